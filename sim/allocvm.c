@@ -1,0 +1,176 @@
+/*
+ * allocvm.c - NtAllocateVirtualMemory: reserve address space, commit pages, or both.
+ *
+ * Models WRK mm/allocvm.c NtAllocateVirtualMemory. The order of its checks decides which status a
+ * bad call gets, so it is kept: zero bits, allocation type, protection, the caller's pointers, the
+ * base and size against the user range, the process handle; then one of two paths.
+ *   Reserve (MEM_RESERVE, or any call with a NULL base): the base rounds down to 64 KB and the end up
+ *   to a page; with no base, the VAD tree's first-fit search picks one (bottom-up, or top-down with
+ *   MEM_TOP_DOWN). A new private VAD records the protection; MEM_RESERVE|MEM_COMMIT marks it
+ *   MemCommit and charges every page at once while leaving the PTEs zero.
+ *   Commit (MEM_COMMIT alone at a base): the range rounds out to pages and must lie inside one
+ *   reservation; pages already committed are not an error and take the new protection.
+ */
+#include "internal.h"
+
+/*
+ * The highest address a ZeroBits value allows (models MiGetZeroBitsLimit as Wine reproduces it):
+ * 1..21 mean that many high bits of a 32-bit address are zero; on 64-bit systems a value of 32 or
+ * more is a mask of allowed bits. 22..31 are refused with STATUS_INVALID_PARAMETER_3.
+ */
+static VsStatus zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t *limit)
+{
+    *limit = layout->highest_vad_address;
+    if (zero_bits == 0)
+        return STATUS_SUCCESS;
+    uint64_t allowed;
+    if (zero_bits <= 21) {
+        allowed = (1ull << (32 - zero_bits)) - 1;
+    } else if (zero_bits >= 32 && layout->arch == VS_ARCH_X64) {
+        allowed = ~0ull >> __builtin_clzll(zero_bits);
+    } else {
+        return STATUS_INVALID_PARAMETER_3;
+    }
+    *limit = vs_min(*limit, allowed);
+    return STATUS_SUCCESS;
+}
+
+static void emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
+                         uint64_t end_vpn)
+{
+    VsEvent event = {.kind = VS_EV_RANGE_ROUNDED, .pid = process->pid, .address = address,
+                     .size = size, .vpn_start = start_vpn, .vpn_end = end_vpn};
+    vs_emit(process->system, &event);
+}
+
+/* Picks the pages a reservation will cover, or says why it cannot have them. */
+static VsStatus place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
+                                  bool top_down, uint64_t *start_vpn, uint64_t *end_vpn)
+{
+    const VsLayout *layout = process->system->layout;
+    if (base == 0) {
+        uint64_t pages = vs_vpn(size + VS_PAGE_SIZE - 1);
+        if (!vs_vad_find_free(&process->vad_root, pages, top_down, vs_vpn(limit), start_vpn))
+            return STATUS_NO_MEMORY;
+        *end_vpn = *start_vpn + pages - 1;
+        return STATUS_SUCCESS;
+    }
+    uint64_t start = vs_granule_down(base);
+    uint64_t end = base + size - 1;
+    if (start < layout->lowest_user_address)
+        return STATUS_CONFLICTING_ADDRESSES;
+    if (end > limit)
+        return STATUS_NO_MEMORY;
+    *start_vpn = vs_vpn(start);
+    *end_vpn = vs_vpn(end);
+    if (vs_vad_find_conflict(&process->vad_root, *start_vpn, *end_vpn))
+        return STATUS_CONFLICTING_ADDRESSES;
+    return STATUS_SUCCESS;
+}
+
+/* The reserve path: a new private VAD (models MiAllocateVad + MiInsertVad). */
+static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
+                        uint64_t limit, uint32_t type, uint32_t mm_protection)
+{
+    uint64_t start_vpn, end_vpn;
+    VsStatus status = place_reservation(process, *base_address, *region_size, limit,
+                                        (type & MEM_TOP_DOWN) != 0, &start_vpn, &end_vpn);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsVad *vad = vs_pool_alloc(&process->system->vad_pool);
+    if (!vad)
+        return STATUS_INSUFFICIENT_RESOURCES;
+
+    emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
+    vad->starting_vpn = start_vpn;
+    vad->ending_vpn = end_vpn;
+    vad->kind = VS_VAD_PRIVATE;
+    vad->protection = mm_protection;
+    vad->private_memory = 1;
+    vad->mem_commit = (type & MEM_COMMIT) != 0;
+    vs_vad_insert(&process->vad_root, vad);
+    vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, end_vpn);
+    if (vad->mem_commit) {
+        uint64_t pages = end_vpn - start_vpn + 1;
+        vs_charge_commit(process, vad, (int64_t)pages);
+        VsEvent event = {.kind = VS_EV_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
+                         .vpn_end = end_vpn, .pages = pages,
+                         .protection = vs_mm_to_win32(mm_protection)};
+        vs_emit(process->system, &event);
+    }
+    *base_address = vs_vpn_address(start_vpn);
+    *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
+    return STATUS_SUCCESS;
+}
+
+/* The commit path: pages inside one existing private reservation. */
+static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
+                       uint32_t mm_protection)
+{
+    uint64_t start_vpn = vs_vpn(*base_address);
+    uint64_t end_vpn = vs_vpn(*base_address + *region_size - 1);
+    VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
+    if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn)
+        return STATUS_CONFLICTING_ADDRESSES;
+    /* The KUSER_SHARED_DATA VAD charges no commit and refuses it (WRK's MM_MAX_COMMIT VADs). */
+    if (vad->no_change)
+        return STATUS_CONFLICTING_ADDRESSES;
+    process->vad_root.node_hint = vad;
+
+    emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
+    VsStatus status = vs_commit_pages(process, vad, start_vpn, end_vpn, mm_protection);
+    if (!NT_SUCCESS(status))
+        return status;
+    *base_address = vs_vpn_address(start_vpn);
+    *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
+    return STATUS_SUCCESS;
+}
+
+/* Checks what can be checked before the process is known, in WRK's order. */
+static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_address,
+                                uint64_t zero_bits, const uint64_t *region_size, uint32_t type,
+                                uint32_t protect, uint64_t *limit, uint32_t *mm_protection)
+{
+    VsStatus status = zero_bits_limit(layout, zero_bits, limit);
+    if (!NT_SUCCESS(status))
+        return status;
+    if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN)) || !(type & (MEM_COMMIT | MEM_RESERVE)))
+        return STATUS_INVALID_PARAMETER_5;
+    *mm_protection = vs_mm_from_win32(protect);
+    if (*mm_protection == MM_INVALID_PROTECTION || vs_mm_is_copy_on_write(*mm_protection))
+        return STATUS_INVALID_PAGE_PROTECTION;
+    if (!base_address || !region_size)
+        return STATUS_ACCESS_VIOLATION;
+    if (*base_address > layout->highest_vad_address)
+        return STATUS_INVALID_PARAMETER_2;
+    if (*region_size == 0 || layout->highest_vad_address - *base_address + 1 < *region_size)
+        return STATUS_INVALID_PARAMETER_4;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Reserves and/or commits. On success *base_address and *region_size describe the pages actually
+ * covered. Statuses: STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
+ * STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_NO_MEMORY, STATUS_CONFLICTING_ADDRESSES,
+ * STATUS_INSUFFICIENT_RESOURCES.
+ */
+VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
+                                   uint64_t *base_address, uint64_t zero_bits,
+                                   uint64_t *region_size, uint32_t allocation_type,
+                                   uint32_t protect)
+{
+    const VsLayout *layout = caller->process->system->layout;
+    uint64_t limit;
+    uint32_t mm_protection;
+    VsStatus status = check_arguments(layout, base_address, zero_bits, region_size,
+                                      allocation_type, protect, &limit, &mm_protection);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsProcess *process;
+    status = vs_reference_process(caller, process_handle, &process);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (*base_address == 0 || (allocation_type & MEM_RESERVE))
+        return reserve(process, base_address, region_size, limit, allocation_type, mm_protection);
+    return commit(process, base_address, region_size, mm_protection);
+}

@@ -1,0 +1,210 @@
+/*
+ * commit.c - which pages are committed, with what protection, and the commit charge they hold.
+ *
+ * The PTE is the only record of a page's commit state; a zero PTE means "ask the VAD" (models
+ * MiCheckVirtualAddress and MiIsPteDecommittedPage, WRK mm/pagfault.c, mm/freevm.c):
+ *   - a demand-zero PTE (protection only) is committed with that protection;
+ *   - a decommitted PTE (protection MM_DECOMMIT) is not committed;
+ *   - a zero PTE is committed with the VAD's protection if the VAD is MemCommit (reserved and
+ *     committed in one call, so no PTE was ever written), and reserved otherwise.
+ * Commit charge is kept per VAD (MMVAD CommitCharge) and per process (EPROCESS CommitCharge), in
+ * pages; the KUSER_SHARED_DATA VAD charges nothing (WRK gives it MM_MAX_COMMIT).
+ *
+ * Readers walk leaf tables directly and skip absent ones in one step; writers re-read each PTE
+ * through vs_pt_read because a write of zero may free the table under them.
+ */
+#include "internal.h"
+
+VsPageState vs_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte)
+{
+    (void)vpn;
+    if (pte == 0)
+        return (VsPageState){.committed = vad->mem_commit, .mm_protection = vad->protection};
+    if (pte == VS_PTE_DECOMMITTED)
+        return (VsPageState){.committed = false};
+    return (VsPageState){.committed = true, .mm_protection = vs_pte_mm_protection(pte)};
+}
+
+static bool same_state(VsPageState a, VsPageState b)
+{
+    return a.committed == b.committed && (!a.committed || a.mm_protection == b.mm_protection);
+}
+
+/* ---- Reading runs of pages ------------------------------------------------------------------- */
+
+/* A read-only cursor over [vpn, last]: absent tables come back as one run of zero PTEs. */
+typedef struct PteScan {
+    const VsProcess *process;
+    uint64_t vpn, last;
+    bool done;
+} PteScan;
+
+typedef struct PteRun {
+    uint64_t start, end; /* inclusive */
+    uint64_t pte;        /* the PTE of every page in the run */
+} PteRun;
+
+static bool scan_next(PteScan *scan, PteRun *run)
+{
+    if (scan->done)
+        return false;
+    uint64_t vpn = scan->vpn;
+    uint64_t present = vs_pt_next_present(scan->process, vpn, scan->last);
+    if (present > vpn) {
+        *run = (PteRun){.start = vpn, .end = present - 1, .pte = 0};
+    } else {
+        /* Within one leaf table, gather equal PTEs into one run. */
+        const uint64_t *leaf = vs_pt_leaf(scan->process, vpn);
+        uint64_t stop = vs_min(scan->last, vs_pt_leaf_last_vpn(scan->process, vpn));
+        uint64_t pte = leaf[vs_pt_leaf_index(scan->process, vpn)];
+        uint64_t end = vpn;
+        while (end < stop && leaf[vs_pt_leaf_index(scan->process, end + 1)] == pte)
+            end++;
+        *run = (PteRun){.start = vpn, .end = end, .pte = pte};
+    }
+    scan->done = run->end >= scan->last;
+    scan->vpn = run->end + 1;
+    return true;
+}
+
+/*
+ * The last page of the run that starts at vpn and has one state (committed or not, and the same
+ * protection), stopping at the VAD's end. The run's state goes to *state. VirtualQuery's regions
+ * are these runs.
+ */
+uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                         VsPageState *state)
+{
+    PteScan scan = {.process = process, .vpn = vpn, .last = vad->ending_vpn};
+    PteRun run;
+    scan_next(&scan, &run);
+    *state = vs_page_state(vad, run.start, run.pte);
+    uint64_t end = run.end;
+    while (scan_next(&scan, &run) && same_state(vs_page_state(vad, run.start, run.pte), *state))
+        end = run.end;
+    return end;
+}
+
+/* Pages in [start_vpn, end_vpn] of vad that are committed (models MiCalculatePageCommitment). */
+uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                         uint64_t end_vpn)
+{
+    PteScan scan = {.process = process, .vpn = start_vpn, .last = end_vpn};
+    PteRun run;
+    uint64_t committed = 0;
+    while (scan_next(&scan, &run))
+        if (vs_page_state(vad, run.start, run.pte).committed)
+            committed += run.end - run.start + 1;
+    return committed;
+}
+
+/* ---- Changing pages ------------------------------------------------------------------------ */
+
+/* Adds pages (negative to return them) to the VAD's and the process's commit charge. */
+void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages)
+{
+    vad->commit_charge += (uint64_t)pages;
+    process->commit_charge += (uint64_t)pages;
+}
+
+/* A zero PTE in a MemCommit VAD already says "committed with the VAD's protection". */
+static bool zero_pte_means(const VsVad *vad, uint64_t pte)
+{
+    return vad->mem_commit && pte == vs_pte_make_software(vad->protection);
+}
+
+/*
+ * Writes pte to every page of [start_vpn, end_vpn], leaving alone pages that already say the same,
+ * zero PTEs included, and creating the page tables the writes need.
+ */
+static VsStatus write_range(VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                            uint64_t end_vpn, uint64_t pte)
+{
+    bool zero_is_same = zero_pte_means(vad, pte);
+    if (!zero_is_same) {
+        VsStatus status = vs_pt_prepare(process, start_vpn, end_vpn);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t old = vs_pt_read(process, vpn);
+        if (old != pte && !(old == 0 && zero_is_same))
+            vs_pt_write(process, vpn, pte);
+    }
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Commits [start_vpn, end_vpn] of vad with an MM protection: uncommitted pages become demand-zero
+ * and are charged, committed ones take the new protection (models the MEM_COMMIT path of
+ * NtAllocateVirtualMemory, WRK mm/allocvm.c). Returns STATUS_INSUFFICIENT_RESOURCES if the host
+ * cannot hold the page tables, having changed nothing.
+ */
+VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                         uint32_t mm_protection)
+{
+    uint64_t pages = end_vpn - start_vpn + 1;
+    uint64_t newly = pages - vs_commit_count(process, vad, start_vpn, end_vpn);
+    VsStatus status = write_range(process, vad, start_vpn, end_vpn,
+                                  vs_pte_make_software(mm_protection));
+    if (!NT_SUCCESS(status))
+        return status;
+    vs_charge_commit(process, vad, (int64_t)newly);
+
+    VsEvent event = {.kind = VS_EV_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .pages = newly,
+                     .protection = vs_mm_to_win32(mm_protection)};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Decommits [start_vpn, end_vpn] (models MiDecommitPages, WRK mm/freevm.c). In a MemCommit VAD a
+ * zero PTE would still read as committed, so every page gets the decommitted PTE; elsewhere the PTE
+ * simply returns to zero, which lets an emptied page table be freed.
+ */
+VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t released = vs_commit_count(process, vad, start_vpn, end_vpn);
+    if (vad->mem_commit) {
+        VsStatus status = write_range(process, vad, start_vpn, end_vpn, VS_PTE_DECOMMITTED);
+        if (!NT_SUCCESS(status))
+            return status;
+    } else {
+        vs_delete_pages(process, vad, start_vpn, end_vpn);
+    }
+    vs_charge_commit(process, vad, -(int64_t)released);
+    VsEvent event = {.kind = VS_EV_DECOMMITTED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .pages = released};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Clears every PTE of [start_vpn, end_vpn], freeing page tables as they empty (models
+ * MiDeleteVirtualAddresses). The caller settles the commit charge.
+ */
+void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    (void)vad;
+    uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn);
+    while (vpn <= end_vpn) {
+        uint64_t stop = vs_min(end_vpn, vs_pt_leaf_last_vpn(process, vpn));
+        for (; vpn <= stop; vpn++)
+            if (vs_pt_read(process, vpn) != 0)
+                vs_pt_write(process, vpn, 0);
+        if (vpn == 0 || vpn > end_vpn)
+            break;
+        vpn = vs_pt_next_present(process, vpn, end_vpn);
+    }
+}
+
+/*
+ * Gives every page of [start_vpn, end_vpn], all committed, a new MM protection (the PTE half of
+ * MiProtectVirtualMemory, WRK mm/protect.c).
+ */
+VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                           uint32_t mm_protection)
+{
+    return write_range(process, vad, start_vpn, end_vpn, vs_pte_make_software(mm_protection));
+}

@@ -1,0 +1,128 @@
+/*
+ * freevm.c - NtFreeVirtualMemory: decommit pages, or release address space.
+ *
+ * Models WRK mm/freevm.c NtFreeVirtualMemory. The range rounds out to pages and must lie inside one
+ * VAD: no VAD at the base is STATUS_MEMORY_NOT_ALLOCATED, a range running past the VAD is
+ * STATUS_UNABLE_TO_FREE_VM, a mapped view is STATUS_UNABLE_TO_DELETE_SECTION. Size 0 means "the whole
+ * VAD" and must name its first page (STATUS_FREE_VM_NOT_AT_BASE).
+ *
+ * Unlike the Win32 layer, the NT layer may release part of a VAD: the head or tail is trimmed, and a
+ * hole in the middle splits the VAD in two, the upper part getting a recount of its commit charge
+ * (MiDeletePartialVad -> MiPerformVadSplitting; WRK: MiCalculatePageCommitment).
+ */
+#include "internal.h"
+
+/* Releases [start_vpn, end_vpn] of vad: clears PTEs, returns the charge, reshapes the tree. */
+static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsVadTable *table = &process->vad_root;
+    uint64_t old_start = vad->starting_vpn, old_end = vad->ending_vpn;
+    bool splits = start_vpn > old_start && end_vpn < old_end;
+    VsVad *upper = NULL;
+    if (splits && !(upper = vs_pool_alloc(&process->system->vad_pool)))
+        return STATUS_INSUFFICIENT_RESOURCES;
+
+    vs_charge_commit(process, vad, -(int64_t)vs_commit_count(process, vad, start_vpn, end_vpn));
+    vs_delete_pages(process, vad, start_vpn, end_vpn);
+    VsEvent event = {.pid = process->pid, .vpn_start = start_vpn, .vpn_end = end_vpn,
+                     .old_start = old_start, .old_end = old_end};
+
+    if (start_vpn == old_start && end_vpn == old_end) {
+        vs_vad_remove(table, vad);
+        vs_pool_free(&process->system->vad_pool, vad);
+        event.kind = VS_EV_VAD_REMOVED;
+    } else if (splits) {
+        *upper = *vad;
+        upper->starting_vpn = end_vpn + 1;
+        upper->commit_charge = vs_commit_count(process, vad, end_vpn + 1, old_end);
+        vad->commit_charge -= upper->commit_charge;
+        vs_vad_set_range(table, vad, old_start, start_vpn - 1);
+        vs_vad_insert(table, upper);
+        event.kind = VS_EV_VAD_SPLIT;
+    } else if (start_vpn == old_start) {
+        vs_vad_set_range(table, vad, end_vpn + 1, old_end);
+        event.kind = VS_EV_VAD_TRIMMED;
+    } else {
+        vs_vad_set_range(table, vad, old_start, start_vpn - 1);
+        event.kind = VS_EV_VAD_TRIMMED;
+    }
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
+/* Checks the free type and the caller's range before the process is known, in WRK's order. */
+static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_address,
+                                const uint64_t *region_size, uint32_t free_type)
+{
+    uint32_t kind = free_type & (MEM_DECOMMIT | MEM_RELEASE);
+    if ((free_type & ~(MEM_DECOMMIT | MEM_RELEASE)) || kind == 0 ||
+        kind == (MEM_DECOMMIT | MEM_RELEASE))
+        return STATUS_INVALID_PARAMETER_4;
+    if (!base_address || !region_size)
+        return STATUS_ACCESS_VIOLATION;
+    if (*base_address > layout->highest_user_address)
+        return STATUS_INVALID_PARAMETER_2;
+    if (layout->highest_user_address - *base_address + 1 < *region_size)
+        return STATUS_INVALID_PARAMETER_3;
+    return STATUS_SUCCESS;
+}
+
+/* Finds the VAD and the pages the call covers. */
+static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, VsVad **vad_out,
+                              uint64_t *start_vpn, uint64_t *end_vpn)
+{
+    *start_vpn = vs_vpn(base);
+    VsVad *vad = vs_vad_locate(&process->vad_root, *start_vpn);
+    if (!vad)
+        return STATUS_MEMORY_NOT_ALLOCATED;
+    if (!vad->private_memory)
+        return STATUS_UNABLE_TO_DELETE_SECTION;
+    if (vad->no_change)
+        return STATUS_INVALID_PAGE_PROTECTION; /* MiCheckSecuredVad: a secured range */
+    if (size == 0) {
+        if (*start_vpn != vad->starting_vpn)
+            return STATUS_FREE_VM_NOT_AT_BASE;
+        *end_vpn = vad->ending_vpn;
+    } else {
+        *end_vpn = vs_vpn(base + size - 1);
+        if (*end_vpn > vad->ending_vpn)
+            return STATUS_UNABLE_TO_FREE_VM;
+    }
+    *vad_out = vad;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Decommits (MEM_DECOMMIT) or releases (MEM_RELEASE) a range of one private VAD. On success
+ * *base_address and *region_size describe the pages affected. Statuses:
+ * STATUS_INVALID_PARAMETER_2/3/4, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE,
+ * STATUS_MEMORY_NOT_ALLOCATED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_FREE_VM_NOT_AT_BASE,
+ * STATUS_UNABLE_TO_FREE_VM, STATUS_INVALID_PAGE_PROTECTION, STATUS_INSUFFICIENT_RESOURCES.
+ */
+VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
+                               uint64_t *region_size, uint32_t free_type)
+{
+    VsStatus status = check_arguments(caller->process->system->layout, base_address, region_size,
+                                      free_type);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsProcess *process;
+    status = vs_reference_process(caller, process_handle, &process);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    VsVad *vad;
+    uint64_t start_vpn, end_vpn;
+    status = resolve_range(process, *base_address, *region_size, &vad, &start_vpn, &end_vpn);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (free_type & MEM_RELEASE)
+        status = release(process, vad, start_vpn, end_vpn);
+    else
+        status = vs_decommit_pages(process, vad, start_vpn, end_vpn);
+    if (!NT_SUCCESS(status))
+        return status;
+    *base_address = vs_vpn_address(start_vpn);
+    *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
+    return STATUS_SUCCESS;
+}

@@ -1,0 +1,265 @@
+/*
+ * internal.h - the model's private structures and the helpers its files share.
+ *
+ * Nothing here is visible outside sim/: drivers see only vadsim.h. Each structure says which Windows
+ * structure it models. Page numbers in VADs are inclusive, as in Windows (starting_vpn, ending_vpn);
+ * every other range is named for what it is.
+ */
+#ifndef VS_INTERNAL_H
+#define VS_INTERNAL_H
+
+#include "vadsim.h"
+
+/* ---- Page math (xv6 riscv.h style: tiny helpers, no surprises) ------------------------------- */
+
+#define VS_GRANULE_PAGES (VS_GRANULARITY / VS_PAGE_SIZE) /* 16 pages in 64 KB */
+#define VS_MAX_LEVELS 4
+
+static inline uint64_t vs_vpn(uint64_t address) { return address >> VS_PAGE_SHIFT; }
+static inline uint64_t vs_vpn_address(uint64_t vpn) { return vpn << VS_PAGE_SHIFT; }
+static inline uint64_t vs_page_down(uint64_t address) { return address & ~(VS_PAGE_SIZE - 1); }
+static inline uint64_t vs_granule_down(uint64_t address) { return address & ~(VS_GRANULARITY - 1); }
+static inline uint64_t vs_vpn_granule_up(uint64_t vpn)
+{
+    return (vpn + VS_GRANULE_PAGES - 1) & ~(VS_GRANULE_PAGES - 1);
+}
+static inline uint64_t vs_min(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static inline uint64_t vs_max(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* ---- MM protection codes (WRK mm/mi.h): what PTEs and VADs store ----------------------------- */
+
+enum {
+    MM_ZERO_ACCESS = 0,
+    MM_READONLY = 1,
+    MM_EXECUTE = 2,
+    MM_EXECUTE_READ = 3,
+    MM_READWRITE = 4, /* bit 2 set: writable */
+    MM_WRITECOPY = 5, /* bits 2 and 0 set: copy-on-write */
+    MM_EXECUTE_READWRITE = 6,
+    MM_EXECUTE_WRITECOPY = 7,
+    MM_NOCACHE = 0x08,
+    MM_GUARD_PAGE = 0x10,
+    MM_DECOMMIT = 0x10,     /* guard with no base protection: the decommitted PTE */
+    MM_NOACCESS = 0x18,     /* nocache|guard with no base protection */
+    MM_WRITECOMBINE = 0x18, /* nocache|guard with a base protection */
+    MM_PROTECTION_MASK = 0x1F,
+};
+#define MM_INVALID_PROTECTION 0xFFFFFFFFu
+
+uint32_t vs_mm_from_win32(uint32_t protect);    /* MiMakeProtectionMask; MM_INVALID_PROTECTION */
+uint32_t vs_mm_to_win32(uint32_t mm_protection); /* MI_CONVERT_FROM_PTE_PROTECTION */
+static inline bool vs_mm_is_copy_on_write(uint32_t mm)
+{
+    uint32_t base = mm & 7;
+    return (mm & MM_NOACCESS) != MM_NOACCESS && (base == MM_WRITECOPY || base == MM_EXECUTE_WRITECOPY);
+}
+
+/* ---- PTE encoding (MMPTE, x64 layout of WRK mm/amd64/miamd.h) --------------------------------- */
+
+#define VS_PTE_VALID (1ull << 0)
+#define VS_PTE_WRITE (1ull << 1)
+#define VS_PTE_OWNER (1ull << 2)
+#define VS_PTE_PROTECTION_SHIFT 5 /* MMPTE_SOFTWARE.Protection, 5 bits */
+#define VS_PTE_PROTOTYPE (1ull << 10)
+#define VS_PTE_TRANSITION (1ull << 11)
+#define VS_PTE_FRAME_SHIFT 12
+#define VS_PTE_FRAME_MASK 0x0000FFFFFFFFF000ull
+
+static inline uint64_t vs_pte_make_software(uint32_t mm_protection)
+{
+    return (uint64_t)(mm_protection & MM_PROTECTION_MASK) << VS_PTE_PROTECTION_SHIFT;
+}
+static inline uint32_t vs_pte_mm_protection(uint64_t pte)
+{
+    return (uint32_t)(pte >> VS_PTE_PROTECTION_SHIFT) & MM_PROTECTION_MASK;
+}
+static inline uint64_t vs_pte_make_table(uint64_t frame)
+{
+    return VS_PTE_VALID | VS_PTE_WRITE | VS_PTE_OWNER | (frame << VS_PTE_FRAME_SHIFT);
+}
+static inline uint64_t vs_pte_frame(uint64_t pte)
+{
+    return (pte & VS_PTE_FRAME_MASK) >> VS_PTE_FRAME_SHIFT;
+}
+#define VS_PTE_DECOMMITTED (vs_pte_make_software(MM_DECOMMIT))
+
+/* ---- Object pool (models a lookaside list: fixed-size objects carved from large chunks) -------- */
+
+typedef struct VsPoolChunk VsPoolChunk;
+typedef struct VsPool {
+    size_t object_size;
+    size_t objects_per_chunk;
+    VsPoolChunk *chunks;
+    void *free_list;
+    uint64_t live;        /* objects handed out */
+    uint64_t chunk_bytes; /* host bytes held in chunks */
+} VsPool;
+
+void vs_pool_init(VsPool *pool, size_t object_size, size_t objects_per_chunk);
+void *vs_pool_alloc(VsPool *pool); /* zero-filled; NULL when the host is out of memory */
+void vs_pool_free(VsPool *pool, void *object);
+void vs_pool_fini(VsPool *pool);
+
+/* ---- VAD (MMVAD_SHORT) and the VAD tree (MM_AVL_TABLE) --------------------------------------- */
+
+/*
+ * Models MMVAD_SHORT (Windows 11 24H2 layout, NTDIFF _MMVAD_SHORT): an RTL_BALANCED_NODE whose parent
+ * word carries the AVL balance in its low two bits, inclusive start and end VPNs, the MMVAD_FLAGS
+ * that matter, and CommitCharge. The model adds two words Windows keeps elsewhere (in its VAD bitmap
+ * and free hint): the free gap before this VAD and the largest such gap in its subtree, so the
+ * free-range search is O(log n) (the augmented-tree idea of Linux's rb_subtree_gap). 64 bytes.
+ */
+struct VsVad {
+    VsVad *left;
+    VsVad *right;
+    uintptr_t parent_value;          /* parent pointer | (balance + 1) in bits 0-1 */
+    uint64_t starting_vpn : 40;      /* first page, inclusive */
+    uint64_t kind : 3;               /* VsVadKind */
+    uint64_t protection : 5;         /* MM protection code of the allocation */
+    uint64_t mem_commit : 1;         /* MEM_RESERVE|MEM_COMMIT in one call: zero PTEs are committed */
+    uint64_t private_memory : 1;
+    uint64_t no_change : 1;          /* SEC_NO_CHANGE-like: cannot be freed or re-protected */
+    uint64_t spare_flags : 13;
+    uint64_t ending_vpn : 40;        /* last page, inclusive */
+    uint64_t spare_vpn : 24;
+    uint64_t commit_charge;          /* pages of commit this VAD holds */
+    uint64_t gap_pages;              /* 64 KB-aligned free pages between the previous VAD and this */
+    uint64_t max_gap_pages;          /* largest gap_pages in this subtree */
+};
+
+/* Models MM_AVL_TABLE / RTL_AVL_TREE with NodeHint. */
+typedef struct VsVadTable {
+    VsVad *root;
+    VsVad *node_hint;     /* the VAD last found: lookups try it first */
+    uint64_t count;
+    uint64_t lowest_vpn;  /* first allocatable page (MM_LOWEST_USER_ADDRESS) */
+    uint64_t highest_vpn; /* last allocatable page (MM_HIGHEST_VAD_ADDRESS) */
+} VsVadTable;
+
+void vs_vad_table_init(VsVadTable *table, uint64_t lowest_vpn, uint64_t highest_vpn);
+VsVad *vs_vad_locate(VsVadTable *table, uint64_t vpn);
+VsVad *vs_vad_find_conflict(const VsVadTable *table, uint64_t start_vpn, uint64_t end_vpn);
+void vs_vad_insert(VsVadTable *table, VsVad *vad);
+void vs_vad_remove(VsVadTable *table, VsVad *vad);
+void vs_vad_set_range(VsVadTable *table, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+VsVad *vs_vad_find_above(const VsVadTable *table, uint64_t vpn);
+VsVad *vs_vad_prev(const VsVad *vad);
+VsVad *vs_vad_min(VsVad *node);
+VsVad *vs_vad_max(VsVad *node);
+VsVad *vs_vad_parent(const VsVad *vad);
+int vs_vad_balance(const VsVad *vad);
+uint64_t vs_vad_gap_before(const VsVadTable *table, const VsVad *vad);
+uint64_t vs_vad_gap_after_last(const VsVadTable *table);
+bool vs_vad_find_free(const VsVadTable *table, uint64_t pages, bool top_down, uint64_t limit_vpn,
+                      uint64_t *start_vpn);
+
+/* ---- Page tables ------------------------------------------------------------------------------ */
+
+/*
+ * One page-table page at any level (models a PXE/PPE/PDE/PTE page and the PFN field
+ * UsedPageTableEntries). Upper-level entries hold the frame number of the next table in the
+ * system's table store, as a valid hardware PTE holds a PFN.
+ */
+typedef struct VsPageTable {
+    uint32_t used_entries; /* non-zero entries; the table is freed when this falls to 0 */
+    uint32_t level;        /* 0 = top */
+    uint64_t first_vpn;    /* first page this table's range covers */
+    uint64_t entries[];    /* 512 (x64) or 1024 (x86) */
+} VsPageTable;
+
+/* The page-table pages of every process, by frame number (a stand-in for physical frames). */
+typedef struct VsTableStore {
+    VsPageTable **tables;  /* by frame; NULL where free */
+    uint64_t count;        /* frames ever used */
+    uint64_t capacity;
+    uint64_t *free_frames; /* frames free for reuse (their memory kept zeroed) */
+    uint64_t free_count;
+    VsPageTable **spare;   /* zeroed tables kept for reuse */
+    uint64_t spare_count;
+    uint32_t entries_per_table;
+} VsTableStore;
+
+void vs_table_store_init(VsTableStore *store, uint32_t entries_per_table);
+void vs_table_store_fini(VsTableStore *store);
+VsStatus vs_pt_create_top(VsProcess *process);
+uint64_t vs_pt_read(const VsProcess *process, uint64_t vpn);
+const uint64_t *vs_pt_leaf(const VsProcess *process, uint64_t vpn); /* entries, or NULL */
+uint64_t vs_pt_leaf_last_vpn(const VsProcess *process, uint64_t vpn);
+uint32_t vs_pt_leaf_index(const VsProcess *process, uint64_t vpn);
+uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t last_vpn);
+VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value);
+void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
+
+/* ---- Processes, threads, system --------------------------------------------------------------- */
+
+struct VsThread {
+    VsProcess *process;
+    uint32_t tid;
+    uint32_t last_error; /* TEB LastErrorValue */
+};
+
+typedef struct VsHandleEntry {
+    VsProcess *process; /* NULL: free slot */
+} VsHandleEntry;
+
+struct VsProcess {
+    VsSystem *system;
+    uint32_t pid;
+    char name[32];
+    VsVadTable vad_root;       /* EPROCESS VadRoot */
+    uint64_t top_table;        /* frame of the top-level table (DirectoryTableBase) */
+    uint64_t commit_charge;    /* EPROCESS CommitCharge, in pages */
+    uint64_t page_table_pages; /* page-table pages held, every level */
+    VsThread **threads;
+    size_t thread_count;
+    VsHandleEntry *handles;    /* handle value = (index + 1) * 4 */
+    size_t handle_count;
+};
+
+struct VsSystem {
+    const VsLayout *layout;
+    uint32_t processors;
+    VsProcess **processes;
+    size_t process_count;
+    uint32_t next_id; /* process and thread ids share one counter, as in Windows' CID table */
+    VsPool vad_pool;
+    VsTableStore tables;
+    VsEventLog *log;
+};
+
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out);
+
+/* ---- Commit state of pages ------------------------------------------------------------------- */
+
+/* What a page is, from its PTE and (for a zero PTE) its VAD: models MiCheckVirtualAddress. */
+typedef struct VsPageState {
+    bool committed;
+    uint32_t mm_protection; /* meaningful when committed */
+} VsPageState;
+
+VsPageState vs_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte);
+uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                         VsPageState *state);
+uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                         uint64_t end_vpn);
+VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                         uint32_t mm_protection);
+VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages);
+void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                           uint32_t mm_protection);
+
+/* ---- Text (no stdio in the model) ---------------------------------------------------------- */
+
+void vs_text_append(char *buf, size_t len, const char *text);
+void vs_text_append_hex(char *buf, size_t len, uint64_t value);
+
+/* ---- Events ----------------------------------------------------------------------------------- */
+
+void vs_emit(VsSystem *system, const VsEvent *event);
+void vs_emit_range(VsProcess *process, VsEventKind kind, uint64_t start_vpn, uint64_t end_vpn);
+
+#endif /* VS_INTERNAL_H */

@@ -1,0 +1,137 @@
+/*
+ * names.c - Windows names for the model's numbers: statuses, Win32 errors, MEM_ and PAGE_ flags.
+ *
+ * Everything here comes from the X-macro tables in vadsim.h and vs_status.h, so a constant added
+ * there is named, printed and looked up everywhere at once (libuv's UV_ERRNO_MAP idea).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct NamedValue {
+    const char *name;
+    uint64_t value;
+} NamedValue;
+
+typedef struct StatusRow {
+    const char *name;
+    VsStatus status;
+    uint32_t win32;
+    const char *text;
+} StatusRow;
+
+static const StatusRow status_rows[] = {
+#define ROW(name, value, win32, text) {#name, value, win32, text},
+    VS_STATUS_MAP(ROW)
+#undef ROW
+};
+
+static const NamedValue win32_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_WIN32_ERROR_MAP(ROW)
+#undef ROW
+};
+
+static const NamedValue mem_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_MEM_FLAG_MAP(ROW)
+#undef ROW
+};
+
+static const NamedValue page_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_PAGE_FLAG_MAP(ROW)
+#undef ROW
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const StatusRow *status_row(VsStatus status)
+{
+    for (size_t i = 0; i < COUNT(status_rows); i++)
+        if (status_rows[i].status == status)
+            return &status_rows[i];
+    return NULL;
+}
+
+const char *vs_status_name(VsStatus status)
+{
+    const StatusRow *row = status_row(status);
+    return row ? row->name : NULL;
+}
+
+uint32_t vs_status_to_win32(VsStatus status)
+{
+    const StatusRow *row = status_row(status);
+    return row ? row->win32 : 317; /* ERROR_MR_MID_NOT_FOUND, as RtlNtStatusToDosError */
+}
+
+const char *vs_status_explain(VsStatus status)
+{
+    const StatusRow *row = status_row(status);
+    return row ? row->text : NULL;
+}
+
+const char *vs_win32_error_name(uint32_t error)
+{
+    for (size_t i = 0; i < COUNT(win32_rows); i++)
+        if (win32_rows[i].value == error)
+            return win32_rows[i].name;
+    return NULL;
+}
+
+/* Writes the names of the flags set in value, joined by '|', and any unnamed rest in hex. */
+static const char *flags_string(const NamedValue *rows, size_t count, uint32_t value, char *buf,
+                                size_t len)
+{
+    if (!len)
+        return buf;
+    buf[0] = '\0';
+    uint32_t rest = value;
+    for (size_t i = 0; i < count; i++) {
+        if ((rest & rows[i].value) == rows[i].value && rows[i].value) {
+            if (buf[0])
+                vs_text_append(buf, len, "|");
+            vs_text_append(buf, len, rows[i].name);
+            rest &= ~(uint32_t)rows[i].value;
+        }
+    }
+    if (rest || !buf[0]) {
+        if (buf[0])
+            vs_text_append(buf, len, "|");
+        vs_text_append_hex(buf, len, rest);
+    }
+    return buf;
+}
+
+const char *vs_protect_string(uint32_t protect, char *buf, size_t len)
+{
+    return flags_string(page_rows, COUNT(page_rows), protect, buf, len);
+}
+
+const char *vs_mem_flags_string(uint32_t flags, char *buf, size_t len)
+{
+    return flags_string(mem_rows, COUNT(mem_rows), flags, buf, len);
+}
+
+static bool find_named(const NamedValue *rows, size_t count, const char *name, uint64_t *value)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(rows[i].name, name) == 0) {
+            *value = rows[i].value;
+            return true;
+        }
+    return false;
+}
+
+bool vs_constant_lookup(const char *name, uint64_t *value)
+{
+    for (size_t i = 0; i < COUNT(status_rows); i++)
+        if (strcmp(status_rows[i].name, name) == 0) {
+            *value = status_rows[i].status;
+            return true;
+        }
+    return find_named(mem_rows, COUNT(mem_rows), name, value) ||
+           find_named(page_rows, COUNT(page_rows), name, value) ||
+           find_named(win32_rows, COUNT(win32_rows), name, value);
+}

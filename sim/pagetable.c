@@ -1,0 +1,353 @@
+/*
+ * pagetable.c - each process's sparse page-table hierarchy: 4 levels of 512 entries on x64
+ * (PXE -> PPE -> PDE -> PTE), 2 levels of 1024 on x86 (PDE -> PTE).
+ *
+ * Models how Windows materialises tables on demand and frees them when empty: a table is created the
+ * first time an entry under it must be non-zero (MiMakePdeExistAndMakeValid, WRK mm/mmfault.c and
+ * mm/allocvm.c), each table counts its non-zero entries (UsedPageTableEntries, WRK mm/mi.h), and a
+ * table whose count falls to zero is freed and its parent entry cleared. The top-level table exists
+ * for the life of the process (it is the DirectoryTableBase).
+ *
+ * An upper-level entry is a valid hardware PTE whose frame number names the next table in the
+ * system's table store. Every entry is kept in 64 bits, so one PTE format serves x64 and x86 (x86
+ * hardware PTEs are 4 bytes; the model reports that size but stores the wider form).
+ *
+ * Invariants (check.c): used_entries equals the number of non-zero entries; only the top table may
+ * be empty; every valid upper-level entry names a live table one level down.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define SPARE_TABLES_KEPT 64
+
+static uint32_t levels(const VsProcess *process) { return process->system->layout->paging_levels; }
+static uint32_t level_bits(const VsProcess *process) { return process->system->layout->level_bits; }
+
+/* Bit position of level's index within a VPN: the leaf level indexes the lowest bits. */
+static uint32_t level_shift(const VsProcess *process, uint32_t level)
+{
+    return level_bits(process) * (levels(process) - 1 - level);
+}
+
+static uint32_t level_index(const VsProcess *process, uint32_t level, uint64_t vpn)
+{
+    uint64_t mask = (1ull << level_bits(process)) - 1;
+    return (uint32_t)((vpn >> level_shift(process, level)) & mask);
+}
+
+/* Pages covered by one entry at level (one page at the leaf level). */
+static uint64_t entry_span(const VsProcess *process, uint32_t level)
+{
+    return 1ull << level_shift(process, level);
+}
+
+static VsPageTable *table_at(const VsSystem *system, uint64_t frame)
+{
+    return system->tables.tables[frame];
+}
+
+const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame)
+{
+    return frame < system->tables.count ? table_at(system, frame) : NULL;
+}
+
+/* ---- The table store ------------------------------------------------------------------------ */
+
+void vs_table_store_init(VsTableStore *store, uint32_t entries_per_table)
+{
+    *store = (VsTableStore){.entries_per_table = entries_per_table};
+}
+
+void vs_table_store_fini(VsTableStore *store)
+{
+    for (uint64_t i = 0; i < store->count; i++)
+        free(store->tables[i]);
+    for (uint64_t i = 0; i < store->spare_count; i++)
+        free(store->spare[i]);
+    free(store->tables);
+    free(store->free_frames);
+    free(store->spare);
+    *store = (VsTableStore){0};
+}
+
+/* Makes room for one more frame number in every array of the store. */
+static bool store_reserve(VsTableStore *store)
+{
+    if (store->count < store->capacity)
+        return true;
+    uint64_t capacity = store->capacity ? store->capacity * 2 : 64;
+    VsPageTable **tables = realloc(store->tables, capacity * sizeof *tables);
+    if (!tables)
+        return false;
+    store->tables = tables;
+    uint64_t *free_frames = realloc(store->free_frames, capacity * sizeof *free_frames);
+    if (!free_frames)
+        return false;
+    store->free_frames = free_frames;
+    store->capacity = capacity;
+    return true;
+}
+
+/* A zeroed table from the spare list or the host. */
+static VsPageTable *table_memory(VsTableStore *store)
+{
+    if (store->spare_count)
+        return store->spare[--store->spare_count];
+    return calloc(1, sizeof(VsPageTable) + store->entries_per_table * sizeof(uint64_t));
+}
+
+/* Allocates a table for level covering first_vpn and gives it a frame number. */
+static VsStatus table_create(VsProcess *process, uint32_t level, uint64_t first_vpn,
+                             uint64_t *frame)
+{
+    VsTableStore *store = &process->system->tables;
+    if (!store->free_count && !store_reserve(store))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    VsPageTable *table = table_memory(store);
+    if (!table)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    table->level = level;
+    table->first_vpn = first_vpn;
+    table->used_entries = 0;
+    *frame = store->free_count ? store->free_frames[--store->free_count] : store->count++;
+    store->tables[*frame] = table;
+    process->page_table_pages++;
+
+    uint64_t span = entry_span(process, level) << level_bits(process);
+    VsEvent event = {.kind = VS_EV_TABLE_CREATED, .pid = process->pid, .vpn_start = first_vpn,
+                     .vpn_end = first_vpn + span - 1, .level = level};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
+/* Returns an empty table's frame and memory to the store. */
+static void table_free(VsProcess *process, uint64_t frame)
+{
+    VsTableStore *store = &process->system->tables;
+    VsPageTable *table = table_at(process->system, frame);
+    uint64_t span = entry_span(process, table->level) << level_bits(process);
+    VsEvent event = {.kind = VS_EV_TABLE_FREED, .pid = process->pid, .vpn_start = table->first_vpn,
+                     .vpn_end = table->first_vpn + span - 1, .level = table->level};
+    vs_emit(process->system, &event);
+
+    store->tables[frame] = NULL;
+    store->free_frames[store->free_count++] = frame;
+    process->page_table_pages--;
+    /* Keep a few zeroed tables (an empty table is all zeros) for the next create. */
+    if (!store->spare)
+        store->spare = malloc(SPARE_TABLES_KEPT * sizeof *store->spare);
+    if (store->spare && store->spare_count < SPARE_TABLES_KEPT)
+        store->spare[store->spare_count++] = table;
+    else
+        free(table);
+}
+
+VsStatus vs_pt_create_top(VsProcess *process)
+{
+    return table_create(process, 0, 0, &process->top_table);
+}
+
+/* ---- Walking ---------------------------------------------------------------------------------- */
+
+/* The path to vpn's leaf entry: the table at each level, as far as tables exist. */
+typedef struct PtPath {
+    VsPageTable *table[VS_MAX_LEVELS];
+    uint64_t frame[VS_MAX_LEVELS];
+    uint32_t index[VS_MAX_LEVELS];
+    uint32_t present; /* levels whose table exists */
+} PtPath;
+
+static void walk(const VsProcess *process, uint64_t vpn, PtPath *path)
+{
+    uint64_t frame = process->top_table;
+    path->present = 0;
+    for (uint32_t level = 0; level < levels(process); level++) {
+        VsPageTable *table = table_at(process->system, frame);
+        path->table[level] = table;
+        path->frame[level] = frame;
+        path->index[level] = level_index(process, level, vpn);
+        path->present = level + 1;
+        uint64_t entry = table->entries[path->index[level]];
+        if (level + 1 == levels(process) || !(entry & VS_PTE_VALID))
+            return;
+        frame = vs_pte_frame(entry);
+    }
+}
+
+static VsPageTable *leaf_table(const VsProcess *process, uint64_t vpn)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    return path.present == levels(process) ? path.table[levels(process) - 1] : NULL;
+}
+
+uint64_t vs_pt_read(const VsProcess *process, uint64_t vpn)
+{
+    VsPageTable *leaf = leaf_table(process, vpn);
+    return leaf ? leaf->entries[level_index(process, levels(process) - 1, vpn)] : 0;
+}
+
+const uint64_t *vs_pt_leaf(const VsProcess *process, uint64_t vpn)
+{
+    VsPageTable *leaf = leaf_table(process, vpn);
+    return leaf ? leaf->entries : NULL;
+}
+
+uint32_t vs_pt_leaf_index(const VsProcess *process, uint64_t vpn)
+{
+    return level_index(process, levels(process) - 1, vpn);
+}
+
+uint64_t vs_pt_leaf_last_vpn(const VsProcess *process, uint64_t vpn)
+{
+    return vpn | ((1ull << level_bits(process)) - 1);
+}
+
+/*
+ * The first page at or after vpn, and at most last_vpn, whose leaf table exists; last_vpn + 1 if
+ * none. Skips whole absent subtrees, so a scan of a sparse terabyte costs a few steps.
+ */
+uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t last_vpn)
+{
+    while (vpn <= last_vpn) {
+        PtPath path;
+        walk(process, vpn, &path);
+        if (path.present == levels(process))
+            return vpn;
+        /* The entry at the deepest present level is empty: skip everything it would cover. */
+        uint64_t span = entry_span(process, path.present - 1);
+        uint64_t next = (vpn & ~(span - 1)) + span;
+        if (next <= vpn)
+            break;
+        vpn = next;
+    }
+    return last_vpn + 1;
+}
+
+/* ---- Changing entries -------------------------------------------------------------------------- */
+
+/* Creates the missing tables on vpn's path. */
+static VsStatus materialize(VsProcess *process, uint64_t vpn)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    while (path.present < levels(process)) {
+        uint32_t level = path.present - 1;
+        uint64_t child_span = entry_span(process, level);
+        uint64_t frame;
+        VsStatus status = table_create(process, level + 1, vpn & ~(child_span - 1), &frame);
+        if (!NT_SUCCESS(status))
+            return status;
+        VsPageTable *parent = path.table[level];
+        parent->entries[path.index[level]] = vs_pte_make_table(frame);
+        parent->used_entries++;
+        walk(process, vpn, &path);
+    }
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Makes sure every leaf table covering [start_vpn, end_vpn] exists, so the writes that follow
+ * cannot fail halfway. On failure, frees what it created and returns STATUS_INSUFFICIENT_RESOURCES.
+ */
+VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn;) {
+        VsStatus status = materialize(process, vpn);
+        if (!NT_SUCCESS(status)) {
+            vs_pt_release_empty(process, start_vpn, end_vpn);
+            return status;
+        }
+        uint64_t next = vs_pt_leaf_last_vpn(process, vpn) + 1;
+        if (next <= vpn)
+            break;
+        vpn = next;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* Frees the table at path level and, while they empty, the tables above it (never the top). */
+static void free_upward(VsProcess *process, PtPath *path, uint32_t level)
+{
+    while (level > 0 && path->table[level]->used_entries == 0) {
+        VsPageTable *parent = path->table[level - 1];
+        table_free(process, path->frame[level]);
+        parent->entries[path->index[level - 1]] = 0;
+        parent->used_entries--;
+        level--;
+    }
+}
+
+/*
+ * Writes vpn's leaf PTE, keeping the used count (models MI_WRITE_INVALID_PTE plus the
+ * UsedPageTableEntries bookkeeping). A non-zero value needs its table to exist (vs_pt_prepare); a
+ * zero value may empty the table, which is then freed with any parents it empties.
+ */
+void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    uint32_t leaf = levels(process) - 1;
+    if (path.present != levels(process)) {
+        /* Writing zero where no table exists changes nothing; anything else is a caller bug. */
+        if (value != 0)
+            abort();
+        return;
+    }
+    VsPageTable *table = path.table[leaf];
+    uint64_t *entry = &table->entries[path.index[leaf]];
+    uint64_t old = *entry;
+    *entry = value;
+    if (old == 0 && value != 0)
+        table->used_entries++;
+    else if (old != 0 && value == 0) {
+        table->used_entries--;
+        free_upward(process, &path, leaf);
+    }
+}
+
+/* Frees any empty leaf tables (and emptied parents) covering [start_vpn, end_vpn]. */
+void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint32_t leaf = levels(process) - 1;
+    for (uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_present(process, vpn, end_vpn)) {
+        PtPath path;
+        walk(process, vpn, &path);
+        if (path.table[leaf]->used_entries == 0)
+            free_upward(process, &path, leaf);
+        uint64_t next = vs_pt_leaf_last_vpn(process, vpn) + 1;
+        if (next <= vpn)
+            break;
+        vpn = next;
+    }
+}
+
+/* ---- Public reading ---------------------------------------------------------------------------- */
+
+void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out)
+{
+    PtPath path;
+    uint64_t vpn = vs_vpn(address);
+    walk(process, vpn, &path);
+    *out = (VsPteWalk){.levels = levels(process)};
+    for (uint32_t level = 0; level < levels(process); level++) {
+        VsPteLevel *l = &out->level[level];
+        l->index = level_index(process, level, vpn);
+        l->present = level < path.present;
+        if (l->present) {
+            l->table = path.frame[level];
+            l->entry = path.table[level]->entries[l->index];
+        }
+    }
+}
+
+const char *vs_pte_level_name(const VsProcess *process, uint32_t level)
+{
+    static const char *const x64[] = {"PXE", "PPE", "PDE", "PTE"};
+    static const char *const x86[] = {"PDE", "PTE"};
+    if (levels(process) == 4)
+        return level < 4 ? x64[level] : "?";
+    return level < 2 ? x86[level] : "?";
+}

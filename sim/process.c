@@ -1,0 +1,171 @@
+/*
+ * process.c - processes, their threads and their handle tables.
+ *
+ * A process (EPROCESS) owns an address space: a VAD tree, a top-level page table and the commit
+ * charge of its private memory. Every process starts with one VAD: the read-only
+ * KUSER_SHARED_DATA page at 0x7FFE0000 in a 64 KB VAD that can be neither freed nor changed (WRK
+ * mm/procsup.c MiAllocateVad with Deletable FALSE, CommitCharge MM_MAX_COMMIT). A thread (ETHREAD and
+ * its TEB) is the caller of every API and keeps the last error. The handle table holds process
+ * handles for the *Ex calls; the sections issue adds section objects to it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool append_pointer(void ***array, size_t *count, void *item)
+{
+    void **grown = realloc(*array, (*count + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    grown[(*count)++] = item;
+    *array = grown;
+    return true;
+}
+
+VsThread *vs_thread_create(VsProcess *process)
+{
+    VsThread *thread = calloc(1, sizeof *thread);
+    if (!thread)
+        return NULL;
+    thread->process = process;
+    thread->tid = process->system->next_id;
+    if (!append_pointer((void ***)&process->threads, &process->thread_count, thread)) {
+        free(thread);
+        return NULL;
+    }
+    process->system->next_id += 4;
+    return thread;
+}
+
+/* Inserts the KUSER_SHARED_DATA VAD every process has. */
+static bool insert_shared_user_data(VsProcess *process)
+{
+    VsVad *vad = vs_pool_alloc(&process->system->vad_pool);
+    if (!vad)
+        return false;
+    uint64_t start = vs_vpn(process->system->layout->shared_user_data);
+    vad->starting_vpn = start;
+    vad->ending_vpn = start + VS_GRANULE_PAGES - 1;
+    vad->kind = VS_VAD_SHARED_USER_DATA;
+    vad->protection = MM_READONLY;
+    vad->private_memory = 1;
+    vad->no_change = 1;
+    vs_vad_insert(&process->vad_root, vad);
+    /* Its first page is mapped read-only from the start; the rest of the 64 KB stays reserved. */
+    if (!NT_SUCCESS(vs_pt_prepare(process, start, start)))
+        return false;
+    vs_pt_write(process, start, vs_pte_make_software(MM_READONLY));
+    return true;
+}
+
+/* Frees a process that never made it into the system's list. */
+static void discard_process(VsProcess *process)
+{
+    for (size_t t = 0; t < process->thread_count; t++)
+        free(process->threads[t]);
+    free(process->threads);
+    free(process);
+}
+
+VsProcess *vs_process_create(VsSystem *system, const char *name)
+{
+    VsProcess *process = calloc(1, sizeof *process);
+    if (!process)
+        return NULL;
+    process->system = system;
+    process->pid = system->next_id;
+    system->next_id += 4;
+    strncpy(process->name, name ? name : "", sizeof process->name - 1);
+    const VsLayout *layout = system->layout;
+    vs_vad_table_init(&process->vad_root, vs_vpn(layout->lowest_user_address),
+                      vs_vpn(layout->highest_vad_address));
+    /* Host out of memory below: what was built is given back; the VAD pool keeps its chunks. */
+    if (!NT_SUCCESS(vs_pt_create_top(process)) || !insert_shared_user_data(process) ||
+        !vs_thread_create(process) ||
+        !append_pointer((void ***)&system->processes, &system->process_count, process)) {
+        discard_process(process);
+        return NULL;
+    }
+    return process;
+}
+
+VsThread *vs_process_main_thread(VsProcess *process) { return process->threads[0]; }
+VsProcess *vs_thread_process(const VsThread *thread) { return thread->process; }
+uint32_t vs_process_id(const VsProcess *process) { return process->pid; }
+const char *vs_process_name(const VsProcess *process) { return process->name; }
+
+void vs_process_counters(const VsProcess *process, VsProcessCounters *out)
+{
+    *out = (VsProcessCounters){
+        .commit_charge = process->commit_charge,
+        .page_table_pages = process->page_table_pages,
+        .vad_count = process->vad_root.count,
+    };
+}
+
+const VsVad *vs_vad_first(const VsProcess *process) { return vs_vad_min(process->vad_root.root); }
+const VsVad *vs_vad_root(const VsProcess *process) { return process->vad_root.root; }
+
+const VsVad *vs_vad_lookup(VsProcess *process, uint64_t address)
+{
+    return vs_vad_locate(&process->vad_root, vs_vpn(address));
+}
+
+/* ---- Handles ---------------------------------------------------------------------------------- */
+
+static VsHandle handle_value(size_t index) { return (VsHandle)(index + 1) * 4; }
+
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, VsHandle *handle)
+{
+    VsProcess *owner = caller->process;
+    size_t slot = 0;
+    while (slot < owner->handle_count && owner->handles[slot].process)
+        slot++;
+    if (slot == owner->handle_count) {
+        VsHandleEntry *grown = realloc(owner->handles, (slot + 1) * sizeof *grown);
+        if (!grown)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        owner->handles = grown;
+        owner->handle_count++;
+    }
+    owner->handles[slot].process = target;
+    *handle = handle_value(slot);
+    return STATUS_SUCCESS;
+}
+
+/* The handle's slot in the caller's table, or NULL (models ExMapHandleToPointer). */
+static VsHandleEntry *handle_entry(VsThread *caller, VsHandle handle)
+{
+    VsProcess *owner = caller->process;
+    if (handle == 0 || handle % 4 != 0 || handle / 4 > owner->handle_count)
+        return NULL;
+    VsHandleEntry *entry = &owner->handles[handle / 4 - 1];
+    return entry->process ? entry : NULL;
+}
+
+/* Resolves a process handle (models ObReferenceObjectByHandle with PsProcessType). */
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out)
+{
+    if (handle == VS_CURRENT_PROCESS) {
+        *out = caller->process;
+        return STATUS_SUCCESS;
+    }
+    VsHandleEntry *entry = handle_entry(caller, handle);
+    if (!entry)
+        return STATUS_INVALID_HANDLE;
+    *out = entry->process;
+    return STATUS_SUCCESS;
+}
+
+/* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */
+VsStatus VsNtClose(VsThread *caller, VsHandle handle)
+{
+    if (handle == VS_CURRENT_PROCESS)
+        return STATUS_SUCCESS;
+    VsHandleEntry *entry = handle_entry(caller, handle);
+    if (!entry)
+        return STATUS_INVALID_HANDLE;
+    entry->process = NULL;
+    return STATUS_SUCCESS;
+}

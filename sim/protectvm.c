@@ -1,0 +1,86 @@
+/*
+ * protectvm.c - NtProtectVirtualMemory: change the protection of committed pages.
+ *
+ * Models WRK mm/protect.c NtProtectVirtualMemory and MiProtectVirtualMemory. The range rounds out to
+ * pages and must lie inside one VAD (STATUS_CONFLICTING_ADDRESSES otherwise); every page in it must
+ * be committed (STATUS_NOT_COMMITTED); the old protection returned is the first page's. Private
+ * memory cannot be made copy-on-write, and a NoChange VAD (KUSER_SHARED_DATA) cannot be changed at
+ * all (STATUS_INVALID_PAGE_PROTECTION).
+ */
+#include "internal.h"
+
+static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_address,
+                                const uint64_t *region_size, const uint32_t *old_protect,
+                                uint32_t new_protect, uint32_t *mm_protection)
+{
+    *mm_protection = vs_mm_from_win32(new_protect);
+    if (*mm_protection == MM_INVALID_PROTECTION)
+        return STATUS_INVALID_PAGE_PROTECTION;
+    if (!base_address || !region_size || !old_protect)
+        return STATUS_ACCESS_VIOLATION;
+    if (*base_address > layout->highest_user_address)
+        return STATUS_INVALID_PARAMETER_2;
+    if (*region_size == 0 || layout->highest_user_address - *base_address + 1 < *region_size)
+        return STATUS_INVALID_PARAMETER_3;
+    return STATUS_SUCCESS;
+}
+
+/* Finds the one VAD holding [start_vpn, end_vpn] and checks it may take mm_protection. */
+static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
+                                 uint32_t mm_protection, VsVad **out)
+{
+    VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
+    if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn)
+        return STATUS_CONFLICTING_ADDRESSES;
+    if (vad->no_change)
+        return STATUS_INVALID_PAGE_PROTECTION;
+    if (vad->private_memory && vs_mm_is_copy_on_write(mm_protection))
+        return STATUS_INVALID_PAGE_PROTECTION;
+    if (vs_commit_count(process, vad, start_vpn, end_vpn) != end_vpn - start_vpn + 1)
+        return STATUS_NOT_COMMITTED;
+    process->vad_root.node_hint = vad;
+    *out = vad;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Sets the protection of the committed pages in [*base_address, *base_address + *region_size).
+ * On success the old protection of the first page is in *old_protect and the base and size are
+ * rounded to pages. Statuses: STATUS_INVALID_PAGE_PROTECTION, STATUS_ACCESS_VIOLATION,
+ * STATUS_INVALID_PARAMETER_2/3, STATUS_INVALID_HANDLE, STATUS_CONFLICTING_ADDRESSES,
+ * STATUS_NOT_COMMITTED, STATUS_INSUFFICIENT_RESOURCES.
+ */
+VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
+                                  uint64_t *base_address, uint64_t *region_size,
+                                  uint32_t new_protect, uint32_t *old_protect)
+{
+    uint32_t mm_protection;
+    VsStatus status = check_arguments(caller->process->system->layout, base_address, region_size,
+                                      old_protect, new_protect, &mm_protection);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsProcess *process;
+    status = vs_reference_process(caller, process_handle, &process);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    uint64_t start_vpn = vs_vpn(*base_address);
+    uint64_t end_vpn = vs_vpn(*base_address + *region_size - 1);
+    VsVad *vad;
+    status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint32_t old = vs_page_state(vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
+    status = vs_set_protection(process, vad, start_vpn, end_vpn, mm_protection);
+    if (!NT_SUCCESS(status))
+        return status;
+
+    VsEvent event = {.kind = VS_EV_PROTECTED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .protection = new_protect,
+                     .old_protection = vs_mm_to_win32(old)};
+    vs_emit(process->system, &event);
+    *old_protect = vs_mm_to_win32(old);
+    *base_address = vs_vpn_address(start_vpn);
+    *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
+    return STATUS_SUCCESS;
+}

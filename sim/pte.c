@@ -1,0 +1,31 @@
+/*
+ * pte.c - decoding PTEs for readers: which state an entry is in and what protection it carries.
+ *
+ * The encoding itself (MMPTE_HARDWARE and MMPTE_SOFTWARE, x64 layout of WRK mm/amd64/miamd.h) is in
+ * internal.h so the model's writers share it. Bit 0 is Valid; in an invalid (software) PTE bits 5-9
+ * hold the MM protection, bit 10 Prototype and bit 11 Transition; a valid entry holds a frame
+ * number in bits 12-47. The model uses these states so far:
+ *   zero          all bits clear: the VAD decides (reserved, or committed if MemCommit)
+ *   demand zero   protection only: committed, no page yet
+ *   decommitted   protection MM_DECOMMIT (0x10): not committed, whatever the VAD says
+ *   table link    valid, in an upper-level table: the frame of the next table
+ */
+#include "internal.h"
+
+VsPteState vs_pte_state(uint64_t entry)
+{
+    if (entry == 0)
+        return VS_PTE_STATE_ZERO;
+    if (entry & VS_PTE_VALID)
+        return VS_PTE_STATE_TABLE;
+    if (entry == VS_PTE_DECOMMITTED)
+        return VS_PTE_STATE_DECOMMITTED;
+    return VS_PTE_STATE_DEMAND_ZERO;
+}
+
+uint32_t vs_pte_protection(uint64_t entry)
+{
+    if (entry & VS_PTE_VALID)
+        return 0;
+    return vs_mm_to_win32(vs_pte_mm_protection(entry));
+}

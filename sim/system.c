@@ -1,0 +1,81 @@
+/*
+ * system.c - the simulated machine: its architecture's fixed layout and everything it owns.
+ *
+ * A VsSystem holds the processes, the pool VADs come from and the store of page-table pages; all of
+ * the model's state is reachable from it, and destroying it frees everything. The layouts restate
+ * WRK's MM_LOWEST_USER_ADDRESS, MM_HIGHEST_USER_ADDRESS and MM_HIGHEST_VAD_ADDRESS (mm/mi.h,
+ * inc/amd64.h) with the 128 TB x64 user space of Windows 8.1 and later, and MM_SHARED_USER_DATA_VA.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define VADS_PER_CHUNK 4096
+
+static const VsLayout layouts[] = {
+    {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
+     .highest_user_address = 0x7FFFFFFEFFFFull, .highest_vad_address = 0x7FFFFFFDFFFFull,
+     .shared_user_data = 0x7FFE0000, .paging_levels = 4, .level_bits = 9, .pte_size = 8,
+     .mbi_size = 48},
+    {.arch = VS_ARCH_X86, .name = "x86", .lowest_user_address = 0x10000,
+     .highest_user_address = 0x7FFEFFFF, .highest_vad_address = 0x7FFDFFFF,
+     .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
+     .mbi_size = 28},
+    {.arch = VS_ARCH_X86_3GB, .name = "x86-3gb", .lowest_user_address = 0x10000,
+     .highest_user_address = 0xBFFEFFFF, .highest_vad_address = 0xBFFDFFFF,
+     .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
+     .mbi_size = 28},
+};
+
+const VsLayout *vs_layout_of(VsArch arch)
+{
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+        if (layouts[i].arch == arch)
+            return &layouts[i];
+    return NULL;
+}
+
+VsSystem *vs_system_create(const VsSystemConfig *config)
+{
+    const VsLayout *layout = vs_layout_of(config->arch);
+    if (!layout)
+        return NULL;
+    VsSystem *system = calloc(1, sizeof *system);
+    if (!system)
+        return NULL;
+    system->layout = layout;
+    system->processors = config->processors ? config->processors : 4;
+    if (system->processors > 64)
+        system->processors = 64;
+    system->next_id = 4;
+    vs_pool_init(&system->vad_pool, sizeof(VsVad), VADS_PER_CHUNK);
+    vs_table_store_init(&system->tables, 1u << layout->level_bits);
+    return system;
+}
+
+void vs_system_destroy(VsSystem *system)
+{
+    if (!system)
+        return;
+    for (size_t i = 0; i < system->process_count; i++) {
+        VsProcess *process = system->processes[i];
+        for (size_t t = 0; t < process->thread_count; t++)
+            free(process->threads[t]);
+        free(process->threads);
+        free(process->handles);
+        free(process);
+    }
+    free(system->processes);
+    vs_pool_fini(&system->vad_pool);
+    vs_table_store_fini(&system->tables);
+    free(system);
+}
+
+const VsLayout *vs_system_layout(const VsSystem *system) { return system->layout; }
+
+size_t vs_system_process_count(const VsSystem *system) { return system->process_count; }
+
+VsProcess *vs_system_process(VsSystem *system, size_t index)
+{
+    return index < system->process_count ? system->processes[index] : NULL;
+}

@@ -1,0 +1,329 @@
+/*
+ * vadsim.h - the public interface of the vadsim model of the Windows memory manager.
+ *
+ * The model is a library with no I/O and no globals: a VsSystem owns everything (processes, their
+ * address spaces, page-table pages, the event log the caller attached) and every call takes the object
+ * it acts on by pointer. Drivers (the scenario runner, the verification harness, the visualiser) call
+ * the Windows-shaped facade below and read what changed from the event log.
+ *
+ * The facade keeps each Windows routine's name after a "Vs" prefix and its parameter order. A call is
+ * made by a simulated thread (VsThread), as in Windows, so the Win32 layer can keep the last error per
+ * thread; process arguments are handles in the calling process's handle table, NtCurrentProcess()
+ * (VS_CURRENT_PROCESS) naming the caller's own process. Pointers stand for the caller's user buffers:
+ * a NULL one is the simulated equivalent of a bad pointer and fails with STATUS_ACCESS_VIOLATION.
+ *
+ * Addresses are uint64_t on every architecture. Constants keep their Windows names and values.
+ */
+#ifndef VADSIM_H
+#define VADSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vs_status.h"
+
+/* ---- Windows constants (winnt.h values) ------------------------------------------------------- */
+
+/* XX(name, value): allocation types and memory states/types the model knows. */
+#define VS_MEM_FLAG_MAP(XX)                                                                        \
+    XX(MEM_COMMIT, 0x00001000u)                                                                    \
+    XX(MEM_RESERVE, 0x00002000u)                                                                   \
+    XX(MEM_DECOMMIT, 0x00004000u)                                                                  \
+    XX(MEM_RELEASE, 0x00008000u)                                                                   \
+    XX(MEM_FREE, 0x00010000u)                                                                      \
+    XX(MEM_PRIVATE, 0x00020000u)                                                                   \
+    XX(MEM_TOP_DOWN, 0x00100000u)
+
+/* XX(name, value): page protections and their modifiers. */
+#define VS_PAGE_FLAG_MAP(XX)                                                                       \
+    XX(PAGE_NOACCESS, 0x001u)                                                                      \
+    XX(PAGE_READONLY, 0x002u)                                                                      \
+    XX(PAGE_READWRITE, 0x004u)                                                                     \
+    XX(PAGE_WRITECOPY, 0x008u)                                                                     \
+    XX(PAGE_EXECUTE, 0x010u)                                                                       \
+    XX(PAGE_EXECUTE_READ, 0x020u)                                                                  \
+    XX(PAGE_EXECUTE_READWRITE, 0x040u)                                                             \
+    XX(PAGE_EXECUTE_WRITECOPY, 0x080u)                                                             \
+    XX(PAGE_GUARD, 0x100u)                                                                         \
+    XX(PAGE_NOCACHE, 0x200u)                                                                       \
+    XX(PAGE_WRITECOMBINE, 0x400u)
+
+enum VsWindowsConstant {
+#define VS_DEFINE_CONSTANT(name, value) name = value,
+    VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
+#undef VS_DEFINE_CONSTANT
+};
+
+/* Page and allocation-granularity sizes; the same on every architecture the model offers. */
+#define VS_PAGE_SHIFT 12
+#define VS_PAGE_SIZE (1ull << VS_PAGE_SHIFT)
+#define VS_GRANULARITY (64ull * 1024)
+
+/* Handles: process handles, plus the pseudo-handle NtCurrentProcess() = (HANDLE)-1. */
+typedef uint64_t VsHandle;
+#define VS_CURRENT_PROCESS ((VsHandle)-1)
+#define VS_NULL_HANDLE ((VsHandle)0)
+
+/* ---- Objects ----------------------------------------------------------------------------------- */
+
+typedef struct VsSystem VsSystem;   /* the machine: processes, page-table store, event log */
+typedef struct VsProcess VsProcess; /* models EPROCESS: address space, handle table, threads */
+typedef struct VsThread VsThread;   /* models ETHREAD/TEB: the caller of every API, owns last error */
+typedef struct VsVad VsVad;         /* models MMVAD_SHORT: one node of a process's VAD tree */
+
+typedef enum VsArch {
+    VS_ARCH_X64,     /* 128 TB user space, 4-level paging */
+    VS_ARCH_X86,     /* 2 GB user space, 2-level paging */
+    VS_ARCH_X86_3GB, /* 3 GB user space (/3GB, large-address-aware), 2-level paging */
+} VsArch;
+
+typedef struct VsSystemConfig {
+    VsArch arch;
+    uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
+} VsSystemConfig;
+
+/* The fixed layout of an architecture (GetSystemInfo plus what the kernel keeps to itself). */
+typedef struct VsLayout {
+    VsArch arch;
+    const char *name;             /* "x64", "x86", "x86-3gb" */
+    uint64_t lowest_user_address; /* MM_LOWEST_USER_ADDRESS: 0x10000 */
+    uint64_t highest_user_address; /* MM_HIGHEST_USER_ADDRESS, inclusive */
+    uint64_t highest_vad_address; /* MM_HIGHEST_VAD_ADDRESS: the top 64 KB is never allocatable */
+    uint64_t shared_user_data;    /* KUSER_SHARED_DATA: 0x7FFE0000 */
+    uint32_t paging_levels;       /* 4 on x64, 2 on x86 */
+    uint32_t level_bits;          /* index bits per level: 9 (512 entries) or 10 (1024) */
+    uint32_t pte_size;            /* bytes per hardware PTE: 8 on x64, 4 on x86 */
+    uint32_t mbi_size;            /* sizeof(MEMORY_BASIC_INFORMATION): 48 or 28 */
+} VsLayout;
+
+VsSystem *vs_system_create(const VsSystemConfig *config); /* NULL when out of host memory */
+void vs_system_destroy(VsSystem *system);
+const VsLayout *vs_system_layout(const VsSystem *system);
+const VsLayout *vs_layout_of(VsArch arch);
+
+/*
+ * Creates a process with an empty address space (only the KUSER_SHARED_DATA VAD) and one thread.
+ * The name is copied (up to 31 characters) and used in narration. NULL when out of host memory.
+ */
+VsProcess *vs_process_create(VsSystem *system, const char *name);
+VsThread *vs_process_main_thread(VsProcess *process);
+VsThread *vs_thread_create(VsProcess *process); /* a further thread; NULL when out of memory */
+VsProcess *vs_thread_process(const VsThread *thread);
+uint32_t vs_process_id(const VsProcess *process);
+const char *vs_process_name(const VsProcess *process);
+size_t vs_system_process_count(const VsSystem *system);
+VsProcess *vs_system_process(VsSystem *system, size_t index); /* in creation order */
+
+/* Models OpenProcess: a handle to target in the calling thread's process's handle table. */
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, VsHandle *handle);
+
+/* Counters of one address space (models the EPROCESS fields of the same names). */
+typedef struct VsProcessCounters {
+    uint64_t commit_charge;   /* pages of private memory committed (EPROCESS CommitCharge) */
+    uint64_t page_table_pages; /* page-table pages at every level, the top one included */
+    uint64_t vad_count;       /* nodes in the VAD tree, the KUSER_SHARED_DATA VAD included */
+} VsProcessCounters;
+
+void vs_process_counters(const VsProcess *process, VsProcessCounters *out);
+
+/* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
+
+typedef enum VsMemoryInformationClass {
+    MemoryBasicInformation = 0,
+} VsMemoryInformationClass;
+
+/*
+ * MEMORY_BASIC_INFORMATION. The Win32 structure keeps its Windows field names: it is what a
+ * program reads, and what lessons print.
+ */
+typedef struct VsMemoryBasicInformation {
+    uint64_t BaseAddress;
+    uint64_t AllocationBase;
+    uint32_t AllocationProtect;
+    uint64_t RegionSize;
+    uint32_t State;
+    uint32_t Protect;
+    uint32_t Type;
+} VsMemoryBasicInformation;
+
+VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                   uint64_t zero_bits, uint64_t *region_size,
+                                   uint32_t allocation_type, uint32_t protect);
+VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                               uint64_t *region_size, uint32_t free_type);
+VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                  uint64_t *region_size, uint32_t new_protect,
+                                  uint32_t *old_protect);
+VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process, uint64_t base_address,
+                                VsMemoryInformationClass information_class,
+                                VsMemoryBasicInformation *information, uint64_t information_length,
+                                uint64_t *return_length);
+VsStatus VsNtClose(VsThread *caller, VsHandle handle);
+
+/* ---- The Win32 layer (kernelbase): status -> last error -------------------------------------- */
+
+typedef struct VsSystemInfo {
+    uint16_t wProcessorArchitecture; /* 9 AMD64, 0 INTEL */
+    uint32_t dwPageSize;
+    uint64_t lpMinimumApplicationAddress;
+    uint64_t lpMaximumApplicationAddress;
+    uint64_t dwActiveProcessorMask;
+    uint32_t dwNumberOfProcessors;
+    uint32_t dwProcessorType; /* 8664 or 586 */
+    uint32_t dwAllocationGranularity;
+    uint16_t wProcessorLevel;
+    uint16_t wProcessorRevision;
+} VsSystemInfo;
+
+VsHandle VsGetCurrentProcess(void);
+uint32_t VsGetLastError(const VsThread *thread);
+void VsSetLastError(VsThread *thread, uint32_t error);
+void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info);
+bool VsCloseHandle(VsThread *thread, VsHandle handle);
+
+uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint32_t allocation_type,
+                        uint32_t protect);
+uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                          uint32_t allocation_type, uint32_t protect);
+bool VsVirtualFree(VsThread *thread, uint64_t address, uint64_t size, uint32_t free_type);
+bool VsVirtualFreeEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                     uint32_t free_type);
+bool VsVirtualProtect(VsThread *thread, uint64_t address, uint64_t size, uint32_t new_protect,
+                      uint32_t *old_protect);
+bool VsVirtualProtectEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                        uint32_t new_protect, uint32_t *old_protect);
+uint64_t VsVirtualQuery(VsThread *thread, uint64_t address, VsMemoryBasicInformation *buffer,
+                        uint64_t length);
+uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
+                          VsMemoryBasicInformation *buffer, uint64_t length);
+
+/* ---- Reading the VAD tree -------------------------------------------------------------------- */
+
+/* What a VAD describes. Windows encodes this in MMVAD_FLAGS (PrivateMemory, VadType, NoChange). */
+typedef enum VsVadKind {
+    VS_VAD_PRIVATE,          /* VirtualAlloc memory: PrivateMemory = 1, VadNone */
+    VS_VAD_SHARED_USER_DATA, /* the KUSER_SHARED_DATA VAD: private, NoChange, never freed */
+} VsVadKind;
+
+typedef struct VsVadInfo {
+    uint64_t starting_vpn;  /* first page, inclusive */
+    uint64_t ending_vpn;    /* last page, inclusive */
+    VsVadKind kind;
+    uint32_t protection;    /* the allocation protection as PAGE_* */
+    uint64_t commit_charge; /* pages of commit this VAD holds */
+    bool mem_commit;        /* committed whole at reserve time: zero PTEs mean committed */
+    bool private_memory;
+    bool no_change;
+    int balance;            /* AVL balance: height(right) - height(left), -1..1 */
+    uint32_t level;         /* depth of this node, the root being 0 */
+} VsVadInfo;
+
+typedef struct VsVadTreeShape {
+    uint64_t count;
+    uint32_t depth; /* levels in the tree: 0 when empty, 1 for a lone root */
+} VsVadTreeShape;
+
+const VsVad *vs_vad_first(const VsProcess *process); /* lowest VAD (in-order walk) */
+const VsVad *vs_vad_next(const VsVad *vad);
+const VsVad *vs_vad_root(const VsProcess *process);
+const VsVad *vs_vad_left(const VsVad *vad);
+const VsVad *vs_vad_right(const VsVad *vad);
+void vs_vad_info(const VsVad *vad, VsVadInfo *out);
+void vs_vad_tree_shape(const VsProcess *process, VsVadTreeShape *out);
+/* The VAD containing the address, or NULL (models MiLocateAddress; uses and updates the hint). */
+const VsVad *vs_vad_lookup(VsProcess *process, uint64_t address);
+
+/* ---- Reading page tables --------------------------------------------------------------------- */
+
+/* What one PTE says, decoded (models the states of MMPTE, WRK mm/amd64/miamd.h). */
+typedef enum VsPteState {
+    VS_PTE_STATE_ZERO,        /* all bits 0: "ask the VAD" */
+    VS_PTE_STATE_DEMAND_ZERO, /* committed, never touched: protection only */
+    VS_PTE_STATE_DECOMMITTED, /* protection MM_DECOMMIT: not committed even in a MemCommit VAD */
+    VS_PTE_STATE_TABLE,       /* a valid upper-level entry pointing at the next table */
+} VsPteState;
+
+typedef struct VsPteLevel {
+    bool present;     /* the table at this level exists */
+    uint32_t index;   /* index of the entry within its table */
+    uint64_t table;   /* the table's page number in the page-table store */
+    uint64_t entry;   /* the raw 64-bit entry */
+} VsPteLevel;
+
+/* A !pte-style walk for one address: levels[0] is the top (PXE on x64, PDE on x86). */
+typedef struct VsPteWalk {
+    uint32_t levels;
+    VsPteLevel level[4];
+} VsPteWalk;
+
+void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out);
+VsPteState vs_pte_state(uint64_t entry);
+uint32_t vs_pte_protection(uint64_t entry); /* PAGE_* protection a software PTE carries */
+/* Short level names as !pte prints them: "PXE", "PPE", "PDE", "PTE". */
+const char *vs_pte_level_name(const VsProcess *process, uint32_t level);
+
+/* ---- Events ------------------------------------------------------------------------------------ */
+
+typedef enum VsEventKind {
+    VS_EV_VAD_INSERTED,   /* a new VAD [vpn_start, vpn_end] */
+    VS_EV_VAD_REMOVED,    /* the VAD [vpn_start, vpn_end] was deleted */
+    VS_EV_VAD_TRIMMED,    /* VAD [old_start, old_end] now covers [vpn_start, vpn_end] */
+    VS_EV_VAD_SPLIT,      /* VAD [old_start, old_end] lost [vpn_start, vpn_end] from its middle */
+    VS_EV_RANGE_ROUNDED,  /* the request [address, address+size) became pages [vpn_start, vpn_end] */
+    VS_EV_COMMITTED,      /* [vpn_start, vpn_end] committed with protection; pages charged */
+    VS_EV_DECOMMITTED,    /* [vpn_start, vpn_end] decommitted; pages uncharged */
+    VS_EV_PROTECTED,      /* [vpn_start, vpn_end] changed from old_protection to protection */
+    VS_EV_TABLE_CREATED,  /* a page-table page at level, covering [vpn_start, vpn_end] */
+    VS_EV_TABLE_FREED,    /* the table at level covering [vpn_start, vpn_end] became empty */
+} VsEventKind;
+
+typedef struct VsEvent {
+    VsEventKind kind;
+    uint32_t pid;
+    uint64_t vpn_start, vpn_end; /* inclusive page range the event is about */
+    uint64_t old_start, old_end; /* the VAD before a trim or split (inclusive pages) */
+    uint64_t address, size;      /* the caller's request, for VS_EV_RANGE_ROUNDED */
+    uint64_t pages;              /* commit charged or returned, in pages */
+    uint32_t protection;         /* PAGE_* */
+    uint32_t old_protection;     /* PAGE_* before VS_EV_PROTECTED */
+    uint32_t level;              /* page-table level (0 = top) for the table events */
+} VsEvent;
+
+/*
+ * An event log the caller owns and attaches; the model appends to it and never calls out. Read
+ * events[0..count), then vs_event_log_clear. lost counts events the model could not store.
+ */
+typedef struct VsEventLog {
+    VsEvent *events;
+    size_t count;
+    size_t capacity;
+    size_t lost;
+} VsEventLog;
+
+void vs_system_attach_log(VsSystem *system, VsEventLog *log); /* NULL detaches */
+void vs_event_log_clear(VsEventLog *log);
+void vs_event_log_free(VsEventLog *log);
+const char *vs_event_kind_name(VsEventKind kind);
+
+/* ---- Invariants -------------------------------------------------------------------------------- */
+
+/*
+ * Checks every structural invariant of the system (models Linux's validate_mm; Windows has no
+ * public equivalent): AVL order, balance and parent links, VADs disjoint and inside user space,
+ * free-gap bookkeeping, page-table used counts, every PTE inside a VAD, commit charge equal to what
+ * the PTEs and VADs say. Returns true if all hold; otherwise false with the first violation written
+ * to why (when why_len > 0).
+ */
+bool vs_check(const VsSystem *system, char *why, size_t why_len);
+
+/* ---- Names ------------------------------------------------------------------------------------ */
+
+/* "PAGE_READWRITE|PAGE_GUARD", "MEM_RESERVE|MEM_COMMIT", ... written into buf; returns buf. */
+const char *vs_protect_string(uint32_t protect, char *buf, size_t len);
+const char *vs_mem_flags_string(uint32_t flags, char *buf, size_t len);
+
+/* Looks a constant up by its Windows name (MEM_, PAGE_, STATUS_, ERROR_). */
+bool vs_constant_lookup(const char *name, uint64_t *value);
+
+#endif /* VADSIM_H */

@@ -1,0 +1,107 @@
+/*
+ * vs_status.h - the simulated system's answers: NTSTATUS values and Win32 error codes.
+ *
+ * One X-macro table gives, for every status the model can return, its name, its real NTSTATUS value,
+ * the Win32 error that RtlNtStatusToDosError turns it into (what kernelbase stores as the last error),
+ * and one plain sentence a lesson can show. Values are Windows' own (ntstatus.h, winerror.h); the
+ * mapping follows Windows' RtlNtStatusToDosError table as Wine's ntdll/error.c reproduces it.
+ *
+ * Included by vadsim.h; not meant to be included on its own.
+ */
+#ifndef VS_STATUS_H
+#define VS_STATUS_H
+
+#include <stdint.h>
+
+/* NTSTATUS: bit 31 set means failure (NT_SUCCESS tests the sign). */
+typedef uint32_t VsStatus;
+
+#define NT_SUCCESS(status) ((int32_t)(status) >= 0)
+
+/*
+ * Win32 errors the model produces: XX(name, value).
+ */
+#define VS_WIN32_ERROR_MAP(XX)                                                                     \
+    XX(ERROR_SUCCESS, 0)                                                                           \
+    XX(ERROR_ACCESS_DENIED, 5)                                                                     \
+    XX(ERROR_INVALID_HANDLE, 6)                                                                    \
+    XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
+    XX(ERROR_BAD_LENGTH, 24)                                                                       \
+    XX(ERROR_INVALID_PARAMETER, 87)                                                                \
+    XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
+    XX(ERROR_NOACCESS, 998)                                                                        \
+    XX(ERROR_NO_SYSTEM_RESOURCES, 1450)                                                            \
+    XX(ERROR_COMMITMENT_LIMIT, 1455)
+
+/*
+ * Statuses the model returns: XX(name, NTSTATUS value, Win32 error, explanation).
+ */
+#define VS_STATUS_MAP(XX)                                                                          \
+    XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                    \
+    XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \
+       "The information class asked for is not one this call knows.")                             \
+    XX(STATUS_INFO_LENGTH_MISMATCH, 0xC0000004u, ERROR_BAD_LENGTH,                                 \
+       "The buffer is too small for the information asked for.")                                  \
+    XX(STATUS_ACCESS_VIOLATION, 0xC0000005u, ERROR_NOACCESS,                                       \
+       "The call was given a pointer it cannot read or write.")                                   \
+    XX(STATUS_INVALID_HANDLE, 0xC0000008u, ERROR_INVALID_HANDLE,                                   \
+       "The handle does not name an open object of the right type.")                              \
+    XX(STATUS_INVALID_PARAMETER, 0xC000000Du, ERROR_INVALID_PARAMETER,                             \
+       "A parameter is not valid for this call.")                                                 \
+    XX(STATUS_NO_MEMORY, 0xC0000017u, ERROR_NOT_ENOUGH_MEMORY,                                     \
+       "No free range of the address space is large enough for the request.")                     \
+    XX(STATUS_CONFLICTING_ADDRESSES, 0xC0000018u, ERROR_INVALID_ADDRESS,                           \
+       "The range overlaps memory that is already allocated, or is not inside one allocation.")   \
+    XX(STATUS_UNABLE_TO_FREE_VM, 0xC000001Au, ERROR_INVALID_PARAMETER,                             \
+       "The range to free does not lie inside one allocation.")                                   \
+    XX(STATUS_UNABLE_TO_DELETE_SECTION, 0xC000001Bu, ERROR_INVALID_PARAMETER,                      \
+       "A mapped view cannot be freed with VirtualFree; it must be unmapped.")                    \
+    XX(STATUS_NOT_COMMITTED, 0xC000002Du, ERROR_INVALID_ADDRESS,                                   \
+       "A page in the range is reserved but not committed.")                                      \
+    XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
+       "The page protection is not valid, or not allowed for this kind of memory.")               \
+    XX(STATUS_INSUFFICIENT_RESOURCES, 0xC000009Au, ERROR_NO_SYSTEM_RESOURCES,                      \
+       "The simulator could not allocate the memory to model this request.")                      \
+    XX(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu, ERROR_INVALID_ADDRESS,                             \
+       "Freeing a whole allocation (size 0) must name its base address.")                         \
+    XX(STATUS_MEMORY_NOT_ALLOCATED, 0xC00000A0u, ERROR_INVALID_ADDRESS,                            \
+       "There is no allocation at this address.")                                                 \
+    XX(STATUS_INVALID_PARAMETER_1, 0xC00000EFu, ERROR_INVALID_PARAMETER,                           \
+       "The first parameter is not valid.")                                                       \
+    XX(STATUS_INVALID_PARAMETER_2, 0xC00000F0u, ERROR_INVALID_PARAMETER,                           \
+       "The second parameter (the address) is not valid.")                                        \
+    XX(STATUS_INVALID_PARAMETER_3, 0xC00000F1u, ERROR_INVALID_PARAMETER,                           \
+       "The third parameter is not valid.")                                                       \
+    XX(STATUS_INVALID_PARAMETER_4, 0xC00000F2u, ERROR_INVALID_PARAMETER,                           \
+       "The fourth parameter is not valid.")                                                      \
+    XX(STATUS_INVALID_PARAMETER_5, 0xC00000F3u, ERROR_INVALID_PARAMETER,                           \
+       "The fifth parameter (the allocation type) is not valid.")                                 \
+    XX(STATUS_INVALID_PARAMETER_6, 0xC00000F4u, ERROR_INVALID_PARAMETER,                           \
+       "The sixth parameter is not valid.")                                                       \
+    XX(STATUS_COMMITMENT_LIMIT, 0xC000012Du, ERROR_COMMITMENT_LIMIT,                               \
+       "Committing this memory would exceed the system commit limit.")
+
+#define VS_DEFINE_STATUS(name, value, win32, text) static const VsStatus name = value;
+VS_STATUS_MAP(VS_DEFINE_STATUS)
+#undef VS_DEFINE_STATUS
+
+enum VsWin32Error {
+#define VS_DEFINE_ERROR(name, value) name = value,
+    VS_WIN32_ERROR_MAP(VS_DEFINE_ERROR)
+#undef VS_DEFINE_ERROR
+};
+
+/* The status's name ("STATUS_NO_MEMORY"), or NULL if the model does not know it. */
+const char *vs_status_name(VsStatus status);
+
+/* The Win32 error Windows' RtlNtStatusToDosError gives for a status (ERROR_MR_MID_NOT_FOUND, 317,
+ * for one the table does not hold). */
+uint32_t vs_status_to_win32(VsStatus status);
+
+/* One plain sentence saying what the status means, for narration; NULL if unknown. */
+const char *vs_status_explain(VsStatus status);
+
+/* The Win32 error's name ("ERROR_INVALID_ADDRESS"), or NULL if the model does not know it. */
+const char *vs_win32_error_name(uint32_t error);
+
+#endif /* VS_STATUS_H */

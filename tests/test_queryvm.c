@@ -1,0 +1,165 @@
+/*
+ * test_queryvm.c - NtQueryVirtualMemory and VirtualQuery(Ex): regions are maximal runs of one state
+ * and protection within one allocation, recomputed at every query; free and reserved regions
+ * report what Windows reports; and the exact status and Win32 error of every misuse.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+/* A new process: free from 0 up to KUSER_SHARED_DATA, its one read-only page, then free again. */
+static void test_empty_address_space_x64(void **state)
+{
+    Fixture *f = *state;
+    const VsLayout *layout = vs_system_layout(f->system);
+    ASSERT_REGION(f, 0, 0, 0x7FFE0000, MEM_FREE, PAGE_NOACCESS, 0);
+    VsMemoryBasicInformation mbi = query(f, 0x1234);
+    assert_int_equal(mbi.BaseAddress, 0x1000);
+    assert_int_equal(mbi.AllocationProtect, 0);
+    assert_int_equal(mbi.Type, 0);
+    ASSERT_REGION(f, 0x7FFE0000, 0x7FFE0000, KB(4), MEM_COMMIT, PAGE_READONLY, 0x7FFE0000);
+    mbi = query(f, 0x7FFE0000);
+    assert_int_equal(mbi.AllocationProtect, PAGE_READONLY);
+    assert_int_equal(mbi.Type, MEM_PRIVATE);
+    ASSERT_REGION(f, 0x7FFE1000, 0x7FFE1000, KB(60), MEM_RESERVE, 0, 0x7FFE0000);
+    /* Above it, free to the top of user space (the last 64 KB below the top included). */
+    ASSERT_REGION(f, 0x7FFF0000, 0x7FFF0000, layout->highest_user_address + 1 - 0x7FFF0000,
+                  MEM_FREE, PAGE_NOACCESS, 0);
+    ASSERT_REGION(f, layout->highest_user_address, layout->highest_user_address & ~0xFFFull,
+                  KB(4), MEM_FREE, PAGE_NOACCESS, 0);
+}
+
+/* On x86 KUSER_SHARED_DATA is the top 64 KB of user space; above it is kernel space. */
+static void test_empty_address_space_x86(void **state)
+{
+    Fixture *f = *state;
+    ASSERT_REGION(f, 0x7FFEFFFF, 0x7FFEF000, KB(4), MEM_RESERVE, 0, 0x7FFE0000);
+    VsMemoryBasicInformation mbi;
+    ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, 0x7FFF0000, &mbi, sizeof mbi),
+                       ERROR_INVALID_PARAMETER);
+    /* The x86 MEMORY_BASIC_INFORMATION is 28 bytes: a 28-byte buffer is enough. */
+    assert_int_equal(VsVirtualQuery(f->thread, 0x10000, &mbi, 28), 28);
+}
+
+/* Runs split at every change of state or protection, and never cross allocations. */
+static void test_regions_are_runs_within_one_allocation(void **state)
+{
+    Fixture *f = *state;
+    uint64_t a = VsVirtualAlloc(f->thread, 0x10000000, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    uint64_t b = VsVirtualAlloc(f->thread, 0x10010000, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    /* Two adjacent reservations with equal state: still two regions. */
+    ASSERT_REGION(f, a, a, KB(64), MEM_RESERVE, 0, a);
+    ASSERT_REGION(f, b, b, KB(64), MEM_RESERVE, 0, b);
+    VsVirtualAlloc(f->thread, a + KB(60), KB(4), MEM_COMMIT, PAGE_READWRITE);
+    VsVirtualAlloc(f->thread, b, KB(4), MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_REGION(f, a + KB(60), a + KB(60), KB(4), MEM_COMMIT, PAGE_READWRITE, a);
+    ASSERT_REGION(f, b, b, KB(4), MEM_COMMIT, PAGE_READWRITE, b);
+    /* Equal protection set by separate calls is one run. */
+    VsVirtualAlloc(f->thread, b + KB(4), KB(4), MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_REGION(f, b, b, KB(8), MEM_COMMIT, PAGE_READWRITE, b);
+    /* A different protection splits it; the query from the middle starts at the asked page. */
+    VsVirtualAlloc(f->thread, b + KB(8), KB(4), MEM_COMMIT, PAGE_READONLY);
+    ASSERT_REGION(f, b + KB(5), b + KB(4), KB(4), MEM_COMMIT, PAGE_READWRITE, b);
+    ASSERT_REGION(f, b + KB(8), b + KB(8), KB(4), MEM_COMMIT, PAGE_READONLY, b);
+    ASSERT_REGION(f, b + KB(12), b + KB(12), KB(52), MEM_RESERVE, 0, b);
+    /* A guard page is its own run. */
+    VsVirtualAlloc(f->thread, b + KB(12), KB(4), MEM_COMMIT, PAGE_READONLY | PAGE_GUARD);
+    ASSERT_REGION(f, b + KB(12), b + KB(12), KB(4), MEM_COMMIT, PAGE_READONLY | PAGE_GUARD, b);
+    CHECK_INVARIANTS(f);
+}
+
+/* Walking from 0 to the top by BaseAddress + RegionSize visits every region once, gap-free. */
+static void test_walk_covers_user_space(void **state)
+{
+    Fixture *f = *state;
+    const VsLayout *layout = vs_system_layout(f->system);
+    uint64_t p = VsVirtualAlloc(f->thread, 0, MB(1), MEM_RESERVE, PAGE_READWRITE);
+    VsVirtualAlloc(f->thread, p + KB(100), KB(300), MEM_COMMIT, PAGE_EXECUTE_READ);
+    VsVirtualAlloc(f->thread, 0, KB(12), MEM_RESERVE | MEM_COMMIT | MEM_TOP_DOWN, PAGE_READONLY);
+    uint64_t address = 0, regions = 0, committed = 0;
+    while (address <= layout->highest_user_address) {
+        VsMemoryBasicInformation mbi = query(f, address);
+        assert_int_equal(mbi.BaseAddress, address);
+        assert_true(mbi.RegionSize > 0 && mbi.RegionSize % VS_PAGE_SIZE == 0);
+        if (mbi.State == MEM_COMMIT)
+            committed += mbi.RegionSize;
+        address += mbi.RegionSize;
+        regions++;
+    }
+    assert_int_equal(address, layout->highest_user_address + 1);
+    /* free, reserved, committed, reserved, free, committed (top-down), free, KUSER x2, free */
+    assert_int_equal(regions, 10);
+    assert_int_equal(committed, KB(300) + KB(12) + KB(4));
+    assert_int_equal(commit_charge(f) * VS_PAGE_SIZE, KB(300) + KB(12));
+}
+
+/* The errors: address past user space, short buffer, NULL buffer, unknown class, bad handle. */
+static void test_query_errors(void **state)
+{
+    Fixture *f = *state;
+    const VsLayout *layout = vs_system_layout(f->system);
+    VsMemoryBasicInformation mbi;
+    ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, layout->highest_user_address + 1, &mbi,
+                                         sizeof mbi),
+                       ERROR_INVALID_PARAMETER);
+    ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, ~0ull, &mbi, sizeof mbi),
+                       ERROR_INVALID_PARAMETER);
+    ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, 0x10000, &mbi, layout->mbi_size - 1),
+                       ERROR_BAD_LENGTH);
+    ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, 0x10000, NULL, sizeof mbi), ERROR_NOACCESS);
+    ASSERT_WIN32_FAILS(f, VsVirtualQueryEx(f->thread, 0x88, 0x10000, &mbi, sizeof mbi),
+                       ERROR_INVALID_HANDLE);
+    uint64_t returned = 99;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0x10000,
+                                            (VsMemoryInformationClass)7, &mbi, sizeof mbi,
+                                            &returned),
+                     STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(returned, 99);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0x10000,
+                                            MemoryBasicInformation, &mbi, 8, &returned),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0x10000,
+                                            MemoryBasicInformation, &mbi, sizeof mbi, &returned),
+                     STATUS_SUCCESS);
+    assert_int_equal(returned, 48);
+    /* The return-length pointer is optional. */
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0x10000,
+                                            MemoryBasicInformation, &mbi, sizeof mbi, NULL),
+                     STATUS_SUCCESS);
+}
+
+/* Queries are recomputed, never cached: a change shows at once. */
+static void test_query_sees_changes_immediately(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    ASSERT_REGION(f, p, p, KB(64), MEM_RESERVE, 0, p);
+    VsVirtualAlloc(f->thread, p + KB(32), KB(4), MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_REGION(f, p, p, KB(32), MEM_RESERVE, 0, p);
+    VsVirtualFree(f->thread, p + KB(32), KB(4), MEM_DECOMMIT);
+    ASSERT_REGION(f, p, p, KB(64), MEM_RESERVE, 0, p);
+    VsVirtualFree(f->thread, p, 0, MEM_RELEASE);
+    assert_int_equal(query(f, p).State, MEM_FREE);
+    CHECK_INVARIANTS(f);
+}
+
+int main(void)
+{
+#define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
+    const struct CMUnitTest tests[] = {
+        X64(test_empty_address_space_x64),
+        cmocka_unit_test_setup_teardown(test_empty_address_space_x86, fixture_setup_x86,
+                                        fixture_teardown),
+        X64(test_regions_are_runs_within_one_allocation),
+        X64(test_walk_covers_user_space),
+        cmocka_unit_test_setup_teardown(test_walk_covers_user_space, fixture_setup_x86_3gb,
+                                        fixture_teardown),
+        X64(test_query_errors),
+        X64(test_query_sees_changes_immediately),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,163 @@
+/*
+ * test_win32.c - the Win32 layer itself (win32.c, process.c): GetSystemInfo per architecture, the
+ * last error kept per thread, handles, and RtlNtStatusToDosError's mapping of every status.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static void test_system_info_x64(void **state)
+{
+    Fixture *f = *state;
+    VsSystemInfo info;
+    VsGetSystemInfo(f->thread, &info);
+    assert_int_equal(info.wProcessorArchitecture, 9); /* PROCESSOR_ARCHITECTURE_AMD64 */
+    assert_int_equal(info.dwPageSize, 4096);
+    assert_int_equal(info.dwAllocationGranularity, 65536);
+    assert_int_equal(info.lpMinimumApplicationAddress, 0x10000);
+    assert_int_equal(info.lpMaximumApplicationAddress, 0x7FFFFFFEFFFFull);
+    assert_int_equal(info.dwNumberOfProcessors, 4);
+    assert_int_equal(info.dwActiveProcessorMask, 0xF);
+    assert_int_equal(info.dwProcessorType, 8664);
+}
+
+static void test_system_info_x86(void **state)
+{
+    Fixture *f = *state;
+    VsSystemInfo info;
+    VsGetSystemInfo(f->thread, &info);
+    assert_int_equal(info.wProcessorArchitecture, 0); /* PROCESSOR_ARCHITECTURE_INTEL */
+    assert_int_equal(info.lpMaximumApplicationAddress, 0x7FFEFFFF);
+    assert_int_equal(info.dwProcessorType, 586);
+}
+
+static void test_system_info_x86_3gb(void **state)
+{
+    Fixture *f = *state;
+    VsSystemInfo info;
+    VsGetSystemInfo(f->thread, &info);
+    assert_int_equal(info.lpMaximumApplicationAddress, 0xBFFEFFFF);
+    assert_string_equal(vs_system_layout(f->system)->name, "x86-3gb");
+}
+
+/* The processor count comes from the configuration. */
+static void test_system_info_processors(void **state)
+{
+    (void)state;
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .processors = 64});
+    VsProcess *process = vs_process_create(system, "p");
+    VsSystemInfo info;
+    VsGetSystemInfo(vs_process_main_thread(process), &info);
+    assert_int_equal(info.dwNumberOfProcessors, 64);
+    assert_int_equal(info.dwActiveProcessorMask, ~0ull);
+    vs_system_destroy(system);
+}
+
+/* Each thread has its own last error (TEB LastErrorValue). */
+static void test_last_error_is_per_thread(void **state)
+{
+    Fixture *f = *state;
+    VsThread *second = vs_thread_create(f->process);
+    assert_non_null(second);
+    assert_ptr_equal(vs_thread_process(second), f->process);
+    VsSetLastError(f->thread, 0);
+    VsSetLastError(second, 0);
+    assert_false(VsVirtualFree(second, 0x50000000, 0, MEM_RELEASE));
+    assert_int_equal(VsGetLastError(second), ERROR_INVALID_ADDRESS);
+    assert_int_equal(VsGetLastError(f->thread), 0);
+    /* Memory is the process's: both threads see the same allocation. */
+    uint64_t p = VsVirtualAlloc(second, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_READWRITE, p);
+}
+
+/* Handle values are multiples of 4 and are reused after a close; the pseudo-handle is -1. */
+static void test_handles(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(VsGetCurrentProcess(), (VsHandle)-1);
+    VsProcess *other = vs_process_create(f->system, "other");
+    VsHandle a, b, c;
+    assert_int_equal(vs_process_open(f->thread, other, &a), STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, f->process, &b), STATUS_SUCCESS);
+    assert_int_equal(a, 4);
+    assert_int_equal(b, 8);
+    /* A handle to one's own process works like the pseudo-handle. */
+    assert_int_equal(VsVirtualAllocEx(f->thread, b, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0x10000);
+    ASSERT_WIN32_OK(f, VsCloseHandle(f->thread, a));
+    assert_int_equal(vs_process_open(f->thread, other, &c), STATUS_SUCCESS);
+    assert_int_equal(c, 4);
+    ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, 0), ERROR_INVALID_HANDLE);
+    ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, 6), ERROR_INVALID_HANDLE);
+    assert_int_equal(VsNtClose(f->thread, 400), STATUS_INVALID_HANDLE);
+    /* Handles are per process: the other process's table is empty. */
+    assert_int_equal(VsNtClose(vs_process_main_thread(other), c), STATUS_INVALID_HANDLE);
+    assert_int_equal(vs_system_process_count(f->system), 2);
+    assert_ptr_equal(vs_system_process(f->system, 1), other);
+    assert_string_equal(vs_process_name(other), "other");
+    assert_int_not_equal(vs_process_id(other), vs_process_id(f->process));
+}
+
+/* RtlNtStatusToDosError for each status the model returns (Wine ntdll/error.c, winerror.h). */
+static void test_status_to_win32_mapping(void **state)
+{
+    (void)state;
+    static const struct {
+        VsStatus status;
+        uint32_t win32;
+    } rows[] = {
+        {STATUS_SUCCESS, 0},
+        {STATUS_INVALID_INFO_CLASS, 87},
+        {STATUS_INFO_LENGTH_MISMATCH, 24},
+        {STATUS_ACCESS_VIOLATION, 998},
+        {STATUS_INVALID_HANDLE, 6},
+        {STATUS_INVALID_PARAMETER, 87},
+        {STATUS_NO_MEMORY, 8},
+        {STATUS_CONFLICTING_ADDRESSES, 487},
+        {STATUS_UNABLE_TO_FREE_VM, 87},
+        {STATUS_UNABLE_TO_DELETE_SECTION, 87},
+        {STATUS_NOT_COMMITTED, 487},
+        {STATUS_INVALID_PAGE_PROTECTION, 87},
+        {STATUS_INSUFFICIENT_RESOURCES, 1450},
+        {STATUS_FREE_VM_NOT_AT_BASE, 487},
+        {STATUS_MEMORY_NOT_ALLOCATED, 487},
+        {STATUS_INVALID_PARAMETER_1, 87},
+        {STATUS_INVALID_PARAMETER_2, 87},
+        {STATUS_INVALID_PARAMETER_3, 87},
+        {STATUS_INVALID_PARAMETER_4, 87},
+        {STATUS_INVALID_PARAMETER_5, 87},
+        {STATUS_INVALID_PARAMETER_6, 87},
+        {STATUS_COMMITMENT_LIMIT, 1455},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        assert_int_equal(vs_status_to_win32(rows[i].status), rows[i].win32);
+    /* The real NTSTATUS values. */
+    assert_int_equal(STATUS_CONFLICTING_ADDRESSES, 0xC0000018u);
+    assert_int_equal(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu);
+    assert_int_equal(STATUS_MEMORY_NOT_ALLOCATED, 0xC00000A0u);
+    assert_int_equal(STATUS_NOT_COMMITTED, 0xC000002Du);
+    assert_int_equal(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u);
+    assert_true(NT_SUCCESS(STATUS_SUCCESS));
+    assert_false(NT_SUCCESS(STATUS_NO_MEMORY));
+    /* A status RtlNtStatusToDosError does not know maps to ERROR_MR_MID_NOT_FOUND. */
+    assert_int_equal(vs_status_to_win32(0xC0FFEE00u), 317);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_system_info_x64, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_system_info_x86, fixture_setup_x86, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_system_info_x86_3gb, fixture_setup_x86_3gb,
+                                        fixture_teardown),
+        cmocka_unit_test(test_system_info_processors),
+        cmocka_unit_test_setup_teardown(test_last_error_is_per_thread, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_handles, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test(test_status_to_win32_mapping),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

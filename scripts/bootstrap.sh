@@ -1,0 +1,31 @@
+#!/bin/sh
+# bootstrap.sh - installs the Debian packages vadsim needs that this machine lacks.
+#
+# Run as root on Debian 12. Asks apt only when something is missing, so a second run is instant.
+# Packages: the C toolchain and Meson/Ninja for the build, cmocka for the tests, binutils for the
+# no-globals check. Later parts (GLib, SDL2, mingw-w64, Wine, xvfb) add themselves here.
+set -eu
+
+packages="gcc libc6-dev binutils meson ninja-build pkg-config libcmocka-dev"
+
+missing=""
+for package in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $package"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "bootstrap: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing packages:$missing; run this script as root to install them" >&2
+    exit 1
+fi
+echo "bootstrap: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086 # the list is meant to split into words
+apt-get install -y -q --no-install-recommends $missing

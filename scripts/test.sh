@@ -1,0 +1,40 @@
+#!/bin/sh
+# test.sh - builds vadsim twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer) and
+# runs every test in both. Exits non-zero if any build or test fails; the last line sums up.
+set -eu
+cd "$(dirname "$0")/.."
+
+# Sanitizer findings must fail the test, not scroll past.
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+
+failed_builds=""
+run() {
+    name=$1
+    shift
+    echo "=== $name build ==="
+    if ! scripts/build.sh "build-$name" "$@"; then
+        failed_builds="$failed_builds $name"
+        return
+    fi
+    meson test -C "build-$name" --print-errorlogs --num-processes 2 ||
+        failed_builds="$failed_builds $name"
+}
+
+run plain --buildtype=debugoptimized
+run sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+# meson writes a machine-readable log per build; count results from both.
+passed=0
+failed=0
+for log in build-plain/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json; do
+    [ -f "$log" ] || continue
+    passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
+    failed=$((failed + $(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\|UNEXPECTEDPASS\)"' "$log" || true)))
+done
+
+if [ -n "$failed_builds" ]; then
+    echo "test.sh: FAILED in:$failed_builds ($passed passed, $failed failed)"
+    exit 1
+fi
+echo "test.sh: all tests passed ($passed passed, $failed failed, plain and ASan+UBSan builds)"

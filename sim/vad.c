@@ -126,13 +126,22 @@ static void fix_up_path(VsVad *vad)
         update_max_gap(vad);
 }
 
-/* Recomputes vad's own gap (its predecessor or start changed) and the maxima above it. */
+/*
+ * Recomputes vad's own gap (its predecessor or start changed) and the maxima above it. Every other
+ * node's max_gap_pages is right for the tree as it stands, so the walk up stops at the first
+ * ancestor whose maximum does not change: above it nothing can.
+ */
 static void refresh_gap(VsVadTable *table, VsVad *vad)
 {
     if (!vad)
         return;
     vad->gap_pages = vs_vad_gap_before(table, vad);
-    fix_up_path(vad);
+    for (; vad; vad = vs_vad_parent(vad)) {
+        uint64_t before = vad->max_gap_pages;
+        update_max_gap(vad);
+        if (vad->max_gap_pages == before)
+            break;
+    }
 }
 
 /* ---- Rotations and rebalancing (Knuth's AVL, as WRK mm/addrsup.c) --------------------------- */

@@ -13,12 +13,27 @@
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
  *     process's charge is their sum.
  */
+#include <stdlib.h>
+
 #include "internal.h"
+
+/*
+ * The leaf PTEs are visited in address order, so a cursor over the in-order VAD walk finds the VAD
+ * of each PTE in amortised constant time, and tallies per VAD (by in-order index) let the commit
+ * check run without rescanning any page table: the whole check is linear in VADs plus tables.
+ */
+typedef struct PteCursor {
+    const VsVad *vad;      /* the VAD of the last PTE seen, or the first VAD */
+    size_t index;          /* its in-order position */
+    uint64_t *demand_zero; /* per VAD: demand-zero (committed) PTEs; NULL if the host had no room */
+    uint64_t *decommitted; /* per VAD: decommitted PTEs */
+} PteCursor;
 
 typedef struct Checker {
     char *why;
     size_t why_len;
     bool ok;
+    PteCursor cursor;
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -106,8 +121,21 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
 {
     if (!known_software_pte(pte))
         fail(c, process, "PTE in an unknown state", vs_vpn_address(vpn));
-    if (!vs_vad_find_conflict(&process->vad_root, vpn, vpn))
+    PteCursor *cursor = &c->cursor;
+    while (cursor->vad && cursor->vad->ending_vpn < vpn) {
+        cursor->vad = vs_vad_next(cursor->vad);
+        cursor->index++;
+    }
+    if (!cursor->vad || vpn < cursor->vad->starting_vpn) {
         fail(c, process, "PTE outside every VAD", vs_vpn_address(vpn));
+        return;
+    }
+    if (!cursor->demand_zero)
+        return;
+    if (pte == VS_PTE_DECOMMITTED)
+        cursor->decommitted[cursor->index]++;
+    else
+        cursor->demand_zero[cursor->index]++;
 }
 
 /* Checks one table and everything below it; counts the tables seen. */
@@ -147,13 +175,28 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
 
 /* ---- Commit ------------------------------------------------------------------------------------ */
 
+/* Committed pages of the VAD at in-order index: from the tallies when there are any. */
+static uint64_t committed_pages(const Checker *c, const VsProcess *process, const VsVad *vad,
+                                size_t index)
+{
+    if (vad->no_change)
+        return 0;
+    if (!c->cursor.demand_zero)
+        return vs_commit_count(process, vad, vad->starting_vpn, vad->ending_vpn);
+    /* In a MemCommit VAD every page is committed but the decommitted ones; elsewhere exactly the
+     * demand-zero ones (commit.c, vs_page_state). */
+    if (vad->mem_commit)
+        return vad->ending_vpn - vad->starting_vpn + 1 - c->cursor.decommitted[index];
+    return c->cursor.demand_zero[index];
+}
+
 static void check_commit(Checker *c, const VsProcess *process)
 {
     uint64_t total = 0;
-    for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad; vad = vs_vad_next(vad)) {
-        uint64_t expected = vad->no_change ? 0
-                                           : vs_commit_count(process, vad, vad->starting_vpn,
-                                                             vad->ending_vpn);
+    size_t index = 0;
+    for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad;
+         vad = vs_vad_next(vad), index++) {
+        uint64_t expected = committed_pages(c, process, vad, index);
         if (vad->commit_charge != expected)
             fail(c, process, "VAD commit charge differs from its PTEs",
                  vs_vpn_address(vad->starting_vpn));
@@ -172,11 +215,24 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         const VsProcess *process = system->processes[i];
         check_subtree(&c, process, process->vad_root.root, NULL);
         check_order(&c, process);
+        if (!c.ok)
+            break; /* the walks below trust the tree's order */
+        size_t count = process->vad_root.count + 1;
+        c.cursor = (PteCursor){.vad = vs_vad_min(process->vad_root.root),
+                               .demand_zero = calloc(count, sizeof(uint64_t)),
+                               .decommitted = calloc(count, sizeof(uint64_t))};
+        if (!c.cursor.demand_zero || !c.cursor.decommitted) {
+            free(c.cursor.demand_zero); /* the host is short: count by rescanning instead */
+            free(c.cursor.decommitted);
+            c.cursor.demand_zero = c.cursor.decommitted = NULL;
+        }
         uint64_t tables = 0;
         check_table(&c, process, process->top_table, 0, 0, &tables);
         if (tables != process->page_table_pages)
             fail(&c, process, "page_table_pages differs from the tables found", tables);
         check_commit(&c, process);
+        free(c.cursor.demand_zero);
+        free(c.cursor.decommitted);
     }
     return c.ok;
 }

@@ -43,7 +43,13 @@ static void emit_rounded(VsProcess *process, uint64_t address, uint64_t size, ui
     vs_emit(process->system, &event);
 }
 
-/* Picks the pages a reservation will cover, or says why it cannot have them. */
+/*
+ * Picks the pages a reservation will cover, or says why it cannot have them. The ZeroBits limit
+ * only steers the search for a free range: a caller naming its own base gets that base (WRK
+ * applies ZeroBits in MiFindEmptyAddressRange only; Wine's tests show a conflicting fixed base with
+ * ZeroBits set still fails as a conflict). The first 64 KB is refused as an invalid parameter, as
+ * Wine's allocate_virtual_memory does ("disallow low 64k").
+ */
 static VsStatus place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
                                   bool top_down, uint64_t *start_vpn, uint64_t *end_vpn)
 {
@@ -58,9 +64,7 @@ static VsStatus place_reservation(VsProcess *process, uint64_t base, uint64_t si
     uint64_t start = vs_granule_down(base);
     uint64_t end = base + size - 1;
     if (start < layout->lowest_user_address)
-        return STATUS_CONFLICTING_ADDRESSES;
-    if (end > limit)
-        return STATUS_NO_MEMORY;
+        return STATUS_INVALID_PARAMETER;
     *start_vpn = vs_vpn(start);
     *end_vpn = vs_vpn(end);
     if (vs_vad_find_conflict(&process->vad_root, *start_vpn, *end_vpn))
@@ -150,7 +154,8 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
 
 /*
  * Reserves and/or commits. On success *base_address and *region_size describe the pages actually
- * covered. Statuses: STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
+ * covered. Statuses: STATUS_INVALID_PARAMETER (a base in the first 64 KB),
+ * STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
  * STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_NO_MEMORY, STATUS_CONFLICTING_ADDRESSES,
  * STATUS_INSUFFICIENT_RESOURCES.
  */

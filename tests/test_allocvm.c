@@ -154,9 +154,12 @@ static void test_reserve_outside_user_range(void **state)
     const VsLayout *layout = vs_system_layout(f->system);
     uint64_t base = 0x8000, size = 0x1000;
     assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, PAGE_READWRITE),
-                     STATUS_CONFLICTING_ADDRESSES);
+                     STATUS_INVALID_PARAMETER);
     ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0x1000, 1, MEM_RESERVE, PAGE_READWRITE),
-                       ERROR_INVALID_ADDRESS);
+                       ERROR_INVALID_PARAMETER);
+    /* 0xFFFF rounds down to 0: still the first 64 KB. */
+    ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0xFFFF, 2, MEM_RESERVE, PAGE_READWRITE),
+                       ERROR_INVALID_PARAMETER);
     base = layout->highest_vad_address + 1;
     size = 0x1000;
     assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, PAGE_READWRITE),
@@ -301,8 +304,26 @@ static void test_zero_bits(void **state)
                                                &size, MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE),
                      STATUS_SUCCESS);
     assert_true(base + size - 1 <= 0xFFFFFFFFull);
-    /* A fixed base above the zero-bits limit cannot be had. */
+    /* ZeroBits steers only the search: a fixed base above its limit is still granted, and a
+     * fixed base that conflicts is a conflict (Wine's test_VirtualAlloc asserts this of Windows). */
     base = 0x200000;
+    size = KB(64);
+    assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 12, &size,
+                                               MEM_RESERVE, PAGE_READWRITE),
+                     STATUS_SUCCESS);
+    assert_int_equal(base, 0x200000);
+    base = 0x201000;
+    assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 12, &size,
+                                               MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+                     STATUS_CONFLICTING_ADDRESSES);
+    /* A search with no room below the limit finds nothing. */
+    for (int i = 0; i < 16; i++) {
+        base = 0;
+        size = KB(64);
+        VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 12, &size, MEM_RESERVE,
+                                  PAGE_READWRITE);
+    }
+    base = 0;
     size = KB(64);
     assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 12, &size,
                                                MEM_RESERVE, PAGE_READWRITE),

@@ -22,7 +22,7 @@ run() {
 }
 
 run plain --buildtype=debugoptimized
-run sanitize --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+run sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
 
 # meson writes a machine-readable log per build; count results from both.
 passed=0

@@ -274,17 +274,8 @@ static uint64_t ref_commit_charge(const Ref *ref)
 
 /* ---- Random calls ----------------------------------------------------------------------------- */
 
-static uint64_t seed, rng_state;
-
-static uint64_t rng_next(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static uint64_t rng_below(uint64_t n) { return n ? rng_next() % n : 0; }
+static uint64_t seed;
+static TestRng rng;
 
 static const uint32_t protections[] = {
     PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ,
@@ -298,43 +289,43 @@ static const uint32_t protections[] = {
 static uint32_t random_protect(void)
 {
     size_t valid = 12, all = sizeof protections / sizeof protections[0];
-    return protections[rng_below(16) ? rng_below(valid) : rng_below(all)];
+    return protections[rng_below(&rng, 16) ? rng_below(&rng, valid) : rng_below(&rng, all)];
 }
 
 /* Sizes from a byte to a few MB, mostly a few pages. */
 static uint64_t random_size(void)
 {
-    switch (rng_below(8)) {
+    switch (rng_below(&rng, 8)) {
     case 0:
         return 0;
     case 1:
-        return 1 + rng_below(MB(4));
+        return 1 + rng_below(&rng, MB(4));
     case 2:
-        return KB(64) * (1 + rng_below(4));
+        return KB(64) * (1 + rng_below(&rng, 4));
     default:
-        return 1 + rng_below(KB(48));
+        return 1 + rng_below(&rng, KB(48));
     }
 }
 
 /* Addresses: mostly in or next to live allocations, sometimes anywhere, sometimes at the edges. */
 static uint64_t random_address(const Ref *ref)
 {
-    uint64_t choice = rng_below(20);
+    uint64_t choice = rng_below(&rng, 20);
     if (choice < 12 && ref->live) {
-        uint64_t base = (uint64_t)ref->bases[rng_below(ref->live)] * PAGE;
-        return choice < 5 ? base : base + rng_below(KB(96)) - (rng_below(4) == 0 ? KB(8) : 0);
+        uint64_t base = (uint64_t)ref->bases[rng_below(&rng, ref->live)] * PAGE;
+        return choice < 5 ? base : base + rng_below(&rng, KB(96)) - (rng_below(&rng, 4) == 0 ? KB(8) : 0);
     }
     switch (choice) {
     case 12:
         return 0;
     case 13:
-        return 0x7FFE0000 + rng_below(KB(64));
+        return 0x7FFE0000 + rng_below(&rng, KB(64));
     case 14:
-        return HIGHEST_USER + 1 - rng_below(KB(256));
+        return HIGHEST_USER + 1 - rng_below(&rng, KB(256));
     case 15:
-        return rng_below(0x100000000ull);
+        return rng_below(&rng, 0x100000000ull);
     default:
-        return 0x10000 + rng_below(MB(64));
+        return 0x10000 + rng_below(&rng, MB(64));
     }
 }
 
@@ -383,11 +374,11 @@ static void same_mbi(Run *run, const VsMemoryBasicInformation *m, const VsMemory
 
 static void do_alloc(Run *run)
 {
-    uint64_t address = rng_below(3) ? 0 : random_address(&run->ref), size = random_size();
+    uint64_t address = rng_below(&rng, 3) ? 0 : random_address(&run->ref), size = random_size();
     static const uint32_t types[] = {MEM_RESERVE, MEM_RESERVE, MEM_RESERVE | MEM_COMMIT,
                                      MEM_RESERVE | MEM_TOP_DOWN, MEM_COMMIT,
                                      MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN, MEM_DECOMMIT, 0};
-    uint32_t type = types[rng_below(rng_below(10) ? 6 : 8)];
+    uint32_t type = types[rng_below(&rng, rng_below(&rng, 10) ? 6 : 8)];
     if (type == MEM_COMMIT && address == 0)
         address = random_address(&run->ref);
     uint32_t protect = random_protect();
@@ -400,10 +391,10 @@ static void do_alloc(Run *run)
 static void do_free(Run *run)
 {
     uint64_t address = random_address(&run->ref);
-    uint64_t size = rng_below(2) ? 0 : random_size();
+    uint64_t size = rng_below(&rng, 2) ? 0 : random_size();
     static const uint32_t types[] = {MEM_RELEASE, MEM_RELEASE, MEM_DECOMMIT, MEM_DECOMMIT,
                                      MEM_RELEASE | MEM_DECOMMIT, 0};
-    uint32_t type = types[rng_below(rng_below(10) ? 4 : 6)];
+    uint32_t type = types[rng_below(&rng, rng_below(&rng, 10) ? 4 : 6)];
     snprintf(run->what, sizeof run->what, "VirtualFree(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%x)",
              address, size, type);
     bool model = VsVirtualFree(run->f->thread, address, size, type);
@@ -412,7 +403,7 @@ static void do_free(Run *run)
 
 static void do_protect(Run *run)
 {
-    uint64_t address = random_address(&run->ref), size = rng_below(10) ? 1 + rng_below(KB(40)) : 0;
+    uint64_t address = random_address(&run->ref), size = rng_below(&rng, 10) ? 1 + rng_below(&rng, KB(40)) : 0;
     uint32_t protect = random_protect(), model_old = 0xAAAA, ref_old = 0xAAAA;
     snprintf(run->what, sizeof run->what, "VirtualProtect(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%x)",
              address, size, protect);
@@ -449,7 +440,7 @@ static void compare_everything(Run *run)
 
 static void random_call(Run *run)
 {
-    uint64_t choice = rng_below(100);
+    uint64_t choice = rng_below(&rng, 100);
     bool crowded = run->ref.live > 2000;
     if (choice < (crowded ? 15u : 35u))
         do_alloc(run);
@@ -476,7 +467,7 @@ static void test_random_win32_calls(void **state)
 
     const char *seed_env = getenv("VS_RANDOM_SEED"), *calls_env = getenv("VS_RANDOM_CALLS");
     seed = seed_env ? strtoull(seed_env, NULL, 0) : 20261123;
-    rng_state = seed ? seed : 1;
+    rng.state = seed ? seed : 1;
     long calls = calls_env ? strtol(calls_env, NULL, 10) : 100000;
     compare_everything(&run);
     for (run.call = 1; run.call <= calls; run.call++) {

@@ -112,17 +112,7 @@ static bool ref_find_top_down(const Reference *ref, const VsVadTable *table, uin
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t rng_next(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static uint64_t rng_below(uint64_t n) { return rng_next() % n; }
+static TestRng rng = {0x9E3779B97F4A7C15ull};
 
 static VsVadTable *vad_table(Fixture *f) { return &f->process->vad_root; }
 
@@ -205,10 +195,10 @@ static void assert_free_searches(Fixture *f, const Reference *ref, uint64_t page
 /* A random range: mostly in the low 128 MB so ranges collide, sometimes anywhere. */
 static void random_range(const VsVadTable *table, uint64_t *start, uint64_t *end)
 {
-    uint64_t span = rng_below(8) == 0 ? table->highest_vpn : 0x8000;
-    uint64_t pages = rng_below(4) == 0 ? 1 + rng_below(256) : 1 + rng_below(40);
-    *start = table->lowest_vpn + rng_below(span);
-    if (rng_below(2))
+    uint64_t span = rng_below(&rng, 8) == 0 ? table->highest_vpn : 0x8000;
+    uint64_t pages = rng_below(&rng, 4) == 0 ? 1 + rng_below(&rng, 256) : 1 + rng_below(&rng, 40);
+    *start = table->lowest_vpn + rng_below(&rng, span);
+    if (rng_below(&rng, 2))
         *start &= ~15ull; /* most reservations start on a granule */
     if (*start < table->lowest_vpn)
         *start = table->lowest_vpn;
@@ -218,7 +208,7 @@ static void random_range(const VsVadTable *table, uint64_t *start, uint64_t *end
 static void random_step(Fixture *f, Reference *ref)
 {
     VsVadTable *table = vad_table(f);
-    uint64_t choice = rng_below(100);
+    uint64_t choice = rng_below(&rng, 100);
     bool crowded = ref->count > 400;
     if (choice < (crowded ? 30u : 55u)) {
         uint64_t start, end;
@@ -233,19 +223,19 @@ static void random_step(Fixture *f, Reference *ref)
         vs_vad_insert(table, vad);
         ref_insert(ref, start, end, vad);
     } else if (choice < 90 && ref->count > 1) {
-        size_t at = rng_below(ref->count);
+        size_t at = rng_below(&rng, ref->count);
         if (ref->ranges[at].vad->no_change)
             return;
         delete_vad(f, ref->ranges[at].vad);
         ref_delete(ref, at);
     } else if (ref->count > 1) {
         /* Trim: keep a random sub-range, as a partial release does. */
-        size_t at = rng_below(ref->count);
+        size_t at = rng_below(&rng, ref->count);
         Range *r = &ref->ranges[at];
         if (r->vad->no_change || r->start == r->end)
             return;
-        uint64_t new_start = r->start + rng_below(2) * rng_below(r->end - r->start + 1);
-        uint64_t new_end = new_start + rng_below(r->end - new_start + 1);
+        uint64_t new_start = r->start + rng_below(&rng, 2) * rng_below(&rng, r->end - r->start + 1);
+        uint64_t new_end = new_start + rng_below(&rng, r->end - new_start + 1);
         vs_vad_set_range(table, r->vad, new_start, new_end);
         r->start = new_start;
         r->end = new_end;
@@ -263,9 +253,9 @@ static void test_random_inserts_and_deletes(void **state)
         random_step(f, &ref);
         CHECK_INVARIANTS(f);
         assert_same_walk(f, &ref);
-        assert_lookups(f, &ref, vad_table(f)->lowest_vpn + rng_below(0x9000));
-        uint64_t pages = rng_below(4) ? 1 + rng_below(48) : 1 + rng_below(0x4000);
-        uint64_t limit = rng_below(4) ? vad_table(f)->highest_vpn : rng_below(0x10000);
+        assert_lookups(f, &ref, vad_table(f)->lowest_vpn + rng_below(&rng, 0x9000));
+        uint64_t pages = rng_below(&rng, 4) ? 1 + rng_below(&rng, 48) : 1 + rng_below(&rng, 0x4000);
+        uint64_t limit = rng_below(&rng, 4) ? vad_table(f)->highest_vpn : rng_below(&rng, 0x10000);
         assert_free_searches(f, &ref, pages, limit);
     }
     free(ref.ranges);

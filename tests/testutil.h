@@ -69,6 +69,22 @@ static inline int fixture_teardown(void **state)
     return rc;
 }
 
+/* xorshift64*: a small, seedable generator for the randomized tests (reproducible from its seed). */
+typedef struct TestRng {
+    uint64_t state; /* never 0 */
+} TestRng;
+
+static inline uint64_t rng_next(TestRng *rng)
+{
+    rng->state ^= rng->state >> 12;
+    rng->state ^= rng->state << 25;
+    rng->state ^= rng->state >> 27;
+    return rng->state * 0x2545F4914F6CDD1Dull;
+}
+
+/* A value in [0, n); 0 when n is 0. */
+static inline uint64_t rng_below(TestRng *rng, uint64_t n) { return n ? rng_next(rng) % n : 0; }
+
 /* Queries addr in the fixture's process and returns the record (fails the test if the call does). */
 static inline VsMemoryBasicInformation query(Fixture *f, uint64_t addr)
 {

@@ -3,10 +3,11 @@
 #
 # Run as root on Debian 12. Asks apt only when something is missing, so a second run is instant.
 # Packages: the C toolchain and Meson/Ninja for the build, cmocka for the tests, binutils for the
-# no-globals check. Later parts (GLib, SDL2, mingw-w64, Wine, xvfb) add themselves here.
+# no-globals check, GLib for the scenario language. Later parts (SDL2, mingw-w64, Wine, xvfb)
+# add themselves here.
 set -eu
 
-packages="gcc libc6-dev binutils meson ninja-build pkg-config libcmocka-dev"
+packages="gcc libc6-dev binutils meson ninja-build pkg-config libcmocka-dev libglib2.0-dev"
 
 missing=""
 for package in $packages; do

@@ -1,0 +1,472 @@
+/*
+ * parser.c - scenario statements and C expressions, by recursive descent.
+ *
+ * Expressions follow C's precedence (|| && | ^ & equality relational shift additive
+ * multiplicative, then unary ! ~ - &, then calls and .field). '&' before a name passes it as an
+ * in/out argument (NtAllocateVirtualMemory(..., &a, ...)); before anything else it is an error.
+ * Every node keeps its source position and text, so runtime messages can quote it.
+ */
+#include <string.h>
+
+#include "script.h"
+
+typedef struct Parser {
+    const VsSource *source;
+    const VsToken *tokens;
+    size_t at;
+    GError **error;
+    gboolean failed;
+    unsigned depth; /* nesting of the expression being parsed */
+} Parser;
+
+/* Nesting deeper than this is refused, so hostile input cannot exhaust the host stack. */
+#define MAX_NESTING 200
+
+static const VsToken *peek(const Parser *ps) { return &ps->tokens[ps->at]; }
+static const VsToken *peek_next(const Parser *ps)
+{
+    return peek(ps)->kind == VS_TOK_END ? peek(ps) : &ps->tokens[ps->at + 1];
+}
+static const VsToken *take(Parser *ps)
+{
+    const VsToken *t = peek(ps);
+    if (t->kind != VS_TOK_END)
+        ps->at++;
+    return t;
+}
+
+/* Records the first error only; parsing stops at it. */
+static void error_at(Parser *ps, const VsToken *t, const char *what)
+{
+    if (ps->failed)
+        return;
+    ps->failed = TRUE;
+    if (t->kind == VS_TOK_NEWLINE || t->kind == VS_TOK_END)
+        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, t->pos, "%s, found %s", what,
+                      vs_token_kind_text(t->kind));
+    else
+        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, t->pos, "%s, found '%.*s'",
+                      what, (int)t->length, t->start);
+}
+
+static gboolean expect_token(Parser *ps, VsTokenKind kind, const char *what)
+{
+    if (peek(ps)->kind == kind) {
+        take(ps);
+        return TRUE;
+    }
+    error_at(ps, peek(ps), what);
+    return FALSE;
+}
+
+/* ---- Expressions ---------------------------------------------------------------------------- */
+
+static VsExpr *new_expr(VsExprKind kind, const VsToken *at)
+{
+    VsExpr *e = g_new0(VsExpr, 1);
+    e->kind = kind;
+    e->pos = at->pos;
+    e->text = at->start;
+    return e;
+}
+
+/* Extends e's source text to the end of the last token taken. */
+static VsExpr *finish(Parser *ps, VsExpr *e)
+{
+    const VsToken *last = &ps->tokens[ps->at ? ps->at - 1 : 0];
+    if (last->start + last->length > e->text)
+        e->text_length = (size_t)(last->start + last->length - e->text);
+    return e;
+}
+
+static void free_expr(VsExpr *e)
+{
+    if (!e)
+        return;
+    free_expr(e->left);
+    free_expr(e->right);
+    for (size_t i = 0; i < e->arg_count; i++)
+        free_expr(e->args[i]);
+    g_free(e->args);
+    g_free(e->name);
+    g_free(e);
+}
+
+static VsExpr *parse_expr(Parser *ps);
+
+static VsExpr *parse_call_args(Parser *ps, VsExpr *call)
+{
+    GPtrArray *args = g_ptr_array_new();
+    take(ps); /* ( */
+    if (peek(ps)->kind != VS_TOK_RPAREN) {
+        do {
+            VsExpr *arg = parse_expr(ps);
+            if (!arg)
+                break;
+            g_ptr_array_add(args, arg);
+        } while (peek(ps)->kind == VS_TOK_COMMA && take(ps));
+    }
+    call->arg_count = args->len;
+    call->args = (VsExpr **)g_ptr_array_free(args, FALSE);
+    if (ps->failed || !expect_token(ps, VS_TOK_RPAREN, "expected ',' or ')' in the call")) {
+        free_expr(call);
+        return NULL;
+    }
+    return finish(ps, call);
+}
+
+static VsExpr *parse_primary(Parser *ps)
+{
+    const VsToken *t = peek(ps);
+    VsExpr *e;
+    switch (t->kind) {
+    case VS_TOK_INT:
+        e = new_expr(VS_EXPR_INT, take(ps));
+        e->value = t->value;
+        return finish(ps, e);
+    case VS_TOK_STRING:
+        e = new_expr(VS_EXPR_STRING, take(ps));
+        e->name = g_strdup(t->string);
+        return finish(ps, e);
+    case VS_TOK_NAME:
+        e = new_expr(VS_EXPR_NAME, take(ps));
+        e->name = g_strndup(t->start, t->length);
+        if (peek(ps)->kind == VS_TOK_LPAREN) {
+            e->kind = VS_EXPR_CALL;
+            return parse_call_args(ps, e);
+        }
+        return finish(ps, e);
+    case VS_TOK_LPAREN: {
+        take(ps);
+        e = parse_expr(ps);
+        if (e && !expect_token(ps, VS_TOK_RPAREN, "expected ')'")) {
+            free_expr(e);
+            return NULL;
+        }
+        return e;
+    }
+    default:
+        error_at(ps, t, "expected a value (a number, a name or a call)");
+        return NULL;
+    }
+}
+
+static VsExpr *parse_postfix(Parser *ps)
+{
+    VsExpr *e = parse_primary(ps);
+    while (e && peek(ps)->kind == VS_TOK_DOT) {
+        const VsToken *dot = take(ps);
+        if (peek(ps)->kind != VS_TOK_NAME) {
+            error_at(ps, peek(ps), "expected a field name after '.'");
+            free_expr(e);
+            return NULL;
+        }
+        const VsToken *field = take(ps);
+        VsExpr *f = new_expr(VS_EXPR_FIELD, dot);
+        f->text = e->text;
+        f->left = e;
+        f->name = g_strndup(field->start, field->length);
+        e = finish(ps, f);
+    }
+    return e;
+}
+
+static VsExpr *parse_unary(Parser *ps)
+{
+    const VsToken *t = peek(ps);
+    if (t->kind == VS_TOK_AMP) {
+        take(ps);
+        if (peek(ps)->kind != VS_TOK_NAME || peek_next(ps)->kind == VS_TOK_LPAREN) {
+            error_at(ps, peek(ps), "'&' passes a variable by reference and needs a variable name");
+            return NULL;
+        }
+        VsExpr *e = new_expr(VS_EXPR_ADDRESS_OF, t);
+        const VsToken *name = take(ps);
+        e->name = g_strndup(name->start, name->length);
+        return finish(ps, e);
+    }
+    if (t->kind == VS_TOK_BANG || t->kind == VS_TOK_TILDE || t->kind == VS_TOK_MINUS) {
+        take(ps);
+        if (++ps->depth > MAX_NESTING) {
+            error_at(ps, peek(ps), "expression nested too deeply");
+            return NULL;
+        }
+        VsExpr *operand = parse_unary(ps);
+        ps->depth--;
+        if (!operand)
+            return NULL;
+        VsExpr *e = new_expr(VS_EXPR_UNARY, t);
+        e->op = t->kind;
+        e->left = operand;
+        return finish(ps, e);
+    }
+    return parse_postfix(ps);
+}
+
+/* Binding power of a binary operator (C's order); 0 if the token is not one. */
+static int precedence(VsTokenKind kind)
+{
+    switch (kind) {
+    case VS_TOK_OR: return 1;
+    case VS_TOK_AND: return 2;
+    case VS_TOK_PIPE: return 3;
+    case VS_TOK_CARET: return 4;
+    case VS_TOK_AMP: return 5;
+    case VS_TOK_EQ: case VS_TOK_NE: return 6;
+    case VS_TOK_LT: case VS_TOK_LE: case VS_TOK_GT: case VS_TOK_GE: return 7;
+    case VS_TOK_SHL: case VS_TOK_SHR: return 8;
+    case VS_TOK_PLUS: case VS_TOK_MINUS: return 9;
+    case VS_TOK_STAR: case VS_TOK_SLASH: case VS_TOK_PERCENT: return 10;
+    default: return 0;
+    }
+}
+
+/* Precedence climbing: every operator binds left to right. */
+static VsExpr *parse_binary(Parser *ps, int min_precedence)
+{
+    VsExpr *left = parse_unary(ps);
+    while (left) {
+        const VsToken *op = peek(ps);
+        int p = precedence(op->kind);
+        if (p == 0 || p < min_precedence)
+            break;
+        take(ps);
+        VsExpr *right = parse_binary(ps, p + 1);
+        if (!right) {
+            free_expr(left);
+            return NULL;
+        }
+        VsExpr *e = new_expr(VS_EXPR_BINARY, op);
+        e->text = left->text;
+        e->op = op->kind;
+        e->left = left;
+        e->right = right;
+        left = finish(ps, e);
+    }
+    return left;
+}
+
+static VsExpr *parse_expr(Parser *ps)
+{
+    if (++ps->depth > MAX_NESTING) {
+        error_at(ps, peek(ps), "expression nested too deeply");
+        ps->depth--;
+        return NULL;
+    }
+    VsExpr *e = parse_binary(ps, 1);
+    ps->depth--;
+    return e;
+}
+
+/* ---- Statements ------------------------------------------------------------------------------ */
+
+static gboolean end_of_statement(Parser *ps)
+{
+    return expect_token(ps, VS_TOK_NEWLINE, "expected the end of the line");
+}
+
+static char *take_string(Parser *ps, const char *keyword)
+{
+    if (peek(ps)->kind != VS_TOK_STRING) {
+        g_autofree char *what = g_strdup_printf("'%s' needs a \"quoted text\"", keyword);
+        error_at(ps, peek(ps), what);
+        return NULL;
+    }
+    return g_strdup(take(ps)->string);
+}
+
+static const char *const architectures[] = {"x64", "x86", "x86-3gb"};
+static const char *const system_options[] = {"processors"};
+
+static gboolean parse_system(Parser *ps, VsStmt *stmt)
+{
+    const VsToken *arch = peek(ps);
+    if (arch->kind != VS_TOK_WORD) {
+        error_at(ps, arch, "'system' needs an architecture: x64, x86 or x86-3gb");
+        return FALSE;
+    }
+    take(ps);
+    stmt->text = g_strndup(arch->start, arch->length);
+    gboolean known = FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(architectures); i++)
+        known |= strcmp(stmt->text, architectures[i]) == 0;
+    if (!known) {
+        const char *near = vs_diag_nearest(stmt->text, architectures, G_N_ELEMENTS(architectures));
+        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, arch->pos,
+                      "unknown architecture '%s'%s%s%s (x64, x86 or x86-3gb)", stmt->text,
+                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        ps->failed = TRUE;
+        return FALSE;
+    }
+    GArray *options = g_array_new(FALSE, TRUE, sizeof(VsSystemOption));
+    while (peek(ps)->kind == VS_TOK_WORD) {
+        const VsToken *word = take(ps);
+        const char *eq = memchr(word->start, '=', word->length);
+        VsSystemOption option = {0};
+        if (eq)
+            option.name = g_strndup(word->start, (size_t)(eq - word->start));
+        gboolean named = eq && strcmp(option.name, system_options[0]) == 0;
+        size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
+        if (!named || !vs_parse_integer(eq + 1, value_length, &option.value)) {
+            vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
+                          "system option '%.*s' is not one this model knows (processors=N)",
+                          (int)word->length, word->start);
+            ps->failed = TRUE;
+            g_free(option.name);
+            break;
+        }
+        g_array_append_val(options, option);
+    }
+    stmt->option_count = options->len;
+    stmt->options = (VsSystemOption *)(void *)g_array_free(options, FALSE);
+    return !ps->failed;
+}
+
+static const char *const show_forms[] = {"query", "vad", "address", "pte", "commit"};
+
+static gboolean parse_show(Parser *ps, VsStmt *stmt)
+{
+    const VsToken *what = peek(ps);
+    if (what->kind != VS_TOK_NAME) {
+        error_at(ps, what, "'show' needs what to show: query ADDR, vad, address, pte ADDR, commit");
+        return FALSE;
+    }
+    take(ps);
+    stmt->text = g_strndup(what->start, what->length);
+    gboolean known = FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(show_forms); i++)
+        known |= strcmp(stmt->text, show_forms[i]) == 0;
+    if (!known) {
+        const char *near = vs_diag_nearest(stmt->text, show_forms, G_N_ELEMENTS(show_forms));
+        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, what->pos,
+                      "cannot show '%s'%s%s%s (query ADDR, vad, address, pte ADDR, commit)",
+                      stmt->text, near ? "; did you mean '" : "", near ? near : "",
+                      near ? "'?" : "");
+        ps->failed = TRUE;
+        return FALSE;
+    }
+    gboolean needs_address = strcmp(stmt->text, "query") == 0 || strcmp(stmt->text, "pte") == 0;
+    if (needs_address) {
+        if (peek(ps)->kind == VS_TOK_NEWLINE) {
+            error_at(ps, peek(ps), "this 'show' needs an address");
+            return FALSE;
+        }
+        stmt->expr = parse_expr(ps);
+    }
+    return !ps->failed;
+}
+
+/* One statement from the current token to its newline. */
+static gboolean parse_statement(Parser *ps, VsStmt *stmt)
+{
+    const VsToken *t = peek(ps);
+    stmt->pos = t->pos;
+    gboolean keyword = t->kind == VS_TOK_NAME && peek_next(ps)->kind != VS_TOK_ASSIGN;
+#define IS(word) (keyword && t->length == strlen(word) && memcmp(t->start, word, t->length) == 0)
+    if (IS("title") || IS("step") || IS("note")) {
+        stmt->kind = IS("title") ? VS_STMT_TITLE : IS("step") ? VS_STMT_STEP : VS_STMT_NOTE;
+        g_autofree char *keyword_text = g_strndup(t->start, t->length);
+        take(ps);
+        stmt->text = take_string(ps, keyword_text);
+    } else if (IS("system")) {
+        stmt->kind = VS_STMT_SYSTEM;
+        take(ps);
+        parse_system(ps, stmt);
+    } else if (IS("process")) {
+        stmt->kind = VS_STMT_PROCESS;
+        take(ps);
+        if (peek(ps)->kind != VS_TOK_NAME)
+            error_at(ps, peek(ps), "'process' needs a name");
+        else {
+            const VsToken *name = take(ps);
+            stmt->text = g_strndup(name->start, name->length);
+        }
+    } else if (IS("expect")) {
+        stmt->kind = VS_STMT_EXPECT;
+        take(ps);
+        stmt->expr = parse_expr(ps);
+    } else if (IS("show")) {
+        stmt->kind = VS_STMT_SHOW;
+        take(ps);
+        parse_show(ps, stmt);
+    } else if (t->kind == VS_TOK_NAME && peek_next(ps)->kind == VS_TOK_ASSIGN) {
+        stmt->kind = VS_STMT_ASSIGN;
+        stmt->text = g_strndup(t->start, t->length);
+        take(ps);
+        take(ps);
+        stmt->expr = parse_expr(ps);
+    } else {
+        stmt->kind = VS_STMT_EXPR;
+        stmt->expr = parse_expr(ps);
+    }
+#undef IS
+    return !ps->failed && end_of_statement(ps);
+}
+
+static void free_stmt(VsStmt *stmt)
+{
+    g_free(stmt->text);
+    free_expr(stmt->expr);
+    for (size_t i = 0; i < stmt->option_count; i++)
+        g_free(stmt->options[i].name);
+    g_free(stmt->options);
+}
+
+void vs_script_free(VsScript *script)
+{
+    if (!script)
+        return;
+    for (size_t i = 0; i < script->count; i++)
+        free_stmt(&script->stmts[i]);
+    g_free(script->stmts);
+    g_free((char *)script->source.name);
+    g_free((char *)script->source.text);
+    g_free(script);
+}
+
+VsScript *vs_script_parse(const char *name, const char *text, size_t length, GError **error)
+{
+    VsScript *script = g_new0(VsScript, 1);
+    script->source = (VsSource){.name = g_strdup(name), .text = g_strndup(text, length),
+                                .length = length};
+    VsTokenList tokens;
+    if (!vs_lex(&script->source, &tokens, error)) {
+        vs_script_free(script);
+        return NULL;
+    }
+    Parser ps = {.source = &script->source, .tokens = tokens.tokens, .error = error};
+    GArray *stmts = g_array_new(FALSE, TRUE, sizeof(VsStmt));
+    while (!ps.failed && peek(&ps)->kind != VS_TOK_END) {
+        if (peek(&ps)->kind == VS_TOK_NEWLINE) {
+            take(&ps);
+            continue;
+        }
+        VsStmt stmt = {0};
+        gboolean ok = parse_statement(&ps, &stmt);
+        g_array_append_val(stmts, stmt); /* kept even when partial, so it is freed */
+        if (ok && stmt.kind == VS_STMT_STEP)
+            script->steps++;
+    }
+    script->count = stmts->len;
+    script->stmts = (VsStmt *)(void *)g_array_free(stmts, FALSE);
+    vs_token_list_free(&tokens);
+    if (ps.failed) {
+        vs_script_free(script);
+        return NULL;
+    }
+    return script;
+}
+
+VsScript *vs_script_load(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    gsize length = 0;
+    GError *io = NULL;
+    if (!g_file_get_contents(path, &text, &length, &io)) {
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_IO, "%s: error: %s", path,
+                    io->message);
+        g_error_free(io);
+        return NULL;
+    }
+    return vs_script_parse(path, text, length, error);
+}

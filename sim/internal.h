@@ -197,7 +197,8 @@ const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 struct VsThread {
     VsProcess *process;
     uint32_t tid;
-    uint32_t last_error; /* TEB LastErrorValue */
+    uint32_t last_error;  /* TEB LastErrorValue */
+    VsStatus last_status; /* TEB LastStatusValue: the NTSTATUS behind last_error */
 };
 
 typedef struct VsHandleEntry {

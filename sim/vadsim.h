@@ -178,6 +178,8 @@ typedef struct VsSystemInfo {
 
 VsHandle VsGetCurrentProcess(void);
 uint32_t VsGetLastError(const VsThread *thread);
+/* Models RtlGetLastNtStatus: the NTSTATUS a failed Win32 call turned into its last error. */
+VsStatus VsRtlGetLastNtStatus(const VsThread *thread);
 void VsSetLastError(VsThread *thread, uint32_t error);
 void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info);
 bool VsCloseHandle(VsThread *thread, VsHandle handle);

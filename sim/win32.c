@@ -15,11 +15,15 @@ uint32_t VsGetLastError(const VsThread *thread) { return thread->last_error; }
 
 void VsSetLastError(VsThread *thread, uint32_t error) { thread->last_error = error; }
 
-/* BaseSetLastNTError: the status's Win32 error becomes the thread's last error. */
+/* BaseSetLastNTError: the status's Win32 error becomes the thread's last error, and the status
+ * itself is kept as TEB LastStatusValue (what RtlGetLastNtStatus reads). */
 static void set_last_nt_error(VsThread *thread, VsStatus status)
 {
     thread->last_error = vs_status_to_win32(status);
+    thread->last_status = status;
 }
+
+VsStatus VsRtlGetLastNtStatus(const VsThread *thread) { return thread->last_status; }
 
 uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
                           uint32_t allocation_type, uint32_t protect)
@@ -44,7 +48,7 @@ bool VsVirtualFreeEx(VsThread *thread, VsHandle process, uint64_t address, uint6
                      uint32_t free_type)
 {
     if (free_type == MEM_RELEASE && size != 0) {
-        thread->last_error = ERROR_INVALID_PARAMETER;
+        set_last_nt_error(thread, STATUS_INVALID_PARAMETER); /* kernelbase's own check */
         return false;
     }
     uint64_t base = address, region = size;

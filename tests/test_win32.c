@@ -68,7 +68,11 @@ static void test_last_error_is_per_thread(void **state)
     VsSetLastError(second, 0);
     assert_false(VsVirtualFree(second, 0x50000000, 0, MEM_RELEASE));
     assert_int_equal(VsGetLastError(second), ERROR_INVALID_ADDRESS);
+    assert_int_equal(VsRtlGetLastNtStatus(second), STATUS_MEMORY_NOT_ALLOCATED);
     assert_int_equal(VsGetLastError(f->thread), 0);
+    /* kernelbase's own check of VirtualFree records STATUS_INVALID_PARAMETER. */
+    assert_false(VsVirtualFree(f->thread, 0x50000000, 1, MEM_RELEASE));
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER);
     /* Memory is the process's: both threads see the same allocation. */
     uint64_t p = VsVirtualAlloc(second, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_READWRITE, p);

@@ -1,0 +1,288 @@
+/*
+ * vadsim.c - the vadsim command: run, check and step through scenario files.
+ *
+ *   vadsim run FILE...      run each scenario, explaining every step
+ *   vadsim check PATH...    run quietly; one line per file and an "N passed, N failed" summary
+ *   vadsim step FILE        step interactively: Enter next, b back, a number jumps, show ..., q
+ *
+ * Exit status: 0 when every expectation holds, 1 when one fails or a scenario stops on a runtime
+ * error, 2 on a usage or parse error. Option parsing is GLib's; all model work goes through the
+ * scenario runner, which reads the model only through vadsim.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "runner.h"
+
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static const char *const summary_text =
+    "Commands:\n"
+    "  run FILE...     run scenarios, explaining every step\n"
+    "  check PATH...   run scenarios (files or directories of .vsim files) quietly\n"
+    "  step FILE       step through a scenario: Enter next, b back, N jump, show ..., q quit\n";
+
+/* ---- Running one file ------------------------------------------------------------------------ */
+
+typedef struct FileResult {
+    int exit_code;
+    char *first_problem; /* the first failure or error, for check's one-line report */
+} FileResult;
+
+static FileResult run_file(const char *path, VsRunVerbosity verbosity, gboolean print)
+{
+    FileResult result = {EXIT_PASS, NULL};
+    GError *error = NULL;
+    VsScript *script = vs_script_load(path, &error);
+    if (!script) {
+        result.exit_code = EXIT_USAGE;
+        result.first_problem = g_strdup(error->message);
+        g_error_free(error);
+        return result;
+    }
+    GString *out = g_string_new(NULL);
+    VsRunner *runner = vs_runner_new(script, out, verbosity);
+    gboolean ok = vs_runner_run_all(runner, &error);
+    if (print)
+        fputs(out->str, stdout);
+    if (!ok) {
+        result.exit_code = EXIT_FAIL;
+        result.first_problem = g_strdup(error->message);
+        g_error_free(error);
+    } else if (vs_runner_failures(runner) > 0) {
+        result.exit_code = EXIT_FAIL;
+        result.first_problem = g_strdup(vs_runner_first_failure(runner));
+    }
+    if (print && ok)
+        printf("\n%s: %zu expectation%s, %zu failed\n", path, vs_runner_expectations(runner),
+               vs_runner_expectations(runner) == 1 ? "" : "s", vs_runner_failures(runner));
+    vs_runner_free(runner);
+    g_string_free(out, TRUE);
+    vs_script_free(script);
+    return result;
+}
+
+static int worst(int a, int b) { return a > b ? a : b; }
+
+static int command_run(int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "vadsim run: no scenario file given\n");
+        return EXIT_USAGE;
+    }
+    int status = EXIT_PASS;
+    for (int i = 0; i < argc; i++) {
+        FileResult r = run_file(argv[i], VS_RUN_EXPLAIN, TRUE);
+        if (r.exit_code != EXIT_PASS && r.first_problem)
+            fprintf(stderr, "%s\n", r.first_problem);
+        status = worst(status, r.exit_code);
+        g_free(r.first_problem);
+    }
+    return status;
+}
+
+/* ---- check ----------------------------------------------------------------------------------- */
+
+static int compare_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds path, or the .vsim files of a directory in name order, to files. */
+static void collect(const char *path, GPtrArray *files, int *status)
+{
+    if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_ptr_array_add(files, g_strdup(path));
+        return;
+    }
+    GError *error = NULL;
+    GDir *dir = g_dir_open(path, 0, &error);
+    if (!dir) {
+        fprintf(stderr, "vadsim check: %s\n", error->message);
+        g_error_free(error);
+        *status = EXIT_USAGE;
+        return;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    for (const char *name; (name = g_dir_read_name(dir));)
+        if (g_str_has_suffix(name, ".vsim"))
+            g_ptr_array_add(names, g_build_filename(path, name, NULL));
+    g_dir_close(dir);
+    g_ptr_array_sort(names, compare_paths);
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(files, g_strdup(g_ptr_array_index(names, i)));
+    g_ptr_array_free(names, TRUE);
+}
+
+static int command_check(int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "vadsim check: no file or directory given\n");
+        return EXIT_USAGE;
+    }
+    int status = EXIT_PASS;
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; i < argc; i++)
+        collect(argv[i], files, &status);
+    size_t passed = 0, failed = 0;
+    for (guint i = 0; i < files->len; i++) {
+        const char *path = g_ptr_array_index(files, i);
+        FileResult r = run_file(path, VS_RUN_QUIET, FALSE);
+        if (r.exit_code == EXIT_PASS) {
+            printf("PASS %s\n", path);
+            passed++;
+        } else {
+            /* One line: the first line of the first problem. */
+            char *newline = r.first_problem ? strchr(r.first_problem, '\n') : NULL;
+            if (newline)
+                *newline = '\0';
+            printf("FAIL %s: %s\n", path, r.first_problem ? r.first_problem : "failed");
+            failed++;
+        }
+        status = worst(status, r.exit_code);
+        g_free(r.first_problem);
+    }
+    printf("%zu passed, %zu failed\n", passed, failed);
+    g_ptr_array_free(files, TRUE);
+    return status;
+}
+
+/* ---- step ------------------------------------------------------------------------------------ */
+
+static void print_and_clear(GString *out)
+{
+    fputs(out->str, stdout);
+    g_string_truncate(out, 0);
+    fflush(stdout);
+}
+
+/* Handles one command line typed at the step prompt. FALSE to quit. */
+static gboolean step_command(VsRunner *runner, const VsScript *script, GString *out,
+                             const char *line, gboolean *finished)
+{
+    GError *error = NULL;
+    gboolean ok = TRUE;
+    if (strcmp(line, "q") == 0)
+        return FALSE;
+    if (line[0] == '\0') {
+        if (*finished)
+            printf("(the scenario has ended: b goes back, q quits)\n");
+        else
+            ok = vs_runner_run_step(runner, finished, &error);
+    } else if (strcmp(line, "b") == 0 || g_ascii_isdigit(line[0])) {
+        size_t current = vs_runner_step(runner);
+        size_t target = line[0] == 'b' ? (current > 1 ? current - 1 : 0)
+                                       : (size_t)g_ascii_strtoull(line, NULL, 10);
+        if (target > script->steps) {
+            printf("(there are %zu steps)\n", script->steps);
+        } else {
+            ok = vs_runner_goto_step(runner, target, &error) &&
+                 (target == 0 || vs_runner_run_step(runner, finished, &error));
+            *finished = FALSE;
+        }
+    } else if (g_str_has_prefix(line, "show ")) {
+        g_autofree char *text = g_strdup_printf("%s\n", line);
+        VsScript *one = vs_script_parse("(prompt)", text, strlen(text), &error);
+        if (one && one->count == 1 && one->stmts[0].kind == VS_STMT_SHOW) {
+            /* Addresses typed at the prompt are plain numbers. */
+            uint64_t address = one->stmts[0].expr ? one->stmts[0].expr->value : 0;
+            ok = vs_runner_show(runner, one->stmts[0].text, address, &error);
+        }
+        vs_script_free(one);
+    } else {
+        printf("Enter: next step   b: back   N: go to step N   show vad|address|commit|query "
+               "ADDR|pte ADDR   q: quit\n");
+    }
+    print_and_clear(out);
+    if (!ok) {
+        fprintf(stderr, "%s\n", error->message);
+        g_error_free(error);
+    }
+    return TRUE;
+}
+
+static int command_step(int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "vadsim step: give exactly one scenario file\n");
+        return EXIT_USAGE;
+    }
+    GError *error = NULL;
+    VsScript *script = vs_script_load(argv[0], &error);
+    if (!script) {
+        fprintf(stderr, "%s\n", error->message);
+        g_error_free(error);
+        return EXIT_USAGE;
+    }
+    GString *out = g_string_new(NULL);
+    VsRunner *runner = vs_runner_new(script, out, VS_RUN_EXPLAIN);
+    gboolean finished = FALSE;
+    printf("%s: %zu steps. Enter runs the next step; ? for help.\n", argv[0], script->steps);
+    char line[512];
+    while (TRUE) {
+        printf("[step %zu/%zu] ", vs_runner_step(runner), script->steps);
+        fflush(stdout);
+        if (!fgets(line, sizeof line, stdin))
+            break;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!step_command(runner, script, out, g_strstrip(line), &finished))
+            break;
+    }
+    int status = vs_runner_failures(runner) ? EXIT_FAIL : EXIT_PASS;
+    vs_runner_free(runner);
+    g_string_free(out, TRUE);
+    vs_script_free(script);
+    return status;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        const char *usage;
+        int (*fn)(int, char **);
+    } commands[] = {
+        {"run", "FILE... - run scenarios, explaining every step", command_run},
+        {"check", "PATH... - run scenarios quietly; a line per file", command_check},
+        {"step", "FILE - step through a scenario interactively", command_step},
+    };
+    GOptionContext *context = g_option_context_new("COMMAND [ARGS...] - the vadsim scenario runner");
+    g_option_context_set_summary(context, summary_text);
+    g_option_context_set_strict_posix(context, TRUE); /* options after COMMAND belong to it */
+    GError *error = NULL;
+    if (!g_option_context_parse(context, &argc, &argv, &error)) {
+        fprintf(stderr, "vadsim: %s\n", error->message);
+        g_error_free(error);
+        g_option_context_free(context);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_USAGE;
+    if (argc < 2) {
+        g_autofree char *help = g_option_context_get_help(context, TRUE, NULL);
+        fprintf(stderr, "%s", help);
+    } else {
+        size_t i = 0;
+        while (i < G_N_ELEMENTS(commands) && strcmp(commands[i].name, argv[1]) != 0)
+            i++;
+        if (i == G_N_ELEMENTS(commands)) {
+            fprintf(stderr, "vadsim: unknown command '%s' (run, check or step; see --help)\n",
+                    argv[1]);
+        } else {
+            /* Each command takes its own --help. */
+            GOptionContext *sub = g_option_context_new(commands[i].usage);
+            int sub_argc = argc - 1;
+            char **sub_argv = argv + 1;
+            if (!g_option_context_parse(sub, &sub_argc, &sub_argv, &error)) {
+                fprintf(stderr, "vadsim %s: %s\n", commands[i].name, error->message);
+                g_error_free(error);
+            } else {
+                status = commands[i].fn(sub_argc - 1, sub_argv + 1);
+            }
+            g_option_context_free(sub);
+        }
+    }
+    g_option_context_free(context);
+    return status;
+}

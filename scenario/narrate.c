@@ -1,0 +1,109 @@
+/*
+ * narrate.c - one plain sentence for each thing the model changed, built from its event log.
+ *
+ * The model reports typed events (vadsim.h); this file is the only place that turns them into
+ * words, so the runner, the stepper and the golden tests all say the same thing.
+ */
+#include "runner_int.h"
+
+static uint64_t pages_of(const VsEvent *e) { return e->vpn_end - e->vpn_start + 1; }
+
+/* "120 KB", "2 MB", "1 GB": a byte count in the largest unit that divides it. */
+static void append_size(GString *out, uint64_t bytes)
+{
+    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB"};
+    size_t unit = 0;
+    while (unit + 1 < G_N_ELEMENTS(units) && bytes >= 1024 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        unit++;
+    }
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT " %s", bytes, units[unit]);
+}
+
+/* "0x10000-0x2DFFF (30 pages, 120 KB)": the byte range of an inclusive page range. */
+static void append_range(GString *out, uint64_t vpn_start, uint64_t vpn_end)
+{
+    uint64_t pages = vpn_end - vpn_start + 1;
+    g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER "X (%"
+                           G_GUINT64_FORMAT " page%s, ",
+                           vpn_start << 12, ((vpn_end + 1) << 12) - 1, pages, pages == 1 ? "" : "s");
+    append_size(out, pages << 12);
+    g_string_append_c(out, ')');
+}
+
+static const char *level_name(const VsRunner *runner, uint32_t level)
+{
+    return vs_pte_level_name(vs_runner_process(runner), level);
+}
+
+static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96], old[96];
+    vs_protect_string(e->protection, protect, sizeof protect);
+    vs_protect_string(e->old_protection, old, sizeof old);
+    switch (e->kind) {
+    case VS_EV_RANGE_ROUNDED:
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT " bytes ", e->size);
+        if (e->address)
+            g_string_append_printf(out, "at 0x%" G_GINT64_MODIFIER "X ", e->address);
+        else
+            g_string_append(out, "with no base (the VAD tree's first fit picks one) ");
+        g_string_append(out, "round to pages ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        break;
+    case VS_EV_VAD_INSERTED:
+        g_string_append(out, "a new VAD reserves ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        break;
+    case VS_EV_VAD_REMOVED:
+        g_string_append(out, "the VAD for ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, " is deleted: the range is free");
+        break;
+    case VS_EV_VAD_TRIMMED:
+        g_string_append(out, "the VAD shrinks to ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        break;
+    case VS_EV_VAD_SPLIT:
+        g_string_append(out, "releasing ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, " splits its VAD in two");
+        break;
+    case VS_EV_COMMITTED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " committed as %s; %" G_GUINT64_FORMAT " page%s of commit charged",
+                               protect, e->pages, e->pages == 1 ? "" : "s");
+        if (e->pages < pages_of(e))
+            g_string_append(out, " (the rest was committed already)");
+        break;
+    case VS_EV_DECOMMITTED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " decommitted; %" G_GUINT64_FORMAT " page%s of commit returned",
+                               e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_PROTECTED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " now %s (the first page was %s)", protect, old);
+        break;
+    case VS_EV_TABLE_CREATED:
+    case VS_EV_TABLE_FREED:
+        g_string_append_printf(out, "a %s page for ", level_name(runner, e->level));
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, e->kind == VS_EV_TABLE_CREATED ? " is created"
+                                                            : " is freed: it held no entries");
+        break;
+    }
+}
+
+void vs_narrate_events(VsRunner *runner)
+{
+    const VsEventLog *log = &runner->log;
+    for (size_t i = 0; i < log->count; i++) {
+        g_string_append(runner->out, "      - ");
+        narrate(runner, &log->events[i], runner->out);
+        g_string_append_c(runner->out, '\n');
+    }
+    if (log->lost)
+        g_string_append_printf(runner->out, "      - (%zu events lost: host out of memory)\n",
+                               log->lost);
+}

@@ -1,0 +1,335 @@
+/*
+ * runner.c - statements, steps and expectations: runs a scenario against a fresh model system.
+ *
+ * Statements run in order; 'step' lines divide them into the units a teacher steps through. The
+ * system is created by the 'system' line, or as x64 by the first statement that needs it. A failed
+ * 'expect' is reported with its line, its text and the values of its parts, counted, and the run
+ * goes on; a runtime error (an unknown name, a call the model lacks) stops the run.
+ */
+#include <string.h>
+
+#include "runner_int.h"
+
+static void destroy_system(VsRunner *runner)
+{
+    for (guint i = 0; i < runner->processes->len; i++)
+        g_free(g_array_index(runner->processes, VsNamedProcess, i).name);
+    g_array_set_size(runner->processes, 0);
+    if (runner->system)
+        vs_system_destroy(runner->system);
+    runner->system = NULL;
+    vs_event_log_free(&runner->log);
+}
+
+static gboolean create_system(VsRunner *runner, VsArch arch, uint32_t processors, GError **error)
+{
+    runner->system = vs_system_create(&(VsSystemConfig){.arch = arch, .processors = processors});
+    if (!runner->system) {
+        g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                            "out of host memory creating the system");
+        return FALSE;
+    }
+    vs_system_attach_log(runner->system, &runner->log);
+    return TRUE;
+}
+
+VsRunner *vs_runner_new(const VsScript *script, GString *out, VsRunVerbosity verbosity)
+{
+    VsRunner *runner = g_new0(VsRunner, 1);
+    runner->script = script;
+    runner->out = out;
+    runner->verbosity = verbosity;
+    runner->processes = g_array_new(FALSE, TRUE, sizeof(VsNamedProcess));
+    runner->variables = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return runner;
+}
+
+void vs_runner_free(VsRunner *runner)
+{
+    if (!runner)
+        return;
+    destroy_system(runner);
+    g_array_free(runner->processes, TRUE);
+    g_hash_table_destroy(runner->variables);
+    g_free(runner->first_failure);
+    g_free(runner);
+}
+
+size_t vs_runner_step(const VsRunner *runner) { return runner->step; }
+size_t vs_runner_failures(const VsRunner *runner) { return runner->failures; }
+size_t vs_runner_expectations(const VsRunner *runner) { return runner->expectations; }
+const char *vs_runner_first_failure(const VsRunner *runner) { return runner->first_failure; }
+
+/* ---- Statements --------------------------------------------------------------------------------- */
+
+/* The statement's source line, as written. */
+static void append_source_line(VsRunner *runner, const VsStmt *stmt)
+{
+    const VsSource *source = &runner->script->source;
+    const char *p = source->text, *end = source->text + source->length;
+    for (unsigned line = 1; line < stmt->pos.line && p < end; p++)
+        if (*p == '\n')
+            line++;
+    const char *stop = memchr(p, '\n', (size_t)(end - p));
+    size_t length = (size_t)((stop ? stop : end) - p);
+    while (length && (p[length - 1] == '\r' || p[length - 1] == ' '))
+        length--;
+    g_string_append_printf(runner->out, "%4u| %.*s\n", stmt->pos.line, (int)length, p);
+}
+
+static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    if (runner->system) {
+        vs_runtime_error(runner, error, stmt->pos,
+                         "'system' must come before anything that uses the system");
+        return FALSE;
+    }
+    VsArch arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
+                  : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
+                                                       : VS_ARCH_X64;
+    uint32_t processors = 0;
+    for (size_t i = 0; i < stmt->option_count; i++) {
+        if (stmt->options[i].value == 0 || stmt->options[i].value > 64) {
+            vs_runtime_error(runner, error, stmt->pos, "processors must be from 1 to 64");
+            return FALSE;
+        }
+        processors = (uint32_t)stmt->options[i].value;
+    }
+    destroy_system(runner);
+    return create_system(runner, arch, processors, error);
+}
+
+static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    for (guint i = 0; i < runner->processes->len; i++)
+        if (strcmp(g_array_index(runner->processes, VsNamedProcess, i).name, stmt->text) == 0) {
+            runner->current_index = i;
+            return TRUE;
+        }
+    VsProcess *process = vs_process_create(runner->system, stmt->text);
+    if (!process) {
+        g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                            "out of host memory creating a process");
+        return FALSE;
+    }
+    VsNamedProcess named = {g_strdup(stmt->text), process};
+    g_array_append_val(runner->processes, named);
+    runner->current_index = runner->processes->len - 1;
+    if (runner->verbosity == VS_RUN_EXPLAIN)
+        g_string_append_printf(runner->out, "      process %s created (pid %u)\n", stmt->text,
+                               vs_process_id(process));
+    return TRUE;
+}
+
+/* Writes each recorded part of a failed expectation once: names, fields, calls, and operands. */
+static void explain_failure(VsRunner *runner, GString *text)
+{
+    for (guint i = 0; i < runner->recorded->len; i++) {
+        const VsRecorded *r = &g_array_index(runner->recorded, VsRecorded, i);
+        VsExprKind kind = r->expr->kind;
+        if (kind == VS_EXPR_INT || kind == VS_EXPR_STRING || kind == VS_EXPR_UNARY)
+            continue;
+        if (kind == VS_EXPR_BINARY && r->expr->op != VS_TOK_EQ && r->expr->op != VS_TOK_NE &&
+            r->expr->op != VS_TOK_LT && r->expr->op != VS_TOK_LE && r->expr->op != VS_TOK_GT &&
+            r->expr->op != VS_TOK_GE && r->expr->op != VS_TOK_PERCENT &&
+            r->expr->op != VS_TOK_PLUS && r->expr->op != VS_TOK_MINUS)
+            continue;
+        g_string_append_printf(text, "\n      %.*s = ", (int)r->expr->text_length, r->expr->text);
+        vs_value_format(&r->value, text);
+        if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT && r->value.i == 0)
+            g_string_append_printf(text, " (GetLastError() = %u)",
+                                   VsGetLastError(vs_runner_thread(runner)));
+    }
+}
+
+static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    runner->recorded = g_array_new(FALSE, FALSE, sizeof(VsRecorded));
+    VsValue v;
+    gboolean ok = vs_eval(runner, stmt->expr, &v, error);
+    runner->expectations += ok;
+    if (ok && !v.i) {
+        GString *text = g_string_new(NULL);
+        g_string_append_printf(text, "%s:%u: expectation failed: %.*s",
+                               runner->script->source.name, stmt->pos.line,
+                               (int)stmt->expr->text_length, stmt->expr->text);
+        explain_failure(runner, text);
+        g_string_append_printf(runner->out, "%s\n", text->str);
+        runner->failures++;
+        if (!runner->first_failure)
+            runner->first_failure = g_string_free(text, FALSE);
+        else
+            g_string_free(text, TRUE);
+    } else if (ok && runner->verbosity == VS_RUN_EXPLAIN) {
+        g_string_append(runner->out, "      holds\n");
+    }
+    g_array_free(runner->recorded, TRUE);
+    runner->recorded = NULL;
+    return ok;
+}
+
+static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    uint64_t address = 0;
+    if (stmt->expr) {
+        VsValue v;
+        if (!vs_eval(runner, stmt->expr, &v, error))
+            return FALSE;
+        address = v.i;
+    }
+    return vs_runner_show(runner, stmt->text, address, error);
+}
+
+gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error)
+{
+    if (!vs_runner_ensure_process(runner, error))
+        return FALSE;
+    if (strcmp(what, "query") == 0)
+        vs_show_query(runner, address);
+    else if (strcmp(what, "address") == 0)
+        vs_show_address(runner);
+    else if (strcmp(what, "vad") == 0)
+        vs_show_vad(runner);
+    else if (strcmp(what, "pte") == 0)
+        vs_show_pte(runner, address);
+    else if (strcmp(what, "commit") == 0)
+        vs_show_commit(runner);
+    else {
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, "cannot show '%s'", what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */
+static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
+{
+    if (runner->verbosity != VS_RUN_EXPLAIN)
+        return;
+    GString *out = runner->out;
+    g_string_append(out, "      = ");
+    vs_value_format(v, out);
+    gboolean call = stmt->expr->kind == VS_EXPR_CALL;
+    const char *status_name = vs_status_name((VsStatus)v->i);
+    if (call && g_str_has_prefix(stmt->expr->name, "Nt") && status_name) {
+        g_string_append_printf(out, " %s", status_name);
+        if (!NT_SUCCESS((VsStatus)v->i))
+            g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
+    } else if (call && v->i == 0 && v->kind != VS_VALUE_STRING &&
+               !g_str_has_prefix(stmt->expr->name, "Get")) {
+        VsThread *thread = vs_runner_thread(runner);
+        VsStatus status = VsRtlGetLastNtStatus(thread);
+        const char *error_name = vs_win32_error_name(VsGetLastError(thread));
+        g_string_append_printf(out, ": failed, GetLastError() = %u %s (from %s: %s)",
+                               VsGetLastError(thread), error_name ? error_name : "",
+                               vs_status_name(status) ? vs_status_name(status) : "?",
+                               vs_status_explain(status) ? vs_status_explain(status) : "");
+    }
+    g_string_append_c(out, '\n');
+}
+
+static gboolean run_value_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    VsValue v;
+    if (!vs_eval(runner, stmt->expr, &v, error))
+        return FALSE;
+    if (stmt->kind == VS_STMT_ASSIGN) {
+        VsValue *stored = g_new(VsValue, 1);
+        *stored = v;
+        g_hash_table_replace(runner->variables, g_strdup(stmt->text), stored);
+    }
+    report_value(runner, stmt, &v);
+    return TRUE;
+}
+
+static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    gboolean explain = runner->verbosity == VS_RUN_EXPLAIN;
+    if (stmt->kind == VS_STMT_SYSTEM)
+        return run_system(runner, stmt, error);
+    switch (stmt->kind) {
+    case VS_STMT_TITLE:
+        if (explain)
+            g_string_append_printf(runner->out, "# %s\n", stmt->text);
+        return TRUE;
+    case VS_STMT_STEP:
+        runner->step++;
+        if (explain)
+            g_string_append_printf(runner->out, "\n== Step %zu of %zu: %s ==\n", runner->step,
+                                   runner->script->steps, stmt->text);
+        return TRUE;
+    case VS_STMT_NOTE:
+        if (explain)
+            g_string_append_printf(runner->out, "   %s\n", stmt->text);
+        return TRUE;
+    default:
+        break;
+    }
+    /* Anything else uses the system: without a 'system' line it is an x64 machine. */
+    if (!runner->system && !create_system(runner, VS_ARCH_X64, 0, error))
+        return FALSE;
+    if (explain)
+        append_source_line(runner, stmt);
+    switch (stmt->kind) {
+    case VS_STMT_PROCESS:
+        return run_process(runner, stmt, error);
+    case VS_STMT_EXPECT:
+        return run_expect(runner, stmt, error);
+    case VS_STMT_SHOW:
+        return run_show(runner, stmt, error);
+    default:
+        return run_value_statement(runner, stmt, error);
+    }
+}
+
+gboolean vs_runner_run_step(VsRunner *runner, gboolean *finished, GError **error)
+{
+    const VsScript *script = runner->script;
+    gboolean first = TRUE;
+    while (runner->pc < script->count) {
+        const VsStmt *stmt = &script->stmts[runner->pc];
+        if (stmt->kind == VS_STMT_STEP && !first)
+            break;
+        first = FALSE;
+        runner->pc++;
+        if (!run_statement(runner, stmt, error))
+            return FALSE;
+    }
+    *finished = runner->pc >= script->count;
+    return TRUE;
+}
+
+gboolean vs_runner_run_all(VsRunner *runner, GError **error)
+{
+    gboolean finished = FALSE;
+    while (!finished)
+        if (!vs_runner_run_step(runner, &finished, error))
+            return FALSE;
+    return TRUE;
+}
+
+gboolean vs_runner_goto_step(VsRunner *runner, size_t step, GError **error)
+{
+    destroy_system(runner);
+    g_hash_table_remove_all(runner->variables);
+    runner->pc = runner->step = runner->failures = runner->expectations = 0;
+    g_clear_pointer(&runner->first_failure, g_free);
+    GString *saved = runner->out;
+    VsRunVerbosity verbosity = runner->verbosity;
+    GString *discard = g_string_new(NULL);
+    runner->out = discard;
+    runner->verbosity = VS_RUN_QUIET;
+    gboolean ok = TRUE;
+    /* Run whole steps until the next statement to run is the 'step' line of the step asked for. */
+    while (ok && runner->pc < runner->script->count) {
+        const VsStmt *next = &runner->script->stmts[runner->pc];
+        if (next->kind == VS_STMT_STEP && runner->step + 1 >= step)
+            break;
+        gboolean finished;
+        ok = vs_runner_run_step(runner, &finished, error);
+    }
+    runner->out = saved;
+    runner->verbosity = verbosity;
+    g_string_free(discard, TRUE);
+    return ok;
+}

@@ -1,0 +1,44 @@
+/*
+ * runner.h - runs a parsed scenario against the model, a step at a time, and explains it.
+ *
+ * The runner owns a VsSystem built from the scenario's 'system' line, the processes it names, the
+ * variables it assigns, and an event log. It writes everything it has to say (each statement, the
+ * call's result, one sentence per event, 'show' output, failed expectations) to a GString the
+ * caller supplies; the caller decides where text goes. The model is deterministic, so stepping back
+ * is a replay: vs_runner_goto_step rebuilds the system and runs silently to the step asked for.
+ */
+#ifndef VS_SCENARIO_RUNNER_H
+#define VS_SCENARIO_RUNNER_H
+
+#include "script.h"
+#include "vadsim.h"
+
+typedef struct VsRunner VsRunner;
+
+typedef enum VsRunVerbosity {
+    VS_RUN_QUIET,   /* only failed expectations and errors */
+    VS_RUN_EXPLAIN, /* every statement, result and event, in plain words */
+} VsRunVerbosity;
+
+VsRunner *vs_runner_new(const VsScript *script, GString *out, VsRunVerbosity verbosity);
+void vs_runner_free(VsRunner *runner);
+
+/* Runs from where it stands to the next 'step' line (or the end). FALSE with *error set on a
+ * runtime error; *finished says the end of the file was reached. */
+gboolean vs_runner_run_step(VsRunner *runner, gboolean *finished, GError **error);
+/* Runs to the end. FALSE with *error set on a runtime error (expectation failures are not errors:
+ * they are counted, and the run goes on). */
+gboolean vs_runner_run_all(VsRunner *runner, GError **error);
+/* Rebuilds the system and runs silently up to the start of step number step (1-based; 0 = the
+ * beginning). */
+gboolean vs_runner_goto_step(VsRunner *runner, size_t step, GError **error);
+
+size_t vs_runner_step(const VsRunner *runner);        /* steps begun so far */
+size_t vs_runner_failures(const VsRunner *runner);    /* failed expectations */
+size_t vs_runner_expectations(const VsRunner *runner); /* expectations checked */
+const char *vs_runner_first_failure(const VsRunner *runner); /* NULL if none */
+
+/* Prints a 'show' form (query ADDR, vad, address, pte ADDR, commit) for the current process. */
+gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error);
+
+#endif /* VS_SCENARIO_RUNNER_H */

@@ -1,0 +1,72 @@
+/*
+ * runner_int.h - what the runner's files share: the runner's state, values, and the helpers that
+ * evaluation (eval.c), narration (narrate.c) and state printing (show.c) call on each other.
+ */
+#ifndef VS_SCENARIO_RUNNER_INT_H
+#define VS_SCENARIO_RUNNER_INT_H
+
+#include "runner.h"
+
+/* A scenario value: an integer, or the MEMORY_BASIC_INFORMATION VirtualQuery returns (whose
+ * integer value is VirtualQuery's return, 0 on failure). */
+typedef enum VsValueKind {
+    VS_VALUE_INT,
+    VS_VALUE_MBI,
+    VS_VALUE_STRING,
+} VsValueKind;
+
+typedef struct VsValue {
+    VsValueKind kind;
+    uint64_t i;
+    VsMemoryBasicInformation mbi;
+    const char *s; /* VS_VALUE_STRING: borrowed from the script */
+} VsValue;
+
+typedef struct VsNamedProcess {
+    char *name;
+    VsProcess *process;
+} VsNamedProcess;
+
+/* A value recorded while an expectation is evaluated, to explain its failure. */
+typedef struct VsRecorded {
+    const VsExpr *expr;
+    VsValue value;
+} VsRecorded;
+
+struct VsRunner {
+    const VsScript *script;
+    GString *out;
+    VsRunVerbosity verbosity;
+    VsSystem *system;
+    VsEventLog log;
+    GArray *processes;        /* VsNamedProcess, in creation order */
+    size_t current_index;     /* the process calls act on */
+    GHashTable *variables;    /* name -> VsValue* */
+    size_t pc;                /* next statement */
+    size_t step;              /* steps begun */
+    size_t failures, expectations;
+    char *first_failure;
+    GArray *recorded;         /* VsRecorded, while an expect is evaluated; else NULL */
+};
+
+/* eval.c */
+gboolean vs_eval(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error);
+gboolean vs_runner_ensure_process(VsRunner *runner, GError **error);
+void vs_value_format(const VsValue *value, GString *out);
+void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const char *format,
+                      ...) G_GNUC_PRINTF(4, 5);
+
+/* narrate.c */
+void vs_narrate_events(VsRunner *runner);
+
+/* show.c: 'show' forms written to the runner's output */
+void vs_show_query(VsRunner *runner, uint64_t address);
+void vs_show_address(VsRunner *runner);
+void vs_show_vad(VsRunner *runner);
+void vs_show_pte(VsRunner *runner, uint64_t address);
+void vs_show_commit(VsRunner *runner);
+
+VsProcess *vs_runner_process(const VsRunner *runner);
+VsThread *vs_runner_thread(const VsRunner *runner);
+
+#endif /* VS_SCENARIO_RUNNER_INT_H */

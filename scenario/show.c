@@ -1,0 +1,134 @@
+/*
+ * show.c - the state views a scenario can print: a VirtualQuery record, the !address walk, the !vad
+ * tree listing, a !pte walk, and the commit counters, laid out the way WinDbg and programs using
+ * VirtualQuery show them.
+ */
+#include "runner_int.h"
+
+static const char *state_name(uint32_t state)
+{
+    return state == MEM_COMMIT ? "MEM_COMMIT" : state == MEM_RESERVE ? "MEM_RESERVE" : "MEM_FREE";
+}
+
+static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
+{
+    char alloc[96], protect[96];
+    vs_protect_string(m->AllocationProtect, alloc, sizeof alloc);
+    vs_protect_string(m->Protect, protect, sizeof protect);
+    g_string_append_printf(out,
+                           "      %16" G_GINT64_MODIFIER "X %16" G_GINT64_MODIFIER "X %12"
+                           G_GINT64_MODIFIER "X  %-11s %-24s %-11s %s\n",
+                           m->BaseAddress, m->BaseAddress + m->RegionSize, m->RegionSize,
+                           state_name(m->State), m->State == MEM_COMMIT ? protect
+                                                 : m->State == MEM_RESERVE ? "0" : "",
+                           m->Type ? "MEM_PRIVATE" : "",
+                           m->AllocationBase ? alloc : "");
+}
+
+static void append_mbi_header(GString *out)
+{
+    g_string_append_printf(out, "      %16s %16s %12s  %-11s %-24s %-11s %s\n", "BaseAddress",
+                           "End", "RegionSize", "State", "Protect", "Type", "AllocationProtect");
+}
+
+void vs_show_query(VsRunner *runner, uint64_t address)
+{
+    VsMemoryBasicInformation m;
+    VsThread *thread = vs_runner_thread(runner);
+    if (!VsVirtualQuery(thread, address, &m, sizeof m)) {
+        g_string_append_printf(runner->out, "      VirtualQuery(0x%" G_GINT64_MODIFIER
+                               "X) fails: error %u\n", address, VsGetLastError(thread));
+        return;
+    }
+    append_mbi_header(runner->out);
+    append_mbi_row(runner->out, &m);
+    if (m.AllocationBase)
+        g_string_append_printf(runner->out, "      AllocationBase 0x%" G_GINT64_MODIFIER "X\n",
+                               m.AllocationBase);
+}
+
+/* !address: every region from 0 to the top of user space. */
+void vs_show_address(VsRunner *runner)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    const VsLayout *layout = vs_system_layout(runner->system);
+    append_mbi_header(runner->out);
+    VsMemoryBasicInformation m;
+    for (uint64_t address = 0; address <= layout->highest_user_address;
+         address = m.BaseAddress + m.RegionSize) {
+        if (!VsVirtualQuery(thread, address, &m, sizeof m))
+            break;
+        append_mbi_row(runner->out, &m);
+    }
+}
+
+/* !vad: the tree in address order, with each node's level, as WinDbg lists it. */
+void vs_show_vad(VsRunner *runner)
+{
+    VsProcess *process = vs_runner_process(runner);
+    VsVadTreeShape shape;
+    vs_vad_tree_shape(process, &shape);
+    g_string_append_printf(runner->out, "      %-5s %10s %10s %8s %-8s %s\n", "Level", "Start",
+                           "End", "Commit", "Type", "Protection");
+    for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
+        VsVadInfo info;
+        char protect[96];
+        vs_vad_info(vad, &info);
+        vs_protect_string(info.protection, protect, sizeof protect);
+        g_string_append_printf(runner->out,
+                               "      %-5u %10" G_GINT64_MODIFIER "x %10" G_GINT64_MODIFIER
+                               "x %8" G_GUINT64_FORMAT " %-8s %s%s\n",
+                               info.level, info.starting_vpn, info.ending_vpn, info.commit_charge,
+                               info.private_memory ? "Private" : "Mapped", protect,
+                               info.kind == VS_VAD_SHARED_USER_DATA ? " (KUSER_SHARED_DATA)" : "");
+    }
+    g_string_append_printf(runner->out, "      Total VADs: %" G_GUINT64_FORMAT
+                           ", maximum depth: %u\n", shape.count, shape.depth);
+}
+
+/* !pte: each level's entry for one address. */
+void vs_show_pte(VsRunner *runner, uint64_t address)
+{
+    VsProcess *process = vs_runner_process(runner);
+    VsPteWalk walk;
+    vs_pte_walk(process, address, &walk);
+    g_string_append_printf(runner->out, "      VA 0x%" G_GINT64_MODIFIER "X\n", address);
+    for (uint32_t level = 0; level < walk.levels; level++) {
+        const VsPteLevel *l = &walk.level[level];
+        const char *name = vs_pte_level_name(process, level);
+        if (!l->present) {
+            g_string_append_printf(runner->out, "      %s  (no table: the level above is empty)\n",
+                                   name);
+            continue;
+        }
+        g_string_append_printf(runner->out, "      %s  index %3u  contains %016" G_GINT64_MODIFIER
+                               "X  ", name, l->index, l->entry);
+        char protect[96];
+        switch (vs_pte_state(l->entry)) {
+        case VS_PTE_STATE_ZERO:
+            g_string_append(runner->out, "zero: the VAD decides\n");
+            break;
+        case VS_PTE_STATE_TABLE:
+            g_string_append(runner->out, "valid: next table\n");
+            break;
+        case VS_PTE_STATE_DECOMMITTED:
+            g_string_append(runner->out, "decommitted\n");
+            break;
+        case VS_PTE_STATE_DEMAND_ZERO:
+            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
+            g_string_append_printf(runner->out, "demand zero, %s\n", protect);
+            break;
+        }
+    }
+}
+
+void vs_show_commit(VsRunner *runner)
+{
+    VsProcessCounters c;
+    vs_process_counters(vs_runner_process(runner), &c);
+    g_string_append_printf(runner->out,
+                           "      commit charge %" G_GUINT64_FORMAT " pages (%" G_GUINT64_FORMAT
+                           " KB), %" G_GUINT64_FORMAT " page-table pages, %" G_GUINT64_FORMAT
+                           " VADs\n",
+                           c.commit_charge, c.commit_charge * 4, c.page_table_pages, c.vad_count);
+}

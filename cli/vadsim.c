@@ -178,6 +178,8 @@ static gboolean step_command(VsRunner *runner, const VsScript *script, GString *
         } else {
             ok = vs_runner_goto_step(runner, target, &error) &&
                  (target == 0 || vs_runner_run_step(runner, finished, &error));
+            if (target == 0)
+                printf("(back at the start, before step 1)\n");
             *finished = FALSE;
         }
     } else if (g_str_has_prefix(line, "show ")) {
@@ -218,6 +220,11 @@ static int command_step(int argc, char **argv)
     VsRunner *runner = vs_runner_new(script, out, VS_RUN_EXPLAIN);
     gboolean finished = FALSE;
     printf("%s: %zu steps. Enter runs the next step; ? for help.\n", argv[0], script->steps);
+    /* What comes before the first step (title, system, set-up) runs at once. */
+    if (!vs_runner_goto_step(runner, 0, &error)) {
+        fprintf(stderr, "%s\n", error->message);
+        g_clear_error(&error);
+    }
     char line[512];
     while (TRUE) {
         printf("[step %zu/%zu] ", vs_runner_step(runner), script->steps);
@@ -271,6 +278,8 @@ int main(int argc, char **argv)
                     argv[1]);
         } else {
             /* Each command takes its own --help. */
+            g_autofree char *prgname = g_strdup_printf("vadsim %s", commands[i].name);
+            g_set_prgname(prgname);
             GOptionContext *sub = g_option_context_new(commands[i].usage);
             int sub_argc = argc - 1;
             char **sub_argv = argv + 1;

@@ -127,12 +127,17 @@ static void explain_failure(VsRunner *runner, GString *text)
     for (guint i = 0; i < runner->recorded->len; i++) {
         const VsRecorded *r = &g_array_index(runner->recorded, VsRecorded, i);
         VsExprKind kind = r->expr->kind;
-        if (kind == VS_EXPR_INT || kind == VS_EXPR_STRING || kind == VS_EXPR_UNARY)
-            continue;
-        if (kind == VS_EXPR_BINARY && r->expr->op != VS_TOK_EQ && r->expr->op != VS_TOK_NE &&
-            r->expr->op != VS_TOK_LT && r->expr->op != VS_TOK_LE && r->expr->op != VS_TOK_GT &&
-            r->expr->op != VS_TOK_GE && r->expr->op != VS_TOK_PERCENT &&
-            r->expr->op != VS_TOK_PLUS && r->expr->op != VS_TOK_MINUS)
+        /* The parts worth a value: names, fields, calls with an integer result, arithmetic.
+         * Literals say their value already; comparisons and logic are what failed. */
+        gboolean arithmetic = kind == VS_EXPR_BINARY &&
+                              (r->expr->op == VS_TOK_PLUS || r->expr->op == VS_TOK_MINUS ||
+                               r->expr->op == VS_TOK_STAR || r->expr->op == VS_TOK_SLASH ||
+                               r->expr->op == VS_TOK_PERCENT || r->expr->op == VS_TOK_AMP ||
+                               r->expr->op == VS_TOK_PIPE || r->expr->op == VS_TOK_SHL ||
+                               r->expr->op == VS_TOK_SHR);
+        gboolean leaf = kind == VS_EXPR_NAME || kind == VS_EXPR_FIELD ||
+                        (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT);
+        if (!arithmetic && !leaf)
             continue;
         g_string_append_printf(text, "\n      %.*s = ", (int)r->expr->text_length, r->expr->text);
         vs_value_format(&r->value, text);

@@ -10,6 +10,13 @@ static const char *state_name(uint32_t state)
     return state == MEM_COMMIT ? "MEM_COMMIT" : state == MEM_RESERVE ? "MEM_RESERVE" : "MEM_FREE";
 }
 
+/* Drops the spaces a row's empty last columns leave, so output lines never end in blanks. */
+static void trim_line_end(GString *out)
+{
+    while (out->len && out->str[out->len - 1] == ' ')
+        g_string_truncate(out, out->len - 1);
+}
+
 static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
 {
     char alloc[96], protect[96];
@@ -23,6 +30,9 @@ static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
                                                  : m->State == MEM_RESERVE ? "0" : "",
                            m->Type ? "MEM_PRIVATE" : "",
                            m->AllocationBase ? alloc : "");
+    g_string_truncate(out, out->len - 1); /* the newline, so the blanks before it can go */
+    trim_line_end(out);
+    g_string_append_c(out, '\n');
 }
 
 static void append_mbi_header(GString *out)
@@ -101,7 +111,7 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
                                    name);
             continue;
         }
-        g_string_append_printf(runner->out, "      %s  index %3u  contains %016" G_GINT64_MODIFIER
+        g_string_append_printf(runner->out, "      %s  index %3X  contains %016" G_GINT64_MODIFIER
                                "X  ", name, l->index, l->entry);
         char protect[96];
         switch (vs_pte_state(l->entry)) {
@@ -129,6 +139,7 @@ void vs_show_commit(VsRunner *runner)
     g_string_append_printf(runner->out,
                            "      commit charge %" G_GUINT64_FORMAT " pages (%" G_GUINT64_FORMAT
                            " KB), %" G_GUINT64_FORMAT " page-table pages, %" G_GUINT64_FORMAT
-                           " VADs\n",
-                           c.commit_charge, c.commit_charge * 4, c.page_table_pages, c.vad_count);
+                           " VAD%s\n",
+                           c.commit_charge, c.commit_charge * 4, c.page_table_pages, c.vad_count,
+                           c.vad_count == 1 ? "" : "s");
 }

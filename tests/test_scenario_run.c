@@ -1,0 +1,236 @@
+/*
+ * test_scenario_run.c - the scenario runner (scenario/eval.c, runner.c, narrate.c, show.c): values,
+ * calls with in/out arguments, expectations and their explanations, stepping back, and every
+ * runtime error with its exact message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "runner.h"
+
+typedef struct Run {
+    VsScript *script;
+    VsRunner *runner;
+    GString *out;
+    GError *error;
+    gboolean ok;
+} Run;
+
+static Run *run_text(const char *text, VsRunVerbosity verbosity)
+{
+    Run *r = g_new0(Run, 1);
+    r->script = vs_script_parse("t.vsim", text, strlen(text), &r->error);
+    assert_non_null(r->script);
+    r->out = g_string_new(NULL);
+    r->runner = vs_runner_new(r->script, r->out, verbosity);
+    r->ok = vs_runner_run_all(r->runner, &r->error);
+    return r;
+}
+
+static void run_free(Run *r)
+{
+    vs_runner_free(r->runner);
+    vs_script_free(r->script);
+    g_string_free(r->out, TRUE);
+    g_clear_error(&r->error);
+    g_free(r);
+}
+
+/* The run stops with exactly this runtime error. */
+static void assert_runtime_error(const char *text, const char *message)
+{
+    Run *r = run_text(text, VS_RUN_QUIET);
+    assert_false(r->ok);
+    assert_int_equal(r->error->code, VS_SCENARIO_ERROR_RUNTIME);
+    assert_string_equal(r->error->message, message);
+    run_free(r);
+}
+
+static void test_expressions_and_constants(void **state)
+{
+    (void)state;
+    Run *r = run_text("a = 10 - 3 - 2\n"
+                      "expect a == 5\n"
+                      "expect (1 << 4) + 0x10 * 2 == 48 && 7 / 2 == 3 && 7 % 2 == 1\n"
+                      "expect ~0 == 0xFFFFFFFFFFFFFFFF && -1 == INVALID_HANDLE_VALUE\n"
+                      "expect !FALSE && TRUE && NULL == 0\n"
+                      "expect MEM_COMMIT == 0x1000 && PAGE_EXECUTE_READWRITE == 0x40\n"
+                      "expect STATUS_NO_MEMORY == 0xC0000017 && ERROR_INVALID_ADDRESS == 487\n"
+                      "expect 0 && undefined_name\n" /* short-circuit: never evaluated */
+                      "expect 1 || undefined_name\n",
+                      VS_RUN_QUIET);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_expectations(r->runner), 8);
+    assert_int_equal(vs_runner_failures(r->runner), 1); /* "0 && ..." is false */
+    run_free(r);
+}
+
+static void test_nt_calls_write_back_references(void **state)
+{
+    (void)state;
+    Run *r = run_text("a = 0x12345678\n"
+                      "s = 0x10\n"
+                      "st = NtAllocateVirtualMemory(GetCurrentProcess(), &a, 0, &s, MEM_RESERVE, "
+                      "PAGE_READWRITE)\n"
+                      "expect st == STATUS_SUCCESS && a == 0x12340000 && s == 0x6000\n"
+                      "c = VirtualAlloc(a, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
+                      "ok = VirtualProtect(c, 4K, PAGE_READONLY, &old)\n"
+                      "expect ok && old == PAGE_READWRITE\n"
+                      "st = NtProtectVirtualMemory(NtCurrentProcess(), &a, &s, PAGE_READWRITE, "
+                      "&old)\n"
+                      "expect st == STATUS_NOT_COMMITTED\n"
+                      "b = c\n"
+                      "z = 0x1000\n"
+                      "st = NtProtectVirtualMemory(NtCurrentProcess(), &b, &z, PAGE_READWRITE, "
+                      "&old)\n"
+                      "expect st == 0 && old == PAGE_READONLY && b == c && z == 0x1000\n"
+                      "ok = VirtualProtect(c, 4K, PAGE_READONLY, NULL)\n"
+                      "expect !ok && GetLastError() == ERROR_NOACCESS\n"
+                      "expect VirtualQuery(c).Protect == PAGE_READWRITE\n",
+                      VS_RUN_QUIET);
+    if (!r->ok)
+        fprintf(stderr, "%s\n%s\n", r->error->message, r->out->str);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    assert_int_equal(vs_runner_expectations(r->runner), 6);
+    run_free(r);
+}
+
+/* A failed expectation names its line and the values of its parts, and the run goes on. */
+static void test_failed_expectation_explains_itself(void **state)
+{
+    (void)state;
+    Run *r = run_text("p = VirtualAlloc(NULL, 4K, MEM_RESERVE, PAGE_READWRITE)\n"
+                      "expect VirtualQuery(p).RegionSize == 8K\n"
+                      "q = VirtualAlloc(p, 4K, MEM_RESERVE, PAGE_READWRITE)\n"
+                      "expect q == p + 64K\n"
+                      "expect TRUE\n",
+                      VS_RUN_QUIET);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 2);
+    assert_int_equal(vs_runner_expectations(r->runner), 3);
+    assert_string_equal(vs_runner_first_failure(r->runner),
+                        "t.vsim:2: expectation failed: VirtualQuery(p).RegionSize == 8K\n"
+                        "      p = 0x10000\n"
+                        "      VirtualQuery(p).RegionSize = 0x1000");
+    assert_non_null(strstr(r->out->str, "t.vsim:4: expectation failed: q == p + 64K\n"
+                                        "      q = 0\n"
+                                        "      p = 0x10000\n"
+                                        "      p + 64K = 0x20000\n"));
+    run_free(r);
+}
+
+static void test_runtime_errors(void **state)
+{
+    (void)state;
+    assert_runtime_error("x = VirtualAloc(NULL, 1, MEM_RESERVE, PAGE_READWRITE)\n",
+                         "t.vsim:1:5: error: 'VirtualAloc' is not a call this model supports; "
+                         "did you mean 'VirtualAlloc'?\n"
+                         "x = VirtualAloc(NULL, 1, MEM_RESERVE, PAGE_READWRITE)\n    ^");
+    assert_runtime_error("x = VirtualAlloc(NULL, 1, MEM_RESERVE)\n",
+                         "t.vsim:1:5: error: VirtualAlloc takes 4 arguments, not 3\n"
+                         "x = VirtualAlloc(NULL, 1, MEM_RESERVE)\n    ^");
+    assert_runtime_error("x = MEM_RESERV\n",
+                         "t.vsim:1:5: error: 'MEM_RESERV' is not a variable or a known "
+                         "constant; did you mean 'MEM_RESERVE'?\nx = MEM_RESERV\n    ^");
+    assert_runtime_error("x = 1 / (2 - 2)\n",
+                         "t.vsim:1:7: error: division by zero\nx = 1 / (2 - 2)\n      ^");
+    assert_runtime_error("x = VirtualFree(&p, 0, MEM_RELEASE)\n",
+                         "t.vsim:1:17: error: argument 1 of VirtualFree is passed by value, not "
+                         "by '&'\nx = VirtualFree(&p, 0, MEM_RELEASE)\n                ^");
+    assert_runtime_error("s = 4K\nst = NtAllocateVirtualMemory(GetCurrentProcess(), &a, 0, &s, "
+                         "MEM_RESERVE, PAGE_READWRITE)\n",
+                         "t.vsim:2:51: error: 'a' is passed in and out but has no value yet; "
+                         "assign it first\nst = NtAllocateVirtualMemory(GetCurrentProcess(), &a, "
+                         "0, &s, MEM_RESERVE, PAGE_READWRITE)\n"
+                         "                                                  ^");
+    assert_runtime_error("p = 5\nx = p.RegionSize\n",
+                         "t.vsim:2:6: error: only a MEMORY_BASIC_INFORMATION (from VirtualQuery) "
+                         "has fields\nx = p.RegionSize\n     ^");
+    assert_runtime_error("x = VirtualQuery(0).RegionSise\n",
+                         "t.vsim:1:20: error: MEMORY_BASIC_INFORMATION has no field "
+                         "'RegionSise'; did you mean 'RegionSize'?\n"
+                         "x = VirtualQuery(0).RegionSise\n                   ^");
+    assert_runtime_error("x = \"text\" + 1\n",
+                         "t.vsim:1:5: error: a string is not a number here\nx = \"text\" + 1\n    ^");
+    assert_runtime_error("p = VirtualAlloc(NULL, 1, MEM_RESERVE, PAGE_READWRITE)\nsystem x86\n",
+                         "t.vsim:2:1: error: 'system' must come before anything that uses the "
+                         "system\nsystem x86\n^");
+    assert_runtime_error("expect exception == STATUS_SUCCESS\n",
+                         "t.vsim:1:8: error: 'exception' needs memory accesses (read/write), "
+                         "which the paging part of the model adds; they are not modelled yet\n"
+                         "expect exception == STATUS_SUCCESS\n       ^");
+    assert_runtime_error("system x64 processors=0\n",
+                         "t.vsim:1:1: error: processors must be from 1 to 64\n"
+                         "system x64 processors=0\n^");
+}
+
+/* The architecture line and several processes. */
+static void test_system_and_processes(void **state)
+{
+    (void)state;
+    Run *r = run_text("title \"t\"\n"
+                      "system x86\n"
+                      "p = VirtualAlloc(NULL, 1, MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE)\n"
+                      "expect p == 0x7FFD0000\n"
+                      "process B\n"
+                      "q = VirtualAlloc(NULL, 1, MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE)\n"
+                      "expect q == 0x7FFD0000\n"
+                      "process main\n"
+                      "expect VirtualQuery(p).State == MEM_RESERVE\n",
+                      VS_RUN_QUIET);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    run_free(r);
+}
+
+/* Stepping back replays: step 2 after going back prints what it printed the first time. */
+static void test_goto_step_replays_exactly(void **state)
+{
+    (void)state;
+    const char *text = "step \"one\"\np = VirtualAlloc(NULL, 64K, MEM_RESERVE, PAGE_READWRITE)\n"
+                       "step \"two\"\nq = VirtualAlloc(p, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
+                       "show commit\n"
+                       "step \"three\"\nok = VirtualFree(p, 0, MEM_RELEASE)\n";
+    GError *error = NULL;
+    VsScript *script = vs_script_parse("t.vsim", text, strlen(text), &error);
+    GString *out = g_string_new(NULL);
+    VsRunner *runner = vs_runner_new(script, out, VS_RUN_EXPLAIN);
+    gboolean finished;
+    assert_true(vs_runner_run_step(runner, &finished, &error)); /* step one */
+    g_string_truncate(out, 0);
+    assert_true(vs_runner_run_step(runner, &finished, &error));
+    g_autofree char *first = g_strdup(out->str);
+    assert_int_equal(vs_runner_step(runner), 2);
+    assert_true(vs_runner_run_step(runner, &finished, &error));
+    assert_true(finished);
+    /* Back to step 2 and run it again. */
+    assert_true(vs_runner_goto_step(runner, 2, &error));
+    assert_int_equal(vs_runner_step(runner), 1);
+    g_string_truncate(out, 0);
+    assert_true(vs_runner_run_step(runner, &finished, &error));
+    assert_string_equal(out->str, first);
+    assert_non_null(strstr(first, "commit charge 1 pages"));
+    vs_runner_free(runner);
+    g_string_free(out, TRUE);
+    vs_script_free(script);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expressions_and_constants),
+        cmocka_unit_test(test_nt_calls_write_back_references),
+        cmocka_unit_test(test_failed_expectation_explains_itself),
+        cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_system_and_processes),
+        cmocka_unit_test(test_goto_step_replays_exactly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -24,12 +24,50 @@ static const char *const summary_text =
 
 /* ---- Running one file ------------------------------------------------------------------------ */
 
+/* What `vadsim run` was asked for beyond the narration. */
+typedef struct RunOptions {
+    VsRunVerbosity verbosity;
+    gboolean print;       /* write the runner's output to stdout */
+    char **show_forms;    /* --show: views printed after every step (vad, address, commit) */
+    const char *dot_path; /* --dot: the final VAD tree as Graphviz */
+} RunOptions;
+
 typedef struct FileResult {
     int exit_code;
     char *first_problem; /* the first failure or error, for check's one-line report */
 } FileResult;
 
-static FileResult run_file(const char *path, VsRunVerbosity verbosity, gboolean print)
+/* Runs step by step so --show views can follow each step; output goes out as it is made. */
+static gboolean run_steps(VsRunner *runner, GString *out, const RunOptions *o, GError **error)
+{
+    gboolean finished = FALSE;
+    while (!finished) {
+        if (!vs_runner_run_step(runner, &finished, error))
+            return FALSE;
+        for (char **form = o->show_forms; form && *form; form++) {
+            if (o->verbosity == VS_RUN_EXPLAIN)
+                g_string_append_printf(out, "   [--show %s]\n", *form);
+            if (!vs_runner_show(runner, *form, 0, error))
+                return FALSE;
+        }
+        if (o->print) {
+            fputs(out->str, stdout);
+            g_string_truncate(out, 0);
+        }
+    }
+    return TRUE;
+}
+
+static gboolean write_dot(VsRunner *runner, const char *path, GError **error)
+{
+    GString *dot = g_string_new(NULL);
+    vs_runner_write_dot(runner, dot);
+    gboolean ok = g_file_set_contents(path, dot->str, (gssize)dot->len, error);
+    g_string_free(dot, TRUE);
+    return ok;
+}
+
+static FileResult run_file(const char *path, const RunOptions *o)
 {
     FileResult result = {EXIT_PASS, NULL};
     GError *error = NULL;
@@ -41,9 +79,10 @@ static FileResult run_file(const char *path, VsRunVerbosity verbosity, gboolean 
         return result;
     }
     GString *out = g_string_new(NULL);
-    VsRunner *runner = vs_runner_new(script, out, verbosity);
-    gboolean ok = vs_runner_run_all(runner, &error);
-    if (print)
+    VsRunner *runner = vs_runner_new(script, out, o->verbosity);
+    gboolean ok = run_steps(runner, out, o, &error) &&
+                  (!o->dot_path || write_dot(runner, o->dot_path, &error));
+    if (o->print)
         fputs(out->str, stdout);
     if (!ok) {
         result.exit_code = EXIT_FAIL;
@@ -53,7 +92,7 @@ static FileResult run_file(const char *path, VsRunVerbosity verbosity, gboolean 
         result.exit_code = EXIT_FAIL;
         result.first_problem = g_strdup(vs_runner_first_failure(runner));
     }
-    if (print && ok)
+    if (o->print && ok && o->verbosity == VS_RUN_EXPLAIN)
         printf("\n%s: %zu expectation%s, %zu failed\n", path, vs_runner_expectations(runner),
                vs_runner_expectations(runner) == 1 ? "" : "s", vs_runner_failures(runner));
     vs_runner_free(runner);
@@ -64,15 +103,37 @@ static FileResult run_file(const char *path, VsRunVerbosity verbosity, gboolean 
 
 static int worst(int a, int b) { return a > b ? a : b; }
 
-static int command_run(int argc, char **argv)
+/* The views --show accepts: those that need no address. */
+static gboolean check_show_forms(char **forms)
+{
+    static const char *const allowed[] = {"vad", "address", "commit"};
+    for (char **form = forms; form && *form; form++) {
+        gboolean known = FALSE;
+        for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++)
+            known |= strcmp(*form, allowed[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "vadsim run: --show takes vad, address or commit, not '%s'\n", *form);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static int command_run(int argc, char **argv, RunOptions *o)
 {
     if (argc < 1) {
         fprintf(stderr, "vadsim run: no scenario file given\n");
         return EXIT_USAGE;
     }
+    if (!check_show_forms(o->show_forms))
+        return EXIT_USAGE;
+    if (o->dot_path && argc > 1) {
+        fprintf(stderr, "vadsim run: --dot writes one file: give one scenario with it\n");
+        return EXIT_USAGE;
+    }
     int status = EXIT_PASS;
     for (int i = 0; i < argc; i++) {
-        FileResult r = run_file(argv[i], VS_RUN_EXPLAIN, TRUE);
+        FileResult r = run_file(argv[i], o);
         if (r.exit_code != EXIT_PASS && r.first_problem)
             fprintf(stderr, "%s\n", r.first_problem);
         status = worst(status, r.exit_code);
@@ -114,8 +175,9 @@ static void collect(const char *path, GPtrArray *files, int *status)
     g_ptr_array_free(names, TRUE);
 }
 
-static int command_check(int argc, char **argv)
+static int command_check(int argc, char **argv, RunOptions *o)
 {
+    (void)o;
     if (argc < 1) {
         fprintf(stderr, "vadsim check: no file or directory given\n");
         return EXIT_USAGE;
@@ -127,7 +189,8 @@ static int command_check(int argc, char **argv)
     size_t passed = 0, failed = 0;
     for (guint i = 0; i < files->len; i++) {
         const char *path = g_ptr_array_index(files, i);
-        FileResult r = run_file(path, VS_RUN_QUIET, FALSE);
+        RunOptions quiet = {.verbosity = VS_RUN_QUIET};
+        FileResult r = run_file(path, &quiet);
         if (r.exit_code == EXIT_PASS) {
             printf("PASS %s\n", path);
             passed++;
@@ -203,8 +266,9 @@ static gboolean step_command(VsRunner *runner, const VsScript *script, GString *
     return TRUE;
 }
 
-static int command_step(int argc, char **argv)
+static int command_step(int argc, char **argv, RunOptions *o)
 {
+    (void)o;
     if (argc != 1) {
         fprintf(stderr, "vadsim step: give exactly one scenario file\n");
         return EXIT_USAGE;
@@ -244,16 +308,46 @@ static int command_step(int argc, char **argv)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
+/* Splits --show=vad,address into its forms. */
+static gboolean parse_show(const char *name, const char *value, gpointer data, GError **error)
+{
+    RunOptions *o = data;
+    (void)name;
+    (void)error;
+    g_strfreev(o->show_forms);
+    o->show_forms = g_strsplit(value, ",", -1);
+    return TRUE;
+}
+
+static void json_verbosity(RunOptions *o, gboolean json)
+{
+    if (json)
+        o->verbosity = VS_RUN_JSON;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
         const char *name;
         const char *usage;
-        int (*fn)(int, char **);
+        int (*fn)(int, char **, RunOptions *);
+        gboolean takes_run_options;
     } commands[] = {
-        {"run", "FILE... - run scenarios, explaining every step", command_run},
-        {"check", "PATH... - run scenarios quietly; a line per file", command_check},
-        {"step", "FILE - step through a scenario interactively", command_step},
+        {"run", "FILE... - run scenarios, explaining every step", command_run, TRUE},
+        {"check", "PATH... - run scenarios quietly; a line per file", command_check, FALSE},
+        {"step", "FILE - step through a scenario interactively", command_step, FALSE},
+    };
+    RunOptions options = {.verbosity = VS_RUN_EXPLAIN, .print = TRUE};
+    gboolean json = FALSE;
+    char *dot_path = NULL;
+    GOptionEntry run_entries[] = {
+        {"show", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)(void *)parse_show,
+         "After every step also print these views: vad, address, commit", "FORM,..."},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+         "Print one JSON object per line for every step, statement, event and expectation", NULL},
+        {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot_path,
+         "Write the final VAD tree as Graphviz to FILE (colored by VAD kind)", "FILE"},
+        G_OPTION_ENTRY_NULL,
     };
     GOptionContext *context = g_option_context_new("COMMAND [ARGS...] - the vadsim scenario runner");
     g_option_context_set_summary(context, summary_text);
@@ -277,21 +371,31 @@ int main(int argc, char **argv)
             fprintf(stderr, "vadsim: unknown command '%s' (run, check or step; see --help)\n",
                     argv[1]);
         } else {
-            /* Each command takes its own --help. */
+            /* Each command takes its own --help (and run its own options). */
             g_autofree char *prgname = g_strdup_printf("vadsim %s", commands[i].name);
             g_set_prgname(prgname);
             GOptionContext *sub = g_option_context_new(commands[i].usage);
+            if (commands[i].takes_run_options) {
+                GOptionGroup *group = g_option_group_new("run", "Run options", "Run options",
+                                                         &options, NULL);
+                g_option_group_add_entries(group, run_entries);
+                g_option_context_set_main_group(sub, group);
+            }
             int sub_argc = argc - 1;
             char **sub_argv = argv + 1;
             if (!g_option_context_parse(sub, &sub_argc, &sub_argv, &error)) {
                 fprintf(stderr, "vadsim %s: %s\n", commands[i].name, error->message);
                 g_error_free(error);
             } else {
-                status = commands[i].fn(sub_argc - 1, sub_argv + 1);
+                json_verbosity(&options, json);
+                options.dot_path = dot_path;
+                status = commands[i].fn(sub_argc - 1, sub_argv + 1, &options);
             }
             g_option_context_free(sub);
         }
     }
+    g_strfreev(options.show_forms);
+    g_free(dot_path);
     g_option_context_free(context);
     return status;
 }

@@ -522,7 +522,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     vs_event_log_clear(&runner->log);
     if (!spec->fn(&a, out, error))
         return FALSE;
-    if (runner->verbosity == VS_RUN_EXPLAIN)
+    if (runner->verbosity != VS_RUN_QUIET)
         vs_narrate_events(runner);
     return TRUE;
 }

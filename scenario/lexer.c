@@ -199,10 +199,12 @@ static gboolean lex_one(Lexer *lx, GError **error)
         advance(lx, 1);
         push(lx, VS_TOK_NEWLINE, pos, start);
         lx->word_mode = FALSE;
+    } else if (lx->word_mode && (unsigned char)c <= ' ') {
+        advance(lx, 1); /* any control character separates words: a word is never empty */
     } else if (lx->word_mode) {
         const char *start = lx->p;
         VsSourcePos pos = lx->pos;
-        while (lx->p < lx->end && !g_ascii_isspace(*lx->p) && *lx->p != '#')
+        while (lx->p < lx->end && (unsigned char)*lx->p > ' ' && *lx->p != '#')
             advance(lx, 1);
         push(lx, VS_TOK_WORD, pos, start);
     } else if (g_ascii_isdigit(c)) {

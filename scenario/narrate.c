@@ -98,6 +98,11 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
 void vs_narrate_events(VsRunner *runner)
 {
     const VsEventLog *log = &runner->log;
+    if (runner->verbosity == VS_RUN_JSON) {
+        for (size_t i = 0; i < log->count; i++)
+            vs_json_event(runner, &log->events[i]);
+        return;
+    }
     for (size_t i = 0; i < log->count; i++) {
         g_string_append(runner->out, "      - ");
         narrate(runner, &log->events[i], runner->out);

@@ -159,7 +159,14 @@ static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
                                runner->script->source.name, stmt->pos.line,
                                (int)stmt->expr->text_length, stmt->expr->text);
         explain_failure(runner, text);
-        g_string_append_printf(runner->out, "%s\n", text->str);
+        if (runner->verbosity == VS_RUN_JSON) {
+            vs_json_statement_open(runner, "expect", stmt);
+            g_string_append(runner->out, ",\"ok\":false,\"message\":");
+            vs_json_string(runner->out, text->str, -1);
+            g_string_append(runner->out, "}\n");
+        } else {
+            g_string_append_printf(runner->out, "%s\n", text->str);
+        }
         runner->failures++;
         if (!runner->first_failure)
             runner->first_failure = g_string_free(text, FALSE);
@@ -167,6 +174,9 @@ static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
             g_string_free(text, TRUE);
     } else if (ok && runner->verbosity == VS_RUN_EXPLAIN) {
         g_string_append(runner->out, "      holds\n");
+    } else if (ok && runner->verbosity == VS_RUN_JSON) {
+        vs_json_statement_open(runner, "expect", stmt);
+        g_string_append(runner->out, ",\"ok\":true}\n");
     }
     g_array_free(runner->recorded, TRUE);
     runner->recorded = NULL;
@@ -182,7 +192,19 @@ static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
             return FALSE;
         address = v.i;
     }
-    return vs_runner_show(runner, stmt->text, address, error);
+    if (runner->verbosity != VS_RUN_JSON)
+        return vs_runner_show(runner, stmt->text, address, error);
+    /* JSON: the view's text as one string field. */
+    GString *saved = runner->out, *text = g_string_new(NULL);
+    runner->out = text;
+    gboolean ok = vs_runner_show(runner, stmt->text, address, error);
+    runner->out = saved;
+    vs_json_statement_open(runner, "show", stmt);
+    g_string_append_printf(runner->out, ",\"form\":\"%s\",\"text\":", stmt->text);
+    vs_json_string(runner->out, text->str, (gssize)text->len);
+    g_string_append(runner->out, "}\n");
+    g_string_free(text, TRUE);
+    return ok;
 }
 
 gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error)
@@ -207,8 +229,25 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
 }
 
 /* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */
+static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    vs_json_statement_open(runner, stmt->kind == VS_STMT_ASSIGN ? "assign" : "call", stmt);
+    if (stmt->kind == VS_STMT_ASSIGN) {
+        g_string_append(runner->out, ",\"variable\":");
+        vs_json_string(runner->out, stmt->text, -1);
+    }
+    g_string_append_printf(runner->out, ",\"value\":%" G_GUINT64_FORMAT
+                           ",\"last_error\":%u,\"last_status\":%u}\n",
+                           v->i, VsGetLastError(thread), VsRtlGetLastNtStatus(thread));
+}
+
 static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
 {
+    if (runner->verbosity == VS_RUN_JSON) {
+        report_value_json(runner, stmt, v);
+        return;
+    }
     if (runner->verbosity != VS_RUN_EXPLAIN)
         return;
     GString *out = runner->out;
@@ -259,6 +298,8 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
         return TRUE;
     case VS_STMT_STEP:
         runner->step++;
+        if (runner->verbosity == VS_RUN_JSON)
+            vs_json_step(runner, stmt->text);
         if (explain)
             g_string_append_printf(runner->out, "\n== Step %zu of %zu: %s ==\n", runner->step,
                                    runner->script->steps, stmt->text);
@@ -266,6 +307,11 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
     case VS_STMT_NOTE:
         if (explain)
             g_string_append_printf(runner->out, "   %s\n", stmt->text);
+        if (runner->verbosity == VS_RUN_JSON) {
+            g_string_append(runner->out, "{\"type\":\"note\",\"text\":");
+            vs_json_string(runner->out, stmt->text, -1);
+            g_string_append(runner->out, "}\n");
+        }
         return TRUE;
     default:
         break;

@@ -18,6 +18,7 @@ typedef struct VsRunner VsRunner;
 typedef enum VsRunVerbosity {
     VS_RUN_QUIET,   /* only failed expectations and errors */
     VS_RUN_EXPLAIN, /* every statement, result and event, in plain words */
+    VS_RUN_JSON,    /* the same as one JSON object per line (steps, statements, events, expects) */
 } VsRunVerbosity;
 
 VsRunner *vs_runner_new(const VsScript *script, GString *out, VsRunVerbosity verbosity);
@@ -37,6 +38,9 @@ size_t vs_runner_step(const VsRunner *runner);        /* steps begun so far */
 size_t vs_runner_failures(const VsRunner *runner);    /* failed expectations */
 size_t vs_runner_expectations(const VsRunner *runner); /* expectations checked */
 const char *vs_runner_first_failure(const VsRunner *runner); /* NULL if none */
+
+/* Writes the current process's VAD tree as a Graphviz digraph, nodes colored by VAD kind. */
+void vs_runner_write_dot(VsRunner *runner, GString *out);
 
 /* Prints a 'show' form (query ADDR, vad, address, pte ADDR, commit) for the current process. */
 gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error);

@@ -56,6 +56,12 @@ void vs_value_format(const VsValue *value, GString *out);
 void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const char *format,
                       ...) G_GNUC_PRINTF(4, 5);
 
+/* json.c: --json output, one object per line */
+void vs_json_string(GString *out, const char *text, gssize length);
+void vs_json_event(VsRunner *runner, const VsEvent *event);
+void vs_json_step(VsRunner *runner, const char *title);
+void vs_json_statement_open(VsRunner *runner, const char *kind, const VsStmt *stmt);
+
 /* narrate.c */
 void vs_narrate_events(VsRunner *runner);
 

@@ -143,3 +143,61 @@ void vs_show_commit(VsRunner *runner)
                            c.commit_charge, c.commit_charge * 4, c.page_table_pages, c.vad_count,
                            c.vad_count == 1 ? "" : "s");
 }
+
+/* ---- Graphviz ----------------------------------------------------------------------------------- */
+
+/* Fill color per VAD kind; the sections issue adds mapped and image views. */
+static const char *kind_color(VsVadKind kind)
+{
+    switch (kind) {
+    case VS_VAD_PRIVATE:
+        return "lightblue";
+    case VS_VAD_SHARED_USER_DATA:
+        return "lightgray";
+    }
+    return "white";
+}
+
+static void dot_node(GString *out, const VsVad *vad)
+{
+    VsVadInfo info;
+    char protect[96];
+    vs_vad_info(vad, &info);
+    vs_protect_string(info.protection, protect, sizeof protect);
+    g_string_append_printf(out,
+                           "  v%" G_GINT64_MODIFIER "x [label=\"%" G_GINT64_MODIFIER "x-%"
+                           G_GINT64_MODIFIER "x\\n%s\\ncommit %" G_GUINT64_FORMAT
+                           " | balance %d\", fillcolor=%s];\n",
+                           info.starting_vpn, info.starting_vpn, info.ending_vpn, protect,
+                           info.commit_charge, info.balance, kind_color(info.kind));
+    const VsVad *children[2] = {vs_vad_left(vad), vs_vad_right(vad)};
+    for (int i = 0; i < 2; i++) {
+        if (!children[i])
+            continue;
+        VsVadInfo child;
+        vs_vad_info(children[i], &child);
+        g_string_append_printf(out, "  v%" G_GINT64_MODIFIER "x -> v%" G_GINT64_MODIFIER
+                               "x [label=\"%s\"];\n",
+                               info.starting_vpn, child.starting_vpn, i == 0 ? "L" : "R");
+        dot_node(out, children[i]);
+    }
+}
+
+void vs_runner_write_dot(VsRunner *runner, GString *out)
+{
+    GError *error = NULL;
+    if (!runner->system || !vs_runner_ensure_process(runner, &error)) {
+        g_clear_error(&error);
+        g_string_append(out, "digraph vad {}\n");
+        return;
+    }
+    VsProcess *process = vs_runner_process(runner);
+    g_string_append_printf(out,
+                           "digraph vad {\n  label=\"VAD tree of %s (start-end in VPNs)\";\n"
+                           "  node [shape=box, style=filled, fontname=monospace];\n",
+                           vs_process_name(process));
+    const VsVad *root = vs_vad_root(process);
+    if (root)
+        dot_node(out, root);
+    g_string_append(out, "}\n");
+}

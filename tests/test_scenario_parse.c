@@ -222,6 +222,12 @@ static void test_hostile_input(void **state)
     assert_non_null(strstr(error->message, "expression nested too deeply"));
     g_clear_error(&error);
     g_string_free(deep, TRUE);
+    /* Found by the fuzzer: a vertical tab on a 'system' line made an empty word forever. */
+    const char vtab[] = "system x64\v\f processors=2\n";
+    VsScript *s = vs_script_parse("vtab.vsim", vtab, strlen(vtab), &error);
+    assert_non_null(s);
+    assert_int_equal(s->stmts[0].option_count, 1);
+    vs_script_free(s);
     assert_null(vs_script_parse("nul.vsim", "a = 1\n\0b", 9, &error));
     assert_non_null(strstr(error->message, "nul.vsim:2:1: error: NUL byte"));
     g_clear_error(&error);

@@ -1,0 +1,79 @@
+#!/bin/sh
+# test_cli.sh VADSIM SOURCE_ROOT - the vadsim command's options, exit codes and error messages.
+set -u
+vadsim=$1
+root=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+# expect_run NAME STATUS PATTERN CMD... : runs CMD, checks its exit status and that its combined
+# output contains PATTERN (a fixed string).
+expect_run() {
+    name=$1 status=$2 pattern=$3
+    shift 3
+    "$@" > "$work/out" 2>&1
+    got=$?
+    if [ "$got" -ne "$status" ] || ! grep -qF -- "$pattern" "$work/out"; then
+        echo "FAIL $name: exit $got (wanted $status), output:"
+        sed 's/^/    /' "$work/out"
+        echo "    (wanted to see: $pattern)"
+        failures=$((failures + 1))
+    else
+        echo "ok   $name"
+    fi
+}
+
+lesson="$root/scenarios/01-reserve-then-commit.vsim"
+printf 'p = VirtualAlloc(NULL, 4K, MEM_RESERVE, PAGE_READWRITE)\nexpect p == 0\n' > "$work/fails.vsim"
+printf 'x = (1 +\n' > "$work/broken.vsim"
+mkdir "$work/dir" && cp "$lesson" "$work/dir/a.vsim" && cp "$work/fails.vsim" "$work/dir/b.vsim"
+
+expect_run "no command" 2 "Usage:" "$vadsim"
+expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check or step; see --help)" "$vadsim" frob
+expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
+expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
+expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"
+expect_run "bad --show" 2 "vadsim run: --show takes vad, address or commit, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
+expect_run "--dot with two files" 2 "vadsim run: --dot writes one file: give one scenario with it" "$vadsim" run --dot="$work/t.dot" "$lesson" "$lesson"
+expect_run "missing file" 2 "missing.vsim: error: Failed to open file" "$vadsim" run "$work/missing.vsim"
+expect_run "parse error" 2 "broken.vsim:1:9: error: expected a value (a number, a name or a call), found end of line" "$vadsim" run "$work/broken.vsim"
+expect_run "failed expectation" 1 "fails.vsim:2: expectation failed: p == 0" "$vadsim" run "$work/fails.vsim"
+expect_run "check a directory" 1 "1 passed, 1 failed" "$vadsim" check "$work/dir"
+expect_run "check names the failure" 1 "FAIL $work/dir/b.vsim: $work/dir/b.vsim:2: expectation failed: p == 0" "$vadsim" check "$work/dir"
+expect_run "check passes" 0 "1 passed, 0 failed" "$vadsim" check "$lesson"
+expect_run "--show after steps" 0 "[--show commit]" "$vadsim" run --show=commit "$lesson"
+expect_run "--dot writes a digraph" 0 "10 expectations, 0 failed" "$vadsim" run --dot="$work/t.dot" "$lesson"
+if ! grep -q '^digraph vad {' "$work/t.dot" || ! grep -q 'fillcolor=lightgray' "$work/t.dot"; then
+    echo "FAIL --dot: $work/t.dot is not the VAD tree"
+    failures=$((failures + 1))
+fi
+
+# --json: every line is one JSON object with a type.
+"$vadsim" run --json "$lesson" > "$work/json" 2>&1
+if python3 -c '
+import json, sys
+kinds = set()
+for line in open(sys.argv[1]):
+    obj = json.loads(line)
+    kinds.add(obj["type"])
+need = {"step", "note", "assign", "event", "expect", "show"}
+sys.exit(0 if need <= kinds else "missing types: %s" % (need - kinds))
+' "$work/json"; then
+    echo "ok   --json lines parse"
+else
+    echo "FAIL --json output is not one JSON object per line"
+    failures=$((failures + 1))
+fi
+
+# step: Enter, back, jump, show, help, quit.
+printf '\n\nb\n3\nshow commit\n?\nq\n' | "$vadsim" step "$lesson" > "$work/step" 2>&1
+for pattern in "== Step 1 of 4" "== Step 2 of 4" "== Step 3 of 4" "commit charge 3 pages" "Enter: next step"; do
+    if ! grep -qF "$pattern" "$work/step"; then
+        echo "FAIL step: no '$pattern' in the session"
+        failures=$((failures + 1))
+    fi
+done
+
+[ "$failures" -eq 0 ] && echo "all CLI checks passed" || echo "$failures CLI checks failed"
+[ "$failures" -eq 0 ]

@@ -38,6 +38,7 @@
 #include "vadsim.h"
 
 #define STRIDE (128 * 1024ull)
+#define BENCH_RAM (64ull << 30) /* frames for the page tables of a million VADs */
 #define FIRST_VAD 0x100000000ull /* 4 GB: leaves the space below for first-fit allocations */
 
 enum { OP_RESERVE, OP_RELEASE, OP_ALLOC, OP_COMMIT, OP_PROTECT, OP_QUERY, OP_DECOMMIT, OP_COUNT };
@@ -234,7 +235,7 @@ static void populate(VsThread *thread, size_t population)
 
 static void run_population(size_t population, size_t batch, Result *r)
 {
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64});
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = BENCH_RAM});
     VsProcess *process = system ? vs_process_create(system, "bench") : NULL;
     if (!process) {
         fprintf(stderr, "bench-vm: out of memory creating the system\n");
@@ -268,7 +269,7 @@ typedef struct MemoryFigures {
 
 static void measure_memory(size_t vads, MemoryFigures *m)
 {
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64});
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = BENCH_RAM});
     VsProcess *process = vs_process_create(system, "memory");
     VsThread *thread = vs_process_main_thread(process);
 

@@ -11,7 +11,10 @@
  *     number of tables equals page_table_pages, every non-zero PTE is a known software state and lies
  *     inside a VAD;
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
- *     process's charge is their sum.
+ *     process's charge is their sum;
+ *   - physical memory: every valid or transition PTE names an active frame whose PFN entry records
+ *     that page and its protection, the zeroed and free lists hold what their counts say, and
+ *     zeroed + free + active frames account for every frame handed out.
  */
 #include <stdlib.h>
 
@@ -34,6 +37,7 @@ typedef struct Checker {
     size_t why_len;
     bool ok;
     PteCursor cursor;
+    uint64_t resident; /* valid and transition PTEs and page-table pages seen, every process */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -117,9 +121,34 @@ static bool known_software_pte(uint64_t pte)
     return pte == vs_pte_make_software(mm) && vs_mm_to_win32(mm) != 0;
 }
 
+/* A valid or transition PTE names an active frame that records this page, and agrees with the
+ * protection the frame's OriginalPte keeps. */
+static void check_resident(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte)
+{
+    const VsPfnDatabase *db = &process->system->pfn;
+    uint64_t frame = vs_pte_frame(pte);
+    if (frame >= db->never_used || db->frames[frame].location != VS_PAGE_ACTIVE) {
+        fail(c, process, "PTE names a frame that is not active", vs_vpn_address(vpn));
+        return;
+    }
+    const VsPfn *pfn = &db->frames[frame];
+    if (pfn->pid != process->pid || pfn->vpn != vpn || pfn->page_table)
+        fail(c, process, "frame's PFN entry names another page", vs_vpn_address(vpn));
+    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
+    uint64_t expected = vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
+                                             : vs_pte_make_transition(frame, mm);
+    /* A valid PTE must allow access; a transition one may have any protection (a guard page that
+     * was touched stays transition, unguarded, until the next touch makes it valid). */
+    if (pte != expected || (vs_pte_is_valid(pte) && !vs_mm_accessible(mm)))
+        fail(c, process, "resident PTE disagrees with its frame's protection", vs_vpn_address(vpn));
+    c->resident++;
+}
+
 static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte)
 {
-    if (!known_software_pte(pte))
+    if (vs_pte_is_resident(pte))
+        check_resident(c, process, vpn, pte);
+    else if (!known_software_pte(pte))
         fail(c, process, "PTE in an unknown state", vs_vpn_address(vpn));
     PteCursor *cursor = &c->cursor;
     while (cursor->vad && cursor->vad->ending_vpn < vpn) {
@@ -148,7 +177,11 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
         fail(c, process, "page-table entry names a free frame", frame);
         return;
     }
+    const VsPfn *pfn = &process->system->pfn.frames[frame];
+    if (pfn->location != VS_PAGE_ACTIVE || !pfn->page_table || pfn->pid != process->pid)
+        fail(c, process, "page table's frame is not recorded as one of its tables", frame);
     (*tables)++;
+    c->resident++; /* a page-table page is an active frame too */
     if (table->level != level || table->first_vpn != first_vpn)
         fail(c, process, "page table at the wrong level or range", vs_vpn_address(first_vpn));
     uint32_t entries = 1u << layout->level_bits, used = 0;
@@ -206,6 +239,37 @@ static void check_commit(Checker *c, const VsProcess *process)
         fail(c, process, "process commit charge differs from its VADs", total);
 }
 
+/* ---- Physical memory ---------------------------------------------------------------------- */
+
+static uint64_t list_length(const VsPfnDatabase *db, uint64_t head, VsPageLocation location,
+                            bool *ok)
+{
+    uint64_t n = 0;
+    for (uint64_t f = head; f != VS_PFN_NONE && n <= db->count; f = db->frames[f].next, n++)
+        if (f >= db->never_used || db->frames[f].location != location)
+            *ok = false;
+    return n;
+}
+
+/* The lists hold what their counts say, and every active frame is named by one resident PTE. */
+static void check_frames(Checker *c, const VsSystem *system)
+{
+    const VsPfnDatabase *db = &system->pfn;
+    bool lists_ok = true;
+    uint64_t zeroed = list_length(db, db->zeroed_head, VS_PAGE_ZEROED, &lists_ok);
+    uint64_t free_pages = list_length(db, db->free_head, VS_PAGE_FREE, &lists_ok);
+    const VsProcess *first = system->process_count ? system->processes[0] : NULL;
+    if (!first)
+        return;
+    if (!lists_ok || zeroed != db->zeroed_count || free_pages != db->free_count)
+        fail(c, first, "a page list is broken or miscounted", zeroed);
+    if (db->zeroed_count + db->free_count + db->active_count != db->never_used)
+        fail(c, first, "frames in no list", db->never_used);
+    if (c->resident != db->active_count)
+        fail(c, first, "active frames differ from resident PTEs and page tables",
+             db->active_count);
+}
+
 bool vs_check(const VsSystem *system, char *why, size_t why_len)
 {
     Checker c = {.why = why, .why_len = why_len, .ok = true};
@@ -234,5 +298,7 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         free(c.cursor.demand_zero);
         free(c.cursor.decommitted);
     }
+    if (c.ok)
+        check_frames(&c, system);
     return c.ok;
 }

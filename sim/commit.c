@@ -15,13 +15,18 @@
  */
 #include "internal.h"
 
-VsPageState vs_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte)
+VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t pte)
 {
-    (void)vpn;
     if (pte == 0)
         return (VsPageState){.committed = vad->mem_commit, .mm_protection = vad->protection};
     if (pte == VS_PTE_DECOMMITTED)
         return (VsPageState){.committed = false};
+    if (vs_pte_is_valid(pte)) {
+        /* A valid PTE keeps no protection field: the PFN's OriginalPte has it. */
+        const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+        return (VsPageState){.committed = true,
+                             .mm_protection = vs_pte_mm_protection(pfn->original_pte)};
+    }
     return (VsPageState){.committed = true, .mm_protection = vs_pte_mm_protection(pte)};
 }
 
@@ -78,9 +83,9 @@ uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vp
     PteScan scan = {.process = process, .vpn = vpn, .last = vad->ending_vpn};
     PteRun run;
     scan_next(&scan, &run);
-    *state = vs_page_state(vad, run.start, run.pte);
+    *state = vs_page_state(process, vad, run.pte);
     uint64_t end = run.end;
-    while (scan_next(&scan, &run) && same_state(vs_page_state(vad, run.start, run.pte), *state))
+    while (scan_next(&scan, &run) && same_state(vs_page_state(process, vad, run.pte), *state))
         end = run.end;
     return end;
 }
@@ -93,7 +98,7 @@ uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t st
     PteRun run;
     uint64_t committed = 0;
     while (scan_next(&scan, &run))
-        if (vs_page_state(vad, run.start, run.pte).committed)
+        if (vs_page_state(process, vad, run.pte).committed)
             committed += run.end - run.start + 1;
     return committed;
 }
@@ -113,14 +118,44 @@ static bool zero_pte_means(const VsVad *vad, uint64_t pte)
     return vad->mem_commit && pte == vs_pte_make_software(vad->protection);
 }
 
+/* Gives a resident page's frame back to the free list (its PTE is rewritten by the caller). */
+static void release_frame(VsProcess *process, uint64_t vpn, uint64_t pte)
+{
+    uint64_t frame = vs_pte_frame(pte);
+    vs_pfn_release(&process->system->pfn, frame);
+    VsEvent event = {.kind = VS_EV_FRAME_RELEASED, .pid = process->pid, .vpn_start = vpn,
+                     .vpn_end = vpn, .frame = frame};
+    vs_emit(process->system, &event);
+}
+
 /*
- * Writes pte to every page of [start_vpn, end_vpn], leaving alone pages that already say the same,
- * zero PTEs included, and creating the page tables the writes need.
+ * The PTE a page gets when its software PTE becomes target: a resident page keeps its frame and
+ * takes the new protection (valid if the page may be touched, transition if no-access or guard,
+ * which must fault), as MiProtectVirtualMemory does; a decommitted or zero target frees the frame.
+ */
+static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_t target)
+{
+    if (!vs_pte_is_resident(old))
+        return target;
+    uint32_t mm = vs_pte_mm_protection(target);
+    if (target == 0 || target == VS_PTE_DECOMMITTED) {
+        release_frame(process, vpn, old);
+        return target;
+    }
+    uint64_t frame = vs_pte_frame(old);
+    process->system->pfn.frames[frame].original_pte = target;
+    return vs_mm_accessible(mm) ? vs_pte_make_valid(frame, mm) : vs_pte_make_transition(frame, mm);
+}
+
+/*
+ * Writes the software PTE target to every page of [start_vpn, end_vpn] (resident pages keep their
+ * frames, next_pte), leaving alone pages that already say the same, zero PTEs included, and
+ * creating the page tables the writes need.
  */
 static VsStatus write_range(VsProcess *process, const VsVad *vad, uint64_t start_vpn,
-                            uint64_t end_vpn, uint64_t pte)
+                            uint64_t end_vpn, uint64_t target)
 {
-    bool zero_is_same = zero_pte_means(vad, pte);
+    bool zero_is_same = zero_pte_means(vad, target);
     if (!zero_is_same) {
         VsStatus status = vs_pt_prepare(process, start_vpn, end_vpn);
         if (!NT_SUCCESS(status))
@@ -128,8 +163,9 @@ static VsStatus write_range(VsProcess *process, const VsVad *vad, uint64_t start
     }
     for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
         uint64_t old = vs_pt_read(process, vpn);
-        if (old != pte && !(old == 0 && zero_is_same))
-            vs_pt_write(process, vpn, pte);
+        if (old == target || (old == 0 && zero_is_same))
+            continue;
+        vs_pt_write(process, vpn, next_pte(process, vpn, old, target));
     }
     return STATUS_SUCCESS;
 }
@@ -190,9 +226,11 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
     uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn);
     while (vpn <= end_vpn) {
         uint64_t stop = vs_min(end_vpn, vs_pt_leaf_last_vpn(process, vpn));
-        for (; vpn <= stop; vpn++)
-            if (vs_pt_read(process, vpn) != 0)
-                vs_pt_write(process, vpn, 0);
+        for (; vpn <= stop; vpn++) {
+            uint64_t old = vs_pt_read(process, vpn);
+            if (old != 0)
+                vs_pt_write(process, vpn, next_pte(process, vpn, old, 0));
+        }
         if (vpn == 0 || vpn > end_vpn)
             break;
         vpn = vs_pt_next_present(process, vpn, end_vpn);

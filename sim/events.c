@@ -55,6 +55,9 @@ const char *vs_event_kind_name(VsEventKind kind)
         [VS_EV_RANGE_ROUNDED] = "range-rounded", [VS_EV_COMMITTED] = "committed",
         [VS_EV_DECOMMITTED] = "decommitted",     [VS_EV_PROTECTED] = "protected",
         [VS_EV_TABLE_CREATED] = "table-created", [VS_EV_TABLE_FREED] = "table-freed",
+        [VS_EV_DEMAND_ZERO_FAULT] = "demand-zero-fault", [VS_EV_SOFT_FAULT] = "soft-fault",
+        [VS_EV_GUARD_PAGE] = "guard-page",       [VS_EV_ACCESS_VIOLATION] = "access-violation",
+        [VS_EV_FRAME_RELEASED] = "frame-released",
     };
     return (unsigned)kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }

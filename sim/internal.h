@@ -83,6 +83,35 @@ static inline uint64_t vs_pte_frame(uint64_t pte)
 }
 #define VS_PTE_DECOMMITTED (vs_pte_make_software(MM_DECOMMIT))
 
+/* A page the hardware can touch directly: not no-access and not a guard page (those must fault). */
+static inline bool vs_mm_accessible(uint32_t mm)
+{
+    return (mm & 7) != 0 && (mm & MM_NOACCESS) != MM_GUARD_PAGE;
+}
+static inline bool vs_mm_writable(uint32_t mm) { return (mm & 4) != 0; }
+
+/* MMPTE_HARDWARE for a resident page: Write only when its protection allows stores. */
+static inline uint64_t vs_pte_make_valid(uint64_t frame, uint32_t mm)
+{
+    return VS_PTE_VALID | VS_PTE_OWNER | (vs_mm_writable(mm) ? VS_PTE_WRITE : 0) |
+           (frame << VS_PTE_FRAME_SHIFT);
+}
+/* MMPTE_TRANSITION: the page is still in its frame, but touching it faults (soft). */
+static inline uint64_t vs_pte_make_transition(uint64_t frame, uint32_t mm)
+{
+    return VS_PTE_TRANSITION | vs_pte_make_software(mm) | (frame << VS_PTE_FRAME_SHIFT);
+}
+static inline bool vs_pte_is_valid(uint64_t pte) { return (pte & VS_PTE_VALID) != 0; }
+static inline bool vs_pte_is_transition(uint64_t pte)
+{
+    return !(pte & VS_PTE_VALID) && (pte & VS_PTE_TRANSITION);
+}
+/* A leaf PTE that holds a frame. */
+static inline bool vs_pte_is_resident(uint64_t pte)
+{
+    return vs_pte_is_valid(pte) || vs_pte_is_transition(pte);
+}
+
 /* ---- Object pool (models a lookaside list: fixed-size objects carved from large chunks) -------- */
 
 typedef struct VsPoolChunk VsPoolChunk;
@@ -167,13 +196,10 @@ typedef struct VsPageTable {
     uint64_t entries[];    /* 512 (x64) or 1024 (x86) */
 } VsPageTable;
 
-/* The page-table pages of every process, by frame number (a stand-in for physical frames). */
+/* The contents of every process's page-table pages, by the PFN frame each occupies. */
 typedef struct VsTableStore {
-    VsPageTable **tables;  /* by frame; NULL where free */
-    uint64_t count;        /* frames ever used */
-    uint64_t capacity;
-    uint64_t *free_frames; /* frames free for reuse (their memory kept zeroed) */
-    uint64_t free_count;
+    VsPageTable **tables;  /* by frame number; NULL where the frame is not a page table */
+    uint64_t capacity;     /* frames addressable in tables */
     VsPageTable **spare;   /* zeroed tables kept for reuse */
     uint64_t spare_count;
     uint32_t entries_per_table;
@@ -191,6 +217,37 @@ VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value);
 void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
+
+/* ---- Physical memory: the PFN database (models MMPFN and the page lists) ---------------------- */
+
+#define VS_PFN_NONE UINT64_MAX
+
+/* Models MMPFN: one per physical page frame. */
+typedef struct VsPfn {
+    uint64_t original_pte; /* OriginalPte: the software PTE the page had, i.e. its protection */
+    uint64_t vpn;          /* PteAddress, as the page it maps */
+    uint64_t next;         /* u1.Flink on the zeroed or free list; VS_PFN_NONE at the end */
+    unsigned char *data;   /* the frame's bytes; NULL until first written (reads as zeros) */
+    uint32_t pid;          /* the owning process of an active frame */
+    uint8_t location;      /* VsPageLocation (MMPFNENTRY.PageLocation) */
+    uint8_t page_table;    /* the frame holds one of the process's page tables (vpn: its first) */
+} VsPfn;
+
+/* The PFN database and its lists (MmPfnDatabase, MmZeroedPageListHead, MmFreePageListHead). */
+typedef struct VsPfnDatabase {
+    VsPfn *frames;
+    uint64_t count;
+    uint64_t never_used;  /* frames [never_used, count) were never handed out: zeroed */
+    uint64_t zeroed_head, free_head;
+    uint64_t zeroed_count, free_count, active_count;
+} VsPfnDatabase;
+
+bool vs_pfn_init(VsPfnDatabase *db, uint64_t pages);
+void vs_pfn_fini(VsPfnDatabase *db);
+uint64_t vs_pfn_take_zeroed(VsPfnDatabase *db); /* VS_PFN_NONE when out of frames */
+void vs_pfn_release(VsPfnDatabase *db, uint64_t frame);
+uint8_t vs_pfn_read(const VsPfnDatabase *db, uint64_t frame, uint32_t offset);
+bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t value);
 
 /* ---- Processes, threads, system --------------------------------------------------------------- */
 
@@ -227,6 +284,7 @@ struct VsSystem {
     uint32_t next_id; /* process and thread ids share one counter, as in Windows' CID table */
     VsPool vad_pool;
     VsTableStore tables;
+    VsPfnDatabase pfn;
     VsEventLog *log;
 };
 
@@ -240,7 +298,7 @@ typedef struct VsPageState {
     uint32_t mm_protection; /* meaningful when committed */
 } VsPageState;
 
-VsPageState vs_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte);
+VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t pte);
 uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
                          VsPageState *state);
 uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,

@@ -49,7 +49,7 @@ static VsPageTable *table_at(const VsSystem *system, uint64_t frame)
 
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame)
 {
-    return frame < system->tables.count ? table_at(system, frame) : NULL;
+    return frame < system->tables.capacity ? table_at(system, frame) : NULL;
 }
 
 /* ---- The table store ------------------------------------------------------------------------ */
@@ -61,30 +61,29 @@ void vs_table_store_init(VsTableStore *store, uint32_t entries_per_table)
 
 void vs_table_store_fini(VsTableStore *store)
 {
-    for (uint64_t i = 0; i < store->count; i++)
+    for (uint64_t i = 0; i < store->capacity; i++)
         free(store->tables[i]);
     for (uint64_t i = 0; i < store->spare_count; i++)
         free(store->spare[i]);
     free(store->tables);
-    free(store->free_frames);
     free(store->spare);
     *store = (VsTableStore){0};
 }
 
-/* Makes room for one more frame number in every array of the store. */
-static bool store_reserve(VsTableStore *store)
+/* Makes tables[frame] addressable (frames come from the PFN database, mostly in order). */
+static bool store_reserve(VsTableStore *store, uint64_t frame)
 {
-    if (store->count < store->capacity)
+    if (frame < store->capacity)
         return true;
-    uint64_t capacity = store->capacity ? store->capacity * 2 : 64;
+    uint64_t capacity = store->capacity ? store->capacity : 64;
+    while (capacity <= frame)
+        capacity *= 2;
     VsPageTable **tables = realloc(store->tables, capacity * sizeof *tables);
     if (!tables)
         return false;
+    for (uint64_t i = store->capacity; i < capacity; i++)
+        tables[i] = NULL;
     store->tables = tables;
-    uint64_t *free_frames = realloc(store->free_frames, capacity * sizeof *free_frames);
-    if (!free_frames)
-        return false;
-    store->free_frames = free_frames;
     store->capacity = capacity;
     return true;
 }
@@ -97,27 +96,38 @@ static VsPageTable *table_memory(VsTableStore *store)
     return calloc(1, sizeof(VsPageTable) + store->entries_per_table * sizeof(uint64_t));
 }
 
-/* Allocates a table for level covering first_vpn and gives it a frame number. */
+/*
+ * Allocates a table for level covering first_vpn. A page-table page is a physical page like any
+ * other: its frame comes from the PFN database (zeroed), whose entry records it as a page table of
+ * this process (MiMakePdeExistAndMakeValid takes it with MiRemoveZeroPage).
+ */
 static VsStatus table_create(VsProcess *process, uint32_t level, uint64_t first_vpn,
                              uint64_t *frame)
 {
-    VsTableStore *store = &process->system->tables;
-    if (!store->free_count && !store_reserve(store))
+    VsSystem *system = process->system;
+    VsTableStore *store = &system->tables;
+    *frame = vs_pfn_take_zeroed(&system->pfn);
+    if (*frame == VS_PFN_NONE)
         return STATUS_INSUFFICIENT_RESOURCES;
-    VsPageTable *table = table_memory(store);
-    if (!table)
+    VsPageTable *table = store_reserve(store, *frame) ? table_memory(store) : NULL;
+    if (!table) {
+        vs_pfn_release(&system->pfn, *frame);
         return STATUS_INSUFFICIENT_RESOURCES;
+    }
     table->level = level;
     table->first_vpn = first_vpn;
     table->used_entries = 0;
-    *frame = store->free_count ? store->free_frames[--store->free_count] : store->count++;
     store->tables[*frame] = table;
+    VsPfn *pfn = &system->pfn.frames[*frame];
+    pfn->pid = process->pid;
+    pfn->vpn = first_vpn;
+    pfn->page_table = 1;
     process->page_table_pages++;
 
     uint64_t span = entry_span(process, level) << level_bits(process);
     VsEvent event = {.kind = VS_EV_TABLE_CREATED, .pid = process->pid, .vpn_start = first_vpn,
-                     .vpn_end = first_vpn + span - 1, .level = level};
-    vs_emit(process->system, &event);
+                     .vpn_end = first_vpn + span - 1, .level = level, .frame = *frame};
+    vs_emit(system, &event);
     return STATUS_SUCCESS;
 }
 
@@ -128,11 +138,13 @@ static void table_free(VsProcess *process, uint64_t frame)
     VsPageTable *table = table_at(process->system, frame);
     uint64_t span = entry_span(process, table->level) << level_bits(process);
     VsEvent event = {.kind = VS_EV_TABLE_FREED, .pid = process->pid, .vpn_start = table->first_vpn,
-                     .vpn_end = table->first_vpn + span - 1, .level = table->level};
+                     .vpn_end = table->first_vpn + span - 1, .level = table->level,
+                     .frame = frame};
     vs_emit(process->system, &event);
 
     store->tables[frame] = NULL;
-    store->free_frames[store->free_count++] = frame;
+    process->system->pfn.frames[frame].page_table = 0;
+    vs_pfn_release(&process->system->pfn, frame);
     process->page_table_pages--;
     /* Keep a few zeroed tables (an empty table is all zeros) for the next create. */
     if (!store->spare)

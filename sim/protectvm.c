@@ -70,7 +70,7 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
     status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
     if (!NT_SUCCESS(status))
         return status;
-    uint32_t old = vs_page_state(vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
+    uint32_t old = vs_page_state(process, vad, vs_pt_read(process, start_vpn)).mm_protection;
     status = vs_set_protection(process, vad, start_vpn, end_vpn, mm_protection);
     if (!NT_SUCCESS(status))
         return status;

@@ -8,7 +8,10 @@
  *   zero          all bits clear: the VAD decides (reserved, or committed if MemCommit)
  *   demand zero   protection only: committed, no page yet
  *   decommitted   protection MM_DECOMMIT (0x10): not committed, whatever the VAD says
- *   table link    valid, in an upper-level table: the frame of the next table
+ *   valid         hardware-valid: the frame of a resident page (Write set if it may be stored
+ *                 to; its protection is in the PFN's OriginalPte), or above the leaf the next table
+ *   transition    Transition bit, protection and frame: still resident, but a touch faults (soft);
+ *                 used for resident pages made no-access or guard
  */
 #include "internal.h"
 
@@ -16,8 +19,10 @@ VsPteState vs_pte_state(uint64_t entry)
 {
     if (entry == 0)
         return VS_PTE_STATE_ZERO;
-    if (entry & VS_PTE_VALID)
-        return VS_PTE_STATE_TABLE;
+    if (vs_pte_is_valid(entry))
+        return VS_PTE_STATE_VALID;
+    if (vs_pte_is_transition(entry))
+        return VS_PTE_STATE_TRANSITION;
     if (entry == VS_PTE_DECOMMITTED)
         return VS_PTE_STATE_DECOMMITTED;
     return VS_PTE_STATE_DEMAND_ZERO;
@@ -25,7 +30,12 @@ VsPteState vs_pte_state(uint64_t entry)
 
 uint32_t vs_pte_protection(uint64_t entry)
 {
-    if (entry & VS_PTE_VALID)
+    if (vs_pte_is_valid(entry))
         return 0;
     return vs_mm_to_win32(vs_pte_mm_protection(entry));
+}
+
+uint64_t vs_pte_frame_number(uint64_t entry)
+{
+    return vs_pte_is_resident(entry) ? vs_pte_frame(entry) : 0;
 }

@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #define VADS_PER_CHUNK 4096
+#define DEFAULT_RAM_BYTES (256ull << 20) /* page frames a system has unless configured */
 
 static const VsLayout layouts[] = {
     {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
@@ -50,6 +51,11 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
     system->next_id = 4;
     vs_pool_init(&system->vad_pool, sizeof(VsVad), VADS_PER_CHUNK);
     vs_table_store_init(&system->tables, 1u << layout->level_bits);
+    uint64_t ram = config->ram_bytes ? config->ram_bytes : DEFAULT_RAM_BYTES;
+    if (!vs_pfn_init(&system->pfn, vs_vpn(ram))) {
+        free(system);
+        return NULL;
+    }
     return system;
 }
 
@@ -68,6 +74,7 @@ void vs_system_destroy(VsSystem *system)
     free(system->processes);
     vs_pool_fini(&system->vad_pool);
     vs_table_store_fini(&system->tables);
+    vs_pfn_fini(&system->pfn);
     free(system);
 }
 

@@ -81,6 +81,7 @@ typedef enum VsArch {
 typedef struct VsSystemConfig {
     VsArch arch;
     uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
+    uint64_t ram_bytes;  /* physical memory: page frames in the PFN database; 0 means 256 MB */
 } VsSystemConfig;
 
 /* The fixed layout of an architecture (GetSystemInfo plus what the kernel keeps to itself). */
@@ -243,7 +244,8 @@ typedef enum VsPteState {
     VS_PTE_STATE_ZERO,        /* all bits 0: "ask the VAD" */
     VS_PTE_STATE_DEMAND_ZERO, /* committed, never touched: protection only */
     VS_PTE_STATE_DECOMMITTED, /* protection MM_DECOMMIT: not committed even in a MemCommit VAD */
-    VS_PTE_STATE_TABLE,       /* a valid upper-level entry pointing at the next table */
+    VS_PTE_STATE_VALID,       /* hardware-valid: maps a frame (a page, or above the leaf a table) */
+    VS_PTE_STATE_TRANSITION,  /* invalid, but the page is still in its frame (a soft fault away) */
 } VsPteState;
 
 typedef struct VsPteLevel {
@@ -261,7 +263,45 @@ typedef struct VsPteWalk {
 
 void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out);
 VsPteState vs_pte_state(uint64_t entry);
-uint32_t vs_pte_protection(uint64_t entry); /* PAGE_* protection a software PTE carries */
+/* PAGE_* protection a software or transition PTE carries; 0 for a valid one (the protection of a
+ * resident page is in its PFN entry's OriginalPte, vs_page_frame_info). */
+uint32_t vs_pte_protection(uint64_t entry);
+uint64_t vs_pte_frame_number(uint64_t entry); /* the frame a valid or transition PTE names */
+
+/* ---- Physical memory (the PFN database) -------------------------------------------------------- */
+
+typedef enum VsPageLocation {
+    VS_PAGE_ZEROED, /* on the zeroed list (or never used): ready for a demand-zero fault */
+    VS_PAGE_FREE,   /* on the free list: its old contents must be zeroed before reuse */
+    VS_PAGE_ACTIVE, /* mapped by a PTE (valid or transition) in some process */
+} VsPageLocation;
+
+typedef struct VsFrameInfo {
+    VsPageLocation location;
+    uint32_t pid;          /* the owner of an active frame */
+    uint64_t vpn;          /* the page that maps it (PteAddress); a page table's first page */
+    uint32_t protection;   /* PAGE_* from OriginalPte */
+    bool page_table;       /* the frame holds a page table of process pid */
+} VsFrameInfo;
+
+typedef struct VsMemoryCounters {
+    uint64_t total_pages, zeroed_pages, free_pages, active_pages;
+} VsMemoryCounters;
+
+void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out);
+bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out);
+
+/* ---- Memory accesses --------------------------------------------------------------------------- */
+
+/*
+ * A one-byte load or store by a thread of its process (models the access and, when the PTE is not
+ * valid, MmAccessFault). Returns STATUS_SUCCESS, or the exception the access raises:
+ * STATUS_ACCESS_VIOLATION (free, reserved or decommitted page; a write to a read-only page; a
+ * no-access page), STATUS_GUARD_PAGE_VIOLATION (the first touch of a guard page, which clears the
+ * guard), or STATUS_INSUFFICIENT_RESOURCES (no free frame: the model cannot page out yet).
+ */
+VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value);
+VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value);
 /* Short level names as !pte prints them: "PXE", "PPE", "PDE", "PTE". */
 const char *vs_pte_level_name(const VsProcess *process, uint32_t level);
 
@@ -278,6 +318,11 @@ typedef enum VsEventKind {
     VS_EV_PROTECTED,      /* [vpn_start, vpn_end] changed from old_protection to protection */
     VS_EV_TABLE_CREATED,  /* a page-table page at level, covering [vpn_start, vpn_end] */
     VS_EV_TABLE_FREED,    /* the table at level covering [vpn_start, vpn_end] became empty */
+    VS_EV_DEMAND_ZERO_FAULT, /* page vpn_start got a zeroed frame (frame) */
+    VS_EV_SOFT_FAULT,     /* transition page vpn_start was made valid again in its frame */
+    VS_EV_GUARD_PAGE,     /* vpn_start's guard was consumed: STATUS_GUARD_PAGE_VIOLATION */
+    VS_EV_ACCESS_VIOLATION, /* an access to vpn_start raised STATUS_ACCESS_VIOLATION */
+    VS_EV_FRAME_RELEASED, /* page vpn_start's frame (frame) went back to the free list */
 } VsEventKind;
 
 typedef struct VsEvent {
@@ -290,6 +335,8 @@ typedef struct VsEvent {
     uint32_t protection;         /* PAGE_* */
     uint32_t old_protection;     /* PAGE_* before VS_EV_PROTECTED */
     uint32_t level;              /* page-table level (0 = top) for the table events */
+    uint64_t frame;              /* page frame number for the fault and frame events */
+    bool write;                  /* the access was a store (fault events) */
 } VsEvent;
 
 /*

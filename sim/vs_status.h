@@ -28,6 +28,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
+    XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
     XX(ERROR_NOACCESS, 998)                                                                        \
     XX(ERROR_NO_SYSTEM_RESOURCES, 1450)                                                            \
@@ -38,12 +39,14 @@ typedef uint32_t VsStatus;
  */
 #define VS_STATUS_MAP(XX)                                                                          \
     XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                    \
+    XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, ERROR_MR_MID_NOT_FOUND,                           \
+       "The access touched a guard page; the guard is now gone.")                                 \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \
        "The information class asked for is not one this call knows.")                             \
     XX(STATUS_INFO_LENGTH_MISMATCH, 0xC0000004u, ERROR_BAD_LENGTH,                                 \
        "The buffer is too small for the information asked for.")                                  \
     XX(STATUS_ACCESS_VIOLATION, 0xC0000005u, ERROR_NOACCESS,                                       \
-       "The call was given a pointer it cannot read or write.")                                   \
+       "The memory cannot be accessed that way (or a call was given such a pointer).")            \
     XX(STATUS_INVALID_HANDLE, 0xC0000008u, ERROR_INVALID_HANDLE,                                   \
        "The handle does not name an open object of the right type.")                              \
     XX(STATUS_INVALID_PARAMETER, 0xC000000Du, ERROR_INVALID_PARAMETER,                             \

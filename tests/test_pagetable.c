@@ -44,7 +44,7 @@ static void test_new_process_tables_x64(void **state)
     assert_int_equal(walk.levels, 4);
     for (uint32_t level = 0; level < 3; level++) {
         assert_true(walk.level[level].present);
-        assert_int_equal(vs_pte_state(walk.level[level].entry), VS_PTE_STATE_TABLE);
+        assert_int_equal(vs_pte_state(walk.level[level].entry), VS_PTE_STATE_VALID);
     }
     /* 0x7FFE0000: PXE 0, PPE 1, PDE 0x1FF, PTE 0x1E0. */
     assert_int_equal(walk.level[0].index, 0);
@@ -219,7 +219,7 @@ static void test_pte_state_decoding(void **state)
     (void)state;
     assert_int_equal(vs_pte_state(0), VS_PTE_STATE_ZERO);
     assert_int_equal(vs_pte_state(vs_pte_make_software(MM_READWRITE)), VS_PTE_STATE_DEMAND_ZERO);
-    assert_int_equal(vs_pte_state(vs_pte_make_table(7)), VS_PTE_STATE_TABLE);
+    assert_int_equal(vs_pte_state(vs_pte_make_table(7)), VS_PTE_STATE_VALID);
     assert_int_equal(vs_pte_frame(vs_pte_make_table(7)), 7);
     assert_int_equal(vs_pte_protection(vs_pte_make_table(7)), 0);
     assert_int_equal(vs_pte_protection(vs_pte_make_software(MM_EXECUTE_READ)), PAGE_EXECUTE_READ);

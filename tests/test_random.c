@@ -11,6 +11,9 @@
  *
  * Each call goes to both; the return value, the last error on failure and every
  * MEMORY_BASIC_INFORMATION field must agree, and the model's invariant checker runs after every call.
+ * Memory accesses (one byte at a page's start) are in the mix too: the exception each raises (access
+ * violation, guard page) and the byte read must agree, so demand-zero faults, guard pages consumed,
+ * and data kept across re-protection and lost on decommit are all checked.
  * Every 1000 calls a VirtualQuery walk of the whole user space and the commit charge are compared.
  *
  * Reproduce a failure with the seed it prints: VS_RANDOM_SEED=<seed> build/tests/test-random.
@@ -42,6 +45,7 @@ typedef struct RefPage {
     uint8_t state;
     uint16_t protect;       /* when committed */
     uint16_t alloc_protect; /* the allocation's protection */
+    uint8_t data;           /* the byte at offset 0 of a committed page (0 until written) */
 } RefPage;
 
 typedef struct Ref {
@@ -90,8 +94,10 @@ static void ref_make_allocation(Ref *ref, uint64_t first, uint64_t last, bool co
                                 uint32_t protect)
 {
     for (uint64_t p = first; p <= last; p++)
-        ref->pages[p] = (RefPage){(uint32_t)first, (uint32_t)last, commit ? COMMITTED : RESERVED,
-                                  (uint16_t)(commit ? protect : 0), (uint16_t)protect};
+        ref->pages[p] = (RefPage){.first = (uint32_t)first, .last = (uint32_t)last,
+                                  .state = commit ? COMMITTED : RESERVED,
+                                  .protect = (uint16_t)(commit ? protect : 0),
+                                  .alloc_protect = (uint16_t)protect};
     ref->bases[ref->live++] = (uint32_t)first;
 }
 
@@ -169,6 +175,8 @@ static uint64_t ref_virtual_alloc(Ref *ref, uint64_t address, uint64_t size, uin
     if (at->state == FREE || last > at->last || at->first == KUSER_PAGE)
         return ref_fail(ref, ERROR_INVALID_ADDRESS);
     for (uint64_t p = first; p <= last; p++) {
+        if (ref->pages[p].state != COMMITTED)
+            ref->pages[p].data = 0; /* a newly committed page reads as zeros */
         ref->pages[p].state = COMMITTED;
         ref->pages[p].protect = (uint16_t)protect;
     }
@@ -262,6 +270,29 @@ static bool ref_virtual_query(Ref *ref, uint64_t address, VsMemoryBasicInformati
         .State = at.state == COMMITTED ? MEM_COMMIT : MEM_RESERVE,
         .Protect = at.state == COMMITTED ? at.protect : 0, .Type = MEM_PRIVATE};
     return true;
+}
+
+/* A one-byte access at a page's offset 0: the rules of MmAccessFault and MiAccessCheck. */
+static uint32_t ref_access(Ref *ref, uint64_t address, bool write, uint8_t *value)
+{
+    if (address > HIGHEST_USER)
+        return STATUS_ACCESS_VIOLATION;
+    RefPage *page = &ref->pages[address / PAGE];
+    if (page->state != COMMITTED)
+        return STATUS_ACCESS_VIOLATION;
+    uint32_t base = page->protect & 0xFF;
+    if (page->protect & PAGE_GUARD) {
+        page->protect &= (uint16_t)~PAGE_GUARD;
+        return STATUS_GUARD_PAGE_VIOLATION;
+    }
+    bool writable = base == PAGE_READWRITE || base == PAGE_EXECUTE_READWRITE;
+    if (base == PAGE_NOACCESS || (write && (!writable || page->first == KUSER_PAGE)))
+        return STATUS_ACCESS_VIOLATION;
+    if (write)
+        page->data = *value;
+    else
+        *value = page->data;
+    return STATUS_SUCCESS;
 }
 
 static uint64_t ref_commit_charge(const Ref *ref)
@@ -438,16 +469,32 @@ static void compare_everything(Run *run)
     SAME(run, "commit charge (pages)", commit_charge(run->f), ref_commit_charge(&run->ref));
 }
 
+static void do_access(Run *run)
+{
+    uint64_t address = random_address(&run->ref) & ~(PAGE - 1); /* offset 0, as the reference */
+    bool write = rng_below(&rng, 2);
+    uint8_t model_value = (uint8_t)rng_below(&rng, 256), ref_value = model_value;
+    snprintf(run->what, sizeof run->what, "%s(0x%" PRIx64 ")", write ? "write" : "read", address);
+    uint32_t model = write ? vs_memory_write(run->f->thread, address, model_value)
+                           : vs_memory_read(run->f->thread, address, &model_value);
+    uint32_t ref = ref_access(&run->ref, address, write, &ref_value);
+    SAME(run, "exception", model, ref);
+    if (ref == STATUS_SUCCESS && !write)
+        SAME(run, "byte read", model_value, ref_value);
+}
+
 static void random_call(Run *run)
 {
     uint64_t choice = rng_below(&rng, 100);
     bool crowded = run->ref.live > 2000;
     if (choice < (crowded ? 15u : 35u))
         do_alloc(run);
-    else if (choice < 60)
+    else if (choice < 55)
         do_free(run);
-    else if (choice < 80)
+    else if (choice < 70)
         do_protect(run);
+    else if (choice < 85)
+        do_access(run);
     else
         do_query(run, random_address(&run->ref));
 }
@@ -472,6 +519,8 @@ static void test_random_win32_calls(void **state)
     compare_everything(&run);
     for (run.call = 1; run.call <= calls; run.call++) {
         random_call(&run);
+        if (getenv("VS_RANDOM_TRACE"))
+            fprintf(stderr, "%ld: %s\n", run.call, run.what);
         CHECK_INVARIANTS(run.f);
         if (run.call % 1000 == 0)
             compare_everything(&run);

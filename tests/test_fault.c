@@ -1,0 +1,238 @@
+/*
+ * test_fault.c - memory accesses and page faults (fault.c, pfn.c, and their effect on commit.c):
+ * demand-zero, access violations, guard pages, resident pages re-protected (valid <-> transition),
+ * frames returned by decommit and release, and running out of frames.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+/* The machine's frame counts, with active_pages counting only pages that are not page tables. */
+static VsMemoryCounters memory(Fixture *f)
+{
+    VsMemoryCounters c;
+    vs_memory_counters(f->system, &c);
+    for (size_t i = 0; i < vs_system_process_count(f->system); i++) {
+        VsProcessCounters p;
+        vs_process_counters(vs_system_process(f->system, i), &p);
+        c.active_pages -= p.page_table_pages;
+    }
+    return c;
+}
+
+static uint64_t leaf(Fixture *f, uint64_t address)
+{
+    VsPteWalk walk;
+    vs_pte_walk(f->process, address, &walk);
+    return walk.level[walk.levels - 1].present ? walk.level[walk.levels - 1].entry : 0;
+}
+
+static uint8_t read_ok(Fixture *f, uint64_t address)
+{
+    uint8_t value = 0xEE;
+    assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    return value;
+}
+
+static void test_demand_zero_then_data(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(memory(f).active_pages, 0); /* committed is not resident */
+    assert_int_equal(read_ok(f, p + 5), 0);
+    assert_int_equal(memory(f).active_pages, 1);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_VALID);
+    VsFrameInfo frame;
+    assert_true(vs_page_frame_info(f->system, vs_pte_frame_number(leaf(f, p)), &frame));
+    assert_int_equal(frame.location, VS_PAGE_ACTIVE);
+    assert_int_equal(frame.vpn, p >> 12);
+    assert_int_equal(frame.pid, vs_process_id(f->process));
+    assert_int_equal(frame.protection, PAGE_READWRITE);
+    assert_int_equal(vs_memory_write(f->thread, p + 5, 42), STATUS_SUCCESS);
+    assert_int_equal(read_ok(f, p + 5), 42);
+    assert_int_equal(read_ok(f, p + 6), 0);
+    /* A first write faults in the second page too. */
+    assert_int_equal(vs_memory_write(f->thread, p + KB(4), 7), STATUS_SUCCESS);
+    assert_int_equal(memory(f).active_pages, 2);
+    /* VirtualQuery still reports one committed read-write region. */
+    ASSERT_REGION(f, p, p, KB(8), MEM_COMMIT, PAGE_READWRITE, p);
+    assert_int_equal(commit_charge(f), 2);
+    CHECK_INVARIANTS(f);
+}
+
+static void test_access_violations(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    uint8_t v;
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_ACCESS_VIOLATION);      /* reserved */
+    assert_int_equal(vs_memory_read(f->thread, 0x50000000, &v), STATUS_ACCESS_VIOLATION); /* free */
+    assert_int_equal(vs_memory_read(f->thread, 0, &v), STATUS_ACCESS_VIOLATION);      /* NULL */
+    assert_int_equal(vs_memory_read(f->thread, ~0ull, &v), STATUS_ACCESS_VIOLATION);  /* kernel */
+    VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READONLY);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(read_ok(f, p), 0); /* reading a read-only page is fine */
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_ACCESS_VIOLATION); /* valid, RO */
+    VsVirtualAlloc(f->thread, p + KB(4), KB(4), MEM_COMMIT, PAGE_NOACCESS);
+    assert_int_equal(vs_memory_read(f->thread, p + KB(4), &v), STATUS_ACCESS_VIOLATION);
+    /* KUSER_SHARED_DATA can be read, never written. */
+    assert_int_equal(read_ok(f, 0x7FFE0000), 0);
+    assert_int_equal(vs_memory_write(f->thread, 0x7FFE0000, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vs_memory_read(f->thread, 0x7FFE1000, &v), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(memory(f).active_pages, 2);
+    CHECK_INVARIANTS(f);
+}
+
+/* The first touch of a guard page raises STATUS_GUARD_PAGE_VIOLATION and removes the guard. */
+static void test_guard_page_is_one_shot(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT,
+                                PAGE_READWRITE | PAGE_GUARD);
+    uint8_t v;
+    assert_int_equal(vs_memory_write(f->thread, p, 9), STATUS_GUARD_PAGE_VIOLATION);
+    CHECK_INVARIANTS(f);
+    ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_READWRITE, p);
+    assert_int_equal(memory(f).active_pages, 0); /* the faulting access did not complete */
+    assert_int_equal(vs_memory_write(f->thread, p, 9), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_SUCCESS);
+    assert_int_equal(v, 9);
+    /* Guarding a resident page makes its PTE transition: the data stays, the touch faults. */
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p, 1, PAGE_READONLY | PAGE_GUARD, &old));
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_GUARD_PAGE_VIOLATION);
+    assert_int_equal(read_ok(f, p), 9); /* soft fault: the same frame */
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_VALID);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_ACCESS_VIOLATION); /* read-only */
+    CHECK_INVARIANTS(f);
+}
+
+/* Re-protecting resident pages keeps their frames and data: no-access makes them transition. */
+static void test_protect_resident_page(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(vs_memory_write(f->thread, p, 77), STATUS_SUCCESS);
+    uint64_t frame = vs_pte_frame_number(leaf(f, p));
+    uint32_t old;
+    uint8_t v;
+    assert_true(VsVirtualProtect(f->thread, p, 1, PAGE_NOACCESS, &old));
+    assert_int_equal(old, PAGE_READWRITE);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(vs_pte_protection(leaf(f, p)), PAGE_NOACCESS);
+    ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_NOACCESS, p);
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_ACCESS_VIOLATION);
+    CHECK_INVARIANTS(f);
+    assert_true(VsVirtualProtect(f->thread, p, 1, PAGE_READONLY, &old));
+    assert_int_equal(old, PAGE_NOACCESS);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_VALID); /* straight back to valid */
+    assert_int_equal(vs_pte_frame_number(leaf(f, p)), frame);
+    assert_int_equal(read_ok(f, p), 77);
+    /* Recommitting a resident page with a new protection is a re-protection too. */
+    assert_true(VsVirtualAlloc(f->thread, p, 1, MEM_COMMIT, PAGE_READWRITE));
+    assert_int_equal(vs_memory_write(f->thread, p, 78), STATUS_SUCCESS);
+    assert_int_equal(read_ok(f, p), 78);
+    assert_int_equal(commit_charge(f), 1);
+    CHECK_INVARIANTS(f);
+}
+
+/* Decommit and release give frames back; a recommitted page reads zeros again. */
+static void test_decommit_and_release_free_frames(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(16), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(vs_memory_write(f->thread, p + KB(4) * i, (uint8_t)(i + 1)), STATUS_SUCCESS);
+    assert_int_equal(memory(f).active_pages, 4);
+    assert_true(VsVirtualFree(f->thread, p, KB(4), MEM_DECOMMIT));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).active_pages, 3);
+    assert_int_equal(memory(f).free_pages, 1);
+    uint8_t v;
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_ACCESS_VIOLATION); /* decommitted */
+    assert_true(VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READWRITE));
+    assert_int_equal(read_ok(f, p), 0);
+    /* Zeroed frames (here, never used ones) go before free ones, which would need zeroing. */
+    assert_int_equal(memory(f).free_pages, 1);
+    assert_true(VsVirtualFree(f->thread, p, 0, MEM_RELEASE));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).active_pages, 0);
+    /* The decommitted frame, the four released, and the two page tables the release emptied. */
+    assert_int_equal(memory(f).free_pages, 7);
+    /* Events: a release reports each frame it gives back. */
+    size_t released = 0;
+    for (size_t i = 0; i < f->log.count; i++)
+        released += f->log.events[i].kind == VS_EV_FRAME_RELEASED;
+    assert_int_equal(released, 5);
+}
+
+/* With no frame left the access fails (the paging issue will trim and page out instead). Page
+ * tables are frames too, so they come out of the same RAM. */
+static void test_out_of_frames(void **state)
+{
+    (void)state;
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X86, .ram_bytes = KB(64)});
+    VsProcess *process = vs_process_create(system, "small");
+    VsThread *thread = vs_process_main_thread(process);
+    VsMemoryCounters c;
+    vs_memory_counters(system, &c);
+    assert_int_equal(c.total_pages, 16);
+    assert_int_equal(c.active_pages, 2); /* the page directory and KUSER_SHARED_DATA's table */
+    uint64_t p = VsVirtualAlloc(thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    /* One more table for p's range leaves 13 frames for pages. */
+    for (int i = 0; i < 13; i++)
+        assert_int_equal(vs_memory_write(thread, p + KB(4) * i, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(thread, p + KB(52), 1), STATUS_INSUFFICIENT_RESOURCES);
+    char why[256];
+    assert_true(vs_check(system, why, sizeof why));
+    vs_memory_counters(system, &c);
+    assert_int_equal(c.active_pages, 16);
+    assert_int_equal(c.free_pages + c.zeroed_pages, 0);
+    /* A frame given back is reused, and zeroed first: no data leaks between pages. */
+    assert_true(VsVirtualFree(thread, p, KB(4), MEM_DECOMMIT));
+    assert_int_equal(vs_memory_write(thread, p + KB(52) + 3, 5), STATUS_SUCCESS);
+    uint8_t v = 0xEE;
+    assert_int_equal(vs_memory_read(thread, p + KB(52), &v), STATUS_SUCCESS);
+    assert_int_equal(v, 0);
+    assert_true(vs_check(system, why, sizeof why));
+    vs_system_destroy(system);
+}
+
+/* Frames belong to their process: two processes' pages never share one. */
+static void test_frames_are_per_page(void **state)
+{
+    Fixture *f = *state;
+    VsProcess *other = vs_process_create(f->system, "other");
+    VsThread *t2 = vs_process_main_thread(other);
+    uint64_t a = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    uint64_t b = VsVirtualAlloc(t2, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(a, b); /* the same address in two address spaces */
+    assert_int_equal(vs_memory_write(f->thread, a, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(t2, b, 2), STATUS_SUCCESS);
+    assert_int_equal(read_ok(f, a), 1);
+    uint8_t v;
+    assert_int_equal(vs_memory_read(t2, b, &v), STATUS_SUCCESS);
+    assert_int_equal(v, 2);
+    CHECK_INVARIANTS(f);
+}
+
+int main(void)
+{
+#define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
+    const struct CMUnitTest tests[] = {
+        X64(test_demand_zero_then_data),
+        X64(test_access_violations),
+        X64(test_guard_page_is_one_shot),
+        X64(test_protect_resident_page),
+        X64(test_decommit_and_release_free_frames),
+        cmocka_unit_test(test_out_of_frames),
+        X64(test_frames_are_per_page),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -121,10 +121,8 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
             return TRUE;
         }
     if (strcmp(expr->name, "exception") == 0) {
-        vs_runtime_error(runner, error, expr->pos,
-                         "'exception' needs memory accesses (read/write), which the paging part "
-                         "of the model adds; they are not modelled yet");
-        return FALSE;
+        *out = int_value(runner->exception);
+        return TRUE;
     }
     const char *near = nearest_name(runner, expr->name);
     vs_runtime_error(runner, error, expr->pos, "'%s' is not a variable or a known constant%s%s%s",
@@ -434,6 +432,29 @@ static gboolean call_nt_protect(Args *a, VsValue *out, GError **error)
     return TRUE;
 }
 
+/* read(addr) and write(addr, value): one byte, through the model's fault path. A raised exception
+ * is kept in 'exception' (as a __try/__except block would catch it); a read that raises yields 0. */
+static gboolean call_read(Args *a, VsValue *out, GError **error)
+{
+    uint8_t value = 0;
+    a->runner->exception = vs_memory_read(thread_of(a), a->v[0], &value);
+    *out = int_value(NT_SUCCESS(a->runner->exception) ? value : 0);
+    return TRUE;
+}
+
+static gboolean call_write(Args *a, VsValue *out, GError **error)
+{
+    if (a->v[1] > 0xFF) {
+        vs_runtime_error(a->runner, error, a->call->args[1]->pos,
+                         "write stores one byte: the value must be 0 to 255, not %" G_GUINT64_FORMAT,
+                         a->v[1]);
+        return FALSE;
+    }
+    a->runner->exception = vs_memory_write(thread_of(a), a->v[0], (uint8_t)a->v[1]);
+    *out = int_value(a->runner->exception);
+    return TRUE;
+}
+
 /* The calls a scenario may make: name, argument count, and which arguments may be &var. */
 typedef struct CallSpec {
     const char *name;
@@ -461,6 +482,8 @@ static const CallSpec calls[] = {
     {"NtAllocateVirtualMemory", 6, (1u << 1) | (1u << 3), call_nt_allocate},
     {"NtFreeVirtualMemory", 4, (1u << 1) | (1u << 2), call_nt_free},
     {"NtProtectVirtualMemory", 5, (1u << 1) | (1u << 2) | (1u << 4), call_nt_protect},
+    {"read", 1, 0, call_read},
+    {"write", 2, 0, call_write},
 };
 
 static const CallSpec *find_call(const char *name)

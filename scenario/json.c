@@ -60,6 +60,16 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
     case VS_EV_TABLE_FREED:
         g_string_append_printf(out, ",\"level\":%u", e->level);
         break;
+    case VS_EV_DEMAND_ZERO_FAULT:
+    case VS_EV_SOFT_FAULT:
+    case VS_EV_GUARD_PAGE:
+    case VS_EV_ACCESS_VIOLATION:
+        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"write\":%s", e->frame,
+                               e->write ? "true" : "false");
+        break;
+    case VS_EV_FRAME_RELEASED:
+        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT, e->frame);
+        break;
     default:
         break;
     }

@@ -85,6 +85,33 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         append_range(out, e->vpn_start, e->vpn_end);
         g_string_append_printf(out, " now %s (the first page was %s)", protect, old);
         break;
+    case VS_EV_DEMAND_ZERO_FAULT:
+        g_string_append_printf(out, "page fault (%s): page 0x%" G_GINT64_MODIFIER
+                               "X was never touched, so it gets a zeroed frame, 0x%"
+                               G_GINT64_MODIFIER "X (demand zero)",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+        break;
+    case VS_EV_SOFT_FAULT:
+        g_string_append_printf(out, "soft fault (%s): page 0x%" G_GINT64_MODIFIER
+                               "X is still in frame 0x%" G_GINT64_MODIFIER
+                               "X; its PTE is made valid again",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+        break;
+    case VS_EV_GUARD_PAGE:
+        g_string_append_printf(out, "guard page hit at 0x%" G_GINT64_MODIFIER
+                               "X: STATUS_GUARD_PAGE_VIOLATION, and the guard is removed",
+                               e->vpn_start << 12);
+        break;
+    case VS_EV_ACCESS_VIOLATION:
+        g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER
+                               "X raises STATUS_ACCESS_VIOLATION",
+                               e->write ? "write" : "read", e->vpn_start << 12);
+        break;
+    case VS_EV_FRAME_RELEASED:
+        g_string_append_printf(out, "frame 0x%" G_GINT64_MODIFIER "X of page 0x%"
+                               G_GINT64_MODIFIER "X goes back to the free list",
+                               e->frame, e->vpn_start << 12);
+        break;
     case VS_EV_TABLE_CREATED:
     case VS_EV_TABLE_FREED:
         g_string_append_printf(out, "a %s page for ", level_name(runner, e->level));

@@ -276,7 +276,7 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb"};
-static const char *const system_options[] = {"processors"};
+static const char *const system_options[] = {"processors", "ram"};
 
 static gboolean parse_system(Parser *ps, VsStmt *stmt)
 {
@@ -305,11 +305,14 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         VsSystemOption option = {0};
         if (eq)
             option.name = g_strndup(word->start, (size_t)(eq - word->start));
-        gboolean named = eq && strcmp(option.name, system_options[0]) == 0;
+        gboolean named = FALSE;
+        for (size_t i = 0; eq && i < G_N_ELEMENTS(system_options); i++)
+            named |= strcmp(option.name, system_options[i]) == 0;
         size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
         if (!named || !vs_parse_integer(eq + 1, value_length, &option.value)) {
             vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
-                          "system option '%.*s' is not one this model knows (processors=N)",
+                          "system option '%.*s' is not one this model knows (processors=N, "
+                          "ram=SIZE)",
                           (int)word->length, word->start);
             ps->failed = TRUE;
             g_free(option.name);

@@ -21,9 +21,9 @@ static void destroy_system(VsRunner *runner)
     vs_event_log_free(&runner->log);
 }
 
-static gboolean create_system(VsRunner *runner, VsArch arch, uint32_t processors, GError **error)
+static gboolean create_system(VsRunner *runner, const VsSystemConfig *config, GError **error)
 {
-    runner->system = vs_system_create(&(VsSystemConfig){.arch = arch, .processors = processors});
+    runner->system = vs_system_create(config);
     if (!runner->system) {
         g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                             "out of host memory creating the system");
@@ -84,19 +84,30 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
                          "'system' must come before anything that uses the system");
         return FALSE;
     }
-    VsArch arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
-                  : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
-                                                       : VS_ARCH_X64;
-    uint32_t processors = 0;
+    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
+                                     : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
+                                                                          : VS_ARCH_X64};
     for (size_t i = 0; i < stmt->option_count; i++) {
-        if (stmt->options[i].value == 0 || stmt->options[i].value > 64) {
-            vs_runtime_error(runner, error, stmt->pos, "processors must be from 1 to 64");
-            return FALSE;
+        const VsSystemOption *option = &stmt->options[i];
+        if (strcmp(option->name, "processors") == 0) {
+            if (option->value == 0 || option->value > 64) {
+                vs_runtime_error(runner, error, stmt->pos, "processors must be from 1 to 64");
+                return FALSE;
+            }
+            config.processors = (uint32_t)option->value;
+        } else {
+            /* RAM: whole pages, from 64 KB (room for the page tables) to 64 GB. */
+            if (option->value < (64u << 10) || option->value > (64ull << 30) ||
+                option->value % VS_PAGE_SIZE) {
+                vs_runtime_error(runner, error, stmt->pos,
+                                 "ram must be whole pages from 64K to 64G");
+                return FALSE;
+            }
+            config.ram_bytes = option->value;
         }
-        processors = (uint32_t)stmt->options[i].value;
     }
     destroy_system(runner);
-    return create_system(runner, arch, processors, error);
+    return create_system(runner, &config, error);
 }
 
 static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error)
@@ -254,8 +265,14 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
     g_string_append(out, "      = ");
     vs_value_format(v, out);
     gboolean call = stmt->expr->kind == VS_EXPR_CALL;
+    gboolean access = call && (strcmp(stmt->expr->name, "read") == 0 ||
+                               strcmp(stmt->expr->name, "write") == 0);
     const char *status_name = vs_status_name((VsStatus)v->i);
-    if (call && g_str_has_prefix(stmt->expr->name, "Nt") && status_name) {
+    if (access) {
+        if (!NT_SUCCESS(runner->exception))
+            g_string_append_printf(out, ": raised %s: %s", vs_status_name(runner->exception),
+                                   vs_status_explain(runner->exception));
+    } else if (call && g_str_has_prefix(stmt->expr->name, "Nt") && status_name) {
         g_string_append_printf(out, " %s", status_name);
         if (!NT_SUCCESS((VsStatus)v->i))
             g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
@@ -317,7 +334,7 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
         break;
     }
     /* Anything else uses the system: without a 'system' line it is an x64 machine. */
-    if (!runner->system && !create_system(runner, VS_ARCH_X64, 0, error))
+    if (!runner->system && !create_system(runner, &(VsSystemConfig){.arch = VS_ARCH_X64}, error))
         return FALSE;
     if (explain)
         append_source_line(runner, stmt);
@@ -364,6 +381,7 @@ gboolean vs_runner_goto_step(VsRunner *runner, size_t step, GError **error)
     destroy_system(runner);
     g_hash_table_remove_all(runner->variables);
     runner->pc = runner->step = runner->failures = runner->expectations = 0;
+    runner->exception = STATUS_SUCCESS;
     g_clear_pointer(&runner->first_failure, g_free);
     GString *saved = runner->out;
     VsRunVerbosity verbosity = runner->verbosity;

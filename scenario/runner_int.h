@@ -47,6 +47,7 @@ struct VsRunner {
     size_t failures, expectations;
     char *first_failure;
     GArray *recorded;         /* VsRecorded, while an expect is evaluated; else NULL */
+    VsStatus exception;       /* what the last read/write raised (STATUS_SUCCESS if nothing) */
 };
 
 /* eval.c */

@@ -118,8 +118,22 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
         case VS_PTE_STATE_ZERO:
             g_string_append(runner->out, "zero: the VAD decides\n");
             break;
-        case VS_PTE_STATE_TABLE:
-            g_string_append(runner->out, "valid: next table\n");
+        case VS_PTE_STATE_VALID:
+            if (level + 1 < walk.levels) {
+                g_string_append(runner->out, "valid: next table\n");
+            } else {
+                VsFrameInfo frame;
+                vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &frame);
+                vs_protect_string(frame.protection, protect, sizeof protect);
+                g_string_append_printf(runner->out, "valid: frame 0x%" G_GINT64_MODIFIER "X, %s%s\n",
+                                       vs_pte_frame_number(l->entry), protect,
+                                       (l->entry & 2) ? " (writable)" : "");
+            }
+            break;
+        case VS_PTE_STATE_TRANSITION:
+            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
+            g_string_append_printf(runner->out, "transition: frame 0x%" G_GINT64_MODIFIER
+                                   "X, %s\n", vs_pte_frame_number(l->entry), protect);
             break;
         case VS_PTE_STATE_DECOMMITTED:
             g_string_append(runner->out, "decommitted\n");

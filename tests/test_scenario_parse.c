@@ -176,7 +176,7 @@ static void test_statement_errors(void **state)
                        "found end of line\nsystem\n      ^");
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
-                       "(processors=N)\nsystem x64 ram=lots\n           ^");
+                       "(processors=N, ram=SIZE)\nsystem x64 ram=lots\n           ^");
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
                        "vad, address, pte ADDR, commit)\nshow vads\n     ^");

@@ -162,13 +162,55 @@ static void test_runtime_errors(void **state)
     assert_runtime_error("p = VirtualAlloc(NULL, 1, MEM_RESERVE, PAGE_READWRITE)\nsystem x86\n",
                          "t.vsim:2:1: error: 'system' must come before anything that uses the "
                          "system\nsystem x86\n^");
-    assert_runtime_error("expect exception == STATUS_SUCCESS\n",
-                         "t.vsim:1:8: error: 'exception' needs memory accesses (read/write), "
-                         "which the paging part of the model adds; they are not modelled yet\n"
-                         "expect exception == STATUS_SUCCESS\n       ^");
+    assert_runtime_error("write(0x10000, 256)\n",
+                         "t.vsim:1:16: error: write stores one byte: the value must be 0 to 255, "
+                         "not 256\nwrite(0x10000, 256)\n               ^");
+    assert_runtime_error("system x64 ram=4K\n",
+                         "t.vsim:1:1: error: ram must be whole pages from 64K to 64G\n"
+                         "system x64 ram=4K\n^");
     assert_runtime_error("system x64 processors=0\n",
                          "t.vsim:1:1: error: processors must be from 1 to 64\n"
                          "system x64 processors=0\n^");
+}
+
+/* read/write go through the fault path; 'exception' holds what the last access raised. */
+static void test_memory_access(void **state)
+{
+    (void)state;
+    Run *r = run_text("expect exception == STATUS_SUCCESS\n"
+                      "p = VirtualAlloc(NULL, 64K, MEM_RESERVE, PAGE_READWRITE)\n"
+                      "write(p + 0x10, 42)\n"
+                      "expect exception == STATUS_ACCESS_VIOLATION\n"
+                      "c = VirtualAlloc(p, 4K, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD)\n"
+                      "x = read(p + 0x10)\n"
+                      "expect exception == STATUS_GUARD_PAGE_VIOLATION && x == 0\n"
+                      "write(p + 0x10, 42)\n"
+                      "expect exception == STATUS_SUCCESS && read(p + 0x10) == 42\n",
+                      VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    assert_non_null(strstr(r->out->str, "raised STATUS_ACCESS_VIOLATION"));
+    assert_non_null(strstr(r->out->str, "gets a zeroed frame"));
+    run_free(r);
+}
+
+/* A small machine runs out of frames: the access raises STATUS_INSUFFICIENT_RESOURCES. */
+static void test_ram_option(void **state)
+{
+    (void)state;
+    /* 16 frames: the page directory, KUSER_SHARED_DATA's table and p's table leave 13. */
+    GString *text = g_string_new("system x86 ram=64K processors=2\n"
+                                 "p = VirtualAlloc(NULL, 64K, MEM_RESERVE | MEM_COMMIT, "
+                                 "PAGE_READWRITE)\n");
+    for (int i = 0; i < 13; i++)
+        g_string_append_printf(text, "write(p + %dK, 1)\nexpect exception == STATUS_SUCCESS\n",
+                               4 * i);
+    g_string_append(text, "write(p + 52K, 1)\nexpect exception == STATUS_INSUFFICIENT_RESOURCES\n");
+    Run *r = run_text(text->str, VS_RUN_QUIET);
+    g_string_free(text, TRUE);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    run_free(r);
 }
 
 /* The architecture line and several processes. */
@@ -229,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_nt_calls_write_back_references),
         cmocka_unit_test(test_failed_expectation_explains_itself),
         cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_memory_access),
+        cmocka_unit_test(test_ram_option),
         cmocka_unit_test(test_system_and_processes),
         cmocka_unit_test(test_goto_step_replays_exactly),
     };

@@ -106,13 +106,14 @@ static int worst(int a, int b) { return a > b ? a : b; }
 /* The views --show accepts: those that need no address. */
 static gboolean check_show_forms(char **forms)
 {
-    static const char *const allowed[] = {"vad", "address", "commit"};
+    static const char *const allowed[] = {"vad", "address", "summary", "commit"};
     for (char **form = forms; form && *form; form++) {
         gboolean known = FALSE;
         for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++)
             known |= strcmp(*form, allowed[i]) == 0;
         if (!known) {
-            fprintf(stderr, "vadsim run: --show takes vad, address or commit, not '%s'\n", *form);
+            fprintf(stderr, "vadsim run: --show takes vad, address, summary or commit, not '%s'\n",
+                    *form);
             return FALSE;
         }
     }
@@ -255,8 +256,8 @@ static gboolean step_command(VsRunner *runner, const VsScript *script, GString *
         }
         vs_script_free(one);
     } else {
-        printf("Enter: next step   b: back   N: go to step N   show vad|address|commit|query "
-               "ADDR|pte ADDR   q: quit\n");
+        printf("Enter: next step   b: back   N: go to step N   show vad|address|summary|commit|"
+               "query ADDR|pte ADDR   q: quit\n");
     }
     print_and_clear(out);
     if (!ok) {
@@ -342,7 +343,7 @@ int main(int argc, char **argv)
     char *dot_path = NULL;
     GOptionEntry run_entries[] = {
         {"show", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)(void *)parse_show,
-         "After every step also print these views: vad, address, commit", "FORM,..."},
+         "After every step also print these views: vad, address, summary, commit", "FORM,..."},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
          "Print one JSON object per line for every step, statement, event and expectation", NULL},
         {"dot", 0, 0, G_OPTION_ARG_FILENAME, &dot_path,

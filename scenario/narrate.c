@@ -31,6 +31,24 @@ static void append_range(GString *out, uint64_t vpn_start, uint64_t vpn_end)
     g_string_append_c(out, ')');
 }
 
+/* For a range inside an existing allocation: "= pages 1-3 of the allocation at 0x10000". */
+static void append_relative(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    const VsVad *vad = vs_vad_lookup(vs_runner_process(runner), e->vpn_start << 12);
+    if (!vad)
+        return;
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    if (info.starting_vpn == e->vpn_start && info.ending_vpn == e->vpn_end)
+        return; /* the whole allocation: nothing to add */
+    g_string_append_printf(out, " = page%s %" G_GUINT64_FORMAT, e->vpn_end > e->vpn_start ? "s" : "",
+                           e->vpn_start - info.starting_vpn);
+    if (e->vpn_end > e->vpn_start)
+        g_string_append_printf(out, "-%" G_GUINT64_FORMAT, e->vpn_end - info.starting_vpn);
+    g_string_append_printf(out, " of the allocation at 0x%" G_GINT64_MODIFIER "X",
+                           info.starting_vpn << 12);
+}
+
 static const char *level_name(const VsRunner *runner, uint32_t level)
 {
     return vs_pte_level_name(vs_runner_process(runner), level);
@@ -50,6 +68,7 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
             g_string_append(out, "with no base (the VAD tree's first fit picks one) ");
         g_string_append(out, "round to pages ");
         append_range(out, e->vpn_start, e->vpn_end);
+        append_relative(runner, e, out);
         break;
     case VS_EV_VAD_INSERTED:
         g_string_append(out, "a new VAD reserves ");

@@ -325,13 +325,13 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad", "address", "pte", "commit"};
+static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte", "commit"};
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
     const VsToken *what = peek(ps);
     if (what->kind != VS_TOK_NAME) {
-        error_at(ps, what, "'show' needs what to show: query ADDR, vad, address, pte ADDR, commit");
+        error_at(ps, what, "'show' needs what to show: query ADDR, vad, address, summary, pte ADDR, commit");
         return FALSE;
     }
     take(ps);
@@ -342,7 +342,8 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
     if (!known) {
         const char *near = vs_diag_nearest(stmt->text, show_forms, G_N_ELEMENTS(show_forms));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, what->pos,
-                      "cannot show '%s'%s%s%s (query ADDR, vad, address, pte ADDR, commit)",
+                      "cannot show '%s'%s%s%s (query ADDR, vad, address, summary, pte ADDR, "
+                      "commit)",
                       stmt->text, near ? "; did you mean '" : "", near ? near : "",
                       near ? "'?" : "");
         ps->failed = TRUE;

@@ -56,6 +56,11 @@ void vs_runner_free(VsRunner *runner)
 }
 
 size_t vs_runner_step(const VsRunner *runner) { return runner->step; }
+
+gboolean vs_runner_check(const VsRunner *runner)
+{
+    return !runner->system || vs_check(runner->system, NULL, 0);
+}
 size_t vs_runner_failures(const VsRunner *runner) { return runner->failures; }
 size_t vs_runner_expectations(const VsRunner *runner) { return runner->expectations; }
 const char *vs_runner_first_failure(const VsRunner *runner) { return runner->first_failure; }
@@ -96,11 +101,12 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
             }
             config.processors = (uint32_t)option->value;
         } else {
-            /* RAM: whole pages, from 64 KB (room for the page tables) to 64 GB. */
-            if (option->value < (64u << 10) || option->value > (64ull << 30) ||
+            /* RAM: whole pages, from 64 KB (room for the page tables) to 4 GB, which bounds
+             * the page tables, and so the time, a scenario can make the model walk. */
+            if (option->value < (64u << 10) || option->value > (4ull << 30) ||
                 option->value % VS_PAGE_SIZE) {
                 vs_runtime_error(runner, error, stmt->pos,
-                                 "ram must be whole pages from 64K to 64G");
+                                 "ram must be whole pages from 64K to 4G");
                 return FALSE;
             }
             config.ram_bytes = option->value;
@@ -226,6 +232,8 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         vs_show_query(runner, address);
     else if (strcmp(what, "address") == 0)
         vs_show_address(runner);
+    else if (strcmp(what, "summary") == 0)
+        vs_show_summary(runner);
     else if (strcmp(what, "vad") == 0)
         vs_show_vad(runner);
     else if (strcmp(what, "pte") == 0)

@@ -39,6 +39,9 @@ size_t vs_runner_failures(const VsRunner *runner);    /* failed expectations */
 size_t vs_runner_expectations(const VsRunner *runner); /* expectations checked */
 const char *vs_runner_first_failure(const VsRunner *runner); /* NULL if none */
 
+/* Runs the model's invariant checker on the runner's system (TRUE when there is none yet). */
+gboolean vs_runner_check(const VsRunner *runner);
+
 /* Writes the current process's VAD tree as a Graphviz digraph, nodes colored by VAD kind. */
 void vs_runner_write_dot(VsRunner *runner, GString *out);
 

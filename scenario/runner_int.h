@@ -69,6 +69,7 @@ void vs_narrate_events(VsRunner *runner);
 /* show.c: 'show' forms written to the runner's output */
 void vs_show_query(VsRunner *runner, uint64_t address);
 void vs_show_address(VsRunner *runner);
+void vs_show_summary(VsRunner *runner);
 void vs_show_vad(VsRunner *runner);
 void vs_show_pte(VsRunner *runner, uint64_t address);
 void vs_show_commit(VsRunner *runner);

@@ -72,6 +72,51 @@ void vs_show_address(VsRunner *runner)
     }
 }
 
+/* !address -summary: regions and bytes per state, and committed bytes per protection. */
+void vs_show_summary(VsRunner *runner)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    const VsLayout *layout = vs_system_layout(runner->system);
+    static const uint32_t states[] = {MEM_FREE, MEM_RESERVE, MEM_COMMIT};
+    uint64_t regions[3] = {0}, bytes[3] = {0};
+    GHashTable *by_protect = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    VsMemoryBasicInformation m;
+    for (uint64_t address = 0; address <= layout->highest_user_address;
+         address = m.BaseAddress + m.RegionSize) {
+        if (!VsVirtualQuery(thread, address, &m, sizeof m))
+            break;
+        size_t i = m.State == MEM_FREE ? 0 : m.State == MEM_RESERVE ? 1 : 2;
+        regions[i]++;
+        bytes[i] += m.RegionSize;
+        if (m.State != MEM_COMMIT)
+            continue;
+        uint64_t *total = g_hash_table_lookup(by_protect, GUINT_TO_POINTER(m.Protect));
+        if (!total) {
+            total = g_new0(uint64_t, 1);
+            g_hash_table_insert(by_protect, GUINT_TO_POINTER(m.Protect), total);
+        }
+        *total += m.RegionSize;
+    }
+    uint64_t all = layout->highest_user_address + 1;
+    g_string_append_printf(runner->out, "      %-12s %8s %18s %8s\n", "State", "Regions", "Bytes",
+                           "% space");
+    for (size_t i = 0; i < 3; i++)
+        g_string_append_printf(runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18"
+                               G_GINT64_MODIFIER "X %7.2f%%\n", state_name(states[i]),
+                               regions[i], bytes[i], 100.0 * (double)bytes[i] / (double)all);
+    /* Committed bytes by protection, in protection order so the output is stable. */
+    for (uint32_t protect = 1; protect < 0x800; protect++) {
+        uint64_t *total = g_hash_table_lookup(by_protect, GUINT_TO_POINTER(protect));
+        if (!total)
+            continue;
+        char name[96];
+        vs_protect_string(protect, name, sizeof name);
+        g_string_append_printf(runner->out, "      committed %-30s %12" G_GINT64_MODIFIER "X\n",
+                               name, *total);
+    }
+    g_hash_table_destroy(by_protect);
+}
+
 /* !vad: the tree in address order, with each node's level, as WinDbg lists it. */
 void vs_show_vad(VsRunner *runner)
 {

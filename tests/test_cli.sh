@@ -34,7 +34,7 @@ expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check or st
 expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
 expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
 expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"
-expect_run "bad --show" 2 "vadsim run: --show takes vad, address or commit, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
+expect_run "bad --show" 2 "vadsim run: --show takes vad, address, summary or commit, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
 expect_run "--dot with two files" 2 "vadsim run: --dot writes one file: give one scenario with it" "$vadsim" run --dot="$work/t.dot" "$lesson" "$lesson"
 expect_run "missing file" 2 "missing.vsim: error: Failed to open file" "$vadsim" run "$work/missing.vsim"
 expect_run "parse error" 2 "broken.vsim:1:9: error: expected a value (a number, a name or a call), found end of line" "$vadsim" run "$work/broken.vsim"

@@ -33,8 +33,10 @@ static Run *run_text(const char *text, VsRunVerbosity verbosity)
     return r;
 }
 
+/* Every run leaves the model consistent, whatever the scenario did. */
 static void run_free(Run *r)
 {
+    assert_true(vs_runner_check(r->runner));
     vs_runner_free(r->runner);
     vs_script_free(r->script);
     g_string_free(r->out, TRUE);
@@ -166,7 +168,7 @@ static void test_runtime_errors(void **state)
                          "t.vsim:1:16: error: write stores one byte: the value must be 0 to 255, "
                          "not 256\nwrite(0x10000, 256)\n               ^");
     assert_runtime_error("system x64 ram=4K\n",
-                         "t.vsim:1:1: error: ram must be whole pages from 64K to 64G\n"
+                         "t.vsim:1:1: error: ram must be whole pages from 64K to 4G\n"
                          "system x64 ram=4K\n^");
     assert_runtime_error("system x64 processors=0\n",
                          "t.vsim:1:1: error: processors must be from 1 to 64\n"

@@ -108,10 +108,7 @@ static gboolean check_show_forms(char **forms)
 {
     static const char *const allowed[] = {"vad", "address", "summary", "commit"};
     for (char **form = forms; form && *form; form++) {
-        gboolean known = FALSE;
-        for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++)
-            known |= strcmp(*form, allowed[i]) == 0;
-        if (!known) {
+        if (!vs_diag_is_one_of(*form, allowed, G_N_ELEMENTS(allowed))) {
             fprintf(stderr, "vadsim run: --show takes vad, address, summary or commit, not '%s'\n",
                     *form);
             return FALSE;

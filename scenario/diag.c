@@ -82,3 +82,17 @@ const char *vs_diag_nearest(const char *name, const char *const *candidates, siz
     size_t allowed = MAX(2, strlen(name) / 3);
     return best_distance <= allowed ? best : NULL;
 }
+
+char *vs_diag_did_you_mean(const char *name, const char *const *candidates, size_t count)
+{
+    const char *near = vs_diag_nearest(name, candidates, count);
+    return near ? g_strdup_printf("; did you mean '%s'?", near) : g_strdup("");
+}
+
+gboolean vs_diag_is_one_of(const char *name, const char *const *candidates, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(name, candidates[i]) == 0)
+            return TRUE;
+    return FALSE;
+}

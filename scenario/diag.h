@@ -36,4 +36,11 @@ void vs_diag_error(GError **error, VsScenarioErrorCode code, const VsSource *sou
 /* The candidate closest to name by edit distance, or NULL if none is close enough to suggest. */
 const char *vs_diag_nearest(const char *name, const char *const *candidates, size_t count);
 
+/* "; did you mean 'NEAREST'?" for an error message, or "" when nothing is close (free with
+ * g_free). */
+char *vs_diag_did_you_mean(const char *name, const char *const *candidates, size_t count);
+
+/* Whether name is one of the candidates. */
+gboolean vs_diag_is_one_of(const char *name, const char *const *candidates, size_t count);
+
 #endif /* VS_SCENARIO_DIAG_H */

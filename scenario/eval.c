@@ -76,8 +76,8 @@ static const char *const field_names[] = {"BaseAddress", "AllocationBase", "Allo
                                           "RegionSize",  "State",          "Protect",
                                           "Type"};
 
-/* The nearest variable or constant to a mistyped name (constants from the model's tables). */
-static const char *nearest_name(VsRunner *runner, const char *name)
+/* "; did you mean ..." with the nearest variable or constant (constants from the model's tables). */
+static char *did_you_mean_name(VsRunner *runner, const char *name)
 {
     GPtrArray *candidates = g_ptr_array_new();
     GHashTableIter it;
@@ -97,10 +97,10 @@ static const char *nearest_name(VsRunner *runner, const char *name)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(common); i++)
         g_ptr_array_add(candidates, (gpointer)common[i]);
-    const char *near = vs_diag_nearest(name, (const char *const *)candidates->pdata,
-                                       candidates->len);
+    char *hint = vs_diag_did_you_mean(name, (const char *const *)candidates->pdata,
+                                      candidates->len);
     g_ptr_array_free(candidates, TRUE);
-    return near;
+    return hint;
 }
 
 static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
@@ -124,10 +124,9 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         *out = int_value(runner->exception);
         return TRUE;
     }
-    const char *near = nearest_name(runner, expr->name);
-    vs_runtime_error(runner, error, expr->pos, "'%s' is not a variable or a known constant%s%s%s",
-                     expr->name, near ? "; did you mean '" : "", near ? near : "",
-                     near ? "'?" : "");
+    g_autofree char *hint = did_you_mean_name(runner, expr->name);
+    vs_runtime_error(runner, error, expr->pos, "'%s' is not a variable or a known constant%s",
+                     expr->name, hint);
     return FALSE;
 }
 
@@ -226,10 +225,10 @@ static gboolean eval_field(VsRunner *runner, const VsExpr *expr, VsValue *out, G
             *out = int_value(values[i]);
             return TRUE;
         }
-    const char *near = vs_diag_nearest(expr->name, field_names, G_N_ELEMENTS(field_names));
-    vs_runtime_error(runner, error, expr->pos,
-                     "MEMORY_BASIC_INFORMATION has no field '%s'%s%s%s", expr->name,
-                     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    g_autofree char *hint = vs_diag_did_you_mean(expr->name, field_names,
+                                                 G_N_ELEMENTS(field_names));
+    vs_runtime_error(runner, error, expr->pos, "MEMORY_BASIC_INFORMATION has no field '%s'%s",
+                     expr->name, hint);
     return FALSE;
 }
 
@@ -499,10 +498,9 @@ static gboolean unknown_call(VsRunner *runner, const VsExpr *expr, GError **erro
     const char *names[G_N_ELEMENTS(calls)];
     for (size_t i = 0; i < G_N_ELEMENTS(calls); i++)
         names[i] = calls[i].name;
-    const char *near = vs_diag_nearest(expr->name, names, G_N_ELEMENTS(calls));
-    vs_runtime_error(runner, error, expr->pos,
-                     "'%s' is not a call this model supports%s%s%s", expr->name,
-                     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    g_autofree char *hint = vs_diag_did_you_mean(expr->name, names, G_N_ELEMENTS(calls));
+    vs_runtime_error(runner, error, expr->pos, "'%s' is not a call this model supports%s",
+                     expr->name, hint);
     return FALSE;
 }
 

@@ -287,14 +287,11 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     }
     take(ps);
     stmt->text = g_strndup(arch->start, arch->length);
-    gboolean known = FALSE;
-    for (size_t i = 0; i < G_N_ELEMENTS(architectures); i++)
-        known |= strcmp(stmt->text, architectures[i]) == 0;
-    if (!known) {
-        const char *near = vs_diag_nearest(stmt->text, architectures, G_N_ELEMENTS(architectures));
+    if (!vs_diag_is_one_of(stmt->text, architectures, G_N_ELEMENTS(architectures))) {
+        g_autofree char *hint =
+            vs_diag_did_you_mean(stmt->text, architectures, G_N_ELEMENTS(architectures));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, arch->pos,
-                      "unknown architecture '%s'%s%s%s (x64, x86 or x86-3gb)", stmt->text,
-                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+                      "unknown architecture '%s'%s (x64, x86 or x86-3gb)", stmt->text, hint);
         ps->failed = TRUE;
         return FALSE;
     }
@@ -305,9 +302,8 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         VsSystemOption option = {0};
         if (eq)
             option.name = g_strndup(word->start, (size_t)(eq - word->start));
-        gboolean named = FALSE;
-        for (size_t i = 0; eq && i < G_N_ELEMENTS(system_options); i++)
-            named |= strcmp(option.name, system_options[i]) == 0;
+        gboolean named =
+            eq && vs_diag_is_one_of(option.name, system_options, G_N_ELEMENTS(system_options));
         size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
         if (!named || !vs_parse_integer(eq + 1, value_length, &option.value)) {
             vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
@@ -331,21 +327,18 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
     const VsToken *what = peek(ps);
     if (what->kind != VS_TOK_NAME) {
-        error_at(ps, what, "'show' needs what to show: query ADDR, vad, address, summary, pte ADDR, commit");
+        error_at(ps, what,
+                 "'show' needs what to show: query ADDR, vad, address, summary, pte ADDR, commit");
         return FALSE;
     }
     take(ps);
     stmt->text = g_strndup(what->start, what->length);
-    gboolean known = FALSE;
-    for (size_t i = 0; i < G_N_ELEMENTS(show_forms); i++)
-        known |= strcmp(stmt->text, show_forms[i]) == 0;
-    if (!known) {
-        const char *near = vs_diag_nearest(stmt->text, show_forms, G_N_ELEMENTS(show_forms));
+    if (!vs_diag_is_one_of(stmt->text, show_forms, G_N_ELEMENTS(show_forms))) {
+        g_autofree char *hint = vs_diag_did_you_mean(stmt->text, show_forms,
+                                                     G_N_ELEMENTS(show_forms));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, what->pos,
-                      "cannot show '%s'%s%s%s (query ADDR, vad, address, summary, pte ADDR, "
-                      "commit)",
-                      stmt->text, near ? "; did you mean '" : "", near ? near : "",
-                      near ? "'?" : "");
+                      "cannot show '%s'%s (query ADDR, vad, address, summary, pte ADDR, commit)",
+                      stmt->text, hint);
         ps->failed = TRUE;
         return FALSE;
     }

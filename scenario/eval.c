@@ -234,16 +234,6 @@ static gboolean eval_field(VsRunner *runner, const VsExpr *expr, VsValue *out, G
 
 /* ---- Calls ------------------------------------------------------------------------------------ */
 
-/* Arguments of one call, evaluated: integers, and for &var the variable's name. */
-typedef struct Args {
-    VsRunner *runner;
-    const VsExpr *call;
-    uint64_t v[8];
-    const char *ref[8]; /* &name arguments; NULL for values */
-} Args;
-
-typedef gboolean (*CallFn)(Args *a, VsValue *out, GError **error);
-
 static void set_variable(VsRunner *runner, const char *name, VsValue value)
 {
     VsValue *stored = g_new(VsValue, 1);
@@ -251,260 +241,39 @@ static void set_variable(VsRunner *runner, const char *name, VsValue value)
     g_hash_table_replace(runner->variables, g_strdup(name), stored);
 }
 
-/* Reads a by-reference argument's variable (0 if it is unset, as an uninitialised C local would
- * be an error there; scenarios set it first). */
-static gboolean read_ref(Args *a, size_t i, uint64_t *value, GError **error)
-{
-    VsValue *v = g_hash_table_lookup(a->runner->variables, a->ref[i]);
-    if (!v) {
-        vs_runtime_error(a->runner, error, a->call->args[i]->pos,
-                         "'%s' is passed in and out but has no value yet; assign it first",
-                         a->ref[i]);
-        return FALSE;
-    }
-    *value = v->i;
-    return TRUE;
-}
-
-static VsThread *thread_of(Args *a) { return vs_runner_thread(a->runner); }
-
-static gboolean call_virtual_alloc(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsVirtualAlloc(thread_of(a), a->v[0], a->v[1], (uint32_t)a->v[2],
-                                    (uint32_t)a->v[3]));
-    return TRUE;
-}
-
-static gboolean call_virtual_alloc_ex(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsVirtualAllocEx(thread_of(a), a->v[0], a->v[1], a->v[2], (uint32_t)a->v[3],
-                                      (uint32_t)a->v[4]));
-    return TRUE;
-}
-
-static gboolean call_virtual_free(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsVirtualFree(thread_of(a), a->v[0], a->v[1], (uint32_t)a->v[2]));
-    return TRUE;
-}
-
-static gboolean call_virtual_free_ex(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsVirtualFreeEx(thread_of(a), a->v[0], a->v[1], a->v[2], (uint32_t)a->v[3]));
-    return TRUE;
-}
-
-/* VirtualProtect's last argument: &var receives the old protection; NULL is a bad pointer. */
-static gboolean protect_common(Args *a, VsHandle process, size_t first, VsValue *out)
-{
-    uint32_t old = 0;
-    size_t old_arg = first + 3;
-    bool ok = VsVirtualProtectEx(thread_of(a), process, a->v[first], a->v[first + 1],
-                                 (uint32_t)a->v[first + 2], a->ref[old_arg] ? &old : NULL);
-    if (ok && a->ref[old_arg])
-        set_variable(a->runner, a->ref[old_arg], int_value(old));
-    *out = int_value(ok);
-    return TRUE;
-}
-
-static gboolean call_virtual_protect(Args *a, VsValue *out, GError **error)
-{
-    return protect_common(a, VS_CURRENT_PROCESS, 0, out);
-}
-
-static gboolean call_virtual_protect_ex(Args *a, VsValue *out, GError **error)
-{
-    return protect_common(a, a->v[0], 1, out);
-}
-
-static gboolean call_virtual_query(Args *a, VsValue *out, GError **error)
-{
-    VsValue v = {.kind = VS_VALUE_MBI};
-    v.i = VsVirtualQuery(thread_of(a), a->v[0], &v.mbi, sizeof v.mbi);
-    *out = v;
-    return TRUE;
-}
-
-static gboolean call_virtual_query_ex(Args *a, VsValue *out, GError **error)
-{
-    VsValue v = {.kind = VS_VALUE_MBI};
-    v.i = VsVirtualQueryEx(thread_of(a), a->v[0], a->v[1], &v.mbi, sizeof v.mbi);
-    *out = v;
-    return TRUE;
-}
-
-static gboolean call_get_last_error(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsGetLastError(thread_of(a)));
-    return TRUE;
-}
-
-static gboolean call_set_last_error(Args *a, VsValue *out, GError **error)
-{
-    VsSetLastError(thread_of(a), (uint32_t)a->v[0]);
-    *out = int_value(0);
-    return TRUE;
-}
-
-static gboolean call_rtl_get_last_nt_status(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsRtlGetLastNtStatus(thread_of(a)));
-    return TRUE;
-}
-
-static gboolean call_get_current_process(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsGetCurrentProcess());
-    return TRUE;
-}
-
-static gboolean call_close_handle(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsCloseHandle(thread_of(a), a->v[0]));
-    return TRUE;
-}
-
-static gboolean call_nt_close(Args *a, VsValue *out, GError **error)
-{
-    *out = int_value(VsNtClose(thread_of(a), a->v[0]));
-    return TRUE;
-}
-
-/* NT calls take base and size by reference; a value instead of &var is a bad pointer (NULL). */
-static gboolean nt_refs(Args *a, size_t base_arg, size_t size_arg, uint64_t *base, uint64_t *size,
-                        GError **error)
-{
-    return (!a->ref[base_arg] || read_ref(a, base_arg, base, error)) &&
-           (!a->ref[size_arg] || read_ref(a, size_arg, size, error));
-}
-
-static void nt_write_back(Args *a, size_t base_arg, size_t size_arg, uint64_t base, uint64_t size)
-{
-    if (a->ref[base_arg])
-        set_variable(a->runner, a->ref[base_arg], int_value(base));
-    if (a->ref[size_arg])
-        set_variable(a->runner, a->ref[size_arg], int_value(size));
-}
-
-static gboolean call_nt_allocate(Args *a, VsValue *out, GError **error)
-{
-    uint64_t base = 0, size = 0;
-    if (!nt_refs(a, 1, 3, &base, &size, error))
-        return FALSE;
-    VsStatus status = VsNtAllocateVirtualMemory(thread_of(a), a->v[0], a->ref[1] ? &base : NULL,
-                                                a->v[2], a->ref[3] ? &size : NULL,
-                                                (uint32_t)a->v[4], (uint32_t)a->v[5]);
-    if (NT_SUCCESS(status))
-        nt_write_back(a, 1, 3, base, size);
-    *out = int_value(status);
-    return TRUE;
-}
-
-static gboolean call_nt_free(Args *a, VsValue *out, GError **error)
-{
-    uint64_t base = 0, size = 0;
-    if (!nt_refs(a, 1, 2, &base, &size, error))
-        return FALSE;
-    VsStatus status = VsNtFreeVirtualMemory(thread_of(a), a->v[0], a->ref[1] ? &base : NULL,
-                                            a->ref[2] ? &size : NULL, (uint32_t)a->v[3]);
-    if (NT_SUCCESS(status))
-        nt_write_back(a, 1, 2, base, size);
-    *out = int_value(status);
-    return TRUE;
-}
-
-static gboolean call_nt_protect(Args *a, VsValue *out, GError **error)
-{
-    uint64_t base = 0, size = 0;
-    uint32_t old = 0;
-    if (!nt_refs(a, 1, 2, &base, &size, error))
-        return FALSE;
-    VsStatus status = VsNtProtectVirtualMemory(thread_of(a), a->v[0], a->ref[1] ? &base : NULL,
-                                               a->ref[2] ? &size : NULL, (uint32_t)a->v[3],
-                                               a->ref[4] ? &old : NULL);
-    if (NT_SUCCESS(status)) {
-        nt_write_back(a, 1, 2, base, size);
-        if (a->ref[4])
-            set_variable(a->runner, a->ref[4], int_value(old));
-    }
-    *out = int_value(status);
-    return TRUE;
-}
-
-/* read(addr) and write(addr, value): one byte, through the model's fault path. A raised exception
- * is kept in 'exception' (as a __try/__except block would catch it); a read that raises yields 0. */
-static gboolean call_read(Args *a, VsValue *out, GError **error)
-{
-    uint8_t value = 0;
-    a->runner->exception = vs_memory_read(thread_of(a), a->v[0], &value);
-    *out = int_value(NT_SUCCESS(a->runner->exception) ? value : 0);
-    return TRUE;
-}
-
-static gboolean call_write(Args *a, VsValue *out, GError **error)
-{
-    if (a->v[1] > 0xFF) {
-        vs_runtime_error(a->runner, error, a->call->args[1]->pos,
-                         "write stores one byte: the value must be 0 to 255, not %" G_GUINT64_FORMAT,
-                         a->v[1]);
-        return FALSE;
-    }
-    a->runner->exception = vs_memory_write(thread_of(a), a->v[0], (uint8_t)a->v[1]);
-    *out = int_value(a->runner->exception);
-    return TRUE;
-}
-
-/* The calls a scenario may make: name, argument count, and which arguments may be &var. */
-typedef struct CallSpec {
-    const char *name;
-    size_t arity;
-    uint32_t ref_args; /* bit i: argument i may (and for out-only ones, should) be &var */
-    CallFn fn;
-} CallSpec;
-
-static const CallSpec calls[] = {
-    {"VirtualAlloc", 4, 0, call_virtual_alloc},
-    {"VirtualAllocEx", 5, 0, call_virtual_alloc_ex},
-    {"VirtualFree", 3, 0, call_virtual_free},
-    {"VirtualFreeEx", 4, 0, call_virtual_free_ex},
-    {"VirtualProtect", 4, 1u << 3, call_virtual_protect},
-    {"VirtualProtectEx", 5, 1u << 4, call_virtual_protect_ex},
-    {"VirtualQuery", 1, 0, call_virtual_query},
-    {"VirtualQueryEx", 2, 0, call_virtual_query_ex},
-    {"GetLastError", 0, 0, call_get_last_error},
-    {"SetLastError", 1, 0, call_set_last_error},
-    {"RtlGetLastNtStatus", 0, 0, call_rtl_get_last_nt_status},
-    {"GetCurrentProcess", 0, 0, call_get_current_process},
-    {"NtCurrentProcess", 0, 0, call_get_current_process},
-    {"CloseHandle", 1, 0, call_close_handle},
-    {"NtClose", 1, 0, call_nt_close},
-    {"NtAllocateVirtualMemory", 6, (1u << 1) | (1u << 3), call_nt_allocate},
-    {"NtFreeVirtualMemory", 4, (1u << 1) | (1u << 2), call_nt_free},
-    {"NtProtectVirtualMemory", 5, (1u << 1) | (1u << 2) | (1u << 4), call_nt_protect},
-    {"read", 1, 0, call_read},
-    {"write", 2, 0, call_write},
-};
-
-static const CallSpec *find_call(const char *name)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(calls); i++)
-        if (strcmp(calls[i].name, name) == 0)
-            return &calls[i];
-    return NULL;
-}
-
 static gboolean unknown_call(VsRunner *runner, const VsExpr *expr, GError **error)
 {
-    const char *names[G_N_ELEMENTS(calls)];
-    for (size_t i = 0; i < G_N_ELEMENTS(calls); i++)
-        names[i] = calls[i].name;
-    g_autofree char *hint = vs_diag_did_you_mean(expr->name, names, G_N_ELEMENTS(calls));
+    const char *names[VS_OP_COUNT];
+    for (int i = 0; i < VS_OP_COUNT; i++)
+        names[i] = vs_op_spec((VsOpKind)i)->name;
+    g_autofree char *hint = vs_diag_did_you_mean(expr->name, names, VS_OP_COUNT);
     vs_runtime_error(runner, error, expr->pos, "'%s' is not a call this model supports%s",
                      expr->name, hint);
     return FALSE;
 }
 
-static gboolean eval_args(VsRunner *runner, const CallSpec *spec, const VsExpr *expr, Args *a,
+/* A by-reference argument going in: its variable's value. An in/out one must have a value (an
+ * uninitialised C local would be a bug there too); an out-only one may be new. */
+static gboolean eval_ref(VsRunner *runner, const VsOpSpec *spec, const VsExpr *arg, size_t i,
+                         uint64_t *value, GError **error)
+{
+    VsValue *v = g_hash_table_lookup(runner->variables, arg->name);
+    if (v) {
+        *value = v->i;
+        return TRUE;
+    }
+    if (!(spec->in_refs & (1u << i))) {
+        *value = 0;
+        return TRUE;
+    }
+    vs_runtime_error(runner, error, arg->pos,
+                     "'%s' is passed in and out but has no value yet; assign it first", arg->name);
+    return FALSE;
+}
+
+/* Evaluates the arguments into op: values, and for &var the variable going in. A pointer argument
+ * given as a value is passed as that pointer (NULL, or a bad one) and nothing is written back. */
+static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *expr, VsOp *op,
                           GError **error)
 {
     for (size_t i = 0; i < expr->arg_count; i++) {
@@ -516,35 +285,75 @@ static gboolean eval_args(VsRunner *runner, const CallSpec *spec, const VsExpr *
                                  spec->name);
                 return FALSE;
             }
-            a->ref[i] = arg->name;
+            op->by_ref |= 1u << i;
+            if (!eval_ref(runner, spec, arg, i, &op->arg[i], error))
+                return FALSE;
             continue;
         }
         VsValue v;
         if (!vs_eval(runner, arg, &v, error) || !need_int(runner, arg, &v, error))
             return FALSE;
-        a->v[i] = v.i;
+        op->arg[i] = v.i;
     }
     return TRUE;
 }
 
+static gboolean check_write_value(VsRunner *runner, const VsExpr *expr, const VsOp *op,
+                                  GError **error)
+{
+    if (op->kind != VS_OP_WRITE || op->arg[1] <= 0xFF)
+        return TRUE;
+    vs_runtime_error(runner, error, expr->args[1]->pos,
+                     "write stores one byte: the value must be 0 to 255, not %" G_GUINT64_FORMAT,
+                     op->arg[1]);
+    return FALSE;
+}
+
+/* The call's value in the scenario: its return value; VirtualQuery's record with it. */
+static VsValue call_value(const VsOutcome *outcome)
+{
+    VsValue v = int_value(outcome->ret);
+    if (outcome->has_mbi) {
+        v.kind = VS_VALUE_MBI;
+        v.mbi = outcome->mbi;
+    }
+    return v;
+}
+
+static void write_back(VsRunner *runner, const VsExpr *expr, const VsOutcome *outcome)
+{
+    for (size_t i = 0; i < expr->arg_count; i++)
+        if (outcome->out_written & (1u << i))
+            set_variable(runner, expr->args[i]->name, int_value(outcome->out[i]));
+}
+
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
-    const CallSpec *spec = find_call(expr->name);
-    if (!spec)
+    VsOp op = {0};
+    if (!vs_op_lookup(expr->name, &op.kind))
         return unknown_call(runner, expr, error);
+    const VsOpSpec *spec = vs_op_spec(op.kind);
     if (expr->arg_count != spec->arity) {
-        vs_runtime_error(runner, error, expr->pos, "%s takes %zu argument%s, not %zu", spec->name,
+        vs_runtime_error(runner, error, expr->pos, "%s takes %u argument%s, not %zu", spec->name,
                          spec->arity, spec->arity == 1 ? "" : "s", expr->arg_count);
         return FALSE;
     }
-    Args a = {.runner = runner, .call = expr};
-    if (!eval_args(runner, spec, expr, &a, error) || !vs_runner_ensure_process(runner, error))
+    if (!eval_args(runner, spec, expr, &op, error) || !check_write_value(runner, expr, &op, error) ||
+        !vs_runner_ensure_process(runner, error))
         return FALSE;
     vs_event_log_clear(&runner->log);
-    if (!spec->fn(&a, out, error))
-        return FALSE;
+    VsOutcome outcome;
+    vs_op_execute(vs_runner_thread(runner), &op, &outcome);
+    if (op.kind == VS_OP_READ || op.kind == VS_OP_WRITE)
+        runner->exception = outcome.exception;
+    write_back(runner, expr, &outcome);
+    *out = call_value(&outcome);
+    size_t narration = runner->out->len;
     if (runner->verbosity != VS_RUN_QUIET)
         vs_narrate_events(runner);
+    if (runner->observer)
+        return runner->observer(runner->observer_context, &op, &outcome, expr,
+                                runner->out->str + narration, error);
     return TRUE;
 }
 

@@ -57,6 +57,19 @@ void vs_runner_free(VsRunner *runner)
 
 size_t vs_runner_step(const VsRunner *runner) { return runner->step; }
 
+void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *context)
+{
+    runner->observer = observer;
+    runner->observer_context = context;
+}
+
+const char *vs_runner_process_name(const VsRunner *runner)
+{
+    if (runner->processes->len == 0)
+        return "main";
+    return g_array_index(runner->processes, VsNamedProcess, runner->current_index).name;
+}
+
 gboolean vs_runner_check(const VsRunner *runner)
 {
     return !runner->system || vs_check(runner->system, NULL, 0);

@@ -10,6 +10,7 @@
 #ifndef VS_SCENARIO_RUNNER_H
 #define VS_SCENARIO_RUNNER_H
 
+#include "op.h"
 #include "script.h"
 #include "vadsim.h"
 
@@ -38,6 +39,16 @@ size_t vs_runner_step(const VsRunner *runner);        /* steps begun so far */
 size_t vs_runner_failures(const VsRunner *runner);    /* failed expectations */
 size_t vs_runner_expectations(const VsRunner *runner); /* expectations checked */
 const char *vs_runner_first_failure(const VsRunner *runner); /* NULL if none */
+
+/* Called after every call a scenario makes, with the operation as the model ran it, its outcome,
+ * the call's expression and the runner's narration of what the call did (empty unless the runner
+ * explains). The verification harness mirrors each call to a real system here. Returning FALSE
+ * (with *error set) stops the run as a runtime error would. */
+typedef gboolean (*VsCallObserver)(void *context, const VsOp *op, const VsOutcome *outcome,
+                                   const VsExpr *call, const char *narration, GError **error);
+void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *context);
+/* The process calls act on now ("main" until a 'process' line switches). */
+const char *vs_runner_process_name(const VsRunner *runner);
 
 /* Runs the model's invariant checker on the runner's system (TRUE when there is none yet). */
 gboolean vs_runner_check(const VsRunner *runner);

@@ -48,6 +48,8 @@ struct VsRunner {
     char *first_failure;
     GArray *recorded;         /* VsRecorded, while an expect is evaluated; else NULL */
     VsStatus exception;       /* what the last read/write raised (STATUS_SUCCESS if nothing) */
+    VsCallObserver observer;  /* told of every call (the verification harness); may be NULL */
+    void *observer_context;
 };
 
 /* eval.c */

@@ -1,0 +1,185 @@
+/*
+ * op.c - the calls a scenario can make, and their execution in the model.
+ *
+ * The table is the one list of calls: the language's evaluator looks calls up here, the runner
+ * explains results by their return kind, and the verification harness sends the same operations to
+ * a real system, translating the arguments marked as addresses.
+ */
+#include <string.h>
+
+#include "op.h"
+
+#define BIT(i) (1u << (i))
+
+static const VsOpSpec specs[VS_OP_COUNT] = {
+    [VS_OP_VIRTUAL_ALLOC] = {"VirtualAlloc", 4, 0, 0, BIT(0), 0, VS_RETURN_POINTER},
+    [VS_OP_VIRTUAL_ALLOC_EX] = {"VirtualAllocEx", 5, 0, 0, BIT(1), BIT(0), VS_RETURN_POINTER},
+    [VS_OP_VIRTUAL_FREE] = {"VirtualFree", 3, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_FREE_EX] = {"VirtualFreeEx", 4, 0, 0, BIT(1), BIT(0), VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_PROTECT] = {"VirtualProtect", 4, BIT(3), 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_PROTECT_EX] = {"VirtualProtectEx", 5, BIT(4), 0, BIT(1), BIT(0),
+                                  VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_QUERY] = {"VirtualQuery", 1, 0, 0, BIT(0), 0, VS_RETURN_SIZE},
+    [VS_OP_VIRTUAL_QUERY_EX] = {"VirtualQueryEx", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_SIZE},
+    [VS_OP_GET_LAST_ERROR] = {"GetLastError", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
+    [VS_OP_SET_LAST_ERROR] = {"SetLastError", 1, 0, 0, 0, 0, VS_RETURN_NONE},
+    [VS_OP_RTL_GET_LAST_NT_STATUS] = {"RtlGetLastNtStatus", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
+    [VS_OP_GET_CURRENT_PROCESS] = {"GetCurrentProcess", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
+    [VS_OP_NT_CURRENT_PROCESS] = {"NtCurrentProcess", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
+    [VS_OP_CLOSE_HANDLE] = {"CloseHandle", 1, 0, 0, 0, BIT(0), VS_RETURN_BOOL},
+    [VS_OP_NT_CLOSE] = {"NtClose", 1, 0, 0, 0, BIT(0), VS_RETURN_STATUS},
+    [VS_OP_NT_ALLOCATE] = {"NtAllocateVirtualMemory", 6, BIT(1) | BIT(3), BIT(1) | BIT(3),
+                           BIT(1), BIT(0), VS_RETURN_STATUS},
+    [VS_OP_NT_FREE] = {"NtFreeVirtualMemory", 4, BIT(1) | BIT(2), BIT(1) | BIT(2), BIT(1),
+                       BIT(0), VS_RETURN_STATUS},
+    [VS_OP_NT_PROTECT] = {"NtProtectVirtualMemory", 5, BIT(1) | BIT(2) | BIT(4),
+                          BIT(1) | BIT(2), BIT(1), BIT(0), VS_RETURN_STATUS},
+    [VS_OP_READ] = {"read", 1, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
+    [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
+};
+
+const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
+
+bool vs_op_lookup(const char *name, VsOpKind *kind)
+{
+    for (int i = 0; i < VS_OP_COUNT; i++)
+        if (strcmp(specs[i].name, name) == 0) {
+            *kind = (VsOpKind)i;
+            return true;
+        }
+    return false;
+}
+
+/* ---- Execution in the model ------------------------------------------------------------------- */
+
+/* A by-reference argument: the variable's storage, or NULL when the caller passed a value. */
+static uint64_t *ref(const VsOp *op, VsOutcome *outcome, int i)
+{
+    outcome->out[i] = op->arg[i];
+    return op->by_ref & BIT(i) ? &outcome->out[i] : NULL;
+}
+
+/* NT calls write their by-reference arguments back only when they succeed. */
+static void nt_written(const VsOp *op, VsOutcome *outcome)
+{
+    if (NT_SUCCESS((VsStatus)outcome->ret))
+        outcome->out_written = op->by_ref;
+}
+
+static void execute_protect(VsThread *thread, const VsOp *op, VsOutcome *outcome, int first)
+{
+    VsHandle process = first ? op->arg[0] : VS_CURRENT_PROCESS;
+    int old_arg = first + 3;
+    uint32_t old = 0;
+    bool ok = VsVirtualProtectEx(thread, process, op->arg[first], op->arg[first + 1],
+                                 (uint32_t)op->arg[first + 2],
+                                 op->by_ref & BIT(old_arg) ? &old : NULL);
+    outcome->ret = ok;
+    outcome->out[old_arg] = old;
+    if (ok)
+        outcome->out_written = op->by_ref & BIT(old_arg);
+}
+
+static void execute_nt(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    switch (op->kind) {
+    case VS_OP_NT_ALLOCATE:
+        outcome->ret = (uint32_t)VsNtAllocateVirtualMemory(thread, a[0], ref(op, outcome, 1), a[2],
+                                                           ref(op, outcome, 3), (uint32_t)a[4],
+                                                           (uint32_t)a[5]);
+        break;
+    case VS_OP_NT_FREE:
+        outcome->ret = (uint32_t)VsNtFreeVirtualMemory(thread, a[0], ref(op, outcome, 1),
+                                                       ref(op, outcome, 2), (uint32_t)a[3]);
+        break;
+    default: { /* VS_OP_NT_PROTECT */
+        uint32_t old = 0;
+        outcome->ret = (uint32_t)VsNtProtectVirtualMemory(
+            thread, a[0], ref(op, outcome, 1), ref(op, outcome, 2), (uint32_t)a[3],
+            op->by_ref & BIT(4) ? &old : NULL);
+        outcome->out[4] = old;
+        break;
+    }
+    }
+    nt_written(op, outcome);
+}
+
+static void execute_query(VsThread *thread, const VsOp *op, VsOutcome *outcome, bool ex)
+{
+    outcome->has_mbi = true;
+    outcome->ret = VsVirtualQueryEx(thread, ex ? op->arg[0] : VS_CURRENT_PROCESS, op->arg[ex],
+                                    &outcome->mbi, sizeof outcome->mbi);
+}
+
+static void execute_access(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    if (op->kind == VS_OP_READ) {
+        uint8_t value = 0;
+        outcome->exception = (uint32_t)vs_memory_read(thread, op->arg[0], &value);
+        outcome->ret = outcome->exception ? 0 : value;
+    } else {
+        outcome->exception = (uint32_t)vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
+        outcome->ret = outcome->exception;
+    }
+}
+
+void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    memset(outcome, 0, sizeof *outcome);
+    switch (op->kind) {
+    case VS_OP_VIRTUAL_ALLOC:
+        outcome->ret = VsVirtualAlloc(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3]);
+        break;
+    case VS_OP_VIRTUAL_ALLOC_EX:
+        outcome->ret = VsVirtualAllocEx(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4]);
+        break;
+    case VS_OP_VIRTUAL_FREE:
+        outcome->ret = VsVirtualFree(thread, a[0], a[1], (uint32_t)a[2]);
+        break;
+    case VS_OP_VIRTUAL_FREE_EX:
+        outcome->ret = VsVirtualFreeEx(thread, a[0], a[1], a[2], (uint32_t)a[3]);
+        break;
+    case VS_OP_VIRTUAL_PROTECT:
+    case VS_OP_VIRTUAL_PROTECT_EX:
+        execute_protect(thread, op, outcome, op->kind == VS_OP_VIRTUAL_PROTECT_EX);
+        break;
+    case VS_OP_VIRTUAL_QUERY:
+    case VS_OP_VIRTUAL_QUERY_EX:
+        execute_query(thread, op, outcome, op->kind == VS_OP_VIRTUAL_QUERY_EX);
+        break;
+    case VS_OP_GET_LAST_ERROR:
+        outcome->ret = VsGetLastError(thread);
+        break;
+    case VS_OP_SET_LAST_ERROR:
+        VsSetLastError(thread, (uint32_t)a[0]);
+        break;
+    case VS_OP_RTL_GET_LAST_NT_STATUS:
+        outcome->ret = (uint32_t)VsRtlGetLastNtStatus(thread);
+        break;
+    case VS_OP_GET_CURRENT_PROCESS:
+    case VS_OP_NT_CURRENT_PROCESS:
+        outcome->ret = VsGetCurrentProcess();
+        break;
+    case VS_OP_CLOSE_HANDLE:
+        outcome->ret = VsCloseHandle(thread, a[0]);
+        break;
+    case VS_OP_NT_CLOSE:
+        outcome->ret = (uint32_t)VsNtClose(thread, a[0]);
+        break;
+    case VS_OP_NT_ALLOCATE:
+    case VS_OP_NT_FREE:
+    case VS_OP_NT_PROTECT:
+        execute_nt(thread, op, outcome);
+        break;
+    case VS_OP_READ:
+    case VS_OP_WRITE:
+        execute_access(thread, op, outcome);
+        break;
+    case VS_OP_COUNT:
+        break;
+    }
+    outcome->last_error = VsGetLastError(thread);
+    outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);
+}

@@ -1,0 +1,92 @@
+/*
+ * op.h - the primitive operations a scenario makes, and what can be observed of their outcome.
+ *
+ * Every call in a scenario (VirtualAlloc(...), read(p), NtFreeVirtualMemory(h, &b, &s, ...)) is
+ * evaluated to one VsOp: the call and its argument values, with the by-reference ('&var')
+ * arguments' values going in. Executing it in the model fills a VsOutcome: the return value, the
+ * thread's last error and last NTSTATUS, any exception a memory access raised, the by-reference
+ * arguments coming out, and a MEMORY_BASIC_INFORMATION for queries.
+ *
+ * The same pair of structures is what the verification harness sends to a real system and
+ * compares, so the calls' table here also says which arguments are addresses (to be translated
+ * between two address spaces) and which are handles.
+ */
+#ifndef VS_SCENARIO_OP_H
+#define VS_SCENARIO_OP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vadsim.h"
+
+#define VS_OP_MAX_ARGS 8
+
+typedef enum VsOpKind {
+    VS_OP_VIRTUAL_ALLOC,
+    VS_OP_VIRTUAL_ALLOC_EX,
+    VS_OP_VIRTUAL_FREE,
+    VS_OP_VIRTUAL_FREE_EX,
+    VS_OP_VIRTUAL_PROTECT,
+    VS_OP_VIRTUAL_PROTECT_EX,
+    VS_OP_VIRTUAL_QUERY,
+    VS_OP_VIRTUAL_QUERY_EX,
+    VS_OP_GET_LAST_ERROR,
+    VS_OP_SET_LAST_ERROR,
+    VS_OP_RTL_GET_LAST_NT_STATUS,
+    VS_OP_GET_CURRENT_PROCESS,
+    VS_OP_NT_CURRENT_PROCESS,
+    VS_OP_CLOSE_HANDLE,
+    VS_OP_NT_CLOSE,
+    VS_OP_NT_ALLOCATE,
+    VS_OP_NT_FREE,
+    VS_OP_NT_PROTECT,
+    VS_OP_READ,
+    VS_OP_WRITE,
+    VS_OP_COUNT
+} VsOpKind;
+
+/* What a call's return value is, which decides how it is compared and explained. */
+typedef enum VsOpReturn {
+    VS_RETURN_POINTER, /* an address, NULL on failure (VirtualAlloc) */
+    VS_RETURN_BOOL,    /* TRUE/FALSE, GetLastError on failure */
+    VS_RETURN_SIZE,    /* bytes written (VirtualQuery), 0 on failure */
+    VS_RETURN_STATUS,  /* an NTSTATUS (Nt* calls) */
+    VS_RETURN_VALUE,   /* a plain value: GetLastError, the byte read, a handle */
+    VS_RETURN_NONE,    /* void (SetLastError) */
+} VsOpReturn;
+
+typedef struct VsOpSpec {
+    const char *name;       /* the Win32 or NT name, as scenarios write it */
+    uint8_t arity;
+    uint32_t ref_args;      /* bit i: argument i is a pointer the caller may pass as &var */
+    uint32_t in_refs;       /* of those, the ones read going in (the rest are only written) */
+    uint32_t address_args;  /* bit i: argument i (or the variable behind it) is an address */
+    uint32_t handle_args;   /* bit i: argument i is a handle */
+    VsOpReturn returns;
+} VsOpSpec;
+
+typedef struct VsOp {
+    VsOpKind kind;
+    uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
+    uint32_t by_ref;              /* bit i: argument i was passed as &var; clear for a NULL pointer */
+} VsOp;
+
+typedef struct VsOutcome {
+    uint64_t ret;
+    uint32_t last_error;                 /* GetLastError() after the call */
+    uint32_t last_status;                /* RtlGetLastNtStatus() after the call */
+    uint32_t exception;                  /* what a memory access raised; 0 if nothing */
+    uint64_t out[VS_OP_MAX_ARGS];        /* by-reference arguments coming out */
+    uint32_t out_written;                /* bit i: out[i] was written by the call */
+    bool has_mbi;
+    VsMemoryBasicInformation mbi;        /* VirtualQuery's record */
+} VsOutcome;
+
+const VsOpSpec *vs_op_spec(VsOpKind kind);
+/* The operation called name; false if no call has that name. */
+bool vs_op_lookup(const char *name, VsOpKind *kind);
+
+/* Runs op in the model as thread, and fills outcome. */
+void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome);
+
+#endif /* VS_SCENARIO_OP_H */

@@ -3,8 +3,10 @@
  *
  * A process (EPROCESS) owns an address space: a VAD tree, a top-level page table and the commit
  * charge of its private memory. Every process starts with one VAD: the read-only
- * KUSER_SHARED_DATA page at 0x7FFE0000 in a 64 KB VAD that can be neither freed nor changed (WRK
- * mm/procsup.c MiAllocateVad with Deletable FALSE, CommitCharge MM_MAX_COMMIT). A thread (ETHREAD and
+ * KUSER_SHARED_DATA page at 0x7FFE0000, in a one-page VAD that can be neither freed nor changed
+ * (WRK mm/procsup.c: MiAllocateVad(MM_SHARED_USER_DATA_VA, PAGE_SIZE, FALSE) with CommitCharge
+ * MM_MAX_COMMIT; Wine answers VirtualQuery the same way). The other 60 KB of its granule are free
+ * but never usable: a reservation there would round down onto the VAD. A thread (ETHREAD and
  * its TEB) is the caller of every API and keeps the last error. The handle table holds process
  * handles for the *Ex calls; the sections issue adds section objects to it.
  */
@@ -46,13 +48,13 @@ static bool insert_shared_user_data(VsProcess *process)
         return false;
     uint64_t start = vs_vpn(process->system->layout->shared_user_data);
     vad->starting_vpn = start;
-    vad->ending_vpn = start + VS_GRANULE_PAGES - 1;
+    vad->ending_vpn = start;
     vad->kind = VS_VAD_SHARED_USER_DATA;
     vad->protection = MM_READONLY;
     vad->private_memory = 1;
     vad->no_change = 1;
     vs_vad_insert(&process->vad_root, vad);
-    /* Its first page is mapped read-only from the start; the rest of the 64 KB stays reserved. */
+    /* The page is mapped read-only from the start. */
     if (!NT_SUCCESS(vs_pt_prepare(process, start, start)))
         return false;
     vs_pt_write(process, start, vs_pte_make_software(MM_READONLY));

@@ -4,6 +4,8 @@
  *   vadsim run FILE...      run each scenario, explaining every step
  *   vadsim check PATH...    run quietly; one line per file and an "N passed, N failed" summary
  *   vadsim step FILE        step interactively: Enter next, b back, a number jumps, show ..., q
+ *   vadsim verify PATH...   the model beside real Win32 (verify.c in this directory)
+ *   vadsim fuzz             random sequences in both, shrunk to a .vsim on divergence
  *
  * Exit status: 0 when every expectation holds, 1 when one fails or a scenario stops on a runtime
  * error, 2 on a usage or parse error. Option parsing is GLib's; all model work goes through the
@@ -12,15 +14,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "runner.h"
-
-enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static const char *const summary_text =
     "Commands:\n"
     "  run FILE...     run scenarios, explaining every step\n"
     "  check PATH...   run scenarios (files or directories of .vsim files) quietly\n"
-    "  step FILE       step through a scenario: Enter next, b back, N jump, show ..., q quit\n";
+    "  step FILE       step through a scenario: Enter next, b back, N jump, show ..., q quit\n"
+    "  verify PATH...  run scenarios in the model and in real Win32 side by side; report divergences\n"
+    "  fuzz            random call sequences in the model and real Win32; shrink what diverges\n";
 
 /* ---- Running one file ------------------------------------------------------------------------ */
 
@@ -147,8 +150,7 @@ static int compare_paths(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds path, or the .vsim files of a directory in name order, to files. */
-static void collect(const char *path, GPtrArray *files, int *status)
+void vs_cli_collect(const char *command, const char *path, GPtrArray *files, int *status)
 {
     if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
         g_ptr_array_add(files, g_strdup(path));
@@ -157,7 +159,7 @@ static void collect(const char *path, GPtrArray *files, int *status)
     GError *error = NULL;
     GDir *dir = g_dir_open(path, 0, &error);
     if (!dir) {
-        fprintf(stderr, "vadsim check: %s\n", error->message);
+        fprintf(stderr, "vadsim %s: %s\n", command, error->message);
         g_error_free(error);
         *status = EXIT_USAGE;
         return;
@@ -183,7 +185,7 @@ static int command_check(int argc, char **argv, RunOptions *o)
     int status = EXIT_PASS;
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
     for (int i = 0; i < argc; i++)
-        collect(argv[i], files, &status);
+        vs_cli_collect("check", argv[i], files, &status);
     size_t passed = 0, failed = 0;
     for (guint i = 0; i < files->len; i++) {
         const char *path = g_ptr_array_index(files, i);
@@ -347,6 +349,11 @@ int main(int argc, char **argv)
          "Write the final VAD tree as Graphviz to FILE (colored by VAD kind)", "FILE"},
         G_OPTION_ENTRY_NULL,
     };
+    /* verify and fuzz have options of their own. */
+    if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+        return vs_cli_verify(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "fuzz") == 0)
+        return vs_cli_fuzz(argc - 1, argv + 1);
     GOptionContext *context = g_option_context_new("COMMAND [ARGS...] - the vadsim scenario runner");
     g_option_context_set_summary(context, summary_text);
     g_option_context_set_strict_posix(context, TRUE); /* options after COMMAND belong to it */
@@ -366,7 +373,7 @@ int main(int argc, char **argv)
         while (i < G_N_ELEMENTS(commands) && strcmp(commands[i].name, argv[1]) != 0)
             i++;
         if (i == G_N_ELEMENTS(commands)) {
-            fprintf(stderr, "vadsim: unknown command '%s' (run, check or step; see --help)\n",
+            fprintf(stderr, "vadsim: unknown command '%s' (run, check, step, verify or fuzz; see --help)\n",
                     argv[1]);
         } else {
             /* Each command takes its own --help (and run its own options). */

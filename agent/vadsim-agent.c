@@ -1,0 +1,454 @@
+/*
+ * vadsim-agent.c - runs the scenario language's primitive operations against the real Win32 API.
+ *
+ * The verification harness (vadsim verify, vadsim fuzz) starts this program, under wine64 on Linux or
+ * natively on Windows, and talks to it over standard input and output in a line protocol: one request
+ * per line, one answer per line. Requests are a call name and its arguments in hexadecimal:
+ *
+ *     VirtualAlloc 0 10000 2000 4
+ *     = 1a0000 0 0 0
+ *
+ * A pointer argument the scenario may pass by reference ('&var') is sent as two numbers: 1 and the
+ * variable's value going in, or 0 and anything for a NULL pointer. Every answer starts with
+ * "= RET LASTERROR LASTSTATUS EXCEPTION" (hexadecimal): the call's return value, GetLastError() and
+ * RtlGetLastNtStatus() after it, and the code of an exception it raised (0 if none). Out-parameters
+ * follow, per call. A malformed request is answered "! message" and the agent goes on. See
+ * docs/verification.md for the whole protocol.
+ *
+ * Memory accesses (read, write) go through two tiny assembly probes. A vectored exception handler
+ * recognises a fault at a probe's one instruction, notes the exception code (access violation,
+ * guard page) and resumes after it: a wild access is an answer, never a crash. A call that itself
+ * raises (Wine's ntdll dereferences a NULL out-pointer that Windows would probe and refuse with
+ * STATUS_ACCESS_VIOLATION) is recovered the same way, by a jump back to the dispatcher loop.
+ *
+ * The agent is deliberately dependent on nothing but kernel32, ntdll and the C runtime, so one .exe
+ * copied to any Windows machine can run the harness's requests there.
+ */
+#include <windows.h>
+#include <psapi.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AGENT_PROTOCOL_VERSION 1
+#define MAX_ARGS 10
+#define MAX_LINE 512
+#define MAX_WALK 4096        /* regions a 'walk' answer lists at most */
+#define MAX_WATCH 256        /* addresses a GetWriteWatch answer lists at most */
+
+/* NT calls, resolved from ntdll at start (the import library does not export them to mingw). */
+typedef LONG(NTAPI *NtAllocateVirtualMemoryFn)(HANDLE, PVOID *, ULONG_PTR, PSIZE_T, ULONG, ULONG);
+typedef LONG(NTAPI *NtFreeVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG);
+typedef LONG(NTAPI *NtProtectVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG, PULONG);
+typedef LONG(NTAPI *NtCloseFn)(HANDLE);
+typedef LONG(NTAPI *RtlGetLastNtStatusFn)(void);
+typedef const char *(CDECL *WineGetVersionFn)(void);
+
+typedef struct Ntdll {
+    NtAllocateVirtualMemoryFn allocate;
+    NtFreeVirtualMemoryFn free;
+    NtProtectVirtualMemoryFn protect;
+    NtCloseFn close;
+    RtlGetLastNtStatusFn last_status;
+    WineGetVersionFn wine_version; /* present only under Wine */
+} Ntdll;
+
+/* One request, parsed. */
+typedef struct Request {
+    char name[64];
+    uint64_t v[MAX_ARGS];
+    int count;
+} Request;
+
+/* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
+typedef struct Guard {
+    volatile LONG code;       /* exception code caught, 0 if none */
+    volatile int in_call;     /* a call is running: an exception in it is caught and reported */
+    void *jump[5];            /* __builtin_setjmp buffer for recovering from a call */
+} Guard;
+
+static Guard guard;
+static Ntdll nt;
+static HANDLE own_handles[3]; /* the pipes this agent talks through: never closed on request */
+
+/* ---- Memory probes ---------------------------------------------------------------------------- */
+
+/* probe_read(rcx = address) -> al = the byte; probe_write(rcx = address, dl = value). Each has one
+ * instruction that can fault, labelled so the handler knows it and can resume at the next label. */
+uint8_t probe_read(uint64_t address);
+void probe_write(uint64_t address, uint8_t value);
+extern char probe_read_access[], probe_read_resume[], probe_write_access[], probe_write_resume[];
+__asm__(".text\n"
+        ".globl probe_read\n"
+        "probe_read:\n"
+        "    xorl %eax, %eax\n"
+        ".globl probe_read_access\n"
+        "probe_read_access:\n"
+        "    movb (%rcx), %al\n"
+        ".globl probe_read_resume\n"
+        "probe_read_resume:\n"
+        "    ret\n"
+        ".globl probe_write\n"
+        "probe_write:\n"
+        ".globl probe_write_access\n"
+        "probe_write_access:\n"
+        "    movb %dl, (%rcx)\n"
+        ".globl probe_write_resume\n"
+        "probe_write_resume:\n"
+        "    ret\n");
+
+static LONG CALLBACK on_exception(EXCEPTION_POINTERS *info)
+{
+    DWORD code = info->ExceptionRecord->ExceptionCode;
+    char *at = info->ExceptionRecord->ExceptionAddress;
+    if (at == probe_read_access || at == probe_write_access) {
+        guard.code = (LONG)code;
+        info->ContextRecord->Rip =
+            (DWORD64)(at == probe_read_access ? probe_read_resume : probe_write_resume);
+        return EXCEPTION_CONTINUE_EXECUTION;
+    }
+    if (guard.in_call && (code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ||
+                          code == EXCEPTION_IN_PAGE_ERROR)) {
+        guard.code = (LONG)code;
+        guard.in_call = 0;
+        __builtin_longjmp(guard.jump, 1);
+    }
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+/* ---- Answers ---------------------------------------------------------------------------------- */
+
+static void answer_start(uint64_t ret)
+{
+    DWORD error = GetLastError();
+    LONG status = nt.last_status ? nt.last_status() : 0;
+    printf("= %llx %lx %lx %lx", (unsigned long long)ret, (unsigned long)error,
+           (unsigned long)status, (unsigned long)guard.code);
+    SetLastError(error); /* printf may have changed it; the next GetLastError must see the call's */
+}
+
+static void answer_more(uint64_t value) { printf(" %llx", (unsigned long long)value); }
+
+static void answer_end(void)
+{
+    DWORD error = GetLastError();
+    putchar('\n');
+    fflush(stdout);
+    SetLastError(error);
+}
+
+static void answer_mbi(const MEMORY_BASIC_INFORMATION *m)
+{
+    answer_more((uint64_t)(uintptr_t)m->BaseAddress);
+    answer_more((uint64_t)(uintptr_t)m->AllocationBase);
+    answer_more(m->AllocationProtect);
+    answer_more(m->RegionSize);
+    answer_more(m->State);
+    answer_more(m->Protect);
+    answer_more(m->Type);
+}
+
+/* "! why what": the request is not carried out. */
+static void refuse(const char *why, const char *what)
+{
+    DWORD error = GetLastError();
+    printf("! %s%s\n", why, what);
+    fflush(stdout);
+    SetLastError(error);
+}
+
+/* ---- Calls ------------------------------------------------------------------------------------ */
+
+#define P(x) ((void *)(uintptr_t)(x))
+#define H(x) ((HANDLE)(uintptr_t)(x))
+
+static int own_handle(uint64_t value)
+{
+    for (int i = 0; i < 3; i++)
+        if (own_handles[i] && ((uintptr_t)own_handles[i] & ~(uintptr_t)3) == (value & ~(uint64_t)3))
+            return 1;
+    return 0;
+}
+
+static void do_query(HANDLE process, uint64_t address)
+{
+    MEMORY_BASIC_INFORMATION m;
+    memset(&m, 0, sizeof m);
+    SIZE_T r = VirtualQueryEx(process, P(address), &m, sizeof m);
+    answer_start(r);
+    answer_mbi(&m);
+    answer_end();
+}
+
+/* walk FROM TO: VirtualQuery from FROM until a region ends at or past TO; every region's record. */
+static void do_walk(uint64_t from, uint64_t to)
+{
+    MEMORY_BASIC_INFORMATION m;
+    uint64_t address = from;
+    int count = 0;
+    answer_start(0);
+    while (address < to && count < MAX_WALK) {
+        if (!VirtualQuery(P(address), &m, sizeof m))
+            break;
+        answer_mbi(&m);
+        count++;
+        uint64_t next = (uint64_t)(uintptr_t)m.BaseAddress + m.RegionSize;
+        if (next <= address)
+            break;
+        address = next;
+    }
+    answer_end();
+}
+
+/* NtAllocateVirtualMemory h byref_base base zero_bits byref_size size type protect */
+static void do_nt_allocate(const Request *r)
+{
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[5];
+    LONG status = nt.allocate(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3], r->v[4] ? &size : NULL,
+                              (ULONG)r->v[6], (ULONG)r->v[7]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtFreeVirtualMemory h byref_base base byref_size size type */
+static void do_nt_free(const Request *r)
+{
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[4];
+    LONG status = nt.free(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL,
+                          (ULONG)r->v[5]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtProtectVirtualMemory h byref_base base byref_size size protect byref_old old */
+static void do_nt_protect(const Request *r)
+{
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[4];
+    ULONG old = 0;
+    LONG status = nt.protect(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL,
+                             (ULONG)r->v[5], r->v[6] ? &old : NULL);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_more(old);
+    answer_end();
+}
+
+/* QueryWorkingSetEx address: the page's PSAPI_WORKING_SET_EX_BLOCK flags, as one number. */
+static void do_working_set(uint64_t address)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION info;
+    memset(&info, 0, sizeof info);
+    info.VirtualAddress = P(address);
+    BOOL ok = K32QueryWorkingSetEx(GetCurrentProcess(), &info, sizeof info);
+    answer_start((uint64_t)ok);
+    answer_more(info.VirtualAttributes.Flags);
+    answer_end();
+}
+
+/* GetWriteWatch flags base size: the count, the granularity and the pages written. */
+static void do_write_watch(const Request *r)
+{
+    PVOID pages[MAX_WATCH];
+    ULONG_PTR count = MAX_WATCH;
+    ULONG granularity = 0;
+    UINT result = GetWriteWatch((DWORD)r->v[0], P(r->v[1]), r->v[2], pages, &count, &granularity);
+    answer_start(result);
+    answer_more(result == 0 ? count : 0);
+    answer_more(granularity);
+    for (ULONG_PTR i = 0; result == 0 && i < count; i++)
+        answer_more((uint64_t)(uintptr_t)pages[i]);
+    answer_end();
+}
+
+static void do_hello(void)
+{
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    answer_start(AGENT_PROTOCOL_VERSION);
+    answer_more(info.dwPageSize);
+    answer_more(info.dwAllocationGranularity);
+    answer_more((uint64_t)(uintptr_t)info.lpMinimumApplicationAddress);
+    answer_more((uint64_t)(uintptr_t)info.lpMaximumApplicationAddress);
+    answer_more(nt.wine_version != NULL);
+    answer_end();
+}
+
+/* Wine 8.0 lets a process free its KUSER_SHARED_DATA page (Windows refuses: the VAD is secured)
+ * and then crashes reading it; under Wine the agent declines to. */
+static int frees_shared_user_data(const Request *r)
+{
+    uint64_t address;
+    if (strcmp(r->name, "VirtualFree") == 0 && r->count == 3)
+        address = r->v[0];
+    else if (strcmp(r->name, "VirtualFreeEx") == 0 && r->count == 4)
+        address = r->v[1];
+    else if (strcmp(r->name, "NtFreeVirtualMemory") == 0 && r->count == 6)
+        address = r->v[2];
+    else
+        return 0;
+    return nt.wine_version && address >= 0x7FFE0000 && address < 0x7FFF0000;
+}
+
+/* The calls, with their argument counts. Return value conventions follow the Win32 signatures. */
+static int dispatch(const Request *r)
+{
+    const char *n = r->name;
+    const uint64_t *v = r->v;
+#define IS(name, args) (strcmp(n, name) == 0 && r->count == (args))
+    if (IS("hello", 0))
+        do_hello();
+    else if (frees_shared_user_data(r))
+        refuse("Wine would free KUSER_SHARED_DATA and then crash: ", n);
+    else if (IS("VirtualAlloc", 4))
+        answer_start((uint64_t)(uintptr_t)VirtualAlloc(P(v[0]), v[1], (DWORD)v[2], (DWORD)v[3])),
+            answer_end();
+    else if (IS("VirtualAllocEx", 5))
+        answer_start((uint64_t)(uintptr_t)VirtualAllocEx(H(v[0]), P(v[1]), v[2], (DWORD)v[3],
+                                                         (DWORD)v[4])),
+            answer_end();
+    else if (IS("VirtualFree", 3))
+        answer_start(VirtualFree(P(v[0]), v[1], (DWORD)v[2])), answer_end();
+    else if (IS("VirtualFreeEx", 4))
+        answer_start(VirtualFreeEx(H(v[0]), P(v[1]), v[2], (DWORD)v[3])), answer_end();
+    else if (IS("VirtualProtect", 5) || IS("VirtualProtectEx", 6)) {
+        int ex = r->count == 6;
+        DWORD old = 0;
+        BOOL ok = VirtualProtectEx(ex ? H(v[0]) : GetCurrentProcess(), P(v[ex]), v[ex + 1],
+                                   (DWORD)v[ex + 2], v[ex + 3] ? &old : NULL);
+        answer_start(ok);
+        answer_more(old);
+        answer_end();
+    } else if (IS("VirtualQuery", 1))
+        do_query(GetCurrentProcess(), v[0]);
+    else if (IS("VirtualQueryEx", 2))
+        do_query(H(v[0]), v[1]);
+    else if (IS("GetLastError", 0))
+        answer_start(GetLastError()), answer_end();
+    else if (IS("SetLastError", 1))
+        SetLastError((DWORD)v[0]), answer_start(0), answer_end();
+    else if (IS("RtlGetLastNtStatus", 0))
+        answer_start((uint32_t)nt.last_status()), answer_end();
+    else if (IS("GetCurrentProcess", 0) || IS("NtCurrentProcess", 0))
+        answer_start((uint64_t)(uintptr_t)GetCurrentProcess()), answer_end();
+    else if ((IS("CloseHandle", 1) || IS("NtClose", 1)) && own_handle(v[0]))
+        refuse("this would close the agent's own pipe: ", n);
+    else if (IS("CloseHandle", 1))
+        answer_start(CloseHandle(H(v[0]))), answer_end();
+    else if (IS("NtClose", 1))
+        answer_start((uint32_t)nt.close(H(v[0]))), answer_end();
+    else if (IS("NtAllocateVirtualMemory", 8))
+        do_nt_allocate(r);
+    else if (IS("NtFreeVirtualMemory", 6))
+        do_nt_free(r);
+    else if (IS("NtProtectVirtualMemory", 8))
+        do_nt_protect(r);
+    else if (IS("read", 1)) {
+        uint8_t value = probe_read(v[0]);
+        answer_start(value), answer_end();
+    } else if (IS("write", 2)) {
+        probe_write(v[0], (uint8_t)v[1]);
+        answer_start((uint32_t)guard.code), answer_end();
+    } else if (IS("walk", 2))
+        do_walk(v[0], v[1]);
+    else if (IS("QueryWorkingSetEx", 1))
+        do_working_set(v[0]);
+    else if (IS("GetWriteWatch", 3))
+        do_write_watch(r);
+    else if (IS("ResetWriteWatch", 2))
+        answer_start(ResetWriteWatch(P(v[0]), v[1])), answer_end();
+    else if (IS("quit", 0))
+        return 0;
+    else
+        refuse("unknown request or wrong argument count: ", n);
+#undef IS
+    return 1;
+}
+
+/* ---- Requests --------------------------------------------------------------------------------- */
+
+static int parse(char *line, Request *r)
+{
+    memset(r, 0, sizeof *r);
+    char *save = NULL;
+    char *word = strtok_r(line, " \t\r\n", &save);
+    if (!word || strlen(word) >= sizeof r->name)
+        return 0;
+    strcpy(r->name, word);
+    while ((word = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+        char *end;
+        if (r->count == MAX_ARGS)
+            return 0;
+        r->v[r->count++] = strtoull(word, &end, 16);
+        if (*end)
+            return 0;
+    }
+    return 1;
+}
+
+static void load_ntdll(void)
+{
+    HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+    nt.allocate = (NtAllocateVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtAllocateVirtualMemory");
+    nt.free = (NtFreeVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtFreeVirtualMemory");
+    nt.protect = (NtProtectVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtProtectVirtualMemory");
+    nt.close = (NtCloseFn)(void *)GetProcAddress(ntdll, "NtClose");
+    nt.last_status = (RtlGetLastNtStatusFn)(void *)GetProcAddress(ntdll, "RtlGetLastNtStatus");
+    nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
+}
+
+int main(void)
+{
+    char line[MAX_LINE];
+    _setmode(_fileno(stdin), _O_BINARY);
+    _setmode(_fileno(stdout), _O_BINARY);
+    own_handles[0] = GetStdHandle(STD_INPUT_HANDLE);
+    own_handles[1] = GetStdHandle(STD_OUTPUT_HANDLE);
+    own_handles[2] = GetStdHandle(STD_ERROR_HANDLE);
+    load_ntdll();
+    if (!nt.allocate || !nt.free || !nt.protect || !nt.close || !nt.last_status) {
+        fprintf(stderr, "vadsim-agent: ntdll lacks the NT memory calls\n");
+        return 2;
+    }
+    AddVectoredExceptionHandler(1, on_exception);
+    SetLastError(0);
+    while (fgets(line, sizeof line, stdin)) {
+        Request r;
+        if (!strchr(line, '\n') && !feof(stdin)) {
+            int c;
+            while ((c = getchar()) != EOF && c != '\n')
+                ;
+            refuse("request line too long", "");
+            continue;
+        }
+        if (!parse(line, &r)) {
+            refuse("malformed request: a call name, then hexadecimal arguments", "");
+            continue;
+        }
+        guard.code = 0;
+        /* A call that raises comes back here with the exception noted and answers as if it
+         * returned 0; the harness sees the exception code in the answer. */
+        if (__builtin_setjmp(guard.jump)) {
+            answer_start(0);
+            answer_end();
+            continue;
+        }
+        guard.in_call = 1;
+        int more = dispatch(&r);
+        guard.in_call = 0;
+        if (!more)
+            break;
+    }
+    return 0;
+}

@@ -1,0 +1,259 @@
+/*
+ * compare.c - address relations between two systems, and the field-by-field comparison of outcomes.
+ */
+#include <string.h>
+
+#include "compare.h"
+
+#define GRANULE VS_GRANULARITY
+
+static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
+
+/* ---- Relations -------------------------------------------------------------------------------- */
+
+void vs_relations_init(VsRelations *relations)
+{
+    relations->pairs = g_array_new(FALSE, FALSE, sizeof(VsPair));
+}
+
+void vs_relations_clear(VsRelations *relations)
+{
+    if (relations->pairs)
+        g_array_free(relations->pairs, TRUE);
+    relations->pairs = NULL;
+}
+
+void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size)
+{
+    VsPair pair = {model, other, size};
+    g_array_append_val(relations->pairs, pair);
+}
+
+static const VsPair *pair_holding(const VsRelations *relations, uint64_t model)
+{
+    for (guint i = relations->pairs->len; i-- > 0;) {
+        const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
+        if (model >= pair->model && model - pair->model <= pair->size)
+            return pair;
+    }
+    return NULL;
+}
+
+uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model)
+{
+    const VsPair *pair = pair_holding(relations, model);
+    return pair ? pair->other + (model - pair->model) : model;
+}
+
+void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other)
+{
+    *other = *op;
+    uint32_t addresses = vs_op_spec(op->kind)->address_args;
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if (addresses & (1u << i))
+            other->arg[i] = vs_relations_to_other(relations, op->arg[i]);
+}
+
+/* ---- Formatting ------------------------------------------------------------------------------- */
+
+void vs_divergence_free(VsDivergence *divergence)
+{
+    g_free(divergence->field);
+    g_free(divergence->model);
+    g_free(divergence->other);
+    g_free(divergence);
+}
+
+static gboolean field_is(const char *field, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(field, *names) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+char *vs_compare_format(const char *field, uint64_t value)
+{
+    static const char *const protections[] = {"Protect", "AllocationProtect", "OldProtect", NULL};
+    static const char *const flags[] = {"State", "Type", NULL};
+    static const char *const statuses[] = {"status", "exception", "RtlGetLastNtStatus", NULL};
+    char buf[160];
+    if (field_is(field, protections))
+        return g_strdup(vs_protect_string((uint32_t)value, buf, sizeof buf));
+    if (field_is(field, flags))
+        return g_strdup(value ? vs_mem_flags_string((uint32_t)value, buf, sizeof buf) : "0");
+    if (field_is(field, statuses)) {
+        const char *name = vs_status_name((VsStatus)value);
+        return g_strdup_printf("0x%08" G_GINT64_MODIFIER "X%s%s", value, name ? " " : "",
+                               name ? name : "");
+    }
+    if (strcmp(field, "GetLastError") == 0) {
+        const char *name = vs_win32_error_name((uint32_t)value);
+        return g_strdup_printf("%" G_GUINT64_FORMAT "%s%s", value, name ? " " : "",
+                               name ? name : "");
+    }
+    if (value < 10)
+        return g_strdup_printf("%" G_GUINT64_FORMAT, value);
+    return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", value);
+}
+
+static void diverge(GPtrArray *divergences, const char *field, uint64_t model, uint64_t other)
+{
+    VsDivergence *d = g_new0(VsDivergence, 1);
+    d->field = g_strdup(field);
+    d->model = vs_compare_format(field, model);
+    d->other = vs_compare_format(field, other);
+    d->model_value = model;
+    d->other_value = other;
+    g_ptr_array_add(divergences, d);
+}
+
+static void diverge_text(GPtrArray *divergences, const char *field, const char *model,
+                         const char *other)
+{
+    VsDivergence *d = g_new0(VsDivergence, 1);
+    d->field = g_strdup(field);
+    d->model = g_strdup(model);
+    d->other = g_strdup(other);
+    g_ptr_array_add(divergences, d);
+}
+
+/* ---- Comparing -------------------------------------------------------------------------------- */
+
+/* An address both systems report: translated through the pairs, or a new pair when both chose it
+ * themselves (chosen is TRUE), in which case only the granularity must agree. */
+static void compare_address(VsRelations *relations, GPtrArray *divergences, const char *field,
+                            uint64_t model, uint64_t other, gboolean chosen, uint64_t size)
+{
+    if ((model == 0) != (other == 0)) {
+        diverge(divergences, field, model, other);
+        return;
+    }
+    if (model == 0)
+        return;
+    if (chosen) {
+        if (model % GRANULE != other % GRANULE)
+            diverge_text(divergences, "alignment", "64 KB aligned", "not 64 KB aligned");
+        vs_relations_add(relations, model, other, round_up(size ? size : 1, GRANULE));
+        return;
+    }
+    uint64_t expected = vs_relations_to_other(relations, model);
+    if (expected != other)
+        diverge(divergences, field, expected, other);
+}
+
+static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
+{
+    switch (spec->returns) {
+    case VS_RETURN_POINTER:
+    case VS_RETURN_BOOL:
+    case VS_RETURN_SIZE:
+        return outcome->ret == 0;
+    default:
+        return FALSE;
+    }
+}
+
+static void compare_return(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                           const VsOutcome *other, GPtrArray *divergences)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    switch (spec->returns) {
+    case VS_RETURN_POINTER: {
+        gboolean ex = op->kind == VS_OP_VIRTUAL_ALLOC_EX;
+        compare_address(relations, divergences, "return", model->ret, other->ret,
+                        op->arg[ex] == 0, op->arg[ex + 1]);
+        break;
+    }
+    case VS_RETURN_BOOL:
+        if (!model->ret != !other->ret)
+            diverge(divergences, "return", model->ret, other->ret);
+        break;
+    case VS_RETURN_STATUS:
+        if (model->ret != other->ret)
+            diverge(divergences, "status", model->ret, other->ret);
+        break;
+    case VS_RETURN_SIZE:
+    case VS_RETURN_VALUE:
+        if (model->ret != other->ret)
+            diverge(divergences, op->kind == VS_OP_GET_LAST_ERROR         ? "GetLastError"
+                                 : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
+                                 : op->kind == VS_OP_WRITE                  ? "exception"
+                                                                            : "return",
+                    model->ret, other->ret);
+        break;
+    case VS_RETURN_NONE:
+        break;
+    }
+}
+
+/* The names of by-reference arguments, as the out-parameters are called in reports. */
+static const char *out_name(const VsOp *op, int i)
+{
+    if (op->kind == VS_OP_VIRTUAL_PROTECT || op->kind == VS_OP_VIRTUAL_PROTECT_EX ||
+        (op->kind == VS_OP_NT_PROTECT && i == 4))
+        return "OldProtect";
+    return i == 1 ? "BaseAddress" : "RegionSize";
+}
+
+static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                         const VsOutcome *other, GPtrArray *divergences)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    uint32_t both = model->out_written & other->out_written;
+    for (int i = 0; i < spec->arity; i++) {
+        if (!(both & (1u << i)))
+            continue;
+        if (spec->address_args & (1u << i)) {
+            /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
+            gboolean chosen = op->kind == VS_OP_NT_ALLOCATE && op->arg[i] == 0;
+            uint64_t size = op->kind == VS_OP_NT_ALLOCATE ? model->out[3] : 0;
+            compare_address(relations, divergences, out_name(op, i), model->out[i],
+                            other->out[i], chosen, size);
+        } else if (model->out[i] != other->out[i]) {
+            diverge(divergences, out_name(op, i), model->out[i], other->out[i]);
+        }
+    }
+}
+
+static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *m,
+                        const VsMemoryBasicInformation *o, GPtrArray *divergences)
+{
+    compare_address(relations, divergences, "BaseAddress", m->BaseAddress, o->BaseAddress, FALSE,
+                    0);
+    compare_address(relations, divergences, "AllocationBase", m->AllocationBase,
+                    o->AllocationBase, FALSE, 0);
+    if (m->AllocationProtect != o->AllocationProtect)
+        diverge(divergences, "AllocationProtect", m->AllocationProtect, o->AllocationProtect);
+    /* A free region runs to the next allocation, wherever each system has one. */
+    if (m->RegionSize != o->RegionSize && !(m->State == MEM_FREE && o->State == MEM_FREE))
+        diverge(divergences, "RegionSize", m->RegionSize, o->RegionSize);
+    if (m->State != o->State)
+        diverge(divergences, "State", m->State, o->State);
+    if (m->Protect != o->Protect)
+        diverge(divergences, "Protect", m->Protect, o->Protect);
+    if (m->Type != o->Type)
+        diverge(divergences, "Type", m->Type, o->Type);
+}
+
+guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                          const VsOutcome *other, GPtrArray *divergences)
+{
+    guint before = divergences->len;
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    compare_return(relations, op, model, other, divergences);
+    /* A failed Win32 call's last error (and the status it came from) is its answer too; after a
+     * success the last error is whatever came before, compared when a scenario asks for it. */
+    if (failed(spec, model) && failed(spec, other)) {
+        if (model->last_error != other->last_error)
+            diverge(divergences, "GetLastError", model->last_error, other->last_error);
+        else if (model->last_status != other->last_status)
+            diverge(divergences, "RtlGetLastNtStatus", model->last_status, other->last_status);
+    }
+    if (op->kind != VS_OP_WRITE && model->exception != other->exception)
+        diverge(divergences, "exception", model->exception, other->exception);
+    compare_outs(relations, op, model, other, divergences);
+    if (model->has_mbi && other->has_mbi && model->ret && other->ret)
+        compare_mbi(relations, &model->mbi, &other->mbi, divergences);
+    return divergences->len - before;
+}

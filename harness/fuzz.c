@@ -1,0 +1,829 @@
+/*
+ * fuzz.c - generating, running, shrinking and writing down random call sequences.
+ *
+ * A sequence is a list of FuzzOps. An address in one is symbolic: an offset into an allocation
+ * named by the id of the call that made it (the arena is id 0), or an absolute address from a short
+ * list of edges that are safe to aim at in a real process. Running a sequence resolves the names
+ * against what this run's model returned, so the same sequence runs again after calls are dropped
+ * from it (a call whose allocation is gone is skipped).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "session.h"
+
+#define KB(n) ((uint64_t)(n) << 10)
+#define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
+#define ARENA_ID 0
+#define NO_BASE (-1)
+#define SHRINK_MAX_RUNS 400
+#define SHRINK_MAX_SECONDS 300.0
+#define PROGRESS_SECONDS 2.0
+
+/* ---- Sequences -------------------------------------------------------------------------------- */
+
+typedef struct FuzzOp {
+    VsOp op;
+    guint id;         /* its index in the sequence as generated: allocations are named by it */
+    gint base;        /* NO_BASE: the address argument is absolute; else the allocation's id */
+    gboolean probe;   /* a VirtualQuery added where the walks differed */
+} FuzzOp;
+
+/* The one address argument of an operation, or -1 (every call has at most one). */
+static int address_arg(VsOpKind kind)
+{
+    uint32_t bits = vs_op_spec(kind)->address_args;
+    return bits ? __builtin_ctz(bits) : -1;
+}
+
+/* Whether op chose its own address (a NULL base), so that later calls may aim into it. */
+static gboolean makes_allocation(const FuzzOp *f)
+{
+    if (f->base != NO_BASE)
+        return FALSE;
+    if (f->op.kind == VS_OP_VIRTUAL_ALLOC || f->op.kind == VS_OP_VIRTUAL_ALLOC_EX)
+        return f->op.arg[address_arg(f->op.kind)] == 0;
+    return f->op.kind == VS_OP_NT_ALLOCATE && (f->op.by_ref & 2) && f->op.arg[1] == 0;
+}
+
+static gboolean changes_memory(VsOpKind kind)
+{
+    return kind != VS_OP_VIRTUAL_QUERY && kind != VS_OP_VIRTUAL_QUERY_EX &&
+           kind != VS_OP_GET_LAST_ERROR && kind != VS_OP_SET_LAST_ERROR &&
+           kind != VS_OP_RTL_GET_LAST_NT_STATUS && address_arg(kind) >= 0;
+}
+
+/* ---- Running ---------------------------------------------------------------------------------- */
+
+typedef struct Live {
+    guint id;
+    uint64_t size;
+} Live;
+
+typedef struct Run {
+    VsSystem *system;
+    VsThread *thread;
+    VsSession *session; /* NULL: the model alone */
+    GArray *bases;      /* uint64_t per id: the model address its allocation got, 0 if none */
+    GArray *live;       /* Live: allocations the generator may aim into */
+    GArray *ran;        /* gboolean per sequence position: executed (not skipped) */
+    guint64 calls, matched, known, unsupported;
+    gboolean found;
+    char *finding;
+    VsOpKind found_kind;
+    char found_field[32];
+    GString *lines;     /* the judged differences of the last call */
+} Run;
+
+static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
+{
+    memset(r, 0, sizeof *r);
+    VsSystemConfig config = {.arch = VS_ARCH_X64};
+    r->system = vs_system_create(&config);
+    VsProcess *process = r->system ? vs_process_create(r->system, "fuzz") : NULL;
+    if (!process) {
+        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "out of host memory");
+        return FALSE;
+    }
+    r->thread = vs_process_main_thread(process);
+    r->bases = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+    r->live = g_array_new(FALSE, FALSE, sizeof(Live));
+    r->ran = g_array_new(FALSE, TRUE, sizeof(gboolean));
+    r->lines = g_string_new(NULL);
+    if (o->agent && !(r->session = vs_session_start(o->agent, o->known, error)))
+        return FALSE;
+    return TRUE;
+}
+
+static void run_finish(Run *r)
+{
+    vs_session_free(r->session);
+    if (r->system)
+        vs_system_destroy(r->system);
+    if (r->bases) {
+        g_array_free(r->bases, TRUE);
+        g_array_free(r->live, TRUE);
+        g_array_free(r->ran, TRUE);
+        g_string_free(r->lines, TRUE);
+    }
+    g_free(r->finding);
+    memset(r, 0, sizeof *r);
+}
+
+static uint64_t base_of(const Run *r, gint id)
+{
+    return (guint)id < r->bases->len ? g_array_index(r->bases, uint64_t, id) : 0;
+}
+
+static void set_base(Run *r, guint id, uint64_t address)
+{
+    if (id >= r->bases->len)
+        g_array_set_size(r->bases, id + 1);
+    g_array_index(r->bases, uint64_t, id) = address;
+}
+
+/* Notes the allocation a call made, and forgets the ones it released, for the generator. */
+static void track(Run *r, const FuzzOp *f, const VsOp *op, const VsOutcome *outcome)
+{
+    if (makes_allocation(f)) {
+        gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
+        uint64_t address = nt ? (NT_SUCCESS((VsStatus)outcome->ret) ? outcome->out[1] : 0)
+                              : outcome->ret;
+        uint64_t size = nt ? outcome->out[3] : op->arg[address_arg(op->kind) + 1];
+        set_base(r, f->id, address);
+        if (address && f->id != ARENA_ID) {
+            Live live = {f->id, size};
+            g_array_append_val(r->live, live);
+        }
+    }
+    gboolean release = (op->kind == VS_OP_VIRTUAL_FREE && op->arg[2] == MEM_RELEASE) ||
+                       (op->kind == VS_OP_NT_FREE && op->arg[3] == MEM_RELEASE);
+    if (release && (op->kind == VS_OP_NT_FREE ? NT_SUCCESS((VsStatus)outcome->ret) : outcome->ret))
+        for (guint i = 0; i < r->live->len; i++)
+            if (base_of(r, (gint)g_array_index(r->live, Live, i).id) ==
+                op->arg[address_arg(op->kind)]) {
+                g_array_remove_index(r->live, i);
+                break;
+            }
+}
+
+static void found(Run *r, VsOpKind kind, const char *field, char *finding)
+{
+    r->found = TRUE;
+    r->found_kind = kind;
+    g_strlcpy(r->found_field, field, sizeof r->found_field);
+    r->finding = finding;
+}
+
+/* Runs one call in the model, checks the model's invariants, and mirrors it to the agent. */
+static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
+{
+    VsOp op = f->op;
+    int arg = address_arg(op.kind);
+    if (position >= r->ran->len)
+        g_array_set_size(r->ran, position + 1);
+    if (f->base != NO_BASE) {
+        uint64_t base = base_of(r, f->base);
+        if (!base)
+            return TRUE; /* its allocation was dropped from the sequence, or never made */
+        op.arg[arg] += base;
+    }
+    g_array_index(r->ran, gboolean, position) = TRUE;
+    VsOutcome outcome;
+    vs_op_execute(r->thread, &op, &outcome);
+    r->calls++;
+    track(r, f, &op, &outcome);
+    char problem[256];
+    if (!vs_check(r->system, problem, sizeof problem)) {
+        found(r, op.kind, "invariant",
+              g_strdup_printf("the model's invariant checker failed after %s: %s",
+                              vs_op_spec(op.kind)->name, problem));
+        return TRUE;
+    }
+    if (!r->session)
+        return TRUE;
+    VsJudgement judgement;
+    g_string_truncate(r->lines, 0);
+    if (!vs_session_mirror(r->session, &op, &outcome, &judgement, r->lines, error))
+        return FALSE;
+    switch (judgement.kind) {
+    case VS_JUDGED_MATCH: r->matched++; break;
+    case VS_JUDGED_KNOWN: r->known++; break;
+    case VS_JUDGED_UNSUPPORTED: r->unsupported++; break;
+    case VS_JUDGED_UNEXPLAINED:
+        found(r, op.kind, judgement.field,
+              g_strdup_printf("%s diverges:\n%s", vs_op_spec(op.kind)->name, r->lines->str));
+        break;
+    }
+    return TRUE;
+}
+
+/* ---- Walking the arena ------------------------------------------------------------------------ */
+
+/* A region as an offset into the arena, so the two systems' walks compare directly. */
+typedef struct Region {
+    uint64_t start, end;
+    uint32_t state, protect, type, allocation_protect;
+    int64_t allocation; /* the allocation base's offset, or -1 for free memory */
+} Region;
+
+static void add_region(GArray *regions, const VsMemoryBasicInformation *m, uint64_t arena)
+{
+    uint64_t end = MIN(m->BaseAddress + m->RegionSize, arena + ARENA_SIZE);
+    Region region = {m->BaseAddress - arena, end - arena, m->State, m->Protect, m->Type,
+                     m->AllocationProtect,
+                     m->State == MEM_FREE ? -1 : (int64_t)(m->AllocationBase - arena)};
+    g_array_append_val(regions, region);
+}
+
+static void model_walk(Run *r, uint64_t arena, GArray *regions)
+{
+    for (uint64_t address = arena; address < arena + ARENA_SIZE;) {
+        VsMemoryBasicInformation m;
+        if (!VsVirtualQuery(r->thread, address, &m, sizeof m))
+            break;
+        add_region(regions, &m, arena);
+        address = m.BaseAddress + m.RegionSize;
+    }
+}
+
+static const Region *region_at(GArray *regions, uint64_t offset)
+{
+    for (guint i = 0; i < regions->len; i++) {
+        const Region *region = &g_array_index(regions, Region, i);
+        if (offset >= region->start && offset < region->end)
+            return region;
+    }
+    return NULL;
+}
+
+static gboolean same_region(const Region *a, const Region *b)
+{
+    return a && b && a->start == b->start && a->end == b->end && a->state == b->state &&
+           a->protect == b->protect && a->type == b->type &&
+           a->allocation_protect == b->allocation_protect && a->allocation == b->allocation;
+}
+
+/* The first arena offset where the two walks differ outside known-divergent ground, or -1. */
+static int64_t walks_differ(Run *r, uint64_t arena, GArray *model, GArray *other)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        GArray *from = pass ? other : model;
+        for (guint i = 0; i < from->len; i++) {
+            uint64_t at = g_array_index(from, Region, i).start;
+            if (!same_region(region_at(model, at), region_at(other, at)) &&
+                !vs_session_tainted(r->session, arena + at))
+                return (int64_t)at;
+        }
+    }
+    return -1;
+}
+
+/* Walks the arena in both systems; where they differ, the VirtualQuery to add, else FALSE. */
+static gboolean walk_probe(Run *r, guint id, FuzzOp *probe, GError **error)
+{
+    uint64_t arena = base_of(r, ARENA_ID);
+    uint64_t other_arena = vs_relations_to_other(vs_session_relations(r->session), arena);
+    g_autoptr(GArray) model = g_array_new(FALSE, FALSE, sizeof(Region));
+    g_autoptr(GArray) other = g_array_new(FALSE, FALSE, sizeof(Region));
+    g_autoptr(GArray) records = g_array_new(FALSE, FALSE, sizeof(VsMemoryBasicInformation));
+    model_walk(r, arena, model);
+    if (!vs_agent_walk(vs_session_agent(r->session), other_arena, other_arena + ARENA_SIZE,
+                       records, error))
+        return FALSE;
+    for (guint i = 0; i < records->len; i++)
+        add_region(other, &g_array_index(records, VsMemoryBasicInformation, i), other_arena);
+    int64_t at = walks_differ(r, arena, model, other);
+    if (at < 0)
+        return FALSE;
+    *probe = (FuzzOp){.op = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {(uint64_t)at}},
+                      .id = id, .base = ARENA_ID, .probe = TRUE};
+    return TRUE;
+}
+
+/* ---- Generating ------------------------------------------------------------------------------- */
+
+typedef struct Rng {
+    uint64_t state;
+} Rng;
+
+/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
+static uint64_t next(Rng *rng)
+{
+    uint64_t z = (rng->state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t below(Rng *rng, uint64_t n) { return n ? next(rng) % n : 0; }
+static gboolean chance(Rng *rng, unsigned percent) { return below(rng, 100) < percent; }
+
+#define PICK(rng, array) ((array)[below((rng), G_N_ELEMENTS(array))])
+
+/* An offset into the arena: mostly the first granules, where calls overlap; page edges. */
+static uint64_t arena_offset(Rng *rng)
+{
+    static const uint64_t pages[] = {0, 1, 2, 14, 15};
+    uint64_t granule = chance(rng, 80) ? below(rng, 8) : below(rng, 60);
+    uint64_t page = chance(rng, 60) ? PICK(rng, pages) : below(rng, 16);
+    uint64_t byte = chance(rng, 85) ? 0 : chance(rng, 50) ? 1 : below(rng, 4096);
+    return granule * VS_GRANULARITY + page * VS_PAGE_SIZE + byte;
+}
+
+static uint64_t pick_size(Rng *rng)
+{
+    static const uint64_t edges[] = {0, 1, KB(4) - 1, KB(4), KB(4) + 1, KB(8), KB(60),
+                                     KB(64), KB(68), KB(128)};
+    switch (below(rng, 4)) {
+    case 0: return PICK(rng, edges);
+    case 1: return (1 + below(rng, 16)) * VS_PAGE_SIZE;
+    case 2: return (1 + below(rng, 4)) * VS_GRANULARITY + below(rng, 16) * VS_PAGE_SIZE;
+    default: return 1 + below(rng, KB(200));
+    }
+}
+
+static uint32_t pick_protect(Rng *rng)
+{
+    static const uint32_t valid[] = {
+        PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_READWRITE, PAGE_EXECUTE,
+        PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_READWRITE | PAGE_GUARD,
+        PAGE_READONLY | PAGE_GUARD, PAGE_READWRITE | PAGE_NOCACHE,
+        PAGE_READWRITE | PAGE_WRITECOMBINE,
+    };
+    static const uint32_t invalid[] = {
+        PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY, 0, PAGE_NOACCESS | PAGE_GUARD,
+        PAGE_READONLY | PAGE_READWRITE, PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE, 0x800,
+    };
+    return chance(rng, 88) ? PICK(rng, valid) : PICK(rng, invalid);
+}
+
+static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
+{
+    static const uint32_t common[] = {MEM_RESERVE, MEM_COMMIT, MEM_COMMIT,
+                                      MEM_RESERVE | MEM_COMMIT};
+    static const uint32_t odd[] = {MEM_COMMIT | MEM_TOP_DOWN, 0, MEM_DECOMMIT,
+                                   MEM_RESERVE | MEM_RELEASE, MEM_RESERVE | MEM_TOP_DOWN};
+    uint32_t type = chance(rng, 90) ? PICK(rng, common) : PICK(rng, odd);
+    /* A NULL base with MEM_TOP_DOWN would land in the model's arena, at the top. */
+    return fixed ? type : type & ~(uint32_t)MEM_TOP_DOWN;
+}
+
+static uint32_t pick_free_type(Rng *rng)
+{
+    static const uint32_t odd[] = {0, MEM_RELEASE | MEM_DECOMMIT, MEM_FREE, 0x4001};
+    return chance(rng, 45) ? MEM_RELEASE : chance(rng, 90) ? MEM_DECOMMIT : PICK(rng, odd);
+}
+
+/* Aims the call's address argument: into the arena, into an allocation the system placed, or at
+ * one of the edges every process has (NULL, the first 64 KB, KUSER_SHARED_DATA, past user space).
+ * Sizes aimed into a placed allocation stay near it: past it lie the real process's own pages. */
+static void aim(Rng *rng, const Run *r, FuzzOp *f, int arg, uint64_t *size)
+{
+    static const uint64_t edges[] = {0, 0x1000, 0x7FFE0000, 0x7FFE1000, 0x800000000000ull};
+    unsigned roll = (unsigned)below(rng, 100);
+    if (roll < 70 || (roll < 92 && r->live->len == 0)) {
+        f->base = ARENA_ID;
+        f->op.arg[arg] = arena_offset(rng);
+        if (size)
+            *size = MIN(*size, ARENA_SIZE - VS_GRANULARITY - f->op.arg[arg]);
+    } else if (roll < 92) {
+        /* Offsets stay inside the allocation's granules: beyond them each system has its own
+         * neighbours, and what lies there says nothing about either. */
+        const Live *live = &g_array_index(r->live, Live, below(rng, r->live->len));
+        uint64_t granules = (live->size + VS_GRANULARITY - 1) & ~(VS_GRANULARITY - 1);
+        uint64_t offsets[] = {0, VS_PAGE_SIZE, live->size & ~(VS_PAGE_SIZE - 1),
+                              below(rng, live->size + 1), 1};
+        f->op.arg[arg] = MIN(PICK(rng, offsets), granules - 1);
+        f->base = (gint)live->id;
+        if (size)
+            *size = MIN(*size, live->size + VS_GRANULARITY);
+    } else {
+        f->base = NO_BASE;
+        f->op.arg[arg] = PICK(rng, edges);
+        /* Wine 8.0 maps more than the KUSER_SHARED_DATA page; a write above it hangs the agent. */
+        if (f->op.kind == VS_OP_WRITE && f->op.arg[arg] == 0x7FFE1000)
+            f->op.arg[arg] = 0x7FFE0000;
+    }
+}
+
+static VsHandle pick_handle(Rng *rng)
+{
+    return chance(rng, 93) ? VS_CURRENT_PROCESS : chance(rng, 50) ? 0 : 0x1234;
+}
+
+static void generate_alloc(Rng *rng, const Run *r, FuzzOp *f, gboolean ex)
+{
+    uint64_t *a = f->op.arg + ex;
+    if (ex)
+        f->op.arg[0] = pick_handle(rng);
+    a[1] = pick_size(rng);
+    if (chance(rng, 15)) { /* NULL: the system chooses */
+        f->base = NO_BASE;
+        a[0] = 0;
+        a[1] = MIN(a[1], KB(512));
+        a[2] = chance(rng, 50) ? MEM_RESERVE : MEM_RESERVE | MEM_COMMIT;
+    } else {
+        aim(rng, r, f, ex, &a[1]);
+        a[2] = pick_alloc_type(rng, TRUE);
+        /* Reserving next to a placed allocation could collide with the real process's pages. */
+        if (f->base != ARENA_ID && f->base != NO_BASE)
+            a[2] &= ~(uint32_t)MEM_RESERVE;
+    }
+    a[3] = pick_protect(rng);
+}
+
+static void generate_nt(Rng *rng, const Run *r, FuzzOp *f)
+{
+    uint64_t size = pick_size(rng);
+    f->op.arg[0] = pick_handle(rng);
+    f->op.by_ref = chance(rng, 97) ? 0x16 : 0x12; /* base, size, old protection by reference */
+    if (f->op.kind == VS_OP_NT_ALLOCATE) {
+        f->op.by_ref &= 0xA;
+        if (chance(rng, 20)) {
+            f->base = NO_BASE;
+            f->op.arg[1] = 0;
+            size = MIN(size, KB(512));
+            f->op.arg[2] = chance(rng, 85) ? 0 : below(rng, 24);
+            f->op.arg[4] = MEM_RESERVE | (chance(rng, 50) ? MEM_COMMIT : 0);
+        } else {
+            aim(rng, r, f, 1, &size);
+            f->op.arg[4] = pick_alloc_type(rng, TRUE);
+            if (f->base != ARENA_ID && f->base != NO_BASE)
+                f->op.arg[4] &= ~(uint32_t)MEM_RESERVE;
+        }
+        f->op.arg[3] = size;
+        f->op.arg[5] = pick_protect(rng);
+    } else if (f->op.kind == VS_OP_NT_FREE) {
+        f->op.by_ref &= 0x6;
+        aim(rng, r, f, 1, &size);
+        f->op.arg[2] = chance(rng, 40) ? 0 : size;
+        f->op.arg[3] = pick_free_type(rng);
+    } else {
+        aim(rng, r, f, 1, &size);
+        f->op.arg[2] = size;
+        f->op.arg[3] = pick_protect(rng);
+    }
+}
+
+static FuzzOp generate(Rng *rng, const Run *r, guint id)
+{
+    FuzzOp f = {.id = id, .base = NO_BASE};
+    unsigned roll = (unsigned)below(rng, 100);
+    uint64_t size = pick_size(rng);
+    if (r->live->len > 24 && roll < 10) {
+        /* Placed allocations pile up; release one, so the run's state stays a size to learn from. */
+        f.op.kind = VS_OP_VIRTUAL_FREE;
+        f.base = (gint)g_array_index(r->live, Live, below(rng, r->live->len)).id;
+        f.op.arg[2] = MEM_RELEASE;
+    } else if (roll < 20) {
+        f.op.kind = VS_OP_VIRTUAL_ALLOC;
+        generate_alloc(rng, r, &f, FALSE);
+    } else if (roll < 22) {
+        f.op.kind = VS_OP_VIRTUAL_ALLOC_EX;
+        generate_alloc(rng, r, &f, TRUE);
+    } else if (roll < 34) {
+        f.op.kind = VS_OP_VIRTUAL_FREE;
+        aim(rng, r, &f, 0, &size);
+        f.op.arg[2] = pick_free_type(rng);
+        f.op.arg[1] = f.op.arg[2] == MEM_RELEASE && chance(rng, 75) ? 0 : size;
+    } else if (roll < 46) {
+        f.op.kind = chance(rng, 90) ? VS_OP_VIRTUAL_PROTECT : VS_OP_VIRTUAL_PROTECT_EX;
+        int ex = f.op.kind == VS_OP_VIRTUAL_PROTECT_EX;
+        if (ex)
+            f.op.arg[0] = pick_handle(rng);
+        aim(rng, r, &f, ex, &size);
+        f.op.arg[ex + 1] = size;
+        f.op.arg[ex + 2] = pick_protect(rng);
+        f.op.by_ref = chance(rng, 97) ? 1u << (ex + 3) : 0;
+    } else if (roll < 56) {
+        f.op.kind = chance(rng, 90) ? VS_OP_VIRTUAL_QUERY : VS_OP_VIRTUAL_QUERY_EX;
+        int ex = f.op.kind == VS_OP_VIRTUAL_QUERY_EX;
+        if (ex)
+            f.op.arg[0] = pick_handle(rng);
+        aim(rng, r, &f, ex, NULL);
+    } else if (roll < 67) {
+        f.op.kind = VS_OP_READ;
+        aim(rng, r, &f, 0, NULL);
+    } else if (roll < 78) {
+        f.op.kind = VS_OP_WRITE;
+        aim(rng, r, &f, 0, NULL);
+        f.op.arg[1] = below(rng, 256);
+    } else if (roll < 93) {
+        static const VsOpKind nt[] = {VS_OP_NT_ALLOCATE, VS_OP_NT_FREE, VS_OP_NT_PROTECT};
+        f.op.kind = PICK(rng, nt);
+        generate_nt(rng, r, &f);
+    } else {
+        static const VsOpKind other[] = {VS_OP_GET_LAST_ERROR, VS_OP_GET_LAST_ERROR,
+                                         VS_OP_RTL_GET_LAST_NT_STATUS, VS_OP_SET_LAST_ERROR};
+        f.op.kind = PICK(rng, other);
+        f.op.arg[0] = below(rng, 1000);
+    }
+    return f;
+}
+
+/* The two calls every sequence starts with: reserve the arena top-down, and release it. */
+static void arena_calls(GArray *sequence)
+{
+    FuzzOp reserve = {.op = {.kind = VS_OP_VIRTUAL_ALLOC,
+                             .arg = {0, ARENA_SIZE, MEM_RESERVE | MEM_TOP_DOWN, PAGE_NOACCESS}},
+                      .id = ARENA_ID, .base = NO_BASE};
+    FuzzOp release = {.op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0, 0, MEM_RELEASE}},
+                      .id = 1, .base = ARENA_ID};
+    g_array_append_val(sequence, reserve);
+    g_array_append_val(sequence, release);
+}
+
+/* ---- Replaying and shrinking ------------------------------------------------------------------ */
+
+/* Runs a sequence from scratch, without walks: TRUE when it ends in the same finding. */
+static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind,
+                           const char *field, Run *keep, GError **error)
+{
+    Run r;
+    if (!run_start(&r, o, error)) {
+        run_finish(&r);
+        return FALSE;
+    }
+    for (guint i = 0; i < sequence->len && !r.found; i++)
+        if (!run_op(&r, &g_array_index(sequence, FuzzOp, i), i, error)) {
+            run_finish(&r);
+            return FALSE;
+        }
+    gboolean same = r.found && r.found_kind == kind && strcmp(r.found_field, field) == 0;
+    if (keep) {
+        run_finish(keep);
+        *keep = r;
+    } else {
+        run_finish(&r);
+    }
+    return same;
+}
+
+static GArray *without(GArray *sequence, guint from, guint count)
+{
+    GArray *shorter = g_array_sized_new(FALSE, FALSE, sizeof(FuzzOp), sequence->len);
+    g_array_append_vals(shorter, sequence->data, from);
+    g_array_append_vals(shorter, &g_array_index(sequence, FuzzOp, from + count),
+                        sequence->len - from - count);
+    return shorter;
+}
+
+/* Delta debugging over the calls between the arena's two and the diverging last one. */
+static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind, const char *field,
+                      VsFuzzReport *report, GError **error)
+{
+    GTimer *timer = g_timer_new();
+    guint chunks = 2;
+    while (report->shrink_runs < SHRINK_MAX_RUNS &&
+           g_timer_elapsed(timer, NULL) < SHRINK_MAX_SECONDS) {
+        guint middle = sequence->len - 3; /* droppable: not the arena calls, not the last */
+        if (middle == 0)
+            break;
+        chunks = MIN(chunks, middle);
+        guint chunk = (middle + chunks - 1) / chunks;
+        gboolean reduced = FALSE;
+        for (guint from = 2; from < sequence->len - 1 && !reduced; from += chunk) {
+            guint count = MIN(chunk, sequence->len - 1 - from);
+            GArray *candidate = without(sequence, from, count);
+            report->shrink_runs++;
+            GError *inner = NULL;
+            if (reproduces(o, candidate, kind, field, NULL, &inner)) {
+                g_array_free(sequence, TRUE);
+                sequence = candidate;
+                reduced = TRUE;
+            } else {
+                g_array_free(candidate, TRUE);
+                if (inner) {
+                    g_propagate_error(error, inner);
+                    g_timer_destroy(timer);
+                    return sequence;
+                }
+            }
+        }
+        if (reduced)
+            chunks = MAX(chunks - 1, 2);
+        else if (chunks >= middle)
+            break;
+        else
+            chunks = MIN(chunks * 2, middle);
+    }
+    g_timer_destroy(timer);
+    return sequence;
+}
+
+/* ---- Writing the reproducer ------------------------------------------------------------------- */
+
+static char *allocation_name(gint id)
+{
+    return id == ARENA_ID ? g_strdup("arena") : g_strdup_printf("a%d", id);
+}
+
+static char *hex(uint64_t value)
+{
+    return value < 10 ? g_strdup_printf("%" G_GUINT64_FORMAT, value)
+                      : g_strdup_printf("0x%" G_GINT64_MODIFIER "x", value);
+}
+
+static char *address_text(const FuzzOp *f, int arg)
+{
+    if (f->base == NO_BASE)
+        return f->op.arg[arg] ? hex(f->op.arg[arg]) : g_strdup("NULL");
+    g_autofree char *name = allocation_name(f->base);
+    if (f->op.arg[arg] == 0)
+        return g_strdup(name);
+    g_autofree char *offset = hex(f->op.arg[arg]);
+    return g_strdup_printf("%s + %s", name, offset);
+}
+
+/* An argument as the scenario language writes it: names for flags, handles and addresses. */
+static char *argument_text(const FuzzOp *f, int i)
+{
+    const VsOpSpec *spec = vs_op_spec(f->op.kind);
+    uint64_t v = f->op.arg[i];
+    char buf[128];
+    if (i == address_arg(f->op.kind))
+        return address_text(f, i);
+    if (spec->handle_args & (1u << i))
+        return v == VS_CURRENT_PROCESS ? g_strdup("GetCurrentProcess()") : hex(v);
+    gboolean protect_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 3) ||
+                           (f->op.kind == VS_OP_VIRTUAL_ALLOC_EX && i == 4) ||
+                           (f->op.kind == VS_OP_VIRTUAL_PROTECT && i == 2) ||
+                           (f->op.kind == VS_OP_VIRTUAL_PROTECT_EX && i == 3) ||
+                           (f->op.kind == VS_OP_NT_ALLOCATE && i == 5) ||
+                           (f->op.kind == VS_OP_NT_PROTECT && i == 3);
+    gboolean type_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 2) ||
+                        (f->op.kind == VS_OP_VIRTUAL_ALLOC_EX && i == 3) ||
+                        (f->op.kind == VS_OP_VIRTUAL_FREE && i == 2) ||
+                        (f->op.kind == VS_OP_VIRTUAL_FREE_EX && i == 3) ||
+                        (f->op.kind == VS_OP_NT_ALLOCATE && i == 4) ||
+                        (f->op.kind == VS_OP_NT_FREE && i == 3);
+    if (protect_arg)
+        return g_strdup(vs_protect_string((uint32_t)v, buf, sizeof buf));
+    if (type_arg)
+        return g_strdup(v ? vs_mem_flags_string((uint32_t)v, buf, sizeof buf) : "0");
+    return hex(v);
+}
+
+/* By-reference arguments become variables set just before the call: base, size, old. */
+static const char *ref_variable(const FuzzOp *f, int i)
+{
+    if (f->op.kind == VS_OP_VIRTUAL_PROTECT || f->op.kind == VS_OP_VIRTUAL_PROTECT_EX ||
+        (f->op.kind == VS_OP_NT_PROTECT && i == 4))
+        return "old";
+    return i == 1 ? "base" : "size";
+}
+
+static void write_call(GString *out, const FuzzOp *f)
+{
+    const VsOpSpec *spec = vs_op_spec(f->op.kind);
+    /* In/out variables get their values first. */
+    for (int i = 0; i < spec->arity; i++)
+        if ((f->op.by_ref & (1u << i)) && (spec->in_refs & (1u << i))) {
+            g_autofree char *value = argument_text(f, i);
+            g_string_append_printf(out, "%s = %s\n", ref_variable(f, i), value);
+        }
+    gboolean assigns = makes_allocation(f) && f->op.kind != VS_OP_NT_ALLOCATE;
+    if (assigns) {
+        g_autofree char *name = allocation_name((gint)f->id);
+        g_string_append_printf(out, "%s = ", name);
+    } else if (spec->returns == VS_RETURN_STATUS) {
+        g_string_append(out, "st = ");
+    }
+    g_string_append_printf(out, "%s(", spec->name);
+    for (int i = 0; i < spec->arity; i++) {
+        if (i)
+            g_string_append(out, ", ");
+        if (spec->ref_args & (1u << i)) {
+            if (f->op.by_ref & (1u << i))
+                g_string_append_printf(out, "&%s", ref_variable(f, i));
+            else
+                g_string_append(out, "0");
+            continue;
+        }
+        g_autofree char *text = argument_text(f, i);
+        g_string_append(out, text);
+    }
+    g_string_append(out, ")\n");
+    if (makes_allocation(f) && f->op.kind == VS_OP_NT_ALLOCATE) {
+        g_autofree char *name = allocation_name((gint)f->id);
+        g_string_append_printf(out, "%s = base\n", name);
+    }
+}
+
+static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const Run *final,
+                                 VsFuzzReport *report, GError **error)
+{
+    GString *out = g_string_new(NULL);
+    g_autofree char *finding = g_strdup(report->finding);
+    g_strdelimit(finding, "\n", ' ');
+    g_string_append_printf(out,
+                           "# Found by: vadsim fuzz --seed %" G_GUINT64_FORMAT
+                           " --calls %" G_GUINT64_FORMAT " (backend %s)\n"
+                           "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n# %s\n"
+                           "# Reproduce with: vadsim verify THIS_FILE\n",
+                           o->seed, o->calls, report->backend, report->shrunk_from,
+                           sequence->len, finding);
+    g_string_append_printf(out, "title \"fuzz seed %" G_GUINT64_FORMAT ": %s\"\nsystem x64\n\n",
+                           o->seed, vs_op_spec(final->found_kind)->name);
+    g_string_append(out, "step \"An arena both systems reserved and released: room for fixed "
+                         "bases\"\n");
+    for (guint i = 0; i < sequence->len; i++) {
+        if (i == 2 && sequence->len > 3)
+            g_string_append(out, "\nstep \"The calls that lead up to it\"\n");
+        if (i == sequence->len - 1)
+            g_string_append(out, "\nstep \"The call where the two systems differ\"\n");
+        gboolean ran = i < final->ran->len && g_array_index(final->ran, gboolean, i);
+        if (ran)
+            write_call(out, &g_array_index(sequence, FuzzOp, i));
+    }
+    g_autofree char *name = g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed,
+                                            report->backend);
+    report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
+    gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
+    g_string_free(out, TRUE);
+    return ok;
+}
+
+/* ---- The run ---------------------------------------------------------------------------------- */
+
+static void maybe_progress(const VsFuzzOptions *o, const Run *r, GTimer *timer, double *last)
+{
+    double now = g_timer_elapsed(timer, NULL);
+    if (!o->progress || now - *last < PROGRESS_SECONDS)
+        return;
+    *last = now;
+    o->progress(o->progress_context, r->calls, o->calls, now);
+}
+
+/* Generates and runs calls until the budget is spent or something unexplained turns up. */
+static gboolean explore(const VsFuzzOptions *o, Run *r, GArray *sequence, GError **error)
+{
+    Rng rng = {o->seed};
+    GTimer *timer = g_timer_new();
+    double last = 0;
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && i < sequence->len && !r->found; i++)
+        ok = run_op(r, &g_array_index(sequence, FuzzOp, i), i, error);
+    if (ok && !r->found && !base_of(r, ARENA_ID)) {
+        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
+                            "the model could not reserve the fuzzing arena");
+        ok = FALSE;
+    }
+    while (ok && !r->found && r->calls < o->calls) {
+        FuzzOp f = generate(&rng, r, sequence->len);
+        g_array_append_val(sequence, f);
+        ok = run_op(r, &f, sequence->len - 1, error);
+        FuzzOp probe;
+        if (ok && !r->found && r->session && changes_memory(f.op.kind) &&
+            walk_probe(r, sequence->len, &probe, error)) {
+            g_array_append_val(sequence, probe);
+            ok = run_op(r, &probe, sequence->len - 1, error);
+        }
+        ok = ok && !(error && *error);
+        maybe_progress(o, r, timer, &last);
+    }
+    g_timer_destroy(timer);
+    return ok;
+}
+
+static void count_probes(GArray *sequence, VsFuzzReport *report)
+{
+    for (guint i = 0; i < sequence->len; i++)
+        report->probes += g_array_index(sequence, FuzzOp, i).probe;
+}
+
+gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **error)
+{
+    memset(report, 0, sizeof *report);
+    Run r;
+    if (!run_start(&r, o, error)) {
+        run_finish(&r);
+        return FALSE;
+    }
+    report->backend = r.session ? vs_session_backend(r.session) : "model";
+    GArray *sequence = g_array_new(FALSE, FALSE, sizeof(FuzzOp));
+    arena_calls(sequence);
+    GTimer *timer = g_timer_new();
+    gboolean ok = explore(o, &r, sequence, error);
+    report->seconds = g_timer_elapsed(timer, NULL);
+    g_timer_destroy(timer);
+    report->calls = r.calls;
+    report->matched = r.matched;
+    report->known = r.known;
+    report->unsupported = r.unsupported;
+    count_probes(sequence, report);
+    if (ok && r.found) {
+        report->found = TRUE;
+        report->finding = g_strdup(r.finding);
+        report->shrunk_from = sequence->len;
+        VsOpKind kind = r.found_kind;
+        char field[32];
+        g_strlcpy(field, r.found_field, sizeof field);
+        run_finish(&r);
+        sequence = shrink(o, sequence, kind, field, report, error);
+        /* One last run of the shrunk sequence says which calls ran, for the reproducer. */
+        ok = !(error && *error) && reproduces(o, sequence, kind, field, &r, error);
+        if (ok) {
+            g_free(report->finding);
+            report->finding = g_strdup(r.finding);
+            report->shrunk_to = sequence->len;
+            ok = write_reproducer(o, sequence, &r, report, error);
+        } else if (!(error && *error)) {
+            g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                                "the divergence did not reproduce in a fresh run: the real "
+                                "system's answers vary between runs");
+        }
+    }
+    run_finish(&r);
+    g_array_free(sequence, TRUE);
+    return ok;
+}
+
+void vs_fuzz_report_clear(VsFuzzReport *report)
+{
+    g_free(report->finding);
+    g_free(report->reproducer);
+    memset(report, 0, sizeof *report);
+}

@@ -1,0 +1,59 @@
+/*
+ * known.h - the reviewed list of known divergences between the model and a real system.
+ *
+ * The list is a key file (harness/known-divergences.ini), one group per divergence:
+ *
+ *     [wine-kuser-one-page]
+ *     backend = wine            # wine, windows, or win32 for both
+ *     call = VirtualQuery       # the call's name, names separated by commas, or *
+ *     field = RegionSize        # the compared field (see compare.h), likewise
+ *     model = 0x10000           # the model's value: a number or constant names joined by |, a
+ *                               # comma-separated list of such (any matches), or *;
+ *                               # "has:X" matches any value with the bits of X set
+ *     other = *                 # the real system's value, likewise
+ *     address = 0x0-0xFFFF      # optional: only when the call's address argument (in the model's
+ *                               # address space) is in this range, both ends included
+ *     verdict = known           # known: explained; unsupported: the backend cannot do this
+ *     reason = ...              # why, with the source that says so
+ *
+ * A divergence that no entry matches is unexplained and fails verification.
+ */
+#ifndef VS_HARNESS_KNOWN_H
+#define VS_HARNESS_KNOWN_H
+
+#include <glib.h>
+
+#include "compare.h"
+
+typedef enum VsVerdict {
+    VS_VERDICT_UNEXPLAINED,
+    VS_VERDICT_KNOWN,
+    VS_VERDICT_UNSUPPORTED,
+} VsVerdict;
+
+typedef struct VsKnownEntry {
+    char *id;
+    char *backend;
+    char *call;
+    char *field;
+    char *model;
+    char *other;
+    VsVerdict verdict;
+    char *reason;
+    gboolean has_range;
+    uint64_t address_low, address_high;
+} VsKnownEntry;
+
+typedef struct VsKnownList {
+    GPtrArray *entries; /* VsKnownEntry */
+} VsKnownList;
+
+/* Loads the list; FALSE with *error naming the file, group and key on a malformed entry. */
+gboolean vs_known_load(VsKnownList *list, const char *path, GError **error);
+void vs_known_clear(VsKnownList *list);
+
+/* The entry that explains divergence d of op on backend ("wine" or "windows"), or NULL. */
+const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend, const VsOp *op,
+                                   const VsDivergence *d);
+
+#endif /* VS_HARNESS_KNOWN_H */

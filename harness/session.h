@@ -1,0 +1,50 @@
+/*
+ * session.h - one process's worth of side-by-side comparison: an agent standing for a model
+ * process, the address pairs between them, and the judging of each call's differences.
+ *
+ * vadsim verify keeps a session per scenario process; vadsim fuzz keeps one. For each call the
+ * model has made, vs_session_mirror sends the same call (addresses translated) to the agent,
+ * compares the outcomes and judges every difference against the known-divergence list. A known
+ * divergence leaves the two states apart: later differences in the allocation it touched (or in
+ * the last error it set) are reported as following from it, not as new findings.
+ */
+#ifndef VS_HARNESS_SESSION_H
+#define VS_HARNESS_SESSION_H
+
+#include "agent.h"
+#include "compare.h"
+#include "known.h"
+
+typedef enum VsJudgementKind {
+    VS_JUDGED_MATCH,       /* the same answers */
+    VS_JUDGED_KNOWN,       /* differences the list explains, or that follow from one it does */
+    VS_JUDGED_UNSUPPORTED, /* the backend cannot do this call (refused, or listed unsupported) */
+    VS_JUDGED_UNEXPLAINED, /* a difference nobody has explained: a finding */
+} VsJudgementKind;
+
+typedef struct VsJudgement {
+    VsJudgementKind kind;
+    gboolean refused; /* the agent would not run the call, so nothing was compared */
+    char field[32]; /* the first unexplained difference's field, when kind is UNEXPLAINED */
+} VsJudgement;
+
+typedef struct VsSession VsSession;
+
+VsSession *vs_session_start(const VsAgentCommand *command, const VsKnownList *known,
+                            GError **error);
+void vs_session_free(VsSession *session);
+/* "wine" or "windows": what the agent found itself running on. */
+const char *vs_session_backend(const VsSession *session);
+VsAgent *vs_session_agent(VsSession *session);
+VsRelations *vs_session_relations(VsSession *session);
+
+/* Whether the state at this model address differs because of a known divergence. */
+gboolean vs_session_tainted(const VsSession *session, uint64_t model_address);
+
+/* Mirrors op (as the model ran it, with outcome model) to the agent and judges the difference.
+ * Lines describing any difference are appended to report (indented, without the call). FALSE
+ * with *error set when the agent is lost. */
+gboolean vs_session_mirror(VsSession *session, const VsOp *op, const VsOutcome *model,
+                           VsJudgement *judgement, GString *report, GError **error);
+
+#endif /* VS_HARNESS_SESSION_H */

@@ -1,0 +1,184 @@
+/*
+ * verify.c - a scenario in the model and in agents side by side, compared call by call.
+ */
+#include <string.h>
+
+#include "runner.h"
+#include "session.h"
+#include "verify.h"
+
+typedef struct Verify {
+    const VsVerifyOptions *options;
+    const VsScript *script;
+    VsRunner *runner;
+    GHashTable *sides; /* process name -> VsSession* */
+    GString *report;
+    VsVerifyCounts counts;
+    const char *backend; /* "wine" or "windows", once an agent has greeted */
+} Verify;
+
+/* The session for the process the runner is in, its agent started on first use. */
+static VsSession *side_for(Verify *v, GError **error)
+{
+    const char *name = vs_runner_process_name(v->runner);
+    VsSession *side = g_hash_table_lookup(v->sides, name);
+    if (side)
+        return side;
+    side = vs_session_start(&v->options->agent, v->options->known, error);
+    if (!side)
+        return NULL;
+    g_hash_table_insert(v->sides, g_strdup(name), side);
+    v->backend = vs_session_backend(side);
+    return side;
+}
+
+/* The title of step number n (1-based), for reports. */
+static const char *step_title(const VsScript *script, size_t n)
+{
+    size_t seen = 0;
+    for (size_t i = 0; i < script->count; i++)
+        if (script->stmts[i].kind == VS_STMT_STEP && ++seen == n)
+            return script->stmts[i].text;
+    return "(before the first step)";
+}
+
+static void report_call(Verify *v, const VsExpr *call)
+{
+    size_t step = vs_runner_step(v->runner);
+    g_string_append_printf(v->report, "  step %zu \"%s\", line %u: %.*s\n", step,
+                           step_title(v->script, step), call->pos.line, (int)call->text_length,
+                           call->text);
+}
+
+/* The model's own account of the call, indented under the divergence. */
+static void report_narration(Verify *v, const char *narration)
+{
+    g_auto(GStrv) lines = g_strsplit(narration, "\n", -1);
+    for (char **line = lines; *line; line++)
+        if (**line)
+            g_string_append_printf(v->report, "      the model: %s\n", g_strstrip(*line));
+}
+
+static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, const VsExpr *call,
+                        const char *narration, GError **error)
+{
+    Verify *v = context;
+    VsSession *side = side_for(v, error);
+    if (!side)
+        return FALSE;
+    g_autoptr(GString) lines = g_string_new(NULL);
+    VsJudgement judgement;
+    if (!vs_session_mirror(side, op, model, &judgement, lines, error))
+        return FALSE;
+    v->counts.calls += !judgement.refused;
+    if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
+        v->counts.matched++;
+        return TRUE;
+    }
+    report_call(v, call);
+    g_string_append(v->report, judgement.kind == VS_JUDGED_MATCH ? "    matches\n" : lines->str);
+    switch (judgement.kind) {
+    case VS_JUDGED_MATCH: v->counts.matched++; break;
+    case VS_JUDGED_KNOWN: v->counts.known++; break;
+    case VS_JUDGED_UNSUPPORTED: v->counts.unsupported++; break;
+    case VS_JUDGED_UNEXPLAINED:
+        v->counts.unexplained++;
+        report_narration(v, narration);
+        break;
+    }
+    return TRUE;
+}
+
+/* A scenario for another architecture cannot run in the x64 agent. */
+static const char *unsupported_system(const VsScript *script)
+{
+    for (size_t i = 0; i < script->count; i++)
+        if (script->stmts[i].kind == VS_STMT_SYSTEM && strcmp(script->stmts[i].text, "x64") != 0)
+            return "the Win32 agent is an x64 process; this scenario models another architecture";
+    return NULL;
+}
+
+static void add_counts(VsVerifyCounts *total, const VsVerifyCounts *c)
+{
+    total->calls += c->calls;
+    total->matched += c->matched;
+    total->known += c->known;
+    total->unsupported += c->unsupported;
+    total->unexplained += c->unexplained;
+}
+
+static VsVerifyOutcome finish(Verify *v, const char *path, GString *out, const char *problem)
+{
+    VsVerifyOutcome outcome = problem || v->counts.unexplained ? VS_VERIFY_FAILED
+                                                               : VS_VERIFY_PASSED;
+    g_string_append_printf(out, "%s %s: %u call%s compared, %u matched",
+                           outcome == VS_VERIFY_PASSED ? "PASS" : "FAIL", path, v->counts.calls,
+                           v->counts.calls == 1 ? "" : "s", v->counts.matched);
+    if (v->counts.known)
+        g_string_append_printf(out, ", %u with known divergences", v->counts.known);
+    if (v->counts.unsupported)
+        g_string_append_printf(out, ", %u not supported by %s", v->counts.unsupported,
+                               v->backend ? v->backend : "the backend");
+    if (v->counts.unexplained)
+        g_string_append_printf(out, ", %u UNEXPLAINED", v->counts.unexplained);
+    g_string_append_c(out, '\n');
+    g_string_append(out, v->report->str);
+    if (problem)
+        g_string_append_printf(out, "  %s\n", problem);
+    return outcome;
+}
+
+VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options, GString *out,
+                               VsVerifyCounts *counts)
+{
+    GError *error = NULL;
+    VsScript *script = vs_script_load(path, &error);
+    if (!script) {
+        g_string_append_printf(out, "FAIL %s: %s\n", path, error->message);
+        g_error_free(error);
+        return VS_VERIFY_FAILED;
+    }
+    const char *skip = unsupported_system(script);
+    if (skip) {
+        g_string_append_printf(out, "SKIP %s: %s\n", path, skip);
+        vs_script_free(script);
+        return VS_VERIFY_SKIPPED;
+    }
+    Verify v = {.options = options, .script = script};
+    v.sides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify)vs_session_free);
+    v.report = g_string_new(NULL);
+    GString *narration = g_string_new(NULL);
+    v.runner = vs_runner_new(script, narration, VS_RUN_EXPLAIN);
+    vs_runner_set_observer(v.runner, observe, &v);
+    g_autofree char *problem = NULL;
+    if (!vs_runner_run_all(v.runner, &error)) {
+        problem = g_strdup(error->message);
+        g_error_free(error);
+    } else if (vs_runner_failures(v.runner)) {
+        problem = g_strdup_printf("the model fails its own expectation: %s",
+                                  vs_runner_first_failure(v.runner));
+    }
+    VsVerifyOutcome outcome = finish(&v, path, out, problem);
+    add_counts(counts, &v.counts);
+    vs_runner_free(v.runner);
+    g_hash_table_destroy(v.sides);
+    g_string_free(v.report, TRUE);
+    g_string_free(narration, TRUE);
+    vs_script_free(script);
+    return outcome;
+}
+
+char *vs_verify_unavailable(const VsAgentCommand *command)
+{
+    if (!g_file_test(command->path, G_FILE_TEST_EXISTS))
+        return g_strdup_printf("the agent %s is not built (it needs x86_64-w64-mingw32-gcc)",
+                               command->path);
+    if (command->launcher && command->launcher[0]) {
+        g_autofree char *found = g_find_program_in_path(command->launcher[0]);
+        if (!found)
+            return g_strdup_printf("'%s' is not installed, so the agent cannot run here",
+                                   command->launcher[0]);
+    }
+    return NULL;
+}

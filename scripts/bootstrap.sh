@@ -3,11 +3,12 @@
 #
 # Run as root on Debian 12. Asks apt only when something is missing, so a second run is instant.
 # Packages: the C toolchain and Meson/Ninja for the build, cmocka for the tests, binutils for the
-# no-globals check, GLib for the scenario language. Later parts (SDL2, mingw-w64, Wine, xvfb)
-# add themselves here.
+# no-globals check, GLib for the scenario language, mingw-w64 to build the Win32 agent and Wine
+# (wine64, with the wine launcher) to run it. Later parts (SDL2, xvfb) add themselves here.
 set -eu
 
-packages="gcc libc6-dev binutils meson ninja-build pkg-config libcmocka-dev libglib2.0-dev"
+packages="gcc libc6-dev binutils meson ninja-build pkg-config libcmocka-dev libglib2.0-dev
+gcc-mingw-w64-x86-64 wine wine64"
 
 missing=""
 for package in $packages; do

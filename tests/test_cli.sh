@@ -30,7 +30,16 @@ printf 'x = (1 +\n' > "$work/broken.vsim"
 mkdir "$work/dir" && cp "$lesson" "$work/dir/a.vsim" && cp "$work/fails.vsim" "$work/dir/b.vsim"
 
 expect_run "no command" 2 "Usage:" "$vadsim"
-expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check or step; see --help)" "$vadsim" frob
+expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check, step, verify or fuzz; see --help)" "$vadsim" frob
+expect_run "verify without wine is skipped" 77 "is not installed, so the agent cannot run here" \
+    "$vadsim" verify --launcher=no-such-wine "$root/scenarios"
+expect_run "verify without files" 2 "vadsim verify: no file or directory given" "$vadsim" verify
+expect_run "fuzz bad backend" 2 "--backend takes win32 or model, not 'posix'" \
+    "$vadsim" fuzz --backend=posix
+expect_run "fuzz bad calls" 2 "--calls 1 or more" "$vadsim" fuzz --calls 0
+printf '[entry]\ncall = read\n' > "$work/known.ini"
+expect_run "verify bad known list" 2 "known.ini: [entry] needs 'backend'" \
+    "$vadsim" verify --known="$work/known.ini" "$root/scenarios"
 expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
 expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
 expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"

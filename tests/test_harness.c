@@ -1,0 +1,194 @@
+/*
+ * test_harness.c - the verification harness's pure parts: address relations, outcome comparison
+ * and the known-divergence list. (The agent itself is exercised by the verify and fuzz tests,
+ * under Wine.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "known.h"
+
+/* Translation goes through the newest pair holding the address, end included; else identity. */
+static void test_relations_translate(void **state)
+{
+    VsRelations r;
+    vs_relations_init(&r);
+    vs_relations_add(&r, 0x10000, 0x5550000, 0x20000);
+    assert_int_equal(vs_relations_to_other(&r, 0x10000), 0x5550000);
+    assert_int_equal(vs_relations_to_other(&r, 0x12345), 0x5552345);
+    assert_int_equal(vs_relations_to_other(&r, 0x30000), 0x5570000); /* p + size */
+    assert_int_equal(vs_relations_to_other(&r, 0x30001), 0x30001);
+    assert_int_equal(vs_relations_to_other(&r, 0x7FFE0000), 0x7FFE0000);
+    vs_relations_add(&r, 0x20000, 0x9990000, 0x10000);
+    assert_int_equal(vs_relations_to_other(&r, 0x20000), 0x9990000);
+    VsOp op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0x11000, 0x11000, MEM_DECOMMIT}};
+    VsOp other;
+    vs_relations_translate(&r, &op, &other);
+    assert_int_equal(other.arg[0], 0x5551000);
+    assert_int_equal(other.arg[1], 0x11000); /* a size is not an address */
+    vs_relations_clear(&r);
+}
+
+static GPtrArray *divergences(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
+}
+
+/* Both systems choosing an address pairs them; later results compare through the pair. */
+static void test_compare_pairs_chosen_addresses(void **state)
+{
+    VsRelations r;
+    vs_relations_init(&r);
+    GPtrArray *d = divergences();
+    VsOp alloc = {.kind = VS_OP_VIRTUAL_ALLOC, .arg = {0, 0x3000, MEM_RESERVE, PAGE_READWRITE}};
+    VsOutcome model = {.ret = 0x10000}, other = {.ret = 0x7FF00000};
+    assert_int_equal(vs_compare_outcomes(&r, &alloc, &model, &other, d), 0);
+    VsOp commit = {.kind = VS_OP_VIRTUAL_ALLOC,
+                   .arg = {0x11000, 0x1000, MEM_COMMIT, PAGE_READWRITE}};
+    model.ret = 0x11000;
+    other.ret = 0x7FF01000;
+    assert_int_equal(vs_compare_outcomes(&r, &commit, &model, &other, d), 0);
+    other.ret = 0x7FF02000;
+    assert_int_equal(vs_compare_outcomes(&r, &commit, &model, &other, d), 1);
+    const VsDivergence *first = g_ptr_array_index(d, 0);
+    assert_string_equal(first->field, "return");
+    /* An unaligned choice is a divergence of its own. */
+    model.ret = 0x40000;
+    other.ret = 0x7FF31000;
+    assert_int_equal(vs_compare_outcomes(&r, &alloc, &model, &other, d), 1);
+    assert_string_equal(((VsDivergence *)g_ptr_array_index(d, 1))->field, "alignment");
+    g_ptr_array_free(d, TRUE);
+    vs_relations_clear(&r);
+}
+
+/* A failed Win32 call's last error is compared; a free region's size is not. */
+static void test_compare_errors_and_queries(void **state)
+{
+    VsRelations r;
+    vs_relations_init(&r);
+    GPtrArray *d = divergences();
+    VsOp free_op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0x50000000, 0, MEM_RELEASE}};
+    VsOutcome model = {.ret = 0, .last_error = 487}, other = {.ret = 0, .last_error = 87};
+    assert_int_equal(vs_compare_outcomes(&r, &free_op, &model, &other, d), 1);
+    assert_string_equal(((VsDivergence *)g_ptr_array_index(d, 0))->field, "GetLastError");
+    assert_string_equal(((VsDivergence *)g_ptr_array_index(d, 0))->model,
+                        "487 ERROR_INVALID_ADDRESS");
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x50000000}};
+    VsOutcome qm = {.ret = 48, .has_mbi = true,
+                    .mbi = {0x50000000, 0, 0, 0x1000000, MEM_FREE, PAGE_NOACCESS, 0}};
+    VsOutcome qo = qm;
+    qo.mbi.RegionSize = 0x20000;
+    assert_int_equal(vs_compare_outcomes(&r, &query, &qm, &qo, d), 0);
+    qo.mbi.Protect = PAGE_READONLY;
+    assert_int_equal(vs_compare_outcomes(&r, &query, &qm, &qo, d), 1);
+    g_ptr_array_free(d, TRUE);
+    vs_relations_clear(&r);
+}
+
+static char *write_list(const char *text)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp("known-XXXXXX.ini", &path, NULL);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+/* Entries match by backend, call, field, values (alternatives, has:) and address range. */
+static void test_known_matching(void **state)
+{
+    g_autofree char *path = write_list(
+        "[a]\nbackend = wine\ncall = VirtualFree, NtFreeVirtualMemory\nfield = status\n"
+        "model = STATUS_MEMORY_NOT_ALLOCATED\nother = STATUS_INVALID_PARAMETER\n"
+        "reason = Wine answers differently here\n"
+        "[b]\nbackend = win32\ncall = VirtualQuery\nfield = Protect\nmodel = has:PAGE_NOCACHE\n"
+        "other = *\naddress = 0x10000-0x1FFFF\nverdict = unsupported\n"
+        "reason = only in this range, for the test\n");
+    VsKnownList list = {0};
+    GError *error = NULL;
+    assert_true(vs_known_load(&list, path, &error));
+    VsOp nt_free = {.kind = VS_OP_NT_FREE};
+    VsDivergence d = {"status", NULL, NULL, 0xC00000A0, 0xC000000D};
+    assert_non_null(vs_known_match(&list, "wine", &nt_free, &d));
+    assert_null(vs_known_match(&list, "windows", &nt_free, &d));
+    d.other_value = 0xC0000005;
+    assert_null(vs_known_match(&list, "wine", &nt_free, &d));
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x12000}};
+    VsDivergence p = {"Protect", NULL, NULL, PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE};
+    const VsKnownEntry *e = vs_known_match(&list, "windows", &query, &p);
+    assert_non_null(e);
+    assert_int_equal(e->verdict, VS_VERDICT_UNSUPPORTED);
+    query.arg[0] = 0x20000;
+    assert_null(vs_known_match(&list, "windows", &query, &p));
+    vs_known_clear(&list);
+    g_unlink(path);
+}
+
+/* A malformed entry is refused with the file, the group and what is wrong. */
+static void test_known_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *message;
+    } cases[] = {
+        {"[x]\nbackend = wine\ncall = VirtualFree\nfield = status\nmodel = 1\nother = 2\n",
+         "[x] needs 'reason'"},
+        {"[x]\nbackend = linux\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n",
+         "backend must be wine, windows or win32"},
+        {"[x]\nbackend = wine\ncall = VirtualFrob\nfield = *\nmodel = *\nother = *\n"
+         "reason = long enough\n",
+         "names a call the language does not have"},
+        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = NOT_A_CONSTANT\nother = *\n"
+         "reason = long enough\n",
+         "model and other must be"},
+        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
+         "address = 5\n",
+         "address must be LOW-HIGH"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *path = write_list(cases[i].text);
+        VsKnownList list = {0};
+        GError *error = NULL;
+        assert_false(vs_known_load(&list, path, &error));
+        assert_non_null(strstr(error->message, cases[i].message));
+        assert_non_null(strstr(error->message, path));
+        g_error_free(error);
+        vs_known_clear(&list);
+        g_unlink(path);
+    }
+}
+
+/* The reviewed list in the repository loads. */
+static void test_repository_list_loads(void **state)
+{
+    VsKnownList list = {0};
+    GError *error = NULL;
+    gboolean ok = vs_known_load(&list, VS_SOURCE_ROOT "/harness/known-divergences.ini", &error);
+    if (!ok)
+        fail_msg("%s", error->message);
+    assert_true(list.entries->len > 5);
+    vs_known_clear(&list);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_relations_translate),
+        cmocka_unit_test(test_compare_pairs_chosen_addresses),
+        cmocka_unit_test(test_compare_errors_and_queries),
+        cmocka_unit_test(test_known_matching),
+        cmocka_unit_test(test_known_errors),
+        cmocka_unit_test(test_repository_list_loads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -285,16 +285,19 @@ static void do_hello(void)
     answer_end();
 }
 
-/* Wine 8.0 lets a process free its KUSER_SHARED_DATA page (Windows refuses: the VAD is secured)
- * and then crashes reading it; under Wine the agent declines to. */
-static int frees_shared_user_data(const Request *r)
+/* Wine 8.0 lets a process free or re-protect its KUSER_SHARED_DATA page (Windows refuses: the VAD
+ * is secured) and then crashes or hangs reading it; under Wine the agent declines to. */
+static int changes_shared_user_data(const Request *r)
 {
     uint64_t address;
-    if (strcmp(r->name, "VirtualFree") == 0 && r->count == 3)
+    if ((strcmp(r->name, "VirtualFree") == 0 && r->count == 3) ||
+        (strcmp(r->name, "VirtualProtect") == 0 && r->count == 5))
         address = r->v[0];
-    else if (strcmp(r->name, "VirtualFreeEx") == 0 && r->count == 4)
+    else if ((strcmp(r->name, "VirtualFreeEx") == 0 && r->count == 4) ||
+             (strcmp(r->name, "VirtualProtectEx") == 0 && r->count == 6))
         address = r->v[1];
-    else if (strcmp(r->name, "NtFreeVirtualMemory") == 0 && r->count == 6)
+    else if ((strcmp(r->name, "NtFreeVirtualMemory") == 0 && r->count == 6) ||
+             (strcmp(r->name, "NtProtectVirtualMemory") == 0 && r->count == 8))
         address = r->v[2];
     else
         return 0;
@@ -309,8 +312,8 @@ static int dispatch(const Request *r)
 #define IS(name, args) (strcmp(n, name) == 0 && r->count == (args))
     if (IS("hello", 0))
         do_hello();
-    else if (frees_shared_user_data(r))
-        refuse("Wine would free KUSER_SHARED_DATA and then crash: ", n);
+    else if (changes_shared_user_data(r))
+        refuse("Wine would free or re-protect KUSER_SHARED_DATA and then crash: ", n);
     else if (IS("VirtualAlloc", 4))
         answer_start((uint64_t)(uintptr_t)VirtualAlloc(P(v[0]), v[1], (DWORD)v[2], (DWORD)v[3])),
             answer_end();

@@ -44,7 +44,7 @@
 #define HIGHEST_VAD_PAGE 0x7FFDFull /* 0x7FFDFFFF: the last allocatable page */
 #define HIGHEST_USER 0x7FFEFFFFull  /* the last byte of user space */
 #define USER_PAGES 0x7FFF0ull       /* pages 0 .. 0x7FFEF */
-#define KUSER_PAGE 0x7FFE0ull       /* KUSER_SHARED_DATA: 64 KB, its first page read-only */
+#define KUSER_PAGE 0x7FFE0ull       /* KUSER_SHARED_DATA: one read-only page */
 #define MBI_SIZE 28u                /* sizeof(MEMORY_BASIC_INFORMATION) in a 32-bit process */
 
 #define DEFAULT_SEED 20261123ull
@@ -733,7 +733,7 @@ static int run_setup(void **state)
     if (!run->ref.pages || !run->ref.bases)
         return -1;
     /* Its first page committed read-only, the rest reserved; it is no allocation of ours. */
-    add_allocation(&run->ref, KUSER_PAGE, KUSER_PAGE + GRANULE_PAGES - 1, false, PAGE_READONLY);
+    add_allocation(&run->ref, KUSER_PAGE, KUSER_PAGE, false, PAGE_READONLY);
     run->ref.live = 0;
     run->ref.pages[KUSER_PAGE].state = COMMITTED;
     run->ref.pages[KUSER_PAGE].protect = PAGE_READONLY;

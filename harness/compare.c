@@ -29,7 +29,7 @@ void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, ui
     g_array_append_val(relations->pairs, pair);
 }
 
-static const VsPair *pair_holding(const VsRelations *relations, uint64_t model)
+const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model)
 {
     for (guint i = relations->pairs->len; i-- > 0;) {
         const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
@@ -41,17 +41,16 @@ static const VsPair *pair_holding(const VsRelations *relations, uint64_t model)
 
 uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model)
 {
-    const VsPair *pair = pair_holding(relations, model);
+    const VsPair *pair = vs_relations_pair(relations, model);
     return pair ? pair->other + (model - pair->model) : model;
 }
 
 void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other)
 {
     *other = *op;
-    uint32_t addresses = vs_op_spec(op->kind)->address_args;
-    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
-        if (addresses & (1u << i))
-            other->arg[i] = vs_relations_to_other(relations, op->arg[i]);
+    int arg = vs_op_address_arg(op->kind);
+    if (arg >= 0)
+        other->arg[arg] = vs_relations_to_other(relations, op->arg[arg]);
 }
 
 /* ---- Formatting ------------------------------------------------------------------------------- */

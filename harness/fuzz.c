@@ -30,28 +30,21 @@ typedef struct FuzzOp {
     gboolean probe;   /* a VirtualQuery added where the walks differed */
 } FuzzOp;
 
-/* The one address argument of an operation, or -1 (every call has at most one). */
-static int address_arg(VsOpKind kind)
-{
-    uint32_t bits = vs_op_spec(kind)->address_args;
-    return bits ? __builtin_ctz(bits) : -1;
-}
-
 /* Whether op chose its own address (a NULL base), so that later calls may aim into it. */
 static gboolean makes_allocation(const FuzzOp *f)
 {
     if (f->base != NO_BASE)
         return FALSE;
     if (f->op.kind == VS_OP_VIRTUAL_ALLOC || f->op.kind == VS_OP_VIRTUAL_ALLOC_EX)
-        return f->op.arg[address_arg(f->op.kind)] == 0;
+        return f->op.arg[vs_op_address_arg(f->op.kind)] == 0;
     return f->op.kind == VS_OP_NT_ALLOCATE && (f->op.by_ref & 2) && f->op.arg[1] == 0;
 }
 
 static gboolean changes_memory(VsOpKind kind)
 {
-    return kind != VS_OP_VIRTUAL_QUERY && kind != VS_OP_VIRTUAL_QUERY_EX &&
-           kind != VS_OP_GET_LAST_ERROR && kind != VS_OP_SET_LAST_ERROR &&
-           kind != VS_OP_RTL_GET_LAST_NT_STATUS && address_arg(kind) >= 0;
+    /* A read counts: it can consume a guard page. */
+    return vs_op_address_arg(kind) >= 0 && kind != VS_OP_VIRTUAL_QUERY &&
+           kind != VS_OP_VIRTUAL_QUERY_EX;
 }
 
 /* ---- Running ---------------------------------------------------------------------------------- */
@@ -130,7 +123,7 @@ static void track(Run *r, const FuzzOp *f, const VsOp *op, const VsOutcome *outc
         gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
         uint64_t address = nt ? (NT_SUCCESS((VsStatus)outcome->ret) ? outcome->out[1] : 0)
                               : outcome->ret;
-        uint64_t size = nt ? outcome->out[3] : op->arg[address_arg(op->kind) + 1];
+        uint64_t size = nt ? outcome->out[3] : op->arg[vs_op_address_arg(op->kind) + 1];
         set_base(r, f->id, address);
         if (address && f->id != ARENA_ID) {
             Live live = {f->id, size};
@@ -142,7 +135,7 @@ static void track(Run *r, const FuzzOp *f, const VsOp *op, const VsOutcome *outc
     if (release && (op->kind == VS_OP_NT_FREE ? NT_SUCCESS((VsStatus)outcome->ret) : outcome->ret))
         for (guint i = 0; i < r->live->len; i++)
             if (base_of(r, (gint)g_array_index(r->live, Live, i).id) ==
-                op->arg[address_arg(op->kind)]) {
+                op->arg[vs_op_address_arg(op->kind)]) {
                 g_array_remove_index(r->live, i);
                 break;
             }
@@ -160,7 +153,7 @@ static void found(Run *r, VsOpKind kind, const char *field, char *finding)
 static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
 {
     VsOp op = f->op;
-    int arg = address_arg(op.kind);
+    int arg = vs_op_address_arg(op.kind);
     if (position >= r->ran->len)
         g_array_set_size(r->ran, position + 1);
     if (f->base != NO_BASE) {
@@ -623,7 +616,7 @@ static char *argument_text(const FuzzOp *f, int i)
     const VsOpSpec *spec = vs_op_spec(f->op.kind);
     uint64_t v = f->op.arg[i];
     char buf[128];
-    if (i == address_arg(f->op.kind))
+    if (i == vs_op_address_arg(f->op.kind))
         return address_text(f, i);
     if (spec->handle_args & (1u << i))
         return v == VS_CURRENT_PROCESS ? g_strdup("GetCurrentProcess()") : hex(v);

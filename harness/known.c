@@ -195,10 +195,10 @@ static gboolean address_matches(const VsKnownEntry *e, const VsOp *op)
 {
     if (!e->has_range)
         return TRUE;
-    uint32_t bits = vs_op_spec(op->kind)->address_args;
-    if (!bits)
+    int arg = vs_op_address_arg(op->kind);
+    if (arg < 0)
         return FALSE;
-    uint64_t address = op->arg[__builtin_ctz(bits)];
+    uint64_t address = op->arg[arg];
     return address >= e->address_low && address <= e->address_high;
 }
 

@@ -59,23 +59,20 @@ VsRelations *vs_session_relations(VsSession *s) { return &s->relations; }
 /* The allocation an address belongs to, as far as the pairs know it; else its 64 KB granule. */
 static Taint taint_range(const VsSession *side, uint64_t address, const char *id)
 {
-    for (guint i = side->relations.pairs->len; i-- > 0;) {
-        const VsPair *pair = &g_array_index(side->relations.pairs, VsPair, i);
-        if (address >= pair->model && address - pair->model <= pair->size)
-            return (Taint){pair->model, pair->model + pair->size, id};
-    }
+    const VsPair *pair = vs_relations_pair(&side->relations, address);
+    if (pair)
+        return (Taint){pair->model, pair->model + pair->size, id};
     uint64_t start = address & ~(VS_GRANULARITY - 1);
     return (Taint){start, start + VS_GRANULARITY, id};
 }
 
 static void taint(VsSession *side, const VsOp *op, const char *id, gboolean error_differs)
 {
-    uint32_t addresses = vs_op_spec(op->kind)->address_args;
-    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
-        if (addresses & (1u << i)) {
-            Taint t = taint_range(side, op->arg[i], id);
-            g_array_append_val(side->taints, t);
-        }
+    int arg = vs_op_address_arg(op->kind);
+    if (arg >= 0) {
+        Taint t = taint_range(side, op->arg[arg], id);
+        g_array_append_val(side->taints, t);
+    }
     if (error_differs)
         side->error_taint = side->status_taint = id;
 }
@@ -97,15 +94,9 @@ static const char *tainted_by(const VsSession *side, const VsOp *op)
         return side->error_taint;
     if (op->kind == VS_OP_RTL_GET_LAST_NT_STATUS)
         return side->status_taint;
-    uint32_t addresses = vs_op_spec(op->kind)->address_args;
-    for (int i = 0; i < VS_OP_MAX_ARGS; i++) {
-        if (!(addresses & (1u << i)))
-            continue;
-        const Taint *taint = taint_at(side, op->arg[i]);
-        if (taint)
-            return taint->id;
-    }
-    return NULL;
+    int arg = vs_op_address_arg(op->kind);
+    const Taint *taint = arg >= 0 ? taint_at(side, op->arg[arg]) : NULL;
+    return taint ? taint->id : NULL;
 }
 
 gboolean vs_session_tainted(const VsSession *side, uint64_t model_address)

@@ -40,6 +40,12 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
 
+int vs_op_address_arg(VsOpKind kind)
+{
+    uint32_t bits = specs[kind].address_args;
+    return bits ? __builtin_ctz(bits) : -1;
+}
+
 bool vs_op_lookup(const char *name, VsOpKind *kind)
 {
     for (int i = 0; i < VS_OP_COUNT; i++)

@@ -83,6 +83,8 @@ typedef struct VsOutcome {
 } VsOutcome;
 
 const VsOpSpec *vs_op_spec(VsOpKind kind);
+/* The index of op's one address argument (no call has two), or -1 if it has none. */
+int vs_op_address_arg(VsOpKind kind);
 /* The operation called name; false if no call has that name. */
 bool vs_op_lookup(const char *name, VsOpKind *kind);
 

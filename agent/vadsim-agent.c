@@ -285,23 +285,33 @@ static void do_hello(void)
     answer_end();
 }
 
-/* Wine 8.0 lets a process free or re-protect its KUSER_SHARED_DATA page (Windows refuses: the VAD
- * is secured) and then crashes or hangs reading it; under Wine the agent declines to. */
+/* Wine 8.0 lets a process free, re-protect or commit (with PAGE_GUARD, say) its KUSER_SHARED_DATA
+ * page (Windows refuses: the VAD is secured), and then crashes, hangs or raises inside ntdll, which
+ * reads that page; under Wine the agent declines any such call whose range touches the page. */
 static int changes_shared_user_data(const Request *r)
 {
-    uint64_t address;
-    if ((strcmp(r->name, "VirtualFree") == 0 && r->count == 3) ||
-        (strcmp(r->name, "VirtualProtect") == 0 && r->count == 5))
-        address = r->v[0];
-    else if ((strcmp(r->name, "VirtualFreeEx") == 0 && r->count == 4) ||
-             (strcmp(r->name, "VirtualProtectEx") == 0 && r->count == 6))
-        address = r->v[1];
-    else if ((strcmp(r->name, "NtFreeVirtualMemory") == 0 && r->count == 6) ||
-             (strcmp(r->name, "NtProtectVirtualMemory") == 0 && r->count == 8))
-        address = r->v[2];
-    else
+    static const struct {
+        const char *name;
+        int count, address, size;
+    } calls[] = {
+        {"VirtualAlloc", 4, 0, 1},           {"VirtualAllocEx", 5, 1, 2},
+        {"VirtualFree", 3, 0, 1},            {"VirtualFreeEx", 4, 1, 2},
+        {"VirtualProtect", 5, 0, 1},         {"VirtualProtectEx", 6, 1, 2},
+        {"NtAllocateVirtualMemory", 8, 2, 5}, {"NtFreeVirtualMemory", 6, 2, 4},
+        {"NtProtectVirtualMemory", 8, 2, 4},
+    };
+    if (!nt.wine_version)
         return 0;
-    return nt.wine_version && address >= 0x7FFE0000 && address < 0x7FFF0000;
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        if (strcmp(r->name, calls[i].name) != 0 || r->count != calls[i].count)
+            continue;
+        uint64_t start = r->v[calls[i].address], size = r->v[calls[i].size];
+        if (start == 0)
+            return 0; /* NULL: the system chooses (or the call fails) */
+        uint64_t last = start + (size ? size - 1 : 0);
+        return last >= start ? start < 0x7FFF0000 && last >= 0x7FFE0000 : start < 0x7FFF0000;
+    }
+    return 0;
 }
 
 /* The calls, with their argument counts. Return value conventions follow the Win32 signatures. */
@@ -313,7 +323,7 @@ static int dispatch(const Request *r)
     if (IS("hello", 0))
         do_hello();
     else if (changes_shared_user_data(r))
-        refuse("Wine would free or re-protect KUSER_SHARED_DATA and then crash: ", n);
+        refuse("Wine would change KUSER_SHARED_DATA and then fail inside ntdll: ", n);
     else if (IS("VirtualAlloc", 4))
         answer_start((uint64_t)(uintptr_t)VirtualAlloc(P(v[0]), v[1], (DWORD)v[2], (DWORD)v[3])),
             answer_end();

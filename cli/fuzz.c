@@ -15,11 +15,28 @@
 #include "fuzz.h"
 #include "verify.h"
 
-static void progress(void *context, guint64 done, guint64 total, double seconds)
+static void progress(void *context, const char *line)
 {
     (void)context;
-    fprintf(stderr, "fuzz: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s\n",
-            done, total, seconds, seconds > 0 ? (double)done / seconds : 0.0);
+    fprintf(stderr, "fuzz: %s\n", line);
+}
+
+static gint by_count(gconstpointer a, gconstpointer b, gpointer tally)
+{
+    guint ca = GPOINTER_TO_UINT(g_hash_table_lookup(tally, *(char *const *)a));
+    guint cb = GPOINTER_TO_UINT(g_hash_table_lookup(tally, *(char *const *)b));
+    return ca != cb ? (ca < cb ? 1 : -1) : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Which known divergences explained how many calls, the most frequent first. */
+static void print_tally(GHashTable *tally)
+{
+    guint n = 0;
+    g_autofree gpointer *ids = g_hash_table_get_keys_as_array(tally, &n);
+    g_qsort_with_data(ids, (gint)n, sizeof *ids, by_count, tally);
+    for (guint i = 0; i < n; i++)
+        printf("    %7u  %s\n", GPOINTER_TO_UINT(g_hash_table_lookup(tally, ids[i])),
+               (const char *)ids[i]);
 }
 
 static void print_report(guint64 seed, const VsFuzzReport *r)
@@ -35,6 +52,10 @@ static void print_report(guint64 seed, const VsFuzzReport *r)
                " with known divergences, %" G_GUINT64_FORMAT " not supported; %" G_GUINT64_FORMAT
                " VirtualQuery probes added where arena walks differed\n",
                r->matched, r->known, r->unsupported, r->probes);
+    if (r->tally && g_hash_table_size(r->tally)) {
+        printf("  calls explained by each entry of the known list (or the agent's refusal):\n");
+        print_tally(r->tally);
+    }
     if (!r->found) {
         printf("no unexplained divergence\n");
         return;

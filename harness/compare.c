@@ -29,13 +29,18 @@ void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, ui
     g_array_append_val(relations->pairs, pair);
 }
 
+/* The newest pair holding the address; failing that, the newest one it ends (an address one past
+ * an allocation, as a range's end is). Containment first: an allocation that starts where another
+ * ends belongs to its own pair, not to its neighbour's. */
 const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model)
 {
-    for (guint i = relations->pairs->len; i-- > 0;) {
-        const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
-        if (model >= pair->model && model - pair->model <= pair->size)
-            return pair;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (guint i = relations->pairs->len; i-- > 0;) {
+            const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
+            uint64_t offset = model - pair->model;
+            if (model >= pair->model && (pass == 0 ? offset < pair->size : offset == pair->size))
+                return pair;
+        }
     return NULL;
 }
 

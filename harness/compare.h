@@ -31,7 +31,7 @@ void vs_relations_init(VsRelations *relations);
 void vs_relations_clear(VsRelations *relations);
 /* Pairs an allocation: [model, model + size) corresponds to [other, other + size). */
 void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size);
-/* The newest pair whose model range holds the address (its end included), or NULL. */
+/* The newest pair whose model range holds the address, else the newest that ends at it, or NULL. */
 const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
 /* The model address's counterpart: the same offset in the newest pair whose range holds it (its
  * end included, so "p + size" translates too), else the address itself. */

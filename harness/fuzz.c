@@ -19,6 +19,7 @@
 #define NO_BASE (-1)
 #define SHRINK_MAX_RUNS 400
 #define SHRINK_MAX_SECONDS 300.0
+#define SHRINK_KEEP_TAIL 8       /* calls before the finding the first shrinking guess keeps */
 #define PROGRESS_SECONDS 2.0
 
 /* ---- Sequences -------------------------------------------------------------------------------- */
@@ -54,19 +55,28 @@ typedef struct Live {
     uint64_t size;
 } Live;
 
+/* What a call at a sequence position did in a run: the shrinker's first guess drops the inert. */
+typedef enum RanAs {
+    RAN_SKIPPED = 0, /* its allocation was not there: not executed */
+    RAN_ACTIVE,      /* executed, and may have changed memory */
+    RAN_INERT,       /* executed, and left memory as it was in the model (a query, a failed call) */
+} RanAs;
+
 typedef struct Run {
     VsSystem *system;
     VsThread *thread;
     VsSession *session; /* NULL: the model alone */
     GArray *bases;      /* uint64_t per id: the model address its allocation got, 0 if none */
     GArray *live;       /* Live: allocations the generator may aim into */
-    GArray *ran;        /* gboolean per sequence position: executed (not skipped) */
+    GArray *ran;        /* RanAs per sequence position */
     guint64 calls, matched, known, unsupported;
     gboolean found;
     char *finding;
     VsOpKind found_kind;
+    guint found_at;     /* the sequence position of the call where it was found */
     char found_field[32];
     GString *lines;     /* the judged differences of the last call */
+    GHashTable *tally;  /* known entry id (or why refused) -> calls it explained */
 } Run;
 
 static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
@@ -82,8 +92,9 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
     r->thread = vs_process_main_thread(process);
     r->bases = g_array_new(FALSE, TRUE, sizeof(uint64_t));
     r->live = g_array_new(FALSE, FALSE, sizeof(Live));
-    r->ran = g_array_new(FALSE, TRUE, sizeof(gboolean));
+    r->ran = g_array_new(FALSE, TRUE, sizeof(guint8));
     r->lines = g_string_new(NULL);
+    r->tally = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (o->agent && !(r->session = vs_session_start(o->agent, o->known, error)))
         return FALSE;
     return TRUE;
@@ -97,8 +108,9 @@ static void run_finish(Run *r)
     if (r->bases) {
         g_array_free(r->bases, TRUE);
         g_array_free(r->live, TRUE);
-        g_array_free(r->ran, TRUE);
+        g_array_unref(r->ran);
         g_string_free(r->lines, TRUE);
+        g_hash_table_unref(r->tally);
     }
     g_free(r->finding);
     memset(r, 0, sizeof *r);
@@ -116,7 +128,10 @@ static void set_base(Run *r, guint id, uint64_t address)
     g_array_index(r->bases, uint64_t, id) = address;
 }
 
-/* Notes the allocation a call made, and forgets the ones it released, for the generator. */
+/* Notes the allocation a call made, and forgets the ones it released, for the generator: once
+ * released, where each system puts the next allocation is its own choice, and aiming there would
+ * compare placements, not behaviour. A release at base + 1 releases the allocation too (the base
+ * is rounded down to its page). */
 static void track(Run *r, const FuzzOp *f, const VsOp *op, const VsOutcome *outcome)
 {
     if (makes_allocation(f)) {
@@ -135,16 +150,33 @@ static void track(Run *r, const FuzzOp *f, const VsOp *op, const VsOutcome *outc
     if (release && (op->kind == VS_OP_NT_FREE ? NT_SUCCESS((VsStatus)outcome->ret) : outcome->ret))
         for (guint i = 0; i < r->live->len; i++)
             if (base_of(r, (gint)g_array_index(r->live, Live, i).id) ==
-                op->arg[vs_op_address_arg(op->kind)]) {
+                (op->arg[vs_op_address_arg(op->kind)] & ~(uint64_t)(VS_PAGE_SIZE - 1))) {
                 g_array_remove_index(r->live, i);
                 break;
             }
 }
 
-static void found(Run *r, VsOpKind kind, const char *field, char *finding)
+/* Whether a call left the model's memory as it was: it only looked, or it failed. A read that
+ * consumed a guard page or raised did change something (or may have, in the other system). */
+static gboolean inert(const VsOp *op, const VsOutcome *outcome)
+{
+    if (op->kind == VS_OP_READ)
+        return outcome->exception == 0;
+    if (!changes_memory(op->kind))
+        return TRUE;
+    switch (vs_op_spec(op->kind)->returns) {
+    case VS_RETURN_POINTER:
+    case VS_RETURN_BOOL: return outcome->ret == 0;
+    case VS_RETURN_STATUS: return !NT_SUCCESS((VsStatus)outcome->ret);
+    default: return FALSE;
+    }
+}
+
+static void found(Run *r, guint position, VsOpKind kind, const char *field, char *finding)
 {
     r->found = TRUE;
     r->found_kind = kind;
+    r->found_at = position;
     g_strlcpy(r->found_field, field, sizeof r->found_field);
     r->finding = finding;
 }
@@ -162,14 +194,14 @@ static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
             return TRUE; /* its allocation was dropped from the sequence, or never made */
         op.arg[arg] += base;
     }
-    g_array_index(r->ran, gboolean, position) = TRUE;
     VsOutcome outcome;
     vs_op_execute(r->thread, &op, &outcome);
+    g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? RAN_INERT : RAN_ACTIVE;
     r->calls++;
     track(r, f, &op, &outcome);
     char problem[256];
     if (!vs_check(r->system, problem, sizeof problem)) {
-        found(r, op.kind, "invariant",
+        found(r, position, op.kind, "invariant",
               g_strdup_printf("the model's invariant checker failed after %s: %s",
                               vs_op_spec(op.kind)->name, problem));
         return TRUE;
@@ -178,14 +210,19 @@ static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
         return TRUE;
     VsJudgement judgement;
     g_string_truncate(r->lines, 0);
-    if (!vs_session_mirror(r->session, &op, &outcome, &judgement, r->lines, error))
+    if (!vs_session_mirror(r->session, r->thread, &op, &outcome, &judgement, r->lines, error))
         return FALSE;
+    if (judgement.because) {
+        gpointer count = g_hash_table_lookup(r->tally, judgement.because);
+        g_hash_table_insert(r->tally, g_strdup(judgement.because),
+                            GUINT_TO_POINTER(GPOINTER_TO_UINT(count) + 1));
+    }
     switch (judgement.kind) {
     case VS_JUDGED_MATCH: r->matched++; break;
     case VS_JUDGED_KNOWN: r->known++; break;
     case VS_JUDGED_UNSUPPORTED: r->unsupported++; break;
     case VS_JUDGED_UNEXPLAINED:
-        found(r, op.kind, judgement.field,
+        found(r, position, op.kind, judgement.field,
               g_strdup_printf("%s diverges:\n%s", vs_op_spec(op.kind)->name, r->lines->str));
         break;
     }
@@ -231,11 +268,28 @@ static const Region *region_at(GArray *regions, uint64_t offset)
     return NULL;
 }
 
-static gboolean same_region(const Region *a, const Region *b)
+/* Whether two regions are alike over [lo, hi): the same attributes, and the same extent there. */
+static gboolean same_region(const Region *a, const Region *b, uint64_t lo, uint64_t hi)
 {
-    return a && b && a->start == b->start && a->end == b->end && a->state == b->state &&
-           a->protect == b->protect && a->type == b->type &&
+    return a && b && MAX(a->start, lo) == MAX(b->start, lo) && MIN(a->end, hi) == MIN(b->end, hi) &&
+           a->state == b->state && a->protect == b->protect && a->type == b->type &&
            a->allocation_protect == b->allocation_protect && a->allocation == b->allocation;
+}
+
+/* The first arena offset in [lo, hi) where the two walks differ, or -1. */
+static int64_t first_difference(GArray *model, GArray *other, uint64_t lo, uint64_t hi)
+{
+    if (!same_region(region_at(model, lo), region_at(other, lo), lo, hi))
+        return (int64_t)lo;
+    for (int pass = 0; pass < 2; pass++) {
+        GArray *from = pass ? other : model;
+        for (guint i = 0; i < from->len; i++) {
+            uint64_t at = g_array_index(from, Region, i).start;
+            if (at > lo && at < hi && !same_region(region_at(model, at), region_at(other, at), lo, hi))
+                return (int64_t)at;
+        }
+    }
+    return -1;
 }
 
 /* The first arena offset where the two walks differ outside known-divergent ground, or -1. */
@@ -245,12 +299,26 @@ static int64_t walks_differ(Run *r, uint64_t arena, GArray *model, GArray *other
         GArray *from = pass ? other : model;
         for (guint i = 0; i < from->len; i++) {
             uint64_t at = g_array_index(from, Region, i).start;
-            if (!same_region(region_at(model, at), region_at(other, at)) &&
+            if (first_difference(model, other, at, at + 1) >= 0 &&
                 !vs_session_tainted(r->session, arena + at))
                 return (int64_t)at;
         }
     }
     return -1;
+}
+
+typedef struct Walks {
+    uint64_t arena;
+    GArray *model, *other;
+} Walks;
+
+/* VsAgreeFn: the walks agree over a taint's range inside the arena (outside it, nobody looked). */
+static gboolean walks_agree(void *context, uint64_t start, uint64_t end)
+{
+    const Walks *w = context;
+    if (start < w->arena || end > w->arena + ARENA_SIZE)
+        return FALSE;
+    return first_difference(w->model, w->other, start - w->arena, end - w->arena) < 0;
 }
 
 /* Walks the arena in both systems; where they differ, the VirtualQuery to add, else FALSE. */
@@ -267,6 +335,8 @@ static gboolean walk_probe(Run *r, guint id, FuzzOp *probe, GError **error)
         return FALSE;
     for (guint i = 0; i < records->len; i++)
         add_region(other, &g_array_index(records, VsMemoryBasicInformation, i), other_arena);
+    Walks walks = {arena, model, other};
+    vs_session_lift_taints(r->session, walks_agree, &walks);
     int64_t at = walks_differ(r, arena, model, other);
     if (at < 0)
         return FALSE;
@@ -510,7 +580,8 @@ static void arena_calls(GArray *sequence)
 
 /* ---- Replaying and shrinking ------------------------------------------------------------------ */
 
-/* Runs a sequence from scratch, without walks: TRUE when it ends in the same finding. */
+/* Runs a sequence from scratch, without walks: TRUE when it comes to the same finding (the call
+ * and the field), and then the sequence is cut after the call where it did. */
 static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind,
                            const char *field, Run *keep, GError **error)
 {
@@ -525,6 +596,8 @@ static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind ki
             return FALSE;
         }
     gboolean same = r.found && r.found_kind == kind && strcmp(r.found_field, field) == 0;
+    if (same)
+        g_array_set_size(sequence, r.found_at + 1); /* what came after it never ran */
     if (keep) {
         run_finish(keep);
         *keep = r;
@@ -543,13 +616,62 @@ static GArray *without(GArray *sequence, guint from, guint count)
     return shorter;
 }
 
-/* Delta debugging over the calls between the arena's two and the diverging last one. */
-static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind, const char *field,
-                      VsFuzzReport *report, GError **error)
+/* The sequence without the calls that left memory as it was in the exploring run, but for the
+ * last few before the finding: the last error a GetLastError reads comes from the call before. */
+static GArray *without_inert(GArray *sequence, GArray *ran)
+{
+    GArray *shorter = g_array_sized_new(FALSE, FALSE, sizeof(FuzzOp), sequence->len);
+    for (guint i = 0; i < sequence->len; i++) {
+        gboolean droppable = i >= 2 && i + SHRINK_KEEP_TAIL < sequence->len && i < ran->len &&
+                             g_array_index(ran, guint8, i) != RAN_ACTIVE;
+        if (!droppable)
+            g_array_append_val(shorter, g_array_index(sequence, FuzzOp, i));
+    }
+    return shorter;
+}
+
+static void shrink_progress(const VsFuzzOptions *o, const VsFuzzReport *report, guint length,
+                            GTimer *timer, double *last)
+{
+    double now = g_timer_elapsed(timer, NULL);
+    if (!o->progress || now - *last < PROGRESS_SECONDS)
+        return;
+    *last = now;
+    g_autofree char *line = g_strdup_printf(
+        "shrinking %" G_GUINT64_FORMAT " calls: %u left after %" G_GUINT64_FORMAT " runs, %.0f s",
+        report->shrunk_from, length, report->shrink_runs, now);
+    o->progress(o->progress_context, line);
+}
+
+/* Tries one shorter sequence: TRUE (and *sequence replaced) when it still ends in the finding. */
+static gboolean try_shorter(const VsFuzzOptions *o, GArray **sequence, GArray *candidate,
+                            VsOpKind kind, const char *field, VsFuzzReport *report,
+                            GError **error)
+{
+    report->shrink_runs++;
+    if (reproduces(o, candidate, kind, field, NULL, error)) {
+        g_array_free(*sequence, TRUE);
+        *sequence = candidate;
+        return TRUE;
+    }
+    g_array_free(candidate, TRUE);
+    return FALSE;
+}
+
+/* Shrinks the calls between the arena's two and the diverging last one: first everything the
+ * exploring run found inert in one try, then delta debugging (drop chunks, halving them). */
+static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, GArray *ran, VsOpKind kind,
+                      const char *field, VsFuzzReport *report, GError **error)
 {
     GTimer *timer = g_timer_new();
+    double last = 0;
+    GArray *lean = without_inert(sequence, ran);
+    if (lean->len < sequence->len)
+        try_shorter(o, &sequence, lean, kind, field, report, error);
+    else
+        g_array_free(lean, TRUE);
     guint chunks = 2;
-    while (report->shrink_runs < SHRINK_MAX_RUNS &&
+    while (!(error && *error) && report->shrink_runs < SHRINK_MAX_RUNS &&
            g_timer_elapsed(timer, NULL) < SHRINK_MAX_SECONDS) {
         guint middle = sequence->len - 3; /* droppable: not the arena calls, not the last */
         if (middle == 0)
@@ -559,20 +681,14 @@ static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind, c
         gboolean reduced = FALSE;
         for (guint from = 2; from < sequence->len - 1 && !reduced; from += chunk) {
             guint count = MIN(chunk, sequence->len - 1 - from);
-            GArray *candidate = without(sequence, from, count);
-            report->shrink_runs++;
             GError *inner = NULL;
-            if (reproduces(o, candidate, kind, field, NULL, &inner)) {
-                g_array_free(sequence, TRUE);
-                sequence = candidate;
-                reduced = TRUE;
-            } else {
-                g_array_free(candidate, TRUE);
-                if (inner) {
-                    g_propagate_error(error, inner);
-                    g_timer_destroy(timer);
-                    return sequence;
-                }
+            reduced = try_shorter(o, &sequence, without(sequence, from, count), kind, field,
+                                  report, &inner);
+            shrink_progress(o, report, sequence->len, timer, &last);
+            if (inner) {
+                g_propagate_error(error, inner);
+                g_timer_destroy(timer);
+                return sequence;
             }
         }
         if (reduced)
@@ -707,7 +823,7 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
             g_string_append(out, "\nstep \"The calls that lead up to it\"\n");
         if (i == sequence->len - 1)
             g_string_append(out, "\nstep \"The call where the two systems differ\"\n");
-        gboolean ran = i < final->ran->len && g_array_index(final->ran, gboolean, i);
+        gboolean ran = i < final->ran->len && g_array_index(final->ran, guint8, i) != RAN_SKIPPED;
         if (ran)
             write_call(out, &g_array_index(sequence, FuzzOp, i));
     }
@@ -727,7 +843,10 @@ static void maybe_progress(const VsFuzzOptions *o, const Run *r, GTimer *timer, 
     if (!o->progress || now - *last < PROGRESS_SECONDS)
         return;
     *last = now;
-    o->progress(o->progress_context, r->calls, o->calls, now);
+    g_autofree char *line = g_strdup_printf(
+        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s", r->calls,
+        o->calls, now, now > 0 ? (double)r->calls / now : 0.0);
+    o->progress(o->progress_context, line);
 }
 
 /* Generates and runs calls until the budget is spent or something unexplained turns up. */
@@ -786,6 +905,7 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
     report->matched = r.matched;
     report->known = r.known;
     report->unsupported = r.unsupported;
+    report->tally = g_hash_table_ref(r.tally);
     count_probes(sequence, report);
     if (ok && r.found) {
         report->found = TRUE;
@@ -794,8 +914,10 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
         VsOpKind kind = r.found_kind;
         char field[32];
         g_strlcpy(field, r.found_field, sizeof field);
+        GArray *ran = g_array_ref(r.ran);
         run_finish(&r);
-        sequence = shrink(o, sequence, kind, field, report, error);
+        sequence = shrink(o, sequence, ran, kind, field, report, error);
+        g_array_unref(ran);
         /* One last run of the shrunk sequence says which calls ran, for the reproducer. */
         ok = !(error && *error) && reproduces(o, sequence, kind, field, &r, error);
         if (ok) {
@@ -818,5 +940,7 @@ void vs_fuzz_report_clear(VsFuzzReport *report)
 {
     g_free(report->finding);
     g_free(report->reproducer);
+    if (report->tally)
+        g_hash_table_unref(report->tally);
     memset(report, 0, sizeof *report);
 }

@@ -9,9 +9,9 @@
  * walked with VirtualQuery in both; where the walks differ a VirtualQuery of that address joins the
  * sequence, so a hidden difference becomes a compared call.
  *
- * The first unexplained divergence stops the run. The sequence up to it is then shrunk (delta
- * debugging: drop chunks while the same call still diverges on the same field, each try in a fresh
- * agent) and written as a .vsim scenario that `vadsim verify` reproduces. Without an agent the
+ * The first unexplained divergence stops the run. The sequence up to it is then shrunk (first
+ * one try without every call that left the model's memory as it was, then delta debugging: drop
+ * chunks while the same call still diverges on the same field, each try in a fresh agent) and written as a .vsim scenario that `vadsim verify` reproduces. Without an agent the
  * model runs alone, its invariant checker after every call; a broken invariant is shrunk alike.
  */
 #ifndef VS_HARNESS_FUZZ_H
@@ -20,7 +20,8 @@
 #include "agent.h"
 #include "known.h"
 
-typedef void (*VsFuzzProgress)(void *context, guint64 done, guint64 total, double seconds);
+/* A progress line, without the "fuzz: " prefix: calls made, or how shrinking goes. */
+typedef void (*VsFuzzProgress)(void *context, const char *line);
 
 typedef struct VsFuzzOptions {
     guint64 seed;
@@ -37,6 +38,7 @@ typedef struct VsFuzzReport {
     guint64 probes;           /* of those, VirtualQuery calls added where walks differed */
     double seconds;
     guint64 matched, known, unsupported;
+    GHashTable *tally;        /* known entry id (or why refused) -> calls it explained (guint) */
     gboolean found;           /* an unexplained divergence or a broken invariant */
     char *finding;            /* what it was, in words */
     char *reproducer;         /* the .vsim written, or NULL */

@@ -15,6 +15,8 @@ static void entry_free(gpointer data)
     g_free(e->model);
     g_free(e->other);
     g_free(e->reason);
+    g_free(e->protect);
+    g_free(e->state);
     g_free(e);
 }
 
@@ -90,6 +92,26 @@ static gboolean bad(GError **error, const char *path, const char *group, const c
     return FALSE;
 }
 
+/* "N" or "LOW-HIGH" (both ends included), numbers in C syntax. */
+static gboolean parse_range(char *text, VsKnownRange *range)
+{
+    char *end;
+    g_strstrip(text);
+    range->set = TRUE;
+    range->low = g_ascii_strtoull(text, &end, 0);
+    if (end == text)
+        return FALSE;
+    if (*end == '\0') {
+        range->high = range->low;
+        return TRUE;
+    }
+    if (*end != '-')
+        return FALSE;
+    const char *high = end + 1;
+    range->high = g_ascii_strtoull(high, &end, 0);
+    return end != high && *end == '\0' && range->high >= range->low;
+}
+
 static gboolean load_entry(GKeyFile *file, const char *path, const char *group, VsKnownEntry *e,
                            GError **error)
 {
@@ -123,18 +145,20 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
         return bad(error, path, group, "verdict must be known or unsupported");
     if (strlen(e->reason) < 10)
         return bad(error, path, group, "needs a reason that says why");
-    g_autofree char *range = g_key_file_get_string(file, group, "address", NULL);
-    if (range) {
-        char *end;
-        e->has_range = TRUE;
-        e->address_low = g_ascii_strtoull(g_strstrip(range), &end, 0);
-        if (*end != '-' || end == range)
-            return bad(error, path, group, "address must be LOW-HIGH, such as 0x0-0xFFFF");
-        const char *high = end + 1;
-        e->address_high = g_ascii_strtoull(high, &end, 0);
-        if (end == high || *end || e->address_high < e->address_low)
-            return bad(error, path, group, "address must be LOW-HIGH, such as 0x0-0xFFFF");
-    }
+    g_autofree char *address = g_key_file_get_string(file, group, "address", NULL);
+    if (address && !parse_range(address, &e->address))
+        return bad(error, path, group, "address must be LOW-HIGH, such as 0x0-0xFFFF");
+    g_autofree char *size = g_key_file_get_string(file, group, "size", NULL);
+    if (size && !parse_range(size, &e->size))
+        return bad(error, path, group, "size must be a number or LOW-HIGH, such as 0 or 1-0xFFF");
+    e->state = g_key_file_get_string(file, group, "state", NULL);
+    if (e->state && !value_pattern_ok(g_strstrip(e->state)))
+        return bad(error, path, group, "state must be MEM_COMMIT, MEM_RESERVE or MEM_FREE, or several "
+                                       "separated by commas");
+    e->protect = g_key_file_get_string(file, group, "protect", NULL);
+    if (e->protect && !value_pattern_ok(g_strstrip(e->protect)))
+        return bad(error, path, group,
+                   "protect must be *, or protections (joined by |, or has:X) separated by commas");
     return TRUE;
 }
 
@@ -191,19 +215,27 @@ static gboolean name_matches(const char *pattern, const char *name)
     return FALSE;
 }
 
-static gboolean address_matches(const VsKnownEntry *e, const VsOp *op)
+/* Whether the call's argument arg (-1: it has none) lies in the range, when one is set. */
+static gboolean argument_in(const VsKnownRange *range, const VsOp *op, int arg)
 {
-    if (!e->has_range)
+    if (!range->set)
         return TRUE;
-    int arg = vs_op_address_arg(op->kind);
-    if (arg < 0)
+    return arg >= 0 && op->arg[arg] >= range->low && op->arg[arg] <= range->high;
+}
+
+/* The conditions on the call: its arguments, and the state the model's VirtualQuery record gives. */
+static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
+{
+    if (e->state && !(model && model->has_mbi && value_matches(e->state, model->mbi.State, NULL)))
         return FALSE;
-    uint64_t address = op->arg[arg];
-    return address >= e->address_low && address <= e->address_high;
+    int protect = vs_op_protect_arg(op->kind);
+    return argument_in(&e->address, op, vs_op_address_arg(op->kind)) &&
+           argument_in(&e->size, op, vs_op_size_arg(op->kind)) &&
+           (!e->protect || (protect >= 0 && value_matches(e->protect, op->arg[protect], NULL)));
 }
 
 const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend, const VsOp *op,
-                                   const VsDivergence *d)
+                                   const VsOutcome *model, const VsDivergence *d)
 {
     const char *call = vs_op_spec(op->kind)->name;
     for (guint i = 0; list->entries && i < list->entries->len; i++) {
@@ -211,7 +243,7 @@ const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend,
         if (strcmp(e->backend, "win32") != 0 && strcmp(e->backend, backend) != 0)
             continue;
         if (!name_matches(e->call, call) || !name_matches(e->field, d->field) ||
-            !address_matches(e, op))
+            !conditions_match(e, op, model))
             continue;
         if (value_matches(e->model, d->model_value, d->model) &&
             value_matches(e->other, d->other_value, d->other))

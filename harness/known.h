@@ -13,6 +13,11 @@
  *     other = *                 # the real system's value, likewise
  *     address = 0x0-0xFFFF      # optional: only when the call's address argument (in the model's
  *                               # address space) is in this range, both ends included
+ *     size = 0                  # optional: only when the call's size argument is this number, or
+ *                               # in this LOW-HIGH range
+ *     protect = has:PAGE_GUARD  # optional: only when the call's protection argument matches (the
+ *                               # syntax of model and other)
+ *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this state
  *     verdict = known           # known: explained; unsupported: the backend cannot do this
  *     reason = ...              # why, with the source that says so
  *
@@ -31,6 +36,11 @@ typedef enum VsVerdict {
     VS_VERDICT_UNSUPPORTED,
 } VsVerdict;
 
+typedef struct VsKnownRange {
+    gboolean set;
+    uint64_t low, high; /* both included */
+} VsKnownRange;
+
 typedef struct VsKnownEntry {
     char *id;
     char *backend;
@@ -40,8 +50,10 @@ typedef struct VsKnownEntry {
     char *other;
     VsVerdict verdict;
     char *reason;
-    gboolean has_range;
-    uint64_t address_low, address_high;
+    VsKnownRange address; /* conditions on the call's arguments, each optional */
+    VsKnownRange size;
+    char *protect;         /* a value pattern, or NULL */
+    char *state;           /* a value pattern for the model's MEMORY_BASIC_INFORMATION State */
 } VsKnownEntry;
 
 typedef struct VsKnownList {
@@ -52,8 +64,9 @@ typedef struct VsKnownList {
 gboolean vs_known_load(VsKnownList *list, const char *path, GError **error);
 void vs_known_clear(VsKnownList *list);
 
-/* The entry that explains divergence d of op on backend ("wine" or "windows"), or NULL. */
+/* The entry that explains divergence d of op (whose outcome in the model was model, which may be
+ * NULL) on backend ("wine" or "windows"), or NULL. */
 const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend, const VsOp *op,
-                                   const VsDivergence *d);
+                                   const VsOutcome *model, const VsDivergence *d);
 
 #endif /* VS_HARNESS_KNOWN_H */

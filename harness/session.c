@@ -56,25 +56,65 @@ VsRelations *vs_session_relations(VsSession *s) { return &s->relations; }
 
 /* ---- Consequences of known divergences -------------------------------------------------------- */
 
-/* The allocation an address belongs to, as far as the pairs know it; else its 64 KB granule. */
-static Taint taint_range(const VsSession *side, uint64_t address, const char *id)
+static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
+static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
+
+/* The model's VAD holding address, as [*start, *end); FALSE if the address is free. */
+static gboolean model_vad(VsThread *thread, uint64_t address, uint64_t *start, uint64_t *end)
 {
-    const VsPair *pair = vs_relations_pair(&side->relations, address);
-    if (pair)
-        return (Taint){pair->model, pair->model + pair->size, id};
-    uint64_t start = address & ~(VS_GRANULARITY - 1);
-    return (Taint){start, start + VS_GRANULARITY, id};
+    const VsVad *vad = thread ? vs_vad_lookup(vs_thread_process(thread), address) : NULL;
+    if (!vad)
+        return FALSE;
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    *start = info.starting_vpn * VS_PAGE_SIZE;
+    *end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    return TRUE;
 }
 
-static void taint(VsSession *side, const VsOp *op, const char *id, gboolean error_differs)
+static void widen(Taint *t, uint64_t start, uint64_t end)
 {
-    int arg = vs_op_address_arg(op->kind);
-    if (arg >= 0) {
-        Taint t = taint_range(side, op->arg[arg], id);
+    t->start = MIN(t->start, start);
+    t->end = MAX(t->end, end);
+}
+
+/* Where a known divergence of op leaves the two systems apart: the granules the call's range
+ * touches, and the model's VAD there before the call and after it. */
+static Taint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *model, const char *id)
+{
+    uint64_t address = op->arg[vs_op_address_arg(op->kind)];
+    int size_arg = vs_op_size_arg(op->kind);
+    uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    uint64_t last = address + (size ? size - 1 : 0);
+    if (last < address || last >= UINT64_MAX - VS_GRANULARITY)
+        last = UINT64_MAX - VS_GRANULARITY; /* a size that wraps: everything above */
+    Taint t = {granule_down(address), granule_up(last + 1), id};
+    if (model && model->vad_end)
+        widen(&t, model->vad_start, model->vad_end);
+    uint64_t start, end;
+    if (model_vad(thread, address, &start, &end))
+        widen(&t, start, end);
+    return t;
+}
+
+static void taint(VsSession *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
+                  const char *id, gboolean error_differs)
+{
+    if (vs_op_address_arg(op->kind) >= 0) {
+        Taint t = taint_range(thread, op, model, id);
         g_array_append_val(side->taints, t);
     }
     if (error_differs)
         side->error_taint = side->status_taint = id;
+}
+
+void vs_session_lift_taints(VsSession *side, VsAgreeFn agree, void *context)
+{
+    for (guint i = side->taints->len; i-- > 0;) {
+        const Taint *t = &g_array_index(side->taints, Taint, i);
+        if (agree(context, t->start, t->end))
+            g_array_remove_index_fast(side->taints, i);
+    }
 }
 
 static const Taint *taint_at(const VsSession *side, uint64_t model_address)
@@ -127,22 +167,87 @@ static void report_entry(VsSession *side, GString *report, const VsKnownEntry *e
     g_string_append_printf(report, "      [%s] %s\n", entry->id, entry->reason);
 }
 
+/* ---- Region extents --------------------------------------------------------------------------- */
+
+static gboolean is_extent(const char *field)
+{
+    return strcmp(field, "BaseAddress") == 0 || strcmp(field, "RegionSize") == 0;
+}
+
+/* The known entry explaining a difference in the VirtualQuery record at model address, if the two
+ * systems' records there differ in a way the list knows; else NULL. */
+static const char *known_difference_at(VsSession *side, VsThread *thread, uint64_t address,
+                                       GError **error)
+{
+    VsSystemInfo info;
+    VsGetSystemInfo(thread, &info);
+    if (address > info.lpMaximumApplicationAddress)
+        return NULL; /* the query would fail, and set the last error in both */
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {address}};
+    VsOutcome model, other;
+    vs_op_execute(thread, &query, &model);
+    VsOp translated;
+    vs_relations_translate(&side->relations, &query, &translated);
+    if (!vs_agent_call(side->agent, &translated, &other, error))
+        return NULL;
+    g_autoptr(GPtrArray) divergences =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
+    vs_compare_outcomes(&side->relations, &query, &model, &other, divergences);
+    for (guint i = 0; i < divergences->len; i++) {
+        const VsKnownEntry *entry = vs_known_match(side->known, side->backend, &query, &model,
+                                                   g_ptr_array_index(divergences, i));
+        if (entry)
+            return entry->id;
+    }
+    return NULL;
+}
+
+/* A region is the run of pages alike in state, protection and type, so where the two systems
+ * differ (knownly) about one page, they differ about the extent of its neighbours too. When a
+ * VirtualQuery's extents differ, asks both about the page where the shorter region stops (or
+ * just before the later start): a known difference there explains the extents. */
+static const char *extent_cause(VsSession *side, VsThread *thread, const VsOutcome *model,
+                                const VsOutcome *other, GError **error)
+{
+    if (!thread || !model->has_mbi || !other->has_mbi)
+        return NULL;
+    const VsMemoryBasicInformation *m = &model->mbi, *o = &other->mbi;
+    uint64_t m_end = m->BaseAddress + m->RegionSize;
+    uint64_t o_end = m_end + (o->BaseAddress + o->RegionSize) -
+                     vs_relations_to_other(&side->relations, m_end);
+    uint64_t o_base = m->BaseAddress + o->BaseAddress -
+                      vs_relations_to_other(&side->relations, m->BaseAddress);
+    const char *cause = NULL;
+    if (m_end != o_end)
+        cause = known_difference_at(side, thread, MIN(m_end, o_end), error);
+    if (!cause && m->BaseAddress != o_base && !(error && *error))
+        cause = known_difference_at(side, thread, MAX(m->BaseAddress, o_base) - VS_PAGE_SIZE,
+                                    error);
+    return cause;
+}
+
+/* ---- Judging ---------------------------------------------------------------------------------- */
+
 /* Sorts one call's divergences: explained by the list, consequences of an earlier known one, or
  * unexplained; reports them and counts the call once, by its worst. */
-static void classify(VsSession *side, const VsOp *op, GPtrArray *divergences,
-                     VsJudgement *judgement, GString *report)
+static void classify(VsSession *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
+                     const char *extent, GPtrArray *divergences, VsJudgement *judgement,
+                     GString *report)
 {
-    const char *cause = tainted_by(side, op);
+    const char *tainted = tainted_by(side, op);
     gboolean unexplained = FALSE, unsupported = FALSE, error_differs = FALSE;
     const char *known_id = NULL;
     g_autoptr(GString) follows = g_string_new(NULL);
+    const char *follows_from = NULL;
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
-        const VsKnownEntry *entry = vs_known_match(side->known, side->backend, op, d);
+        const VsKnownEntry *entry = vs_known_match(side->known, side->backend, op, model, d);
         error_differs |= strcmp(d->field, "GetLastError") == 0 ||
                          strcmp(d->field, "RtlGetLastNtStatus") == 0 ||
                          strcmp(d->field, "return") == 0 || strcmp(d->field, "status") == 0;
+        const char *cause = tainted ? tainted : is_extent(d->field) ? extent : NULL;
         if (!entry && cause) {
+            follows_from = cause;
             g_string_append_printf(follows, "%s%s (model %s, %s %s)", follows->len ? ", " : "",
                                    d->field, d->model, side->backend, d->other);
             continue;
@@ -162,18 +267,20 @@ static void classify(VsSession *side, const VsOp *op, GPtrArray *divergences,
             known_id = entry->id;
     }
     if (follows->len) {
-        g_string_append_printf(report, "    follows from [%s]: %s\n", cause, follows->str);
-        known_id = known_id ? known_id : cause;
+        g_string_append_printf(report, "    follows from [%s]: %s\n", follows_from, follows->str);
+        known_id = known_id ? known_id : follows_from;
     }
     if (known_id)
-        taint(side, op, known_id, error_differs);
+        taint(side, thread, op, model, known_id, error_differs);
+    judgement->because = known_id;
     judgement->kind = unexplained   ? VS_JUDGED_UNEXPLAINED
                       : unsupported ? VS_JUDGED_UNSUPPORTED
                                     : VS_JUDGED_KNOWN;
 }
 
-gboolean vs_session_mirror(VsSession *side, const VsOp *op, const VsOutcome *model,
-                           VsJudgement *judgement, GString *report, GError **error)
+gboolean vs_session_mirror(VsSession *side, VsThread *thread, const VsOp *op,
+                           const VsOutcome *model, VsJudgement *judgement, GString *report,
+                           GError **error)
 {
     memset(judgement, 0, sizeof *judgement);
     VsOp translated;
@@ -189,8 +296,9 @@ gboolean vs_session_mirror(VsSession *side, const VsOp *op, const VsOutcome *mod
                                agent_error->message);
         judgement->kind = VS_JUDGED_UNSUPPORTED;
         judgement->refused = TRUE;
+        judgement->because = "refused by the agent";
         /* The model ran the call and the agent did not: the two differ from here on. */
-        taint(side, op, "refused by the agent", TRUE);
+        taint(side, thread, op, model, "refused by the agent", TRUE);
         g_error_free(agent_error);
         return TRUE;
     }
@@ -198,7 +306,27 @@ gboolean vs_session_mirror(VsSession *side, const VsOp *op, const VsOutcome *mod
         g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
     guint found = vs_compare_outcomes(&side->relations, op, model, &other, divergences);
     settle_error(side, model, &other);
-    if (found)
-        classify(side, op, divergences, judgement, report);
+    if (!found)
+        return TRUE;
+    /* Extents that differ follow from a known difference in the same record's attributes, or
+     * failing that in the neighbour's (extent_cause). */
+    gboolean unexplained_extent = FALSE;
+    const char *extent = NULL;
+    for (guint i = 0; i < divergences->len; i++) {
+        const VsDivergence *d = g_ptr_array_index(divergences, i);
+        const VsKnownEntry *entry = vs_known_match(side->known, side->backend, op, model, d);
+        unexplained_extent |= is_extent(d->field) && !entry;
+        if (!is_extent(d->field) && entry)
+            extent = entry->id;
+    }
+    if (unexplained_extent && !extent && !tainted_by(side, op)) {
+        GError *lost = NULL;
+        extent = extent_cause(side, thread, model, &other, &lost);
+        if (lost) {
+            g_propagate_error(error, lost);
+            return FALSE;
+        }
+    }
+    classify(side, thread, op, model, extent, divergences, judgement, report);
     return TRUE;
 }

@@ -5,8 +5,9 @@
  * vadsim verify keeps a session per scenario process; vadsim fuzz keeps one. For each call the
  * model has made, vs_session_mirror sends the same call (addresses translated) to the agent,
  * compares the outcomes and judges every difference against the known-divergence list. A known
- * divergence leaves the two states apart: later differences in the allocation it touched (or in
- * the last error it set) are reported as following from it, not as new findings.
+ * divergence leaves the two states apart: later differences in the range it touched and the
+ * model's allocation there (or in the last error it set) are reported as following from it, not
+ * as new findings, until the fuzzer's walks see the range alike again.
  */
 #ifndef VS_HARNESS_SESSION_H
 #define VS_HARNESS_SESSION_H
@@ -26,6 +27,7 @@ typedef struct VsJudgement {
     VsJudgementKind kind;
     gboolean refused; /* the agent would not run the call, so nothing was compared */
     char field[32]; /* the first unexplained difference's field, when kind is UNEXPLAINED */
+    const char *because; /* KNOWN or UNSUPPORTED: the known entry's id (or why refused), or NULL */
 } VsJudgement;
 
 typedef struct VsSession VsSession;
@@ -41,10 +43,18 @@ VsRelations *vs_session_relations(VsSession *session);
 /* Whether the state at this model address differs because of a known divergence. */
 gboolean vs_session_tainted(const VsSession *session, uint64_t model_address);
 
-/* Mirrors op (as the model ran it, with outcome model) to the agent and judges the difference.
- * Lines describing any difference are appended to report (indented, without the call). FALSE
- * with *error set when the agent is lost. */
-gboolean vs_session_mirror(VsSession *session, const VsOp *op, const VsOutcome *model,
-                           VsJudgement *judgement, GString *report, GError **error);
+/* Mirrors op (as thread ran it in the model, with outcome model) to the agent and judges the
+ * difference. The model's state after the call (through thread, which may be NULL) says which
+ * allocation a known divergence leaves apart. Lines describing any difference are appended to
+ * report (indented, without the call). FALSE with *error set when the agent is lost. */
+gboolean vs_session_mirror(VsSession *session, VsThread *thread, const VsOp *op,
+                           const VsOutcome *model, VsJudgement *judgement, GString *report,
+                           GError **error);
+
+/* Whether the two systems agree again over the model range [start, end). */
+typedef gboolean (*VsAgreeFn)(void *context, uint64_t start, uint64_t end);
+/* Forgets the consequences of known divergences over ranges where agree says the systems are
+ * alike again (the fuzzer asks its VirtualQuery walks), so later differences there count. */
+void vs_session_lift_taints(VsSession *session, VsAgreeFn agree, void *context);
 
 #endif /* VS_HARNESS_SESSION_H */

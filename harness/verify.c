@@ -68,7 +68,7 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
         return FALSE;
     g_autoptr(GString) lines = g_string_new(NULL);
     VsJudgement judgement;
-    if (!vs_session_mirror(side, op, model, &judgement, lines, error))
+    if (!vs_session_mirror(side, vs_runner_thread(v->runner), op, model, &judgement, lines, error))
         return FALSE;
     v->counts.calls += !judgement.refused;
     if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {

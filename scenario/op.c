@@ -46,6 +46,31 @@ int vs_op_address_arg(VsOpKind kind)
     return bits ? __builtin_ctz(bits) : -1;
 }
 
+int vs_op_size_arg(VsOpKind kind)
+{
+    switch (kind) {
+    case VS_OP_NT_ALLOCATE: return 3; /* after ZeroBits */
+    case VS_OP_VIRTUAL_QUERY:
+    case VS_OP_VIRTUAL_QUERY_EX:
+    case VS_OP_READ:
+    case VS_OP_WRITE: return -1;
+    default: return vs_op_address_arg(kind) >= 0 ? vs_op_address_arg(kind) + 1 : -1;
+    }
+}
+
+int vs_op_protect_arg(VsOpKind kind)
+{
+    switch (kind) {
+    case VS_OP_VIRTUAL_ALLOC: return 3;
+    case VS_OP_VIRTUAL_ALLOC_EX: return 4;
+    case VS_OP_VIRTUAL_PROTECT: return 2;
+    case VS_OP_VIRTUAL_PROTECT_EX: return 3;
+    case VS_OP_NT_ALLOCATE: return 5;
+    case VS_OP_NT_PROTECT: return 3;
+    default: return -1;
+    }
+}
+
 bool vs_op_lookup(const char *name, VsOpKind *kind)
 {
     for (int i = 0; i < VS_OP_COUNT; i++)
@@ -130,10 +155,24 @@ static void execute_access(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     }
 }
 
+/* Notes the VAD the call's address falls in, before the call changes it. */
+static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    int arg = vs_op_address_arg(op->kind);
+    const VsVad *vad = arg >= 0 ? vs_vad_lookup(vs_thread_process(thread), op->arg[arg]) : NULL;
+    if (!vad)
+        return;
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    outcome->vad_start = info.starting_vpn * VS_PAGE_SIZE;
+    outcome->vad_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+}
+
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
     memset(outcome, 0, sizeof *outcome);
+    note_vad(thread, op, outcome);
     switch (op->kind) {
     case VS_OP_VIRTUAL_ALLOC:
         outcome->ret = VsVirtualAlloc(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3]);

@@ -80,11 +80,18 @@ typedef struct VsOutcome {
     uint32_t out_written;                /* bit i: out[i] was written by the call */
     bool has_mbi;
     VsMemoryBasicInformation mbi;        /* VirtualQuery's record */
+    uint64_t vad_start, vad_end;         /* the caller's VAD holding the address argument before
+                                          * the call, [start, end); 0, 0 if none: the allocation
+                                          * the call may have changed */
 } VsOutcome;
 
 const VsOpSpec *vs_op_spec(VsOpKind kind);
 /* The index of op's one address argument (no call has two), or -1 if it has none. */
 int vs_op_address_arg(VsOpKind kind);
+/* The argument holding the size of the range (for Nt* calls, the variable behind it), or -1. */
+int vs_op_size_arg(VsOpKind kind);
+/* The argument holding the new page protection, or -1. */
+int vs_op_protect_arg(VsOpKind kind);
 /* The operation called name; false if no call has that name. */
 bool vs_op_lookup(const char *name, VsOpKind *kind);
 

@@ -49,6 +49,8 @@ typedef gboolean (*VsCallObserver)(void *context, const VsOp *op, const VsOutcom
 void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *context);
 /* The process calls act on now ("main" until a 'process' line switches). */
 const char *vs_runner_process_name(const VsRunner *runner);
+/* The main thread of that process (there is one once a call has run): for reading the model. */
+VsThread *vs_runner_thread(const VsRunner *runner);
 
 /* Runs the model's invariant checker on the runner's system (TRUE when there is none yet). */
 gboolean vs_runner_check(const VsRunner *runner);

@@ -77,6 +77,5 @@ void vs_show_pte(VsRunner *runner, uint64_t address);
 void vs_show_commit(VsRunner *runner);
 
 VsProcess *vs_runner_process(const VsRunner *runner);
-VsThread *vs_runner_thread(const VsRunner *runner);
 
 #endif /* VS_SCENARIO_RUNNER_INT_H */

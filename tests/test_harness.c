@@ -30,6 +30,11 @@ static void test_relations_translate(void **state)
     assert_int_equal(vs_relations_to_other(&r, 0x7FFE0000), 0x7FFE0000);
     vs_relations_add(&r, 0x20000, 0x9990000, 0x10000);
     assert_int_equal(vs_relations_to_other(&r, 0x20000), 0x9990000);
+    /* A newer allocation that ends where an older one starts does not capture its base. */
+    vs_relations_add(&r, 0x40000, 0x7770000, 0x10000);
+    vs_relations_add(&r, 0x30000, 0x1230000, 0x10000);
+    assert_int_equal(vs_relations_to_other(&r, 0x40000), 0x7770000);
+    assert_int_equal(vs_relations_to_other(&r, 0x50000), 0x7780000); /* its end, still */
     VsOp op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0x11000, 0x11000, MEM_DECOMMIT}};
     VsOp other;
     vs_relations_translate(&r, &op, &other);
@@ -119,17 +124,17 @@ static void test_known_matching(void **state)
     assert_true(vs_known_load(&list, path, &error));
     VsOp nt_free = {.kind = VS_OP_NT_FREE};
     VsDivergence d = {"status", NULL, NULL, 0xC00000A0, 0xC000000D};
-    assert_non_null(vs_known_match(&list, "wine", &nt_free, &d));
-    assert_null(vs_known_match(&list, "windows", &nt_free, &d));
+    assert_non_null(vs_known_match(&list, "wine", &nt_free, NULL, &d));
+    assert_null(vs_known_match(&list, "windows", &nt_free, NULL, &d));
     d.other_value = 0xC0000005;
-    assert_null(vs_known_match(&list, "wine", &nt_free, &d));
+    assert_null(vs_known_match(&list, "wine", &nt_free, NULL, &d));
     VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x12000}};
     VsDivergence p = {"Protect", NULL, NULL, PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE};
-    const VsKnownEntry *e = vs_known_match(&list, "windows", &query, &p);
+    const VsKnownEntry *e = vs_known_match(&list, "windows", &query, NULL, &p);
     assert_non_null(e);
     assert_int_equal(e->verdict, VS_VERDICT_UNSUPPORTED);
     query.arg[0] = 0x20000;
-    assert_null(vs_known_match(&list, "windows", &query, &p));
+    assert_null(vs_known_match(&list, "windows", &query, NULL, &p));
     vs_known_clear(&list);
     g_unlink(path);
 }

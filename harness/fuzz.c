@@ -321,7 +321,8 @@ static gboolean walks_agree(void *context, uint64_t start, uint64_t end)
     return first_difference(w->model, w->other, start - w->arena, end - w->arena) < 0;
 }
 
-/* Walks the arena in both systems; where they differ, the VirtualQuery to add, else FALSE. */
+/* Walks the arena in both systems and lifts the taints where they agree; where they differ, the
+ * VirtualQuery to add (when probe is not NULL), else FALSE. */
 static gboolean walk_probe(Run *r, guint id, FuzzOp *probe, GError **error)
 {
     uint64_t arena = base_of(r, ARENA_ID);
@@ -338,7 +339,7 @@ static gboolean walk_probe(Run *r, guint id, FuzzOp *probe, GError **error)
     Walks walks = {arena, model, other};
     vs_session_lift_taints(r->session, walks_agree, &walks);
     int64_t at = walks_differ(r, arena, model, other);
-    if (at < 0)
+    if (at < 0 || !probe)
         return FALSE;
     *probe = (FuzzOp){.op = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {(uint64_t)at}},
                       .id = id, .base = ARENA_ID, .probe = TRUE};
@@ -438,7 +439,8 @@ static void aim(Rng *rng, const Run *r, FuzzOp *f, int arg, uint64_t *size)
         uint64_t granules = (live->size + VS_GRANULARITY - 1) & ~(VS_GRANULARITY - 1);
         uint64_t offsets[] = {0, VS_PAGE_SIZE, live->size & ~(VS_PAGE_SIZE - 1),
                               below(rng, live->size + 1), 1};
-        f->op.arg[arg] = MIN(PICK(rng, offsets), granules - 1);
+        uint64_t offset = PICK(rng, offsets); /* once: MIN would draw twice */
+        f->op.arg[arg] = MIN(offset, granules - 1);
         f->base = (gint)live->id;
         if (size)
             *size = MIN(*size, live->size + VS_GRANULARITY);
@@ -580,7 +582,7 @@ static void arena_calls(GArray *sequence)
 
 /* ---- Replaying and shrinking ------------------------------------------------------------------ */
 
-/* Runs a sequence from scratch, without walks: TRUE when it comes to the same finding (the call
+/* Runs a sequence from scratch: TRUE when it comes to the same finding (the call
  * and the field), and then the sequence is cut after the call where it did. */
 static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind,
                            const char *field, Run *keep, GError **error)
@@ -590,11 +592,16 @@ static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind ki
         run_finish(&r);
         return FALSE;
     }
-    for (guint i = 0; i < sequence->len && !r.found; i++)
-        if (!run_op(&r, &g_array_index(sequence, FuzzOp, i), i, error)) {
+    for (guint i = 0; i < sequence->len && !r.found; i++) {
+        const FuzzOp *f = &g_array_index(sequence, FuzzOp, i);
+        /* Walk where the exploring run walked: the walks lift taints, and so decide what counts. */
+        if (!run_op(&r, f, i, error) ||
+            (!r.found && r.session && !f->probe && changes_memory(f->op.kind) &&
+             !walk_probe(&r, i, NULL, error) && error && *error)) {
             run_finish(&r);
             return FALSE;
         }
+    }
     gboolean same = r.found && r.found_kind == kind && strcmp(r.found_field, field) == 0;
     if (same)
         g_array_set_size(sequence, r.found_at + 1); /* what came after it never ran */
@@ -805,15 +812,19 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
                                  VsFuzzReport *report, GError **error)
 {
     GString *out = g_string_new(NULL);
-    g_autofree char *finding = g_strdup(report->finding);
-    g_strdelimit(finding, "\n", ' ');
     g_string_append_printf(out,
                            "# Found by: vadsim fuzz --seed %" G_GUINT64_FORMAT
                            " --calls %" G_GUINT64_FORMAT " (backend %s)\n"
-                           "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n# %s\n"
-                           "# Reproduce with: vadsim verify THIS_FILE\n",
+                           "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n",
                            o->seed, o->calls, report->backend, report->shrunk_from,
-                           sequence->len, finding);
+                           sequence->len);
+    /* The finding's first line and its unexplained differences; the reasons of known ones are in
+     * the list, and vadsim verify prints them. */
+    g_auto(GStrv) lines = g_strsplit(report->finding, "\n", -1);
+    for (char **line = lines; *line; line++)
+        if (line == lines || strstr(*line, "DIVERGES"))
+            g_string_append_printf(out, "#   %s\n", g_strstrip(*line));
+    g_string_append(out, "# Reproduce with: vadsim verify THIS_FILE\n");
     g_string_append_printf(out, "title \"fuzz seed %" G_GUINT64_FORMAT ": %s\"\nsystem x64\n\n",
                            o->seed, vs_op_spec(final->found_kind)->name);
     g_string_append(out, "step \"An arena both systems reserved and released: room for fixed "
@@ -926,9 +937,11 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
             report->shrunk_to = sequence->len;
             ok = write_reproducer(o, sequence, &r, report, error);
         } else if (!(error && *error)) {
-            g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                                "the divergence did not reproduce in a fresh run: the real "
-                                "system's answers vary between runs");
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                        "the divergence did not reproduce in a fresh run (the real system's "
+                        "answers vary between runs), so no reproducer was written; the same "
+                        "seed and --calls find it again. It was: %s",
+                        report->finding);
         }
     }
     run_finish(&r);

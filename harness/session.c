@@ -56,6 +56,9 @@ VsRelations *vs_session_relations(VsSession *s) { return &s->relations; }
 
 /* ---- Consequences of known divergences -------------------------------------------------------- */
 
+/* Larger than any range a call that succeeds in one system and fails in the other can cover. */
+#define TAINT_MAX_SIZE ((uint64_t)1 << 36)
+
 static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
 static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
 
@@ -85,10 +88,13 @@ static Taint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mode
     uint64_t address = op->arg[vs_op_address_arg(op->kind)];
     int size_arg = vs_op_size_arg(op->kind);
     uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    if (size > TAINT_MAX_SIZE)
+        size = 0; /* a size meant to overflow: no system made anything of it, its granule will do */
     uint64_t last = address + (size ? size - 1 : 0);
-    if (last < address || last >= UINT64_MAX - VS_GRANULARITY)
-        last = UINT64_MAX - VS_GRANULARITY; /* a size that wraps: everything above */
-    Taint t = {granule_down(address), granule_up(last + 1), id};
+    if (last < address)
+        last = UINT64_MAX; /* address + size wraps */
+    Taint t = {granule_down(address),
+               last >= UINT64_MAX - VS_GRANULARITY ? UINT64_MAX : granule_up(last + 1), id};
     if (model && model->vad_end)
         widen(&t, model->vad_start, model->vad_end);
     uint64_t start, end;
@@ -97,13 +103,27 @@ static Taint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mode
     return t;
 }
 
+/* Adds a range to the taints, merged with those it overlaps or touches (the first one's entry
+ * names the merged range): the list stays as short as the distinct ranges are few. */
+static void add_taint(VsSession *side, Taint t)
+{
+    for (guint i = side->taints->len; i-- > 0;) {
+        const Taint *old = &g_array_index(side->taints, Taint, i);
+        if (old->start <= t.end && t.start <= old->end) {
+            t.start = MIN(t.start, old->start);
+            t.end = MAX(t.end, old->end);
+            t.id = old->id;
+            g_array_remove_index_fast(side->taints, i);
+        }
+    }
+    g_array_append_val(side->taints, t);
+}
+
 static void taint(VsSession *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
                   const char *id, gboolean error_differs)
 {
-    if (vs_op_address_arg(op->kind) >= 0) {
-        Taint t = taint_range(thread, op, model, id);
-        g_array_append_val(side->taints, t);
-    }
+    if (vs_op_address_arg(op->kind) >= 0)
+        add_taint(side, taint_range(thread, op, model, id));
     if (error_differs)
         side->error_taint = side->status_taint = id;
 }
@@ -117,17 +137,19 @@ void vs_session_lift_taints(VsSession *side, VsAgreeFn agree, void *context)
     }
 }
 
-static const Taint *taint_at(const VsSession *side, uint64_t model_address)
+/* The taint overlapping [start, end), or NULL. */
+static const Taint *taint_over(const VsSession *side, uint64_t start, uint64_t end)
 {
     for (guint t = 0; t < side->taints->len; t++) {
         const Taint *taint = &g_array_index(side->taints, Taint, t);
-        if (model_address >= taint->start && model_address < taint->end)
+        if (start < taint->end && taint->start < end)
             return taint;
     }
     return NULL;
 }
 
-/* The known entry whose consequences op may show, or NULL. */
+/* The known entry whose consequences op may show, or NULL: one whose range the call's range
+ * overlaps (a reservation next to memory only one system has can fail in that one alone). */
 static const char *tainted_by(const VsSession *side, const VsOp *op)
 {
     if (op->kind == VS_OP_GET_LAST_ERROR)
@@ -135,13 +157,19 @@ static const char *tainted_by(const VsSession *side, const VsOp *op)
     if (op->kind == VS_OP_RTL_GET_LAST_NT_STATUS)
         return side->status_taint;
     int arg = vs_op_address_arg(op->kind);
-    const Taint *taint = arg >= 0 ? taint_at(side, op->arg[arg]) : NULL;
+    if (arg < 0)
+        return NULL;
+    int size_arg = vs_op_size_arg(op->kind);
+    uint64_t start = op->arg[arg], size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    if (size == 0 || size > TAINT_MAX_SIZE)
+        size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
+    const Taint *taint = taint_over(side, start, start + size < start ? UINT64_MAX : start + size);
     return taint ? taint->id : NULL;
 }
 
 gboolean vs_session_tainted(const VsSession *side, uint64_t model_address)
 {
-    return taint_at(side, model_address) != NULL;
+    return taint_over(side, model_address, model_address + 1) != NULL;
 }
 
 /* Once both systems hold the same last error (or status) again, an earlier difference is over.

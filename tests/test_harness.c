@@ -139,6 +139,45 @@ static void test_known_matching(void **state)
     g_unlink(path);
 }
 
+/* The conditions: the size argument, the protection argument, the model's region state. */
+static void test_known_conditions(void **state)
+{
+    g_autofree char *path = write_list(
+        "[size]\nbackend = wine\ncall = NtProtectVirtualMemory\nfield = status\nsize = 0\n"
+        "model = *\nother = *\nreason = only a zero size, for the test\n"
+        "[protect]\nbackend = wine\ncall = VirtualAlloc\nfield = return\n"
+        "protect = has:PAGE_NOACCESS|PAGE_GUARD\nmodel = 0\nother = *\n"
+        "reason = only a guarded no-access page, for the test\n"
+        "[state]\nbackend = wine\ncall = VirtualQuery\nfield = RegionSize\nstate = MEM_RESERVE\n"
+        "model = *\nother = *\nreason = only reserved regions, for the test\n");
+    VsKnownList list = {0};
+    GError *error = NULL;
+    assert_true(vs_known_load(&list, path, &error));
+    /* NtProtectVirtualMemory(process, &base, &size, new, &old): the size is argument 2. */
+    VsOp protect = {.kind = VS_OP_NT_PROTECT, .arg = {0, 0x10000, 0, PAGE_READONLY}};
+    VsDivergence status = {"status", NULL, NULL, 0xC00000F1, 0xC000002D};
+    assert_non_null(vs_known_match(&list, "wine", &protect, NULL, &status));
+    protect.arg[2] = 0x1000;
+    assert_null(vs_known_match(&list, "wine", &protect, NULL, &status));
+
+    VsOp alloc = {.kind = VS_OP_VIRTUAL_ALLOC,
+                  .arg = {0, 0x1000, MEM_COMMIT, PAGE_NOACCESS | PAGE_GUARD}};
+    VsDivergence ret = {"return", NULL, NULL, 0, 0x10000};
+    assert_non_null(vs_known_match(&list, "wine", &alloc, NULL, &ret));
+    alloc.arg[3] = PAGE_READONLY | PAGE_GUARD;
+    assert_null(vs_known_match(&list, "wine", &alloc, NULL, &ret));
+
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x10000}};
+    VsOutcome model = {.has_mbi = true, .mbi = {.State = MEM_RESERVE}};
+    VsDivergence size = {"RegionSize", NULL, NULL, 0xE000, 0x1000};
+    assert_non_null(vs_known_match(&list, "wine", &query, &model, &size));
+    model.mbi.State = MEM_COMMIT;
+    assert_null(vs_known_match(&list, "wine", &query, &model, &size));
+    assert_null(vs_known_match(&list, "wine", &query, NULL, &size));
+    vs_known_clear(&list);
+    g_unlink(path);
+}
+
 /* A malformed entry is refused with the file, the group and what is wrong. */
 static void test_known_errors(void **state)
 {
@@ -157,8 +196,17 @@ static void test_known_errors(void **state)
          "reason = long enough\n",
          "model and other must be"},
         {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
-         "address = 5\n",
+         "address = 5-\n",
          "address must be LOW-HIGH"},
+        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
+         "size = 9-3\n",
+         "size must be a number or LOW-HIGH"},
+        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
+         "protect = PAGE_SOMETIMES\n",
+         "protect must be"},
+        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
+         "state = MEM_MAYBE\n",
+         "state must be"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *path = write_list(cases[i].text);
@@ -192,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_compare_pairs_chosen_addresses),
         cmocka_unit_test(test_compare_errors_and_queries),
         cmocka_unit_test(test_known_matching),
+        cmocka_unit_test(test_known_conditions),
         cmocka_unit_test(test_known_errors),
         cmocka_unit_test(test_repository_list_loads),
     };

@@ -50,6 +50,16 @@ uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model)
     return pair ? pair->other + (model - pair->model) : model;
 }
 
+uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other)
+{
+    for (guint i = relations->pairs->len; i-- > 0;) {
+        const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
+        if (other >= pair->other && other - pair->other < pair->size)
+            return pair->model + (other - pair->other);
+    }
+    return other;
+}
+
 void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other)
 {
     *other = *op;

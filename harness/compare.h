@@ -36,6 +36,8 @@ const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
 /* The model address's counterpart: the same offset in the newest pair whose range holds it (its
  * end included, so "p + size" translates too), else the address itself. */
 uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model);
+/* The other way: the model address at the same offset in the newest pair holding other. */
+uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other);
 /* Translates op's address arguments for the other system. */
 void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other);
 

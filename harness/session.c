@@ -119,11 +119,33 @@ static void add_taint(VsSession *side, Taint t)
     g_array_append_val(side->taints, t);
 }
 
+/* The allocation an allocating call made in one system and not in the other (its base in model
+ * addresses, through the pairs, and its size), or FALSE. */
+static gboolean lone_allocation(const VsSession *side, const VsOp *op, const VsOutcome *model,
+                                const VsOutcome *other, uint64_t *base, uint64_t *size)
+{
+    gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
+    if (!other || (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt))
+        return FALSE;
+    gboolean in_other = nt ? NT_SUCCESS((VsStatus)other->ret) : other->ret != 0;
+    gboolean in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
+    if (in_other == in_model)
+        return FALSE;
+    const VsOutcome *made = in_model ? model : other;
+    uint64_t address = nt ? made->out[1] : made->ret;
+    *base = in_model ? address : vs_relations_to_model(&side->relations, address);
+    *size = nt ? made->out[3] : op->arg[vs_op_size_arg(op->kind)];
+    return *size > 0 && *size <= TAINT_MAX_SIZE;
+}
+
 static void taint(VsSession *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
-                  const char *id, gboolean error_differs)
+                  const VsOutcome *other, const char *id, gboolean error_differs)
 {
     if (vs_op_address_arg(op->kind) >= 0)
         add_taint(side, taint_range(thread, op, model, id));
+    uint64_t base, size;
+    if (lone_allocation(side, op, model, other, &base, &size))
+        add_taint(side, (Taint){granule_down(base), granule_up(base + size), id});
     if (error_differs)
         side->error_taint = side->status_taint = id;
 }
@@ -259,7 +281,7 @@ static const char *extent_cause(VsSession *side, VsThread *thread, const VsOutco
 /* Sorts one call's divergences: explained by the list, consequences of an earlier known one, or
  * unexplained; reports them and counts the call once, by its worst. */
 static void classify(VsSession *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
-                     const char *extent, GPtrArray *divergences, VsJudgement *judgement,
+                     const VsOutcome *other, const char *extent, GPtrArray *divergences, VsJudgement *judgement,
                      GString *report)
 {
     const char *tainted = tainted_by(side, op);
@@ -299,7 +321,7 @@ static void classify(VsSession *side, VsThread *thread, const VsOp *op, const Vs
         known_id = known_id ? known_id : follows_from;
     }
     if (known_id)
-        taint(side, thread, op, model, known_id, error_differs);
+        taint(side, thread, op, model, other, known_id, error_differs);
     judgement->because = known_id;
     judgement->kind = unexplained   ? VS_JUDGED_UNEXPLAINED
                       : unsupported ? VS_JUDGED_UNSUPPORTED
@@ -326,7 +348,7 @@ gboolean vs_session_mirror(VsSession *side, VsThread *thread, const VsOp *op,
         judgement->refused = TRUE;
         judgement->because = "refused by the agent";
         /* The model ran the call and the agent did not: the two differ from here on. */
-        taint(side, thread, op, model, "refused by the agent", TRUE);
+        taint(side, thread, op, model, NULL, "refused by the agent", TRUE);
         g_error_free(agent_error);
         return TRUE;
     }
@@ -355,6 +377,6 @@ gboolean vs_session_mirror(VsSession *side, VsThread *thread, const VsOp *op,
             return FALSE;
         }
     }
-    classify(side, thread, op, model, extent, divergences, judgement, report);
+    classify(side, thread, op, model, &other, extent, divergences, judgement, report);
     return TRUE;
 }

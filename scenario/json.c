@@ -62,6 +62,13 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
         break;
     case VS_EV_DEMAND_ZERO_FAULT:
     case VS_EV_SOFT_FAULT:
+    case VS_EV_HARD_FAULT:
+        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"write\":%s"
+                                    ",\"list\":\"%s\",\"slot\":%" G_GUINT64_FORMAT
+                                    ",\"working_set\":%" G_GUINT64_FORMAT,
+                               e->frame, e->write ? "true" : "false",
+                               vs_page_location_name(e->list), e->slot, e->pages);
+        break;
     case VS_EV_GUARD_PAGE:
     case VS_EV_ACCESS_VIOLATION:
         g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"write\":%s", e->frame,
@@ -69,6 +76,20 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
         break;
     case VS_EV_FRAME_RELEASED:
         g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT, e->frame);
+        break;
+    case VS_EV_PAGE_TRIMMED:
+        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"list\":\"%s\""
+                                    ",\"age\":%u,\"working_set\":%" G_GUINT64_FORMAT,
+                               e->frame, vs_page_location_name(e->list), e->age, e->pages);
+        break;
+    case VS_EV_PAGE_WRITTEN:
+    case VS_EV_PAGE_REPURPOSED:
+        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"slot\":%" G_GUINT64_FORMAT,
+                               e->frame, e->slot);
+        break;
+    case VS_EV_PAGES_ZEROED:
+    case VS_EV_WORKING_SET_AGED:
+        g_string_append_printf(out, ",\"pages\":%" G_GUINT64_FORMAT, e->pages);
         break;
     default:
         break;

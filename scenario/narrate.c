@@ -54,6 +54,14 @@ static const char *level_name(const VsRunner *runner, uint32_t level)
     return vs_pte_level_name(vs_runner_process(runner), level);
 }
 
+/* ", working set now N pages" after a fault. */
+static void append_working_set(GString *out, const VsEvent *e)
+{
+    g_string_append_printf(out, "; working set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                                " page%s",
+                           e->pages - 1, e->pages, e->pages == 1 ? "" : "s");
+}
+
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96], old[96];
@@ -105,16 +113,67 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         g_string_append_printf(out, " now %s (the first page was %s)", protect, old);
         break;
     case VS_EV_DEMAND_ZERO_FAULT:
-        g_string_append_printf(out, "page fault (%s): page 0x%" G_GINT64_MODIFIER
-                               "X was never touched, so it gets a zeroed frame, 0x%"
-                               G_GINT64_MODIFIER "X (demand zero)",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+        g_string_append_printf(out, "demand-zero fault (%s) at 0x%" G_GINT64_MODIFIER
+                               "X: never touched, so it gets frame 0x%" G_GINT64_MODIFIER
+                               "X from the %s list",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->frame,
+                               vs_page_location_name(e->list));
+        if (e->list != VS_PAGE_ZEROED)
+            g_string_append(out, ", zeroed first");
+        append_working_set(out, e);
         break;
     case VS_EV_SOFT_FAULT:
-        g_string_append_printf(out, "soft fault (%s): page 0x%" G_GINT64_MODIFIER
-                               "X is still in frame 0x%" G_GINT64_MODIFIER
-                               "X; its PTE is made valid again",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+        g_string_append_printf(out, "soft fault (%s) at 0x%" G_GINT64_MODIFIER
+                               "X: the page is still in frame 0x%" G_GINT64_MODIFIER
+                               "X on the %s list; its PTE is made valid again, no disk read",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->frame,
+                               vs_page_location_name(e->list));
+        append_working_set(out, e);
+        break;
+    case VS_EV_HARD_FAULT:
+        g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER
+                               "X: the page is only in page-file slot %" G_GUINT64_FORMAT
+                               ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->slot,
+                               e->frame, vs_page_location_name(e->list));
+        append_working_set(out, e);
+        break;
+    case VS_EV_PAGE_TRIMMED:
+        g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
+                               "set: frame 0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
+                               "its PTE to transition; working set now %" G_GUINT64_FORMAT
+                               " page%s",
+                               e->vpn_start << 12, e->age, e->frame,
+                               vs_page_location_name(e->list),
+                               e->list == VS_PAGE_MODIFIED ? "dirty: it must be written first"
+                                                           : "clean",
+                               e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_PAGE_WRITTEN:
+        g_string_append_printf(out, "the modified page writer writes frame 0x%" G_GINT64_MODIFIER
+                               "X (page 0x%" G_GINT64_MODIFIER "X) to page-file slot %"
+                               G_GUINT64_FORMAT "; it moves to the standby list",
+                               e->frame, e->vpn_start << 12, e->slot);
+        break;
+    case VS_EV_PAGE_REPURPOSED:
+        g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: page 0x%"
+                               G_GINT64_MODIFIER "X of process %u loses it, ",
+                               e->frame, e->vpn_start << 12, e->pid);
+        if (e->slot)
+            g_string_append_printf(out, "its PTE now names page-file slot %" G_GUINT64_FORMAT
+                                   " (its next touch is a hard fault)", e->slot);
+        else
+            g_string_append(out, "its PTE is demand zero again (it held only zeros)");
+        break;
+    case VS_EV_PAGES_ZEROED:
+        g_string_append_printf(out, "the zero page thread zeroes %" G_GUINT64_FORMAT
+                               " free page%s onto the zeroed list",
+                               e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_WORKING_SET_AGED:
+        g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT
+                               " page%s, each touched one young again, each untouched one older",
+                               e->pid, e->pages, e->pages == 1 ? "" : "s");
         break;
     case VS_EV_GUARD_PAGE:
         g_string_append_printf(out, "guard page hit at 0x%" G_GINT64_MODIFIER

@@ -141,6 +141,21 @@ void vs_show_vad(VsRunner *runner)
                            ", maximum depth: %u\n", shape.count, shape.depth);
 }
 
+/* WinDbg's flag string for a valid entry: "---DA--UW-V" (Dirty, Accessed, User, Writable,
+ * Valid; the model has no Global, Large, cache or NX bits to show). */
+typedef struct PteFlags {
+    char text[12];
+} PteFlags;
+
+static PteFlags pte_flags(uint64_t entry)
+{
+    PteFlags flags;
+    g_snprintf(flags.text, sizeof flags.text, "---%c%c--%c%c-V", vs_pte_dirty(entry) ? 'D' : '-',
+               vs_pte_accessed(entry) ? 'A' : '-', (entry & 4) ? 'U' : '-',
+               (entry & 2) ? 'W' : 'R');
+    return flags;
+}
+
 /* !pte: each level's entry for one address. */
 void vs_show_pte(VsRunner *runner, uint64_t address)
 {
@@ -156,6 +171,7 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
                                    name);
             continue;
         }
+        /* x64 upper levels: Accessed and Dirty live in the page's own PTE only. */
         g_string_append_printf(runner->out, "      %s  index %3X  contains %016" G_GINT64_MODIFIER
                                "X  ", name, l->index, l->entry);
         char protect[96];
@@ -165,27 +181,37 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
             break;
         case VS_PTE_STATE_VALID:
             if (level + 1 < walk.levels) {
-                g_string_append(runner->out, "valid: next table\n");
+                g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
+                                       vs_pte_frame_number(l->entry), pte_flags(l->entry).text);
             } else {
                 VsFrameInfo frame;
                 vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &frame);
                 vs_protect_string(frame.protection, protect, sizeof protect);
-                g_string_append_printf(runner->out, "valid: frame 0x%" G_GINT64_MODIFIER "X, %s%s\n",
-                                       vs_pte_frame_number(l->entry), protect,
-                                       (l->entry & 2) ? " (writable)" : "");
+                g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s\n",
+                                       vs_pte_frame_number(l->entry), pte_flags(l->entry).text,
+                                       protect);
             }
             break;
-        case VS_PTE_STATE_TRANSITION:
+        case VS_PTE_STATE_TRANSITION: {
+            VsFrameInfo frame;
+            vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &frame);
             vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out, "transition: frame 0x%" G_GINT64_MODIFIER
-                                   "X, %s\n", vs_pte_frame_number(l->entry), protect);
+            g_string_append_printf(runner->out, "not valid  Transition: %" G_GINT64_MODIFIER
+                                   "x (%s list)  Protect: %s\n", vs_pte_frame_number(l->entry),
+                                   vs_page_location_name(frame.location), protect);
+            break;
+        }
+        case VS_PTE_STATE_PAGEFILE:
+            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
+            g_string_append_printf(runner->out, "not valid  PageFile: 0  Offset: %" G_GINT64_MODIFIER
+                                   "x  Protect: %s\n", vs_pte_pagefile_slot_of(l->entry), protect);
             break;
         case VS_PTE_STATE_DECOMMITTED:
-            g_string_append(runner->out, "decommitted\n");
+            g_string_append(runner->out, "not valid  Decommitted\n");
             break;
         case VS_PTE_STATE_DEMAND_ZERO:
             vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out, "demand zero, %s\n", protect);
+            g_string_append_printf(runner->out, "not valid  DemandZero  Protect: %s\n", protect);
             break;
         }
     }

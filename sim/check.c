@@ -12,9 +12,13 @@
  *     inside a VAD;
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
  *     process's charge is their sum;
- *   - physical memory: every valid or transition PTE names an active frame whose PFN entry records
- *     that page and its protection, the zeroed and free lists hold what their counts say, and
- *     zeroed + free + active frames account for every frame handed out.
+ *   - physical memory: every valid PTE names an active frame with share and reference count 1
+ *     that records the page, its protection and its working-set entry; every transition PTE a
+ *     frame on the standby list (clean) or the modified list (dirty); every list is well linked
+ *     and counted; each frame handed out is on exactly one list or active;
+ *   - working sets: the entries are exactly the valid pages, each frame pointing back at its own;
+ *   - the page file: every slot a page-file PTE or a frame's OriginalPte names is in use and named
+ *     once, and no slot is in use that nothing names.
  */
 #include <stdlib.h>
 
@@ -37,7 +41,11 @@ typedef struct Checker {
     size_t why_len;
     bool ok;
     PteCursor cursor;
-    uint64_t resident; /* valid and transition PTEs and page-table pages seen, every process */
+    uint64_t valid;        /* valid PTEs seen, every process */
+    uint64_t transition;   /* transition PTEs seen, every process */
+    uint64_t tables;       /* page-table pages seen, every process */
+    uint64_t *slots_seen;  /* page-file slots owned so far (a bitmap); NULL if the host had no room */
+    uint64_t slots_owned;
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -113,35 +121,89 @@ static void check_order(Checker *c, const VsProcess *process)
 
 /* ---- Page tables ------------------------------------------------------------------------------- */
 
+/* A software PTE the model writes: demand zero, decommitted, or in the page file. */
 static bool known_software_pte(uint64_t pte)
 {
     if (pte == VS_PTE_DECOMMITTED)
         return true;
     uint32_t mm = vs_pte_mm_protection(pte);
-    return pte == vs_pte_make_software(mm) && vs_mm_to_win32(mm) != 0;
+    return pte == vs_pte_make_pagefile(vs_pte_pagefile_slot(pte), mm) && vs_mm_to_win32(mm) != 0;
 }
 
-/* A valid or transition PTE names an active frame that records this page, and agrees with the
- * protection the frame's OriginalPte keeps. */
+/* Notes that a page-file slot holds a copy of one more page: each slot belongs to one page. */
+static void own_slot(Checker *c, const VsProcess *process, uint64_t slot, uint64_t vpn)
+{
+    const VsPageFile *file = &process->system->pagefile;
+    if (!slot)
+        return;
+    if (!vs_pagefile_in_use(file, slot)) {
+        fail(c, process, "page names a page-file slot that is not in use", vs_vpn_address(vpn));
+        return;
+    }
+    if (!c->slots_seen)
+        return;
+    if (c->slots_seen[slot / 64] >> (slot % 64) & 1)
+        fail(c, process, "page-file slot owned twice", vs_vpn_address(vpn));
+    c->slots_seen[slot / 64] |= 1ull << (slot % 64);
+    c->slots_owned++;
+}
+
+/* A valid PTE: an active frame recording this page with share and reference count 1, in the
+ * working set at the index the frame keeps, under an accessible protection. */
+static void check_valid(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte,
+                        const VsPfn *pfn, uint64_t frame)
+{
+    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
+    uint64_t expected = vs_pte_make_valid(frame, mm) | (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    if (pfn->location != VS_PAGE_ACTIVE)
+        fail(c, process, "valid PTE names a frame that is not active", vs_vpn_address(vpn));
+    else if (pte != expected || !vs_mm_accessible(mm))
+        fail(c, process, "valid PTE disagrees with its frame's protection", vs_vpn_address(vpn));
+    else if (pfn->share_count != 1 || pfn->reference_count != 1)
+        fail(c, process, "valid private page's frame has a share or reference count not 1",
+             vs_vpn_address(vpn));
+    else if (pfn->flink >= process->ws.count || process->ws.entries[pfn->flink].vpn != vpn)
+        fail(c, process, "valid page missing from its working-set entry", vs_vpn_address(vpn));
+    c->valid++;
+}
+
+/* A transition PTE: a frame on the standby list (clean) or the modified list (dirty), mapped by
+ * nothing, recording this page. */
+static void check_transition(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte,
+                             const VsPfn *pfn, uint64_t frame)
+{
+    bool modified = (pfn->flags & VS_PFN_MODIFIED) != 0;
+    VsPageLocation expected_list = modified ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
+    if (pfn->location != expected_list)
+        fail(c, process, "transition PTE's frame is not on the standby or modified list it should",
+             vs_vpn_address(vpn));
+    else if (pte != vs_pte_make_transition(frame, vs_pte_mm_protection(pfn->original_pte)))
+        fail(c, process, "transition PTE disagrees with its frame's protection",
+             vs_vpn_address(vpn));
+    else if (pfn->share_count || pfn->reference_count)
+        fail(c, process, "a frame on a list is still referenced", vs_vpn_address(vpn));
+    c->transition++;
+}
+
+/* A valid or transition PTE names a frame whose PFN entry records that page. */
 static void check_resident(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte)
 {
     const VsPfnDatabase *db = &process->system->pfn;
     uint64_t frame = vs_pte_frame(pte);
-    if (frame >= db->never_used || db->frames[frame].location != VS_PAGE_ACTIVE) {
-        fail(c, process, "PTE names a frame that is not active", vs_vpn_address(vpn));
+    if (frame >= db->never_used) {
+        fail(c, process, "PTE names a frame never handed out", vs_vpn_address(vpn));
         return;
     }
     const VsPfn *pfn = &db->frames[frame];
-    if (pfn->pid != process->pid || pfn->vpn != vpn || pfn->page_table)
+    if (pfn->pid != process->pid || pfn->vpn != vpn || (pfn->flags & VS_PFN_PAGE_TABLE)) {
         fail(c, process, "frame's PFN entry names another page", vs_vpn_address(vpn));
-    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
-    uint64_t expected = vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
-                                             : vs_pte_make_transition(frame, mm);
-    /* A valid PTE must allow access; a transition one may have any protection (a guard page that
-     * was touched stays transition, unguarded, until the next touch makes it valid). */
-    if (pte != expected || (vs_pte_is_valid(pte) && !vs_mm_accessible(mm)))
-        fail(c, process, "resident PTE disagrees with its frame's protection", vs_vpn_address(vpn));
-    c->resident++;
+        return;
+    }
+    if (vs_pte_is_valid(pte))
+        check_valid(c, process, vpn, pte, pfn, frame);
+    else
+        check_transition(c, process, vpn, pte, pfn, frame);
+    own_slot(c, process, vs_pte_pagefile_slot(pfn->original_pte), vpn);
 }
 
 static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte)
@@ -150,6 +212,8 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
         check_resident(c, process, vpn, pte);
     else if (!known_software_pte(pte))
         fail(c, process, "PTE in an unknown state", vs_vpn_address(vpn));
+    else
+        own_slot(c, process, vs_pte_pagefile_slot(pte), vpn);
     PteCursor *cursor = &c->cursor;
     while (cursor->vad && cursor->vad->ending_vpn < vpn) {
         cursor->vad = vs_vad_next(cursor->vad);
@@ -178,10 +242,11 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
         return;
     }
     const VsPfn *pfn = &process->system->pfn.frames[frame];
-    if (pfn->location != VS_PAGE_ACTIVE || !pfn->page_table || pfn->pid != process->pid)
+    if (pfn->location != VS_PAGE_ACTIVE || !(pfn->flags & VS_PFN_PAGE_TABLE) ||
+        pfn->pid != process->pid)
         fail(c, process, "page table's frame is not recorded as one of its tables", frame);
     (*tables)++;
-    c->resident++; /* a page-table page is an active frame too */
+    c->tables++; /* a page-table page is an active frame too */
     if (table->level != level || table->first_vpn != first_vpn)
         fail(c, process, "page table at the wrong level or range", vs_vpn_address(first_vpn));
     uint32_t entries = 1u << layout->level_bits, used = 0;
@@ -241,38 +306,71 @@ static void check_commit(Checker *c, const VsProcess *process)
 
 /* ---- Physical memory ---------------------------------------------------------------------- */
 
-static uint64_t list_length(const VsPfnDatabase *db, uint64_t head, VsPageLocation location,
-                            bool *ok)
+/* Walks a list: every frame on it says it is there, the links agree both ways, and the length
+ * is its count. */
+static bool list_ok(const VsPfnDatabase *db, VsPageLocation location)
 {
-    uint64_t n = 0;
-    for (uint64_t f = head; f != VS_PFN_NONE && n <= db->count; f = db->frames[f].next, n++)
-        if (f >= db->never_used || db->frames[f].location != location)
-            *ok = false;
-    return n;
+    const VsPfnList *list = &db->lists[location];
+    uint64_t n = 0, prev = VS_PFN_NONE;
+    for (uint64_t f = vs_pfn_first(db, location); f != VS_PFN_NONE; f = vs_pfn_next(db, f)) {
+        const VsPfn *pfn = &db->frames[f];
+        uint64_t back = pfn->blink == VS_PFN_LINK_NONE ? VS_PFN_NONE : pfn->blink;
+        if (f >= db->never_used || pfn->location != location || back != prev || ++n > db->count)
+            return false;
+        prev = f;
+    }
+    uint64_t tail = list->tail == VS_PFN_LINK_NONE ? VS_PFN_NONE : list->tail;
+    return n == list->count && tail == prev;
 }
 
-/* The lists hold what their counts say, and every active frame is named by one resident PTE. */
+/* The lists are whole, every frame handed out is on exactly one list or active, active frames are
+ * the valid PTEs and page tables, standby and modified frames the transition PTEs, and the page
+ * file's used slots are the ones pages own. */
 static void check_frames(Checker *c, const VsSystem *system)
 {
     const VsPfnDatabase *db = &system->pfn;
-    bool lists_ok = true;
-    uint64_t zeroed = list_length(db, db->zeroed_head, VS_PAGE_ZEROED, &lists_ok);
-    uint64_t free_pages = list_length(db, db->free_head, VS_PAGE_FREE, &lists_ok);
     const VsProcess *first = system->process_count ? system->processes[0] : NULL;
     if (!first)
         return;
-    if (!lists_ok || zeroed != db->zeroed_count || free_pages != db->free_count)
-        fail(c, first, "a page list is broken or miscounted", zeroed);
-    if (db->zeroed_count + db->free_count + db->active_count != db->never_used)
-        fail(c, first, "frames in no list", db->never_used);
-    if (c->resident != db->active_count)
-        fail(c, first, "active frames differ from resident PTEs and page tables",
-             db->active_count);
+    static const VsPageLocation lists[] = {VS_PAGE_ZEROED, VS_PAGE_FREE, VS_PAGE_STANDBY,
+                                           VS_PAGE_MODIFIED, VS_PAGE_BAD};
+    uint64_t listed = 0;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        if (!list_ok(db, lists[i]))
+            fail(c, first, "a page list is broken or miscounted", lists[i]);
+        listed += db->lists[lists[i]].count;
+    }
+    if (listed + db->active_count != db->never_used)
+        fail(c, first, "frames on no list, or on two", db->never_used);
+    if (c->valid + c->tables != db->active_count)
+        fail(c, first, "active frames differ from valid PTEs and page tables", db->active_count);
+    if (c->transition != db->lists[VS_PAGE_STANDBY].count + db->lists[VS_PAGE_MODIFIED].count)
+        fail(c, first, "standby and modified frames differ from transition PTEs", c->transition);
+    if (c->slots_seen && c->slots_owned != system->pagefile.used)
+        fail(c, first, "page-file slots in use that no page owns", system->pagefile.used);
+}
+
+/* Every working-set entry is a valid page whose frame points back at it; with check_valid (each
+ * valid page has its entry) the list and the valid PTEs are the same set. */
+static void check_working_set(Checker *c, const VsProcess *process, uint64_t valid_before)
+{
+    const VsWorkingSet *ws = &process->ws;
+    for (uint64_t i = 0; i < ws->count; i++) {
+        uint64_t pte = vs_pt_read(process, ws->entries[i].vpn);
+        if (!vs_pte_is_valid(pte) || process->system->pfn.frames[vs_pte_frame(pte)].flink != i)
+            fail(c, process, "working-set entry names no valid page of its own",
+                 vs_vpn_address(ws->entries[i].vpn));
+    }
+    if (c->valid - valid_before != ws->count)
+        fail(c, process, "working-set size differs from the valid pages", ws->count);
+    if (ws->peak < ws->count)
+        fail(c, process, "working-set peak below its size", ws->peak);
 }
 
 bool vs_check(const VsSystem *system, char *why, size_t why_len)
 {
-    Checker c = {.why = why, .why_len = why_len, .ok = true};
+    Checker c = {.why = why, .why_len = why_len, .ok = true,
+                 .slots_seen = calloc((system->pagefile.slots + 63) / 64, sizeof(uint64_t))};
     if (why_len)
         why[0] = '\0';
     for (size_t i = 0; i < system->process_count && c.ok; i++) {
@@ -290,8 +388,9 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
             free(c.cursor.decommitted);
             c.cursor.demand_zero = c.cursor.decommitted = NULL;
         }
-        uint64_t tables = 0;
+        uint64_t tables = 0, valid_before = c.valid;
         check_table(&c, process, process->top_table, 0, 0, &tables);
+        check_working_set(&c, process, valid_before);
         if (tables != process->page_table_pages)
             fail(&c, process, "page_table_pages differs from the tables found", tables);
         check_commit(&c, process);
@@ -300,5 +399,6 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
     }
     if (c.ok)
         check_frames(&c, system);
+    free(c.slots_seen);
     return c.ok;
 }

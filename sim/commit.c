@@ -7,6 +7,9 @@
  *   - a decommitted PTE (protection MM_DECOMMIT) is not committed;
  *   - a zero PTE is committed with the VAD's protection if the VAD is MemCommit (reserved and
  *     committed in one call, so no PTE was ever written), and reserved otherwise.
+ * A committed page may also be valid (in a frame, in the working set), transition (its frame on
+ * the standby or modified list) or in the page file (a slot holds it); each keeps its protection
+ * (fault.c, workingset.c).
  * Commit charge is kept per VAD (MMVAD CommitCharge) and per process (EPROCESS CommitCharge), in
  * pages; the KUSER_SHARED_DATA VAD charges nothing (WRK gives it MM_MAX_COMMIT).
  *
@@ -118,33 +121,56 @@ static bool zero_pte_means(const VsVad *vad, uint64_t pte)
     return vad->mem_commit && pte == vs_pte_make_software(vad->protection);
 }
 
-/* Gives a resident page's frame back to the free list (its PTE is rewritten by the caller). */
+/* Gives a resident page's frame back to the free list for good, out of the working set or off
+ * the standby or modified list (its PTE is rewritten by the caller). */
 static void release_frame(VsProcess *process, uint64_t vpn, uint64_t pte)
 {
     uint64_t frame = vs_pte_frame(pte);
-    vs_pfn_release(&process->system->pfn, frame);
+    if (vs_pte_is_valid(pte))
+        vs_ws_remove(process, frame);
+    vs_pfn_release(process->system, frame);
     VsEvent event = {.kind = VS_EV_FRAME_RELEASED, .pid = process->pid, .vpn_start = vpn,
-                     .vpn_end = vpn, .frame = frame};
+                     .vpn_end = vpn, .frame = frame, .list = VS_PAGE_FREE};
     vs_emit(process->system, &event);
 }
 
+static bool deletes(uint64_t target) { return target == 0 || target == VS_PTE_DECOMMITTED; }
+
 /*
- * The PTE a page gets when its software PTE becomes target: a resident page keeps its frame and
- * takes the new protection (valid if the page may be touched, transition if no-access or guard,
- * which must fault), as MiProtectVirtualMemory does; a decommitted or zero target frees the frame.
+ * The PTE a page gets when its software PTE becomes target, as MiProtectVirtualMemory and
+ * MiDecommitPages treat each state:
+ *   - a decommitted or zero target frees the page's frame or page-file copy;
+ *   - a page in the page file keeps its copy under the new protection;
+ *   - a valid page keeps its frame (and its Accessed and Dirty bits) when the new protection may
+ *     be touched; for no-access or guard, which must fault, it leaves the working set and its PTE
+ *     becomes transition, the frame going to the standby or modified list;
+ *   - a transition page stays transition under the new protection.
  */
 static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_t target)
 {
+    uint32_t mm = vs_pte_mm_protection(target);
+    if (vs_pte_is_pagefile(old)) {
+        if (deletes(target)) {
+            vs_pagefile_free(&process->system->pagefile, vs_pte_pagefile_slot(old));
+            return target;
+        }
+        return vs_pte_make_pagefile(vs_pte_pagefile_slot(old), mm);
+    }
     if (!vs_pte_is_resident(old))
         return target;
-    uint32_t mm = vs_pte_mm_protection(target);
-    if (target == 0 || target == VS_PTE_DECOMMITTED) {
+    if (deletes(target)) {
         release_frame(process, vpn, old);
         return target;
     }
     uint64_t frame = vs_pte_frame(old);
-    process->system->pfn.frames[frame].original_pte = target;
-    return vs_mm_accessible(mm) ? vs_pte_make_valid(frame, mm) : vs_pte_make_transition(frame, mm);
+    VsPfn *pfn = &process->system->pfn.frames[frame];
+    pfn->original_pte = vs_pte_make_pagefile(vs_pte_pagefile_slot(pfn->original_pte), mm);
+    if (!vs_pte_is_valid(old))
+        return vs_pte_make_transition(frame, mm);
+    if (vs_mm_accessible(mm))
+        return vs_pte_make_valid(frame, mm) | (old & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    vs_trim_page(process, vpn);
+    return vs_pt_read(process, vpn);
 }
 
 /*

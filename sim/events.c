@@ -57,7 +57,22 @@ const char *vs_event_kind_name(VsEventKind kind)
         [VS_EV_TABLE_CREATED] = "table-created", [VS_EV_TABLE_FREED] = "table-freed",
         [VS_EV_DEMAND_ZERO_FAULT] = "demand-zero-fault", [VS_EV_SOFT_FAULT] = "soft-fault",
         [VS_EV_GUARD_PAGE] = "guard-page",       [VS_EV_ACCESS_VIOLATION] = "access-violation",
-        [VS_EV_FRAME_RELEASED] = "frame-released",
+        [VS_EV_FRAME_RELEASED] = "frame-released", [VS_EV_HARD_FAULT] = "hard-fault",
+        [VS_EV_PAGE_TRIMMED] = "page-trimmed",   [VS_EV_PAGE_WRITTEN] = "page-written",
+        [VS_EV_PAGE_REPURPOSED] = "page-repurposed", [VS_EV_PAGES_ZEROED] = "pages-zeroed",
+        [VS_EV_WORKING_SET_AGED] = "working-set-aged",
     };
     return (unsigned)kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
+}
+
+const char *vs_page_location_name(VsPageLocation location)
+{
+    static const char *const names[] = {
+        [VS_PAGE_ZEROED] = "zeroed",     [VS_PAGE_FREE] = "free",
+        [VS_PAGE_STANDBY] = "standby",   [VS_PAGE_MODIFIED] = "modified",
+        [VS_PAGE_BAD] = "bad",           [VS_PAGE_ACTIVE] = "active",
+    };
+    return (unsigned)location < sizeof names / sizeof names[0] && names[location]
+               ? names[location]
+               : "?";
 }

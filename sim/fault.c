@@ -1,100 +1,197 @@
 /*
  * fault.c - memory accesses and the page faults they take.
  *
- * Models the processor's check of a valid PTE and, when the PTE is not valid, MmAccessFault
- * (WRK mm/mmfault.c) with the resolutions this model has so far: MiResolveDemandZeroFault (a zeroed
- * frame for a committed page never touched), MiResolveTransitionFault (a soft fault: the page is
- * still in its frame), and MiAccessCheck (no-access pages, stores to read-only pages, and guard
- * pages, whose first touch raises STATUS_GUARD_PAGE_VIOLATION and clears the guard). A free,
- * reserved or decommitted page raises STATUS_ACCESS_VIOLATION, as MiCheckVirtualAddress finds no
- * committed page there. The paging issue adds page-file faults, working sets and trimming.
+ * Models the processor's use of a valid PTE (setting Accessed, and Dirty on a store) and, when the
+ * PTE is not valid, MmAccessFault (WRK mm/mmfault.c) dispatching in Windows' order:
+ *   - MiCheckVirtualAddress: a free, reserved or decommitted page raises STATUS_ACCESS_VIOLATION;
+ *   - MiAccessCheck: no-access pages and stores to read-only pages raise STATUS_ACCESS_VIOLATION; a
+ *     guard page's first touch raises STATUS_GUARD_PAGE_VIOLATION and clears the guard;
+ *   - MiResolveTransitionFault (soft): the page is still in its frame, on the standby or modified
+ *     list; the frame comes back;
+ *   - MiResolvePageFileFault (hard): the page was written out and its frame repurposed; a frame is
+ *     taken and the page read back from its slot (which it keeps: the frame is a clean copy);
+ *   - MiResolveDemandZeroFault: a committed page never touched gets a zeroed frame.
+ * Every resolved fault puts the page in the working set and counts in PageFaultCount. Upper-level
+ * tables are created on demand (vs_pt_prepare) as MmAccessFault creates them.
  *
  * Every access is one byte; lessons read and write single values, and the rule per page is the same.
  */
 #include "internal.h"
 
 static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint64_t frame,
-                       bool write)
+                       bool write, VsPageLocation list, uint64_t slot)
 {
     VsEvent event = {.kind = kind, .pid = process->pid, .vpn_start = vpn, .vpn_end = vpn,
-                     .frame = frame, .write = write};
+                     .frame = frame, .write = write, .list = list, .slot = slot,
+                     .pages = process->ws.count};
     vs_emit(process->system, &event);
 }
 
 /* The protection check of a non-valid page (models MiAccessCheck). A guard page loses its guard
- * (its PTE is rewritten without it) and raises STATUS_GUARD_PAGE_VIOLATION. */
+ * (its PTE, or the OriginalPte of the frame still holding it, is rewritten without it) and raises
+ * STATUS_GUARD_PAGE_VIOLATION. */
 static VsStatus access_check(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
                              bool write)
 {
     if ((mm & MM_NOACCESS) == MM_GUARD_PAGE && (mm & 7)) {
         uint32_t unguarded = mm & ~(uint32_t)MM_GUARD_PAGE;
-        uint64_t without = vs_pte_is_transition(pte)
-                               ? vs_pte_make_transition(vs_pte_frame(pte), unguarded)
-                               : vs_pte_make_software(unguarded);
-        if (vs_pte_is_transition(pte))
-            process->system->pfn.frames[vs_pte_frame(pte)].original_pte =
-                vs_pte_make_software(unguarded);
+        uint64_t without;
+        if (vs_pte_is_transition(pte)) {
+            VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+            pfn->original_pte = vs_pte_make_pagefile(vs_pte_pagefile_slot(pfn->original_pte),
+                                                     unguarded);
+            without = vs_pte_make_transition(vs_pte_frame(pte), unguarded);
+        } else {
+            without = vs_pte_make_pagefile(vs_pte_pagefile_slot(pte), unguarded);
+        }
         if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
             return STATUS_INSUFFICIENT_RESOURCES;
         vs_pt_write(process, vpn, without);
-        emit_fault(process, VS_EV_GUARD_PAGE, vpn, 0, write);
+        emit_fault(process, VS_EV_GUARD_PAGE, vpn, 0, write, 0, 0);
         return STATUS_GUARD_PAGE_VIOLATION;
     }
     if (!vs_mm_accessible(mm) || (write && !vs_mm_writable(mm))) {
-        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write);
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
     return STATUS_SUCCESS;
 }
 
-/* Makes a committed, untouched page resident in a zeroed frame (models MiResolveDemandZeroFault). */
-static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint32_t mm, bool write,
-                            uint64_t *frame)
+/* Makes the page valid in frame and puts it in the working set (MiAllocateWsle), counting the
+ * fault. False if the host has no memory for the entry: the caller gives the frame back. */
+static bool make_valid(VsProcess *process, uint64_t vpn, uint64_t frame, uint32_t mm)
+{
+    VsPfn *pfn = &process->system->pfn.frames[frame];
+    pfn->share_count = 1;
+    pfn->reference_count = 1;
+    if (!vs_ws_insert(process, vpn, frame))
+        return false;
+    vs_pt_write(process, vpn, vs_pte_make_valid(frame, mm));
+    process->ws.page_faults++;
+    return true;
+}
+
+/* A frame for the page, active and recording it; VS_PFN_NONE when none can be had. */
+static uint64_t take_frame(VsProcess *process, uint64_t vpn, uint64_t original_pte, bool zeroed,
+                           uint64_t *from)
+{
+    uint64_t frame = vs_pfn_take(process->system, zeroed, from);
+    if (frame == VS_PFN_NONE)
+        return frame;
+    VsPfn *pfn = &process->system->pfn.frames[frame];
+    pfn->original_pte = original_pte;
+    pfn->pid = process->pid;
+    pfn->vpn = vpn;
+    return frame;
+}
+
+/* Gives back a frame taken for a fault that could not finish; the page keeps the PTE it had. */
+static VsStatus undo_fault(VsProcess *process, uint64_t vpn, uint64_t frame, uint64_t pte)
+{
+    VsPfn *pfn = &process->system->pfn.frames[frame];
+    pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pte)); /* the slot stays the PTE's */
+    vs_pfn_release(process->system, frame);
+    vs_pt_write(process, vpn, pte);
+    return STATUS_INSUFFICIENT_RESOURCES;
+}
+
+/* A committed, untouched page gets a zeroed frame (models MiResolveDemandZeroFault). */
+static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
+                            bool write, uint64_t *frame)
 {
     if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
         return STATUS_INSUFFICIENT_RESOURCES;
-    *frame = vs_pfn_take_zeroed(&process->system->pfn);
+    uint64_t from;
+    *frame = take_frame(process, vpn, vs_pte_make_software(mm), true, &from);
     if (*frame == VS_PFN_NONE) {
         vs_pt_release_empty(process, vpn, vpn);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    VsPfn *pfn = &process->system->pfn.frames[*frame];
-    pfn->original_pte = vs_pte_make_software(mm);
-    pfn->pid = process->pid;
-    pfn->vpn = vpn;
-    vs_pt_write(process, vpn, vs_pte_make_valid(*frame, mm));
-    emit_fault(process, VS_EV_DEMAND_ZERO_FAULT, vpn, *frame, write);
+    if (!make_valid(process, vpn, *frame, mm)) {
+        undo_fault(process, vpn, *frame, pte);
+        vs_pt_release_empty(process, vpn, vpn);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    emit_fault(process, VS_EV_DEMAND_ZERO_FAULT, vpn, *frame, write, (VsPageLocation)from, 0);
     return STATUS_SUCCESS;
 }
 
-/* Resolves whatever keeps the page from being touched; on success *frame holds it. */
+/* The page is still in its frame on the standby or modified list (MiResolveTransitionFault). */
+static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
+                           bool write, uint64_t *frame)
+{
+    VsPfnDatabase *db = &process->system->pfn;
+    *frame = vs_pte_frame(pte);
+    VsPageLocation from = (VsPageLocation)db->frames[*frame].location;
+    vs_pfn_unlink(db, *frame);
+    db->frames[*frame].location = VS_PAGE_ACTIVE;
+    db->active_count++;
+    if (!make_valid(process, vpn, *frame, mm)) {
+        db->active_count--;
+        vs_pfn_insert(db, *frame, from);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    emit_fault(process, VS_EV_SOFT_FAULT, vpn, *frame, write, from, 0);
+    return STATUS_SUCCESS;
+}
+
+/* The page is in the page file only: read it back into a frame (MiResolvePageFileFault). The
+ * frame keeps the slot in its OriginalPte: until the page is written again, that copy is good. */
+static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
+                           bool write, uint64_t *frame)
+{
+    VsSystem *system = process->system;
+    uint64_t slot = vs_pte_pagefile_slot(pte), from;
+    *frame = take_frame(process, vpn, pte, false, &from);
+    if (*frame == VS_PFN_NONE)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    if (!vs_pagefile_read(&system->pagefile, slot, &system->pfn, *frame) ||
+        !make_valid(process, vpn, *frame, mm))
+        return undo_fault(process, vpn, *frame, pte);
+    emit_fault(process, VS_EV_HARD_FAULT, vpn, *frame, write, (VsPageLocation)from, slot);
+    return STATUS_SUCCESS;
+}
+
+/* What the processor does with a valid PTE: stores need Write; it sets Accessed, and Dirty. */
+static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool write,
+                          uint64_t *frame)
+{
+    if (write && !(pte & VS_PTE_WRITE)) {
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+        return STATUS_ACCESS_VIOLATION;
+    }
+    uint64_t touched = pte | VS_PTE_ACCESSED | (write ? VS_PTE_DIRTY : 0);
+    if (touched != pte)
+        vs_pt_write(process, vpn, touched);
+    *frame = vs_pte_frame(pte);
+    return STATUS_SUCCESS;
+}
+
+/* Resolves whatever keeps the page from being touched (models MmAccessFault); on success *frame
+ * holds it, its PTE valid with Accessed (and Dirty for a store) set. */
 static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
-    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     uint64_t pte = vs_pt_read(process, vpn);
-    if (vs_pte_is_valid(pte)) {
-        if (write && !(pte & VS_PTE_WRITE)) {
-            emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write);
-            return STATUS_ACCESS_VIOLATION;
-        }
-        *frame = vs_pte_frame(pte);
-        return STATUS_SUCCESS;
-    }
+    if (vs_pte_is_valid(pte))
+        return use_valid(process, vpn, pte, write, frame);
+    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     VsPageState state = vad ? vs_page_state(process, vad, pte) : (VsPageState){0};
     if (!state.committed) {
-        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write);
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
     VsStatus status = access_check(process, vpn, pte, state.mm_protection, write);
     if (!NT_SUCCESS(status))
         return status;
-    if (vs_pte_is_transition(pte)) {
-        *frame = vs_pte_frame(pte);
-        vs_pt_write(process, vpn, vs_pte_make_valid(*frame, state.mm_protection));
-        emit_fault(process, VS_EV_SOFT_FAULT, vpn, *frame, write);
-        return STATUS_SUCCESS;
-    }
-    return demand_zero(process, vpn, state.mm_protection, write, frame);
+    if (vs_pte_is_transition(pte))
+        status = soft_fault(process, vpn, pte, state.mm_protection, write, frame);
+    else if (vs_pte_is_pagefile(pte))
+        status = hard_fault(process, vpn, pte, state.mm_protection, write, frame);
+    else
+        status = demand_zero(process, vpn, pte, state.mm_protection, write, frame);
+    if (!NT_SUCCESS(status))
+        return status;
+    return use_valid(process, vpn, vs_pt_read(process, vpn), write, frame);
 }
 
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)

@@ -59,11 +59,14 @@ static inline bool vs_mm_is_copy_on_write(uint32_t mm)
 #define VS_PTE_VALID (1ull << 0)
 #define VS_PTE_WRITE (1ull << 1)
 #define VS_PTE_OWNER (1ull << 2)
+#define VS_PTE_ACCESSED (1ull << 5) /* MMPTE_HARDWARE.Accessed: set by the "processor" on a touch */
+#define VS_PTE_DIRTY (1ull << 6)    /* MMPTE_HARDWARE.Dirty: set on a store */
 #define VS_PTE_PROTECTION_SHIFT 5 /* MMPTE_SOFTWARE.Protection, 5 bits */
 #define VS_PTE_PROTOTYPE (1ull << 10)
 #define VS_PTE_TRANSITION (1ull << 11)
 #define VS_PTE_FRAME_SHIFT 12
 #define VS_PTE_FRAME_MASK 0x0000FFFFFFFFF000ull
+#define VS_PTE_PAGEFILE_SHIFT 32 /* MMPTE_SOFTWARE.PageFileHigh: the slot; 0 means none */
 
 static inline uint64_t vs_pte_make_software(uint32_t mm_protection)
 {
@@ -101,7 +104,18 @@ static inline uint64_t vs_pte_make_transition(uint64_t frame, uint32_t mm)
 {
     return VS_PTE_TRANSITION | vs_pte_make_software(mm) | (frame << VS_PTE_FRAME_SHIFT);
 }
+/* MMPTE_SOFTWARE with PageFileHigh: the page's contents are in page-file slot (never 0). */
+static inline uint64_t vs_pte_make_pagefile(uint64_t slot, uint32_t mm)
+{
+    return (slot << VS_PTE_PAGEFILE_SHIFT) | vs_pte_make_software(mm);
+}
+static inline uint64_t vs_pte_pagefile_slot(uint64_t pte) { return pte >> VS_PTE_PAGEFILE_SHIFT; }
 static inline bool vs_pte_is_valid(uint64_t pte) { return (pte & VS_PTE_VALID) != 0; }
+/* A software PTE whose page is in the page file (not valid, not transition, a slot). */
+static inline bool vs_pte_is_pagefile(uint64_t pte)
+{
+    return !(pte & (VS_PTE_VALID | VS_PTE_TRANSITION)) && vs_pte_pagefile_slot(pte) != 0;
+}
 static inline bool vs_pte_is_transition(uint64_t pte)
 {
     return !(pte & VS_PTE_VALID) && (pte & VS_PTE_TRANSITION);
@@ -221,33 +235,110 @@ const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 /* ---- Physical memory: the PFN database (models MMPFN and the page lists) ---------------------- */
 
 #define VS_PFN_NONE UINT64_MAX
+#define VS_PFN_LINK_NONE UINT32_MAX /* the end of a list, in the 32-bit links */
 
-/* Models MMPFN: one per physical page frame. */
+/* MMPFN flags the model keeps (MMPFNENTRY bits). */
+enum {
+    VS_PFN_PAGE_TABLE = 1 << 0, /* holds one of the process's page tables (vpn: its first page) */
+    VS_PFN_MODIFIED = 1 << 1,   /* MMPFNENTRY.Modified: newer than any page-file copy */
+};
+
+/*
+ * Models MMPFN: one per physical page frame, 48 bytes as on Windows x64. The links are frame numbers
+ * in 32 bits (16 TB of RAM); an active frame reuses flink as its working-set index (u1.WsIndex), as
+ * Windows does, since it is on no list then.
+ */
 typedef struct VsPfn {
-    uint64_t original_pte; /* OriginalPte: the software PTE the page had, i.e. its protection */
-    uint64_t vpn;          /* PteAddress, as the page it maps */
-    uint64_t next;         /* u1.Flink on the zeroed or free list; VS_PFN_NONE at the end */
-    unsigned char *data;   /* the frame's bytes; NULL until first written (reads as zeros) */
-    uint32_t pid;          /* the owning process of an active frame */
-    uint8_t location;      /* VsPageLocation (MMPFNENTRY.PageLocation) */
-    uint8_t page_table;    /* the frame holds one of the process's page tables (vpn: its first) */
+    uint64_t original_pte;    /* OriginalPte: protection, and the page-file slot holding a copy */
+    uint64_t vpn;             /* PteAddress, as the page it maps */
+    unsigned char *data;      /* the frame's bytes; NULL until first written (reads as zeros) */
+    uint32_t flink;           /* u1.Flink on a list; u1.WsIndex when active */
+    uint32_t blink;           /* u2.Blink on a list */
+    uint32_t pid;             /* the owning process (of an active frame or a transition page) */
+    uint16_t share_count;     /* u2.ShareCount: valid PTEs mapping the frame */
+    uint16_t reference_count; /* u3.ReferenceCount: 1 while mapped (and per I/O in flight) */
+    uint8_t location;         /* VsPageLocation (MMPFNENTRY.PageLocation) */
+    uint8_t flags;            /* VS_PFN_* */
 } VsPfn;
 
-/* The PFN database and its lists (MmPfnDatabase, MmZeroedPageListHead, MmFreePageListHead). */
+/* A page list: MMPFNLIST (doubly linked, so a soft fault can take a frame from its middle). */
+typedef struct VsPfnList {
+    uint32_t head, tail;
+    uint64_t count;
+} VsPfnList;
+
+#define VS_PAGE_LIST_COUNT (VS_PAGE_BAD + 1)
+
+/* The PFN database and its lists (MmPfnDatabase, MmZeroedPageListHead, MmFreePageListHead,
+ * MmStandbyPageListHead, MmModifiedPageListHead, MmBadPageListHead), indexed by location. */
 typedef struct VsPfnDatabase {
     VsPfn *frames;
     uint64_t count;
     uint64_t never_used;  /* frames [never_used, count) were never handed out: zeroed */
-    uint64_t zeroed_head, free_head;
-    uint64_t zeroed_count, free_count, active_count;
+    VsPfnList lists[VS_PAGE_LIST_COUNT];
+    uint64_t active_count;
 } VsPfnDatabase;
 
 bool vs_pfn_init(VsPfnDatabase *db, uint64_t pages);
 void vs_pfn_fini(VsPfnDatabase *db);
-uint64_t vs_pfn_take_zeroed(VsPfnDatabase *db); /* VS_PFN_NONE when out of frames */
-void vs_pfn_release(VsPfnDatabase *db, uint64_t frame);
+void vs_pfn_insert(VsPfnDatabase *db, uint64_t frame, VsPageLocation list);
+void vs_pfn_unlink(VsPfnDatabase *db, uint64_t frame);
+uint64_t vs_pfn_first(const VsPfnDatabase *db, VsPageLocation list); /* VS_PFN_NONE if empty */
+uint64_t vs_pfn_next(const VsPfnDatabase *db, uint64_t frame);        /* along its list */
+uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *repurposed);
+void vs_pfn_release(VsSystem *system, uint64_t frame);
+void vs_pfn_zero(VsPfnDatabase *db, uint64_t frame);
 uint8_t vs_pfn_read(const VsPfnDatabase *db, uint64_t frame, uint32_t offset);
 bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t value);
+static inline uint64_t vs_pfn_available(const VsPfnDatabase *db)
+{
+    return db->lists[VS_PAGE_ZEROED].count + (db->count - db->never_used) +
+           db->lists[VS_PAGE_FREE].count + db->lists[VS_PAGE_STANDBY].count;
+}
+
+/* ---- The page file (models MMPAGING_FILE: a bitmap of slots and their contents) ---------------- */
+
+typedef struct VsPageFile {
+    uint64_t slots;          /* slot 0 is never used, as on Windows: PageFileHigh 0 means none */
+    uint64_t *bitmap;        /* bit set: slot in use */
+    unsigned char **data;    /* a slot's bytes; NULL for a page of zeros */
+    uint64_t used, peak;
+    uint64_t hint;           /* where the next search starts */
+} VsPageFile;
+
+bool vs_pagefile_init(VsPageFile *file, uint64_t pages);
+void vs_pagefile_fini(VsPageFile *file);
+uint64_t vs_pagefile_write(VsPageFile *file, const unsigned char *page); /* 0 when full */
+bool vs_pagefile_read(const VsPageFile *file, uint64_t slot, VsPfnDatabase *db, uint64_t frame);
+void vs_pagefile_free(VsPageFile *file, uint64_t slot);
+bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot);
+
+/* ---- Working sets (models MMSUPPORT and MMWSL) ------------------------------------------------- */
+
+/* MMWSLE: one resident page of the process. */
+typedef struct VsWsle {
+    uint64_t vpn : 52;
+    uint64_t age : 2;    /* 0..3: balance-set passes since it was last seen accessed */
+    uint64_t locked : 1; /* LockedInWs (VirtualLock): never trimmed */
+    uint64_t spare : 9;
+} VsWsle;
+
+typedef struct VsWorkingSet {
+    VsWsle *entries;     /* dense: entries[i] is the frame whose WsIndex is i */
+    uint64_t count, capacity;
+    uint64_t minimum, maximum; /* pages (MinimumWorkingSetSize, MaximumWorkingSetSize) */
+    uint64_t peak;             /* PeakWorkingSetSize */
+    uint64_t page_faults;      /* PageFaultCount */
+    uint64_t next_slot;        /* NextSlot: where aging and trimming resume */
+} VsWorkingSet;
+
+void vs_ws_init(VsWorkingSet *ws);
+bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame);
+void vs_ws_remove(VsProcess *process, uint64_t frame);
+void vs_ws_fini(VsWorkingSet *ws);
+uint64_t vs_ws_trim(VsProcess *process, uint64_t pages, uint32_t min_age);
+void vs_trim_page(VsProcess *process, uint64_t vpn);
+void vs_ws_age(VsProcess *process);
 
 /* ---- Processes, threads, system --------------------------------------------------------------- */
 
@@ -269,6 +360,7 @@ struct VsProcess {
     VsVadTable vad_root;       /* EPROCESS VadRoot */
     uint64_t top_table;        /* frame of the top-level table (DirectoryTableBase) */
     uint64_t commit_charge;    /* EPROCESS CommitCharge, in pages */
+    VsWorkingSet ws;           /* EPROCESS Vm (MMSUPPORT) and its working-set list */
     uint64_t page_table_pages; /* page-table pages held, every level */
     VsThread **threads;
     size_t thread_count;
@@ -285,8 +377,12 @@ struct VsSystem {
     VsPool vad_pool;
     VsTableStore tables;
     VsPfnDatabase pfn;
+    VsPageFile pagefile;
+    uint64_t ticks;  /* balance-set passes so far */
     VsEventLog *log;
 };
+
+VsProcess *vs_process_by_id(VsSystem *system, uint32_t pid);
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out);
 

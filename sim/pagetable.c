@@ -106,12 +106,13 @@ static VsStatus table_create(VsProcess *process, uint32_t level, uint64_t first_
 {
     VsSystem *system = process->system;
     VsTableStore *store = &system->tables;
-    *frame = vs_pfn_take_zeroed(&system->pfn);
+    uint64_t from;
+    *frame = vs_pfn_take(system, true, &from);
     if (*frame == VS_PFN_NONE)
         return STATUS_INSUFFICIENT_RESOURCES;
     VsPageTable *table = store_reserve(store, *frame) ? table_memory(store) : NULL;
     if (!table) {
-        vs_pfn_release(&system->pfn, *frame);
+        vs_pfn_release(system, *frame);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     table->level = level;
@@ -121,7 +122,8 @@ static VsStatus table_create(VsProcess *process, uint32_t level, uint64_t first_
     VsPfn *pfn = &system->pfn.frames[*frame];
     pfn->pid = process->pid;
     pfn->vpn = first_vpn;
-    pfn->page_table = 1;
+    pfn->flags = VS_PFN_PAGE_TABLE;
+    pfn->share_count = 1; /* the upper-level entry that links it */
     process->page_table_pages++;
 
     uint64_t span = entry_span(process, level) << level_bits(process);
@@ -143,8 +145,7 @@ static void table_free(VsProcess *process, uint64_t frame)
     vs_emit(process->system, &event);
 
     store->tables[frame] = NULL;
-    process->system->pfn.frames[frame].page_table = 0;
-    vs_pfn_release(&process->system->pfn, frame);
+    vs_pfn_release(process->system, frame);
     process->page_table_pages--;
     /* Keep a few zeroed tables (an empty table is all zeros) for the next create. */
     if (!store->spare)

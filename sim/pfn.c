@@ -1,22 +1,23 @@
 /*
- * pfn.c - physical memory: the PFN database and its zeroed and free page lists.
+ * pfn.c - physical memory: the PFN database and its page lists.
  *
- * Models MMPFN (WRK mm/mi.h) and the page lists of mm/pfnlist.c: every page frame of the machine has
- * an entry saying where it is (zeroed list, free list, or active in some process) and, when active,
- * which page maps it and the protection it had before it became valid (OriginalPte). A demand-zero
- * fault takes a frame from the zeroed list, else from the free list and zeroes it
- * (MiRemoveZeroPage); decommit and release put frames back on the free list (MiInsertPageInFreeList).
- * The paging issue adds the standby and modified lists, working sets and the page file.
+ * Models MMPFN (WRK mm/mi.h) and the lists of mm/pfnlist.c. Every page frame of the machine has an
+ * entry saying where it is: on the zeroed, free, standby, modified or bad list, or active (mapped
+ * by a valid PTE, or holding a page table). An active frame records the page that maps it, its
+ * share and reference counts, and the PTE to give that page back when the frame is taken away
+ * (OriginalPte: the protection, and the page-file slot of a copy if there is one).
+ *
+ * Where a fault's frame comes from (MiRemoveAnyPage, MiRemoveZeroPage): the zeroed list, else the
+ * free list (zeroed on the spot), else the oldest standby page, repurposed: its page's PTE gets the
+ * OriginalPte back, so the next touch there is a hard fault (or a demand-zero one for a page never
+ * written out). When only modified pages are left, the modified page writer runs first.
  *
  * A frame's bytes are host memory allocated the first time the frame is written, so a machine with
  * gigabytes of "RAM" costs only what scenarios touch. Frames never handed out are implicitly zeroed
  * (never_used), so creating a system does not have to link every frame into a list.
  *
- * Page-table pages are frames too (pagetable.c takes them here), so they count against RAM.
- *
- * Invariants (check.c): zeroed + free + active = frames handed out; each active frame is either a
- * page table of the process it records or named by exactly one valid or transition PTE, of the
- * process and page it records.
+ * Invariants (check.c): each list is well linked and holds what its count says; every frame is on
+ * exactly one list or active; an active frame's share count equals the valid PTEs naming it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,11 @@
 
 bool vs_pfn_init(VsPfnDatabase *db, uint64_t pages)
 {
-    *db = (VsPfnDatabase){.count = pages, .zeroed_head = VS_PFN_NONE, .free_head = VS_PFN_NONE};
+    *db = (VsPfnDatabase){.count = pages};
+    for (int i = 0; i < VS_PAGE_LIST_COUNT; i++)
+        db->lists[i] = (VsPfnList){VS_PFN_LINK_NONE, VS_PFN_LINK_NONE, 0};
+    if (pages >= VS_PFN_LINK_NONE)
+        return false;
     db->frames = calloc(pages, sizeof *db->frames);
     return db->frames != NULL;
 }
@@ -38,49 +43,59 @@ void vs_pfn_fini(VsPfnDatabase *db)
     *db = (VsPfnDatabase){0};
 }
 
-static uint64_t pop(VsPfnDatabase *db, uint64_t *head, uint64_t *count)
+/* ---- Lists (MiInsertPageInList, MiUnlinkPageFromList) ------------------------------------------ */
+
+static uint64_t link_value(uint32_t link) { return link == VS_PFN_LINK_NONE ? VS_PFN_NONE : link; }
+
+/* Puts a frame at the tail of a list: lists are FIFO, so the standby list's head is its oldest. */
+void vs_pfn_insert(VsPfnDatabase *db, uint64_t frame, VsPageLocation location)
 {
-    uint64_t frame = *head;
-    *head = db->frames[frame].next;
-    (*count)--;
-    return frame;
+    VsPfnList *list = &db->lists[location];
+    VsPfn *pfn = &db->frames[frame];
+    pfn->location = (uint8_t)location;
+    pfn->flink = VS_PFN_LINK_NONE;
+    pfn->blink = list->tail;
+    if (list->tail == VS_PFN_LINK_NONE)
+        list->head = (uint32_t)frame;
+    else
+        db->frames[list->tail].flink = (uint32_t)frame;
+    list->tail = (uint32_t)frame;
+    list->count++;
 }
 
-/* A frame of zeros for a demand-zero fault (models MiRemoveZeroPage), now active. */
-uint64_t vs_pfn_take_zeroed(VsPfnDatabase *db)
-{
-    uint64_t frame;
-    if (db->zeroed_head != VS_PFN_NONE) {
-        frame = pop(db, &db->zeroed_head, &db->zeroed_count);
-    } else if (db->never_used < db->count) {
-        frame = db->never_used++;
-    } else if (db->free_head != VS_PFN_NONE) {
-        frame = pop(db, &db->free_head, &db->free_count);
-        if (db->frames[frame].data) /* zeroed inline, as when the zeroed list is empty */
-            memset(db->frames[frame].data, 0, VS_PAGE_SIZE);
-    } else {
-        return VS_PFN_NONE;
-    }
-    db->frames[frame].location = VS_PAGE_ACTIVE;
-    db->frames[frame].next = VS_PFN_NONE;
-    db->active_count++;
-    return frame;
-}
-
-/* Puts an active frame on the free list; its bytes stay until it is reused (models
- * MiInsertPageInFreeList). */
-void vs_pfn_release(VsPfnDatabase *db, uint64_t frame)
+/* Takes a frame out of whatever list holds it. */
+void vs_pfn_unlink(VsPfnDatabase *db, uint64_t frame)
 {
     VsPfn *pfn = &db->frames[frame];
-    pfn->location = VS_PAGE_FREE;
-    pfn->page_table = 0;
-    pfn->original_pte = 0;
-    pfn->pid = 0;
-    pfn->vpn = 0;
-    pfn->next = db->free_head;
-    db->free_head = frame;
-    db->free_count++;
-    db->active_count--;
+    VsPfnList *list = &db->lists[pfn->location];
+    if (pfn->blink == VS_PFN_LINK_NONE)
+        list->head = pfn->flink;
+    else
+        db->frames[pfn->blink].flink = pfn->flink;
+    if (pfn->flink == VS_PFN_LINK_NONE)
+        list->tail = pfn->blink;
+    else
+        db->frames[pfn->flink].blink = pfn->blink;
+    pfn->flink = pfn->blink = VS_PFN_LINK_NONE;
+    list->count--;
+}
+
+uint64_t vs_pfn_first(const VsPfnDatabase *db, VsPageLocation location)
+{
+    return link_value(db->lists[location].head);
+}
+
+uint64_t vs_pfn_next(const VsPfnDatabase *db, uint64_t frame)
+{
+    return link_value(db->frames[frame].flink);
+}
+
+/* ---- Contents ------------------------------------------------------------------------------ */
+
+void vs_pfn_zero(VsPfnDatabase *db, uint64_t frame)
+{
+    if (db->frames[frame].data)
+        memset(db->frames[frame].data, 0, VS_PAGE_SIZE);
 }
 
 uint8_t vs_pfn_read(const VsPfnDatabase *db, uint64_t frame, uint32_t offset)
@@ -99,14 +114,146 @@ bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t va
     return true;
 }
 
+/* ---- Taking and giving back frames ------------------------------------------------------------ */
+
+/*
+ * Takes the oldest standby frame from its page (MiRestoreTransitionPte): the page's transition PTE
+ * becomes its OriginalPte again, a page-file PTE if a copy was written, else demand zero.
+ */
+static void repurpose(VsSystem *system, uint64_t frame)
+{
+    VsPfn *pfn = &system->pfn.frames[frame];
+    VsProcess *owner = vs_process_by_id(system, pfn->pid);
+    vs_pfn_unlink(&system->pfn, frame);
+    if (owner)
+        vs_pt_write(owner, pfn->vpn, pfn->original_pte);
+    VsEvent event = {.kind = VS_EV_PAGE_REPURPOSED, .pid = pfn->pid, .vpn_start = pfn->vpn,
+                     .vpn_end = pfn->vpn, .frame = frame, .list = VS_PAGE_STANDBY,
+                     .slot = vs_pte_pagefile_slot(pfn->original_pte)};
+    vs_emit(system, &event);
+}
+
+/*
+ * A frame for a fault, now active (models MiRemoveAnyPage / MiRemoveZeroPage). zeroed asks for
+ * zeros (a demand-zero fault; a hard fault overwrites the page and does not care). *from says which
+ * list gave it. VS_PFN_NONE when nothing can be had.
+ */
+uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *from)
+{
+    VsPfnDatabase *db = &system->pfn;
+    uint64_t frame;
+    if (db->lists[VS_PAGE_ZEROED].count) {
+        frame = vs_pfn_first(db, VS_PAGE_ZEROED);
+        vs_pfn_unlink(db, frame);
+        *from = VS_PAGE_ZEROED;
+    } else if (db->never_used < db->count) {
+        frame = db->never_used++;
+        *from = VS_PAGE_ZEROED;
+    } else {
+        if (!db->lists[VS_PAGE_FREE].count && !db->lists[VS_PAGE_STANDBY].count)
+            vs_write_modified_pages(system, 16); /* what is left is dirty: write some out */
+        if (db->lists[VS_PAGE_FREE].count) {
+            frame = vs_pfn_first(db, VS_PAGE_FREE);
+            vs_pfn_unlink(db, frame);
+            *from = VS_PAGE_FREE;
+        } else if (db->lists[VS_PAGE_STANDBY].count) {
+            frame = vs_pfn_first(db, VS_PAGE_STANDBY);
+            repurpose(system, frame);
+            *from = VS_PAGE_STANDBY;
+        } else {
+            return VS_PFN_NONE;
+        }
+        if (zeroed)
+            vs_pfn_zero(db, frame); /* zeroed inline, as when the zeroed list is empty */
+    }
+    VsPfn *pfn = &db->frames[frame];
+    unsigned char *data = pfn->data;
+    *pfn = (VsPfn){.data = data, .location = VS_PAGE_ACTIVE, .flink = VS_PFN_LINK_NONE,
+                   .blink = VS_PFN_LINK_NONE, .reference_count = 1};
+    db->active_count++;
+    return frame;
+}
+
+/*
+ * Gives a frame back for good: its page is gone (decommit, release) or it held a page table. An
+ * active frame stops being active; a standby or modified one leaves its list. Its page-file copy,
+ * if any, is freed. It goes to the free list; its bytes stay until it is reused (models
+ * MiInsertPageInFreeList).
+ */
+void vs_pfn_release(VsSystem *system, uint64_t frame)
+{
+    VsPfnDatabase *db = &system->pfn;
+    VsPfn *pfn = &db->frames[frame];
+    if (pfn->location == VS_PAGE_ACTIVE)
+        db->active_count--;
+    else
+        vs_pfn_unlink(db, frame);
+    uint64_t slot = (pfn->flags & VS_PFN_PAGE_TABLE) ? 0 : vs_pte_pagefile_slot(pfn->original_pte);
+    if (slot)
+        vs_pagefile_free(&system->pagefile, slot);
+    unsigned char *data = pfn->data;
+    *pfn = (VsPfn){.data = data};
+    vs_pfn_insert(db, frame, VS_PAGE_FREE);
+}
+
+/* ---- The zero page thread and bad pages ------------------------------------------------------- */
+
+uint64_t vs_zero_free_pages(VsSystem *system, uint64_t max)
+{
+    VsPfnDatabase *db = &system->pfn;
+    uint64_t done = 0;
+    for (; done < max && db->lists[VS_PAGE_FREE].count; done++) {
+        uint64_t frame = vs_pfn_first(db, VS_PAGE_FREE);
+        vs_pfn_unlink(db, frame);
+        vs_pfn_zero(db, frame);
+        vs_pfn_insert(db, frame, VS_PAGE_ZEROED);
+    }
+    if (done) {
+        VsEvent event = {.kind = VS_EV_PAGES_ZEROED, .pages = done, .list = VS_PAGE_ZEROED};
+        vs_emit(system, &event);
+    }
+    return done;
+}
+
+bool vs_page_frame_mark_bad(VsSystem *system, uint64_t frame)
+{
+    VsPfnDatabase *db = &system->pfn;
+    if (frame >= db->count)
+        return false;
+    if (frame >= db->never_used) {
+        /* Hand out the never-used frames below it to the zeroed list, so every frame below
+         * never_used is on a list or active. */
+        while (db->never_used < frame)
+            vs_pfn_insert(db, db->never_used++, VS_PAGE_ZEROED);
+        db->never_used++;
+    } else if (db->frames[frame].location == VS_PAGE_ZEROED ||
+               db->frames[frame].location == VS_PAGE_FREE) {
+        vs_pfn_unlink(db, frame);
+    } else {
+        return false;
+    }
+    vs_pfn_insert(db, frame, VS_PAGE_BAD);
+    return true;
+}
+
+/* ---- Reading ---------------------------------------------------------------------------------- */
+
 void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out)
 {
     const VsPfnDatabase *db = &system->pfn;
     *out = (VsMemoryCounters){
         .total_pages = db->count,
-        .zeroed_pages = db->zeroed_count + (db->count - db->never_used),
-        .free_pages = db->free_count,
+        .zeroed_pages = db->lists[VS_PAGE_ZEROED].count + (db->count - db->never_used),
+        .free_pages = db->lists[VS_PAGE_FREE].count,
+        .standby_pages = db->lists[VS_PAGE_STANDBY].count,
+        .modified_pages = db->lists[VS_PAGE_MODIFIED].count,
+        .bad_pages = db->lists[VS_PAGE_BAD].count,
         .active_pages = db->active_count,
+        .available_pages = vs_pfn_available(db),
+        .pagefile_pages = system->pagefile.slots ? system->pagefile.slots - 1 : 0,
+        .pagefile_used = system->pagefile.used,
+        .pagefile_peak = system->pagefile.peak,
+        .ticks = system->ticks,
     };
 }
 
@@ -115,14 +262,22 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
     const VsPfnDatabase *db = &system->pfn;
     if (frame >= db->count)
         return false;
+    if (frame >= db->never_used) {
+        *out = (VsFrameInfo){.location = VS_PAGE_ZEROED};
+        return true;
+    }
     const VsPfn *pfn = &db->frames[frame];
-    bool used = frame < db->never_used;
+    bool table = (pfn->flags & VS_PFN_PAGE_TABLE) != 0;
     *out = (VsFrameInfo){
-        .location = used ? (VsPageLocation)pfn->location : VS_PAGE_ZEROED,
+        .location = (VsPageLocation)pfn->location,
         .pid = pfn->pid,
         .vpn = pfn->vpn,
-        .protection = vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
-        .page_table = pfn->page_table,
+        .protection = table ? 0 : vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
+        .pagefile_slot = table ? 0 : vs_pte_pagefile_slot(pfn->original_pte),
+        .share_count = pfn->share_count,
+        .reference_count = pfn->reference_count,
+        .modified = (pfn->flags & VS_PFN_MODIFIED) != 0,
+        .page_table = table,
     };
     return true;
 }

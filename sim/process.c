@@ -67,6 +67,7 @@ static void discard_process(VsProcess *process)
     for (size_t t = 0; t < process->thread_count; t++)
         free(process->threads[t]);
     free(process->threads);
+    vs_ws_fini(&process->ws);
     free(process);
 }
 
@@ -79,6 +80,7 @@ VsProcess *vs_process_create(VsSystem *system, const char *name)
     process->pid = system->next_id;
     system->next_id += 4;
     strncpy(process->name, name ? name : "", sizeof process->name - 1);
+    vs_ws_init(&process->ws);
     const VsLayout *layout = system->layout;
     vs_vad_table_init(&process->vad_root, vs_vpn(layout->lowest_user_address),
                       vs_vpn(layout->highest_vad_address));
@@ -93,6 +95,15 @@ VsProcess *vs_process_create(VsSystem *system, const char *name)
 }
 
 VsThread *vs_process_main_thread(VsProcess *process) { return process->threads[0]; }
+
+/* The process with this id (a PFN entry names its owner by id), or NULL. */
+VsProcess *vs_process_by_id(VsSystem *system, uint32_t pid)
+{
+    for (size_t i = 0; i < system->process_count; i++)
+        if (system->processes[i]->pid == pid)
+            return system->processes[i];
+    return NULL;
+}
 VsProcess *vs_thread_process(const VsThread *thread) { return thread->process; }
 uint32_t vs_process_id(const VsProcess *process) { return process->pid; }
 const char *vs_process_name(const VsProcess *process) { return process->name; }

@@ -10,8 +10,12 @@
  *   decommitted   protection MM_DECOMMIT (0x10): not committed, whatever the VAD says
  *   valid         hardware-valid: the frame of a resident page (Write set if it may be stored
  *                 to; its protection is in the PFN's OriginalPte), or above the leaf the next table
- *   transition    Transition bit, protection and frame: still resident, but a touch faults (soft);
- *                 used for resident pages made no-access or guard
+ *   transition    Transition bit, protection and frame: the frame still holds the page, on the
+ *                 standby or modified list (trimmed, or made no-access or guard); a touch is a
+ *                 soft fault
+ *   page file     protection and PageFileHigh (bits 32-63): the page is only in that page-file
+ *                 slot; a touch is a hard fault
+ * A valid entry also carries Accessed (bit 5) and Dirty (bit 6), which the "processor" sets.
  */
 #include "internal.h"
 
@@ -25,8 +29,22 @@ VsPteState vs_pte_state(uint64_t entry)
         return VS_PTE_STATE_TRANSITION;
     if (entry == VS_PTE_DECOMMITTED)
         return VS_PTE_STATE_DECOMMITTED;
+    if (vs_pte_is_pagefile(entry))
+        return VS_PTE_STATE_PAGEFILE;
     return VS_PTE_STATE_DEMAND_ZERO;
 }
+
+uint64_t vs_pte_pagefile_slot_of(uint64_t entry)
+{
+    return vs_pte_is_pagefile(entry) ? vs_pte_pagefile_slot(entry) : 0;
+}
+
+bool vs_pte_accessed(uint64_t entry)
+{
+    return vs_pte_is_valid(entry) && (entry & VS_PTE_ACCESSED);
+}
+
+bool vs_pte_dirty(uint64_t entry) { return vs_pte_is_valid(entry) && (entry & VS_PTE_DIRTY); }
 
 uint32_t vs_pte_protection(uint64_t entry)
 {

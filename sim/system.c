@@ -12,6 +12,7 @@
 
 #define VADS_PER_CHUNK 4096
 #define DEFAULT_RAM_BYTES (256ull << 20) /* page frames a system has unless configured */
+#define MAX_RAM_BYTES (16ull << 40)        /* 32-bit frame links: 16 TB */
 
 static const VsLayout layouts[] = {
     {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
@@ -52,7 +53,13 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
     vs_pool_init(&system->vad_pool, sizeof(VsVad), VADS_PER_CHUNK);
     vs_table_store_init(&system->tables, 1u << layout->level_bits);
     uint64_t ram = config->ram_bytes ? config->ram_bytes : DEFAULT_RAM_BYTES;
-    if (!vs_pfn_init(&system->pfn, vs_vpn(ram))) {
+    uint64_t pagefile = config->pagefile_bytes ? config->pagefile_bytes : ram;
+    if (ram > MAX_RAM_BYTES || pagefile > MAX_RAM_BYTES ||
+        !vs_pfn_init(&system->pfn, vs_vpn(ram)) ||
+        !vs_pagefile_init(&system->pagefile, vs_vpn(pagefile))) {
+        vs_pfn_fini(&system->pfn);
+        vs_table_store_fini(&system->tables);
+        vs_pool_fini(&system->vad_pool);
         free(system);
         return NULL;
     }
@@ -69,12 +76,14 @@ void vs_system_destroy(VsSystem *system)
             free(process->threads[t]);
         free(process->threads);
         free(process->handles);
+        vs_ws_fini(&process->ws);
         free(process);
     }
     free(system->processes);
     vs_pool_fini(&system->vad_pool);
     vs_table_store_fini(&system->tables);
     vs_pfn_fini(&system->pfn);
+    vs_pagefile_fini(&system->pagefile);
     free(system);
 }
 

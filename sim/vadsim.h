@@ -82,6 +82,7 @@ typedef struct VsSystemConfig {
     VsArch arch;
     uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
     uint64_t ram_bytes;  /* physical memory: page frames in the PFN database; 0 means 256 MB */
+    uint64_t pagefile_bytes; /* the page file; 0 means as large as RAM */
 } VsSystemConfig;
 
 /* The fixed layout of an architecture (GetSystemInfo plus what the kernel keeps to itself). */
@@ -246,6 +247,7 @@ typedef enum VsPteState {
     VS_PTE_STATE_DECOMMITTED, /* protection MM_DECOMMIT: not committed even in a MemCommit VAD */
     VS_PTE_STATE_VALID,       /* hardware-valid: maps a frame (a page, or above the leaf a table) */
     VS_PTE_STATE_TRANSITION,  /* invalid, but the page is still in its frame (a soft fault away) */
+    VS_PTE_STATE_PAGEFILE,    /* the page is only in a page-file slot (a hard fault away) */
 } VsPteState;
 
 typedef struct VsPteLevel {
@@ -267,29 +269,86 @@ VsPteState vs_pte_state(uint64_t entry);
  * resident page is in its PFN entry's OriginalPte, vs_page_frame_info). */
 uint32_t vs_pte_protection(uint64_t entry);
 uint64_t vs_pte_frame_number(uint64_t entry); /* the frame a valid or transition PTE names */
+uint64_t vs_pte_pagefile_slot_of(uint64_t entry); /* the slot a page-file PTE names, else 0 */
+bool vs_pte_accessed(uint64_t entry);            /* a valid PTE's Accessed bit */
+bool vs_pte_dirty(uint64_t entry);               /* a valid PTE's Dirty bit */
 
 /* ---- Physical memory (the PFN database) -------------------------------------------------------- */
 
+/* MMLISTS (WRK inc/mm.h): where a frame is. The numbers are Windows' PageLocation values; 4 is
+ * ModifiedNoWrite, which the model does not have (it orders no file-system writes). */
 typedef enum VsPageLocation {
-    VS_PAGE_ZEROED, /* on the zeroed list (or never used): ready for a demand-zero fault */
-    VS_PAGE_FREE,   /* on the free list: its old contents must be zeroed before reuse */
-    VS_PAGE_ACTIVE, /* mapped by a PTE (valid or transition) in some process */
+    VS_PAGE_ZEROED = 0,   /* on the zeroed list (or never used): ready for a demand-zero fault */
+    VS_PAGE_FREE = 1,     /* on the free list: its old contents must be zeroed before reuse */
+    VS_PAGE_STANDBY = 2,  /* on the standby list: clean, still its page's (a soft fault takes it
+                           * back), or repurposed when memory is needed */
+    VS_PAGE_MODIFIED = 3, /* on the modified list: dirty, to be written to the page file first */
+    VS_PAGE_BAD = 5,      /* on the bad list: never used again */
+    VS_PAGE_ACTIVE = 6,   /* ActiveAndValid: mapped by a valid PTE, or a page table */
 } VsPageLocation;
 
 typedef struct VsFrameInfo {
     VsPageLocation location;
-    uint32_t pid;          /* the owner of an active frame */
-    uint64_t vpn;          /* the page that maps it (PteAddress); a page table's first page */
-    uint32_t protection;   /* PAGE_* from OriginalPte */
-    bool page_table;       /* the frame holds a page table of process pid */
+    uint32_t pid;             /* the owner of an active frame, or of the page a list frame holds */
+    uint64_t vpn;             /* the page that maps it (PteAddress); a page table's first page */
+    uint32_t protection;      /* PAGE_* from OriginalPte */
+    uint64_t pagefile_slot;   /* the page-file slot OriginalPte names (a clean copy), or 0 */
+    uint32_t share_count;     /* valid PTEs mapping it */
+    uint32_t reference_count;
+    bool modified;            /* newer than any page-file copy */
+    bool page_table;          /* the frame holds a page table of process pid */
 } VsFrameInfo;
 
 typedef struct VsMemoryCounters {
-    uint64_t total_pages, zeroed_pages, free_pages, active_pages;
+    uint64_t total_pages, zeroed_pages, free_pages, standby_pages, modified_pages, bad_pages,
+        active_pages;
+    uint64_t available_pages;              /* zeroed + free + standby */
+    uint64_t pagefile_pages, pagefile_used, pagefile_peak;
+    uint64_t ticks;                        /* balance-set passes so far */
 } VsMemoryCounters;
 
 void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out);
 bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out);
+/* Marks a free or zeroed frame bad (a parity error): it goes to the bad list for good. False if
+ * the frame is in use or does not exist. */
+bool vs_page_frame_mark_bad(VsSystem *system, uint64_t frame);
+
+/* ---- Working sets and the balance set manager ---------------------------------------------------- */
+
+typedef struct VsWorkingSetInfo {
+    uint64_t size, peak;         /* resident pages now, and the most ever */
+    uint64_t minimum, maximum;   /* pages */
+    uint64_t page_faults;        /* PageFaultCount: demand-zero, soft and hard faults */
+} VsWorkingSetInfo;
+
+typedef struct VsWorkingSetEntry {
+    uint64_t vpn;
+    uint64_t frame;
+    uint32_t age;    /* 0..3 */
+    bool locked;
+} VsWorkingSetEntry;
+
+void vs_process_working_set(const VsProcess *process, VsWorkingSetInfo *out);
+/* Entry index of the process's working-set list (0 .. size-1); false past the end. */
+bool vs_process_working_set_entry(const VsProcess *process, uint64_t index,
+                                  VsWorkingSetEntry *out);
+
+/*
+ * One pass of the balance set manager (KeBalanceSetManager waking MmWorkingSetManager, once a
+ * second on Windows): ages every working set, trims working sets over their maximum and, when
+ * available memory is low, those over their minimum, oldest pages first; runs the modified page
+ * writer when the modified list is long or memory low; then the zero page thread.
+ */
+void vs_balance_set_tick(VsSystem *system);
+/* The zero page thread's work (MmZeroPageThread): up to max free frames zeroed onto the zeroed
+ * list. Returns how many. */
+uint64_t vs_zero_free_pages(VsSystem *system, uint64_t max);
+/* The modified page writer (MiModifiedPageWriter): up to max modified frames written to the page
+ * file and moved to standby. Returns how many (fewer when the page file is full). */
+uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max);
+/* Removes every unlocked page from the process's working set (MiEmptyWorkingSet). Returns how
+ * many pages left it. */
+uint64_t vs_empty_working_set(VsProcess *process);
 
 /* ---- Memory accesses --------------------------------------------------------------------------- */
 
@@ -298,7 +357,9 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
  * valid, MmAccessFault). Returns STATUS_SUCCESS, or the exception the access raises:
  * STATUS_ACCESS_VIOLATION (free, reserved or decommitted page; a write to a read-only page; a
  * no-access page), STATUS_GUARD_PAGE_VIOLATION (the first touch of a guard page, which clears the
- * guard), or STATUS_INSUFFICIENT_RESOURCES (no free frame: the model cannot page out yet).
+ * guard), or STATUS_INSUFFICIENT_RESOURCES (no frame can be had: every frame is active or
+ * modified with the page file full; Windows would wait, and its commit limit keeps this from
+ * happening).
  */
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value);
 VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value);
@@ -318,11 +379,21 @@ typedef enum VsEventKind {
     VS_EV_PROTECTED,      /* [vpn_start, vpn_end] changed from old_protection to protection */
     VS_EV_TABLE_CREATED,  /* a page-table page at level, covering [vpn_start, vpn_end] */
     VS_EV_TABLE_FREED,    /* the table at level covering [vpn_start, vpn_end] became empty */
-    VS_EV_DEMAND_ZERO_FAULT, /* page vpn_start got a zeroed frame (frame) */
-    VS_EV_SOFT_FAULT,     /* transition page vpn_start was made valid again in its frame */
+    VS_EV_DEMAND_ZERO_FAULT, /* page vpn_start got a zeroed frame (frame, taken from list) */
+    VS_EV_SOFT_FAULT,     /* transition page vpn_start was made valid again in its frame, taken
+                           * back from list (standby or modified) */
+    VS_EV_HARD_FAULT,     /* page vpn_start was read from page-file slot into frame (from list) */
     VS_EV_GUARD_PAGE,     /* vpn_start's guard was consumed: STATUS_GUARD_PAGE_VIOLATION */
     VS_EV_ACCESS_VIOLATION, /* an access to vpn_start raised STATUS_ACCESS_VIOLATION */
     VS_EV_FRAME_RELEASED, /* page vpn_start's frame (frame) went back to the free list */
+    VS_EV_PAGE_TRIMMED,   /* page vpn_start left the working set: frame went to list (standby or
+                           * modified), its PTE to transition; age says how old it was */
+    VS_EV_PAGE_WRITTEN,   /* the modified page writer wrote frame (page vpn_start of pid) to slot;
+                           * it moved to standby */
+    VS_EV_PAGE_REPURPOSED, /* standby frame was taken from page vpn_start of pid, whose PTE got
+                            * its OriginalPte back (page-file slot, or demand zero when slot is 0) */
+    VS_EV_PAGES_ZEROED,   /* the zero page thread moved pages frames from free to zeroed */
+    VS_EV_WORKING_SET_AGED, /* a balance-set pass aged pid's working set (pages entries) */
 } VsEventKind;
 
 typedef struct VsEvent {
@@ -331,11 +402,15 @@ typedef struct VsEvent {
     uint64_t vpn_start, vpn_end; /* inclusive page range the event is about */
     uint64_t old_start, old_end; /* the VAD before a trim or split (inclusive pages) */
     uint64_t address, size;      /* the caller's request, for VS_EV_RANGE_ROUNDED */
-    uint64_t pages;              /* commit charged or returned, in pages */
+    uint64_t pages;              /* commit charged or returned, in pages; for faults and trims,
+                                  * the working set's size after; pages zeroed, entries aged */
     uint32_t protection;         /* PAGE_* */
     uint32_t old_protection;     /* PAGE_* before VS_EV_PROTECTED */
     uint32_t level;              /* page-table level (0 = top) for the table events */
     uint64_t frame;              /* page frame number for the fault and frame events */
+    uint64_t slot;               /* page-file slot (hard fault, page written, repurposed) */
+    VsPageLocation list;         /* the list a frame came from or went to */
+    uint32_t age;                /* a trimmed page's age */
     bool write;                  /* the access was a store (fault events) */
 } VsEvent;
 
@@ -354,6 +429,8 @@ void vs_system_attach_log(VsSystem *system, VsEventLog *log); /* NULL detaches *
 void vs_event_log_clear(VsEventLog *log);
 void vs_event_log_free(VsEventLog *log);
 const char *vs_event_kind_name(VsEventKind kind);
+/* "zeroed", "free", "standby", "modified", "bad", "active". */
+const char *vs_page_location_name(VsPageLocation location);
 
 /* ---- Invariants -------------------------------------------------------------------------------- */
 

@@ -113,7 +113,9 @@ static void test_guard_page_is_one_shot(void **state)
     CHECK_INVARIANTS(f);
 }
 
-/* Re-protecting resident pages keeps their frames and data: no-access makes them transition. */
+/* Re-protecting resident pages keeps their frames and data: no-access makes them transition (the
+ * page leaves the working set, its frame goes to the modified list), and a transition page stays
+ * transition under its new protection (MiSetProtectionOnTransitionPte) until a soft fault. */
 static void test_protect_resident_page(void **state)
 {
     Fixture *f = *state;
@@ -129,11 +131,16 @@ static void test_protect_resident_page(void **state)
     ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_NOACCESS, p);
     assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_ACCESS_VIOLATION);
     CHECK_INVARIANTS(f);
+    VsFrameInfo info;
+    assert_true(vs_page_frame_info(f->system, frame, &info));
+    assert_int_equal(info.location, VS_PAGE_MODIFIED); /* written to: dirty */
     assert_true(VsVirtualProtect(f->thread, p, 1, PAGE_READONLY, &old));
     assert_int_equal(old, PAGE_NOACCESS);
-    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_VALID); /* straight back to valid */
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(vs_pte_protection(leaf(f, p)), PAGE_READONLY);
+    assert_int_equal(read_ok(f, p), 77); /* a soft fault: the same frame, valid again */
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_VALID);
     assert_int_equal(vs_pte_frame_number(leaf(f, p)), frame);
-    assert_int_equal(read_ok(f, p), 77);
     /* Recommitting a resident page with a new protection is a re-protection too. */
     assert_true(VsVirtualAlloc(f->thread, p, 1, MEM_COMMIT, PAGE_READWRITE));
     assert_int_equal(vs_memory_write(f->thread, p, 78), STATUS_SUCCESS);

@@ -1,0 +1,36 @@
+/*
+ * modwrite.c - the modified page writer: dirty pages go to the page file and become clean.
+ *
+ * Models MiModifiedPageWriter (WRK mm/modwrite.c) for private pages: a frame on the modified list
+ * is written to a free page-file slot, its OriginalPte becomes a page-file PTE naming the slot, it
+ * loses its Modified bit and moves to the standby list. Its page's PTE stays a transition PTE: the
+ * frame still holds the page, and a touch is a soft fault. Only if the frame is repurposed does
+ * the page's PTE become the page-file PTE, and the next touch a hard fault.
+ *
+ * Windows writes in clusters of contiguous slots and runs when the modified list passes a
+ * threshold or memory is low (the balance set's tick decides that here: balance.c).
+ */
+#include "internal.h"
+
+uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)
+{
+    VsPfnDatabase *db = &system->pfn;
+    uint64_t written = 0;
+    while (written < max && db->lists[VS_PAGE_MODIFIED].count) {
+        uint64_t frame = vs_pfn_first(db, VS_PAGE_MODIFIED);
+        VsPfn *pfn = &db->frames[frame];
+        uint64_t slot = vs_pagefile_write(&system->pagefile, pfn->data);
+        if (!slot)
+            break; /* the page file is full: the pages stay modified */
+        pfn->original_pte = vs_pte_make_pagefile(slot, vs_pte_mm_protection(pfn->original_pte));
+        pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+        vs_pfn_unlink(db, frame);
+        vs_pfn_insert(db, frame, VS_PAGE_STANDBY);
+        VsEvent event = {.kind = VS_EV_PAGE_WRITTEN, .pid = pfn->pid, .vpn_start = pfn->vpn,
+                         .vpn_end = pfn->vpn, .frame = frame, .slot = slot,
+                         .list = VS_PAGE_STANDBY};
+        vs_emit(system, &event);
+        written++;
+    }
+    return written;
+}

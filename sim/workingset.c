@@ -1,0 +1,177 @@
+/*
+ * workingset.c - per-process working sets: the pages a process has resident, their ages, trimming.
+ *
+ * Models MMSUPPORT and the working-set list MMWSL/MMWSLE (WRK mm/mi.h, mm/wslist.c,
+ * mm/wsmanage.c). Every resolved fault adds the page (MiAllocateWsle); the frame's PFN entry
+ * points back at its entry (u1.WsIndex), so removing a page is O(1): the last entry moves into its
+ * slot. Aging (MiAgeWorkingSet) clears each valid PTE's Accessed bit and counts, per page, the
+ * passes it went untouched, up to 3. Trimming (MiTrimWorkingSet) takes the oldest pages first:
+ * each leaves the working set (MiRemovePageFromWorkingSet, MiDecrementShareCount), its PTE becomes
+ * a transition PTE still naming the frame, and the frame goes to the modified list if the page was
+ * written since it last had a clean copy, else to the standby list. A later touch is a soft fault
+ * while the frame is still there.
+ *
+ * Page-table pages are not in the working set here (Windows keeps them there too); they are never
+ * trimmed.
+ *
+ * Invariants (check.c): every entry names a valid PTE whose frame's WsIndex is that entry, and
+ * every valid PTE has an entry.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define DEFAULT_MINIMUM_PAGES 50  /* MmMinimumWorkingSetSize default: 200 KB */
+#define DEFAULT_MAXIMUM_PAGES 345 /* MmMaximumWorkingSetSize default: 1380 KB */
+
+void vs_ws_init(VsWorkingSet *ws)
+{
+    *ws = (VsWorkingSet){.minimum = DEFAULT_MINIMUM_PAGES, .maximum = DEFAULT_MAXIMUM_PAGES};
+}
+
+void vs_ws_fini(VsWorkingSet *ws)
+{
+    free(ws->entries);
+    *ws = (VsWorkingSet){0};
+}
+
+/* Adds a page that has just become valid in frame. False if the host has no memory for the
+ * entry (the caller undoes the fault). */
+bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame)
+{
+    VsWorkingSet *ws = &process->ws;
+    if (ws->count == ws->capacity) {
+        uint64_t capacity = ws->capacity ? ws->capacity * 2 : 64;
+        VsWsle *grown = realloc(ws->entries, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        ws->entries = grown;
+        ws->capacity = capacity;
+    }
+    ws->entries[ws->count] = (VsWsle){.vpn = vpn};
+    process->system->pfn.frames[frame].flink = (uint32_t)ws->count;
+    ws->count++;
+    if (ws->count > ws->peak)
+        ws->peak = ws->count;
+    return true;
+}
+
+/* Takes the page in frame out of the working set: the last entry moves into its slot. */
+void vs_ws_remove(VsProcess *process, uint64_t frame)
+{
+    VsWorkingSet *ws = &process->ws;
+    VsPfn *pfns = process->system->pfn.frames;
+    uint64_t index = pfns[frame].flink;
+    uint64_t last = --ws->count;
+    if (index != last) {
+        ws->entries[index] = ws->entries[last];
+        uint64_t moved = vs_pte_frame(vs_pt_read(process, ws->entries[index].vpn));
+        pfns[moved].flink = (uint32_t)index;
+    }
+    pfns[frame].flink = VS_PFN_LINK_NONE;
+    if (ws->next_slot >= ws->count)
+        ws->next_slot = 0;
+}
+
+/*
+ * Takes a valid page out of the working set (models MiRemovePageFromWorkingSet with
+ * MiDecrementShareCount): the Dirty bit is captured into the frame (MiCaptureDirtyBitToPfn, which
+ * also frees a page-file copy a store has made stale), the PTE becomes a transition PTE, and the
+ * frame goes to the modified list if dirty, else to the standby list.
+ */
+void vs_trim_page(VsProcess *process, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t pte = vs_pt_read(process, vpn);
+    uint64_t frame = vs_pte_frame(pte);
+    VsPfn *pfn = &system->pfn.frames[frame];
+    uint32_t age = process->ws.entries[pfn->flink].age;
+    if (pte & VS_PTE_DIRTY) {
+        pfn->flags |= VS_PFN_MODIFIED;
+        uint64_t slot = vs_pte_pagefile_slot(pfn->original_pte);
+        if (slot) {
+            vs_pagefile_free(&system->pagefile, slot);
+            pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+        }
+    }
+    vs_ws_remove(process, frame);
+    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
+    vs_pt_write(process, vpn, vs_pte_make_transition(frame, mm));
+    pfn->share_count--;
+    pfn->reference_count--;
+    system->pfn.active_count--;
+    VsPageLocation list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
+    vs_pfn_insert(&system->pfn, frame, list);
+    VsEvent event = {.kind = VS_EV_PAGE_TRIMMED, .pid = process->pid, .vpn_start = vpn,
+                     .vpn_end = vpn, .frame = frame, .list = list, .age = age,
+                     .pages = process->ws.count};
+    vs_emit(system, &event);
+}
+
+/* One aging pass (MiAgeWorkingSet): a page touched since the last pass is young again. */
+void vs_ws_age(VsProcess *process)
+{
+    VsWorkingSet *ws = &process->ws;
+    for (uint64_t i = 0; i < ws->count; i++) {
+        VsWsle *e = &ws->entries[i];
+        uint64_t pte = vs_pt_read(process, e->vpn);
+        if (pte & VS_PTE_ACCESSED) {
+            vs_pt_write(process, e->vpn, pte & ~VS_PTE_ACCESSED);
+            e->age = 0;
+        } else if (e->age < 3) {
+            e->age++;
+        }
+    }
+    VsEvent event = {.kind = VS_EV_WORKING_SET_AGED, .pid = process->pid, .pages = ws->count};
+    vs_emit(process->system, &event);
+}
+
+/*
+ * Trims up to pages unlocked pages of at least min_age, the oldest first (age 3, then 2, ...), in
+ * the order of the list from NextSlot. Returns how many left.
+ */
+uint64_t vs_ws_trim(VsProcess *process, uint64_t pages, uint32_t min_age)
+{
+    VsWorkingSet *ws = &process->ws;
+    uint64_t trimmed = 0;
+    for (int age = 3; age >= (int)min_age && trimmed < pages; age--) {
+        uint64_t i = ws->next_slot;
+        for (uint64_t remaining = ws->count; remaining > 0 && trimmed < pages; remaining--) {
+            if (i >= ws->count)
+                i = 0;
+            const VsWsle *e = &ws->entries[i];
+            if (e->age == (uint64_t)age && !e->locked) {
+                vs_trim_page(process, e->vpn); /* the last entry moves into slot i: look again */
+                trimmed++;
+            } else {
+                i++;
+            }
+        }
+        ws->next_slot = i < ws->count ? i : 0;
+    }
+    return trimmed;
+}
+
+uint64_t vs_empty_working_set(VsProcess *process)
+{
+    return vs_ws_trim(process, process->ws.count, 0);
+}
+
+void vs_process_working_set(const VsProcess *process, VsWorkingSetInfo *out)
+{
+    const VsWorkingSet *ws = &process->ws;
+    *out = (VsWorkingSetInfo){.size = ws->count, .peak = ws->peak, .minimum = ws->minimum,
+                              .maximum = ws->maximum, .page_faults = ws->page_faults};
+}
+
+bool vs_process_working_set_entry(const VsProcess *process, uint64_t index,
+                                  VsWorkingSetEntry *out)
+{
+    if (index >= process->ws.count)
+        return false;
+    const VsWsle *e = &process->ws.entries[index];
+    *out = (VsWorkingSetEntry){.vpn = e->vpn,
+                               .frame = vs_pte_frame(vs_pt_read(process, e->vpn)),
+                               .age = (uint32_t)e->age, .locked = e->locked};
+    return true;
+}

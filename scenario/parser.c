@@ -276,7 +276,7 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb"};
-static const char *const system_options[] = {"processors", "ram"};
+static const char *const system_options[] = {"processors", "ram", "pagefile"};
 
 static gboolean parse_system(Parser *ps, VsStmt *stmt)
 {
@@ -308,7 +308,7 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         if (!named || !vs_parse_integer(eq + 1, value_length, &option.value)) {
             vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
                           "system option '%.*s' is not one this model knows (processors=N, "
-                          "ram=SIZE)",
+                          "ram=SIZE, pagefile=SIZE)",
                           (int)word->length, word->start);
             ps->failed = TRUE;
             g_free(option.name);
@@ -321,14 +321,15 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte", "commit"};
+static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte", "commit",
+                                         "pfn", "ws"};
+#define SHOW_FORMS "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws"
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
     const VsToken *what = peek(ps);
     if (what->kind != VS_TOK_NAME) {
-        error_at(ps, what,
-                 "'show' needs what to show: query ADDR, vad, address, summary, pte ADDR, commit");
+        error_at(ps, what, "'show' needs what to show: " SHOW_FORMS);
         return FALSE;
     }
     take(ps);
@@ -337,7 +338,7 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
         g_autofree char *hint = vs_diag_did_you_mean(stmt->text, show_forms,
                                                      G_N_ELEMENTS(show_forms));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, what->pos,
-                      "cannot show '%s'%s (query ADDR, vad, address, summary, pte ADDR, commit)",
+                      "cannot show '%s'%s (" SHOW_FORMS ")",
                       stmt->text, hint);
         ps->failed = TRUE;
         return FALSE;
@@ -349,6 +350,9 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
             return FALSE;
         }
         stmt->expr = parse_expr(ps);
+    } else if (strcmp(stmt->text, "pfn") == 0 && peek(ps)->kind != VS_TOK_NEWLINE &&
+               peek(ps)->kind != VS_TOK_END) {
+        stmt->expr = parse_expr(ps); /* one frame */
     }
     return !ps->failed;
 }
@@ -386,6 +390,11 @@ static gboolean parse_statement(Parser *ps, VsStmt *stmt)
         stmt->kind = VS_STMT_SHOW;
         take(ps);
         parse_show(ps, stmt);
+    } else if (IS("tick")) {
+        stmt->kind = VS_STMT_TICK;
+        take(ps);
+        if (peek(ps)->kind != VS_TOK_NEWLINE && peek(ps)->kind != VS_TOK_END)
+            stmt->expr = parse_expr(ps);
     } else if (t->kind == VS_TOK_NAME && peek_next(ps)->kind == VS_TOK_ASSIGN) {
         stmt->kind = VS_STMT_ASSIGN;
         stmt->text = g_strndup(t->start, t->length);

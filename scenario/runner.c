@@ -113,6 +113,15 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
                 return FALSE;
             }
             config.processors = (uint32_t)option->value;
+        } else if (strcmp(option->name, "pagefile") == 0) {
+            /* The page file: whole pages, up to 64 GB (its slot table is host memory). */
+            if (option->value == 0 || option->value > (64ull << 30) ||
+                option->value % VS_PAGE_SIZE) {
+                vs_runtime_error(runner, error, stmt->pos,
+                                 "pagefile must be whole pages from 4K to 64G");
+                return FALSE;
+            }
+            config.pagefile_bytes = option->value;
         } else {
             /* RAM: whole pages, from 64 KB (room for the page tables) to 4 GB, which bounds
              * the page tables, and so the time, a scenario can make the model walk. */
@@ -215,7 +224,7 @@ static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
 
 static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
-    uint64_t address = 0;
+    uint64_t address = VS_SHOW_NO_ARGUMENT;
     if (stmt->expr) {
         VsValue v;
         if (!vs_eval(runner, stmt->expr, &v, error))
@@ -253,6 +262,10 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         vs_show_pte(runner, address);
     else if (strcmp(what, "commit") == 0)
         vs_show_commit(runner);
+    else if (strcmp(what, "pfn") == 0)
+        return vs_show_pfn(runner, address, error);
+    else if (strcmp(what, "ws") == 0)
+        vs_show_ws(runner);
     else {
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, "cannot show '%s'", what);
         return FALSE;
@@ -324,6 +337,35 @@ static gboolean run_value_statement(VsRunner *runner, const VsStmt *stmt, GError
     return TRUE;
 }
 
+/* tick [N]: N passes of the balance set manager, each narrated as calls are. */
+static gboolean run_tick(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    uint64_t passes = 1;
+    if (stmt->expr) {
+        VsValue v;
+        if (!vs_eval(runner, stmt->expr, &v, error))
+            return FALSE;
+        if (v.kind != VS_VALUE_INT || v.i == 0 || v.i > 1000) {
+            vs_runtime_error(runner, error, stmt->expr->pos,
+                             "tick takes a number of passes from 1 to 1000");
+            return FALSE;
+        }
+        passes = v.i;
+    }
+    if (!vs_runner_ensure_process(runner, error))
+        return FALSE;
+    for (uint64_t i = 0; i < passes; i++) {
+        vs_event_log_clear(&runner->log);
+        vs_balance_set_tick(runner->system);
+        if (runner->verbosity == VS_RUN_EXPLAIN && passes > 1)
+            g_string_append_printf(runner->out, "      pass %" G_GUINT64_FORMAT ":\n", i + 1);
+        if (runner->verbosity != VS_RUN_QUIET)
+            vs_narrate_events(runner);
+    }
+    vs_event_log_clear(&runner->log);
+    return TRUE;
+}
+
 static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     gboolean explain = runner->verbosity == VS_RUN_EXPLAIN;
@@ -366,6 +408,8 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
         return run_expect(runner, stmt, error);
     case VS_STMT_SHOW:
         return run_show(runner, stmt, error);
+    case VS_STMT_TICK:
+        return run_tick(runner, stmt, error);
     default:
         return run_value_statement(runner, stmt, error);
     }

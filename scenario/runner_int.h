@@ -75,6 +75,9 @@ void vs_show_summary(VsRunner *runner);
 void vs_show_vad(VsRunner *runner);
 void vs_show_pte(VsRunner *runner, uint64_t address);
 void vs_show_commit(VsRunner *runner);
+#define VS_SHOW_NO_ARGUMENT UINT64_MAX /* a 'show' given no address or frame */
+gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error);
+void vs_show_ws(VsRunner *runner);
 
 VsProcess *vs_runner_process(const VsRunner *runner);
 

@@ -55,6 +55,7 @@ typedef enum VsStmtKind {
     VS_STMT_SHOW,
     VS_STMT_ASSIGN,
     VS_STMT_EXPR,
+    VS_STMT_TICK, /* tick [N]: N passes of the balance set manager (default 1) */
 } VsStmtKind;
 
 typedef struct VsSystemOption {

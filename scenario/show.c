@@ -286,3 +286,91 @@ void vs_runner_write_dot(VsRunner *runner, GString *out)
         dot_node(out, root);
     g_string_append(out, "}\n");
 }
+
+/* ---- Physical memory and working sets ---------------------------------------------------------- */
+
+/* The list counts (a !memusage summary), or one frame's PFN entry (!pfn). */
+gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
+{
+    GString *out = runner->out;
+    if (frame == VS_SHOW_NO_ARGUMENT) {
+        VsMemoryCounters m;
+        vs_memory_counters(runner->system, &m);
+        g_string_append_printf(out,
+                               "      %" G_GUINT64_FORMAT " frames: %" G_GUINT64_FORMAT
+                               " zeroed, %" G_GUINT64_FORMAT " free, %" G_GUINT64_FORMAT
+                               " standby, %" G_GUINT64_FORMAT " modified, %" G_GUINT64_FORMAT
+                               " bad, %" G_GUINT64_FORMAT " active\n",
+                               m.total_pages, m.zeroed_pages, m.free_pages, m.standby_pages,
+                               m.modified_pages, m.bad_pages, m.active_pages);
+        g_string_append_printf(out,
+                               "      available %" G_GUINT64_FORMAT
+                               " (zeroed + free + standby); page file %" G_GUINT64_FORMAT
+                               " of %" G_GUINT64_FORMAT " slots in use (peak %" G_GUINT64_FORMAT
+                               ")\n",
+                               m.available_pages, m.pagefile_used, m.pagefile_pages,
+                               m.pagefile_peak);
+        return TRUE;
+    }
+    VsFrameInfo f;
+    if (!vs_page_frame_info(runner->system, frame, &f)) {
+        VsMemoryCounters m;
+        vs_memory_counters(runner->system, &m);
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                    "there is no frame 0x%" G_GINT64_MODIFIER "X: this machine has %"
+                    G_GUINT64_FORMAT " (0 to 0x%" G_GINT64_MODIFIER "X)",
+                    frame, m.total_pages, m.total_pages - 1);
+        return FALSE;
+    }
+    g_string_append_printf(out, "      PFN %" G_GINT64_MODIFIER "X  %s", frame,
+                           vs_page_location_name(f.location));
+    if (f.location == VS_PAGE_ZEROED || f.location == VS_PAGE_FREE || f.location == VS_PAGE_BAD) {
+        g_string_append(out, "  (no page)\n");
+        return TRUE;
+    }
+    if (f.page_table) {
+        g_string_append_printf(out, "  page table of process %u, for pages from 0x%"
+                               G_GINT64_MODIFIER "X\n", f.pid, f.vpn << 12);
+        return TRUE;
+    }
+    char protect[96];
+    vs_protect_string(f.protection, protect, sizeof protect);
+    g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n", f.vpn << 12,
+                           f.pid);
+    g_string_append_printf(out, "      share count %u  reference count %u  restore pte %s",
+                           f.share_count, f.reference_count, protect);
+    if (f.pagefile_slot)
+        g_string_append_printf(out, ", page-file slot %" G_GUINT64_FORMAT " (a clean copy)",
+                               f.pagefile_slot);
+    g_string_append(out, f.modified ? "  Modified\n" : "\n");
+    return TRUE;
+}
+
+/* The working-set list (a !wsle view) and its counters. */
+void vs_show_ws(VsRunner *runner)
+{
+    VsProcess *process = vs_runner_process(runner);
+    VsWorkingSetInfo ws;
+    vs_process_working_set(process, &ws);
+    g_string_append_printf(runner->out,
+                           "      working set of %s: %" G_GUINT64_FORMAT " page%s (peak %"
+                           G_GUINT64_FORMAT "), minimum %" G_GUINT64_FORMAT ", maximum %"
+                           G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " page fault%s\n",
+                           vs_process_name(process), ws.size, ws.size == 1 ? "" : "s", ws.peak,
+                           ws.minimum, ws.maximum, ws.page_faults,
+                           ws.page_faults == 1 ? "" : "s");
+    if (!ws.size)
+        return;
+    g_string_append(runner->out, "      Index  Address           Frame    Age  Flags\n");
+    VsWorkingSetEntry e;
+    for (uint64_t i = 0; vs_process_working_set_entry(process, i, &e); i++) {
+        VsPteWalk walk;
+        vs_pte_walk(process, e.vpn << 12, &walk);
+        uint64_t pte = walk.level[walk.levels - 1].entry;
+        g_string_append_printf(runner->out, "      %5" G_GUINT64_FORMAT "  0x%-14" G_GINT64_MODIFIER
+                               "X  0x%-5" G_GINT64_MODIFIER "X  %3u  %s%s%s\n",
+                               i, e.vpn << 12, e.frame, e.age,
+                               vs_pte_accessed(pte) ? "Accessed " : "",
+                               vs_pte_dirty(pte) ? "Dirty " : "", e.locked ? "Locked" : "");
+    }
+}

@@ -15,10 +15,15 @@
  *      memory is short;
  *   5. the zero page thread zeroes every free page.
  *
+ * A fault that finds no frame at all reclaims at once (vs_reclaim_pages), as a thread on Windows
+ * would wait for the same work.
+ *
  * The thresholds are the model's (Windows derives its own from RAM size: MmMinimumFreePages,
  * MmModifiedPageMaximum, MiWsAdjustThreshold); they are here so a scenario can predict a tick.
  */
 #include "internal.h"
+
+#define RECLAIM_BATCH 16 /* modified pages a fault's reclaim writes at a time */
 
 static uint64_t low_memory_pages(const VsPfnDatabase *db) { return db->count / 8; }
 static uint64_t plenty_pages(const VsPfnDatabase *db) { return db->count / 4; }
@@ -39,6 +44,37 @@ static void trim_for_memory(VsSystem *system)
         uint64_t wanted = vs_min(ws->count - ws->minimum, plenty_pages(db) - available);
         vs_ws_trim(process, wanted, 1);
     }
+}
+
+/* The largest working set, or NULL if every one is empty. */
+static VsProcess *largest_working_set(VsSystem *system)
+{
+    VsProcess *best = NULL;
+    for (size_t i = 0; i < system->process_count; i++) {
+        VsProcess *process = system->processes[i];
+        if (process->ws.count && (!best || process->ws.count > best->ws.count))
+            best = process;
+    }
+    return best;
+}
+
+/*
+ * A fault found no frame: on Windows the thread waits while the working-set manager trims and the
+ * modified page writer writes (MiEnsureAvailablePageOrWait); the model does that work at once.
+ * Dirty frames are written first; failing that, the largest working set gives up a quarter of its
+ * pages, the oldest first. True if a frame became available.
+ */
+bool vs_reclaim_pages(VsSystem *system)
+{
+    VsPfnDatabase *db = &system->pfn;
+    if (vs_write_modified_pages(system, RECLAIM_BATCH))
+        return true;
+    VsProcess *process = largest_working_set(system);
+    if (!process)
+        return false;
+    vs_ws_trim(process, vs_max(1, process->ws.count / 4), 0);
+    vs_write_modified_pages(system, RECLAIM_BATCH);
+    return vs_pfn_available(db) > 0;
 }
 
 void vs_balance_set_tick(VsSystem *system)

@@ -339,6 +339,7 @@ void vs_ws_fini(VsWorkingSet *ws);
 uint64_t vs_ws_trim(VsProcess *process, uint64_t pages, uint32_t min_age);
 void vs_trim_page(VsProcess *process, uint64_t vpn);
 void vs_ws_age(VsProcess *process);
+bool vs_reclaim_pages(VsSystem *system);
 
 /* ---- Processes, threads, system --------------------------------------------------------------- */
 

@@ -10,7 +10,8 @@
  * Where a fault's frame comes from (MiRemoveAnyPage, MiRemoveZeroPage): the zeroed list, else the
  * free list (zeroed on the spot), else the oldest standby page, repurposed: its page's PTE gets the
  * OriginalPte back, so the next touch there is a hard fault (or a demand-zero one for a page never
- * written out). When only modified pages are left, the modified page writer runs first.
+ * written out). When nothing is left, pages are reclaimed first (balance.c: the modified page
+ * writer, then trimming).
  *
  * A frame's bytes are host memory allocated the first time the frame is written, so a machine with
  * gigabytes of "RAM" costs only what scenarios touch. Frames never handed out are implicitly zeroed
@@ -150,9 +151,14 @@ uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *from)
         frame = db->never_used++;
         *from = VS_PAGE_ZEROED;
     } else {
-        if (!db->lists[VS_PAGE_FREE].count && !db->lists[VS_PAGE_STANDBY].count)
-            vs_write_modified_pages(system, 16); /* what is left is dirty: write some out */
-        if (db->lists[VS_PAGE_FREE].count) {
+        if (!db->lists[VS_PAGE_FREE].count && !db->lists[VS_PAGE_STANDBY].count &&
+            !vs_reclaim_pages(system))
+            return VS_PFN_NONE;
+        if (db->lists[VS_PAGE_ZEROED].count) {
+            frame = vs_pfn_first(db, VS_PAGE_ZEROED);
+            vs_pfn_unlink(db, frame);
+            *from = VS_PAGE_ZEROED;
+        } else if (db->lists[VS_PAGE_FREE].count) {
             frame = vs_pfn_first(db, VS_PAGE_FREE);
             vs_pfn_unlink(db, frame);
             *from = VS_PAGE_FREE;

@@ -350,6 +350,11 @@ uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max);
  * many pages left it. */
 uint64_t vs_empty_working_set(VsProcess *process);
 
+#define VS_WORKING_SET_MINIMUM_PAGES 20 /* MmMinimumWorkingSetSize: no working set is smaller */
+/* Sets the working set's minimum and maximum, in pages (MmAdjustWorkingSetSize): see
+ * workingset.c for the rules. STATUS_SUCCESS or STATUS_BAD_WORKING_SET_LIMIT. */
+VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_t maximum);
+
 /* ---- Memory accesses --------------------------------------------------------------------------- */
 
 /*

@@ -63,6 +63,8 @@ typedef uint32_t VsStatus;
        "A page in the range is reserved but not committed.")                                      \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")               \
+    XX(STATUS_BAD_WORKING_SET_LIMIT, 0xC000004Cu, ERROR_INVALID_PARAMETER,                         \
+       "The working-set minimum is above its maximum.")                                           \
     XX(STATUS_INSUFFICIENT_RESOURCES, 0xC000009Au, ERROR_NO_SYSTEM_RESOURCES,                      \
        "The simulator could not allocate the memory to model this request.")                      \
     XX(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu, ERROR_INVALID_ADDRESS,                             \

@@ -152,6 +152,24 @@ uint64_t vs_ws_trim(VsProcess *process, uint64_t pages, uint32_t min_age)
     return trimmed;
 }
 
+/*
+ * New limits for the working set, in pages (the heart of MmAdjustWorkingSetSize, WRK
+ * mm/wslist.c): a minimum above the maximum is STATUS_BAD_WORKING_SET_LIMIT; a minimum below the
+ * smallest the system allows (MmMinimumWorkingSetSize) is raised to it, and the maximum with it;
+ * a maximum below the current size trims the oldest pages at once.
+ */
+VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_t maximum)
+{
+    VsWorkingSet *ws = &process->ws;
+    if (minimum > maximum)
+        return STATUS_BAD_WORKING_SET_LIMIT;
+    ws->minimum = vs_max(minimum, VS_WORKING_SET_MINIMUM_PAGES);
+    ws->maximum = vs_max(maximum, ws->minimum);
+    if (ws->count > ws->maximum)
+        vs_ws_trim(process, ws->count - ws->maximum, 0);
+    return STATUS_SUCCESS;
+}
+
 uint64_t vs_empty_working_set(VsProcess *process)
 {
     return vs_ws_trim(process, process->ws.count, 0);

@@ -179,12 +179,15 @@ static void test_decommit_and_release_free_frames(void **state)
     assert_int_equal(released, 5);
 }
 
-/* With no frame left the access fails (the paging issue will trim and page out instead). Page
- * tables are frames too, so they come out of the same RAM. */
+/* Page tables are frames too, so they come out of the same RAM. With every frame in use and a
+ * page file of one slot, a fault reclaims what it can (a trim, one page written out, its frame
+ * repurposed) and then fails cleanly; test_paging.c follows pages through all of this. */
 static void test_out_of_frames(void **state)
 {
     (void)state;
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X86, .ram_bytes = KB(64)});
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X86,
+                                                          .ram_bytes = KB(64),
+                                                          .pagefile_bytes = KB(4)});
     VsProcess *process = vs_process_create(system, "small");
     VsThread *thread = vs_process_main_thread(process);
     VsMemoryCounters c;
@@ -195,17 +198,24 @@ static void test_out_of_frames(void **state)
     /* One more table for p's range leaves 13 frames for pages. */
     for (int i = 0; i < 13; i++)
         assert_int_equal(vs_memory_write(thread, p + KB(4) * i, 1), STATUS_SUCCESS);
-    assert_int_equal(vs_memory_write(thread, p + KB(52), 1), STATUS_INSUFFICIENT_RESOURCES);
     char why[256];
     assert_true(vs_check(system, why, sizeof why));
     vs_memory_counters(system, &c);
     assert_int_equal(c.active_pages, 16);
-    assert_int_equal(c.free_pages + c.zeroed_pages, 0);
+    assert_int_equal(c.free_pages + c.zeroed_pages + c.standby_pages, 0);
+    /* The 14th page: one dirty page goes to the page file and its frame is reused, zeroed. */
+    assert_int_equal(vs_memory_write(thread, p + KB(52), 1), STATUS_SUCCESS);
+    vs_memory_counters(system, &c);
+    assert_int_equal(c.pagefile_used, 1);
+    assert_true(vs_check(system, why, sizeof why));
+    /* The 15th: nothing more can be written out, and the modified pages cannot be reused. */
+    assert_int_equal(vs_memory_write(thread, p + KB(56), 1), STATUS_INSUFFICIENT_RESOURCES);
+    assert_true(vs_check(system, why, sizeof why));
     /* A frame given back is reused, and zeroed first: no data leaks between pages. */
-    assert_true(VsVirtualFree(thread, p, KB(4), MEM_DECOMMIT));
-    assert_int_equal(vs_memory_write(thread, p + KB(52) + 3, 5), STATUS_SUCCESS);
+    assert_true(VsVirtualFree(thread, p + KB(4), KB(4), MEM_DECOMMIT));
+    assert_int_equal(vs_memory_write(thread, p + KB(56) + 3, 5), STATUS_SUCCESS);
     uint8_t v = 0xEE;
-    assert_int_equal(vs_memory_read(thread, p + KB(52), &v), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(thread, p + KB(56), &v), STATUS_SUCCESS);
     assert_int_equal(v, 0);
     assert_true(vs_check(system, why, sizeof why));
     vs_system_destroy(system);

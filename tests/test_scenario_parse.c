@@ -176,10 +176,10 @@ static void test_statement_errors(void **state)
                        "found end of line\nsystem\n      ^");
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
-                       "(processors=N, ram=SIZE)\nsystem x64 ram=lots\n           ^");
+                       "(processors=N, ram=SIZE, pagefile=SIZE)\nsystem x64 ram=lots\n           ^");
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
-                       "vad, address, summary, pte ADDR, commit)\nshow vads\n     ^");
+                       "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws)\nshow vads\n     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");

@@ -34,12 +34,12 @@ static inline void check_invariants_at(Fixture *f, const char *file, int line)
 }
 #define CHECK_INVARIANTS(f) check_invariants_at((f), __FILE__, __LINE__)
 
-static inline int fixture_setup_arch(void **state, VsArch arch)
+static inline int fixture_setup_config(void **state, const VsSystemConfig *config)
 {
     Fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    f->system = vs_system_create(&(VsSystemConfig){.arch = arch});
+    f->system = vs_system_create(config);
     f->process = f->system ? vs_process_create(f->system, "test") : NULL;
     if (!f->process)
         return -1;
@@ -47,6 +47,11 @@ static inline int fixture_setup_arch(void **state, VsArch arch)
     vs_system_attach_log(f->system, &f->log);
     *state = f;
     return 0;
+}
+
+static inline int fixture_setup_arch(void **state, VsArch arch)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = arch});
 }
 
 static inline int fixture_setup_x64(void **state) { return fixture_setup_arch(state, VS_ARCH_X64); }

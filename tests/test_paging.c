@@ -1,0 +1,436 @@
+/*
+ * test_paging.c - the life of pages beyond their first touch (workingset.c, pfn.c, pagefile.c,
+ * modwrite.c, balance.c, fault.c): trimming to the standby and modified lists, soft faults, the
+ * modified page writer, repurposing and hard faults, the page-file copy a clean page keeps, aging
+ * and the balance-set tick, the zero page thread, bad frames, and what decommit and re-protection
+ * do to pages in each state. Every test checks the invariants after each step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+/* A machine of 16 frames (6 go to page tables) and a 64-page page file: pressure comes early. */
+static int setup_small(void **state)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                         .ram_bytes = KB(64),
+                                                         .pagefile_bytes = KB(256)});
+}
+
+static uint64_t leaf(Fixture *f, uint64_t address)
+{
+    VsPteWalk walk;
+    vs_pte_walk(f->process, address, &walk);
+    return walk.level[walk.levels - 1].present ? walk.level[walk.levels - 1].entry : 0;
+}
+
+static VsFrameInfo frame_of(Fixture *f, uint64_t address)
+{
+    VsFrameInfo info;
+    assert_true(vs_page_frame_info(f->system, vs_pte_frame_number(leaf(f, address)), &info));
+    return info;
+}
+
+static VsMemoryCounters memory(Fixture *f)
+{
+    VsMemoryCounters c;
+    vs_memory_counters(f->system, &c);
+    return c;
+}
+
+static VsWorkingSetInfo ws(Fixture *f)
+{
+    VsWorkingSetInfo info;
+    vs_process_working_set(f->process, &info);
+    return info;
+}
+
+static uint8_t read_ok(Fixture *f, uint64_t address)
+{
+    uint8_t value = 0xEE;
+    assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    return value;
+}
+
+static void write_ok(Fixture *f, uint64_t address, uint8_t value)
+{
+    assert_int_equal(vs_memory_write(f->thread, address, value), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
+/* How many events of a kind the log holds; the log is cleared. */
+static size_t events(Fixture *f, VsEventKind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->log.count; i++)
+        n += f->log.events[i].kind == kind;
+    vs_event_log_clear(&f->log);
+    return n;
+}
+
+static uint64_t commit(Fixture *f, uint64_t pages)
+{
+    uint64_t p = VsVirtualAlloc(f->thread, 0, pages * KB(4), MEM_RESERVE | MEM_COMMIT,
+                                PAGE_READWRITE);
+    assert_true(p != 0);
+    return p;
+}
+
+/* A page only read is clean: trimmed, its frame goes to standby; the next read is a soft fault
+ * into the same frame. Accessed is set by the touch, Dirty is not. */
+static void test_clean_page_trims_to_standby(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 1);
+    assert_int_equal(read_ok(f, p), 0);
+    assert_true(vs_pte_accessed(leaf(f, p)));
+    assert_false(vs_pte_dirty(leaf(f, p)));
+    uint64_t frame = vs_pte_frame_number(leaf(f, p));
+    assert_int_equal(ws(f).size, 1);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(vs_empty_working_set(f->process), 1);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(events(f, VS_EV_PAGE_TRIMMED), 1);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY);
+    assert_int_equal(ws(f).size, 0);
+    assert_int_equal(ws(f).peak, 1);
+    assert_int_equal(read_ok(f, p), 0);
+    assert_int_equal(events(f, VS_EV_SOFT_FAULT), 1);
+    assert_int_equal(vs_pte_frame_number(leaf(f, p)), frame);
+    assert_int_equal(ws(f).page_faults, 2); /* the demand-zero fault and the soft one */
+}
+
+/* A written page is dirty: it goes to the modified list, the writer gives it a page-file slot
+ * and moves it to standby, and a soft fault still finds its data in the frame. */
+static void test_dirty_page_goes_modified_then_written(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 1);
+    write_ok(f, p + 9, 99);
+    assert_true(vs_pte_dirty(leaf(f, p)));
+    vs_empty_working_set(f->process);
+    CHECK_INVARIANTS(f);
+    VsFrameInfo info = frame_of(f, p);
+    assert_int_equal(info.location, VS_PAGE_MODIFIED);
+    assert_true(info.modified);
+    assert_int_equal(info.pagefile_slot, 0);
+    assert_int_equal(vs_write_modified_pages(f->system, 100), 1);
+    CHECK_INVARIANTS(f);
+    info = frame_of(f, p);
+    assert_int_equal(info.location, VS_PAGE_STANDBY);
+    assert_false(info.modified);
+    assert_true(info.pagefile_slot != 0);
+    assert_int_equal(memory(f).pagefile_used, 1);
+    assert_int_equal(read_ok(f, p + 9), 99);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_VALID);
+}
+
+/* Fills the small machine with dirty pages of a second allocation until page p's frame has been
+ * repurposed: its PTE then names its page-file slot. */
+static void push_out(Fixture *f, uint64_t p)
+{
+    uint64_t other = commit(f, 40);
+    for (uint64_t i = 0; i < 40 && vs_pte_state(leaf(f, p)) != VS_PTE_STATE_PAGEFILE; i++)
+        write_ok(f, other + i * KB(4), (uint8_t)i);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_PAGEFILE);
+}
+
+/* Memory runs short: faults reclaim (trim, write, repurpose) and a page pushed out comes back by
+ * a hard fault with its data; the frame keeps the slot as a clean copy. */
+static void test_repurposed_page_hard_faults_back(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 1);
+    write_ok(f, p + 100, 42);
+    push_out(f, p);
+    uint64_t slot = vs_pte_pagefile_slot_of(leaf(f, p));
+    assert_true(slot != 0);
+    assert_int_equal(vs_pte_protection(leaf(f, p)), PAGE_READWRITE);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(read_ok(f, p + 100), 42);
+    assert_int_equal(events(f, VS_EV_HARD_FAULT), 1);
+    VsFrameInfo info = frame_of(f, p);
+    assert_int_equal(info.pagefile_slot, slot);
+    assert_false(info.modified);
+}
+
+/* A clean copy needs no second write: trimmed after a read, the page goes straight to standby
+ * with its slot. Written again, the copy is stale: the slot is freed when the trim finds Dirty. */
+static void test_page_file_copy_kept_until_written(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 1);
+    write_ok(f, p, 5);
+    push_out(f, p);
+    assert_int_equal(read_ok(f, p), 5);
+    uint64_t slot = frame_of(f, p).pagefile_slot;
+    uint64_t used = memory(f).pagefile_used;
+    vs_empty_working_set(f->process);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY);
+    assert_int_equal(frame_of(f, p).pagefile_slot, slot);
+    assert_int_equal(read_ok(f, p), 5);
+    write_ok(f, p, 6);
+    vs_empty_working_set(f->process);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_MODIFIED);
+    assert_int_equal(frame_of(f, p).pagefile_slot, 0);
+    assert_int_equal(memory(f).pagefile_used, used - 1);
+    assert_int_equal(read_ok(f, p), 6);
+}
+
+/* A clean page that only ever held zeros has no copy: repurposed, its PTE is demand zero again. */
+static void test_zero_page_repurposed_becomes_demand_zero(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 1);
+    assert_int_equal(read_ok(f, p), 0);
+    vs_empty_working_set(f->process);
+    CHECK_INVARIANTS(f);
+    uint64_t other = commit(f, 40);
+    for (uint64_t i = 0; i < 40 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
+        write_ok(f, other + i * KB(4), 1);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_DEMAND_ZERO);
+    assert_int_equal(read_ok(f, p), 0);
+}
+
+/* Decommitting pages in every state gives back their frames and slots. */
+static void test_decommit_frees_frames_and_slots(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 3);
+    write_ok(f, p, 1);
+    push_out(f, p); /* page 0: in the page file */
+    write_ok(f, p + KB(4), 2);
+    write_ok(f, p + KB(8), 3);
+    vs_empty_working_set(f->process); /* pages 1 and 2: modified */
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_PAGEFILE);
+    /* Pages 1 and 2 are transition: modified, or written out by a fault's reclaim already. */
+    uint64_t slots = 1, modified = 0, standby = 0;
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(vs_pte_state(leaf(f, p + i * KB(4))), VS_PTE_STATE_TRANSITION);
+        VsFrameInfo info = frame_of(f, p + i * KB(4));
+        slots += info.pagefile_slot != 0;
+        modified += info.location == VS_PAGE_MODIFIED;
+        standby += info.location == VS_PAGE_STANDBY;
+    }
+    VsMemoryCounters before = memory(f);
+    assert_true(VsVirtualFree(f->thread, p, KB(12), MEM_DECOMMIT));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).pagefile_used, before.pagefile_used - slots);
+    assert_int_equal(memory(f).modified_pages, before.modified_pages - modified);
+    assert_int_equal(memory(f).standby_pages, before.standby_pages - standby);
+    assert_int_equal(memory(f).free_pages, before.free_pages + modified + standby);
+    assert_true(VsVirtualAlloc(f->thread, p, KB(12), MEM_COMMIT, PAGE_READWRITE));
+    assert_int_equal(read_ok(f, p), 0);
+    assert_int_equal(read_ok(f, p + KB(4)), 0);
+}
+
+/* Re-protecting a page in the page file keeps its copy under the new protection; a transition
+ * page stays transition; a guard on a paged-out page is consumed before the hard fault. */
+static void test_protect_keeps_page_file_copy(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 1);
+    write_ok(f, p, 7);
+    push_out(f, p);
+    uint64_t slot = vs_pte_pagefile_slot_of(leaf(f, p));
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p, 1, PAGE_READONLY | PAGE_GUARD, &old));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(old, PAGE_READWRITE);
+    assert_int_equal(vs_pte_pagefile_slot_of(leaf(f, p)), slot);
+    uint8_t v;
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_GUARD_PAGE_VIOLATION);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_pte_pagefile_slot_of(leaf(f, p)), slot); /* still out: the guard only */
+    assert_int_equal(read_ok(f, p), 7);
+    assert_int_equal(vs_memory_write(f->thread, p, 8), STATUS_ACCESS_VIOLATION);
+}
+
+/* Aging: a page untouched for a pass gets older; touched, it is young again. Lowering the maximum
+ * trims at once, oldest pages first; a working set that grows past its (soft) maximum is trimmed
+ * back by the next tick. */
+static void test_tick_ages_and_trims_to_maximum(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 24);
+    for (int i = 0; i < 24; i++)
+        write_ok(f, p + i * KB(4), 1);
+    vs_balance_set_tick(f->system); /* clears Accessed: every age stays 0 */
+    CHECK_INVARIANTS(f);
+    assert_false(vs_pte_accessed(leaf(f, p)));
+    vs_balance_set_tick(f->system); /* untouched since: age 1 */
+    assert_int_equal(read_ok(f, p + KB(8)), 1);
+    vs_balance_set_tick(f->system); /* page 2 young again; the others age 2 */
+    CHECK_INVARIANTS(f);
+    VsWorkingSetEntry e;
+    for (uint64_t i = 0; vs_process_working_set_entry(f->process, i, &e); i++)
+        assert_int_equal(e.age, e.vpn == (p + KB(8)) >> 12 ? 0 : 2);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(vs_working_set_set_limits(f->process, 20, 20), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(ws(f).size, 20);
+    assert_int_equal(events(f, VS_EV_PAGE_TRIMMED), 4);
+    assert_int_equal(vs_pte_state(leaf(f, p + KB(8))), VS_PTE_STATE_VALID); /* the young one stays */
+    for (int i = 0; i < 24; i++)
+        assert_int_equal(read_ok(f, p + i * KB(4)), 1); /* soft faults: past the maximum */
+    assert_int_equal(ws(f).size, 24);
+    vs_balance_set_tick(f->system);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(ws(f).size, 20);
+    assert_int_equal(ws(f).maximum, 20);
+    /* Below the smallest minimum (20 pages) the limits are raised; minimum above maximum fails. */
+    assert_int_equal(vs_working_set_set_limits(f->process, 5, 30), STATUS_SUCCESS);
+    assert_int_equal(ws(f).minimum, 20);
+    assert_int_equal(vs_working_set_set_limits(f->process, 40, 30), STATUS_BAD_WORKING_SET_LIMIT);
+}
+
+/* The zero page thread moves free frames to the zeroed list; a bad frame is never used again. */
+static void test_zero_page_thread_and_bad_frames(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p, 1);
+    write_ok(f, p + KB(4), 1);
+    assert_true(VsVirtualFree(f->thread, p, 0, MEM_RELEASE));
+    CHECK_INVARIANTS(f);
+    uint64_t free_pages = memory(f).free_pages;
+    assert_true(free_pages >= 2);
+    assert_int_equal(vs_zero_free_pages(f->system, 1000), free_pages);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).free_pages, 0);
+    VsMemoryCounters before = memory(f);
+    assert_true(vs_page_frame_mark_bad(f->system, before.total_pages - 1));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).bad_pages, 1);
+    assert_int_equal(memory(f).available_pages, before.available_pages - 1);
+    VsFrameInfo info;
+    assert_true(vs_page_frame_info(f->system, before.total_pages - 1, &info));
+    assert_int_equal(info.location, VS_PAGE_BAD);
+    assert_false(vs_page_frame_mark_bad(f->system, before.total_pages)); /* no such frame */
+    uint64_t q = commit(f, 1);
+    write_ok(f, q, 3);
+    assert_false(vs_page_frame_mark_bad(f->system, vs_pte_frame_number(leaf(f, q)))); /* in use */
+}
+
+/* With memory exhausted and the page file full, a fault that needs a frame fails cleanly and
+ * loses nothing (Windows' commit limit keeps this from happening; the model has none yet). */
+static void test_out_of_memory_and_page_file(void **state)
+{
+    Fixture *f = *state;
+    vs_system_destroy(f->system);
+    f->system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(64),
+                                                   .pagefile_bytes = KB(4)});
+    f->process = vs_process_create(f->system, "small");
+    f->thread = vs_process_main_thread(f->process);
+    vs_system_attach_log(f->system, &f->log);
+    uint64_t p = commit(f, 40);
+    VsStatus status = STATUS_SUCCESS;
+    uint64_t i = 0;
+    for (; i < 40 && status == STATUS_SUCCESS; i++) {
+        status = vs_memory_write(f->thread, p + i * KB(4), (uint8_t)i);
+        CHECK_INVARIANTS(f);
+    }
+    assert_int_equal(status, STATUS_INSUFFICIENT_RESOURCES);
+    uint64_t failed = i - 1;
+    assert_int_equal(vs_pte_state(leaf(f, p + failed * KB(4))), VS_PTE_STATE_ZERO);
+    /* Every frame is dirty and the page file full. Decommitting the first half makes room; the
+     * rest still holds what was written. */
+    assert_true(VsVirtualFree(f->thread, p, failed / 2 * KB(4), MEM_DECOMMIT));
+    CHECK_INVARIANTS(f);
+    for (uint64_t j = failed / 2; j < failed; j++)
+        assert_int_equal(read_ok(f, p + j * KB(4)), (uint8_t)j);
+}
+
+/* Random touches, trims, ticks, writes, re-protections and decommits on a machine too small for
+ * what is touched: every read returns the last byte written there (or zero after a decommit), and
+ * the invariants hold after every step. */
+static void test_random_paging_keeps_data(void **state)
+{
+    Fixture *f = *state;
+    vs_system_destroy(f->system);
+    f->system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(96),
+                                                   .pagefile_bytes = MB(1)});
+    f->process = vs_process_create(f->system, "random");
+    f->thread = vs_process_main_thread(f->process);
+    enum { ALLOCATIONS = 3, PAGES = 24, STEPS = 30000 };
+    uint64_t base[ALLOCATIONS];
+    uint8_t shadow[ALLOCATIONS][PAGES] = {{0}};
+    for (int a = 0; a < ALLOCATIONS; a++)
+        base[a] = commit(f, PAGES);
+    TestRng rng = {0x5EED5EED};
+    for (int step = 0; step < STEPS; step++) {
+        int a = (int)(rng_next(&rng) % ALLOCATIONS), page = (int)(rng_next(&rng) % PAGES);
+        uint64_t address = base[a] + (uint64_t)page * KB(4);
+        uint32_t old;
+        switch (rng_next(&rng) % 10) {
+        case 0: case 1: case 2: {
+            uint8_t value = (uint8_t)rng_next(&rng);
+            assert_int_equal(vs_memory_write(f->thread, address, value), STATUS_SUCCESS);
+            shadow[a][page] = value;
+            break;
+        }
+        case 3: case 4: case 5: {
+            uint8_t value = 0xEE;
+            assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
+            assert_int_equal(value, shadow[a][page]);
+            break;
+        }
+        case 6:
+            vs_balance_set_tick(f->system);
+            break;
+        case 7:
+            if (rng_next(&rng) % 2)
+                vs_empty_working_set(f->process);
+            else
+                vs_write_modified_pages(f->system, rng_next(&rng) % 8);
+            break;
+        case 8: {
+            uint64_t size = (page + 1 < PAGES ? KB(8) : KB(4)) - 1; /* the page and the next */
+            assert_true(VsVirtualProtect(f->thread, address, size, PAGE_NOACCESS, &old));
+            CHECK_INVARIANTS(f);
+            assert_true(VsVirtualProtect(f->thread, address, size, PAGE_READWRITE, &old));
+            assert_int_equal(old, PAGE_NOACCESS);
+            break;
+        }
+        case 9:
+            assert_true(VsVirtualFree(f->thread, address, KB(4), MEM_DECOMMIT));
+            CHECK_INVARIANTS(f);
+            assert_true(VsVirtualAlloc(f->thread, address, KB(4), MEM_COMMIT, PAGE_READWRITE));
+            shadow[a][page] = 0;
+            break;
+        }
+        CHECK_INVARIANTS(f);
+    }
+    VsWorkingSetInfo info = ws(f);
+    assert_true(info.page_faults > 0);
+}
+
+#define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        SMALL(test_clean_page_trims_to_standby),
+        SMALL(test_dirty_page_goes_modified_then_written),
+        SMALL(test_repurposed_page_hard_faults_back),
+        SMALL(test_page_file_copy_kept_until_written),
+        SMALL(test_zero_page_repurposed_becomes_demand_zero),
+        SMALL(test_decommit_frees_frames_and_slots),
+        SMALL(test_protect_keeps_page_file_copy),
+        cmocka_unit_test_setup_teardown(test_tick_ages_and_trims_to_maximum, fixture_setup_x64,
+                                        fixture_teardown),
+        SMALL(test_zero_page_thread_and_bad_frames),
+        SMALL(test_out_of_memory_and_page_file),
+        SMALL(test_random_paging_keeps_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -245,15 +245,75 @@ static void do_nt_protect(const Request *r)
     answer_end();
 }
 
-/* QueryWorkingSetEx address: the page's PSAPI_WORKING_SET_EX_BLOCK flags, as one number. */
-static void do_working_set(uint64_t address)
+/* QueryWorkingSetEx h address: the BOOL, then the page's PSAPI_WORKING_SET_EX_BLOCK fields in
+ * the order of the block's bit fields. */
+static void do_working_set(const Request *r)
 {
     PSAPI_WORKING_SET_EX_INFORMATION info;
     memset(&info, 0, sizeof info);
-    info.VirtualAddress = P(address);
-    BOOL ok = K32QueryWorkingSetEx(GetCurrentProcess(), &info, sizeof info);
+    info.VirtualAddress = P(r->v[1]);
+    BOOL ok = K32QueryWorkingSetEx(H(r->v[0]), &info, sizeof info);
+    PSAPI_WORKING_SET_EX_BLOCK b = info.VirtualAttributes;
     answer_start((uint64_t)ok);
-    answer_more(info.VirtualAttributes.Flags);
+    answer_more(b.Valid);
+    answer_more(b.Valid ? b.ShareCount : 0);
+    answer_more(b.Valid ? b.Win32Protection : 0);
+    answer_more(b.Shared);
+    answer_more(b.Valid ? b.Node : 0);
+    answer_more(b.Valid ? b.Locked : 0);
+    answer_more(b.Valid ? b.LargePage : 0);
+    answer_more(b.Bad);
+    answer_end();
+}
+
+/* GetProcessMemoryInfo h: the BOOL, then PROCESS_MEMORY_COUNTERS_EX from PageFaultCount on. */
+static void do_memory_info(const Request *r)
+{
+    PROCESS_MEMORY_COUNTERS_EX c;
+    memset(&c, 0, sizeof c);
+    BOOL ok = K32GetProcessMemoryInfo(H(r->v[0]), (PROCESS_MEMORY_COUNTERS *)&c, sizeof c);
+    answer_start((uint64_t)ok);
+    answer_more(c.PageFaultCount);
+    answer_more(c.PeakWorkingSetSize);
+    answer_more(c.WorkingSetSize);
+    answer_more(c.QuotaPeakPagedPoolUsage);
+    answer_more(c.QuotaPagedPoolUsage);
+    answer_more(c.QuotaPeakNonPagedPoolUsage);
+    answer_more(c.QuotaNonPagedPoolUsage);
+    answer_more(c.PagefileUsage);
+    answer_more(c.PeakPagefileUsage);
+    answer_more(c.PrivateUsage);
+    answer_end();
+}
+
+/* GlobalMemoryStatusEx: the BOOL, then MEMORYSTATUSEX from dwMemoryLoad on. */
+static void do_memory_status(void)
+{
+    MEMORYSTATUSEX m;
+    memset(&m, 0, sizeof m);
+    m.dwLength = sizeof m;
+    BOOL ok = GlobalMemoryStatusEx(&m);
+    answer_start((uint64_t)ok);
+    answer_more(m.dwMemoryLoad);
+    answer_more(m.ullTotalPhys);
+    answer_more(m.ullAvailPhys);
+    answer_more(m.ullTotalPageFile);
+    answer_more(m.ullAvailPageFile);
+    answer_more(m.ullTotalVirtual);
+    answer_more(m.ullAvailVirtual);
+    answer_more(m.ullAvailExtendedVirtual);
+    answer_end();
+}
+
+/* GetProcessWorkingSetSize h 1 min 1 max: the BOOL, then both sizes. */
+static void do_get_working_set_size(const Request *r)
+{
+    SIZE_T minimum = 0, maximum = 0;
+    BOOL ok = GetProcessWorkingSetSize(H(r->v[0]), r->v[1] ? &minimum : NULL,
+                                       r->v[3] ? &maximum : NULL);
+    answer_start((uint64_t)ok);
+    answer_more(minimum);
+    answer_more(maximum);
     answer_end();
 }
 
@@ -375,8 +435,18 @@ static int dispatch(const Request *r)
         answer_start((uint32_t)guard.code), answer_end();
     } else if (IS("walk", 2))
         do_walk(v[0], v[1]);
-    else if (IS("QueryWorkingSetEx", 1))
-        do_working_set(v[0]);
+    else if (IS("QueryWorkingSetEx", 2))
+        do_working_set(r);
+    else if (IS("GetProcessMemoryInfo", 1))
+        do_memory_info(r);
+    else if (IS("GlobalMemoryStatusEx", 0))
+        do_memory_status();
+    else if (IS("GetProcessWorkingSetSize", 5))
+        do_get_working_set_size(r);
+    else if (IS("SetProcessWorkingSetSize", 3))
+        answer_start(SetProcessWorkingSetSize(H(v[0]), v[1], v[2])), answer_end();
+    else if (IS("EmptyWorkingSet", 1))
+        answer_start(K32EmptyWorkingSet(H(v[0]))), answer_end();
     else if (IS("GetWriteWatch", 3))
         do_write_watch(r);
     else if (IS("ResetWriteWatch", 2))

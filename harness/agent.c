@@ -278,6 +278,14 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
         }
         return;
     }
+    VsRecordKind record = vs_op_record(op->kind);
+    if (record != VS_RECORD_NONE) {
+        if (outcome->ret && count >= vs_record_spec(record)->count) {
+            outcome->record = record;
+            memcpy(outcome->fields, extra, vs_record_spec(record)->count * sizeof *extra);
+        }
+        return;
+    }
     /* Out-parameters come in argument order, one per by-reference-capable argument. */
     guint next = 0;
     for (int i = 0; i < spec->arity && next < count; i++)

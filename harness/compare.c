@@ -207,6 +207,8 @@ static const char *out_name(const VsOp *op, int i)
     if (op->kind == VS_OP_VIRTUAL_PROTECT || op->kind == VS_OP_VIRTUAL_PROTECT_EX ||
         (op->kind == VS_OP_NT_PROTECT && i == 4))
         return "OldProtect";
+    if (op->kind == VS_OP_GET_PROCESS_WORKING_SET_SIZE)
+        return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
     return i == 1 ? "BaseAddress" : "RegionSize";
 }
 
@@ -250,6 +252,19 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
         diverge(divergences, "Type", m->Type, o->Type);
 }
 
+/* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
+ * its NUMA node). Process counters and the machine's memory status describe a different process
+ * and machine in each system, so only the call's result is compared for them. */
+static void compare_record(const VsOutcome *model, const VsOutcome *other, GPtrArray *divergences)
+{
+    if (model->record != VS_RECORD_WORKING_SET_EX || other->record != model->record)
+        return;
+    const VsRecordSpec *spec = vs_record_spec(model->record);
+    for (uint32_t i = 0; i < spec->count; i++)
+        if (strcmp(spec->fields[i], "Node") != 0 && model->fields[i] != other->fields[i])
+            diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+}
+
 guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcome *model,
                           const VsOutcome *other, GPtrArray *divergences)
 {
@@ -269,5 +284,6 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
     compare_outs(relations, op, model, other, divergences);
     if (model->has_mbi && other->has_mbi && model->ret && other->ret)
         compare_mbi(relations, &model->mbi, &other->mbi, divergences);
+    compare_record(model, other, divergences);
     return divergences->len - before;
 }

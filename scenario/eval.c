@@ -21,14 +21,30 @@ void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const c
     vs_diag_error(error, VS_SCENARIO_ERROR_RUNTIME, &runner->script->source, pos, "%s", message);
 }
 
+static void format_number(uint64_t value, GString *out)
+{
+    if (value < 10)
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT, value);
+    else
+        g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "x", value);
+}
+
 void vs_value_format(const VsValue *value, GString *out)
 {
-    if (value->kind == VS_VALUE_STRING)
+    if (value->kind == VS_VALUE_STRING) {
         g_string_append_printf(out, "\"%s\"", value->s);
-    else if (value->i < 10)
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT, value->i);
-    else
-        g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "x", value->i);
+        return;
+    }
+    format_number(value->i, out);
+    if (value->kind != VS_VALUE_RECORD)
+        return;
+    const VsRecordSpec *spec = vs_record_spec(value->record);
+    g_string_append_printf(out, ", %s {", spec->type);
+    for (uint32_t i = 0; i < spec->count; i++) {
+        g_string_append_printf(out, "%s%s ", i ? ", " : "", spec->fields[i]);
+        format_number(value->fields[i], out);
+    }
+    g_string_append(out, "}");
 }
 
 static VsValue int_value(uint64_t i) { return (VsValue){.kind = VS_VALUE_INT, .i = i}; }
@@ -206,14 +222,34 @@ static gboolean eval_binary(VsRunner *runner, const VsExpr *expr, VsValue *out, 
     return TRUE;
 }
 
+/* A field of a record: Windows' name, or a hint at the nearest one. */
+static gboolean record_field(VsRunner *runner, const VsExpr *expr, const VsValue *v,
+                             VsValue *out, GError **error)
+{
+    const VsRecordSpec *spec = vs_record_spec(v->record);
+    for (uint32_t i = 0; i < spec->count; i++)
+        if (strcmp(expr->name, spec->fields[i]) == 0) {
+            *out = int_value(v->fields[i]);
+            return TRUE;
+        }
+    g_autofree char *hint = vs_diag_did_you_mean(expr->name, spec->fields, spec->count);
+    vs_runtime_error(runner, error, expr->pos, "%s has no field '%s'%s", spec->type, expr->name,
+                     hint);
+    return FALSE;
+}
+
 static gboolean eval_field(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
     VsValue v;
     if (!vs_eval(runner, expr->left, &v, error))
         return FALSE;
+    if (v.kind == VS_VALUE_RECORD)
+        return record_field(runner, expr, &v, out, error);
     if (v.kind != VS_VALUE_MBI) {
         vs_runtime_error(runner, error, expr->pos,
-                         "only a MEMORY_BASIC_INFORMATION (from VirtualQuery) has fields");
+                         "only a structure a call filled (VirtualQuery's MEMORY_BASIC_INFORMATION, "
+                         "GetProcessMemoryInfo's counters, ...) has fields; this call failed or "
+                         "fills none");
         return FALSE;
     }
     const VsMemoryBasicInformation *m = &v.mbi;
@@ -316,6 +352,10 @@ static VsValue call_value(const VsOutcome *outcome)
     if (outcome->has_mbi) {
         v.kind = VS_VALUE_MBI;
         v.mbi = outcome->mbi;
+    } else if (outcome->record != VS_RECORD_NONE) {
+        v.kind = VS_VALUE_RECORD;
+        v.record = outcome->record;
+        memcpy(v.fields, outcome->fields, sizeof v.fields);
     }
     return v;
 }

@@ -35,10 +35,52 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_NT_PROTECT] = {"NtProtectVirtualMemory", 5, BIT(1) | BIT(2) | BIT(4),
                           BIT(1) | BIT(2), BIT(1), BIT(0), VS_RETURN_STATUS},
     [VS_OP_READ] = {"read", 1, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
+    [VS_OP_SET_PROCESS_WORKING_SET_SIZE] = {"SetProcessWorkingSetSize", 3, 0, 0, 0, BIT(0),
+                                            VS_RETURN_BOOL},
+    [VS_OP_GET_PROCESS_WORKING_SET_SIZE] = {"GetProcessWorkingSetSize", 3, BIT(1) | BIT(2), 0,
+                                            0, BIT(0), VS_RETURN_BOOL},
+    [VS_OP_EMPTY_WORKING_SET] = {"EmptyWorkingSet", 1, 0, 0, 0, BIT(0), VS_RETURN_BOOL},
+    [VS_OP_GET_PROCESS_MEMORY_INFO] = {"GetProcessMemoryInfo", 1, 0, 0, 0, BIT(0),
+                                       VS_RETURN_BOOL},
+    [VS_OP_QUERY_WORKING_SET_EX] = {"QueryWorkingSetEx", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_BOOL},
+    [VS_OP_GLOBAL_MEMORY_STATUS_EX] = {"GlobalMemoryStatusEx", 0, 0, 0, 0, 0, VS_RETURN_BOOL},
     [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
+
+static const char *const memory_counters_fields[] = {
+    "PageFaultCount", "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage",
+    "QuotaPagedPoolUsage", "QuotaPeakNonPagedPoolUsage", "QuotaNonPagedPoolUsage",
+    "PagefileUsage", "PeakPagefileUsage", "PrivateUsage",
+};
+static const char *const working_set_ex_fields[] = {
+    "Valid", "ShareCount", "Win32Protection", "Shared", "Node", "Locked", "LargePage", "Bad",
+};
+static const char *const memory_status_fields[] = {
+    "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
+    "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
+};
+
+#define RECORD(type, fields) {type, fields, sizeof fields / sizeof fields[0]}
+static const VsRecordSpec records[] = {
+    [VS_RECORD_NONE] = {"", NULL, 0},
+    [VS_RECORD_MEMORY_COUNTERS] = RECORD("PROCESS_MEMORY_COUNTERS_EX", memory_counters_fields),
+    [VS_RECORD_WORKING_SET_EX] = RECORD("PSAPI_WORKING_SET_EX_BLOCK", working_set_ex_fields),
+    [VS_RECORD_MEMORY_STATUS] = RECORD("MEMORYSTATUSEX", memory_status_fields),
+};
+
+const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
+
+VsRecordKind vs_op_record(VsOpKind kind)
+{
+    switch (kind) {
+    case VS_OP_GET_PROCESS_MEMORY_INFO: return VS_RECORD_MEMORY_COUNTERS;
+    case VS_OP_QUERY_WORKING_SET_EX: return VS_RECORD_WORKING_SET_EX;
+    case VS_OP_GLOBAL_MEMORY_STATUS_EX: return VS_RECORD_MEMORY_STATUS;
+    default: return VS_RECORD_NONE;
+    }
+}
 
 int vs_op_address_arg(VsOpKind kind)
 {
@@ -53,7 +95,8 @@ int vs_op_size_arg(VsOpKind kind)
     case VS_OP_VIRTUAL_QUERY:
     case VS_OP_VIRTUAL_QUERY_EX:
     case VS_OP_READ:
-    case VS_OP_WRITE: return -1;
+    case VS_OP_WRITE:
+    case VS_OP_QUERY_WORKING_SET_EX: return -1;
     default: return vs_op_address_arg(kind) >= 0 ? vs_op_address_arg(kind) + 1 : -1;
     }
 }
@@ -155,6 +198,61 @@ static void execute_access(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     }
 }
 
+/* Working-set calls: their BOOL, out-parameters, and the structure they fill as a record. */
+static void execute_working_set(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    uint64_t *f = outcome->fields;
+    switch (op->kind) {
+    case VS_OP_SET_PROCESS_WORKING_SET_SIZE:
+        outcome->ret = VsSetProcessWorkingSetSize(thread, a[0], a[1], a[2]);
+        break;
+    case VS_OP_GET_PROCESS_WORKING_SET_SIZE:
+        outcome->ret = VsGetProcessWorkingSetSize(thread, a[0], &outcome->out[1], &outcome->out[2]);
+        if (outcome->ret)
+            outcome->out_written = op->by_ref & (BIT(1) | BIT(2));
+        break;
+    case VS_OP_EMPTY_WORKING_SET:
+        outcome->ret = VsEmptyWorkingSet(thread, a[0]);
+        break;
+    case VS_OP_GET_PROCESS_MEMORY_INFO: {
+        VsProcessMemoryCounters c;
+        outcome->ret = VsGetProcessMemoryInfo(thread, a[0], &c);
+        if (outcome->ret) {
+            outcome->record = VS_RECORD_MEMORY_COUNTERS;
+            uint64_t values[] = {c.PageFaultCount, c.PeakWorkingSetSize, c.WorkingSetSize,
+                                 c.QuotaPeakPagedPoolUsage, c.QuotaPagedPoolUsage,
+                                 c.QuotaPeakNonPagedPoolUsage, c.QuotaNonPagedPoolUsage,
+                                 c.PagefileUsage, c.PeakPagefileUsage, c.PrivateUsage};
+            memcpy(f, values, sizeof values);
+        }
+        break;
+    }
+    case VS_OP_QUERY_WORKING_SET_EX: {
+        VsWorkingSetExBlock b;
+        outcome->ret = VsQueryWorkingSetEx(thread, a[0], a[1], &b);
+        if (outcome->ret) {
+            outcome->record = VS_RECORD_WORKING_SET_EX;
+            uint64_t values[] = {b.Valid, b.ShareCount, b.Win32Protection, b.Shared,
+                                 b.Node,  b.Locked,     b.LargePage,       b.Bad};
+            memcpy(f, values, sizeof values);
+        }
+        break;
+    }
+    default: { /* VS_OP_GLOBAL_MEMORY_STATUS_EX */
+        VsMemoryStatusEx m;
+        VsGlobalMemoryStatusEx(thread, &m);
+        outcome->ret = 1;
+        outcome->record = VS_RECORD_MEMORY_STATUS;
+        uint64_t values[] = {m.dwMemoryLoad,     m.ullTotalPhys,    m.ullAvailPhys,
+                             m.ullTotalPageFile, m.ullAvailPageFile, m.ullTotalVirtual,
+                             m.ullAvailVirtual,  m.ullAvailExtendedVirtual};
+        memcpy(f, values, sizeof values);
+        break;
+    }
+    }
+}
+
 /* Notes the VAD the call's address falls in, before the call changes it. */
 static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
@@ -221,6 +319,14 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     case VS_OP_READ:
     case VS_OP_WRITE:
         execute_access(thread, op, outcome);
+        break;
+    case VS_OP_SET_PROCESS_WORKING_SET_SIZE:
+    case VS_OP_GET_PROCESS_WORKING_SET_SIZE:
+    case VS_OP_EMPTY_WORKING_SET:
+    case VS_OP_GET_PROCESS_MEMORY_INFO:
+    case VS_OP_QUERY_WORKING_SET_EX:
+    case VS_OP_GLOBAL_MEMORY_STATUS_EX:
+        execute_working_set(thread, op, outcome);
         break;
     case VS_OP_COUNT:
         break;

@@ -42,6 +42,12 @@ typedef enum VsOpKind {
     VS_OP_NT_PROTECT,
     VS_OP_READ,
     VS_OP_WRITE,
+    VS_OP_SET_PROCESS_WORKING_SET_SIZE,
+    VS_OP_GET_PROCESS_WORKING_SET_SIZE,
+    VS_OP_EMPTY_WORKING_SET,
+    VS_OP_GET_PROCESS_MEMORY_INFO,
+    VS_OP_QUERY_WORKING_SET_EX,
+    VS_OP_GLOBAL_MEMORY_STATUS_EX,
     VS_OP_COUNT
 } VsOpKind;
 
@@ -71,6 +77,26 @@ typedef struct VsOp {
     uint32_t by_ref;              /* bit i: argument i was passed as &var; clear for a NULL pointer */
 } VsOp;
 
+/* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */
+typedef enum VsRecordKind {
+    VS_RECORD_NONE,
+    VS_RECORD_MEMORY_COUNTERS, /* PROCESS_MEMORY_COUNTERS_EX */
+    VS_RECORD_WORKING_SET_EX,  /* PSAPI_WORKING_SET_EX_BLOCK */
+    VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
+} VsRecordKind;
+
+#define VS_RECORD_MAX_FIELDS 12
+
+typedef struct VsRecordSpec {
+    const char *type;             /* the Windows structure's name */
+    const char *const *fields;    /* its field names, Windows' spelling */
+    uint32_t count;
+} VsRecordSpec;
+
+const VsRecordSpec *vs_record_spec(VsRecordKind kind);
+/* The structure a call fills, or VS_RECORD_NONE. */
+VsRecordKind vs_op_record(VsOpKind kind);
+
 typedef struct VsOutcome {
     uint64_t ret;
     uint32_t last_error;                 /* GetLastError() after the call */
@@ -80,6 +106,8 @@ typedef struct VsOutcome {
     uint32_t out_written;                /* bit i: out[i] was written by the call */
     bool has_mbi;
     VsMemoryBasicInformation mbi;        /* VirtualQuery's record */
+    VsRecordKind record;                 /* a structure the call filled (VirtualQuery's is mbi) */
+    uint64_t fields[VS_RECORD_MAX_FIELDS]; /* its fields, in vs_record_fields order */
     uint64_t vad_start, vad_end;         /* the caller's VAD holding the address argument before
                                           * the call, [start, end); 0, 0 if none: the allocation
                                           * the call may have changed */

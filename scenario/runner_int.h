@@ -12,6 +12,7 @@
 typedef enum VsValueKind {
     VS_VALUE_INT,
     VS_VALUE_MBI,
+    VS_VALUE_RECORD, /* a structure a call filled: its fields by name; i is the call's BOOL */
     VS_VALUE_STRING,
 } VsValueKind;
 
@@ -19,6 +20,8 @@ typedef struct VsValue {
     VsValueKind kind;
     uint64_t i;
     VsMemoryBasicInformation mbi;
+    VsRecordKind record;
+    uint64_t fields[VS_RECORD_MAX_FIELDS];
     const char *s; /* VS_VALUE_STRING: borrowed from the script */
 } VsValue;
 

@@ -113,6 +113,7 @@ void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages)
 {
     vad->commit_charge += (uint64_t)pages;
     process->commit_charge += (uint64_t)pages;
+    process->peak_commit_charge = vs_max(process->peak_commit_charge, process->commit_charge);
 }
 
 /* A zero PTE in a MemCommit VAD already says "committed with the VAD's protection". */

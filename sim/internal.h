@@ -361,6 +361,7 @@ struct VsProcess {
     VsVadTable vad_root;       /* EPROCESS VadRoot */
     uint64_t top_table;        /* frame of the top-level table (DirectoryTableBase) */
     uint64_t commit_charge;    /* EPROCESS CommitCharge, in pages */
+    uint64_t peak_commit_charge; /* EPROCESS CommitChargePeak */
     VsWorkingSet ws;           /* EPROCESS Vm (MMSUPPORT) and its working-set list */
     uint64_t page_table_pages; /* page-table pages held, every level */
     VsThread **threads;
@@ -386,6 +387,7 @@ struct VsSystem {
 VsProcess *vs_process_by_id(VsSystem *system, uint32_t pid);
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out);
+void vs_set_last_nt_error(VsThread *thread, VsStatus status); /* BaseSetLastNTError (win32.c) */
 
 /* ---- Commit state of pages ------------------------------------------------------------------- */
 

@@ -202,6 +202,44 @@ uint64_t VsVirtualQuery(VsThread *thread, uint64_t address, VsMemoryBasicInforma
 uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
                           VsMemoryBasicInformation *buffer, uint64_t length);
 
+/* ---- Working sets and memory status (kernelbase and psapi) -------------------------------------- */
+
+/* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */
+typedef struct VsProcessMemoryCounters {
+    uint32_t cb;
+    uint32_t PageFaultCount;
+    uint64_t PeakWorkingSetSize, WorkingSetSize;
+    uint64_t QuotaPeakPagedPoolUsage, QuotaPagedPoolUsage;
+    uint64_t QuotaPeakNonPagedPoolUsage, QuotaNonPagedPoolUsage;
+    uint64_t PagefileUsage, PeakPagefileUsage; /* the commit charge, bytes */
+    uint64_t PrivateUsage;
+} VsProcessMemoryCounters;
+
+/* PSAPI_WORKING_SET_EX_BLOCK, one field per bit field. */
+typedef struct VsWorkingSetExBlock {
+    uint32_t Valid, ShareCount, Win32Protection, Shared, Node, Locked, LargePage, Bad;
+} VsWorkingSetExBlock;
+
+/* MEMORYSTATUSEX. */
+typedef struct VsMemoryStatusEx {
+    uint32_t dwLength, dwMemoryLoad;
+    uint64_t ullTotalPhys, ullAvailPhys;
+    uint64_t ullTotalPageFile, ullAvailPageFile; /* the commit limit, and what is left of it */
+    uint64_t ullTotalVirtual, ullAvailVirtual, ullAvailExtendedVirtual;
+} VsMemoryStatusEx;
+
+/* (SIZE_T)-1 for both sizes empties the working set; see psapi.c and workingset.c. */
+bool VsSetProcessWorkingSetSize(VsThread *thread, VsHandle process, uint64_t minimum_bytes,
+                                uint64_t maximum_bytes);
+bool VsGetProcessWorkingSetSize(VsThread *thread, VsHandle process, uint64_t *minimum_bytes,
+                                uint64_t *maximum_bytes);
+bool VsEmptyWorkingSet(VsThread *thread, VsHandle process);
+bool VsGetProcessMemoryInfo(VsThread *thread, VsHandle process, VsProcessMemoryCounters *counters);
+/* One page's PSAPI_WORKING_SET_EX_BLOCK (the real call takes an array of addresses). */
+bool VsQueryWorkingSetEx(VsThread *thread, VsHandle process, uint64_t address,
+                         VsWorkingSetExBlock *block);
+void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status);
+
 /* ---- Reading the VAD tree -------------------------------------------------------------------- */
 
 /* What a VAD describes. Windows encodes this in MMVAD_FLAGS (PrivateMemory, VadType, NoChange). */

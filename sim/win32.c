@@ -17,7 +17,7 @@ void VsSetLastError(VsThread *thread, uint32_t error) { thread->last_error = err
 
 /* BaseSetLastNTError: the status's Win32 error becomes the thread's last error, and the status
  * itself is kept as TEB LastStatusValue (what RtlGetLastNtStatus reads). */
-static void set_last_nt_error(VsThread *thread, VsStatus status)
+void vs_set_last_nt_error(VsThread *thread, VsStatus status)
 {
     thread->last_error = vs_status_to_win32(status);
     thread->last_status = status;
@@ -32,7 +32,7 @@ uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, 
     VsStatus status =
         VsNtAllocateVirtualMemory(thread, process, &base, 0, &region, allocation_type, protect);
     if (!NT_SUCCESS(status)) {
-        set_last_nt_error(thread, status);
+        vs_set_last_nt_error(thread, status);
         return 0;
     }
     return base;
@@ -48,13 +48,13 @@ bool VsVirtualFreeEx(VsThread *thread, VsHandle process, uint64_t address, uint6
                      uint32_t free_type)
 {
     if (free_type == MEM_RELEASE && size != 0) {
-        set_last_nt_error(thread, STATUS_INVALID_PARAMETER); /* kernelbase's own check */
+        vs_set_last_nt_error(thread, STATUS_INVALID_PARAMETER); /* kernelbase's own check */
         return false;
     }
     uint64_t base = address, region = size;
     VsStatus status = VsNtFreeVirtualMemory(thread, process, &base, &region, free_type);
     if (!NT_SUCCESS(status)) {
-        set_last_nt_error(thread, status);
+        vs_set_last_nt_error(thread, status);
         return false;
     }
     return true;
@@ -72,7 +72,7 @@ bool VsVirtualProtectEx(VsThread *thread, VsHandle process, uint64_t address, ui
     VsStatus status =
         VsNtProtectVirtualMemory(thread, process, &base, &region, new_protect, old_protect);
     if (!NT_SUCCESS(status)) {
-        set_last_nt_error(thread, status);
+        vs_set_last_nt_error(thread, status);
         return false;
     }
     return true;
@@ -91,7 +91,7 @@ uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
     VsStatus status = VsNtQueryVirtualMemory(thread, process, address, MemoryBasicInformation,
                                              buffer, length, &returned);
     if (!NT_SUCCESS(status)) {
-        set_last_nt_error(thread, status);
+        vs_set_last_nt_error(thread, status);
         return 0;
     }
     return returned;
@@ -107,7 +107,7 @@ bool VsCloseHandle(VsThread *thread, VsHandle handle)
 {
     VsStatus status = VsNtClose(thread, handle);
     if (!NT_SUCCESS(status)) {
-        set_last_nt_error(thread, status);
+        vs_set_last_nt_error(thread, status);
         return false;
     }
     return true;

@@ -1,0 +1,144 @@
+/*
+ * psapi.c - what a process can learn and set about its memory: working-set limits, counters, the
+ * state of single pages, and the machine's memory status.
+ *
+ * Models the kernel services behind the Win32 calls and the calls themselves:
+ *   SetProcessWorkingSetSize  -> NtSetInformationProcess(ProcessQuotaLimits) -> MmAdjustWorkingSetSize
+ *                                ((SIZE_T)-1 twice: MiEmptyWorkingSet; EmptyWorkingSet is that)
+ *   GetProcessWorkingSetSize  -> NtQueryInformationProcess(ProcessQuotaLimits)
+ *   GetProcessMemoryInfo      -> NtQueryInformationProcess(ProcessVmCounters): PROCESS_MEMORY_COUNTERS_EX
+ *   QueryWorkingSetEx         -> NtQueryVirtualMemory(MemoryWorkingSetExInformation) (WRK
+ *                                mm/queryvm.c MiGetWorkingSetInfoList)
+ *   GlobalMemoryStatusEx      -> NtQuerySystemInformation (basic and performance information)
+ * The model's counters are its own pages only: a real process's working set also holds its image,
+ * its stacks and heaps, and its page tables, so the numbers are smaller than Windows shows.
+ */
+#include "internal.h"
+
+#define SIZE_T_MINUS_ONE UINT64_MAX
+
+/* Fails a Win32 call: the status's error becomes the last error. */
+static bool fail(VsThread *thread, VsStatus status)
+{
+    vs_set_last_nt_error(thread, status);
+    return false;
+}
+
+bool VsSetProcessWorkingSetSize(VsThread *thread, VsHandle handle, uint64_t minimum_bytes,
+                                uint64_t maximum_bytes)
+{
+    VsProcess *process;
+    VsStatus status = vs_reference_process(thread, handle, &process);
+    if (!NT_SUCCESS(status))
+        return fail(thread, status);
+    if (minimum_bytes == SIZE_T_MINUS_ONE && maximum_bytes == SIZE_T_MINUS_ONE) {
+        vs_empty_working_set(process);
+        return true;
+    }
+    status = vs_working_set_set_limits(process, minimum_bytes >> VS_PAGE_SHIFT,
+                                       maximum_bytes >> VS_PAGE_SHIFT);
+    return NT_SUCCESS(status) || fail(thread, status);
+}
+
+bool VsEmptyWorkingSet(VsThread *thread, VsHandle handle)
+{
+    return VsSetProcessWorkingSetSize(thread, handle, SIZE_T_MINUS_ONE, SIZE_T_MINUS_ONE);
+}
+
+bool VsGetProcessWorkingSetSize(VsThread *thread, VsHandle handle, uint64_t *minimum_bytes,
+                                uint64_t *maximum_bytes)
+{
+    VsProcess *process;
+    VsStatus status = vs_reference_process(thread, handle, &process);
+    if (!NT_SUCCESS(status))
+        return fail(thread, status);
+    *minimum_bytes = process->ws.minimum << VS_PAGE_SHIFT;
+    *maximum_bytes = process->ws.maximum << VS_PAGE_SHIFT;
+    return true;
+}
+
+bool VsGetProcessMemoryInfo(VsThread *thread, VsHandle handle, VsProcessMemoryCounters *counters)
+{
+    VsProcess *process;
+    VsStatus status = vs_reference_process(thread, handle, &process);
+    if (!NT_SUCCESS(status))
+        return fail(thread, status);
+    const VsWorkingSet *ws = &process->ws;
+    *counters = (VsProcessMemoryCounters){
+        .cb = sizeof *counters,
+        .PageFaultCount = (uint32_t)ws->page_faults,
+        .PeakWorkingSetSize = ws->peak << VS_PAGE_SHIFT,
+        .WorkingSetSize = ws->count << VS_PAGE_SHIFT,
+        .PagefileUsage = process->commit_charge << VS_PAGE_SHIFT,
+        .PeakPagefileUsage = process->peak_commit_charge << VS_PAGE_SHIFT,
+        .PrivateUsage = process->commit_charge << VS_PAGE_SHIFT,
+    };
+    return true;
+}
+
+/* The PSAPI_WORKING_SET_EX_BLOCK of one page (MiGetWorkingSetInfoList): Valid when the page is in
+ * this working set; its protection from the frame's OriginalPte; a private page is never Shared
+ * and reports ShareCount 0. Any other page (not resident, reserved, free) is all zeros. */
+static VsWorkingSetExBlock working_set_block(VsProcess *process, uint64_t address)
+{
+    if (address > process->system->layout->highest_user_address)
+        return (VsWorkingSetExBlock){0};
+    uint64_t pte = vs_pt_read(process, vs_vpn(address));
+    if (!vs_pte_is_valid(pte))
+        return (VsWorkingSetExBlock){0};
+    const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+    return (VsWorkingSetExBlock){
+        .Valid = 1,
+        .Win32Protection = vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
+        .Locked = process->ws.entries[pfn->flink].locked,
+    };
+}
+
+bool VsQueryWorkingSetEx(VsThread *thread, VsHandle handle, uint64_t address,
+                         VsWorkingSetExBlock *block)
+{
+    VsProcess *process;
+    VsStatus status = vs_reference_process(thread, handle, &process);
+    if (!NT_SUCCESS(status))
+        return fail(thread, status);
+    *block = working_set_block(process, address);
+    return true;
+}
+
+/* The commit every process holds, page tables included: what the commit limit is measured by. */
+static uint64_t total_commit(const VsSystem *system)
+{
+    uint64_t pages = 0;
+    for (size_t i = 0; i < system->process_count; i++)
+        pages += system->processes[i]->commit_charge + system->processes[i]->page_table_pages;
+    return pages;
+}
+
+/* Bytes of the process's user space no VAD holds. */
+static uint64_t free_virtual(const VsProcess *process)
+{
+    const VsLayout *layout = process->system->layout;
+    uint64_t total = layout->highest_user_address + 1 - layout->lowest_user_address;
+    for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad))
+        total -= (vad->ending_vpn - vad->starting_vpn + 1) << VS_PAGE_SHIFT;
+    return total;
+}
+
+void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status)
+{
+    const VsSystem *system = thread->process->system;
+    const VsLayout *layout = system->layout;
+    const VsPfnDatabase *db = &system->pfn;
+    uint64_t limit = db->count + (system->pagefile.slots - 1), used = total_commit(system);
+    uint64_t available = vs_pfn_available(db);
+    *status = (VsMemoryStatusEx){
+        .dwLength = sizeof *status,
+        .dwMemoryLoad = (uint32_t)((db->count - available) * 100 / db->count),
+        .ullTotalPhys = db->count << VS_PAGE_SHIFT,
+        .ullAvailPhys = available << VS_PAGE_SHIFT,
+        .ullTotalPageFile = limit << VS_PAGE_SHIFT,
+        .ullAvailPageFile = (used < limit ? limit - used : 0) << VS_PAGE_SHIFT,
+        .ullTotalVirtual = layout->highest_user_address + 1 - layout->lowest_user_address,
+        .ullAvailVirtual = free_virtual(thread->process),
+    };
+}

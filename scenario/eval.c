@@ -247,9 +247,9 @@ static gboolean eval_field(VsRunner *runner, const VsExpr *expr, VsValue *out, G
         return record_field(runner, expr, &v, out, error);
     if (v.kind != VS_VALUE_MBI) {
         vs_runtime_error(runner, error, expr->pos,
-                         "only a structure a call filled (VirtualQuery's MEMORY_BASIC_INFORMATION, "
-                         "GetProcessMemoryInfo's counters, ...) has fields; this call failed or "
-                         "fills none");
+                         "this is a number: only a structure a call filled has fields "
+                         "(VirtualQuery, GetProcessMemoryInfo, QueryWorkingSetEx, "
+                         "GlobalMemoryStatusEx), and only when the call succeeded");
         return FALSE;
     }
     const VsMemoryBasicInformation *m = &v.mbi;

@@ -153,8 +153,13 @@ static void test_runtime_errors(void **state)
                          "0, &s, MEM_RESERVE, PAGE_READWRITE)\n"
                          "                                                  ^");
     assert_runtime_error("p = 5\nx = p.RegionSize\n",
-                         "t.vsim:2:6: error: only a MEMORY_BASIC_INFORMATION (from VirtualQuery) "
-                         "has fields\nx = p.RegionSize\n     ^");
+                         "t.vsim:2:6: error: this is a number: only a structure a call filled "
+                         "has fields (VirtualQuery, GetProcessMemoryInfo, QueryWorkingSetEx, "
+                         "GlobalMemoryStatusEx), and only when the call succeeded\n"
+                         "x = p.RegionSize\n     ^");
+    assert_runtime_error("c = GetProcessMemoryInfo(GetCurrentProcess())\nx = c.WorkingSetSiz\n",
+                         "t.vsim:2:6: error: PROCESS_MEMORY_COUNTERS_EX has no field 'WorkingSetSiz'; "
+                         "did you mean 'WorkingSetSize'?\nx = c.WorkingSetSiz\n     ^");
     assert_runtime_error("x = VirtualQuery(0).RegionSise\n",
                          "t.vsim:1:20: error: MEMORY_BASIC_INFORMATION has no field "
                          "'RegionSise'; did you mean 'RegionSize'?\n"

@@ -11,8 +11,8 @@
  *   3. when available memory (zeroed + free + standby) is below an eighth of RAM, working sets
  *      over their minimum give up pages not touched since the last pass (age 1 or more), until
  *      available memory is back at a quarter of RAM or nothing more can go;
- *   4. the modified page writer runs when the modified list holds more than a sixteenth of RAM, or
- *      memory is short;
+ *   4. the modified page writer writes every modified page when the modified list holds a
+ *      sixteenth of RAM (at least one page), or memory is short;
  *   5. the zero page thread zeroes every free page.
  *
  * A fault that finds no frame at all reclaims at once (vs_reclaim_pages), as a thread on Windows
@@ -27,7 +27,7 @@
 
 static uint64_t low_memory_pages(const VsPfnDatabase *db) { return db->count / 8; }
 static uint64_t plenty_pages(const VsPfnDatabase *db) { return db->count / 4; }
-static uint64_t modified_threshold(const VsPfnDatabase *db) { return db->count / 16; }
+static uint64_t modified_threshold(const VsPfnDatabase *db) { return vs_max(1, db->count / 16); }
 
 /* Step 3: take untouched pages from working sets above their minimum until memory is back. */
 static void trim_for_memory(VsSystem *system)
@@ -91,7 +91,7 @@ void vs_balance_set_tick(VsSystem *system)
     bool short_of_memory = vs_pfn_available(db) < low_memory_pages(db);
     if (short_of_memory)
         trim_for_memory(system);
-    if (short_of_memory || db->lists[VS_PAGE_MODIFIED].count > modified_threshold(db))
+    if (short_of_memory || db->lists[VS_PAGE_MODIFIED].count >= modified_threshold(db))
         vs_write_modified_pages(system, db->lists[VS_PAGE_MODIFIED].count);
     vs_zero_free_pages(system, db->lists[VS_PAGE_FREE].count);
 }

@@ -445,6 +445,10 @@ static int dispatch(const Request *r)
         do_get_working_set_size(r);
     else if (IS("SetProcessWorkingSetSize", 3))
         answer_start(SetProcessWorkingSetSize(H(v[0]), v[1], v[2])), answer_end();
+    else if (IS("VirtualLock", 2))
+        answer_start(VirtualLock(P(v[0]), v[1])), answer_end();
+    else if (IS("VirtualUnlock", 2))
+        answer_start(VirtualUnlock(P(v[0]), v[1])), answer_end();
     else if (IS("EmptyWorkingSet", 1))
         answer_start(K32EmptyWorkingSet(H(v[0]))), answer_end();
     else if (IS("GetWriteWatch", 3))

@@ -44,6 +44,8 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
                                        VS_RETURN_BOOL},
     [VS_OP_QUERY_WORKING_SET_EX] = {"QueryWorkingSetEx", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_BOOL},
     [VS_OP_GLOBAL_MEMORY_STATUS_EX] = {"GlobalMemoryStatusEx", 0, 0, 0, 0, 0, VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_LOCK] = {"VirtualLock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_UNLOCK] = {"VirtualUnlock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
     [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
 };
 
@@ -327,6 +329,12 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     case VS_OP_QUERY_WORKING_SET_EX:
     case VS_OP_GLOBAL_MEMORY_STATUS_EX:
         execute_working_set(thread, op, outcome);
+        break;
+    case VS_OP_VIRTUAL_LOCK:
+        outcome->ret = VsVirtualLock(thread, a[0], a[1]);
+        break;
+    case VS_OP_VIRTUAL_UNLOCK:
+        outcome->ret = VsVirtualUnlock(thread, a[0], a[1]);
         break;
     case VS_OP_COUNT:
         break;

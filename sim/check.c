@@ -355,7 +355,9 @@ static void check_frames(Checker *c, const VsSystem *system)
 static void check_working_set(Checker *c, const VsProcess *process, uint64_t valid_before)
 {
     const VsWorkingSet *ws = &process->ws;
+    uint64_t locked = 0;
     for (uint64_t i = 0; i < ws->count; i++) {
+        locked += ws->entries[i].locked;
         uint64_t pte = vs_pt_read(process, ws->entries[i].vpn);
         if (!vs_pte_is_valid(pte) || process->system->pfn.frames[vs_pte_frame(pte)].flink != i)
             fail(c, process, "working-set entry names no valid page of its own",
@@ -365,6 +367,8 @@ static void check_working_set(Checker *c, const VsProcess *process, uint64_t val
         fail(c, process, "working-set size differs from the valid pages", ws->count);
     if (ws->peak < ws->count)
         fail(c, process, "working-set peak below its size", ws->peak);
+    if (locked != ws->locked)
+        fail(c, process, "locked working-set entries differ from their count", ws->locked);
 }
 
 bool vs_check(const VsSystem *system, char *why, size_t why_len)

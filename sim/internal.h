@@ -330,6 +330,7 @@ typedef struct VsWorkingSet {
     uint64_t peak;             /* PeakWorkingSetSize */
     uint64_t page_faults;      /* PageFaultCount */
     uint64_t next_slot;        /* NextSlot: where aging and trimming resume */
+    uint64_t locked;           /* entries locked in the working set (VirtualLock) */
 } VsWorkingSet;
 
 void vs_ws_init(VsWorkingSet *ws);

@@ -240,6 +240,14 @@ bool VsQueryWorkingSetEx(VsThread *thread, VsHandle process, uint64_t address,
                          VsWorkingSetExBlock *block);
 void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status);
 
+/* Locking pages in the working set (lockvm.c). map_type: 1 (MAP_PROCESS). */
+VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                               uint64_t *region_size, uint32_t map_type);
+VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                 uint64_t *region_size, uint32_t map_type);
+bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size);
+bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size);
+
 /* ---- Reading the VAD tree -------------------------------------------------------------------- */
 
 /* What a VAD describes. Windows encodes this in MMVAD_FLAGS (PrivateMemory, VadType, NoChange). */

@@ -28,10 +28,13 @@ typedef uint32_t VsStatus;
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
+    XX(ERROR_NOT_LOCKED, 158)                                                                      \
     XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
     XX(ERROR_NOACCESS, 998)                                                                        \
+    XX(ERROR_PRIVILEGE_NOT_HELD, 1314)                                                             \
     XX(ERROR_NO_SYSTEM_RESOURCES, 1450)                                                            \
+    XX(ERROR_WORKING_SET_QUOTA, 1453)                                                              \
     XX(ERROR_COMMITMENT_LIMIT, 1455)
 
 /*
@@ -59,18 +62,24 @@ typedef uint32_t VsStatus;
        "The range to free does not lie inside one allocation.")                                   \
     XX(STATUS_UNABLE_TO_DELETE_SECTION, 0xC000001Bu, ERROR_INVALID_PARAMETER,                      \
        "A mapped view cannot be freed with VirtualFree; it must be unmapped.")                    \
+    XX(STATUS_NOT_LOCKED, 0xC000002Au, ERROR_NOT_LOCKED,                                           \
+       "A page in the range is not locked.")                                                      \
     XX(STATUS_NOT_COMMITTED, 0xC000002Du, ERROR_INVALID_ADDRESS,                                   \
        "A page in the range is reserved but not committed.")                                      \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")               \
     XX(STATUS_BAD_WORKING_SET_LIMIT, 0xC000004Cu, ERROR_INVALID_PARAMETER,                         \
        "The working-set minimum is above its maximum.")                                           \
+    XX(STATUS_PRIVILEGE_NOT_HELD, 0xC0000061u, ERROR_PRIVILEGE_NOT_HELD,                           \
+       "The call needs a privilege the caller does not hold.")                                    \
     XX(STATUS_INSUFFICIENT_RESOURCES, 0xC000009Au, ERROR_NO_SYSTEM_RESOURCES,                      \
        "The simulator could not allocate the memory to model this request.")                      \
     XX(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu, ERROR_INVALID_ADDRESS,                             \
        "Freeing a whole allocation (size 0) must name its base address.")                         \
     XX(STATUS_MEMORY_NOT_ALLOCATED, 0xC00000A0u, ERROR_INVALID_ADDRESS,                            \
        "There is no allocation at this address.")                                                 \
+    XX(STATUS_WORKING_SET_QUOTA, 0xC00000A1u, ERROR_WORKING_SET_QUOTA,                             \
+       "Locking these pages would leave too few pages of the working-set minimum unlocked.")      \
     XX(STATUS_INVALID_PARAMETER_1, 0xC00000EFu, ERROR_INVALID_PARAMETER,                           \
        "The first parameter is not valid.")                                                       \
     XX(STATUS_INVALID_PARAMETER_2, 0xC00000F0u, ERROR_INVALID_PARAMETER,                           \

@@ -62,6 +62,7 @@ void vs_ws_remove(VsProcess *process, uint64_t frame)
     VsWorkingSet *ws = &process->ws;
     VsPfn *pfns = process->system->pfn.frames;
     uint64_t index = pfns[frame].flink;
+    ws->locked -= ws->entries[index].locked; /* a page decommitted or released loses its lock */
     uint64_t last = --ws->count;
     if (index != last) {
         ws->entries[index] = ws->entries[last];

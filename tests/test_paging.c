@@ -321,6 +321,67 @@ static void test_zero_page_thread_and_bad_frames(void **state)
     assert_false(vs_page_frame_mark_bad(f->system, vs_pte_frame_number(leaf(f, q)))); /* in use */
 }
 
+/* Locked pages stay in the working set through trims, ticks and EmptyWorkingSet; locking faults
+ * pages in, refuses uncommitted and guard pages and more than the minimum less 8 allows; unlocking a
+ * page that is not locked fails and trims it; decommit drops a lock. */
+static void test_lock_and_unlock(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 64);
+    assert_true(VsVirtualLock(f->thread, p + 1, KB(8)));  /* pages 0-2: the range rounds out */
+    CHECK_INVARIANTS(f);
+    assert_int_equal(ws(f).size, 3);
+    VsWorkingSetExBlock b;
+    assert_true(VsQueryWorkingSetEx(f->thread, VsGetCurrentProcess(), p + KB(8), &b));
+    assert_int_equal(b.Valid, 1);
+    assert_int_equal(b.Locked, 1);
+    assert_int_equal(vs_empty_working_set(f->process), 0);
+    assert_int_equal(vs_working_set_set_limits(f->process, 20, 20), STATUS_SUCCESS);
+    vs_balance_set_tick(f->system);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(ws(f).size, 3);
+    /* Not committed, and guarded: the touch that locking makes fails. */
+    uint64_t r = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    assert_false(VsVirtualLock(f->thread, r, 1));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOACCESS);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p + KB(16), 1, PAGE_READWRITE | PAGE_GUARD, &old));
+    assert_false(VsVirtualLock(f->thread, p + KB(16), 1));
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_GUARD_PAGE_VIOLATION);
+    assert_true(VsVirtualLock(f->thread, p + KB(16), 1)); /* the guard is gone */
+    CHECK_INVARIANTS(f);
+    /* The minimum is 20 pages: 4 locked, 8 fluid, so 9 more is one too many. */
+    assert_false(VsVirtualLock(f->thread, p + KB(32), KB(36)));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_WORKING_SET_QUOTA);
+    assert_true(VsVirtualLock(f->thread, p + KB(32), KB(32)));
+    CHECK_INVARIANTS(f);
+    /* Unlocking a page that is not locked. */
+    assert_int_equal(read_ok(f, p + KB(100)), 0);
+    assert_false(VsVirtualUnlock(f->thread, p + KB(100), 1));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOT_LOCKED);
+    assert_int_equal(vs_pte_state(leaf(f, p + KB(100))), VS_PTE_STATE_TRANSITION);
+    CHECK_INVARIANTS(f);
+    assert_true(VsVirtualUnlock(f->thread, p, KB(12)));
+    /* Pages 0-2, and page 16: the lock that failed on quota had faulted it in (as Windows would),
+     * and the smaller lock after it did not cover it. */
+    assert_int_equal(vs_empty_working_set(f->process), 4);
+    CHECK_INVARIANTS(f);
+    /* Decommitting locked pages drops their locks. */
+    assert_true(VsVirtualFree(f->thread, p + KB(32), KB(32), MEM_DECOMMIT));
+    CHECK_INVARIANTS(f);
+    assert_true(VsVirtualLock(f->thread, p, KB(32))); /* room again */
+    /* Only MAP_PROCESS locks without a privilege; a bad size is refused. */
+    uint64_t base = p, size = KB(4);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size, 2),
+                     STATUS_PRIVILEGE_NOT_HELD);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size, 4),
+                     STATUS_INVALID_PARAMETER);
+    size = 0;
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size, 1),
+                     STATUS_INVALID_PARAMETER_3);
+    CHECK_INVARIANTS(f);
+}
+
 /* With memory exhausted and the page file full, a fault that needs a frame fails cleanly and
  * loses nothing (Windows' commit limit keeps this from happening; the model has none yet). */
 static void test_out_of_memory_and_page_file(void **state)
@@ -388,10 +449,12 @@ static void test_random_paging_keeps_data(void **state)
             vs_balance_set_tick(f->system);
             break;
         case 7:
-            if (rng_next(&rng) % 2)
-                vs_empty_working_set(f->process);
-            else
-                vs_write_modified_pages(f->system, rng_next(&rng) % 8);
+            switch (rng_next(&rng) % 4) {
+            case 0: vs_empty_working_set(f->process); break;
+            case 1: vs_write_modified_pages(f->system, rng_next(&rng) % 8); break;
+            case 2: VsVirtualLock(f->thread, address, KB(4)); break;     /* may hit the quota */
+            default: VsVirtualUnlock(f->thread, address, KB(4)); break; /* may not be locked */
+            }
             break;
         case 8: {
             uint64_t size = (page + 1 < PAGES ? KB(8) : KB(4)) - 1; /* the page and the next */
@@ -431,6 +494,7 @@ int main(void)
         SMALL(test_zero_page_thread_and_bad_frames),
         SMALL(test_out_of_memory_and_page_file),
         SMALL(test_random_paging_keeps_data),
+        cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,143 @@
+/*
+ * lockvm.c - locking pages in the working set: VirtualLock and VirtualUnlock.
+ *
+ * Models NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS (WRK mm/lockvm.c): a locked
+ * page is resident and stays in the working set (its MMWSLE is LockedInWs), so trimming, emptying
+ * and the balance set manager pass it over. Locking first makes every page of the range resident by
+ * touching it, as WRK does with a probe inside a try block: a page that cannot be touched (free,
+ * reserved, decommitted, no-access) fails the call with the access's status, a guard page with
+ * STATUS_GUARD_PAGE_VIOLATION (its guard consumed). A process may lock at most its working-set
+ * minimum less a few pages that must stay fluid (MM_FLUID_WORKING_SET, 8): beyond that the call
+ * fails with STATUS_WORKING_SET_QUOTA and locks nothing. Unlocking a range with a page that is not
+ * locked fails with STATUS_NOT_LOCKED and, as the documentation of VirtualUnlock says, removes the
+ * range's unlocked pages from the working set. Decommitting or releasing a locked page drops the lock.
+ */
+#include "internal.h"
+
+#define FLUID_PAGES 8 /* MM_FLUID_WORKING_SET: pages of the minimum that cannot be locked */
+#define MAP_PROCESS 1 /* lock in the process's working set (the only kind without a privilege) */
+
+/* The range as whole pages, after the argument checks every Nt*VirtualMemory call makes. */
+static VsStatus lock_range(VsThread *caller, VsHandle handle, uint64_t *base, uint64_t *size,
+                           uint32_t map_type, VsProcess **process, uint64_t *first,
+                           uint64_t *last)
+{
+    if (map_type != MAP_PROCESS)
+        return map_type & ~3u ? STATUS_INVALID_PARAMETER : STATUS_PRIVILEGE_NOT_HELD;
+    const VsLayout *layout = caller->process->system->layout;
+    if (*base > layout->highest_user_address)
+        return STATUS_INVALID_PARAMETER_2;
+    if (*size == 0 || layout->highest_user_address - *base < *size - 1)
+        return STATUS_INVALID_PARAMETER_3;
+    VsStatus status = vs_reference_process(caller, handle, process);
+    if (!NT_SUCCESS(status))
+        return status;
+    *first = vs_vpn(*base);
+    *last = vs_vpn(*base + *size - 1);
+    *base = vs_vpn_address(*first);
+    *size = vs_vpn_address(*last - *first + 1);
+    return STATUS_SUCCESS;
+}
+
+/* The working-set entry of a valid page, or NULL. */
+static VsWsle *entry_of(VsProcess *process, uint64_t vpn)
+{
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (!vs_pte_is_valid(pte))
+        return NULL;
+    return &process->ws.entries[process->system->pfn.frames[vs_pte_frame(pte)].flink];
+}
+
+VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base_address,
+                               uint64_t *region_size, uint32_t map_type)
+{
+    VsProcess *process;
+    uint64_t base = *base_address, size = *region_size, first, last;
+    VsStatus status = lock_range(caller, handle, &base, &size, map_type, &process, &first, &last);
+    if (!NT_SUCCESS(status))
+        return status;
+    /* Make every page resident; a fault that reclaims could trim a page touched before, so
+     * touch until all are there together (twice is enough but for a tiny machine). */
+    VsThread *thread = vs_process_main_thread(process);
+    for (int round = 0; round < 3; round++) {
+        bool all = true;
+        for (uint64_t vpn = first; vpn <= last; vpn++) {
+            if (entry_of(process, vpn))
+                continue;
+            uint8_t ignored;
+            status = vs_memory_read(thread, vs_vpn_address(vpn), &ignored);
+            if (!NT_SUCCESS(status) || status == STATUS_GUARD_PAGE_VIOLATION)
+                return status;
+            all = false;
+        }
+        if (all)
+            break;
+    }
+    uint64_t newly = 0;
+    for (uint64_t vpn = first; vpn <= last; vpn++) {
+        const VsWsle *e = entry_of(process, vpn);
+        if (!e)
+            return STATUS_WORKING_SET_QUOTA; /* memory too small to hold the range at once */
+        newly += !e->locked;
+    }
+    VsWorkingSet *ws = &process->ws;
+    if (ws->locked + newly + FLUID_PAGES > ws->minimum)
+        return STATUS_WORKING_SET_QUOTA;
+    for (uint64_t vpn = first; vpn <= last; vpn++)
+        entry_of(process, vpn)->locked = 1;
+    ws->locked += newly;
+    *base_address = base;
+    *region_size = size;
+    return STATUS_SUCCESS;
+}
+
+VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base_address,
+                                 uint64_t *region_size, uint32_t map_type)
+{
+    VsProcess *process;
+    uint64_t base = *base_address, size = *region_size, first, last;
+    VsStatus status = lock_range(caller, handle, &base, &size, map_type, &process, &first, &last);
+    if (!NT_SUCCESS(status))
+        return status;
+    bool all_locked = true;
+    for (uint64_t vpn = first; vpn <= last && all_locked; vpn++) {
+        const VsWsle *e = entry_of(process, vpn);
+        all_locked = e && e->locked;
+    }
+    if (!all_locked) {
+        for (uint64_t vpn = first; vpn <= last; vpn++) {
+            const VsWsle *e = entry_of(process, vpn);
+            if (e && !e->locked)
+                vs_trim_page(process, vpn);
+        }
+        return STATUS_NOT_LOCKED;
+    }
+    for (uint64_t vpn = first; vpn <= last; vpn++)
+        entry_of(process, vpn)->locked = 0;
+    process->ws.locked -= last - first + 1;
+    *base_address = base;
+    *region_size = size;
+    return STATUS_SUCCESS;
+}
+
+bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size)
+{
+    uint64_t base = address, region = size;
+    VsStatus status = VsNtLockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region,
+                                            MAP_PROCESS);
+    if (NT_SUCCESS(status) && status != STATUS_GUARD_PAGE_VIOLATION)
+        return true;
+    vs_set_last_nt_error(thread, status);
+    return false;
+}
+
+bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size)
+{
+    uint64_t base = address, region = size;
+    VsStatus status = VsNtUnlockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region,
+                                              MAP_PROCESS);
+    if (NT_SUCCESS(status))
+        return true;
+    vs_set_last_nt_error(thread, status);
+    return false;
+}

@@ -38,7 +38,7 @@
 #define MAX_ARGS 10
 #define MAX_LINE 512
 #define MAX_WALK 4096        /* regions a 'walk' answer lists at most */
-#define MAX_WATCH 256        /* addresses a GetWriteWatch answer lists at most */
+#define MAX_WATCH 16         /* GetWriteWatch's room for addresses: the language's (op.h) */
 
 /* NT calls, resolved from ntdll at start (the import library does not export them to mingw). */
 typedef LONG(NTAPI *NtAllocateVirtualMemoryFn)(HANDLE, PVOID *, ULONG_PTR, PSIZE_T, ULONG, ULONG);
@@ -317,18 +317,19 @@ static void do_get_working_set_size(const Request *r)
     answer_end();
 }
 
-/* GetWriteWatch flags base size: the count, the granularity and the pages written. */
+/* GetWriteWatch flags base size: the result, the count, the granularity and MAX_WATCH addresses
+ * (those past the count are 0). */
 static void do_write_watch(const Request *r)
 {
-    PVOID pages[MAX_WATCH];
+    PVOID pages[MAX_WATCH] = {0};
     ULONG_PTR count = MAX_WATCH;
     ULONG granularity = 0;
     UINT result = GetWriteWatch((DWORD)r->v[0], P(r->v[1]), r->v[2], pages, &count, &granularity);
     answer_start(result);
     answer_more(result == 0 ? count : 0);
-    answer_more(granularity);
-    for (ULONG_PTR i = 0; result == 0 && i < count; i++)
-        answer_more((uint64_t)(uintptr_t)pages[i]);
+    answer_more(result == 0 ? granularity : 0);
+    for (ULONG_PTR i = 0; i < MAX_WATCH; i++)
+        answer_more(result == 0 && i < count ? (uint64_t)(uintptr_t)pages[i] : 0);
     answer_end();
 }
 

@@ -280,7 +280,9 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
     }
     VsRecordKind record = vs_op_record(op->kind);
     if (record != VS_RECORD_NONE) {
-        if (outcome->ret && count >= vs_record_spec(record)->count) {
+        /* GetWriteWatch returns 0 on success; the others a BOOL. */
+        gboolean ok = op->kind == VS_OP_GET_WRITE_WATCH ? outcome->ret == 0 : outcome->ret != 0;
+        if (ok && count >= vs_record_spec(record)->count) {
             outcome->record = record;
             memcpy(outcome->fields, extra, vs_record_spec(record)->count * sizeof *extra);
         }

@@ -253,11 +253,25 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
 }
 
 /* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
- * its NUMA node). Process counters and the machine's memory status describe a different process
+ * its NUMA node), GetWriteWatch's answer (addresses through the pairs). Process counters and the machine's memory status describe a different process
  * and machine in each system, so only the call's result is compared for them. */
-static void compare_record(const VsOutcome *model, const VsOutcome *other, GPtrArray *divergences)
+static void compare_record(VsRelations *relations, const VsOutcome *model,
+                           const VsOutcome *other, GPtrArray *divergences)
 {
-    if (model->record != VS_RECORD_WORKING_SET_EX || other->record != model->record)
+    if (other->record != model->record)
+        return;
+    if (model->record == VS_RECORD_WRITE_WATCH) {
+        /* The count and granularity as they are; each address written, through the pairs. */
+        const VsRecordSpec *spec = vs_record_spec(model->record);
+        for (uint32_t i = 0; i < 2; i++)
+            if (model->fields[i] != other->fields[i])
+                diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+        for (uint64_t i = 0; i < model->fields[0] && i < VS_WRITE_WATCH_CAPACITY; i++)
+            compare_address(relations, divergences, spec->fields[2 + i], model->fields[2 + i],
+                            other->fields[2 + i], FALSE, 0);
+        return;
+    }
+    if (model->record != VS_RECORD_WORKING_SET_EX)
         return;
     const VsRecordSpec *spec = vs_record_spec(model->record);
     for (uint32_t i = 0; i < spec->count; i++)
@@ -284,6 +298,6 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
     compare_outs(relations, op, model, other, divergences);
     if (model->has_mbi && other->has_mbi && model->ret && other->ret)
         compare_mbi(relations, &model->mbi, &other->mbi, divergences);
-    compare_record(model, other, divergences);
+    compare_record(relations, model, other, divergences);
     return divergences->len - before;
 }

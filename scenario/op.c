@@ -46,6 +46,8 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_GLOBAL_MEMORY_STATUS_EX] = {"GlobalMemoryStatusEx", 0, 0, 0, 0, 0, VS_RETURN_BOOL},
     [VS_OP_VIRTUAL_LOCK] = {"VirtualLock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
     [VS_OP_VIRTUAL_UNLOCK] = {"VirtualUnlock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_GET_WRITE_WATCH] = {"GetWriteWatch", 3, 0, 0, BIT(1), 0, VS_RETURN_VALUE},
+    [VS_OP_RESET_WRITE_WATCH] = {"ResetWriteWatch", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
     [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
 };
 
@@ -59,6 +61,11 @@ static const char *const memory_counters_fields[] = {
 static const char *const working_set_ex_fields[] = {
     "Valid", "ShareCount", "Win32Protection", "Shared", "Node", "Locked", "LargePage", "Bad",
 };
+static const char *const write_watch_fields[] = {
+    "Count",     "Granularity", "Address0",  "Address1",  "Address2",  "Address3",
+    "Address4",  "Address5",    "Address6",  "Address7",  "Address8",  "Address9",
+    "Address10", "Address11",   "Address12", "Address13", "Address14", "Address15",
+};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -70,6 +77,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_MEMORY_COUNTERS] = RECORD("PROCESS_MEMORY_COUNTERS_EX", memory_counters_fields),
     [VS_RECORD_WORKING_SET_EX] = RECORD("PSAPI_WORKING_SET_EX_BLOCK", working_set_ex_fields),
     [VS_RECORD_MEMORY_STATUS] = RECORD("MEMORYSTATUSEX", memory_status_fields),
+    [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -80,6 +88,7 @@ VsRecordKind vs_op_record(VsOpKind kind)
     case VS_OP_GET_PROCESS_MEMORY_INFO: return VS_RECORD_MEMORY_COUNTERS;
     case VS_OP_QUERY_WORKING_SET_EX: return VS_RECORD_WORKING_SET_EX;
     case VS_OP_GLOBAL_MEMORY_STATUS_EX: return VS_RECORD_MEMORY_STATUS;
+    case VS_OP_GET_WRITE_WATCH: return VS_RECORD_WRITE_WATCH;
     default: return VS_RECORD_NONE;
     }
 }
@@ -99,6 +108,7 @@ int vs_op_size_arg(VsOpKind kind)
     case VS_OP_READ:
     case VS_OP_WRITE:
     case VS_OP_QUERY_WORKING_SET_EX: return -1;
+    case VS_OP_GET_WRITE_WATCH: return 2;
     default: return vs_op_address_arg(kind) >= 0 ? vs_op_address_arg(kind) + 1 : -1;
     }
 }
@@ -335,6 +345,21 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         break;
     case VS_OP_VIRTUAL_UNLOCK:
         outcome->ret = VsVirtualUnlock(thread, a[0], a[1]);
+        break;
+    case VS_OP_GET_WRITE_WATCH: {
+        uint64_t count = VS_WRITE_WATCH_CAPACITY;
+        uint32_t granularity = 0;
+        outcome->ret = VsGetWriteWatch(thread, (uint32_t)a[0], a[1], a[2], outcome->fields + 2,
+                                       &count, &granularity);
+        if (outcome->ret == 0) {
+            outcome->record = VS_RECORD_WRITE_WATCH;
+            outcome->fields[0] = count;
+            outcome->fields[1] = granularity;
+        }
+        break;
+    }
+    case VS_OP_RESET_WRITE_WATCH:
+        outcome->ret = VsResetWriteWatch(thread, a[0], a[1]);
         break;
     case VS_OP_COUNT:
         break;

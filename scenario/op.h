@@ -50,6 +50,8 @@ typedef enum VsOpKind {
     VS_OP_GLOBAL_MEMORY_STATUS_EX,
     VS_OP_VIRTUAL_LOCK,
     VS_OP_VIRTUAL_UNLOCK,
+    VS_OP_GET_WRITE_WATCH,
+    VS_OP_RESET_WRITE_WATCH,
     VS_OP_COUNT
 } VsOpKind;
 
@@ -85,9 +87,11 @@ typedef enum VsRecordKind {
     VS_RECORD_MEMORY_COUNTERS, /* PROCESS_MEMORY_COUNTERS_EX */
     VS_RECORD_WORKING_SET_EX,  /* PSAPI_WORKING_SET_EX_BLOCK */
     VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
+    VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
 } VsRecordKind;
 
-#define VS_RECORD_MAX_FIELDS 12
+#define VS_WRITE_WATCH_CAPACITY 16 /* addresses GetWriteWatch is given room for */
+#define VS_RECORD_MAX_FIELDS (2 + VS_WRITE_WATCH_CAPACITY)
 
 typedef struct VsRecordSpec {
     const char *type;             /* the Windows structure's name */

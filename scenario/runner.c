@@ -273,6 +273,21 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
     return TRUE;
 }
 
+/* Whether a call's value says it failed: NULL, FALSE or 0 for calls that return a pointer, a BOOL
+ * or a size; (UINT)-1 for the write-watch calls, which return 0 on success. Other values (the byte
+ * read, GetLastError's) are never failures. */
+static gboolean call_failed(const char *name, const VsValue *v)
+{
+    VsOpKind kind;
+    if (v->kind == VS_VALUE_STRING || !vs_op_lookup(name, &kind))
+        return FALSE;
+    if (kind == VS_OP_GET_WRITE_WATCH || kind == VS_OP_RESET_WRITE_WATCH)
+        return v->i == UINT32_MAX;
+    VsOpReturn returns = vs_op_spec(kind)->returns;
+    return v->i == 0 && (returns == VS_RETURN_POINTER || returns == VS_RETURN_BOOL ||
+                         returns == VS_RETURN_SIZE);
+}
+
 /* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */
 static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
 {
@@ -310,8 +325,7 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
         g_string_append_printf(out, " %s", status_name);
         if (!NT_SUCCESS((VsStatus)v->i))
             g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
-    } else if (call && v->i == 0 && v->kind != VS_VALUE_STRING &&
-               !g_str_has_prefix(stmt->expr->name, "Get")) {
+    } else if (call && call_failed(stmt->expr->name, v)) {
         VsThread *thread = vs_runner_thread(runner);
         VsStatus status = VsRtlGetLastNtStatus(thread);
         const char *error_name = vs_win32_error_name(VsGetLastError(thread));

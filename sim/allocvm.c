@@ -84,6 +84,11 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     VsVad *vad = vs_pool_alloc(&process->system->vad_pool);
     if (!vad)
         return STATUS_INSUFFICIENT_RESOURCES;
+    if ((type & MEM_WRITE_WATCH) &&
+        !vs_write_watch_create(process, start_vpn, end_vpn - start_vpn + 1)) {
+        vs_pool_free(&process->system->vad_pool, vad);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
 
     emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
     vad->starting_vpn = start_vpn;
@@ -92,6 +97,7 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     vad->protection = mm_protection;
     vad->private_memory = 1;
     vad->mem_commit = (type & MEM_COMMIT) != 0;
+    vad->write_watch = (type & MEM_WRITE_WATCH) != 0;
     vs_vad_insert(&process->vad_root, vad);
     vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, end_vpn);
     if (vad->mem_commit) {
@@ -138,7 +144,11 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     VsStatus status = zero_bits_limit(layout, zero_bits, limit);
     if (!NT_SUCCESS(status))
         return status;
-    if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN)) || !(type & (MEM_COMMIT | MEM_RESERVE)))
+    if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH)) ||
+        !(type & (MEM_COMMIT | MEM_RESERVE)))
+        return STATUS_INVALID_PARAMETER_5;
+    /* Write watch is a property of a reservation (VadWriteWatch): only with MEM_RESERVE. */
+    if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
         return STATUS_INVALID_PARAMETER_5;
     *mm_protection = vs_mm_from_win32(protect);
     if (*mm_protection == MM_INVALID_PROTECTION || vs_mm_is_copy_on_write(*mm_protection))

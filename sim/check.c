@@ -371,6 +371,18 @@ static void check_working_set(Checker *c, const VsProcess *process, uint64_t val
         fail(c, process, "locked working-set entries differ from their count", ws->locked);
 }
 
+/* Every write-watch bitmap belongs to a write-watch VAD that lies inside its range. */
+static void check_write_watch(Checker *c, const VsProcess *process)
+{
+    for (size_t i = 0; i < process->watch_count; i++) {
+        const VsWriteWatch *w = &process->watches[i];
+        const VsVad *vad = vs_vad_find_conflict(&process->vad_root, w->start_vpn,
+                                                w->start_vpn + w->pages - 1);
+        if (!vad || !vad->write_watch)
+            fail(c, process, "write-watch bitmap with no write-watch VAD", w->start_vpn);
+    }
+}
+
 bool vs_check(const VsSystem *system, char *why, size_t why_len)
 {
     Checker c = {.why = why, .why_len = why_len, .ok = true,
@@ -395,6 +407,7 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         uint64_t tables = 0, valid_before = c.valid;
         check_table(&c, process, process->top_table, 0, 0, &tables);
         check_working_set(&c, process, valid_before);
+        check_write_watch(&c, process);
         if (tables != process->page_table_pages)
             fail(&c, process, "page_table_pages differs from the tables found", tables);
         check_commit(&c, process);

@@ -27,6 +27,7 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
     VsEvent event = {.pid = process->pid, .vpn_start = start_vpn, .vpn_end = end_vpn,
                      .old_start = old_start, .old_end = old_end};
 
+    bool watched = vad->write_watch;
     if (start_vpn == old_start && end_vpn == old_end) {
         vs_vad_remove(table, vad);
         vs_pool_free(&process->system->vad_pool, vad);
@@ -46,6 +47,8 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
         vs_vad_set_range(table, vad, old_start, start_vpn - 1);
         event.kind = VS_EV_VAD_TRIMMED;
     }
+    if (watched)
+        vs_write_watch_released(process, start_vpn, end_vpn);
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
 }

@@ -162,7 +162,8 @@ struct VsVad {
     uint64_t mem_commit : 1;         /* MEM_RESERVE|MEM_COMMIT in one call: zero PTEs are committed */
     uint64_t private_memory : 1;
     uint64_t no_change : 1;          /* SEC_NO_CHANGE-like: cannot be freed or re-protected */
-    uint64_t spare_flags : 13;
+    uint64_t write_watch : 1;        /* MEM_WRITE_WATCH (VadWriteWatch): written pages are tracked */
+    uint64_t spare_flags : 12;
     uint64_t ending_vpn : 40;        /* last page, inclusive */
     uint64_t spare_vpn : 24;
     uint64_t commit_charge;          /* pages of commit this VAD holds */
@@ -355,6 +356,18 @@ typedef struct VsHandleEntry {
     VsProcess *process; /* NULL: free slot */
 } VsHandleEntry;
 
+/* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
+typedef struct VsWriteWatch {
+    uint64_t start_vpn, pages;
+    uint64_t *bits; /* bit set: written since the last reset */
+} VsWriteWatch;
+
+bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages);
+void vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_write_watch_capture(VsProcess *process, uint64_t vpn);
+void vs_write_watch_fini(VsProcess *process);
+void vs_capture_dirty(VsProcess *process, uint64_t frame); /* MiCaptureDirtyBitToPfn */
+
 struct VsProcess {
     VsSystem *system;
     uint32_t pid;
@@ -369,6 +382,8 @@ struct VsProcess {
     size_t thread_count;
     VsHandleEntry *handles;    /* handle value = (index + 1) * 4 */
     size_t handle_count;
+    VsWriteWatch *watches;     /* one bitmap per MEM_WRITE_WATCH reservation */
+    size_t watch_count;
 };
 
 struct VsSystem {

@@ -68,6 +68,7 @@ static void discard_process(VsProcess *process)
         free(process->threads[t]);
     free(process->threads);
     vs_ws_fini(&process->ws);
+    vs_write_watch_fini(process);
     free(process);
 }
 

@@ -77,6 +77,7 @@ void vs_system_destroy(VsSystem *system)
         free(process->threads);
         free(process->handles);
         vs_ws_fini(&process->ws);
+        vs_write_watch_fini(process);
         free(process);
     }
     free(system->processes);

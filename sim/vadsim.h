@@ -33,7 +33,9 @@
     XX(MEM_RELEASE, 0x00008000u)                                                                   \
     XX(MEM_FREE, 0x00010000u)                                                                      \
     XX(MEM_PRIVATE, 0x00020000u)                                                                   \
-    XX(MEM_TOP_DOWN, 0x00100000u)
+    XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
+    XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
+    XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
 
 /* XX(name, value): page protections and their modifiers. */
 #define VS_PAGE_FLAG_MAP(XX)                                                                       \
@@ -246,6 +248,16 @@ VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *bas
 VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                  uint64_t *region_size, uint32_t map_type);
 bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size);
+
+/* Write watch (wrtwatch.c). *count goes in as the capacity of addresses and comes out as how
+ * many were written there; the Win32 forms return 0, or (UINT)-1 with the last error set. */
+VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle process, uint32_t flags, uint64_t base,
+                           uint64_t size, uint64_t *addresses, uint64_t *count,
+                           uint32_t *granularity);
+VsStatus VsNtResetWriteWatch(VsThread *caller, VsHandle process, uint64_t base, uint64_t size);
+uint32_t VsGetWriteWatch(VsThread *thread, uint32_t flags, uint64_t base, uint64_t size,
+                         uint64_t *addresses, uint64_t *count, uint32_t *granularity);
+uint32_t VsResetWriteWatch(VsThread *thread, uint64_t base, uint64_t size);
 bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size);
 
 /* ---- Reading the VAD tree -------------------------------------------------------------------- */

@@ -74,6 +74,19 @@ void vs_ws_remove(VsProcess *process, uint64_t frame)
         ws->next_slot = 0;
 }
 
+/* MiCaptureDirtyBitToPfn: a page's Dirty bit becomes its frame's Modified flag, and a page-file
+ * copy the store made stale is freed. */
+void vs_capture_dirty(VsProcess *process, uint64_t frame)
+{
+    VsPfn *pfn = &process->system->pfn.frames[frame];
+    pfn->flags |= VS_PFN_MODIFIED;
+    uint64_t slot = vs_pte_pagefile_slot(pfn->original_pte);
+    if (slot) {
+        vs_pagefile_free(&process->system->pagefile, slot);
+        pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+    }
+}
+
 /*
  * Takes a valid page out of the working set (models MiRemovePageFromWorkingSet with
  * MiDecrementShareCount): the Dirty bit is captured into the frame (MiCaptureDirtyBitToPfn, which
@@ -88,12 +101,8 @@ void vs_trim_page(VsProcess *process, uint64_t vpn)
     VsPfn *pfn = &system->pfn.frames[frame];
     uint32_t age = process->ws.entries[pfn->flink].age;
     if (pte & VS_PTE_DIRTY) {
-        pfn->flags |= VS_PFN_MODIFIED;
-        uint64_t slot = vs_pte_pagefile_slot(pfn->original_pte);
-        if (slot) {
-            vs_pagefile_free(&system->pagefile, slot);
-            pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
-        }
+        vs_capture_dirty(process, frame);
+        vs_write_watch_capture(process, vpn);
     }
     vs_ws_remove(process, frame);
     uint32_t mm = vs_pte_mm_protection(pfn->original_pte);

@@ -382,6 +382,70 @@ static void test_lock_and_unlock(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* Write watch: the pages written since the last reset, through trims (the Dirty bit is captured),
+ * resets (all, or the pages listed), a list that runs out of room, partial release, and the rules. */
+static void test_write_watch(void **state)
+{
+    Fixture *f = *state;
+    uint64_t addresses[4], count;
+    uint32_t granularity;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
+    assert_true(p != 0);
+    assert_true(VsVirtualAlloc(f->thread, p, KB(64), MEM_COMMIT, PAGE_READWRITE));
+    for (int i = 0; i < 6; i++)
+        write_ok(f, p + (uint64_t)i * KB(8), 1); /* pages 0, 2, 4, 6, 8, 10 */
+    count = 4;
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, KB(64), addresses, &count, &granularity), 0);
+    assert_int_equal(count, 4); /* room for four: the first four */
+    assert_int_equal(granularity, KB(4));
+    assert_int_equal(addresses[3], p + KB(24));
+    vs_empty_working_set(f->process); /* the Dirty bits go to the bitmap */
+    CHECK_INVARIANTS(f);
+    count = 4;
+    assert_int_equal(VsGetWriteWatch(f->thread, WRITE_WATCH_FLAG_RESET, p, KB(64), addresses,
+                                     &count, &granularity), 0);
+    assert_int_equal(count, 4);
+    count = 4; /* only the pages listed were reset */
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, KB(64), addresses, &count, &granularity), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(addresses[0], p + KB(32));
+    assert_int_equal(VsResetWriteWatch(f->thread, p, KB(64)), 0);
+    count = 4;
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, KB(64), addresses, &count, &granularity), 0);
+    assert_int_equal(count, 0);
+    /* A reset keeps paging right: the Dirty bit it takes becomes the frame's Modified flag. */
+    write_ok(f, p, 9);
+    assert_int_equal(VsResetWriteWatch(f->thread, p, KB(4)), 0);
+    assert_false(vs_pte_dirty(leaf(f, p)));
+    vs_empty_working_set(f->process);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_MODIFIED);
+    assert_int_equal(read_ok(f, p), 9);
+    /* Rules: a plain allocation, a range past the reservation, bad flags, no MEM_RESERVE. */
+    uint64_t q = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    count = 4;
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, q, KB(4), addresses, &count, &granularity),
+                     UINT32_MAX);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER);
+    assert_int_equal(VsResetWriteWatch(f->thread, p, KB(68)), UINT32_MAX);
+    assert_int_equal(VsGetWriteWatch(f->thread, 2, p, KB(4), addresses, &count, &granularity),
+                     UINT32_MAX);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(VsVirtualAlloc(f->thread, 0, KB(64), MEM_COMMIT | MEM_WRITE_WATCH,
+                                    PAGE_READWRITE), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
+    /* The NT layer may release part of it: the rest keeps watching; the last part frees it all. */
+    uint64_t base = p, size = KB(32);
+    assert_int_equal(VsNtFreeVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size,
+                                           MEM_RELEASE), STATUS_SUCCESS);
+    write_ok(f, p + KB(40), 1);
+    count = 4;
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p + KB(32), KB(32), addresses, &count,
+                                     &granularity), 0);
+    assert_int_equal(count, 1);
+    assert_true(VsVirtualFree(f->thread, p + KB(32), 0, MEM_RELEASE));
+    CHECK_INVARIANTS(f);
+}
+
 /* With memory exhausted and the page file full, a fault that needs a frame fails cleanly and
  * loses nothing (Windows' commit limit keeps this from happening; the model has none yet). */
 static void test_out_of_memory_and_page_file(void **state)
@@ -495,6 +559,7 @@ int main(void)
         SMALL(test_out_of_memory_and_page_file),
         SMALL(test_random_paging_keeps_data),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

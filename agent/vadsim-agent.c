@@ -375,6 +375,23 @@ static int changes_shared_user_data(const Request *r)
     return 0;
 }
 
+/* Wine 8.0 carries out MEM_RESET with madvise(MADV_DONTNEED), which zeroes the pages at once;
+ * Windows keeps their contents until the frames are reused. Under Wine the agent declines it:
+ * what followed would only show that difference, on every read. */
+static int resets_memory(const Request *r)
+{
+    uint64_t type;
+    if (strcmp(r->name, "VirtualAlloc") == 0 && r->count == 4)
+        type = r->v[2];
+    else if (strcmp(r->name, "VirtualAllocEx") == 0 && r->count == 5)
+        type = r->v[3];
+    else if (strcmp(r->name, "NtAllocateVirtualMemory") == 0 && r->count == 8)
+        type = r->v[6];
+    else
+        return 0;
+    return nt.wine_version && type == 0x80000; /* MEM_RESET alone: other types are refused */
+}
+
 /* The calls, with their argument counts. Return value conventions follow the Win32 signatures. */
 static int dispatch(const Request *r)
 {
@@ -385,6 +402,8 @@ static int dispatch(const Request *r)
         do_hello();
     else if (changes_shared_user_data(r))
         refuse("Wine would change KUSER_SHARED_DATA and then fail inside ntdll: ", n);
+    else if (resets_memory(r))
+        refuse("Wine's MEM_RESET zeroes the pages at once (madvise), Windows keeps them: ", n);
     else if (IS("VirtualAlloc", 4))
         answer_start((uint64_t)(uintptr_t)VirtualAlloc(P(v[0]), v[1], (DWORD)v[2], (DWORD)v[3])),
             answer_end();

@@ -17,6 +17,7 @@ static void entry_free(gpointer data)
     g_free(e->reason);
     g_free(e->protect);
     g_free(e->state);
+    g_free(e->type);
     g_free(e);
 }
 
@@ -155,6 +156,10 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
     if (e->state && !value_pattern_ok(g_strstrip(e->state)))
         return bad(error, path, group, "state must be MEM_COMMIT, MEM_RESERVE or MEM_FREE, or several "
                                        "separated by commas");
+    e->type = g_key_file_get_string(file, group, "type", NULL);
+    if (e->type && !value_pattern_ok(g_strstrip(e->type)))
+        return bad(error, path, group, "type must be *, or MEM_ flags (joined by |, or has:X) "
+                                       "separated by commas");
     e->protect = g_key_file_get_string(file, group, "protect", NULL);
     if (e->protect && !value_pattern_ok(g_strstrip(e->protect)))
         return bad(error, path, group,
@@ -228,7 +233,9 @@ static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const Vs
 {
     if (e->state && !(model && model->has_mbi && value_matches(e->state, model->mbi.State, NULL)))
         return FALSE;
-    int protect = vs_op_protect_arg(op->kind);
+    int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
+    if (e->type && !(type >= 0 && value_matches(e->type, op->arg[type], NULL)))
+        return FALSE;
     return argument_in(&e->address, op, vs_op_address_arg(op->kind)) &&
            argument_in(&e->size, op, vs_op_size_arg(op->kind)) &&
            (!e->protect || (protect >= 0 && value_matches(e->protect, op->arg[protect], NULL)));

@@ -18,6 +18,7 @@
  *     protect = has:PAGE_GUARD  # optional: only when the call's protection argument matches (the
  *                               # syntax of model and other)
  *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this state
+ *     type = has:MEM_RESET      # optional: only when the call's allocation or free type matches
  *     verdict = known           # known: explained; unsupported: the backend cannot do this
  *     reason = ...              # why, with the source that says so
  *
@@ -54,6 +55,7 @@ typedef struct VsKnownEntry {
     VsKnownRange size;
     char *protect;         /* a value pattern, or NULL */
     char *state;           /* a value pattern for the model's MEMORY_BASIC_INFORMATION State */
+    char *type;            /* a value pattern for the call's MEM_* type argument */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

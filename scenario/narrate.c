@@ -163,12 +163,20 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
             g_string_append_printf(out, "its PTE now names page-file slot %" G_GUINT64_FORMAT
                                    " (its next touch is a hard fault)", e->slot);
         else
-            g_string_append(out, "its PTE is demand zero again (it held only zeros)");
+            g_string_append(out, "its PTE is demand zero again: with no page-file copy it will "
+                                 "read zeros (a clean page never written out held only zeros, "
+                                 "unless its contents were let go with MEM_RESET)");
         break;
     case VS_EV_PAGES_ZEROED:
         g_string_append_printf(out, "the zero page thread zeroes %" G_GUINT64_FORMAT
                                " free page%s onto the zeroed list",
                                e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_PAGES_RESET:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, " reset: still committed, but their contents are no longer wanted: "
+                             "dirty pages are clean now and page-file copies are gone, so a page "
+                             "whose frame is taken reads zeros");
         break;
     case VS_EV_WORKING_SET_AGED:
         g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT

@@ -113,6 +113,19 @@ int vs_op_size_arg(VsOpKind kind)
     }
 }
 
+int vs_op_type_arg(VsOpKind kind)
+{
+    switch (kind) {
+    case VS_OP_VIRTUAL_ALLOC:
+    case VS_OP_VIRTUAL_FREE: return 2;
+    case VS_OP_VIRTUAL_ALLOC_EX:
+    case VS_OP_VIRTUAL_FREE_EX:
+    case VS_OP_NT_FREE: return 3;
+    case VS_OP_NT_ALLOCATE: return 4;
+    default: return -1;
+    }
+}
+
 int vs_op_protect_arg(VsOpKind kind)
 {
     switch (kind) {

@@ -124,6 +124,8 @@ const VsOpSpec *vs_op_spec(VsOpKind kind);
 int vs_op_address_arg(VsOpKind kind);
 /* The argument holding the size of the range (for Nt* calls, the variable behind it), or -1. */
 int vs_op_size_arg(VsOpKind kind);
+/* The argument holding the allocation or free type (MEM_*), or -1. */
+int vs_op_type_arg(VsOpKind kind);
 /* The argument holding the new page protection, or -1. */
 int vs_op_protect_arg(VsOpKind kind);
 /* The operation called name; false if no call has that name. */

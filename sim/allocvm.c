@@ -136,6 +136,62 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
     return STATUS_SUCCESS;
 }
 
+/*
+ * MEM_RESET on the pages of [start_vpn, end_vpn] (models MiResetVirtualMemory): their contents are
+ * no longer wanted, but they stay committed. A valid page becomes clean (Dirty cleared, the frame
+ * not Modified, its page-file copy freed) and, if it was touched lately, the first to be trimmed
+ * (Accessed cleared, age 3); a page on the modified list moves to standby, clean; a page in the
+ * page file loses its copy and is demand zero again. Whatever is repurposed from here reads zeros.
+ */
+static void reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsSystem *system = process->system;
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        if (vs_pte_is_valid(pte)) {
+            VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
+            if (pte & VS_PTE_ACCESSED)
+                process->ws.entries[pfn->flink].age = 3;
+            pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+            pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+            vs_pt_write(process, vpn, pte & ~(VS_PTE_ACCESSED | VS_PTE_DIRTY));
+        } else if (vs_pte_is_transition(pte)) {
+            uint64_t frame = vs_pte_frame(pte);
+            VsPfn *pfn = &system->pfn.frames[frame];
+            if (pfn->location != VS_PAGE_MODIFIED)
+                continue; /* standby: clean already */
+            pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+            pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+            vs_pfn_unlink(&system->pfn, frame);
+            vs_pfn_insert(&system->pfn, frame, VS_PAGE_STANDBY);
+        } else if (vs_pte_is_pagefile(pte)) {
+            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
+            vs_pt_write(process, vpn, vs_pte_make_software(vs_pte_mm_protection(pte)));
+        }
+    }
+    vs_emit_range(process, VS_EV_PAGES_RESET, start_vpn, end_vpn);
+}
+
+/* The MEM_RESET path: the range rounds inward, so no partly covered page loses its data, and
+ * must lie inside one VAD that is not KUSER_SHARED_DATA's. */
+static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *region_size)
+{
+    uint64_t start = (*base_address + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    uint64_t end = vs_page_down(*base_address + *region_size);
+    if (start >= end)
+        return STATUS_CONFLICTING_ADDRESSES;
+    uint64_t start_vpn = vs_vpn(start), end_vpn = vs_vpn(end) - 1;
+    VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
+    if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn || vad->no_change)
+        return STATUS_CONFLICTING_ADDRESSES;
+    reset_pages(process, start_vpn, end_vpn);
+    *base_address = start;
+    *region_size = end - start;
+    return STATUS_SUCCESS;
+}
+
 /* Checks what can be checked before the process is known, in WRK's order. */
 static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_address,
                                 uint64_t zero_bits, const uint64_t *region_size, uint32_t type,
@@ -144,14 +200,18 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     VsStatus status = zero_bits_limit(layout, zero_bits, limit);
     if (!NT_SUCCESS(status))
         return status;
-    if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH)) ||
-        !(type & (MEM_COMMIT | MEM_RESERVE)))
+    if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET)) ||
+        !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET)))
         return STATUS_INVALID_PARAMETER_5;
+    if ((type & MEM_RESET) && type != MEM_RESET)
+        return STATUS_INVALID_PARAMETER_5; /* MEM_RESET goes alone */
     /* Write watch is a property of a reservation (VadWriteWatch): only with MEM_RESERVE. */
     if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
         return STATUS_INVALID_PARAMETER_5;
     *mm_protection = vs_mm_from_win32(protect);
-    if (*mm_protection == MM_INVALID_PROTECTION || vs_mm_is_copy_on_write(*mm_protection))
+    /* Write-copy is for views, not private pages; MEM_RESET only checks that it is a protection. */
+    if (*mm_protection == MM_INVALID_PROTECTION ||
+        (vs_mm_is_copy_on_write(*mm_protection) && type != MEM_RESET))
         return STATUS_INVALID_PAGE_PROTECTION;
     if (!base_address || !region_size)
         return STATUS_ACCESS_VIOLATION;
@@ -185,7 +245,10 @@ VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
     status = vs_reference_process(caller, process_handle, &process);
     if (!NT_SUCCESS(status))
         return status;
+    /* A NULL base reserves, whatever else the type says (MEM_RESET included, as in WRK). */
     if (*base_address == 0 || (allocation_type & MEM_RESERVE))
         return reserve(process, base_address, region_size, limit, allocation_type, mm_protection);
+    if (allocation_type == MEM_RESET)
+        return reset(process, base_address, region_size);
     return commit(process, base_address, region_size, mm_protection);
 }

@@ -32,6 +32,7 @@
     XX(MEM_DECOMMIT, 0x00004000u)                                                                  \
     XX(MEM_RELEASE, 0x00008000u)                                                                   \
     XX(MEM_FREE, 0x00010000u)                                                                      \
+    XX(MEM_RESET, 0x00080000u)                                                                     \
     XX(MEM_PRIVATE, 0x00020000u)                                                                   \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
@@ -457,6 +458,7 @@ typedef enum VsEventKind {
                             * its OriginalPte back (page-file slot, or demand zero when slot is 0) */
     VS_EV_PAGES_ZEROED,   /* the zero page thread moved pages frames from free to zeroed */
     VS_EV_WORKING_SET_AGED, /* a balance-set pass aged pid's working set (pages entries) */
+    VS_EV_PAGES_RESET,    /* MEM_RESET: [vpn_start, vpn_end]'s contents are no longer wanted */
 } VsEventKind;
 
 typedef struct VsEvent {

@@ -446,6 +446,62 @@ static void test_write_watch(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* MEM_RESET (MiResetVirtualMemory): the range rounds inward; contents stay until a frame is reused;
+ * a dirty page becomes clean (trimmed, it goes to standby and, repurposed, reads zeros); a page on
+ * the modified list moves to standby; a page in the page file loses its copy; the rules. */
+static void test_mem_reset(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 4);
+    write_ok(f, p + KB(8), 3);         /* page 2: pushed out to the page file */
+    push_out(f, p + KB(8));
+    write_ok(f, p, 1);
+    write_ok(f, p + KB(4), 2);
+    vs_empty_working_set(f->process);  /* page 1: on the modified list */
+    write_ok(f, p, 1);                 /* page 0: valid and dirty again */
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_pte_state(leaf(f, p + KB(8))), VS_PTE_STATE_PAGEFILE);
+    assert_int_equal(frame_of(f, p + KB(4)).location, VS_PAGE_MODIFIED);
+    assert_true(vs_pte_dirty(leaf(f, p)));
+    uint64_t used = memory(f).pagefile_used;
+    uint64_t base = p + 1, size = KB(12) - 1; /* rounds inward to pages 1 and 2 */
+    assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VsGetCurrentProcess(), &base, 0, &size,
+                                               MEM_RESET, PAGE_NOACCESS), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(base, p + KB(4));
+    assert_int_equal(size, KB(8));
+    assert_int_equal(vs_pte_state(leaf(f, p + KB(8))), VS_PTE_STATE_DEMAND_ZERO); /* copy gone */
+    assert_true(memory(f).pagefile_used < used);
+    assert_int_equal(frame_of(f, p + KB(4)).location, VS_PAGE_STANDBY); /* clean now */
+    /* The whole range: page 0 becomes clean but keeps its data while its frame is there. */
+    assert_true(VsVirtualAlloc(f->thread, p, KB(16), MEM_RESET, PAGE_NOACCESS));
+    CHECK_INVARIANTS(f);
+    assert_false(vs_pte_dirty(leaf(f, p)));
+    assert_int_equal(read_ok(f, p), 1);
+    assert_int_equal(read_ok(f, p + KB(8)), 0); /* its copy was dropped: demand zero */
+    vs_empty_working_set(f->process);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY); /* clean: nothing to write */
+    uint64_t other = commit(f, 40);
+    for (uint64_t i = 0; i < 40 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
+        write_ok(f, other + i * KB(4), 1);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_DEMAND_ZERO);
+    assert_int_equal(read_ok(f, p), 0); /* repurposed: the data is gone */
+    /* Rules: alone; a valid protection (write-copy passes, it is one); inward rounding to
+     * nothing; one allocation; committed-ness is not required. */
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET | MEM_COMMIT, PAGE_READWRITE), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET, 0x1234), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PAGE_PROTECTION);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET, PAGE_WRITECOPY), p);
+    assert_int_equal(VsVirtualAlloc(f->thread, p + 1, KB(4), MEM_RESET, PAGE_NOACCESS), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_CONFLICTING_ADDRESSES);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(128), MEM_RESET, PAGE_NOACCESS), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_CONFLICTING_ADDRESSES);
+    uint64_t r = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    assert_int_equal(VsVirtualAlloc(f->thread, r, KB(8), MEM_RESET, PAGE_NOACCESS), r);
+    CHECK_INVARIANTS(f);
+}
+
 /* With memory exhausted and the page file full, a fault that needs a frame fails cleanly and
  * loses nothing (Windows' commit limit keeps this from happening; the model has none yet). */
 static void test_out_of_memory_and_page_file(void **state)
@@ -475,9 +531,9 @@ static void test_out_of_memory_and_page_file(void **state)
         assert_int_equal(read_ok(f, p + j * KB(4)), (uint8_t)j);
 }
 
-/* Random touches, trims, ticks, writes, re-protections and decommits on a machine too small for
- * what is touched: every read returns the last byte written there (or zero after a decommit), and
- * the invariants hold after every step. */
+/* Random touches, trims, ticks, writes, re-protections, locks, resets and decommits on a machine
+ * too small for what is touched: every read returns the last byte written there (zero after a
+ * decommit; after a MEM_RESET, that byte or zero), and the invariants hold after every step. */
 static void test_random_paging_keeps_data(void **state)
 {
     Fixture *f = *state;
@@ -489,6 +545,7 @@ static void test_random_paging_keeps_data(void **state)
     enum { ALLOCATIONS = 3, PAGES = 24, STEPS = 30000 };
     uint64_t base[ALLOCATIONS];
     uint8_t shadow[ALLOCATIONS][PAGES] = {{0}};
+    bool reset[ALLOCATIONS][PAGES] = {{false}}; /* MEM_RESET since the last write: maybe zeros */
     for (int a = 0; a < ALLOCATIONS; a++)
         base[a] = commit(f, PAGES);
     TestRng rng = {0x5EED5EED};
@@ -501,11 +558,14 @@ static void test_random_paging_keeps_data(void **state)
             uint8_t value = (uint8_t)rng_next(&rng);
             assert_int_equal(vs_memory_write(f->thread, address, value), STATUS_SUCCESS);
             shadow[a][page] = value;
+            reset[a][page] = false;
             break;
         }
         case 3: case 4: case 5: {
             uint8_t value = 0xEE;
             assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
+            if (reset[a][page] && value == 0)
+                shadow[a][page] = 0; /* its frame was reused: the contents were let go */
             assert_int_equal(value, shadow[a][page]);
             break;
         }
@@ -529,10 +589,17 @@ static void test_random_paging_keeps_data(void **state)
             break;
         }
         case 9:
+            if (rng_next(&rng) % 2) {
+                assert_int_equal(VsVirtualAlloc(f->thread, address, KB(4), MEM_RESET,
+                                                PAGE_NOACCESS), address);
+                reset[a][page] = true;
+                break;
+            }
             assert_true(VsVirtualFree(f->thread, address, KB(4), MEM_DECOMMIT));
             CHECK_INVARIANTS(f);
             assert_true(VsVirtualAlloc(f->thread, address, KB(4), MEM_COMMIT, PAGE_READWRITE));
             shadow[a][page] = 0;
+            reset[a][page] = false;
             break;
         }
         CHECK_INVARIANTS(f);
@@ -558,6 +625,7 @@ int main(void)
         SMALL(test_zero_page_thread_and_bad_frames),
         SMALL(test_out_of_memory_and_page_file),
         SMALL(test_random_paging_keeps_data),
+        SMALL(test_mem_reset),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
     };

@@ -408,7 +408,10 @@ static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
     static const uint32_t common[] = {MEM_RESERVE, MEM_COMMIT, MEM_COMMIT,
                                       MEM_RESERVE | MEM_COMMIT};
     static const uint32_t odd[] = {MEM_COMMIT | MEM_TOP_DOWN, 0, MEM_DECOMMIT,
-                                   MEM_RESERVE | MEM_RELEASE, MEM_RESERVE | MEM_TOP_DOWN};
+                                   MEM_RESERVE | MEM_RELEASE, MEM_RESERVE | MEM_TOP_DOWN,
+                                   MEM_RESET, MEM_RESET | MEM_COMMIT,
+                                   MEM_RESERVE | MEM_WRITE_WATCH,
+                                   MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH};
     uint32_t type = chance(rng, 90) ? PICK(rng, common) : PICK(rng, odd);
     /* A NULL base with MEM_TOP_DOWN would land in the model's arena, at the top. */
     return fixed ? type : type & ~(uint32_t)MEM_TOP_DOWN;
@@ -512,6 +515,30 @@ static void generate_nt(Rng *rng, const Run *r, FuzzOp *f)
     }
 }
 
+/* The paging calls that take an address: locking, QueryWorkingSetEx, write watch. */
+static void generate_paging(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
+{
+    static const VsOpKind kinds[] = {VS_OP_VIRTUAL_LOCK, VS_OP_VIRTUAL_UNLOCK,
+                                     VS_OP_QUERY_WORKING_SET_EX, VS_OP_GET_WRITE_WATCH,
+                                     VS_OP_RESET_WRITE_WATCH};
+    f->op.kind = PICK(rng, kinds);
+    switch (f->op.kind) {
+    case VS_OP_QUERY_WORKING_SET_EX:
+        f->op.arg[0] = VS_CURRENT_PROCESS;
+        aim(rng, r, f, 1, NULL);
+        break;
+    case VS_OP_GET_WRITE_WATCH:
+        f->op.arg[0] = chance(rng, 90) ? below(rng, 2) : 2; /* 0, WRITE_WATCH_FLAG_RESET, bad */
+        aim(rng, r, f, 1, &size);
+        f->op.arg[2] = size;
+        break;
+    default: /* lock, unlock, ResetWriteWatch: (address, size) */
+        aim(rng, r, f, 0, &size);
+        f->op.arg[1] = MIN(size, KB(64)); /* locking faults pages in: keep it small */
+        break;
+    }
+}
+
 static FuzzOp generate(Rng *rng, const Run *r, guint id)
 {
     FuzzOp f = {.id = id, .base = NO_BASE};
@@ -559,6 +586,8 @@ static FuzzOp generate(Rng *rng, const Run *r, guint id)
         static const VsOpKind nt[] = {VS_OP_NT_ALLOCATE, VS_OP_NT_FREE, VS_OP_NT_PROTECT};
         f.op.kind = PICK(rng, nt);
         generate_nt(rng, r, &f);
+    } else if (roll < 96) {
+        generate_paging(rng, r, &f, size);
     } else {
         static const VsOpKind other[] = {VS_OP_GET_LAST_ERROR, VS_OP_GET_LAST_ERROR,
                                          VS_OP_RTL_GET_LAST_NT_STATUS, VS_OP_SET_LAST_ERROR};

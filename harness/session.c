@@ -120,14 +120,15 @@ static void add_taint(VsSession *side, Taint t)
 }
 
 /* The allocation an allocating call made in one system and not in the other (its base in model
- * addresses, through the pairs, and its size), or FALSE. */
+ * addresses, through the pairs, and its size), or FALSE. other is NULL when the agent refused. */
 static gboolean lone_allocation(const VsSession *side, const VsOp *op, const VsOutcome *model,
                                 const VsOutcome *other, uint64_t *base, uint64_t *size)
 {
     gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
-    if (!other || (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt))
+    if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt)
         return FALSE;
-    gboolean in_other = nt ? NT_SUCCESS((VsStatus)other->ret) : other->ret != 0;
+    /* No other outcome: the agent refused the call, so nothing was made there. */
+    gboolean in_other = other && (nt ? NT_SUCCESS((VsStatus)other->ret) : other->ret != 0);
     gboolean in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
     if (in_other == in_model)
         return FALSE;

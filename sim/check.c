@@ -371,16 +371,24 @@ static void check_working_set(Checker *c, const VsProcess *process, uint64_t val
         fail(c, process, "locked working-set entries differ from their count", ws->locked);
 }
 
-/* Every write-watch bitmap belongs to a write-watch VAD that lies inside its range. */
+/* Each write-watch VAD has one bitmap of exactly its range, and each bitmap such a VAD. */
 static void check_write_watch(Checker *c, const VsProcess *process)
 {
-    for (size_t i = 0; i < process->watch_count; i++) {
-        const VsWriteWatch *w = &process->watches[i];
-        const VsVad *vad = vs_vad_find_conflict(&process->vad_root, w->start_vpn,
-                                                w->start_vpn + w->pages - 1);
-        if (!vad || !vad->write_watch)
-            fail(c, process, "write-watch bitmap with no write-watch VAD", w->start_vpn);
+    size_t vads = 0;
+    for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad; vad = vs_vad_next(vad)) {
+        if (!vad->write_watch)
+            continue;
+        vads++;
+        size_t matches = 0;
+        for (size_t i = 0; i < process->watch_count; i++)
+            matches += process->watches[i].start_vpn == vad->starting_vpn &&
+                       process->watches[i].pages == vad->ending_vpn - vad->starting_vpn + 1;
+        if (matches != 1)
+            fail(c, process, "write-watch VAD without exactly one bitmap of its range",
+                 vs_vpn_address(vad->starting_vpn));
     }
+    if (vads != process->watch_count)
+        fail(c, process, "write-watch bitmaps that no write-watch VAD owns", process->watch_count);
 }
 
 bool vs_check(const VsSystem *system, char *why, size_t why_len)

@@ -21,13 +21,18 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
     VsVad *upper = NULL;
     if (splits && !(upper = vs_pool_alloc(&process->system->vad_pool)))
         return STATUS_INSUFFICIENT_RESOURCES;
+    /* The write-watch bitmap is cut as the VAD will be (before anything changes: it may fail). */
+    if (vad->write_watch && !vs_write_watch_released(process, start_vpn, end_vpn)) {
+        if (upper)
+            vs_pool_free(&process->system->vad_pool, upper);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
 
     vs_charge_commit(process, vad, -(int64_t)vs_commit_count(process, vad, start_vpn, end_vpn));
     vs_delete_pages(process, vad, start_vpn, end_vpn);
     VsEvent event = {.pid = process->pid, .vpn_start = start_vpn, .vpn_end = end_vpn,
                      .old_start = old_start, .old_end = old_end};
 
-    bool watched = vad->write_watch;
     if (start_vpn == old_start && end_vpn == old_end) {
         vs_vad_remove(table, vad);
         vs_pool_free(&process->system->vad_pool, vad);
@@ -47,8 +52,6 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
         vs_vad_set_range(table, vad, old_start, start_vpn - 1);
         event.kind = VS_EV_VAD_TRIMMED;
     }
-    if (watched)
-        vs_write_watch_released(process, start_vpn, end_vpn);
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
 }

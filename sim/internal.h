@@ -363,7 +363,7 @@ typedef struct VsWriteWatch {
 } VsWriteWatch;
 
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages);
-void vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_write_watch_capture(VsProcess *process, uint64_t vpn);
 void vs_write_watch_fini(VsProcess *process);
 void vs_capture_dirty(VsProcess *process, uint64_t frame); /* MiCaptureDirtyBitToPfn */

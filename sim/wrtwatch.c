@@ -8,8 +8,8 @@
  * reset" is the bitmap or the Dirty bit of a valid page. Resetting clears both, moving a Dirty bit
  * into the frame's Modified flag first so paging still knows the page is dirty.
  *
- * The bitmap keeps the reservation's original range; a partial release of the VAD (possible through
- * the NT layer) leaves it covering what remains, and it goes when no write-watch VAD overlaps it.
+ * Each write-watch VAD has exactly one bitmap of its own range: a release (of part of it, through
+ * the NT layer, or all of it) cuts the bitmap as it cuts the VAD.
  */
 #include <stdlib.h>
 
@@ -42,19 +42,43 @@ bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t page
     return true;
 }
 
-/* After a write-watch VAD lost [start_vpn, end_vpn]: drop a bitmap no write-watch VAD overlaps. */
-void vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+/* A new bitmap for [start_vpn, end_vpn] with the bits of w there. */
+static bool carve(VsProcess *process, const VsWriteWatch *w, uint64_t start_vpn, uint64_t end_vpn)
 {
-    (void)end_vpn;
-    VsWriteWatch *w = watch_of(process, start_vpn);
-    if (!w)
-        return;
-    VsVad *vad = vs_vad_find_conflict(&process->vad_root, w->start_vpn,
-                                      w->start_vpn + w->pages - 1);
-    if (vad && vad->write_watch)
-        return;
-    free(w->bits);
-    *w = process->watches[--process->watch_count];
+    if (!vs_write_watch_create(process, start_vpn, end_vpn - start_vpn + 1))
+        return false;
+    VsWriteWatch *piece = &process->watches[process->watch_count - 1];
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t from = vpn - w->start_vpn, to = vpn - start_vpn;
+        if (w->bits[from / 64] >> (from % 64) & 1)
+            piece->bits[to / 64] |= 1ull << (to % 64);
+    }
+    return true;
+}
+
+/*
+ * A write-watch VAD lost [start_vpn, end_vpn] (a release, possibly of part of it through the NT
+ * layer): its bitmap is cut the same way, so each write-watch VAD keeps exactly one bitmap of its
+ * own range. False if the host had no memory for the pieces (the old bitmap is kept whole).
+ */
+bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsWriteWatch *found = watch_of(process, start_vpn);
+    if (!found)
+        return true;
+    VsWriteWatch w = *found; /* creating pieces may move the array */
+    size_t index = (size_t)(found - process->watches);
+    size_t before = process->watch_count;
+    uint64_t last = w.start_vpn + w.pages - 1;
+    if ((start_vpn > w.start_vpn && !carve(process, &w, w.start_vpn, start_vpn - 1)) ||
+        (end_vpn < last && !carve(process, &w, end_vpn + 1, last))) {
+        while (process->watch_count > before)
+            free(process->watches[--process->watch_count].bits);
+        return false;
+    }
+    free(w.bits);
+    process->watches[index] = process->watches[--process->watch_count];
+    return true;
 }
 
 void vs_write_watch_fini(VsProcess *process)

@@ -442,6 +442,13 @@ static void test_write_watch(void **state)
     assert_int_equal(VsGetWriteWatch(f->thread, 0, p + KB(32), KB(32), addresses, &count,
                                      &granularity), 0);
     assert_int_equal(count, 1);
+    /* A plain allocation where the released half was: the bitmap was cut, it is not reused. */
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(32), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+                     p);
+    CHECK_INVARIANTS(f);
+    count = 4;
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, KB(4), addresses, &count, &granularity),
+                     UINT32_MAX);
     assert_true(VsVirtualFree(f->thread, p + KB(32), 0, MEM_RELEASE));
     CHECK_INVARIANTS(f);
 }

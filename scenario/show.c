@@ -227,6 +227,12 @@ void vs_show_commit(VsRunner *runner)
                            " VAD%s\n",
                            c.commit_charge, c.commit_charge * 4, c.page_table_pages, c.vad_count,
                            c.vad_count == 1 ? "" : "s");
+    VsMemoryCounters m;
+    vs_memory_counters(runner->system, &m);
+    g_string_append_printf(runner->out,
+                           "      system commit %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                           " pages (limit: RAM + page file), peak %" G_GUINT64_FORMAT "\n",
+                           m.commit_total, m.commit_limit, m.commit_peak);
 }
 
 /* ---- Graphviz ----------------------------------------------------------------------------------- */

@@ -81,6 +81,8 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
                                         (type & MEM_TOP_DOWN) != 0, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
+    if ((type & MEM_COMMIT) && !vs_commit_available(process->system, end_vpn - start_vpn + 1))
+        return STATUS_COMMITMENT_LIMIT; /* MiChargeCommitment, before the VAD goes in */
     VsVad *vad = vs_pool_alloc(&process->system->vad_pool);
     if (!vad)
         return STATUS_INSUFFICIENT_RESOURCES;

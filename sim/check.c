@@ -18,7 +18,8 @@
  *     and counted; each frame handed out is on exactly one list or active;
  *   - working sets: the entries are exactly the valid pages, each frame pointing back at its own;
  *   - the page file: every slot a page-file PTE or a frame's OriginalPte names is in use and named
- *     once, and no slot is in use that nothing names.
+ *     once, and no slot is in use that nothing names;
+ *   - the system's commit charge is its processes' sum, within the commit limit.
  */
 #include <stdlib.h>
 
@@ -348,6 +349,13 @@ static void check_frames(Checker *c, const VsSystem *system)
         fail(c, first, "standby and modified frames differ from transition PTEs", c->transition);
     if (c->slots_seen && c->slots_owned != system->pagefile.used)
         fail(c, first, "page-file slots in use that no page owns", system->pagefile.used);
+    uint64_t commit = 0;
+    for (size_t i = 0; i < system->process_count; i++)
+        commit += system->processes[i]->commit_charge;
+    if (commit != system->commit_total || commit > system->commit_limit ||
+        system->commit_peak < commit)
+        fail(c, first, "system commit charge differs from its processes' or passes its limit",
+             system->commit_total);
 }
 
 /* Every working-set entry is a valid page whose frame points back at it; with check_valid (each

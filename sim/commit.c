@@ -114,6 +114,9 @@ void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages)
     vad->commit_charge += (uint64_t)pages;
     process->commit_charge += (uint64_t)pages;
     process->peak_commit_charge = vs_max(process->peak_commit_charge, process->commit_charge);
+    VsSystem *system = process->system;
+    system->commit_total += (uint64_t)pages;
+    system->commit_peak = vs_max(system->commit_peak, system->commit_total);
 }
 
 /* A zero PTE in a MemCommit VAD already says "committed with the VAD's protection". */
@@ -200,7 +203,8 @@ static VsStatus write_range(VsProcess *process, const VsVad *vad, uint64_t start
 /*
  * Commits [start_vpn, end_vpn] of vad with an MM protection: uncommitted pages become demand-zero
  * and are charged, committed ones take the new protection (models the MEM_COMMIT path of
- * NtAllocateVirtualMemory, WRK mm/allocvm.c). Returns STATUS_INSUFFICIENT_RESOURCES if the host
+ * NtAllocateVirtualMemory, WRK mm/allocvm.c). Returns STATUS_COMMITMENT_LIMIT if the pages newly
+ * committed would take the system past its commit limit, STATUS_INSUFFICIENT_RESOURCES if the host
  * cannot hold the page tables, having changed nothing.
  */
 VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
@@ -208,6 +212,8 @@ VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uin
 {
     uint64_t pages = end_vpn - start_vpn + 1;
     uint64_t newly = pages - vs_commit_count(process, vad, start_vpn, end_vpn);
+    if (!vs_commit_available(process->system, newly))
+        return STATUS_COMMITMENT_LIMIT; /* MiChargeCommitment failed: nothing changes */
     VsStatus status = write_range(process, vad, start_vpn, end_vpn,
                                   vs_pte_make_software(mm_protection));
     if (!NT_SUCCESS(status))

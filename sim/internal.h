@@ -396,6 +396,9 @@ struct VsSystem {
     VsTableStore tables;
     VsPfnDatabase pfn;
     VsPageFile pagefile;
+    uint64_t commit_total; /* MmTotalCommittedPages: what every process's commit adds up to */
+    uint64_t commit_limit; /* MmTotalCommitLimit: RAM plus the page file, in pages */
+    uint64_t commit_peak;  /* MmPeakCommitment */
     uint64_t ticks;  /* balance-set passes so far */
     VsEventLog *log;
 };
@@ -422,6 +425,11 @@ VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uin
                          uint32_t mm_protection);
 VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages);
+/* Whether the system can take pages more of commit under its limit (MiChargeCommitment). */
+static inline bool vs_commit_available(const VsSystem *system, uint64_t pages)
+{
+    return pages <= system->commit_limit - vs_min(system->commit_total, system->commit_limit);
+}
 void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection);

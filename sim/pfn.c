@@ -259,6 +259,9 @@ void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out)
         .pagefile_pages = system->pagefile.slots ? system->pagefile.slots - 1 : 0,
         .pagefile_used = system->pagefile.used,
         .pagefile_peak = system->pagefile.peak,
+        .commit_total = system->commit_total,
+        .commit_limit = system->commit_limit,
+        .commit_peak = system->commit_peak,
         .ticks = system->ticks,
     };
 }

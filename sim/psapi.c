@@ -105,15 +105,6 @@ bool VsQueryWorkingSetEx(VsThread *thread, VsHandle handle, uint64_t address,
     return true;
 }
 
-/* The commit every process holds, page tables included: what the commit limit is measured by. */
-static uint64_t total_commit(const VsSystem *system)
-{
-    uint64_t pages = 0;
-    for (size_t i = 0; i < system->process_count; i++)
-        pages += system->processes[i]->commit_charge + system->processes[i]->page_table_pages;
-    return pages;
-}
-
 /* Bytes of the process's user space no VAD holds. */
 static uint64_t free_virtual(const VsProcess *process)
 {
@@ -129,7 +120,7 @@ void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status)
     const VsSystem *system = thread->process->system;
     const VsLayout *layout = system->layout;
     const VsPfnDatabase *db = &system->pfn;
-    uint64_t limit = db->count + (system->pagefile.slots - 1), used = total_commit(system);
+    uint64_t limit = system->commit_limit, used = system->commit_total;
     uint64_t available = vs_pfn_available(db);
     *status = (VsMemoryStatusEx){
         .dwLength = sizeof *status,

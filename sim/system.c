@@ -63,6 +63,7 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         free(system);
         return NULL;
     }
+    system->commit_limit = system->pfn.count + (system->pagefile.slots - 1);
     return system;
 }
 

@@ -363,6 +363,7 @@ typedef struct VsMemoryCounters {
         active_pages;
     uint64_t available_pages;              /* zeroed + free + standby */
     uint64_t pagefile_pages, pagefile_used, pagefile_peak;
+    uint64_t commit_total, commit_limit, commit_peak; /* system commit charge, pages */
     uint64_t ticks;                        /* balance-set passes so far */
 } VsMemoryCounters;
 

@@ -488,8 +488,8 @@ static void test_mem_reset(void **state)
     assert_int_equal(read_ok(f, p + KB(8)), 0); /* its copy was dropped: demand zero */
     vs_empty_working_set(f->process);
     assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY); /* clean: nothing to write */
-    uint64_t other = commit(f, 40);
-    for (uint64_t i = 0; i < 40 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
+    uint64_t other = commit(f, 30);
+    for (uint64_t i = 0; i < 30 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
         write_ok(f, other + i * KB(4), 1);
     assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_DEMAND_ZERO);
     assert_int_equal(read_ok(f, p), 0); /* repurposed: the data is gone */
@@ -509,8 +509,42 @@ static void test_mem_reset(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* The commit limit: RAM plus the page file. A commit that would pass it fails with
+ * STATUS_COMMITMENT_LIMIT and changes nothing, whether it reserves too or not; recommitting
+ * committed pages costs nothing; decommit and release give commit back. */
+static void test_commit_limit(void **state)
+{
+    Fixture *f = *state;
+    VsMemoryCounters m = memory(f);
+    assert_int_equal(m.commit_limit, 16 + 64); /* 16 frames and 64 page-file slots */
+    uint64_t p = commit(f, 60);
+    VsMemoryStatusEx status;
+    VsGlobalMemoryStatusEx(f->thread, &status);
+    assert_int_equal(status.ullTotalPageFile, 80 * KB(4));
+    assert_int_equal(status.ullAvailPageFile, 20 * KB(4));
+    assert_int_equal(VsVirtualAlloc(f->thread, 0, KB(84), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+                     0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_COMMITMENT_LIMIT);
+    uint64_t r = VsVirtualAlloc(f->thread, 0, KB(84), MEM_RESERVE, PAGE_READWRITE);
+    assert_true(r != 0); /* reserving costs no commit */
+    assert_int_equal(VsVirtualAlloc(f->thread, r, KB(84), MEM_COMMIT, PAGE_READWRITE), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_COMMITMENT_LIMIT);
+    assert_int_equal(vs_pte_state(leaf(f, r)), VS_PTE_STATE_ZERO); /* nothing changed */
+    assert_true(VsVirtualAlloc(f->thread, r, KB(80), MEM_COMMIT, PAGE_READWRITE)); /* exactly */
+    assert_int_equal(memory(f).commit_total, 80);
+    assert_true(VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READONLY)); /* no new charge */
+    assert_int_equal(VsVirtualAlloc(f->thread, r + KB(80), 1, MEM_COMMIT, PAGE_READWRITE), 0);
+    assert_true(VsVirtualFree(f->thread, p, KB(8), MEM_DECOMMIT));
+    assert_true(VsVirtualAlloc(f->thread, r + KB(80), 1, MEM_COMMIT, PAGE_READWRITE));
+    assert_true(VsVirtualFree(f->thread, r, 0, MEM_RELEASE));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).commit_total, 58);
+    assert_int_equal(memory(f).commit_peak, 80);
+}
+
 /* With memory exhausted and the page file full, a fault that needs a frame fails cleanly and
- * loses nothing (Windows' commit limit keeps this from happening; the model has none yet). */
+ * loses nothing. The commit limit keeps commit within RAM and page file, but the model does not
+ * charge page tables to commit (Windows does), so their frames can still run it short. */
 static void test_out_of_memory_and_page_file(void **state)
 {
     Fixture *f = *state;
@@ -520,10 +554,12 @@ static void test_out_of_memory_and_page_file(void **state)
     f->process = vs_process_create(f->system, "small");
     f->thread = vs_process_main_thread(f->process);
     vs_system_attach_log(f->system, &f->log);
-    uint64_t p = commit(f, 40);
+    /* 17 pages: the whole commit limit (16 frames of RAM and one page-file slot). Page tables
+     * take frames the limit does not count, so touching them all still runs out. */
+    uint64_t p = commit(f, 17);
     VsStatus status = STATUS_SUCCESS;
     uint64_t i = 0;
-    for (; i < 40 && status == STATUS_SUCCESS; i++) {
+    for (; i < 17 && status == STATUS_SUCCESS; i++) {
         status = vs_memory_write(f->thread, p + i * KB(4), (uint8_t)i);
         CHECK_INVARIANTS(f);
     }
@@ -633,6 +669,7 @@ int main(void)
         SMALL(test_out_of_memory_and_page_file),
         SMALL(test_random_paging_keeps_data),
         SMALL(test_mem_reset),
+        SMALL(test_commit_limit),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
     };

@@ -30,9 +30,11 @@ bool vs_pagefile_init(VsPageFile *file, uint64_t pages)
 
 void vs_pagefile_fini(VsPageFile *file)
 {
-    if (file->data)
-        for (uint64_t s = 0; s < file->slots; s++)
-            free(file->data[s]);
+    /* Only slots in use hold bytes: walk the bitmap a word at a time, not every slot. */
+    if (file->data && file->bitmap)
+        for (uint64_t w = 0; w < (file->slots + 63) / 64; w++)
+            for (uint64_t bits = file->bitmap[w]; bits; bits &= bits - 1)
+                free(file->data[w * 64 + (uint64_t)__builtin_ctzll(bits)]);
     free(file->data);
     free(file->bitmap);
     *file = (VsPageFile){0};

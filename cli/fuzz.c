@@ -1,7 +1,7 @@
 /*
  * fuzz.c - vadsim fuzz: random call sequences in the model and real Win32, side by side.
  *
- *   vadsim fuzz [--seed N] [--calls M] [--out DIR] [--backend=win32|model]
+ *   vadsim fuzz [--seed N] [--calls M] [--out DIR] [--ram SIZE] [--backend=win32|model]
  *
  * Prints a progress line on standard error every few seconds and, at the end, the calls made, the
  * calls per second and how they were judged. On an unexplained divergence (or, with the model
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lexer.h"
 #include "fuzz.h"
 #include "verify.h"
 
@@ -70,12 +71,16 @@ int vs_cli_fuzz(int argc, char **argv)
 {
     VsCliBackendOptions o = {0};
     gint64 seed = 1, calls = 10000;
-    char *out_dir = NULL;
+    char *out_dir = NULL, *ram = NULL;
+    uint64_t ram_bytes = 0;
     GOptionEntry own[] = {
         {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "The seed: the same seed, the same calls", "N"},
         {"calls", 0, 0, G_OPTION_ARG_INT64, &calls, "How many calls to make (default 10000)", "M"},
         {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
          "Where to write a reproducer .vsim (default: the current directory)", "DIR"},
+        {"ram", 0, 0, G_OPTION_ARG_STRING, &ram,
+         "The model's RAM, as a scenario's system line takes it (64K to 4G): a small machine "
+         "pages hard", "SIZE"},
         G_OPTION_ENTRY_NULL,
     };
     int status = EXIT_USAGE;
@@ -93,6 +98,11 @@ int vs_cli_fuzz(int argc, char **argv)
         fprintf(stderr, "vadsim fuzz: --seed must be 0 or more and --calls 1 or more\n");
         goto out;
     }
+    if (ram && (!vs_parse_integer(ram, strlen(ram), &ram_bytes) || ram_bytes < (64u << 10) ||
+                ram_bytes > (4ull << 30) || ram_bytes % 4096)) {
+        fprintf(stderr, "vadsim fuzz: --ram wants whole pages from 64K to 4G, not '%s'\n", ram);
+        goto out;
+    }
     gboolean alone = o.backend && strcmp(o.backend, "model") == 0;
     char *unavailable = alone ? NULL : vs_verify_unavailable(&agent);
     if (unavailable) {
@@ -101,8 +111,10 @@ int vs_cli_fuzz(int argc, char **argv)
         status = EXIT_SKIPPED;
         goto out;
     }
-    VsFuzzOptions options = {(guint64)seed, (guint64)calls, alone ? NULL : &agent, &known,
-                             out_dir, progress, NULL};
+    VsFuzzOptions options = {.seed = (guint64)seed, .calls = (guint64)calls,
+                             .agent = alone ? NULL : &agent, .known = &known,
+                             .reproducer_dir = out_dir, .ram_bytes = ram_bytes,
+                             .progress = progress};
     VsFuzzReport report;
     GError *error = NULL;
     if (!vs_fuzz_run(&options, &report, &error)) {
@@ -116,6 +128,7 @@ int vs_cli_fuzz(int argc, char **argv)
     vs_fuzz_report_clear(&report);
 out:
     g_free(out_dir);
+    g_free(ram);
     vs_cli_agent_command_free(&agent);
     vs_known_clear(&known);
     vs_cli_backend_options_free(&o);

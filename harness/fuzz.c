@@ -82,7 +82,7 @@ typedef struct Run {
 static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
 {
     memset(r, 0, sizeof *r);
-    VsSystemConfig config = {.arch = VS_ARCH_X64};
+    VsSystemConfig config = {.arch = VS_ARCH_X64, .ram_bytes = o->ram_bytes};
     r->system = vs_system_create(&config);
     VsProcess *process = r->system ? vs_process_create(r->system, "fuzz") : NULL;
     if (!process) {
@@ -854,8 +854,11 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
         if (line == lines || strstr(*line, "DIVERGES"))
             g_string_append_printf(out, "#   %s\n", g_strstrip(*line));
     g_string_append(out, "# Reproduce with: vadsim verify THIS_FILE\n");
-    g_string_append_printf(out, "title \"fuzz seed %" G_GUINT64_FORMAT ": %s\"\nsystem x64\n\n",
+    g_string_append_printf(out, "title \"fuzz seed %" G_GUINT64_FORMAT ": %s\"\nsystem x64",
                            o->seed, vs_op_spec(final->found_kind)->name);
+    if (o->ram_bytes)
+        g_string_append_printf(out, " ram=%" G_GUINT64_FORMAT "K", o->ram_bytes >> 10);
+    g_string_append(out, "\n\n");
     g_string_append(out, "step \"An arena both systems reserved and released: room for fixed "
                          "bases\"\n");
     for (guint i = 0; i < sequence->len; i++) {

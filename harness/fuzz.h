@@ -29,6 +29,7 @@ typedef struct VsFuzzOptions {
     const VsAgentCommand *agent; /* NULL: the model alone */
     const VsKnownList *known;
     const char *reproducer_dir;  /* where a shrunk .vsim is written */
+    uint64_t ram_bytes;          /* the model's RAM (its page file as large); 0: the default */
     VsFuzzProgress progress;     /* called every few seconds; may be NULL */
     void *progress_context;
 } VsFuzzOptions;

@@ -61,8 +61,8 @@ typedef struct Machine {
 static void machine(Machine *m, uint64_t ram, uint64_t pagefile)
 {
     *m = (Machine){0};
-    m->system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram,
-                                                   .pagefile_bytes = pagefile});
+    m->system = vs_system_create(
+        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram, .pagefile_bytes = pagefile});
     VsProcess *process = m->system ? vs_process_create(m->system, "bench") : NULL;
     if (!process)
         die("creating the system");
@@ -112,14 +112,14 @@ static void bench_faults(uint64_t pages)
     uint64_t faults;
     Machine m;
     machine(&m, pages * PAGE * 2, pages * PAGE);
-    uint64_t p = VsVirtualAlloc(m.thread, 0, pages * PAGE, MEM_RESERVE | MEM_COMMIT,
-                                PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAlloc(m.thread, 0, pages * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     if (!p)
         die("committing the range");
     double zero = touch(&m, p, pages / 2, false, VS_EV_DEMAND_ZERO_FAULT, &faults);
     printf("  demand zero  %10.1f ns per fault  (%" PRIu64 " faults, reads)\n", zero, faults);
-    zero = touch(&m, p + pages / 2 * PAGE, pages - pages / 2, true, VS_EV_DEMAND_ZERO_FAULT,
-                 &faults);
+    zero =
+        touch(&m, p + pages / 2 * PAGE, pages - pages / 2, true, VS_EV_DEMAND_ZERO_FAULT, &faults);
     printf("  demand zero  %10.1f ns per fault  (%" PRIu64 " faults, writes: each frame also "
            "gets 4 KB of host memory for its bytes)\n",
            zero, faults);
@@ -146,8 +146,8 @@ static void bench_faults(uint64_t pages)
 static double system_bytes(uint64_t ram, uint64_t pagefile)
 {
     size_t before = heap_in_use();
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram,
-                                                          .pagefile_bytes = pagefile});
+    VsSystem *system = vs_system_create(
+        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram, .pagefile_bytes = pagefile});
     if (!system)
         die("creating a large system");
     double bytes = (double)(heap_in_use() - before);

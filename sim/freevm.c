@@ -113,7 +113,7 @@ VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64
     if (!NT_SUCCESS(status))
         return status;
     VsProcess *process;
-    status = vs_reference_process(caller, process_handle, &process);
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
 

@@ -354,6 +354,7 @@ struct VsThread {
 
 typedef struct VsHandleEntry {
     VsProcess *process; /* NULL: free slot */
+    uint32_t access;    /* GrantedAccess: PROCESS_* rights the handle carries */
 } VsHandleEntry;
 
 /* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
@@ -405,7 +406,13 @@ struct VsSystem {
 
 VsProcess *vs_process_by_id(VsSystem *system, uint32_t pid);
 
-VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out);
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
+                              VsProcess **out);
+/* The rights calls ask of a handle (ObReferenceObjectByHandle's DesiredAccess). QUERY_ANY is
+ * satisfied by PROCESS_QUERY_INFORMATION or PROCESS_QUERY_LIMITED_INFORMATION. */
+#define VS_ACCESS_VM_OPERATION PROCESS_VM_OPERATION
+#define VS_ACCESS_QUERY PROCESS_QUERY_INFORMATION
+#define VS_ACCESS_QUERY_ANY PROCESS_QUERY_LIMITED_INFORMATION
 void vs_set_last_nt_error(VsThread *thread, VsStatus status); /* BaseSetLastNTError (win32.c) */
 
 /* ---- Commit state of pages ------------------------------------------------------------------- */

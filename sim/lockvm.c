@@ -10,7 +10,8 @@
  * minimum less a few pages that must stay fluid (MM_FLUID_WORKING_SET, 8): beyond that the call
  * fails with STATUS_WORKING_SET_QUOTA and locks nothing. Unlocking a range with a page that is not
  * locked fails with STATUS_NOT_LOCKED and, as the documentation of VirtualUnlock says, removes the
- * range's unlocked pages from the working set. Decommitting or releasing a locked page drops the lock.
+ * range's unlocked pages from the working set. Decommitting or releasing a locked page drops the
+ * lock.
  */
 #include "internal.h"
 
@@ -19,8 +20,7 @@
 
 /* The range as whole pages, after the argument checks every Nt*VirtualMemory call makes. */
 static VsStatus lock_range(VsThread *caller, VsHandle handle, uint64_t *base, uint64_t *size,
-                           uint32_t map_type, VsProcess **process, uint64_t *first,
-                           uint64_t *last)
+                           uint32_t map_type, VsProcess **process, uint64_t *first, uint64_t *last)
 {
     if (map_type != MAP_PROCESS)
         return map_type & ~3u ? STATUS_INVALID_PARAMETER : STATUS_PRIVILEGE_NOT_HELD;
@@ -29,7 +29,7 @@ static VsStatus lock_range(VsThread *caller, VsHandle handle, uint64_t *base, ui
         return STATUS_INVALID_PARAMETER_2;
     if (*size == 0 || layout->highest_user_address - *base < *size - 1)
         return STATUS_INVALID_PARAMETER_3;
-    VsStatus status = vs_reference_process(caller, handle, process);
+    VsStatus status = vs_reference_process(caller, handle, VS_ACCESS_VM_OPERATION, process);
     if (!NT_SUCCESS(status))
         return status;
     *first = vs_vpn(*base);
@@ -123,8 +123,8 @@ VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *ba
 bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size)
 {
     uint64_t base = address, region = size;
-    VsStatus status = VsNtLockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region,
-                                            MAP_PROCESS);
+    VsStatus status =
+        VsNtLockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region, MAP_PROCESS);
     if (NT_SUCCESS(status) && status != STATUS_GUARD_PAGE_VIOLATION)
         return true;
     vs_set_last_nt_error(thread, status);
@@ -134,8 +134,8 @@ bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size)
 bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size)
 {
     uint64_t base = address, region = size;
-    VsStatus status = VsNtUnlockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region,
-                                              MAP_PROCESS);
+    VsStatus status =
+        VsNtUnlockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region, MAP_PROCESS);
     if (NT_SUCCESS(status))
         return true;
     vs_set_last_nt_error(thread, status);

@@ -26,8 +26,12 @@ uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)
         pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
         vs_pfn_unlink(db, frame);
         vs_pfn_insert(db, frame, VS_PAGE_STANDBY);
-        VsEvent event = {.kind = VS_EV_PAGE_WRITTEN, .pid = pfn->pid, .vpn_start = pfn->vpn,
-                         .vpn_end = pfn->vpn, .frame = frame, .slot = slot,
+        VsEvent event = {.kind = VS_EV_PAGE_WRITTEN,
+                         .pid = pfn->pid,
+                         .vpn_start = pfn->vpn,
+                         .vpn_end = pfn->vpn,
+                         .frame = frame,
+                         .slot = slot,
                          .list = VS_PAGE_STANDBY};
         vs_emit(system, &event);
         written++;

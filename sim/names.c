@@ -44,6 +44,12 @@ static const NamedValue page_rows[] = {
 #undef ROW
 };
 
+static const NamedValue access_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_PROCESS_ACCESS_MAP(ROW)
+#undef ROW
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const StatusRow *status_row(VsStatus status)
@@ -133,5 +139,6 @@ bool vs_constant_lookup(const char *name, uint64_t *value)
         }
     return find_named(mem_rows, COUNT(mem_rows), name, value) ||
            find_named(page_rows, COUNT(page_rows), name, value) ||
+           find_named(access_rows, COUNT(access_rows), name, value) ||
            find_named(win32_rows, COUNT(win32_rows), name, value);
 }

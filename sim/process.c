@@ -130,7 +130,8 @@ const VsVad *vs_vad_lookup(VsProcess *process, uint64_t address)
 
 static VsHandle handle_value(size_t index) { return (VsHandle)(index + 1) * 4; }
 
-VsStatus vs_process_open(VsThread *caller, VsProcess *target, VsHandle *handle)
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
+                         VsHandle *handle)
 {
     VsProcess *owner = caller->process;
     size_t slot = 0;
@@ -143,7 +144,9 @@ VsStatus vs_process_open(VsThread *caller, VsProcess *target, VsHandle *handle)
         owner->handles = grown;
         owner->handle_count++;
     }
-    owner->handles[slot].process = target;
+    if (access & PROCESS_QUERY_INFORMATION)
+        access |= PROCESS_QUERY_LIMITED_INFORMATION;
+    owner->handles[slot] = (VsHandleEntry){target, access};
     *handle = handle_value(slot);
     return STATUS_SUCCESS;
 }
@@ -158,8 +161,11 @@ static VsHandleEntry *handle_entry(VsThread *caller, VsHandle handle)
     return entry->process ? entry : NULL;
 }
 
-/* Resolves a process handle (models ObReferenceObjectByHandle with PsProcessType). */
-VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out)
+/* Resolves a process handle with the rights a call needs (models ObReferenceObjectByHandle with
+ * PsProcessType): a handle that lacks them is STATUS_ACCESS_DENIED. The pseudo-handle has every
+ * right. */
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
+                              VsProcess **out)
 {
     if (handle == VS_CURRENT_PROCESS) {
         *out = caller->process;
@@ -168,8 +174,26 @@ VsStatus vs_reference_process(VsThread *caller, VsHandle handle, VsProcess **out
     VsHandleEntry *entry = handle_entry(caller, handle);
     if (!entry)
         return STATUS_INVALID_HANDLE;
+    if ((entry->access & access) != access)
+        return STATUS_ACCESS_DENIED;
     *out = entry->process;
     return STATUS_SUCCESS;
+}
+
+uint32_t VsGetCurrentProcessId(const VsThread *thread) { return thread->process->pid; }
+
+VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid)
+{
+    (void)inherit; /* no child processes to inherit it */
+    VsProcess *target = vs_process_by_id(thread->process->system, pid);
+    VsHandle handle = 0;
+    VsStatus status = target ? vs_process_open(thread, target, access, &handle)
+                             : STATUS_INVALID_CID;
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return handle;
 }
 
 /* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */

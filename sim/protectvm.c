@@ -60,7 +60,7 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
     if (!NT_SUCCESS(status))
         return status;
     VsProcess *process;
-    status = vs_reference_process(caller, process_handle, &process);
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
 

@@ -3,13 +3,16 @@
  * state of single pages, and the machine's memory status.
  *
  * Models the kernel services behind the Win32 calls and the calls themselves:
- *   SetProcessWorkingSetSize  -> NtSetInformationProcess(ProcessQuotaLimits) -> MmAdjustWorkingSetSize
+ *   SetProcessWorkingSetSize  -> NtSetInformationProcess(ProcessQuotaLimits) ->
+ * MmAdjustWorkingSetSize
  *                                ((SIZE_T)-1 twice: MiEmptyWorkingSet; EmptyWorkingSet is that)
  *   GetProcessWorkingSetSize  -> NtQueryInformationProcess(ProcessQuotaLimits)
- *   GetProcessMemoryInfo      -> NtQueryInformationProcess(ProcessVmCounters): PROCESS_MEMORY_COUNTERS_EX
- *   QueryWorkingSetEx         -> NtQueryVirtualMemory(MemoryWorkingSetExInformation) (WRK
- *                                mm/queryvm.c MiGetWorkingSetInfoList)
+ *   GetProcessMemoryInfo      -> NtQueryInformationProcess(ProcessVmCounters):
+ * PROCESS_MEMORY_COUNTERS_EX QueryWorkingSetEx         ->
+ * NtQueryVirtualMemory(MemoryWorkingSetExInformation) (WRK mm/queryvm.c MiGetWorkingSetInfoList)
  *   GlobalMemoryStatusEx      -> NtQuerySystemInformation (basic and performance information)
+ * Each checks its handle's rights as the documentation says: SET_QUOTA to set limits (and a query
+ * right to empty), a query right to read, and VM_READ too for GetProcessMemoryInfo.
  * The model's counters are its own pages only: a real process's working set also holds its image,
  * its stacks and heaps, and its page tables, so the numbers are smaller than Windows shows.
  */
@@ -28,7 +31,7 @@ bool VsSetProcessWorkingSetSize(VsThread *thread, VsHandle handle, uint64_t mini
                                 uint64_t maximum_bytes)
 {
     VsProcess *process;
-    VsStatus status = vs_reference_process(thread, handle, &process);
+    VsStatus status = vs_reference_process(thread, handle, PROCESS_SET_QUOTA, &process);
     if (!NT_SUCCESS(status))
         return fail(thread, status);
     if (minimum_bytes == SIZE_T_MINUS_ONE && maximum_bytes == SIZE_T_MINUS_ONE) {
@@ -42,6 +45,10 @@ bool VsSetProcessWorkingSetSize(VsThread *thread, VsHandle handle, uint64_t mini
 
 bool VsEmptyWorkingSet(VsThread *thread, VsHandle handle)
 {
+    VsProcess *process;
+    VsStatus status = vs_reference_process(thread, handle, VS_ACCESS_QUERY_ANY, &process);
+    if (!NT_SUCCESS(status))
+        return fail(thread, status);
     return VsSetProcessWorkingSetSize(thread, handle, SIZE_T_MINUS_ONE, SIZE_T_MINUS_ONE);
 }
 
@@ -49,7 +56,7 @@ bool VsGetProcessWorkingSetSize(VsThread *thread, VsHandle handle, uint64_t *min
                                 uint64_t *maximum_bytes)
 {
     VsProcess *process;
-    VsStatus status = vs_reference_process(thread, handle, &process);
+    VsStatus status = vs_reference_process(thread, handle, VS_ACCESS_QUERY_ANY, &process);
     if (!NT_SUCCESS(status))
         return fail(thread, status);
     *minimum_bytes = process->ws.minimum << VS_PAGE_SHIFT;
@@ -60,7 +67,8 @@ bool VsGetProcessWorkingSetSize(VsThread *thread, VsHandle handle, uint64_t *min
 bool VsGetProcessMemoryInfo(VsThread *thread, VsHandle handle, VsProcessMemoryCounters *counters)
 {
     VsProcess *process;
-    VsStatus status = vs_reference_process(thread, handle, &process);
+    VsStatus status =
+        vs_reference_process(thread, handle, VS_ACCESS_QUERY_ANY | PROCESS_VM_READ, &process);
     if (!NT_SUCCESS(status))
         return fail(thread, status);
     const VsWorkingSet *ws = &process->ws;
@@ -98,7 +106,7 @@ bool VsQueryWorkingSetEx(VsThread *thread, VsHandle handle, uint64_t address,
                          VsWorkingSetExBlock *block)
 {
     VsProcess *process;
-    VsStatus status = vs_reference_process(thread, handle, &process);
+    VsStatus status = vs_reference_process(thread, handle, VS_ACCESS_QUERY_ANY, &process);
     if (!NT_SUCCESS(status))
         return fail(thread, status);
     *block = working_set_block(process, address);

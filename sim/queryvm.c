@@ -58,7 +58,7 @@ VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
     if (base_address > layout->highest_user_address)
         return STATUS_INVALID_PARAMETER;
     VsProcess *process;
-    VsStatus status = vs_reference_process(caller, process_handle, &process);
+    VsStatus status = vs_reference_process(caller, process_handle, VS_ACCESS_QUERY, &process);
     if (!NT_SUCCESS(status))
         return status;
 

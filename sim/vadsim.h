@@ -52,9 +52,20 @@
     XX(PAGE_NOCACHE, 0x200u)                                                                       \
     XX(PAGE_WRITECOMBINE, 0x400u)
 
+/* XX(name, value): process access rights (winnt.h). */
+#define VS_PROCESS_ACCESS_MAP(XX)                                                                  \
+    XX(PROCESS_VM_OPERATION, 0x0008u)                                                              \
+    XX(PROCESS_VM_READ, 0x0010u)                                                                   \
+    XX(PROCESS_VM_WRITE, 0x0020u)                                                                  \
+    XX(PROCESS_SET_QUOTA, 0x0100u)                                                                 \
+    XX(PROCESS_QUERY_INFORMATION, 0x0400u)                                                         \
+    XX(PROCESS_QUERY_LIMITED_INFORMATION, 0x1000u)                                                 \
+    XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)
+
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
+    VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -120,8 +131,15 @@ const char *vs_process_name(const VsProcess *process);
 size_t vs_system_process_count(const VsSystem *system);
 VsProcess *vs_system_process(VsSystem *system, size_t index); /* in creation order */
 
-/* Models OpenProcess: a handle to target in the calling thread's process's handle table. */
-VsStatus vs_process_open(VsThread *caller, VsProcess *target, VsHandle *handle);
+/* A handle to target with the given PROCESS_* rights in the calling thread's process's handle
+ * table (the heart of NtOpenProcess). PROCESS_QUERY_INFORMATION brings
+ * PROCESS_QUERY_LIMITED_INFORMATION with it, as on Windows Vista and later. */
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
+                         VsHandle *handle);
+/* OpenProcess: a handle, or 0 with the last error set (no such process: ERROR_INVALID_PARAMETER
+ * from STATUS_INVALID_CID). GetCurrentProcessId: the caller's process id. */
+VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid);
+uint32_t VsGetCurrentProcessId(const VsThread *thread);
 
 /* Counters of one address space (models the EPROCESS fields of the same names). */
 typedef struct VsProcessCounters {

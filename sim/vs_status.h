@@ -52,8 +52,12 @@ typedef uint32_t VsStatus;
        "The memory cannot be accessed that way (or a call was given such a pointer).")            \
     XX(STATUS_INVALID_HANDLE, 0xC0000008u, ERROR_INVALID_HANDLE,                                   \
        "The handle does not name an open object of the right type.")                              \
+    XX(STATUS_INVALID_CID, 0xC000000Bu, ERROR_INVALID_PARAMETER,                                   \
+       "No process or thread has that id.")                                                       \
     XX(STATUS_INVALID_PARAMETER, 0xC000000Du, ERROR_INVALID_PARAMETER,                             \
        "A parameter is not valid for this call.")                                                 \
+    XX(STATUS_ACCESS_DENIED, 0xC0000022u, ERROR_ACCESS_DENIED,                                     \
+       "The handle was not opened with the access rights this call needs.")                       \
     XX(STATUS_NO_MEMORY, 0xC0000017u, ERROR_NOT_ENOUGH_MEMORY,                                     \
        "No free range of the address space is large enough for the request.")                     \
     XX(STATUS_CONFLICTING_ADDRESSES, 0xC0000018u, ERROR_INVALID_ADDRESS,                           \

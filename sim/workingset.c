@@ -112,8 +112,13 @@ void vs_trim_page(VsProcess *process, uint64_t vpn)
     system->pfn.active_count--;
     VsPageLocation list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
     vs_pfn_insert(&system->pfn, frame, list);
-    VsEvent event = {.kind = VS_EV_PAGE_TRIMMED, .pid = process->pid, .vpn_start = vpn,
-                     .vpn_end = vpn, .frame = frame, .list = list, .age = age,
+    VsEvent event = {.kind = VS_EV_PAGE_TRIMMED,
+                     .pid = process->pid,
+                     .vpn_start = vpn,
+                     .vpn_end = vpn,
+                     .frame = frame,
+                     .list = list,
+                     .age = age,
                      .pages = process->ws.count};
     vs_emit(system, &event);
 }
@@ -188,18 +193,21 @@ uint64_t vs_empty_working_set(VsProcess *process)
 void vs_process_working_set(const VsProcess *process, VsWorkingSetInfo *out)
 {
     const VsWorkingSet *ws = &process->ws;
-    *out = (VsWorkingSetInfo){.size = ws->count, .peak = ws->peak, .minimum = ws->minimum,
-                              .maximum = ws->maximum, .page_faults = ws->page_faults};
+    *out = (VsWorkingSetInfo){.size = ws->count,
+                              .peak = ws->peak,
+                              .minimum = ws->minimum,
+                              .maximum = ws->maximum,
+                              .page_faults = ws->page_faults};
 }
 
-bool vs_process_working_set_entry(const VsProcess *process, uint64_t index,
-                                  VsWorkingSetEntry *out)
+bool vs_process_working_set_entry(const VsProcess *process, uint64_t index, VsWorkingSetEntry *out)
 {
     if (index >= process->ws.count)
         return false;
     const VsWsle *e = &process->ws.entries[index];
     *out = (VsWorkingSetEntry){.vpn = e->vpn,
                                .frame = vs_pte_frame(vs_pt_read(process, e->vpn)),
-                               .age = (uint32_t)e->age, .locked = e->locked};
+                               .age = (uint32_t)e->age,
+                               .locked = e->locked};
     return true;
 }

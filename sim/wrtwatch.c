@@ -4,9 +4,9 @@
  * Models WRK mm/wrtwatch.c (NtGetWriteWatch, NtResetWriteWatch, MiCaptureWriteWatchDirtyBit). A
  * reservation made with MEM_RESERVE|MEM_WRITE_WATCH gets a bitmap, one bit per page. A store sets
  * the page's Dirty bit, as any store does; the bit is moved into the bitmap whenever the Dirty bit
- * is taken away (the page is trimmed, or its write-watch state is reset), so "written since the last
- * reset" is the bitmap or the Dirty bit of a valid page. Resetting clears both, moving a Dirty bit
- * into the frame's Modified flag first so paging still knows the page is dirty.
+ * is taken away (the page is trimmed, or its write-watch state is reset), so "written since the
+ * last reset" is the bitmap or the Dirty bit of a valid page. Resetting clears both, moving a Dirty
+ * bit into the frame's Modified flag first so paging still knows the page is dirty.
  *
  * Each write-watch VAD has exactly one bitmap of its own range: a release (of part of it, through
  * the NT layer, or all of it) cuts the bitmap as it cuts the VAD.
@@ -30,9 +30,8 @@ static VsWriteWatch *watch_of(const VsProcess *process, uint64_t vpn)
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages)
 {
     uint64_t *bits = calloc((pages + 63) / 64, sizeof *bits);
-    VsWriteWatch *grown = bits ? realloc(process->watches,
-                                         (process->watch_count + 1) * sizeof *grown)
-                               : NULL;
+    VsWriteWatch *grown =
+        bits ? realloc(process->watches, (process->watch_count + 1) * sizeof *grown) : NULL;
     if (!grown) {
         free(bits);
         return false;
@@ -120,8 +119,8 @@ static void reset_page(VsProcess *process, VsWriteWatch *w, uint64_t vpn)
 }
 
 /* The write-watch bitmap that holds [base, base + size), inside one write-watch VAD. */
-static VsStatus watched_range(VsProcess *process, uint64_t base, uint64_t size,
-                              VsWriteWatch **w, uint64_t *first, uint64_t *last)
+static VsStatus watched_range(VsProcess *process, uint64_t base, uint64_t size, VsWriteWatch **w,
+                              uint64_t *first, uint64_t *last)
 {
     const VsLayout *layout = process->system->layout;
     if (size == 0 || base > layout->highest_user_address ||
@@ -143,7 +142,7 @@ VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle handle, uint32_t flags, ui
     if (flags & ~(uint32_t)WRITE_WATCH_FLAG_RESET)
         return STATUS_INVALID_PARAMETER_3;
     VsProcess *process;
-    VsStatus status = vs_reference_process(caller, handle, &process);
+    VsStatus status = vs_reference_process(caller, handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
     VsWriteWatch *w;
@@ -165,7 +164,7 @@ VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle handle, uint32_t flags, ui
 VsStatus VsNtResetWriteWatch(VsThread *caller, VsHandle handle, uint64_t base, uint64_t size)
 {
     VsProcess *process;
-    VsStatus status = vs_reference_process(caller, handle, &process);
+    VsStatus status = vs_reference_process(caller, handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
     VsWriteWatch *w;

@@ -385,7 +385,8 @@ static void test_alloc_in_another_process(void **state)
     VsProcess *other = vs_process_create(f->system, "other");
     assert_non_null(other);
     VsHandle handle;
-    assert_int_equal(vs_process_open(f->thread, other, &handle), STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &handle),
+                     STATUS_SUCCESS);
     uint64_t p = VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE | MEM_COMMIT,
                                   PAGE_READWRITE);
     assert_int_equal(p, 0x10000);

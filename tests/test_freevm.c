@@ -244,7 +244,8 @@ static void test_free_in_another_process(void **state)
     Fixture *f = *state;
     VsProcess *other = vs_process_create(f->system, "other");
     VsHandle handle;
-    assert_int_equal(vs_process_open(f->thread, other, &handle), STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &handle),
+                     STATUS_SUCCESS);
     uint64_t p = VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
     ASSERT_WIN32_FAILS(f, VsVirtualFree(f->thread, p, 0, MEM_RELEASE), ERROR_INVALID_ADDRESS);
     ASSERT_WIN32_OK(f, VsVirtualFreeEx(f->thread, handle, p, 0, MEM_RELEASE));

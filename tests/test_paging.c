@@ -16,9 +16,9 @@
 /* A machine of 16 frames (6 go to page tables) and a 64-page page file: pressure comes early. */
 static int setup_small(void **state)
 {
-    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
-                                                         .ram_bytes = KB(64),
-                                                         .pagefile_bytes = KB(256)});
+    return fixture_setup_config(
+        state,
+        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(64), .pagefile_bytes = KB(256)});
 }
 
 static uint64_t leaf(Fixture *f, uint64_t address)
@@ -75,8 +75,8 @@ static size_t events(Fixture *f, VsEventKind kind)
 
 static uint64_t commit(Fixture *f, uint64_t pages)
 {
-    uint64_t p = VsVirtualAlloc(f->thread, 0, pages * KB(4), MEM_RESERVE | MEM_COMMIT,
-                                PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAlloc(f->thread, 0, pages * KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     assert_true(p != 0);
     return p;
 }
@@ -279,7 +279,8 @@ static void test_tick_ages_and_trims_to_maximum(void **state)
     CHECK_INVARIANTS(f);
     assert_int_equal(ws(f).size, 20);
     assert_int_equal(events(f, VS_EV_PAGE_TRIMMED), 4);
-    assert_int_equal(vs_pte_state(leaf(f, p + KB(8))), VS_PTE_STATE_VALID); /* the young one stays */
+    assert_int_equal(vs_pte_state(leaf(f, p + KB(8))),
+                     VS_PTE_STATE_VALID); /* the young one stays */
     for (int i = 0; i < 24; i++)
         assert_int_equal(read_ok(f, p + i * KB(4)), 1); /* soft faults: past the maximum */
     assert_int_equal(ws(f).size, 24);
@@ -322,13 +323,13 @@ static void test_zero_page_thread_and_bad_frames(void **state)
 }
 
 /* Locked pages stay in the working set through trims, ticks and EmptyWorkingSet; locking faults
- * pages in, refuses uncommitted and guard pages and more than the minimum less 8 allows; unlocking a
- * page that is not locked fails and trims it; decommit drops a lock. */
+ * pages in, refuses uncommitted and guard pages and more than the minimum less 8 allows; unlocking
+ * a page that is not locked fails and trims it; decommit drops a lock. */
 static void test_lock_and_unlock(void **state)
 {
     Fixture *f = *state;
     uint64_t p = commit(f, 64);
-    assert_true(VsVirtualLock(f->thread, p + 1, KB(8)));  /* pages 0-2: the range rounds out */
+    assert_true(VsVirtualLock(f->thread, p + 1, KB(8))); /* pages 0-2: the range rounds out */
     CHECK_INVARIANTS(f);
     assert_int_equal(ws(f).size, 3);
     VsWorkingSetExBlock b;
@@ -383,13 +384,15 @@ static void test_lock_and_unlock(void **state)
 }
 
 /* Write watch: the pages written since the last reset, through trims (the Dirty bit is captured),
- * resets (all, or the pages listed), a list that runs out of room, partial release, and the rules. */
+ * resets (all, or the pages listed), a list that runs out of room, partial release, and the rules.
+ */
 static void test_write_watch(void **state)
 {
     Fixture *f = *state;
     uint64_t addresses[4], count;
     uint32_t granularity;
-    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
     assert_true(p != 0);
     assert_true(VsVirtualAlloc(f->thread, p, KB(64), MEM_COMMIT, PAGE_READWRITE));
     for (int i = 0; i < 6; i++)
@@ -403,7 +406,8 @@ static void test_write_watch(void **state)
     CHECK_INVARIANTS(f);
     count = 4;
     assert_int_equal(VsGetWriteWatch(f->thread, WRITE_WATCH_FLAG_RESET, p, KB(64), addresses,
-                                     &count, &granularity), 0);
+                                     &count, &granularity),
+                     0);
     assert_int_equal(count, 4);
     count = 4; /* only the pages listed were reset */
     assert_int_equal(VsGetWriteWatch(f->thread, 0, p, KB(64), addresses, &count, &granularity), 0);
@@ -430,17 +434,18 @@ static void test_write_watch(void **state)
     assert_int_equal(VsGetWriteWatch(f->thread, 2, p, KB(4), addresses, &count, &granularity),
                      UINT32_MAX);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_3);
-    assert_int_equal(VsVirtualAlloc(f->thread, 0, KB(64), MEM_COMMIT | MEM_WRITE_WATCH,
-                                    PAGE_READWRITE), 0);
+    assert_int_equal(
+        VsVirtualAlloc(f->thread, 0, KB(64), MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
     /* The NT layer may release part of it: the rest keeps watching; the last part frees it all. */
     uint64_t base = p, size = KB(32);
-    assert_int_equal(VsNtFreeVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size,
-                                           MEM_RELEASE), STATUS_SUCCESS);
+    assert_int_equal(
+        VsNtFreeVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size, MEM_RELEASE),
+        STATUS_SUCCESS);
     write_ok(f, p + KB(40), 1);
     count = 4;
-    assert_int_equal(VsGetWriteWatch(f->thread, 0, p + KB(32), KB(32), addresses, &count,
-                                     &granularity), 0);
+    assert_int_equal(
+        VsGetWriteWatch(f->thread, 0, p + KB(32), KB(32), addresses, &count, &granularity), 0);
     assert_int_equal(count, 1);
     /* A plain allocation where the released half was: the bitmap was cut, it is not reused. */
     assert_int_equal(VsVirtualAlloc(f->thread, p, KB(32), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
@@ -460,12 +465,12 @@ static void test_mem_reset(void **state)
 {
     Fixture *f = *state;
     uint64_t p = commit(f, 4);
-    write_ok(f, p + KB(8), 3);         /* page 2: pushed out to the page file */
+    write_ok(f, p + KB(8), 3); /* page 2: pushed out to the page file */
     push_out(f, p + KB(8));
     write_ok(f, p, 1);
     write_ok(f, p + KB(4), 2);
-    vs_empty_working_set(f->process);  /* page 1: on the modified list */
-    write_ok(f, p, 1);                 /* page 0: valid and dirty again */
+    vs_empty_working_set(f->process); /* page 1: on the modified list */
+    write_ok(f, p, 1);                /* page 0: valid and dirty again */
     CHECK_INVARIANTS(f);
     assert_int_equal(vs_pte_state(leaf(f, p + KB(8))), VS_PTE_STATE_PAGEFILE);
     assert_int_equal(frame_of(f, p + KB(4)).location, VS_PAGE_MODIFIED);
@@ -473,7 +478,8 @@ static void test_mem_reset(void **state)
     uint64_t used = memory(f).pagefile_used;
     uint64_t base = p + 1, size = KB(12) - 1; /* rounds inward to pages 1 and 2 */
     assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VsGetCurrentProcess(), &base, 0, &size,
-                                               MEM_RESET, PAGE_NOACCESS), STATUS_SUCCESS);
+                                               MEM_RESET, PAGE_NOACCESS),
+                     STATUS_SUCCESS);
     CHECK_INVARIANTS(f);
     assert_int_equal(base, p + KB(4));
     assert_int_equal(size, KB(8));
@@ -495,7 +501,8 @@ static void test_mem_reset(void **state)
     assert_int_equal(read_ok(f, p), 0); /* repurposed: the data is gone */
     /* Rules: alone; a valid protection (write-copy passes, it is one); inward rounding to
      * nothing; one allocation; committed-ness is not required. */
-    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET | MEM_COMMIT, PAGE_READWRITE), 0);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET | MEM_COMMIT, PAGE_READWRITE),
+                     0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
     assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET, 0x1234), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PAGE_PROTECTION);
@@ -549,8 +556,8 @@ static void test_out_of_memory_and_page_file(void **state)
 {
     Fixture *f = *state;
     vs_system_destroy(f->system);
-    f->system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(64),
-                                                   .pagefile_bytes = KB(4)});
+    f->system = vs_system_create(
+        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(64), .pagefile_bytes = KB(4)});
     f->process = vs_process_create(f->system, "small");
     f->thread = vs_process_main_thread(f->process);
     vs_system_attach_log(f->system, &f->log);
@@ -581,8 +588,8 @@ static void test_random_paging_keeps_data(void **state)
 {
     Fixture *f = *state;
     vs_system_destroy(f->system);
-    f->system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(96),
-                                                   .pagefile_bytes = MB(1)});
+    f->system = vs_system_create(
+        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(96), .pagefile_bytes = MB(1)});
     f->process = vs_process_create(f->system, "random");
     f->thread = vs_process_main_thread(f->process);
     enum { ALLOCATIONS = 3, PAGES = 24, STEPS = 30000 };
@@ -597,14 +604,18 @@ static void test_random_paging_keeps_data(void **state)
         uint64_t address = base[a] + (uint64_t)page * KB(4);
         uint32_t old;
         switch (rng_next(&rng) % 10) {
-        case 0: case 1: case 2: {
+        case 0:
+        case 1:
+        case 2: {
             uint8_t value = (uint8_t)rng_next(&rng);
             assert_int_equal(vs_memory_write(f->thread, address, value), STATUS_SUCCESS);
             shadow[a][page] = value;
             reset[a][page] = false;
             break;
         }
-        case 3: case 4: case 5: {
+        case 3:
+        case 4:
+        case 5: {
             uint8_t value = 0xEE;
             assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
             if (reset[a][page] && value == 0)
@@ -617,10 +628,18 @@ static void test_random_paging_keeps_data(void **state)
             break;
         case 7:
             switch (rng_next(&rng) % 4) {
-            case 0: vs_empty_working_set(f->process); break;
-            case 1: vs_write_modified_pages(f->system, rng_next(&rng) % 8); break;
-            case 2: VsVirtualLock(f->thread, address, KB(4)); break;     /* may hit the quota */
-            default: VsVirtualUnlock(f->thread, address, KB(4)); break; /* may not be locked */
+            case 0:
+                vs_empty_working_set(f->process);
+                break;
+            case 1:
+                vs_write_modified_pages(f->system, rng_next(&rng) % 8);
+                break;
+            case 2:
+                VsVirtualLock(f->thread, address, KB(4));
+                break; /* may hit the quota */
+            default:
+                VsVirtualUnlock(f->thread, address, KB(4));
+                break; /* may not be locked */
             }
             break;
         case 8: {
@@ -633,8 +652,8 @@ static void test_random_paging_keeps_data(void **state)
         }
         case 9:
             if (rng_next(&rng) % 2) {
-                assert_int_equal(VsVirtualAlloc(f->thread, address, KB(4), MEM_RESET,
-                                                PAGE_NOACCESS), address);
+                assert_int_equal(
+                    VsVirtualAlloc(f->thread, address, KB(4), MEM_RESET, PAGE_NOACCESS), address);
                 reset[a][page] = true;
                 break;
             }

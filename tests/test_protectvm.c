@@ -155,7 +155,8 @@ static void test_protect_in_another_process(void **state)
     Fixture *f = *state;
     VsProcess *other = vs_process_create(f->system, "other");
     VsHandle handle;
-    assert_int_equal(vs_process_open(f->thread, other, &handle), STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &handle),
+                     STATUS_SUCCESS);
     uint64_t p = VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE | MEM_COMMIT,
                                   PAGE_READWRITE);
     uint32_t old;

@@ -85,14 +85,17 @@ static void test_handles(void **state)
     assert_int_equal(VsGetCurrentProcess(), (VsHandle)-1);
     VsProcess *other = vs_process_create(f->system, "other");
     VsHandle a, b, c;
-    assert_int_equal(vs_process_open(f->thread, other, &a), STATUS_SUCCESS);
-    assert_int_equal(vs_process_open(f->thread, f->process, &b), STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &a),
+                     STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, f->process, PROCESS_ALL_ACCESS, &b),
+                     STATUS_SUCCESS);
     assert_int_equal(a, 4);
     assert_int_equal(b, 8);
     /* A handle to one's own process works like the pseudo-handle. */
     assert_int_equal(VsVirtualAllocEx(f->thread, b, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0x10000);
     ASSERT_WIN32_OK(f, VsCloseHandle(f->thread, a));
-    assert_int_equal(vs_process_open(f->thread, other, &c), STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &c),
+                     STATUS_SUCCESS);
     assert_int_equal(c, 4);
     ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, 0), ERROR_INVALID_HANDLE);
     ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, 6), ERROR_INVALID_HANDLE);

@@ -465,6 +465,11 @@ static int dispatch(const Request *r)
         do_get_working_set_size(r);
     else if (IS("SetProcessWorkingSetSize", 3))
         answer_start(SetProcessWorkingSetSize(H(v[0]), v[1], v[2])), answer_end();
+    else if (IS("OpenProcess", 3))
+        answer_start((uint64_t)(uintptr_t)OpenProcess((DWORD)v[0], v[1] != 0, (DWORD)v[2])),
+            answer_end();
+    else if (IS("GetCurrentProcessId", 0))
+        answer_start(GetCurrentProcessId()), answer_end();
     else if (IS("VirtualLock", 2))
         answer_start(VirtualLock(P(v[0]), v[1])), answer_end();
     else if (IS("VirtualUnlock", 2))

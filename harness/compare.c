@@ -11,16 +11,48 @@ static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) 
 
 /* ---- Relations -------------------------------------------------------------------------------- */
 
+GHashTable *vs_relations_pid_table_new(void)
+{
+    return g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
 void vs_relations_init(VsRelations *relations)
 {
     relations->pairs = g_array_new(FALSE, FALSE, sizeof(VsPair));
+    relations->handles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    relations->pids = vs_relations_pid_table_new();
+    relations->own_pids = TRUE;
+}
+
+void vs_relations_share_pids(VsRelations *relations, GHashTable *pids)
+{
+    if (relations->own_pids)
+        g_hash_table_destroy(relations->pids);
+    relations->pids = pids;
+    relations->own_pids = FALSE;
 }
 
 void vs_relations_clear(VsRelations *relations)
 {
     if (relations->pairs)
         g_array_free(relations->pairs, TRUE);
-    relations->pairs = NULL;
+    if (relations->handles)
+        g_hash_table_destroy(relations->handles);
+    if (relations->pids && relations->own_pids)
+        g_hash_table_destroy(relations->pids);
+    *relations = (VsRelations){0};
+}
+
+/* A value pair in one of the tables (handles, process ids). */
+static void relate(GHashTable *table, uint64_t model, uint64_t other)
+{
+    g_hash_table_insert(table, g_memdup2(&model, sizeof model), g_memdup2(&other, sizeof other));
+}
+
+static uint64_t related(GHashTable *table, uint64_t model)
+{
+    const uint64_t *other = g_hash_table_lookup(table, &model);
+    return other ? *other : model;
 }
 
 void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size)
@@ -66,6 +98,12 @@ void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *
     int arg = vs_op_address_arg(op->kind);
     if (arg >= 0)
         other->arg[arg] = vs_relations_to_other(relations, op->arg[arg]);
+    uint32_t handles = vs_op_spec(op->kind)->handle_args;
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if (handles & (1u << i))
+            other->arg[i] = related(relations->handles, op->arg[i]);
+    if (op->kind == VS_OP_OPEN_PROCESS)
+        other->arg[2] = related(relations->pids, op->arg[2]);
 }
 
 /* ---- Formatting ------------------------------------------------------------------------------- */
@@ -159,6 +197,7 @@ static void compare_address(VsRelations *relations, GPtrArray *divergences, cons
 static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
 {
     switch (spec->returns) {
+    case VS_RETURN_HANDLE:
     case VS_RETURN_POINTER:
     case VS_RETURN_BOOL:
     case VS_RETURN_SIZE:
@@ -197,6 +236,16 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
                     model->ret, other->ret);
         break;
     case VS_RETURN_NONE:
+        break;
+    case VS_RETURN_HANDLE:
+        /* Each system picks its own handle values: open in both is the same answer. */
+        if (!model->ret != !other->ret)
+            diverge(divergences, "return", model->ret, other->ret);
+        else if (model->ret)
+            relate(relations->handles, model->ret, other->ret);
+        break;
+    case VS_RETURN_PROCESS_ID:
+        relate(relations->pids, model->ret, other->ret);
         break;
     }
 }

@@ -18,9 +18,14 @@
 
 #include "op.h"
 
-/* Allocations paired between the model (left) and the other system (right). */
+/* Allocations paired between the model (left) and the other system (right); handles the two
+ * systems returned for the same open; process ids (shared by every session of a verification:
+ * one process's id is opened from another). */
 typedef struct VsRelations {
-    GArray *pairs; /* VsPair */
+    GArray *pairs;       /* VsPair */
+    GHashTable *handles; /* model handle -> other handle (guint64 keys, boxed) */
+    GHashTable *pids;    /* model process id -> other's; may be shared, not owned when shared */
+    gboolean own_pids;
 } VsRelations;
 
 typedef struct VsPair {
@@ -38,7 +43,10 @@ const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
 uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model);
 /* The other way: the model address at the same offset in the newest pair holding other. */
 uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other);
-/* Translates op's address arguments for the other system. */
+/* Makes relations use pids, a table shared with other sessions (it must outlive them). */
+void vs_relations_share_pids(VsRelations *relations, GHashTable *pids);
+GHashTable *vs_relations_pid_table_new(void);
+/* Translates op's address, handle and process-id arguments for the other system. */
 void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other);
 
 /* One difference: what was compared and the two answers, formatted for people. */

@@ -210,7 +210,7 @@ static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
         return TRUE;
     VsJudgement judgement;
     g_string_truncate(r->lines, 0);
-    if (!vs_session_mirror(r->session, r->thread, &op, &outcome, &judgement, r->lines, error))
+    if (!vs_session_mirror(r->session, NULL, r->thread, &op, &outcome, &judgement, r->lines, error))
         return FALSE;
     if (judgement.because) {
         gpointer count = g_hash_table_lookup(r->tally, judgement.because);

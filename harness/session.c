@@ -21,6 +21,8 @@ struct VsSession {
     const char *error_taint;  /* the last error differs because of this known entry, or NULL */
     const char *status_taint; /* the last NTSTATUS differs because of this known entry, or NULL */
     GHashTable *explained;   /* ids of known entries whose reason has been given */
+    VsSession *space;        /* the session whose address space the call being mirrored acts
+                              * on (another process's, through a handle); set by each mirror */
 };
 
 VsSession *vs_session_start(const VsAgentCommand *command, const VsKnownList *known,
@@ -142,11 +144,12 @@ static gboolean lone_allocation(const VsSession *side, const VsOp *op, const VsO
 static void taint(VsSession *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
                   const VsOutcome *other, const char *id, gboolean error_differs)
 {
+    VsSession *space = side->space ? side->space : side;
     if (vs_op_address_arg(op->kind) >= 0)
-        add_taint(side, taint_range(thread, op, model, id));
+        add_taint(space, taint_range(thread, op, model, id));
     uint64_t base, size;
-    if (lone_allocation(side, op, model, other, &base, &size))
-        add_taint(side, (Taint){granule_down(base), granule_up(base + size), id});
+    if (lone_allocation(space, op, model, other, &base, &size))
+        add_taint(space, (Taint){granule_down(base), granule_up(base + size), id});
     if (error_differs)
         side->error_taint = side->status_taint = id;
 }
@@ -182,6 +185,7 @@ static const char *tainted_by(const VsSession *side, const VsOp *op)
     int arg = vs_op_address_arg(op->kind);
     if (arg < 0)
         return NULL;
+    side = side->space ? side->space : side; /* ranges are the acted-on process's */
     int size_arg = vs_op_size_arg(op->kind);
     uint64_t start = op->arg[arg], size = size_arg >= 0 ? op->arg[size_arg] : 0;
     if (size == 0 || size > TAINT_MAX_SIZE)
@@ -329,13 +333,20 @@ static void classify(VsSession *side, VsThread *thread, const VsOp *op, const Vs
                                     : VS_JUDGED_KNOWN;
 }
 
-gboolean vs_session_mirror(VsSession *side, VsThread *thread, const VsOp *op,
+gboolean vs_session_mirror(VsSession *side, VsSession *target, VsThread *thread, const VsOp *op,
                            const VsOutcome *model, VsJudgement *judgement, GString *report,
                            GError **error)
 {
+    /* Addresses belong to the process the call acts on; handles and process ids to the caller. */
+    VsSession *space = target ? target : side;
+    VsRelations view = space->relations;
+    view.handles = side->relations.handles;
+    view.pids = side->relations.pids;
+    view.own_pids = FALSE;
+    side->space = space;
     memset(judgement, 0, sizeof *judgement);
     VsOp translated;
-    vs_relations_translate(&side->relations, op, &translated);
+    vs_relations_translate(&view, op, &translated);
     VsOutcome other;
     GError *agent_error = NULL;
     if (!vs_agent_call(side->agent, &translated, &other, &agent_error)) {
@@ -355,7 +366,7 @@ gboolean vs_session_mirror(VsSession *side, VsThread *thread, const VsOp *op,
     }
     g_autoptr(GPtrArray) divergences =
         g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
-    guint found = vs_compare_outcomes(&side->relations, op, model, &other, divergences);
+    guint found = vs_compare_outcomes(&view, op, model, &other, divergences);
     settle_error(side, model, &other);
     if (!found)
         return TRUE;
@@ -370,7 +381,8 @@ gboolean vs_session_mirror(VsSession *side, VsThread *thread, const VsOp *op,
         if (!is_extent(d->field) && entry)
             extent = entry->id;
     }
-    if (unexplained_extent && !extent && !tainted_by(side, op)) {
+    /* The neighbour query runs in the caller's own process: only for calls acting on it. */
+    if (unexplained_extent && !extent && space == side && !tainted_by(side, op)) {
         GError *lost = NULL;
         extent = extent_cause(side, thread, model, &other, &lost);
         if (lost) {

@@ -44,12 +44,13 @@ VsRelations *vs_session_relations(VsSession *session);
 gboolean vs_session_tainted(const VsSession *session, uint64_t model_address);
 
 /* Mirrors op (as thread ran it in the model, with outcome model) to the agent and judges the
- * difference. The model's state after the call (through thread, which may be NULL) says which
+ * difference. target is the session of the process the call acts on through a handle (NULL: the
+ * caller's own): its addresses are paired and tainted there, handles and process ids here. The model's state after the call (through thread, which may be NULL) says which
  * allocation a known divergence leaves apart. Lines describing any difference are appended to
  * report (indented, without the call). FALSE with *error set when the agent is lost. */
-gboolean vs_session_mirror(VsSession *session, VsThread *thread, const VsOp *op,
-                           const VsOutcome *model, VsJudgement *judgement, GString *report,
-                           GError **error);
+gboolean vs_session_mirror(VsSession *session, VsSession *target, VsThread *thread,
+                           const VsOp *op, const VsOutcome *model, VsJudgement *judgement,
+                           GString *report, GError **error);
 
 /* Whether the two systems agree again over the model range [start, end). */
 typedef gboolean (*VsAgreeFn)(void *context, uint64_t start, uint64_t end);

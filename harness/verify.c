@@ -12,24 +12,46 @@ typedef struct Verify {
     const VsScript *script;
     VsRunner *runner;
     GHashTable *sides; /* process name -> VsSession* */
+    GHashTable *pids;  /* process ids of every session's process: opened across processes */
     GString *report;
     VsVerifyCounts counts;
     const char *backend; /* "wine" or "windows", once an agent has greeted */
 } Verify;
 
-/* The session for the process the runner is in, its agent started on first use. */
-static VsSession *side_for(Verify *v, GError **error)
+/* The session standing for the model process called name, its agent started on first use. */
+static VsSession *session_named(Verify *v, const char *name, GError **error)
 {
-    const char *name = vs_runner_process_name(v->runner);
     VsSession *side = g_hash_table_lookup(v->sides, name);
     if (side)
         return side;
     side = vs_session_start(&v->options->agent, v->options->known, error);
     if (!side)
         return NULL;
+    vs_relations_share_pids(vs_session_relations(side), v->pids);
     g_hash_table_insert(v->sides, g_strdup(name), side);
     v->backend = vs_session_backend(side);
     return side;
+}
+
+/* The session for the process the runner is in. */
+static VsSession *side_for(Verify *v, GError **error)
+{
+    return session_named(v, vs_runner_process_name(v->runner), error);
+}
+
+/* The session of the process a call acts on through its process handle, when that is another
+ * scenario process (NULL: the caller's own, or a handle that names none). */
+static VsSession *target_for(Verify *v, const VsOp *op, VsSession *side, GError **error)
+{
+    uint32_t handles = vs_op_spec(op->kind)->handle_args;
+    if (!handles || op->kind == VS_OP_CLOSE_HANDLE || op->kind == VS_OP_NT_CLOSE)
+        return NULL;
+    VsThread *thread = vs_runner_thread(v->runner);
+    VsProcess *target = vs_handle_process(thread, op->arg[__builtin_ctz(handles)]);
+    if (!target || target == vs_thread_process(thread))
+        return NULL;
+    VsSession *session = session_named(v, vs_process_name(target), error);
+    return session == side ? NULL : session;
 }
 
 /* The title of step number n (1-based), for reports. */
@@ -66,9 +88,16 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
     VsSession *side = side_for(v, error);
     if (!side)
         return FALSE;
+    GError *lost = NULL;
+    VsSession *target = target_for(v, op, side, &lost);
+    if (lost) {
+        g_propagate_error(error, lost);
+        return FALSE;
+    }
     g_autoptr(GString) lines = g_string_new(NULL);
     VsJudgement judgement;
-    if (!vs_session_mirror(side, vs_runner_thread(v->runner), op, model, &judgement, lines, error))
+    if (!vs_session_mirror(side, target, vs_runner_thread(v->runner), op, model, &judgement,
+                           lines, error))
         return FALSE;
     v->counts.calls += !judgement.refused;
     if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
@@ -145,6 +174,7 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
         return VS_VERIFY_SKIPPED;
     }
     Verify v = {.options = options, .script = script};
+    v.pids = vs_relations_pid_table_new();
     v.sides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify)vs_session_free);
     v.report = g_string_new(NULL);
@@ -163,6 +193,7 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     add_counts(counts, &v.counts);
     vs_runner_free(v.runner);
     g_hash_table_destroy(v.sides);
+    g_hash_table_destroy(v.pids);
     g_string_free(v.report, TRUE);
     g_string_free(narration, TRUE);
     vs_script_free(script);

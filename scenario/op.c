@@ -48,6 +48,9 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_VIRTUAL_UNLOCK] = {"VirtualUnlock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
     [VS_OP_GET_WRITE_WATCH] = {"GetWriteWatch", 3, 0, 0, BIT(1), 0, VS_RETURN_VALUE},
     [VS_OP_RESET_WRITE_WATCH] = {"ResetWriteWatch", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
+    [VS_OP_OPEN_PROCESS] = {"OpenProcess", 3, 0, 0, 0, 0, VS_RETURN_HANDLE},
+    [VS_OP_GET_CURRENT_PROCESS_ID] = {"GetCurrentProcessId", 0, 0, 0, 0, 0,
+                                      VS_RETURN_PROCESS_ID},
     [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
 };
 
@@ -373,6 +376,12 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     }
     case VS_OP_RESET_WRITE_WATCH:
         outcome->ret = VsResetWriteWatch(thread, a[0], a[1]);
+        break;
+    case VS_OP_OPEN_PROCESS:
+        outcome->ret = VsOpenProcess(thread, (uint32_t)a[0], a[1] != 0, (uint32_t)a[2]);
+        break;
+    case VS_OP_GET_CURRENT_PROCESS_ID:
+        outcome->ret = VsGetCurrentProcessId(thread);
         break;
     case VS_OP_COUNT:
         break;

@@ -52,6 +52,8 @@ typedef enum VsOpKind {
     VS_OP_VIRTUAL_UNLOCK,
     VS_OP_GET_WRITE_WATCH,
     VS_OP_RESET_WRITE_WATCH,
+    VS_OP_OPEN_PROCESS,
+    VS_OP_GET_CURRENT_PROCESS_ID,
     VS_OP_COUNT
 } VsOpKind;
 
@@ -63,6 +65,8 @@ typedef enum VsOpReturn {
     VS_RETURN_STATUS,  /* an NTSTATUS (Nt* calls) */
     VS_RETURN_VALUE,   /* a plain value: GetLastError, the byte read, a handle */
     VS_RETURN_NONE,    /* void (SetLastError) */
+    VS_RETURN_HANDLE,  /* a handle, NULL on failure (OpenProcess) */
+    VS_RETURN_PROCESS_ID, /* a process id: each system numbers its own (GetCurrentProcessId) */
 } VsOpReturn;
 
 typedef struct VsOpSpec {

@@ -285,7 +285,7 @@ static gboolean call_failed(const char *name, const VsValue *v)
         return v->i == UINT32_MAX;
     VsOpReturn returns = vs_op_spec(kind)->returns;
     return v->i == 0 && (returns == VS_RETURN_POINTER || returns == VS_RETURN_BOOL ||
-                         returns == VS_RETURN_SIZE);
+                         returns == VS_RETURN_SIZE || returns == VS_RETURN_HANDLE);
 }
 
 /* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */

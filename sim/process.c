@@ -182,6 +182,14 @@ VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access
 
 uint32_t VsGetCurrentProcessId(const VsThread *thread) { return thread->process->pid; }
 
+VsProcess *vs_handle_process(VsThread *thread, VsHandle handle)
+{
+    if (handle == VS_CURRENT_PROCESS)
+        return thread->process;
+    VsHandleEntry *entry = handle_entry(thread, handle);
+    return entry ? entry->process : NULL;
+}
+
 VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid)
 {
     (void)inherit; /* no child processes to inherit it */

@@ -140,6 +140,8 @@ VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
  * from STATUS_INVALID_CID). GetCurrentProcessId: the caller's process id. */
 VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid);
 uint32_t VsGetCurrentProcessId(const VsThread *thread);
+/* The process a handle in thread's process's table names (the pseudo-handle: its own), or NULL. */
+VsProcess *vs_handle_process(VsThread *thread, VsHandle handle);
 
 /* Counters of one address space (models the EPROCESS fields of the same names). */
 typedef struct VsProcessCounters {

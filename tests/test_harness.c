@@ -37,6 +37,21 @@ static void test_relations_translate(void **state)
     assert_int_equal(vs_relations_to_other(&r, 0x50000), 0x7780000); /* its end, still */
     VsOp op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0x11000, 0x11000, MEM_DECOMMIT}};
     VsOp other;
+    /* Handles and process ids: paired when both systems answer, translated in arguments. */
+    VsOp pid_op = {.kind = VS_OP_GET_CURRENT_PROCESS_ID};
+    VsOutcome pm = {.ret = 8}, po = {.ret = 4242};
+    g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
+    assert_int_equal(vs_compare_outcomes(&r, &pid_op, &pm, &po, none), 0);
+    VsOp open = {.kind = VS_OP_OPEN_PROCESS, .arg = {PROCESS_ALL_ACCESS, 0, 8}};
+    vs_relations_translate(&r, &open, &other);
+    assert_int_equal(other.arg[2], 4242);
+    VsOutcome hm = {.ret = 4}, ho = {.ret = 0x1a4};
+    assert_int_equal(vs_compare_outcomes(&r, &open, &hm, &ho, none), 0);
+    VsOp ex = {.kind = VS_OP_VIRTUAL_ALLOC_EX, .arg = {4, 0, 1, MEM_RESERVE, PAGE_READWRITE}};
+    vs_relations_translate(&r, &ex, &other);
+    assert_int_equal(other.arg[0], 0x1a4);
+    VsOutcome failed = {.ret = 0};
+    assert_int_equal(vs_compare_outcomes(&r, &open, &hm, &failed, none), 1); /* open vs not */
     vs_relations_translate(&r, &op, &other);
     assert_int_equal(other.arg[0], 0x5551000);
     assert_int_equal(other.arg[1], 0x11000); /* a size is not an address */

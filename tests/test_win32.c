@@ -79,6 +79,57 @@ static void test_last_error_is_per_thread(void **state)
 }
 
 /* Handle values are multiples of 4 and are reused after a close; the pseudo-handle is -1. */
+/* OpenProcess by id; each call checks the rights its documentation names. */
+static void test_process_rights(void **state)
+{
+    Fixture *f = *state;
+    VsProcess *other = vs_process_create(f->system, "other");
+    uint32_t pid = VsGetCurrentProcessId(vs_process_main_thread(other));
+    assert_int_equal(pid, vs_process_id(other));
+    assert_int_equal(VsOpenProcess(f->thread, PROCESS_ALL_ACCESS, false, 0xFFF0), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_CID);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    VsHandle none = VsOpenProcess(f->thread, 0, false, pid);
+    VsHandle query = VsOpenProcess(f->thread, PROCESS_QUERY_INFORMATION, false, pid);
+    VsHandle limited = VsOpenProcess(f->thread, PROCESS_QUERY_LIMITED_INFORMATION, false, pid);
+    VsHandle ops = VsOpenProcess(f->thread, PROCESS_VM_OPERATION, false, pid);
+    VsHandle quota = VsOpenProcess(f->thread, PROCESS_SET_QUOTA, false, pid);
+    assert_true(none && query && limited && ops && quota);
+    assert_int_equal(VsVirtualAllocEx(f->thread, none, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    assert_int_equal(VsVirtualAllocEx(f->thread, query, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0);
+    uint64_t p = VsVirtualAllocEx(f->thread, ops, 0, KB(4), MEM_RESERVE | MEM_COMMIT,
+                                  PAGE_READWRITE);
+    assert_true(p != 0);
+    VsMemoryBasicInformation m;
+    assert_int_equal(VsVirtualQueryEx(f->thread, ops, p, &m, sizeof m), 0); /* no query right */
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    assert_true(VsVirtualQueryEx(f->thread, query, p, &m, sizeof m) != 0);
+    assert_int_equal(m.State, MEM_COMMIT);
+    uint32_t old;
+    assert_false(VsVirtualProtectEx(f->thread, query, p, 1, PAGE_READONLY, &old));
+    assert_true(VsVirtualProtectEx(f->thread, ops, p, 1, PAGE_READONLY, &old));
+    assert_false(VsVirtualFreeEx(f->thread, limited, p, 0, MEM_RELEASE));
+    /* Working-set calls: SET_QUOTA to set, a query right to read (the limited one will do), and
+     * VM_READ too for the counters. */
+    uint64_t lo, hi;
+    assert_false(VsGetProcessWorkingSetSize(f->thread, quota, &lo, &hi));
+    assert_true(VsGetProcessWorkingSetSize(f->thread, limited, &lo, &hi));
+    assert_false(VsSetProcessWorkingSetSize(f->thread, limited, KB(200), KB(400)));
+    assert_true(VsSetProcessWorkingSetSize(f->thread, quota, KB(200), KB(400)));
+    assert_false(VsEmptyWorkingSet(f->thread, quota)); /* and a query right */
+    VsProcessMemoryCounters c;
+    assert_false(VsGetProcessMemoryInfo(f->thread, query, &c));
+    VsHandle reader = VsOpenProcess(f->thread, PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, false,
+                                    pid);
+    assert_true(VsGetProcessMemoryInfo(f->thread, reader, &c));
+    assert_int_equal(c.PrivateUsage, KB(4));
+    VsWorkingSetExBlock b;
+    assert_false(VsQueryWorkingSetEx(f->thread, ops, p, &b));
+    assert_true(VsQueryWorkingSetEx(f->thread, limited, p, &b));
+    CHECK_INVARIANTS(f);
+}
+
 static void test_handles(void **state)
 {
     Fixture *f = *state;
@@ -164,6 +215,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_error_is_per_thread, fixture_setup_x64,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_handles, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_rights, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test(test_status_to_win32_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,16 @@ static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) 
 
 /* ---- Relations -------------------------------------------------------------------------------- */
 
+/* Pairs are kept disjoint, by model start, in a balanced tree: lookups are O(log n) however long
+ * a fuzz run grows. A new pair cuts whatever older pairs it overlaps (the newest allocation at an
+ * address is the one that counts); what is left of them keeps its translation. */
+static gint compare_starts(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    (void)unused;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 GHashTable *vs_relations_pid_table_new(void)
 {
     return g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
@@ -18,7 +28,7 @@ GHashTable *vs_relations_pid_table_new(void)
 
 void vs_relations_init(VsRelations *relations)
 {
-    relations->pairs = g_array_new(FALSE, FALSE, sizeof(VsPair));
+    relations->pairs = g_tree_new_full(compare_starts, NULL, NULL, g_free);
     relations->handles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     relations->pids = vs_relations_pid_table_new();
     relations->own_pids = TRUE;
@@ -35,7 +45,7 @@ void vs_relations_share_pids(VsRelations *relations, GHashTable *pids)
 void vs_relations_clear(VsRelations *relations)
 {
     if (relations->pairs)
-        g_array_free(relations->pairs, TRUE);
+        g_tree_destroy(relations->pairs);
     if (relations->handles)
         g_hash_table_destroy(relations->handles);
     if (relations->pids && relations->own_pids)
@@ -55,24 +65,47 @@ static uint64_t related(GHashTable *table, uint64_t model)
     return other ? *other : model;
 }
 
-void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size)
+static void insert_pair(VsRelations *relations, VsPair pair)
 {
-    VsPair pair = {model, other, size};
-    g_array_append_val(relations->pairs, pair);
+    VsPair *stored = g_memdup2(&pair, sizeof pair);
+    g_tree_insert(relations->pairs, &stored->model, stored);
 }
 
-/* The newest pair holding the address; failing that, the newest one it ends (an address one past
- * an allocation, as a range's end is). Containment first: an allocation that starts where another
- * ends belongs to its own pair, not to its neighbour's. */
+/* The pair with the greatest start at or below model, or NULL. */
+static VsPair *pair_at_or_below(const VsRelations *relations, uint64_t model)
+{
+    GTreeNode *node = g_tree_upper_bound(relations->pairs, &model);
+    node = node ? g_tree_node_previous(node) : g_tree_node_last(relations->pairs);
+    return node ? g_tree_node_value(node) : NULL;
+}
+
+void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size)
+{
+    uint64_t end = model + size;
+    for (;;) {
+        VsPair *old = pair_at_or_below(relations, end - 1);
+        if (!old || old->model + old->size <= model)
+            break;
+        VsPair cut = *old;
+        g_tree_remove(relations->pairs, &cut.model);
+        if (cut.model < model)
+            insert_pair(relations, (VsPair){cut.model, cut.other, model - cut.model});
+        if (cut.model + cut.size > end)
+            insert_pair(relations, (VsPair){end, cut.other + (end - cut.model),
+                                            cut.model + cut.size - end});
+        if (cut.model < model)
+            break; /* nothing lower can reach into the new range */
+    }
+    insert_pair(relations, (VsPair){model, other, size});
+}
+
+/* The pair holding the address; failing that, the one it ends (an address one past an
+ * allocation, as a range's end is). An allocation that starts where another ends holds it. */
 const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model)
 {
-    for (int pass = 0; pass < 2; pass++)
-        for (guint i = relations->pairs->len; i-- > 0;) {
-            const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
-            uint64_t offset = model - pair->model;
-            if (model >= pair->model && (pass == 0 ? offset < pair->size : offset == pair->size))
-                return pair;
-        }
+    const VsPair *pair = pair_at_or_below(relations, model);
+    if (pair && model - pair->model <= pair->size)
+        return pair;
     return NULL;
 }
 
@@ -82,14 +115,29 @@ uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model)
     return pair ? pair->other + (model - pair->model) : model;
 }
 
+typedef struct ToModel {
+    uint64_t other, model;
+    gboolean found;
+} ToModel;
+
+static gboolean find_other(gpointer key, gpointer value, gpointer data)
+{
+    (void)key;
+    const VsPair *pair = value;
+    ToModel *t = data;
+    if (t->other >= pair->other && t->other - pair->other < pair->size) {
+        t->model = pair->model + (t->other - pair->other);
+        t->found = TRUE;
+    }
+    return t->found;
+}
+
+/* Rare (an allocation only the other system made): a walk will do. */
 uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other)
 {
-    for (guint i = relations->pairs->len; i-- > 0;) {
-        const VsPair *pair = &g_array_index(relations->pairs, VsPair, i);
-        if (other >= pair->other && other - pair->other < pair->size)
-            return pair->model + (other - pair->other);
-    }
-    return other;
+    ToModel t = {other, other, FALSE};
+    g_tree_foreach(relations->pairs, find_other, &t);
+    return t.model;
 }
 
 void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other)

@@ -22,7 +22,7 @@
  * systems returned for the same open; process ids (shared by every session of a verification:
  * one process's id is opened from another). */
 typedef struct VsRelations {
-    GArray *pairs;       /* VsPair */
+    GTree *pairs;        /* VsPair by model start, disjoint (see compare.c) */
     GHashTable *handles; /* model handle -> other handle (guint64 keys, boxed) */
     GHashTable *pids;    /* model process id -> other's; may be shared, not owned when shared */
     gboolean own_pids;
@@ -36,7 +36,7 @@ void vs_relations_init(VsRelations *relations);
 void vs_relations_clear(VsRelations *relations);
 /* Pairs an allocation: [model, model + size) corresponds to [other, other + size). */
 void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size);
-/* The newest pair whose model range holds the address, else the newest that ends at it, or NULL. */
+/* The pair whose model range holds the address, else the one that ends at it, or NULL. */
 const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
 /* The model address's counterpart: the same offset in the newest pair whose range holds it (its
  * end included, so "p + size" translates too), else the address itself. */

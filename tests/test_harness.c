@@ -35,6 +35,14 @@ static void test_relations_translate(void **state)
     vs_relations_add(&r, 0x30000, 0x1230000, 0x10000);
     assert_int_equal(vs_relations_to_other(&r, 0x40000), 0x7770000);
     assert_int_equal(vs_relations_to_other(&r, 0x50000), 0x7780000); /* its end, still */
+    /* A new pair inside an old one cuts it: both remainders keep their translation. */
+    vs_relations_add(&r, 0x100000, 0xA000000, 0x40000);
+    vs_relations_add(&r, 0x110000, 0xB000000, 0x10000);
+    assert_int_equal(vs_relations_to_other(&r, 0x105000), 0xA005000);
+    assert_int_equal(vs_relations_to_other(&r, 0x115000), 0xB005000);
+    assert_int_equal(vs_relations_to_other(&r, 0x130000), 0xA030000);
+    assert_int_equal(vs_relations_to_model(&r, 0xA030000), 0x130000);
+    assert_int_equal(vs_relations_to_model(&r, 0xB00F000), 0x11F000);
     VsOp op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0x11000, 0x11000, MEM_DECOMMIT}};
     VsOp other;
     /* Handles and process ids: paired when both systems answer, translated in arguments. */

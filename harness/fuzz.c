@@ -409,7 +409,7 @@ static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
                                       MEM_RESERVE | MEM_COMMIT};
     static const uint32_t odd[] = {MEM_COMMIT | MEM_TOP_DOWN, 0, MEM_DECOMMIT,
                                    MEM_RESERVE | MEM_RELEASE, MEM_RESERVE | MEM_TOP_DOWN,
-                                   MEM_RESET, MEM_RESET | MEM_COMMIT,
+                                   MEM_RESET, MEM_RESET | MEM_COMMIT, MEM_RESET_UNDO,
                                    MEM_RESERVE | MEM_WRITE_WATCH,
                                    MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH};
     uint32_t type = chance(rng, 90) ? PICK(rng, common) : PICK(rng, odd);

@@ -178,6 +178,21 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                              "dirty pages are clean now and page-file copies are gone, so a page "
                              "whose frame is taken reads zeros");
         break;
+    case VS_EV_RESET_UNDONE:
+        append_range(out, e->vpn_start, e->vpn_end);
+        if (e->pages == 0)
+            g_string_append(out, " wanted again (MEM_RESET_UNDO): every page still had its "
+                                 "contents, and each is dirty again so none is let go");
+        else if (e->pages == e->vpn_end - e->vpn_start + 1)
+            g_string_append(out, " wanted again (MEM_RESET_UNDO), too late: the contents are gone "
+                                 "and the pages will read zeros");
+        else
+            g_string_append_printf(out, " wanted again (MEM_RESET_UNDO), but %" G_GUINT64_FORMAT
+                                   " page%s had already lost %s contents and will read zeros; "
+                                   "the pages that still had theirs are dirty again",
+                                   e->pages, e->pages == 1 ? "" : "s",
+                                   e->pages == 1 ? "its" : "their");
+        break;
     case VS_EV_WORKING_SET_AGED:
         g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT
                                " page%s, each touched one young again, each untouched one older",

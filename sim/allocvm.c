@@ -176,9 +176,44 @@ static void reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
     vs_emit_range(process, VS_EV_PAGES_RESET, start_vpn, end_vpn);
 }
 
-/* The MEM_RESET path: the range rounds inward, so no partly covered page loses its data, and
- * must lie inside one VAD that is not KUSER_SHARED_DATA's. */
-static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *region_size)
+/*
+ * MEM_RESET_UNDO (Windows 8) on [start_vpn, end_vpn]: the caller wants the contents after all. Every
+ * page whose contents still exist is made dirty again so that nothing lets it go: a valid page gets
+ * its Dirty bit, a standby page goes back to the modified list. A page whose frame was taken since
+ * the reset (its PTE demand zero again) or that holds nothing (not committed) cannot be brought back;
+ * the rest are still rescued. Returns how many pages could not be.
+ */
+static uint64_t undo_reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t lost = 0;
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        if (vs_pte_is_valid(pte)) {
+            vs_pt_write(process, vpn, pte | VS_PTE_DIRTY);
+        } else if (vs_pte_is_transition(pte)) {
+            uint64_t frame = vs_pte_frame(pte);
+            VsPfn *pfn = &system->pfn.frames[frame];
+            /* Modified already, or written out again since the reset: the contents are safe. */
+            if (pfn->location != VS_PAGE_STANDBY || vs_pte_pagefile_slot(pfn->original_pte))
+                continue;
+            pfn->flags |= VS_PFN_MODIFIED;
+            vs_pfn_unlink(&system->pfn, frame);
+            vs_pfn_insert(&system->pfn, frame, VS_PAGE_MODIFIED);
+        } else if (!vs_pte_is_pagefile(pte)) {
+            lost++; /* demand zero or not committed: the contents are zeros now */
+        }
+    }
+    VsEvent event = {.kind = VS_EV_RESET_UNDONE, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .pages = lost};
+    vs_emit(system, &event);
+    return lost;
+}
+
+/* The MEM_RESET and MEM_RESET_UNDO path: the range rounds inward, so no partly covered page loses
+ * its data, and must lie inside one VAD that is not KUSER_SHARED_DATA's. */
+static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
+                      uint32_t allocation_type)
 {
     uint64_t start = (*base_address + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
     uint64_t end = vs_page_down(*base_address + *region_size);
@@ -188,9 +223,15 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
     VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
     if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn || vad->no_change)
         return STATUS_CONFLICTING_ADDRESSES;
-    reset_pages(process, start_vpn, end_vpn);
     *base_address = start;
     *region_size = end - start;
+    if (allocation_type == MEM_RESET_UNDO) {
+        /* Microsoft documents only that the call fails when some contents are gone; the status
+         * is the model's choice (see the known list, model-reset-undo-status). */
+        return undo_reset_pages(process, start_vpn, end_vpn) ? STATUS_UNSUCCESSFUL
+                                                              : STATUS_SUCCESS;
+    }
+    reset_pages(process, start_vpn, end_vpn);
     return STATUS_SUCCESS;
 }
 
@@ -202,18 +243,23 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     VsStatus status = zero_bits_limit(layout, zero_bits, limit);
     if (!NT_SUCCESS(status))
         return status;
-    if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET)) ||
-        !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET)))
+    const uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET |
+                           MEM_RESET_UNDO;
+    if ((type & ~known) || !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO)))
         return STATUS_INVALID_PARAMETER_5;
     if ((type & MEM_RESET) && type != MEM_RESET)
         return STATUS_INVALID_PARAMETER_5; /* MEM_RESET goes alone */
+    if ((type & MEM_RESET_UNDO) && type != MEM_RESET_UNDO)
+        return STATUS_INVALID_PARAMETER_5; /* and so does its undo */
     /* Write watch is a property of a reservation (VadWriteWatch): only with MEM_RESERVE. */
     if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
         return STATUS_INVALID_PARAMETER_5;
     *mm_protection = vs_mm_from_win32(protect);
-    /* Write-copy is for views, not private pages; MEM_RESET only checks that it is a protection. */
+    /* Write-copy is for views, not private pages; MEM_RESET (and its undo) only checks that it is
+     * a protection. */
+    bool resetting = type == MEM_RESET || type == MEM_RESET_UNDO;
     if (*mm_protection == MM_INVALID_PROTECTION ||
-        (vs_mm_is_copy_on_write(*mm_protection) && type != MEM_RESET))
+        (vs_mm_is_copy_on_write(*mm_protection) && !resetting))
         return STATUS_INVALID_PAGE_PROTECTION;
     if (!base_address || !region_size)
         return STATUS_ACCESS_VIOLATION;
@@ -250,7 +296,7 @@ VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
     /* A NULL base reserves, whatever else the type says (MEM_RESET included, as in WRK). */
     if (*base_address == 0 || (allocation_type & MEM_RESERVE))
         return reserve(process, base_address, region_size, limit, allocation_type, mm_protection);
-    if (allocation_type == MEM_RESET)
-        return reset(process, base_address, region_size);
+    if (allocation_type == MEM_RESET || allocation_type == MEM_RESET_UNDO)
+        return reset(process, base_address, region_size, allocation_type);
     return commit(process, base_address, region_size, mm_protection);
 }

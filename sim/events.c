@@ -61,6 +61,7 @@ const char *vs_event_kind_name(VsEventKind kind)
         [VS_EV_PAGE_TRIMMED] = "page-trimmed",   [VS_EV_PAGE_WRITTEN] = "page-written",
         [VS_EV_PAGE_REPURPOSED] = "page-repurposed", [VS_EV_PAGES_ZEROED] = "pages-zeroed",
         [VS_EV_WORKING_SET_AGED] = "working-set-aged", [VS_EV_PAGES_RESET] = "pages-reset",
+        [VS_EV_RESET_UNDONE] = "reset-undone",
     };
     return (unsigned)kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }

@@ -33,6 +33,7 @@
     XX(MEM_RELEASE, 0x00008000u)                                                                   \
     XX(MEM_FREE, 0x00010000u)                                                                      \
     XX(MEM_RESET, 0x00080000u)                                                                     \
+    XX(MEM_RESET_UNDO, 0x01000000u)                                                                \
     XX(MEM_PRIVATE, 0x00020000u)                                                                   \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
@@ -480,6 +481,8 @@ typedef enum VsEventKind {
     VS_EV_PAGES_ZEROED,   /* the zero page thread moved pages frames from free to zeroed */
     VS_EV_WORKING_SET_AGED, /* a balance-set pass aged pid's working set (pages entries) */
     VS_EV_PAGES_RESET,    /* MEM_RESET: [vpn_start, vpn_end]'s contents are no longer wanted */
+    VS_EV_RESET_UNDONE,   /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had
+                           * already lost their contents (0: the undo succeeded) */
 } VsEventKind;
 
 typedef struct VsEvent {

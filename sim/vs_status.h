@@ -25,6 +25,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_SUCCESS, 0)                                                                           \
     XX(ERROR_ACCESS_DENIED, 5)                                                                     \
     XX(ERROR_INVALID_HANDLE, 6)                                                                    \
+    XX(ERROR_GEN_FAILURE, 31)                                                                      \
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
@@ -44,6 +45,8 @@ typedef uint32_t VsStatus;
     XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                    \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, ERROR_MR_MID_NOT_FOUND,                           \
        "The access touched a guard page; the guard is now gone.")                                 \
+    XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
+       "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \
        "The information class asked for is not one this call knows.")                             \
     XX(STATUS_INFO_LENGTH_MISMATCH, 0xC0000004u, ERROR_BAD_LENGTH,                                 \

@@ -516,6 +516,70 @@ static void test_mem_reset(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* MEM_RESET_UNDO: it succeeds when every page of the range still has its contents, and makes them
+ * dirty again (a valid page gets Dirty, a standby page goes back to the modified list, so a trim and
+ * the need for frames no longer lose it); it fails when a page was repurposed since, and still rescues
+ * the rest. It goes alone; its range rounds inward and lies in one allocation, as MEM_RESET's. */
+static void test_mem_reset_undo(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 4);
+    write_ok(f, p, 1);
+    write_ok(f, p + KB(4), 2);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(8), MEM_RESET, PAGE_NOACCESS), p);
+    CHECK_INVARIANTS(f);
+    assert_false(vs_pte_dirty(leaf(f, p)));
+    vs_empty_working_set(f->process); /* both clean: standby */
+    write_ok(f, p, 1);                /* page 0: soft fault back, valid and clean */
+    assert_int_equal(frame_of(f, p + KB(4)).location, VS_PAGE_STANDBY);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(8), MEM_RESET_UNDO, PAGE_NOACCESS), p);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(events(f, VS_EV_RESET_UNDONE), 1);
+    assert_true(vs_pte_dirty(leaf(f, p)) || frame_of(f, p).location == VS_PAGE_MODIFIED);
+    assert_int_equal(frame_of(f, p + KB(4)).location, VS_PAGE_MODIFIED); /* wanted again */
+    /* Under pressure now the pages are written out, never let go: the data survives. */
+    uint64_t other = commit(f, 30);
+    for (uint64_t i = 0; i < 30; i++)
+        write_ok(f, other + i * KB(4), 1);
+    assert_int_equal(read_ok(f, p), 1);
+    assert_int_equal(read_ok(f, p + KB(4)), 2);
+    /* Too late: reset, trimmed, repurposed, then the undo fails; the other page is rescued. */
+    write_ok(f, p + KB(8), 3);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(8), MEM_RESET, PAGE_NOACCESS), p);
+    vs_empty_working_set(f->process);
+    for (uint64_t i = 0; i < 30 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
+        write_ok(f, other + i * KB(4), 2);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_DEMAND_ZERO);
+    write_ok(f, p + KB(8), 3); /* a page of the range that still has its contents */
+    assert_int_equal(VsVirtualAlloc(f->thread, p + KB(4), KB(8), MEM_RESET, PAGE_NOACCESS), p + KB(4));
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(12), MEM_RESET_UNDO, PAGE_NOACCESS), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_UNSUCCESSFUL);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_GEN_FAILURE);
+    CHECK_INVARIANTS(f);
+    assert_true(vs_pte_dirty(leaf(f, p + KB(8))) ||
+                frame_of(f, p + KB(8)).location == VS_PAGE_MODIFIED); /* rescued all the same */
+    assert_int_equal(read_ok(f, p), 0);
+    /* Rules: alone; a protection must be given but is not used; rounds inward; one allocation;
+     * a reserved page holds nothing to bring back. */
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO | MEM_COMMIT,
+                                    PAGE_READWRITE), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO | MEM_RESET,
+                                    PAGE_READWRITE), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO, 0x1234), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PAGE_PROTECTION);
+    assert_int_equal(VsVirtualAlloc(f->thread, p + 1, KB(4), MEM_RESET_UNDO, PAGE_NOACCESS), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_CONFLICTING_ADDRESSES);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(128), MEM_RESET_UNDO, PAGE_NOACCESS), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_CONFLICTING_ADDRESSES);
+    uint64_t r = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    assert_int_equal(VsVirtualAlloc(f->thread, r, KB(8), MEM_RESET_UNDO, PAGE_NOACCESS), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_UNSUCCESSFUL);
+    CHECK_INVARIANTS(f);
+}
+
 /* The commit limit: RAM plus the page file. A commit that would pass it fails with
  * STATUS_COMMITMENT_LIMIT and changes nothing, whether it reserves too or not; recommitting
  * committed pages costs nothing; decommit and release give commit back. */
@@ -596,6 +660,7 @@ static void test_random_paging_keeps_data(void **state)
     uint64_t base[ALLOCATIONS];
     uint8_t shadow[ALLOCATIONS][PAGES] = {{0}};
     bool reset[ALLOCATIONS][PAGES] = {{false}}; /* MEM_RESET since the last write: maybe zeros */
+    bool touched[ALLOCATIONS][PAGES] = {{false}}; /* read or locked since that MEM_RESET */
     for (int a = 0; a < ALLOCATIONS; a++)
         base[a] = commit(f, PAGES);
     TestRng rng = {0x5EED5EED};
@@ -620,6 +685,7 @@ static void test_random_paging_keeps_data(void **state)
             assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
             if (reset[a][page] && value == 0)
                 shadow[a][page] = 0; /* its frame was reused: the contents were let go */
+            touched[a][page] = reset[a][page];
             assert_int_equal(value, shadow[a][page]);
             break;
         }
@@ -636,6 +702,7 @@ static void test_random_paging_keeps_data(void **state)
                 break;
             case 2:
                 VsVirtualLock(f->thread, address, KB(4));
+                touched[a][page] = reset[a][page];
                 break; /* may hit the quota */
             default:
                 VsVirtualUnlock(f->thread, address, KB(4));
@@ -651,10 +718,28 @@ static void test_random_paging_keeps_data(void **state)
             break;
         }
         case 9:
+            if (reset[a][page] && rng_next(&rng) % 3 == 0) {
+                /* The undo succeeds exactly when the contents are still there. */
+                bool kept = VsVirtualAlloc(f->thread, address, KB(4), MEM_RESET_UNDO,
+                                           PAGE_NOACCESS) == address;
+                CHECK_INVARIANTS(f);
+                uint8_t value = 0xEE;
+                assert_int_equal(vs_memory_read(f->thread, address, &value), STATUS_SUCCESS);
+                /* A page touched since its frame was taken reads zeros and is valid again:
+                 * nothing in its PTE tells that from a kept page, so its undo may succeed. */
+                if (kept && touched[a][page])
+                    assert_true(value == shadow[a][page] || value == 0);
+                else
+                    assert_int_equal(value, kept ? shadow[a][page] : 0);
+                shadow[a][page] = value;
+                reset[a][page] = false;
+                break;
+            }
             if (rng_next(&rng) % 2) {
                 assert_int_equal(
                     VsVirtualAlloc(f->thread, address, KB(4), MEM_RESET, PAGE_NOACCESS), address);
                 reset[a][page] = true;
+                touched[a][page] = false;
                 break;
             }
             assert_true(VsVirtualFree(f->thread, address, KB(4), MEM_DECOMMIT));
@@ -688,6 +773,7 @@ int main(void)
         SMALL(test_out_of_memory_and_page_file),
         SMALL(test_random_paging_keeps_data),
         SMALL(test_mem_reset),
+        SMALL(test_mem_reset_undo),
         SMALL(test_commit_limit),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),

@@ -123,6 +123,16 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         append_working_set(out, e);
         break;
     case VS_EV_SOFT_FAULT:
+        if (e->list == VS_PAGE_ACTIVE) {
+            g_string_append_printf(out, "fault (%s) at 0x%" G_GINT64_MODIFIER "X resolved through "
+                                   "section %u's prototype PTE: the page is already in frame 0x%"
+                                   G_GINT64_MODIFIER "X, mapped by another view; this PTE maps "
+                                   "it too and its share count grows",
+                                   e->write ? "write" : "read", e->vpn_start << 12, e->section,
+                                   e->frame);
+            append_working_set(out, e);
+            break;
+        }
         g_string_append_printf(out, "soft fault (%s) at 0x%" G_GINT64_MODIFIER
                                "X: the page is still in frame 0x%" G_GINT64_MODIFIER
                                "X on the %s list; its PTE is made valid again, no disk read",
@@ -139,6 +149,15 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         append_working_set(out, e);
         break;
     case VS_EV_PAGE_TRIMMED:
+        if (e->list == VS_PAGE_ACTIVE) {
+            g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the "
+                                   "working set: its PTE points at the prototype PTE again; frame 0x%"
+                                   G_GINT64_MODIFIER "X stays active, other views map it; "
+                                   "working set now %" G_GUINT64_FORMAT " page%s",
+                                   e->vpn_start << 12, e->age, e->frame, e->pages,
+                                   e->pages == 1 ? "" : "s");
+            break;
+        }
         g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
                                "set: frame 0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
                                "its PTE to transition; working set now %" G_GUINT64_FORMAT
@@ -156,14 +175,20 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                e->frame, e->vpn_start << 12, e->slot);
         break;
     case VS_EV_PAGE_REPURPOSED:
-        g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: page 0x%"
-                               G_GINT64_MODIFIER "X of process %u loses it, ",
-                               e->frame, e->vpn_start << 12, e->pid);
+        if (e->section)
+            g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
+                                   "page %" G_GUINT64_FORMAT " of section %u loses it, its "
+                                   "prototype PTE (for every view) ",
+                                   e->frame, e->vpn_start, e->section);
+        else
+            g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
+                                   "page 0x%" G_GINT64_MODIFIER "X of process %u loses it, its PTE ",
+                                   e->frame, e->vpn_start << 12, e->pid);
         if (e->slot)
-            g_string_append_printf(out, "its PTE now names page-file slot %" G_GUINT64_FORMAT
+            g_string_append_printf(out, "now names page-file slot %" G_GUINT64_FORMAT
                                    " (its next touch is a hard fault)", e->slot);
         else
-            g_string_append(out, "its PTE is demand zero again: with no page-file copy it will "
+            g_string_append(out, "is demand zero again: with no page-file copy it will "
                                  "read zeros (a clean page never written out held only zeros, "
                                  "unless its contents were let go with MEM_RESET)");
         break;
@@ -177,6 +202,56 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         g_string_append(out, " reset: still committed, but their contents are no longer wanted: "
                              "dirty pages are clean now and page-file copies are gone, so a page "
                              "whose frame is taken reads zeros");
+        break;
+    case VS_EV_SECTION_CREATED:
+        g_string_append_printf(out, "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
+                               "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
+                               e->section, e->size, protect, (e->size + 4095) / 4096,
+                               (e->size + 4095) / 4096 == 1 ? "" : "s");
+        if (e->pages)
+            g_string_append_printf(out, "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
+                                   "charged to the system now, demand zero",
+                                   e->pages, e->pages == 1 ? "" : "s");
+        else
+            g_string_append(out, "SEC_RESERVE: nothing committed, nothing charged until a view "
+                                 "commits pages");
+        break;
+    case VS_EV_SECTION_DELETED:
+        g_string_append_printf(out, "section %u is deleted (no handle and no view refers to it): "
+                               "its frames are freed and %" G_GUINT64_FORMAT " page%s of commit "
+                               "returned", e->section, e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_SECTION_COMMITTED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " committed in section %u's prototype PTEs, so every view of "
+                               "it sees them; %" G_GUINT64_FORMAT " page%s of commit charged",
+                               e->section, e->pages, e->pages == 1 ? "" : "s");
+        if (e->pages < pages_of(e))
+            g_string_append(out, " (the rest was committed already)");
+        break;
+    case VS_EV_VIEW_MAPPED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " now maps section %u from its page %" G_GUINT64_FORMAT
+                               " as %s: a VAD that points at the section; no page is touched "
+                               "yet", e->section, e->slot, protect);
+        if (e->pages)
+            g_string_append_printf(out, "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
+                                   "commit charged now (each may become a private copy)",
+                                   e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_VIEW_UNMAPPED:
+        g_string_append(out, "the view ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " of section %u is unmapped: its VAD is gone, its pages "
+                               "left the working set", e->section);
+        break;
+    case VS_EV_COPY_ON_WRITE:
+        g_string_append_printf(out, "copy-on-write fault at 0x%" G_GINT64_MODIFIER "X: the first "
+                               "store gets a private copy in frame 0x%" G_GINT64_MODIFIER "X (from "
+                               "the %s list) of shared frame 0x%" G_GINT64_MODIFIER "X; the page "
+                               "is %s now, and other mappers keep the original",
+                               e->vpn_start << 12, e->frame, vs_page_location_name(e->list),
+                               e->old_start, protect);
         break;
     case VS_EV_RESET_UNDONE:
         append_range(out, e->vpn_start, e->vpn_end);

@@ -237,7 +237,7 @@ void vs_show_commit(VsRunner *runner)
 
 /* ---- Graphviz ----------------------------------------------------------------------------------- */
 
-/* Fill color per VAD kind; the sections issue adds mapped and image views. */
+/* Fill color per VAD kind, after VMMap's palette (private yellow-ish blue, shareable green). */
 static const char *kind_color(VsVadKind kind)
 {
     switch (kind) {
@@ -245,6 +245,8 @@ static const char *kind_color(VsVadKind kind)
         return "lightblue";
     case VS_VAD_SHARED_USER_DATA:
         return "lightgray";
+    case VS_VAD_MAPPED:
+        return "palegreen";
     }
     return "white";
 }

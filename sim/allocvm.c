@@ -18,7 +18,7 @@
  * 1..21 mean that many high bits of a 32-bit address are zero; on 64-bit systems a value of 32 or
  * more is a mask of allowed bits. 22..31 are refused with STATUS_INVALID_PARAMETER_3.
  */
-static VsStatus zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t *limit)
+VsStatus vs_zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t *limit)
 {
     *limit = layout->highest_vad_address;
     if (zero_bits == 0)
@@ -35,7 +35,7 @@ static VsStatus zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint
     return STATUS_SUCCESS;
 }
 
-static void emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
+void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
                          uint64_t end_vpn)
 {
     VsEvent event = {.kind = VS_EV_RANGE_ROUNDED, .pid = process->pid, .address = address,
@@ -50,8 +50,8 @@ static void emit_rounded(VsProcess *process, uint64_t address, uint64_t size, ui
  * ZeroBits set still fails as a conflict). The first 64 KB is refused as an invalid parameter, as
  * Wine's allocate_virtual_memory does ("disallow low 64k").
  */
-static VsStatus place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
-                                  bool top_down, uint64_t *start_vpn, uint64_t *end_vpn)
+VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
+                              bool top_down, uint64_t *start_vpn, uint64_t *end_vpn)
 {
     const VsLayout *layout = process->system->layout;
     if (base == 0) {
@@ -77,7 +77,7 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
                         uint64_t limit, uint32_t type, uint32_t mm_protection)
 {
     uint64_t start_vpn, end_vpn;
-    VsStatus status = place_reservation(process, *base_address, *region_size, limit,
+    VsStatus status = vs_place_reservation(process, *base_address, *region_size, limit,
                                         (type & MEM_TOP_DOWN) != 0, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
@@ -92,7 +92,7 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
         return STATUS_INSUFFICIENT_RESOURCES;
     }
 
-    emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
+    vs_emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
     vad->starting_vpn = start_vpn;
     vad->ending_vpn = end_vpn;
     vad->kind = VS_VAD_PRIVATE;
@@ -115,7 +115,7 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     return STATUS_SUCCESS;
 }
 
-/* The commit path: pages inside one existing private reservation. */
+/* The commit path: pages inside one existing reservation or view. */
 static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
                        uint32_t mm_protection)
 {
@@ -129,13 +129,31 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
         return STATUS_CONFLICTING_ADDRESSES;
     process->vad_root.node_hint = vad;
 
-    emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
-    VsStatus status = vs_commit_pages(process, vad, start_vpn, end_vpn, mm_protection);
+    /* In a view, MEM_COMMIT commits the section's pages (SEC_RESERVE), for every view; the
+     * protection must suit the section, and the process PTEs keep theirs. */
+    if (vs_vad_is_view(vad) &&
+        !vs_section_protection_compatible(vs_mapped_vad(vad)->section->protection, mm_protection))
+        return STATUS_SECTION_PROTECTION;
+    vs_emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
+    VsStatus status = vs_vad_is_view(vad)
+                          ? vs_view_commit(process, vad, start_vpn, end_vpn)
+                          : vs_commit_pages(process, vad, start_vpn, end_vpn, mm_protection);
     if (!NT_SUCCESS(status))
         return status;
     *base_address = vs_vpn_address(start_vpn);
     *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
     return STATUS_SUCCESS;
+}
+
+/* For a page of a pagefile-backed view that is not valid in this process (its PTE zero or in the
+ * prototype format), the prototype PTE that describes its contents; NULL for any other page. */
+static uint64_t *view_prototype(const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                                uint64_t pte)
+{
+    (void)process;
+    if (!vs_vad_is_view(vad) || (pte != 0 && !vs_pte_is_proto(pte)))
+        return NULL;
+    return &vs_mapped_vad(vad)->section->prototypes[vs_view_prototype_index(vad, vpn)];
 }
 
 /*
@@ -145,19 +163,23 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
  * (Accessed cleared, age 3); a page on the modified list moves to standby, clean; a page in the
  * page file loses its copy and is demand zero again. Whatever is repurposed from here reads zeros.
  */
-static void reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+static void reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsSystem *system = process->system;
     for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
         uint64_t pte = vs_pt_read(process, vpn);
+        uint64_t *proto = view_prototype(process, vad, vpn, pte);
+        if (proto)
+            pte = *proto; /* a view's page not valid here: its section page is reset */
         if (vs_pte_is_valid(pte)) {
             VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
-            if (pte & VS_PTE_ACCESSED)
-                process->ws.entries[pfn->flink].age = 3;
+            if (!proto && (pte & VS_PTE_ACCESSED))
+                vs_ws_entry(process, vpn, vs_pte_frame(pte))->age = 3;
             pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
             vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
             pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
-            vs_pt_write(process, vpn, pte & ~(VS_PTE_ACCESSED | VS_PTE_DIRTY));
+            if (!proto)
+                vs_pt_write(process, vpn, pte & ~(VS_PTE_ACCESSED | VS_PTE_DIRTY));
         } else if (vs_pte_is_transition(pte)) {
             uint64_t frame = vs_pte_frame(pte);
             VsPfn *pfn = &system->pfn.frames[frame];
@@ -170,7 +192,11 @@ static void reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
             vs_pfn_insert(&system->pfn, frame, VS_PAGE_STANDBY);
         } else if (vs_pte_is_pagefile(pte)) {
             vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
-            vs_pt_write(process, vpn, vs_pte_make_software(vs_pte_mm_protection(pte)));
+            uint64_t demand_zero = vs_pte_make_software(vs_pte_mm_protection(pte));
+            if (proto)
+                *proto = demand_zero;
+            else
+                vs_pt_write(process, vpn, demand_zero);
         }
     }
     vs_emit_range(process, VS_EV_PAGES_RESET, start_vpn, end_vpn);
@@ -183,14 +209,21 @@ static void reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
  * the reset (its PTE demand zero again) or that holds nothing (not committed) cannot be brought back;
  * the rest are still rescued. Returns how many pages could not be.
  */
-static uint64_t undo_reset_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+static uint64_t undo_reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                                 uint64_t end_vpn)
 {
     VsSystem *system = process->system;
     uint64_t lost = 0;
     for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
         uint64_t pte = vs_pt_read(process, vpn);
+        uint64_t *proto = view_prototype(process, vad, vpn, pte);
+        if (proto)
+            pte = *proto;
         if (vs_pte_is_valid(pte)) {
-            vs_pt_write(process, vpn, pte | VS_PTE_DIRTY);
+            if (proto)
+                system->pfn.frames[vs_pte_frame(pte)].flags |= VS_PFN_MODIFIED;
+            else
+                vs_pt_write(process, vpn, pte | VS_PTE_DIRTY);
         } else if (vs_pte_is_transition(pte)) {
             uint64_t frame = vs_pte_frame(pte);
             VsPfn *pfn = &system->pfn.frames[frame];
@@ -228,10 +261,10 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
     if (allocation_type == MEM_RESET_UNDO) {
         /* Microsoft documents only that the call fails when some contents are gone; the status
          * is the model's choice (see the known list, model-reset-undo-status). */
-        return undo_reset_pages(process, start_vpn, end_vpn) ? STATUS_UNSUCCESSFUL
+        return undo_reset_pages(process, vad, start_vpn, end_vpn) ? STATUS_UNSUCCESSFUL
                                                               : STATUS_SUCCESS;
     }
-    reset_pages(process, start_vpn, end_vpn);
+    reset_pages(process, vad, start_vpn, end_vpn);
     return STATUS_SUCCESS;
 }
 
@@ -240,7 +273,7 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
                                 uint64_t zero_bits, const uint64_t *region_size, uint32_t type,
                                 uint32_t protect, uint64_t *limit, uint32_t *mm_protection)
 {
-    VsStatus status = zero_bits_limit(layout, zero_bits, limit);
+    VsStatus status = vs_zero_bits_limit(layout, zero_bits, limit);
     if (!NT_SUCCESS(status))
         return status;
     const uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET |

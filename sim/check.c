@@ -47,6 +47,9 @@ typedef struct Checker {
     uint64_t tables;       /* page-table pages seen, every process */
     uint64_t *slots_seen;  /* page-file slots owned so far (a bitmap); NULL if the host had no room */
     uint64_t slots_owned;
+    uint64_t shared_valid; /* valid PTEs mapping section pages, every process */
+    uint64_t shared_frames; /* active frames of section pages */
+    uint32_t *mappings;    /* per frame: valid PTEs seen mapping it; NULL if the host had no room */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -122,11 +125,15 @@ static void check_order(Checker *c, const VsProcess *process)
 
 /* ---- Page tables ------------------------------------------------------------------------------- */
 
-/* A software PTE the model writes: demand zero, decommitted, or in the page file. */
+/* A software PTE the model writes: demand zero, decommitted, in the page file, or (in a view) the
+ * prototype format with a protection. */
 static bool known_software_pte(uint64_t pte)
 {
     if (pte == VS_PTE_DECOMMITTED)
         return true;
+    if (vs_pte_is_proto(pte))
+        return pte == vs_pte_make_proto(vs_pte_mm_protection(pte)) &&
+               vs_mm_to_win32(vs_pte_mm_protection(pte)) != 0;
     uint32_t mm = vs_pte_mm_protection(pte);
     return pte == vs_pte_make_pagefile(vs_pte_pagefile_slot(pte), mm) && vs_mm_to_win32(mm) != 0;
 }
@@ -168,6 +175,38 @@ static void check_valid(Checker *c, const VsProcess *process, uint64_t vpn, uint
     c->valid++;
 }
 
+/* A valid PTE mapping a section page: the frame is the one the view's prototype PTE names, the PTE
+ * carries the protection of this process's working-set entry for the page, and the mapping counts
+ * toward the frame's share count (checked in check_sections). */
+static void check_valid_shared(Checker *c, const VsProcess *process, const VsVad *vad,
+                               uint64_t vpn, uint64_t pte, const VsPfn *pfn, uint64_t frame)
+{
+    if (!vad || !vs_vad_is_view(vad) || pfn->pid != vs_mapped_vad(vad)->section->id ||
+        pfn->vpn != vs_view_prototype_index(vad, vpn)) {
+        fail(c, process, "valid PTE maps a section page its view does not cover",
+             vs_vpn_address(vpn));
+        return;
+    }
+    uint64_t index;
+    if (!vs_ws_find_shared(process, vpn, &index) || index >= process->ws.count ||
+        process->ws.entries[index].vpn != vpn) {
+        fail(c, process, "valid section page missing from the working set's hash",
+             vs_vpn_address(vpn));
+        return;
+    }
+    uint32_t mm = vs_ws_entry(process, vpn, frame)->protection;
+    uint64_t expected = vs_pte_make_valid(frame, mm) | (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    if (pfn->location != VS_PAGE_ACTIVE)
+        fail(c, process, "valid PTE names a section frame that is not active", vs_vpn_address(vpn));
+    else if (pte != expected || !vs_mm_accessible(mm))
+        fail(c, process, "valid section PTE disagrees with its working-set protection",
+             vs_vpn_address(vpn));
+    if (c->mappings)
+        c->mappings[frame]++;
+    c->valid++;
+    c->shared_valid++;
+}
+
 /* A transition PTE: a frame on the standby list (clean) or the modified list (dirty), mapped by
  * nothing, recording this page. */
 static void check_transition(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte,
@@ -186,8 +225,20 @@ static void check_transition(Checker *c, const VsProcess *process, uint64_t vpn,
     c->transition++;
 }
 
+/* The VAD of a leaf PTE, moving the cursor along the in-order walk; NULL if none holds it. */
+static const VsVad *cursor_vad(Checker *c, uint64_t vpn)
+{
+    PteCursor *cursor = &c->cursor;
+    while (cursor->vad && cursor->vad->ending_vpn < vpn) {
+        cursor->vad = vs_vad_next(cursor->vad);
+        cursor->index++;
+    }
+    return cursor->vad && vpn >= cursor->vad->starting_vpn ? cursor->vad : NULL;
+}
+
 /* A valid or transition PTE names a frame whose PFN entry records that page. */
-static void check_resident(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte)
+static void check_resident(Checker *c, const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                           uint64_t pte)
 {
     const VsPfnDatabase *db = &process->system->pfn;
     uint64_t frame = vs_pte_frame(pte);
@@ -196,7 +247,12 @@ static void check_resident(Checker *c, const VsProcess *process, uint64_t vpn, u
         return;
     }
     const VsPfn *pfn = &db->frames[frame];
-    if (pfn->pid != process->pid || pfn->vpn != vpn || (pfn->flags & VS_PFN_PAGE_TABLE)) {
+    if ((pfn->flags & VS_PFN_PROTOTYPE) && vs_pte_is_valid(pte)) {
+        check_valid_shared(c, process, vad, vpn, pte, pfn, frame);
+        return;
+    }
+    if (pfn->pid != process->pid || pfn->vpn != vpn ||
+        (pfn->flags & (VS_PFN_PAGE_TABLE | VS_PFN_PROTOTYPE))) {
         fail(c, process, "frame's PFN entry names another page", vs_vpn_address(vpn));
         return;
     }
@@ -209,21 +265,20 @@ static void check_resident(Checker *c, const VsProcess *process, uint64_t vpn, u
 
 static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte)
 {
+    const VsVad *vad = cursor_vad(c, vpn);
     if (vs_pte_is_resident(pte))
-        check_resident(c, process, vpn, pte);
+        check_resident(c, process, vad, vpn, pte);
     else if (!known_software_pte(pte))
         fail(c, process, "PTE in an unknown state", vs_vpn_address(vpn));
+    else if (vs_pte_is_proto(pte) && (!vad || !vs_vad_is_view(vad)))
+        fail(c, process, "prototype-format PTE outside a view", vs_vpn_address(vpn));
     else
         own_slot(c, process, vs_pte_pagefile_slot(pte), vpn);
-    PteCursor *cursor = &c->cursor;
-    while (cursor->vad && cursor->vad->ending_vpn < vpn) {
-        cursor->vad = vs_vad_next(cursor->vad);
-        cursor->index++;
-    }
-    if (!cursor->vad || vpn < cursor->vad->starting_vpn) {
+    if (!vad) {
         fail(c, process, "PTE outside every VAD", vs_vpn_address(vpn));
         return;
     }
+    PteCursor *cursor = &c->cursor;
     if (!cursor->demand_zero)
         return;
     if (pte == VS_PTE_DECOMMITTED)
@@ -280,6 +335,8 @@ static uint64_t committed_pages(const Checker *c, const VsProcess *process, cons
 {
     if (vad->no_change)
         return 0;
+    if (vs_vad_is_view(vad)) /* checked by check_commit: what copy-on-write charged */
+        return vad->commit_charge;
     if (!c->cursor.demand_zero)
         return vs_commit_count(process, vad, vad->starting_vpn, vad->ending_vpn);
     /* In a MemCommit VAD every page is committed but the decommitted ones; elsewhere exactly the
@@ -296,6 +353,14 @@ static void check_commit(Checker *c, const VsProcess *process)
     for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad;
          vad = vs_vad_next(vad), index++) {
         uint64_t expected = committed_pages(c, process, vad, index);
+        uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
+        /* A view charges only for copy-on-write: every page when mapped so, or the pages made
+         * copy-on-write later by VirtualProtect. */
+        if (vs_vad_is_view(vad) &&
+            (vad->commit_charge > pages ||
+             (vs_mm_is_copy_on_write(vad->protection) && vad->commit_charge != pages)))
+            fail(c, process, "view's commit charge is not its copy-on-write pages",
+                 vs_vpn_address(vad->starting_vpn));
         if (vad->commit_charge != expected)
             fail(c, process, "VAD commit charge differs from its PTEs",
                  vs_vpn_address(vad->starting_vpn));
@@ -343,7 +408,7 @@ static void check_frames(Checker *c, const VsSystem *system)
     }
     if (listed + db->active_count != db->never_used)
         fail(c, first, "frames on no list, or on two", db->never_used);
-    if (c->valid + c->tables != db->active_count)
+    if (c->valid - c->shared_valid + c->shared_frames + c->tables != db->active_count)
         fail(c, first, "active frames differ from valid PTEs and page tables", db->active_count);
     if (c->transition != db->lists[VS_PAGE_STANDBY].count + db->lists[VS_PAGE_MODIFIED].count)
         fail(c, first, "standby and modified frames differ from transition PTEs", c->transition);
@@ -352,9 +417,12 @@ static void check_frames(Checker *c, const VsSystem *system)
     uint64_t commit = 0;
     for (size_t i = 0; i < system->process_count; i++)
         commit += system->processes[i]->commit_charge;
+    for (size_t i = 0; i < system->section_count; i++)
+        commit += system->sections[i] ? system->sections[i]->committed_pages : 0;
     if (commit != system->commit_total || commit > system->commit_limit ||
         system->commit_peak < commit)
-        fail(c, first, "system commit charge differs from its processes' or passes its limit",
+        fail(c, first, "system commit charge differs from its processes' and sections' or passes "
+                       "its limit",
              system->commit_total);
 }
 
@@ -366,11 +434,14 @@ static void check_working_set(Checker *c, const VsProcess *process, uint64_t val
     uint64_t locked = 0;
     for (uint64_t i = 0; i < ws->count; i++) {
         locked += ws->entries[i].locked;
-        uint64_t pte = vs_pt_read(process, ws->entries[i].vpn);
-        if (!vs_pte_is_valid(pte) || process->system->pfn.frames[vs_pte_frame(pte)].flink != i)
+        uint64_t vpn = ws->entries[i].vpn;
+        uint64_t pte = vs_pt_read(process, vpn);
+        if (!vs_pte_is_valid(pte) || vs_ws_entry(process, vpn, vs_pte_frame(pte)) != &ws->entries[i])
             fail(c, process, "working-set entry names no valid page of its own",
-                 vs_vpn_address(ws->entries[i].vpn));
+                 vs_vpn_address(vpn));
     }
+    if (ws->shared.used > ws->count)
+        fail(c, process, "working-set hash holds more entries than the working set", ws->shared.used);
     if (c->valid - valid_before != ws->count)
         fail(c, process, "working-set size differs from the valid pages", ws->count);
     if (ws->peak < ws->count)
@@ -399,10 +470,81 @@ static void check_write_watch(Checker *c, const VsProcess *process)
         fail(c, process, "write-watch bitmaps that no write-watch VAD owns", process->watch_count);
 }
 
+/* ---- Sections -------------------------------------------------------------------------------- */
+
+/* One prototype PTE: a valid one names an active frame of this page whose share count is the
+ * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says, mapped
+ * by none; a page-file one owns its slot. */
+static void check_prototype(Checker *c, const VsSystem *system, const VsProcess *first,
+                            const VsSection *section, uint64_t index)
+{
+    uint64_t pte = section->prototypes[index];
+    const VsPfnDatabase *db = &system->pfn;
+    if (!vs_pte_is_resident(pte)) {
+        if (pte && !known_software_pte(pte))
+            fail(c, first, "prototype PTE in an unknown state", index);
+        own_slot(c, first, vs_pte_pagefile_slot(pte), index);
+        return;
+    }
+    uint64_t frame = vs_pte_frame(pte);
+    const VsPfn *pfn = frame < db->never_used ? &db->frames[frame] : NULL;
+    if (!pfn || !(pfn->flags & VS_PFN_PROTOTYPE) || pfn->pid != section->id || pfn->vpn != index) {
+        fail(c, first, "prototype PTE's frame records another page", index);
+        return;
+    }
+    own_slot(c, first, vs_pte_pagefile_slot(pfn->original_pte), index);
+    if (vs_pte_is_valid(pte)) {
+        c->shared_frames++;
+        if (pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
+            pfn->share_count == 0 || pfn->reference_count != 1)
+            fail(c, first, "valid prototype PTE's frame is not active and shared", index);
+        else if (c->mappings && c->mappings[frame] != pfn->share_count)
+            fail(c, first, "section frame's share count differs from the PTEs mapping it", frame);
+        return;
+    }
+    c->transition++;
+    VsPageLocation list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
+    if (pfn->location != list || pfn->share_count || pfn->reference_count)
+        fail(c, first, "transition prototype PTE's frame is not on its list, unreferenced", index);
+}
+
+/* Every section's prototype PTEs, its committed pages, and the references that keep it. */
+static void check_sections(Checker *c, const VsSystem *system)
+{
+    const VsProcess *first = system->process_count ? system->processes[0] : NULL;
+    if (!first)
+        return;
+    for (size_t i = 0; i < system->section_count; i++) {
+        const VsSection *section = system->sections[i];
+        if (!section)
+            continue;
+        uint64_t committed = 0;
+        for (uint64_t index = 0; index < section->pages; index++) {
+            committed += section->prototypes[index] != 0;
+            check_prototype(c, system, first, section, index);
+        }
+        if (section->id != i + 1 || committed != section->committed_pages ||
+            (!section->reserve && committed != section->pages))
+            fail(c, first, "section's committed pages differ from its prototype PTEs", section->id);
+        if (!section->handles && !section->views)
+            fail(c, first, "section kept with no handle and no view", section->id);
+    }
+    uint64_t views = 0, expected = 0;
+    for (size_t i = 0; i < system->process_count; i++)
+        for (const VsVad *vad = vs_vad_min(system->processes[i]->vad_root.root); vad;
+             vad = vs_vad_next(vad))
+            views += vs_vad_is_view(vad);
+    for (size_t i = 0; i < system->section_count; i++)
+        expected += system->sections[i] ? system->sections[i]->views : 0;
+    if (views != expected)
+        fail(c, first, "sections' view counts differ from the views mapped", views);
+}
+
 bool vs_check(const VsSystem *system, char *why, size_t why_len)
 {
     Checker c = {.why = why, .why_len = why_len, .ok = true,
-                 .slots_seen = calloc((system->pagefile.slots + 63) / 64, sizeof(uint64_t))};
+                 .slots_seen = calloc((system->pagefile.slots + 63) / 64, sizeof(uint64_t)),
+                 .mappings = calloc(system->pfn.count, sizeof(uint32_t))};
     if (why_len)
         why[0] = '\0';
     for (size_t i = 0; i < system->process_count && c.ok; i++) {
@@ -431,7 +573,10 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         free(c.cursor.decommitted);
     }
     if (c.ok)
+        check_sections(&c, system);
+    if (c.ok)
         check_frames(&c, system);
     free(c.slots_seen);
+    free(c.mappings);
     return c.ok;
 }

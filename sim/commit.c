@@ -18,18 +18,29 @@
  */
 #include "internal.h"
 
-VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t pte)
+/* The state of a page of a view whose PTE is zero or in the prototype format: committed when its
+ * prototype PTE is (SEC_RESERVE pages are not, until a view commits them); the protection is the
+ * process PTE's own, or the view's for a zero PTE (MiCheckVirtualAddress with a prototype PTE). */
+static VsPageState view_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte)
 {
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    if (section->prototypes[vs_view_prototype_index(vad, vpn)] == 0)
+        return (VsPageState){.committed = false};
+    return (VsPageState){.committed = true,
+                         .mm_protection = pte ? vs_pte_mm_protection(pte) : vad->protection};
+}
+
+VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t pte)
+{
+    if (vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)))
+        return view_page_state(vad, vpn, pte);
     if (pte == 0)
         return (VsPageState){.committed = vad->mem_commit, .mm_protection = vad->protection};
     if (pte == VS_PTE_DECOMMITTED)
         return (VsPageState){.committed = false};
-    if (vs_pte_is_valid(pte)) {
-        /* A valid PTE keeps no protection field: the PFN's OriginalPte has it. */
-        const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+    if (vs_pte_is_valid(pte))
         return (VsPageState){.committed = true,
-                             .mm_protection = vs_pte_mm_protection(pfn->original_pte)};
-    }
+                             .mm_protection = (uint32_t)vs_valid_protection(process, vpn, pte)};
     return (VsPageState){.committed = true, .mm_protection = vs_pte_mm_protection(pte)};
 }
 
@@ -83,12 +94,23 @@ static bool scan_next(PteScan *scan, PteRun *run)
 uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
                          VsPageState *state)
 {
+    if (vs_vad_is_view(vad)) {
+        /* Equal process PTEs may hide different prototype PTEs: a view is read page by page. */
+        *state = vs_page_state(process, vad, vpn, vs_pt_read(process, vpn));
+        uint64_t end = vpn;
+        while (end < vad->ending_vpn &&
+               same_state(vs_page_state(process, vad, end + 1, vs_pt_read(process, end + 1)),
+                          *state))
+            end++;
+        return end;
+    }
     PteScan scan = {.process = process, .vpn = vpn, .last = vad->ending_vpn};
     PteRun run;
     scan_next(&scan, &run);
-    *state = vs_page_state(process, vad, run.pte);
+    *state = vs_page_state(process, vad, run.start, run.pte);
     uint64_t end = run.end;
-    while (scan_next(&scan, &run) && same_state(vs_page_state(process, vad, run.pte), *state))
+    while (scan_next(&scan, &run) &&
+           same_state(vs_page_state(process, vad, run.start, run.pte), *state))
         end = run.end;
     return end;
 }
@@ -97,11 +119,16 @@ uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vp
 uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                          uint64_t end_vpn)
 {
+    uint64_t committed = 0;
+    if (vs_vad_is_view(vad)) {
+        for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
+            committed += vs_page_state(process, vad, vpn, vs_pt_read(process, vpn)).committed;
+        return committed;
+    }
     PteScan scan = {.process = process, .vpn = start_vpn, .last = end_vpn};
     PteRun run;
-    uint64_t committed = 0;
     while (scan_next(&scan, &run))
-        if (vs_page_state(process, vad, run.pte).committed)
+        if (vs_page_state(process, vad, run.start, run.pte).committed)
             committed += run.end - run.start + 1;
     return committed;
 }
@@ -119,10 +146,30 @@ void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages)
     system->commit_peak = vs_max(system->commit_peak, system->commit_total);
 }
 
-/* A zero PTE in a MemCommit VAD already says "committed with the VAD's protection". */
+/* A zero PTE in a MemCommit VAD already says "committed with the VAD's protection"; in a view,
+ * "the section's page with the view's protection". */
 static bool zero_pte_means(const VsVad *vad, uint64_t pte)
 {
+    if (vs_vad_is_view(vad))
+        return pte == vs_pte_make_proto(vad->protection);
     return vad->mem_commit && pte == vs_pte_make_software(vad->protection);
+}
+
+/* A valid PTE mapping a section page leaves this process: its Dirty bit goes to the frame, which
+ * stays the section's (MiDeletePte on a prototype page decrements the share count). */
+static void unmap_shared(VsProcess *process, uint64_t vpn, uint64_t pte)
+{
+    uint64_t frame = vs_pte_frame(pte);
+    if (pte & VS_PTE_DIRTY)
+        vs_capture_dirty(process, frame);
+    vs_ws_remove(process, vpn, frame);
+    vs_prototype_unmap_frame(process->system, frame);
+}
+
+static bool maps_shared(const VsProcess *process, uint64_t pte)
+{
+    return vs_pte_is_valid(pte) &&
+           (process->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE);
 }
 
 /* Gives a resident page's frame back to the free list for good, out of the working set or off
@@ -130,8 +177,12 @@ static bool zero_pte_means(const VsVad *vad, uint64_t pte)
 static void release_frame(VsProcess *process, uint64_t vpn, uint64_t pte)
 {
     uint64_t frame = vs_pte_frame(pte);
+    if (maps_shared(process, pte)) {
+        unmap_shared(process, vpn, pte);
+        return;
+    }
     if (vs_pte_is_valid(pte))
-        vs_ws_remove(process, frame);
+        vs_ws_remove(process, vpn, frame);
     vs_pfn_release(process->system, frame);
     VsEvent event = {.kind = VS_EV_FRAME_RELEASED, .pid = process->pid, .vpn_start = vpn,
                      .vpn_end = vpn, .frame = frame, .list = VS_PAGE_FREE};
@@ -167,6 +218,14 @@ static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_
         return target;
     }
     uint64_t frame = vs_pte_frame(old);
+    if (maps_shared(process, old)) {
+        /* A section page: the new protection is this process's own (its WSLE keeps it). */
+        vs_ws_entry(process, vpn, frame)->protection = mm;
+        if (vs_mm_accessible(mm))
+            return vs_pte_make_valid(frame, mm) | (old & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+        vs_trim_page(process, vpn);
+        return vs_pt_read(process, vpn);
+    }
     VsPfn *pfn = &process->system->pfn.frames[frame];
     pfn->original_pte = vs_pte_make_pagefile(vs_pte_pagefile_slot(pfn->original_pte), mm);
     if (!vs_pte_is_valid(old))
@@ -277,5 +336,7 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection)
 {
-    return write_range(process, vad, start_vpn, end_vpn, vs_pte_make_software(mm_protection));
+    uint64_t target = vs_vad_is_view(vad) ? vs_pte_make_proto(mm_protection)
+                                           : vs_pte_make_software(mm_protection);
+    return write_range(process, vad, start_vpn, end_vpn, target);
 }

@@ -30,13 +30,15 @@ static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint6
 /* The protection check of a non-valid page (models MiAccessCheck). A guard page loses its guard
  * (its PTE, or the OriginalPte of the frame still holding it, is rewritten without it) and raises
  * STATUS_GUARD_PAGE_VIOLATION. */
-static VsStatus access_check(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
-                             bool write)
+static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64_t pte,
+                             uint32_t mm, bool write)
 {
     if ((mm & MM_NOACCESS) == MM_GUARD_PAGE && (mm & 7)) {
         uint32_t unguarded = mm & ~(uint32_t)MM_GUARD_PAGE;
         uint64_t without;
-        if (vs_pte_is_transition(pte)) {
+        if (view && (pte == 0 || vs_pte_is_proto(pte))) {
+            without = vs_pte_make_proto(unguarded); /* a view's page: the guard was this PTE's */
+        } else if (vs_pte_is_transition(pte)) {
             VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
             pfn->original_pte = vs_pte_make_pagefile(vs_pte_pagefile_slot(pfn->original_pte),
                                                      unguarded);
@@ -64,7 +66,7 @@ static bool make_valid(VsProcess *process, uint64_t vpn, uint64_t frame, uint32_
     VsPfn *pfn = &process->system->pfn.frames[frame];
     pfn->share_count = 1;
     pfn->reference_count = 1;
-    if (!vs_ws_insert(process, vpn, frame))
+    if (!vs_ws_insert(process, vpn, frame, mm))
         return false;
     vs_pt_write(process, vpn, vs_pte_make_valid(frame, mm));
     process->ws.page_faults++;
@@ -152,13 +154,172 @@ static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint3
     return STATUS_SUCCESS;
 }
 
-/* What the processor does with a valid PTE: stores need Write; it sets Accessed, and Dirty. */
+/* ---- Section pages (MiResolveProtoPteFault) ------------------------------------------------- */
+
+/* The section page behind a view's page, resident and active in *frame: already valid for another
+ * mapping (its share count grows), or brought back from its list, the page file or demand zero as a
+ * private page would be, but through its prototype PTE, which becomes valid. */
+static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64_t index,
+                                  VsEventKind *kind, VsPageLocation *from, uint64_t *slot,
+                                  uint64_t *frame)
+{
+    VsSystem *system = process->system;
+    uint64_t proto = section->prototypes[index];
+    *slot = 0;
+    if (vs_pte_is_valid(proto)) {
+        *frame = vs_pte_frame(proto);
+        system->pfn.frames[*frame].share_count++;
+        *kind = VS_EV_SOFT_FAULT;
+        *from = VS_PAGE_ACTIVE;
+        return STATUS_SUCCESS;
+    }
+    if (vs_pte_is_transition(proto)) {
+        *frame = vs_pte_frame(proto);
+        *from = (VsPageLocation)system->pfn.frames[*frame].location;
+        vs_pfn_unlink(&system->pfn, *frame);
+        system->pfn.frames[*frame].location = VS_PAGE_ACTIVE;
+        system->pfn.active_count++;
+        *kind = VS_EV_SOFT_FAULT;
+    } else {
+        uint64_t list;
+        *frame = vs_pfn_take(system, !vs_pte_is_pagefile(proto), &list);
+        if (*frame == VS_PFN_NONE)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        *from = (VsPageLocation)list;
+        VsPfn *pfn = &system->pfn.frames[*frame];
+        pfn->original_pte = proto;
+        pfn->flags |= VS_PFN_PROTOTYPE;
+        pfn->pid = section->id;
+        pfn->vpn = index;
+        *kind = VS_EV_DEMAND_ZERO_FAULT;
+        if (vs_pte_is_pagefile(proto)) {
+            *slot = vs_pte_pagefile_slot(proto);
+            *kind = VS_EV_HARD_FAULT;
+            if (!vs_pagefile_read(&system->pagefile, *slot, &system->pfn, *frame)) {
+                pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(proto));
+                vs_pfn_release(system, *frame);
+                return STATUS_INSUFFICIENT_RESOURCES;
+            }
+        }
+    }
+    VsPfn *pfn = &system->pfn.frames[*frame];
+    pfn->share_count = 1;
+    pfn->reference_count = 1;
+    section->prototypes[index] = vs_pte_make_valid(*frame, section->protection);
+    return STATUS_SUCCESS;
+}
+
+/* A view's page whose PTE is zero or points at its prototype PTE (models the prototype branch of
+ * MmAccessFault and MiResolveProtoPteFault): the section page is made resident, then this
+ * process's PTE maps it with the process's own protection, kept in its working-set entry. */
+static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_t pte,
+                           bool write, uint64_t *frame)
+{
+    VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t index = vs_view_prototype_index(vad, vpn);
+    VsPageState state = vs_page_state(process, vad, vpn, pte);
+    if (!state.committed) {
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+        return STATUS_ACCESS_VIOLATION;
+    }
+    VsStatus status = access_check(process, true, vpn, pte, state.mm_protection, write);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    VsEventKind kind;
+    VsPageLocation from;
+    uint64_t slot;
+    status = resolve_prototype(process, section, index, &kind, &from, &slot, frame);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!vs_ws_insert(process, vpn, *frame, state.mm_protection)) {
+        vs_prototype_unmap_frame(process->system, *frame);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    vs_pt_write(process, vpn, vs_pte_make_valid(*frame, state.mm_protection));
+    process->ws.page_faults++;
+    VsEvent event = {.kind = kind, .pid = process->pid, .vpn_start = vpn, .vpn_end = vpn,
+                     .frame = *frame, .write = write, .list = from, .slot = slot,
+                     .pages = process->ws.count, .section = section->id};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
+/* The protection a copy gets: copy-on-write becomes read-write (MiInitializeCopyOnWritePfn). */
+static uint32_t written_copy_protection(uint32_t mm)
+{
+    return (mm & ~7u) | ((mm & 7) == MM_WRITECOPY ? MM_READWRITE : MM_EXECUTE_READWRITE);
+}
+
+/*
+ * The first store to a copy-on-write page (models MiCopyOnWrite, WRK mm/wrtfault.c): a frame of
+ * its own for this process, a copy of the shared page's bytes, the PTE pointing at it writable;
+ * the shared frame loses this mapping and other processes keep it. The commit was charged when the
+ * view was mapped. Returns STATUS_RETRY when taking the frame trimmed the page meanwhile (the
+ * caller starts the fault again).
+ */
+#define STATUS_RETRY_FAULT 0x00000104u /* STATUS_REPARSE: internal, never returned to a caller */
+static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm)
+{
+    VsSystem *system = process->system;
+    uint32_t copy_mm = written_copy_protection(mm);
+    uint64_t from, frame = vs_pfn_take(system, false, &from);
+    if (frame == VS_PFN_NONE)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    if (vs_pt_read(process, vpn) != pte) { /* trimmed to find a frame: fault again */
+        vs_pfn_release(system, frame);
+        return STATUS_RETRY_FAULT;
+    }
+    uint64_t shared = vs_pte_frame(pte);
+    VsPfn *copy = &system->pfn.frames[frame];
+    const unsigned char *bytes = system->pfn.frames[shared].data;
+    for (uint32_t i = 0; bytes && i < VS_PAGE_SIZE; i++)
+        if (!vs_pfn_write(&system->pfn, frame, i, bytes[i])) {
+            vs_pfn_release(system, frame);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+    if (!bytes)
+        vs_pfn_zero(&system->pfn, frame);
+    copy->original_pte = vs_pte_make_software(copy_mm);
+    copy->pid = process->pid;
+    copy->vpn = vpn;
+    copy->share_count = 1;
+    copy->flags |= VS_PFN_MODIFIED; /* its only copy: it must be written before it is let go */
+    uint32_t age = vs_ws_entry(process, vpn, shared)->age;
+    vs_ws_remove(process, vpn, shared);
+    vs_prototype_unmap_frame(system, shared);
+    if (!vs_ws_insert(process, vpn, frame, copy_mm)) {
+        vs_pt_write(process, vpn, vs_pte_make_proto(mm));
+        vs_pfn_release(system, frame);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    vs_ws_entry(process, vpn, frame)->age = age;
+    vs_pt_write(process, vpn, vs_pte_make_valid(frame, copy_mm) | VS_PTE_ACCESSED);
+    process->ws.page_faults++;
+    VsEvent event = {.kind = VS_EV_COPY_ON_WRITE, .pid = process->pid, .vpn_start = vpn,
+                     .vpn_end = vpn, .frame = frame, .old_start = shared, .write = true,
+                     .list = (VsPageLocation)from, .pages = process->ws.count,
+                     .protection = vs_mm_to_win32(copy_mm)};
+    vs_emit(system, &event);
+    return STATUS_SUCCESS;
+}
+
+/* What the processor does with a valid PTE: stores need Write (a copy-on-write page gets its copy
+ * first); it sets Accessed, and Dirty. */
 static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool write,
                           uint64_t *frame)
 {
     if (write && !(pte & VS_PTE_WRITE)) {
-        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
-        return STATUS_ACCESS_VIOLATION;
+        uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
+        if (!vs_mm_is_copy_on_write(mm)) {
+            emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+            return STATUS_ACCESS_VIOLATION;
+        }
+        VsStatus status = copy_on_write(process, vpn, pte, mm);
+        if (!NT_SUCCESS(status) || status == STATUS_RETRY_FAULT)
+            return status;
+        pte = vs_pt_read(process, vpn);
     }
     uint64_t touched = pte | VS_PTE_ACCESSED | (write ? VS_PTE_DIRTY : 0);
     if (touched != pte)
@@ -169,18 +330,24 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool w
 
 /* Resolves whatever keeps the page from being touched (models MmAccessFault); on success *frame
  * holds it, its PTE valid with Accessed (and Dirty for a store) set. */
-static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
     uint64_t pte = vs_pt_read(process, vpn);
     if (vs_pte_is_valid(pte))
         return use_valid(process, vpn, pte, write, frame);
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    VsPageState state = vad ? vs_page_state(process, vad, pte) : (VsPageState){0};
+    if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte))) {
+        VsStatus status = view_fault(process, vad, vpn, pte, write, frame);
+        if (!NT_SUCCESS(status))
+            return status;
+        return use_valid(process, vpn, vs_pt_read(process, vpn), write, frame);
+    }
+    VsPageState state = vad ? vs_page_state(process, vad, vpn, pte) : (VsPageState){0};
     if (!state.committed) {
         emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
-    VsStatus status = access_check(process, vpn, pte, state.mm_protection, write);
+    VsStatus status = access_check(process, false, vpn, pte, state.mm_protection, write);
     if (!NT_SUCCESS(status))
         return status;
     if (vs_pte_is_transition(pte))
@@ -192,6 +359,16 @@ static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *
     if (!NT_SUCCESS(status))
         return status;
     return use_valid(process, vpn, vs_pt_read(process, vpn), write, frame);
+}
+
+static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        VsStatus status = resolve_once(process, vpn, write, frame);
+        if (status != STATUS_RETRY_FAULT)
+            return status;
+    }
+    return STATUS_INSUFFICIENT_RESOURCES; /* memory so short that every try trims the page */
 }
 
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)

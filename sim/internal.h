@@ -93,10 +93,12 @@ static inline bool vs_mm_accessible(uint32_t mm)
 }
 static inline bool vs_mm_writable(uint32_t mm) { return (mm & 4) != 0; }
 
-/* MMPTE_HARDWARE for a resident page: Write only when its protection allows stores. */
+/* MMPTE_HARDWARE for a resident page: Write only when its protection allows stores without a
+ * copy (a copy-on-write page is mapped read-only until its first store, MiCopyOnWrite). */
 static inline uint64_t vs_pte_make_valid(uint64_t frame, uint32_t mm)
 {
-    return VS_PTE_VALID | VS_PTE_OWNER | (vs_mm_writable(mm) ? VS_PTE_WRITE : 0) |
+    bool write = vs_mm_writable(mm) && !vs_mm_is_copy_on_write(mm);
+    return VS_PTE_VALID | VS_PTE_OWNER | (write ? VS_PTE_WRITE : 0) |
            (frame << VS_PTE_FRAME_SHIFT);
 }
 /* MMPTE_TRANSITION: the page is still in its frame, but touching it faults (soft). */
@@ -171,6 +173,21 @@ struct VsVad {
     uint64_t max_gap_pages;          /* largest gap_pages in this subtree */
 };
 
+/*
+ * Models MMVAD, the long VAD a mapped view needs beyond MMVAD_SHORT: the section it maps (WRK keeps
+ * the subsection and the control area) and the first prototype PTE the view covers (FirstPrototypePte,
+ * as an index into the segment's array). Private VADs stay short; views are carved from their own
+ * pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes.
+ */
+typedef struct VsMappedVad {
+    VsVad core;
+    VsSection *section;
+    uint64_t first_prototype; /* index of the prototype PTE behind the view's first page */
+} VsMappedVad;
+
+static inline bool vs_vad_is_view(const VsVad *vad) { return vad->kind == VS_VAD_MAPPED; }
+static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad *)vad; }
+
 /* Models MM_AVL_TABLE / RTL_AVL_TREE with NodeHint. */
 typedef struct VsVadTable {
     VsVad *root;
@@ -196,6 +213,49 @@ uint64_t vs_vad_gap_before(const VsVadTable *table, const VsVad *vad);
 uint64_t vs_vad_gap_after_last(const VsVadTable *table);
 bool vs_vad_find_free(const VsVadTable *table, uint64_t pages, bool top_down, uint64_t limit_vpn,
                       uint64_t *start_vpn);
+
+/* ---- Sections (models SECTION, SEGMENT and CONTROL_AREA, WRK mm/mi.h) ------------------------ */
+
+/*
+ * One section object with its segment and control area folded together: a pagefile-backed section
+ * has one of each. The prototype PTE array holds, per page of the section, what a process PTE
+ * would hold for a private page: zero (SEC_RESERVE, not committed yet), demand zero (committed,
+ * never touched), valid (a frame some view has resident), transition (its frame on the standby or
+ * modified list) or page file (a slot holds it). A process PTE in a view points at it implicitly
+ * (zero, or the prototype format with a protection of its own); a frame of a section names its
+ * prototype PTE (VS_PFN_PROTOTYPE: pid is the section id, vpn the page's index).
+ */
+typedef struct VsSection {
+    uint32_t id;              /* index + 1 in the system's table: what a frame's PteAddress names */
+    char name[64];            /* in \BaseNamedObjects; empty when unnamed */
+    uint64_t size;            /* SizeOfSection as asked, in bytes */
+    uint64_t pages;           /* Segment TotalNumberOfPtes */
+    uint32_t protection;      /* MM protection (SectionPageProtection) */
+    bool reserve;             /* SEC_RESERVE: pages are committed later, through a view */
+    uint64_t committed_pages; /* Segment NumberOfCommittedPages: the system commit it holds */
+    uint32_t handles;         /* ControlArea NumberOfUserReferences: open handles */
+    uint32_t views;           /* ControlArea NumberOfMappedViews */
+    uint64_t *prototypes;     /* the prototype PTEs (Segment ThePtes) */
+} VsSection;
+
+VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
+void vs_section_dereference(VsSystem *system, VsSection *section);
+void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages);
+void vs_section_fini_all(VsSystem *system);
+VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame);
+VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm);
+/* A process PTE in the prototype format (MMPTE_PROTOTYPE with the "look in the VAD" address): the
+ * page is the view's section page, with this protection in this process. */
+static inline uint64_t vs_pte_make_proto(uint32_t mm)
+{
+    return VS_PTE_PROTOTYPE | vs_pte_make_software(mm);
+}
+static inline bool vs_pte_is_proto(uint64_t pte)
+{
+    return !(pte & (VS_PTE_VALID | VS_PTE_TRANSITION)) && (pte & VS_PTE_PROTOTYPE);
+}
+uint64_t vs_view_prototype_index(const VsVad *vad, uint64_t vpn);
 
 /* ---- Page tables ------------------------------------------------------------------------------ */
 
@@ -242,6 +302,8 @@ const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 enum {
     VS_PFN_PAGE_TABLE = 1 << 0, /* holds one of the process's page tables (vpn: its first page) */
     VS_PFN_MODIFIED = 1 << 1,   /* MMPFNENTRY.Modified: newer than any page-file copy */
+    VS_PFN_PROTOTYPE = 1 << 2,  /* u3.PrototypePte: mapped by a prototype PTE (pid: section id,
+                                 * vpn: page index in the section); shared by every view */
 };
 
 /*
@@ -319,10 +381,20 @@ bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot);
 /* MMWSLE: one resident page of the process. */
 typedef struct VsWsle {
     uint64_t vpn : 52;
-    uint64_t age : 2;    /* 0..3: balance-set passes since it was last seen accessed */
-    uint64_t locked : 1; /* LockedInWs (VirtualLock): never trimmed */
-    uint64_t spare : 9;
+    uint64_t age : 2;        /* 0..3: balance-set passes since it was last seen accessed */
+    uint64_t locked : 1;     /* LockedInWs (VirtualLock): never trimmed */
+    uint64_t protection : 5; /* MMWSLE Protection: a shared page's protection in this process */
+    uint64_t spare : 4;
 } VsWsle;
+
+/* Where the working set keeps the entry of a shared page: a frame mapped by several processes
+ * cannot hold each one's index in its WsIndex, so, as in MMWSL's hash table, the entries of shared
+ * pages are found by address (open addressing; 0 marks a free bucket, keys are vpn + 1). */
+typedef struct VsWsHash {
+    uint64_t *keys;
+    uint32_t *indexes;
+    uint64_t buckets, used;
+} VsWsHash;
 
 typedef struct VsWorkingSet {
     VsWsle *entries;     /* dense: entries[i] is the frame whose WsIndex is i */
@@ -332,11 +404,15 @@ typedef struct VsWorkingSet {
     uint64_t page_faults;      /* PageFaultCount */
     uint64_t next_slot;        /* NextSlot: where aging and trimming resume */
     uint64_t locked;           /* entries locked in the working set (VirtualLock) */
+    VsWsHash shared;           /* entries of shared (prototype) pages, by address */
 } VsWorkingSet;
 
 void vs_ws_init(VsWorkingSet *ws);
-bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame);
-void vs_ws_remove(VsProcess *process, uint64_t frame);
+bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame, uint32_t mm_protection);
+void vs_ws_remove(VsProcess *process, uint64_t vpn, uint64_t frame);
+VsWsle *vs_ws_entry(const VsProcess *process, uint64_t vpn, uint64_t frame);
+bool vs_ws_find_shared(const VsProcess *process, uint64_t vpn, uint64_t *index);
+uint64_t vs_valid_protection(const VsProcess *process, uint64_t vpn, uint64_t pte);
 void vs_ws_fini(VsWorkingSet *ws);
 uint64_t vs_ws_trim(VsProcess *process, uint64_t pages, uint32_t min_age);
 void vs_trim_page(VsProcess *process, uint64_t vpn);
@@ -352,10 +428,19 @@ struct VsThread {
     VsStatus last_status; /* TEB LastStatusValue: the NTSTATUS behind last_error */
 };
 
+typedef enum VsObjectType { VS_OBJECT_NONE, VS_OBJECT_PROCESS, VS_OBJECT_SECTION } VsObjectType;
+
+/* HANDLE_TABLE_ENTRY: the object and the rights granted with the handle. */
 typedef struct VsHandleEntry {
-    VsProcess *process; /* NULL: free slot */
-    uint32_t access;    /* GrantedAccess: PROCESS_* rights the handle carries */
+    void *object;       /* NULL: free slot */
+    VsObjectType type;  /* the object's type (OBJECT_HEADER Type) */
+    uint32_t access;    /* GrantedAccess: PROCESS_* or SECTION_* rights the handle carries */
 } VsHandleEntry;
+
+VsStatus vs_handle_insert(VsThread *caller, VsObjectType type, void *object, uint32_t access,
+                          VsHandle *handle);
+VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type,
+                             uint32_t access, void **out);
 
 /* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
 typedef struct VsWriteWatch {
@@ -401,6 +486,9 @@ struct VsSystem {
     uint64_t commit_limit; /* MmTotalCommitLimit: RAM plus the page file, in pages */
     uint64_t commit_peak;  /* MmPeakCommitment */
     uint64_t ticks;  /* balance-set passes so far */
+    VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views */
+    VsSection **sections;   /* by id - 1; NULL once deleted */
+    size_t section_count;
     VsEventLog *log;
 };
 
@@ -423,7 +511,7 @@ typedef struct VsPageState {
     uint32_t mm_protection; /* meaningful when committed */
 } VsPageState;
 
-VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t pte);
+VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t pte);
 uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
                          VsPageState *state);
 uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
@@ -440,6 +528,14 @@ static inline bool vs_commit_available(const VsSystem *system, uint64_t pages)
 void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection);
+
+/* ---- Placing allocations (allocvm.c, shared with mapview.c) ------------------------------------ */
+
+VsStatus vs_zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t *limit);
+VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
+                              bool top_down, uint64_t *start_vpn, uint64_t *end_vpn);
+void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
+                     uint64_t end_vpn);
 
 /* ---- Text (no stdio in the model) ---------------------------------------------------------- */
 

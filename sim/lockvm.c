@@ -45,7 +45,7 @@ static VsWsle *entry_of(VsProcess *process, uint64_t vpn)
     uint64_t pte = vs_pt_read(process, vpn);
     if (!vs_pte_is_valid(pte))
         return NULL;
-    return &process->ws.entries[process->system->pfn.frames[vs_pte_frame(pte)].flink];
+    return vs_ws_entry(process, vpn, vs_pte_frame(pte));
 }
 
 VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base_address,

@@ -124,11 +124,18 @@ bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t va
 static void repurpose(VsSystem *system, uint64_t frame)
 {
     VsPfn *pfn = &system->pfn.frames[frame];
-    VsProcess *owner = vs_process_by_id(system, pfn->pid);
     vs_pfn_unlink(&system->pfn, frame);
-    if (owner)
-        vs_pt_write(owner, pfn->vpn, pfn->original_pte);
-    VsEvent event = {.kind = VS_EV_PAGE_REPURPOSED, .pid = pfn->pid, .vpn_start = pfn->vpn,
+    bool prototype = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
+    if (prototype) {
+        /* A section page: its prototype PTE gets the OriginalPte, for every view at once. */
+        vs_section_by_id(system, pfn->pid)->prototypes[pfn->vpn] = pfn->original_pte;
+    } else {
+        VsProcess *owner = vs_process_by_id(system, pfn->pid);
+        if (owner)
+            vs_pt_write(owner, pfn->vpn, pfn->original_pte);
+    }
+    VsEvent event = {.kind = VS_EV_PAGE_REPURPOSED, .pid = prototype ? 0 : pfn->pid,
+                     .section = prototype ? pfn->pid : 0, .vpn_start = pfn->vpn,
                      .vpn_end = pfn->vpn, .frame = frame, .list = VS_PAGE_STANDBY,
                      .slot = vs_pte_pagefile_slot(pfn->original_pte)};
     vs_emit(system, &event);
@@ -277,9 +284,11 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
     }
     const VsPfn *pfn = &db->frames[frame];
     bool table = (pfn->flags & VS_PFN_PAGE_TABLE) != 0;
+    bool prototype = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
     *out = (VsFrameInfo){
         .location = (VsPageLocation)pfn->location,
-        .pid = pfn->pid,
+        .pid = prototype ? 0 : pfn->pid,
+        .section = prototype ? pfn->pid : 0,
         .vpn = pfn->vpn,
         .protection = table ? 0 : vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
         .pagefile_slot = table ? 0 : vs_pte_pagefile_slot(pfn->original_pte),

@@ -130,12 +130,14 @@ const VsVad *vs_vad_lookup(VsProcess *process, uint64_t address)
 
 static VsHandle handle_value(size_t index) { return (VsHandle)(index + 1) * 4; }
 
-VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
-                         VsHandle *handle)
+/* Adds an object to the caller's handle table (models ObInsertObject / ExCreateHandle): the
+ * lowest free slot, the table growing by one when full. */
+VsStatus vs_handle_insert(VsThread *caller, VsObjectType type, void *object, uint32_t access,
+                          VsHandle *handle)
 {
     VsProcess *owner = caller->process;
     size_t slot = 0;
-    while (slot < owner->handle_count && owner->handles[slot].process)
+    while (slot < owner->handle_count && owner->handles[slot].object)
         slot++;
     if (slot == owner->handle_count) {
         VsHandleEntry *grown = realloc(owner->handles, (slot + 1) * sizeof *grown);
@@ -144,11 +146,17 @@ VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
         owner->handles = grown;
         owner->handle_count++;
     }
-    if (access & PROCESS_QUERY_INFORMATION)
-        access |= PROCESS_QUERY_LIMITED_INFORMATION;
-    owner->handles[slot] = (VsHandleEntry){target, access};
+    owner->handles[slot] = (VsHandleEntry){object, type, access};
     *handle = handle_value(slot);
     return STATUS_SUCCESS;
+}
+
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
+                         VsHandle *handle)
+{
+    if (access & PROCESS_QUERY_INFORMATION)
+        access |= PROCESS_QUERY_LIMITED_INFORMATION;
+    return vs_handle_insert(caller, VS_OBJECT_PROCESS, target, access, handle);
 }
 
 /* The handle's slot in the caller's table, or NULL (models ExMapHandleToPointer). */
@@ -158,26 +166,45 @@ static VsHandleEntry *handle_entry(VsThread *caller, VsHandle handle)
     if (handle == 0 || handle % 4 != 0 || handle / 4 > owner->handle_count)
         return NULL;
     VsHandleEntry *entry = &owner->handles[handle / 4 - 1];
-    return entry->process ? entry : NULL;
+    return entry->object ? entry : NULL;
 }
 
-/* Resolves a process handle with the rights a call needs (models ObReferenceObjectByHandle with
- * PsProcessType): a handle that lacks them is STATUS_ACCESS_DENIED. The pseudo-handle has every
- * right. */
-VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
-                              VsProcess **out)
+/* Resolves a handle to an object of a type with the rights a call needs (models
+ * ObReferenceObjectByHandle): no such handle, or one to another type of object, is
+ * STATUS_OBJECT_TYPE_MISMATCH or STATUS_INVALID_HANDLE; one that lacks the rights is
+ * STATUS_ACCESS_DENIED. */
+VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type,
+                             uint32_t access, void **out)
 {
     if (handle == VS_CURRENT_PROCESS) {
+        if (type != VS_OBJECT_PROCESS)
+            return STATUS_OBJECT_TYPE_MISMATCH;
         *out = caller->process;
         return STATUS_SUCCESS;
     }
     VsHandleEntry *entry = handle_entry(caller, handle);
     if (!entry)
         return STATUS_INVALID_HANDLE;
+    if (entry->type != type)
+        return STATUS_OBJECT_TYPE_MISMATCH;
     if ((entry->access & access) != access)
         return STATUS_ACCESS_DENIED;
-    *out = entry->process;
+    *out = entry->object;
     return STATUS_SUCCESS;
+}
+
+/* A process handle with the rights a call needs; the pseudo-handle has every right. A handle to
+ * something else is STATUS_INVALID_HANDLE, as the memory calls report it. */
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
+                              VsProcess **out)
+{
+    void *object;
+    VsStatus status = vs_reference_object(caller, handle, VS_OBJECT_PROCESS, access, &object);
+    if (status == STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_INVALID_HANDLE;
+    if (NT_SUCCESS(status))
+        *out = object;
+    return status;
 }
 
 uint32_t VsGetCurrentProcessId(const VsThread *thread) { return thread->process->pid; }
@@ -187,7 +214,7 @@ VsProcess *vs_handle_process(VsThread *thread, VsHandle handle)
     if (handle == VS_CURRENT_PROCESS)
         return thread->process;
     VsHandleEntry *entry = handle_entry(thread, handle);
-    return entry ? entry->process : NULL;
+    return entry && entry->type == VS_OBJECT_PROCESS ? entry->object : NULL;
 }
 
 VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid)
@@ -204,7 +231,8 @@ VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t
     return handle;
 }
 
-/* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */
+/* Closing the current-process pseudo-handle does nothing and succeeds, as documented. Closing a
+ * section's last handle deletes it only if no view maps it (views hold references of their own). */
 VsStatus VsNtClose(VsThread *caller, VsHandle handle)
 {
     if (handle == VS_CURRENT_PROCESS)
@@ -212,6 +240,13 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
     VsHandleEntry *entry = handle_entry(caller, handle);
     if (!entry)
         return STATUS_INVALID_HANDLE;
-    entry->process = NULL;
+    void *object = entry->object;
+    VsObjectType type = entry->type;
+    *entry = (VsHandleEntry){0};
+    if (type == VS_OBJECT_SECTION) {
+        VsSection *section = object;
+        section->handles--;
+        vs_section_dereference(caller->process->system, section);
+    }
     return STATUS_SUCCESS;
 }

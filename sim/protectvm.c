@@ -36,6 +36,10 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
         return STATUS_INVALID_PAGE_PROTECTION;
     if (vad->private_memory && vs_mm_is_copy_on_write(mm_protection))
         return STATUS_INVALID_PAGE_PROTECTION;
+    /* A view's pages never get more than its section allows (MiSetProtectionOnSection). */
+    if (vs_vad_is_view(vad) &&
+        !vs_section_protection_compatible(vs_mapped_vad(vad)->section->protection, mm_protection))
+        return STATUS_SECTION_PROTECTION;
     if (vs_commit_count(process, vad, start_vpn, end_vpn) != end_vpn - start_vpn + 1)
         return STATUS_NOT_COMMITTED;
     process->vad_root.node_hint = vad;
@@ -70,10 +74,21 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
     status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
     if (!NT_SUCCESS(status))
         return status;
-    uint32_t old = vs_page_state(process, vad, vs_pt_read(process, start_vpn)).mm_protection;
+    uint32_t old =
+        vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
+    /* Pages of a view that become copy-on-write may each become a private copy: a view not mapped
+     * copy-on-write is charged for them now (MiSetProtectionOnSection). */
+    uint64_t charge = vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm_protection) &&
+                              vad->commit_charge == 0
+                          ? end_vpn - start_vpn + 1
+                          : 0;
+    if (charge && !vs_commit_available(process->system, charge))
+        return STATUS_COMMITMENT_LIMIT;
     status = vs_set_protection(process, vad, start_vpn, end_vpn, mm_protection);
     if (!NT_SUCCESS(status))
         return status;
+    if (charge)
+        vs_charge_commit(process, vad, (int64_t)charge);
 
     VsEvent event = {.kind = VS_EV_PROTECTED, .pid = process->pid, .vpn_start = start_vpn,
                      .vpn_end = end_vpn, .protection = new_protect,

@@ -51,6 +51,7 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         system->processors = 64;
     system->next_id = 4;
     vs_pool_init(&system->vad_pool, sizeof(VsVad), VADS_PER_CHUNK);
+    vs_pool_init(&system->mapped_vad_pool, sizeof(VsMappedVad), VADS_PER_CHUNK / 8);
     vs_table_store_init(&system->tables, 1u << layout->level_bits);
     uint64_t ram = config->ram_bytes ? config->ram_bytes : DEFAULT_RAM_BYTES;
     uint64_t pagefile = config->pagefile_bytes ? config->pagefile_bytes : ram;
@@ -60,6 +61,7 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         vs_pfn_fini(&system->pfn);
         vs_table_store_fini(&system->tables);
         vs_pool_fini(&system->vad_pool);
+        vs_pool_fini(&system->mapped_vad_pool);
         free(system);
         return NULL;
     }
@@ -82,7 +84,9 @@ void vs_system_destroy(VsSystem *system)
         free(process);
     }
     free(system->processes);
+    vs_section_fini_all(system);
     vs_pool_fini(&system->vad_pool);
+    vs_pool_fini(&system->mapped_vad_pool);
     vs_table_store_fini(&system->tables);
     vs_pfn_fini(&system->pfn);
     vs_pagefile_fini(&system->pagefile);

@@ -512,6 +512,8 @@ void vs_vad_info(const VsVad *vad, VsVadInfo *out)
         .no_change = vad->no_change,
         .balance = vs_vad_balance(vad),
         .level = level,
+        .section = vs_vad_is_view(vad) ? vs_mapped_vad(vad)->section->id : 0,
+        .first_prototype = vs_vad_is_view(vad) ? vs_mapped_vad(vad)->first_prototype : 0,
     };
 }
 

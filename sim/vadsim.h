@@ -37,7 +37,32 @@
     XX(MEM_PRIVATE, 0x00020000u)                                                                   \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
+    XX(MEM_MAPPED, 0x00040000u)                                                                    \
     XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
+
+/* XX(name, value): section attributes, access rights and the FILE_MAP_* view accesses (winnt.h,
+ * memoryapi.h), and the object attribute CreateFileMapping passes (OBJ_OPENIF). */
+#define VS_SECTION_FLAG_MAP(XX)                                                                    \
+    XX(SEC_FILE, 0x00800000u)                                                                      \
+    XX(SEC_IMAGE, 0x01000000u)                                                                     \
+    XX(SEC_RESERVE, 0x04000000u)                                                                   \
+    XX(SEC_COMMIT, 0x08000000u)                                                                    \
+    XX(SEC_NOCACHE, 0x10000000u)                                                                   \
+    XX(SEC_LARGE_PAGES, 0x80000000u)                                                               \
+    XX(SECTION_QUERY, 0x0001u)                                                                     \
+    XX(SECTION_MAP_WRITE, 0x0002u)                                                                 \
+    XX(SECTION_MAP_READ, 0x0004u)                                                                  \
+    XX(SECTION_MAP_EXECUTE, 0x0008u)                                                               \
+    XX(SECTION_EXTEND_SIZE, 0x0010u)                                                               \
+    XX(SECTION_MAP_EXECUTE_EXPLICIT, 0x0020u)                                                      \
+    XX(SECTION_ALL_ACCESS, 0x000F001Fu)                                                            \
+    XX(FILE_MAP_COPY, 0x0001u)                                                                     \
+    XX(FILE_MAP_WRITE, 0x0002u)                                                                    \
+    XX(FILE_MAP_READ, 0x0004u)                                                                     \
+    XX(FILE_MAP_EXECUTE, 0x0020u)                                                                  \
+    XX(FILE_MAP_ALL_ACCESS, 0x000F001Fu)                                                           \
+    XX(MEM_UNMAP_WITH_TRANSIENT_BOOST, 0x00000001u)                                                \
+    XX(OBJ_OPENIF, 0x0080u)
 
 /* XX(name, value): page protections and their modifiers. */
 #define VS_PAGE_FLAG_MAP(XX)                                                                       \
@@ -66,7 +91,7 @@
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
-    VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
+    VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT) VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -79,6 +104,7 @@ enum VsWindowsConstant {
 typedef uint64_t VsHandle;
 #define VS_CURRENT_PROCESS ((VsHandle)-1)
 #define VS_NULL_HANDLE ((VsHandle)0)
+#define VS_INVALID_HANDLE_VALUE ((VsHandle)-1) /* CreateFileMapping's "no file": the page file */
 
 /* ---- Objects ----------------------------------------------------------------------------------- */
 
@@ -86,6 +112,7 @@ typedef struct VsSystem VsSystem;   /* the machine: processes, page-table store,
 typedef struct VsProcess VsProcess; /* models EPROCESS: address space, handle table, threads */
 typedef struct VsThread VsThread;   /* models ETHREAD/TEB: the caller of every API, owns last error */
 typedef struct VsVad VsVad;         /* models MMVAD_SHORT: one node of a process's VAD tree */
+typedef struct VsSection VsSection; /* models SECTION + SEGMENT + CONTROL_AREA: shared pages */
 
 typedef enum VsArch {
     VS_ARCH_X64,     /* 128 TB user space, 4-level paging */
@@ -226,6 +253,62 @@ uint64_t VsVirtualQuery(VsThread *thread, uint64_t address, VsMemoryBasicInforma
 uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
                           VsMemoryBasicInformation *buffer, uint64_t length);
 
+/* ---- Sections and views (section.c, mapview.c) ----------------------------------------------- */
+
+/*
+ * NtCreateSection for a pagefile-backed section (file VS_NULL_HANDLE): name NULL or "" for none;
+ * attributes OBJ_OPENIF opens an existing section of that name instead (STATUS_OBJECT_NAME_EXISTS,
+ * a success). NtOpenSection finds one by name. See section.c for the rules.
+ */
+VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
+                           const char *name, uint32_t attributes, const uint64_t *maximum_size,
+                           uint32_t section_page_protection, uint32_t allocation_attributes,
+                           VsHandle file);
+VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
+                         const char *name);
+/* inherit_disposition: 1 ViewShare, 2 ViewUnmap (the model has no child processes). */
+VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section, VsHandle process,
+                              uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
+                              uint64_t *section_offset, uint64_t *view_size,
+                              uint32_t inherit_disposition, uint32_t allocation_type,
+                              uint32_t win32_protect);
+VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address);
+VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
+                                  uint32_t flags);
+
+VsHandle VsCreateFileMapping(VsThread *thread, VsHandle file, uint32_t protect,
+                             uint32_t maximum_size_high, uint32_t maximum_size_low,
+                             const char *name);
+VsHandle VsOpenFileMapping(VsThread *thread, uint32_t desired_access, bool inherit,
+                           const char *name);
+uint64_t VsMapViewOfFile(VsThread *thread, VsHandle mapping, uint32_t desired_access,
+                         uint32_t offset_high, uint32_t offset_low, uint64_t bytes);
+uint64_t VsMapViewOfFileEx(VsThread *thread, VsHandle mapping, uint32_t desired_access,
+                           uint32_t offset_high, uint32_t offset_low, uint64_t bytes,
+                           uint64_t base_address);
+bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
+bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
+bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,
+                        uint32_t flags);
+
+/* What a section is, for `show section` (SECTION_BASIC_INFORMATION and the segment's counts). */
+typedef struct VsSectionInfo {
+    uint32_t id;
+    const char *name;         /* "" when unnamed */
+    uint64_t size, pages;
+    uint32_t protection;      /* PAGE_* */
+    uint32_t attributes;      /* SEC_COMMIT or SEC_RESERVE */
+    uint64_t committed_pages;
+    uint32_t handles, views;
+} VsSectionInfo;
+
+/* The section a handle of the thread's process names (no rights needed), or NULL. */
+const VsSection *vs_handle_section(VsThread *thread, VsHandle handle);
+const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id);
+void vs_section_info(const VsSection *section, VsSectionInfo *out);
+/* A prototype PTE of the section (its raw value, as !pte prints it). */
+uint64_t vs_section_prototype(const VsSection *section, uint64_t index);
+
 /* ---- Working sets and memory status (kernelbase and psapi) -------------------------------------- */
 
 /* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */
@@ -288,6 +371,7 @@ bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size);
 typedef enum VsVadKind {
     VS_VAD_PRIVATE,          /* VirtualAlloc memory: PrivateMemory = 1, VadNone */
     VS_VAD_SHARED_USER_DATA, /* the KUSER_SHARED_DATA VAD: private, NoChange, never freed */
+    VS_VAD_MAPPED,           /* a view of a section: PrivateMemory = 0, an MMVAD with its section */
 } VsVadKind;
 
 typedef struct VsVadInfo {
@@ -301,6 +385,8 @@ typedef struct VsVadInfo {
     bool no_change;
     int balance;            /* AVL balance: height(right) - height(left), -1..1 */
     uint32_t level;         /* depth of this node, the root being 0 */
+    uint32_t section;       /* a view's section id (0 for private memory) */
+    uint64_t first_prototype; /* a view's first page, as an index into its section's pages */
 } VsVadInfo;
 
 typedef struct VsVadTreeShape {
@@ -377,6 +463,7 @@ typedef struct VsFrameInfo {
     uint32_t reference_count;
     bool modified;            /* newer than any page-file copy */
     bool page_table;          /* the frame holds a page table of process pid */
+    uint32_t section;         /* a section page's section (pid is 0 then, vpn the page's index) */
 } VsFrameInfo;
 
 typedef struct VsMemoryCounters {
@@ -407,6 +494,7 @@ typedef struct VsWorkingSetEntry {
     uint64_t frame;
     uint32_t age;    /* 0..3 */
     bool locked;
+    bool shared;     /* a section page: other processes may map the frame too */
 } VsWorkingSetEntry;
 
 void vs_process_working_set(const VsProcess *process, VsWorkingSetInfo *out);
@@ -481,6 +569,14 @@ typedef enum VsEventKind {
     VS_EV_PAGES_ZEROED,   /* the zero page thread moved pages frames from free to zeroed */
     VS_EV_WORKING_SET_AGED, /* a balance-set pass aged pid's working set (pages entries) */
     VS_EV_PAGES_RESET,    /* MEM_RESET: [vpn_start, vpn_end]'s contents are no longer wanted */
+    VS_EV_SECTION_CREATED, /* section of size bytes was created; pages of commit charged */
+    VS_EV_SECTION_DELETED, /* section's last reference went; pages of commit returned */
+    VS_EV_SECTION_COMMITTED, /* [vpn_start, vpn_end] of a SEC_RESERVE view committed its
+                              * section's pages (pages: newly charged) */
+    VS_EV_VIEW_MAPPED,     /* [vpn_start, vpn_end] of pid now maps section from page slot */
+    VS_EV_VIEW_UNMAPPED,   /* the view [vpn_start, vpn_end] of section is gone from pid */
+    VS_EV_COPY_ON_WRITE,   /* the first store to copy-on-write page vpn_start of pid: a private
+                            * frame (frame, from list) copied from the shared one (old_start) */
     VS_EV_RESET_UNDONE,   /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had
                            * already lost their contents (0: the undo succeeded) */
 } VsEventKind;
@@ -501,6 +597,8 @@ typedef struct VsEvent {
     VsPageLocation list;         /* the list a frame came from or went to */
     uint32_t age;                /* a trimmed page's age */
     bool write;                  /* the access was a store (fault events) */
+    uint32_t section;            /* the section concerned (0: none); for a section page's frame
+                                  * events, vpn_start is the page's index in it */
 } VsEvent;
 
 /*

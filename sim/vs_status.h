@@ -23,16 +23,21 @@ typedef uint32_t VsStatus;
  */
 #define VS_WIN32_ERROR_MAP(XX)                                                                     \
     XX(ERROR_SUCCESS, 0)                                                                           \
+    XX(ERROR_FILE_NOT_FOUND, 2)                                                                    \
     XX(ERROR_ACCESS_DENIED, 5)                                                                     \
     XX(ERROR_INVALID_HANDLE, 6)                                                                    \
     XX(ERROR_GEN_FAILURE, 31)                                                                      \
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
+    XX(ERROR_INVALID_NAME, 123)                                                                    \
     XX(ERROR_NOT_LOCKED, 158)                                                                      \
+    XX(ERROR_ALREADY_EXISTS, 183)                                                                  \
     XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
+    XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
+    XX(ERROR_MAPPED_ALIGNMENT, 1132)                                                               \
     XX(ERROR_PRIVILEGE_NOT_HELD, 1314)                                                             \
     XX(ERROR_NO_SYSTEM_RESOURCES, 1450)                                                            \
     XX(ERROR_WORKING_SET_QUOTA, 1453)                                                              \
@@ -43,6 +48,8 @@ typedef uint32_t VsStatus;
  */
 #define VS_STATUS_MAP(XX)                                                                          \
     XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                    \
+    XX(STATUS_OBJECT_NAME_EXISTS, 0x40000000u, ERROR_OBJECT_NAME_EXISTS,                           \
+       "An object of that name existed already: it was opened instead of created.")               \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, ERROR_MR_MID_NOT_FOUND,                           \
        "The access touched a guard page; the guard is now gone.")                                 \
     XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
@@ -65,16 +72,34 @@ typedef uint32_t VsStatus;
        "No free range of the address space is large enough for the request.")                     \
     XX(STATUS_CONFLICTING_ADDRESSES, 0xC0000018u, ERROR_INVALID_ADDRESS,                           \
        "The range overlaps memory that is already allocated, or is not inside one allocation.")   \
+    XX(STATUS_NOT_MAPPED_VIEW, 0xC0000019u, ERROR_INVALID_ADDRESS,                                 \
+       "No mapped view starts at this address.")                                                   \
     XX(STATUS_UNABLE_TO_FREE_VM, 0xC000001Au, ERROR_INVALID_PARAMETER,                             \
        "The range to free does not lie inside one allocation.")                                   \
     XX(STATUS_UNABLE_TO_DELETE_SECTION, 0xC000001Bu, ERROR_INVALID_PARAMETER,                      \
        "A mapped view cannot be freed with VirtualFree; it must be unmapped.")                    \
+    XX(STATUS_INVALID_VIEW_SIZE, 0xC000001Fu, ERROR_ACCESS_DENIED,                                 \
+       "The view would reach past the end of the section.")                                       \
+    XX(STATUS_ALREADY_COMMITTED, 0xC0000021u, ERROR_ACCESS_DENIED,                                 \
+       "The pages are committed already and cannot be committed this way.")                       \
+    XX(STATUS_OBJECT_TYPE_MISMATCH, 0xC0000024u, ERROR_INVALID_HANDLE,                             \
+       "The handle names an object of another type.")                                             \
+    XX(STATUS_OBJECT_NAME_INVALID, 0xC0000033u, ERROR_INVALID_NAME,                                \
+       "The object name is not valid.")                                                           \
+    XX(STATUS_OBJECT_NAME_NOT_FOUND, 0xC0000034u, ERROR_FILE_NOT_FOUND,                            \
+       "No object has that name.")                                                                \
+    XX(STATUS_OBJECT_NAME_COLLISION, 0xC0000035u, ERROR_ALREADY_EXISTS,                            \
+       "An object of that name exists already.")                                                  \
     XX(STATUS_NOT_LOCKED, 0xC000002Au, ERROR_NOT_LOCKED,                                           \
        "A page in the range is not locked.")                                                      \
     XX(STATUS_NOT_COMMITTED, 0xC000002Du, ERROR_INVALID_ADDRESS,                                   \
        "A page in the range is reserved but not committed.")                                      \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")               \
+    XX(STATUS_SECTION_TOO_BIG, 0xC0000040u, ERROR_NOT_ENOUGH_MEMORY,                               \
+       "The section is larger than the system can describe.")                                     \
+    XX(STATUS_SECTION_PROTECTION, 0xC000004Eu, ERROR_INVALID_PARAMETER,                            \
+       "The view's protection asks for more than the section allows.")                            \
     XX(STATUS_BAD_WORKING_SET_LIMIT, 0xC000004Cu, ERROR_INVALID_PARAMETER,                         \
        "The working-set minimum is above its maximum.")                                           \
     XX(STATUS_PRIVILEGE_NOT_HELD, 0xC0000061u, ERROR_PRIVILEGE_NOT_HELD,                           \
@@ -99,8 +124,14 @@ typedef uint32_t VsStatus;
        "The fifth parameter (the allocation type) is not valid.")                                 \
     XX(STATUS_INVALID_PARAMETER_6, 0xC00000F4u, ERROR_INVALID_PARAMETER,                           \
        "The sixth parameter is not valid.")                                                       \
+    XX(STATUS_INVALID_PARAMETER_8, 0xC00000F6u, ERROR_INVALID_PARAMETER,                           \
+       "The eighth parameter is not valid.")                                                      \
+    XX(STATUS_INVALID_PARAMETER_9, 0xC00000F7u, ERROR_INVALID_PARAMETER,                           \
+       "The ninth parameter is not valid.")                                                       \
     XX(STATUS_COMMITMENT_LIMIT, 0xC000012Du, ERROR_COMMITMENT_LIMIT,                               \
-       "Committing this memory would exceed the system commit limit.")
+       "Committing this memory would exceed the system commit limit.")                             \
+    XX(STATUS_MAPPED_ALIGNMENT, 0xC0000220u, ERROR_MAPPED_ALIGNMENT,                               \
+       "A view's base address and offset must be multiples of the allocation granularity (64 KB).")
 
 #define VS_DEFINE_STATUS(name, value, win32, text) static const VsStatus name = value;
 VS_STATUS_MAP(VS_DEFINE_STATUS)

@@ -32,12 +32,126 @@ void vs_ws_init(VsWorkingSet *ws)
 void vs_ws_fini(VsWorkingSet *ws)
 {
     free(ws->entries);
+    free(ws->shared.keys);
+    free(ws->shared.indexes);
     *ws = (VsWorkingSet){0};
 }
 
-/* Adds a page that has just become valid in frame. False if the host has no memory for the
- * entry (the caller undoes the fault). */
-bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame)
+/* ---- The hash of shared pages' entries (MMWSL HashTable) ------------------------------------- */
+
+static uint64_t hash_bucket(const VsWsHash *hash, uint64_t vpn)
+{
+    return (vpn * 0x9E3779B97F4A7C15ull >> 17) & (hash->buckets - 1);
+}
+
+/* The bucket holding vpn, or the free bucket where it would go. */
+static uint64_t hash_find(const VsWsHash *hash, uint64_t vpn)
+{
+    uint64_t b = hash_bucket(hash, vpn);
+    while (hash->keys[b] != 0 && hash->keys[b] != vpn + 1)
+        b = (b + 1) & (hash->buckets - 1);
+    return b;
+}
+
+static bool hash_grow(VsWsHash *hash)
+{
+    VsWsHash grown = {.buckets = hash->buckets ? hash->buckets * 2 : 64, .used = hash->used};
+    grown.keys = calloc(grown.buckets, sizeof *grown.keys);
+    grown.indexes = calloc(grown.buckets, sizeof *grown.indexes);
+    if (!grown.keys || !grown.indexes) {
+        free(grown.keys);
+        free(grown.indexes);
+        return false;
+    }
+    for (uint64_t b = 0; b < hash->buckets; b++) {
+        if (!hash->keys[b])
+            continue;
+        uint64_t to = hash_find(&grown, hash->keys[b] - 1);
+        grown.keys[to] = hash->keys[b];
+        grown.indexes[to] = hash->indexes[b];
+    }
+    free(hash->keys);
+    free(hash->indexes);
+    *hash = grown;
+    return true;
+}
+
+static void hash_set(VsWsHash *hash, uint64_t vpn, uint64_t index)
+{
+    uint64_t b = hash_find(hash, vpn);
+    hash->used += hash->keys[b] == 0;
+    hash->keys[b] = vpn + 1;
+    hash->indexes[b] = (uint32_t)index;
+}
+
+/* Removes vpn, re-placing the entries after it in its cluster (linear-probing deletion). */
+static void hash_delete(VsWsHash *hash, uint64_t vpn)
+{
+    uint64_t mask = hash->buckets - 1, hole = hash_find(hash, vpn);
+    hash->keys[hole] = 0;
+    hash->used--;
+    for (uint64_t b = (hole + 1) & mask; hash->keys[b] != 0; b = (b + 1) & mask) {
+        uint64_t key = hash->keys[b];
+        uint32_t index = hash->indexes[b];
+        hash->keys[b] = 0;
+        uint64_t to = hash_find(hash, key - 1);
+        hash->keys[to] = key;
+        hash->indexes[to] = index;
+    }
+}
+
+static bool is_shared(const VsProcess *process, uint64_t frame)
+{
+    return (process->system->pfn.frames[frame].flags & VS_PFN_PROTOTYPE) != 0;
+}
+
+/* The index of the working-set entry of page vpn, resident in frame. */
+static uint64_t entry_index(const VsProcess *process, uint64_t vpn, uint64_t frame)
+{
+    if (!is_shared(process, frame))
+        return process->system->pfn.frames[frame].flink;
+    const VsWsHash *hash = &process->ws.shared;
+    return hash->indexes[hash_find(hash, vpn)];
+}
+
+/* Whether the hash holds page vpn, and at which working-set index (for the invariant checker). */
+bool vs_ws_find_shared(const VsProcess *process, uint64_t vpn, uint64_t *index)
+{
+    const VsWsHash *hash = &process->ws.shared;
+    if (!hash->buckets)
+        return false;
+    uint64_t b = hash_find(hash, vpn);
+    *index = hash->indexes[b];
+    return hash->keys[b] == vpn + 1;
+}
+
+VsWsle *vs_ws_entry(const VsProcess *process, uint64_t vpn, uint64_t frame)
+{
+    return &process->ws.entries[entry_index(process, vpn, frame)];
+}
+
+/* Records where the entry of page vpn (in frame) now is. */
+static void set_entry_index(VsProcess *process, uint64_t vpn, uint64_t frame, uint64_t index)
+{
+    if (is_shared(process, frame))
+        hash_set(&process->ws.shared, vpn, index);
+    else
+        process->system->pfn.frames[frame].flink = (uint32_t)index;
+}
+
+/* The protection of a valid page: a private frame's OriginalPte has it; a shared frame serves
+ * several processes, each with its own, kept in its working-set entry (MMWSLE Protection). */
+uint64_t vs_valid_protection(const VsProcess *process, uint64_t vpn, uint64_t pte)
+{
+    uint64_t frame = vs_pte_frame(pte);
+    if (is_shared(process, frame))
+        return vs_ws_entry(process, vpn, frame)->protection;
+    return vs_pte_mm_protection(process->system->pfn.frames[frame].original_pte);
+}
+
+/* Adds a page that has just become valid in frame, with its protection. False if the host has no
+ * memory for the entry (the caller undoes the fault). */
+bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame, uint32_t mm_protection)
 {
     VsWorkingSet *ws = &process->ws;
     if (ws->count == ws->capacity) {
@@ -48,28 +162,33 @@ bool vs_ws_insert(VsProcess *process, uint64_t vpn, uint64_t frame)
         ws->entries = grown;
         ws->capacity = capacity;
     }
-    ws->entries[ws->count] = (VsWsle){.vpn = vpn};
-    process->system->pfn.frames[frame].flink = (uint32_t)ws->count;
+    if (is_shared(process, frame) && (ws->shared.used + 1) * 2 > ws->shared.buckets &&
+        !hash_grow(&ws->shared))
+        return false;
+    ws->entries[ws->count] = (VsWsle){.vpn = vpn, .protection = mm_protection};
+    set_entry_index(process, vpn, frame, ws->count);
     ws->count++;
     if (ws->count > ws->peak)
         ws->peak = ws->count;
     return true;
 }
 
-/* Takes the page in frame out of the working set: the last entry moves into its slot. */
-void vs_ws_remove(VsProcess *process, uint64_t frame)
+/* Takes page vpn, resident in frame, out of the working set: the last entry moves into its slot. */
+void vs_ws_remove(VsProcess *process, uint64_t vpn, uint64_t frame)
 {
     VsWorkingSet *ws = &process->ws;
-    VsPfn *pfns = process->system->pfn.frames;
-    uint64_t index = pfns[frame].flink;
+    uint64_t index = entry_index(process, vpn, frame);
     ws->locked -= ws->entries[index].locked; /* a page decommitted or released loses its lock */
     uint64_t last = --ws->count;
     if (index != last) {
         ws->entries[index] = ws->entries[last];
-        uint64_t moved = vs_pte_frame(vs_pt_read(process, ws->entries[index].vpn));
-        pfns[moved].flink = (uint32_t)index;
+        uint64_t moved_vpn = ws->entries[index].vpn;
+        set_entry_index(process, moved_vpn, vs_pte_frame(vs_pt_read(process, moved_vpn)), index);
     }
-    pfns[frame].flink = VS_PFN_LINK_NONE;
+    if (is_shared(process, frame))
+        hash_delete(&ws->shared, vpn);
+    else
+        process->system->pfn.frames[frame].flink = VS_PFN_LINK_NONE;
     if (ws->next_slot >= ws->count)
         ws->next_slot = 0;
 }
@@ -99,19 +218,29 @@ void vs_trim_page(VsProcess *process, uint64_t vpn)
     uint64_t pte = vs_pt_read(process, vpn);
     uint64_t frame = vs_pte_frame(pte);
     VsPfn *pfn = &system->pfn.frames[frame];
-    uint32_t age = process->ws.entries[pfn->flink].age;
+    const VsWsle *entry = vs_ws_entry(process, vpn, frame);
+    uint32_t age = entry->age;
+    uint32_t shared_mm = entry->protection;
     if (pte & VS_PTE_DIRTY) {
         vs_capture_dirty(process, frame);
         vs_write_watch_capture(process, vpn);
     }
-    vs_ws_remove(process, frame);
-    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
-    vs_pt_write(process, vpn, vs_pte_make_transition(frame, mm));
-    pfn->share_count--;
-    pfn->reference_count--;
-    system->pfn.active_count--;
-    VsPageLocation list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
-    vs_pfn_insert(&system->pfn, frame, list);
+    vs_ws_remove(process, vpn, frame);
+    VsPageLocation list;
+    if (pfn->flags & VS_PFN_PROTOTYPE) {
+        /* A section page: this process's PTE points at the prototype PTE again; the frame stays
+         * active while other processes map it. */
+        vs_pt_write(process, vpn, vs_pte_make_proto(shared_mm));
+        list = vs_prototype_unmap_frame(system, frame);
+    } else {
+        uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
+        vs_pt_write(process, vpn, vs_pte_make_transition(frame, mm));
+        pfn->share_count--;
+        pfn->reference_count--;
+        system->pfn.active_count--;
+        list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
+        vs_pfn_insert(&system->pfn, frame, list);
+    }
     VsEvent event = {.kind = VS_EV_PAGE_TRIMMED,
                      .pid = process->pid,
                      .vpn_start = vpn,
@@ -205,8 +334,10 @@ bool vs_process_working_set_entry(const VsProcess *process, uint64_t index, VsWo
     if (index >= process->ws.count)
         return false;
     const VsWsle *e = &process->ws.entries[index];
+    uint64_t frame = vs_pte_frame(vs_pt_read(process, e->vpn));
     *out = (VsWorkingSetEntry){.vpn = e->vpn,
-                               .frame = vs_pte_frame(vs_pt_read(process, e->vpn)),
+                               .frame = frame,
+                               .shared = is_shared(process, frame),
                                .age = (uint32_t)e->age,
                                .locked = e->locked};
     return true;

@@ -1,0 +1,262 @@
+/*
+ * mapview.c - mapping views of sections into processes, and unmapping them.
+ *
+ * Models NtMapViewOfSection (WRK mm/mapview.c: MmMapViewOfSection, MiMapViewOfDataSection) and
+ * NtUnmapViewOfSection(Ex) (WRK mm/umapview.c: MmUnmapViewOfSection, MiRemoveMappedView).
+ *
+ * A view is a VAD with PrivateMemory clear that names its section and the first prototype PTE it
+ * covers (a VsMappedVad, as Windows uses the long MMVAD). Its process PTEs start zero, meaning "the
+ * section's page, with the view's protection"; they are filled by faults (fault.c). The base and the
+ * section offset are multiples of 64 KB; a view size of 0 maps the rest of the section. A view with
+ * a copy-on-write protection charges commit for every page at map time (MiInsertVadCharges): each
+ * page may become a private copy. The view holds a reference on the section, so the section lives
+ * on after its handles are closed.
+ *
+ * Unmapping removes the VAD and deletes its PTEs: a shared page leaves the working set and its
+ * frame loses a mapping (on the standby or modified list once no view maps it); a private copy made
+ * by copy-on-write is freed. The section is deleted if nothing else refers to it.
+ */
+#include "internal.h"
+
+/* The section rights a view's protection needs of the handle (WRK MmMakeSectionAccess). */
+static uint32_t section_access_for(uint32_t mm)
+{
+    static const uint32_t access[8] = {
+        [MM_ZERO_ACCESS] = SECTION_MAP_READ,
+        [MM_READONLY] = SECTION_MAP_READ,
+        [MM_EXECUTE] = SECTION_MAP_EXECUTE,
+        [MM_EXECUTE_READ] = SECTION_MAP_EXECUTE | SECTION_MAP_READ,
+        [MM_READWRITE] = SECTION_MAP_WRITE,
+        [MM_WRITECOPY] = SECTION_MAP_READ,
+        [MM_EXECUTE_READWRITE] = SECTION_MAP_EXECUTE | SECTION_MAP_WRITE,
+        [MM_EXECUTE_WRITECOPY] = SECTION_MAP_EXECUTE | SECTION_MAP_READ,
+    };
+    return access[mm & 7];
+}
+
+/* Whether a view may have this protection given the section's (WRK MiIsProtectionCompatible with
+ * MmCompatibleProtectionMask): a view never grants more than the section; copy-on-write and
+ * read-only views of a writable section are fine, a writable view of a read-only one is not. */
+bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm)
+{
+    static const uint8_t allows[8] = {
+        /* bit n set: a view of MM protection n is allowed */
+        [MM_READONLY] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_WRITECOPY,
+        [MM_EXECUTE] = 1u << MM_ZERO_ACCESS | 1u << MM_EXECUTE,
+        [MM_EXECUTE_READ] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_EXECUTE |
+                            1u << MM_EXECUTE_READ | 1u << MM_WRITECOPY | 1u << MM_EXECUTE_WRITECOPY,
+        [MM_READWRITE] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_READWRITE |
+                         1u << MM_WRITECOPY,
+        [MM_WRITECOPY] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_WRITECOPY,
+        [MM_EXECUTE_READWRITE] = 0xFF,
+        [MM_EXECUTE_WRITECOPY] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_EXECUTE |
+                                 1u << MM_EXECUTE_READ | 1u << MM_WRITECOPY |
+                                 1u << MM_EXECUTE_WRITECOPY,
+    };
+    uint32_t view = (view_mm & MM_NOACCESS) == MM_NOACCESS ? MM_ZERO_ACCESS : view_mm & 7;
+    return (allows[section_mm & 7] >> view) & 1;
+}
+
+/* Checks what can be checked before the objects are known, in WRK's order. */
+static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base_address,
+                                    uint64_t zero_bits, const uint64_t *view_size,
+                                    uint32_t inherit, uint32_t allocation_type,
+                                    uint32_t win32_protect, uint64_t *limit, uint32_t *mm)
+{
+    if (allocation_type & ~(uint32_t)(MEM_TOP_DOWN | MEM_RESERVE))
+        return STATUS_INVALID_PARAMETER_9;
+    if (inherit < 1 || inherit > 2) /* ViewShare, ViewUnmap */
+        return STATUS_INVALID_PARAMETER_8;
+    *mm = vs_mm_from_win32(win32_protect);
+    if (*mm == MM_INVALID_PROTECTION)
+        return STATUS_INVALID_PAGE_PROTECTION;
+    if (!NT_SUCCESS(vs_zero_bits_limit(layout, zero_bits, limit)))
+        return STATUS_INVALID_PARAMETER_4;
+    if (!base_address || !view_size)
+        return STATUS_ACCESS_VIOLATION;
+    if (*base_address > layout->highest_vad_address ||
+        layout->highest_vad_address - *base_address + 1 < *view_size)
+        return STATUS_INVALID_PARAMETER_3;
+    return STATUS_SUCCESS;
+}
+
+/* The view's extent in the section: offset and size (0: to the end), in bytes, 64 KB aligned
+ * offset (and base), inside the section (MiMapViewOfDataSection). */
+static VsStatus view_extent(const VsSection *section, uint64_t base, uint64_t offset,
+                            uint64_t *size)
+{
+    if ((offset & (VS_GRANULARITY - 1)) || (base & (VS_GRANULARITY - 1)))
+        return STATUS_MAPPED_ALIGNMENT;
+    if (*size == 0) {
+        if (offset >= section->size)
+            return STATUS_INVALID_VIEW_SIZE;
+        *size = section->size - offset;
+    }
+    if (offset > section->size || *size > section->size - offset)
+        return STATUS_INVALID_VIEW_SIZE;
+    return STATUS_SUCCESS;
+}
+
+static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_address,
+                         uint64_t offset, uint64_t *view_size, uint64_t limit, bool top_down,
+                         uint32_t mm)
+{
+    uint64_t start_vpn, end_vpn;
+    VsStatus status = vs_place_reservation(process, *base_address, *view_size, limit, top_down,
+                                           &start_vpn, &end_vpn);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint64_t pages = end_vpn - start_vpn + 1;
+    bool copy_on_write = vs_mm_is_copy_on_write(mm);
+    if (copy_on_write && !vs_commit_available(process->system, pages))
+        return STATUS_COMMITMENT_LIMIT;
+    VsMappedVad *view = vs_pool_alloc(&process->system->mapped_vad_pool);
+    if (!view)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    vs_emit_rounded(process, *base_address, *view_size, start_vpn, end_vpn);
+    VsVad *vad = &view->core;
+    vad->starting_vpn = start_vpn;
+    vad->ending_vpn = end_vpn;
+    vad->kind = VS_VAD_MAPPED;
+    vad->protection = mm;
+    view->section = section;
+    view->first_prototype = offset / VS_PAGE_SIZE;
+    vs_vad_insert(&process->vad_root, vad);
+    section->views++;
+    if (copy_on_write)
+        vs_charge_commit(process, vad, (int64_t)pages);
+    VsEvent event = {.kind = VS_EV_VIEW_MAPPED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .section = section->id, .slot = view->first_prototype,
+                     .protection = vs_mm_to_win32(mm), .pages = copy_on_write ? pages : 0};
+    vs_emit(process->system, &event);
+    *base_address = vs_vpn_address(start_vpn);
+    *view_size = vs_vpn_address(pages);
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Maps a view of a section (file-backed sections are not modelled yet). Statuses, in the order
+ * they are checked: STATUS_INVALID_PARAMETER_9 (allocation type), _8 (inherit disposition),
+ * STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits), STATUS_ACCESS_VIOLATION,
+ * STATUS_INVALID_PARAMETER_3 (base or size past the user range), the process handle's and then the
+ * section handle's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED),
+ * STATUS_SECTION_PROTECTION, STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE,
+ * STATUS_CONFLICTING_ADDRESSES or STATUS_NO_MEMORY, STATUS_COMMITMENT_LIMIT.
+ */
+VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
+                              uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
+                              uint64_t *section_offset, uint64_t *view_size,
+                              uint32_t inherit_disposition, uint32_t allocation_type,
+                              uint32_t win32_protect)
+{
+    const VsLayout *layout = caller->process->system->layout;
+    uint64_t limit;
+    uint32_t mm;
+    VsStatus status = check_map_arguments(layout, base_address, zero_bits, view_size,
+                                          inherit_disposition, allocation_type, win32_protect,
+                                          &limit, &mm);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsProcess *process;
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
+    if (!NT_SUCCESS(status))
+        return status;
+    void *object;
+    status = vs_reference_object(caller, section_handle, VS_OBJECT_SECTION,
+                                 section_access_for(mm), &object);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsSection *section = object;
+    if (!vs_section_protection_compatible(section->protection, mm))
+        return STATUS_SECTION_PROTECTION;
+    uint64_t offset = section_offset ? *section_offset : 0;
+    uint64_t size = *view_size;
+    status = view_extent(section, *base_address, offset, &size);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint64_t base = *base_address;
+    status = map_view(process, section, &base, offset, &size, limit,
+                      (allocation_type & MEM_TOP_DOWN) != 0, mm);
+    if (!NT_SUCCESS(status))
+        return status;
+    /* A SEC_RESERVE section may have its first pages committed as the view is mapped. */
+    if (section->reserve && commit_size) {
+        VsVad *vad = vs_vad_locate(&process->vad_root, vs_vpn(base));
+        uint64_t last = vs_vpn(base + vs_min(commit_size, size) - 1);
+        vs_view_commit(process, vad, vs_vpn(base), last);
+    }
+    *base_address = base;
+    *view_size = size;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Commits the section pages behind [start_vpn, end_vpn] of a view of a SEC_RESERVE section: their
+ * prototype PTEs become demand zero, which every view of the section sees, and the system commit
+ * grows by the pages newly committed (the MEM_COMMIT path of NtAllocateVirtualMemory for a mapped
+ * VAD, WRK mm/allocvm.c). STATUS_COMMITMENT_LIMIT changes nothing.
+ */
+VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t first = vs_view_prototype_index(vad, start_vpn);
+    uint64_t pages = end_vpn - start_vpn + 1, newly = 0;
+    for (uint64_t i = first; i < first + pages; i++)
+        newly += section->prototypes[i] == 0;
+    if (!vs_commit_available(process->system, newly))
+        return STATUS_COMMITMENT_LIMIT;
+    for (uint64_t i = first; i < first + pages; i++)
+        if (section->prototypes[i] == 0)
+            section->prototypes[i] = vs_pte_make_software(section->protection);
+    vs_section_charge(process->system, section, (int64_t)newly);
+    VsEvent event = {.kind = VS_EV_SECTION_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .section = section->id, .pages = newly,
+                     .protection = vs_mm_to_win32(section->protection)};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
+/* Removes a view (MiRemoveMappedView): its pages leave the process, its commit (copy-on-write)
+ * returns, the VAD goes, and the section loses a reference. */
+static void unmap_view(VsProcess *process, VsVad *vad)
+{
+    VsSystem *system = process->system;
+    VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t start_vpn = vad->starting_vpn, end_vpn = vad->ending_vpn;
+    vs_delete_pages(process, vad, start_vpn, end_vpn);
+    vs_charge_commit(process, vad, -(int64_t)vad->commit_charge);
+    vs_vad_remove(&process->vad_root, vad);
+    vs_pool_free(&system->mapped_vad_pool, vad);
+    VsEvent event = {.kind = VS_EV_VIEW_UNMAPPED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .section = section->id};
+    vs_emit(system, &event);
+    section->views--;
+    vs_section_dereference(system, section);
+}
+
+/* Unmaps the view containing base_address (any address in it names it, as MiLocateAddress finds
+ * it). flags: MEM_UNMAP_WITH_TRANSIENT_BOOST only (a scheduling hint). STATUS_NOT_MAPPED_VIEW where
+ * no view is. */
+VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process_handle,
+                                  uint64_t base_address, uint32_t flags)
+{
+    if (flags & ~(uint32_t)MEM_UNMAP_WITH_TRANSIENT_BOOST)
+        return STATUS_INVALID_PARAMETER;
+    VsProcess *process;
+    VsStatus status =
+        vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (base_address > process->system->layout->highest_user_address)
+        return STATUS_NOT_MAPPED_VIEW;
+    VsVad *vad = vs_vad_locate(&process->vad_root, vs_vpn(base_address));
+    if (!vad || !vs_vad_is_view(vad))
+        return STATUS_NOT_MAPPED_VIEW;
+    unmap_view(process, vad);
+    return STATUS_SUCCESS;
+}
+
+VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address)
+{
+    return VsNtUnmapViewOfSectionEx(caller, process, base_address, 0);
+}

@@ -1,0 +1,273 @@
+/*
+ * section.c - section objects: pagefile-backed shared memory and its prototype PTEs.
+ *
+ * Models NtCreateSection / MmCreateSection for pagefile-backed sections (WRK mm/creasect.c,
+ * MiCreatePagingFileMap), NtOpenSection, the named-object lookup of \BaseNamedObjects, and the
+ * section's lifetime (MiCheckControlArea, MiSegmentDelete): a section lives while a handle or a
+ * view refers to it, so a view outlives every handle.
+ *
+ * A section's segment holds one prototype PTE per page. SEC_COMMIT fills them with demand-zero
+ * PTEs and charges the system commit for the whole size at creation; SEC_RESERVE leaves them zero
+ * until a view commits them (allocvm.c), charging page by page. Either way the commit belongs to the
+ * section, not to a process, and comes back when the section is deleted.
+ *
+ * Frames of section pages are named by their prototype PTE (VS_PFN_PROTOTYPE): the PFN's pid field
+ * holds the section id and its vpn field the page's index. While some process maps the page valid,
+ * the prototype PTE is valid too and the frame's share count is the number of valid process PTEs;
+ * when the last one goes (trim, unmap), the prototype PTE becomes a transition PTE and the frame goes
+ * to the standby or modified list, from where any view can fault it back (MiDecrementShareCount).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_SECTION_PAGES (1ull << 36) /* 256 TB: the most a segment describes here */
+
+VsSection *vs_section_by_id(const VsSystem *system, uint32_t id)
+{
+    return id >= 1 && id <= system->section_count ? system->sections[id - 1] : NULL;
+}
+
+const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id)
+{
+    return vs_section_by_id(system, id);
+}
+
+/* The named section, or NULL (models the lookup in \BaseNamedObjects). */
+static VsSection *find_named(const VsSystem *system, const char *name)
+{
+    for (size_t i = 0; i < system->section_count; i++) {
+        VsSection *section = system->sections[i];
+        if (section && section->name[0] && strcmp(section->name, name) == 0)
+            return section;
+    }
+    return NULL;
+}
+
+/* Checks NtCreateSection's arguments in WRK's order. */
+static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uint32_t attributes,
+                             VsHandle file, uint32_t *mm)
+{
+    const uint32_t known = SEC_COMMIT | SEC_RESERVE | SEC_IMAGE | SEC_NOCACHE | SEC_FILE |
+                           SEC_LARGE_PAGES;
+    if ((attributes & ~known) || !(attributes & (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE)))
+        return STATUS_INVALID_PARAMETER_6;
+    if ((attributes & SEC_COMMIT) && (attributes & SEC_RESERVE))
+        return STATUS_INVALID_PARAMETER_6;
+    if ((attributes & SEC_IMAGE) && (attributes & (SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE)))
+        return STATUS_INVALID_PARAMETER_6;
+    /* A section's pages are never no-access or guard pages; caching attributes go in SEC_NOCACHE. */
+    *mm = vs_mm_from_win32(protect);
+    if (*mm == MM_INVALID_PROTECTION || (protect & (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)) ||
+        protect == PAGE_NOACCESS)
+        return STATUS_INVALID_PAGE_PROTECTION;
+    if (file != VS_NULL_HANDLE)
+        return STATUS_INVALID_HANDLE; /* no files yet: only the page file backs sections */
+    if (attributes & (SEC_IMAGE | SEC_LARGE_PAGES))
+        return STATUS_INVALID_PARAMETER_6; /* an image needs a file; large pages a privilege */
+    if (!maximum_size || *maximum_size == 0)
+        return STATUS_INVALID_PARAMETER_4; /* a pagefile-backed section needs a size */
+    if (*maximum_size > MAX_SECTION_PAGES * VS_PAGE_SIZE)
+        return STATUS_SECTION_TOO_BIG;
+    return STATUS_SUCCESS;
+}
+
+/* Builds the section and its segment; SEC_COMMIT charges its commit (MiCreatePagingFileMap). */
+static VsStatus create_section(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
+                               uint32_t attributes, VsSection **out)
+{
+    uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    bool reserve = (attributes & SEC_RESERVE) != 0;
+    if (!reserve && !vs_commit_available(system, pages))
+        return STATUS_COMMITMENT_LIMIT;
+    VsSection *section = calloc(1, sizeof *section);
+    uint64_t *prototypes = calloc(pages, sizeof *prototypes);
+    size_t slot = 0;
+    while (slot < system->section_count && system->sections[slot])
+        slot++;
+    VsSection **table = system->sections;
+    if (section && prototypes && slot == system->section_count)
+        table = realloc(system->sections, (slot + 1) * sizeof *table);
+    if (!section || !prototypes || !table) {
+        free(section);
+        free(prototypes);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    system->sections = table;
+    if (slot == system->section_count)
+        system->section_count++;
+    system->sections[slot] = section;
+    *section = (VsSection){.id = (uint32_t)slot + 1, .size = size, .pages = pages,
+                           .protection = mm, .reserve = reserve, .prototypes = prototypes};
+    if (name)
+        strncpy(section->name, name, sizeof section->name - 1);
+    if (!reserve) {
+        for (uint64_t i = 0; i < pages; i++)
+            prototypes[i] = vs_pte_make_software(mm);
+        vs_section_charge(system, section, (int64_t)pages);
+    }
+    VsEvent event = {.kind = VS_EV_SECTION_CREATED, .section = section->id, .size = size,
+                     .pages = reserve ? 0 : pages, .protection = vs_mm_to_win32(mm)};
+    vs_emit(system, &event);
+    *out = section;
+    return STATUS_SUCCESS;
+}
+
+/* Adds pages (negative to return them) to the section's commit and the system's. */
+void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages)
+{
+    section->committed_pages += (uint64_t)pages;
+    system->commit_total += (uint64_t)pages;
+    system->commit_peak = vs_max(system->commit_peak, system->commit_total);
+}
+
+VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
+                           const char *name, uint32_t attributes, const uint64_t *maximum_size,
+                           uint32_t section_page_protection, uint32_t allocation_attributes,
+                           VsHandle file)
+{
+    uint32_t mm;
+    VsStatus status = check_create(maximum_size, section_page_protection, allocation_attributes,
+                                   file, &mm);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!section_handle)
+        return STATUS_ACCESS_VIOLATION;
+    VsSystem *system = caller->process->system;
+    if (name && !name[0])
+        name = NULL;
+    if (name && strlen(name) >= sizeof ((VsSection *)0)->name)
+        return STATUS_INVALID_PARAMETER; /* the model keeps names of up to 63 characters */
+    VsSection *existing = name ? find_named(system, name) : NULL;
+    if (existing) {
+        if (!(attributes & OBJ_OPENIF))
+            return STATUS_OBJECT_NAME_COLLISION;
+        status = vs_handle_insert(caller, VS_OBJECT_SECTION, existing, desired_access,
+                                  section_handle);
+        if (!NT_SUCCESS(status))
+            return status;
+        existing->handles++;
+        return STATUS_OBJECT_NAME_EXISTS; /* the size and protection asked for are ignored */
+    }
+    VsSection *section;
+    status = create_section(system, name, *maximum_size, mm, allocation_attributes, &section);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access, section_handle);
+    if (NT_SUCCESS(status))
+        section->handles++;
+    vs_section_dereference(system, section); /* deleted again if the handle could not be made */
+    return status;
+}
+
+VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
+                         const char *name)
+{
+    if (!section_handle)
+        return STATUS_ACCESS_VIOLATION;
+    if (!name || !name[0])
+        return STATUS_OBJECT_NAME_INVALID;
+    VsSection *section = find_named(caller->process->system, name);
+    if (!section)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    VsStatus status = vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access,
+                                       section_handle);
+    if (NT_SUCCESS(status))
+        section->handles++;
+    return status;
+}
+
+/*
+ * Deletes the section once nothing refers to it (models MiCheckControlArea and MiSegmentDelete):
+ * its frames, still on the standby or modified list, go back to the free list, its page-file
+ * slots are freed and its commit returns to the system. Its name goes with it.
+ */
+void vs_section_dereference(VsSystem *system, VsSection *section)
+{
+    if (section->handles || section->views)
+        return;
+    for (uint64_t i = 0; i < section->pages; i++) {
+        uint64_t pte = section->prototypes[i];
+        if (vs_pte_is_transition(pte))
+            vs_pfn_release(system, vs_pte_frame(pte));
+        else if (vs_pte_is_pagefile(pte))
+            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
+    }
+    uint64_t committed = section->committed_pages;
+    vs_section_charge(system, section, -(int64_t)committed);
+    VsEvent event = {.kind = VS_EV_SECTION_DELETED, .section = section->id, .pages = committed};
+    vs_emit(system, &event);
+    system->sections[section->id - 1] = NULL;
+    free(section->prototypes);
+    free(section);
+}
+
+void vs_section_fini_all(VsSystem *system)
+{
+    for (size_t i = 0; i < system->section_count; i++) {
+        if (system->sections[i]) {
+            free(system->sections[i]->prototypes);
+            free(system->sections[i]);
+        }
+    }
+    free(system->sections);
+    system->sections = NULL;
+    system->section_count = 0;
+}
+
+/* ---- Frames of section pages ----------------------------------------------------------------- */
+
+/*
+ * One valid mapping of a section page is gone (models MiDecrementShareCount for a prototype
+ * page). When it was the last, the prototype PTE becomes a transition PTE and the frame goes to the
+ * modified list if it was written since its last page-file copy, else to standby. Returns where the
+ * frame is now (VS_PAGE_ACTIVE while other mappings remain).
+ */
+VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame)
+{
+    VsPfn *pfn = &system->pfn.frames[frame];
+    if (--pfn->share_count)
+        return VS_PAGE_ACTIVE;
+    pfn->reference_count = 0;
+    system->pfn.active_count--;
+    VsSection *section = vs_section_by_id(system, pfn->pid);
+    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
+    section->prototypes[pfn->vpn] = vs_pte_make_transition(frame, mm);
+    VsPageLocation list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
+    vs_pfn_insert(&system->pfn, frame, list);
+    return list;
+}
+
+/* The index of the prototype PTE behind page vpn of a view (MiGetProtoPteAddress). */
+uint64_t vs_view_prototype_index(const VsVad *vad, uint64_t vpn)
+{
+    return vs_mapped_vad(vad)->first_prototype + (vpn - vad->starting_vpn);
+}
+
+/* ---- Reading sections ---------------------------------------------------------------------- */
+
+const VsSection *vs_handle_section(VsThread *thread, VsHandle handle)
+{
+    void *object;
+    VsStatus status = vs_reference_object(thread, handle, VS_OBJECT_SECTION, 0, &object);
+    return NT_SUCCESS(status) ? object : NULL;
+}
+
+void vs_section_info(const VsSection *section, VsSectionInfo *out)
+{
+    *out = (VsSectionInfo){.id = section->id,
+                           .name = section->name,
+                           .size = section->size,
+                           .pages = section->pages,
+                           .protection = vs_mm_to_win32(section->protection),
+                           .attributes = section->reserve ? SEC_RESERVE : SEC_COMMIT,
+                           .committed_pages = section->committed_pages,
+                           .handles = section->handles,
+                           .views = section->views};
+}
+
+uint64_t vs_section_prototype(const VsSection *section, uint64_t index)
+{
+    return index < section->pages ? section->prototypes[index] : 0;
+}

@@ -62,6 +62,7 @@ typedef struct Request {
     char name[64];
     uint64_t v[MAX_ARGS];
     int count;
+    char text[128]; /* a string argument (an object name), sent as 's' and hex bytes */
 } Request;
 
 /* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
@@ -72,6 +73,10 @@ typedef struct Guard {
 } Guard;
 
 static Guard guard;
+
+/* UnmapViewOfFile2 is exported by kernelbase (Windows 10 1703) only: found at start, or NULL. */
+typedef BOOL(WINAPI *UnmapViewOfFile2Fn)(HANDLE, PVOID, ULONG);
+static UnmapViewOfFile2Fn unmap_view_2;
 static Ntdll nt;
 static HANDLE own_handles[3]; /* the pipes this agent talks through: never closed on request */
 
@@ -411,6 +416,29 @@ static int dispatch(const Request *r)
         answer_start((uint64_t)(uintptr_t)VirtualAllocEx(H(v[0]), P(v[1]), v[2], (DWORD)v[3],
                                                          (DWORD)v[4])),
             answer_end();
+    else if (IS("CreateFileMapping", 6))
+        answer_start((uint64_t)(uintptr_t)CreateFileMappingA(H(v[0]), NULL, (DWORD)v[2],
+                                                             (DWORD)v[3], (DWORD)v[4],
+                                                             v[5] ? r->text : NULL)),
+            answer_end();
+    else if (IS("OpenFileMapping", 3))
+        answer_start((uint64_t)(uintptr_t)OpenFileMappingA((DWORD)v[0], (BOOL)v[1],
+                                                           v[2] ? r->text : NULL)),
+            answer_end();
+    else if (IS("MapViewOfFile", 5))
+        answer_start((uint64_t)(uintptr_t)MapViewOfFile(H(v[0]), (DWORD)v[1], (DWORD)v[2],
+                                                        (DWORD)v[3], v[4])),
+            answer_end();
+    else if (IS("MapViewOfFileEx", 6))
+        answer_start((uint64_t)(uintptr_t)MapViewOfFileEx(H(v[0]), (DWORD)v[1], (DWORD)v[2],
+                                                          (DWORD)v[3], v[4], P(v[5]))),
+            answer_end();
+    else if (IS("UnmapViewOfFile", 1))
+        answer_start(UnmapViewOfFile(P(v[0]))), answer_end();
+    else if (IS("UnmapViewOfFileEx", 2))
+        answer_start(UnmapViewOfFileEx(P(v[0]), (ULONG)v[1])), answer_end();
+    else if (IS("UnmapViewOfFile2", 3) && unmap_view_2)
+        answer_start(unmap_view_2(H(v[0]), P(v[1]), (ULONG)v[2])), answer_end();
     else if (IS("VirtualFree", 3))
         answer_start(VirtualFree(P(v[0]), v[1], (DWORD)v[2])), answer_end();
     else if (IS("VirtualFreeEx", 4))
@@ -502,6 +530,20 @@ static int parse(char *line, Request *r)
         char *end;
         if (r->count == MAX_ARGS)
             return 0;
+        if (word[0] == 's') { /* a name: two hex digits a byte */
+            size_t len = strlen(word + 1) / 2;
+            if (len >= sizeof r->text || strlen(word + 1) % 2)
+                return 0;
+            for (size_t i = 0; i < len; i++) {
+                char pair[3] = {word[1 + 2 * i], word[2 + 2 * i], 0};
+                r->text[i] = (char)strtoul(pair, &end, 16);
+                if (*end)
+                    return 0;
+            }
+            r->text[len] = 0;
+            r->v[r->count++] = 1;
+            continue;
+        }
         r->v[r->count++] = strtoull(word, &end, 16);
         if (*end)
             return 0;
@@ -518,6 +560,10 @@ static void load_ntdll(void)
     nt.close = (NtCloseFn)(void *)GetProcAddress(ntdll, "NtClose");
     nt.last_status = (RtlGetLastNtStatusFn)(void *)GetProcAddress(ntdll, "RtlGetLastNtStatus");
     nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
+    HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
+    if (kernelbase)
+        unmap_view_2 =
+            (UnmapViewOfFile2Fn)(void *)GetProcAddress(kernelbase, "UnmapViewOfFile2");
 }
 
 int main(void)

@@ -260,6 +260,15 @@ static void format_request(const VsOp *op, GString *text)
     for (int i = 0; i < spec->arity; i++) {
         if (spec->ref_args & (1u << i))
             g_string_append_printf(text, " %d", (op->by_ref >> i) & 1);
+        if ((spec->string_args & (1u << i)) && op->arg[i]) {
+            /* A name, as hex bytes; every name gets the harness's prefix, so runs that share a
+             * Windows session (two builds' tests under one wineserver) never meet. */
+            g_autofree char *name = g_strdup_printf("vadsim%d_%s", (int)getpid(), op->text);
+            g_string_append(text, " s");
+            for (const char *c = name; *c; c++)
+                g_string_append_printf(text, "%02x", (unsigned char)*c);
+            continue;
+        }
         g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);
     }
     g_string_append_c(text, '\n');

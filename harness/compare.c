@@ -261,6 +261,13 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     const VsOpSpec *spec = vs_op_spec(op->kind);
     switch (spec->returns) {
     case VS_RETURN_POINTER: {
+        if (op->kind == VS_OP_MAP_VIEW_OF_FILE || op->kind == VS_OP_MAP_VIEW_OF_FILE_EX) {
+            /* A view lands where each system chooses unless MapViewOfFileEx names a base. */
+            gboolean chosen = op->kind == VS_OP_MAP_VIEW_OF_FILE || op->arg[5] == 0;
+            compare_address(relations, divergences, "return", model->ret, other->ret, chosen,
+                            model->made_size);
+            break;
+        }
         gboolean ex = op->kind == VS_OP_VIRTUAL_ALLOC_EX;
         compare_address(relations, divergences, "return", model->ret, other->ret,
                         op->arg[ex] == 0, op->arg[ex + 1]);

@@ -327,8 +327,27 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
             continue;
         }
         VsValue v;
-        if (!vs_eval(runner, arg, &v, error) || !need_int(runner, arg, &v, error))
+        if (!vs_eval(runner, arg, &v, error))
             return FALSE;
+        if ((spec->string_args & (1u << i)) && v.kind == VS_VALUE_STRING) {
+            if (strlen(v.s) >= sizeof op->text) {
+                vs_runtime_error(runner, error, arg->pos,
+                                 "argument %zu of %s: a name of at most %zu characters", i + 1,
+                                 spec->name, sizeof op->text - 1);
+                return FALSE;
+            }
+            g_strlcpy(op->text, v.s, sizeof op->text);
+            op->arg[i] = 1; /* a name is given */
+            continue;
+        }
+        if (!need_int(runner, arg, &v, error))
+            return FALSE;
+        if ((spec->string_args & (1u << i)) && v.i != 0) {
+            vs_runtime_error(runner, error, arg->pos,
+                             "argument %zu of %s is a name: a \"string\" or NULL", i + 1,
+                             spec->name);
+            return FALSE;
+        }
         op->arg[i] = v.i;
     }
     return TRUE;

@@ -52,6 +52,16 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_GET_CURRENT_PROCESS_ID] = {"GetCurrentProcessId", 0, 0, 0, 0, 0,
                                       VS_RETURN_PROCESS_ID},
     [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
+    [VS_OP_CREATE_FILE_MAPPING] = {"CreateFileMapping", 6, 0, 0, 0, BIT(0), VS_RETURN_HANDLE,
+                                   BIT(5)},
+    [VS_OP_OPEN_FILE_MAPPING] = {"OpenFileMapping", 3, 0, 0, 0, 0, VS_RETURN_HANDLE, BIT(2)},
+    [VS_OP_MAP_VIEW_OF_FILE] = {"MapViewOfFile", 5, 0, 0, 0, BIT(0), VS_RETURN_POINTER},
+    [VS_OP_MAP_VIEW_OF_FILE_EX] = {"MapViewOfFileEx", 6, 0, 0, BIT(5), BIT(0),
+                                   VS_RETURN_POINTER},
+    [VS_OP_UNMAP_VIEW_OF_FILE] = {"UnmapViewOfFile", 1, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_UNMAP_VIEW_OF_FILE_EX] = {"UnmapViewOfFileEx", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_UNMAP_VIEW_OF_FILE_2] = {"UnmapViewOfFile2", 3, 0, 0, BIT(1), BIT(0),
+                                    VS_RETURN_BOOL},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
@@ -383,8 +393,38 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     case VS_OP_GET_CURRENT_PROCESS_ID:
         outcome->ret = VsGetCurrentProcessId(thread);
         break;
+    case VS_OP_CREATE_FILE_MAPPING: /* the security attributes (a[1]) are not modelled */
+        outcome->ret = VsCreateFileMapping(thread, a[0], (uint32_t)a[2], (uint32_t)a[3],
+                                           (uint32_t)a[4], a[5] ? op->text : NULL);
+        break;
+    case VS_OP_OPEN_FILE_MAPPING:
+        outcome->ret = VsOpenFileMapping(thread, (uint32_t)a[0], a[1] != 0, a[2] ? op->text : NULL);
+        break;
+    case VS_OP_MAP_VIEW_OF_FILE:
+        outcome->ret = VsMapViewOfFile(thread, a[0], (uint32_t)a[1], (uint32_t)a[2],
+                                       (uint32_t)a[3], a[4]);
+        break;
+    case VS_OP_MAP_VIEW_OF_FILE_EX:
+        outcome->ret = VsMapViewOfFileEx(thread, a[0], (uint32_t)a[1], (uint32_t)a[2],
+                                         (uint32_t)a[3], a[4], a[5]);
+        break;
+    case VS_OP_UNMAP_VIEW_OF_FILE:
+        outcome->ret = VsUnmapViewOfFile(thread, a[0]);
+        break;
+    case VS_OP_UNMAP_VIEW_OF_FILE_EX:
+        outcome->ret = VsUnmapViewOfFileEx(thread, a[0], (uint32_t)a[1]);
+        break;
+    case VS_OP_UNMAP_VIEW_OF_FILE_2:
+        outcome->ret = VsUnmapViewOfFile2(thread, a[0], a[1], (uint32_t)a[2]);
+        break;
     case VS_OP_COUNT:
         break;
+    }
+    if ((op->kind == VS_OP_MAP_VIEW_OF_FILE || op->kind == VS_OP_MAP_VIEW_OF_FILE_EX) &&
+        outcome->ret) {
+        VsVadInfo info;
+        vs_vad_info(vs_vad_lookup(vs_thread_process(thread), outcome->ret), &info);
+        outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;
     }
     outcome->last_error = VsGetLastError(thread);
     outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);

@@ -54,6 +54,13 @@ typedef enum VsOpKind {
     VS_OP_RESET_WRITE_WATCH,
     VS_OP_OPEN_PROCESS,
     VS_OP_GET_CURRENT_PROCESS_ID,
+    VS_OP_CREATE_FILE_MAPPING,
+    VS_OP_OPEN_FILE_MAPPING,
+    VS_OP_MAP_VIEW_OF_FILE,
+    VS_OP_MAP_VIEW_OF_FILE_EX,
+    VS_OP_UNMAP_VIEW_OF_FILE,
+    VS_OP_UNMAP_VIEW_OF_FILE_EX,
+    VS_OP_UNMAP_VIEW_OF_FILE_2,
     VS_OP_COUNT
 } VsOpKind;
 
@@ -77,12 +84,16 @@ typedef struct VsOpSpec {
     uint32_t address_args;  /* bit i: argument i (or the variable behind it) is an address */
     uint32_t handle_args;   /* bit i: argument i is a handle */
     VsOpReturn returns;
+    uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
 } VsOpSpec;
+
+#define VS_OP_TEXT_MAX 64 /* an object name's bytes, with its terminator */
 
 typedef struct VsOp {
     VsOpKind kind;
     uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
     uint32_t by_ref;              /* bit i: argument i was passed as &var; clear for a NULL pointer */
+    char text[VS_OP_TEXT_MAX];    /* the string argument (an object name); arg[i] is 1 if given */
 } VsOp;
 
 /* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */
@@ -109,6 +120,7 @@ VsRecordKind vs_op_record(VsOpKind kind);
 
 typedef struct VsOutcome {
     uint64_t ret;
+    uint64_t made_size;                  /* bytes a view-mapping call mapped (the model knows) */
     uint32_t last_error;                 /* GetLastError() after the call */
     uint32_t last_status;                /* RtlGetLastNtStatus() after the call */
     uint32_t exception;                  /* what a memory access raised; 0 if nothing */

@@ -184,9 +184,7 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
                 g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
                                        vs_pte_frame_number(l->entry), pte_flags(l->entry).text);
             } else {
-                VsFrameInfo frame;
-                vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &frame);
-                vs_protect_string(frame.protection, protect, sizeof protect);
+                vs_protect_string(walk.protection, protect, sizeof protect);
                 g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s\n",
                                        vs_pte_frame_number(l->entry), pte_flags(l->entry).text,
                                        protect);
@@ -212,6 +210,10 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
         case VS_PTE_STATE_DEMAND_ZERO:
             vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
             g_string_append_printf(runner->out, "not valid  DemandZero  Protect: %s\n", protect);
+            break;
+        case VS_PTE_STATE_PROTOTYPE:
+            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
+            g_string_append_printf(runner->out, "not valid  Proto: VAD  Protect: %s\n", protect);
             break;
         }
     }

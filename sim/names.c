@@ -138,6 +138,10 @@ static bool find_named(const NamedValue *rows, size_t count, const char *name, u
 
 bool vs_constant_lookup(const char *name, uint64_t *value)
 {
+    if (strcmp(name, "INVALID_HANDLE_VALUE") == 0) {
+        *value = VS_INVALID_HANDLE_VALUE; /* (HANDLE)-1: "no file" to CreateFileMapping */
+        return true;
+    }
     for (size_t i = 0; i < COUNT(status_rows); i++)
         if (strcmp(status_rows[i].name, name) == 0) {
             *value = status_rows[i].status;

@@ -354,6 +354,9 @@ void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out)
             l->entry = path.table[level]->entries[l->index];
         }
     }
+    const VsPteLevel *leaf = &out->level[out->levels - 1];
+    if (leaf->present && vs_pte_is_valid(leaf->entry))
+        out->protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, leaf->entry));
 }
 
 const char *vs_pte_level_name(const VsProcess *process, uint32_t level)

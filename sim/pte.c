@@ -29,6 +29,8 @@ VsPteState vs_pte_state(uint64_t entry)
         return VS_PTE_STATE_TRANSITION;
     if (entry == VS_PTE_DECOMMITTED)
         return VS_PTE_STATE_DECOMMITTED;
+    if (vs_pte_is_proto(entry))
+        return VS_PTE_STATE_PROTOTYPE;
     if (vs_pte_is_pagefile(entry))
         return VS_PTE_STATE_PAGEFILE;
     return VS_PTE_STATE_DEMAND_ZERO;

@@ -414,6 +414,8 @@ typedef enum VsPteState {
     VS_PTE_STATE_VALID,       /* hardware-valid: maps a frame (a page, or above the leaf a table) */
     VS_PTE_STATE_TRANSITION,  /* invalid, but the page is still in its frame (a soft fault away) */
     VS_PTE_STATE_PAGEFILE,    /* the page is only in a page-file slot (a hard fault away) */
+    VS_PTE_STATE_PROTOTYPE,   /* a view's page: its prototype PTE (found through the VAD) says
+                               * where it is; the protection is this process's */
 } VsPteState;
 
 typedef struct VsPteLevel {
@@ -427,6 +429,8 @@ typedef struct VsPteLevel {
 typedef struct VsPteWalk {
     uint32_t levels;
     VsPteLevel level[4];
+    uint32_t protection; /* PAGE_* of the page when its leaf PTE is valid (a private frame's
+                          * OriginalPte, a shared one's working-set entry), else 0 */
 } VsPteWalk;
 
 void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out);

@@ -1,0 +1,367 @@
+/*
+ * test_section.c - sections, views, prototype PTEs and copy-on-write (section.c, mapview.c, the
+ * prototype branch of fault.c): creation rules and commit, names, the view rules, bytes shared
+ * through prototype PTEs across processes, shared pages through trimming, the modified writer and
+ * repurposing, copy-on-write, lifetime (views outlive handles). Invariants after every step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static int setup_small(void **state)
+{
+    return fixture_setup_config(
+        state,
+        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = KB(128), .pagefile_bytes = KB(512)});
+}
+
+static VsMemoryCounters memory(Fixture *f)
+{
+    VsMemoryCounters c;
+    vs_memory_counters(f->system, &c);
+    return c;
+}
+
+static uint8_t read_in(Fixture *f, VsThread *thread, uint64_t address)
+{
+    uint8_t value = 0xEE;
+    assert_int_equal(vs_memory_read(thread, address, &value), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    return value;
+}
+
+static void write_in(Fixture *f, VsThread *thread, uint64_t address, uint8_t value)
+{
+    assert_int_equal(vs_memory_write(thread, address, value), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
+static VsMemoryBasicInformation mbi_of(VsThread *thread, uint64_t address)
+{
+    VsMemoryBasicInformation mbi;
+    assert_int_equal(VsVirtualQuery(thread, address, &mbi, sizeof mbi), sizeof mbi);
+    return mbi;
+}
+
+static VsHandle create(Fixture *f, uint32_t protect, uint64_t size, const char *name)
+{
+    VsHandle h = VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, protect,
+                                     (uint32_t)(size >> 32), (uint32_t)size, name);
+    assert_true(h != 0);
+    CHECK_INVARIANTS(f);
+    return h;
+}
+
+/* SEC_COMMIT charges the system for the whole size at creation, SEC_RESERVE nothing; closing the
+ * last handle gives it back. The rules of NtCreateSection and of kernelbase. */
+static void test_create_rules_and_commit(void **state)
+{
+    Fixture *f = *state;
+    uint64_t before = memory(f).commit_total;
+    VsHandle h = create(f, PAGE_READWRITE, KB(64) + 1, NULL); /* 17 pages */
+    assert_int_equal(VsGetLastError(f->thread), ERROR_SUCCESS);
+    assert_int_equal(memory(f).commit_total, before + 17);
+    VsHandle r = create(f, PAGE_READWRITE | SEC_RESERVE, MB(1), NULL);
+    assert_int_equal(memory(f).commit_total, before + 17);
+    assert_true(VsCloseHandle(f->thread, h));
+    assert_true(VsCloseHandle(f->thread, r));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).commit_total, before);
+    /* Size 0 without a file; a protection no section can have; both SEC_ kinds. */
+    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0,
+                                         NULL), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_NOACCESS, 0,
+                                         4096, NULL), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    uint64_t size = 4096;
+    VsHandle out;
+    assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, NULL, 0, &size,
+                                       PAGE_READWRITE, SEC_COMMIT | SEC_RESERVE, VS_NULL_HANDLE),
+                     STATUS_INVALID_PARAMETER_6);
+    assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, NULL, 0, &size,
+                                       PAGE_READWRITE | PAGE_GUARD, SEC_COMMIT, VS_NULL_HANDLE),
+                     STATUS_INVALID_PAGE_PROTECTION);
+    /* More than the commit limit allows. */
+    size = (memory(f).commit_limit + 1) * 4096;
+    assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, NULL, 0, &size,
+                                       PAGE_READWRITE, SEC_COMMIT, VS_NULL_HANDLE),
+                     STATUS_COMMITMENT_LIMIT);
+    CHECK_INVARIANTS(f);
+}
+
+/* A name opens the existing section (ERROR_ALREADY_EXISTS on success, the size asked for ignored);
+ * NtCreateSection without OBJ_OPENIF collides; OpenFileMapping of a missing name fails; the name
+ * goes with the section. */
+static void test_names(void **state)
+{
+    Fixture *f = *state;
+    VsHandle a = create(f, PAGE_READWRITE, KB(64), "shared");
+    VsHandle b = create(f, PAGE_READONLY, KB(4), "shared");
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ALREADY_EXISTS);
+    assert_ptr_equal(vs_handle_section(f->thread, a), vs_handle_section(f->thread, b));
+    VsSectionInfo info;
+    vs_section_info(vs_handle_section(f->thread, b), &info);
+    assert_int_equal(info.size, KB(64));
+    assert_int_equal(info.handles, 2);
+    uint64_t size = 4096;
+    VsHandle out;
+    assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, "shared", 0, &size,
+                                       PAGE_READWRITE, SEC_COMMIT, VS_NULL_HANDLE),
+                     STATUS_OBJECT_NAME_COLLISION);
+    assert_int_equal(VsOpenFileMapping(f->thread, FILE_MAP_READ, false, "missing"), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_FILE_NOT_FOUND);
+    assert_true(VsCloseHandle(f->thread, a));
+    assert_true(VsCloseHandle(f->thread, b));
+    assert_int_equal(VsOpenFileMapping(f->thread, FILE_MAP_READ, false, "shared"), 0);
+    CHECK_INVARIANTS(f);
+}
+
+/* The view rules: 64 KB offsets, a view inside the section, size 0 to its end, a writable view of
+ * a read-only section refused (by the handle's rights through kernelbase, by the section's
+ * protection at the NT layer), MEM_MAPPED in VirtualQuery, unmapping by any address in the view. */
+static void test_view_rules(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE, KB(128) + 100, NULL);
+    assert_int_equal(VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 4096, 0), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_MAPPED_ALIGNMENT);
+    assert_int_equal(VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, KB(256)), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED); /* STATUS_INVALID_VIEW_SIZE */
+    uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, KB(64), 0);
+    assert_true(v != 0 && v % KB(64) == 0);
+    CHECK_INVARIANTS(f);
+    VsMemoryBasicInformation mbi = mbi_of(f->thread, v);
+    assert_int_equal(mbi.Type, MEM_MAPPED);
+    assert_int_equal(mbi.State, MEM_COMMIT);
+    assert_int_equal(mbi.Protect, PAGE_READWRITE);
+    assert_int_equal(mbi.RegionSize, KB(68)); /* 64 KB + 100 bytes, in pages */
+    assert_false(VsVirtualFree(f->thread, v, 0, MEM_RELEASE));
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_UNABLE_TO_DELETE_SECTION);
+    assert_true(VsUnmapViewOfFile(f->thread, v + KB(8)));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(mbi_of(f->thread, v).State, MEM_FREE);
+    assert_false(VsUnmapViewOfFile(f->thread, v));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_ADDRESS);
+
+    VsHandle ro = create(f, PAGE_READONLY, KB(64), NULL);
+    assert_int_equal(VsMapViewOfFile(f->thread, ro, FILE_MAP_WRITE, 0, 0, 0), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    uint64_t size = KB(64), base = 0, offset = 0;
+    VsHandle all;
+    assert_int_equal(VsNtCreateSection(f->thread, &all, SECTION_ALL_ACCESS, NULL, 0, &size,
+                                       PAGE_READONLY, SEC_COMMIT, VS_NULL_HANDLE),
+                     STATUS_SUCCESS);
+    size = 0;
+    assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
+                                          &size, 1, 0, PAGE_READWRITE),
+                     STATUS_SECTION_PROTECTION);
+    assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
+                                          &size, 3, 0, PAGE_READONLY),
+                     STATUS_INVALID_PARAMETER_8);
+    uint64_t ro_view = VsMapViewOfFile(f->thread, ro, FILE_MAP_READ, 0, 0, 0);
+    assert_true(ro_view != 0);
+    assert_int_equal(vs_memory_write(f->thread, ro_view, 1), STATUS_ACCESS_VIOLATION);
+    CHECK_INVARIANTS(f);
+}
+
+/* Two processes map one section: the bytes one writes, the other reads, through one frame whose
+ * share count is the two valid PTEs. Trimmed from one process the frame stays active; from both
+ * it goes to the modified list, is written out, repurposed, and read back by a hard fault through
+ * the prototype PTE. */
+static void test_shared_pages_across_processes(void **state)
+{
+    Fixture *f = *state;
+    VsProcess *other = vs_process_create(f->system, "other");
+    VsThread *t2 = vs_process_main_thread(other);
+    VsHandle h = create(f, PAGE_READWRITE, KB(64), "data");
+    uint64_t a = VsMapViewOfFile(f->thread, h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    VsHandle h2 = VsOpenFileMapping(t2, FILE_MAP_READ, false, "data");
+    assert_true(h2 != 0);
+    uint64_t b = VsMapViewOfFile(t2, h2, FILE_MAP_READ, 0, 0, 0);
+    assert_true(a && b);
+    write_in(f, f->thread, a + 5, 0x5A);
+    assert_int_equal(read_in(f, t2, b + 5), 0x5A);
+    VsWorkingSetExBlock block;
+    assert_true(VsQueryWorkingSetEx(t2, VS_CURRENT_PROCESS, b, &block));
+    assert_int_equal(block.Shared, 1);
+    assert_int_equal(block.ShareCount, 2);
+    assert_int_equal(block.Win32Protection, PAGE_READONLY);
+    vs_empty_working_set(f->process);
+    CHECK_INVARIANTS(f);
+    assert_true(VsQueryWorkingSetEx(t2, VS_CURRENT_PROCESS, b, &block));
+    assert_int_equal(block.Valid, 1); /* still mapped by the other process */
+    assert_int_equal(block.ShareCount, 1);
+    vs_empty_working_set(other);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).modified_pages, 1); /* written through a, never saved */
+    vs_write_modified_pages(f->system, 8);
+    CHECK_INVARIANTS(f);
+    /* Push the clean frame out: private pages of the first process take every frame. */
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(256), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    for (uint64_t i = 0; i < 64; i++)
+        write_in(f, f->thread, p + i * KB(4), 1);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(read_in(f, t2, b + 5), 0x5A);
+    bool hard = false;
+    for (size_t i = 0; i < f->log.count; i++)
+        hard |= f->log.events[i].kind == VS_EV_HARD_FAULT && f->log.events[i].section != 0;
+    assert_true(hard);
+    assert_true(VsCloseHandle(f->thread, h));
+    assert_true(VsCloseHandle(t2, h2));
+    CHECK_INVARIANTS(f); /* the views keep the section */
+    assert_int_equal(read_in(f, f->thread, a + 5), 0x5A);
+    assert_true(VsUnmapViewOfFile(f->thread, a));
+    uint64_t commit = memory(f).commit_total;
+    assert_true(VsUnmapViewOfFile(t2, b));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).commit_total, commit - 16); /* the section is gone with its view */
+}
+
+/* Copy-on-write: mapping FILE_MAP_COPY charges a page of commit per page; the first store gives
+ * this process a private copy (PAGE_READWRITE now, the region split), the other view keeps the
+ * original; unmapping returns the charge and frees the copy. */
+static void test_copy_on_write(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE, KB(64), NULL);
+    uint64_t shared = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    write_in(f, f->thread, shared + KB(4), 7);
+    VsProcessCounters before;
+    vs_process_counters(f->process, &before);
+    uint64_t copy = VsMapViewOfFile(f->thread, h, FILE_MAP_COPY, 0, 0, 0);
+    assert_true(copy != 0);
+    CHECK_INVARIANTS(f);
+    VsProcessCounters after;
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.commit_charge, before.commit_charge + 16);
+    assert_int_equal(mbi_of(f->thread, copy).Protect, PAGE_WRITECOPY);
+    assert_int_equal(read_in(f, f->thread, copy + KB(4)), 7); /* the shared page, read-only */
+    write_in(f, f->thread, copy + KB(4), 9);                 /* the copy */
+    assert_int_equal(read_in(f, f->thread, copy + KB(4)), 9);
+    assert_int_equal(read_in(f, f->thread, shared + KB(4)), 7);
+    VsMemoryBasicInformation mbi = mbi_of(f->thread, copy + KB(4));
+    assert_int_equal(mbi.Protect, PAGE_READWRITE);
+    assert_int_equal(mbi.Type, MEM_MAPPED);
+    assert_int_equal(mbi.RegionSize, KB(4));
+    assert_int_equal(mbi_of(f->thread, copy).Protect, PAGE_WRITECOPY);
+    /* A copy pages like private memory: trimmed, written, read back. */
+    vs_empty_working_set(f->process);
+    vs_write_modified_pages(f->system, 16);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_in(f, f->thread, copy + KB(4)), 9);
+    assert_true(VsUnmapViewOfFile(f->thread, copy));
+    CHECK_INVARIANTS(f);
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.commit_charge, before.commit_charge);
+    assert_int_equal(read_in(f, f->thread, shared + KB(4)), 7);
+}
+
+/* SEC_RESERVE: a view reserves; VirtualAlloc(MEM_COMMIT) in one view commits the section's pages
+ * for every view, charging the system once; VirtualProtect may not ask for more than the section. */
+static void test_sec_reserve_commit(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE | SEC_RESERVE, KB(128), NULL);
+    uint64_t a = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    uint64_t b = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    assert_int_equal(mbi_of(f->thread, a).State, MEM_RESERVE);
+    assert_int_equal(vs_memory_read(f->thread, a, &(uint8_t){0}), STATUS_ACCESS_VIOLATION);
+    uint64_t before = memory(f).commit_total;
+    assert_int_equal(VsVirtualAlloc(f->thread, a + KB(4), 100, MEM_COMMIT, PAGE_READWRITE),
+                     a + KB(4));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).commit_total, before + 1);
+    assert_int_equal(mbi_of(f->thread, b + KB(4)).State, MEM_COMMIT);
+    assert_int_equal(mbi_of(f->thread, b + KB(4)).RegionSize, KB(4));
+    write_in(f, f->thread, b + KB(4), 3);
+    assert_int_equal(read_in(f, f->thread, a + KB(4)), 3);
+    assert_int_equal(VsVirtualAlloc(f->thread, b, KB(8), MEM_COMMIT, PAGE_READWRITE), b);
+    assert_int_equal(memory(f).commit_total, before + 2); /* one page was committed already */
+    uint32_t old;
+    assert_false(VsVirtualProtect(f->thread, a, KB(4), PAGE_EXECUTE_READWRITE, &old));
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_SECTION_PROTECTION);
+    assert_true(VsVirtualProtect(f->thread, a, KB(4), PAGE_READONLY, &old));
+    assert_int_equal(old, PAGE_READWRITE);
+    assert_int_equal(vs_memory_write(f->thread, a, 1), STATUS_ACCESS_VIOLATION);
+    write_in(f, f->thread, b, 1); /* the other view keeps its own protection */
+    CHECK_INVARIANTS(f);
+}
+
+/* Random maps, unmaps, touches, trims and ticks across two processes and three sections (one
+ * copy-on-write view among them), with the invariant checker after each step and a byte model of
+ * each section's contents. */
+static void test_random_views(void **state)
+{
+    Fixture *f = *state;
+    VsThread *threads[2] = {f->thread, vs_process_main_thread(vs_process_create(f->system, "b"))};
+    enum { SECTIONS = 3, PAGES = 16, VIEWS = 4, STEPS = 6000 };
+    VsHandle handles[2][SECTIONS];
+    uint8_t bytes[SECTIONS][PAGES] = {{0}};
+    for (int s = 0; s < SECTIONS; s++) {
+        char name[8] = {'s', (char)('0' + s), 0};
+        handles[0][s] = create(f, PAGE_READWRITE, PAGES * KB(4), name);
+        handles[1][s] = VsOpenFileMapping(threads[1], FILE_MAP_ALL_ACCESS, false, name);
+    }
+    uint64_t views[2][VIEWS] = {{0}};
+    int view_section[2][VIEWS];
+    TestRng rng = {0xC0FFEE};
+    for (int step = 0; step < STEPS; step++) {
+        int p = (int)(rng_next(&rng) % 2), v = (int)(rng_next(&rng) % VIEWS);
+        VsThread *t = threads[p];
+        uint64_t page = rng_next(&rng) % PAGES;
+        switch (rng_next(&rng) % 8) {
+        case 0:
+            if (views[p][v]) {
+                assert_true(VsUnmapViewOfFile(t, views[p][v]));
+                views[p][v] = 0;
+            } else {
+                int s = (int)(rng_next(&rng) % SECTIONS);
+                views[p][v] = VsMapViewOfFile(t, handles[p][s], FILE_MAP_WRITE, 0, 0, 0);
+                assert_true(views[p][v] != 0);
+                view_section[p][v] = s;
+            }
+            break;
+        case 1:
+        case 2:
+            if (views[p][v]) {
+                uint8_t value = (uint8_t)rng_next(&rng);
+                write_in(f, t, views[p][v] + page * KB(4), value);
+                bytes[view_section[p][v]][page] = value;
+            }
+            break;
+        case 3:
+        case 4:
+            if (views[p][v])
+                assert_int_equal(read_in(f, t, views[p][v] + page * KB(4)),
+                                 bytes[view_section[p][v]][page]);
+            break;
+        case 5:
+            vs_empty_working_set(vs_thread_process(t));
+            break;
+        case 6:
+            vs_balance_set_tick(f->system);
+            break;
+        default:
+            vs_write_modified_pages(f->system, rng_next(&rng) % 4);
+            break;
+        }
+        CHECK_INVARIANTS(f);
+    }
+}
+
+#define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        SMALL(test_create_rules_and_commit), SMALL(test_names), SMALL(test_view_rules),
+        SMALL(test_shared_pages_across_processes), SMALL(test_copy_on_write),
+        SMALL(test_sec_reserve_commit), SMALL(test_random_views),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -228,7 +228,7 @@ bool vs_vad_find_free(const VsVadTable *table, uint64_t pages, bool top_down, ui
 typedef struct VsSection {
     uint32_t id;              /* index + 1 in the system's table: what a frame's PteAddress names */
     char name[64];            /* in \BaseNamedObjects; empty when unnamed */
-    uint64_t size;            /* SizeOfSection as asked, in bytes */
+    uint64_t size;            /* SizeOfSection, in bytes: whole pages for a pagefile section */
     uint64_t pages;           /* Segment TotalNumberOfPtes */
     uint32_t protection;      /* MM protection (SectionPageProtection) */
     bool reserve;             /* SEC_RESERVE: pages are committed later, through a view */
@@ -240,6 +240,7 @@ typedef struct VsSection {
 
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
 void vs_section_dereference(VsSystem *system, VsSection *section);
+void vs_section_close_handle(VsSystem *system, VsSection *section);
 void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages);
 void vs_section_fini_all(VsSystem *system);
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame);

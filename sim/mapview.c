@@ -167,6 +167,10 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandl
     if (!NT_SUCCESS(status))
         return status;
     VsSection *section = object;
+    /* MEM_RESERVE lets a view of a file run past the file's end; a pagefile section refuses it
+     * (MiMapViewOfDataSection). */
+    if (allocation_type & MEM_RESERVE)
+        return STATUS_INVALID_PARAMETER_9;
     if (!vs_section_protection_compatible(section->protection, mm))
         return STATUS_SECTION_PROTECTION;
     uint64_t offset = section_offset ? *section_offset : 0;

@@ -231,8 +231,7 @@ VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t
     return handle;
 }
 
-/* Closing the current-process pseudo-handle does nothing and succeeds, as documented. Closing a
- * section's last handle deletes it only if no view maps it (views hold references of their own). */
+/* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */
 VsStatus VsNtClose(VsThread *caller, VsHandle handle)
 {
     if (handle == VS_CURRENT_PROCESS)
@@ -243,10 +242,7 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
     void *object = entry->object;
     VsObjectType type = entry->type;
     *entry = (VsHandleEntry){0};
-    if (type == VS_OBJECT_SECTION) {
-        VsSection *section = object;
-        section->handles--;
-        vs_section_dereference(caller->process->system, section);
-    }
+    if (type == VS_OBJECT_SECTION)
+        vs_section_close_handle(caller->process->system, object);
     return STATUS_SUCCESS;
 }

@@ -64,8 +64,10 @@ static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uin
         return STATUS_INVALID_PAGE_PROTECTION;
     if (file != VS_NULL_HANDLE)
         return STATUS_INVALID_HANDLE; /* no files yet: only the page file backs sections */
-    if (attributes & (SEC_IMAGE | SEC_LARGE_PAGES))
-        return STATUS_INVALID_PARAMETER_6; /* an image needs a file; large pages a privilege */
+    if (attributes & SEC_IMAGE)
+        return STATUS_INVALID_FILE_FOR_SECTION; /* an image needs a file (MmCreateSection) */
+    if (attributes & SEC_LARGE_PAGES)
+        return STATUS_INVALID_PARAMETER_6; /* large pages need SEC_COMMIT and a privilege */
     if (!maximum_size || *maximum_size == 0)
         return STATUS_INVALID_PARAMETER_4; /* a pagefile-backed section needs a size */
     if (*maximum_size > MAX_SECTION_PAGES * VS_PAGE_SIZE)
@@ -98,7 +100,9 @@ static VsStatus create_section(VsSystem *system, const char *name, uint64_t size
     if (slot == system->section_count)
         system->section_count++;
     system->sections[slot] = section;
-    *section = (VsSection){.id = (uint32_t)slot + 1, .size = size, .pages = pages,
+    /* A pagefile-backed segment is whole pages, and SizeOfSection is taken from it: a section of
+     * 0x3452 bytes is 0x4000 long (MiCreatePagingFileMap; Wine's test_MapViewOfFile). */
+    *section = (VsSection){.id = (uint32_t)slot + 1, .size = pages * VS_PAGE_SIZE, .pages = pages,
                            .protection = mm, .reserve = reserve, .prototypes = prototypes};
     if (name)
         strncpy(section->name, name, sizeof section->name - 1);
@@ -107,7 +111,7 @@ static VsStatus create_section(VsSystem *system, const char *name, uint64_t size
             prototypes[i] = vs_pte_make_software(mm);
         vs_section_charge(system, section, (int64_t)pages);
     }
-    VsEvent event = {.kind = VS_EV_SECTION_CREATED, .section = section->id, .size = size,
+    VsEvent event = {.kind = VS_EV_SECTION_CREATED, .section = section->id, .size = section->size,
                      .pages = reserve ? 0 : pages, .protection = vs_mm_to_win32(mm)};
     vs_emit(system, &event);
     *out = section;
@@ -166,8 +170,11 @@ VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t de
 {
     if (!section_handle)
         return STATUS_ACCESS_VIOLATION;
-    if (!name || !name[0])
+    if (!name)
         return STATUS_OBJECT_NAME_INVALID;
+    /* Names live in \BaseNamedObjects; the empty name is that directory itself, not a section. */
+    if (!name[0])
+        return STATUS_OBJECT_TYPE_MISMATCH;
     VsSection *section = find_named(caller->process->system, name);
     if (!section)
         return STATUS_OBJECT_NAME_NOT_FOUND;
@@ -176,6 +183,20 @@ VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t de
     if (NT_SUCCESS(status))
         section->handles++;
     return status;
+}
+
+/*
+ * A handle to the section was closed. With the last handle the name goes (a named object is
+ * temporary: ObpDeleteNameCheck removes it from \BaseNamedObjects when its handle count reaches
+ * zero), even while views keep the section itself alive: opening the name then fails and creating
+ * it makes a new section (Wine's test_CreateFileMapping, measured on Windows). The section is
+ * deleted only if no view maps it.
+ */
+void vs_section_close_handle(VsSystem *system, VsSection *section)
+{
+    if (--section->handles == 0)
+        section->name[0] = '\0';
+    vs_section_dereference(system, section);
 }
 
 /*

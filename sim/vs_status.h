@@ -31,6 +31,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
     XX(ERROR_INVALID_NAME, 123)                                                                    \
+    XX(ERROR_BAD_EXE_FORMAT, 193)                                                                  \
     XX(ERROR_NOT_LOCKED, 158)                                                                      \
     XX(ERROR_ALREADY_EXISTS, 183)                                                                  \
     XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
@@ -96,6 +97,8 @@ typedef uint32_t VsStatus;
        "A page in the range is reserved but not committed.")                                      \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")               \
+    XX(STATUS_INVALID_FILE_FOR_SECTION, 0xC0000020u, ERROR_BAD_EXE_FORMAT,                          \
+       "The file cannot back a section of this kind (an image section needs an executable file).") \
     XX(STATUS_SECTION_TOO_BIG, 0xC0000040u, ERROR_NOT_ENOUGH_MEMORY,                               \
        "The section is larger than the system can describe.")                                     \
     XX(STATUS_SECTION_PROTECTION, 0xC000004Eu, ERROR_INVALID_PARAMETER,                            \

@@ -196,6 +196,8 @@ VsHandle VsOpenFileMapping(VsThread *thread, uint32_t desired_access, bool inher
                            const char *name)
 {
     (void)inherit; /* no child processes to inherit it */
+    if (!name) /* refused before any NT call (kernelbase get_open_object_attributes) */
+        return mapping_result(thread, STATUS_INVALID_PARAMETER, 0);
     if (desired_access == FILE_MAP_COPY)
         desired_access = SECTION_MAP_READ; /* a copy-on-write view only reads the section */
     VsHandle handle = 0;
@@ -204,7 +206,7 @@ VsHandle VsOpenFileMapping(VsThread *thread, uint32_t desired_access, bool inher
         vs_set_last_nt_error(thread, status);
         return 0;
     }
-    return handle;
+    return handle; /* the last error is left alone on success */
 }
 
 /* The view protection a FILE_MAP_* access asks for (kernelbase MapViewOfFileEx). */

@@ -86,6 +86,23 @@ static void test_create_rules_and_commit(void **state)
     assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, NULL, 0, &size,
                                        PAGE_READWRITE | PAGE_GUARD, SEC_COMMIT, VS_NULL_HANDLE),
                      STATUS_INVALID_PAGE_PROTECTION);
+    /* An image section needs an executable file; large pages need SEC_COMMIT. */
+    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE,
+                                         PAGE_READONLY | SEC_IMAGE, 0, 4096, NULL), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_BAD_EXE_FORMAT);
+    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE,
+                                         PAGE_READWRITE | SEC_RESERVE | SEC_LARGE_PAGES, 0, 4096,
+                                         NULL), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    /* A pagefile-backed section is whole pages long: 0x3452 bytes make 0x4000. */
+    size = 0x3452;
+    assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, NULL, 0, &size,
+                                       PAGE_READONLY, SEC_COMMIT, VS_NULL_HANDLE),
+                     STATUS_SUCCESS);
+    VsSectionInfo info;
+    vs_section_info(vs_handle_section(f->thread, out), &info);
+    assert_int_equal(info.size, 0x4000);
+    assert_true(VsCloseHandle(f->thread, out));
     /* More than the commit limit allows. */
     size = (memory(f).commit_limit + 1) * 4096;
     assert_int_equal(VsNtCreateSection(f->thread, &out, SECTION_ALL_ACCESS, NULL, 0, &size,
@@ -115,9 +132,28 @@ static void test_names(void **state)
                      STATUS_OBJECT_NAME_COLLISION);
     assert_int_equal(VsOpenFileMapping(f->thread, FILE_MAP_READ, false, "missing"), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_FILE_NOT_FOUND);
+    /* Names are case-sensitive; OpenFileMapping needs a name (kernelbase refuses NULL). */
+    assert_int_equal(VsOpenFileMapping(f->thread, FILE_MAP_READ, false, "SHARED"), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_FILE_NOT_FOUND);
+    assert_int_equal(VsOpenFileMapping(f->thread, FILE_MAP_READ, false, NULL), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    /* A view keeps the section, not its name: with the last handle the name goes, and creating
+     * it again makes a new section (last error 0) while the old view still shows the old bytes. */
+    uint64_t view = VsMapViewOfFile(f->thread, a, FILE_MAP_WRITE, 0, 0, 0);
+    write_in(f, f->thread, view, 0x5A);
     assert_true(VsCloseHandle(f->thread, a));
     assert_true(VsCloseHandle(f->thread, b));
+    CHECK_INVARIANTS(f);
     assert_int_equal(VsOpenFileMapping(f->thread, FILE_MAP_READ, false, "shared"), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_FILE_NOT_FOUND);
+    VsHandle c = create(f, PAGE_READWRITE, KB(64), "shared");
+    assert_int_equal(VsGetLastError(f->thread), ERROR_SUCCESS);
+    uint64_t fresh = VsMapViewOfFile(f->thread, c, FILE_MAP_READ, 0, 0, 0);
+    assert_int_equal(read_in(f, f->thread, fresh), 0);
+    assert_int_equal(read_in(f, f->thread, view), 0x5A);
+    assert_true(VsUnmapViewOfFile(f->thread, view));
+    assert_true(VsUnmapViewOfFile(f->thread, fresh));
+    assert_true(VsCloseHandle(f->thread, c));
     CHECK_INVARIANTS(f);
 }
 
@@ -163,6 +199,15 @@ static void test_view_rules(void **state)
     assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
                                           &size, 3, 0, PAGE_READONLY),
                      STATUS_INVALID_PARAMETER_8);
+    /* MEM_RESERVE is for views of files that may run past the file's end, never for the page
+     * file; the offset rounds nothing: a view of a page past the section's end is refused. */
+    assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
+                                          &size, 1, MEM_RESERVE, PAGE_READONLY),
+                     STATUS_INVALID_PARAMETER_9);
+    offset = KB(64);
+    assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
+                                          &size, 1, 0, PAGE_READONLY),
+                     STATUS_INVALID_VIEW_SIZE);
     uint64_t ro_view = VsMapViewOfFile(f->thread, ro, FILE_MAP_READ, 0, 0, 0);
     assert_true(ro_view != 0);
     assert_int_equal(vs_memory_write(f->thread, ro_view, 1), STATUS_ACCESS_VIOLATION);

@@ -268,6 +268,40 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                    e->pages, e->pages == 1 ? "" : "s",
                                    e->pages == 1 ? "its" : "their");
         break;
+    case VS_EV_PLACEHOLDER_RESERVED:
+        g_string_append(out, "a placeholder VAD reserves ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, ": address space held for something to replace it later; it can be "
+                             "split, coalesced or replaced, never committed");
+        break;
+    case VS_EV_PLACEHOLDER_SPLIT:
+        g_string_append(out, "the placeholder ");
+        append_range(out, e->old_start, e->old_end);
+        g_string_append(out, " is split: ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, " is a placeholder of its own, the rest stays a placeholder (no "
+                             "address is free at any moment)");
+        break;
+    case VS_EV_PLACEHOLDERS_COALESCED:
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT " adjacent placeholders become one: ",
+                               e->pages);
+        append_range(out, e->vpn_start, e->vpn_end);
+        break;
+    case VS_EV_PLACEHOLDER_REPLACED:
+        g_string_append(out, "the placeholder ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        if (e->section)
+            g_string_append_printf(out, " is replaced, whole, by a view of section %u (%s)",
+                                   e->section, protect);
+        else
+            g_string_append_printf(out, " is replaced, whole, by private memory (%s): its VAD "
+                                   "stays and becomes an ordinary reservation", protect);
+        break;
+    case VS_EV_PLACEHOLDER_RESTORED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append(out, " is a placeholder again (MEM_PRESERVE_PLACEHOLDER): what was there "
+                             "is gone, but the address space stays held");
+        break;
     case VS_EV_WORKING_SET_AGED:
         g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT
                                " page%s, each touched one young again, each untouched one older",

@@ -132,10 +132,19 @@ void vs_show_vad(VsRunner *runner)
         vs_protect_string(info.protection, protect, sizeof protect);
         g_string_append_printf(runner->out,
                                "      %-5u %10" G_GINT64_MODIFIER "x %10" G_GINT64_MODIFIER
-                               "x %8" G_GUINT64_FORMAT " %-8s %s%s\n",
+                               "x %8" G_GUINT64_FORMAT " %-8s %s",
                                info.level, info.starting_vpn, info.ending_vpn, info.commit_charge,
-                               info.private_memory ? "Private" : "Mapped", protect,
-                               info.kind == VS_VAD_SHARED_USER_DATA ? " (KUSER_SHARED_DATA)" : "");
+                               info.private_memory ? "Private" : "Mapped", protect);
+        if (info.kind == VS_VAD_SHARED_USER_DATA)
+            g_string_append(runner->out, " (KUSER_SHARED_DATA)");
+        else if (info.kind == VS_VAD_MAPPED)
+            g_string_append_printf(runner->out, " Pagefile section %u, from page %"
+                                   G_GINT64_MODIFIER "x", info.section, info.first_prototype);
+        if (info.kind == VS_VAD_PLACEHOLDER)
+            g_string_append(runner->out, " Placeholder");
+        else if (info.placeholder)
+            g_string_append(runner->out, " (replaced a placeholder)");
+        g_string_append_c(runner->out, '\n');
     }
     g_string_append_printf(runner->out, "      Total VADs: %" G_GUINT64_FORMAT
                            ", maximum depth: %u\n", shape.count, shape.depth);
@@ -249,6 +258,8 @@ static const char *kind_color(VsVadKind kind)
         return "lightgray";
     case VS_VAD_MAPPED:
         return "palegreen";
+    case VS_VAD_PLACEHOLDER:
+        return "white";
     }
     return "white";
 }

@@ -50,13 +50,21 @@ void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64
  * ZeroBits set still fails as a conflict). The first 64 KB is refused as an invalid parameter, as
  * Wine's allocate_virtual_memory does ("disallow low 64k").
  */
-VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
-                              bool top_down, uint64_t *start_vpn, uint64_t *end_vpn)
+VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
+                              const VsAddressWindow *window, bool top_down, uint64_t *start_vpn,
+                              uint64_t *end_vpn)
 {
     const VsLayout *layout = process->system->layout;
     if (base == 0) {
         uint64_t pages = vs_vpn(size + VS_PAGE_SIZE - 1);
-        if (!vs_vad_find_free(&process->vad_root, pages, top_down, vs_vpn(limit), start_vpn))
+        const VsVadTable *table = &process->vad_root;
+        bool plain = window->low_vpn <= table->lowest_vpn &&
+                     window->align_pages == VS_GRANULE_PAGES;
+        bool found = plain ? vs_vad_find_free(table, pages, top_down, window->high_vpn, start_vpn)
+                           : vs_vad_find_free_window(table, pages, top_down, window->low_vpn,
+                                                     window->high_vpn, window->align_pages,
+                                                     start_vpn);
+        if (!found)
             return STATUS_NO_MEMORY;
         *end_vpn = *start_vpn + pages - 1;
         return STATUS_SUCCESS;
@@ -72,12 +80,13 @@ VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size, 
     return STATUS_SUCCESS;
 }
 
-/* The reserve path: a new private VAD (models MiAllocateVad + MiInsertVad). */
+/* The reserve path: a new private VAD (models MiAllocateVad + MiInsertVad), or a placeholder. */
 static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
-                        uint64_t limit, uint32_t type, uint32_t mm_protection)
+                        const VsAddressWindow *window, uint32_t type, uint32_t mm_protection,
+                        bool placeholder)
 {
     uint64_t start_vpn, end_vpn;
-    VsStatus status = vs_place_reservation(process, *base_address, *region_size, limit,
+    VsStatus status = vs_place_reservation(process, *base_address, *region_size, window,
                                         (type & MEM_TOP_DOWN) != 0, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
@@ -95,13 +104,15 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     vs_emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
     vad->starting_vpn = start_vpn;
     vad->ending_vpn = end_vpn;
-    vad->kind = VS_VAD_PRIVATE;
+    vad->kind = placeholder ? VS_VAD_PLACEHOLDER : VS_VAD_PRIVATE;
+    vad->placeholder = placeholder;
     vad->protection = mm_protection;
     vad->private_memory = 1;
     vad->mem_commit = (type & MEM_COMMIT) != 0;
     vad->write_watch = (type & MEM_WRITE_WATCH) != 0;
     vs_vad_insert(&process->vad_root, vad);
-    vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, end_vpn);
+    vs_emit_range(process, placeholder ? VS_EV_PLACEHOLDER_RESERVED : VS_EV_VAD_INSERTED,
+                  start_vpn, end_vpn);
     if (vad->mem_commit) {
         uint64_t pages = end_vpn - start_vpn + 1;
         vs_charge_commit(process, vad, (int64_t)pages);
@@ -124,8 +135,9 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
     VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
     if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn)
         return STATUS_CONFLICTING_ADDRESSES;
-    /* The KUSER_SHARED_DATA VAD charges no commit and refuses it (WRK's MM_MAX_COMMIT VADs). */
-    if (vad->no_change)
+    /* The KUSER_SHARED_DATA VAD charges no commit and refuses it (WRK's MM_MAX_COMMIT VADs), and
+     * so does a placeholder (a CommitCharge sentinel too): it can only be replaced, whole. */
+    if (vad->no_change || vad->kind == VS_VAD_PLACEHOLDER)
         return STATUS_CONFLICTING_ADDRESSES;
     process->vad_root.node_hint = vad;
 
@@ -303,17 +315,13 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     return STATUS_SUCCESS;
 }
 
-/*
- * Reserves and/or commits. On success *base_address and *region_size describe the pages actually
- * covered. Statuses: STATUS_INVALID_PARAMETER (a base in the first 64 KB),
- * STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
- * STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_NO_MEMORY, STATUS_CONFLICTING_ADDRESSES,
- * STATUS_INSUFFICIENT_RESOURCES.
- */
-VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
-                                   uint64_t *base_address, uint64_t zero_bits,
-                                   uint64_t *region_size, uint32_t allocation_type,
-                                   uint32_t protect)
+/* What NtAllocateVirtualMemoryEx asks beyond the legacy call. */
+typedef enum PlaceholderOp { NO_PLACEHOLDER, RESERVE_PLACEHOLDER, REPLACE_PLACEHOLDER } PlaceholderOp;
+
+/* Both entry points, once the arguments they differ in are checked. */
+static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
+                         uint64_t zero_bits, uint64_t *region_size, uint32_t allocation_type,
+                         uint32_t protect, const VsAddressWindow *requirements, PlaceholderOp op)
 {
     const VsLayout *layout = caller->process->system->layout;
     uint64_t limit;
@@ -326,10 +334,70 @@ VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
     status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
+    if (op == REPLACE_PLACEHOLDER)
+        return vs_placeholder_replace_private(process, base_address, region_size,
+                                              allocation_type, mm_protection);
+    VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
     /* A NULL base reserves, whatever else the type says (MEM_RESET included, as in WRK). */
     if (*base_address == 0 || (allocation_type & MEM_RESERVE))
-        return reserve(process, base_address, region_size, limit, allocation_type, mm_protection);
+        return reserve(process, base_address, region_size, &window, allocation_type,
+                       mm_protection, op == RESERVE_PLACEHOLDER);
     if (allocation_type == MEM_RESET || allocation_type == MEM_RESET_UNDO)
         return reset(process, base_address, region_size, allocation_type);
     return commit(process, base_address, region_size, mm_protection);
+}
+
+/*
+ * Reserves and/or commits. On success *base_address and *region_size describe the pages actually
+ * covered. Statuses: STATUS_INVALID_PARAMETER (a base in the first 64 KB),
+ * STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
+ * STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_NO_MEMORY, STATUS_CONFLICTING_ADDRESSES,
+ * STATUS_INSUFFICIENT_RESOURCES. The placeholder flags are unknown to this call (_5).
+ */
+VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
+                                   uint64_t *base_address, uint64_t zero_bits,
+                                   uint64_t *region_size, uint32_t allocation_type,
+                                   uint32_t protect)
+{
+    return allocate(caller, process_handle, base_address, zero_bits, region_size,
+                    allocation_type, protect, NULL, NO_PLACEHOLDER);
+}
+
+/*
+ * The Ex call checks its extended parameters first, then its own flags, all refused with
+ * STATUS_INVALID_PARAMETER (Wine's NtAllocateVirtualMemoryEx, as its tests measured Windows): a
+ * placeholder flag without MEM_RESERVE, both of them, a placeholder that is not PAGE_NOACCESS or
+ * is to be committed or write-watched, a caller's base together with address requirements, size
+ * 0. Then the legacy checks and paths, with the placeholder ones added.
+ */
+VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process_handle,
+                                     uint64_t *base_address, uint64_t *region_size,
+                                     uint32_t allocation_type, uint32_t protect,
+                                     const VsMemExtendedParameter *parameters,
+                                     uint32_t parameter_count)
+{
+    const VsLayout *layout = caller->process->system->layout;
+    VsAddressWindow window = vs_window_below(layout, layout->highest_vad_address);
+    bool requirements;
+    VsStatus status = vs_extended_parameters(layout, parameters, parameter_count, &window,
+                                             &requirements);
+    if (!NT_SUCCESS(status))
+        return status;
+    const uint32_t placeholder = MEM_RESERVE_PLACEHOLDER | MEM_REPLACE_PLACEHOLDER;
+    uint32_t type = allocation_type & ~placeholder;
+    PlaceholderOp op = (allocation_type & MEM_RESERVE_PLACEHOLDER) ? RESERVE_PLACEHOLDER
+                       : (allocation_type & MEM_REPLACE_PLACEHOLDER) ? REPLACE_PLACEHOLDER
+                                                                     : NO_PLACEHOLDER;
+    if ((allocation_type & placeholder) == placeholder ||
+        (op != NO_PLACEHOLDER && !(type & MEM_RESERVE)))
+        return STATUS_INVALID_PARAMETER;
+    if (op == RESERVE_PLACEHOLDER &&
+        (protect != PAGE_NOACCESS || (type & (MEM_COMMIT | MEM_WRITE_WATCH))))
+        return STATUS_INVALID_PARAMETER;
+    if (!base_address || !region_size)
+        return STATUS_ACCESS_VIOLATION;
+    if ((*base_address && requirements) || *region_size == 0)
+        return STATUS_INVALID_PARAMETER;
+    return allocate(caller, process_handle, base_address, 0, region_size, type, protect,
+                    &window, op);
 }

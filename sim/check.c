@@ -95,6 +95,23 @@ static int check_subtree(Checker *c, const VsProcess *process, const VsVad *node
 }
 
 /* In-order: ranges increasing and disjoint, inside user space, gaps right, count right. */
+/* A free placeholder is a bare reservation: private, PAGE_NOACCESS, no commit, flagged; only
+ * what came from a placeholder carries the flag, and a view that did is still a view. */
+static void check_placeholder(Checker *c, const VsProcess *process, const VsVad *vad)
+{
+    uint64_t at = vs_vpn_address(vad->starting_vpn);
+    if (vad->kind != VS_VAD_PLACEHOLDER) {
+        if (vad->placeholder && vad->kind == VS_VAD_SHARED_USER_DATA)
+            fail(c, process, "KUSER_SHARED_DATA VAD flagged as a placeholder", at);
+        return;
+    }
+    if (!vad->placeholder || !vad->private_memory || vad->mem_commit || vad->write_watch ||
+        vad->protection != vs_mm_from_win32(PAGE_NOACCESS))
+        fail(c, process, "placeholder VAD with the flags of an allocation", at);
+    if (vad->commit_charge)
+        fail(c, process, "placeholder VAD charges commit", vad->commit_charge);
+}
+
 static void check_order(Checker *c, const VsProcess *process)
 {
     const VsVadTable *table = &process->vad_root;
@@ -114,6 +131,7 @@ static void check_order(Checker *c, const VsProcess *process)
             fail(c, process, "VAD above the highest allocatable address", at);
         if (vad->gap_pages != vs_vad_gap_before(table, vad))
             fail(c, process, "VAD gap_pages stale", at);
+        check_placeholder(c, process, vad);
     }
     if (count != table->count)
         fail(c, process, "VAD count differs from the tree", count);
@@ -278,6 +296,8 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
         fail(c, process, "PTE outside every VAD", vs_vpn_address(vpn));
         return;
     }
+    if (vad->kind == VS_VAD_PLACEHOLDER)
+        fail(c, process, "PTE inside a placeholder", vs_vpn_address(vpn));
     PteCursor *cursor = &c->cursor;
     if (!cursor->demand_zero)
         return;

@@ -62,6 +62,17 @@ const char *vs_event_kind_name(VsEventKind kind)
         [VS_EV_PAGE_REPURPOSED] = "page-repurposed", [VS_EV_PAGES_ZEROED] = "pages-zeroed",
         [VS_EV_WORKING_SET_AGED] = "working-set-aged", [VS_EV_PAGES_RESET] = "pages-reset",
         [VS_EV_RESET_UNDONE] = "reset-undone",
+        [VS_EV_SECTION_CREATED] = "section-created",
+        [VS_EV_SECTION_DELETED] = "section-deleted",
+        [VS_EV_SECTION_COMMITTED] = "section-committed",
+        [VS_EV_VIEW_MAPPED] = "view-mapped",
+        [VS_EV_VIEW_UNMAPPED] = "view-unmapped",
+        [VS_EV_COPY_ON_WRITE] = "copy-on-write",
+        [VS_EV_PLACEHOLDER_RESERVED] = "placeholder-reserved",
+        [VS_EV_PLACEHOLDER_SPLIT] = "placeholder-split",
+        [VS_EV_PLACEHOLDERS_COALESCED] = "placeholders-coalesced",
+        [VS_EV_PLACEHOLDER_REPLACED] = "placeholder-replaced",
+        [VS_EV_PLACEHOLDER_RESTORED] = "placeholder-restored",
     };
     return (unsigned)kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }

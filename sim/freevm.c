@@ -56,14 +56,50 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
     return STATUS_SUCCESS;
 }
 
-/* Checks the free type and the caller's range before the process is known, in WRK's order. */
+/*
+ * MEM_RELEASE|MEM_PRESERVE_PLACEHOLDER: part of a free placeholder is split off as a placeholder
+ * of its own (all of it: STATUS_CONFLICTING_ADDRESSES, there is nothing to split); a range of
+ * private memory that replaced a placeholder is released and a placeholder put back over it. Any
+ * other VAD was never a placeholder: STATUS_CONFLICTING_ADDRESSES.
+ */
+static VsStatus release_preserving(VsProcess *process, VsVad *vad, uint64_t start_vpn,
+                                   uint64_t end_vpn)
+{
+    if (!vad->placeholder)
+        return STATUS_CONFLICTING_ADDRESSES;
+    if (vad->kind == VS_VAD_PLACEHOLDER) {
+        if (start_vpn == vad->starting_vpn && end_vpn == vad->ending_vpn)
+            return STATUS_CONFLICTING_ADDRESSES;
+        return vs_placeholder_split(process, vad, start_vpn, end_vpn);
+    }
+    VsVad *placeholder = vs_placeholder_alloc(process);
+    if (!placeholder)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    VsStatus status = release(process, vad, start_vpn, end_vpn);
+    if (!NT_SUCCESS(status)) {
+        vs_pool_free(&process->system->vad_pool, placeholder);
+        return status;
+    }
+    vs_placeholder_restore(process, placeholder, start_vpn, end_vpn);
+    return STATUS_SUCCESS;
+}
+
+/* Checks the free type and the caller's range before the process is known, in WRK's order. The
+ * placeholder flags go with MEM_RELEASE only: MEM_COALESCE_PLACEHOLDERS without it is _4 (measured),
+ * MEM_PRESERVE_PLACEHOLDER with anything else STATUS_INVALID_PARAMETER (as Wine answers). */
 static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_address,
                                 const uint64_t *region_size, uint32_t free_type)
 {
+    const uint32_t placeholder = MEM_PRESERVE_PLACEHOLDER | MEM_COALESCE_PLACEHOLDERS;
     uint32_t kind = free_type & (MEM_DECOMMIT | MEM_RELEASE);
-    if ((free_type & ~(MEM_DECOMMIT | MEM_RELEASE)) || kind == 0 ||
+    if ((free_type & ~(MEM_DECOMMIT | MEM_RELEASE | placeholder)) || kind == 0 ||
         kind == (MEM_DECOMMIT | MEM_RELEASE))
         return STATUS_INVALID_PARAMETER_4;
+    if ((free_type & MEM_COALESCE_PLACEHOLDERS) && kind != MEM_RELEASE)
+        return STATUS_INVALID_PARAMETER_4;
+    if ((free_type & placeholder) == placeholder ||
+        ((free_type & MEM_PRESERVE_PLACEHOLDER) && kind != MEM_RELEASE))
+        return STATUS_INVALID_PARAMETER;
     if (!base_address || !region_size)
         return STATUS_ACCESS_VIOLATION;
     if (*base_address > layout->highest_user_address)
@@ -73,9 +109,9 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     return STATUS_SUCCESS;
 }
 
-/* Finds the VAD and the pages the call covers. */
-static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, VsVad **vad_out,
-                              uint64_t *start_vpn, uint64_t *end_vpn)
+/* Finds the VAD and the pages the call covers (a coalesce may run past the first VAD). */
+static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, bool coalesce,
+                              VsVad **vad_out, uint64_t *start_vpn, uint64_t *end_vpn)
 {
     *start_vpn = vs_vpn(base);
     VsVad *vad = vs_vad_locate(&process->vad_root, *start_vpn);
@@ -91,7 +127,7 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
         *end_vpn = vad->ending_vpn;
     } else {
         *end_vpn = vs_vpn(base + size - 1);
-        if (*end_vpn > vad->ending_vpn)
+        if (*end_vpn > vad->ending_vpn && !coalesce)
             return STATUS_UNABLE_TO_FREE_VM;
     }
     *vad_out = vad;
@@ -99,7 +135,9 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
 }
 
 /*
- * Decommits (MEM_DECOMMIT) or releases (MEM_RELEASE) a range of one private VAD. On success
+ * Decommits (MEM_DECOMMIT) or releases (MEM_RELEASE) a range of one private VAD, or splits,
+ * coalesces or restores placeholders (MEM_RELEASE with MEM_PRESERVE_PLACEHOLDER or
+ * MEM_COALESCE_PLACEHOLDERS; see placeholder.c). On success
  * *base_address and *region_size describe the pages affected. Statuses:
  * STATUS_INVALID_PARAMETER_2/3/4, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE,
  * STATUS_MEMORY_NOT_ALLOCATED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_FREE_VM_NOT_AT_BASE,
@@ -119,13 +157,23 @@ VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64
 
     VsVad *vad;
     uint64_t start_vpn, end_vpn;
-    status = resolve_range(process, *base_address, *region_size, &vad, &start_vpn, &end_vpn);
+    bool coalesce = (free_type & MEM_COALESCE_PLACEHOLDERS) != 0;
+    status = resolve_range(process, *base_address, *region_size, coalesce, &vad, &start_vpn,
+                           &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
-    if (free_type & MEM_RELEASE)
+    if ((free_type & (MEM_PRESERVE_PLACEHOLDER | MEM_COALESCE_PLACEHOLDERS)) && *region_size == 0)
+        return STATUS_INVALID_PARAMETER_3; /* a placeholder's range is always spelled out */
+    if (coalesce)
+        status = vs_placeholders_coalesce(process, start_vpn, end_vpn);
+    else if (free_type & MEM_PRESERVE_PLACEHOLDER)
+        status = release_preserving(process, vad, start_vpn, end_vpn);
+    else if (free_type & MEM_RELEASE)
         status = release(process, vad, start_vpn, end_vpn);
-    else
+    else if (vad->kind != VS_VAD_PLACEHOLDER)
         status = vs_decommit_pages(process, vad, start_vpn, end_vpn);
+    /* else: a placeholder has nothing committed to decommit (Wine succeeds and changes nothing;
+     * no test measures Windows). */
     if (!NT_SUCCESS(status))
         return status;
     *base_address = vs_vpn_address(start_vpn);

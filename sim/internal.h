@@ -165,7 +165,9 @@ struct VsVad {
     uint64_t private_memory : 1;
     uint64_t no_change : 1;          /* SEC_NO_CHANGE-like: cannot be freed or re-protected */
     uint64_t write_watch : 1;        /* MEM_WRITE_WATCH (VadWriteWatch): written pages are tracked */
-    uint64_t spare_flags : 12;
+    uint64_t placeholder : 1;        /* a placeholder, or what replaced one (Wine's VPROT_PLACEHOLDER;
+                                      * Windows marks free ones by a CommitCharge sentinel) */
+    uint64_t spare_flags : 11;
     uint64_t ending_vpn : 40;        /* last page, inclusive */
     uint64_t spare_vpn : 24;
     uint64_t commit_charge;          /* pages of commit this VAD holds */
@@ -213,6 +215,9 @@ uint64_t vs_vad_gap_before(const VsVadTable *table, const VsVad *vad);
 uint64_t vs_vad_gap_after_last(const VsVadTable *table);
 bool vs_vad_find_free(const VsVadTable *table, uint64_t pages, bool top_down, uint64_t limit_vpn,
                       uint64_t *start_vpn);
+bool vs_vad_find_free_window(const VsVadTable *table, uint64_t pages, bool top_down,
+                             uint64_t low_vpn, uint64_t high_vpn, uint64_t align_pages,
+                             uint64_t *start_vpn);
 
 /* ---- Sections (models SECTION, SEGMENT and CONTROL_AREA, WRK mm/mi.h) ------------------------ */
 
@@ -530,11 +535,35 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection);
 
+/* ---- Placeholders (placeholder.c) ------------------------------------------------------------- */
+
+VsStatus vs_placeholder_find(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
+                             VsVad **out);
+VsStatus vs_placeholder_replace_private(VsProcess *process, uint64_t *base_address,
+                                        uint64_t *region_size, uint32_t type, uint32_t mm);
+VsStatus vs_placeholder_split(VsProcess *process, VsVad *vad, uint64_t start_vpn,
+                              uint64_t end_vpn);
+VsStatus vs_placeholders_coalesce(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+VsVad *vs_placeholder_alloc(VsProcess *process);
+void vs_placeholder_restore(VsProcess *process, VsVad *vad, uint64_t start_vpn,
+                            uint64_t end_vpn);
+
 /* ---- Placing allocations (allocvm.c, shared with mapview.c) ------------------------------------ */
 
+/* Where a search for free address space may place a range: pages [low_vpn, high_vpn], starting
+ * on a multiple of align_pages (ZeroBits and MEM_ADDRESS_REQUIREMENTS narrow it). */
+typedef struct VsAddressWindow {
+    uint64_t low_vpn, high_vpn, align_pages;
+    bool aligned; /* an alignment was asked for (views may not ask) */
+} VsAddressWindow;
+
 VsStatus vs_zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t *limit);
-VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size, uint64_t limit,
-                              bool top_down, uint64_t *start_vpn, uint64_t *end_vpn);
+VsAddressWindow vs_window_below(const VsLayout *layout, uint64_t limit);
+VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParameter *parameters,
+                                uint32_t count, VsAddressWindow *window, bool *requirements);
+VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
+                              const VsAddressWindow *window, bool top_down, uint64_t *start_vpn,
+                              uint64_t *end_vpn);
 void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
                      uint64_t end_vpn);
 

@@ -63,7 +63,7 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
                                     uint32_t inherit, uint32_t allocation_type,
                                     uint32_t win32_protect, uint64_t *limit, uint32_t *mm)
 {
-    if (allocation_type & ~(uint32_t)(MEM_TOP_DOWN | MEM_RESERVE))
+    if (allocation_type & ~(uint32_t)(MEM_TOP_DOWN | MEM_RESERVE | MEM_REPLACE_PLACEHOLDER))
         return STATUS_INVALID_PARAMETER_9;
     if (inherit < 1 || inherit > 2) /* ViewShare, ViewUnmap */
         return STATUS_INVALID_PARAMETER_8;
@@ -81,11 +81,13 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
 }
 
 /* The view's extent in the section: offset and size (0: to the end), in bytes, 64 KB aligned
- * offset (and base), inside the section (MiMapViewOfDataSection). */
+ * offset (and base), inside the section (MiMapViewOfDataSection). A view replacing a placeholder
+ * needs only page alignment: the placeholder was placed already. */
 static VsStatus view_extent(const VsSection *section, uint64_t base, uint64_t offset,
-                            uint64_t *size)
+                            uint64_t *size, bool replace)
 {
-    if ((offset & (VS_GRANULARITY - 1)) || (base & (VS_GRANULARITY - 1)))
+    uint64_t align = replace ? VS_PAGE_SIZE : VS_GRANULARITY;
+    if ((offset & (align - 1)) || (base & (align - 1)))
         return STATUS_MAPPED_ALIGNMENT;
     if (*size == 0) {
         if (offset >= section->size)
@@ -97,13 +99,29 @@ static VsStatus view_extent(const VsSection *section, uint64_t base, uint64_t of
     return STATUS_SUCCESS;
 }
 
+/* Where the view goes: the free placeholder it replaces (exactly), or a new range. */
+static VsStatus place_view(VsProcess *process, uint64_t base, uint64_t size,
+                           const VsAddressWindow *window, bool top_down, bool replace,
+                           VsVad **placeholder, uint64_t *start_vpn, uint64_t *end_vpn)
+{
+    *placeholder = NULL;
+    if (!replace)
+        return vs_place_reservation(process, base, size, window, top_down, start_vpn, end_vpn);
+    *start_vpn = vs_vpn(base);
+    *end_vpn = vs_vpn(base + size - 1);
+    return vs_placeholder_find(process, *start_vpn, *end_vpn, placeholder);
+}
+
 static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_address,
-                         uint64_t offset, uint64_t *view_size, uint64_t limit, bool top_down,
-                         uint32_t mm)
+                         uint64_t offset, uint64_t *view_size, const VsAddressWindow *window,
+                         uint32_t allocation_type, uint32_t mm)
 {
     uint64_t start_vpn, end_vpn;
-    VsStatus status = vs_place_reservation(process, *base_address, *view_size, limit, top_down,
-                                           &start_vpn, &end_vpn);
+    VsVad *placeholder;
+    VsStatus status = place_view(process, *base_address, *view_size, window,
+                                 (allocation_type & MEM_TOP_DOWN) != 0,
+                                 (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0, &placeholder,
+                                 &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
     uint64_t pages = end_vpn - start_vpn + 1;
@@ -114,10 +132,19 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     if (!view)
         return STATUS_INSUFFICIENT_RESOURCES;
     vs_emit_rounded(process, *base_address, *view_size, start_vpn, end_vpn);
+    if (placeholder) {
+        vs_vad_remove(&process->vad_root, placeholder);
+        vs_pool_free(&process->system->vad_pool, placeholder);
+        VsEvent replaced = {.kind = VS_EV_PLACEHOLDER_REPLACED, .pid = process->pid,
+                            .vpn_start = start_vpn, .vpn_end = end_vpn, .section = section->id,
+                            .protection = vs_mm_to_win32(mm)};
+        vs_emit(process->system, &replaced);
+    }
     VsVad *vad = &view->core;
     vad->starting_vpn = start_vpn;
     vad->ending_vpn = end_vpn;
     vad->kind = VS_VAD_MAPPED;
+    vad->placeholder = placeholder != NULL;
     vad->protection = mm;
     view->section = section;
     view->first_prototype = offset / VS_PAGE_SIZE;
@@ -134,27 +161,18 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     return STATUS_SUCCESS;
 }
 
-/*
- * Maps a view of a section (file-backed sections are not modelled yet). Statuses, in the order
- * they are checked: STATUS_INVALID_PARAMETER_9 (allocation type), _8 (inherit disposition),
- * STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits), STATUS_ACCESS_VIOLATION,
- * STATUS_INVALID_PARAMETER_3 (base or size past the user range), the process handle's and then the
- * section handle's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED),
- * STATUS_SECTION_PROTECTION, STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE,
- * STATUS_CONFLICTING_ADDRESSES or STATUS_NO_MEMORY, STATUS_COMMITMENT_LIMIT.
- */
-VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
-                              uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
-                              uint64_t *section_offset, uint64_t *view_size,
-                              uint32_t inherit_disposition, uint32_t allocation_type,
-                              uint32_t win32_protect)
+/* Both entry points, once the arguments they differ in are checked. */
+static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
+                            uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
+                            uint64_t *section_offset, uint64_t *view_size, uint32_t inherit,
+                            uint32_t allocation_type, uint32_t win32_protect,
+                            const VsAddressWindow *requirements)
 {
     const VsLayout *layout = caller->process->system->layout;
     uint64_t limit;
     uint32_t mm;
-    VsStatus status = check_map_arguments(layout, base_address, zero_bits, view_size,
-                                          inherit_disposition, allocation_type, win32_protect,
-                                          &limit, &mm);
+    VsStatus status = check_map_arguments(layout, base_address, zero_bits, view_size, inherit,
+                                          allocation_type, win32_protect, &limit, &mm);
     if (!NT_SUCCESS(status))
         return status;
     VsProcess *process;
@@ -175,12 +193,13 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandl
         return STATUS_SECTION_PROTECTION;
     uint64_t offset = section_offset ? *section_offset : 0;
     uint64_t size = *view_size;
-    status = view_extent(section, *base_address, offset, &size);
+    status = view_extent(section, *base_address, offset, &size,
+                         (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0);
     if (!NT_SUCCESS(status))
         return status;
     uint64_t base = *base_address;
-    status = map_view(process, section, &base, offset, &size, limit,
-                      (allocation_type & MEM_TOP_DOWN) != 0, mm);
+    VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
+    status = map_view(process, section, &base, offset, &size, &window, allocation_type, mm);
     if (!NT_SUCCESS(status))
         return status;
     /* A SEC_RESERVE section may have its first pages committed as the view is mapped. */
@@ -192,6 +211,60 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandl
     *base_address = base;
     *view_size = size;
     return STATUS_SUCCESS;
+}
+
+/*
+ * Maps a view of a section (file-backed sections are not modelled yet). Statuses, in the order
+ * they are checked: STATUS_INVALID_PARAMETER_9 (allocation type), _8 (inherit disposition),
+ * STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits), STATUS_ACCESS_VIOLATION,
+ * STATUS_INVALID_PARAMETER_3 (base or size past the user range), the process handle's and then the
+ * section handle's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED),
+ * STATUS_SECTION_PROTECTION, STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE,
+ * STATUS_CONFLICTING_ADDRESSES or STATUS_NO_MEMORY, STATUS_COMMITMENT_LIMIT. The placeholder flag
+ * belongs to the Ex call only (_9 here).
+ */
+VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
+                              uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
+                              uint64_t *section_offset, uint64_t *view_size,
+                              uint32_t inherit_disposition, uint32_t allocation_type,
+                              uint32_t win32_protect)
+{
+    if (allocation_type & MEM_REPLACE_PLACEHOLDER)
+        return STATUS_INVALID_PARAMETER_9;
+    return map_section(caller, section_handle, process_handle, base_address, zero_bits,
+                       commit_size, section_offset, view_size, inherit_disposition,
+                       allocation_type, win32_protect, NULL);
+}
+
+/*
+ * The Ex call (Windows 10 1803): its extended parameters first (an address requirement may not
+ * carry an alignment for a view, nor come with a caller's base: STATUS_INVALID_PARAMETER, as
+ * measured by Wine's test_NtMapViewOfSectionEx), then the legacy rules with ViewUnmap, no ZeroBits
+ * and no CommitSize. MEM_REPLACE_PLACEHOLDER maps over exactly one free placeholder, base and offset
+ * on page boundaries (STATUS_MAPPED_ALIGNMENT otherwise), the range exactly the placeholder's
+ * (STATUS_CONFLICTING_ADDRESSES), a free placeholder at the base (STATUS_INVALID_PARAMETER).
+ */
+VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle,
+                                VsHandle process_handle, uint64_t *base_address,
+                                uint64_t *section_offset, uint64_t *view_size,
+                                uint32_t allocation_type, uint32_t win32_protect,
+                                const VsMemExtendedParameter *parameters,
+                                uint32_t parameter_count)
+{
+    const VsLayout *layout = caller->process->system->layout;
+    VsAddressWindow window = vs_window_below(layout, layout->highest_vad_address);
+    bool requirements;
+    VsStatus status = vs_extended_parameters(layout, parameters, parameter_count, &window,
+                                             &requirements);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (window.aligned)
+        return STATUS_INVALID_PARAMETER; /* views take no alignment requirement */
+    if (requirements && base_address && *base_address)
+        return STATUS_INVALID_PARAMETER;
+    return map_section(caller, section_handle, process_handle, base_address, 0, 0,
+                       section_offset, view_size, 2 /* ViewUnmap */, allocation_type,
+                       win32_protect, &window);
 }
 
 /*
@@ -239,12 +312,13 @@ static void unmap_view(VsProcess *process, VsVad *vad)
 }
 
 /* Unmaps the view containing base_address (any address in it names it, as MiLocateAddress finds
- * it). flags: MEM_UNMAP_WITH_TRANSIENT_BOOST only (a scheduling hint). STATUS_NOT_MAPPED_VIEW where
- * no view is. */
+ * it). flags: MEM_UNMAP_WITH_TRANSIENT_BOOST (a scheduling hint) and MEM_PRESERVE_PLACEHOLDER,
+ * which leaves a free placeholder where a view that replaced one was (STATUS_CONFLICTING_ADDRESSES
+ * for any other view). STATUS_NOT_MAPPED_VIEW where no view is. */
 VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process_handle,
                                   uint64_t base_address, uint32_t flags)
 {
-    if (flags & ~(uint32_t)MEM_UNMAP_WITH_TRANSIENT_BOOST)
+    if (flags & ~(uint32_t)(MEM_UNMAP_WITH_TRANSIENT_BOOST | MEM_PRESERVE_PLACEHOLDER))
         return STATUS_INVALID_PARAMETER;
     VsProcess *process;
     VsStatus status =
@@ -256,7 +330,18 @@ VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process_handle,
     VsVad *vad = vs_vad_locate(&process->vad_root, vs_vpn(base_address));
     if (!vad || !vs_vad_is_view(vad))
         return STATUS_NOT_MAPPED_VIEW;
+    if (!(flags & MEM_PRESERVE_PLACEHOLDER)) {
+        unmap_view(process, vad);
+        return STATUS_SUCCESS;
+    }
+    if (!vad->placeholder)
+        return STATUS_CONFLICTING_ADDRESSES;
+    VsVad *placeholder = vs_placeholder_alloc(process);
+    if (!placeholder)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    uint64_t start_vpn = vad->starting_vpn, end_vpn = vad->ending_vpn;
     unmap_view(process, vad);
+    vs_placeholder_restore(process, placeholder, start_vpn, end_vpn);
     return STATUS_SUCCESS;
 }
 

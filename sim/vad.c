@@ -491,6 +491,45 @@ bool vs_vad_find_free(const VsVadTable *table, uint64_t pages, bool top_down, ui
     return true;
 }
 
+/*
+ * The free-range search under MEM_ADDRESS_REQUIREMENTS: the lowest (or, top-down, highest) start
+ * in [low_vpn, high_vpn] that is a multiple of align_pages and whose pages conflict with no VAD.
+ * Each step jumps past the VAD in the way, so the walk is O(n log n) at worst; the gap-augmented
+ * search above serves every call without requirements.
+ */
+bool vs_vad_find_free_window(const VsVadTable *table, uint64_t pages, bool top_down,
+                             uint64_t low_vpn, uint64_t high_vpn, uint64_t align_pages,
+                             uint64_t *start_vpn)
+{
+    low_vpn = vs_max(low_vpn, table->lowest_vpn);
+    high_vpn = vs_min(high_vpn, table->highest_vpn);
+    if (pages == 0 || high_vpn < low_vpn || high_vpn - low_vpn + 1 < pages)
+        return false;
+    uint64_t mask = align_pages - 1;
+    if (!top_down) {
+        for (uint64_t start = (low_vpn + mask) & ~mask; start <= high_vpn - pages + 1;) {
+            const VsVad *in_way = vs_vad_find_conflict(table, start, start + pages - 1);
+            if (!in_way) {
+                *start_vpn = start;
+                return true;
+            }
+            start = ((uint64_t)in_way->ending_vpn + 1 + mask) & ~mask;
+        }
+        return false;
+    }
+    for (uint64_t start = (high_vpn - pages + 1) & ~mask; start >= low_vpn;) {
+        const VsVad *in_way = vs_vad_find_conflict(table, start, start + pages - 1);
+        if (!in_way) {
+            *start_vpn = start;
+            return true;
+        }
+        if (in_way->starting_vpn < pages)
+            return false;
+        start = (in_way->starting_vpn - pages) & ~mask;
+    }
+    return false;
+}
+
 /* ---- Reading the tree (public) ----------------------------------------------------------------- */
 
 const VsVad *vs_vad_left(const VsVad *vad) { return vad->left; }
@@ -510,6 +549,7 @@ void vs_vad_info(const VsVad *vad, VsVadInfo *out)
         .mem_commit = vad->mem_commit,
         .private_memory = vad->private_memory,
         .no_change = vad->no_change,
+        .placeholder = vad->placeholder,
         .balance = vs_vad_balance(vad),
         .level = level,
         .section = vs_vad_is_view(vad) ? vs_mapped_vad(vad)->section->id : 0,

@@ -88,10 +88,28 @@
     XX(PROCESS_QUERY_LIMITED_INFORMATION, 0x1000u)                                                 \
     XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)
 
+/* XX(name, value): the placeholder flags (Windows 10 1803) and the MEM_EXTENDED_PARAMETER types.
+ * Their values overlap others' (MEM_REPLACE_PLACEHOLDER is MEM_DECOMMIT's bit, MEM_RESERVE_PLACEHOLDER
+ * MEM_MAPPED's): each means what it means only in the calls that take it. */
+#define VS_PLACEHOLDER_FLAG_MAP(XX)                                                                \
+    XX(MEM_COALESCE_PLACEHOLDERS, 0x00000001u)                                                     \
+    XX(MEM_PRESERVE_PLACEHOLDER, 0x00000002u)                                                      \
+    XX(MEM_REPLACE_PLACEHOLDER, 0x00004000u)                                                       \
+    XX(MEM_RESERVE_PLACEHOLDER, 0x00040000u)                                                       \
+    XX(MemExtendedParameterInvalidType, 0u)                                                        \
+    XX(MemExtendedParameterAddressRequirements, 1u)                                                \
+    XX(MemExtendedParameterNumaNode, 2u)                                                           \
+    XX(MemExtendedParameterPartitionHandle, 3u)                                                    \
+    XX(MemExtendedParameterUserPhysicalHandle, 4u)                                                 \
+    XX(MemExtendedParameterAttributeFlags, 5u)                                                     \
+    XX(MemExtendedParameterImageMachine, 6u)                                                       \
+    XX(MemExtendedParameterMax, 7u)
+
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
     VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT) VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT)
+    VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -205,6 +223,39 @@ VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process, uint64_t 
                                    uint32_t allocation_type, uint32_t protect);
 VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                uint64_t *region_size, uint32_t free_type);
+
+/* MEM_ADDRESS_REQUIREMENTS: where a new allocation or view may go. 0s mean "no requirement". */
+typedef struct VsMemAddressRequirements {
+    uint64_t LowestStartingAddress;
+    uint64_t HighestEndingAddress; /* inclusive: one less than a 64 KB boundary */
+    uint64_t Alignment;            /* a power of two, at least 64 KB */
+} VsMemAddressRequirements;
+
+/* MEM_EXTENDED_PARAMETER: a type in the low 8 bits and one value. The model acts on
+ * MemExtendedParameterAddressRequirements (Pointer to a VsMemAddressRequirements) and checks the
+ * others' shape only. */
+typedef struct VsMemExtendedParameter {
+    uint64_t Type : 8;
+    uint64_t Reserved : 56;
+    union {
+        uint64_t ULong64;
+        const void *Pointer;
+        uint64_t Size;
+        VsHandle Handle;
+        uint32_t ULong;
+    };
+} VsMemExtendedParameter;
+
+/*
+ * NtAllocateVirtualMemoryEx (Windows 10 1809): NtAllocateVirtualMemory without ZeroBits, with
+ * extended parameters, and the one way to make placeholders: MEM_RESERVE|MEM_RESERVE_PLACEHOLDER
+ * reserves one, MEM_RESERVE|MEM_REPLACE_PLACEHOLDER (with MEM_COMMIT, MEM_WRITE_WATCH) turns a whole
+ * free placeholder into private memory. See placeholder.c.
+ */
+VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                     uint64_t *region_size, uint32_t allocation_type,
+                                     uint32_t protect, const VsMemExtendedParameter *parameters,
+                                     uint32_t parameter_count);
 VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                   uint64_t *region_size, uint32_t new_protect,
                                   uint32_t *old_protect);
@@ -241,6 +292,10 @@ uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint3
                         uint32_t protect);
 uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
                           uint32_t allocation_type, uint32_t protect);
+/* VirtualAlloc2 (kernelbase, Windows 10 1803): process NULL means the current process. */
+uint64_t VsVirtualAlloc2(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                         uint32_t allocation_type, uint32_t protect,
+                         const VsMemExtendedParameter *parameters, uint32_t parameter_count);
 bool VsVirtualFree(VsThread *thread, uint64_t address, uint64_t size, uint32_t free_type);
 bool VsVirtualFreeEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
                      uint32_t free_type);
@@ -272,6 +327,14 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section, VsHandle proce
                               uint64_t *section_offset, uint64_t *view_size,
                               uint32_t inherit_disposition, uint32_t allocation_type,
                               uint32_t win32_protect);
+/* NtMapViewOfSectionEx (Windows 10 1803): no ZeroBits, CommitSize or inherit disposition (ViewUnmap),
+ * extended parameters; MEM_REPLACE_PLACEHOLDER maps over a whole free placeholder, on page
+ * boundaries rather than 64 KB ones. */
+VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section, VsHandle process,
+                                uint64_t *base_address, uint64_t *section_offset,
+                                uint64_t *view_size, uint32_t allocation_type,
+                                uint32_t win32_protect, const VsMemExtendedParameter *parameters,
+                                uint32_t parameter_count);
 VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address);
 VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
                                   uint32_t flags);
@@ -286,6 +349,11 @@ uint64_t VsMapViewOfFile(VsThread *thread, VsHandle mapping, uint32_t desired_ac
 uint64_t VsMapViewOfFileEx(VsThread *thread, VsHandle mapping, uint32_t desired_access,
                            uint32_t offset_high, uint32_t offset_low, uint64_t bytes,
                            uint64_t base_address);
+/* MapViewOfFile3 (kernelbase, Windows 10 1803): the offset is a full 64-bit value. */
+uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
+                          uint64_t base_address, uint64_t offset, uint64_t view_size,
+                          uint32_t allocation_type, uint32_t page_protection,
+                          const VsMemExtendedParameter *parameters, uint32_t parameter_count);
 bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
 bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
 bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,
@@ -372,6 +440,7 @@ typedef enum VsVadKind {
     VS_VAD_PRIVATE,          /* VirtualAlloc memory: PrivateMemory = 1, VadNone */
     VS_VAD_SHARED_USER_DATA, /* the KUSER_SHARED_DATA VAD: private, NoChange, never freed */
     VS_VAD_MAPPED,           /* a view of a section: PrivateMemory = 0, an MMVAD with its section */
+    VS_VAD_PLACEHOLDER,      /* a free placeholder: reserved, PAGE_NOACCESS, never committed */
 } VsVadKind;
 
 typedef struct VsVadInfo {
@@ -383,6 +452,7 @@ typedef struct VsVadInfo {
     bool mem_commit;        /* committed whole at reserve time: zero PTEs mean committed */
     bool private_memory;
     bool no_change;
+    bool placeholder;       /* a placeholder, or made from one: releasing it may leave one */
     int balance;            /* AVL balance: height(right) - height(left), -1..1 */
     uint32_t level;         /* depth of this node, the root being 0 */
     uint32_t section;       /* a view's section id (0 for private memory) */
@@ -583,6 +653,14 @@ typedef enum VsEventKind {
                             * frame (frame, from list) copied from the shared one (old_start) */
     VS_EV_RESET_UNDONE,   /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had
                            * already lost their contents (0: the undo succeeded) */
+    VS_EV_PLACEHOLDER_RESERVED, /* a new placeholder VAD [vpn_start, vpn_end] */
+    VS_EV_PLACEHOLDER_SPLIT,    /* placeholder [old_start, old_end] split: [vpn_start, vpn_end] is
+                                 * a placeholder of its own, the rest stays one */
+    VS_EV_PLACEHOLDERS_COALESCED, /* pages placeholders became one, [vpn_start, vpn_end] */
+    VS_EV_PLACEHOLDER_REPLACED, /* placeholder [vpn_start, vpn_end] became private memory
+                                 * (section 0) or a view of section, with protection */
+    VS_EV_PLACEHOLDER_RESTORED, /* [vpn_start, vpn_end], released or unmapped, is a placeholder
+                                 * again */
 } VsEventKind;
 
 typedef struct VsEvent {

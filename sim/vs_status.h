@@ -27,6 +27,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_ACCESS_DENIED, 5)                                                                     \
     XX(ERROR_INVALID_HANDLE, 6)                                                                    \
     XX(ERROR_GEN_FAILURE, 31)                                                                      \
+    XX(ERROR_NOT_SUPPORTED, 50)                                                                    \
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
@@ -101,6 +102,8 @@ typedef uint32_t VsStatus;
        "The file cannot back a section of this kind (an image section needs an executable file).") \
     XX(STATUS_SECTION_TOO_BIG, 0xC0000040u, ERROR_NOT_ENOUGH_MEMORY,                               \
        "The section is larger than the system can describe.")                                     \
+    XX(STATUS_NOT_SUPPORTED, 0xC00000BBu, ERROR_NOT_SUPPORTED,                                      \
+       "The request is not supported (here: an extended parameter the model does not have).")      \
     XX(STATUS_SECTION_PROTECTION, 0xC000004Eu, ERROR_INVALID_PARAMETER,                            \
        "The view's protection asks for more than the section allows.")                            \
     XX(STATUS_BAD_WORKING_SET_LIMIT, 0xC000004Cu, ERROR_INVALID_PARAMETER,                         \

@@ -38,6 +38,22 @@ uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, 
     return base;
 }
 
+/* VirtualAlloc2 (kernelbase): a NULL process means the current one; the rest is the NT call's. */
+uint64_t VsVirtualAlloc2(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                         uint32_t allocation_type, uint32_t protect,
+                         const VsMemExtendedParameter *parameters, uint32_t parameter_count)
+{
+    uint64_t base = address, region = size;
+    VsStatus status = VsNtAllocateVirtualMemoryEx(
+        thread, process ? process : VS_CURRENT_PROCESS, &base, &region, allocation_type, protect,
+        parameters, parameter_count);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return base;
+}
+
 uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint32_t allocation_type,
                         uint32_t protect)
 {
@@ -241,6 +257,25 @@ uint64_t VsMapViewOfFile(VsThread *thread, VsHandle mapping, uint32_t desired_ac
                          uint32_t offset_high, uint32_t offset_low, uint64_t bytes)
 {
     return VsMapViewOfFileEx(thread, mapping, desired_access, offset_high, offset_low, bytes, 0);
+}
+
+/* MapViewOfFile3 (kernelbase): a NULL process means the current one, and the page protection goes
+ * to NtMapViewOfSectionEx as it is (no FILE_MAP_* translation). */
+uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
+                          uint64_t base_address, uint64_t offset, uint64_t view_size,
+                          uint32_t allocation_type, uint32_t page_protection,
+                          const VsMemExtendedParameter *parameters, uint32_t parameter_count)
+{
+    uint64_t base = base_address, size = view_size;
+    VsStatus status = VsNtMapViewOfSectionEx(thread, mapping,
+                                             process ? process : VS_CURRENT_PROCESS, &base,
+                                             &offset, &size, allocation_type, page_protection,
+                                             parameters, parameter_count);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return base;
 }
 
 bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,

@@ -1,0 +1,86 @@
+/*
+ * extparams.c - MEM_EXTENDED_PARAMETER: the extra arguments of NtAllocateVirtualMemoryEx and
+ * NtMapViewOfSectionEx (Windows 10 1803/1809).
+ *
+ * The one the model acts on is MEM_ADDRESS_REQUIREMENTS: a window [LowestStartingAddress,
+ * HighestEndingAddress] the new range must fall in, and an alignment for its start. The rules are
+ * those Wine's conformance tests measured on Windows (ntdll/tests/virtual.c,
+ * test_NtAllocateVirtualMemoryEx_address_requirements): every bad shape is STATUS_INVALID_PARAMETER,
+ * a window nothing fits in is STATUS_NO_MEMORY (found later, by the search).
+ */
+#include "internal.h"
+
+/* The window a legacy call searches: all of user space below limit, on 64 KB boundaries. */
+VsAddressWindow vs_window_below(const VsLayout *layout, uint64_t limit)
+{
+    return (VsAddressWindow){.low_vpn = vs_vpn(layout->lowest_user_address),
+                             .high_vpn = vs_vpn(limit),
+                             .align_pages = VS_GRANULE_PAGES};
+}
+
+static bool is_power_of_two(uint64_t value) { return value && !(value & (value - 1)); }
+
+/* Checks MEM_ADDRESS_REQUIREMENTS and narrows the window. All zeros asks for nothing. */
+static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressRequirements *r,
+                                     VsAddressWindow *window, bool *given)
+{
+    if (!r)
+        return STATUS_ACCESS_VIOLATION;
+    /* Alignment: a power of two of at least the allocation granularity (0x8000 and 0x30000 fail). */
+    if (r->Alignment && (!is_power_of_two(r->Alignment) || r->Alignment < VS_GRANULARITY))
+        return STATUS_INVALID_PARAMETER;
+    /* Lowest: on a 64 KB boundary, inside user space. */
+    if ((r->LowestStartingAddress & (VS_GRANULARITY - 1)) ||
+        r->LowestStartingAddress > layout->highest_user_address)
+        return STATUS_INVALID_PARAMETER;
+    /* Highest: the last byte of a page, above Lowest, at most the highest user address. */
+    if (r->HighestEndingAddress &&
+        (((r->HighestEndingAddress + 1) & (VS_PAGE_SIZE - 1)) ||
+         r->HighestEndingAddress > layout->highest_user_address ||
+         r->HighestEndingAddress <= r->LowestStartingAddress))
+        return STATUS_INVALID_PARAMETER;
+    if (r->LowestStartingAddress)
+        window->low_vpn = vs_max(window->low_vpn, vs_vpn(r->LowestStartingAddress));
+    if (r->HighestEndingAddress)
+        window->high_vpn = vs_min(window->high_vpn, vs_vpn(r->HighestEndingAddress));
+    if (r->Alignment) {
+        window->align_pages = r->Alignment / VS_PAGE_SIZE;
+        window->aligned = true;
+    }
+    *given = r->LowestStartingAddress || r->HighestEndingAddress || r->Alignment;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Validates count parameters and applies them to window (which starts as the whole of user space).
+ * *requirements says whether an address requirement narrowed it (a caller's own base may not be
+ * combined with one). A type may appear once; types 0 and MemExtendedParameterMax and beyond are
+ * invalid. The model has one NUMA node (node 0 is accepted) and no partitions, AWE regions,
+ * attribute flags or foreign machines: those types are STATUS_NOT_SUPPORTED here, the model's
+ * choice.
+ */
+VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParameter *parameters,
+                                uint32_t count, VsAddressWindow *window, bool *requirements)
+{
+    *requirements = false;
+    if (count && !parameters)
+        return STATUS_INVALID_PARAMETER;
+    uint32_t seen = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const VsMemExtendedParameter *p = &parameters[i];
+        if (p->Type == MemExtendedParameterInvalidType || p->Type >= MemExtendedParameterMax ||
+            (seen & (1u << p->Type)))
+            return STATUS_INVALID_PARAMETER;
+        seen |= 1u << p->Type;
+        VsStatus status = STATUS_SUCCESS;
+        if (p->Type == MemExtendedParameterAddressRequirements)
+            status = address_requirements(layout, p->Pointer, window, requirements);
+        else if (p->Type == MemExtendedParameterNumaNode)
+            status = p->ULong == 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+        else
+            status = STATUS_NOT_SUPPORTED;
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    return STATUS_SUCCESS;
+}

@@ -29,6 +29,7 @@
 
 #include <fcntl.h>
 #include <io.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,12 +58,21 @@ typedef struct Ntdll {
     WineGetVersionFn wine_version; /* present only under Wine */
 } Ntdll;
 
+/* MEM_EXTENDED_PARAMETER and MEM_ADDRESS_REQUIREMENTS as winnt.h lays them out (Windows 10 1803);
+ * declared here so the agent builds with any mingw-w64 headers. */
+typedef struct AgentAddressRequirements {
+    PVOID LowestStartingAddress;
+    PVOID HighestEndingAddress;
+    SIZE_T Alignment;
+} AgentAddressRequirements;
+
 /* One request, parsed. */
 typedef struct Request {
     char name[64];
     uint64_t v[MAX_ARGS];
     int count;
     char text[128]; /* a string argument (an object name), sent as 's' and hex bytes */
+    AgentAddressRequirements requirements; /* an extended parameter, sent as 'r' low:high:align */
 } Request;
 
 /* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
@@ -77,6 +87,22 @@ static Guard guard;
 /* UnmapViewOfFile2 is exported by kernelbase (Windows 10 1703) only: found at start, or NULL. */
 typedef BOOL(WINAPI *UnmapViewOfFile2Fn)(HANDLE, PVOID, ULONG);
 static UnmapViewOfFile2Fn unmap_view_2;
+
+/* MEM_EXTENDED_PARAMETER (see above). */
+typedef struct AgentExtendedParameter {
+    DWORD64 Type : 8;
+    DWORD64 Reserved : 56;
+    union {
+        DWORD64 ULong64;
+        PVOID Pointer;
+    };
+} AgentExtendedParameter;
+typedef PVOID(WINAPI *VirtualAlloc2Fn)(HANDLE, PVOID, SIZE_T, ULONG, ULONG,
+                                       AgentExtendedParameter *, ULONG);
+typedef PVOID(WINAPI *MapViewOfFile3Fn)(HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, ULONG, ULONG,
+                                        AgentExtendedParameter *, ULONG);
+static VirtualAlloc2Fn virtual_alloc_2;   /* kernelbase, Windows 10 1803 */
+static MapViewOfFile3Fn map_view_of_file_3;
 static Ntdll nt;
 static HANDLE own_handles[3]; /* the pipes this agent talks through: never closed on request */
 
@@ -397,6 +423,43 @@ static int resets_memory(const Request *r)
     return nt.wine_version && type == 0x80000; /* MEM_RESET alone: other types are refused */
 }
 
+/* Whether this system has placeholders (Windows 10 1803; Wine from its 8.x development series, so
+ * not Debian 12's Wine 8.0): probed once at start by reserving and releasing one. */
+static int have_placeholders;
+
+static void probe_placeholders(void)
+{
+    if (!virtual_alloc_2)
+        return;
+    PVOID p = virtual_alloc_2(NULL, NULL, 0x10000, MEM_RESERVE | 0x00040000 /* PLACEHOLDER */,
+                              PAGE_NOACCESS, NULL, 0);
+    have_placeholders = p != NULL;
+    if (p)
+        VirtualFree(p, 0, MEM_RELEASE);
+}
+
+/* A call that asks for a placeholder operation, by its flags argument. */
+static int uses_placeholders(const Request *r)
+{
+    static const struct {
+        const char *name;
+        int count, flags;
+        uint64_t bits;
+    } calls[] = {
+        {"VirtualAlloc2", 7, 3, 0x00044000},      /* MEM_RESERVE_ / MEM_REPLACE_PLACEHOLDER */
+        {"MapViewOfFile3", 9, 5, 0x00004000},     /* MEM_REPLACE_PLACEHOLDER */
+        {"VirtualFree", 3, 2, 0x3},               /* MEM_COALESCE_ / MEM_PRESERVE_PLACEHOLDER */
+        {"VirtualFreeEx", 4, 3, 0x3},
+        {"NtFreeVirtualMemory", 6, 5, 0x3},
+        {"UnmapViewOfFile2", 3, 2, 0x2},          /* MEM_PRESERVE_PLACEHOLDER */
+        {"UnmapViewOfFileEx", 2, 1, 0x2},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        if (strcmp(r->name, calls[i].name) == 0 && r->count == calls[i].count)
+            return (r->v[calls[i].flags] & calls[i].bits) != 0;
+    return 0;
+}
+
 /* The calls, with their argument counts. Return value conventions follow the Win32 signatures. */
 static int dispatch(const Request *r)
 {
@@ -407,6 +470,8 @@ static int dispatch(const Request *r)
         do_hello();
     else if (changes_shared_user_data(r))
         refuse("Wine would change KUSER_SHARED_DATA and then fail inside ntdll: ", n);
+    else if (uses_placeholders(r) && !have_placeholders)
+        refuse("this system has no placeholders (Windows 10 1803 and Wine 8.x have them): ", n);
     else if (resets_memory(r))
         refuse("Wine's MEM_RESET zeroes the pages at once (madvise), Windows keeps them: ", n);
     else if (IS("VirtualAlloc", 4))
@@ -437,7 +502,21 @@ static int dispatch(const Request *r)
         answer_start(UnmapViewOfFile(P(v[0]))), answer_end();
     else if (IS("UnmapViewOfFileEx", 2))
         answer_start(UnmapViewOfFileEx(P(v[0]), (ULONG)v[1])), answer_end();
-    else if (IS("UnmapViewOfFile2", 3) && unmap_view_2)
+    else if (IS("VirtualAlloc2", 7) && virtual_alloc_2) {
+        AgentExtendedParameter parameter = {.Type = 1 /* MemExtendedParameterAddressRequirements */};
+        parameter.Pointer = (PVOID)&r->requirements;
+        answer_start((uint64_t)(uintptr_t)virtual_alloc_2(H(v[0]), P(v[1]), v[2], (ULONG)v[3],
+                                                          (ULONG)v[4], v[5] ? &parameter : NULL,
+                                                          (ULONG)v[6]));
+        answer_end();
+    } else if (IS("MapViewOfFile3", 9) && map_view_of_file_3) {
+        AgentExtendedParameter parameter = {.Type = 1};
+        parameter.Pointer = (PVOID)&r->requirements;
+        answer_start((uint64_t)(uintptr_t)map_view_of_file_3(
+            H(v[0]), H(v[1]), P(v[2]), v[3], v[4], (ULONG)v[5], (ULONG)v[6],
+            v[7] ? &parameter : NULL, (ULONG)v[8]));
+        answer_end();
+    } else if (IS("UnmapViewOfFile2", 3) && unmap_view_2)
         answer_start(unmap_view_2(H(v[0]), P(v[1]), (ULONG)v[2])), answer_end();
     else if (IS("VirtualFree", 3))
         answer_start(VirtualFree(P(v[0]), v[1], (DWORD)v[2])), answer_end();
@@ -544,6 +623,16 @@ static int parse(char *line, Request *r)
             r->v[r->count++] = 1;
             continue;
         }
+        if (word[0] == 'r') { /* address requirements: three hex numbers */
+            uint64_t low, high, align;
+            char tail;
+            if (sscanf(word + 1, "%" SCNx64 ":%" SCNx64 ":%" SCNx64 "%c", &low, &high, &align,
+                       &tail) != 3)
+                return 0;
+            r->requirements = (AgentAddressRequirements){P(low), P(high), (SIZE_T)align};
+            r->v[r->count++] = 1;
+            continue;
+        }
         r->v[r->count++] = strtoull(word, &end, 16);
         if (*end)
             return 0;
@@ -561,9 +650,14 @@ static void load_ntdll(void)
     nt.last_status = (RtlGetLastNtStatusFn)(void *)GetProcAddress(ntdll, "RtlGetLastNtStatus");
     nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
-    if (kernelbase)
+    if (kernelbase) {
         unmap_view_2 =
             (UnmapViewOfFile2Fn)(void *)GetProcAddress(kernelbase, "UnmapViewOfFile2");
+        virtual_alloc_2 = (VirtualAlloc2Fn)(void *)GetProcAddress(kernelbase, "VirtualAlloc2");
+        map_view_of_file_3 =
+            (MapViewOfFile3Fn)(void *)GetProcAddress(kernelbase, "MapViewOfFile3");
+    }
+    probe_placeholders();
 }
 
 int main(void)

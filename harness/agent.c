@@ -269,6 +269,13 @@ static void format_request(const VsOp *op, GString *text)
                 g_string_append_printf(text, "%02x", (unsigned char)*c);
             continue;
         }
+        if ((spec->extended_args & (1u << i)) && op->arg[i]) {
+            const VsMemAddressRequirements *r = &op->requirements;
+            g_string_append_printf(text, " r%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%"
+                                   G_GINT64_MODIFIER "x", r->LowestStartingAddress,
+                                   r->HighestEndingAddress, r->Alignment);
+            continue;
+        }
         g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);
     }
     g_string_append_c(text, '\n');

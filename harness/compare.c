@@ -152,6 +152,12 @@ void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *
             other->arg[i] = related(relations->handles, op->arg[i]);
     if (op->kind == VS_OP_OPEN_PROCESS)
         other->arg[2] = related(relations->pids, op->arg[2]);
+    /* An address window given inside a known allocation moves with it; others stay absolute. */
+    VsMemAddressRequirements *r = &other->requirements;
+    if (r->LowestStartingAddress && vs_relations_pair(relations, r->LowestStartingAddress))
+        r->LowestStartingAddress = vs_relations_to_other(relations, r->LowestStartingAddress);
+    if (r->HighestEndingAddress && vs_relations_pair(relations, r->HighestEndingAddress))
+        r->HighestEndingAddress = vs_relations_to_other(relations, r->HighestEndingAddress);
 }
 
 /* ---- Formatting ------------------------------------------------------------------------------- */
@@ -261,16 +267,13 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     const VsOpSpec *spec = vs_op_spec(op->kind);
     switch (spec->returns) {
     case VS_RETURN_POINTER: {
-        if (op->kind == VS_OP_MAP_VIEW_OF_FILE || op->kind == VS_OP_MAP_VIEW_OF_FILE_EX) {
-            /* A view lands where each system chooses unless MapViewOfFileEx names a base. */
-            gboolean chosen = op->kind == VS_OP_MAP_VIEW_OF_FILE || op->arg[5] == 0;
-            compare_address(relations, divergences, "return", model->ret, other->ret, chosen,
-                            model->made_size);
-            break;
-        }
-        gboolean ex = op->kind == VS_OP_VIRTUAL_ALLOC_EX;
-        compare_address(relations, divergences, "return", model->ret, other->ret,
-                        op->arg[ex] == 0, op->arg[ex + 1]);
+        /* An allocation or view lands where each system chooses unless the call names a base;
+         * a view is paired by the size the model gave it. */
+        int base = vs_op_address_arg(op->kind);
+        gboolean chosen = base < 0 || op->arg[base] == 0;
+        uint64_t size = vs_op_maps_view(op->kind) ? model->made_size
+                                                  : op->arg[vs_op_size_arg(op->kind)];
+        compare_address(relations, divergences, "return", model->ret, other->ret, chosen, size);
         break;
     }
     case VS_RETURN_BOOL:

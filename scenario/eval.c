@@ -35,6 +35,13 @@ void vs_value_format(const VsValue *value, GString *out)
         g_string_append_printf(out, "\"%s\"", value->s);
         return;
     }
+    if (value->kind == VS_VALUE_REQUIREMENTS) {
+        g_string_append_printf(out, "MEM_ADDRESS_REQUIREMENTS {LowestStartingAddress 0x%"
+                               G_GINT64_MODIFIER "x, HighestEndingAddress 0x%" G_GINT64_MODIFIER
+                               "x, Alignment 0x%" G_GINT64_MODIFIER "x}",
+                               value->fields[0], value->fields[1], value->fields[2]);
+        return;
+    }
     format_number(value->i, out);
     if (value->kind != VS_VALUE_RECORD)
         return;
@@ -150,9 +157,12 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
 
 static gboolean need_int(VsRunner *runner, const VsExpr *expr, const VsValue *v, GError **error)
 {
-    if (v->kind != VS_VALUE_STRING)
+    if (v->kind != VS_VALUE_STRING && v->kind != VS_VALUE_REQUIREMENTS)
         return TRUE;
-    vs_runtime_error(runner, error, expr->pos, "a string is not a number here");
+    vs_runtime_error(runner, error, expr->pos, v->kind == VS_VALUE_STRING
+                                                   ? "a string is not a number here"
+                                                   : "address requirements are not a number: "
+                                                     "they go to VirtualAlloc2 or MapViewOfFile3");
     return FALSE;
 }
 
@@ -340,8 +350,20 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
             op->arg[i] = 1; /* a name is given */
             continue;
         }
+        if ((spec->extended_args & (1u << i)) && v.kind == VS_VALUE_REQUIREMENTS) {
+            op->requirements = (VsMemAddressRequirements){v.fields[0], v.fields[1], v.fields[2]};
+            op->arg[i] = 1; /* one parameter is given */
+            continue;
+        }
         if (!need_int(runner, arg, &v, error))
             return FALSE;
+        if ((spec->extended_args & (1u << i)) && v.i != 0) {
+            vs_runtime_error(runner, error, arg->pos,
+                             "argument %zu of %s is a list of extended parameters: "
+                             "MemAddressRequirements(lowest, highest, alignment) or NULL", i + 1,
+                             spec->name);
+            return FALSE;
+        }
         if ((spec->string_args & (1u << i)) && v.i != 0) {
             vs_runtime_error(runner, error, arg->pos,
                              "argument %zu of %s is a name: a \"string\" or NULL", i + 1,
@@ -362,6 +384,45 @@ static gboolean check_write_value(VsRunner *runner, const VsExpr *expr, const Vs
                      "write stores one byte: the value must be 0 to 255, not %" G_GUINT64_FORMAT,
                      op->arg[1]);
     return FALSE;
+}
+
+/* A scenario passes at most one extended parameter: a count beyond the list would have the real
+ * call read past it (NULL with a count is fine: the call refuses it). */
+static gboolean check_parameter_count(VsRunner *runner, const VsExpr *expr, const VsOp *op,
+                                      GError **error)
+{
+    uint32_t bits = vs_op_spec(op->kind)->extended_args;
+    if (!bits)
+        return TRUE;
+    int list = __builtin_ctz(bits);
+    if (!op->arg[list] || op->arg[list + 1] <= 1)
+        return TRUE;
+    vs_runtime_error(runner, error, expr->args[list + 1]->pos,
+                     "%s is given one extended parameter, so its count is 0 or 1, not %"
+                     G_GUINT64_FORMAT, vs_op_spec(op->kind)->name, op->arg[list + 1]);
+    return FALSE;
+}
+
+/* MemAddressRequirements(lowest, highest, alignment): a MEM_ADDRESS_REQUIREMENTS structure in a
+ * MEM_EXTENDED_PARAMETER, to pass as VirtualAlloc2's or MapViewOfFile3's parameter list. */
+static gboolean eval_requirements(VsRunner *runner, const VsExpr *expr, VsValue *out,
+                                  GError **error)
+{
+    if (expr->arg_count != 3) {
+        vs_runtime_error(runner, error, expr->pos,
+                         "MemAddressRequirements takes 3 arguments (lowest starting address, "
+                         "highest ending address, alignment), not %zu", expr->arg_count);
+        return FALSE;
+    }
+    *out = (VsValue){.kind = VS_VALUE_REQUIREMENTS};
+    for (size_t i = 0; i < 3; i++) {
+        VsValue v;
+        if (!vs_eval(runner, expr->args[i], &v, error) ||
+            !need_int(runner, expr->args[i], &v, error))
+            return FALSE;
+        out->fields[i] = v.i;
+    }
+    return TRUE;
 }
 
 /* The call's value in the scenario: its return value; VirtualQuery's record with it. */
@@ -389,6 +450,8 @@ static void write_back(VsRunner *runner, const VsExpr *expr, const VsOutcome *ou
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
     VsOp op = {0};
+    if (strcmp(expr->name, "MemAddressRequirements") == 0)
+        return eval_requirements(runner, expr, out, error);
     if (!vs_op_lookup(expr->name, &op.kind))
         return unknown_call(runner, expr, error);
     const VsOpSpec *spec = vs_op_spec(op.kind);
@@ -398,6 +461,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         return FALSE;
     }
     if (!eval_args(runner, spec, expr, &op, error) || !check_write_value(runner, expr, &op, error) ||
+        !check_parameter_count(runner, expr, &op, error) ||
         !vs_runner_ensure_process(runner, error))
         return FALSE;
     vs_event_log_clear(&runner->log);

@@ -62,6 +62,10 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_UNMAP_VIEW_OF_FILE_EX] = {"UnmapViewOfFileEx", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
     [VS_OP_UNMAP_VIEW_OF_FILE_2] = {"UnmapViewOfFile2", 3, 0, 0, BIT(1), BIT(0),
                                     VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_ALLOC_2] = {"VirtualAlloc2", 7, 0, 0, BIT(1), BIT(0), VS_RETURN_POINTER, 0,
+                               BIT(5)},
+    [VS_OP_MAP_VIEW_OF_FILE_3] = {"MapViewOfFile3", 9, 0, 0, BIT(2), BIT(0) | BIT(1),
+                                  VS_RETURN_POINTER, 0, BIT(7)},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
@@ -122,6 +126,7 @@ int vs_op_size_arg(VsOpKind kind)
     case VS_OP_WRITE:
     case VS_OP_QUERY_WORKING_SET_EX: return -1;
     case VS_OP_GET_WRITE_WATCH: return 2;
+    case VS_OP_MAP_VIEW_OF_FILE_3: return 4; /* after the offset */
     default: return vs_op_address_arg(kind) >= 0 ? vs_op_address_arg(kind) + 1 : -1;
     }
 }
@@ -132,9 +137,11 @@ int vs_op_type_arg(VsOpKind kind)
     case VS_OP_VIRTUAL_ALLOC:
     case VS_OP_VIRTUAL_FREE: return 2;
     case VS_OP_VIRTUAL_ALLOC_EX:
+    case VS_OP_VIRTUAL_ALLOC_2:
     case VS_OP_VIRTUAL_FREE_EX:
     case VS_OP_NT_FREE: return 3;
     case VS_OP_NT_ALLOCATE: return 4;
+    case VS_OP_MAP_VIEW_OF_FILE_3: return 5;
     default: return -1;
     }
 }
@@ -304,6 +311,20 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->vad_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
 }
 
+/* The one extended parameter a scenario can pass: its address requirements. */
+static VsMemExtendedParameter extended_parameter(const VsOp *op)
+{
+    VsMemExtendedParameter parameter = {.Type = MemExtendedParameterAddressRequirements};
+    parameter.Pointer = &op->requirements;
+    return parameter;
+}
+
+bool vs_op_maps_view(VsOpKind kind)
+{
+    return kind == VS_OP_MAP_VIEW_OF_FILE || kind == VS_OP_MAP_VIEW_OF_FILE_EX ||
+           kind == VS_OP_MAP_VIEW_OF_FILE_3;
+}
+
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
@@ -417,11 +438,23 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     case VS_OP_UNMAP_VIEW_OF_FILE_2:
         outcome->ret = VsUnmapViewOfFile2(thread, a[0], a[1], (uint32_t)a[2]);
         break;
+    case VS_OP_VIRTUAL_ALLOC_2: {
+        VsMemExtendedParameter parameter = extended_parameter(op);
+        outcome->ret = VsVirtualAlloc2(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
+                                       a[5] ? &parameter : NULL, (uint32_t)a[6]);
+        break;
+    }
+    case VS_OP_MAP_VIEW_OF_FILE_3: {
+        VsMemExtendedParameter parameter = extended_parameter(op);
+        outcome->ret = VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
+                                        (uint32_t)a[6], a[7] ? &parameter : NULL,
+                                        (uint32_t)a[8]);
+        break;
+    }
     case VS_OP_COUNT:
         break;
     }
-    if ((op->kind == VS_OP_MAP_VIEW_OF_FILE || op->kind == VS_OP_MAP_VIEW_OF_FILE_EX) &&
-        outcome->ret) {
+    if (vs_op_maps_view(op->kind) && outcome->ret) {
         VsVadInfo info;
         vs_vad_info(vs_vad_lookup(vs_thread_process(thread), outcome->ret), &info);
         outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;

@@ -19,7 +19,7 @@
 
 #include "vadsim.h"
 
-#define VS_OP_MAX_ARGS 8
+#define VS_OP_MAX_ARGS 10
 
 typedef enum VsOpKind {
     VS_OP_VIRTUAL_ALLOC,
@@ -61,6 +61,8 @@ typedef enum VsOpKind {
     VS_OP_UNMAP_VIEW_OF_FILE,
     VS_OP_UNMAP_VIEW_OF_FILE_EX,
     VS_OP_UNMAP_VIEW_OF_FILE_2,
+    VS_OP_VIRTUAL_ALLOC_2,
+    VS_OP_MAP_VIEW_OF_FILE_3,
     VS_OP_COUNT
 } VsOpKind;
 
@@ -85,6 +87,8 @@ typedef struct VsOpSpec {
     uint32_t handle_args;   /* bit i: argument i is a handle */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
+    uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
+                             * MemAddressRequirements(lowest, highest, alignment) */
 } VsOpSpec;
 
 #define VS_OP_TEXT_MAX 64 /* an object name's bytes, with its terminator */
@@ -94,6 +98,7 @@ typedef struct VsOp {
     uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
     uint32_t by_ref;              /* bit i: argument i was passed as &var; clear for a NULL pointer */
     char text[VS_OP_TEXT_MAX];    /* the string argument (an object name); arg[i] is 1 if given */
+    VsMemAddressRequirements requirements; /* the extended parameter; arg[i] is 1 if given */
 } VsOp;
 
 /* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */
@@ -142,6 +147,8 @@ int vs_op_address_arg(VsOpKind kind);
 int vs_op_size_arg(VsOpKind kind);
 /* The argument holding the allocation or free type (MEM_*), or -1. */
 int vs_op_type_arg(VsOpKind kind);
+/* Whether the call maps a view (its outcome carries the size the view got). */
+bool vs_op_maps_view(VsOpKind kind);
 /* The argument holding the new page protection, or -1. */
 int vs_op_protect_arg(VsOpKind kind);
 /* The operation called name; false if no call has that name. */

@@ -14,6 +14,7 @@ typedef enum VsValueKind {
     VS_VALUE_MBI,
     VS_VALUE_RECORD, /* a structure a call filled: its fields by name; i is the call's BOOL */
     VS_VALUE_STRING,
+    VS_VALUE_REQUIREMENTS, /* MemAddressRequirements(lowest, highest, alignment): fields[0..2] */
 } VsValueKind;
 
 typedef struct VsValue {

@@ -17,6 +17,7 @@ static void entry_free(gpointer data)
     g_free(e->reason);
     g_free(e->protect);
     g_free(e->state);
+    g_free(e->status);
     g_free(e->type);
     g_free(e);
 }
@@ -156,6 +157,9 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
     if (e->state && !value_pattern_ok(g_strstrip(e->state)))
         return bad(error, path, group, "state must be MEM_COMMIT, MEM_RESERVE or MEM_FREE, or several "
                                        "separated by commas");
+    e->status = g_key_file_get_string(file, group, "status", NULL);
+    if (e->status && !value_pattern_ok(g_strstrip(e->status)))
+        return bad(error, path, group, "status must be STATUS_ names or numbers, separated by commas");
     e->type = g_key_file_get_string(file, group, "type", NULL);
     if (e->type && !value_pattern_ok(g_strstrip(e->type)))
         return bad(error, path, group, "type must be *, or MEM_ flags (joined by |, or has:X) "
@@ -232,6 +236,8 @@ static gboolean argument_in(const VsKnownRange *range, const VsOp *op, int arg)
 static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
 {
     if (e->state && !(model && model->has_mbi && value_matches(e->state, model->mbi.State, NULL)))
+        return FALSE;
+    if (e->status && !(model && value_matches(e->status, model->last_status, NULL)))
         return FALSE;
     int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
     if (e->type && !(type >= 0 && value_matches(e->type, op->arg[type], NULL)))

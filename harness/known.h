@@ -19,6 +19,8 @@
  *                               # syntax of model and other)
  *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this state
  *     type = has:MEM_RESET      # optional: only when the call's allocation or free type matches
+ *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call left this NTSTATUS
+ *                               # as the thread's last status (why the model failed it)
  *     verdict = known           # known: explained; unsupported: the backend cannot do this
  *     reason = ...              # why, with the source that says so
  *
@@ -56,6 +58,7 @@ typedef struct VsKnownEntry {
     char *protect;         /* a value pattern, or NULL */
     char *state;           /* a value pattern for the model's MEMORY_BASIC_INFORMATION State */
     char *type;            /* a value pattern for the call's MEM_* type argument */
+    char *status;          /* a value pattern for the model's last NTSTATUS after the call */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

@@ -17,6 +17,7 @@
 #define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
 #define ARENA_ID 0
 #define NO_BASE (-1)
+#define PREFIX_CALLS 3           /* the arena's reserve and release, and the section: never shrunk */
 #define SHRINK_MAX_RUNS 400
 #define SHRINK_MAX_SECONDS 300.0
 #define SHRINK_KEEP_TAIL 8       /* calls before the finding the first shrinking guess keeps */
@@ -77,6 +78,7 @@ typedef struct Run {
     char found_field[32];
     GString *lines;     /* the judged differences of the last call */
     GHashTable *tally;  /* known entry id (or why refused) -> calls it explained */
+    VsHandle section;   /* the model's handle to the section every sequence starts by making */
 } Run;
 
 static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
@@ -199,6 +201,8 @@ static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
     g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? RAN_INERT : RAN_ACTIVE;
     r->calls++;
     track(r, f, &op, &outcome);
+    if (op.kind == VS_OP_CREATE_FILE_MAPPING && outcome.ret)
+        r->section = outcome.ret;
     char problem[256];
     if (!vs_check(r->system, problem, sizeof problem)) {
         found(r, position, op.kind, "invariant",
@@ -419,7 +423,11 @@ static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
 
 static uint32_t pick_free_type(Rng *rng)
 {
-    static const uint32_t odd[] = {0, MEM_RELEASE | MEM_DECOMMIT, MEM_FREE, 0x4001};
+    static const uint32_t odd[] = {0, MEM_RELEASE | MEM_DECOMMIT, MEM_FREE, 0x4001,
+                                   MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
+                                   MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
+                                   MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS,
+                                   MEM_DECOMMIT | MEM_PRESERVE_PLACEHOLDER};
     return chance(rng, 45) ? MEM_RELEASE : chance(rng, 90) ? MEM_DECOMMIT : PICK(rng, odd);
 }
 
@@ -539,6 +547,64 @@ static void generate_paging(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
     }
 }
 
+/* An arena address for a view or a placeholder: mostly on a 64 KB boundary, sometimes a page or a
+ * byte off it (the alignment rules). Views and placeholders stay in the arena: elsewhere they
+ * could land on the real process's own pages. */
+static uint64_t arena_granule(Rng *rng)
+{
+    uint64_t offset = below(rng, ARENA_SIZE / VS_GRANULARITY - 4) * VS_GRANULARITY;
+    return offset + (chance(rng, 85) ? 0 : chance(rng, 70) ? VS_PAGE_SIZE : 1);
+}
+
+/* Sections, views and placeholders, on the section made at the start (256 KB, SEC_COMMIT). */
+static void generate_section(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
+{
+    static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY,
+                                      FILE_MAP_WRITE, 0};
+    static const uint64_t offsets[] = {0, 0, KB(64), KB(128), KB(4), KB(256)};
+    static const uint64_t view_sizes[] = {0, KB(64), KB(64), KB(128), KB(4), KB(320)};
+    static const VsOpKind kinds[] = {VS_OP_MAP_VIEW_OF_FILE_EX, VS_OP_MAP_VIEW_OF_FILE_EX,
+                                     VS_OP_UNMAP_VIEW_OF_FILE,  VS_OP_VIRTUAL_ALLOC_2,
+                                     VS_OP_VIRTUAL_ALLOC_2,     VS_OP_MAP_VIEW_OF_FILE_3,
+                                     VS_OP_UNMAP_VIEW_OF_FILE_2};
+    uint64_t *a = f->op.arg;
+    f->op.kind = PICK(rng, kinds);
+    f->base = ARENA_ID;
+    switch (f->op.kind) {
+    case VS_OP_MAP_VIEW_OF_FILE_EX:
+        a[0] = r->section, a[1] = PICK(rng, access), a[2] = 0;
+        a[3] = PICK(rng, offsets), a[4] = PICK(rng, view_sizes), a[5] = arena_granule(rng);
+        break;
+    case VS_OP_UNMAP_VIEW_OF_FILE:
+        aim(rng, r, f, 0, NULL);
+        break;
+    case VS_OP_VIRTUAL_ALLOC_2: {
+        static const uint32_t types[] = {
+            MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
+            MEM_RESERVE | MEM_REPLACE_PLACEHOLDER, MEM_RESERVE | MEM_REPLACE_PLACEHOLDER | MEM_COMMIT,
+            MEM_REPLACE_PLACEHOLDER, MEM_COMMIT};
+        a[0] = VS_CURRENT_PROCESS, a[1] = arena_granule(rng);
+        a[2] = chance(rng, 60) ? (1 + below(rng, 4)) * VS_GRANULARITY : MIN(size, KB(256));
+        a[3] = PICK(rng, types);
+        a[4] = (a[3] & MEM_RESERVE_PLACEHOLDER) && chance(rng, 90) ? PAGE_NOACCESS : PAGE_READWRITE;
+        if (a[3] & MEM_REPLACE_PLACEHOLDER)
+            a[1] &= ~(uint64_t)1; /* a page-aligned base: replacement is page-grained */
+        break;
+    }
+    case VS_OP_MAP_VIEW_OF_FILE_3:
+        a[0] = r->section, a[1] = VS_CURRENT_PROCESS, a[2] = arena_granule(rng);
+        a[3] = PICK(rng, offsets), a[4] = PICK(rng, view_sizes);
+        a[5] = chance(rng, 75) ? MEM_REPLACE_PLACEHOLDER : 0;
+        a[6] = chance(rng, 80) ? PAGE_READWRITE : PAGE_READONLY;
+        break;
+    default: /* UnmapViewOfFile2 */
+        a[0] = VS_CURRENT_PROCESS;
+        aim(rng, r, f, 1, NULL);
+        a[2] = chance(rng, 70) ? MEM_PRESERVE_PLACEHOLDER : 0;
+        break;
+    }
+}
+
 static FuzzOp generate(Rng *rng, const Run *r, guint id)
 {
     FuzzOp f = {.id = id, .base = NO_BASE};
@@ -588,6 +654,8 @@ static FuzzOp generate(Rng *rng, const Run *r, guint id)
         generate_nt(rng, r, &f);
     } else if (roll < 96) {
         generate_paging(rng, r, &f, size);
+    } else if (roll < 99 && r->section) {
+        generate_section(rng, r, &f, size);
     } else {
         static const VsOpKind other[] = {VS_OP_GET_LAST_ERROR, VS_OP_GET_LAST_ERROR,
                                          VS_OP_RTL_GET_LAST_NT_STATUS, VS_OP_SET_LAST_ERROR};
@@ -597,7 +665,8 @@ static FuzzOp generate(Rng *rng, const Run *r, guint id)
     return f;
 }
 
-/* The two calls every sequence starts with: reserve the arena top-down, and release it. */
+/* The calls every sequence starts with: reserve the arena top-down, release it, and make the
+ * section that views and placeholders use. */
 static void arena_calls(GArray *sequence)
 {
     FuzzOp reserve = {.op = {.kind = VS_OP_VIRTUAL_ALLOC,
@@ -607,6 +676,10 @@ static void arena_calls(GArray *sequence)
                       .id = 1, .base = ARENA_ID};
     g_array_append_val(sequence, reserve);
     g_array_append_val(sequence, release);
+    FuzzOp section = {.op = {.kind = VS_OP_CREATE_FILE_MAPPING,
+                             .arg = {VS_INVALID_HANDLE_VALUE, 0, PAGE_READWRITE, 0, KB(256), 0}},
+                      .id = 2, .base = NO_BASE};
+    g_array_append_val(sequence, section);
 }
 
 /* ---- Replaying and shrinking ------------------------------------------------------------------ */
@@ -658,7 +731,7 @@ static GArray *without_inert(GArray *sequence, GArray *ran)
 {
     GArray *shorter = g_array_sized_new(FALSE, FALSE, sizeof(FuzzOp), sequence->len);
     for (guint i = 0; i < sequence->len; i++) {
-        gboolean droppable = i >= 2 && i + SHRINK_KEEP_TAIL < sequence->len && i < ran->len &&
+        gboolean droppable = i >= PREFIX_CALLS && i + SHRINK_KEEP_TAIL < sequence->len && i < ran->len &&
                              g_array_index(ran, guint8, i) != RAN_ACTIVE;
         if (!droppable)
             g_array_append_val(shorter, g_array_index(sequence, FuzzOp, i));
@@ -694,7 +767,7 @@ static gboolean try_shorter(const VsFuzzOptions *o, GArray **sequence, GArray *c
     return FALSE;
 }
 
-/* Shrinks the calls between the arena's two and the diverging last one: first everything the
+/* Shrinks the calls between the prefix and the diverging last one: first everything the
  * exploring run found inert in one try, then delta debugging (drop chunks, halving them). */
 static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, GArray *ran, VsOpKind kind,
                       const char *field, VsFuzzReport *report, GError **error)
@@ -709,13 +782,13 @@ static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, GArray *ran, VsO
     guint chunks = 2;
     while (!(error && *error) && report->shrink_runs < SHRINK_MAX_RUNS &&
            g_timer_elapsed(timer, NULL) < SHRINK_MAX_SECONDS) {
-        guint middle = sequence->len - 3; /* droppable: not the arena calls, not the last */
+        guint middle = sequence->len - PREFIX_CALLS - 1; /* not the prefix, not the last */
         if (middle == 0)
             break;
         chunks = MIN(chunks, middle);
         guint chunk = (middle + chunks - 1) / chunks;
         gboolean reduced = FALSE;
-        for (guint from = 2; from < sequence->len - 1 && !reduced; from += chunk) {
+        for (guint from = PREFIX_CALLS; from < sequence->len - 1 && !reduced; from += chunk) {
             guint count = MIN(chunk, sequence->len - 1 - from);
             GError *inner = NULL;
             reduced = try_shorter(o, &sequence, without(sequence, from, count), kind, field,

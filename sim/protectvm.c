@@ -36,9 +36,10 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
         return STATUS_INVALID_PAGE_PROTECTION;
     if (vad->private_memory && vs_mm_is_copy_on_write(mm_protection))
         return STATUS_INVALID_PAGE_PROTECTION;
-    /* A view's pages never get more than its section allows (MiSetProtectionOnSection). */
-    if (vs_vad_is_view(vad) &&
-        !vs_section_protection_compatible(vs_mapped_vad(vad)->section->protection, mm_protection))
+    /* A view's pages never get more than the view was mapped with (MiProtectVirtualMemory checks
+     * the VAD's protection: on a FILE_MAP_READ view of a writable section only PAGE_READONLY and
+     * PAGE_WRITECOPY pass, as Wine's test_CreateFileMapping_protection measured). */
+    if (vs_vad_is_view(vad) && !vs_section_protection_compatible(vad->protection, mm_protection))
         return STATUS_SECTION_PROTECTION;
     if (vs_commit_count(process, vad, start_vpn, end_vpn) != end_vpn - start_vpn + 1)
         return STATUS_NOT_COMMITTED;

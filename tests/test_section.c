@@ -208,6 +208,15 @@ static void test_view_rules(void **state)
     assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
                                           &size, 1, 0, PAGE_READONLY),
                      STATUS_INVALID_VIEW_SIZE);
+    /* VirtualProtect is limited by the view, not only the section: a read view of a writable
+     * section takes PAGE_READONLY or PAGE_WRITECOPY, not PAGE_READWRITE. */
+    uint64_t read_view = VsMapViewOfFile(f->thread, h, FILE_MAP_READ, 0, 0, 0);
+    uint32_t old;
+    assert_false(VsVirtualProtect(f->thread, read_view, 4096, PAGE_READWRITE, &old));
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_SECTION_PROTECTION);
+    assert_true(VsVirtualProtect(f->thread, read_view, 4096, PAGE_WRITECOPY, &old));
+    assert_int_equal(old, PAGE_READONLY);
+    CHECK_INVARIANTS(f);
     uint64_t ro_view = VsMapViewOfFile(f->thread, ro, FILE_MAP_READ, 0, 0, 0);
     assert_true(ro_view != 0);
     assert_int_equal(vs_memory_write(f->thread, ro_view, 1), STATUS_ACCESS_VIOLATION);

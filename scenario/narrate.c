@@ -141,6 +141,16 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         append_working_set(out, e);
         break;
     case VS_EV_HARD_FAULT:
+        if (e->mapped_file) {
+            g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER "X: section %u's "
+                                   "prototype PTE says the page is in the mapped file, so it is "
+                                   "read from the file into frame 0x%" G_GINT64_MODIFIER
+                                   "X from the %s list",
+                                   e->write ? "write" : "read", e->vpn_start << 12, e->section,
+                                   e->frame, vs_page_location_name(e->list));
+            append_working_set(out, e);
+            break;
+        }
         g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER
                                "X: the page is only in page-file slot %" G_GUINT64_FORMAT
                                ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
@@ -169,6 +179,13 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                e->pages, e->pages == 1 ? "" : "s");
         break;
     case VS_EV_PAGE_WRITTEN:
+        if (e->mapped_file) {
+            g_string_append_printf(out, "the mapped page writer writes frame 0x%" G_GINT64_MODIFIER
+                                   "X (page %" G_GUINT64_FORMAT " of section %u) back to its file; "
+                                   "it moves to the standby list, clean",
+                                   e->frame, e->vpn_start, e->section);
+            break;
+        }
         g_string_append_printf(out, "the modified page writer writes frame 0x%" G_GINT64_MODIFIER
                                "X (page 0x%" G_GINT64_MODIFIER "X) to page-file slot %"
                                G_GUINT64_FORMAT "; it moves to the standby list",
@@ -184,7 +201,9 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
             g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
                                    "page 0x%" G_GINT64_MODIFIER "X of process %u loses it, its PTE ",
                                    e->frame, e->vpn_start << 12, e->pid);
-        if (e->slot)
+        if (e->mapped_file)
+            g_string_append(out, "points at the file again (its next touch reads the file)");
+        else if (e->slot)
             g_string_append_printf(out, "now names page-file slot %" G_GUINT64_FORMAT
                                    " (its next touch is a hard fault)", e->slot);
         else
@@ -208,7 +227,10 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
                                e->section, e->size, protect, (e->size + 4095) / 4096,
                                (e->size + 4095) / 4096 == 1 ? "" : "s");
-        if (e->pages)
+        if (e->mapped_file)
+            g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
+                                 "no commit is charged (the file backs the pages)");
+        else if (e->pages)
             g_string_append_printf(out, "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
                                    "charged to the system now, demand zero",
                                    e->pages, e->pages == 1 ? "" : "s");
@@ -267,6 +289,15 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                    "the pages that still had theirs are dirty again",
                                    e->pages, e->pages == 1 ? "" : "s",
                                    e->pages == 1 ? "its" : "their");
+        break;
+    case VS_EV_VIEW_FLUSHED:
+        g_string_append(out, "FlushViewOfFile over ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        if (!e->mapped_file)
+            g_string_append(out, ": the view maps the page file, nothing to write");
+        else
+            g_string_append_printf(out, ": %" G_GUINT64_FORMAT " dirty page%s written to the "
+                                   "file now, clean again", e->pages, e->pages == 1 ? "" : "s");
         break;
     case VS_EV_PLACEHOLDER_RESERVED:
         g_string_append(out, "a placeholder VAD reserves ");

@@ -146,6 +146,9 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
     if (vs_vad_is_view(vad) &&
         !vs_section_protection_compatible(vs_mapped_vad(vad)->section->protection, mm_protection))
         return STATUS_SECTION_PROTECTION;
+    /* A mapped file's pages are all committed: the file backs them (Wine: SEC_FILE views). */
+    if (vs_vad_is_view(vad) && vs_mapped_vad(vad)->section->file)
+        return STATUS_ALREADY_COMMITTED;
     vs_emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
     VsStatus status = vs_vad_is_view(vad)
                           ? vs_view_commit(process, vad, start_vpn, end_vpn)
@@ -270,6 +273,10 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
         return STATUS_CONFLICTING_ADDRESSES;
     *base_address = start;
     *region_size = end - start;
+    /* A mapped file's pages belong to the file: resetting them would throw away what it says.
+     * The model leaves them alone and succeeds (its choice: no test measures Windows here). */
+    if (vs_vad_is_view(vad) && vs_mapped_vad(vad)->section->file)
+        return STATUS_SUCCESS;
     if (allocation_type == MEM_RESET_UNDO) {
         /* Microsoft documents only that the call fails when some contents are gone; the status
          * is the model's choice (see the known list, model-reset-undo-status). */

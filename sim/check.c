@@ -503,6 +503,10 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
     if (!vs_pte_is_resident(pte)) {
         if (pte && !known_software_pte(pte))
             fail(c, first, "prototype PTE in an unknown state", index);
+        /* A file's pages are in the file or resident, never zero or in the page file; a
+         * pagefile section's never point into a file. */
+        if (section->file ? !vs_pte_is_proto(pte) : vs_pte_is_proto(pte))
+            fail(c, first, "prototype PTE of the wrong backing (file or page file)", index);
         own_slot(c, first, vs_pte_pagefile_slot(pte), index);
         return;
     }
@@ -513,6 +517,9 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
         return;
     }
     own_slot(c, first, vs_pte_pagefile_slot(pfn->original_pte), index);
+    if (section->file && pfn->original_pte != vs_pte_make_subsection(section->protection) &&
+        !vs_pte_is_proto(pfn->original_pte))
+        fail(c, first, "a file page's frame forgot that its page is in the file", frame);
     if (vs_pte_is_valid(pte)) {
         c->shared_frames++;
         if (pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
@@ -543,9 +550,13 @@ static void check_sections(Checker *c, const VsSystem *system)
             committed += section->prototypes[index] != 0;
             check_prototype(c, system, first, section, index);
         }
-        if (section->id != i + 1 || committed != section->committed_pages ||
+        /* A file's section charges nothing (the file backs it): its pages are all committed. */
+        uint64_t charged = section->file ? 0 : committed;
+        if (section->id != i + 1 || charged != section->committed_pages ||
             (!section->reserve && committed != section->pages))
             fail(c, first, "section's committed pages differ from its prototype PTEs", section->id);
+        if (section->file && section->file->section != section)
+            fail(c, first, "file section not the file's data section", section->id);
         if (!section->handles && !section->views)
             fail(c, first, "section kept with no handle and no view", section->id);
     }

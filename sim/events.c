@@ -68,6 +68,7 @@ const char *vs_event_kind_name(VsEventKind kind)
         [VS_EV_VIEW_MAPPED] = "view-mapped",
         [VS_EV_VIEW_UNMAPPED] = "view-unmapped",
         [VS_EV_COPY_ON_WRITE] = "copy-on-write",
+        [VS_EV_VIEW_FLUSHED] = "view-flushed",
         [VS_EV_PLACEHOLDER_RESERVED] = "placeholder-reserved",
         [VS_EV_PLACEHOLDER_SPLIT] = "placeholder-split",
         [VS_EV_PLACEHOLDERS_COALESCED] = "placeholders-coalesced",

@@ -182,7 +182,8 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
         *kind = VS_EV_SOFT_FAULT;
     } else {
         uint64_t list;
-        *frame = vs_pfn_take(system, !vs_pte_is_pagefile(proto), &list);
+        bool in_file = vs_pte_is_proto(proto); /* a subsection PTE: read from the mapped file */
+        *frame = vs_pfn_take(system, !vs_pte_is_pagefile(proto) && !in_file, &list);
         if (*frame == VS_PFN_NONE)
             return STATUS_INSUFFICIENT_RESOURCES;
         *from = (VsPageLocation)list;
@@ -192,7 +193,13 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
         pfn->pid = section->id;
         pfn->vpn = index;
         *kind = VS_EV_DEMAND_ZERO_FAULT;
-        if (vs_pte_is_pagefile(proto)) {
+        if (in_file) {
+            *kind = VS_EV_HARD_FAULT; /* MiResolveMappedFileFault: an in-page read of the file */
+            if (!vs_file_read_page(section->file, index, &system->pfn, *frame)) {
+                vs_pfn_release(system, *frame);
+                return STATUS_INSUFFICIENT_RESOURCES;
+            }
+        } else if (vs_pte_is_pagefile(proto)) {
             *slot = vs_pte_pagefile_slot(proto);
             *kind = VS_EV_HARD_FAULT;
             if (!vs_pagefile_read(&system->pagefile, *slot, &system->pfn, *frame)) {
@@ -241,7 +248,8 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
     process->ws.page_faults++;
     VsEvent event = {.kind = kind, .pid = process->pid, .vpn_start = vpn, .vpn_end = vpn,
                      .frame = *frame, .write = write, .list = from, .slot = slot,
-                     .pages = process->ws.count, .section = section->id};
+                     .pages = process->ws.count, .section = section->id,
+                     .mapped_file = section->file != NULL};
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
 }

@@ -241,7 +241,28 @@ typedef struct VsSection {
     uint32_t handles;         /* ControlArea NumberOfUserReferences: open handles */
     uint32_t views;           /* ControlArea NumberOfMappedViews */
     uint64_t *prototypes;     /* the prototype PTEs (Segment ThePtes) */
+    struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
 } VsSection;
+
+/*
+ * A file (file.c): its bytes, kept by the system in place of a disk, and the data section that maps
+ * it (the CONTROL_AREA its SECTION_OBJECT_POINTERS name), shared by every CreateFileMapping of it.
+ */
+typedef struct VsFile {
+    char name[64];
+    uint64_t size;        /* end of file, in bytes */
+    uint64_t capacity;    /* bytes held in data: whole pages */
+    unsigned char *data;
+    VsSection *section;   /* DataSectionObject, or NULL while no section maps the file */
+} VsFile;
+
+struct VsPfnDatabase;
+VsFile *vs_file_lookup(const VsSystem *system, const char *name);
+bool vs_file_extend(VsFile *file, uint64_t size);
+bool vs_file_read_page(const VsFile *file, uint64_t index, struct VsPfnDatabase *db,
+                       uint64_t frame);
+void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data);
+void vs_file_fini_all(VsSystem *system);
 
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
 void vs_section_dereference(VsSystem *system, VsSection *section);
@@ -257,6 +278,10 @@ static inline uint64_t vs_pte_make_proto(uint32_t mm)
 {
     return VS_PTE_PROTOTYPE | vs_pte_make_software(mm);
 }
+/* In a prototype PTE the same encoding means "the page is in the mapped file" (MMPTE_SUBSECTION:
+ * Windows points it at the subsection that describes the file's pages). */
+static inline uint64_t vs_pte_make_subsection(uint32_t mm) { return vs_pte_make_proto(mm); }
+
 static inline bool vs_pte_is_proto(uint64_t pte)
 {
     return !(pte & (VS_PTE_VALID | VS_PTE_TRANSITION)) && (pte & VS_PTE_PROTOTYPE);
@@ -434,7 +459,12 @@ struct VsThread {
     VsStatus last_status; /* TEB LastStatusValue: the NTSTATUS behind last_error */
 };
 
-typedef enum VsObjectType { VS_OBJECT_NONE, VS_OBJECT_PROCESS, VS_OBJECT_SECTION } VsObjectType;
+typedef enum VsObjectType {
+    VS_OBJECT_NONE,
+    VS_OBJECT_PROCESS,
+    VS_OBJECT_SECTION,
+    VS_OBJECT_FILE,
+} VsObjectType;
 
 /* HANDLE_TABLE_ENTRY: the object and the rights granted with the handle. */
 typedef struct VsHandleEntry {
@@ -494,6 +524,8 @@ struct VsSystem {
     uint64_t ticks;  /* balance-set passes so far */
     VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views */
     VsSection **sections;   /* by id - 1; NULL once deleted */
+    VsFile **files;         /* every file the scenario declared or CreateFile created */
+    size_t file_count;
     size_t section_count;
     VsEventLog *log;
 };

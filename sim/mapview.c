@@ -349,3 +349,71 @@ VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t bas
 {
     return VsNtUnmapViewOfSectionEx(caller, process, base_address, 0);
 }
+
+/* ---- FlushViewOfFile (NtFlushVirtualMemory, WRK mm/flushsec.c MmFlushVirtualMemory) ------------ */
+
+/* Writes the frame of a section page back to the file if it is dirty, and makes it clean (a
+ * frame on the modified list moves to standby). Returns whether it wrote. */
+static bool flush_page(VsSystem *system, VsSection *section, uint64_t index)
+{
+    uint64_t pte = section->prototypes[index];
+    if (!vs_pte_is_resident(pte))
+        return false;
+    uint64_t frame = vs_pte_frame(pte);
+    VsPfn *pfn = &system->pfn.frames[frame];
+    if (!(pfn->flags & VS_PFN_MODIFIED))
+        return false;
+    vs_file_write_page(section->file, index, pfn->data);
+    pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+    if (pfn->location == VS_PAGE_MODIFIED) {
+        vs_pfn_unlink(&system->pfn, frame);
+        vs_pfn_insert(&system->pfn, frame, VS_PAGE_STANDBY);
+    }
+    return true;
+}
+
+/*
+ * Writes the dirty pages of [base, base + size) of a view of a file to the file now (size 0: to the
+ * end of the view). The caller's own Dirty bits are gathered first (MiFlushDirtyBitsToPfn); other
+ * processes' stores reach the file when their pages are trimmed and written. A view of a
+ * pagefile-backed section has nothing to flush. STATUS_NOT_MAPPED_VIEW outside a view.
+ */
+VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
+                                uint64_t *region_size)
+{
+    if (!base_address || !region_size)
+        return STATUS_ACCESS_VIOLATION;
+    VsProcess *process;
+    VsStatus status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION,
+                                           &process);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint64_t start_vpn = vs_vpn(*base_address);
+    VsVad *vad = *base_address <= process->system->layout->highest_user_address
+                     ? vs_vad_locate(&process->vad_root, start_vpn)
+                     : NULL;
+    if (!vad || !vs_vad_is_view(vad))
+        return STATUS_NOT_MAPPED_VIEW;
+    uint64_t end_vpn = *region_size ? vs_vpn(*base_address + *region_size - 1) : vad->ending_vpn;
+    if (end_vpn > vad->ending_vpn || end_vpn < start_vpn)
+        return STATUS_NOT_MAPPED_VIEW;
+    VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t written = 0;
+    for (uint64_t vpn = start_vpn; section->file && vpn <= end_vpn; vpn++) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        uint64_t index = vs_view_prototype_index(vad, vpn);
+        if (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY) &&
+            (process->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE)) {
+            vs_capture_dirty(process, vs_pte_frame(pte));
+            vs_pt_write(process, vpn, pte & ~(uint64_t)VS_PTE_DIRTY);
+        }
+        written += flush_page(process->system, section, index);
+    }
+    VsEvent event = {.kind = VS_EV_VIEW_FLUSHED, .pid = process->pid, .vpn_start = start_vpn,
+                     .vpn_end = end_vpn, .section = section->id, .pages = written,
+                     .mapped_file = section->file != NULL};
+    vs_emit(process->system, &event);
+    *base_address = vs_vpn_address(start_vpn);
+    *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
+    return STATUS_SUCCESS;
+}

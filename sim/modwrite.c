@@ -1,7 +1,8 @@
 /*
  * modwrite.c - the modified page writer: dirty pages go to the page file and become clean.
  *
- * Models MiModifiedPageWriter (WRK mm/modwrite.c) for private pages: a frame on the modified list
+ * Models MiModifiedPageWriter (WRK mm/modwrite.c) for private and pagefile-backed section pages
+ * (a mapped file's pages go back to the file: MiMappedPageWriter): a frame on the modified list
  * is written to a free page-file slot, its OriginalPte becomes a page-file PTE naming the slot, it
  * loses its Modified bit and moves to the standby list. Its page's PTE stays a transition PTE: the
  * frame still holds the page, and a touch is a soft fault. Only if the frame is repurposed does
@@ -12,6 +13,15 @@
  */
 #include "internal.h"
 
+/* The file a frame's page belongs to (a page of a file's section), or NULL. */
+static VsFile *mapped_file_of(const VsSystem *system, const VsPfn *pfn)
+{
+    if (!(pfn->flags & VS_PFN_PROTOTYPE))
+        return NULL;
+    const VsSection *section = vs_section_by_id(system, pfn->pid);
+    return section ? section->file : NULL;
+}
+
 uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)
 {
     VsPfnDatabase *db = &system->pfn;
@@ -19,10 +29,16 @@ uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)
     while (written < max && db->lists[VS_PAGE_MODIFIED].count) {
         uint64_t frame = vs_pfn_first(db, VS_PAGE_MODIFIED);
         VsPfn *pfn = &db->frames[frame];
-        uint64_t slot = vs_pagefile_write(&system->pagefile, pfn->data);
-        if (!slot)
+        VsFile *file = mapped_file_of(system, pfn);
+        uint64_t slot = 0;
+        if (file) {
+            /* The mapped page writer: back to the file; OriginalPte stays "in the file". */
+            vs_file_write_page(file, pfn->vpn, pfn->data);
+        } else if ((slot = vs_pagefile_write(&system->pagefile, pfn->data)) != 0) {
+            pfn->original_pte = vs_pte_make_pagefile(slot, vs_pte_mm_protection(pfn->original_pte));
+        } else {
             break; /* the page file is full: the pages stay modified */
-        pfn->original_pte = vs_pte_make_pagefile(slot, vs_pte_mm_protection(pfn->original_pte));
+        }
         pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
         vs_pfn_unlink(db, frame);
         vs_pfn_insert(db, frame, VS_PAGE_STANDBY);
@@ -32,7 +48,9 @@ uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)
                          .vpn_end = pfn->vpn,
                          .frame = frame,
                          .slot = slot,
-                         .list = VS_PAGE_STANDBY};
+                         .list = VS_PAGE_STANDBY,
+                         .section = file ? pfn->pid : 0,
+                         .mapped_file = file != NULL};
         vs_emit(system, &event);
         written++;
     }

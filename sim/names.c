@@ -62,6 +62,12 @@ static const NamedValue placeholder_rows[] = {
 #undef ROW
 };
 
+static const NamedValue file_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_FILE_FLAG_MAP(ROW)
+#undef ROW
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const StatusRow *status_row(VsStatus status)
@@ -158,5 +164,6 @@ bool vs_constant_lookup(const char *name, uint64_t *value)
            find_named(access_rows, COUNT(access_rows), name, value) ||
            find_named(section_rows, COUNT(section_rows), name, value) ||
            find_named(placeholder_rows, COUNT(placeholder_rows), name, value) ||
+           find_named(file_rows, COUNT(file_rows), name, value) ||
            find_named(win32_rows, COUNT(win32_rows), name, value);
 }

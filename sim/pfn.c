@@ -134,7 +134,9 @@ static void repurpose(VsSystem *system, uint64_t frame)
         if (owner)
             vs_pt_write(owner, pfn->vpn, pfn->original_pte);
     }
+    const VsSection *section = prototype ? vs_section_by_id(system, pfn->pid) : NULL;
     VsEvent event = {.kind = VS_EV_PAGE_REPURPOSED, .pid = prototype ? 0 : pfn->pid,
+                     .mapped_file = section && section->file,
                      .section = prototype ? pfn->pid : 0, .vpn_start = pfn->vpn,
                      .vpn_end = pfn->vpn, .frame = frame, .list = VS_PAGE_STANDBY,
                      .slot = vs_pte_pagefile_slot(pfn->original_pte)};

@@ -63,7 +63,8 @@ static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uin
         protect == PAGE_NOACCESS)
         return STATUS_INVALID_PAGE_PROTECTION;
     if (file != VS_NULL_HANDLE)
-        return STATUS_INVALID_HANDLE; /* no files yet: only the page file backs sections */
+        return STATUS_SUCCESS; /* the file's own rules follow, once its handle is resolved */
+
     if (attributes & SEC_IMAGE)
         return STATUS_INVALID_FILE_FOR_SECTION; /* an image needs a file (MmCreateSection) */
     if (attributes & SEC_LARGE_PAGES)
@@ -76,43 +77,65 @@ static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uin
 }
 
 /* Builds the section and its segment; SEC_COMMIT charges its commit (MiCreatePagingFileMap). */
+/* A free slot in the system's section table (its index is the section id - 1), or false. */
+static bool section_slot(VsSystem *system, size_t *slot)
+{
+    *slot = 0;
+    while (*slot < system->section_count && system->sections[*slot])
+        (*slot)++;
+    if (*slot < system->section_count)
+        return true;
+    VsSection **table = realloc(system->sections, (*slot + 1) * sizeof *table);
+    if (!table)
+        return false;
+    system->sections = table;
+    system->sections[system->section_count++] = NULL;
+    return true;
+}
+
+/* The prototype PTE a new section's page starts with: in the file; demand zero (SEC_COMMIT); or
+ * zero, not committed yet (SEC_RESERVE). */
+static uint64_t initial_prototype(const VsSection *section)
+{
+    if (section->file)
+        return vs_pte_make_subsection(section->protection);
+    return section->reserve ? 0 : vs_pte_make_software(section->protection);
+}
+
+/*
+ * Builds the section and its segment. A pagefile-backed one (file NULL) is whole pages, and
+ * SizeOfSection is taken from the segment: 0x3452 bytes make 0x4000 (MiCreatePagingFileMap; Wine's
+ * test_MapViewOfFile); SEC_COMMIT charges its commit now. A file's keeps its size in bytes and
+ * charges nothing: the file backs it (MiCreateDataFileMap).
+ */
 static VsStatus create_section(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
-                               uint32_t attributes, VsSection **out)
+                               uint32_t attributes, VsFile *file, VsSection **out)
 {
     uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-    bool reserve = (attributes & SEC_RESERVE) != 0;
-    if (!reserve && !vs_commit_available(system, pages))
+    bool reserve = !file && (attributes & SEC_RESERVE);
+    uint64_t charge = file || reserve ? 0 : pages;
+    if (!vs_commit_available(system, charge))
         return STATUS_COMMITMENT_LIMIT;
     VsSection *section = calloc(1, sizeof *section);
     uint64_t *prototypes = calloc(pages, sizeof *prototypes);
-    size_t slot = 0;
-    while (slot < system->section_count && system->sections[slot])
-        slot++;
-    VsSection **table = system->sections;
-    if (section && prototypes && slot == system->section_count)
-        table = realloc(system->sections, (slot + 1) * sizeof *table);
-    if (!section || !prototypes || !table) {
+    size_t slot;
+    if (!section || !prototypes || !section_slot(system, &slot)) {
         free(section);
         free(prototypes);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    system->sections = table;
-    if (slot == system->section_count)
-        system->section_count++;
     system->sections[slot] = section;
-    /* A pagefile-backed segment is whole pages, and SizeOfSection is taken from it: a section of
-     * 0x3452 bytes is 0x4000 long (MiCreatePagingFileMap; Wine's test_MapViewOfFile). */
-    *section = (VsSection){.id = (uint32_t)slot + 1, .size = pages * VS_PAGE_SIZE, .pages = pages,
-                           .protection = mm, .reserve = reserve, .prototypes = prototypes};
+    *section = (VsSection){.id = (uint32_t)slot + 1, .size = file ? size : pages * VS_PAGE_SIZE,
+                           .pages = pages, .protection = mm, .reserve = reserve,
+                           .prototypes = prototypes, .file = file};
     if (name)
         strncpy(section->name, name, sizeof section->name - 1);
-    if (!reserve) {
-        for (uint64_t i = 0; i < pages; i++)
-            prototypes[i] = vs_pte_make_software(mm);
-        vs_section_charge(system, section, (int64_t)pages);
-    }
+    for (uint64_t i = 0; i < pages; i++)
+        prototypes[i] = initial_prototype(section);
+    vs_section_charge(system, section, (int64_t)charge);
     VsEvent event = {.kind = VS_EV_SECTION_CREATED, .section = section->id, .size = section->size,
-                     .pages = reserve ? 0 : pages, .protection = vs_mm_to_win32(mm)};
+                     .pages = charge, .protection = vs_mm_to_win32(mm),
+                     .mapped_file = file != NULL};
     vs_emit(system, &event);
     *out = section;
     return STATUS_SUCCESS;
@@ -124,6 +147,131 @@ void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages)
     section->committed_pages += (uint64_t)pages;
     system->commit_total += (uint64_t)pages;
     system->commit_peak = vs_max(system->commit_peak, system->commit_total);
+}
+
+/* The file rights a section's protection needs of the file handle (MmCreateSection): reading
+ * always, writing for a writable section (copy-on-write writes nothing back), execute to execute. */
+static uint32_t file_access_for(uint32_t mm)
+{
+    uint32_t access = FILE_READ_DATA;
+    if ((mm & 7) == MM_READWRITE || (mm & 7) == MM_EXECUTE_READWRITE)
+        access |= FILE_WRITE_DATA;
+    if ((mm & 7) == MM_EXECUTE || (mm & 7) == MM_EXECUTE_READ ||
+        (mm & 7) == MM_EXECUTE_READWRITE || (mm & 7) == MM_EXECUTE_WRITECOPY)
+        access |= FILE_EXECUTE;
+    return access;
+}
+
+/*
+ * The size of a section of a file (MmCreateSection, MiCreateDataFileMap): 0 means the file's size
+ * (an empty file cannot be mapped: STATUS_MAPPED_FILE_SIZE_ZERO); larger than the file extends a
+ * file the section may write, and is STATUS_SECTION_TOO_BIG for one it may only read. An image
+ * needs a PE file (STATUS_INVALID_IMAGE_NOT_MZ otherwise); image sections themselves are not
+ * modelled (STATUS_NOT_SUPPORTED, the model's choice). The size stays in bytes, unrounded.
+ */
+static VsStatus file_section_size(VsFile *file, const uint64_t *maximum_size, uint32_t mm,
+                                  uint32_t attributes, uint64_t *size)
+{
+    if (attributes & SEC_IMAGE) {
+        if (file->size < 2 || file->data[0] != 'M' || file->data[1] != 'Z')
+            return STATUS_INVALID_IMAGE_NOT_MZ;
+        return STATUS_NOT_SUPPORTED;
+    }
+    if (attributes & SEC_LARGE_PAGES)
+        return STATUS_INVALID_PARAMETER_6;
+    *size = maximum_size && *maximum_size ? *maximum_size : file->size;
+    if (*size == 0)
+        return STATUS_MAPPED_FILE_SIZE_ZERO;
+    if (*size > VS_FILE_MAX_BYTES)
+        return STATUS_SECTION_TOO_BIG;
+    if (*size > file->size) {
+        if (!(file_access_for(mm) & FILE_WRITE_DATA))
+            return STATUS_SECTION_TOO_BIG;
+        if (!vs_file_extend(file, *size))
+            return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* Grows the section of a file to size bytes: the new pages are in the file (subsection PTEs). */
+static bool grow_file_section(VsSection *section, uint64_t size)
+{
+    uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    if (size > section->size)
+        section->size = size;
+    if (pages <= section->pages)
+        return true;
+    uint64_t *prototypes = realloc(section->prototypes, pages * sizeof *prototypes);
+    if (!prototypes)
+        return false;
+    for (uint64_t i = section->pages; i < pages; i++)
+        prototypes[i] = vs_pte_make_subsection(section->protection);
+    section->prototypes = prototypes;
+    section->pages = pages;
+    return true;
+}
+
+/* A second mapping of a file asked for more than the first (read-write after read-only): the
+ * shared section's prototype PTEs, and the frames' OriginalPte, take the new protection. */
+static void raise_protection(VsSystem *system, VsSection *section, uint32_t mm)
+{
+    section->protection = mm;
+    for (uint64_t i = 0; i < section->pages; i++) {
+        uint64_t pte = section->prototypes[i];
+        if (vs_pte_is_resident(pte)) {
+            uint64_t frame = vs_pte_frame(pte);
+            system->pfn.frames[frame].original_pte = vs_pte_make_subsection(mm);
+            section->prototypes[i] = vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
+                                                          : vs_pte_make_transition(frame, mm);
+        } else {
+            section->prototypes[i] = vs_pte_make_subsection(mm);
+        }
+    }
+}
+
+/*
+ * A section of a file: the file's data section if it has one (every CreateFileMapping of a file
+ * shares its control area and so its pages; the model keeps one section object for it, whose
+ * protection grows to the most any mapping asked for), else a new one whose prototype PTEs all
+ * say "in the file" (MMPTE_SUBSECTION). A file's pages are backed by the file, so no commit is
+ * charged.
+ */
+static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, uint64_t size,
+                             uint32_t mm, VsSection **out)
+{
+    VsSection *section = file->section;
+    if (!section) {
+        VsStatus status = create_section(system, name, size, mm, SEC_COMMIT, file, &section);
+        if (!NT_SUCCESS(status))
+            return status;
+        file->section = section;
+        *out = section;
+        return STATUS_SUCCESS;
+    }
+    if (!vs_section_protection_compatible(section->protection, mm))
+        raise_protection(system, section, mm);
+    if (!grow_file_section(section, size))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    *out = section;
+    return STATUS_SUCCESS;
+}
+
+/* Resolves the file handle and makes (or finds) the file's section. */
+static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, const char *name,
+                                    const uint64_t *maximum_size, uint32_t mm,
+                                    uint32_t attributes, VsSection **out)
+{
+    void *object;
+    VsStatus status = vs_reference_object(caller, file_handle, VS_OBJECT_FILE,
+                                          file_access_for(mm), &object);
+    if (!NT_SUCCESS(status))
+        return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_INVALID_HANDLE : status;
+    VsFile *file = object;
+    uint64_t size;
+    status = file_section_size(file, maximum_size, mm, attributes, &size);
+    if (!NT_SUCCESS(status))
+        return status;
+    return file_section(caller->process->system, file, name, size, mm, out);
 }
 
 VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
@@ -155,7 +303,10 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
         return STATUS_OBJECT_NAME_EXISTS; /* the size and protection asked for are ignored */
     }
     VsSection *section;
-    status = create_section(system, name, *maximum_size, mm, allocation_attributes, &section);
+    status = file ? create_file_section(caller, file, name, maximum_size, mm,
+                                        allocation_attributes, &section)
+                  : create_section(system, name, *maximum_size, mm, allocation_attributes,
+                                   NULL, &section);
     if (!NT_SUCCESS(status))
         return status;
     status = vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access, section_handle);
@@ -210,11 +361,17 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
         return;
     for (uint64_t i = 0; i < section->pages; i++) {
         uint64_t pte = section->prototypes[i];
-        if (vs_pte_is_transition(pte))
+        if (vs_pte_is_transition(pte)) {
+            VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
+            if (section->file && (pfn->flags & VS_PFN_MODIFIED))
+                vs_file_write_page(section->file, i, pfn->data); /* flushed as it closes */
             vs_pfn_release(system, vs_pte_frame(pte));
-        else if (vs_pte_is_pagefile(pte))
+        } else if (vs_pte_is_pagefile(pte)) {
             vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
+        }
     }
+    if (section->file)
+        section->file->section = NULL;
     uint64_t committed = section->committed_pages;
     vs_section_charge(system, section, -(int64_t)committed);
     VsEvent event = {.kind = VS_EV_SECTION_DELETED, .section = section->id, .pages = committed};

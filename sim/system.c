@@ -85,6 +85,7 @@ void vs_system_destroy(VsSystem *system)
     }
     free(system->processes);
     vs_section_fini_all(system);
+    vs_file_fini_all(system);
     vs_pool_fini(&system->vad_pool);
     vs_pool_fini(&system->mapped_vad_pool);
     vs_table_store_fini(&system->tables);

@@ -64,6 +64,24 @@
     XX(MEM_UNMAP_WITH_TRANSIENT_BOOST, 0x00000001u)                                                \
     XX(OBJ_OPENIF, 0x0080u)
 
+/* XX(name, value): file access rights and CreateFile's dispositions (winnt.h, fileapi.h). */
+#define VS_FILE_FLAG_MAP(XX)                                                                       \
+    XX(FILE_READ_DATA, 0x0001u)                                                                    \
+    XX(FILE_WRITE_DATA, 0x0002u)                                                                   \
+    XX(FILE_EXECUTE, 0x0020u)                                                                      \
+    XX(GENERIC_ALL, 0x10000000u)                                                                   \
+    XX(GENERIC_EXECUTE, 0x20000000u)                                                               \
+    XX(GENERIC_WRITE, 0x40000000u)                                                                 \
+    XX(GENERIC_READ, 0x80000000u)                                                                  \
+    XX(FILE_SHARE_READ, 0x1u)                                                                      \
+    XX(FILE_SHARE_WRITE, 0x2u)                                                                     \
+    XX(CREATE_NEW, 1u)                                                                             \
+    XX(CREATE_ALWAYS, 2u)                                                                          \
+    XX(OPEN_EXISTING, 3u)                                                                          \
+    XX(OPEN_ALWAYS, 4u)                                                                            \
+    XX(TRUNCATE_EXISTING, 5u)                                                                      \
+    XX(FILE_ATTRIBUTE_NORMAL, 0x80u)
+
 /* XX(name, value): page protections and their modifiers. */
 #define VS_PAGE_FLAG_MAP(XX)                                                                       \
     XX(PAGE_NOACCESS, 0x001u)                                                                      \
@@ -109,7 +127,7 @@ enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
     VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT) VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT)
-    VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
+    VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT) VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -358,6 +376,30 @@ bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
 bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
 bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,
                         uint32_t flags);
+
+/* ---- Files (file.c) ---------------------------------------------------------------------------- */
+
+#define VS_FILE_MAX_BYTES (256ull << 20) /* the largest file the model keeps */
+
+/*
+ * Declares a file (the model has no disk: whoever drives it says which files exist): size bytes,
+ * the first contents_length of them from contents, the rest fill. STATUS_OBJECT_NAME_COLLISION if
+ * the name exists, STATUS_OBJECT_NAME_INVALID for an empty name or one of 64 characters or more.
+ */
+VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const void *contents,
+                        uint64_t contents_length, uint8_t fill);
+/* CreateFile (no security attributes or template; sharing is not modelled). INVALID_HANDLE_VALUE
+ * on failure, as CreateFile returns. */
+VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,
+                      uint32_t share_mode, uint32_t creation_disposition, uint32_t attributes);
+uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high);
+/* A byte of the file as ReadFile would see it: coherent with every view of the file. */
+VsStatus vs_file_read_byte(VsThread *thread, VsHandle file, uint64_t offset, uint8_t *value);
+/* NtFlushVirtualMemory: the dirty pages of a view of a file, in the range, go to the file now. */
+VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                uint64_t *region_size);
+/* FlushViewOfFile: the dirty pages of the view's range are written to the file now. */
+bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size);
 
 /* What a section is, for `show section` (SECTION_BASIC_INFORMATION and the segment's counts). */
 typedef struct VsSectionInfo {
@@ -653,6 +695,7 @@ typedef enum VsEventKind {
                             * frame (frame, from list) copied from the shared one (old_start) */
     VS_EV_RESET_UNDONE,   /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had
                            * already lost their contents (0: the undo succeeded) */
+    VS_EV_VIEW_FLUSHED,   /* FlushViewOfFile on [vpn_start, vpn_end] of section: pages written */
     VS_EV_PLACEHOLDER_RESERVED, /* a new placeholder VAD [vpn_start, vpn_end] */
     VS_EV_PLACEHOLDER_SPLIT,    /* placeholder [old_start, old_end] split: [vpn_start, vpn_end] is
                                  * a placeholder of its own, the rest stays one */
@@ -681,6 +724,7 @@ typedef struct VsEvent {
     bool write;                  /* the access was a store (fault events) */
     uint32_t section;            /* the section concerned (0: none); for a section page's frame
                                   * events, vpn_start is the page's index in it */
+    bool mapped_file;            /* the section maps a file: faults read it, writes go back to it */
 } VsEvent;
 
 /*

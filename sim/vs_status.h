@@ -24,9 +24,12 @@ typedef uint32_t VsStatus;
 #define VS_WIN32_ERROR_MAP(XX)                                                                     \
     XX(ERROR_SUCCESS, 0)                                                                           \
     XX(ERROR_FILE_NOT_FOUND, 2)                                                                    \
+    XX(ERROR_PATH_NOT_FOUND, 3)                                                                    \
     XX(ERROR_ACCESS_DENIED, 5)                                                                     \
     XX(ERROR_INVALID_HANDLE, 6)                                                                    \
     XX(ERROR_GEN_FAILURE, 31)                                                                      \
+    XX(ERROR_HANDLE_EOF, 38)                                                                       \
+    XX(ERROR_FILE_EXISTS, 80)                                                                      \
     XX(ERROR_NOT_SUPPORTED, 50)                                                                    \
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
@@ -39,7 +42,9 @@ typedef uint32_t VsStatus;
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
     XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
+    XX(ERROR_FILE_INVALID, 1006)                                                                   \
     XX(ERROR_MAPPED_ALIGNMENT, 1132)                                                               \
+    XX(ERROR_USER_MAPPED_FILE, 1224)                                                               \
     XX(ERROR_PRIVILEGE_NOT_HELD, 1314)                                                             \
     XX(ERROR_NO_SYSTEM_RESOURCES, 1450)                                                            \
     XX(ERROR_WORKING_SET_QUOTA, 1453)                                                              \
@@ -98,6 +103,14 @@ typedef uint32_t VsStatus;
        "A page in the range is reserved but not committed.")                                      \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")               \
+    XX(STATUS_END_OF_FILE, 0xC0000011u, ERROR_HANDLE_EOF,                                         \
+       "The offset is at or past the end of the file.")                                           \
+    XX(STATUS_MAPPED_FILE_SIZE_ZERO, 0xC000011Eu, ERROR_FILE_INVALID,                              \
+       "The file is empty, and a section of an empty file needs a size.")                         \
+    XX(STATUS_INVALID_IMAGE_NOT_MZ, 0xC000012Fu, ERROR_BAD_EXE_FORMAT,                             \
+       "The file is not an executable image (it does not start with MZ).")                        \
+    XX(STATUS_USER_MAPPED_FILE, 0xC0000243u, ERROR_USER_MAPPED_FILE,                               \
+       "The file is mapped by a section: it cannot be truncated.")                                \
     XX(STATUS_INVALID_FILE_FOR_SECTION, 0xC0000020u, ERROR_BAD_EXE_FORMAT,                          \
        "The file cannot back a section of this kind (an image section needs an executable file).") \
     XX(STATUS_SECTION_TOO_BIG, 0xC0000040u, ERROR_NOT_ENOUGH_MEMORY,                               \

@@ -298,3 +298,14 @@ bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address)
 {
     return VsUnmapViewOfFile2(thread, VS_CURRENT_PROCESS, base_address, 0);
 }
+
+bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size)
+{
+    uint64_t base = base_address, region = size;
+    VsStatus status = VsNtFlushVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return false;
+    }
+    return true;
+}

@@ -37,7 +37,7 @@
 
 #define AGENT_PROTOCOL_VERSION 1
 #define MAX_ARGS 10
-#define MAX_LINE 512
+#define MAX_LINE 1024 /* a declared file's text comes as hex: up to 255 bytes */
 #define MAX_WALK 4096        /* regions a 'walk' answer lists at most */
 #define MAX_WATCH 16         /* GetWriteWatch's room for addresses: the language's (op.h) */
 
@@ -73,6 +73,7 @@ typedef struct Request {
     int count;
     char text[128]; /* a string argument (an object name), sent as 's' and hex bytes */
     AgentAddressRequirements requirements; /* an extended parameter, sent as 'r' low:high:align */
+    char contents[256]; /* a declared file's text, sent as 't' and hex bytes (never a hex digit) */
 } Request;
 
 /* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
@@ -460,6 +461,88 @@ static int uses_placeholders(const Request *r)
     return 0;
 }
 
+/* ---- Files ------------------------------------------------------------------------------------ */
+
+/* Scenario files live in a directory of the agent's own under %TEMP%, made at start. */
+static char file_dir[MAX_PATH];
+
+static void make_file_dir(void)
+{
+    char temp[MAX_PATH];
+    DWORD n = GetTempPathA(sizeof temp, temp);
+    if (n == 0 || n >= sizeof temp)
+        return;
+    snprintf(file_dir, sizeof file_dir, "%svadsim-agent-%lu\\", temp,
+             (unsigned long)GetCurrentProcessId());
+    if (!CreateDirectoryA(file_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
+        file_dir[0] = 0;
+}
+
+/* A scenario's file name as a path in that directory; names with path characters are refused. */
+static int file_path(const char *name, char *path, size_t room)
+{
+    if (!file_dir[0] || strpbrk(name, "\\/:*?\"<>|") || strstr(name, ".."))
+        return 0;
+    return snprintf(path, room, "%s%s", file_dir, name) < (int)room;
+}
+
+/* file(name, size, fill, text): the file, made with CREATE_NEW. */
+static uint64_t declare_file(const Request *r)
+{
+    char path[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_INVALID_NAME);
+        return 0;
+    }
+    size_t length = r->v[3] ? strlen(r->contents) : 0;
+    uint64_t size = r->v[1] ? r->v[1] : length;
+    HANDLE h = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (GetLastError() == ERROR_FILE_EXISTS)
+            SetLastError(ERROR_ALREADY_EXISTS); /* the model's STATUS_OBJECT_NAME_COLLISION */
+        return 0;
+    }
+    char block[4096];
+    uint64_t written = 0;
+    BOOL ok = TRUE;
+    while (ok && written < size) {
+        DWORD chunk = (DWORD)(size - written < sizeof block ? size - written : sizeof block);
+        for (DWORD i = 0; i < chunk; i++)
+            block[i] = written + i < length ? r->contents[written + i] : (char)r->v[2];
+        DWORD done = 0;
+        ok = WriteFile(h, block, chunk, &done, NULL) && done == chunk;
+        written += chunk;
+    }
+    CloseHandle(h);
+    return ok;
+}
+
+static uint64_t create_file(const Request *r)
+{
+    char path[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_PATH_NOT_FOUND);
+        return (uint64_t)(uintptr_t)INVALID_HANDLE_VALUE;
+    }
+    return (uint64_t)(uintptr_t)CreateFileA(path, (DWORD)r->v[1], (DWORD)r->v[2], NULL,
+                                            (DWORD)r->v[4], (DWORD)r->v[5], NULL);
+}
+
+/* read_file(h, offset): one byte through ReadFile, or all ones with the last error set. */
+static uint64_t read_file_byte(HANDLE h, uint64_t offset)
+{
+    LARGE_INTEGER at = {.QuadPart = (LONGLONG)offset};
+    unsigned char byte;
+    DWORD done = 0;
+    if (!SetFilePointerEx(h, at, NULL, FILE_BEGIN) || !ReadFile(h, &byte, 1, &done, NULL))
+        return UINT64_MAX;
+    if (done == 0) {
+        SetLastError(ERROR_HANDLE_EOF);
+        return UINT64_MAX;
+    }
+    return byte;
+}
+
 /* The calls, with their argument counts. Return value conventions follow the Win32 signatures. */
 static int dispatch(const Request *r)
 {
@@ -502,6 +585,16 @@ static int dispatch(const Request *r)
         answer_start(UnmapViewOfFile(P(v[0]))), answer_end();
     else if (IS("UnmapViewOfFileEx", 2))
         answer_start(UnmapViewOfFileEx(P(v[0]), (ULONG)v[1])), answer_end();
+    else if (IS("file", 4))
+        answer_start(declare_file(r)), answer_end();
+    else if (IS("CreateFile", 7))
+        answer_start(create_file(r)), answer_end();
+    else if (IS("GetFileSize", 2))
+        answer_start(GetFileSize(H(v[0]), NULL)), answer_end();
+    else if (IS("FlushViewOfFile", 2))
+        answer_start(FlushViewOfFile(P(v[0]), v[1])), answer_end();
+    else if (IS("read_file", 2))
+        answer_start(read_file_byte(H(v[0]), v[1])), answer_end();
     else if (IS("VirtualAlloc2", 7) && virtual_alloc_2) {
         AgentExtendedParameter parameter = {.Type = 1 /* MemExtendedParameterAddressRequirements */};
         parameter.Pointer = (PVOID)&r->requirements;
@@ -597,6 +690,22 @@ static int dispatch(const Request *r)
 
 /* ---- Requests --------------------------------------------------------------------------------- */
 
+/* Hex pairs into a string of at most room - 1 bytes; 0 if malformed or too long. */
+static int unhex(const char *hex, char *out, size_t room)
+{
+    size_t len = strlen(hex) / 2;
+    if (len >= room || strlen(hex) % 2)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char pair[3] = {hex[2 * i], hex[2 * i + 1], 0}, *end;
+        out[i] = (char)strtoul(pair, &end, 16);
+        if (*end)
+            return 0;
+    }
+    out[len] = 0;
+    return 1;
+}
+
 static int parse(char *line, Request *r)
 {
     memset(r, 0, sizeof *r);
@@ -609,17 +718,11 @@ static int parse(char *line, Request *r)
         char *end;
         if (r->count == MAX_ARGS)
             return 0;
-        if (word[0] == 's') { /* a name: two hex digits a byte */
-            size_t len = strlen(word + 1) / 2;
-            if (len >= sizeof r->text || strlen(word + 1) % 2)
+        if (word[0] == 's' || word[0] == 't') { /* a name, or a file's text: hex, a byte each */
+            char *out = word[0] == 's' ? r->text : r->contents;
+            size_t room = word[0] == 's' ? sizeof r->text : sizeof r->contents;
+            if (!unhex(word + 1, out, room))
                 return 0;
-            for (size_t i = 0; i < len; i++) {
-                char pair[3] = {word[1 + 2 * i], word[2 + 2 * i], 0};
-                r->text[i] = (char)strtoul(pair, &end, 16);
-                if (*end)
-                    return 0;
-            }
-            r->text[len] = 0;
             r->v[r->count++] = 1;
             continue;
         }
@@ -673,6 +776,7 @@ int main(void)
         fprintf(stderr, "vadsim-agent: ntdll lacks the NT memory calls\n");
         return 2;
     }
+    make_file_dir();
     AddVectoredExceptionHandler(1, on_exception);
     SetLastError(0);
     while (fgets(line, sizeof line, stdin)) {

@@ -260,6 +260,12 @@ static void format_request(const VsOp *op, GString *text)
     for (int i = 0; i < spec->arity; i++) {
         if (spec->ref_args & (1u << i))
             g_string_append_printf(text, " %d", (op->by_ref >> i) & 1);
+        if (op->kind == VS_OP_DECLARE_FILE && i == 3 && op->arg[i]) {
+            g_string_append(text, " t"); /* a file's text: hex, and no prefix */
+            for (const char *c = op->contents; *c; c++)
+                g_string_append_printf(text, "%02x", (unsigned char)*c);
+            continue;
+        }
         if ((spec->string_args & (1u << i)) && op->arg[i]) {
             /* A name, as hex bytes; every name gets the harness's prefix, so runs that share a
              * Windows session (two builds' tests under one wineserver) never meet. */

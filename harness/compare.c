@@ -251,6 +251,8 @@ static void compare_address(VsRelations *relations, GPtrArray *divergences, cons
 static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
 {
     switch (spec->returns) {
+    case VS_RETURN_FILE_HANDLE:
+        return outcome->ret == VS_INVALID_HANDLE_VALUE;
     case VS_RETURN_HANDLE:
     case VS_RETURN_POINTER:
     case VS_RETURN_BOOL:
@@ -294,6 +296,12 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
                     model->ret, other->ret);
         break;
     case VS_RETURN_NONE:
+        break;
+    case VS_RETURN_FILE_HANDLE:
+        if ((model->ret == VS_INVALID_HANDLE_VALUE) != (other->ret == VS_INVALID_HANDLE_VALUE))
+            diverge(divergences, "return", model->ret, other->ret);
+        else if (model->ret != VS_INVALID_HANDLE_VALUE)
+            relate(relations->handles, model->ret, other->ret);
         break;
     case VS_RETURN_HANDLE:
         /* Each system picks its own handle values: open in both is the same answer. */

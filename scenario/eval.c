@@ -339,6 +339,18 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
         VsValue v;
         if (!vs_eval(runner, arg, &v, error))
             return FALSE;
+        if ((spec->string_args & (1u << i)) && v.kind == VS_VALUE_STRING &&
+            op->kind == VS_OP_DECLARE_FILE && i == 3) {
+            if (strlen(v.s) >= sizeof op->contents) {
+                vs_runtime_error(runner, error, arg->pos,
+                                 "a file's text is at most %zu characters here; give the rest "
+                                 "as its size and fill", sizeof op->contents - 1);
+                return FALSE;
+            }
+            g_strlcpy(op->contents, v.s, sizeof op->contents);
+            op->arg[i] = 1;
+            continue;
+        }
         if ((spec->string_args & (1u << i)) && v.kind == VS_VALUE_STRING) {
             if (strlen(v.s) >= sizeof op->text) {
                 vs_runtime_error(runner, error, arg->pos,

@@ -66,6 +66,13 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
                                BIT(5)},
     [VS_OP_MAP_VIEW_OF_FILE_3] = {"MapViewOfFile3", 9, 0, 0, BIT(2), BIT(0) | BIT(1),
                                   VS_RETURN_POINTER, 0, BIT(7)},
+    /* file(name, size, fill, text): declares a file (the model has no disk); not a Windows call. */
+    [VS_OP_DECLARE_FILE] = {"file", 4, 0, 0, 0, 0, VS_RETURN_BOOL, BIT(0) | BIT(3)},
+    [VS_OP_CREATE_FILE] = {"CreateFile", 7, 0, 0, 0, BIT(6), VS_RETURN_FILE_HANDLE, BIT(0)},
+    [VS_OP_GET_FILE_SIZE] = {"GetFileSize", 2, 0, 0, 0, BIT(0), VS_RETURN_VALUE},
+    [VS_OP_FLUSH_VIEW_OF_FILE] = {"FlushViewOfFile", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    /* read_file(h, offset): the byte ReadFile would give at offset, or -1 (and the last error). */
+    [VS_OP_READ_FILE] = {"read_file", 2, 0, 0, 0, BIT(0), VS_RETURN_VALUE},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
@@ -325,6 +332,19 @@ bool vs_op_maps_view(VsOpKind kind)
            kind == VS_OP_MAP_VIEW_OF_FILE_3;
 }
 
+/* file(name, size, fill, text): size 0 means the text's length; the text comes first, fill after. */
+static uint64_t declare_file(VsThread *thread, const VsOp *op)
+{
+    uint64_t length = op->arg[3] ? strlen(op->contents) : 0;
+    uint64_t size = op->arg[1] ? op->arg[1] : length;
+    VsStatus status = vs_file_create(vs_process_system(vs_thread_process(thread)),
+                                     op->arg[0] ? op->text : NULL, size, op->contents,
+                                     length < size ? length : size, (uint8_t)op->arg[2]);
+    if (!NT_SUCCESS(status))
+        VsSetLastError(thread, vs_status_to_win32(status));
+    return NT_SUCCESS(status);
+}
+
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
@@ -449,6 +469,27 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         outcome->ret = VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
                                         (uint32_t)a[6], a[7] ? &parameter : NULL,
                                         (uint32_t)a[8]);
+        break;
+    }
+    case VS_OP_DECLARE_FILE:
+        outcome->ret = declare_file(thread, op);
+        break;
+    case VS_OP_CREATE_FILE: /* security attributes (a[3]) and template (a[6]) are not modelled */
+        outcome->ret = VsCreateFile(thread, a[0] ? op->text : NULL, (uint32_t)a[1],
+                                    (uint32_t)a[2], (uint32_t)a[4], (uint32_t)a[5]);
+        break;
+    case VS_OP_GET_FILE_SIZE: /* the high half's pointer (a[1]) must be NULL here */
+        outcome->ret = VsGetFileSize(thread, a[0], NULL);
+        break;
+    case VS_OP_FLUSH_VIEW_OF_FILE:
+        outcome->ret = VsFlushViewOfFile(thread, a[0], a[1]);
+        break;
+    case VS_OP_READ_FILE: {
+        uint8_t value = 0;
+        VsStatus status = vs_file_read_byte(thread, a[0], a[1], &value);
+        if (!NT_SUCCESS(status))
+            VsSetLastError(thread, vs_status_to_win32(status));
+        outcome->ret = NT_SUCCESS(status) ? value : UINT64_MAX;
         break;
     }
     case VS_OP_COUNT:

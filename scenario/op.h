@@ -63,6 +63,11 @@ typedef enum VsOpKind {
     VS_OP_UNMAP_VIEW_OF_FILE_2,
     VS_OP_VIRTUAL_ALLOC_2,
     VS_OP_MAP_VIEW_OF_FILE_3,
+    VS_OP_DECLARE_FILE,
+    VS_OP_CREATE_FILE,
+    VS_OP_GET_FILE_SIZE,
+    VS_OP_FLUSH_VIEW_OF_FILE,
+    VS_OP_READ_FILE,
     VS_OP_COUNT
 } VsOpKind;
 
@@ -76,6 +81,7 @@ typedef enum VsOpReturn {
     VS_RETURN_NONE,    /* void (SetLastError) */
     VS_RETURN_HANDLE,  /* a handle, NULL on failure (OpenProcess) */
     VS_RETURN_PROCESS_ID, /* a process id: each system numbers its own (GetCurrentProcessId) */
+    VS_RETURN_FILE_HANDLE, /* a handle, INVALID_HANDLE_VALUE on failure (CreateFile) */
 } VsOpReturn;
 
 typedef struct VsOpSpec {
@@ -92,6 +98,7 @@ typedef struct VsOpSpec {
 } VsOpSpec;
 
 #define VS_OP_TEXT_MAX 64 /* an object name's bytes, with its terminator */
+#define VS_OP_CONTENTS_MAX 256 /* a declared file's text, with its terminator */
 
 typedef struct VsOp {
     VsOpKind kind;
@@ -99,6 +106,7 @@ typedef struct VsOp {
     uint32_t by_ref;              /* bit i: argument i was passed as &var; clear for a NULL pointer */
     char text[VS_OP_TEXT_MAX];    /* the string argument (an object name); arg[i] is 1 if given */
     VsMemAddressRequirements requirements; /* the extended parameter; arg[i] is 1 if given */
+    char contents[VS_OP_CONTENTS_MAX];     /* file(): the file's text; its length is arg[i] */
 } VsOp;
 
 /* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */

@@ -284,6 +284,10 @@ static gboolean call_failed(const char *name, const VsValue *v)
     if (kind == VS_OP_GET_WRITE_WATCH || kind == VS_OP_RESET_WRITE_WATCH)
         return v->i == UINT32_MAX;
     VsOpReturn returns = vs_op_spec(kind)->returns;
+    if (returns == VS_RETURN_FILE_HANDLE)
+        return v->i == VS_INVALID_HANDLE_VALUE;
+    if (kind == VS_OP_READ_FILE)
+        return v->i == UINT64_MAX;
     return v->i == 0 && (returns == VS_RETURN_POINTER || returns == VS_RETURN_BOOL ||
                          returns == VS_RETURN_SIZE || returns == VS_RETURN_HANDLE);
 }

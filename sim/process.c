@@ -246,3 +246,5 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
         vs_section_close_handle(caller->process->system, object);
     return STATUS_SUCCESS;
 }
+
+VsSystem *vs_process_system(const VsProcess *process) { return process->system; }

@@ -190,6 +190,7 @@ VsProcess *vs_process_create(VsSystem *system, const char *name);
 VsThread *vs_process_main_thread(VsProcess *process);
 VsThread *vs_thread_create(VsProcess *process); /* a further thread; NULL when out of memory */
 VsProcess *vs_thread_process(const VsThread *thread);
+VsSystem *vs_process_system(const VsProcess *process);
 uint32_t vs_process_id(const VsProcess *process);
 const char *vs_process_name(const VsProcess *process);
 size_t vs_system_process_count(const VsSystem *system);

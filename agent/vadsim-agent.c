@@ -36,7 +36,7 @@
 #include <string.h>
 
 #define AGENT_PROTOCOL_VERSION 1
-#define MAX_ARGS 10
+#define MAX_ARGS 16
 #define MAX_LINE 1024 /* a declared file's text comes as hex: up to 255 bytes */
 #define MAX_WALK 4096        /* regions a 'walk' answer lists at most */
 #define MAX_WATCH 16         /* GetWriteWatch's room for addresses: the language's (op.h) */
@@ -46,6 +46,10 @@ typedef LONG(NTAPI *NtAllocateVirtualMemoryFn)(HANDLE, PVOID *, ULONG_PTR, PSIZE
 typedef LONG(NTAPI *NtFreeVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG);
 typedef LONG(NTAPI *NtProtectVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG, PULONG);
 typedef LONG(NTAPI *NtCloseFn)(HANDLE);
+typedef LONG(NTAPI *NtMapViewOfSectionFn)(HANDLE, HANDLE, PVOID *, ULONG_PTR, SIZE_T,
+                                          PLARGE_INTEGER, PSIZE_T, DWORD, ULONG, ULONG);
+typedef LONG(NTAPI *NtUnmapViewOfSectionFn)(HANDLE, PVOID);
+typedef LONG(NTAPI *NtUnmapViewOfSectionExFn)(HANDLE, PVOID, ULONG);
 typedef LONG(NTAPI *RtlGetLastNtStatusFn)(void);
 typedef const char *(CDECL *WineGetVersionFn)(void);
 
@@ -54,6 +58,9 @@ typedef struct Ntdll {
     NtFreeVirtualMemoryFn free;
     NtProtectVirtualMemoryFn protect;
     NtCloseFn close;
+    NtMapViewOfSectionFn map_view;
+    NtUnmapViewOfSectionFn unmap_view;
+    NtUnmapViewOfSectionExFn unmap_view_ex; /* Windows 8 and later */
     RtlGetLastNtStatusFn last_status;
     WineGetVersionFn wine_version; /* present only under Wine */
 } Ntdll;
@@ -245,6 +252,23 @@ static void do_nt_allocate(const Request *r)
                               (ULONG)r->v[6], (ULONG)r->v[7]);
     answer_start((uint32_t)status);
     answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtMapViewOfSection section h byref_base base zero_bits commit byref_offset offset byref_size
+ * size inherit type protect */
+static void do_nt_map_view(const Request *r)
+{
+    PVOID base = P(r->v[3]);
+    LARGE_INTEGER offset = {.QuadPart = (LONGLONG)r->v[7]};
+    SIZE_T size = r->v[9];
+    LONG status = nt.map_view(H(r->v[0]), H(r->v[1]), r->v[2] ? &base : NULL, r->v[4], r->v[5],
+                              r->v[6] ? &offset : NULL, r->v[8] ? &size : NULL, (DWORD)r->v[10],
+                              (ULONG)r->v[11], (ULONG)r->v[12]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more((uint64_t)offset.QuadPart);
     answer_more(size);
     answer_end();
 }
@@ -645,6 +669,12 @@ static int dispatch(const Request *r)
         do_nt_allocate(r);
     else if (IS("NtFreeVirtualMemory", 6))
         do_nt_free(r);
+    else if (IS("NtMapViewOfSection", 13) && nt.map_view)
+        do_nt_map_view(r);
+    else if (IS("NtUnmapViewOfSection", 2) && nt.unmap_view)
+        answer_start((uint32_t)nt.unmap_view(H(v[0]), P(v[1]))), answer_end();
+    else if (IS("NtUnmapViewOfSectionEx", 3) && nt.unmap_view_ex)
+        answer_start((uint32_t)nt.unmap_view_ex(H(v[0]), P(v[1]), (ULONG)v[2])), answer_end();
     else if (IS("NtProtectVirtualMemory", 8))
         do_nt_protect(r);
     else if (IS("read", 1)) {
@@ -750,6 +780,10 @@ static void load_ntdll(void)
     nt.free = (NtFreeVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtFreeVirtualMemory");
     nt.protect = (NtProtectVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtProtectVirtualMemory");
     nt.close = (NtCloseFn)(void *)GetProcAddress(ntdll, "NtClose");
+    nt.map_view = (NtMapViewOfSectionFn)(void *)GetProcAddress(ntdll, "NtMapViewOfSection");
+    nt.unmap_view = (NtUnmapViewOfSectionFn)(void *)GetProcAddress(ntdll, "NtUnmapViewOfSection");
+    nt.unmap_view_ex =
+        (NtUnmapViewOfSectionExFn)(void *)GetProcAddress(ntdll, "NtUnmapViewOfSectionEx");
     nt.last_status = (RtlGetLastNtStatusFn)(void *)GetProcAddress(ntdll, "RtlGetLastNtStatus");
     nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");

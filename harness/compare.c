@@ -324,6 +324,8 @@ static const char *out_name(const VsOp *op, int i)
         return "OldProtect";
     if (op->kind == VS_OP_GET_PROCESS_WORKING_SET_SIZE)
         return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
+    if (op->kind == VS_OP_NT_MAP_VIEW)
+        return i == 2 ? "BaseAddress" : i == 5 ? "SectionOffset" : "ViewSize";
     return i == 1 ? "BaseAddress" : "RegionSize";
 }
 
@@ -337,8 +339,11 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
             continue;
         if (spec->address_args & (1u << i)) {
             /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
-            gboolean chosen = op->kind == VS_OP_NT_ALLOCATE && op->arg[i] == 0;
-            uint64_t size = op->kind == VS_OP_NT_ALLOCATE ? model->out[3] : 0;
+            gboolean chosen = (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) &&
+                              op->arg[i] == 0;
+            uint64_t size = op->kind == VS_OP_NT_ALLOCATE  ? model->out[3]
+                            : op->kind == VS_OP_NT_MAP_VIEW ? model->out[6]
+                                                            : 0;
             compare_address(relations, divergences, out_name(op, i), model->out[i],
                             other->out[i], chosen, size);
         } else if (model->out[i] != other->out[i]) {

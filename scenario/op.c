@@ -73,6 +73,13 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_FLUSH_VIEW_OF_FILE] = {"FlushViewOfFile", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
     /* read_file(h, offset): the byte ReadFile would give at offset, or -1 (and the last error). */
     [VS_OP_READ_FILE] = {"read_file", 2, 0, 0, 0, BIT(0), VS_RETURN_VALUE},
+    /* NtMapViewOfSection(section, process, &base, zero_bits, commit, &offset, &size, inherit,
+     * type, protect) */
+    [VS_OP_NT_MAP_VIEW] = {"NtMapViewOfSection", 10, BIT(2) | BIT(5) | BIT(6),
+                           BIT(2) | BIT(5) | BIT(6), BIT(2), BIT(0) | BIT(1), VS_RETURN_STATUS},
+    [VS_OP_NT_UNMAP_VIEW] = {"NtUnmapViewOfSection", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_STATUS},
+    [VS_OP_NT_UNMAP_VIEW_EX] = {"NtUnmapViewOfSectionEx", 3, 0, 0, BIT(1), BIT(0),
+                                VS_RETURN_STATUS},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
@@ -134,6 +141,9 @@ int vs_op_size_arg(VsOpKind kind)
     case VS_OP_QUERY_WORKING_SET_EX: return -1;
     case VS_OP_GET_WRITE_WATCH: return 2;
     case VS_OP_MAP_VIEW_OF_FILE_3: return 4; /* after the offset */
+    case VS_OP_NT_MAP_VIEW: return 6;         /* ViewSize */
+    case VS_OP_NT_UNMAP_VIEW:
+    case VS_OP_NT_UNMAP_VIEW_EX: return -1;
     default: return vs_op_address_arg(kind) >= 0 ? vs_op_address_arg(kind) + 1 : -1;
     }
 }
@@ -162,6 +172,7 @@ int vs_op_protect_arg(VsOpKind kind)
     case VS_OP_VIRTUAL_PROTECT_EX: return 3;
     case VS_OP_NT_ALLOCATE: return 5;
     case VS_OP_NT_PROTECT: return 3;
+    case VS_OP_NT_MAP_VIEW: return 9;
     default: return -1;
     }
 }
@@ -473,6 +484,18 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     }
     case VS_OP_DECLARE_FILE:
         outcome->ret = declare_file(thread, op);
+        break;
+    case VS_OP_NT_MAP_VIEW:
+        outcome->ret = (uint32_t)VsNtMapViewOfSection(
+            thread, a[0], a[1], ref(op, outcome, 2), a[3], a[4], ref(op, outcome, 5),
+            ref(op, outcome, 6), (uint32_t)a[7], (uint32_t)a[8], (uint32_t)a[9]);
+        nt_written(op, outcome);
+        break;
+    case VS_OP_NT_UNMAP_VIEW:
+        outcome->ret = (uint32_t)VsNtUnmapViewOfSection(thread, a[0], a[1]);
+        break;
+    case VS_OP_NT_UNMAP_VIEW_EX:
+        outcome->ret = (uint32_t)VsNtUnmapViewOfSectionEx(thread, a[0], a[1], (uint32_t)a[2]);
         break;
     case VS_OP_CREATE_FILE: /* security attributes (a[3]) and template (a[6]) are not modelled */
         outcome->ret = VsCreateFile(thread, a[0] ? op->text : NULL, (uint32_t)a[1],

@@ -68,6 +68,9 @@ typedef enum VsOpKind {
     VS_OP_GET_FILE_SIZE,
     VS_OP_FLUSH_VIEW_OF_FILE,
     VS_OP_READ_FILE,
+    VS_OP_NT_MAP_VIEW,
+    VS_OP_NT_UNMAP_VIEW,
+    VS_OP_NT_UNMAP_VIEW_EX,
     VS_OP_COUNT
 } VsOpKind;
 

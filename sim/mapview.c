@@ -65,8 +65,10 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
 {
     if (allocation_type & ~(uint32_t)(MEM_TOP_DOWN | MEM_RESERVE | MEM_REPLACE_PLACEHOLDER))
         return STATUS_INVALID_PARAMETER_9;
-    if (inherit < 1 || inherit > 2) /* ViewShare, ViewUnmap */
-        return STATUS_INVALID_PARAMETER_8;
+    /* ViewShare or ViewUnmap: WRK said _8; modern Windows (decompiled MiMapViewOfSection) and
+     * Wine say STATUS_INVALID_PARAMETER. */
+    if (inherit < 1 || inherit > 2)
+        return STATUS_INVALID_PARAMETER;
     *mm = vs_mm_from_win32(win32_protect);
     if (*mm == MM_INVALID_PROTECTION)
         return STATUS_INVALID_PAGE_PROTECTION;
@@ -197,6 +199,9 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
                          (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0);
     if (!NT_SUCCESS(status))
         return status;
+    /* Committing more than the view: WRK _5, modern Windows STATUS_INVALID_PARAMETER. */
+    if (commit_size > size)
+        return STATUS_INVALID_PARAMETER;
     uint64_t base = *base_address;
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
     status = map_view(process, section, &base, offset, &size, &window, allocation_type, mm);
@@ -214,9 +219,9 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
 }
 
 /*
- * Maps a view of a section (file-backed sections are not modelled yet). Statuses, in the order
- * they are checked: STATUS_INVALID_PARAMETER_9 (allocation type), _8 (inherit disposition),
- * STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits), STATUS_ACCESS_VIOLATION,
+ * Maps a view of a section, of the page file or of a file. Statuses, in the order they are
+ * checked: STATUS_INVALID_PARAMETER_9 (allocation type), STATUS_INVALID_PARAMETER (inherit
+ * disposition), STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits), STATUS_ACCESS_VIOLATION,
  * STATUS_INVALID_PARAMETER_3 (base or size past the user range), the process handle's and then the
  * section handle's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED),
  * STATUS_SECTION_PROTECTION, STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE,

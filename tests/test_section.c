@@ -198,7 +198,7 @@ static void test_view_rules(void **state)
                      STATUS_SECTION_PROTECTION);
     assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,
                                           &size, 3, 0, PAGE_READONLY),
-                     STATUS_INVALID_PARAMETER_8);
+                     STATUS_INVALID_PARAMETER);
     /* MEM_RESERVE is for views of files that may run past the file's end, never for the page
      * file; the offset rounds nothing: a view of a page past the section's end is refused. */
     assert_int_equal(VsNtMapViewOfSection(f->thread, all, VS_CURRENT_PROCESS, &base, 0, 0, &offset,

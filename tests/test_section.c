@@ -356,10 +356,22 @@ static void test_random_views(void **state)
     enum { SECTIONS = 3, PAGES = 16, VIEWS = 4, STEPS = 6000 };
     VsHandle handles[2][SECTIONS];
     uint8_t bytes[SECTIONS][PAGES] = {{0}};
-    for (int s = 0; s < SECTIONS; s++) {
+    for (int s = 0; s < SECTIONS - 1; s++) {
         char name[8] = {'s', (char)('0' + s), 0};
         handles[0][s] = create(f, PAGE_READWRITE, PAGES * KB(4), name);
         handles[1][s] = VsOpenFileMapping(threads[1], FILE_MAP_ALL_ACCESS, false, name);
+    }
+    /* The last section maps a file: each process makes its own mapping of it, and the two share
+     * the file's one data section. */
+    VsHandle files[2];
+    assert_int_equal(vs_file_create(f->system, "random.bin", PAGES * KB(4), NULL, 0, 0),
+                     STATUS_SUCCESS);
+    for (int p = 0; p < 2; p++) {
+        files[p] = VsCreateFile(threads[p], "random.bin", GENERIC_READ | GENERIC_WRITE, 0,
+                                OPEN_EXISTING, 0);
+        handles[p][SECTIONS - 1] = VsCreateFileMapping(threads[p], files[p], PAGE_READWRITE, 0, 0,
+                                                       NULL);
+        assert_true(handles[p][SECTIONS - 1] != 0);
     }
     uint64_t views[2][VIEWS] = {{0}};
     int view_section[2][VIEWS];
@@ -395,7 +407,17 @@ static void test_random_views(void **state)
                                  bytes[view_section[p][v]][page]);
             break;
         case 5:
-            vs_empty_working_set(vs_thread_process(t));
+            if (rng_next(&rng) % 2) {
+                vs_empty_working_set(vs_thread_process(t));
+            } else {
+                /* The file says what the views wrote (reads are coherent), flushed or not. */
+                uint8_t value = 0xEE;
+                if (views[p][v])
+                    assert_true(VsFlushViewOfFile(t, views[p][v], 0));
+                assert_int_equal(vs_file_read_byte(t, files[p], page * KB(4), &value),
+                                 STATUS_SUCCESS);
+                assert_int_equal(value, bytes[SECTIONS - 1][page]);
+            }
             break;
         case 6:
             vs_balance_set_tick(f->system);

@@ -383,11 +383,10 @@ VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process_handle,
                                      const VsMemExtendedParameter *parameters,
                                      uint32_t parameter_count)
 {
-    const VsLayout *layout = caller->process->system->layout;
-    VsAddressWindow window = vs_window_below(layout, layout->highest_vad_address);
+    VsAddressWindow window;
     bool requirements;
-    VsStatus status = vs_extended_parameters(layout, parameters, parameter_count, &window,
-                                             &requirements);
+    VsStatus status = vs_extended_parameters(caller->process->system->layout, parameters,
+                                             parameter_count, &window, &requirements);
     if (!NT_SUCCESS(status))
         return status;
     const uint32_t placeholder = MEM_RESERVE_PLACEHOLDER | MEM_REPLACE_PLACEHOLDER;

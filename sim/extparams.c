@@ -52,7 +52,7 @@ static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressR
 }
 
 /*
- * Validates count parameters and applies them to window (which starts as the whole of user space).
+ * Validates count parameters and gives the window they allow (all of user space if none narrows it).
  * *requirements says whether an address requirement narrowed it (a caller's own base may not be
  * combined with one). A type may appear once; types 0 and MemExtendedParameterMax and beyond are
  * invalid. The model has one NUMA node (node 0 is accepted) and no partitions, AWE regions,
@@ -62,6 +62,7 @@ static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressR
 VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParameter *parameters,
                                 uint32_t count, VsAddressWindow *window, bool *requirements)
 {
+    *window = vs_window_below(layout, layout->highest_vad_address);
     *requirements = false;
     if (count && !parameters)
         return STATUS_INVALID_PARAMETER;

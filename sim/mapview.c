@@ -256,11 +256,10 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle,
                                 const VsMemExtendedParameter *parameters,
                                 uint32_t parameter_count)
 {
-    const VsLayout *layout = caller->process->system->layout;
-    VsAddressWindow window = vs_window_below(layout, layout->highest_vad_address);
+    VsAddressWindow window;
     bool requirements;
-    VsStatus status = vs_extended_parameters(layout, parameters, parameter_count, &window,
-                                             &requirements);
+    VsStatus status = vs_extended_parameters(caller->process->system->layout, parameters,
+                                             parameter_count, &window, &requirements);
     if (!NT_SUCCESS(status))
         return status;
     if (window.aligned)

@@ -704,7 +704,7 @@ typedef enum VsEventKind {
     VS_EV_PLACEHOLDER_REPLACED, /* placeholder [vpn_start, vpn_end] became private memory
                                  * (section 0) or a view of section, with protection */
     VS_EV_PLACEHOLDER_RESTORED, /* [vpn_start, vpn_end], released or unmapped, is a placeholder
-                                 * again */
+                                 * again (keep last: tests walk the kinds up to it) */
 } VsEventKind;
 
 typedef struct VsEvent {

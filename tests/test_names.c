@@ -102,6 +102,9 @@ static void test_event_kind_names(void **state)
     assert_string_equal(vs_event_kind_name(VS_EV_VAD_SPLIT), "vad-split");
     assert_string_equal(vs_event_kind_name(VS_EV_TABLE_FREED), "table-freed");
     assert_string_equal(vs_event_kind_name((VsEventKind)999), "?");
+    /* Every kind has a name (the JSON stream and the visualiser show them): up to the last. */
+    for (int kind = VS_EV_VAD_INSERTED; kind <= VS_EV_PLACEHOLDER_RESTORED; kind++)
+        assert_string_not_equal(vs_event_kind_name((VsEventKind)kind), "?");
 }
 
 int main(void)

@@ -18,6 +18,7 @@ static void entry_free(gpointer data)
     g_free(e->protect);
     g_free(e->state);
     g_free(e->status);
+    g_free(e->region);
     g_free(e->type);
     g_free(e);
 }
@@ -157,6 +158,9 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
     if (e->state && !value_pattern_ok(g_strstrip(e->state)))
         return bad(error, path, group, "state must be MEM_COMMIT, MEM_RESERVE or MEM_FREE, or several "
                                        "separated by commas");
+    e->region = g_key_file_get_string(file, group, "region", NULL);
+    if (e->region && !value_pattern_ok(g_strstrip(e->region)))
+        return bad(error, path, group, "region must be MEM_PRIVATE or MEM_MAPPED");
     e->status = g_key_file_get_string(file, group, "status", NULL);
     if (e->status && !value_pattern_ok(g_strstrip(e->status)))
         return bad(error, path, group, "status must be STATUS_ names or numbers, separated by commas");
@@ -235,7 +239,11 @@ static gboolean argument_in(const VsKnownRange *range, const VsOp *op, int arg)
 /* The conditions on the call: its arguments, and the state the model's VirtualQuery record gives. */
 static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
 {
-    if (e->state && !(model && model->has_mbi && value_matches(e->state, model->mbi.State, NULL)))
+    if (e->state && !(model && value_matches(e->state, model->has_mbi ? model->mbi.State
+                                                                      : model->region_state,
+                                             NULL)))
+        return FALSE;
+    if (e->region && !(model && value_matches(e->region, model->region_type, NULL)))
         return FALSE;
     if (e->status && !(model && value_matches(e->status, model->last_status, NULL)))
         return FALSE;

@@ -18,7 +18,10 @@
  *     protect = has:PAGE_GUARD  # optional: only when the call's protection argument matches (the
  *                               # syntax of model and other)
  *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this state
+ *                               # (for other calls: the state of the address's page before it)
  *     type = has:MEM_RESET      # optional: only when the call's allocation or free type matches
+ *     region = MEM_MAPPED       # optional: only when the call's address was in memory of this
+ *                               # Type (MEM_PRIVATE, MEM_MAPPED) before the call, in the model
  *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call left this NTSTATUS
  *                               # as the thread's last status (why the model failed it)
  *     verdict = known           # known: explained; unsupported: the backend cannot do this
@@ -59,6 +62,7 @@ typedef struct VsKnownEntry {
     char *state;           /* a value pattern for the model's MEMORY_BASIC_INFORMATION State */
     char *type;            /* a value pattern for the call's MEM_* type argument */
     char *status;          /* a value pattern for the model's last NTSTATUS after the call */
+    char *region;          /* a value pattern for the Type of the memory at the call's address */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

@@ -327,6 +327,11 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     vs_vad_info(vad, &info);
     outcome->vad_start = info.starting_vpn * VS_PAGE_SIZE;
     outcome->vad_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    VsMemoryBasicInformation m;
+    if (VsVirtualQuery(thread, op->arg[arg], &m, sizeof m)) {
+        outcome->region_type = m.Type;
+        outcome->region_state = m.State;
+    }
 }
 
 /* The one extended parameter a scenario can pass: its address requirements. */

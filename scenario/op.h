@@ -149,6 +149,9 @@ typedef struct VsOutcome {
     uint64_t vad_start, vad_end;         /* the caller's VAD holding the address argument before
                                           * the call, [start, end); 0, 0 if none: the allocation
                                           * the call may have changed */
+    uint32_t region_type, region_state;  /* Type and State of the address argument's page before
+                                          * the call (MEM_PRIVATE/MEM_MAPPED, MEM_RESERVE/
+                                          * MEM_COMMIT); 0 if no VAD holds it */
 } VsOutcome;
 
 const VsOpSpec *vs_op_spec(VsOpKind kind);

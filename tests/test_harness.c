@@ -172,7 +172,10 @@ static void test_known_conditions(void **state)
         "protect = has:PAGE_NOACCESS|PAGE_GUARD\nmodel = 0\nother = *\n"
         "reason = only a guarded no-access page, for the test\n"
         "[state]\nbackend = wine\ncall = VirtualQuery\nfield = RegionSize\nstate = MEM_RESERVE\n"
-        "model = *\nother = *\nreason = only reserved regions, for the test\n");
+        "model = *\nother = *\nreason = only reserved regions, for the test\n"
+        "[view]\nbackend = wine\ncall = read\nfield = exception\nregion = MEM_MAPPED\n"
+        "state = MEM_RESERVE\nstatus = *\nmodel = *\nother = *\n"
+        "reason = only reserved pages of views, for the test\n");
     VsKnownList list = {0};
     GError *error = NULL;
     assert_true(vs_known_load(&list, path, &error));
@@ -197,6 +200,16 @@ static void test_known_conditions(void **state)
     model.mbi.State = MEM_COMMIT;
     assert_null(vs_known_match(&list, "wine", &query, &model, &size));
     assert_null(vs_known_match(&list, "wine", &query, NULL, &size));
+
+    /* A read: the page's Type and State before the call, as the model saw them. */
+    VsOp read = {.kind = VS_OP_READ, .arg = {0x10000}};
+    VsOutcome touched = {.region_type = MEM_MAPPED, .region_state = MEM_RESERVE};
+    VsDivergence exception = {"exception", NULL, NULL, 0xC0000005, 0};
+    assert_non_null(vs_known_match(&list, "wine", &read, &touched, &exception));
+    touched.region_type = MEM_PRIVATE;
+    assert_null(vs_known_match(&list, "wine", &read, &touched, &exception));
+    touched.region_type = MEM_MAPPED, touched.region_state = MEM_COMMIT;
+    assert_null(vs_known_match(&list, "wine", &read, &touched, &exception));
     vs_known_clear(&list);
     g_unlink(path);
 }

@@ -17,7 +17,10 @@
 #define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
 #define ARENA_ID 0
 #define NO_BASE (-1)
-#define PREFIX_CALLS 3           /* the arena's reserve and release, and the section: never shrunk */
+#define FUZZ_FILE_HANDLE 8        /* the model's handle to the file (its second): the model is
+                                  * deterministic, and the harness relates it to the real one */
+#define PREFIX_CALLS 6           /* the arena's reserve and release, the section, the file, its
+                                  * handle and its section: never shrunk */
 #define SHRINK_MAX_RUNS 400
 #define SHRINK_MAX_SECONDS 300.0
 #define SHRINK_KEEP_TAIL 8       /* calls before the finding the first shrinking guess keeps */
@@ -79,6 +82,8 @@ typedef struct Run {
     GString *lines;     /* the judged differences of the last call */
     GHashTable *tally;  /* known entry id (or why refused) -> calls it explained */
     VsHandle section;   /* the model's handle to the section every sequence starts by making */
+    VsHandle file;      /* ... to the file it declares, and to that file's section */
+    VsHandle file_section;
 } Run;
 
 static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
@@ -202,7 +207,9 @@ static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
     r->calls++;
     track(r, f, &op, &outcome);
     if (op.kind == VS_OP_CREATE_FILE_MAPPING && outcome.ret)
-        r->section = outcome.ret;
+        *(op.arg[0] == VS_INVALID_HANDLE_VALUE ? &r->section : &r->file_section) = outcome.ret;
+    if (op.kind == VS_OP_CREATE_FILE && outcome.ret != VS_INVALID_HANDLE_VALUE)
+        r->file = outcome.ret;
     char problem[256];
     if (!vs_check(r->system, problem, sizeof problem)) {
         found(r, position, op.kind, "invariant",
@@ -556,6 +563,32 @@ static uint64_t arena_granule(Rng *rng)
     return offset + (chance(rng, 85) ? 0 : chance(rng, 70) ? VS_PAGE_SIZE : 1);
 }
 
+/* The file made at the start: views of its section, flushes, reads of the file itself. */
+static void generate_file(Rng *rng, const Run *r, FuzzOp *f)
+{
+    static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY};
+    static const uint64_t offsets[] = {0, KB(64), KB(192), KB(256)};
+    static const uint64_t sizes[] = {0, KB(4), KB(64), KB(8) + 1};
+    uint64_t *a = f->op.arg;
+    switch (below(rng, 4)) {
+    case 0:
+        f->op.kind = VS_OP_MAP_VIEW_OF_FILE_EX;
+        a[0] = r->file_section, a[1] = PICK(rng, access), a[2] = 0;
+        a[3] = PICK(rng, offsets), a[4] = PICK(rng, sizes), a[5] = arena_granule(rng);
+        break;
+    case 1:
+        f->op.kind = VS_OP_FLUSH_VIEW_OF_FILE;
+        aim(rng, r, f, 0, NULL);
+        a[1] = PICK(rng, sizes);
+        break;
+    default:
+        f->op.kind = VS_OP_READ_FILE;
+        f->base = NO_BASE;
+        a[0] = r->file, a[1] = below(rng, KB(200) + 2);
+        break;
+    }
+}
+
 /* Sections, views and placeholders, on the section made at the start (256 KB, SEC_COMMIT). */
 static void generate_section(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
 {
@@ -570,6 +603,10 @@ static void generate_section(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
     uint64_t *a = f->op.arg;
     f->op.kind = PICK(rng, kinds);
     f->base = ARENA_ID;
+    if (r->file_section && chance(rng, 30)) {
+        generate_file(rng, r, f);
+        return;
+    }
     switch (f->op.kind) {
     case VS_OP_MAP_VIEW_OF_FILE_EX:
         a[0] = r->section, a[1] = PICK(rng, access), a[2] = 0;
@@ -680,6 +717,20 @@ static void arena_calls(GArray *sequence)
                              .arg = {VS_INVALID_HANDLE_VALUE, 0, PAGE_READWRITE, 0, KB(256), 0}},
                       .id = 2, .base = NO_BASE};
     g_array_append_val(sequence, section);
+    /* A 200 KB file of 'Z's and its section; the handles are the model's first free ones. */
+    FuzzOp file = {.op = {.kind = VS_OP_DECLARE_FILE, .arg = {1, KB(200), 'Z', 0},
+                          .text = "fuzz.bin"},
+                   .id = 3, .base = NO_BASE};
+    FuzzOp open = {.op = {.kind = VS_OP_CREATE_FILE,
+                          .arg = {1, GENERIC_READ | GENERIC_WRITE, 0, 0, OPEN_EXISTING, 0, 0},
+                          .text = "fuzz.bin"},
+                   .id = 4, .base = NO_BASE};
+    FuzzOp mapping = {.op = {.kind = VS_OP_CREATE_FILE_MAPPING,
+                             .arg = {FUZZ_FILE_HANDLE, 0, PAGE_READWRITE, 0, 0, 0}},
+                      .id = 5, .base = NO_BASE};
+    g_array_append_val(sequence, file);
+    g_array_append_val(sequence, open);
+    g_array_append_val(sequence, mapping);
 }
 
 /* ---- Replaying and shrinking ------------------------------------------------------------------ */
@@ -843,6 +894,10 @@ static char *argument_text(const FuzzOp *f, int i)
     char buf[128];
     if (i == vs_op_address_arg(f->op.kind))
         return address_text(f, i);
+    if ((spec->string_args & (1u << i)) && v)
+        return g_strdup_printf("\"%s\"", f->op.kind == VS_OP_DECLARE_FILE && i == 3
+                                              ? f->op.contents
+                                              : f->op.text);
     if (spec->handle_args & (1u << i))
         return v == VS_CURRENT_PROCESS ? g_strdup("GetCurrentProcess()") : hex(v);
     gboolean protect_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 3) ||

@@ -235,9 +235,12 @@ static uint64_t undo_reset_pages(VsProcess *process, const VsVad *vad, uint64_t 
         if (proto)
             pte = *proto;
         if (vs_pte_is_valid(pte)) {
-            if (proto)
-                system->pfn.frames[vs_pte_frame(pte)].flags |= VS_PFN_MODIFIED;
-            else
+            VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
+            /* A section page written out again since the reset is safe in its slot; otherwise
+             * it is dirty now (a private page's Dirty bit frees a stale copy when captured). */
+            if (proto && !vs_pte_pagefile_slot(pfn->original_pte))
+                pfn->flags |= VS_PFN_MODIFIED;
+            else if (!proto)
                 vs_pt_write(process, vpn, pte | VS_PTE_DIRTY);
         } else if (vs_pte_is_transition(pte)) {
             uint64_t frame = vs_pte_frame(pte);

@@ -394,6 +394,16 @@ static void check_commit(Checker *c, const VsProcess *process)
 
 /* Walks a list: every frame on it says it is there, the links agree both ways, and the length
  * is its count. */
+/* The first slot in use that no page owned (for the checker's message). */
+static uint64_t unowned_slot(const Checker *c, const VsSystem *system)
+{
+    for (uint64_t slot = 1; slot < system->pagefile.slots; slot++)
+        if (vs_pagefile_in_use(&system->pagefile, slot) &&
+            !(c->slots_seen[slot / 64] >> (slot % 64) & 1))
+            return slot;
+    return 0;
+}
+
 static bool list_ok(const VsPfnDatabase *db, VsPageLocation location)
 {
     const VsPfnList *list = &db->lists[location];
@@ -433,7 +443,7 @@ static void check_frames(Checker *c, const VsSystem *system)
     if (c->transition != db->lists[VS_PAGE_STANDBY].count + db->lists[VS_PAGE_MODIFIED].count)
         fail(c, first, "standby and modified frames differ from transition PTEs", c->transition);
     if (c->slots_seen && c->slots_owned != system->pagefile.used)
-        fail(c, first, "page-file slots in use that no page owns", system->pagefile.used);
+        fail(c, first, "a page-file slot in use that no page owns", unowned_slot(c, system));
     uint64_t commit = 0;
     for (size_t i = 0; i < system->process_count; i++)
         commit += system->processes[i]->commit_charge;

@@ -317,6 +317,29 @@ static void test_copy_on_write(void **state)
 
 /* SEC_RESERVE: a view reserves; VirtualAlloc(MEM_COMMIT) in one view commits the section's pages
  * for every view, charging the system once; VirtualProtect may not ask for more than the section. */
+/* MEM_RESET_UNDO over a view page that was written out and read back (valid through another
+ * view): its page-file copy still holds it, so nothing is made dirty and no slot is left behind when it is written again (the
+ * fuzzer once found the stale slot leaking). */
+static void test_reset_undo_written_view_page(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE, KB(64), NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    write_in(f, f->thread, v, 0x33);
+    vs_empty_working_set(f->process);
+    vs_write_modified_pages(f->system, 16);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_in(f, f->thread, v), 0x33);
+    /* Through a second view, whose PTE still points at the prototype PTE (valid for the first). */
+    uint64_t w = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    assert_true(VsVirtualAlloc(f->thread, w, KB(4), MEM_RESET_UNDO, PAGE_READWRITE) != 0);
+    CHECK_INVARIANTS(f);
+    vs_empty_working_set(f->process);
+    vs_write_modified_pages(f->system, 16);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_in(f, f->thread, v), 0x33);
+}
+
 static void test_sec_reserve_commit(void **state)
 {
     Fixture *f = *state;
@@ -437,7 +460,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         SMALL(test_create_rules_and_commit), SMALL(test_names), SMALL(test_view_rules),
         SMALL(test_shared_pages_across_processes), SMALL(test_copy_on_write),
-        SMALL(test_sec_reserve_commit), SMALL(test_random_views),
+        SMALL(test_sec_reserve_commit),
+        SMALL(test_reset_undo_written_view_page), SMALL(test_random_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

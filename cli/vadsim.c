@@ -256,7 +256,7 @@ static gboolean step_command(VsRunner *runner, const VsScript *script, GString *
         vs_script_free(one);
     } else {
         printf("Enter: next step   b: back   N: go to step N   show vad|address|summary|commit|"
-               "query ADDR|pte ADDR   q: quit\n");
+               "ws|pfn [N]|query ADDR|pte ADDR|section H   q: quit\n");
     }
     print_and_clear(out);
     if (!ok) {

@@ -322,8 +322,9 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
 }
 
 static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte", "commit",
-                                         "pfn", "ws"};
-#define SHOW_FORMS "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws"
+                                         "pfn", "ws", "section"};
+#define SHOW_FORMS                                                                                 \
+    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE"
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
@@ -344,9 +345,11 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
         return FALSE;
     }
     gboolean needs_address = strcmp(stmt->text, "query") == 0 || strcmp(stmt->text, "pte") == 0;
-    if (needs_address) {
-        if (peek(ps)->kind == VS_TOK_NEWLINE) {
-            error_at(ps, peek(ps), "this 'show' needs an address");
+    gboolean needs_handle = strcmp(stmt->text, "section") == 0;
+    if (needs_address || needs_handle) {
+        if (peek(ps)->kind == VS_TOK_NEWLINE || peek(ps)->kind == VS_TOK_END) {
+            error_at(ps, peek(ps), needs_handle ? "this 'show' needs a section handle"
+                                                : "this 'show' needs an address");
             return FALSE;
         }
         stmt->expr = parse_expr(ps);

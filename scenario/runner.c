@@ -222,6 +222,19 @@ static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
     return ok;
 }
 
+/* A 'show' form's own error (no such frame, not a section handle) knows nothing of the script: it
+ * is given the statement's line and a caret under the argument, as every runtime error has. */
+static gboolean show_at(VsRunner *runner, const VsStmt *stmt, uint64_t argument, GError **error)
+{
+    GError *failure = NULL;
+    if (vs_runner_show(runner, stmt->text, argument, &failure))
+        return TRUE;
+    vs_runtime_error(runner, error, stmt->expr ? stmt->expr->pos : stmt->pos, "%s",
+                     failure->message);
+    g_error_free(failure);
+    return FALSE;
+}
+
 static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     uint64_t address = VS_SHOW_NO_ARGUMENT;
@@ -232,11 +245,11 @@ static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
         address = v.i;
     }
     if (runner->verbosity != VS_RUN_JSON)
-        return vs_runner_show(runner, stmt->text, address, error);
+        return show_at(runner, stmt, address, error);
     /* JSON: the view's text as one string field. */
     GString *saved = runner->out, *text = g_string_new(NULL);
     runner->out = text;
-    gboolean ok = vs_runner_show(runner, stmt->text, address, error);
+    gboolean ok = show_at(runner, stmt, address, error);
     runner->out = saved;
     vs_json_statement_open(runner, "show", stmt);
     g_string_append_printf(runner->out, ",\"form\":\"%s\",\"text\":", stmt->text);
@@ -266,6 +279,8 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         return vs_show_pfn(runner, address, error);
     else if (strcmp(what, "ws") == 0)
         vs_show_ws(runner);
+    else if (strcmp(what, "section") == 0)
+        return vs_show_section(runner, address, error);
     else {
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, "cannot show '%s'", what);
         return FALSE;

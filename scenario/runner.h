@@ -58,7 +58,9 @@ gboolean vs_runner_check(const VsRunner *runner);
 /* Writes the current process's VAD tree as a Graphviz digraph, nodes colored by VAD kind. */
 void vs_runner_write_dot(VsRunner *runner, GString *out);
 
-/* Prints a 'show' form (query ADDR, vad, address, pte ADDR, commit) for the current process. */
+/* Prints a 'show' form (query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws,
+ * section HANDLE) for the current process; address is the form's argument: an address, a frame
+ * or a section handle in the current process. */
 gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error);
 
 #endif /* VS_SCENARIO_RUNNER_H */

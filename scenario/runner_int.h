@@ -82,6 +82,7 @@ void vs_show_commit(VsRunner *runner);
 #define VS_SHOW_NO_ARGUMENT UINT64_MAX /* a 'show' given no address or frame */
 gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error);
 void vs_show_ws(VsRunner *runner);
+gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error);
 
 VsProcess *vs_runner_process(const VsRunner *runner);
 

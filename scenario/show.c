@@ -1,7 +1,8 @@
 /*
  * show.c - the state views a scenario can print: a VirtualQuery record, the !address walk, the !vad
- * tree listing, a !pte walk, and the commit counters, laid out the way WinDbg and programs using
- * VirtualQuery show them.
+ * tree listing, a !pte walk, the commit counters, the PFN database and working set, and a section
+ * with its prototype PTEs and views, laid out the way WinDbg (!pte, !pfn, !wsle, !ca) and programs
+ * using VirtualQuery show them. Everything is read through the model's public queries.
  */
 #include "runner_int.h"
 
@@ -310,6 +311,53 @@ void vs_runner_write_dot(VsRunner *runner, GString *out)
 
 /* ---- Physical memory and working sets ---------------------------------------------------------- */
 
+/* How a section is named in output: "1 \"Grow\"" or "1 (unnamed)". */
+static void append_section_name(GString *out, const VsSectionInfo *info)
+{
+    if (info->name[0])
+        g_string_append_printf(out, "%u \"%s\"", info->id, info->name);
+    else
+        g_string_append_printf(out, "%u (unnamed)", info->id);
+}
+
+/* A section page's frame names its prototype PTE, not a process PTE: the section and the page. */
+static void append_section_page(VsRunner *runner, const VsFrameInfo *f)
+{
+    VsSectionInfo info;
+    vs_section_info(vs_section_lookup(runner->system, f->section), &info);
+    g_string_append_printf(runner->out, "  page %" G_GINT64_MODIFIER "x of section ", f->vpn);
+    append_section_name(runner->out, &info);
+    g_string_append(runner->out, " (its prototype PTE)\n");
+}
+
+/*
+ * Every process PTE that maps a section page's frame: one per view holding the page valid, as
+ * many as the share count, each with that process's protection. A private frame's one PTE is the
+ * PFN entry's own page and process, printed above.
+ */
+static void append_frame_mappings(VsRunner *runner, uint64_t frame, const VsFrameInfo *f)
+{
+    size_t count = vs_page_frame_mappings(runner->system, frame, NULL, 0);
+    if (!count) {
+        g_string_append(runner->out, f->location == VS_PAGE_ACTIVE
+                                         ? "      mapped by no process PTE\n"
+                                         : "      mapped by no process PTE: the prototype PTE "
+                                           "is a transition PTE, a soft fault away in any view\n");
+        return;
+    }
+    VsFrameMapping *mappings = g_new(VsFrameMapping, count);
+    vs_page_frame_mappings(runner->system, frame, mappings, count);
+    for (size_t i = 0; i < count; i++) {
+        char protect[96];
+        vs_protect_string(mappings[i].protection, protect, sizeof protect);
+        g_string_append_printf(runner->out, "      mapped by %s (pid %u) at 0x%" G_GINT64_MODIFIER
+                               "X  %s%s\n", vs_process_name(mappings[i].process),
+                               vs_process_id(mappings[i].process), mappings[i].address, protect,
+                               mappings[i].valid ? "" : "  (transition PTE)");
+    }
+    g_free(mappings);
+}
+
 /* The list counts (a !memusage summary), or one frame's PFN entry (!pfn). */
 gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
 {
@@ -354,16 +402,21 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
                                G_GINT64_MODIFIER "X\n", f.pid, f.vpn << 12);
         return TRUE;
     }
+    if (f.section)
+        append_section_page(runner, &f);
+    else
+        g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n",
+                               f.vpn << 12, f.pid);
     char protect[96];
     vs_protect_string(f.protection, protect, sizeof protect);
-    g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n", f.vpn << 12,
-                           f.pid);
     g_string_append_printf(out, "      share count %u  reference count %u  restore pte %s",
                            f.share_count, f.reference_count, protect);
     if (f.pagefile_slot)
         g_string_append_printf(out, ", page-file slot %" G_GUINT64_FORMAT " (a clean copy)",
                                f.pagefile_slot);
     g_string_append(out, f.modified ? "  Modified\n" : "\n");
+    if (f.section)
+        append_frame_mappings(runner, frame, &f);
     return TRUE;
 }
 
@@ -394,4 +447,141 @@ void vs_show_ws(VsRunner *runner)
                                vs_pte_accessed(pte) ? "Accessed " : "",
                                vs_pte_dirty(pte) ? "Dirty " : "", e.locked ? "Locked" : "");
     }
+}
+
+/* ---- Sections: the segment's prototype PTEs and the views that map them (!ca, !section) ------ */
+
+/* The section object and its segment's counts (SECTION, SEGMENT, CONTROL_AREA). */
+static void append_section_header(VsRunner *runner, const VsSection *section,
+                                  const VsSectionInfo *info)
+{
+    GString *out = runner->out;
+    const char *file = vs_section_file_name(section);
+    char protect[96];
+    vs_protect_string(info->protection, protect, sizeof protect);
+    g_string_append(out, "      Section ");
+    append_section_name(out, info);
+    if (file)
+        g_string_append_printf(out, "  file \"%s\"", file);
+    else
+        g_string_append(out, "  pagefile-backed");
+    g_string_append_printf(out, "  size 0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT
+                           " page%s)  %s  %s\n", info->size, info->pages,
+                           info->pages == 1 ? "" : "s", protect,
+                           info->attributes == SEC_RESERVE ? "SEC_RESERVE" : "SEC_COMMIT");
+    g_string_append_printf(out, "      committed %" G_GUINT64_FORMAT " page%s of system commit%s"
+                           "  handles %u  views %u\n", info->committed_pages,
+                           info->committed_pages == 1 ? "" : "s",
+                           file ? " (the file backs its pages)" : "", info->handles, info->views);
+}
+
+/* One prototype PTE decoded as `show pte` decodes a process PTE, after its raw value. */
+static void append_prototype(VsRunner *runner, const VsPrototypeInfo *p)
+{
+    GString *out = runner->out;
+    char protect[96];
+    vs_protect_string(p->protection, protect, sizeof protect);
+    VsFrameInfo frame = {0};
+    if (p->state == VS_PROTO_VALID || p->state == VS_PROTO_TRANSITION)
+        vs_page_frame_info(runner->system, p->frame, &frame);
+    g_string_append_printf(out, "contains %016" G_GINT64_MODIFIER "X  ", p->entry);
+    switch (p->state) {
+    case VS_PROTO_NOT_COMMITTED:
+        g_string_append(out, "zero: not committed (a view must commit it)\n");
+        break;
+    case VS_PROTO_DEMAND_ZERO:
+        g_string_append_printf(out, "DemandZero  Protect: %s\n", protect);
+        break;
+    case VS_PROTO_IN_FILE:
+        g_string_append_printf(out, "Subsection: in the file  Protect: %s\n", protect);
+        break;
+    case VS_PROTO_VALID:
+        g_string_append_printf(out, "pfn %" G_GINT64_MODIFIER "x  valid in %u view%s  %s\n",
+                               p->frame, frame.share_count, frame.share_count == 1 ? "" : "s",
+                               protect);
+        break;
+    case VS_PROTO_TRANSITION:
+        g_string_append_printf(out, "Transition: %" G_GINT64_MODIFIER "x (%s list)  Protect: %s\n",
+                               p->frame, vs_page_location_name(frame.location), protect);
+        break;
+    case VS_PROTO_PAGEFILE:
+        g_string_append_printf(out, "PageFile: 0  Offset: %" G_GINT64_MODIFIER "x  Protect: %s\n",
+                               p->pagefile_slot, protect);
+        break;
+    }
+}
+
+/* The segment's prototype PTEs, one line per run of identical entries: a large section is mostly
+ * runs of zero, demand-zero or in-file pages, and each resident page has a line of its own. */
+static void append_prototypes(VsRunner *runner, const VsSection *section, uint64_t pages)
+{
+    int width = g_snprintf(NULL, 0, "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x:",
+                           pages - 1, pages - 1);
+    g_string_append(runner->out, "      Prototype PTEs (the segment's, one per page):\n");
+    VsPrototypeInfo p, next;
+    for (uint64_t first = 0; vs_section_prototype_info(runner->system, section, first, &p);) {
+        uint64_t last = first;
+        while (vs_section_prototype_info(runner->system, section, last + 1, &next) &&
+               next.entry == p.entry)
+            last++;
+        char label[64];
+        if (last == first)
+            g_snprintf(label, sizeof label, "page %" G_GINT64_MODIFIER "x:", first);
+        else
+            g_snprintf(label, sizeof label, "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
+                       "x:", first, last);
+        g_string_append_printf(runner->out, "      %-*s ", width, label);
+        append_prototype(runner, &p);
+        first = last + 1;
+    }
+}
+
+/* Every view of the section, in every process (the control area's mapped views). */
+static void append_views(VsRunner *runner, const VsSection *section)
+{
+    size_t count = vs_section_views(runner->system, section, NULL, 0);
+    if (!count) {
+        g_string_append(runner->out, "      Mapped by: no view\n");
+        return;
+    }
+    VsSectionView *views = g_new(VsSectionView, count);
+    vs_section_views(runner->system, section, views, count);
+    g_string_append(runner->out, "      Mapped by:\n");
+    for (size_t i = 0; i < count; i++) {
+        const VsSectionView *v = &views[i];
+        uint64_t pages = v->ending_vpn - v->starting_vpn + 1;
+        char protect[96];
+        vs_protect_string(v->protection, protect, sizeof protect);
+        g_string_append_printf(runner->out,
+                               "      %s (pid %u)  0x%" G_GINT64_MODIFIER "X-0x%"
+                               G_GINT64_MODIFIER "X  section pages %" G_GINT64_MODIFIER "x-%"
+                               G_GINT64_MODIFIER "x  %s\n",
+                               vs_process_name(v->process), vs_process_id(v->process),
+                               v->starting_vpn << 12, ((v->ending_vpn + 1) << 12) - 1,
+                               v->first_page, v->first_page + pages - 1, protect);
+    }
+    g_free(views);
+}
+
+/* !ca for the section a handle of the current process names. */
+gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    const VsSection *section = vs_handle_section(thread, handle);
+    if (!section) {
+        VsProcess *process = vs_runner_process(runner);
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                    "0x%" G_GINT64_MODIFIER "X is not a section handle in process %s%s", handle,
+                    vs_process_name(process),
+                    vs_handle_process(thread, handle) ? " (it names a process)"
+                                                      : " (CreateFileMapping and OpenFileMapping "
+                                                        "return one)");
+        return FALSE;
+    }
+    VsSectionInfo info;
+    vs_section_info(section, &info);
+    append_section_header(runner, section, &info);
+    append_prototypes(runner, section, info.pages);
+    append_views(runner, section);
+    return TRUE;
 }

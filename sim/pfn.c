@@ -19,6 +19,10 @@
  *
  * Invariants (check.c): each list is well linked and holds what its count says; every frame is on
  * exactly one list or active; an active frame's share count equals the valid PTEs naming it.
+ *
+ * Reading it back (for !pfn): a frame's entry, and the process PTEs that name the frame, which the
+ * entry alone cannot give for a section page (it names the prototype PTE; the share count says
+ * how many process PTEs there are, not where).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +304,88 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
         .page_table = table,
     };
     return true;
+}
+
+/* ---- Which PTEs map a frame ------------------------------------------------------------------ */
+
+/* Appends a mapping to the caller's array while it has room; counts it either way. */
+static void add_mapping(VsFrameMapping *out, size_t capacity, size_t *count,
+                        VsFrameMapping mapping)
+{
+    if (*count < capacity)
+        out[*count] = mapping;
+    (*count)++;
+}
+
+/*
+ * The valid process PTEs of a section page's frame. Its PFN names only the prototype PTE (pid: the
+ * section, vpn: the page's index), not the process PTEs, which is why Windows needs the share
+ * count: each view covering the page is asked whether its PTE for the page is valid and names this
+ * frame (a copy-on-write view may have its own copy instead). The protection is each process's,
+ * kept in its working-set entry.
+ */
+static size_t prototype_mappings(const VsSystem *system, uint64_t frame, VsFrameMapping *out,
+                                 size_t capacity)
+{
+    const VsPfn *pfn = &system->pfn.frames[frame];
+    const VsSection *section = vs_section_by_id(system, pfn->pid);
+    size_t count = 0;
+    for (size_t i = 0; section && i < system->process_count; i++) {
+        const VsProcess *process = system->processes[i];
+        for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
+            if (!vs_vad_is_view(vad) || vs_mapped_vad(vad)->section != section)
+                continue;
+            uint64_t first = vs_mapped_vad(vad)->first_prototype;
+            uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
+            if (pfn->vpn < first || pfn->vpn - first >= pages)
+                continue;
+            uint64_t vpn = vad->starting_vpn + (pfn->vpn - first);
+            uint64_t pte = vs_pt_read(process, vpn);
+            if (!vs_pte_is_valid(pte) || vs_pte_frame(pte) != frame)
+                continue;
+            uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
+            add_mapping(out, capacity, &count,
+                        (VsFrameMapping){.process = process, .address = vs_vpn_address(vpn),
+                                         .protection = vs_mm_to_win32(mm), .valid = true});
+        }
+    }
+    return count;
+}
+
+/* A private page's frame: the one PTE its PFN names (PteAddress), valid while the frame is active,
+ * a transition PTE while it is on the standby or modified list. */
+static size_t private_mapping(const VsSystem *system, uint64_t frame, VsFrameMapping *out,
+                              size_t capacity)
+{
+    const VsPfn *pfn = &system->pfn.frames[frame];
+    const VsProcess *owner = NULL; /* vs_process_by_id's search, on a const system */
+    for (size_t i = 0; i < system->process_count && !owner; i++)
+        if (system->processes[i]->pid == pfn->pid)
+            owner = system->processes[i];
+    uint64_t pte = owner ? vs_pt_read(owner, pfn->vpn) : 0;
+    if (!vs_pte_is_resident(pte) || vs_pte_frame(pte) != frame)
+        return 0;
+    size_t count = 0;
+    add_mapping(out, capacity, &count,
+                (VsFrameMapping){
+                    .process = owner, .address = vs_vpn_address(pfn->vpn),
+                    .protection = vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
+                    .valid = vs_pte_is_valid(pte)});
+    return count;
+}
+
+size_t vs_page_frame_mappings(const VsSystem *system, uint64_t frame, VsFrameMapping *out,
+                              size_t capacity)
+{
+    const VsPfnDatabase *db = &system->pfn;
+    if (frame >= db->never_used)
+        return 0; /* never handed out (or past the end): zeroed, no page */
+    const VsPfn *pfn = &db->frames[frame];
+    VsPageLocation location = (VsPageLocation)pfn->location;
+    if ((pfn->flags & VS_PFN_PAGE_TABLE) || location == VS_PAGE_ZEROED ||
+        location == VS_PAGE_FREE || location == VS_PAGE_BAD)
+        return 0;
+    if (pfn->flags & VS_PFN_PROTOTYPE)
+        return location == VS_PAGE_ACTIVE ? prototype_mappings(system, frame, out, capacity) : 0;
+    return private_mapping(system, frame, out, capacity);
 }

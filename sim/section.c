@@ -16,6 +16,9 @@
  * the prototype PTE is valid too and the frame's share count is the number of valid process PTEs;
  * when the last one goes (trim, unmap), the prototype PTE becomes a transition PTE and the frame goes
  * to the standby or modified list, from where any view can fault it back (MiDecrementShareCount).
+ *
+ * The queries at the end read a section back for `show section` (WinDbg's !ca): each prototype PTE
+ * decoded, and every view of the section across processes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -448,4 +451,76 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out)
 uint64_t vs_section_prototype(const VsSection *section, uint64_t index)
 {
     return index < section->pages ? section->prototypes[index] : 0;
+}
+
+/* ---- Who maps a section: its prototype PTEs and its views ------------------------------------ */
+
+/* The state a prototype PTE is in. Its encodings are a process PTE's, but the prototype format
+ * means "in the file" (MMPTE_SUBSECTION) and a prototype PTE is never decommitted. */
+static VsPrototypeState prototype_state(uint64_t pte)
+{
+    if (pte == 0)
+        return VS_PROTO_NOT_COMMITTED;
+    if (vs_pte_is_valid(pte))
+        return VS_PROTO_VALID;
+    if (vs_pte_is_transition(pte))
+        return VS_PROTO_TRANSITION;
+    if (vs_pte_is_proto(pte))
+        return VS_PROTO_IN_FILE;
+    return vs_pte_is_pagefile(pte) ? VS_PROTO_PAGEFILE : VS_PROTO_DEMAND_ZERO;
+}
+
+/*
+ * Decodes one prototype PTE, as !pte decodes a process PTE. A valid prototype PTE carries no
+ * protection bits, so a resident page's protection is read from its frame's OriginalPte, as
+ * MiCompleteProtoPteFault does.
+ */
+bool vs_section_prototype_info(const VsSystem *system, const VsSection *section, uint64_t index,
+                               VsPrototypeInfo *out)
+{
+    if (index >= section->pages)
+        return false;
+    uint64_t pte = section->prototypes[index];
+    *out = (VsPrototypeInfo){.state = prototype_state(pte), .entry = pte};
+    uint32_t mm = vs_pte_mm_protection(pte);
+    if (vs_pte_is_resident(pte)) {
+        out->frame = vs_pte_frame(pte);
+        mm = vs_pte_mm_protection(system->pfn.frames[out->frame].original_pte);
+    } else if (out->state == VS_PROTO_PAGEFILE) {
+        out->pagefile_slot = vs_pte_pagefile_slot(pte);
+    }
+    out->protection = pte ? vs_mm_to_win32(mm) : 0;
+    return true;
+}
+
+const char *vs_section_file_name(const VsSection *section)
+{
+    return section->file ? section->file->name : NULL;
+}
+
+/*
+ * The views of a section across all processes. Windows 8 and later link a control area's views
+ * (CONTROL_AREA ListHead through each MMVAD's ViewLinks); the model keeps no such list, so this
+ * walks every process's VAD tree in order, as check.c does to count views.
+ */
+size_t vs_section_views(const VsSystem *system, const VsSection *section, VsSectionView *out,
+                        size_t capacity)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < system->process_count; i++) {
+        const VsProcess *process = system->processes[i];
+        for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
+            if (!vs_vad_is_view(vad) || vs_mapped_vad(vad)->section != section)
+                continue;
+            if (count < capacity)
+                out[count] = (VsSectionView){
+                    .process = process,
+                    .starting_vpn = vad->starting_vpn,
+                    .ending_vpn = vad->ending_vpn,
+                    .first_page = vs_mapped_vad(vad)->first_prototype,
+                    .protection = vs_mm_to_win32(vad->protection)};
+            count++;
+        }
+    }
+    return count;
 }

@@ -420,6 +420,71 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out);
 /* A prototype PTE of the section (its raw value, as !pte prints it). */
 uint64_t vs_section_prototype(const VsSection *section, uint64_t index);
 
+/* ---- Who maps what: a section's pages and views, a frame's PTEs (for `show section`, `show pfn`)
+ *
+ * Read-only queries in the manner of WinDbg's !ca / !section (a control area's segment and its
+ * mapped views) and !pfn (the PTEs that map a frame). They change nothing, the node hint included.
+ * The arrays are the caller's: each call fills up to capacity entries and returns how many there
+ * are, so a caller can size its array from the count (or from VsSectionInfo.views and a frame's
+ * share count) and call once. */
+
+/* What one prototype PTE says (models the states of an MMPTE in a SEGMENT's PTE array, which differ
+ * from a process PTE's: no decommitted state, and the prototype format means "in the file"). */
+typedef enum VsPrototypeState {
+    VS_PROTO_NOT_COMMITTED, /* zero: a SEC_RESERVE page no view has committed yet */
+    VS_PROTO_DEMAND_ZERO,   /* committed, never touched: the first fault gets a zeroed frame */
+    VS_PROTO_IN_FILE,       /* MMPTE_SUBSECTION: the first fault reads the mapped file */
+    VS_PROTO_VALID,         /* resident in frame, mapped by share_count valid process PTEs */
+    VS_PROTO_TRANSITION,    /* resident in frame, on the standby or modified list: no view maps
+                             * it valid, the next touch in any view is a soft fault */
+    VS_PROTO_PAGEFILE,      /* only in a page-file slot: the next touch is a hard fault */
+} VsPrototypeState;
+
+typedef struct VsPrototypeInfo {
+    VsPrototypeState state;
+    uint64_t entry;         /* the raw prototype PTE */
+    uint32_t protection;    /* PAGE_*: the page's protection in the section (OriginalPte's when
+                             * it is resident); 0 when not committed */
+    uint64_t frame;         /* VALID, TRANSITION: the frame holding the page; else 0 */
+    uint64_t pagefile_slot; /* PAGEFILE: the slot holding it; else 0 */
+} VsPrototypeInfo;
+
+/* Decodes prototype PTE index of the section (Segment ThePtes[index]). False past its last page. */
+bool vs_section_prototype_info(const VsSystem *system, const VsSection *section, uint64_t index,
+                               VsPrototypeInfo *out);
+/* The name of the file the section maps, or NULL for a pagefile-backed section (ControlArea
+ * FilePointer). */
+const char *vs_section_file_name(const VsSection *section);
+
+/* One view of a section (the MMVAD of a mapped view, as !ca lists a control area's views). */
+typedef struct VsSectionView {
+    const VsProcess *process;
+    uint64_t starting_vpn, ending_vpn; /* the view's pages, inclusive as in its VAD */
+    uint64_t first_page;               /* the section page at starting_vpn (FirstPrototypePte) */
+    uint32_t protection;               /* PAGE_*: the view's protection, from its VAD */
+} VsSectionView;
+
+/* Every view of the section in every process, in process creation order and, within a process,
+ * in address order. Returns the number of views (the section's view count). */
+size_t vs_section_views(const VsSystem *system, const VsSection *section, VsSectionView *out,
+                        size_t capacity);
+
+/* One process PTE naming a frame (what !pfn's PteAddress points at, for each process). */
+typedef struct VsFrameMapping {
+    const VsProcess *process;
+    uint64_t address;    /* the virtual address of the page in that process */
+    uint32_t protection; /* PAGE_*: the page's protection in that process */
+    bool valid;          /* a valid PTE; false: a private page's transition PTE (its frame on the
+                          * standby or modified list) */
+} VsFrameMapping;
+
+/* The process PTEs that name a frame: for a section page's frame, every valid PTE in every view
+ * of the page (as many as the frame's share count); for a private page's, its one PTE, valid or
+ * transition. None for a page table or a frame on the zeroed, free or bad list, nor for a
+ * section page on standby (its prototype PTE alone names it). Returns how many there are. */
+size_t vs_page_frame_mappings(const VsSystem *system, uint64_t frame, VsFrameMapping *out,
+                              size_t capacity);
+
 /* ---- Working sets and memory status (kernelbase and psapi) -------------------------------------- */
 
 /* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */

@@ -179,7 +179,8 @@ static void test_statement_errors(void **state)
                        "(processors=N, ram=SIZE, pagefile=SIZE)\nsystem x64 ram=lots\n           ^");
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
-                       "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws)\nshow vads\n     ^");
+                       "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section "
+                       "HANDLE)\nshow vads\n     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");

@@ -273,6 +273,116 @@ static void test_goto_step_replays_exactly(void **state)
     vs_script_free(script);
 }
 
+/* Two processes map one section: a writer's read-write view and a reader's read-only one. */
+static const char two_views[] =
+    "system x64 ram=1M pagefile=1M\n"
+    "process writer\n"
+    "h = CreateFileMapping(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 64K, \"Shared\")\n"
+    "v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0)\n"
+    "write(v, 0x42)\n"
+    "process reader\n"
+    "r = OpenFileMapping(FILE_MAP_READ, FALSE, \"Shared\")\n"
+    "w = MapViewOfFile(r, FILE_MAP_READ, 0, 0, 0)\n"
+    "expect read(w) == 0x42\n";
+
+/* The frame `show section` says holds the section's first page. */
+static uint64_t first_page_frame(const char *out)
+{
+    const char *line = strstr(out, "page 0:");
+    assert_non_null(line);
+    const char *pfn = strstr(line, "pfn ");
+    assert_non_null(pfn);
+    return g_ascii_strtoull(pfn + 4, NULL, 16);
+}
+
+/* `show section` prints the section, its prototype PTEs (runs of identical ones on one line) and
+ * every view of it in every process. */
+static void test_show_section_lists_prototypes_and_every_view(void **state)
+{
+    (void)state;
+    g_autofree char *text = g_strconcat(two_views, "show section r\n", NULL);
+    Run *r = run_text(text, VS_RUN_EXPLAIN);
+    if (!r->ok)
+        fprintf(stderr, "%s\n", r->error->message);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    const char *out = strstr(r->out->str, "show section r\n");
+    assert_non_null(out);
+    assert_non_null(strstr(out, "Section 1 \"Shared\"  pagefile-backed  size 0x10000 (16 pages)  "
+                                "PAGE_READWRITE  SEC_COMMIT\n"));
+    assert_non_null(strstr(out, "committed 16 pages of system commit  handles 2  views 2\n"));
+    assert_non_null(strstr(out, "valid in 2 views  PAGE_READWRITE\n"));
+    assert_non_null(strstr(out, "pages 1-f: contains 0000000000000080  DemandZero  Protect: "
+                                "PAGE_READWRITE\n"));
+    assert_non_null(strstr(out, "Mapped by:\n"));
+    assert_non_null(strstr(out, "      writer (pid 4)  0x10000-0x1FFFF  section pages 0-f  "
+                                "PAGE_READWRITE\n"));
+    assert_non_null(strstr(out, "      reader (pid "));
+    assert_non_null(strstr(out, "  0x10000-0x1FFFF  section pages 0-f  PAGE_READONLY\n"));
+    run_free(r);
+}
+
+/* `show pfn` of a section page's frame names the section page and every process PTE mapping it,
+ * each with its own protection; once no view holds it valid, none. */
+static void test_show_pfn_lists_every_pte_mapping_a_shared_frame(void **state)
+{
+    (void)state;
+    g_autofree char *text = g_strconcat(two_views, "show section r\n", NULL);
+    Run *r = run_text(text, VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    uint64_t frame = first_page_frame(strstr(r->out->str, "show section r\n"));
+    g_string_truncate(r->out, 0);
+    assert_true(vs_runner_show(r->runner, "pfn", frame, &r->error));
+    assert_non_null(strstr(r->out->str, "active  page 0 of section 1 \"Shared\" (its prototype "
+                                        "PTE)\n      share count 2  reference count 1"));
+    assert_non_null(strstr(r->out->str, "      mapped by writer (pid 4) at 0x10000  "
+                                        "PAGE_READWRITE\n"));
+    assert_non_null(strstr(r->out->str, ") at 0x10000  PAGE_READONLY\n"));
+    assert_non_null(strstr(r->out->str, "      mapped by reader (pid "));
+    run_free(r);
+
+    /* Both working sets emptied: the frame is on the modified list, named by no process PTE. */
+    g_autofree char *trimmed = g_strconcat(two_views, "ok = EmptyWorkingSet(GetCurrentProcess())\n",
+                                           "process writer\n",
+                                           "ok = EmptyWorkingSet(GetCurrentProcess())\n", NULL);
+    r = run_text(trimmed, VS_RUN_QUIET);
+    assert_true(r->ok);
+    assert_true(vs_runner_show(r->runner, "pfn", frame, &r->error));
+    assert_non_null(strstr(r->out->str, "modified  page 0 of section 1"));
+    assert_non_null(strstr(r->out->str, "mapped by no process PTE: the prototype PTE is a "
+                                        "transition PTE"));
+    assert_null(strstr(r->out->str, "mapped by writer"));
+    run_free(r);
+}
+
+/* `show section` of a handle that names no section stops the run with an error at its line. */
+static void test_show_section_of_other_handles_is_an_error(void **state)
+{
+    (void)state;
+    assert_runtime_error("p = VirtualAlloc(NULL, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
+                         "show section p\n",
+                         "t.vsim:2:14: error: 0x10000 is not a section handle in process main "
+                         "(CreateFileMapping and OpenFileMapping return one)\n"
+                         "show section p\n             ^");
+    assert_runtime_error("show section GetCurrentProcess()\n",
+                         "t.vsim:1:14: error: 0xFFFFFFFFFFFFFFFF is not a section handle in "
+                         "process main (it names a process)\n"
+                         "show section GetCurrentProcess()\n             ^");
+    assert_runtime_error("h = CreateFileMapping(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, "
+                         "4K, NULL)\nok = CloseHandle(h)\nshow section h\n",
+                         "t.vsim:3:14: error: 0x4 is not a section handle in process main "
+                         "(CreateFileMapping and OpenFileMapping return one)\n"
+                         "show section h\n             ^");
+    assert_runtime_error("show pfn 0x100000\n",
+                         "t.vsim:1:10: error: there is no frame 0x100000: this machine has 65536 "
+                         "(0 to 0xFFFF)\nshow pfn 0x100000\n         ^");
+    GError *error = NULL;
+    assert_null(vs_script_parse("t.vsim", "show section\n", 13, &error));
+    assert_string_equal(error->message, "t.vsim:1:13: error: this 'show' needs a section handle, "
+                                        "found end of line\nshow section\n            ^");
+    g_error_free(error);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +394,9 @@ int main(void)
         cmocka_unit_test(test_ram_option),
         cmocka_unit_test(test_system_and_processes),
         cmocka_unit_test(test_goto_step_replays_exactly),
+        cmocka_unit_test(test_show_section_lists_prototypes_and_every_view),
+        cmocka_unit_test(test_show_pfn_lists_every_pte_mapping_a_shared_frame),
+        cmocka_unit_test(test_show_section_of_other_handles_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -468,7 +468,9 @@ static void append_section_header(VsRunner *runner, const VsSection *section,
     g_string_append_printf(out, "  size 0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT
                            " page%s)  %s  %s\n", info->size, info->pages,
                            info->pages == 1 ? "" : "s", protect,
-                           info->attributes == SEC_RESERVE ? "SEC_RESERVE" : "SEC_COMMIT");
+                           info->attributes == SEC_RESERVE ? "SEC_RESERVE"
+                           : info->attributes == SEC_FILE  ? "SEC_FILE"
+                                                           : "SEC_COMMIT");
     g_string_append_printf(out, "      committed %" G_GUINT64_FORMAT " page%s of system commit%s"
                            "  handles %u  views %u\n", info->committed_pages,
                            info->committed_pages == 1 ? "" : "s",

@@ -442,7 +442,9 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out)
                            .size = section->size,
                            .pages = section->pages,
                            .protection = vs_mm_to_win32(section->protection),
-                           .attributes = section->reserve ? SEC_RESERVE : SEC_COMMIT,
+                           .attributes = section->file      ? SEC_FILE
+                                         : section->reserve ? SEC_RESERVE
+                                                            : SEC_COMMIT,
                            .committed_pages = section->committed_pages,
                            .handles = section->handles,
                            .views = section->views};

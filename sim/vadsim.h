@@ -408,7 +408,7 @@ typedef struct VsSectionInfo {
     const char *name;         /* "" when unnamed */
     uint64_t size, pages;
     uint32_t protection;      /* PAGE_* */
-    uint32_t attributes;      /* SEC_COMMIT or SEC_RESERVE */
+    uint32_t attributes;      /* SEC_COMMIT or SEC_RESERVE (pagefile), SEC_FILE (a file's) */
     uint64_t committed_pages;
     uint32_t handles, views;
 } VsSectionInfo;

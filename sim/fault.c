@@ -281,14 +281,10 @@ static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, ui
     }
     uint64_t shared = vs_pte_frame(pte);
     VsPfn *copy = &system->pfn.frames[frame];
-    const unsigned char *bytes = system->pfn.frames[shared].data;
-    for (uint32_t i = 0; bytes && i < VS_PAGE_SIZE; i++)
-        if (!vs_pfn_write(&system->pfn, frame, i, bytes[i])) {
-            vs_pfn_release(system, frame);
-            return STATUS_INSUFFICIENT_RESOURCES;
-        }
-    if (!bytes)
-        vs_pfn_zero(&system->pfn, frame);
+    if (!vs_pfn_fill(&system->pfn, frame, system->pfn.frames[shared].data, VS_PAGE_SIZE)) {
+        vs_pfn_release(system, frame);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     copy->original_pte = vs_pte_make_software(copy_mm);
     copy->pid = process->pid;
     copy->vpn = vpn;

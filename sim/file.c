@@ -98,16 +98,7 @@ bool vs_file_read_page(const VsFile *file, uint64_t index, VsPfnDatabase *db, ui
 {
     uint64_t offset = index * VS_PAGE_SIZE;
     uint64_t length = offset < file->size ? vs_min(VS_PAGE_SIZE, file->size - offset) : 0;
-    VsPfn *pfn = &db->frames[frame];
-    if (!length) {
-        vs_pfn_zero(db, frame);
-        return true;
-    }
-    if (!pfn->data && !(pfn->data = malloc(VS_PAGE_SIZE)))
-        return false;
-    memcpy(pfn->data, file->data + offset, length);
-    memset(pfn->data + length, 0, VS_PAGE_SIZE - length);
-    return true;
+    return vs_pfn_fill(db, frame, length ? file->data + offset : NULL, length);
 }
 
 /* Writes a page back: only the bytes inside the file (a write past its end, in the last page, is

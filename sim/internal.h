@@ -382,6 +382,7 @@ uint64_t vs_pfn_next(const VsPfnDatabase *db, uint64_t frame);        /* along i
 uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *repurposed);
 void vs_pfn_release(VsSystem *system, uint64_t frame);
 void vs_pfn_zero(VsPfnDatabase *db, uint64_t frame);
+bool vs_pfn_fill(VsPfnDatabase *db, uint64_t frame, const unsigned char *bytes, size_t length);
 uint8_t vs_pfn_read(const VsPfnDatabase *db, uint64_t frame, uint32_t offset);
 bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t value);
 static inline uint64_t vs_pfn_available(const VsPfnDatabase *db)

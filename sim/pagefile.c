@@ -88,16 +88,7 @@ uint64_t vs_pagefile_write(VsPageFile *file, const unsigned char *page)
  * for the frame's bytes. */
 bool vs_pagefile_read(const VsPageFile *file, uint64_t slot, VsPfnDatabase *db, uint64_t frame)
 {
-    const unsigned char *copy = file->data[slot];
-    VsPfn *pfn = &db->frames[frame];
-    if (!copy) {
-        vs_pfn_zero(db, frame);
-        return true;
-    }
-    if (!pfn->data && !(pfn->data = malloc(VS_PAGE_SIZE)))
-        return false;
-    memcpy(pfn->data, copy, VS_PAGE_SIZE);
-    return true;
+    return vs_pfn_fill(db, frame, file->data[slot], VS_PAGE_SIZE);
 }
 
 void vs_pagefile_free(VsPageFile *file, uint64_t slot)

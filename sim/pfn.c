@@ -109,6 +109,22 @@ uint8_t vs_pfn_read(const VsPfnDatabase *db, uint64_t frame, uint32_t offset)
     return data ? data[offset] : 0;
 }
 
+/* Fills a frame with length bytes from bytes and zeros after them (all zeros for NULL): an in-page
+ * read or a copy-on-write copy. False if the host has no memory for the frame's bytes. */
+bool vs_pfn_fill(VsPfnDatabase *db, uint64_t frame, const unsigned char *bytes, size_t length)
+{
+    VsPfn *pfn = &db->frames[frame];
+    if (!bytes || !length) {
+        vs_pfn_zero(db, frame);
+        return true;
+    }
+    if (!pfn->data && !(pfn->data = malloc(VS_PAGE_SIZE)))
+        return false;
+    memcpy(pfn->data, bytes, length);
+    memset(pfn->data + length, 0, VS_PAGE_SIZE - length);
+    return true;
+}
+
 /* Stores a byte, giving the frame host memory on its first write. False if the host has none. */
 bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t value)
 {

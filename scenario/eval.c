@@ -483,6 +483,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         runner->exception = outcome.exception;
     write_back(runner, expr, &outcome);
     *out = call_value(&outcome);
+    vs_runner_keep_events(runner);
     size_t narration = runner->out->len;
     if (runner->verbosity != VS_RUN_QUIET)
         vs_narrate_events(runner);

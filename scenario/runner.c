@@ -40,6 +40,7 @@ VsRunner *vs_runner_new(const VsScript *script, GString *out, VsRunVerbosity ver
     runner->out = out;
     runner->verbosity = verbosity;
     runner->processes = g_array_new(FALSE, TRUE, sizeof(VsNamedProcess));
+    runner->step_events = g_array_new(FALSE, FALSE, sizeof(VsEvent));
     runner->variables = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return runner;
 }
@@ -50,12 +51,52 @@ void vs_runner_free(VsRunner *runner)
         return;
     destroy_system(runner);
     g_array_free(runner->processes, TRUE);
+    g_array_free(runner->step_events, TRUE);
+    if (runner->line_starts)
+        g_array_free(runner->line_starts, TRUE);
     g_hash_table_destroy(runner->variables);
     g_free(runner->first_failure);
     g_free(runner);
 }
 
 size_t vs_runner_step(const VsRunner *runner) { return runner->step; }
+
+size_t vs_runner_step_count(const VsRunner *runner) { return runner->script->steps; }
+
+VsSystem *vs_runner_system(const VsRunner *runner) { return runner->system; }
+
+void vs_runner_keep_events(VsRunner *runner)
+{
+    g_array_append_vals(runner->step_events, runner->log.events, runner->log.count);
+}
+
+const VsEvent *vs_runner_step_events(const VsRunner *runner, size_t *count)
+{
+    *count = runner->step_events->len;
+    return (const VsEvent *)(const void *)runner->step_events->data;
+}
+
+/* The text of the first statement of a kind, or of the number-th step (1-based). */
+static const char *statement_text(const VsRunner *runner, VsStmtKind kind, size_t number)
+{
+    size_t seen = 0;
+    for (size_t i = 0; i < runner->script->count; i++) {
+        const VsStmt *stmt = &runner->script->stmts[i];
+        if (stmt->kind == kind && ++seen == number)
+            return stmt->text;
+    }
+    return NULL;
+}
+
+const char *vs_runner_title(const VsRunner *runner)
+{
+    return statement_text(runner, VS_STMT_TITLE, 1);
+}
+
+const char *vs_runner_step_title(const VsRunner *runner, size_t step)
+{
+    return step ? statement_text(runner, VS_STMT_STEP, step) : NULL;
+}
 
 void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *context)
 {
@@ -81,13 +122,29 @@ const char *vs_runner_first_failure(const VsRunner *runner) { return runner->fir
 /* ---- Statements --------------------------------------------------------------------------------- */
 
 /* The statement's source line, as written. */
+/* The offset of each line's start in the source, made once: long scenarios (the fuzzer's, the
+ * visualiser's benchmark) would otherwise rescan the text for every statement. */
+static const char *line_start(VsRunner *runner, unsigned line)
+{
+    const VsSource *source = &runner->script->source;
+    if (!runner->line_starts) {
+        runner->line_starts = g_array_new(FALSE, FALSE, sizeof(size_t));
+        size_t zero = 0;
+        g_array_append_val(runner->line_starts, zero);
+        for (size_t i = 0; i < source->length; i++)
+            if (source->text[i] == '\n') {
+                size_t next = i + 1;
+                g_array_append_val(runner->line_starts, next);
+            }
+    }
+    guint index = MIN(line ? line - 1 : 0, runner->line_starts->len - 1);
+    return source->text + g_array_index(runner->line_starts, size_t, index);
+}
+
 static void append_source_line(VsRunner *runner, const VsStmt *stmt)
 {
     const VsSource *source = &runner->script->source;
-    const char *p = source->text, *end = source->text + source->length;
-    for (unsigned line = 1; line < stmt->pos.line && p < end; p++)
-        if (*p == '\n')
-            line++;
+    const char *p = line_start(runner, stmt->pos.line), *end = source->text + source->length;
     const char *stop = memchr(p, '\n', (size_t)(end - p));
     size_t length = (size_t)((stop ? stop : end) - p);
     while (length && (p[length - 1] == '\r' || p[length - 1] == ' '))
@@ -390,6 +447,7 @@ static gboolean run_tick(VsRunner *runner, const VsStmt *stmt, GError **error)
     for (uint64_t i = 0; i < passes; i++) {
         vs_event_log_clear(&runner->log);
         vs_balance_set_tick(runner->system);
+        vs_runner_keep_events(runner);
         if (runner->verbosity == VS_RUN_EXPLAIN && passes > 1)
             g_string_append_printf(runner->out, "      pass %" G_GUINT64_FORMAT ":\n", i + 1);
         if (runner->verbosity != VS_RUN_QUIET)
@@ -452,6 +510,7 @@ gboolean vs_runner_run_step(VsRunner *runner, gboolean *finished, GError **error
 {
     const VsScript *script = runner->script;
     gboolean first = TRUE;
+    g_array_set_size(runner->step_events, 0);
     while (runner->pc < script->count) {
         const VsStmt *stmt = &script->stmts[runner->pc];
         if (stmt->kind == VS_STMT_STEP && !first)

@@ -52,6 +52,15 @@ const char *vs_runner_process_name(const VsRunner *runner);
 /* The main thread of that process (there is one once a call has run): for reading the model. */
 VsThread *vs_runner_thread(const VsRunner *runner);
 
+/* For readers of the model (the visualiser): the system the scenario built (NULL before its first
+ * statement that needs one), the scenario's title and its steps' titles (NULL where there is none),
+ * the number of steps, and the events the model emitted since vs_runner_run_step last began. */
+VsSystem *vs_runner_system(const VsRunner *runner);
+const char *vs_runner_title(const VsRunner *runner);
+const char *vs_runner_step_title(const VsRunner *runner, size_t step);
+size_t vs_runner_step_count(const VsRunner *runner);
+const VsEvent *vs_runner_step_events(const VsRunner *runner, size_t *count);
+
 /* Runs the model's invariant checker on the runner's system (TRUE when there is none yet). */
 gboolean vs_runner_check(const VsRunner *runner);
 

@@ -54,7 +54,12 @@ struct VsRunner {
     VsStatus exception;       /* what the last read/write raised (STATUS_SUCCESS if nothing) */
     VsCallObserver observer;  /* told of every call (the verification harness); may be NULL */
     void *observer_context;
+    GArray *step_events;      /* VsEvent: what the model did since the last run_step began */
+    GArray *line_starts;      /* size_t offset of each source line, made on first use */
 };
+
+/* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */
+void vs_runner_keep_events(VsRunner *runner);
 
 /* eval.c */
 gboolean vs_eval(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error);

@@ -1,0 +1,195 @@
+/*
+ * app.c - stepping, selection and headless rendering for the visualiser.
+ *
+ * Stepping forward runs the next step with the runner explaining it (its words become the
+ * narration panel); stepping back replays from the start to just before the step and runs it, so
+ * what is shown after "back" is exactly what was shown the first time (the model is
+ * deterministic). The scene is rebuilt from the model after every move.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <SDL_image.h>
+
+#include "app.h"
+
+static bool start(VvApp *app, VsScript *script, GError **error)
+{
+    app->script = script;
+    app->out = g_string_new(NULL);
+    app->runner = vs_runner_new(script, app->out, VS_RUN_EXPLAIN);
+    app->view = (VvView){.zoom = 1.0, .selected_region = -1};
+    return vv_app_goto(app, 0, error);
+}
+
+bool vv_app_open(VvApp *app, const char *path, GError **error)
+{
+    memset(app, 0, sizeof *app);
+    VsScript *script = vs_script_load(path, error);
+    return script && start(app, script, error);
+}
+
+bool vv_app_open_text(VvApp *app, const char *name, const char *text, GError **error)
+{
+    memset(app, 0, sizeof *app);
+    VsScript *script = vs_script_parse(name, text, strlen(text), error);
+    return script && start(app, script, error);
+}
+
+void vv_app_close(VvApp *app)
+{
+    vv_scene_free(app->scene);
+    if (app->view.pages)
+        g_array_free(app->view.pages, TRUE);
+    g_free(app->view.pte_text);
+    vs_runner_free(app->runner);
+    if (app->out)
+        g_string_free(app->out, TRUE);
+    vs_script_free(app->script);
+    memset(app, 0, sizeof *app);
+}
+
+/* The region to show first: the first one the step touched in the current process, else the
+ * first allocation that is not KUSER_SHARED_DATA. */
+static int default_region(const VvProcessScene *process)
+{
+    int first = -1;
+    for (guint i = 0; i < process->regions->len; i++) {
+        const VvRegion *r = &g_array_index(process->regions, VvRegion, i);
+        if (r->touched)
+            return (int)i;
+        if (first < 0 && r->state != MEM_FREE && r->kind != VV_SYSTEM)
+            first = (int)i;
+    }
+    return first;
+}
+
+/* A new scene after a move: the process shown is the one the step acted on. */
+static void rebuild(VvApp *app, const char *narration)
+{
+    vv_scene_free(app->scene);
+    app->scene = vv_scene_build(app->runner, narration);
+    vv_app_select_region(app, -1);
+}
+
+bool vv_app_goto(VvApp *app, size_t step, GError **error)
+{
+    step = MIN(step, app->script->steps);
+    g_string_truncate(app->out, 0);
+    bool ok;
+    if (step == app->step + 1 && step > 0 && app->scene) {
+        gboolean finished;
+        ok = vs_runner_run_step(app->runner, &finished, error);
+    } else {
+        ok = vs_runner_goto_step(app->runner, step, error);
+        if (ok && step > 0) {
+            gboolean finished;
+            ok = vs_runner_run_step(app->runner, &finished, error);
+        }
+    }
+    if (!ok)
+        return false;
+    app->step = step;
+    rebuild(app, app->out->str);
+    return true;
+}
+
+void vv_app_set_process(VvApp *app, uint32_t index)
+{
+    guint n = app->scene->processes->len;
+    if (!n)
+        return;
+    app->scene->current = index % n;
+    vv_app_select_region(app, -1);
+}
+
+/* The selected page's walk, one line a level, in !pte's words. */
+static char *pte_text(VvApp *app, uint64_t address)
+{
+    VsSystem *system = vs_runner_system(app->runner);
+    if (!system || app->scene->current >= vs_system_process_count(system))
+        return g_strdup("");
+    VsProcess *process = vs_system_process(system, app->scene->current);
+    VsPteWalk walk;
+    vs_pte_walk(process, address, &walk);
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "VA 0x%llx\n", (unsigned long long)address);
+    for (uint32_t level = 0; level < walk.levels; level++) {
+        const VsPteLevel *l = &walk.level[level];
+        const char *name = vs_pte_level_name(process, level);
+        if (!l->present) {
+            g_string_append_printf(out, "%s  (no table)\n", name);
+            continue;
+        }
+        g_string_append_printf(out, "%s  index %3X  contains %016llX", name, l->index,
+                               (unsigned long long)l->entry);
+        if (level + 1 == walk.levels && vs_pte_state(l->entry) == VS_PTE_STATE_VALID)
+            g_string_append_printf(out, "  pfn %llx", (unsigned long long)vs_pte_frame_number(l->entry));
+        g_string_append_c(out, '\n');
+    }
+    return g_string_free(out, FALSE);
+}
+
+void vv_app_select_region(VvApp *app, int region)
+{
+    VvView *v = &app->view;
+    if (v->pages)
+        g_array_free(v->pages, TRUE);
+    v->pages = NULL;
+    g_clear_pointer(&v->pte_text, g_free);
+    if (!app->scene->processes->len)
+        return;
+    const VvProcessScene *process = g_ptr_array_index(app->scene->processes, app->scene->current);
+    if (region < 0 || (guint)region >= process->regions->len)
+        region = default_region(process);
+    v->selected_region = region;
+    if (region < 0)
+        return;
+    const VvRegion *r = &g_array_index(process->regions, VvRegion, region);
+    if (r->state != MEM_FREE)
+        v->pages = vv_scene_pages(app->runner, app->scene->current, r->start, r->end, 1024);
+    vv_app_select_page(app, r->start);
+}
+
+void vv_app_select_page(VvApp *app, uint64_t address)
+{
+    app->view.selected_page = address & ~(VS_PAGE_SIZE - 1);
+    g_free(app->view.pte_text);
+    app->view.pte_text = pte_text(app, app->view.selected_page);
+}
+
+SDL_Surface *vv_app_render(VvApp *app, int width, int height, char *error, size_t error_len)
+{
+    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32,
+                                                          SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *renderer = surface ? SDL_CreateSoftwareRenderer(surface) : NULL;
+    VvPainter painter = {.renderer = renderer};
+    if (!renderer) {
+        snprintf(error, error_len, "cannot make a %dx%d picture: %s", width, height,
+                 SDL_GetError());
+    } else if (vv_painter_open_fonts(&painter, error, error_len)) {
+        vv_draw(&painter, app->scene, &app->view, width, height);
+        SDL_RenderPresent(renderer);
+        vv_painter_close_fonts(&painter);
+        SDL_DestroyRenderer(renderer);
+        return surface;
+    }
+    if (renderer)
+        SDL_DestroyRenderer(renderer);
+    if (surface)
+        SDL_FreeSurface(surface);
+    return NULL;
+}
+
+bool vv_app_save_png(VvApp *app, int width, int height, const char *path, char *error,
+                     size_t error_len)
+{
+    SDL_Surface *surface = vv_app_render(app, width, height, error, error_len);
+    if (!surface)
+        return false;
+    bool ok = IMG_SavePNG(surface, path) == 0;
+    if (!ok)
+        snprintf(error, error_len, "cannot write %s: %s", path, IMG_GetError());
+    SDL_FreeSurface(surface);
+    return ok;
+}

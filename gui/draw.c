@@ -1,0 +1,505 @@
+/*
+ * draw.c - the panels: header, address maps (one strip per process, shared frames linked), legend,
+ * VAD tree, page grid with !pte, physical memory, narration, and the help overlay.
+ *
+ * Colors follow VMMap's type palette; the state is drawn on top of the type: committed memory is
+ * filled, reserved memory is hatched inside an outline, a placeholder is striped, a guard page has
+ * a red tick. What the step touched is framed in the highlight color.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+
+#define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" /* fonts-dejavu-core */
+
+const SDL_Color vv_reserved_outline = {90, 90, 90, 255};
+const SDL_Color vv_highlight = {230, 40, 120, 255};
+static const SDL_Color ink = {30, 30, 30, 255};
+static const SDL_Color faint = {120, 120, 120, 255};
+static const SDL_Color paper = {252, 252, 250, 255};
+static const SDL_Color panel_bg = {244, 244, 240, 255};
+
+SDL_Color vv_kind_color(VvKind kind)
+{
+    static const SDL_Color colors[VV_KIND_COUNT] = {
+        [VV_FREE] = {236, 236, 236, 255},      [VV_UNUSABLE] = {160, 160, 160, 255},
+        [VV_PRIVATE] = {247, 211, 88, 255},    [VV_SHAREABLE] = {110, 200, 190, 255},
+        [VV_MAPPED_FILE] = {111, 168, 220, 255}, [VV_IMAGE] = {180, 142, 224, 255},
+        [VV_STACK] = {246, 160, 77, 255},      [VV_PLACEHOLDER] = {205, 205, 215, 255},
+        [VV_SYSTEM] = {150, 150, 170, 255},
+    };
+    return kind < VV_KIND_COUNT ? colors[kind] : ink;
+}
+
+SDL_Color vv_page_color(VvPageState state)
+{
+    static const SDL_Color colors[VV_PAGE_STATE_COUNT] = {
+        [VV_PAGE_RESERVED] = {225, 225, 225, 255},  [VV_PAGE_DEMAND_ZERO] = {250, 236, 180, 255},
+        [VV_PAGE_VALID] = {70, 170, 80, 255},       [VV_PAGE_VALID_SHARED] = {40, 150, 150, 255},
+        [VV_PAGE_COPY] = {200, 60, 200, 255},       [VV_PAGE_TRANSITION] = {120, 170, 230, 255},
+        [VV_PAGE_PAGEFILE] = {140, 110, 80, 255},   [VV_PAGE_PROTOTYPE] = {170, 220, 215, 255},
+        [VV_PAGE_GUARD] = {220, 60, 50, 255},
+    };
+    return state < VV_PAGE_STATE_COUNT ? colors[state] : ink;
+}
+
+SDL_Color vv_frame_color(const VvFrame *frame)
+{
+    static const SDL_Color lists[] = {
+        [VS_PAGE_ZEROED] = {235, 235, 235, 255}, [VS_PAGE_FREE] = {255, 255, 255, 255},
+        [VS_PAGE_STANDBY] = {120, 170, 230, 255}, [VS_PAGE_MODIFIED] = {240, 150, 60, 255},
+        [VS_PAGE_BAD] = {20, 20, 20, 255},       [VS_PAGE_ACTIVE] = {70, 170, 80, 255},
+    };
+    if (frame->table)
+        return (SDL_Color){30, 100, 40, 255};
+    if (frame->shared && frame->location == VS_PAGE_ACTIVE)
+        return (SDL_Color){40, 150, 150, 255};
+    return frame->location < G_N_ELEMENTS(lists) ? lists[frame->location] : ink;
+}
+
+/* ---- Primitives ---------------------------------------------------------------------------- */
+
+static void set_color(SDL_Renderer *r, SDL_Color c) { SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a); }
+
+static void fill(SDL_Renderer *r, VvRect rect, SDL_Color c)
+{
+    set_color(r, c);
+    SDL_RenderFillRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
+}
+
+static void outline(SDL_Renderer *r, VvRect rect, SDL_Color c)
+{
+    set_color(r, c);
+    SDL_RenderDrawRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
+}
+
+/* Diagonal lines every step pixels inside rect (hatching for reserved, stripes for placeholders). */
+static void hatch(SDL_Renderer *r, VvRect rect, SDL_Color c, int step)
+{
+    set_color(r, c);
+    SDL_RenderSetClipRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
+    for (int d = -rect.h; d < rect.w; d += step)
+        SDL_RenderDrawLine(r, rect.x + d, rect.y + rect.h, rect.x + d + rect.h, rect.y);
+    SDL_RenderSetClipRect(r, NULL);
+}
+
+/* Text at (x, y), clipped to max_w pixels (0: no limit). Returns the width drawn. */
+static int text(VvPainter *p, TTF_Font *font, int x, int y, SDL_Color c, const char *s, int max_w)
+{
+    if (!s || !*s || !font)
+        return 0;
+    SDL_Surface *surface = TTF_RenderUTF8_Blended(font, s, c);
+    if (!surface)
+        return 0;
+    SDL_Texture *texture = SDL_CreateTextureFromSurface(p->renderer, surface);
+    int w = max_w > 0 ? MIN(surface->w, max_w) : surface->w;
+    if (texture) {
+        SDL_RenderCopy(p->renderer, texture, &(SDL_Rect){0, 0, w, surface->h},
+                       &(SDL_Rect){x, y, w, surface->h});
+        SDL_DestroyTexture(texture);
+    }
+    SDL_FreeSurface(surface);
+    return w;
+}
+
+static void panel(VvPainter *p, VvRect rect, const char *title)
+{
+    fill(p->renderer, rect, panel_bg);
+    outline(p->renderer, rect, (SDL_Color){210, 210, 205, 255});
+    text(p, p->small, rect.x + 6, rect.y + 4, faint, title, rect.w - 12);
+}
+
+bool vv_painter_open_fonts(VvPainter *painter, char *error, size_t error_len)
+{
+    const char *path = getenv("VADSIM_FONT");
+    if (!path || !*path)
+        path = FONT_PATH;
+    painter->font = TTF_OpenFont(path, 13);
+    painter->small = TTF_OpenFont(path, 11);
+    if (!painter->font || !painter->small) {
+        snprintf(error, error_len, "cannot open the font %s (%s): install fonts-dejavu-core or "
+                 "set VADSIM_FONT to a .ttf file", path, TTF_GetError());
+        vv_painter_close_fonts(painter);
+        return false;
+    }
+    return true;
+}
+
+void vv_painter_close_fonts(VvPainter *painter)
+{
+    if (painter->font)
+        TTF_CloseFont(painter->font);
+    if (painter->small)
+        TTF_CloseFont(painter->small);
+    painter->font = painter->small = NULL;
+}
+
+/* ---- Header and maps ----------------------------------------------------------------------- */
+
+static void draw_header(VvPainter *p, const VvScene *s, VvRect r)
+{
+    char line[512];
+    snprintf(line, sizeof line, "%s", s->title ? s->title : "(untitled scenario)");
+    text(p, p->font, r.x, r.y, ink, line, r.w);
+    if (s->step)
+        snprintf(line, sizeof line, "Step %zu of %zu: %s", s->step, s->steps,
+                 s->step_title ? s->step_title : "");
+    else
+        snprintf(line, sizeof line, "Before step 1 of %zu  (Space: next step, H: help)", s->steps);
+    text(p, p->font, r.x, r.y + 20, (SDL_Color){40, 60, 140, 255}, line, r.w);
+}
+
+/* One region on its strip: the type's color, the state's pattern, the marks. */
+static void draw_region(VvPainter *p, const VvRegion *region, VvRect box, bool selected)
+{
+    SDL_Renderer *r = p->renderer;
+    SDL_Color color = vv_kind_color(region->kind);
+    if (region->kind == VV_PLACEHOLDER) {
+        fill(r, box, (SDL_Color){250, 250, 252, 255});
+        hatch(r, box, (SDL_Color){120, 120, 150, 255}, 4);
+        outline(r, box, (SDL_Color){80, 80, 120, 255});
+    } else if (region->state == MEM_COMMIT) {
+        fill(r, box, color);
+    } else if (region->state == MEM_RESERVE) {
+        fill(r, box, (SDL_Color){(Uint8)(255 - (255 - color.r) / 3), (Uint8)(255 - (255 - color.g) / 3),
+                                 (Uint8)(255 - (255 - color.b) / 3), 255});
+        hatch(r, box, color, 6);
+        outline(r, box, vv_reserved_outline);
+    } else {
+        fill(r, box, color);
+    }
+    if (region->guard)
+        fill(r, (VvRect){box.x, box.y, MAX(box.w, 2), 4}, (SDL_Color){220, 40, 40, 255});
+    if (region->copied)
+        fill(r, (VvRect){box.x, box.y + box.h - 6, MAX(box.w, 2), 6}, vv_page_color(VV_PAGE_COPY));
+    if (region->touched)
+        outline(r, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, vv_highlight);
+    if (selected)
+        outline(r, (VvRect){box.x - 2, box.y - 2, box.w + 4, box.h + 4}, ink);
+}
+
+/* A break: a long free stretch drawn short, with a zigzag so nobody reads it as to scale. */
+static void draw_break(VvPainter *p, VvRect box)
+{
+    fill(p->renderer, box, vv_kind_color(VV_FREE));
+    set_color(p->renderer, faint);
+    int mid = box.x + box.w / 2;
+    for (int y = box.y; y < box.y + box.h; y += 6) {
+        SDL_RenderDrawLine(p->renderer, mid - 3, y, mid + 3, y + 3);
+        SDL_RenderDrawLine(p->renderer, mid + 3, y + 3, mid - 3, y + 6);
+    }
+}
+
+static void draw_strip(VvPainter *p, const VvScene *s, const VvView *v, uint32_t index,
+                       const VvMapLayout *layout, VvRect strip)
+{
+    const VvProcessScene *process = g_ptr_array_index(s->processes, index);
+    char label[128];
+    snprintf(label, sizeof label, "%s (pid %u)%s   working set %llu pages, commit %llu pages",
+             process->name, process->pid, index == s->current ? "  [current]" : "",
+             (unsigned long long)process->ws_size, (unsigned long long)process->commit_charge);
+    text(p, p->small, strip.x, strip.y - 15, index == s->current ? ink : faint, label, strip.w);
+    outline(p->renderer, strip, (SDL_Color){200, 200, 195, 255}); /* under the regions' marks */
+    SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){strip.x, strip.y - 3, strip.w, strip.h + 6});
+    for (guint i = 0; i < process->regions->len; i++) {
+        const VvSpan *span = &g_array_index(layout->spans, VvSpan, i);
+        double x0 = strip.x + span->x - v->pan;
+        if (x0 > strip.x + strip.w || x0 + span->w < strip.x)
+            continue;
+        VvRect box = {(int)x0, strip.y, MAX((int)(x0 + span->w) - (int)x0, 1), strip.h};
+        const VvRegion *region = &g_array_index(process->regions, VvRegion, i);
+        if (span->compressed)
+            draw_break(p, box);
+        else
+            draw_region(p, region, box, index == s->current && (int)i == v->selected_region);
+        /* Page boundaries once pages are wide enough to see. */
+        double page_px = span->w * VS_PAGE_SIZE / (double)(region->end - region->start);
+        if (!span->compressed && page_px >= 6) {
+            set_color(p->renderer, (SDL_Color){255, 255, 255, 160});
+            for (double x = x0 + page_px; x < x0 + span->w - 1; x += page_px)
+                SDL_RenderDrawLine(p->renderer, (int)x, strip.y + 2, (int)x, strip.y + strip.h - 3);
+        }
+    }
+    SDL_RenderSetClipRect(p->renderer, NULL);
+}
+
+/* Lines between the pages of two processes that map one frame (a shared section page). */
+static void draw_links(VvPainter *p, const VvScene *s, const VvView *v, const VvPanels *panels,
+                       VvMapLayout *layouts)
+{
+    set_color(p->renderer, (SDL_Color){40, 150, 150, 200});
+    SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){panels->maps.x, panels->maps.y,
+                                                   panels->maps.w, panels->maps.h});
+    for (guint i = 0; i < s->links->len; i++) {
+        const VvShareLink *l = &g_array_index(s->links, VvShareLink, i);
+        if (l->process_a == l->process_b)
+            continue;
+        const VvProcessScene *a = g_ptr_array_index(s->processes, l->process_a);
+        const VvProcessScene *b = g_ptr_array_index(s->processes, l->process_b);
+        VvRect ra = vv_strip_rect(panels, l->process_a), rb = vv_strip_rect(panels, l->process_b);
+        double xa = ra.x + vv_map_x(&layouts[l->process_a], a->regions, l->address_a) - v->pan;
+        double xb = rb.x + vv_map_x(&layouts[l->process_b], b->regions, l->address_b) - v->pan;
+        bool a_above = ra.y < rb.y;
+        SDL_RenderDrawLine(p->renderer, (int)xa, a_above ? ra.y + ra.h : ra.y, (int)xb,
+                           a_above ? rb.y : rb.y + rb.h);
+    }
+    SDL_RenderSetClipRect(p->renderer, NULL);
+}
+
+static void draw_legend(VvPainter *p, VvRect r)
+{
+    static const VvKind kinds[] = {VV_PRIVATE, VV_SHAREABLE, VV_MAPPED_FILE, VV_IMAGE,
+                                   VV_STACK, VV_FREE, VV_UNUSABLE, VV_PLACEHOLDER};
+    int x = r.x;
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        VvRegion sample = {.kind = kinds[i], .state = MEM_COMMIT};
+        if (kinds[i] == VV_FREE || kinds[i] == VV_UNUSABLE)
+            sample.state = MEM_FREE;
+        draw_region(p, &sample, (VvRect){x, r.y + 3, 14, 12}, false);
+        x += 18 + text(p, p->small, x + 18, r.y + 2, ink, vv_kind_name(kinds[i]), 0) + 10;
+    }
+    VvRegion reserved = {.kind = VV_PRIVATE, .state = MEM_RESERVE};
+    draw_region(p, &reserved, (VvRect){x, r.y + 3, 14, 12}, false);
+    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "reserved", 0) + 10;
+    outline(p->renderer, (VvRect){x, r.y + 3, 14, 12}, vv_highlight);
+    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "touched by this step", 0) + 10;
+    fill(p->renderer, (VvRect){x, r.y + 3, 14, 4}, (SDL_Color){220, 40, 40, 255});
+    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "guard", 0) + 10;
+    fill(p->renderer, (VvRect){x, r.y + 9, 14, 6}, vv_page_color(VV_PAGE_COPY));
+    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "copy-on-write copy", 0) + 10;
+    set_color(p->renderer, (SDL_Color){40, 150, 150, 255});
+    SDL_RenderDrawLine(p->renderer, x, r.y + 15, x + 14, r.y + 3);
+    text(p, p->small, x + 18, r.y + 2, ink, "a frame both processes map", 0);
+}
+
+/* ---- VAD tree ------------------------------------------------------------------------------- */
+
+static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
+{
+    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
+                                                      : NULL;
+    char title[128];
+    snprintf(title, sizeof title, "VAD tree (AVL) of %s: %u node%s, depth %u",
+             process ? process->name : "-", process ? process->vads->len : 0,
+             process && process->vads->len == 1 ? "" : "s", process ? process->tree_depth : 0);
+    panel(p, r, title);
+    if (!process)
+        return;
+    SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){r.x, r.y, r.w, r.h});
+    /* A big tree has more nodes than pixels: each level draws one node (and its edge) per few
+     * pixels, highlighted if any node it stands for was touched, so a frame costs the window's
+     * size, not the tree's. */
+    guint levels = MAX(process->tree_depth, 1u);
+    int *last_x = g_new(int, levels);
+    gint *last_shown = g_new(gint, levels);
+    for (guint l = 0; l < levels; l++)
+        last_x[l] = INT_MIN, last_shown[l] = -1;
+    GArray *shown = g_array_new(FALSE, FALSE, sizeof(guint));
+    GArray *lit = g_array_new(FALSE, TRUE, sizeof(gboolean));
+    for (guint i = 0; i < process->vads->len; i++) {
+        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
+        VvRect box = vv_tree_node_rect(&r, process, i);
+        guint level = MIN(n->depth, levels - 1);
+        if (box.x < last_x[level] + 3) {
+            if (n->touched)
+                g_array_index(lit, gboolean, last_shown[level]) = TRUE;
+            continue;
+        }
+        last_x[level] = box.x;
+        last_shown[level] = (gint)shown->len;
+        gboolean touched = n->touched;
+        g_array_append_val(shown, i);
+        g_array_append_val(lit, touched);
+    }
+    g_free(last_x);
+    g_free(last_shown);
+    set_color(p->renderer, faint);
+    for (guint k = 0; k < shown->len; k++) {
+        guint i = g_array_index(shown, guint, k);
+        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
+        if (n->parent < 0)
+            continue;
+        VvRect a = vv_tree_node_rect(&r, process, i);
+        VvRect b = vv_tree_node_rect(&r, process, (guint)n->parent);
+        SDL_RenderDrawLine(p->renderer, a.x + a.w / 2, a.y, b.x + b.w / 2, b.y + b.h);
+    }
+    for (guint k = 0; k < shown->len; k++) {
+        guint i = g_array_index(shown, guint, k);
+        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
+        VvRect box = vv_tree_node_rect(&r, process, i);
+        bool touched = g_array_index(lit, gboolean, k);
+        fill(p->renderer, box, vv_kind_color(n->kind));
+        outline(p->renderer, box, touched ? vv_highlight : vv_reserved_outline);
+        if (touched)
+            outline(p->renderer, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2},
+                    vv_highlight);
+        if (box.w >= 60 && box.h >= 24) {
+            char line[64];
+            snprintf(line, sizeof line, "%llx-%llx", (unsigned long long)n->start_vpn,
+                     (unsigned long long)n->end_vpn);
+            text(p, p->small, box.x + 3, box.y + 1, ink, line, box.w - 4);
+            snprintf(line, sizeof line, "%s %+d", vv_kind_name(n->kind), n->balance);
+            text(p, p->small, box.x + 3, box.y + 14, ink, line, box.w - 4);
+        }
+    }
+    g_array_free(shown, TRUE);
+    g_array_free(lit, TRUE);
+    SDL_RenderSetClipRect(p->renderer, NULL);
+}
+
+/* ---- Pages, physical memory, narration ------------------------------------------------------- */
+
+static void draw_pages(VvPainter *p, const VvScene *s, const VvView *v, VvRect r)
+{
+    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
+                                                      : NULL;
+    const VvRegion *region = process && v->selected_region >= 0 &&
+                                     (guint)v->selected_region < process->regions->len
+                                 ? &g_array_index(process->regions, VvRegion, v->selected_region)
+                                 : NULL;
+    char title[160];
+    if (region)
+        snprintf(title, sizeof title, "Pages of 0x%llx-0x%llx (%s, %s)",
+                 (unsigned long long)region->start, (unsigned long long)region->end - 1,
+                 vv_kind_name(region->kind),
+                 region->state == MEM_COMMIT   ? "committed"
+                 : region->state == MEM_RESERVE ? "reserved"
+                                                : "free");
+    else
+        snprintf(title, sizeof title, "Pages (click a region)");
+    panel(p, r, title);
+    if (!v->pages || !v->pages->len)
+        return;
+    int cell = v->pages->len > 256 ? 8 : 14, per_row = MAX((r.w - 16) / (cell + 2), 1);
+    for (guint i = 0; i < v->pages->len; i++) {
+        const VvPage *page = &g_array_index(v->pages, VvPage, i);
+        VvRect box = {r.x + 8 + (int)(i % per_row) * (cell + 2),
+                      r.y + 22 + (int)(i / per_row) * (cell + 2), cell, cell};
+        if (box.y + cell > r.y + r.h - 80)
+            break;
+        fill(p->renderer, box, vv_page_color(page->state));
+        if (page->address == v->selected_page)
+            outline(p->renderer, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, ink);
+    }
+    /* The selected page's walk, as !pte prints it. */
+    int y = r.y + r.h - 76;
+    for (const char *line = v->pte_text; line && *line && y < r.y + r.h - 12;) {
+        const char *end = strchr(line, '\n');
+        char buf[256];
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        snprintf(buf, sizeof buf, "%.*s", (int)MIN(n, sizeof buf - 1), line);
+        text(p, p->small, r.x + 8, y, ink, buf, r.w - 16);
+        y += 13;
+        line = end ? end + 1 : line + n;
+    }
+}
+
+static void draw_physical(VvPainter *p, const VvScene *s, VvRect r)
+{
+    const VsMemoryCounters *m = &s->memory;
+    char title[256];
+    snprintf(title, sizeof title, "Physical memory: %llu frames  zeroed %llu  free %llu  standby "
+             "%llu  modified %llu  active %llu   page file %llu/%llu",
+             (unsigned long long)m->total_pages, (unsigned long long)m->zeroed_pages,
+             (unsigned long long)m->free_pages, (unsigned long long)m->standby_pages,
+             (unsigned long long)m->modified_pages, (unsigned long long)m->active_pages,
+             (unsigned long long)m->pagefile_used, (unsigned long long)m->pagefile_pages);
+    panel(p, r, title);
+    guint frames = s->frames->len;
+    if (!frames)
+        return;
+    /* As many frames as fit: one cell each, a cell of several frames past that. */
+    int area_h = r.h - 50, area_w = r.w - 16;
+    int cell = 10;
+    while (cell > 2 && (guint)((area_w / cell) * (area_h / cell)) < frames)
+        cell--;
+    guint per_row = (guint)MAX(area_w / cell, 1), per_cell = 1;
+    /* Past 8192 cells one cell stands for several frames (the first's color): a frame costs the
+     * panel's size, not the machine's. */
+    while ((frames + per_cell - 1) / per_cell > MIN(per_row * (guint)MAX(area_h / cell, 1), 8192u))
+        per_cell *= 2;
+    for (guint i = 0; i * per_cell < frames; i++) {
+        const VvFrame *frame = &g_array_index(s->frames, VvFrame, i * per_cell);
+        VvRect box = {r.x + 8 + (int)(i % per_row) * cell, r.y + 20 + (int)(i / per_row) * cell,
+                      cell - (cell > 3), cell - (cell > 3)};
+        fill(p->renderer, box, vv_frame_color(frame));
+    }
+    /* The current process's working set against its limits. */
+    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
+                                                      : NULL;
+    if (!process || !process->ws_max)
+        return;
+    VvRect bar = {r.x + 8, r.y + r.h - 22, r.w - 16, 12};
+    fill(p->renderer, bar, (SDL_Color){255, 255, 255, 255});
+    double scale = (double)bar.w / (double)MAX(process->ws_max, process->ws_size);
+    fill(p->renderer, (VvRect){bar.x, bar.y, (int)(process->ws_size * scale), bar.h},
+         (SDL_Color){70, 170, 80, 255});
+    fill(p->renderer, (VvRect){bar.x + (int)(process->ws_min * scale), bar.y - 2, 2, bar.h + 4}, ink);
+    outline(p->renderer, bar, faint);
+    char line[160];
+    snprintf(line, sizeof line, "working set %llu pages (minimum %llu, maximum %llu)",
+             (unsigned long long)process->ws_size, (unsigned long long)process->ws_min,
+             (unsigned long long)process->ws_max);
+    text(p, p->small, bar.x, bar.y - 14, ink, line, bar.w);
+}
+
+static void draw_narration(VvPainter *p, const VvScene *s, VvRect r)
+{
+    panel(p, r, "What happened");
+    int y = r.y + 20;
+    const char *line = s->narration;
+    while (line && *line && y < r.y + r.h - 14) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%.*s", (int)MIN(n, sizeof buf - 1), line);
+        if (n)
+            text(p, p->small, r.x + 8, y, buf[0] == '=' ? (SDL_Color){40, 60, 140, 255} : ink, buf,
+                 r.w - 16);
+        y += n ? 13 : 5;
+        line = end ? end + 1 : line + n;
+    }
+}
+
+static void draw_help(VvPainter *p, int width, int height)
+{
+    static const char *const lines[] = {
+        "Space or Right: next step          Left or Backspace: previous step (exact replay)",
+        "Home / End: first / last step      Tab: next process",
+        "Click: select a region (its pages appear right); click a page for its !pte walk",
+        "Wheel or + / -: zoom the maps      drag or arrows Up/Down: pan      F: fit",
+        "S: save a PNG                      H or ?: this help      Q or Esc: quit",
+    };
+    VvRect box = {width / 2 - 300, height / 2 - 70, 600, 140};
+    fill(p->renderer, box, (SDL_Color){255, 255, 255, 245});
+    outline(p->renderer, box, ink);
+    for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
+        text(p, p->small, box.x + 14, box.y + 14 + (int)i * 22, ink, lines[i], box.w - 28);
+}
+
+void vv_draw(VvPainter *p, const VvScene *s, const VvView *v, int width, int height)
+{
+    set_color(p->renderer, paper);
+    SDL_RenderClear(p->renderer);
+    VvPanels panels = vv_panels(width, height, s->processes->len);
+    draw_header(p, s, panels.header);
+    VvMapLayout *layouts = g_new0(VvMapLayout, MAX(s->processes->len, 1u));
+    for (guint i = 0; i < s->processes->len; i++) {
+        const VvProcessScene *process = g_ptr_array_index(s->processes, i);
+        layouts[i] = vv_map_layout(process->regions, panels.maps.w, v->zoom);
+        draw_strip(p, s, v, i, &layouts[i], vv_strip_rect(&panels, i));
+    }
+    draw_links(p, s, v, &panels, layouts);
+    for (guint i = 0; i < s->processes->len; i++)
+        vv_map_layout_free(&layouts[i]);
+    g_free(layouts);
+    draw_legend(p, panels.legend);
+    draw_tree(p, s, panels.tree);
+    draw_pages(p, s, v, panels.pages);
+    draw_physical(p, s, panels.physical);
+    draw_narration(p, s, panels.narration);
+    if (v->help)
+        draw_help(p, width, height);
+}

@@ -1,0 +1,233 @@
+/*
+ * test_view.c - the visualiser's headless renders: pixels checked at places the layout computes.
+ *
+ * A committed region is filled with its type's color inside its span; a reserved one has the
+ * reserved outline at its edge; a VAD the step touched is framed in the highlight color; stepping
+ * back shows exactly what stepping forward showed; the SVG holds every region.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "app.h"
+#include "svg.h"
+
+#define W 1280
+#define H 800
+
+static const char *const scenario =
+    "title \"view test\"\n"
+    "system x64 ram=1M pagefile=1M\n"
+    "step \"reserve\"\n"
+    "r = VirtualAlloc(NULL, 1M, MEM_RESERVE, PAGE_READWRITE)\n"
+    "step \"commit\"\n"
+    "c = VirtualAlloc(NULL, 256K, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)\n"
+    "write(c, 1)\n"
+    "step \"two processes share a section\"\n"
+    "h = CreateFileMapping(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 64K, \"s\")\n"
+    "v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0)\n"
+    "write(v, 2)\n"
+    "process other\n"
+    "o = OpenFileMapping(FILE_MAP_READ, FALSE, \"s\")\n"
+    "w = MapViewOfFile(o, FILE_MAP_READ, 0, 0, 0)\n"
+    "x = read(w)\n";
+
+static Uint32 pixel_at(SDL_Surface *s, int x, int y)
+{
+    return ((Uint32 *)s->pixels)[y * (s->pitch / 4) + x];
+}
+
+static void assert_color(SDL_Surface *s, int x, int y, SDL_Color c)
+{
+    Uint8 r, g, b;
+    SDL_GetRGB(pixel_at(s, x, y), s->format, &r, &g, &b);
+    if (r != c.r || g != c.g || b != c.b)
+        fail_msg("pixel (%d, %d) is #%02x%02x%02x, expected #%02x%02x%02x", x, y, r, g, b, c.r,
+                 c.g, c.b);
+}
+
+static int setup(void **state)
+{
+    if (TTF_Init() != 0)
+        return -1;
+    VvApp *app = calloc(1, sizeof *app);
+    GError *error = NULL;
+    if (!vv_app_open_text(app, "view-test", scenario, &error)) {
+        fprintf(stderr, "%s\n", error->message);
+        return -1;
+    }
+    *state = app;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    vv_app_close(*state);
+    free(*state);
+    TTF_Quit();
+    return 0;
+}
+
+/* The index of the first region of the current process with this kind and state. */
+static int find_region(const VvApp *app, uint32_t process, VvKind kind, uint32_t mem_state)
+{
+    const VvProcessScene *p = g_ptr_array_index(app->scene->processes, process);
+    for (guint i = 0; i < p->regions->len; i++) {
+        const VvRegion *r = &g_array_index(p->regions, VvRegion, i);
+        if (r->kind == kind && r->state == mem_state)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Where region i of process is on screen. */
+static VvRect region_box(const VvApp *app, uint32_t process, int i)
+{
+    const VvProcessScene *p = g_ptr_array_index(app->scene->processes, process);
+    VvPanels panels = vv_panels(W, H, app->scene->processes->len);
+    VvRect strip = vv_strip_rect(&panels, process);
+    VvMapLayout layout = vv_map_layout(p->regions, panels.maps.w, 1.0);
+    const VvSpan *span = &g_array_index(layout.spans, VvSpan, i);
+    VvRect box = {strip.x + (int)span->x, strip.y, MAX((int)(strip.x + span->x + span->w) -
+                                                           (strip.x + (int)span->x), 1),
+                  strip.h};
+    vv_map_layout_free(&layout);
+    return box;
+}
+
+static SDL_Surface *render(VvApp *app)
+{
+    char error[256];
+    SDL_Surface *s = vv_app_render(app, W, H, error, sizeof error);
+    if (!s)
+        fail_msg("%s", error);
+    return s;
+}
+
+/* After step 1, the reservation is outlined; after step 2, the committed allocation is filled. */
+static void test_reserved_and_committed(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 1, &error));
+    int reserved = find_region(app, 0, VV_PRIVATE, MEM_RESERVE);
+    assert_true(reserved >= 0);
+    SDL_Surface *s = render(app);
+    VvRect box = region_box(app, 0, reserved);
+    /* The step touched it: the highlight frames it one pixel out; inside, the outline. */
+    assert_color(s, box.x + box.w / 2, box.y, vv_reserved_outline);
+    assert_color(s, box.x + box.w / 2, box.y - 1, vv_highlight);
+    SDL_FreeSurface(s);
+
+    assert_true(vv_app_goto(app, 2, &error));
+    int committed = find_region(app, 0, VV_PRIVATE, MEM_COMMIT);
+    assert_true(committed >= 0);
+    s = render(app);
+    box = region_box(app, 0, committed);
+    assert_true(box.w >= 8);
+    /* Inside the span, away from page lines: the private data color. */
+    assert_color(s, box.x + 2, box.y + box.h / 2, vv_kind_color(VV_PRIVATE));
+    SDL_FreeSurface(s);
+}
+
+/* The VAD the step inserted is framed in the highlight color in the tree. */
+static void test_touched_vad_highlighted(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 2, &error));
+    const VvProcessScene *p = g_ptr_array_index(app->scene->processes, 0);
+    int touched = -1, untouched = -1;
+    for (guint i = 0; i < p->vads->len; i++) {
+        if (g_array_index(p->vads, VvVadNode, i).touched)
+            touched = (int)i;
+        else if (g_array_index(p->vads, VvVadNode, i).kind != VV_SYSTEM)
+            untouched = (int)i;
+    }
+    assert_true(touched >= 0 && untouched >= 0);
+    VvPanels panels = vv_panels(W, H, app->scene->processes->len);
+    SDL_Surface *s = render(app);
+    VvRect box = vv_tree_node_rect(&panels.tree, p, (guint)touched);
+    assert_color(s, box.x + box.w / 2, box.y, vv_highlight);
+    box = vv_tree_node_rect(&panels.tree, p, (guint)untouched);
+    assert_color(s, box.x + box.w / 2, box.y, vv_reserved_outline);
+    SDL_FreeSurface(s);
+}
+
+/* Two processes: two strips, a shared frame linked, a shareable view filled in both. */
+static void test_two_processes(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 3, &error));
+    assert_int_equal(app->scene->processes->len, 2);
+    assert_true(app->scene->links->len >= 1);
+    SDL_Surface *s = render(app);
+    for (uint32_t p = 0; p < 2; p++) {
+        int view = find_region(app, p, VV_SHAREABLE, MEM_COMMIT);
+        assert_true(view >= 0);
+        VvRect box = region_box(app, p, view);
+        assert_color(s, box.x + 2, box.y + box.h / 2, vv_kind_color(VV_SHAREABLE));
+    }
+    SDL_FreeSurface(s);
+}
+
+/* Back is an exact replay: the picture after going 3 -> 1 is the picture of going to 1. */
+static void test_back_is_exact(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 1, &error));
+    SDL_Surface *first = render(app);
+    assert_true(vv_app_goto(app, 3, &error));
+    assert_true(vv_app_goto(app, 1, &error));
+    SDL_Surface *again = render(app);
+    assert_memory_equal(first->pixels, again->pixels, (size_t)first->pitch * first->h);
+    SDL_FreeSurface(first);
+    SDL_FreeSurface(again);
+}
+
+/* The SVG has a rect per region of every process and names the step. */
+static void test_svg(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 3, &error));
+    char path[] = "/tmp/vadsim-view-test-XXXXXX";
+    int fd = g_mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char message[256];
+    assert_true(vv_write_svg(app->scene, 1.0, W, H, path, message, sizeof message));
+    g_autofree char *text = NULL;
+    assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    assert_non_null(strstr(text, "Step 3 of 3: two processes share a section"));
+    guint rects = 0, regions = 0;
+    for (const char *p = text; (p = strstr(p, "<rect x=")); p++)
+        rects++;
+    for (guint i = 0; i < app->scene->processes->len; i++)
+        regions += ((VvProcessScene *)g_ptr_array_index(app->scene->processes, i))->regions->len;
+    assert_true(rects >= regions);
+    g_unlink(path);
+    /* A directory that does not exist is an error, not a crash. */
+    assert_false(vv_write_svg(app->scene, 1.0, W, H, "/nonexistent/x.svg", message,
+                              sizeof message));
+    assert_non_null(strstr(message, "/nonexistent/x.svg"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reserved_and_committed),
+        cmocka_unit_test(test_touched_vad_highlighted),
+        cmocka_unit_test(test_two_processes),
+        cmocka_unit_test(test_back_is_exact),
+        cmocka_unit_test(test_svg),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -346,6 +346,14 @@ static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
     }
     g_array_free(shown, TRUE);
     g_array_free(lit, TRUE);
+    /* Deleted nodes are gone from the tree: say which. */
+    GString *removed = g_string_new(NULL);
+    for (guint i = 0; i + 1 < process->removed->len && removed->len < 200; i += 2)
+        g_string_append_printf(removed, "%s%llx-%llx", i ? ", " : "removed by this step: ",
+                               (unsigned long long)g_array_index(process->removed, uint64_t, i),
+                               (unsigned long long)g_array_index(process->removed, uint64_t, i + 1));
+    text(p, p->small, r.x + 6, r.y + r.h - 16, vv_highlight, removed->str, r.w - 12);
+    g_string_free(removed, TRUE);
     SDL_RenderSetClipRect(p->renderer, NULL);
 }
 

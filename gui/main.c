@@ -253,9 +253,22 @@ static bool push_key(char **keys, size_t *next)
 static int run_window(VvApp *app, const Options *o)
 {
     Window w = {.width = o->width, .height = o->height};
+    /* Without a display SDL may fall back to a driver that shows nothing (offscreen, dummy,
+     * KMS on a console): a window nobody can see or close would hang the run. Refuse instead,
+     * unless SDL_VIDEODRIVER asks for one on purpose. */
+    const char *wanted = getenv("SDL_VIDEODRIVER");
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "vadsim-view: no display (%s): use --png or --svg, or run under Xvfb\n",
                 SDL_GetError());
+        return EXIT_FAILURE;
+    }
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (!(wanted && *wanted) && driver && strcmp(driver, "x11") != 0 &&
+        strcmp(driver, "wayland") != 0 && strcmp(driver, "windows") != 0 &&
+        strcmp(driver, "cocoa") != 0) {
+        fprintf(stderr, "vadsim-view: no display to open a window on (SDL found only the '%s' "
+                "driver): use --png or --svg, or run under Xvfb\n", driver);
+        SDL_Quit();
         return EXIT_FAILURE;
     }
     w.window = SDL_CreateWindow("vadsim-view", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,

@@ -251,8 +251,22 @@ static GArray *read_regions(VsProcess *process, const GArray *vads, uint64_t top
     return regions;
 }
 
-static VvProcessScene *read_process(const VsSystem *system, VsProcess *process,
-                                    const GArray *touches, uint64_t top)
+/* The VADs the step deleted in process pid (they are gone from the tree: the panel names them). */
+static GArray *removed_vads(const VsRunner *runner, uint32_t pid)
+{
+    GArray *removed = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    size_t count;
+    const VsEvent *events = vs_runner_step_events(runner, &count);
+    for (size_t i = 0; i < count; i++)
+        if (events[i].kind == VS_EV_VAD_REMOVED && events[i].pid == pid) {
+            g_array_append_val(removed, events[i].vpn_start);
+            g_array_append_val(removed, events[i].vpn_end);
+        }
+    return removed;
+}
+
+static VvProcessScene *read_process(const VsRunner *runner, const VsSystem *system,
+                                    VsProcess *process, const GArray *touches, uint64_t top)
 {
     VvProcessScene *p = g_new0(VvProcessScene, 1);
     g_strlcpy(p->name, vs_process_name(process), sizeof p->name);
@@ -268,6 +282,7 @@ static VvProcessScene *read_process(const VsSystem *system, VsProcess *process,
     }
     free_touch_index(&vad_touches);
     free_touch_index(&any_touches);
+    p->removed = removed_vads(runner, p->pid);
     VsWorkingSetInfo ws;
     vs_process_working_set(process, &ws);
     p->ws_size = ws.size, p->ws_min = ws.minimum, p->ws_max = ws.maximum;
@@ -282,6 +297,7 @@ static void free_process(gpointer data)
     VvProcessScene *p = data;
     g_array_free(p->regions, TRUE);
     g_array_free(p->vads, TRUE);
+    g_array_free(p->removed, TRUE);
     g_free(p);
 }
 
@@ -339,7 +355,7 @@ VvScene *vv_scene_build(const VsRunner *runner, const char *narration)
     for (size_t i = 0; i < vs_system_process_count(system); i++) {
         VsProcess *process = vs_system_process(system, i);
         g_ptr_array_add(scene->processes,
-                        read_process(system, process, touches, scene->highest_address));
+                        read_process(runner, system, process, touches, scene->highest_address));
         if (current && strcmp(vs_process_name(process), current) == 0)
             scene->current = (uint32_t)i;
     }

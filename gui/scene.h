@@ -77,6 +77,7 @@ typedef struct VvProcessScene {
     GArray *regions; /* VvRegion, address order, covering user space */
     GArray *vads;    /* VvVadNode, in order */
     uint32_t tree_depth;
+    GArray *removed; /* uint64_t pairs: the VADs [start, end] (VPNs) the step deleted */
     uint64_t ws_size, ws_min, ws_max;
     uint64_t commit_charge;
 } VvProcessScene;

@@ -248,30 +248,46 @@ static void draw_links(VvPainter *p, const VvScene *s, const VvView *v, const Vv
     SDL_RenderSetClipRect(p->renderer, NULL);
 }
 
+/* One legend entry: a sample, then its name; wraps to the next row when the row is full. */
+typedef struct LegendCursor {
+    VvPainter *p;
+    VvRect r;
+    int x, y;
+} LegendCursor;
+
+static VvRect legend_slot(LegendCursor *c, const char *name)
+{
+    int w = 0;
+    TTF_SizeUTF8(c->p->small, name, &w, NULL);
+    if (c->x + 18 + w > c->r.x + c->r.w && c->x > c->r.x)
+        c->x = c->r.x, c->y += 16;
+    VvRect sample = {c->x, c->y + 3, 14, 12};
+    text(c->p, c->p->small, c->x + 18, c->y + 2, ink, name, 0);
+    c->x += 18 + w + 10;
+    return sample;
+}
+
 static void draw_legend(VvPainter *p, VvRect r)
 {
     static const VvKind kinds[] = {VV_PRIVATE, VV_SHAREABLE, VV_MAPPED_FILE, VV_IMAGE,
                                    VV_STACK, VV_FREE, VV_UNUSABLE, VV_PLACEHOLDER};
-    int x = r.x;
+    LegendCursor c = {p, r, r.x, r.y};
     for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
         VvRegion sample = {.kind = kinds[i], .state = MEM_COMMIT};
         if (kinds[i] == VV_FREE || kinds[i] == VV_UNUSABLE)
             sample.state = MEM_FREE;
-        draw_region(p, &sample, (VvRect){x, r.y + 3, 14, 12}, false);
-        x += 18 + text(p, p->small, x + 18, r.y + 2, ink, vv_kind_name(kinds[i]), 0) + 10;
+        draw_region(p, &sample, legend_slot(&c, vv_kind_name(kinds[i])), false);
     }
     VvRegion reserved = {.kind = VV_PRIVATE, .state = MEM_RESERVE};
-    draw_region(p, &reserved, (VvRect){x, r.y + 3, 14, 12}, false);
-    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "reserved", 0) + 10;
-    outline(p->renderer, (VvRect){x, r.y + 3, 14, 12}, vv_highlight);
-    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "touched by this step", 0) + 10;
-    fill(p->renderer, (VvRect){x, r.y + 3, 14, 4}, (SDL_Color){220, 40, 40, 255});
-    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "guard", 0) + 10;
-    fill(p->renderer, (VvRect){x, r.y + 9, 14, 6}, vv_page_color(VV_PAGE_COPY));
-    x += 18 + text(p, p->small, x + 18, r.y + 2, ink, "copy-on-write copy", 0) + 10;
+    draw_region(p, &reserved, legend_slot(&c, "reserved"), false);
+    outline(p->renderer, legend_slot(&c, "touched by this step"), vv_highlight);
+    VvRect guard = legend_slot(&c, "guard");
+    fill(p->renderer, (VvRect){guard.x, guard.y, 14, 4}, (SDL_Color){220, 40, 40, 255});
+    VvRect copy = legend_slot(&c, "copy-on-write copy");
+    fill(p->renderer, (VvRect){copy.x, copy.y + 6, 14, 6}, vv_page_color(VV_PAGE_COPY));
+    VvRect link = legend_slot(&c, "a frame both processes map");
     set_color(p->renderer, (SDL_Color){40, 150, 150, 255});
-    SDL_RenderDrawLine(p->renderer, x, r.y + 15, x + 14, r.y + 3);
-    text(p, p->small, x + 18, r.y + 2, ink, "a frame both processes map", 0);
+    SDL_RenderDrawLine(p->renderer, link.x, link.y + 12, link.x + 14, link.y);
 }
 
 /* ---- VAD tree ------------------------------------------------------------------------------- */

@@ -105,7 +105,8 @@ VvPanels vv_panels(int width, int height, uint32_t processes)
     int maps_h = (int)MAX(processes, 1u) * (p.strip_height + 18) + 6;
     p.header = (VvRect){margin, margin, width - 2 * margin, header};
     p.maps = (VvRect){margin, header + margin * 2, width - 2 * margin, maps_h};
-    p.legend = (VvRect){margin, p.maps.y + maps_h, width - 2 * margin, 22};
+    /* The legend takes two rows when the window is too narrow for one. */
+    p.legend = (VvRect){margin, p.maps.y + maps_h, width - 2 * margin, width < 1500 ? 38 : 22};
     int top = p.legend.y + p.legend.h + margin;
     int rest = MAX(height - top - margin, 100);
     int upper = rest * 55 / 100, lower = rest - upper - margin;

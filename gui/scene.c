@@ -75,6 +75,10 @@ static GArray *step_touches(const VsRunner *runner)
             e->kind == VS_EV_WORKING_SET_AGED || e->kind == VS_EV_PAGES_ZEROED)
             continue;
         Touch t = {e->pid, e->vpn_start, e->vpn_end, changes_vad(e->kind)};
+        /* A split or a trim names the pages that went; the VADs it left are the old VAD's. */
+        if (e->kind == VS_EV_VAD_SPLIT || e->kind == VS_EV_VAD_TRIMMED ||
+            e->kind == VS_EV_PLACEHOLDER_SPLIT)
+            t.start_vpn = MIN(e->old_start, e->vpn_start), t.end_vpn = MAX(e->old_end, e->vpn_end);
         g_array_append_val(touches, t);
     }
     return touches;

@@ -320,10 +320,23 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool w
             emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
             return STATUS_ACCESS_VIOLATION;
         }
-        VsStatus status = copy_on_write(process, vpn, pte, mm);
-        if (!NT_SUCCESS(status) || status == STATUS_RETRY_FAULT)
-            return status;
-        pte = vs_pt_read(process, vpn);
+        VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+        if (!(pfn->flags & VS_PFN_PROTOTYPE)) {
+            /* Already a private copy (re-protected to write-copy since): nothing to copy. The
+             * attribute is dropped, as MiSetProtectionOnSection drops it for private pages. */
+            uint32_t copy_mm = written_copy_protection(mm);
+            pfn->original_pte = vs_pte_make_software(copy_mm) |
+                                (pfn->original_pte & ~(uint64_t)(MM_PROTECTION_MASK
+                                                                 << VS_PTE_PROTECTION_SHIFT));
+            pte = vs_pte_make_valid(vs_pte_frame(pte), copy_mm) |
+                  (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+            vs_pt_write(process, vpn, pte);
+        } else {
+            VsStatus status = copy_on_write(process, vpn, pte, mm);
+            if (!NT_SUCCESS(status) || status == STATUS_RETRY_FAULT)
+                return status;
+            pte = vs_pt_read(process, vpn);
+        }
     }
     uint64_t touched = pte | VS_PTE_ACCESSED | (write ? VS_PTE_DIRTY : 0);
     if (touched != pte)

@@ -308,6 +308,15 @@ static void test_copy_on_write(void **state)
     vs_write_modified_pages(f->system, 16);
     CHECK_INVARIANTS(f);
     assert_int_equal(read_in(f, f->thread, copy + KB(4)), 9);
+    /* A copy re-protected to PAGE_WRITECOPY is still private: the next store copies nothing and
+     * the page is read-write again (the fuzzer found the model copying a copy). */
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, copy + KB(4), KB(4), PAGE_WRITECOPY, &old));
+    assert_int_equal(old, PAGE_READWRITE);
+    write_in(f, f->thread, copy + KB(4), 10);
+    assert_int_equal(read_in(f, f->thread, copy + KB(4)), 10);
+    assert_int_equal(read_in(f, f->thread, shared + KB(4)), 7);
+    assert_int_equal(mbi_of(f->thread, copy + KB(4)).Protect, PAGE_READWRITE);
     assert_true(VsUnmapViewOfFile(f->thread, copy));
     CHECK_INVARIANTS(f);
     vs_process_counters(f->process, &after);

@@ -30,6 +30,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "protocol.h"
+
 #define AGENT_PROTOCOL_VERSION 1
 #define ARENA_SIZE (1ull << 30) /* 1 GB of address space, nothing committed */
 #define MAX_ARGS 16
@@ -158,21 +160,6 @@ typedef struct Request {
     char text[128];
 } Request;
 
-static int unhex(const char *hex, char *out, size_t room)
-{
-    size_t len = strlen(hex) / 2;
-    if (len >= room || strlen(hex) % 2)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char pair[3] = {hex[2 * i], hex[2 * i + 1], 0}, *end;
-        out[i] = (char)strtoul(pair, &end, 16);
-        if (*end)
-            return 0;
-    }
-    out[len] = 0;
-    return 1;
-}
-
 static int parse(char *line, Request *r)
 {
     memset(r, 0, sizeof *r);
@@ -184,7 +171,7 @@ static int parse(char *line, Request *r)
         if (r->count == MAX_ARGS)
             return 0;
         if (word[0] == 's') {
-            if (!unhex(word + 1, r->text, sizeof r->text))
+            if (!agent_unhex(word + 1, r->text, sizeof r->text))
                 return 0;
             r->v[r->count++] = 1;
             continue;

@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol.h"
+
 #define AGENT_PROTOCOL_VERSION 1
 #define MAX_ARGS 16
 #define MAX_LINE 1024 /* a declared file's text comes as hex: up to 255 bytes */
@@ -720,22 +722,6 @@ static int dispatch(const Request *r)
 
 /* ---- Requests --------------------------------------------------------------------------------- */
 
-/* Hex pairs into a string of at most room - 1 bytes; 0 if malformed or too long. */
-static int unhex(const char *hex, char *out, size_t room)
-{
-    size_t len = strlen(hex) / 2;
-    if (len >= room || strlen(hex) % 2)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char pair[3] = {hex[2 * i], hex[2 * i + 1], 0}, *end;
-        out[i] = (char)strtoul(pair, &end, 16);
-        if (*end)
-            return 0;
-    }
-    out[len] = 0;
-    return 1;
-}
-
 static int parse(char *line, Request *r)
 {
     memset(r, 0, sizeof *r);
@@ -751,7 +737,7 @@ static int parse(char *line, Request *r)
         if (word[0] == 's' || word[0] == 't') { /* a name, or a file's text: hex, a byte each */
             char *out = word[0] == 's' ? r->text : r->contents;
             size_t room = word[0] == 's' ? sizeof r->text : sizeof r->contents;
-            if (!unhex(word + 1, out, room))
+            if (!agent_unhex(word + 1, out, room))
                 return 0;
             r->v[r->count++] = 1;
             continue;

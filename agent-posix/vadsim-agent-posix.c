@@ -392,12 +392,10 @@ int main(void)
     own(arena_start, arena_end);
     install_handlers();
     char line[MAX_LINE];
-    while (fgets(line, sizeof line, stdin)) {
+    int got;
+    while ((got = agent_read_line(line, sizeof line)) != 0) {
         Request r;
-        if (!strchr(line, '\n') && !feof(stdin)) {
-            int c;
-            while ((c = getchar()) != EOF && c != '\n')
-                ;
+        if (got < 0) {
             refuse("request line too long", "");
             continue;
         }

@@ -1,11 +1,12 @@
 /*
- * protocol.h - what the Win32 and the POSIX agents share of the harness's line protocol: decoding
- * a string argument (an object or file name, a file's text), sent as a letter and hex bytes so that
- * a request stays one line of words.
+ * protocol.h - what the Win32 and the POSIX agents share of the harness's line protocol: reading a
+ * request line, and decoding a string argument (an object or file name, a file's text), sent as a
+ * letter and hex bytes so that a request stays one line of words.
  */
 #ifndef VS_AGENT_PROTOCOL_H
 #define VS_AGENT_PROTOCOL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,20 @@ static inline int agent_unhex(const char *hex, char *out, size_t room)
     }
     out[len] = 0;
     return 1;
+}
+
+/* Reads one request line from stdin: 1 if there is one, 0 at the end of input, -1 if it was longer
+ * than size (the rest of it is skipped, so the next read starts on the next request). */
+static inline int agent_read_line(char *line, int size)
+{
+    if (!fgets(line, size, stdin))
+        return 0;
+    if (strchr(line, '\n') || feof(stdin))
+        return 1;
+    int c;
+    while ((c = getchar()) != EOF && c != '\n')
+        ;
+    return -1;
 }
 
 #endif /* VS_AGENT_PROTOCOL_H */

@@ -799,12 +799,10 @@ int main(void)
     make_file_dir();
     AddVectoredExceptionHandler(1, on_exception);
     SetLastError(0);
-    while (fgets(line, sizeof line, stdin)) {
+    int got;
+    while ((got = agent_read_line(line, sizeof line)) != 0) {
         Request r;
-        if (!strchr(line, '\n') && !feof(stdin)) {
-            int c;
-            while ((c = getchar()) != EOF && c != '\n')
-                ;
+        if (got < 0) {
             refuse("request line too long", "");
             continue;
         }

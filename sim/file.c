@@ -48,6 +48,7 @@ bool vs_file_extend(VsFile *file, uint64_t size)
         return true;
     if (!reserve_bytes(file, size))
         return false;
+    memset(file->data + file->size, 0, size - file->size); /* what an overwrite left is gone */
     file->size = size;
     return true;
 }
@@ -115,9 +116,9 @@ void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data)
         memset(file->data + offset, 0, length);
 }
 
-/* ---- CreateFile (kernelbase CreateFileW -> NtCreateFile) ----------------------------------------- */
+/* ---- NtCreateFile -------------------------------------------------------------------------------- */
 
-/* The file rights a CreateFile access asks for (GENERIC_* mapped as a file's generic mapping does). */
+/* The file rights an access asks for (GENERIC_* mapped as a file's generic mapping does). */
 static uint32_t file_rights(uint32_t access)
 {
     uint32_t rights = access & (FILE_READ_DATA | FILE_WRITE_DATA | FILE_EXECUTE);
@@ -131,73 +132,54 @@ static uint32_t file_rights(uint32_t access)
 }
 
 /*
- * Opens or creates a file (the dispositions CREATE_NEW, CREATE_ALWAYS, OPEN_EXISTING, OPEN_ALWAYS,
- * TRUNCATE_EXISTING). The last error after success is ERROR_ALREADY_EXISTS when CREATE_ALWAYS or
- * OPEN_ALWAYS found the file, else 0, as kernelbase sets it. Sharing is not modelled: every open
- * succeeds whatever share mode another handle asked for.
+ * Opens or creates a file (models NtCreateFile for the dispositions a data file takes: FILE_OPEN,
+ * FILE_CREATE, FILE_OPEN_IF, FILE_OVERWRITE, FILE_OVERWRITE_IF). *information says what happened,
+ * as IO_STATUS_BLOCK.Information does: FILE_OPENED, FILE_CREATED or FILE_OVERWRITTEN. A file a
+ * section maps cannot be overwritten (STATUS_USER_MAPPED_FILE). Sharing is not modelled: every
+ * open succeeds whatever share mode another handle asked for.
  */
-VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,
-                      uint32_t share_mode, uint32_t creation_disposition, uint32_t attributes)
+VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desired_access,
+                        const char *name, uint32_t create_disposition, uint64_t *information)
 {
-    (void)share_mode;
-    (void)attributes;
-    VsSystem *system = thread->process->system;
-    if (!name || !name[0]) {
-        vs_set_last_nt_error(thread, STATUS_OBJECT_NAME_NOT_FOUND); /* ERROR_PATH_NOT_FOUND */
-        thread->last_error = ERROR_PATH_NOT_FOUND;
-        return VS_INVALID_HANDLE_VALUE;
-    }
-    if (creation_disposition < CREATE_NEW || creation_disposition > TRUNCATE_EXISTING) {
-        vs_set_last_nt_error(thread, STATUS_INVALID_PARAMETER);
-        return VS_INVALID_HANDLE_VALUE;
-    }
+    if (!file_handle || !information)
+        return STATUS_ACCESS_VIOLATION;
+    if (create_disposition < FILE_OPEN || create_disposition > FILE_OVERWRITE_IF)
+        return STATUS_INVALID_PARAMETER;
+    if (!name || !name[0])
+        return STATUS_OBJECT_NAME_INVALID;
+    VsSystem *system = caller->process->system;
     VsFile *file = vs_file_lookup(system, name);
-    bool existed = file != NULL;
-    VsStatus status = STATUS_SUCCESS;
-    if (existed && creation_disposition == CREATE_NEW)
-        status = STATUS_OBJECT_NAME_COLLISION; /* ERROR_FILE_EXISTS from kernelbase */
-    else if (!existed && (creation_disposition == OPEN_EXISTING ||
-                          creation_disposition == TRUNCATE_EXISTING))
-        status = STATUS_OBJECT_NAME_NOT_FOUND;
-    else if (!existed)
-        status = vs_file_create(system, name, 0, NULL, 0, 0);
-    else if ((creation_disposition == CREATE_ALWAYS || creation_disposition == TRUNCATE_EXISTING) &&
-             file->section)
-        status = STATUS_USER_MAPPED_FILE; /* a mapped file cannot be truncated */
-    else if (creation_disposition == CREATE_ALWAYS || creation_disposition == TRUNCATE_EXISTING)
+    bool overwrite = create_disposition == FILE_OVERWRITE ||
+                     create_disposition == FILE_OVERWRITE_IF;
+    if (file && create_disposition == FILE_CREATE)
+        return STATUS_OBJECT_NAME_COLLISION;
+    if (!file && (create_disposition == FILE_OPEN || create_disposition == FILE_OVERWRITE))
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    if (file && overwrite && file->section)
+        return STATUS_USER_MAPPED_FILE; /* a mapped file cannot be truncated */
+    if (!file) {
+        VsStatus status = vs_file_create(system, name, 0, NULL, 0, 0);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    VsStatus status = vs_handle_insert(caller, VS_OBJECT_FILE, vs_file_lookup(system, name),
+                                       file_rights(desired_access), file_handle);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (file && overwrite)
         file->size = 0;
-    if (!NT_SUCCESS(status)) {
-        vs_set_last_nt_error(thread, status);
-        if (status == STATUS_OBJECT_NAME_COLLISION)
-            thread->last_error = ERROR_FILE_EXISTS;
-        return VS_INVALID_HANDLE_VALUE;
-    }
-    VsHandle handle;
-    status = vs_handle_insert(thread, VS_OBJECT_FILE, vs_file_lookup(system, name),
-                              file_rights(desired_access), &handle);
-    if (!NT_SUCCESS(status)) {
-        vs_set_last_nt_error(thread, status);
-        return VS_INVALID_HANDLE_VALUE;
-    }
-    bool opened_existing = existed && (creation_disposition == CREATE_ALWAYS ||
-                                       creation_disposition == OPEN_ALWAYS);
-    thread->last_error = opened_existing ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS;
-    return handle;
+    *information = !file ? FILE_CREATED : overwrite ? FILE_OVERWRITTEN : FILE_OPENED;
+    return STATUS_SUCCESS;
 }
 
-uint32_t VsGetFileSize(VsThread *thread, VsHandle handle, uint32_t *size_high)
+/* The file's end (models NtQueryInformationFile, FileStandardInformation's EndOfFile). */
+VsStatus vs_file_query_size(VsThread *caller, VsHandle handle, uint64_t *size)
 {
     void *object;
-    VsStatus status = vs_reference_object(thread, handle, VS_OBJECT_FILE, 0, &object);
-    if (!NT_SUCCESS(status)) {
-        vs_set_last_nt_error(thread, status);
-        return 0xFFFFFFFFu; /* INVALID_FILE_SIZE */
-    }
-    const VsFile *file = object;
-    if (size_high)
-        *size_high = (uint32_t)(file->size >> 32);
-    thread->last_error = ERROR_SUCCESS;
-    return (uint32_t)file->size;
+    VsStatus status = vs_reference_object(caller, handle, VS_OBJECT_FILE, 0, &object);
+    if (NT_SUCCESS(status))
+        *size = ((const VsFile *)object)->size;
+    return status;
 }
 
 /*

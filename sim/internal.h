@@ -267,6 +267,11 @@ void vs_file_fini_all(VsSystem *system);
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
 void vs_section_dereference(VsSystem *system, VsSection *section);
 void vs_section_close_handle(VsSystem *system, VsSection *section);
+/* The next view of section after `after` in process *process (NULL: from the first), in process
+ * order then address order; NULL at the end. Windows keeps a view list in the control area; the
+ * model walks the VAD trees. */
+const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *section,
+                                  size_t *process, const VsVad *after);
 void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages);
 void vs_section_fini_all(VsSystem *system);
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame);
@@ -531,7 +536,7 @@ struct VsSystem {
     VsEventLog *log;
 };
 
-VsProcess *vs_process_by_id(VsSystem *system, uint32_t pid);
+VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid);
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
                               VsProcess **out);

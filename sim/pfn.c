@@ -345,25 +345,22 @@ static size_t prototype_mappings(const VsSystem *system, uint64_t frame, VsFrame
 {
     const VsPfn *pfn = &system->pfn.frames[frame];
     const VsSection *section = vs_section_by_id(system, pfn->pid);
-    size_t count = 0;
-    for (size_t i = 0; section && i < system->process_count; i++) {
-        const VsProcess *process = system->processes[i];
-        for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
-            if (!vs_vad_is_view(vad) || vs_mapped_vad(vad)->section != section)
-                continue;
-            uint64_t first = vs_mapped_vad(vad)->first_prototype;
-            uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
-            if (pfn->vpn < first || pfn->vpn - first >= pages)
-                continue;
-            uint64_t vpn = vad->starting_vpn + (pfn->vpn - first);
-            uint64_t pte = vs_pt_read(process, vpn);
-            if (!vs_pte_is_valid(pte) || vs_pte_frame(pte) != frame)
-                continue;
-            uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
-            add_mapping(out, capacity, &count,
-                        (VsFrameMapping){.process = process, .address = vs_vpn_address(vpn),
-                                         .protection = vs_mm_to_win32(mm), .valid = true});
-        }
+    size_t count = 0, p = 0;
+    for (const VsVad *vad = section ? vs_section_next_view(system, section, &p, NULL) : NULL; vad;
+         vad = vs_section_next_view(system, section, &p, vad)) {
+        const VsProcess *process = system->processes[p];
+        uint64_t first = vs_mapped_vad(vad)->first_prototype;
+        uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
+        if (pfn->vpn < first || pfn->vpn - first >= pages)
+            continue;
+        uint64_t vpn = vad->starting_vpn + (pfn->vpn - first);
+        uint64_t pte = vs_pt_read(process, vpn);
+        if (!vs_pte_is_valid(pte) || vs_pte_frame(pte) != frame)
+            continue;
+        uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
+        add_mapping(out, capacity, &count,
+                    (VsFrameMapping){.process = process, .address = vs_vpn_address(vpn),
+                                     .protection = vs_mm_to_win32(mm), .valid = true});
     }
     return count;
 }
@@ -374,10 +371,7 @@ static size_t private_mapping(const VsSystem *system, uint64_t frame, VsFrameMap
                               size_t capacity)
 {
     const VsPfn *pfn = &system->pfn.frames[frame];
-    const VsProcess *owner = NULL; /* vs_process_by_id's search, on a const system */
-    for (size_t i = 0; i < system->process_count && !owner; i++)
-        if (system->processes[i]->pid == pfn->pid)
-            owner = system->processes[i];
+    const VsProcess *owner = vs_process_by_id(system, pfn->pid);
     uint64_t pte = owner ? vs_pt_read(owner, pfn->vpn) : 0;
     if (!vs_pte_is_resident(pte) || vs_pte_frame(pte) != frame)
         return 0;

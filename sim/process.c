@@ -98,7 +98,7 @@ VsProcess *vs_process_create(VsSystem *system, const char *name)
 VsThread *vs_process_main_thread(VsProcess *process) { return process->threads[0]; }
 
 /* The process with this id (a PFN entry names its owner by id), or NULL. */
-VsProcess *vs_process_by_id(VsSystem *system, uint32_t pid)
+VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid)
 {
     for (size_t i = 0; i < system->process_count; i++)
         if (system->processes[i]->pid == pid)

@@ -505,24 +505,30 @@ const char *vs_section_file_name(const VsSection *section)
  * (CONTROL_AREA ListHead through each MMVAD's ViewLinks); the model keeps no such list, so this
  * walks every process's VAD tree in order, as check.c does to count views.
  */
+const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *section,
+                                  size_t *process, const VsVad *after)
+{
+    for (; *process < system->process_count; (*process)++, after = NULL) {
+        const VsVad *vad = after ? vs_vad_next(after) : vs_vad_first(system->processes[*process]);
+        for (; vad; vad = vs_vad_next(vad))
+            if (vs_vad_is_view(vad) && vs_mapped_vad(vad)->section == section)
+                return vad;
+    }
+    return NULL;
+}
+
 size_t vs_section_views(const VsSystem *system, const VsSection *section, VsSectionView *out,
                         size_t capacity)
 {
-    size_t count = 0;
-    for (size_t i = 0; i < system->process_count; i++) {
-        const VsProcess *process = system->processes[i];
-        for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
-            if (!vs_vad_is_view(vad) || vs_mapped_vad(vad)->section != section)
-                continue;
-            if (count < capacity)
-                out[count] = (VsSectionView){
-                    .process = process,
-                    .starting_vpn = vad->starting_vpn,
-                    .ending_vpn = vad->ending_vpn,
-                    .first_page = vs_mapped_vad(vad)->first_prototype,
-                    .protection = vs_mm_to_win32(vad->protection)};
-            count++;
-        }
-    }
+    size_t count = 0, p = 0;
+    for (const VsVad *vad = vs_section_next_view(system, section, &p, NULL); vad;
+         vad = vs_section_next_view(system, section, &p, vad), count++)
+        if (count < capacity)
+            out[count] = (VsSectionView){
+                .process = system->processes[p],
+                .starting_vpn = vad->starting_vpn,
+                .ending_vpn = vad->ending_vpn,
+                .first_page = vs_mapped_vad(vad)->first_prototype,
+                .protection = vs_mm_to_win32(vad->protection)};
     return count;
 }

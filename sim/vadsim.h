@@ -80,7 +80,15 @@
     XX(OPEN_EXISTING, 3u)                                                                          \
     XX(OPEN_ALWAYS, 4u)                                                                            \
     XX(TRUNCATE_EXISTING, 5u)                                                                      \
-    XX(FILE_ATTRIBUTE_NORMAL, 0x80u)
+    XX(FILE_ATTRIBUTE_NORMAL, 0x80u)                                                               \
+    XX(FILE_OPEN, 1u)                                                                              \
+    XX(FILE_CREATE, 2u)                                                                            \
+    XX(FILE_OPEN_IF, 3u)                                                                           \
+    XX(FILE_OVERWRITE, 4u)                                                                         \
+    XX(FILE_OVERWRITE_IF, 5u)                                                                      \
+    XX(FILE_OPENED, 1u)                                                                            \
+    XX(FILE_CREATED, 2u)                                                                           \
+    XX(FILE_OVERWRITTEN, 3u)
 
 /* XX(name, value): page protections and their modifiers. */
 #define VS_PAGE_FLAG_MAP(XX)                                                                       \
@@ -389,6 +397,12 @@ bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_addres
  */
 VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const void *contents,
                         uint64_t contents_length, uint8_t fill);
+/* NtCreateFile for a data file: FILE_OPEN, FILE_CREATE, FILE_OPEN_IF, FILE_OVERWRITE(_IF);
+ * *information is FILE_OPENED, FILE_CREATED or FILE_OVERWRITTEN. See file.c. */
+VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file, uint32_t desired_access,
+                        const char *name, uint32_t create_disposition, uint64_t *information);
+/* The file's size (NtQueryInformationFile, FileStandardInformation's EndOfFile). */
+VsStatus vs_file_query_size(VsThread *caller, VsHandle file, uint64_t *size);
 /* CreateFile (no security attributes or template; sharing is not modelled). INVALID_HANDLE_VALUE
  * on failure, as CreateFile returns. */
 VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,

@@ -113,6 +113,8 @@ typedef uint32_t VsStatus;
        "The file is mapped by a section: it cannot be truncated.")                                \
     XX(STATUS_INVALID_FILE_FOR_SECTION, 0xC0000020u, ERROR_BAD_EXE_FORMAT,                          \
        "The file cannot back a section of this kind (an image section needs an executable file).") \
+    XX(STATUS_OBJECT_PATH_NOT_FOUND, 0xC000003Au, ERROR_PATH_NOT_FOUND,                            \
+       "No path of that name exists.")                                                            \
     XX(STATUS_SECTION_TOO_BIG, 0xC0000040u, ERROR_NOT_ENOUGH_MEMORY,                               \
        "The section is larger than the system can describe.")                                     \
     XX(STATUS_NOT_SUPPORTED, 0xC00000BBu, ERROR_NOT_SUPPORTED,                                      \

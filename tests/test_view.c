@@ -198,8 +198,8 @@ static void test_svg(void **state)
     VvApp *app = *state;
     GError *error = NULL;
     assert_true(vv_app_goto(app, 3, &error));
-    char path[] = "/tmp/vadsim-view-test-XXXXXX";
-    int fd = g_mkstemp(path);
+    g_autofree char *path = NULL;
+    int fd = g_file_open_tmp("vadsim-view-test-XXXXXX.svg", &path, NULL);
     assert_true(fd >= 0);
     close(fd);
     char message[256];

@@ -355,6 +355,8 @@ static uint64_t committed_pages(const Checker *c, const VsProcess *process, cons
 {
     if (vad->no_change)
         return 0;
+    if (vs_is_linux(process->system)) /* VM_ACCOUNT: the whole VMA, touched or not */
+        return (vs_vma(vad)->vm_flags & VS_VM_ACCOUNT) ? vs_vma_pages(vad) : 0;
     if (vs_vad_is_view(vad)) /* checked by check_commit: what copy-on-write charged */
         return vad->commit_charge;
     if (!c->cursor.demand_zero)
@@ -376,7 +378,7 @@ static void check_commit(Checker *c, const VsProcess *process)
         uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
         /* A view charges only for copy-on-write: every page when mapped so, or the pages made
          * copy-on-write later by VirtualProtect. */
-        if (vs_vad_is_view(vad) &&
+        if (vs_vad_is_view(vad) && !vs_is_linux(process->system) &&
             (vad->commit_charge > pages ||
              (vs_mm_is_copy_on_write(vad->protection) && vad->commit_charge != pages)))
             fail(c, process, "view's commit charge is not its copy-on-write pages",

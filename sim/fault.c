@@ -388,13 +388,42 @@ static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *
     return STATUS_INSUFFICIENT_RESOURCES; /* memory so short that every try trims the page */
 }
 
+/* A Linux access: the VMA's own check first (a wrong access is SIGSEGV whatever the page), then
+ * a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS in filemap_fault and
+ * shmem_fault); a first store to a private page gives the VMA its anon_vma. */
+static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+{
+    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    if (vad && vs_vma_beyond_eof(vad, vpn) && vs_mm_accessible(vad->protection) &&
+        (!write || vs_mm_writable(vad->protection)) && !vs_pte_is_valid(vs_pt_read(process, vpn)))
+        return STATUS_IN_PAGE_ERROR;
+    VsStatus status = resolve(process, vpn, write, frame);
+    if (NT_SUCCESS(status) && write && vad)
+        vs_vma_anon_prepare(process, vad);
+    return status;
+}
+
+static VsStatus access_page(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+{
+    if (vs_is_linux(process->system))
+        return linux_access(process, vpn, write, frame);
+    return resolve(process, vpn, write, frame);
+}
+
+/* Faults a page in without reading or writing it (MAP_POPULATE, mlock: populate_vma_page_range). */
+VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
+{
+    uint64_t frame;
+    return access_page(process, vpn, write, &frame);
+}
+
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)
 {
     VsProcess *process = thread->process;
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = resolve(process, vs_vpn(address), false, &frame);
+    VsStatus status = access_page(process, vs_vpn(address), false, &frame);
     if (NT_SUCCESS(status))
         *value = vs_pfn_read(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)));
     return status;
@@ -406,7 +435,7 @@ VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = resolve(process, vs_vpn(address), true, &frame);
+    VsStatus status = access_page(process, vs_vpn(address), true, &frame);
     if (NT_SUCCESS(status) &&
         !vs_pfn_write(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)), value))
         return STATUS_INSUFFICIENT_RESOURCES;

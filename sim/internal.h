@@ -185,7 +185,14 @@ typedef struct VsMappedVad {
     VsVad core;
     VsSection *section;
     uint64_t first_prototype; /* index of the prototype PTE behind the view's first page */
+    uint32_t vm_flags;        /* Linux: vm_area_struct.vm_flags (VS_VM_*); 0 in a Windows process */
+    uint32_t anon_vma;        /* Linux: the anon_vma its private pages hang on (0: none yet) */
 } VsMappedVad;
+
+/* Every VMA of a Linux process is a long VAD (a VsMappedVad), so it can carry vm_flags: a private
+ * anonymous one is kind VS_VAD_PRIVATE with no section, a file, shmem or forked one kind
+ * VS_VAD_MAPPED with the section holding the pages it shares (vma.c). */
+static inline VsMappedVad *vs_vma(const VsVad *vad) { return (VsMappedVad *)vad; }
 
 static inline bool vs_vad_is_view(const VsVad *vad) { return vad->kind == VS_VAD_MAPPED; }
 static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad *)vad; }
@@ -197,6 +204,7 @@ typedef struct VsVadTable {
     uint64_t count;
     uint64_t lowest_vpn;  /* first allocatable page (MM_LOWEST_USER_ADDRESS) */
     uint64_t highest_vpn; /* last allocatable page (MM_HIGHEST_VAD_ADDRESS) */
+    uint64_t granule_pages; /* allocations start on multiples of this: 16 (64 KB), 1 on Linux */
 } VsVadTable;
 
 void vs_vad_table_init(VsVadTable *table, uint64_t lowest_vpn, uint64_t highest_vpn);
@@ -242,14 +250,29 @@ typedef struct VsSection {
     uint32_t views;           /* ControlArea NumberOfMappedViews */
     uint64_t *prototypes;     /* the prototype PTEs (Segment ThePtes) */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
+    struct VsFile *shmem;     /* Linux: the shmem file (memfd, shm, shared anonymous) whose pages
+                               * these are; they are swap-backed, so file stays NULL */
 } VsSection;
 
 /*
  * A file (file.c): its bytes, kept by the system in place of a disk, and the data section that maps
  * it (the CONTROL_AREA its SECTION_OBJECT_POINTERS name), shared by every CreateFileMapping of it.
  */
+/* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
+ * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
+typedef enum VsFileKind {
+    VS_FILE_REGULAR, /* a file the scenario declared or created */
+    VS_FILE_MEMFD,   /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
+    VS_FILE_SHM,     /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
+    VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
+} VsFileKind;
+
 typedef struct VsFile {
     char name[64];
+    VsFileKind kind;
+    bool unlinked;        /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
+    uint32_t opens;       /* open descriptors (Linux): with no mapping left either, it goes */
+    uint64_t inode;       /* the inode number maps shows */
     uint64_t size;        /* end of file, in bytes */
     uint64_t capacity;    /* bytes held in data: whole pages */
     unsigned char *data;
@@ -512,7 +535,16 @@ struct VsProcess {
     size_t handle_count;
     VsWriteWatch *watches;     /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
+    struct VsFileDescriptor *fds; /* Linux: the descriptor table (files_struct); fds[i] is fd i */
+    size_t fd_count;
 };
+
+/* One open file description a Linux descriptor names (struct file): the file and how it was
+ * opened (O_RDONLY, O_WRONLY, O_RDWR). */
+typedef struct VsFileDescriptor {
+    VsFile *file; /* NULL: a free descriptor */
+    uint32_t mode;
+} VsFileDescriptor;
 
 struct VsSystem {
     const VsLayout *layout;
@@ -534,6 +566,8 @@ struct VsSystem {
     size_t file_count;
     size_t section_count;
     VsEventLog *log;
+    uint32_t next_anon_vma; /* Linux: anon_vma identities handed out so far */
+    uint64_t next_inode;    /* Linux: inode numbers of shmem files handed out so far */
 };
 
 VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid);
@@ -604,6 +638,89 @@ VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
                               uint64_t *end_vpn);
 void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
                      uint64_t end_vpn);
+
+/* ---- The Linux personality (vma.c and the files named after Linux's) ------------------------- */
+
+/* vm_area_struct.vm_flags the model keeps (include/linux/mm.h values where they fit 32 bits). */
+enum {
+    VS_VM_READ = 0x1,
+    VS_VM_WRITE = 0x2,
+    VS_VM_EXEC = 0x4,
+    VS_VM_SHARED = 0x8,
+    VS_VM_MAYREAD = 0x10,
+    VS_VM_MAYWRITE = 0x20,
+    VS_VM_MAYEXEC = 0x40,
+    VS_VM_MAYSHARE = 0x80,
+    VS_VM_GROWSDOWN = 0x100,
+    VS_VM_LOCKED = 0x2000,
+    VS_VM_SEQ_READ = 0x8000,
+    VS_VM_RAND_READ = 0x10000,
+    VS_VM_DONTCOPY = 0x20000,
+    VS_VM_ACCOUNT = 0x100000,
+    VS_VM_NORESERVE = 0x200000,
+    VS_VM_WIPEONFORK = 0x2000000,
+    VS_VM_DONTDUMP = 0x4000000,
+    VS_VM_HUGEPAGE = 0x20000000,
+    VS_VM_NOHUGEPAGE = 0x40000000,
+    VS_VM_MERGEABLE = 0x80000000u,
+};
+#define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
+
+static inline bool vs_is_linux(const VsSystem *system) { return system->layout->linux_personality; }
+static inline uint64_t vs_vma_pages(const VsVad *vad)
+{
+    return (uint64_t)vad->ending_vpn - vad->starting_vpn + 1;
+}
+/* The VMA holds anonymous memory (private, not a file's): MAP_PRIVATE|MAP_ANONYMOUS, forked or not. */
+static inline bool vs_vma_is_anonymous(const VsVad *vad)
+{
+    const VsMappedVad *vma = vs_vma(vad);
+    return !vma->section || (!vma->section->file && !vma->section->shmem);
+}
+/* The file a Linux VMA maps (vm_file), or NULL for anonymous memory. */
+static inline VsFile *vs_vma_file(const VsVad *vad)
+{
+    const VsSection *section = vs_vma(vad)->section;
+    return section ? (section->file ? section->file : section->shmem) : NULL;
+}
+void vs_set_errno(VsThread *thread, int error);
+/* A Linux call made in a Windows process fails with ENOSYS, as a system call it does not have. */
+static inline bool vs_linux_call(VsThread *thread)
+{
+    if (vs_is_linux(thread->process->system))
+        return true;
+    vs_set_errno(thread, VS_ENOSYS);
+    return false;
+}
+uint32_t vs_vma_mm_protection(const VsVad *vad);
+VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
+                          uint32_t vm_flags, VsSection *section, uint64_t pgoff);
+void vs_vma_free(VsProcess *process, VsVad *vad);
+VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
+VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
+void vs_vma_set_flags(VsProcess *process, VsVad *vad, uint32_t vm_flags);
+void vs_vma_charge(VsProcess *process, VsVad *vad);
+bool vs_vma_range_mapped(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
+void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
+bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t *start_vpn);
+bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
+void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
+VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
+bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
+int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
+VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
+void vs_shmem_file_put(VsSystem *system, VsFile *file);
+VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
+VsSection *vs_fork_section(VsSystem *system, uint64_t pages);
+void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
+                        uint64_t last_index);
+void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
+bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
+#define VS_MAX_MAP_COUNT 65530 /* vm.max_map_count's default */
 
 /* ---- Text (no stdio in the model) ---------------------------------------------------------- */
 

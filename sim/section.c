@@ -532,3 +532,77 @@ size_t vs_section_views(const VsSystem *system, const VsSection *section, VsSect
                 .protection = vs_mm_to_win32(vad->protection)};
     return count;
 }
+
+/* ---- Linux: page caches and the pages a fork shares --------------------------------------------- */
+
+/* Grows a swap-backed section to pages pages of committed demand-zero memory (shmem_getpage's
+ * pages, before any is touched). */
+static bool grow_swap_section(VsSystem *system, VsSection *section, uint64_t pages)
+{
+    if (pages <= section->pages)
+        return true;
+    if (!vs_commit_available(system, pages - section->pages))
+        return false;
+    uint64_t *prototypes = realloc(section->prototypes, pages * sizeof *prototypes);
+    if (!prototypes)
+        return false;
+    for (uint64_t i = section->pages; i < pages; i++)
+        prototypes[i] = vs_pte_make_software(section->protection);
+    vs_section_charge(system, section, (int64_t)(pages - section->pages));
+    section->prototypes = prototypes;
+    section->pages = pages;
+    section->size = pages * VS_PAGE_SIZE;
+    return true;
+}
+
+/*
+ * The page cache of a Linux file, with room for at least pages pages: a regular file's data
+ * section (its pages read from the file, written back to it), or for a shmem file a swap-backed
+ * section whose pages are the file's only copy (mm/shmem.c keeps them in the page cache and swap).
+ * Any protection may map it: each process's PTEs say what it may do. NULL when the host or the
+ * commit limit says no.
+ */
+VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages)
+{
+    VsSection *section = file->section;
+    bool regular = file->kind == VS_FILE_REGULAR;
+    if (!section) {
+        uint64_t size = regular ? vs_max(file->size, 1) : VS_PAGE_SIZE;
+        if (!NT_SUCCESS(create_section(system, NULL, size, MM_EXECUTE_READWRITE, SEC_COMMIT,
+                                       regular ? file : NULL, &section)))
+            return NULL;
+        section->shmem = regular ? NULL : file;
+        file->section = section;
+        vs_shmem_file_put(system, file); /* the file holds its page cache while it has a name */
+    }
+    bool grown = regular ? grow_file_section(section, pages * VS_PAGE_SIZE)
+                         : grow_swap_section(system, section, pages);
+    return grown ? section : NULL;
+}
+
+/* A section for the private pages a fork leaves shared between parent and child (models the
+ * fork prototype PTEs of MiCloneProcessAddressSpace: Windows' MMCLONE_BLOCK). */
+VsSection *vs_fork_section(VsSystem *system, uint64_t pages)
+{
+    VsSection *section;
+    if (!NT_SUCCESS(create_section(system, NULL, pages * VS_PAGE_SIZE, MM_EXECUTE_READWRITE,
+                                   SEC_COMMIT, NULL, &section)))
+        return NULL;
+    return section;
+}
+
+/* Throws away the section's pages [first_index, last_index] (truncate_inode_pages_range): frames and slots go
+ * back, and the pages read as zeros (a swap-backed section) or as the file says when touched
+ * again. The caller has unmapped them from every process. */
+void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
+                        uint64_t last_index)
+{
+    for (uint64_t i = first_index; i < section->pages && i <= last_index; i++) {
+        uint64_t pte = section->prototypes[i];
+        if (vs_pte_is_transition(pte))
+            vs_pfn_release(system, vs_pte_frame(pte));
+        else if (vs_pte_is_pagefile(pte))
+            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
+        section->prototypes[i] = initial_prototype(section);
+    }
+}

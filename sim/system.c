@@ -27,6 +27,13 @@ static const VsLayout layouts[] = {
      .highest_user_address = 0xBFFEFFFF, .highest_vad_address = 0xBFFDFFFF,
      .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
      .mbi_size = 28},
+    /* Linux x86_64: TASK_SIZE 0x7ffffffff000; mmap_min_addr as this machine's kernel enforces it
+     * (64 KB, docs/research/linux-mm.md 1.1); no KUSER_SHARED_DATA; a fixed mmap_base (ASLR off),
+     * 2 MB-aligned, with 1 GB of free space above it before anything else. */
+    {.arch = VS_ARCH_LINUX_X64, .name = "linux-x64", .lowest_user_address = 0x10000,
+     .highest_user_address = 0x7FFFFFFFEFFFull, .highest_vad_address = 0x7FFFFFFFEFFFull,
+     .shared_user_data = 0, .paging_levels = 4, .level_bits = 9, .pte_size = 8, .mbi_size = 48,
+     .linux_personality = true, .mmap_base = 0x7F0000000000ull},
 };
 
 const VsLayout *vs_layout_of(VsArch arch)
@@ -79,6 +86,7 @@ void vs_system_destroy(VsSystem *system)
             free(process->threads[t]);
         free(process->threads);
         free(process->handles);
+        free(process->fds);
         vs_ws_fini(&process->ws);
         vs_write_watch_fini(process);
         free(process);

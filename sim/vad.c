@@ -85,10 +85,16 @@ VsVad *vs_vad_prev(const VsVad *vad)
 
 /* ---- Free-gap bookkeeping --------------------------------------------------------------------- */
 
+/* vpn rounded up to where an allocation may start: a 64 KB boundary on Windows, any page on Linux. */
+static uint64_t granule_up(const VsVadTable *table, uint64_t vpn)
+{
+    return (vpn + table->granule_pages - 1) & ~(table->granule_pages - 1);
+}
+
 /* Aligned free pages in [lo, end_exclusive), clipped to the allocatable range. */
 static uint64_t aligned_room(const VsVadTable *table, uint64_t lo, uint64_t end_exclusive)
 {
-    uint64_t start = vs_vpn_granule_up(vs_max(lo, table->lowest_vpn));
+    uint64_t start = granule_up(table, vs_max(lo, table->lowest_vpn));
     uint64_t end = vs_min(end_exclusive, table->highest_vpn + 1);
     return end > start ? end - start : 0;
 }
@@ -263,7 +269,8 @@ static void rebalance_after_remove(VsVadTable *table, VsVad *parent, int side)
 
 void vs_vad_table_init(VsVadTable *table, uint64_t lowest_vpn, uint64_t highest_vpn)
 {
-    *table = (VsVadTable){.lowest_vpn = lowest_vpn, .highest_vpn = highest_vpn};
+    *table = (VsVadTable){.lowest_vpn = lowest_vpn, .highest_vpn = highest_vpn,
+                          .granule_pages = VS_GRANULE_PAGES};
 }
 
 /* The VAD containing vpn, or NULL. Tries the hint first (models MiLocateAddress). */
@@ -414,7 +421,7 @@ static uint64_t gap_start(const VsVadTable *table, const VsVad *vad)
 {
     const VsVad *prev = vs_vad_prev(vad);
     uint64_t lo = prev ? (uint64_t)prev->ending_vpn + 1 : table->lowest_vpn;
-    return vs_vpn_granule_up(vs_max(lo, table->lowest_vpn));
+    return granule_up(table, vs_max(lo, table->lowest_vpn));
 }
 
 /* Lowest fitting gap in the subtree, in address order; NULL if none holds pages. */
@@ -447,7 +454,7 @@ static bool last_fit(const VsVadTable *table, const VsVad *node, uint64_t pages,
         uint64_t top = vs_min((uint64_t)node->starting_vpn - 1, limit_vpn);
         top = vs_min(top, table->highest_vpn);
         if (top + 1 >= lo + pages) {
-            *start_vpn = (top + 1 - pages) & ~(VS_GRANULE_PAGES - 1);
+            *start_vpn = (top + 1 - pages) & ~(table->granule_pages - 1);
             return true;
         }
     }
@@ -459,7 +466,7 @@ static uint64_t tail_start(const VsVadTable *table)
 {
     const VsVad *last = vs_vad_max(table->root);
     uint64_t lo = last ? (uint64_t)last->ending_vpn + 1 : table->lowest_vpn;
-    return vs_vpn_granule_up(vs_max(lo, table->lowest_vpn));
+    return granule_up(table, vs_max(lo, table->lowest_vpn));
 }
 
 /*
@@ -476,7 +483,7 @@ bool vs_vad_find_free(const VsVadTable *table, uint64_t pages, bool top_down, ui
     if (top_down) {
         uint64_t lo = tail_start(table);
         if (vs_vad_gap_after_last(table) >= pages && limit_vpn + 1 >= lo + pages) {
-            *start_vpn = (limit_vpn + 1 - pages) & ~(VS_GRANULE_PAGES - 1);
+            *start_vpn = (limit_vpn + 1 - pages) & ~(table->granule_pages - 1);
             return true;
         }
         return last_fit(table, table->root, pages, limit_vpn, start_vpn);

@@ -43,6 +43,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
     XX(ERROR_FILE_INVALID, 1006)                                                                   \
+    XX(ERROR_SWAPERROR, 999)                                                                       \
     XX(ERROR_MAPPED_ALIGNMENT, 1132)                                                               \
     XX(ERROR_USER_MAPPED_FILE, 1224)                                                               \
     XX(ERROR_PRIVILEGE_NOT_HELD, 1314)                                                             \
@@ -67,6 +68,8 @@ typedef uint32_t VsStatus;
        "The buffer is too small for the information asked for.")                                  \
     XX(STATUS_ACCESS_VIOLATION, 0xC0000005u, ERROR_NOACCESS,                                       \
        "The memory cannot be accessed that way (or a call was given such a pointer).")            \
+    XX(STATUS_IN_PAGE_ERROR, 0xC0000006u, ERROR_SWAPERROR,                                         \
+       "The page could not be brought in: it lies wholly past the end of its file (SIGBUS).")     \
     XX(STATUS_INVALID_HANDLE, 0xC0000008u, ERROR_INVALID_HANDLE,                                   \
        "The handle does not name an open object of the right type.")                              \
     XX(STATUS_INVALID_CID, 0xC000000Bu, ERROR_INVALID_PARAMETER,                                   \

@@ -1,0 +1,154 @@
+/*
+ * madvise.c - madvise for the Linux personality (mm/madvise.c do_madvise, madvise_walk_vmas).
+ *
+ * Checks in the kernel's order (docs/research/linux-mm.md 4): an advice the model does not know
+ * EINVAL (before the address is looked at), an unaligned start EINVAL, a length that wraps
+ * EINVAL, a length of 0 succeeds. Then every VMA in the range gets the advice; a hole does not
+ * stop the walk, but the call returns ENOMEM at the end. An advice a VMA refuses stops it.
+ * Advice that only sets VMA flags (NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK, WIPEONFORK,
+ * KEEPONFORK, DONTDUMP, DODUMP, HUGEPAGE, NOHUGEPAGE, MERGEABLE, UNMERGEABLE) splits and merges
+ * VMAs as mprotect does, though /proc/PID/maps shows no difference. DONTNEED drops the pages at
+ * once; FREE lets anonymous pages go lazily (the model never reclaims them before they are
+ * written again, so only pages already in the page file are dropped); REMOVE punches a hole in a
+ * shared file; WILLNEED, COLD and PAGEOUT change nothing the model shows.
+ */
+#include "internal.h"
+
+static bool advice_known(uint32_t advice)
+{
+    return advice <= VS_MADV_WILLNEED || advice == VS_MADV_DONTNEED ||
+           (advice >= VS_MADV_FREE && advice <= VS_MADV_PAGEOUT);
+}
+
+/* The VMA flags an advice sets, or the VMA's own when it sets none. -1 (as *error) for a VMA the
+ * advice cannot apply to. */
+static uint32_t advised_flags(const VsVad *vad, uint32_t advice, int *error)
+{
+    uint32_t flags = vs_vma(vad)->vm_flags;
+    bool file = vs_vma_file(vad) != NULL;
+    switch (advice) {
+    case VS_MADV_NORMAL: return flags & ~(uint32_t)(VS_VM_RAND_READ | VS_VM_SEQ_READ);
+    case VS_MADV_RANDOM: return (flags & ~(uint32_t)VS_VM_SEQ_READ) | VS_VM_RAND_READ;
+    case VS_MADV_SEQUENTIAL: return (flags & ~(uint32_t)VS_VM_RAND_READ) | VS_VM_SEQ_READ;
+    case VS_MADV_DONTFORK: return flags | VS_VM_DONTCOPY;
+    case VS_MADV_DOFORK: return flags & ~(uint32_t)VS_VM_DONTCOPY;
+    case VS_MADV_WIPEONFORK:
+        if (file || (flags & VS_VM_SHARED))
+            *error = VS_EINVAL;
+        return flags | VS_VM_WIPEONFORK;
+    case VS_MADV_KEEPONFORK: return flags & ~(uint32_t)VS_VM_WIPEONFORK;
+    case VS_MADV_DONTDUMP: return flags | VS_VM_DONTDUMP;
+    case VS_MADV_DODUMP: return flags & ~(uint32_t)VS_VM_DONTDUMP;
+    case VS_MADV_HUGEPAGE: return (flags & ~(uint32_t)VS_VM_NOHUGEPAGE) | VS_VM_HUGEPAGE;
+    case VS_MADV_NOHUGEPAGE: return (flags & ~(uint32_t)VS_VM_HUGEPAGE) | VS_VM_NOHUGEPAGE;
+    case VS_MADV_MERGEABLE: /* KSM leaves shared and file memory alone, without an error */
+        return file || (flags & VS_VM_MAYSHARE) ? flags : flags | VS_VM_MERGEABLE;
+    case VS_MADV_UNMERGEABLE: return flags & ~(uint32_t)VS_VM_MERGEABLE;
+    default: return flags;
+    }
+}
+
+/* MADV_FREE: lazily freed, so nothing changes until reclaim but a page already swapped out,
+ * which goes now (madvise_free_pte_range frees swap entries). */
+static void free_swapped(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
+        if (vs_pte_is_pagefile(vs_pt_read(process, vpn)))
+            vs_vma_zap(process, vad, vpn, vpn);
+}
+
+/* MADV_REMOVE: the file's pages in the range are punched out of the file (fallocate's
+ * PUNCH_HOLE): every mapping of them loses them and they read as zeros. */
+static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsFile *file = vs_vma_file(vad);
+    uint64_t first = vs_vma(vad)->first_prototype + (start_vpn - vad->starting_vpn);
+    uint64_t last = first + (end_vpn - start_vpn);
+    vs_file_punch(process->system, file, first, last);
+}
+
+/* The advice on [start_vpn, end_vpn], all inside vad. 0 or an errno. */
+static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                      uint32_t advice)
+{
+    uint32_t flags = vs_vma(vad)->vm_flags;
+    bool locked = flags & VS_VM_LOCKED;
+    switch (advice) {
+    case VS_MADV_WILLNEED:
+    case VS_MADV_COLD:
+        return 0;
+    case VS_MADV_PAGEOUT:
+        return locked ? VS_EINVAL : 0;
+    case VS_MADV_DONTNEED:
+        if (locked)
+            return VS_EINVAL;
+        vs_vma_zap(process, vad, start_vpn, end_vpn);
+        return 0;
+    case VS_MADV_FREE:
+        if (locked || vad->kind != VS_VAD_PRIVATE || (flags & VS_VM_SHARED))
+            return VS_EINVAL;
+        free_swapped(process, vad, start_vpn, end_vpn);
+        return 0;
+    case VS_MADV_REMOVE:
+        if (locked || !vs_vma_file(vad))
+            return VS_EINVAL;
+        if (!(flags & VS_VM_SHARED) || !(flags & VS_VM_MAYWRITE))
+            return VS_EACCES;
+        punch_hole(process, vad, start_vpn, end_vpn);
+        return 0;
+    default: {
+        int error = 0;
+        uint32_t want = advised_flags(vad, advice, &error);
+        if (error || want == flags)
+            return error;
+        error = vs_vma_isolate(process, start_vpn, end_vpn, true);
+        if (error)
+            return error;
+        vad = vs_vad_locate(&process->vad_root, start_vpn);
+        vs_vma_set_flags(process, vad, want);
+        vs_vma_try_merge(process, vad);
+        return 0;
+    }
+    }
+}
+
+int vs_madvise(VsThread *thread, uint64_t address, uint64_t length, uint32_t advice)
+{
+    if (!vs_linux_call(thread))
+        return -1;
+    VsProcess *process = thread->process;
+    uint64_t rounded = (length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    int error = 0;
+    if (!advice_known(advice) || (address & (VS_PAGE_SIZE - 1)) ||
+        (length && (rounded == 0 || address + rounded < address)))
+        error = VS_EINVAL;
+    if (error || length == 0) {
+        if (error)
+            vs_set_errno(thread, error);
+        return error ? -1 : 0;
+    }
+    uint64_t vpn = vs_vpn(address), last = vs_vpn(address + rounded) - 1;
+    bool hole = false;
+    while (vpn <= last) {
+        VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+        if (!vad) {
+            hole = true;
+            vad = vs_vad_find_above(&process->vad_root, vpn);
+            if (!vad || vad->starting_vpn > last)
+                break;
+            vpn = vad->starting_vpn;
+        }
+        uint64_t stop = vs_min(last, vad->ending_vpn);
+        error = advise_vma(process, vad, vpn, stop, advice);
+        if (error) {
+            vs_set_errno(thread, error);
+            return -1;
+        }
+        vpn = stop + 1;
+    }
+    if (hole) {
+        vs_set_errno(thread, VS_ENOMEM);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,281 @@
+/*
+ * mmap.c - mmap and munmap for the Linux personality, and where a new mapping goes.
+ *
+ * Models mm/mmap.c do_mmap and mmap_region, mm/vma.c do_vmi_munmap, and x86's top-down
+ * get_unmapped_area. The checks come in the kernel's order, because the order decides which
+ * errno a bad call gets (docs/research/linux-mm.md 1.1, measured on 6.18):
+ *   offset unaligned EINVAL; a bad descriptor EBADF; length 0 EINVAL; the length rounding to 0
+ *   ENOMEM; offset + length overflowing EOVERFLOW; too many VMAs ENOMEM; then the address (too
+ *   long ENOMEM, a fixed address unaligned EINVAL or too high ENOMEM, below mmap_min_addr EPERM,
+ *   no room ENOMEM); MAP_FIXED_NOREPLACE over anything EEXIST; then the mapping type and the
+ *   file's open mode (EINVAL, EOPNOTSUPP, EACCES); then overcommit (ENOMEM).
+ * A mapping without MAP_FIXED goes at the top of the highest free gap below mmap_base that holds
+ * it (unmapped_area_topdown), so successive mmaps go downwards and fill holes from the top; since
+ * 6.7 an anonymous private mapping whose length is a multiple of 2 MB is put on a 2 MB boundary
+ * (thp_get_unmapped_area). A new mapping merges with neighbours it could have been part of.
+ */
+#include "internal.h"
+
+#define PMD_PAGES 512 /* 2 MB of 4 KB pages */
+/* The flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK, include/linux/mman.h). */
+#define LEGACY_MAP_MASK                                                                            \
+    (VS_MAP_SHARED | VS_MAP_PRIVATE | VS_MAP_FIXED | VS_MAP_ANONYMOUS | VS_MAP_DENYWRITE |         \
+     VS_MAP_EXECUTABLE | 0x4000000u /* MAP_UNINITIALIZED */ | VS_MAP_GROWSDOWN | VS_MAP_LOCKED |   \
+     VS_MAP_NORESERVE | VS_MAP_POPULATE | VS_MAP_NONBLOCK | VS_MAP_STACK | VS_MAP_HUGETLB)
+
+static uint64_t fail(VsThread *thread, int error)
+{
+    vs_set_errno(thread, error);
+    return VS_MAP_FAILED;
+}
+
+/* The heuristic overcommit check (vm.overcommit_memory 0, __vm_enough_memory): only a request
+ * larger than all of RAM and swap together is refused; what is committed already does not count. */
+bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages)
+{
+    return pages <= system->pfn.count + (system->pagefile.slots - 1);
+}
+
+/*
+ * The highest place below mmap_base for pages pages (vm_unmapped_area, top-down): the top of the
+ * highest gap that holds them. For a 2 MB-aligned one the gap must hold 2 MB more, and the mapping
+ * sits at the highest 2 MB boundary that leaves it room (__thp_get_unmapped_area).
+ */
+bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t *start_vpn)
+{
+    uint64_t limit = vs_vpn(process->system->layout->mmap_base) - 1;
+    uint64_t need = pages + (thp_align ? PMD_PAGES : 0);
+    if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
+        return false; /* Linux would try bottom-up too; the model's space never runs out here */
+    if (thp_align)
+        *start_vpn = (*start_vpn + need - pages) & ~(uint64_t)(PMD_PAGES - 1);
+    return true;
+}
+
+/* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
+static bool hint_free(VsProcess *process, uint64_t hint, uint64_t pages)
+{
+    const VsVadTable *table = &process->vad_root;
+    uint64_t start = vs_vpn(hint);
+    return hint && start >= table->lowest_vpn && start + pages - 1 <= table->highest_vpn &&
+           !vs_vad_find_conflict(table, start, start + pages - 1);
+}
+
+/* get_unmapped_area: the first page of the new mapping, or an errno. */
+static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, uint32_t flags,
+                         bool thp_align, uint64_t *start_vpn)
+{
+    const VsLayout *layout = process->system->layout;
+    uint64_t task_size = layout->highest_user_address + 1;
+    uint64_t pages = vs_vpn(length);
+    if (length > task_size)
+        return VS_ENOMEM;
+    if (flags & VS_MAP_FIXED) {
+        if (address & (VS_PAGE_SIZE - 1))
+            return VS_EINVAL;
+        if (address > task_size - length)
+            return VS_ENOMEM;
+        if (address < layout->lowest_user_address)
+            return VS_EPERM; /* security_mmap_addr: below mmap_min_addr without CAP_SYS_RAWIO */
+        *start_vpn = vs_vpn(address);
+        return 0;
+    }
+    if (hint_free(process, address, pages)) {
+        *start_vpn = vs_vpn(address);
+        return 0;
+    }
+    return vs_vma_place(process, pages, thp_align, start_vpn) ? 0 : VS_ENOMEM;
+}
+
+/* The VM_* flags a mapping starts with (calc_vm_prot_bits, calc_vm_flag_bits, and the MAY bits). */
+static uint32_t initial_flags(uint32_t prot, uint32_t flags)
+{
+    uint32_t vm = VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
+    vm |= (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
+          (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
+    vm |= (flags & VS_MAP_GROWSDOWN ? VS_VM_GROWSDOWN : 0) |
+          (flags & VS_MAP_LOCKED ? VS_VM_LOCKED : 0) |
+          (flags & VS_MAP_NORESERVE ? VS_VM_NORESERVE : 0);
+    return vm;
+}
+
+/* The checks of a file mapping's type against how the file was opened (do_mmap's file branch). */
+static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, uint32_t *vm_flags)
+{
+    bool readable = mode != VS_O_WRONLY, writable = mode != VS_O_RDONLY;
+    switch (flags & VS_MAP_TYPE) {
+    case VS_MAP_SHARED_VALIDATE:
+        if (flags & ~(uint32_t)LEGACY_MAP_MASK)
+            return VS_EOPNOTSUPP;
+        /* fall through */
+    case VS_MAP_SHARED:
+        if ((prot & VS_PROT_WRITE) && !writable)
+            return VS_EACCES;
+        *vm_flags |= VS_VM_SHARED | VS_VM_MAYSHARE;
+        if (!writable)
+            *vm_flags &= ~(uint32_t)(VS_VM_MAYWRITE | VS_VM_SHARED);
+        /* fall through */
+    case VS_MAP_PRIVATE:
+        if (!readable)
+            return VS_EACCES;
+        if (flags & VS_MAP_GROWSDOWN)
+            return VS_EINVAL;
+        return 0;
+    default:
+        return VS_EINVAL;
+    }
+}
+
+/* The anonymous branch: only MAP_SHARED or MAP_PRIVATE. */
+static int anonymous_flags(uint32_t flags, uint32_t *vm_flags)
+{
+    switch (flags & VS_MAP_TYPE) {
+    case VS_MAP_SHARED:
+        if (flags & VS_MAP_GROWSDOWN)
+            return VS_EINVAL;
+        *vm_flags |= VS_VM_SHARED | VS_VM_MAYSHARE;
+        return 0;
+    case VS_MAP_PRIVATE: return 0;
+    default: return VS_EINVAL;
+    }
+}
+
+/* Faults every page of the new VMA in (MAP_POPULATE, MAP_LOCKED: populate_vma_page_range): a
+ * private writable mapping with write faults, anything else with read faults. Errors are ignored. */
+static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, uint32_t vm_flags)
+{
+    bool write = (vm_flags & (VS_VM_WRITE | VS_VM_SHARED)) == VS_VM_WRITE;
+    for (uint64_t i = 0; i < pages; i++)
+        vs_fault_in(process, start_vpn + i, write && (vm_flags & VS_VM_WRITE));
+}
+
+/* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its
+ * charge, and the merge with neighbours. Returns the VMA's first page, or an errno. */
+static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, uint32_t vm_flags,
+                      VsFile *file, uint64_t pgoff, uint32_t flags)
+{
+    VsProcess *process = thread->process;
+    VsSystem *system = process->system;
+    if (flags & VS_MAP_FIXED) {
+        int error = vs_do_munmap(process, start_vpn, start_vpn + pages - 1);
+        if (error)
+            return error;
+    }
+    bool accountable = (vm_flags & (VS_VM_NORESERVE | VS_VM_SHARED | VS_VM_WRITE)) == VS_VM_WRITE;
+    bool shared_anonymous = !file && (vm_flags & VS_VM_SHARED);
+    if ((accountable || (shared_anonymous && !(vm_flags & VS_VM_NORESERVE))) &&
+        !vs_vm_enough_memory(system, pages))
+        return VS_ENOMEM;
+    if (accountable)
+        vm_flags |= VS_VM_ACCOUNT;
+    if (shared_anonymous) {
+        file = vs_shmem_file_create(system, VS_FILE_DEV_ZERO, "dev/zero");
+        if (!file)
+            return VS_ENOMEM;
+        file->size = vs_vpn_address(pages);
+        pgoff = 0;
+    }
+    VsSection *section = file ? vs_file_page_cache(system, file, pgoff + pages) : NULL;
+    if (file && !section)
+        return VS_ENOMEM;
+    VsMappedVad *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section,
+                                    file ? pgoff : start_vpn);
+    if (!vma)
+        return VS_ENOMEM;
+    if (shared_anonymous)
+        vs_shmem_file_put(system, file); /* nothing but its mapping keeps it now */
+    vs_vad_insert(&process->vad_root, &vma->core);
+    vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, start_vpn + pages - 1);
+    vs_vma_charge(process, &vma->core);
+    vs_vma_try_merge(process, &vma->core);
+    if (flags & (VS_MAP_POPULATE | VS_MAP_LOCKED))
+        populate(process, start_vpn, pages, vm_flags);
+    return 0;
+}
+
+uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
+                 uint32_t flags, int64_t fd, uint64_t offset)
+{
+    if (!vs_linux_call(thread))
+        return VS_MAP_FAILED;
+    VsProcess *process = thread->process;
+    if (offset & (VS_PAGE_SIZE - 1))
+        return fail(thread, VS_EINVAL);
+    VsFile *file = NULL;
+    uint32_t mode = VS_O_RDWR;
+    if (!(flags & VS_MAP_ANONYMOUS) && !(file = vs_fd_file(thread, fd, &mode)))
+        return fail(thread, VS_EBADF);
+    if ((flags & VS_MAP_HUGETLB) && !file)
+        return fail(thread, VS_ENOMEM); /* no huge pages are reserved (vm.nr_hugepages 0) */
+    if (length == 0)
+        return fail(thread, VS_EINVAL);
+    if (flags & VS_MAP_FIXED_NOREPLACE)
+        flags |= VS_MAP_FIXED;
+    if (!(flags & VS_MAP_FIXED)) { /* round_hint_to_min */
+        address = vs_page_down(address);
+        if (address && address < process->system->layout->lowest_user_address)
+            address = process->system->layout->lowest_user_address;
+    }
+    uint64_t rounded = (length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    if (rounded == 0)
+        return fail(thread, VS_ENOMEM);
+    uint64_t pages = vs_vpn(rounded), pgoff = vs_vpn(offset);
+    if (pgoff + pages < pgoff)
+        return fail(thread, VS_EOVERFLOW);
+    if (process->vad_root.count > VS_MAX_MAP_COUNT)
+        return fail(thread, VS_ENOMEM);
+    bool thp = !file && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
+    uint64_t start_vpn;
+    int error = unmapped_area(process, address, rounded, flags, thp, &start_vpn);
+    if (error)
+        return fail(thread, error);
+    if ((flags & VS_MAP_FIXED_NOREPLACE) &&
+        vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
+        return fail(thread, VS_EEXIST);
+    uint32_t vm_flags = initial_flags(prot, flags);
+    error = file ? file_flags(flags, prot, mode, &vm_flags) : anonymous_flags(flags, &vm_flags);
+    if (!error)
+        error = map_region(thread, start_vpn, pages, vm_flags, file, pgoff, flags);
+    if (error)
+        return fail(thread, error);
+    return vs_vpn_address(start_vpn);
+}
+
+/* ---- munmap ----------------------------------------------------------------------------------- */
+
+/*
+ * Unmaps [start_vpn, end_vpn] (do_vmi_munmap): whatever VMAs are there go, cut at the ends; holes
+ * are fine. Only a cut in the middle of one VMA, which leaves one VMA more, is refused at the
+ * max_map_count limit (ENOMEM). munmap never merges what is left on either side.
+ */
+int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
+    if (vad && vad->starting_vpn < start_vpn && vad->ending_vpn > end_vpn &&
+        process->vad_root.count >= VS_MAX_MAP_COUNT)
+        return VS_ENOMEM;
+    int error = vs_vma_isolate(process, start_vpn, end_vpn, false);
+    if (error)
+        return error;
+    vs_vma_unmap_range(process, start_vpn, end_vpn);
+    return 0;
+}
+
+int vs_munmap(VsThread *thread, uint64_t address, uint64_t length)
+{
+    if (!vs_linux_call(thread))
+        return -1;
+    uint64_t task_size = thread->process->system->layout->highest_user_address + 1;
+    if ((address & (VS_PAGE_SIZE - 1)) || address > task_size || length == 0 ||
+        length > task_size - address) {
+        vs_set_errno(thread, VS_EINVAL);
+        return -1;
+    }
+    uint64_t rounded = (length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    int error = vs_do_munmap(thread->process, vs_vpn(address), vs_vpn(address + rounded) - 1);
+    if (error) {
+        vs_set_errno(thread, error);
+        return -1;
+    }
+    return 0;
+}

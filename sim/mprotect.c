@@ -1,0 +1,100 @@
+/*
+ * mprotect.c - mprotect for the Linux personality (mm/mprotect.c do_mprotect_pkey, mprotect_fixup).
+ *
+ * Checks in the kernel's order (docs/research/linux-mm.md 3.1): both GROWSDOWN and GROWSUP, an
+ * unaligned start EINVAL; a length of 0 succeeds at once; a wrapping end ENOMEM; protection bits
+ * beyond READ|WRITE|EXEC|SEM EINVAL; no VMA at the start ENOMEM. Then VMA by VMA, in address
+ * order: a hole stops the walk with ENOMEM, asking for more than the VMA's VM_MAY* bits stops it
+ * with EACCES, and the VMAs already changed keep their change: mprotect is not atomic.
+ * Each changed range is split off its VMA and merged with the neighbours it now matches.
+ */
+#include "internal.h"
+
+static int fail(VsThread *thread, int error)
+{
+    vs_set_errno(thread, error);
+    return -1;
+}
+
+static uint32_t prot_flags(uint32_t prot)
+{
+    return (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
+           (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
+}
+
+/* The flags the range gets (mprotect_fixup): a private mapping that becomes writable is charged
+ * (VM_ACCOUNT) unless it was already, or is exempt; an untouched anonymous one that stops being
+ * writable gives the charge back. 0, or ENOMEM when the charge is refused. */
+static int account(VsProcess *process, const VsVad *vad, uint32_t *flags, uint64_t pages)
+{
+    uint32_t old = vs_vma(vad)->vm_flags;
+    if (*flags & VS_VM_WRITE) {
+        if (!(old & (VS_VM_ACCOUNT | VS_VM_WRITE | VS_VM_SHARED | VS_VM_NORESERVE))) {
+            if (!vs_vm_enough_memory(process->system, pages))
+                return VS_ENOMEM;
+            *flags |= VS_VM_ACCOUNT;
+        }
+    } else if ((old & VS_VM_ACCOUNT) && !vs_vma(vad)->section && !vs_vma(vad)->anon_vma) {
+        *flags &= ~(uint32_t)VS_VM_ACCOUNT;
+    }
+    return 0;
+}
+
+/* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. */
+static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                 uint32_t flags)
+{
+    int error = account(process, vad, &flags, end_vpn - start_vpn + 1);
+    if (!error)
+        error = vs_vma_isolate(process, start_vpn, end_vpn, true);
+    if (error)
+        return error;
+    vad = vs_vad_locate(&process->vad_root, start_vpn);
+    vs_vma_set_flags(process, vad, flags);
+    vs_vma_try_merge(process, vad);
+    return 0;
+}
+
+int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot)
+{
+    if (!vs_linux_call(thread))
+        return -1;
+    VsProcess *process = thread->process;
+    if ((prot & VS_PROT_GROWSDOWN) && (prot & VS_PROT_GROWSUP))
+        return fail(thread, VS_EINVAL);
+    if (address & (VS_PAGE_SIZE - 1))
+        return fail(thread, VS_EINVAL);
+    if (length == 0)
+        return 0;
+    uint64_t end = address + ((length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1));
+    if (end <= address)
+        return fail(thread, VS_ENOMEM);
+    uint32_t rest = prot & ~(uint32_t)(VS_PROT_GROWSDOWN | VS_PROT_GROWSUP);
+    if (rest & ~(uint32_t)(VS_PROT_READ | VS_PROT_WRITE | VS_PROT_EXEC | VS_PROT_SEM))
+        return fail(thread, VS_EINVAL);
+    if (prot & VS_PROT_GROWSUP)
+        return fail(thread, VS_EINVAL); /* x86 stacks grow down only */
+    uint64_t vpn = vs_vpn(address), last = vs_vpn(end) - 1;
+    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    if (!vad)
+        return fail(thread, VS_ENOMEM); /* the range starts in a hole */
+    if ((prot & VS_PROT_GROWSDOWN) && !(vs_vma(vad)->vm_flags & VS_VM_GROWSDOWN))
+        return fail(thread, VS_EINVAL);
+    while (vpn <= last) {
+        vad = vs_vad_locate(&process->vad_root, vpn);
+        if (!vad)
+            return fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
+        uint32_t old = vs_vma(vad)->vm_flags;
+        uint32_t flags = (old & ~(uint32_t)VS_VM_ACCESS_FLAGS) | prot_flags(prot);
+        if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)
+            return fail(thread, VS_EACCES); /* more than VM_MAYREAD/WRITE/EXEC allow */
+        uint64_t stop = vs_min(last, vad->ending_vpn);
+        if (flags != old) {
+            int error = fixup(process, vad, vpn, stop, flags);
+            if (error)
+                return fail(thread, error);
+        }
+        vpn = stop + 1;
+    }
+    return 0;
+}

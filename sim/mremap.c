@@ -1,0 +1,191 @@
+/*
+ * mremap.c - mremap for the Linux personality (mm/mremap.c).
+ *
+ * Checks (check_mremap_params, docs/research/linux-mm.md 5): unknown flags, an unaligned old
+ * address, MREMAP_FIXED or MREMAP_DONTUNMAP without MREMAP_MAYMOVE, DONTUNMAP changing the size,
+ * a new size of 0 or past user space, a fixed new address unaligned, too high or overlapping the
+ * old range: EINVAL. No VMA at the old address, or an old range running past its VMA: EFAULT. An
+ * old size of 0 on a private mapping: EINVAL.
+ * Then: shrinking unmaps the tail in place; growing extends the VMA in place when the old range
+ * ends its VMA and the pages above are free, else moves it (MAYMOVE) to a place chosen as mmap
+ * would, else ENOMEM. A move carries the page-table entries to the new place - the same frames,
+ * no copy - and unmaps the old range (DONTUNMAP leaves it mapped, empty).
+ */
+#include "internal.h"
+
+static uint64_t fail(VsThread *thread, int error)
+{
+    vs_set_errno(thread, error);
+    return VS_MAP_FAILED;
+}
+
+/* Moves the PTE of old_vpn to new_vpn (move_ptes): a resident page's working-set entry and frame
+ * follow it. */
+static void move_pte(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn)
+{
+    uint64_t pte = vs_pt_read(process, old_vpn);
+    if (pte == 0)
+        return;
+    VsPfn *frames = process->system->pfn.frames;
+    if (vs_pte_is_valid(pte)) {
+        uint64_t frame = vs_pte_frame(pte);
+        uint32_t mm = (uint32_t)vs_valid_protection(process, old_vpn, pte);
+        vs_ws_remove(process, old_vpn, frame);
+        if (!(frames[frame].flags & VS_PFN_PROTOTYPE))
+            frames[frame].vpn = new_vpn;
+        vs_ws_insert(process, new_vpn, frame, mm); /* room was made: the entry just left */
+    } else if (vs_pte_is_transition(pte)) {
+        frames[vs_pte_frame(pte)].vpn = new_vpn;
+    }
+    vs_pt_write(process, new_vpn, pte);
+    vs_pt_write(process, old_vpn, 0);
+}
+
+/* Moves the VMA vad (isolated: it is exactly the old range) to new_pages pages at new_vpn
+ * (move_vma): a new VMA there with the same flags, the pages carried over (a grown tail is
+ * untouched), the old VMA gone (or, with DONTUNMAP, left empty). Returns 0 or an errno. */
+static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t new_pages,
+                    bool dontunmap)
+{
+    VsMappedVad *old = vs_vma(vad);
+    uint64_t pages = vs_vma_pages(vad), old_vpn = vad->starting_vpn;
+    VsFile *file = vs_vma_file(vad);
+    if (!NT_SUCCESS(vs_pt_prepare(process, new_vpn, new_vpn + pages - 1)) ||
+        (file && !vs_file_page_cache(process->system, file, old->first_prototype + new_pages)))
+        return VS_ENOMEM;
+    /* copy_vma: an untouched anonymous VMA takes the new place's offset, so it can merge there. */
+    uint64_t pgoff = !old->section && !old->anon_vma ? new_vpn : old->first_prototype;
+    VsMappedVad *moved = vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags,
+                                      old->section, pgoff);
+    if (!moved)
+        return VS_ENOMEM;
+    moved->anon_vma = old->anon_vma;
+    moved->core.protection = vad->protection;
+    vs_vad_insert(&process->vad_root, &moved->core);
+    vs_vma_charge(process, &moved->core);
+    for (uint64_t i = 0; i < pages; i++)
+        move_pte(process, old_vpn + i, new_vpn + i);
+    VsEvent event = {.kind = VS_EV_VMA_MOVED, .pid = process->pid, .vpn_start = new_vpn,
+                     .vpn_end = new_vpn + new_pages - 1, .old_start = old_vpn,
+                     .old_end = old_vpn + pages - 1, .pages = pages};
+    vs_emit(process->system, &event);
+    if (!dontunmap)
+        vs_vma_unmap_range(process, old_vpn, old_vpn + pages - 1);
+    else
+        vs_vma_zap(process, vad, old_vpn, old_vpn + pages - 1);
+    vs_vma_try_merge(process, vs_vad_locate(&process->vad_root, new_vpn));
+    return 0;
+}
+
+/* Grows the VMA that ends the old range in place by pages pages (vma_merge_extend). */
+static int expand(VsProcess *process, VsVad *vad, uint64_t pages)
+{
+    VsMappedVad *vma = vs_vma(vad);
+    uint64_t new_end = vad->ending_vpn + pages;
+    if ((vma->vm_flags & VS_VM_ACCOUNT) && !vs_vm_enough_memory(process->system, pages))
+        return VS_ENOMEM;
+    VsFile *file = vs_vma_file(vad);
+    if (file && !vs_file_page_cache(process->system, file,
+                                    vma->first_prototype + vs_vma_pages(vad) + pages))
+        return VS_ENOMEM;
+    vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, new_end);
+    vs_vma_charge(process, vad);
+    vs_emit_range(process, VS_EV_VAD_TRIMMED, vad->starting_vpn, new_end);
+    vs_vma_try_merge(process, vad);
+    return 0;
+}
+
+/* Whether the VMA can grow by pages in place: the old range ends it and the pages above are free
+ * and inside user space (vma_expandable). */
+static bool expandable(VsProcess *process, const VsVad *vad, uint64_t old_last, uint64_t pages)
+{
+    const VsVadTable *table = &process->vad_root;
+    uint64_t first = (uint64_t)vad->ending_vpn + 1;
+    return vad->ending_vpn == old_last && first + pages - 1 <= table->highest_vpn &&
+           !vs_vad_find_conflict(table, first, first + pages - 1);
+}
+
+static int check_params(VsThread *thread, uint64_t old_address, uint64_t old_size,
+                        uint64_t new_size, uint32_t flags, uint64_t new_address)
+{
+    uint64_t task_size = thread->process->system->layout->highest_user_address + 1;
+    uint32_t known = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED | VS_MREMAP_DONTUNMAP;
+    if ((flags & ~known) || (old_address & (VS_PAGE_SIZE - 1)) ||
+        ((flags & (VS_MREMAP_FIXED | VS_MREMAP_DONTUNMAP)) && !(flags & VS_MREMAP_MAYMOVE)) ||
+        ((flags & VS_MREMAP_DONTUNMAP) && old_size != new_size))
+        return VS_EINVAL;
+    if (new_size == 0 || new_size > task_size)
+        return VS_EINVAL;
+    if (flags & VS_MREMAP_FIXED) {
+        if ((new_address & (VS_PAGE_SIZE - 1)) || new_address > task_size - new_size)
+            return VS_EINVAL;
+        if (new_address < old_address + old_size && old_address < new_address + new_size)
+            return VS_EINVAL; /* the two ranges overlap */
+    }
+    return 0;
+}
+
+uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, uint64_t new_size,
+                   uint32_t flags, uint64_t new_address)
+{
+    if (!vs_linux_call(thread))
+        return VS_MAP_FAILED;
+    VsProcess *process = thread->process;
+    old_size = (old_size + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    uint64_t aligned_new = (new_size + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    if (new_size && !aligned_new)
+        return fail(thread, VS_EINVAL);
+    int error = check_params(thread, old_address, old_size, aligned_new, flags, new_address);
+    if (error)
+        return fail(thread, error);
+    new_size = aligned_new;
+    uint64_t old_vpn = vs_vpn(old_address);
+    VsVad *vad = vs_vad_locate(&process->vad_root, old_vpn);
+    if (!vad)
+        return fail(thread, VS_EFAULT);
+    if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
+        return fail(thread, VS_EINVAL);
+    if (old_size == 0)
+        return fail(thread, VS_EINVAL); /* a second mapping of shared pages: not modelled */
+    uint64_t old_last = old_vpn + vs_vpn(old_size) - 1;
+    if (old_last > vad->ending_vpn)
+        return fail(thread, VS_EFAULT);
+    uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);
+    if (flags & VS_MREMAP_FIXED) {
+        uint64_t target = vs_vpn(new_address);
+        if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0)
+            return fail(thread, error);
+        if (old_pages > new_pages &&
+            (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
+            return fail(thread, error);
+        old_last = old_vpn + vs_min(old_pages, new_pages) - 1;
+        if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
+            return fail(thread, error);
+        vad = vs_vad_locate(&process->vad_root, old_vpn);
+        if ((error = move_vma(process, vad, target, new_pages, flags & VS_MREMAP_DONTUNMAP)) != 0)
+            return fail(thread, error);
+        return new_address;
+    }
+    if (old_pages >= new_pages && !(flags & VS_MREMAP_DONTUNMAP)) {
+        if (old_pages > new_pages && (error = vs_do_munmap(process, old_vpn + new_pages, old_last)))
+            return fail(thread, error);
+        return old_address;
+    }
+    uint64_t more = new_pages - old_pages;
+    if (more && expandable(process, vad, old_last, more)) {
+        if ((error = expand(process, vad, more)) != 0)
+            return fail(thread, error);
+        return old_address;
+    }
+    if (!(flags & VS_MREMAP_MAYMOVE))
+        return fail(thread, VS_ENOMEM);
+    uint64_t target;
+    if (!vs_vma_place(process, new_pages, false, &target))
+        return fail(thread, VS_ENOMEM);
+    if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
+        return fail(thread, error);
+    vad = vs_vad_locate(&process->vad_root, old_vpn);
+    if ((error = move_vma(process, vad, target, new_pages, flags & VS_MREMAP_DONTUNMAP)) != 0)
+        return fail(thread, error);
+    return vs_vpn_address(target);
+}

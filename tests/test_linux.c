@@ -1,0 +1,342 @@
+/*
+ * test_linux.c - the Linux personality: mmap and friends, VMA split and merge, errno order,
+ * shared memory, copy-on-write after fork. Every expectation is what Linux 6.18 did on this
+ * machine (docs/research/linux-mm.md); the invariant checker runs after every call.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#define PAGE 4096ull
+#define BASE 0x7F0000000000ull /* the layout's mmap_base */
+#define ANON (VS_MAP_PRIVATE | VS_MAP_ANONYMOUS)
+#define RW (VS_PROT_READ | VS_PROT_WRITE)
+
+static int setup(void **state) { return fixture_setup_arch(state, VS_ARCH_LINUX_X64); }
+
+/* The process's VMAs as maps would list them: count, and the i-th one's info. */
+static size_t vmas(Fixture *f, VsVmaInfo *out, size_t capacity)
+{
+    size_t n = 0;
+    VsVmaInfo info;
+    for (uint64_t at = 0; vs_vma_find(f->process, at, &info); at = info.end, n++)
+        if (n < capacity)
+            out[n] = info;
+    return n;
+}
+
+static uint64_t map(Fixture *f, uint64_t address, uint64_t length, uint32_t prot, uint32_t flags)
+{
+    uint64_t p = vs_mmap(f->thread, address, length, prot, flags, -1, 0);
+    CHECK_INVARIANTS(f);
+    return p;
+}
+
+#define ASSERT_FAILS(f, call, error)                                                               \
+    do {                                                                                           \
+        VsSetLastError((f)->thread, 0xDEAD);                                                       \
+        assert_int_equal((int64_t)(call), -1);                                                     \
+        assert_int_equal(vs_errno((f)->thread), (error));                                          \
+        CHECK_INVARIANTS(f);                                                                       \
+    } while (0)
+
+static void test_mmap_goes_down_and_merges(void **state)
+{
+    Fixture *f = *state;
+    uint64_t a = map(f, 0, 4 * PAGE, RW, ANON);
+    assert_int_equal(a, BASE - 4 * PAGE);
+    uint64_t b = map(f, 0, 2 * PAGE, RW, ANON);
+    assert_int_equal(b, a - 2 * PAGE);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 1); /* adjacent anonymous mappings are one VMA */
+    assert_int_equal(v[0].start, b);
+    assert_int_equal(v[0].end, BASE);
+    uint64_t c = map(f, 0, 2 * PAGE, VS_PROT_READ, ANON);
+    assert_int_equal(c, b - 2 * PAGE);
+    assert_int_equal(vmas(f, v, 4), 2); /* other flags: its own VMA */
+    uint64_t d = map(f, 0, 2 * PAGE, RW, VS_MAP_SHARED | VS_MAP_ANONYMOUS);
+    uint64_t e = map(f, 0, 2 * PAGE, RW, VS_MAP_SHARED | VS_MAP_ANONYMOUS);
+    assert_int_equal(e, d - 2 * PAGE);
+    assert_int_equal(vmas(f, v, 4), 4); /* shared anonymous mappings never merge */
+    assert_string_equal(v[0].name, "/dev/zero (deleted)");
+    assert_true(v[0].may_share);
+}
+
+static void test_thp_alignment(void **state)
+{
+    Fixture *f = *state;
+    map(f, 0, PAGE, RW, ANON);
+    uint64_t p = map(f, 0, MB(2), RW, ANON);
+    assert_int_equal(p % MB(2), 0);
+    assert_int_equal(p, BASE - MB(4)); /* the highest 2 MB boundary with room, a hole above */
+    assert_int_equal(map(f, 0, PAGE, RW, ANON), BASE - 2 * PAGE); /* the hole is used first */
+}
+
+static void test_mmap_errors_in_order(void **state)
+{
+    Fixture *f = *state;
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, ANON, -1, 1), VS_EINVAL);  /* offset first */
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, VS_MAP_PRIVATE, 99, 0), VS_EBADF); /* fd */
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, ANON, -1, 0), VS_EINVAL);  /* length 0 */
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, UINT64_MAX, RW, ANON, -1, 0), VS_ENOMEM);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0x12345, PAGE, RW, ANON | VS_MAP_FIXED, -1, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_ANONYMOUS, -1, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_SHARED_VALIDATE | VS_MAP_ANONYMOUS, -1,
+                            0),
+                 VS_EINVAL);
+    uint64_t p = map(f, 0, 4 * PAGE, RW, ANON);
+    ASSERT_FAILS(f, vs_mmap(f->thread, p + PAGE, PAGE, RW, ANON | VS_MAP_FIXED_NOREPLACE, -1, 0),
+                 VS_EEXIST);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0x1000, PAGE, RW, ANON | VS_MAP_FIXED, -1, 0), VS_EPERM);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, GB(4), RW, ANON, -1, 0), VS_ENOMEM); /* > RAM + swap */
+    assert_int_not_equal(map(f, 0, GB(4), RW, ANON | VS_MAP_NORESERVE), VS_MAP_FAILED);
+    assert_int_not_equal(map(f, 0, GB(4), VS_PROT_READ, ANON), VS_MAP_FAILED);
+}
+
+static void test_mprotect_splits_and_merges_back(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 8 * PAGE, RW, ANON);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_mprotect(f->thread, p + 3 * PAGE, PAGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 3);
+    assert_false(v[1].write);
+    uint8_t byte;
+    assert_int_equal(vs_memory_write(f->thread, p + 3 * PAGE, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vs_signal_of(STATUS_ACCESS_VIOLATION), VS_SIGSEGV);
+    assert_int_equal(vs_memory_read(f->thread, p + 3 * PAGE, &byte), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, p + 5 * PAGE, 1), STATUS_SUCCESS); /* one anon_vma */
+    assert_int_equal(vs_mprotect(f->thread, p + 3 * PAGE, PAGE, RW), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vmas(f, v, 4), 1);
+    /* Not atomic: the part before a hole keeps its change, the call says ENOMEM. */
+    assert_int_equal(vs_munmap(f->thread, p + 4 * PAGE, PAGE), 0);
+    ASSERT_FAILS(f, vs_mprotect(f->thread, p, 8 * PAGE, VS_PROT_READ), VS_ENOMEM);
+    assert_int_equal(vmas(f, v, 4), 2);
+    assert_false(v[0].write);
+    assert_true(v[1].write);
+    ASSERT_FAILS(f, vs_mprotect(f->thread, p + 1, PAGE, VS_PROT_READ), VS_EINVAL);
+    ASSERT_FAILS(f, vs_mprotect(f->thread, p, PAGE, 0x10), VS_EINVAL);
+    assert_int_equal(vs_mprotect(f->thread, 0x10000, 0, 0x10), 0); /* length 0: nothing checked */
+}
+
+static void test_separately_touched_pieces_stay_apart(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 8 * PAGE, RW, ANON);
+    assert_int_equal(vs_madvise(f->thread, p, PAGE, VS_MADV_RANDOM), 0);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, p + 4 * PAGE, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_madvise(f->thread, p, PAGE, VS_MADV_NORMAL), 0);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 2); /* two anon_vmas: research 3.3, measured */
+}
+
+static void test_munmap_and_madvise(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 8 * PAGE, RW, ANON);
+    assert_int_equal(vs_munmap(f->thread, p + 2 * PAGE, PAGE), 0);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 2);
+    assert_int_equal(vs_munmap(f->thread, 0x10000, PAGE), 0); /* nothing there: fine */
+    ASSERT_FAILS(f, vs_munmap(f->thread, p, 0), VS_EINVAL);
+    assert_int_equal(vs_memory_write(f->thread, p, 7), STATUS_SUCCESS);
+    uint8_t vec[8];
+    assert_int_equal(vs_mincore(f->thread, p, 2 * PAGE, vec, 8), 0);
+    assert_int_equal(vec[0], 1);
+    assert_int_equal(vec[1], 0);
+    ASSERT_FAILS(f, vs_mincore(f->thread, p, 4 * PAGE, vec, 8), VS_ENOMEM); /* the hole */
+    assert_int_equal(vs_madvise(f->thread, p, PAGE, VS_MADV_DONTNEED), 0);
+    CHECK_INVARIANTS(f);
+    uint8_t byte = 1;
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, 8 * PAGE, VS_MADV_DONTNEED), VS_ENOMEM);
+    ASSERT_FAILS(f, vs_madvise(f->thread, 0x10000, 0, 999), VS_EINVAL);
+}
+
+static void test_memfd_ring_buffer(void **state)
+{
+    Fixture *f = *state;
+    int fd = vs_memfd_create(f->thread, "ring", 0);
+    assert_int_equal(fd, 3);
+    assert_int_equal(vs_ftruncate(f->thread, fd, 4 * PAGE), 0);
+    uint64_t r = map(f, 0, 8 * PAGE, VS_PROT_NONE, ANON);
+    uint64_t lo = vs_mmap(f->thread, r, 4 * PAGE, RW, VS_MAP_SHARED | VS_MAP_FIXED, fd, 0);
+    uint64_t hi = vs_mmap(f->thread, r + 4 * PAGE, 4 * PAGE, RW, VS_MAP_SHARED | VS_MAP_FIXED, fd,
+                          0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(lo, r);
+    assert_int_equal(hi, r + 4 * PAGE);
+    assert_int_equal(vs_memory_write(f->thread, r + 4 * PAGE - 1, 'x'), STATUS_SUCCESS);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, r + 8 * PAGE - 1, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'x');
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 2); /* offsets 0 and 0 do not follow on: two VMAs */
+    assert_string_equal(v[0].name, "/memfd:ring (deleted)");
+    char line[200];
+    vs_vma_maps_line(&v[0], line, sizeof line);
+    assert_non_null(strstr(line, "rw-s 00000000 00:01 "));
+    assert_int_equal(vs_close(f->thread, fd), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_memory_read(f->thread, r + 3 * PAGE + 4095, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'x'); /* the mappings keep the file */
+}
+
+static void test_sigbus_past_end_of_file(void **state)
+{
+    Fixture *f = *state;
+    int fd = vs_memfd_create(f->thread, "short", 0);
+    assert_int_equal(vs_ftruncate(f->thread, fd, 100), 0);
+    uint64_t p = vs_mmap(f->thread, 0, 4 * PAGE, RW, VS_MAP_SHARED, fd, 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_memory_write(f->thread, p + 200, 1), STATUS_SUCCESS); /* the last page */
+    VsStatus past = vs_memory_write(f->thread, p + PAGE, 1);
+    assert_int_equal(vs_signal_of(past), VS_SIGBUS);
+    assert_int_equal(vs_ftruncate(f->thread, fd, 2 * PAGE), 0);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_ftruncate(f->thread, fd, 10), 0);
+    CHECK_INVARIANTS(f);
+    uint8_t byte = 1;
+    assert_int_equal(vs_memory_read(f->thread, p + 200, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0); /* the rest of the last page was zeroed */
+    assert_int_equal(vs_signal_of(vs_memory_read(f->thread, p + PAGE, &byte)), VS_SIGBUS);
+}
+
+static void test_mremap(void **state)
+{
+    Fixture *f = *state;
+    uint64_t above = map(f, 0, PAGE, VS_PROT_READ, ANON);
+    uint64_t p = map(f, 0, 2 * PAGE, RW, ANON);
+    assert_int_equal(p, above - 2 * PAGE);
+    assert_int_equal(vs_memory_write(f->thread, p, 9), STATUS_SUCCESS);
+    /* Growing in place: the VMA above is in the way. */
+    ASSERT_FAILS(f, vs_mremap(f->thread, p, 2 * PAGE, 4 * PAGE, 0, 0), VS_ENOMEM);
+    uint64_t q = vs_mremap(f->thread, p, 2 * PAGE, 4 * PAGE, VS_MREMAP_MAYMOVE, 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(q, p - 4 * PAGE);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, q, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 9);
+    assert_int_equal(vs_mremap(f->thread, q, 4 * PAGE, PAGE, 0, 0), q);
+    CHECK_INVARIANTS(f);
+    ASSERT_FAILS(f, vs_mremap(f->thread, q + 1, PAGE, PAGE, 0, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_mremap(f->thread, q, 2 * PAGE, PAGE, 0, 0), VS_EFAULT);
+    ASSERT_FAILS(f, vs_mremap(f->thread, q, PAGE, PAGE, VS_MREMAP_FIXED, q + PAGE), VS_EINVAL);
+    uint64_t t = vs_mremap(f->thread, q, PAGE, PAGE, VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, BASE);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(t, BASE);
+    assert_int_equal(vs_memory_read(f->thread, BASE, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 9);
+    /* Above mmap_base the model's space is free (a real process has its libraries there; the
+     * POSIX agent keeps an arena that acts as free space). */
+    assert_int_equal(vs_mremap(f->thread, BASE, PAGE, 3 * PAGE, 0, 0), BASE); /* in place */
+    CHECK_INVARIANTS(f);
+}
+
+static void test_fork_copy_on_write(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 2 * PAGE, RW, ANON);
+    uint64_t s = map(f, 0, PAGE, RW, VS_MAP_SHARED | VS_MAP_ANONYMOUS);
+    assert_int_equal(vs_memory_write(f->thread, p, 'P'), STATUS_SUCCESS);
+    VsProcess *child;
+    int64_t pid = vs_fork(f->thread, &child);
+    CHECK_INVARIANTS(f);
+    assert_true(pid > 0);
+    VsThread *c = vs_process_main_thread(child);
+    uint64_t parent_entry = vs_pagemap_entry(f->process, p);
+    uint64_t child_entry = vs_pagemap_entry(child, p);
+    assert_true(parent_entry & VS_PAGEMAP_PRESENT);
+    assert_int_equal(parent_entry & VS_PAGEMAP_PFN_MASK, child_entry & VS_PAGEMAP_PFN_MASK);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(c, p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'P');
+    assert_int_equal(vs_memory_write(c, p, 'C'), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_not_equal(vs_pagemap_entry(child, p) & VS_PAGEMAP_PFN_MASK,
+                         vs_pagemap_entry(f->process, p) & VS_PAGEMAP_PFN_MASK);
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'P');
+    assert_int_equal(vs_memory_write(c, s, 'T'), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(f->thread, s, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'T'); /* shared stays shared */
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 'Q'), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(c, p + PAGE, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0);
+    assert_int_equal(vs_munmap(c, p, 2 * PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'P');
+}
+
+static void test_windows_calls_stay_out(void **state)
+{
+    (void)state;
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64});
+    VsThread *thread = vs_process_main_thread(vs_process_create(system, "w"));
+    assert_int_equal(vs_mmap(thread, 0, PAGE, RW, ANON, -1, 0), VS_MAP_FAILED);
+    assert_int_equal(vs_errno(thread), VS_ENOSYS);
+    assert_true(vs_check(system, NULL, 0));
+    vs_system_destroy(system);
+}
+
+static void test_random_calls_keep_invariants(void **state)
+{
+    Fixture *f = *state;
+    TestRng rng = {.state = 0x9E3779B97F4A7C15ull};
+    uint64_t top = BASE - 64 * PAGE;
+    for (int i = 0; i < 4000; i++) {
+        uint64_t at = top + rng_below(&rng, 64) * PAGE, len = (1 + rng_below(&rng, 8)) * PAGE;
+        uint32_t prot = (uint32_t)rng_below(&rng, 8);
+        uint8_t vec[16], byte;
+        switch (rng_below(&rng, 9)) {
+        case 0: vs_mmap(f->thread, at, len, prot, ANON | VS_MAP_FIXED, -1, 0); break;
+        case 1: vs_munmap(f->thread, at, len); break;
+        case 2: vs_mprotect(f->thread, at, len, prot); break;
+        case 3: vs_madvise(f->thread, at, len, (uint32_t)rng_below(&rng, 12)); break;
+        case 4: vs_memory_write(f->thread, at, (uint8_t)i); break;
+        case 5: vs_memory_read(f->thread, at, &byte); break;
+        case 6: vs_mremap(f->thread, at, len, (1 + rng_below(&rng, 8)) * PAGE,
+                          (uint32_t)rng_below(&rng, 2), 0);
+            break;
+        case 7: vs_mincore(f->thread, at, len, vec, 16); break;
+        default: vs_mmap(f->thread, at, len, prot, VS_MAP_SHARED | VS_MAP_ANONYMOUS |
+                         VS_MAP_FIXED, -1, 0);
+        }
+        CHECK_INVARIANTS(f);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_mmap_goes_down_and_merges, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_thp_alignment, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mmap_errors_in_order, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mprotect_splits_and_merges_back, setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_separately_touched_pieces_stay_apart, setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_munmap_and_madvise, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_memfd_ring_buffer, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sigbus_past_end_of_file, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mremap, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fork_copy_on_write, setup, fixture_teardown),
+        cmocka_unit_test(test_windows_calls_stay_out),
+        cmocka_unit_test_setup_teardown(test_random_calls_keep_invariants, setup,
+                                        fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

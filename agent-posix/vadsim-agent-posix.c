@@ -3,109 +3,399 @@
  * kernel, and answers what happened. The POSIX counterpart of the Win32 agent, speaking the same
  * line protocol:
  *
- *   request   NAME HEX...                 one line; a pointer the caller may pass as &var is
- *                                         "1 VALUE" (or "0 0" for NULL); a name is 's' + hex bytes
+ *   request   [@N ] NAME HEX...           one line; a string argument is 's' + hex bytes (a file's
+ *                                         text 't' + hex bytes); "@N " sends it to child N
  *   answer    = RET ERRNO 0 SIGNAL EXTRA...   RET and errno after the call, the signal a memory
  *                                         access raised (SIGSEGV 11, SIGBUS 7; 0 if none)
  *   refusal   ! WHY                       a call the agent will not make
  *
+ * Placement. The harness's model places mmap(NULL) mappings top-down from a fixed mmap_base M with
+ * nothing above it, and translates real = model - M + A, where A is the start of the agent's
+ * ARENA: 1 GiB at a 2 MiB boundary, a PROT_NONE shared view of an empty memfd ("vadsim-arena", a
+ * shared mapping never merges with the scenario's private ones). So for the scenario the arena
+ * must be free address space directly above the kernel's placement point:
+ *   - at start every gap above the arena is filled with PROT_NONE FILLERS (research 1.4: the
+ *     top-down search takes the highest gap that fits), so the first mmap(NULL) lands at A - page;
+ *   - around every call that names arena addresses, the arena PIECES there are unmapped first
+ *     (EXPOSED: the call sees free memory) and whatever is still free afterwards is refilled, so
+ *     a later mmap(NULL) can never land in the arena. Between calls the arena is fully mapped.
+ * After start-up the agent never maps memory of its own (stdio uses static buffers).
+ *
  * Safety. The agent is a real process running arbitrary scenarios, so it must never unmap, remap
- * or protect its own code, stack or heap. At start it reserves an ARENA (PROT_NONE, MAP_NORESERVE)
- * and keeps the set of ranges that belong to the scenario: the arena, and whatever the kernel
- * placed for the scenario outside it (an mmap without MAP_FIXED, an mremap that moved). Every call
- * that names an address - a fixed mmap, munmap, mprotect, madvise, mremap, msync, mincore, a read
- * or a write - must lie wholly inside those ranges, or it is refused, not made. The harness's test
- * proves a call aiming at the agent's own memory comes back refused.
+ * or protect its own code, stack or heap. It keeps the set of ranges that belong to the scenario:
+ * the arena, and whatever the kernel placed for the scenario outside it. Every call that names an
+ * address must lie wholly inside those ranges, or it is refused, not made. Its own descriptors
+ * (the arena's memfd, its children's pipes) are all >= 900, so the scenario's are numbered from 3
+ * as in the model; calls naming them, or 0-2, answer EBADF as for a descriptor never opened.
+ *
+ * Processes. `fork` makes a child that serves the same requests over a pair of pipes; the parent
+ * relays "@N ..." lines to child N. Files live in a private directory removed at quit; shm_open
+ * names get a prefix unique to the agent, and the objects are unlinked at quit.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "protocol.h"
 
 #define AGENT_PROTOCOL_VERSION 1
-#define ARENA_SIZE (1ull << 30) /* 1 GB of address space, nothing committed */
+#define ARENA_SIZE (1ull << 30)  /* 1 GiB of address space, nothing committed */
+#define ARENA_ALIGN (2ull << 20) /* a PMD: 2 MiB mmaps below it are THP-aligned as in the model */
+#define FILLER_LARGEST (512ull << 20)
+#define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
 #define MAX_ARGS 16
-#define MAX_LINE 1024
-#define MAX_OWNED 4096
+#define MAX_LINE 4096
+#define MAX_RANGES 4096
+#define MAX_GAPS 256
+#define MAX_CHILDREN 64
+#define MAX_PAGEMAP 512
 
-/* ---- The ranges the scenario owns --------------------------------------------------------------- */
+#define P(x) ((void *)(uintptr_t)(x))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ---- Sets of address ranges ------------------------------------------------------------------ */
 
 typedef struct Range {
     uint64_t start, end; /* [start, end) */
 } Range;
 
-static Range owned[MAX_OWNED];
-static size_t owned_count;
-static uint64_t arena_start, arena_end;
-static uint64_t page_size;
+/* Disjoint ranges in no order; ranges that touch are merged when added. */
+typedef struct RangeSet {
+    Range range[MAX_RANGES];
+    size_t count;
+} RangeSet;
 
-/* Whether [start, start + length) lies inside one owned range (ranges never touch: see own). */
-static int inside_owned(uint64_t start, uint64_t length)
+/* Adds [start, end), merging what it touches; 0 if the set is full. */
+static int set_add(RangeSet *s, uint64_t start, uint64_t end)
 {
-    uint64_t end = start + (length ? length : 1);
-    if (end < start)
-        return 0;
-    for (size_t i = 0; i < owned_count; i++)
-        if (start >= owned[i].start && end <= owned[i].end)
-            return 1;
-    return 0;
-}
-
-static int is_arena(const Range *r) { return r->start == arena_start && r->end == arena_end; }
-
-/* Adds [start, end) to the owned set, merging with ranges it touches or overlaps (never with the
- * arena, which stays itself: what the kernel put next to it is forgotten on its own). */
-static int own(uint64_t start, uint64_t end)
-{
-    for (size_t i = 0; i < owned_count;) {
-        if (!is_arena(&owned[i]) && owned[i].end >= start && owned[i].start <= end) {
-            start = start < owned[i].start ? start : owned[i].start;
-            end = end > owned[i].end ? end : owned[i].end;
-            owned[i] = owned[--owned_count];
+    for (size_t i = 0; i < s->count;) {
+        Range r = s->range[i];
+        if (r.end >= start && r.start <= end) {
+            start = MIN(start, r.start), end = MAX(end, r.end);
+            s->range[i] = s->range[--s->count];
         } else {
             i++;
         }
     }
-    if (owned_count == MAX_OWNED)
+    if (s->count == MAX_RANGES)
         return 0;
-    owned[owned_count++] = (Range){start, end};
+    s->range[s->count++] = (Range){start, end};
     return 1;
+}
+
+/* Removes [start, end), splitting the ranges it cuts in two; 0 if the set is full (then some
+ * ranges it cuts are left whole). */
+static int set_remove(RangeSet *s, uint64_t start, uint64_t end)
+{
+    size_t count = s->count;
+    int ok = 1;
+    for (size_t i = 0; i < count && ok; i++) {
+        Range r = s->range[i];
+        if (r.end <= start || r.start >= end)
+            continue;
+        if (end < r.end && !(ok = s->count < MAX_RANGES))
+            break;
+        if (end < r.end)
+            s->range[s->count++] = (Range){end, r.end}; /* the part above the cut */
+        s->range[i] = (Range){r.start, MAX(r.start, start)};
+    }
+    for (size_t i = 0; i < s->count;) {
+        if (s->range[i].end <= s->range[i].start)
+            s->range[i] = s->range[--s->count]; /* emptied: drop it */
+        else
+            i++;
+    }
+    return ok;
+}
+
+/* Whether the union of the set covers [start, end). */
+static int set_covers(const RangeSet *s, uint64_t start, uint64_t end)
+{
+    while (start < end) {
+        size_t i = 0;
+        while (i < s->count && !(s->range[i].start <= start && start < s->range[i].end))
+            i++;
+        if (i == s->count)
+            return 0;
+        start = s->range[i].end;
+    }
+    return 1;
+}
+
+/* ---- The agent's state ----------------------------------------------------------------------- */
+
+static RangeSet owned;  /* the scenario's: the arena and what the kernel placed for it */
+static RangeSet pieces; /* the parts of the arena mapped by the agent's memfd right now */
+static uint64_t arena_start, arena_end, page_size;
+static int arena_fd;
+static dev_t arena_dev; /* the memfd's device and inode, to know arena pieces in maps */
+static ino_t arena_ino;
+static pid_t top_pid;       /* the agent the harness started (children share its files) */
+static char file_dir[64];   /* the private directory of the scenario's files */
+static char shm_prefix[32]; /* "vadsim-PID-": the scenario's shm names go in after it */
+static char stdin_buffer[MAX_LINE], stdout_buffer[1 << 16];
+
+static uint64_t page_down(uint64_t a) { return a & ~(page_size - 1); }
+static uint64_t page_up(uint64_t a)
+{
+    return a > UINT64_MAX - page_size ? page_down(UINT64_MAX) : page_down(a + page_size - 1);
+}
+
+/* Whether [start, start + length) is the scenario's memory (a length 0 names one byte). */
+static int inside_owned(uint64_t start, uint64_t length)
+{
+    uint64_t end = start + (length ? length : 1);
+    return end > start && set_covers(&owned, start, end);
 }
 
 /* Forgets [start, end) outside the arena once the kernel has unmapped it (the arena stays). */
 static void disown(uint64_t start, uint64_t end)
 {
-    size_t count = owned_count;
-    for (size_t i = 0; i < count; i++) {
-        Range r = owned[i];
-        if (is_arena(&r) || r.end <= start || r.start >= end)
-            continue;
-        owned[i] = (Range){r.start, start > r.start ? start : r.start};
-        if (end < r.end && owned_count < MAX_OWNED)
-            owned[owned_count++] = (Range){end, r.end};
-    }
-    for (size_t i = 0; i < owned_count;) {
-        if (owned[i].end <= owned[i].start)
-            owned[i] = owned[--owned_count]; /* emptied: drop it */
-        else
-            i++;
+    set_remove(&owned, start, MIN(end, arena_start));
+    set_remove(&owned, MAX(start, arena_end), end);
+}
+
+/* Moves a descriptor of the agent's to AGENT_FD_BASE or above, closing the original: the
+ * scenario's descriptors then start at 3 as in the model. -1 if it cannot. */
+static int move_high(int fd)
+{
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, AGENT_FD_BASE);
+    close(fd);
+    return high;
+}
+
+static int agent_fd(int fd) { return fd < 3 || fd >= AGENT_FD_BASE; }
+
+/* ---- /proc/self/maps ------------------------------------------------------------------------- */
+
+typedef struct MapsLine {
+    uint64_t start, end, offset, inode;
+    unsigned dev_major, dev_minor;
+    char perms[5];
+    const char *name; /* the path column, "" if none; valid until the next line is read */
+} MapsLine;
+
+/* Reads maps through a static buffer: no stdio, so no allocation that could map memory. */
+typedef struct MapsReader {
+    int fd;
+    size_t pos, len;
+} MapsReader;
+
+static char maps_text[1 << 16];
+
+static int maps_open(MapsReader *m)
+{
+    *m = (MapsReader){open("/proc/self/maps", O_RDONLY | O_CLOEXEC), 0, 0};
+    return m->fd >= 0;
+}
+
+/* The next line of maps, parsed; 0 at the end. */
+static int maps_next(MapsReader *m, MapsLine *l)
+{
+    for (;;) {
+        char *text = maps_text + m->pos, *nl = memchr(text, '\n', m->len - m->pos);
+        int name_at = 0;
+        if (nl) {
+            *nl = 0;
+            m->pos = (size_t)(nl + 1 - maps_text);
+            if (sscanf(text, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+                       &l->start, &l->end, l->perms, &l->offset, &l->dev_major, &l->dev_minor,
+                       &l->inode, &name_at) < 7)
+                continue;
+            l->name = text + name_at;
+            return 1;
+        }
+        memmove(maps_text, text, m->len - m->pos);
+        m->len -= m->pos, m->pos = 0;
+        if (m->len == sizeof maps_text)
+            m->len = 0; /* a line longer than the buffer (never: paths are shorter) */
+        ssize_t got;
+        while ((got = read(m->fd, maps_text + m->len, sizeof maps_text - m->len)) < 0 &&
+               errno == EINTR)
+            ;
+        if (got <= 0)
+            return 0;
+        m->len += (size_t)got;
     }
 }
 
-/* ---- Memory probes ---------------------------------------------------------------------------- */
+static int is_arena_piece(const MapsLine *l)
+{
+    return l->inode == arena_ino && l->dev_major == major(arena_dev) &&
+           l->dev_minor == minor(arena_dev);
+}
+
+/* ---- The arena ------------------------------------------------------------------------------- */
+
+/* Maps the arena: 1 GiB of an empty memfd, PROT_NONE and shared, at the highest 2 MiB boundary
+ * of a reservation the kernel placed (the excess is unmapped again). 0 on failure. */
+static int arena_create(void)
+{
+    int fd = memfd_create("vadsim-arena", MFD_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || (arena_fd = move_high(fd)) < 0 || fstat(arena_fd, &st) != 0)
+        return 0;
+    arena_dev = st.st_dev, arena_ino = st.st_ino;
+    uint64_t room = ARENA_SIZE + ARENA_ALIGN;
+    void *reserve = mmap(NULL, room, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (reserve == MAP_FAILED)
+        return 0;
+    uint64_t base = (uint64_t)(uintptr_t)reserve;
+    uint64_t start = (base + ARENA_ALIGN) & ~(ARENA_ALIGN - 1);
+    if (mmap(P(start), ARENA_SIZE, PROT_NONE, MAP_SHARED | MAP_FIXED, arena_fd, 0) == MAP_FAILED)
+        return 0;
+    if (start > base)
+        munmap(P(base), start - base);
+    if (base + room > start + ARENA_SIZE)
+        munmap(P(start + ARENA_SIZE), base + room - start - ARENA_SIZE);
+    arena_start = start, arena_end = start + ARENA_SIZE;
+    return set_add(&pieces, arena_start, arena_end) && set_add(&owned, arena_start, arena_end);
+}
+
+/* Fills every gap above the arena with PROT_NONE fillers, from 512 MiB halving to a page: a
+ * mapping of each size is kept while the kernel puts it above the arena (it filled a gap there,
+ * research 1.4: the highest gap that fits), and the next size is tried once it lands below. */
+static void fill_above_arena(void)
+{
+    for (uint64_t size = FILLER_LARGEST; size >= page_size; size /= 2) {
+        for (;;) {
+            void *p =
+                mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (p == MAP_FAILED)
+                break;
+            if ((uint64_t)(uintptr_t)p >= arena_end)
+                continue;
+            munmap(p, size);
+            break;
+        }
+    }
+}
+
+/* Whether mmap(NULL, page) now lands at A - page, as the model's first mapping does at M - page. */
+static int placement_checked(void)
+{
+    void *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int ok = p == P(arena_start - page_size);
+    if (p != MAP_FAILED)
+        munmap(p, page_size);
+    return ok;
+}
+
+/* The arena ranges a call names: at most three (mremap's old, grown and target ranges), clipped
+ * to the arena, page-rounded, merged where they overlap. */
+typedef struct Exposure {
+    Range range[3];
+    int count;
+} Exposure;
+
+static void expose_add(Exposure *e, uint64_t start, uint64_t length)
+{
+    uint64_t end = start + length < start ? UINT64_MAX : start + length;
+    Range r = {MAX(page_down(start), arena_start), MIN(page_up(end), arena_end)};
+    if (r.start >= r.end)
+        return;
+    for (int i = 0; i < e->count;) {
+        if (e->range[i].end >= r.start && e->range[i].start <= r.end) {
+            r = (Range){MIN(r.start, e->range[i].start), MAX(r.end, e->range[i].end)};
+            e->range[i] = e->range[--e->count];
+        } else {
+            i++;
+        }
+    }
+    e->range[e->count++] = r;
+}
+
+/* Unmaps the arena pieces inside the exposure, so the call about to be made sees free memory
+ * there. 0 if the kernel refused (the caller refills and refuses the call). */
+static int arena_expose(const Exposure *e)
+{
+    for (int i = 0; i < e->count; i++) {
+        Range x = e->range[i];
+        for (size_t j = 0; j < pieces.count; j++) {
+            uint64_t lo = MAX(pieces.range[j].start, x.start);
+            uint64_t hi = MIN(pieces.range[j].end, x.end);
+            if (lo < hi && munmap(P(lo), hi - lo) != 0)
+                return 0;
+        }
+        if (!set_remove(&pieces, x.start, x.end))
+            return 0;
+    }
+    return 1;
+}
+
+/* The unmapped parts of the exposure, read from maps: up to max of them; *complete is 0 if
+ * there may be more. */
+static size_t exposure_gaps(const Exposure *e, Range *gaps, size_t max, int *complete)
+{
+    uint64_t cursor[3];
+    size_t n = 0;
+    MapsReader m;
+    MapsLine l;
+    for (int i = 0; i < e->count; i++)
+        cursor[i] = e->range[i].start;
+    *complete = 1;
+    if (!maps_open(&m)) {
+        fprintf(stderr, "vadsim-agent-posix: cannot read its maps: %s\n", strerror(errno));
+        return 0;
+    }
+    while (n < max && maps_next(&m, &l)) {
+        for (int i = 0; i < e->count && n < max; i++) {
+            if (l.end <= cursor[i] || l.start >= e->range[i].end)
+                continue;
+            if (l.start > cursor[i])
+                gaps[n++] = (Range){cursor[i], l.start};
+            cursor[i] = l.end;
+        }
+    }
+    close(m.fd);
+    for (int i = 0; i < e->count && n < max; i++)
+        if (cursor[i] < e->range[i].end)
+            gaps[n++] = (Range){cursor[i], e->range[i].end};
+    *complete = n < max;
+    return n;
+}
+
+/* Maps the arena's memfd again over every part of the exposure the call left unmapped, so no
+ * hole in the arena survives the call (a later mmap(NULL) would land in it). */
+static void arena_refill(const Exposure *e)
+{
+    Range gaps[MAX_GAPS];
+    int complete = 0;
+    while (e->count && !complete) {
+        size_t n = exposure_gaps(e, gaps, MAX_GAPS, &complete);
+        for (size_t i = 0; i < n; i++) {
+            Range g = gaps[i];
+            if (mmap(P(g.start), g.end - g.start, PROT_NONE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+                     arena_fd, (off_t)(g.start - arena_start)) == MAP_FAILED ||
+                !set_add(&pieces, g.start, g.end)) {
+                fprintf(stderr, "vadsim-agent-posix: cannot refill the arena at %" PRIx64 ": %s\n",
+                        g.start, strerror(errno));
+                return;
+            }
+        }
+    }
+}
+
+/* ---- Memory probes --------------------------------------------------------------------------- */
 
 static sigjmp_buf probe_jump;
-static volatile sig_atomic_t probing, probe_signal;
+static volatile sig_atomic_t probing, probe_signal, stop_signal;
 
 static void on_fault(int sig, siginfo_t *info, void *context)
 {
@@ -119,6 +409,10 @@ static void on_fault(int sig, siginfo_t *info, void *context)
     siglongjmp(probe_jump, 1);
 }
 
+/* SIGTERM, SIGINT, SIGHUP: the blocking read of the next request fails (no SA_RESTART), and
+ * the agent cleans up as at quit before it dies of the signal. */
+static void on_stop(int sig) { stop_signal = sig; }
+
 static void install_handlers(void)
 {
     struct sigaction sa;
@@ -128,9 +422,15 @@ static void install_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a dead child's pipe gives EPIPE, answered as a refusal */
 }
 
-/* ---- Answers ---------------------------------------------------------------------------------- */
+/* ---- Answers --------------------------------------------------------------------------------- */
 
 static void answer_start(uint64_t ret, int error)
 {
@@ -139,11 +439,29 @@ static void answer_start(uint64_t ret, int error)
 
 static void answer_more(uint64_t value) { printf(" %" PRIx64, value); }
 
+/* A string in an answer, as in a request: 's' and hex bytes. */
+static void answer_string(const char *s)
+{
+    printf(" s");
+    for (; *s; s++)
+        printf("%02x", (unsigned char)*s);
+}
+
 static void answer_end(void)
 {
     putchar('\n');
     fflush(stdout);
 }
+
+/* A call's result and the errno it left (only meaningful when it returned -1). */
+static void answer_result(long result, int error)
+{
+    answer_start((uint64_t)result, result == -1 ? error : 0);
+    answer_end();
+}
+
+/* The same for a call just made, as answer_call(call(...)): errno is read after the call. */
+static void answer_call(long result) { answer_result(result, errno); }
 
 static void refuse(const char *why, const char *what)
 {
@@ -151,13 +469,14 @@ static void refuse(const char *why, const char *what)
     fflush(stdout);
 }
 
-/* ---- Requests --------------------------------------------------------------------------------- */
+/* ---- Requests -------------------------------------------------------------------------------- */
 
 typedef struct Request {
     char name[64];
     uint64_t v[MAX_ARGS];
     int count;
-    char text[128];
+    char text[256];     /* a string argument (a name), sent as 's' and hex bytes */
+    char contents[512]; /* a file's text, sent as 't' and hex bytes */
 } Request;
 
 static int parse(char *line, Request *r)
@@ -170,8 +489,9 @@ static int parse(char *line, Request *r)
     while ((word = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
         if (r->count == MAX_ARGS)
             return 0;
-        if (word[0] == 's') {
-            if (!agent_unhex(word + 1, r->text, sizeof r->text))
+        if (word[0] == 's' || word[0] == 't') {
+            char *out = word[0] == 's' ? r->text : r->contents;
+            if (!agent_unhex(word + 1, out, word[0] == 's' ? sizeof r->text : sizeof r->contents))
                 return 0;
             r->v[r->count++] = 1;
             continue;
@@ -183,8 +503,6 @@ static int parse(char *line, Request *r)
     }
     return 1;
 }
-
-#define P(x) ((void *)(uintptr_t)(x))
 
 /* hello: the protocol version, the page size, the arena, and one address of the agent's own
  * code (its tests aim at it to prove it is refused). */
@@ -198,31 +516,6 @@ static void do_hello(void)
     answer_end();
 }
 
-/* mmap ADDR LEN PROT FLAGS FD OFFSET: a fixed mapping must lie in owned memory; a hint may be
- * anywhere (the kernel never replaces anything for a hint), and what the kernel places becomes
- * the scenario's. */
-static void do_mmap(const Request *r)
-{
-    const uint64_t *v = r->v;
-    int fixed = (v[3] & MAP_FIXED) || (v[3] & MAP_FIXED_NOREPLACE);
-    if (fixed && !inside_owned(v[0], v[1])) {
-        refuse("a fixed mapping outside the scenario's memory: ", "mmap");
-        return;
-    }
-    errno = 0;
-    void *p = mmap(P(v[0]), v[1], (int)v[2], (int)v[3], (int)v[4], (off_t)v[5]);
-    int error = errno;
-    uint64_t address = p == MAP_FAILED ? UINT64_MAX : (uint64_t)(uintptr_t)p;
-    if (p != MAP_FAILED && !inside_owned(address, v[1]) &&
-        !own(address, address + ((v[1] + page_size - 1) & ~(page_size - 1)))) {
-        munmap(p, v[1]);
-        refuse("too many separate mappings to keep track of: ", "mmap");
-        return;
-    }
-    answer_start(address, p == MAP_FAILED ? error : 0);
-    answer_end();
-}
-
 /* The calls whose first two arguments are an address and a length in the scenario's memory. */
 static int check_range(const Request *r, const char *name)
 {
@@ -232,63 +525,150 @@ static int check_range(const Request *r, const char *name)
     return 0;
 }
 
-static void answer_call(long result)
+/* Exposes the arena in e for a call: 0 (refused, arena refilled) if the kernel would not. */
+static int expose_for(const Exposure *e, const char *name)
 {
-    int error = result == -1 ? errno : 0;
-    answer_start((uint64_t)result, error);
+    if (arena_expose(e))
+        return 1;
+    arena_refill(e);
+    refuse("the agent could not clear its arena for the call: ", name);
+    return 0;
+}
+
+/* mmap ADDR LEN PROT FLAGS FD OFFSET: a fixed mapping must lie in owned memory and sees the
+ * arena there as free; so does a hint wholly on arena pieces (the model honours it). What the
+ * kernel places becomes the scenario's. Another's descriptor answers EBADF, as never opened. */
+static void do_mmap(const Request *r)
+{
+    const uint64_t *v = r->v;
+    int fixed = (v[3] & MAP_FIXED) || (v[3] & MAP_FIXED_NOREPLACE);
+    if (fixed && !inside_owned(v[0], v[1])) {
+        refuse("a fixed mapping outside the scenario's memory: ", "mmap");
+        return;
+    }
+    if (!(v[3] & MAP_ANONYMOUS) && agent_fd((int)v[4])) {
+        answer_result(-1, v[5] & (page_size - 1) ? EINVAL : EBADF); /* sys_mmap's order */
+        return;
+    }
+    Exposure e = {0};
+    uint64_t hint = page_down(v[0]), end = hint + page_up(v[1]);
+    if (fixed)
+        expose_add(&e, v[0], v[1]);
+    else if (v[0] && end > hint && set_covers(&pieces, hint, end))
+        expose_add(&e, hint, end - hint); /* exactly what the kernel tries for the hint */
+    if (!expose_for(&e, "mmap"))
+        return;
+    errno = 0;
+    void *p = mmap(P(v[0]), v[1], (int)v[2], (int)v[3], (int)v[4], (off_t)v[5]);
+    int error = errno;
+    arena_refill(&e);
+    uint64_t address = p == MAP_FAILED ? UINT64_MAX : (uint64_t)(uintptr_t)p;
+    if (p != MAP_FAILED && !set_add(&owned, address, address + page_up(v[1]))) {
+        munmap(p, v[1]);
+        refuse("too many separate mappings to keep track of: ", "mmap");
+        return;
+    }
+    answer_start(address, p == MAP_FAILED ? error : 0);
     answer_end();
+}
+
+typedef long (*RangeCall)(const Request *r);
+
+static unsigned char mincore_vector[4096];
+
+static long call_munmap(const Request *r) { return munmap(P(r->v[0]), r->v[1]); }
+static long call_mprotect(const Request *r) { return mprotect(P(r->v[0]), r->v[1], (int)r->v[2]); }
+static long call_madvise(const Request *r) { return madvise(P(r->v[0]), r->v[1], (int)r->v[2]); }
+static long call_msync(const Request *r) { return msync(P(r->v[0]), r->v[1], (int)r->v[2]); }
+static long call_mincore(const Request *r) { return mincore(P(r->v[0]), r->v[1], mincore_vector); }
+
+/* Makes a call on an owned range ADDR LEN with the arena there exposed (so arena pieces are
+ * holes: ENOMEM from mprotect, madvise, msync and mincore), then refills. 0 if refused. */
+static int range_call(const Request *r, const char *name, RangeCall call, long *result, int *error)
+{
+    Exposure e = {0};
+    if (!check_range(r, name))
+        return 0;
+    expose_add(&e, r->v[0], r->v[1]);
+    if (!expose_for(&e, name))
+        return 0;
+    errno = 0;
+    *result = call(r);
+    *error = errno;
+    arena_refill(&e);
+    return 1;
+}
+
+static void do_range_call(const Request *r, const char *name, RangeCall call)
+{
+    long result;
+    int error;
+    if (range_call(r, name, call, &result, &error))
+        answer_result(result, error);
 }
 
 static void do_munmap(const Request *r)
 {
-    if (!check_range(r, "munmap"))
+    long result;
+    int error;
+    if (!range_call(r, "munmap", call_munmap, &result, &error))
         return;
-    errno = 0;
-    long result = munmap(P(r->v[0]), r->v[1]);
     if (result == 0)
-        disown(r->v[0], r->v[0] + ((r->v[1] + page_size - 1) & ~(page_size - 1)));
-    answer_call(result);
+        disown(r->v[0], r->v[0] + page_up(r->v[1]));
+    answer_result(result, error);
 }
 
+/* mincore ADDR LEN: answers the result, then one number per page (the vector's bytes). */
+static void do_mincore(const Request *r)
+{
+    uint64_t pages = (r->v[1] + page_size - 1) / page_size;
+    long result;
+    int error;
+    if (pages > sizeof mincore_vector) {
+        refuse("mincore of more than 4096 pages: ", "mincore");
+        return;
+    }
+    if (!range_call(r, "mincore", call_mincore, &result, &error))
+        return;
+    answer_start((uint64_t)result, result == -1 ? error : 0);
+    for (uint64_t i = 0; result == 0 && i < pages; i++)
+        answer_more(mincore_vector[i] & 1);
+    answer_end();
+}
+
+/* mremap OLD OLD_SIZE NEW_SIZE FLAGS NEW: the old range and a fixed new one must be owned. The
+ * arena is exposed over the old range, the range it may grow into in place, and a fixed target.
+ * A move that searches cannot land in those holes: they are bounded by the old mapping and are
+ * smaller than the new size. */
 static void do_mremap(const Request *r)
 {
-    /* mremap OLD OLD_SIZE NEW_SIZE FLAGS NEW: the old range and a fixed new one must be owned. */
     const uint64_t *v = r->v;
+    Exposure e = {0};
     if (!check_range(r, "mremap"))
         return;
     if ((v[3] & MREMAP_FIXED) && !inside_owned(v[4], v[2])) {
         refuse("a fixed new address outside the scenario's memory: ", "mremap");
         return;
     }
+    expose_add(&e, v[0], v[1]);
+    expose_add(&e, v[0], v[2]);
+    if (v[3] & MREMAP_FIXED)
+        expose_add(&e, v[4], v[2]);
+    if (!expose_for(&e, "mremap"))
+        return;
     errno = 0;
     void *p = mremap(P(v[0]), v[1], v[2], (int)v[3], P(v[4]));
     int error = errno;
+    arena_refill(&e);
     uint64_t address = p == MAP_FAILED ? UINT64_MAX : (uint64_t)(uintptr_t)p;
-    if (p != MAP_FAILED && !inside_owned(address, v[2]))
-        own(address, address + ((v[2] + page_size - 1) & ~(page_size - 1)));
+    if (p != MAP_FAILED)
+        set_add(&owned, address, address + page_up(v[2]));
     answer_start(address, p == MAP_FAILED ? error : 0);
     answer_end();
 }
 
-static void do_mincore(const Request *r)
-{
-    /* mincore ADDR LEN: answers the result, then one number per page (the vector's bytes). */
-    if (!check_range(r, "mincore"))
-        return;
-    uint64_t pages = (r->v[1] + page_size - 1) / page_size;
-    if (pages > 4096) {
-        refuse("mincore of more than 4096 pages: ", "mincore");
-        return;
-    }
-    unsigned char vec[4096];
-    errno = 0;
-    long result = mincore(P(r->v[0]), r->v[1], vec);
-    answer_start((uint64_t)result, result == -1 ? errno : 0);
-    for (uint64_t i = 0; result == 0 && i < pages; i++)
-        answer_more(vec[i] & 1);
-    answer_end();
-}
-
+/* read ADDR / write ADDR BYTE: one access, answering the byte read (or for a write the signal)
+ * and the signal it raised. */
 static void do_access(const Request *r, int write)
 {
     if (!inside_owned(r->v[0], 1)) {
@@ -311,28 +691,325 @@ static void do_access(const Request *r, int write)
     probe_signal = 0;
 }
 
-/* walk FROM TO: the /proc/self/maps lines that overlap the scenario's memory in [FROM, TO). */
+/* A mapping's name as the model writes it: a file of the agent's directory by its base name,
+ * an shm object without the agent's prefix; the rest ("", "/dev/zero (deleted)",
+ * "/memfd:NAME (deleted)") as the kernel shows it. */
+static const char *model_name(const char *name, char *out, size_t room)
+{
+    static const char shm_dir[] = "/dev/shm/";
+    size_t dir = strlen(file_dir), shm = strlen(shm_dir), prefix = strlen(shm_prefix);
+    if (strncmp(name, file_dir, dir) == 0 && name[dir] == '/')
+        return name + dir + 1;
+    if (strncmp(name, shm_dir, shm) == 0 && strncmp(name + shm, shm_prefix, prefix) == 0) {
+        snprintf(out, room, "%s%s", shm_dir, name + shm + prefix);
+        return out;
+    }
+    return name;
+}
+
+/* walk FROM TO: the scenario's maps lines overlapping [FROM, TO) (not arena pieces, nothing
+ * outside owned memory), each as start, end, r, w, x, shared, offset, name. */
 static void do_walk(uint64_t from, uint64_t to)
 {
-    FILE *maps = fopen("/proc/self/maps", "r");
-    char line[512];
-    answer_start(0, maps ? 0 : errno);
-    while (maps && fgets(line, sizeof line, maps)) {
-        uint64_t start, end, offset;
-        char perms[8];
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64, &start, &end, perms, &offset) != 4)
+    MapsReader m;
+    MapsLine l;
+    char name[PATH_MAX + 16];
+    int ok = maps_open(&m);
+    answer_start(0, ok ? 0 : errno);
+    while (ok && maps_next(&m, &l)) {
+        if (is_arena_piece(&l) || l.end <= from || l.start >= to ||
+            !inside_owned(MAX(l.start, from), 1))
             continue;
-        if (end <= from || start >= to || !inside_owned(start > from ? start : from, 1))
-            continue;
-        /* start, end, r, w, x, shared, offset */
-        answer_more(start), answer_more(end);
-        answer_more(perms[0] == 'r'), answer_more(perms[1] == 'w'), answer_more(perms[2] == 'x');
-        answer_more(perms[3] == 's'), answer_more(offset);
+        answer_more(l.start), answer_more(l.end);
+        answer_more(l.perms[0] == 'r'), answer_more(l.perms[1] == 'w');
+        answer_more(l.perms[2] == 'x'), answer_more(l.perms[3] == 's');
+        answer_more(l.offset);
+        answer_string(model_name(l.name, name, sizeof name));
     }
-    if (maps)
-        fclose(maps);
+    if (ok)
+        close(m.fd);
     answer_end();
 }
+
+/* pagemap ADDR PAGES: the raw /proc/self/pagemap entry of each page (research 8). */
+static void do_pagemap(const Request *r)
+{
+    static uint64_t entries[MAX_PAGEMAP];
+    uint64_t address = r->v[0], pages = r->v[1];
+    if (pages == 0 || pages > MAX_PAGEMAP || address % page_size) {
+        refuse("pagemap takes a page boundary and 1 to 512 pages: ", "pagemap");
+        return;
+    }
+    if (!inside_owned(address, pages * page_size)) {
+        refuse("an address outside the scenario's memory: ", "pagemap");
+        return;
+    }
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd < 0 ? -1 : pread(fd, entries, pages * 8, (off_t)(address / page_size * 8));
+    int error = got < 0 ? errno : EIO;
+    if (fd >= 0)
+        close(fd);
+    answer_start(0, got == (ssize_t)(pages * 8) ? 0 : error);
+    for (uint64_t i = 0; got == (ssize_t)(pages * 8) && i < pages; i++)
+        answer_more(entries[i]);
+    answer_end();
+}
+
+/* ---- Files and shared memory objects --------------------------------------------------------- */
+
+/* The path of a scenario's file in the agent's directory; 0 for a name that would leave it. */
+static int file_path(const char *name, char *path, size_t room)
+{
+    if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return 0;
+    return snprintf(path, room, "%s/%s", file_dir, name) < (int)room;
+}
+
+/* file sNAME SIZE FILL tTEXT: a new file of SIZE bytes (0: the text's length), the text and then
+ * FILL bytes, as the Win32 agent's declared files. Answers 1, or 0 and the errno. */
+static void do_file(const Request *r)
+{
+    char path[PATH_MAX], block[4096];
+    size_t length = r->v[3] ? strlen(r->contents) : 0;
+    uint64_t size = r->v[1] ? r->v[1] : length, written = 0;
+    int fd = -1;
+    errno = EINVAL; /* a name that is not a plain file name */
+    if (r->v[0] && file_path(r->text, path, sizeof path))
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int ok = fd >= 0;
+    while (ok && written < size) {
+        size_t chunk = (size_t)MIN(size - written, sizeof block);
+        for (size_t i = 0; i < chunk; i++)
+            block[i] = written + i < length ? r->contents[written + i] : (char)r->v[2];
+        ok = write(fd, block, chunk) == (ssize_t)chunk;
+        written += chunk;
+    }
+    int error = errno;
+    if (fd >= 0)
+        close(fd);
+    answer_start(ok, ok ? 0 : error);
+    answer_end();
+}
+
+/* open sNAME FLAGS MODE: one of the scenario's files. */
+static void do_open(const Request *r)
+{
+    char path[PATH_MAX];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        refuse("open takes a plain file name (the agent's directory is the only one): ", "open");
+        return;
+    }
+    answer_call(open(path, (int)r->v[1], (mode_t)r->v[2]));
+}
+
+/* The name an shm object of the scenario gets: "/vadsim-PID-NAME". 1 if made; 0 if glibc 2.36
+ * rejects the name itself (empty, a '/' after the leading ones, longer than NAME_MAX: research 9),
+ * so the caller passes it as it came and glibc answers its own errno without a system call
+ * that could create anything; -1 if only the prefix makes it too long (refused). */
+static int shm_name(const char *name, char *out, size_t room)
+{
+    const char *bare = name + strspn(name, "/");
+    if (!bare[0] || strchr(bare, '/') || strlen(bare) > NAME_MAX)
+        return 0;
+    if (strlen(shm_prefix) + strlen(bare) > NAME_MAX)
+        return -1;
+    snprintf(out, room, "/%s%s", shm_prefix, bare);
+    return 1;
+}
+
+/* shm_open sNAME OFLAG MODE / shm_unlink sNAME. */
+static void do_shm(const Request *r, int unlinking)
+{
+    char name[sizeof shm_prefix + NAME_MAX + 2];
+    int made = r->v[0] ? shm_name(r->text, name, sizeof name) : -1;
+    if (made < 0) {
+        refuse("an shm name too long for the agent's prefix (or none): ",
+               unlinking ? "shm_unlink" : "shm_open");
+        return;
+    }
+    const char *use = made ? name : r->text;
+    answer_call(unlinking ? shm_unlink(use) : shm_open(use, (int)r->v[1], (mode_t)r->v[2]));
+}
+
+/* Unlinks the entries of dir whose names start with prefix ("" for all). */
+static void remove_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *entry;
+    if (!d)
+        return;
+    while ((entry = readdir(d)) != NULL)
+        if (strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..") &&
+            strncmp(entry->d_name, prefix, strlen(prefix)) == 0)
+            unlinkat(dirfd(d), entry->d_name, 0);
+    closedir(d);
+}
+
+/* The scenario's files and shm objects, its children's too (they share the names), go. */
+static void remove_files(void)
+{
+    if (file_dir[0]) {
+        remove_entries(file_dir, "");
+        rmdir(file_dir);
+    }
+    remove_entries("/dev/shm", shm_prefix);
+}
+
+/* ---- Processes ------------------------------------------------------------------------------- */
+
+/* A child the agent forked, serving requests sent to request_fd and answering on answer_fd. */
+typedef struct Child {
+    pid_t pid; /* 0 once it has ended */
+    int request_fd, answer_fd;
+} Child;
+
+static Child children[MAX_CHILDREN]; /* index N of "@N" is children[N - 1] */
+static int child_count;
+
+static void close_child(Child *c)
+{
+    close(c->request_fd), close(c->answer_fd);
+    c->pid = 0;
+}
+
+/* Reaps a child whose pipe closed and refuses the request it was sent, naming it. */
+static void child_ended(Child *c, int index)
+{
+    char why[128];
+    int status = 0;
+    pid_t pid = c->pid;
+    waitpid(pid, &status, 0);
+    close_child(c);
+    snprintf(why, sizeof why, "child %d (pid %d) has ended: %s %d", index, (int)pid,
+             WIFSIGNALED(status) ? "killed by signal" : "exit",
+             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    refuse(why, "");
+}
+
+/* Kills and reaps every child still running (at quit). */
+static void end_children(void)
+{
+    for (int i = 0; i < child_count; i++) {
+        if (!children[i].pid)
+            continue;
+        kill(children[i].pid, SIGKILL);
+        waitpid(children[i].pid, NULL, 0);
+        close_child(&children[i]);
+    }
+    child_count = 0;
+}
+
+/* In a new child: requests now come from the pipe on fd 0, answers go to the pipe on fd 1 (the
+ * harness's pipes are closed here); its parent's children are not its own, and the lines its
+ * parent had read ahead are not its requests. */
+static void become_child(int request_fd, int answer_fd)
+{
+    dup2(request_fd, 0), dup2(answer_fd, 1);
+    close(request_fd), close(answer_fd);
+    for (int i = 0; i < child_count; i++)
+        if (children[i].pid)
+            close(children[i].request_fd), close(children[i].answer_fd);
+    child_count = 0;
+    __fpurge(stdin);
+    clearerr(stdin);
+}
+
+/* fork: answers the child's pid and its index for "@N". The child answers nothing: it goes on
+ * to read its own requests. */
+static void do_fork(void)
+{
+    int to[2], from[2];
+    if (child_count == MAX_CHILDREN) {
+        refuse("too many children: ", "fork");
+        return;
+    }
+    if (pipe(to) != 0) {
+        answer_call(-1);
+        return;
+    }
+    if (pipe(from) != 0) {
+        int error = errno;
+        close(to[0]), close(to[1]);
+        answer_result(-1, error);
+        return;
+    }
+    for (int i = 0; i < 2; i++)
+        to[i] = move_high(to[i]), from[i] = move_high(from[i]);
+    fflush(stdout);
+    pid_t pid = fork();
+    int error = errno;
+    if (pid == 0) {
+        close(to[1]), close(from[0]);
+        become_child(to[0], from[1]);
+        return;
+    }
+    close(to[0]), close(from[1]);
+    if (pid < 0) {
+        close(to[1]), close(from[0]);
+        answer_result(-1, error);
+        return;
+    }
+    children[child_count++] = (Child){pid, to[1], from[0]};
+    answer_start((uint64_t)pid, 0);
+    answer_more((uint64_t)child_count);
+    answer_end();
+}
+
+static int write_all(int fd, const char *text, size_t length)
+{
+    while (length) {
+        ssize_t done = write(fd, text, length);
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done <= 0)
+            return 0;
+        text += done, length -= (size_t)done;
+    }
+    return 1;
+}
+
+/* Sends a request line to child N and relays its answer line unchanged, or refuses naming the
+ * child if it has ended. */
+static void forward(int index, const char *line)
+{
+    char chunk[4096];
+    int relayed = 0;
+    if (index > child_count || !children[index - 1].pid) {
+        char why[64];
+        snprintf(why, sizeof why, "no child %d (never forked, or it has ended)", index);
+        refuse(why, "");
+        return;
+    }
+    Child *c = &children[index - 1];
+    size_t length = strcspn(line, "\n");
+    if (!write_all(c->request_fd, line, length) || !write_all(c->request_fd, "\n", 1)) {
+        child_ended(c, index);
+        return;
+    }
+    for (;;) {
+        ssize_t got = read(c->answer_fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 && !relayed) {
+            child_ended(c, index);
+            return;
+        }
+        if (got <= 0) { /* it died in the middle of an answer: end the line, reap it */
+            answer_end();
+            waitpid(c->pid, NULL, 0);
+            close_child(c);
+            return;
+        }
+        fwrite(chunk, 1, (size_t)got, stdout);
+        relayed = 1;
+        if (chunk[got - 1] == '\n') { /* a child writes one line per request, never more */
+            fflush(stdout);
+            return;
+        }
+    }
+}
+
+/* ---- The loop -------------------------------------------------------------------------------- */
 
 static int dispatch(const Request *r)
 {
@@ -345,16 +1022,13 @@ static int dispatch(const Request *r)
         do_mmap(r);
     else if (IS("munmap", 2))
         do_munmap(r);
-    else if (IS("mprotect", 3)) {
-        if (check_range(r, "mprotect"))
-            answer_call(mprotect(P(v[0]), v[1], (int)v[2]));
-    } else if (IS("madvise", 3)) {
-        if (check_range(r, "madvise"))
-            answer_call(madvise(P(v[0]), v[1], (int)v[2]));
-    } else if (IS("msync", 3)) {
-        if (check_range(r, "msync"))
-            answer_call(msync(P(v[0]), v[1], (int)v[2]));
-    } else if (IS("mremap", 5))
+    else if (IS("mprotect", 3))
+        do_range_call(r, "mprotect", call_mprotect);
+    else if (IS("madvise", 3))
+        do_range_call(r, "madvise", call_madvise);
+    else if (IS("msync", 3))
+        do_range_call(r, "msync", call_msync);
+    else if (IS("mremap", 5))
         do_mremap(r);
     else if (IS("mincore", 2))
         do_mincore(r);
@@ -364,12 +1038,26 @@ static int dispatch(const Request *r)
         do_access(r, 1);
     else if (IS("walk", 2))
         do_walk(v[0], v[1]);
+    else if (IS("pagemap", 2))
+        do_pagemap(r);
     else if (IS("memfd_create", 2))
         answer_call(memfd_create(v[0] ? r->text : "", (unsigned)v[1]));
     else if (IS("ftruncate", 2))
-        answer_call(v[0] > 2 ? ftruncate((int)v[0], (off_t)v[1]) : (errno = EBADF, -1));
+        answer_call(agent_fd((int)v[0]) ? (errno = EBADF, -1) : ftruncate((int)v[0], (off_t)v[1]));
     else if (IS("close", 1))
-        answer_call(v[0] > 2 ? close((int)v[0]) : (errno = EBADF, -1));
+        answer_call(agent_fd((int)v[0]) ? (errno = EBADF, -1) : close((int)v[0]));
+    else if (IS("file", 4))
+        do_file(r);
+    else if (IS("open", 3))
+        do_open(r);
+    else if (IS("shm_open", 3))
+        do_shm(r, 0);
+    else if (IS("shm_unlink", 1))
+        do_shm(r, 1);
+    else if (IS("fork", 0))
+        do_fork();
+    else if (IS("getpid", 0))
+        answer_result(getpid(), 0);
     else if (IS("quit", 0))
         return 0;
     else
@@ -378,33 +1066,88 @@ static int dispatch(const Request *r)
     return 1;
 }
 
-int main(void)
+/* Serves one request line: "@N " sends it to child N, "@0 " or none is for this process. 0 at
+ * quit. */
+static int serve(char *line)
+{
+    Request r;
+    if (line[0] == '@') {
+        char *end;
+        unsigned long index = strtoul(line + 1, &end, 10);
+        if (end == line + 1 || *end != ' ') {
+            refuse("malformed prefix: @N, a space, then the request", "");
+            return 1;
+        }
+        if (index > 0) {
+            forward((int)MIN(index, MAX_CHILDREN + 1ul), end + 1);
+            return 1;
+        }
+        line = end + 1;
+    }
+    if (!parse(line, &r)) {
+        refuse("malformed request: a call name, then hexadecimal arguments", "");
+        return 1;
+    }
+    return dispatch(&r);
+}
+
+/* Descriptors 0-2 open (on /dev/null if they were not) and nothing else inherited: the
+ * scenario's first descriptor is then 3, as in the model. */
+static void settle_descriptors(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            exit(2);
+    close_range(3, ~0u, 0);
+}
+
+/* Everything before the first request; exits with 2 and a message if the arena cannot be
+ * placed as the model needs it. */
+static void agent_start(void)
 {
     page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-    void *arena = mmap(NULL, ARENA_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
-    if (arena == MAP_FAILED) {
-        fprintf(stderr, "vadsim-agent-posix: cannot reserve its arena: %s\n", strerror(errno));
-        return 2;
-    }
-    arena_start = (uint64_t)(uintptr_t)arena;
-    arena_end = arena_start + ARENA_SIZE;
-    own(arena_start, arena_end);
+    setvbuf(stdin, stdin_buffer, _IOFBF, sizeof stdin_buffer);
+    setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
+    settle_descriptors();
     install_handlers();
+    top_pid = getpid();
+    snprintf(shm_prefix, sizeof shm_prefix, "vadsim-%d-", (int)top_pid);
+    if (!arena_create()) {
+        fprintf(stderr, "vadsim-agent-posix: cannot map its arena: %s\n", strerror(errno));
+        exit(2);
+    }
+    fill_above_arena();
+    if (!placement_checked()) {
+        fprintf(stderr,
+                "vadsim-agent-posix: mmap(NULL, %" PRIu64 ") does not land right below "
+                "the arena at %" PRIx64 " after filling the gaps above it\n",
+                page_size, arena_start);
+        exit(2);
+    }
+    snprintf(file_dir, sizeof file_dir, "/tmp/vadsim-agent-%d-XXXXXX", (int)top_pid);
+    if (!mkdtemp(file_dir)) {
+        fprintf(stderr, "vadsim-agent-posix: cannot make its directory: %s\n", strerror(errno));
+        exit(2);
+    }
+}
+
+int main(void)
+{
     char line[MAX_LINE];
     int got;
-    while ((got = agent_read_line(line, sizeof line)) != 0) {
-        Request r;
-        if (got < 0) {
+    agent_start();
+    while (!stop_signal && (got = agent_read_line(line, sizeof line)) != 0) {
+        if (got < 0)
             refuse("request line too long", "");
-            continue;
-        }
-        if (!parse(line, &r)) {
-            refuse("malformed request: a call name, then hexadecimal arguments", "");
-            continue;
-        }
-        if (!dispatch(&r))
+        else if (!serve(line))
             break;
+    }
+    end_children();
+    if (getpid() == top_pid)
+        remove_files();
+    if (stop_signal) {
+        signal(stop_signal, SIG_DFL);
+        raise(stop_signal);
     }
     return 0;
 }

@@ -1,43 +1,182 @@
 #!/bin/bash
-# test_agent_posix.sh AGENT - the POSIX agent on the real kernel: calls inside its arena are made
-# (a fixed mapping, a store and a load, SIGSEGV on a PROT_NONE page, mprotect, the maps walk,
-# munmap), and every call aiming at the agent's own memory, or anywhere it did not map for the
-# scenario, is refused and not made: the agent lives on and answers the next request.
+# test_agent_posix.sh AGENT - the POSIX agent on the real kernel.
+# Placement: the arena A is free address space right above the kernel's placement point (the
+# first mmap(NULL) lands at A - page, the next below it, 2 MiB ones 2 MiB-aligned; fixed mappings,
+# in-place growth and holes in the arena behave as on free memory, and a hole never attracts a
+# later mmap(NULL)). Then calls inside the arena (a store and a load, SIGSEGV on a PROT_NONE page,
+# mprotect, the maps walk with names, munmap), fork with copy-on-write and shared pages, pagemap,
+# files and shm objects (gone after quit), and every call aiming at the agent's own memory or
+# descriptors, or anywhere it did not map for the scenario, refused and not made.
 set -eu
 agent=$1
-coproc AGENT { "$agent"; }
+coproc AGENT { exec "$agent"; }
 ask() { echo "$1" >&"${AGENT[1]}"; read -r reply <&"${AGENT[0]}"; echo "$reply"; }
+fail() { echo "FAIL: $*"; exit 1; }
 expect() { # expect REQUEST PATTERN
     local got
     got=$(ask "$1")
     case "$got" in
     $2) ;;
-    *) echo "FAIL: '$1' answered '$got', expected $2"; exit 1 ;;
+    *) fail "'$1' answered '$got', expected $2" ;;
     esac
 }
-read -r _ version _ _ _ page arena size own <<<"$(ask hello)"
-[ "$version" = 1 ] || { echo "FAIL: protocol version $version"; exit 1; }
 hex() { printf '%x' "$1"; }
-base=$(hex $((0x$arena + 0x10000)))
-# MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED = 0x32, PROT_READ|PROT_WRITE = 3, fd -1
-expect "mmap $base 2000 3 32 ffffffffffffffff 0" "= $base 0 0 0"
+sx() { printf 's%s' "$(printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n')"; } # a string argument
+tx() { sx "$1" | sed 's/^s/t/'; }                                           # a file's text
+ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
+none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
+
+read -r _ version _ _ _ page arena size own <<<"$(ask hello)"
+[ "$version" = 1 ] || fail "protocol version $version"
+A=$((0x$arena))
+(( A % 0x200000 == 0 )) || fail "arena $arena is not 2 MiB-aligned"
+at() { hex $((A + $1)); } # an address in the arena
+# Whether process $1's real maps cover the arena with no hole (a hole would attract mmap(NULL)).
+arena_whole() {
+    local cursor=$A range s e
+    while read -r range _; do
+        s=$((0x${range%-*})) e=$((0x${range#*-}))
+        (( e <= A || s >= A + 0x40000000 )) && continue
+        (( s > cursor )) && return 1
+        (( e > cursor )) && cursor=$e
+    done <"/proc/$1/maps"
+    (( cursor >= A + 0x40000000 ))
+}
+
+# ---- Placement: the arena is free space right above the kernel's placement point.
+# PROT_READ|PROT_WRITE = 3; MAP_PRIVATE|MAP_ANONYMOUS = 0x22; with MAP_FIXED 0x32, with
+# MAP_FIXED_NOREPLACE 0x100022; MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED = 0x31.
+expect "mmap 0 1000 3 22 $none 0" "= $(hex $((A - 0x1000))) 0 0 0"
+expect "mmap 0 1000 3 22 $none 0" "= $(hex $((A - 0x2000))) 0 0 0"
+big=$((0x$(ret "$(ask "mmap 0 200000 3 22 $none 0")")))
+(( big % 0x200000 == 0 && big < A )) || fail "a 2 MiB mmap(NULL) at $(hex $big)"
+expect "mmap $(at 0x200000) 1000 3 100022 $none 0" "= $(at 0x200000) 0 0 0"
+expect "mmap $(at 0x200000) 1000 3 100022 $none 0" "= $none 11 0 0"   # EEXIST on it now
+expect "munmap $(at 0x200000) 1000" "= 0 0 0 0"
+low=$((0x$(ret "$(ask "mmap 0 1000 3 22 $none 0")")))
+(( low < A )) || fail "mmap(NULL) landed in the arena's hole at $(hex $low)"
+expect "mmap $(at 0x300000) 1000 3 22 $none 0" "= $(at 0x300000) 0 0 0"  # a hint on free arena
+expect "munmap $(at 0x300000) 1000" "= 0 0 0 0"
+expect "mprotect $(at 0x400000) 1000 1" "= $none c 0 0"             # ENOMEM, as over a hole
+expect "madvise $(at 0x400000) 1000 4" "= $none c 0 0"
+expect "msync $(at 0x400000) 1000 4" "= $none c 0 0"
+expect "mincore $(at 0x400000) 1000" "= $none c 0 0"
+expect "mmap $arena 1000 3 32 $none 0" "= $arena 0 0 0"
+expect "mremap $arena 1000 3000 0 0" "= $arena 0 0 0"               # grows in place
+# It merged with the scenario's mapping right below A (at A - 0x3000 by now), as on free memory.
+expect "walk $arena $(at 0x10000)" "= 0 0 0 0 $(hex $((A - 0x3000))) $(at 0x3000) 1 1 0 0 0 s"
+expect "munmap $arena 3000" "= 0 0 0 0"
+expect "walk $arena $(at 0x10000)" "= 0 0 0 0"                      # arena pieces are not shown
+# Across the arena's start: below it the scenario's, above it the arena (a hole).
+expect "mremap $(hex $((A - 0x2000))) 2000 4000 0 0" "= $(hex $((A - 0x2000))) 0 0 0"
+expect "munmap $(hex $((A - 0x2000))) 4000" "= 0 0 0 0"
+arena_whole "$AGENT_PID" || fail "a hole in the arena: $(grep -i -e memfd: /proc/$AGENT_PID/maps)"
+
+# ---- Calls in the arena.
+base=$(at 0x10000)
+expect "mmap $base 2000 3 32 $none 0" "= $base 0 0 0"
 expect "write $base 5a" "= 0 0 0 0"
 expect "read $base" "= 5a 0 0 0"
-expect "read $(hex $((0x$arena)))" "= 0 0 0 b"            # PROT_NONE: SIGSEGV (11)
+expect "read $(at 0x8000)" "= 0 0 0 b"                              # arena: SIGSEGV (11)
 expect "mprotect $base 1000 1" "= 0 0 0 0"
-expect "write $base 1" "= b 0 0 b"                       # read-only now: SIGSEGV
-expect "walk $arena $(hex $((0x$arena + 0x40000000)))" "= 0 0 0 0 *"
+expect "write $base 1" "= b 0 0 b"                                  # read-only now: SIGSEGV
+expect "walk $arena $(at 0x40000000)" "= 0 0 0 0 $base $(at 0x11000) 1 0 0 0 0 s $(at 0x11000) *"
 expect "munmap $base 2000" "= 0 0 0 0"
-# Aiming at the agent itself, or outside the scenario's memory: refused, not made.
+# A memfd is the scenario's first descriptor, 3, and its mapping is named as the kernel names it.
+expect "memfd_create $(sx x) 0" "= 3 0 0 0"
+expect "ftruncate 3 1000" "= 0 0 0 0"
+expect "mmap $(at 0x20000) 1000 3 11 3 0" "= $(at 0x20000) 0 0 0"   # MAP_SHARED|MAP_FIXED
+expect "walk $(at 0x20000) $(at 0x21000)" \
+    "= 0 0 0 0 $(at 0x20000) $(at 0x21000) 1 1 0 1 0 $(sx '/memfd:x (deleted)')"
+
+# ---- fork: private pages copy on write, shared pages stay shared.
+expect "mmap $(at 0x30000) 1000 3 32 $none 0" "= $(at 0x30000) 0 0 0"
+expect "mmap $(at 0x31000) 1000 3 31 $none 0" "= $(at 0x31000) 0 0 0"
+expect "write $(at 0x30000) 50" "= 0 0 0 0"
+expect "write $(at 0x31000) 50" "= 0 0 0 0"
+forked=$(ask fork)
+case "$forked" in "= "*" 0 0 0 1") ;; *) fail "fork answered '$forked'" ;; esac
+child=$((0x$(ret "$forked")))
+expect "@1 getpid" "= $(hex $child) 0 0 0"
+expect "@1 write $(at 0x30000) 43" "= 0 0 0 0"
+expect "@1 read $(at 0x30000)" "= 43 0 0 0"
+expect "read $(at 0x30000)" "= 50 0 0 0"                            # the parent keeps its byte
+expect "@1 write $(at 0x31000) 54" "= 0 0 0 0"
+expect "read $(at 0x31000)" "= 54 0 0 0"                            # seen by both
+private="$(at 0x30000) $(at 0x31000) 1 1 0 0 0 s"
+shared="$(at 0x31000) $(at 0x32000) 1 1 0 1 0 $(sx '/dev/zero (deleted)')"
+expect "@1 walk $(at 0x30000) $(at 0x32000)" "= 0 0 0 0 $private $shared"
+expect "@1 mprotect $(at 0x400000) 1000 1" "= $none c 0 0"          # the child's arena too
+expect "@1 fork" "= * 0 0 0 1"                                      # a grandchild
+expect "@1 @1 read $(at 0x30000)" "= 43 0 0 0"
+expect "@0 read $(at 0x30000)" "= 50 0 0 0"
+expect "@3 hello" "! *"                                             # no such child
+expect "@1 quit" "! *"                                              # it ended: named
+expect "@1 hello" "! *"
+expect "fork" "= * 0 0 0 2"
+expect "@2 read $(at 0x30000)" "= 50 0 0 0"
+
+# ---- pagemap: one raw entry per page; written pages are present (bit 63).
+reply=$(ask "pagemap $(at 0x30000) 2")
+read -r -a fields <<<"$reply"
+[ "${fields[*]:0:5}" = "= 0 0 0 0" ] && [ ${#fields[@]} = 7 ] || fail "pagemap answered '$reply'"
+(( 0x${fields[5]} < 0 )) || fail "pagemap: written page not present: ${fields[5]}"
+expect "pagemap $(at 0x30000) 201" "! *"                            # more than 512 pages
+expect "pagemap $own 1" "! *"
+
+# ---- Files in the agent's directory: descriptors from 4 (3 is the memfd), their bytes mapped.
+expect "file $(sx f) 2000 41 $(tx hello)" "= 1 0 0 0"
+expect "file $(sx f) 2000 41 $(tx hello)" "= 0 11 0 0"              # EEXIST
+expect "open $(sx f) 2 0" "= 4 0 0 0"                               # O_RDWR
+expect "open $(sx g) 0 0" "= $none 2 0 0"                           # ENOENT
+expect "mmap $(at 0x40000) 2000 1 12 4 0" "= $(at 0x40000) 0 0 0"   # MAP_PRIVATE|MAP_FIXED
+expect "read $(at 0x40000)" "= 68 0 0 0"                            # 'h'
+expect "read $(at 0x41fff)" "= 41 0 0 0"                            # the fill
+expect "walk $(at 0x40000) $(at 0x42000)" "= 0 0 0 0 $(at 0x40000) $(at 0x42000) 1 0 0 0 0 $(sx f)"
+
+# ---- shm objects: under the agent's prefix, shown without it, gone after quit.
+pid=$((0x$(ret "$(ask getpid)")))
+expect "shm_open $(sx /x) 42 180" "= 5 0 0 0"                       # O_RDWR|O_CREAT, 0600
+[ -e "/dev/shm/vadsim-$pid-x" ] || fail "no /dev/shm/vadsim-$pid-x"
+expect "ftruncate 5 1000" "= 0 0 0 0"
+expect "mmap $(at 0x50000) 1000 3 11 5 0" "= $(at 0x50000) 0 0 0"
+expect "write $(at 0x50000) 7" "= 0 0 0 0"
+expect "@2 shm_open $(sx x) 2 0" "= 4 0 0 0"                        # the child sees it (it has 3)
+expect "@2 mmap $(at 0x60000) 1000 3 11 4 0" "= $(at 0x60000) 0 0 0"
+expect "@2 read $(at 0x60000)" "= 7 0 0 0"
+expect "walk $(at 0x50000) $(at 0x51000)" \
+    "= 0 0 0 0 $(at 0x50000) $(at 0x51000) 1 1 0 1 0 $(sx /dev/shm/x)"
+expect "shm_open $(sx y) c2 180" "= 6 0 0 0"                        # O_RDWR|O_CREAT|O_EXCL
+expect "shm_open $(sx /a/b) 42 180" "= $none 16 0 0"                # EINVAL, as glibc says
+expect "shm_open $(sx /) 42 180" "= $none 16 0 0"
+expect "shm_unlink $(sx /a/b)" "= $none 2 0 0"                      # ENOENT, as glibc says
+expect "shm_unlink $(sx /z)" "= $none 2 0 0"
+
+# ---- Aiming at the agent itself, or outside the scenario's memory: refused, not made.
 expect "munmap $own 1000" "! *"
 expect "mprotect $own 1000 0" "! *"
-expect "mmap $own 1000 3 32 ffffffffffffffff 0" "! *"
+expect "mmap $own 1000 3 32 $none 0" "! *"
 expect "read $own" "! *"
 expect "write 1000 1" "! *"
 expect "madvise $own 1000 4" "! *"
 expect "mremap $base 1000 2000 3 $own" "! *"
-expect "hello" "= 1 *"                                   # still alive
+expect "open $(sx ../etc/passwd) 0 0" "! *"
+expect "open $(sx ..) 0 0" "! *"
+# The agent's descriptors are as if never opened.
+expect "close 384" "= $none 9 0 0"                                  # 900: the arena's memfd
+expect "ftruncate 384 0" "= $none 9 0 0"
+expect "close 1" "= $none 9 0 0"
+expect "mmap 0 1000 3 2 384 0" "= $none 9 0 0"
+expect "hello" "= 1 *"                                              # still alive
 expect "frobnicate 1" "! *"
+expect "@x hello" "! *"
+
+second=$((0x$(ret "$(ask "@2 getpid")")))
+arena_whole "$AGENT_PID" && arena_whole "$second" || fail "a hole in an arena at the end"
 echo quit >&"${AGENT[1]}"
 wait
-echo "posix agent: calls in the arena made, 7 calls aiming elsewhere refused"
+! kill -0 "$second" 2>/dev/null || fail "child $second outlived quit"
+ls /dev/shm/vadsim-"$pid"-* >/dev/null 2>&1 && fail "shm objects left: /dev/shm/vadsim-$pid-*"
+ls -d /tmp/vadsim-agent-"$pid"-* >/dev/null 2>&1 && fail "directory left: /tmp/vadsim-agent-$pid-*"
+echo "posix agent: placement, arena holes, fork, pagemap, files and shm as on free memory;" \
+    "calls aiming elsewhere refused"

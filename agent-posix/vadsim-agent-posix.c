@@ -164,12 +164,6 @@ static int inside_owned(uint64_t start, uint64_t length)
     return end > start && set_covers(&owned, start, end);
 }
 
-/* Forgets [start, end) outside the arena once the kernel has unmapped it (the arena stays). */
-static void disown(uint64_t start, uint64_t end)
-{
-    set_remove(&owned, start, MIN(end, arena_start));
-    set_remove(&owned, MAX(start, arena_end), end);
-}
 
 /* Moves a descriptor of the agent's to AGENT_FD_BASE or above, closing the original: the
  * scenario's descriptors then start at 3 as in the model. -1 if it cannot. */
@@ -613,8 +607,9 @@ static void do_munmap(const Request *r)
     int error;
     if (!range_call(r, "munmap", call_munmap, &result, &error))
         return;
-    if (result == 0)
-        disown(r->v[0], r->v[0] + page_up(r->v[1]));
+    /* What the scenario unmapped stays its own: the agent maps nothing after start-up, so only
+     * the scenario can be given that address space again, and a later call that spans the hole
+     * (mprotect over it: ENOMEM) must reach the kernel as it would in the scenario's program. */
     answer_result(result, error);
 }
 

@@ -72,14 +72,21 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
     uint32_t rest = prot & ~(uint32_t)(VS_PROT_GROWSDOWN | VS_PROT_GROWSUP);
     if (rest & ~(uint32_t)(VS_PROT_READ | VS_PROT_WRITE | VS_PROT_EXEC | VS_PROT_SEM))
         return fail(thread, VS_EINVAL);
-    if (prot & VS_PROT_GROWSUP)
-        return fail(thread, VS_EINVAL); /* x86 stacks grow down only */
     uint64_t vpn = vs_vpn(address), last = vs_vpn(end) - 1;
+    /* The first VMA in the range; then the stack-growth flags are checked against it. */
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    if (!vad)
+    VsVad *first = vad ? vad : vs_vad_find_above(&process->vad_root, vpn);
+    if (!first || first->starting_vpn > last)
+        return fail(thread, VS_ENOMEM);
+    if (prot & VS_PROT_GROWSDOWN) {
+        if (!(vs_vma(first)->vm_flags & VS_VM_GROWSDOWN))
+            return fail(thread, VS_EINVAL);
+        vpn = first->starting_vpn; /* the change reaches down to the VMA's start */
+    } else if (!vad) {
         return fail(thread, VS_ENOMEM); /* the range starts in a hole */
-    if ((prot & VS_PROT_GROWSDOWN) && !(vs_vma(vad)->vm_flags & VS_VM_GROWSDOWN))
-        return fail(thread, VS_EINVAL);
+    } else if (prot & VS_PROT_GROWSUP) {
+        return fail(thread, VS_EINVAL); /* x86 has no VM_GROWSUP */
+    }
     while (vpn <= last) {
         vad = vs_vad_locate(&process->vad_root, vpn);
         if (!vad)

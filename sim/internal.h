@@ -705,7 +705,8 @@ int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, boo
 void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
-bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t *start_vpn);
+bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
+                  uint64_t *start_vpn);
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);

@@ -38,17 +38,21 @@ bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages)
 
 /*
  * The highest place below mmap_base for pages pages (vm_unmapped_area, top-down): the top of the
- * highest gap that holds them. For a 2 MB-aligned one the gap must hold 2 MB more, and the mapping
- * sits at the highest 2 MB boundary that leaves it room (__thp_get_unmapped_area).
+ * highest gap that holds them. A mapping the kernel wants on a 2 MB boundary (thp_align) needs a
+ * gap 2 MB longer; it then starts where its address and its file offset pgoff agree modulo 2 MB,
+ * as near the top as that allows (__thp_get_unmapped_area).
  */
-bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t *start_vpn)
+bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
+                  uint64_t *start_vpn)
 {
     uint64_t limit = vs_vpn(process->system->layout->mmap_base) - 1;
     uint64_t need = pages + (thp_align ? PMD_PAGES : 0);
     if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
         return false; /* Linux would try bottom-up too; the model's space never runs out here */
-    if (thp_align)
-        *start_vpn = (*start_vpn + need - pages) & ~(uint64_t)(PMD_PAGES - 1);
+    if (thp_align) {
+        uint64_t sub = (pgoff - *start_vpn) & (PMD_PAGES - 1);
+        *start_vpn += sub ? sub : PMD_PAGES;
+    }
     return true;
 }
 
@@ -63,7 +67,7 @@ static bool hint_free(VsProcess *process, uint64_t hint, uint64_t pages)
 
 /* get_unmapped_area: the first page of the new mapping, or an errno. */
 static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, uint32_t flags,
-                         bool thp_align, uint64_t *start_vpn)
+                         bool thp_align, uint64_t pgoff, uint64_t *start_vpn)
 {
     const VsLayout *layout = process->system->layout;
     uint64_t task_size = layout->highest_user_address + 1;
@@ -84,7 +88,7 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
         *start_vpn = vs_vpn(address);
         return 0;
     }
-    return vs_vma_place(process, pages, thp_align, start_vpn) ? 0 : VS_ENOMEM;
+    return vs_vma_place(process, pages, thp_align, pgoff, start_vpn) ? 0 : VS_ENOMEM;
 }
 
 /* The VM_* flags a mapping starts with (calc_vm_prot_bits, calc_vm_flag_bits, and the MAY bits). */
@@ -224,9 +228,12 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_EOVERFLOW);
     if (process->vad_root.count > VS_MAX_MAP_COUNT)
         return fail(thread, VS_ENOMEM);
-    bool thp = !file && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
+    /* 2 MB alignment (6.7+): private anonymous memory a multiple of 2 MB long; a regular file's
+     * mapping of 2 MB or more (its filesystem supports large folios); never shmem here. */
+    bool thp = file ? file->kind == VS_FILE_REGULAR && pages >= PMD_PAGES
+                    : (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
     uint64_t start_vpn;
-    int error = unmapped_area(process, address, rounded, flags, thp, &start_vpn);
+    int error = unmapped_area(process, address, rounded, flags, thp, file ? pgoff : 0, &start_vpn);
     if (error)
         return fail(thread, error);
     if ((flags & VS_MAP_FIXED_NOREPLACE) &&

@@ -126,6 +126,37 @@ static int check_params(VsThread *thread, uint64_t old_address, uint64_t old_siz
     return 0;
 }
 
+/* mremap of an old size of 0 on a shared mapping: a second mapping of the same pages, new_pages
+ * long, starting with the page at old_vpn, where mmap would put it (or at the fixed address). */
+static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, uint64_t new_pages,
+                               uint32_t flags, uint64_t new_address)
+{
+    VsProcess *process = thread->process;
+    VsMappedVad *old = vs_vma(vad);
+    uint64_t pgoff = old->first_prototype + (old_vpn - vad->starting_vpn), target;
+    VsSection *section = old->section;
+    VsFile *file = vs_vma_file(vad);
+    int error;
+    if (flags & VS_MREMAP_FIXED) {
+        target = vs_vpn(new_address);
+        if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0)
+            return fail(thread, error);
+    } else if (!vs_vma_place(process, new_pages, false, 0, &target)) {
+        return fail(thread, VS_ENOMEM);
+    }
+    if (file && !vs_file_page_cache(process->system, file, pgoff + new_pages))
+        return fail(thread, VS_ENOMEM);
+    VsMappedVad *copy = vs_vma_alloc(process, target, target + new_pages - 1, old->vm_flags,
+                                     section, pgoff);
+    if (!copy)
+        return fail(thread, VS_ENOMEM);
+    vs_vad_insert(&process->vad_root, &copy->core);
+    vs_emit_range(process, VS_EV_VAD_INSERTED, target, target + new_pages - 1);
+    vs_vma_charge(process, &copy->core);
+    vs_vma_try_merge(process, &copy->core);
+    return vs_vpn_address(target);
+}
+
 uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, uint64_t new_size,
                    uint32_t flags, uint64_t new_address)
 {
@@ -146,16 +177,19 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
         return fail(thread, VS_EFAULT);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
         return fail(thread, VS_EINVAL);
-    if (old_size == 0)
-        return fail(thread, VS_EINVAL); /* a second mapping of shared pages: not modelled */
-    uint64_t old_last = old_vpn + vs_vpn(old_size) - 1;
     uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);
+    if (old_size == 0) {
+        if (!(flags & VS_MREMAP_MAYMOVE))
+            return fail(thread, VS_ENOMEM); /* "grow" a range of nothing in place: never */
+        return second_mapping(thread, vad, old_vpn, new_pages, flags, new_address);
+    }
+    uint64_t old_last = old_vpn + old_pages - 1;
     bool shrink = !(flags & (VS_MREMAP_FIXED | VS_MREMAP_DONTUNMAP)) && old_pages >= new_pages;
-    /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the
-     * tail wherever it runs, as munmap would (measured on 6.18). */
-    if (old_last > vad->ending_vpn && !shrink)
-        return fail(thread, VS_EFAULT);
     if (flags & VS_MREMAP_FIXED) {
+        /* mremap_to: the part of the old range that moves (a shrink's tail is unmapped) must lie
+         * in one VMA; then the target is cleared and the tail unmapped (measured on 6.18). */
+        if (old_vpn + vs_min(old_pages, new_pages) - 1 > vad->ending_vpn)
+            return fail(thread, VS_EFAULT);
         uint64_t target = vs_vpn(new_address);
         if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0)
             return fail(thread, error);
@@ -163,6 +197,9 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
             (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
             return fail(thread, error);
         old_last = old_vpn + vs_min(old_pages, new_pages) - 1;
+        vad = vs_vad_locate(&process->vad_root, old_vpn);
+        if (!vad || old_last > vad->ending_vpn)
+            return fail(thread, VS_EFAULT);
         if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
             return fail(thread, error);
         vad = vs_vad_locate(&process->vad_root, old_vpn);
@@ -170,6 +207,10 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
             return fail(thread, error);
         return new_address;
     }
+    /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the
+     * tail wherever it runs, as munmap would (measured on 6.18). */
+    if (old_last > vad->ending_vpn && !shrink)
+        return fail(thread, VS_EFAULT);
     if (old_pages >= new_pages && !(flags & VS_MREMAP_DONTUNMAP)) {
         if (old_pages > new_pages && (error = vs_do_munmap(process, old_vpn + new_pages, old_last)))
             return fail(thread, error);
@@ -184,7 +225,7 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     if (!(flags & VS_MREMAP_MAYMOVE))
         return fail(thread, VS_ENOMEM);
     uint64_t target;
-    if (!vs_vma_place(process, new_pages, false, &target))
+    if (!vs_vma_place(process, new_pages, false, 0, &target))
         return fail(thread, VS_ENOMEM);
     if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
         return fail(thread, error);

@@ -145,10 +145,8 @@ static bool can_merge(const VsVad *lower, const VsVad *upper)
     if ((uint64_t)lower->ending_vpn + 1 != upper->starting_vpn || a->vm_flags != b->vm_flags ||
         a->section != b->section)
         return false;
-    /* Each shared anonymous mapping is its own shmem file, so those never merge. */
-    const VsFile *file = vs_vma_file(lower);
-    if (file && file->kind == VS_FILE_DEV_ZERO)
-        return false;
+    /* The same section means the same file: each shared anonymous mapping is a shmem file of its
+     * own, so two such mappings never merge, while pieces of one do. */
     return b->first_prototype == a->first_prototype + vs_vma_pages(lower) &&
            anon_vma_mergeable(a, b);
 }
@@ -361,6 +359,11 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
         return true;
     if (pte != 0 && !vs_pte_is_proto(pte))
         return false;
+    /* A regular file's pages are in the page cache from the time they were written (the model
+     * has no disk to evict them to), up to the end of the file. */
+    const VsFile *file = vs_vma_file(vad);
+    if (file && file->kind == VS_FILE_REGULAR)
+        return !vs_vma_beyond_eof(vad, vpn);
     return vs_pte_is_resident(prototype_of(vad, vpn));
 }
 

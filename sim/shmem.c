@@ -329,11 +329,15 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
         return -1;
     uint32_t mode;
     VsFile *file = vs_fd_file(thread, fd, &mode);
+    if (length < 0) { /* do_sys_ftruncate checks the length before it looks at the descriptor */
+        vs_set_errno(thread, VS_EINVAL);
+        return -1;
+    }
     if (!file) {
         vs_set_errno(thread, VS_EBADF);
         return -1;
     }
-    if (length < 0 || mode == VS_O_RDONLY) {
+    if (mode == VS_O_RDONLY) {
         vs_set_errno(thread, VS_EINVAL);
         return -1;
     }

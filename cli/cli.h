@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "known.h"
+#include "verify.h"
 
 enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SKIPPED = 77 };
 
@@ -22,6 +23,8 @@ typedef struct VsCliBackendOptions {
     char *agent;
     char *launcher;
     char *known;
+    VsBackend kind;      /* set by vs_cli_prepare: win32 or posix */
+    gboolean model_only; /* set by vs_cli_prepare: fuzz --backend=model */
 } VsCliBackendOptions;
 
 /* Parses a command's own options and the backend ones; FALSE (after saying why) on a usage

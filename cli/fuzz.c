@@ -1,8 +1,9 @@
 /*
- * fuzz.c - vadsim fuzz: random call sequences in the model and real Win32, side by side.
+ * fuzz.c - vadsim fuzz: random call sequences in the model and a real system, side by side.
  *
- *   vadsim fuzz [--seed N] [--calls M] [--out DIR] [--ram SIZE] [--backend=win32|model]
+ *   vadsim fuzz [--seed N] [--calls M] [--out DIR] [--ram SIZE] [--backend=win32|posix|model]
  *
+ * --backend=posix fuzzes the Linux personality against the kernel this runs on (posixfuzz.c).
  * Prints a progress line on standard error every few seconds and, at the end, the calls made, the
  * calls per second and how they were judged. On an unexplained divergence (or, with the model
  * alone, a broken invariant) it shrinks the sequence and writes a .vsim reproducer into DIR.
@@ -48,6 +49,11 @@ static void print_report(guint64 seed, const VsFuzzReport *r)
            seed, r->backend, r->calls, r->seconds, rate);
     if (strcmp(r->backend, "model") == 0)
         printf("  the model alone, its invariant checker after every call\n");
+    else if (strcmp(r->backend, "linux") == 0)
+        printf("  %" G_GUINT64_FORMAT " matched, %" G_GUINT64_FORMAT
+               " with known divergences, %" G_GUINT64_FORMAT " not supported, %d unexplained; "
+               "maps compared after every call that can change them\n",
+               r->matched, r->known, r->unsupported, r->found ? 1 : 0);
     else
         printf("  %" G_GUINT64_FORMAT " matched, %" G_GUINT64_FORMAT
                " with known divergences, %" G_GUINT64_FORMAT " not supported; %" G_GUINT64_FORMAT
@@ -86,7 +92,7 @@ int vs_cli_fuzz(int argc, char **argv)
     int status = EXIT_USAGE;
     VsAgentCommand agent = {0};
     VsKnownList known = {0};
-    if (!vs_cli_parse_options("- random call sequences in the model and real Win32", own, &o,
+    if (!vs_cli_parse_options("- random call sequences in the model and a real system", own, &o,
                               &argc, &argv) ||
         !vs_cli_prepare("fuzz", &o, &agent, &known))
         goto out;
@@ -103,10 +109,11 @@ int vs_cli_fuzz(int argc, char **argv)
         fprintf(stderr, "vadsim fuzz: --ram wants whole pages from 64K to 4G, not '%s'\n", ram);
         goto out;
     }
-    gboolean alone = o.backend && strcmp(o.backend, "model") == 0;
-    char *unavailable = alone ? NULL : vs_verify_unavailable(&agent);
+    gboolean alone = o.model_only;
+    char *unavailable = alone ? NULL : vs_verify_unavailable(&agent, o.kind);
     if (unavailable) {
-        printf("SKIP fuzz against win32: %s\n", unavailable);
+        printf("SKIP fuzz against %s: %s\n", o.kind == VS_BACKEND_POSIX ? "posix" : "win32",
+               unavailable);
         g_free(unavailable);
         status = EXIT_SKIPPED;
         goto out;
@@ -117,7 +124,9 @@ int vs_cli_fuzz(int argc, char **argv)
                              .progress = progress};
     VsFuzzReport report;
     GError *error = NULL;
-    if (!vs_fuzz_run(&options, &report, &error)) {
+    gboolean ran = o.kind == VS_BACKEND_POSIX ? vs_fuzz_posix_run(&options, &report, &error)
+                                              : vs_fuzz_run(&options, &report, &error);
+    if (!ran) {
         fprintf(stderr, "vadsim fuzz: %s\n", error->message);
         g_error_free(error);
         status = EXIT_FAIL;

@@ -1,11 +1,14 @@
 /*
  * verify.c - the vadsim commands that compare the model with a real system:
  *
- *   vadsim verify PATH... [--backend=win32]   scenarios side by side, call by call
- *   vadsim fuzz --seed N --calls M            random call sequences side by side
+ *   vadsim verify PATH... [--backend=win32|posix]   scenarios side by side, call by call
+ *   vadsim fuzz --seed N --calls M                  random call sequences side by side
  *
- * Both start the Win32 agent through a launcher (wine by default; --launcher=none runs the .exe
- * directly, as WSL can on Windows; any other command, such as "ssh host", runs it elsewhere).
+ * With --backend=win32 (the default) both start the Win32 agent through a launcher (wine by
+ * default; --launcher=none runs the .exe directly, as WSL can on Windows; any other command, such
+ * as "ssh host", runs it elsewhere). With --backend=posix they start the POSIX agent this build
+ * made (or $VADSIM_AGENT_POSIX, or --agent) directly, and compare Linux scenarios with the
+ * kernel the command runs on.
  * Exit status: 0 when everything matched or diverged only as the known list explains, 1 on an
  * unexplained divergence or an error, 2 on a usage error, 77 when the backend is not available
  * here (reported as skipped, with the reason, never as passed).
@@ -22,6 +25,9 @@
 #ifndef VS_WIN32_AGENT
 #define VS_WIN32_AGENT VS_SOURCE_ROOT "/build-win32/agent/vadsim-agent.exe"
 #endif
+#ifndef VS_POSIX_AGENT
+#define VS_POSIX_AGENT "agent-posix/vadsim-agent-posix"
+#endif
 #define VS_KNOWN_LIST VS_SOURCE_ROOT "/harness/known-divergences.ini"
 
 #define BACKEND_ENTRIES 5
@@ -30,12 +36,14 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
 {
     GOptionEntry list[BACKEND_ENTRIES] = {
         {"backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
-         "The real system to compare with: win32 (the default); fuzz also takes model (alone)",
-         "NAME"},
+         "The real system to compare with: win32 (the default) or posix (this kernel, for Linux "
+         "scenarios); fuzz also takes model (alone)", "NAME"},
         {"agent", 0, 0, G_OPTION_ARG_FILENAME, &o->agent,
-         "The Win32 agent (default: $VADSIM_AGENT, else the one this build made)", "EXE"},
+         "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
+         "build made)", "EXE"},
         {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
-         "How to run the agent: wine (the default), none, or a command such as 'ssh host'", "CMD"},
+         "How to run the agent: wine (the default for win32), none (for posix), or a command "
+         "such as 'ssh host'", "CMD"},
         {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
          "The reviewed known-divergence list (default: harness/known-divergences.ini)", "FILE"},
         G_OPTION_ENTRY_NULL,
@@ -55,15 +63,21 @@ gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentComm
                         VsKnownList *known)
 {
     gboolean fuzz = strcmp(command, "fuzz") == 0;
-    if (o->backend && strcmp(o->backend, "win32") != 0 &&
-        !(fuzz && strcmp(o->backend, "model") == 0)) {
+    o->kind = o->backend && strcmp(o->backend, "posix") == 0 ? VS_BACKEND_POSIX : VS_BACKEND_WIN32;
+    o->model_only = fuzz && o->backend && strcmp(o->backend, "model") == 0;
+    if (o->backend && strcmp(o->backend, "win32") != 0 && strcmp(o->backend, "posix") != 0 &&
+        !o->model_only) {
         fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command,
-                fuzz ? "win32 or model" : "win32", o->backend);
+                fuzz ? "win32, posix or model" : "win32 or posix", o->backend);
         return FALSE;
     }
-    const char *env = g_getenv("VADSIM_AGENT");
-    agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : VS_WIN32_AGENT);
-    const char *launcher = o->launcher ? o->launcher : "wine";
+    gboolean posix = o->kind == VS_BACKEND_POSIX;
+    const char *env = g_getenv(posix ? "VADSIM_AGENT_POSIX" : "VADSIM_AGENT");
+    agent->path = g_strdup(o->agent           ? o->agent
+                           : env && *env      ? env
+                           : posix            ? VS_POSIX_AGENT
+                                              : VS_WIN32_AGENT);
+    const char *launcher = o->launcher ? o->launcher : posix ? "none" : "wine";
     GError *error = NULL;
     agent->launcher = NULL;
     if (*launcher && strcmp(launcher, "none") != 0 &&
@@ -114,7 +128,7 @@ gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackend
 /* Verifies every file; the exit status. */
 static int verify_files(GPtrArray *files, const VsVerifyOptions *options)
 {
-    g_autofree char *unavailable = vs_verify_unavailable(&options->agent);
+    g_autofree char *unavailable = vs_verify_unavailable(&options->agent, options->backend);
     if (unavailable) {
         printf("SKIP all %u scenario%s: %s\n0 passed, 0 failed, %u skipped\n", files->len,
                files->len == 1 ? "" : "s", unavailable, files->len);
@@ -154,8 +168,8 @@ int vs_cli_verify(int argc, char **argv)
     int status = EXIT_USAGE;
     VsAgentCommand agent = {0};
     VsKnownList known = {0};
-    if (vs_cli_parse_options("PATH... - run scenarios in the model and in real Win32 side by side", own,
-                      &o, &argc, &argv) &&
+    if (vs_cli_parse_options("PATH... - run scenarios in the model and in a real system side by "
+                             "side", own, &o, &argc, &argv) &&
         vs_cli_prepare("verify", &o, &agent, &known)) {
         if (argc < 2) {
             fprintf(stderr, "vadsim verify: no file or directory given\n");
@@ -164,7 +178,7 @@ int vs_cli_verify(int argc, char **argv)
             status = EXIT_PASS;
             for (int i = 1; i < argc; i++)
                 vs_cli_collect("verify", argv[i], files, &status);
-            VsVerifyOptions options = {agent, &known, verbose};
+            VsVerifyOptions options = {agent, &known, verbose, o.kind};
             if (status == EXIT_PASS)
                 status = verify_files(files, &options);
             g_ptr_array_free(files, TRUE);

@@ -1,5 +1,6 @@
 /*
- * agent.c - starting the Win32 agent and speaking its line protocol (see agent/vadsim-agent.c).
+ * agent.c - starting an agent and speaking its line protocol (see agent/vadsim-agent.c; the POSIX
+ * agent, agent-posix/vadsim-agent-posix.c, speaks it too, and posix.c formats its calls).
  *
  * Requests are written whole; answers are read a line at a time with poll(), which also drains the
  * agent's standard error so a chatty launcher (Wine) can never block on a full pipe. An answer that
@@ -109,15 +110,15 @@ static gboolean write_all(VsAgent *agent, const char *text, gsize length, GError
     return TRUE;
 }
 
-/* Sends one request line and reads the answer's numbers (after "= ") into values. */
-static gboolean request(VsAgent *agent, const char *text, GArray *values, int timeout_ms,
-                        GError **error)
+/* Sends one request line and reads its answer into line: after "= " (the answer's words), or a
+ * refusal as VS_AGENT_ERROR_REFUSED. */
+static gboolean exchange(VsAgent *agent, const char *text, GString *line, int timeout_ms,
+                         GError **error)
 {
     if (agent->lost)
         return lose(agent, error, "was lost earlier");
     if (!write_all(agent, text, strlen(text), error))
         return FALSE;
-    g_autoptr(GString) line = g_string_new(NULL);
     if (!read_line(agent, line, timeout_ms, error))
         return FALSE;
     agent->requests++;
@@ -127,8 +128,19 @@ static gboolean request(VsAgent *agent, const char *text, GArray *values, int ti
     }
     if (!g_str_has_prefix(line->str, "= "))
         return lose(agent, error, "answered something that is not an answer");
+    g_string_erase(line, 0, 2);
+    return TRUE;
+}
+
+/* Sends one request line and reads the answer's numbers (after "= ") into values. */
+static gboolean request(VsAgent *agent, const char *text, GArray *values, int timeout_ms,
+                        GError **error)
+{
+    g_autoptr(GString) line = g_string_new(NULL);
+    if (!exchange(agent, text, line, timeout_ms, error))
+        return FALSE;
     g_array_set_size(values, 0);
-    const char *p = line->str + 2;
+    const char *p = line->str;
     while (*p) {
         char *end;
         guint64 value = g_ascii_strtoull(p, &end, 16);
@@ -144,6 +156,22 @@ static gboolean request(VsAgent *agent, const char *text, GArray *values, int ti
     return TRUE;
 }
 
+gboolean vs_agent_request(VsAgent *agent, const char *text, GString *answer, GError **error)
+{
+    return exchange(agent, text, answer, ANSWER_TIMEOUT_MS, error);
+}
+
+gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *values,
+                                  GError **error)
+{
+    return request(agent, text, values, ANSWER_TIMEOUT_MS, error);
+}
+
+void vs_agent_lose(VsAgent *agent, const char *what, GError **error)
+{
+    lose(agent, error, what);
+}
+
 /* ---- Starting and stopping -------------------------------------------------------------------- */
 
 static GStrv agent_argv(const VsAgentCommand *command)
@@ -157,13 +185,11 @@ static GStrv agent_argv(const VsAgentCommand *command)
     return argv;
 }
 
-static gboolean greet(VsAgent *agent, GError **error)
+/* The Win32 agent's greeting: protocol version, then GetSystemInfo's figures and Wine or not. */
+static gboolean greet(VsAgent *agent, GArray *values, GError **error)
 {
-    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
-    if (!request(agent, "hello\n", v, GREETING_TIMEOUT_MS, error))
-        return FALSE;
-    guint64 *a = (guint64 *)v->data;
-    if (v->len < 9 || a[0] != AGENT_PROTOCOL_VERSION) {
+    guint64 *a = (guint64 *)values->data;
+    if (values->len < 9 || a[0] != AGENT_PROTOCOL_VERSION) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "the agent speaks protocol %" G_GUINT64_FORMAT ", not %d: rebuild it",
                     a[0], AGENT_PROTOCOL_VERSION);
@@ -173,7 +199,11 @@ static gboolean greet(VsAgent *agent, GError **error)
     return TRUE;
 }
 
-static VsAgent *start_once(const VsAgentCommand *command, GError **error)
+typedef gboolean (*GreetFn)(VsAgent *agent, GArray *values, GError **error);
+
+/* Starts the agent and reads its answer to hello into hello; greet (if any) judges it. */
+static VsAgent *start_once(const VsAgentCommand *command, GreetFn greet_fn, GArray *hello,
+                           GError **error)
 {
     g_auto(GStrv) argv = agent_argv(command);
     g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "WINEDEBUG", "-all", FALSE);
@@ -193,7 +223,8 @@ static VsAgent *start_once(const VsAgentCommand *command, GError **error)
         g_free(agent);
         return NULL;
     }
-    if (!greet(agent, error)) {
+    if (!request(agent, "hello\n", hello, GREETING_TIMEOUT_MS, error) ||
+        (greet_fn && !greet_fn(agent, hello, error))) {
         g_prefix_error(error, "starting %s: ", command->path);
         vs_agent_stop(agent);
         return NULL;
@@ -203,11 +234,12 @@ static VsAgent *start_once(const VsAgentCommand *command, GError **error)
 
 /* A wineserver that is shutting down as the agent starts can drop it before it greets ("wine
  * client error: recvmsg"): such a start is tried again, a few times. */
-VsAgent *vs_agent_start(const VsAgentCommand *command, GError **error)
+static VsAgent *start(const VsAgentCommand *command, GreetFn greet_fn, GArray *hello,
+                      GError **error)
 {
     for (int attempt = 1;; attempt++) {
         GError *inner = NULL;
-        VsAgent *agent = start_once(command, &inner);
+        VsAgent *agent = start_once(command, greet_fn, hello, &inner);
         if (agent)
             return agent;
         if (attempt == 3 || !g_error_matches(inner, VS_AGENT_ERROR, VS_AGENT_ERROR_LOST)) {
@@ -217,6 +249,17 @@ VsAgent *vs_agent_start(const VsAgentCommand *command, GError **error)
         g_error_free(inner);
         g_usleep(200 * 1000);
     }
+}
+
+VsAgent *vs_agent_start(const VsAgentCommand *command, GError **error)
+{
+    g_autoptr(GArray) hello = g_array_new(FALSE, FALSE, sizeof(guint64));
+    return start(command, greet, hello, error);
+}
+
+VsAgent *vs_agent_start_raw(const VsAgentCommand *command, GArray *hello, GError **error)
+{
+    return start(command, NULL, hello, error);
 }
 
 void vs_agent_stop(VsAgent *agent)

@@ -1,6 +1,7 @@
 /*
- * agent.h - the host side of the Win32 agent: starts vadsim-agent.exe (under wine, natively through
- * WSL, or over any launcher), sends it operations and reads its answers.
+ * agent.h - the host side of the agents: starts vadsim-agent.exe (under wine, natively through
+ * WSL, or over any launcher), sends it operations and reads its answers; starts the POSIX agent
+ * and carries the lines posix.c formats.
  *
  * Each agent is one real process with its own address space; the harness starts one per scenario
  * process. Every answer is read with a time limit, so an agent that hangs or dies is an error that
@@ -50,6 +51,18 @@ gboolean vs_agent_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GErro
 /* VirtualQuery from 'from' until a region reaches 'to': the records, in order, into regions
  * (VsMemoryBasicInformation). */
 gboolean vs_agent_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions, GError **error);
+
+/* For an agent whose calls are formatted elsewhere (the POSIX agent, posix.c): starts it and reads
+ * its answer to hello (all its numbers) into hello, judging nothing. */
+VsAgent *vs_agent_start_raw(const VsAgentCommand *command, GArray *hello, GError **error);
+/* Sends one request line (with its newline) and reads the answer: its words after "= " into
+ * answer; a refusal ("! why") is VS_AGENT_ERROR_REFUSED with the why. */
+gboolean vs_agent_request(VsAgent *agent, const char *text, GString *answer, GError **error);
+/* The same for an answer of numbers only (at least four), into values (guint64). */
+gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *values,
+                                  GError **error);
+/* Marks the agent lost (an answer its caller cannot read), with the error saying what. */
+void vs_agent_lose(VsAgent *agent, const char *what, GError **error);
 
 /* Counts of requests answered, for the figures fuzzing prints. */
 guint64 vs_agent_requests(const VsAgent *agent);

@@ -193,6 +193,14 @@ char *vs_compare_format(const char *field, uint64_t value)
         return g_strdup_printf("0x%08" G_GINT64_MODIFIER "X%s%s", value, name ? " " : "",
                                name ? name : "");
     }
+    if (strcmp(field, "errno") == 0) {
+        const char *name = vs_errno_name((uint32_t)value);
+        return g_strdup_printf("%" G_GUINT64_FORMAT "%s%s", value, name ? " " : "",
+                               name ? name : "");
+    }
+    if (strcmp(field, "signal") == 0)
+        return g_strdup(value == VS_SIGSEGV ? "SIGSEGV" : value == VS_SIGBUS ? "SIGBUS"
+                        : value == 0        ? "none" : "?");
     if (strcmp(field, "GetLastError") == 0) {
         const char *name = vs_win32_error_name((uint32_t)value);
         return g_strdup_printf("%" G_GUINT64_FORMAT "%s%s", value, name ? " " : "",
@@ -224,6 +232,17 @@ static void diverge_text(GPtrArray *divergences, const char *field, const char *
     g_ptr_array_add(divergences, d);
 }
 
+void vs_diverge(GPtrArray *divergences, const char *field, uint64_t model, uint64_t other)
+{
+    diverge(divergences, field, model, other);
+}
+
+void vs_diverge_text(GPtrArray *divergences, const char *field, const char *model,
+                     const char *other)
+{
+    diverge_text(divergences, field, model, other);
+}
+
 /* ---- Comparing -------------------------------------------------------------------------------- */
 
 /* An address both systems report: translated through the pairs, or a new pair when both chose it
@@ -252,7 +271,9 @@ static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
 {
     switch (spec->returns) {
     case VS_RETURN_FILE_HANDLE:
-        return outcome->ret == VS_INVALID_HANDLE_VALUE;
+    case VS_RETURN_MMAP:
+    case VS_RETURN_INT:
+        return outcome->ret == VS_INVALID_HANDLE_VALUE; /* (HANDLE)-1, MAP_FAILED, -1 */
     case VS_RETURN_HANDLE:
     case VS_RETURN_POINTER:
     case VS_RETURN_BOOL:
@@ -288,6 +309,8 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
         break;
     case VS_RETURN_SIZE:
     case VS_RETURN_VALUE:
+    case VS_RETURN_MMAP: /* Linux calls are compared by the POSIX session (posix.c) */
+    case VS_RETURN_INT:
         if (model->ret != other->ret)
             diverge(divergences, op->kind == VS_OP_GET_LAST_ERROR         ? "GetLastError"
                                  : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"

@@ -58,6 +58,11 @@ typedef struct VsDivergence {
 } VsDivergence;
 
 void vs_divergence_free(VsDivergence *divergence);
+/* Appends a difference in field: two values (formatted by vs_compare_format), or two texts (a
+ * difference of words, such as a maps line, whose values are 0). */
+void vs_diverge(GPtrArray *divergences, const char *field, uint64_t model, uint64_t other);
+void vs_diverge_text(GPtrArray *divergences, const char *field, const char *model,
+                     const char *other);
 
 /* Compares the two outcomes of op (the model's version of it), pairing new allocations as it
  * goes, and appends a VsDivergence for each difference. Returns how many it found. */

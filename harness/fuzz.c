@@ -12,6 +12,7 @@
 
 #include "fuzz.h"
 #include "session.h"
+#include "shrink.h"
 
 #define KB(n) ((uint64_t)(n) << 10)
 #define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
@@ -21,8 +22,6 @@
                                   * deterministic, and the harness relates it to the real one */
 #define PREFIX_CALLS 6           /* the arena's reserve and release, the section, the file, its
                                   * handle and its section: never shrunk */
-#define SHRINK_MAX_RUNS 400
-#define SHRINK_MAX_SECONDS 300.0
 #define SHRINK_KEEP_TAIL 8       /* calls before the finding the first shrinking guess keeps */
 #define PROGRESS_SECONDS 2.0
 
@@ -359,23 +358,11 @@ static gboolean walk_probe(Run *r, guint id, FuzzOp *probe, GError **error)
 
 /* ---- Generating ------------------------------------------------------------------------------- */
 
-typedef struct Rng {
-    uint64_t state;
-} Rng;
+typedef VsRng Rng; /* shrink.h */
 
-/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
-static uint64_t next(Rng *rng)
-{
-    uint64_t z = (rng->state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t below(Rng *rng, uint64_t n) { return n ? next(rng) % n : 0; }
-static gboolean chance(Rng *rng, unsigned percent) { return below(rng, 100) < percent; }
-
-#define PICK(rng, array) ((array)[below((rng), G_N_ELEMENTS(array))])
+static uint64_t below(Rng *rng, uint64_t n) { return vs_rng_below(rng, n); }
+static gboolean chance(Rng *rng, unsigned percent) { return vs_rng_chance(rng, percent); }
+#define PICK VS_RNG_PICK
 
 /* An offset into the arena: mostly the first granules, where calls overlap; page edges. */
 static uint64_t arena_offset(Rng *rng)
@@ -767,15 +754,6 @@ static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind ki
     return same;
 }
 
-static GArray *without(GArray *sequence, guint from, guint count)
-{
-    GArray *shorter = g_array_sized_new(FALSE, FALSE, sizeof(FuzzOp), sequence->len);
-    g_array_append_vals(shorter, sequence->data, from);
-    g_array_append_vals(shorter, &g_array_index(sequence, FuzzOp, from + count),
-                        sequence->len - from - count);
-    return shorter;
-}
-
 /* The sequence without the calls that left memory as it was in the exploring run, but for the
  * last few before the finding: the last error a GetLastError reads comes from the call before. */
 static GArray *without_inert(GArray *sequence, GArray *ran)
@@ -790,76 +768,27 @@ static GArray *without_inert(GArray *sequence, GArray *ran)
     return shorter;
 }
 
-static void shrink_progress(const VsFuzzOptions *o, const VsFuzzReport *report, guint length,
-                            GTimer *timer, double *last)
+typedef struct Finding {
+    const VsFuzzOptions *o;
+    VsOpKind kind;
+    const char *field;
+} Finding;
+
+static gboolean reproduces_finding(void *context, GArray *candidate, GError **error)
 {
-    double now = g_timer_elapsed(timer, NULL);
-    if (!o->progress || now - *last < PROGRESS_SECONDS)
-        return;
-    *last = now;
-    g_autofree char *line = g_strdup_printf(
-        "shrinking %" G_GUINT64_FORMAT " calls: %u left after %" G_GUINT64_FORMAT " runs, %.0f s",
-        report->shrunk_from, length, report->shrink_runs, now);
-    o->progress(o->progress_context, line);
+    const Finding *f = context;
+    return reproduces(f->o, candidate, f->kind, f->field, NULL, error);
 }
 
-/* Tries one shorter sequence: TRUE (and *sequence replaced) when it still ends in the finding. */
-static gboolean try_shorter(const VsFuzzOptions *o, GArray **sequence, GArray *candidate,
-                            VsOpKind kind, const char *field, VsFuzzReport *report,
-                            GError **error)
-{
-    report->shrink_runs++;
-    if (reproduces(o, candidate, kind, field, NULL, error)) {
-        g_array_free(*sequence, TRUE);
-        *sequence = candidate;
-        return TRUE;
-    }
-    g_array_free(candidate, TRUE);
-    return FALSE;
-}
-
-/* Shrinks the calls between the prefix and the diverging last one: first everything the
- * exploring run found inert in one try, then delta debugging (drop chunks, halving them). */
+/* Shrinks the calls between the prefix and the diverging last one (shrink.h): first everything
+ * the exploring run found inert in one try, then delta debugging. */
 static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, GArray *ran, VsOpKind kind,
                       const char *field, VsFuzzReport *report, GError **error)
 {
-    GTimer *timer = g_timer_new();
-    double last = 0;
-    GArray *lean = without_inert(sequence, ran);
-    if (lean->len < sequence->len)
-        try_shorter(o, &sequence, lean, kind, field, report, error);
-    else
-        g_array_free(lean, TRUE);
-    guint chunks = 2;
-    while (!(error && *error) && report->shrink_runs < SHRINK_MAX_RUNS &&
-           g_timer_elapsed(timer, NULL) < SHRINK_MAX_SECONDS) {
-        guint middle = sequence->len - PREFIX_CALLS - 1; /* not the prefix, not the last */
-        if (middle == 0)
-            break;
-        chunks = MIN(chunks, middle);
-        guint chunk = (middle + chunks - 1) / chunks;
-        gboolean reduced = FALSE;
-        for (guint from = PREFIX_CALLS; from < sequence->len - 1 && !reduced; from += chunk) {
-            guint count = MIN(chunk, sequence->len - 1 - from);
-            GError *inner = NULL;
-            reduced = try_shorter(o, &sequence, without(sequence, from, count), kind, field,
-                                  report, &inner);
-            shrink_progress(o, report, sequence->len, timer, &last);
-            if (inner) {
-                g_propagate_error(error, inner);
-                g_timer_destroy(timer);
-                return sequence;
-            }
-        }
-        if (reduced)
-            chunks = MAX(chunks - 1, 2);
-        else if (chunks >= middle)
-            break;
-        else
-            chunks = MIN(chunks * 2, middle);
-    }
-    g_timer_destroy(timer);
-    return sequence;
+    Finding finding = {o, kind, field};
+    VsShrink s = {PREFIX_CALLS, reproduces_finding, &finding, o->progress, o->progress_context,
+                  report->shrunk_from, &report->shrink_runs};
+    return vs_shrink(&s, sequence, without_inert(sequence, ran), error);
 }
 
 /* ---- Writing the reproducer ------------------------------------------------------------------- */

@@ -44,11 +44,16 @@ typedef struct VsFuzzReport {
     char *finding;            /* what it was, in words */
     char *reproducer;         /* the .vsim written, or NULL */
     guint64 shrunk_from, shrunk_to, shrink_runs;
-    const char *backend;      /* "wine", "windows" or "model" */
+    const char *backend;      /* "wine", "windows", "linux" or "model" */
 } VsFuzzReport;
 
 /* Runs the fuzzer. FALSE with *error set when the agent cannot be started or is lost. */
 gboolean vs_fuzz_run(const VsFuzzOptions *options, VsFuzzReport *report, GError **error);
+/* The same for the Linux personality against the POSIX agent (posixfuzz.c): mmap, munmap,
+ * mprotect, madvise, mremap, msync, mincore, reads, writes, memfds; options->agent is the POSIX
+ * agent (NULL: the model alone). The report's backend is "linux" (or "model"); probes stay 0, as
+ * the maps are compared after every call that can change them. */
+gboolean vs_fuzz_posix_run(const VsFuzzOptions *options, VsFuzzReport *report, GError **error);
 void vs_fuzz_report_clear(VsFuzzReport *report);
 
 #endif /* VS_HARNESS_FUZZ_H */

@@ -19,6 +19,7 @@ static void entry_free(gpointer data)
     g_free(e->state);
     g_free(e->status);
     g_free(e->region);
+    g_free(e->mapping);
     g_free(e->type);
     g_free(e);
 }
@@ -74,6 +75,18 @@ static uint64_t pattern_value(const char *pattern)
     return total;
 }
 
+/* Names of kinds of memory (vs_mapping_name), separated by commas. */
+static gboolean mapping_pattern_ok(const char *pattern)
+{
+    g_auto(GStrv) names = g_strsplit(pattern, ",", -1);
+    for (char **name = names; *name; name++) {
+        VsMapping mapping;
+        if (!vs_mapping_lookup(g_strstrip(*name), &mapping))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static char *required(GKeyFile *file, const char *path, const char *group, const char *key,
                       GError **error)
 {
@@ -126,9 +139,9 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
         !(e->other = required(file, path, group, "other", error)) ||
         !(e->reason = required(file, path, group, "reason", error)))
         return FALSE;
-    static const char *const backends[] = {"wine", "windows", "win32", NULL};
+    static const char *const backends[] = {"wine", "windows", "win32", "linux", NULL};
     if (!g_strv_contains(backends, e->backend))
-        return bad(error, path, group, "backend must be wine, windows or win32");
+        return bad(error, path, group, "backend must be wine, windows, win32 or linux");
     g_auto(GStrv) calls = g_strsplit(e->call, ",", -1);
     for (char **call = calls; strcmp(e->call, "*") != 0 && *call; call++) {
         VsOpKind kind;
@@ -168,6 +181,10 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
     if (e->type && !value_pattern_ok(g_strstrip(e->type)))
         return bad(error, path, group, "type must be *, or MEM_ flags (joined by |, or has:X) "
                                        "separated by commas");
+    e->mapping = g_key_file_get_string(file, group, "mapping", NULL);
+    if (e->mapping && !mapping_pattern_ok(g_strstrip(e->mapping)))
+        return bad(error, path, group, "mapping must be anonymous, shared-anonymous, memfd, shm, "
+                                       "file or none, or several separated by commas");
     e->protect = g_key_file_get_string(file, group, "protect", NULL);
     if (e->protect && !value_pattern_ok(g_strstrip(e->protect)))
         return bad(error, path, group,
@@ -245,6 +262,8 @@ static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const Vs
         return FALSE;
     if (e->region && !(model && value_matches(e->region, model->region_type, NULL)))
         return FALSE;
+    if (e->mapping && !(model && name_matches(e->mapping, vs_mapping_name(model->mapping))))
+        return FALSE;
     if (e->status && !(model && value_matches(e->status, model->last_status, NULL)))
         return FALSE;
     int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
@@ -261,7 +280,8 @@ const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend,
     const char *call = vs_op_spec(op->kind)->name;
     for (guint i = 0; list->entries && i < list->entries->len; i++) {
         const VsKnownEntry *e = g_ptr_array_index(list->entries, i);
-        if (strcmp(e->backend, "win32") != 0 && strcmp(e->backend, backend) != 0)
+        gboolean win32 = strcmp(backend, "wine") == 0 || strcmp(backend, "windows") == 0;
+        if (strcmp(e->backend, backend) != 0 && !(win32 && strcmp(e->backend, "win32") == 0))
             continue;
         if (!name_matches(e->call, call) || !name_matches(e->field, d->field) ||
             !conditions_match(e, op, model))

@@ -4,7 +4,7 @@
  * The list is a key file (harness/known-divergences.ini), one group per divergence:
  *
  *     [wine-kuser-one-page]
- *     backend = wine            # wine, windows, or win32 for both
+ *     backend = wine            # wine, windows, or win32 for both; linux for the POSIX agent
  *     call = VirtualQuery       # the call's name, names separated by commas, or *
  *     field = RegionSize        # the compared field (see compare.h), likewise
  *     model = 0x10000           # the model's value: a number or constant names joined by |, a
@@ -20,10 +20,14 @@
  *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this state
  *                               # (for other calls: the state of the address's page before it)
  *     type = has:MEM_RESET      # optional: only when the call's allocation or free type matches
+ *                               # (Linux: mmap's, mremap's or msync's flags, madvise's advice)
  *     region = MEM_MAPPED       # optional: only when the call's address was in memory of this
  *                               # Type (MEM_PRIVATE, MEM_MAPPED) before the call, in the model
  *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call left this NTSTATUS
  *                               # as the thread's last status (why the model failed it)
+ *     mapping = file            # optional (linux): only when the call's address lay, in the
+ *                               # model before the call, in memory of this kind: anonymous,
+ *                               # shared-anonymous, memfd, shm, file or none (commas: any)
  *     verdict = known           # known: explained; unsupported: the backend cannot do this
  *     reason = ...              # why, with the source that says so
  *
@@ -63,6 +67,7 @@ typedef struct VsKnownEntry {
     char *type;            /* a value pattern for the call's MEM_* type argument */
     char *status;          /* a value pattern for the model's last NTSTATUS after the call */
     char *region;          /* a value pattern for the Type of the memory at the call's address */
+    char *mapping;         /* names of VsMapping kinds (vs_mapping_name), separated by commas */
 } VsKnownEntry;
 
 typedef struct VsKnownList {
@@ -74,7 +79,7 @@ gboolean vs_known_load(VsKnownList *list, const char *path, GError **error);
 void vs_known_clear(VsKnownList *list);
 
 /* The entry that explains divergence d of op (whose outcome in the model was model, which may be
- * NULL) on backend ("wine" or "windows"), or NULL. */
+ * NULL) on backend ("wine", "windows" or "linux"), or NULL. */
 const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend, const VsOp *op,
                                    const VsOutcome *model, const VsDivergence *d);
 

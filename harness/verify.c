@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "posix.h"
 #include "runner.h"
 #include "session.h"
 #include "verify.h"
@@ -13,9 +14,10 @@ typedef struct Verify {
     VsRunner *runner;
     GHashTable *sides; /* process name -> VsSession* */
     GHashTable *pids;  /* process ids of every session's process: opened across processes */
+    VsPosixSession *posix; /* the POSIX backend's one session, started on first use */
     GString *report;
     VsVerifyCounts counts;
-    const char *backend; /* "wine" or "windows", once an agent has greeted */
+    const char *backend; /* "wine", "windows" or "linux", once an agent has greeted */
 } Verify;
 
 /* The session standing for the model process called name, its agent started on first use. */
@@ -81,10 +83,10 @@ static void report_narration(Verify *v, const char *narration)
             g_string_append_printf(v->report, "      the model: %s\n", g_strstrip(*line));
 }
 
-static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, const VsExpr *call,
-                        const char *narration, GError **error)
+/* Mirrors a call to the Win32 agent standing for the caller's process. */
+static gboolean mirror_win32(Verify *v, const VsOp *op, const VsOutcome *model,
+                             VsJudgement *judgement, GString *lines, GError **error)
 {
-    Verify *v = context;
     VsSession *side = side_for(v, error);
     if (!side)
         return FALSE;
@@ -94,10 +96,34 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
         g_propagate_error(error, lost);
         return FALSE;
     }
+    return vs_session_mirror(side, target, vs_runner_thread(v->runner), op, model, judgement,
+                             lines, error);
+}
+
+/* Mirrors a call to the POSIX agent (or its child standing for the caller's process). */
+static gboolean mirror_posix(Verify *v, const VsOp *op, const VsOutcome *model,
+                             VsJudgement *judgement, GString *lines, GError **error)
+{
+    if (!v->posix) {
+        uint64_t base = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
+        if (!(v->posix = vs_posix_start(&v->options->agent, v->options->known, base, error)))
+            return FALSE;
+        v->backend = "linux";
+    }
+    return vs_posix_mirror(v->posix, vs_runner_thread(v->runner), op, model, judgement, lines,
+                           error);
+}
+
+static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, const VsExpr *call,
+                        const char *narration, GError **error)
+{
+    Verify *v = context;
     g_autoptr(GString) lines = g_string_new(NULL);
     VsJudgement judgement;
-    if (!vs_session_mirror(side, target, vs_runner_thread(v->runner), op, model, &judgement,
-                           lines, error))
+    gboolean ok = v->options->backend == VS_BACKEND_POSIX
+                      ? mirror_posix(v, op, model, &judgement, lines, error)
+                      : mirror_win32(v, op, model, &judgement, lines, error);
+    if (!ok)
         return FALSE;
     v->counts.calls += !judgement.refused;
     if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
@@ -118,12 +144,22 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
     return TRUE;
 }
 
-/* A scenario for another architecture cannot run in the x64 agent. */
-static const char *unsupported_system(const VsScript *script)
+/* A scenario for another architecture cannot run in the backend's agent: the Win32 agent is an
+ * x64 process, the POSIX agent a Linux one. A scenario without a 'system' line is x64. */
+static const char *unsupported_system(const VsScript *script, VsBackend backend)
 {
+    const char *arch = "x64";
     for (size_t i = 0; i < script->count; i++)
-        if (script->stmts[i].kind == VS_STMT_SYSTEM && strcmp(script->stmts[i].text, "x64") != 0)
-            return "the Win32 agent is an x64 process; this scenario models another architecture";
+        if (script->stmts[i].kind == VS_STMT_SYSTEM)
+            arch = script->stmts[i].text;
+    gboolean linux_scenario = strcmp(arch, "linux-x64") == 0;
+    if (backend == VS_BACKEND_POSIX && !linux_scenario)
+        return "the POSIX backend verifies Linux scenarios (system linux-x64); this one models "
+               "Windows";
+    if (backend == VS_BACKEND_WIN32 && linux_scenario)
+        return "a Linux scenario (system linux-x64): verify it with --backend=posix";
+    if (backend == VS_BACKEND_WIN32 && strcmp(arch, "x64") != 0)
+        return "the Win32 agent is an x64 process; this scenario models another architecture";
     return NULL;
 }
 
@@ -167,7 +203,7 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
         g_error_free(error);
         return VS_VERIFY_FAILED;
     }
-    const char *skip = unsupported_system(script);
+    const char *skip = unsupported_system(script, options->backend);
     if (skip) {
         g_string_append_printf(out, "SKIP %s: %s\n", path, skip);
         vs_script_free(script);
@@ -192,6 +228,7 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     VsVerifyOutcome outcome = finish(&v, path, out, problem);
     add_counts(counts, &v.counts);
     vs_runner_free(v.runner);
+    vs_posix_free(v.posix);
     g_hash_table_destroy(v.sides);
     g_hash_table_destroy(v.pids);
     g_string_free(v.report, TRUE);
@@ -200,8 +237,11 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     return outcome;
 }
 
-char *vs_verify_unavailable(const VsAgentCommand *command)
+char *vs_verify_unavailable(const VsAgentCommand *command, VsBackend backend)
 {
+    if (backend == VS_BACKEND_POSIX && !g_file_test(command->path, G_FILE_TEST_IS_EXECUTABLE))
+        return g_strdup_printf("the POSIX agent %s is not built (it is built on Linux only)",
+                               command->path);
     if (!g_file_test(command->path, G_FILE_TEST_EXISTS))
         return g_strdup_printf("the agent %s is not built (it needs x86_64-w64-mingw32-gcc)",
                                command->path);

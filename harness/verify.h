@@ -14,10 +14,18 @@
 #include "agent.h"
 #include "known.h"
 
+/* The real system compared with: Win32 through vadsim-agent.exe (Wine or Windows), or the
+ * kernel the harness runs on through vadsim-agent-posix (Linux scenarios only). */
+typedef enum VsBackend {
+    VS_BACKEND_WIN32,
+    VS_BACKEND_POSIX,
+} VsBackend;
+
 typedef struct VsVerifyOptions {
     VsAgentCommand agent;
     const VsKnownList *known;
     gboolean verbose; /* list matched calls too, not only divergences */
+    VsBackend backend;
 } VsVerifyOptions;
 
 typedef enum VsVerifyOutcome {
@@ -34,7 +42,7 @@ typedef struct VsVerifyCounts {
 VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options, GString *out,
                                VsVerifyCounts *counts);
 
-/* Why the Win32 backend cannot run here (no launcher, no agent), or NULL when it can. */
-char *vs_verify_unavailable(const VsAgentCommand *command);
+/* Why the backend cannot run here (no launcher, no agent), or NULL when it can. */
+char *vs_verify_unavailable(const VsAgentCommand *command, VsBackend backend);
 
 #endif /* VS_HARNESS_VERIFY_H */

@@ -1,12 +1,13 @@
 /*
  * eval.c - evaluating scenario expressions: integers, names, C operators, and calls into the model
- * with the real Win32 and NT names and argument order.
+ * with the real Win32 and NT names and argument order (and, in a Linux system, C's mmap and kin).
  *
- * Names resolve to a variable first, then to a Windows constant the model knows (MEM_, PAGE_,
- * STATUS_, ERROR_), then to NULL, TRUE, FALSE and INVALID_HANDLE_VALUE. '&name' passes a variable
- * in and out, as C passes a pointer: NtAllocateVirtualMemory(h, &a, 0, &s, ...) reads a and s and
- * writes the rounded base and size back. A call the model does not support is an error that names
- * the nearest one it does.
+ * Names resolve to a variable first, then to a constant the model knows (MEM_, PAGE_, STATUS_,
+ * ERROR_; for Linux PROT_, MAP_, MADV_, E...), then to NULL, TRUE, FALSE and INVALID_HANDLE_VALUE,
+ * and the builtins exception and errno. '&name' passes a variable in and out, as C passes a
+ * pointer: NtAllocateVirtualMemory(h, &a, 0, &s, ...) reads a and s and writes the rounded base and
+ * size back. A call the model does not support is an error that names the nearest one it does; a
+ * Windows call in a Linux system (or the reverse) is an error that says so.
  */
 #include <string.h>
 
@@ -113,6 +114,7 @@ static char *did_you_mean_name(VsRunner *runner, const char *name)
     static const char *const common[] = {
 #define NAME(n, v) #n,
         VS_MEM_FLAG_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
+        VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
         VS_STATUS_MAP(STATUS)
@@ -124,6 +126,26 @@ static char *did_you_mean_name(VsRunner *runner, const char *name)
                                       candidates->len);
     g_ptr_array_free(candidates, TRUE);
     return hint;
+}
+
+static gboolean linux_system(const VsRunner *runner)
+{
+    return vs_system_layout(runner->system)->linux_personality;
+}
+
+/* errno: the current thread's, as the last Linux call left it (a success leaves it alone). */
+static gboolean eval_errno(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
+{
+    if (!linux_system(runner)) {
+        vs_runtime_error(runner, error, expr->pos,
+                         "errno is Linux's; this scenario's system is %s: GetLastError() "
+                         "reads the last error", vs_system_layout(runner->system)->name);
+        return FALSE;
+    }
+    if (!vs_runner_ensure_process(runner, error))
+        return FALSE;
+    *out = int_value((uint64_t)vs_errno(vs_runner_thread(runner)));
+    return TRUE;
 }
 
 static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
@@ -147,6 +169,8 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         *out = int_value(runner->exception);
         return TRUE;
     }
+    if (strcmp(expr->name, "errno") == 0)
+        return eval_errno(runner, expr, out, error);
     g_autofree char *hint = did_you_mean_name(runner, expr->name);
     vs_runtime_error(runner, error, expr->pos, "'%s' is not a variable or a known constant%s",
                      expr->name, hint);
@@ -459,6 +483,19 @@ static void write_back(VsRunner *runner, const VsExpr *expr, const VsOutcome *ou
             set_variable(runner, expr->args[i]->name, int_value(outcome->out[i]));
 }
 
+/* A Linux call in a Windows system, or a Windows call in a Linux one, is the scenario's mistake. */
+static gboolean check_family(VsRunner *runner, const VsExpr *expr, VsOpKind kind, GError **error)
+{
+    VsOpFamily family = vs_op_family(kind);
+    gboolean linux_call = family == VS_FAMILY_LINUX;
+    if (family == VS_FAMILY_BOTH || linux_call == linux_system(runner))
+        return TRUE;
+    vs_runtime_error(runner, error, expr->pos, "%s is a %s call; this scenario's system is %s",
+                     expr->name, linux_call ? "Linux" : "Windows",
+                     vs_system_layout(runner->system)->name);
+    return FALSE;
+}
+
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
     VsOp op = {0};
@@ -466,6 +503,8 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         return eval_requirements(runner, expr, out, error);
     if (!vs_op_lookup(expr->name, &op.kind))
         return unknown_call(runner, expr, error);
+    if (!check_family(runner, expr, op.kind, error))
+        return FALSE;
     const VsOpSpec *spec = vs_op_spec(op.kind);
     if (expr->arg_count != spec->arity) {
         vs_runtime_error(runner, error, expr->pos, "%s takes %u argument%s, not %zu", spec->name,
@@ -481,6 +520,8 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
     if (op.kind == VS_OP_READ || op.kind == VS_OP_WRITE)
         runner->exception = outcome.exception;
+    if (op.kind == VS_OP_FORK && outcome.ret != UINT64_MAX)
+        vs_runner_adopt_child(runner, outcome.ret);
     write_back(runner, expr, &outcome);
     *out = call_value(&outcome);
     vs_runner_keep_events(runner);

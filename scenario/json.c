@@ -40,8 +40,22 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
     switch (e->kind) {
     case VS_EV_VAD_TRIMMED:
     case VS_EV_VAD_SPLIT:
+    case VS_EV_VMA_SPLIT:
+    case VS_EV_VMA_MERGED:
         g_string_append_printf(out, ",\"old_start\":%" G_GUINT64_FORMAT ",\"old_end\":%"
                                G_GUINT64_FORMAT, e->old_start, e->old_end);
+        break;
+    case VS_EV_VMA_MOVED:
+        g_string_append_printf(out, ",\"old_start\":%" G_GUINT64_FORMAT ",\"old_end\":%"
+                               G_GUINT64_FORMAT ",\"pages\":%" G_GUINT64_FORMAT,
+                               e->old_start, e->old_end, e->pages);
+        break;
+    case VS_EV_ANON_VMA:
+        g_string_append_printf(out, ",\"anon_vma\":%" G_GUINT64_FORMAT ",\"shared\":%s",
+                               e->frame, e->pages ? "true" : "false");
+        break;
+    case VS_EV_PROCESS_FORKED:
+        g_string_append_printf(out, ",\"child\":%" G_GUINT64_FORMAT, e->frame);
         break;
     case VS_EV_RANGE_ROUNDED:
         g_string_append_printf(out, ",\"address\":%" G_GUINT64_FORMAT ",\"size\":%"
@@ -89,6 +103,7 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
         break;
     case VS_EV_PAGES_ZEROED:
     case VS_EV_WORKING_SET_AGED:
+    case VS_EV_PAGES_DISCARDED:
         g_string_append_printf(out, ",\"pages\":%" G_GUINT64_FORMAT, e->pages);
         break;
     default:

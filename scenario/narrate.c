@@ -8,6 +8,14 @@
 
 static uint64_t pages_of(const VsEvent *e) { return e->vpn_end - e->vpn_start + 1; }
 
+static gboolean linux_system(const VsRunner *runner)
+{
+    return vs_system_layout(runner->system)->linux_personality;
+}
+
+/* What a VAD is called where the reader comes from: a VMA (vm_area_struct) in a Linux system. */
+static const char *vad_word(const VsRunner *runner) { return linux_system(runner) ? "VMA" : "VAD"; }
+
 /* "120 KB", "2 MB", "1 GB": a byte count in the largest unit that divides it. */
 static void append_size(GString *out, uint64_t bytes)
 {
@@ -45,8 +53,8 @@ static void append_relative(const VsRunner *runner, const VsEvent *e, GString *o
                            e->vpn_start - info.starting_vpn);
     if (e->vpn_end > e->vpn_start)
         g_string_append_printf(out, "-%" G_GUINT64_FORMAT, e->vpn_end - info.starting_vpn);
-    g_string_append_printf(out, " of the allocation at 0x%" G_GINT64_MODIFIER "X",
-                           info.starting_vpn << 12);
+    g_string_append_printf(out, " of the %s at 0x%" G_GINT64_MODIFIER "X",
+                           linux_system(runner) ? "VMA" : "allocation", info.starting_vpn << 12);
 }
 
 static const char *level_name(const VsRunner *runner, uint32_t level)
@@ -62,6 +70,56 @@ static void append_working_set(GString *out, const VsEvent *e)
                            e->pages - 1, e->pages, e->pages == 1 ? "" : "s");
 }
 
+/* The Linux personality's own events (vma.c, mremap, madvise, fork). */
+static void narrate_linux(const VsEvent *e, GString *out)
+{
+    switch (e->kind) {
+    case VS_EV_VMA_SPLIT:
+        g_string_append(out, "the VMA ");
+        append_range(out, e->old_start, e->old_end);
+        g_string_append_printf(out, " is split in two at 0x%" G_GINT64_MODIFIER "X (split_vma): "
+                               "the two halves will differ", e->vpn_start << 12);
+        break;
+    case VS_EV_VMA_MERGED:
+        g_string_append(out, "the VMA ");
+        append_range(out, e->old_start, e->old_end);
+        g_string_append(out, " merges with its neighbour (same flags, file and anon_vma): one VMA "
+                             "now covers ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        break;
+    case VS_EV_VMA_MOVED:
+        g_string_append(out, "mremap moves the VMA ");
+        append_range(out, e->old_start, e->old_end);
+        g_string_append(out, " to ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, ": its page-table entries move with it (%" G_GUINT64_FORMAT
+                               " resident page%s), no page is copied",
+                               e->pages, e->pages == 1 ? "" : "s");
+        break;
+    case VS_EV_ANON_VMA:
+        g_string_append(out, "the VMA ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " gets anon_vma %" G_GUINT64_FORMAT " for its first private "
+                               "page (it lets the kernel find every mapping of an anonymous "
+                               "page)%s", e->frame,
+                               e->pages ? "; shared with its neighbour's, so the two may merge"
+                                        : "");
+        break;
+    case VS_EV_PAGES_DISCARDED:
+        append_range(out, e->vpn_start, e->vpn_end);
+        g_string_append_printf(out, " lose their pages: %" G_GUINT64_FORMAT " resident page%s "
+                               "freed; the next touch reads zeros (anonymous memory) or the file "
+                               "again", e->pages, e->pages == 1 ? "" : "s");
+        break;
+    default: /* VS_EV_PROCESS_FORKED */
+        g_string_append_printf(out, "process %u forks: child process %" G_GUINT64_FORMAT " gets a "
+                               "copy of its VMAs and descriptors; private pages are now shared "
+                               "by both, read-only, until one writes (copy-on-write); shared "
+                               "mappings stay shared", e->pid, e->frame);
+        break;
+    }
+}
+
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96], old[96];
@@ -72,6 +130,8 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         g_string_append_printf(out, "%" G_GUINT64_FORMAT " bytes ", e->size);
         if (e->address)
             g_string_append_printf(out, "at 0x%" G_GINT64_MODIFIER "X ", e->address);
+        else if (linux_system(runner))
+            g_string_append(out, "with no address (mmap searches down from mmap_base for a gap) ");
         else
             g_string_append(out, "with no base (the VAD tree's first fit picks one) ");
         g_string_append(out, "round to pages ");
@@ -79,22 +139,31 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
         append_relative(runner, e, out);
         break;
     case VS_EV_VAD_INSERTED:
-        g_string_append(out, "a new VAD reserves ");
+        g_string_append_printf(out, "a new %s %s ", vad_word(runner),
+                               linux_system(runner) ? "maps" : "reserves");
         append_range(out, e->vpn_start, e->vpn_end);
         break;
     case VS_EV_VAD_REMOVED:
-        g_string_append(out, "the VAD for ");
+        g_string_append_printf(out, "the %s for ", vad_word(runner));
         append_range(out, e->vpn_start, e->vpn_end);
         g_string_append(out, " is deleted: the range is free");
         break;
     case VS_EV_VAD_TRIMMED:
-        g_string_append(out, "the VAD shrinks to ");
+        g_string_append_printf(out, "the %s shrinks to ", vad_word(runner));
         append_range(out, e->vpn_start, e->vpn_end);
         break;
     case VS_EV_VAD_SPLIT:
-        g_string_append(out, "releasing ");
+        g_string_append(out, linux_system(runner) ? "unmapping " : "releasing ");
         append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, " splits its VAD in two");
+        g_string_append_printf(out, " splits its %s in two", vad_word(runner));
+        break;
+    case VS_EV_VMA_SPLIT:
+    case VS_EV_VMA_MERGED:
+    case VS_EV_VMA_MOVED:
+    case VS_EV_ANON_VMA:
+    case VS_EV_PAGES_DISCARDED:
+    case VS_EV_PROCESS_FORKED:
+        narrate_linux(e, out);
         break;
     case VS_EV_COMMITTED:
         append_range(out, e->vpn_start, e->vpn_end);
@@ -344,9 +413,9 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                e->vpn_start << 12);
         break;
     case VS_EV_ACCESS_VIOLATION:
-        g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER
-                               "X raises STATUS_ACCESS_VIOLATION",
-                               e->write ? "write" : "read", e->vpn_start << 12);
+        g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises %s",
+                               e->write ? "write" : "read", e->vpn_start << 12,
+                               linux_system(runner) ? "SIGSEGV" : "STATUS_ACCESS_VIOLATION");
         break;
     case VS_EV_FRAME_RELEASED:
         g_string_append_printf(out, "frame 0x%" G_GINT64_MODIFIER "X of page 0x%"
@@ -361,6 +430,100 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                                                             : " is freed: it held no entries");
         break;
     }
+}
+
+/* strerror's words for the errno values the model sets. */
+static const char *errno_text(uint32_t value)
+{
+    switch (value) {
+    case VS_EPERM: return "Operation not permitted";
+    case VS_ENOENT: return "No such file or directory";
+    case VS_EBADF: return "Bad file descriptor";
+    case VS_EAGAIN: return "Resource temporarily unavailable";
+    case VS_ENOMEM: return "Cannot allocate memory";
+    case VS_EACCES: return "Permission denied";
+    case VS_EFAULT: return "Bad address";
+    case VS_EBUSY: return "Device or resource busy";
+    case VS_EEXIST: return "File exists";
+    case VS_ENODEV: return "No such device";
+    case VS_EINVAL: return "Invalid argument";
+    case VS_EMFILE: return "Too many open files";
+    case VS_EFBIG: return "File too large";
+    case VS_ENOSPC: return "No space left on device";
+    case VS_ENAMETOOLONG: return "File name too long";
+    case VS_EOVERFLOW: return "Value too large for defined data type";
+    case VS_EOPNOTSUPP: return "Operation not supported";
+    default: return "?";
+    }
+}
+
+/* After a read or write in a Linux system: the signal it raised, if any. */
+static void append_signal(GString *out, uint32_t signal)
+{
+    if (signal == VS_SIGSEGV)
+        g_string_append(out, ": raised SIGSEGV (11): no mapping there, or its protection forbids "
+                             "this access");
+    else if (signal == VS_SIGBUS)
+        g_string_append(out, ": raised SIGBUS (7): the page lies wholly past the end of its file");
+    else if (signal)
+        g_string_append_printf(out, ": raised signal %u", signal);
+}
+
+/* What a successful call returned, in words. */
+static void append_success(VsRunner *runner, VsOpKind kind, uint64_t ret, GString *out)
+{
+    switch (kind) {
+    case VS_OP_MMAP:
+    case VS_OP_MREMAP:
+        g_string_append_printf(out, ": %s returned the mapping's address",
+                               vs_op_spec(kind)->name);
+        break;
+    case VS_OP_MEMFD_CREATE:
+    case VS_OP_SHM_OPEN:
+    case VS_OP_OPEN:
+        g_string_append_printf(out, ": %s returned a new file descriptor", vs_op_spec(kind)->name);
+        break;
+    case VS_OP_FORK: {
+        const char *name = NULL;
+        for (size_t i = 0; !name && i < vs_system_process_count(runner->system); i++) {
+            VsProcess *process = vs_system_process(runner->system, i);
+            if (vs_process_id(process) == ret)
+                name = vs_runner_name_of(runner, process);
+        }
+        g_string_append_printf(out, ": the child's pid, in the parent; the child is process '%s' "
+                               "(`process %s` makes calls in it)", name ? name : "?",
+                               name ? name : "?");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void vs_narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
+{
+    GString *out = runner->out;
+    const char *name = vs_op_spec(kind)->name;
+    if (kind == VS_OP_READ || kind == VS_OP_WRITE) {
+        vs_value_format(v, out);
+        append_signal(out, runner->exception);
+        return;
+    }
+    if (!vs_op_failed(kind, v->i)) {
+        vs_value_format(v, out);
+        append_success(runner, kind, v->i, out);
+        return;
+    }
+    uint32_t e = (uint32_t)vs_errno(vs_runner_thread(runner));
+    const char *errno_name = vs_errno_name(e);
+    if (vs_op_spec(kind)->returns == VS_RETURN_MMAP)
+        g_string_append(out, "MAP_FAILED");
+    else if (v->i == UINT64_MAX)
+        g_string_append(out, "-1");
+    else
+        vs_value_format(v, out);
+    g_string_append_printf(out, ": %s failed: %s (%u): %s", name, errno_name ? errno_name : "?",
+                           e, errno_text(e));
 }
 
 void vs_narrate_events(VsRunner *runner)

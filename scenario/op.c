@@ -80,9 +80,32 @@ static const VsOpSpec specs[VS_OP_COUNT] = {
     [VS_OP_NT_UNMAP_VIEW] = {"NtUnmapViewOfSection", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_STATUS},
     [VS_OP_NT_UNMAP_VIEW_EX] = {"NtUnmapViewOfSectionEx", 3, 0, 0, BIT(1), BIT(0),
                                 VS_RETURN_STATUS},
+    /* Linux: C's names and argument order; descriptors are marked as handles. */
+    [VS_OP_MMAP] = {"mmap", 6, 0, 0, BIT(0), BIT(4), VS_RETURN_MMAP},
+    [VS_OP_MUNMAP] = {"munmap", 2, 0, 0, BIT(0), 0, VS_RETURN_INT},
+    [VS_OP_MPROTECT] = {"mprotect", 3, 0, 0, BIT(0), 0, VS_RETURN_INT},
+    [VS_OP_MADVISE] = {"madvise", 3, 0, 0, BIT(0), 0, VS_RETURN_INT},
+    [VS_OP_MREMAP] = {"mremap", 5, 0, 0, BIT(0) | BIT(4), 0, VS_RETURN_MMAP},
+    [VS_OP_MSYNC] = {"msync", 3, 0, 0, BIT(0), 0, VS_RETURN_INT},
+    [VS_OP_MINCORE] = {"mincore", 2, 0, 0, BIT(0), 0, VS_RETURN_INT},
+    [VS_OP_MEMFD_CREATE] = {"memfd_create", 2, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
+    [VS_OP_SHM_OPEN] = {"shm_open", 3, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
+    [VS_OP_SHM_UNLINK] = {"shm_unlink", 1, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
+    [VS_OP_OPEN] = {"open", 2, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
+    [VS_OP_FTRUNCATE] = {"ftruncate", 2, 0, 0, 0, BIT(0), VS_RETURN_INT},
+    [VS_OP_CLOSE] = {"close", 1, 0, 0, 0, BIT(0), VS_RETURN_INT},
+    [VS_OP_FORK] = {"fork", 0, 0, 0, 0, 0, VS_RETURN_PROCESS_ID},
+    [VS_OP_GETPID] = {"getpid", 0, 0, 0, 0, 0, VS_RETURN_PROCESS_ID},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
+
+VsOpFamily vs_op_family(VsOpKind kind)
+{
+    if (kind == VS_OP_READ || kind == VS_OP_WRITE || kind == VS_OP_DECLARE_FILE)
+        return VS_FAMILY_BOTH;
+    return kind >= VS_OP_MMAP ? VS_FAMILY_LINUX : VS_FAMILY_WINDOWS;
+}
 
 static const char *const memory_counters_fields[] = {
     "PageFaultCount", "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage",
@@ -97,6 +120,7 @@ static const char *const write_watch_fields[] = {
     "Address4",  "Address5",    "Address6",  "Address7",  "Address8",  "Address9",
     "Address10", "Address11",   "Address12", "Address13", "Address14", "Address15",
 };
+static const char *const mincore_fields[] = {"Resident", "Pages"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -109,6 +133,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_WORKING_SET_EX] = RECORD("PSAPI_WORKING_SET_EX_BLOCK", working_set_ex_fields),
     [VS_RECORD_MEMORY_STATUS] = RECORD("MEMORYSTATUSEX", memory_status_fields),
     [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
+    [VS_RECORD_MINCORE] = RECORD("mincore vector", mincore_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -120,6 +145,7 @@ VsRecordKind vs_op_record(VsOpKind kind)
     case VS_OP_QUERY_WORKING_SET_EX: return VS_RECORD_WORKING_SET_EX;
     case VS_OP_GLOBAL_MEMORY_STATUS_EX: return VS_RECORD_MEMORY_STATUS;
     case VS_OP_GET_WRITE_WATCH: return VS_RECORD_WRITE_WATCH;
+    case VS_OP_MINCORE: return VS_RECORD_MINCORE;
     default: return VS_RECORD_NONE;
     }
 }
@@ -159,6 +185,10 @@ int vs_op_type_arg(VsOpKind kind)
     case VS_OP_NT_FREE: return 3;
     case VS_OP_NT_ALLOCATE: return 4;
     case VS_OP_MAP_VIEW_OF_FILE_3: return 5;
+    case VS_OP_MMAP:
+    case VS_OP_MREMAP: return 3; /* the flags */
+    case VS_OP_MADVISE:          /* the advice */
+    case VS_OP_MSYNC: return 2;
     default: return -1;
     }
 }
@@ -173,7 +203,39 @@ int vs_op_protect_arg(VsOpKind kind)
     case VS_OP_NT_ALLOCATE: return 5;
     case VS_OP_NT_PROTECT: return 3;
     case VS_OP_NT_MAP_VIEW: return 9;
+    case VS_OP_MMAP: return 2;
+    case VS_OP_MPROTECT: return 2;
     default: return -1;
+    }
+}
+
+const char *vs_errno_name(uint32_t value)
+{
+    switch (value) {
+#define ERRNO_CASE(name, number)                                                                   \
+    case number: return #name;
+        VS_ERRNO_MAP(ERRNO_CASE)
+#undef ERRNO_CASE
+    default: return NULL;
+    }
+}
+
+bool vs_op_failed(VsOpKind kind, uint64_t ret)
+{
+    if (kind == VS_OP_GET_WRITE_WATCH || kind == VS_OP_RESET_WRITE_WATCH)
+        return ret == UINT32_MAX;
+    if (kind == VS_OP_READ_FILE)
+        return ret == UINT64_MAX;
+    switch (specs[kind].returns) {
+    case VS_RETURN_FILE_HANDLE: return ret == VS_INVALID_HANDLE_VALUE;
+    case VS_RETURN_MMAP:
+    case VS_RETURN_INT: return ret == UINT64_MAX;
+    case VS_RETURN_PROCESS_ID: return kind == VS_OP_FORK && ret == UINT64_MAX;
+    case VS_RETURN_POINTER:
+    case VS_RETURN_BOOL:
+    case VS_RETURN_SIZE:
+    case VS_RETURN_HANDLE: return ret == 0;
+    default: return false;
     }
 }
 
@@ -249,16 +311,25 @@ static void execute_query(VsThread *thread, const VsOp *op, VsOutcome *outcome, 
                                     &outcome->mbi, sizeof outcome->mbi);
 }
 
+static bool is_linux(VsThread *thread)
+{
+    return vs_system_layout(vs_process_system(vs_thread_process(thread)))->linux_personality;
+}
+
+/* A load or store; what it raised is an NTSTATUS, or in a Linux system the signal it delivers. */
 static void execute_access(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
-    if (op->kind == VS_OP_READ) {
-        uint8_t value = 0;
-        outcome->exception = (uint32_t)vs_memory_read(thread, op->arg[0], &value);
+    VsStatus status;
+    uint8_t value = 0;
+    if (op->kind == VS_OP_READ)
+        status = vs_memory_read(thread, op->arg[0], &value);
+    else
+        status = vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
+    outcome->exception = is_linux(thread) ? vs_signal_of(status) : (uint32_t)status;
+    if (op->kind == VS_OP_READ)
         outcome->ret = outcome->exception ? 0 : value;
-    } else {
-        outcome->exception = (uint32_t)vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
+    else
         outcome->ret = outcome->exception;
-    }
 }
 
 /* Working-set calls: their BOOL, out-parameters, and the structure they fill as a record. */
@@ -316,6 +387,40 @@ static void execute_working_set(VsThread *thread, const VsOp *op, VsOutcome *out
     }
 }
 
+static const char *const mapping_names[] = {
+    [VS_MAPPING_NONE] = "none",     [VS_MAPPING_ANONYMOUS] = "anonymous",
+    [VS_MAPPING_SHARED_ANONYMOUS] = "shared-anonymous",
+    [VS_MAPPING_MEMFD] = "memfd",   [VS_MAPPING_SHM] = "shm",
+    [VS_MAPPING_FILE] = "file",
+};
+
+const char *vs_mapping_name(VsMapping mapping) { return mapping_names[mapping]; }
+
+bool vs_mapping_lookup(const char *name, VsMapping *mapping)
+{
+    for (size_t i = 0; i < sizeof mapping_names / sizeof mapping_names[0]; i++)
+        if (strcmp(mapping_names[i], name) == 0) {
+            *mapping = (VsMapping)i;
+            return true;
+        }
+    return false;
+}
+
+/* What the VMA holding address is, by the name /proc/PID/maps gives it. */
+static VsMapping mapping_at(const VsProcess *process, uint64_t address)
+{
+    VsVmaInfo vma;
+    if (!vs_vma_find(process, address, &vma) || vma.start > address)
+        return VS_MAPPING_NONE;
+    if (!vma.name[0])
+        return VS_MAPPING_ANONYMOUS;
+    if (strncmp(vma.name, "/dev/zero", 9) == 0)
+        return VS_MAPPING_SHARED_ANONYMOUS;
+    if (strncmp(vma.name, "/memfd:", 7) == 0)
+        return VS_MAPPING_MEMFD;
+    return strncmp(vma.name, "/dev/shm/", 9) == 0 ? VS_MAPPING_SHM : VS_MAPPING_FILE;
+}
+
 /* Notes the VAD the call's address falls in, before the call changes it. */
 static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
@@ -327,6 +432,10 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     vs_vad_info(vad, &info);
     outcome->vad_start = info.starting_vpn * VS_PAGE_SIZE;
     outcome->vad_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    if (is_linux(thread)) { /* no VirtualQuery here: it could touch errno */
+        outcome->mapping = mapping_at(vs_thread_process(thread), op->arg[arg]);
+        return;
+    }
     VsMemoryBasicInformation m;
     if (VsVirtualQuery(thread, op->arg[arg], &m, sizeof m)) {
         outcome->region_type = m.Type;
@@ -356,9 +465,62 @@ static uint64_t declare_file(VsThread *thread, const VsOp *op)
     VsStatus status = vs_file_create(vs_process_system(vs_thread_process(thread)),
                                      op->arg[0] ? op->text : NULL, size, op->contents,
                                      length < size ? length : size, (uint8_t)op->arg[2]);
-    if (!NT_SUCCESS(status))
+    /* A Linux thread gets the errno open(O_CREAT|O_EXCL) would give: EEXIST, or EINVAL. */
+    if (!NT_SUCCESS(status) && is_linux(thread))
+        VsSetLastError(thread, status == STATUS_OBJECT_NAME_COLLISION ? VS_EEXIST : VS_EINVAL);
+    else if (!NT_SUCCESS(status))
         VsSetLastError(thread, vs_status_to_win32(status));
     return NT_SUCCESS(status);
+}
+
+/* An int result as the scenario sees it: -1 is all ones, as (uint64_t)-1. */
+static uint64_t c_int(int64_t value) { return (uint64_t)value; }
+
+/* mincore(addr, len): the vector, up to VS_MINCORE_CAPACITY pages, and its summary as a record. */
+static void execute_mincore(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mincore(thread, op->arg[0], op->arg[1], outcome->vector,
+                                    VS_MINCORE_CAPACITY));
+    if (outcome->ret != 0)
+        return;
+    uint64_t pages = op->arg[1] / VS_PAGE_SIZE + (op->arg[1] % VS_PAGE_SIZE != 0);
+    outcome->vector_length = (uint32_t)(pages < VS_MINCORE_CAPACITY ? pages : VS_MINCORE_CAPACITY);
+    outcome->record = VS_RECORD_MINCORE;
+    for (uint32_t i = 0; i < outcome->vector_length; i++) {
+        outcome->fields[0] += outcome->vector[i] & 1;
+        if (i < 64)
+            outcome->fields[1] |= (uint64_t)(outcome->vector[i] & 1) << i;
+    }
+}
+
+/* The Linux personality's calls: C's arguments, C's results, errno in the thread. */
+static void execute_linux(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    const char *name = a[0] ? op->text : NULL;
+    uint64_t *ret = &outcome->ret;
+    VsProcess *child = NULL;
+    switch (op->kind) {
+    case VS_OP_MMAP:
+        *ret = vs_mmap(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (int64_t)a[4], a[5]);
+        break;
+    case VS_OP_MUNMAP: *ret = c_int(vs_munmap(thread, a[0], a[1])); break;
+    case VS_OP_MPROTECT: *ret = c_int(vs_mprotect(thread, a[0], a[1], (uint32_t)a[2])); break;
+    case VS_OP_MADVISE: *ret = c_int(vs_madvise(thread, a[0], a[1], (uint32_t)a[2])); break;
+    case VS_OP_MREMAP: *ret = vs_mremap(thread, a[0], a[1], a[2], (uint32_t)a[3], a[4]); break;
+    case VS_OP_MSYNC: *ret = c_int(vs_msync(thread, a[0], a[1], (uint32_t)a[2])); break;
+    case VS_OP_MINCORE: execute_mincore(thread, op, outcome); break;
+    case VS_OP_MEMFD_CREATE: *ret = c_int(vs_memfd_create(thread, name, (uint32_t)a[1])); break;
+    case VS_OP_SHM_OPEN:
+        *ret = c_int(vs_shm_open(thread, name, (uint32_t)a[1], (uint32_t)a[2]));
+        break;
+    case VS_OP_SHM_UNLINK: *ret = c_int(vs_shm_unlink(thread, name)); break;
+    case VS_OP_OPEN: *ret = c_int(vs_open(thread, name, (uint32_t)a[1])); break;
+    case VS_OP_FTRUNCATE: *ret = c_int(vs_ftruncate(thread, (int64_t)a[0], (int64_t)a[1])); break;
+    case VS_OP_CLOSE: *ret = c_int(vs_close(thread, (int64_t)a[0])); break;
+    case VS_OP_FORK: *ret = c_int(vs_fork(thread, &child)); break; /* the runner finds the child */
+    default: *ret = vs_process_id(vs_thread_process(thread)); break; /* VS_OP_GETPID */
+    }
 }
 
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -520,6 +682,23 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         outcome->ret = NT_SUCCESS(status) ? value : UINT64_MAX;
         break;
     }
+    case VS_OP_MMAP:
+    case VS_OP_MUNMAP:
+    case VS_OP_MPROTECT:
+    case VS_OP_MADVISE:
+    case VS_OP_MREMAP:
+    case VS_OP_MSYNC:
+    case VS_OP_MINCORE:
+    case VS_OP_MEMFD_CREATE:
+    case VS_OP_SHM_OPEN:
+    case VS_OP_SHM_UNLINK:
+    case VS_OP_OPEN:
+    case VS_OP_FTRUNCATE:
+    case VS_OP_CLOSE:
+    case VS_OP_FORK:
+    case VS_OP_GETPID:
+        execute_linux(thread, op, outcome);
+        break;
     case VS_OP_COUNT:
         break;
     }

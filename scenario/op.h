@@ -71,8 +71,32 @@ typedef enum VsOpKind {
     VS_OP_NT_MAP_VIEW,
     VS_OP_NT_UNMAP_VIEW,
     VS_OP_NT_UNMAP_VIEW_EX,
+    /* The Linux personality's calls (a system made with VS_ARCH_LINUX_X64): from here on. */
+    VS_OP_MMAP,
+    VS_OP_MUNMAP,
+    VS_OP_MPROTECT,
+    VS_OP_MADVISE,
+    VS_OP_MREMAP,
+    VS_OP_MSYNC,
+    VS_OP_MINCORE,
+    VS_OP_MEMFD_CREATE,
+    VS_OP_SHM_OPEN,
+    VS_OP_SHM_UNLINK,
+    VS_OP_OPEN,
+    VS_OP_FTRUNCATE,
+    VS_OP_CLOSE,
+    VS_OP_FORK,
+    VS_OP_GETPID,
     VS_OP_COUNT
 } VsOpKind;
+
+/* Which systems a call belongs to: Windows' (VirtualAlloc...), Linux's (mmap...), or both (the
+ * memory accesses read and write, and file(), which declares a file to either). */
+typedef enum VsOpFamily {
+    VS_FAMILY_WINDOWS,
+    VS_FAMILY_LINUX,
+    VS_FAMILY_BOTH,
+} VsOpFamily;
 
 /* What a call's return value is, which decides how it is compared and explained. */
 typedef enum VsOpReturn {
@@ -85,6 +109,8 @@ typedef enum VsOpReturn {
     VS_RETURN_HANDLE,  /* a handle, NULL on failure (OpenProcess) */
     VS_RETURN_PROCESS_ID, /* a process id: each system numbers its own (GetCurrentProcessId) */
     VS_RETURN_FILE_HANDLE, /* a handle, INVALID_HANDLE_VALUE on failure (CreateFile) */
+    VS_RETURN_MMAP,    /* an address, MAP_FAILED ((void *)-1) on failure with errno (mmap) */
+    VS_RETURN_INT,     /* 0, a descriptor, or -1 on failure with errno (munmap, memfd_create) */
 } VsOpReturn;
 
 typedef struct VsOpSpec {
@@ -93,7 +119,7 @@ typedef struct VsOpSpec {
     uint32_t ref_args;      /* bit i: argument i is a pointer the caller may pass as &var */
     uint32_t in_refs;       /* of those, the ones read going in (the rest are only written) */
     uint32_t address_args;  /* bit i: argument i (or the variable behind it) is an address */
-    uint32_t handle_args;   /* bit i: argument i is a handle */
+    uint32_t handle_args;   /* bit i: argument i is a handle (for a Linux call, a descriptor) */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
     uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
@@ -119,9 +145,11 @@ typedef enum VsRecordKind {
     VS_RECORD_WORKING_SET_EX,  /* PSAPI_WORKING_SET_EX_BLOCK */
     VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
     VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
+    VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
 } VsRecordKind;
 
 #define VS_WRITE_WATCH_CAPACITY 16 /* addresses GetWriteWatch is given room for */
+#define VS_MINCORE_CAPACITY 4096   /* pages mincore's vector has room for */
 #define VS_RECORD_MAX_FIELDS (2 + VS_WRITE_WATCH_CAPACITY)
 
 typedef struct VsRecordSpec {
@@ -130,6 +158,22 @@ typedef struct VsRecordSpec {
     uint32_t count;
 } VsRecordSpec;
 
+/* What memory at an address of a Linux process is, by its maps line: nothing, private anonymous
+ * memory, shared anonymous memory ("/dev/zero (deleted)"), a memfd, a POSIX shared-memory object
+ * ("/dev/shm/..."), or a file. */
+typedef enum VsMapping {
+    VS_MAPPING_NONE,
+    VS_MAPPING_ANONYMOUS,
+    VS_MAPPING_SHARED_ANONYMOUS,
+    VS_MAPPING_MEMFD,
+    VS_MAPPING_SHM,
+    VS_MAPPING_FILE,
+} VsMapping;
+
+/* "none", "anonymous", "shared-anonymous", "memfd", "shm", "file"; vs_mapping_lookup the reverse. */
+const char *vs_mapping_name(VsMapping mapping);
+bool vs_mapping_lookup(const char *name, VsMapping *mapping);
+
 const VsRecordSpec *vs_record_spec(VsRecordKind kind);
 /* The structure a call fills, or VS_RECORD_NONE. */
 VsRecordKind vs_op_record(VsOpKind kind);
@@ -137,9 +181,11 @@ VsRecordKind vs_op_record(VsOpKind kind);
 typedef struct VsOutcome {
     uint64_t ret;
     uint64_t made_size;                  /* bytes a view-mapping call mapped (the model knows) */
-    uint32_t last_error;                 /* GetLastError() after the call */
+    uint32_t last_error;                 /* GetLastError() after the call (errno, in Linux) */
     uint32_t last_status;                /* RtlGetLastNtStatus() after the call */
-    uint32_t exception;                  /* what a memory access raised; 0 if nothing */
+    uint32_t exception;                  /* what a memory access raised; 0 if nothing: an
+                                          * NTSTATUS, or in a Linux system its signal
+                                          * (SIGSEGV, SIGBUS) */
     uint64_t out[VS_OP_MAX_ARGS];        /* by-reference arguments coming out */
     uint32_t out_written;                /* bit i: out[i] was written by the call */
     bool has_mbi;
@@ -151,20 +197,33 @@ typedef struct VsOutcome {
                                           * the call may have changed */
     uint32_t region_type, region_state;  /* Type and State of the address argument's page before
                                           * the call (MEM_PRIVATE/MEM_MAPPED, MEM_RESERVE/
-                                          * MEM_COMMIT); 0 if no VAD holds it */
+                                          * MEM_COMMIT); 0 if no VAD holds it (Windows only) */
+    VsMapping mapping;                   /* Linux: what the address argument's page was before
+                                          * the call (Windows: VS_MAPPING_NONE) */
+    uint32_t vector_length;              /* mincore: pages in vector (0 when it failed) */
+    uint8_t vector[VS_MINCORE_CAPACITY]; /* mincore: one byte per page, bit 0 resident */
 } VsOutcome;
 
 const VsOpSpec *vs_op_spec(VsOpKind kind);
-/* The index of op's one address argument (no call has two), or -1 if it has none. */
+VsOpFamily vs_op_family(VsOpKind kind);
+/* The index of op's first address argument, or -1 if it has none. Only mremap has a second (its
+ * new_address, argument 4); the harness translates that one itself. */
 int vs_op_address_arg(VsOpKind kind);
 /* The argument holding the size of the range (for Nt* calls, the variable behind it), or -1. */
 int vs_op_size_arg(VsOpKind kind);
-/* The argument holding the allocation or free type (MEM_*), or -1. */
+/* The argument holding the allocation or free type (MEM_*; for Linux calls the flags of mmap,
+ * mremap and msync, madvise's advice), or -1. */
 int vs_op_type_arg(VsOpKind kind);
 /* Whether the call maps a view (its outcome carries the size the view got). */
 bool vs_op_maps_view(VsOpKind kind);
-/* The argument holding the new page protection, or -1. */
+/* The argument holding the new page protection (PAGE_*, or mmap's and mprotect's PROT_*), or -1. */
 int vs_op_protect_arg(VsOpKind kind);
+/* The name of an errno value ("EINVAL"), or NULL for one the model never sets. */
+const char *vs_errno_name(uint32_t value);
+/* Whether a call's return value says it failed: NULL, FALSE or 0 for the Win32 calls that return
+ * a pointer, a BOOL, a size or a handle; INVALID_HANDLE_VALUE (CreateFile); MAP_FAILED or -1 for
+ * the Linux calls; (UINT)-1 for the write-watch calls; -1 for read_file. */
+bool vs_op_failed(VsOpKind kind, uint64_t ret);
 /* The operation called name; false if no call has that name. */
 bool vs_op_lookup(const char *name, VsOpKind *kind);
 

@@ -275,14 +275,14 @@ static char *take_string(Parser *ps, const char *keyword)
     return g_strdup(take(ps)->string);
 }
 
-static const char *const architectures[] = {"x64", "x86", "x86-3gb"};
+static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
 static const char *const system_options[] = {"processors", "ram", "pagefile"};
 
 static gboolean parse_system(Parser *ps, VsStmt *stmt)
 {
     const VsToken *arch = peek(ps);
     if (arch->kind != VS_TOK_WORD) {
-        error_at(ps, arch, "'system' needs an architecture: x64, x86 or x86-3gb");
+        error_at(ps, arch, "'system' needs an architecture: x64, x86, x86-3gb or linux-x64");
         return FALSE;
     }
     take(ps);
@@ -291,7 +291,7 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         g_autofree char *hint =
             vs_diag_did_you_mean(stmt->text, architectures, G_N_ELEMENTS(architectures));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, arch->pos,
-                      "unknown architecture '%s'%s (x64, x86 or x86-3gb)", stmt->text, hint);
+                      "unknown architecture '%s'%s (x64, x86, x86-3gb or linux-x64)", stmt->text, hint);
         ps->failed = TRUE;
         return FALSE;
     }
@@ -321,10 +321,11 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte", "commit",
-                                         "pfn", "ws", "section"};
+static const char *const show_forms[] = {"query", "vad",  "address", "summary", "pte",  "commit",
+                                         "pfn",   "ws",   "section", "maps",    "pagemap"};
 #define SHOW_FORMS                                                                                 \
-    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE"
+    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE, maps, "  \
+    "pagemap ADDR"
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
@@ -344,7 +345,8 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
         ps->failed = TRUE;
         return FALSE;
     }
-    gboolean needs_address = strcmp(stmt->text, "query") == 0 || strcmp(stmt->text, "pte") == 0;
+    gboolean needs_address = strcmp(stmt->text, "query") == 0 || strcmp(stmt->text, "pte") == 0 ||
+                             strcmp(stmt->text, "pagemap") == 0;
     gboolean needs_handle = strcmp(stmt->text, "section") == 0;
     if (needs_address || needs_handle) {
         if (peek(ps)->kind == VS_TOK_NEWLINE || peek(ps)->kind == VS_TOK_END) {

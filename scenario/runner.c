@@ -159,9 +159,10 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
                          "'system' must come before anything that uses the system");
         return FALSE;
     }
-    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
-                                     : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
-                                                                          : VS_ARCH_X64};
+    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0         ? VS_ARCH_X86
+                                     : strcmp(stmt->text, "x86-3gb") == 0   ? VS_ARCH_X86_3GB
+                                     : strcmp(stmt->text, "linux-x64") == 0 ? VS_ARCH_LINUX_X64
+                                                                            : VS_ARCH_X64};
     for (size_t i = 0; i < stmt->option_count; i++) {
         const VsSystemOption *option = &stmt->options[i];
         if (strcmp(option->name, "processors") == 0) {
@@ -217,6 +218,44 @@ static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error
     return TRUE;
 }
 
+/* The scenario's name for a process, or NULL if it has none. */
+const char *vs_runner_name_of(const VsRunner *runner, const VsProcess *process)
+{
+    for (guint i = 0; i < runner->processes->len; i++)
+        if (g_array_index(runner->processes, VsNamedProcess, i).process == process)
+            return g_array_index(runner->processes, VsNamedProcess, i).name;
+    return NULL;
+}
+
+static gboolean name_taken(const VsRunner *runner, const char *name)
+{
+    for (guint i = 0; i < runner->processes->len; i++)
+        if (strcmp(g_array_index(runner->processes, VsNamedProcess, i).name, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* After fork(): the child (the process with that pid) joins the scenario's processes as "child",
+ * the next one as "child2", then "child3", ..., so `process child` switches to it. The current
+ * process stays the parent, as fork returns in the parent. Returns the name given, or NULL. */
+const char *vs_runner_adopt_child(VsRunner *runner, uint64_t pid)
+{
+    VsProcess *child = NULL;
+    for (size_t i = 0; i < vs_system_process_count(runner->system); i++)
+        if (vs_process_id(vs_system_process(runner->system, i)) == pid)
+            child = vs_system_process(runner->system, i);
+    if (!child || vs_runner_name_of(runner, child))
+        return NULL;
+    char *name = g_strdup("child");
+    for (unsigned n = 2; name_taken(runner, name); n++) {
+        g_free(name);
+        name = g_strdup_printf("child%u", n);
+    }
+    VsNamedProcess named = {name, child};
+    g_array_append_val(runner->processes, named);
+    return name;
+}
+
 /* Writes each recorded part of a failed expectation once: names, fields, calls, and operands. */
 static void explain_failure(VsRunner *runner, GString *text)
 {
@@ -237,9 +276,15 @@ static void explain_failure(VsRunner *runner, GString *text)
             continue;
         g_string_append_printf(text, "\n      %.*s = ", (int)r->expr->text_length, r->expr->text);
         vs_value_format(&r->value, text);
-        if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT && r->value.i == 0)
+        if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT &&
+            vs_system_layout(runner->system)->linux_personality && r->value.i == UINT64_MAX) {
+            uint32_t e = (uint32_t)vs_errno(vs_runner_thread(runner));
+            g_string_append_printf(text, " (errno = %u %s)", e,
+                                   vs_errno_name(e) ? vs_errno_name(e) : "");
+        } else if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT && r->value.i == 0) {
             g_string_append_printf(text, " (GetLastError() = %u)",
                                    VsGetLastError(vs_runner_thread(runner)));
+        }
     }
 }
 
@@ -338,6 +383,17 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         vs_show_ws(runner);
     else if (strcmp(what, "section") == 0)
         return vs_show_section(runner, address, error);
+    else if ((strcmp(what, "maps") == 0 || strcmp(what, "pagemap") == 0) &&
+             !vs_system_layout(runner->system)->linux_personality) {
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                    "show %s is Linux's (/proc/PID/%s); this scenario's system is %s (show vad "
+                    "and show pte show its VADs and PTEs)", what, what,
+                    vs_system_layout(runner->system)->name);
+        return FALSE;
+    } else if (strcmp(what, "maps") == 0)
+        vs_show_maps(runner);
+    else if (strcmp(what, "pagemap") == 0)
+        vs_show_pagemap(runner, address);
     else {
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, "cannot show '%s'", what);
         return FALSE;
@@ -345,23 +401,14 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
     return TRUE;
 }
 
-/* Whether a call's value says it failed: NULL, FALSE or 0 for calls that return a pointer, a BOOL
- * or a size; (UINT)-1 for the write-watch calls, which return 0 on success. Other values (the byte
- * read, GetLastError's) are never failures. */
+/* Whether a call's value says it failed (vs_op_failed); other values (the byte read, GetLastError's)
+ * are never failures. */
 static gboolean call_failed(const char *name, const VsValue *v)
 {
     VsOpKind kind;
     if (v->kind == VS_VALUE_STRING || !vs_op_lookup(name, &kind))
         return FALSE;
-    if (kind == VS_OP_GET_WRITE_WATCH || kind == VS_OP_RESET_WRITE_WATCH)
-        return v->i == UINT32_MAX;
-    VsOpReturn returns = vs_op_spec(kind)->returns;
-    if (returns == VS_RETURN_FILE_HANDLE)
-        return v->i == VS_INVALID_HANDLE_VALUE;
-    if (kind == VS_OP_READ_FILE)
-        return v->i == UINT64_MAX;
-    return v->i == 0 && (returns == VS_RETURN_POINTER || returns == VS_RETURN_BOOL ||
-                         returns == VS_RETURN_SIZE || returns == VS_RETURN_HANDLE);
+    return vs_op_failed(kind, v->i);
 }
 
 /* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */
@@ -378,6 +425,14 @@ static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValu
                            v->i, VsGetLastError(thread), VsRtlGetLastNtStatus(thread));
 }
 
+/* A call of the Linux personality (or a memory access in a Linux system), narrated in C's terms. */
+static gboolean linux_call(const VsRunner *runner, const VsStmt *stmt, VsOpKind *kind)
+{
+    return stmt->expr->kind == VS_EXPR_CALL && vs_op_lookup(stmt->expr->name, kind) &&
+           vs_op_family(*kind) != VS_FAMILY_WINDOWS &&
+           vs_system_layout(runner->system)->linux_personality;
+}
+
 static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
 {
     if (runner->verbosity == VS_RUN_JSON) {
@@ -387,7 +442,13 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
     if (runner->verbosity != VS_RUN_EXPLAIN)
         return;
     GString *out = runner->out;
+    VsOpKind kind;
     g_string_append(out, "      = ");
+    if (linux_call(runner, stmt, &kind)) {
+        vs_narrate_linux_result(runner, kind, v);
+        g_string_append_c(out, '\n');
+        return;
+    }
     vs_value_format(v, out);
     gboolean call = stmt->expr->kind == VS_EXPR_CALL;
     gboolean access = call && (strcmp(stmt->expr->name, "read") == 0 ||

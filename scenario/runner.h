@@ -51,6 +51,9 @@ void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *con
 const char *vs_runner_process_name(const VsRunner *runner);
 /* The main thread of that process (there is one once a call has run): for reading the model. */
 VsThread *vs_runner_thread(const VsRunner *runner);
+/* The scenario's name for a model process ("main", a 'process' line's, or "child", "child2"...
+ * for the children fork() made, in order), or NULL for one it does not know. */
+const char *vs_runner_name_of(const VsRunner *runner, const VsProcess *process);
 
 /* For readers of the model (the visualiser): the system the scenario built (NULL before its first
  * statement that needs one), the scenario's title and its steps' titles (NULL where there is none),
@@ -68,8 +71,8 @@ gboolean vs_runner_check(const VsRunner *runner);
 void vs_runner_write_dot(VsRunner *runner, GString *out);
 
 /* Prints a 'show' form (query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws,
- * section HANDLE) for the current process; address is the form's argument: an address, a frame
- * or a section handle in the current process. */
+ * section HANDLE; in a Linux system also maps and pagemap ADDR) for the current process; address
+ * is the form's argument: an address, a frame or a section handle in the current process. */
 gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error);
 
 #endif /* VS_SCENARIO_RUNNER_H */

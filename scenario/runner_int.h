@@ -51,7 +51,8 @@ struct VsRunner {
     size_t failures, expectations;
     char *first_failure;
     GArray *recorded;         /* VsRecorded, while an expect is evaluated; else NULL */
-    VsStatus exception;       /* what the last read/write raised (STATUS_SUCCESS if nothing) */
+    VsStatus exception;       /* what the last read/write raised (STATUS_SUCCESS if nothing);
+                               * in a Linux system, the signal (SIGSEGV, SIGBUS; 0 if nothing) */
     VsCallObserver observer;  /* told of every call (the verification harness); may be NULL */
     void *observer_context;
     GArray *step_events;      /* VsEvent: what the model did since the last run_step began */
@@ -76,6 +77,8 @@ void vs_json_statement_open(VsRunner *runner, const char *kind, const VsStmt *st
 
 /* narrate.c */
 void vs_narrate_events(VsRunner *runner);
+/* A Linux call's result in C's terms, after "= ": "-1: munmap failed: EINVAL (22), ...". */
+void vs_narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v);
 
 /* show.c: 'show' forms written to the runner's output */
 void vs_show_query(VsRunner *runner, uint64_t address);
@@ -88,7 +91,10 @@ void vs_show_commit(VsRunner *runner);
 gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error);
 void vs_show_ws(VsRunner *runner);
 gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error);
+void vs_show_maps(VsRunner *runner);
+void vs_show_pagemap(VsRunner *runner, uint64_t address);
 
 VsProcess *vs_runner_process(const VsRunner *runner);
+const char *vs_runner_adopt_child(VsRunner *runner, uint64_t pid);
 
 #endif /* VS_SCENARIO_RUNNER_INT_H */

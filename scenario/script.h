@@ -4,7 +4,7 @@
  * A scenario file is parsed whole before anything runs (parser.c), so a typo on line 40 is reported
  * before line 1 changes the model. Statements:
  *   title "..."                 the lesson's title
- *   system ARCH [name=value...] architecture (x64, x86, x86-3gb) and options (processors=N)
+ *   system ARCH [name=value...] architecture (x64, x86, x86-3gb, linux-x64) and options
  *   process NAME                create (if new) and switch to a process
  *   step "..."                  starts a step: the unit of stepping
  *   note "..."                  text shown with the step

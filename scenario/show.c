@@ -2,7 +2,8 @@
  * show.c - the state views a scenario can print: a VirtualQuery record, the !address walk, the !vad
  * tree listing, a !pte walk, the commit counters, the PFN database and working set, and a section
  * with its prototype PTEs and views, laid out the way WinDbg (!pte, !pfn, !wsle, !ca) and programs
- * using VirtualQuery show them. Everything is read through the model's public queries.
+ * using VirtualQuery show them; for a Linux system, /proc/PID/maps and /proc/PID/pagemap as the
+ * kernel prints them. Everything is read through the model's public queries.
  */
 #include "runner_int.h"
 
@@ -586,4 +587,48 @@ gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error)
     append_prototypes(runner, section, info.pages);
     append_views(runner, section);
     return TRUE;
+}
+
+/* ---- Linux: /proc/PID/maps and /proc/PID/pagemap ---------------------------------------------- */
+
+/* /proc/PID/maps: every VMA of the current process, in address order (find_vma from 0, then from
+ * each VMA's end), one line each as show_map_vma writes it. */
+void vs_show_maps(VsRunner *runner)
+{
+    VsProcess *process = vs_runner_process(runner);
+    VsVmaInfo vma;
+    char line[256];
+    size_t count = 0;
+    for (uint64_t address = 0; vs_vma_find(process, address, &vma); address = vma.end) {
+        g_string_append_printf(runner->out, "      %s", vs_vma_maps_line(&vma, line, sizeof line));
+        trim_line_end(runner->out); /* an anonymous line ends in a blank where a name would go */
+        g_string_append_c(runner->out, '\n');
+        count++;
+        if (vma.end <= address)
+            break; /* a VMA that ends where the walk stands would walk forever */
+    }
+    if (!count)
+        g_string_append(runner->out, "      (no mappings)\n");
+}
+
+/* /proc/PID/pagemap's 64-bit entry for the page holding address, decoded (pagemap.rst). */
+void vs_show_pagemap(VsRunner *runner, uint64_t address)
+{
+    uint64_t page = address & ~(VS_PAGE_SIZE - 1);
+    uint64_t entry = vs_pagemap_entry(vs_runner_process(runner), page);
+    g_string_append_printf(runner->out, "      0x%" G_GINT64_MODIFIER "X  entry %016"
+                           G_GINT64_MODIFIER "X  ", page, entry);
+    if (!(entry & VS_PAGEMAP_PRESENT)) {
+        g_string_append(runner->out, "not present");
+    } else {
+        g_string_append_printf(runner->out, "present, pfn 0x%" G_GINT64_MODIFIER "X",
+                               (uint64_t)(entry & VS_PAGEMAP_PFN_MASK));
+        if (entry & VS_PAGEMAP_EXCLUSIVE)
+            g_string_append(runner->out, ", mapped exclusively");
+    }
+    if (entry & VS_PAGEMAP_FILE_SHARED)
+        g_string_append(runner->out, ", a file or shared page");
+    else if (entry & VS_PAGEMAP_PRESENT)
+        g_string_append(runner->out, ", anonymous");
+    g_string_append_c(runner->out, '\n');
 }

@@ -70,10 +70,12 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
                      .vpn_end = new_vpn + new_pages - 1, .old_start = old_vpn,
                      .old_end = old_vpn + pages - 1, .pages = pages};
     vs_emit(process->system, &event);
-    if (!dontunmap)
+    if (!dontunmap) {
         vs_vma_unmap_range(process, old_vpn, old_vpn + pages - 1);
-    else
+    } else { /* the old range stays mapped, empty, one VMA with its neighbours again */
         vs_vma_zap(process, vad, old_vpn, old_vpn + pages - 1);
+        vs_vma_try_merge(process, vad);
+    }
     vs_vma_try_merge(process, vs_vad_locate(&process->vad_root, new_vpn));
     return 0;
 }

@@ -34,8 +34,8 @@ expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check, step
 expect_run "verify without wine is skipped" 77 "is not installed, so the agent cannot run here" \
     "$vadsim" verify --launcher=no-such-wine "$root/scenarios"
 expect_run "verify without files" 2 "vadsim verify: no file or directory given" "$vadsim" verify
-expect_run "fuzz bad backend" 2 "--backend takes win32 or model, not 'posix'" \
-    "$vadsim" fuzz --backend=posix
+expect_run "fuzz bad backend" 2 "--backend takes win32, posix or model, not 'beos'" \
+    "$vadsim" fuzz --backend=beos
 expect_run "fuzz bad calls" 2 "--calls 1 or more" "$vadsim" fuzz --calls 0
 printf '[entry]\ncall = read\n' > "$work/known.ini"
 expect_run "verify bad known list" 2 "known.ini: [entry] needs 'backend'" \

@@ -223,8 +223,8 @@ static void test_known_errors(void **state)
     } cases[] = {
         {"[x]\nbackend = wine\ncall = VirtualFree\nfield = status\nmodel = 1\nother = 2\n",
          "[x] needs 'reason'"},
-        {"[x]\nbackend = linux\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n",
-         "backend must be wine, windows or win32"},
+        {"[x]\nbackend = beos\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n",
+         "backend must be wine, windows, win32 or linux"},
         {"[x]\nbackend = wine\ncall = VirtualFrob\nfield = *\nmodel = *\nother = *\n"
          "reason = long enough\n",
          "names a call the language does not have"},

@@ -170,17 +170,17 @@ static void test_statement_errors(void **state)
                        "note \"a\\q\"\n       ^");
     assert_parse_error("system x68\n",
                        "t.vsim:1:8: error: unknown architecture 'x68'; did you mean 'x64'? (x64, "
-                       "x86 or x86-3gb)\nsystem x68\n       ^");
+                       "x86, x86-3gb or linux-x64)\nsystem x68\n       ^");
     assert_parse_error("system\n",
-                       "t.vsim:1:7: error: 'system' needs an architecture: x64, x86 or x86-3gb, "
-                       "found end of line\nsystem\n      ^");
+                       "t.vsim:1:7: error: 'system' needs an architecture: x64, x86, x86-3gb or "
+                       "linux-x64, found end of line\nsystem\n      ^");
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
                        "(processors=N, ram=SIZE, pagefile=SIZE)\nsystem x64 ram=lots\n           ^");
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
                        "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section "
-                       "HANDLE)\nshow vads\n     ^");
+                       "HANDLE, maps, pagemap ADDR)\nshow vads\n     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");

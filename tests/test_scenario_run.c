@@ -180,6 +180,78 @@ static void test_runtime_errors(void **state)
                          "system x64 processors=0\n^");
 }
 
+/* A call belongs to Windows or to Linux: made in the other system's scenario it is a runtime error
+ * naming the call, the line and the system, never a crash; errno and the Linux views likewise. */
+static void test_calls_belong_to_their_system(void **state)
+{
+    (void)state;
+    assert_runtime_error("p = mmap(NULL, 4K, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n",
+                         "t.vsim:1:5: error: mmap is a Linux call; this scenario's system is x64\n"
+                         "p = mmap(NULL, 4K, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                         "    ^");
+    assert_runtime_error("system x86\nfork()\n",
+                         "t.vsim:2:1: error: fork is a Linux call; this scenario's system is x86\n"
+                         "fork()\n^");
+    assert_runtime_error("system linux-x64\np = VirtualAlloc(NULL, 4K, MEM_COMMIT, "
+                         "PAGE_READWRITE)\n",
+                         "t.vsim:2:5: error: VirtualAlloc is a Windows call; this scenario's system "
+                         "is linux-x64\np = VirtualAlloc(NULL, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
+                         "    ^");
+    assert_runtime_error("system linux-x64\nx = GetLastError()\n",
+                         "t.vsim:2:5: error: GetLastError is a Windows call; this scenario's "
+                         "system is linux-x64\nx = GetLastError()\n    ^");
+    assert_runtime_error("x = errno\n",
+                         "t.vsim:1:5: error: errno is Linux's; this scenario's system is x64: "
+                         "GetLastError() reads the last error\nx = errno\n    ^");
+    assert_runtime_error("show maps\n",
+                         "t.vsim:1:1: error: show maps is Linux's (/proc/PID/maps); this "
+                         "scenario's system is x64 (show vad and show pte show its VADs and "
+                         "PTEs)\nshow maps\n^");
+}
+
+/* The Linux calls: C's results, errno, the signal a bad access raises, mincore's record, and the
+ * children fork() makes, named child, child2, ... */
+static void test_linux_calls(void **state)
+{
+    (void)state;
+    Run *r = run_text("system linux-x64\n"
+                      "p = mmap(NULL, 16K, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                      "expect p != MAP_FAILED && p % 4K == 0\n"
+                      "write(p, 7)\n"
+                      "expect exception == 0 && read(p) == 7\n"
+                      "expect mprotect(p + 4K, 4K, PROT_READ) == 0\n"
+                      "write(p + 4K, 1)\n"
+                      "expect exception == SIGSEGV\n"
+                      "x = munmap(p + 1, 4K)\n"
+                      "expect x == -1 && errno == EINVAL\n"
+                      "v = mincore(p, 16K)\n"
+                      "expect v == 0 && v.Resident == 1 && v.Pages == 1\n"
+                      "q = mmap(NULL, 4K, PROT_READ, MAP_SHARED, 42, 0)\n"
+                      "expect q == MAP_FAILED && errno == EBADF\n"
+                      "fd = memfd_create(\"buf\", MFD_CLOEXEC)\n"
+                      "expect fd == 3 && ftruncate(fd, 8K) == 0 && close(fd) == 0\n"
+                      "pid = fork()\n"
+                      "expect pid != -1 && pid != getpid()\n"
+                      "process child\n"
+                      "expect getpid() == pid && read(p) == 7\n"
+                      "fork()\n"
+                      "process child2\n"
+                      "expect read(p) == 7\n"
+                      "show maps\n"
+                      "show pagemap p\n",
+                      VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    assert_non_null(strstr(r->out->str, "= -1: munmap failed: EINVAL (22): Invalid argument"));
+    assert_non_null(strstr(r->out->str, "= 0xb: raised SIGSEGV (11)"));
+    assert_non_null(strstr(r->out->str, "the child is process 'child'"));
+    assert_non_null(strstr(r->out->str, "the child is process 'child2'"));
+    assert_non_null(strstr(r->out->str, "a new VMA maps"));
+    assert_non_null(strstr(r->out->str, "7effffffc000-7effffffd000 rw-p 00000000 00:00 0\n"));
+    assert_non_null(strstr(r->out->str, "present, pfn"));
+    run_free(r);
+}
+
 /* read/write go through the fault path; 'exception' holds what the last access raised. */
 static void test_memory_access(void **state)
 {
@@ -390,6 +462,8 @@ int main(void)
         cmocka_unit_test(test_nt_calls_write_back_references),
         cmocka_unit_test(test_failed_expectation_explains_itself),
         cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_calls_belong_to_their_system),
+        cmocka_unit_test(test_linux_calls),
         cmocka_unit_test(test_memory_access),
         cmocka_unit_test(test_ram_option),
         cmocka_unit_test(test_system_and_processes),

@@ -1,0 +1,61 @@
+/*
+ * shrink.h - shrinking a call sequence that ends in a finding, and the fuzzers' random numbers.
+ *
+ * Both fuzzers (fuzz.c for Win32, posixfuzz.c for Linux) shrink the same way: first one try of a
+ * guess they make (the sequence without the calls that changed nothing), then delta debugging:
+ * drop chunks of the calls between a fixed prefix and the last call, halving the chunks when none
+ * can go, while the shorter sequence still comes to the same finding. Each try is a fresh run
+ * (the caller's reproduce function), so the sequence's element type is the caller's.
+ */
+#ifndef VS_HARNESS_SHRINK_H
+#define VS_HARNESS_SHRINK_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "fuzz.h"
+
+/* Runs candidate afresh: TRUE when it comes to the same finding (and then candidate may be cut
+ * after the call where it did). */
+typedef gboolean (*VsReproduceFn)(void *context, GArray *candidate, GError **error);
+
+typedef struct VsShrink {
+    guint prefix;               /* the first calls, never dropped */
+    VsReproduceFn reproduce;
+    void *context;
+    VsFuzzProgress progress;    /* may be NULL */
+    void *progress_context;
+    guint64 shrunk_from;        /* for progress lines: the length shrinking started from */
+    guint64 *runs;              /* counts the tries */
+} VsShrink;
+
+#define VS_SHRINK_MAX_RUNS 400
+#define VS_SHRINK_MAX_SECONDS 300.0
+
+/* Shrinks sequence (given away; the shortest sequence found is returned): first guess (given
+ * away too; NULL for none), then chunks. Stops after VS_SHRINK_MAX_RUNS tries or
+ * VS_SHRINK_MAX_SECONDS, or at an error (*error set; the shortest so far is returned). */
+GArray *vs_shrink(const VsShrink *shrink, GArray *sequence, GArray *guess, GError **error);
+
+/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
+typedef struct VsRng {
+    uint64_t state;
+} VsRng;
+
+static inline uint64_t vs_rng_next(VsRng *rng)
+{
+    uint64_t z = (rng->state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t vs_rng_below(VsRng *rng, uint64_t n) { return n ? vs_rng_next(rng) % n : 0; }
+static inline gboolean vs_rng_chance(VsRng *rng, unsigned percent)
+{
+    return vs_rng_below(rng, 100) < percent;
+}
+
+#define VS_RNG_PICK(rng, array) ((array)[vs_rng_below((rng), G_N_ELEMENTS(array))])
+
+#endif /* VS_HARNESS_SHRINK_H */

@@ -199,6 +199,7 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
                 vs_pfn_release(system, *frame);
                 return STATUS_INSUFFICIENT_RESOURCES;
             }
+            vs_file_set_cached(section->file, index, index, true);
         } else if (vs_pte_is_pagefile(proto)) {
             *slot = vs_pte_pagefile_slot(proto);
             *kind = VS_EV_HARD_FAULT;
@@ -390,13 +391,17 @@ static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *
 
 /* A Linux access: the VMA's own check first (a wrong access is SIGSEGV whatever the page), then
  * a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS in filemap_fault and
- * shmem_fault); a first store to a private page gives the VMA its anon_vma. */
+ * shmem_fault); a first store to a private page gives the VMA its anon_vma - even one that then
+ * fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads the file page. */
 static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     if (vad && vs_vma_beyond_eof(vad, vpn) && vs_mm_accessible(vad->protection) &&
-        (!write || vs_mm_writable(vad->protection)) && !vs_pte_is_valid(vs_pt_read(process, vpn)))
+        (!write || vs_mm_writable(vad->protection)) && !vs_pte_is_valid(vs_pt_read(process, vpn))) {
+        if (write)
+            vs_vma_anon_prepare(process, vad);
         return STATUS_IN_PAGE_ERROR;
+    }
     VsStatus status = resolve(process, vpn, write, frame);
     if (NT_SUCCESS(status) && write && vad)
         vs_vma_anon_prepare(process, vad);

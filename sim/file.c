@@ -37,8 +37,27 @@ static bool reserve_bytes(VsFile *file, uint64_t size)
         return false;
     memset(data + file->capacity, 0, capacity - file->capacity);
     file->data = data;
+    bool *cached = realloc(file->cached, capacity / VS_PAGE_SIZE * sizeof *cached);
+    if (!cached)
+        return false; /* data grew but capacity did not: the next call grows it again */
+    memset(cached + file->capacity / VS_PAGE_SIZE, 0,
+           (capacity - file->capacity) / VS_PAGE_SIZE * sizeof *cached);
+    file->cached = cached;
     file->capacity = capacity;
     return true;
+}
+
+/* Marks pages first_index..last_index (clipped to the file's room) in or out of the page cache. */
+void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index, bool cached)
+{
+    uint64_t pages = file->capacity / VS_PAGE_SIZE;
+    for (uint64_t index = first_index; index <= last_index && index < pages; index++)
+        file->cached[index] = cached;
+}
+
+bool vs_file_cached(const VsFile *file, uint64_t index)
+{
+    return index < file->capacity / VS_PAGE_SIZE && file->cached[index];
 }
 
 /* Extends (never shrinks) the file to size bytes of which the new ones are zeros. */
@@ -67,8 +86,10 @@ VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const
     if (table)
         system->files = table;
     if (!file || !table || !reserve_bytes(file, size)) {
-        if (file)
+        if (file) {
             free(file->data);
+            free(file->cached);
+        }
         free(file);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
@@ -78,6 +99,8 @@ VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const
         memset(file->data, fill, size);
     if (contents_length)
         memcpy(file->data, contents, contents_length);
+    if (size)
+        vs_file_set_cached(file, 0, (size - 1) / VS_PAGE_SIZE, true); /* written, so cached */
     system->files[system->file_count++] = file;
     return STATUS_SUCCESS;
 }
@@ -86,6 +109,7 @@ void vs_file_fini_all(VsSystem *system)
 {
     for (size_t i = 0; i < system->file_count; i++) {
         free(system->files[i]->data);
+        free(system->files[i]->cached);
         free(system->files[i]);
     }
     free(system->files);

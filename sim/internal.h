@@ -276,6 +276,10 @@ typedef struct VsFile {
     uint64_t size;        /* end of file, in bytes */
     uint64_t capacity;    /* bytes held in data: whole pages */
     unsigned char *data;
+    /* Linux: per page, whether the page cache holds it (what mincore reports of a file page no
+     * PTE maps): written pages are, a hole punched or cut off by truncation is not until a fault
+     * reads it again. The model has no disk, so nothing else evicts a page. */
+    bool *cached;
     VsSection *section;   /* DataSectionObject, or NULL while no section maps the file */
 } VsFile;
 
@@ -285,6 +289,8 @@ bool vs_file_extend(VsFile *file, uint64_t size);
 bool vs_file_read_page(const VsFile *file, uint64_t index, struct VsPfnDatabase *db,
                        uint64_t frame);
 void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data);
+void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index, bool cached);
+bool vs_file_cached(const VsFile *file, uint64_t index);
 void vs_file_fini_all(VsSystem *system);
 
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
@@ -707,6 +713,8 @@ void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);
+bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,
+                          uint64_t pages, uint64_t *start_vpn);
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);

@@ -56,6 +56,23 @@ bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t p
     return true;
 }
 
+/*
+ * Whether the kernel looks for a 2 MB-aligned place (6.7+, as measured on 6.18). Private
+ * anonymous memory a multiple of 2 MB long, when no hint is given (__get_unmapped_area); a
+ * regular file's mapping when at least 2 MB of it lies past the first 2 MB boundary of the file
+ * offset (__thp_get_unmapped_area: off_end - round_up(off, 2 MB) >= 2 MB). Never shmem: tmpfs
+ * with huge=never, the default, places as any mapping.
+ */
+static bool wants_thp_alignment(const VsFile *file, uint64_t address, uint32_t flags,
+                                uint64_t pgoff, uint64_t pages)
+{
+    if (!file)
+        return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
+    uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
+    uint64_t off_end = pgoff + pages;
+    return file->kind == VS_FILE_REGULAR && off_end > off_align && off_end - off_align >= PMD_PAGES;
+}
+
 /* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
 static bool hint_free(VsProcess *process, uint64_t hint, uint64_t pages)
 {
@@ -63,6 +80,36 @@ static bool hint_free(VsProcess *process, uint64_t hint, uint64_t pages)
     uint64_t start = vs_vpn(hint);
     return hint && start >= table->lowest_vpn && start + pages - 1 <= table->highest_vpn &&
            !vs_vad_find_conflict(table, start, start + pages - 1);
+}
+
+/*
+ * __thp_get_unmapped_area: the kernel asks for 2 MB more than the mapping needs, with the hint if
+ * one was given; a hint free for that padded length is taken as it is, else the padded gap found
+ * top-down is cut so address and offset agree modulo 2 MB. When even the padded request fails the
+ * caller searches again without the padding (and then a hint free for the real length wins).
+ */
+static bool thp_place(VsProcess *process, uint64_t hint, uint64_t pages, uint64_t pgoff,
+                      uint64_t *start_vpn)
+{
+    if (hint_free(process, hint, pages + PMD_PAGES)) {
+        *start_vpn = vs_vpn(hint);
+        return true;
+    }
+    return vs_vma_place(process, pages, true, pgoff, start_vpn);
+}
+
+/*
+ * get_unmapped_area without a hint, as mremap uses it to move a mapping (file is the mapping's
+ * file, NULL for anonymous memory): 2 MB-aligned where mmap would align it, else top-down.
+ */
+bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,
+                          uint64_t pages, uint64_t *start_vpn)
+{
+    uint32_t flags = shared ? VS_MAP_SHARED : VS_MAP_PRIVATE;
+    if (wants_thp_alignment(file, 0, flags, pgoff, pages) &&
+        vs_vma_place(process, pages, true, file ? pgoff : 0, start_vpn))
+        return true; /* anonymous memory aligns as if its offset were 0 */
+    return vs_vma_place(process, pages, false, 0, start_vpn);
 }
 
 /* get_unmapped_area: the first page of the new mapping, or an errno. */
@@ -84,11 +131,13 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
         *start_vpn = vs_vpn(address);
         return 0;
     }
+    if (thp_align && thp_place(process, address, pages, pgoff, start_vpn))
+        return 0;
     if (hint_free(process, address, pages)) {
         *start_vpn = vs_vpn(address);
         return 0;
     }
-    return vs_vma_place(process, pages, thp_align, pgoff, start_vpn) ? 0 : VS_ENOMEM;
+    return vs_vma_place(process, pages, false, 0, start_vpn) ? 0 : VS_ENOMEM;
 }
 
 /* The VM_* flags a mapping starts with (calc_vm_prot_bits, calc_vm_flag_bits, and the MAY bits). */
@@ -228,10 +277,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_EOVERFLOW);
     if (process->vad_root.count > VS_MAX_MAP_COUNT)
         return fail(thread, VS_ENOMEM);
-    /* 2 MB alignment (6.7+): private anonymous memory a multiple of 2 MB long; a regular file's
-     * mapping of 2 MB or more (its filesystem supports large folios); never shmem here. */
-    bool thp = file ? file->kind == VS_FILE_REGULAR && pages >= PMD_PAGES
-                    : (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
+    bool thp = wants_thp_alignment(file, address, flags, pgoff, pages);
     uint64_t start_vpn;
     int error = unmapped_area(process, address, rounded, flags, thp, file ? pgoff : 0, &start_vpn);
     if (error)

@@ -9,7 +9,8 @@
  * Then: shrinking unmaps the tail in place; growing extends the VMA in place when the old range
  * ends its VMA and the pages above are free, else moves it (MAYMOVE) to a place chosen as mmap
  * would, else ENOMEM. A move carries the page-table entries to the new place - the same frames,
- * no copy - and unmaps the old range (DONTUNMAP leaves it mapped, empty).
+ * no copy - and unmaps the old range (DONTUNMAP leaves it mapped, empty). A move to a fixed
+ * address that keeps the size may take several VMAs and the gaps between them (remap_move, 6.17+).
  */
 #include "internal.h"
 
@@ -143,7 +144,7 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
         target = vs_vpn(new_address);
         if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0)
             return fail(thread, error);
-    } else if (!vs_vma_place(process, new_pages, false, 0, &target)) {
+    } else if (!vs_get_unmapped_area(process, file, true, pgoff, new_pages, &target)) {
         return fail(thread, VS_ENOMEM);
     }
     if (file && !vs_file_page_cache(process->system, file, pgoff + new_pages))
@@ -157,6 +158,63 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
     vs_vma_charge(process, &copy->core);
     vs_vma_try_merge(process, &copy->core);
     return vs_vpn_address(target);
+}
+
+/* mremap_to for one piece: the target cleared (MREMAP_FIXED unmaps whatever was there), the old
+ * range [old_vpn, old_last] - which must still lie in one VMA - cut out and moved there, new_pages
+ * long. Returns 0 or an errno. */
+static int move_fixed(VsProcess *process, uint64_t old_vpn, uint64_t old_last, uint64_t target,
+                      uint64_t new_pages, bool dontunmap)
+{
+    int error = vs_do_munmap(process, target, target + new_pages - 1);
+    if (error)
+        return error;
+    VsVad *vad = vs_vad_locate(&process->vad_root, old_vpn);
+    if (!vad || old_last > vad->ending_vpn)
+        return VS_EFAULT;
+    if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
+        return error;
+    vad = vs_vad_locate(&process->vad_root, old_vpn);
+    return move_vma(process, vad, target, new_pages, dontunmap);
+}
+
+/*
+ * A move that keeps the size, to a fixed address (remap_move, Linux 6.17+): every VMA the old
+ * range touches moves, cut to the range, and the gaps between them are kept, so each piece lands
+ * where the previous one ended plus the gap that followed it. The range must not start in a gap
+ * (EFAULT, as with no VMA at all); a gap at its end is fine. (The kernel refuses to move several
+ * VMAs when one is armed by userfaultfd or its file places mappings its own way - hugetlbfs,
+ * device files; none of the model's are, and moving two VMAs of an ext4 file works, measured on
+ * 6.18.) Returns the first piece's new address.
+ */
+static uint64_t remap_move(VsThread *thread, uint64_t old_vpn, uint64_t pages, uint64_t target,
+                           uint32_t flags)
+{
+    VsProcess *process = thread->process;
+    uint64_t end = old_vpn + pages, cursor = old_vpn, last_end = 0, result = 0;
+    bool seen = false;
+    for (;;) {
+        VsVad *vad = vs_vad_locate(&process->vad_root, cursor);
+        if (!vad)
+            vad = vs_vad_find_above(&process->vad_root, cursor);
+        if (!vad || vad->starting_vpn >= end)
+            break;
+        if (!seen && old_vpn < vad->starting_vpn)
+            return fail(thread, VS_EFAULT);
+        uint64_t first = vs_max(vad->starting_vpn, old_vpn);
+        uint64_t last = vs_min(end - 1, (uint64_t)vad->ending_vpn);
+        uint64_t new_vpn = target + (seen ? vad->starting_vpn - last_end : 0);
+        last_end = cursor = (uint64_t)vad->ending_vpn + 1;
+        int error = move_fixed(process, first, last, new_vpn, last - first + 1,
+                               flags & VS_MREMAP_DONTUNMAP);
+        if (error)
+            return fail(thread, error);
+        if (!seen)
+            result = vs_vpn_address(new_vpn);
+        seen = true;
+        target = new_vpn + (last - first + 1);
+    }
+    return seen ? result : fail(thread, VS_EFAULT);
 }
 
 uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, uint64_t new_size,
@@ -187,27 +245,23 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     }
     uint64_t old_last = old_vpn + old_pages - 1;
     bool shrink = !(flags & (VS_MREMAP_FIXED | VS_MREMAP_DONTUNMAP)) && old_pages >= new_pages;
+    if ((flags & VS_MREMAP_FIXED) && old_pages == new_pages)
+        return remap_move(thread, old_vpn, old_pages, vs_vpn(new_address), flags);
     if (flags & VS_MREMAP_FIXED) {
         /* mremap_to: the part of the old range that moves (a shrink's tail is unmapped) must lie
          * in one VMA; then the target is cleared and the tail unmapped (measured on 6.18). */
         if (old_vpn + vs_min(old_pages, new_pages) - 1 > vad->ending_vpn)
             return fail(thread, VS_EFAULT);
         uint64_t target = vs_vpn(new_address);
-        if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0)
-            return fail(thread, error);
-        if (old_pages > new_pages &&
-            (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
-            return fail(thread, error);
-        old_last = old_vpn + vs_min(old_pages, new_pages) - 1;
-        vad = vs_vad_locate(&process->vad_root, old_vpn);
-        if (!vad || old_last > vad->ending_vpn)
-            return fail(thread, VS_EFAULT);
-        if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
-            return fail(thread, error);
-        vad = vs_vad_locate(&process->vad_root, old_vpn);
-        if ((error = move_vma(process, vad, target, new_pages, flags & VS_MREMAP_DONTUNMAP)) != 0)
-            return fail(thread, error);
-        return new_address;
+        if (old_pages > new_pages) {
+            if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0 ||
+                (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
+                return fail(thread, error);
+            old_last = old_vpn + new_pages - 1;
+        }
+        error = move_fixed(process, old_vpn, old_last, target, new_pages,
+                           flags & VS_MREMAP_DONTUNMAP);
+        return error ? fail(thread, error) : new_address;
     }
     /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the
      * tail wherever it runs, as munmap would (measured on 6.18). */
@@ -226,8 +280,9 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     }
     if (!(flags & VS_MREMAP_MAYMOVE))
         return fail(thread, VS_ENOMEM);
-    uint64_t target;
-    if (!vs_vma_place(process, new_pages, false, 0, &target))
+    uint64_t target, pgoff = vs_vma(vad)->first_prototype + (old_vpn - vad->starting_vpn);
+    if (!vs_get_unmapped_area(process, vs_vma_file(vad), vs_vma(vad)->vm_flags & VS_VM_MAYSHARE,
+                              pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);
     if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
         return fail(thread, error);

@@ -309,8 +309,10 @@ bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size)
     if (file->section && !vs_file_page_cache(system, file, pages))
         return false;
     if (size < file->size) {
-        if (file->kind == VS_FILE_REGULAR)
+        if (file->kind == VS_FILE_REGULAR) {
             memset(file->data + size, 0, file->size - size);
+            vs_file_set_cached(file, pages, UINT64_MAX, false); /* truncate_inode_pages */
+        }
         VsSection *section = file->section;
         if (section) {
             unmap_mapping_range(system, section, pages, UINT64_MAX);
@@ -360,6 +362,7 @@ void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_
     if (file->kind == VS_FILE_REGULAR && first_index * VS_PAGE_SIZE < file->size) {
         uint64_t end = vs_min(file->size, (last_index + 1) * VS_PAGE_SIZE);
         memset(file->data + first_index * VS_PAGE_SIZE, 0, end - first_index * VS_PAGE_SIZE);
+        vs_file_set_cached(file, first_index, last_index, false); /* a hole: nothing cached */
     }
     if (!section)
         return;

@@ -169,20 +169,24 @@ static void absorb(VsProcess *process, VsVad *lower, VsVad *upper)
     vs_emit(process->system, &event);
 }
 
-/* Merges vad with the neighbours it can be one with (vma_merge_new_range and
+/*
+ * Merges vad with the neighbours it can be one with (vma_merge_new_range and
  * vma_merge_existing_range, once the range's flags are set); returns the VMA that holds its pages
- * now. */
+ * now. The three become one only if prev's and next's anon_vmas agree too; when they do not, the
+ * kernel prefers prev (can_vma_merge_right refuses next once the left merge is possible).
+ */
 VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad)
 {
-    VsVad *next = (VsVad *)vs_vad_next(vad);
-    if (next && can_merge(vad, next))
+    VsVad *prev = vs_vad_prev(vad), *next = (VsVad *)vs_vad_next(vad);
+    bool left = prev && can_merge(prev, vad);
+    bool right = next && can_merge(vad, next) &&
+                 (!left || anon_vma_mergeable(vs_vma(prev), vs_vma(next)));
+    if (right)
         absorb(process, vad, next);
-    VsVad *prev = vs_vad_prev(vad);
-    if (prev && can_merge(prev, vad)) {
-        absorb(process, prev, vad);
-        return prev;
-    }
-    return vad;
+    if (!left)
+        return vad;
+    absorb(process, prev, vad);
+    return prev;
 }
 
 /*
@@ -359,11 +363,12 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
         return true;
     if (pte != 0 && !vs_pte_is_proto(pte))
         return false;
-    /* A regular file's pages are in the page cache from the time they were written (the model
-     * has no disk to evict them to), up to the end of the file. */
+    /* A regular file's page: whether the page cache holds it (written, or read since a hole was
+     * punched or the file cut short), up to the end of the file. */
     const VsFile *file = vs_vma_file(vad);
     if (file && file->kind == VS_FILE_REGULAR)
-        return !vs_vma_beyond_eof(vad, vpn);
+        return !vs_vma_beyond_eof(vad, vpn) &&
+               vs_file_cached(file, vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn));
     return vs_pte_is_resident(prototype_of(vad, vpn));
 }
 

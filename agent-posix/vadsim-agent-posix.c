@@ -51,9 +51,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "filesystem.h"
 #include "protocol.h"
 
-#define AGENT_PROTOCOL_VERSION 1
+#define AGENT_PROTOCOL_VERSION 2
 #define ARENA_SIZE (1ull << 30)  /* 1 GiB of address space, nothing committed */
 #define ARENA_ALIGN (2ull << 20) /* a PMD: 2 MiB mmaps below it are THP-aligned as in the model */
 #define FILLER_LARGEST (512ull << 20)
@@ -144,6 +145,7 @@ static RangeSet owned;  /* the scenario's: the arena and what the kernel placed 
 static RangeSet pieces; /* the parts of the arena mapped by the agent's memfd right now */
 static uint64_t arena_start, arena_end, page_size;
 static int arena_fd;
+static FileSystemFacts file_system; /* measured at start, in file_dir */
 static dev_t arena_dev; /* the memfd's device and inode, to know arena pieces in maps */
 static ino_t arena_ino;
 static pid_t top_pid;       /* the agent the harness started (children share its files) */
@@ -498,8 +500,8 @@ static int parse(char *line, Request *r)
     return 1;
 }
 
-/* hello: the protocol version, the page size, the arena, and one address of the agent's own
- * code (its tests aim at it to prove it is refused). */
+/* hello: the protocol version, the page size, the arena, one address of the agent's own code
+ * (its tests aim at it to prove it is refused), and the file system's facts. */
 static void do_hello(void)
 {
     answer_start(AGENT_PROTOCOL_VERSION, 0);
@@ -507,6 +509,8 @@ static void do_hello(void)
     answer_more(arena_start);
     answer_more(arena_end - arena_start);
     answer_more((uint64_t)(uintptr_t)&do_hello & ~(page_size - 1));
+    answer_more(file_system.readahead_pages);
+    answer_more(file_system.file_align);
     answer_end();
 }
 
@@ -1122,6 +1126,13 @@ static void agent_start(void)
     snprintf(file_dir, sizeof file_dir, "/tmp/vadsim-agent-%d-XXXXXX", (int)top_pid);
     if (!mkdtemp(file_dir)) {
         fprintf(stderr, "vadsim-agent-posix: cannot make its directory: %s\n", strerror(errno));
+        exit(2);
+    }
+    /* Its probes land below the arena and are gone again before the first request. */
+    if (measure_file_system(file_dir, page_size, &file_system) != 0) {
+        fprintf(stderr, "vadsim-agent-posix: cannot measure the file system of %s: %s\n",
+                file_dir, strerror(errno));
+        rmdir(file_dir);
         exit(2);
     }
 }

@@ -38,6 +38,7 @@ struct VsPosixSession {
     VsAgent *agent;
     const VsKnownList *known;
     uint64_t model_base, real_base, arena_size; /* M, A, and the arena's size */
+    uint64_t readahead_bytes, file_align;       /* the agent's file system, as it measured it */
     GPtrArray *sides;                           /* Side, the agent's first */
     GHashTable *explained;                      /* ids of entries whose reason was given */
 };
@@ -78,9 +79,10 @@ VsPosixSession *vs_posix_start(const VsAgentCommand *command, const VsKnownList 
     if (!agent)
         return NULL;
     const guint64 *a = (const guint64 *)hello->data;
-    if (hello->len < 8 || a[0] != 1 || a[4] != VS_PAGE_SIZE || a[5] % VS_PAGE_SIZE) {
+    if (hello->len < 10 || a[0] != 2 || a[4] != VS_PAGE_SIZE || a[5] % VS_PAGE_SIZE ||
+        !a[8] || (a[9] != VS_PAGE_SIZE && a[9] != (2u << 20))) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
-                    "%s is not the POSIX agent this harness speaks to (protocol 1, 4 KB pages): "
+                    "%s is not the POSIX agent this harness speaks to (protocol 2, 4 KB pages): "
                     "rebuild it", command->path);
         vs_agent_stop(agent);
         return NULL;
@@ -91,6 +93,8 @@ VsPosixSession *vs_posix_start(const VsAgentCommand *command, const VsKnownList 
     s->model_base = mmap_base;
     s->real_base = a[5];
     s->arena_size = a[6];
+    s->readahead_bytes = MIN(a[8], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
+    s->file_align = a[9];
     s->sides = g_ptr_array_new_with_free_func(side_free);
     s->explained = g_hash_table_new(g_str_hash, g_str_equal);
     return s;
@@ -108,6 +112,21 @@ void vs_posix_free(VsPosixSession *s)
 
 VsAgent *vs_posix_agent(VsPosixSession *s) { return s->agent; }
 uint64_t vs_posix_arena_size(const VsPosixSession *s) { return s->arena_size; }
+
+void vs_posix_file_system(const VsPosixSession *s, VsSystemConfig *config)
+{
+    config->readahead_bytes = s->readahead_bytes;
+    config->files_unaligned = s->file_align == VS_PAGE_SIZE;
+}
+
+char *vs_posix_system_options(const VsPosixSession *s)
+{
+    uint64_t kb = s->readahead_bytes >> 10;
+    bool megabytes = kb % 1024 == 0;
+    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT "%s filealign=%s",
+                           megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
+                           s->file_align == VS_PAGE_SIZE ? "4K" : "2M");
+}
 
 uint64_t vs_posix_to_real(const VsPosixSession *s, uint64_t model)
 {

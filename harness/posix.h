@@ -29,6 +29,11 @@ void vs_posix_free(VsPosixSession *session);
 VsAgent *vs_posix_agent(VsPosixSession *session);
 /* The agent's arena: model addresses [M, M + size) are real [A, A + size). */
 uint64_t vs_posix_arena_size(const VsPosixSession *session);
+/* The file system the agent's files live on, as it measured it: sets config's read-ahead window
+ * and file placement to the machine's, so the model predicts this kernel. */
+void vs_posix_file_system(const VsPosixSession *session, VsSystemConfig *config);
+/* The same as 'system' options for a scenario: "readahead=8M filealign=2M" (free it). */
+char *vs_posix_system_options(const VsPosixSession *session);
 uint64_t vs_posix_to_real(const VsPosixSession *session, uint64_t model);
 uint64_t vs_posix_to_model(const VsPosixSession *session, uint64_t real);
 

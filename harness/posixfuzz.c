@@ -123,6 +123,7 @@ typedef struct Run {
     VsSystem *system;
     VsThread *thread;
     VsPosixSession *session; /* NULL: the model alone */
+    char *system_options;    /* the agent's file system as 'system' options; NULL without one */
     uint64_t arena;          /* M */
     GArray *values;          /* uint64_t per id: the address or descriptor its call returned */
     GArray *live;            /* Live: mappings the kernel placed, to aim into */
@@ -144,6 +145,14 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
 {
     memset(r, 0, sizeof *r);
     VsSystemConfig config = {.arch = VS_ARCH_LINUX_X64, .ram_bytes = o->ram_bytes};
+    r->arena = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
+    /* The agent first: the model's files behave as the agent's file system does. */
+    if (o->agent) {
+        if (!(r->session = vs_posix_start(o->agent, o->known, r->arena, error)))
+            return FALSE;
+        vs_posix_file_system(r->session, &config);
+        r->system_options = vs_posix_system_options(r->session);
+    }
     r->system = vs_system_create(&config);
     VsProcess *process = r->system ? vs_process_create(r->system, "main") : NULL;
     if (!process) {
@@ -151,7 +160,6 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
         return FALSE;
     }
     r->thread = vs_process_main_thread(process);
-    r->arena = vs_system_layout(r->system)->mmap_base;
     r->values = g_array_new(FALSE, TRUE, sizeof(uint64_t));
     r->live = g_array_new(FALSE, FALSE, sizeof(Live));
     r->owned = g_array_new(FALSE, FALSE, sizeof(Range));
@@ -160,14 +168,13 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
     r->lines = g_string_new(NULL);
     r->tally = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     ranges_add(r->owned, r->arena, r->arena + ARENA_OWNED);
-    if (o->agent && !(r->session = vs_posix_start(o->agent, o->known, r->arena, error)))
-        return FALSE;
     return TRUE;
 }
 
 static void run_finish(Run *r)
 {
     vs_posix_free(r->session);
+    g_free(r->system_options);
     if (r->system)
         vs_system_destroy(r->system);
     if (r->values) {
@@ -773,6 +780,8 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
                            "system linux-x64", o->seed, vs_op_spec(final->found_kind)->name);
     if (o->ram_bytes)
         g_string_append_printf(out, " ram=%" G_GUINT64_FORMAT "K", o->ram_bytes >> 10);
+    if (final->system_options)
+        g_string_append_printf(out, " %s", final->system_options);
     g_string_append_printf(out, "\n\nstep \"A memfd and a file to map; the arena is free address "
                            "space above mmap_base in both systems\"\narena = 0x%"
                            G_GINT64_MODIFIER "X\n", final->arena);

@@ -100,16 +100,28 @@ static gboolean mirror_win32(Verify *v, const VsOp *op, const VsOutcome *model,
                              lines, error);
 }
 
+/* The POSIX backend's session, started before the scenario runs: the model's system is made with
+ * the agent's file system (its read-ahead window, its placement of big file mappings). */
+static gboolean start_posix(Verify *v, GError **error)
+{
+    uint64_t base = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
+    if (!(v->posix = vs_posix_start(&v->options->agent, v->options->known, base, error)))
+        return FALSE;
+    v->backend = "linux";
+    return TRUE;
+}
+
+static void adjust_system(void *context, VsSystemConfig *config)
+{
+    Verify *v = context;
+    if (config->arch == VS_ARCH_LINUX_X64)
+        vs_posix_file_system(v->posix, config);
+}
+
 /* Mirrors a call to the POSIX agent (or its child standing for the caller's process). */
 static gboolean mirror_posix(Verify *v, const VsOp *op, const VsOutcome *model,
                              VsJudgement *judgement, GString *lines, GError **error)
 {
-    if (!v->posix) {
-        uint64_t base = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
-        if (!(v->posix = vs_posix_start(&v->options->agent, v->options->known, base, error)))
-            return FALSE;
-        v->backend = "linux";
-    }
     return vs_posix_mirror(v->posix, vs_runner_thread(v->runner), op, model, judgement, lines,
                            error);
 }
@@ -218,7 +230,14 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     v.runner = vs_runner_new(script, narration, VS_RUN_EXPLAIN);
     vs_runner_set_observer(v.runner, observe, &v);
     g_autofree char *problem = NULL;
-    if (!vs_runner_run_all(v.runner, &error)) {
+    if (options->backend == VS_BACKEND_POSIX) {
+        if (start_posix(&v, &error))
+            vs_runner_set_system_adjuster(v.runner, adjust_system, &v);
+    }
+    if (error) {
+        problem = g_strdup(error->message);
+        g_error_free(error);
+    } else if (!vs_runner_run_all(v.runner, &error)) {
         problem = g_strdup(error->message);
         g_error_free(error);
     } else if (vs_runner_failures(v.runner)) {

@@ -276,7 +276,8 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
-static const char *const system_options[] = {"processors", "ram", "pagefile"};
+static const char *const system_options[] = {"processors", "ram", "pagefile", "readahead",
+                                              "filealign"};
 
 static gboolean parse_system(Parser *ps, VsStmt *stmt)
 {
@@ -308,7 +309,8 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         if (!named || !vs_parse_integer(eq + 1, value_length, &option.value)) {
             vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
                           "system option '%.*s' is not one this model knows (processors=N, "
-                          "ram=SIZE, pagefile=SIZE)",
+                          "ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
+                          "filealign=2M or 4K)",
                           (int)word->length, word->start);
             ps->failed = TRUE;
             g_free(option.name);

@@ -23,7 +23,10 @@ static void destroy_system(VsRunner *runner)
 
 static gboolean create_system(VsRunner *runner, const VsSystemConfig *config, GError **error)
 {
-    runner->system = vs_system_create(config);
+    VsSystemConfig adjusted = *config;
+    if (runner->adjust)
+        runner->adjust(runner->adjust_context, &adjusted);
+    runner->system = vs_system_create(&adjusted);
     if (!runner->system) {
         g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                             "out of host memory creating the system");
@@ -104,6 +107,12 @@ void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *con
     runner->observer_context = context;
 }
 
+void vs_runner_set_system_adjuster(VsRunner *runner, VsSystemAdjuster adjust, void *context)
+{
+    runner->adjust = adjust;
+    runner->adjust_context = context;
+}
+
 const char *vs_runner_process_name(const VsRunner *runner)
 {
     if (runner->processes->len == 0)
@@ -152,6 +161,49 @@ static void append_source_line(VsRunner *runner, const VsStmt *stmt)
     g_string_append_printf(runner->out, "%4u| %.*s\n", stmt->pos.line, (int)length, p);
 }
 
+/* One NAME=VALUE of a 'system' line into config, or a runtime error naming what is wrong. */
+static gboolean apply_system_option(VsRunner *runner, const VsStmt *stmt,
+                                    const VsSystemOption *option, VsSystemConfig *config,
+                                    GError **error)
+{
+    const char *name = option->name;
+    uint64_t value = option->value;
+    const char *problem = NULL;
+    bool linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0;
+    if (linux_only && config->arch != VS_ARCH_LINUX_X64)
+        problem = "is a Linux option: it needs system linux-x64";
+    else if (strcmp(name, "processors") == 0) {
+        if (value == 0 || value > 64)
+            problem = "must be from 1 to 64";
+        config->processors = (uint32_t)value;
+    } else if (strcmp(name, "pagefile") == 0) {
+        /* The page file: whole pages, up to 64 GB (its slot table is host memory). */
+        if (value == 0 || value > (64ull << 30) || value % VS_PAGE_SIZE)
+            problem = "must be whole pages from 4K to 64G";
+        config->pagefile_bytes = value;
+    } else if (strcmp(name, "readahead") == 0) {
+        /* A file's read-ahead window (read_ahead_kb): 4K reads only the page that faults. */
+        if (value == 0 || value > (1ull << 30) || value % VS_PAGE_SIZE)
+            problem = "must be whole pages from 4K to 1G";
+        config->readahead_bytes = value;
+    } else if (strcmp(name, "filealign") == 0) {
+        /* 2M: big file mappings are placed 2 MB-aligned (ext4, xfs); 4K: never (tmpfs). */
+        if (value != (2u << 20) && value != VS_PAGE_SIZE)
+            problem = "must be 2M (the file system aligns big mappings, as ext4) or 4K (it does "
+                      "not, as tmpfs)";
+        config->files_unaligned = value == VS_PAGE_SIZE;
+    } else {
+        /* RAM: whole pages, from 64 KB (room for the page tables) to 4 GB, which bounds the page
+         * tables, and so the time, a scenario can make the model walk. */
+        if (value < (64u << 10) || value > (4ull << 30) || value % VS_PAGE_SIZE)
+            problem = "must be whole pages from 64K to 4G";
+        config->ram_bytes = value;
+    }
+    if (problem)
+        vs_runtime_error(runner, error, stmt->pos, "%s %s", name, problem);
+    return problem == NULL;
+}
+
 static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     if (runner->system) {
@@ -163,35 +215,9 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
                                      : strcmp(stmt->text, "x86-3gb") == 0   ? VS_ARCH_X86_3GB
                                      : strcmp(stmt->text, "linux-x64") == 0 ? VS_ARCH_LINUX_X64
                                                                             : VS_ARCH_X64};
-    for (size_t i = 0; i < stmt->option_count; i++) {
-        const VsSystemOption *option = &stmt->options[i];
-        if (strcmp(option->name, "processors") == 0) {
-            if (option->value == 0 || option->value > 64) {
-                vs_runtime_error(runner, error, stmt->pos, "processors must be from 1 to 64");
-                return FALSE;
-            }
-            config.processors = (uint32_t)option->value;
-        } else if (strcmp(option->name, "pagefile") == 0) {
-            /* The page file: whole pages, up to 64 GB (its slot table is host memory). */
-            if (option->value == 0 || option->value > (64ull << 30) ||
-                option->value % VS_PAGE_SIZE) {
-                vs_runtime_error(runner, error, stmt->pos,
-                                 "pagefile must be whole pages from 4K to 64G");
-                return FALSE;
-            }
-            config.pagefile_bytes = option->value;
-        } else {
-            /* RAM: whole pages, from 64 KB (room for the page tables) to 4 GB, which bounds
-             * the page tables, and so the time, a scenario can make the model walk. */
-            if (option->value < (64u << 10) || option->value > (4ull << 30) ||
-                option->value % VS_PAGE_SIZE) {
-                vs_runtime_error(runner, error, stmt->pos,
-                                 "ram must be whole pages from 64K to 4G");
-                return FALSE;
-            }
-            config.ram_bytes = option->value;
-        }
-    }
+    for (size_t i = 0; i < stmt->option_count; i++)
+        if (!apply_system_option(runner, stmt, &stmt->options[i], &config, error))
+            return FALSE;
     destroy_system(runner);
     return create_system(runner, &config, error);
 }

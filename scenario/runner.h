@@ -47,6 +47,11 @@ const char *vs_runner_first_failure(const VsRunner *runner); /* NULL if none */
 typedef gboolean (*VsCallObserver)(void *context, const VsOp *op, const VsOutcome *outcome,
                                    const VsExpr *call, const char *narration, GError **error);
 void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *context);
+/* Called with the machine's configuration just before the system is made, after the scenario's
+ * 'system' options are applied: the POSIX harness gives the model the real file system's
+ * read-ahead window and placement here, which the scenario cannot know. */
+typedef void (*VsSystemAdjuster)(void *context, VsSystemConfig *config);
+void vs_runner_set_system_adjuster(VsRunner *runner, VsSystemAdjuster adjust, void *context);
 /* The process calls act on now ("main" until a 'process' line switches). */
 const char *vs_runner_process_name(const VsRunner *runner);
 /* The main thread of that process (there is one once a call has run): for reading the model. */

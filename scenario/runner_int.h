@@ -55,6 +55,8 @@ struct VsRunner {
                                * in a Linux system, the signal (SIGSEGV, SIGBUS; 0 if nothing) */
     VsCallObserver observer;  /* told of every call (the verification harness); may be NULL */
     void *observer_context;
+    VsSystemAdjuster adjust;  /* may change the system's configuration (the harness); or NULL */
+    void *adjust_context;
     GArray *step_events;      /* VsEvent: what the model did since the last run_step began */
     GArray *line_starts;      /* size_t offset of each source line, made on first use */
 };

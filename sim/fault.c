@@ -402,6 +402,9 @@ static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint6
             vs_vma_anon_prepare(process, vad);
         return STATUS_IN_PAGE_ERROR;
     }
+    if (vad && vs_mm_accessible(vad->protection) && (!write || vs_mm_writable(vad->protection)) &&
+        !vs_pte_is_valid(vs_pt_read(process, vpn)))
+        vs_vma_read_around(process, vad, vpn); /* the fault will reach filemap_fault */
     VsStatus status = resolve(process, vpn, write, frame);
     if (NT_SUCCESS(status) && write && vad)
         vs_vma_anon_prepare(process, vad);

@@ -55,6 +55,15 @@ void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index,
         file->cached[index] = cached;
 }
 
+/* Reads pages first_index.. (pages of them, none past the end of the file) into the page cache
+ * (do_page_cache_ra). */
+void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages)
+{
+    uint64_t end = (file->size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    if (first_index < end)
+        vs_file_set_cached(file, first_index, vs_min(end, first_index + pages) - 1, true);
+}
+
 bool vs_file_cached(const VsFile *file, uint64_t index)
 {
     return index < file->capacity / VS_PAGE_SIZE && file->cached[index];

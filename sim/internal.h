@@ -291,6 +291,7 @@ bool vs_file_read_page(const VsFile *file, uint64_t index, struct VsPfnDatabase 
 void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data);
 void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index, bool cached);
 bool vs_file_cached(const VsFile *file, uint64_t index);
+void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
 
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
@@ -574,6 +575,8 @@ struct VsSystem {
     VsEventLog *log;
     uint32_t next_anon_vma; /* Linux: anon_vma identities handed out so far */
     uint64_t next_inode;    /* Linux: inode numbers of shmem files handed out so far */
+    uint64_t readahead_pages; /* Linux: file_ra_state.ra_pages of every file */
+    bool files_unaligned;     /* Linux: regular files place as anonymous memory does */
 };
 
 VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid);
@@ -717,6 +720,7 @@ bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, u
                           uint64_t pages, uint64_t *start_vpn);
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
+void vs_vma_read_around(VsProcess *process, const VsVad *vad, uint64_t vpn);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
 bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);

@@ -10,7 +10,8 @@
  * VMAs as mprotect does, though /proc/PID/maps shows no difference. DONTNEED drops the pages at
  * once; FREE lets anonymous pages go lazily (the model never reclaims them before they are
  * written again, so only pages already in the page file are dropped); REMOVE punches a hole in a
- * shared file; WILLNEED, COLD and PAGEOUT change nothing the model shows.
+ * shared file; WILLNEED reads a regular file's pages into the page cache (mincore sees them);
+ * COLD and PAGEOUT change nothing the model shows.
  */
 #include "internal.h"
 
@@ -67,6 +68,19 @@ static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint6
     vs_file_punch(process->system, file, first, last);
 }
 
+/* MADV_WILLNEED on a regular file's pages: read into the page cache (madvise_willneed, then
+ * force_page_cache_ra: at most one read-ahead window of them). For anonymous and shmem memory
+ * the kernel starts swap-in of pages in swap, which the model does not do. */
+static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    VsFile *file = vs_vma_file(vad);
+    if (!file || file->kind != VS_FILE_REGULAR)
+        return;
+    uint64_t first = vs_vma(vad)->first_prototype + (start_vpn - vad->starting_vpn);
+    uint64_t pages = vs_min(end_vpn - start_vpn + 1, process->system->readahead_pages);
+    vs_file_readahead(file, first, pages);
+}
+
 /* The advice on [start_vpn, end_vpn], all inside vad. 0 or an errno. */
 static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                       uint32_t advice)
@@ -75,6 +89,8 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     bool locked = flags & VS_VM_LOCKED;
     switch (advice) {
     case VS_MADV_WILLNEED:
+        will_need(process, vad, start_vpn, end_vpn);
+        return 0;
     case VS_MADV_COLD:
         return 0;
     case VS_MADV_PAGEOUT:

@@ -60,17 +60,19 @@ bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t p
  * Whether the kernel looks for a 2 MB-aligned place (6.7+, as measured on 6.18). Private
  * anonymous memory a multiple of 2 MB long, when no hint is given (__get_unmapped_area); a
  * regular file's mapping when at least 2 MB of it lies past the first 2 MB boundary of the file
- * offset (__thp_get_unmapped_area: off_end - round_up(off, 2 MB) >= 2 MB). Never shmem: tmpfs
- * with huge=never, the default, places as any mapping.
+ * offset (__thp_get_unmapped_area: off_end - round_up(off, 2 MB) >= 2 MB), if its file system
+ * aligns (ext4, xfs; not tmpfs or overlayfs: files_unaligned). Never shmem: tmpfs with
+ * huge=never, the default, places as any mapping.
  */
-static bool wants_thp_alignment(const VsFile *file, uint64_t address, uint32_t flags,
-                                uint64_t pgoff, uint64_t pages)
+static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint64_t address,
+                                uint32_t flags, uint64_t pgoff, uint64_t pages)
 {
     if (!file)
         return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
     uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
     uint64_t off_end = pgoff + pages;
-    return file->kind == VS_FILE_REGULAR && off_end > off_align && off_end - off_align >= PMD_PAGES;
+    return file->kind == VS_FILE_REGULAR && !system->files_unaligned && off_end > off_align &&
+           off_end - off_align >= PMD_PAGES;
 }
 
 /* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
@@ -106,7 +108,7 @@ bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, u
                           uint64_t pages, uint64_t *start_vpn)
 {
     uint32_t flags = shared ? VS_MAP_SHARED : VS_MAP_PRIVATE;
-    if (wants_thp_alignment(file, 0, flags, pgoff, pages) &&
+    if (wants_thp_alignment(process->system, file, 0, flags, pgoff, pages) &&
         vs_vma_place(process, pages, true, file ? pgoff : 0, start_vpn))
         return true; /* anonymous memory aligns as if its offset were 0 */
     return vs_vma_place(process, pages, false, 0, start_vpn);
@@ -277,7 +279,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_EOVERFLOW);
     if (process->vad_root.count > VS_MAX_MAP_COUNT)
         return fail(thread, VS_ENOMEM);
-    bool thp = wants_thp_alignment(file, address, flags, pgoff, pages);
+    bool thp = wants_thp_alignment(process->system, file, address, flags, pgoff, pages);
     uint64_t start_vpn;
     int error = unmapped_area(process, address, rounded, flags, thp, file ? pgoff : 0, &start_vpn);
     if (error)

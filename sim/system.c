@@ -13,6 +13,7 @@
 #define VADS_PER_CHUNK 4096
 #define DEFAULT_RAM_BYTES (256ull << 20) /* page frames a system has unless configured */
 #define MAX_RAM_BYTES (16ull << 40)        /* 32-bit frame links: 16 TB */
+#define DEFAULT_READAHEAD (128ull << 10)   /* Linux: VM_READAHEAD_PAGES, read_ahead_kb's default */
 
 static const VsLayout layouts[] = {
     {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
@@ -73,6 +74,9 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         return NULL;
     }
     system->commit_limit = system->pfn.count + (system->pagefile.slots - 1);
+    uint64_t readahead = config->readahead_bytes ? config->readahead_bytes : DEFAULT_READAHEAD;
+    system->readahead_pages = vs_max(1, readahead / VS_PAGE_SIZE);
+    system->files_unaligned = config->files_unaligned;
     return system;
 }
 

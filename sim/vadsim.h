@@ -170,6 +170,10 @@ typedef struct VsSystemConfig {
     uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
     uint64_t ram_bytes;  /* physical memory: page frames in the PFN database; 0 means 256 MB */
     uint64_t pagefile_bytes; /* the page file; 0 means as large as RAM */
+    /* Linux: the file system files live on, as the kernel sees it. */
+    uint64_t readahead_bytes; /* a file's read-ahead window (the disk's read_ahead_kb); 0: 128 KB */
+    bool files_unaligned; /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
+                           * have no thp_get_unmapped_area; ext4 and xfs do: false) */
 } VsSystemConfig;
 
 /* The fixed layout of an architecture (GetSystemInfo plus what the kernel keeps to itself). */

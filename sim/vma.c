@@ -311,6 +311,28 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 }
 
 /*
+ * A fault on a regular file's page the page cache lacks reads more than that page
+ * (do_sync_mmap_readahead): nothing more under MADV_RANDOM, the read-ahead window from the page
+ * on under MADV_SEQUENTIAL, else the window centred on the page (mmap read-around); never past
+ * the end of the file. (The asynchronous read-ahead a later fault near the window's end starts
+ * is not modelled: its window is the same size again, beyond what lessons and fuzz runs reach.)
+ */
+void vs_vma_read_around(VsProcess *process, const VsVad *vad, uint64_t vpn)
+{
+    VsFile *file = vs_vma_file(vad);
+    uint64_t index = vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn);
+    if (!file || file->kind != VS_FILE_REGULAR || vs_file_cached(file, index))
+        return;
+    uint32_t flags = vs_vma(vad)->vm_flags;
+    uint64_t window = process->system->readahead_pages, first = index;
+    if (flags & VS_VM_RAND_READ)
+        window = 1;
+    else if (!(flags & VS_VM_SEQ_READ))
+        first = index > window / 2 ? index - window / 2 : 0;
+    vs_file_readahead(file, first, window);
+}
+
+/*
  * Gives a private VMA its anon_vma at its first private page (anon_vma_prepare): a touching
  * neighbour's whose flags differ at most in access rights and whose offsets follow on is shared
  * (find_mergeable_anon_vma), so an mprotect split touched afterwards still merges back; else a

@@ -26,8 +26,12 @@ tx() { sx "$1" | sed 's/^s/t/'; }                                           # a 
 ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
-read -r _ version _ _ _ page arena size own <<<"$(ask hello)"
-[ "$version" = 1 ] || fail "protocol version $version"
+read -r _ version _ _ _ page arena size own readahead align <<<"$(ask hello)"
+[ "$version" = 2 ] || fail "protocol version $version"
+# The file system's facts, measured: a read-ahead window of at least the page that faults, and
+# big file mappings either 2 MiB-aligned (ext4, xfs) or not (tmpfs, overlayfs).
+(( 0x$readahead >= 1 )) || fail "read-ahead window $readahead"
+[ "$align" = 200000 ] || [ "$align" = 1000 ] || fail "file alignment $align"
 A=$((0x$arena))
 (( A % 0x200000 == 0 )) || fail "arena $arena is not 2 MiB-aligned"
 at() { hex $((A + $1)); } # an address in the arena
@@ -167,7 +171,7 @@ expect "close 384" "= $none 9 0 0"                                  # 900: the a
 expect "ftruncate 384 0" "= $none 9 0 0"
 expect "close 1" "= $none 9 0 0"
 expect "mmap 0 1000 3 2 384 0" "= $none 9 0 0"
-expect "hello" "= 1 *"                                              # still alive
+expect "hello" "= 2 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"
 

@@ -247,6 +247,132 @@ static void test_mremap(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A regular file of pages pages, opened read-write: its descriptor. */
+static int regular_file(Fixture *f, const char *name, uint64_t pages)
+{
+    assert_int_equal(vs_file_create(f->system, name, pages * PAGE, NULL, 0, 0x5a), STATUS_SUCCESS);
+    int fd = vs_open(f->thread, name, VS_O_RDWR);
+    assert_true(fd >= 3);
+    return fd;
+}
+
+/* A file mapping is placed 2 MB-aligned (address = offset modulo 2 MB) only when 2 MB of it lies
+ * past the first 2 MB boundary of its offset; anonymous memory with a hint never is (6.18). */
+static void test_file_placement_follows_offset(void **state)
+{
+    Fixture *f = *state;
+    int fd = regular_file(f, "big.bin", 2048);
+    map(f, 0, PAGE, RW, ANON); /* the top of the free space is no longer 2 MB-aligned */
+    uint64_t p = vs_mmap(f->thread, 0, MB(2), VS_PROT_READ, VS_MAP_PRIVATE, fd, PAGE);
+    assert_int_equal(p, BASE - PAGE - MB(2)); /* 2 MB from offset 4 KB: not aligned */
+    uint64_t q = vs_mmap(f->thread, 0, MB(4), VS_PROT_READ, VS_MAP_PRIVATE, fd, PAGE);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(q % MB(2), PAGE);
+    /* Anonymous memory whose hint is taken: top-down with no alignment, not as mmap(NULL). */
+    uint64_t below = vs_mmap(f->thread, q, MB(2), RW, ANON, -1, 0);
+    assert_int_equal(below, q - MB(2));
+    assert_int_equal(vs_munmap(f->thread, below, MB(2)), 0);
+    uint64_t hint = q - MB(2); /* free for 2 MB, not for 2 MB and the padding */
+    uint64_t r = vs_mmap(f->thread, hint, MB(2), RW, ANON, -1, 0);
+    assert_int_equal(r, hint); /* anonymous memory with a hint takes it */
+    assert_int_equal(vs_munmap(f->thread, r, MB(2)), 0);
+    uint64_t s = vs_mmap(f->thread, hint, MB(2), VS_PROT_READ, VS_MAP_PRIVATE, fd, 0);
+    CHECK_INVARIANTS(f);
+    assert_true(s != hint && s % MB(2) == 0); /* a file's hint needs room for the padding too */
+}
+
+/* mincore of a file page no PTE maps asks the page cache: a punched hole is not there until a
+ * fault reads it back, with the read-ahead window around it (128 KB unless configured). */
+static void test_page_cache_and_read_around(void **state)
+{
+    Fixture *f = *state;
+    int fd = regular_file(f, "cache.bin", 64);
+    uint64_t shared = vs_mmap(f->thread, 0, 64 * PAGE, RW, VS_MAP_SHARED, fd, 0);
+    uint8_t vec[64];
+    assert_int_equal(vs_mincore(f->thread, shared, 64 * PAGE, vec, 64), 0);
+    assert_int_equal(vec[0] & vec[63], 1); /* written when it was made: cached */
+    assert_int_equal(vs_madvise(f->thread, shared, 64 * PAGE, VS_MADV_REMOVE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mincore(f->thread, shared, 64 * PAGE, vec, 64), 0);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(vec[i], 0);
+    uint64_t p = vs_mmap(f->thread, 0, 64 * PAGE, VS_PROT_READ, VS_MAP_PRIVATE, fd, 0);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, p + 40 * PAGE, &byte), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mincore(f->thread, shared, 64 * PAGE, vec, 64), 0);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(vec[i], i >= 24 && i < 56); /* 32 pages centred on page 40 */
+    assert_int_equal(vs_madvise(f->thread, shared, 64 * PAGE, VS_MADV_REMOVE), 0);
+    assert_int_equal(vs_madvise(f->thread, p, 64 * PAGE, VS_MADV_RANDOM), 0);
+    assert_int_equal(vs_memory_read(f->thread, p + 40 * PAGE, &byte), STATUS_SUCCESS);
+    assert_int_equal(vs_mincore(f->thread, p, 64 * PAGE, vec, 64), 0);
+    assert_int_equal(vec[39] + vec[40] + vec[41], 1); /* MADV_RANDOM: the page alone */
+    assert_int_equal(vs_madvise(f->thread, p + 2 * PAGE, 3 * PAGE, VS_MADV_WILLNEED), 0);
+    assert_int_equal(vs_mincore(f->thread, p, 6 * PAGE, vec, 64), 0);
+    assert_memory_equal(vec, ((uint8_t[]){0, 0, 1, 1, 1, 0}), 6);
+    CHECK_INVARIANTS(f);
+}
+
+/* A middle VMA whose neighbours both could take it, but whose anon_vmas differ, joins the one
+ * below (vma_merge_existing_range prefers prev). */
+static void test_merge_prefers_the_lower_neighbour(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 8 * PAGE, RW, ANON);
+    assert_int_equal(vs_mprotect(f->thread, p + 3 * PAGE, PAGE, VS_PROT_EXEC), 0);
+    assert_int_equal(vs_memory_write(f->thread, p + 4 * PAGE, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_mprotect(f->thread, p, 8 * PAGE, RW), 0);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 2);
+    assert_int_equal(v[0].end, p + 4 * PAGE);
+}
+
+/* A store that faults SIGBUS on a private file page past the end still gives the VMA its anon_vma
+ * (do_cow_fault prepares it first), so it no longer merges with a neighbour that has another. */
+static void test_sigbus_store_prepares_anon_vma(void **state)
+{
+    Fixture *f = *state;
+    int fd = regular_file(f, "short.bin", 4);
+    uint64_t p = vs_mmap(f->thread, 0, 3 * PAGE, RW, VS_MAP_PRIVATE, fd, 8 * PAGE);
+    assert_int_equal(vs_madvise(f->thread, p + PAGE, PAGE, VS_MADV_SEQUENTIAL), 0);
+    assert_int_equal(vs_signal_of(vs_memory_write(f->thread, p + 2 * PAGE, 1)), VS_SIGBUS);
+    assert_int_equal(vs_signal_of(vs_memory_write(f->thread, p + PAGE, 1)), VS_SIGBUS);
+    assert_int_equal(vs_madvise(f->thread, p, 3 * PAGE, VS_MADV_RANDOM), 0);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 2); /* [0, 2) took the first anon_vma, page 2 kept its own */
+    assert_int_equal(v[0].end, p + 2 * PAGE);
+}
+
+/* A same-size MREMAP_FIXED move takes every VMA of the range and keeps the gaps (6.17+); the
+ * range may end in a gap but not begin in one. */
+static void test_mremap_moves_several_vmas(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 5 * PAGE, RW, ANON);
+    assert_int_equal(vs_munmap(f->thread, p + 2 * PAGE, PAGE), 0);
+    assert_int_equal(vs_mprotect(f->thread, p + 3 * PAGE, PAGE, VS_PROT_READ), 0);
+    assert_int_equal(vs_memory_write(f->thread, p, 0x11), STATUS_SUCCESS);
+    uint64_t target = p - 64 * PAGE;
+    ASSERT_FAILS(f, vs_mremap(f->thread, p + 2 * PAGE, 2 * PAGE, 2 * PAGE,
+                              VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target), VS_EFAULT);
+    assert_int_equal(vs_mremap(f->thread, p, 6 * PAGE, 6 * PAGE,
+                               VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target), target);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 3);
+    assert_int_equal(v[0].start, target);
+    assert_int_equal(v[0].end, target + 2 * PAGE);
+    assert_int_equal(v[1].start, target + 3 * PAGE); /* the gap kept */
+    assert_int_equal(v[2].end, target + 5 * PAGE);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, target, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0x11);
+}
+
 static void test_fork_copy_on_write(void **state)
 {
     Fixture *f = *state;
@@ -335,6 +461,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memfd_ring_buffer, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sigbus_past_end_of_file, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_mremap, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_file_placement_follows_offset, setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_page_cache_and_read_around, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_prefers_the_lower_neighbour, setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sigbus_store_prepares_anon_vma, setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mremap_moves_several_vmas, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_fork_copy_on_write, setup, fixture_teardown),
         cmocka_unit_test(test_windows_calls_stay_out),
         cmocka_unit_test_setup_teardown(test_random_calls_keep_invariants, setup,

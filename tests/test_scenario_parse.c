@@ -176,7 +176,8 @@ static void test_statement_errors(void **state)
                        "linux-x64, found end of line\nsystem\n      ^");
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
-                       "(processors=N, ram=SIZE, pagefile=SIZE)\nsystem x64 ram=lots\n           ^");
+                       "(processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
+                       "filealign=2M or 4K)\nsystem x64 ram=lots\n           ^");
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
                        "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section "

@@ -178,6 +178,16 @@ static void test_runtime_errors(void **state)
     assert_runtime_error("system x64 processors=0\n",
                          "t.vsim:1:1: error: processors must be from 1 to 64\n"
                          "system x64 processors=0\n^");
+    assert_runtime_error("system x64 readahead=8M\n",
+                         "t.vsim:1:1: error: readahead is a Linux option: it needs system "
+                         "linux-x64\nsystem x64 readahead=8M\n^");
+    assert_runtime_error("system linux-x64 readahead=6000\n",
+                         "t.vsim:1:1: error: readahead must be whole pages from 4K to 1G\n"
+                         "system linux-x64 readahead=6000\n^");
+    assert_runtime_error("system linux-x64 filealign=64K\n",
+                         "t.vsim:1:1: error: filealign must be 2M (the file system aligns big "
+                         "mappings, as ext4) or 4K (it does not, as tmpfs)\n"
+                         "system linux-x64 filealign=64K\n^");
 }
 
 /* A call belongs to Windows or to Linux: made in the other system's scenario it is a runtime error

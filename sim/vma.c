@@ -335,19 +335,20 @@ void vs_vma_read_around(VsProcess *process, const VsVad *vad, uint64_t vpn)
 /*
  * Gives a private VMA its anon_vma at its first private page (anon_vma_prepare): a touching
  * neighbour's whose flags differ at most in access rights and whose offsets follow on is shared
- * (find_mergeable_anon_vma), so an mprotect split touched afterwards still merges back; else a
- * new one.
+ * (find_mergeable_anon_vma, the next neighbour before the previous), so an mprotect split touched
+ * afterwards still merges back; else a new one.
  */
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
 {
     VsMappedVad *vma = vs_vma(vad);
     if (vma->anon_vma || (vma->vm_flags & VS_VM_SHARED))
         return;
-    const VsVad *near[2] = {vs_vad_prev(vad), vs_vad_next(vad)};
+    /* The kernel tries the next VMA first, then the previous one. */
+    const VsVad *near[2] = {vs_vad_next(vad), vs_vad_prev(vad)};
     bool shared = false;
     for (int i = 0; i < 2 && !vma->anon_vma; i++) {
         const VsVad *n = near[i];
-        const VsVad *lower = i == 0 ? n : vad, *upper = i == 0 ? vad : n;
+        const VsVad *lower = i == 1 ? n : vad, *upper = i == 1 ? vad : n;
         if (!n || !vs_vma(n)->anon_vma || (uint64_t)lower->ending_vpn + 1 != upper->starting_vpn ||
             vs_vma(n)->section != vma->section ||
             ((vs_vma(n)->vm_flags ^ vma->vm_flags) & ~(uint32_t)VS_VM_ACCESS_FLAGS) ||

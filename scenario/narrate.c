@@ -70,6 +70,24 @@ static void append_working_set(GString *out, const VsEvent *e)
                            e->pages - 1, e->pages, e->pages == 1 ? "" : "s");
 }
 
+/* A section in a Linux system is how the model keeps pages several mappings share: a file's page
+ * cache, a shmem file's pages, or the private pages parent and child share after fork. */
+static void narrate_linux_section(const VsEvent *e, GString *out)
+{
+    uint64_t pages = (e->size + 4095) / 4096;
+    g_string_append_printf(out, "section %u created: %" G_GUINT64_FORMAT " prototype PTE%s ",
+                           e->section, pages, pages == 1 ? "" : "s");
+    if (e->mapped_file)
+        g_string_append(out, "for the file's pages (its page cache, as every mapping of it finds "
+                             "them), each pointing into the file; no commit charged");
+    else
+        g_string_append_printf(out, "for pages more than one mapping shares (a shmem file's, or "
+                               "after fork the private pages parent and child share "
+                               "copy-on-write, as Windows' clone prototype PTEs); %"
+                               G_GUINT64_FORMAT " page%s of commit charged",
+                               e->pages, e->pages == 1 ? "" : "s");
+}
+
 /* The Linux personality's own events (vma.c, mremap, madvise, fork). */
 static void narrate_linux(const VsEvent *e, GString *out)
 {
@@ -292,6 +310,10 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
                              "whose frame is taken reads zeros");
         break;
     case VS_EV_SECTION_CREATED:
+        if (linux_system(runner)) {
+            narrate_linux_section(e, out);
+            break;
+        }
         g_string_append_printf(out, "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
                                "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
                                e->section, e->size, protect, (e->size + 4095) / 4096,

@@ -395,6 +395,31 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
     return vs_pte_is_resident(prototype_of(vad, vpn));
 }
 
+/*
+ * How many PTEs map page index of section, held in frame (the page's mapcount): every view whose
+ * PTE there is valid with that frame, and every anonymous view whose PTE still leads to the
+ * section's page - where fork copied the parent's PTE, the kernel's child has a real PTE for it,
+ * which the model finds through the prototype instead.
+ */
+static uint64_t section_mapcount(const VsSystem *system, const VsSection *section, uint64_t index,
+                                 uint64_t frame)
+{
+    uint64_t count = 0;
+    size_t p = 0;
+    for (const VsVad *view = vs_section_next_view(system, section, &p, NULL); view;
+         view = vs_section_next_view(system, section, &p, view)) {
+        uint64_t first = vs_vma(view)->first_prototype;
+        if (index < first || index - first >= vs_vma_pages(view))
+            continue;
+        uint64_t pte = vs_pt_read(system->processes[p], view->starting_vpn + (index - first));
+        if (vs_pte_is_valid(pte))
+            count += vs_pte_frame(pte) == frame;
+        else
+            count += (pte == 0 || vs_pte_is_proto(pte)) && vs_vma_is_anonymous(view);
+    }
+    return count;
+}
+
 uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
 {
     VsVadTable *table = (VsVadTable *)&process->vad_root; /* the lookup only moves the hint */
@@ -416,11 +441,11 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
     bool shared_page = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
     if (shared_page && !vs_vma_is_anonymous(vad))
         entry |= VS_PAGEMAP_FILE_SHARED;
-    const VsSection *section = vs_vma(vad)->section;
-    bool exclusive = shared_page ? section && section->views == 1 && pfn->share_count <= 1
-                                 : pfn->share_count == 1;
-    if (exclusive)
-        entry |= VS_PAGEMAP_EXCLUSIVE;
+    uint64_t mapcount = shared_page ? section_mapcount(process->system, vs_vma(vad)->section,
+                                                       pfn->vpn, frame)
+                                    : pfn->share_count;
+    if (mapcount == 1)
+        entry |= VS_PAGEMAP_EXCLUSIVE; /* PM_MMAP_EXCLUSIVE: one PTE maps the page */
     return entry;
 }
 

@@ -23,7 +23,6 @@
 #define PREFIX_CALLS 6           /* the arena's reserve and release, the section, the file, its
                                   * handle and its section: never shrunk */
 #define SHRINK_KEEP_TAIL 8       /* calls before the finding the first shrinking guess keeps */
-#define PROGRESS_SECONDS 2.0
 
 /* ---- Sequences -------------------------------------------------------------------------------- */
 
@@ -58,20 +57,13 @@ typedef struct Live {
     uint64_t size;
 } Live;
 
-/* What a call at a sequence position did in a run: the shrinker's first guess drops the inert. */
-typedef enum RanAs {
-    RAN_SKIPPED = 0, /* its allocation was not there: not executed */
-    RAN_ACTIVE,      /* executed, and may have changed memory */
-    RAN_INERT,       /* executed, and left memory as it was in the model (a query, a failed call) */
-} RanAs;
-
 typedef struct Run {
     VsSystem *system;
     VsThread *thread;
     VsSession *session; /* NULL: the model alone */
     GArray *bases;      /* uint64_t per id: the model address its allocation got, 0 if none */
     GArray *live;       /* Live: allocations the generator may aim into */
-    GArray *ran;        /* RanAs per sequence position */
+    GArray *ran;        /* VsRanAs per sequence position */
     guint64 calls, matched, known, unsupported;
     gboolean found;
     char *finding;
@@ -202,7 +194,7 @@ static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
     }
     VsOutcome outcome;
     vs_op_execute(r->thread, &op, &outcome);
-    g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? RAN_INERT : RAN_ACTIVE;
+    g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? VS_RAN_INERT : VS_RAN_ACTIVE;
     r->calls++;
     track(r, f, &op, &outcome);
     if (op.kind == VS_OP_CREATE_FILE_MAPPING && outcome.ret)
@@ -754,20 +746,6 @@ static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind ki
     return same;
 }
 
-/* The sequence without the calls that left memory as it was in the exploring run, but for the
- * last few before the finding: the last error a GetLastError reads comes from the call before. */
-static GArray *without_inert(GArray *sequence, GArray *ran)
-{
-    GArray *shorter = g_array_sized_new(FALSE, FALSE, sizeof(FuzzOp), sequence->len);
-    for (guint i = 0; i < sequence->len; i++) {
-        gboolean droppable = i >= PREFIX_CALLS && i + SHRINK_KEEP_TAIL < sequence->len && i < ran->len &&
-                             g_array_index(ran, guint8, i) != RAN_ACTIVE;
-        if (!droppable)
-            g_array_append_val(shorter, g_array_index(sequence, FuzzOp, i));
-    }
-    return shorter;
-}
-
 typedef struct Finding {
     const VsFuzzOptions *o;
     VsOpKind kind;
@@ -788,7 +766,7 @@ static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, GArray *ran, VsO
     Finding finding = {o, kind, field};
     VsShrink s = {PREFIX_CALLS, reproduces_finding, &finding, o->progress, o->progress_context,
                   report->shrunk_from, &report->shrink_runs};
-    return vs_shrink(&s, sequence, without_inert(sequence, ran), error);
+    return vs_shrink(&s, sequence, vs_shrink_guess(sequence, ran, PREFIX_CALLS, SHRINK_KEEP_TAIL), error);
 }
 
 /* ---- Writing the reproducer ------------------------------------------------------------------- */
@@ -923,31 +901,16 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
             g_string_append(out, "\nstep \"The calls that lead up to it\"\n");
         if (i == sequence->len - 1)
             g_string_append(out, "\nstep \"The call where the two systems differ\"\n");
-        gboolean ran = i < final->ran->len && g_array_index(final->ran, guint8, i) != RAN_SKIPPED;
+        gboolean ran = i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED;
         if (ran)
             write_call(out, &g_array_index(sequence, FuzzOp, i));
     }
-    g_autofree char *name = g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed,
-                                            report->backend);
-    report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
-    gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
+    gboolean ok = vs_fuzz_save_reproducer(o, report->backend, out, report, error);
     g_string_free(out, TRUE);
     return ok;
 }
 
 /* ---- The run ---------------------------------------------------------------------------------- */
-
-static void maybe_progress(const VsFuzzOptions *o, const Run *r, GTimer *timer, double *last)
-{
-    double now = g_timer_elapsed(timer, NULL);
-    if (!o->progress || now - *last < PROGRESS_SECONDS)
-        return;
-    *last = now;
-    g_autofree char *line = g_strdup_printf(
-        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s", r->calls,
-        o->calls, now, now > 0 ? (double)r->calls / now : 0.0);
-    o->progress(o->progress_context, line);
-}
 
 /* Generates and runs calls until the budget is spent or something unexplained turns up. */
 static gboolean explore(const VsFuzzOptions *o, Run *r, GArray *sequence, GError **error)
@@ -974,7 +937,7 @@ static gboolean explore(const VsFuzzOptions *o, Run *r, GArray *sequence, GError
             ok = run_op(r, &probe, sequence->len - 1, error);
         }
         ok = ok && !(error && *error);
-        maybe_progress(o, r, timer, &last);
+        vs_fuzz_progress(o, r->calls, timer, &last);
     }
     g_timer_destroy(timer);
     return ok;

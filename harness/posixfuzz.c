@@ -37,7 +37,6 @@
 #define FILE_PAGES 32
 #define LIVE_MAX 48                 /* placed mappings before the fuzzer unmaps some */
 #define SHRINK_KEEP_TAIL 8
-#define PROGRESS_SECONDS 2.0
 
 /* ---- Sequences -------------------------------------------------------------------------------- */
 
@@ -113,12 +112,6 @@ typedef struct Live {
     uint64_t size;
 } Live;
 
-typedef enum RanAs {
-    RAN_SKIPPED = 0, /* what it names was not there (or the agent would not take it): not made */
-    RAN_ACTIVE,      /* made, and may have changed something */
-    RAN_INERT,       /* made, and failed or only looked */
-} RanAs;
-
 typedef struct Run {
     VsSystem *system;
     VsThread *thread;
@@ -128,7 +121,7 @@ typedef struct Run {
     GArray *values;          /* uint64_t per id: the address or descriptor its call returned */
     GArray *live;            /* Live: mappings the kernel placed, to aim into */
     GArray *owned;           /* Range: model addresses the agent takes calls on */
-    GArray *ran;             /* RanAs per sequence position */
+    GArray *ran;             /* VsRanAs per sequence position */
     GArray *memfds;          /* guint: ids of the memfd_create calls that made one, the prefix's
                               * first */
     guint64 calls, matched, known, unsupported;
@@ -327,7 +320,7 @@ static gboolean run_call(Run *r, const Call *c, guint position, GError **error)
         return TRUE;
     VsOutcome outcome;
     vs_op_execute(r->thread, &op, &outcome);
-    g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? RAN_INERT : RAN_ACTIVE;
+    g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? VS_RAN_INERT : VS_RAN_ACTIVE;
     r->calls++;
     track(r, c, &op, &outcome);
     char problem[256];
@@ -616,19 +609,6 @@ static gboolean reproduces_finding(void *context, GArray *candidate, GError **er
     return reproduces(f->o, candidate, f->kind, f->field, NULL, error);
 }
 
-/* The sequence without what the exploring run found inert, but for the last few calls. */
-static GArray *without_inert(GArray *sequence, GArray *ran)
-{
-    GArray *shorter = g_array_sized_new(FALSE, FALSE, sizeof(Call), sequence->len);
-    for (guint i = 0; i < sequence->len; i++) {
-        gboolean droppable = i >= PREFIX_CALLS && i + SHRINK_KEEP_TAIL < sequence->len &&
-                             i < ran->len && g_array_index(ran, guint8, i) != RAN_ACTIVE;
-        if (!droppable)
-            g_array_append_val(shorter, g_array_index(sequence, Call, i));
-    }
-    return shorter;
-}
-
 /* ---- Writing the reproducer ------------------------------------------------------------------- */
 
 static char *hex(uint64_t value)
@@ -787,7 +767,7 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
                            G_GINT64_MODIFIER "X\n", final->arena);
     GArray *ran = g_array_new(FALSE, FALSE, sizeof(Call));
     for (guint i = 0; i < sequence->len; i++)
-        if (i < final->ran->len && g_array_index(final->ran, guint8, i) != RAN_SKIPPED)
+        if (i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED)
             g_array_append_val(ran, g_array_index(sequence, Call, i));
     for (guint i = 0; i < ran->len; i++) {
         if (i == PREFIX_CALLS && ran->len > PREFIX_CALLS + 1)
@@ -797,26 +777,12 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
         write_call(out, ran, i);
     }
     g_array_free(ran, TRUE);
-    g_autofree char *name = g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-linux.vsim", o->seed);
-    report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
-    gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
+    gboolean ok = vs_fuzz_save_reproducer(o, "linux", out, report, error);
     g_string_free(out, TRUE);
     return ok;
 }
 
 /* ---- The run ---------------------------------------------------------------------------------- */
-
-static void maybe_progress(const VsFuzzOptions *o, const Run *r, GTimer *timer, double *last)
-{
-    double now = g_timer_elapsed(timer, NULL);
-    if (!o->progress || now - *last < PROGRESS_SECONDS)
-        return;
-    *last = now;
-    g_autofree char *line = g_strdup_printf(
-        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s", r->calls,
-        o->calls, now, now > 0 ? (double)r->calls / now : 0.0);
-    o->progress(o->progress_context, line);
-}
 
 /* Generates and runs calls until the budget is spent or something unexplained turns up. */
 static gboolean explore(const VsFuzzOptions *o, Run *r, GArray *sequence, GError **error)
@@ -831,7 +797,7 @@ static gboolean explore(const VsFuzzOptions *o, Run *r, GArray *sequence, GError
         Call c = generate(&rng, r, sequence->len);
         g_array_append_val(sequence, c);
         ok = run_call(r, &c, sequence->len - 1, error);
-        maybe_progress(o, r, timer, &last);
+        vs_fuzz_progress(o, r->calls, timer, &last);
     }
     g_timer_destroy(timer);
     return ok;
@@ -879,7 +845,7 @@ gboolean vs_fuzz_posix_run(const VsFuzzOptions *o, VsFuzzReport *report, GError 
         if (ok) {
             VsShrink s = {PREFIX_CALLS, reproduces_finding, &finding, o->progress,
                           o->progress_context, report->shrunk_from, &report->shrink_runs};
-            sequence = vs_shrink(&s, sequence, without_inert(sequence, ran), error);
+            sequence = vs_shrink(&s, sequence, vs_shrink_guess(sequence, ran, PREFIX_CALLS, SHRINK_KEEP_TAIL), error);
         }
         g_array_unref(ran);
         ok = ok && !(error && *error) && reproduces(o, sequence, finding.kind, field, &r, error);

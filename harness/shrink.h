@@ -1,5 +1,6 @@
 /*
- * shrink.h - shrinking a call sequence that ends in a finding, and the fuzzers' random numbers.
+ * shrink.h - what both fuzzers share: shrinking a call sequence that ends in a finding, the
+ * shrinker's first guess, random numbers, progress lines and the saved reproducer.
  *
  * Both fuzzers (fuzz.c for Win32, posixfuzz.c for Linux) shrink the same way: first one try of a
  * guess they make (the sequence without the calls that changed nothing), then delta debugging:
@@ -29,6 +30,19 @@ typedef struct VsShrink {
     guint64 *runs;              /* counts the tries */
 } VsShrink;
 
+/* What a call at a sequence position did in a run (one guint8 per position in the run's array):
+ * the shrinker's first guess drops the inert ones. */
+typedef enum VsRanAs {
+    VS_RAN_SKIPPED = 0, /* what it names was not there: not made */
+    VS_RAN_ACTIVE,      /* made, and may have changed memory */
+    VS_RAN_INERT,       /* made, and failed or only looked */
+} VsRanAs;
+
+/* The first guess: sequence without the calls ran marks other than active, but for the first
+ * prefix calls and the last keep_tail (the state the finding reads may come from the calls just
+ * before it). The elements are the caller's, of sequence's element size. */
+GArray *vs_shrink_guess(GArray *sequence, GArray *ran, guint prefix, guint keep_tail);
+
 #define VS_SHRINK_MAX_RUNS 400
 #define VS_SHRINK_MAX_SECONDS 300.0
 
@@ -57,5 +71,12 @@ static inline gboolean vs_rng_chance(VsRng *rng, unsigned percent)
 }
 
 #define VS_RNG_PICK(rng, array) ((array)[vs_rng_below((rng), G_N_ELEMENTS(array))])
+
+/* A progress line ("N/M calls, S s, R calls/s") every couple of seconds of timer, if o asks. */
+void vs_fuzz_progress(const VsFuzzOptions *o, guint64 calls, GTimer *timer, double *last);
+/* Saves text as fuzz-seed<seed>-<backend>.vsim in o's reproducer directory; the path goes to
+ * report->reproducer. */
+gboolean vs_fuzz_save_reproducer(const VsFuzzOptions *o, const char *backend, const GString *text,
+                                 VsFuzzReport *report, GError **error);
 
 #endif /* VS_HARNESS_SHRINK_H */

@@ -396,15 +396,18 @@ static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *
 static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    if (vad && vs_vma_beyond_eof(vad, vpn) && vs_mm_accessible(vad->protection) &&
-        (!write || vs_mm_writable(vad->protection)) && !vs_pte_is_valid(vs_pt_read(process, vpn))) {
+    /* An access the VMA allows to a page not mapped yet runs the VMA's fault handler (for a file,
+     * filemap_fault: SIGBUS past the end, else read-ahead around the page). */
+    bool faults = vad && vs_mm_accessible(vad->protection) &&
+                  (!write || vs_mm_writable(vad->protection)) &&
+                  !vs_pte_is_valid(vs_pt_read(process, vpn));
+    if (faults && vs_vma_beyond_eof(vad, vpn)) {
         if (write)
             vs_vma_anon_prepare(process, vad);
         return STATUS_IN_PAGE_ERROR;
     }
-    if (vad && vs_mm_accessible(vad->protection) && (!write || vs_mm_writable(vad->protection)) &&
-        !vs_pte_is_valid(vs_pt_read(process, vpn)))
-        vs_vma_read_around(process, vad, vpn); /* the fault will reach filemap_fault */
+    if (faults)
+        vs_vma_read_around(process, vad, vpn);
     VsStatus status = resolve(process, vpn, write, frame);
     if (NT_SUCCESS(status) && write && vad)
         vs_vma_anon_prepare(process, vad);

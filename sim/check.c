@@ -112,6 +112,19 @@ static void check_placeholder(Checker *c, const VsProcess *process, const VsVad 
         fail(c, process, "placeholder VAD charges commit", vad->commit_charge);
 }
 
+/* A Linux VMA maps through an open file of the file its pages are (vm_file and its inode's page
+ * cache agree); anonymous memory and shared anonymous memory have none to name. */
+static void check_vm_file(Checker *c, const VsProcess *process, const VsVad *vad)
+{
+    if (!vs_is_linux(process->system))
+        return; /* a Windows VAD is short: no vm_file */
+    const VsOpenFile *open = vs_vma(vad)->vm_file;
+    const VsFile *file = vs_vma_file(vad);
+    bool opened = file && file->kind != VS_FILE_DEV_ZERO;
+    if (opened ? !open || open->file != file : open != NULL)
+        fail(c, process, "VMA's open file is not the file it maps", vs_vpn_address(vad->starting_vpn));
+}
+
 static void check_order(Checker *c, const VsProcess *process)
 {
     const VsVadTable *table = &process->vad_root;
@@ -132,6 +145,7 @@ static void check_order(Checker *c, const VsProcess *process)
         if (vad->gap_pages != vs_vad_gap_before(table, vad))
             fail(c, process, "VAD gap_pages stale", at);
         check_placeholder(c, process, vad);
+        check_vm_file(c, process, vad);
     }
     if (count != table->count)
         fail(c, process, "VAD count differs from the tree", count);

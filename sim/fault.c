@@ -389,6 +389,14 @@ static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *
     return STATUS_INSUFFICIENT_RESOURCES; /* memory so short that every try trims the page */
 }
 
+/* Maps one page around a read fault as fault-around does (filemap_map_pages: a page the page
+ * cache holds, mapped read-only, with no read-ahead of its own). */
+void vs_fault_map_around(VsProcess *process, uint64_t vpn)
+{
+    uint64_t frame;
+    (void)resolve(process, vpn, false, &frame); /* a page the kernel cannot map it skips */
+}
+
 /* A Linux access: the VMA's own check first (a wrong access is SIGSEGV whatever the page), then
  * a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS in filemap_fault and
  * shmem_fault); a first store to a private page gives the VMA its anon_vma - even one that then
@@ -397,17 +405,17 @@ static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint6
 {
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     /* An access the VMA allows to a page not mapped yet runs the VMA's fault handler (for a file,
-     * filemap_fault: SIGBUS past the end, else read-ahead around the page). */
+     * fault-around, filemap_fault and its read-ahead: readahead.c). */
     bool faults = vad && vs_mm_accessible(vad->protection) &&
                   (!write || vs_mm_writable(vad->protection)) &&
                   !vs_pte_is_valid(vs_pt_read(process, vpn));
+    if (faults)
+        vs_readahead_fault(process, vad, vpn, write);
     if (faults && vs_vma_beyond_eof(vad, vpn)) {
         if (write)
             vs_vma_anon_prepare(process, vad);
         return STATUS_IN_PAGE_ERROR;
     }
-    if (faults)
-        vs_vma_read_around(process, vad, vpn);
     VsStatus status = resolve(process, vpn, write, frame);
     if (NT_SUCCESS(status) && write && vad)
         vs_vma_anon_prepare(process, vad);

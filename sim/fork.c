@@ -113,6 +113,7 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
                                      wipe ? vad->starting_vpn : vma->first_prototype);
     if (!copy)
         return false;
+    copy->vm_file = wipe ? NULL : vma->vm_file;
     if (vma->anon_vma && !wipe)
         copy->anon_vma = ++parent->system->next_anon_vma; /* the child's own, chained to ours */
     vs_vad_insert(&child->vad_root, &copy->core);
@@ -140,8 +141,8 @@ static bool copy_descriptors(VsProcess *parent, VsProcess *child)
     memcpy(child->fds, parent->fds, parent->fd_count * sizeof *child->fds);
     child->fd_count = parent->fd_count;
     for (size_t fd = 0; fd < child->fd_count; fd++)
-        if (child->fds[fd].file)
-            child->fds[fd].file->opens++;
+        if (child->fds[fd])
+            child->fds[fd]->file->opens++; /* the same open file description, shared */
     return true;
 }
 

@@ -187,6 +187,7 @@ typedef struct VsMappedVad {
     uint64_t first_prototype; /* index of the prototype PTE behind the view's first page */
     uint32_t vm_flags;        /* Linux: vm_area_struct.vm_flags (VS_VM_*); 0 in a Windows process */
     uint32_t anon_vma;        /* Linux: the anon_vma its private pages hang on (0: none yet) */
+    struct VsOpenFile *vm_file; /* Linux: the open file it maps through (NULL: anonymous memory) */
 } VsMappedVad;
 
 /* Every VMA of a Linux process is a long VAD (a VsMappedVad), so it can carry vm_flags: a private
@@ -542,16 +543,23 @@ struct VsProcess {
     size_t handle_count;
     VsWriteWatch *watches;     /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
-    struct VsFileDescriptor *fds; /* Linux: the descriptor table (files_struct); fds[i] is fd i */
+    struct VsOpenFile **fds; /* Linux: the descriptor table (files_struct); fds[i] is fd i, NULL
+                              * where free */
     size_t fd_count;
 };
 
-/* One open file description a Linux descriptor names (struct file): the file and how it was
- * opened (O_RDONLY, O_WRONLY, O_RDWR). */
-typedef struct VsFileDescriptor {
-    VsFile *file; /* NULL: a free descriptor */
-    uint32_t mode;
-} VsFileDescriptor;
+/*
+ * An open file description (struct file): what open, memfd_create and shm_open make. Descriptors
+ * inherited through fork share it, and so does every VMA mapped through it (vm_file, kept by
+ * splits, mremap and fork), which is why two mappings of one file opened twice never merge, and
+ * why every mapping of one open shares its read-ahead state (readahead.c). The system keeps every
+ * one until it ends (the kernel frees one at its last reference; a scenario opens few).
+ */
+typedef struct VsOpenFile {
+    VsFile *file;
+    uint32_t mode;      /* O_RDONLY, O_WRONLY or O_RDWR */
+    uint32_t mmap_miss; /* f_ra.mmap_miss: page-cache misses of faults less hits (readahead.c) */
+} VsOpenFile;
 
 struct VsSystem {
     const VsLayout *layout;
@@ -576,6 +584,8 @@ struct VsSystem {
     uint32_t next_anon_vma; /* Linux: anon_vma identities handed out so far */
     uint64_t next_inode;    /* Linux: inode numbers of shmem files handed out so far */
     uint64_t readahead_pages; /* Linux: file_ra_state.ra_pages of every file */
+    VsOpenFile **open_files;  /* Linux: every open file description made, freed at the end */
+    size_t open_file_count;
     bool files_unaligned;     /* Linux: regular files place as anonymous memory does */
 };
 
@@ -720,11 +730,13 @@ bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, u
                           uint64_t pages, uint64_t *start_vpn);
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
-void vs_vma_read_around(VsProcess *process, const VsVad *vad, uint64_t vpn);
+void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write);
+void vs_fault_map_around(VsProcess *process, uint64_t vpn);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
 bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
+VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
 void vs_shmem_file_put(VsSystem *system, VsFile *file);
 VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);

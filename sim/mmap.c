@@ -207,8 +207,9 @@ static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, uin
 /* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its
  * charge, and the merge with neighbours. Returns the VMA's first page, or an errno. */
 static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, uint32_t vm_flags,
-                      VsFile *file, uint64_t pgoff, uint32_t flags)
+                      VsOpenFile *open, uint64_t pgoff, uint32_t flags)
 {
+    VsFile *file = open ? open->file : NULL;
     VsProcess *process = thread->process;
     VsSystem *system = process->system;
     if (flags & VS_MAP_FIXED) {
@@ -237,6 +238,7 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, uint
                                     file ? pgoff : start_vpn);
     if (!vma)
         return VS_ENOMEM;
+    vma->vm_file = open;
     if (shared_anonymous)
         vs_shmem_file_put(system, file); /* nothing but its mapping keeps it now */
     vs_vad_insert(&process->vad_root, &vma->core);
@@ -256,10 +258,11 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     VsProcess *process = thread->process;
     if (offset & (VS_PAGE_SIZE - 1))
         return fail(thread, VS_EINVAL);
-    VsFile *file = NULL;
-    uint32_t mode = VS_O_RDWR;
-    if (!(flags & VS_MAP_ANONYMOUS) && !(file = vs_fd_file(thread, fd, &mode)))
+    VsOpenFile *open = NULL;
+    if (!(flags & VS_MAP_ANONYMOUS) && !(open = vs_fd_open_file(thread, fd)))
         return fail(thread, VS_EBADF);
+    VsFile *file = open ? open->file : NULL;
+    uint32_t mode = open ? open->mode : VS_O_RDWR;
     if ((flags & VS_MAP_HUGETLB) && !file)
         return fail(thread, VS_ENOMEM); /* no huge pages are reserved (vm.nr_hugepages 0) */
     if (length == 0)
@@ -290,7 +293,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     uint32_t vm_flags = initial_flags(prot, flags);
     error = file ? file_flags(flags, prot, mode, &vm_flags) : anonymous_flags(flags, &vm_flags);
     if (!error)
-        error = map_region(thread, start_vpn, pages, vm_flags, file, pgoff, flags);
+        error = map_region(thread, start_vpn, pages, vm_flags, open, pgoff, flags);
     if (error)
         return fail(thread, error);
     return vs_vpn_address(start_vpn);

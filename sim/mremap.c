@@ -61,6 +61,7 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     if (!moved)
         return VS_ENOMEM;
     moved->anon_vma = old->anon_vma;
+    moved->vm_file = old->vm_file;
     moved->core.protection = vad->protection;
     vs_vad_insert(&process->vad_root, &moved->core);
     vs_vma_charge(process, &moved->core);
@@ -153,6 +154,7 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
                                      section, pgoff);
     if (!copy)
         return fail(thread, VS_ENOMEM);
+    copy->vm_file = old->vm_file;
     vs_vad_insert(&process->vad_root, &copy->core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, target, target + new_pages - 1);
     vs_vma_charge(process, &copy->core);

@@ -23,22 +23,46 @@
 
 /* ---- The descriptor table --------------------------------------------------------------------- */
 
-VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode)
+/* The open file descriptor fd names, or NULL for one not open. */
+VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd)
 {
     VsProcess *process = thread->process;
-    if (fd < 0 || (uint64_t)fd >= process->fd_count || !process->fds[fd].file)
+    if (fd < 0 || (uint64_t)fd >= process->fd_count)
         return NULL;
-    if (mode)
-        *mode = process->fds[fd].mode;
-    return process->fds[fd].file;
+    return process->fds[fd];
 }
 
-/* The lowest free descriptor for file (get_unused_fd_flags), or -1 with errno set. */
+VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode)
+{
+    VsOpenFile *open = vs_fd_open_file(thread, fd);
+    if (open && mode)
+        *mode = open->mode;
+    return open ? open->file : NULL;
+}
+
+/* A new open file description of file (alloc_file), kept by the system until it ends. */
+static VsOpenFile *open_file(VsSystem *system, VsFile *file, uint32_t mode)
+{
+    VsOpenFile **table =
+        realloc(system->open_files, (system->open_file_count + 1) * sizeof *table);
+    if (!table)
+        return NULL;
+    system->open_files = table;
+    VsOpenFile *open = malloc(sizeof *open);
+    if (!open)
+        return NULL;
+    *open = (VsOpenFile){.file = file, .mode = mode};
+    table[system->open_file_count++] = open;
+    return open;
+}
+
+/* Opens file and gives it the lowest free descriptor (get_unused_fd_flags, fd_install), or -1
+ * with errno set. */
 static int install_fd(VsThread *thread, VsFile *file, uint32_t mode)
 {
     VsProcess *process = thread->process;
     size_t fd = FIRST_FD;
-    while (fd < process->fd_count && process->fds[fd].file)
+    while (fd < process->fd_count && process->fds[fd])
         fd++;
     if (fd >= FD_MAX) {
         vs_set_errno(thread, VS_EMFILE);
@@ -46,7 +70,7 @@ static int install_fd(VsThread *thread, VsFile *file, uint32_t mode)
     }
     if (fd >= process->fd_count) {
         size_t count = fd + 8;
-        VsFileDescriptor *fds = realloc(process->fds, count * sizeof *fds);
+        VsOpenFile **fds = realloc(process->fds, count * sizeof *fds);
         if (!fds) {
             vs_set_errno(thread, VS_ENOMEM);
             return -1;
@@ -55,7 +79,12 @@ static int install_fd(VsThread *thread, VsFile *file, uint32_t mode)
         process->fds = fds;
         process->fd_count = count;
     }
-    process->fds[fd] = (VsFileDescriptor){.file = file, .mode = mode};
+    VsOpenFile *open = open_file(process->system, file, mode);
+    if (!open) {
+        vs_set_errno(thread, VS_ENOMEM);
+        return -1;
+    }
+    process->fds[fd] = open;
     file->opens++;
     vs_shmem_file_put(process->system, file);
     return (int)fd;
@@ -257,7 +286,7 @@ int vs_close(VsThread *thread, int64_t fd)
         vs_set_errno(thread, VS_EBADF);
         return -1;
     }
-    thread->process->fds[fd].file = NULL;
+    thread->process->fds[fd] = NULL;
     file->opens--;
     vs_shmem_file_put(thread->process->system, file);
     return 0;

@@ -98,6 +98,9 @@ void vs_system_destroy(VsSystem *system)
     free(system->processes);
     vs_section_fini_all(system);
     vs_file_fini_all(system);
+    for (size_t i = 0; i < system->open_file_count; i++)
+        free(system->open_files[i]);
+    free(system->open_files);
     vs_pool_fini(&system->vad_pool);
     vs_pool_fini(&system->mapped_vad_pool);
     vs_table_store_fini(&system->tables);

@@ -117,6 +117,7 @@ VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
     if (!upper)
         return NULL;
     upper->anon_vma = lower->anon_vma;
+    upper->vm_file = lower->vm_file;
     upper->core.protection = vad->protection;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, at_vpn - 1);
     vs_vad_insert(&process->vad_root, &upper->core);
@@ -143,10 +144,11 @@ static bool can_merge(const VsVad *lower, const VsVad *upper)
 {
     const VsMappedVad *a = vs_vma(lower), *b = vs_vma(upper);
     if ((uint64_t)lower->ending_vpn + 1 != upper->starting_vpn || a->vm_flags != b->vm_flags ||
-        a->section != b->section)
+        a->section != b->section || a->vm_file != b->vm_file)
         return false;
     /* The same section means the same file: each shared anonymous mapping is a shmem file of its
-     * own, so two such mappings never merge, while pieces of one do. */
+     * own, so two such mappings never merge, while pieces of one do. The open file must be the
+     * same too (vma->vm_file == file): one file opened twice maps as two. */
     return b->first_prototype == a->first_prototype + vs_vma_pages(lower) &&
            anon_vma_mergeable(a, b);
 }
@@ -311,28 +313,6 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 }
 
 /*
- * A fault on a regular file's page the page cache lacks reads more than that page
- * (do_sync_mmap_readahead): nothing more under MADV_RANDOM, the read-ahead window from the page
- * on under MADV_SEQUENTIAL, else the window centred on the page (mmap read-around); never past
- * the end of the file. (The asynchronous read-ahead a later fault near the window's end starts
- * is not modelled: its window is the same size again, beyond what lessons and fuzz runs reach.)
- */
-void vs_vma_read_around(VsProcess *process, const VsVad *vad, uint64_t vpn)
-{
-    VsFile *file = vs_vma_file(vad);
-    uint64_t index = vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn);
-    if (!file || file->kind != VS_FILE_REGULAR || vs_file_cached(file, index))
-        return;
-    uint32_t flags = vs_vma(vad)->vm_flags;
-    uint64_t window = process->system->readahead_pages, first = index;
-    if (flags & VS_VM_RAND_READ)
-        window = 1;
-    else if (!(flags & VS_VM_SEQ_READ))
-        first = index > window / 2 ? index - window / 2 : 0;
-    vs_file_readahead(file, first, window);
-}
-
-/*
  * Gives a private VMA its anon_vma at its first private page (anon_vma_prepare): a touching
  * neighbour's whose flags differ at most in access rights and whose offsets follow on is shared
  * (find_mergeable_anon_vma, the next neighbour before the previous), so an mprotect split touched
@@ -350,7 +330,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
         const VsVad *n = near[i];
         const VsVad *lower = i == 1 ? n : vad, *upper = i == 1 ? vad : n;
         if (!n || !vs_vma(n)->anon_vma || (uint64_t)lower->ending_vpn + 1 != upper->starting_vpn ||
-            vs_vma(n)->section != vma->section ||
+            vs_vma(n)->section != vma->section || vs_vma(n)->vm_file != vma->vm_file ||
             ((vs_vma(n)->vm_flags ^ vma->vm_flags) & ~(uint32_t)VS_VM_ACCESS_FLAGS) ||
             vs_vma(upper)->first_prototype != vs_vma(lower)->first_prototype + vs_vma_pages(lower))
             continue;

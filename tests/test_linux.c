@@ -314,6 +314,159 @@ static void test_page_cache_and_read_around(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* ---- The open file's miss count (readahead.c) ---- */
+
+typedef struct MissProbe {
+    Fixture *f;
+    int fd;
+    uint64_t shared; /* the whole 32-page file, MAP_SHARED */
+} MissProbe;
+
+static void punch(const MissProbe *m, uint64_t page)
+{
+    assert_int_equal(vs_madvise(m->f->thread, m->shared + page * PAGE, PAGE, VS_MADV_REMOVE), 0);
+    CHECK_INVARIANTS(m->f);
+}
+
+static bool cached(const MissProbe *m, uint64_t page)
+{
+    uint8_t vec[32];
+    assert_int_equal(vs_mincore(m->f->thread, m->shared, 32 * PAGE, vec, 32), 0);
+    return vec[page] & 1;
+}
+
+/* A write that misses: pages 5 and 20 punched out, page 5 written. Whether it read 20 ahead. */
+static bool write_miss(const MissProbe *m)
+{
+    punch(m, 5);
+    punch(m, 20);
+    assert_int_equal(vs_memory_write(m->f->thread, m->shared + 5 * PAGE, 1), STATUS_SUCCESS);
+    CHECK_INVARIANTS(m->f);
+    return cached(m, 20);
+}
+
+/* The count as the kernel lets it be seen (the same probe ran on Linux): write misses until one
+ * no longer reads ahead; the j-th is the first when the count was 101 - j. */
+static int miss_count(const MissProbe *m)
+{
+    for (int j = 1; j <= 200; j++)
+        if (!write_miss(m))
+            return 101 - j;
+    return -1;
+}
+
+static uint64_t map_file(const MissProbe *m, uint32_t prot, uint32_t flags, uint64_t first,
+                         uint64_t pages)
+{
+    uint64_t p = vs_mmap(m->f->thread, 0, pages * PAGE, prot, flags, m->fd, first * PAGE);
+    assert_true(p != VS_MAP_FAILED);
+    CHECK_INVARIANTS(m->f);
+    return p;
+}
+
+/* One access after 50 misses, and the count it leaves: each value is what Linux 6.18 on ext4
+ * answered to the same sequence with the file mapped 2 MB-aligned, so that the 16-page
+ * fault-around blocks are pages 0-15 and 16-31 (the probe is in docs/model.md). */
+static void test_mmap_miss_counts_faults(void **state)
+{
+    static const struct {
+        const char *what;
+        int expected;
+    } cases[] = {
+        {"nothing", 50},          {"write a cached page", 49},
+        {"read in 32 pages", 34}, {"read in one page", 49},
+        {"read miss, one page", 50}, {"read miss, 32 pages", 20},
+        {"private write", 49},    {"private write miss", 51},
+        {"read, read its neighbour", 34}, {"read, write its neighbour", 34},
+        {"read in both blocks", 18},
+    };
+    Fixture *f = *state;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char name[32];
+        snprintf(name, sizeof name, "miss%zu.bin", c);
+        MissProbe m = {f, regular_file(f, name, 32), 0};
+        m.shared = vs_mmap(f->thread, 0x7E0000000000ull + c * MB(2), 32 * PAGE, RW,
+                           VS_MAP_SHARED | VS_MAP_FIXED_NOREPLACE, m.fd, 0);
+        assert_int_equal(m.shared, 0x7E0000000000ull + c * MB(2));
+        for (int i = 0; i < 50; i++)
+            write_miss(&m);
+        uint8_t byte;
+        switch (c) {
+        case 1:
+            assert_int_equal(vs_madvise(f->thread, m.shared + 9 * PAGE, PAGE, VS_MADV_DONTNEED), 0);
+            assert_int_equal(vs_memory_write(f->thread, m.shared + 9 * PAGE, 2), STATUS_SUCCESS);
+            break;
+        case 2:
+        case 5:
+        case 8:
+        case 9:
+        case 10:
+            if (c == 5)
+                punch(&m, 9);
+            assert_int_equal(vs_madvise(f->thread, m.shared, 32 * PAGE, VS_MADV_DONTNEED), 0);
+            assert_int_equal(vs_memory_read(f->thread, m.shared + 9 * PAGE, &byte), STATUS_SUCCESS);
+            if (c == 8 || c == 10)
+                assert_int_equal(vs_memory_read(f->thread, m.shared + (c == 8 ? 10 : 17) * PAGE,
+                                                &byte),
+                                 STATUS_SUCCESS);
+            if (c == 9)
+                assert_int_equal(vs_memory_write(f->thread, m.shared + 10 * PAGE, 3),
+                                 STATUS_SUCCESS);
+            break;
+        case 3:
+        case 4:
+            if (c == 4)
+                punch(&m, 9);
+            assert_int_equal(vs_memory_read(f->thread, map_file(&m, VS_PROT_READ, VS_MAP_SHARED, 9, 1),
+                                            &byte),
+                             STATUS_SUCCESS);
+            break;
+        case 6:
+        case 7:
+            if (c == 7)
+                punch(&m, 9);
+            assert_int_equal(vs_memory_write(f->thread, map_file(&m, RW, VS_MAP_PRIVATE, 9, 1), 1),
+                             STATUS_SUCCESS);
+            break;
+        }
+        CHECK_INVARIANTS(f);
+        int count = miss_count(&m);
+        if (count != cases[c].expected)
+            fail_msg("%s: mmap_miss %d, Linux %d", cases[c].what, count, cases[c].expected);
+    }
+}
+
+/* Past 100 misses a miss reads its page alone; a file opened again counts afresh, and its
+ * mappings never merge with the first open's, contiguous offsets or not (vm_file differs). */
+static void test_misses_belong_to_the_open_file(void **state)
+{
+    Fixture *f = *state;
+    MissProbe m = {f, regular_file(f, "open.bin", 32), 0};
+    m.shared = map_file(&m, RW, VS_MAP_SHARED, 0, 32);
+    for (int i = 0; i < 100; i++)
+        assert_true(write_miss(&m));
+    assert_false(write_miss(&m)); /* the 101st */
+    MissProbe again = {f, vs_open(f->thread, "open.bin", VS_O_RDWR), 0};
+    assert_true(again.fd > m.fd);
+    again.shared = map_file(&again, RW, VS_MAP_SHARED, 0, 32);
+    assert_true(write_miss(&again));
+    assert_false(write_miss(&m));
+    uint64_t low = vs_mmap(f->thread, 0, 4 * PAGE, VS_PROT_READ, VS_MAP_SHARED, m.fd, 4 * PAGE);
+    uint64_t high = vs_mmap(f->thread, low + 4 * PAGE, 4 * PAGE, VS_PROT_READ,
+                            VS_MAP_SHARED | VS_MAP_FIXED, again.fd, 8 * PAGE);
+    assert_int_equal(high, low + 4 * PAGE);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo info;
+    assert_true(vs_vma_find(f->process, low, &info));
+    assert_int_equal(info.end, low + 4 * PAGE); /* two VMAs, not one */
+    uint64_t same = vs_mmap(f->thread, high + 4 * PAGE, 4 * PAGE, VS_PROT_READ,
+                            VS_MAP_SHARED | VS_MAP_FIXED, again.fd, 12 * PAGE);
+    assert_int_equal(same, high + 4 * PAGE);
+    CHECK_INVARIANTS(f);
+    assert_true(vs_vma_find(f->process, high, &info));
+    assert_int_equal(info.end, high + 8 * PAGE); /* the same open: merged */
+}
+
 /* A middle VMA whose neighbours both could take it, but whose anon_vmas differ, joins the one
  * below (vma_merge_existing_range prefers prev). */
 static void test_merge_prefers_the_lower_neighbour(void **state)
@@ -464,6 +617,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_placement_follows_offset, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_and_read_around, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mmap_miss_counts_faults, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_misses_belong_to_the_open_file, setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_merge_prefers_the_lower_neighbour, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sigbus_store_prepares_anon_vma, setup,

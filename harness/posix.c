@@ -352,18 +352,33 @@ static gboolean has_line(GPtrArray *lines, const char *line)
     return FALSE;
 }
 
+/* The lines as a set, for lookups in constant time: a long run leaves hundreds of VMAs, and the
+ * maps are compared after most calls. */
+static GHashTable *line_set(GPtrArray *lines)
+{
+    GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < lines->len; i++)
+        g_hash_table_add(set, g_ptr_array_index(lines, i));
+    return set;
+}
+
+/* Adds the lines of from that other lacks to apart, marked with their side. */
+static void lines_missing(GPtrArray *from, GHashTable *other, const char *side, GPtrArray *apart)
+{
+    for (guint i = 0; i < from->len; i++)
+        if (!g_hash_table_contains(other, g_ptr_array_index(from, i)))
+            g_ptr_array_add(apart, g_strdup_printf("%s %s", side,
+                                                   (char *)g_ptr_array_index(from, i)));
+}
+
 /* The lines one side has and the other lacks, each marked with its side ("model ..." or
  * "linux ..."), into apart; TRUE if there are any. */
 static gboolean maps_apart(GPtrArray *model, GPtrArray *real, GPtrArray *apart)
 {
-    for (guint i = 0; i < model->len; i++)
-        if (!has_line(real, g_ptr_array_index(model, i)))
-            g_ptr_array_add(apart, g_strdup_printf("model %s",
-                                                   (char *)g_ptr_array_index(model, i)));
-    for (guint i = 0; i < real->len; i++)
-        if (!has_line(model, g_ptr_array_index(real, i)))
-            g_ptr_array_add(apart, g_strdup_printf("linux %s",
-                                                   (char *)g_ptr_array_index(real, i)));
+    g_autoptr(GHashTable) model_set = line_set(model);
+    g_autoptr(GHashTable) real_set = line_set(real);
+    lines_missing(model, real_set, "model", apart);
+    lines_missing(real, model_set, "linux", apart);
     return apart->len > 0;
 }
 

@@ -310,6 +310,25 @@ static void count(Run *r, const VsJudgement *judgement)
     }
 }
 
+/* Where a diverging call aimed, for the report: the model's maps line of the VMA holding its
+ * address (a call with none, or aimed at a gap, gets nothing). */
+static char *aimed_at(const Run *r, const VsOp *op)
+{
+    VsVmaInfo vma;
+    switch (op->kind) {
+    case VS_OP_MUNMAP: case VS_OP_MPROTECT: case VS_OP_MADVISE: case VS_OP_MSYNC:
+    case VS_OP_MINCORE: case VS_OP_READ: case VS_OP_WRITE: case VS_OP_MREMAP:
+        break;
+    default:
+        return g_strdup("");
+    }
+    if (!vs_vma_find(vs_thread_process(r->thread), op->arg[0], &vma) || vma.start > op->arg[0])
+        return g_strdup_printf("    at %#" G_GINT64_MODIFIER "x: no VMA in the model\n", op->arg[0]);
+    char line[256];
+    return g_strdup_printf("    at %#" G_GINT64_MODIFIER "x, in the model's VMA %s\n", op->arg[0],
+                           vs_vma_maps_line(&vma, line, sizeof line));
+}
+
 /* Runs one call in the model, checks the model's invariants, and mirrors it to the agent. */
 static gboolean run_call(Run *r, const Call *c, guint position, GError **error)
 {
@@ -337,9 +356,12 @@ static gboolean run_call(Run *r, const Call *c, guint position, GError **error)
     if (!vs_posix_mirror(r->session, r->thread, &op, &outcome, &judgement, r->lines, error))
         return FALSE;
     count(r, &judgement);
-    if (judgement.kind == VS_JUDGED_UNEXPLAINED)
+    if (judgement.kind == VS_JUDGED_UNEXPLAINED) {
+        g_autofree char *where = aimed_at(r, &op);
         found(r, position, op.kind, judgement.field,
-              g_strdup_printf("%s diverges:\n%s", vs_op_spec(op.kind)->name, r->lines->str));
+              g_strdup_printf("%s diverges:\n%s%s", vs_op_spec(op.kind)->name, r->lines->str,
+                              where));
+    }
     return TRUE;
 }
 

@@ -19,7 +19,8 @@
  *   - around every call that names arena addresses, the arena PIECES there are unmapped first
  *     (EXPOSED: the call sees free memory) and whatever is still free afterwards is refilled, so
  *     a later mmap(NULL) can never land in the arena. Between calls the arena is fully mapped.
- * After start-up the agent never maps memory of its own (stdio uses static buffers).
+ * After start-up the agent never maps memory of its own (stdio uses static buffers) but for the pins
+ * of the scenario's files (pagecache.c), inside room it reserved before the arena.
  *
  * Safety. The agent is a real process running arbitrary scenarios, so it must never unmap, remap
  * or protect its own code, stack or heap. It keeps the set of ranges that belong to the scenario:
@@ -52,6 +53,7 @@
 #include <unistd.h>
 
 #include "filesystem.h"
+#include "pagecache.h"
 #include "protocol.h"
 
 #define AGENT_PROTOCOL_VERSION 2
@@ -798,7 +800,11 @@ static void do_open(const Request *r)
         refuse("open takes a plain file name (the agent's directory is the only one): ", "open");
         return;
     }
-    answer_call(open(path, (int)r->v[1], (mode_t)r->v[2]));
+    int fd = open(path, (int)r->v[1], (mode_t)r->v[2]);
+    int error = errno;
+    if (fd >= 0)
+        pin_file(path, AGENT_FD_BASE);
+    answer_result(fd, error);
 }
 
 /* The name an shm object of the scenario gets: "/vadsim-PID-NAME". 1 if made; 0 if glibc 2.36
@@ -1087,7 +1093,10 @@ static int serve(char *line)
         refuse("malformed request: a call name, then hexadecimal arguments", "");
         return 1;
     }
-    return dispatch(&r);
+    int more = dispatch(&r);
+    if (getpid() == top_pid)
+        pin_refresh(); /* before the next request: nothing of the kernel's own in between */
+    return more;
 }
 
 /* Descriptors 0-2 open (on /dev/null if they were not) and nothing else inherited: the
@@ -1111,6 +1120,10 @@ static void agent_start(void)
     install_handlers();
     top_pid = getpid();
     snprintf(shm_prefix, sizeof shm_prefix, "vadsim-%d-", (int)top_pid);
+    if (!pin_space_reserve(page_size)) { /* before the arena: it must not move placement later */
+        fprintf(stderr, "vadsim-agent-posix: cannot reserve room for pins: %s\n", strerror(errno));
+        exit(2);
+    }
     if (!arena_create()) {
         fprintf(stderr, "vadsim-agent-posix: cannot map its arena: %s\n", strerror(errno));
         exit(2);

@@ -137,6 +137,13 @@ expect "mmap $(at 0x40000) 2000 1 12 4 0" "= $(at 0x40000) 0 0 0"   # MAP_PRIVAT
 expect "read $(at 0x40000)" "= 68 0 0 0"                            # 'h'
 expect "read $(at 0x41fff)" "= 41 0 0 0"                            # the fill
 expect "walk $(at 0x40000) $(at 0x42000)" "= 0 0 0 0 $(at 0x40000) $(at 0x42000) 1 0 0 0 0 $(sx f)"
+# The file's page cache is pinned (pagecache.c): the agent's own read-only shared mapping of it,
+# holding both cached pages mapped and locked, outside the scenario's memory (the walk above).
+pin=$(awk '/ r--s 00000000 .*\/f$/ { p = 1; print; next } /^[0-9a-f]+-[0-9a-f]+ / { p = 0 } p' \
+    "/proc/$AGENT_PID/smaps")
+[ -n "$pin" ] || fail "no pin of f in the agent's maps"
+grep -qE '^Rss: +8 kB' <<<"$pin" || fail "the pin does not hold f's two pages: $(grep ^Rss <<<"$pin")"
+grep -qE '^VmFlags:.* rr' <<<"$pin" || fail "the pin is not MADV_RANDOM"
 
 # ---- shm objects: under the agent's prefix, shown without it, gone after quit.
 pid=$((0x$(ret "$(ask getpid)")))

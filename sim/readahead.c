@@ -4,7 +4,8 @@
  * filemap_map_pages, filemap_fault, do_sync_mmap_readahead, do_async_mmap_readahead).
  *
  * A fault on a page the cache lacks reads more than that page: the read-ahead window centred on it
- * (mmap read-around), from it on under MADV_SEQUENTIAL, only the page under MADV_RANDOM. The open
+ * (mmap read-around), from it on under MADV_SEQUENTIAL, only the page under MADV_RANDOM, and in an
+ * executable VMA from the page to the VMA's end (MADV_RANDOM or not: Linux 6.16's exec read-around). The open
  * file description counts how often faults miss (file_ra_state.mmap_miss): each miss adds one, and
  * once the count passes MMAP_LOTSAMISS (100) a miss reads only its own page. Hits take it back
  * down: a read fault first maps what the cache holds around the page (fault-around, 64 KB), and
@@ -67,20 +68,29 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
     open->mmap_miss = hits >= open->mmap_miss ? 0 : open->mmap_miss - (uint32_t)hits;
 }
 
-/* A miss (do_sync_mmap_readahead): what it reads, and the miss counted. */
-static void sync_readahead(VsProcess *process, VsOpenFile *open, uint32_t vm_flags,
-                           uint64_t index)
+/* A miss (do_sync_mmap_readahead): what it reads, and the miss counted. MADV_RANDOM reads the page
+ * alone and counts nothing, but not in an executable VMA; MADV_SEQUENTIAL reads the window from
+ * the page on and counts nothing; else the miss counts, and past MMAP_LOTSAMISS reads the page
+ * alone. An executable VMA reads from the page to the end of the VMA, at most a window (its
+ * code is read at random and must not pull in what lies past its section); anything else reads
+ * the window centred on the page (mmap read-around). */
+static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *vad, uint64_t index)
 {
+    uint32_t vm_flags = vs_vma(vad)->vm_flags;
     uint64_t window = process->system->readahead_pages, first = index;
-    if (vm_flags & VS_VM_RAND_READ) {
+    if ((vm_flags & (VS_VM_RAND_READ | VS_VM_EXEC)) == VS_VM_RAND_READ) {
         window = 1;
     } else if (!(vm_flags & VS_VM_SEQ_READ)) {
         if (open->mmap_miss < MMAP_LOTSAMISS * 10)
             open->mmap_miss++;
-        if (open->mmap_miss > MMAP_LOTSAMISS)
+        if (open->mmap_miss > MMAP_LOTSAMISS) {
             window = 1; /* "Do we miss much more than hit in this file?" */
-        else
+        } else if (vm_flags & VS_VM_EXEC) {
+            uint64_t vma_end = vs_vma(vad)->first_prototype + vs_vma_pages(vad);
+            window = vs_min(window, vma_end - index);
+        } else {
             first = index > window / 2 ? index - window / 2 : 0;
+        }
     }
     vs_file_readahead(open->file, first, window);
 }
@@ -108,7 +118,7 @@ void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool
             open->mmap_miss--; /* do_async_mmap_readahead */
         return;
     }
-    sync_readahead(process, open, vm_flags, index);
+    sync_readahead(process, open, vad, index);
     if (!write)
         fault_around(process, open, vad, vpn, index);
 }

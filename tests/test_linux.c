@@ -379,6 +379,8 @@ static void test_mmap_miss_counts_faults(void **state)
         {"private write", 49},    {"private write miss", 51},
         {"read, read its neighbour", 34}, {"read, write its neighbour", 34},
         {"read in both blocks", 18},
+        {"exec, random: write", 50},        {"exec, random: read miss", 50},
+        {"exec, random: write miss", 51},   {"random: write miss", 50},
     };
     Fixture *f = *state;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -421,6 +423,21 @@ static void test_mmap_miss_counts_faults(void **state)
                                             &byte),
                              STATUS_SUCCESS);
             break;
+        case 11:
+        case 12:
+        case 13:
+        case 14: {
+            if (c != 11)
+                punch(&m, 9);
+            uint32_t prot = c == 12 ? VS_PROT_READ | VS_PROT_EXEC
+                            : c == 14 ? RW : RW | VS_PROT_EXEC;
+            uint64_t p = map_file(&m, prot, VS_MAP_PRIVATE, 9, 1);
+            assert_int_equal(vs_madvise(f->thread, p, PAGE, VS_MADV_RANDOM), 0);
+            assert_int_equal(c == 12 ? vs_memory_read(f->thread, p, &byte)
+                                     : vs_memory_write(f->thread, p, 1),
+                             STATUS_SUCCESS);
+            break;
+        }
         case 6:
         case 7:
             if (c == 7)
@@ -433,6 +450,39 @@ static void test_mmap_miss_counts_faults(void **state)
         int count = miss_count(&m);
         if (count != cases[c].expected)
             fail_msg("%s: mmap_miss %d, Linux %d", cases[c].what, count, cases[c].expected);
+    }
+}
+
+/* A miss in an executable VMA reads from the page to the end of the VMA, MADV_RANDOM or not
+ * (its code is read at random); MADV_SEQUENTIAL still reads the window on (6.18). */
+static void test_exec_reads_to_the_end_of_its_vma(void **state)
+{
+    static const struct {
+        uint32_t advice;
+        uint32_t cached; /* bit i: page i of 32 */
+    } cases[] = {
+        {VS_MADV_NORMAL, 0xE00u},  /* pages 9-11 */
+        {VS_MADV_RANDOM, 0xE00u},
+        {VS_MADV_SEQUENTIAL, 0xFFFFFE00u}, /* pages 9-31 */
+    };
+    Fixture *f = *state;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char name[32];
+        snprintf(name, sizeof name, "exec%zu.bin", c);
+        int fd = regular_file(f, name, 32);
+        uint64_t shared = vs_mmap(f->thread, 0, 32 * PAGE, RW, VS_MAP_SHARED, fd, 0);
+        assert_int_equal(vs_madvise(f->thread, shared, 32 * PAGE, VS_MADV_REMOVE), 0);
+        uint64_t x = vs_mmap(f->thread, 0, 4 * PAGE, VS_PROT_READ | VS_PROT_EXEC, VS_MAP_PRIVATE,
+                             fd, 8 * PAGE);
+        assert_int_equal(vs_madvise(f->thread, x, 4 * PAGE, cases[c].advice), 0);
+        uint8_t byte, vec[32];
+        assert_int_equal(vs_memory_read(f->thread, x + PAGE, &byte), STATUS_SUCCESS);
+        CHECK_INVARIANTS(f);
+        assert_int_equal(vs_mincore(f->thread, shared, 32 * PAGE, vec, 32), 0);
+        uint32_t cached = 0;
+        for (int i = 0; i < 32; i++)
+            cached |= (uint32_t)(vec[i] & 1) << i;
+        assert_int_equal(cached, cases[c].cached);
     }
 }
 
@@ -619,6 +669,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_cache_and_read_around, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_mmap_miss_counts_faults, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_misses_belong_to_the_open_file, setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_reads_to_the_end_of_its_vma, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_merge_prefers_the_lower_neighbour, setup,
                                         fixture_teardown),

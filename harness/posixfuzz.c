@@ -310,23 +310,32 @@ static void count(Run *r, const VsJudgement *judgement)
     }
 }
 
-/* Where a diverging call aimed, for the report: the model's maps line of the VMA holding its
- * address (a call with none, or aimed at a gap, gets nothing). */
+/* Where a diverging call aimed, for the report: the model's maps lines of the VMAs its range
+ * touches (a call with no address gets nothing; one aimed at a gap says so). */
 static char *aimed_at(const Run *r, const VsOp *op)
 {
-    VsVmaInfo vma;
+    uint64_t start = op->arg[0], length = 1;
     switch (op->kind) {
     case VS_OP_MUNMAP: case VS_OP_MPROTECT: case VS_OP_MADVISE: case VS_OP_MSYNC:
-    case VS_OP_MINCORE: case VS_OP_READ: case VS_OP_WRITE: case VS_OP_MREMAP:
+    case VS_OP_MINCORE: case VS_OP_MREMAP:
+        length = MAX(op->arg[1], 1);
+        break;
+    case VS_OP_READ: case VS_OP_WRITE:
         break;
     default:
         return g_strdup("");
     }
-    if (!vs_vma_find(vs_thread_process(r->thread), op->arg[0], &vma) || vma.start > op->arg[0])
-        return g_strdup_printf("    at %#" G_GINT64_MODIFIER "x: no VMA in the model\n", op->arg[0]);
+    uint64_t end = start + length < start ? UINT64_MAX : start + length;
+    GString *out = g_string_new(NULL);
+    VsVmaInfo vma;
     char line[256];
-    return g_strdup_printf("    at %#" G_GINT64_MODIFIER "x, in the model's VMA %s\n", op->arg[0],
-                           vs_vma_maps_line(&vma, line, sizeof line));
+    for (uint64_t at = start;
+         at < end && vs_vma_find(vs_thread_process(r->thread), at, &vma) && vma.start < end;
+         at = vma.end)
+        g_string_append_printf(out, "    model VMA %s\n", vs_vma_maps_line(&vma, line, sizeof line));
+    if (!out->len)
+        g_string_append(out, "    no VMA of the model's there\n");
+    return g_string_free(out, FALSE);
 }
 
 /* Runs one call in the model, checks the model's invariants, and mirrors it to the agent. */

@@ -20,9 +20,10 @@
  * retry maps the page it read: -1), in a 32-page mapping -30 (-15 around it, +1, -16 on retry).
  *
  * Not modelled: PG_readahead marks and the asynchronous read-ahead they start (their window lies
- * past the end of any file a lesson or fuzz run makes), large folios, and the writeback thread,
- * which holds a page's lock for a moment and so can make fault-around skip a page: real counts can
- * come out one or two lower than the model's.
+ * past the end of any file a lesson or fuzz run makes), large folios, reclaim (and PG_workingset,
+ * which keeps a refaulted page from counting as a hit), and the writeback thread, which holds a
+ * page's lock for a moment and so can make fault-around skip it. The POSIX agent keeps reclaim and
+ * writeback away from the scenario's files (agent-posix/pagecache.c).
  */
 #include "internal.h"
 

@@ -10,20 +10,21 @@
  *     "pageout" scheme for unmapped file pages idle for 30 s). mincore then says "not resident",
  *     and the next fault misses, reads ahead and counts a miss the model never sees (readahead.c).
  *   - WRITEBACK. The flusher thread writes dirty pages out 30 s after they were dirtied, and holds
- *     each page's lock for a moment while it starts; a fault-around meeting the lock skips the page,
- *     so the open file's miss count moves by one where the model's does not.
+ *     each page's lock for a moment while it starts; a fault-around meeting the lock skips the
+ *     page, so the open file's miss count moves by one where the model's does not.
  * Long fuzz runs met both (issue 8: a "model resident, kernel not resident" mincore after tens of
  * thousands of calls, never at the same call twice; the kernel's page-cache trace named kdamond).
  *
  * So the agent PINS each regular file the scenario makes or opens: its own read-only shared mapping
- * of the file (through its own open file, whose read-ahead state is not the scenario's), MADV_RANDOM
- * (a fault there reads nothing ahead) and locked on fault (mlock2 MLOCK_ONFAULT). After every request
- * it touches each page the page cache holds - only those, so it never reads a page in - which maps
- * and locks it: mapped and mlocked pages are not reclaimed. And it writes dirty pages back itself,
- * at once (fdatasync), so the flusher never has one to write. Neither changes what the scenario can
- * see: mincore of a file page reports the page cache, which is left as it was; the scenario's
- * faults count hits and misses in its own open file; a punched hole unmaps the pin too. (pagemap's
- * "exclusive" bit of a file page would see the pin's mapping; the harness does not compare it.)
+ * of the file (through its own open file, whose read-ahead state is not the scenario's),
+ * MADV_RANDOM (a fault there reads nothing ahead) and locked on fault (mlock2 MLOCK_ONFAULT). After
+ * every request it touches each page the page cache holds - only those, so it never reads a page in
+ * - which maps and locks it: mapped and mlocked pages are not reclaimed. And it writes dirty pages
+ * back itself, at once (fdatasync), so the flusher never has one to write. Neither changes what the
+ * scenario can see: mincore of a file page reports the page cache, which is left as it was; the
+ * scenario's faults count hits and misses in its own open file; a punched hole unmaps the pin too.
+ * (pagemap's "exclusive" bit of a file page would see the pin's mapping; the harness does not
+ * compare it.)
  *
  * The pins live in address space reserved at start-up, before the arena is placed, so pinning a
  * file later maps nothing where the scenario's next mmap(NULL) would go.
@@ -42,7 +43,6 @@
 #define PIN_SPAN (64ull << 20) /* one file's pin: the first 64 MiB of it */
 #define MAX_PINS (PIN_SPACE / PIN_SPAN)
 #define SYS_CACHESTAT 451      /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
-#define MLOCK_ONFAULT_FLAG 0x01
 
 typedef struct Pin {
     int fd;
@@ -96,7 +96,7 @@ void pin_file(const char *path, int high_fd)
         return;
     }
     madvise(at, PIN_SPAN, MADV_RANDOM);
-    syscall(SYS_mlock2, at, PIN_SPAN, MLOCK_ONFAULT_FLAG); /* without it, mapped is enough */
+    mlock2(at, PIN_SPAN, MLOCK_ONFAULT); /* if refused, mapped is enough for DAMON's filter */
     pins[pin_count++] = (Pin){fd, st.st_dev, st.st_ino, at};
 }
 

@@ -122,7 +122,8 @@ static void check_vm_file(Checker *c, const VsProcess *process, const VsVad *vad
     const VsFile *file = vs_vma_file(vad);
     bool opened = file && file->kind != VS_FILE_DEV_ZERO;
     if (opened ? !open || open->file != file : open != NULL)
-        fail(c, process, "VMA's open file is not the file it maps", vs_vpn_address(vad->starting_vpn));
+        fail(c, process, "VMA's open file is not the file it maps",
+             vs_vpn_address(vad->starting_vpn));
 }
 
 static void check_order(Checker *c, const VsProcess *process)

@@ -55,11 +55,17 @@ void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index,
         file->cached[index] = cached;
 }
 
+/* The pages the file's bytes reach into, a last partial one counted: those past it are SIGBUS. */
+uint64_t vs_file_pages(const VsFile *file)
+{
+    return (file->size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+}
+
 /* Reads pages first_index.. (pages of them, none past the end of the file) into the page cache
  * (do_page_cache_ra). */
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages)
 {
-    uint64_t end = (file->size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    uint64_t end = vs_file_pages(file);
     if (first_index < end)
         vs_file_set_cached(file, first_index, vs_min(end, first_index + pages) - 1, true);
 }

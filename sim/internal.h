@@ -292,6 +292,7 @@ bool vs_file_read_page(const VsFile *file, uint64_t index, struct VsPfnDatabase 
 void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data);
 void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index, bool cached);
 bool vs_file_cached(const VsFile *file, uint64_t index);
+uint64_t vs_file_pages(const VsFile *file);
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
 

@@ -5,14 +5,14 @@
  *
  * A fault on a page the cache lacks reads more than that page: the read-ahead window centred on it
  * (mmap read-around), from it on under MADV_SEQUENTIAL, only the page under MADV_RANDOM, and in an
- * executable VMA from the page to the VMA's end (MADV_RANDOM or not: Linux 6.16's exec read-around). The open
- * file description counts how often faults miss (file_ra_state.mmap_miss): each miss adds one, and
- * once the count passes MMAP_LOTSAMISS (100) a miss reads only its own page. Hits take it back
+ * executable VMA from the page to the VMA's end (MADV_RANDOM or not: 6.16's exec read-around). The
+ * open file description counts how often faults miss (file_ra_state.mmap_miss): each miss adds one,
+ * and once the count passes MMAP_LOTSAMISS (100) a miss reads only its own page. Hits take it back
  * down: a read fault first maps what the cache holds around the page (fault-around, 64 KB), and
- * every cached page there counts as a hit; a fault that finds its page cached without mapping
- * it first (a write) counts one. The pages fault-around mapped take no fault when touched later,
- * so they count nothing then. So a file whose pages are punched out and then written back to,
- * one by one, stops being read ahead after 101 such writes; a few reads nearby start it again.
+ * every cached page there counts as a hit; a fault that finds its page cached without mapping it
+ * first (a write) counts one. The pages fault-around mapped take no fault when touched later, so
+ * they count nothing then. So a file whose pages are punched out and then written back to, one by
+ * one, stops being read ahead after 101 such writes; a few reads nearby start it again.
  *
  * Measured on Linux 6.18 with ext4 (starting from 50 misses): a write to a cached page -1, a
  * write that misses +1, a read of a cached page in a 32-page mapping -16 (the whole fault-around
@@ -40,11 +40,6 @@ static VsOpenFile *regular_file(const VsVad *vad)
     return open && file && file->kind == VS_FILE_REGULAR ? open : NULL;
 }
 
-static uint64_t end_index(const VsFile *file)
-{
-    return (file->size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-}
-
 /* Fault-around (do_fault_around, then filemap_map_pages): the 16-page block of the page table
  * around vpn, cut to the VMA and the page table. Every page of it the cache holds counts as a
  * hit, mapped already or not, and those no PTE maps yet are mapped now, so touching them later
@@ -60,7 +55,7 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
     uint64_t hits = 0;
     for (uint64_t at = from; at < to; at++) {
         uint64_t page = index - pte_off + at, page_vpn = vpn - pte_off + at;
-        if (page >= end_index(open->file) || !vs_file_cached(open->file, page))
+        if (page >= vs_file_pages(open->file) || !vs_file_cached(open->file, page))
             continue;
         hits++;
         if (vs_pt_read(process, page_vpn) == 0)
@@ -108,11 +103,11 @@ void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool
     VsOpenFile *open = regular_file(vad);
     if (!open)
         return;
-    uint64_t index = vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn);
+    uint64_t index = vs_view_prototype_index(vad, vpn);
     uint32_t vm_flags = vs_vma(vad)->vm_flags;
     if (!write)
         fault_around(process, open, vad, vpn, index);
-    if (index >= end_index(open->file))
+    if (vs_vma_beyond_eof(vad, vpn))
         return;
     if (vs_file_cached(open->file, index)) {
         if (write && !(vm_flags & VS_VM_RAND_READ) && open->mmap_miss)

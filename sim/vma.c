@@ -308,8 +308,7 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
     const VsFile *file = vs_vma_file(vad);
     if (!file)
         return false;
-    uint64_t index = vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn);
-    return index >= (file->size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    return vs_view_prototype_index(vad, vpn) >= vs_file_pages(file);
 }
 
 /*
@@ -350,7 +349,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
 static uint64_t prototype_of(const VsVad *vad, uint64_t vpn)
 {
     const VsSection *section = vs_vma(vad)->section;
-    uint64_t index = vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn);
+    uint64_t index = vs_view_prototype_index(vad, vpn);
     return section && index < section->pages ? section->prototypes[index] : 0;
 }
 
@@ -371,7 +370,7 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
     const VsFile *file = vs_vma_file(vad);
     if (file && file->kind == VS_FILE_REGULAR)
         return !vs_vma_beyond_eof(vad, vpn) &&
-               vs_file_cached(file, vs_vma(vad)->first_prototype + (vpn - vad->starting_vpn));
+               vs_file_cached(file, vs_view_prototype_index(vad, vpn));
     return vs_pte_is_resident(prototype_of(vad, vpn));
 }
 

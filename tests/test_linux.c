@@ -364,6 +364,75 @@ static uint64_t map_file(const MissProbe *m, uint32_t prot, uint32_t flags, uint
     return p;
 }
 
+/* The accesses whose effect on the count was measured; page 9 is the one each touches. */
+static void touch(const MissProbe *m, uint64_t address, bool write)
+{
+    uint8_t byte;
+    assert_int_equal(write ? vs_memory_write(m->f->thread, address, 1)
+                           : vs_memory_read(m->f->thread, address, &byte),
+                     STATUS_SUCCESS);
+}
+
+static void untouched(const MissProbe *m) { (void)m; }
+
+static void write_cached(const MissProbe *m)
+{
+    assert_int_equal(vs_madvise(m->f->thread, m->shared + 9 * PAGE, PAGE, VS_MADV_DONTNEED), 0);
+    touch(m, m->shared + 9 * PAGE, true);
+}
+
+/* A read of page 9 in the 32-page mapping, no page of it mapped before. */
+static void read_in_32(const MissProbe *m)
+{
+    assert_int_equal(vs_madvise(m->f->thread, m->shared, 32 * PAGE, VS_MADV_DONTNEED), 0);
+    touch(m, m->shared + 9 * PAGE, false);
+}
+
+static void read_in_one(const MissProbe *m)
+{
+    touch(m, map_file(m, VS_PROT_READ, VS_MAP_SHARED, 9, 1), false);
+}
+
+static void private_write(const MissProbe *m)
+{
+    touch(m, map_file(m, RW, VS_MAP_PRIVATE, 9, 1), true);
+}
+
+static void read_miss_in_one(const MissProbe *m) { punch(m, 9), read_in_one(m); }
+static void read_miss_in_32(const MissProbe *m) { punch(m, 9), read_in_32(m); }
+static void private_write_miss(const MissProbe *m) { punch(m, 9), private_write(m); }
+static void read_then_neighbour(const MissProbe *m)
+{
+    read_in_32(m), touch(m, m->shared + 10 * PAGE, false);
+}
+static void read_then_write_neighbour(const MissProbe *m)
+{
+    read_in_32(m), touch(m, m->shared + 10 * PAGE, true);
+}
+static void read_in_both_blocks(const MissProbe *m)
+{
+    read_in_32(m), touch(m, m->shared + 17 * PAGE, false);
+}
+
+/* An access to a one-page private view of page 9 under MADV_RANDOM. */
+static void random_access(const MissProbe *m, uint32_t prot, bool write)
+{
+    uint64_t p = map_file(m, prot, VS_MAP_PRIVATE, 9, 1);
+    assert_int_equal(vs_madvise(m->f->thread, p, PAGE, VS_MADV_RANDOM), 0);
+    touch(m, p, write);
+}
+
+static void exec_random_write(const MissProbe *m) { random_access(m, RW | VS_PROT_EXEC, true); }
+static void exec_random_read_miss(const MissProbe *m)
+{
+    punch(m, 9), random_access(m, VS_PROT_READ | VS_PROT_EXEC, false);
+}
+static void exec_random_write_miss(const MissProbe *m)
+{
+    punch(m, 9), random_access(m, RW | VS_PROT_EXEC, true);
+}
+static void random_write_miss(const MissProbe *m) { punch(m, 9), random_access(m, RW, true); }
+
 /* One access after 50 misses, and the count it leaves: each value is what Linux 6.18 on ext4
  * answered to the same sequence with the file mapped 2 MB-aligned, so that the 16-page
  * fault-around blocks are pages 0-15 and 16-31 (the probe is in docs/model.md). */
@@ -371,16 +440,24 @@ static void test_mmap_miss_counts_faults(void **state)
 {
     static const struct {
         const char *what;
+        void (*access)(const MissProbe *m);
         int expected;
     } cases[] = {
-        {"nothing", 50},          {"write a cached page", 49},
-        {"read in 32 pages", 34}, {"read in one page", 49},
-        {"read miss, one page", 50}, {"read miss, 32 pages", 20},
-        {"private write", 49},    {"private write miss", 51},
-        {"read, read its neighbour", 34}, {"read, write its neighbour", 34},
-        {"read in both blocks", 18},
-        {"exec, random: write", 50},        {"exec, random: read miss", 50},
-        {"exec, random: write miss", 51},   {"random: write miss", 50},
+        {"nothing", untouched, 50},
+        {"write a cached page", write_cached, 49},
+        {"read in 32 pages", read_in_32, 34},
+        {"read in one page", read_in_one, 49},
+        {"read miss, one page", read_miss_in_one, 50},
+        {"read miss, 32 pages", read_miss_in_32, 20},
+        {"private write", private_write, 49},
+        {"private write miss", private_write_miss, 51},
+        {"read, read its neighbour", read_then_neighbour, 34},
+        {"read, write its neighbour", read_then_write_neighbour, 34},
+        {"read in both blocks", read_in_both_blocks, 18},
+        {"exec, random: write", exec_random_write, 50},
+        {"exec, random: read miss", exec_random_read_miss, 50},
+        {"exec, random: write miss", exec_random_write_miss, 51},
+        {"random: write miss", random_write_miss, 50},
     };
     Fixture *f = *state;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -392,60 +469,7 @@ static void test_mmap_miss_counts_faults(void **state)
         assert_int_equal(m.shared, 0x7E0000000000ull + c * MB(2));
         for (int i = 0; i < 50; i++)
             write_miss(&m);
-        uint8_t byte;
-        switch (c) {
-        case 1:
-            assert_int_equal(vs_madvise(f->thread, m.shared + 9 * PAGE, PAGE, VS_MADV_DONTNEED), 0);
-            assert_int_equal(vs_memory_write(f->thread, m.shared + 9 * PAGE, 2), STATUS_SUCCESS);
-            break;
-        case 2:
-        case 5:
-        case 8:
-        case 9:
-        case 10:
-            if (c == 5)
-                punch(&m, 9);
-            assert_int_equal(vs_madvise(f->thread, m.shared, 32 * PAGE, VS_MADV_DONTNEED), 0);
-            assert_int_equal(vs_memory_read(f->thread, m.shared + 9 * PAGE, &byte), STATUS_SUCCESS);
-            if (c == 8 || c == 10)
-                assert_int_equal(vs_memory_read(f->thread, m.shared + (c == 8 ? 10 : 17) * PAGE,
-                                                &byte),
-                                 STATUS_SUCCESS);
-            if (c == 9)
-                assert_int_equal(vs_memory_write(f->thread, m.shared + 10 * PAGE, 3),
-                                 STATUS_SUCCESS);
-            break;
-        case 3:
-        case 4:
-            if (c == 4)
-                punch(&m, 9);
-            assert_int_equal(vs_memory_read(f->thread, map_file(&m, VS_PROT_READ, VS_MAP_SHARED, 9, 1),
-                                            &byte),
-                             STATUS_SUCCESS);
-            break;
-        case 11:
-        case 12:
-        case 13:
-        case 14: {
-            if (c != 11)
-                punch(&m, 9);
-            uint32_t prot = c == 12 ? VS_PROT_READ | VS_PROT_EXEC
-                            : c == 14 ? RW : RW | VS_PROT_EXEC;
-            uint64_t p = map_file(&m, prot, VS_MAP_PRIVATE, 9, 1);
-            assert_int_equal(vs_madvise(f->thread, p, PAGE, VS_MADV_RANDOM), 0);
-            assert_int_equal(c == 12 ? vs_memory_read(f->thread, p, &byte)
-                                     : vs_memory_write(f->thread, p, 1),
-                             STATUS_SUCCESS);
-            break;
-        }
-        case 6:
-        case 7:
-            if (c == 7)
-                punch(&m, 9);
-            assert_int_equal(vs_memory_write(f->thread, map_file(&m, RW, VS_MAP_PRIVATE, 9, 1), 1),
-                             STATUS_SUCCESS);
-            break;
-        }
+        cases[c].access(&m);
         CHECK_INVARIANTS(f);
         int count = miss_count(&m);
         if (count != cases[c].expected)

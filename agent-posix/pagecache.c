@@ -1,61 +1,89 @@
 /*
- * pagecache.c - keeps the kernel from changing the page cache of the scenario's regular files
- * behind the model's back.
+ * pagecache.c - keeps the kernel from changing the page cache of the scenario's files behind the
+ * model's back.
  *
  * The model's page cache changes only by what the scenario does: a written page stays cached until
- * a hole is punched or the file is cut, and nothing happens between two calls. A real kernel also
- * acts on its own time:
+ * a hole is punched or the file is cut, a page once faulted in stays, and nothing happens between
+ * two calls. A real kernel also acts on its own time:
  *   - RECLAIM. A cached page no process maps can be evicted at any moment: by kswapd under memory
  *     pressure, or, on this machine, every few seconds by DAMON's proactive reclaim (kdamond, a
- *     "pageout" scheme for unmapped file pages idle for 30 s). mincore then says "not resident",
- *     and the next fault misses, reads ahead and counts a miss the model never sees (readahead.c).
+ *     "pageout" scheme for unmapped, non-anonymous pages idle for 30 s). mincore then says "not
+ *     resident", and the next fault misses, reads ahead and counts a miss the model never sees
+ *     (readahead.c). Shared memory is not spared, swap or no swap: a shmem page that was only ever
+ *     read is clean (it holds zeros), and a clean page is simply dropped. Measured: of 16 pages of
+ *     a memfd, or of a MAP_SHARED|MAP_ANONYMOUS mapping after MADV_DONTNEED, the 8 only read were
+ *     gone within a minute, the 8 written stayed.
  *   - WRITEBACK. The flusher thread writes dirty pages out 30 s after they were dirtied, and holds
  *     each page's lock for a moment while it starts; a fault-around meeting the lock skips the
  *     page, so the open file's miss count moves by one where the model's does not.
  * Long fuzz runs met both (issue 8: a "model resident, kernel not resident" mincore after tens of
  * thousands of calls, never at the same call twice; the kernel's page-cache trace named kdamond).
  *
- * So the agent PINS each regular file the scenario makes or opens: its own read-only shared mapping
- * of the file (through its own open file, whose read-ahead state is not the scenario's),
- * MADV_RANDOM (a fault there reads nothing ahead) and locked on fault (mlock2 MLOCK_ONFAULT). After
- * every request it touches each page the page cache holds - only those, so it never reads a page in
- * - which maps and locks it: mapped and mlocked pages are not reclaimed. And it writes dirty pages
- * back itself, at once (fdatasync), so the flusher never has one to write. Neither changes what the
- * scenario can see: mincore of a file page reports the page cache, which is left as it was; the
- * scenario's faults count hits and misses in its own open file; a punched hole unmaps the pin too.
- * (pagemap's "exclusive" bit of a file page would see the pin's mapping; the harness does not
- * compare it.)
+ * So the agent PINS every file whose pages the scenario can see: the regular files it makes or
+ * opens, its memfds and shm objects, and the shmem file behind each shared anonymous mapping. A pin
+ * is the agent's own read-only shared mapping of the file (through its own open file, whose
+ * read-ahead state is not the scenario's), MADV_RANDOM (a fault there reads nothing ahead) and
+ * locked on fault (mlock2 MLOCK_ONFAULT). After every request it touches each page the page cache
+ * holds - only those, so it never reads a page in or allocates one - which maps and locks it:
+ * mapped and mlocked pages are not reclaimed. And it writes dirty pages of disk files back itself,
+ * at once (fdatasync), so the flusher never has one to write. Neither changes what the scenario can
+ * see: mincore reports the page cache, which is left as it was; the scenario's faults count hits
+ * and misses in its own open file; a punched hole unmaps the pin too. (pagemap's "exclusive" bit
+ * of a shared page would see the pin's mapping; the harness does not compare it.)
+ *
+ * A pin is let go when the scenario can reach its file no more: no name (a memfd, shared anonymous
+ * memory, a file or shm object since unlinked: st_nlink 0), and no descriptor or mapping of this
+ * process's. Until then a pin keeps a file the scenario dropped alive, which nothing compared can
+ * see. Each process (the agent and its forked children) keeps and refreshes its own pins; a child
+ * inherits its parent's with everything else.
  *
  * The pins live in address space reserved at start-up, before the arena is placed, so pinning a
- * file later maps nothing where the scenario's next mmap(NULL) would go.
+ * file later maps nothing where the scenario's next mmap(NULL) would go. Like the rest of the agent
+ * this file allocates nothing after start-up: no malloc, no stdio, no opendir.
  */
 #define _GNU_SOURCE
 #include "pagecache.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
-#define PIN_SPACE (1ull << 30) /* room for every pin */
+#include "maps.h"
+
+#define PIN_SLOTS 256
 #define PIN_SPAN (64ull << 20) /* one file's pin: the first 64 MiB of it */
-#define MAX_PINS (PIN_SPACE / PIN_SPAN)
-#define SYS_CACHESTAT 451      /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
+#define PIN_SPACE (PIN_SLOTS * PIN_SPAN)
+#define FIRST_SWEEP 32     /* pins made before the first look for ones to let go */
+#define MAX_HELD 4096      /* files a process holds that a sweep can list */
+#define SYS_CACHESTAT 451  /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
 
 typedef struct Pin {
-    int fd;
+    int fd; /* the pin's own open file; -1 for a free slot */
+    int writes_back; /* the file lives on a disk (not tmpfs): its dirty pages are written back */
     dev_t dev;
     ino_t ino;
-    volatile const unsigned char *view;
 } Pin;
 
-static Pin pins[MAX_PINS];
-static size_t pin_count;
+typedef struct FileId {
+    dev_t dev;
+    ino_t ino;
+} FileId;
+
+static Pin pins[PIN_SLOTS];
+static size_t pins_used, sweep_at = FIRST_SWEEP;
 static unsigned char *pin_space;
 static uint64_t pin_page_size;
 static unsigned char residency[PIN_SPAN / 4096];
+static FileId held[MAX_HELD];
+static char dirents[8192];
 
 /* cachestat()'s range and answer (include/uapi/linux/mman.h, not in Debian 12's headers). */
 struct cachestat_range {
@@ -65,6 +93,8 @@ struct cachestat {
     uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
 };
 
+static volatile const unsigned char *view_of(size_t slot) { return pin_space + slot * PIN_SPAN; }
+
 int pin_space_reserve(uint64_t page_size)
 {
     void *p = mmap(NULL, PIN_SPACE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -72,32 +102,151 @@ int pin_space_reserve(uint64_t page_size)
         return 0;
     pin_space = p;
     pin_page_size = page_size;
+    for (size_t i = 0; i < PIN_SLOTS; i++)
+        pins[i].fd = -1;
     return 1;
+}
+
+/* ---- Letting pins go ------------------------------------------------------------------------- */
+
+static int is_pin_fd(int fd)
+{
+    for (size_t i = 0; i < PIN_SLOTS; i++)
+        if (pins[i].fd == fd)
+            return 1;
+    return 0;
+}
+
+static int add_held(size_t *count, dev_t dev, ino_t ino)
+{
+    if (*count == MAX_HELD)
+        return 0;
+    held[(*count)++] = (FileId){dev, ino};
+    return 1;
+}
+
+/* The files behind this process's descriptors, the pins' own aside. 0 if it cannot tell. */
+static int held_by_descriptors(size_t *count)
+{
+    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return 0;
+    long got;
+    int ok = 1;
+    while (ok && (got = syscall(SYS_getdents64, dir, dirents, sizeof dirents)) > 0)
+        for (long at = 0; ok && at < got;) {
+            const struct dirent64 *d = (const struct dirent64 *)(dirents + at);
+            at += d->d_reclen;
+            char *end;
+            long fd = strtol(d->d_name, &end, 10);
+            struct stat st;
+            if (*end || end == d->d_name || fd == dir || is_pin_fd((int)fd) ||
+                fstat((int)fd, &st) != 0)
+                continue;
+            ok = add_held(count, st.st_dev, st.st_ino);
+        }
+    close(dir);
+    return ok && got == 0;
+}
+
+/* The files this process maps outside the pins. 0 if it cannot tell. */
+static int held_by_mappings(size_t *count)
+{
+    MapsReader m;
+    MapsLine l;
+    int ok = maps_open(&m);
+    uint64_t space = (uint64_t)(uintptr_t)pin_space;
+    while (ok && maps_next(&m, &l))
+        if (l.inode && (l.end <= space || l.start >= space + PIN_SPACE))
+            ok = add_held(count, makedev(l.dev_major, l.dev_minor), (ino_t)l.inode);
+    maps_close(&m);
+    return ok;
+}
+
+static int is_held(const Pin *pin, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (held[i].dev == pin->dev && held[i].ino == pin->ino)
+            return 1;
+    return 0;
+}
+
+static void release(size_t slot)
+{
+    /* Back to reserved room: the address space stays the pins' own. */
+    mmap((void *)view_of(slot), PIN_SPAN, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    close(pins[slot].fd);
+    pins[slot].fd = -1;
+    pins_used--;
+}
+
+/* Lets go of every pin whose file the scenario can no longer reach: nameless and neither open
+ * nor mapped here. Lets go of nothing if the process's files cannot all be listed. */
+static void sweep(void)
+{
+    size_t count = 0;
+    if (!held_by_descriptors(&count) || !held_by_mappings(&count))
+        return;
+    for (size_t i = 0; i < PIN_SLOTS; i++) {
+        struct stat st;
+        if (pins[i].fd >= 0 && fstat(pins[i].fd, &st) == 0 && st.st_nlink == 0 &&
+            !is_held(&pins[i], count))
+            release(i);
+    }
+}
+
+/* ---- Making and refreshing pins -------------------------------------------------------------- */
+
+static int already_pinned(const struct stat *st)
+{
+    for (size_t i = 0; i < PIN_SLOTS; i++)
+        if (pins[i].fd >= 0 && pins[i].dev == st->st_dev && pins[i].ino == st->st_ino)
+            return 1;
+    return 0;
+}
+
+/* A free slot, sweeping first when pins have piled up since the last sweep; PIN_SLOTS if none. */
+static size_t free_slot(void)
+{
+    if (pins_used >= sweep_at) {
+        sweep();
+        sweep_at = pins_used * 2 > FIRST_SWEEP ? pins_used * 2 : FIRST_SWEEP;
+    }
+    for (size_t i = 0; i < PIN_SLOTS; i++)
+        if (pins[i].fd < 0)
+            return i;
+    return PIN_SLOTS;
 }
 
 void pin_file(const char *path, int high_fd)
 {
     struct stat st;
-    if (!pin_space || pin_count == MAX_PINS || pin_page_size != 4096 || stat(path, &st) != 0 ||
-        !S_ISREG(st.st_mode))
+    if (!pin_space || pin_page_size != 4096 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        already_pinned(&st))
         return;
-    for (size_t i = 0; i < pin_count; i++)
-        if (pins[i].dev == st.st_dev && pins[i].ino == st.st_ino)
-            return;
+    size_t slot = free_slot();
+    if (slot == PIN_SLOTS)
+        return;
     int opened = open(path, O_RDONLY | O_CLOEXEC);
     int fd = opened < 0 ? -1 : fcntl(opened, F_DUPFD_CLOEXEC, high_fd);
     if (opened >= 0)
         close(opened);
-    if (fd < 0)
+    struct statfs fs;
+    if (fd < 0 || fstatfs(fd, &fs) != 0 || fs.f_type == HUGETLBFS_MAGIC) { /* never reclaimed */
+        if (fd >= 0)
+            close(fd);
         return;
-    unsigned char *at = pin_space + pin_count * PIN_SPAN;
+    }
+    void *at = (void *)view_of(slot);
     if (mmap(at, PIN_SPAN, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
         close(fd);
         return;
     }
     madvise(at, PIN_SPAN, MADV_RANDOM);
     mlock2(at, PIN_SPAN, MLOCK_ONFAULT); /* if refused, mapped is enough for DAMON's filter */
-    pins[pin_count++] = (Pin){fd, st.st_dev, st.st_ino, at};
+    pins[slot] = (Pin){fd, fs.f_type != TMPFS_MAGIC, st.st_dev, st.st_ino};
+    pins_used++;
 }
 
 /* Whether the file has dirty pages; true where cachestat is missing (then fdatasync decides). */
@@ -110,23 +259,26 @@ static int has_dirty_pages(int fd)
     return stat.nr_dirty > 0;
 }
 
-static void refresh(const Pin *pin)
+static void refresh(size_t slot)
 {
+    const Pin *pin = &pins[slot];
+    volatile const unsigned char *view = view_of(slot);
     struct stat st;
     if (fstat(pin->fd, &st) != 0)
         return;
     uint64_t size = (uint64_t)st.st_size < PIN_SPAN ? (uint64_t)st.st_size : PIN_SPAN;
     uint64_t pages = (size + pin_page_size - 1) / pin_page_size;
-    if (pages && mincore((void *)pin->view, pages * pin_page_size, residency) == 0)
+    if (pages && mincore((void *)view, pages * pin_page_size, residency) == 0)
         for (uint64_t i = 0; i < pages; i++)
             if (residency[i] & 1)
-                (void)pin->view[i * pin_page_size]; /* cached: maps it, reads nothing in */
-    if (has_dirty_pages(pin->fd))
+                (void)view[i * pin_page_size]; /* cached: maps it, reads nothing in */
+    if (pin->writes_back && has_dirty_pages(pin->fd))
         fdatasync(pin->fd);
 }
 
 void pin_refresh(void)
 {
-    for (size_t i = 0; i < pin_count; i++)
-        refresh(&pins[i]);
+    for (size_t i = 0; i < PIN_SLOTS; i++)
+        if (pins[i].fd >= 0)
+            refresh(i);
 }

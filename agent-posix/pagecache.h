@@ -1,7 +1,8 @@
 /*
- * pagecache.h - keeps the kernel from changing the page cache of the scenario's regular files
- * behind the model's back: no reclaim of their cached pages, no writeback at a moment of the
- * kernel's choosing (pagecache.c says how and why).
+ * pagecache.h - keeps the kernel from changing the page cache of the scenario's files (regular
+ * files, memfds, shm objects, shared anonymous memory) behind the model's back: no reclaim of
+ * their cached pages, no writeback at a moment of the kernel's choosing (pagecache.c says how and
+ * why).
  */
 #ifndef VADSIM_AGENT_POSIX_PAGECACHE_H
 #define VADSIM_AGENT_POSIX_PAGECACHE_H
@@ -10,10 +11,13 @@
 
 /* Reserves the address space the pins live in; call before the arena is placed. 0 on failure. */
 int pin_space_reserve(uint64_t page_size);
-/* Pins the regular file at path from now on (once per file; a file it has no room for is left
- * unpinned). Its descriptor is moved to high_fd or above. */
+/* Pins the file at path from now on: a regular file, a memfd through /proc/self/fd/N, an shm
+ * object through /dev/shm/NAME, shared anonymous memory through /proc/self/map_files/START-END.
+ * Once per file; one it has no room for, or a hugetlbfs file, is left unpinned. Its descriptor is
+ * moved to high_fd or above. Pins of files the process can no longer reach are let go here. */
 void pin_file(const char *path, int high_fd);
-/* After each request: holds every cached page of every pinned file, and writes dirty ones back. */
+/* After each request the process serves: holds every cached page of every pinned file, and
+ * writes dirty ones of disk files back. */
 void pin_refresh(void);
 
 #endif

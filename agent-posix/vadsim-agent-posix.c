@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "filesystem.h"
+#include "maps.h"
 #include "pagecache.h"
 #include "protocol.h"
 
@@ -180,96 +181,7 @@ static int move_high(int fd)
 
 static int agent_fd(int fd) { return fd < 3 || fd >= AGENT_FD_BASE; }
 
-/* ---- /proc/self/maps ------------------------------------------------------------------------- */
-
-typedef struct MapsLine {
-    uint64_t start, end, offset, inode;
-    unsigned dev_major, dev_minor;
-    char perms[5];
-    const char *name; /* the path column, "" if none; valid until the next line is read */
-} MapsLine;
-
-/* Reads maps through a static buffer: no stdio, so no allocation that could map memory. */
-typedef struct MapsReader {
-    int fd;
-    size_t pos, len;
-} MapsReader;
-
-static char maps_text[1 << 16];
-
-static int maps_open(MapsReader *m)
-{
-    *m = (MapsReader){open("/proc/self/maps", O_RDONLY | O_CLOEXEC), 0, 0};
-    return m->fd >= 0;
-}
-
-/* A number in base (16 or 10) at *p, ended by one of the characters in stops (the end of the
- * text, if stops is ""); 0 if none. */
-static int take_number(const char **p, int base, const char *stops, uint64_t *out)
-{
-    const char *q = *p;
-    uint64_t v = 0;
-    for (;; q++) {
-        int d = *q >= '0' && *q <= '9' ? *q - '0'
-                : base == 16 && *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
-        if (d < 0)
-            break;
-        v = v * (uint64_t)base + (uint64_t)d;
-    }
-    if (q == *p || (*stops ? !*q || !strchr(stops, *q) : *q != 0))
-        return 0;
-    *out = v, *p = *q ? q + 1 : q;
-    return 1;
-}
-
-/* "start-end perms offset major:minor inode   name" (show_map_vma's format), by hand: a long run
- * reads maps after most calls, and sscanf was most of the agent's time. 0 if malformed. */
-static int parse_maps_line(const char *text, MapsLine *l)
-{
-    const char *p = text;
-    uint64_t major, minor;
-    if (!take_number(&p, 16, "-", &l->start) || !take_number(&p, 16, " ", &l->end) ||
-        strlen(p) < 5 || p[4] != ' ')
-        return 0;
-    memcpy(l->perms, p, 4);
-    l->perms[4] = 0;
-    p += 5;
-    if (!take_number(&p, 16, " ", &l->offset) || !take_number(&p, 16, ":", &major) ||
-        !take_number(&p, 16, " ", &minor) ||
-        !(take_number(&p, 10, " ", &l->inode) || take_number(&p, 10, "", &l->inode)))
-        return 0;
-    l->dev_major = (unsigned)major, l->dev_minor = (unsigned)minor;
-    while (*p == ' ')
-        p++;
-    l->name = p;
-    return 1;
-}
-
-/* The next line of maps, parsed; 0 at the end. */
-static int maps_next(MapsReader *m, MapsLine *l)
-{
-    for (;;) {
-        char *text = maps_text + m->pos, *nl = memchr(text, '\n', m->len - m->pos);
-        if (nl) {
-            *nl = 0;
-            m->pos = (size_t)(nl + 1 - maps_text);
-            if (!parse_maps_line(text, l))
-                continue;
-            return 1;
-        }
-        memmove(maps_text, text, m->len - m->pos);
-        m->len -= m->pos, m->pos = 0;
-        if (m->len == sizeof maps_text)
-            m->len = 0; /* a line longer than the buffer (never: paths are shorter) */
-        ssize_t got;
-        while ((got = read(m->fd, maps_text + m->len, sizeof maps_text - m->len)) < 0 &&
-               errno == EINTR)
-            ;
-        if (got <= 0)
-            return 0;
-        m->len += (size_t)got;
-    }
-}
+/* ---- /proc/self/maps (maps.c reads it) ------------------------------------------------------- */
 
 static int is_arena_piece(const MapsLine *l)
 {
@@ -399,7 +311,7 @@ static size_t exposure_gaps(const Exposure *e, Range *gaps, size_t max, int *com
             cursor[i] = l.end;
         }
     }
-    close(m.fd);
+    maps_close(&m);
     for (int i = 0; i < e->count && n < max; i++)
         if (cursor[i] < e->range[i].end)
             gaps[n++] = (Range){cursor[i], e->range[i].end};
@@ -573,6 +485,16 @@ static int expose_for(const Exposure *e, const char *name)
     return 0;
 }
 
+/* Shared anonymous memory is a shmem file of its own, pinned like the scenario's other files
+ * (pagecache.c) through the mapping, which merges with nothing: /proc/self/map_files names it by
+ * exactly the range just mapped. (Opening map_files takes CAP_SYS_ADMIN; without it, unpinned.) */
+static void pin_shared_anonymous(uint64_t start, uint64_t length)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/map_files/%" PRIx64 "-%" PRIx64, start, start + length);
+    pin_file(path, AGENT_FD_BASE);
+}
+
 /* mmap ADDR LEN PROT FLAGS FD OFFSET: a fixed mapping must lie in owned memory and sees the
  * arena there as free; so does a hint wholly on arena pieces (the model honours it). What the
  * kernel places becomes the scenario's. Another's descriptor answers EBADF, as never opened. */
@@ -606,6 +528,8 @@ static void do_mmap(const Request *r)
         refuse("too many separate mappings to keep track of: ", "mmap");
         return;
     }
+    if (p != MAP_FAILED && (v[3] & MAP_ANONYMOUS) && (v[3] & MAP_TYPE) != MAP_PRIVATE)
+        pin_shared_anonymous(address, page_up(v[1]));
     answer_start(address, p == MAP_FAILED ? error : 0);
     answer_end();
 }
@@ -702,6 +626,8 @@ static void do_mremap(const Request *r)
     uint64_t address = p == MAP_FAILED ? UINT64_MAX : (uint64_t)(uintptr_t)p;
     if (p != MAP_FAILED)
         set_add(&owned, address, address + page_up(v[2]));
+    if (p != MAP_FAILED && (v[3] & MAP_ANONYMOUS) && (v[3] & MAP_TYPE) != MAP_PRIVATE)
+        pin_shared_anonymous(address, page_up(v[1]));
     answer_start(address, p == MAP_FAILED ? error : 0);
     answer_end();
 }
@@ -766,7 +692,7 @@ static void do_walk(uint64_t from, uint64_t to)
         answer_string(model_name(l.name, name, sizeof name));
     }
     if (ok)
-        close(m.fd);
+        maps_close(&m);
     answer_end();
 }
 
@@ -873,7 +799,29 @@ static void do_shm(const Request *r, int unlinking)
         return;
     }
     const char *use = made ? name : r->text;
-    answer_call(unlinking ? shm_unlink(use) : shm_open(use, (int)r->v[1], (mode_t)r->v[2]));
+    if (unlinking) {
+        answer_call(shm_unlink(use));
+        return;
+    }
+    int fd = shm_open(use, (int)r->v[1], (mode_t)r->v[2]);
+    int error = errno;
+    char path[sizeof name + 16];
+    if (fd >= 0 && snprintf(path, sizeof path, "/dev/shm%s", use) < (int)sizeof path)
+        pin_file(path, AGENT_FD_BASE); /* glibc's shm_open opens exactly this */
+    answer_result(fd, error);
+}
+
+/* memfd_create sNAME FLAGS: pinned through the descriptor, the only name a memfd has. */
+static void do_memfd_create(const Request *r)
+{
+    int fd = memfd_create(r->v[0] ? r->text : "", (unsigned)r->v[1]);
+    int error = errno;
+    char path[64];
+    if (fd >= 0) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        pin_file(path, AGENT_FD_BASE);
+    }
+    answer_result(fd, error);
 }
 
 /* Unlinks the entries of dir whose names start with prefix ("" for all). */
@@ -1086,7 +1034,7 @@ static int dispatch(const Request *r)
     else if (IS("pagemap", 2))
         do_pagemap(r);
     else if (IS("memfd_create", 2))
-        answer_call(memfd_create(v[0] ? r->text : "", (unsigned)v[1]));
+        do_memfd_create(r);
     else if (IS("ftruncate", 2))
         answer_call(agent_fd((int)v[0]) ? (errno = EBADF, -1) : ftruncate((int)v[0], (off_t)v[1]));
     else if (IS("close", 1))
@@ -1134,8 +1082,7 @@ static int serve(char *line)
         return 1;
     }
     int more = dispatch(&r);
-    if (getpid() == top_pid)
-        pin_refresh(); /* before the next request: nothing of the kernel's own in between */
+    pin_refresh(); /* before the next request: nothing of the kernel's own in between */
     return more;
 }
 

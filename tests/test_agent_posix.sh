@@ -5,7 +5,7 @@
 # in-place growth and holes in the arena behave as on free memory, and a hole never attracts a
 # later mmap(NULL)). Then calls inside the arena (a store and a load, SIGSEGV on a PROT_NONE page,
 # mprotect, the maps walk with names, munmap), fork with copy-on-write and shared pages, pagemap,
-# files and shm objects (gone after quit), and every call aiming at the agent's own memory or
+# files and shm objects (gone after quit), the pins that hold their pages, and every call aiming at the agent's own memory or
 # descriptors, or anywhere it did not map for the scenario, refused and not made.
 set -eu
 agent=$1
@@ -139,11 +139,24 @@ expect "read $(at 0x41fff)" "= 41 0 0 0"                            # the fill
 expect "walk $(at 0x40000) $(at 0x42000)" "= 0 0 0 0 $(at 0x40000) $(at 0x42000) 1 0 0 0 0 $(sx f)"
 # The file's page cache is pinned (pagecache.c): the agent's own read-only shared mapping of it,
 # holding both cached pages mapped and locked, outside the scenario's memory (the walk above).
-pin=$(awk '/ r--s 00000000 .*\/f$/ { p = 1; print; next } /^[0-9a-f]+-[0-9a-f]+ / { p = 0 } p' \
-    "/proc/$AGENT_PID/smaps")
-[ -n "$pin" ] || fail "no pin of f in the agent's maps"
-grep -qE '^Rss: +8 kB' <<<"$pin" || fail "the pin does not hold f's two pages: $(grep ^Rss <<<"$pin")"
-grep -qE '^VmFlags:.* rr' <<<"$pin" || fail "the pin is not MADV_RANDOM"
+# pin_of NAME RSS: the pin (a r--s mapping at offset 0) of the file maps names NAME holds RSS kB.
+pin_of() {
+    local pin
+    pin=$(awk -v name="$1" '/^[0-9a-f]+-[0-9a-f]+ / { p = 0 }
+        / r--s 00000000 / && substr($0, length($0) - length(name) + 1) == name { p = 1 }
+        p' "/proc/$AGENT_PID/smaps")
+    [ -n "$pin" ] || fail "no pin of $1 in the agent's maps"
+    grep -qE "^Rss: +$2 kB" <<<"$pin" || fail "the pin of $1 holds $(grep ^Rss <<<"$pin"), not $2 kB"
+    grep -qE '^VmFlags:.* rr' <<<"$pin" || fail "the pin of $1 is not MADV_RANDOM"
+}
+pin_of /f 8
+# Shared memory too, whose clean pages are reclaimed like a file's: the memfd (pinned through its
+# descriptor), shared anonymous memory (through map_files, the page written before the fork). A
+# page the scenario no longer maps is still held.
+expect "read $(at 0x20000)" "= 0 0 0 0"
+expect "madvise $(at 0x20000) 1000 4" "= 0 0 0 0"                  # MADV_DONTNEED
+pin_of '/memfd:x (deleted)' 4
+pin_of '/dev/zero (deleted)' 4
 
 # ---- shm objects: under the agent's prefix, shown without it, gone after quit.
 pid=$((0x$(ret "$(ask getpid)")))
@@ -157,11 +170,24 @@ expect "@2 mmap $(at 0x60000) 1000 3 11 4 0" "= $(at 0x60000) 0 0 0"
 expect "@2 read $(at 0x60000)" "= 7 0 0 0"
 expect "walk $(at 0x50000) $(at 0x51000)" \
     "= 0 0 0 0 $(at 0x50000) $(at 0x51000) 1 1 0 1 0 $(sx /dev/shm/x)"
+pin_of "/dev/shm/vadsim-$pid-x" 4
 expect "shm_open $(sx y) c2 180" "= 6 0 0 0"                        # O_RDWR|O_CREAT|O_EXCL
 expect "shm_open $(sx /a/b) 42 180" "= $none 16 0 0"                # EINVAL, as glibc says
 expect "shm_open $(sx /) 42 180" "= $none 16 0 0"
 expect "shm_unlink $(sx /a/b)" "= $none 2 0 0"                      # ENOENT, as glibc says
 expect "shm_unlink $(sx /z)" "= $none 2 0 0"
+
+# Pins of files the scenario can no longer reach are let go (swept once 32 pins have piled up);
+# the others stay: the memfd still open, the named file and shm object.
+for _ in $(seq 40); do
+    expect "memfd_create $(sx m) 0" "= 7 0 0 0"
+    expect "close 7" "= 0 0 0 0"
+done
+dropped=$(grep -c ' r--s .*/memfd:m (deleted)$' "/proc/$AGENT_PID/maps" || true)
+(( dropped < 32 )) || fail "$dropped pins of closed memfds kept"
+pin_of '/memfd:x (deleted)' 4
+pin_of /f 8
+pin_of "/dev/shm/vadsim-$pid-x" 4
 
 # ---- Aiming at the agent itself, or outside the scenario's memory: refused, not made.
 expect "munmap $own 1000" "! *"

@@ -1,0 +1,93 @@
+/*
+ * maps.c - /proc/self/maps, read through one static buffer and parsed by hand (maps.h).
+ */
+#define _GNU_SOURCE
+#include "maps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static char maps_text[1 << 16];
+
+int maps_open(MapsReader *m)
+{
+    *m = (MapsReader){open("/proc/self/maps", O_RDONLY | O_CLOEXEC), 0, 0};
+    return m->fd >= 0;
+}
+
+/* A number in base (16 or 10) at *p, ended by one of the characters in stops (the end of the
+ * text, if stops is ""); 0 if none. */
+static int take_number(const char **p, int base, const char *stops, uint64_t *out)
+{
+    const char *q = *p;
+    uint64_t v = 0;
+    for (;; q++) {
+        int d = *q >= '0' && *q <= '9' ? *q - '0'
+                : base == 16 && *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
+        if (d < 0)
+            break;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    if (q == *p || (*stops ? !*q || !strchr(stops, *q) : *q != 0))
+        return 0;
+    *out = v, *p = *q ? q + 1 : q;
+    return 1;
+}
+
+/* "start-end perms offset major:minor inode   name" (show_map_vma's format), by hand: a long run
+ * reads maps after most calls, and sscanf was most of the agent's time. 0 if malformed. */
+static int parse_maps_line(const char *text, MapsLine *l)
+{
+    const char *p = text;
+    uint64_t major, minor;
+    if (!take_number(&p, 16, "-", &l->start) || !take_number(&p, 16, " ", &l->end) ||
+        strlen(p) < 5 || p[4] != ' ')
+        return 0;
+    memcpy(l->perms, p, 4);
+    l->perms[4] = 0;
+    p += 5;
+    if (!take_number(&p, 16, " ", &l->offset) || !take_number(&p, 16, ":", &major) ||
+        !take_number(&p, 16, " ", &minor) ||
+        !(take_number(&p, 10, " ", &l->inode) || take_number(&p, 10, "", &l->inode)))
+        return 0;
+    l->dev_major = (unsigned)major, l->dev_minor = (unsigned)minor;
+    while (*p == ' ')
+        p++;
+    l->name = p;
+    return 1;
+}
+
+/* The next line of maps, parsed; 0 at the end. */
+int maps_next(MapsReader *m, MapsLine *l)
+{
+    for (;;) {
+        char *text = maps_text + m->pos, *nl = memchr(text, '\n', m->len - m->pos);
+        if (nl) {
+            *nl = 0;
+            m->pos = (size_t)(nl + 1 - maps_text);
+            if (!parse_maps_line(text, l))
+                continue;
+            return 1;
+        }
+        memmove(maps_text, text, m->len - m->pos);
+        m->len -= m->pos, m->pos = 0;
+        if (m->len == sizeof maps_text)
+            m->len = 0; /* a line longer than the buffer (never: paths are shorter) */
+        ssize_t got;
+        while ((got = read(m->fd, maps_text + m->len, sizeof maps_text - m->len)) < 0 &&
+               errno == EINTR)
+            ;
+        if (got <= 0)
+            return 0;
+        m->len += (size_t)got;
+    }
+}
+
+void maps_close(MapsReader *m)
+{
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = -1;
+}

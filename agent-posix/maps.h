@@ -1,0 +1,32 @@
+/*
+ * maps.h - reads /proc/self/maps line by line, parsed, without stdio or any allocation: the
+ * agent promises to map no memory of its own after start-up, and a long run reads maps after
+ * most calls.
+ */
+#ifndef VADSIM_AGENT_POSIX_MAPS_H
+#define VADSIM_AGENT_POSIX_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One line: "start-end perms offset major:minor inode   name" (fs/proc/task_mmu.c show_map_vma). */
+typedef struct MapsLine {
+    uint64_t start, end, offset, inode;
+    unsigned dev_major, dev_minor;
+    char perms[5];
+    const char *name; /* the path column, "" if none; valid until the next line is read */
+} MapsLine;
+
+/* One pass over the file. There is one buffer: one reader open at a time. */
+typedef struct MapsReader {
+    int fd;
+    size_t pos, len;
+} MapsReader;
+
+/* 0 (errno set) if /proc/self/maps cannot be opened. */
+int maps_open(MapsReader *m);
+/* The next line, parsed (malformed lines are skipped); 0 at the end or on a read error. */
+int maps_next(MapsReader *m, MapsLine *l);
+void maps_close(MapsReader *m);
+
+#endif

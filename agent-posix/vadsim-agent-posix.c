@@ -11,16 +11,16 @@
  *
  * Placement. The harness's model places mmap(NULL) mappings top-down from a fixed mmap_base M with
  * nothing above it, and translates real = model - M + A, where A is the start of the agent's
- * ARENA: 1 GiB at a 2 MiB boundary, a PROT_NONE shared view of an empty memfd ("vadsim-arena", a
- * shared mapping never merges with the scenario's private ones). So for the scenario the arena
- * must be free address space directly above the kernel's placement point:
+ * ARENA (arena.c): 1 GiB at a 2 MiB boundary, a PROT_NONE shared view of an empty memfd
+ * ("vadsim-arena", a shared mapping never merges with the scenario's private ones). So for the
+ * scenario the arena must be free address space directly above the kernel's placement point:
  *   - at start every gap above the arena is filled with PROT_NONE FILLERS (research 1.4: the
  *     top-down search takes the highest gap that fits), so the first mmap(NULL) lands at A - page;
  *   - around every call that names arena addresses, the arena PIECES there are unmapped first
  *     (EXPOSED: the call sees free memory) and whatever is still free afterwards is refilled, so
  *     a later mmap(NULL) can never land in the arena. Between calls the arena is fully mapped.
- * After start-up the agent never maps memory of its own (stdio uses static buffers) but for the pins
- * of the scenario's files (pagecache.c), inside room it reserved before the arena.
+ * After start-up the agent never maps memory of its own (stdio uses static buffers) but for the
+ * pins of the scenario's files (pagecache.c), inside room it reserved before the arena.
  *
  * Safety. The agent is a real process running arbitrary scenarios, so it must never unmap, remap
  * or protect its own code, stack or heap. It keeps the set of ranges that belong to the scenario:
@@ -48,109 +48,29 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "filesystem.h"
 #include "maps.h"
 #include "pagecache.h"
 #include "protocol.h"
 
 #define AGENT_PROTOCOL_VERSION 2
-#define ARENA_SIZE (1ull << 30)  /* 1 GiB of address space, nothing committed */
-#define ARENA_ALIGN (2ull << 20) /* a PMD: 2 MiB mmaps below it are THP-aligned as in the model */
-#define FILLER_LARGEST (512ull << 20)
 #define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
 #define MAX_ARGS 16
 #define MAX_LINE 4096
-#define MAX_RANGES 4096
-#define MAX_GAPS 256
 #define MAX_CHILDREN 64
 #define MAX_PAGEMAP 512
 
 #define P(x) ((void *)(uintptr_t)(x))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-
-/* ---- Sets of address ranges ------------------------------------------------------------------ */
-
-typedef struct Range {
-    uint64_t start, end; /* [start, end) */
-} Range;
-
-/* Disjoint ranges in no order; ranges that touch are merged when added. */
-typedef struct RangeSet {
-    Range range[MAX_RANGES];
-    size_t count;
-} RangeSet;
-
-/* Adds [start, end), merging what it touches; 0 if the set is full. */
-static int set_add(RangeSet *s, uint64_t start, uint64_t end)
-{
-    for (size_t i = 0; i < s->count;) {
-        Range r = s->range[i];
-        if (r.end >= start && r.start <= end) {
-            start = MIN(start, r.start), end = MAX(end, r.end);
-            s->range[i] = s->range[--s->count];
-        } else {
-            i++;
-        }
-    }
-    if (s->count == MAX_RANGES)
-        return 0;
-    s->range[s->count++] = (Range){start, end};
-    return 1;
-}
-
-/* Removes [start, end), splitting the ranges it cuts in two; 0 if the set is full (then some
- * ranges it cuts are left whole). */
-static int set_remove(RangeSet *s, uint64_t start, uint64_t end)
-{
-    size_t count = s->count;
-    int ok = 1;
-    for (size_t i = 0; i < count && ok; i++) {
-        Range r = s->range[i];
-        if (r.end <= start || r.start >= end)
-            continue;
-        if (end < r.end && !(ok = s->count < MAX_RANGES))
-            break;
-        if (end < r.end)
-            s->range[s->count++] = (Range){end, r.end}; /* the part above the cut */
-        s->range[i] = (Range){r.start, MAX(r.start, start)};
-    }
-    for (size_t i = 0; i < s->count;) {
-        if (s->range[i].end <= s->range[i].start)
-            s->range[i] = s->range[--s->count]; /* emptied: drop it */
-        else
-            i++;
-    }
-    return ok;
-}
-
-/* Whether the union of the set covers [start, end). */
-static int set_covers(const RangeSet *s, uint64_t start, uint64_t end)
-{
-    while (start < end) {
-        size_t i = 0;
-        while (i < s->count && !(s->range[i].start <= start && start < s->range[i].end))
-            i++;
-        if (i == s->count)
-            return 0;
-        start = s->range[i].end;
-    }
-    return 1;
-}
 
 /* ---- The agent's state ----------------------------------------------------------------------- */
 
 static RangeSet owned;  /* the scenario's: the arena and what the kernel placed for it */
-static RangeSet pieces; /* the parts of the arena mapped by the agent's memfd right now */
-static uint64_t arena_start, arena_end, page_size;
-static int arena_fd;
+static uint64_t page_size;
 static FileSystemFacts file_system; /* measured at start, in file_dir */
-static dev_t arena_dev; /* the memfd's device and inode, to know arena pieces in maps */
-static ino_t arena_ino;
 static pid_t top_pid;       /* the agent the harness started (children share its files) */
 static char file_dir[64];   /* the private directory of the scenario's files */
 static char shm_prefix[32]; /* "vadsim-PID-": the scenario's shm names go in after it */
@@ -180,165 +100,6 @@ static int move_high(int fd)
 }
 
 static int agent_fd(int fd) { return fd < 3 || fd >= AGENT_FD_BASE; }
-
-/* ---- /proc/self/maps (maps.c reads it) ------------------------------------------------------- */
-
-static int is_arena_piece(const MapsLine *l)
-{
-    return l->inode == arena_ino && l->dev_major == major(arena_dev) &&
-           l->dev_minor == minor(arena_dev);
-}
-
-/* ---- The arena ------------------------------------------------------------------------------- */
-
-/* Maps the arena: 1 GiB of an empty memfd, PROT_NONE and shared, at the highest 2 MiB boundary
- * of a reservation the kernel placed (the excess is unmapped again). 0 on failure. */
-static int arena_create(void)
-{
-    int fd = memfd_create("vadsim-arena", MFD_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || (arena_fd = move_high(fd)) < 0 || fstat(arena_fd, &st) != 0)
-        return 0;
-    arena_dev = st.st_dev, arena_ino = st.st_ino;
-    uint64_t room = ARENA_SIZE + ARENA_ALIGN;
-    void *reserve = mmap(NULL, room, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (reserve == MAP_FAILED)
-        return 0;
-    uint64_t base = (uint64_t)(uintptr_t)reserve;
-    uint64_t start = (base + ARENA_ALIGN) & ~(ARENA_ALIGN - 1);
-    if (mmap(P(start), ARENA_SIZE, PROT_NONE, MAP_SHARED | MAP_FIXED, arena_fd, 0) == MAP_FAILED)
-        return 0;
-    if (start > base)
-        munmap(P(base), start - base);
-    if (base + room > start + ARENA_SIZE)
-        munmap(P(start + ARENA_SIZE), base + room - start - ARENA_SIZE);
-    arena_start = start, arena_end = start + ARENA_SIZE;
-    return set_add(&pieces, arena_start, arena_end) && set_add(&owned, arena_start, arena_end);
-}
-
-/* Fills every gap above the arena with PROT_NONE fillers, from 512 MiB halving to a page: a
- * mapping of each size is kept while the kernel puts it above the arena (it filled a gap there,
- * research 1.4: the highest gap that fits), and the next size is tried once it lands below. */
-static void fill_above_arena(void)
-{
-    for (uint64_t size = FILLER_LARGEST; size >= page_size; size /= 2) {
-        for (;;) {
-            void *p =
-                mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (p == MAP_FAILED)
-                break;
-            if ((uint64_t)(uintptr_t)p >= arena_end)
-                continue;
-            munmap(p, size);
-            break;
-        }
-    }
-}
-
-/* Whether mmap(NULL, page) now lands at A - page, as the model's first mapping does at M - page. */
-static int placement_checked(void)
-{
-    void *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    int ok = p == P(arena_start - page_size);
-    if (p != MAP_FAILED)
-        munmap(p, page_size);
-    return ok;
-}
-
-/* The arena ranges a call names: at most three (mremap's old, grown and target ranges), clipped
- * to the arena, page-rounded, merged where they overlap. */
-typedef struct Exposure {
-    Range range[3];
-    int count;
-} Exposure;
-
-static void expose_add(Exposure *e, uint64_t start, uint64_t length)
-{
-    uint64_t end = start + length < start ? UINT64_MAX : start + length;
-    Range r = {MAX(page_down(start), arena_start), MIN(page_up(end), arena_end)};
-    if (r.start >= r.end)
-        return;
-    for (int i = 0; i < e->count;) {
-        if (e->range[i].end >= r.start && e->range[i].start <= r.end) {
-            r = (Range){MIN(r.start, e->range[i].start), MAX(r.end, e->range[i].end)};
-            e->range[i] = e->range[--e->count];
-        } else {
-            i++;
-        }
-    }
-    e->range[e->count++] = r;
-}
-
-/* Unmaps the arena pieces inside the exposure, so the call about to be made sees free memory
- * there. 0 if the kernel refused (the caller refills and refuses the call). */
-static int arena_expose(const Exposure *e)
-{
-    for (int i = 0; i < e->count; i++) {
-        Range x = e->range[i];
-        for (size_t j = 0; j < pieces.count; j++) {
-            uint64_t lo = MAX(pieces.range[j].start, x.start);
-            uint64_t hi = MIN(pieces.range[j].end, x.end);
-            if (lo < hi && munmap(P(lo), hi - lo) != 0)
-                return 0;
-        }
-        if (!set_remove(&pieces, x.start, x.end))
-            return 0;
-    }
-    return 1;
-}
-
-/* The unmapped parts of the exposure, read from maps: up to max of them; *complete is 0 if
- * there may be more. */
-static size_t exposure_gaps(const Exposure *e, Range *gaps, size_t max, int *complete)
-{
-    uint64_t cursor[3];
-    size_t n = 0;
-    MapsReader m;
-    MapsLine l;
-    for (int i = 0; i < e->count; i++)
-        cursor[i] = e->range[i].start;
-    *complete = 1;
-    if (!maps_open(&m)) {
-        fprintf(stderr, "vadsim-agent-posix: cannot read its maps: %s\n", strerror(errno));
-        return 0;
-    }
-    while (n < max && maps_next(&m, &l)) {
-        for (int i = 0; i < e->count && n < max; i++) {
-            if (l.end <= cursor[i] || l.start >= e->range[i].end)
-                continue;
-            if (l.start > cursor[i])
-                gaps[n++] = (Range){cursor[i], l.start};
-            cursor[i] = l.end;
-        }
-    }
-    maps_close(&m);
-    for (int i = 0; i < e->count && n < max; i++)
-        if (cursor[i] < e->range[i].end)
-            gaps[n++] = (Range){cursor[i], e->range[i].end};
-    *complete = n < max;
-    return n;
-}
-
-/* Maps the arena's memfd again over every part of the exposure the call left unmapped, so no
- * hole in the arena survives the call (a later mmap(NULL) would land in it). */
-static void arena_refill(const Exposure *e)
-{
-    Range gaps[MAX_GAPS];
-    int complete = 0;
-    while (e->count && !complete) {
-        size_t n = exposure_gaps(e, gaps, MAX_GAPS, &complete);
-        for (size_t i = 0; i < n; i++) {
-            Range g = gaps[i];
-            if (mmap(P(g.start), g.end - g.start, PROT_NONE, MAP_SHARED | MAP_FIXED_NOREPLACE,
-                     arena_fd, (off_t)(g.start - arena_start)) == MAP_FAILED ||
-                !set_add(&pieces, g.start, g.end)) {
-                fprintf(stderr, "vadsim-agent-posix: cannot refill the arena at %" PRIx64 ": %s\n",
-                        g.start, strerror(errno));
-                return;
-            }
-        }
-    }
-}
 
 /* ---- Memory probes --------------------------------------------------------------------------- */
 
@@ -458,8 +219,9 @@ static void do_hello(void)
 {
     answer_start(AGENT_PROTOCOL_VERSION, 0);
     answer_more(page_size);
-    answer_more(arena_start);
-    answer_more(arena_end - arena_start);
+    Range arena = arena_range();
+    answer_more(arena.start);
+    answer_more(arena.end - arena.start);
     answer_more((uint64_t)(uintptr_t)&do_hello & ~(page_size - 1));
     answer_more(file_system.readahead_pages);
     answer_more(file_system.file_align);
@@ -514,7 +276,7 @@ static void do_mmap(const Request *r)
     uint64_t hint = page_down(v[0]), end = hint + page_up(v[1]);
     if (fixed)
         expose_add(&e, v[0], v[1]);
-    else if (v[0] && end > hint && set_covers(&pieces, hint, end))
+    else if (v[0] && end > hint && arena_covers(hint, end))
         expose_add(&e, hint, end - hint); /* exactly what the kernel tries for the hint */
     if (!expose_for(&e, "mmap"))
         return;
@@ -682,7 +444,7 @@ static void do_walk(uint64_t from, uint64_t to)
     int ok = maps_open(&m);
     answer_start(0, ok ? 0 : errno);
     while (ok && maps_next(&m, &l)) {
-        if (is_arena_piece(&l) || l.end <= from || l.start >= to ||
+        if (arena_is_piece(&l) || l.end <= from || l.start >= to ||
             !inside_owned(MAX(l.start, from), 1))
             continue;
         answer_more(l.start), answer_more(l.end);
@@ -1111,16 +873,17 @@ static void agent_start(void)
         fprintf(stderr, "vadsim-agent-posix: cannot reserve room for pins: %s\n", strerror(errno));
         exit(2);
     }
-    if (!arena_create()) {
+    if (!arena_create(page_size, AGENT_FD_BASE) ||
+        !set_add(&owned, arena_range().start, arena_range().end)) {
         fprintf(stderr, "vadsim-agent-posix: cannot map its arena: %s\n", strerror(errno));
         exit(2);
     }
-    fill_above_arena();
-    if (!placement_checked()) {
+    arena_fill_above();
+    if (!arena_placement_checked()) {
         fprintf(stderr,
                 "vadsim-agent-posix: mmap(NULL, %" PRIu64 ") does not land right below "
                 "the arena at %" PRIx64 " after filling the gaps above it\n",
-                page_size, arena_start);
+                page_size, arena_range().start);
         exit(2);
     }
     snprintf(file_dir, sizeof file_dir, "/tmp/vadsim-agent-%d-XXXXXX", (int)top_pid);

@@ -57,10 +57,11 @@
 #include <unistd.h>
 
 #include "maps.h"
+#include "rangeset.h"
 
-#define PIN_SLOTS 256
-#define PIN_SPAN (64ull << 20) /* one file's pin: the first 64 MiB of it */
-#define PIN_SPACE (PIN_SLOTS * PIN_SPAN)
+#define PIN_SLOTS 1024
+#define PIN_SPAN (64ull << 20)   /* the most of a file one pin covers: its first 64 MiB */
+#define PIN_SPACE (16ull << 30) /* room for every pin: 256 of the longest, far more of others */
 #define FIRST_SWEEP 32     /* pins made before the first look for ones to let go */
 #define MAX_HELD 4096      /* files a process holds that a sweep can list */
 #define SYS_CACHESTAT 451  /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
@@ -70,6 +71,8 @@ typedef struct Pin {
     int writes_back; /* the file lives on a disk (not tmpfs): its dirty pages are written back */
     dev_t dev;
     ino_t ino;
+    uint64_t view, span; /* where in the pin space it is mapped, and how much */
+    uint64_t size;       /* the file's size, for one that cannot grow; 0: ask fstat */
 } Pin;
 
 typedef struct FileId {
@@ -80,6 +83,7 @@ typedef struct FileId {
 static Pin pins[PIN_SLOTS];
 static size_t pins_used, sweep_at = FIRST_SWEEP;
 static unsigned char *pin_space;
+static RangeSet pin_room; /* the parts of the pin space no pin uses */
 static uint64_t pin_page_size;
 static unsigned char residency[PIN_SPAN / 4096];
 static FileId held[MAX_HELD];
@@ -93,8 +97,6 @@ struct cachestat {
     uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
 };
 
-static volatile const unsigned char *view_of(size_t slot) { return pin_space + slot * PIN_SPAN; }
-
 int pin_space_reserve(uint64_t page_size)
 {
     void *p = mmap(NULL, PIN_SPACE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -102,6 +104,7 @@ int pin_space_reserve(uint64_t page_size)
         return 0;
     pin_space = p;
     pin_page_size = page_size;
+    set_add(&pin_room, (uint64_t)(uintptr_t)p, (uint64_t)(uintptr_t)p + PIN_SPACE);
     for (size_t i = 0; i < PIN_SLOTS; i++)
         pins[i].fd = -1;
     return 1;
@@ -174,9 +177,11 @@ static int is_held(const Pin *pin, size_t count)
 static void release(size_t slot)
 {
     /* Back to reserved room: the address space stays the pins' own. */
-    mmap((void *)view_of(slot), PIN_SPAN, PROT_NONE,
+    Pin *pin = &pins[slot];
+    mmap((void *)(uintptr_t)pin->view, pin->span, PROT_NONE,
          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-    close(pins[slot].fd);
+    set_add(&pin_room, pin->view, pin->view + pin->span);
+    close(pin->fd);
     pins[slot].fd = -1;
     pins_used--;
 }
@@ -206,46 +211,73 @@ static int already_pinned(const struct stat *st)
     return 0;
 }
 
-/* A free slot, sweeping first when pins have piled up since the last sweep; PIN_SLOTS if none. */
-static size_t free_slot(void)
+/* Room for a pin of span bytes: first fit in what no pin uses. 0 if none. */
+static uint64_t take_room(uint64_t span)
 {
-    if (pins_used >= sweep_at) {
-        sweep();
-        sweep_at = pins_used * 2 > FIRST_SWEEP ? pins_used * 2 : FIRST_SWEEP;
+    for (size_t i = 0; i < pin_room.count; i++) {
+        Range r = pin_room.range[i];
+        if (r.end - r.start >= span && set_remove(&pin_room, r.start, r.start + span))
+            return r.start;
     }
-    for (size_t i = 0; i < PIN_SLOTS; i++)
-        if (pins[i].fd < 0)
-            return i;
+    return 0;
+}
+
+/* A free slot with room for span bytes, sweeping first when pins have piled up since the last
+ * sweep, or when there is none; PIN_SLOTS if there is none even then. */
+static size_t take_slot(uint64_t span, uint64_t *view)
+{
+    for (int swept = 0; swept < 2; swept++) {
+        if (pins_used >= sweep_at || swept) {
+            sweep();
+            sweep_at = pins_used * 2 > FIRST_SWEEP ? pins_used * 2 : FIRST_SWEEP;
+        }
+        for (size_t i = 0; i < PIN_SLOTS; i++)
+            if (pins[i].fd < 0 && (*view = take_room(span)) != 0)
+                return i;
+    }
     return PIN_SLOTS;
 }
 
-void pin_file(const char *path, int high_fd)
+/* The pin's own descriptor for path, at high_fd or above; -1 if it cannot, or should not, be
+ * pinned: a hugetlbfs file is never reclaimed. */
+static int open_for_pin(const char *path, int high_fd, struct statfs *fs)
+{
+    int opened = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = opened < 0 ? -1 : fcntl(opened, F_DUPFD_CLOEXEC, high_fd);
+    if (opened >= 0)
+        close(opened);
+    if (fd >= 0 && (fstatfs(fd, fs) != 0 || fs->f_type == HUGETLBFS_MAGIC)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void pin_file(const char *path, PinGrowth growth, int high_fd)
 {
     struct stat st;
     if (!pin_space || pin_page_size != 4096 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
         already_pinned(&st))
         return;
-    size_t slot = free_slot();
-    if (slot == PIN_SLOTS)
-        return;
-    int opened = open(path, O_RDONLY | O_CLOEXEC);
-    int fd = opened < 0 ? -1 : fcntl(opened, F_DUPFD_CLOEXEC, high_fd);
-    if (opened >= 0)
-        close(opened);
+    uint64_t size = (uint64_t)st.st_size, view = 0;
+    uint64_t span = growth == PIN_CAN_GROW || size > PIN_SPAN
+                        ? PIN_SPAN
+                        : (size + pin_page_size - 1) / pin_page_size * pin_page_size;
     struct statfs fs;
-    if (fd < 0 || fstatfs(fd, &fs) != 0 || fs.f_type == HUGETLBFS_MAGIC) { /* never reclaimed */
+    size_t slot = span ? take_slot(span, &view) : PIN_SLOTS; /* an empty file that stays so */
+    int fd = slot < PIN_SLOTS ? open_for_pin(path, high_fd, &fs) : -1;
+    void *at = (void *)(uintptr_t)view;
+    if (fd < 0 || mmap(at, span, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
         if (fd >= 0)
             close(fd);
+        if (view)
+            set_add(&pin_room, view, view + span);
         return;
     }
-    void *at = (void *)view_of(slot);
-    if (mmap(at, PIN_SPAN, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
-        close(fd);
-        return;
-    }
-    madvise(at, PIN_SPAN, MADV_RANDOM);
-    mlock2(at, PIN_SPAN, MLOCK_ONFAULT); /* if refused, mapped is enough for DAMON's filter */
-    pins[slot] = (Pin){fd, fs.f_type != TMPFS_MAGIC, st.st_dev, st.st_ino};
+    madvise(at, span, MADV_RANDOM);
+    mlock2(at, span, MLOCK_ONFAULT); /* if refused, mapped is enough for DAMON's filter */
+    pins[slot] = (Pin){fd, fs.f_type != TMPFS_MAGIC, st.st_dev, st.st_ino, view, span,
+                       growth == PIN_CAN_GROW ? 0 : size};
     pins_used++;
 }
 
@@ -259,15 +291,14 @@ static int has_dirty_pages(int fd)
     return stat.nr_dirty > 0;
 }
 
-static void refresh(size_t slot)
+static void refresh(const Pin *pin)
 {
-    const Pin *pin = &pins[slot];
-    volatile const unsigned char *view = view_of(slot);
+    volatile const unsigned char *view = (volatile const unsigned char *)(uintptr_t)pin->view;
+    uint64_t size = pin->size;
     struct stat st;
-    if (fstat(pin->fd, &st) != 0)
-        return;
-    uint64_t size = (uint64_t)st.st_size < PIN_SPAN ? (uint64_t)st.st_size : PIN_SPAN;
-    uint64_t pages = (size + pin_page_size - 1) / pin_page_size;
+    if (!size && fstat(pin->fd, &st) == 0)
+        size = (uint64_t)st.st_size;
+    uint64_t pages = (MIN(size, pin->span) + pin_page_size - 1) / pin_page_size;
     if (pages && mincore((void *)view, pages * pin_page_size, residency) == 0)
         for (uint64_t i = 0; i < pages; i++)
             if (residency[i] & 1)
@@ -280,5 +311,5 @@ void pin_refresh(void)
 {
     for (size_t i = 0; i < PIN_SLOTS; i++)
         if (pins[i].fd >= 0)
-            refresh(i);
+            refresh(&pins[i]);
 }

@@ -11,11 +11,15 @@
 
 /* Reserves the address space the pins live in; call before the arena is placed. 0 on failure. */
 int pin_space_reserve(uint64_t page_size);
+/* Whether a file's size can change: a shared anonymous mapping's shmem file keeps the size it
+ * was made with (mremap past it finds no pages: SIGBUS), so its pin need cover no more. */
+typedef enum PinGrowth { PIN_CAN_GROW, PIN_FIXED_SIZE } PinGrowth;
+
 /* Pins the file at path from now on: a regular file, a memfd through /proc/self/fd/N, an shm
  * object through /dev/shm/NAME, shared anonymous memory through /proc/self/map_files/START-END.
  * Once per file; one it has no room for, or a hugetlbfs file, is left unpinned. Its descriptor is
  * moved to high_fd or above. Pins of files the process can no longer reach are let go here. */
-void pin_file(const char *path, int high_fd);
+void pin_file(const char *path, PinGrowth growth, int high_fd);
 /* After each request the process serves: holds every cached page of every pinned file, and
  * writes dirty ones of disk files back. */
 void pin_refresh(void);

@@ -254,7 +254,7 @@ static void pin_shared_anonymous(uint64_t start, uint64_t length)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/map_files/%" PRIx64 "-%" PRIx64, start, start + length);
-    pin_file(path, AGENT_FD_BASE);
+    pin_file(path, PIN_FIXED_SIZE, AGENT_FD_BASE);
 }
 
 /* mmap ADDR LEN PROT FLAGS FD OFFSET: a fixed mapping must lie in owned memory and sees the
@@ -515,7 +515,7 @@ static void do_file(const Request *r)
     if (fd >= 0)
         close(fd);
     if (ok)
-        pin_file(path, AGENT_FD_BASE);
+        pin_file(path, PIN_CAN_GROW, AGENT_FD_BASE);
     answer_start(ok, ok ? 0 : error);
     answer_end();
 }
@@ -531,7 +531,7 @@ static void do_open(const Request *r)
     int fd = open(path, (int)r->v[1], (mode_t)r->v[2]);
     int error = errno;
     if (fd >= 0)
-        pin_file(path, AGENT_FD_BASE);
+        pin_file(path, PIN_CAN_GROW, AGENT_FD_BASE);
     answer_result(fd, error);
 }
 
@@ -569,7 +569,7 @@ static void do_shm(const Request *r, int unlinking)
     int error = errno;
     char path[sizeof name + 16];
     if (fd >= 0 && snprintf(path, sizeof path, "/dev/shm%s", use) < (int)sizeof path)
-        pin_file(path, AGENT_FD_BASE); /* glibc's shm_open opens exactly this */
+        pin_file(path, PIN_CAN_GROW, AGENT_FD_BASE); /* glibc's shm_open opens exactly this */
     answer_result(fd, error);
 }
 
@@ -581,7 +581,7 @@ static void do_memfd_create(const Request *r)
     char path[64];
     if (fd >= 0) {
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        pin_file(path, AGENT_FD_BASE);
+        pin_file(path, PIN_CAN_GROW, AGENT_FD_BASE);
     }
     answer_result(fd, error);
 }

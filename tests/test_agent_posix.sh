@@ -188,6 +188,13 @@ dropped=$(grep -c ' r--s .*/memfd:m (deleted)$' "/proc/$AGENT_PID/maps" || true)
 pin_of '/memfd:x (deleted)' 4
 pin_of /f 8
 pin_of "/dev/shm/vadsim-$pid-x" 4
+# Pins take the room their file needs, so hundreds of small shared mappings are all held.
+for i in $(seq 0 299); do
+    a=$(at $((0x1000000 + i * 0x2000)))
+    expect "mmap $a 1000 3 31 $none 0" "= $a 0 0 0"                 # MAP_SHARED|ANONYMOUS|FIXED
+done
+held=$(grep -c ' r--s .*/dev/zero (deleted)$' "/proc/$AGENT_PID/maps" || true)
+(( held >= 300 )) || fail "only $held shared anonymous mappings pinned, of 300 and more"
 
 # ---- Aiming at the agent itself, or outside the scenario's memory: refused, not made.
 expect "munmap $own 1000" "! *"

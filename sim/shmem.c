@@ -295,9 +295,11 @@ int vs_close(VsThread *thread, int64_t fd)
 /* ---- Truncation --------------------------------------------------------------------------------- */
 
 /* Unmaps the pages [first_index, last_index] of the section from every VMA in every process that
- * maps them, private copies of them included (unmap_mapping_range with even_cows). */
+ * maps them (unmap_mapping_range). even_cows: private copies a copy-on-write store made of them go
+ * too - truncation does that, since past the end of the file nothing may stay mapped; a punched
+ * hole leaves them, as they are no longer the file's pages (zap_details.even_cows false). */
 static void unmap_mapping_range(VsSystem *system, VsSection *section, uint64_t first_index,
-                                uint64_t last_index)
+                                uint64_t last_index, bool even_cows)
 {
     size_t p = 0;
     const VsVad *view = vs_section_next_view(system, section, &p, NULL);
@@ -308,8 +310,12 @@ static void unmap_mapping_range(VsSystem *system, VsSection *section, uint64_t f
         uint64_t first = vs_vma(vad)->first_prototype, last = first + vs_vma_pages(vad) - 1;
         if (last >= first_index && first <= last_index) {
             uint64_t from = vs_max(first, first_index), to = vs_min(last, last_index);
-            vs_vma_zap(process, vad, vad->starting_vpn + (from - first),
-                       vad->starting_vpn + (to - first));
+            uint64_t start_vpn = vad->starting_vpn + (from - first);
+            uint64_t end_vpn = vad->starting_vpn + (to - first);
+            if (even_cows)
+                vs_vma_zap(process, vad, start_vpn, end_vpn);
+            else
+                vs_vma_zap_file_pages(process, vad, start_vpn, end_vpn);
         }
         view = next;
     }
@@ -344,7 +350,7 @@ bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size)
         }
         VsSection *section = file->section;
         if (section) {
-            unmap_mapping_range(system, section, pages, UINT64_MAX);
+            unmap_mapping_range(system, section, pages, UINT64_MAX, true);
             vs_section_discard(system, section, pages, UINT64_MAX);
             if (size % VS_PAGE_SIZE)
                 zero_tail(system, section, size / VS_PAGE_SIZE, size % VS_PAGE_SIZE);
@@ -384,7 +390,8 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
 }
 
 /* Punches [first_index, last_index] out of the file (fallocate FALLOC_FL_PUNCH_HOLE, MADV_REMOVE):
- * the pages leave every mapping and read as zeros from then on. */
+ * the file's pages leave every mapping and read as zeros from then on; private copies made of them
+ * stay where they are. */
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index)
 {
     VsSection *section = file->section;
@@ -395,6 +402,6 @@ void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_
     }
     if (!section)
         return;
-    unmap_mapping_range(system, section, first_index, last_index);
+    unmap_mapping_range(system, section, first_index, last_index, false);
     vs_section_discard(system, section, first_index, last_index);
 }

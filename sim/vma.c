@@ -302,6 +302,33 @@ void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end
     vs_emit(process->system, &event);
 }
 
+/* Whether a file VMA's PTE holds a private copy of its page (in Linux's terms an anonymous page a
+ * copy-on-write store made), not the file's own page: valid on a frame no prototype PTE maps, or
+ * that frame trimmed to a list (the file's pages go back to a prototype-pointing PTE), or paged
+ * out. */
+static bool holds_private_copy(const VsProcess *process, uint64_t pte)
+{
+    if (vs_pte_is_valid(pte))
+        return !(process->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE);
+    return vs_pte_is_transition(pte) || vs_pte_is_pagefile(pte);
+}
+
+/* Zaps the file's pages of [start_vpn, end_vpn] in a file VMA and leaves its private copies
+ * (zap_page_range_single with even_cows false, as unmap_mapping_range does for a punched hole). */
+void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t vpn = start_vpn;
+    while (vpn <= end_vpn) {
+        while (vpn <= end_vpn && holds_private_copy(process, vs_pt_read(process, vpn)))
+            vpn++;
+        uint64_t run = vpn;
+        while (vpn <= end_vpn && !holds_private_copy(process, vs_pt_read(process, vpn)))
+            vpn++;
+        if (run < vpn)
+            vs_vma_zap(process, vad, run, vpn - 1);
+    }
+}
+
 /* Whether the page of a file VMA lies wholly past the end of its file (SIGBUS when touched). */
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 {

@@ -283,6 +283,31 @@ static void test_file_placement_follows_offset(void **state)
 
 /* mincore of a file page no PTE maps asks the page cache: a punched hole is not there until a
  * fault reads it back, with the read-ahead window around it (128 KB unless configured). */
+/* A punched hole unmaps the file's pages from every mapping but leaves the private copies a
+ * copy-on-write store made (even_cows false); cutting the file short takes those too. */
+static void test_punched_hole_keeps_private_copies(void **state)
+{
+    Fixture *f = *state;
+    int fd = regular_file(f, "cow.bin", 4);
+    uint64_t shared = vs_mmap(f->thread, 0, 4 * PAGE, RW, VS_MAP_SHARED, fd, 0);
+    uint64_t p = vs_mmap(f->thread, 0, 4 * PAGE, RW, VS_MAP_PRIVATE, fd, 0);
+    uint8_t vec[4], byte;
+    assert_int_equal(vs_memory_write(f->thread, p, 0x44), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(f->thread, p + PAGE, &byte), STATUS_SUCCESS);
+    assert_int_equal(vs_madvise(f->thread, shared, 4 * PAGE, VS_MADV_REMOVE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mincore(f->thread, p, 4 * PAGE, vec, 4), 0);
+    assert_memory_equal(vec, ((uint8_t[]){1, 0, 0, 0}), 4);
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0x44);
+    assert_int_equal(vs_memory_read(f->thread, p + PAGE, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0); /* the file's page 1 is a hole now */
+    assert_int_equal(vs_ftruncate(f->thread, fd, 0), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mincore(f->thread, p, 4 * PAGE, vec, 4), 0);
+    assert_memory_equal(vec, ((uint8_t[]){0, 0, 0, 0}), 4);
+}
+
 static void test_page_cache_and_read_around(void **state)
 {
     Fixture *f = *state;
@@ -687,6 +712,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_munmap_and_madvise, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_memfd_ring_buffer, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sigbus_past_end_of_file, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_punched_hole_keeps_private_copies, setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_mremap, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_file_placement_follows_offset, setup,
                                         fixture_teardown),

@@ -136,18 +136,24 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
                                uint32_t flags, uint64_t new_address)
 {
     VsProcess *process = thread->process;
-    VsMappedVad *old = vs_vma(vad);
-    uint64_t pgoff = old->first_prototype + (old_vpn - vad->starting_vpn), target;
-    VsSection *section = old->section;
-    VsFile *file = vs_vma_file(vad);
+    uint64_t target = vs_vpn(new_address);
     int error;
     if (flags & VS_MREMAP_FIXED) {
-        target = vs_vpn(new_address);
         if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0)
             return fail(thread, error);
-    } else if (!vs_get_unmapped_area(process, file, true, pgoff, new_pages, &target)) {
-        return fail(thread, VS_ENOMEM);
+        /* Clearing the target may have split the old page's VMA, or unmapped the page itself (the
+         * kernel does not check that an old range of 0 pages overlaps the target): look again,
+         * as mremap_to does, and EFAULT if it is gone - with the target left unmapped. */
+        if (!(vad = vs_vad_locate(&process->vad_root, old_vpn)))
+            return fail(thread, VS_EFAULT);
     }
+    VsMappedVad *old = vs_vma(vad);
+    uint64_t pgoff = old->first_prototype + (old_vpn - vad->starting_vpn);
+    VsSection *section = old->section;
+    VsFile *file = vs_vma_file(vad);
+    if (!(flags & VS_MREMAP_FIXED) &&
+        !vs_get_unmapped_area(process, file, true, pgoff, new_pages, &target))
+        return fail(thread, VS_ENOMEM);
     if (file && !vs_file_page_cache(process->system, file, pgoff + new_pages))
         return fail(thread, VS_ENOMEM);
     VsMappedVad *copy = vs_vma_alloc(process, target, target + new_pages - 1, old->vm_flags,

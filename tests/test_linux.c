@@ -247,6 +247,25 @@ static void test_mremap(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* mremap of 0 pages (a second mapping of shared pages) with MREMAP_FIXED clears the target first;
+ * a target over the page named takes the page away: EFAULT, the target left unmapped (6.18). */
+static void test_mremap_second_mapping_over_its_page(void **state)
+{
+    Fixture *f = *state;
+    uint32_t flags = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED;
+    uint64_t a = map(f, 0, 6 * PAGE, VS_PROT_WRITE, VS_MAP_SHARED | VS_MAP_ANONYMOUS);
+    ASSERT_FAILS(f, vs_mremap(f->thread, a + PAGE, 0, 4 * PAGE, flags, a + PAGE), VS_EFAULT);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 2);
+    assert_int_equal(v[0].end, a + PAGE);
+    assert_int_equal(v[1].start, a + 5 * PAGE);
+    /* The page survives when the target only splits its VMA: a second mapping, offsets from 0. */
+    assert_int_equal(vs_mremap(f->thread, a, 0, 2 * PAGE, flags, a + 2 * PAGE), a + 2 * PAGE);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vmas(f, v, 4), 3);
+    assert_int_equal(v[1].start, a + 2 * PAGE);
+}
+
 /* A regular file of pages pages, opened read-write: its descriptor. */
 static int regular_file(Fixture *f, const char *name, uint64_t pages)
 {
@@ -715,6 +734,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_punched_hole_keeps_private_copies, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_mremap, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_mremap_second_mapping_over_its_page, setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_file_placement_follows_offset, setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_and_read_around, setup, fixture_teardown),

@@ -66,19 +66,18 @@
 #define MAX_HELD 4096      /* files a process holds that a sweep can list */
 #define SYS_CACHESTAT 451  /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
 
-typedef struct Pin {
-    int fd; /* the pin's own open file; -1 for a free slot */
-    int writes_back; /* the file lives on a disk (not tmpfs): its dirty pages are written back */
-    dev_t dev;
-    ino_t ino;
-    uint64_t view, span; /* where in the pin space it is mapped, and how much */
-    uint64_t size;       /* the file's size, for one that cannot grow; 0: ask fstat */
-} Pin;
-
 typedef struct FileId {
     dev_t dev;
     ino_t ino;
 } FileId;
+
+typedef struct Pin {
+    int fd; /* the pin's own open file; -1 for a free slot */
+    int writes_back; /* the file lives on a disk (not tmpfs): its dirty pages are written back */
+    FileId file;
+    uint64_t view, span; /* where in the pin space it is mapped, and how much */
+    uint64_t size;       /* the file's size, for one that cannot grow; 0: ask fstat */
+} Pin;
 
 static Pin pins[PIN_SLOTS];
 static size_t pins_used, sweep_at = FIRST_SWEEP;
@@ -166,10 +165,12 @@ static int held_by_mappings(size_t *count)
     return ok;
 }
 
+static int same_file(FileId a, FileId b) { return a.dev == b.dev && a.ino == b.ino; }
+
 static int is_held(const Pin *pin, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (held[i].dev == pin->dev && held[i].ino == pin->ino)
+        if (same_file(held[i], pin->file))
             return 1;
     return 0;
 }
@@ -182,7 +183,7 @@ static void release(size_t slot)
          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     set_add(&pin_room, pin->view, pin->view + pin->span);
     close(pin->fd);
-    pins[slot].fd = -1;
+    pin->fd = -1;
     pins_used--;
 }
 
@@ -203,10 +204,10 @@ static void sweep(void)
 
 /* ---- Making and refreshing pins -------------------------------------------------------------- */
 
-static int already_pinned(const struct stat *st)
+static int already_pinned(FileId file)
 {
     for (size_t i = 0; i < PIN_SLOTS; i++)
-        if (pins[i].fd >= 0 && pins[i].dev == st->st_dev && pins[i].ino == st->st_ino)
+        if (pins[i].fd >= 0 && same_file(pins[i].file, file))
             return 1;
     return 0;
 }
@@ -222,20 +223,34 @@ static uint64_t take_room(uint64_t span)
     return 0;
 }
 
-/* A free slot with room for span bytes, sweeping first when pins have piled up since the last
- * sweep, or when there is none; PIN_SLOTS if there is none even then. */
+/* Sweeps, and sets the next sweep for when the pins left have doubled. */
+static void sweep_now(void)
+{
+    sweep();
+    sweep_at = MAX(pins_used * 2, FIRST_SWEEP);
+}
+
+/* A free slot and room for span bytes in it; PIN_SLOTS if either is missing. */
+static size_t find_slot(uint64_t span, uint64_t *view)
+{
+    size_t slot = 0;
+    while (slot < PIN_SLOTS && pins[slot].fd >= 0)
+        slot++;
+    return slot < PIN_SLOTS && (*view = take_room(span)) != 0 ? slot : PIN_SLOTS;
+}
+
+/* A slot with room for span bytes, sweeping first when pins have piled up since the last sweep,
+ * and again when there is none; PIN_SLOTS if there is none even then. */
 static size_t take_slot(uint64_t span, uint64_t *view)
 {
-    for (int swept = 0; swept < 2; swept++) {
-        if (pins_used >= sweep_at || swept) {
-            sweep();
-            sweep_at = pins_used * 2 > FIRST_SWEEP ? pins_used * 2 : FIRST_SWEEP;
-        }
-        for (size_t i = 0; i < PIN_SLOTS; i++)
-            if (pins[i].fd < 0 && (*view = take_room(span)) != 0)
-                return i;
+    if (pins_used >= sweep_at)
+        sweep_now();
+    size_t slot = find_slot(span, view);
+    if (slot == PIN_SLOTS) {
+        sweep_now();
+        slot = find_slot(span, view);
     }
-    return PIN_SLOTS;
+    return slot;
 }
 
 /* The pin's own descriptor for path, at high_fd or above; -1 if it cannot, or should not, be
@@ -257,7 +272,7 @@ void pin_file(const char *path, PinGrowth growth, int high_fd)
 {
     struct stat st;
     if (!pin_space || pin_page_size != 4096 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-        already_pinned(&st))
+        already_pinned((FileId){st.st_dev, st.st_ino}))
         return;
     uint64_t size = (uint64_t)st.st_size, view = 0;
     uint64_t span = growth == PIN_CAN_GROW || size > PIN_SPAN
@@ -276,7 +291,7 @@ void pin_file(const char *path, PinGrowth growth, int high_fd)
     }
     madvise(at, span, MADV_RANDOM);
     mlock2(at, span, MLOCK_ONFAULT); /* if refused, mapped is enough for DAMON's filter */
-    pins[slot] = (Pin){fd, fs.f_type != TMPFS_MAGIC, st.st_dev, st.st_ino, view, span,
+    pins[slot] = (Pin){fd, fs.f_type != TMPFS_MAGIC, {st.st_dev, st.st_ino}, view, span,
                        growth == PIN_CAN_GROW ? 0 : size};
     pins_used++;
 }

@@ -64,10 +64,13 @@ VsRelations *vs_session_relations(VsSession *s) { return &s->relations; }
 static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
 static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
 
-/* The model's VAD holding address, as [*start, *end); FALSE if the address is free. */
-static gboolean model_vad(VsThread *thread, uint64_t address, uint64_t *start, uint64_t *end)
+/* The model's VAD holding address in the process the call acts on, as [*start, *end); FALSE if
+ * the address is free there. */
+static gboolean model_vad(VsThread *thread, const VsOp *op, uint64_t address, uint64_t *start,
+                          uint64_t *end)
 {
-    const VsVad *vad = thread ? vs_vad_lookup(vs_thread_process(thread), address) : NULL;
+    VsProcess *process = thread ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, address) : NULL;
     if (!vad)
         return FALSE;
     VsVadInfo info;
@@ -100,7 +103,7 @@ static Taint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mode
     if (model && model->vad_end)
         widen(&t, model->vad_start, model->vad_end);
     uint64_t start, end;
-    if (model_vad(thread, address, &start, &end))
+    if (model_vad(thread, op, address, &start, &end))
         widen(&t, start, end);
     return t;
 }

@@ -45,11 +45,8 @@ static VsSession *side_for(Verify *v, GError **error)
  * scenario process (NULL: the caller's own, or a handle that names none). */
 static VsSession *target_for(Verify *v, const VsOp *op, VsSession *side, GError **error)
 {
-    uint32_t handles = vs_op_spec(op->kind)->handle_args;
-    if (!handles || op->kind == VS_OP_CLOSE_HANDLE || op->kind == VS_OP_NT_CLOSE)
-        return NULL;
     VsThread *thread = vs_runner_thread(v->runner);
-    VsProcess *target = vs_handle_process(thread, op->arg[__builtin_ctz(handles)]);
+    VsProcess *target = vs_op_process(thread, op);
     if (!target || target == vs_thread_process(thread))
         return NULL;
     VsSession *session = session_named(v, vs_process_name(target), error);

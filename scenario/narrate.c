@@ -39,10 +39,12 @@ static void append_range(GString *out, uint64_t vpn_start, uint64_t vpn_end)
     g_string_append_c(out, ')');
 }
 
-/* For a range inside an existing allocation: "= pages 1-3 of the allocation at 0x10000". */
+/* For a range inside an existing allocation of the event's process: "= pages 1-3 of the
+ * allocation at 0x10000". */
 static void append_relative(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    const VsVad *vad = vs_vad_lookup(vs_runner_process(runner), e->vpn_start << 12);
+    VsProcess *process = vs_process_by_id(runner->system, e->pid);
+    const VsVad *vad = process ? vs_vad_lookup(process, e->vpn_start << 12) : NULL;
     if (!vad)
         return;
     VsVadInfo info;
@@ -506,12 +508,9 @@ static void append_success(VsRunner *runner, VsOpKind kind, uint64_t ret, GStrin
         g_string_append_printf(out, ": %s returned a new file descriptor", vs_op_spec(kind)->name);
         break;
     case VS_OP_FORK: {
-        const char *name = NULL;
-        for (size_t i = 0; !name && i < vs_system_process_count(runner->system); i++) {
-            VsProcess *process = vs_system_process(runner->system, i);
-            if (vs_process_id(process) == ret)
-                name = vs_runner_name_of(runner, process);
-        }
+        VsProcess *child = ret <= UINT32_MAX ? vs_process_by_id(runner->system, (uint32_t)ret)
+                                             : NULL;
+        const char *name = child ? vs_runner_name_of(runner, child) : NULL;
         g_string_append_printf(out, ": the child's pid, in the parent; the child is process '%s' "
                                "(`process %s` makes calls in it)", name ? name : "?",
                                name ? name : "?");

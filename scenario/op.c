@@ -5,6 +5,7 @@
  * explains results by their return kind, and the verification harness sends the same operations to
  * a real system, translating the arguments marked as addresses.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "op.h"
@@ -12,90 +13,121 @@
 #define BIT(i) (1u << (i))
 
 static const VsOpSpec specs[VS_OP_COUNT] = {
-    [VS_OP_VIRTUAL_ALLOC] = {"VirtualAlloc", 4, 0, 0, BIT(0), 0, VS_RETURN_POINTER},
-    [VS_OP_VIRTUAL_ALLOC_EX] = {"VirtualAllocEx", 5, 0, 0, BIT(1), BIT(0), VS_RETURN_POINTER},
-    [VS_OP_VIRTUAL_FREE] = {"VirtualFree", 3, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_FREE_EX] = {"VirtualFreeEx", 4, 0, 0, BIT(1), BIT(0), VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_PROTECT] = {"VirtualProtect", 4, BIT(3), 0, BIT(0), 0, VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_PROTECT_EX] = {"VirtualProtectEx", 5, BIT(4), 0, BIT(1), BIT(0),
-                                  VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_QUERY] = {"VirtualQuery", 1, 0, 0, BIT(0), 0, VS_RETURN_SIZE},
-    [VS_OP_VIRTUAL_QUERY_EX] = {"VirtualQueryEx", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_SIZE},
-    [VS_OP_GET_LAST_ERROR] = {"GetLastError", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
-    [VS_OP_SET_LAST_ERROR] = {"SetLastError", 1, 0, 0, 0, 0, VS_RETURN_NONE},
-    [VS_OP_RTL_GET_LAST_NT_STATUS] = {"RtlGetLastNtStatus", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
-    [VS_OP_GET_CURRENT_PROCESS] = {"GetCurrentProcess", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
-    [VS_OP_NT_CURRENT_PROCESS] = {"NtCurrentProcess", 0, 0, 0, 0, 0, VS_RETURN_VALUE},
-    [VS_OP_CLOSE_HANDLE] = {"CloseHandle", 1, 0, 0, 0, BIT(0), VS_RETURN_BOOL},
-    [VS_OP_NT_CLOSE] = {"NtClose", 1, 0, 0, 0, BIT(0), VS_RETURN_STATUS},
-    [VS_OP_NT_ALLOCATE] = {"NtAllocateVirtualMemory", 6, BIT(1) | BIT(3), BIT(1) | BIT(3),
-                           BIT(1), BIT(0), VS_RETURN_STATUS},
-    [VS_OP_NT_FREE] = {"NtFreeVirtualMemory", 4, BIT(1) | BIT(2), BIT(1) | BIT(2), BIT(1),
-                       BIT(0), VS_RETURN_STATUS},
-    [VS_OP_NT_PROTECT] = {"NtProtectVirtualMemory", 5, BIT(1) | BIT(2) | BIT(4),
-                          BIT(1) | BIT(2), BIT(1), BIT(0), VS_RETURN_STATUS},
-    [VS_OP_READ] = {"read", 1, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
-    [VS_OP_SET_PROCESS_WORKING_SET_SIZE] = {"SetProcessWorkingSetSize", 3, 0, 0, 0, BIT(0),
-                                            VS_RETURN_BOOL},
-    [VS_OP_GET_PROCESS_WORKING_SET_SIZE] = {"GetProcessWorkingSetSize", 3, BIT(1) | BIT(2), 0,
-                                            0, BIT(0), VS_RETURN_BOOL},
-    [VS_OP_EMPTY_WORKING_SET] = {"EmptyWorkingSet", 1, 0, 0, 0, BIT(0), VS_RETURN_BOOL},
-    [VS_OP_GET_PROCESS_MEMORY_INFO] = {"GetProcessMemoryInfo", 1, 0, 0, 0, BIT(0),
-                                       VS_RETURN_BOOL},
-    [VS_OP_QUERY_WORKING_SET_EX] = {"QueryWorkingSetEx", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_BOOL},
-    [VS_OP_GLOBAL_MEMORY_STATUS_EX] = {"GlobalMemoryStatusEx", 0, 0, 0, 0, 0, VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_LOCK] = {"VirtualLock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_UNLOCK] = {"VirtualUnlock", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
-    [VS_OP_GET_WRITE_WATCH] = {"GetWriteWatch", 3, 0, 0, BIT(1), 0, VS_RETURN_VALUE},
-    [VS_OP_RESET_WRITE_WATCH] = {"ResetWriteWatch", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
-    [VS_OP_OPEN_PROCESS] = {"OpenProcess", 3, 0, 0, 0, 0, VS_RETURN_HANDLE},
-    [VS_OP_GET_CURRENT_PROCESS_ID] = {"GetCurrentProcessId", 0, 0, 0, 0, 0,
-                                      VS_RETURN_PROCESS_ID},
-    [VS_OP_WRITE] = {"write", 2, 0, 0, BIT(0), 0, VS_RETURN_VALUE},
-    [VS_OP_CREATE_FILE_MAPPING] = {"CreateFileMapping", 6, 0, 0, 0, BIT(0), VS_RETURN_HANDLE,
-                                   BIT(5)},
-    [VS_OP_OPEN_FILE_MAPPING] = {"OpenFileMapping", 3, 0, 0, 0, 0, VS_RETURN_HANDLE, BIT(2)},
-    [VS_OP_MAP_VIEW_OF_FILE] = {"MapViewOfFile", 5, 0, 0, 0, BIT(0), VS_RETURN_POINTER},
-    [VS_OP_MAP_VIEW_OF_FILE_EX] = {"MapViewOfFileEx", 6, 0, 0, BIT(5), BIT(0),
-                                   VS_RETURN_POINTER},
-    [VS_OP_UNMAP_VIEW_OF_FILE] = {"UnmapViewOfFile", 1, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
-    [VS_OP_UNMAP_VIEW_OF_FILE_EX] = {"UnmapViewOfFileEx", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
-    [VS_OP_UNMAP_VIEW_OF_FILE_2] = {"UnmapViewOfFile2", 3, 0, 0, BIT(1), BIT(0),
-                                    VS_RETURN_BOOL},
-    [VS_OP_VIRTUAL_ALLOC_2] = {"VirtualAlloc2", 7, 0, 0, BIT(1), BIT(0), VS_RETURN_POINTER, 0,
-                               BIT(5)},
-    [VS_OP_MAP_VIEW_OF_FILE_3] = {"MapViewOfFile3", 9, 0, 0, BIT(2), BIT(0) | BIT(1),
-                                  VS_RETURN_POINTER, 0, BIT(7)},
+    [VS_OP_VIRTUAL_ALLOC] = {"VirtualAlloc", 4, .address_args = BIT(0),
+                             .returns = VS_RETURN_POINTER},
+    [VS_OP_VIRTUAL_ALLOC_EX] = {"VirtualAllocEx", 5, .address_args = BIT(1), .handle_args = BIT(0),
+                                .process_args = BIT(0), .returns = VS_RETURN_POINTER},
+    [VS_OP_VIRTUAL_FREE] = {"VirtualFree", 3, .address_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_FREE_EX] = {"VirtualFreeEx", 4, .address_args = BIT(1), .handle_args = BIT(0),
+                               .process_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_PROTECT] = {"VirtualProtect", 4, .ref_args = BIT(3), .address_args = BIT(0),
+                               .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_PROTECT_EX] = {"VirtualProtectEx", 5, .ref_args = BIT(4), .address_args = BIT(1),
+                                  .handle_args = BIT(0), .process_args = BIT(0),
+                                  .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_QUERY] = {"VirtualQuery", 1, .address_args = BIT(0), .returns = VS_RETURN_SIZE},
+    [VS_OP_VIRTUAL_QUERY_EX] = {"VirtualQueryEx", 2, .address_args = BIT(1), .handle_args = BIT(0),
+                                .process_args = BIT(0), .returns = VS_RETURN_SIZE},
+    [VS_OP_GET_LAST_ERROR] = {"GetLastError", 0, .returns = VS_RETURN_VALUE},
+    [VS_OP_SET_LAST_ERROR] = {"SetLastError", 1, .returns = VS_RETURN_NONE},
+    [VS_OP_RTL_GET_LAST_NT_STATUS] = {"RtlGetLastNtStatus", 0, .returns = VS_RETURN_VALUE},
+    [VS_OP_GET_CURRENT_PROCESS] = {"GetCurrentProcess", 0, .returns = VS_RETURN_VALUE},
+    [VS_OP_NT_CURRENT_PROCESS] = {"NtCurrentProcess", 0, .returns = VS_RETURN_VALUE},
+    [VS_OP_CLOSE_HANDLE] = {"CloseHandle", 1, .handle_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_NT_CLOSE] = {"NtClose", 1, .handle_args = BIT(0), .returns = VS_RETURN_STATUS},
+    [VS_OP_NT_ALLOCATE] = {"NtAllocateVirtualMemory", 6, .ref_args = BIT(1) | BIT(3),
+                           .in_refs = BIT(1) | BIT(3), .address_args = BIT(1),
+                           .handle_args = BIT(0), .process_args = BIT(0),
+                           .returns = VS_RETURN_STATUS},
+    [VS_OP_NT_FREE] = {"NtFreeVirtualMemory", 4, .ref_args = BIT(1) | BIT(2),
+                       .in_refs = BIT(1) | BIT(2), .address_args = BIT(1), .handle_args = BIT(0),
+                       .process_args = BIT(0), .returns = VS_RETURN_STATUS},
+    [VS_OP_NT_PROTECT] = {"NtProtectVirtualMemory", 5, .ref_args = BIT(1) | BIT(2) | BIT(4),
+                          .in_refs = BIT(1) | BIT(2), .address_args = BIT(1), .handle_args = BIT(0),
+                          .process_args = BIT(0), .returns = VS_RETURN_STATUS},
+    [VS_OP_READ] = {"read", 1, .address_args = BIT(0), .returns = VS_RETURN_VALUE},
+    [VS_OP_SET_PROCESS_WORKING_SET_SIZE] = {"SetProcessWorkingSetSize", 3, .handle_args = BIT(0),
+                                            .process_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_GET_PROCESS_WORKING_SET_SIZE] = {"GetProcessWorkingSetSize", 3,
+                                            .ref_args = BIT(1) | BIT(2), .handle_args = BIT(0),
+                                            .process_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_EMPTY_WORKING_SET] = {"EmptyWorkingSet", 1, .handle_args = BIT(0),
+                                 .process_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_GET_PROCESS_MEMORY_INFO] = {"GetProcessMemoryInfo", 1, .handle_args = BIT(0),
+                                       .process_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_QUERY_WORKING_SET_EX] = {"QueryWorkingSetEx", 2, .address_args = BIT(1),
+                                    .handle_args = BIT(0), .process_args = BIT(0),
+                                    .returns = VS_RETURN_BOOL},
+    [VS_OP_GLOBAL_MEMORY_STATUS_EX] = {"GlobalMemoryStatusEx", 0, .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_LOCK] = {"VirtualLock", 2, .address_args = BIT(0), .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_UNLOCK] = {"VirtualUnlock", 2, .address_args = BIT(0),
+                              .returns = VS_RETURN_BOOL},
+    [VS_OP_GET_WRITE_WATCH] = {"GetWriteWatch", 3, .address_args = BIT(1),
+                               .returns = VS_RETURN_VALUE},
+    [VS_OP_RESET_WRITE_WATCH] = {"ResetWriteWatch", 2, .address_args = BIT(0),
+                                 .returns = VS_RETURN_VALUE},
+    [VS_OP_OPEN_PROCESS] = {"OpenProcess", 3, .returns = VS_RETURN_HANDLE},
+    [VS_OP_GET_CURRENT_PROCESS_ID] = {"GetCurrentProcessId", 0, .returns = VS_RETURN_PROCESS_ID},
+    [VS_OP_WRITE] = {"write", 2, .address_args = BIT(0), .returns = VS_RETURN_VALUE},
+    [VS_OP_CREATE_FILE_MAPPING] = {"CreateFileMapping", 6, .handle_args = BIT(0),
+                                   .returns = VS_RETURN_HANDLE, .string_args = BIT(5)},
+    [VS_OP_OPEN_FILE_MAPPING] = {"OpenFileMapping", 3, .returns = VS_RETURN_HANDLE,
+                                 .string_args = BIT(2)},
+    [VS_OP_MAP_VIEW_OF_FILE] = {"MapViewOfFile", 5, .handle_args = BIT(0),
+                                .returns = VS_RETURN_POINTER},
+    [VS_OP_MAP_VIEW_OF_FILE_EX] = {"MapViewOfFileEx", 6, .address_args = BIT(5),
+                                   .handle_args = BIT(0), .returns = VS_RETURN_POINTER},
+    [VS_OP_UNMAP_VIEW_OF_FILE] = {"UnmapViewOfFile", 1, .address_args = BIT(0),
+                                  .returns = VS_RETURN_BOOL},
+    [VS_OP_UNMAP_VIEW_OF_FILE_EX] = {"UnmapViewOfFileEx", 2, .address_args = BIT(0),
+                                     .returns = VS_RETURN_BOOL},
+    [VS_OP_UNMAP_VIEW_OF_FILE_2] = {"UnmapViewOfFile2", 3, .address_args = BIT(1),
+                                    .handle_args = BIT(0), .process_args = BIT(0),
+                                    .returns = VS_RETURN_BOOL},
+    [VS_OP_VIRTUAL_ALLOC_2] = {"VirtualAlloc2", 7, .address_args = BIT(1), .handle_args = BIT(0),
+                               .process_args = BIT(0), .returns = VS_RETURN_POINTER,
+                               .extended_args = BIT(5)},
+    [VS_OP_MAP_VIEW_OF_FILE_3] = {"MapViewOfFile3", 9, .address_args = BIT(2),
+                                  .handle_args = BIT(0) | BIT(1), .process_args = BIT(1),
+                                  .returns = VS_RETURN_POINTER, .extended_args = BIT(7)},
     /* file(name, size, fill, text): declares a file (the model has no disk); not a Windows call. */
-    [VS_OP_DECLARE_FILE] = {"file", 4, 0, 0, 0, 0, VS_RETURN_BOOL, BIT(0) | BIT(3)},
-    [VS_OP_CREATE_FILE] = {"CreateFile", 7, 0, 0, 0, BIT(6), VS_RETURN_FILE_HANDLE, BIT(0)},
-    [VS_OP_GET_FILE_SIZE] = {"GetFileSize", 2, 0, 0, 0, BIT(0), VS_RETURN_VALUE},
-    [VS_OP_FLUSH_VIEW_OF_FILE] = {"FlushViewOfFile", 2, 0, 0, BIT(0), 0, VS_RETURN_BOOL},
+    [VS_OP_DECLARE_FILE] = {"file", 4, .returns = VS_RETURN_BOOL, .string_args = BIT(0) | BIT(3)},
+    [VS_OP_CREATE_FILE] = {"CreateFile", 7, .handle_args = BIT(6), .returns = VS_RETURN_FILE_HANDLE,
+                           .string_args = BIT(0)},
+    [VS_OP_GET_FILE_SIZE] = {"GetFileSize", 2, .handle_args = BIT(0), .returns = VS_RETURN_VALUE},
+    [VS_OP_FLUSH_VIEW_OF_FILE] = {"FlushViewOfFile", 2, .address_args = BIT(0),
+                                  .returns = VS_RETURN_BOOL},
     /* read_file(h, offset): the byte ReadFile would give at offset, or -1 (and the last error). */
-    [VS_OP_READ_FILE] = {"read_file", 2, 0, 0, 0, BIT(0), VS_RETURN_VALUE},
+    [VS_OP_READ_FILE] = {"read_file", 2, .handle_args = BIT(0), .returns = VS_RETURN_VALUE},
     /* NtMapViewOfSection(section, process, &base, zero_bits, commit, &offset, &size, inherit,
      * type, protect) */
-    [VS_OP_NT_MAP_VIEW] = {"NtMapViewOfSection", 10, BIT(2) | BIT(5) | BIT(6),
-                           BIT(2) | BIT(5) | BIT(6), BIT(2), BIT(0) | BIT(1), VS_RETURN_STATUS},
-    [VS_OP_NT_UNMAP_VIEW] = {"NtUnmapViewOfSection", 2, 0, 0, BIT(1), BIT(0), VS_RETURN_STATUS},
-    [VS_OP_NT_UNMAP_VIEW_EX] = {"NtUnmapViewOfSectionEx", 3, 0, 0, BIT(1), BIT(0),
-                                VS_RETURN_STATUS},
+    [VS_OP_NT_MAP_VIEW] = {"NtMapViewOfSection", 10, .ref_args = BIT(2) | BIT(5) | BIT(6),
+                           .in_refs = BIT(2) | BIT(5) | BIT(6), .address_args = BIT(2),
+                           .handle_args = BIT(0) | BIT(1), .process_args = BIT(1),
+                           .returns = VS_RETURN_STATUS},
+    [VS_OP_NT_UNMAP_VIEW] = {"NtUnmapViewOfSection", 2, .address_args = BIT(1),
+                             .handle_args = BIT(0), .process_args = BIT(0),
+                             .returns = VS_RETURN_STATUS},
+    [VS_OP_NT_UNMAP_VIEW_EX] = {"NtUnmapViewOfSectionEx", 3, .address_args = BIT(1),
+                                .handle_args = BIT(0), .process_args = BIT(0),
+                                .returns = VS_RETURN_STATUS},
     /* Linux: C's names and argument order; descriptors are marked as handles. */
-    [VS_OP_MMAP] = {"mmap", 6, 0, 0, BIT(0), BIT(4), VS_RETURN_MMAP},
-    [VS_OP_MUNMAP] = {"munmap", 2, 0, 0, BIT(0), 0, VS_RETURN_INT},
-    [VS_OP_MPROTECT] = {"mprotect", 3, 0, 0, BIT(0), 0, VS_RETURN_INT},
-    [VS_OP_MADVISE] = {"madvise", 3, 0, 0, BIT(0), 0, VS_RETURN_INT},
-    [VS_OP_MREMAP] = {"mremap", 5, 0, 0, BIT(0) | BIT(4), 0, VS_RETURN_MMAP},
-    [VS_OP_MSYNC] = {"msync", 3, 0, 0, BIT(0), 0, VS_RETURN_INT},
-    [VS_OP_MINCORE] = {"mincore", 2, 0, 0, BIT(0), 0, VS_RETURN_INT},
-    [VS_OP_MEMFD_CREATE] = {"memfd_create", 2, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
-    [VS_OP_SHM_OPEN] = {"shm_open", 3, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
-    [VS_OP_SHM_UNLINK] = {"shm_unlink", 1, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
-    [VS_OP_OPEN] = {"open", 2, 0, 0, 0, 0, VS_RETURN_INT, BIT(0)},
-    [VS_OP_FTRUNCATE] = {"ftruncate", 2, 0, 0, 0, BIT(0), VS_RETURN_INT},
-    [VS_OP_CLOSE] = {"close", 1, 0, 0, 0, BIT(0), VS_RETURN_INT},
-    [VS_OP_FORK] = {"fork", 0, 0, 0, 0, 0, VS_RETURN_PROCESS_ID},
-    [VS_OP_GETPID] = {"getpid", 0, 0, 0, 0, 0, VS_RETURN_PROCESS_ID},
+    [VS_OP_MMAP] = {"mmap", 6, .address_args = BIT(0), .handle_args = BIT(4),
+                    .returns = VS_RETURN_MMAP},
+    [VS_OP_MUNMAP] = {"munmap", 2, .address_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_MPROTECT] = {"mprotect", 3, .address_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_MADVISE] = {"madvise", 3, .address_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_MREMAP] = {"mremap", 5, .address_args = BIT(0) | BIT(4), .returns = VS_RETURN_MMAP},
+    [VS_OP_MSYNC] = {"msync", 3, .address_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_MINCORE] = {"mincore", 2, .address_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_MEMFD_CREATE] = {"memfd_create", 2, .returns = VS_RETURN_INT, .string_args = BIT(0)},
+    [VS_OP_SHM_OPEN] = {"shm_open", 3, .returns = VS_RETURN_INT, .string_args = BIT(0)},
+    [VS_OP_SHM_UNLINK] = {"shm_unlink", 1, .returns = VS_RETURN_INT, .string_args = BIT(0)},
+    [VS_OP_OPEN] = {"open", 2, .returns = VS_RETURN_INT, .string_args = BIT(0)},
+    [VS_OP_FTRUNCATE] = {"ftruncate", 2, .handle_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_CLOSE] = {"close", 1, .handle_args = BIT(0), .returns = VS_RETURN_INT},
+    [VS_OP_FORK] = {"fork", 0, .returns = VS_RETURN_PROCESS_ID},
+    [VS_OP_GETPID] = {"getpid", 0, .returns = VS_RETURN_PROCESS_ID},
 };
 
 const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
@@ -148,6 +180,18 @@ VsRecordKind vs_op_record(VsOpKind kind)
     case VS_OP_MINCORE: return VS_RECORD_MINCORE;
     default: return VS_RECORD_NONE;
     }
+}
+
+VsProcess *vs_op_process(VsThread *thread, const VsOp *op)
+{
+    uint32_t bits = specs[op->kind].process_args;
+    if (!bits)
+        return vs_thread_process(thread);
+    VsHandle handle = op->arg[__builtin_ctz(bits)];
+    /* kernelbase takes a NULL process as the current one in these two (win32.c) */
+    if (!handle && (op->kind == VS_OP_VIRTUAL_ALLOC_2 || op->kind == VS_OP_MAP_VIEW_OF_FILE_3))
+        return vs_thread_process(thread);
+    return vs_handle_process(thread, handle);
 }
 
 int vs_op_address_arg(VsOpKind kind)
@@ -421,11 +465,13 @@ static VsMapping mapping_at(const VsProcess *process, uint64_t address)
     return strncmp(vma.name, "/dev/shm/", 9) == 0 ? VS_MAPPING_SHM : VS_MAPPING_FILE;
 }
 
-/* Notes the VAD the call's address falls in, before the call changes it. */
+/* Notes the VAD the call's address falls in, in the process the call acts on, before the call
+ * changes it. */
 static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     int arg = vs_op_address_arg(op->kind);
-    const VsVad *vad = arg >= 0 ? vs_vad_lookup(vs_thread_process(thread), op->arg[arg]) : NULL;
+    VsProcess *process = arg >= 0 ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, op->arg[arg]) : NULL;
     if (!vad)
         return;
     VsVadInfo info;
@@ -433,11 +479,13 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->vad_start = info.starting_vpn * VS_PAGE_SIZE;
     outcome->vad_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
     if (is_linux(thread)) { /* no VirtualQuery here: it could touch errno */
-        outcome->mapping = mapping_at(vs_thread_process(thread), op->arg[arg]);
+        outcome->mapping = mapping_at(process, op->arg[arg]);
         return;
     }
+    /* asked as a thread of that process: a query through the call's handle could fail for want
+     * of access and leave its own last error */
     VsMemoryBasicInformation m;
-    if (VsVirtualQuery(thread, op->arg[arg], &m, sizeof m)) {
+    if (VsVirtualQuery(vs_process_main_thread(process), op->arg[arg], &m, sizeof m)) {
         outcome->region_type = m.Type;
         outcome->region_state = m.State;
     }
@@ -702,9 +750,11 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     case VS_OP_COUNT:
         break;
     }
-    if (vs_op_maps_view(op->kind) && outcome->ret) {
+    if (vs_op_maps_view(op->kind) && outcome->ret) { /* the view is in the process mapped into */
+        const VsVad *view = vs_vad_lookup(vs_op_process(thread, op), outcome->ret);
+        assert(view);
         VsVadInfo info;
-        vs_vad_info(vs_vad_lookup(vs_thread_process(thread), outcome->ret), &info);
+        vs_vad_info(view, &info);
         outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;
     }
     outcome->last_error = VsGetLastError(thread);

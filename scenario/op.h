@@ -120,6 +120,7 @@ typedef struct VsOpSpec {
     uint32_t in_refs;       /* of those, the ones read going in (the rest are only written) */
     uint32_t address_args;  /* bit i: argument i (or the variable behind it) is an address */
     uint32_t handle_args;   /* bit i: argument i is a handle (for a Linux call, a descriptor) */
+    uint32_t process_args;  /* of those, the process handle naming whose memory the call acts on */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
     uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
@@ -206,6 +207,10 @@ typedef struct VsOutcome {
 
 const VsOpSpec *vs_op_spec(VsOpKind kind);
 VsOpFamily vs_op_family(VsOpKind kind);
+/* The process whose address space op's addresses are in: the one its process handle names
+ * (VirtualAllocEx, MapViewOfFile3, NtMapViewOfSection, UnmapViewOfFile2, ...), else the caller's;
+ * NULL when the handle names no process. */
+VsProcess *vs_op_process(VsThread *thread, const VsOp *op);
 /* The index of op's first address argument, or -1 if it has none. Only mremap has a second (its
  * new_address, argument 4); the harness translates that one itself. */
 int vs_op_address_arg(VsOpKind kind);

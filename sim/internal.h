@@ -590,8 +590,6 @@ struct VsSystem {
     bool files_unaligned;     /* Linux: regular files place as anonymous memory does */
 };
 
-VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid);
-
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
                               VsProcess **out);
 /* The rights calls ask of a handle (ObReferenceObjectByHandle's DesiredAccess). QUERY_ANY is

@@ -210,6 +210,7 @@ uint32_t vs_process_id(const VsProcess *process);
 const char *vs_process_name(const VsProcess *process);
 size_t vs_system_process_count(const VsSystem *system);
 VsProcess *vs_system_process(VsSystem *system, size_t index); /* in creation order */
+VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid); /* NULL if none has it */
 
 /* A handle to target with the given PROCESS_* rights in the calling thread's process's handle
  * table (the heart of NtOpenProcess). PROCESS_QUERY_INFORMATION brings

@@ -465,6 +465,46 @@ static void test_show_section_of_other_handles_is_an_error(void **state)
     g_error_free(error);
 }
 
+/* A call through a process handle acts in the process the handle names: the view MapViewOfFile3
+ * maps there is measured there, and a later call's outcome notes the VAD there (its extent, Type
+ * and State before the call), not whatever the caller has at the same address. */
+static void test_op_outcome_follows_the_process_handle(void **state)
+{
+    (void)state;
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64});
+    VsThread *other = vs_process_main_thread(vs_process_create(system, "other"));
+    VsThread *main_thread = vs_process_main_thread(vs_process_create(system, "main"));
+    VsHandle o = VsOpenProcess(main_thread, PROCESS_ALL_ACCESS, false,
+                               VsGetCurrentProcessId(other));
+    VsHandle h = VsCreateFileMapping(main_thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0,
+                                     0x30000, NULL);
+    assert_true(o && h);
+    /* The caller has private memory where the view will land in the other process. */
+    uint64_t mine = VsVirtualAlloc(main_thread, 0, 0x10000, MEM_COMMIT | MEM_RESERVE,
+                                   PAGE_READWRITE);
+    VsOp map = {.kind = VS_OP_MAP_VIEW_OF_FILE_3,
+                .arg = {h, o, 0, 0, 0x30000, 0, PAGE_READWRITE, 0, 0}};
+    assert_ptr_equal(vs_op_process(main_thread, &map), vs_thread_process(other));
+    VsOutcome outcome;
+    vs_op_execute(main_thread, &map, &outcome);
+    assert_int_equal(outcome.ret, mine);
+    assert_int_equal(outcome.made_size, 0x30000);
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY_EX, .arg = {o, mine + 0x10000}};
+    vs_op_execute(main_thread, &query, &outcome);
+    assert_int_equal(outcome.vad_start, mine);
+    assert_int_equal(outcome.vad_end, mine + 0x30000);
+    assert_int_equal(outcome.region_type, MEM_MAPPED);
+    assert_int_equal(outcome.region_state, MEM_COMMIT);
+    /* VirtualAlloc2 takes a NULL process as the caller's; a handle naming nothing, as nobody's. */
+    VsOp alloc2 = {.kind = VS_OP_VIRTUAL_ALLOC_2, .arg = {0, mine, 0x1000, MEM_COMMIT, 4}};
+    assert_ptr_equal(vs_op_process(main_thread, &alloc2), vs_thread_process(main_thread));
+    VsOp unmap = {.kind = VS_OP_UNMAP_VIEW_OF_FILE_2, .arg = {0x1234, mine, 0}};
+    assert_null(vs_op_process(main_thread, &unmap));
+    char why[512];
+    assert_true(vs_check(system, why, sizeof why));
+    vs_system_destroy(system);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_show_section_lists_prototypes_and_every_view),
         cmocka_unit_test(test_show_pfn_lists_every_pte_mapping_a_shared_frame),
         cmocka_unit_test(test_show_section_of_other_handles_is_an_error),
+        cmocka_unit_test(test_op_outcome_follows_the_process_handle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,5 +84,36 @@ for pattern in "== Step 1 of 4" "== Step 2 of 4" "== Step 3 of 4" "commit charge
     fi
 done
 
+# check runs each file in a child process of its own: one that dies of a signal is reported by
+# name and the files after it still run. The child checking a.vsim (a FIFO nobody writes, so it
+# waits) is killed with SIGSEGV, as a crash would end it.
+mkdir "$work/crash" && mkfifo "$work/crash/a.vsim" && cp "$lesson" "$work/crash/b.vsim"
+"$vadsim" check "$work/crash" > "$work/out" 2>&1 &
+checker=$!
+child=""
+tries=0
+while [ -z "$child" ] && [ "$tries" -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+    child=$(grep -l "^PPid:[[:space:]]*$checker\$" /proc/[0-9]*/status 2>/dev/null | head -n 1 |
+        cut -d/ -f3)
+done
+if [ -n "$child" ]; then
+    kill -SEGV "$child"
+else
+    : > "$work/crash/a.vsim" # no child seen: let the check go on, and fail below
+fi
+wait "$checker"
+got=$?
+crashed="FAIL $work/crash/a.vsim: vadsim crashed running it: signal"
+if [ "$got" -eq 1 ] && grep -qF "$crashed" "$work/out" &&
+    grep -qF "PASS $work/crash/b.vsim" "$work/out" && grep -qF "1 passed, 1 failed" "$work/out"; then
+    echo "ok   check reports a crashed file and goes on"
+else
+    echo "FAIL check with a crashing file: exit $got, output:"
+    sed 's/^/    /' "$work/out"
+    failures=$((failures + 1))
+fi
+
 [ "$failures" -eq 0 ] && echo "all CLI checks passed" || echo "$failures CLI checks failed"
 [ "$failures" -eq 0 ]

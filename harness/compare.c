@@ -181,13 +181,18 @@ static gboolean field_is(const char *field, const char *const *names)
 char *vs_compare_format(const char *field, uint64_t value)
 {
     static const char *const protections[] = {"Protect", "AllocationProtect", "OldProtect", NULL};
-    static const char *const flags[] = {"State", "Type", NULL};
     static const char *const statuses[] = {"status", "exception", "RtlGetLastNtStatus", NULL};
     char buf[160];
     if (field_is(field, protections))
         return g_strdup(vs_protect_string((uint32_t)value, buf, sizeof buf));
-    if (field_is(field, flags))
-        return g_strdup(value ? vs_mem_flags_string((uint32_t)value, buf, sizeof buf) : "0");
+    if (strcmp(field, "State") == 0 || strcmp(field, "Type") == 0) {
+        /* each by its own names: MEM_IMAGE's value is also MEM_RESET_UNDO's */
+        const char *name = field[0] == 'S' ? vs_mem_state_name((uint32_t)value)
+                                           : vs_mem_type_name((uint32_t)value);
+        if (name || value == 0)
+            return g_strdup(name ? name : "0");
+        return g_strdup_printf("0x%" G_GINT64_MODIFIER "X", value);
+    }
     if (field_is(field, statuses)) {
         const char *name = vs_status_name((VsStatus)value);
         return g_strdup_printf("0x%08" G_GINT64_MODIFIER "X%s%s", value, name ? " " : "",

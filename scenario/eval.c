@@ -113,7 +113,7 @@ static char *did_you_mean_name(VsRunner *runner, const char *name)
         g_ptr_array_add(candidates, (gpointer)extra_constants[i].name);
     static const char *const common[] = {
 #define NAME(n, v) #n,
-        VS_MEM_FLAG_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
+        VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
         VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,

@@ -7,9 +7,21 @@
  */
 #include "runner_int.h"
 
-static const char *state_name(uint32_t state)
+/* The name of a State or Type, or the number for one without a name. */
+static const char *mem_name(const char *name, uint32_t value, char *buf, size_t len)
 {
-    return state == MEM_COMMIT ? "MEM_COMMIT" : state == MEM_RESERVE ? "MEM_RESERVE" : "MEM_FREE";
+    if (name)
+        return name;
+    g_snprintf(buf, len, "0x%X", value);
+    return buf;
+}
+
+/* VirtualQuery in the runner's current process, through the NT call, so that a view never sets
+ * the thread's last error (VirtualQuery of an address past user space would). */
+static VsStatus query(VsRunner *runner, uint64_t address, VsMemoryBasicInformation *m)
+{
+    return VsNtQueryVirtualMemory(vs_runner_thread(runner), VS_CURRENT_PROCESS, address,
+                                  MemoryBasicInformation, m, sizeof *m, NULL);
 }
 
 /* Drops the spaces a row's empty last columns leave, so output lines never end in blanks. */
@@ -21,16 +33,17 @@ static void trim_line_end(GString *out)
 
 static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
 {
-    char alloc[96], protect[96];
+    char alloc[96], protect[96], state[16], type[16];
     vs_protect_string(m->AllocationProtect, alloc, sizeof alloc);
     vs_protect_string(m->Protect, protect, sizeof protect);
     g_string_append_printf(out,
                            "      %16" G_GINT64_MODIFIER "X %16" G_GINT64_MODIFIER "X %12"
                            G_GINT64_MODIFIER "X  %-11s %-24s %-11s %s\n",
                            m->BaseAddress, m->BaseAddress + m->RegionSize, m->RegionSize,
-                           state_name(m->State), m->State == MEM_COMMIT ? protect
-                                                 : m->State == MEM_RESERVE ? "0" : "",
-                           m->Type ? "MEM_PRIVATE" : "",
+                           mem_name(vs_mem_state_name(m->State), m->State, state, sizeof state),
+                           m->State == MEM_COMMIT ? protect : m->State == MEM_RESERVE ? "0" : "",
+                           m->Type ? mem_name(vs_mem_type_name(m->Type), m->Type, type, sizeof type)
+                                   : "",
                            m->AllocationBase ? alloc : "");
     g_string_truncate(out, out->len - 1); /* the newline, so the blanks before it can go */
     trim_line_end(out);
@@ -46,10 +59,10 @@ static void append_mbi_header(GString *out)
 void vs_show_query(VsRunner *runner, uint64_t address)
 {
     VsMemoryBasicInformation m;
-    VsThread *thread = vs_runner_thread(runner);
-    if (!VsVirtualQuery(thread, address, &m, sizeof m)) {
+    VsStatus status = query(runner, address, &m);
+    if (!NT_SUCCESS(status)) {
         g_string_append_printf(runner->out, "      VirtualQuery(0x%" G_GINT64_MODIFIER
-                               "X) fails: error %u\n", address, VsGetLastError(thread));
+                               "X) fails: error %u\n", address, vs_status_to_win32(status));
         return;
     }
     append_mbi_header(runner->out);
@@ -62,13 +75,12 @@ void vs_show_query(VsRunner *runner, uint64_t address)
 /* !address: every region from 0 to the top of user space. */
 void vs_show_address(VsRunner *runner)
 {
-    VsThread *thread = vs_runner_thread(runner);
     const VsLayout *layout = vs_system_layout(runner->system);
     append_mbi_header(runner->out);
     VsMemoryBasicInformation m;
     for (uint64_t address = 0; address <= layout->highest_user_address;
          address = m.BaseAddress + m.RegionSize) {
-        if (!VsVirtualQuery(thread, address, &m, sizeof m))
+        if (!NT_SUCCESS(query(runner, address, &m)))
             break;
         append_mbi_row(runner->out, &m);
     }
@@ -77,7 +89,6 @@ void vs_show_address(VsRunner *runner)
 /* !address -summary: regions and bytes per state, and committed bytes per protection. */
 void vs_show_summary(VsRunner *runner)
 {
-    VsThread *thread = vs_runner_thread(runner);
     const VsLayout *layout = vs_system_layout(runner->system);
     static const uint32_t states[] = {MEM_FREE, MEM_RESERVE, MEM_COMMIT};
     uint64_t regions[3] = {0}, bytes[3] = {0};
@@ -85,7 +96,7 @@ void vs_show_summary(VsRunner *runner)
     VsMemoryBasicInformation m;
     for (uint64_t address = 0; address <= layout->highest_user_address;
          address = m.BaseAddress + m.RegionSize) {
-        if (!VsVirtualQuery(thread, address, &m, sizeof m))
+        if (!NT_SUCCESS(query(runner, address, &m)))
             break;
         size_t i = m.State == MEM_FREE ? 0 : m.State == MEM_RESERVE ? 1 : 2;
         regions[i]++;
@@ -104,7 +115,7 @@ void vs_show_summary(VsRunner *runner)
                            "% space");
     for (size_t i = 0; i < 3; i++)
         g_string_append_printf(runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18"
-                               G_GINT64_MODIFIER "X %7.2f%%\n", state_name(states[i]),
+                               G_GINT64_MODIFIER "X %7.2f%%\n", vs_mem_state_name(states[i]),
                                regions[i], bytes[i], 100.0 * (double)bytes[i] / (double)all);
     /* Committed bytes by protection, in protection order so the output is stable. */
     for (uint32_t protect = 1; protect < 0x800; protect++) {

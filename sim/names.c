@@ -39,6 +39,12 @@ static const NamedValue mem_rows[] = {
 #undef ROW
 };
 
+static const NamedValue type_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_MEM_TYPE_MAP(ROW)
+#undef ROW
+};
+
 static const NamedValue page_rows[] = {
 #define ROW(name, value) {#name, value},
     VS_PAGE_FLAG_MAP(ROW)
@@ -80,6 +86,15 @@ static const NamedValue linux_rows[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The name of the row holding exactly value, or NULL. */
+static const char *name_of(const NamedValue *rows, size_t count, uint64_t value)
+{
+    for (size_t i = 0; i < count; i++)
+        if (rows[i].value == value)
+            return rows[i].name;
+    return NULL;
+}
+
 static const StatusRow *status_row(VsStatus status)
 {
     for (size_t i = 0; i < COUNT(status_rows); i++)
@@ -108,10 +123,7 @@ const char *vs_status_explain(VsStatus status)
 
 const char *vs_win32_error_name(uint32_t error)
 {
-    for (size_t i = 0; i < COUNT(win32_rows); i++)
-        if (win32_rows[i].value == error)
-            return win32_rows[i].name;
-    return NULL;
+    return name_of(win32_rows, COUNT(win32_rows), error);
 }
 
 /* Writes the names of the flags set in value, joined by '|', and any unnamed rest in hex. */
@@ -148,6 +160,15 @@ const char *vs_mem_flags_string(uint32_t flags, char *buf, size_t len)
     return flags_string(mem_rows, COUNT(mem_rows), flags, buf, len);
 }
 
+const char *vs_mem_state_name(uint32_t state)
+{
+    if (state != MEM_COMMIT && state != MEM_RESERVE && state != MEM_FREE)
+        return NULL;
+    return name_of(mem_rows, COUNT(mem_rows), state);
+}
+
+const char *vs_mem_type_name(uint32_t type) { return name_of(type_rows, COUNT(type_rows), type); }
+
 static bool find_named(const NamedValue *rows, size_t count, const char *name, uint64_t *value)
 {
     for (size_t i = 0; i < count; i++)
@@ -170,6 +191,7 @@ bool vs_constant_lookup(const char *name, uint64_t *value)
             return true;
         }
     return find_named(mem_rows, COUNT(mem_rows), name, value) ||
+           find_named(type_rows, COUNT(type_rows), name, value) ||
            find_named(page_rows, COUNT(page_rows), name, value) ||
            find_named(access_rows, COUNT(access_rows), name, value) ||
            find_named(section_rows, COUNT(section_rows), name, value) ||

@@ -25,7 +25,7 @@
 
 /* ---- Windows constants (winnt.h values) ------------------------------------------------------- */
 
-/* XX(name, value): allocation types and memory states/types the model knows. */
+/* XX(name, value): allocation types and memory states the model knows. */
 #define VS_MEM_FLAG_MAP(XX)                                                                        \
     XX(MEM_COMMIT, 0x00001000u)                                                                    \
     XX(MEM_RESERVE, 0x00002000u)                                                                   \
@@ -34,11 +34,16 @@
     XX(MEM_FREE, 0x00010000u)                                                                      \
     XX(MEM_RESET, 0x00080000u)                                                                     \
     XX(MEM_RESET_UNDO, 0x01000000u)                                                                \
-    XX(MEM_PRIVATE, 0x00020000u)                                                                   \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
-    XX(MEM_MAPPED, 0x00040000u)                                                                    \
     XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
+
+/* XX(name, value): the Type of a region VirtualQuery reports (MEM_IMAGE: a view of an image
+ * section, which the model does not make; a real system reports it). */
+#define VS_MEM_TYPE_MAP(XX)                                                                        \
+    XX(MEM_PRIVATE, 0x00020000u)                                                                   \
+    XX(MEM_MAPPED, 0x00040000u)                                                                    \
+    XX(MEM_IMAGE, 0x01000000u)
 
 /* XX(name, value): section attributes, access rights and the FILE_MAP_* view accesses (winnt.h,
  * memoryapi.h), and the object attribute CreateFileMapping passes (OBJ_OPENIF). */
@@ -133,7 +138,8 @@
 
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
-    VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
+    VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
+    VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
     VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT) VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT)
     VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT) VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
@@ -1022,6 +1028,10 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len);
 /* "PAGE_READWRITE|PAGE_GUARD", "MEM_RESERVE|MEM_COMMIT", ... written into buf; returns buf. */
 const char *vs_protect_string(uint32_t protect, char *buf, size_t len);
 const char *vs_mem_flags_string(uint32_t flags, char *buf, size_t len);
+/* A region's State and Type by name ("MEM_COMMIT", "MEM_RESERVE", "MEM_FREE"; "MEM_PRIVATE",
+ * "MEM_MAPPED", "MEM_IMAGE"); NULL for any other value. */
+const char *vs_mem_state_name(uint32_t state);
+const char *vs_mem_type_name(uint32_t type);
 
 /* Looks a constant up by its Windows name (MEM_, PAGE_, STATUS_, ERROR_). */
 bool vs_constant_lookup(const char *name, uint64_t *value);

@@ -118,6 +118,19 @@ static void test_compare_errors_and_queries(void **state)
     assert_int_equal(vs_compare_outcomes(&r, &query, &qm, &qo, d), 0);
     qo.mbi.Protect = PAGE_READONLY;
     assert_int_equal(vs_compare_outcomes(&r, &query, &qm, &qo, d), 1);
+    /* A Type or State is reported by its own name (MEM_IMAGE shares MEM_RESET_UNDO's value). */
+    qo = qm;
+    qo.mbi.Type = MEM_IMAGE;
+    qo.mbi.State = MEM_COMMIT;
+    assert_int_equal(vs_compare_outcomes(&r, &query, &qm, &qo, d), 2);
+    const VsDivergence *type = g_ptr_array_index(d, d->len - 1);
+    assert_string_equal(type->field, "Type");
+    assert_string_equal(type->model, "0");
+    assert_string_equal(type->other, "MEM_IMAGE");
+    const VsDivergence *state_field = g_ptr_array_index(d, d->len - 2);
+    assert_string_equal(state_field->field, "State");
+    assert_string_equal(state_field->model, "MEM_FREE");
+    assert_string_equal(state_field->other, "MEM_COMMIT");
     g_ptr_array_free(d, TRUE);
     vs_relations_clear(&r);
 }

@@ -39,6 +39,25 @@ static void test_mem_flag_strings(void **state)
 }
 
 /* Output never overruns the buffer and is always terminated. */
+/* A region's State and Type by their own names: MEM_IMAGE shares its value with MEM_RESET_UNDO, an
+ * allocation type, and Type is never a set of flags. */
+static void test_region_state_and_type_names(void **state)
+{
+    (void)state;
+    assert_string_equal(vs_mem_state_name(MEM_COMMIT), "MEM_COMMIT");
+    assert_string_equal(vs_mem_state_name(MEM_RESERVE), "MEM_RESERVE");
+    assert_string_equal(vs_mem_state_name(MEM_FREE), "MEM_FREE");
+    assert_null(vs_mem_state_name(MEM_RELEASE));
+    assert_string_equal(vs_mem_type_name(MEM_PRIVATE), "MEM_PRIVATE");
+    assert_string_equal(vs_mem_type_name(MEM_MAPPED), "MEM_MAPPED");
+    assert_string_equal(vs_mem_type_name(MEM_IMAGE), "MEM_IMAGE");
+    assert_null(vs_mem_type_name(0));
+    assert_null(vs_mem_type_name(MEM_PRIVATE | MEM_MAPPED));
+    uint64_t value = 0;
+    assert_true(vs_constant_lookup("MEM_IMAGE", &value));
+    assert_int_equal(value, 0x1000000);
+}
+
 static void test_truncation(void **state)
 {
     (void)state;
@@ -113,6 +132,7 @@ int main(void)
         cmocka_unit_test(test_protect_strings),   cmocka_unit_test(test_mem_flag_strings),
         cmocka_unit_test(test_truncation),        cmocka_unit_test(test_constant_lookup),
         cmocka_unit_test(test_status_and_error_names), cmocka_unit_test(test_event_kind_names),
+        cmocka_unit_test(test_region_state_and_type_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,21 +5,27 @@
  * call it after every operation. It checks, per process:
  *   - the VAD tree: parent links, AVL balance (|height(right) - height(left)| <= 1 and equal to the
  *     stored balance), strictly increasing disjoint ranges inside user space, the node count, the
- *     node hint, and the free-gap bookkeeping (gap_pages, max_gap_pages);
+ *     node hint, and the free-gap bookkeeping (gap_pages, max_gap_pages); placeholders are bare
+ *     reservations; a Linux VMA maps through an open file of the file it maps;
  *   - the page tables: each table's used count equals its non-zero entries, only the top table may be
  *     empty, every upper entry names a live table one level down covering the right range, the
  *     number of tables equals page_table_pages, every non-zero PTE is a known software state and lies
  *     inside a VAD;
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
  *     process's charge is their sum;
- *   - physical memory: every valid PTE names an active frame with share and reference count 1
- *     that records the page, its protection and its working-set entry; every transition PTE a
- *     frame on the standby list (clean) or the modified list (dirty); every list is well linked
- *     and counted; each frame handed out is on exactly one list or active;
+ *   - physical memory: every valid PTE of a private page names an active frame with share and
+ *     reference count 1 that records the page, its protection and its working-set entry; every
+ *     transition PTE a frame on the standby list (clean) or the modified list (dirty); every list
+ *     is well linked and counted; each frame handed out is on exactly one list or active;
  *   - working sets: the entries are exactly the valid pages, each frame pointing back at its own;
+ *     each write-watch VAD has exactly one bitmap of its range, and each bitmap such a VAD;
+ *   - sections: each prototype PTE is a known state of the right backing, its frame records it and
+ *     is shared by exactly the valid PTEs mapping it; committed pages, handles and views add up;
  *   - the page file: every slot a page-file PTE or a frame's OriginalPte names is in use and named
  *     once, and no slot is in use that nothing names;
- *   - the system's commit charge is its processes' sum, within the commit limit.
+ *   - the system's commit charge is its processes' and sections' sum, within the commit limit.
+ * It reports the first violation, and skips the walks that would go through a structure found
+ * broken (a bad tree or page table must not crash the checker that found it).
  */
 #include <stdlib.h>
 
@@ -622,11 +628,13 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         }
         uint64_t tables = 0, valid_before = c.valid;
         check_table(&c, process, process->top_table, 0, 0, &tables);
-        check_working_set(&c, process, valid_before);
-        check_write_watch(&c, process);
-        if (tables != process->page_table_pages)
-            fail(&c, process, "page_table_pages differs from the tables found", tables);
-        check_commit(&c, process);
+        if (c.ok) { /* the checks below read PTEs through the tables: only through sound ones */
+            check_working_set(&c, process, valid_before);
+            check_write_watch(&c, process);
+            if (tables != process->page_table_pages)
+                fail(&c, process, "page_table_pages differs from the tables found", tables);
+            check_commit(&c, process);
+        }
         free(c.cursor.demand_zero);
         free(c.cursor.decommitted);
     }

@@ -2,8 +2,7 @@
  * fuzz_parser.c - libFuzzer target for the scenario lexer and parser.
  *
  * Any byte string must either parse or fail with a diagnostic; never crash, hang, leak or read out
- * of bounds. Build with clang: meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined
- * -Db_lundef=false (CC=clang), then run build-fuzz/fuzz/fuzz-parser fuzz/corpus -max_total_time=600.
+ * of bounds. Built with clang and -Dfuzz=true; docs/scenario-language.md gives the commands.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,8 @@
 #!/bin/sh
 # test.sh - builds vadsim twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer) and
-# runs every test in both. Exits non-zero if any build or test fails; the last line sums up.
+# runs every test in both; then builds it a third time with clang and libFuzzer (the same
+# sanitizers) and runs a short, fixed-seed fuzzing of the parser and of whole scenario runs (suite
+# 'fuzz'). Exits non-zero if any build or test fails; the last line sums up.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -18,27 +20,37 @@ warm_wine() {
 }
 
 failed_builds=""
+# run NAME SUITE [MESON OPTIONS...]: builds build-NAME and runs its tests (SUITE: all of them if
+# empty).
 run() {
     name=$1
-    shift
+    suite=$2
+    shift 2
     echo "=== $name build ==="
     if ! scripts/build.sh "build-$name" "$@"; then
         failed_builds="$failed_builds $name"
         return
     fi
     warm_wine
-    meson test -C "build-$name" --print-errorlogs --num-processes 2 ||
+    meson test -C "build-$name" ${suite:+--suite "$suite"} --print-errorlogs --num-processes 2 ||
         failed_builds="$failed_builds $name"
 }
 
-run plain --buildtype=debugoptimized
-run sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+run plain "" --buildtype=debugoptimized
+run sanitize "" --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+# clang, warnings as errors as in every build: all of vadsim, so clang's warnings are caught too;
+# of its tests only the fuzzing, as the other two builds ran the rest. (CC counts when build-fuzz
+# is first set up.)
+CC=clang
+export CC
+run fuzz fuzz --buildtype=debugoptimized -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 
 # meson writes a machine-readable log per build; count results from both.
 passed=0
 failed=0
 skipped=0
-for log in build-plain/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json; do
+for log in build-plain/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json \
+    build-fuzz/meson-logs/testlog.json; do
     [ -f "$log" ] || continue
     passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
     failed=$((failed + $(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\|UNEXPECTEDPASS\)"' "$log" || true)))
@@ -49,4 +61,5 @@ if [ -n "$failed_builds" ]; then
     echo "test.sh: FAILED in:$failed_builds ($passed passed, $failed failed)"
     exit 1
 fi
-echo "test.sh: all tests passed ($passed passed, $failed failed, $skipped skipped, plain and ASan+UBSan builds)"
+echo "test.sh: all tests passed ($passed passed, $failed failed, $skipped skipped;" \
+    "plain, ASan+UBSan and clang fuzzing builds)"

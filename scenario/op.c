@@ -482,10 +482,12 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         outcome->mapping = mapping_at(process, op->arg[arg]);
         return;
     }
-    /* asked as a thread of that process: a query through the call's handle could fail for want
-     * of access and leave its own last error */
+    /* the NT call, as a thread of that process: no last error is touched and no handle's access
+     * rights matter */
     VsMemoryBasicInformation m;
-    if (VsVirtualQuery(vs_process_main_thread(process), op->arg[arg], &m, sizeof m)) {
+    if (NT_SUCCESS(VsNtQueryVirtualMemory(vs_process_main_thread(process), VS_CURRENT_PROCESS,
+                                          op->arg[arg], MemoryBasicInformation, &m, sizeof m,
+                                          NULL))) {
         outcome->region_type = m.Type;
         outcome->region_state = m.State;
     }

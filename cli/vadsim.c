@@ -242,15 +242,22 @@ static FileResult check_file(const char *path)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         continue;
-    if (WIFEXITED(status)) {
-        result.exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
+    gboolean said = result.first_problem[0] != '\0';
+    if (WIFSIGNALED(status)) {
         g_free(result.first_problem);
         result.first_problem = g_strdup_printf("vadsim crashed running it: signal %d (%s)",
                                                WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (WEXITSTATUS(status) != EXIT_PASS && !said) {
+        /* every failure has its words: a child that ends without them was stopped (a sanitizer
+         * exits with 1 after writing its report to stderr) */
+        g_free(result.first_problem);
+        result.first_problem = g_strdup_printf("vadsim crashed running it: exit status %d with "
+                                               "no report of its own", WEXITSTATUS(status));
+    } else {
+        result.exit_code = WEXITSTATUS(status);
+        if (!said)
+            g_clear_pointer(&result.first_problem, g_free);
     }
-    if (result.first_problem && !result.first_problem[0])
-        g_clear_pointer(&result.first_problem, g_free);
     return result;
 }
 

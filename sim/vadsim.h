@@ -440,6 +440,9 @@ const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id);
 void vs_section_info(const VsSection *section, VsSectionInfo *out);
 /* A prototype PTE of the section (its raw value, as !pte prints it). */
 uint64_t vs_section_prototype(const VsSection *section, uint64_t index);
+/* The last index of the run of equal prototype PTEs that starts at index, up to the section's last
+ * page: a run of untouched pages is found in one step, however long. */
+uint64_t vs_section_prototype_run_end(const VsSection *section, uint64_t index);
 
 /* ---- Who maps what: a section's pages and views, a frame's PTEs (for `show section`, `show pfn`)
  *

@@ -377,7 +377,7 @@ static uint64_t prototype_of(const VsVad *vad, uint64_t vpn)
 {
     const VsSection *section = vs_vma(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
-    return section && index < section->pages ? section->prototypes[index] : 0;
+    return section && index < section->pages ? vs_prototype_read(section, index) : 0;
 }
 
 /*

@@ -492,7 +492,8 @@ static inline uint64_t vs_pfn_available(const VsPfnDatabase *db)
 typedef struct VsPageFile {
     uint64_t slots;          /* slot 0 is never used, as on Windows: PageFileHigh 0 means none */
     uint64_t *bitmap;        /* bit set: slot in use */
-    unsigned char **data;    /* a slot's bytes; NULL for a page of zeros */
+    VsSparse data;           /* by slot, its bytes (a host page); absent: a page of zeros */
+    uint64_t data_pages;     /* slots holding bytes */
     uint64_t used, peak;
     uint64_t hint;           /* where the next search starts */
 } VsPageFile;
@@ -503,6 +504,7 @@ uint64_t vs_pagefile_write(VsPageFile *file, const unsigned char *page); /* 0 wh
 bool vs_pagefile_read(const VsPageFile *file, uint64_t slot, VsPfnDatabase *db, uint64_t frame);
 void vs_pagefile_free(VsPageFile *file, uint64_t slot);
 bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot);
+uint64_t vs_pagefile_bytes(const VsPageFile *file);
 
 /* ---- Working sets (models MMSUPPORT and MMWSL) ------------------------------------------------- */
 
@@ -578,8 +580,10 @@ VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType typ
 /* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
 typedef struct VsWriteWatch {
     uint64_t start_vpn, pages;
-    uint64_t *bits; /* bit set: written since the last reset */
+    VsSparse bits; /* bit n of word n / 64 set: page n written since the last reset */
 } VsWriteWatch;
+
+uint64_t vs_write_watch_bytes(const VsWriteWatch *w);
 
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages);
 bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
@@ -796,6 +800,8 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
+uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                               uint64_t end_vpn);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);
 bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,

@@ -232,6 +232,24 @@ typedef struct VsProcessCounters {
 
 void vs_process_counters(const VsProcess *process, VsProcessCounters *out);
 
+/*
+ * The host memory the model holds, by what holds it (the model's own bookkeeping, not the host's
+ * heap: what a size argument could make grow). Counted when asked: a walk of the sections, files,
+ * processes and frames, not of any page range.
+ */
+typedef struct VsHostBytes {
+    uint64_t frames;      /* the PFN database, and the 4 KB of every frame ever written */
+    uint64_t page_tables; /* every process's page tables and the table store */
+    uint64_t vads;        /* the pools of short and long VADs */
+    uint64_t sections;    /* section objects and their prototype PTEs */
+    uint64_t files;       /* files' written pages and the sets of pages kept of them */
+    uint64_t pagefile;    /* the page file's bitmap and the pages written to it */
+    uint64_t processes;   /* process objects, threads, handle tables, working sets, write watch */
+    uint64_t total;
+} VsHostBytes;
+
+void vs_system_host_bytes(const VsSystem *system, VsHostBytes *out);
+
 /* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
 
 typedef enum VsMemoryInformationClass {

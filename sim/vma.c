@@ -287,9 +287,7 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
  */
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
-    uint64_t resident = 0;
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
-        resident += vs_vma_page_resident(process, vad, vpn);
+    uint64_t resident = vs_vma_resident_pages(process, vad, start_vpn, end_vpn);
     vs_delete_pages(process, vad, start_vpn, end_vpn);
     if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad) &&
         NT_SUCCESS(vs_pt_prepare(process, start_vpn, end_vpn))) {
@@ -322,8 +320,10 @@ void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
         while (vpn <= end_vpn && holds_private_copy(process, vs_pt_read(process, vpn)))
             vpn++;
         uint64_t run = vpn;
-        while (vpn <= end_vpn && !holds_private_copy(process, vs_pt_read(process, vpn)))
-            vpn++;
+        while (vpn <= end_vpn && !holds_private_copy(process, vs_pt_read(process, vpn))) {
+            uint64_t present = vs_pt_next_present(process, vpn, end_vpn);
+            vpn = present > vpn ? present : vpn + 1; /* no page table: no private copy */
+        }
         if (run < vpn)
             vs_vma_zap(process, vad, run, vpn - 1);
     }
@@ -399,6 +399,33 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
         return !vs_vma_beyond_eof(vad, vpn) &&
                vs_file_cached(file, vs_view_prototype_index(vad, vpn));
     return vs_pte_is_resident(prototype_of(vad, vpn));
+}
+
+/*
+ * How many pages of [start_vpn, end_vpn] of the VMA mincore would say are resident: those with a
+ * page table or a prototype PTE other than the initial one one by one, and for each run of the
+ * others at once - none of them is resident but a regular file's cached pages.
+ */
+uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                               uint64_t end_vpn)
+{
+    const VsFile *file = vs_vma_file(vad);
+    bool regular = file && file->kind == VS_FILE_REGULAR;
+    uint64_t resident = 0;
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t differs = vs_view_scan_next(&scan, vpn);
+        if (differs == vpn) {
+            resident += vs_vma_page_resident(process, vad, vpn);
+            continue;
+        }
+        uint64_t first = vs_view_prototype_index(vad, vpn), pages = regular ? vs_file_pages(file) : 0;
+        if (first < pages) /* up to the end of the file: past it nothing is (SIGBUS) */
+            resident += vs_file_cached_count(
+                file, first, vs_min(vs_view_prototype_index(vad, differs - 1), pages - 1));
+        vpn = differs - 1;
+    }
+    return resident;
 }
 
 /*

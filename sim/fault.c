@@ -360,7 +360,8 @@ static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint6
     if (vs_pte_is_valid(pte))
         return use_valid(process, vpn, pte, write, frame);
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte))) {
+    if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)) &&
+        !(vs_is_linux(process->system) && vs_vma_unshared_page(vad, vpn))) {
         VsStatus status = view_fault(process, vad, vpn, pte, write, frame);
         if (!NT_SUCCESS(status))
             return status;

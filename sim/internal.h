@@ -800,6 +800,7 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
+bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                uint64_t end_vpn);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,

@@ -279,21 +279,34 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
     vs_pt_release_empty(process, start_vpn, end_vpn);
 }
 
+/* In a private anonymous VMA a fork left shared, the pages of [start_vpn, end_vpn] whose section
+ * page holds something (resident or in the page file) get a demand-zero PTE: a zero PTE would find
+ * that page again. The others stay zero and cost nothing (vs_vma_unshared_page: touching them
+ * makes a fresh private page): one step per section page that holds something. */
+static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn,
+                              uint64_t end_vpn)
+{
+    const VsSection *section = vs_vma(vad)->section;
+    uint64_t last = vs_view_prototype_index(vad, end_vpn);
+    for (uint64_t index = vs_prototype_next(section, vs_view_prototype_index(vad, start_vpn), last);
+         index <= last; index = vs_prototype_next(section, index + 1, last)) {
+        uint64_t vpn = vad->starting_vpn + (index - vs_vma(vad)->first_prototype);
+        if (NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
+            vs_pt_write(process, vpn, vs_pte_make_software(vad->protection));
+    }
+}
+
 /*
  * Drops the pages of [start_vpn, end_vpn] of one VMA (zap_page_range_single, for MADV_DONTNEED,
  * truncation and a moved range): the next touch finds the file's page again, or a fresh zero page
- * for anonymous memory. A private anonymous page that a fork left shared is written as demand
- * zero, since a zero PTE there would find the shared page again.
+ * for anonymous memory (hide_shared_pages sees to it after a fork).
  */
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     uint64_t resident = vs_vma_resident_pages(process, vad, start_vpn, end_vpn);
     vs_delete_pages(process, vad, start_vpn, end_vpn);
-    if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad) &&
-        NT_SUCCESS(vs_pt_prepare(process, start_vpn, end_vpn))) {
-        for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
-            vs_pt_write(process, vpn, vs_pte_make_software(vad->protection));
-    }
+    if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad))
+        hide_shared_pages(process, vad, start_vpn, end_vpn);
     vs_pt_release_empty(process, start_vpn, end_vpn);
     VsEvent event = {.kind = VS_EV_PAGES_DISCARDED, .pid = process->pid, .vpn_start = start_vpn,
                      .vpn_end = end_vpn, .pages = resident};
@@ -378,6 +391,20 @@ static uint64_t prototype_of(const VsVad *vad, uint64_t vpn)
     const VsSection *section = vs_vma(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
     return section && index < section->pages ? vs_prototype_read(section, index) : 0;
+}
+
+/*
+ * Whether a page of a private anonymous VMA that a fork left shared is one the fork did not share:
+ * its section page was never anything but demand zero. Touching it makes a fresh private page, as
+ * in a VMA no fork touched (Linux's do_anonymous_page), not a page of the section that the other
+ * process could then find.
+ */
+bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn)
+{
+    const VsSection *section = vs_vma(vad)->section;
+    return section && !section->file && !section->shmem &&
+           vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) ==
+               vs_prototype_initial(section);
 }
 
 /*

@@ -62,6 +62,11 @@ VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base
      * pages less one, so this never refuses what the check after the touches would allow. */
     if ((last - first) + FLUID_PAGES > process->ws.minimum)
         return STATUS_WORKING_SET_QUOTA;
+    /* Nor can more pages than RAM has frames be resident at once (Windows keeps a minimum within
+     * the resident pages available, MmAdjustWorkingSetSizeEx; the model does not): the touches
+     * below could only end in the quota failure after them, so it comes without them. */
+    if (last - first + 1 > process->system->pfn.count)
+        return STATUS_WORKING_SET_QUOTA;
     /* Make every page resident; a fault that reclaims could trim a page touched before, so
      * touch until all are there together (twice is enough but for a tiny machine). */
     VsThread *thread = vs_process_main_thread(process);

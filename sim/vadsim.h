@@ -413,7 +413,9 @@ bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_addres
 
 /* ---- Files (file.c) ---------------------------------------------------------------------------- */
 
-#define VS_FILE_MAX_BYTES (256ull << 20) /* the largest file the model keeps */
+/* The largest file the model keeps: 16 TB, about the largest file NTFS with its default 4 KB
+ * clusters and ext4 with 4 KB blocks hold. A file's bytes cost only the pages written (file.c). */
+#define VS_FILE_MAX_BYTES (16ull << 40)
 
 /*
  * Declares a file (the model has no disk: whoever drives it says which files exist): size bytes,

@@ -802,7 +802,7 @@ void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
 bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
-                               uint64_t end_vpn);
+                               uint64_t end_vpn, uint8_t *vec);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);
 bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,

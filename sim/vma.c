@@ -303,7 +303,7 @@ static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn
  */
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
-    uint64_t resident = vs_vma_resident_pages(process, vad, start_vpn, end_vpn);
+    uint64_t resident = vs_vma_resident_pages(process, vad, start_vpn, end_vpn, NULL);
     vs_delete_pages(process, vad, start_vpn, end_vpn);
     if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad))
         hide_shared_pages(process, vad, start_vpn, end_vpn);
@@ -428,28 +428,44 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
     return vs_pte_is_resident(prototype_of(vad, vpn));
 }
 
-/*
- * How many pages of [start_vpn, end_vpn] of the VMA mincore would say are resident: those with a
- * page table or a prototype PTE other than the initial one one by one, and for each run of the
- * others at once - none of them is resident but a regular file's cached pages.
- */
-uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
-                               uint64_t end_vpn)
+/* mincore's answer for a run of untouched pages [vpn, last] (no page table, the initial
+ * prototype PTE): none is resident but a regular file's cached pages up to the end of the file.
+ * Counts them, and fills vec (one byte per page) if it is not NULL. */
+static uint64_t untouched_resident(const VsVad *vad, uint64_t vpn, uint64_t last, uint8_t *vec)
 {
     const VsFile *file = vs_vma_file(vad);
-    bool regular = file && file->kind == VS_FILE_REGULAR;
+    uint64_t first = vs_view_prototype_index(vad, vpn), pages = last - vpn + 1;
+    uint64_t file_pages = file && file->kind == VS_FILE_REGULAR ? vs_file_pages(file) : 0;
+    if (vec) {
+        for (uint64_t i = 0; i < pages; i++)
+            vec[i] = first + i < file_pages && vs_file_cached(file, first + i);
+    }
+    if (first >= file_pages)
+        return 0;
+    return vs_file_cached_count(file, first, vs_min(first + pages, file_pages) - 1);
+}
+
+/*
+ * How many pages of [start_vpn, end_vpn] of the VMA mincore would say are resident, and (vec not
+ * NULL) mincore's vector for them: the pages with a page table or a prototype PTE other than the
+ * initial one one by one, the runs of the others at once.
+ */
+uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                               uint64_t end_vpn, uint8_t *vec)
+{
     uint64_t resident = 0;
     VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
     for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint8_t *out = vec ? vec + (vpn - start_vpn) : NULL;
         uint64_t differs = vs_view_scan_next(&scan, vpn);
         if (differs == vpn) {
-            resident += vs_vma_page_resident(process, vad, vpn);
+            bool in = vs_vma_page_resident(process, vad, vpn);
+            resident += in;
+            if (out)
+                *out = in;
             continue;
         }
-        uint64_t first = vs_view_prototype_index(vad, vpn), pages = regular ? vs_file_pages(file) : 0;
-        if (first < pages) /* up to the end of the file: past it nothing is (SIGBUS) */
-            resident += vs_file_cached_count(
-                file, first, vs_min(vs_view_prototype_index(vad, differs - 1), pages - 1));
+        resident += untouched_resident(vad, vpn, differs - 1, out);
         vpn = differs - 1;
     }
     return resident;

@@ -261,7 +261,8 @@ static void bench_file(const Scale *s)
            " windows, a page written in each (no Windows kernel here), best of %d\n\n",
            s->windows, s->runs);
     print_figures(f, 3);
-    printf("  (model KB and heap KB: after declaring, and after every window: the pages written)\n");
+    printf("  (model KB and heap KB: after declaring, and after every window: the pages "
+           "written)\n");
 }
 
 /* ---- Every other size argument at its largest ------------------------------------------------ */
@@ -383,11 +384,11 @@ static void bench_others(const Scale *s)
     printf("\nEvery other size argument at its largest (x64 and Linux models), best of %d\n\n",
            s->runs);
     print_figures(f, O_OPS);
-    printf("  (model KB and heap KB after the first four, all in one system: what stayed; the page\n"
-           "   file's: the whole system, 256 MB of RAM's PFN database included)\n");
+    printf("  (model KB and heap KB after the first four, all in one system: what stayed; the\n"
+           "   page file's: the whole system, 256 MB of RAM's PFN database included)\n");
 }
 
-/* ---- Linux: the model and this machine's kernel ------------------------------------------------- */
+/* ---- Linux: the model and this machine's kernel ---------------------------------------------- */
 
 enum { L_MMAP, L_TOUCH, L_MINCORE, L_MPROTECT, L_MADVISE, L_MREMAP, L_MUNMAP, L_OPS };
 
@@ -510,7 +511,8 @@ int main(int argc, char **argv)
     bench_file(s);
     bench_others(s);
     bench_linux(s);
-    printf("\nTarget (issue 20): a 1 TB view created, mapped and queried in well under a second and "
-           "a few MB:\n  %.1f us: %s\n", query / 1000, query < 1e8 ? "met" : "MISSED");
+    printf("\nTarget (issue 20): a 1 TB view created, mapped and queried in well under a second "
+           "and a few MB:\n  %.1f us: %s\n",
+           query / 1000, query < 1e8 ? "met" : "MISSED");
     return 0;
 }

@@ -226,7 +226,8 @@ static void reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn
     vs_emit_range(process, VS_EV_PAGES_RESET, start_vpn, end_vpn);
 }
 
-/* The page's contents are wanted after all (one page of undo_reset_pages); false if they are gone. */
+/* The page's contents are wanted after all (one page of undo_reset_pages); false if they are
+ * gone. */
 static bool undo_reset_page(VsProcess *process, const VsVad *vad, uint64_t vpn)
 {
     VsSystem *system = process->system;

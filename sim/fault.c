@@ -213,7 +213,8 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
     VsPfn *pfn = &system->pfn.frames[*frame];
     pfn->share_count = 1;
     pfn->reference_count = 1;
-    vs_prototype_write(section, index, vs_pte_make_valid(*frame, section->protection)); /* prepared */
+    /* view_fault prepared the entry: the write cannot fail */
+    vs_prototype_write(section, index, vs_pte_make_valid(*frame, section->protection));
     return STATUS_SUCCESS;
 }
 

@@ -315,7 +315,7 @@ bool vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data)
     return true;
 }
 
-/* ---- NtCreateFile -------------------------------------------------------------------------------- */
+/* ---- NtCreateFile ---------------------------------------------------------------------------- */
 
 /* The file rights an access asks for (GENERIC_* mapped as a file's generic mapping does). */
 static uint32_t file_rights(uint32_t access)

@@ -129,7 +129,7 @@ static inline bool vs_pte_is_resident(uint64_t pte)
 }
 
 /* ---- Sparse arrays (sparse.c: 2^36 entries, only those that differ from the initial value
- * cost memory; the shape of Linux's xarray) ----------------------------------------------------- */
+ * cost memory; the shape of Linux's xarray) --------------------------------------------------- */
 
 #define VS_SPARSE_INDEX_BITS 36
 typedef struct VsSparseNode VsSparseNode;

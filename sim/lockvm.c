@@ -9,11 +9,11 @@
  * STATUS_GUARD_PAGE_VIOLATION (its guard consumed). A process may lock at most its working-set
  * minimum less a few pages that must stay fluid (MM_FLUID_WORKING_SET, 8): beyond that the call
  * fails with STATUS_WORKING_SET_QUOTA and locks nothing; a range too large to fit however many of
- * its pages are locked already is refused so before any page is touched (WRK checks it first), so
- * a lock costs at most what the minimum holds, whatever its size. Unlocking a range with a page that is not
- * locked fails with STATUS_NOT_LOCKED and, as the documentation of VirtualUnlock says, removes the
- * range's unlocked pages from the working set. Decommitting or releasing a locked page drops the
- * lock.
+ * its pages are locked already is refused so before any page is touched (WRK checks it first), as
+ * is one larger than RAM, so a lock costs at most what the minimum and RAM hold, whatever its
+ * size. Unlocking a range with a page that is not locked fails with STATUS_NOT_LOCKED and, as the
+ * documentation of VirtualUnlock says, removes the range's unlocked pages from the working set.
+ * Decommitting or releasing a locked page drops the lock.
  */
 #include "internal.h"
 

@@ -47,7 +47,8 @@ void vs_pagefile_fini(VsPageFile *file)
     *file = (VsPageFile){0};
 }
 
-/* Host bytes the page file holds: its bitmap, the pages written to it and the array finding them. */
+/* Host bytes the page file holds: its bitmap, the pages written to it and the array finding
+ * them. */
 uint64_t vs_pagefile_bytes(const VsPageFile *file)
 {
     return (file->slots + 63) / 64 * sizeof *file->bitmap + file->data_pages * VS_PAGE_SIZE +

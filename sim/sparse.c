@@ -84,7 +84,7 @@ uint64_t vs_sparse_get(const VsSparse *array, uint64_t index)
     return node->present >> slot & 1 ? node->entry[slot] : array->initial;
 }
 
-/* ---- Making and freeing nodes ----------------------------------------------------------------- */
+/* ---- Making and freeing nodes ---------------------------------------------------------------- */
 
 static VsSparseNode *new_node(VsSparse *array)
 {
@@ -252,9 +252,10 @@ void vs_sparse_release_empty(VsSparse *array, uint64_t first, uint64_t last)
     prune(array, 0); /* lowers the tree if its root now holds only slot 0 */
 }
 
-/* ---- Walking ------------------------------------------------------------------------------------ */
+/* ---- Walking --------------------------------------------------------------------------------- */
 
-/* The first stored index in [index, last] under node (height, covering from base), or UINT64_MAX. */
+/* The first stored index in [index, last] under node (height, covering from base), or
+ * UINT64_MAX. */
 static uint64_t next_under(const VsSparseNode *node, uint32_t height, uint64_t base,
                            uint64_t index, uint64_t last)
 {
@@ -268,7 +269,8 @@ static uint64_t next_under(const VsSparseNode *node, uint32_t height, uint64_t b
             break;
         if (height == 1)
             return start;
-        uint64_t found = next_under(node->child[slot], height - 1, start, vs_max(index, start), last);
+        uint64_t found =
+            next_under(node->child[slot], height - 1, start, vs_max(index, start), last);
         if (found != UINT64_MAX)
             return found;
     }
@@ -304,7 +306,8 @@ static uint64_t prev_under(const VsSparseNode *node, uint32_t height, uint64_t b
             break;
         if (height == 1)
             return start;
-        uint64_t found = prev_under(node->child[slot], height - 1, start, vs_min(index, end), first);
+        uint64_t found =
+            prev_under(node->child[slot], height - 1, start, vs_min(index, end), first);
         if (found != UINT64_MAX)
             return found;
         bits &= ~(1ull << slot);
@@ -343,7 +346,7 @@ void vs_sparse_set_initial(VsSparse *array, uint64_t value)
     array->initial = value;
 }
 
-/* ---- Checking ----------------------------------------------------------------------------------- */
+/* ---- Checking -------------------------------------------------------------------------------- */
 
 /* Counts the nodes under node, or returns false if one is empty or a leaf stores the initial
  * value. */
@@ -373,7 +376,7 @@ bool vs_sparse_valid(const VsSparse *array)
     return nodes == array->nodes;
 }
 
-/* ---- Runs: sets of pages ------------------------------------------------------------------------ */
+/* ---- Runs: sets of pages --------------------------------------------------------------------- */
 
 /*
  * A set of pages (a file's cached pages, the pages that read its fill byte) kept as maximal runs

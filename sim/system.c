@@ -118,7 +118,7 @@ VsProcess *vs_system_process(VsSystem *system, size_t index)
     return index < system->process_count ? system->processes[index] : NULL;
 }
 
-/* ---- The host memory the model holds ------------------------------------------------------------ */
+/* ---- The host memory the model holds --------------------------------------------------------- */
 
 /* Host bytes of one process: its object, threads, handle and descriptor tables, working set and
  * write-watch bitmaps (its VADs and page tables are the system's pools and store). */

@@ -55,7 +55,7 @@ uint32_t vs_vma_mm_protection(const VsVad *vad)
     return write ? (copy ? MM_WRITECOPY : MM_READWRITE) : MM_READONLY;
 }
 
-/* ---- Making and freeing ------------------------------------------------------------------------ */
+/* ---- Making and freeing ---------------------------------------------------------------------- */
 
 VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
                           uint32_t vm_flags, VsSection *section, uint64_t pgoff)
@@ -383,7 +383,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
     vs_emit(process->system, &event);
 }
 
-/* ---- What a VMA's pages are --------------------------------------------------------------------- */
+/* ---- What a VMA's pages are ------------------------------------------------------------------ */
 
 /* The prototype PTE behind a page of a VMA with a section, or 0. */
 static uint64_t prototype_of(const VsVad *vad, uint64_t vpn)
@@ -525,7 +525,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
     return entry;
 }
 
-/* ---- /proc/PID/maps --------------------------------------------------------------------------- */
+/* ---- /proc/PID/maps -------------------------------------------------------------------------- */
 
 static void name_of(const VsFile *file, char *out, size_t len)
 {

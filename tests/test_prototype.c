@@ -18,7 +18,7 @@
 #define PAGE KB(4)
 #define LIMIT ((1ull << VS_SPARSE_INDEX_BITS) - 1)
 
-/* ---- The sparse array -------------------------------------------------------------------------- */
+/* ---- The sparse array ------------------------------------------------------------------------ */
 
 /* Entries read as the initial value until set; only those that differ are stored, and a set back
  * to the initial value frees what held them. */
@@ -119,7 +119,7 @@ static void test_runs(void **state)
     vs_runs_fini(&r);
 }
 
-/* ---- A terabyte of section ---------------------------------------------------------------------- */
+/* ---- A terabyte of section ------------------------------------------------------------------- */
 
 static VsHostBytes host_bytes(Fixture *f)
 {

@@ -177,7 +177,9 @@ static gboolean apply_system_option(VsRunner *runner, const VsStmt *stmt,
             problem = "must be from 1 to 64";
         config->processors = (uint32_t)value;
     } else if (strcmp(name, "pagefile") == 0) {
-        /* The page file: whole pages, up to 64 GB (its slot table is host memory). */
+        /* The page file: whole pages, up to 64 GB. Its bitmap is a bit per slot and its slots'
+         * bytes cost only the pages written, but with RAM it is the commit limit, and what can
+         * be committed can be written PTE by PTE. */
         if (value == 0 || value > (64ull << 30) || value % VS_PAGE_SIZE)
             problem = "must be whole pages from 4K to 64G";
         config->pagefile_bytes = value;

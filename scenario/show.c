@@ -532,12 +532,9 @@ static void append_prototypes(VsRunner *runner, const VsSection *section, uint64
     int width = g_snprintf(NULL, 0, "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x:",
                            pages - 1, pages - 1);
     g_string_append(runner->out, "      Prototype PTEs (the segment's, one per page):\n");
-    VsPrototypeInfo p, next;
+    VsPrototypeInfo p;
     for (uint64_t first = 0; vs_section_prototype_info(runner->system, section, first, &p);) {
-        uint64_t last = first;
-        while (vs_section_prototype_info(runner->system, section, last + 1, &next) &&
-               next.entry == p.entry)
-            last++;
+        uint64_t last = vs_section_prototype_run_end(section, first);
         char label[64];
         if (last == first)
             g_snprintf(label, sizeof label, "page %" G_GINT64_MODIFIER "x:", first);

@@ -161,14 +161,51 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
 }
 
 /* For a page of a pagefile-backed view that is not valid in this process (its PTE zero or in the
- * prototype format), the prototype PTE that describes its contents; NULL for any other page. */
-static uint64_t *view_prototype(const VsProcess *process, const VsVad *vad, uint64_t vpn,
-                                uint64_t pte)
+ * prototype format), the section whose prototype PTE *index describes its contents; NULL for any
+ * other page. */
+static VsSection *view_prototype(const VsVad *vad, uint64_t vpn, uint64_t pte, uint64_t *index)
 {
-    (void)process;
     if (!vs_vad_is_view(vad) || (pte != 0 && !vs_pte_is_proto(pte)))
         return NULL;
-    return &vs_mapped_vad(vad)->section->prototypes[vs_view_prototype_index(vad, vpn)];
+    *index = vs_view_prototype_index(vad, vpn);
+    return vs_mapped_vad(vad)->section;
+}
+
+/* The page's contents are no longer wanted (one page of reset_pages). */
+static void reset_page(VsProcess *process, const VsVad *vad, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t pte = vs_pt_read(process, vpn), index = 0;
+    VsSection *section = view_prototype(vad, vpn, pte, &index);
+    if (section)
+        pte = vs_prototype_read(section, index); /* not valid here: its section page is reset */
+    if (vs_pte_is_valid(pte)) {
+        VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
+        if (!section && (pte & VS_PTE_ACCESSED))
+            vs_ws_entry(process, vpn, vs_pte_frame(pte))->age = 3;
+        pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+        vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+        pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+        if (!section)
+            vs_pt_write(process, vpn, pte & ~(VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    } else if (vs_pte_is_transition(pte)) {
+        uint64_t frame = vs_pte_frame(pte);
+        VsPfn *pfn = &system->pfn.frames[frame];
+        if (pfn->location != VS_PAGE_MODIFIED)
+            return; /* standby: clean already */
+        pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+        vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+        pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+        vs_pfn_unlink(&system->pfn, frame);
+        vs_pfn_insert(&system->pfn, frame, VS_PAGE_STANDBY);
+    } else if (vs_pte_is_pagefile(pte)) {
+        vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
+        uint64_t demand_zero = vs_pte_make_software(vs_pte_mm_protection(pte));
+        if (section)
+            vs_prototype_write(section, index, demand_zero); /* replaces a stored entry */
+        else
+            vs_pt_write(process, vpn, demand_zero);
+    }
 }
 
 /*
@@ -177,87 +214,74 @@ static uint64_t *view_prototype(const VsProcess *process, const VsVad *vad, uint
  * not Modified, its page-file copy freed) and, if it was touched lately, the first to be trimmed
  * (Accessed cleared, age 3); a page on the modified list moves to standby, clean; a page in the
  * page file loses its copy and is demand zero again. Whatever is repurposed from here reads zeros.
+ * Untouched pages hold nothing to reset: only those with a page table or a prototype PTE other
+ * than the initial one are visited.
  */
 static void reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
-    VsSystem *system = process->system;
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
-        uint64_t pte = vs_pt_read(process, vpn);
-        uint64_t *proto = view_prototype(process, vad, vpn, pte);
-        if (proto)
-            pte = *proto; /* a view's page not valid here: its section page is reset */
-        if (vs_pte_is_valid(pte)) {
-            VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
-            if (!proto && (pte & VS_PTE_ACCESSED))
-                vs_ws_entry(process, vpn, vs_pte_frame(pte))->age = 3;
-            pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
-            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
-            pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
-            if (!proto)
-                vs_pt_write(process, vpn, pte & ~(VS_PTE_ACCESSED | VS_PTE_DIRTY));
-        } else if (vs_pte_is_transition(pte)) {
-            uint64_t frame = vs_pte_frame(pte);
-            VsPfn *pfn = &system->pfn.frames[frame];
-            if (pfn->location != VS_PAGE_MODIFIED)
-                continue; /* standby: clean already */
-            pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
-            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
-            pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
-            vs_pfn_unlink(&system->pfn, frame);
-            vs_pfn_insert(&system->pfn, frame, VS_PAGE_STANDBY);
-        } else if (vs_pte_is_pagefile(pte)) {
-            vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
-            uint64_t demand_zero = vs_pte_make_software(vs_pte_mm_protection(pte));
-            if (proto)
-                *proto = demand_zero;
-            else
-                vs_pt_write(process, vpn, demand_zero);
-        }
-    }
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+    for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); vpn <= end_vpn;
+         vpn = vs_view_scan_next(&scan, vpn + 1))
+        reset_page(process, vad, vpn);
     vs_emit_range(process, VS_EV_PAGES_RESET, start_vpn, end_vpn);
+}
+
+/* The page's contents are wanted after all (one page of undo_reset_pages); false if they are
+ * gone. */
+static bool undo_reset_page(VsProcess *process, const VsVad *vad, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t pte = vs_pt_read(process, vpn), index = 0;
+    VsSection *section = view_prototype(vad, vpn, pte, &index);
+    if (section)
+        pte = vs_prototype_read(section, index);
+    if (vs_pte_is_valid(pte)) {
+        VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
+        /* A section page written out again since the reset is safe in its slot; otherwise
+         * it is dirty now (a private page's Dirty bit frees a stale copy when captured). */
+        if (section && !vs_pte_pagefile_slot(pfn->original_pte))
+            pfn->flags |= VS_PFN_MODIFIED;
+        else if (!section)
+            vs_pt_write(process, vpn, pte | VS_PTE_DIRTY);
+    } else if (vs_pte_is_transition(pte)) {
+        uint64_t frame = vs_pte_frame(pte);
+        VsPfn *pfn = &system->pfn.frames[frame];
+        /* Modified already, or written out again since the reset: the contents are safe. */
+        if (pfn->location != VS_PAGE_STANDBY || vs_pte_pagefile_slot(pfn->original_pte))
+            return true;
+        pfn->flags |= VS_PFN_MODIFIED;
+        vs_pfn_unlink(&system->pfn, frame);
+        vs_pfn_insert(&system->pfn, frame, VS_PAGE_MODIFIED);
+    } else if (!vs_pte_is_pagefile(pte)) {
+        return false; /* demand zero or not committed: the contents are zeros now */
+    }
+    return true;
 }
 
 /*
  * MEM_RESET_UNDO (Windows 8) on [start_vpn, end_vpn]: the caller wants the contents after all. Every
  * page whose contents still exist is made dirty again so that nothing lets it go: a valid page gets
  * its Dirty bit, a standby page goes back to the modified list. A page whose frame was taken since
- * the reset (its PTE demand zero again) or that holds nothing (not committed) cannot be brought back;
- * the rest are still rescued. Returns how many pages could not be.
+ * the reset (its PTE demand zero again) or that holds nothing (not committed, or never touched)
+ * cannot be brought back; the rest are still rescued. Returns how many pages could not be.
  */
 static uint64_t undo_reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                  uint64_t end_vpn)
 {
-    VsSystem *system = process->system;
     uint64_t lost = 0;
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
     for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
-        uint64_t pte = vs_pt_read(process, vpn);
-        uint64_t *proto = view_prototype(process, vad, vpn, pte);
-        if (proto)
-            pte = *proto;
-        if (vs_pte_is_valid(pte)) {
-            VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
-            /* A section page written out again since the reset is safe in its slot; otherwise
-             * it is dirty now (a private page's Dirty bit frees a stale copy when captured). */
-            if (proto && !vs_pte_pagefile_slot(pfn->original_pte))
-                pfn->flags |= VS_PFN_MODIFIED;
-            else if (!proto)
-                vs_pt_write(process, vpn, pte | VS_PTE_DIRTY);
-        } else if (vs_pte_is_transition(pte)) {
-            uint64_t frame = vs_pte_frame(pte);
-            VsPfn *pfn = &system->pfn.frames[frame];
-            /* Modified already, or written out again since the reset: the contents are safe. */
-            if (pfn->location != VS_PAGE_STANDBY || vs_pte_pagefile_slot(pfn->original_pte))
-                continue;
-            pfn->flags |= VS_PFN_MODIFIED;
-            vs_pfn_unlink(&system->pfn, frame);
-            vs_pfn_insert(&system->pfn, frame, VS_PAGE_MODIFIED);
-        } else if (!vs_pte_is_pagefile(pte)) {
-            lost++; /* demand zero or not committed: the contents are zeros now */
+        uint64_t differs = vs_view_scan_next(&scan, vpn);
+        if (differs > vpn) { /* untouched pages: nothing to rescue */
+            lost += differs - vpn;
+            vpn = differs - 1;
+            continue;
         }
+        lost += !undo_reset_page(process, vad, vpn);
     }
     VsEvent event = {.kind = VS_EV_RESET_UNDONE, .pid = process->pid, .vpn_start = start_vpn,
                      .vpn_end = end_vpn, .pages = lost};
-    vs_emit(system, &event);
+    vs_emit(process->system, &event);
     return lost;
 }
 

@@ -531,7 +531,7 @@ static void check_write_watch(Checker *c, const VsProcess *process)
 static void check_prototype(Checker *c, const VsSystem *system, const VsProcess *first,
                             const VsSection *section, uint64_t index)
 {
-    uint64_t pte = section->prototypes[index];
+    uint64_t pte = vs_prototype_read(section, index);
     const VsPfnDatabase *db = &system->pfn;
     if (!vs_pte_is_resident(pte)) {
         if (pte && !known_software_pte(pte))
@@ -568,6 +568,24 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
         fail(c, first, "transition prototype PTE's frame is not on its list, unreferenced", index);
 }
 
+/* The section's sparse store of prototype PTEs: well formed, its initial entry the one the
+ * section's kind says (demand zero, zero or in the file: prototype.c), nothing stored past its
+ * last page; then each stored entry, the pages that differ from the initial one. */
+static void check_prototype_store(Checker *c, const VsSystem *system, const VsProcess *first,
+                                  const VsSection *section)
+{
+    const uint64_t limit = (1ull << VS_SPARSE_INDEX_BITS) - 1, last = section->pages - 1;
+    if (!vs_sparse_valid(&section->prototypes) ||
+        section->prototypes.initial != vs_prototype_initial(section) ||
+        vs_prototype_next(section, section->pages, limit) <= limit) {
+        fail(c, first, "section's prototype PTE store is malformed", section->id);
+        return;
+    }
+    for (uint64_t index = vs_prototype_next(section, 0, last); index <= last;
+         index = vs_prototype_next(section, index + 1, last))
+        check_prototype(c, system, first, section, index);
+}
+
 /* Every section's prototype PTEs, its committed pages, and the references that keep it. */
 static void check_sections(Checker *c, const VsSystem *system)
 {
@@ -578,11 +596,8 @@ static void check_sections(Checker *c, const VsSystem *system)
         const VsSection *section = system->sections[i];
         if (!section)
             continue;
-        uint64_t committed = 0;
-        for (uint64_t index = 0; index < section->pages; index++) {
-            committed += section->prototypes[index] != 0;
-            check_prototype(c, system, first, section, index);
-        }
+        check_prototype_store(c, system, first, section);
+        uint64_t committed = vs_prototype_committed(section, 0, section->pages - 1);
         /* A file's section charges nothing (the file backs it): its pages are all committed. */
         uint64_t charged = section->file ? 0 : committed;
         if (section->id != i + 1 || charged != section->committed_pages ||

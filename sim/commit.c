@@ -24,7 +24,7 @@
 static VsPageState view_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte)
 {
     const VsSection *section = vs_mapped_vad(vad)->section;
-    if (section->prototypes[vs_view_prototype_index(vad, vpn)] == 0)
+    if (vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) == 0)
         return (VsPageState){.committed = false};
     return (VsPageState){.committed = true,
                          .mm_protection = pte ? vs_pte_mm_protection(pte) : vad->protection};
@@ -86,6 +86,78 @@ static bool scan_next(PteScan *scan, PteRun *run)
     return true;
 }
 
+/* ---- Walking the pages of a VAD that may differ from untouched ones ------------------------ */
+
+/* Finds the next page at or after vpn whose leaf table exists, and the last page of that table. */
+static void scan_tables(VsViewScan *scan, uint64_t vpn)
+{
+    scan->table_vpn = vs_pt_next_present(scan->process, vpn, scan->last);
+    scan->table_end = vs_pt_leaf_last_vpn(scan->process, scan->table_vpn);
+}
+
+/* Finds the next page at or after vpn whose prototype PTE is not the initial one (none for a VAD
+ * without a section). */
+static void scan_prototypes(VsViewScan *scan, uint64_t vpn)
+{
+    const VsVad *vad = scan->vad;
+    const VsSection *section = vs_vad_is_view(vad) ? vs_mapped_vad(vad)->section : NULL;
+    if (!section) {
+        scan->proto_vpn = scan->last + 1;
+        return;
+    }
+    uint64_t last = vs_view_prototype_index(vad, scan->last);
+    uint64_t first = vs_mapped_vad(vad)->first_prototype;
+    uint64_t index = vs_prototype_next(section, vs_view_prototype_index(vad, vpn), last);
+    scan->proto_vpn = index > last ? scan->last + 1 : vad->starting_vpn + (index - first);
+}
+
+/*
+ * A cursor over [vpn, last] of a VAD: a page can differ from an untouched one only where its leaf
+ * page table exists or (in a view) its prototype PTE is not the section's initial one, so a walk
+ * reads those pages one by one and crosses the rest as one run. Each structure is asked once per
+ * run of present pages, whatever the length walked.
+ */
+VsViewScan vs_view_scan(const VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t last)
+{
+    VsViewScan scan = {.process = process, .vad = vad, .last = last};
+    scan_tables(&scan, vpn);
+    scan_prototypes(&scan, vpn);
+    return scan;
+}
+
+/* The first page in [vpn, last] that may differ from an untouched page; last + 1 if none. The
+ * cursor only moves forward, over structures the walk does not change behind it. */
+uint64_t vs_view_scan_next(VsViewScan *scan, uint64_t vpn)
+{
+    if (scan->table_vpn < vpn) {
+        if (vpn <= scan->table_end)
+            scan->table_vpn = vpn; /* still inside the same leaf table */
+        else
+            scan_tables(scan, vpn);
+    }
+    if (scan->proto_vpn < vpn)
+        scan_prototypes(scan, vpn);
+    return vs_min(scan->table_vpn, scan->proto_vpn);
+}
+
+/* vs_page_run_end for a view: equal process PTEs may hide different prototype PTEs, so the pages
+ * that may differ are read one by one, and the untouched runs between them crossed at once. */
+static uint64_t view_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                             VsPageState *state)
+{
+    *state = vs_page_state(process, vad, vpn, vs_pt_read(process, vpn));
+    VsViewScan scan = vs_view_scan(process, vad, vpn, vad->ending_vpn);
+    uint64_t end = vpn;
+    while (end < vad->ending_vpn) {
+        uint64_t next = end + 1, differs = vs_view_scan_next(&scan, next);
+        uint64_t pte = differs > next ? 0 : vs_pt_read(process, next);
+        if (!same_state(vs_page_state(process, vad, next, pte), *state))
+            break;
+        end = differs > next ? differs - 1 : next; /* an untouched run is one state */
+    }
+    return end;
+}
+
 /*
  * The last page of the run that starts at vpn and has one state (committed or not, and the same
  * protection), stopping at the VAD's end. The run's state goes to *state. VirtualQuery's regions
@@ -94,16 +166,8 @@ static bool scan_next(PteScan *scan, PteRun *run)
 uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vpn,
                          VsPageState *state)
 {
-    if (vs_vad_is_view(vad)) {
-        /* Equal process PTEs may hide different prototype PTEs: a view is read page by page. */
-        *state = vs_page_state(process, vad, vpn, vs_pt_read(process, vpn));
-        uint64_t end = vpn;
-        while (end < vad->ending_vpn &&
-               same_state(vs_page_state(process, vad, end + 1, vs_pt_read(process, end + 1)),
-                          *state))
-            end++;
-        return end;
-    }
+    if (vs_vad_is_view(vad))
+        return view_run_end(process, vad, vpn, state);
     PteScan scan = {.process = process, .vpn = vpn, .last = vad->ending_vpn};
     PteRun run;
     scan_next(&scan, &run);
@@ -121,8 +185,15 @@ uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t st
 {
     uint64_t committed = 0;
     if (vs_vad_is_view(vad)) {
-        for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
-            committed += vs_page_state(process, vad, vpn, vs_pt_read(process, vpn)).committed;
+        VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+        for (uint64_t vpn = start_vpn; vpn <= end_vpn;) {
+            uint64_t differs = vs_view_scan_next(&scan, vpn);
+            uint64_t end = differs > vpn ? differs - 1 : vpn; /* an untouched run, or one page */
+            uint64_t pte = differs > vpn ? 0 : vs_pt_read(process, vpn);
+            if (vs_page_state(process, vad, vpn, pte).committed)
+                committed += end - vpn + 1;
+            vpn = end + 1;
+        }
         return committed;
     }
     PteScan scan = {.process = process, .vpn = start_vpn, .last = end_vpn};
@@ -250,11 +321,19 @@ static VsStatus write_range(VsProcess *process, const VsVad *vad, uint64_t start
         if (!NT_SUCCESS(status))
             return status;
     }
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
-        uint64_t old = vs_pt_read(process, vpn);
-        if (old == target || (old == 0 && zero_is_same))
-            continue;
-        vs_pt_write(process, vpn, next_pte(process, vpn, old, target));
+    /* Where zero says the same, absent leaf tables are skipped whole. */
+    uint64_t vpn = zero_is_same ? vs_pt_next_present(process, start_vpn, end_vpn) : start_vpn;
+    while (vpn <= end_vpn) {
+        uint64_t stop = zero_is_same ? vs_min(end_vpn, vs_pt_leaf_last_vpn(process, vpn)) : end_vpn;
+        for (; vpn <= stop; vpn++) {
+            uint64_t old = vs_pt_read(process, vpn);
+            if (old == target || (old == 0 && zero_is_same))
+                continue;
+            vs_pt_write(process, vpn, next_pte(process, vpn, old, target));
+        }
+        if (vpn == 0 || vpn > end_vpn)
+            break;
+        vpn = vs_pt_next_present(process, vpn, end_vpn);
     }
     return STATUS_SUCCESS;
 }

@@ -164,7 +164,7 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
                                   uint64_t *frame)
 {
     VsSystem *system = process->system;
-    uint64_t proto = section->prototypes[index];
+    uint64_t proto = vs_prototype_read(section, index);
     *slot = 0;
     if (vs_pte_is_valid(proto)) {
         *frame = vs_pte_frame(proto);
@@ -213,7 +213,8 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
     VsPfn *pfn = &system->pfn.frames[*frame];
     pfn->share_count = 1;
     pfn->reference_count = 1;
-    section->prototypes[index] = vs_pte_make_valid(*frame, section->protection);
+    /* view_fault prepared the entry: the write cannot fail */
+    vs_prototype_write(section, index, vs_pte_make_valid(*frame, section->protection));
     return STATUS_SUCCESS;
 }
 
@@ -233,14 +234,20 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
     VsStatus status = access_check(process, true, vpn, pte, state.mm_protection, write);
     if (!NT_SUCCESS(status))
         return status;
-    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
+    if (!vs_prototype_prepare(section, index, index))
         return STATUS_INSUFFICIENT_RESOURCES;
+    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn))) {
+        vs_prototype_release_empty(section, index, index);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
     VsEventKind kind;
     VsPageLocation from;
     uint64_t slot;
     status = resolve_prototype(process, section, index, &kind, &from, &slot, frame);
-    if (!NT_SUCCESS(status))
+    if (!NT_SUCCESS(status)) {
+        vs_prototype_release_empty(section, index, index);
         return status;
+    }
     if (!vs_ws_insert(process, vpn, *frame, state.mm_protection)) {
         vs_prototype_unmap_frame(process->system, *frame);
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -354,7 +361,8 @@ static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint6
     if (vs_pte_is_valid(pte))
         return use_valid(process, vpn, pte, write, frame);
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte))) {
+    if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)) &&
+        !(vs_is_linux(process->system) && vs_vma_unshared_page(vad, vpn))) {
         VsStatus status = view_fault(process, vad, vpn, pte, write, frame);
         if (!NT_SUCCESS(status))
             return status;

@@ -26,33 +26,115 @@ VsFile *vs_file_lookup(const VsSystem *system, const char *name)
     return NULL;
 }
 
-/* Makes room for size bytes (whole pages, zero-filled beyond the old end). */
-static bool reserve_bytes(VsFile *file, uint64_t size)
+/* ---- The file's bytes, a page at a time --------------------------------------------------------
+ *
+ * The model has no disk, so a file's bytes are host memory, but only the pages written differ
+ * from what the file was declared with: pages is a sparse array (sparse.c) holding the 4 KB of
+ * each page written since, and every other page reads as the fill byte if it is in the fill set
+ * (the pages the declaration filled) and as zeros if not (made by extending the file, or punched
+ * or cut off since). A 64 GB file of 'x' with three pages written costs three pages, and
+ * extending or truncating it costs a step per page written, not per page spanned.
+ */
+
+static unsigned char *page_bytes(const VsFile *file, uint64_t index)
 {
-    uint64_t capacity = (size + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
-    if (capacity <= file->capacity)
-        return true;
-    unsigned char *data = realloc(file->data, capacity);
-    if (!data)
+    return (unsigned char *)(uintptr_t)vs_sparse_get(&file->pages, index);
+}
+
+/* The byte every byte of an unwritten page reads as. */
+static uint8_t unwritten_byte(const VsFile *file, uint64_t index)
+{
+    return vs_runs_contains(&file->fill, index) ? file->fill_byte : 0;
+}
+
+/* One byte of the file's own contents (what the disk holds, not the page cache). */
+uint8_t vs_file_byte(const VsFile *file, uint64_t offset)
+{
+    const unsigned char *page = page_bytes(file, offset / VS_PAGE_SIZE);
+    return page ? page[offset % VS_PAGE_SIZE] : unwritten_byte(file, offset / VS_PAGE_SIZE);
+}
+
+/* The page's own bytes to write into, made from what it read as; NULL if the host has no room. */
+static unsigned char *writable_page(VsFile *file, uint64_t index)
+{
+    unsigned char *page = page_bytes(file, index);
+    if (page)
+        return page;
+    page = malloc(VS_PAGE_SIZE);
+    if (!page)
+        return NULL;
+    memset(page, unwritten_byte(file, index), VS_PAGE_SIZE);
+    if (!vs_sparse_set(&file->pages, index, (uint64_t)(uintptr_t)page)) {
+        free(page);
+        return NULL;
+    }
+    file->pages_held++;
+    return page;
+}
+
+/* Forgets the page's own bytes: it reads as an unwritten page again. */
+static void drop_page(VsFile *file, uint64_t index)
+{
+    unsigned char *page = page_bytes(file, index);
+    if (!page)
+        return;
+    vs_sparse_set(&file->pages, index, 0);
+    free(page);
+    file->pages_held--;
+}
+
+/* A page written back to what an unwritten page reads as needs no memory of its own. */
+static void drop_if_unwritten(VsFile *file, uint64_t index)
+{
+    const unsigned char *page = page_bytes(file, index);
+    uint8_t byte = unwritten_byte(file, index);
+    for (uint64_t i = 0; i < VS_PAGE_SIZE; i++)
+        if (page[i] != byte)
+            return;
+    drop_page(file, index);
+}
+
+/* Zeroes bytes [from, to) where they cover page index only in part (the whole pages are
+ * zero_bytes' own work). False if the host has no memory for the page. */
+static bool zero_partial(VsFile *file, uint64_t index, uint64_t from, uint64_t to)
+{
+    uint64_t start = vs_max(from, index * VS_PAGE_SIZE);
+    uint64_t end = vs_min(to, (index + 1) * VS_PAGE_SIZE);
+    if (end - start == VS_PAGE_SIZE || (!page_bytes(file, index) && !unwritten_byte(file, index)))
+        return true; /* a whole page, or zeros already */
+    unsigned char *page = writable_page(file, index);
+    if (!page)
         return false;
-    memset(data + file->capacity, 0, capacity - file->capacity);
-    file->data = data;
-    bool *cached = realloc(file->cached, capacity / VS_PAGE_SIZE * sizeof *cached);
-    if (!cached)
-        return false; /* data grew but capacity did not: the next call grows it again */
-    memset(cached + file->capacity / VS_PAGE_SIZE, 0,
-           (capacity - file->capacity) / VS_PAGE_SIZE * sizeof *cached);
-    file->cached = cached;
-    file->capacity = capacity;
+    memset(page + start % VS_PAGE_SIZE, 0, end - start);
     return true;
 }
 
-/* Marks pages first_index..last_index (clipped to the file's room) in or out of the page cache. */
+/*
+ * Makes bytes [from, to) of the file zeros (what extending, truncating and punching a hole leave):
+ * the pages wholly inside lose their bytes and leave the fill set, at a step per page written;
+ * a page partly inside is written. False if the host has no memory for a partly covered page.
+ */
+static bool zero_bytes(VsFile *file, uint64_t from, uint64_t to)
+{
+    if (from >= to)
+        return true;
+    uint64_t first = from / VS_PAGE_SIZE, last = (to - 1) / VS_PAGE_SIZE;
+    if (!zero_partial(file, first, from, to) ||
+        (last != first && !zero_partial(file, last, from, to)))
+        return false;
+    uint64_t whole_first = (from + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE, whole_end = to / VS_PAGE_SIZE;
+    if (whole_first >= whole_end)
+        return true;
+    for (uint64_t index = vs_sparse_next(&file->pages, whole_first, whole_end - 1);
+         index < whole_end; index = vs_sparse_next(&file->pages, index + 1, whole_end - 1))
+        drop_page(file, index);
+    return vs_runs_set(&file->fill, whole_first, whole_end - 1, false);
+}
+
+/* Marks pages first_index..last_index in or out of the page cache. */
 void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index, bool cached)
 {
-    uint64_t pages = file->capacity / VS_PAGE_SIZE;
-    for (uint64_t index = first_index; index <= last_index && index < pages; index++)
-        file->cached[index] = cached;
+    vs_runs_set(&file->cached, first_index, last_index, cached);
 }
 
 /* The pages the file's bytes reach into, a last partial one counted: those past it are SIGBUS. */
@@ -72,7 +154,13 @@ void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages)
 
 bool vs_file_cached(const VsFile *file, uint64_t index)
 {
-    return index < file->capacity / VS_PAGE_SIZE && file->cached[index];
+    return vs_runs_contains(&file->cached, index);
+}
+
+/* How many of pages [first_index, last_index] the page cache holds. */
+uint64_t vs_file_cached_count(const VsFile *file, uint64_t first_index, uint64_t last_index)
+{
+    return vs_runs_count(&file->cached, first_index, last_index);
 }
 
 /* Extends (never shrinks) the file to size bytes of which the new ones are zeros. */
@@ -80,10 +168,81 @@ bool vs_file_extend(VsFile *file, uint64_t size)
 {
     if (size <= file->size)
         return true;
-    if (!reserve_bytes(file, size))
+    if (!zero_bytes(file, file->size, size)) /* what an overwrite left is gone */
         return false;
-    memset(file->data + file->size, 0, size - file->size); /* what an overwrite left is gone */
     file->size = size;
+    return true;
+}
+
+/* Cuts the file to size bytes (never grows it): the bytes past the end are gone, and read as
+ * zeros if it grows again. */
+bool vs_file_shrink(VsFile *file, uint64_t size)
+{
+    if (size >= file->size)
+        return true;
+    if (!zero_bytes(file, size, file->size))
+        return false;
+    file->size = size;
+    return true;
+}
+
+/* Punches pages [first_index, last_index] (within the file) out of it: they read as zeros. */
+bool vs_file_punch_bytes(VsFile *file, uint64_t first_index, uint64_t last_index)
+{
+    if (first_index >= vs_file_pages(file))
+        return true;
+    uint64_t end = vs_min(file->size, (vs_min(last_index, vs_file_pages(file)) + 1) * VS_PAGE_SIZE);
+    return zero_bytes(file, first_index * VS_PAGE_SIZE, end);
+}
+
+/* Host bytes the file's contents hold: its written pages and the arrays that find them. */
+uint64_t vs_file_bytes(const VsFile *file)
+{
+    return file->pages_held * VS_PAGE_SIZE + vs_sparse_bytes(&file->pages) +
+           vs_runs_bytes(&file->fill) + vs_runs_bytes(&file->cached);
+}
+
+static void file_free(VsFile *file)
+{
+    for (uint64_t index = vs_sparse_next(&file->pages, 0, UINT64_MAX - 1); index != UINT64_MAX;
+         index = vs_sparse_next(&file->pages, index + 1, UINT64_MAX - 1))
+        free(page_bytes(file, index));
+    vs_sparse_fini(&file->pages);
+    vs_runs_fini(&file->fill);
+    vs_runs_fini(&file->cached);
+    free(file);
+}
+
+/* A new file with no bytes (its arrays empty), or NULL when the host is out of memory. */
+VsFile *vs_file_new(void)
+{
+    VsFile *file = calloc(1, sizeof *file);
+    if (!file)
+        return NULL;
+    vs_sparse_init(&file->pages, 0);
+    vs_runs_init(&file->fill);
+    vs_runs_init(&file->cached);
+    return file;
+}
+
+/* The declared contents: the text first, the fill after it; every page is in the page cache.
+ * Only the pages the text covers are written (the bytes of the last page past the end are never
+ * read: extending the file zeroes them first). */
+static bool declare_contents(VsFile *file, uint64_t size, const unsigned char *contents,
+                             uint64_t contents_length, uint8_t fill)
+{
+    uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    file->size = size;
+    file->fill_byte = fill;
+    if (pages && (!vs_runs_set(&file->fill, 0, pages - 1, fill != 0) ||
+                  !vs_runs_set(&file->cached, 0, pages - 1, true))) /* written, so cached */
+        return false;
+    for (uint64_t offset = 0; offset < contents_length; offset += VS_PAGE_SIZE) {
+        unsigned char *page = writable_page(file, offset / VS_PAGE_SIZE);
+        if (!page)
+            return false;
+        memcpy(page, contents + offset, vs_min(VS_PAGE_SIZE, contents_length - offset));
+    }
     return true;
 }
 
@@ -96,37 +255,24 @@ VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const
         return STATUS_OBJECT_NAME_COLLISION;
     if (size > VS_FILE_MAX_BYTES || contents_length > size)
         return STATUS_INVALID_PARAMETER;
-    VsFile *file = calloc(1, sizeof *file);
+    VsFile *file = vs_file_new();
     VsFile **table = realloc(system->files, (system->file_count + 1) * sizeof *table);
     if (table)
         system->files = table;
-    if (!file || !table || !reserve_bytes(file, size)) {
-        if (file) {
-            free(file->data);
-            free(file->cached);
-        }
-        free(file);
+    if (!file || !table || !declare_contents(file, size, contents, contents_length, fill)) {
+        if (file)
+            file_free(file);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     strcpy(file->name, name);
-    file->size = size;
-    if (size)
-        memset(file->data, fill, size);
-    if (contents_length)
-        memcpy(file->data, contents, contents_length);
-    if (size)
-        vs_file_set_cached(file, 0, (size - 1) / VS_PAGE_SIZE, true); /* written, so cached */
     system->files[system->file_count++] = file;
     return STATUS_SUCCESS;
 }
 
 void vs_file_fini_all(VsSystem *system)
 {
-    for (size_t i = 0; i < system->file_count; i++) {
-        free(system->files[i]->data);
-        free(system->files[i]->cached);
-        free(system->files[i]);
-    }
+    for (size_t i = 0; i < system->file_count; i++)
+        file_free(system->files[i]);
     free(system->files);
     system->files = NULL;
     system->file_count = 0;
@@ -138,24 +284,38 @@ bool vs_file_read_page(const VsFile *file, uint64_t index, VsPfnDatabase *db, ui
 {
     uint64_t offset = index * VS_PAGE_SIZE;
     uint64_t length = offset < file->size ? vs_min(VS_PAGE_SIZE, file->size - offset) : 0;
-    return vs_pfn_fill(db, frame, length ? file->data + offset : NULL, length);
+    const unsigned char *page = page_bytes(file, index);
+    unsigned char filled[VS_PAGE_SIZE];
+    if (!page && length && unwritten_byte(file, index)) {
+        memset(filled, unwritten_byte(file, index), length);
+        page = filled;
+    }
+    return vs_pfn_fill(db, frame, page ? page : NULL, page ? length : 0);
 }
 
 /* Writes a page back: only the bytes inside the file (a write past its end, in the last page, is
- * not the file's: the file does not grow by being mapped). */
-void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data)
+ * not the file's: the file does not grow by being mapped). A page written back as it was declared
+ * keeps no memory. False if the host has no memory for the page (the file is unchanged). */
+bool vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data)
 {
     uint64_t offset = index * VS_PAGE_SIZE;
     if (offset >= file->size)
-        return;
+        return true;
     uint64_t length = vs_min(VS_PAGE_SIZE, file->size - offset);
+    if (!data && !page_bytes(file, index) && !unwritten_byte(file, index))
+        return true; /* zeros over zeros */
+    unsigned char *page = writable_page(file, index);
+    if (!page)
+        return false;
     if (data)
-        memcpy(file->data + offset, data, length);
+        memcpy(page, data, length);
     else
-        memset(file->data + offset, 0, length);
+        memset(page, 0, length);
+    drop_if_unwritten(file, index);
+    return true;
 }
 
-/* ---- NtCreateFile -------------------------------------------------------------------------------- */
+/* ---- NtCreateFile ---------------------------------------------------------------------------- */
 
 /* The file rights an access asks for (GENERIC_* mapped as a file's generic mapping does). */
 static uint32_t file_rights(uint32_t access)
@@ -236,11 +396,11 @@ VsStatus vs_file_read_byte(VsThread *thread, VsHandle handle, uint64_t offset, u
     const VsFile *file = object;
     if (offset >= file->size)
         return STATUS_END_OF_FILE;
-    *value = file->data[offset];
+    *value = vs_file_byte(file, offset);
     const VsSection *section = file->section;
     uint64_t index = offset / VS_PAGE_SIZE;
     if (section && index < section->pages) {
-        uint64_t pte = section->prototypes[index];
+        uint64_t pte = vs_prototype_read(section, index);
         if (vs_pte_is_resident(pte)) {
             const unsigned char *data = thread->process->system->pfn.frames[vs_pte_frame(pte)].data;
             *value = data ? data[offset % VS_PAGE_SIZE] : 0;

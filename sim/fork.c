@@ -17,8 +17,68 @@
 
 #include "internal.h"
 
+/* One page of a private anonymous VMA moves into the fork section at index: the parent keeps a
+ * resident page (now shared, mapped copy-on-write); the section holds any other. The section's
+ * entry was prepared. */
+static void share_page(VsProcess *parent, VsVad *vad, VsSection *section, uint64_t vpn)
+{
+    VsSystem *system = parent->system;
+    uint64_t pte = vs_pt_read(parent, vpn), i = vpn - vad->starting_vpn;
+    if (pte == 0)
+        return;
+    VsPfn *pfn = vs_pte_is_resident(pte) ? &system->pfn.frames[vs_pte_frame(pte)] : NULL;
+    uint64_t slot = pfn ? vs_pte_pagefile_slot(pfn->original_pte) : 0;
+    if (vs_pte_is_valid(pte)) {
+        uint64_t frame = vs_pte_frame(pte);
+        if (pte & VS_PTE_DIRTY)
+            vs_capture_dirty(parent, frame);
+        uint32_t age = vs_ws_entry(parent, vpn, frame)->age;
+        vs_ws_remove(parent, vpn, frame);
+        pfn->flags |= VS_PFN_PROTOTYPE;
+        vs_ws_insert(parent, vpn, frame, vad->protection);
+        vs_ws_entry(parent, vpn, frame)->age = age;
+        vs_prototype_write(section, i, vs_pte_make_valid(frame, section->protection));
+        vs_pt_write(parent, vpn, vs_pte_make_valid(frame, vad->protection) | VS_PTE_ACCESSED);
+    } else if (pfn) {
+        pfn->flags |= VS_PFN_PROTOTYPE;
+        vs_prototype_write(section, i,
+                           vs_pte_make_transition(vs_pte_frame(pte), section->protection));
+        vs_pt_write(parent, vpn, 0);
+    } else if (vs_pte_is_pagefile(pte)) {
+        vs_prototype_write(section, i, vs_pte_make_pagefile(vs_pte_pagefile_slot(pte),
+                                                            section->protection));
+        vs_pt_write(parent, vpn, 0);
+    } else {
+        vs_pt_write(parent, vpn, 0); /* demand zero: the section's page is too */
+    }
+    if (pfn) {
+        pfn->pid = section->id;
+        pfn->vpn = i;
+        pfn->original_pte = vs_pte_make_pagefile(slot, section->protection);
+    }
+}
+
+/* Makes room in the fork section for every page of the VMA whose leaf table exists, so the moves
+ * cannot fail halfway; false (nothing kept) if the host has no room. */
+static bool prepare_share(const VsProcess *parent, const VsVad *vad, VsSection *section)
+{
+    uint64_t first = vad->starting_vpn, last = vad->ending_vpn;
+    for (uint64_t vpn = vs_pt_next_present(parent, first, last); vpn <= last;) {
+        uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(parent, vpn));
+        if (!vs_prototype_prepare(section, vpn - first, stop - first)) {
+            vs_prototype_release_empty(section, 0, last - first);
+            return false;
+        }
+        if (stop == last)
+            break;
+        vpn = vs_pt_next_present(parent, stop + 1, last);
+    }
+    return true;
+}
+
 /* The pages of a private anonymous VMA move into a fork section: the parent keeps its resident
- * pages (now shared, mapped copy-on-write), the others are found through the section. */
+ * pages (now shared, mapped copy-on-write), the others are found through the section. Only pages
+ * with a page table are visited: the rest are demand zero in the section as they were. */
 static bool share_pages(VsProcess *parent, VsVad *vad)
 {
     VsSystem *system = parent->system;
@@ -26,6 +86,10 @@ static bool share_pages(VsProcess *parent, VsVad *vad)
     VsSection *section = vs_fork_section(system, pages);
     if (!section)
         return false;
+    if (!prepare_share(parent, vad, section)) {
+        vs_section_dereference(system, section);
+        return false;
+    }
     VsMappedVad *vma = vs_vma(vad);
     vma->section = section;
     vma->first_prototype = 0;
@@ -34,41 +98,17 @@ static bool share_pages(VsProcess *parent, VsVad *vad)
     vad->private_memory = 0;
     vad->mem_commit = 0;
     vad->protection = vs_vma_mm_protection(vad);
-    for (uint64_t i = 0; i < pages; i++) {
-        uint64_t vpn = vad->starting_vpn + i, pte = vs_pt_read(parent, vpn);
-        if (pte == 0)
-            continue;
-        VsPfn *pfn = vs_pte_is_resident(pte) ? &system->pfn.frames[vs_pte_frame(pte)] : NULL;
-        uint64_t slot = pfn ? vs_pte_pagefile_slot(pfn->original_pte) : 0;
-        if (vs_pte_is_valid(pte)) {
-            uint64_t frame = vs_pte_frame(pte);
-            if (pte & VS_PTE_DIRTY)
-                vs_capture_dirty(parent, frame);
-            uint32_t age = vs_ws_entry(parent, vpn, frame)->age;
-            vs_ws_remove(parent, vpn, frame);
-            pfn->flags |= VS_PFN_PROTOTYPE;
-            vs_ws_insert(parent, vpn, frame, vad->protection);
-            vs_ws_entry(parent, vpn, frame)->age = age;
-            section->prototypes[i] = vs_pte_make_valid(frame, section->protection);
-            vs_pt_write(parent, vpn, vs_pte_make_valid(frame, vad->protection) | VS_PTE_ACCESSED);
-        } else if (pfn) {
-            pfn->flags |= VS_PFN_PROTOTYPE;
-            section->prototypes[i] = vs_pte_make_transition(vs_pte_frame(pte), section->protection);
-            vs_pt_write(parent, vpn, 0);
-        } else if (vs_pte_is_pagefile(pte)) {
-            section->prototypes[i] = vs_pte_make_pagefile(vs_pte_pagefile_slot(pte),
-                                                          section->protection);
-            vs_pt_write(parent, vpn, 0);
-        } else {
-            vs_pt_write(parent, vpn, 0); /* demand zero: the section's page is too */
-        }
-        if (pfn) {
-            pfn->pid = section->id;
-            pfn->vpn = i;
-            pfn->original_pte = vs_pte_make_pagefile(slot, section->protection);
-        }
+    uint64_t first = vad->starting_vpn, last = vad->ending_vpn;
+    for (uint64_t vpn = vs_pt_next_present(parent, first, last); vpn <= last;) {
+        uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(parent, vpn));
+        for (; vpn <= stop; vpn++)
+            share_page(parent, vad, section, vpn); /* may free the leaf table: reads then see 0 */
+        if (stop == last)
+            break;
+        vpn = vs_pt_next_present(parent, stop + 1, last);
     }
-    vs_pt_release_empty(parent, vad->starting_vpn, vad->ending_vpn);
+    vs_prototype_release_empty(section, 0, pages - 1);
+    vs_pt_release_empty(parent, first, last);
     return true;
 }
 
@@ -121,7 +161,8 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     if (wipe || !vma->section)
         return true;
     /* Private copies the parent made inside the section's mapping are copied for the child. */
-    for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn++) {
+    for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);
+         vpn <= vad->ending_vpn; vpn = vs_pt_next_present(parent, vpn + 1, vad->ending_vpn)) {
         uint64_t pte = vs_pt_read(parent, vpn);
         if (vs_pte_is_valid(pte) &&
             !(parent->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE))

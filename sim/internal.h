@@ -128,6 +128,42 @@ static inline bool vs_pte_is_resident(uint64_t pte)
     return vs_pte_is_valid(pte) || vs_pte_is_transition(pte);
 }
 
+/* ---- Sparse arrays (sparse.c: 2^36 entries, only those that differ from the initial value
+ * cost memory; the shape of Linux's xarray) --------------------------------------------------- */
+
+#define VS_SPARSE_INDEX_BITS 36
+typedef struct VsSparseNode VsSparseNode;
+typedef struct VsSparse {
+    VsSparseNode *root; /* NULL while every entry is the initial value */
+    uint32_t height;    /* levels of nodes: the root covers entries [0, 64^height) */
+    uint64_t initial;   /* the value of every entry not stored */
+    uint64_t nodes;     /* nodes held */
+} VsSparse;
+
+void vs_sparse_init(VsSparse *array, uint64_t initial);
+void vs_sparse_fini(VsSparse *array);
+uint64_t vs_sparse_get(const VsSparse *array, uint64_t index);
+bool vs_sparse_set(VsSparse *array, uint64_t index, uint64_t value); /* false: out of memory */
+bool vs_sparse_prepare(VsSparse *array, uint64_t first, uint64_t last);
+void vs_sparse_release_empty(VsSparse *array, uint64_t first, uint64_t last);
+uint64_t vs_sparse_next(const VsSparse *array, uint64_t index, uint64_t last);
+uint64_t vs_sparse_prev(const VsSparse *array, uint64_t index, uint64_t first);
+void vs_sparse_set_initial(VsSparse *array, uint64_t value);
+uint64_t vs_sparse_bytes(const VsSparse *array);
+bool vs_sparse_valid(const VsSparse *array);
+
+/* A set of pages kept as runs, each an entry of a sparse array (sparse.c). */
+typedef struct VsRuns {
+    VsSparse starts; /* at each run's first page: the page after its last */
+} VsRuns;
+
+void vs_runs_init(VsRuns *runs);
+void vs_runs_fini(VsRuns *runs);
+bool vs_runs_contains(const VsRuns *runs, uint64_t index);
+bool vs_runs_set(VsRuns *runs, uint64_t first, uint64_t last, bool in);
+uint64_t vs_runs_count(const VsRuns *runs, uint64_t first, uint64_t last);
+uint64_t vs_runs_bytes(const VsRuns *runs);
+
 /* ---- Object pool (models a lookaside list: fixed-size objects carved from large chunks) -------- */
 
 typedef struct VsPoolChunk VsPoolChunk;
@@ -249,7 +285,7 @@ typedef struct VsSection {
     uint64_t committed_pages; /* Segment NumberOfCommittedPages: the system commit it holds */
     uint32_t handles;         /* ControlArea NumberOfUserReferences: open handles */
     uint32_t views;           /* ControlArea NumberOfMappedViews */
-    uint64_t *prototypes;     /* the prototype PTEs (Segment ThePtes) */
+    VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
     struct VsFile *shmem;     /* Linux: the shmem file (memfd, shm, shared anonymous) whose pages
                                * these are; they are swap-backed, so file stays NULL */
@@ -275,23 +311,33 @@ typedef struct VsFile {
     uint32_t opens;       /* open descriptors (Linux): with no mapping left either, it goes */
     uint64_t inode;       /* the inode number maps shows */
     uint64_t size;        /* end of file, in bytes */
-    uint64_t capacity;    /* bytes held in data: whole pages */
-    unsigned char *data;
-    /* Linux: per page, whether the page cache holds it (what mincore reports of a file page no
-     * PTE maps): written pages are, a hole punched or cut off by truncation is not until a fault
-     * reads it again. The model has no disk, so nothing else evicts a page. */
-    bool *cached;
+    /* The file's bytes (file.c): the pages written since it was declared, each 4 KB of host memory
+     * at its index; every other page reads as fill_byte if the fill set holds it, else as zeros. */
+    VsSparse pages;
+    uint64_t pages_held;  /* pages in pages */
+    VsRuns fill;
+    uint8_t fill_byte;
+    /* Linux: the pages the page cache holds (what mincore reports of a file page no PTE maps):
+     * written pages are, a hole punched or cut off by truncation is not until a fault reads it
+     * again. The model has no disk, so nothing else evicts a page. */
+    VsRuns cached;
     VsSection *section;   /* DataSectionObject, or NULL while no section maps the file */
 } VsFile;
 
 struct VsPfnDatabase;
+VsFile *vs_file_new(void);
 VsFile *vs_file_lookup(const VsSystem *system, const char *name);
+uint8_t vs_file_byte(const VsFile *file, uint64_t offset);
 bool vs_file_extend(VsFile *file, uint64_t size);
+bool vs_file_shrink(VsFile *file, uint64_t size);
+bool vs_file_punch_bytes(VsFile *file, uint64_t first_index, uint64_t last_index);
 bool vs_file_read_page(const VsFile *file, uint64_t index, struct VsPfnDatabase *db,
                        uint64_t frame);
-void vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data);
+bool vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data);
 void vs_file_set_cached(VsFile *file, uint64_t first_index, uint64_t last_index, bool cached);
 bool vs_file_cached(const VsFile *file, uint64_t index);
+uint64_t vs_file_cached_count(const VsFile *file, uint64_t first_index, uint64_t last_index);
+uint64_t vs_file_bytes(const VsFile *file);
 uint64_t vs_file_pages(const VsFile *file);
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
@@ -324,6 +370,19 @@ static inline bool vs_pte_is_proto(uint64_t pte)
     return !(pte & (VS_PTE_VALID | VS_PTE_TRANSITION)) && (pte & VS_PTE_PROTOTYPE);
 }
 uint64_t vs_view_prototype_index(const VsVad *vad, uint64_t vpn);
+
+/* The segment's prototype PTEs (prototype.c): read and written only through these. */
+uint64_t vs_prototype_initial(const VsSection *section);
+void vs_prototypes_init(VsSection *section);
+void vs_prototypes_fini(VsSection *section);
+uint64_t vs_prototype_read(const VsSection *section, uint64_t index);
+bool vs_prototype_write(VsSection *section, uint64_t index, uint64_t pte);
+bool vs_prototype_prepare(VsSection *section, uint64_t first, uint64_t last);
+void vs_prototype_release_empty(VsSection *section, uint64_t first, uint64_t last);
+uint64_t vs_prototype_next(const VsSection *section, uint64_t index, uint64_t last);
+void vs_prototype_set_initial(VsSection *section);
+uint64_t vs_prototype_committed(const VsSection *section, uint64_t first, uint64_t last);
+uint64_t vs_prototype_bytes(const VsSection *section);
 
 /* ---- Page tables ------------------------------------------------------------------------------ */
 
@@ -433,7 +492,8 @@ static inline uint64_t vs_pfn_available(const VsPfnDatabase *db)
 typedef struct VsPageFile {
     uint64_t slots;          /* slot 0 is never used, as on Windows: PageFileHigh 0 means none */
     uint64_t *bitmap;        /* bit set: slot in use */
-    unsigned char **data;    /* a slot's bytes; NULL for a page of zeros */
+    VsSparse data;           /* by slot, its bytes (a host page); absent: a page of zeros */
+    uint64_t data_pages;     /* slots holding bytes */
     uint64_t used, peak;
     uint64_t hint;           /* where the next search starts */
 } VsPageFile;
@@ -444,6 +504,7 @@ uint64_t vs_pagefile_write(VsPageFile *file, const unsigned char *page); /* 0 wh
 bool vs_pagefile_read(const VsPageFile *file, uint64_t slot, VsPfnDatabase *db, uint64_t frame);
 void vs_pagefile_free(VsPageFile *file, uint64_t slot);
 bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot);
+uint64_t vs_pagefile_bytes(const VsPageFile *file);
 
 /* ---- Working sets (models MMSUPPORT and MMWSL) ------------------------------------------------- */
 
@@ -519,8 +580,10 @@ VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType typ
 /* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
 typedef struct VsWriteWatch {
     uint64_t start_vpn, pages;
-    uint64_t *bits; /* bit set: written since the last reset */
+    VsSparse bits; /* bit n of word n / 64 set: page n written since the last reset */
 } VsWriteWatch;
+
+uint64_t vs_write_watch_bytes(const VsWriteWatch *w);
 
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages);
 bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
@@ -612,6 +675,17 @@ uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vp
                          VsPageState *state);
 uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                          uint64_t end_vpn);
+/* A forward cursor over the pages of a VAD that may differ from untouched ones (commit.c). */
+typedef struct VsViewScan {
+    const VsProcess *process;
+    const VsVad *vad;
+    uint64_t last;      /* the walk's last page */
+    uint64_t table_vpn; /* the first page at or after the cursor whose leaf table exists */
+    uint64_t table_end; /* the last page of that leaf table */
+    uint64_t proto_vpn; /* the first page at or after the cursor whose prototype PTE differs */
+} VsViewScan;
+VsViewScan vs_view_scan(const VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t last);
+uint64_t vs_view_scan_next(VsViewScan *scan, uint64_t vpn);
 VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                          uint32_t mm_protection);
 VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
@@ -724,6 +798,9 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
+bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn);
+uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                               uint64_t end_vpn, uint8_t *vec);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);
 bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,

@@ -8,10 +8,12 @@
  * reserved, decommitted, no-access) fails the call with the access's status, a guard page with
  * STATUS_GUARD_PAGE_VIOLATION (its guard consumed). A process may lock at most its working-set
  * minimum less a few pages that must stay fluid (MM_FLUID_WORKING_SET, 8): beyond that the call
- * fails with STATUS_WORKING_SET_QUOTA and locks nothing. Unlocking a range with a page that is not
- * locked fails with STATUS_NOT_LOCKED and, as the documentation of VirtualUnlock says, removes the
- * range's unlocked pages from the working set. Decommitting or releasing a locked page drops the
- * lock.
+ * fails with STATUS_WORKING_SET_QUOTA and locks nothing; a range too large to fit however many of
+ * its pages are locked already is refused so before any page is touched (WRK checks it first), as
+ * is one larger than RAM, so a lock costs at most what the minimum and RAM hold, whatever its
+ * size. Unlocking a range with a page that is not locked fails with STATUS_NOT_LOCKED and, as the
+ * documentation of VirtualUnlock says, removes the range's unlocked pages from the working set.
+ * Decommitting or releasing a locked page drops the lock.
  */
 #include "internal.h"
 
@@ -56,6 +58,15 @@ VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base
     VsStatus status = lock_range(caller, handle, &base, &size, map_type, &process, &first, &last);
     if (!NT_SUCCESS(status))
         return status;
+    /* WRK refuses a range that could never fit before it touches a page: its NumberToLock is the
+     * pages less one, so this never refuses what the check after the touches would allow. */
+    if ((last - first) + FLUID_PAGES > process->ws.minimum)
+        return STATUS_WORKING_SET_QUOTA;
+    /* Nor can more pages than RAM has frames be resident at once (Windows keeps a minimum within
+     * the resident pages available, MmAdjustWorkingSetSizeEx; the model does not): the touches
+     * below could only end in the quota failure after them, so it comes without them. */
+    if (last - first + 1 > process->system->pfn.count)
+        return STATUS_WORKING_SET_QUOTA;
     /* Make every page resident; a fault that reclaims could trim a page touched before, so
      * touch until all are there together (twice is enough but for a tiny machine). */
     VsThread *thread = vs_process_main_thread(process);
@@ -105,7 +116,9 @@ VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *ba
         all_locked = e && e->locked;
     }
     if (!all_locked) {
-        for (uint64_t vpn = first; vpn <= last; vpn++) {
+        /* Only a page with a page table can be in the working set. */
+        for (uint64_t vpn = vs_pt_next_present(process, first, last); vpn <= last;
+             vpn = vs_pt_next_present(process, vpn + 1, last)) {
             const VsWsle *e = entry_of(process, vpn);
             if (e && !e->locked)
                 vs_trim_page(process, vpn);

@@ -50,10 +50,12 @@ static uint32_t advised_flags(const VsVad *vad, uint32_t advice, int *error)
 }
 
 /* MADV_FREE: lazily freed, so nothing changes until reclaim but a page already swapped out,
- * which goes now (madvise_free_pte_range frees swap entries). */
+ * which goes now (madvise_free_pte_range frees swap entries). Only pages with a page table can be
+ * swapped out. */
 static void free_swapped(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
+    for (uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_present(process, vpn + 1, end_vpn))
         if (vs_pte_is_pagefile(vs_pt_read(process, vpn)))
             vs_vma_zap(process, vad, vpn, vpn);
 }

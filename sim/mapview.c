@@ -275,20 +275,22 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle,
  * Commits the section pages behind [start_vpn, end_vpn] of a view of a SEC_RESERVE section: their
  * prototype PTEs become demand zero, which every view of the section sees, and the system commit
  * grows by the pages newly committed (the MEM_COMMIT path of NtAllocateVirtualMemory for a mapped
- * VAD, WRK mm/allocvm.c). STATUS_COMMITMENT_LIMIT changes nothing.
+ * VAD, WRK mm/allocvm.c). STATUS_COMMITMENT_LIMIT, or STATUS_INSUFFICIENT_RESOURCES when the host
+ * has no room for the prototype PTEs the commit writes, changes nothing.
  */
 VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t first = vs_view_prototype_index(vad, start_vpn);
-    uint64_t pages = end_vpn - start_vpn + 1, newly = 0;
-    for (uint64_t i = first; i < first + pages; i++)
-        newly += section->prototypes[i] == 0;
+    uint64_t last = vs_view_prototype_index(vad, end_vpn);
+    uint64_t newly = last - first + 1 - vs_prototype_committed(section, first, last);
     if (!vs_commit_available(process->system, newly))
         return STATUS_COMMITMENT_LIMIT;
-    for (uint64_t i = first; i < first + pages; i++)
-        if (section->prototypes[i] == 0)
-            section->prototypes[i] = vs_pte_make_software(section->protection);
+    if (newly && !vs_prototype_prepare(section, first, last))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    for (uint64_t i = first; newly && i <= last; i++)
+        if (vs_prototype_read(section, i) == 0)
+            vs_prototype_write(section, i, vs_pte_make_software(section->protection));
     vs_section_charge(process->system, section, (int64_t)newly);
     VsEvent event = {.kind = VS_EV_SECTION_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
                      .vpn_end = end_vpn, .section = section->id, .pages = newly,
@@ -360,14 +362,15 @@ VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t bas
  * frame on the modified list moves to standby). Returns whether it wrote. */
 static bool flush_page(VsSystem *system, VsSection *section, uint64_t index)
 {
-    uint64_t pte = section->prototypes[index];
+    uint64_t pte = vs_prototype_read(section, index);
     if (!vs_pte_is_resident(pte))
         return false;
     uint64_t frame = vs_pte_frame(pte);
     VsPfn *pfn = &system->pfn.frames[frame];
     if (!(pfn->flags & VS_PFN_MODIFIED))
         return false;
-    vs_file_write_page(section->file, index, pfn->data);
+    if (!vs_file_write_page(section->file, index, pfn->data))
+        return false; /* no host memory for the file's page: it stays modified */
     pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
     if (pfn->location == VS_PAGE_MODIFIED) {
         vs_pfn_unlink(&system->pfn, frame);
@@ -403,7 +406,10 @@ VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
         return STATUS_NOT_MAPPED_VIEW;
     VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t written = 0;
-    for (uint64_t vpn = start_vpn; section->file && vpn <= end_vpn; vpn++) {
+    /* Only pages with a page table or a prototype PTE other than "in the file" can be dirty. */
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+    for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); section->file && vpn <= end_vpn;
+         vpn = vs_view_scan_next(&scan, vpn + 1)) {
         uint64_t pte = vs_pt_read(process, vpn);
         uint64_t index = vs_view_prototype_index(vad, vpn);
         if (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY) &&

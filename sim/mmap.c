@@ -196,12 +196,19 @@ static int anonymous_flags(uint32_t flags, uint32_t *vm_flags)
 }
 
 /* Faults every page of the new VMA in (MAP_POPULATE, MAP_LOCKED: populate_vma_page_range): a
- * private writable mapping with write faults, anything else with read faults. Errors are ignored. */
+ * private writable mapping with write faults, anything else with read faults. The first fault
+ * that fails ends it, as it ends __mm_populate's work on a VMA; mmap ignores the error. The model
+ * also stops once it has faulted in as many pages as RAM and the page file hold: further faults
+ * could only push out pages this call brought in (a file's, which Linux would go on reading), so a
+ * mapping larger than memory costs what memory holds. */
 static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, uint32_t vm_flags)
 {
     bool write = (vm_flags & (VS_VM_WRITE | VS_VM_SHARED)) == VS_VM_WRITE;
+    const VsSystem *system = process->system;
+    pages = vs_min(pages, system->pfn.count + system->pagefile.slots - 1);
     for (uint64_t i = 0; i < pages; i++)
-        vs_fault_in(process, start_vpn + i, write && (vm_flags & VS_VM_WRITE));
+        if (!NT_SUCCESS(vs_fault_in(process, start_vpn + i, write && (vm_flags & VS_VM_WRITE))))
+            break;
 }
 
 /* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its

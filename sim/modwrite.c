@@ -33,7 +33,8 @@ uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)
         uint64_t slot = 0;
         if (file) {
             /* The mapped page writer: back to the file; OriginalPte stays "in the file". */
-            vs_file_write_page(file, pfn->vpn, pfn->data);
+            if (!vs_file_write_page(file, pfn->vpn, pfn->data))
+                break; /* no host memory for the file's page: it stays modified */
         } else if ((slot = vs_pagefile_write(&system->pagefile, pfn->data)) != 0) {
             pfn->original_pte = vs_pte_make_pagefile(slot, vs_pte_mm_protection(pfn->original_pte));
         } else {

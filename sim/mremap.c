@@ -42,6 +42,41 @@ static void move_pte(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn)
     vs_pt_write(process, old_vpn, 0);
 }
 
+/* Makes the page tables a move of [old_vpn, old_vpn + pages) to new_vpn needs: only where the old
+ * range has a leaf table, since an absent one has nothing to move (move_page_tables skips empty
+ * page-middle directories). False, with nothing kept, if the host or the PFN database says no. */
+static bool prepare_move(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn, uint64_t pages)
+{
+    uint64_t last = old_vpn + pages - 1;
+    for (uint64_t vpn = vs_pt_next_present(process, old_vpn, last); vpn <= last;) {
+        uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(process, vpn));
+        if (!NT_SUCCESS(vs_pt_prepare(process, new_vpn + (vpn - old_vpn),
+                                      new_vpn + (stop - old_vpn)))) {
+            vs_pt_release_empty(process, new_vpn, new_vpn + pages - 1);
+            return false;
+        }
+        if (stop == last)
+            break;
+        vpn = vs_pt_next_present(process, stop + 1, last);
+    }
+    return true;
+}
+
+/* Moves the PTEs of [old_vpn, old_vpn + pages) to new_vpn, leaf table by leaf table of the old
+ * range (a table the moves empty is freed: its reads are zero then). */
+static void move_ptes(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn, uint64_t pages)
+{
+    uint64_t last = old_vpn + pages - 1;
+    for (uint64_t vpn = vs_pt_next_present(process, old_vpn, last); vpn <= last;) {
+        uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(process, vpn));
+        for (; vpn <= stop; vpn++)
+            move_pte(process, vpn, new_vpn + (vpn - old_vpn));
+        if (stop == last)
+            break;
+        vpn = vs_pt_next_present(process, stop + 1, last);
+    }
+}
+
 /* Moves the VMA vad (isolated: it is exactly the old range) to new_pages pages at new_vpn
  * (move_vma): a new VMA there with the same flags, the pages carried over (a grown tail is
  * untouched), the old VMA gone (or, with DONTUNMAP, left empty). Returns 0 or an errno. */
@@ -51,7 +86,7 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     VsMappedVad *old = vs_vma(vad);
     uint64_t pages = vs_vma_pages(vad), old_vpn = vad->starting_vpn;
     VsFile *file = vs_vma_file(vad);
-    if (!NT_SUCCESS(vs_pt_prepare(process, new_vpn, new_vpn + pages - 1)) ||
+    if (!prepare_move(process, old_vpn, new_vpn, pages) ||
         (file && !vs_file_page_cache(process->system, file, old->first_prototype + new_pages)))
         return VS_ENOMEM;
     /* copy_vma: an untouched anonymous VMA takes the new place's offset, so it can merge there. */
@@ -65,8 +100,7 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     moved->core.protection = vad->protection;
     vs_vad_insert(&process->vad_root, &moved->core);
     vs_vma_charge(process, &moved->core);
-    for (uint64_t i = 0; i < pages; i++)
-        move_pte(process, old_vpn + i, new_vpn + i);
+    move_ptes(process, old_vpn, new_vpn, pages);
     vs_pt_release_empty(process, new_vpn, new_vpn + pages - 1); /* nothing came to some tables */
     VsEvent event = {.kind = VS_EV_VMA_MOVED, .pid = process->pid, .vpn_start = new_vpn,
                      .vpn_end = new_vpn + new_pages - 1, .old_start = old_vpn,

@@ -76,11 +76,14 @@ int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec
     if (pages && (!vec || pages > vec_length))
         return fail(thread, VS_EFAULT);
     uint64_t vpn = vs_vpn(address);
-    for (uint64_t i = 0; i < pages; i++, vpn++) {
+    for (uint64_t i = 0; i < pages;) { /* a VMA at a time */
         VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
         if (!vad)
             return fail(thread, VS_ENOMEM); /* the bytes before the hole are filled in */
-        vec[i] = vs_vma_page_resident(process, vad, vpn);
+        uint64_t last = vs_min(vad->ending_vpn, vpn + (pages - i) - 1);
+        vs_vma_resident_pages(process, vad, vpn, last, vec + i);
+        i += last - vpn + 1;
+        vpn = last + 1;
     }
     return 0;
 }

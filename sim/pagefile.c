@@ -7,7 +7,9 @@
  * (Windows reserves offset 0 of each paging file the same way). The model has one paging file
  * (PageFileLow is always 0).
  *
- * A slot's bytes are host memory only when the page written there was not all zeros.
+ * A slot's bytes are host memory only when the page written there was not all zeros, found by slot
+ * in a sparse array (sparse.c), so a page file of 64 GB with a few pages written costs those pages
+ * and its bitmap (a bit per slot, as MMPAGING_FILE's), not a pointer per slot.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,9 @@ bool vs_pagefile_init(VsPageFile *file, uint64_t pages)
 {
     *file = (VsPageFile){.slots = pages + 1, .hint = 1};
     uint64_t words = (file->slots + 63) / 64;
+    vs_sparse_init(&file->data, 0);
     file->bitmap = calloc(words, sizeof *file->bitmap);
-    file->data = calloc(file->slots, sizeof *file->data);
-    if (!file->bitmap || !file->data) {
+    if (!file->bitmap) {
         vs_pagefile_fini(file);
         return false;
     }
@@ -28,16 +30,29 @@ bool vs_pagefile_init(VsPageFile *file, uint64_t pages)
     return true;
 }
 
+/* The bytes a slot holds, or NULL for a page of zeros (or a free slot). */
+static unsigned char *slot_bytes(const VsPageFile *file, uint64_t slot)
+{
+    return (unsigned char *)(uintptr_t)vs_sparse_get(&file->data, slot);
+}
+
 void vs_pagefile_fini(VsPageFile *file)
 {
-    /* Only slots in use hold bytes: walk the bitmap a word at a time, not every slot. */
-    if (file->data && file->bitmap)
-        for (uint64_t w = 0; w < (file->slots + 63) / 64; w++)
-            for (uint64_t bits = file->bitmap[w]; bits; bits &= bits - 1)
-                free(file->data[w * 64 + (uint64_t)__builtin_ctzll(bits)]);
-    free(file->data);
+    /* Only slots written with something other than zeros hold bytes. */
+    for (uint64_t slot = vs_sparse_next(&file->data, 0, file->slots); slot < file->slots;
+         slot = vs_sparse_next(&file->data, slot + 1, file->slots))
+        free(slot_bytes(file, slot));
+    vs_sparse_fini(&file->data);
     free(file->bitmap);
     *file = (VsPageFile){0};
+}
+
+/* Host bytes the page file holds: its bitmap, the pages written to it and the array finding
+ * them. */
+uint64_t vs_pagefile_bytes(const VsPageFile *file)
+{
+    return (file->slots + 63) / 64 * sizeof *file->bitmap + file->data_pages * VS_PAGE_SIZE +
+           vs_sparse_bytes(&file->data);
 }
 
 bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot)
@@ -45,12 +60,21 @@ bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot)
     return slot < file->slots && (file->bitmap[slot / 64] >> (slot % 64) & 1);
 }
 
-/* The first free slot at or after the hint, wrapping once; 0 when the file is full. */
+/* The first free slot at or after the hint, wrapping once; 0 when the file is full. Full words
+ * of the bitmap are passed 64 slots at a time. */
 static uint64_t find_free(const VsPageFile *file)
 {
-    for (uint64_t n = 0, s = file->hint; n < file->slots; n++, s = s + 1 < file->slots ? s + 1 : 1)
+    for (uint64_t n = 0, s = file->hint; n < file->slots;) {
+        if (s % 64 == 0 && s + 64 <= file->slots && file->bitmap[s / 64] == ~0ull) {
+            n += 64;
+            s = s + 64 < file->slots ? s + 64 : 1;
+            continue;
+        }
         if (!vs_pagefile_in_use(file, s))
             return s;
+        n++;
+        s = s + 1 < file->slots ? s + 1 : 1;
+    }
     return 0;
 }
 
@@ -72,9 +96,13 @@ uint64_t vs_pagefile_write(VsPageFile *file, const unsigned char *page)
     if (!slot)
         return 0;
     if (page && !all_zero(page)) {
-        if (!(file->data[slot] = malloc(VS_PAGE_SIZE)))
+        unsigned char *copy = malloc(VS_PAGE_SIZE);
+        if (!copy || !vs_sparse_set(&file->data, slot, (uint64_t)(uintptr_t)copy)) {
+            free(copy);
             return 0;
-        memcpy(file->data[slot], page, VS_PAGE_SIZE);
+        }
+        memcpy(copy, page, VS_PAGE_SIZE);
+        file->data_pages++;
     }
     file->bitmap[slot / 64] |= 1ull << (slot % 64);
     file->used++;
@@ -88,7 +116,8 @@ uint64_t vs_pagefile_write(VsPageFile *file, const unsigned char *page)
  * for the frame's bytes. */
 bool vs_pagefile_read(const VsPageFile *file, uint64_t slot, VsPfnDatabase *db, uint64_t frame)
 {
-    return vs_pfn_fill(db, frame, file->data[slot], VS_PAGE_SIZE);
+    const unsigned char *bytes = slot_bytes(file, slot);
+    return vs_pfn_fill(db, frame, bytes, bytes ? VS_PAGE_SIZE : 0);
 }
 
 void vs_pagefile_free(VsPageFile *file, uint64_t slot)
@@ -96,7 +125,11 @@ void vs_pagefile_free(VsPageFile *file, uint64_t slot)
     if (!vs_pagefile_in_use(file, slot) || slot == 0)
         return;
     file->bitmap[slot / 64] &= ~(1ull << (slot % 64));
-    free(file->data[slot]);
-    file->data[slot] = NULL;
+    unsigned char *bytes = slot_bytes(file, slot);
+    if (bytes) {
+        vs_sparse_set(&file->data, slot, 0);
+        free(bytes);
+        file->data_pages--;
+    }
     file->used--;
 }

@@ -263,9 +263,15 @@ static VsStatus materialize(VsProcess *process, uint64_t vpn)
 /*
  * Makes sure every leaf table covering [start_vpn, end_vpn] exists, so the writes that follow
  * cannot fail halfway. On failure, frees what it created and returns STATUS_INSUFFICIENT_RESOURCES.
+ * Every table takes a frame of RAM, so a range needing more leaf tables than the PFN database has
+ * frames (the process's own tables aside) fails at once, before a table is made: it could only
+ * fail later, after making (and freeing) as many as RAM holds.
  */
 VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
+    uint64_t leaves = (end_vpn >> level_bits(process)) - (start_vpn >> level_bits(process)) + 1;
+    if (leaves > process->system->pfn.count + process->page_table_pages)
+        return STATUS_INSUFFICIENT_RESOURCES;
     for (uint64_t vpn = start_vpn; vpn <= end_vpn;) {
         VsStatus status = materialize(process, vpn);
         if (!NT_SUCCESS(status)) {

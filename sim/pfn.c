@@ -148,7 +148,7 @@ static void repurpose(VsSystem *system, uint64_t frame)
     bool prototype = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
     if (prototype) {
         /* A section page: its prototype PTE gets the OriginalPte, for every view at once. */
-        vs_section_by_id(system, pfn->pid)->prototypes[pfn->vpn] = pfn->original_pte;
+        vs_prototype_write(vs_section_by_id(system, pfn->pid), pfn->vpn, pfn->original_pte);
     } else {
         VsProcess *owner = vs_process_by_id(system, pfn->pid);
         if (owner)

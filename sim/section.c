@@ -96,15 +96,6 @@ static bool section_slot(VsSystem *system, size_t *slot)
     return true;
 }
 
-/* The prototype PTE a new section's page starts with: in the file; demand zero (SEC_COMMIT); or
- * zero, not committed yet (SEC_RESERVE). */
-static uint64_t initial_prototype(const VsSection *section)
-{
-    if (section->file)
-        return vs_pte_make_subsection(section->protection);
-    return section->reserve ? 0 : vs_pte_make_software(section->protection);
-}
-
 /*
  * Builds the section and its segment. A pagefile-backed one (file NULL) is whole pages, and
  * SizeOfSection is taken from the segment: 0x3452 bytes make 0x4000 (MiCreatePagingFileMap; Wine's
@@ -120,21 +111,17 @@ static VsStatus create_section(VsSystem *system, const char *name, uint64_t size
     if (!vs_commit_available(system, charge))
         return STATUS_COMMITMENT_LIMIT;
     VsSection *section = calloc(1, sizeof *section);
-    uint64_t *prototypes = calloc(pages, sizeof *prototypes);
     size_t slot;
-    if (!section || !prototypes || !section_slot(system, &slot)) {
+    if (!section || !section_slot(system, &slot)) {
         free(section);
-        free(prototypes);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     system->sections[slot] = section;
     *section = (VsSection){.id = (uint32_t)slot + 1, .size = file ? size : pages * VS_PAGE_SIZE,
-                           .pages = pages, .protection = mm, .reserve = reserve,
-                           .prototypes = prototypes, .file = file};
+                           .pages = pages, .protection = mm, .reserve = reserve, .file = file};
+    vs_prototypes_init(section); /* every page starts as the initial prototype PTE says */
     if (name)
         strncpy(section->name, name, sizeof section->name - 1);
-    for (uint64_t i = 0; i < pages; i++)
-        prototypes[i] = initial_prototype(section);
     vs_section_charge(system, section, (int64_t)charge);
     VsEvent event = {.kind = VS_EV_SECTION_CREATED, .section = section->id, .size = section->size,
                      .pages = charge, .protection = vs_mm_to_win32(mm),
@@ -176,7 +163,7 @@ static VsStatus file_section_size(VsFile *file, const uint64_t *maximum_size, ui
                                   uint32_t attributes, uint64_t *size)
 {
     if (attributes & SEC_IMAGE) {
-        if (file->size < 2 || file->data[0] != 'M' || file->data[1] != 'Z')
+        if (file->size < 2 || vs_file_byte(file, 0) != 'M' || vs_file_byte(file, 1) != 'Z')
             return STATUS_INVALID_IMAGE_NOT_MZ;
         return STATUS_NOT_SUPPORTED;
     }
@@ -196,39 +183,31 @@ static VsStatus file_section_size(VsFile *file, const uint64_t *maximum_size, ui
     return STATUS_SUCCESS;
 }
 
-/* Grows the section of a file to size bytes: the new pages are in the file (subsection PTEs). */
-static bool grow_file_section(VsSection *section, uint64_t size)
+/* Grows the section of a file to size bytes: the new pages are in the file (subsection PTEs, the
+ * initial ones, which cost nothing). */
+static void grow_file_section(VsSection *section, uint64_t size)
 {
     uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-    if (size > section->size)
-        section->size = size;
-    if (pages <= section->pages)
-        return true;
-    uint64_t *prototypes = realloc(section->prototypes, pages * sizeof *prototypes);
-    if (!prototypes)
-        return false;
-    for (uint64_t i = section->pages; i < pages; i++)
-        prototypes[i] = vs_pte_make_subsection(section->protection);
-    section->prototypes = prototypes;
-    section->pages = pages;
-    return true;
+    section->size = vs_max(section->size, size);
+    section->pages = vs_max(section->pages, pages);
 }
 
 /* A second mapping of a file asked for more than the first (read-write after read-only): the
- * shared section's prototype PTEs, and the frames' OriginalPte, take the new protection. */
+ * shared section's prototype PTEs, and the frames' OriginalPte, take the new protection. The pages
+ * in the file are the initial entries, so only the resident ones are written. */
 static void raise_protection(VsSystem *system, VsSection *section, uint32_t mm)
 {
     section->protection = mm;
-    for (uint64_t i = 0; i < section->pages; i++) {
-        uint64_t pte = section->prototypes[i];
-        if (vs_pte_is_resident(pte)) {
-            uint64_t frame = vs_pte_frame(pte);
-            system->pfn.frames[frame].original_pte = vs_pte_make_subsection(mm);
-            section->prototypes[i] = vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
-                                                          : vs_pte_make_transition(frame, mm);
-        } else {
-            section->prototypes[i] = vs_pte_make_subsection(mm);
-        }
+    vs_prototype_set_initial(section);
+    uint64_t last = section->pages - 1;
+    for (uint64_t i = vs_prototype_next(section, 0, last); i <= last;
+         i = vs_prototype_next(section, i + 1, last)) {
+        uint64_t pte = vs_prototype_read(section, i), frame = vs_pte_frame(pte);
+        if (!vs_pte_is_resident(pte))
+            continue;
+        system->pfn.frames[frame].original_pte = vs_pte_make_subsection(mm);
+        vs_prototype_write(section, i, vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
+                                                            : vs_pte_make_transition(frame, mm));
     }
 }
 
@@ -253,8 +232,7 @@ static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, u
     }
     if (!vs_section_protection_compatible(section->protection, mm))
         raise_protection(system, section, mm);
-    if (!grow_file_section(section, size))
-        return STATUS_INSUFFICIENT_RESOURCES;
+    grow_file_section(section, size);
     *out = section;
     return STATUS_SUCCESS;
 }
@@ -362,8 +340,10 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
 {
     if (section->handles || section->views)
         return;
-    for (uint64_t i = 0; i < section->pages; i++) {
-        uint64_t pte = section->prototypes[i];
+    uint64_t last = section->pages - 1;
+    for (uint64_t i = vs_prototype_next(section, 0, last); i <= last;
+         i = vs_prototype_next(section, i + 1, last)) {
+        uint64_t pte = vs_prototype_read(section, i);
         if (vs_pte_is_transition(pte)) {
             VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
             if (section->file && (pfn->flags & VS_PFN_MODIFIED))
@@ -380,7 +360,7 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
     VsEvent event = {.kind = VS_EV_SECTION_DELETED, .section = section->id, .pages = committed};
     vs_emit(system, &event);
     system->sections[section->id - 1] = NULL;
-    free(section->prototypes);
+    vs_prototypes_fini(section);
     free(section);
 }
 
@@ -388,7 +368,7 @@ void vs_section_fini_all(VsSystem *system)
 {
     for (size_t i = 0; i < system->section_count; i++) {
         if (system->sections[i]) {
-            free(system->sections[i]->prototypes);
+            vs_prototypes_fini(system->sections[i]);
             free(system->sections[i]);
         }
     }
@@ -414,7 +394,7 @@ VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame)
     system->pfn.active_count--;
     VsSection *section = vs_section_by_id(system, pfn->pid);
     uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
-    section->prototypes[pfn->vpn] = vs_pte_make_transition(frame, mm);
+    vs_prototype_write(section, pfn->vpn, vs_pte_make_transition(frame, mm)); /* was valid */
     VsPageLocation list = (pfn->flags & VS_PFN_MODIFIED) ? VS_PAGE_MODIFIED : VS_PAGE_STANDBY;
     vs_pfn_insert(&system->pfn, frame, list);
     return list;
@@ -452,7 +432,7 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out)
 
 uint64_t vs_section_prototype(const VsSection *section, uint64_t index)
 {
-    return index < section->pages ? section->prototypes[index] : 0;
+    return index < section->pages ? vs_prototype_read(section, index) : 0;
 }
 
 /* ---- Who maps a section: its prototype PTEs and its views ------------------------------------ */
@@ -482,7 +462,7 @@ bool vs_section_prototype_info(const VsSystem *system, const VsSection *section,
 {
     if (index >= section->pages)
         return false;
-    uint64_t pte = section->prototypes[index];
+    uint64_t pte = vs_prototype_read(section, index);
     *out = (VsPrototypeInfo){.state = prototype_state(pte), .entry = pte};
     uint32_t mm = vs_pte_mm_protection(pte);
     if (vs_pte_is_resident(pte)) {
@@ -543,13 +523,8 @@ static bool grow_swap_section(VsSystem *system, VsSection *section, uint64_t pag
         return true;
     if (!vs_commit_available(system, pages - section->pages))
         return false;
-    uint64_t *prototypes = realloc(section->prototypes, pages * sizeof *prototypes);
-    if (!prototypes)
-        return false;
-    for (uint64_t i = section->pages; i < pages; i++)
-        prototypes[i] = vs_pte_make_software(section->protection);
+    /* The new pages are demand zero, the initial prototype PTE: nothing to write. */
     vs_section_charge(system, section, (int64_t)(pages - section->pages));
-    section->prototypes = prototypes;
     section->pages = pages;
     section->size = pages * VS_PAGE_SIZE;
     return true;
@@ -575,9 +550,9 @@ VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages)
         file->section = section;
         vs_shmem_file_put(system, file); /* the file holds its page cache while it has a name */
     }
-    bool grown = regular ? grow_file_section(section, pages * VS_PAGE_SIZE)
-                         : grow_swap_section(system, section, pages);
-    return grown ? section : NULL;
+    if (regular)
+        grow_file_section(section, pages * VS_PAGE_SIZE);
+    return regular || grow_swap_section(system, section, pages) ? section : NULL;
 }
 
 /* A section for the private pages a fork leaves shared between parent and child (models the
@@ -597,12 +572,14 @@ VsSection *vs_fork_section(VsSystem *system, uint64_t pages)
 void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
                         uint64_t last_index)
 {
-    for (uint64_t i = first_index; i < section->pages && i <= last_index; i++) {
-        uint64_t pte = section->prototypes[i];
+    uint64_t last = vs_min(last_index, section->pages - 1);
+    for (uint64_t i = vs_prototype_next(section, first_index, last); i <= last;
+         i = vs_prototype_next(section, i + 1, last)) {
+        uint64_t pte = vs_prototype_read(section, i);
         if (vs_pte_is_transition(pte))
             vs_pfn_release(system, vs_pte_frame(pte));
         else if (vs_pte_is_pagefile(pte))
             vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
-        section->prototypes[i] = initial_prototype(section);
+        vs_prototype_write(section, i, vs_prototype_initial(section)); /* forgets it */
     }
 }

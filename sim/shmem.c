@@ -106,7 +106,7 @@ static bool append_file(VsSystem *system, VsFile *file)
  * directory, so their maps line says " (deleted)" from the start. NULL when out of host memory. */
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name)
 {
-    VsFile *file = calloc(1, sizeof *file);
+    VsFile *file = vs_file_new();
     if (!file || !append_file(system, file)) {
         free(file);
         return NULL;
@@ -324,9 +324,10 @@ static void unmap_mapping_range(VsSystem *system, VsSection *section, uint64_t f
 /* Zeroes the bytes of the resident page index from offset on (truncate_inode_partial_folio). */
 static void zero_tail(VsSystem *system, VsSection *section, uint64_t index, uint64_t offset)
 {
-    if (index >= section->pages || !vs_pte_is_resident(section->prototypes[index]))
+    uint64_t pte = index < section->pages ? vs_prototype_read(section, index) : 0;
+    if (!vs_pte_is_resident(pte))
         return;
-    VsPfn *pfn = &system->pfn.frames[vs_pte_frame(section->prototypes[index])];
+    VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
     if (pfn->data)
         memset(pfn->data + offset, 0, VS_PAGE_SIZE - offset);
 }
@@ -345,7 +346,8 @@ bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size)
         return false;
     if (size < file->size) {
         if (file->kind == VS_FILE_REGULAR) {
-            memset(file->data + size, 0, file->size - size);
+            if (!vs_file_shrink(file, size))
+                return false;
             vs_file_set_cached(file, pages, UINT64_MAX, false); /* truncate_inode_pages */
         }
         VsSection *section = file->section;
@@ -395,9 +397,8 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index)
 {
     VsSection *section = file->section;
-    if (file->kind == VS_FILE_REGULAR && first_index * VS_PAGE_SIZE < file->size) {
-        uint64_t end = vs_min(file->size, (last_index + 1) * VS_PAGE_SIZE);
-        memset(file->data + first_index * VS_PAGE_SIZE, 0, end - first_index * VS_PAGE_SIZE);
+    if (file->kind == VS_FILE_REGULAR && first_index < vs_file_pages(file)) {
+        vs_file_punch_bytes(file, first_index, last_index);
         vs_file_set_cached(file, first_index, last_index, false); /* a hole: nothing cached */
     }
     if (!section)

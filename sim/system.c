@@ -117,3 +117,58 @@ VsProcess *vs_system_process(VsSystem *system, size_t index)
 {
     return index < system->process_count ? system->processes[index] : NULL;
 }
+
+/* ---- The host memory the model holds --------------------------------------------------------- */
+
+/* Host bytes of one process: its object, threads, handle and descriptor tables, working set and
+ * write-watch bitmaps (its VADs and page tables are the system's pools and store). */
+static uint64_t process_bytes(const VsProcess *process)
+{
+    const VsWorkingSet *ws = &process->ws;
+    uint64_t bytes = sizeof *process + process->thread_count * (sizeof(VsThread) + sizeof(void *)) +
+                     process->handle_count * sizeof(VsHandleEntry) +
+                     process->fd_count * sizeof(void *) + ws->capacity * sizeof(VsWsle) +
+                     ws->shared.buckets * (sizeof(uint64_t) + sizeof(uint32_t));
+    for (size_t i = 0; i < process->watch_count; i++)
+        bytes += sizeof(VsWriteWatch) + vs_write_watch_bytes(&process->watches[i]);
+    return bytes;
+}
+
+/* Host bytes of the PFN database and of the frames that hold bytes (written at least once). */
+static uint64_t frame_bytes(const VsPfnDatabase *db)
+{
+    uint64_t bytes = db->count * sizeof(VsPfn);
+    for (uint64_t frame = 0; frame < db->never_used; frame++)
+        bytes += db->frames[frame].data ? VS_PAGE_SIZE : 0;
+    return bytes;
+}
+
+static uint64_t table_bytes(const VsSystem *system)
+{
+    const VsTableStore *store = &system->tables;
+    uint64_t tables = store->spare_count;
+    for (size_t i = 0; i < system->process_count; i++)
+        tables += system->processes[i]->page_table_pages;
+    return store->capacity * sizeof(VsPageTable *) +
+           tables * (sizeof(VsPageTable) + store->entries_per_table * sizeof(uint64_t));
+}
+
+void vs_system_host_bytes(const VsSystem *system, VsHostBytes *out)
+{
+    *out = (VsHostBytes){.frames = frame_bytes(&system->pfn),
+                         .page_tables = table_bytes(system),
+                         .vads = system->vad_pool.chunk_bytes + system->mapped_vad_pool.chunk_bytes,
+                         .pagefile = vs_pagefile_bytes(&system->pagefile)};
+    out->sections = system->section_count * sizeof(VsSection *);
+    for (size_t i = 0; i < system->section_count; i++)
+        if (system->sections[i])
+            out->sections += sizeof(VsSection) + vs_prototype_bytes(system->sections[i]);
+    out->files = system->file_count * sizeof(VsFile *);
+    for (size_t i = 0; i < system->file_count; i++)
+        out->files += sizeof(VsFile) + vs_file_bytes(system->files[i]);
+    out->processes = system->process_count * sizeof(VsProcess *);
+    for (size_t i = 0; i < system->process_count; i++)
+        out->processes += process_bytes(system->processes[i]);
+    out->total = sizeof *system + out->frames + out->page_tables + out->vads + out->sections +
+                 out->files + out->pagefile + out->processes;
+}

@@ -239,6 +239,24 @@ typedef struct VsProcessCounters {
 
 void vs_process_counters(const VsProcess *process, VsProcessCounters *out);
 
+/*
+ * The host memory the model holds, by what holds it (the model's own bookkeeping, not the host's
+ * heap: what a size argument could make grow). Counted when asked: a walk of the sections, files,
+ * processes and frames, not of any page range.
+ */
+typedef struct VsHostBytes {
+    uint64_t frames;      /* the PFN database, and the 4 KB of every frame ever written */
+    uint64_t page_tables; /* every process's page tables and the table store */
+    uint64_t vads;        /* the pools of short and long VADs */
+    uint64_t sections;    /* section objects and their prototype PTEs */
+    uint64_t files;       /* files' written pages and the sets of pages kept of them */
+    uint64_t pagefile;    /* the page file's bitmap and the pages written to it */
+    uint64_t processes;   /* process objects, threads, handle tables, working sets, write watch */
+    uint64_t total;
+} VsHostBytes;
+
+void vs_system_host_bytes(const VsSystem *system, VsHostBytes *out);
+
 /* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
 
 typedef enum VsMemoryInformationClass {
@@ -402,7 +420,9 @@ bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_addres
 
 /* ---- Files (file.c) ---------------------------------------------------------------------------- */
 
-#define VS_FILE_MAX_BYTES (256ull << 20) /* the largest file the model keeps */
+/* The largest file the model keeps: 16 TB, about the largest file NTFS with its default 4 KB
+ * clusters and ext4 with 4 KB blocks hold. A file's bytes cost only the pages written (file.c). */
+#define VS_FILE_MAX_BYTES (16ull << 40)
 
 /*
  * Declares a file (the model has no disk: whoever drives it says which files exist): size bytes,
@@ -447,6 +467,9 @@ const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id);
 void vs_section_info(const VsSection *section, VsSectionInfo *out);
 /* A prototype PTE of the section (its raw value, as !pte prints it). */
 uint64_t vs_section_prototype(const VsSection *section, uint64_t index);
+/* The last index of the run of equal prototype PTEs that starts at index, up to the section's last
+ * page: a run of untouched pages is found in one step, however long. */
+uint64_t vs_section_prototype_run_end(const VsSection *section, uint64_t index);
 
 /* ---- Who maps what: a section's pages and views, a frame's PTEs (for `show section`, `show pfn`)
  *

@@ -55,7 +55,7 @@ uint32_t vs_vma_mm_protection(const VsVad *vad)
     return write ? (copy ? MM_WRITECOPY : MM_READWRITE) : MM_READONLY;
 }
 
-/* ---- Making and freeing ------------------------------------------------------------------------ */
+/* ---- Making and freeing ---------------------------------------------------------------------- */
 
 VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
                           uint32_t vm_flags, VsSection *section, uint64_t pgoff)
@@ -279,23 +279,34 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
     vs_pt_release_empty(process, start_vpn, end_vpn);
 }
 
+/* In a private anonymous VMA a fork left shared, the pages of [start_vpn, end_vpn] whose section
+ * page holds something (resident or in the page file) get a demand-zero PTE: a zero PTE would find
+ * that page again. The others stay zero and cost nothing (vs_vma_unshared_page: touching them
+ * makes a fresh private page): one step per section page that holds something. */
+static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn,
+                              uint64_t end_vpn)
+{
+    const VsSection *section = vs_vma(vad)->section;
+    uint64_t last = vs_view_prototype_index(vad, end_vpn);
+    for (uint64_t index = vs_prototype_next(section, vs_view_prototype_index(vad, start_vpn), last);
+         index <= last; index = vs_prototype_next(section, index + 1, last)) {
+        uint64_t vpn = vad->starting_vpn + (index - vs_vma(vad)->first_prototype);
+        if (NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
+            vs_pt_write(process, vpn, vs_pte_make_software(vad->protection));
+    }
+}
+
 /*
  * Drops the pages of [start_vpn, end_vpn] of one VMA (zap_page_range_single, for MADV_DONTNEED,
  * truncation and a moved range): the next touch finds the file's page again, or a fresh zero page
- * for anonymous memory. A private anonymous page that a fork left shared is written as demand
- * zero, since a zero PTE there would find the shared page again.
+ * for anonymous memory (hide_shared_pages sees to it after a fork).
  */
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
-    uint64_t resident = 0;
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
-        resident += vs_vma_page_resident(process, vad, vpn);
+    uint64_t resident = vs_vma_resident_pages(process, vad, start_vpn, end_vpn, NULL);
     vs_delete_pages(process, vad, start_vpn, end_vpn);
-    if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad) &&
-        NT_SUCCESS(vs_pt_prepare(process, start_vpn, end_vpn))) {
-        for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++)
-            vs_pt_write(process, vpn, vs_pte_make_software(vad->protection));
-    }
+    if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad))
+        hide_shared_pages(process, vad, start_vpn, end_vpn);
     vs_pt_release_empty(process, start_vpn, end_vpn);
     VsEvent event = {.kind = VS_EV_PAGES_DISCARDED, .pid = process->pid, .vpn_start = start_vpn,
                      .vpn_end = end_vpn, .pages = resident};
@@ -322,8 +333,10 @@ void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
         while (vpn <= end_vpn && holds_private_copy(process, vs_pt_read(process, vpn)))
             vpn++;
         uint64_t run = vpn;
-        while (vpn <= end_vpn && !holds_private_copy(process, vs_pt_read(process, vpn)))
-            vpn++;
+        while (vpn <= end_vpn && !holds_private_copy(process, vs_pt_read(process, vpn))) {
+            uint64_t present = vs_pt_next_present(process, vpn, end_vpn);
+            vpn = present > vpn ? present : vpn + 1; /* no page table: no private copy */
+        }
         if (run < vpn)
             vs_vma_zap(process, vad, run, vpn - 1);
     }
@@ -370,14 +383,28 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
     vs_emit(process->system, &event);
 }
 
-/* ---- What a VMA's pages are --------------------------------------------------------------------- */
+/* ---- What a VMA's pages are ------------------------------------------------------------------ */
 
 /* The prototype PTE behind a page of a VMA with a section, or 0. */
 static uint64_t prototype_of(const VsVad *vad, uint64_t vpn)
 {
     const VsSection *section = vs_vma(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
-    return section && index < section->pages ? section->prototypes[index] : 0;
+    return section && index < section->pages ? vs_prototype_read(section, index) : 0;
+}
+
+/*
+ * Whether a page of a private anonymous VMA that a fork left shared is one the fork did not share:
+ * its section page was never anything but demand zero. Touching it makes a fresh private page, as
+ * in a VMA no fork touched (Linux's do_anonymous_page), not a page of the section that the other
+ * process could then find.
+ */
+bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn)
+{
+    const VsSection *section = vs_vma(vad)->section;
+    return section && !section->file && !section->shmem &&
+           vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) ==
+               vs_prototype_initial(section);
 }
 
 /*
@@ -399,6 +426,49 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
         return !vs_vma_beyond_eof(vad, vpn) &&
                vs_file_cached(file, vs_view_prototype_index(vad, vpn));
     return vs_pte_is_resident(prototype_of(vad, vpn));
+}
+
+/* mincore's answer for a run of untouched pages [vpn, last] (no page table, the initial
+ * prototype PTE): none is resident but a regular file's cached pages up to the end of the file.
+ * Counts them, and fills vec (one byte per page) if it is not NULL. */
+static uint64_t untouched_resident(const VsVad *vad, uint64_t vpn, uint64_t last, uint8_t *vec)
+{
+    const VsFile *file = vs_vma_file(vad);
+    uint64_t first = vs_view_prototype_index(vad, vpn), pages = last - vpn + 1;
+    uint64_t file_pages = file && file->kind == VS_FILE_REGULAR ? vs_file_pages(file) : 0;
+    if (vec) {
+        for (uint64_t i = 0; i < pages; i++)
+            vec[i] = first + i < file_pages && vs_file_cached(file, first + i);
+    }
+    if (first >= file_pages)
+        return 0;
+    return vs_file_cached_count(file, first, vs_min(first + pages, file_pages) - 1);
+}
+
+/*
+ * How many pages of [start_vpn, end_vpn] of the VMA mincore would say are resident, and (vec not
+ * NULL) mincore's vector for them: the pages with a page table or a prototype PTE other than the
+ * initial one one by one, the runs of the others at once.
+ */
+uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                               uint64_t end_vpn, uint8_t *vec)
+{
+    uint64_t resident = 0;
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint8_t *out = vec ? vec + (vpn - start_vpn) : NULL;
+        uint64_t differs = vs_view_scan_next(&scan, vpn);
+        if (differs == vpn) {
+            bool in = vs_vma_page_resident(process, vad, vpn);
+            resident += in;
+            if (out)
+                *out = in;
+            continue;
+        }
+        resident += untouched_resident(vad, vpn, differs - 1, out);
+        vpn = differs - 1;
+    }
+    return resident;
 }
 
 /*
@@ -455,7 +525,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
     return entry;
 }
 
-/* ---- /proc/PID/maps --------------------------------------------------------------------------- */
+/* ---- /proc/PID/maps -------------------------------------------------------------------------- */
 
 static void name_of(const VsFile *file, char *out, size_t len)
 {

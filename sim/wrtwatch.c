@@ -27,31 +27,71 @@ static VsWriteWatch *watch_of(const VsProcess *process, uint64_t vpn)
     return NULL;
 }
 
+/* ---- The bitmap: a sparse array of 64-bit words (sparse.c), so a reservation of any size costs
+ * a word only where a page was written ------------------------------------------------------- */
+
+static bool bit_test(const VsWriteWatch *w, uint64_t bit)
+{
+    return vs_sparse_get(&w->bits, bit / 64) >> (bit % 64) & 1;
+}
+
+/* Sets or clears one bit. False only when the host has no memory for a new word. */
+static bool bit_set(VsWriteWatch *w, uint64_t bit, bool on)
+{
+    uint64_t word = vs_sparse_get(&w->bits, bit / 64), mask = 1ull << (bit % 64);
+    return vs_sparse_set(&w->bits, bit / 64, on ? word | mask : word & ~mask);
+}
+
+/* The first set bit in [bit, last]; last + 1 if none. A step per word that holds a bit. */
+static uint64_t bit_next(const VsWriteWatch *w, uint64_t bit, uint64_t last)
+{
+    for (uint64_t word = vs_sparse_next(&w->bits, bit / 64, last / 64); word <= last / 64;
+         word = vs_sparse_next(&w->bits, word + 1, last / 64)) {
+        uint64_t bits = vs_sparse_get(&w->bits, word);
+        if (word == bit / 64)
+            bits &= ~0ull << (bit % 64);
+        if (bits) {
+            uint64_t found = word * 64 + (uint64_t)__builtin_ctzll(bits);
+            return found <= last ? found : last + 1;
+        }
+    }
+    return last + 1;
+}
+
+uint64_t vs_write_watch_bytes(const VsWriteWatch *w) { return vs_sparse_bytes(&w->bits); }
+
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages)
 {
-    uint64_t *bits = calloc((pages + 63) / 64, sizeof *bits);
-    VsWriteWatch *grown =
-        bits ? realloc(process->watches, (process->watch_count + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        free(bits);
+    VsWriteWatch *grown = realloc(process->watches, (process->watch_count + 1) * sizeof *grown);
+    if (!grown)
         return false;
-    }
     process->watches = grown;
-    process->watches[process->watch_count++] = (VsWriteWatch){start_vpn, pages, bits};
+    VsWriteWatch *w = &process->watches[process->watch_count++];
+    *w = (VsWriteWatch){.start_vpn = start_vpn, .pages = pages};
+    vs_sparse_init(&w->bits, 0);
     return true;
 }
 
-/* A new bitmap for [start_vpn, end_vpn] with the bits of w there. */
+void vs_write_watch_fini(VsProcess *process)
+{
+    for (size_t i = 0; i < process->watch_count; i++)
+        vs_sparse_fini(&process->watches[i].bits);
+    free(process->watches);
+    process->watches = NULL;
+    process->watch_count = 0;
+}
+
+/* A new bitmap for [start_vpn, end_vpn] with the bits of w there, at a step per bit set. */
 static bool carve(VsProcess *process, const VsWriteWatch *w, uint64_t start_vpn, uint64_t end_vpn)
 {
     if (!vs_write_watch_create(process, start_vpn, end_vpn - start_vpn + 1))
         return false;
     VsWriteWatch *piece = &process->watches[process->watch_count - 1];
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
-        uint64_t from = vpn - w->start_vpn, to = vpn - start_vpn;
-        if (w->bits[from / 64] >> (from % 64) & 1)
-            piece->bits[to / 64] |= 1ull << (to % 64);
-    }
+    uint64_t last = end_vpn - w->start_vpn;
+    for (uint64_t from = bit_next(w, start_vpn - w->start_vpn, last); from <= last;
+         from = bit_next(w, from + 1, last))
+        if (!bit_set(piece, from + w->start_vpn - start_vpn, true))
+            return false;
     return true;
 }
 
@@ -72,50 +112,47 @@ bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t en
     if ((start_vpn > w.start_vpn && !carve(process, &w, w.start_vpn, start_vpn - 1)) ||
         (end_vpn < last && !carve(process, &w, end_vpn + 1, last))) {
         while (process->watch_count > before)
-            free(process->watches[--process->watch_count].bits);
+            vs_sparse_fini(&process->watches[--process->watch_count].bits);
         return false;
     }
-    free(w.bits);
+    vs_sparse_fini(&w.bits);
     process->watches[index] = process->watches[--process->watch_count];
     return true;
 }
 
-void vs_write_watch_fini(VsProcess *process)
-{
-    for (size_t i = 0; i < process->watch_count; i++)
-        free(process->watches[i].bits);
-    free(process->watches);
-    process->watches = NULL;
-    process->watch_count = 0;
-}
-
-/* MiCaptureWriteWatchDirtyBit: a Dirty bit about to be cleared is recorded in the bitmap. */
+/* MiCaptureWriteWatchDirtyBit: a Dirty bit about to be cleared is recorded in the bitmap (lost
+ * only if the host has no memory for the bitmap's word). */
 void vs_write_watch_capture(VsProcess *process, uint64_t vpn)
 {
     VsWriteWatch *w = watch_of(process, vpn);
-    if (w) {
-        uint64_t bit = vpn - w->start_vpn;
-        w->bits[bit / 64] |= 1ull << (bit % 64);
-    }
+    if (w)
+        bit_set(w, vpn - w->start_vpn, true);
 }
 
 static bool written(const VsProcess *process, const VsWriteWatch *w, uint64_t vpn)
 {
-    uint64_t bit = vpn - w->start_vpn;
     uint64_t pte = vs_pt_read(process, vpn);
-    return (w->bits[bit / 64] >> (bit % 64) & 1) || (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY));
+    return bit_test(w, vpn - w->start_vpn) || (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY));
 }
 
 /* Forgets that vpn was written: its bit, and its Dirty bit (moved into the frame's Modified). */
 static void reset_page(VsProcess *process, VsWriteWatch *w, uint64_t vpn)
 {
-    uint64_t bit = vpn - w->start_vpn;
-    w->bits[bit / 64] &= ~(1ull << (bit % 64));
+    bit_set(w, vpn - w->start_vpn, false); /* clearing a bit cannot fail */
     uint64_t pte = vs_pt_read(process, vpn);
     if (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY)) {
         vs_capture_dirty(process, vs_pte_frame(pte));
         vs_pt_write(process, vpn, pte & ~VS_PTE_DIRTY);
     }
+}
+
+/* The first page in [vpn, last] that may have been written: its bit is set, or its leaf page table
+ * exists (a valid page's Dirty bit); last + 1 if none. Untouched runs cost nothing. */
+static uint64_t next_written(const VsProcess *process, const VsWriteWatch *w, uint64_t vpn,
+                             uint64_t last)
+{
+    uint64_t bit = bit_next(w, vpn - w->start_vpn, last - w->start_vpn) + w->start_vpn;
+    return vs_min(bit, vs_pt_next_present(process, vpn, last));
 }
 
 /* The write-watch bitmap that holds [base, base + size), inside one write-watch VAD. */
@@ -149,7 +186,8 @@ VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle handle, uint32_t flags, ui
     uint64_t first, last, found = 0;
     if (!NT_SUCCESS(status = watched_range(process, base, size, &w, &first, &last)))
         return status;
-    for (uint64_t vpn = first; vpn <= last && found < *count; vpn++) {
+    for (uint64_t vpn = next_written(process, w, first, last); vpn <= last && found < *count;
+         vpn = next_written(process, w, vpn + 1, last)) {
         if (!written(process, w, vpn))
             continue;
         addresses[found++] = vs_vpn_address(vpn);
@@ -171,7 +209,8 @@ VsStatus VsNtResetWriteWatch(VsThread *caller, VsHandle handle, uint64_t base, u
     uint64_t first, last;
     if (!NT_SUCCESS(status = watched_range(process, base, size, &w, &first, &last)))
         return status;
-    for (uint64_t vpn = first; vpn <= last; vpn++)
+    for (uint64_t vpn = next_written(process, w, first, last); vpn <= last;
+         vpn = next_written(process, w, vpn + 1, last))
         reset_page(process, w, vpn);
     return STATUS_SUCCESS;
 }

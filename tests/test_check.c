@@ -24,8 +24,8 @@
  * prototype PTEs are stored. */
 static uint64_t corrupt_prototype(VsSection *section, uint64_t index, uint64_t value)
 {
-    uint64_t old = vs_section_prototype(section, index);
-    section->prototypes[index] = value;
+    uint64_t old = vs_prototype_read(section, index);
+    assert_true(vs_prototype_write(section, index, value));
     return old;
 }
 

@@ -680,6 +680,24 @@ static void test_fork_copy_on_write(void **state)
     assert_int_equal(byte, 'P');
 }
 
+/* Private anonymous memory only ever read has no anon_vma: fork leaves the child's page table
+ * empty there (vma_needs_copy), so its pages are the parent's alone, and the child faults afresh. */
+static void test_fork_skips_memory_never_written(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, PAGE, RW, ANON);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    VsProcess *child;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    CHECK_INVARIANTS(f);
+    assert_true(vs_pagemap_entry(f->process, p) & VS_PAGEMAP_PRESENT);
+    assert_false(vs_pagemap_entry(child, p) & VS_PAGEMAP_PRESENT);
+    assert_int_equal(vs_memory_read(vs_process_main_thread(child), p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0);
+    CHECK_INVARIANTS(f);
+}
+
 static void test_windows_calls_stay_out(void **state)
 {
     (void)state;
@@ -743,6 +761,7 @@ int main(void)
         LINUX(test_sigbus_store_prepares_anon_vma),
         LINUX(test_mremap_moves_several_vmas),
         LINUX(test_fork_copy_on_write),
+        LINUX(test_fork_skips_memory_never_written),
         cmocka_unit_test(test_windows_calls_stay_out),
         LINUX(test_random_calls_keep_invariants),
     };

@@ -102,7 +102,7 @@ static void copy_private_page(VsProcess *parent, VsProcess *child, uint64_t vpn,
 static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
 {
     VsMappedVad *vma = vs_vma(vad);
-    uint32_t flags = vma->vm_flags;
+    VsVmFlags flags = vma->vm_flags;
     if (flags & VS_VM_DONTCOPY)
         return true;
     bool wipe = (flags & VS_VM_WIPEONFORK) && vs_vma_is_anonymous(vad);

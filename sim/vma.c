@@ -39,7 +39,7 @@ uint32_t vs_signal_of(VsStatus status)
 /*
  * The MM protection of a VMA's pages (vm_get_page_prot on x86): a page cannot be writable or
  * executable without being readable, so PROT_WRITE alone is read-write and PROT_EXEC alone
- * execute-read. A writable private mapping of pages another mapping shares (a file's, or a forked
+ * execute-read (on a CPU with protection keys its key forbids the reads: vs_vma_pkey_for). A writable private mapping of pages another mapping shares (a file's, or a forked
  * parent's) is copy-on-write: the first store copies the page (do_wp_page).
  */
 uint32_t vs_vma_mm_protection(const VsVad *vad)

@@ -117,7 +117,7 @@ static char *unknown_machine(const guint64 *a)
 static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, GError **error)
 {
     const guint64 *a = (const guint64 *)hello->data;
-    if (hello->len && a[HELLO_PROTOCOL] != POSIX_PROTOCOL && hello->len >= HELLO_PAGE_SIZE) {
+    if (hello->len >= HELLO_PAGE_SIZE && a[HELLO_PROTOCOL] != POSIX_PROTOCOL) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "%s speaks protocol %" G_GUINT64_FORMAT " and this harness %d: rebuild the "
                     "agent and vadsim together", command->path, a[HELLO_PROTOCOL], POSIX_PROTOCOL);

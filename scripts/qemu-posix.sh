@@ -95,6 +95,7 @@ EOF
 initramfs() {
     [ -x /bin/busybox ] && LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable' ||
         die "busybox-static is not installed"
+    command -v cpio >/dev/null || die "cpio is not installed"
     sum=$(cat "$1" "$0" | cksum | cut -d' ' -f1)
     out="$cache/initramfs-$sum.cpio.gz"
     if [ ! -f "$out" ]; then

@@ -130,7 +130,8 @@ static uint64_t kernel_release(void)
     unsigned major = 0, minor = 0, patch = 0;
     if (uname(&u) == 0)
         sscanf(u.release, "%u.%u.%u", &major, &minor, &patch);
-    return (uint64_t)major << 32 | (uint64_t)(minor & 0xffff) << 16 | (patch < 0xffff ? patch : 0xffff);
+    return (uint64_t)major << 32 | (uint64_t)(minor & 0xffff) << 16 |
+           (patch < 0xffff ? patch : 0xffff);
 }
 
 /* A number from a /proc/sys file, or UINT64_MAX when it cannot be read. */

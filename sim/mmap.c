@@ -146,7 +146,8 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
  * vs_vma_pkey_for decides; calc_vm_flag_bits; the MAY bits). */
 static VsVmFlags initial_flags(const VsSystem *system, uint32_t prot, uint32_t flags)
 {
-    VsVmFlags vm = vs_vma_pkey_for(system, NULL, prot) | VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
+    VsVmFlags vm = vs_vma_pkey_for(system, NULL, prot);
+    vm |= VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
     vm |= (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
           (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
     vm |= (flags & VS_MAP_GROWSDOWN ? VS_VM_GROWSDOWN : 0) |

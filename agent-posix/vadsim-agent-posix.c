@@ -53,11 +53,12 @@
 
 #include "arena.h"
 #include "filesystem.h"
+#include "machine.h"
 #include "maps.h"
 #include "pagecache.h"
 #include "protocol.h"
 
-#define AGENT_PROTOCOL_VERSION 2
+#define AGENT_PROTOCOL_VERSION 3
 #define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
 #define MAX_ARGS 16
 #define MAX_LINE 4096
@@ -71,6 +72,7 @@
 static RangeSet owned;  /* the scenario's: the arena and what the kernel placed for it */
 static uint64_t page_size;
 static FileSystemFacts file_system; /* measured at start, in file_dir */
+static MachineFacts machine;      /* made the same or measured at start (machine.c) */
 static pid_t top_pid;       /* the agent the harness started (children share its files) */
 static char file_dir[64];   /* the private directory of the scenario's files */
 static char shm_prefix[32]; /* "vadsim-PID-": the scenario's shm names go in after it */
@@ -214,7 +216,9 @@ static int parse(char *line, Request *r)
 }
 
 /* hello: the protocol version, the page size, the arena, one address of the agent's own code
- * (its tests aim at it to prove it is refused), and the file system's facts. */
+ * (its tests aim at it to prove it is refused), the file system's facts, then the machine's:
+ * execute-only memory, the kernel's release, the placement of anonymous memory and of shmem,
+ * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force. */
 static void do_hello(void)
 {
     answer_start(AGENT_PROTOCOL_VERSION, 0);
@@ -225,6 +229,11 @@ static void do_hello(void)
     answer_more((uint64_t)(uintptr_t)&do_hello & ~(page_size - 1));
     answer_more(file_system.readahead_pages);
     answer_more(file_system.file_align);
+    const uint64_t facts[] = {machine.execute_only, machine.kernel,        machine.anon_align,
+                              machine.shmem_align,  machine.overcommit,    machine.max_map_count,
+                              machine.swap_bytes,   machine.limited};
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
+        answer_more(facts[i]);
     answer_end();
 }
 
@@ -329,6 +338,18 @@ static void do_range_call(const Request *r, const char *name, RangeCall call)
     int error;
     if (range_call(r, name, call, &result, &error))
         answer_result(result, error);
+}
+
+/* madvise ADDR LEN ADVICE. With swap on, MADV_PAGEOUT writes anonymous and shmem pages out, which
+ * the model (no reclaim of its own to a swap it has not got) never does: refused there. */
+static void do_madvise(const Request *r)
+{
+    if (r->v[2] == MADV_PAGEOUT && machine.swap_bytes) {
+        refuse("MADV_PAGEOUT on a machine with swap (the kernel would write pages out): ",
+               "madvise");
+        return;
+    }
+    do_range_call(r, "madvise", call_madvise);
 }
 
 static void do_munmap(const Request *r)
@@ -780,7 +801,7 @@ static int dispatch(const Request *r)
     else if (IS("mprotect", 3))
         do_range_call(r, "mprotect", call_mprotect);
     else if (IS("madvise", 3))
-        do_range_call(r, "madvise", call_madvise);
+        do_madvise(r);
     else if (IS("msync", 3))
         do_range_call(r, "msync", call_msync);
     else if (IS("mremap", 5))
@@ -866,6 +887,7 @@ static void agent_start(void)
     setvbuf(stdin, stdin_buffer, _IOFBF, sizeof stdin_buffer);
     setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     settle_descriptors();
+    machine_settle(&machine); /* before anything is mapped: no huge pages, no rlimits */
     install_handlers();
     top_pid = getpid();
     snprintf(shm_prefix, sizeof shm_prefix, "vadsim-%d-", (int)top_pid);
@@ -895,6 +917,15 @@ static void agent_start(void)
     if (measure_file_system(file_dir, page_size, &file_system) != 0) {
         fprintf(stderr, "vadsim-agent-posix: cannot measure the file system of %s: %s\n",
                 file_dir, strerror(errno));
+        rmdir(file_dir);
+        exit(2);
+    }
+    if (machine_measure(page_size, &machine) != 0) {
+        fprintf(stderr, "vadsim-agent-posix: %s%s\n",
+                errno == EPROTO ? "a load from memory mapped PROT_EXEC alone faulted, but not for "
+                                  "a protection key (SEGV_PKUERR): a CPU the model does not know"
+                                : "cannot measure the machine: ",
+                errno == EPROTO ? "" : strerror(errno));
         rmdir(file_dir);
         exit(2);
     }

@@ -21,6 +21,7 @@ typedef enum VsAgentError {
     VS_AGENT_ERROR_START,   /* the agent could not be started or did not greet */
     VS_AGENT_ERROR_LOST,    /* it died, hung, or wrote something that is not an answer */
     VS_AGENT_ERROR_REFUSED, /* it refused a request it could not safely carry out */
+    VS_AGENT_ERROR_MACHINE, /* it runs on a machine whose behaviour the model does not know */
 } VsAgentError;
 
 /* What the agent's system says of itself (GetSystemInfo) and whether it is Wine. */

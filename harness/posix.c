@@ -39,6 +39,7 @@ struct VsPosixSession {
     const VsKnownList *known;
     uint64_t model_base, real_base, arena_size; /* M, A, and the arena's size */
     uint64_t readahead_bytes, file_align;       /* the agent's file system, as it measured it */
+    bool execute_only;                          /* its CPU: PROT_EXEC alone is execute-only */
     GPtrArray *sides;                           /* Side, the agent's first */
     GHashTable *explained;                      /* ids of entries whose reason was given */
 };
@@ -71,6 +72,74 @@ static Side *side_new(uint32_t pid, char *prefix, GHashTable *fds_from)
     return side;
 }
 
+/* The POSIX agent's hello (vadsim-agent-posix.c do_hello): the protocol, then these words. */
+enum {
+    HELLO_PROTOCOL, HELLO_PAGE_SIZE = 4, HELLO_ARENA, HELLO_ARENA_SIZE, HELLO_OWN_CODE,
+    HELLO_READAHEAD, HELLO_FILE_ALIGN, HELLO_EXECUTE_ONLY, HELLO_KERNEL, HELLO_ANON_ALIGN,
+    HELLO_SHMEM_ALIGN, HELLO_OVERCOMMIT, HELLO_MAX_MAP_COUNT, HELLO_SWAP, HELLO_LIMITED,
+    HELLO_WORDS
+};
+#define POSIX_PROTOCOL 3
+#define PMD_BYTES (2u << 20)
+/* The oldest Linux whose behaviour the model's rules all describe: 6.17 (remap_move; the rest
+ * was measured on 6.18). */
+#define MODEL_KERNEL ((uint64_t)6 << 32 | (uint64_t)17 << 16)
+
+/* Why the agent's machine is not one the model can be compared with (a fact the model does not
+ * take as a setting and the agent could not make the same), or NULL. Free it. */
+static char *unknown_machine(const guint64 *a)
+{
+    static const char *const limits[] = {"RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_MEMLOCK"};
+    if (a[HELLO_KERNEL] < MODEL_KERNEL)
+        return g_strdup_printf("its kernel is Linux %u.%u; the model's rules are those of 6.17 "
+                               "and later", (unsigned)(a[HELLO_KERNEL] >> 32),
+                               (unsigned)(a[HELLO_KERNEL] >> 16 & 0xffff));
+    if (a[HELLO_ANON_ALIGN] != PMD_BYTES)
+        return g_strdup("it does not place anonymous memory 2 MB long on a 2 MB boundary (a kernel "
+                        "without transparent huge pages), as the model does");
+    if (a[HELLO_SHMEM_ALIGN] != VS_PAGE_SIZE)
+        return g_strdup("it places shmem on 2 MB boundaries (transparent_hugepage/shmem_enabled, "
+                        "or /dev/shm mounted huge=); the model assumes 'never', the default");
+    if (a[HELLO_OVERCOMMIT] != 0)
+        return g_strdup_printf("vm.overcommit_memory is %" G_GUINT64_FORMAT "; the model knows "
+                               "the heuristic mode 0 only", a[HELLO_OVERCOMMIT]);
+    if (a[HELLO_MAX_MAP_COUNT] != VS_MAX_MAP_COUNT)
+        return g_strdup_printf("vm.max_map_count is %" G_GUINT64_FORMAT "; the model's is %u, "
+                               "the default", a[HELLO_MAX_MAP_COUNT], VS_MAX_MAP_COUNT);
+    for (guint i = 0; i < G_N_ELEMENTS(limits); i++)
+        if (a[HELLO_LIMITED] & (1u << i))
+            return g_strdup_printf("the agent may not lift its %s, which the model does not "
+                                   "have (run it as root)", limits[i]);
+    return NULL;
+}
+
+/* Whether hello is the POSIX agent's, in the protocol this harness speaks, on 4 KB pages. */
+static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, GError **error)
+{
+    const guint64 *a = (const guint64 *)hello->data;
+    if (hello->len >= HELLO_PAGE_SIZE && a[HELLO_PROTOCOL] != POSIX_PROTOCOL) {
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
+                    "%s speaks protocol %" G_GUINT64_FORMAT " and this harness %d: rebuild the "
+                    "agent and vadsim together", command->path, a[HELLO_PROTOCOL], POSIX_PROTOCOL);
+        return FALSE;
+    }
+    if (hello->len < HELLO_WORDS || a[HELLO_PAGE_SIZE] != VS_PAGE_SIZE ||
+        a[HELLO_ARENA] % VS_PAGE_SIZE || !a[HELLO_READAHEAD] ||
+        (a[HELLO_FILE_ALIGN] != VS_PAGE_SIZE && a[HELLO_FILE_ALIGN] != PMD_BYTES) ||
+        a[HELLO_EXECUTE_ONLY] > 1) {
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
+                    "%s is not the POSIX agent this harness speaks to (protocol %d, 4 KB pages): "
+                    "rebuild it", command->path, POSIX_PROTOCOL);
+        return FALSE;
+    }
+    g_autofree char *unknown = unknown_machine(a);
+    if (unknown)
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_MACHINE,
+                    "the machine %s runs on is not one the model knows: %s", command->path,
+                    unknown);
+    return unknown == NULL;
+}
+
 VsPosixSession *vs_posix_start(const VsAgentCommand *command, const VsKnownList *known,
                                uint64_t mmap_base, GError **error)
 {
@@ -78,23 +147,20 @@ VsPosixSession *vs_posix_start(const VsAgentCommand *command, const VsKnownList 
     VsAgent *agent = vs_agent_start_raw(command, hello, error);
     if (!agent)
         return NULL;
-    const guint64 *a = (const guint64 *)hello->data;
-    if (hello->len < 10 || a[0] != 2 || a[4] != VS_PAGE_SIZE || a[5] % VS_PAGE_SIZE ||
-        !a[8] || (a[9] != VS_PAGE_SIZE && a[9] != (2u << 20))) {
-        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
-                    "%s is not the POSIX agent this harness speaks to (protocol 2, 4 KB pages): "
-                    "rebuild it", command->path);
+    if (!hello_understood(command, hello, error)) {
         vs_agent_stop(agent);
         return NULL;
     }
+    const guint64 *a = (const guint64 *)hello->data;
     VsPosixSession *s = g_new0(VsPosixSession, 1);
     s->agent = agent;
     s->known = known;
     s->model_base = mmap_base;
-    s->real_base = a[5];
-    s->arena_size = a[6];
-    s->readahead_bytes = MIN(a[8], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
-    s->file_align = a[9];
+    s->real_base = a[HELLO_ARENA];
+    s->arena_size = a[HELLO_ARENA_SIZE];
+    s->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
+    s->file_align = a[HELLO_FILE_ALIGN];
+    s->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
     s->sides = g_ptr_array_new_with_free_func(side_free);
     s->explained = g_hash_table_new(g_str_hash, g_str_equal);
     return s;
@@ -113,19 +179,21 @@ void vs_posix_free(VsPosixSession *s)
 VsAgent *vs_posix_agent(VsPosixSession *s) { return s->agent; }
 uint64_t vs_posix_arena_size(const VsPosixSession *s) { return s->arena_size; }
 
-void vs_posix_file_system(const VsPosixSession *s, VsSystemConfig *config)
+void vs_posix_machine(const VsPosixSession *s, VsSystemConfig *config)
 {
     config->readahead_bytes = s->readahead_bytes;
     config->files_unaligned = s->file_align == VS_PAGE_SIZE;
+    config->execute_only_pkey = s->execute_only;
 }
 
 char *vs_posix_system_options(const VsPosixSession *s)
 {
     uint64_t kb = s->readahead_bytes >> 10;
     bool megabytes = kb % 1024 == 0;
-    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT "%s filealign=%s",
+    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT "%s filealign=%s execonly=%s",
                            megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
-                           s->file_align == VS_PAGE_SIZE ? "4K" : "2M");
+                           s->file_align == VS_PAGE_SIZE ? "4K" : "2M",
+                           s->execute_only ? "pkey" : "none");
 }
 
 uint64_t vs_posix_to_real(const VsPosixSession *s, uint64_t model)

@@ -21,7 +21,9 @@
 
 typedef struct VsPosixSession VsPosixSession;
 
-/* Starts the agent and reads its arena; mmap_base is the model's (vs_layout_of's). */
+/* Starts the agent and reads its arena and its machine; mmap_base is the model's (vs_layout_of's).
+ * A machine whose behaviour the model does not know (an old kernel, a setting it assumes
+ * otherwise: posix.c unknown_machine) is VS_AGENT_ERROR_MACHINE, saying which. */
 VsPosixSession *vs_posix_start(const VsAgentCommand *command, const VsKnownList *known,
                                uint64_t mmap_base, GError **error);
 /* Stops the agent (its children with it). NULL is allowed. */
@@ -29,10 +31,12 @@ void vs_posix_free(VsPosixSession *session);
 VsAgent *vs_posix_agent(VsPosixSession *session);
 /* The agent's arena: model addresses [M, M + size) are real [A, A + size). */
 uint64_t vs_posix_arena_size(const VsPosixSession *session);
-/* The file system the agent's files live on, as it measured it: sets config's read-ahead window
- * and file placement to the machine's, so the model predicts this kernel. */
-void vs_posix_file_system(const VsPosixSession *session, VsSystemConfig *config);
-/* The same as 'system' options for a scenario: "readahead=8M filealign=2M" (free it). */
+/* The machine the agent runs on, as it measured it: sets config's read-ahead window and file
+ * placement to those of the file system its files live on, and execute-only memory to its CPU's,
+ * so the model predicts this kernel. */
+void vs_posix_machine(const VsPosixSession *session, VsSystemConfig *config);
+/* The same as 'system' options for a scenario: "readahead=8M filealign=2M execonly=none" (free
+ * it). */
 char *vs_posix_system_options(const VsPosixSession *session);
 uint64_t vs_posix_to_real(const VsPosixSession *session, uint64_t model);
 uint64_t vs_posix_to_model(const VsPosixSession *session, uint64_t real);

@@ -116,7 +116,7 @@ typedef struct Run {
     VsSystem *system;
     VsThread *thread;
     VsPosixSession *session; /* NULL: the model alone */
-    char *system_options;    /* the agent's file system as 'system' options; NULL without one */
+    char *system_options;    /* the agent's machine as 'system' options; NULL without one */
     uint64_t arena;          /* M */
     GArray *values;          /* uint64_t per id: the address or descriptor its call returned */
     GArray *live;            /* Live: mappings the kernel placed, to aim into */
@@ -139,11 +139,11 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
     memset(r, 0, sizeof *r);
     VsSystemConfig config = {.arch = VS_ARCH_LINUX_X64, .ram_bytes = o->ram_bytes};
     r->arena = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
-    /* The agent first: the model's files behave as the agent's file system does. */
+    /* The agent first: the model's files and CPU behave as the agent's machine's do. */
     if (o->agent) {
         if (!(r->session = vs_posix_start(o->agent, o->known, r->arena, error)))
             return FALSE;
-        vs_posix_file_system(r->session, &config);
+        vs_posix_machine(r->session, &config);
         r->system_options = vs_posix_system_options(r->session);
     }
     r->system = vs_system_create(&config);

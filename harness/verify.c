@@ -98,7 +98,8 @@ static gboolean mirror_win32(Verify *v, const VsOp *op, const VsOutcome *model,
 }
 
 /* The POSIX backend's session, started before the scenario runs: the model's system is made with
- * the agent's file system (its read-ahead window, its placement of big file mappings). */
+ * the agent's machine (its file system's read-ahead window and placement of big file mappings,
+ * its CPU's execute-only memory). */
 static gboolean start_posix(Verify *v, GError **error)
 {
     uint64_t base = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
@@ -112,7 +113,7 @@ static void adjust_system(void *context, VsSystemConfig *config)
 {
     Verify *v = context;
     if (config->arch == VS_ARCH_LINUX_X64)
-        vs_posix_file_system(v->posix, config);
+        vs_posix_machine(v->posix, config);
 }
 
 /* Mirrors a call to the POSIX agent (or its child standing for the caller's process). */
@@ -253,6 +254,20 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     return outcome;
 }
 
+/* Why the POSIX agent's machine cannot be compared with the model (posix.c unknown_machine), or
+ * NULL: the agent is started once to say. Any other trouble starting it is left to the run, which
+ * reports it as an error. */
+static char *posix_machine_unknown(const VsAgentCommand *command)
+{
+    GError *error = NULL;
+    VsPosixSession *session =
+        vs_posix_start(command, NULL, vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base, &error);
+    vs_posix_free(session);
+    char *why = error && error->code == VS_AGENT_ERROR_MACHINE ? g_strdup(error->message) : NULL;
+    g_clear_error(&error);
+    return why;
+}
+
 char *vs_verify_unavailable(const VsAgentCommand *command, VsBackend backend)
 {
     if (backend == VS_BACKEND_POSIX && !g_file_test(command->path, G_FILE_TEST_IS_EXECUTABLE))
@@ -267,5 +282,5 @@ char *vs_verify_unavailable(const VsAgentCommand *command, VsBackend backend)
             return g_strdup_printf("'%s' is not installed, so the agent cannot run here",
                                    command->launcher[0]);
     }
-    return NULL;
+    return backend == VS_BACKEND_POSIX ? posix_machine_unknown(command) : NULL;
 }

@@ -57,6 +57,13 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
     case VS_EV_PROCESS_FORKED:
         g_string_append_printf(out, ",\"child\":%" G_GUINT64_FORMAT, e->frame);
         break;
+    case VS_EV_VMA_PKEY:
+        g_string_append_printf(out, ",\"pkey\":%" G_GUINT64_FORMAT, e->frame);
+        break;
+    case VS_EV_PKEY_FAULT:
+        g_string_append_printf(out, ",\"pkey\":%" G_GUINT64_FORMAT ",\"write\":%s", e->frame,
+                               e->write ? "true" : "false");
+        break;
     case VS_EV_RANGE_ROUNDED:
         g_string_append_printf(out, ",\"address\":%" G_GUINT64_FORMAT ",\"size\":%"
                                G_GUINT64_FORMAT, e->address, e->size);

@@ -131,6 +131,26 @@ static void narrate_linux(const VsEvent *e, GString *out)
                                "freed; the next touch reads zeros (anonymous memory) or the file "
                                "again", e->pages, e->pages == 1 ? "" : "s");
         break;
+    case VS_EV_VMA_PKEY:
+        g_string_append(out, "the VMA ");
+        append_range(out, e->vpn_start, e->vpn_end);
+        if (e->frame == 1)
+            g_string_append(out, " gets protection key 1, the execute-only key (it was mapped "
+                                 "PROT_EXEC alone on a CPU with protection keys): its page-table "
+                                 "entries still allow reads, since x86 cannot say \"execute only\" "
+                                 "there, but PKRU denies every load and store through key 1");
+        else
+            g_string_append_printf(out, " has protection key %" G_GUINT64_FORMAT " again: no "
+                                   "longer PROT_EXEC alone, so the execute-only key is taken "
+                                   "away", e->frame);
+        break;
+    case VS_EV_PKEY_FAULT:
+        g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
+                               "(SEGV_PKUERR): the page is execute-only through protection key %"
+                               G_GUINT64_FORMAT ", so the fault is the key's, not the page "
+                               "table's: PKRU denies the access before any page is looked at",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+        break;
     default: /* VS_EV_PROCESS_FORKED */
         g_string_append_printf(out, "process %u forks: child process %" G_GUINT64_FORMAT " gets a "
                                "copy of its VMAs and descriptors; private pages are now shared "
@@ -183,6 +203,8 @@ static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
     case VS_EV_ANON_VMA:
     case VS_EV_PAGES_DISCARDED:
     case VS_EV_PROCESS_FORKED:
+    case VS_EV_VMA_PKEY:
+    case VS_EV_PKEY_FAULT:
         narrate_linux(e, out);
         break;
     case VS_EV_COMMITTED:

@@ -276,8 +276,49 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
-static const char *const system_options[] = {"processors", "ram", "pagefile", "readahead",
-                                              "filealign"};
+static const char *const system_options[] = {"processors", "ram",       "pagefile",
+                                              "readahead",  "filealign", "execonly"};
+/* The options whose value is a word, not a number: execonly is the CPU's protection keys. */
+static const char *const execonly_words[] = {"pkey", "none"};
+#define SYSTEM_OPTIONS                                                                             \
+    "processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, filealign=2M or 4K, "    \
+    "execonly=pkey or none"
+
+/* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
+ * the word is not one of them. */
+static gboolean take_option_word(Parser *ps, const VsToken *token, const char *value,
+                                 size_t length, VsSystemOption *option)
+{
+    option->word = g_strndup(value, length);
+    if (vs_diag_is_one_of(option->word, execonly_words, G_N_ELEMENTS(execonly_words)))
+        return TRUE;
+    g_autofree char *hint =
+        vs_diag_did_you_mean(option->word, execonly_words, G_N_ELEMENTS(execonly_words));
+    vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, token->pos,
+                  "system option '%s' takes pkey (a CPU with protection keys: memory mapped "
+                  "PROT_EXEC alone is execute-only) or none (PROT_EXEC alone reads as "
+                  "PROT_READ|PROT_EXEC), not '%s'%s", option->name, option->word, hint);
+    return FALSE;
+}
+
+/* One NAME=VALUE word of a 'system' line: a known name, and a number or (execonly) a word. */
+static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOption *option)
+{
+    const char *eq = memchr(word->start, '=', word->length);
+    if (eq)
+        option->name = g_strndup(word->start, (size_t)(eq - word->start));
+    size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
+    if (eq && vs_diag_is_one_of(option->name, system_options, G_N_ELEMENTS(system_options))) {
+        if (strcmp(option->name, "execonly") == 0)
+            return take_option_word(ps, word, eq + 1, value_length, option);
+        if (vs_parse_integer(eq + 1, value_length, &option->value))
+            return TRUE;
+    }
+    vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
+                  "system option '%.*s' is not one this model knows (" SYSTEM_OPTIONS ")",
+                  (int)word->length, word->start);
+    return FALSE;
+}
 
 static gboolean parse_system(Parser *ps, VsStmt *stmt)
 {
@@ -298,36 +339,25 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     }
     GArray *options = g_array_new(FALSE, TRUE, sizeof(VsSystemOption));
     while (peek(ps)->kind == VS_TOK_WORD) {
-        const VsToken *word = take(ps);
-        const char *eq = memchr(word->start, '=', word->length);
         VsSystemOption option = {0};
-        if (eq)
-            option.name = g_strndup(word->start, (size_t)(eq - word->start));
-        gboolean named =
-            eq && vs_diag_is_one_of(option.name, system_options, G_N_ELEMENTS(system_options));
-        size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
-        if (!named || !vs_parse_integer(eq + 1, value_length, &option.value)) {
-            vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
-                          "system option '%.*s' is not one this model knows (processors=N, "
-                          "ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
-                          "filealign=2M or 4K)",
-                          (int)word->length, word->start);
+        g_array_append_val(options, option); /* appended first, so a failed one is freed too */
+        if (!take_system_option(ps, take(ps), &g_array_index(options, VsSystemOption,
+                                                              options->len - 1))) {
             ps->failed = TRUE;
-            g_free(option.name);
             break;
         }
-        g_array_append_val(options, option);
     }
     stmt->option_count = options->len;
     stmt->options = (VsSystemOption *)(void *)g_array_free(options, FALSE);
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad",  "address", "summary", "pte",  "commit",
-                                         "pfn",   "ws",   "section", "maps",    "pagemap"};
+static const char *const show_forms[] = {"query", "vad",     "address", "summary", "pte",
+                                         "commit", "pfn",    "ws",      "section", "maps",
+                                         "smaps",  "pagemap"};
 #define SHOW_FORMS                                                                                 \
     "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE, maps, "  \
-    "pagemap ADDR"
+    "smaps, pagemap ADDR"
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
@@ -420,8 +450,10 @@ static void free_stmt(VsStmt *stmt)
 {
     g_free(stmt->text);
     free_expr(stmt->expr);
-    for (size_t i = 0; i < stmt->option_count; i++)
+    for (size_t i = 0; i < stmt->option_count; i++) {
         g_free(stmt->options[i].name);
+        g_free(stmt->options[i].word);
+    }
     g_free(stmt->options);
 }
 

@@ -169,10 +169,15 @@ static gboolean apply_system_option(VsRunner *runner, const VsStmt *stmt,
     const char *name = option->name;
     uint64_t value = option->value;
     const char *problem = NULL;
-    bool linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0;
+    bool linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
+                      strcmp(name, "execonly") == 0;
     if (linux_only && config->arch != VS_ARCH_LINUX_X64)
         problem = "is a Linux option: it needs system linux-x64";
-    else if (strcmp(name, "processors") == 0) {
+    else if (strcmp(name, "execonly") == 0) {
+        /* pkey: the CPU has protection keys, and PROT_EXEC alone is execute-only (the parser
+         * took only pkey or none). */
+        config->execute_only_pkey = strcmp(option->word, "pkey") == 0;
+    } else if (strcmp(name, "processors") == 0) {
         if (value == 0 || value > 64)
             problem = "must be from 1 to 64";
         config->processors = (uint32_t)value;
@@ -411,7 +416,8 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         vs_show_ws(runner);
     else if (strcmp(what, "section") == 0)
         return vs_show_section(runner, address, error);
-    else if ((strcmp(what, "maps") == 0 || strcmp(what, "pagemap") == 0) &&
+    else if ((strcmp(what, "maps") == 0 || strcmp(what, "smaps") == 0 ||
+              strcmp(what, "pagemap") == 0) &&
              !vs_system_layout(runner->system)->linux_personality) {
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                     "show %s is Linux's (/proc/PID/%s); this scenario's system is %s (show vad "
@@ -420,6 +426,8 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         return FALSE;
     } else if (strcmp(what, "maps") == 0)
         vs_show_maps(runner);
+    else if (strcmp(what, "smaps") == 0)
+        vs_show_smaps(runner);
     else if (strcmp(what, "pagemap") == 0)
         vs_show_pagemap(runner, address);
     else {

@@ -94,6 +94,7 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error);
 void vs_show_ws(VsRunner *runner);
 gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error);
 void vs_show_maps(VsRunner *runner);
+void vs_show_smaps(VsRunner *runner);
 void vs_show_pagemap(VsRunner *runner, uint64_t address);
 
 VsProcess *vs_runner_process(const VsRunner *runner);

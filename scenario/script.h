@@ -58,9 +58,12 @@ typedef enum VsStmtKind {
     VS_STMT_TICK, /* tick [N]: N passes of the balance set manager (default 1) */
 } VsStmtKind;
 
+/* NAME=VALUE on a 'system' line: a number (value), or for an option that takes words, the word
+ * (word; NULL for a number). */
 typedef struct VsSystemOption {
     char *name;
     uint64_t value;
+    char *word;
 } VsSystemOption;
 
 typedef struct VsStmt {

@@ -619,6 +619,31 @@ void vs_show_maps(VsRunner *runner)
         g_string_append(runner->out, "      (no mappings)\n");
 }
 
+/* /proc/PID/smaps, the lines the model keeps: each VMA's maps line, its size and resident pages,
+ * on a CPU with protection keys its key (the only place Linux shows it), and its VmFlags. */
+void vs_show_smaps(VsRunner *runner)
+{
+    VsVmaInfo vma;
+    char line[256];
+    size_t count = 0;
+    for (uint64_t address = 0; vs_vma_find(vs_runner_process(runner), address, &vma);
+         address = vma.end, count++) {
+        g_string_append_printf(runner->out, "      %s", vs_vma_maps_line(&vma, line, sizeof line));
+        trim_line_end(runner->out);
+        g_string_append_printf(runner->out, "\n      Size:           %8" G_GUINT64_FORMAT " kB\n"
+                               "      Rss:            %8" G_GUINT64_FORMAT " kB\n",
+                               (vma.end - vma.start) >> 10, vma.resident_pages * 4);
+        if (vma.pkeys)
+            g_string_append_printf(runner->out, "      ProtectionKey:  %8u\n", vma.pkey);
+        g_string_append_printf(runner->out, "      VmFlags: %s\n",
+                               vs_vma_smaps_flags(&vma, line, sizeof line));
+        if (vma.end <= address)
+            break;
+    }
+    if (!count)
+        g_string_append(runner->out, "      (no mappings)\n");
+}
+
 /* /proc/PID/pagemap's 64-bit entry for the page holding address, decoded (pagemap.rst). */
 void vs_show_pagemap(VsRunner *runner, uint64_t address)
 {

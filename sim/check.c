@@ -132,6 +132,18 @@ static void check_vm_file(Checker *c, const VsProcess *process, const VsVad *vad
              vs_vpn_address(vad->starting_vpn));
 }
 
+/* A Linux VMA's protection key is 0, or the execute-only key on a CPU with keys, and then its
+ * access bits are exactly VM_EXEC: only mmap and mprotect with PROT_EXEC alone give it (vma.c). */
+static void check_vma_pkey(Checker *c, const VsProcess *process, const VsVad *vad)
+{
+    if (!vs_is_linux(process->system) || !vs_vma_pkey(vad))
+        return;
+    if (!process->system->execute_only_pkey || vs_vma_pkey(vad) != VS_EXECUTE_ONLY_PKEY ||
+        (vs_vma(vad)->vm_flags & VS_VM_ACCESS_FLAGS) != VS_VM_EXEC)
+        fail(c, process, "VMA has a protection key it cannot have",
+             vs_vpn_address(vad->starting_vpn));
+}
+
 static void check_order(Checker *c, const VsProcess *process)
 {
     const VsVadTable *table = &process->vad_root;
@@ -153,6 +165,7 @@ static void check_order(Checker *c, const VsProcess *process)
             fail(c, process, "VAD gap_pages stale", at);
         check_placeholder(c, process, vad);
         check_vm_file(c, process, vad);
+        check_vma_pkey(c, process, vad);
     }
     if (count != table->count)
         fail(c, process, "VAD count differs from the tree", count);

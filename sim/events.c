@@ -76,6 +76,7 @@ const char *vs_event_kind_name(VsEventKind kind)
         [VS_EV_VMA_SPLIT] = "vma-split", [VS_EV_VMA_MERGED] = "vma-merged",
         [VS_EV_VMA_MOVED] = "vma-moved", [VS_EV_ANON_VMA] = "anon-vma",
         [VS_EV_PAGES_DISCARDED] = "pages-discarded", [VS_EV_PROCESS_FORKED] = "process-forked",
+        [VS_EV_VMA_PKEY] = "vma-pkey", [VS_EV_PKEY_FAULT] = "pkey-fault",
         [VS_EV_PLACEHOLDER_RESTORED] = "placeholder-restored",
     };
     return (unsigned)kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";

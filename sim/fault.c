@@ -405,13 +405,23 @@ void vs_fault_map_around(VsProcess *process, uint64_t vpn)
     (void)resolve(process, vpn, false, &frame); /* a page the kernel cannot map it skips */
 }
 
-/* A Linux access: the VMA's own check first (a wrong access is SIGSEGV whatever the page), then
- * a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS in filemap_fault and
- * shmem_fault); a first store to a private page gives the VMA its anon_vma - even one that then
- * fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads the file page. */
+/* A Linux access: the VMA's protection key, then the VMA's own check (a wrong access is SIGSEGV
+ * whatever the page), then a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS
+ * in filemap_fault and shmem_fault); a first store to a private page gives the VMA its anon_vma -
+ * even one that then fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads
+ * the file page. */
 static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    /* An execute-only key refuses the access before anything else is looked at (x86 access_error
+     * asks arch_vma_access_permitted first, whether the page is present or not): no fault handler
+     * runs, so nothing is read ahead, mapped or given an anon_vma. */
+    if (vad && vs_vma_pkey_denies(vad)) {
+        VsEvent event = {.kind = VS_EV_PKEY_FAULT, .pid = process->pid, .vpn_start = vpn,
+                         .vpn_end = vpn, .frame = vs_vma_pkey(vad), .write = write};
+        vs_emit(process->system, &event);
+        return STATUS_ACCESS_VIOLATION;
+    }
     /* An access the VMA allows to a page not mapped yet runs the VMA's fault handler (for a file,
      * fault-around, filemap_fault and its read-ahead: readahead.c). */
     bool faults = vad && vs_mm_accessible(vad->protection) &&

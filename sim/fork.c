@@ -142,14 +142,17 @@ static void copy_private_page(VsProcess *parent, VsProcess *child, uint64_t vpn,
 static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
 {
     VsMappedVad *vma = vs_vma(vad);
-    uint32_t flags = vma->vm_flags;
+    VsVmFlags flags = vma->vm_flags;
     if (flags & VS_VM_DONTCOPY)
         return true;
     bool wipe = (flags & VS_VM_WIPEONFORK) && vs_vma_is_anonymous(vad);
-    if (!wipe && !vma->section && !share_pages(parent, vad))
+    /* Private anonymous memory never written has no anon_vma, and nothing but zero pages: the
+     * kernel leaves the child's page table empty there (vma_needs_copy), to be faulted afresh. */
+    bool empty = wipe || (!vma->section && !vma->anon_vma);
+    if (!empty && !vma->section && !share_pages(parent, vad))
         return false;
     VsMappedVad *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
-                                     wipe ? NULL : vma->section,
+                                     empty ? NULL : vma->section,
                                      wipe ? vad->starting_vpn : vma->first_prototype);
     if (!copy)
         return false;
@@ -158,7 +161,7 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
         copy->anon_vma = ++parent->system->next_anon_vma; /* the child's own, chained to ours */
     vs_vad_insert(&child->vad_root, &copy->core);
     vs_vma_charge(child, &copy->core);
-    if (wipe || !vma->section)
+    if (empty || !vma->section)
         return true;
     /* Private copies the parent made inside the section's mapping are copied for the child. */
     for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);

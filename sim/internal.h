@@ -211,6 +211,10 @@ struct VsVad {
     uint64_t max_gap_pages;          /* largest gap_pages in this subtree */
 };
 
+/* Linux's vm_area_struct.vm_flags: 64 bits, as on every 64-bit kernel (the protection key is in
+ * the upper half). */
+typedef uint64_t VsVmFlags;
+
 /*
  * Models MMVAD, the long VAD a mapped view needs beyond MMVAD_SHORT: the section it maps (WRK keeps
  * the subsection and the control area) and the first prototype PTE the view covers (FirstPrototypePte,
@@ -221,7 +225,7 @@ typedef struct VsMappedVad {
     VsVad core;
     VsSection *section;
     uint64_t first_prototype; /* index of the prototype PTE behind the view's first page */
-    uint32_t vm_flags;        /* Linux: vm_area_struct.vm_flags (VS_VM_*); 0 in a Windows process */
+    VsVmFlags vm_flags;       /* Linux: vm_area_struct.vm_flags (VS_VM_*); 0 in a Windows process */
     uint32_t anon_vma;        /* Linux: the anon_vma its private pages hang on (0: none yet) */
     struct VsOpenFile *vm_file; /* Linux: the open file it maps through (NULL: anonymous memory) */
 } VsMappedVad;
@@ -651,6 +655,8 @@ struct VsSystem {
     VsOpenFile **open_files;  /* Linux: every open file description made, freed at the end */
     size_t open_file_count;
     bool files_unaligned;     /* Linux: regular files place as anonymous memory does */
+    bool execute_only_pkey;   /* Linux: the CPU has protection keys (x86 pku, ospke), so memory
+                               * mapped PROT_EXEC alone gets the execute-only key (vma.c) */
 };
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
@@ -733,7 +739,7 @@ void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64
 
 /* ---- The Linux personality (vma.c and the files named after Linux's) ------------------------- */
 
-/* vm_area_struct.vm_flags the model keeps (include/linux/mm.h values where they fit 32 bits). */
+/* vm_area_struct.vm_flags the model keeps (include/linux/mm.h values). */
 enum {
     VS_VM_READ = 0x1,
     VS_VM_WRITE = 0x2,
@@ -757,8 +763,21 @@ enum {
     VS_VM_MERGEABLE = 0x80000000u,
 };
 #define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
+/* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
+ * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
+ * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
+ * PROT_EXEC-only memory on a CPU with protection keys (vma.c vs_vma_pkey_for). */
+#define VS_VM_PKEY_SHIFT 32
+#define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
+#define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
 
 static inline bool vs_is_linux(const VsSystem *system) { return system->layout->linux_personality; }
+/* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
+ * key, which the thread's PKRU denies every load and store (vma.c). */
+static inline uint32_t vs_vma_pkey(const VsVad *vad)
+{
+    return (uint32_t)((vs_vma(vad)->vm_flags & VS_VM_PKEY_MASK) >> VS_VM_PKEY_SHIFT);
+}
 static inline uint64_t vs_vma_pages(const VsVad *vad)
 {
     return (uint64_t)vad->ending_vpn - vad->starting_vpn + 1;
@@ -786,11 +805,14 @@ static inline bool vs_linux_call(VsThread *thread)
 }
 uint32_t vs_vma_mm_protection(const VsVad *vad);
 VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                          uint32_t vm_flags, VsSection *section, uint64_t pgoff);
+                          VsVmFlags vm_flags, VsSection *section, uint64_t pgoff);
 void vs_vma_free(VsProcess *process, VsVad *vad);
 VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
 VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
-void vs_vma_set_flags(VsProcess *process, VsVad *vad, uint32_t vm_flags);
+void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
+VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
+bool vs_vma_pkey_denies(const VsVad *vad);
+void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
 void vs_vma_charge(VsProcess *process, VsVad *vad);
 bool vs_vma_range_mapped(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
@@ -822,7 +844,6 @@ void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_ind
                         uint64_t last_index);
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
-#define VS_MAX_MAP_COUNT 65530 /* vm.max_map_count's default */
 
 /* ---- Text (no stdio in the model) ---------------------------------------------------------- */
 

@@ -23,28 +23,28 @@ static bool advice_known(uint32_t advice)
 
 /* The VMA flags an advice sets, or the VMA's own when it sets none. -1 (as *error) for a VMA the
  * advice cannot apply to. */
-static uint32_t advised_flags(const VsVad *vad, uint32_t advice, int *error)
+static VsVmFlags advised_flags(const VsVad *vad, uint32_t advice, int *error)
 {
-    uint32_t flags = vs_vma(vad)->vm_flags;
+    VsVmFlags flags = vs_vma(vad)->vm_flags;
     bool file = vs_vma_file(vad) != NULL;
     switch (advice) {
-    case VS_MADV_NORMAL: return flags & ~(uint32_t)(VS_VM_RAND_READ | VS_VM_SEQ_READ);
-    case VS_MADV_RANDOM: return (flags & ~(uint32_t)VS_VM_SEQ_READ) | VS_VM_RAND_READ;
-    case VS_MADV_SEQUENTIAL: return (flags & ~(uint32_t)VS_VM_RAND_READ) | VS_VM_SEQ_READ;
+    case VS_MADV_NORMAL: return flags & ~(VsVmFlags)(VS_VM_RAND_READ | VS_VM_SEQ_READ);
+    case VS_MADV_RANDOM: return (flags & ~(VsVmFlags)VS_VM_SEQ_READ) | VS_VM_RAND_READ;
+    case VS_MADV_SEQUENTIAL: return (flags & ~(VsVmFlags)VS_VM_RAND_READ) | VS_VM_SEQ_READ;
     case VS_MADV_DONTFORK: return flags | VS_VM_DONTCOPY;
-    case VS_MADV_DOFORK: return flags & ~(uint32_t)VS_VM_DONTCOPY;
+    case VS_MADV_DOFORK: return flags & ~(VsVmFlags)VS_VM_DONTCOPY;
     case VS_MADV_WIPEONFORK:
         if (file || (flags & VS_VM_SHARED))
             *error = VS_EINVAL;
         return flags | VS_VM_WIPEONFORK;
-    case VS_MADV_KEEPONFORK: return flags & ~(uint32_t)VS_VM_WIPEONFORK;
+    case VS_MADV_KEEPONFORK: return flags & ~(VsVmFlags)VS_VM_WIPEONFORK;
     case VS_MADV_DONTDUMP: return flags | VS_VM_DONTDUMP;
-    case VS_MADV_DODUMP: return flags & ~(uint32_t)VS_VM_DONTDUMP;
-    case VS_MADV_HUGEPAGE: return (flags & ~(uint32_t)VS_VM_NOHUGEPAGE) | VS_VM_HUGEPAGE;
-    case VS_MADV_NOHUGEPAGE: return (flags & ~(uint32_t)VS_VM_HUGEPAGE) | VS_VM_NOHUGEPAGE;
+    case VS_MADV_DODUMP: return flags & ~(VsVmFlags)VS_VM_DONTDUMP;
+    case VS_MADV_HUGEPAGE: return (flags & ~(VsVmFlags)VS_VM_NOHUGEPAGE) | VS_VM_HUGEPAGE;
+    case VS_MADV_NOHUGEPAGE: return (flags & ~(VsVmFlags)VS_VM_HUGEPAGE) | VS_VM_NOHUGEPAGE;
     case VS_MADV_MERGEABLE: /* KSM leaves shared and file memory alone, without an error */
         return file || (flags & VS_VM_MAYSHARE) ? flags : flags | VS_VM_MERGEABLE;
-    case VS_MADV_UNMERGEABLE: return flags & ~(uint32_t)VS_VM_MERGEABLE;
+    case VS_MADV_UNMERGEABLE: return flags & ~(VsVmFlags)VS_VM_MERGEABLE;
     default: return flags;
     }
 }
@@ -87,7 +87,7 @@ static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
 static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                       uint32_t advice)
 {
-    uint32_t flags = vs_vma(vad)->vm_flags;
+    VsVmFlags flags = vs_vma(vad)->vm_flags;
     bool locked = flags & VS_VM_LOCKED;
     switch (advice) {
     case VS_MADV_WILLNEED:
@@ -116,7 +116,7 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
         return 0;
     default: {
         int error = 0;
-        uint32_t want = advised_flags(vad, advice, &error);
+        VsVmFlags want = advised_flags(vad, advice, &error);
         if (error || want == flags)
             return error;
         error = vs_vma_isolate(process, start_vpn, end_vpn, true);

@@ -142,10 +142,12 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
     return vs_vma_place(process, pages, false, 0, start_vpn) ? 0 : VS_ENOMEM;
 }
 
-/* The VM_* flags a mapping starts with (calc_vm_prot_bits, calc_vm_flag_bits, and the MAY bits). */
-static uint32_t initial_flags(uint32_t prot, uint32_t flags)
+/* The VM_* flags a mapping starts with (calc_vm_prot_bits with the protection key, which
+ * vs_vma_pkey_for decides; calc_vm_flag_bits; the MAY bits). */
+static VsVmFlags initial_flags(const VsSystem *system, uint32_t prot, uint32_t flags)
 {
-    uint32_t vm = VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
+    VsVmFlags vm = vs_vma_pkey_for(system, NULL, prot);
+    vm |= VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
     vm |= (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
           (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
     vm |= (flags & VS_MAP_GROWSDOWN ? VS_VM_GROWSDOWN : 0) |
@@ -155,7 +157,7 @@ static uint32_t initial_flags(uint32_t prot, uint32_t flags)
 }
 
 /* The checks of a file mapping's type against how the file was opened (do_mmap's file branch). */
-static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, uint32_t *vm_flags)
+static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, VsVmFlags *vm_flags)
 {
     bool readable = mode != VS_O_WRONLY, writable = mode != VS_O_RDONLY;
     switch (flags & VS_MAP_TYPE) {
@@ -168,7 +170,7 @@ static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, uint32_t *vm
             return VS_EACCES;
         *vm_flags |= VS_VM_SHARED | VS_VM_MAYSHARE;
         if (!writable)
-            *vm_flags &= ~(uint32_t)(VS_VM_MAYWRITE | VS_VM_SHARED);
+            *vm_flags &= ~(VsVmFlags)(VS_VM_MAYWRITE | VS_VM_SHARED);
         /* fall through */
     case VS_MAP_PRIVATE:
         if (!readable)
@@ -182,7 +184,7 @@ static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, uint32_t *vm
 }
 
 /* The anonymous branch: only MAP_SHARED or MAP_PRIVATE. */
-static int anonymous_flags(uint32_t flags, uint32_t *vm_flags)
+static int anonymous_flags(uint32_t flags, VsVmFlags *vm_flags)
 {
     switch (flags & VS_MAP_TYPE) {
     case VS_MAP_SHARED:
@@ -200,11 +202,17 @@ static int anonymous_flags(uint32_t flags, uint32_t *vm_flags)
  * that fails ends it, as it ends __mm_populate's work on a VMA; mmap ignores the error. The model
  * also stops once it has faulted in as many pages as RAM and the page file hold: further faults
  * could only push out pages this call brought in (a file's, which Linux would go on reading), so a
- * mapping larger than memory costs what memory holds. */
-static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, uint32_t vm_flags)
+ * mapping larger than memory costs what memory holds. The faults are get_user_pages' data
+ * accesses from the process itself, so the execute-only protection key refuses them all
+ * (check_vma_flags, arch_vma_access_permitted): such a mapping is left unpopulated, and locked,
+ * as on the real machine. */
+static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags)
 {
     bool write = (vm_flags & (VS_VM_WRITE | VS_VM_SHARED)) == VS_VM_WRITE;
     const VsSystem *system = process->system;
+    const VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
+    if (vad && vs_vma_pkey_denies(vad))
+        return;
     pages = vs_min(pages, system->pfn.count + system->pagefile.slots - 1);
     for (uint64_t i = 0; i < pages; i++)
         if (!NT_SUCCESS(vs_fault_in(process, start_vpn + i, write && (vm_flags & VS_VM_WRITE))))
@@ -213,7 +221,7 @@ static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, uin
 
 /* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its
  * charge, and the merge with neighbours. Returns the VMA's first page, or an errno. */
-static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, uint32_t vm_flags,
+static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags,
                       VsOpenFile *open, uint64_t pgoff, uint32_t flags)
 {
     VsFile *file = open ? open->file : NULL;
@@ -251,6 +259,8 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, uint
     vs_vad_insert(&process->vad_root, &vma->core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, start_vpn + pages - 1);
     vs_vma_charge(process, &vma->core);
+    if (vs_vma_pkey(&vma->core))
+        vs_vma_emit_pkey(process, &vma->core);
     vs_vma_try_merge(process, &vma->core);
     if (flags & (VS_MAP_POPULATE | VS_MAP_LOCKED))
         populate(process, start_vpn, pages, vm_flags);
@@ -297,7 +307,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     if ((flags & VS_MAP_FIXED_NOREPLACE) &&
         vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
         return fail(thread, VS_EEXIST);
-    uint32_t vm_flags = initial_flags(prot, flags);
+    VsVmFlags vm_flags = initial_flags(process->system, prot, flags);
     error = file ? file_flags(flags, prot, mode, &vm_flags) : anonymous_flags(flags, &vm_flags);
     if (!error)
         error = map_region(thread, start_vpn, pages, vm_flags, open, pgoff, flags);

@@ -6,7 +6,9 @@
  * beyond READ|WRITE|EXEC|SEM EINVAL; no VMA at the start ENOMEM. Then VMA by VMA, in address
  * order: a hole stops the walk with ENOMEM, asking for more than the VMA's VM_MAY* bits stops it
  * with EACCES, and the VMAs already changed keep their change: mprotect is not atomic.
- * Each changed range is split off its VMA and merged with the neighbours it now matches.
+ * Each changed range is split off its VMA and merged with the neighbours it now matches. On a CPU
+ * with protection keys the key changes with the access bits (vma.c vs_vma_pkey_for), which alone
+ * can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps VM_EXEC but drops the key.
  */
 #include "internal.h"
 
@@ -16,7 +18,7 @@ static int fail(VsThread *thread, int error)
     return -1;
 }
 
-static uint32_t prot_flags(uint32_t prot)
+static VsVmFlags prot_flags(uint32_t prot)
 {
     return (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
            (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
@@ -25,9 +27,9 @@ static uint32_t prot_flags(uint32_t prot)
 /* The flags the range gets (mprotect_fixup): a private mapping that becomes writable is charged
  * (VM_ACCOUNT) unless it was already, or is exempt; an untouched anonymous one that stops being
  * writable gives the charge back. 0, or ENOMEM when the charge is refused. */
-static int account(VsProcess *process, const VsVad *vad, uint32_t *flags, uint64_t pages)
+static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint64_t pages)
 {
-    uint32_t old = vs_vma(vad)->vm_flags;
+    VsVmFlags old = vs_vma(vad)->vm_flags;
     if (*flags & VS_VM_WRITE) {
         if (!(old & (VS_VM_ACCOUNT | VS_VM_WRITE | VS_VM_SHARED | VS_VM_NORESERVE))) {
             if (!vs_vm_enough_memory(process->system, pages))
@@ -35,14 +37,14 @@ static int account(VsProcess *process, const VsVad *vad, uint32_t *flags, uint64
             *flags |= VS_VM_ACCOUNT;
         }
     } else if ((old & VS_VM_ACCOUNT) && !vs_vma(vad)->section && !vs_vma(vad)->anon_vma) {
-        *flags &= ~(uint32_t)VS_VM_ACCOUNT;
+        *flags &= ~(VsVmFlags)VS_VM_ACCOUNT;
     }
     return 0;
 }
 
 /* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. */
 static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
-                 uint32_t flags)
+                 VsVmFlags flags)
 {
     int error = account(process, vad, &flags, end_vpn - start_vpn + 1);
     if (!error)
@@ -91,8 +93,10 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
         vad = vs_vad_locate(&process->vad_root, vpn);
         if (!vad)
             return fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
-        uint32_t old = vs_vma(vad)->vm_flags;
-        uint32_t flags = (old & ~(uint32_t)VS_VM_ACCESS_FLAGS) | prot_flags(prot);
+        /* The access bits and the protection key are the call's; the rest stay the VMA's. */
+        VsVmFlags old = vs_vma(vad)->vm_flags;
+        VsVmFlags flags = (old & ~(VsVmFlags)(VS_VM_ACCESS_FLAGS | VS_VM_PKEY_MASK)) |
+                          prot_flags(prot) | vs_vma_pkey_for(process->system, vad, rest);
         if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)
             return fail(thread, VS_EACCES); /* more than VM_MAYREAD/WRITE/EXEC allow */
         uint64_t stop = vs_min(last, vad->ending_vpn);

@@ -72,7 +72,7 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
  * the window centred on the page (mmap read-around). */
 static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *vad, uint64_t index)
 {
-    uint32_t vm_flags = vs_vma(vad)->vm_flags;
+    VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
     uint64_t window = process->system->readahead_pages, first = index;
     if ((vm_flags & (VS_VM_RAND_READ | VS_VM_EXEC)) == VS_VM_RAND_READ) {
         window = 1;
@@ -104,7 +104,7 @@ void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool
     if (!open)
         return;
     uint64_t index = vs_view_prototype_index(vad, vpn);
-    uint32_t vm_flags = vs_vma(vad)->vm_flags;
+    VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
     if (!write)
         fault_around(process, open, vad, vpn, index);
     if (vs_vma_beyond_eof(vad, vpn))

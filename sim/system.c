@@ -77,6 +77,7 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
     uint64_t readahead = config->readahead_bytes ? config->readahead_bytes : DEFAULT_READAHEAD;
     system->readahead_pages = vs_max(1, readahead / VS_PAGE_SIZE);
     system->files_unaligned = config->files_unaligned;
+    system->execute_only_pkey = config->execute_only_pkey && layout->linux_personality;
     return system;
 }
 

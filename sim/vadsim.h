@@ -180,6 +180,10 @@ typedef struct VsSystemConfig {
     uint64_t readahead_bytes; /* a file's read-ahead window (the disk's read_ahead_kb); 0: 128 KB */
     bool files_unaligned; /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
                            * have no thp_get_unmapped_area; ext4 and xfs do: false) */
+    /* Linux: the CPU. With protection keys (x86 pku and ospke), memory mapped or mprotected
+     * PROT_EXEC alone gets an execute-only key and faults on every load (execonly=pkey);
+     * without them (false, the default) it is execute-read (execonly=none). */
+    bool execute_only_pkey;
 } VsSystemConfig;
 
 /* The fixed layout of an architecture (GetSystemInfo plus what the kernel keeps to itself). */
@@ -829,6 +833,10 @@ typedef enum VsEventKind {
     VS_EV_PAGES_DISCARDED, /* Linux MADV_DONTNEED/REMOVE, ftruncate: [vpn_start, vpn_end] lost
                             * its pages; pages of them were resident */
     VS_EV_PROCESS_FORKED, /* Linux fork: pid made child process frame (its pid) */
+    VS_EV_VMA_PKEY,       /* Linux: the VMA [vpn_start, vpn_end] now has protection key frame
+                           * (1: execute-only, PKRU denies loads and stores; 0: the default) */
+    VS_EV_PKEY_FAULT,     /* Linux: an access to vpn_start was refused by its VMA's protection
+                           * key frame, not by the page table: SIGSEGV (SEGV_PKUERR) */
     VS_EV_PLACEHOLDER_RESTORED, /* [vpn_start, vpn_end], released or unmapped, is a placeholder
                                  * again (keep last: tests walk the kinds up to it) */
 } VsEventKind;
@@ -1009,6 +1017,9 @@ int64_t vs_fork(VsThread *thread, VsProcess **child);
  * STATUS_IN_PAGE_ERROR (a file page wholly past the end of the file), 0 for success. */
 uint32_t vs_signal_of(VsStatus status);
 
+/* vm.max_map_count as the model enforces it: the default, 65530 (mm.h DEFAULT_MAX_MAP_COUNT). */
+#define VS_MAX_MAP_COUNT 65530
+
 /* One line of /proc/PID/maps (show_map_vma): what a VMA is. */
 typedef struct VsVmaInfo {
     uint64_t start, end;      /* [start, end) */
@@ -1018,8 +1029,11 @@ typedef struct VsVmaInfo {
     uint32_t dev_major, dev_minor;
     uint64_t inode;
     char name[80];            /* the path column: "" for anonymous memory */
-    uint32_t vm_flags;        /* the model's VM_* bits (vma.c), for the curious */
+    uint64_t vm_flags;        /* the model's VM_* bits (vma.c), for the curious */
     uint32_t anon_vma;        /* the anon_vma the VMA's private pages hang on (0: none yet) */
+    uint32_t pkey;            /* its protection key (smaps' ProtectionKey): 0, or 1 for memory
+                               * that is execute-only on a CPU with protection keys */
+    bool pkeys;               /* the machine has protection keys (smaps shows ProtectionKey) */
     uint64_t resident_pages;  /* pages of this VMA a PTE maps now */
 } VsVmaInfo;
 
@@ -1027,6 +1041,9 @@ typedef struct VsVmaInfo {
 bool vs_vma_find(const VsProcess *process, uint64_t address, VsVmaInfo *out);
 /* Writes the maps line of a VMA (without the newline) into buf; returns buf. */
 const char *vs_vma_maps_line(const VsVmaInfo *vma, char *buf, size_t len);
+/* Writes smaps' VmFlags for a VMA ("rd wr mr mw me ac": the flags the model keeps) into buf;
+ * returns buf. */
+const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len);
 /* /proc/PID/pagemap's entry for the page at address (pagemap.rst): bit 63 present, bit 61 a file
  * or shared page, bit 56 mapped exclusively, bits 0-54 the frame number. */
 uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address);

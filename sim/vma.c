@@ -39,13 +39,13 @@ uint32_t vs_signal_of(VsStatus status)
 /*
  * The MM protection of a VMA's pages (vm_get_page_prot on x86): a page cannot be writable or
  * executable without being readable, so PROT_WRITE alone is read-write and PROT_EXEC alone
- * execute-read. A writable private mapping of pages another mapping shares (a file's, or a forked
+ * execute-read (on a CPU with protection keys its key forbids the reads: vs_vma_pkey_for). A writable private mapping of pages another mapping shares (a file's, or a forked
  * parent's) is copy-on-write: the first store copies the page (do_wp_page).
  */
 uint32_t vs_vma_mm_protection(const VsVad *vad)
 {
     const VsMappedVad *vma = vs_vma(vad);
-    uint32_t flags = vma->vm_flags;
+    VsVmFlags flags = vma->vm_flags;
     bool write = flags & VS_VM_WRITE, exec = flags & VS_VM_EXEC;
     if (!(flags & VS_VM_ACCESS_FLAGS))
         return MM_NOACCESS;
@@ -58,7 +58,7 @@ uint32_t vs_vma_mm_protection(const VsVad *vad)
 /* ---- Making and freeing ---------------------------------------------------------------------- */
 
 VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                          uint32_t vm_flags, VsSection *section, uint64_t pgoff)
+                          VsVmFlags vm_flags, VsSection *section, uint64_t pgoff)
 {
     VsMappedVad *vma = vs_pool_alloc(&process->system->mapped_vad_pool);
     if (!vma)
@@ -196,12 +196,14 @@ VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad)
  * protection, every page already present re-protected (PTEs still zero say the VMA's protection
  * by themselves), and the charge VM_ACCOUNT asks for.
  */
-void vs_vma_set_flags(VsProcess *process, VsVad *vad, uint32_t vm_flags)
+void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags)
 {
-    uint32_t old_mm = vad->protection;
+    uint32_t old_mm = vad->protection, old_pkey = vs_vma_pkey(vad);
     vs_vma(vad)->vm_flags = vm_flags;
     vad->protection = vs_vma_mm_protection(vad);
     vs_vma_charge(process, vad);
+    if (vs_vma_pkey(vad) != old_pkey)
+        vs_vma_emit_pkey(process, vad);
     if (vad->protection == old_mm)
         return;
     /* Zero PTEs already mean the new protection, so no page table is made: this cannot fail. */
@@ -209,6 +211,49 @@ void vs_vma_set_flags(VsProcess *process, VsVad *vad, uint32_t vm_flags)
     VsEvent event = {.kind = VS_EV_PROTECTED, .pid = process->pid, .vpn_start = vad->starting_vpn,
                      .vpn_end = vad->ending_vpn, .protection = vs_mm_to_win32(vad->protection),
                      .old_protection = vs_mm_to_win32(old_mm)};
+    vs_emit(process->system, &event);
+}
+
+/* ---- Protection keys (x86: arch/x86/mm/pkeys.c, arch/x86/include/asm/mmu_context.h) ---------- */
+
+/*
+ * The protection key a VMA gets from mmap (vad NULL) or mprotect with prot, as vm_flags bits.
+ * On a CPU with protection keys, memory asked for as exactly PROT_EXEC gets the execute-only key
+ * (do_mmap's and arch_override_mprotect_pkey's prot == PROT_EXEC case, execute_only_pkey): the
+ * page table cannot say "execute but not read" on x86, the key can, since the thread's PKRU
+ * denies every data access through it. Any other prot (PROT_READ|PROT_EXEC, or PROT_EXEC with
+ * PROT_SEM, which is not exactly PROT_EXEC) takes a VMA that is execute-only by that key back to
+ * key 0 (vma_is_pkey_exec_only); every other VMA keeps its key. The model has no pkey_alloc, so
+ * the execute-only key is always the first one mm_pkey_alloc hands out, 1.
+ */
+VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot)
+{
+    uint32_t pkey = vad ? vs_vma_pkey(vad) : 0;
+    if (system->execute_only_pkey && prot == VS_PROT_EXEC)
+        pkey = VS_EXECUTE_ONLY_PKEY;
+    else if (vad && pkey == VS_EXECUTE_ONLY_PKEY &&
+             (vs_vma(vad)->vm_flags & VS_VM_ACCESS_FLAGS) == VS_VM_EXEC)
+        pkey = 0;
+    return (VsVmFlags)pkey << VS_VM_PKEY_SHIFT;
+}
+
+/*
+ * Whether the thread's PKRU forbids loads and stores to the VMA (arch_vma_access_permitted,
+ * __pkru_allows_pkey): only through the execute-only key, whose access-disable bit every thread
+ * has (init_pkru_value denies keys 1-15 from execve on; fork copies PKRU). Instruction fetches
+ * are never checked, and neither is an access from another process (process_vm_readv and
+ * ptrace are foreign, FOLL_REMOTE), which the model does not make.
+ */
+bool vs_vma_pkey_denies(const VsVad *vad)
+{
+    return vs_vma_pkey(vad) == VS_EXECUTE_ONLY_PKEY;
+}
+
+/* Narrates the VMA's key after a change of it. */
+void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad)
+{
+    VsEvent event = {.kind = VS_EV_VMA_PKEY, .pid = process->pid, .vpn_start = vad->starting_vpn,
+                     .vpn_end = vad->ending_vpn, .frame = vs_vma_pkey(vad)};
     vs_emit(process->system, &event);
 }
 
@@ -370,7 +415,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
         const VsVad *lower = i == 1 ? n : vad, *upper = i == 1 ? vad : n;
         if (!n || !vs_vma(n)->anon_vma || (uint64_t)lower->ending_vpn + 1 != upper->starting_vpn ||
             vs_vma(n)->section != vma->section || vs_vma(n)->vm_file != vma->vm_file ||
-            ((vs_vma(n)->vm_flags ^ vma->vm_flags) & ~(uint32_t)VS_VM_ACCESS_FLAGS) ||
+            ((vs_vma(n)->vm_flags ^ vma->vm_flags) & ~(VsVmFlags)VS_VM_ACCESS_FLAGS) ||
             vs_vma(upper)->first_prototype != vs_vma(lower)->first_prototype + vs_vma_pages(lower))
             continue;
         vma->anon_vma = vs_vma(n)->anon_vma;
@@ -561,6 +606,8 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     out->may_share = vma->vm_flags & VS_VM_MAYSHARE;
     out->vm_flags = vma->vm_flags;
     out->anon_vma = vma->anon_vma;
+    out->pkey = vs_vma_pkey(vad);
+    out->pkeys = process->system->execute_only_pkey;
     if (file) {
         out->offset = vs_vpn_address(vma->first_prototype);
         out->inode = file->inode;
@@ -638,5 +685,35 @@ const char *vs_vma_maps_line(const VsVmaInfo *vma, char *buf, size_t len)
     buf[0] = '\0';
     vs_text_append(buf, len, head);
     vs_text_append(buf, len, vma->name);
+    return buf;
+}
+
+/*
+ * smaps' VmFlags line for a VMA, as far as the model keeps the flags (show_smap_vma_flags: two
+ * letters per flag, in bit order): "rd ex mr mw me ac". The protection key is not among them;
+ * smaps shows it on a line of its own.
+ */
+const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len)
+{
+    static const struct {
+        VsVmFlags flag;
+        const char *name;
+    } names[] = {
+        {VS_VM_READ, "rd"},         {VS_VM_WRITE, "wr"},       {VS_VM_EXEC, "ex"},
+        {VS_VM_SHARED, "sh"},       {VS_VM_MAYREAD, "mr"},     {VS_VM_MAYWRITE, "mw"},
+        {VS_VM_MAYEXEC, "me"},      {VS_VM_MAYSHARE, "ms"},    {VS_VM_GROWSDOWN, "gd"},
+        {VS_VM_LOCKED, "lo"},       {VS_VM_SEQ_READ, "sr"},    {VS_VM_RAND_READ, "rr"},
+        {VS_VM_DONTCOPY, "dc"},     {VS_VM_ACCOUNT, "ac"},     {VS_VM_NORESERVE, "nr"},
+        {VS_VM_WIPEONFORK, "wf"},   {VS_VM_DONTDUMP, "dd"},    {VS_VM_HUGEPAGE, "hg"},
+        {VS_VM_NOHUGEPAGE, "nh"},   {VS_VM_MERGEABLE, "mg"},
+    };
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(vma->vm_flags & names[i].flag))
+            continue;
+        if (buf[0])
+            vs_text_append(buf, len, " ");
+        vs_text_append(buf, len, names[i].name);
+    }
     return buf;
 }

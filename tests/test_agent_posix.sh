@@ -6,7 +6,8 @@
 # later mmap(NULL)). Then calls inside the arena (a store and a load, SIGSEGV on a PROT_NONE page,
 # mprotect, the maps walk with names, munmap), fork with copy-on-write and shared pages, pagemap,
 # files and shm objects (gone after quit), the pins that hold their pages, and every call aiming at the agent's own memory or
-# descriptors, or anywhere it did not map for the scenario, refused and not made.
+# descriptors, or anywhere it did not map for the scenario, refused and not made. First the
+# machine's facts in hello, each checked against what the machine itself says.
 set -eu
 agent=$1
 coproc AGENT { exec "$agent"; }
@@ -26,8 +27,33 @@ tx() { sx "$1" | sed 's/^s/t/'; }                                           # a 
 ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
-read -r _ version _ _ _ page arena size own readahead align <<<"$(ask hello)"
-[ "$version" = 2 ] || fail "protocol version $version"
+read -r _ version _ _ _ page arena size own readahead align execonly kernel anonalign shmemalign \
+    overcommit maxmap swap limited <<<"$(ask hello)"
+[ "$version" = 3 ] || fail "protocol version $version"
+# The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
+# when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
+# sysctls, the swap; anonymous memory 2 MiB long placed 2 MiB-aligned, shmem either way.
+keys=0
+grep -qw ospke /proc/cpuinfo && grep -qw pku /proc/cpuinfo && keys=1
+[ "$execonly" = "$keys" ] || fail "execute-only memory $execonly on a CPU whose pkeys say $keys"
+IFS=.- read -r major minor patch _ <<<"$(uname -r)"
+patch=${patch%%[!0-9]*} # 6.18.15+deb13-cloud-amd64: 15; 6.18-rc1: none, 0
+[ "$kernel" = "$(printf '%x%04x%04x' "$major" "$minor" "${patch:-0}")" ] || fail "kernel $kernel"
+[ "$anonalign" = 200000 ] || fail "anonymous alignment $anonalign"
+[ "$shmemalign" = 200000 ] || [ "$shmemalign" = 1000 ] || fail "shmem alignment $shmemalign"
+[ $((0x$overcommit)) = "$(cat /proc/sys/vm/overcommit_memory)" ] || fail "overcommit $overcommit"
+[ $((0x$maxmap)) = "$(cat /proc/sys/vm/max_map_count)" ] || fail "max_map_count $maxmap"
+[ $((0x$swap)) = $(($(awk '/^SwapTotal:/ { print $2 }' /proc/meminfo) * 1024)) ] ||
+    fail "swap $swap"
+(( 0x$limited <= 7 )) || fail "limits $limited"
+# Made the same: no transparent huge pages, and (as root) no address-space or data limits and
+# none on locked memory (lifted, or moot under CAP_IPC_LOCK).
+! grep -qE '^THP_enabled:[[:space:]]+1' "/proc/$AGENT_PID/status" || fail "THP is not disabled"
+if [ "$(id -u)" = 0 ]; then
+    [ "$limited" = 0 ] || fail "limits $limited left as root"
+    grep -qE '^Max address space +unlimited' "/proc/$AGENT_PID/limits" || fail "RLIMIT_AS left"
+    grep -qE '^Max data size +unlimited' "/proc/$AGENT_PID/limits" || fail "RLIMIT_DATA left"
+fi
 # The file system's facts, measured: a read-ahead window of at least the page that faults, and
 # big file mappings either 2 MiB-aligned (ext4, xfs) or not (tmpfs, overlayfs).
 (( 0x$readahead >= 1 )) || fail "read-ahead window $readahead"
@@ -84,6 +110,14 @@ expect "read $base" "= 5a 0 0 0"
 expect "read $(at 0x8000)" "= 0 0 0 b"                              # arena: SIGSEGV (11)
 expect "mprotect $base 1000 1" "= 0 0 0 0"
 expect "write $base 1" "= b 0 0 b"                                  # read-only now: SIGSEGV
+# PROT_EXEC alone (4) reads only without protection keys; PROT_READ|PROT_EXEC (5) always.
+expect "mprotect $base 1000 4" "= 0 0 0 0"
+if [ "$execonly" = 1 ]; then expect "read $base" "= 0 0 0 b"; else expect "read $base" "= 5a 0 0 0"; fi
+expect "mprotect $base 1000 5" "= 0 0 0 0"
+expect "read $base" "= 5a 0 0 0"
+expect "mprotect $base 1000 1" "= 0 0 0 0"
+# MADV_PAGEOUT (15) is made where there is no swap to write pages to, refused where there is.
+if [ "$swap" = 0 ]; then expect "madvise $base 1000 15" "= 0 0 0 0"; else expect "madvise $base 1000 15" "! *"; fi
 expect "walk $arena $(at 0x40000000)" "= 0 0 0 0 $base $(at 0x11000) 1 0 0 0 0 s $(at 0x11000) *"
 expect "munmap $base 2000" "= 0 0 0 0"
 # A memfd is the scenario's first descriptor, 3, and its mapping is named as the kernel names it.
@@ -211,7 +245,7 @@ expect "close 384" "= $none 9 0 0"                                  # 900: the a
 expect "ftruncate 384 0" "= $none 9 0 0"
 expect "close 1" "= $none 9 0 0"
 expect "mmap 0 1000 3 2 384 0" "= $none 9 0 0"
-expect "hello" "= 2 *"                                              # still alive
+expect "hello" "= 3 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"
 

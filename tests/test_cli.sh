@@ -58,6 +58,22 @@ if ! grep -q '^digraph vad {' "$work/t.dot" || ! grep -q 'fillcolor=lightgray' "
     failures=$((failures + 1))
 fi
 
+# POSIX agents that greet as the harness does not expect: one of an older protocol is named with
+# both versions; one on a machine the model does not know makes the run a skip, with the reason.
+fake_agent() { # fake_agent FILE HELLO-ANSWER
+    printf '#!/bin/sh\nwhile read -r line; do\n  case "$line" in\n    hello) echo "%s" ;;\n    quit) exit 0 ;;\n    *) echo "! no" ;;\n  esac\ndone\n' "$2" > "$1"
+    chmod +x "$1"
+}
+fake_agent "$work/old-agent" "= 2 0 0 0 1000 7f0000000000 40000000 1000 20 200000"
+expect_run "posix agent of another protocol" 1 "speaks protocol 2 and this harness 3: rebuild the agent and vadsim together" \
+    "$vadsim" verify --backend=posix --agent="$work/old-agent" "$root/scenarios/22-linux-reserve-then-commit.vsim"
+fake_agent "$work/odd-machine" "= 3 0 0 0 1000 7f0000000000 40000000 1000 20 200000 0 600120000 200000 1000 2 fffa 0 0"
+expect_run "posix agent on a machine the model does not know" 77 "vm.overcommit_memory is 2; the model knows the heuristic mode 0 only" \
+    "$vadsim" verify --backend=posix --agent="$work/odd-machine" "$root/scenarios/22-linux-reserve-then-commit.vsim"
+fake_agent "$work/old-kernel" "= 3 0 0 0 1000 7f0000000000 40000000 1000 20 200000 1 6000c0076 200000 1000 0 fffa 0 0"
+expect_run "posix agent on an old kernel" 77 "its kernel is Linux 6.12; the model's rules are those of 6.17 and later" \
+    "$vadsim" fuzz --backend=posix --agent="$work/old-kernel" --calls 10
+
 # --json: every line is one JSON object with a type.
 "$vadsim" run --json "$lesson" > "$work/json" 2>&1
 if python3 -c '

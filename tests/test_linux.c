@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h" /* one test corrupts a VMA's flags to see the checker notice */
 #include "testutil.h"
 
 #define PAGE 4096ull
@@ -680,6 +681,152 @@ static void test_fork_copy_on_write(void **state)
     assert_int_equal(byte, 'P');
 }
 
+/* Private anonymous memory only ever read has no anon_vma: fork leaves the child's page table
+ * empty there (vma_needs_copy), so its pages are the parent's alone, and the child faults afresh. */
+static void test_fork_skips_memory_never_written(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, PAGE, RW, ANON);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    VsProcess *child;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    CHECK_INVARIANTS(f);
+    assert_true(vs_pagemap_entry(f->process, p) & VS_PAGEMAP_PRESENT);
+    assert_false(vs_pagemap_entry(child, p) & VS_PAGEMAP_PRESENT);
+    assert_int_equal(vs_memory_read(vs_process_main_thread(child), p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0);
+    CHECK_INVARIANTS(f);
+}
+
+/* ---- Execute-only memory: protection keys (execonly=pkey) or none ---------------------------- */
+
+static int setup_pkeys(void **state)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_LINUX_X64,
+                                                         .execute_only_pkey = true});
+}
+
+/* The VMA holding address: its protection key, and how many VMAs the process has. */
+static uint32_t pkey_at(Fixture *f, uint64_t address)
+{
+    VsVmaInfo v;
+    assert_true(vs_vma_find(f->process, address, &v) && v.start <= address);
+    return v.pkey;
+}
+
+/* A read of address: the byte it read, or -1 for SIGSEGV. */
+static int read_byte(VsThread *thread, uint64_t address)
+{
+    uint8_t byte;
+    VsStatus status = vs_memory_read(thread, address, &byte);
+    return NT_SUCCESS(status) ? byte : vs_signal_of(status) == VS_SIGSEGV ? -1 : -2;
+}
+
+/* How many VMAs lie in [start, end). */
+static size_t vmas_in(Fixture *f, uint64_t start, uint64_t end)
+{
+    size_t n = 0;
+    VsVmaInfo info;
+    for (uint64_t at = start; vs_vma_find(f->process, at, &info) && info.start < end; at = info.end)
+        n++;
+    return n;
+}
+
+/* Whether the last event the model logged is of kind. */
+static bool last_event_is(Fixture *f, VsEventKind kind)
+{
+    return f->log.count && f->log.events[f->log.count - 1].kind == kind;
+}
+
+/* mmap and mprotect with exactly PROT_EXEC give the key on a CPU with keys, and then every load
+ * and store faults for the key, pages present or not; any other protection takes it away. */
+static void execute_only_given_and_taken(Fixture *f, bool keys)
+{
+    uint32_t key = keys ? 1 : 0;
+    uint64_t x = map(f, 0, 2 * PAGE, VS_PROT_EXEC, ANON);
+    assert_int_equal(pkey_at(f, x), key);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(read_byte(f->thread, x), keys ? -1 : 0);
+    assert_true(!keys || last_event_is(f, VS_EV_PKEY_FAULT));
+    assert_int_equal(vs_memory_write(f->thread, x, 1), STATUS_ACCESS_VIOLATION);
+    CHECK_INVARIANTS(f);
+    uint64_t p = map(f, 0, 2 * PAGE, RW, ANON);
+    assert_int_equal(vs_memory_write(f->thread, p, 0x41), STATUS_SUCCESS);
+    assert_int_equal(vs_mprotect(f->thread, p, 2 * PAGE, VS_PROT_EXEC), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(pkey_at(f, p), key);
+    assert_int_equal(read_byte(f->thread, p), keys ? -1 : 0x41); /* present, still refused */
+    assert_int_equal(vs_mprotect(f->thread, p, PAGE, VS_PROT_READ | VS_PROT_EXEC), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(pkey_at(f, p), 0);
+    assert_int_equal(pkey_at(f, p + PAGE), key);
+    assert_int_equal(read_byte(f->thread, p), 0x41);
+    assert_int_equal(vs_mprotect(f->thread, p, PAGE, VS_PROT_EXEC), 0);
+    assert_int_equal(pkey_at(f, p), key);
+    /* PROT_EXEC|PROT_SEM is not exactly PROT_EXEC: VM_EXEC alone, without the key. */
+    assert_int_equal(vs_mprotect(f->thread, p, PAGE, VS_PROT_EXEC | VS_PROT_SEM), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(pkey_at(f, p), 0);
+    assert_int_equal(read_byte(f->thread, p), 0x41);
+}
+
+/* The key is in vm_flags: neighbours that differ in it stay two VMAs; fork, mremap and split
+ * keep it; get_user_pages (MAP_POPULATE, MAP_LOCKED) is refused by it. */
+static void execute_only_follows_the_vma(Fixture *f, bool keys)
+{
+    uint64_t a = map(f, BASE + MB(1), PAGE, VS_PROT_EXEC, ANON | VS_MAP_FIXED);
+    map(f, a + PAGE, PAGE, VS_PROT_EXEC | VS_PROT_SEM, ANON | VS_MAP_FIXED);
+    assert_int_equal(vmas_in(f, a, a + 2 * PAGE), keys ? 2 : 1);
+    assert_int_equal(vs_mprotect(f->thread, a + PAGE, PAGE, VS_PROT_EXEC), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vmas_in(f, a, a + 2 * PAGE), 1);
+    VsProcess *child;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_byte(vs_process_main_thread(child), a), keys ? -1 : 0);
+    uint64_t moved = vs_mremap(f->thread, a, 2 * PAGE, 4 * PAGE,
+                               VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, BASE + MB(2));
+    assert_int_equal(moved, BASE + MB(2));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(pkey_at(f, moved + 3 * PAGE), keys ? 1 : 0);
+    assert_int_equal(read_byte(f->thread, moved + 3 * PAGE), keys ? -1 : 0);
+    uint8_t vec[4];
+    uint64_t populated = map(f, 0, 4 * PAGE, VS_PROT_EXEC, ANON | VS_MAP_POPULATE);
+    assert_int_equal(vs_mincore(f->thread, populated, 4 * PAGE, vec, 4), 0);
+    assert_int_equal(vec[0] + vec[1] + vec[2] + vec[3], keys ? 0 : 4);
+    uint64_t locked = map(f, 0, 4 * PAGE, VS_PROT_EXEC, VS_MAP_SHARED | VS_MAP_ANONYMOUS |
+                                                           VS_MAP_LOCKED);
+    assert_int_equal(vs_mincore(f->thread, locked, 4 * PAGE, vec, 4), 0);
+    assert_int_equal(vec[0] + vec[1] + vec[2] + vec[3], keys ? 0 : 4);
+}
+
+static void test_execute_only_with_protection_keys(void **state)
+{
+    execute_only_given_and_taken(*state, true);
+    execute_only_follows_the_vma(*state, true);
+}
+
+static void test_prot_exec_reads_without_protection_keys(void **state)
+{
+    execute_only_given_and_taken(*state, false);
+    execute_only_follows_the_vma(*state, false);
+}
+
+/* The checker knows where a key can be: a VMA given one it cannot have is reported. */
+static void test_checker_finds_a_misplaced_pkey(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, PAGE, VS_PROT_READ | VS_PROT_EXEC, ANON);
+    VsVad *vad = vs_vad_locate(&f->process->vad_root, vs_vpn(p));
+    vs_vma(vad)->vm_flags |= (VsVmFlags)VS_EXECUTE_ONLY_PKEY << VS_VM_PKEY_SHIFT;
+    char why[256];
+    assert_false(vs_check(f->system, why, sizeof why));
+    assert_non_null(strstr(why, "protection key"));
+    vs_vma(vad)->vm_flags &= ~VS_VM_PKEY_MASK;
+    assert_true(vs_check(f->system, why, sizeof why));
+}
+
 static void test_windows_calls_stay_out(void **state)
 {
     (void)state;
@@ -691,9 +838,18 @@ static void test_windows_calls_stay_out(void **state)
     vs_system_destroy(system);
 }
 
-static void test_random_calls_keep_invariants(void **state)
+static void random_calls_keep_invariants(Fixture *f);
+
+static void test_random_calls_keep_invariants(void **state) { random_calls_keep_invariants(*state); }
+
+/* The same calls on a CPU with protection keys: PROT_EXEC alone among them gives the key. */
+static void test_random_calls_keep_invariants_with_pkeys(void **state)
 {
-    Fixture *f = *state;
+    random_calls_keep_invariants(*state);
+}
+
+static void random_calls_keep_invariants(Fixture *f)
+{
     TestRng rng = {.state = 0x9E3779B97F4A7C15ull};
     uint64_t top = BASE - 64 * PAGE;
     for (int i = 0; i < 4000; i++) {
@@ -743,8 +899,16 @@ int main(void)
         LINUX(test_sigbus_store_prepares_anon_vma),
         LINUX(test_mremap_moves_several_vmas),
         LINUX(test_fork_copy_on_write),
+        LINUX(test_fork_skips_memory_never_written),
+        cmocka_unit_test_setup_teardown(test_execute_only_with_protection_keys, setup_pkeys,
+                                        fixture_teardown),
+        LINUX(test_prot_exec_reads_without_protection_keys),
+        cmocka_unit_test_setup_teardown(test_checker_finds_a_misplaced_pkey, setup_pkeys,
+                                        fixture_teardown),
         cmocka_unit_test(test_windows_calls_stay_out),
         LINUX(test_random_calls_keep_invariants),
+        cmocka_unit_test_setup_teardown(test_random_calls_keep_invariants_with_pkeys, setup_pkeys,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,11 +177,22 @@ static void test_statement_errors(void **state)
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
                        "(processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
-                       "filealign=2M or 4K)\nsystem x64 ram=lots\n           ^");
+                       "filealign=2M or 4K, execonly=pkey or none)\nsystem x64 ram=lots\n"
+                       "           ^");
+    assert_parse_error("system linux-x64 execonly=pkeys\n",
+                       "t.vsim:1:18: error: system option 'execonly' takes pkey (a CPU with "
+                       "protection keys: memory mapped PROT_EXEC alone is execute-only) or none "
+                       "(PROT_EXEC alone reads as PROT_READ|PROT_EXEC), not 'pkeys'; did you mean "
+                       "'pkey'?\nsystem linux-x64 execonly=pkeys\n                 ^");
+    assert_parse_error("system linux-x64 execonly=4K\n",
+                       "t.vsim:1:18: error: system option 'execonly' takes pkey (a CPU with "
+                       "protection keys: memory mapped PROT_EXEC alone is execute-only) or none "
+                       "(PROT_EXEC alone reads as PROT_READ|PROT_EXEC), not '4K'\n"
+                       "system linux-x64 execonly=4K\n                 ^");
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
                        "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section "
-                       "HANDLE, maps, pagemap ADDR)\nshow vads\n     ^");
+                       "HANDLE, maps, smaps, pagemap ADDR)\nshow vads\n     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");
@@ -240,6 +251,23 @@ static void test_hostile_input(void **state)
     g_clear_error(&error);
 }
 
+/* A system option takes a number or, for execonly, one of its words. */
+static void test_system_option_words(void **state)
+{
+    (void)state;
+    GError *error = NULL;
+    const char text[] = "system linux-x64 execonly=pkey readahead=8M execonly=none\n";
+    VsScript *s = vs_script_parse("w.vsim", text, strlen(text), &error);
+    assert_non_null(s);
+    assert_int_equal(s->stmts[0].option_count, 3);
+    assert_string_equal(s->stmts[0].options[0].name, "execonly");
+    assert_string_equal(s->stmts[0].options[0].word, "pkey");
+    assert_null(s->stmts[0].options[1].word);
+    assert_int_equal(s->stmts[0].options[1].value, 8u << 20);
+    assert_string_equal(s->stmts[0].options[2].word, "none");
+    vs_script_free(s);
+}
+
 static void test_nearest_name(void **state)
 {
     (void)state;
@@ -259,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_statement_errors),
         cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_system_option_words),
         cmocka_unit_test(test_nearest_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,6 +181,9 @@ static void test_runtime_errors(void **state)
     assert_runtime_error("system x64 readahead=8M\n",
                          "t.vsim:1:1: error: readahead is a Linux option: it needs system "
                          "linux-x64\nsystem x64 readahead=8M\n^");
+    assert_runtime_error("system x64 execonly=pkey\n",
+                         "t.vsim:1:1: error: execonly is a Linux option: it needs system "
+                         "linux-x64\nsystem x64 execonly=pkey\n^");
     assert_runtime_error("system linux-x64 readahead=6000\n",
                          "t.vsim:1:1: error: readahead must be whole pages from 4K to 1G\n"
                          "system linux-x64 readahead=6000\n^");

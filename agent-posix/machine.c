@@ -1,0 +1,215 @@
+/*
+ * machine.c - the machine under the scenario's calls. What the kernel does with memory depends on
+ * the CPU and on settings of the machine no scenario can know; each such fact is either made the
+ * same here for every run, or measured and reported in hello, so the harness can give it to the
+ * model or refuse a machine the model does not know (docs/verification.md lists them all).
+ *
+ * Made the same (machine_settle, before anything is mapped):
+ *   - no transparent huge pages for the agent and its children (PR_SET_THP_DISABLE). Under THP
+ *     "always" (Debian's default) one touch of a 2 MiB-aligned anonymous range maps all 512
+ *     pages, and khugepaged collapses ranges behind the scenario's back; mincore would show
+ *     both, and the model maps pages one at a time. Placement is not affected: anonymous memory
+ *     is still placed 2 MiB-aligned (that follows CONFIG_TRANSPARENT_HUGEPAGE, not the setting).
+ *   - no address-space, data or locked-memory limit (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK):
+ *     under them mmap answers ENOMEM (may_expand_vm) or EAGAIN (mlock_future_ok), which the
+ *     model never does. A limit the agent may not lift stays, and is reported.
+ * Measured (machine_measure):
+ *   - whether PROT_EXEC alone is execute-only: on an x86 CPU with protection keys (pku, ospke)
+ *     Linux gives such memory a key whose access the thread's PKRU denies (execute_only_pkey),
+ *     so a load faults with SIGSEGV and si_code SEGV_PKUERR; without keys it reads.
+ *   - the kernel's release (the model's rules are 6.17's and later), vm.overcommit_memory,
+ *     vm.max_map_count and the swap (which MADV_PAGEOUT would write anonymous pages to);
+ *   - whether anonymous memory 2 MiB long is placed 2 MiB-aligned (6.7+ with THP configured),
+ *     and whether shmem is (shmem_enabled or a huge= tmpfs mount; the model assumes never).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "machine.h"
+
+#ifndef SEGV_PKUERR
+#define SEGV_PKUERR 4 /* include/uapi/asm-generic/siginfo.h */
+#endif
+#define PMD_BYTES (2ull << 20)
+
+/* ---- Made the same ------------------------------------------------------------------------- */
+
+/* Lifts a limit to infinity, or as far as the hard limit allows; whether none is left. */
+static int lift(int resource)
+{
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    if (setrlimit(resource, &rl) == 0)
+        return 1;
+    if (getrlimit(resource, &rl) != 0)
+        return 0;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(resource, &rl);
+    return rl.rlim_cur == RLIM_INFINITY;
+}
+
+/* Whether the agent holds CAP_IPC_LOCK, under which locked memory has no limit. */
+static int can_lock_any(void)
+{
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    if (syscall(SYS_capget, &header, data) != 0)
+        return 0;
+    return (data[CAP_IPC_LOCK / 32].effective >> (CAP_IPC_LOCK % 32)) & 1;
+}
+
+void machine_settle(MachineFacts *facts)
+{
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    facts->limited = 0;
+    if (!lift(RLIMIT_AS))
+        facts->limited |= LIMIT_AS;
+    if (!lift(RLIMIT_DATA))
+        facts->limited |= LIMIT_DATA;
+    if (!lift(RLIMIT_MEMLOCK) && !can_lock_any())
+        facts->limited |= LIMIT_MEMLOCK;
+}
+
+/* ---- The CPU: execute-only memory -------------------------------------------------------- */
+
+static sigjmp_buf probe_jump;
+static volatile sig_atomic_t probe_code;
+
+static void on_probe_fault(int sig, siginfo_t *info, void *context)
+{
+    (void)sig, (void)context;
+    probe_code = info->si_code;
+    siglongjmp(probe_jump, 1);
+}
+
+/* One load from a page mapped PROT_EXEC alone, under a SIGSEGV handler of its own: it reads
+ * (no protection keys), or faults for the key (SEGV_PKUERR). Any other fault is no CPU the model
+ * knows: EPROTO. */
+static int measure_execute_only(uint64_t page_size, uint64_t *execute_only)
+{
+    volatile unsigned char *page =
+        mmap(NULL, page_size, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return -1;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_probe_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old);
+    probe_code = 0;
+    if (sigsetjmp(probe_jump, 1) == 0)
+        (void)page[0];
+    sigaction(SIGSEGV, &old, NULL);
+    munmap((void *)page, page_size);
+    *execute_only = probe_code == SEGV_PKUERR;
+    if (probe_code != 0 && probe_code != SEGV_PKUERR) {
+        errno = EPROTO;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- The kernel and its settings ----------------------------------------------------------- */
+
+static uint64_t kernel_release(void)
+{
+    struct utsname u;
+    unsigned major = 0, minor = 0, patch = 0;
+    if (uname(&u) == 0)
+        sscanf(u.release, "%u.%u.%u", &major, &minor, &patch);
+    return (uint64_t)major << 32 | (uint64_t)(minor & 0xffff) << 16 |
+           (patch < 0xffff ? patch : 0xffff);
+}
+
+/* A number from a /proc/sys file, or UINT64_MAX when it cannot be read. */
+static uint64_t sysctl_value(const char *path)
+{
+    unsigned long long value;
+    FILE *f = fopen(path, "re");
+    int got = f ? fscanf(f, "%llu", &value) : 0;
+    if (f)
+        fclose(f);
+    return got == 1 ? (uint64_t)value : UINT64_MAX;
+}
+
+/* Whether the kernel places a 4 MiB mapping (fd's at offset, or anonymous) so that address and
+ * offset agree modulo 2 MiB. A page is mapped first, right below the arena, so a kernel that does
+ * not align puts the mapping where they cannot agree. */
+static int placed_aligned(uint64_t page_size, int flags, int fd, off_t offset, int *aligned)
+{
+    void *below = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *probe = mmap(NULL, 2 * PMD_BYTES, PROT_NONE, flags, fd, offset);
+    int result = below == MAP_FAILED || probe == MAP_FAILED ? -1 : 0;
+    *aligned = result == 0 && ((uint64_t)(uintptr_t)probe - (uint64_t)offset) % PMD_BYTES == 0;
+    if (probe != MAP_FAILED)
+        munmap(probe, 2 * PMD_BYTES);
+    if (below != MAP_FAILED)
+        munmap(below, page_size);
+    return result;
+}
+
+/* A shmem object of 8 MiB: a memfd (shm_mnt, as shared anonymous memory) or one in /dev/shm. */
+static int shmem_object(int in_dev_shm)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/vadsim-probe-%d", (int)getpid());
+    int fd = in_dev_shm ? shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                        : memfd_create("vadsim-probe", MFD_CLOEXEC);
+    if (in_dev_shm && fd >= 0)
+        shm_unlink(name);
+    if (fd >= 0 && ftruncate(fd, 4 * PMD_BYTES) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Anonymous memory; then shmem, in each of its three kinds, at an offset of a page (where an
+ * aligning tmpfs puts the mapping one page past a 2 MiB boundary). */
+static int measure_alignment(uint64_t page_size, MachineFacts *facts)
+{
+    int aligned, any = 0;
+    if (placed_aligned(page_size, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &aligned) != 0)
+        return -1;
+    facts->anon_align = aligned ? PMD_BYTES : page_size;
+    if (placed_aligned(page_size, MAP_SHARED | MAP_ANONYMOUS, -1, 0, &aligned) != 0)
+        return -1;
+    any |= aligned;
+    for (int in_dev_shm = 0; in_dev_shm < 2; in_dev_shm++) {
+        int fd = shmem_object(in_dev_shm);
+        int result = fd < 0 ? -1 : placed_aligned(page_size, MAP_SHARED, fd, (off_t)page_size,
+                                                  &aligned);
+        if (fd >= 0)
+            close(fd);
+        if (result != 0)
+            return -1;
+        any |= aligned;
+    }
+    facts->shmem_align = any ? PMD_BYTES : page_size;
+    return 0;
+}
+
+int machine_measure(uint64_t page_size, MachineFacts *facts)
+{
+    struct sysinfo info;
+    facts->kernel = kernel_release();
+    facts->overcommit = sysctl_value("/proc/sys/vm/overcommit_memory");
+    facts->max_map_count = sysctl_value("/proc/sys/vm/max_map_count");
+    facts->swap_bytes = sysinfo(&info) == 0 ? (uint64_t)info.totalswap * info.mem_unit : 0;
+    if (measure_execute_only(page_size, &facts->execute_only) != 0)
+        return -1;
+    return measure_alignment(page_size, facts);
+}

@@ -363,8 +363,7 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
         VsValue v;
         if (!vs_eval(runner, arg, &v, error))
             return FALSE;
-        if ((spec->string_args & (1u << i)) && v.kind == VS_VALUE_STRING &&
-            op->kind == VS_OP_DECLARE_FILE && i == 3) {
+        if ((spec->contents_args & (1u << i)) && v.kind == VS_VALUE_STRING) {
             if (strlen(v.s) >= sizeof op->contents) {
                 vs_runtime_error(runner, error, arg->pos,
                                  "a file's text is at most %zu characters here; give the rest "
@@ -411,15 +410,19 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
     return TRUE;
 }
 
-static gboolean check_write_value(VsRunner *runner, const VsExpr *expr, const VsOp *op,
-                                  GError **error)
+/* A byte argument (write's value) is 0 to 255. */
+static gboolean check_bytes(VsRunner *runner, const VsExpr *expr, const VsOp *op, GError **error)
 {
-    if (op->kind != VS_OP_WRITE || op->arg[1] <= 0xFF)
-        return TRUE;
-    vs_runtime_error(runner, error, expr->args[1]->pos,
-                     "write stores one byte: the value must be 0 to 255, not %" G_GUINT64_FORMAT,
-                     op->arg[1]);
-    return FALSE;
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    for (uint32_t i = 0; i < spec->arity; i++) {
+        if (!(spec->byte_args & (1u << i)) || op->arg[i] <= 0xFF)
+            continue;
+        vs_runtime_error(runner, error, expr->args[i]->pos,
+                         "%s stores one byte: the value must be 0 to 255, not %" G_GUINT64_FORMAT,
+                         spec->name, op->arg[i]);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* A scenario passes at most one extended parameter: a count beyond the list would have the real
@@ -511,14 +514,14 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
                          spec->arity, spec->arity == 1 ? "" : "s", expr->arg_count);
         return FALSE;
     }
-    if (!eval_args(runner, spec, expr, &op, error) || !check_write_value(runner, expr, &op, error) ||
+    if (!eval_args(runner, spec, expr, &op, error) || !check_bytes(runner, expr, &op, error) ||
         !check_parameter_count(runner, expr, &op, error) ||
         !vs_runner_ensure_process(runner, error))
         return FALSE;
     vs_event_log_clear(&runner->log);
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
-    if (op.kind == VS_OP_READ || op.kind == VS_OP_WRITE)
+    if (spec->memory_access)
         runner->exception = outcome.exception;
     if (op.kind == VS_OP_FORK && outcome.ret != UINT64_MAX)
         vs_runner_adopt_child(runner, outcome.ret);

@@ -515,39 +515,26 @@ static void append_signal(GString *out, uint32_t signal)
         g_string_append_printf(out, ": raised signal %u", signal);
 }
 
-/* What a successful call returned, in words. */
+/* What a successful call returned, in words (its row's success); for fork, which process the
+ * child is. */
 static void append_success(VsRunner *runner, VsOpKind kind, uint64_t ret, GString *out)
 {
-    switch (kind) {
-    case VS_OP_MMAP:
-    case VS_OP_MREMAP:
-        g_string_append_printf(out, ": %s returned the mapping's address",
-                               vs_op_spec(kind)->name);
-        break;
-    case VS_OP_MEMFD_CREATE:
-    case VS_OP_SHM_OPEN:
-    case VS_OP_OPEN:
-        g_string_append_printf(out, ": %s returned a new file descriptor", vs_op_spec(kind)->name);
-        break;
-    case VS_OP_FORK: {
-        VsProcess *child = ret <= UINT32_MAX ? vs_process_by_id(runner->system, (uint32_t)ret)
-                                             : NULL;
-        const char *name = child ? vs_runner_name_of(runner, child) : NULL;
-        g_string_append_printf(out, ": the child's pid, in the parent; the child is process '%s' "
-                               "(`process %s` makes calls in it)", name ? name : "?",
-                               name ? name : "?");
-        break;
-    }
-    default:
-        break;
-    }
+    const char *success = vs_op_spec(kind)->success;
+    if (success)
+        g_string_append_printf(out, ": %s", success);
+    if (kind != VS_OP_FORK)
+        return;
+    VsProcess *child = ret <= UINT32_MAX ? vs_process_by_id(runner->system, (uint32_t)ret) : NULL;
+    const char *name = child ? vs_runner_name_of(runner, child) : NULL;
+    g_string_append_printf(out, "; the child is process '%s' (`process %s` makes calls in it)",
+                           name ? name : "?", name ? name : "?");
 }
 
 void vs_narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
 {
     GString *out = runner->out;
     const char *name = vs_op_spec(kind)->name;
-    if (kind == VS_OP_READ || kind == VS_OP_WRITE) {
+    if (vs_op_spec(kind)->memory_access) {
         vs_value_format(v, out);
         append_signal(out, runner->exception);
         return;

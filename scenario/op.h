@@ -8,8 +8,9 @@
  * arguments coming out, and a MEMORY_BASIC_INFORMATION for queries.
  *
  * The same pair of structures is what the verification harness sends to a real system and
- * compares, so the calls' table here also says which arguments are addresses (to be translated
- * between two address spaces) and which are handles.
+ * compares, so the calls' list (calls.def, one row a call, read through vs_op_spec) also says
+ * which arguments are addresses (to be translated between two address spaces) and which are
+ * handles.
  */
 #ifndef VS_SCENARIO_OP_H
 #define VS_SCENARIO_OP_H
@@ -21,72 +22,11 @@
 
 #define VS_OP_MAX_ARGS 10
 
+/* One per call of the language, in calls.def's order: VS_OP_VIRTUAL_ALLOC, ..., VS_OP_GETPID. */
 typedef enum VsOpKind {
-    VS_OP_VIRTUAL_ALLOC,
-    VS_OP_VIRTUAL_ALLOC_EX,
-    VS_OP_VIRTUAL_FREE,
-    VS_OP_VIRTUAL_FREE_EX,
-    VS_OP_VIRTUAL_PROTECT,
-    VS_OP_VIRTUAL_PROTECT_EX,
-    VS_OP_VIRTUAL_QUERY,
-    VS_OP_VIRTUAL_QUERY_EX,
-    VS_OP_GET_LAST_ERROR,
-    VS_OP_SET_LAST_ERROR,
-    VS_OP_RTL_GET_LAST_NT_STATUS,
-    VS_OP_GET_CURRENT_PROCESS,
-    VS_OP_NT_CURRENT_PROCESS,
-    VS_OP_CLOSE_HANDLE,
-    VS_OP_NT_CLOSE,
-    VS_OP_NT_ALLOCATE,
-    VS_OP_NT_FREE,
-    VS_OP_NT_PROTECT,
-    VS_OP_READ,
-    VS_OP_WRITE,
-    VS_OP_SET_PROCESS_WORKING_SET_SIZE,
-    VS_OP_GET_PROCESS_WORKING_SET_SIZE,
-    VS_OP_EMPTY_WORKING_SET,
-    VS_OP_GET_PROCESS_MEMORY_INFO,
-    VS_OP_QUERY_WORKING_SET_EX,
-    VS_OP_GLOBAL_MEMORY_STATUS_EX,
-    VS_OP_VIRTUAL_LOCK,
-    VS_OP_VIRTUAL_UNLOCK,
-    VS_OP_GET_WRITE_WATCH,
-    VS_OP_RESET_WRITE_WATCH,
-    VS_OP_OPEN_PROCESS,
-    VS_OP_GET_CURRENT_PROCESS_ID,
-    VS_OP_CREATE_FILE_MAPPING,
-    VS_OP_OPEN_FILE_MAPPING,
-    VS_OP_MAP_VIEW_OF_FILE,
-    VS_OP_MAP_VIEW_OF_FILE_EX,
-    VS_OP_UNMAP_VIEW_OF_FILE,
-    VS_OP_UNMAP_VIEW_OF_FILE_EX,
-    VS_OP_UNMAP_VIEW_OF_FILE_2,
-    VS_OP_VIRTUAL_ALLOC_2,
-    VS_OP_MAP_VIEW_OF_FILE_3,
-    VS_OP_DECLARE_FILE,
-    VS_OP_CREATE_FILE,
-    VS_OP_GET_FILE_SIZE,
-    VS_OP_FLUSH_VIEW_OF_FILE,
-    VS_OP_READ_FILE,
-    VS_OP_NT_MAP_VIEW,
-    VS_OP_NT_UNMAP_VIEW,
-    VS_OP_NT_UNMAP_VIEW_EX,
-    /* The Linux personality's calls (a system made with VS_ARCH_LINUX_X64): from here on. */
-    VS_OP_MMAP,
-    VS_OP_MUNMAP,
-    VS_OP_MPROTECT,
-    VS_OP_MADVISE,
-    VS_OP_MREMAP,
-    VS_OP_MSYNC,
-    VS_OP_MINCORE,
-    VS_OP_MEMFD_CREATE,
-    VS_OP_SHM_OPEN,
-    VS_OP_SHM_UNLINK,
-    VS_OP_OPEN,
-    VS_OP_FTRUNCATE,
-    VS_OP_CLOSE,
-    VS_OP_FORK,
-    VS_OP_GETPID,
+#define CALL(id, ...) VS_OP_##id,
+#include "calls.def"
+#undef CALL
     VS_OP_COUNT
 } VsOpKind;
 
@@ -113,6 +53,19 @@ typedef enum VsOpReturn {
     VS_RETURN_INT,     /* 0, a descriptor, or -1 on failure with errno (munmap, memfd_create) */
 } VsOpReturn;
 
+/* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */
+typedef enum VsRecordKind {
+    VS_RECORD_NONE,
+    VS_RECORD_MEMORY_COUNTERS, /* PROCESS_MEMORY_COUNTERS_EX */
+    VS_RECORD_WORKING_SET_EX,  /* PSAPI_WORKING_SET_EX_BLOCK */
+    VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
+    VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
+    VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
+} VsRecordKind;
+
+/* What the language, the narration and the verification harness know of a call: its row in
+ * calls.def. A set of arguments is a mask (bit i: argument i); a single argument (size_arg,
+ * type_arg, protect_arg) is a mask of one bit, or 0 for none. */
 typedef struct VsOpSpec {
     const char *name;       /* the Win32 or NT name, as scenarios write it */
     uint8_t arity;
@@ -125,6 +78,23 @@ typedef struct VsOpSpec {
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
     uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
                              * MemAddressRequirements(lowest, highest, alignment) */
+    VsOpFamily family;      /* the systems that have the call */
+    uint32_t size_arg;      /* the size of the range at the address argument (for Nt* calls, the
+                             * variable behind it) */
+    uint32_t type_arg;      /* the allocation or free type (MEM_*; for Linux calls the flags of
+                             * mmap, mremap and msync, madvise's advice) */
+    uint32_t protect_arg;   /* the new page protection (PAGE_*, or mmap's and mprotect's PROT_*) */
+    uint32_t contents_args; /* of the string arguments, a file's text (file()) rather than a name */
+    uint32_t byte_args;     /* bit i: argument i is one byte, 0 to 255 (write's value) */
+    bool null_process_is_current; /* a NULL process handle is the caller's (kernelbase's
+                                   * VirtualAlloc2 and MapViewOfFile3, in win32.c) */
+    bool maps_view;         /* the call maps a view; its outcome carries the size the view got */
+    bool memory_access;     /* a load or store: its outcome's exception is what it raised */
+    VsRecordKind record;    /* the structure the call fills, read by field (VS_RECORD_NONE) */
+    uint64_t failure;       /* for a call returning a value or a process id: the value that says
+                             * it failed ((UINT)-1, -1); 0 if none does */
+    const char *success;    /* the narration's words for a successful Linux call's value, or
+                             * NULL */
 } VsOpSpec;
 
 #define VS_OP_TEXT_MAX 64 /* an object name's bytes, with its terminator */
@@ -138,16 +108,6 @@ typedef struct VsOp {
     VsMemAddressRequirements requirements; /* the extended parameter; arg[i] is 1 if given */
     char contents[VS_OP_CONTENTS_MAX];     /* file(): the file's text; its length is arg[i] */
 } VsOp;
-
-/* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */
-typedef enum VsRecordKind {
-    VS_RECORD_NONE,
-    VS_RECORD_MEMORY_COUNTERS, /* PROCESS_MEMORY_COUNTERS_EX */
-    VS_RECORD_WORKING_SET_EX,  /* PSAPI_WORKING_SET_EX_BLOCK */
-    VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
-    VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
-    VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
-} VsRecordKind;
 
 #define VS_WRITE_WATCH_CAPACITY 16 /* addresses GetWriteWatch is given room for */
 #define VS_MINCORE_CAPACITY 4096   /* pages mincore's vector has room for */

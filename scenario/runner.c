@@ -487,8 +487,8 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
     }
     vs_value_format(v, out);
     gboolean call = stmt->expr->kind == VS_EXPR_CALL;
-    gboolean access = call && (strcmp(stmt->expr->name, "read") == 0 ||
-                               strcmp(stmt->expr->name, "write") == 0);
+    gboolean access = call && vs_op_lookup(stmt->expr->name, &kind) &&
+                      vs_op_spec(kind)->memory_access;
     const char *status_name = vs_status_name((VsStatus)v->i);
     if (access) {
         if (!NT_SUCCESS(runner->exception))

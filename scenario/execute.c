@@ -1,0 +1,609 @@
+/*
+ * execute.c - each call of the scenario language, run in the model.
+ *
+ * One small function per call (a few share one), named in the call's row of calls.def, takes the
+ * evaluated arguments and fills the outcome: the return value as the scenario sees it, the
+ * by-reference arguments coming out, the record a call fills. vs_op_execute dispatches through the
+ * table calls.def makes, and around every call notes what the call's address held before it and
+ * the thread's last error and status after it.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "op.h"
+
+typedef void VsExecutor(VsThread *thread, const VsOp *op, VsOutcome *outcome);
+
+static bool is_linux(VsThread *thread)
+{
+    return vs_system_layout(vs_process_system(vs_thread_process(thread)))->linux_personality;
+}
+
+/* ---- Arguments and results -------------------------------------------------------------------- */
+
+/* A by-reference argument: the variable's storage, or NULL when the caller passed a value. */
+static uint64_t *ref(const VsOp *op, VsOutcome *outcome, int i)
+{
+    outcome->out[i] = op->arg[i];
+    return op->by_ref & (1u << i) ? &outcome->out[i] : NULL;
+}
+
+/* NT calls write their by-reference arguments back only when they succeed. */
+static void nt_written(const VsOp *op, VsOutcome *outcome)
+{
+    if (NT_SUCCESS((VsStatus)outcome->ret))
+        outcome->out_written = op->by_ref;
+}
+
+/* An object name argument: its text, or NULL where the scenario passed NULL. */
+static const char *name_arg(const VsOp *op, int i) { return op->arg[i] ? op->text : NULL; }
+
+/* The one extended parameter a scenario can pass: its address requirements. */
+static VsMemExtendedParameter extended_parameter(const VsOp *op)
+{
+    VsMemExtendedParameter parameter = {.Type = MemExtendedParameterAddressRequirements};
+    parameter.Pointer = &op->requirements;
+    return parameter;
+}
+
+/* An int result as the scenario sees it: -1 is all ones, as (uint64_t)-1. */
+static uint64_t c_int(int64_t value) { return (uint64_t)value; }
+
+/* ---- Windows: virtual memory ------------------------------------------------------------------ */
+
+static void execute_virtual_alloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsVirtualAlloc(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+static void execute_virtual_alloc_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsVirtualAllocEx(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4]);
+}
+
+static void execute_virtual_alloc_2(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter parameter = extended_parameter(op);
+    outcome->ret = VsVirtualAlloc2(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
+                                   a[5] ? &parameter : NULL, (uint32_t)a[6]);
+}
+
+static void execute_virtual_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsVirtualFree(thread, a[0], a[1], (uint32_t)a[2]);
+}
+
+static void execute_virtual_free_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsVirtualFreeEx(thread, a[0], a[1], a[2], (uint32_t)a[3]);
+}
+
+/* VirtualProtect(Ex): the arguments after the process handle start at first (0 or 1); the old
+ * protection is written back when the call succeeds. */
+static void protect(VsThread *thread, const VsOp *op, VsOutcome *outcome, int first)
+{
+    VsHandle process = first ? op->arg[0] : VS_CURRENT_PROCESS;
+    int old_arg = first + 3;
+    uint32_t old = 0;
+    bool ok = VsVirtualProtectEx(thread, process, op->arg[first], op->arg[first + 1],
+                                 (uint32_t)op->arg[first + 2],
+                                 op->by_ref & (1u << old_arg) ? &old : NULL);
+    outcome->ret = ok;
+    outcome->out[old_arg] = old;
+    if (ok)
+        outcome->out_written = op->by_ref & (1u << old_arg);
+}
+
+static void execute_virtual_protect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    protect(thread, op, outcome, 0);
+}
+
+static void execute_virtual_protect_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    protect(thread, op, outcome, 1);
+}
+
+/* VirtualQuery(Ex): the record is the call's value. */
+static void query(VsThread *thread, const VsOp *op, VsOutcome *outcome, bool ex)
+{
+    outcome->has_mbi = true;
+    outcome->ret = VsVirtualQueryEx(thread, ex ? op->arg[0] : VS_CURRENT_PROCESS, op->arg[ex],
+                                    &outcome->mbi, sizeof outcome->mbi);
+}
+
+static void execute_virtual_query(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    query(thread, op, outcome, false);
+}
+
+static void execute_virtual_query_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    query(thread, op, outcome, true);
+}
+
+static void execute_virtual_lock(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsVirtualLock(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_virtual_unlock(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsVirtualUnlock(thread, op->arg[0], op->arg[1]);
+}
+
+/* GetWriteWatch(flags, address, size): the count, the granularity and the first addresses as a
+ * record. */
+static void execute_get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    uint64_t count = VS_WRITE_WATCH_CAPACITY;
+    uint32_t granularity = 0;
+    outcome->ret = VsGetWriteWatch(thread, (uint32_t)a[0], a[1], a[2], outcome->fields + 2, &count,
+                                   &granularity);
+    if (outcome->ret == 0) {
+        outcome->record = VS_RECORD_WRITE_WATCH;
+        outcome->fields[0] = count;
+        outcome->fields[1] = granularity;
+    }
+}
+
+static void execute_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsResetWriteWatch(thread, op->arg[0], op->arg[1]);
+}
+
+/* ---- Windows: the thread's last error, processes and handles ---------------------------------- */
+
+static void execute_get_last_error(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsGetLastError(thread);
+}
+
+static void execute_set_last_error(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsSetLastError(thread, (uint32_t)op->arg[0]);
+}
+
+static void execute_rtl_get_last_nt_status(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsRtlGetLastNtStatus(thread);
+}
+
+/* GetCurrentProcess and NtCurrentProcess: the pseudo-handle. */
+static void execute_get_current_process(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsGetCurrentProcess();
+}
+
+static void execute_get_current_process_id(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsGetCurrentProcessId(thread);
+}
+
+static void execute_open_process(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsOpenProcess(thread, (uint32_t)a[0], a[1] != 0, (uint32_t)a[2]);
+}
+
+static void execute_close_handle(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsCloseHandle(thread, op->arg[0]);
+}
+
+static void execute_nt_close(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtClose(thread, op->arg[0]);
+}
+
+/* ---- Windows: ntdll's virtual memory calls ---------------------------------------------------- */
+
+static void execute_nt_allocate(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = (uint32_t)VsNtAllocateVirtualMemory(thread, a[0], ref(op, outcome, 1), a[2],
+                                                       ref(op, outcome, 3), (uint32_t)a[4],
+                                                       (uint32_t)a[5]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = (uint32_t)VsNtFreeVirtualMemory(thread, a[0], ref(op, outcome, 1),
+                                                   ref(op, outcome, 2), (uint32_t)a[3]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    uint32_t old = 0;
+    outcome->ret = (uint32_t)VsNtProtectVirtualMemory(thread, a[0], ref(op, outcome, 1),
+                                                      ref(op, outcome, 2), (uint32_t)a[3],
+                                                      op->by_ref & (1u << 4) ? &old : NULL);
+    outcome->out[4] = old;
+    nt_written(op, outcome);
+}
+
+/* ---- Both: memory accesses -------------------------------------------------------------------- */
+
+/* What an access raised: an NTSTATUS, or in a Linux system the signal it delivers. */
+static uint32_t exception_of(VsThread *thread, VsStatus status)
+{
+    return is_linux(thread) ? vs_signal_of(status) : (uint32_t)status;
+}
+
+/* read(address): the byte, or 0 when the load raised an exception. */
+static void execute_read(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint8_t value = 0;
+    outcome->exception = exception_of(thread, vs_memory_read(thread, op->arg[0], &value));
+    outcome->ret = outcome->exception ? 0 : value;
+}
+
+/* write(address, byte): what the store raised. */
+static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsStatus status = vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
+    outcome->exception = exception_of(thread, status);
+    outcome->ret = outcome->exception;
+}
+
+/* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ------------ */
+
+static void execute_set_process_working_set_size(VsThread *thread, const VsOp *op,
+                                                 VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsSetProcessWorkingSetSize(thread, a[0], a[1], a[2]);
+}
+
+static void execute_get_process_working_set_size(VsThread *thread, const VsOp *op,
+                                                 VsOutcome *outcome)
+{
+    outcome->ret = VsGetProcessWorkingSetSize(thread, op->arg[0], &outcome->out[1],
+                                              &outcome->out[2]);
+    if (outcome->ret)
+        outcome->out_written = op->by_ref & ((1u << 1) | (1u << 2));
+}
+
+static void execute_empty_working_set(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsEmptyWorkingSet(thread, op->arg[0]);
+}
+
+static void execute_get_process_memory_info(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsProcessMemoryCounters c;
+    outcome->ret = VsGetProcessMemoryInfo(thread, op->arg[0], &c);
+    if (!outcome->ret)
+        return;
+    outcome->record = VS_RECORD_MEMORY_COUNTERS;
+    uint64_t values[] = {c.PageFaultCount,          c.PeakWorkingSetSize,
+                         c.WorkingSetSize,          c.QuotaPeakPagedPoolUsage,
+                         c.QuotaPagedPoolUsage,     c.QuotaPeakNonPagedPoolUsage,
+                         c.QuotaNonPagedPoolUsage,  c.PagefileUsage,
+                         c.PeakPagefileUsage,       c.PrivateUsage};
+    memcpy(outcome->fields, values, sizeof values);
+}
+
+static void execute_query_working_set_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsWorkingSetExBlock b;
+    outcome->ret = VsQueryWorkingSetEx(thread, op->arg[0], op->arg[1], &b);
+    if (!outcome->ret)
+        return;
+    outcome->record = VS_RECORD_WORKING_SET_EX;
+    uint64_t values[] = {b.Valid, b.ShareCount, b.Win32Protection, b.Shared,
+                         b.Node,  b.Locked,     b.LargePage,       b.Bad};
+    memcpy(outcome->fields, values, sizeof values);
+}
+
+static void execute_global_memory_status_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsMemoryStatusEx m;
+    VsGlobalMemoryStatusEx(thread, &m);
+    outcome->ret = 1;
+    outcome->record = VS_RECORD_MEMORY_STATUS;
+    uint64_t values[] = {m.dwMemoryLoad,     m.ullTotalPhys,     m.ullAvailPhys,
+                         m.ullTotalPageFile, m.ullAvailPageFile, m.ullTotalVirtual,
+                         m.ullAvailVirtual,  m.ullAvailExtendedVirtual};
+    memcpy(outcome->fields, values, sizeof values);
+}
+
+/* ---- Windows: sections, views and files ------------------------------------------------------- */
+
+/* CreateFileMapping: the security attributes (argument 1) are not modelled. */
+static void execute_create_file_mapping(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsCreateFileMapping(thread, a[0], (uint32_t)a[2], (uint32_t)a[3],
+                                       (uint32_t)a[4], name_arg(op, 5));
+}
+
+static void execute_open_file_mapping(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsOpenFileMapping(thread, (uint32_t)a[0], a[1] != 0, name_arg(op, 2));
+}
+
+static void execute_map_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsMapViewOfFile(thread, a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3],
+                                   a[4]);
+}
+
+static void execute_map_view_of_file_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsMapViewOfFileEx(thread, a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3],
+                                     a[4], a[5]);
+}
+
+static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter parameter = extended_parameter(op);
+    outcome->ret = VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
+                                    (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+}
+
+static void execute_unmap_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsUnmapViewOfFile(thread, op->arg[0]);
+}
+
+static void execute_unmap_view_of_file_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsUnmapViewOfFileEx(thread, op->arg[0], (uint32_t)op->arg[1]);
+}
+
+static void execute_unmap_view_of_file_2(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsUnmapViewOfFile2(thread, a[0], a[1], (uint32_t)a[2]);
+}
+
+static void execute_flush_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsFlushViewOfFile(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_nt_map_view(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = (uint32_t)VsNtMapViewOfSection(
+        thread, a[0], a[1], ref(op, outcome, 2), a[3], a[4], ref(op, outcome, 5),
+        ref(op, outcome, 6), (uint32_t)a[7], (uint32_t)a[8], (uint32_t)a[9]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_unmap_view(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtUnmapViewOfSection(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_nt_unmap_view_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = (uint32_t)VsNtUnmapViewOfSectionEx(thread, a[0], a[1], (uint32_t)a[2]);
+}
+
+/* file(name, size, fill, text): size 0 means the text's length; the text comes first, fill after.
+ * A Linux thread gets the errno open(O_CREAT|O_EXCL) would give: EEXIST, or EINVAL. */
+static void execute_declare_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint64_t length = op->arg[3] ? strlen(op->contents) : 0;
+    uint64_t size = op->arg[1] ? op->arg[1] : length;
+    VsStatus status = vs_file_create(vs_process_system(vs_thread_process(thread)),
+                                     name_arg(op, 0), size, op->contents,
+                                     length < size ? length : size, (uint8_t)op->arg[2]);
+    if (!NT_SUCCESS(status) && is_linux(thread))
+        VsSetLastError(thread, status == STATUS_OBJECT_NAME_COLLISION ? VS_EEXIST : VS_EINVAL);
+    else if (!NT_SUCCESS(status))
+        VsSetLastError(thread, vs_status_to_win32(status));
+    outcome->ret = NT_SUCCESS(status);
+}
+
+/* CreateFile: security attributes (argument 3) and template (argument 6) are not modelled. */
+static void execute_create_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsCreateFile(thread, name_arg(op, 0), (uint32_t)a[1], (uint32_t)a[2],
+                                (uint32_t)a[4], (uint32_t)a[5]);
+}
+
+/* GetFileSize: the high half's pointer (argument 1) must be NULL here. */
+static void execute_get_file_size(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsGetFileSize(thread, op->arg[0], NULL);
+}
+
+/* read_file(file, offset): the byte, or -1 with the last error. */
+static void execute_read_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint8_t value = 0;
+    VsStatus status = vs_file_read_byte(thread, op->arg[0], op->arg[1], &value);
+    if (!NT_SUCCESS(status))
+        VsSetLastError(thread, vs_status_to_win32(status));
+    outcome->ret = NT_SUCCESS(status) ? value : UINT64_MAX;
+}
+
+/* ---- Linux: C's arguments, C's results, errno in the thread ----------------------------------- */
+
+static void execute_mmap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = vs_mmap(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (int64_t)a[4],
+                           a[5]);
+}
+
+static void execute_munmap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_munmap(thread, op->arg[0], op->arg[1]));
+}
+
+static void execute_mprotect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_mprotect(thread, a[0], a[1], (uint32_t)a[2]));
+}
+
+static void execute_madvise(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_madvise(thread, a[0], a[1], (uint32_t)a[2]));
+}
+
+static void execute_mremap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = vs_mremap(thread, a[0], a[1], a[2], (uint32_t)a[3], a[4]);
+}
+
+static void execute_msync(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_msync(thread, a[0], a[1], (uint32_t)a[2]));
+}
+
+/* mincore(addr, len): the vector, up to VS_MINCORE_CAPACITY pages, and its summary as a record. */
+static void execute_mincore(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mincore(thread, op->arg[0], op->arg[1], outcome->vector,
+                                    VS_MINCORE_CAPACITY));
+    if (outcome->ret != 0)
+        return;
+    uint64_t pages = op->arg[1] / VS_PAGE_SIZE + (op->arg[1] % VS_PAGE_SIZE != 0);
+    outcome->vector_length = (uint32_t)(pages < VS_MINCORE_CAPACITY ? pages : VS_MINCORE_CAPACITY);
+    outcome->record = VS_RECORD_MINCORE;
+    for (uint32_t i = 0; i < outcome->vector_length; i++) {
+        outcome->fields[0] += outcome->vector[i] & 1;
+        if (i < 64)
+            outcome->fields[1] |= (uint64_t)(outcome->vector[i] & 1) << i;
+    }
+}
+
+static void execute_memfd_create(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_memfd_create(thread, name_arg(op, 0), (uint32_t)op->arg[1]));
+}
+
+static void execute_shm_open(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_shm_open(thread, name_arg(op, 0), (uint32_t)a[1], (uint32_t)a[2]));
+}
+
+static void execute_shm_unlink(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_shm_unlink(thread, name_arg(op, 0)));
+}
+
+static void execute_open(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_open(thread, name_arg(op, 0), (uint32_t)op->arg[1]));
+}
+
+static void execute_ftruncate(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_ftruncate(thread, (int64_t)op->arg[0], (int64_t)op->arg[1]));
+}
+
+static void execute_close(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_close(thread, (int64_t)op->arg[0]));
+}
+
+/* fork(): the child's pid; the runner finds the child by it. */
+static void execute_fork(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsProcess *child = NULL;
+    outcome->ret = c_int(vs_fork(thread, &child));
+}
+
+static void execute_getpid(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = vs_process_id(vs_thread_process(thread));
+}
+
+/* ---- Dispatch --------------------------------------------------------------------------------- */
+
+static VsExecutor *const executors[VS_OP_COUNT] = {
+#define CALL(id, call_name, family, executor, ...) [VS_OP_##id] = executor,
+#include "calls.def"
+#undef CALL
+};
+
+/* What the VMA holding address is, by the name /proc/PID/maps gives it. */
+static VsMapping mapping_at(const VsProcess *process, uint64_t address)
+{
+    VsVmaInfo vma;
+    if (!vs_vma_find(process, address, &vma) || vma.start > address)
+        return VS_MAPPING_NONE;
+    if (!vma.name[0])
+        return VS_MAPPING_ANONYMOUS;
+    if (strncmp(vma.name, "/dev/zero", 9) == 0)
+        return VS_MAPPING_SHARED_ANONYMOUS;
+    if (strncmp(vma.name, "/memfd:", 7) == 0)
+        return VS_MAPPING_MEMFD;
+    return strncmp(vma.name, "/dev/shm/", 9) == 0 ? VS_MAPPING_SHM : VS_MAPPING_FILE;
+}
+
+/* Notes the VAD the call's address falls in, in the process the call acts on, before the call
+ * changes it. */
+static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    int arg = vs_op_address_arg(op->kind);
+    VsProcess *process = arg >= 0 ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, op->arg[arg]) : NULL;
+    if (!vad)
+        return;
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    outcome->vad_start = info.starting_vpn * VS_PAGE_SIZE;
+    outcome->vad_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    if (is_linux(thread)) { /* no VirtualQuery here: it could touch errno */
+        outcome->mapping = mapping_at(process, op->arg[arg]);
+        return;
+    }
+    /* the NT call, as a thread of that process: no last error is touched and no handle's access
+     * rights matter */
+    VsMemoryBasicInformation m;
+    if (NT_SUCCESS(VsNtQueryVirtualMemory(vs_process_main_thread(process), VS_CURRENT_PROCESS,
+                                          op->arg[arg], MemoryBasicInformation, &m, sizeof m,
+                                          NULL))) {
+        outcome->region_type = m.Type;
+        outcome->region_state = m.State;
+    }
+}
+
+/* The size of the view a view-mapping call made, in the process it mapped into. */
+static void note_view(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const VsVad *view = vs_vad_lookup(vs_op_process(thread, op), outcome->ret);
+    assert(view);
+    VsVadInfo info;
+    vs_vad_info(view, &info);
+    outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;
+}
+
+void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    assert(op->kind < VS_OP_COUNT);
+    memset(outcome, 0, sizeof *outcome);
+    note_vad(thread, op, outcome);
+    executors[op->kind](thread, op, outcome);
+    if (vs_op_maps_view(op->kind) && outcome->ret)
+        note_view(thread, op, outcome);
+    outcome->last_error = VsGetLastError(thread);
+    outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);
+}

@@ -19,7 +19,7 @@ static bool is_linux(VsThread *thread)
     return vs_system_layout(vs_process_system(vs_thread_process(thread)))->linux_personality;
 }
 
-/* ---- Arguments and results -------------------------------------------------------------------- */
+/* ---- Arguments and results ------------------------------------------------------------------- */
 
 /* A by-reference argument: the variable's storage, or NULL when the caller passed a value. */
 static uint64_t *ref(const VsOp *op, VsOutcome *outcome, int i)
@@ -49,7 +49,7 @@ static VsMemExtendedParameter extended_parameter(const VsOp *op)
 /* An int result as the scenario sees it: -1 is all ones, as (uint64_t)-1. */
 static uint64_t c_int(int64_t value) { return (uint64_t)value; }
 
-/* ---- Windows: virtual memory ------------------------------------------------------------------ */
+/* ---- Windows: virtual memory ----------------------------------------------------------------- */
 
 static void execute_virtual_alloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
@@ -158,7 +158,7 @@ static void execute_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcom
     outcome->ret = VsResetWriteWatch(thread, op->arg[0], op->arg[1]);
 }
 
-/* ---- Windows: the thread's last error, processes and handles ---------------------------------- */
+/* ---- Windows: the thread's last error, processes and handles --------------------------------- */
 
 static void execute_get_last_error(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
@@ -202,7 +202,7 @@ static void execute_nt_close(VsThread *thread, const VsOp *op, VsOutcome *outcom
     outcome->ret = (uint32_t)VsNtClose(thread, op->arg[0]);
 }
 
-/* ---- Windows: ntdll's virtual memory calls ---------------------------------------------------- */
+/* ---- Windows: ntdll's virtual memory calls --------------------------------------------------- */
 
 static void execute_nt_allocate(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
@@ -232,7 +232,7 @@ static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outc
     nt_written(op, outcome);
 }
 
-/* ---- Both: memory accesses -------------------------------------------------------------------- */
+/* ---- Both: memory accesses ------------------------------------------------------------------- */
 
 /* What an access raised: an NTSTATUS, or in a Linux system the signal it delivers. */
 static uint32_t exception_of(VsThread *thread, VsStatus status)
@@ -256,7 +256,7 @@ static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = outcome->exception;
 }
 
-/* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ------------ */
+/* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ----------- */
 
 static void execute_set_process_working_set_size(VsThread *thread, const VsOp *op,
                                                  VsOutcome *outcome)
@@ -318,7 +318,7 @@ static void execute_global_memory_status_ex(VsThread *thread, const VsOp *op, Vs
     memcpy(outcome->fields, values, sizeof values);
 }
 
-/* ---- Windows: sections, views and files ------------------------------------------------------- */
+/* ---- Windows: sections, views and files ------------------------------------------------------ */
 
 /* CreateFileMapping: the security attributes (argument 1) are not modelled. */
 static void execute_create_file_mapping(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -437,7 +437,7 @@ static void execute_read_file(VsThread *thread, const VsOp *op, VsOutcome *outco
     outcome->ret = NT_SUCCESS(status) ? value : UINT64_MAX;
 }
 
-/* ---- Linux: C's arguments, C's results, errno in the thread ----------------------------------- */
+/* ---- Linux: C's arguments, C's results, errno in the thread ---------------------------------- */
 
 static void execute_mmap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
@@ -535,7 +535,7 @@ static void execute_getpid(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = vs_process_id(vs_thread_process(thread));
 }
 
-/* ---- Dispatch --------------------------------------------------------------------------------- */
+/* ---- Dispatch -------------------------------------------------------------------------------- */
 
 static VsExecutor *const executors[VS_OP_COUNT] = {
 #define CALL(id, call_name, family, executor, ...) [VS_OP_##id] = executor,

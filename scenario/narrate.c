@@ -2,7 +2,9 @@
  * narrate.c - one plain sentence for each thing the model changed, built from its event log.
  *
  * The model reports typed events (vadsim.h); this file is the only place that turns them into
- * words, so the runner, the stepper and the golden tests all say the same thing.
+ * words, so the runner, the stepper and the golden tests all say the same thing. Each event kind
+ * has one sentence builder, found through the table narrators (json.c has the same events' JSON
+ * fields); a call's result is narrated from its row of calls.def.
  */
 #include "runner_int.h"
 
@@ -90,392 +92,529 @@ static void narrate_linux_section(const VsEvent *e, GString *out)
                                e->pages, e->pages == 1 ? "" : "s");
 }
 
-/* The Linux personality's own events (vma.c, mremap, madvise, fork). */
-static void narrate_linux(const VsEvent *e, GString *out)
+/* ---- One sentence per event kind ------------------------------------------------------------- */
+
+static void narrate_vad_inserted(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    switch (e->kind) {
-    case VS_EV_VMA_SPLIT:
-        g_string_append(out, "the VMA ");
-        append_range(out, e->old_start, e->old_end);
-        g_string_append_printf(out, " is split in two at 0x%" G_GINT64_MODIFIER "X (split_vma): "
-                               "the two halves will differ", e->vpn_start << 12);
-        break;
-    case VS_EV_VMA_MERGED:
-        g_string_append(out, "the VMA ");
-        append_range(out, e->old_start, e->old_end);
-        g_string_append(out, " merges with its neighbour (same flags, file and anon_vma): one VMA "
-                             "now covers ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        break;
-    case VS_EV_VMA_MOVED:
-        g_string_append(out, "mremap moves the VMA ");
-        append_range(out, e->old_start, e->old_end);
-        g_string_append(out, " to ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, ": its page-table entries move with it (%" G_GUINT64_FORMAT
-                               " resident page%s), no page is copied",
-                               e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_ANON_VMA:
-        g_string_append(out, "the VMA ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " gets anon_vma %" G_GUINT64_FORMAT " for its first private "
-                               "page (it lets the kernel find every mapping of an anonymous "
-                               "page)%s", e->frame,
-                               e->pages ? "; shared with its neighbour's, so the two may merge"
-                                        : "");
-        break;
-    case VS_EV_PAGES_DISCARDED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " lose their pages: %" G_GUINT64_FORMAT " resident page%s "
-                               "freed; the next touch reads zeros (anonymous memory) or the file "
-                               "again", e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_VMA_PKEY:
-        g_string_append(out, "the VMA ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        if (e->frame == 1)
-            g_string_append(out, " gets protection key 1, the execute-only key (it was mapped "
-                                 "PROT_EXEC alone on a CPU with protection keys): its page-table "
-                                 "entries still allow reads, since x86 cannot say \"execute only\" "
-                                 "there, but PKRU denies every load and store through key 1");
-        else
-            g_string_append_printf(out, " has protection key %" G_GUINT64_FORMAT " again: no "
-                                   "longer PROT_EXEC alone, so the execute-only key is taken "
-                                   "away", e->frame);
-        break;
-    case VS_EV_PKEY_FAULT:
-        g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
-                               "(SEGV_PKUERR): the page is execute-only through protection key %"
-                               G_GUINT64_FORMAT ", so the fault is the key's, not the page "
-                               "table's: PKRU denies the access before any page is looked at",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->frame);
-        break;
-    default: /* VS_EV_PROCESS_FORKED */
-        g_string_append_printf(out, "process %u forks: child process %" G_GUINT64_FORMAT " gets a "
-                               "copy of its VMAs and descriptors; private pages are now shared "
-                               "by both, read-only, until one writes (copy-on-write); shared "
-                               "mappings stay shared", e->pid, e->frame);
-        break;
-    }
+    g_string_append_printf(out, "a new %s %s ", vad_word(runner),
+                           linux_system(runner) ? "maps" : "reserves");
+    append_range(out, e->vpn_start, e->vpn_end);
 }
 
-static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
+static void narrate_vad_removed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "the %s for ", vad_word(runner));
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is deleted: the range is free");
+}
+
+static void narrate_vad_trimmed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "the %s shrinks to ", vad_word(runner));
+    append_range(out, e->vpn_start, e->vpn_end);
+}
+
+static void narrate_vad_split(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, linux_system(runner) ? "unmapping " : "releasing ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " splits its %s in two", vad_word(runner));
+}
+
+static void narrate_range_rounded(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT " bytes ", e->size);
+    if (e->address)
+        g_string_append_printf(out, "at 0x%" G_GINT64_MODIFIER "X ", e->address);
+    else if (linux_system(runner))
+        g_string_append(out, "with no address (mmap searches down from mmap_base for a gap) ");
+    else
+        g_string_append(out, "with no base (the VAD tree's first fit picks one) ");
+    g_string_append(out, "round to pages ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    append_relative(runner, e, out);
+}
+
+static void narrate_committed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96];
+    vs_protect_string(e->protection, protect, sizeof protect);
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " committed as %s; %" G_GUINT64_FORMAT " page%s of commit charged",
+                           protect, e->pages, e->pages == 1 ? "" : "s");
+    if (e->pages < pages_of(e))
+        g_string_append(out, " (the rest was committed already)");
+}
+
+static void narrate_decommitted(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " decommitted; %" G_GUINT64_FORMAT " page%s of commit returned",
+                           e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_protected(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96], old[96];
     vs_protect_string(e->protection, protect, sizeof protect);
     vs_protect_string(e->old_protection, old, sizeof old);
-    switch (e->kind) {
-    case VS_EV_RANGE_ROUNDED:
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT " bytes ", e->size);
-        if (e->address)
-            g_string_append_printf(out, "at 0x%" G_GINT64_MODIFIER "X ", e->address);
-        else if (linux_system(runner))
-            g_string_append(out, "with no address (mmap searches down from mmap_base for a gap) ");
-        else
-            g_string_append(out, "with no base (the VAD tree's first fit picks one) ");
-        g_string_append(out, "round to pages ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        append_relative(runner, e, out);
-        break;
-    case VS_EV_VAD_INSERTED:
-        g_string_append_printf(out, "a new %s %s ", vad_word(runner),
-                               linux_system(runner) ? "maps" : "reserves");
-        append_range(out, e->vpn_start, e->vpn_end);
-        break;
-    case VS_EV_VAD_REMOVED:
-        g_string_append_printf(out, "the %s for ", vad_word(runner));
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, " is deleted: the range is free");
-        break;
-    case VS_EV_VAD_TRIMMED:
-        g_string_append_printf(out, "the %s shrinks to ", vad_word(runner));
-        append_range(out, e->vpn_start, e->vpn_end);
-        break;
-    case VS_EV_VAD_SPLIT:
-        g_string_append(out, linux_system(runner) ? "unmapping " : "releasing ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " splits its %s in two", vad_word(runner));
-        break;
-    case VS_EV_VMA_SPLIT:
-    case VS_EV_VMA_MERGED:
-    case VS_EV_VMA_MOVED:
-    case VS_EV_ANON_VMA:
-    case VS_EV_PAGES_DISCARDED:
-    case VS_EV_PROCESS_FORKED:
-    case VS_EV_VMA_PKEY:
-    case VS_EV_PKEY_FAULT:
-        narrate_linux(e, out);
-        break;
-    case VS_EV_COMMITTED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " committed as %s; %" G_GUINT64_FORMAT " page%s of commit charged",
-                               protect, e->pages, e->pages == 1 ? "" : "s");
-        if (e->pages < pages_of(e))
-            g_string_append(out, " (the rest was committed already)");
-        break;
-    case VS_EV_DECOMMITTED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " decommitted; %" G_GUINT64_FORMAT " page%s of commit returned",
-                               e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_PROTECTED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " now %s (the first page was %s)", protect, old);
-        break;
-    case VS_EV_DEMAND_ZERO_FAULT:
-        g_string_append_printf(out, "demand-zero fault (%s) at 0x%" G_GINT64_MODIFIER
-                               "X: never touched, so it gets frame 0x%" G_GINT64_MODIFIER
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " now %s (the first page was %s)", protect, old);
+}
+
+static void narrate_table_created(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "a %s page for ", level_name(runner, e->level));
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is created");
+}
+
+static void narrate_table_freed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "a %s page for ", level_name(runner, e->level));
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is freed: it held no entries");
+}
+
+static void narrate_demand_zero_fault(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "demand-zero fault (%s) at 0x%" G_GINT64_MODIFIER
+                           "X: never touched, so it gets frame 0x%" G_GINT64_MODIFIER
+                           "X from the %s list",
+                           e->write ? "write" : "read", e->vpn_start << 12, e->frame,
+                           vs_page_location_name(e->list));
+    if (e->list != VS_PAGE_ZEROED)
+        g_string_append(out, ", zeroed first");
+    append_working_set(out, e);
+}
+
+static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (e->list == VS_PAGE_ACTIVE) {
+        g_string_append_printf(out, "fault (%s) at 0x%" G_GINT64_MODIFIER "X resolved through "
+                               "section %u's prototype PTE: the page is already in frame 0x%"
+                               G_GINT64_MODIFIER "X, mapped by another view; this PTE maps "
+                               "it too and its share count grows",
+                               e->write ? "write" : "read", e->vpn_start << 12, e->section,
+                               e->frame);
+        append_working_set(out, e);
+        return;
+    }
+    g_string_append_printf(out, "soft fault (%s) at 0x%" G_GINT64_MODIFIER
+                           "X: the page is still in frame 0x%" G_GINT64_MODIFIER
+                           "X on the %s list; its PTE is made valid again, no disk read",
+                           e->write ? "write" : "read", e->vpn_start << 12, e->frame,
+                           vs_page_location_name(e->list));
+    append_working_set(out, e);
+}
+
+static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (e->mapped_file) {
+        g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER "X: section %u's "
+                               "prototype PTE says the page is in the mapped file, so it is "
+                               "read from the file into frame 0x%" G_GINT64_MODIFIER
                                "X from the %s list",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->frame,
-                               vs_page_location_name(e->list));
-        if (e->list != VS_PAGE_ZEROED)
-            g_string_append(out, ", zeroed first");
-        append_working_set(out, e);
-        break;
-    case VS_EV_SOFT_FAULT:
-        if (e->list == VS_PAGE_ACTIVE) {
-            g_string_append_printf(out, "fault (%s) at 0x%" G_GINT64_MODIFIER "X resolved through "
-                                   "section %u's prototype PTE: the page is already in frame 0x%"
-                                   G_GINT64_MODIFIER "X, mapped by another view; this PTE maps "
-                                   "it too and its share count grows",
-                                   e->write ? "write" : "read", e->vpn_start << 12, e->section,
-                                   e->frame);
-            append_working_set(out, e);
-            break;
-        }
-        g_string_append_printf(out, "soft fault (%s) at 0x%" G_GINT64_MODIFIER
-                               "X: the page is still in frame 0x%" G_GINT64_MODIFIER
-                               "X on the %s list; its PTE is made valid again, no disk read",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->frame,
-                               vs_page_location_name(e->list));
-        append_working_set(out, e);
-        break;
-    case VS_EV_HARD_FAULT:
-        if (e->mapped_file) {
-            g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER "X: section %u's "
-                                   "prototype PTE says the page is in the mapped file, so it is "
-                                   "read from the file into frame 0x%" G_GINT64_MODIFIER
-                                   "X from the %s list",
-                                   e->write ? "write" : "read", e->vpn_start << 12, e->section,
-                                   e->frame, vs_page_location_name(e->list));
-            append_working_set(out, e);
-            break;
-        }
-        g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER
-                               "X: the page is only in page-file slot %" G_GUINT64_FORMAT
-                               ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->slot,
+                               e->write ? "write" : "read", e->vpn_start << 12, e->section,
                                e->frame, vs_page_location_name(e->list));
         append_working_set(out, e);
-        break;
-    case VS_EV_PAGE_TRIMMED:
-        if (e->list == VS_PAGE_ACTIVE) {
-            g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the "
-                                   "working set: its PTE points at the prototype PTE again; frame 0x%"
-                                   G_GINT64_MODIFIER "X stays active, other views map it; "
-                                   "working set now %" G_GUINT64_FORMAT " page%s",
-                                   e->vpn_start << 12, e->age, e->frame, e->pages,
-                                   e->pages == 1 ? "" : "s");
-            break;
-        }
-        g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
-                               "set: frame 0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
-                               "its PTE to transition; working set now %" G_GUINT64_FORMAT
-                               " page%s",
-                               e->vpn_start << 12, e->age, e->frame,
-                               vs_page_location_name(e->list),
-                               e->list == VS_PAGE_MODIFIED ? "dirty: it must be written first"
-                                                           : "clean",
-                               e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_PAGE_WRITTEN:
-        if (e->mapped_file) {
-            g_string_append_printf(out, "the mapped page writer writes frame 0x%" G_GINT64_MODIFIER
-                                   "X (page %" G_GUINT64_FORMAT " of section %u) back to its file; "
-                                   "it moves to the standby list, clean",
-                                   e->frame, e->vpn_start, e->section);
-            break;
-        }
-        g_string_append_printf(out, "the modified page writer writes frame 0x%" G_GINT64_MODIFIER
-                               "X (page 0x%" G_GINT64_MODIFIER "X) to page-file slot %"
-                               G_GUINT64_FORMAT "; it moves to the standby list",
-                               e->frame, e->vpn_start << 12, e->slot);
-        break;
-    case VS_EV_PAGE_REPURPOSED:
-        if (e->section)
-            g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
-                                   "page %" G_GUINT64_FORMAT " of section %u loses it, its "
-                                   "prototype PTE (for every view) ",
-                                   e->frame, e->vpn_start, e->section);
-        else
-            g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
-                                   "page 0x%" G_GINT64_MODIFIER "X of process %u loses it, its PTE ",
-                                   e->frame, e->vpn_start << 12, e->pid);
-        if (e->mapped_file)
-            g_string_append(out, "points at the file again (its next touch reads the file)");
-        else if (e->slot)
-            g_string_append_printf(out, "now names page-file slot %" G_GUINT64_FORMAT
-                                   " (its next touch is a hard fault)", e->slot);
-        else
-            g_string_append(out, "is demand zero again: with no page-file copy it will "
-                                 "read zeros (a clean page never written out held only zeros, "
-                                 "unless its contents were let go with MEM_RESET)");
-        break;
-    case VS_EV_PAGES_ZEROED:
-        g_string_append_printf(out, "the zero page thread zeroes %" G_GUINT64_FORMAT
-                               " free page%s onto the zeroed list",
-                               e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_PAGES_RESET:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, " reset: still committed, but their contents are no longer wanted: "
-                             "dirty pages are clean now and page-file copies are gone, so a page "
-                             "whose frame is taken reads zeros");
-        break;
-    case VS_EV_SECTION_CREATED:
-        if (linux_system(runner)) {
-            narrate_linux_section(e, out);
-            break;
-        }
-        g_string_append_printf(out, "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
-                               "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
-                               e->section, e->size, protect, (e->size + 4095) / 4096,
-                               (e->size + 4095) / 4096 == 1 ? "" : "s");
-        if (e->mapped_file)
-            g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
-                                 "no commit is charged (the file backs the pages)");
-        else if (e->pages)
-            g_string_append_printf(out, "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
-                                   "charged to the system now, demand zero",
-                                   e->pages, e->pages == 1 ? "" : "s");
-        else
-            g_string_append(out, "SEC_RESERVE: nothing committed, nothing charged until a view "
-                                 "commits pages");
-        break;
-    case VS_EV_SECTION_DELETED:
-        g_string_append_printf(out, "section %u is deleted (no handle and no view refers to it): "
-                               "its frames are freed and %" G_GUINT64_FORMAT " page%s of commit "
-                               "returned", e->section, e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_SECTION_COMMITTED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " committed in section %u's prototype PTEs, so every view of "
-                               "it sees them; %" G_GUINT64_FORMAT " page%s of commit charged",
-                               e->section, e->pages, e->pages == 1 ? "" : "s");
-        if (e->pages < pages_of(e))
-            g_string_append(out, " (the rest was committed already)");
-        break;
-    case VS_EV_VIEW_MAPPED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " now maps section %u from its page %" G_GUINT64_FORMAT
-                               " as %s: a VAD that points at the section; no page is touched "
-                               "yet", e->section, e->slot, protect);
-        if (e->pages)
-            g_string_append_printf(out, "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
-                                   "commit charged now (each may become a private copy)",
-                                   e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_VIEW_UNMAPPED:
-        g_string_append(out, "the view ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append_printf(out, " of section %u is unmapped: its VAD is gone, its pages "
-                               "left the working set", e->section);
-        break;
-    case VS_EV_COPY_ON_WRITE:
-        g_string_append_printf(out, "copy-on-write fault at 0x%" G_GINT64_MODIFIER "X: the first "
-                               "store gets a private copy in frame 0x%" G_GINT64_MODIFIER "X (from "
-                               "the %s list) of shared frame 0x%" G_GINT64_MODIFIER "X; the page "
-                               "is %s now, and other mappers keep the original",
-                               e->vpn_start << 12, e->frame, vs_page_location_name(e->list),
-                               e->old_start, protect);
-        break;
-    case VS_EV_RESET_UNDONE:
-        append_range(out, e->vpn_start, e->vpn_end);
-        if (e->pages == 0)
-            g_string_append(out, " wanted again (MEM_RESET_UNDO): every page still had its "
-                                 "contents, and each is dirty again so none is let go");
-        else if (e->pages == e->vpn_end - e->vpn_start + 1)
-            g_string_append(out, " wanted again (MEM_RESET_UNDO), too late: the contents are gone "
-                                 "and the pages will read zeros");
-        else
-            g_string_append_printf(out, " wanted again (MEM_RESET_UNDO), but %" G_GUINT64_FORMAT
-                                   " page%s had already lost %s contents and will read zeros; "
-                                   "the pages that still had theirs are dirty again",
-                                   e->pages, e->pages == 1 ? "" : "s",
-                                   e->pages == 1 ? "its" : "their");
-        break;
-    case VS_EV_VIEW_FLUSHED:
-        g_string_append(out, "FlushViewOfFile over ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        if (!e->mapped_file)
-            g_string_append(out, ": the view maps the page file, nothing to write");
-        else
-            g_string_append_printf(out, ": %" G_GUINT64_FORMAT " dirty page%s written to the "
-                                   "file now, clean again", e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_PLACEHOLDER_RESERVED:
-        g_string_append(out, "a placeholder VAD reserves ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, ": address space held for something to replace it later; it can be "
-                             "split, coalesced or replaced, never committed");
-        break;
-    case VS_EV_PLACEHOLDER_SPLIT:
-        g_string_append(out, "the placeholder ");
-        append_range(out, e->old_start, e->old_end);
-        g_string_append(out, " is split: ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, " is a placeholder of its own, the rest stays a placeholder (no "
-                             "address is free at any moment)");
-        break;
-    case VS_EV_PLACEHOLDERS_COALESCED:
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT " adjacent placeholders become one: ",
-                               e->pages);
-        append_range(out, e->vpn_start, e->vpn_end);
-        break;
-    case VS_EV_PLACEHOLDER_REPLACED:
-        g_string_append(out, "the placeholder ");
-        append_range(out, e->vpn_start, e->vpn_end);
-        if (e->section)
-            g_string_append_printf(out, " is replaced, whole, by a view of section %u (%s)",
-                                   e->section, protect);
-        else
-            g_string_append_printf(out, " is replaced, whole, by private memory (%s): its VAD "
-                                   "stays and becomes an ordinary reservation", protect);
-        break;
-    case VS_EV_PLACEHOLDER_RESTORED:
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, " is a placeholder again (MEM_PRESERVE_PLACEHOLDER): what was there "
-                             "is gone, but the address space stays held");
-        break;
-    case VS_EV_WORKING_SET_AGED:
-        g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT
-                               " page%s, each touched one young again, each untouched one older",
-                               e->pid, e->pages, e->pages == 1 ? "" : "s");
-        break;
-    case VS_EV_GUARD_PAGE:
-        g_string_append_printf(out, "guard page hit at 0x%" G_GINT64_MODIFIER
-                               "X: STATUS_GUARD_PAGE_VIOLATION, and the guard is removed",
-                               e->vpn_start << 12);
-        break;
-    case VS_EV_ACCESS_VIOLATION:
-        g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises %s",
-                               e->write ? "write" : "read", e->vpn_start << 12,
-                               linux_system(runner) ? "SIGSEGV" : "STATUS_ACCESS_VIOLATION");
-        break;
-    case VS_EV_FRAME_RELEASED:
-        g_string_append_printf(out, "frame 0x%" G_GINT64_MODIFIER "X of page 0x%"
-                               G_GINT64_MODIFIER "X goes back to the free list",
-                               e->frame, e->vpn_start << 12);
-        break;
-    case VS_EV_TABLE_CREATED:
-    case VS_EV_TABLE_FREED:
-        g_string_append_printf(out, "a %s page for ", level_name(runner, e->level));
-        append_range(out, e->vpn_start, e->vpn_end);
-        g_string_append(out, e->kind == VS_EV_TABLE_CREATED ? " is created"
-                                                            : " is freed: it held no entries");
-        break;
+        return;
     }
+    g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER
+                           "X: the page is only in page-file slot %" G_GUINT64_FORMAT
+                           ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
+                           e->write ? "write" : "read", e->vpn_start << 12, e->slot,
+                           e->frame, vs_page_location_name(e->list));
+    append_working_set(out, e);
+}
+
+static void narrate_guard_page(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "guard page hit at 0x%" G_GINT64_MODIFIER
+                           "X: STATUS_GUARD_PAGE_VIOLATION, and the guard is removed",
+                           e->vpn_start << 12);
+}
+
+static void narrate_access_violation(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises %s",
+                           e->write ? "write" : "read", e->vpn_start << 12,
+                           linux_system(runner) ? "SIGSEGV" : "STATUS_ACCESS_VIOLATION");
+}
+
+static void narrate_frame_released(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "frame 0x%" G_GINT64_MODIFIER "X of page 0x%"
+                           G_GINT64_MODIFIER "X goes back to the free list",
+                           e->frame, e->vpn_start << 12);
+}
+
+static void narrate_page_trimmed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (e->list == VS_PAGE_ACTIVE) {
+        g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the "
+                               "working set: its PTE points at the prototype PTE again; frame 0x%"
+                               G_GINT64_MODIFIER "X stays active, other views map it; "
+                               "working set now %" G_GUINT64_FORMAT " page%s",
+                               e->vpn_start << 12, e->age, e->frame, e->pages,
+                               e->pages == 1 ? "" : "s");
+        return;
+    }
+    g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
+                           "set: frame 0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
+                           "its PTE to transition; working set now %" G_GUINT64_FORMAT
+                           " page%s",
+                           e->vpn_start << 12, e->age, e->frame,
+                           vs_page_location_name(e->list),
+                           e->list == VS_PAGE_MODIFIED ? "dirty: it must be written first"
+                                                       : "clean",
+                           e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_page_written(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (e->mapped_file) {
+        g_string_append_printf(out, "the mapped page writer writes frame 0x%" G_GINT64_MODIFIER
+                               "X (page %" G_GUINT64_FORMAT " of section %u) back to its file; "
+                               "it moves to the standby list, clean",
+                               e->frame, e->vpn_start, e->section);
+        return;
+    }
+    g_string_append_printf(out, "the modified page writer writes frame 0x%" G_GINT64_MODIFIER
+                           "X (page 0x%" G_GINT64_MODIFIER "X) to page-file slot %"
+                           G_GUINT64_FORMAT "; it moves to the standby list",
+                           e->frame, e->vpn_start << 12, e->slot);
+}
+
+static void narrate_page_repurposed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (e->section)
+        g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
+                               "page %" G_GUINT64_FORMAT " of section %u loses it, its "
+                               "prototype PTE (for every view) ",
+                               e->frame, e->vpn_start, e->section);
+    else
+        g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
+                               "page 0x%" G_GINT64_MODIFIER "X of process %u loses it, its PTE ",
+                               e->frame, e->vpn_start << 12, e->pid);
+    if (e->mapped_file)
+        g_string_append(out, "points at the file again (its next touch reads the file)");
+    else if (e->slot)
+        g_string_append_printf(out, "now names page-file slot %" G_GUINT64_FORMAT
+                               " (its next touch is a hard fault)", e->slot);
+    else
+        g_string_append(out, "is demand zero again: with no page-file copy it will "
+                             "read zeros (a clean page never written out held only zeros, "
+                             "unless its contents were let go with MEM_RESET)");
+}
+
+static void narrate_pages_zeroed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "the zero page thread zeroes %" G_GUINT64_FORMAT
+                           " free page%s onto the zeroed list",
+                           e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_working_set_aged(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT
+                           " page%s, each touched one young again, each untouched one older",
+                           e->pid, e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_pages_reset(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " reset: still committed, but their contents are no longer wanted: "
+                         "dirty pages are clean now and page-file copies are gone, so a page "
+                         "whose frame is taken reads zeros");
+}
+
+static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (linux_system(runner)) {
+        narrate_linux_section(e, out);
+        return;
+    }
+    char protect[96];
+    vs_protect_string(e->protection, protect, sizeof protect);
+    g_string_append_printf(out, "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
+                           "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
+                           e->section, e->size, protect, (e->size + 4095) / 4096,
+                           (e->size + 4095) / 4096 == 1 ? "" : "s");
+    if (e->mapped_file)
+        g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
+                             "no commit is charged (the file backs the pages)");
+    else if (e->pages)
+        g_string_append_printf(out, "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
+                               "charged to the system now, demand zero",
+                               e->pages, e->pages == 1 ? "" : "s");
+    else
+        g_string_append(out, "SEC_RESERVE: nothing committed, nothing charged until a view "
+                             "commits pages");
+}
+
+static void narrate_section_deleted(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "section %u is deleted (no handle and no view refers to it): "
+                           "its frames are freed and %" G_GUINT64_FORMAT " page%s of commit "
+                           "returned", e->section, e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_section_committed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " committed in section %u's prototype PTEs, so every view of "
+                           "it sees them; %" G_GUINT64_FORMAT " page%s of commit charged",
+                           e->section, e->pages, e->pages == 1 ? "" : "s");
+    if (e->pages < pages_of(e))
+        g_string_append(out, " (the rest was committed already)");
+}
+
+static void narrate_view_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96];
+    vs_protect_string(e->protection, protect, sizeof protect);
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " now maps section %u from its page %" G_GUINT64_FORMAT
+                           " as %s: a VAD that points at the section; no page is touched "
+                           "yet", e->section, e->slot, protect);
+    if (e->pages)
+        g_string_append_printf(out, "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
+                               "commit charged now (each may become a private copy)",
+                               e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_view_unmapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the view ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " of section %u is unmapped: its VAD is gone, its pages "
+                           "left the working set", e->section);
+}
+
+static void narrate_copy_on_write(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96];
+    vs_protect_string(e->protection, protect, sizeof protect);
+    g_string_append_printf(out, "copy-on-write fault at 0x%" G_GINT64_MODIFIER "X: the first "
+                           "store gets a private copy in frame 0x%" G_GINT64_MODIFIER "X (from "
+                           "the %s list) of shared frame 0x%" G_GINT64_MODIFIER "X; the page "
+                           "is %s now, and other mappers keep the original",
+                           e->vpn_start << 12, e->frame, vs_page_location_name(e->list),
+                           e->old_start, protect);
+}
+
+static void narrate_reset_undone(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    if (e->pages == 0)
+        g_string_append(out, " wanted again (MEM_RESET_UNDO): every page still had its "
+                             "contents, and each is dirty again so none is let go");
+    else if (e->pages == e->vpn_end - e->vpn_start + 1)
+        g_string_append(out, " wanted again (MEM_RESET_UNDO), too late: the contents are gone "
+                             "and the pages will read zeros");
+    else
+        g_string_append_printf(out, " wanted again (MEM_RESET_UNDO), but %" G_GUINT64_FORMAT
+                               " page%s had already lost %s contents and will read zeros; "
+                               "the pages that still had theirs are dirty again",
+                               e->pages, e->pages == 1 ? "" : "s",
+                               e->pages == 1 ? "its" : "their");
+}
+
+static void narrate_view_flushed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "FlushViewOfFile over ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    if (!e->mapped_file)
+        g_string_append(out, ": the view maps the page file, nothing to write");
+    else
+        g_string_append_printf(out, ": %" G_GUINT64_FORMAT " dirty page%s written to the "
+                               "file now, clean again", e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_placeholder_reserved(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "a placeholder VAD reserves ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, ": address space held for something to replace it later; it can be "
+                         "split, coalesced or replaced, never committed");
+}
+
+static void narrate_placeholder_split(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the placeholder ");
+    append_range(out, e->old_start, e->old_end);
+    g_string_append(out, " is split: ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is a placeholder of its own, the rest stays a placeholder (no "
+                         "address is free at any moment)");
+}
+
+static void narrate_placeholders_coalesced(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT " adjacent placeholders become one: ",
+                           e->pages);
+    append_range(out, e->vpn_start, e->vpn_end);
+}
+
+static void narrate_placeholder_replaced(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96];
+    vs_protect_string(e->protection, protect, sizeof protect);
+    g_string_append(out, "the placeholder ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    if (e->section)
+        g_string_append_printf(out, " is replaced, whole, by a view of section %u (%s)",
+                               e->section, protect);
+    else
+        g_string_append_printf(out, " is replaced, whole, by private memory (%s): its VAD "
+                               "stays and becomes an ordinary reservation", protect);
+}
+
+static void narrate_placeholder_restored(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is a placeholder again (MEM_PRESERVE_PLACEHOLDER): what was there "
+                         "is gone, but the address space stays held");
+}
+
+/* ---- The Linux personality's own events (vma.c, mremap, madvise, fork, protection keys) ------ */
+
+static void narrate_vma_split(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the VMA ");
+    append_range(out, e->old_start, e->old_end);
+    g_string_append_printf(out, " is split in two at 0x%" G_GINT64_MODIFIER "X (split_vma): "
+                           "the two halves will differ", e->vpn_start << 12);
+}
+
+static void narrate_vma_merged(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the VMA ");
+    append_range(out, e->old_start, e->old_end);
+    g_string_append(out, " merges with its neighbour (same flags, file and anon_vma): one VMA "
+                         "now covers ");
+    append_range(out, e->vpn_start, e->vpn_end);
+}
+
+static void narrate_vma_moved(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "mremap moves the VMA ");
+    append_range(out, e->old_start, e->old_end);
+    g_string_append(out, " to ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, ": its page-table entries move with it (%" G_GUINT64_FORMAT
+                           " resident page%s), no page is copied",
+                           e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_anon_vma(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the VMA ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " gets anon_vma %" G_GUINT64_FORMAT " for its first private "
+                           "page (it lets the kernel find every mapping of an anonymous "
+                           "page)%s", e->frame,
+                           e->pages ? "; shared with its neighbour's, so the two may merge"
+                                    : "");
+}
+
+static void narrate_pages_discarded(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out, " lose their pages: %" G_GUINT64_FORMAT " resident page%s "
+                           "freed; the next touch reads zeros (anonymous memory) or the file "
+                           "again", e->pages, e->pages == 1 ? "" : "s");
+}
+
+static void narrate_process_forked(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "process %u forks: child process %" G_GUINT64_FORMAT " gets a "
+                           "copy of its VMAs and descriptors; private pages are now shared "
+                           "by both, read-only, until one writes (copy-on-write); shared "
+                           "mappings stay shared", e->pid, e->frame);
+}
+
+static void narrate_vma_pkey(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the VMA ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    if (e->frame == 1)
+        g_string_append(out, " gets protection key 1, the execute-only key (it was mapped "
+                             "PROT_EXEC alone on a CPU with protection keys): its page-table "
+                             "entries still allow reads, since x86 cannot say \"execute only\" "
+                             "there, but PKRU denies every load and store through key 1");
+    else
+        g_string_append_printf(out, " has protection key %" G_GUINT64_FORMAT " again: no "
+                               "longer PROT_EXEC alone, so the execute-only key is taken "
+                               "away", e->frame);
+}
+
+static void narrate_pkey_fault(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
+                           "(SEGV_PKUERR): the page is execute-only through protection key %"
+                           G_GUINT64_FORMAT ", so the fault is the key's, not the page "
+                           "table's: PKRU denies the access before any page is looked at",
+                           e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+}
+
+/* ---- The table ------------------------------------------------------------------------------- */
+
+typedef void Narrator(const VsRunner *runner, const VsEvent *e, GString *out);
+
+/* The sentence builder of each event kind; every kind has one. */
+static Narrator *const narrators[] = {
+    [VS_EV_VAD_INSERTED] = narrate_vad_inserted,
+    [VS_EV_VAD_REMOVED] = narrate_vad_removed,
+    [VS_EV_VAD_TRIMMED] = narrate_vad_trimmed,
+    [VS_EV_VAD_SPLIT] = narrate_vad_split,
+    [VS_EV_RANGE_ROUNDED] = narrate_range_rounded,
+    [VS_EV_COMMITTED] = narrate_committed,
+    [VS_EV_DECOMMITTED] = narrate_decommitted,
+    [VS_EV_PROTECTED] = narrate_protected,
+    [VS_EV_TABLE_CREATED] = narrate_table_created,
+    [VS_EV_TABLE_FREED] = narrate_table_freed,
+    [VS_EV_DEMAND_ZERO_FAULT] = narrate_demand_zero_fault,
+    [VS_EV_SOFT_FAULT] = narrate_soft_fault,
+    [VS_EV_HARD_FAULT] = narrate_hard_fault,
+    [VS_EV_GUARD_PAGE] = narrate_guard_page,
+    [VS_EV_ACCESS_VIOLATION] = narrate_access_violation,
+    [VS_EV_FRAME_RELEASED] = narrate_frame_released,
+    [VS_EV_PAGE_TRIMMED] = narrate_page_trimmed,
+    [VS_EV_PAGE_WRITTEN] = narrate_page_written,
+    [VS_EV_PAGE_REPURPOSED] = narrate_page_repurposed,
+    [VS_EV_PAGES_ZEROED] = narrate_pages_zeroed,
+    [VS_EV_WORKING_SET_AGED] = narrate_working_set_aged,
+    [VS_EV_PAGES_RESET] = narrate_pages_reset,
+    [VS_EV_SECTION_CREATED] = narrate_section_created,
+    [VS_EV_SECTION_DELETED] = narrate_section_deleted,
+    [VS_EV_SECTION_COMMITTED] = narrate_section_committed,
+    [VS_EV_VIEW_MAPPED] = narrate_view_mapped,
+    [VS_EV_VIEW_UNMAPPED] = narrate_view_unmapped,
+    [VS_EV_COPY_ON_WRITE] = narrate_copy_on_write,
+    [VS_EV_RESET_UNDONE] = narrate_reset_undone,
+    [VS_EV_VIEW_FLUSHED] = narrate_view_flushed,
+    [VS_EV_PLACEHOLDER_RESERVED] = narrate_placeholder_reserved,
+    [VS_EV_PLACEHOLDER_SPLIT] = narrate_placeholder_split,
+    [VS_EV_PLACEHOLDERS_COALESCED] = narrate_placeholders_coalesced,
+    [VS_EV_PLACEHOLDER_REPLACED] = narrate_placeholder_replaced,
+    [VS_EV_VMA_SPLIT] = narrate_vma_split,
+    [VS_EV_VMA_MERGED] = narrate_vma_merged,
+    [VS_EV_VMA_MOVED] = narrate_vma_moved,
+    [VS_EV_ANON_VMA] = narrate_anon_vma,
+    [VS_EV_PAGES_DISCARDED] = narrate_pages_discarded,
+    [VS_EV_PROCESS_FORKED] = narrate_process_forked,
+    [VS_EV_VMA_PKEY] = narrate_vma_pkey,
+    [VS_EV_PKEY_FAULT] = narrate_pkey_fault,
+    [VS_EV_PLACEHOLDER_RESTORED] = narrate_placeholder_restored,
+};
+
+static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_assert((size_t)e->kind < G_N_ELEMENTS(narrators) && narrators[e->kind]);
+    narrators[e->kind](runner, e, out);
 }
 
 /* strerror's words for the errno values the model sets. */

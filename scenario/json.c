@@ -27,95 +27,140 @@ void vs_json_string(GString *out, const char *text, gssize length)
     g_string_append_c(out, '"');
 }
 
+/* The fields an event's JSON object can carry after its kind, pid and page range. */
+typedef enum EventField {
+    END,            /* no more fields */
+    ADDRESS,        /* "address": the caller's request */
+    SIZE,           /* "size" */
+    OLD_START,      /* "old_start", "old_end": the VAD or VMA before */
+    OLD_END,
+    PAGES,          /* "pages": commit charged or returned, pages moved, zeroed, aged, discarded */
+    PROTECTION,     /* "protection": "PAGE_READWRITE" */
+    NO_PROTECTION,  /* "protection": "" (decommitted pages have none) */
+    OLD_PROTECTION, /* "old_protection" */
+    LEVEL,          /* "level": a page table's, 0 the top */
+    FRAME,          /* "frame" */
+    ANON_VMA,       /* "anon_vma": its number (the event's frame) */
+    SHARED,         /* "shared": whether the anon_vma is a neighbour's (the event's pages) */
+    CHILD,          /* "child": the forked child's pid (the event's frame) */
+    PKEY,           /* "pkey": a protection key (the event's frame) */
+    WRITE,          /* "write": the access was a store */
+    LIST,           /* "list": the page list a frame came from or went to */
+    AGE,            /* "age": a trimmed page's */
+    SLOT,           /* "slot": a page-file slot */
+    WORKING_SET,    /* "working_set": its size after (the event's pages) */
+} EventField;
+
+#define MAX_EVENT_FIELDS 5
+
+/* Each event kind's fields, in the order they are written. */
+static const EventField event_fields[][MAX_EVENT_FIELDS] = {
+    [VS_EV_VAD_INSERTED] = {END},
+    [VS_EV_VAD_REMOVED] = {END},
+    [VS_EV_VAD_TRIMMED] = {OLD_START, OLD_END},
+    [VS_EV_VAD_SPLIT] = {OLD_START, OLD_END},
+    [VS_EV_RANGE_ROUNDED] = {ADDRESS, SIZE},
+    [VS_EV_COMMITTED] = {PAGES, PROTECTION},
+    [VS_EV_DECOMMITTED] = {PAGES, NO_PROTECTION},
+    [VS_EV_PROTECTED] = {PROTECTION, OLD_PROTECTION},
+    [VS_EV_TABLE_CREATED] = {LEVEL},
+    [VS_EV_TABLE_FREED] = {LEVEL},
+    [VS_EV_DEMAND_ZERO_FAULT] = {FRAME, WRITE, LIST, SLOT, WORKING_SET},
+    [VS_EV_SOFT_FAULT] = {FRAME, WRITE, LIST, SLOT, WORKING_SET},
+    [VS_EV_HARD_FAULT] = {FRAME, WRITE, LIST, SLOT, WORKING_SET},
+    [VS_EV_GUARD_PAGE] = {FRAME, WRITE},
+    [VS_EV_ACCESS_VIOLATION] = {FRAME, WRITE},
+    [VS_EV_FRAME_RELEASED] = {FRAME},
+    [VS_EV_PAGE_TRIMMED] = {FRAME, LIST, AGE, WORKING_SET},
+    [VS_EV_PAGE_WRITTEN] = {FRAME, SLOT},
+    [VS_EV_PAGE_REPURPOSED] = {FRAME, SLOT},
+    [VS_EV_PAGES_ZEROED] = {PAGES},
+    [VS_EV_WORKING_SET_AGED] = {PAGES},
+    [VS_EV_PAGES_RESET] = {END},
+    [VS_EV_SECTION_CREATED] = {END},
+    [VS_EV_SECTION_DELETED] = {END},
+    [VS_EV_SECTION_COMMITTED] = {END},
+    [VS_EV_VIEW_MAPPED] = {END},
+    [VS_EV_VIEW_UNMAPPED] = {END},
+    [VS_EV_COPY_ON_WRITE] = {END},
+    [VS_EV_RESET_UNDONE] = {END},
+    [VS_EV_VIEW_FLUSHED] = {END},
+    [VS_EV_PLACEHOLDER_RESERVED] = {END},
+    [VS_EV_PLACEHOLDER_SPLIT] = {END},
+    [VS_EV_PLACEHOLDERS_COALESCED] = {END},
+    [VS_EV_PLACEHOLDER_REPLACED] = {END},
+    [VS_EV_VMA_SPLIT] = {OLD_START, OLD_END},
+    [VS_EV_VMA_MERGED] = {OLD_START, OLD_END},
+    [VS_EV_VMA_MOVED] = {OLD_START, OLD_END, PAGES},
+    [VS_EV_ANON_VMA] = {ANON_VMA, SHARED},
+    [VS_EV_PAGES_DISCARDED] = {PAGES},
+    [VS_EV_PROCESS_FORKED] = {CHILD},
+    [VS_EV_VMA_PKEY] = {PKEY},
+    [VS_EV_PKEY_FAULT] = {PKEY, WRITE},
+    [VS_EV_PLACEHOLDER_RESTORED] = {END},
+};
+
+/* ,"name":value */
+static void append_number(GString *out, const char *name, uint64_t value)
+{
+    g_string_append_printf(out, ",\"%s\":%" G_GUINT64_FORMAT, name, value);
+}
+
+/* ,"name":true or false */
+static void append_bool(GString *out, const char *name, bool value)
+{
+    g_string_append_printf(out, ",\"%s\":%s", name, value ? "true" : "false");
+}
+
+/* ,"name":"text", the text being a name that needs no escaping */
+static void append_name(GString *out, const char *name, const char *text)
+{
+    g_string_append_printf(out, ",\"%s\":\"%s\"", name, text);
+}
+
+static void append_field(GString *out, EventField field, const VsEvent *e)
+{
+    char protect[96];
+    switch (field) {
+    case END: break;
+    case ADDRESS: append_number(out, "address", e->address); break;
+    case SIZE: append_number(out, "size", e->size); break;
+    case OLD_START: append_number(out, "old_start", e->old_start); break;
+    case OLD_END: append_number(out, "old_end", e->old_end); break;
+    case PAGES: append_number(out, "pages", e->pages); break;
+    case PROTECTION:
+        append_name(out, "protection", vs_protect_string(e->protection, protect, sizeof protect));
+        break;
+    case NO_PROTECTION: append_name(out, "protection", ""); break;
+    case OLD_PROTECTION:
+        append_name(out, "old_protection",
+                    vs_protect_string(e->old_protection, protect, sizeof protect));
+        break;
+    case LEVEL: append_number(out, "level", e->level); break;
+    case FRAME: append_number(out, "frame", e->frame); break;
+    case ANON_VMA: append_number(out, "anon_vma", e->frame); break;
+    case SHARED: append_bool(out, "shared", e->pages != 0); break;
+    case CHILD: append_number(out, "child", e->frame); break;
+    case PKEY: append_number(out, "pkey", e->frame); break;
+    case WRITE: append_bool(out, "write", e->write); break;
+    case LIST: append_name(out, "list", vs_page_location_name(e->list)); break;
+    case AGE: append_number(out, "age", e->age); break;
+    case SLOT: append_number(out, "slot", e->slot); break;
+    case WORKING_SET: append_number(out, "working_set", e->pages); break;
+    }
+}
+
+/* {"type":"event","kind":"...","pid":N,"vpn_start":N,"vpn_end":N,<the kind's fields>} */
 void vs_json_event(VsRunner *runner, const VsEvent *e)
 {
     GString *out = runner->out;
-    char protect[96], old[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
-    vs_protect_string(e->old_protection, old, sizeof old);
+    g_assert((size_t)e->kind < G_N_ELEMENTS(event_fields));
     g_string_append_printf(out,
                            "{\"type\":\"event\",\"kind\":\"%s\",\"pid\":%u,\"vpn_start\":%"
                            G_GUINT64_FORMAT ",\"vpn_end\":%" G_GUINT64_FORMAT,
                            vs_event_kind_name(e->kind), e->pid, e->vpn_start, e->vpn_end);
-    switch (e->kind) {
-    case VS_EV_VAD_TRIMMED:
-    case VS_EV_VAD_SPLIT:
-    case VS_EV_VMA_SPLIT:
-    case VS_EV_VMA_MERGED:
-        g_string_append_printf(out, ",\"old_start\":%" G_GUINT64_FORMAT ",\"old_end\":%"
-                               G_GUINT64_FORMAT, e->old_start, e->old_end);
-        break;
-    case VS_EV_VMA_MOVED:
-        g_string_append_printf(out, ",\"old_start\":%" G_GUINT64_FORMAT ",\"old_end\":%"
-                               G_GUINT64_FORMAT ",\"pages\":%" G_GUINT64_FORMAT,
-                               e->old_start, e->old_end, e->pages);
-        break;
-    case VS_EV_ANON_VMA:
-        g_string_append_printf(out, ",\"anon_vma\":%" G_GUINT64_FORMAT ",\"shared\":%s",
-                               e->frame, e->pages ? "true" : "false");
-        break;
-    case VS_EV_PROCESS_FORKED:
-        g_string_append_printf(out, ",\"child\":%" G_GUINT64_FORMAT, e->frame);
-        break;
-    case VS_EV_VMA_PKEY:
-        g_string_append_printf(out, ",\"pkey\":%" G_GUINT64_FORMAT, e->frame);
-        break;
-    case VS_EV_PKEY_FAULT:
-        g_string_append_printf(out, ",\"pkey\":%" G_GUINT64_FORMAT ",\"write\":%s", e->frame,
-                               e->write ? "true" : "false");
-        break;
-    case VS_EV_RANGE_ROUNDED:
-        g_string_append_printf(out, ",\"address\":%" G_GUINT64_FORMAT ",\"size\":%"
-                               G_GUINT64_FORMAT, e->address, e->size);
-        break;
-    case VS_EV_COMMITTED:
-    case VS_EV_DECOMMITTED:
-        g_string_append_printf(out, ",\"pages\":%" G_GUINT64_FORMAT ",\"protection\":\"%s\"",
-                               e->pages, e->kind == VS_EV_COMMITTED ? protect : "");
-        break;
-    case VS_EV_PROTECTED:
-        g_string_append_printf(out, ",\"protection\":\"%s\",\"old_protection\":\"%s\"", protect,
-                               old);
-        break;
-    case VS_EV_TABLE_CREATED:
-    case VS_EV_TABLE_FREED:
-        g_string_append_printf(out, ",\"level\":%u", e->level);
-        break;
-    case VS_EV_DEMAND_ZERO_FAULT:
-    case VS_EV_SOFT_FAULT:
-    case VS_EV_HARD_FAULT:
-        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"write\":%s"
-                                    ",\"list\":\"%s\",\"slot\":%" G_GUINT64_FORMAT
-                                    ",\"working_set\":%" G_GUINT64_FORMAT,
-                               e->frame, e->write ? "true" : "false",
-                               vs_page_location_name(e->list), e->slot, e->pages);
-        break;
-    case VS_EV_GUARD_PAGE:
-    case VS_EV_ACCESS_VIOLATION:
-        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"write\":%s", e->frame,
-                               e->write ? "true" : "false");
-        break;
-    case VS_EV_FRAME_RELEASED:
-        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT, e->frame);
-        break;
-    case VS_EV_PAGE_TRIMMED:
-        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"list\":\"%s\""
-                                    ",\"age\":%u,\"working_set\":%" G_GUINT64_FORMAT,
-                               e->frame, vs_page_location_name(e->list), e->age, e->pages);
-        break;
-    case VS_EV_PAGE_WRITTEN:
-    case VS_EV_PAGE_REPURPOSED:
-        g_string_append_printf(out, ",\"frame\":%" G_GUINT64_FORMAT ",\"slot\":%" G_GUINT64_FORMAT,
-                               e->frame, e->slot);
-        break;
-    case VS_EV_PAGES_ZEROED:
-    case VS_EV_WORKING_SET_AGED:
-    case VS_EV_PAGES_DISCARDED:
-        g_string_append_printf(out, ",\"pages\":%" G_GUINT64_FORMAT, e->pages);
-        break;
-    default:
-        break;
-    }
+    for (size_t i = 0; i < MAX_EVENT_FIELDS && event_fields[e->kind][i] != END; i++)
+        append_field(out, event_fields[e->kind][i], e);
     g_string_append(out, "}\n");
 }
 

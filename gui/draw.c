@@ -2,9 +2,9 @@
  * draw.c - the panels: header, address maps (one strip per process, shared frames linked), legend,
  * VAD tree, page grid with !pte, physical memory, narration, and the help overlay.
  *
- * Colors follow VMMap's type palette; the state is drawn on top of the type: committed memory is
- * filled, reserved memory is hatched inside an outline, a placeholder is striped, a guard page has
- * a red tick. What the step touched is framed in the highlight color.
+ * Colors follow VMMap's type palette (palette.c); the state is drawn on top of the type: committed
+ * memory is filled, reserved memory is hatched inside an outline, a placeholder is striped, a guard
+ * page has a red tick. What the step touched is framed in the highlight color.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -14,69 +14,24 @@
 
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" /* fonts-dejavu-core */
 
-const SDL_Color vv_reserved_outline = {90, 90, 90, 255};
-const SDL_Color vv_highlight = {230, 40, 120, 255};
-static const SDL_Color ink = {30, 30, 30, 255};
-static const SDL_Color faint = {120, 120, 120, 255};
-static const SDL_Color paper = {252, 252, 250, 255};
-static const SDL_Color panel_bg = {244, 244, 240, 255};
-
-SDL_Color vv_kind_color(VvKind kind)
-{
-    static const SDL_Color colors[VV_KIND_COUNT] = {
-        [VV_FREE] = {236, 236, 236, 255},      [VV_UNUSABLE] = {160, 160, 160, 255},
-        [VV_PRIVATE] = {247, 211, 88, 255},    [VV_SHAREABLE] = {110, 200, 190, 255},
-        [VV_MAPPED_FILE] = {111, 168, 220, 255}, [VV_IMAGE] = {180, 142, 224, 255},
-        [VV_STACK] = {246, 160, 77, 255},      [VV_PLACEHOLDER] = {205, 205, 215, 255},
-        [VV_SYSTEM] = {150, 150, 170, 255},
-    };
-    return kind < VV_KIND_COUNT ? colors[kind] : ink;
-}
-
-SDL_Color vv_page_color(VvPageState state)
-{
-    static const SDL_Color colors[VV_PAGE_STATE_COUNT] = {
-        [VV_PAGE_RESERVED] = {225, 225, 225, 255},  [VV_PAGE_DEMAND_ZERO] = {250, 236, 180, 255},
-        [VV_PAGE_VALID] = {70, 170, 80, 255},       [VV_PAGE_VALID_SHARED] = {40, 150, 150, 255},
-        [VV_PAGE_COPY] = {200, 60, 200, 255},       [VV_PAGE_TRANSITION] = {120, 170, 230, 255},
-        [VV_PAGE_PAGEFILE] = {140, 110, 80, 255},   [VV_PAGE_PROTOTYPE] = {170, 220, 215, 255},
-        [VV_PAGE_GUARD] = {220, 60, 50, 255},
-    };
-    return state < VV_PAGE_STATE_COUNT ? colors[state] : ink;
-}
-
-SDL_Color vv_frame_color(const VvFrame *frame)
-{
-    static const SDL_Color lists[] = {
-        [VS_PAGE_ZEROED] = {235, 235, 235, 255}, [VS_PAGE_FREE] = {255, 255, 255, 255},
-        [VS_PAGE_STANDBY] = {120, 170, 230, 255}, [VS_PAGE_MODIFIED] = {240, 150, 60, 255},
-        [VS_PAGE_BAD] = {20, 20, 20, 255},       [VS_PAGE_ACTIVE] = {70, 170, 80, 255},
-    };
-    if (frame->table)
-        return (SDL_Color){30, 100, 40, 255};
-    if (frame->shared && frame->location == VS_PAGE_ACTIVE)
-        return (SDL_Color){40, 150, 150, 255};
-    return frame->location < G_N_ELEMENTS(lists) ? lists[frame->location] : ink;
-}
-
 /* ---- Primitives ---------------------------------------------------------------------------- */
 
-static void set_color(SDL_Renderer *r, SDL_Color c) { SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a); }
+static void set_color(SDL_Renderer *r, VvColor c) { SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a); }
 
-static void fill(SDL_Renderer *r, VvRect rect, SDL_Color c)
+static void fill(SDL_Renderer *r, VvRect rect, VvColor c)
 {
     set_color(r, c);
     SDL_RenderFillRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
 }
 
-static void outline(SDL_Renderer *r, VvRect rect, SDL_Color c)
+static void outline(SDL_Renderer *r, VvRect rect, VvColor c)
 {
     set_color(r, c);
     SDL_RenderDrawRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
 }
 
 /* Diagonal lines every step pixels inside rect (hatching for reserved, stripes for placeholders). */
-static void hatch(SDL_Renderer *r, VvRect rect, SDL_Color c, int step)
+static void hatch(SDL_Renderer *r, VvRect rect, VvColor c, int step)
 {
     set_color(r, c);
     SDL_RenderSetClipRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
@@ -86,11 +41,11 @@ static void hatch(SDL_Renderer *r, VvRect rect, SDL_Color c, int step)
 }
 
 /* Text at (x, y), clipped to max_w pixels (0: no limit). Returns the width drawn. */
-static int text(VvPainter *p, TTF_Font *font, int x, int y, SDL_Color c, const char *s, int max_w)
+static int text(VvPainter *p, TTF_Font *font, int x, int y, VvColor c, const char *s, int max_w)
 {
     if (!s || !*s || !font)
         return 0;
-    SDL_Surface *surface = TTF_RenderUTF8_Blended(font, s, c);
+    SDL_Surface *surface = TTF_RenderUTF8_Blended(font, s, (SDL_Color){c.r, c.g, c.b, c.a});
     if (!surface)
         return 0;
     SDL_Texture *texture = SDL_CreateTextureFromSurface(p->renderer, surface);
@@ -106,9 +61,9 @@ static int text(VvPainter *p, TTF_Font *font, int x, int y, SDL_Color c, const c
 
 static void panel(VvPainter *p, VvRect rect, const char *title)
 {
-    fill(p->renderer, rect, panel_bg);
-    outline(p->renderer, rect, (SDL_Color){210, 210, 205, 255});
-    text(p, p->small, rect.x + 6, rect.y + 4, faint, title, rect.w - 12);
+    fill(p->renderer, rect, vv_panel_background);
+    outline(p->renderer, rect, (VvColor){210, 210, 205, 255});
+    text(p, p->small, rect.x + 6, rect.y + 4, vv_faint, title, rect.w - 12);
 }
 
 bool vv_painter_open_fonts(VvPainter *painter, char *error, size_t error_len)
@@ -142,49 +97,50 @@ static void draw_header(VvPainter *p, const VvScene *s, VvRect r)
 {
     char line[512];
     snprintf(line, sizeof line, "%s", s->title ? s->title : "(untitled scenario)");
-    text(p, p->font, r.x, r.y, ink, line, r.w);
+    text(p, p->font, r.x, r.y, vv_ink, line, r.w);
     if (s->step)
         snprintf(line, sizeof line, "Step %zu of %zu: %s", s->step, s->steps,
                  s->step_title ? s->step_title : "");
     else
         snprintf(line, sizeof line, "Before step 1 of %zu  (Space: next step, H: help)", s->steps);
-    text(p, p->font, r.x, r.y + 20, (SDL_Color){40, 60, 140, 255}, line, r.w);
+    text(p, p->font, r.x, r.y + 20, (VvColor){40, 60, 140, 255}, line, r.w);
 }
 
 /* One region on its strip: the type's color, the state's pattern, the marks. */
 static void draw_region(VvPainter *p, const VvRegion *region, VvRect box, bool selected)
 {
     SDL_Renderer *r = p->renderer;
-    SDL_Color color = vv_kind_color(region->kind);
+    VvColor color = vv_kind_color(region->kind);
     if (region->kind == VV_PLACEHOLDER) {
-        fill(r, box, (SDL_Color){250, 250, 252, 255});
-        hatch(r, box, (SDL_Color){120, 120, 150, 255}, 4);
-        outline(r, box, (SDL_Color){80, 80, 120, 255});
+        fill(r, box, (VvColor){250, 250, 252, 255});
+        hatch(r, box, (VvColor){120, 120, 150, 255}, 4);
+        outline(r, box, (VvColor){80, 80, 120, 255});
     } else if (region->state == MEM_COMMIT) {
         fill(r, box, color);
     } else if (region->state == MEM_RESERVE) {
-        fill(r, box, (SDL_Color){(Uint8)(255 - (255 - color.r) / 3), (Uint8)(255 - (255 - color.g) / 3),
-                                 (Uint8)(255 - (255 - color.b) / 3), 255});
+        fill(r, box,
+             (VvColor){(uint8_t)(255 - (255 - color.r) / 3), (uint8_t)(255 - (255 - color.g) / 3),
+                       (uint8_t)(255 - (255 - color.b) / 3), 255});
         hatch(r, box, color, 6);
         outline(r, box, vv_reserved_outline);
     } else {
         fill(r, box, color);
     }
     if (region->guard)
-        fill(r, (VvRect){box.x, box.y, MAX(box.w, 2), 4}, (SDL_Color){220, 40, 40, 255});
+        fill(r, (VvRect){box.x, box.y, MAX(box.w, 2), 4}, (VvColor){220, 40, 40, 255});
     if (region->copied)
         fill(r, (VvRect){box.x, box.y + box.h - 6, MAX(box.w, 2), 6}, vv_page_color(VV_PAGE_COPY));
     if (region->touched)
         outline(r, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, vv_highlight);
     if (selected)
-        outline(r, (VvRect){box.x - 2, box.y - 2, box.w + 4, box.h + 4}, ink);
+        outline(r, (VvRect){box.x - 2, box.y - 2, box.w + 4, box.h + 4}, vv_ink);
 }
 
 /* A break: a long free stretch drawn short, with a zigzag so nobody reads it as to scale. */
 static void draw_break(VvPainter *p, VvRect box)
 {
     fill(p->renderer, box, vv_kind_color(VV_FREE));
-    set_color(p->renderer, faint);
+    set_color(p->renderer, vv_faint);
     int mid = box.x + box.w / 2;
     for (int y = box.y; y < box.y + box.h; y += 6) {
         SDL_RenderDrawLine(p->renderer, mid - 3, y, mid + 3, y + 3);
@@ -200,8 +156,9 @@ static void draw_strip(VvPainter *p, const VvScene *s, const VvView *v, uint32_t
     snprintf(label, sizeof label, "%s (pid %u)%s   working set %llu pages, commit %llu pages",
              process->name, process->pid, index == s->current ? "  [current]" : "",
              (unsigned long long)process->ws_size, (unsigned long long)process->commit_charge);
-    text(p, p->small, strip.x, strip.y - 15, index == s->current ? ink : faint, label, strip.w);
-    outline(p->renderer, strip, (SDL_Color){200, 200, 195, 255}); /* under the regions' marks */
+    text(p, p->small, strip.x, strip.y - 15, index == s->current ? vv_ink : vv_faint, label,
+         strip.w);
+    outline(p->renderer, strip, (VvColor){200, 200, 195, 255}); /* under the regions' marks */
     SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){strip.x, strip.y - 3, strip.w, strip.h + 6});
     for (guint i = 0; i < process->regions->len; i++) {
         const VvSpan *span = &g_array_index(layout->spans, VvSpan, i);
@@ -217,7 +174,7 @@ static void draw_strip(VvPainter *p, const VvScene *s, const VvView *v, uint32_t
         /* Page boundaries once pages are wide enough to see. */
         double page_px = span->w * VS_PAGE_SIZE / (double)(region->end - region->start);
         if (!span->compressed && page_px >= 6) {
-            set_color(p->renderer, (SDL_Color){255, 255, 255, 160});
+            set_color(p->renderer, (VvColor){255, 255, 255, 160});
             for (double x = x0 + page_px; x < x0 + span->w - 1; x += page_px)
                 SDL_RenderDrawLine(p->renderer, (int)x, strip.y + 2, (int)x, strip.y + strip.h - 3);
         }
@@ -229,7 +186,7 @@ static void draw_strip(VvPainter *p, const VvScene *s, const VvView *v, uint32_t
 static void draw_links(VvPainter *p, const VvScene *s, const VvView *v, const VvPanels *panels,
                        VvMapLayout *layouts)
 {
-    set_color(p->renderer, (SDL_Color){40, 150, 150, 200});
+    set_color(p->renderer, (VvColor){40, 150, 150, 200});
     SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){panels->maps.x, panels->maps.y,
                                                    panels->maps.w, panels->maps.h});
     for (guint i = 0; i < s->links->len; i++) {
@@ -262,7 +219,7 @@ static VvRect legend_slot(LegendCursor *c, const char *name)
     if (c->x + 18 + w > c->r.x + c->r.w && c->x > c->r.x)
         c->x = c->r.x, c->y += 16;
     VvRect sample = {c->x, c->y + 3, 14, 12};
-    text(c->p, c->p->small, c->x + 18, c->y + 2, ink, name, 0);
+    text(c->p, c->p->small, c->x + 18, c->y + 2, vv_ink, name, 0);
     c->x += 18 + w + 10;
     return sample;
 }
@@ -282,11 +239,11 @@ static void draw_legend(VvPainter *p, VvRect r)
     draw_region(p, &reserved, legend_slot(&c, "reserved"), false);
     outline(p->renderer, legend_slot(&c, "touched by this step"), vv_highlight);
     VvRect guard = legend_slot(&c, "guard");
-    fill(p->renderer, (VvRect){guard.x, guard.y, 14, 4}, (SDL_Color){220, 40, 40, 255});
+    fill(p->renderer, (VvRect){guard.x, guard.y, 14, 4}, (VvColor){220, 40, 40, 255});
     VvRect copy = legend_slot(&c, "copy-on-write copy");
     fill(p->renderer, (VvRect){copy.x, copy.y + 6, 14, 6}, vv_page_color(VV_PAGE_COPY));
     VvRect link = legend_slot(&c, "a frame both processes map");
-    set_color(p->renderer, (SDL_Color){40, 150, 150, 255});
+    set_color(p->renderer, (VvColor){40, 150, 150, 255});
     SDL_RenderDrawLine(p->renderer, link.x, link.y + 12, link.x + 14, link.y);
 }
 
@@ -331,7 +288,7 @@ static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
     }
     g_free(last_x);
     g_free(last_shown);
-    set_color(p->renderer, faint);
+    set_color(p->renderer, vv_faint);
     for (guint k = 0; k < shown->len; k++) {
         guint i = g_array_index(shown, guint, k);
         const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
@@ -355,9 +312,9 @@ static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
             char line[64];
             snprintf(line, sizeof line, "%llx-%llx", (unsigned long long)n->start_vpn,
                      (unsigned long long)n->end_vpn);
-            text(p, p->small, box.x + 3, box.y + 1, ink, line, box.w - 4);
+            text(p, p->small, box.x + 3, box.y + 1, vv_ink, line, box.w - 4);
             snprintf(line, sizeof line, "%s %+d", vv_kind_name(n->kind), n->balance);
-            text(p, p->small, box.x + 3, box.y + 14, ink, line, box.w - 4);
+            text(p, p->small, box.x + 3, box.y + 14, vv_ink, line, box.w - 4);
         }
     }
     g_array_free(shown, TRUE);
@@ -405,7 +362,7 @@ static void draw_pages(VvPainter *p, const VvScene *s, const VvView *v, VvRect r
             break;
         fill(p->renderer, box, vv_page_color(page->state));
         if (page->address == v->selected_page)
-            outline(p->renderer, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, ink);
+            outline(p->renderer, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, vv_ink);
     }
     /* The selected page's walk, as !pte prints it. */
     int y = r.y + r.h - 76;
@@ -414,7 +371,7 @@ static void draw_pages(VvPainter *p, const VvScene *s, const VvView *v, VvRect r
         char buf[256];
         size_t n = end ? (size_t)(end - line) : strlen(line);
         snprintf(buf, sizeof buf, "%.*s", (int)MIN(n, sizeof buf - 1), line);
-        text(p, p->small, r.x + 8, y, ink, buf, r.w - 16);
+        text(p, p->small, r.x + 8, y, vv_ink, buf, r.w - 16);
         y += 13;
         line = end ? end + 1 : line + n;
     }
@@ -456,17 +413,18 @@ static void draw_physical(VvPainter *p, const VvScene *s, VvRect r)
     if (!process || !process->ws_max)
         return;
     VvRect bar = {r.x + 8, r.y + r.h - 22, r.w - 16, 12};
-    fill(p->renderer, bar, (SDL_Color){255, 255, 255, 255});
+    fill(p->renderer, bar, (VvColor){255, 255, 255, 255});
     double scale = (double)bar.w / (double)MAX(process->ws_max, process->ws_size);
     fill(p->renderer, (VvRect){bar.x, bar.y, (int)(process->ws_size * scale), bar.h},
-         (SDL_Color){70, 170, 80, 255});
-    fill(p->renderer, (VvRect){bar.x + (int)(process->ws_min * scale), bar.y - 2, 2, bar.h + 4}, ink);
-    outline(p->renderer, bar, faint);
+         (VvColor){70, 170, 80, 255});
+    fill(p->renderer, (VvRect){bar.x + (int)(process->ws_min * scale), bar.y - 2, 2, bar.h + 4},
+         vv_ink);
+    outline(p->renderer, bar, vv_faint);
     char line[160];
     snprintf(line, sizeof line, "working set %llu pages (minimum %llu, maximum %llu)",
              (unsigned long long)process->ws_size, (unsigned long long)process->ws_min,
              (unsigned long long)process->ws_max);
-    text(p, p->small, bar.x, bar.y - 14, ink, line, bar.w);
+    text(p, p->small, bar.x, bar.y - 14, vv_ink, line, bar.w);
 }
 
 static void draw_narration(VvPainter *p, const VvScene *s, VvRect r)
@@ -480,7 +438,7 @@ static void draw_narration(VvPainter *p, const VvScene *s, VvRect r)
         char buf[1024];
         snprintf(buf, sizeof buf, "%.*s", (int)MIN(n, sizeof buf - 1), line);
         if (n)
-            text(p, p->small, r.x + 8, y, buf[0] == '=' ? (SDL_Color){40, 60, 140, 255} : ink, buf,
+            text(p, p->small, r.x + 8, y, buf[0] == '=' ? (VvColor){40, 60, 140, 255} : vv_ink, buf,
                  r.w - 16);
         y += n ? 13 : 5;
         line = end ? end + 1 : line + n;
@@ -497,15 +455,15 @@ static void draw_help(VvPainter *p, int width, int height)
         "S: save a PNG                      H or ?: this help      Q or Esc: quit",
     };
     VvRect box = {width / 2 - 300, height / 2 - 70, 600, 140};
-    fill(p->renderer, box, (SDL_Color){255, 255, 255, 245});
-    outline(p->renderer, box, ink);
+    fill(p->renderer, box, (VvColor){255, 255, 255, 245});
+    outline(p->renderer, box, vv_ink);
     for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
-        text(p, p->small, box.x + 14, box.y + 14 + (int)i * 22, ink, lines[i], box.w - 28);
+        text(p, p->small, box.x + 14, box.y + 14 + (int)i * 22, vv_ink, lines[i], box.w - 28);
 }
 
 void vv_draw(VvPainter *p, const VvScene *s, const VvView *v, int width, int height)
 {
-    set_color(p->renderer, paper);
+    set_color(p->renderer, vv_paper);
     SDL_RenderClear(p->renderer);
     VvPanels panels = vv_panels(width, height, s->processes->len);
     draw_header(p, s, panels.header);

@@ -8,6 +8,7 @@
 #include <SDL_ttf.h>
 
 #include "layout.h"
+#include "palette.h"
 
 /* What the person looking has chosen: zoom and pan of the maps, the selection, the help overlay. */
 typedef struct VvView {
@@ -25,12 +26,6 @@ typedef struct VvPainter {
     TTF_Font *font;       /* 13 px */
     TTF_Font *small;      /* 11 px */
 } VvPainter;
-
-SDL_Color vv_kind_color(VvKind kind);
-SDL_Color vv_page_color(VvPageState state);
-SDL_Color vv_frame_color(const VvFrame *frame);
-extern const SDL_Color vv_reserved_outline;  /* the outline of a reserved region */
-extern const SDL_Color vv_highlight;         /* what the step touched */
 
 /* Opens the fonts (DejaVu Sans, or $VADSIM_FONT); NULL with a message in error if it cannot. */
 bool vv_painter_open_fonts(VvPainter *painter, char *error, size_t error_len);

@@ -1,14 +1,15 @@
 /*
  * svg.c - the address maps and the VAD tree as SVG, for slides that must scale.
  *
- * The same layout as the window (layout.c) and the same colors (draw.c), written as shapes and
- * text rather than pixels.
+ * The same layout as the window (layout.c) and the same colors (palette.c), written as shapes and
+ * text rather than pixels; no SDL.
  */
 #include <stdio.h>
 
+#include "palette.h"
 #include "svg.h"
 
-static void color(GString *out, const char *attribute, SDL_Color c)
+static void color(GString *out, const char *attribute, VvColor c)
 {
     g_string_append_printf(out, " %s=\"#%02x%02x%02x\"", attribute, c.r, c.g, c.b);
 }
@@ -33,7 +34,7 @@ static void strip(GString *out, const VvScene *s, uint32_t index, const VvPanels
         const VvSpan *span = &g_array_index(layout.spans, VvSpan, i);
         g_string_append_printf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"",
                                r.x + span->x, r.y, span->w, r.h);
-        SDL_Color fill = vv_kind_color(span->compressed ? VV_FREE : region->kind);
+        VvColor fill = vv_kind_color(span->compressed ? VV_FREE : region->kind);
         color(out, "fill", fill);
         if (region->state == MEM_RESERVE || region->kind == VV_PLACEHOLDER) {
             g_string_append(out, " fill-opacity=\"0.4\"");

@@ -4,7 +4,7 @@
 #ifndef VS_GUI_SVG_H
 #define VS_GUI_SVG_H
 
-#include "draw.h"
+#include "layout.h"
 
 /* Writes the SVG of a width x height view at zoom to path; false with a message in error. */
 bool vv_write_svg(const VvScene *scene, double zoom, int width, int height, const char *path,

@@ -42,7 +42,7 @@ static Uint32 pixel_at(SDL_Surface *s, int x, int y)
     return ((Uint32 *)s->pixels)[y * (s->pitch / 4) + x];
 }
 
-static void assert_color(SDL_Surface *s, int x, int y, SDL_Color c)
+static void assert_color(SDL_Surface *s, int x, int y, VvColor c)
 {
     Uint8 r, g, b;
     SDL_GetRGB(pixel_at(s, x, y), s->format, &r, &g, &b);

@@ -19,37 +19,10 @@
  * Targets (issue 5): at most 48 bytes per frame (a Windows x64 MMPFN), so 16 GB of RAM fits well
  * under 1 GB of host memory. The benchmark prints figures; it fails only when a call it makes does.
  */
-#define _GNU_SOURCE /* mallinfo2 */
-
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "vadsim.h"
-
-#define PAGE 4096ull
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static size_t heap_in_use(void)
-{
-    struct mallinfo2 info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench-paging: %s failed\n", what);
-    exit(1);
-}
+#include "benchutil.h"
 
 typedef struct Machine {
     VsSystem *system;
@@ -61,12 +34,8 @@ typedef struct Machine {
 static void machine(Machine *m, uint64_t ram, uint64_t pagefile)
 {
     *m = (Machine){0};
-    m->system = vs_system_create(
-        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram, .pagefile_bytes = pagefile});
-    VsProcess *process = m->system ? vs_process_create(m->system, "bench") : NULL;
-    if (!process)
-        die("creating the system");
-    m->thread = vs_process_main_thread(process);
+    m->system = bench_system(VS_ARCH_X64, ram, pagefile);
+    m->thread = bench_process(m->system, "bench");
     vs_system_attach_log(m->system, &m->log);
 }
 
@@ -76,15 +45,6 @@ static void machine_free(Machine *m)
     vs_system_destroy(m->system);
 }
 
-static uint64_t count_events(Machine *m, VsEventKind kind)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < m->log.count; i++)
-        n += m->log.events[i].kind == kind;
-    vs_event_log_clear(&m->log);
-    return n;
-}
-
 /* Touches every page of [p, p + pages * PAGE), clearing the event log every 1024 pages; returns
  * the ns per fault of the kind counted. */
 static double touch(Machine *m, uint64_t p, uint64_t pages, bool write, VsEventKind kind,
@@ -92,18 +52,17 @@ static double touch(Machine *m, uint64_t p, uint64_t pages, bool write, VsEventK
 {
     *faults = 0;
     vs_event_log_clear(&m->log);
-    double start = now_ns();
+    double start = bench_now_ns();
     for (uint64_t i = 0; i < pages; i++) {
         uint8_t v;
         VsStatus s = write ? vs_memory_write(m->thread, p + i * PAGE, (uint8_t)i)
                            : vs_memory_read(m->thread, p + i * PAGE, &v);
-        if (s != STATUS_SUCCESS)
-            die(write ? "a write" : "a read");
+        bench_require(s == STATUS_SUCCESS, m->thread, write ? "a write" : "a read");
         if ((i & 1023) == 1023)
-            *faults += count_events(m, kind);
+            *faults += bench_count_events(&m->log, kind);
     }
-    double elapsed = now_ns() - start;
-    *faults += count_events(m, kind);
+    double elapsed = bench_now_ns() - start;
+    *faults += bench_count_events(&m->log, kind);
     return *faults ? elapsed / (double)*faults : 0;
 }
 
@@ -114,8 +73,7 @@ static void bench_faults(uint64_t pages)
     machine(&m, pages * PAGE * 2, pages * PAGE);
     uint64_t p =
         VsVirtualAlloc(m.thread, 0, pages * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    if (!p)
-        die("committing the range");
+    bench_require(p != 0, m.thread, "committing the range");
     double zero = touch(&m, p, pages / 2, false, VS_EV_DEMAND_ZERO_FAULT, &faults);
     printf("  demand zero  %10.1f ns per fault  (%" PRIu64 " faults, reads)\n", zero, faults);
     zero =
@@ -123,8 +81,7 @@ static void bench_faults(uint64_t pages)
     printf("  demand zero  %10.1f ns per fault  (%" PRIu64 " faults, writes: each frame also "
            "gets 4 KB of host memory for its bytes)\n",
            zero, faults);
-    if (!VsEmptyWorkingSet(m.thread, VsGetCurrentProcess()))
-        die("EmptyWorkingSet");
+    bench_require(VsEmptyWorkingSet(m.thread, VsGetCurrentProcess()), m.thread, "EmptyWorkingSet");
     double soft = touch(&m, p, pages, false, VS_EV_SOFT_FAULT, &faults);
     printf("  soft         %10.1f ns per fault  (%" PRIu64 " faults)\n", soft, faults);
     machine_free(&m);
@@ -132,8 +89,7 @@ static void bench_faults(uint64_t pages)
     uint64_t ram_pages = pages / 4;
     machine(&m, ram_pages * PAGE, pages * PAGE * 2);
     p = VsVirtualAlloc(m.thread, 0, pages * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    if (!p)
-        die("committing the range");
+    bench_require(p != 0, m.thread, "committing the range");
     touch(&m, p, pages, true, VS_EV_DEMAND_ZERO_FAULT, &faults);
     double hard = touch(&m, p, pages, false, VS_EV_HARD_FAULT, &faults);
     printf("  hard         %10.1f ns per fault  (%" PRIu64 " faults; %" PRIu64
@@ -145,23 +101,16 @@ static void bench_faults(uint64_t pages)
 /* Heap growth when a system with this much RAM and page file is created, in bytes. */
 static double system_bytes(uint64_t ram, uint64_t pagefile)
 {
-    size_t before = heap_in_use();
-    VsSystem *system = vs_system_create(
-        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram, .pagefile_bytes = pagefile});
-    if (!system)
-        die("creating a large system");
-    double bytes = (double)(heap_in_use() - before);
+    size_t before = bench_heap_in_use();
+    VsSystem *system = bench_system(VS_ARCH_X64, ram, pagefile);
+    double bytes = (double)(bench_heap_in_use() - before);
     vs_system_destroy(system);
     return bytes;
 }
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: bench-paging [--quick]\n");
-        return 2;
-    }
+    bool quick = bench_quick(argc, argv);
     uint64_t pages = quick ? 4096 : 262144;
     printf("Page faults, mean per fault over %" PRIu64 " pages\n", pages);
     bench_faults(pages);

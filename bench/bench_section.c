@@ -34,23 +34,12 @@
  * No targets were set for sections; the benchmark prints figures and fails only when a call it
  * makes does.
  */
-#define _GNU_SOURCE /* mallinfo2 */
-
 #include <inttypes.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "vadsim.h"
-
-#define PAGE 4096ull
-#define KB 1024ull
-#define MB (1024ull * 1024)
-#define GB (1024ull * 1024 * 1024)
-#define RUNS 3 /* each figure is the best of this many batches (the host is shared) */
+#include "benchutil.h"
 
 /* The sizes of one run: the full benchmark, or the smoke run of --quick. */
 typedef struct Scale {
@@ -85,67 +74,19 @@ static const Scale quick_scale = {
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static size_t heap_in_use(void)
-{
-    struct mallinfo2 info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-}
-
-/* A benchmark of failing calls measures nothing: stop at the first one. */
-static void require(bool ok, VsThread *thread, const char *what)
-{
-    if (ok)
-        return;
-    fprintf(stderr, "bench-section: %s failed (last error %u)\n", what,
-            thread ? VsGetLastError(thread) : 0);
-    exit(1);
-}
-
-/* The invariant checker, once per part, outside the timed regions. */
-static void check(const VsSystem *system, const char *part)
-{
-    char why[256];
-    if (vs_check(system, why, sizeof why))
-        return;
-    fprintf(stderr, "bench-section: invariants broken after %s: %s\n", part, why);
-    exit(1);
-}
-
-static VsSystem *new_system(uint64_t ram, uint64_t pagefile)
-{
-    VsSystem *system = vs_system_create(
-        &(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = ram, .pagefile_bytes = pagefile});
-    require(system != NULL, NULL, "creating the system");
-    return system;
-}
-
-static VsThread *new_process(VsSystem *system, const char *name)
-{
-    VsProcess *process = vs_process_create(system, name);
-    require(process != NULL, NULL, "creating a process");
-    return vs_process_main_thread(process);
-}
-
 /* A pagefile-backed SEC_COMMIT section of bytes, named or not, in thread's process. */
 static VsHandle new_section(VsThread *thread, uint64_t bytes, const char *name)
 {
     VsHandle h = VsCreateFileMapping(thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE | SEC_COMMIT,
                                      (uint32_t)(bytes >> 32), (uint32_t)bytes, name);
-    require(h != 0, thread, "CreateFileMapping");
+    bench_require(h != 0, thread, "CreateFileMapping");
     return h;
 }
 
 static uint64_t map(VsThread *thread, VsHandle section, uint32_t access, uint64_t bytes)
 {
     uint64_t p = VsMapViewOfFile(thread, section, access, 0, 0, bytes);
-    require(p != 0, thread, "MapViewOfFile");
+    bench_require(p != 0, thread, "MapViewOfFile");
     return p;
 }
 
@@ -158,12 +99,12 @@ static double time_map_unmap(VsThread *thread, VsHandle section, uint64_t bytes,
 {
     double best = 0;
     for (int r = 0; r < RUNS; r++) {
-        double start = now_ns();
+        double start = bench_now_ns();
         for (uint64_t i = 0; i < pairs; i++) {
             uint64_t p = map(thread, section, FILE_MAP_WRITE, bytes);
-            require(VsUnmapViewOfFile(thread, p), thread, "UnmapViewOfFile");
+            bench_require(VsUnmapViewOfFile(thread, p), thread, "UnmapViewOfFile");
         }
-        double ns = (now_ns() - start) / (double)pairs;
+        double ns = (bench_now_ns() - start) / (double)pairs;
         best = r == 0 || ns < best ? ns : best;
     }
     return best;
@@ -173,8 +114,8 @@ static double time_map_unmap(VsThread *thread, VsHandle section, uint64_t bytes,
  * the host bytes per view the last fill cost. */
 static double bench_map_unmap(const Scale *s)
 {
-    VsSystem *system = new_system(256 * MB, 256 * MB);
-    VsThread *thread = new_process(system, "views");
+    VsSystem *system = bench_system(VS_ARCH_X64, 256 * MB, 256 * MB);
+    VsThread *thread = bench_process(system, "views");
     VsHandle background = new_section(thread, 64 * KB, NULL);
     VsHandle sections[3];
     for (int v = 0; v < 3; v++)
@@ -184,15 +125,15 @@ static double bench_map_unmap(const Scale *s)
     double ns[3][3], bytes_per_view = 0;
     size_t present = 0;
     for (int p = 0; p < 3; p++) {
-        size_t before = heap_in_use();
+        size_t before = bench_heap_in_use();
         for (; present < s->populations[p]; present++)
             map(thread, background, FILE_MAP_READ, 64 * KB);
-        bytes_per_view = (double)(heap_in_use() - before) /
+        bytes_per_view = (double)(bench_heap_in_use() - before) /
                          (double)(s->populations[p] - (p ? s->populations[p - 1] : 0));
         for (int v = 0; v < 3; v++)
             ns[v][p] = time_map_unmap(thread, sections[v], view_sizes[v], s->pairs);
     }
-    check(system, "map and unmap");
+    bench_check(system, "map and unmap");
 
     printf("Map + unmap of an untouched view, mean ns per pair over %" PRIu64
            " pairs, best of %d\n\n",
@@ -213,16 +154,6 @@ static double bench_map_unmap(const Scale *s)
 
 /* ---- Faults through prototype PTEs ----------------------------------------------------------- */
 
-/* Events of kind in the log, which is then cleared. */
-static uint64_t count_events(VsEventLog *log, VsEventKind kind)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < log->count; i++)
-        n += log->events[i].kind == kind;
-    vs_event_log_clear(log);
-    return n;
-}
-
 /* Touches every page of [p, p + pages * PAGE), clearing the log every 1024 pages; returns the ns
  * per event of the kind counted, and their number in *faults. */
 static double touch(VsThread *thread, VsEventLog *log, uint64_t p, uint64_t pages, bool write,
@@ -230,17 +161,17 @@ static double touch(VsThread *thread, VsEventLog *log, uint64_t p, uint64_t page
 {
     *faults = 0;
     vs_event_log_clear(log);
-    double start = now_ns();
+    double start = bench_now_ns();
     for (uint64_t i = 0; i < pages; i++) {
         uint8_t v;
         VsStatus status = write ? vs_memory_write(thread, p + i * PAGE, (uint8_t)(i | 1))
                                 : vs_memory_read(thread, p + i * PAGE, &v);
-        require(status == STATUS_SUCCESS, thread, write ? "a store" : "a load");
+        bench_require(status == STATUS_SUCCESS, thread, write ? "a store" : "a load");
         if ((i & 1023) == 1023)
-            *faults += count_events(log, kind);
+            *faults += bench_count_events(log, kind);
     }
-    double elapsed = now_ns() - start;
-    *faults += count_events(log, kind);
+    double elapsed = bench_now_ns() - start;
+    *faults += bench_count_events(log, kind);
     return *faults ? elapsed / (double)*faults : 0;
 }
 
@@ -274,22 +205,22 @@ static void run_faults(uint64_t pages, FaultFigures *out)
 {
     /* Frames for the section's pages and two sets of private copies; commit for the section and
      * the copy-on-write views. */
-    VsSystem *system = new_system(pages * PAGE * 4, pages * PAGE * 4);
+    VsSystem *system = bench_system(VS_ARCH_X64, pages * PAGE * 4, pages * PAGE * 4);
     VsEventLog log = {0};
     vs_system_attach_log(system, &log);
-    VsThread *a = new_process(system, "first");
-    VsThread *b = new_process(system, "second");
+    VsThread *a = bench_process(system, "first");
+    VsThread *b = bench_process(system, "second");
     VsHandle section = new_section(a, pages * PAGE, "bench-faults");
     VsHandle opened = VsOpenFileMapping(b, FILE_MAP_ALL_ACCESS, false, "bench-faults");
-    require(opened != 0, b, "OpenFileMapping");
+    bench_require(opened != 0, b, "OpenFileMapping");
     uint64_t va = map(a, section, FILE_MAP_WRITE, 0), vb = map(b, opened, FILE_MAP_WRITE, 0);
     uint64_t half = pages / 2, rest = pages - half, faults;
 
     touch_kind(a, &log, va, half, false, VS_EV_DEMAND_ZERO_FAULT, F_ZERO_LOAD, out);
     touch_kind(a, &log, va + half * PAGE, rest, true, VS_EV_DEMAND_ZERO_FAULT, F_ZERO_STORE, out);
     touch_kind(b, &log, vb, pages, false, VS_EV_SOFT_FAULT, F_SHARED, out);
-    require(VsEmptyWorkingSet(a, VsGetCurrentProcess()), a, "EmptyWorkingSet");
-    require(VsEmptyWorkingSet(b, VsGetCurrentProcess()), b, "EmptyWorkingSet");
+    bench_require(VsEmptyWorkingSet(a, VsGetCurrentProcess()), a, "EmptyWorkingSet");
+    bench_require(VsEmptyWorkingSet(b, VsGetCurrentProcess()), b, "EmptyWorkingSet");
     touch_kind(a, &log, va, pages, false, VS_EV_SOFT_FAULT, F_SOFT, out);
 
     uint64_t vc = map(a, section, FILE_MAP_COPY, 0);
@@ -298,7 +229,7 @@ static void run_faults(uint64_t pages, FaultFigures *out)
     touch_kind(a, &log, vc + half * PAGE, rest, true, VS_EV_COPY_ON_WRITE, F_COW_COPY, out);
     uint64_t vd = map(b, opened, FILE_MAP_COPY, 0);
     touch_kind(b, &log, vd, pages, true, VS_EV_COPY_ON_WRITE, F_COW_FIRST, out);
-    check(system, "the faults");
+    bench_check(system, "the faults");
     vs_system_attach_log(system, NULL);
     vs_event_log_free(&log);
     vs_system_destroy(system);
@@ -333,11 +264,12 @@ static double time_unmap_once(VsThread *thread, VsHandle section, uint64_t pages
         uint64_t p = map(thread, section, FILE_MAP_WRITE, pages * PAGE);
         for (uint64_t i = 0; i < pages; i++) {
             uint8_t v;
-            require(vs_memory_read(thread, p + i * PAGE, &v) == STATUS_SUCCESS, thread, "a load");
+            bench_require(vs_memory_read(thread, p + i * PAGE, &v) == STATUS_SUCCESS, thread,
+                          "a load");
         }
-        double start = now_ns();
-        require(VsUnmapViewOfFile(thread, p), thread, "UnmapViewOfFile");
-        total += now_ns() - start;
+        double start = bench_now_ns();
+        bench_require(VsUnmapViewOfFile(thread, p), thread, "UnmapViewOfFile");
+        total += bench_now_ns() - start;
     }
     return total / (double)(reps * pages);
 }
@@ -357,23 +289,23 @@ static double time_unmap(VsThread *thread, VsHandle section, uint64_t pages, uin
 static void bench_unmap(const Scale *s)
 {
     uint64_t most = s->unmap_pages[3];
-    VsSystem *system = new_system(most * PAGE * 4, most * PAGE * 4);
-    VsThread *a = new_process(system, "unmapper");
-    VsThread *b = new_process(system, "keeper");
+    VsSystem *system = bench_system(VS_ARCH_X64, most * PAGE * 4, most * PAGE * 4);
+    VsThread *a = bench_process(system, "unmapper");
+    VsThread *b = bench_process(system, "keeper");
     VsHandle section = new_section(a, most * PAGE, "bench-unmap");
     VsHandle opened = VsOpenFileMapping(b, FILE_MAP_ALL_ACCESS, false, "bench-unmap");
-    require(opened != 0, b, "OpenFileMapping");
+    bench_require(opened != 0, b, "OpenFileMapping");
     uint64_t kept = map(b, opened, FILE_MAP_WRITE, 0);
     for (uint64_t i = 0; i < most; i++)
-        require(vs_memory_write(b, kept + i * PAGE, 1) == STATUS_SUCCESS, b, "a store");
+        bench_require(vs_memory_write(b, kept + i * PAGE, 1) == STATUS_SUCCESS, b, "a store");
 
     double shared[4], last[4];
     for (int n = 0; n < 4; n++)
         shared[n] = time_unmap(a, section, s->unmap_pages[n], s->unmap_work);
-    require(VsUnmapViewOfFile(b, kept), b, "UnmapViewOfFile");
+    bench_require(VsUnmapViewOfFile(b, kept), b, "UnmapViewOfFile");
     for (int n = 0; n < 4; n++)
         last[n] = time_unmap(a, section, s->unmap_pages[n], s->unmap_work);
-    check(system, "unmapping");
+    bench_check(system, "unmapping");
 
     printf("\nUnmap of a view of N resident pages, mean ns per page, best of %d\n\n", RUNS);
     printf("  %-10s %18s %18s\n", "N pages", "pages still shared", "last view");
@@ -421,7 +353,7 @@ static uint64_t reserve_placeholder(VsThread *thread)
     VsStatus status =
         VsNtAllocateVirtualMemoryEx(thread, VS_CURRENT_PROCESS, &base, &size,
                                     MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, PAGE_NOACCESS, NULL, 0);
-    require(status == STATUS_SUCCESS, thread, "reserving a placeholder");
+    bench_require(status == STATUS_SUCCESS, thread, "reserving a placeholder");
     return base;
 }
 
@@ -430,16 +362,16 @@ static uint64_t reserve_placeholder(VsThread *thread)
 static double split_pieces(VsThread *thread, const Pieces *p)
 {
     uint64_t splits = 0;
-    double start = now_ns();
+    double start = bench_now_ns();
     for (uint64_t i = 0; i < p->count; i++) {
         if (p->offset[i + 1] == GB)
             break;
-        require(VsVirtualFree(thread, p->base + p->offset[i], p->offset[i + 1] - p->offset[i],
+        bench_require(VsVirtualFree(thread, p->base + p->offset[i], p->offset[i + 1] - p->offset[i],
                               placeholder_free),
                 thread, "splitting a placeholder");
         splits++;
     }
-    return (now_ns() - start) / (double)splits;
+    return (bench_now_ns() - start) / (double)splits;
 }
 
 /* Coalesces the placeholder at the base with each next one in turn (the last may be the rest of
@@ -447,64 +379,65 @@ static double split_pieces(VsThread *thread, const Pieces *p)
 static double coalesce_pieces(VsThread *thread, const Pieces *p)
 {
     uint64_t ops = 0;
-    double start = now_ns();
+    double start = bench_now_ns();
     for (uint64_t i = 1; i <= p->count; i++) {
         uint64_t end = i < p->count ? p->offset[i + 1] : GB;
         if (i == p->count && p->offset[i] == GB)
             break;
-        require(VsVirtualFree(thread, p->base, end, MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS),
+        bench_require(VsVirtualFree(thread, p->base, end, MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS),
                 thread, "coalescing placeholders");
         ops++;
     }
-    return (now_ns() - start) / (double)ops;
+    return (bench_now_ns() - start) / (double)ops;
 }
 
 /* Replaces each piece with a view, then unmaps each keeping its placeholder. */
 static void replace_and_unmap(VsThread *thread, VsHandle section, const Pieces *p, double *ns)
 {
-    double start = now_ns();
+    double start = bench_now_ns();
     for (uint64_t i = 0; i < p->count; i++) {
         uint64_t at = p->base + p->offset[i];
-        require(VsMapViewOfFile3(thread, section, VS_CURRENT_PROCESS, at, 0,
+        bench_require(VsMapViewOfFile3(thread, section, VS_CURRENT_PROCESS, at, 0,
                                  p->offset[i + 1] - p->offset[i], MEM_REPLACE_PLACEHOLDER,
                                  PAGE_READWRITE, NULL, 0) == at,
                 thread, "MapViewOfFile3(MEM_REPLACE_PLACEHOLDER)");
     }
-    double mid = now_ns();
+    double mid = bench_now_ns();
     for (uint64_t i = 0; i < p->count; i++)
-        require(VsUnmapViewOfFile2(thread, VS_CURRENT_PROCESS, p->base + p->offset[i],
+        bench_require(VsUnmapViewOfFile2(thread, VS_CURRENT_PROCESS, p->base + p->offset[i],
                                    MEM_PRESERVE_PLACEHOLDER),
                 thread, "UnmapViewOfFile2(MEM_PRESERVE_PLACEHOLDER)");
     ns[PH_REPLACE] = (mid - start) / (double)p->count;
-    ns[PH_UNMAP] = (now_ns() - mid) / (double)p->count;
+    ns[PH_UNMAP] = (bench_now_ns() - mid) / (double)p->count;
 }
 
 /* One life cycle of count pieces of the kind in a fresh system: ns per op into ns[PH_OPS];
  * returns the host bytes per piece the splits cost. */
 static double placeholder_cycle(int kind, uint64_t count, double *ns)
 {
-    VsSystem *system = new_system(0, 0);
-    VsThread *thread = new_process(system, "placeholders");
+    VsSystem *system = bench_system(VS_ARCH_X64, 0, 0);
+    VsThread *thread = bench_process(system, "placeholders");
     VsHandle section = new_section(thread, 64 * KB, NULL);
     Pieces p = {.base = reserve_placeholder(thread), .count = count};
     p.offset = malloc((count + 1) * sizeof *p.offset);
-    require(p.offset != NULL, NULL, "malloc");
+    bench_require(p.offset != NULL, NULL, "malloc");
     p.offset[0] = 0;
     for (uint64_t i = 0; i < count; i++)
         p.offset[i + 1] = p.offset[i] + piece_size(kind, i);
 
-    size_t before = heap_in_use();
+    size_t before = bench_heap_in_use();
     ns[PH_SPLIT] = split_pieces(thread, &p);
-    double bytes = (double)(heap_in_use() - before) / (double)count;
+    double bytes = (double)(bench_heap_in_use() - before) / (double)count;
     replace_and_unmap(thread, section, &p, ns);
-    double start = now_ns();
-    require(VsVirtualFree(thread, p.base, GB, MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS), thread,
-            "coalescing every placeholder at once");
-    ns[PH_COALESCE_ALL] = (now_ns() - start) / (double)count;
+    double start = bench_now_ns();
+    bench_require(VsVirtualFree(thread, p.base, GB, MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS),
+                  thread, "coalescing every placeholder at once");
+    ns[PH_COALESCE_ALL] = (bench_now_ns() - start) / (double)count;
     split_pieces(thread, &p);
     ns[PH_COALESCE] = coalesce_pieces(thread, &p);
-    require(VsVirtualFree(thread, p.base, 0, MEM_RELEASE), thread, "releasing the placeholder");
-    check(system, "the placeholders");
+    bench_require(VsVirtualFree(thread, p.base, 0, MEM_RELEASE), thread,
+                  "releasing the placeholder");
+    bench_check(system, "the placeholders");
     free(p.offset);
     vs_system_destroy(system);
     return bytes;
@@ -513,16 +446,17 @@ static double placeholder_cycle(int kind, uint64_t count, double *ns)
 /* ns per reservation of a 1 GB placeholder (each released again, untimed). */
 static double time_reserve(uint64_t reps)
 {
-    VsSystem *system = new_system(0, 0);
-    VsThread *thread = new_process(system, "reserve");
+    VsSystem *system = bench_system(VS_ARCH_X64, 0, 0);
+    VsThread *thread = bench_process(system, "reserve");
     double total = 0;
     for (uint64_t i = 0; i < reps; i++) {
-        double start = now_ns();
+        double start = bench_now_ns();
         uint64_t base = reserve_placeholder(thread);
-        total += now_ns() - start;
-        require(VsVirtualFree(thread, base, 0, MEM_RELEASE), thread, "releasing a placeholder");
+        total += bench_now_ns() - start;
+        bench_require(VsVirtualFree(thread, base, 0, MEM_RELEASE), thread,
+                      "releasing a placeholder");
     }
-    check(system, "reserving placeholders");
+    bench_check(system, "reserving placeholders");
     vs_system_destroy(system);
     return total / (double)reps;
 }
@@ -565,13 +499,13 @@ static double bench_placeholders(const Scale *s, double *worst)
 /* Host bytes per 64 KB SEC_COMMIT section (its object, prototype PTEs and handle). */
 static double section_bytes(uint64_t sections)
 {
-    VsSystem *system = new_system(sections * 64 * KB, sections * 64 * KB);
-    VsThread *thread = new_process(system, "sections");
-    size_t before = heap_in_use();
+    VsSystem *system = bench_system(VS_ARCH_X64, sections * 64 * KB, sections * 64 * KB);
+    VsThread *thread = bench_process(system, "sections");
+    size_t before = bench_heap_in_use();
     for (uint64_t i = 0; i < sections; i++)
         new_section(thread, 64 * KB, NULL);
-    double bytes = (double)(heap_in_use() - before) / (double)sections;
-    check(system, "making sections");
+    double bytes = (double)(bench_heap_in_use() - before) / (double)sections;
+    bench_check(system, "making sections");
     vs_system_destroy(system);
     return bytes;
 }
@@ -580,12 +514,7 @@ static double section_bytes(uint64_t sections)
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: bench-section [--quick]\n");
-        return 2;
-    }
-    const Scale *s = quick ? &quick_scale : &full_scale;
+    const Scale *s = bench_quick(argc, argv) ? &quick_scale : &full_scale;
     double view = bench_map_unmap(s);
     bench_faults(s->fault_pages, RUNS);
     bench_unmap(s);

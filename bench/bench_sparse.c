@@ -27,27 +27,18 @@
  * No figure is asserted: the benchmark prints them and the targets, and fails only when a call it
  * makes does.
  */
-#define _GNU_SOURCE /* mallinfo2, MAP_NORESERVE, mremap */
+#define _GNU_SOURCE /* MAP_NORESERVE, mremap */
 
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
 
-#include "vadsim.h"
-
-#define PAGE 4096ull
-#define KB 1024ull
-#define MB (1024ull * KB)
-#define GB (1024ull * MB)
-#define TB (1024ull * GB)
-#define RUNS 3
+#include "benchutil.h"
 
 /* The sizes of one run: the full benchmark, or the smoke run of --quick. */
 typedef struct Scale {
@@ -61,52 +52,6 @@ static const Scale full_scale = {.runs = RUNS, .reps = 200, .windows = 256, .min
 static const Scale quick_scale = {.runs = 1, .reps = 5, .windows = 16, .mincore_len = 64 * MB};
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static size_t heap_in_use(void)
-{
-    struct mallinfo2 info = mallinfo2();
-    return info.uordblks + info.hblkhd;
-}
-
-static void require(bool ok, VsThread *thread, const char *what)
-{
-    if (ok)
-        return;
-    fprintf(stderr, "bench-sparse: %s failed (last error %u)\n", what,
-            thread ? VsGetLastError(thread) : 0);
-    exit(1);
-}
-
-static void check(const VsSystem *system, const char *part)
-{
-    char why[256];
-    if (vs_check(system, why, sizeof why))
-        return;
-    fprintf(stderr, "bench-sparse: invariants broken after %s: %s\n", part, why);
-    exit(1);
-}
-
-static VsSystem *new_system(VsArch arch, uint64_t ram, uint64_t pagefile)
-{
-    VsSystem *system = vs_system_create(
-        &(VsSystemConfig){.arch = arch, .ram_bytes = ram, .pagefile_bytes = pagefile});
-    require(system != NULL, NULL, "creating the system");
-    return system;
-}
-
-static VsThread *new_thread(VsSystem *system)
-{
-    VsProcess *process = vs_process_create(system, "bench");
-    require(process != NULL, NULL, "creating a process");
-    return vs_process_main_thread(process);
-}
 
 static uint64_t model_bytes(const VsSystem *system)
 {
@@ -152,50 +97,50 @@ static const char *const view_names[V_OPS] = {
 /* Times one op of a batch-free sequence: the function runs once; returns its ns. */
 #define TIMED(ns, stmt)                                                                            \
     do {                                                                                           \
-        double start_ = now_ns();                                                                  \
+        double start_ = bench_now_ns();                                                            \
         stmt;                                                                                      \
-        (ns) = now_ns() - start_;                                                                  \
+        (ns) = bench_now_ns() - start_;                                                            \
     } while (0)
 
 static void view_once(Figure *f, int run)
 {
-    VsSystem *system = new_system(VS_ARCH_X64, 0, 0);
-    VsThread *t = new_thread(system);
-    size_t heap_before = heap_in_use();
+    VsSystem *system = bench_system(VS_ARCH_X64, 0, 0);
+    VsThread *t = bench_process(system, "bench");
+    size_t heap_before = bench_heap_in_use();
     double ns[V_OPS];
     uint64_t bytes_before = model_bytes(system);
     VsHandle h;
     uint64_t v = 0, size = 0;
     TIMED(ns[V_CREATE], h = VsCreateFileMapping(t, VS_INVALID_HANDLE_VALUE,
                                                 PAGE_READWRITE | SEC_RESERVE, 0x100, 0, NULL));
-    require(h != 0, t, "CreateFileMapping");
+    bench_require(h != 0, t, "CreateFileMapping");
     TIMED(ns[V_MAP], v = VsMapViewOfFile(t, h, FILE_MAP_WRITE, 0, 0, 0));
-    require(v != 0, t, "MapViewOfFile");
+    bench_require(v != 0, t, "MapViewOfFile");
     VsMemoryBasicInformation m;
     TIMED(ns[V_QUERY], size = VsVirtualQuery(t, v, &m, sizeof m) ? m.RegionSize : 0);
-    require(size == TB, t, "VirtualQuery of the view");
+    bench_require(size == TB, t, "VirtualQuery of the view");
     f[V_MAP].model_kb = (double)(model_bytes(system) - bytes_before) / KB;
-    f[V_MAP].heap_kb = (double)(heap_in_use() - heap_before) / KB;
+    f[V_MAP].heap_kb = (double)(bench_heap_in_use() - heap_before) / KB;
     const uint64_t at[3] = {0, TB / 2, TB - 64 * KB};
-    double start = now_ns();
+    double start = bench_now_ns();
     for (int i = 0; i < 3; i++) {
-        require(VsVirtualAlloc(t, v + at[i], PAGE, MEM_COMMIT, PAGE_READWRITE) == v + at[i], t,
-                "VirtualAlloc(MEM_COMMIT)");
-        require(vs_memory_write(t, v + at[i], 1) == STATUS_SUCCESS, t, "a store");
+        bench_require(VsVirtualAlloc(t, v + at[i], PAGE, MEM_COMMIT, PAGE_READWRITE) == v + at[i],
+                      t, "VirtualAlloc(MEM_COMMIT)");
+        bench_require(vs_memory_write(t, v + at[i], 1) == STATUS_SUCCESS, t, "a store");
     }
-    ns[V_COMMIT] = (now_ns() - start) / 3;
+    ns[V_COMMIT] = (bench_now_ns() - start) / 3;
     f[V_COMMIT].model_kb = (double)(model_bytes(system) - bytes_before) / KB;
-    f[V_COMMIT].heap_kb = (double)(heap_in_use() - heap_before) / KB;
+    f[V_COMMIT].heap_kb = (double)(bench_heap_in_use() - heap_before) / KB;
     int regions = 0;
-    start = now_ns();
+    start = bench_now_ns();
     for (uint64_t a = v; a < v + TB && VsVirtualQuery(t, a, &m, sizeof m); a += m.RegionSize)
         regions++;
-    ns[V_WALK] = now_ns() - start;
-    require(regions == 6, t, "the walk of the view's regions"); /* 3 committed, 3 reserved */
-    check(system, "the 1 TB view");
-    TIMED(ns[V_UNMAP], require(VsUnmapViewOfFile(t, v), t, "UnmapViewOfFile"));
-    TIMED(ns[V_CLOSE], require(VsCloseHandle(t, h), t, "CloseHandle"));
-    check(system, "closing the 1 TB section");
+    ns[V_WALK] = bench_now_ns() - start;
+    bench_require(regions == 6, t, "the walk of the view's regions"); /* 3 committed, 3 reserved */
+    bench_check(system, "the 1 TB view");
+    TIMED(ns[V_UNMAP], bench_require(VsUnmapViewOfFile(t, v), t, "UnmapViewOfFile"));
+    TIMED(ns[V_CLOSE], bench_require(VsCloseHandle(t, h), t, "CloseHandle"));
+    bench_check(system, "closing the 1 TB section");
     vs_system_destroy(system);
     for (int op = 0; op < V_OPS; op++)
         keep_best(&f[op], ns[op], run);
@@ -224,37 +169,38 @@ static void bench_file(const Scale *s)
                    {.name = "map 256 MB window, store, flush, unmap"},
                    {.name = "read_file of a byte (model's own file byte)"}};
     for (int r = 0; r < s->runs; r++) {
-        VsSystem *system = new_system(VS_ARCH_X86, 0, 0);
-        VsThread *t = new_thread(system);
-        size_t heap_before = heap_in_use();
+        VsSystem *system = bench_system(VS_ARCH_X86, 0, 0);
+        VsThread *t = bench_process(system, "bench");
+        size_t heap_before = bench_heap_in_use();
         uint64_t bytes_before = model_bytes(system);
         double ns;
         VsStatus status;
         TIMED(ns, status = vs_file_create(system, "big", 64 * GB, "MZ", 2, 'x'));
-        require(status == STATUS_SUCCESS, NULL, "declaring the file");
+        bench_require(status == STATUS_SUCCESS, NULL, "declaring the file");
         keep_best(&f[0], ns, r);
         f[0].model_kb = (double)(model_bytes(system) - bytes_before) / KB;
-        f[0].heap_kb = (double)(heap_in_use() - heap_before) / KB;
+        f[0].heap_kb = (double)(bench_heap_in_use() - heap_before) / KB;
         VsHandle file = VsCreateFile(t, "big", GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING, 0);
         VsHandle h = VsCreateFileMapping(t, file, PAGE_READWRITE, 0, 0, NULL);
-        require(h != 0, t, "CreateFileMapping of the file");
-        double start = now_ns();
+        bench_require(h != 0, t, "CreateFileMapping of the file");
+        double start = bench_now_ns();
         for (uint64_t w = 0; w < s->windows; w++) {
             uint64_t offset = w * (64 * GB / s->windows);
             uint64_t v = VsMapViewOfFile(t, h, FILE_MAP_WRITE, (uint32_t)(offset >> 32),
                                          (uint32_t)offset, 256 * MB);
-            require(v != 0, t, "MapViewOfFile of a window");
-            require(vs_memory_write(t, v + 100, 'w') == STATUS_SUCCESS, t, "a store");
-            require(VsFlushViewOfFile(t, v, 0) && VsUnmapViewOfFile(t, v), t, "flush and unmap");
+            bench_require(v != 0, t, "MapViewOfFile of a window");
+            bench_require(vs_memory_write(t, v + 100, 'w') == STATUS_SUCCESS, t, "a store");
+            bench_require(VsFlushViewOfFile(t, v, 0) && VsUnmapViewOfFile(t, v), t,
+                          "flush and unmap");
         }
-        keep_best(&f[1], (now_ns() - start) / (double)s->windows, r);
+        keep_best(&f[1], (bench_now_ns() - start) / (double)s->windows, r);
         f[1].model_kb = (double)(model_bytes(system) - bytes_before) / KB;
-        f[1].heap_kb = (double)(heap_in_use() - heap_before) / KB;
+        f[1].heap_kb = (double)(bench_heap_in_use() - heap_before) / KB;
         uint8_t byte = 0;
         TIMED(ns, status = vs_file_read_byte(t, file, 64 * GB - 1, &byte));
-        require(status == STATUS_SUCCESS && byte == 'x', t, "read_file");
+        bench_require(status == STATUS_SUCCESS && byte == 'x', t, "read_file");
         keep_best(&f[2], ns, r);
-        check(system, "the 64 GB file");
+        bench_check(system, "the 64 GB file");
         vs_system_destroy(system);
     }
     printf("\nA 64 GB file mapped 256 MB at a time from an x86 process, %" PRIu64
@@ -281,80 +227,82 @@ static const char *const other_names[O_OPS] = {
 static double reserve_query_release(VsThread *t)
 {
     VsMemoryBasicInformation m;
-    double start = now_ns();
+    double start = bench_now_ns();
     uint64_t p = VsVirtualAlloc(t, 0, 0x7FF000000000ull, MEM_RESERVE, PAGE_READWRITE);
-    require(p && VsVirtualQuery(t, p, &m, sizeof m) && VsVirtualFree(t, p, 0, MEM_RELEASE), t,
+    bench_require(p && VsVirtualQuery(t, p, &m, sizeof m) && VsVirtualFree(t, p, 0, MEM_RELEASE), t,
             "a 128 TB reservation");
-    return now_ns() - start;
+    return bench_now_ns() - start;
 }
 
 static double write_watch(VsThread *t)
 {
     uint64_t p = VsVirtualAlloc(t, 0, 100 * TB, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
-    require(p && VsVirtualAlloc(t, p + 50 * TB, 64 * KB, MEM_COMMIT, PAGE_READWRITE), t,
+    bench_require(p && VsVirtualAlloc(t, p + 50 * TB, 64 * KB, MEM_COMMIT, PAGE_READWRITE), t,
             "a 100 TB write-watch reservation");
-    require(vs_memory_write(t, p + 50 * TB, 1) == STATUS_SUCCESS, t, "a store");
+    bench_require(vs_memory_write(t, p + 50 * TB, 1) == STATUS_SUCCESS, t, "a store");
     uint64_t addresses[4], count = 4;
     uint32_t granularity;
-    double start = now_ns();
+    double start = bench_now_ns();
     uint32_t result = VsGetWriteWatch(t, 0, p, 100 * TB, addresses, &count, &granularity);
-    double ns = now_ns() - start;
-    require(result == 0 && count == 1 && VsVirtualFree(t, p, 0, MEM_RELEASE), t, "GetWriteWatch");
+    double ns = bench_now_ns() - start;
+    bench_require(result == 0 && count == 1 && VsVirtualFree(t, p, 0, MEM_RELEASE), t,
+                  "GetWriteWatch");
     return ns;
 }
 
 static double protect_file_view(VsSystem *system, VsThread *t)
 {
-    require(vs_file_create(system, "view", 16 * TB, NULL, 0, 0) == STATUS_SUCCESS, NULL, "file");
+    bench_require(vs_file_create(system, "view", 16 * TB, NULL, 0, 0) == STATUS_SUCCESS, NULL,
+                  "file");
     VsHandle file = VsCreateFile(t, "view", GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING, 0);
     VsHandle h = VsCreateFileMapping(t, file, PAGE_READWRITE, 0, 0, NULL);
     uint64_t v = VsMapViewOfFile(t, h, FILE_MAP_WRITE, 0, 0, 0);
-    require(v != 0, t, "a 16 TB view");
+    bench_require(v != 0, t, "a 16 TB view");
     uint32_t old;
-    double start = now_ns();
+    double start = bench_now_ns();
     bool ok = VsVirtualProtect(t, v, 16 * TB, PAGE_READONLY, &old);
-    double ns = now_ns() - start;
-    require(!ok && VsUnmapViewOfFile(t, v) && VsCloseHandle(t, h) && VsCloseHandle(t, file), t,
-            "VirtualProtect refused, and the view gone");
+    double ns = bench_now_ns() - start;
+    bench_require(!ok && VsUnmapViewOfFile(t, v) && VsCloseHandle(t, h) && VsCloseHandle(t, file),
+                  t, "VirtualProtect refused, and the view gone");
     return ns;
 }
 
 static double lock_terabytes(VsThread *t)
 {
     uint64_t p = VsVirtualAlloc(t, 0, 0x7FF000000000ull, MEM_RESERVE, PAGE_READWRITE);
-    require(p != 0, t, "a 128 TB reservation");
-    double start = now_ns();
+    bench_require(p != 0, t, "a 128 TB reservation");
+    double start = bench_now_ns();
     bool ok = VsVirtualLock(t, p, 0x7FF000000000ull);
-    double ns = now_ns() - start;
-    require(!ok && VsVirtualFree(t, p, 0, MEM_RELEASE), t, "VirtualLock refused");
+    double ns = bench_now_ns() - start;
+    bench_require(!ok && VsVirtualFree(t, p, 0, MEM_RELEASE), t, "VirtualLock refused");
     return ns;
 }
 
 static double fork_large(void)
 {
-    VsSystem *system = new_system(VS_ARCH_LINUX_X64, 4 * GB, 64 * GB);
-    VsThread *t = new_thread(system);
+    VsSystem *system = bench_system(VS_ARCH_LINUX_X64, 4 * GB, 64 * GB);
+    VsThread *t = bench_process(system, "bench");
     uint64_t p = vs_mmap(t, 0, 60 * GB, VS_PROT_READ | VS_PROT_WRITE,
                          VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_NORESERVE, -1, 0);
-    require(p != VS_MAP_FAILED, t, "mmap of 60 GB");
-    require(vs_memory_write(t, p, 1) == STATUS_SUCCESS &&
+    bench_require(p != VS_MAP_FAILED, t, "mmap of 60 GB");
+    bench_require(vs_memory_write(t, p, 1) == STATUS_SUCCESS &&
                 vs_memory_write(t, p + 30 * GB, 2) == STATUS_SUCCESS,
             t, "two stores");
-    double start = now_ns();
+    double start = bench_now_ns();
     int64_t pid = vs_fork(t, NULL);
-    double ns = now_ns() - start;
-    require(pid > 0, t, "fork");
-    check(system, "fork");
+    double ns = bench_now_ns() - start;
+    bench_require(pid > 0, t, "fork");
+    bench_check(system, "fork");
     vs_system_destroy(system);
     return ns;
 }
 
 static double pagefile_system(void)
 {
-    double start = now_ns();
-    VsSystem *system = new_system(VS_ARCH_X64, 0, 64 * GB);
+    double start = bench_now_ns();
+    VsSystem *system = bench_system(VS_ARCH_X64, 0, 64 * GB);
     vs_system_destroy(system);
-    return now_ns() - start;
+    return bench_now_ns() - start;
 }
 
 static void bench_others(const Scale *s)
@@ -363,22 +311,22 @@ static void bench_others(const Scale *s)
     for (int op = 0; op < O_OPS; op++)
         f[op].name = other_names[op];
     for (int r = 0; r < s->runs; r++) {
-        VsSystem *system = new_system(VS_ARCH_X64, 0, 0);
-        VsThread *t = new_thread(system);
-        size_t heap_before = heap_in_use();
+        VsSystem *system = bench_system(VS_ARCH_X64, 0, 0);
+        VsThread *t = bench_process(system, "bench");
+        size_t heap_before = bench_heap_in_use();
         uint64_t bytes_before = model_bytes(system);
         keep_best(&f[O_RESERVE], reserve_query_release(t), r);
         keep_best(&f[O_WATCH], write_watch(t), r);
         keep_best(&f[O_PROTECT], protect_file_view(system, t), r);
         keep_best(&f[O_LOCK], lock_terabytes(t), r);
         f[O_LOCK].model_kb = (double)(model_bytes(system) - bytes_before) / KB;
-        f[O_LOCK].heap_kb = (double)(heap_in_use() - heap_before) / KB;
-        check(system, "the other size arguments");
+        f[O_LOCK].heap_kb = (double)(bench_heap_in_use() - heap_before) / KB;
+        bench_check(system, "the other size arguments");
         vs_system_destroy(system);
         keep_best(&f[O_FORK], fork_large(), r);
         keep_best(&f[O_PAGEFILE], pagefile_system(), r);
     }
-    VsSystem *system = new_system(VS_ARCH_X64, 0, 64 * GB);
+    VsSystem *system = bench_system(VS_ARCH_X64, 0, 64 * GB);
     f[O_PAGEFILE].model_kb = (double)model_bytes(system) / KB;
     vs_system_destroy(system);
     printf("\nEvery other size argument at its largest (x64 and Linux models), best of %d\n\n",
@@ -407,29 +355,29 @@ static const uint64_t touched[3] = {0, TB / 2, TB - PAGE};
 /* One sequence of the calls in the model; ns per op into ns. */
 static void linux_model_once(const Scale *s, uint8_t *vec, double *ns)
 {
-    VsSystem *system = new_system(VS_ARCH_LINUX_X64, 0, 0);
-    VsThread *t = new_thread(system);
+    VsSystem *system = bench_system(VS_ARCH_LINUX_X64, 0, 0);
+    VsThread *t = bench_process(system, "bench");
     uint64_t p = 0, q = 0;
     int rc = 0;
     TIMED(ns[L_MMAP], p = vs_mmap(t, 0, TB, VS_PROT_READ | VS_PROT_WRITE,
                                   VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_NORESERVE, -1, 0));
-    require(p != VS_MAP_FAILED, t, "mmap");
-    double start = now_ns();
+    bench_require(p != VS_MAP_FAILED, t, "mmap");
+    double start = bench_now_ns();
     for (int i = 0; i < 3; i++)
-        require(vs_memory_write(t, p + touched[i], 1) == STATUS_SUCCESS, t, "a store");
-    ns[L_TOUCH] = (now_ns() - start) / 3;
+        bench_require(vs_memory_write(t, p + touched[i], 1) == STATUS_SUCCESS, t, "a store");
+    ns[L_TOUCH] = (bench_now_ns() - start) / 3;
     uint64_t around = p + TB / 2 - s->mincore_len / 2;
     TIMED(ns[L_MINCORE], rc = vs_mincore(t, around, s->mincore_len, vec, s->mincore_len / PAGE));
-    require(rc == 0 && (vec[s->mincore_len / PAGE / 2] & 1), t, "mincore");
+    bench_require(rc == 0 && (vec[s->mincore_len / PAGE / 2] & 1), t, "mincore");
     TIMED(ns[L_MPROTECT], rc = vs_mprotect(t, p, TB, VS_PROT_READ));
-    require(rc == 0, t, "mprotect");
+    bench_require(rc == 0, t, "mprotect");
     TIMED(ns[L_MADVISE], rc = vs_madvise(t, p, TB, VS_MADV_DONTNEED));
-    require(rc == 0, t, "madvise");
+    bench_require(rc == 0, t, "madvise");
     TIMED(ns[L_MREMAP], q = vs_mremap(t, p, TB, 2 * TB, VS_MREMAP_MAYMOVE, 0));
-    require(q != VS_MAP_FAILED, t, "mremap");
+    bench_require(q != VS_MAP_FAILED, t, "mremap");
     TIMED(ns[L_MUNMAP], rc = vs_munmap(t, q, 2 * TB));
-    require(rc == 0, t, "munmap");
-    check(system, "the Linux calls");
+    bench_require(rc == 0, t, "munmap");
+    bench_check(system, "the Linux calls");
     vs_system_destroy(system);
 }
 
@@ -445,10 +393,10 @@ static bool linux_kernel_once(const Scale *s, unsigned char *vec, double *ns)
         perror("bench-sparse: the kernel's mmap of 1 TB");
         return false;
     }
-    double start = now_ns();
+    double start = bench_now_ns();
     for (int i = 0; i < 3; i++)
         ((volatile char *)p)[touched[i]] = 1;
-    ns[L_TOUCH] = (now_ns() - start) / 3;
+    ns[L_TOUCH] = (bench_now_ns() - start) / 3;
     char *around = p + TB / 2 - s->mincore_len / 2;
     TIMED(ns[L_MINCORE], rc = mincore(around, s->mincore_len, vec));
     TIMED(ns[L_MPROTECT], rc |= mprotect(p, TB, PROT_READ));
@@ -466,7 +414,7 @@ static bool linux_kernel_once(const Scale *s, unsigned char *vec, double *ns)
 static void bench_linux(const Scale *s)
 {
     uint8_t *vec = malloc(s->mincore_len / PAGE);
-    require(vec != NULL, NULL, "the mincore vector");
+    bench_require(vec != NULL, NULL, "the mincore vector");
     double model[L_OPS], kernel[L_OPS], run[L_OPS];
     bool have_kernel = false;
     for (int r = 0; r < s->runs; r++) {
@@ -501,12 +449,7 @@ static void bench_linux(const Scale *s)
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: bench-sparse [--quick]\n");
-        return 2;
-    }
-    const Scale *s = quick ? &quick_scale : &full_scale;
+    const Scale *s = bench_quick(argc, argv) ? &quick_scale : &full_scale;
     double query = bench_view(s);
     bench_file(s);
     bench_others(s);

@@ -25,17 +25,13 @@
  * no faster than log n from 1k to 1M. The benchmark prints them with the figures; it never fails
  * on speed (speed is reported, not asserted), only when a call it times does not succeed.
  */
-#define _GNU_SOURCE /* mallinfo2 */
-
 #include <inttypes.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "vadsim.h"
+#include "benchutil.h"
 
 #define STRIDE (128 * 1024ull)
 #define BENCH_RAM (64ull << 30) /* frames for the page tables of a million VADs */
@@ -78,20 +74,6 @@ static uint64_t rng_next(void)
     rng_state ^= rng_state << 25;
     rng_state ^= rng_state >> 27;
     return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* Host heap bytes in use (glibc's mallinfo2): what the model holds, whatever the heap reuses. */
-static uint64_t heap_bytes(void)
-{
-    struct mallinfo2 info = mallinfo2();
-    return (uint64_t)info.uordblks + (uint64_t)info.hblkhd;
 }
 
 /* A benchmark of failing calls measures nothing: stop at the first one. */
@@ -145,21 +127,21 @@ static void time_reserve_release(VsThread *thread, size_t population, size_t bat
             slots[i] = i * (population / round);
         if (pattern == PATTERN_RANDOM)
             shuffle(slots, round);
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         for (size_t i = 0; i < round; i++) {
             uint64_t address = vad_address(slots[i]) + 64 * 1024;
             require(VsVirtualAlloc(thread, address, 64 * 1024, MEM_RESERVE, PAGE_READWRITE) ==
                         address,
                     thread, "reserve", address);
         }
-        double t1 = now_ns();
+        double t1 = bench_now_ns();
         if (pattern == PATTERN_RANDOM)
             shuffle(slots, round);
         for (size_t i = 0; i < round; i++) {
             uint64_t address = vad_address(slots[i]) + 64 * 1024;
             require(VsVirtualFree(thread, address, 0, MEM_RELEASE), thread, "release", address);
         }
-        release_ns += now_ns() - t1;
+        release_ns += bench_now_ns() - t1;
         reserve_ns += t1 - t0;
         done += round;
     }
@@ -173,9 +155,9 @@ static void time_first_fit(VsThread *thread, size_t batch, Result *r)
 {
     double total = 0;
     for (size_t i = 0; i < batch; i++) {
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         uint64_t p = VsVirtualAlloc(thread, 0, 64 * 1024, MEM_RESERVE, PAGE_READWRITE);
-        total += now_ns() - t0;
+        total += bench_now_ns() - t0;
         require(p != 0, thread, "first-fit reserve", 0);
         require(VsVirtualFree(thread, p, 0, MEM_RELEASE), thread, "release", p);
     }
@@ -193,26 +175,26 @@ static void time_page_calls(VsThread *thread, size_t population, size_t batch, i
         slots[i] = vad_address(slot) + (rng_next() % 16) * 4096;
     }
 
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
     for (size_t i = 0; i < batch; i++)
         require(VsVirtualAlloc(thread, slots[i], 4096, MEM_COMMIT, PAGE_READWRITE) != 0, thread,
                 "commit", slots[i]);
-    double t1 = now_ns();
+    double t1 = bench_now_ns();
     uint32_t old;
     for (size_t i = 0; i < batch; i++)
         require(VsVirtualProtect(thread, slots[i], 4096, PAGE_READONLY, &old), thread, "protect",
                 slots[i]);
-    double t2 = now_ns();
+    double t2 = bench_now_ns();
     VsMemoryBasicInformation mbi;
     uint64_t sink = 0;
     for (size_t i = 0; i < batch; i++) {
         require(VsVirtualQuery(thread, slots[i], &mbi, sizeof mbi) != 0, thread, "query", slots[i]);
         sink += mbi.RegionSize;
     }
-    double t3 = now_ns();
+    double t3 = bench_now_ns();
     for (size_t i = 0; i < batch; i++)
         require(VsVirtualFree(thread, slots[i], 4096, MEM_DECOMMIT), thread, "decommit", slots[i]);
-    double t4 = now_ns();
+    double t4 = bench_now_ns();
     require(sink != 0, thread, "query sizes", 0);
 
     r->ns[pattern][OP_COMMIT] = (t1 - t0) / (double)batch;
@@ -235,13 +217,9 @@ static void populate(VsThread *thread, size_t population)
 
 static void run_population(size_t population, size_t batch, Result *r)
 {
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = BENCH_RAM});
-    VsProcess *process = system ? vs_process_create(system, "bench") : NULL;
-    if (!process) {
-        fprintf(stderr, "bench-vm: out of memory creating the system\n");
-        exit(1);
-    }
-    VsThread *thread = vs_process_main_thread(process);
+    VsSystem *system = bench_system(VS_ARCH_X64, BENCH_RAM, 0);
+    VsThread *thread = bench_process(system, "bench");
+    VsProcess *process = vs_thread_process(thread);
     populate(thread, population);
     /* Warm up: one small round of everything, untimed. */
     Result warm;
@@ -269,26 +247,26 @@ typedef struct MemoryFigures {
 
 static void measure_memory(size_t vads, MemoryFigures *m)
 {
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64, .ram_bytes = BENCH_RAM});
-    VsProcess *process = vs_process_create(system, "memory");
-    VsThread *thread = vs_process_main_thread(process);
+    VsSystem *system = bench_system(VS_ARCH_X64, BENCH_RAM, 0);
+    VsThread *thread = bench_process(system, "memory");
+    VsProcess *process = vs_thread_process(thread);
 
-    uint64_t before = heap_bytes();
+    uint64_t before = bench_heap_in_use();
     populate(thread, vads);
-    uint64_t after = heap_bytes();
+    uint64_t after = bench_heap_in_use();
     m->bytes_per_vad = (double)(after - before) / (double)vads;
 
     /* One committed page per 2 MB creates one leaf table each (and a PDE table per 1 GB). */
     VsProcessCounters counters;
     vs_process_counters(process, &counters);
     uint64_t tables_before = counters.page_table_pages;
-    before = heap_bytes();
+    before = bench_heap_in_use();
     for (size_t slot = 0; slot < vads; slot += 16) {
         uint64_t address = vad_address(slot);
         require(VsVirtualAlloc(thread, address, 4096, MEM_COMMIT, PAGE_READWRITE) != 0, thread,
                 "commit", address);
     }
-    after = heap_bytes();
+    after = bench_heap_in_use();
     vs_process_counters(process, &counters);
     m->tables = counters.page_table_pages - tables_before;
     m->bytes_per_table = (double)(after - before) / (double)m->tables;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # test.sh - builds vadsim twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer) and
-# runs every test in both; then builds it a third time with clang and libFuzzer (the same
-# sanitizers) and runs a short, fixed-seed fuzzing of the parser and of whole scenario runs (suite
-# 'fuzz'). Exits non-zero if any build or test fails; the last line sums up.
+# runs every test in both, the quick ones first (test setup 'quick'), then the long ones (setup
+# 'long': randomized and fuzz runs, benchmark smoke runs); then builds it a third time with clang
+# and libFuzzer (the same sanitizers) and runs a short, fixed-seed fuzzing of the parser and of
+# whole scenario runs (suite 'fuzz'). Exits non-zero if any build or test fails; the last line sums
+# up.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,20 +22,29 @@ warm_wine() {
 }
 
 failed_builds=""
-# run NAME SUITE [MESON OPTIONS...]: builds build-NAME and runs its tests (SUITE: all of them if
-# empty).
+# run NAME SUITE [MESON OPTIONS...]: builds build-NAME and runs its tests: the quick setup, then the
+# long one (SUITE: only that suite's tests, once).
 run() {
     name=$1
     suite=$2
     shift 2
     echo "=== $name build ==="
+    rm -f "build-$name"/meson-logs/testlog*.json
     if ! scripts/build.sh "build-$name" "$@"; then
         failed_builds="$failed_builds $name"
         return
     fi
     warm_wine
-    meson test -C "build-$name" ${suite:+--suite "$suite"} --print-errorlogs --num-processes 2 ||
-        failed_builds="$failed_builds $name"
+    if [ -n "$suite" ]; then
+        meson test -C "build-$name" --suite "$suite" --print-errorlogs --num-processes 2 ||
+            failed_builds="$failed_builds $name"
+        return
+    fi
+    for setup in quick long; do
+        echo "=== $name build, $setup tests ==="
+        meson test -C "build-$name" --setup "$setup" --print-errorlogs --num-processes 2 ||
+            failed_builds="$failed_builds $name($setup)"
+    done
 }
 
 run plain "" --buildtype=debugoptimized
@@ -45,12 +56,12 @@ CC=clang
 export CC
 run fuzz fuzz --buildtype=debugoptimized -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 
-# meson writes a machine-readable log per build; count results from both.
+# meson writes a machine-readable log per run (testlog-SETUP.json with a setup); count them all.
 passed=0
 failed=0
 skipped=0
-for log in build-plain/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json \
-    build-fuzz/meson-logs/testlog.json; do
+for log in build-plain/meson-logs/testlog*.json build-sanitize/meson-logs/testlog*.json \
+    build-fuzz/meson-logs/testlog*.json; do
     [ -f "$log" ] || continue
     passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
     failed=$((failed + $(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\|UNEXPECTEDPASS\)"' "$log" || true)))

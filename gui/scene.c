@@ -24,18 +24,6 @@ const char *vv_kind_name(VvKind kind)
     return kind < VV_KIND_COUNT ? names[kind] : "?";
 }
 
-const char *vv_page_state_name(VvPageState state)
-{
-    static const char *const names[VV_PAGE_STATE_COUNT] = {
-        [VV_PAGE_RESERVED] = "reserved",       [VV_PAGE_DEMAND_ZERO] = "demand zero",
-        [VV_PAGE_VALID] = "valid",             [VV_PAGE_VALID_SHARED] = "valid, shared",
-        [VV_PAGE_COPY] = "copy-on-write copy", [VV_PAGE_TRANSITION] = "transition",
-        [VV_PAGE_PAGEFILE] = "page file",      [VV_PAGE_PROTOTYPE] = "prototype",
-        [VV_PAGE_GUARD] = "guard",
-    };
-    return state < VV_PAGE_STATE_COUNT ? names[state] : "?";
-}
-
 /* ---- What the step touched ------------------------------------------------------------------ */
 
 typedef struct Touch {

@@ -115,6 +115,5 @@ void vv_scene_free(VvScene *scene);
 GArray *vv_scene_pages(const VsRunner *runner, uint32_t process, uint64_t start, uint64_t end,
                        size_t max);
 const char *vv_kind_name(VvKind kind);
-const char *vv_page_state_name(VvPageState state);
 
 #endif /* VS_GUI_SCENE_H */

@@ -4,7 +4,8 @@
  * The model reports typed events (vadsim.h); this file is the only place that turns them into
  * words, so the runner, the stepper and the golden tests all say the same thing. Each event kind
  * has one sentence builder, found through the table narrators (json.c has the same events' JSON
- * fields); a call's result is narrated from its row of calls.def.
+ * fields). A call's result is narrated from its row of calls.def: its return kind, what a
+ * successful Linux call gives.
  */
 #include "runner_int.h"
 
@@ -669,7 +670,8 @@ static void append_success(VsRunner *runner, VsOpKind kind, uint64_t ret, GStrin
                            name ? name : "?", name ? name : "?");
 }
 
-void vs_narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
+/* A Linux call's result in C's terms: "-1: munmap failed: EINVAL (22): Invalid argument". */
+static void narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
 {
     GString *out = runner->out;
     const char *name = vs_op_spec(kind)->name;
@@ -693,6 +695,41 @@ void vs_narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
         vs_value_format(v, out);
     g_string_append_printf(out, ": %s failed: %s (%u): %s", name, errno_name ? errno_name : "?",
                            e, errno_text(e));
+}
+
+/* A Windows call's value, and after it the exception a memory access raised, an NT call's status
+ * by name, or why a Win32 call failed (its last error and the status behind it). */
+static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
+{
+    GString *out = runner->out;
+    vs_value_format(v, out);
+    const VsOpSpec *spec = vs_op_spec(kind);
+    const char *status_name = vs_status_name((VsStatus)v->i);
+    if (spec->memory_access) {
+        if (!NT_SUCCESS(runner->exception))
+            g_string_append_printf(out, ": raised %s: %s", vs_status_name(runner->exception),
+                                   vs_status_explain(runner->exception));
+    } else if (spec->returns == VS_RETURN_STATUS && status_name) {
+        g_string_append_printf(out, " %s", status_name);
+        if (!NT_SUCCESS((VsStatus)v->i))
+            g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
+    } else if (v->kind != VS_VALUE_STRING && vs_op_failed(kind, v->i)) {
+        VsThread *thread = vs_runner_thread(runner);
+        VsStatus status = VsRtlGetLastNtStatus(thread);
+        const char *error_name = vs_win32_error_name(VsGetLastError(thread));
+        g_string_append_printf(out, ": failed, GetLastError() = %u %s (from %s: %s)",
+                               VsGetLastError(thread), error_name ? error_name : "",
+                               vs_status_name(status) ? vs_status_name(status) : "?",
+                               vs_status_explain(status) ? vs_status_explain(status) : "");
+    }
+}
+
+void vs_narrate_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
+{
+    if (vs_op_family(kind) != VS_FAMILY_WINDOWS && linux_system(runner))
+        narrate_linux_result(runner, kind, v);
+    else
+        narrate_windows_result(runner, kind, v);
 }
 
 void vs_narrate_events(VsRunner *runner)

@@ -437,16 +437,6 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
     return TRUE;
 }
 
-/* Whether a call's value says it failed (vs_op_failed); other values (the byte read, GetLastError's)
- * are never failures. */
-static gboolean call_failed(const char *name, const VsValue *v)
-{
-    VsOpKind kind;
-    if (v->kind == VS_VALUE_STRING || !vs_op_lookup(name, &kind))
-        return FALSE;
-    return vs_op_failed(kind, v->i);
-}
-
 /* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */
 static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
 {
@@ -461,14 +451,14 @@ static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValu
                            v->i, VsGetLastError(thread), VsRtlGetLastNtStatus(thread));
 }
 
-/* A call of the Linux personality (or a memory access in a Linux system), narrated in C's terms. */
-static gboolean linux_call(const VsRunner *runner, const VsStmt *stmt, VsOpKind *kind)
+/* The call a statement's expression makes, or FALSE when it is no call of the language (a value,
+ * an expression, MemAddressRequirements). */
+static gboolean statement_call(const VsStmt *stmt, VsOpKind *kind)
 {
-    return stmt->expr->kind == VS_EXPR_CALL && vs_op_lookup(stmt->expr->name, kind) &&
-           vs_op_family(*kind) != VS_FAMILY_WINDOWS &&
-           vs_system_layout(runner->system)->linux_personality;
+    return stmt->expr->kind == VS_EXPR_CALL && vs_op_lookup(stmt->expr->name, kind);
 }
 
+/* The value of a statement, after its line: "= 0x10000", and for a call what it means. */
 static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
 {
     if (runner->verbosity == VS_RUN_JSON) {
@@ -477,37 +467,13 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
     }
     if (runner->verbosity != VS_RUN_EXPLAIN)
         return;
-    GString *out = runner->out;
     VsOpKind kind;
-    g_string_append(out, "      = ");
-    if (linux_call(runner, stmt, &kind)) {
-        vs_narrate_linux_result(runner, kind, v);
-        g_string_append_c(out, '\n');
-        return;
-    }
-    vs_value_format(v, out);
-    gboolean call = stmt->expr->kind == VS_EXPR_CALL;
-    gboolean access = call && vs_op_lookup(stmt->expr->name, &kind) &&
-                      vs_op_spec(kind)->memory_access;
-    const char *status_name = vs_status_name((VsStatus)v->i);
-    if (access) {
-        if (!NT_SUCCESS(runner->exception))
-            g_string_append_printf(out, ": raised %s: %s", vs_status_name(runner->exception),
-                                   vs_status_explain(runner->exception));
-    } else if (call && g_str_has_prefix(stmt->expr->name, "Nt") && status_name) {
-        g_string_append_printf(out, " %s", status_name);
-        if (!NT_SUCCESS((VsStatus)v->i))
-            g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
-    } else if (call && call_failed(stmt->expr->name, v)) {
-        VsThread *thread = vs_runner_thread(runner);
-        VsStatus status = VsRtlGetLastNtStatus(thread);
-        const char *error_name = vs_win32_error_name(VsGetLastError(thread));
-        g_string_append_printf(out, ": failed, GetLastError() = %u %s (from %s: %s)",
-                               VsGetLastError(thread), error_name ? error_name : "",
-                               vs_status_name(status) ? vs_status_name(status) : "?",
-                               vs_status_explain(status) ? vs_status_explain(status) : "");
-    }
-    g_string_append_c(out, '\n');
+    g_string_append(runner->out, "      = ");
+    if (statement_call(stmt, &kind))
+        vs_narrate_result(runner, kind, v);
+    else
+        vs_value_format(v, runner->out);
+    g_string_append_c(runner->out, '\n');
 }
 
 static gboolean run_value_statement(VsRunner *runner, const VsStmt *stmt, GError **error)

@@ -79,8 +79,10 @@ void vs_json_statement_open(VsRunner *runner, const char *kind, const VsStmt *st
 
 /* narrate.c */
 void vs_narrate_events(VsRunner *runner);
-/* A Linux call's result in C's terms, after "= ": "-1: munmap failed: EINVAL (22), ...". */
-void vs_narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue *v);
+/* A call's result, after "= ": its value and what it means. A Windows call's failure names its last
+ * error and the status behind it, an NT call's status is named; a Linux call (or a memory access
+ * in a Linux system) is told in C's terms: "-1: munmap failed: EINVAL (22): Invalid argument". */
+void vs_narrate_result(VsRunner *runner, VsOpKind kind, const VsValue *v);
 
 /* show.c: 'show' forms written to the runner's output */
 void vs_show_query(VsRunner *runner, uint64_t address);

@@ -666,7 +666,6 @@ VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access
 #define VS_ACCESS_VM_OPERATION PROCESS_VM_OPERATION
 #define VS_ACCESS_QUERY PROCESS_QUERY_INFORMATION
 #define VS_ACCESS_QUERY_ANY PROCESS_QUERY_LIMITED_INFORMATION
-void vs_set_last_nt_error(VsThread *thread, VsStatus status); /* BaseSetLastNTError (win32.c) */
 
 /* ---- Commit state of pages ------------------------------------------------------------------- */
 

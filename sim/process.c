@@ -209,28 +209,12 @@ VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access
     return status;
 }
 
-uint32_t VsGetCurrentProcessId(const VsThread *thread) { return thread->process->pid; }
-
 VsProcess *vs_handle_process(VsThread *thread, VsHandle handle)
 {
     if (handle == VS_CURRENT_PROCESS)
         return thread->process;
     VsHandleEntry *entry = handle_entry(thread, handle);
     return entry && entry->type == VS_OBJECT_PROCESS ? entry->object : NULL;
-}
-
-VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid)
-{
-    (void)inherit; /* no child processes to inherit it */
-    VsProcess *target = vs_process_by_id(thread->process->system, pid);
-    VsHandle handle = 0;
-    VsStatus status = target ? vs_process_open(thread, target, access, &handle)
-                             : STATUS_INVALID_CID;
-    if (!NT_SUCCESS(status)) {
-        vs_set_last_nt_error(thread, status);
-        return 0;
-    }
-    return handle;
 }
 
 /* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */

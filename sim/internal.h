@@ -819,6 +819,7 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
+uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
 bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                uint64_t end_vpn, uint8_t *vec);
@@ -835,6 +836,8 @@ bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
 VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
+int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode);
+uint64_t vs_new_inode(VsSystem *system);
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
 void vs_shmem_file_put(VsSystem *system, VsFile *file);
 VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);

@@ -1,96 +1,25 @@
 /*
- * shmem.c - Linux files for the memory calls: the descriptor table, memfd_create, shm_open and
- * shm_unlink, open of the scenario's files, ftruncate and close.
+ * shmem.c - Linux's shared-memory files (mm/shmem.c, mm/memfd.c): memfd_create, shm_open and
+ * shm_unlink, and the file behind each MAP_SHARED|MAP_ANONYMOUS mapping.
  *
  * A regular file is the model's file (file.c): its page cache is its data section. memfd files,
  * POSIX shared-memory objects and the file behind each MAP_SHARED|MAP_ANONYMOUS mapping live on
- * shmem (mm/shmem.c, mm/memfd.c): their pages have no other copy, so their page cache is a
- * swap-backed section. A file keeps its page cache while it has a name or an open descriptor;
- * with neither, its mappings alone keep it (the section's views), and it goes with the last.
- * Errors follow memfd_create(2), shm_open(3) on glibc 2.36, open(2) and ftruncate(2), as
- * docs/research/linux-mm.md section 9 measured them.
+ * shmem: their pages have no other copy, so their page cache is a swap-backed section. A file
+ * keeps its page cache while it has a name or an open descriptor; with neither, its mappings
+ * alone keep it (the section's views), and it goes with the last. Errors follow memfd_create(2)
+ * and shm_open(3) on glibc 2.36, as docs/research/linux-mm.md section 9 measured them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-#define FD_MAX 1024        /* RLIMIT_NOFILE's usual soft limit */
-#define FIRST_FD 3         /* 0, 1 and 2 are the standard streams (not modelled) */
 #define MEMFD_NAME_MAX 249 /* NAME_MAX less "memfd:" */
 #define SHM_NAME_MAX 253   /* glibc's bound, with "/dev/shm/" under PATH_MAX */
 #define FIRST_INODE 1024
 
-/* ---- The descriptor table --------------------------------------------------------------------- */
-
-/* The open file descriptor fd names, or NULL for one not open. */
-VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd)
-{
-    VsProcess *process = thread->process;
-    if (fd < 0 || (uint64_t)fd >= process->fd_count)
-        return NULL;
-    return process->fds[fd];
-}
-
-VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode)
-{
-    VsOpenFile *open = vs_fd_open_file(thread, fd);
-    if (open && mode)
-        *mode = open->mode;
-    return open ? open->file : NULL;
-}
-
-/* A new open file description of file (alloc_file), kept by the system until it ends. */
-static VsOpenFile *open_file(VsSystem *system, VsFile *file, uint32_t mode)
-{
-    VsOpenFile **table =
-        realloc(system->open_files, (system->open_file_count + 1) * sizeof *table);
-    if (!table)
-        return NULL;
-    system->open_files = table;
-    VsOpenFile *open = malloc(sizeof *open);
-    if (!open)
-        return NULL;
-    *open = (VsOpenFile){.file = file, .mode = mode};
-    table[system->open_file_count++] = open;
-    return open;
-}
-
-/* Opens file and gives it the lowest free descriptor (get_unused_fd_flags, fd_install), or -1
- * with errno set. */
-static int install_fd(VsThread *thread, VsFile *file, uint32_t mode)
-{
-    VsProcess *process = thread->process;
-    size_t fd = FIRST_FD;
-    while (fd < process->fd_count && process->fds[fd])
-        fd++;
-    if (fd >= FD_MAX) {
-        vs_set_errno(thread, VS_EMFILE);
-        return -1;
-    }
-    if (fd >= process->fd_count) {
-        size_t count = fd + 8;
-        VsOpenFile **fds = realloc(process->fds, count * sizeof *fds);
-        if (!fds) {
-            vs_set_errno(thread, VS_ENOMEM);
-            return -1;
-        }
-        memset(fds + process->fd_count, 0, (count - process->fd_count) * sizeof *fds);
-        process->fds = fds;
-        process->fd_count = count;
-    }
-    VsOpenFile *open = open_file(process->system, file, mode);
-    if (!open) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
-    process->fds[fd] = open;
-    file->opens++;
-    vs_shmem_file_put(process->system, file);
-    return (int)fd;
-}
-
-/* ---- shmem files ------------------------------------------------------------------------------- */
+/* The inode number of a new file (get_next_ino): numbers are handed out in order. */
+uint64_t vs_new_inode(VsSystem *system) { return FIRST_INODE + system->next_inode++; }
 
 static bool append_file(VsSystem *system, VsFile *file)
 {
@@ -113,7 +42,7 @@ VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name
     }
     file->kind = kind;
     file->unlinked = kind != VS_FILE_SHM;
-    file->inode = FIRST_INODE + system->next_inode++;
+    file->inode = vs_new_inode(system);
     vs_text_append(file->name, sizeof file->name, name);
     return file;
 }
@@ -170,7 +99,7 @@ int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags)
         vs_set_errno(thread, VS_ENOMEM);
         return -1;
     }
-    return install_fd(thread, file, VS_O_RDWR);
+    return vs_fd_install(thread, file, VS_O_RDWR);
 }
 
 /* glibc's __shm_get_name: one optional leading '/', then a name with no other '/'. */
@@ -220,7 +149,7 @@ int vs_shm_open(VsThread *thread, const char *name, uint32_t oflag, uint32_t mod
     }
     if ((oflag & VS_O_TRUNC) && access != VS_O_RDONLY)
         vs_file_truncate(system, file, 0);
-    return install_fd(thread, file, access);
+    return vs_fd_install(thread, file, access);
 }
 
 int vs_shm_unlink(VsThread *thread, const char *name)
@@ -238,171 +167,4 @@ int vs_shm_unlink(VsThread *thread, const char *name)
     file->unlinked = true;
     vs_shmem_file_put(thread->process->system, file);
     return 0;
-}
-
-int vs_open(VsThread *thread, const char *name, uint32_t flags)
-{
-    if (!vs_linux_call(thread))
-        return -1;
-    VsSystem *system = thread->process->system;
-    uint32_t access = flags & VS_O_ACCMODE;
-    if (!name) {
-        vs_set_errno(thread, VS_EFAULT);
-        return -1;
-    }
-    if (access == VS_O_ACCMODE) {
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
-    VsFile *file = vs_file_lookup(system, name);
-    if (file && (flags & VS_O_CREAT) && (flags & VS_O_EXCL)) {
-        vs_set_errno(thread, VS_EEXIST);
-        return -1;
-    }
-    if (!file && !(flags & VS_O_CREAT)) {
-        vs_set_errno(thread, VS_ENOENT);
-        return -1;
-    }
-    if (!file) {
-        VsStatus status = vs_file_create(system, name, 0, NULL, 0, 0);
-        if (!NT_SUCCESS(status)) {
-            vs_set_errno(thread, status == STATUS_OBJECT_NAME_INVALID ? VS_ENAMETOOLONG : VS_ENOMEM);
-            return -1;
-        }
-        file = vs_file_lookup(system, name);
-        file->inode = FIRST_INODE + system->next_inode++;
-    }
-    if ((flags & VS_O_TRUNC) && access != VS_O_RDONLY)
-        vs_file_truncate(system, file, 0);
-    return install_fd(thread, file, access);
-}
-
-int vs_close(VsThread *thread, int64_t fd)
-{
-    if (!vs_linux_call(thread))
-        return -1;
-    VsFile *file = vs_fd_file(thread, fd, NULL);
-    if (!file) {
-        vs_set_errno(thread, VS_EBADF);
-        return -1;
-    }
-    thread->process->fds[fd] = NULL;
-    file->opens--;
-    vs_shmem_file_put(thread->process->system, file);
-    return 0;
-}
-
-/* ---- Truncation --------------------------------------------------------------------------------- */
-
-/* Unmaps the pages [first_index, last_index] of the section from every VMA in every process that
- * maps them (unmap_mapping_range). even_cows: private copies a copy-on-write store made of them go
- * too - truncation does that, since past the end of the file nothing may stay mapped; a punched
- * hole leaves them, as they are no longer the file's pages (zap_details.even_cows false). */
-static void unmap_mapping_range(VsSystem *system, VsSection *section, uint64_t first_index,
-                                uint64_t last_index, bool even_cows)
-{
-    size_t p = 0;
-    const VsVad *view = vs_section_next_view(system, section, &p, NULL);
-    while (view) {
-        VsVad *vad = (VsVad *)view;
-        VsProcess *process = system->processes[p];
-        const VsVad *next = vs_section_next_view(system, section, &p, view);
-        uint64_t first = vs_vma(vad)->first_prototype, last = first + vs_vma_pages(vad) - 1;
-        if (last >= first_index && first <= last_index) {
-            uint64_t from = vs_max(first, first_index), to = vs_min(last, last_index);
-            uint64_t start_vpn = vad->starting_vpn + (from - first);
-            uint64_t end_vpn = vad->starting_vpn + (to - first);
-            if (even_cows)
-                vs_vma_zap(process, vad, start_vpn, end_vpn);
-            else
-                vs_vma_zap_file_pages(process, vad, start_vpn, end_vpn);
-        }
-        view = next;
-    }
-}
-
-/* Zeroes the bytes of the resident page index from offset on (truncate_inode_partial_folio). */
-static void zero_tail(VsSystem *system, VsSection *section, uint64_t index, uint64_t offset)
-{
-    uint64_t pte = index < section->pages ? vs_prototype_read(section, index) : 0;
-    if (!vs_pte_is_resident(pte))
-        return;
-    VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
-    if (pfn->data)
-        memset(pfn->data + offset, 0, VS_PAGE_SIZE - offset);
-}
-
-/*
- * Sets the file's size (do_truncate): growing makes zeros readable (and mappable pages usable,
- * without remapping); shrinking unmaps and drops every page wholly past the new end, and zeroes
- * the rest of the last page. False when the host or the commit limit cannot give the room.
- */
-bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size)
-{
-    uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-    if (file->kind == VS_FILE_REGULAR && size > file->size && !vs_file_extend(file, size))
-        return false;
-    if (file->section && !vs_file_page_cache(system, file, pages))
-        return false;
-    if (size < file->size) {
-        if (file->kind == VS_FILE_REGULAR) {
-            if (!vs_file_shrink(file, size))
-                return false;
-            vs_file_set_cached(file, pages, UINT64_MAX, false); /* truncate_inode_pages */
-        }
-        VsSection *section = file->section;
-        if (section) {
-            unmap_mapping_range(system, section, pages, UINT64_MAX, true);
-            vs_section_discard(system, section, pages, UINT64_MAX);
-            if (size % VS_PAGE_SIZE)
-                zero_tail(system, section, size / VS_PAGE_SIZE, size % VS_PAGE_SIZE);
-        }
-    }
-    file->size = size;
-    return true;
-}
-
-int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
-{
-    if (!vs_linux_call(thread))
-        return -1;
-    uint32_t mode;
-    VsFile *file = vs_fd_file(thread, fd, &mode);
-    if (length < 0) { /* do_sys_ftruncate checks the length before it looks at the descriptor */
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
-    if (!file) {
-        vs_set_errno(thread, VS_EBADF);
-        return -1;
-    }
-    if (mode == VS_O_RDONLY) {
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
-    if ((uint64_t)length > VS_FILE_MAX_BYTES) {
-        vs_set_errno(thread, VS_EFBIG); /* past what the model keeps of a file */
-        return -1;
-    }
-    if (!vs_file_truncate(thread->process->system, file, (uint64_t)length)) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
-    return 0;
-}
-
-/* Punches [first_index, last_index] out of the file (fallocate FALLOC_FL_PUNCH_HOLE, MADV_REMOVE):
- * the file's pages leave every mapping and read as zeros from then on; private copies made of them
- * stay where they are. */
-void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index)
-{
-    VsSection *section = file->section;
-    if (file->kind == VS_FILE_REGULAR && first_index < vs_file_pages(file)) {
-        vs_file_punch_bytes(file, first_index, last_index);
-        vs_file_set_cached(file, first_index, last_index, false); /* a hole: nothing cached */
-    }
-    if (!section)
-        return;
-    unmap_mapping_range(system, section, first_index, last_index, false);
-    vs_section_discard(system, section, first_index, last_index);
 }

@@ -19,10 +19,6 @@ static inline uint64_t vs_vpn(uint64_t address) { return address >> VS_PAGE_SHIF
 static inline uint64_t vs_vpn_address(uint64_t vpn) { return vpn << VS_PAGE_SHIFT; }
 static inline uint64_t vs_page_down(uint64_t address) { return address & ~(VS_PAGE_SIZE - 1); }
 static inline uint64_t vs_granule_down(uint64_t address) { return address & ~(VS_GRANULARITY - 1); }
-static inline uint64_t vs_vpn_granule_up(uint64_t vpn)
-{
-    return (vpn + VS_GRANULE_PAGES - 1) & ~(VS_GRANULE_PAGES - 1);
-}
 static inline uint64_t vs_min(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t vs_max(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
@@ -813,7 +809,6 @@ VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t pro
 bool vs_vma_pkey_denies(const VsVad *vad);
 void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
 void vs_vma_charge(VsProcess *process, VsVad *vad);
-bool vs_vma_range_mapped(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
 void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);

@@ -196,20 +196,6 @@ void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags)
 
 /* ---- Ranges of VMAs ------------------------------------------------------------------------- */
 
-/* Whether every page of [start_vpn, end_vpn] lies in some VMA (no hole). */
-bool vs_vma_range_mapped(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
-{
-    for (uint64_t vpn = start_vpn; vpn <= end_vpn;) {
-        VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-        if (!vad)
-            return false;
-        if (vad->ending_vpn >= end_vpn)
-            return true;
-        vpn = (uint64_t)vad->ending_vpn + 1;
-    }
-    return true;
-}
-
 /* The VMAs a range cuts in two, to be split at its ends. */
 static int splits_needed(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {

@@ -101,6 +101,17 @@ static VsSystem *new_system(VsArch arch, uint64_t ram, uint64_t pagefile)
     return system;
 }
 
+/* A Linux system: the x64 machine with the Linux personality. */
+static VsSystem *new_linux_system(uint64_t ram, uint64_t pagefile)
+{
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                          .personality = vs_linux_personality(),
+                                                          .ram_bytes = ram,
+                                                          .pagefile_bytes = pagefile});
+    require(system != NULL, NULL, "creating the system");
+    return system;
+}
+
 static VsThread *new_thread(VsSystem *system)
 {
     VsProcess *process = vs_process_create(system, "bench");
@@ -332,7 +343,7 @@ static double lock_terabytes(VsThread *t)
 
 static double fork_large(void)
 {
-    VsSystem *system = new_system(VS_ARCH_LINUX_X64, 4 * GB, 64 * GB);
+    VsSystem *system = new_linux_system(4 * GB, 64 * GB);
     VsThread *t = new_thread(system);
     uint64_t p = vs_mmap(t, 0, 60 * GB, VS_PROT_READ | VS_PROT_WRITE,
                          VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_NORESERVE, -1, 0);
@@ -407,7 +418,7 @@ static const uint64_t touched[3] = {0, TB / 2, TB - PAGE};
 /* One sequence of the calls in the model; ns per op into ns. */
 static void linux_model_once(const Scale *s, uint8_t *vec, double *ns)
 {
-    VsSystem *system = new_system(VS_ARCH_LINUX_X64, 0, 0);
+    VsSystem *system = new_linux_system(0, 0);
     VsThread *t = new_thread(system);
     uint64_t p = 0, q = 0;
     int rc = 0;

@@ -357,7 +357,7 @@ static void execute_query(VsThread *thread, const VsOp *op, VsOutcome *outcome, 
 
 static bool is_linux(VsThread *thread)
 {
-    return vs_system_layout(vs_process_system(vs_thread_process(thread)))->linux_personality;
+    return vs_is_linux(vs_process_system(vs_thread_process(thread)));
 }
 
 /* A load or store; what it raised is an NTSTATUS, or in a Linux system the signal it delivers. */

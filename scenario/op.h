@@ -71,7 +71,7 @@ typedef enum VsOpKind {
     VS_OP_NT_MAP_VIEW,
     VS_OP_NT_UNMAP_VIEW,
     VS_OP_NT_UNMAP_VIEW_EX,
-    /* The Linux personality's calls (a system made with VS_ARCH_LINUX_X64): from here on. */
+    /* The Linux personality's calls (a system with vs_linux_personality()): from here on. */
     VS_OP_MMAP,
     VS_OP_MUNMAP,
     VS_OP_MPROTECT,

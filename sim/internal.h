@@ -9,6 +9,7 @@
 #define VS_INTERNAL_H
 
 #include "vadsim.h"
+#include "personality.h"
 
 /* ---- Page math (xv6 riscv.h style: tiny helpers, no surprises) ------------------------------- */
 
@@ -627,6 +628,7 @@ typedef struct VsOpenFile {
 
 struct VsSystem {
     const VsLayout *layout;
+    const VsPersonality *personality; /* NULL: Windows alone */
     uint32_t processors;
     VsProcess **processes;
     size_t process_count;
@@ -766,7 +768,6 @@ enum {
 #define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
 #define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
 
-static inline bool vs_is_linux(const VsSystem *system) { return system->layout->linux_personality; }
 /* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
  * key, which the thread's PKRU denies every load and store (vma.c). */
 static inline uint32_t vs_vma_pkey(const VsVad *vad)

@@ -85,10 +85,10 @@ VsProcess *vs_process_create(VsSystem *system, const char *name)
     const VsLayout *layout = system->layout;
     vs_vad_table_init(&process->vad_root, vs_vpn(layout->lowest_user_address),
                       vs_vpn(layout->highest_vad_address));
-    if (layout->linux_personality)
-        process->vad_root.granule_pages = 1; /* Linux maps on any page boundary */
+    process->vad_root.granule_pages = layout->allocation_granularity / VS_PAGE_SIZE;
     /* Host out of memory below: what was built is given back; the VAD pool keeps its chunks. */
-    if (!NT_SUCCESS(vs_pt_create_top(process)) || (!layout->linux_personality && !insert_shared_user_data(process)) ||
+    if (!NT_SUCCESS(vs_pt_create_top(process)) ||
+        (layout->shared_user_data && !insert_shared_user_data(process)) ||
         !vs_thread_create(process) ||
         !append_pointer((void ***)&system->processes, &system->process_count, process)) {
         discard_process(process);

@@ -19,22 +19,15 @@ static const VsLayout layouts[] = {
     {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
      .highest_user_address = 0x7FFFFFFEFFFFull, .highest_vad_address = 0x7FFFFFFDFFFFull,
      .shared_user_data = 0x7FFE0000, .paging_levels = 4, .level_bits = 9, .pte_size = 8,
-     .mbi_size = 48},
+     .allocation_granularity = VS_GRANULARITY, .mbi_size = 48},
     {.arch = VS_ARCH_X86, .name = "x86", .lowest_user_address = 0x10000,
      .highest_user_address = 0x7FFEFFFF, .highest_vad_address = 0x7FFDFFFF,
      .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
-     .mbi_size = 28},
+     .allocation_granularity = VS_GRANULARITY, .mbi_size = 28},
     {.arch = VS_ARCH_X86_3GB, .name = "x86-3gb", .lowest_user_address = 0x10000,
      .highest_user_address = 0xBFFEFFFF, .highest_vad_address = 0xBFFDFFFF,
      .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
-     .mbi_size = 28},
-    /* Linux x86_64: TASK_SIZE 0x7ffffffff000; mmap_min_addr as this machine's kernel enforces it
-     * (64 KB, docs/research/linux-mm.md 1.1); no KUSER_SHARED_DATA; a fixed mmap_base (ASLR off),
-     * 2 MB-aligned, with 1 GB of free space above it before anything else. */
-    {.arch = VS_ARCH_LINUX_X64, .name = "linux-x64", .lowest_user_address = 0x10000,
-     .highest_user_address = 0x7FFFFFFFEFFFull, .highest_vad_address = 0x7FFFFFFFEFFFull,
-     .shared_user_data = 0, .paging_levels = 4, .level_bits = 9, .pte_size = 8, .mbi_size = 48,
-     .linux_personality = true, .mmap_base = 0x7F0000000000ull},
+     .allocation_granularity = VS_GRANULARITY, .mbi_size = 28},
 };
 
 const VsLayout *vs_layout_of(VsArch arch)
@@ -47,13 +40,16 @@ const VsLayout *vs_layout_of(VsArch arch)
 
 VsSystem *vs_system_create(const VsSystemConfig *config)
 {
-    const VsLayout *layout = vs_layout_of(config->arch);
+    const VsPersonality *personality = config->personality;
+    const VsLayout *layout =
+        personality ? personality->layout(config->arch) : vs_layout_of(config->arch);
     if (!layout)
         return NULL;
     VsSystem *system = calloc(1, sizeof *system);
     if (!system)
         return NULL;
     system->layout = layout;
+    system->personality = personality;
     system->processors = config->processors ? config->processors : 4;
     if (system->processors > 64)
         system->processors = 64;
@@ -77,7 +73,7 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
     uint64_t readahead = config->readahead_bytes ? config->readahead_bytes : DEFAULT_READAHEAD;
     system->readahead_pages = vs_max(1, readahead / VS_PAGE_SIZE);
     system->files_unaligned = config->files_unaligned;
-    system->execute_only_pkey = config->execute_only_pkey && layout->linux_personality;
+    system->execute_only_pkey = config->execute_only_pkey && personality;
     return system;
 }
 

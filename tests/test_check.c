@@ -55,7 +55,7 @@ static void assert_trips(Fixture *f, const char *invariant)
 
 static int setup_x64(void **state) { return fixture_setup_x64(state); }
 
-static int setup_linux(void **state) { return fixture_setup_arch(state, VS_ARCH_LINUX_X64); }
+static int setup_linux(void **state) { return fixture_setup_linux(state); }
 
 /* Reserves and commits size bytes in one call (a MemCommit VAD: its untouched PTEs stay zero). */
 static uint64_t commit(Fixture *f, uint64_t size)

@@ -14,11 +14,11 @@
 #include "testutil.h"
 
 #define PAGE 4096ull
-#define BASE 0x7F0000000000ull /* the layout's mmap_base */
+#define BASE VS_LINUX_MMAP_BASE
 #define ANON (VS_MAP_PRIVATE | VS_MAP_ANONYMOUS)
 #define RW (VS_PROT_READ | VS_PROT_WRITE)
 
-static int setup(void **state) { return fixture_setup_arch(state, VS_ARCH_LINUX_X64); }
+static int setup(void **state) { return fixture_setup_linux(state); }
 
 /* The process's VMAs as maps would list them: count, and the i-th one's info. */
 static size_t vmas(Fixture *f, VsVmaInfo *out, size_t capacity)
@@ -703,7 +703,8 @@ static void test_fork_skips_memory_never_written(void **state)
 
 static int setup_pkeys(void **state)
 {
-    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_LINUX_X64,
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                         .personality = vs_linux_personality(),
                                                          .execute_only_pkey = true});
 }
 

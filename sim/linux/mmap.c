@@ -45,7 +45,7 @@ bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages)
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn)
 {
-    uint64_t limit = vs_vpn(process->system->layout->mmap_base) - 1;
+    uint64_t limit = vs_vpn(VS_LINUX_MMAP_BASE) - 1;
     uint64_t need = pages + (thp_align ? PMD_PAGES : 0);
     if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
         return false; /* Linux would try bottom-up too; the model's space never runs out here */

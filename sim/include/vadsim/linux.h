@@ -2,7 +2,8 @@
  * vadsim/linux.h - the Linux personality's calls: mmap and friends, the descriptor calls, fork,
  * and what /proc/PID/maps, smaps and pagemap say. Included by vadsim.h.
  *
- * A system made with VS_ARCH_LINUX_X64 runs Linux's memory calls over the same core: a VMA
+ * A system made with the Linux personality (VsSystemConfig.personality = vs_linux_personality(),
+ * on x64; a scenario's `system linux-x64`) runs Linux's memory calls over the same core: a VMA
  * (vm_area_struct) is a node of the same AVL tree a VAD is (Linux keeps VMAs in a maple tree since
  * 6.1, and in an augmented red-black tree before it, the idea the VAD tree's free gaps borrow),
  * anonymous memory faults in through the same page tables and PFN database, and every file, memfd,
@@ -111,6 +112,14 @@ enum VsLinuxConstant {
 #undef VS_DEFINE_LINUX_CONSTANT
 };
 #define VS_MAP_FAILED UINT64_MAX /* (void *)-1 */
+
+/* The Linux personality, for VsSystemConfig.personality (it runs on VS_ARCH_X64), and whether a
+ * system's processes are Linux ones. */
+const VsPersonality *vs_linux_personality(void);
+bool vs_is_linux(const VsSystem *system);
+/* mm->mmap_base of every Linux process: a fixed one (ASLR off), 2 MB-aligned, with 1 GB of free
+ * space above it; mmap without MAP_FIXED places top-down from here. */
+#define VS_LINUX_MMAP_BASE 0x7F0000000000ull
 
 /* The calls. Each returns what the C library call returns: an address or VS_MAP_FAILED, 0 or -1, a
  * descriptor or -1; on failure errno (vs_errno) says why. A NULL vector or name is a bad pointer

@@ -161,46 +161,54 @@ typedef struct VsProcess VsProcess; /* models EPROCESS: address space, handle ta
 typedef struct VsThread VsThread;   /* models ETHREAD/TEB: the caller of every API, owns last error */
 typedef struct VsVad VsVad;         /* models MMVAD_SHORT: one node of a process's VAD tree */
 typedef struct VsSection VsSection; /* models SECTION + SEGMENT + CONTROL_AREA: shared pages */
+/* A personality the NT core runs its processes under, as NT ran WSL1's Linux processes through
+ * lxcore.sys (a pico provider): the hooks the core calls (sim/personality.h). A driver only names
+ * one, through the personality's header (vadsim/linux.h's vs_linux_personality()). */
+typedef struct VsPersonality VsPersonality;
 
 typedef enum VsArch {
     VS_ARCH_X64,     /* 128 TB user space, 4-level paging */
     VS_ARCH_X86,     /* 2 GB user space, 2-level paging */
     VS_ARCH_X86_3GB, /* 3 GB user space (/3GB, large-address-aware), 2-level paging */
-    VS_ARCH_LINUX_X64, /* the Linux personality: x86_64 Linux, 4-level paging, VMAs (see below) */
 } VsArch;
 
 typedef struct VsSystemConfig {
     VsArch arch;
+    /* The personality of the machine's processes: NULL for Windows (the NT core and its Win32
+     * layer), or the one a personality's header offers (vs_linux_personality()). */
+    const VsPersonality *personality;
     uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
     uint64_t ram_bytes;  /* physical memory: page frames in the PFN database; 0 means 256 MB */
     uint64_t pagefile_bytes; /* the page file; 0 means as large as RAM */
-    /* Linux: the file system files live on, as the kernel sees it. */
+    /* The rest is the machine as a personality sees it; the NT core reads none of it (see
+     * vadsim/linux.h for what Linux does with each). The file system files live on: */
     uint64_t readahead_bytes; /* a file's read-ahead window (the disk's read_ahead_kb); 0: 128 KB */
     bool files_unaligned; /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
                            * have no thp_get_unmapped_area; ext4 and xfs do: false) */
-    /* Linux: the CPU. With protection keys (x86 pku and ospke), memory mapped or mprotected
-     * PROT_EXEC alone gets an execute-only key and faults on every load (execonly=pkey);
-     * without them (false, the default) it is execute-read (execonly=none). */
+    /* The CPU: it has protection keys (x86 pku and ospke), which Linux gives memory mapped or
+     * mprotected PROT_EXEC alone as an execute-only key (execonly=pkey); without them (false,
+     * the default) such memory is execute-read (execonly=none). */
     bool execute_only_pkey;
 } VsSystemConfig;
 
-/* The fixed layout of an architecture (GetSystemInfo plus what the kernel keeps to itself). */
+/* The fixed layout of a process's address space on an architecture (GetSystemInfo plus what the
+ * kernel keeps to itself): Windows' (vs_layout_of), or the one a personality gives its processes. */
 typedef struct VsLayout {
     VsArch arch;
-    const char *name;             /* "x64", "x86", "x86-3gb" */
+    const char *name;             /* "x64", "x86", "x86-3gb"; a personality's ("linux-x64") */
     uint64_t lowest_user_address; /* MM_LOWEST_USER_ADDRESS: 0x10000 */
     uint64_t highest_user_address; /* MM_HIGHEST_USER_ADDRESS, inclusive */
     uint64_t highest_vad_address; /* MM_HIGHEST_VAD_ADDRESS: the top 64 KB is never allocatable */
-    uint64_t shared_user_data;    /* KUSER_SHARED_DATA: 0x7FFE0000 */
+    uint64_t shared_user_data;    /* KUSER_SHARED_DATA: 0x7FFE0000; 0 where a process has none */
+    uint64_t allocation_granularity; /* where allocations start: 64 KB; a page where any may */
     uint32_t paging_levels;       /* 4 on x64, 2 on x86 */
     uint32_t level_bits;          /* index bits per level: 9 (512 entries) or 10 (1024) */
     uint32_t pte_size;            /* bytes per hardware PTE: 8 on x64, 4 on x86 */
     uint32_t mbi_size;            /* sizeof(MEMORY_BASIC_INFORMATION): 48 or 28 */
-    bool linux_personality;       /* the process is a Linux one: mmap and friends, not VirtualAlloc */
-    uint64_t mmap_base;           /* Linux: mm->mmap_base, where top-down placement starts */
 } VsLayout;
 
-VsSystem *vs_system_create(const VsSystemConfig *config); /* NULL when out of host memory */
+/* NULL when out of host memory, or when the personality does not run on the architecture. */
+VsSystem *vs_system_create(const VsSystemConfig *config);
 void vs_system_destroy(VsSystem *system);
 const VsLayout *vs_system_layout(const VsSystem *system);
 const VsLayout *vs_layout_of(VsArch arch);

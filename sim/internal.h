@@ -816,7 +816,10 @@ void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end
 void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
-bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn);
+VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
+const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
+uint64_t vs_linux_vad_commit(const VsVad *vad);
 uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                uint64_t end_vpn, uint8_t *vec);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
@@ -826,8 +829,7 @@ bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, u
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
 void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write);
-void vs_fault_map_around(VsProcess *process, uint64_t vpn);
-VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
+
 bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
@@ -842,6 +844,11 @@ void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_ind
                         uint64_t last_index);
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
+
+/* ---- Faults (fault.c) ------------------------------------------------------------------------ */
+
+VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
 
 /* ---- Text (no stdio in the model) ---------------------------------------------------------- */
 

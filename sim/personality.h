@@ -17,6 +17,27 @@ struct VsPersonality {
     /* The address space a process of the personality gets on arch, or NULL where the
      * personality does not run: its user range, and where allocations may start. */
     const VsLayout *(*layout)(VsArch arch);
+
+    /* ---- Memory accesses (fault.c) */
+    /* An access by a thread of one of its processes to page vpn (a load, or a store if write):
+     * the personality's own checks (a wrong access may be refused before any fault is looked
+     * at), then vs_resolve_fault for what the core resolves, and whatever the personality's
+     * state notes of it; STATUS_SUCCESS with *frame holding the page, or what the access raises.
+     * NULL: the core's resolution alone. */
+    VsStatus (*access)(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+    /* Whether page vpn of a view, whose PTE would send the fault to the section's prototype PTE,
+     * is the process's own page instead: it faults as a private page (demand zero) does. NULL:
+     * no view page is. */
+    bool (*view_page_private)(const VsVad *vad, uint64_t vpn);
+
+    /* ---- The invariant checker (check.c) */
+    /* The first thing wrong with the personality's own state of a VAD, or NULL. NULL: nothing
+     * to check. */
+    const char *(*check_vad)(const VsProcess *process, const VsVad *vad);
+    /* The commit a VAD of the personality's holds, when the personality charges commit its own
+     * way (the core's rule, committed pages and copy-on-write views, then does not apply). NULL:
+     * the core's rule. */
+    uint64_t (*vad_commit)(const VsVad *vad);
 };
 
 #endif /* VS_PERSONALITY_H */

@@ -21,6 +21,10 @@ static const VsLayout *layout(VsArch arch) { return arch == VS_ARCH_X64 ? &linux
 static const VsPersonality linux_personality = {
     .name = "linux",
     .layout = layout,
+    .access = vs_linux_access,
+    .view_page_private = vs_linux_view_page_private,
+    .check_vad = vs_linux_check_vad,
+    .vad_commit = vs_linux_vad_commit,
 };
 
 const VsPersonality *vs_linux_personality(void) { return &linux_personality; }

@@ -40,6 +40,15 @@ static VsOpenFile *regular_file(const VsVad *vad)
     return open && file && file->kind == VS_FILE_REGULAR ? open : NULL;
 }
 
+/* Maps one page around a read fault as fault-around does (filemap_map_pages: a page the page
+ * cache holds, mapped read-only, with no read-ahead of its own): the core's fault alone, none of
+ * the checks of an access. A page the kernel cannot map it skips. */
+static void map_around(VsProcess *process, uint64_t vpn)
+{
+    uint64_t frame;
+    (void)vs_resolve_fault(process, vpn, false, &frame);
+}
+
 /* Fault-around (do_fault_around, then filemap_map_pages): the 16-page block of the page table
  * around vpn, cut to the VMA and the page table. Every page of it the cache holds counts as a
  * hit, mapped already or not, and those no PTE maps yet are mapped now, so touching them later
@@ -59,7 +68,7 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
             continue;
         hits++;
         if (vs_pt_read(process, page_vpn) == 0)
-            vs_fault_map_around(process, page_vpn);
+            map_around(process, page_vpn);
     }
     open->mmap_miss = hits >= open->mmap_miss ? 0 : open->mmap_miss - (uint32_t)hits;
 }

@@ -247,10 +247,6 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
     vs_pt_release_empty(process, start_vpn, end_vpn);
 }
 
-/* In a private anonymous VMA a fork left shared, the pages of [start_vpn, end_vpn] whose section
- * page holds something (resident or in the page file) get a demand-zero PTE: a zero PTE would find
- * that page again. The others stay zero and cost nothing (vs_vma_unshared_page: touching them
- * makes a fresh private page): one step per section page that holds something. */
 /* Whether the page of a file VMA lies wholly past the end of its file (SIGBUS when touched). */
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 {
@@ -300,18 +296,4 @@ uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn)
     const VsSection *section = vs_vma(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
     return section && index < section->pages ? vs_prototype_read(section, index) : 0;
-}
-
-/*
- * Whether a page of a private anonymous VMA that a fork left shared is one the fork did not share:
- * its section page was never anything but demand zero. Touching it makes a fresh private page, as
- * in a VMA no fork touched (Linux's do_anonymous_page), not a page of the section that the other
- * process could then find.
- */
-bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn)
-{
-    const VsSection *section = vs_vma(vad)->section;
-    return section && !section->file && !section->shmem &&
-           vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) ==
-               vs_prototype_initial(section);
 }

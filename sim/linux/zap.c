@@ -10,7 +10,7 @@
 
 /* In a private anonymous VMA a fork left shared, the pages of [start_vpn, end_vpn] whose section
  * page holds something (resident or in the page file) get a demand-zero PTE: a zero PTE would find
- * that page again. The others stay zero and cost nothing (vs_vma_unshared_page: touching them
+ * that page again. The others stay zero and cost nothing (vs_linux_view_page_private: touching them
  * makes a fresh private page): one step per section page that holds something. */
 static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn,
                               uint64_t end_vpn)

@@ -208,10 +208,6 @@ struct VsVad {
     uint64_t max_gap_pages;          /* largest gap_pages in this subtree */
 };
 
-/* Linux's vm_area_struct.vm_flags: 64 bits, as on every 64-bit kernel (the protection key is in
- * the upper half). */
-typedef uint64_t VsVmFlags;
-
 /*
  * Models MMVAD, the long VAD a mapped view needs beyond MMVAD_SHORT: the section it maps (WRK keeps
  * the subsection and the control area) and the first prototype PTE the view covers (FirstPrototypePte,
@@ -222,15 +218,7 @@ typedef struct VsMappedVad {
     VsVad core;
     VsSection *section;
     uint64_t first_prototype; /* index of the prototype PTE behind the view's first page */
-    VsVmFlags vm_flags;       /* Linux: vm_area_struct.vm_flags (VS_VM_*); 0 in a Windows process */
-    uint32_t anon_vma;        /* Linux: the anon_vma its private pages hang on (0: none yet) */
-    struct VsOpenFile *vm_file; /* Linux: the open file it maps through (NULL: anonymous memory) */
 } VsMappedVad;
-
-/* Every VMA of a Linux process is a long VAD (a VsMappedVad), so it can carry vm_flags: a private
- * anonymous one is kind VS_VAD_PRIVATE with no section, a file, shmem or forked one kind
- * VS_VAD_MAPPED with the section holding the pages it shares (vma.c). */
-static inline VsMappedVad *vs_vma(const VsVad *vad) { return (VsMappedVad *)vad; }
 
 static inline bool vs_vad_is_view(const VsVad *vad) { return vad->kind == VS_VAD_MAPPED; }
 static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad *)vad; }
@@ -288,8 +276,6 @@ typedef struct VsSection {
     uint32_t views;           /* ControlArea NumberOfMappedViews */
     VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
-    struct VsFile *shmem;     /* Linux: the shmem file (memfd, shm, shared anonymous) whose pages
-                               * these are; they are swap-backed, so file stays NULL */
 } VsSection;
 
 /*
@@ -734,116 +720,13 @@ VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
 void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
                      uint64_t end_vpn);
 
-/* ---- The Linux personality (vma.c and the files named after Linux's) ------------------------- */
+/* ---- Not yet the personality's own (section.c calls and defines these) --------------------- */
 
-/* vm_area_struct.vm_flags the model keeps (include/linux/mm.h values). */
-enum {
-    VS_VM_READ = 0x1,
-    VS_VM_WRITE = 0x2,
-    VS_VM_EXEC = 0x4,
-    VS_VM_SHARED = 0x8,
-    VS_VM_MAYREAD = 0x10,
-    VS_VM_MAYWRITE = 0x20,
-    VS_VM_MAYEXEC = 0x40,
-    VS_VM_MAYSHARE = 0x80,
-    VS_VM_GROWSDOWN = 0x100,
-    VS_VM_LOCKED = 0x2000,
-    VS_VM_SEQ_READ = 0x8000,
-    VS_VM_RAND_READ = 0x10000,
-    VS_VM_DONTCOPY = 0x20000,
-    VS_VM_ACCOUNT = 0x100000,
-    VS_VM_NORESERVE = 0x200000,
-    VS_VM_WIPEONFORK = 0x2000000,
-    VS_VM_DONTDUMP = 0x4000000,
-    VS_VM_HUGEPAGE = 0x20000000,
-    VS_VM_NOHUGEPAGE = 0x40000000,
-    VS_VM_MERGEABLE = 0x80000000u,
-};
-#define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
-/* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
- * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
- * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
- * PROT_EXEC-only memory on a CPU with protection keys (vma.c vs_vma_pkey_for). */
-#define VS_VM_PKEY_SHIFT 32
-#define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
-#define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
-
-/* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
- * key, which the thread's PKRU denies every load and store (vma.c). */
-static inline uint32_t vs_vma_pkey(const VsVad *vad)
-{
-    return (uint32_t)((vs_vma(vad)->vm_flags & VS_VM_PKEY_MASK) >> VS_VM_PKEY_SHIFT);
-}
-static inline uint64_t vs_vma_pages(const VsVad *vad)
-{
-    return (uint64_t)vad->ending_vpn - vad->starting_vpn + 1;
-}
-/* The VMA holds anonymous memory (private, not a file's): MAP_PRIVATE|MAP_ANONYMOUS, forked or not. */
-static inline bool vs_vma_is_anonymous(const VsVad *vad)
-{
-    const VsMappedVad *vma = vs_vma(vad);
-    return !vma->section || (!vma->section->file && !vma->section->shmem);
-}
-/* The file a Linux VMA maps (vm_file), or NULL for anonymous memory. */
-static inline VsFile *vs_vma_file(const VsVad *vad)
-{
-    const VsSection *section = vs_vma(vad)->section;
-    return section ? (section->file ? section->file : section->shmem) : NULL;
-}
-void vs_set_errno(VsThread *thread, int error);
-/* A Linux call made in a Windows process fails with ENOSYS, as a system call it does not have. */
-static inline bool vs_linux_call(VsThread *thread)
-{
-    if (vs_is_linux(thread->process->system))
-        return true;
-    vs_set_errno(thread, VS_ENOSYS);
-    return false;
-}
-uint32_t vs_vma_mm_protection(const VsVad *vad);
-VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                          VsVmFlags vm_flags, VsSection *section, uint64_t pgoff);
-void vs_vma_free(VsProcess *process, VsVad *vad);
-VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
-VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
-void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
-VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
-bool vs_vma_pkey_denies(const VsVad *vad);
-void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
-void vs_vma_charge(VsProcess *process, VsVad *vad);
-int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
-void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
-uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
-VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
-bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
-const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
-uint64_t vs_linux_vad_commit(const VsVad *vad);
-uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
-                               uint64_t end_vpn, uint8_t *vec);
-bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
-                  uint64_t *start_vpn);
-bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,
-                          uint64_t pages, uint64_t *start_vpn);
-bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
-void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
-void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write);
-
-bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
-int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
-VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
-int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode);
-uint64_t vs_new_inode(VsSystem *system);
-VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
 void vs_shmem_file_put(VsSystem *system, VsFile *file);
 VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
 VsSection *vs_fork_section(VsSystem *system, uint64_t pages);
 void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
                         uint64_t last_index);
-void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
-bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
 
 /* ---- Faults (fault.c) ------------------------------------------------------------------------ */
 

@@ -14,6 +14,12 @@
 
 struct VsPersonality {
     const char *name;
+    /* The objects the core allocates for the personality's processes begin with the core's own
+     * structure and go on with the personality's fields, as MMVAD begins with MMVAD_SHORT: the
+     * size of each such object (0 for the core's structure alone). */
+    struct {
+        size_t mapped_vad; /* every long VAD (VsMappedVad) of the system */
+    } sizes;
     /* The address space a process of the personality gets on arch, or NULL where the
      * personality does not run: its user range, and where allocations may start. */
     const VsLayout *(*layout)(VsArch arch);

@@ -546,7 +546,6 @@ VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages)
         if (!NT_SUCCESS(create_section(system, NULL, size, MM_EXECUTE_READWRITE, SEC_COMMIT,
                                        regular ? file : NULL, &section)))
             return NULL;
-        section->shmem = regular ? NULL : file;
         file->section = section;
         vs_shmem_file_put(system, file); /* the file holds its page cache while it has a name */
     }

@@ -55,7 +55,9 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         system->processors = 64;
     system->next_id = 4;
     vs_pool_init(&system->vad_pool, sizeof(VsVad), VADS_PER_CHUNK);
-    vs_pool_init(&system->mapped_vad_pool, sizeof(VsMappedVad), VADS_PER_CHUNK / 8);
+    vs_pool_init(&system->mapped_vad_pool,
+                 vs_max(sizeof(VsMappedVad), personality ? personality->sizes.mapped_vad : 0),
+                 VADS_PER_CHUNK / 8);
     vs_table_store_init(&system->tables, 1u << layout->level_bits);
     uint64_t ram = config->ram_bytes ? config->ram_bytes : DEFAULT_RAM_BYTES;
     uint64_t pagefile = config->pagefile_bytes ? config->pagefile_bytes : ram;

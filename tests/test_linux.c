@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h" /* one test corrupts a VMA's flags to see the checker notice */
+#include "linux/linux.h" /* one test corrupts a VMA's flags to see the checker notice */
 #include "testutil.h"
 
 #define PAGE 4096ull

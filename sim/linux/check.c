@@ -2,16 +2,20 @@
  * check.c - the invariants of the Linux personality's own state, which the NT core's checker
  * (check.c) asks of every VMA through the personality's hooks, as validate_mm checks each VMA.
  */
-#include "internal.h"
+#include "linux.h"
 
-/* A Linux VMA maps through an open file of the file its pages are (vm_file and its inode's page
- * cache agree); anonymous memory and shared anonymous memory have none to name. */
+/* A Linux VMA maps the file whose page cache its section is, through an open file of that file
+ * (vm_file and its inode's page cache agree); anonymous memory (no section, or a fork's) has no
+ * file, and shared anonymous memory has its shmem file but no open file to name. */
 static bool vm_file_sound(const VsVad *vad)
 {
-    const VsOpenFile *open = vs_vma(vad)->vm_file;
-    const VsFile *file = vs_vma_file(vad);
+    const VsVma *vma = vs_vma(vad);
+    const VsSection *section = vma->mapped.section;
+    const VsFile *file = vma->file;
+    if (file ? section != file->section : section && section->file)
+        return false;
     bool opened = file && file->kind != VS_FILE_DEV_ZERO;
-    return opened ? open && open->file == file : open == NULL;
+    return opened ? vma->vm_file && vma->vm_file->file == file : vma->vm_file == NULL;
 }
 
 /* A Linux VMA's protection key is 0, or the execute-only key on a CPU with keys, and then its

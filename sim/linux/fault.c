@@ -7,7 +7,7 @@
  * the core's resolution of the fault (vs_resolve_fault) only when the VMA lets it. And the hook that
  * tells the core which pages of a forked anonymous VMA are the process's own.
  */
-#include "internal.h"
+#include "linux.h"
 
 /* The access hook: the VMA's protection key, then the VMA's own check (a wrong access is SIGSEGV
  * whatever the page), then a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS
@@ -52,8 +52,8 @@ VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t 
  */
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn)
 {
-    const VsSection *section = vs_vma(vad)->section;
-    return section && !section->file && !section->shmem &&
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    return section && !vs_vma_file(vad) &&
            vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) ==
                vs_prototype_initial(section);
 }

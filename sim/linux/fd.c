@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "linux.h"
 
 #define FD_MAX 1024 /* RLIMIT_NOFILE's usual soft limit */
 #define FIRST_FD 3  /* 0, 1 and 2 are the standard streams (not modelled) */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "linux.h"
 
 /* One page of a private anonymous VMA moves into the fork section at index: the parent keeps a
  * resident page (now shared, mapped copy-on-write); the section holds any other. The section's
@@ -90,9 +90,9 @@ static bool share_pages(VsProcess *parent, VsVad *vad)
         vs_section_dereference(system, section);
         return false;
     }
-    VsMappedVad *vma = vs_vma(vad);
-    vma->section = section;
-    vma->first_prototype = 0;
+    VsVma *vma = vs_vma(vad);
+    vma->mapped.section = section;
+    vma->mapped.first_prototype = 0;
     section->views++;
     vad->kind = VS_VAD_MAPPED;
     vad->private_memory = 0;
@@ -141,27 +141,27 @@ static void copy_private_page(VsProcess *parent, VsProcess *child, uint64_t vpn,
 /* The child's copy of one VMA (dup_mmap's loop body). */
 static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
 {
-    VsMappedVad *vma = vs_vma(vad);
+    VsVma *vma = vs_vma(vad);
     VsVmFlags flags = vma->vm_flags;
     if (flags & VS_VM_DONTCOPY)
         return true;
     bool wipe = (flags & VS_VM_WIPEONFORK) && vs_vma_is_anonymous(vad);
     /* Private anonymous memory never written has no anon_vma, and nothing but zero pages: the
      * kernel leaves the child's page table empty there (vma_needs_copy), to be faulted afresh. */
-    bool empty = wipe || (!vma->section && !vma->anon_vma);
-    if (!empty && !vma->section && !share_pages(parent, vad))
+    bool empty = wipe || (!vma->mapped.section && !vma->anon_vma);
+    if (!empty && !vma->mapped.section && !share_pages(parent, vad))
         return false;
-    VsMappedVad *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
-                                     empty ? NULL : vma->section,
-                                     wipe ? vad->starting_vpn : vma->first_prototype);
+    VsVma *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
+                               empty ? NULL : vma->mapped.section, empty ? NULL : vma->file,
+                               wipe ? vad->starting_vpn : vma->mapped.first_prototype);
     if (!copy)
         return false;
     copy->vm_file = wipe ? NULL : vma->vm_file;
     if (vma->anon_vma && !wipe)
         copy->anon_vma = ++parent->system->next_anon_vma; /* the child's own, chained to ours */
-    vs_vad_insert(&child->vad_root, &copy->core);
-    vs_vma_charge(child, &copy->core);
-    if (empty || !vma->section)
+    vs_vad_insert(&child->vad_root, &copy->mapped.core);
+    vs_vma_charge(child, &copy->mapped.core);
+    if (empty || !vma->mapped.section)
         return true;
     /* Private copies the parent made inside the section's mapping are copied for the child. */
     for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);

@@ -13,7 +13,7 @@
  * shared file; WILLNEED reads a regular file's pages into the page cache (mincore sees them);
  * COLD and PAGEOUT change nothing the model shows.
  */
-#include "internal.h"
+#include "linux.h"
 
 static bool advice_known(uint32_t advice)
 {
@@ -65,7 +65,7 @@ static void free_swapped(VsProcess *process, VsVad *vad, uint64_t start_vpn, uin
 static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsFile *file = vs_vma_file(vad);
-    uint64_t first = vs_vma(vad)->first_prototype + (start_vpn - vad->starting_vpn);
+    uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
     uint64_t last = first + (end_vpn - start_vpn);
     vs_file_punch(process->system, file, first, last);
 }
@@ -78,7 +78,7 @@ static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     VsFile *file = vs_vma_file(vad);
     if (!file || file->kind != VS_FILE_REGULAR)
         return;
-    uint64_t first = vs_vma(vad)->first_prototype + (start_vpn - vad->starting_vpn);
+    uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
     uint64_t pages = vs_min(end_vpn - start_vpn + 1, process->system->readahead_pages);
     vs_file_readahead(file, first, pages);
 }

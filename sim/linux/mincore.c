@@ -8,7 +8,7 @@
  * regular file that no PTE maps is resident when the page cache holds it; a page a section shares
  * (shmem, or what a fork shared) when the section's page is in memory.
  */
-#include "internal.h"
+#include "linux.h"
 
 /*
  * Whether mincore would say the page is resident (mincore_pte_range): a PTE that maps a frame

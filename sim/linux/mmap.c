@@ -14,7 +14,7 @@
  * 6.7 an anonymous private mapping whose length is a multiple of 2 MB is put on a 2 MB boundary
  * (thp_get_unmapped_area). A new mapping merges with neighbours it could have been part of.
  */
-#include "internal.h"
+#include "linux.h"
 
 #define PMD_PAGES 512 /* 2 MB of 4 KB pages */
 /* The flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK, include/linux/mman.h). */
@@ -249,19 +249,19 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     VsSection *section = file ? vs_file_page_cache(system, file, pgoff + pages) : NULL;
     if (file && !section)
         return VS_ENOMEM;
-    VsMappedVad *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section,
-                                    file ? pgoff : start_vpn);
+    VsVma *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section, file,
+                              file ? pgoff : start_vpn);
     if (!vma)
         return VS_ENOMEM;
     vma->vm_file = open;
     if (shared_anonymous)
         vs_shmem_file_put(system, file); /* nothing but its mapping keeps it now */
-    vs_vad_insert(&process->vad_root, &vma->core);
+    vs_vad_insert(&process->vad_root, &vma->mapped.core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, start_vpn + pages - 1);
-    vs_vma_charge(process, &vma->core);
-    if (vs_vma_pkey(&vma->core))
-        vs_vma_emit_pkey(process, &vma->core);
-    vs_vma_try_merge(process, &vma->core);
+    vs_vma_charge(process, &vma->mapped.core);
+    if (vs_vma_pkey(&vma->mapped.core))
+        vs_vma_emit_pkey(process, &vma->mapped.core);
+    vs_vma_try_merge(process, &vma->mapped.core);
     if (flags & (VS_MAP_POPULATE | VS_MAP_LOCKED))
         populate(process, start_vpn, pages, vm_flags);
     return 0;

@@ -10,7 +10,7 @@
  * with protection keys the key changes with the access bits (vma.c vs_vma_pkey_for), which alone
  * can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps VM_EXEC but drops the key.
  */
-#include "internal.h"
+#include "linux.h"
 
 static int fail(VsThread *thread, int error)
 {
@@ -36,7 +36,7 @@ static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint6
                 return VS_ENOMEM;
             *flags |= VS_VM_ACCOUNT;
         }
-    } else if ((old & VS_VM_ACCOUNT) && !vs_vma(vad)->section && !vs_vma(vad)->anon_vma) {
+    } else if ((old & VS_VM_ACCOUNT) && !vs_mapped_vad(vad)->section && !vs_vma(vad)->anon_vma) {
         *flags &= ~(VsVmFlags)VS_VM_ACCOUNT;
     }
     return 0;

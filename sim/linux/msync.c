@@ -8,7 +8,7 @@
  * MS_ASYNC has been a no-op since 2.6.19 and the page cache is always coherent
  * (docs/research/linux-mm.md 6).
  */
-#include "internal.h"
+#include "linux.h"
 
 static int fail(VsThread *thread, int error)
 {

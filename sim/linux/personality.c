@@ -3,7 +3,7 @@
  * the address space a Linux process gets, and what it keeps per thread: errno, and the signal an
  * access raises.
  */
-#include "internal.h"
+#include "linux.h"
 
 /*
  * Linux x86_64's address space: TASK_SIZE 0x7ffffffff000; mmap_min_addr as this machine's kernel
@@ -20,6 +20,7 @@ static const VsLayout *layout(VsArch arch) { return arch == VS_ARCH_X64 ? &linux
 
 static const VsPersonality linux_personality = {
     .name = "linux",
+    .sizes = {.mapped_vad = sizeof(VsVma)},
     .layout = layout,
     .access = vs_linux_access,
     .view_page_private = vs_linux_view_page_private,

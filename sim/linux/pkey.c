@@ -5,7 +5,7 @@
  * A VMA's key lives in its vm_flags (VM_PKEY_BIT0..3), so it keeps VMAs that differ in it apart
  * and follows split, fork and mremap; the access checks (fault.c) ask it before anything else.
  */
-#include "internal.h"
+#include "linux.h"
 
 /*
  * The protection key a VMA gets from mmap (vad NULL) or mprotect with prot, as vm_flags bits.

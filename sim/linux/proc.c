@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "linux.h"
 
 /*
  * How many PTEs map page index of section, held in frame (the page's mapcount): every view whose
@@ -19,7 +19,7 @@ static uint64_t section_mapcount(const VsSystem *system, const VsSection *sectio
     size_t p = 0;
     for (const VsVad *view = vs_section_next_view(system, section, &p, NULL); view;
          view = vs_section_next_view(system, section, &p, view)) {
-        uint64_t first = vs_vma(view)->first_prototype;
+        uint64_t first = vs_mapped_vad(view)->first_prototype;
         if (index < first || index - first >= vs_vma_pages(view))
             continue;
         uint64_t pte = vs_pt_read(system->processes[p], view->starting_vpn + (index - first));
@@ -52,7 +52,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
     bool shared_page = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
     if (shared_page && !vs_vma_is_anonymous(vad))
         entry |= VS_PAGEMAP_FILE_SHARED;
-    uint64_t mapcount = shared_page ? section_mapcount(process->system, vs_vma(vad)->section,
+    uint64_t mapcount = shared_page ? section_mapcount(process->system, vs_mapped_vad(vad)->section,
                                                        pfn->vpn, frame)
                                     : pfn->share_count;
     if (mapcount == 1)
@@ -85,7 +85,7 @@ static void name_of(const VsFile *file, char *out, size_t len)
 
 static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out)
 {
-    const VsMappedVad *vma = vs_vma(vad);
+    const VsVma *vma = vs_vma(vad);
     const VsFile *file = vs_vma_file(vad);
     memset(out, 0, sizeof *out);
     out->start = vs_vpn_address(vad->starting_vpn);
@@ -99,7 +99,7 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     out->pkey = vs_vma_pkey(vad);
     out->pkeys = process->system->execute_only_pkey;
     if (file) {
-        out->offset = vs_vpn_address(vma->first_prototype);
+        out->offset = vs_vpn_address(vma->mapped.first_prototype);
         out->inode = file->inode;
         out->dev_major = file->kind == VS_FILE_REGULAR ? 0xfe : 0;
         out->dev_minor = file->kind == VS_FILE_SHM ? 0x1b : file->kind == VS_FILE_REGULAR ? 0 : 1;

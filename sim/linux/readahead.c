@@ -25,7 +25,7 @@
  * page's lock for a moment and so can make fault-around skip it. The POSIX agent keeps reclaim and
  * writeback away from the scenario's files (agent-posix/pagecache.c).
  */
-#include "internal.h"
+#include "linux.h"
 
 #define FAULT_AROUND_PAGES 16 /* fault_around_bytes, 64 KB */
 #define MMAP_LOTSAMISS 100
@@ -91,7 +91,7 @@ static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *va
         if (open->mmap_miss > MMAP_LOTSAMISS) {
             window = 1; /* "Do we miss much more than hit in this file?" */
         } else if (vm_flags & VS_VM_EXEC) {
-            uint64_t vma_end = vs_vma(vad)->first_prototype + vs_vma_pages(vad);
+            uint64_t vma_end = vs_mapped_vad(vad)->first_prototype + vs_vma_pages(vad);
             window = vs_min(window, vma_end - index);
         } else {
             first = index > window / 2 ? index - window / 2 : 0;

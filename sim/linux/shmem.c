@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "linux.h"
 
 #define MEMFD_NAME_MAX 249 /* NAME_MAX less "memfd:" */
 #define SHM_NAME_MAX 253   /* glibc's bound, with "/dev/shm/" under PATH_MAX */

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "linux.h"
 
 /* Unmaps the pages [first_index, last_index] of the section from every VMA in every process that
  * maps them (unmap_mapping_range). even_cows: private copies a copy-on-write store made of them go
@@ -24,7 +24,7 @@ static void unmap_mapping_range(VsSystem *system, VsSection *section, uint64_t f
         VsVad *vad = (VsVad *)view;
         VsProcess *process = system->processes[p];
         const VsVad *next = vs_section_next_view(system, section, &p, view);
-        uint64_t first = vs_vma(vad)->first_prototype, last = first + vs_vma_pages(vad) - 1;
+        uint64_t first = vs_mapped_vad(vad)->first_prototype, last = first + vs_vma_pages(vad) - 1;
         if (last >= first_index && first <= last_index) {
             uint64_t from = vs_max(first, first_index), to = vs_min(last, last_index);
             uint64_t start_vpn = vad->starting_vpn + (from - first);

@@ -2,7 +2,7 @@
  * vma.c - Linux's virtual memory areas (struct vm_area_struct) over the VAD tree: what a VMA is,
  * how it splits and merges, and when its private pages get their anon_vma.
  *
- * A VMA is a VsMappedVad: the VAD's page range and protection, plus vm_flags, vm_pgoff (kept in
+ * A VMA is a VsVma: the VAD's page range and protection, plus vm_flags, vm_pgoff (kept in
  * first_prototype: for a file, the page of the file the VMA starts at; for anonymous memory, the
  * virtual page it was created at, as Linux does so that neighbours can merge), the anon_vma its
  * private pages hang on, and the section holding the pages it shares (a file's page cache, or the
@@ -13,7 +13,7 @@
  * is_mergeable_vma, is_mergeable_anon_vma); the rules with their measurements are in
  * docs/research/linux-mm.md section 3.3.
  */
-#include "internal.h"
+#include "linux.h"
 
 /*
  * The MM protection of a VMA's pages (vm_get_page_prot on x86): a page cannot be writable or
@@ -24,12 +24,12 @@
  */
 uint32_t vs_vma_mm_protection(const VsVad *vad)
 {
-    const VsMappedVad *vma = vs_vma(vad);
+    const VsVma *vma = vs_vma(vad);
     VsVmFlags flags = vma->vm_flags;
     bool write = flags & VS_VM_WRITE, exec = flags & VS_VM_EXEC;
     if (!(flags & VS_VM_ACCESS_FLAGS))
         return MM_NOACCESS;
-    bool copy = write && !(flags & VS_VM_SHARED) && vma->section;
+    bool copy = write && !(flags & VS_VM_SHARED) && vma->mapped.section;
     if (exec)
         return write ? (copy ? MM_EXECUTE_WRITECOPY : MM_EXECUTE_READWRITE) : MM_EXECUTE_READ;
     return write ? (copy ? MM_WRITECOPY : MM_READWRITE) : MM_READONLY;
@@ -37,21 +37,25 @@ uint32_t vs_vma_mm_protection(const VsVad *vad)
 
 /* ---- Making and freeing ---------------------------------------------------------------------- */
 
-VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                          VsVmFlags vm_flags, VsSection *section, uint64_t pgoff)
+/* A new VMA of [start_vpn, end_vpn] (vm_area_alloc), not in the tree yet: with vm_flags, mapping
+ * the pages of section (NULL for private anonymous memory), those of file (NULL for anonymous
+ * memory) from page pgoff on. NULL when the host has no memory for it. */
+VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVmFlags vm_flags,
+                    VsSection *section, VsFile *file, uint64_t pgoff)
 {
-    VsMappedVad *vma = vs_pool_alloc(&process->system->mapped_vad_pool);
+    VsVma *vma = vs_pool_alloc(&process->system->mapped_vad_pool);
     if (!vma)
         return NULL;
-    vma->core.starting_vpn = start_vpn;
-    vma->core.ending_vpn = end_vpn;
-    vma->core.kind = section ? VS_VAD_MAPPED : VS_VAD_PRIVATE;
-    vma->core.private_memory = section == NULL;
-    vma->core.mem_commit = section == NULL; /* an untouched anonymous page is demand zero */
-    vma->section = section;
-    vma->first_prototype = pgoff;
+    vma->mapped.core.starting_vpn = start_vpn;
+    vma->mapped.core.ending_vpn = end_vpn;
+    vma->mapped.core.kind = section ? VS_VAD_MAPPED : VS_VAD_PRIVATE;
+    vma->mapped.core.private_memory = section == NULL;
+    vma->mapped.core.mem_commit = section == NULL; /* an untouched anonymous page is demand zero */
+    vma->mapped.section = section;
+    vma->mapped.first_prototype = pgoff;
     vma->vm_flags = vm_flags;
-    vma->core.protection = vs_vma_mm_protection(&vma->core);
+    vma->file = file;
+    vma->mapped.core.protection = vs_vma_mm_protection(&vma->mapped.core);
     if (section)
         section->views++;
     return vma;
@@ -61,7 +65,7 @@ VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_v
 void vs_vma_free(VsProcess *process, VsVad *vad)
 {
     VsSystem *system = process->system;
-    VsSection *section = vs_vma(vad)->section;
+    VsSection *section = vs_mapped_vad(vad)->section;
     vs_charge_commit(process, vad, -(int64_t)vad->commit_charge);
     vs_pool_free(&system->mapped_vad_pool, vad);
     if (section) {
@@ -90,30 +94,31 @@ void vs_vma_charge(VsProcess *process, VsVad *vad)
  */
 VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
 {
-    VsMappedVad *lower = vs_vma(vad);
+    VsVma *lower = vs_vma(vad);
     uint64_t old_end = vad->ending_vpn;
-    VsMappedVad *upper = vs_vma_alloc(process, at_vpn, old_end, lower->vm_flags, lower->section,
-                                      lower->first_prototype + (at_vpn - vad->starting_vpn));
+    VsVma *upper = vs_vma_alloc(process, at_vpn, old_end, lower->vm_flags, lower->mapped.section,
+                                lower->file,
+                                lower->mapped.first_prototype + (at_vpn - vad->starting_vpn));
     if (!upper)
         return NULL;
     upper->anon_vma = lower->anon_vma;
     upper->vm_file = lower->vm_file;
-    upper->core.protection = vad->protection;
+    upper->mapped.core.protection = vad->protection;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, at_vpn - 1);
-    vs_vad_insert(&process->vad_root, &upper->core);
+    vs_vad_insert(&process->vad_root, &upper->mapped.core);
     /* The charge follows the pages: moved, not taken again. */
-    uint64_t moved = vad->commit_charge ? vs_vma_pages(&upper->core) : 0;
+    uint64_t moved = vad->commit_charge ? vs_vma_pages(&upper->mapped.core) : 0;
     vad->commit_charge -= moved;
-    upper->core.commit_charge = moved;
+    upper->mapped.core.commit_charge = moved;
     VsEvent event = {.kind = VS_EV_VMA_SPLIT, .pid = process->pid, .vpn_start = at_vpn,
                      .vpn_end = old_end, .old_start = vad->starting_vpn, .old_end = old_end};
     vs_emit(process->system, &event);
-    return &upper->core;
+    return &upper->mapped.core;
 }
 
 /* Whether the anon_vmas let two VMAs become one (is_mergeable_anon_vma): one has none yet, or
  * they share it. */
-static bool anon_vma_mergeable(const VsMappedVad *a, const VsMappedVad *b)
+static bool anon_vma_mergeable(const VsVma *a, const VsVma *b)
 {
     return !a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma;
 }
@@ -122,14 +127,14 @@ static bool anon_vma_mergeable(const VsMappedVad *a, const VsMappedVad *b)
  * the same flags, the same file (or none) at contiguous offsets, compatible anon_vmas. */
 static bool can_merge(const VsVad *lower, const VsVad *upper)
 {
-    const VsMappedVad *a = vs_vma(lower), *b = vs_vma(upper);
+    const VsVma *a = vs_vma(lower), *b = vs_vma(upper);
     if ((uint64_t)lower->ending_vpn + 1 != upper->starting_vpn || a->vm_flags != b->vm_flags ||
-        a->section != b->section || a->vm_file != b->vm_file)
+        a->mapped.section != b->mapped.section || a->vm_file != b->vm_file)
         return false;
     /* The same section means the same file: each shared anonymous mapping is a shmem file of its
      * own, so two such mappings never merge, while pieces of one do. The open file must be the
      * same too (vma->vm_file == file): one file opened twice maps as two. */
-    return b->first_prototype == a->first_prototype + vs_vma_pages(lower) &&
+    return b->mapped.first_prototype == a->mapped.first_prototype + vs_vma_pages(lower) &&
            anon_vma_mergeable(a, b);
 }
 
@@ -264,7 +269,7 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
  */
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
 {
-    VsMappedVad *vma = vs_vma(vad);
+    VsVma *vma = vs_vma(vad);
     if (vma->anon_vma || (vma->vm_flags & VS_VM_SHARED))
         return;
     /* The kernel tries the next VMA first, then the previous one. */
@@ -274,9 +279,9 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
         const VsVad *n = near[i];
         const VsVad *lower = i == 1 ? n : vad, *upper = i == 1 ? vad : n;
         if (!n || !vs_vma(n)->anon_vma || (uint64_t)lower->ending_vpn + 1 != upper->starting_vpn ||
-            vs_vma(n)->section != vma->section || vs_vma(n)->vm_file != vma->vm_file ||
+            vs_mapped_vad(n)->section != vma->mapped.section || vs_vma(n)->vm_file != vma->vm_file ||
             ((vs_vma(n)->vm_flags ^ vma->vm_flags) & ~(VsVmFlags)VS_VM_ACCESS_FLAGS) ||
-            vs_vma(upper)->first_prototype != vs_vma(lower)->first_prototype + vs_vma_pages(lower))
+            vs_mapped_vad(upper)->first_prototype != vs_mapped_vad(lower)->first_prototype + vs_vma_pages(lower))
             continue;
         vma->anon_vma = vs_vma(n)->anon_vma;
         shared = true;
@@ -293,7 +298,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
 /* The prototype PTE behind a page of a VMA with a section, or 0. */
 uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn)
 {
-    const VsSection *section = vs_vma(vad)->section;
+    const VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
     return section && index < section->pages ? vs_prototype_read(section, index) : 0;
 }

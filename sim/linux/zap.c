@@ -6,7 +6,7 @@
  * memory; in anonymous memory a fork left shared, the pages the section still holds are hidden
  * behind demand-zero PTEs so that a zero PTE does not find them again.
  */
-#include "internal.h"
+#include "linux.h"
 
 /* In a private anonymous VMA a fork left shared, the pages of [start_vpn, end_vpn] whose section
  * page holds something (resident or in the page file) get a demand-zero PTE: a zero PTE would find
@@ -15,11 +15,11 @@
 static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn,
                               uint64_t end_vpn)
 {
-    const VsSection *section = vs_vma(vad)->section;
+    const VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t last = vs_view_prototype_index(vad, end_vpn);
     for (uint64_t index = vs_prototype_next(section, vs_view_prototype_index(vad, start_vpn), last);
          index <= last; index = vs_prototype_next(section, index + 1, last)) {
-        uint64_t vpn = vad->starting_vpn + (index - vs_vma(vad)->first_prototype);
+        uint64_t vpn = vad->starting_vpn + (index - vs_mapped_vad(vad)->first_prototype);
         if (NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
             vs_pt_write(process, vpn, vs_pte_make_software(vad->protection));
     }

@@ -759,6 +759,6 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         vs_vad_info(view, &info);
         outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;
     }
-    outcome->last_error = VsGetLastError(thread);
+    outcome->last_error = is_linux(thread) ? (uint32_t)vs_errno(thread) : VsGetLastError(thread);
     outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);
 }

@@ -458,9 +458,11 @@ static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValu
         g_string_append(runner->out, ",\"variable\":");
         vs_json_string(runner->out, stmt->text, -1);
     }
+    uint32_t last_error = vs_is_linux(runner->system) ? (uint32_t)vs_errno(thread)
+                                                      : VsGetLastError(thread); /* errno on Linux */
     g_string_append_printf(runner->out, ",\"value\":%" G_GUINT64_FORMAT
                            ",\"last_error\":%u,\"last_status\":%u}\n",
-                           v->i, VsGetLastError(thread), VsRtlGetLastNtStatus(thread));
+                           v->i, last_error, VsRtlGetLastNtStatus(thread));
 }
 
 /* A call of the Linux personality (or a memory access in a Linux system), narrated in C's terms. */

@@ -281,22 +281,10 @@ typedef struct VsSection {
 /*
  * A file (file.c): its bytes, kept by the system in place of a disk, and the data section that maps
  * it (the CONTROL_AREA its SECTION_OBJECT_POINTERS name), shared by every CreateFileMapping of it.
+ * A personality's files begin with it (personality.h sizes).
  */
-/* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
- * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
-typedef enum VsFileKind {
-    VS_FILE_REGULAR, /* a file the scenario declared or created */
-    VS_FILE_MEMFD,   /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
-    VS_FILE_SHM,     /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
-    VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
-} VsFileKind;
-
 typedef struct VsFile {
     char name[64];
-    VsFileKind kind;
-    bool unlinked;        /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
-    uint32_t opens;       /* open descriptors (Linux): with no mapping left either, it goes */
-    uint64_t inode;       /* the inode number maps shows */
     uint64_t size;        /* end of file, in bytes */
     /* The file's bytes (file.c): the pages written since it was declared, each 4 KB of host memory
      * at its index; every other page reads as fill_byte if the fill set holds it, else as zeros. */
@@ -304,15 +292,15 @@ typedef struct VsFile {
     uint64_t pages_held;  /* pages in pages */
     VsRuns fill;
     uint8_t fill_byte;
-    /* Linux: the pages the page cache holds (what mincore reports of a file page no PTE maps):
-     * written pages are, a hole punched or cut off by truncation is not until a fault reads it
-     * again. The model has no disk, so nothing else evicts a page. */
+    /* The pages the cache holds (what a residency query reports of a file page no PTE maps):
+     * written pages are, and pages a fault read; a hole punched or cut off by truncation is not
+     * until a fault reads it again. The model has no disk, so nothing else evicts a page. */
     VsRuns cached;
     VsSection *section;   /* DataSectionObject, or NULL while no section maps the file */
 } VsFile;
 
 struct VsPfnDatabase;
-VsFile *vs_file_new(void);
+VsFile *vs_file_new(const VsSystem *system);
 VsFile *vs_file_lookup(const VsSystem *system, const char *name);
 uint8_t vs_file_byte(const VsFile *file, uint64_t offset);
 bool vs_file_extend(VsFile *file, uint64_t size);
@@ -329,6 +317,11 @@ uint64_t vs_file_pages(const VsFile *file);
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
 
+VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
+                           uint32_t attributes, VsFile *file, VsSection **out);
+void vs_section_extend(VsSection *section, uint64_t size);
+void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
+                        uint64_t last_index);
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
 void vs_section_dereference(VsSystem *system, VsSection *section);
 void vs_section_close_handle(VsSystem *system, VsSection *section);
@@ -594,25 +587,10 @@ struct VsProcess {
     size_t handle_count;
     VsWriteWatch *watches;     /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
-    struct VsOpenFile **fds; /* Linux: the descriptor table (files_struct); fds[i] is fd i, NULL
-                              * where free */
-    size_t fd_count;
 };
 
-/*
- * An open file description (struct file): what open, memfd_create and shm_open make. Descriptors
- * inherited through fork share it, and so does every VMA mapped through it (vm_file, kept by
- * splits, mremap and fork), which is why two mappings of one file opened twice never merge, and
- * why every mapping of one open shares its read-ahead state (readahead.c). The system keeps every
- * one until it ends (the kernel frees one at its last reference; a scenario opens few).
- */
-typedef struct VsOpenFile {
-    VsFile *file;
-    uint32_t mode;      /* O_RDONLY, O_WRONLY or O_RDWR */
-    uint32_t mmap_miss; /* f_ra.mmap_miss: page-cache misses of faults less hits (readahead.c) */
-} VsOpenFile;
-
 struct VsSystem {
+    VsSystemConfig config; /* the machine as it was made (a personality reads its facts there) */
     const VsLayout *layout;
     const VsPersonality *personality; /* NULL: Windows alone */
     uint32_t processors;
@@ -633,15 +611,13 @@ struct VsSystem {
     size_t file_count;
     size_t section_count;
     VsEventLog *log;
-    uint32_t next_anon_vma; /* Linux: anon_vma identities handed out so far */
-    uint64_t next_inode;    /* Linux: inode numbers of shmem files handed out so far */
-    uint64_t readahead_pages; /* Linux: file_ra_state.ra_pages of every file */
-    VsOpenFile **open_files;  /* Linux: every open file description made, freed at the end */
-    size_t open_file_count;
-    bool files_unaligned;     /* Linux: regular files place as anonymous memory does */
-    bool execute_only_pkey;   /* Linux: the CPU has protection keys (x86 pku, ospke), so memory
-                               * mapped PROT_EXEC alone gets the execute-only key (vma.c) */
 };
+
+/* The size the core allocates an object of a system at: a personality's object begins with the
+ * core's structure and goes on with its own fields (personality.h sizes), else the structure's. */
+#define VS_OBJECT_SIZE(personality, kind, type)                                                    \
+    ((personality) && (personality)->sizes.kind > sizeof(type) ? (personality)->sizes.kind         \
+                                                                 : sizeof(type))
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
                               VsProcess **out);
@@ -719,14 +695,6 @@ VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
                               uint64_t *end_vpn);
 void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
                      uint64_t end_vpn);
-
-/* ---- Not yet the personality's own (section.c calls and defines these) --------------------- */
-
-void vs_shmem_file_put(VsSystem *system, VsFile *file);
-VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
-VsSection *vs_fork_section(VsSystem *system, uint64_t pages);
-void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
-                        uint64_t last_index);
 
 /* ---- Faults (fault.c) ------------------------------------------------------------------------ */
 

@@ -18,11 +18,21 @@ struct VsPersonality {
      * structure and go on with the personality's fields, as MMVAD begins with MMVAD_SHORT: the
      * size of each such object (0 for the core's structure alone). */
     struct {
+        size_t system;     /* the system (VsSystem): what the personality keeps machine-wide */
+        size_t process;    /* each process (VsProcess, EPROCESS and its PicoContext) */
+        size_t thread;     /* each thread (VsThread, ETHREAD and its PicoContext) */
+        size_t file;       /* each file (VsFile) */
         size_t mapped_vad; /* every long VAD (VsMappedVad) of the system */
     } sizes;
     /* The address space a process of the personality gets on arch, or NULL where the
      * personality does not run: its user range, and where allocations may start. */
     const VsLayout *(*layout)(VsArch arch);
+    /* The system is going: let go of what the personality's parts of its objects hold (they
+     * start zeroed), before the core frees the objects. NULL: they hold nothing. */
+    void (*teardown)(VsSystem *system);
+    /* The host bytes those parts hold besides their size (vs_system_host_bytes counts them with
+     * the processes). NULL: none. */
+    uint64_t (*host_bytes)(const VsSystem *system);
 
     /* ---- Memory accesses (fault.c) */
     /* An access by a thread of one of its processes to page vpn (a load, or a store if write):

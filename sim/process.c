@@ -27,7 +27,7 @@ static bool append_pointer(void ***array, size_t *count, void *item)
 
 VsThread *vs_thread_create(VsProcess *process)
 {
-    VsThread *thread = calloc(1, sizeof *thread);
+    VsThread *thread = calloc(1, VS_OBJECT_SIZE(process->system->personality, thread, VsThread));
     if (!thread)
         return NULL;
     thread->process = process;
@@ -74,7 +74,7 @@ static void discard_process(VsProcess *process)
 
 VsProcess *vs_process_create(VsSystem *system, const char *name)
 {
-    VsProcess *process = calloc(1, sizeof *process);
+    VsProcess *process = calloc(1, VS_OBJECT_SIZE(system->personality, process, VsProcess));
     if (!process)
         return NULL;
     process->system = system;

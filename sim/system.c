@@ -13,7 +13,6 @@
 #define VADS_PER_CHUNK 4096
 #define DEFAULT_RAM_BYTES (256ull << 20) /* page frames a system has unless configured */
 #define MAX_RAM_BYTES (16ull << 40)        /* 32-bit frame links: 16 TB */
-#define DEFAULT_READAHEAD (128ull << 10)   /* Linux: VM_READAHEAD_PAGES, read_ahead_kb's default */
 
 static const VsLayout layouts[] = {
     {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
@@ -45,9 +44,10 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         personality ? personality->layout(config->arch) : vs_layout_of(config->arch);
     if (!layout)
         return NULL;
-    VsSystem *system = calloc(1, sizeof *system);
+    VsSystem *system = calloc(1, VS_OBJECT_SIZE(personality, system, VsSystem));
     if (!system)
         return NULL;
+    system->config = *config;
     system->layout = layout;
     system->personality = personality;
     system->processors = config->processors ? config->processors : 4;
@@ -72,10 +72,6 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         return NULL;
     }
     system->commit_limit = system->pfn.count + (system->pagefile.slots - 1);
-    uint64_t readahead = config->readahead_bytes ? config->readahead_bytes : DEFAULT_READAHEAD;
-    system->readahead_pages = vs_max(1, readahead / VS_PAGE_SIZE);
-    system->files_unaligned = config->files_unaligned;
-    system->execute_only_pkey = config->execute_only_pkey && personality;
     return system;
 }
 
@@ -83,13 +79,14 @@ void vs_system_destroy(VsSystem *system)
 {
     if (!system)
         return;
+    if (system->personality && system->personality->teardown)
+        system->personality->teardown(system);
     for (size_t i = 0; i < system->process_count; i++) {
         VsProcess *process = system->processes[i];
         for (size_t t = 0; t < process->thread_count; t++)
             free(process->threads[t]);
         free(process->threads);
         free(process->handles);
-        free(process->fds);
         vs_ws_fini(&process->ws);
         vs_write_watch_fini(process);
         free(process);
@@ -97,9 +94,6 @@ void vs_system_destroy(VsSystem *system)
     free(system->processes);
     vs_section_fini_all(system);
     vs_file_fini_all(system);
-    for (size_t i = 0; i < system->open_file_count; i++)
-        free(system->open_files[i]);
-    free(system->open_files);
     vs_pool_fini(&system->vad_pool);
     vs_pool_fini(&system->mapped_vad_pool);
     vs_table_store_fini(&system->tables);
@@ -119,14 +113,17 @@ VsProcess *vs_system_process(VsSystem *system, size_t index)
 
 /* ---- The host memory the model holds --------------------------------------------------------- */
 
-/* Host bytes of one process: its object, threads, handle and descriptor tables, working set and
- * write-watch bitmaps (its VADs and page tables are the system's pools and store). */
+/* Host bytes of one process: its object, threads, handle table, working set and write-watch
+ * bitmaps (its VADs and page tables are the system's pools and store). */
 static uint64_t process_bytes(const VsProcess *process)
 {
+    const VsPersonality *personality = process->system->personality;
     const VsWorkingSet *ws = &process->ws;
-    uint64_t bytes = sizeof *process + process->thread_count * (sizeof(VsThread) + sizeof(void *)) +
+    uint64_t thread = VS_OBJECT_SIZE(personality, thread, VsThread);
+    uint64_t bytes = VS_OBJECT_SIZE(personality, process, VsProcess) +
+                     process->thread_count * (thread + sizeof(void *)) +
                      process->handle_count * sizeof(VsHandleEntry) +
-                     process->fd_count * sizeof(void *) + ws->capacity * sizeof(VsWsle) +
+                     ws->capacity * sizeof(VsWsle) +
                      ws->shared.buckets * (sizeof(uint64_t) + sizeof(uint32_t));
     for (size_t i = 0; i < process->watch_count; i++)
         bytes += sizeof(VsWriteWatch) + vs_write_watch_bytes(&process->watches[i]);
@@ -162,12 +159,15 @@ void vs_system_host_bytes(const VsSystem *system, VsHostBytes *out)
     for (size_t i = 0; i < system->section_count; i++)
         if (system->sections[i])
             out->sections += sizeof(VsSection) + vs_prototype_bytes(system->sections[i]);
+    const VsPersonality *personality = system->personality;
     out->files = system->file_count * sizeof(VsFile *);
     for (size_t i = 0; i < system->file_count; i++)
-        out->files += sizeof(VsFile) + vs_file_bytes(system->files[i]);
+        out->files += VS_OBJECT_SIZE(personality, file, VsFile) + vs_file_bytes(system->files[i]);
     out->processes = system->process_count * sizeof(VsProcess *);
     for (size_t i = 0; i < system->process_count; i++)
         out->processes += process_bytes(system->processes[i]);
-    out->total = sizeof *system + out->frames + out->page_tables + out->vads + out->sections +
+    if (personality && personality->host_bytes)
+        out->processes += personality->host_bytes(system);
+    out->total = VS_OBJECT_SIZE(personality, system, VsSystem) + out->frames + out->page_tables + out->vads + out->sections +
                  out->files + out->pagefile + out->processes;
 }

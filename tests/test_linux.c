@@ -40,7 +40,7 @@ static uint64_t map(Fixture *f, uint64_t address, uint64_t length, uint32_t prot
 
 #define ASSERT_FAILS(f, call, error)                                                               \
     do {                                                                                           \
-        VsSetLastError((f)->thread, 0xDEAD);                                                       \
+        vs_set_errno((f)->thread, 0xDEAD);                                                         \
         assert_int_equal((int64_t)(call), -1);                                                     \
         assert_int_equal(vs_errno((f)->thread), (error));                                          \
         CHECK_INVARIANTS(f);                                                                       \

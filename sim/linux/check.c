@@ -14,7 +14,7 @@ static bool vm_file_sound(const VsVad *vad)
     const VsFile *file = vma->file;
     if (file ? section != file->section : section && section->file)
         return false;
-    bool opened = file && file->kind != VS_FILE_DEV_ZERO;
+    bool opened = file && vs_linux_file(file)->kind != VS_FILE_DEV_ZERO;
     return opened ? vma->vm_file && vma->vm_file->file == file : vma->vm_file == NULL;
 }
 
@@ -24,7 +24,7 @@ static bool pkey_sound(const VsProcess *process, const VsVad *vad)
 {
     if (!vs_vma_pkey(vad))
         return true;
-    return process->system->execute_only_pkey && vs_vma_pkey(vad) == VS_EXECUTE_ONLY_PKEY &&
+    return vs_execute_only_pkey(process->system) && vs_vma_pkey(vad) == VS_EXECUTE_ONLY_PKEY &&
            (vs_vma(vad)->vm_flags & VS_VM_ACCESS_FLAGS) == VS_VM_EXEC;
 }
 

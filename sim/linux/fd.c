@@ -18,7 +18,7 @@
 /* The open file descriptor fd names, or NULL for one not open. */
 VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd)
 {
-    VsProcess *process = thread->process;
+    VsLinuxProcess *process = vs_linux_process(thread->process);
     if (fd < 0 || (uint64_t)fd >= process->fd_count)
         return NULL;
     return process->fds[fd];
@@ -33,7 +33,7 @@ VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode)
 }
 
 /* A new open file description of file (alloc_file), kept by the system until it ends. */
-static VsOpenFile *open_file(VsSystem *system, VsFile *file, uint32_t mode)
+static VsOpenFile *open_file(VsLinuxSystem *system, VsFile *file, uint32_t mode)
 {
     VsOpenFile **table =
         realloc(system->open_files, (system->open_file_count + 1) * sizeof *table);
@@ -52,7 +52,7 @@ static VsOpenFile *open_file(VsSystem *system, VsFile *file, uint32_t mode)
  * with errno set. */
 int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode)
 {
-    VsProcess *process = thread->process;
+    VsLinuxProcess *process = vs_linux_process(thread->process);
     size_t fd = FIRST_FD;
     while (fd < process->fd_count && process->fds[fd])
         fd++;
@@ -71,14 +71,14 @@ int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode)
         process->fds = fds;
         process->fd_count = count;
     }
-    VsOpenFile *open = open_file(process->system, file, mode);
+    VsOpenFile *open = open_file(vs_linux_system(process->nt.system), file, mode);
     if (!open) {
         vs_set_errno(thread, VS_ENOMEM);
         return -1;
     }
     process->fds[fd] = open;
-    file->opens++;
-    vs_shmem_file_put(process->system, file);
+    vs_linux_file(file)->opens++;
+    vs_shmem_file_put(process->nt.system, file);
     return (int)fd;
 }
 
@@ -112,7 +112,7 @@ int vs_open(VsThread *thread, const char *name, uint32_t flags)
             return -1;
         }
         file = vs_file_lookup(system, name);
-        file->inode = vs_new_inode(system);
+        vs_linux_file(file)->inode = vs_new_inode(system);
     }
     if ((flags & VS_O_TRUNC) && access != VS_O_RDONLY)
         vs_file_truncate(system, file, 0);
@@ -128,8 +128,8 @@ int vs_close(VsThread *thread, int64_t fd)
         vs_set_errno(thread, VS_EBADF);
         return -1;
     }
-    thread->process->fds[fd] = NULL;
-    file->opens--;
+    vs_linux_process(thread->process)->fds[fd] = NULL;
+    vs_linux_file(file)->opens--;
     vs_shmem_file_put(thread->process->system, file);
     return 0;
 }

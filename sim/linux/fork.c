@@ -76,6 +76,17 @@ static bool prepare_share(const VsProcess *parent, const VsVad *vad, VsSection *
     return true;
 }
 
+/* A section for the private pages a fork leaves shared between parent and child (models the
+ * fork prototype PTEs of MiCloneProcessAddressSpace: Windows' MMCLONE_BLOCK). */
+static VsSection *fork_section(VsSystem *system, uint64_t pages)
+{
+    VsSection *section;
+    if (!NT_SUCCESS(vs_section_create(system, NULL, pages * VS_PAGE_SIZE, MM_EXECUTE_READWRITE,
+                                      SEC_COMMIT, NULL, &section)))
+        return NULL;
+    return section;
+}
+
 /* The pages of a private anonymous VMA move into a fork section: the parent keeps its resident
  * pages (now shared, mapped copy-on-write), the others are found through the section. Only pages
  * with a page table are visited: the rest are demand zero in the section as they were. */
@@ -83,7 +94,7 @@ static bool share_pages(VsProcess *parent, VsVad *vad)
 {
     VsSystem *system = parent->system;
     uint64_t pages = vs_vma_pages(vad);
-    VsSection *section = vs_fork_section(system, pages);
+    VsSection *section = fork_section(system, pages);
     if (!section)
         return false;
     if (!prepare_share(parent, vad, section)) {
@@ -158,7 +169,7 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
         return false;
     copy->vm_file = wipe ? NULL : vma->vm_file;
     if (vma->anon_vma && !wipe)
-        copy->anon_vma = ++parent->system->next_anon_vma; /* the child's own, chained to ours */
+        copy->anon_vma = ++vs_linux_system(parent->system)->next_anon_vma; /* the child's own */
     vs_vad_insert(&child->vad_root, &copy->mapped.core);
     vs_vma_charge(child, &copy->mapped.core);
     if (empty || !vma->mapped.section)
@@ -175,7 +186,7 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     return true;
 }
 
-static bool copy_descriptors(VsProcess *parent, VsProcess *child)
+static bool copy_descriptors(VsLinuxProcess *parent, VsLinuxProcess *child)
 {
     if (!parent->fd_count)
         return true;
@@ -186,7 +197,7 @@ static bool copy_descriptors(VsProcess *parent, VsProcess *child)
     child->fd_count = parent->fd_count;
     for (size_t fd = 0; fd < child->fd_count; fd++)
         if (child->fds[fd])
-            child->fds[fd]->file->opens++; /* the same open file description, shared */
+            vs_linux_file(child->fds[fd]->file)->opens++; /* the same open file description */
     return true;
 }
 
@@ -196,7 +207,7 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         return -1;
     VsProcess *parent = thread->process;
     VsProcess *child = vs_process_create(parent->system, parent->name);
-    if (!child || !copy_descriptors(parent, child)) {
+    if (!child || !copy_descriptors(vs_linux_process(parent), vs_linux_process(child))) {
         vs_set_errno(thread, VS_ENOMEM); /* the half-made child stays, empty */
         return -1;
     }

@@ -11,6 +11,92 @@
 
 #include "internal.h"
 
+/* ---- What Linux keeps of the core's objects (personality.c) ---------------------------------- */
+
+/* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
+ * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
+typedef enum VsFileKind {
+    VS_FILE_REGULAR,  /* a file the scenario declared or created (0: every core-made file) */
+    VS_FILE_MEMFD,    /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
+    VS_FILE_SHM,      /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
+    VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
+} VsFileKind;
+
+/* A file as Linux sees it (struct inode): the core's file, its bytes and page cache, and what a
+ * file system keeps of it besides. Every file of a Linux system is one (personality.c sizes). */
+typedef struct VsLinuxFile {
+    VsFile nt;
+    VsFileKind kind;
+    bool unlinked;   /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
+    uint32_t opens;  /* open descriptors: with no mapping left either, a shmem file goes */
+    uint64_t inode;  /* the inode number maps shows (0 for a file the scenario declared) */
+} VsLinuxFile;
+
+/*
+ * An open file description (struct file): what open, memfd_create and shm_open make. Descriptors
+ * inherited through fork share it, and so does every VMA mapped through it (vm_file, kept by
+ * splits, mremap and fork), which is why two mappings of one file opened twice never merge, and
+ * why every mapping of one open shares its read-ahead state (readahead.c). The system keeps every
+ * one until it ends (the kernel frees one at its last reference; a scenario opens few).
+ */
+typedef struct VsOpenFile {
+    VsFile *file;
+    uint32_t mode;      /* O_RDONLY, O_WRONLY or O_RDWR */
+    uint32_t mmap_miss; /* f_ra.mmap_miss: page-cache misses of faults less hits (readahead.c) */
+} VsOpenFile;
+
+/* A Linux process: the core's (EPROCESS, whose PicoContext this is), and its descriptor table
+ * (files_struct): fds[i] is descriptor i, NULL where free. */
+typedef struct VsLinuxProcess {
+    VsProcess nt;
+    VsOpenFile **fds;
+    size_t fd_count;
+} VsLinuxProcess;
+
+/* A Linux thread: the core's (ETHREAD and its PicoContext), and its errno, which the C library
+ * keeps per thread. A thread's last error (TEB) is the Win32 layer's, never errno. */
+typedef struct VsLinuxThread {
+    VsThread nt;
+    int error;
+} VsLinuxThread;
+
+/* What Linux keeps machine-wide, besides the core's system. */
+typedef struct VsLinuxSystem {
+    VsSystem nt;
+    uint32_t next_anon_vma;  /* anon_vma identities handed out so far */
+    uint64_t next_inode;     /* inode numbers of new files handed out so far */
+    VsOpenFile **open_files; /* every open file description made, freed at the end */
+    size_t open_file_count;
+} VsLinuxSystem;
+
+/* The personality's view of the core's objects of a Linux system (made at these sizes). */
+static inline VsLinuxSystem *vs_linux_system(const VsSystem *system)
+{
+    return (VsLinuxSystem *)system;
+}
+static inline VsLinuxProcess *vs_linux_process(const VsProcess *process)
+{
+    return (VsLinuxProcess *)process;
+}
+static inline VsLinuxThread *vs_linux_thread(const VsThread *thread)
+{
+    return (VsLinuxThread *)thread;
+}
+static inline VsLinuxFile *vs_linux_file(const VsFile *file) { return (VsLinuxFile *)file; }
+
+/* The machine's facts as the personality reads them from the system's configuration: a file's
+ * read-ahead window in pages (file_ra_state.ra_pages), whether mappings of regular files are never
+ * 2 MB-aligned, whether the CPU has protection keys. */
+uint64_t vs_readahead_pages(const VsSystem *system);
+static inline bool vs_files_unaligned(const VsSystem *system)
+{
+    return system->config.files_unaligned;
+}
+static inline bool vs_execute_only_pkey(const VsSystem *system)
+{
+    return system->config.execute_only_pkey;
+}
+
 /* ---- VMAs (vma.c) ---------------------------------------------------------------------------- */
 
 /* Linux's vm_area_struct.vm_flags: 64 bits, as on every 64-bit kernel (the protection key is in
@@ -87,14 +173,7 @@ static inline bool vs_vma_is_anonymous(const VsVad *vad) { return !vs_vma(vad)->
 /* The file a Linux VMA maps, or NULL for anonymous memory. */
 static inline VsFile *vs_vma_file(const VsVad *vad) { return vs_vma(vad)->file; }
 void vs_set_errno(VsThread *thread, int error);
-/* A Linux call made in a Windows process fails with ENOSYS, as a system call it does not have. */
-static inline bool vs_linux_call(VsThread *thread)
-{
-    if (vs_is_linux(thread->process->system))
-        return true;
-    vs_set_errno(thread, VS_ENOSYS);
-    return false;
-}
+bool vs_linux_call(VsThread *thread);
 uint32_t vs_vma_mm_protection(const VsVad *vad);
 VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVmFlags vm_flags,
                     VsSection *section, VsFile *file, uint64_t pgoff);
@@ -133,6 +212,8 @@ VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
 int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode);
 uint64_t vs_new_inode(VsSystem *system);
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
+void vs_shmem_file_put(VsSystem *system, VsFile *file);
+VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
 

@@ -76,10 +76,10 @@ static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint6
 static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsFile *file = vs_vma_file(vad);
-    if (!file || file->kind != VS_FILE_REGULAR)
+    if (!file || vs_linux_file(file)->kind != VS_FILE_REGULAR)
         return;
     uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
-    uint64_t pages = vs_min(end_vpn - start_vpn + 1, process->system->readahead_pages);
+    uint64_t pages = vs_min(end_vpn - start_vpn + 1, vs_readahead_pages(process->system));
     vs_file_readahead(file, first, pages);
 }
 

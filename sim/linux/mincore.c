@@ -25,7 +25,7 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
     /* A regular file's page: whether the page cache holds it (written, or read since a hole was
      * punched or the file cut short), up to the end of the file. */
     const VsFile *file = vs_vma_file(vad);
-    if (file && file->kind == VS_FILE_REGULAR)
+    if (file && vs_linux_file(file)->kind == VS_FILE_REGULAR)
         return !vs_vma_beyond_eof(vad, vpn) &&
                vs_file_cached(file, vs_view_prototype_index(vad, vpn));
     return vs_pte_is_resident(vs_vma_prototype(vad, vpn));
@@ -38,7 +38,7 @@ static uint64_t untouched_resident(const VsVad *vad, uint64_t vpn, uint64_t last
 {
     const VsFile *file = vs_vma_file(vad);
     uint64_t first = vs_view_prototype_index(vad, vpn), pages = last - vpn + 1;
-    uint64_t file_pages = file && file->kind == VS_FILE_REGULAR ? vs_file_pages(file) : 0;
+    uint64_t file_pages = file && vs_linux_file(file)->kind == VS_FILE_REGULAR ? vs_file_pages(file) : 0;
     if (vec) {
         for (uint64_t i = 0; i < pages; i++)
             vec[i] = first + i < file_pages && vs_file_cached(file, first + i);

@@ -71,7 +71,7 @@ static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint
         return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
     uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
     uint64_t off_end = pgoff + pages;
-    return file->kind == VS_FILE_REGULAR && !system->files_unaligned && off_end > off_align &&
+    return vs_linux_file(file)->kind == VS_FILE_REGULAR && !vs_files_unaligned(system) && off_end > off_align &&
            off_end - off_align >= PMD_PAGES;
 }
 

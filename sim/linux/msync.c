@@ -20,7 +20,7 @@ static int fail(VsThread *thread, int error)
 static void sync_range(VsThread *thread, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     const VsFile *file = vs_vma_file(vad);
-    if (!file || file->kind != VS_FILE_REGULAR || !(vs_vma(vad)->vm_flags & VS_VM_SHARED))
+    if (!file || vs_linux_file(file)->kind != VS_FILE_REGULAR || !(vs_vma(vad)->vm_flags & VS_VM_SHARED))
         return;
     uint64_t base = vs_vpn_address(start_vpn), size = vs_vpn_address(end_vpn - start_vpn + 1);
     VsNtFlushVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &size);

@@ -20,7 +20,7 @@
 VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot)
 {
     uint32_t pkey = vad ? vs_vma_pkey(vad) : 0;
-    if (system->execute_only_pkey && prot == VS_PROT_EXEC)
+    if (vs_execute_only_pkey(system) && prot == VS_PROT_EXEC)
         pkey = VS_EXECUTE_ONLY_PKEY;
     else if (vad && pkey == VS_EXECUTE_ONLY_PKEY &&
              (vs_vma(vad)->vm_flags & VS_VM_ACCESS_FLAGS) == VS_VM_EXEC)

@@ -67,7 +67,7 @@ static void name_of(const VsFile *file, char *out, size_t len)
     out[0] = '\0';
     if (!file)
         return;
-    switch (file->kind) {
+    switch (vs_linux_file(file)->kind) {
     case VS_FILE_REGULAR: vs_text_append(out, len, file->name); break;
     case VS_FILE_MEMFD:
         vs_text_append(out, len, "/memfd:");
@@ -79,7 +79,7 @@ static void name_of(const VsFile *file, char *out, size_t len)
         break;
     case VS_FILE_DEV_ZERO: vs_text_append(out, len, "/dev/zero"); break;
     }
-    if (file->unlinked)
+    if (vs_linux_file(file)->unlinked)
         vs_text_append(out, len, " (deleted)");
 }
 
@@ -97,12 +97,12 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     out->vm_flags = vma->vm_flags;
     out->anon_vma = vma->anon_vma;
     out->pkey = vs_vma_pkey(vad);
-    out->pkeys = process->system->execute_only_pkey;
+    out->pkeys = vs_execute_only_pkey(process->system);
     if (file) {
         out->offset = vs_vpn_address(vma->mapped.first_prototype);
-        out->inode = file->inode;
-        out->dev_major = file->kind == VS_FILE_REGULAR ? 0xfe : 0;
-        out->dev_minor = file->kind == VS_FILE_SHM ? 0x1b : file->kind == VS_FILE_REGULAR ? 0 : 1;
+        out->inode = vs_linux_file(file)->inode;
+        out->dev_major = vs_linux_file(file)->kind == VS_FILE_REGULAR ? 0xfe : 0;
+        out->dev_minor = vs_linux_file(file)->kind == VS_FILE_SHM ? 0x1b : vs_linux_file(file)->kind == VS_FILE_REGULAR ? 0 : 1;
     }
     name_of(file, out->name, sizeof out->name);
     for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn++) {

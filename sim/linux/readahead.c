@@ -37,7 +37,7 @@ static VsOpenFile *regular_file(const VsVad *vad)
 {
     VsOpenFile *open = vs_vma(vad)->vm_file;
     const VsFile *file = vs_vma_file(vad);
-    return open && file && file->kind == VS_FILE_REGULAR ? open : NULL;
+    return open && file && vs_linux_file(file)->kind == VS_FILE_REGULAR ? open : NULL;
 }
 
 /* Maps one page around a read fault as fault-around does (filemap_map_pages: a page the page
@@ -82,7 +82,7 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
 static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *vad, uint64_t index)
 {
     VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
-    uint64_t window = process->system->readahead_pages, first = index;
+    uint64_t window = vs_readahead_pages(process->system), first = index;
     if ((vm_flags & (VS_VM_RAND_READ | VS_VM_EXEC)) == VS_VM_RAND_READ) {
         window = 1;
     } else if (!(vm_flags & VS_VM_SEQ_READ)) {

@@ -19,7 +19,10 @@
 #define FIRST_INODE 1024
 
 /* The inode number of a new file (get_next_ino): numbers are handed out in order. */
-uint64_t vs_new_inode(VsSystem *system) { return FIRST_INODE + system->next_inode++; }
+uint64_t vs_new_inode(VsSystem *system)
+{
+    return FIRST_INODE + vs_linux_system(system)->next_inode++;
+}
 
 static bool append_file(VsSystem *system, VsFile *file)
 {
@@ -35,14 +38,14 @@ static bool append_file(VsSystem *system, VsFile *file)
  * directory, so their maps line says " (deleted)" from the start. NULL when out of host memory. */
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name)
 {
-    VsFile *file = vs_file_new();
+    VsFile *file = vs_file_new(system);
     if (!file || !append_file(system, file)) {
         free(file);
         return NULL;
     }
-    file->kind = kind;
-    file->unlinked = kind != VS_FILE_SHM;
-    file->inode = vs_new_inode(system);
+    vs_linux_file(file)->kind = kind;
+    vs_linux_file(file)->unlinked = kind != VS_FILE_SHM;
+    vs_linux_file(file)->inode = vs_new_inode(system);
     vs_text_append(file->name, sizeof file->name, name);
     return file;
 }
@@ -55,7 +58,7 @@ VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name
 void vs_shmem_file_put(VsSystem *system, VsFile *file)
 {
     VsSection *section = file->section;
-    bool keep = file->opens > 0 || !file->unlinked;
+    bool keep = vs_linux_file(file)->opens > 0 || !vs_linux_file(file)->unlinked;
     if (!section)
         return;
     if (keep && section->handles == 0) {
@@ -71,7 +74,8 @@ static VsFile *find_shm(const VsSystem *system, const char *name)
 {
     for (size_t i = 0; i < system->file_count; i++) {
         VsFile *file = system->files[i];
-        if (file->kind == VS_FILE_SHM && !file->unlinked && strcmp(file->name, name) == 0)
+        const VsLinuxFile *shm = vs_linux_file(file);
+        if (shm->kind == VS_FILE_SHM && !shm->unlinked && strcmp(file->name, name) == 0)
             return file;
     }
     return NULL;
@@ -164,7 +168,7 @@ int vs_shm_unlink(VsThread *thread, const char *name)
         vs_set_errno(thread, VS_ENOENT);
         return -1;
     }
-    file->unlinked = true;
+    vs_linux_file(file)->unlinked = true;
     vs_shmem_file_put(thread->process->system, file);
     return 0;
 }

@@ -57,12 +57,12 @@ static void zero_tail(VsSystem *system, VsSection *section, uint64_t index, uint
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size)
 {
     uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-    if (file->kind == VS_FILE_REGULAR && size > file->size && !vs_file_extend(file, size))
+    if (vs_linux_file(file)->kind == VS_FILE_REGULAR && size > file->size && !vs_file_extend(file, size))
         return false;
     if (file->section && !vs_file_page_cache(system, file, pages))
         return false;
     if (size < file->size) {
-        if (file->kind == VS_FILE_REGULAR) {
+        if (vs_linux_file(file)->kind == VS_FILE_REGULAR) {
             if (!vs_file_shrink(file, size))
                 return false;
             vs_file_set_cached(file, pages, UINT64_MAX, false); /* truncate_inode_pages */
@@ -114,7 +114,7 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index)
 {
     VsSection *section = file->section;
-    if (file->kind == VS_FILE_REGULAR && first_index < vs_file_pages(file)) {
+    if (vs_linux_file(file)->kind == VS_FILE_REGULAR && first_index < vs_file_pages(file)) {
         vs_file_punch_bytes(file, first_index, last_index);
         vs_file_set_cached(file, first_index, last_index, false); /* a hole: nothing cached */
     }

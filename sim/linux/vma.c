@@ -287,7 +287,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
         shared = true;
     }
     if (!vma->anon_vma)
-        vma->anon_vma = ++process->system->next_anon_vma;
+        vma->anon_vma = ++vs_linux_system(process->system)->next_anon_vma;
     VsEvent event = {.kind = VS_EV_ANON_VMA, .pid = process->pid, .vpn_start = vad->starting_vpn,
                      .vpn_end = vad->ending_vpn, .frame = vma->anon_vma, .pages = shared};
     vs_emit(process->system, &event);

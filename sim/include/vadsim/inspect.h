@@ -29,7 +29,8 @@ typedef struct VsHostBytes {
     uint64_t sections;    /* section objects and their prototype PTEs */
     uint64_t files;       /* files' written pages and the sets of pages kept of them */
     uint64_t pagefile;    /* the page file's bitmap and the pages written to it */
-    uint64_t processes;   /* process objects, threads, handle tables, working sets, write watch */
+    uint64_t processes;   /* process objects, threads, handle tables, working sets, write watch,
+                           * and what a personality holds of them (descriptor tables) */
     uint64_t total;
 } VsHostBytes;
 

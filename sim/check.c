@@ -1,8 +1,8 @@
 /*
  * check.c - the invariant checker: walks every structure of the system and proves it consistent.
  *
- * Models what Linux's validate_mm does for its VMA tree (Windows has no public equivalent); tests
- * call it after every operation. It checks, per process:
+ * Models what Linux's validate_mm does for its tree of memory areas (Windows has no public
+ * equivalent); tests call it after every operation. It checks, per process:
  *   - the VAD tree: parent links, AVL balance (|height(right) - height(left)| <= 1 and equal to the
  *     stored balance), strictly increasing disjoint ranges inside user space, the node count, the
  *     node hint, and the free-gap bookkeeping (gap_pages, max_gap_pages); placeholders are bare

@@ -420,7 +420,7 @@ static VsStatus access_page(VsProcess *process, uint64_t vpn, bool write, uint64
 }
 
 /* Faults a page in without reading or writing it, as a probe of the page does (a personality's
- * populate: MAP_POPULATE and mlock's populate_vma_page_range). */
+ * populating of a mapping goes through it). */
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
 {
     uint64_t frame;

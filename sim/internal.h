@@ -1,14 +1,19 @@
 /*
- * internal.h - the model's private structures and the helpers its files share.
+ * internal.h - the NT core's private structures and the helpers its files share.
  *
- * Nothing here is visible outside sim/: drivers see only vadsim.h. Each structure says which Windows
- * structure it models. Page numbers in VADs are inclusive, as in Windows (starting_vpn, ending_vpn);
- * every other range is named for what it is.
+ * Nothing here is visible outside sim/: drivers see only the public headers (sim/include/). The
+ * core sees the public headers of its own calls, readers and events, never those of the layers
+ * above it (the Win32 layer's, a personality's); the layers above see the core through this
+ * header. Each structure says which Windows structure it models. Page numbers in VADs are
+ * inclusive, as in Windows (starting_vpn, ending_vpn); every other range is named for what it is.
  */
 #ifndef VS_INTERNAL_H
 #define VS_INTERNAL_H
 
-#include "vadsim.h"
+#include "vs_status.h"
+#include "vadsim/nt.h"
+#include "vadsim/inspect.h"
+#include "vadsim/events.h"
 #include "personality.h"
 
 /* ---- Page math (xv6 riscv.h style: tiny helpers, no surprises) ------------------------------- */
@@ -230,7 +235,8 @@ typedef struct VsVadTable {
     uint64_t count;
     uint64_t lowest_vpn;  /* first allocatable page (MM_LOWEST_USER_ADDRESS) */
     uint64_t highest_vpn; /* last allocatable page (MM_HIGHEST_VAD_ADDRESS) */
-    uint64_t granule_pages; /* allocations start on multiples of this: 16 (64 KB), 1 on Linux */
+    uint64_t granule_pages; /* allocations start on multiples of this: 16 (64 KB), or the
+                             * layout's granularity (allocation_granularity) */
 } VsVadTable;
 
 void vs_vad_table_init(VsVadTable *table, uint64_t lowest_vpn, uint64_t highest_vpn);

@@ -26,4 +26,11 @@
 #include "vadsim/events.h"
 #include "vadsim/linux.h"
 
+/* Looks a constant up by name, whichever reader it belongs to: Windows' (MEM_, PAGE_, STATUS_,
+ * ERROR_, ...) or the Linux personality's (PROT_, MAP_, E*, ...). */
+static inline bool vs_constant_lookup(const char *name, uint64_t *value)
+{
+    return vs_windows_constant_lookup(name, value) || vs_linux_constant_lookup(name, value);
+}
+
 #endif /* VADSIM_H */

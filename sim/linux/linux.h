@@ -10,6 +10,7 @@
 #define VS_LINUX_INTERNAL_H
 
 #include "internal.h"
+#include "vadsim/linux.h"
 
 /* ---- What Linux keeps of the core's objects (personality.c) ---------------------------------- */
 

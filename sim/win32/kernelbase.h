@@ -9,6 +9,7 @@
 #define VS_KERNELBASE_H
 
 #include "internal.h"
+#include "vadsim/win32.h"
 
 /* BaseSetLastNTError: the status's Win32 error becomes the thread's last error (error.c). */
 void vs_set_last_nt_error(VsThread *thread, VsStatus status);

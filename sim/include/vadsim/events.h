@@ -9,66 +9,115 @@
 
 /* ---- Events ------------------------------------------------------------------------------------ */
 
+/* XX(kind, name): every event the model reports (VS_EV_kind) and the name the logs and the JSON
+ * output give it. The NT core's come first, then the Linux personality's; PLACEHOLDER_RESTORED
+ * is kept last, as tests walk the kinds up to it. */
+#define VS_EVENT_KIND_MAP(XX)                                                                      \
+    /* a new VAD [vpn_start, vpn_end] */                                                           \
+    XX(VAD_INSERTED, "vad-inserted")                                                               \
+    /* the VAD [vpn_start, vpn_end] was deleted */                                                 \
+    XX(VAD_REMOVED, "vad-removed")                                                                 \
+    /* VAD [old_start, old_end] now covers [vpn_start, vpn_end] */                                 \
+    XX(VAD_TRIMMED, "vad-trimmed")                                                                 \
+    /* VAD [old_start, old_end] lost [vpn_start, vpn_end] from its middle */                       \
+    XX(VAD_SPLIT, "vad-split")                                                                     \
+    /* the request [address, address+size) became pages [vpn_start, vpn_end] */                    \
+    XX(RANGE_ROUNDED, "range-rounded")                                                             \
+    /* [vpn_start, vpn_end] committed with protection; pages charged */                            \
+    XX(COMMITTED, "committed")                                                                     \
+    /* [vpn_start, vpn_end] decommitted; pages uncharged */                                        \
+    XX(DECOMMITTED, "decommitted")                                                                 \
+    /* [vpn_start, vpn_end] changed from old_protection to protection */                           \
+    XX(PROTECTED, "protected")                                                                     \
+    /* a page-table page at level, covering [vpn_start, vpn_end] */                                \
+    XX(TABLE_CREATED, "table-created")                                                             \
+    /* the table at level covering [vpn_start, vpn_end] became empty */                            \
+    XX(TABLE_FREED, "table-freed")                                                                 \
+    /* page vpn_start got a zeroed frame (frame, taken from list) */                               \
+    XX(DEMAND_ZERO_FAULT, "demand-zero-fault")                                                     \
+    /* transition page vpn_start was made valid again in its frame, taken back from list           \
+     * (standby or modified) */                                                                    \
+    XX(SOFT_FAULT, "soft-fault")                                                                   \
+    /* page vpn_start was read from page-file slot into frame (from list) */                       \
+    XX(HARD_FAULT, "hard-fault")                                                                   \
+    /* vpn_start's guard was consumed: STATUS_GUARD_PAGE_VIOLATION */                              \
+    XX(GUARD_PAGE, "guard-page")                                                                   \
+    /* an access to vpn_start raised STATUS_ACCESS_VIOLATION */                                    \
+    XX(ACCESS_VIOLATION, "access-violation")                                                       \
+    /* page vpn_start's frame (frame) went back to the free list */                                \
+    XX(FRAME_RELEASED, "frame-released")                                                           \
+    /* page vpn_start left the working set: frame went to list (standby or modified), its PTE      \
+     * to transition; age says how old it was */                                                   \
+    XX(PAGE_TRIMMED, "page-trimmed")                                                               \
+    /* the modified page writer wrote frame (page vpn_start of pid) to slot; it moved to           \
+     * standby */                                                                                  \
+    XX(PAGE_WRITTEN, "page-written")                                                               \
+    /* standby frame was taken from page vpn_start of pid, whose PTE got its OriginalPte back      \
+     * (page-file slot, or demand zero when slot is 0) */                                          \
+    XX(PAGE_REPURPOSED, "page-repurposed")                                                         \
+    /* the zero page thread moved pages frames from free to zeroed */                              \
+    XX(PAGES_ZEROED, "pages-zeroed")                                                               \
+    /* a balance-set pass aged pid's working set (pages entries) */                                \
+    XX(WORKING_SET_AGED, "working-set-aged")                                                       \
+    /* MEM_RESET: [vpn_start, vpn_end]'s contents are no longer wanted */                          \
+    XX(PAGES_RESET, "pages-reset")                                                                 \
+    /* section of size bytes was created; pages of commit charged */                               \
+    XX(SECTION_CREATED, "section-created")                                                         \
+    /* section's last reference went; pages of commit returned */                                  \
+    XX(SECTION_DELETED, "section-deleted")                                                         \
+    /* [vpn_start, vpn_end] of a SEC_RESERVE view committed its section's pages (pages: newly      \
+     * charged) */                                                                                 \
+    XX(SECTION_COMMITTED, "section-committed")                                                     \
+    /* [vpn_start, vpn_end] of pid now maps section from page slot */                              \
+    XX(VIEW_MAPPED, "view-mapped")                                                                 \
+    /* the view [vpn_start, vpn_end] of section is gone from pid */                                \
+    XX(VIEW_UNMAPPED, "view-unmapped")                                                             \
+    /* the first store to copy-on-write page vpn_start of pid: a private frame (frame, from        \
+     * list) copied from the shared one (old_start) */                                             \
+    XX(COPY_ON_WRITE, "copy-on-write")                                                             \
+    /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had already lost their     \
+     * contents (0: the undo succeeded) */                                                         \
+    XX(RESET_UNDONE, "reset-undone")                                                               \
+    /* FlushViewOfFile on [vpn_start, vpn_end] of section: pages written */                        \
+    XX(VIEW_FLUSHED, "view-flushed")                                                               \
+    /* a new placeholder VAD [vpn_start, vpn_end] */                                               \
+    XX(PLACEHOLDER_RESERVED, "placeholder-reserved")                                               \
+    /* placeholder [old_start, old_end] split: [vpn_start, vpn_end] is a placeholder of its        \
+     * own, the rest stays one */                                                                  \
+    XX(PLACEHOLDER_SPLIT, "placeholder-split")                                                     \
+    /* pages placeholders became one, [vpn_start, vpn_end] */                                      \
+    XX(PLACEHOLDERS_COALESCED, "placeholders-coalesced")                                           \
+    /* placeholder [vpn_start, vpn_end] became private memory (section 0) or a view of             \
+     * section, with protection */                                                                 \
+    XX(PLACEHOLDER_REPLACED, "placeholder-replaced")                                               \
+    /* Linux: VMA [old_start, old_end] split before page vpn_start */                              \
+    XX(VMA_SPLIT, "vma-split")                                                                     \
+    /* Linux: VMAs became one, [vpn_start, vpn_end]; [old_start, old_end] was the one absorbed */  \
+    XX(VMA_MERGED, "vma-merged")                                                                   \
+    /* Linux mremap: [old_start, old_end] now lives at [vpn_start, vpn_end], its pages moved       \
+     * with it (pages of them) */                                                                  \
+    XX(VMA_MOVED, "vma-moved")                                                                     \
+    /* Linux: the VMA [vpn_start, vpn_end] got anon_vma number frame (pages 1: shared with a       \
+     * neighbour's) at its first private page */                                                   \
+    XX(ANON_VMA, "anon-vma")                                                                       \
+    /* Linux MADV_DONTNEED/REMOVE, ftruncate: [vpn_start, vpn_end] lost its pages; pages of        \
+     * them were resident */                                                                       \
+    XX(PAGES_DISCARDED, "pages-discarded")                                                         \
+    /* Linux fork: pid made child process frame (its pid) */                                       \
+    XX(PROCESS_FORKED, "process-forked")                                                           \
+    /* Linux: the VMA [vpn_start, vpn_end] now has protection key frame (1: execute-only, PKRU     \
+     * denies loads and stores; 0: the default) */                                                 \
+    XX(VMA_PKEY, "vma-pkey")                                                                       \
+    /* Linux: an access to vpn_start was refused by its VMA's protection key frame, not by the     \
+     * page table: SIGSEGV (SEGV_PKUERR) */                                                        \
+    XX(PKEY_FAULT, "pkey-fault")                                                                   \
+    /* [vpn_start, vpn_end], released or unmapped, is a placeholder again */                       \
+    XX(PLACEHOLDER_RESTORED, "placeholder-restored")
+
 typedef enum VsEventKind {
-    VS_EV_VAD_INSERTED,   /* a new VAD [vpn_start, vpn_end] */
-    VS_EV_VAD_REMOVED,    /* the VAD [vpn_start, vpn_end] was deleted */
-    VS_EV_VAD_TRIMMED,    /* VAD [old_start, old_end] now covers [vpn_start, vpn_end] */
-    VS_EV_VAD_SPLIT,      /* VAD [old_start, old_end] lost [vpn_start, vpn_end] from its middle */
-    VS_EV_RANGE_ROUNDED,  /* the request [address, address+size) became pages [vpn_start, vpn_end] */
-    VS_EV_COMMITTED,      /* [vpn_start, vpn_end] committed with protection; pages charged */
-    VS_EV_DECOMMITTED,    /* [vpn_start, vpn_end] decommitted; pages uncharged */
-    VS_EV_PROTECTED,      /* [vpn_start, vpn_end] changed from old_protection to protection */
-    VS_EV_TABLE_CREATED,  /* a page-table page at level, covering [vpn_start, vpn_end] */
-    VS_EV_TABLE_FREED,    /* the table at level covering [vpn_start, vpn_end] became empty */
-    VS_EV_DEMAND_ZERO_FAULT, /* page vpn_start got a zeroed frame (frame, taken from list) */
-    VS_EV_SOFT_FAULT,     /* transition page vpn_start was made valid again in its frame, taken
-                           * back from list (standby or modified) */
-    VS_EV_HARD_FAULT,     /* page vpn_start was read from page-file slot into frame (from list) */
-    VS_EV_GUARD_PAGE,     /* vpn_start's guard was consumed: STATUS_GUARD_PAGE_VIOLATION */
-    VS_EV_ACCESS_VIOLATION, /* an access to vpn_start raised STATUS_ACCESS_VIOLATION */
-    VS_EV_FRAME_RELEASED, /* page vpn_start's frame (frame) went back to the free list */
-    VS_EV_PAGE_TRIMMED,   /* page vpn_start left the working set: frame went to list (standby or
-                           * modified), its PTE to transition; age says how old it was */
-    VS_EV_PAGE_WRITTEN,   /* the modified page writer wrote frame (page vpn_start of pid) to slot;
-                           * it moved to standby */
-    VS_EV_PAGE_REPURPOSED, /* standby frame was taken from page vpn_start of pid, whose PTE got
-                            * its OriginalPte back (page-file slot, or demand zero when slot is 0) */
-    VS_EV_PAGES_ZEROED,   /* the zero page thread moved pages frames from free to zeroed */
-    VS_EV_WORKING_SET_AGED, /* a balance-set pass aged pid's working set (pages entries) */
-    VS_EV_PAGES_RESET,    /* MEM_RESET: [vpn_start, vpn_end]'s contents are no longer wanted */
-    VS_EV_SECTION_CREATED, /* section of size bytes was created; pages of commit charged */
-    VS_EV_SECTION_DELETED, /* section's last reference went; pages of commit returned */
-    VS_EV_SECTION_COMMITTED, /* [vpn_start, vpn_end] of a SEC_RESERVE view committed its
-                              * section's pages (pages: newly charged) */
-    VS_EV_VIEW_MAPPED,     /* [vpn_start, vpn_end] of pid now maps section from page slot */
-    VS_EV_VIEW_UNMAPPED,   /* the view [vpn_start, vpn_end] of section is gone from pid */
-    VS_EV_COPY_ON_WRITE,   /* the first store to copy-on-write page vpn_start of pid: a private
-                            * frame (frame, from list) copied from the shared one (old_start) */
-    VS_EV_RESET_UNDONE,   /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had
-                           * already lost their contents (0: the undo succeeded) */
-    VS_EV_VIEW_FLUSHED,   /* FlushViewOfFile on [vpn_start, vpn_end] of section: pages written */
-    VS_EV_PLACEHOLDER_RESERVED, /* a new placeholder VAD [vpn_start, vpn_end] */
-    VS_EV_PLACEHOLDER_SPLIT,    /* placeholder [old_start, old_end] split: [vpn_start, vpn_end] is
-                                 * a placeholder of its own, the rest stays one */
-    VS_EV_PLACEHOLDERS_COALESCED, /* pages placeholders became one, [vpn_start, vpn_end] */
-    VS_EV_PLACEHOLDER_REPLACED, /* placeholder [vpn_start, vpn_end] became private memory
-                                 * (section 0) or a view of section, with protection */
-    VS_EV_VMA_SPLIT,      /* Linux: VMA [old_start, old_end] split before page vpn_start */
-    VS_EV_VMA_MERGED,     /* Linux: VMAs became one, [vpn_start, vpn_end]; [old_start, old_end] was
-                           * the one absorbed */
-    VS_EV_VMA_MOVED,      /* Linux mremap: [old_start, old_end] now lives at [vpn_start, vpn_end],
-                           * its pages moved with it (pages of them) */
-    VS_EV_ANON_VMA,       /* Linux: the VMA [vpn_start, vpn_end] got anon_vma number frame
-                           * (pages 1: shared with a neighbour's) at its first private page */
-    VS_EV_PAGES_DISCARDED, /* Linux MADV_DONTNEED/REMOVE, ftruncate: [vpn_start, vpn_end] lost
-                            * its pages; pages of them were resident */
-    VS_EV_PROCESS_FORKED, /* Linux fork: pid made child process frame (its pid) */
-    VS_EV_VMA_PKEY,       /* Linux: the VMA [vpn_start, vpn_end] now has protection key frame
-                           * (1: execute-only, PKRU denies loads and stores; 0: the default) */
-    VS_EV_PKEY_FAULT,     /* Linux: an access to vpn_start was refused by its VMA's protection
-                           * key frame, not by the page table: SIGSEGV (SEGV_PKUERR) */
-    VS_EV_PLACEHOLDER_RESTORED, /* [vpn_start, vpn_end], released or unmapped, is a placeholder
-                                 * again (keep last: tests walk the kinds up to it) */
+#define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,
+    VS_EVENT_KIND_MAP(VS_DEFINE_EVENT_KIND)
+#undef VS_DEFINE_EVENT_KIND
 } VsEventKind;
 
 typedef struct VsEvent {

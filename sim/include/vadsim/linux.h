@@ -8,10 +8,11 @@
  * 6.1, and in an augmented red-black tree before it, the idea the VAD tree's free gaps borrow),
  * anonymous memory faults in through the same page tables and PFN database, and every file, memfd,
  * POSIX shared-memory object and shared anonymous mapping is a file whose page cache is a section
- * with prototype PTEs. The calls take C's arguments and return C's results; errno is kept per
- * thread where a Windows thread keeps its last error (VsGetLastError reads it). Constants keep
- * their Linux names and x86_64 values. The code is in sim/linux/, a file per call or concept
- * (mmap.c, mprotect.c, madvise.c, mremap.c, msync.c, mincore.c, shmem.c, fork.c, ...).
+ * with prototype PTEs. The calls take C's arguments and return C's results; errno is the Linux
+ * thread's own (vs_errno reads it), apart from the last error a Win32 call leaves. Constants
+ * keep their Linux names and x86_64 values. The code is in sim/linux/, a file per call or concept
+ * (mmap.c, mprotect.c, madvise.c, mremap.c, msync.c, mincore.c, shmem.c, fork.c, ...), and reaches
+ * the NT core through the hooks it gives it (sim/personality.h), as WSL1's lxcore.sys did NT.
  */
 #ifndef VADSIM_LINUX_H
 #define VADSIM_LINUX_H
@@ -112,6 +113,9 @@ enum VsLinuxConstant {
 #undef VS_DEFINE_LINUX_CONSTANT
 };
 #define VS_MAP_FAILED UINT64_MAX /* (void *)-1 */
+
+/* Looks a constant up by its Linux name (PROT_, MAP_, MADV_, ..., E*, SIG*; MAP_FAILED). */
+bool vs_linux_constant_lookup(const char *name, uint64_t *value);
 
 /* The Linux personality, for VsSystemConfig.personality (it runs on VS_ARCH_X64), and whether a
  * system's processes are Linux ones. */

@@ -424,7 +424,8 @@ const char *vs_mem_flags_string(uint32_t flags, char *buf, size_t len);
 const char *vs_mem_state_name(uint32_t state);
 const char *vs_mem_type_name(uint32_t type);
 
-/* Looks a constant up by its Windows name (MEM_, PAGE_, STATUS_, ERROR_). */
-bool vs_constant_lookup(const char *name, uint64_t *value);
+/* Looks a constant up by its Windows name (MEM_, PAGE_, STATUS_, ERROR_, ...). vadsim.h's
+ * vs_constant_lookup looks up the Linux personality's names too. */
+bool vs_windows_constant_lookup(const char *name, uint64_t *value);
 
 #endif /* VADSIM_NT_H */

@@ -115,7 +115,7 @@ static void test_model_includes_only_pure_headers(void **state)
     assert_int_equal(bad, 0);
 }
 
-/* ---- Layers ----------------------------------------------------------------------------------- */
+/* ---- Layers ---------------------------------------------------------------------------------- */
 
 /* The headers of the layers above the core: the Win32 layer's and the Linux personality's, and
  * the umbrella that includes them. */
@@ -255,18 +255,26 @@ static void test_core_never_names_the_personality(void **state)
     assert_true(files >= 30);
 }
 
+/* Writes text to a new temporary file whose path goes into path (room for the template). */
+static void write_temporary(char *path, const char *text)
+{
+    strcpy(path, "/tmp/vadsim-purity-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *file = fdopen(fd, "w");
+    assert_non_null(file);
+    fputs(text, file);
+    fclose(file);
+}
+
 /* Both layer scanners must catch what they look for (a test that cannot fail proves nothing). */
 static void test_layer_scanners_catch_what_they_look_for(void **state)
 {
     (void)state;
-    char path[] = "/tmp/vadsim-purity-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *file = fdopen(fd, "w");
-    fputs("#include \"internal.h\"\n#include \"linux.h\"\n/* Linux's xarray, an errno */\n"
-          "// a VMA\nstatic int vma_count; const char *s = \"ERRNO\";\n",
-          file);
-    fclose(file);
+    char path[32];
+    write_temporary(path, "#include \"internal.h\"\n#include \"linux.h\"\n"
+                          "/* Linux's xarray, an errno */\n"
+                          "// a VMA\nstatic int vma_count; const char *s = \"ERRNO\";\n");
     assert_int_equal(includes_of_layers_above(path), 1);
     assert_int_equal(count_personality_names(path), 3); /* "linux.h", vma_count, "ERRNO" */
     remove(path);
@@ -276,12 +284,8 @@ static void test_layer_scanners_catch_what_they_look_for(void **state)
 static void test_scanner_catches_stdio(void **state)
 {
     (void)state;
-    char path[] = "/tmp/vadsim-purity-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *file = fdopen(fd, "w");
-    fputs("#include <stdint.h>\n#include <stdio.h>\n  #include \"SDL.h\"\n", file);
-    fclose(file);
+    char path[32];
+    write_temporary(path, "#include <stdint.h>\n#include <stdio.h>\n  #include \"SDL.h\"\n");
     assert_int_equal(scan_file(path), 2);
     remove(path);
 }

@@ -14,7 +14,7 @@ static bool vm_file_sound(const VsVad *vad)
     const VsFile *file = vma->file;
     if (file ? section != file->section : section && section->file)
         return false;
-    bool opened = file && vs_linux_file(file)->kind != VS_FILE_DEV_ZERO;
+    bool opened = file && vs_file_kind(file) != VS_FILE_DEV_ZERO;
     return opened ? vma->vm_file && vma->vm_file->file == file : vma->vm_file == NULL;
 }
 

@@ -3,9 +3,9 @@
  * fault the NT core resolves (arch/x86/mm/fault.c access_error, mm/memory.c handle_mm_fault,
  * do_cow_fault, do_anonymous_page; mm/filemap.c filemap_fault).
  *
- * The personality's access hook: every load and store of a Linux thread comes here, and goes on to
- * the core's resolution of the fault (vs_resolve_fault) only when the VMA lets it. And the hook that
- * tells the core which pages of a forked anonymous VMA are the process's own.
+ * The personality's access hook: every load and store of a Linux thread comes here, and goes on
+ * to the core's resolution of the fault (vs_resolve_fault) only when the VMA lets it. And the hook
+ * that tells the core which pages of a forked anonymous VMA are the process's own.
  */
 #include "linux.h"
 

@@ -56,26 +56,20 @@ int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode)
     size_t fd = FIRST_FD;
     while (fd < process->fd_count && process->fds[fd])
         fd++;
-    if (fd >= FD_MAX) {
-        vs_set_errno(thread, VS_EMFILE);
-        return -1;
-    }
+    if (fd >= FD_MAX)
+        return vs_linux_fail(thread, VS_EMFILE);
     if (fd >= process->fd_count) {
         size_t count = fd + 8;
         VsOpenFile **fds = realloc(process->fds, count * sizeof *fds);
-        if (!fds) {
-            vs_set_errno(thread, VS_ENOMEM);
-            return -1;
-        }
+        if (!fds)
+            return vs_linux_fail(thread, VS_ENOMEM);
         memset(fds + process->fd_count, 0, (count - process->fd_count) * sizeof *fds);
         process->fds = fds;
         process->fd_count = count;
     }
     VsOpenFile *open = open_file(vs_linux_system(process->nt.system), file, mode);
-    if (!open) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
+    if (!open)
+        return vs_linux_fail(thread, VS_ENOMEM);
     process->fds[fd] = open;
     vs_linux_file(file)->opens++;
     vs_shmem_file_put(process->nt.system, file);
@@ -88,29 +82,20 @@ int vs_open(VsThread *thread, const char *name, uint32_t flags)
         return -1;
     VsSystem *system = thread->process->system;
     uint32_t access = flags & VS_O_ACCMODE;
-    if (!name) {
-        vs_set_errno(thread, VS_EFAULT);
-        return -1;
-    }
-    if (access == VS_O_ACCMODE) {
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
+    if (!name)
+        return vs_linux_fail(thread, VS_EFAULT);
+    if (access == VS_O_ACCMODE)
+        return vs_linux_fail(thread, VS_EINVAL);
     VsFile *file = vs_file_lookup(system, name);
-    if (file && (flags & VS_O_CREAT) && (flags & VS_O_EXCL)) {
-        vs_set_errno(thread, VS_EEXIST);
-        return -1;
-    }
-    if (!file && !(flags & VS_O_CREAT)) {
-        vs_set_errno(thread, VS_ENOENT);
-        return -1;
-    }
+    if (file && (flags & VS_O_CREAT) && (flags & VS_O_EXCL))
+        return vs_linux_fail(thread, VS_EEXIST);
+    if (!file && !(flags & VS_O_CREAT))
+        return vs_linux_fail(thread, VS_ENOENT);
     if (!file) {
         VsStatus status = vs_file_create(system, name, 0, NULL, 0, 0);
-        if (!NT_SUCCESS(status)) {
-            vs_set_errno(thread, status == STATUS_OBJECT_NAME_INVALID ? VS_ENAMETOOLONG : VS_ENOMEM);
-            return -1;
-        }
+        if (!NT_SUCCESS(status))
+            return vs_linux_fail(thread, status == STATUS_OBJECT_NAME_INVALID ? VS_ENAMETOOLONG
+                                                                              : VS_ENOMEM);
         file = vs_file_lookup(system, name);
         vs_linux_file(file)->inode = vs_new_inode(system);
     }
@@ -124,10 +109,8 @@ int vs_close(VsThread *thread, int64_t fd)
     if (!vs_linux_call(thread))
         return -1;
     VsFile *file = vs_fd_file(thread, fd, NULL);
-    if (!file) {
-        vs_set_errno(thread, VS_EBADF);
-        return -1;
-    }
+    if (!file)
+        return vs_linux_fail(thread, VS_EBADF);
     vs_linux_process(thread->process)->fds[fd] = NULL;
     vs_linux_file(file)->opens--;
     vs_shmem_file_put(thread->process->system, file);

@@ -212,10 +212,8 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         return -1;
     }
     for (VsVad *vad = vs_vad_min(parent->vad_root.root); vad; vad = (VsVad *)vs_vad_next(vad)) {
-        if (!copy_vma(parent, child, vad)) {
-            vs_set_errno(thread, VS_ENOMEM);
-            return -1;
-        }
+        if (!copy_vma(parent, child, vad))
+            return vs_linux_fail(thread, VS_ENOMEM);
     }
     VsEvent event = {.kind = VS_EV_PROCESS_FORKED, .pid = parent->pid, .frame = child->pid};
     vs_emit(parent->system, &event);

@@ -84,6 +84,7 @@ static inline VsLinuxThread *vs_linux_thread(const VsThread *thread)
     return (VsLinuxThread *)thread;
 }
 static inline VsLinuxFile *vs_linux_file(const VsFile *file) { return (VsLinuxFile *)file; }
+static inline VsFileKind vs_file_kind(const VsFile *file) { return vs_linux_file(file)->kind; }
 
 /* The machine's facts as the personality reads them from the system's configuration: a file's
  * read-ahead window in pages (file_ra_state.ra_pages), whether mappings of regular files are never
@@ -174,6 +175,7 @@ static inline bool vs_vma_is_anonymous(const VsVad *vad) { return !vs_vma(vad)->
 /* The file a Linux VMA maps, or NULL for anonymous memory. */
 static inline VsFile *vs_vma_file(const VsVad *vad) { return vs_vma(vad)->file; }
 void vs_set_errno(VsThread *thread, int error);
+int vs_linux_fail(VsThread *thread, int error);
 bool vs_linux_call(VsThread *thread);
 uint32_t vs_vma_mm_protection(const VsVad *vad);
 VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVmFlags vm_flags,

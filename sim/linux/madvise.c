@@ -76,7 +76,7 @@ static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint6
 static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsFile *file = vs_vma_file(vad);
-    if (!file || vs_linux_file(file)->kind != VS_FILE_REGULAR)
+    if (!file || vs_file_kind(file) != VS_FILE_REGULAR)
         return;
     uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
     uint64_t pages = vs_min(end_vpn - start_vpn + 1, vs_readahead_pages(process->system));
@@ -158,15 +158,11 @@ int vs_madvise(VsThread *thread, uint64_t address, uint64_t length, uint32_t adv
         }
         uint64_t stop = vs_min(last, vad->ending_vpn);
         error = advise_vma(process, vad, vpn, stop, advice);
-        if (error) {
-            vs_set_errno(thread, error);
-            return -1;
-        }
+        if (error)
+            return vs_linux_fail(thread, error);
         vpn = stop + 1;
     }
-    if (hole) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
+    if (hole)
+        return vs_linux_fail(thread, VS_ENOMEM);
     return 0;
 }

@@ -25,7 +25,7 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
     /* A regular file's page: whether the page cache holds it (written, or read since a hole was
      * punched or the file cut short), up to the end of the file. */
     const VsFile *file = vs_vma_file(vad);
-    if (file && vs_linux_file(file)->kind == VS_FILE_REGULAR)
+    if (file && vs_file_kind(file) == VS_FILE_REGULAR)
         return !vs_vma_beyond_eof(vad, vpn) &&
                vs_file_cached(file, vs_view_prototype_index(vad, vpn));
     return vs_pte_is_resident(vs_vma_prototype(vad, vpn));
@@ -38,7 +38,7 @@ static uint64_t untouched_resident(const VsVad *vad, uint64_t vpn, uint64_t last
 {
     const VsFile *file = vs_vma_file(vad);
     uint64_t first = vs_view_prototype_index(vad, vpn), pages = last - vpn + 1;
-    uint64_t file_pages = file && vs_linux_file(file)->kind == VS_FILE_REGULAR ? vs_file_pages(file) : 0;
+    uint64_t file_pages = file && vs_file_kind(file) == VS_FILE_REGULAR ? vs_file_pages(file) : 0;
     if (vec) {
         for (uint64_t i = 0; i < pages; i++)
             vec[i] = first + i < file_pages && vs_file_cached(file, first + i);
@@ -74,12 +74,6 @@ uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint6
     return resident;
 }
 
-static int fail(VsThread *thread, int error)
-{
-    vs_set_errno(thread, error);
-    return -1;
-}
-
 int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec,
                uint64_t vec_length)
 {
@@ -88,17 +82,17 @@ int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec
     VsProcess *process = thread->process;
     uint64_t task_size = process->system->layout->highest_user_address + 1;
     if (address & (VS_PAGE_SIZE - 1))
-        return fail(thread, VS_EINVAL);
+        return vs_linux_fail(thread, VS_EINVAL);
     if (address > task_size || length > task_size - address)
-        return fail(thread, VS_ENOMEM);
+        return vs_linux_fail(thread, VS_ENOMEM);
     uint64_t pages = (length + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
     if (pages && (!vec || pages > vec_length))
-        return fail(thread, VS_EFAULT);
+        return vs_linux_fail(thread, VS_EFAULT);
     uint64_t vpn = vs_vpn(address);
     for (uint64_t i = 0; i < pages;) { /* a VMA at a time */
         VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
         if (!vad)
-            return fail(thread, VS_ENOMEM); /* the bytes before the hole are filled in */
+            return vs_linux_fail(thread, VS_ENOMEM); /* the bytes before the hole are filled in */
         uint64_t last = vs_min(vad->ending_vpn, vpn + (pages - i) - 1);
         vs_vma_resident_pages(process, vad, vpn, last, vec + i);
         i += last - vpn + 1;

@@ -71,8 +71,8 @@ static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint
         return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
     uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
     uint64_t off_end = pgoff + pages;
-    return vs_linux_file(file)->kind == VS_FILE_REGULAR && !vs_files_unaligned(system) && off_end > off_align &&
-           off_end - off_align >= PMD_PAGES;
+    return vs_file_kind(file) == VS_FILE_REGULAR && !vs_files_unaligned(system) &&
+           off_end > off_align && off_end - off_align >= PMD_PAGES;
 }
 
 /* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
@@ -316,7 +316,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     return vs_vpn_address(start_vpn);
 }
 
-/* ---- munmap ----------------------------------------------------------------------------------- */
+/* ---- munmap ---------------------------------------------------------------------------------- */
 
 /*
  * Unmaps [start_vpn, end_vpn] (do_vmi_munmap): whatever VMAs are there go, cut at the ends; holes
@@ -348,9 +348,7 @@ int vs_munmap(VsThread *thread, uint64_t address, uint64_t length)
     }
     uint64_t rounded = (length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
     int error = vs_do_munmap(thread->process, vs_vpn(address), vs_vpn(address + rounded) - 1);
-    if (error) {
-        vs_set_errno(thread, error);
-        return -1;
-    }
+    if (error)
+        return vs_linux_fail(thread, error);
     return 0;
 }

@@ -10,17 +10,11 @@
  */
 #include "linux.h"
 
-static int fail(VsThread *thread, int error)
-{
-    vs_set_errno(thread, error);
-    return -1;
-}
-
 /* MS_SYNC on a shared file mapping: the file gets the pages' bytes now. */
 static void sync_range(VsThread *thread, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     const VsFile *file = vs_vma_file(vad);
-    if (!file || vs_linux_file(file)->kind != VS_FILE_REGULAR || !(vs_vma(vad)->vm_flags & VS_VM_SHARED))
+    if (!file || vs_file_kind(file) != VS_FILE_REGULAR || !(vs_vma(vad)->vm_flags & VS_VM_SHARED))
         return;
     uint64_t base = vs_vpn_address(start_vpn), size = vs_vpn_address(end_vpn - start_vpn + 1);
     VsNtFlushVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &size);
@@ -33,10 +27,10 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
     VsProcess *process = thread->process;
     if ((flags & ~(uint32_t)(VS_MS_ASYNC | VS_MS_INVALIDATE | VS_MS_SYNC)) ||
         (address & (VS_PAGE_SIZE - 1)) || ((flags & VS_MS_ASYNC) && (flags & VS_MS_SYNC)))
-        return fail(thread, VS_EINVAL);
+        return vs_linux_fail(thread, VS_EINVAL);
     uint64_t end = address + ((length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1));
     if (end < address)
-        return fail(thread, VS_ENOMEM);
+        return vs_linux_fail(thread, VS_ENOMEM);
     if (end == address)
         return 0;
     uint64_t vpn = vs_vpn(address), last = vs_vpn(end) - 1;
@@ -46,16 +40,16 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
         if (!vad) {
             vad = vs_vad_find_above(&process->vad_root, vpn);
             if (!vad || flags == VS_MS_ASYNC || vad->starting_vpn > last)
-                return fail(thread, VS_ENOMEM);
+                return vs_linux_fail(thread, VS_ENOMEM);
             hole = true;
             vpn = vad->starting_vpn;
         }
         if ((flags & VS_MS_INVALIDATE) && (vs_vma(vad)->vm_flags & VS_VM_LOCKED))
-            return fail(thread, VS_EBUSY);
+            return vs_linux_fail(thread, VS_EBUSY);
         uint64_t stop = vs_min(last, vad->ending_vpn);
         if (flags & VS_MS_SYNC)
             sync_range(thread, vad, vpn, stop);
         vpn = stop + 1;
     }
-    return hole ? fail(thread, VS_ENOMEM) : 0;
+    return hole ? vs_linux_fail(thread, VS_ENOMEM) : 0;
 }

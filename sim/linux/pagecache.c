@@ -34,7 +34,7 @@ static bool grow_swap_section(VsSystem *system, VsSection *section, uint64_t pag
 VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages)
 {
     VsSection *section = file->section;
-    bool regular = vs_linux_file(file)->kind == VS_FILE_REGULAR;
+    bool regular = vs_file_kind(file) == VS_FILE_REGULAR;
     if (!section) {
         uint64_t size = regular ? vs_max(file->size, 1) : VS_PAGE_SIZE;
         if (!NT_SUCCESS(vs_section_create(system, NULL, size, MM_EXECUTE_READWRITE, SEC_COMMIT,

@@ -75,11 +75,18 @@ uint64_t vs_readahead_pages(const VsSystem *system)
     return vs_max(1, (bytes ? bytes : DEFAULT_READAHEAD) / VS_PAGE_SIZE);
 }
 
-/* ---- errno ------------------------------------------------------------------------------------ */
+/* ---- errno ----------------------------------------------------------------------------------- */
 
 /* A Linux call made in a Windows process fails with ENOSYS, as a system call it does not have;
  * such a thread has no errno of its own to keep it in (vs_errno answers for it). */
 bool vs_linux_call(VsThread *thread) { return vs_is_linux(thread->process->system); }
+
+/* A failed call's end: errno says why, and the call returns -1, as a system call's wrapper does. */
+int vs_linux_fail(VsThread *thread, int error)
+{
+    vs_set_errno(thread, error);
+    return -1;
+}
 
 void vs_set_errno(VsThread *thread, int error)
 {

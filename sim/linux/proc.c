@@ -101,8 +101,9 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     if (file) {
         out->offset = vs_vpn_address(vma->mapped.first_prototype);
         out->inode = vs_linux_file(file)->inode;
-        out->dev_major = vs_linux_file(file)->kind == VS_FILE_REGULAR ? 0xfe : 0;
-        out->dev_minor = vs_linux_file(file)->kind == VS_FILE_SHM ? 0x1b : vs_linux_file(file)->kind == VS_FILE_REGULAR ? 0 : 1;
+        VsFileKind kind = vs_file_kind(file);
+        out->dev_major = kind == VS_FILE_REGULAR ? 0xfe : 0;
+        out->dev_minor = kind == VS_FILE_SHM ? 0x1b : kind == VS_FILE_REGULAR ? 0 : 1;
     }
     name_of(file, out->name, sizeof out->name);
     for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn++) {

@@ -37,7 +37,7 @@ static VsOpenFile *regular_file(const VsVad *vad)
 {
     VsOpenFile *open = vs_vma(vad)->vm_file;
     const VsFile *file = vs_vma_file(vad);
-    return open && file && vs_linux_file(file)->kind == VS_FILE_REGULAR ? open : NULL;
+    return open && file && vs_file_kind(file) == VS_FILE_REGULAR ? open : NULL;
 }
 
 /* Maps one page around a read fault as fault-around does (filemap_map_pages: a page the page

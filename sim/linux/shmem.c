@@ -90,19 +90,13 @@ int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags)
         vs_set_errno(thread, VS_EINVAL); /* MFD_HUGETLB included: the model has no hugetlbfs */
         return -1;
     }
-    if (!name) {
-        vs_set_errno(thread, VS_EFAULT);
-        return -1;
-    }
-    if (strlen(name) > MEMFD_NAME_MAX || strlen(name) >= sizeof ((VsFile *)0)->name) {
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
+    if (!name)
+        return vs_linux_fail(thread, VS_EFAULT);
+    if (strlen(name) > MEMFD_NAME_MAX || strlen(name) >= sizeof ((VsFile *)0)->name)
+        return vs_linux_fail(thread, VS_EINVAL);
     VsFile *file = vs_shmem_file_create(thread->process->system, VS_FILE_MEMFD, name);
-    if (!file) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
+    if (!file)
+        return vs_linux_fail(thread, VS_ENOMEM);
     return vs_fd_install(thread, file, VS_O_RDWR);
 }
 
@@ -134,23 +128,15 @@ int vs_shm_open(VsThread *thread, const char *name, uint32_t oflag, uint32_t mod
         return -1;
     VsSystem *system = thread->process->system;
     uint32_t access = oflag & VS_O_ACCMODE;
-    if (access == VS_O_ACCMODE) {
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
+    if (access == VS_O_ACCMODE)
+        return vs_linux_fail(thread, VS_EINVAL);
     VsFile *file = find_shm(system, base);
-    if (file && (oflag & VS_O_CREAT) && (oflag & VS_O_EXCL)) {
-        vs_set_errno(thread, VS_EEXIST);
-        return -1;
-    }
-    if (!file && !(oflag & VS_O_CREAT)) {
-        vs_set_errno(thread, VS_ENOENT);
-        return -1;
-    }
-    if (!file && !(file = vs_shmem_file_create(system, VS_FILE_SHM, base))) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
+    if (file && (oflag & VS_O_CREAT) && (oflag & VS_O_EXCL))
+        return vs_linux_fail(thread, VS_EEXIST);
+    if (!file && !(oflag & VS_O_CREAT))
+        return vs_linux_fail(thread, VS_ENOENT);
+    if (!file && !(file = vs_shmem_file_create(system, VS_FILE_SHM, base)))
+        return vs_linux_fail(thread, VS_ENOMEM);
     if ((oflag & VS_O_TRUNC) && access != VS_O_RDONLY)
         vs_file_truncate(system, file, 0);
     return vs_fd_install(thread, file, access);
@@ -164,10 +150,8 @@ int vs_shm_unlink(VsThread *thread, const char *name)
     if (!base)
         return -1;
     VsFile *file = find_shm(thread->process->system, base);
-    if (!file) {
-        vs_set_errno(thread, VS_ENOENT);
-        return -1;
-    }
+    if (!file)
+        return vs_linux_fail(thread, VS_ENOENT);
     vs_linux_file(file)->unlinked = true;
     vs_shmem_file_put(thread->process->system, file);
     return 0;

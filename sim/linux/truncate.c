@@ -57,12 +57,12 @@ static void zero_tail(VsSystem *system, VsSection *section, uint64_t index, uint
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size)
 {
     uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-    if (vs_linux_file(file)->kind == VS_FILE_REGULAR && size > file->size && !vs_file_extend(file, size))
+    if (vs_file_kind(file) == VS_FILE_REGULAR && size > file->size && !vs_file_extend(file, size))
         return false;
     if (file->section && !vs_file_page_cache(system, file, pages))
         return false;
     if (size < file->size) {
-        if (vs_linux_file(file)->kind == VS_FILE_REGULAR) {
+        if (vs_file_kind(file) == VS_FILE_REGULAR) {
             if (!vs_file_shrink(file, size))
                 return false;
             vs_file_set_cached(file, pages, UINT64_MAX, false); /* truncate_inode_pages */
@@ -89,22 +89,16 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
         vs_set_errno(thread, VS_EINVAL);
         return -1;
     }
-    if (!file) {
-        vs_set_errno(thread, VS_EBADF);
-        return -1;
-    }
-    if (mode == VS_O_RDONLY) {
-        vs_set_errno(thread, VS_EINVAL);
-        return -1;
-    }
+    if (!file)
+        return vs_linux_fail(thread, VS_EBADF);
+    if (mode == VS_O_RDONLY)
+        return vs_linux_fail(thread, VS_EINVAL);
     if ((uint64_t)length > VS_FILE_MAX_BYTES) {
         vs_set_errno(thread, VS_EFBIG); /* past what the model keeps of a file */
         return -1;
     }
-    if (!vs_file_truncate(thread->process->system, file, (uint64_t)length)) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
+    if (!vs_file_truncate(thread->process->system, file, (uint64_t)length))
+        return vs_linux_fail(thread, VS_ENOMEM);
     return 0;
 }
 
@@ -114,7 +108,7 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index)
 {
     VsSection *section = file->section;
-    if (vs_linux_file(file)->kind == VS_FILE_REGULAR && first_index < vs_file_pages(file)) {
+    if (vs_file_kind(file) == VS_FILE_REGULAR && first_index < vs_file_pages(file)) {
         vs_file_punch_bytes(file, first_index, last_index);
         vs_file_set_cached(file, first_index, last_index, false); /* a hole: nothing cached */
     }

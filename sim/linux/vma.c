@@ -261,6 +261,20 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
     return vs_view_prototype_index(vad, vpn) >= vs_file_pages(file);
 }
 
+/* Whether the VMA may take its neighbour n's anon_vma (find_mergeable_anon_vma): n has one, the
+ * two touch (n below the VMA, or above it), map the same section through the same open file at
+ * contiguous offsets, and their flags differ at most in access rights. */
+static bool shares_anon_vma(const VsVad *vad, const VsVad *n, bool n_below)
+{
+    const VsVad *lower = n_below ? n : vad, *upper = n_below ? vad : n;
+    const VsVma *a = vs_vma(vad), *b = vs_vma(n);
+    return b->anon_vma && (uint64_t)lower->ending_vpn + 1 == upper->starting_vpn &&
+           b->mapped.section == a->mapped.section && b->vm_file == a->vm_file &&
+           !((b->vm_flags ^ a->vm_flags) & ~(VsVmFlags)VS_VM_ACCESS_FLAGS) &&
+           vs_mapped_vad(upper)->first_prototype ==
+               vs_mapped_vad(lower)->first_prototype + vs_vma_pages(lower);
+}
+
 /*
  * Gives a private VMA its anon_vma at its first private page (anon_vma_prepare): a touching
  * neighbour's whose flags differ at most in access rights and whose offsets follow on is shared
@@ -277,11 +291,7 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
     bool shared = false;
     for (int i = 0; i < 2 && !vma->anon_vma; i++) {
         const VsVad *n = near[i];
-        const VsVad *lower = i == 1 ? n : vad, *upper = i == 1 ? vad : n;
-        if (!n || !vs_vma(n)->anon_vma || (uint64_t)lower->ending_vpn + 1 != upper->starting_vpn ||
-            vs_mapped_vad(n)->section != vma->mapped.section || vs_vma(n)->vm_file != vma->vm_file ||
-            ((vs_vma(n)->vm_flags ^ vma->vm_flags) & ~(VsVmFlags)VS_VM_ACCESS_FLAGS) ||
-            vs_mapped_vad(upper)->first_prototype != vs_mapped_vad(lower)->first_prototype + vs_vma_pages(lower))
+        if (!n || !shares_anon_vma(vad, n, i == 1))
             continue;
         vma->anon_vma = vs_vma(n)->anon_vma;
         shared = true;

@@ -217,7 +217,9 @@ struct VsVad {
  * Models MMVAD, the long VAD a mapped view needs beyond MMVAD_SHORT: the section it maps (WRK keeps
  * the subsection and the control area) and the first prototype PTE the view covers (FirstPrototypePte,
  * as an index into the segment's array). Private VADs stay short; views are carved from their own
- * pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes.
+ * pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes. A personality's long
+ * VADs begin with it and go on with its own fields (personality.h sizes), as MMVAD begins with
+ * MMVAD_SHORT; the core reads no further.
  */
 typedef struct VsMappedVad {
     VsVad core;
@@ -611,7 +613,8 @@ struct VsSystem {
     uint64_t commit_limit; /* MmTotalCommitLimit: RAM plus the page file, in pages */
     uint64_t commit_peak;  /* MmPeakCommitment */
     uint64_t ticks;  /* balance-set passes so far */
-    VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views */
+    VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views (a personality's, at the
+                             * size it declares) */
     VsSection **sections;   /* by id - 1; NULL once deleted */
     VsFile **files;         /* every file the scenario declared or CreateFile created */
     size_t file_count;

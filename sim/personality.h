@@ -13,14 +13,15 @@
 #include "vadsim/nt.h"
 
 struct VsPersonality {
-    const char *name;
+    /* ---- Its objects and its address space (system.c, process.c, file.c) */
     /* The objects the core allocates for the personality's processes begin with the core's own
      * structure and go on with the personality's fields, as MMVAD begins with MMVAD_SHORT: the
      * size of each such object (0 for the core's structure alone). */
     struct {
         size_t system;     /* the system (VsSystem): what the personality keeps machine-wide */
-        size_t process;    /* each process (VsProcess, EPROCESS and its PicoContext) */
-        size_t thread;     /* each thread (VsThread, ETHREAD and its PicoContext) */
+        size_t process;    /* each process (VsProcess: what NT keeps for a pico provider in
+                            * EPROCESS's PicoContext, the personality keeps after it) */
+        size_t thread;     /* each thread (VsThread; likewise ETHREAD's PicoContext) */
         size_t file;       /* each file (VsFile) */
         size_t mapped_vad; /* every long VAD (VsMappedVad) of the system */
     } sizes;

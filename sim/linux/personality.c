@@ -50,7 +50,6 @@ static uint64_t host_bytes(const VsSystem *system)
 }
 
 static const VsPersonality linux_personality = {
-    .name = "linux",
     .sizes = {.system = sizeof(VsLinuxSystem),
               .process = sizeof(VsLinuxProcess),
               .thread = sizeof(VsLinuxThread),

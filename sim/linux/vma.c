@@ -2,12 +2,13 @@
  * vma.c - Linux's virtual memory areas (struct vm_area_struct) over the VAD tree: what a VMA is,
  * how it splits and merges, and when its private pages get their anon_vma.
  *
- * A VMA is a VsVma: the VAD's page range and protection, plus vm_flags, vm_pgoff (kept in
- * first_prototype: for a file, the page of the file the VMA starts at; for anonymous memory, the
- * virtual page it was created at, as Linux does so that neighbours can merge), the anon_vma its
- * private pages hang on, and the section holding the pages it shares (a file's page cache, or the
- * pages a fork left shared copy-on-write). Private anonymous memory without such a section is a
- * MemCommit private VAD: a zero PTE is a demand-zero page with the VMA's protection.
+ * A VMA is a VsVma (linux.h), the core's long VAD extended: the VAD's page range and protection,
+ * vm_pgoff (kept in first_prototype: for a file, the page of the file the VMA starts at; for
+ * anonymous memory, the virtual page it was created at, as Linux does so that neighbours can
+ * merge) and the section holding the pages it shares (a file's page cache, or the pages a fork
+ * left shared copy-on-write); then vm_flags, the anon_vma its private pages hang on, and the file
+ * it maps and the open file it maps it through. Private anonymous memory without such a section
+ * is a MemCommit private VAD: a zero PTE is a demand-zero page with the VMA's protection.
  *
  * Splitting and merging follow mm/vma.c (split_vma, vma_merge_new_range, vma_merge_existing_range,
  * is_mergeable_vma, is_mergeable_anon_vma); the rules with their measurements are in

@@ -132,7 +132,7 @@ enum {
 /* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
  * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
  * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
- * PROT_EXEC-only memory on a CPU with protection keys (vma.c vs_vma_pkey_for). */
+ * PROT_EXEC-only memory on a CPU with protection keys (pkey.c vs_vma_pkey_for). */
 #define VS_VM_PKEY_SHIFT 32
 #define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
 #define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
@@ -160,7 +160,7 @@ typedef struct VsVma {
 static inline VsVma *vs_vma(const VsVad *vad) { return (VsVma *)vad; }
 
 /* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
- * key, which the thread's PKRU denies every load and store (vma.c). */
+ * key, which the thread's PKRU denies every load and store (pkey.c). */
 static inline uint32_t vs_vma_pkey(const VsVad *vad)
 {
     return (uint32_t)((vs_vma(vad)->vm_flags & VS_VM_PKEY_MASK) >> VS_VM_PKEY_SHIFT);
@@ -174,42 +174,57 @@ static inline uint64_t vs_vma_pages(const VsVad *vad)
 static inline bool vs_vma_is_anonymous(const VsVad *vad) { return !vs_vma(vad)->file; }
 /* The file a Linux VMA maps, or NULL for anonymous memory. */
 static inline VsFile *vs_vma_file(const VsVad *vad) { return vs_vma(vad)->file; }
+
+/* ---- The functions the personality's files share, by file ------------------------------------ */
+
+/* personality.c: errno (a Linux call in a Windows process, whose thread has none, is ENOSYS). */
+bool vs_linux_call(VsThread *thread);
 void vs_set_errno(VsThread *thread, int error);
 int vs_linux_fail(VsThread *thread, int error);
-bool vs_linux_call(VsThread *thread);
-uint32_t vs_vma_mm_protection(const VsVad *vad);
-VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVmFlags vm_flags,
-                    VsSection *section, VsFile *file, uint64_t pgoff);
-void vs_vma_free(VsProcess *process, VsVad *vad);
-VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
-VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
-void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
-VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
-bool vs_vma_pkey_denies(const VsVad *vad);
-void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
-void vs_vma_charge(VsProcess *process, VsVad *vad);
-int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
-void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
-uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
+
+/* fault.c and check.c: the hooks the core calls. */
 VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
 const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
 uint64_t vs_linux_vad_commit(const VsVad *vad);
+
+/* vma.c */
+uint32_t vs_vma_mm_protection(const VsVad *vad);
+VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVmFlags vm_flags,
+                    VsSection *section, VsFile *file, uint64_t pgoff);
+void vs_vma_free(VsProcess *process, VsVad *vad);
+void vs_vma_charge(VsProcess *process, VsVad *vad);
+VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
+VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
+void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
+int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
+void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
+void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
+uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
+
+/* pkey.c */
+VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
+bool vs_vma_pkey_denies(const VsVad *vad);
+void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
+
+/* zap.c and mincore.c */
+void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                uint64_t end_vpn, uint8_t *vec);
+
+/* mmap.c and readahead.c */
+bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);
 bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,
                           uint64_t pages, uint64_t *start_vpn);
-bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
-void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
+int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write);
 
-bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
-int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+/* fd.c, shmem.c, pagecache.c and truncate.c */
 VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
 VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
 int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode);

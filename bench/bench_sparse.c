@@ -280,7 +280,7 @@ static double lock_terabytes(VsThread *t)
 
 static double fork_large(void)
 {
-    VsSystem *system = bench_system(VS_ARCH_LINUX_X64, 4 * GB, 64 * GB);
+    VsSystem *system = bench_linux_system(4 * GB, 64 * GB);
     VsThread *t = bench_process(system, "bench");
     uint64_t p = vs_mmap(t, 0, 60 * GB, VS_PROT_READ | VS_PROT_WRITE,
                          VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_NORESERVE, -1, 0);
@@ -355,7 +355,7 @@ static const uint64_t touched[3] = {0, TB / 2, TB - PAGE};
 /* One sequence of the calls in the model; ns per op into ns. */
 static void linux_model_once(const Scale *s, uint8_t *vec, double *ns)
 {
-    VsSystem *system = bench_system(VS_ARCH_LINUX_X64, 0, 0);
+    VsSystem *system = bench_linux_system(0, 0);
     VsThread *t = bench_process(system, "bench");
     uint64_t p = 0, q = 0;
     int rc = 0;

@@ -63,6 +63,17 @@ VsSystem *bench_system(VsArch arch, uint64_t ram, uint64_t pagefile)
     return system;
 }
 
+/* A Linux system: the x64 machine with the Linux personality. */
+VsSystem *bench_linux_system(uint64_t ram, uint64_t pagefile)
+{
+    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                          .personality = vs_linux_personality(),
+                                                          .ram_bytes = ram,
+                                                          .pagefile_bytes = pagefile});
+    bench_require(system != NULL, NULL, "creating the system");
+    return system;
+}
+
 VsThread *bench_process(VsSystem *system, const char *name)
 {
     VsProcess *process = vs_process_create(system, name);

@@ -47,6 +47,7 @@ void bench_check(const VsSystem *system, const char *part);
 
 /* A system of arch with ram and pagefile bytes (0: the defaults), and a process in it. */
 VsSystem *bench_system(VsArch arch, uint64_t ram, uint64_t pagefile);
+VsSystem *bench_linux_system(uint64_t ram, uint64_t pagefile);
 VsThread *bench_process(VsSystem *system, const char *name);
 
 /* Events of kind in log, which is then cleared. */

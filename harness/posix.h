@@ -21,9 +21,10 @@
 
 typedef struct VsPosixSession VsPosixSession;
 
-/* Starts the agent and reads its arena and its machine; mmap_base is the model's (vs_layout_of's).
- * A machine whose behaviour the model does not know (an old kernel, a setting it assumes
- * otherwise: posix.c unknown_machine) is VS_AGENT_ERROR_MACHINE, saying which. */
+/* Starts the agent and reads its arena and its machine; mmap_base is the model's
+ * (VS_LINUX_MMAP_BASE). A machine whose behaviour the model does not know (an old kernel, a
+ * setting it assumes otherwise: posix.c unknown_machine) is VS_AGENT_ERROR_MACHINE, saying
+ * which. */
 VsPosixSession *vs_posix_start(const VsAgentCommand *command, const VsKnownList *known,
                                uint64_t mmap_base, GError **error);
 /* Stops the agent (its children with it). NULL is allowed. */

@@ -137,8 +137,9 @@ typedef struct Run {
 static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
 {
     memset(r, 0, sizeof *r);
-    VsSystemConfig config = {.arch = VS_ARCH_LINUX_X64, .ram_bytes = o->ram_bytes};
-    r->arena = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
+    VsSystemConfig config = {.arch = VS_ARCH_X64, .personality = vs_linux_personality(),
+                             .ram_bytes = o->ram_bytes};
+    r->arena = VS_LINUX_MMAP_BASE;
     /* The agent first: the model's files and CPU behave as the agent's machine's do. */
     if (o->agent) {
         if (!(r->session = vs_posix_start(o->agent, o->known, r->arena, error)))

@@ -102,7 +102,7 @@ static gboolean mirror_win32(Verify *v, const VsOp *op, const VsOutcome *model,
  * its CPU's execute-only memory). */
 static gboolean start_posix(Verify *v, GError **error)
 {
-    uint64_t base = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
+    uint64_t base = VS_LINUX_MMAP_BASE;
     if (!(v->posix = vs_posix_start(&v->options->agent, v->options->known, base, error)))
         return FALSE;
     v->backend = "linux";
@@ -112,7 +112,7 @@ static gboolean start_posix(Verify *v, GError **error)
 static void adjust_system(void *context, VsSystemConfig *config)
 {
     Verify *v = context;
-    if (config->arch == VS_ARCH_LINUX_X64)
+    if (config->personality == vs_linux_personality())
         vs_posix_machine(v->posix, config);
 }
 
@@ -261,7 +261,7 @@ static char *posix_machine_unknown(const VsAgentCommand *command)
 {
     GError *error = NULL;
     VsPosixSession *session =
-        vs_posix_start(command, NULL, vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base, &error);
+        vs_posix_start(command, NULL, VS_LINUX_MMAP_BASE, &error);
     vs_posix_free(session);
     char *why = error && error->code == VS_AGENT_ERROR_MACHINE ? g_strdup(error->message) : NULL;
     g_clear_error(&error);

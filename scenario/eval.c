@@ -130,7 +130,7 @@ static char *did_you_mean_name(VsRunner *runner, const char *name)
 
 static gboolean linux_system(const VsRunner *runner)
 {
-    return vs_system_layout(runner->system)->linux_personality;
+    return vs_is_linux(runner->system);
 }
 
 /* errno: the current thread's, as the last Linux call left it (a success leaves it alone). */

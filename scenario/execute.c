@@ -16,7 +16,7 @@ typedef void VsExecutor(VsThread *thread, const VsOp *op, VsOutcome *outcome);
 
 static bool is_linux(VsThread *thread)
 {
-    return vs_system_layout(vs_process_system(vs_thread_process(thread)))->linux_personality;
+    return vs_is_linux(vs_process_system(vs_thread_process(thread)));
 }
 
 /* ---- Arguments and results ------------------------------------------------------------------- */
@@ -604,6 +604,6 @@ void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     executors[op->kind](thread, op, outcome);
     if (vs_op_maps_view(op->kind) && outcome->ret)
         note_view(thread, op, outcome);
-    outcome->last_error = VsGetLastError(thread);
+    outcome->last_error = is_linux(thread) ? (uint32_t)vs_errno(thread) : VsGetLastError(thread);
     outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);
 }

@@ -13,7 +13,7 @@ static uint64_t pages_of(const VsEvent *e) { return e->vpn_end - e->vpn_start + 
 
 static gboolean linux_system(const VsRunner *runner)
 {
-    return vs_system_layout(runner->system)->linux_personality;
+    return vs_is_linux(runner->system);
 }
 
 /* What a VAD is called where the reader comes from: a VMA (vm_area_struct) in a Linux system. */

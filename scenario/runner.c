@@ -171,7 +171,7 @@ static gboolean apply_system_option(VsRunner *runner, const VsStmt *stmt,
     const char *problem = NULL;
     bool linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
                       strcmp(name, "execonly") == 0;
-    if (linux_only && config->arch != VS_ARCH_LINUX_X64)
+    if (linux_only && config->personality != vs_linux_personality())
         problem = "is a Linux option: it needs system linux-x64";
     else if (strcmp(name, "execonly") == 0) {
         /* pkey: the CPU has protection keys, and PROT_EXEC alone is execute-only (the parser
@@ -218,10 +218,12 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
                          "'system' must come before anything that uses the system");
         return FALSE;
     }
-    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0         ? VS_ARCH_X86
-                                     : strcmp(stmt->text, "x86-3gb") == 0   ? VS_ARCH_X86_3GB
-                                     : strcmp(stmt->text, "linux-x64") == 0 ? VS_ARCH_LINUX_X64
-                                                                            : VS_ARCH_X64};
+    /* linux-x64 is the x64 machine with the Linux personality. */
+    bool linux_x64 = strcmp(stmt->text, "linux-x64") == 0;
+    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
+                                     : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
+                                                                          : VS_ARCH_X64,
+                             .personality = linux_x64 ? vs_linux_personality() : NULL};
     for (size_t i = 0; i < stmt->option_count; i++)
         if (!apply_system_option(runner, stmt, &stmt->options[i], &config, error))
             return FALSE;
@@ -310,7 +312,7 @@ static void explain_failure(VsRunner *runner, GString *text)
         g_string_append_printf(text, "\n      %.*s = ", (int)r->expr->text_length, r->expr->text);
         vs_value_format(&r->value, text);
         if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT &&
-            vs_system_layout(runner->system)->linux_personality && r->value.i == UINT64_MAX) {
+            vs_is_linux(runner->system) && r->value.i == UINT64_MAX) {
             uint32_t e = (uint32_t)vs_errno(vs_runner_thread(runner));
             g_string_append_printf(text, " (errno = %u %s)", e,
                                    vs_errno_name(e) ? vs_errno_name(e) : "");
@@ -418,7 +420,7 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
         return vs_show_section(runner, address, error);
     else if ((strcmp(what, "maps") == 0 || strcmp(what, "smaps") == 0 ||
               strcmp(what, "pagemap") == 0) &&
-             !vs_system_layout(runner->system)->linux_personality) {
+             !vs_is_linux(runner->system)) {
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                     "show %s is Linux's (/proc/PID/%s); this scenario's system is %s (show vad "
                     "and show pte show its VADs and PTEs)", what, what,
@@ -446,9 +448,11 @@ static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValu
         g_string_append(runner->out, ",\"variable\":");
         vs_json_string(runner->out, stmt->text, -1);
     }
+    uint32_t last_error = vs_is_linux(runner->system) ? (uint32_t)vs_errno(thread)
+                                                      : VsGetLastError(thread); /* errno on Linux */
     g_string_append_printf(runner->out, ",\"value\":%" G_GUINT64_FORMAT
                            ",\"last_error\":%u,\"last_status\":%u}\n",
-                           v->i, VsGetLastError(thread), VsRtlGetLastNtStatus(thread));
+                           v->i, last_error, VsRtlGetLastNtStatus(thread));
 }
 
 /* The call a statement's expression makes, or FALSE when it is no call of the language (a value,

@@ -1,12 +1,12 @@
 /*
  * check.c - the invariant checker: walks every structure of the system and proves it consistent.
  *
- * Models what Linux's validate_mm does for its VMA tree (Windows has no public equivalent); tests
- * call it after every operation. It checks, per process:
+ * Models what Linux's validate_mm does for its tree of memory areas (Windows has no public
+ * equivalent); tests call it after every operation. It checks, per process:
  *   - the VAD tree: parent links, AVL balance (|height(right) - height(left)| <= 1 and equal to the
  *     stored balance), strictly increasing disjoint ranges inside user space, the node count, the
  *     node hint, and the free-gap bookkeeping (gap_pages, max_gap_pages); placeholders are bare
- *     reservations; a Linux VMA maps through an open file of the file it maps;
+ *     reservations; the personality's own state of each VAD is sound, as it checks it;
  *   - the page tables: each table's used count equals its non-zero entries, only the top table may be
  *     empty, every upper entry names a live table one level down covering the right range, the
  *     number of tables equals page_table_pages, every non-zero PTE is a known software state and lies
@@ -118,30 +118,22 @@ static void check_placeholder(Checker *c, const VsProcess *process, const VsVad 
         fail(c, process, "placeholder VAD charges commit", vad->commit_charge);
 }
 
-/* A Linux VMA maps through an open file of the file its pages are (vm_file and its inode's page
- * cache agree); anonymous memory and shared anonymous memory have none to name. */
-static void check_vm_file(Checker *c, const VsProcess *process, const VsVad *vad)
+/* The personality's own state of the VAD is sound, as the personality checks it. */
+static void check_personality(Checker *c, const VsProcess *process, const VsVad *vad)
 {
-    if (!vs_is_linux(process->system))
-        return; /* a Windows VAD is short: no vm_file */
-    const VsOpenFile *open = vs_vma(vad)->vm_file;
-    const VsFile *file = vs_vma_file(vad);
-    bool opened = file && file->kind != VS_FILE_DEV_ZERO;
-    if (opened ? !open || open->file != file : open != NULL)
-        fail(c, process, "VMA's open file is not the file it maps",
-             vs_vpn_address(vad->starting_vpn));
+    const VsPersonality *personality = process->system->personality;
+    const char *why = personality && personality->check_vad ? personality->check_vad(process, vad)
+                                                            : NULL;
+    if (why)
+        fail(c, process, why, vs_vpn_address(vad->starting_vpn));
 }
 
-/* A Linux VMA's protection key is 0, or the execute-only key on a CPU with keys, and then its
- * access bits are exactly VM_EXEC: only mmap and mprotect with PROT_EXEC alone give it (vma.c). */
-static void check_vma_pkey(Checker *c, const VsProcess *process, const VsVad *vad)
+/* Whether the personality charges commit for its VADs its own way (the check of each VAD's charge
+ * then asks it what the charge should be). */
+static bool personality_commits(const VsProcess *process)
 {
-    if (!vs_is_linux(process->system) || !vs_vma_pkey(vad))
-        return;
-    if (!process->system->execute_only_pkey || vs_vma_pkey(vad) != VS_EXECUTE_ONLY_PKEY ||
-        (vs_vma(vad)->vm_flags & VS_VM_ACCESS_FLAGS) != VS_VM_EXEC)
-        fail(c, process, "VMA has a protection key it cannot have",
-             vs_vpn_address(vad->starting_vpn));
+    const VsPersonality *personality = process->system->personality;
+    return personality && personality->vad_commit;
 }
 
 static void check_order(Checker *c, const VsProcess *process)
@@ -164,8 +156,7 @@ static void check_order(Checker *c, const VsProcess *process)
         if (vad->gap_pages != vs_vad_gap_before(table, vad))
             fail(c, process, "VAD gap_pages stale", at);
         check_placeholder(c, process, vad);
-        check_vm_file(c, process, vad);
-        check_vma_pkey(c, process, vad);
+        check_personality(c, process, vad);
     }
     if (count != table->count)
         fail(c, process, "VAD count differs from the tree", count);
@@ -389,8 +380,8 @@ static uint64_t committed_pages(const Checker *c, const VsProcess *process, cons
 {
     if (vad->no_change)
         return 0;
-    if (vs_is_linux(process->system)) /* VM_ACCOUNT: the whole VMA, touched or not */
-        return (vs_vma(vad)->vm_flags & VS_VM_ACCOUNT) ? vs_vma_pages(vad) : 0;
+    if (personality_commits(process))
+        return process->system->personality->vad_commit(vad);
     if (vs_vad_is_view(vad)) /* checked by check_commit: what copy-on-write charged */
         return vad->commit_charge;
     if (!c->cursor.demand_zero)
@@ -412,7 +403,7 @@ static void check_commit(Checker *c, const VsProcess *process)
         uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
         /* A view charges only for copy-on-write: every page when mapped so, or the pages made
          * copy-on-write later by VirtualProtect. */
-        if (vs_vad_is_view(vad) && !vs_is_linux(process->system) &&
+        if (vs_vad_is_view(vad) && !personality_commits(process) &&
             (vad->commit_charge > pages ||
              (vs_mm_is_copy_on_write(vad->protection) && vad->commit_charge != pages)))
             fail(c, process, "view's commit charge is not its copy-on-write pages",

@@ -50,34 +50,9 @@ void vs_event_log_free(VsEventLog *log)
 const char *vs_event_kind_name(VsEventKind kind)
 {
     static const char *const names[] = {
-        [VS_EV_VAD_INSERTED] = "vad-inserted",   [VS_EV_VAD_REMOVED] = "vad-removed",
-        [VS_EV_VAD_TRIMMED] = "vad-trimmed",     [VS_EV_VAD_SPLIT] = "vad-split",
-        [VS_EV_RANGE_ROUNDED] = "range-rounded", [VS_EV_COMMITTED] = "committed",
-        [VS_EV_DECOMMITTED] = "decommitted",     [VS_EV_PROTECTED] = "protected",
-        [VS_EV_TABLE_CREATED] = "table-created", [VS_EV_TABLE_FREED] = "table-freed",
-        [VS_EV_DEMAND_ZERO_FAULT] = "demand-zero-fault", [VS_EV_SOFT_FAULT] = "soft-fault",
-        [VS_EV_GUARD_PAGE] = "guard-page",       [VS_EV_ACCESS_VIOLATION] = "access-violation",
-        [VS_EV_FRAME_RELEASED] = "frame-released", [VS_EV_HARD_FAULT] = "hard-fault",
-        [VS_EV_PAGE_TRIMMED] = "page-trimmed",   [VS_EV_PAGE_WRITTEN] = "page-written",
-        [VS_EV_PAGE_REPURPOSED] = "page-repurposed", [VS_EV_PAGES_ZEROED] = "pages-zeroed",
-        [VS_EV_WORKING_SET_AGED] = "working-set-aged", [VS_EV_PAGES_RESET] = "pages-reset",
-        [VS_EV_RESET_UNDONE] = "reset-undone",
-        [VS_EV_SECTION_CREATED] = "section-created",
-        [VS_EV_SECTION_DELETED] = "section-deleted",
-        [VS_EV_SECTION_COMMITTED] = "section-committed",
-        [VS_EV_VIEW_MAPPED] = "view-mapped",
-        [VS_EV_VIEW_UNMAPPED] = "view-unmapped",
-        [VS_EV_COPY_ON_WRITE] = "copy-on-write",
-        [VS_EV_VIEW_FLUSHED] = "view-flushed",
-        [VS_EV_PLACEHOLDER_RESERVED] = "placeholder-reserved",
-        [VS_EV_PLACEHOLDER_SPLIT] = "placeholder-split",
-        [VS_EV_PLACEHOLDERS_COALESCED] = "placeholders-coalesced",
-        [VS_EV_PLACEHOLDER_REPLACED] = "placeholder-replaced",
-        [VS_EV_VMA_SPLIT] = "vma-split", [VS_EV_VMA_MERGED] = "vma-merged",
-        [VS_EV_VMA_MOVED] = "vma-moved", [VS_EV_ANON_VMA] = "anon-vma",
-        [VS_EV_PAGES_DISCARDED] = "pages-discarded", [VS_EV_PROCESS_FORKED] = "process-forked",
-        [VS_EV_VMA_PKEY] = "vma-pkey", [VS_EV_PKEY_FAULT] = "pkey-fault",
-        [VS_EV_PLACEHOLDER_RESTORED] = "placeholder-restored",
+#define VS_EVENT_KIND_NAME(kind, name) [VS_EV_##kind] = name,
+        VS_EVENT_KIND_MAP(VS_EVENT_KIND_NAME)
+#undef VS_EVENT_KIND_NAME
     };
     return (unsigned)kind < sizeof names / sizeof names[0] && names[kind] ? names[kind] : "?";
 }

@@ -353,6 +353,15 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool w
     return STATUS_SUCCESS;
 }
 
+/* Whether a page of a view is the process's own rather than its section's, as the personality
+ * says (none is without one): it faults as a private page does, not through its prototype PTE. */
+static bool view_page_private(const VsProcess *process, const VsVad *vad, uint64_t vpn)
+{
+    const VsPersonality *personality = process->system->personality;
+    return personality && personality->view_page_private &&
+           personality->view_page_private(vad, vpn);
+}
+
 /* Resolves whatever keeps the page from being touched (models MmAccessFault); on success *frame
  * holds it, its PTE valid with Accessed (and Dirty for a store) set. */
 static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
@@ -362,7 +371,7 @@ static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint6
         return use_valid(process, vpn, pte, write, frame);
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)) &&
-        !(vs_is_linux(process->system) && vs_vma_unshared_page(vad, vpn))) {
+        !view_page_private(process, vad, vpn)) {
         VsStatus status = view_fault(process, vad, vpn, pte, write, frame);
         if (!NT_SUCCESS(status))
             return status;
@@ -387,7 +396,10 @@ static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint6
     return use_valid(process, vpn, vs_pt_read(process, vpn), write, frame);
 }
 
-static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+/* Resolves whatever keeps the page from being touched, as MmAccessFault does, trying again when
+ * the fault had to take a frame that trimmed the page meanwhile; on success *frame holds it. A
+ * personality's access hook calls this once its own checks let the access through. */
+VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
     for (int tries = 0; tries < 8; tries++) {
         VsStatus status = resolve_once(process, vpn, write, frame);
@@ -397,57 +409,18 @@ static VsStatus resolve(VsProcess *process, uint64_t vpn, bool write, uint64_t *
     return STATUS_INSUFFICIENT_RESOURCES; /* memory so short that every try trims the page */
 }
 
-/* Maps one page around a read fault as fault-around does (filemap_map_pages: a page the page
- * cache holds, mapped read-only, with no read-ahead of its own). */
-void vs_fault_map_around(VsProcess *process, uint64_t vpn)
-{
-    uint64_t frame;
-    (void)resolve(process, vpn, false, &frame); /* a page the kernel cannot map it skips */
-}
-
-/* A Linux access: the VMA's protection key, then the VMA's own check (a wrong access is SIGSEGV
- * whatever the page), then a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS
- * in filemap_fault and shmem_fault); a first store to a private page gives the VMA its anon_vma -
- * even one that then fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads
- * the file page. */
-static VsStatus linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
-{
-    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    /* An execute-only key refuses the access before anything else is looked at (x86 access_error
-     * asks arch_vma_access_permitted first, whether the page is present or not): no fault handler
-     * runs, so nothing is read ahead, mapped or given an anon_vma. */
-    if (vad && vs_vma_pkey_denies(vad)) {
-        VsEvent event = {.kind = VS_EV_PKEY_FAULT, .pid = process->pid, .vpn_start = vpn,
-                         .vpn_end = vpn, .frame = vs_vma_pkey(vad), .write = write};
-        vs_emit(process->system, &event);
-        return STATUS_ACCESS_VIOLATION;
-    }
-    /* An access the VMA allows to a page not mapped yet runs the VMA's fault handler (for a file,
-     * fault-around, filemap_fault and its read-ahead: readahead.c). */
-    bool faults = vad && vs_mm_accessible(vad->protection) &&
-                  (!write || vs_mm_writable(vad->protection)) &&
-                  !vs_pte_is_valid(vs_pt_read(process, vpn));
-    if (faults)
-        vs_readahead_fault(process, vad, vpn, write);
-    if (faults && vs_vma_beyond_eof(vad, vpn)) {
-        if (write)
-            vs_vma_anon_prepare(process, vad);
-        return STATUS_IN_PAGE_ERROR;
-    }
-    VsStatus status = resolve(process, vpn, write, frame);
-    if (NT_SUCCESS(status) && write && vad)
-        vs_vma_anon_prepare(process, vad);
-    return status;
-}
-
+/* An access by the process to page vpn: the personality's, which checks what its own state says
+ * around the core's resolution (vs_resolve_fault), or the core's alone. */
 static VsStatus access_page(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
-    if (vs_is_linux(process->system))
-        return linux_access(process, vpn, write, frame);
-    return resolve(process, vpn, write, frame);
+    const VsPersonality *personality = process->system->personality;
+    if (personality && personality->access)
+        return personality->access(process, vpn, write, frame);
+    return vs_resolve_fault(process, vpn, write, frame);
 }
 
-/* Faults a page in without reading or writing it (MAP_POPULATE, mlock: populate_vma_page_range). */
+/* Faults a page in without reading or writing it, as a probe of the page does (a personality's
+ * populating of a mapping goes through it). */
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
 {
     uint64_t frame;

@@ -213,10 +213,11 @@ static void file_free(VsFile *file)
     free(file);
 }
 
-/* A new file with no bytes (its arrays empty), or NULL when the host is out of memory. */
-VsFile *vs_file_new(void)
+/* A new file of the system with no bytes (its arrays empty), at the size the personality gives
+ * its files, or NULL when the host is out of memory. */
+VsFile *vs_file_new(const VsSystem *system)
 {
-    VsFile *file = calloc(1, sizeof *file);
+    VsFile *file = calloc(1, VS_OBJECT_SIZE(system->personality, file, VsFile));
     if (!file)
         return NULL;
     vs_sparse_init(&file->pages, 0);
@@ -255,7 +256,7 @@ VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const
         return STATUS_OBJECT_NAME_COLLISION;
     if (size > VS_FILE_MAX_BYTES || contents_length > size)
         return STATUS_INVALID_PARAMETER;
-    VsFile *file = vs_file_new();
+    VsFile *file = vs_file_new(system);
     VsFile **table = realloc(system->files, (system->file_count + 1) * sizeof *table);
     if (table)
         system->files = table;

@@ -1,14 +1,20 @@
 /*
- * internal.h - the model's private structures and the helpers its files share.
+ * internal.h - the NT core's private structures and the helpers its files share.
  *
- * Nothing here is visible outside sim/: drivers see only vadsim.h. Each structure says which Windows
- * structure it models. Page numbers in VADs are inclusive, as in Windows (starting_vpn, ending_vpn);
- * every other range is named for what it is.
+ * Nothing here is visible outside sim/: drivers see only the public headers (sim/include/). The
+ * core sees the public headers of its own calls, readers and events, never those of the layers
+ * above it (the Win32 layer's, a personality's); the layers above see the core through this
+ * header. Each structure says which Windows structure it models. Page numbers in VADs are
+ * inclusive, as in Windows (starting_vpn, ending_vpn); every other range is named for what it is.
  */
 #ifndef VS_INTERNAL_H
 #define VS_INTERNAL_H
 
-#include "vadsim.h"
+#include "vs_status.h"
+#include "vadsim/nt.h"
+#include "vadsim/inspect.h"
+#include "vadsim/events.h"
+#include "personality.h"
 
 /* ---- Page math (xv6 riscv.h style: tiny helpers, no surprises) ------------------------------- */
 
@@ -19,10 +25,6 @@ static inline uint64_t vs_vpn(uint64_t address) { return address >> VS_PAGE_SHIF
 static inline uint64_t vs_vpn_address(uint64_t vpn) { return vpn << VS_PAGE_SHIFT; }
 static inline uint64_t vs_page_down(uint64_t address) { return address & ~(VS_PAGE_SIZE - 1); }
 static inline uint64_t vs_granule_down(uint64_t address) { return address & ~(VS_GRANULARITY - 1); }
-static inline uint64_t vs_vpn_granule_up(uint64_t vpn)
-{
-    return (vpn + VS_GRANULE_PAGES - 1) & ~(VS_GRANULE_PAGES - 1);
-}
 static inline uint64_t vs_min(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t vs_max(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
@@ -211,29 +213,19 @@ struct VsVad {
     uint64_t max_gap_pages;          /* largest gap_pages in this subtree */
 };
 
-/* Linux's vm_area_struct.vm_flags: 64 bits, as on every 64-bit kernel (the protection key is in
- * the upper half). */
-typedef uint64_t VsVmFlags;
-
 /*
  * Models MMVAD, the long VAD a mapped view needs beyond MMVAD_SHORT: the section it maps (WRK keeps
  * the subsection and the control area) and the first prototype PTE the view covers (FirstPrototypePte,
  * as an index into the segment's array). Private VADs stay short; views are carved from their own
- * pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes.
+ * pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes. A personality's long
+ * VADs begin with it and go on with its own fields (personality.h sizes), as MMVAD begins with
+ * MMVAD_SHORT; the core reads no further.
  */
 typedef struct VsMappedVad {
     VsVad core;
     VsSection *section;
     uint64_t first_prototype; /* index of the prototype PTE behind the view's first page */
-    VsVmFlags vm_flags;       /* Linux: vm_area_struct.vm_flags (VS_VM_*); 0 in a Windows process */
-    uint32_t anon_vma;        /* Linux: the anon_vma its private pages hang on (0: none yet) */
-    struct VsOpenFile *vm_file; /* Linux: the open file it maps through (NULL: anonymous memory) */
 } VsMappedVad;
-
-/* Every VMA of a Linux process is a long VAD (a VsMappedVad), so it can carry vm_flags: a private
- * anonymous one is kind VS_VAD_PRIVATE with no section, a file, shmem or forked one kind
- * VS_VAD_MAPPED with the section holding the pages it shares (vma.c). */
-static inline VsMappedVad *vs_vma(const VsVad *vad) { return (VsMappedVad *)vad; }
 
 static inline bool vs_vad_is_view(const VsVad *vad) { return vad->kind == VS_VAD_MAPPED; }
 static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad *)vad; }
@@ -245,7 +237,8 @@ typedef struct VsVadTable {
     uint64_t count;
     uint64_t lowest_vpn;  /* first allocatable page (MM_LOWEST_USER_ADDRESS) */
     uint64_t highest_vpn; /* last allocatable page (MM_HIGHEST_VAD_ADDRESS) */
-    uint64_t granule_pages; /* allocations start on multiples of this: 16 (64 KB), 1 on Linux */
+    uint64_t granule_pages; /* allocations start on multiples of this: 16 (64 KB), or the
+                             * layout's granularity (allocation_granularity) */
 } VsVadTable;
 
 void vs_vad_table_init(VsVadTable *table, uint64_t lowest_vpn, uint64_t highest_vpn);
@@ -291,29 +284,15 @@ typedef struct VsSection {
     uint32_t views;           /* ControlArea NumberOfMappedViews */
     VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
-    struct VsFile *shmem;     /* Linux: the shmem file (memfd, shm, shared anonymous) whose pages
-                               * these are; they are swap-backed, so file stays NULL */
 } VsSection;
 
 /*
  * A file (file.c): its bytes, kept by the system in place of a disk, and the data section that maps
  * it (the CONTROL_AREA its SECTION_OBJECT_POINTERS name), shared by every CreateFileMapping of it.
+ * A personality's files begin with it (personality.h sizes).
  */
-/* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
- * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
-typedef enum VsFileKind {
-    VS_FILE_REGULAR, /* a file the scenario declared or created */
-    VS_FILE_MEMFD,   /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
-    VS_FILE_SHM,     /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
-    VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
-} VsFileKind;
-
 typedef struct VsFile {
     char name[64];
-    VsFileKind kind;
-    bool unlinked;        /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
-    uint32_t opens;       /* open descriptors (Linux): with no mapping left either, it goes */
-    uint64_t inode;       /* the inode number maps shows */
     uint64_t size;        /* end of file, in bytes */
     /* The file's bytes (file.c): the pages written since it was declared, each 4 KB of host memory
      * at its index; every other page reads as fill_byte if the fill set holds it, else as zeros. */
@@ -321,15 +300,15 @@ typedef struct VsFile {
     uint64_t pages_held;  /* pages in pages */
     VsRuns fill;
     uint8_t fill_byte;
-    /* Linux: the pages the page cache holds (what mincore reports of a file page no PTE maps):
-     * written pages are, a hole punched or cut off by truncation is not until a fault reads it
-     * again. The model has no disk, so nothing else evicts a page. */
+    /* The pages the cache holds (what a residency query reports of a file page no PTE maps):
+     * written pages are, and pages a fault read; a hole punched or cut off by truncation is not
+     * until a fault reads it again. The model has no disk, so nothing else evicts a page. */
     VsRuns cached;
     VsSection *section;   /* DataSectionObject, or NULL while no section maps the file */
 } VsFile;
 
 struct VsPfnDatabase;
-VsFile *vs_file_new(void);
+VsFile *vs_file_new(const VsSystem *system);
 VsFile *vs_file_lookup(const VsSystem *system, const char *name);
 uint8_t vs_file_byte(const VsFile *file, uint64_t offset);
 bool vs_file_extend(VsFile *file, uint64_t size);
@@ -346,6 +325,11 @@ uint64_t vs_file_pages(const VsFile *file);
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
 
+VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
+                           uint32_t attributes, VsFile *file, VsSection **out);
+void vs_section_extend(VsSection *section, uint64_t size);
+void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
+                        uint64_t last_index);
 VsSection *vs_section_by_id(const VsSystem *system, uint32_t id);
 void vs_section_dereference(VsSystem *system, VsSection *section);
 void vs_section_close_handle(VsSystem *system, VsSection *section);
@@ -611,26 +595,12 @@ struct VsProcess {
     size_t handle_count;
     VsWriteWatch *watches;     /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
-    struct VsOpenFile **fds; /* Linux: the descriptor table (files_struct); fds[i] is fd i, NULL
-                              * where free */
-    size_t fd_count;
 };
 
-/*
- * An open file description (struct file): what open, memfd_create and shm_open make. Descriptors
- * inherited through fork share it, and so does every VMA mapped through it (vm_file, kept by
- * splits, mremap and fork), which is why two mappings of one file opened twice never merge, and
- * why every mapping of one open shares its read-ahead state (readahead.c). The system keeps every
- * one until it ends (the kernel frees one at its last reference; a scenario opens few).
- */
-typedef struct VsOpenFile {
-    VsFile *file;
-    uint32_t mode;      /* O_RDONLY, O_WRONLY or O_RDWR */
-    uint32_t mmap_miss; /* f_ra.mmap_miss: page-cache misses of faults less hits (readahead.c) */
-} VsOpenFile;
-
 struct VsSystem {
+    VsSystemConfig config; /* the machine as it was made (a personality reads its facts there) */
     const VsLayout *layout;
+    const VsPersonality *personality; /* NULL: Windows alone */
     uint32_t processors;
     VsProcess **processes;
     size_t process_count;
@@ -643,21 +613,20 @@ struct VsSystem {
     uint64_t commit_limit; /* MmTotalCommitLimit: RAM plus the page file, in pages */
     uint64_t commit_peak;  /* MmPeakCommitment */
     uint64_t ticks;  /* balance-set passes so far */
-    VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views */
+    VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views (a personality's, at the
+                             * size it declares) */
     VsSection **sections;   /* by id - 1; NULL once deleted */
     VsFile **files;         /* every file the scenario declared or CreateFile created */
     size_t file_count;
     size_t section_count;
     VsEventLog *log;
-    uint32_t next_anon_vma; /* Linux: anon_vma identities handed out so far */
-    uint64_t next_inode;    /* Linux: inode numbers of shmem files handed out so far */
-    uint64_t readahead_pages; /* Linux: file_ra_state.ra_pages of every file */
-    VsOpenFile **open_files;  /* Linux: every open file description made, freed at the end */
-    size_t open_file_count;
-    bool files_unaligned;     /* Linux: regular files place as anonymous memory does */
-    bool execute_only_pkey;   /* Linux: the CPU has protection keys (x86 pku, ospke), so memory
-                               * mapped PROT_EXEC alone gets the execute-only key (vma.c) */
 };
+
+/* The size the core allocates an object of a system at: a personality's object begins with the
+ * core's structure and goes on with its own fields (personality.h sizes), else the structure's. */
+#define VS_OBJECT_SIZE(personality, kind, type)                                                    \
+    ((personality) && (personality)->sizes.kind > sizeof(type) ? (personality)->sizes.kind         \
+                                                                 : sizeof(type))
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
                               VsProcess **out);
@@ -666,7 +635,6 @@ VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access
 #define VS_ACCESS_VM_OPERATION PROCESS_VM_OPERATION
 #define VS_ACCESS_QUERY PROCESS_QUERY_INFORMATION
 #define VS_ACCESS_QUERY_ANY PROCESS_QUERY_LIMITED_INFORMATION
-void vs_set_last_nt_error(VsThread *thread, VsStatus status); /* BaseSetLastNTError (win32.c) */
 
 /* ---- Commit state of pages ------------------------------------------------------------------- */
 
@@ -737,113 +705,10 @@ VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
 void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
                      uint64_t end_vpn);
 
-/* ---- The Linux personality (vma.c and the files named after Linux's) ------------------------- */
+/* ---- Faults (fault.c) ------------------------------------------------------------------------ */
 
-/* vm_area_struct.vm_flags the model keeps (include/linux/mm.h values). */
-enum {
-    VS_VM_READ = 0x1,
-    VS_VM_WRITE = 0x2,
-    VS_VM_EXEC = 0x4,
-    VS_VM_SHARED = 0x8,
-    VS_VM_MAYREAD = 0x10,
-    VS_VM_MAYWRITE = 0x20,
-    VS_VM_MAYEXEC = 0x40,
-    VS_VM_MAYSHARE = 0x80,
-    VS_VM_GROWSDOWN = 0x100,
-    VS_VM_LOCKED = 0x2000,
-    VS_VM_SEQ_READ = 0x8000,
-    VS_VM_RAND_READ = 0x10000,
-    VS_VM_DONTCOPY = 0x20000,
-    VS_VM_ACCOUNT = 0x100000,
-    VS_VM_NORESERVE = 0x200000,
-    VS_VM_WIPEONFORK = 0x2000000,
-    VS_VM_DONTDUMP = 0x4000000,
-    VS_VM_HUGEPAGE = 0x20000000,
-    VS_VM_NOHUGEPAGE = 0x40000000,
-    VS_VM_MERGEABLE = 0x80000000u,
-};
-#define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
-/* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
- * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
- * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
- * PROT_EXEC-only memory on a CPU with protection keys (vma.c vs_vma_pkey_for). */
-#define VS_VM_PKEY_SHIFT 32
-#define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
-#define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
-
-static inline bool vs_is_linux(const VsSystem *system) { return system->layout->linux_personality; }
-/* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
- * key, which the thread's PKRU denies every load and store (vma.c). */
-static inline uint32_t vs_vma_pkey(const VsVad *vad)
-{
-    return (uint32_t)((vs_vma(vad)->vm_flags & VS_VM_PKEY_MASK) >> VS_VM_PKEY_SHIFT);
-}
-static inline uint64_t vs_vma_pages(const VsVad *vad)
-{
-    return (uint64_t)vad->ending_vpn - vad->starting_vpn + 1;
-}
-/* The VMA holds anonymous memory (private, not a file's): MAP_PRIVATE|MAP_ANONYMOUS, forked or not. */
-static inline bool vs_vma_is_anonymous(const VsVad *vad)
-{
-    const VsMappedVad *vma = vs_vma(vad);
-    return !vma->section || (!vma->section->file && !vma->section->shmem);
-}
-/* The file a Linux VMA maps (vm_file), or NULL for anonymous memory. */
-static inline VsFile *vs_vma_file(const VsVad *vad)
-{
-    const VsSection *section = vs_vma(vad)->section;
-    return section ? (section->file ? section->file : section->shmem) : NULL;
-}
-void vs_set_errno(VsThread *thread, int error);
-/* A Linux call made in a Windows process fails with ENOSYS, as a system call it does not have. */
-static inline bool vs_linux_call(VsThread *thread)
-{
-    if (vs_is_linux(thread->process->system))
-        return true;
-    vs_set_errno(thread, VS_ENOSYS);
-    return false;
-}
-uint32_t vs_vma_mm_protection(const VsVad *vad);
-VsMappedVad *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                          VsVmFlags vm_flags, VsSection *section, uint64_t pgoff);
-void vs_vma_free(VsProcess *process, VsVad *vad);
-VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
-VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
-void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
-VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
-bool vs_vma_pkey_denies(const VsVad *vad);
-void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
-void vs_vma_charge(VsProcess *process, VsVad *vad);
-bool vs_vma_range_mapped(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
-void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
-bool vs_vma_unshared_page(const VsVad *vad, uint64_t vpn);
-uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
-                               uint64_t end_vpn, uint8_t *vec);
-bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
-                  uint64_t *start_vpn);
-bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,
-                          uint64_t pages, uint64_t *start_vpn);
-bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
-void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
-void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write);
-void vs_fault_map_around(VsProcess *process, uint64_t vpn);
+VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
-bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
-int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
-VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
-VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
-void vs_shmem_file_put(VsSystem *system, VsFile *file);
-VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
-VsSection *vs_fork_section(VsSystem *system, uint64_t pages);
-void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
-                        uint64_t last_index);
-void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
-bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
 
 /* ---- Text (no stdio in the model) ---------------------------------------------------------- */
 

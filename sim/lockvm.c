@@ -1,5 +1,6 @@
 /*
- * lockvm.c - locking pages in the working set: VirtualLock and VirtualUnlock.
+ * lockvm.c - locking pages in the working set: NtLockVirtualMemory and NtUnlockVirtualMemory
+ * (VirtualLock and VirtualUnlock, their kernelbase wrappers, are win32/memory.c).
  *
  * Models NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS (WRK mm/lockvm.c): a locked
  * page is resident and stays in the working set (its MMWSLE is LockedInWs), so trimming, emptying
@@ -131,26 +132,4 @@ VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *ba
     *base_address = base;
     *region_size = size;
     return STATUS_SUCCESS;
-}
-
-bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size)
-{
-    uint64_t base = address, region = size;
-    VsStatus status =
-        VsNtLockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region, MAP_PROCESS);
-    if (NT_SUCCESS(status) && status != STATUS_GUARD_PAGE_VIOLATION)
-        return true;
-    vs_set_last_nt_error(thread, status);
-    return false;
-}
-
-bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size)
-{
-    uint64_t base = address, region = size;
-    VsStatus status =
-        VsNtUnlockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region, MAP_PROCESS);
-    if (NT_SUCCESS(status))
-        return true;
-    vs_set_last_nt_error(thread, status);
-    return false;
 }

@@ -1,9 +1,9 @@
 /*
- * names.c - Windows names for the model's numbers: statuses, Win32 errors, MEM_ and PAGE_ flags;
- * and the Linux personality's constants (PROT_, MAP_, errno values) by name.
+ * names.c - Windows names for the model's numbers: statuses, Win32 errors, MEM_ and PAGE_ flags,
+ * and every Windows constant by name.
  *
- * Everything here comes from the X-macro tables in vadsim.h and vs_status.h, so a constant added
- * there is named, printed and looked up everywhere at once (libuv's UV_ERRNO_MAP idea).
+ * Everything here comes from the X-macro tables in vadsim/nt.h and vs_status.h, so a constant
+ * added there is named, printed and looked up everywhere at once (libuv's UV_ERRNO_MAP idea).
  */
 #include <string.h>
 
@@ -73,15 +73,6 @@ static const NamedValue file_rows[] = {
 #define ROW(name, value) {#name, value},
     VS_FILE_FLAG_MAP(ROW)
 #undef ROW
-};
-
-/* The Linux personality's names (PROT_, MAP_, MADV_, MS_, MREMAP_, MFD_, O_, SIG*, E*), with the
- * values the C library gives them on x86_64; MAP_FAILED is (void *)-1. */
-static const NamedValue linux_rows[] = {
-#define ROW(name, value) {#name, value},
-    VS_LINUX_FLAG_MAP(ROW) VS_ERRNO_MAP(ROW)
-#undef ROW
-    {"MAP_FAILED", VS_MAP_FAILED},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -179,7 +170,7 @@ static bool find_named(const NamedValue *rows, size_t count, const char *name, u
     return false;
 }
 
-bool vs_constant_lookup(const char *name, uint64_t *value)
+bool vs_windows_constant_lookup(const char *name, uint64_t *value)
 {
     if (strcmp(name, "INVALID_HANDLE_VALUE") == 0) {
         *value = VS_INVALID_HANDLE_VALUE; /* (HANDLE)-1: "no file" to CreateFileMapping */
@@ -197,6 +188,5 @@ bool vs_constant_lookup(const char *name, uint64_t *value)
            find_named(section_rows, COUNT(section_rows), name, value) ||
            find_named(placeholder_rows, COUNT(placeholder_rows), name, value) ||
            find_named(file_rows, COUNT(file_rows), name, value) ||
-           find_named(linux_rows, COUNT(linux_rows), name, value) ||
            find_named(win32_rows, COUNT(win32_rows), name, value);
 }

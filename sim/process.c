@@ -27,7 +27,7 @@ static bool append_pointer(void ***array, size_t *count, void *item)
 
 VsThread *vs_thread_create(VsProcess *process)
 {
-    VsThread *thread = calloc(1, sizeof *thread);
+    VsThread *thread = calloc(1, VS_OBJECT_SIZE(process->system->personality, thread, VsThread));
     if (!thread)
         return NULL;
     thread->process = process;
@@ -74,7 +74,7 @@ static void discard_process(VsProcess *process)
 
 VsProcess *vs_process_create(VsSystem *system, const char *name)
 {
-    VsProcess *process = calloc(1, sizeof *process);
+    VsProcess *process = calloc(1, VS_OBJECT_SIZE(system->personality, process, VsProcess));
     if (!process)
         return NULL;
     process->system = system;
@@ -85,10 +85,10 @@ VsProcess *vs_process_create(VsSystem *system, const char *name)
     const VsLayout *layout = system->layout;
     vs_vad_table_init(&process->vad_root, vs_vpn(layout->lowest_user_address),
                       vs_vpn(layout->highest_vad_address));
-    if (layout->linux_personality)
-        process->vad_root.granule_pages = 1; /* Linux maps on any page boundary */
+    process->vad_root.granule_pages = layout->allocation_granularity / VS_PAGE_SIZE;
     /* Host out of memory below: what was built is given back; the VAD pool keeps its chunks. */
-    if (!NT_SUCCESS(vs_pt_create_top(process)) || (!layout->linux_personality && !insert_shared_user_data(process)) ||
+    if (!NT_SUCCESS(vs_pt_create_top(process)) ||
+        (layout->shared_user_data && !insert_shared_user_data(process)) ||
         !vs_thread_create(process) ||
         !append_pointer((void ***)&system->processes, &system->process_count, process)) {
         discard_process(process);
@@ -209,28 +209,12 @@ VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access
     return status;
 }
 
-uint32_t VsGetCurrentProcessId(const VsThread *thread) { return thread->process->pid; }
-
 VsProcess *vs_handle_process(VsThread *thread, VsHandle handle)
 {
     if (handle == VS_CURRENT_PROCESS)
         return thread->process;
     VsHandleEntry *entry = handle_entry(thread, handle);
     return entry && entry->type == VS_OBJECT_PROCESS ? entry->object : NULL;
-}
-
-VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid)
-{
-    (void)inherit; /* no child processes to inherit it */
-    VsProcess *target = vs_process_by_id(thread->process->system, pid);
-    VsHandle handle = 0;
-    VsStatus status = target ? vs_process_open(thread, target, access, &handle)
-                             : STATUS_INVALID_CID;
-    if (!NT_SUCCESS(status)) {
-        vs_set_last_nt_error(thread, status);
-        return 0;
-    }
-    return handle;
 }
 
 /* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */

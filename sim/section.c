@@ -79,7 +79,6 @@ static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uin
     return STATUS_SUCCESS;
 }
 
-/* Builds the section and its segment; SEC_COMMIT charges its commit (MiCreatePagingFileMap). */
 /* A free slot in the system's section table (its index is the section id - 1), or false. */
 static bool section_slot(VsSystem *system, size_t *slot)
 {
@@ -102,8 +101,8 @@ static bool section_slot(VsSystem *system, size_t *slot)
  * test_MapViewOfFile); SEC_COMMIT charges its commit now. A file's keeps its size in bytes and
  * charges nothing: the file backs it (MiCreateDataFileMap).
  */
-static VsStatus create_section(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
-                               uint32_t attributes, VsFile *file, VsSection **out)
+VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
+                           uint32_t attributes, VsFile *file, VsSection **out)
 {
     uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
     bool reserve = !file && (attributes & SEC_RESERVE);
@@ -183,9 +182,9 @@ static VsStatus file_section_size(VsFile *file, const uint64_t *maximum_size, ui
     return STATUS_SUCCESS;
 }
 
-/* Grows the section of a file to size bytes: the new pages are in the file (subsection PTEs, the
- * initial ones, which cost nothing). */
-static void grow_file_section(VsSection *section, uint64_t size)
+/* Grows the section of a file to size bytes (models MmExtendSection): the new pages are in the file
+ * (subsection PTEs, the initial ones, which cost nothing). */
+void vs_section_extend(VsSection *section, uint64_t size)
 {
     uint64_t pages = (size + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
     section->size = vs_max(section->size, size);
@@ -223,7 +222,7 @@ static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, u
 {
     VsSection *section = file->section;
     if (!section) {
-        VsStatus status = create_section(system, name, size, mm, SEC_COMMIT, file, &section);
+        VsStatus status = vs_section_create(system, name, size, mm, SEC_COMMIT, file, &section);
         if (!NT_SUCCESS(status))
             return status;
         file->section = section;
@@ -232,7 +231,7 @@ static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, u
     }
     if (!vs_section_protection_compatible(section->protection, mm))
         raise_protection(system, section, mm);
-    grow_file_section(section, size);
+    vs_section_extend(section, size);
     *out = section;
     return STATUS_SUCCESS;
 }
@@ -286,7 +285,7 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
     VsSection *section;
     status = file ? create_file_section(caller, file, name, maximum_size, mm,
                                         allocation_attributes, &section)
-                  : create_section(system, name, *maximum_size, mm, allocation_attributes,
+                  : vs_section_create(system, name, *maximum_size, mm, allocation_attributes,
                                    NULL, &section);
     if (!NT_SUCCESS(status))
         return status;
@@ -513,62 +512,10 @@ size_t vs_section_views(const VsSystem *system, const VsSection *section, VsSect
     return count;
 }
 
-/* ---- Linux: page caches and the pages a fork shares --------------------------------------------- */
-
-/* Grows a swap-backed section to pages pages of committed demand-zero memory (shmem_getpage's
- * pages, before any is touched). */
-static bool grow_swap_section(VsSystem *system, VsSection *section, uint64_t pages)
-{
-    if (pages <= section->pages)
-        return true;
-    if (!vs_commit_available(system, pages - section->pages))
-        return false;
-    /* The new pages are demand zero, the initial prototype PTE: nothing to write. */
-    vs_section_charge(system, section, (int64_t)(pages - section->pages));
-    section->pages = pages;
-    section->size = pages * VS_PAGE_SIZE;
-    return true;
-}
-
-/*
- * The page cache of a Linux file, with room for at least pages pages: a regular file's data
- * section (its pages read from the file, written back to it), or for a shmem file a swap-backed
- * section whose pages are the file's only copy (mm/shmem.c keeps them in the page cache and swap).
- * Any protection may map it: each process's PTEs say what it may do. NULL when the host or the
- * commit limit says no.
- */
-VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages)
-{
-    VsSection *section = file->section;
-    bool regular = file->kind == VS_FILE_REGULAR;
-    if (!section) {
-        uint64_t size = regular ? vs_max(file->size, 1) : VS_PAGE_SIZE;
-        if (!NT_SUCCESS(create_section(system, NULL, size, MM_EXECUTE_READWRITE, SEC_COMMIT,
-                                       regular ? file : NULL, &section)))
-            return NULL;
-        section->shmem = regular ? NULL : file;
-        file->section = section;
-        vs_shmem_file_put(system, file); /* the file holds its page cache while it has a name */
-    }
-    if (regular)
-        grow_file_section(section, pages * VS_PAGE_SIZE);
-    return regular || grow_swap_section(system, section, pages) ? section : NULL;
-}
-
-/* A section for the private pages a fork leaves shared between parent and child (models the
- * fork prototype PTEs of MiCloneProcessAddressSpace: Windows' MMCLONE_BLOCK). */
-VsSection *vs_fork_section(VsSystem *system, uint64_t pages)
-{
-    VsSection *section;
-    if (!NT_SUCCESS(create_section(system, NULL, pages * VS_PAGE_SIZE, MM_EXECUTE_READWRITE,
-                                   SEC_COMMIT, NULL, &section)))
-        return NULL;
-    return section;
-}
-
-/* Throws away the section's pages [first_index, last_index] (truncate_inode_pages_range): frames and slots go
- * back, and the pages read as zeros (a swap-backed section) or as the file says when touched
- * again. The caller has unmapped them from every process. */
+/* Throws away the section's pages [first_index, last_index], as a file's truncation purges them
+ * from its cache (models MmPurgeSection): frames and slots go back, and the pages read as zeros (a
+ * pagefile-backed section) or as the file says when touched again. The caller has unmapped them
+ * from every process. */
 void vs_section_discard(VsSystem *system, VsSection *section, uint64_t first_index,
                         uint64_t last_index)
 {

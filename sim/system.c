@@ -13,28 +13,20 @@
 #define VADS_PER_CHUNK 4096
 #define DEFAULT_RAM_BYTES (256ull << 20) /* page frames a system has unless configured */
 #define MAX_RAM_BYTES (16ull << 40)        /* 32-bit frame links: 16 TB */
-#define DEFAULT_READAHEAD (128ull << 10)   /* Linux: VM_READAHEAD_PAGES, read_ahead_kb's default */
 
 static const VsLayout layouts[] = {
     {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
      .highest_user_address = 0x7FFFFFFEFFFFull, .highest_vad_address = 0x7FFFFFFDFFFFull,
      .shared_user_data = 0x7FFE0000, .paging_levels = 4, .level_bits = 9, .pte_size = 8,
-     .mbi_size = 48},
+     .allocation_granularity = VS_GRANULARITY, .mbi_size = 48},
     {.arch = VS_ARCH_X86, .name = "x86", .lowest_user_address = 0x10000,
      .highest_user_address = 0x7FFEFFFF, .highest_vad_address = 0x7FFDFFFF,
      .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
-     .mbi_size = 28},
+     .allocation_granularity = VS_GRANULARITY, .mbi_size = 28},
     {.arch = VS_ARCH_X86_3GB, .name = "x86-3gb", .lowest_user_address = 0x10000,
      .highest_user_address = 0xBFFEFFFF, .highest_vad_address = 0xBFFDFFFF,
      .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
-     .mbi_size = 28},
-    /* Linux x86_64: TASK_SIZE 0x7ffffffff000; mmap_min_addr as this machine's kernel enforces it
-     * (64 KB, docs/research/linux-mm.md 1.1); no KUSER_SHARED_DATA; a fixed mmap_base (ASLR off),
-     * 2 MB-aligned, with 1 GB of free space above it before anything else. */
-    {.arch = VS_ARCH_LINUX_X64, .name = "linux-x64", .lowest_user_address = 0x10000,
-     .highest_user_address = 0x7FFFFFFFEFFFull, .highest_vad_address = 0x7FFFFFFFEFFFull,
-     .shared_user_data = 0, .paging_levels = 4, .level_bits = 9, .pte_size = 8, .mbi_size = 48,
-     .linux_personality = true, .mmap_base = 0x7F0000000000ull},
+     .allocation_granularity = VS_GRANULARITY, .mbi_size = 28},
 };
 
 const VsLayout *vs_layout_of(VsArch arch)
@@ -47,19 +39,25 @@ const VsLayout *vs_layout_of(VsArch arch)
 
 VsSystem *vs_system_create(const VsSystemConfig *config)
 {
-    const VsLayout *layout = vs_layout_of(config->arch);
+    const VsPersonality *personality = config->personality;
+    const VsLayout *layout =
+        personality ? personality->layout(config->arch) : vs_layout_of(config->arch);
     if (!layout)
         return NULL;
-    VsSystem *system = calloc(1, sizeof *system);
+    VsSystem *system = calloc(1, VS_OBJECT_SIZE(personality, system, VsSystem));
     if (!system)
         return NULL;
+    system->config = *config;
     system->layout = layout;
+    system->personality = personality;
     system->processors = config->processors ? config->processors : 4;
     if (system->processors > 64)
         system->processors = 64;
     system->next_id = 4;
     vs_pool_init(&system->vad_pool, sizeof(VsVad), VADS_PER_CHUNK);
-    vs_pool_init(&system->mapped_vad_pool, sizeof(VsMappedVad), VADS_PER_CHUNK / 8);
+    vs_pool_init(&system->mapped_vad_pool,
+                 vs_max(sizeof(VsMappedVad), personality ? personality->sizes.mapped_vad : 0),
+                 VADS_PER_CHUNK / 8);
     vs_table_store_init(&system->tables, 1u << layout->level_bits);
     uint64_t ram = config->ram_bytes ? config->ram_bytes : DEFAULT_RAM_BYTES;
     uint64_t pagefile = config->pagefile_bytes ? config->pagefile_bytes : ram;
@@ -74,10 +72,6 @@ VsSystem *vs_system_create(const VsSystemConfig *config)
         return NULL;
     }
     system->commit_limit = system->pfn.count + (system->pagefile.slots - 1);
-    uint64_t readahead = config->readahead_bytes ? config->readahead_bytes : DEFAULT_READAHEAD;
-    system->readahead_pages = vs_max(1, readahead / VS_PAGE_SIZE);
-    system->files_unaligned = config->files_unaligned;
-    system->execute_only_pkey = config->execute_only_pkey && layout->linux_personality;
     return system;
 }
 
@@ -85,13 +79,14 @@ void vs_system_destroy(VsSystem *system)
 {
     if (!system)
         return;
+    if (system->personality && system->personality->teardown)
+        system->personality->teardown(system);
     for (size_t i = 0; i < system->process_count; i++) {
         VsProcess *process = system->processes[i];
         for (size_t t = 0; t < process->thread_count; t++)
             free(process->threads[t]);
         free(process->threads);
         free(process->handles);
-        free(process->fds);
         vs_ws_fini(&process->ws);
         vs_write_watch_fini(process);
         free(process);
@@ -99,9 +94,6 @@ void vs_system_destroy(VsSystem *system)
     free(system->processes);
     vs_section_fini_all(system);
     vs_file_fini_all(system);
-    for (size_t i = 0; i < system->open_file_count; i++)
-        free(system->open_files[i]);
-    free(system->open_files);
     vs_pool_fini(&system->vad_pool);
     vs_pool_fini(&system->mapped_vad_pool);
     vs_table_store_fini(&system->tables);
@@ -121,14 +113,17 @@ VsProcess *vs_system_process(VsSystem *system, size_t index)
 
 /* ---- The host memory the model holds --------------------------------------------------------- */
 
-/* Host bytes of one process: its object, threads, handle and descriptor tables, working set and
- * write-watch bitmaps (its VADs and page tables are the system's pools and store). */
+/* Host bytes of one process: its object, threads, handle table, working set and write-watch
+ * bitmaps (its VADs and page tables are the system's pools and store). */
 static uint64_t process_bytes(const VsProcess *process)
 {
+    const VsPersonality *personality = process->system->personality;
     const VsWorkingSet *ws = &process->ws;
-    uint64_t bytes = sizeof *process + process->thread_count * (sizeof(VsThread) + sizeof(void *)) +
+    uint64_t thread = VS_OBJECT_SIZE(personality, thread, VsThread);
+    uint64_t bytes = VS_OBJECT_SIZE(personality, process, VsProcess) +
+                     process->thread_count * (thread + sizeof(void *)) +
                      process->handle_count * sizeof(VsHandleEntry) +
-                     process->fd_count * sizeof(void *) + ws->capacity * sizeof(VsWsle) +
+                     ws->capacity * sizeof(VsWsle) +
                      ws->shared.buckets * (sizeof(uint64_t) + sizeof(uint32_t));
     for (size_t i = 0; i < process->watch_count; i++)
         bytes += sizeof(VsWriteWatch) + vs_write_watch_bytes(&process->watches[i]);
@@ -164,12 +159,15 @@ void vs_system_host_bytes(const VsSystem *system, VsHostBytes *out)
     for (size_t i = 0; i < system->section_count; i++)
         if (system->sections[i])
             out->sections += sizeof(VsSection) + vs_prototype_bytes(system->sections[i]);
+    const VsPersonality *personality = system->personality;
     out->files = system->file_count * sizeof(VsFile *);
     for (size_t i = 0; i < system->file_count; i++)
-        out->files += sizeof(VsFile) + vs_file_bytes(system->files[i]);
+        out->files += VS_OBJECT_SIZE(personality, file, VsFile) + vs_file_bytes(system->files[i]);
     out->processes = system->process_count * sizeof(VsProcess *);
     for (size_t i = 0; i < system->process_count; i++)
         out->processes += process_bytes(system->processes[i]);
-    out->total = sizeof *system + out->frames + out->page_tables + out->vads + out->sections +
+    if (personality && personality->host_bytes)
+        out->processes += personality->host_bytes(system);
+    out->total = VS_OBJECT_SIZE(personality, system, VsSystem) + out->frames + out->page_tables + out->vads + out->sections +
                  out->files + out->pagefile + out->processes;
 }

@@ -85,7 +85,7 @@ VsVad *vs_vad_prev(const VsVad *vad)
 
 /* ---- Free-gap bookkeeping --------------------------------------------------------------------- */
 
-/* vpn rounded up to where an allocation may start: a 64 KB boundary on Windows, any page on Linux. */
+/* vpn rounded up to where an allocation may start: a 64 KB boundary, or the layout's granule. */
 static uint64_t granule_up(const VsVadTable *table, uint64_t vpn)
 {
     return (vpn + table->granule_pages - 1) & ~(table->granule_pages - 1);

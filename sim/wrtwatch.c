@@ -214,24 +214,3 @@ VsStatus VsNtResetWriteWatch(VsThread *caller, VsHandle handle, uint64_t base, u
         reset_page(process, w, vpn);
     return STATUS_SUCCESS;
 }
-
-/* kernelbase: 0 on success, (UINT)-1 with the last error set on failure. */
-uint32_t VsGetWriteWatch(VsThread *thread, uint32_t flags, uint64_t base, uint64_t size,
-                         uint64_t *addresses, uint64_t *count, uint32_t *granularity)
-{
-    VsStatus status = VsNtGetWriteWatch(thread, VS_CURRENT_PROCESS, flags, base, size, addresses,
-                                        count, granularity);
-    if (NT_SUCCESS(status))
-        return 0;
-    vs_set_last_nt_error(thread, status);
-    return UINT32_MAX;
-}
-
-uint32_t VsResetWriteWatch(VsThread *thread, uint64_t base, uint64_t size)
-{
-    VsStatus status = VsNtResetWriteWatch(thread, VS_CURRENT_PROCESS, base, size);
-    if (NT_SUCCESS(status))
-        return 0;
-    vs_set_last_nt_error(thread, status);
-    return UINT32_MAX;
-}

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "linux/linux.h" /* the core's internals, and a VMA's for one test */
 #include "testutil.h"
 
 /* Writes prototype PTE index of section, returning what it held: the one place that knows how
@@ -55,7 +55,7 @@ static void assert_trips(Fixture *f, const char *invariant)
 
 static int setup_x64(void **state) { return fixture_setup_x64(state); }
 
-static int setup_linux(void **state) { return fixture_setup_arch(state, VS_ARCH_LINUX_X64); }
+static int setup_linux(void **state) { return fixture_setup_linux(state); }
 
 /* Reserves and commits size bytes in one call (a MemCommit VAD: its untouched PTEs stay zero). */
 static uint64_t commit(Fixture *f, uint64_t size)
@@ -232,7 +232,7 @@ static void test_check_reports_vma_open_file_not_the_file_it_maps(void **state)
     uint64_t p = vs_mmap(f->thread, 0, 0x2000, VS_PROT_READ | VS_PROT_WRITE, VS_MAP_SHARED, fd, 0);
     assert_true(p != VS_MAP_FAILED);
     CHECK_INVARIANTS(f);
-    VsMappedVad *vma = vs_vma(vad_at(f, p));
+    VsVma *vma = vs_vma(vad_at(f, p));
     VsOpenFile *open = vma->vm_file;
     assert_non_null(open);
     vma->vm_file = NULL;

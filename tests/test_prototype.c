@@ -294,7 +294,7 @@ static void test_linux_terabytes(void **state)
     CHECK_INVARIANTS(f);
 }
 
-static int setup_linux(void **state) { return fixture_setup_arch(state, VS_ARCH_LINUX_X64); }
+static int setup_linux(void **state) { return fixture_setup_linux(state); }
 
 #define X64(test) cmocka_unit_test_setup_teardown(test, fixture_setup_x64, fixture_teardown)
 

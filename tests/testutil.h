@@ -55,6 +55,12 @@ static inline int fixture_setup_arch(void **state, VsArch arch)
 }
 
 static inline int fixture_setup_x64(void **state) { return fixture_setup_arch(state, VS_ARCH_X64); }
+/* The x64 machine with the Linux personality (a scenario's system linux-x64). */
+static inline int fixture_setup_linux(void **state)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                         .personality = vs_linux_personality()});
+}
 static inline int fixture_setup_x86(void **state) { return fixture_setup_arch(state, VS_ARCH_X86); }
 static inline int fixture_setup_x86_3gb(void **state)
 {

@@ -14,7 +14,7 @@
  * 6.7 an anonymous private mapping whose length is a multiple of 2 MB is put on a 2 MB boundary
  * (thp_get_unmapped_area). A new mapping merges with neighbours it could have been part of.
  */
-#include "internal.h"
+#include "linux.h"
 
 #define PMD_PAGES 512 /* 2 MB of 4 KB pages */
 /* The flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK, include/linux/mman.h). */
@@ -45,7 +45,7 @@ bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages)
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn)
 {
-    uint64_t limit = vs_vpn(process->system->layout->mmap_base) - 1;
+    uint64_t limit = vs_vpn(VS_LINUX_MMAP_BASE) - 1;
     uint64_t need = pages + (thp_align ? PMD_PAGES : 0);
     if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
         return false; /* Linux would try bottom-up too; the model's space never runs out here */
@@ -71,8 +71,8 @@ static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint
         return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
     uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
     uint64_t off_end = pgoff + pages;
-    return file->kind == VS_FILE_REGULAR && !system->files_unaligned && off_end > off_align &&
-           off_end - off_align >= PMD_PAGES;
+    return vs_file_kind(file) == VS_FILE_REGULAR && !vs_files_unaligned(system) &&
+           off_end > off_align && off_end - off_align >= PMD_PAGES;
 }
 
 /* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
@@ -249,19 +249,19 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     VsSection *section = file ? vs_file_page_cache(system, file, pgoff + pages) : NULL;
     if (file && !section)
         return VS_ENOMEM;
-    VsMappedVad *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section,
-                                    file ? pgoff : start_vpn);
+    VsVma *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section, file,
+                              file ? pgoff : start_vpn);
     if (!vma)
         return VS_ENOMEM;
     vma->vm_file = open;
     if (shared_anonymous)
         vs_shmem_file_put(system, file); /* nothing but its mapping keeps it now */
-    vs_vad_insert(&process->vad_root, &vma->core);
+    vs_vad_insert(&process->vad_root, &vma->mapped.core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, start_vpn + pages - 1);
-    vs_vma_charge(process, &vma->core);
-    if (vs_vma_pkey(&vma->core))
-        vs_vma_emit_pkey(process, &vma->core);
-    vs_vma_try_merge(process, &vma->core);
+    vs_vma_charge(process, &vma->mapped.core);
+    if (vs_vma_pkey(&vma->mapped.core))
+        vs_vma_emit_pkey(process, &vma->mapped.core);
+    vs_vma_try_merge(process, &vma->mapped.core);
     if (flags & (VS_MAP_POPULATE | VS_MAP_LOCKED))
         populate(process, start_vpn, pages, vm_flags);
     return 0;
@@ -316,7 +316,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     return vs_vpn_address(start_vpn);
 }
 
-/* ---- munmap ----------------------------------------------------------------------------------- */
+/* ---- munmap ---------------------------------------------------------------------------------- */
 
 /*
  * Unmaps [start_vpn, end_vpn] (do_vmi_munmap): whatever VMAs are there go, cut at the ends; holes
@@ -348,9 +348,7 @@ int vs_munmap(VsThread *thread, uint64_t address, uint64_t length)
     }
     uint64_t rounded = (length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
     int error = vs_do_munmap(thread->process, vs_vpn(address), vs_vpn(address + rounded) - 1);
-    if (error) {
-        vs_set_errno(thread, error);
-        return -1;
-    }
+    if (error)
+        return vs_linux_fail(thread, error);
     return 0;
 }

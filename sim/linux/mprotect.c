@@ -10,13 +10,7 @@
  * with protection keys the key changes with the access bits (vma.c vs_vma_pkey_for), which alone
  * can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps VM_EXEC but drops the key.
  */
-#include "internal.h"
-
-static int fail(VsThread *thread, int error)
-{
-    vs_set_errno(thread, error);
-    return -1;
-}
+#include "linux.h"
 
 static VsVmFlags prot_flags(uint32_t prot)
 {
@@ -36,7 +30,7 @@ static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint6
                 return VS_ENOMEM;
             *flags |= VS_VM_ACCOUNT;
         }
-    } else if ((old & VS_VM_ACCOUNT) && !vs_vma(vad)->section && !vs_vma(vad)->anon_vma) {
+    } else if ((old & VS_VM_ACCOUNT) && !vs_mapped_vad(vad)->section && !vs_vma(vad)->anon_vma) {
         *flags &= ~(VsVmFlags)VS_VM_ACCOUNT;
     }
     return 0;
@@ -63,47 +57,47 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
         return -1;
     VsProcess *process = thread->process;
     if ((prot & VS_PROT_GROWSDOWN) && (prot & VS_PROT_GROWSUP))
-        return fail(thread, VS_EINVAL);
+        return vs_linux_fail(thread, VS_EINVAL);
     if (address & (VS_PAGE_SIZE - 1))
-        return fail(thread, VS_EINVAL);
+        return vs_linux_fail(thread, VS_EINVAL);
     if (length == 0)
         return 0;
     uint64_t end = address + ((length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1));
     if (end <= address)
-        return fail(thread, VS_ENOMEM);
+        return vs_linux_fail(thread, VS_ENOMEM);
     uint32_t rest = prot & ~(uint32_t)(VS_PROT_GROWSDOWN | VS_PROT_GROWSUP);
     if (rest & ~(uint32_t)(VS_PROT_READ | VS_PROT_WRITE | VS_PROT_EXEC | VS_PROT_SEM))
-        return fail(thread, VS_EINVAL);
+        return vs_linux_fail(thread, VS_EINVAL);
     uint64_t vpn = vs_vpn(address), last = vs_vpn(end) - 1;
     /* The first VMA in the range; then the stack-growth flags are checked against it. */
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     VsVad *first = vad ? vad : vs_vad_find_above(&process->vad_root, vpn);
     if (!first || first->starting_vpn > last)
-        return fail(thread, VS_ENOMEM);
+        return vs_linux_fail(thread, VS_ENOMEM);
     if (prot & VS_PROT_GROWSDOWN) {
         if (!(vs_vma(first)->vm_flags & VS_VM_GROWSDOWN))
-            return fail(thread, VS_EINVAL);
+            return vs_linux_fail(thread, VS_EINVAL);
         vpn = first->starting_vpn; /* the change reaches down to the VMA's start */
     } else if (!vad) {
-        return fail(thread, VS_ENOMEM); /* the range starts in a hole */
+        return vs_linux_fail(thread, VS_ENOMEM); /* the range starts in a hole */
     } else if (prot & VS_PROT_GROWSUP) {
-        return fail(thread, VS_EINVAL); /* x86 has no VM_GROWSUP */
+        return vs_linux_fail(thread, VS_EINVAL); /* x86 has no VM_GROWSUP */
     }
     while (vpn <= last) {
         vad = vs_vad_locate(&process->vad_root, vpn);
         if (!vad)
-            return fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
+            return vs_linux_fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
         /* The access bits and the protection key are the call's; the rest stay the VMA's. */
         VsVmFlags old = vs_vma(vad)->vm_flags;
         VsVmFlags flags = (old & ~(VsVmFlags)(VS_VM_ACCESS_FLAGS | VS_VM_PKEY_MASK)) |
                           prot_flags(prot) | vs_vma_pkey_for(process->system, vad, rest);
         if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)
-            return fail(thread, VS_EACCES); /* more than VM_MAYREAD/WRITE/EXEC allow */
+            return vs_linux_fail(thread, VS_EACCES); /* more than VM_MAYREAD/WRITE/EXEC allow */
         uint64_t stop = vs_min(last, vad->ending_vpn);
         if (flags != old) {
             int error = fixup(process, vad, vpn, stop, flags);
             if (error)
-                return fail(thread, error);
+                return vs_linux_fail(thread, error);
         }
         vpn = stop + 1;
     }

@@ -12,7 +12,7 @@
  * no copy - and unmaps the old range (DONTUNMAP leaves it mapped, empty). A move to a fixed
  * address that keeps the size may take several VMAs and the gaps between them (remap_move, 6.17+).
  */
-#include "internal.h"
+#include "linux.h"
 
 static uint64_t fail(VsThread *thread, int error)
 {
@@ -83,23 +83,24 @@ static void move_ptes(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn, ui
 static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t new_pages,
                     bool dontunmap)
 {
-    VsMappedVad *old = vs_vma(vad);
+    VsVma *old = vs_vma(vad);
     uint64_t pages = vs_vma_pages(vad), old_vpn = vad->starting_vpn;
     VsFile *file = vs_vma_file(vad);
     if (!prepare_move(process, old_vpn, new_vpn, pages) ||
-        (file && !vs_file_page_cache(process->system, file, old->first_prototype + new_pages)))
+        (file &&
+         !vs_file_page_cache(process->system, file, old->mapped.first_prototype + new_pages)))
         return VS_ENOMEM;
     /* copy_vma: an untouched anonymous VMA takes the new place's offset, so it can merge there. */
-    uint64_t pgoff = !old->section && !old->anon_vma ? new_vpn : old->first_prototype;
-    VsMappedVad *moved = vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags,
-                                      old->section, pgoff);
+    uint64_t pgoff = !old->mapped.section && !old->anon_vma ? new_vpn : old->mapped.first_prototype;
+    VsVma *moved = vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags,
+                                old->mapped.section, old->file, pgoff);
     if (!moved)
         return VS_ENOMEM;
     moved->anon_vma = old->anon_vma;
     moved->vm_file = old->vm_file;
-    moved->core.protection = vad->protection;
-    vs_vad_insert(&process->vad_root, &moved->core);
-    vs_vma_charge(process, &moved->core);
+    moved->mapped.core.protection = vad->protection;
+    vs_vad_insert(&process->vad_root, &moved->mapped.core);
+    vs_vma_charge(process, &moved->mapped.core);
     move_ptes(process, old_vpn, new_vpn, pages);
     vs_pt_release_empty(process, new_vpn, new_vpn + pages - 1); /* nothing came to some tables */
     VsEvent event = {.kind = VS_EV_VMA_MOVED, .pid = process->pid, .vpn_start = new_vpn,
@@ -119,13 +120,13 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
 /* Grows the VMA that ends the old range in place by pages pages (vma_merge_extend). */
 static int expand(VsProcess *process, VsVad *vad, uint64_t pages)
 {
-    VsMappedVad *vma = vs_vma(vad);
+    VsVma *vma = vs_vma(vad);
     uint64_t new_end = vad->ending_vpn + pages;
     if ((vma->vm_flags & VS_VM_ACCOUNT) && !vs_vm_enough_memory(process->system, pages))
         return VS_ENOMEM;
     VsFile *file = vs_vma_file(vad);
     if (file && !vs_file_page_cache(process->system, file,
-                                    vma->first_prototype + vs_vma_pages(vad) + pages))
+                                    vma->mapped.first_prototype + vs_vma_pages(vad) + pages))
         return VS_ENOMEM;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, new_end);
     vs_vma_charge(process, vad);
@@ -181,24 +182,24 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
         if (!(vad = vs_vad_locate(&process->vad_root, old_vpn)))
             return fail(thread, VS_EFAULT);
     }
-    VsMappedVad *old = vs_vma(vad);
-    uint64_t pgoff = old->first_prototype + (old_vpn - vad->starting_vpn);
-    VsSection *section = old->section;
+    VsVma *old = vs_vma(vad);
+    uint64_t pgoff = old->mapped.first_prototype + (old_vpn - vad->starting_vpn);
+    VsSection *section = old->mapped.section;
     VsFile *file = vs_vma_file(vad);
     if (!(flags & VS_MREMAP_FIXED) &&
         !vs_get_unmapped_area(process, file, true, pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);
     if (file && !vs_file_page_cache(process->system, file, pgoff + new_pages))
         return fail(thread, VS_ENOMEM);
-    VsMappedVad *copy = vs_vma_alloc(process, target, target + new_pages - 1, old->vm_flags,
-                                     section, pgoff);
+    VsVma *copy = vs_vma_alloc(process, target, target + new_pages - 1, old->vm_flags, section,
+                               old->file, pgoff);
     if (!copy)
         return fail(thread, VS_ENOMEM);
     copy->vm_file = old->vm_file;
-    vs_vad_insert(&process->vad_root, &copy->core);
+    vs_vad_insert(&process->vad_root, &copy->mapped.core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, target, target + new_pages - 1);
-    vs_vma_charge(process, &copy->core);
-    vs_vma_try_merge(process, &copy->core);
+    vs_vma_charge(process, &copy->mapped.core);
+    vs_vma_try_merge(process, &copy->mapped.core);
     return vs_vpn_address(target);
 }
 
@@ -322,7 +323,7 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     }
     if (!(flags & VS_MREMAP_MAYMOVE))
         return fail(thread, VS_ENOMEM);
-    uint64_t target, pgoff = vs_vma(vad)->first_prototype + (old_vpn - vad->starting_vpn);
+    uint64_t target, pgoff = vs_mapped_vad(vad)->first_prototype + (old_vpn - vad->starting_vpn);
     if (!vs_get_unmapped_area(process, vs_vma_file(vad), vs_vma(vad)->vm_flags & VS_VM_MAYSHARE,
                               pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);

@@ -13,7 +13,7 @@
  * shared file; WILLNEED reads a regular file's pages into the page cache (mincore sees them);
  * COLD and PAGEOUT change nothing the model shows.
  */
-#include "internal.h"
+#include "linux.h"
 
 static bool advice_known(uint32_t advice)
 {
@@ -65,7 +65,7 @@ static void free_swapped(VsProcess *process, VsVad *vad, uint64_t start_vpn, uin
 static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsFile *file = vs_vma_file(vad);
-    uint64_t first = vs_vma(vad)->first_prototype + (start_vpn - vad->starting_vpn);
+    uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
     uint64_t last = first + (end_vpn - start_vpn);
     vs_file_punch(process->system, file, first, last);
 }
@@ -76,10 +76,10 @@ static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint6
 static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsFile *file = vs_vma_file(vad);
-    if (!file || file->kind != VS_FILE_REGULAR)
+    if (!file || vs_file_kind(file) != VS_FILE_REGULAR)
         return;
-    uint64_t first = vs_vma(vad)->first_prototype + (start_vpn - vad->starting_vpn);
-    uint64_t pages = vs_min(end_vpn - start_vpn + 1, process->system->readahead_pages);
+    uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
+    uint64_t pages = vs_min(end_vpn - start_vpn + 1, vs_readahead_pages(process->system));
     vs_file_readahead(file, first, pages);
 }
 
@@ -158,15 +158,11 @@ int vs_madvise(VsThread *thread, uint64_t address, uint64_t length, uint32_t adv
         }
         uint64_t stop = vs_min(last, vad->ending_vpn);
         error = advise_vma(process, vad, vpn, stop, advice);
-        if (error) {
-            vs_set_errno(thread, error);
-            return -1;
-        }
+        if (error)
+            return vs_linux_fail(thread, error);
         vpn = stop + 1;
     }
-    if (hole) {
-        vs_set_errno(thread, VS_ENOMEM);
-        return -1;
-    }
+    if (hole)
+        return vs_linux_fail(thread, VS_ENOMEM);
     return 0;
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "linux.h"
 
 /* One page of a private anonymous VMA moves into the fork section at index: the parent keeps a
  * resident page (now shared, mapped copy-on-write); the section holds any other. The section's
@@ -76,6 +76,17 @@ static bool prepare_share(const VsProcess *parent, const VsVad *vad, VsSection *
     return true;
 }
 
+/* A section for the private pages a fork leaves shared between parent and child (models the
+ * fork prototype PTEs of MiCloneProcessAddressSpace: Windows' MMCLONE_BLOCK). */
+static VsSection *fork_section(VsSystem *system, uint64_t pages)
+{
+    VsSection *section;
+    if (!NT_SUCCESS(vs_section_create(system, NULL, pages * VS_PAGE_SIZE, MM_EXECUTE_READWRITE,
+                                      SEC_COMMIT, NULL, &section)))
+        return NULL;
+    return section;
+}
+
 /* The pages of a private anonymous VMA move into a fork section: the parent keeps its resident
  * pages (now shared, mapped copy-on-write), the others are found through the section. Only pages
  * with a page table are visited: the rest are demand zero in the section as they were. */
@@ -83,16 +94,16 @@ static bool share_pages(VsProcess *parent, VsVad *vad)
 {
     VsSystem *system = parent->system;
     uint64_t pages = vs_vma_pages(vad);
-    VsSection *section = vs_fork_section(system, pages);
+    VsSection *section = fork_section(system, pages);
     if (!section)
         return false;
     if (!prepare_share(parent, vad, section)) {
         vs_section_dereference(system, section);
         return false;
     }
-    VsMappedVad *vma = vs_vma(vad);
-    vma->section = section;
-    vma->first_prototype = 0;
+    VsVma *vma = vs_vma(vad);
+    vma->mapped.section = section;
+    vma->mapped.first_prototype = 0;
     section->views++;
     vad->kind = VS_VAD_MAPPED;
     vad->private_memory = 0;
@@ -141,27 +152,27 @@ static void copy_private_page(VsProcess *parent, VsProcess *child, uint64_t vpn,
 /* The child's copy of one VMA (dup_mmap's loop body). */
 static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
 {
-    VsMappedVad *vma = vs_vma(vad);
+    VsVma *vma = vs_vma(vad);
     VsVmFlags flags = vma->vm_flags;
     if (flags & VS_VM_DONTCOPY)
         return true;
     bool wipe = (flags & VS_VM_WIPEONFORK) && vs_vma_is_anonymous(vad);
     /* Private anonymous memory never written has no anon_vma, and nothing but zero pages: the
      * kernel leaves the child's page table empty there (vma_needs_copy), to be faulted afresh. */
-    bool empty = wipe || (!vma->section && !vma->anon_vma);
-    if (!empty && !vma->section && !share_pages(parent, vad))
+    bool empty = wipe || (!vma->mapped.section && !vma->anon_vma);
+    if (!empty && !vma->mapped.section && !share_pages(parent, vad))
         return false;
-    VsMappedVad *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
-                                     empty ? NULL : vma->section,
-                                     wipe ? vad->starting_vpn : vma->first_prototype);
+    VsVma *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
+                               empty ? NULL : vma->mapped.section, empty ? NULL : vma->file,
+                               wipe ? vad->starting_vpn : vma->mapped.first_prototype);
     if (!copy)
         return false;
     copy->vm_file = wipe ? NULL : vma->vm_file;
     if (vma->anon_vma && !wipe)
-        copy->anon_vma = ++parent->system->next_anon_vma; /* the child's own, chained to ours */
-    vs_vad_insert(&child->vad_root, &copy->core);
-    vs_vma_charge(child, &copy->core);
-    if (empty || !vma->section)
+        copy->anon_vma = ++vs_linux_system(parent->system)->next_anon_vma; /* the child's own */
+    vs_vad_insert(&child->vad_root, &copy->mapped.core);
+    vs_vma_charge(child, &copy->mapped.core);
+    if (empty || !vma->mapped.section)
         return true;
     /* Private copies the parent made inside the section's mapping are copied for the child. */
     for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);
@@ -175,7 +186,7 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     return true;
 }
 
-static bool copy_descriptors(VsProcess *parent, VsProcess *child)
+static bool copy_descriptors(VsLinuxProcess *parent, VsLinuxProcess *child)
 {
     if (!parent->fd_count)
         return true;
@@ -186,7 +197,7 @@ static bool copy_descriptors(VsProcess *parent, VsProcess *child)
     child->fd_count = parent->fd_count;
     for (size_t fd = 0; fd < child->fd_count; fd++)
         if (child->fds[fd])
-            child->fds[fd]->file->opens++; /* the same open file description, shared */
+            vs_linux_file(child->fds[fd]->file)->opens++; /* the same open file description */
     return true;
 }
 
@@ -196,15 +207,13 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         return -1;
     VsProcess *parent = thread->process;
     VsProcess *child = vs_process_create(parent->system, parent->name);
-    if (!child || !copy_descriptors(parent, child)) {
+    if (!child || !copy_descriptors(vs_linux_process(parent), vs_linux_process(child))) {
         vs_set_errno(thread, VS_ENOMEM); /* the half-made child stays, empty */
         return -1;
     }
     for (VsVad *vad = vs_vad_min(parent->vad_root.root); vad; vad = (VsVad *)vs_vad_next(vad)) {
-        if (!copy_vma(parent, child, vad)) {
-            vs_set_errno(thread, VS_ENOMEM);
-            return -1;
-        }
+        if (!copy_vma(parent, child, vad))
+            return vs_linux_fail(thread, VS_ENOMEM);
     }
     VsEvent event = {.kind = VS_EV_PROCESS_FORKED, .pid = parent->pid, .frame = child->pid};
     vs_emit(parent->system, &event);

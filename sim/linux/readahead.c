@@ -25,7 +25,7 @@
  * page's lock for a moment and so can make fault-around skip it. The POSIX agent keeps reclaim and
  * writeback away from the scenario's files (agent-posix/pagecache.c).
  */
-#include "internal.h"
+#include "linux.h"
 
 #define FAULT_AROUND_PAGES 16 /* fault_around_bytes, 64 KB */
 #define MMAP_LOTSAMISS 100
@@ -37,7 +37,16 @@ static VsOpenFile *regular_file(const VsVad *vad)
 {
     VsOpenFile *open = vs_vma(vad)->vm_file;
     const VsFile *file = vs_vma_file(vad);
-    return open && file && file->kind == VS_FILE_REGULAR ? open : NULL;
+    return open && file && vs_file_kind(file) == VS_FILE_REGULAR ? open : NULL;
+}
+
+/* Maps one page around a read fault as fault-around does (filemap_map_pages: a page the page
+ * cache holds, mapped read-only, with no read-ahead of its own): the core's fault alone, none of
+ * the checks of an access. A page the kernel cannot map it skips. */
+static void map_around(VsProcess *process, uint64_t vpn)
+{
+    uint64_t frame;
+    (void)vs_resolve_fault(process, vpn, false, &frame);
 }
 
 /* Fault-around (do_fault_around, then filemap_map_pages): the 16-page block of the page table
@@ -59,7 +68,7 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
             continue;
         hits++;
         if (vs_pt_read(process, page_vpn) == 0)
-            vs_fault_map_around(process, page_vpn);
+            map_around(process, page_vpn);
     }
     open->mmap_miss = hits >= open->mmap_miss ? 0 : open->mmap_miss - (uint32_t)hits;
 }
@@ -73,7 +82,7 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
 static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *vad, uint64_t index)
 {
     VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
-    uint64_t window = process->system->readahead_pages, first = index;
+    uint64_t window = vs_readahead_pages(process->system), first = index;
     if ((vm_flags & (VS_VM_RAND_READ | VS_VM_EXEC)) == VS_VM_RAND_READ) {
         window = 1;
     } else if (!(vm_flags & VS_VM_SEQ_READ)) {
@@ -82,7 +91,7 @@ static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *va
         if (open->mmap_miss > MMAP_LOTSAMISS) {
             window = 1; /* "Do we miss much more than hit in this file?" */
         } else if (vm_flags & VS_VM_EXEC) {
-            uint64_t vma_end = vs_vma(vad)->first_prototype + vs_vma_pages(vad);
+            uint64_t vma_end = vs_mapped_vad(vad)->first_prototype + vs_vma_pages(vad);
             window = vs_min(window, vma_end - index);
         } else {
             first = index > window / 2 ? index - window / 2 : 0;

@@ -1,27 +1,20 @@
 /*
- * msync.c - msync and mincore for the Linux personality (mm/msync.c, mm/mincore.c).
+ * msync.c - msync for the Linux personality (mm/msync.c).
  *
  * msync: bad flags, an unaligned start or MS_ASYNC with MS_SYNC EINVAL; a wrapping length ENOMEM;
  * 0 succeeds. Then the VMAs of the range: MS_ASYNC stops at the first hole with ENOMEM, the others
  * skip holes and return ENOMEM at the end; MS_INVALIDATE on locked memory EBUSY. Only MS_SYNC on a
  * shared file mapping does anything: its dirty pages are written to the file (vfs_fsync_range);
- * MS_ASYNC has been a no-op since 2.6.19 and the page cache is always coherent.
- * mincore: an unaligned start EINVAL, a range past user space ENOMEM, too small a vector EFAULT;
- * then one byte per page until a hole, which stops it with ENOMEM (docs/research/linux-mm.md 6, 7).
+ * MS_ASYNC has been a no-op since 2.6.19 and the page cache is always coherent
+ * (docs/research/linux-mm.md 6).
  */
-#include "internal.h"
-
-static int fail(VsThread *thread, int error)
-{
-    vs_set_errno(thread, error);
-    return -1;
-}
+#include "linux.h"
 
 /* MS_SYNC on a shared file mapping: the file gets the pages' bytes now. */
 static void sync_range(VsThread *thread, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     const VsFile *file = vs_vma_file(vad);
-    if (!file || file->kind != VS_FILE_REGULAR || !(vs_vma(vad)->vm_flags & VS_VM_SHARED))
+    if (!file || vs_file_kind(file) != VS_FILE_REGULAR || !(vs_vma(vad)->vm_flags & VS_VM_SHARED))
         return;
     uint64_t base = vs_vpn_address(start_vpn), size = vs_vpn_address(end_vpn - start_vpn + 1);
     VsNtFlushVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &size);
@@ -34,10 +27,10 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
     VsProcess *process = thread->process;
     if ((flags & ~(uint32_t)(VS_MS_ASYNC | VS_MS_INVALIDATE | VS_MS_SYNC)) ||
         (address & (VS_PAGE_SIZE - 1)) || ((flags & VS_MS_ASYNC) && (flags & VS_MS_SYNC)))
-        return fail(thread, VS_EINVAL);
+        return vs_linux_fail(thread, VS_EINVAL);
     uint64_t end = address + ((length + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1));
     if (end < address)
-        return fail(thread, VS_ENOMEM);
+        return vs_linux_fail(thread, VS_ENOMEM);
     if (end == address)
         return 0;
     uint64_t vpn = vs_vpn(address), last = vs_vpn(end) - 1;
@@ -47,43 +40,16 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
         if (!vad) {
             vad = vs_vad_find_above(&process->vad_root, vpn);
             if (!vad || flags == VS_MS_ASYNC || vad->starting_vpn > last)
-                return fail(thread, VS_ENOMEM);
+                return vs_linux_fail(thread, VS_ENOMEM);
             hole = true;
             vpn = vad->starting_vpn;
         }
         if ((flags & VS_MS_INVALIDATE) && (vs_vma(vad)->vm_flags & VS_VM_LOCKED))
-            return fail(thread, VS_EBUSY);
+            return vs_linux_fail(thread, VS_EBUSY);
         uint64_t stop = vs_min(last, vad->ending_vpn);
         if (flags & VS_MS_SYNC)
             sync_range(thread, vad, vpn, stop);
         vpn = stop + 1;
     }
-    return hole ? fail(thread, VS_ENOMEM) : 0;
-}
-
-int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec,
-               uint64_t vec_length)
-{
-    if (!vs_linux_call(thread))
-        return -1;
-    VsProcess *process = thread->process;
-    uint64_t task_size = process->system->layout->highest_user_address + 1;
-    if (address & (VS_PAGE_SIZE - 1))
-        return fail(thread, VS_EINVAL);
-    if (address > task_size || length > task_size - address)
-        return fail(thread, VS_ENOMEM);
-    uint64_t pages = (length + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
-    if (pages && (!vec || pages > vec_length))
-        return fail(thread, VS_EFAULT);
-    uint64_t vpn = vs_vpn(address);
-    for (uint64_t i = 0; i < pages;) { /* a VMA at a time */
-        VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-        if (!vad)
-            return fail(thread, VS_ENOMEM); /* the bytes before the hole are filled in */
-        uint64_t last = vs_min(vad->ending_vpn, vpn + (pages - i) - 1);
-        vs_vma_resident_pages(process, vad, vpn, last, vec + i);
-        i += last - vpn + 1;
-        vpn = last + 1;
-    }
-    return 0;
+    return hole ? vs_linux_fail(thread, VS_ENOMEM) : 0;
 }

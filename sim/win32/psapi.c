@@ -16,7 +16,7 @@
  * The model's counters are its own pages only: a real process's working set also holds its image,
  * its stacks and heaps, and its page tables, so the numbers are smaller than Windows shows.
  */
-#include "internal.h"
+#include "kernelbase.h"
 
 #define SIZE_T_MINUS_ONE UINT64_MAX
 

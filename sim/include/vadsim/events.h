@@ -1,0 +1,160 @@
+/*
+ * vadsim/events.h - what changed: the model appends typed events to a log its driver owns and
+ * attached, and never calls out. Included by vadsim.h.
+ */
+#ifndef VADSIM_EVENTS_H
+#define VADSIM_EVENTS_H
+
+#include "vadsim/inspect.h"
+
+/* ---- Events ------------------------------------------------------------------------------------ */
+
+/* XX(kind, name): every event the model reports (VS_EV_kind) and the name the logs and the JSON
+ * output give it. The NT core's come first, then the Linux personality's; PLACEHOLDER_RESTORED
+ * is kept last, as tests walk the kinds up to it. */
+#define VS_EVENT_KIND_MAP(XX)                                                                      \
+    /* a new VAD [vpn_start, vpn_end] */                                                           \
+    XX(VAD_INSERTED, "vad-inserted")                                                               \
+    /* the VAD [vpn_start, vpn_end] was deleted */                                                 \
+    XX(VAD_REMOVED, "vad-removed")                                                                 \
+    /* VAD [old_start, old_end] now covers [vpn_start, vpn_end] */                                 \
+    XX(VAD_TRIMMED, "vad-trimmed")                                                                 \
+    /* VAD [old_start, old_end] lost [vpn_start, vpn_end] from its middle */                       \
+    XX(VAD_SPLIT, "vad-split")                                                                     \
+    /* the request [address, address+size) became pages [vpn_start, vpn_end] */                    \
+    XX(RANGE_ROUNDED, "range-rounded")                                                             \
+    /* [vpn_start, vpn_end] committed with protection; pages charged */                            \
+    XX(COMMITTED, "committed")                                                                     \
+    /* [vpn_start, vpn_end] decommitted; pages uncharged */                                        \
+    XX(DECOMMITTED, "decommitted")                                                                 \
+    /* [vpn_start, vpn_end] changed from old_protection to protection */                           \
+    XX(PROTECTED, "protected")                                                                     \
+    /* a page-table page at level, covering [vpn_start, vpn_end] */                                \
+    XX(TABLE_CREATED, "table-created")                                                             \
+    /* the table at level covering [vpn_start, vpn_end] became empty */                            \
+    XX(TABLE_FREED, "table-freed")                                                                 \
+    /* page vpn_start got a zeroed frame (frame, taken from list) */                               \
+    XX(DEMAND_ZERO_FAULT, "demand-zero-fault")                                                     \
+    /* transition page vpn_start was made valid again in its frame, taken back from list           \
+     * (standby or modified) */                                                                    \
+    XX(SOFT_FAULT, "soft-fault")                                                                   \
+    /* page vpn_start was read from page-file slot into frame (from list) */                       \
+    XX(HARD_FAULT, "hard-fault")                                                                   \
+    /* vpn_start's guard was consumed: STATUS_GUARD_PAGE_VIOLATION */                              \
+    XX(GUARD_PAGE, "guard-page")                                                                   \
+    /* an access to vpn_start raised STATUS_ACCESS_VIOLATION */                                    \
+    XX(ACCESS_VIOLATION, "access-violation")                                                       \
+    /* page vpn_start's frame (frame) went back to the free list */                                \
+    XX(FRAME_RELEASED, "frame-released")                                                           \
+    /* page vpn_start left the working set: frame went to list (standby or modified), its PTE      \
+     * to transition; age says how old it was */                                                   \
+    XX(PAGE_TRIMMED, "page-trimmed")                                                               \
+    /* the modified page writer wrote frame (page vpn_start of pid) to slot; it moved to           \
+     * standby */                                                                                  \
+    XX(PAGE_WRITTEN, "page-written")                                                               \
+    /* standby frame was taken from page vpn_start of pid, whose PTE got its OriginalPte back      \
+     * (page-file slot, or demand zero when slot is 0) */                                          \
+    XX(PAGE_REPURPOSED, "page-repurposed")                                                         \
+    /* the zero page thread moved pages frames from free to zeroed */                              \
+    XX(PAGES_ZEROED, "pages-zeroed")                                                               \
+    /* a balance-set pass aged pid's working set (pages entries) */                                \
+    XX(WORKING_SET_AGED, "working-set-aged")                                                       \
+    /* MEM_RESET: [vpn_start, vpn_end]'s contents are no longer wanted */                          \
+    XX(PAGES_RESET, "pages-reset")                                                                 \
+    /* section of size bytes was created; pages of commit charged */                               \
+    XX(SECTION_CREATED, "section-created")                                                         \
+    /* section's last reference went; pages of commit returned */                                  \
+    XX(SECTION_DELETED, "section-deleted")                                                         \
+    /* [vpn_start, vpn_end] of a SEC_RESERVE view committed its section's pages (pages: newly      \
+     * charged) */                                                                                 \
+    XX(SECTION_COMMITTED, "section-committed")                                                     \
+    /* [vpn_start, vpn_end] of pid now maps section from page slot */                              \
+    XX(VIEW_MAPPED, "view-mapped")                                                                 \
+    /* the view [vpn_start, vpn_end] of section is gone from pid */                                \
+    XX(VIEW_UNMAPPED, "view-unmapped")                                                             \
+    /* the first store to copy-on-write page vpn_start of pid: a private frame (frame, from        \
+     * list) copied from the shared one (old_start) */                                             \
+    XX(COPY_ON_WRITE, "copy-on-write")                                                             \
+    /* MEM_RESET_UNDO: [vpn_start, vpn_end] wanted again; pages of them had already lost their     \
+     * contents (0: the undo succeeded) */                                                         \
+    XX(RESET_UNDONE, "reset-undone")                                                               \
+    /* FlushViewOfFile on [vpn_start, vpn_end] of section: pages written */                        \
+    XX(VIEW_FLUSHED, "view-flushed")                                                               \
+    /* a new placeholder VAD [vpn_start, vpn_end] */                                               \
+    XX(PLACEHOLDER_RESERVED, "placeholder-reserved")                                               \
+    /* placeholder [old_start, old_end] split: [vpn_start, vpn_end] is a placeholder of its        \
+     * own, the rest stays one */                                                                  \
+    XX(PLACEHOLDER_SPLIT, "placeholder-split")                                                     \
+    /* pages placeholders became one, [vpn_start, vpn_end] */                                      \
+    XX(PLACEHOLDERS_COALESCED, "placeholders-coalesced")                                           \
+    /* placeholder [vpn_start, vpn_end] became private memory (section 0) or a view of             \
+     * section, with protection */                                                                 \
+    XX(PLACEHOLDER_REPLACED, "placeholder-replaced")                                               \
+    /* Linux: VMA [old_start, old_end] split before page vpn_start */                              \
+    XX(VMA_SPLIT, "vma-split")                                                                     \
+    /* Linux: VMAs became one, [vpn_start, vpn_end]; [old_start, old_end] was the one absorbed */  \
+    XX(VMA_MERGED, "vma-merged")                                                                   \
+    /* Linux mremap: [old_start, old_end] now lives at [vpn_start, vpn_end], its pages moved       \
+     * with it (pages of them) */                                                                  \
+    XX(VMA_MOVED, "vma-moved")                                                                     \
+    /* Linux: the VMA [vpn_start, vpn_end] got anon_vma number frame (pages 1: shared with a       \
+     * neighbour's) at its first private page */                                                   \
+    XX(ANON_VMA, "anon-vma")                                                                       \
+    /* Linux MADV_DONTNEED/REMOVE, ftruncate: [vpn_start, vpn_end] lost its pages; pages of        \
+     * them were resident */                                                                       \
+    XX(PAGES_DISCARDED, "pages-discarded")                                                         \
+    /* Linux fork: pid made child process frame (its pid) */                                       \
+    XX(PROCESS_FORKED, "process-forked")                                                           \
+    /* Linux: the VMA [vpn_start, vpn_end] now has protection key frame (1: execute-only, PKRU     \
+     * denies loads and stores; 0: the default) */                                                 \
+    XX(VMA_PKEY, "vma-pkey")                                                                       \
+    /* Linux: an access to vpn_start was refused by its VMA's protection key frame, not by the     \
+     * page table: SIGSEGV (SEGV_PKUERR) */                                                        \
+    XX(PKEY_FAULT, "pkey-fault")                                                                   \
+    /* [vpn_start, vpn_end], released or unmapped, is a placeholder again */                       \
+    XX(PLACEHOLDER_RESTORED, "placeholder-restored")
+
+typedef enum VsEventKind {
+#define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,
+    VS_EVENT_KIND_MAP(VS_DEFINE_EVENT_KIND)
+#undef VS_DEFINE_EVENT_KIND
+} VsEventKind;
+
+typedef struct VsEvent {
+    VsEventKind kind;
+    uint32_t pid;
+    uint64_t vpn_start, vpn_end; /* inclusive page range the event is about */
+    uint64_t old_start, old_end; /* the VAD before a trim or split (inclusive pages) */
+    uint64_t address, size;      /* the caller's request, for VS_EV_RANGE_ROUNDED */
+    uint64_t pages;              /* commit charged or returned, in pages; for faults and trims,
+                                  * the working set's size after; pages zeroed, entries aged */
+    uint32_t protection;         /* PAGE_* */
+    uint32_t old_protection;     /* PAGE_* before VS_EV_PROTECTED */
+    uint32_t level;              /* page-table level (0 = top) for the table events */
+    uint64_t frame;              /* page frame number for the fault and frame events */
+    uint64_t slot;               /* page-file slot (hard fault, page written, repurposed) */
+    VsPageLocation list;         /* the list a frame came from or went to */
+    uint32_t age;                /* a trimmed page's age */
+    bool write;                  /* the access was a store (fault events) */
+    uint32_t section;            /* the section concerned (0: none); for a section page's frame
+                                  * events, vpn_start is the page's index in it */
+    bool mapped_file;            /* the section maps a file: faults read it, writes go back to it */
+} VsEvent;
+
+/*
+ * An event log the caller owns and attaches; the model appends to it and never calls out. Read
+ * events[0..count), then vs_event_log_clear. lost counts events the model could not store.
+ */
+typedef struct VsEventLog {
+    VsEvent *events;
+    size_t count;
+    size_t capacity;
+    size_t lost;
+} VsEventLog;
+
+void vs_system_attach_log(VsSystem *system, VsEventLog *log); /* NULL detaches */
+void vs_event_log_clear(VsEventLog *log);
+void vs_event_log_free(VsEventLog *log);
+const char *vs_event_kind_name(VsEventKind kind);
+
+#endif /* VADSIM_EVENTS_H */

@@ -1,0 +1,193 @@
+/*
+ * vadsim/linux.h - the Linux personality's calls: mmap and friends, the descriptor calls, fork,
+ * and what /proc/PID/maps, smaps and pagemap say. Included by vadsim.h.
+ *
+ * A system made with the Linux personality (VsSystemConfig.personality = vs_linux_personality(),
+ * on x64; a scenario's `system linux-x64`) runs Linux's memory calls over the same core: a VMA
+ * (vm_area_struct) is a node of the same AVL tree a VAD is (Linux keeps VMAs in a maple tree since
+ * 6.1, and in an augmented red-black tree before it, the idea the VAD tree's free gaps borrow),
+ * anonymous memory faults in through the same page tables and PFN database, and every file, memfd,
+ * POSIX shared-memory object and shared anonymous mapping is a file whose page cache is a section
+ * with prototype PTEs. The calls take C's arguments and return C's results; errno is the Linux
+ * thread's own (vs_errno reads it), apart from the last error a Win32 call leaves. Constants
+ * keep their Linux names and x86_64 values. The code is in sim/linux/, a file per call or concept
+ * (mmap.c, mprotect.c, madvise.c, mremap.c, msync.c, mincore.c, shmem.c, fork.c, ...), and reaches
+ * the NT core through the hooks it gives it (sim/personality.h), as WSL1's lxcore.sys did NT.
+ */
+#ifndef VADSIM_LINUX_H
+#define VADSIM_LINUX_H
+
+#include "vadsim/nt.h"
+
+/* XX(name, value): mmap, mprotect, madvise, msync, mremap, memfd_create and open arguments. */
+#define VS_LINUX_FLAG_MAP(XX)                                                                      \
+    XX(PROT_NONE, 0x0u)                                                                            \
+    XX(PROT_READ, 0x1u)                                                                            \
+    XX(PROT_WRITE, 0x2u)                                                                           \
+    XX(PROT_EXEC, 0x4u)                                                                            \
+    XX(PROT_SEM, 0x8u)                                                                             \
+    XX(PROT_GROWSDOWN, 0x01000000u)                                                                \
+    XX(PROT_GROWSUP, 0x02000000u)                                                                  \
+    XX(MAP_SHARED, 0x01u)                                                                          \
+    XX(MAP_PRIVATE, 0x02u)                                                                         \
+    XX(MAP_SHARED_VALIDATE, 0x03u)                                                                 \
+    XX(MAP_TYPE, 0x0Fu)                                                                            \
+    XX(MAP_FIXED, 0x10u)                                                                           \
+    XX(MAP_ANONYMOUS, 0x20u)                                                                       \
+    XX(MAP_GROWSDOWN, 0x0100u)                                                                     \
+    XX(MAP_DENYWRITE, 0x0800u)                                                                     \
+    XX(MAP_EXECUTABLE, 0x1000u)                                                                    \
+    XX(MAP_LOCKED, 0x2000u)                                                                        \
+    XX(MAP_NORESERVE, 0x4000u)                                                                     \
+    XX(MAP_POPULATE, 0x8000u)                                                                      \
+    XX(MAP_NONBLOCK, 0x10000u)                                                                     \
+    XX(MAP_STACK, 0x20000u)                                                                        \
+    XX(MAP_HUGETLB, 0x40000u)                                                                      \
+    XX(MAP_SYNC, 0x80000u)                                                                         \
+    XX(MAP_FIXED_NOREPLACE, 0x100000u)                                                             \
+    XX(MADV_NORMAL, 0u)                                                                            \
+    XX(MADV_RANDOM, 1u)                                                                            \
+    XX(MADV_SEQUENTIAL, 2u)                                                                        \
+    XX(MADV_WILLNEED, 3u)                                                                          \
+    XX(MADV_DONTNEED, 4u)                                                                          \
+    XX(MADV_FREE, 8u)                                                                              \
+    XX(MADV_REMOVE, 9u)                                                                            \
+    XX(MADV_DONTFORK, 10u)                                                                         \
+    XX(MADV_DOFORK, 11u)                                                                           \
+    XX(MADV_MERGEABLE, 12u)                                                                        \
+    XX(MADV_UNMERGEABLE, 13u)                                                                      \
+    XX(MADV_HUGEPAGE, 14u)                                                                         \
+    XX(MADV_NOHUGEPAGE, 15u)                                                                       \
+    XX(MADV_DONTDUMP, 16u)                                                                         \
+    XX(MADV_DODUMP, 17u)                                                                           \
+    XX(MADV_WIPEONFORK, 18u)                                                                       \
+    XX(MADV_KEEPONFORK, 19u)                                                                       \
+    XX(MADV_COLD, 20u)                                                                             \
+    XX(MADV_PAGEOUT, 21u)                                                                          \
+    XX(MS_ASYNC, 1u)                                                                               \
+    XX(MS_INVALIDATE, 2u)                                                                          \
+    XX(MS_SYNC, 4u)                                                                                \
+    XX(MREMAP_MAYMOVE, 1u)                                                                         \
+    XX(MREMAP_FIXED, 2u)                                                                           \
+    XX(MREMAP_DONTUNMAP, 4u)                                                                       \
+    XX(MFD_CLOEXEC, 1u)                                                                            \
+    XX(MFD_ALLOW_SEALING, 2u)                                                                      \
+    XX(MFD_HUGETLB, 4u)                                                                            \
+    XX(MFD_NOEXEC_SEAL, 8u)                                                                        \
+    XX(MFD_EXEC, 0x10u)                                                                            \
+    XX(O_RDONLY, 0u)                                                                               \
+    XX(O_WRONLY, 1u)                                                                               \
+    XX(O_RDWR, 2u)                                                                                 \
+    XX(O_ACCMODE, 3u)                                                                              \
+    XX(O_CREAT, 0x40u)                                                                             \
+    XX(O_EXCL, 0x80u)                                                                              \
+    XX(O_TRUNC, 0x200u)                                                                            \
+    XX(O_CLOEXEC, 0x80000u)                                                                        \
+    XX(SIGBUS, 7u)                                                                                 \
+    XX(SIGSEGV, 11u)
+
+/* XX(name, value): the errno values the calls return (asm-generic/errno-base.h, errno.h). */
+#define VS_ERRNO_MAP(XX)                                                                           \
+    XX(EPERM, 1)                                                                                   \
+    XX(ENOENT, 2)                                                                                  \
+    XX(EBADF, 9)                                                                                   \
+    XX(EAGAIN, 11)                                                                                 \
+    XX(ENOMEM, 12)                                                                                 \
+    XX(EACCES, 13)                                                                                 \
+    XX(EFAULT, 14)                                                                                 \
+    XX(EBUSY, 16)                                                                                  \
+    XX(EEXIST, 17)                                                                                 \
+    XX(ENODEV, 19)                                                                                 \
+    XX(EINVAL, 22)                                                                                 \
+    XX(EMFILE, 24)                                                                                 \
+    XX(EFBIG, 27)                                                                                  \
+    XX(ENOSPC, 28)                                                                                 \
+    XX(ENAMETOOLONG, 36)                                                                           \
+    XX(ENOSYS, 38)                                                                                 \
+    XX(EOVERFLOW, 75)                                                                              \
+    XX(EOPNOTSUPP, 95)
+
+enum VsLinuxConstant {
+#define VS_DEFINE_LINUX_CONSTANT(name, value) VS_##name = value,
+    VS_LINUX_FLAG_MAP(VS_DEFINE_LINUX_CONSTANT) VS_ERRNO_MAP(VS_DEFINE_LINUX_CONSTANT)
+#undef VS_DEFINE_LINUX_CONSTANT
+};
+#define VS_MAP_FAILED UINT64_MAX /* (void *)-1 */
+
+/* Looks a constant up by its Linux name (PROT_, MAP_, MADV_, ..., E*, SIG*; MAP_FAILED). */
+bool vs_linux_constant_lookup(const char *name, uint64_t *value);
+
+/* The Linux personality, for VsSystemConfig.personality (it runs on VS_ARCH_X64), and whether a
+ * system's processes are Linux ones. */
+const VsPersonality *vs_linux_personality(void);
+bool vs_is_linux(const VsSystem *system);
+/* mm->mmap_base of every Linux process: a fixed one (ASLR off), 2 MB-aligned, with 1 GB of free
+ * space above it; mmap without MAP_FIXED places top-down from here. */
+#define VS_LINUX_MMAP_BASE 0x7F0000000000ull
+
+/* The calls. Each returns what the C library call returns: an address or VS_MAP_FAILED, 0 or -1, a
+ * descriptor or -1; on failure errno (vs_errno) says why. A NULL vector or name is a bad pointer
+ * (EFAULT). See each file for the rules, in the order the kernel checks them. */
+int vs_errno(const VsThread *thread);
+uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
+                 uint32_t flags, int64_t fd, uint64_t offset);
+int vs_munmap(VsThread *thread, uint64_t address, uint64_t length);
+int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot);
+int vs_madvise(VsThread *thread, uint64_t address, uint64_t length, uint32_t advice);
+uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, uint64_t new_size,
+                   uint32_t flags, uint64_t new_address);
+int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags);
+/* vec gets one byte per page (bit 0: resident); vec_length bytes are room for that many pages. */
+int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec,
+               uint64_t vec_length);
+int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags);
+int vs_shm_open(VsThread *thread, const char *name, uint32_t oflag, uint32_t mode);
+int vs_shm_unlink(VsThread *thread, const char *name);
+/* open(2) of a file the scenario declared (vs_file_create): O_RDONLY, O_WRONLY or O_RDWR, with
+ * O_CREAT, O_EXCL, O_TRUNC. */
+int vs_open(VsThread *thread, const char *name, uint32_t flags);
+int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length);
+int vs_close(VsThread *thread, int64_t fd);
+/* fork(2): a child process with a copy of the caller's address space (private pages shared
+ * copy-on-write, shared ones shared) and descriptors; returns its pid, or -1. *child gets it. */
+int64_t vs_fork(VsThread *thread, VsProcess **child);
+/* A memory access's Linux signal: SIGSEGV for STATUS_ACCESS_VIOLATION, SIGBUS for
+ * STATUS_IN_PAGE_ERROR (a file page wholly past the end of the file), 0 for success. */
+uint32_t vs_signal_of(VsStatus status);
+
+/* vm.max_map_count as the model enforces it: the default, 65530 (mm.h DEFAULT_MAX_MAP_COUNT). */
+#define VS_MAX_MAP_COUNT 65530
+
+/* One line of /proc/PID/maps (show_map_vma): what a VMA is. */
+typedef struct VsVmaInfo {
+    uint64_t start, end;      /* [start, end) */
+    bool read, write, exec;   /* VM_READ, VM_WRITE, VM_EXEC */
+    bool may_share;           /* VM_MAYSHARE: 's' in the permissions, else 'p' */
+    uint64_t offset;          /* vm_pgoff * page size for a file (shmem included), 0 if none */
+    uint32_t dev_major, dev_minor;
+    uint64_t inode;
+    char name[80];            /* the path column: "" for anonymous memory */
+    uint64_t vm_flags;        /* the model's VM_* bits (vma.c), for the curious */
+    uint32_t anon_vma;        /* the anon_vma the VMA's private pages hang on (0: none yet) */
+    uint32_t pkey;            /* its protection key (smaps' ProtectionKey): 0, or 1 for memory
+                               * that is execute-only on a CPU with protection keys */
+    bool pkeys;               /* the machine has protection keys (smaps shows ProtectionKey) */
+    uint64_t resident_pages;  /* pages of this VMA a PTE maps now */
+} VsVmaInfo;
+
+/* The first VMA that ends above address (find_vma), or false when there is none. */
+bool vs_vma_find(const VsProcess *process, uint64_t address, VsVmaInfo *out);
+/* Writes the maps line of a VMA (without the newline) into buf; returns buf. */
+const char *vs_vma_maps_line(const VsVmaInfo *vma, char *buf, size_t len);
+/* Writes smaps' VmFlags for a VMA ("rd wr mr mw me ac": the flags the model keeps) into buf;
+ * returns buf. */
+const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len);
+/* /proc/PID/pagemap's entry for the page at address (pagemap.rst): bit 63 present, bit 61 a file
+ * or shared page, bit 56 mapped exclusively, bits 0-54 the frame number. */
+uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address);
+#define VS_PAGEMAP_PRESENT (1ull << 63)
+#define VS_PAGEMAP_FILE_SHARED (1ull << 61)
+#define VS_PAGEMAP_EXCLUSIVE (1ull << 56)
+#define VS_PAGEMAP_PFN_MASK ((1ull << 55) - 1)
+
+#endif /* VADSIM_LINUX_H */

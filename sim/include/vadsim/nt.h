@@ -1,0 +1,431 @@
+/*
+ * vadsim/nt.h - the NT core's calls: the machine, its processes and threads, and the native calls
+ * (Nt*) of the memory manager, returning NTSTATUS.
+ *
+ * What a driver of the Windows model calls below the Win32 layer: the constants of winnt.h, the
+ * system and its processes, the NT memory, section, file, locking and write-watch calls, the
+ * machine's own work (the balance set manager, the zero page thread, the modified page writer),
+ * memory accesses, and the names of the constants. A call is made by a simulated thread (VsThread),
+ * as in Windows; process arguments are handles in the calling process's handle table,
+ * NtCurrentProcess() (VS_CURRENT_PROCESS) naming the caller's own process. Pointers stand for the
+ * caller's user buffers: a NULL one is the simulated equivalent of a bad pointer and fails with
+ * STATUS_ACCESS_VIOLATION. Addresses are uint64_t on every architecture. Constants keep their
+ * Windows names and values. Included by vadsim.h.
+ */
+#ifndef VADSIM_NT_H
+#define VADSIM_NT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vs_status.h"
+
+/* ---- Windows constants (winnt.h values) ------------------------------------------------------- */
+
+/* XX(name, value): allocation types and memory states the model knows. */
+#define VS_MEM_FLAG_MAP(XX)                                                                        \
+    XX(MEM_COMMIT, 0x00001000u)                                                                    \
+    XX(MEM_RESERVE, 0x00002000u)                                                                   \
+    XX(MEM_DECOMMIT, 0x00004000u)                                                                  \
+    XX(MEM_RELEASE, 0x00008000u)                                                                   \
+    XX(MEM_FREE, 0x00010000u)                                                                      \
+    XX(MEM_RESET, 0x00080000u)                                                                     \
+    XX(MEM_RESET_UNDO, 0x01000000u)                                                                \
+    XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
+    XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
+    XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
+
+/* XX(name, value): the Type of a region VirtualQuery reports (MEM_IMAGE: a view of an image
+ * section, which the model does not make; a real system reports it). */
+#define VS_MEM_TYPE_MAP(XX)                                                                        \
+    XX(MEM_PRIVATE, 0x00020000u)                                                                   \
+    XX(MEM_MAPPED, 0x00040000u)                                                                    \
+    XX(MEM_IMAGE, 0x01000000u)
+
+/* XX(name, value): section attributes, access rights and the FILE_MAP_* view accesses (winnt.h,
+ * memoryapi.h), and the object attribute CreateFileMapping passes (OBJ_OPENIF). */
+#define VS_SECTION_FLAG_MAP(XX)                                                                    \
+    XX(SEC_FILE, 0x00800000u)                                                                      \
+    XX(SEC_IMAGE, 0x01000000u)                                                                     \
+    XX(SEC_RESERVE, 0x04000000u)                                                                   \
+    XX(SEC_COMMIT, 0x08000000u)                                                                    \
+    XX(SEC_NOCACHE, 0x10000000u)                                                                   \
+    XX(SEC_LARGE_PAGES, 0x80000000u)                                                               \
+    XX(SECTION_QUERY, 0x0001u)                                                                     \
+    XX(SECTION_MAP_WRITE, 0x0002u)                                                                 \
+    XX(SECTION_MAP_READ, 0x0004u)                                                                  \
+    XX(SECTION_MAP_EXECUTE, 0x0008u)                                                               \
+    XX(SECTION_EXTEND_SIZE, 0x0010u)                                                               \
+    XX(SECTION_MAP_EXECUTE_EXPLICIT, 0x0020u)                                                      \
+    XX(SECTION_ALL_ACCESS, 0x000F001Fu)                                                            \
+    XX(FILE_MAP_COPY, 0x0001u)                                                                     \
+    XX(FILE_MAP_WRITE, 0x0002u)                                                                    \
+    XX(FILE_MAP_READ, 0x0004u)                                                                     \
+    XX(FILE_MAP_EXECUTE, 0x0020u)                                                                  \
+    XX(FILE_MAP_ALL_ACCESS, 0x000F001Fu)                                                           \
+    XX(MEM_UNMAP_WITH_TRANSIENT_BOOST, 0x00000001u)                                                \
+    XX(OBJ_OPENIF, 0x0080u)
+
+/* XX(name, value): file access rights and CreateFile's dispositions (winnt.h, fileapi.h). */
+#define VS_FILE_FLAG_MAP(XX)                                                                       \
+    XX(FILE_READ_DATA, 0x0001u)                                                                    \
+    XX(FILE_WRITE_DATA, 0x0002u)                                                                   \
+    XX(FILE_EXECUTE, 0x0020u)                                                                      \
+    XX(GENERIC_ALL, 0x10000000u)                                                                   \
+    XX(GENERIC_EXECUTE, 0x20000000u)                                                               \
+    XX(GENERIC_WRITE, 0x40000000u)                                                                 \
+    XX(GENERIC_READ, 0x80000000u)                                                                  \
+    XX(FILE_SHARE_READ, 0x1u)                                                                      \
+    XX(FILE_SHARE_WRITE, 0x2u)                                                                     \
+    XX(CREATE_NEW, 1u)                                                                             \
+    XX(CREATE_ALWAYS, 2u)                                                                          \
+    XX(OPEN_EXISTING, 3u)                                                                          \
+    XX(OPEN_ALWAYS, 4u)                                                                            \
+    XX(TRUNCATE_EXISTING, 5u)                                                                      \
+    XX(FILE_ATTRIBUTE_NORMAL, 0x80u)                                                               \
+    XX(FILE_OPEN, 1u)                                                                              \
+    XX(FILE_CREATE, 2u)                                                                            \
+    XX(FILE_OPEN_IF, 3u)                                                                           \
+    XX(FILE_OVERWRITE, 4u)                                                                         \
+    XX(FILE_OVERWRITE_IF, 5u)                                                                      \
+    XX(FILE_OPENED, 1u)                                                                            \
+    XX(FILE_CREATED, 2u)                                                                           \
+    XX(FILE_OVERWRITTEN, 3u)
+
+/* XX(name, value): page protections and their modifiers. */
+#define VS_PAGE_FLAG_MAP(XX)                                                                       \
+    XX(PAGE_NOACCESS, 0x001u)                                                                      \
+    XX(PAGE_READONLY, 0x002u)                                                                      \
+    XX(PAGE_READWRITE, 0x004u)                                                                     \
+    XX(PAGE_WRITECOPY, 0x008u)                                                                     \
+    XX(PAGE_EXECUTE, 0x010u)                                                                       \
+    XX(PAGE_EXECUTE_READ, 0x020u)                                                                  \
+    XX(PAGE_EXECUTE_READWRITE, 0x040u)                                                             \
+    XX(PAGE_EXECUTE_WRITECOPY, 0x080u)                                                             \
+    XX(PAGE_GUARD, 0x100u)                                                                         \
+    XX(PAGE_NOCACHE, 0x200u)                                                                       \
+    XX(PAGE_WRITECOMBINE, 0x400u)
+
+/* XX(name, value): process access rights (winnt.h). */
+#define VS_PROCESS_ACCESS_MAP(XX)                                                                  \
+    XX(PROCESS_VM_OPERATION, 0x0008u)                                                              \
+    XX(PROCESS_VM_READ, 0x0010u)                                                                   \
+    XX(PROCESS_VM_WRITE, 0x0020u)                                                                  \
+    XX(PROCESS_SET_QUOTA, 0x0100u)                                                                 \
+    XX(PROCESS_QUERY_INFORMATION, 0x0400u)                                                         \
+    XX(PROCESS_QUERY_LIMITED_INFORMATION, 0x1000u)                                                 \
+    XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)
+
+/* XX(name, value): the placeholder flags (Windows 10 1803) and the MEM_EXTENDED_PARAMETER types.
+ * Their values overlap others' (MEM_REPLACE_PLACEHOLDER is MEM_DECOMMIT's bit, MEM_RESERVE_PLACEHOLDER
+ * MEM_MAPPED's): each means what it means only in the calls that take it. */
+#define VS_PLACEHOLDER_FLAG_MAP(XX)                                                                \
+    XX(MEM_COALESCE_PLACEHOLDERS, 0x00000001u)                                                     \
+    XX(MEM_PRESERVE_PLACEHOLDER, 0x00000002u)                                                      \
+    XX(MEM_REPLACE_PLACEHOLDER, 0x00004000u)                                                       \
+    XX(MEM_RESERVE_PLACEHOLDER, 0x00040000u)                                                       \
+    XX(MemExtendedParameterInvalidType, 0u)                                                        \
+    XX(MemExtendedParameterAddressRequirements, 1u)                                                \
+    XX(MemExtendedParameterNumaNode, 2u)                                                           \
+    XX(MemExtendedParameterPartitionHandle, 3u)                                                    \
+    XX(MemExtendedParameterUserPhysicalHandle, 4u)                                                 \
+    XX(MemExtendedParameterAttributeFlags, 5u)                                                     \
+    XX(MemExtendedParameterImageMachine, 6u)                                                       \
+    XX(MemExtendedParameterMax, 7u)
+
+enum VsWindowsConstant {
+#define VS_DEFINE_CONSTANT(name, value) name = value,
+    VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
+    VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
+    VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT) VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT)
+    VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT) VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
+#undef VS_DEFINE_CONSTANT
+};
+
+/* Page and allocation-granularity sizes; the same on every architecture the model offers. */
+#define VS_PAGE_SHIFT 12
+#define VS_PAGE_SIZE (1ull << VS_PAGE_SHIFT)
+#define VS_GRANULARITY (64ull * 1024)
+
+/* Handles: process handles, plus the pseudo-handle NtCurrentProcess() = (HANDLE)-1. */
+typedef uint64_t VsHandle;
+#define VS_CURRENT_PROCESS ((VsHandle)-1)
+#define VS_NULL_HANDLE ((VsHandle)0)
+#define VS_INVALID_HANDLE_VALUE ((VsHandle)-1) /* CreateFileMapping's "no file": the page file */
+
+/* ---- Objects ----------------------------------------------------------------------------------- */
+
+typedef struct VsSystem VsSystem;   /* the machine: processes, page-table store, event log */
+typedef struct VsProcess VsProcess; /* models EPROCESS: address space, handle table, threads */
+typedef struct VsThread VsThread;   /* models ETHREAD/TEB: the caller of every API, owns last error */
+typedef struct VsVad VsVad;         /* models MMVAD_SHORT: one node of a process's VAD tree */
+typedef struct VsSection VsSection; /* models SECTION + SEGMENT + CONTROL_AREA: shared pages */
+/* A personality the NT core runs its processes under, as NT ran WSL1's Linux processes through
+ * lxcore.sys (a pico provider): the hooks the core calls (sim/personality.h). A driver only names
+ * one, through the personality's header (vadsim/linux.h's vs_linux_personality()). */
+typedef struct VsPersonality VsPersonality;
+
+typedef enum VsArch {
+    VS_ARCH_X64,     /* 128 TB user space, 4-level paging */
+    VS_ARCH_X86,     /* 2 GB user space, 2-level paging */
+    VS_ARCH_X86_3GB, /* 3 GB user space (/3GB, large-address-aware), 2-level paging */
+} VsArch;
+
+typedef struct VsSystemConfig {
+    VsArch arch;
+    /* The personality of the machine's processes: NULL for Windows (the NT core and its Win32
+     * layer), or the one a personality's header offers (vs_linux_personality()). */
+    const VsPersonality *personality;
+    uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
+    uint64_t ram_bytes;  /* physical memory: page frames in the PFN database; 0 means 256 MB */
+    uint64_t pagefile_bytes; /* the page file; 0 means as large as RAM */
+    /* The rest is the machine as a personality sees it; the NT core reads none of it (see
+     * vadsim/linux.h for what Linux does with each). The file system files live on: */
+    uint64_t readahead_bytes; /* a file's read-ahead window (the disk's read_ahead_kb); 0: 128 KB */
+    bool files_unaligned; /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
+                           * have no thp_get_unmapped_area; ext4 and xfs do: false) */
+    /* The CPU: it has protection keys (x86 pku and ospke), which Linux gives memory mapped or
+     * mprotected PROT_EXEC alone as an execute-only key (execonly=pkey); without them (false,
+     * the default) such memory is execute-read (execonly=none). */
+    bool execute_only_pkey;
+} VsSystemConfig;
+
+/* The fixed layout of a process's address space on an architecture (GetSystemInfo plus what the
+ * kernel keeps to itself): Windows' (vs_layout_of), or the one a personality gives its processes. */
+typedef struct VsLayout {
+    VsArch arch;
+    const char *name;             /* "x64", "x86", "x86-3gb"; a personality's ("linux-x64") */
+    uint64_t lowest_user_address; /* MM_LOWEST_USER_ADDRESS: 0x10000 */
+    uint64_t highest_user_address; /* MM_HIGHEST_USER_ADDRESS, inclusive */
+    uint64_t highest_vad_address; /* MM_HIGHEST_VAD_ADDRESS: the top 64 KB is never allocatable */
+    uint64_t shared_user_data;    /* KUSER_SHARED_DATA: 0x7FFE0000; 0 where a process has none */
+    uint64_t allocation_granularity; /* where allocations start: 64 KB; a page where any may */
+    uint32_t paging_levels;       /* 4 on x64, 2 on x86 */
+    uint32_t level_bits;          /* index bits per level: 9 (512 entries) or 10 (1024) */
+    uint32_t pte_size;            /* bytes per hardware PTE: 8 on x64, 4 on x86 */
+    uint32_t mbi_size;            /* sizeof(MEMORY_BASIC_INFORMATION): 48 or 28 */
+} VsLayout;
+
+/* NULL when out of host memory, or when the personality does not run on the architecture. */
+VsSystem *vs_system_create(const VsSystemConfig *config);
+void vs_system_destroy(VsSystem *system);
+const VsLayout *vs_system_layout(const VsSystem *system);
+const VsLayout *vs_layout_of(VsArch arch);
+
+/*
+ * Creates a process with an empty address space (only the KUSER_SHARED_DATA VAD) and one thread.
+ * The name is copied (up to 31 characters) and used in narration. NULL when out of host memory.
+ */
+VsProcess *vs_process_create(VsSystem *system, const char *name);
+VsThread *vs_process_main_thread(VsProcess *process);
+VsThread *vs_thread_create(VsProcess *process); /* a further thread; NULL when out of memory */
+VsProcess *vs_thread_process(const VsThread *thread);
+VsSystem *vs_process_system(const VsProcess *process);
+uint32_t vs_process_id(const VsProcess *process);
+const char *vs_process_name(const VsProcess *process);
+size_t vs_system_process_count(const VsSystem *system);
+VsProcess *vs_system_process(VsSystem *system, size_t index); /* in creation order */
+VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid); /* NULL if none has it */
+
+/* A handle to target with the given PROCESS_* rights in the calling thread's process's handle
+ * table (the heart of NtOpenProcess). PROCESS_QUERY_INFORMATION brings
+ * PROCESS_QUERY_LIMITED_INFORMATION with it, as on Windows Vista and later. */
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
+                         VsHandle *handle);
+/* The process a handle in thread's process's table names (the pseudo-handle: its own), or NULL. */
+VsProcess *vs_handle_process(VsThread *thread, VsHandle handle);
+
+/* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
+
+typedef enum VsMemoryInformationClass {
+    MemoryBasicInformation = 0,
+} VsMemoryInformationClass;
+
+/*
+ * MEMORY_BASIC_INFORMATION. The Win32 structure keeps its Windows field names: it is what a
+ * program reads, and what lessons print.
+ */
+typedef struct VsMemoryBasicInformation {
+    uint64_t BaseAddress;
+    uint64_t AllocationBase;
+    uint32_t AllocationProtect;
+    uint64_t RegionSize;
+    uint32_t State;
+    uint32_t Protect;
+    uint32_t Type;
+} VsMemoryBasicInformation;
+
+VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                   uint64_t zero_bits, uint64_t *region_size,
+                                   uint32_t allocation_type, uint32_t protect);
+VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                               uint64_t *region_size, uint32_t free_type);
+
+/* MEM_ADDRESS_REQUIREMENTS: where a new allocation or view may go. 0s mean "no requirement". */
+typedef struct VsMemAddressRequirements {
+    uint64_t LowestStartingAddress;
+    uint64_t HighestEndingAddress; /* inclusive: one less than a 64 KB boundary */
+    uint64_t Alignment;            /* a power of two, at least 64 KB */
+} VsMemAddressRequirements;
+
+/* MEM_EXTENDED_PARAMETER: a type in the low 8 bits and one value. The model acts on
+ * MemExtendedParameterAddressRequirements (Pointer to a VsMemAddressRequirements) and checks the
+ * others' shape only. */
+typedef struct VsMemExtendedParameter {
+    uint64_t Type : 8;
+    uint64_t Reserved : 56;
+    union {
+        uint64_t ULong64;
+        const void *Pointer;
+        uint64_t Size;
+        VsHandle Handle;
+        uint32_t ULong;
+    };
+} VsMemExtendedParameter;
+
+/*
+ * NtAllocateVirtualMemoryEx (Windows 10 1809): NtAllocateVirtualMemory without ZeroBits, with
+ * extended parameters, and the one way to make placeholders: MEM_RESERVE|MEM_RESERVE_PLACEHOLDER
+ * reserves one, MEM_RESERVE|MEM_REPLACE_PLACEHOLDER (with MEM_COMMIT, MEM_WRITE_WATCH) turns a whole
+ * free placeholder into private memory. See placeholder.c.
+ */
+VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                     uint64_t *region_size, uint32_t allocation_type,
+                                     uint32_t protect, const VsMemExtendedParameter *parameters,
+                                     uint32_t parameter_count);
+VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                  uint64_t *region_size, uint32_t new_protect,
+                                  uint32_t *old_protect);
+VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process, uint64_t base_address,
+                                VsMemoryInformationClass information_class,
+                                VsMemoryBasicInformation *information, uint64_t information_length,
+                                uint64_t *return_length);
+VsStatus VsNtClose(VsThread *caller, VsHandle handle);
+
+/* ---- Sections and views (section.c, mapview.c) ----------------------------------------------- */
+
+/*
+ * NtCreateSection for a pagefile-backed section (file VS_NULL_HANDLE): name NULL or "" for none;
+ * attributes OBJ_OPENIF opens an existing section of that name instead (STATUS_OBJECT_NAME_EXISTS,
+ * a success). NtOpenSection finds one by name. See section.c for the rules.
+ */
+VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
+                           const char *name, uint32_t attributes, const uint64_t *maximum_size,
+                           uint32_t section_page_protection, uint32_t allocation_attributes,
+                           VsHandle file);
+VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
+                         const char *name);
+/* inherit_disposition: 1 ViewShare, 2 ViewUnmap (the model has no child processes). */
+VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section, VsHandle process,
+                              uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
+                              uint64_t *section_offset, uint64_t *view_size,
+                              uint32_t inherit_disposition, uint32_t allocation_type,
+                              uint32_t win32_protect);
+/* NtMapViewOfSectionEx (Windows 10 1803): no ZeroBits, CommitSize or inherit disposition (ViewUnmap),
+ * extended parameters; MEM_REPLACE_PLACEHOLDER maps over a whole free placeholder, on page
+ * boundaries rather than 64 KB ones. */
+VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section, VsHandle process,
+                                uint64_t *base_address, uint64_t *section_offset,
+                                uint64_t *view_size, uint32_t allocation_type,
+                                uint32_t win32_protect, const VsMemExtendedParameter *parameters,
+                                uint32_t parameter_count);
+VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address);
+VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
+                                  uint32_t flags);
+
+/* ---- Files (file.c) ---------------------------------------------------------------------------- */
+
+/* The largest file the model keeps: 16 TB, about the largest file NTFS with its default 4 KB
+ * clusters and ext4 with 4 KB blocks hold. A file's bytes cost only the pages written (file.c). */
+#define VS_FILE_MAX_BYTES (16ull << 40)
+
+/*
+ * Declares a file (the model has no disk: whoever drives it says which files exist): size bytes,
+ * the first contents_length of them from contents, the rest fill. STATUS_OBJECT_NAME_COLLISION if
+ * the name exists, STATUS_OBJECT_NAME_INVALID for an empty name or one of 64 characters or more.
+ */
+VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const void *contents,
+                        uint64_t contents_length, uint8_t fill);
+/* NtCreateFile for a data file: FILE_OPEN, FILE_CREATE, FILE_OPEN_IF, FILE_OVERWRITE(_IF);
+ * *information is FILE_OPENED, FILE_CREATED or FILE_OVERWRITTEN. See file.c. */
+VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file, uint32_t desired_access,
+                        const char *name, uint32_t create_disposition, uint64_t *information);
+/* The file's size (NtQueryInformationFile, FileStandardInformation's EndOfFile). */
+VsStatus vs_file_query_size(VsThread *caller, VsHandle file, uint64_t *size);
+/* A byte of the file as ReadFile would see it: coherent with every view of the file. */
+VsStatus vs_file_read_byte(VsThread *thread, VsHandle file, uint64_t offset, uint8_t *value);
+/* NtFlushVirtualMemory: the dirty pages of a view of a file, in the range, go to the file now. */
+VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                uint64_t *region_size);
+
+/* Locking pages in the working set (lockvm.c). map_type: 1 (MAP_PROCESS). */
+VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                               uint64_t *region_size, uint32_t map_type);
+VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
+                                 uint64_t *region_size, uint32_t map_type);
+
+/* Write watch (wrtwatch.c). *count goes in as the capacity of addresses and comes out as how
+ * many were written there. */
+VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle process, uint32_t flags, uint64_t base,
+                           uint64_t size, uint64_t *addresses, uint64_t *count,
+                           uint32_t *granularity);
+VsStatus VsNtResetWriteWatch(VsThread *caller, VsHandle process, uint64_t base, uint64_t size);
+
+/* ---- The machine's own work ------------------------------------------------------------------ */
+
+/* Marks a free or zeroed frame bad (a parity error): it goes to the bad list for good. False if
+ * the frame is in use or does not exist. */
+bool vs_page_frame_mark_bad(VsSystem *system, uint64_t frame);
+
+/*
+ * One pass of the balance set manager (KeBalanceSetManager waking MmWorkingSetManager, once a
+ * second on Windows): ages every working set, trims working sets over their maximum and, when
+ * available memory is low, those over their minimum, oldest pages first; runs the modified page
+ * writer when the modified list is long or memory low; then the zero page thread.
+ */
+void vs_balance_set_tick(VsSystem *system);
+/* The zero page thread's work (MmZeroPageThread): up to max free frames zeroed onto the zeroed
+ * list. Returns how many. */
+uint64_t vs_zero_free_pages(VsSystem *system, uint64_t max);
+/* The modified page writer (MiModifiedPageWriter): up to max modified frames written to the page
+ * file and moved to standby. Returns how many (fewer when the page file is full). */
+uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max);
+/* Removes every unlocked page from the process's working set (MiEmptyWorkingSet). Returns how
+ * many pages left it. */
+uint64_t vs_empty_working_set(VsProcess *process);
+
+#define VS_WORKING_SET_MINIMUM_PAGES 20 /* MmMinimumWorkingSetSize: no working set is smaller */
+/* Sets the working set's minimum and maximum, in pages (MmAdjustWorkingSetSize): see
+ * workingset.c for the rules. STATUS_SUCCESS or STATUS_BAD_WORKING_SET_LIMIT. */
+VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_t maximum);
+
+/* ---- Memory accesses --------------------------------------------------------------------------- */
+
+/*
+ * A one-byte load or store by a thread of its process (models the access and, when the PTE is not
+ * valid, MmAccessFault). Returns STATUS_SUCCESS, or the exception the access raises:
+ * STATUS_ACCESS_VIOLATION (free, reserved or decommitted page; a write to a read-only page; a
+ * no-access page), STATUS_GUARD_PAGE_VIOLATION (the first touch of a guard page, which clears the
+ * guard), or STATUS_INSUFFICIENT_RESOURCES (no frame can be had: every frame is active or
+ * modified with the page file full; Windows would wait, and its commit limit keeps this from
+ * happening).
+ */
+VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value);
+VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value);
+
+/* ---- Names of the constants above ------------------------------------------------------------- */
+
+/* "PAGE_READWRITE|PAGE_GUARD", "MEM_RESERVE|MEM_COMMIT", ... written into buf; returns buf. */
+const char *vs_protect_string(uint32_t protect, char *buf, size_t len);
+const char *vs_mem_flags_string(uint32_t flags, char *buf, size_t len);
+/* A region's State and Type by name ("MEM_COMMIT", "MEM_RESERVE", "MEM_FREE"; "MEM_PRIVATE",
+ * "MEM_MAPPED", "MEM_IMAGE"); NULL for any other value. */
+const char *vs_mem_state_name(uint32_t state);
+const char *vs_mem_type_name(uint32_t type);
+
+/* Looks a constant up by its Windows name (MEM_, PAGE_, STATUS_, ERROR_, ...). vadsim.h's
+ * vs_constant_lookup looks up the Linux personality's names too. */
+bool vs_windows_constant_lookup(const char *name, uint64_t *value);
+
+#endif /* VADSIM_NT_H */

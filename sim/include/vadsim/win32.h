@@ -1,0 +1,138 @@
+/*
+ * vadsim/win32.h - the Win32 layer's calls (kernelbase and psapi): each turns an NT call's status
+ * into the calling thread's last error, as kernelbase does. Included by vadsim.h.
+ */
+#ifndef VADSIM_WIN32_H
+#define VADSIM_WIN32_H
+
+#include "vadsim/nt.h"
+
+/* ---- The Win32 layer (kernelbase): status -> last error -------------------------------------- */
+
+typedef struct VsSystemInfo {
+    uint16_t wProcessorArchitecture; /* 9 AMD64, 0 INTEL */
+    uint32_t dwPageSize;
+    uint64_t lpMinimumApplicationAddress;
+    uint64_t lpMaximumApplicationAddress;
+    uint64_t dwActiveProcessorMask;
+    uint32_t dwNumberOfProcessors;
+    uint32_t dwProcessorType; /* 8664 or 586 */
+    uint32_t dwAllocationGranularity;
+    uint16_t wProcessorLevel;
+    uint16_t wProcessorRevision;
+} VsSystemInfo;
+
+VsHandle VsGetCurrentProcess(void);
+uint32_t VsGetLastError(const VsThread *thread);
+/* Models RtlGetLastNtStatus: the NTSTATUS a failed Win32 call turned into its last error. */
+VsStatus VsRtlGetLastNtStatus(const VsThread *thread);
+void VsSetLastError(VsThread *thread, uint32_t error);
+void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info);
+bool VsCloseHandle(VsThread *thread, VsHandle handle);
+
+uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint32_t allocation_type,
+                        uint32_t protect);
+uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                          uint32_t allocation_type, uint32_t protect);
+/* VirtualAlloc2 (kernelbase, Windows 10 1803): process NULL means the current process. */
+uint64_t VsVirtualAlloc2(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                         uint32_t allocation_type, uint32_t protect,
+                         const VsMemExtendedParameter *parameters, uint32_t parameter_count);
+bool VsVirtualFree(VsThread *thread, uint64_t address, uint64_t size, uint32_t free_type);
+bool VsVirtualFreeEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                     uint32_t free_type);
+bool VsVirtualProtect(VsThread *thread, uint64_t address, uint64_t size, uint32_t new_protect,
+                      uint32_t *old_protect);
+bool VsVirtualProtectEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                        uint32_t new_protect, uint32_t *old_protect);
+uint64_t VsVirtualQuery(VsThread *thread, uint64_t address, VsMemoryBasicInformation *buffer,
+                        uint64_t length);
+uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
+                          VsMemoryBasicInformation *buffer, uint64_t length);
+
+/* ---- File mappings ------------------------------------------------------------------------------ */
+
+VsHandle VsCreateFileMapping(VsThread *thread, VsHandle file, uint32_t protect,
+                             uint32_t maximum_size_high, uint32_t maximum_size_low,
+                             const char *name);
+VsHandle VsOpenFileMapping(VsThread *thread, uint32_t desired_access, bool inherit,
+                           const char *name);
+uint64_t VsMapViewOfFile(VsThread *thread, VsHandle mapping, uint32_t desired_access,
+                         uint32_t offset_high, uint32_t offset_low, uint64_t bytes);
+uint64_t VsMapViewOfFileEx(VsThread *thread, VsHandle mapping, uint32_t desired_access,
+                           uint32_t offset_high, uint32_t offset_low, uint64_t bytes,
+                           uint64_t base_address);
+/* MapViewOfFile3 (kernelbase, Windows 10 1803): the offset is a full 64-bit value. */
+uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
+                          uint64_t base_address, uint64_t offset, uint64_t view_size,
+                          uint32_t allocation_type, uint32_t page_protection,
+                          const VsMemExtendedParameter *parameters, uint32_t parameter_count);
+bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
+bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
+bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,
+                        uint32_t flags);
+
+/* ---- Files and processes ------------------------------------------------------------------------ */
+
+/* CreateFile (no security attributes or template; sharing is not modelled). INVALID_HANDLE_VALUE
+ * on failure, as CreateFile returns. */
+VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,
+                      uint32_t share_mode, uint32_t creation_disposition, uint32_t attributes);
+uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high);
+/* FlushViewOfFile: the dirty pages of the view's range are written to the file now. */
+bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size);
+
+/* OpenProcess: a handle, or 0 with the last error set (no such process: ERROR_INVALID_PARAMETER
+ * from STATUS_INVALID_CID). GetCurrentProcessId: the caller's process id. */
+VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid);
+uint32_t VsGetCurrentProcessId(const VsThread *thread);
+
+/* ---- Working sets and memory status (kernelbase and psapi) -------------------------------------- */
+
+/* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */
+typedef struct VsProcessMemoryCounters {
+    uint32_t cb;
+    uint32_t PageFaultCount;
+    uint64_t PeakWorkingSetSize, WorkingSetSize;
+    uint64_t QuotaPeakPagedPoolUsage, QuotaPagedPoolUsage;
+    uint64_t QuotaPeakNonPagedPoolUsage, QuotaNonPagedPoolUsage;
+    uint64_t PagefileUsage, PeakPagefileUsage; /* the commit charge, bytes */
+    uint64_t PrivateUsage;
+} VsProcessMemoryCounters;
+
+/* PSAPI_WORKING_SET_EX_BLOCK, one field per bit field. */
+typedef struct VsWorkingSetExBlock {
+    uint32_t Valid, ShareCount, Win32Protection, Shared, Node, Locked, LargePage, Bad;
+} VsWorkingSetExBlock;
+
+/* MEMORYSTATUSEX. */
+typedef struct VsMemoryStatusEx {
+    uint32_t dwLength, dwMemoryLoad;
+    uint64_t ullTotalPhys, ullAvailPhys;
+    uint64_t ullTotalPageFile, ullAvailPageFile; /* the commit limit, and what is left of it */
+    uint64_t ullTotalVirtual, ullAvailVirtual, ullAvailExtendedVirtual;
+} VsMemoryStatusEx;
+
+/* (SIZE_T)-1 for both sizes empties the working set; see psapi.c and workingset.c. */
+bool VsSetProcessWorkingSetSize(VsThread *thread, VsHandle process, uint64_t minimum_bytes,
+                                uint64_t maximum_bytes);
+bool VsGetProcessWorkingSetSize(VsThread *thread, VsHandle process, uint64_t *minimum_bytes,
+                                uint64_t *maximum_bytes);
+bool VsEmptyWorkingSet(VsThread *thread, VsHandle process);
+bool VsGetProcessMemoryInfo(VsThread *thread, VsHandle process, VsProcessMemoryCounters *counters);
+/* One page's PSAPI_WORKING_SET_EX_BLOCK (the real call takes an array of addresses). */
+bool VsQueryWorkingSetEx(VsThread *thread, VsHandle process, uint64_t address,
+                         VsWorkingSetExBlock *block);
+void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status);
+
+/* ---- Locking and write watch -------------------------------------------------------------------- */
+
+/* VirtualLock and VirtualUnlock: NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS.
+ * GetWriteWatch and ResetWriteWatch return 0, or (UINT)-1 with the last error set. */
+bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size);
+bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size);
+uint32_t VsGetWriteWatch(VsThread *thread, uint32_t flags, uint64_t base, uint64_t size,
+                         uint64_t *addresses, uint64_t *count, uint32_t *granularity);
+uint32_t VsResetWriteWatch(VsThread *thread, uint64_t base, uint64_t size);
+
+#endif /* VADSIM_WIN32_H */

@@ -1,0 +1,59 @@
+/*
+ * fault.c - a Linux process's memory accesses: what the kernel checks and does around the page
+ * fault the NT core resolves (arch/x86/mm/fault.c access_error, mm/memory.c handle_mm_fault,
+ * do_cow_fault, do_anonymous_page; mm/filemap.c filemap_fault).
+ *
+ * The personality's access hook: every load and store of a Linux thread comes here, and goes on
+ * to the core's resolution of the fault (vs_resolve_fault) only when the VMA lets it. And the hook
+ * that tells the core which pages of a forked anonymous VMA are the process's own.
+ */
+#include "linux.h"
+
+/* The access hook: the VMA's protection key, then the VMA's own check (a wrong access is SIGSEGV
+ * whatever the page), then a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS
+ * in filemap_fault and shmem_fault); a first store to a private page gives the VMA its anon_vma -
+ * even one that then fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads
+ * the file page. */
+VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+{
+    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    /* An execute-only key refuses the access before anything else is looked at (x86 access_error
+     * asks arch_vma_access_permitted first, whether the page is present or not): no fault handler
+     * runs, so nothing is read ahead, mapped or given an anon_vma. */
+    if (vad && vs_vma_pkey_denies(vad)) {
+        VsEvent event = {.kind = VS_EV_PKEY_FAULT, .pid = process->pid, .vpn_start = vpn,
+                         .vpn_end = vpn, .frame = vs_vma_pkey(vad), .write = write};
+        vs_emit(process->system, &event);
+        return STATUS_ACCESS_VIOLATION;
+    }
+    /* An access the VMA allows to a page not mapped yet runs the VMA's fault handler (for a file,
+     * fault-around, filemap_fault and its read-ahead: readahead.c). */
+    bool faults = vad && vs_mm_accessible(vad->protection) &&
+                  (!write || vs_mm_writable(vad->protection)) &&
+                  !vs_pte_is_valid(vs_pt_read(process, vpn));
+    if (faults)
+        vs_readahead_fault(process, vad, vpn, write);
+    if (faults && vs_vma_beyond_eof(vad, vpn)) {
+        if (write)
+            vs_vma_anon_prepare(process, vad);
+        return STATUS_IN_PAGE_ERROR;
+    }
+    VsStatus status = vs_resolve_fault(process, vpn, write, frame);
+    if (NT_SUCCESS(status) && write && vad)
+        vs_vma_anon_prepare(process, vad);
+    return status;
+}
+
+/*
+ * The private-page hook: whether a page of a private anonymous VMA that a fork left shared is one
+ * the fork did not share, its section page never anything but demand zero. Touching it makes a
+ * fresh private page, as in a VMA no fork touched (Linux's do_anonymous_page), not a page of the
+ * section that the other process could then find.
+ */
+bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn)
+{
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    return section && !vs_vma_file(vad) &&
+           vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) ==
+               vs_prototype_initial(section);
+}

@@ -1,0 +1,238 @@
+/*
+ * linux.h - what the files of the Linux personality (sim/linux/) share: the VMA, the personality's
+ * hooks and the functions its calls are built from.
+ *
+ * The personality sees the NT core's internals through internal.h, as lxcore.sys saw NT's through
+ * the kernel's exports, and reaches the core only through them and the hooks it gives the core
+ * (personality.h). Nothing in the core includes this header.
+ */
+#ifndef VS_LINUX_INTERNAL_H
+#define VS_LINUX_INTERNAL_H
+
+#include "internal.h"
+#include "vadsim/linux.h"
+
+/* ---- What Linux keeps of the core's objects (personality.c) ---------------------------------- */
+
+/* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
+ * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
+typedef enum VsFileKind {
+    VS_FILE_REGULAR,  /* a file the scenario declared or created (0: every core-made file) */
+    VS_FILE_MEMFD,    /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
+    VS_FILE_SHM,      /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
+    VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
+} VsFileKind;
+
+/* A file as Linux sees it (struct inode): the core's file, its bytes and page cache, and what a
+ * file system keeps of it besides. Every file of a Linux system is one (personality.c sizes). */
+typedef struct VsLinuxFile {
+    VsFile nt;
+    VsFileKind kind;
+    bool unlinked;   /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
+    uint32_t opens;  /* open descriptors: with no mapping left either, a shmem file goes */
+    uint64_t inode;  /* the inode number maps shows (0 for a file the scenario declared) */
+} VsLinuxFile;
+
+/*
+ * An open file description (struct file): what open, memfd_create and shm_open make. Descriptors
+ * inherited through fork share it, and so does every VMA mapped through it (vm_file, kept by
+ * splits, mremap and fork), which is why two mappings of one file opened twice never merge, and
+ * why every mapping of one open shares its read-ahead state (readahead.c). The system keeps every
+ * one until it ends (the kernel frees one at its last reference; a scenario opens few).
+ */
+typedef struct VsOpenFile {
+    VsFile *file;
+    uint32_t mode;      /* O_RDONLY, O_WRONLY or O_RDWR */
+    uint32_t mmap_miss; /* f_ra.mmap_miss: page-cache misses of faults less hits (readahead.c) */
+} VsOpenFile;
+
+/* A Linux process: the core's (EPROCESS, whose PicoContext this is), and its descriptor table
+ * (files_struct): fds[i] is descriptor i, NULL where free. */
+typedef struct VsLinuxProcess {
+    VsProcess nt;
+    VsOpenFile **fds;
+    size_t fd_count;
+} VsLinuxProcess;
+
+/* A Linux thread: the core's (ETHREAD and its PicoContext), and its errno, which the C library
+ * keeps per thread. A thread's last error (TEB) is the Win32 layer's, never errno. */
+typedef struct VsLinuxThread {
+    VsThread nt;
+    int error;
+} VsLinuxThread;
+
+/* What Linux keeps machine-wide, besides the core's system. */
+typedef struct VsLinuxSystem {
+    VsSystem nt;
+    uint32_t next_anon_vma;  /* anon_vma identities handed out so far */
+    uint64_t next_inode;     /* inode numbers of new files handed out so far */
+    VsOpenFile **open_files; /* every open file description made, freed at the end */
+    size_t open_file_count;
+} VsLinuxSystem;
+
+/* The personality's view of the core's objects of a Linux system (made at these sizes). */
+static inline VsLinuxSystem *vs_linux_system(const VsSystem *system)
+{
+    return (VsLinuxSystem *)system;
+}
+static inline VsLinuxProcess *vs_linux_process(const VsProcess *process)
+{
+    return (VsLinuxProcess *)process;
+}
+static inline VsLinuxThread *vs_linux_thread(const VsThread *thread)
+{
+    return (VsLinuxThread *)thread;
+}
+static inline VsLinuxFile *vs_linux_file(const VsFile *file) { return (VsLinuxFile *)file; }
+static inline VsFileKind vs_file_kind(const VsFile *file) { return vs_linux_file(file)->kind; }
+
+/* The machine's facts as the personality reads them from the system's configuration: a file's
+ * read-ahead window in pages (file_ra_state.ra_pages), whether mappings of regular files are never
+ * 2 MB-aligned, whether the CPU has protection keys. */
+uint64_t vs_readahead_pages(const VsSystem *system);
+static inline bool vs_files_unaligned(const VsSystem *system)
+{
+    return system->config.files_unaligned;
+}
+static inline bool vs_execute_only_pkey(const VsSystem *system)
+{
+    return system->config.execute_only_pkey;
+}
+
+/* ---- VMAs (vma.c) ---------------------------------------------------------------------------- */
+
+/* Linux's vm_area_struct.vm_flags: 64 bits, as on every 64-bit kernel (the protection key is in
+ * the upper half). */
+typedef uint64_t VsVmFlags;
+
+/* vm_area_struct.vm_flags the model keeps (include/linux/mm.h values). */
+enum {
+    VS_VM_READ = 0x1,
+    VS_VM_WRITE = 0x2,
+    VS_VM_EXEC = 0x4,
+    VS_VM_SHARED = 0x8,
+    VS_VM_MAYREAD = 0x10,
+    VS_VM_MAYWRITE = 0x20,
+    VS_VM_MAYEXEC = 0x40,
+    VS_VM_MAYSHARE = 0x80,
+    VS_VM_GROWSDOWN = 0x100,
+    VS_VM_LOCKED = 0x2000,
+    VS_VM_SEQ_READ = 0x8000,
+    VS_VM_RAND_READ = 0x10000,
+    VS_VM_DONTCOPY = 0x20000,
+    VS_VM_ACCOUNT = 0x100000,
+    VS_VM_NORESERVE = 0x200000,
+    VS_VM_WIPEONFORK = 0x2000000,
+    VS_VM_DONTDUMP = 0x4000000,
+    VS_VM_HUGEPAGE = 0x20000000,
+    VS_VM_NOHUGEPAGE = 0x40000000,
+    VS_VM_MERGEABLE = 0x80000000u,
+};
+#define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
+/* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
+ * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
+ * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
+ * PROT_EXEC-only memory on a CPU with protection keys (pkey.c vs_vma_pkey_for). */
+#define VS_VM_PKEY_SHIFT 32
+#define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
+#define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
+
+/*
+ * A VMA (vm_area_struct): the long VAD the core maps its pages through, extended with what Linux
+ * keeps of it, as MMVAD extends MMVAD_SHORT. The core's part (VsMappedVad) holds the page range
+ * and protection, the section holding the pages the VMA shares (a file's page cache, or the pages
+ * a fork left shared copy-on-write) and vm_pgoff (first_prototype: for a file, the page of the file
+ * the VMA starts at; for anonymous memory, the virtual page it was created at, so that neighbours
+ * can merge). Every VMA is one, private anonymous memory too (kind VS_VAD_PRIVATE, no section: a
+ * MemCommit VAD whose zero PTEs are demand-zero pages); the core allocates its long VADs at the
+ * size the personality declares (personality.c), and the core never reads past its own part.
+ */
+typedef struct VsVma {
+    VsMappedVad mapped;
+    VsVmFlags vm_flags;          /* VS_VM_*, and the protection key */
+    uint32_t anon_vma;           /* the anon_vma its private pages hang on (0: none yet) */
+    struct VsOpenFile *vm_file;  /* the open file it maps through (NULL: anonymous, or the shmem
+                                  * file behind shared anonymous memory, which none opened) */
+    VsFile *file;                /* the file whose pages it maps (vm_file's inode, or that shmem
+                                  * file); NULL for anonymous memory */
+} VsVma;
+
+static inline VsVma *vs_vma(const VsVad *vad) { return (VsVma *)vad; }
+
+/* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
+ * key, which the thread's PKRU denies every load and store (pkey.c). */
+static inline uint32_t vs_vma_pkey(const VsVad *vad)
+{
+    return (uint32_t)((vs_vma(vad)->vm_flags & VS_VM_PKEY_MASK) >> VS_VM_PKEY_SHIFT);
+}
+static inline uint64_t vs_vma_pages(const VsVad *vad)
+{
+    return (uint64_t)vad->ending_vpn - vad->starting_vpn + 1;
+}
+/* The VMA holds anonymous memory (private, not a file's): MAP_PRIVATE|MAP_ANONYMOUS, forked or
+ * not. */
+static inline bool vs_vma_is_anonymous(const VsVad *vad) { return !vs_vma(vad)->file; }
+/* The file a Linux VMA maps, or NULL for anonymous memory. */
+static inline VsFile *vs_vma_file(const VsVad *vad) { return vs_vma(vad)->file; }
+
+/* ---- The functions the personality's files share, by file ------------------------------------ */
+
+/* personality.c: errno (a Linux call in a Windows process, whose thread has none, is ENOSYS). */
+bool vs_linux_call(VsThread *thread);
+void vs_set_errno(VsThread *thread, int error);
+int vs_linux_fail(VsThread *thread, int error);
+
+/* fault.c and check.c: the hooks the core calls. */
+VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
+const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
+uint64_t vs_linux_vad_commit(const VsVad *vad);
+
+/* vma.c */
+uint32_t vs_vma_mm_protection(const VsVad *vad);
+VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVmFlags vm_flags,
+                    VsSection *section, VsFile *file, uint64_t pgoff);
+void vs_vma_free(VsProcess *process, VsVad *vad);
+void vs_vma_charge(VsProcess *process, VsVad *vad);
+VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn);
+VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad);
+void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
+int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
+void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
+void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
+uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
+
+/* pkey.c */
+VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
+bool vs_vma_pkey_denies(const VsVad *vad);
+void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
+
+/* zap.c and mincore.c */
+void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t vpn);
+uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                               uint64_t end_vpn, uint8_t *vec);
+
+/* mmap.c and readahead.c */
+bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
+bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
+                  uint64_t *start_vpn);
+bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, uint64_t pgoff,
+                          uint64_t pages, uint64_t *start_vpn);
+int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write);
+
+/* fd.c, shmem.c, pagecache.c and truncate.c */
+VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode);
+VsOpenFile *vs_fd_open_file(VsThread *thread, int64_t fd);
+int vs_fd_install(VsThread *thread, VsFile *file, uint32_t mode);
+uint64_t vs_new_inode(VsSystem *system);
+VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
+void vs_shmem_file_put(VsSystem *system, VsFile *file);
+VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
+void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
+bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
+
+#endif /* VS_LINUX_INTERNAL_H */

@@ -1,0 +1,152 @@
+/*
+ * memory.c - the Win32 memory calls: VirtualAlloc(Ex, 2), VirtualFree(Ex), VirtualProtect(Ex),
+ * VirtualQuery(Ex), VirtualLock, VirtualUnlock, GetWriteWatch and ResetWriteWatch.
+ *
+ * Models dlls/kernelbase/memory.c as Windows behaves (Wine reproduces it): each wrapper calls the NT
+ * routine for the current or a given process and, on failure, stores the status's Win32 error as the
+ * calling thread's last error (BaseSetLastNTError) and returns NULL, FALSE or 0. On success the last
+ * error is left alone, as Windows does. The only rule checked here rather than in the kernel is
+ * VirtualFree's: MEM_RELEASE needs size 0.
+ */
+#include "kernelbase.h"
+
+#define MAP_PROCESS 1 /* NtLockVirtualMemory's MapType: the process's working set */
+
+uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                          uint32_t allocation_type, uint32_t protect)
+{
+    uint64_t base = address, region = size;
+    VsStatus status =
+        VsNtAllocateVirtualMemory(thread, process, &base, 0, &region, allocation_type, protect);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return base;
+}
+
+/* VirtualAlloc2 (kernelbase): a NULL process means the current one; the rest is the NT call's. */
+uint64_t VsVirtualAlloc2(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                         uint32_t allocation_type, uint32_t protect,
+                         const VsMemExtendedParameter *parameters, uint32_t parameter_count)
+{
+    uint64_t base = address, region = size;
+    VsStatus status = VsNtAllocateVirtualMemoryEx(
+        thread, process ? process : VS_CURRENT_PROCESS, &base, &region, allocation_type, protect,
+        parameters, parameter_count);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return base;
+}
+
+uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint32_t allocation_type,
+                        uint32_t protect)
+{
+    return VsVirtualAllocEx(thread, VS_CURRENT_PROCESS, address, size, allocation_type, protect);
+}
+
+bool VsVirtualFreeEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                     uint32_t free_type)
+{
+    if (free_type == MEM_RELEASE && size != 0) {
+        vs_set_last_nt_error(thread, STATUS_INVALID_PARAMETER); /* kernelbase's own check */
+        return false;
+    }
+    uint64_t base = address, region = size;
+    VsStatus status = VsNtFreeVirtualMemory(thread, process, &base, &region, free_type);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return false;
+    }
+    return true;
+}
+
+bool VsVirtualFree(VsThread *thread, uint64_t address, uint64_t size, uint32_t free_type)
+{
+    return VsVirtualFreeEx(thread, VS_CURRENT_PROCESS, address, size, free_type);
+}
+
+bool VsVirtualProtectEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                        uint32_t new_protect, uint32_t *old_protect)
+{
+    uint64_t base = address, region = size;
+    VsStatus status =
+        VsNtProtectVirtualMemory(thread, process, &base, &region, new_protect, old_protect);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return false;
+    }
+    return true;
+}
+
+bool VsVirtualProtect(VsThread *thread, uint64_t address, uint64_t size, uint32_t new_protect,
+                      uint32_t *old_protect)
+{
+    return VsVirtualProtectEx(thread, VS_CURRENT_PROCESS, address, size, new_protect, old_protect);
+}
+
+uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
+                          VsMemoryBasicInformation *buffer, uint64_t length)
+{
+    uint64_t returned = 0;
+    VsStatus status = VsNtQueryVirtualMemory(thread, process, address, MemoryBasicInformation,
+                                             buffer, length, &returned);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return returned;
+}
+
+uint64_t VsVirtualQuery(VsThread *thread, uint64_t address, VsMemoryBasicInformation *buffer,
+                        uint64_t length)
+{
+    return VsVirtualQueryEx(thread, VS_CURRENT_PROCESS, address, buffer, length);
+}
+
+/* VirtualLock: the pages are made resident and locked in the working set. A guard page met on
+ * the way fails the call (its status is a success code, but no lock was taken). */
+bool VsVirtualLock(VsThread *thread, uint64_t address, uint64_t size)
+{
+    uint64_t base = address, region = size;
+    VsStatus status =
+        VsNtLockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region, MAP_PROCESS);
+    if (NT_SUCCESS(status) && status != STATUS_GUARD_PAGE_VIOLATION)
+        return true;
+    vs_set_last_nt_error(thread, status);
+    return false;
+}
+
+bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size)
+{
+    uint64_t base = address, region = size;
+    VsStatus status =
+        VsNtUnlockVirtualMemory(thread, VS_CURRENT_PROCESS, &base, &region, MAP_PROCESS);
+    if (NT_SUCCESS(status))
+        return true;
+    vs_set_last_nt_error(thread, status);
+    return false;
+}
+
+/* GetWriteWatch: 0 on success, (UINT)-1 with the last error set on failure. */
+uint32_t VsGetWriteWatch(VsThread *thread, uint32_t flags, uint64_t base, uint64_t size,
+                         uint64_t *addresses, uint64_t *count, uint32_t *granularity)
+{
+    VsStatus status = VsNtGetWriteWatch(thread, VS_CURRENT_PROCESS, flags, base, size, addresses,
+                                        count, granularity);
+    if (NT_SUCCESS(status))
+        return 0;
+    vs_set_last_nt_error(thread, status);
+    return UINT32_MAX;
+}
+
+uint32_t VsResetWriteWatch(VsThread *thread, uint64_t base, uint64_t size)
+{
+    VsStatus status = VsNtResetWriteWatch(thread, VS_CURRENT_PROCESS, base, size);
+    if (NT_SUCCESS(status))
+        return 0;
+    vs_set_last_nt_error(thread, status);
+    return UINT32_MAX;
+}

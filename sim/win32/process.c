@@ -1,0 +1,57 @@
+/*
+ * process.c - the calling process and others: GetCurrentProcess, GetCurrentProcessId, OpenProcess,
+ * CloseHandle, and GetSystemInfo.
+ *
+ * Models kernelbase's wrappers over the process and handle services (NtOpenProcess, NtClose) and
+ * over the system's fixed facts (GetSystemInfo reads the layout; it cannot fail).
+ */
+#include "kernelbase.h"
+
+VsHandle VsGetCurrentProcess(void) { return VS_CURRENT_PROCESS; }
+
+uint32_t VsGetCurrentProcessId(const VsThread *thread) { return thread->process->pid; }
+
+VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid)
+{
+    (void)inherit; /* no child processes to inherit it */
+    VsProcess *target = vs_process_by_id(thread->process->system, pid);
+    VsHandle handle = 0;
+    VsStatus status = target ? vs_process_open(thread, target, access, &handle)
+                             : STATUS_INVALID_CID;
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return 0;
+    }
+    return handle;
+}
+
+bool VsCloseHandle(VsThread *thread, VsHandle handle)
+{
+    VsStatus status = VsNtClose(thread, handle);
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return false;
+    }
+    return true;
+}
+
+/* GetSystemInfo reads the architecture's fixed layout; it cannot fail. */
+void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info)
+{
+    const VsSystem *system = thread->process->system;
+    const VsLayout *layout = system->layout;
+    bool x64 = layout->arch == VS_ARCH_X64;
+    *info = (VsSystemInfo){
+        .wProcessorArchitecture = x64 ? 9 : 0,
+        .dwPageSize = (uint32_t)VS_PAGE_SIZE,
+        .lpMinimumApplicationAddress = layout->lowest_user_address,
+        .lpMaximumApplicationAddress = layout->highest_user_address,
+        .dwActiveProcessorMask =
+            system->processors >= 64 ? ~0ull : (1ull << system->processors) - 1,
+        .dwNumberOfProcessors = system->processors,
+        .dwProcessorType = x64 ? 8664 : 586,
+        .dwAllocationGranularity = (uint32_t)VS_GRANULARITY,
+        .wProcessorLevel = 6,
+        .wProcessorRevision = 0,
+    };
+}

@@ -23,12 +23,12 @@
 #define VS_SOURCE_ROOT "."
 #endif
 #ifndef VS_WIN32_AGENT
-#define VS_WIN32_AGENT VS_SOURCE_ROOT "/build-win32/agent/vadsim-agent.exe"
+#define VS_WIN32_AGENT VS_SOURCE_ROOT "/build-win32/verify/win32/agent/vadsim-agent.exe"
 #endif
 #ifndef VS_POSIX_AGENT
-#define VS_POSIX_AGENT "agent-posix/vadsim-agent-posix"
+#define VS_POSIX_AGENT "verify/posix/agent/vadsim-agent-posix"
 #endif
-#define VS_KNOWN_LIST VS_SOURCE_ROOT "/harness/known-divergences.ini"
+#define VS_KNOWN_LIST VS_SOURCE_ROOT "/verify/known-divergences.ini"
 
 #define BACKEND_ENTRIES 5
 
@@ -45,7 +45,7 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
          "How to run the agent: wine (the default for win32), none (for posix), or a command "
          "such as 'ssh host'", "CMD"},
         {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
-         "The reviewed known-divergence list (default: harness/known-divergences.ini)", "FILE"},
+         "The reviewed known-divergence list (default: verify/known-divergences.ini)", "FILE"},
         G_OPTION_ENTRY_NULL,
     };
     memcpy(entries, list, sizeof list);

@@ -275,7 +275,7 @@ static void test_repository_list_loads(void **state)
 {
     VsKnownList list = {0};
     GError *error = NULL;
-    gboolean ok = vs_known_load(&list, VS_SOURCE_ROOT "/harness/known-divergences.ini", &error);
+    gboolean ok = vs_known_load(&list, VS_SOURCE_ROOT "/verify/known-divergences.ini", &error);
     if (!ok)
         fail_msg("%s", error->message);
     assert_true(list.entries->len > 5);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "session.h"
+#include "win32.h"
 #include "shrink.h"
 
 #define KB(n) ((uint64_t)(n) << 10)

@@ -5,7 +5,7 @@
 
 #include "posix.h"
 #include "runner.h"
-#include "session.h"
+#include "win32.h"
 #include "verify.h"
 
 typedef struct Verify {

@@ -17,7 +17,7 @@
 #ifndef VS_HARNESS_POSIX_H
 #define VS_HARNESS_POSIX_H
 
-#include "session.h"
+#include "win32.h"
 
 typedef struct VsPosixSession VsPosixSession;
 

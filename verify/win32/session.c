@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "session.h"
+#include "win32.h"
 
 /* An address range (model addresses) whose state differs between the two systems because of a
  * known divergence: later differences there are its consequences, not new findings. */

@@ -23,7 +23,7 @@ typedef struct VsCliBackendOptions {
     char *agent;
     char *launcher;
     char *known;
-    VsBackend kind;      /* set by vs_cli_prepare: win32 or posix */
+    const VsBackend *kind; /* set by vs_cli_prepare: the backend's table */
     gboolean model_only; /* set by vs_cli_prepare: fuzz --backend=model */
 } VsCliBackendOptions;
 

@@ -22,12 +22,6 @@
 #ifndef VS_SOURCE_ROOT
 #define VS_SOURCE_ROOT "."
 #endif
-#ifndef VS_WIN32_AGENT
-#define VS_WIN32_AGENT VS_SOURCE_ROOT "/build-win32/verify/win32/agent/vadsim-agent.exe"
-#endif
-#ifndef VS_POSIX_AGENT
-#define VS_POSIX_AGENT "verify/posix/agent/vadsim-agent-posix"
-#endif
 #define VS_KNOWN_LIST VS_SOURCE_ROOT "/verify/known-divergences.ini"
 
 #define BACKEND_ENTRIES 5
@@ -59,25 +53,30 @@ void vs_cli_backend_options_free(VsCliBackendOptions *o)
     g_free(o->known);
 }
 
+/* Which backend o names: a table, or fuzz's model alone (o->model_only; its calls are Win32's).
+ * FALSE after saying why for a name there is no backend of. */
+static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
+{
+    gboolean fuzz = strcmp(command, "fuzz") == 0;
+    o->model_only = fuzz && o->backend && strcmp(o->backend, "model") == 0;
+    o->kind = o->model_only ? &vs_backend_win32 : vs_backend_named(o->backend ? o->backend
+                                                                              : "win32");
+    if (!o->kind) {
+        g_autofree char *names = vs_backend_names(fuzz ? "model" : NULL);
+        fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command, names, o->backend);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent,
                         VsKnownList *known)
 {
-    gboolean fuzz = strcmp(command, "fuzz") == 0;
-    o->kind = o->backend && strcmp(o->backend, "posix") == 0 ? VS_BACKEND_POSIX : VS_BACKEND_WIN32;
-    o->model_only = fuzz && o->backend && strcmp(o->backend, "model") == 0;
-    if (o->backend && strcmp(o->backend, "win32") != 0 && strcmp(o->backend, "posix") != 0 &&
-        !o->model_only) {
-        fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command,
-                fuzz ? "win32, posix or model" : "win32 or posix", o->backend);
+    if (!choose_backend(command, o))
         return FALSE;
-    }
-    gboolean posix = o->kind == VS_BACKEND_POSIX;
-    const char *env = g_getenv(posix ? "VADSIM_AGENT_POSIX" : "VADSIM_AGENT");
-    agent->path = g_strdup(o->agent           ? o->agent
-                           : env && *env      ? env
-                           : posix            ? VS_POSIX_AGENT
-                                              : VS_WIN32_AGENT);
-    const char *launcher = o->launcher ? o->launcher : posix ? "none" : "wine";
+    const char *env = g_getenv(o->kind->agent_env);
+    agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : o->kind->agent);
+    const char *launcher = o->launcher ? o->launcher : o->kind->launcher;
     GError *error = NULL;
     agent->launcher = NULL;
     if (*launcher && strcmp(launcher, "none") != 0 &&
@@ -123,12 +122,12 @@ gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackend
     return ok;
 }
 
-/* ---- verify ----------------------------------------------------------------------------------- */
+/* ---- verify ---------------------------------------------------------------------------------- */
 
 /* Verifies every file; the exit status. */
 static int verify_files(GPtrArray *files, const VsVerifyOptions *options)
 {
-    g_autofree char *unavailable = vs_verify_unavailable(&options->agent, options->backend);
+    g_autofree char *unavailable = options->backend->unavailable(&options->agent);
     if (unavailable) {
         printf("SKIP all %u scenario%s: %s\n0 passed, 0 failed, %u skipped\n", files->len,
                files->len == 1 ? "" : "s", unavailable, files->len);
@@ -178,7 +177,7 @@ int vs_cli_verify(int argc, char **argv)
             status = EXIT_PASS;
             for (int i = 1; i < argc; i++)
                 vs_cli_collect("verify", argv[i], files, &status);
-            VsVerifyOptions options = {agent, &known, verbose, o.kind};
+            VsVerifyOptions options = {o.kind, agent, &known, verbose};
             if (status == EXIT_PASS)
                 status = verify_files(files, &options);
             g_ptr_array_free(files, TRUE);

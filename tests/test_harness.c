@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compare.h"
+#include "win32.h"
 #include "known.h"
 
 /* Translation goes through the newest pair holding the address, end included; else identity. */

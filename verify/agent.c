@@ -1,6 +1,6 @@
 /*
- * agent.c - starting an agent and speaking its line protocol (see agent/vadsim-agent.c; the POSIX
- * agent, agent-posix/vadsim-agent-posix.c, speaks it too, and posix.c formats its calls).
+ * agent.c - starting an agent and speaking its line protocol (protocol.h; each backend's
+ * request.c formats its calls and reads their answers).
  *
  * Requests are written whole; answers are read a line at a time with poll(), which also drains the
  * agent's standard error so a chatty launcher (Wine) can never block on a full pipe. An answer that
@@ -18,7 +18,6 @@
 
 #include "agent.h"
 
-#define AGENT_PROTOCOL_VERSION 1
 #define GREETING_TIMEOUT_MS (180 * 1000) /* the first Wine start makes a prefix: can be slow */
 #define ANSWER_TIMEOUT_MS (30 * 1000)
 #define STDERR_KEPT 2048
@@ -28,17 +27,12 @@ struct VsAgent {
     int in, out, err; /* its standard input, output and error */
     GString *pending; /* bytes read from its output, not yet a whole line */
     GString *stderr_tail;
-    VsAgentInfo info;
-    guint64 requests;
     gboolean lost;
 };
 
 G_DEFINE_QUARK(vs-agent-error-quark, vs_agent_error)
 
-const VsAgentInfo *vs_agent_info(const VsAgent *agent) { return &agent->info; }
-guint64 vs_agent_requests(const VsAgent *agent) { return agent->requests; }
-
-/* ---- Lines ------------------------------------------------------------------------------------ */
+/* ---- Lines ----------------------------------------------------------------------------------- */
 
 static void keep_stderr(VsAgent *agent, const char *bytes, gssize n)
 {
@@ -121,7 +115,6 @@ static gboolean exchange(VsAgent *agent, const char *text, GString *line, int ti
         return FALSE;
     if (!read_line(agent, line, timeout_ms, error))
         return FALSE;
-    agent->requests++;
     if (g_str_has_prefix(line->str, "! ")) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED, "%s", line->str + 2);
         return FALSE;
@@ -167,12 +160,36 @@ gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *valu
     return request(agent, text, values, ANSWER_TIMEOUT_MS, error);
 }
 
+gboolean vs_agent_call(VsAgent *agent, const char *text, VsOutcome *outcome, GArray *extra,
+                       GError **error)
+{
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (!request(agent, text, v, ANSWER_TIMEOUT_MS, error))
+        return FALSE;
+    const guint64 *a = (const guint64 *)v->data;
+    memset(outcome, 0, sizeof *outcome);
+    outcome->ret = a[0];
+    outcome->last_error = (uint32_t)a[1];
+    outcome->last_status = (uint32_t)a[2];
+    outcome->exception = (uint32_t)a[3];
+    g_array_set_size(extra, 0);
+    g_array_append_vals(extra, a + 4, v->len - 4);
+    return TRUE;
+}
+
 void vs_agent_lose(VsAgent *agent, const char *what, GError **error)
 {
     lose(agent, error, what);
 }
 
-/* ---- Starting and stopping -------------------------------------------------------------------- */
+void vs_agent_append_text(GString *request, char letter, const char *bytes)
+{
+    g_string_append_printf(request, " %c", letter);
+    for (const char *c = bytes; *c; c++)
+        g_string_append_printf(request, "%02x", (unsigned char)*c);
+}
+
+/* ---- Starting and stopping ------------------------------------------------------------------- */
 
 static GStrv agent_argv(const VsAgentCommand *command)
 {
@@ -185,25 +202,8 @@ static GStrv agent_argv(const VsAgentCommand *command)
     return argv;
 }
 
-/* The Win32 agent's greeting: protocol version, then GetSystemInfo's figures and Wine or not. */
-static gboolean greet(VsAgent *agent, GArray *values, GError **error)
-{
-    guint64 *a = (guint64 *)values->data;
-    if (values->len < 9 || a[0] != AGENT_PROTOCOL_VERSION) {
-        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
-                    "the agent speaks protocol %" G_GUINT64_FORMAT ", not %d: rebuild it",
-                    a[0], AGENT_PROTOCOL_VERSION);
-        return FALSE;
-    }
-    agent->info = (VsAgentInfo){(uint32_t)a[4], (uint32_t)a[5], a[6], a[7], a[8] != 0};
-    return TRUE;
-}
-
-typedef gboolean (*GreetFn)(VsAgent *agent, GArray *values, GError **error);
-
-/* Starts the agent and reads its answer to hello into hello; greet (if any) judges it. */
-static VsAgent *start_once(const VsAgentCommand *command, GreetFn greet_fn, GArray *hello,
-                           GError **error)
+/* Starts the agent and reads its answer to hello into hello. */
+static VsAgent *start_once(const VsAgentCommand *command, GArray *hello, GError **error)
 {
     g_auto(GStrv) argv = agent_argv(command);
     g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "WINEDEBUG", "-all", FALSE);
@@ -223,8 +223,7 @@ static VsAgent *start_once(const VsAgentCommand *command, GreetFn greet_fn, GArr
         g_free(agent);
         return NULL;
     }
-    if (!request(agent, "hello\n", hello, GREETING_TIMEOUT_MS, error) ||
-        (greet_fn && !greet_fn(agent, hello, error))) {
+    if (!request(agent, "hello\n", hello, GREETING_TIMEOUT_MS, error)) {
         g_prefix_error(error, "starting %s: ", command->path);
         vs_agent_stop(agent);
         return NULL;
@@ -234,12 +233,11 @@ static VsAgent *start_once(const VsAgentCommand *command, GreetFn greet_fn, GArr
 
 /* A wineserver that is shutting down as the agent starts can drop it before it greets ("wine
  * client error: recvmsg"): such a start is tried again, a few times. */
-static VsAgent *start(const VsAgentCommand *command, GreetFn greet_fn, GArray *hello,
-                      GError **error)
+VsAgent *vs_agent_start(const VsAgentCommand *command, GArray *hello, GError **error)
 {
     for (int attempt = 1;; attempt++) {
         GError *inner = NULL;
-        VsAgent *agent = start_once(command, greet_fn, hello, &inner);
+        VsAgent *agent = start_once(command, hello, &inner);
         if (agent)
             return agent;
         if (attempt == 3 || !g_error_matches(inner, VS_AGENT_ERROR, VS_AGENT_ERROR_LOST)) {
@@ -249,17 +247,6 @@ static VsAgent *start(const VsAgentCommand *command, GreetFn greet_fn, GArray *h
         g_error_free(inner);
         g_usleep(200 * 1000);
     }
-}
-
-VsAgent *vs_agent_start(const VsAgentCommand *command, GError **error)
-{
-    g_autoptr(GArray) hello = g_array_new(FALSE, FALSE, sizeof(guint64));
-    return start(command, greet, hello, error);
-}
-
-VsAgent *vs_agent_start_raw(const VsAgentCommand *command, GArray *hello, GError **error)
-{
-    return start(command, NULL, hello, error);
 }
 
 void vs_agent_stop(VsAgent *agent)
@@ -292,108 +279,12 @@ void vs_agent_stop(VsAgent *agent)
     g_free(agent);
 }
 
-/* ---- Calls ------------------------------------------------------------------------------------ */
-
-/* The request line for op: its name, then each argument; a by-reference one as "1 value", a NULL
- * pointer as "0 0". */
-static void format_request(const VsOp *op, GString *text)
+char *vs_agent_launcher_missing(const VsAgentCommand *command)
 {
-    const VsOpSpec *spec = vs_op_spec(op->kind);
-    g_string_append(text, spec->name);
-    for (int i = 0; i < spec->arity; i++) {
-        if (spec->ref_args & (1u << i))
-            g_string_append_printf(text, " %d", (op->by_ref >> i) & 1);
-        if (op->kind == VS_OP_DECLARE_FILE && i == 3 && op->arg[i]) {
-            g_string_append(text, " t"); /* a file's text: hex, and no prefix */
-            for (const char *c = op->contents; *c; c++)
-                g_string_append_printf(text, "%02x", (unsigned char)*c);
-            continue;
-        }
-        if ((spec->string_args & (1u << i)) && op->arg[i]) {
-            /* A name, as hex bytes; every name gets the harness's prefix, so runs that share a
-             * Windows session (two builds' tests under one wineserver) never meet. */
-            g_autofree char *name = g_strdup_printf("vadsim%d_%s", (int)getpid(), op->text);
-            g_string_append(text, " s");
-            for (const char *c = name; *c; c++)
-                g_string_append_printf(text, "%02x", (unsigned char)*c);
-            continue;
-        }
-        if ((spec->extended_args & (1u << i)) && op->arg[i]) {
-            const VsMemAddressRequirements *r = &op->requirements;
-            g_string_append_printf(text, " r%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%"
-                                   G_GINT64_MODIFIER "x", r->LowestStartingAddress,
-                                   r->HighestEndingAddress, r->Alignment);
-            continue;
-        }
-        g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);
-    }
-    g_string_append_c(text, '\n');
-}
-
-/* The numbers after the first four, by call, into the outcome. */
-static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutcome *outcome)
-{
-    const VsOpSpec *spec = vs_op_spec(op->kind);
-    if (op->kind == VS_OP_VIRTUAL_QUERY || op->kind == VS_OP_VIRTUAL_QUERY_EX) {
-        if (count >= 7) {
-            outcome->has_mbi = TRUE;
-            outcome->mbi = (VsMemoryBasicInformation){extra[0], extra[1], (uint32_t)extra[2],
-                                                      extra[3], (uint32_t)extra[4],
-                                                      (uint32_t)extra[5], (uint32_t)extra[6]};
-        }
-        return;
-    }
-    VsRecordKind record = vs_op_record(op->kind);
-    if (record != VS_RECORD_NONE) {
-        /* GetWriteWatch returns 0 on success; the others a BOOL. */
-        gboolean ok = op->kind == VS_OP_GET_WRITE_WATCH ? outcome->ret == 0 : outcome->ret != 0;
-        if (ok && count >= vs_record_spec(record)->count) {
-            outcome->record = record;
-            memcpy(outcome->fields, extra, vs_record_spec(record)->count * sizeof *extra);
-        }
-        return;
-    }
-    /* Out-parameters come in argument order, one per by-reference-capable argument. */
-    guint next = 0;
-    for (int i = 0; i < spec->arity && next < count; i++)
-        if (spec->ref_args & (1u << i))
-            outcome->out[i] = extra[next++];
-    gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
-                                                    : outcome->ret != 0;
-    if (ok)
-        outcome->out_written = op->by_ref;
-}
-
-gboolean vs_agent_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error)
-{
-    g_autoptr(GString) text = g_string_new(NULL);
-    format_request(op, text);
-    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
-    if (!request(agent, text->str, v, ANSWER_TIMEOUT_MS, error))
-        return FALSE;
-    const guint64 *a = (const guint64 *)v->data;
-    memset(outcome, 0, sizeof *outcome);
-    outcome->ret = a[0];
-    outcome->last_error = (uint32_t)a[1];
-    outcome->last_status = (uint32_t)a[2];
-    outcome->exception = (uint32_t)a[3];
-    read_outs(op, a + 4, v->len - 4, outcome);
-    return TRUE;
-}
-
-gboolean vs_agent_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions, GError **error)
-{
-    g_autofree char *text = g_strdup_printf("walk %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER
-                                            "x\n", from, to);
-    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
-    if (!request(agent, text, v, ANSWER_TIMEOUT_MS, error))
-        return FALSE;
-    const guint64 *a = (const guint64 *)v->data + 4;
-    g_array_set_size(regions, 0);
-    for (guint i = 0; i + 7 <= v->len - 4; i += 7) {
-        VsMemoryBasicInformation m = {a[i], a[i + 1], (uint32_t)a[i + 2], a[i + 3],
-                                      (uint32_t)a[i + 4], (uint32_t)a[i + 5], (uint32_t)a[i + 6]};
-        g_array_append_val(regions, m);
-    }
-    return TRUE;
+    if (!command->launcher || !command->launcher[0])
+        return NULL;
+    g_autofree char *found = g_find_program_in_path(command->launcher[0]);
+    return found ? NULL
+                 : g_strdup_printf("'%s' is not installed, so the agent cannot run here",
+                                   command->launcher[0]);
 }

@@ -1,173 +1,144 @@
 /*
- * fuzz.c - generating, running, shrinking and writing down random call sequences.
+ * fuzz.c - the fuzzer's driver, for either backend: running a sequence of calls in the model and
+ * the backend's agent, shrinking what diverges and writing it down (fuzz.h).
  *
- * A sequence is a list of FuzzOps. An address in one is symbolic: an offset into an allocation
- * named by the id of the call that made it (the arena is id 0), or an absolute address from a short
- * list of edges that are safe to aim at in a real process. Running a sequence resolves the names
- * against what this run's model returned, so the same sequence runs again after calls are dropped
- * from it (a call whose allocation is gone is skipped).
+ * The backend's generator (generator.h) makes the calls and says what they did; this file runs
+ * them, names and resolves what they return, checks the model's invariants, mirrors each call
+ * to the backend's session and counts the judgements, and replays, shrinks and writes the
+ * sequence that came to a finding.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "fuzz.h"
-#include "win32.h"
 #include "shrink.h"
 
-#define KB(n) ((uint64_t)(n) << 10)
-#define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
-#define ARENA_ID 0
-#define NO_BASE (-1)
-#define FUZZ_FILE_HANDLE 8        /* the model's handle to the file (its second): the model is
-                                  * deterministic, and the harness relates it to the real one */
-#define PREFIX_CALLS 6           /* the arena's reserve and release, the section, the file, its
-                                  * handle and its section: never shrunk */
-#define SHRINK_KEEP_TAIL 8       /* calls before the finding the first shrinking guess keeps */
+#define PROGRESS_SECONDS 2.0
+#define SHRINK_KEEP_TAIL 8 /* calls before the finding the first shrinking guess keeps */
 
-/* ---- Sequences -------------------------------------------------------------------------------- */
-
-typedef struct FuzzOp {
-    VsOp op;
-    guint id;         /* its index in the sequence as generated: allocations are named by it */
-    gint base;        /* NO_BASE: the address argument is absolute; else the allocation's id */
-    gboolean probe;   /* a VirtualQuery added where the walks differed */
-} FuzzOp;
-
-/* Whether op chose its own address (a NULL base), so that later calls may aim into it. */
-static gboolean makes_allocation(const FuzzOp *f)
-{
-    if (f->base != NO_BASE)
-        return FALSE;
-    if (f->op.kind == VS_OP_VIRTUAL_ALLOC || f->op.kind == VS_OP_VIRTUAL_ALLOC_EX)
-        return f->op.arg[vs_op_address_arg(f->op.kind)] == 0;
-    return f->op.kind == VS_OP_NT_ALLOCATE && (f->op.by_ref & 2) && f->op.arg[1] == 0;
-}
-
-static gboolean changes_memory(VsOpKind kind)
-{
-    /* A read counts: it can consume a guard page. */
-    return vs_op_address_arg(kind) >= 0 && kind != VS_OP_VIRTUAL_QUERY &&
-           kind != VS_OP_VIRTUAL_QUERY_EX;
-}
-
-/* ---- Running ---------------------------------------------------------------------------------- */
-
-typedef struct Live {
-    guint id;
-    uint64_t size;
-} Live;
-
+/* A run of a sequence: what the generator sees, then what the driver keeps. */
 typedef struct Run {
-    VsSystem *system;
-    VsThread *thread;
-    VsSession *session; /* NULL: the model alone */
-    GArray *bases;      /* uint64_t per id: the model address its allocation got, 0 if none */
-    GArray *live;       /* Live: allocations the generator may aim into */
-    GArray *ran;        /* VsRanAs per sequence position */
+    VsFuzzRun run;
+    const VsFuzzOptions *o;
+    const VsGenerator *g;
+    char *system_options; /* the agent's machine as 'system' options; NULL without them */
+    GArray *ran;          /* VsRanAs per sequence position */
     guint64 calls, matched, known, unsupported;
     gboolean found;
     char *finding;
     VsOpKind found_kind;
-    guint found_at;     /* the sequence position of the call where it was found */
+    guint found_at;       /* the sequence position of the call where it was found */
     char found_field[32];
-    GString *lines;     /* the judged differences of the last call */
-    GHashTable *tally;  /* known entry id (or why refused) -> calls it explained */
-    VsHandle section;   /* the model's handle to the section every sequence starts by making */
-    VsHandle file;      /* ... to the file it declares, and to that file's section */
-    VsHandle file_section;
+    GString *lines;       /* the judged differences of the last call */
+    GHashTable *tally;    /* known entry id (or why refused) -> calls it explained */
 } Run;
 
+/* ---- Names ----------------------------------------------------------------------------------- */
+
+uint64_t vs_fuzz_value(const VsFuzzRun *run, gint id)
+{
+    if (id == VS_FUZZ_ARENA)
+        return run->arena;
+    return id >= 0 && (guint)id < run->values->len ? g_array_index(run->values, uint64_t, id) : 0;
+}
+
+void vs_fuzz_set_value(VsFuzzRun *run, guint id, uint64_t value)
+{
+    if (id >= run->values->len)
+        g_array_set_size(run->values, id + 1);
+    g_array_index(run->values, uint64_t, id) = value;
+}
+
+int vs_fuzz_handle_arg(VsOpKind kind)
+{
+    uint32_t bits = vs_op_spec(kind)->handle_args;
+    return bits ? __builtin_ctz(bits) : -1;
+}
+
+/* The second address argument (mremap's new_address), or -1. */
+static int second_address_arg(VsOpKind kind)
+{
+    uint32_t bits = vs_op_spec(kind)->address_args;
+    int last = bits ? 31 - __builtin_clz(bits) : -1;
+    return last != vs_op_address_arg(kind) ? last : -1;
+}
+
+/* Adds the value named by id to *argument; FALSE if there is none (it was dropped, or the call
+ * that would have made it failed). */
+static gboolean resolve_name(const Run *r, gint id, uint64_t *argument, gboolean replace)
+{
+    if (id == VS_FUZZ_ABSOLUTE)
+        return TRUE;
+    uint64_t value = vs_fuzz_value(&r->run, id);
+    *argument = replace ? value : *argument + value;
+    return value != 0;
+}
+
+/* The call with its names resolved against this run; FALSE if something it names is gone, or
+ * the agent would not take it. */
+static gboolean resolve(const Run *r, const VsFuzzCall *c, VsOp *op)
+{
+    *op = c->op;
+    int second = second_address_arg(op->kind), handle = vs_fuzz_handle_arg(op->kind);
+    if (!resolve_name(r, c->base, &op->arg[MAX(vs_op_address_arg(op->kind), 0)], FALSE) ||
+        !resolve_name(r, c->base2, &op->arg[MAX(second, 0)], FALSE) ||
+        !resolve_name(r, c->handle_of, &op->arg[MAX(handle, 0)], TRUE))
+        return FALSE;
+    return !r->g->takes || r->g->takes(&r->run, op);
+}
+
+/* ---- Running --------------------------------------------------------------------------------- */
+
+/* Starts a run: the agent first (where the model takes its machine as a setting, the model's
+ * system is made like it), then the model's system and process. */
 static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
 {
+    const VsBackend *backend = o->backend;
     memset(r, 0, sizeof *r);
-    VsSystemConfig config = {.arch = VS_ARCH_X64, .ram_bytes = o->ram_bytes};
-    r->system = vs_system_create(&config);
-    VsProcess *process = r->system ? vs_process_create(r->system, "fuzz") : NULL;
+    r->o = o;
+    r->g = backend->generator;
+    VsSystemConfig config = {.arch = r->g->arch, .ram_bytes = o->ram_bytes};
+    if (o->agent) {
+        if (!(r->run.session = backend->start(o->agent, o->known, NULL, error)))
+            return FALSE;
+        if (backend->configure)
+            backend->configure(r->run.session, &config);
+        if (backend->system_options)
+            r->system_options = backend->system_options(r->run.session);
+    }
+    r->run.system = vs_system_create(&config);
+    VsProcess *process = r->run.system ? vs_process_create(r->run.system, r->g->process) : NULL;
     if (!process) {
         g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "out of host memory");
         return FALSE;
     }
-    r->thread = vs_process_main_thread(process);
-    r->bases = g_array_new(FALSE, TRUE, sizeof(uint64_t));
-    r->live = g_array_new(FALSE, FALSE, sizeof(Live));
+    r->run.thread = vs_process_main_thread(process);
+    r->run.values = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+    r->run.live = g_array_new(FALSE, FALSE, sizeof(VsFuzzLive));
     r->ran = g_array_new(FALSE, TRUE, sizeof(guint8));
     r->lines = g_string_new(NULL);
     r->tally = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    if (o->agent && !(r->session = vs_session_start(o->agent, o->known, error)))
-        return FALSE;
+    r->run.generator = r->g->start(&r->run);
     return TRUE;
 }
 
 static void run_finish(Run *r)
 {
-    vs_session_free(r->session);
-    if (r->system)
-        vs_system_destroy(r->system);
-    if (r->bases) {
-        g_array_free(r->bases, TRUE);
-        g_array_free(r->live, TRUE);
+    if (r->run.generator)
+        r->g->finish(r->run.generator);
+    vs_session_free(r->run.session);
+    g_free(r->system_options);
+    if (r->run.system)
+        vs_system_destroy(r->run.system);
+    if (r->run.values) {
+        g_array_free(r->run.values, TRUE);
+        g_array_free(r->run.live, TRUE);
         g_array_unref(r->ran);
         g_string_free(r->lines, TRUE);
         g_hash_table_unref(r->tally);
     }
     g_free(r->finding);
     memset(r, 0, sizeof *r);
-}
-
-static uint64_t base_of(const Run *r, gint id)
-{
-    return (guint)id < r->bases->len ? g_array_index(r->bases, uint64_t, id) : 0;
-}
-
-static void set_base(Run *r, guint id, uint64_t address)
-{
-    if (id >= r->bases->len)
-        g_array_set_size(r->bases, id + 1);
-    g_array_index(r->bases, uint64_t, id) = address;
-}
-
-/* Notes the allocation a call made, and forgets the ones it released, for the generator: once
- * released, where each system puts the next allocation is its own choice, and aiming there would
- * compare placements, not behaviour. A release at base + 1 releases the allocation too (the base
- * is rounded down to its page). */
-static void track(Run *r, const FuzzOp *f, const VsOp *op, const VsOutcome *outcome)
-{
-    if (makes_allocation(f)) {
-        gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
-        uint64_t address = nt ? (NT_SUCCESS((VsStatus)outcome->ret) ? outcome->out[1] : 0)
-                              : outcome->ret;
-        uint64_t size = nt ? outcome->out[3] : op->arg[vs_op_address_arg(op->kind) + 1];
-        set_base(r, f->id, address);
-        if (address && f->id != ARENA_ID) {
-            Live live = {f->id, size};
-            g_array_append_val(r->live, live);
-        }
-    }
-    gboolean release = (op->kind == VS_OP_VIRTUAL_FREE && op->arg[2] == MEM_RELEASE) ||
-                       (op->kind == VS_OP_NT_FREE && op->arg[3] == MEM_RELEASE);
-    if (release && (op->kind == VS_OP_NT_FREE ? NT_SUCCESS((VsStatus)outcome->ret) : outcome->ret))
-        for (guint i = 0; i < r->live->len; i++)
-            if (base_of(r, (gint)g_array_index(r->live, Live, i).id) ==
-                (op->arg[vs_op_address_arg(op->kind)] & ~(uint64_t)(VS_PAGE_SIZE - 1))) {
-                g_array_remove_index(r->live, i);
-                break;
-            }
-}
-
-/* Whether a call left the model's memory as it was: it only looked, or it failed. A read that
- * consumed a guard page or raised did change something (or may have, in the other system). */
-static gboolean inert(const VsOp *op, const VsOutcome *outcome)
-{
-    if (op->kind == VS_OP_READ)
-        return outcome->exception == 0;
-    if (!changes_memory(op->kind))
-        return TRUE;
-    switch (vs_op_spec(op->kind)->returns) {
-    case VS_RETURN_POINTER:
-    case VS_RETURN_BOOL: return outcome->ret == 0;
-    case VS_RETURN_STATUS: return !NT_SUCCESS((VsStatus)outcome->ret);
-    default: return FALSE;
-    }
 }
 
 static void found(Run *r, guint position, VsOpKind kind, const char *field, char *finding)
@@ -179,543 +150,119 @@ static void found(Run *r, guint position, VsOpKind kind, const char *field, char
     r->finding = finding;
 }
 
-/* Runs one call in the model, checks the model's invariants, and mirrors it to the agent. */
-static gboolean run_op(Run *r, const FuzzOp *f, guint position, GError **error)
+static void count(Run *r, const VsJudgement *judgement)
 {
-    VsOp op = f->op;
-    int arg = vs_op_address_arg(op.kind);
+    if (judgement->because) {
+        gpointer n = g_hash_table_lookup(r->tally, judgement->because);
+        g_hash_table_insert(r->tally, g_strdup(judgement->because),
+                            GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+    }
+    switch (judgement->kind) {
+    case VS_JUDGED_MATCH: r->matched++; break;
+    case VS_JUDGED_KNOWN: r->known++; break;
+    case VS_JUDGED_UNSUPPORTED: r->unsupported++; break;
+    case VS_JUDGED_UNEXPLAINED: break;
+    }
+}
+
+/* Mirrors a call the model made to the agent; an unexplained difference is the run's finding. */
+static gboolean mirror(Run *r, const VsOp *op, const VsOutcome *outcome, guint position,
+                       GError **error)
+{
+    VsJudgement judgement;
+    g_string_truncate(r->lines, 0);
+    if (!r->o->backend->mirror(r->run.session, NULL, r->run.thread, op, outcome, &judgement,
+                               r->lines, error))
+        return FALSE;
+    count(r, &judgement);
+    if (judgement.kind == VS_JUDGED_UNEXPLAINED) {
+        g_autofree char *where = r->g->aimed_at ? r->g->aimed_at(&r->run, op) : NULL;
+        found(r, position, op->kind, judgement.field,
+              g_strdup_printf("%s diverges:\n%s%s", vs_op_spec(op->kind)->name, r->lines->str,
+                              where ? where : ""));
+    }
+    return TRUE;
+}
+
+/* Runs one call in the model, checks the model's invariants, and mirrors it to the agent. */
+static gboolean run_call(Run *r, const VsFuzzCall *c, guint position, GError **error)
+{
+    VsOp op;
     if (position >= r->ran->len)
         g_array_set_size(r->ran, position + 1);
-    if (f->base != NO_BASE) {
-        uint64_t base = base_of(r, f->base);
-        if (!base)
-            return TRUE; /* its allocation was dropped from the sequence, or never made */
-        op.arg[arg] += base;
-    }
+    if (!resolve(r, c, &op))
+        return TRUE;
     VsOutcome outcome;
-    vs_op_execute(r->thread, &op, &outcome);
-    g_array_index(r->ran, guint8, position) = inert(&op, &outcome) ? VS_RAN_INERT : VS_RAN_ACTIVE;
+    vs_op_execute(r->run.thread, &op, &outcome);
+    g_array_index(r->ran, guint8, position) =
+        r->g->inert(&op, &outcome) ? VS_RAN_INERT : VS_RAN_ACTIVE;
     r->calls++;
-    track(r, f, &op, &outcome);
-    if (op.kind == VS_OP_CREATE_FILE_MAPPING && outcome.ret)
-        *(op.arg[0] == VS_INVALID_HANDLE_VALUE ? &r->section : &r->file_section) = outcome.ret;
-    if (op.kind == VS_OP_CREATE_FILE && outcome.ret != VS_INVALID_HANDLE_VALUE)
-        r->file = outcome.ret;
+    r->g->track(&r->run, c, &op, &outcome);
     char problem[256];
-    if (!vs_check(r->system, problem, sizeof problem)) {
+    if (!vs_check(r->run.system, problem, sizeof problem)) {
         found(r, position, op.kind, "invariant",
               g_strdup_printf("the model's invariant checker failed after %s: %s",
                               vs_op_spec(op.kind)->name, problem));
         return TRUE;
     }
-    if (!r->session)
-        return TRUE;
-    VsJudgement judgement;
-    g_string_truncate(r->lines, 0);
-    if (!vs_session_mirror(r->session, NULL, r->thread, &op, &outcome, &judgement, r->lines, error))
-        return FALSE;
-    if (judgement.because) {
-        gpointer count = g_hash_table_lookup(r->tally, judgement.because);
-        g_hash_table_insert(r->tally, g_strdup(judgement.because),
-                            GUINT_TO_POINTER(GPOINTER_TO_UINT(count) + 1));
-    }
-    switch (judgement.kind) {
-    case VS_JUDGED_MATCH: r->matched++; break;
-    case VS_JUDGED_KNOWN: r->known++; break;
-    case VS_JUDGED_UNSUPPORTED: r->unsupported++; break;
-    case VS_JUDGED_UNEXPLAINED:
-        found(r, position, op.kind, judgement.field,
-              g_strdup_printf("%s diverges:\n%s", vs_op_spec(op.kind)->name, r->lines->str));
-        break;
-    }
-    return TRUE;
+    return !r->run.session || mirror(r, &op, &outcome, position, error);
 }
 
-/* ---- Walking the arena ------------------------------------------------------------------------ */
-
-/* A region as an offset into the arena, so the two systems' walks compare directly. */
-typedef struct Region {
-    uint64_t start, end;
-    uint32_t state, protect, type, allocation_protect;
-    int64_t allocation; /* the allocation base's offset, or -1 for free memory */
-} Region;
-
-static void add_region(GArray *regions, const VsMemoryBasicInformation *m, uint64_t arena)
+/* Compares the systems' state after call, where the backend does (generator.h): TRUE with a call
+ * to add in *probe where they differ. */
+static gboolean compare_state(Run *r, const VsFuzzCall *call, guint id, VsFuzzCall *probe,
+                              GError **error)
 {
-    uint64_t end = MIN(m->BaseAddress + m->RegionSize, arena + ARENA_SIZE);
-    Region region = {m->BaseAddress - arena, end - arena, m->State, m->Protect, m->Type,
-                     m->AllocationProtect,
-                     m->State == MEM_FREE ? -1 : (int64_t)(m->AllocationBase - arena)};
-    g_array_append_val(regions, region);
+    return !r->found && r->run.session && r->g->compare_state && !call->probe &&
+           r->g->compare_state(&r->run, call, id, probe, error);
 }
 
-static void model_walk(Run *r, uint64_t arena, GArray *regions)
+/* ---- Exploring ------------------------------------------------------------------------------- */
+
+/* A progress line ("N/M calls, S s, R calls/s") every couple of seconds of timer, if o asks. */
+static void progress(const VsFuzzOptions *o, guint64 calls, GTimer *timer, double *last)
 {
-    for (uint64_t address = arena; address < arena + ARENA_SIZE;) {
-        VsMemoryBasicInformation m;
-        if (!VsVirtualQuery(r->thread, address, &m, sizeof m))
-            break;
-        add_region(regions, &m, arena);
-        address = m.BaseAddress + m.RegionSize;
-    }
-}
-
-static const Region *region_at(GArray *regions, uint64_t offset)
-{
-    for (guint i = 0; i < regions->len; i++) {
-        const Region *region = &g_array_index(regions, Region, i);
-        if (offset >= region->start && offset < region->end)
-            return region;
-    }
-    return NULL;
-}
-
-/* Whether two regions are alike over [lo, hi): the same attributes, and the same extent there. */
-static gboolean same_region(const Region *a, const Region *b, uint64_t lo, uint64_t hi)
-{
-    return a && b && MAX(a->start, lo) == MAX(b->start, lo) && MIN(a->end, hi) == MIN(b->end, hi) &&
-           a->state == b->state && a->protect == b->protect && a->type == b->type &&
-           a->allocation_protect == b->allocation_protect && a->allocation == b->allocation;
-}
-
-/* The first arena offset in [lo, hi) where the two walks differ, or -1. */
-static int64_t first_difference(GArray *model, GArray *other, uint64_t lo, uint64_t hi)
-{
-    if (!same_region(region_at(model, lo), region_at(other, lo), lo, hi))
-        return (int64_t)lo;
-    for (int pass = 0; pass < 2; pass++) {
-        GArray *from = pass ? other : model;
-        for (guint i = 0; i < from->len; i++) {
-            uint64_t at = g_array_index(from, Region, i).start;
-            if (at > lo && at < hi && !same_region(region_at(model, at), region_at(other, at), lo, hi))
-                return (int64_t)at;
-        }
-    }
-    return -1;
-}
-
-/* The first arena offset where the two walks differ outside known-divergent ground, or -1. */
-static int64_t walks_differ(Run *r, uint64_t arena, GArray *model, GArray *other)
-{
-    for (int pass = 0; pass < 2; pass++) {
-        GArray *from = pass ? other : model;
-        for (guint i = 0; i < from->len; i++) {
-            uint64_t at = g_array_index(from, Region, i).start;
-            if (first_difference(model, other, at, at + 1) >= 0 &&
-                !vs_session_tainted(r->session, arena + at))
-                return (int64_t)at;
-        }
-    }
-    return -1;
-}
-
-typedef struct Walks {
-    uint64_t arena;
-    GArray *model, *other;
-} Walks;
-
-/* VsAgreeFn: the walks agree over a taint's range inside the arena (outside it, nobody looked). */
-static gboolean walks_agree(void *context, uint64_t start, uint64_t end)
-{
-    const Walks *w = context;
-    if (start < w->arena || end > w->arena + ARENA_SIZE)
-        return FALSE;
-    return first_difference(w->model, w->other, start - w->arena, end - w->arena) < 0;
-}
-
-/* Walks the arena in both systems and lifts the taints where they agree; where they differ, the
- * VirtualQuery to add (when probe is not NULL), else FALSE. */
-static gboolean walk_probe(Run *r, guint id, FuzzOp *probe, GError **error)
-{
-    uint64_t arena = base_of(r, ARENA_ID);
-    uint64_t other_arena = vs_relations_to_other(vs_session_relations(r->session), arena);
-    g_autoptr(GArray) model = g_array_new(FALSE, FALSE, sizeof(Region));
-    g_autoptr(GArray) other = g_array_new(FALSE, FALSE, sizeof(Region));
-    g_autoptr(GArray) records = g_array_new(FALSE, FALSE, sizeof(VsMemoryBasicInformation));
-    model_walk(r, arena, model);
-    if (!vs_agent_walk(vs_session_agent(r->session), other_arena, other_arena + ARENA_SIZE,
-                       records, error))
-        return FALSE;
-    for (guint i = 0; i < records->len; i++)
-        add_region(other, &g_array_index(records, VsMemoryBasicInformation, i), other_arena);
-    Walks walks = {arena, model, other};
-    vs_session_lift_taints(r->session, walks_agree, &walks);
-    int64_t at = walks_differ(r, arena, model, other);
-    if (at < 0 || !probe)
-        return FALSE;
-    *probe = (FuzzOp){.op = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {(uint64_t)at}},
-                      .id = id, .base = ARENA_ID, .probe = TRUE};
-    return TRUE;
-}
-
-/* ---- Generating ------------------------------------------------------------------------------- */
-
-typedef VsRng Rng; /* shrink.h */
-
-static uint64_t below(Rng *rng, uint64_t n) { return vs_rng_below(rng, n); }
-static gboolean chance(Rng *rng, unsigned percent) { return vs_rng_chance(rng, percent); }
-#define PICK VS_RNG_PICK
-
-/* An offset into the arena: mostly the first granules, where calls overlap; page edges. */
-static uint64_t arena_offset(Rng *rng)
-{
-    static const uint64_t pages[] = {0, 1, 2, 14, 15};
-    uint64_t granule = chance(rng, 80) ? below(rng, 8) : below(rng, 60);
-    uint64_t page = chance(rng, 60) ? PICK(rng, pages) : below(rng, 16);
-    uint64_t byte = chance(rng, 85) ? 0 : chance(rng, 50) ? 1 : below(rng, 4096);
-    return granule * VS_GRANULARITY + page * VS_PAGE_SIZE + byte;
-}
-
-static uint64_t pick_size(Rng *rng)
-{
-    static const uint64_t edges[] = {0, 1, KB(4) - 1, KB(4), KB(4) + 1, KB(8), KB(60),
-                                     KB(64), KB(68), KB(128)};
-    switch (below(rng, 4)) {
-    case 0: return PICK(rng, edges);
-    case 1: return (1 + below(rng, 16)) * VS_PAGE_SIZE;
-    case 2: return (1 + below(rng, 4)) * VS_GRANULARITY + below(rng, 16) * VS_PAGE_SIZE;
-    default: return 1 + below(rng, KB(200));
-    }
-}
-
-static uint32_t pick_protect(Rng *rng)
-{
-    static const uint32_t valid[] = {
-        PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_READWRITE, PAGE_EXECUTE,
-        PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_READWRITE | PAGE_GUARD,
-        PAGE_READONLY | PAGE_GUARD, PAGE_READWRITE | PAGE_NOCACHE,
-        PAGE_READWRITE | PAGE_WRITECOMBINE,
-    };
-    static const uint32_t invalid[] = {
-        PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY, 0, PAGE_NOACCESS | PAGE_GUARD,
-        PAGE_READONLY | PAGE_READWRITE, PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE, 0x800,
-    };
-    return chance(rng, 88) ? PICK(rng, valid) : PICK(rng, invalid);
-}
-
-static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
-{
-    static const uint32_t common[] = {MEM_RESERVE, MEM_COMMIT, MEM_COMMIT,
-                                      MEM_RESERVE | MEM_COMMIT};
-    static const uint32_t odd[] = {MEM_COMMIT | MEM_TOP_DOWN, 0, MEM_DECOMMIT,
-                                   MEM_RESERVE | MEM_RELEASE, MEM_RESERVE | MEM_TOP_DOWN,
-                                   MEM_RESET, MEM_RESET | MEM_COMMIT, MEM_RESET_UNDO,
-                                   MEM_RESERVE | MEM_WRITE_WATCH,
-                                   MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH};
-    uint32_t type = chance(rng, 90) ? PICK(rng, common) : PICK(rng, odd);
-    /* A NULL base with MEM_TOP_DOWN would land in the model's arena, at the top. */
-    return fixed ? type : type & ~(uint32_t)MEM_TOP_DOWN;
-}
-
-static uint32_t pick_free_type(Rng *rng)
-{
-    static const uint32_t odd[] = {0, MEM_RELEASE | MEM_DECOMMIT, MEM_FREE, 0x4001,
-                                   MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
-                                   MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
-                                   MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS,
-                                   MEM_DECOMMIT | MEM_PRESERVE_PLACEHOLDER};
-    return chance(rng, 45) ? MEM_RELEASE : chance(rng, 90) ? MEM_DECOMMIT : PICK(rng, odd);
-}
-
-/* Aims the call's address argument: into the arena, into an allocation the system placed, or at
- * one of the edges every process has (NULL, the first 64 KB, KUSER_SHARED_DATA, past user space).
- * Sizes aimed into a placed allocation stay near it: past it lie the real process's own pages. */
-static void aim(Rng *rng, const Run *r, FuzzOp *f, int arg, uint64_t *size)
-{
-    static const uint64_t edges[] = {0, 0x1000, 0x7FFE0000, 0x7FFE1000, 0x800000000000ull};
-    unsigned roll = (unsigned)below(rng, 100);
-    if (roll < 70 || (roll < 92 && r->live->len == 0)) {
-        f->base = ARENA_ID;
-        f->op.arg[arg] = arena_offset(rng);
-        if (size)
-            *size = MIN(*size, ARENA_SIZE - VS_GRANULARITY - f->op.arg[arg]);
-    } else if (roll < 92) {
-        /* Offsets stay inside the allocation's granules: beyond them each system has its own
-         * neighbours, and what lies there says nothing about either. */
-        const Live *live = &g_array_index(r->live, Live, below(rng, r->live->len));
-        uint64_t granules = (live->size + VS_GRANULARITY - 1) & ~(VS_GRANULARITY - 1);
-        uint64_t offsets[] = {0, VS_PAGE_SIZE, live->size & ~(VS_PAGE_SIZE - 1),
-                              below(rng, live->size + 1), 1};
-        uint64_t offset = PICK(rng, offsets); /* once: MIN would draw twice */
-        f->op.arg[arg] = MIN(offset, granules - 1);
-        f->base = (gint)live->id;
-        if (size)
-            *size = MIN(*size, live->size + VS_GRANULARITY);
-    } else {
-        f->base = NO_BASE;
-        f->op.arg[arg] = PICK(rng, edges);
-        /* Wine 8.0 maps more than the KUSER_SHARED_DATA page; a write above it hangs the agent. */
-        if (f->op.kind == VS_OP_WRITE && f->op.arg[arg] == 0x7FFE1000)
-            f->op.arg[arg] = 0x7FFE0000;
-    }
-}
-
-static VsHandle pick_handle(Rng *rng)
-{
-    return chance(rng, 93) ? VS_CURRENT_PROCESS : chance(rng, 50) ? 0 : 0x1234;
-}
-
-static void generate_alloc(Rng *rng, const Run *r, FuzzOp *f, gboolean ex)
-{
-    uint64_t *a = f->op.arg + ex;
-    if (ex)
-        f->op.arg[0] = pick_handle(rng);
-    a[1] = pick_size(rng);
-    if (chance(rng, 15)) { /* NULL: the system chooses */
-        f->base = NO_BASE;
-        a[0] = 0;
-        a[1] = MIN(a[1], KB(512));
-        a[2] = chance(rng, 50) ? MEM_RESERVE : MEM_RESERVE | MEM_COMMIT;
-    } else {
-        aim(rng, r, f, ex, &a[1]);
-        a[2] = pick_alloc_type(rng, TRUE);
-        /* Reserving next to a placed allocation could collide with the real process's pages. */
-        if (f->base != ARENA_ID && f->base != NO_BASE)
-            a[2] &= ~(uint32_t)MEM_RESERVE;
-    }
-    a[3] = pick_protect(rng);
-}
-
-static void generate_nt(Rng *rng, const Run *r, FuzzOp *f)
-{
-    uint64_t size = pick_size(rng);
-    f->op.arg[0] = pick_handle(rng);
-    f->op.by_ref = chance(rng, 97) ? 0x16 : 0x12; /* base, size, old protection by reference */
-    if (f->op.kind == VS_OP_NT_ALLOCATE) {
-        f->op.by_ref &= 0xA;
-        if (chance(rng, 20)) {
-            f->base = NO_BASE;
-            f->op.arg[1] = 0;
-            size = MIN(size, KB(512));
-            f->op.arg[2] = chance(rng, 85) ? 0 : below(rng, 24);
-            f->op.arg[4] = MEM_RESERVE | (chance(rng, 50) ? MEM_COMMIT : 0);
-        } else {
-            aim(rng, r, f, 1, &size);
-            f->op.arg[4] = pick_alloc_type(rng, TRUE);
-            if (f->base != ARENA_ID && f->base != NO_BASE)
-                f->op.arg[4] &= ~(uint32_t)MEM_RESERVE;
-        }
-        f->op.arg[3] = size;
-        f->op.arg[5] = pick_protect(rng);
-    } else if (f->op.kind == VS_OP_NT_FREE) {
-        f->op.by_ref &= 0x6;
-        aim(rng, r, f, 1, &size);
-        f->op.arg[2] = chance(rng, 40) ? 0 : size;
-        f->op.arg[3] = pick_free_type(rng);
-    } else {
-        aim(rng, r, f, 1, &size);
-        f->op.arg[2] = size;
-        f->op.arg[3] = pick_protect(rng);
-    }
-}
-
-/* The paging calls that take an address: locking, QueryWorkingSetEx, write watch. */
-static void generate_paging(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
-{
-    static const VsOpKind kinds[] = {VS_OP_VIRTUAL_LOCK, VS_OP_VIRTUAL_UNLOCK,
-                                     VS_OP_QUERY_WORKING_SET_EX, VS_OP_GET_WRITE_WATCH,
-                                     VS_OP_RESET_WRITE_WATCH};
-    f->op.kind = PICK(rng, kinds);
-    switch (f->op.kind) {
-    case VS_OP_QUERY_WORKING_SET_EX:
-        f->op.arg[0] = VS_CURRENT_PROCESS;
-        aim(rng, r, f, 1, NULL);
-        break;
-    case VS_OP_GET_WRITE_WATCH:
-        f->op.arg[0] = chance(rng, 90) ? below(rng, 2) : 2; /* 0, WRITE_WATCH_FLAG_RESET, bad */
-        aim(rng, r, f, 1, &size);
-        f->op.arg[2] = size;
-        break;
-    default: /* lock, unlock, ResetWriteWatch: (address, size) */
-        aim(rng, r, f, 0, &size);
-        f->op.arg[1] = MIN(size, KB(64)); /* locking faults pages in: keep it small */
-        break;
-    }
-}
-
-/* An arena address for a view or a placeholder: mostly on a 64 KB boundary, sometimes a page or a
- * byte off it (the alignment rules). Views and placeholders stay in the arena: elsewhere they
- * could land on the real process's own pages. */
-static uint64_t arena_granule(Rng *rng)
-{
-    uint64_t offset = below(rng, ARENA_SIZE / VS_GRANULARITY - 4) * VS_GRANULARITY;
-    return offset + (chance(rng, 85) ? 0 : chance(rng, 70) ? VS_PAGE_SIZE : 1);
-}
-
-/* The file made at the start: views of its section, flushes, reads of the file itself. */
-static void generate_file(Rng *rng, const Run *r, FuzzOp *f)
-{
-    static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY};
-    static const uint64_t offsets[] = {0, KB(64), KB(192), KB(256)};
-    static const uint64_t sizes[] = {0, KB(4), KB(64), KB(8) + 1};
-    uint64_t *a = f->op.arg;
-    switch (below(rng, 4)) {
-    case 0:
-        f->op.kind = VS_OP_MAP_VIEW_OF_FILE_EX;
-        a[0] = r->file_section, a[1] = PICK(rng, access), a[2] = 0;
-        a[3] = PICK(rng, offsets), a[4] = PICK(rng, sizes), a[5] = arena_granule(rng);
-        break;
-    case 1:
-        f->op.kind = VS_OP_FLUSH_VIEW_OF_FILE;
-        aim(rng, r, f, 0, NULL);
-        a[1] = PICK(rng, sizes);
-        break;
-    default:
-        f->op.kind = VS_OP_READ_FILE;
-        f->base = NO_BASE;
-        a[0] = r->file, a[1] = below(rng, KB(200) + 2);
-        break;
-    }
-}
-
-/* Sections, views and placeholders, on the section made at the start (256 KB, SEC_COMMIT). */
-static void generate_section(Rng *rng, const Run *r, FuzzOp *f, uint64_t size)
-{
-    static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY,
-                                      FILE_MAP_WRITE, 0};
-    static const uint64_t offsets[] = {0, 0, KB(64), KB(128), KB(4), KB(256)};
-    static const uint64_t view_sizes[] = {0, KB(64), KB(64), KB(128), KB(4), KB(320)};
-    static const VsOpKind kinds[] = {VS_OP_MAP_VIEW_OF_FILE_EX, VS_OP_MAP_VIEW_OF_FILE_EX,
-                                     VS_OP_UNMAP_VIEW_OF_FILE,  VS_OP_VIRTUAL_ALLOC_2,
-                                     VS_OP_VIRTUAL_ALLOC_2,     VS_OP_MAP_VIEW_OF_FILE_3,
-                                     VS_OP_UNMAP_VIEW_OF_FILE_2};
-    uint64_t *a = f->op.arg;
-    f->op.kind = PICK(rng, kinds);
-    f->base = ARENA_ID;
-    if (r->file_section && chance(rng, 30)) {
-        generate_file(rng, r, f);
+    double now = g_timer_elapsed(timer, NULL);
+    if (!o->progress || now - *last < PROGRESS_SECONDS)
         return;
-    }
-    switch (f->op.kind) {
-    case VS_OP_MAP_VIEW_OF_FILE_EX:
-        a[0] = r->section, a[1] = PICK(rng, access), a[2] = 0;
-        a[3] = PICK(rng, offsets), a[4] = PICK(rng, view_sizes), a[5] = arena_granule(rng);
-        break;
-    case VS_OP_UNMAP_VIEW_OF_FILE:
-        aim(rng, r, f, 0, NULL);
-        break;
-    case VS_OP_VIRTUAL_ALLOC_2: {
-        static const uint32_t types[] = {
-            MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
-            MEM_RESERVE | MEM_REPLACE_PLACEHOLDER, MEM_RESERVE | MEM_REPLACE_PLACEHOLDER | MEM_COMMIT,
-            MEM_REPLACE_PLACEHOLDER, MEM_COMMIT};
-        a[0] = VS_CURRENT_PROCESS, a[1] = arena_granule(rng);
-        a[2] = chance(rng, 60) ? (1 + below(rng, 4)) * VS_GRANULARITY : MIN(size, KB(256));
-        a[3] = PICK(rng, types);
-        a[4] = (a[3] & MEM_RESERVE_PLACEHOLDER) && chance(rng, 90) ? PAGE_NOACCESS : PAGE_READWRITE;
-        if (a[3] & MEM_REPLACE_PLACEHOLDER)
-            a[1] &= ~(uint64_t)1; /* a page-aligned base: replacement is page-grained */
-        break;
-    }
-    case VS_OP_MAP_VIEW_OF_FILE_3:
-        a[0] = r->section, a[1] = VS_CURRENT_PROCESS, a[2] = arena_granule(rng);
-        a[3] = PICK(rng, offsets), a[4] = PICK(rng, view_sizes);
-        a[5] = chance(rng, 75) ? MEM_REPLACE_PLACEHOLDER : 0;
-        a[6] = chance(rng, 80) ? PAGE_READWRITE : PAGE_READONLY;
-        break;
-    default: /* UnmapViewOfFile2 */
-        a[0] = VS_CURRENT_PROCESS;
-        aim(rng, r, f, 1, NULL);
-        a[2] = chance(rng, 70) ? MEM_PRESERVE_PLACEHOLDER : 0;
-        break;
-    }
+    *last = now;
+    g_autofree char *line = g_strdup_printf(
+        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s", calls,
+        o->calls, now, now > 0 ? (double)calls / now : 0.0);
+    o->progress(o->progress_context, line);
 }
 
-static FuzzOp generate(Rng *rng, const Run *r, guint id)
+/* Runs the prefix, then generates and runs calls until the budget is spent or something
+ * unexplained turns up. */
+static gboolean explore(Run *r, GArray *sequence, GError **error)
 {
-    FuzzOp f = {.id = id, .base = NO_BASE};
-    unsigned roll = (unsigned)below(rng, 100);
-    uint64_t size = pick_size(rng);
-    if (r->live->len > 24 && roll < 10) {
-        /* Placed allocations pile up; release one, so the run's state stays a size to learn from. */
-        f.op.kind = VS_OP_VIRTUAL_FREE;
-        f.base = (gint)g_array_index(r->live, Live, below(rng, r->live->len)).id;
-        f.op.arg[2] = MEM_RELEASE;
-    } else if (roll < 20) {
-        f.op.kind = VS_OP_VIRTUAL_ALLOC;
-        generate_alloc(rng, r, &f, FALSE);
-    } else if (roll < 22) {
-        f.op.kind = VS_OP_VIRTUAL_ALLOC_EX;
-        generate_alloc(rng, r, &f, TRUE);
-    } else if (roll < 34) {
-        f.op.kind = VS_OP_VIRTUAL_FREE;
-        aim(rng, r, &f, 0, &size);
-        f.op.arg[2] = pick_free_type(rng);
-        f.op.arg[1] = f.op.arg[2] == MEM_RELEASE && chance(rng, 75) ? 0 : size;
-    } else if (roll < 46) {
-        f.op.kind = chance(rng, 90) ? VS_OP_VIRTUAL_PROTECT : VS_OP_VIRTUAL_PROTECT_EX;
-        int ex = f.op.kind == VS_OP_VIRTUAL_PROTECT_EX;
-        if (ex)
-            f.op.arg[0] = pick_handle(rng);
-        aim(rng, r, &f, ex, &size);
-        f.op.arg[ex + 1] = size;
-        f.op.arg[ex + 2] = pick_protect(rng);
-        f.op.by_ref = chance(rng, 97) ? 1u << (ex + 3) : 0;
-    } else if (roll < 56) {
-        f.op.kind = chance(rng, 90) ? VS_OP_VIRTUAL_QUERY : VS_OP_VIRTUAL_QUERY_EX;
-        int ex = f.op.kind == VS_OP_VIRTUAL_QUERY_EX;
-        if (ex)
-            f.op.arg[0] = pick_handle(rng);
-        aim(rng, r, &f, ex, NULL);
-    } else if (roll < 67) {
-        f.op.kind = VS_OP_READ;
-        aim(rng, r, &f, 0, NULL);
-    } else if (roll < 78) {
-        f.op.kind = VS_OP_WRITE;
-        aim(rng, r, &f, 0, NULL);
-        f.op.arg[1] = below(rng, 256);
-    } else if (roll < 93) {
-        static const VsOpKind nt[] = {VS_OP_NT_ALLOCATE, VS_OP_NT_FREE, VS_OP_NT_PROTECT};
-        f.op.kind = PICK(rng, nt);
-        generate_nt(rng, r, &f);
-    } else if (roll < 96) {
-        generate_paging(rng, r, &f, size);
-    } else if (roll < 99 && r->section) {
-        generate_section(rng, r, &f, size);
-    } else {
-        static const VsOpKind other[] = {VS_OP_GET_LAST_ERROR, VS_OP_GET_LAST_ERROR,
-                                         VS_OP_RTL_GET_LAST_NT_STATUS, VS_OP_SET_LAST_ERROR};
-        f.op.kind = PICK(rng, other);
-        f.op.arg[0] = below(rng, 1000);
+    VsRng rng = {r->o->seed};
+    GTimer *timer = g_timer_new();
+    double last = 0;
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && i < sequence->len && !r->found; i++)
+        ok = run_call(r, &g_array_index(sequence, VsFuzzCall, i), i, error);
+    if (ok && !r->found && r->g->ready)
+        ok = r->g->ready(&r->run, error);
+    while (ok && !r->found && r->calls < r->o->calls) {
+        VsFuzzCall c = r->g->generate(&r->run, &rng, sequence->len), probe;
+        g_array_append_val(sequence, c);
+        ok = run_call(r, &c, sequence->len - 1, error);
+        if (ok && compare_state(r, &c, sequence->len, &probe, error)) {
+            g_array_append_val(sequence, probe);
+            ok = run_call(r, &probe, sequence->len - 1, error);
+        }
+        ok = ok && !(error && *error);
+        progress(r->o, r->calls, timer, &last);
     }
-    return f;
+    g_timer_destroy(timer);
+    return ok;
 }
 
-/* The calls every sequence starts with: reserve the arena top-down, release it, and make the
- * section that views and placeholders use. */
-static void arena_calls(GArray *sequence)
-{
-    FuzzOp reserve = {.op = {.kind = VS_OP_VIRTUAL_ALLOC,
-                             .arg = {0, ARENA_SIZE, MEM_RESERVE | MEM_TOP_DOWN, PAGE_NOACCESS}},
-                      .id = ARENA_ID, .base = NO_BASE};
-    FuzzOp release = {.op = {.kind = VS_OP_VIRTUAL_FREE, .arg = {0, 0, MEM_RELEASE}},
-                      .id = 1, .base = ARENA_ID};
-    g_array_append_val(sequence, reserve);
-    g_array_append_val(sequence, release);
-    FuzzOp section = {.op = {.kind = VS_OP_CREATE_FILE_MAPPING,
-                             .arg = {VS_INVALID_HANDLE_VALUE, 0, PAGE_READWRITE, 0, KB(256), 0}},
-                      .id = 2, .base = NO_BASE};
-    g_array_append_val(sequence, section);
-    /* A 200 KB file of 'Z's and its section; the handles are the model's first free ones. */
-    FuzzOp file = {.op = {.kind = VS_OP_DECLARE_FILE, .arg = {1, KB(200), 'Z', 0},
-                          .text = "fuzz.bin"},
-                   .id = 3, .base = NO_BASE};
-    FuzzOp open = {.op = {.kind = VS_OP_CREATE_FILE,
-                          .arg = {1, GENERIC_READ | GENERIC_WRITE, 0, 0, OPEN_EXISTING, 0, 0},
-                          .text = "fuzz.bin"},
-                   .id = 4, .base = NO_BASE};
-    FuzzOp mapping = {.op = {.kind = VS_OP_CREATE_FILE_MAPPING,
-                             .arg = {FUZZ_FILE_HANDLE, 0, PAGE_READWRITE, 0, 0, 0}},
-                      .id = 5, .base = NO_BASE};
-    g_array_append_val(sequence, file);
-    g_array_append_val(sequence, open);
-    g_array_append_val(sequence, mapping);
-}
+/* ---- Replaying and shrinking ----------------------------------------------------------------- */
 
-/* ---- Replaying and shrinking ------------------------------------------------------------------ */
-
-/* Runs a sequence from scratch: TRUE when it comes to the same finding (the call
- * and the field), and then the sequence is cut after the call where it did. */
+/* Runs a sequence from scratch: TRUE when it comes to the same finding (the call and the field),
+ * and then the sequence is cut after the call where it did. keep (if not NULL) gets the run. */
 static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind kind,
                            const char *field, Run *keep, GError **error)
 {
@@ -725,11 +272,11 @@ static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind ki
         return FALSE;
     }
     for (guint i = 0; i < sequence->len && !r.found; i++) {
-        const FuzzOp *f = &g_array_index(sequence, FuzzOp, i);
-        /* Walk where the exploring run walked: the walks lift taints, and so decide what counts. */
-        if (!run_op(&r, f, i, error) ||
-            (!r.found && r.session && !f->probe && changes_memory(f->op.kind) &&
-             !walk_probe(&r, i, NULL, error) && error && *error)) {
+        const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+        /* Compare state where the exploring run did: that lifts taints, and so decides what
+         * counts. */
+        if (!run_call(&r, c, i, error) ||
+            (!compare_state(&r, c, i, NULL, error) && error && *error)) {
             run_finish(&r);
             return FALSE;
         }
@@ -749,7 +296,7 @@ static gboolean reproduces(const VsFuzzOptions *o, GArray *sequence, VsOpKind ki
 typedef struct Finding {
     const VsFuzzOptions *o;
     VsOpKind kind;
-    const char *field;
+    char field[32];
 } Finding;
 
 static gboolean reproduces_finding(void *context, GArray *candidate, GError **error)
@@ -759,194 +306,143 @@ static gboolean reproduces_finding(void *context, GArray *candidate, GError **er
 }
 
 /* Shrinks the calls between the prefix and the diverging last one (shrink.h): first everything
- * the exploring run found inert in one try, then delta debugging. */
-static GArray *shrink(const VsFuzzOptions *o, GArray *sequence, GArray *ran, VsOpKind kind,
-                      const char *field, VsFuzzReport *report, GError **error)
+ * the exploring run found inert in one try, then delta debugging. A finding a fresh run does not
+ * come to again (the real system's answers vary) cannot be shrunk: that is said before the
+ * shrinking starts, rather than after hours of runs that all miss it. */
+static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran,
+                       VsFuzzReport *report, GError **error)
 {
-    Finding finding = {o, kind, field};
-    VsShrink s = {PREFIX_CALLS, reproduces_finding, &finding, o->progress, o->progress_context,
+    const VsFuzzOptions *o = finding->o;
+    guint prefix = o->backend->generator->prefix_calls;
+    if (o->progress) {
+        g_autofree char *line = g_strdup_printf("call %u diverges (checking that a fresh run "
+                                                "finds it again): %s",
+                                                (*sequence)->len, report->finding);
+        o->progress(o->progress_context, line);
+    }
+    if (!reproduces(o, *sequence, finding->kind, finding->field, NULL, error))
+        return FALSE;
+    VsShrink s = {prefix, reproduces_finding, (void *)finding, o->progress, o->progress_context,
                   report->shrunk_from, &report->shrink_runs};
-    return vs_shrink(&s, sequence, vs_shrink_guess(sequence, ran, PREFIX_CALLS, SHRINK_KEEP_TAIL), error);
+    *sequence = vs_shrink(&s, *sequence,
+                          vs_shrink_guess(*sequence, ran, prefix, SHRINK_KEEP_TAIL), error);
+    return !(error && *error);
 }
 
-/* ---- Writing the reproducer ------------------------------------------------------------------- */
+/* ---- Writing the reproducer ------------------------------------------------------------------ */
 
-static char *allocation_name(gint id)
+char *vs_fuzz_number_text(uint64_t value)
 {
-    return id == ARENA_ID ? g_strdup("arena") : g_strdup_printf("a%d", id);
-}
-
-static char *hex(uint64_t value)
-{
+    if (value == (uint64_t)-1)
+        return g_strdup("-1");
     return value < 10 ? g_strdup_printf("%" G_GUINT64_FORMAT, value)
                       : g_strdup_printf("0x%" G_GINT64_MODIFIER "x", value);
 }
 
-static char *address_text(const FuzzOp *f, int arg)
+char *vs_fuzz_address_text(gint base, uint64_t offset, char *(*name)(GArray *calls, gint id),
+                           GArray *calls)
 {
-    if (f->base == NO_BASE)
-        return f->op.arg[arg] ? hex(f->op.arg[arg]) : g_strdup("NULL");
-    g_autofree char *name = allocation_name(f->base);
-    if (f->op.arg[arg] == 0)
-        return g_strdup(name);
-    g_autofree char *offset = hex(f->op.arg[arg]);
-    return g_strdup_printf("%s + %s", name, offset);
+    if (base == VS_FUZZ_ABSOLUTE)
+        return offset ? vs_fuzz_number_text(offset) : g_strdup("NULL");
+    g_autofree char *named = base == VS_FUZZ_ARENA ? g_strdup("arena") : name(calls, base);
+    if (!offset)
+        return g_steal_pointer(&named);
+    g_autofree char *number = vs_fuzz_number_text(offset);
+    return g_strdup_printf("%s + %s", named, number);
 }
 
-/* An argument as the scenario language writes it: names for flags, handles and addresses. */
-static char *argument_text(const FuzzOp *f, int i)
+/* The comments that open a reproducer: how it was found, what diverged, how to run it. */
+static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzReport *report,
+                         guint calls)
 {
-    const VsOpSpec *spec = vs_op_spec(f->op.kind);
-    uint64_t v = f->op.arg[i];
-    char buf[128];
-    if (i == vs_op_address_arg(f->op.kind))
-        return address_text(f, i);
-    if ((spec->string_args & (1u << i)) && v)
-        return g_strdup_printf("\"%s\"", f->op.kind == VS_OP_DECLARE_FILE && i == 3
-                                              ? f->op.contents
-                                              : f->op.text);
-    if (spec->handle_args & (1u << i))
-        return v == VS_CURRENT_PROCESS ? g_strdup("GetCurrentProcess()") : hex(v);
-    gboolean protect_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 3) ||
-                           (f->op.kind == VS_OP_VIRTUAL_ALLOC_EX && i == 4) ||
-                           (f->op.kind == VS_OP_VIRTUAL_PROTECT && i == 2) ||
-                           (f->op.kind == VS_OP_VIRTUAL_PROTECT_EX && i == 3) ||
-                           (f->op.kind == VS_OP_NT_ALLOCATE && i == 5) ||
-                           (f->op.kind == VS_OP_NT_PROTECT && i == 3);
-    gboolean type_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 2) ||
-                        (f->op.kind == VS_OP_VIRTUAL_ALLOC_EX && i == 3) ||
-                        (f->op.kind == VS_OP_VIRTUAL_FREE && i == 2) ||
-                        (f->op.kind == VS_OP_VIRTUAL_FREE_EX && i == 3) ||
-                        (f->op.kind == VS_OP_NT_ALLOCATE && i == 4) ||
-                        (f->op.kind == VS_OP_NT_FREE && i == 3);
-    if (protect_arg)
-        return g_strdup(vs_protect_string((uint32_t)v, buf, sizeof buf));
-    if (type_arg)
-        return g_strdup(v ? vs_mem_flags_string((uint32_t)v, buf, sizeof buf) : "0");
-    return hex(v);
-}
-
-/* By-reference arguments become variables set just before the call: base, size, old. */
-static const char *ref_variable(const FuzzOp *f, int i)
-{
-    if (f->op.kind == VS_OP_VIRTUAL_PROTECT || f->op.kind == VS_OP_VIRTUAL_PROTECT_EX ||
-        (f->op.kind == VS_OP_NT_PROTECT && i == 4))
-        return "old";
-    return i == 1 ? "base" : "size";
-}
-
-static void write_call(GString *out, const FuzzOp *f)
-{
-    const VsOpSpec *spec = vs_op_spec(f->op.kind);
-    /* In/out variables get their values first. */
-    for (int i = 0; i < spec->arity; i++)
-        if ((f->op.by_ref & (1u << i)) && (spec->in_refs & (1u << i))) {
-            g_autofree char *value = argument_text(f, i);
-            g_string_append_printf(out, "%s = %s\n", ref_variable(f, i), value);
-        }
-    gboolean assigns = makes_allocation(f) && f->op.kind != VS_OP_NT_ALLOCATE;
-    if (assigns) {
-        g_autofree char *name = allocation_name((gint)f->id);
-        g_string_append_printf(out, "%s = ", name);
-    } else if (spec->returns == VS_RETURN_STATUS) {
-        g_string_append(out, "st = ");
-    }
-    g_string_append_printf(out, "%s(", spec->name);
-    for (int i = 0; i < spec->arity; i++) {
-        if (i)
-            g_string_append(out, ", ");
-        if (spec->ref_args & (1u << i)) {
-            if (f->op.by_ref & (1u << i))
-                g_string_append_printf(out, "&%s", ref_variable(f, i));
-            else
-                g_string_append(out, "0");
-            continue;
-        }
-        g_autofree char *text = argument_text(f, i);
-        g_string_append(out, text);
-    }
-    g_string_append(out, ")\n");
-    if (makes_allocation(f) && f->op.kind == VS_OP_NT_ALLOCATE) {
-        g_autofree char *name = allocation_name((gint)f->id);
-        g_string_append_printf(out, "%s = base\n", name);
-    }
-}
-
-static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const Run *final,
-                                 VsFuzzReport *report, GError **error)
-{
-    GString *out = g_string_new(NULL);
+    const char *option = o->backend->generator->option;
     g_string_append_printf(out,
-                           "# Found by: vadsim fuzz --seed %" G_GUINT64_FORMAT
+                           "# Found by: vadsim fuzz %s--seed %" G_GUINT64_FORMAT
                            " --calls %" G_GUINT64_FORMAT " (backend %s)\n"
                            "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n",
-                           o->seed, o->calls, report->backend, report->shrunk_from,
-                           sequence->len);
+                           option, o->seed, o->calls, report->backend, report->shrunk_from, calls);
     /* The finding's first line and its unexplained differences; the reasons of known ones are in
      * the list, and vadsim verify prints them. */
     g_auto(GStrv) lines = g_strsplit(report->finding, "\n", -1);
     for (char **line = lines; *line; line++)
         if (line == lines || strstr(*line, "DIVERGES"))
             g_string_append_printf(out, "#   %s\n", g_strstrip(*line));
-    g_string_append(out, "# Reproduce with: vadsim verify THIS_FILE\n");
-    g_string_append_printf(out, "title \"fuzz seed %" G_GUINT64_FORMAT ": %s\"\nsystem x64",
-                           o->seed, vs_op_spec(final->found_kind)->name);
+    g_string_append_printf(out, "# Reproduce with: vadsim verify %sTHIS_FILE\n", option);
+}
+
+/* The sequence's calls that ran in the final run (final), in steps: the prefix's first calls
+ * (the generator's intro), those that lead up to the finding, and the call where it was. */
+static void write_calls(GString *out, GArray *sequence, const Run *final)
+{
+    const VsGenerator *g = final->g;
+    g_autoptr(GArray) ran = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    for (guint i = 0; i < sequence->len; i++)
+        if (i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED)
+            g_array_append_val(ran, g_array_index(sequence, VsFuzzCall, i));
+    g->write_intro(out, &final->run);
+    for (guint i = 0; i < ran->len; i++) {
+        if (i == g->intro_calls && ran->len > g->intro_calls + 1)
+            g_string_append(out, "\nstep \"The calls that lead up to it\"\n");
+        if (i == ran->len - 1)
+            g_string_append(out, "\nstep \"The call where the two systems differ\"\n");
+        g->write_call(out, ran, i);
+    }
+}
+
+/* Writes the shrunk sequence as fuzz-seed<seed>-<backend>.vsim in o's reproducer directory; the
+ * path goes to report->reproducer. */
+static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const Run *final,
+                                 VsFuzzReport *report, GError **error)
+{
+    GString *out = g_string_new(NULL);
+    write_header(out, o, report, sequence->len);
+    g_string_append_printf(out, "title \"%s %" G_GUINT64_FORMAT ": %s\"\nsystem %s",
+                           final->g->title, o->seed, vs_op_spec(final->found_kind)->name,
+                           vs_layout_of(final->g->arch)->name);
     if (o->ram_bytes)
         g_string_append_printf(out, " ram=%" G_GUINT64_FORMAT "K", o->ram_bytes >> 10);
+    if (final->system_options)
+        g_string_append_printf(out, " %s", final->system_options);
     g_string_append(out, "\n\n");
-    g_string_append(out, "step \"An arena both systems reserved and released: room for fixed "
-                         "bases\"\n");
-    for (guint i = 0; i < sequence->len; i++) {
-        if (i == 2 && sequence->len > 3)
-            g_string_append(out, "\nstep \"The calls that lead up to it\"\n");
-        if (i == sequence->len - 1)
-            g_string_append(out, "\nstep \"The call where the two systems differ\"\n");
-        gboolean ran = i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED;
-        if (ran)
-            write_call(out, &g_array_index(sequence, FuzzOp, i));
-    }
-    gboolean ok = vs_fuzz_save_reproducer(o, report->backend, out, report, error);
+    write_calls(out, sequence, final);
+    g_autofree char *name = g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed,
+                                            report->backend);
+    report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
+    gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
     g_string_free(out, TRUE);
     return ok;
 }
 
-/* ---- The run ---------------------------------------------------------------------------------- */
+/* ---- The run --------------------------------------------------------------------------------- */
 
-/* Generates and runs calls until the budget is spent or something unexplained turns up. */
-static gboolean explore(const VsFuzzOptions *o, Run *r, GArray *sequence, GError **error)
+/* After a finding in r: checks it, shrinks the sequence, replays the shortest once more (which
+ * says which calls ran) and writes the reproducer. r is finished. */
+static gboolean settle_finding(Run *r, GArray **sequence, VsFuzzReport *report, GError **error)
 {
-    Rng rng = {o->seed};
-    GTimer *timer = g_timer_new();
-    double last = 0;
-    gboolean ok = TRUE;
-    for (guint i = 0; ok && i < sequence->len && !r->found; i++)
-        ok = run_op(r, &g_array_index(sequence, FuzzOp, i), i, error);
-    if (ok && !r->found && !base_of(r, ARENA_ID)) {
-        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
-                            "the model could not reserve the fuzzing arena");
-        ok = FALSE;
+    const VsFuzzOptions *o = r->o;
+    Finding finding = {o, r->found_kind, ""};
+    g_strlcpy(finding.field, r->found_field, sizeof finding.field);
+    report->found = TRUE;
+    report->finding = g_strdup(r->finding);
+    report->shrunk_from = (*sequence)->len;
+    GArray *ran = g_array_ref(r->ran);
+    run_finish(r);
+    gboolean ok = shrink(&finding, sequence, ran, report, error) &&
+                  reproduces(o, *sequence, finding.kind, finding.field, r, error);
+    g_array_unref(ran);
+    if (ok) {
+        g_free(report->finding);
+        report->finding = g_strdup(r->finding);
+        report->shrunk_to = (*sequence)->len;
+        return write_reproducer(o, *sequence, r, report, error);
     }
-    while (ok && !r->found && r->calls < o->calls) {
-        FuzzOp f = generate(&rng, r, sequence->len);
-        g_array_append_val(sequence, f);
-        ok = run_op(r, &f, sequence->len - 1, error);
-        FuzzOp probe;
-        if (ok && !r->found && r->session && changes_memory(f.op.kind) &&
-            walk_probe(r, sequence->len, &probe, error)) {
-            g_array_append_val(sequence, probe);
-            ok = run_op(r, &probe, sequence->len - 1, error);
-        }
-        ok = ok && !(error && *error);
-        vs_fuzz_progress(o, r->calls, timer, &last);
-    }
-    g_timer_destroy(timer);
-    return ok;
-}
-
-static void count_probes(GArray *sequence, VsFuzzReport *report)
-{
-    for (guint i = 0; i < sequence->len; i++)
-        report->probes += g_array_index(sequence, FuzzOp, i).probe;
+    if (!(error && *error))
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "the divergence did not reproduce in a fresh run (the real system's answers "
+                    "vary between runs), so no reproducer was written; the same seed and --calls "
+                    "find it again. It was: %s",
+                    report->finding);
+    return FALSE;
 }
 
 gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **error)
@@ -957,11 +453,11 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
         run_finish(&r);
         return FALSE;
     }
-    report->backend = r.session ? vs_session_backend(r.session) : "model";
-    GArray *sequence = g_array_new(FALSE, FALSE, sizeof(FuzzOp));
-    arena_calls(sequence);
+    report->backend = r.run.session ? r.run.session->system : "model";
+    GArray *sequence = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    r.g->prefix(sequence);
     GTimer *timer = g_timer_new();
-    gboolean ok = explore(o, &r, sequence, error);
+    gboolean ok = explore(&r, sequence, error);
     report->seconds = g_timer_elapsed(timer, NULL);
     g_timer_destroy(timer);
     report->calls = r.calls;
@@ -969,33 +465,10 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
     report->known = r.known;
     report->unsupported = r.unsupported;
     report->tally = g_hash_table_ref(r.tally);
-    count_probes(sequence, report);
-    if (ok && r.found) {
-        report->found = TRUE;
-        report->finding = g_strdup(r.finding);
-        report->shrunk_from = sequence->len;
-        VsOpKind kind = r.found_kind;
-        char field[32];
-        g_strlcpy(field, r.found_field, sizeof field);
-        GArray *ran = g_array_ref(r.ran);
-        run_finish(&r);
-        sequence = shrink(o, sequence, ran, kind, field, report, error);
-        g_array_unref(ran);
-        /* One last run of the shrunk sequence says which calls ran, for the reproducer. */
-        ok = !(error && *error) && reproduces(o, sequence, kind, field, &r, error);
-        if (ok) {
-            g_free(report->finding);
-            report->finding = g_strdup(r.finding);
-            report->shrunk_to = sequence->len;
-            ok = write_reproducer(o, sequence, &r, report, error);
-        } else if (!(error && *error)) {
-            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                        "the divergence did not reproduce in a fresh run (the real system's "
-                        "answers vary between runs), so no reproducer was written; the same "
-                        "seed and --calls find it again. It was: %s",
-                        report->finding);
-        }
-    }
+    for (guint i = 0; i < sequence->len; i++)
+        report->probes += g_array_index(sequence, VsFuzzCall, i).probe;
+    if (ok && r.found)
+        ok = settle_finding(&r, &sequence, report, error);
     run_finish(&r);
     g_array_free(sequence, TRUE);
     return ok;

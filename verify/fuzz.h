@@ -1,29 +1,32 @@
 /*
  * fuzz.h - random call sequences in the model and a real system side by side (vadsim fuzz).
  *
- * A seed fixes the sequence. Calls are well formed but biased toward the edges where memory
- * managers differ: granule and page boundaries, ranges that straddle allocations, released and
- * decommitted ranges, guard pages, bad flags. Fixed bases fall in an arena both systems reserved
- * (top-down) and released at the start, so each side has the same free room; NULL bases let each
- * system choose, and are paired (compare.h). After every call that changes memory the arena is
- * walked with VirtualQuery in both; where the walks differ a VirtualQuery of that address joins the
- * sequence, so a hidden difference becomes a compared call.
+ * A seed fixes the sequence. The backend's generator (generator.h) makes calls that are well
+ * formed but biased toward the edges where memory managers differ: page and granule boundaries,
+ * ranges that straddle allocations, released and decommitted ranges, guard pages, bad flags.
+ * Fixed addresses fall in an arena both systems have free at the same place; addresses each
+ * system chose are related between the two (relations.h). Each call runs in the model, its
+ * invariant checker after it, and is mirrored to the backend's agent and judged; where the
+ * backend compares state beyond the call (the Win32 arena walks), a difference there adds a call
+ * that shows it, so a hidden difference becomes a compared call.
  *
- * The first unexplained divergence stops the run. The sequence up to it is then shrunk (first
- * one try without every call that left the model's memory as it was, then delta debugging: drop
- * chunks while the same call still diverges on the same field, each try in a fresh agent) and written as a .vsim scenario that `vadsim verify` reproduces. Without an agent the
- * model runs alone, its invariant checker after every call; a broken invariant is shrunk alike.
+ * The first unexplained divergence stops the run. A fresh run checks that the sequence comes to
+ * it again; the sequence is then shrunk (shrink.h: first one try without every call that left the
+ * model's memory as it was, then delta debugging, each try in a fresh agent) and written as a
+ * .vsim scenario that `vadsim verify` reproduces. Without an agent the model runs alone, its
+ * invariant checker after every call; a broken invariant is shrunk alike.
  */
-#ifndef VS_HARNESS_FUZZ_H
-#define VS_HARNESS_FUZZ_H
+#ifndef VS_VERIFY_FUZZ_H
+#define VS_VERIFY_FUZZ_H
 
-#include "agent.h"
+#include "backend.h"
 #include "known.h"
 
 /* A progress line, without the "fuzz: " prefix: calls made, or how shrinking goes. */
 typedef void (*VsFuzzProgress)(void *context, const char *line);
 
 typedef struct VsFuzzOptions {
+    const VsBackend *backend;    /* whose calls, and whose agent */
     guint64 seed;
     guint64 calls;
     const VsAgentCommand *agent; /* NULL: the model alone */
@@ -36,7 +39,7 @@ typedef struct VsFuzzOptions {
 
 typedef struct VsFuzzReport {
     guint64 calls;            /* calls made in the model (and compared, with an agent) */
-    guint64 probes;           /* of those, VirtualQuery calls added where walks differed */
+    guint64 probes;           /* of those, calls added where the systems' states differed */
     double seconds;
     guint64 matched, known, unsupported;
     GHashTable *tally;        /* known entry id (or why refused) -> calls it explained (guint) */
@@ -44,16 +47,11 @@ typedef struct VsFuzzReport {
     char *finding;            /* what it was, in words */
     char *reproducer;         /* the .vsim written, or NULL */
     guint64 shrunk_from, shrunk_to, shrink_runs;
-    const char *backend;      /* "wine", "windows", "linux" or "model" */
+    const char *backend;      /* the real system: "wine", "windows", "linux"; or "model" */
 } VsFuzzReport;
 
 /* Runs the fuzzer. FALSE with *error set when the agent cannot be started or is lost. */
 gboolean vs_fuzz_run(const VsFuzzOptions *options, VsFuzzReport *report, GError **error);
-/* The same for the Linux personality against the POSIX agent (posixfuzz.c): mmap, munmap,
- * mprotect, madvise, mremap, msync, mincore, reads, writes, memfds; options->agent is the POSIX
- * agent (NULL: the model alone). The report's backend is "linux" (or "model"); probes stay 0, as
- * the maps are compared after every call that can change them. */
-gboolean vs_fuzz_posix_run(const VsFuzzOptions *options, VsFuzzReport *report, GError **error);
 void vs_fuzz_report_clear(VsFuzzReport *report);
 
-#endif /* VS_HARNESS_FUZZ_H */
+#endif /* VS_VERIFY_FUZZ_H */

@@ -169,14 +169,16 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
         return bad(error, path, group, "size must be a number or LOW-HIGH, such as 0 or 1-0xFFF");
     e->state = g_key_file_get_string(file, group, "state", NULL);
     if (e->state && !value_pattern_ok(g_strstrip(e->state)))
-        return bad(error, path, group, "state must be MEM_COMMIT, MEM_RESERVE or MEM_FREE, or several "
-                                       "separated by commas");
+        return bad(error, path, group,
+                   "state must be MEM_COMMIT, MEM_RESERVE or MEM_FREE, or several separated by "
+                   "commas");
     e->region = g_key_file_get_string(file, group, "region", NULL);
     if (e->region && !value_pattern_ok(g_strstrip(e->region)))
         return bad(error, path, group, "region must be MEM_PRIVATE or MEM_MAPPED");
     e->status = g_key_file_get_string(file, group, "status", NULL);
     if (e->status && !value_pattern_ok(g_strstrip(e->status)))
-        return bad(error, path, group, "status must be STATUS_ names or numbers, separated by commas");
+        return bad(error, path, group,
+                   "status must be STATUS_ names or numbers, separated by commas");
     e->type = g_key_file_get_string(file, group, "type", NULL);
     if (e->type && !value_pattern_ok(g_strstrip(e->type)))
         return bad(error, path, group, "type must be *, or MEM_ flags (joined by |, or has:X) "
@@ -253,7 +255,8 @@ static gboolean argument_in(const VsKnownRange *range, const VsOp *op, int arg)
     return arg >= 0 && op->arg[arg] >= range->low && op->arg[arg] <= range->high;
 }
 
-/* The conditions on the call: its arguments, and the state the model's VirtualQuery record gives. */
+/* The conditions on the call: its arguments, and the state the model's VirtualQuery record
+ * gives. */
 static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
 {
     if (e->state && !(model && value_matches(e->state, model->has_mbi ? model->mbi.State

@@ -1,7 +1,7 @@
 /*
  * known.h - the reviewed list of known divergences between the model and a real system.
  *
- * The list is a key file (harness/known-divergences.ini), one group per divergence:
+ * The list is a key file (verify/known-divergences.ini), one group per divergence:
  *
  *     [wine-kuser-one-page]
  *     backend = wine            # wine, windows, or win32 for both; linux for the POSIX agent
@@ -17,8 +17,9 @@
  *                               # in this LOW-HIGH range
  *     protect = has:PAGE_GUARD  # optional: only when the call's protection argument matches (the
  *                               # syntax of model and other)
- *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this state
- *                               # (for other calls: the state of the address's page before it)
+ *     state = MEM_RESERVE       # optional: only when the model's VirtualQuery record has this
+ *                               # state (for other calls: the state of the address's page
+ *                               # before it)
  *     type = has:MEM_RESET      # optional: only when the call's allocation or free type matches
  *                               # (Linux: mmap's, mremap's or msync's flags, madvise's advice)
  *     region = MEM_MAPPED       # optional: only when the call's address was in memory of this
@@ -33,12 +34,13 @@
  *
  * A divergence that no entry matches is unexplained and fails verification.
  */
-#ifndef VS_HARNESS_KNOWN_H
-#define VS_HARNESS_KNOWN_H
+#ifndef VS_VERIFY_KNOWN_H
+#define VS_VERIFY_KNOWN_H
 
 #include <glib.h>
 
-#include "compare.h"
+#include "divergence.h"
+#include "op.h"
 
 typedef enum VsVerdict {
     VS_VERDICT_UNEXPLAINED,
@@ -83,4 +85,4 @@ void vs_known_clear(VsKnownList *list);
 const VsKnownEntry *vs_known_match(const VsKnownList *list, const char *backend, const VsOp *op,
                                    const VsOutcome *model, const VsDivergence *d);
 
-#endif /* VS_HARNESS_KNOWN_H */
+#endif /* VS_VERIFY_KNOWN_H */

@@ -93,26 +93,3 @@ GArray *vs_shrink_guess(GArray *sequence, GArray *ran, guint prefix, guint keep_
     }
     return shorter;
 }
-
-/* ---- Progress and the reproducer ------------------------------------------------------------- */
-
-void vs_fuzz_progress(const VsFuzzOptions *o, guint64 calls, GTimer *timer, double *last)
-{
-    double now = g_timer_elapsed(timer, NULL);
-    if (!o->progress || now - *last < PROGRESS_SECONDS)
-        return;
-    *last = now;
-    g_autofree char *line = g_strdup_printf(
-        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s", calls,
-        o->calls, now, now > 0 ? (double)calls / now : 0.0);
-    o->progress(o->progress_context, line);
-}
-
-gboolean vs_fuzz_save_reproducer(const VsFuzzOptions *o, const char *backend, const GString *text,
-                                 VsFuzzReport *report, GError **error)
-{
-    g_autofree char *name = g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed,
-                                            backend);
-    report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
-    return g_file_set_contents(report->reproducer, text->str, (gssize)text->len, error);
-}

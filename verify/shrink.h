@@ -1,15 +1,14 @@
 /*
- * shrink.h - what both fuzzers share: shrinking a call sequence that ends in a finding, the
- * shrinker's first guess, random numbers, progress lines and the saved reproducer.
+ * shrink.h - shrinking a call sequence that ends in a finding, and the shrinker's first guess.
  *
- * Both fuzzers (fuzz.c for Win32, posixfuzz.c for Linux) shrink the same way: first one try of a
- * guess they make (the sequence without the calls that changed nothing), then delta debugging:
- * drop chunks of the calls between a fixed prefix and the last call, halving the chunks when none
- * can go, while the shorter sequence still comes to the same finding. Each try is a fresh run
- * (the caller's reproduce function), so the sequence's element type is the caller's.
+ * The fuzzer (fuzz.c) shrinks in two stages: first one try of a guess (the sequence without the
+ * calls that changed nothing), then delta debugging: drop chunks of the calls between a fixed
+ * prefix and the last call, halving the chunks when none can go, while the shorter sequence still
+ * comes to the same finding. Each try is a fresh run (the caller's reproduce function), so the
+ * sequence's element type is the caller's.
  */
-#ifndef VS_HARNESS_SHRINK_H
-#define VS_HARNESS_SHRINK_H
+#ifndef VS_VERIFY_SHRINK_H
+#define VS_VERIFY_SHRINK_H
 
 #include <glib.h>
 #include <stdint.h>
@@ -51,32 +50,4 @@ GArray *vs_shrink_guess(GArray *sequence, GArray *ran, guint prefix, guint keep_
  * VS_SHRINK_MAX_SECONDS, or at an error (*error set; the shortest so far is returned). */
 GArray *vs_shrink(const VsShrink *shrink, GArray *sequence, GArray *guess, GError **error);
 
-/* splitmix64: small, fast, and the same sequence everywhere for a seed. */
-typedef struct VsRng {
-    uint64_t state;
-} VsRng;
-
-static inline uint64_t vs_rng_next(VsRng *rng)
-{
-    uint64_t z = (rng->state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static inline uint64_t vs_rng_below(VsRng *rng, uint64_t n) { return n ? vs_rng_next(rng) % n : 0; }
-static inline gboolean vs_rng_chance(VsRng *rng, unsigned percent)
-{
-    return vs_rng_below(rng, 100) < percent;
-}
-
-#define VS_RNG_PICK(rng, array) ((array)[vs_rng_below((rng), G_N_ELEMENTS(array))])
-
-/* A progress line ("N/M calls, S s, R calls/s") every couple of seconds of timer, if o asks. */
-void vs_fuzz_progress(const VsFuzzOptions *o, guint64 calls, GTimer *timer, double *last);
-/* Saves text as fuzz-seed<seed>-<backend>.vsim in o's reproducer directory; the path goes to
- * report->reproducer. */
-gboolean vs_fuzz_save_reproducer(const VsFuzzOptions *o, const char *backend, const GString *text,
-                                 VsFuzzReport *report, GError **error);
-
-#endif /* VS_HARNESS_SHRINK_H */
+#endif /* VS_VERIFY_SHRINK_H */

@@ -1,57 +1,83 @@
 /*
- * verify.c - a scenario in the model and in agents side by side, compared call by call.
+ * verify.c - a scenario in the model and in a backend's agents side by side, compared call by call
+ * (verify.h).
  */
 #include <string.h>
 
-#include "posix.h"
 #include "runner.h"
-#include "win32.h"
 #include "verify.h"
 
 typedef struct Verify {
     const VsVerifyOptions *options;
+    const VsBackend *backend;
     const VsScript *script;
     VsRunner *runner;
-    GHashTable *sides; /* process name -> VsSession* */
-    GHashTable *pids;  /* process ids of every session's process: opened across processes */
-    VsPosixSession *posix; /* the POSIX backend's one session, started on first use */
+    GHashTable *sessions; /* process name -> VsSession*, for a backend with an agent per process */
+    VsSession *session;   /* the backend's one session otherwise, started before the run */
     GString *report;
     VsVerifyCounts counts;
-    const char *backend; /* "wine", "windows" or "linux", once an agent has greeted */
+    const char *system;   /* "wine", "windows" or "linux", once an agent has greeted */
 } Verify;
+
+/* ---- Sessions -------------------------------------------------------------------------------- */
+
+static VsSession *start(Verify *v, VsSession *sibling, GError **error)
+{
+    const VsVerifyOptions *o = v->options;
+    VsSession *session = v->backend->start(&o->agent, o->known, sibling, error);
+    if (session)
+        v->system = session->system;
+    return session;
+}
 
 /* The session standing for the model process called name, its agent started on first use. */
 static VsSession *session_named(Verify *v, const char *name, GError **error)
 {
-    VsSession *side = g_hash_table_lookup(v->sides, name);
-    if (side)
-        return side;
-    side = vs_session_start(&v->options->agent, v->options->known, error);
-    if (!side)
+    VsSession *session = g_hash_table_lookup(v->sessions, name);
+    if (session)
+        return session;
+    GHashTableIter it;
+    gpointer sibling = NULL;
+    g_hash_table_iter_init(&it, v->sessions);
+    g_hash_table_iter_next(&it, NULL, &sibling);
+    if (!(session = start(v, sibling, error)))
         return NULL;
-    vs_relations_share_pids(vs_session_relations(side), v->pids);
-    g_hash_table_insert(v->sides, g_strdup(name), side);
-    v->backend = vs_session_backend(side);
-    return side;
+    g_hash_table_insert(v->sessions, g_strdup(name), session);
+    return session;
 }
 
-/* The session for the process the runner is in. */
-static VsSession *side_for(Verify *v, GError **error)
+/* The session for the process the runner is in, and in *target the session of the process the
+ * call acts on through its process handle, when that is another scenario process (NULL: the
+ * caller's own, or a handle that names none). */
+static VsSession *sessions_for(Verify *v, const VsOp *op, VsSession **target, GError **error)
 {
-    return session_named(v, vs_runner_process_name(v->runner), error);
-}
-
-/* The session of the process a call acts on through its process handle, when that is another
- * scenario process (NULL: the caller's own, or a handle that names none). */
-static VsSession *target_for(Verify *v, const VsOp *op, VsSession *side, GError **error)
-{
+    *target = NULL;
+    if (!v->backend->agent_per_process)
+        return v->session;
     VsThread *thread = vs_runner_thread(v->runner);
-    VsProcess *target = vs_op_process(thread, op);
-    if (!target || target == vs_thread_process(thread))
+    VsSession *caller = session_named(v, vs_runner_process_name(v->runner), error);
+    VsProcess *process = caller ? vs_op_process(thread, op) : NULL;
+    if (!process || process == vs_thread_process(thread))
+        return caller;
+    GError *lost = NULL;
+    VsSession *acted_on = session_named(v, vs_process_name(process), &lost);
+    if (lost) {
+        g_propagate_error(error, lost);
         return NULL;
-    VsSession *session = session_named(v, vs_process_name(target), error);
-    return session == side ? NULL : session;
+    }
+    *target = acted_on == caller ? NULL : acted_on;
+    return caller;
 }
+
+/* The model's system is made like the agent's machine, where the model takes that as a setting
+ * (the POSIX agent's file system and CPU). */
+static void adjust_system(void *context, VsSystemConfig *config)
+{
+    Verify *v = context;
+    v->backend->configure(v->session, config);
+}
+
+/* ---- Reporting ------------------------------------------------------------------------------- */
 
 /* The title of step number n (1-based), for reports. */
 static const char *step_title(const VsScript *script, size_t n)
@@ -80,60 +106,16 @@ static void report_narration(Verify *v, const char *narration)
             g_string_append_printf(v->report, "      the model: %s\n", g_strstrip(*line));
 }
 
-/* Mirrors a call to the Win32 agent standing for the caller's process. */
-static gboolean mirror_win32(Verify *v, const VsOp *op, const VsOutcome *model,
-                             VsJudgement *judgement, GString *lines, GError **error)
-{
-    VsSession *side = side_for(v, error);
-    if (!side)
-        return FALSE;
-    GError *lost = NULL;
-    VsSession *target = target_for(v, op, side, &lost);
-    if (lost) {
-        g_propagate_error(error, lost);
-        return FALSE;
-    }
-    return vs_session_mirror(side, target, vs_runner_thread(v->runner), op, model, judgement,
-                             lines, error);
-}
-
-/* The POSIX backend's session, started before the scenario runs: the model's system is made with
- * the agent's machine (its file system's read-ahead window and placement of big file mappings,
- * its CPU's execute-only memory). */
-static gboolean start_posix(Verify *v, GError **error)
-{
-    uint64_t base = vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base;
-    if (!(v->posix = vs_posix_start(&v->options->agent, v->options->known, base, error)))
-        return FALSE;
-    v->backend = "linux";
-    return TRUE;
-}
-
-static void adjust_system(void *context, VsSystemConfig *config)
-{
-    Verify *v = context;
-    if (config->arch == VS_ARCH_LINUX_X64)
-        vs_posix_machine(v->posix, config);
-}
-
-/* Mirrors a call to the POSIX agent (or its child standing for the caller's process). */
-static gboolean mirror_posix(Verify *v, const VsOp *op, const VsOutcome *model,
-                             VsJudgement *judgement, GString *lines, GError **error)
-{
-    return vs_posix_mirror(v->posix, vs_runner_thread(v->runner), op, model, judgement, lines,
-                           error);
-}
-
+/* VsCallObserver: mirrors each call the model made to the agent standing for its process. */
 static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, const VsExpr *call,
                         const char *narration, GError **error)
 {
     Verify *v = context;
     g_autoptr(GString) lines = g_string_new(NULL);
     VsJudgement judgement;
-    gboolean ok = v->options->backend == VS_BACKEND_POSIX
-                      ? mirror_posix(v, op, model, &judgement, lines, error)
-                      : mirror_win32(v, op, model, &judgement, lines, error);
-    if (!ok)
+    VsSession *target, *caller = sessions_for(v, op, &target, error);
+    if (!caller || !v->backend->mirror(caller, target, vs_runner_thread(v->runner), op, model,
+                                       &judgement, lines, error))
         return FALSE;
     v->counts.calls += !judgement.refused;
     if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
@@ -154,23 +136,15 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
     return TRUE;
 }
 
-/* A scenario for another architecture cannot run in the backend's agent: the Win32 agent is an
- * x64 process, the POSIX agent a Linux one. A scenario without a 'system' line is x64. */
-static const char *unsupported_system(const VsScript *script, VsBackend backend)
+/* Why the backend cannot verify the scenario at all, or NULL. A scenario without a 'system'
+ * line is x64. */
+static const char *unsupported_system(const VsScript *script, const VsBackend *backend)
 {
-    const char *arch = "x64";
+    const char *system = "x64";
     for (size_t i = 0; i < script->count; i++)
         if (script->stmts[i].kind == VS_STMT_SYSTEM)
-            arch = script->stmts[i].text;
-    gboolean linux_scenario = strcmp(arch, "linux-x64") == 0;
-    if (backend == VS_BACKEND_POSIX && !linux_scenario)
-        return "the POSIX backend verifies Linux scenarios (system linux-x64); this one models "
-               "Windows";
-    if (backend == VS_BACKEND_WIN32 && linux_scenario)
-        return "a Linux scenario (system linux-x64): verify it with --backend=posix";
-    if (backend == VS_BACKEND_WIN32 && strcmp(arch, "x64") != 0)
-        return "the Win32 agent is an x64 process; this scenario models another architecture";
-    return NULL;
+            system = script->stmts[i].text;
+    return backend->cannot_verify(system);
 }
 
 static void add_counts(VsVerifyCounts *total, const VsVerifyCounts *c)
@@ -193,7 +167,7 @@ static VsVerifyOutcome finish(Verify *v, const char *path, GString *out, const c
         g_string_append_printf(out, ", %u with known divergences", v->counts.known);
     if (v->counts.unsupported)
         g_string_append_printf(out, ", %u not supported by %s", v->counts.unsupported,
-                               v->backend ? v->backend : "the backend");
+                               v->system ? v->system : "the backend");
     if (v->counts.unexplained)
         g_string_append_printf(out, ", %u UNEXPLAINED", v->counts.unexplained);
     g_string_append_c(out, '\n');
@@ -201,6 +175,30 @@ static VsVerifyOutcome finish(Verify *v, const char *path, GString *out, const c
     if (problem)
         g_string_append_printf(out, "  %s\n", problem);
     return outcome;
+}
+
+/* ---- A scenario ------------------------------------------------------------------------------ */
+
+/* Runs the scenario with the observer; what stopped it, or NULL. */
+static char *run(Verify *v)
+{
+    GError *error = NULL;
+    if (!v->backend->agent_per_process) {
+        if (!(v->session = start(v, NULL, &error)))
+            goto failed;
+        if (v->backend->configure)
+            vs_runner_set_system_adjuster(v->runner, adjust_system, v);
+    }
+    if (!vs_runner_run_all(v->runner, &error))
+        goto failed;
+    if (vs_runner_failures(v->runner))
+        return g_strdup_printf("the model fails its own expectation: %s",
+                               vs_runner_first_failure(v->runner));
+    return NULL;
+failed:;
+    char *problem = g_strdup(error->message);
+    g_error_free(error);
+    return problem;
 }
 
 VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options, GString *out,
@@ -219,68 +217,21 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
         vs_script_free(script);
         return VS_VERIFY_SKIPPED;
     }
-    Verify v = {.options = options, .script = script};
-    v.pids = vs_relations_pid_table_new();
-    v.sides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                    (GDestroyNotify)vs_session_free);
+    Verify v = {.options = options, .backend = options->backend, .script = script};
+    v.sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)vs_session_free);
     v.report = g_string_new(NULL);
     GString *narration = g_string_new(NULL);
     v.runner = vs_runner_new(script, narration, VS_RUN_EXPLAIN);
     vs_runner_set_observer(v.runner, observe, &v);
-    g_autofree char *problem = NULL;
-    if (options->backend == VS_BACKEND_POSIX) {
-        if (start_posix(&v, &error))
-            vs_runner_set_system_adjuster(v.runner, adjust_system, &v);
-    }
-    if (error) {
-        problem = g_strdup(error->message);
-        g_error_free(error);
-    } else if (!vs_runner_run_all(v.runner, &error)) {
-        problem = g_strdup(error->message);
-        g_error_free(error);
-    } else if (vs_runner_failures(v.runner)) {
-        problem = g_strdup_printf("the model fails its own expectation: %s",
-                                  vs_runner_first_failure(v.runner));
-    }
+    g_autofree char *problem = run(&v);
     VsVerifyOutcome outcome = finish(&v, path, out, problem);
     add_counts(counts, &v.counts);
     vs_runner_free(v.runner);
-    vs_posix_free(v.posix);
-    g_hash_table_destroy(v.sides);
-    g_hash_table_destroy(v.pids);
+    vs_session_free(v.session);
+    g_hash_table_destroy(v.sessions);
     g_string_free(v.report, TRUE);
     g_string_free(narration, TRUE);
     vs_script_free(script);
     return outcome;
-}
-
-/* Why the POSIX agent's machine cannot be compared with the model (posix.c unknown_machine), or
- * NULL: the agent is started once to say. Any other trouble starting it is left to the run, which
- * reports it as an error. */
-static char *posix_machine_unknown(const VsAgentCommand *command)
-{
-    GError *error = NULL;
-    VsPosixSession *session =
-        vs_posix_start(command, NULL, vs_layout_of(VS_ARCH_LINUX_X64)->mmap_base, &error);
-    vs_posix_free(session);
-    char *why = error && error->code == VS_AGENT_ERROR_MACHINE ? g_strdup(error->message) : NULL;
-    g_clear_error(&error);
-    return why;
-}
-
-char *vs_verify_unavailable(const VsAgentCommand *command, VsBackend backend)
-{
-    if (backend == VS_BACKEND_POSIX && !g_file_test(command->path, G_FILE_TEST_IS_EXECUTABLE))
-        return g_strdup_printf("the POSIX agent %s is not built (it is built on Linux only)",
-                               command->path);
-    if (!g_file_test(command->path, G_FILE_TEST_EXISTS))
-        return g_strdup_printf("the agent %s is not built (it needs x86_64-w64-mingw32-gcc)",
-                               command->path);
-    if (command->launcher && command->launcher[0]) {
-        g_autofree char *found = g_find_program_in_path(command->launcher[0]);
-        if (!found)
-            return g_strdup_printf("'%s' is not installed, so the agent cannot run here",
-                                   command->launcher[0]);
-    }
-    return backend == VS_BACKEND_POSIX ? posix_machine_unknown(command) : NULL;
 }

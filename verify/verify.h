@@ -1,31 +1,23 @@
 /*
  * verify.h - running a scenario in the model and in a real system side by side (vadsim verify).
  *
- * The scenario runs in the model as always; every call it makes is also sent, with its addresses
- * translated, to an agent process standing for the scenario's process, and the two outcomes are
- * compared (compare.h). Each difference is looked up in the known-divergence list (known.h): known
- * and unsupported ones are reported as such, any other fails the scenario.
+ * The scenario runs in the model as always; every call it makes is also mirrored, by the backend
+ * (backend.h), to an agent process standing for the scenario's process, and the two outcomes are
+ * compared. Each difference is looked up in the known-divergence list (known.h): known and
+ * unsupported ones are reported as such, any other fails the scenario.
  */
-#ifndef VS_HARNESS_VERIFY_H
-#define VS_HARNESS_VERIFY_H
+#ifndef VS_VERIFY_VERIFY_H
+#define VS_VERIFY_VERIFY_H
 
 #include <glib.h>
 
-#include "agent.h"
-#include "known.h"
-
-/* The real system compared with: Win32 through vadsim-agent.exe (Wine or Windows), or the
- * kernel the harness runs on through vadsim-agent-posix (Linux scenarios only). */
-typedef enum VsBackend {
-    VS_BACKEND_WIN32,
-    VS_BACKEND_POSIX,
-} VsBackend;
+#include "backend.h"
 
 typedef struct VsVerifyOptions {
+    const VsBackend *backend;
     VsAgentCommand agent;
     const VsKnownList *known;
     gboolean verbose; /* list matched calls too, not only divergences */
-    VsBackend backend;
 } VsVerifyOptions;
 
 typedef enum VsVerifyOutcome {
@@ -42,7 +34,4 @@ typedef struct VsVerifyCounts {
 VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options, GString *out,
                                VsVerifyCounts *counts);
 
-/* Why the backend cannot run here (no launcher, no agent), or NULL when it can. */
-char *vs_verify_unavailable(const VsAgentCommand *command, VsBackend backend);
-
-#endif /* VS_HARNESS_VERIFY_H */
+#endif /* VS_VERIFY_VERIFY_H */

@@ -1,61 +1,75 @@
 /*
- * session.h - one process's worth of side-by-side comparison: an agent standing for a model
- * process, the address pairs between them, and the judging of each call's differences.
+ * win32.h - the Win32 backend's own parts: real Win32 through vadsim-agent.exe
+ * (verify/win32/agent), under Wine here or natively on Windows, for scenarios of system x64.
  *
- * vadsim verify keeps a session per scenario process; vadsim fuzz keeps one. For each call the
- * model has made, vs_session_mirror sends the same call (addresses translated) to the agent,
- * compares the outcomes and judges every difference against the known-divergence list. A known
+ * An agent stands for each scenario process: a session per process (session.c), started at that
+ * process's first call. For each call the model has made, the session sends the same call with
+ * its addresses, handles and process ids translated (request.c, relations.h), compares the
+ * outcomes field by field (compare.c) and judges every difference (session.h). A known
  * divergence leaves the two states apart: later differences in the range it touched and the
  * model's allocation there (or in the last error it set) are reported as following from it, not
- * as new findings, until the fuzzer's walks see the range alike again.
+ * as new findings (taint.h), until the fuzzer's walks of its arena (generate.c) see the range
+ * alike again.
  */
-#ifndef VS_HARNESS_SESSION_H
-#define VS_HARNESS_SESSION_H
+#ifndef VS_WIN32_H
+#define VS_WIN32_H
 
-#include "agent.h"
-#include "compare.h"
-#include "known.h"
+#include "backend.h"
+#include "relations.h"
 
-typedef enum VsJudgementKind {
-    VS_JUDGED_MATCH,       /* the same answers */
-    VS_JUDGED_KNOWN,       /* differences the list explains, or that follow from one it does */
-    VS_JUDGED_UNSUPPORTED, /* the backend cannot do this call (refused, or listed unsupported) */
-    VS_JUDGED_UNEXPLAINED, /* a difference nobody has explained: a finding */
-} VsJudgementKind;
+/* ---- request.c: the agent's protocol -------------------------------------------------------- */
 
-typedef struct VsJudgement {
-    VsJudgementKind kind;
-    gboolean refused; /* the agent would not run the call, so nothing was compared */
-    char field[32]; /* the first unexplained difference's field, when kind is UNEXPLAINED */
-    const char *because; /* KNOWN or UNSUPPORTED: the known entry's id (or why refused), or NULL */
-} VsJudgement;
+/* What the agent's system says of itself (GetSystemInfo) and whether it is Wine. */
+typedef struct VsWin32Info {
+    uint32_t page_size;
+    uint32_t granularity;
+    uint64_t min_address;
+    uint64_t max_address;
+    gboolean wine;
+} VsWin32Info;
 
-typedef struct VsSession VsSession;
+/* Starts the agent and reads its greeting into info; an agent of another protocol is
+ * VS_AGENT_ERROR_START. */
+VsAgent *vs_win32_start(const VsAgentCommand *command, VsWin32Info *info, GError **error);
+/* Runs op in the agent's process; outcome as vs_op_execute fills it. */
+gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error);
+/* VirtualQuery from 'from' until a region reaches 'to': the records, in order, into regions
+ * (VsMemoryBasicInformation). */
+gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions,
+                       GError **error);
 
-VsSession *vs_session_start(const VsAgentCommand *command, const VsKnownList *known,
-                            GError **error);
-void vs_session_free(VsSession *session);
-/* "wine" or "windows": what the agent found itself running on. */
-const char *vs_session_backend(const VsSession *session);
-VsAgent *vs_session_agent(VsSession *session);
-VsRelations *vs_session_relations(VsSession *session);
+/* ---- compare.c ---------------------------------------------------------------------------- */
 
-/* Whether the state at this model address differs because of a known divergence. */
-gboolean vs_session_tainted(const VsSession *session, uint64_t model_address);
+/* Compares the two outcomes of op (the model's version of it), pairing new allocations as it
+ * goes, and appends a VsDivergence for each difference. Returns how many it found. */
+guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                          const VsOutcome *other, GPtrArray *divergences);
 
-/* Mirrors op (as thread ran it in the model, with outcome model) to the agent and judges the
- * difference. target is the session of the process the call acts on through a handle (NULL: the
- * caller's own): its addresses are paired and tainted there, handles and process ids here. The model's state after the call (through thread, which may be NULL) says which
- * allocation a known divergence leaves apart. Lines describing any difference are appended to
- * report (indented, without the call). FALSE with *error set when the agent is lost. */
-gboolean vs_session_mirror(VsSession *session, VsSession *target, VsThread *thread,
-                           const VsOp *op, const VsOutcome *model, VsJudgement *judgement,
-                           GString *report, GError **error);
+/* ---- session.c ---------------------------------------------------------------------------- */
 
-/* Whether the two systems agree again over the model range [start, end). */
-typedef gboolean (*VsAgreeFn)(void *context, uint64_t start, uint64_t end);
-/* Forgets the consequences of known divergences over ranges where agree says the systems are
- * alike again (the fuzzer asks its VirtualQuery walks), so later differences there count. */
-void vs_session_lift_taints(VsSession *session, VsAgreeFn agree, void *context);
+typedef struct VsWin32Session VsWin32Session;
 
-#endif /* VS_HARNESS_SESSION_H */
+struct VsWin32Session {
+    VsSession base;
+    VsWin32Info info;
+    VsRelations relations;
+    GArray *taints;            /* VsTaint: model ranges a known divergence left apart */
+    const char *error_taint;   /* the last error differs because of this known entry, or NULL */
+    const char *status_taint;  /* the last NTSTATUS differs because of this one, or NULL */
+    VsWin32Session *space;     /* the session whose address space the call being mirrored acts
+                                * on (another process's, through a handle); set by each mirror */
+};
+
+/* The backend table's start, free and mirror (backend.h). */
+VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownList *known,
+                                  VsSession *sibling, GError **error);
+void vs_win32_session_free(VsSession *session);
+gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
+                         const VsOutcome *model, VsJudgement *judgement, GString *report,
+                         GError **error);
+
+/* ---- generate.c --------------------------------------------------------------------------- */
+
+extern const VsGenerator vs_win32_generator;
+
+#endif /* VS_WIN32_H */

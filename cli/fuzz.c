@@ -16,7 +16,6 @@
 #include "cli.h"
 #include "lexer.h"
 #include "fuzz.h"
-#include "verify.h"
 
 static void progress(void *context, const char *line)
 {

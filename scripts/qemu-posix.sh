@@ -58,7 +58,7 @@ prepare() {
         mv "$cache/disk.img.part" "$cache/disk.img"
     fi
     cc -O2 -std=gnu11 -static -I"$root/verify" -o "$cache/vadsim-agent-posix" \
-        "$root"/verify/posix/agent/*.c
+        "$root"/verify/posix/agent/*.c "$root/verify/protocol.c"
     cc -O2 -std=gnu11 -static -o "$cache/pkey-rules" "$root/scripts/pkey-rules.c"
     echo "qemu-posix.sh: kernel $cache/vmlinuz, agent $cache/vadsim-agent-posix"
 }

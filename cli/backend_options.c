@@ -28,7 +28,7 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
          "scenarios); fuzz also takes model (alone)", "NAME"},
         {"agent", 0, 0, G_OPTION_ARG_FILENAME, &o->agent,
          "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
-         "build made)", "EXE"},
+         "build made); fuzz also takes none (the model alone, with the backend's calls)", "EXE"},
         {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
          "How to run the agent: wine (the default for win32), none (for posix), or a command "
          "such as 'ssh host'", "CMD"},
@@ -47,14 +47,22 @@ void vs_cli_backend_options_free(VsCliBackendOptions *o)
     g_free(o->known);
 }
 
-/* Which backend o names: a table, or fuzz's model alone (o->model_only; its calls are Win32's).
+/* Which backend o names (a table), and for fuzz whether the model runs alone (o->model_only):
+ * --backend=model (with the Win32 backend's calls) or --agent=none (with the backend's calls).
  * FALSE after saying why for a name there is no backend of. */
 static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
 {
     gboolean fuzz = strcmp(command, "fuzz") == 0;
-    o->model_only = fuzz && o->backend && strcmp(o->backend, "model") == 0;
-    o->kind = o->model_only ? &vs_backend_win32 : vs_backend_named(o->backend ? o->backend
-                                                                              : "win32");
+    gboolean model = o->backend && strcmp(o->backend, "model") == 0;
+    gboolean no_agent = o->agent && strcmp(o->agent, "none") == 0;
+    if (no_agent && !fuzz) {
+        fprintf(stderr, "vadsim %s: --agent=none runs the model alone, which only fuzz does\n",
+                command);
+        return FALSE;
+    }
+    o->model_only = fuzz && (model || no_agent);
+    o->kind = fuzz && model ? &vs_backend_win32 : vs_backend_named(o->backend ? o->backend
+                                                                             : "win32");
     if (!o->kind) {
         g_autofree char *names = vs_backend_names(fuzz ? "model" : NULL);
         fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command, names, o->backend);

@@ -14,6 +14,11 @@ void vs_divergence_free(VsDivergence *divergence)
     g_free(divergence);
 }
 
+gboolean vs_divergence_is_extent(const char *field)
+{
+    return strcmp(field, "BaseAddress") == 0 || strcmp(field, "RegionSize") == 0;
+}
+
 GPtrArray *vs_divergences_new(void)
 {
     return g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);

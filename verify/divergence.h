@@ -30,6 +30,10 @@ void vs_diverge(GPtrArray *divergences, const char *field, uint64_t model, uint6
 void vs_diverge_text(GPtrArray *divergences, const char *field, const char *model,
                      const char *other);
 
+/* Whether field is a region's extent (BaseAddress, RegionSize), which follows from the attributes
+ * of the pages around it as much as from the region's own. */
+gboolean vs_divergence_is_extent(const char *field);
+
 /* A value as people read it for this field: names for errors, statuses, protections, states. */
 char *vs_divergence_format(const char *field, uint64_t value);
 

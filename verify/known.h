@@ -6,7 +6,7 @@
  *     [wine-kuser-one-page]
  *     backend = wine            # wine, windows, or win32 for both; linux for the POSIX agent
  *     call = VirtualQuery       # the call's name, names separated by commas, or *
- *     field = RegionSize        # the compared field (see compare.h), likewise
+ *     field = RegionSize        # the compared field (see divergence.h), likewise
  *     model = 0x10000           # the model's value: a number or constant names joined by |, a
  *                               # comma-separated list of such (any matches), or *;
  *                               # "has:X" matches any value with the bits of X set

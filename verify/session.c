@@ -51,11 +51,6 @@ static void report_entry(VsSession *s, GString *report, const VsKnownEntry *entr
     g_string_append_printf(report, "      [%s] %s\n", entry->id, entry->reason);
 }
 
-static gboolean is_extent(const char *field)
-{
-    return strcmp(field, "BaseAddress") == 0 || strcmp(field, "RegionSize") == 0;
-}
-
 /* A difference in what the call returned or the error it left. */
 static gboolean is_error(const char *field)
 {
@@ -70,7 +65,7 @@ void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model,
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
         const VsKnownEntry *entry = vs_known_match(s->known, s->system, op, model, d);
-        const char *from = cause ? cause : is_extent(d->field) ? extent : NULL;
+        const char *from = cause ? cause : vs_divergence_is_extent(d->field) ? extent : NULL;
         v->error_differs |= is_error(d->field);
         if (!entry && from) {
             v->follows_from = from;

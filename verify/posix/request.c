@@ -18,7 +18,7 @@
 
 /* ---- Hello ----------------------------------------------------------------------------------- */
 
-/* The POSIX agent's hello (vadsim-agent-posix.c do_hello): the protocol, then these words. */
+/* The POSIX agent's hello (its calls.c, do_hello): the protocol, then these words. */
 enum {
     HELLO_PROTOCOL, HELLO_PAGE_SIZE = 4, HELLO_ARENA, HELLO_ARENA_SIZE, HELLO_OWN_CODE,
     HELLO_READAHEAD, HELLO_FILE_ALIGN, HELLO_EXECUTE_ONLY, HELLO_KERNEL, HELLO_ANON_ALIGN,

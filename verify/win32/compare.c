@@ -80,7 +80,7 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
         break;
     case VS_RETURN_SIZE:
     case VS_RETURN_VALUE:
-    case VS_RETURN_MMAP: /* Linux calls are compared by the POSIX session (posix.c) */
+    case VS_RETURN_MMAP: /* Linux calls are compared by the POSIX backend (posix/compare.c) */
     case VS_RETURN_INT:
         if (model->ret != other->ret)
             vs_diverge(divergences, op->kind == VS_OP_GET_LAST_ERROR         ? "GetLastError"

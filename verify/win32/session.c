@@ -157,11 +157,6 @@ static void settle_error(VsWin32Session *side, const VsOutcome *model, const VsO
 
 /* ---- Region extents -------------------------------------------------------------------------- */
 
-static gboolean is_extent(const char *field)
-{
-    return strcmp(field, "BaseAddress") == 0 || strcmp(field, "RegionSize") == 0;
-}
-
 /* The known entry explaining a difference in the VirtualQuery record at model address, if the two
  * systems' records there differ in a way the list knows; else NULL. */
 static const char *known_difference_at(VsWin32Session *side, VsThread *thread, uint64_t address,
@@ -226,8 +221,8 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
         const VsDivergence *d = g_ptr_array_index(divergences, i);
         const VsKnownEntry *entry = vs_known_match(side->base.known, side->base.system, op,
                                                    model, d);
-        unexplained_extent |= is_extent(d->field) && !entry;
-        if (!is_extent(d->field) && entry)
+        unexplained_extent |= vs_divergence_is_extent(d->field) && !entry;
+        if (!vs_divergence_is_extent(d->field) && entry)
             *extent = entry->id;
     }
     if (!unexplained_extent || *extent || side->space != side || tainted_by(side, op))

@@ -7,6 +7,7 @@
  * to the backend's session and counts the judgements, and replays, shrinks and writes the
  * sequence that came to a finding.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,14 +64,16 @@ static int second_address_arg(VsOpKind kind)
     return last != vs_op_address_arg(kind) ? last : -1;
 }
 
-/* Adds the value named by id to *argument; FALSE if there is none (it was dropped, or the call
- * that would have made it failed). */
-static gboolean resolve_name(const Run *r, gint id, uint64_t *argument, gboolean replace)
+/* Puts the value named by id into argument arg of op, added to the offset there (or in place of
+ * it, for a handle); FALSE if there is none (it was dropped, or the call that would have made it
+ * failed). */
+static gboolean resolve_name(const Run *r, gint id, VsOp *op, int arg, gboolean handle)
 {
     if (id == VS_FUZZ_ABSOLUTE)
         return TRUE;
+    assert(arg >= 0); /* a generator names only arguments the call has */
     uint64_t value = vs_fuzz_value(&r->run, id);
-    *argument = replace ? value : *argument + value;
+    op->arg[arg] = handle ? value : op->arg[arg] + value;
     return value != 0;
 }
 
@@ -79,10 +82,9 @@ static gboolean resolve_name(const Run *r, gint id, uint64_t *argument, gboolean
 static gboolean resolve(const Run *r, const VsFuzzCall *c, VsOp *op)
 {
     *op = c->op;
-    int second = second_address_arg(op->kind), handle = vs_fuzz_handle_arg(op->kind);
-    if (!resolve_name(r, c->base, &op->arg[MAX(vs_op_address_arg(op->kind), 0)], FALSE) ||
-        !resolve_name(r, c->base2, &op->arg[MAX(second, 0)], FALSE) ||
-        !resolve_name(r, c->handle_of, &op->arg[MAX(handle, 0)], TRUE))
+    if (!resolve_name(r, c->base, op, vs_op_address_arg(op->kind), FALSE) ||
+        !resolve_name(r, c->base2, op, second_address_arg(op->kind), FALSE) ||
+        !resolve_name(r, c->handle_of, op, vs_fuzz_handle_arg(op->kind), TRUE))
         return FALSE;
     return !r->g->takes || r->g->takes(&r->run, op);
 }

@@ -105,7 +105,8 @@ static void finish(void *data)
 
 /* ---- Tracking -------------------------------------------------------------------------------- */
 
-/* Whether the agent takes op as the model made it (agent-posix's safety rules, in model terms). */
+/* Whether the agent takes op as the model made it (the POSIX agent's safety rules, in model
+ * terms). */
 static gboolean takes(const VsFuzzRun *r, const VsOp *op)
 {
     const uint64_t *a = op->arg;

@@ -52,7 +52,8 @@ typedef struct VsFuzzRun {
     VsSystem *system;
     VsThread *thread;
     VsSession *session; /* NULL: the model alone */
-    uint64_t arena;     /* what VS_FUZZ_ARENA names (the generator sets it) */
+    uint64_t arena;     /* what VS_FUZZ_ARENA names: the generator sets it, at the start or as
+                         * the call that reserves it runs */
     GArray *values;     /* uint64_t per call id: what later calls name of it (an address, a
                          * handle), 0 for nothing */
     GArray *live;       /* VsFuzzLive */

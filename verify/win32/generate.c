@@ -21,7 +21,7 @@
 
 #define KB(n) ((uint64_t)(n) << 10)
 #define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
-#define ARENA_ID 0               /* the call that reserved the arena */
+#define ARENA_CALL 0             /* the call that reserves the arena: it names VS_FUZZ_ARENA */
 #define FUZZ_FILE_HANDLE 8       /* the model's handle to the file (its second): the model is
                                   * deterministic, and the harness relates it to the real one */
 #define PREFIX_CALLS 6           /* the arena's reserve and release, the section, the file, its
@@ -76,7 +76,9 @@ static void track_allocation(VsFuzzRun *run, const VsFuzzCall *f, const VsOp *op
                               : outcome->ret;
         uint64_t size = nt ? outcome->out[3] : op->arg[vs_op_address_arg(op->kind) + 1];
         vs_fuzz_set_value(run, f->id, address);
-        if (address && f->id != ARENA_ID) {
+        if (f->id == ARENA_CALL) {
+            run->arena = address;
+        } else if (address) {
             VsFuzzLive live = {f->id, size};
             g_array_append_val(run->live, live);
         }
@@ -233,7 +235,7 @@ static gboolean compare_state(VsFuzzRun *run, const VsFuzzCall *call, guint id, 
                               GError **error)
 {
     VsWin32Session *s = (VsWin32Session *)run->session;
-    uint64_t arena = vs_fuzz_value(run, ARENA_ID);
+    uint64_t arena = run->arena;
     g_autoptr(GArray) model = g_array_new(FALSE, FALSE, sizeof(Region));
     g_autoptr(GArray) other = g_array_new(FALSE, FALSE, sizeof(Region));
     if (!changes_memory(call->op.kind) || !walk(run, s, arena, model, other, error))
@@ -245,7 +247,7 @@ static gboolean compare_state(VsFuzzRun *run, const VsFuzzCall *call, guint id, 
         return FALSE;
     *probe = VS_FUZZ_CALL(id);
     probe->op = (VsOp){.kind = VS_OP_VIRTUAL_QUERY, .arg = {(uint64_t)at}};
-    probe->base = ARENA_ID;
+    probe->base = VS_FUZZ_ARENA;
     probe->probe = TRUE;
     return TRUE;
 }
@@ -327,7 +329,7 @@ static void aim(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, int arg, uint64_t *
     static const uint64_t edges[] = {0, 0x1000, 0x7FFE0000, 0x7FFE1000, 0x800000000000ull};
     unsigned roll = (unsigned)below(rng, 100);
     if (roll < 70 || (roll < 92 && r->live->len == 0)) {
-        f->base = ARENA_ID;
+        f->base = VS_FUZZ_ARENA;
         f->op.arg[arg] = arena_offset(rng);
         if (size)
             *size = MIN(*size, ARENA_SIZE - VS_GRANULARITY - f->op.arg[arg]);
@@ -372,7 +374,7 @@ static void generate_alloc(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, gboolean
         aim(rng, r, f, ex, &a[1]);
         a[2] = pick_alloc_type(rng, TRUE);
         /* Reserving next to a placed allocation could collide with the real process's pages. */
-        if (f->base != ARENA_ID && f->base != VS_FUZZ_ABSOLUTE)
+        if (f->base != VS_FUZZ_ARENA && f->base != VS_FUZZ_ABSOLUTE)
             a[2] &= ~(uint32_t)MEM_RESERVE;
     }
     a[3] = pick_protect(rng);
@@ -394,7 +396,7 @@ static void generate_nt(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f)
         } else {
             aim(rng, r, f, 1, &size);
             f->op.arg[4] = pick_alloc_type(rng, TRUE);
-            if (f->base != ARENA_ID && f->base != VS_FUZZ_ABSOLUTE)
+            if (f->base != VS_FUZZ_ARENA && f->base != VS_FUZZ_ABSOLUTE)
                 f->op.arg[4] &= ~(uint32_t)MEM_RESERVE;
         }
         f->op.arg[3] = size;
@@ -483,7 +485,7 @@ static void generate_section(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64
                                      VS_OP_UNMAP_VIEW_OF_FILE_2};
     uint64_t *a = f->op.arg;
     f->op.kind = PICK(rng, kinds);
-    f->base = ARENA_ID;
+    f->base = VS_FUZZ_ARENA;
     if (handles(r)->file_section && chance(rng, 30)) {
         generate_file(rng, r, f);
         return;
@@ -604,7 +606,7 @@ static void prefix(GArray *sequence)
     for (guint i = 0; i < PREFIX_CALLS; i++) {
         VsFuzzCall call = VS_FUZZ_CALL(i);
         call.op = ops[i];
-        call.base = i == 1 ? ARENA_ID : VS_FUZZ_ABSOLUTE; /* the release is of the arena */
+        call.base = i == 1 ? VS_FUZZ_ARENA : VS_FUZZ_ABSOLUTE; /* the release: of the arena */
         g_array_append_val(sequence, call);
     }
 }
@@ -612,7 +614,7 @@ static void prefix(GArray *sequence)
 /* The prefix must have reserved the arena in the model. */
 static gboolean ready(const VsFuzzRun *run, GError **error)
 {
-    if (vs_fuzz_value(run, ARENA_ID))
+    if (run->arena)
         return TRUE;
     g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
                         "the model could not reserve the fuzzing arena");
@@ -625,7 +627,7 @@ static gboolean ready(const VsFuzzRun *run, GError **error)
 static char *allocation_name(GArray *calls, gint id)
 {
     (void)calls;
-    return id == ARENA_ID ? g_strdup("arena") : g_strdup_printf("a%d", id);
+    return id == ARENA_CALL ? g_strdup("arena") : g_strdup_printf("a%d", id);
 }
 
 /* An argument as the scenario language writes it: names for flags, handles and addresses. */

@@ -1,5 +1,10 @@
 /*
- * cli.h - what the vadsim command's files share.
+ * cli.h - what the vadsim command's files share. Each file uses only those below it:
+ *
+ *   vadsim.c             main: run, check and step, and verify and fuzz handed to their files
+ *   verify.c, fuzz.c     vadsim verify, vadsim fuzz
+ *   backend_options.c    the options verify and fuzz share
+ *   collect.c            the scenario files a command was given
  */
 #ifndef VS_CLI_H
 #define VS_CLI_H
@@ -12,18 +17,18 @@
 
 enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SKIPPED = 77 };
 
-/* Adds path, or the .vsim files of a directory in name order, to files; a directory that cannot
- * be read is reported (as command's) and sets *status to EXIT_USAGE. */
+/* collect.c: adds path, or the .vsim files of a directory in name order, to files; a directory
+ * that cannot be read is reported (as command's) and sets *status to EXIT_USAGE. */
 void vs_cli_collect(const char *command, const char *path, GPtrArray *files, int *status);
 
-/* The options verify and fuzz share (verify.c): which backend, where the agent is, how to start
- * it, and the known-divergence list. */
+/* backend_options.c: the options verify and fuzz share: which backend, where the agent is, how
+ * to start it, and the known-divergence list. */
 typedef struct VsCliBackendOptions {
     char *backend;
     char *agent;
     char *launcher;
     char *known;
-    VsBackend kind;      /* set by vs_cli_prepare: win32 or posix */
+    const VsBackend *kind; /* set by vs_cli_prepare: the backend's table */
     gboolean model_only; /* set by vs_cli_prepare: fuzz --backend=model */
 } VsCliBackendOptions;
 
@@ -37,7 +42,8 @@ gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentComm
 void vs_cli_agent_command_free(VsAgentCommand *agent);
 void vs_cli_backend_options_free(VsCliBackendOptions *o);
 
-/* vadsim verify and vadsim fuzz: argv[0] is the command's name; they parse their own options. */
+/* vadsim verify (verify.c) and vadsim fuzz (fuzz.c): argv[0] is the command's name; they parse
+ * their own options. */
 int vs_cli_verify(int argc, char **argv);
 int vs_cli_fuzz(int argc, char **argv);
 

@@ -3,7 +3,8 @@
  *
  *   vadsim fuzz [--seed N] [--calls M] [--out DIR] [--ram SIZE] [--backend=win32|posix|model]
  *
- * --backend=posix fuzzes the Linux personality against the kernel this runs on (posixfuzz.c).
+ * --backend=posix fuzzes the Linux personality against the kernel this runs on (each backend's
+ * calls come from its generator: verify/win32/generate.c, verify/posix/generate.c).
  * Prints a progress line on standard error every few seconds and, at the end, the calls made, the
  * calls per second and how they were judged. On an unexplained divergence (or, with the model
  * alone, a broken invariant) it shrinks the sequence and writes a .vsim reproducer into DIR.
@@ -15,7 +16,6 @@
 #include "cli.h"
 #include "lexer.h"
 #include "fuzz.h"
-#include "verify.h"
 
 static void progress(void *context, const char *line)
 {
@@ -110,23 +110,20 @@ int vs_cli_fuzz(int argc, char **argv)
         goto out;
     }
     gboolean alone = o.model_only;
-    char *unavailable = alone ? NULL : vs_verify_unavailable(&agent, o.kind);
+    char *unavailable = alone ? NULL : o.kind->unavailable(&agent);
     if (unavailable) {
-        printf("SKIP fuzz against %s: %s\n", o.kind == VS_BACKEND_POSIX ? "posix" : "win32",
-               unavailable);
+        printf("SKIP fuzz against %s: %s\n", o.kind->name, unavailable);
         g_free(unavailable);
         status = EXIT_SKIPPED;
         goto out;
     }
-    VsFuzzOptions options = {.seed = (guint64)seed, .calls = (guint64)calls,
+    VsFuzzOptions options = {.backend = o.kind, .seed = (guint64)seed, .calls = (guint64)calls,
                              .agent = alone ? NULL : &agent, .known = &known,
                              .reproducer_dir = out_dir, .ram_bytes = ram_bytes,
                              .progress = progress};
     VsFuzzReport report;
     GError *error = NULL;
-    gboolean ran = o.kind == VS_BACKEND_POSIX ? vs_fuzz_posix_run(&options, &report, &error)
-                                              : vs_fuzz_run(&options, &report, &error);
-    if (!ran) {
+    if (!vs_fuzz_run(&options, &report, &error)) {
         fprintf(stderr, "vadsim fuzz: %s\n", error->message);
         g_error_free(error);
         status = EXIT_FAIL;

@@ -4,8 +4,8 @@
  *   vadsim run FILE...      run each scenario, explaining every step
  *   vadsim check PATH...    run quietly; one line per file and an "N passed, N failed" summary
  *   vadsim step FILE        step interactively: Enter next, b back, a number jumps, show ..., q
- *   vadsim verify PATH...   the model beside real Win32 (verify.c in this directory)
- *   vadsim fuzz             random sequences in both, shrunk to a .vsim on divergence
+ *   vadsim verify PATH...   the model beside a real system (verify.c)
+ *   vadsim fuzz             random sequences in both, shrunk to a .vsim on divergence (fuzz.c)
  *
  * Exit status: 0 when every expectation holds, 1 when one fails or a scenario stops on a runtime
  * error, 2 on a usage or parse error. Option parsing is GLib's; all model work goes through the
@@ -149,36 +149,6 @@ static int command_run(int argc, char **argv, RunOptions *o)
 }
 
 /* ---- check ----------------------------------------------------------------------------------- */
-
-static int compare_paths(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void vs_cli_collect(const char *command, const char *path, GPtrArray *files, int *status)
-{
-    if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_ptr_array_add(files, g_strdup(path));
-        return;
-    }
-    GError *error = NULL;
-    GDir *dir = g_dir_open(path, 0, &error);
-    if (!dir) {
-        fprintf(stderr, "vadsim %s: %s\n", command, error->message);
-        g_error_free(error);
-        *status = EXIT_USAGE;
-        return;
-    }
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    for (const char *name; (name = g_dir_read_name(dir));)
-        if (g_str_has_suffix(name, ".vsim"))
-            g_ptr_array_add(names, g_build_filename(path, name, NULL));
-    g_dir_close(dir);
-    g_ptr_array_sort(names, compare_paths);
-    for (guint i = 0; i < names->len; i++)
-        g_ptr_array_add(files, g_strdup(g_ptr_array_index(names, i)));
-    g_ptr_array_free(names, TRUE);
-}
 
 static FileResult run_quietly(const char *path)
 {

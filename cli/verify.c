@@ -1,134 +1,24 @@
 /*
- * verify.c - the vadsim commands that compare the model with a real system:
+ * verify.c - vadsim verify: scenarios in the model and in a real system side by side, call by
+ * call.
  *
- *   vadsim verify PATH... [--backend=win32|posix]   scenarios side by side, call by call
- *   vadsim fuzz --seed N --calls M                  random call sequences side by side
+ *   vadsim verify PATH... [--backend=win32|posix] [-v]
  *
- * With --backend=win32 (the default) both start the Win32 agent through a launcher (wine by
- * default; --launcher=none runs the .exe directly, as WSL can on Windows; any other command, such
- * as "ssh host", runs it elsewhere). With --backend=posix they start the POSIX agent this build
- * made (or $VADSIM_AGENT_POSIX, or --agent) directly, and compare Linux scenarios with the
- * kernel the command runs on.
+ * Each scenario's report lists the calls that diverged (all of them with -v) and how each
+ * difference was judged; the last lines count the calls and the files.
  * Exit status: 0 when everything matched or diverged only as the known list explains, 1 on an
  * unexplained divergence or an error, 2 on a usage error, 77 when the backend is not available
  * here (reported as skipped, with the reason, never as passed).
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "verify.h"
 
-#ifndef VS_SOURCE_ROOT
-#define VS_SOURCE_ROOT "."
-#endif
-#ifndef VS_WIN32_AGENT
-#define VS_WIN32_AGENT VS_SOURCE_ROOT "/build-win32/agent/vadsim-agent.exe"
-#endif
-#ifndef VS_POSIX_AGENT
-#define VS_POSIX_AGENT "agent-posix/vadsim-agent-posix"
-#endif
-#define VS_KNOWN_LIST VS_SOURCE_ROOT "/harness/known-divergences.ini"
-
-#define BACKEND_ENTRIES 5
-
-static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND_ENTRIES])
-{
-    GOptionEntry list[BACKEND_ENTRIES] = {
-        {"backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
-         "The real system to compare with: win32 (the default) or posix (this kernel, for Linux "
-         "scenarios); fuzz also takes model (alone)", "NAME"},
-        {"agent", 0, 0, G_OPTION_ARG_FILENAME, &o->agent,
-         "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
-         "build made)", "EXE"},
-        {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
-         "How to run the agent: wine (the default for win32), none (for posix), or a command "
-         "such as 'ssh host'", "CMD"},
-        {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
-         "The reviewed known-divergence list (default: harness/known-divergences.ini)", "FILE"},
-        G_OPTION_ENTRY_NULL,
-    };
-    memcpy(entries, list, sizeof list);
-}
-
-void vs_cli_backend_options_free(VsCliBackendOptions *o)
-{
-    g_free(o->backend);
-    g_free(o->agent);
-    g_free(o->launcher);
-    g_free(o->known);
-}
-
-gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent,
-                        VsKnownList *known)
-{
-    gboolean fuzz = strcmp(command, "fuzz") == 0;
-    o->kind = o->backend && strcmp(o->backend, "posix") == 0 ? VS_BACKEND_POSIX : VS_BACKEND_WIN32;
-    o->model_only = fuzz && o->backend && strcmp(o->backend, "model") == 0;
-    if (o->backend && strcmp(o->backend, "win32") != 0 && strcmp(o->backend, "posix") != 0 &&
-        !o->model_only) {
-        fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command,
-                fuzz ? "win32, posix or model" : "win32 or posix", o->backend);
-        return FALSE;
-    }
-    gboolean posix = o->kind == VS_BACKEND_POSIX;
-    const char *env = g_getenv(posix ? "VADSIM_AGENT_POSIX" : "VADSIM_AGENT");
-    agent->path = g_strdup(o->agent           ? o->agent
-                           : env && *env      ? env
-                           : posix            ? VS_POSIX_AGENT
-                                              : VS_WIN32_AGENT);
-    const char *launcher = o->launcher ? o->launcher : posix ? "none" : "wine";
-    GError *error = NULL;
-    agent->launcher = NULL;
-    if (*launcher && strcmp(launcher, "none") != 0 &&
-        !g_shell_parse_argv(launcher, NULL, &agent->launcher, &error)) {
-        fprintf(stderr, "vadsim %s: --launcher: %s\n", command, error->message);
-        g_error_free(error);
-        return FALSE;
-    }
-    if (!vs_known_load(known, o->known ? o->known : VS_KNOWN_LIST, &error)) {
-        fprintf(stderr, "vadsim %s: %s\n", command, error->message);
-        g_error_free(error);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-void vs_cli_agent_command_free(VsAgentCommand *agent)
-{
-    g_strfreev(agent->launcher);
-    g_free(agent->path);
-}
-
-gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackendOptions *o,
-                              int *argc, char ***argv)
-{
-    g_autofree char *prgname = g_strdup_printf("vadsim %s", (*argv)[0]);
-    g_set_prgname(prgname);
-    GOptionContext *context = g_option_context_new(usage);
-    g_option_context_add_main_entries(context, own, NULL);
-    GOptionGroup *group = g_option_group_new("backend", "Backend options", "Backend options",
-                                             NULL, NULL);
-    GOptionEntry entries[BACKEND_ENTRIES];
-    backend_entries(o, entries);
-    g_option_group_add_entries(group, entries);
-    g_option_context_add_group(context, group);
-    GError *error = NULL;
-    gboolean ok = g_option_context_parse(context, argc, argv, &error);
-    if (!ok) {
-        fprintf(stderr, "%s: %s\n", prgname, error->message);
-        g_error_free(error);
-    }
-    g_option_context_free(context);
-    return ok;
-}
-
-/* ---- verify ----------------------------------------------------------------------------------- */
-
 /* Verifies every file; the exit status. */
 static int verify_files(GPtrArray *files, const VsVerifyOptions *options)
 {
-    g_autofree char *unavailable = vs_verify_unavailable(&options->agent, options->backend);
+    g_autofree char *unavailable = options->backend->unavailable(&options->agent);
     if (unavailable) {
         printf("SKIP all %u scenario%s: %s\n0 passed, 0 failed, %u skipped\n", files->len,
                files->len == 1 ? "" : "s", unavailable, files->len);
@@ -178,7 +68,7 @@ int vs_cli_verify(int argc, char **argv)
             status = EXIT_PASS;
             for (int i = 1; i < argc; i++)
                 vs_cli_collect("verify", argv[i], files, &status);
-            VsVerifyOptions options = {agent, &known, verbose, o.kind};
+            VsVerifyOptions options = {o.kind, agent, &known, verbose};
             if (status == EXIT_PASS)
                 status = verify_files(files, &options);
             g_ptr_array_free(files, TRUE);

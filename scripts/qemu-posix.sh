@@ -57,8 +57,8 @@ prepare() {
         mkfs.ext4 -q -F "$cache/disk.img.part"
         mv "$cache/disk.img.part" "$cache/disk.img"
     fi
-    cc -O2 -std=gnu11 -static -I"$root/agent" -o "$cache/vadsim-agent-posix" \
-        "$root"/agent-posix/*.c
+    cc -O2 -std=gnu11 -static -I"$root/verify" -o "$cache/vadsim-agent-posix" \
+        "$root"/verify/posix/agent/*.c "$root/verify/protocol.c"
     cc -O2 -std=gnu11 -static -o "$cache/pkey-rules" "$root/scripts/pkey-rules.c"
     echo "qemu-posix.sh: kernel $cache/vmlinuz, agent $cache/vadsim-agent-posix"
 }

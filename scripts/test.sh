@@ -15,7 +15,7 @@ export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 # Wine makes its prefix (~/.wine) on first use, which can take a minute: do it once, up front,
 # rather than inside the first test that starts the agent.
 warm_wine() {
-    agent=build-win32/agent/vadsim-agent.exe
+    agent=build-win32/verify/win32/agent/vadsim-agent.exe
     if command -v wine >/dev/null 2>&1 && [ -f "$agent" ]; then
         echo quit | WINEDEBUG=-all wine "$agent" >/dev/null 2>&1 || true
     fi

@@ -1,7 +1,8 @@
 /*
- * test_harness.c - the verification harness's pure parts: address relations, outcome comparison
- * and the known-divergence list. (The agent itself is exercised by the verify and fuzz tests,
- * under Wine.)
+ * test_harness.c - the verification harness's pure parts: address relations and value tables,
+ * outcome comparison, taints, the known-divergence list, the backend table's names, and the
+ * agents' request parser. (The agents themselves are exercised by test_agent_win32.sh,
+ * test_agent_posix.sh and the verify and fuzz tests.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compare.h"
 #include "known.h"
+#include "protocol.h"
+#include "taint.h"
+#include "win32.h"
 
 /* Translation goes through the newest pair holding the address, end included; else identity. */
 static void test_relations_translate(void **state)
@@ -275,11 +278,98 @@ static void test_repository_list_loads(void **state)
 {
     VsKnownList list = {0};
     GError *error = NULL;
-    gboolean ok = vs_known_load(&list, VS_SOURCE_ROOT "/harness/known-divergences.ini", &error);
+    gboolean ok = vs_known_load(&list, VS_SOURCE_ROOT "/verify/known-divergences.ini", &error);
     if (!ok)
         fail_msg("%s", error->message);
     assert_true(list.entries->len > 5);
     vs_known_clear(&list);
+}
+
+/* Value tables pair what each system numbers its own way; a copy is a table of its own. */
+static void test_value_tables(void **state)
+{
+    GHashTable *fds = vs_values_new();
+    vs_values_relate(fds, 3, 5);
+    assert_int_equal(vs_values_other(fds, 3), 5);
+    assert_int_equal(vs_values_other(fds, 4), 4); /* none: itself */
+    GHashTable *child = vs_values_copy(fds);
+    vs_values_forget(fds, 3);
+    assert_int_equal(vs_values_other(fds, 3), 3);
+    assert_int_equal(vs_values_other(child, 3), 5);
+    g_hash_table_unref(child);
+    g_hash_table_unref(fds);
+}
+
+/* Taints that touch merge under the oldest one's id; a taint is lifted where the systems agree. */
+static gboolean agrees_above_0x1000(void *context, uint64_t start, uint64_t end)
+{
+    (void)context, (void)end;
+    return start >= 0x1000;
+}
+
+static void test_taints_merge_and_lift(void **state)
+{
+    g_autoptr(GArray) taints = vs_taints_new();
+    vs_taints_add(taints, 0x100, 0x200, "first");
+    vs_taints_add(taints, 0x200, 0x300, "second");
+    vs_taints_add(taints, 0x2000, 0x3000, "third");
+    assert_int_equal(taints->len, 2);
+    assert_string_equal(vs_taints_over(taints, 0x280, 0x281), "first");
+    assert_null(vs_taints_over(taints, 0x300, 0x400)); /* [start, end): 0x300 is past it */
+    assert_string_equal(vs_taints_over(taints, 0x1000, 0x2001), "third");
+    vs_taints_lift(taints, agrees_above_0x1000, NULL);
+    assert_null(vs_taints_over(taints, 0x2000, 0x2001));
+    assert_string_equal(vs_taints_over(taints, 0x100, 0x101), "first");
+}
+
+/* --backend's names come from the backend table. */
+static void test_backend_names(void **state)
+{
+    assert_ptr_equal(vs_backend_named("win32"), &vs_backend_win32);
+    assert_ptr_equal(vs_backend_named("posix"), &vs_backend_posix);
+    assert_null(vs_backend_named("model"));
+    g_autofree char *two = vs_backend_names(NULL);
+    g_autofree char *three = vs_backend_names("model");
+    assert_string_equal(two, "win32 or posix");
+    assert_string_equal(three, "win32, posix or model");
+}
+
+/* The agents' request lines: numbers in hex, names and texts as hex bytes, an address window
+ * only where the agent takes one; anything else malformed. */
+static void test_protocol_parses_requests(void **state)
+{
+    AgentRequest r;
+    char line[256];
+    g_strlcpy(line, "VirtualAlloc 0 10000 2000 4\n", sizeof line);
+    assert_true(agent_parse(line, &r, 1));
+    assert_string_equal(r.name, "VirtualAlloc");
+    assert_int_equal(r.count, 4);
+    assert_int_equal(r.v[1], 0x10000);
+    g_strlcpy(line, "file s6162 2000 5a t4869", sizeof line);
+    assert_true(agent_parse(line, &r, 0));
+    assert_string_equal(r.text, "ab");
+    assert_string_equal(r.contents, "Hi");
+    assert_int_equal(r.v[0], 1);
+    g_strlcpy(line, "VirtualAlloc2 0 0 10000 2000 4 r10000:7fff0000:10000 1", sizeof line);
+    assert_true(agent_parse(line, &r, 1));
+    assert_int_equal(r.window[1], 0x7fff0000);
+    g_strlcpy(line, "VirtualAlloc2 0 0 10000 2000 4 r10000:7fff0000:10000 1", sizeof line);
+    assert_false(agent_parse(line, &r, 0)); /* the POSIX agent takes no windows */
+    static const char *const malformed[] = {
+        "read zz", "open s616 0 0", "r r1:2", "", "x 1 2 3 4 5 6 7 8 9 a b c d e f 10 11",
+        "a_name_of_sixty_four_characters_is_longer_than_a_request_may_have 1",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {
+        g_strlcpy(line, malformed[i], sizeof line);
+        assert_false(agent_parse(line, &r, 1));
+    }
+    static const AgentCall calls[] = {{"read", 1, NULL}, {"write", 2, NULL}};
+    g_strlcpy(line, "write 1000 5a", sizeof line);
+    assert_true(agent_parse(line, &r, 0));
+    assert_ptr_equal(agent_find(calls, G_N_ELEMENTS(calls), &r), &calls[1]);
+    g_strlcpy(line, "write 1000", sizeof line);
+    assert_true(agent_parse(line, &r, 0));
+    assert_null(agent_find(calls, G_N_ELEMENTS(calls), &r)); /* the wrong argument count */
 }
 
 int main(void)
@@ -292,6 +382,10 @@ int main(void)
         cmocka_unit_test(test_known_conditions),
         cmocka_unit_test(test_known_errors),
         cmocka_unit_test(test_repository_list_loads),
+        cmocka_unit_test(test_value_tables),
+        cmocka_unit_test(test_taints_merge_and_lift),
+        cmocka_unit_test(test_backend_names),
+        cmocka_unit_test(test_protocol_parses_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

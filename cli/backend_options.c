@@ -1,0 +1,125 @@
+/*
+ * backend_options.c - the options vadsim verify and vadsim fuzz share: which backend, where its
+ * agent is, how to start it, and the known-divergence list (cli.h).
+ *
+ * With --backend=win32 (the default) the Win32 agent starts through a launcher (wine by default;
+ * --launcher=none runs the .exe directly, as WSL can on Windows; any other command, such as
+ * "ssh host", runs it elsewhere). With --backend=posix the POSIX agent this build made (or
+ * $VADSIM_AGENT_POSIX, or --agent) starts directly, and Linux scenarios are compared with the
+ * kernel the command runs on. The defaults are each backend's table's (verify/backend.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef VS_SOURCE_ROOT
+#define VS_SOURCE_ROOT "."
+#endif
+#define VS_KNOWN_LIST VS_SOURCE_ROOT "/verify/known-divergences.ini"
+
+#define BACKEND_ENTRIES 5
+
+static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND_ENTRIES])
+{
+    GOptionEntry list[BACKEND_ENTRIES] = {
+        {"backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
+         "The real system to compare with: win32 (the default) or posix (this kernel, for Linux "
+         "scenarios); fuzz also takes model (alone)", "NAME"},
+        {"agent", 0, 0, G_OPTION_ARG_FILENAME, &o->agent,
+         "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
+         "build made); fuzz also takes none (the model alone, with the backend's calls)", "EXE"},
+        {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
+         "How to run the agent: wine (the default for win32), none (for posix), or a command "
+         "such as 'ssh host'", "CMD"},
+        {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
+         "The reviewed known-divergence list (default: verify/known-divergences.ini)", "FILE"},
+        G_OPTION_ENTRY_NULL,
+    };
+    memcpy(entries, list, sizeof list);
+}
+
+void vs_cli_backend_options_free(VsCliBackendOptions *o)
+{
+    g_free(o->backend);
+    g_free(o->agent);
+    g_free(o->launcher);
+    g_free(o->known);
+}
+
+/* Which backend o names (a table), and for fuzz whether the model runs alone (o->model_only):
+ * --backend=model (with the Win32 backend's calls) or --agent=none (with the backend's calls).
+ * FALSE after saying why for a name there is no backend of. */
+static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
+{
+    gboolean fuzz = strcmp(command, "fuzz") == 0;
+    gboolean model = o->backend && strcmp(o->backend, "model") == 0;
+    gboolean no_agent = o->agent && strcmp(o->agent, "none") == 0;
+    if (no_agent && !fuzz) {
+        fprintf(stderr, "vadsim %s: --agent=none runs the model alone, which only fuzz does\n",
+                command);
+        return FALSE;
+    }
+    o->model_only = fuzz && (model || no_agent);
+    o->kind = fuzz && model ? &vs_backend_win32 : vs_backend_named(o->backend ? o->backend
+                                                                             : "win32");
+    if (!o->kind) {
+        g_autofree char *names = vs_backend_names(fuzz ? "model" : NULL);
+        fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command, names, o->backend);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent,
+                        VsKnownList *known)
+{
+    if (!choose_backend(command, o))
+        return FALSE;
+    const char *env = g_getenv(o->kind->agent_env);
+    agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : o->kind->agent);
+    const char *launcher = o->launcher ? o->launcher : o->kind->launcher;
+    GError *error = NULL;
+    agent->launcher = NULL;
+    if (*launcher && strcmp(launcher, "none") != 0 &&
+        !g_shell_parse_argv(launcher, NULL, &agent->launcher, &error)) {
+        fprintf(stderr, "vadsim %s: --launcher: %s\n", command, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    if (!vs_known_load(known, o->known ? o->known : VS_KNOWN_LIST, &error)) {
+        fprintf(stderr, "vadsim %s: %s\n", command, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void vs_cli_agent_command_free(VsAgentCommand *agent)
+{
+    g_strfreev(agent->launcher);
+    g_free(agent->path);
+}
+
+gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackendOptions *o,
+                              int *argc, char ***argv)
+{
+    g_autofree char *prgname = g_strdup_printf("vadsim %s", (*argv)[0]);
+    g_set_prgname(prgname);
+    GOptionContext *context = g_option_context_new(usage);
+    g_option_context_add_main_entries(context, own, NULL);
+    GOptionGroup *group = g_option_group_new("backend", "Backend options", "Backend options",
+                                             NULL, NULL);
+    GOptionEntry entries[BACKEND_ENTRIES];
+    backend_entries(o, entries);
+    g_option_group_add_entries(group, entries);
+    g_option_context_add_group(context, group);
+    GError *error = NULL;
+    gboolean ok = g_option_context_parse(context, argc, argv, &error);
+    if (!ok) {
+        fprintf(stderr, "%s: %s\n", prgname, error->message);
+        g_error_free(error);
+    }
+    g_option_context_free(context);
+    return ok;
+}

@@ -1,0 +1,82 @@
+#!/bin/bash
+# test_agent_win32.sh AGENT - the Win32 agent (vadsim-agent.exe) on its own, under Wine: the twin of
+# test_agent_posix.sh. Its greeting; calls made and answered with the last error and status; memory
+# accesses whose faults (an access violation, a guard page) are answers, not crashes; a call that
+# raises inside the system is recovered; requests it cannot take - unknown, with the wrong number
+# of arguments, malformed, too long, and under Wine the ones Wine would fail on - refused with a
+# reason, and the agent goes on; quit ends it. Skipped (77) where Wine or the agent is missing.
+set -eu
+agent=$1
+command -v wine >/dev/null 2>&1 || { echo "SKIP: wine is not installed"; exit 77; }
+[ -f "$agent" ] || { echo "SKIP: $agent is not built (it needs x86_64-w64-mingw32-gcc)"; exit 77; }
+export WINEDEBUG=-all
+coproc AGENT { exec wine "$agent" 2>/dev/null; }
+ask() {
+    echo "$1" >&"${AGENT[1]}"
+    read -r -t 180 reply <&"${AGENT[0]}" || { echo "FAIL: no answer to '${1:0:40}'"; exit 1; }
+    echo "$reply"
+}
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect REQUEST PATTERN
+    local got
+    got=$(ask "$1")
+    case "$got" in
+    $2) ;;
+    *) fail "'${1:0:60}' answered '$got', expected $2" ;;
+    esac
+}
+hex() { printf '%x' "$1"; }
+ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
+
+# ---- hello: protocol 1, then GetSystemInfo's page size, granularity and addresses, and Wine.
+read -r _ version _ _ _ page granularity _ _ wine <<<"$(ask hello)"
+[ "$version" = 1 ] || fail "protocol version $version"
+[ "$page" = 1000 ] && [ "$granularity" = 10000 ] || fail "page $page, granularity $granularity"
+
+# ---- Calls: MEM_COMMIT|MEM_RESERVE (3000), PAGE_READWRITE (4).
+a=$(ret "$(ask "VirtualAlloc 0 10000 3000 4")")
+A=$((0x$a))
+(( A != 0 && A % 0x10000 == 0 )) || fail "VirtualAlloc answered $a"
+expect "write $a 5a" "= 0 * * 0"
+expect "read $a" "= 5a * * 0"
+# VirtualQuery: its size, then BaseAddress AllocationBase AllocationProtect RegionSize State
+# (MEM_COMMIT) Protect Type (MEM_PRIVATE).
+expect "VirtualQuery $a" "= 30 * * 0 $a $a 4 10000 1000 4 20000"
+# The old protection comes back through the by-reference argument (1 0: a pointer, going in 0).
+expect "VirtualProtect $a 1000 104 1 0" "= 1 * * 0 4"               # PAGE_READWRITE|PAGE_GUARD
+expect "read $a" "= 0 * * 80000001"                                 # STATUS_GUARD_PAGE_VIOLATION
+expect "read $a" "= 5a * * 0"                                       # the guard went with it
+b=$(ret "$(ask "VirtualAlloc 0 10000 2000 1")")                     # MEM_RESERVE, PAGE_NOACCESS
+expect "read $b" "= 0 * * c0000005"                                 # an access violation
+expect "write $b 1" "= c0000005 * * c0000005"                       # the exception, twice
+# A failed call: its last error and last status.
+expect "VirtualFree $b 1000 8000" "= 0 57 * 0"                      # MEM_RELEASE with a size
+expect "GetLastError" "= 57 57 * 0"
+expect "SetLastError 5" "= 0 5 *"
+# walk: seven numbers per region, from the first address to past the last.
+reply=$(ask "walk $a $(hex $((A + 0x20000)))")
+read -r -a fields <<<"$reply"
+[ "${fields[0]}" = "=" ] && (( (${#fields[@]} - 5) % 7 == 0 && ${#fields[@]} > 5 )) ||
+    fail "walk answered '$reply'"
+[ "${fields[5]}" = "$a" ] || fail "walk started at ${fields[5]}, not $a"
+# A NULL out-pointer: Windows probes it and answers STATUS_ACCESS_VIOLATION; Wine's ntdll writes
+# through it and raises, which the agent catches and answers with the exception. Either way an
+# answer, and the agent goes on.
+expect "NtAllocateVirtualMemory ffffffffffffffff 0 0 0 1 1000 3000 4" "= *"
+expect "read $a" "= 5a * * 0"
+
+# ---- Requests the agent does not take: refused with a reason.
+expect "Frobnicate 1" "! unknown request or wrong argument count: Frobnicate"
+expect "VirtualAlloc 0 1000" "! unknown request or wrong argument count: VirtualAlloc"
+expect "VirtualAlloc zz 1000 3000 4" "! malformed request*"
+expect "CreateFileMapping ffffffffffffffff 0 4 0 1000 s4" "! malformed request*" # odd hex
+expect "$(printf 'VirtualAlloc%01100d' 0)" "! request line too long"
+if [ "$wine" = 1 ]; then
+    expect "VirtualProtect 7ffe0000 1000 40 1 0" "! Wine would change KUSER_SHARED_DATA*"
+    expect "VirtualAlloc $a 1000 80000 4" "! Wine's MEM_RESET*"
+fi
+expect "hello" "= 1 *"                                              # still alive
+
+echo quit >&"${AGENT[1]}"
+wait "$AGENT_PID" || fail "the agent did not end cleanly at quit"
+echo "win32 agent: greeting, calls, faults as answers, a raising call recovered, refusals"

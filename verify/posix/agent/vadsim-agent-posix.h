@@ -1,0 +1,86 @@
+/*
+ * vadsim-agent-posix.h - what the POSIX agent's files share: the scenario's memory and files, the
+ * machine the agent measured, and answers.
+ *
+ *   vadsim-agent-posix.c   start-up, the request loop, the memory probes, answers
+ *   calls.c                the memory calls, one table row per request
+ *   files.c                the scenario's files, memfds and shm objects
+ *   children.c             fork: the children standing for the model's forked processes
+ */
+#ifndef VS_POSIX_AGENT_H
+#define VS_POSIX_AGENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "filesystem.h"
+#include "machine.h"
+#include "protocol.h"
+#include "rangeset.h"
+
+#define AGENT_PROTOCOL_VERSION 3
+#define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
+#define MAX_CHILDREN 64
+
+#define P(x) ((void *)(uintptr_t)(x))
+
+/* ---- vadsim-agent-posix.c ---- */
+
+extern RangeSet owned;              /* the scenario's: the arena and what the kernel placed */
+extern uint64_t page_size;
+extern FileSystemFacts file_system; /* measured at start, in file_dir */
+extern MachineFacts machine;        /* made the same or measured at start (machine.c) */
+extern pid_t top_pid;               /* the agent the harness started (children share files) */
+extern char file_dir[64];           /* the private directory of the scenario's files */
+extern char shm_prefix[32];         /* "vadsim-PID-": the scenario's shm names go in after it */
+
+uint64_t page_down(uint64_t a);
+uint64_t page_up(uint64_t a);
+/* Whether [start, start + length) is the scenario's memory (a length 0 names one byte). */
+int inside_owned(uint64_t start, uint64_t length);
+/* Moves a descriptor of the agent's to AGENT_FD_BASE or above, closing the original: the
+ * scenario's descriptors then start at 3 as in the model. -1 if it cannot. */
+int move_high(int fd);
+/* Whether fd is the agent's own (0-2, or moved high): calls naming it answer EBADF. */
+int agent_fd(int fd);
+
+/* Answers: "= RET ERRNO 0 SIGNAL", more numbers or a string ('s' and hex bytes), the end. */
+void answer_start(uint64_t ret, int error);
+void answer_more(uint64_t value);
+void answer_string(const char *s);
+void answer_end(void);
+/* A call's result and the errno it left (only meaningful when it returned -1). */
+void answer_result(long result, int error);
+/* The same for a call just made, as answer_call(call(...)): errno is read after the call. */
+void answer_call(long result);
+/* "! why what": the request is not carried out. */
+void refuse(const char *why, const char *what);
+
+/* read ADDR, write ADDR BYTE: one access, its fault caught. */
+void do_read(const AgentRequest *r);
+void do_write(const AgentRequest *r);
+
+/* ---- calls.c ---- */
+
+extern const AgentCall agent_calls[];
+extern const size_t agent_call_count;
+
+/* ---- files.c ---- */
+
+void do_file(const AgentRequest *r);
+void do_open(const AgentRequest *r);
+void do_shm_open(const AgentRequest *r);
+void do_shm_unlink(const AgentRequest *r);
+void do_memfd_create(const AgentRequest *r);
+/* At quit: the scenario's files and shm objects, its children's too (they share the names). */
+void remove_files(void);
+
+/* ---- children.c ---- */
+
+void do_fork(const AgentRequest *r);
+/* Sends a request line to child index ("@N") and relays its answer, or refuses. */
+void forward(int index, const char *line);
+/* Kills and reaps every child still running (at quit). */
+void end_children(void);
+
+#endif /* VS_POSIX_AGENT_H */

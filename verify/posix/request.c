@@ -1,0 +1,208 @@
+/*
+ * request.c - the POSIX agent's requests and answers (verify/posix/agent/vadsim-agent-posix.c):
+ * its hello, a call as a request line, and the answer as an outcome, the maps or pagemap entries.
+ *
+ * The request line is the call's C name and arguments in hex ("mmap 7f3e00000000 4000 3 22
+ * ffffffffffffffff 0"), a name as 's' and hex bytes, prefixed "@N " for the agent's child N (a
+ * grandchild: "@N @M "). Addresses go through one offset (posix.h); 0, no address, stays 0, and so
+ * does MAP_FAILED. Descriptors go through the side's value table, filled from the calls that
+ * return them and copied at fork (the agent numbers its scenario's descriptors from 3, as the
+ * model does, so the table is mostly the identity; it keeps working when one side's call failed).
+ */
+#include <string.h>
+
+#include "posix.h"
+#include "protocol.h" /* agent_unhex: names in answers are hex, as in requests */
+
+#define USER_TOP ((uint64_t)0x800000000000) /* above the x86_64 user address space */
+
+/* ---- Hello ----------------------------------------------------------------------------------- */
+
+/* The POSIX agent's hello (its calls.c, do_hello): the protocol, then these words. */
+enum {
+    HELLO_PROTOCOL, HELLO_PAGE_SIZE = 4, HELLO_ARENA, HELLO_ARENA_SIZE, HELLO_OWN_CODE,
+    HELLO_READAHEAD, HELLO_FILE_ALIGN, HELLO_EXECUTE_ONLY, HELLO_KERNEL, HELLO_ANON_ALIGN,
+    HELLO_SHMEM_ALIGN, HELLO_OVERCOMMIT, HELLO_MAX_MAP_COUNT, HELLO_SWAP, HELLO_LIMITED,
+    HELLO_WORDS
+};
+#define POSIX_PROTOCOL 3
+#define PMD_BYTES (2u << 20)
+/* The oldest Linux whose behaviour the model's rules all describe: 6.17 (remap_move; the rest
+ * was measured on 6.18). */
+#define MODEL_KERNEL ((uint64_t)6 << 32 | (uint64_t)17 << 16)
+
+/* Why the agent's machine is not one the model can be compared with (a fact the model does not
+ * take as a setting and the agent could not make the same), or NULL. Free it. */
+static char *unknown_machine(const guint64 *a)
+{
+    static const char *const limits[] = {"RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_MEMLOCK"};
+    if (a[HELLO_KERNEL] < MODEL_KERNEL)
+        return g_strdup_printf("its kernel is Linux %u.%u; the model's rules are those of 6.17 "
+                               "and later", (unsigned)(a[HELLO_KERNEL] >> 32),
+                               (unsigned)(a[HELLO_KERNEL] >> 16 & 0xffff));
+    if (a[HELLO_ANON_ALIGN] != PMD_BYTES)
+        return g_strdup("it does not place anonymous memory 2 MB long on a 2 MB boundary (a kernel "
+                        "without transparent huge pages), as the model does");
+    if (a[HELLO_SHMEM_ALIGN] != VS_PAGE_SIZE)
+        return g_strdup("it places shmem on 2 MB boundaries (transparent_hugepage/shmem_enabled, "
+                        "or /dev/shm mounted huge=); the model assumes 'never', the default");
+    if (a[HELLO_OVERCOMMIT] != 0)
+        return g_strdup_printf("vm.overcommit_memory is %" G_GUINT64_FORMAT "; the model knows "
+                               "the heuristic mode 0 only", a[HELLO_OVERCOMMIT]);
+    if (a[HELLO_MAX_MAP_COUNT] != VS_MAX_MAP_COUNT)
+        return g_strdup_printf("vm.max_map_count is %" G_GUINT64_FORMAT "; the model's is %u, "
+                               "the default", a[HELLO_MAX_MAP_COUNT], VS_MAX_MAP_COUNT);
+    for (guint i = 0; i < G_N_ELEMENTS(limits); i++)
+        if (a[HELLO_LIMITED] & (1u << i))
+            return g_strdup_printf("the agent may not lift its %s, which the model does not "
+                                   "have (run it as root)", limits[i]);
+    return NULL;
+}
+
+/* Whether hello is the POSIX agent's, in the protocol this harness speaks, on 4 KB pages. */
+static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, GError **error)
+{
+    const guint64 *a = (const guint64 *)hello->data;
+    if (hello->len >= HELLO_PAGE_SIZE && a[HELLO_PROTOCOL] != POSIX_PROTOCOL) {
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
+                    "%s speaks protocol %" G_GUINT64_FORMAT " and this harness %d: rebuild the "
+                    "agent and vadsim together", command->path, a[HELLO_PROTOCOL], POSIX_PROTOCOL);
+        return FALSE;
+    }
+    if (hello->len < HELLO_WORDS || a[HELLO_PAGE_SIZE] != VS_PAGE_SIZE ||
+        a[HELLO_ARENA] % VS_PAGE_SIZE || !a[HELLO_READAHEAD] ||
+        (a[HELLO_FILE_ALIGN] != VS_PAGE_SIZE && a[HELLO_FILE_ALIGN] != PMD_BYTES) ||
+        a[HELLO_EXECUTE_ONLY] > 1) {
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
+                    "%s is not the POSIX agent this harness speaks to (protocol %d, 4 KB pages): "
+                    "rebuild it", command->path, POSIX_PROTOCOL);
+        return FALSE;
+    }
+    g_autofree char *unknown = unknown_machine(a);
+    if (unknown)
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_MACHINE,
+                    "the machine %s runs on is not one the model knows: %s", command->path,
+                    unknown);
+    return unknown == NULL;
+}
+
+VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base,
+                        VsPosixMachine *machine, GError **error)
+{
+    g_autoptr(GArray) hello = g_array_new(FALSE, FALSE, sizeof(guint64));
+    VsAgent *agent = vs_agent_start(command, hello, error);
+    if (!agent)
+        return NULL;
+    if (!hello_understood(command, hello, error)) {
+        vs_agent_stop(agent);
+        return NULL;
+    }
+    const guint64 *a = (const guint64 *)hello->data;
+    *real_base = a[HELLO_ARENA];
+    machine->readahead_bytes =
+        MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
+    machine->file_align = a[HELLO_FILE_ALIGN];
+    machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
+    return agent;
+}
+
+/* ---- Calls ----------------------------------------------------------------------------------- */
+
+uint64_t vs_posix_to_real(const VsPosixSession *s, uint64_t model)
+{
+    return model == 0 || model == VS_MAP_FAILED ? model : model - s->model_base + s->real_base;
+}
+
+uint64_t vs_posix_to_model(const VsPosixSession *s, uint64_t real)
+{
+    return real == 0 || real == VS_MAP_FAILED ? real : real - s->real_base + s->model_base;
+}
+
+/* A NULL name is a bad pointer to the model, and the agent passes names only. */
+gboolean vs_posix_format_request(const VsPosixSession *s, const VsPosixSide *side,
+                                 const VsOp *op, GString *text, const char **why)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    g_string_append_printf(text, "%s%s", side->prefix, spec->name);
+    for (int i = 0; i < spec->arity; i++) {
+        uint32_t bit = 1u << i;
+        if (op->kind == VS_OP_DECLARE_FILE && i == 3) {
+            if (op->arg[i])
+                vs_agent_append_text(text, 't', op->contents);
+            else
+                g_string_append(text, " 0");
+        } else if (spec->string_args & bit) {
+            if (!op->arg[i]) {
+                *why = "a NULL name (EFAULT in the model): the agent passes names only";
+                return FALSE;
+            }
+            vs_agent_append_text(text, 's', op->text);
+        } else if (spec->address_args & bit) {
+            g_string_append_printf(text, " %" G_GINT64_MODIFIER "x",
+                                   vs_posix_to_real(s, op->arg[i]));
+        } else if (spec->handle_args & bit) {
+            g_string_append_printf(text, " %" G_GINT64_MODIFIER "x",
+                                   vs_values_other(side->fds, op->arg[i]));
+        } else {
+            g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);
+        }
+    }
+    if (op->kind == VS_OP_OPEN)
+        g_string_append(text, " 180"); /* mode 0600, for O_CREAT */
+    g_string_append_c(text, '\n');
+    return TRUE;
+}
+
+gboolean vs_posix_call(VsPosixSession *s, const char *text, VsOutcome *real, GError **error)
+{
+    g_autoptr(GArray) extra = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (!vs_agent_call(s->base.agent, text, real, extra, error))
+        return FALSE;
+    const guint64 *a = (const guint64 *)extra->data;
+    for (guint i = 0; i < extra->len && i < VS_MINCORE_CAPACITY; i++)
+        real->vector[real->vector_length++] = (uint8_t)a[i];
+    real->out[0] = extra->len ? a[0] : 0;
+    return TRUE;
+}
+
+/* The agent's walk: eight words per VMA (start end r w x shared offset sNAME). */
+gboolean vs_posix_walk(VsPosixSession *s, const VsPosixSide *side, GPtrArray *lines,
+                       GError **error)
+{
+    g_autofree char *text = g_strdup_printf("%swalk 0 %" G_GINT64_MODIFIER "x\n", side->prefix,
+                                            USER_TOP);
+    g_autoptr(GString) answer = g_string_new(NULL);
+    if (!vs_agent_request(s->base.agent, text, answer, error))
+        return FALSE;
+    g_auto(GStrv) words = g_strsplit(answer->str, " ", -1);
+    guint count = g_strv_length(words);
+    for (guint i = 4; i + 8 <= count; i += 8) {
+        uint64_t v[7];
+        for (int k = 0; k < 7; k++)
+            v[k] = g_ascii_strtoull(words[i + k], NULL, 16);
+        char name[256];
+        if (words[i + 7][0] != 's' || !agent_unhex(words[i + 7] + 1, name, sizeof name)) {
+            vs_agent_lose(s->base.agent, "answered a walk line without its name", error);
+            return FALSE;
+        }
+        g_ptr_array_add(lines, vs_posix_maps_line(vs_posix_to_model(s, v[0]),
+                                                  vs_posix_to_model(s, v[1]), v[2] != 0,
+                                                  v[3] != 0, v[4] != 0, v[5] != 0, v[6], name));
+    }
+    return TRUE;
+}
+
+gboolean vs_posix_pagemap(VsPosixSession *s, const VsPosixSide *side, uint64_t address,
+                          uint64_t pages, uint64_t *entries, GError **error)
+{
+    g_autofree char *text = g_strdup_printf("%spagemap %" G_GINT64_MODIFIER "x %"
+                                            G_GINT64_MODIFIER "x\n", side->prefix,
+                                            vs_posix_to_real(s, address), pages);
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (!vs_agent_request_numbers(s->base.agent, text, v, error))
+        return FALSE;
+    const guint64 *a = (const guint64 *)v->data;
+    for (uint64_t i = 0; i < pages; i++)
+        entries[i] = a[1] == 0 && 4 + i < v->len ? a[4 + i] : 0;
+    return TRUE;
+}

@@ -1,0 +1,232 @@
+/*
+ * session.c - the POSIX session: the agent and the processes standing for the model's, mirroring
+ * the model's Linux calls to them and judging the differences (posix.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "posix.h"
+#include "taint.h"
+
+static VsPosixSession *posix(VsSession *session) { return (VsPosixSession *)session; }
+static const VsPosixSession *posix_const(const VsSession *session)
+{
+    return (const VsPosixSession *)session;
+}
+
+/* ---- Sessions and sides ---------------------------------------------------------------------- */
+
+static void side_free(gpointer data)
+{
+    VsPosixSide *side = data;
+    g_free(side->prefix);
+    g_hash_table_unref(side->fds);
+    g_ptr_array_free(side->apart, TRUE);
+    g_array_free(side->taints, TRUE);
+    g_free(side);
+}
+
+/* A side for model process pid, its requests prefixed by prefix (given away), its descriptors a
+ * copy of fds_from's (a forked child's) or none. */
+static VsPosixSide *side_new(uint32_t pid, char *prefix, GHashTable *fds_from)
+{
+    VsPosixSide *side = g_new0(VsPosixSide, 1);
+    side->model_pid = pid;
+    side->prefix = prefix;
+    side->fds = fds_from ? vs_values_copy(fds_from) : vs_values_new();
+    side->apart = g_ptr_array_new_with_free_func(g_free);
+    side->taints = vs_taints_new();
+    return side;
+}
+
+/* The agent's arena stands for the model's from its mmap_base up (VS_LINUX_MMAP_BASE). */
+VsSession *vs_posix_session_start(const VsAgentCommand *command, const VsKnownList *known,
+                                  VsSession *sibling, GError **error)
+{
+    VsPosixSession *s = g_new0(VsPosixSession, 1);
+    VsAgent *agent = vs_posix_start(command, &s->real_base, &s->machine, error);
+    (void)sibling; /* one session stands for every process */
+    if (!agent) {
+        g_free(s);
+        return NULL;
+    }
+    vs_session_init(&s->base, &vs_backend_posix, agent, known, "linux");
+    s->model_base = VS_LINUX_MMAP_BASE;
+    s->sides = g_ptr_array_new_with_free_func(side_free);
+    return &s->base;
+}
+
+void vs_posix_session_free(VsSession *session)
+{
+    VsPosixSession *s = posix(session);
+    vs_session_clear(&s->base);
+    g_ptr_array_free(s->sides, TRUE);
+    g_free(s);
+}
+
+void vs_posix_configure(const VsSession *session, VsSystemConfig *config)
+{
+    const VsPosixMachine *m = &posix_const(session)->machine;
+    config->readahead_bytes = m->readahead_bytes;
+    config->files_unaligned = m->file_align == VS_PAGE_SIZE;
+    config->execute_only_pkey = m->execute_only;
+}
+
+char *vs_posix_system_options(const VsSession *session)
+{
+    const VsPosixMachine *m = &posix_const(session)->machine;
+    uint64_t kb = m->readahead_bytes >> 10;
+    bool megabytes = kb % 1024 == 0;
+    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT "%s filealign=%s execonly=%s",
+                           megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
+                           m->file_align == VS_PAGE_SIZE ? "4K" : "2M",
+                           m->execute_only ? "pkey" : "none");
+}
+
+/* The side standing for the model process pid: the first process that calls is the agent; the
+ * others are children forks made. NULL for a process the scenario made otherwise. */
+static VsPosixSide *side_of(VsPosixSession *s, uint32_t pid)
+{
+    for (guint i = 0; i < s->sides->len; i++) {
+        VsPosixSide *side = g_ptr_array_index(s->sides, i);
+        if (side->model_pid == pid)
+            return side;
+    }
+    if (s->sides->len)
+        return NULL;
+    VsPosixSide *side = side_new(pid, g_strdup(""), NULL);
+    g_ptr_array_add(s->sides, side);
+    return side;
+}
+
+/* Whether the call changes mappings, so the maps are compared after it. */
+static gboolean changes_maps(VsOpKind kind)
+{
+    return kind == VS_OP_MMAP || kind == VS_OP_MUNMAP || kind == VS_OP_MPROTECT ||
+           kind == VS_OP_MADVISE || kind == VS_OP_MREMAP || kind == VS_OP_FORK ||
+           kind == VS_OP_FTRUNCATE;
+}
+
+/* ---- What stays apart ------------------------------------------------------------------------ */
+
+/* The earlier known divergence a difference in this call's own answer may follow from: one that
+ * left the maps apart where the call's address lies. */
+static const char *call_cause(const VsPosixSide *side, const VsOp *op)
+{
+    int arg = vs_op_address_arg(op->kind);
+    uint64_t address = arg >= 0 ? op->arg[arg] : 0;
+    return arg >= 0 ? vs_taints_over(side->taints, address, address + 1) : NULL;
+}
+
+/* What is apart now stays apart, for the reason later comparisons name: the ranges of the lines
+ * one side has and the other lacks ("model START-END ...", "linux START-END ..."). */
+static void keep_apart(VsPosixSide *side, const char *reason)
+{
+    if (side->apart->len && !side->apart_id)
+        side->apart_id = reason;
+    g_array_set_size(side->taints, 0);
+    for (guint i = 0; side->apart_id && i < side->apart->len; i++) {
+        const char *line = g_ptr_array_index(side->apart, i);
+        uint64_t start, end;
+        if (sscanf(strchr(line, ' ') + 1, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x",
+                   &start, &end) == 2)
+            vs_taints_add(side->taints, start, end, side->apart_id);
+    }
+}
+
+/* ---- Mirroring ------------------------------------------------------------------------------- */
+
+static VsProcess *model_process(VsSystem *system, uint64_t pid)
+{
+    for (size_t i = 0; i < vs_system_process_count(system); i++)
+        if (vs_process_id(vs_system_process(system, i)) == pid)
+            return vs_system_process(system, i);
+    return NULL;
+}
+
+/* After a call that may change mappings: the maps of the caller's process (and after fork, the
+ * child's, and which pages the two share), judged with the call's own verdict as their cause. */
+static gboolean after_call(VsPosixSession *s, VsPosixSide *side, VsThread *thread,
+                           const VsOp *op, const VsOutcome *model, VsPosixSide *child,
+                           VsJudging *v, VsJudgement *judgement, GString *report, GError **error)
+{
+    VsProcess *process = vs_thread_process(thread);
+    const char *cause = judgement->refused ? VS_REFUSED : v->known_id;
+    g_autoptr(GPtrArray) found = vs_divergences_new();
+    g_autoptr(GString) follows = g_string_new(NULL);
+    if (!vs_posix_compare_maps(s, side, process, found, follows, report, error))
+        return FALSE;
+    VsProcess *model_child = child ? model_process(vs_process_system(process), model->ret) : NULL;
+    if (model_child &&
+        (!vs_posix_compare_maps(s, child, model_child, found, follows, report, error) ||
+         !vs_posix_compare_sharing(s, side, child, process, model_child, found, error)))
+        return FALSE;
+    if (follows->len) {
+        v->follows_from = side->apart_id;
+        g_string_append_printf(v->follows, "%s%s", v->follows->len ? ", " : "", follows->str);
+    }
+    gboolean unexplained_before = v->unexplained;
+    vs_session_judge(&s->base, op, model, found, cause, NULL, v, judgement, report);
+    const char *reason = cause ? cause : v->known_id;
+    if (!reason && v->unexplained && !unexplained_before)
+        reason = "an unexplained divergence above";
+    keep_apart(side, reason);
+    if (child)
+        keep_apart(child, reason);
+    return TRUE;
+}
+
+/* Sends the call and compares its answer; after a fork both made, a side for the child. */
+static gboolean mirror_call(VsPosixSession *s, VsPosixSide *side, const char *text,
+                            const VsOp *op, const VsOutcome *model, VsPosixSide **child,
+                            VsJudging *v, VsJudgement *judgement, GString *report, GError **error)
+{
+    VsOutcome real;
+    GError *agent_error = NULL;
+    if (!vs_posix_call(s, text, &real, &agent_error)) {
+        if (!g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
+            g_propagate_error(error, agent_error);
+            return FALSE;
+        }
+        g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
+        vs_judging_unsupported(v, judgement, VS_REFUSED, why, report);
+        g_error_free(agent_error);
+        return TRUE;
+    }
+    g_autoptr(GPtrArray) found = vs_divergences_new();
+    vs_posix_compare_call(s, side, op, model, &real, found);
+    vs_session_judge(&s->base, op, model, found, call_cause(side, op), NULL, v, judgement,
+                     report);
+    if (op->kind == VS_OP_FORK && !vs_op_failed(op->kind, model->ret) &&
+        !vs_op_failed(op->kind, real.ret)) {
+        char *prefix = g_strdup_printf("%s@%u ", side->prefix, (unsigned)real.out[0]);
+        *child = side_new((uint32_t)model->ret, prefix, side->fds);
+        g_ptr_array_add(s->sides, *child);
+    }
+    return TRUE;
+}
+
+gboolean vs_posix_mirror(VsSession *session, VsSession *target, VsThread *thread, const VsOp *op,
+                         const VsOutcome *model, VsJudgement *judgement, GString *report,
+                         GError **error)
+{
+    VsPosixSession *s = posix(session);
+    (void)target; /* a call acts on the caller's own memory */
+    memset(judgement, 0, sizeof *judgement);
+    VsPosixSide *side = side_of(s, vs_process_id(vs_thread_process(thread))), *child = NULL;
+    g_autoptr(GString) text = g_string_new(NULL);
+    const char *why = "a process the scenario made with 'process', not by fork: the agent has "
+                      "no counterpart of it";
+    VsJudging v;
+    vs_judging_init(&v);
+    gboolean ok = TRUE;
+    if (!side || !vs_posix_format_request(s, side, op, text, &why))
+        vs_judging_unsupported(&v, judgement, "not sent to the agent", why, report);
+    else
+        ok = mirror_call(s, side, text->str, op, model, &child, &v, judgement, report, error) &&
+             (!changes_maps(op->kind) ||
+              after_call(s, side, thread, op, model, child, &v, judgement, report, error));
+    vs_judging_finish(&v, judgement, report);
+    vs_judging_clear(&v);
+    return ok;
+}

@@ -1,0 +1,60 @@
+/*
+ * relations.h - what pairs the model's world with a real system's: addresses, handles, process ids.
+ *
+ * Two address spaces never place allocations alike, so addresses are compared as relations. When
+ * both systems choose an address (a NULL base), the two allocations are paired: from then on an
+ * address in one is translated to the other as the same offset from its allocation. Addresses no
+ * pair covers (fixed bases a scenario names) stay as they are.
+ *
+ * Values each system numbers its own way - handles, descriptors, process ids - are paired one by
+ * one in a value table, filled from the calls that return them and consulted for the calls that
+ * pass them back. Both backends use value tables: the Win32 one for handles and process ids, the
+ * POSIX one for each process's descriptors.
+ */
+#ifndef VS_VERIFY_RELATIONS_H
+#define VS_VERIFY_RELATIONS_H
+
+#include <glib.h>
+
+#include "op.h"
+
+/* A value table: model value -> the other system's (a GHashTable of boxed guint64, refcounted
+ * with g_hash_table_ref/unref). */
+GHashTable *vs_values_new(void);
+/* A new table holding the same pairs (a forked process's descriptors). */
+GHashTable *vs_values_copy(GHashTable *values);
+void vs_values_relate(GHashTable *values, uint64_t model, uint64_t other);
+/* The other system's value paired with model, or model itself when none is. */
+uint64_t vs_values_other(GHashTable *values, uint64_t model);
+void vs_values_forget(GHashTable *values, uint64_t model);
+
+/* Allocations paired between the model (left) and the other system (right); handles the two
+ * systems returned for the same open; process ids (shared by every session of a verification:
+ * one process's id is opened from another). */
+typedef struct VsRelations {
+    GTree *pairs;        /* VsPair by model start, disjoint (see relations.c) */
+    GHashTable *handles; /* a value table */
+    GHashTable *pids;    /* a value table, perhaps shared with other sessions (a reference) */
+} VsRelations;
+
+typedef struct VsPair {
+    uint64_t model, other, size;
+} VsPair;
+
+void vs_relations_init(VsRelations *relations);
+void vs_relations_clear(VsRelations *relations);
+/* Pairs an allocation: [model, model + size) corresponds to [other, other + size). */
+void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size);
+/* The pair whose model range holds the address, else the one that ends at it, or NULL. */
+const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
+/* The model address's counterpart: the same offset in the newest pair whose range holds it (its
+ * end included, so "p + size" translates too), else the address itself. */
+uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model);
+/* The other way: the model address at the same offset in the newest pair holding other. */
+uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other);
+/* Makes relations use pids, a value table shared with other sessions (a reference is taken). */
+void vs_relations_share_pids(VsRelations *relations, GHashTable *pids);
+/* Translates op's address, handle and process-id arguments for the other system. */
+void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other);
+
+#endif /* VS_VERIFY_RELATIONS_H */

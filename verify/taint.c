@@ -1,0 +1,43 @@
+/*
+ * taint.c - ranges left apart by known divergences (taint.h).
+ */
+#include "taint.h"
+
+GArray *vs_taints_new(void)
+{
+    return g_array_new(FALSE, FALSE, sizeof(VsTaint));
+}
+
+void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id)
+{
+    VsTaint t = {start, end, id};
+    for (guint i = taints->len; i-- > 0;) {
+        const VsTaint *old = &g_array_index(taints, VsTaint, i);
+        if (old->start <= t.end && t.start <= old->end) {
+            t.start = MIN(t.start, old->start);
+            t.end = MAX(t.end, old->end);
+            t.id = old->id;
+            g_array_remove_index_fast(taints, i);
+        }
+    }
+    g_array_append_val(taints, t);
+}
+
+const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end)
+{
+    for (guint i = 0; i < taints->len; i++) {
+        const VsTaint *t = &g_array_index(taints, VsTaint, i);
+        if (start < t->end && t->start < end)
+            return t->id;
+    }
+    return NULL;
+}
+
+void vs_taints_lift(GArray *taints, VsAgreeFn agree, void *context)
+{
+    for (guint i = taints->len; i-- > 0;) {
+        const VsTaint *t = &g_array_index(taints, VsTaint, i);
+        if (agree(context, t->start, t->end))
+            g_array_remove_index_fast(taints, i);
+    }
+}

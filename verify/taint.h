@@ -1,0 +1,35 @@
+/*
+ * taint.h - where the two systems' states are apart because of a known divergence.
+ *
+ * A difference the known list explains usually leaves the two states apart (Wine refused a
+ * partial release the model made; the kernel placed a mapping the model did not), so later
+ * differences there are its consequences, not new findings. A taint is a range of model
+ * addresses and the known entry (or refusal) that left it apart. Taints that overlap or touch
+ * merge, so the list stays as short as the distinct ranges are few; a taint is lifted once the
+ * backend sees the two systems alike over its range again.
+ */
+#ifndef VS_VERIFY_TAINT_H
+#define VS_VERIFY_TAINT_H
+
+#include <glib.h>
+#include <stdint.h>
+
+typedef struct VsTaint {
+    uint64_t start, end; /* model addresses, [start, end) */
+    const char *id;      /* the known entry's id (owned by the list), or why refused */
+} VsTaint;
+
+/* A new, empty list of taints (a GArray of VsTaint). */
+GArray *vs_taints_new(void);
+/* Adds [start, end), merged with the taints it overlaps or touches (the oldest of them names the
+ * merged range). */
+void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id);
+/* The id of a taint overlapping [start, end), or NULL. */
+const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end);
+
+/* Whether the two systems agree again over the model range [start, end). */
+typedef gboolean (*VsAgreeFn)(void *context, uint64_t start, uint64_t end);
+/* Lifts the taints over whose ranges agree says the systems are alike again. */
+void vs_taints_lift(GArray *taints, VsAgreeFn agree, void *context);
+
+#endif /* VS_VERIFY_TAINT_H */

@@ -1,0 +1,237 @@
+/*
+ * verify.c - a scenario in the model and in a backend's agents side by side, compared call by call
+ * (verify.h).
+ */
+#include <string.h>
+
+#include "runner.h"
+#include "verify.h"
+
+typedef struct Verify {
+    const VsVerifyOptions *options;
+    const VsBackend *backend;
+    const VsScript *script;
+    VsRunner *runner;
+    GHashTable *sessions; /* process name -> VsSession*, for a backend with an agent per process */
+    VsSession *session;   /* the backend's one session otherwise, started before the run */
+    GString *report;
+    VsVerifyCounts counts;
+    const char *system;   /* "wine", "windows" or "linux", once an agent has greeted */
+} Verify;
+
+/* ---- Sessions -------------------------------------------------------------------------------- */
+
+static VsSession *start(Verify *v, VsSession *sibling, GError **error)
+{
+    const VsVerifyOptions *o = v->options;
+    VsSession *session = v->backend->start(&o->agent, o->known, sibling, error);
+    if (session)
+        v->system = session->system;
+    return session;
+}
+
+/* The session standing for the model process called name, its agent started on first use. */
+static VsSession *session_named(Verify *v, const char *name, GError **error)
+{
+    VsSession *session = g_hash_table_lookup(v->sessions, name);
+    if (session)
+        return session;
+    GHashTableIter it;
+    gpointer sibling = NULL;
+    g_hash_table_iter_init(&it, v->sessions);
+    g_hash_table_iter_next(&it, NULL, &sibling);
+    if (!(session = start(v, sibling, error)))
+        return NULL;
+    g_hash_table_insert(v->sessions, g_strdup(name), session);
+    return session;
+}
+
+/* The session for the process the runner is in, and in *target the session of the process the
+ * call acts on through its process handle, when that is another scenario process (NULL: the
+ * caller's own, or a handle that names none). */
+static VsSession *sessions_for(Verify *v, const VsOp *op, VsSession **target, GError **error)
+{
+    *target = NULL;
+    if (!v->backend->agent_per_process)
+        return v->session;
+    VsThread *thread = vs_runner_thread(v->runner);
+    VsSession *caller = session_named(v, vs_runner_process_name(v->runner), error);
+    VsProcess *process = caller ? vs_op_process(thread, op) : NULL;
+    if (!process || process == vs_thread_process(thread))
+        return caller;
+    GError *lost = NULL;
+    VsSession *acted_on = session_named(v, vs_process_name(process), &lost);
+    if (lost) {
+        g_propagate_error(error, lost);
+        return NULL;
+    }
+    *target = acted_on == caller ? NULL : acted_on;
+    return caller;
+}
+
+/* The model's system is made like the agent's machine, where the model takes that as a setting
+ * (the POSIX agent's file system and CPU). */
+static void adjust_system(void *context, VsSystemConfig *config)
+{
+    Verify *v = context;
+    v->backend->configure(v->session, config);
+}
+
+/* ---- Reporting ------------------------------------------------------------------------------- */
+
+/* The title of step number n (1-based), for reports. */
+static const char *step_title(const VsScript *script, size_t n)
+{
+    size_t seen = 0;
+    for (size_t i = 0; i < script->count; i++)
+        if (script->stmts[i].kind == VS_STMT_STEP && ++seen == n)
+            return script->stmts[i].text;
+    return "(before the first step)";
+}
+
+static void report_call(Verify *v, const VsExpr *call)
+{
+    size_t step = vs_runner_step(v->runner);
+    g_string_append_printf(v->report, "  step %zu \"%s\", line %u: %.*s\n", step,
+                           step_title(v->script, step), call->pos.line, (int)call->text_length,
+                           call->text);
+}
+
+/* The model's own account of the call, indented under the divergence. */
+static void report_narration(Verify *v, const char *narration)
+{
+    g_auto(GStrv) lines = g_strsplit(narration, "\n", -1);
+    for (char **line = lines; *line; line++)
+        if (**line)
+            g_string_append_printf(v->report, "      the model: %s\n", g_strstrip(*line));
+}
+
+/* VsCallObserver: mirrors each call the model made to the agent standing for its process. */
+static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, const VsExpr *call,
+                        const char *narration, GError **error)
+{
+    Verify *v = context;
+    g_autoptr(GString) lines = g_string_new(NULL);
+    VsJudgement judgement;
+    VsSession *target, *caller = sessions_for(v, op, &target, error);
+    if (!caller || !v->backend->mirror(caller, target, vs_runner_thread(v->runner), op, model,
+                                       &judgement, lines, error))
+        return FALSE;
+    v->counts.calls += !judgement.refused;
+    if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
+        v->counts.matched++;
+        return TRUE;
+    }
+    report_call(v, call);
+    g_string_append(v->report, judgement.kind == VS_JUDGED_MATCH ? "    matches\n" : lines->str);
+    switch (judgement.kind) {
+    case VS_JUDGED_MATCH: v->counts.matched++; break;
+    case VS_JUDGED_KNOWN: v->counts.known++; break;
+    case VS_JUDGED_UNSUPPORTED: v->counts.unsupported++; break;
+    case VS_JUDGED_UNEXPLAINED:
+        v->counts.unexplained++;
+        report_narration(v, narration);
+        break;
+    }
+    return TRUE;
+}
+
+/* Why the backend cannot verify the scenario at all, or NULL. A scenario without a 'system'
+ * line is x64. */
+static const char *unsupported_system(const VsScript *script, const VsBackend *backend)
+{
+    const char *system = "x64";
+    for (size_t i = 0; i < script->count; i++)
+        if (script->stmts[i].kind == VS_STMT_SYSTEM)
+            system = script->stmts[i].text;
+    return backend->cannot_verify(system);
+}
+
+static void add_counts(VsVerifyCounts *total, const VsVerifyCounts *c)
+{
+    total->calls += c->calls;
+    total->matched += c->matched;
+    total->known += c->known;
+    total->unsupported += c->unsupported;
+    total->unexplained += c->unexplained;
+}
+
+static VsVerifyOutcome finish(Verify *v, const char *path, GString *out, const char *problem)
+{
+    VsVerifyOutcome outcome = problem || v->counts.unexplained ? VS_VERIFY_FAILED
+                                                               : VS_VERIFY_PASSED;
+    g_string_append_printf(out, "%s %s: %u call%s compared, %u matched",
+                           outcome == VS_VERIFY_PASSED ? "PASS" : "FAIL", path, v->counts.calls,
+                           v->counts.calls == 1 ? "" : "s", v->counts.matched);
+    if (v->counts.known)
+        g_string_append_printf(out, ", %u with known divergences", v->counts.known);
+    if (v->counts.unsupported)
+        g_string_append_printf(out, ", %u not supported by %s", v->counts.unsupported,
+                               v->system ? v->system : "the backend");
+    if (v->counts.unexplained)
+        g_string_append_printf(out, ", %u UNEXPLAINED", v->counts.unexplained);
+    g_string_append_c(out, '\n');
+    g_string_append(out, v->report->str);
+    if (problem)
+        g_string_append_printf(out, "  %s\n", problem);
+    return outcome;
+}
+
+/* ---- A scenario ------------------------------------------------------------------------------ */
+
+/* Runs the scenario with the observer; what stopped it, or NULL. */
+static char *run(Verify *v)
+{
+    GError *error = NULL;
+    if (!v->backend->agent_per_process) {
+        if (!(v->session = start(v, NULL, &error)))
+            goto failed;
+        if (v->backend->configure)
+            vs_runner_set_system_adjuster(v->runner, adjust_system, v);
+    }
+    if (!vs_runner_run_all(v->runner, &error))
+        goto failed;
+    if (vs_runner_failures(v->runner))
+        return g_strdup_printf("the model fails its own expectation: %s",
+                               vs_runner_first_failure(v->runner));
+    return NULL;
+failed:;
+    char *problem = g_strdup(error->message);
+    g_error_free(error);
+    return problem;
+}
+
+VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options, GString *out,
+                               VsVerifyCounts *counts)
+{
+    GError *error = NULL;
+    VsScript *script = vs_script_load(path, &error);
+    if (!script) {
+        g_string_append_printf(out, "FAIL %s: %s\n", path, error->message);
+        g_error_free(error);
+        return VS_VERIFY_FAILED;
+    }
+    const char *skip = unsupported_system(script, options->backend);
+    if (skip) {
+        g_string_append_printf(out, "SKIP %s: %s\n", path, skip);
+        vs_script_free(script);
+        return VS_VERIFY_SKIPPED;
+    }
+    Verify v = {.options = options, .backend = options->backend, .script = script};
+    v.sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)vs_session_free);
+    v.report = g_string_new(NULL);
+    GString *narration = g_string_new(NULL);
+    v.runner = vs_runner_new(script, narration, VS_RUN_EXPLAIN);
+    vs_runner_set_observer(v.runner, observe, &v);
+    g_autofree char *problem = run(&v);
+    VsVerifyOutcome outcome = finish(&v, path, out, problem);
+    add_counts(counts, &v.counts);
+    vs_runner_free(v.runner);
+    vs_session_free(v.session);
+    g_hash_table_destroy(v.sessions);
+    g_string_free(v.report, TRUE);
+    g_string_free(narration, TRUE);
+    vs_script_free(script);
+    return outcome;
+}

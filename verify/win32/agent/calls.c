@@ -1,0 +1,535 @@
+/*
+ * calls.c - the Win32 agent's calls: one function per request, and the table that names them
+ * (vadsim-agent.h). Every call answers "= RET LASTERROR LASTSTATUS EXCEPTION", then its
+ * out-parameters and the structures it fills, in their Windows field order; the return value
+ * conventions follow the Win32 signatures.
+ */
+#include "vadsim-agent.h"
+
+#define MAX_WALK 4096 /* regions a 'walk' answer lists at most */
+
+/* ---- Queries, the NT calls and the structures calls fill ------------------------------------- */
+
+static void answer_mbi(const MEMORY_BASIC_INFORMATION *m)
+{
+    answer_more((uint64_t)(uintptr_t)m->BaseAddress);
+    answer_more((uint64_t)(uintptr_t)m->AllocationBase);
+    answer_more(m->AllocationProtect);
+    answer_more(m->RegionSize);
+    answer_more(m->State);
+    answer_more(m->Protect);
+    answer_more(m->Type);
+}
+
+static int own_handle(uint64_t value)
+{
+    for (int i = 0; i < 3; i++)
+        if (own_handles[i] && ((uintptr_t)own_handles[i] & ~(uintptr_t)3) == (value & ~(uint64_t)3))
+            return 1;
+    return 0;
+}
+
+static void do_query(HANDLE process, uint64_t address)
+{
+    MEMORY_BASIC_INFORMATION m;
+    memset(&m, 0, sizeof m);
+    SIZE_T r = VirtualQueryEx(process, P(address), &m, sizeof m);
+    answer_start(r);
+    answer_mbi(&m);
+    answer_end();
+}
+
+/* walk FROM TO: VirtualQuery from FROM until a region ends at or past TO; every region's record. */
+static void do_walk(uint64_t from, uint64_t to)
+{
+    MEMORY_BASIC_INFORMATION m;
+    uint64_t address = from;
+    int count = 0;
+    answer_start(0);
+    while (address < to && count < MAX_WALK) {
+        if (!VirtualQuery(P(address), &m, sizeof m))
+            break;
+        answer_mbi(&m);
+        count++;
+        uint64_t next = (uint64_t)(uintptr_t)m.BaseAddress + m.RegionSize;
+        if (next <= address)
+            break;
+        address = next;
+    }
+    answer_end();
+}
+
+/* NtAllocateVirtualMemory h byref_base base zero_bits byref_size size type protect */
+static void do_nt_allocate(const AgentRequest *r)
+{
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[5];
+    LONG status = nt.allocate(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3], r->v[4] ? &size : NULL,
+                              (ULONG)r->v[6], (ULONG)r->v[7]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtMapViewOfSection section h byref_base base zero_bits commit byref_offset offset byref_size
+ * size inherit type protect */
+static void do_nt_map_view(const AgentRequest *r)
+{
+    PVOID base = P(r->v[3]);
+    LARGE_INTEGER offset = {.QuadPart = (LONGLONG)r->v[7]};
+    SIZE_T size = r->v[9];
+    LONG status = nt.map_view(H(r->v[0]), H(r->v[1]), r->v[2] ? &base : NULL, r->v[4], r->v[5],
+                              r->v[6] ? &offset : NULL, r->v[8] ? &size : NULL, (DWORD)r->v[10],
+                              (ULONG)r->v[11], (ULONG)r->v[12]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more((uint64_t)offset.QuadPart);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtFreeVirtualMemory h byref_base base byref_size size type */
+static void do_nt_free(const AgentRequest *r)
+{
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[4];
+    LONG status = nt.free(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL,
+                          (ULONG)r->v[5]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtProtectVirtualMemory h byref_base base byref_size size protect byref_old old */
+static void do_nt_protect(const AgentRequest *r)
+{
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[4];
+    ULONG old = 0;
+    LONG status = nt.protect(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL,
+                             (ULONG)r->v[5], r->v[6] ? &old : NULL);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_more(old);
+    answer_end();
+}
+
+/* QueryWorkingSetEx h address: the BOOL, then the page's PSAPI_WORKING_SET_EX_BLOCK fields in
+ * the order of the block's bit fields. */
+static void do_working_set(const AgentRequest *r)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION info;
+    memset(&info, 0, sizeof info);
+    info.VirtualAddress = P(r->v[1]);
+    BOOL ok = K32QueryWorkingSetEx(H(r->v[0]), &info, sizeof info);
+    PSAPI_WORKING_SET_EX_BLOCK b = info.VirtualAttributes;
+    answer_start((uint64_t)ok);
+    answer_more(b.Valid);
+    answer_more(b.Valid ? b.ShareCount : 0);
+    answer_more(b.Valid ? b.Win32Protection : 0);
+    answer_more(b.Shared);
+    answer_more(b.Valid ? b.Node : 0);
+    answer_more(b.Valid ? b.Locked : 0);
+    answer_more(b.Valid ? b.LargePage : 0);
+    answer_more(b.Bad);
+    answer_end();
+}
+
+/* GetProcessMemoryInfo h: the BOOL, then PROCESS_MEMORY_COUNTERS_EX from PageFaultCount on. */
+static void do_memory_info(const AgentRequest *r)
+{
+    PROCESS_MEMORY_COUNTERS_EX c;
+    memset(&c, 0, sizeof c);
+    BOOL ok = K32GetProcessMemoryInfo(H(r->v[0]), (PROCESS_MEMORY_COUNTERS *)&c, sizeof c);
+    answer_start((uint64_t)ok);
+    answer_more(c.PageFaultCount);
+    answer_more(c.PeakWorkingSetSize);
+    answer_more(c.WorkingSetSize);
+    answer_more(c.QuotaPeakPagedPoolUsage);
+    answer_more(c.QuotaPagedPoolUsage);
+    answer_more(c.QuotaPeakNonPagedPoolUsage);
+    answer_more(c.QuotaNonPagedPoolUsage);
+    answer_more(c.PagefileUsage);
+    answer_more(c.PeakPagefileUsage);
+    answer_more(c.PrivateUsage);
+    answer_end();
+}
+
+/* GlobalMemoryStatusEx: the BOOL, then MEMORYSTATUSEX from dwMemoryLoad on. */
+static void do_memory_status(const AgentRequest *r)
+{
+    (void)r;
+    MEMORYSTATUSEX m;
+    memset(&m, 0, sizeof m);
+    m.dwLength = sizeof m;
+    BOOL ok = GlobalMemoryStatusEx(&m);
+    answer_start((uint64_t)ok);
+    answer_more(m.dwMemoryLoad);
+    answer_more(m.ullTotalPhys);
+    answer_more(m.ullAvailPhys);
+    answer_more(m.ullTotalPageFile);
+    answer_more(m.ullAvailPageFile);
+    answer_more(m.ullTotalVirtual);
+    answer_more(m.ullAvailVirtual);
+    answer_more(m.ullAvailExtendedVirtual);
+    answer_end();
+}
+
+/* GetProcessWorkingSetSize h 1 min 1 max: the BOOL, then both sizes. */
+static void do_get_working_set_size(const AgentRequest *r)
+{
+    SIZE_T minimum = 0, maximum = 0;
+    BOOL ok = GetProcessWorkingSetSize(H(r->v[0]), r->v[1] ? &minimum : NULL,
+                                       r->v[3] ? &maximum : NULL);
+    answer_start((uint64_t)ok);
+    answer_more(minimum);
+    answer_more(maximum);
+    answer_end();
+}
+
+/* GetWriteWatch flags base size: the result, the count, the granularity and MAX_WATCH addresses
+ * (those past the count are 0). */
+static void do_write_watch(const AgentRequest *r)
+{
+    PVOID pages[MAX_WATCH] = {0};
+    ULONG_PTR count = MAX_WATCH;
+    ULONG granularity = 0;
+    UINT result = GetWriteWatch((DWORD)r->v[0], P(r->v[1]), r->v[2], pages, &count, &granularity);
+    answer_start(result);
+    answer_more(result == 0 ? count : 0);
+    answer_more(result == 0 ? granularity : 0);
+    for (ULONG_PTR i = 0; i < MAX_WATCH; i++)
+        answer_more(result == 0 && i < count ? (uint64_t)(uintptr_t)pages[i] : 0);
+    answer_end();
+}
+
+static void do_hello(const AgentRequest *r)
+{
+    (void)r;
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    answer_start(AGENT_PROTOCOL_VERSION);
+    answer_more(info.dwPageSize);
+    answer_more(info.dwAllocationGranularity);
+    answer_more((uint64_t)(uintptr_t)info.lpMinimumApplicationAddress);
+    answer_more((uint64_t)(uintptr_t)info.lpMaximumApplicationAddress);
+    answer_more(nt.wine_version != NULL);
+    answer_end();
+}
+
+/* ---- The rest, a line or two each ------------------------------------------------------------ */
+
+/* Every call answers "= RET LASTERROR LASTSTATUS EXCEPTION", then its out-parameters. The return
+ * value conventions follow the Win32 signatures. */
+static void answer(uint64_t ret)
+{
+    answer_start(ret);
+    answer_end();
+}
+
+static uint64_t pointer(const void *p) { return (uint64_t)(uintptr_t)p; }
+
+static void call_virtual_alloc(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    answer(pointer(VirtualAlloc(P(v[0]), v[1], (DWORD)v[2], (DWORD)v[3])));
+}
+
+static void call_virtual_alloc_ex(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    answer(pointer(VirtualAllocEx(H(v[0]), P(v[1]), v[2], (DWORD)v[3], (DWORD)v[4])));
+}
+
+static void call_virtual_free(const AgentRequest *r)
+{
+    answer(VirtualFree(P(r->v[0]), r->v[1], (DWORD)r->v[2]));
+}
+
+static void call_virtual_free_ex(const AgentRequest *r)
+{
+    answer(VirtualFreeEx(H(r->v[0]), P(r->v[1]), r->v[2], (DWORD)r->v[3]));
+}
+
+/* VirtualProtect base size protect byref_old old, and VirtualProtectEx with a handle first. */
+static void call_virtual_protect(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    int ex = r->count == 6;
+    DWORD old = 0;
+    BOOL ok = VirtualProtectEx(ex ? H(v[0]) : GetCurrentProcess(), P(v[ex]), v[ex + 1],
+                               (DWORD)v[ex + 2], v[ex + 3] ? &old : NULL);
+    answer_start(ok);
+    answer_more(old);
+    answer_end();
+}
+
+static void call_virtual_query(const AgentRequest *r) { do_query(GetCurrentProcess(), r->v[0]); }
+static void call_virtual_query_ex(const AgentRequest *r) { do_query(H(r->v[0]), r->v[1]); }
+
+/* The extended parameter of VirtualAlloc2 and MapViewOfFile3: one address window, or none. */
+static AgentExtendedParameter *window(const AgentRequest *r, int given,
+                                      AgentAddressRequirements *requirements,
+                                      AgentExtendedParameter *parameter)
+{
+    *requirements = (AgentAddressRequirements){P(r->window[0]), P(r->window[1]),
+                                               (SIZE_T)r->window[2]};
+    *parameter = (AgentExtendedParameter){.Type = 1 /* MemExtendedParameterAddressRequirements */};
+    parameter->Pointer = requirements;
+    return given ? parameter : NULL;
+}
+
+static void call_virtual_alloc_2(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    if (!virtual_alloc_2) {
+        refuse_unknown(r);
+        return;
+    }
+    answer(pointer(virtual_alloc_2(H(v[0]), P(v[1]), v[2], (ULONG)v[3], (ULONG)v[4],
+                                   window(r, v[5] != 0, &requirements, &parameter),
+                                   (ULONG)v[6])));
+}
+
+/* ---- Sections, views and files --------------------------------------------------------------- */
+
+static void call_create_file_mapping(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    answer(pointer(CreateFileMappingA(H(v[0]), NULL, (DWORD)v[2], (DWORD)v[3], (DWORD)v[4],
+                                      v[5] ? r->text : NULL)));
+}
+
+static void call_open_file_mapping(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    answer(pointer(OpenFileMappingA((DWORD)v[0], (BOOL)v[1], v[2] ? r->text : NULL)));
+}
+
+static void call_map_view_of_file(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    answer(pointer(MapViewOfFile(H(v[0]), (DWORD)v[1], (DWORD)v[2], (DWORD)v[3], v[4])));
+}
+
+static void call_map_view_of_file_ex(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    answer(pointer(MapViewOfFileEx(H(v[0]), (DWORD)v[1], (DWORD)v[2], (DWORD)v[3], v[4],
+                                   P(v[5]))));
+}
+
+static void call_map_view_of_file_3(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    if (!map_view_of_file_3) {
+        refuse_unknown(r);
+        return;
+    }
+    answer(pointer(map_view_of_file_3(H(v[0]), H(v[1]), P(v[2]), v[3], v[4], (ULONG)v[5],
+                                      (ULONG)v[6], window(r, v[7] != 0, &requirements,
+                                                          &parameter),
+                                      (ULONG)v[8])));
+}
+
+static void call_unmap_view_of_file(const AgentRequest *r) { answer(UnmapViewOfFile(P(r->v[0]))); }
+
+static void call_unmap_view_of_file_ex(const AgentRequest *r)
+{
+    answer(UnmapViewOfFileEx(P(r->v[0]), (ULONG)r->v[1]));
+}
+
+static void call_unmap_view_of_file_2(const AgentRequest *r)
+{
+    if (!unmap_view_2)
+        refuse_unknown(r);
+    else
+        answer(unmap_view_2(H(r->v[0]), P(r->v[1]), (ULONG)r->v[2]));
+}
+
+static void call_file(const AgentRequest *r) { answer(declare_file(r)); }
+static void call_create_file(const AgentRequest *r) { answer(create_file(r)); }
+static void call_get_file_size(const AgentRequest *r) { answer(GetFileSize(H(r->v[0]), NULL)); }
+
+static void call_flush_view_of_file(const AgentRequest *r)
+{
+    answer(FlushViewOfFile(P(r->v[0]), r->v[1]));
+}
+
+static void call_read_file(const AgentRequest *r)
+{
+    answer(read_file_byte(H(r->v[0]), r->v[1]));
+}
+
+/* ---- Errors, processes and handles ----------------------------------------------------------- */
+
+static void call_get_last_error(const AgentRequest *r)
+{
+    (void)r;
+    answer(GetLastError());
+}
+
+static void call_set_last_error(const AgentRequest *r)
+{
+    SetLastError((DWORD)r->v[0]);
+    answer(0);
+}
+
+static void call_rtl_get_last_nt_status(const AgentRequest *r)
+{
+    (void)r;
+    answer((uint32_t)nt.last_status());
+}
+
+static void call_get_current_process(const AgentRequest *r)
+{
+    (void)r;
+    answer(pointer(GetCurrentProcess()));
+}
+
+static void call_get_current_process_id(const AgentRequest *r)
+{
+    (void)r;
+    answer(GetCurrentProcessId());
+}
+
+static void call_open_process(const AgentRequest *r)
+{
+    answer(pointer(OpenProcess((DWORD)r->v[0], r->v[1] != 0, (DWORD)r->v[2])));
+}
+
+/* CloseHandle and NtClose, but of the pipes the agent talks through. */
+static void call_close(const AgentRequest *r)
+{
+    if (own_handle(r->v[0]))
+        refuse("this would close the agent's own pipe: ", r->name);
+    else if (strcmp(r->name, "NtClose") == 0)
+        answer((uint32_t)nt.close(H(r->v[0])));
+    else
+        answer(CloseHandle(H(r->v[0])));
+}
+
+/* ---- The NT calls ---------------------------------------------------------------------------- */
+
+static void call_nt_map_view(const AgentRequest *r)
+{
+    if (!nt.map_view)
+        refuse_unknown(r);
+    else
+        do_nt_map_view(r);
+}
+
+static void call_nt_unmap_view(const AgentRequest *r)
+{
+    if (!nt.unmap_view)
+        refuse_unknown(r);
+    else
+        answer((uint32_t)nt.unmap_view(H(r->v[0]), P(r->v[1])));
+}
+
+static void call_nt_unmap_view_ex(const AgentRequest *r)
+{
+    if (!nt.unmap_view_ex)
+        refuse_unknown(r);
+    else
+        answer((uint32_t)nt.unmap_view_ex(H(r->v[0]), P(r->v[1]), (ULONG)r->v[2]));
+}
+
+/* ---- Memory accesses, the working set and write watch ---------------------------------------- */
+
+static void call_read(const AgentRequest *r) { answer(probe_read(r->v[0])); }
+
+static void call_write(const AgentRequest *r)
+{
+    probe_write(r->v[0], (uint8_t)r->v[1]);
+    answer((uint32_t)guard.code);
+}
+
+static void call_walk(const AgentRequest *r) { do_walk(r->v[0], r->v[1]); }
+
+static void call_set_process_working_set_size(const AgentRequest *r)
+{
+    answer(SetProcessWorkingSetSize(H(r->v[0]), r->v[1], r->v[2]));
+}
+
+static void call_empty_working_set(const AgentRequest *r)
+{
+    answer(K32EmptyWorkingSet(H(r->v[0])));
+}
+
+static void call_virtual_lock(const AgentRequest *r) { answer(VirtualLock(P(r->v[0]), r->v[1])); }
+
+static void call_virtual_unlock(const AgentRequest *r)
+{
+    answer(VirtualUnlock(P(r->v[0]), r->v[1]));
+}
+
+static void call_reset_write_watch(const AgentRequest *r)
+{
+    answer(ResetWriteWatch(P(r->v[0]), r->v[1]));
+}
+
+/* Every request the agent serves: its name (the scenario language's), its argument count, and
+ * the function that makes the call and answers. */
+const AgentCall agent_calls[] = {
+    {"hello", 0, do_hello},
+    {"walk", 2, call_walk},
+    {"VirtualAlloc", 4, call_virtual_alloc},
+    {"VirtualAllocEx", 5, call_virtual_alloc_ex},
+    {"VirtualAlloc2", 7, call_virtual_alloc_2},
+    {"VirtualFree", 3, call_virtual_free},
+    {"VirtualFreeEx", 4, call_virtual_free_ex},
+    {"VirtualProtect", 5, call_virtual_protect},
+    {"VirtualProtectEx", 6, call_virtual_protect},
+    {"VirtualQuery", 1, call_virtual_query},
+    {"VirtualQueryEx", 2, call_virtual_query_ex},
+    {"VirtualLock", 2, call_virtual_lock},
+    {"VirtualUnlock", 2, call_virtual_unlock},
+    {"CreateFileMapping", 6, call_create_file_mapping},
+    {"OpenFileMapping", 3, call_open_file_mapping},
+    {"MapViewOfFile", 5, call_map_view_of_file},
+    {"MapViewOfFileEx", 6, call_map_view_of_file_ex},
+    {"MapViewOfFile3", 9, call_map_view_of_file_3},
+    {"UnmapViewOfFile", 1, call_unmap_view_of_file},
+    {"UnmapViewOfFileEx", 2, call_unmap_view_of_file_ex},
+    {"UnmapViewOfFile2", 3, call_unmap_view_of_file_2},
+    {"file", 4, call_file},
+    {"CreateFile", 7, call_create_file},
+    {"GetFileSize", 2, call_get_file_size},
+    {"FlushViewOfFile", 2, call_flush_view_of_file},
+    {"read_file", 2, call_read_file},
+    {"GetLastError", 0, call_get_last_error},
+    {"SetLastError", 1, call_set_last_error},
+    {"RtlGetLastNtStatus", 0, call_rtl_get_last_nt_status},
+    {"GetCurrentProcess", 0, call_get_current_process},
+    {"NtCurrentProcess", 0, call_get_current_process},
+    {"GetCurrentProcessId", 0, call_get_current_process_id},
+    {"OpenProcess", 3, call_open_process},
+    {"CloseHandle", 1, call_close},
+    {"NtClose", 1, call_close},
+    {"NtAllocateVirtualMemory", 8, do_nt_allocate},
+    {"NtFreeVirtualMemory", 6, do_nt_free},
+    {"NtProtectVirtualMemory", 8, do_nt_protect},
+    {"NtMapViewOfSection", 13, call_nt_map_view},
+    {"NtUnmapViewOfSection", 2, call_nt_unmap_view},
+    {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
+    {"read", 1, call_read},
+    {"write", 2, call_write},
+    {"QueryWorkingSetEx", 2, do_working_set},
+    {"GetProcessMemoryInfo", 1, do_memory_info},
+    {"GlobalMemoryStatusEx", 0, do_memory_status},
+    {"GetProcessWorkingSetSize", 5, do_get_working_set_size},
+    {"SetProcessWorkingSetSize", 3, call_set_process_working_set_size},
+    {"EmptyWorkingSet", 1, call_empty_working_set},
+    {"GetWriteWatch", 3, do_write_watch},
+    {"ResetWriteWatch", 2, call_reset_write_watch},
+};
+
+const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -1,0 +1,85 @@
+/*
+ * files.c - the scenario's files: made by file() and opened by CreateFile in a directory of the
+ * agent's own under %TEMP%, made at start; names with path characters are refused.
+ */
+#include "vadsim-agent.h"
+
+/* Scenario files live in a directory of the agent's own under %TEMP%, made at start. */
+static char file_dir[MAX_PATH];
+
+void make_file_dir(void)
+{
+    char temp[MAX_PATH];
+    DWORD n = GetTempPathA(sizeof temp, temp);
+    if (n == 0 || n >= sizeof temp)
+        return;
+    snprintf(file_dir, sizeof file_dir, "%svadsim-agent-%lu\\", temp,
+             (unsigned long)GetCurrentProcessId());
+    if (!CreateDirectoryA(file_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
+        file_dir[0] = 0;
+}
+
+/* A scenario's file name as a path in that directory; names with path characters are refused. */
+static int file_path(const char *name, char *path, size_t room)
+{
+    if (!file_dir[0] || strpbrk(name, "\\/:*?\"<>|") || strstr(name, ".."))
+        return 0;
+    return snprintf(path, room, "%s%s", file_dir, name) < (int)room;
+}
+
+/* file(name, size, fill, text): the file, made with CREATE_NEW. */
+uint64_t declare_file(const AgentRequest *r)
+{
+    char path[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_INVALID_NAME);
+        return 0;
+    }
+    size_t length = r->v[3] ? strlen(r->contents) : 0;
+    uint64_t size = r->v[1] ? r->v[1] : length;
+    HANDLE h = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (GetLastError() == ERROR_FILE_EXISTS)
+            SetLastError(ERROR_ALREADY_EXISTS); /* the model's STATUS_OBJECT_NAME_COLLISION */
+        return 0;
+    }
+    char block[4096];
+    uint64_t written = 0;
+    BOOL ok = TRUE;
+    while (ok && written < size) {
+        DWORD chunk = (DWORD)(size - written < sizeof block ? size - written : sizeof block);
+        for (DWORD i = 0; i < chunk; i++)
+            block[i] = written + i < length ? r->contents[written + i] : (char)r->v[2];
+        DWORD done = 0;
+        ok = WriteFile(h, block, chunk, &done, NULL) && done == chunk;
+        written += chunk;
+    }
+    CloseHandle(h);
+    return ok;
+}
+
+uint64_t create_file(const AgentRequest *r)
+{
+    char path[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_PATH_NOT_FOUND);
+        return (uint64_t)(uintptr_t)INVALID_HANDLE_VALUE;
+    }
+    return (uint64_t)(uintptr_t)CreateFileA(path, (DWORD)r->v[1], (DWORD)r->v[2], NULL,
+                                            (DWORD)r->v[4], (DWORD)r->v[5], NULL);
+}
+
+/* read_file(h, offset): one byte through ReadFile, or all ones with the last error set. */
+uint64_t read_file_byte(HANDLE h, uint64_t offset)
+{
+    LARGE_INTEGER at = {.QuadPart = (LONGLONG)offset};
+    unsigned char byte;
+    DWORD done = 0;
+    if (!SetFilePointerEx(h, at, NULL, FILE_BEGIN) || !ReadFile(h, &byte, 1, &done, NULL))
+        return UINT64_MAX;
+    if (done == 0) {
+        SetLastError(ERROR_HANDLE_EOF);
+        return UINT64_MAX;
+    }
+    return byte;
+}

@@ -1,0 +1,117 @@
+/*
+ * vadsim-agent.h - what the Win32 agent's files share: the NT and kernelbase calls it found at
+ * start, the exception guard, the memory probes, answers, and the scenario's files.
+ *
+ *   vadsim-agent.c   start-up, the request loop, the guard and probes, answers, and the requests
+ *                    the agent declines under Wine
+ *   calls.c          the calls, one table row per request
+ *   files.c          the scenario's files, in a directory of the agent's own
+ */
+#ifndef VS_WIN32_AGENT_H
+#define VS_WIN32_AGENT_H
+
+#include <windows.h>
+#include <psapi.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol.h"
+
+#define AGENT_PROTOCOL_VERSION 1
+#define MAX_WATCH 16 /* GetWriteWatch's room for addresses: the language's (op.h) */
+
+#define P(x) ((void *)(uintptr_t)(x))
+#define H(x) ((HANDLE)(uintptr_t)(x))
+
+/* NT calls, resolved from ntdll at start (the import library does not export them to mingw). */
+typedef LONG(NTAPI *NtAllocateVirtualMemoryFn)(HANDLE, PVOID *, ULONG_PTR, PSIZE_T, ULONG, ULONG);
+typedef LONG(NTAPI *NtFreeVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG);
+typedef LONG(NTAPI *NtProtectVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG, PULONG);
+typedef LONG(NTAPI *NtCloseFn)(HANDLE);
+typedef LONG(NTAPI *NtMapViewOfSectionFn)(HANDLE, HANDLE, PVOID *, ULONG_PTR, SIZE_T,
+                                          PLARGE_INTEGER, PSIZE_T, DWORD, ULONG, ULONG);
+typedef LONG(NTAPI *NtUnmapViewOfSectionFn)(HANDLE, PVOID);
+typedef LONG(NTAPI *NtUnmapViewOfSectionExFn)(HANDLE, PVOID, ULONG);
+typedef LONG(NTAPI *RtlGetLastNtStatusFn)(void);
+typedef const char *(CDECL *WineGetVersionFn)(void);
+
+typedef struct Ntdll {
+    NtAllocateVirtualMemoryFn allocate;
+    NtFreeVirtualMemoryFn free;
+    NtProtectVirtualMemoryFn protect;
+    NtCloseFn close;
+    NtMapViewOfSectionFn map_view;
+    NtUnmapViewOfSectionFn unmap_view;
+    NtUnmapViewOfSectionExFn unmap_view_ex; /* Windows 8 and later */
+    RtlGetLastNtStatusFn last_status;
+    WineGetVersionFn wine_version; /* present only under Wine */
+} Ntdll;
+
+/* MEM_EXTENDED_PARAMETER and MEM_ADDRESS_REQUIREMENTS as winnt.h lays them out (Windows 10 1803);
+ * declared here so the agent builds with any mingw-w64 headers. */
+typedef struct AgentAddressRequirements {
+    PVOID LowestStartingAddress;
+    PVOID HighestEndingAddress;
+    SIZE_T Alignment;
+} AgentAddressRequirements;
+
+/* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
+typedef struct Guard {
+    volatile LONG code;       /* exception code caught, 0 if none */
+    volatile int in_call;     /* a call is running: an exception in it is caught and reported */
+    void *jump[5];            /* __builtin_setjmp buffer for recovering from a call */
+} Guard;
+
+/* UnmapViewOfFile2 is exported by kernelbase (Windows 10 1703) only: found at start, or NULL. */
+typedef BOOL(WINAPI *UnmapViewOfFile2Fn)(HANDLE, PVOID, ULONG);
+
+/* MEM_EXTENDED_PARAMETER (see above). */
+typedef struct AgentExtendedParameter {
+    DWORD64 Type : 8;
+    DWORD64 Reserved : 56;
+    union {
+        DWORD64 ULong64;
+        PVOID Pointer;
+    };
+} AgentExtendedParameter;
+typedef PVOID(WINAPI *VirtualAlloc2Fn)(HANDLE, PVOID, SIZE_T, ULONG, ULONG,
+                                       AgentExtendedParameter *, ULONG);
+typedef PVOID(WINAPI *MapViewOfFile3Fn)(HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, ULONG, ULONG,
+                                        AgentExtendedParameter *, ULONG);
+
+/* What the agent found at start (vadsim-agent.c). */
+extern Ntdll nt;
+extern Guard guard;
+extern UnmapViewOfFile2Fn unmap_view_2;       /* kernelbase, Windows 10 1703; or NULL */
+extern VirtualAlloc2Fn virtual_alloc_2;       /* kernelbase, Windows 10 1803; or NULL */
+extern MapViewOfFile3Fn map_view_of_file_3;   /* likewise */
+extern HANDLE own_handles[3]; /* the pipes this agent talks through: never closed on request */
+
+/* probe_read(address) -> the byte; probe_write(address, value). Each has one instruction that can
+ * fault, and the exception handler resumes after it with the exception's code in guard.code. */
+uint8_t probe_read(uint64_t address);
+void probe_write(uint64_t address, uint8_t value);
+
+/* Answers: "= RET LASTERROR LASTSTATUS EXCEPTION", then more numbers, then the end of the line;
+ * each keeps the call's last error for the next GetLastError. */
+void answer_start(uint64_t ret);
+void answer_more(uint64_t value);
+void answer_end(void);
+/* "! why what": the request is not carried out. */
+void refuse(const char *why, const char *what);
+/* The refusal of a request no row of the table serves, or one this system lacks. */
+void refuse_unknown(const AgentRequest *r);
+
+/* calls.c: the table of calls. */
+extern const AgentCall agent_calls[];
+extern const size_t agent_call_count;
+
+/* files.c */
+void make_file_dir(void);
+uint64_t declare_file(const AgentRequest *r);
+uint64_t create_file(const AgentRequest *r);
+uint64_t read_file_byte(HANDLE h, uint64_t offset);
+
+#endif /* VS_WIN32_AGENT_H */

@@ -1,0 +1,43 @@
+/*
+ * backend.c - the Win32 backend's table (backend.h): real Win32 through vadsim-agent.exe, under
+ * Wine (the default launcher) or natively on Windows, for x64 scenarios.
+ */
+#include <string.h>
+
+#include "win32.h"
+
+#ifndef VS_WIN32_AGENT
+#define VS_WIN32_AGENT "vadsim-agent.exe"
+#endif
+
+static char *unavailable(const VsAgentCommand *command)
+{
+    if (!g_file_test(command->path, G_FILE_TEST_EXISTS))
+        return g_strdup_printf("the agent %s is not built (it needs x86_64-w64-mingw32-gcc)",
+                               command->path);
+    return vs_agent_launcher_missing(command);
+}
+
+/* The agent is an x64 process. */
+static const char *cannot_verify(const char *system)
+{
+    if (strcmp(system, "linux-x64") == 0)
+        return "a Linux scenario (system linux-x64): verify it with --backend=posix";
+    if (strcmp(system, "x64") != 0)
+        return "the Win32 agent is an x64 process; this scenario models another architecture";
+    return NULL;
+}
+
+const VsBackend vs_backend_win32 = {
+    .name = "win32",
+    .agent = VS_WIN32_AGENT,
+    .agent_env = "VADSIM_AGENT",
+    .launcher = "wine",
+    .unavailable = unavailable,
+    .cannot_verify = cannot_verify,
+    .agent_per_process = TRUE,
+    .start = vs_win32_session_start,
+    .free = vs_win32_session_free,
+    .mirror = vs_win32_mirror,
+    .generator = &vs_win32_generator,
+};

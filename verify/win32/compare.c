@@ -1,0 +1,218 @@
+/*
+ * compare.c - comparing what the model and Win32 answered to the same call, field by field.
+ *
+ * Addresses go through the relations (relations.h): when both systems choose an address (a NULL
+ * base) the two allocations are paired, and the new pair is checked for what both must agree on,
+ * the allocation granularity. Everything else is compared exactly: return values, last errors and
+ * statuses of failed calls, out-parameters, MEMORY_BASIC_INFORMATION fields (but the size of a
+ * free region, which depends on the neighbours each system happens to have), bytes read and
+ * exceptions raised.
+ */
+#include <string.h>
+
+#include "win32.h"
+
+#define GRANULE VS_GRANULARITY
+
+static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
+
+/* An address both systems report: translated through the pairs, or a new pair when both chose it
+ * themselves (chosen is TRUE), in which case only the granularity must agree. */
+static void compare_address(VsRelations *relations, GPtrArray *divergences, const char *field,
+                            uint64_t model, uint64_t other, gboolean chosen, uint64_t size)
+{
+    if ((model == 0) != (other == 0)) {
+        vs_diverge(divergences, field, model, other);
+        return;
+    }
+    if (model == 0)
+        return;
+    if (chosen) {
+        if (model % GRANULE != other % GRANULE)
+            vs_diverge_text(divergences, "alignment", "64 KB aligned", "not 64 KB aligned");
+        vs_relations_add(relations, model, other, round_up(size ? size : 1, GRANULE));
+        return;
+    }
+    uint64_t expected = vs_relations_to_other(relations, model);
+    if (expected != other)
+        vs_diverge(divergences, field, expected, other);
+}
+
+static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
+{
+    switch (spec->returns) {
+    case VS_RETURN_FILE_HANDLE:
+    case VS_RETURN_MMAP:
+    case VS_RETURN_INT:
+        return outcome->ret == VS_INVALID_HANDLE_VALUE; /* (HANDLE)-1, MAP_FAILED, -1 */
+    case VS_RETURN_HANDLE:
+    case VS_RETURN_POINTER:
+    case VS_RETURN_BOOL:
+    case VS_RETURN_SIZE:
+        return outcome->ret == 0;
+    default:
+        return FALSE;
+    }
+}
+
+static void compare_return(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                           const VsOutcome *other, GPtrArray *divergences)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    switch (spec->returns) {
+    case VS_RETURN_POINTER: {
+        /* An allocation or view lands where each system chooses unless the call names a base;
+         * a view is paired by the size the model gave it. */
+        int base = vs_op_address_arg(op->kind);
+        gboolean chosen = base < 0 || op->arg[base] == 0;
+        uint64_t size = vs_op_maps_view(op->kind) ? model->made_size
+                                                  : op->arg[vs_op_size_arg(op->kind)];
+        compare_address(relations, divergences, "return", model->ret, other->ret, chosen, size);
+        break;
+    }
+    case VS_RETURN_BOOL:
+        if (!model->ret != !other->ret)
+            vs_diverge(divergences, "return", model->ret, other->ret);
+        break;
+    case VS_RETURN_STATUS:
+        if (model->ret != other->ret)
+            vs_diverge(divergences, "status", model->ret, other->ret);
+        break;
+    case VS_RETURN_SIZE:
+    case VS_RETURN_VALUE:
+    case VS_RETURN_MMAP: /* Linux calls are compared by the POSIX backend (posix/compare.c) */
+    case VS_RETURN_INT:
+        if (model->ret != other->ret)
+            vs_diverge(divergences, op->kind == VS_OP_GET_LAST_ERROR         ? "GetLastError"
+                                 : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
+                                 : op->kind == VS_OP_WRITE                  ? "exception"
+                                                                            : "return",
+                    model->ret, other->ret);
+        break;
+    case VS_RETURN_NONE:
+        break;
+    case VS_RETURN_FILE_HANDLE:
+        if ((model->ret == VS_INVALID_HANDLE_VALUE) != (other->ret == VS_INVALID_HANDLE_VALUE))
+            vs_diverge(divergences, "return", model->ret, other->ret);
+        else if (model->ret != VS_INVALID_HANDLE_VALUE)
+            vs_values_relate(relations->handles, model->ret, other->ret);
+        break;
+    case VS_RETURN_HANDLE:
+        /* Each system picks its own handle values: open in both is the same answer. */
+        if (!model->ret != !other->ret)
+            vs_diverge(divergences, "return", model->ret, other->ret);
+        else if (model->ret)
+            vs_values_relate(relations->handles, model->ret, other->ret);
+        break;
+    case VS_RETURN_PROCESS_ID:
+        vs_values_relate(relations->pids, model->ret, other->ret);
+        break;
+    }
+}
+
+/* The names of by-reference arguments, as the out-parameters are called in reports. */
+static const char *out_name(const VsOp *op, int i)
+{
+    if (op->kind == VS_OP_VIRTUAL_PROTECT || op->kind == VS_OP_VIRTUAL_PROTECT_EX ||
+        (op->kind == VS_OP_NT_PROTECT && i == 4))
+        return "OldProtect";
+    if (op->kind == VS_OP_GET_PROCESS_WORKING_SET_SIZE)
+        return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
+    if (op->kind == VS_OP_NT_MAP_VIEW)
+        return i == 2 ? "BaseAddress" : i == 5 ? "SectionOffset" : "ViewSize";
+    return i == 1 ? "BaseAddress" : "RegionSize";
+}
+
+static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                         const VsOutcome *other, GPtrArray *divergences)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    uint32_t both = model->out_written & other->out_written;
+    for (int i = 0; i < spec->arity; i++) {
+        if (!(both & (1u << i)))
+            continue;
+        if (spec->address_args & (1u << i)) {
+            /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
+            gboolean chosen = (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) &&
+                              op->arg[i] == 0;
+            uint64_t size = op->kind == VS_OP_NT_ALLOCATE  ? model->out[3]
+                            : op->kind == VS_OP_NT_MAP_VIEW ? model->out[6]
+                                                            : 0;
+            compare_address(relations, divergences, out_name(op, i), model->out[i],
+                            other->out[i], chosen, size);
+        } else if (model->out[i] != other->out[i]) {
+            vs_diverge(divergences, out_name(op, i), model->out[i], other->out[i]);
+        }
+    }
+}
+
+static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *m,
+                        const VsMemoryBasicInformation *o, GPtrArray *divergences)
+{
+    compare_address(relations, divergences, "BaseAddress", m->BaseAddress, o->BaseAddress, FALSE,
+                    0);
+    compare_address(relations, divergences, "AllocationBase", m->AllocationBase,
+                    o->AllocationBase, FALSE, 0);
+    if (m->AllocationProtect != o->AllocationProtect)
+        vs_diverge(divergences, "AllocationProtect", m->AllocationProtect, o->AllocationProtect);
+    /* A free region runs to the next allocation, wherever each system has one. */
+    if (m->RegionSize != o->RegionSize && !(m->State == MEM_FREE && o->State == MEM_FREE))
+        vs_diverge(divergences, "RegionSize", m->RegionSize, o->RegionSize);
+    if (m->State != o->State)
+        vs_diverge(divergences, "State", m->State, o->State);
+    if (m->Protect != o->Protect)
+        vs_diverge(divergences, "Protect", m->Protect, o->Protect);
+    if (m->Type != o->Type)
+        vs_diverge(divergences, "Type", m->Type, o->Type);
+}
+
+/* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
+ * its NUMA node), GetWriteWatch's answer (addresses through the pairs). Process counters and the
+ * machine's memory status describe a different process and machine in each system, so only the
+ * call's result is compared for them. */
+static void compare_record(VsRelations *relations, const VsOutcome *model,
+                           const VsOutcome *other, GPtrArray *divergences)
+{
+    if (other->record != model->record)
+        return;
+    if (model->record == VS_RECORD_WRITE_WATCH) {
+        /* The count and granularity as they are; each address written, through the pairs. */
+        const VsRecordSpec *spec = vs_record_spec(model->record);
+        for (uint32_t i = 0; i < 2; i++)
+            if (model->fields[i] != other->fields[i])
+                vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+        for (uint64_t i = 0; i < model->fields[0] && i < VS_WRITE_WATCH_CAPACITY; i++)
+            compare_address(relations, divergences, spec->fields[2 + i], model->fields[2 + i],
+                            other->fields[2 + i], FALSE, 0);
+        return;
+    }
+    if (model->record != VS_RECORD_WORKING_SET_EX)
+        return;
+    const VsRecordSpec *spec = vs_record_spec(model->record);
+    for (uint32_t i = 0; i < spec->count; i++)
+        if (strcmp(spec->fields[i], "Node") != 0 && model->fields[i] != other->fields[i])
+            vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+}
+
+guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                          const VsOutcome *other, GPtrArray *divergences)
+{
+    guint before = divergences->len;
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    compare_return(relations, op, model, other, divergences);
+    /* A failed Win32 call's last error (and the status it came from) is its answer too; after a
+     * success the last error is whatever came before, compared when a scenario asks for it. */
+    if (failed(spec, model) && failed(spec, other)) {
+        if (model->last_error != other->last_error)
+            vs_diverge(divergences, "GetLastError", model->last_error, other->last_error);
+        else if (model->last_status != other->last_status)
+            vs_diverge(divergences, "RtlGetLastNtStatus", model->last_status, other->last_status);
+    }
+    if (op->kind != VS_OP_WRITE && model->exception != other->exception)
+        vs_diverge(divergences, "exception", model->exception, other->exception);
+    compare_outs(relations, op, model, other, divergences);
+    if (model->has_mbi && other->has_mbi && model->ret && other->ret)
+        compare_mbi(relations, &model->mbi, &other->mbi, divergences);
+    compare_record(relations, model, other, divergences);
+    return divergences->len - before;
+}

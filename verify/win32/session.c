@@ -1,0 +1,294 @@
+/*
+ * session.c - a Win32 session: mirroring calls to the agent standing for one scenario process,
+ * and judging the differences (win32.h).
+ */
+#include <string.h>
+
+#include "taint.h"
+#include "win32.h"
+
+static VsWin32Session *win32(VsSession *session) { return (VsWin32Session *)session; }
+
+VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownList *known,
+                                  VsSession *sibling, GError **error)
+{
+    VsWin32Info info;
+    VsAgent *agent = vs_win32_start(command, &info, error);
+    if (!agent)
+        return NULL;
+    VsWin32Session *s = g_new0(VsWin32Session, 1);
+    vs_session_init(&s->base, &vs_backend_win32, agent, known, info.wine ? "wine" : "windows");
+    s->info = info;
+    vs_relations_init(&s->relations);
+    /* One process's id is opened from another: the pairs of process ids span the sessions. */
+    if (sibling)
+        vs_relations_share_pids(&s->relations, win32(sibling)->relations.pids);
+    s->taints = vs_taints_new();
+    return &s->base;
+}
+
+void vs_win32_session_free(VsSession *session)
+{
+    VsWin32Session *s = win32(session);
+    vs_session_clear(&s->base);
+    vs_relations_clear(&s->relations);
+    g_array_free(s->taints, TRUE);
+    g_free(s);
+}
+
+/* ---- Consequences of known divergences ------------------------------------------------------- */
+
+/* Larger than any range a call that succeeds in one system and fails in the other can cover. */
+#define TAINT_MAX_SIZE ((uint64_t)1 << 36)
+
+static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
+static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
+
+/* The model's VAD holding address in the process the call acts on, as [*start, *end); FALSE if
+ * the address is free there. */
+static gboolean model_vad(VsThread *thread, const VsOp *op, uint64_t address, uint64_t *start,
+                          uint64_t *end)
+{
+    VsProcess *process = thread ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, address) : NULL;
+    if (!vad)
+        return FALSE;
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    *start = info.starting_vpn * VS_PAGE_SIZE;
+    *end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    return TRUE;
+}
+
+/* Where a known divergence of op leaves the two systems apart: the granules the call's range
+ * touches, and the model's VAD there before the call and after it. */
+static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *model,
+                           const char *id)
+{
+    uint64_t address = op->arg[vs_op_address_arg(op->kind)];
+    int size_arg = vs_op_size_arg(op->kind);
+    uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    if (size > TAINT_MAX_SIZE)
+        size = 0; /* a size meant to overflow: no system made anything of it, its granule will do */
+    uint64_t last = address + (size ? size - 1 : 0);
+    if (last < address)
+        last = UINT64_MAX; /* address + size wraps */
+    VsTaint t = {granule_down(address),
+                 last >= UINT64_MAX - VS_GRANULARITY ? UINT64_MAX : granule_up(last + 1), id};
+    uint64_t start, end;
+    if (model && model->vad_end) {
+        t.start = MIN(t.start, model->vad_start);
+        t.end = MAX(t.end, model->vad_end);
+    }
+    if (model_vad(thread, op, address, &start, &end)) {
+        t.start = MIN(t.start, start);
+        t.end = MAX(t.end, end);
+    }
+    return t;
+}
+
+/* The allocation an allocating call made in one system and not in the other (its base in model
+ * addresses, through the pairs, and its size), or FALSE. other is NULL when the agent refused. */
+static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op,
+                                const VsOutcome *model, const VsOutcome *other, uint64_t *base,
+                                uint64_t *size)
+{
+    gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
+    if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt)
+        return FALSE;
+    /* No other outcome: the agent refused the call, so nothing was made there. */
+    gboolean in_other = other && (nt ? NT_SUCCESS((VsStatus)other->ret) : other->ret != 0);
+    gboolean in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
+    if (in_other == in_model)
+        return FALSE;
+    const VsOutcome *made = in_model ? model : other;
+    uint64_t address = nt ? made->out[1] : made->ret;
+    *base = in_model ? address : vs_relations_to_model(&space->relations, address);
+    *size = nt ? made->out[3] : op->arg[vs_op_size_arg(op->kind)];
+    return *size > 0 && *size <= TAINT_MAX_SIZE;
+}
+
+/* Taints what a known divergence (id) of op leaves apart: its ranges in the address space it
+ * acted on, and the last error when that differs. */
+static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
+                  const VsOutcome *other, const char *id, gboolean error_differs)
+{
+    VsWin32Session *space = side->space ? side->space : side;
+    if (vs_op_address_arg(op->kind) >= 0) {
+        VsTaint t = taint_range(thread, op, model, id);
+        vs_taints_add(space->taints, t.start, t.end, id);
+    }
+    uint64_t base, size;
+    if (lone_allocation(space, op, model, other, &base, &size))
+        vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
+    if (error_differs)
+        side->error_taint = side->status_taint = id;
+}
+
+/* The known entry whose consequences op may show, or NULL: one whose range the call's range
+ * overlaps (a reservation next to memory only one system has can fail in that one alone). */
+static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
+{
+    if (op->kind == VS_OP_GET_LAST_ERROR)
+        return side->error_taint;
+    if (op->kind == VS_OP_RTL_GET_LAST_NT_STATUS)
+        return side->status_taint;
+    int arg = vs_op_address_arg(op->kind);
+    if (arg < 0)
+        return NULL;
+    side = side->space ? side->space : side; /* ranges are the acted-on process's */
+    int size_arg = vs_op_size_arg(op->kind);
+    uint64_t start = op->arg[arg], size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    if (size == 0 || size > TAINT_MAX_SIZE)
+        size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
+    return vs_taints_over(side->taints, start,
+                          start + size < start ? UINT64_MAX : start + size);
+}
+
+/* Once both systems hold the same last error (or status) again, an earlier difference is over.
+ * SetLastError sets the error alone: the status stays as it was, in Windows as in the model. */
+static void settle_error(VsWin32Session *side, const VsOutcome *model, const VsOutcome *other)
+{
+    if (model->last_error == other->last_error)
+        side->error_taint = NULL;
+    if (model->last_status == other->last_status)
+        side->status_taint = NULL;
+}
+
+/* ---- Region extents -------------------------------------------------------------------------- */
+
+/* The known entry explaining a difference in the VirtualQuery record at model address, if the two
+ * systems' records there differ in a way the list knows; else NULL. */
+static const char *known_difference_at(VsWin32Session *side, VsThread *thread, uint64_t address,
+                                       GError **error)
+{
+    VsSystemInfo info;
+    VsGetSystemInfo(thread, &info);
+    if (address > info.lpMaximumApplicationAddress)
+        return NULL; /* the query would fail, and set the last error in both */
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {address}};
+    VsOutcome model, other;
+    vs_op_execute(thread, &query, &model);
+    VsOp translated;
+    vs_relations_translate(&side->relations, &query, &translated);
+    if (!vs_win32_call(side->base.agent, &translated, &other, error))
+        return NULL;
+    g_autoptr(GPtrArray) divergences = vs_divergences_new();
+    vs_compare_outcomes(&side->relations, &query, &model, &other, divergences);
+    for (guint i = 0; i < divergences->len; i++) {
+        const VsKnownEntry *entry = vs_known_match(side->base.known, side->base.system, &query,
+                                                   &model, g_ptr_array_index(divergences, i));
+        if (entry)
+            return entry->id;
+    }
+    return NULL;
+}
+
+/* A region is the run of pages alike in state, protection and type, so where the two systems
+ * differ (knownly) about one page, they differ about the extent of its neighbours too. When a
+ * VirtualQuery's extents differ, asks both about the page where the shorter region stops (or
+ * just before the later start): a known difference there explains the extents. */
+static const char *extent_cause(VsWin32Session *side, VsThread *thread, const VsOutcome *model,
+                                const VsOutcome *other, GError **error)
+{
+    if (!thread || !model->has_mbi || !other->has_mbi)
+        return NULL;
+    const VsMemoryBasicInformation *m = &model->mbi, *o = &other->mbi;
+    uint64_t m_end = m->BaseAddress + m->RegionSize;
+    uint64_t o_end = m_end + (o->BaseAddress + o->RegionSize) -
+                     vs_relations_to_other(&side->relations, m_end);
+    uint64_t o_base = m->BaseAddress + o->BaseAddress -
+                      vs_relations_to_other(&side->relations, m->BaseAddress);
+    const char *cause = NULL;
+    if (m_end != o_end)
+        cause = known_difference_at(side, thread, MIN(m_end, o_end), error);
+    if (!cause && m->BaseAddress != o_base && !(error && *error))
+        cause = known_difference_at(side, thread, MAX(m->BaseAddress, o_base) - VS_PAGE_SIZE,
+                                    error);
+    return cause;
+}
+
+/* What explains the extents among a call's differences (BaseAddress, RegionSize) when the list
+ * does not: a known difference in the same record's attributes, or failing that in the
+ * neighbour's (extent_cause), asked of the agent only for calls on the caller's own memory. */
+static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const VsOp *op,
+                                  const VsOutcome *model, const VsOutcome *other,
+                                  GPtrArray *divergences, const char **extent, GError **error)
+{
+    gboolean unexplained_extent = FALSE;
+    *extent = NULL;
+    for (guint i = 0; i < divergences->len; i++) {
+        const VsDivergence *d = g_ptr_array_index(divergences, i);
+        const VsKnownEntry *entry = vs_known_match(side->base.known, side->base.system, op,
+                                                   model, d);
+        unexplained_extent |= vs_divergence_is_extent(d->field) && !entry;
+        if (!vs_divergence_is_extent(d->field) && entry)
+            *extent = entry->id;
+    }
+    if (!unexplained_extent || *extent || side->space != side || tainted_by(side, op))
+        return TRUE;
+    GError *lost = NULL;
+    *extent = extent_cause(side, thread, model, other, &lost);
+    if (lost)
+        g_propagate_error(error, lost);
+    return lost == NULL;
+}
+
+/* ---- Mirroring ------------------------------------------------------------------------------- */
+
+/* Compares and judges a call both systems ran; FALSE with *error when the agent is lost. */
+static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
+                      const VsOp *op, const VsOutcome *model, const VsOutcome *other,
+                      VsJudging *v, VsJudgement *judgement, GString *report, GError **error)
+{
+    g_autoptr(GPtrArray) divergences = vs_divergences_new();
+    guint found = vs_compare_outcomes(view, op, model, other, divergences);
+    settle_error(side, model, other);
+    const char *extent;
+    if (!found)
+        return TRUE;
+    if (!extents_explained(side, thread, op, model, other, divergences, &extent, error))
+        return FALSE;
+    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, op), extent, v,
+                     judgement, report);
+    return TRUE;
+}
+
+gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
+                         const VsOutcome *model, VsJudgement *judgement, GString *report,
+                         GError **error)
+{
+    /* Addresses belong to the process the call acts on; handles and process ids to the caller. */
+    VsWin32Session *side = win32(caller), *space = target ? win32(target) : side;
+    VsRelations view = space->relations;
+    view.handles = side->relations.handles;
+    view.pids = side->relations.pids;
+    side->space = space;
+    memset(judgement, 0, sizeof *judgement);
+    VsOp translated;
+    vs_relations_translate(&view, op, &translated);
+    VsOutcome other;
+    VsJudging v;
+    vs_judging_init(&v);
+    GError *agent_error = NULL;
+    gboolean ok = TRUE;
+    if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
+        ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error);
+    } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
+        g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
+        vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);
+        v.error_differs = TRUE; /* the model ran the call and the agent did not */
+        g_error_free(agent_error);
+    } else {
+        g_propagate_error(error, agent_error);
+        ok = FALSE;
+    }
+    if (ok) {
+        vs_judging_finish(&v, judgement, report);
+        if (judgement->because)
+            taint(side, thread, op, model, judgement->refused ? NULL : &other, judgement->because,
+                  v.error_differs);
+    }
+    vs_judging_clear(&v);
+    return ok;
+}

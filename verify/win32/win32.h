@@ -1,0 +1,75 @@
+/*
+ * win32.h - the Win32 backend's own parts: real Win32 through vadsim-agent.exe
+ * (verify/win32/agent), under Wine here or natively on Windows, for scenarios of system x64.
+ *
+ * An agent stands for each scenario process: a session per process (session.c), started at that
+ * process's first call. For each call the model has made, the session sends the same call with
+ * its addresses, handles and process ids translated (request.c, relations.h), compares the
+ * outcomes field by field (compare.c) and judges every difference (session.h). A known
+ * divergence leaves the two states apart: later differences in the range it touched and the
+ * model's allocation there (or in the last error it set) are reported as following from it, not
+ * as new findings (taint.h), until the fuzzer's walks of its arena (generate.c) see the range
+ * alike again.
+ */
+#ifndef VS_WIN32_H
+#define VS_WIN32_H
+
+#include "backend.h"
+#include "relations.h"
+
+/* ---- request.c: the agent's protocol -------------------------------------------------------- */
+
+/* What the agent's system says of itself (GetSystemInfo) and whether it is Wine. */
+typedef struct VsWin32Info {
+    uint32_t page_size;
+    uint32_t granularity;
+    uint64_t min_address;
+    uint64_t max_address;
+    gboolean wine;
+} VsWin32Info;
+
+/* Starts the agent and reads its greeting into info; an agent of another protocol is
+ * VS_AGENT_ERROR_START. */
+VsAgent *vs_win32_start(const VsAgentCommand *command, VsWin32Info *info, GError **error);
+/* Runs op in the agent's process; outcome as vs_op_execute fills it. */
+gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error);
+/* VirtualQuery from 'from' until a region reaches 'to': the records, in order, into regions
+ * (VsMemoryBasicInformation). */
+gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions,
+                       GError **error);
+
+/* ---- compare.c ---------------------------------------------------------------------------- */
+
+/* Compares the two outcomes of op (the model's version of it), pairing new allocations as it
+ * goes, and appends a VsDivergence for each difference. Returns how many it found. */
+guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                          const VsOutcome *other, GPtrArray *divergences);
+
+/* ---- session.c ---------------------------------------------------------------------------- */
+
+typedef struct VsWin32Session VsWin32Session;
+
+struct VsWin32Session {
+    VsSession base;
+    VsWin32Info info;
+    VsRelations relations;
+    GArray *taints;            /* VsTaint: model ranges a known divergence left apart */
+    const char *error_taint;   /* the last error differs because of this known entry, or NULL */
+    const char *status_taint;  /* the last NTSTATUS differs because of this one, or NULL */
+    VsWin32Session *space;     /* the session whose address space the call being mirrored acts
+                                * on (another process's, through a handle); set by each mirror */
+};
+
+/* The backend table's start, free and mirror (backend.h). */
+VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownList *known,
+                                  VsSession *sibling, GError **error);
+void vs_win32_session_free(VsSession *session);
+gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
+                         const VsOutcome *model, VsJudgement *judgement, GString *report,
+                         GError **error);
+
+/* ---- generate.c --------------------------------------------------------------------------- */
+
+extern const VsGenerator vs_win32_generator;
+
+#endif /* VS_WIN32_H */

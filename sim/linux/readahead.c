@@ -23,7 +23,7 @@
  * past the end of any file a lesson or fuzz run makes), large folios, reclaim (and PG_workingset,
  * which keeps a refaulted page from counting as a hit), and the writeback thread, which holds a
  * page's lock for a moment and so can make fault-around skip it. The POSIX agent keeps reclaim and
- * writeback away from the scenario's files (agent-posix/pagecache.c).
+ * writeback away from the scenario's files (verify/posix/agent/pagecache.c).
  */
 #include "linux.h"
 

@@ -367,8 +367,8 @@ static double split_pieces(VsThread *thread, const Pieces *p)
         if (p->offset[i + 1] == GB)
             break;
         bench_require(VsVirtualFree(thread, p->base + p->offset[i], p->offset[i + 1] - p->offset[i],
-                              placeholder_free),
-                thread, "splitting a placeholder");
+                                    placeholder_free),
+                      thread, "splitting a placeholder");
         splits++;
     }
     return (bench_now_ns() - start) / (double)splits;
@@ -385,7 +385,7 @@ static double coalesce_pieces(VsThread *thread, const Pieces *p)
         if (i == p->count && p->offset[i] == GB)
             break;
         bench_require(VsVirtualFree(thread, p->base, end, MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS),
-                thread, "coalescing placeholders");
+                      thread, "coalescing placeholders");
         ops++;
     }
     return (bench_now_ns() - start) / (double)ops;
@@ -398,15 +398,15 @@ static void replace_and_unmap(VsThread *thread, VsHandle section, const Pieces *
     for (uint64_t i = 0; i < p->count; i++) {
         uint64_t at = p->base + p->offset[i];
         bench_require(VsMapViewOfFile3(thread, section, VS_CURRENT_PROCESS, at, 0,
-                                 p->offset[i + 1] - p->offset[i], MEM_REPLACE_PLACEHOLDER,
-                                 PAGE_READWRITE, NULL, 0) == at,
-                thread, "MapViewOfFile3(MEM_REPLACE_PLACEHOLDER)");
+                                       p->offset[i + 1] - p->offset[i], MEM_REPLACE_PLACEHOLDER,
+                                       PAGE_READWRITE, NULL, 0) == at,
+                      thread, "MapViewOfFile3(MEM_REPLACE_PLACEHOLDER)");
     }
     double mid = bench_now_ns();
     for (uint64_t i = 0; i < p->count; i++)
         bench_require(VsUnmapViewOfFile2(thread, VS_CURRENT_PROCESS, p->base + p->offset[i],
-                                   MEM_PRESERVE_PLACEHOLDER),
-                thread, "UnmapViewOfFile2(MEM_PRESERVE_PLACEHOLDER)");
+                                         MEM_PRESERVE_PLACEHOLDER),
+                      thread, "UnmapViewOfFile2(MEM_PRESERVE_PLACEHOLDER)");
     ns[PH_REPLACE] = (mid - start) / (double)p->count;
     ns[PH_UNMAP] = (bench_now_ns() - mid) / (double)p->count;
 }

@@ -85,12 +85,9 @@ static void print_figures(const Figure *f, size_t n)
 enum { V_CREATE, V_MAP, V_QUERY, V_COMMIT, V_WALK, V_UNMAP, V_CLOSE, V_OPS };
 
 static const char *const view_names[V_OPS] = {
-    "CreateFileMapping 1 TB SEC_RESERVE",
-    "MapViewOfFile, all 1 TB",
-    "VirtualQuery: one 1 TB reserved region",
-    "commit + store, per page (3 pages far apart)",
-    "VirtualQuery walk of the view (6 regions)",
-    "UnmapViewOfFile",
+    "CreateFileMapping 1 TB SEC_RESERVE",        "MapViewOfFile, all 1 TB",
+    "VirtualQuery: one 1 TB reserved region",    "commit + store, per page (3 pages far apart)",
+    "VirtualQuery walk of the view (6 regions)", "UnmapViewOfFile",
     "CloseHandle (the section is deleted)",
 };
 
@@ -154,7 +151,8 @@ static double bench_view(const Scale *s)
     for (int r = 0; r < s->runs; r++)
         view_once(f, r);
     printf("A 1 TB SEC_RESERVE view (x64 model; no Windows kernel here to time it against), best "
-           "of %d\n\n", s->runs);
+           "of %d\n\n",
+           s->runs);
     print_figures(f, V_OPS);
     printf("  (model KB and heap KB: after mapping, a chunk of the long-VAD pool among them, and\n"
            "   after the three commits: their page tables, frames and prototype PTE nodes)\n");
@@ -230,7 +228,7 @@ static double reserve_query_release(VsThread *t)
     double start = bench_now_ns();
     uint64_t p = VsVirtualAlloc(t, 0, 0x7FF000000000ull, MEM_RESERVE, PAGE_READWRITE);
     bench_require(p && VsVirtualQuery(t, p, &m, sizeof m) && VsVirtualFree(t, p, 0, MEM_RELEASE), t,
-            "a 128 TB reservation");
+                  "a 128 TB reservation");
     return bench_now_ns() - start;
 }
 
@@ -238,7 +236,7 @@ static double write_watch(VsThread *t)
 {
     uint64_t p = VsVirtualAlloc(t, 0, 100 * TB, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
     bench_require(p && VsVirtualAlloc(t, p + 50 * TB, 64 * KB, MEM_COMMIT, PAGE_READWRITE), t,
-            "a 100 TB write-watch reservation");
+                  "a 100 TB write-watch reservation");
     bench_require(vs_memory_write(t, p + 50 * TB, 1) == STATUS_SUCCESS, t, "a store");
     uint64_t addresses[4], count = 4;
     uint32_t granularity;
@@ -286,8 +284,8 @@ static double fork_large(void)
                          VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_NORESERVE, -1, 0);
     bench_require(p != VS_MAP_FAILED, t, "mmap of 60 GB");
     bench_require(vs_memory_write(t, p, 1) == STATUS_SUCCESS &&
-                vs_memory_write(t, p + 30 * GB, 2) == STATUS_SUCCESS,
-            t, "two stores");
+                      vs_memory_write(t, p + 30 * GB, 2) == STATUS_SUCCESS,
+                  t, "two stores");
     double start = bench_now_ns();
     int64_t pid = vs_fork(t, NULL);
     double ns = bench_now_ns() - start;
@@ -430,8 +428,7 @@ static void bench_linux(const Scale *s)
 #endif
     }
     free(vec);
-    printf("\nLinux: the model and this machine's kernel in the same run, best of %d\n\n",
-           s->runs);
+    printf("\nLinux: the model and this machine's kernel in the same run, best of %d\n\n", s->runs);
     printf("  %-48s %12s %12s %12s\n", "operation", "model ns", "kernel ns", "model/kernel");
     for (int op = 0; op < L_OPS; op++) {
         printf("  %-48s %12.0f", linux_names[op], model[op]);

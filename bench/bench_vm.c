@@ -14,12 +14,12 @@
  *   query     VirtualQuery at a random address inside a random VAD
  *   decommit  VirtualFree(MEM_DECOMMIT) of the committed page
  * Every timed call is measured twice: with random targets (each call at a uniformly random VAD, so
- * the tree descent misses the cache at its lower levels: the worst case) and with sequential targets
- * (successive calls at neighbouring VADs in address order, as a program walking its allocations
- * makes them: the descent path stays cached). Reserve and release run in rounds of a tenth of the
- * population, so the tree stays within 10% of its size. Memory is the growth of the host heap in use
- * (glibc mallinfo2) while the VADs are created, and while page-table pages are created by committing
- * one page in each of many 2 MB ranges.
+ * the tree descent misses the cache at its lower levels: the worst case) and with sequential
+ * targets (successive calls at neighbouring VADs in address order, as a program walking its
+ * allocations makes them: the descent path stays cached). Reserve and release run in rounds of a
+ * tenth of the population, so the tree stays within 10% of its size. Memory is the growth of the
+ * host heap in use (glibc mallinfo2) while the VADs are created, and while page-table pages are
+ * created by committing one page in each of many 2 MB ranges.
  *
  * Targets (issue 2): at most 64 bytes per VAD; at most 150 ns per call at 100k VADs; cost growing
  * no faster than log n from 1k to 1M. The benchmark prints them with the figures; it never fails
@@ -34,7 +34,7 @@
 #include "benchutil.h"
 
 #define STRIDE (128 * 1024ull)
-#define BENCH_RAM (64ull << 30) /* frames for the page tables of a million VADs */
+#define BENCH_RAM (64ull << 30)  /* frames for the page tables of a million VADs */
 #define FIRST_VAD 0x100000000ull /* 4 GB: leaves the space below for first-fit allocations */
 
 enum { OP_RESERVE, OP_RELEASE, OP_ALLOC, OP_COMMIT, OP_PROTECT, OP_QUERY, OP_DECOMMIT, OP_COUNT };
@@ -204,7 +204,7 @@ static void time_page_calls(VsThread *thread, size_t population, size_t batch, i
     free(slots);
 }
 
-/* ---- One population --------------------------------------------------------------------------- */
+/* ---- One population -------------------------------------------------------------------------- */
 
 static void populate(VsThread *thread, size_t population)
 {
@@ -237,7 +237,7 @@ static void run_population(size_t population, size_t batch, Result *r)
     vs_system_destroy(system);
 }
 
-/* ---- Memory ----------------------------------------------------------------------------------- */
+/* ---- Memory ---------------------------------------------------------------------------------- */
 
 typedef struct MemoryFigures {
     double bytes_per_vad;
@@ -273,7 +273,7 @@ static void measure_memory(size_t vads, MemoryFigures *m)
     vs_system_destroy(system);
 }
 
-/* ---- Output ----------------------------------------------------------------------------------- */
+/* ---- Output ---------------------------------------------------------------------------------- */
 
 static void print_table(const Result *results, size_t count, int pattern)
 {
@@ -339,12 +339,13 @@ static void print_targets(const Result *results, size_t count, const MemoryFigur
                    log_bound, pattern == PATTERN_RANDOM ? "random" : "sequential", growth,
                    growth <= log_bound ? "MET" : "MISSED");
         }
-        printf("  (random targets at 1M VADs descend through 64 MB of nodes, beyond the host's\n"
-               "   caches: that growth is memory latency, while the depth above is the algorithm.)\n");
+        printf(
+            "  (random targets at 1M VADs descend through 64 MB of nodes, beyond the host's\n"
+            "   caches: that growth is memory latency, while the depth above is the algorithm.)\n");
     }
 }
 
-/* ---- Command line ----------------------------------------------------------------------------- */
+/* ---- Command line ---------------------------------------------------------------------------- */
 
 static void usage(FILE *out)
 {
@@ -357,8 +358,7 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, Options *o)
 {
-    *o = (Options){.populations = {1000, 100000, 1000000}, .population_count = 3,
-                   .batch = 400000};
+    *o = (Options){.populations = {1000, 100000, 1000000}, .population_count = 3, .batch = 400000};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             o->quick = true;

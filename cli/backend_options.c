@@ -25,13 +25,16 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
     GOptionEntry list[BACKEND_ENTRIES] = {
         {"backend", 0, 0, G_OPTION_ARG_STRING, &o->backend,
          "The real system to compare with: win32 (the default) or posix (this kernel, for Linux "
-         "scenarios); fuzz also takes model (alone)", "NAME"},
+         "scenarios); fuzz also takes model (alone)",
+         "NAME"},
         {"agent", 0, 0, G_OPTION_ARG_FILENAME, &o->agent,
          "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
-         "build made); fuzz also takes none (the model alone, with the backend's calls)", "EXE"},
+         "build made); fuzz also takes none (the model alone, with the backend's calls)",
+         "EXE"},
         {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
          "How to run the agent: wine (the default for win32), none (for posix), or a command "
-         "such as 'ssh host'", "CMD"},
+         "such as 'ssh host'",
+         "CMD"},
         {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
          "The reviewed known-divergence list (default: verify/known-divergences.ini)", "FILE"},
         G_OPTION_ENTRY_NULL,
@@ -61,8 +64,8 @@ static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
         return FALSE;
     }
     o->model_only = fuzz && (model || no_agent);
-    o->kind = fuzz && model ? &vs_backend_win32 : vs_backend_named(o->backend ? o->backend
-                                                                             : "win32");
+    o->kind =
+        fuzz && model ? &vs_backend_win32 : vs_backend_named(o->backend ? o->backend : "win32");
     if (!o->kind) {
         g_autofree char *names = vs_backend_names(fuzz ? "model" : NULL);
         fprintf(stderr, "vadsim %s: --backend takes %s, not '%s'\n", command, names, o->backend);
@@ -108,8 +111,8 @@ gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackend
     g_set_prgname(prgname);
     GOptionContext *context = g_option_context_new(usage);
     g_option_context_add_main_entries(context, own, NULL);
-    GOptionGroup *group = g_option_group_new("backend", "Backend options", "Backend options",
-                                             NULL, NULL);
+    GOptionGroup *group =
+        g_option_group_new("backend", "Backend options", "Backend options", NULL, NULL);
     GOptionEntry entries[BACKEND_ENTRIES];
     backend_entries(o, entries);
     g_option_group_add_entries(group, entries);

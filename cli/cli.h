@@ -29,7 +29,7 @@ typedef struct VsCliBackendOptions {
     char *launcher;
     char *known;
     const VsBackend *kind; /* set by vs_cli_prepare: the backend's table */
-    gboolean model_only; /* set by vs_cli_prepare: fuzz --backend=model */
+    gboolean model_only;   /* set by vs_cli_prepare: fuzz --backend=model */
 } VsCliBackendOptions;
 
 /* Parses a command's own options and the backend ones; FALSE (after saying why) on a usage

@@ -86,7 +86,8 @@ int vs_cli_fuzz(int argc, char **argv)
          "Where to write a reproducer .vsim (default: the current directory)", "DIR"},
         {"ram", 0, 0, G_OPTION_ARG_STRING, &ram,
          "The model's RAM, as a scenario's system line takes it (64K to 4G): a small machine "
-         "pages hard", "SIZE"},
+         "pages hard",
+         "SIZE"},
         G_OPTION_ENTRY_NULL,
     };
     int status = EXIT_USAGE;
@@ -117,9 +118,13 @@ int vs_cli_fuzz(int argc, char **argv)
         status = EXIT_SKIPPED;
         goto out;
     }
-    VsFuzzOptions options = {.backend = o.kind, .seed = (guint64)seed, .calls = (guint64)calls,
-                             .agent = alone ? NULL : &agent, .known = &known,
-                             .reproducer_dir = out_dir, .ram_bytes = ram_bytes,
+    VsFuzzOptions options = {.backend = o.kind,
+                             .seed = (guint64)seed,
+                             .calls = (guint64)calls,
+                             .agent = alone ? NULL : &agent,
+                             .known = &known,
+                             .reproducer_dir = out_dir,
+                             .ram_bytes = ram_bytes,
                              .progress = progress};
     VsFuzzReport report;
     GError *error = NULL;

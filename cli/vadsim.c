@@ -27,7 +27,8 @@ static const char *const summary_text =
     "  run FILE...     run scenarios, explaining every step\n"
     "  check PATH...   run scenarios (files or directories of .vsim files) quietly\n"
     "  step FILE       step through a scenario: Enter next, b back, N jump, show ..., q quit\n"
-    "  verify PATH...  run scenarios in the model and in real Win32 side by side; report divergences\n"
+    "  verify PATH...  run scenarios in the model and in real Win32 side by side; report "
+    "divergences\n"
     "  fuzz            random call sequences in the model and real Win32; shrink what diverges\n";
 
 /* ---- Running one file ------------------------------------------------------------------------ */
@@ -222,7 +223,8 @@ static FileResult check_file(const char *path)
          * exits with 1 after writing its report to stderr) */
         g_free(result.first_problem);
         result.first_problem = g_strdup_printf("vadsim crashed running it: exit status %d with "
-                                               "no report of its own", WEXITSTATUS(status));
+                                               "no report of its own",
+                                               WEXITSTATUS(status));
     } else {
         result.exit_code = WEXITSTATUS(status);
         if (!said)
@@ -409,7 +411,8 @@ int main(int argc, char **argv)
         return vs_cli_verify(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "fuzz") == 0)
         return vs_cli_fuzz(argc - 1, argv + 1);
-    GOptionContext *context = g_option_context_new("COMMAND [ARGS...] - the vadsim scenario runner");
+    GOptionContext *context =
+        g_option_context_new("COMMAND [ARGS...] - the vadsim scenario runner");
     g_option_context_set_summary(context, summary_text);
     g_option_context_set_strict_posix(context, TRUE); /* options after COMMAND belong to it */
     GError *error = NULL;
@@ -428,7 +431,8 @@ int main(int argc, char **argv)
         while (i < G_N_ELEMENTS(commands) && strcmp(commands[i].name, argv[1]) != 0)
             i++;
         if (i == G_N_ELEMENTS(commands)) {
-            fprintf(stderr, "vadsim: unknown command '%s' (run, check, step, verify or fuzz; see --help)\n",
+            fprintf(stderr,
+                    "vadsim: unknown command '%s' (run, check, step, verify or fuzz; see --help)\n",
                     argv[1]);
         } else {
             /* Each command takes its own --help (and run its own options). */
@@ -436,8 +440,8 @@ int main(int argc, char **argv)
             g_set_prgname(prgname);
             GOptionContext *sub = g_option_context_new(commands[i].usage);
             if (commands[i].takes_run_options) {
-                GOptionGroup *group = g_option_group_new("run", "Run options", "Run options",
-                                                         &options, NULL);
+                GOptionGroup *group =
+                    g_option_group_new("run", "Run options", "Run options", &options, NULL);
                 g_option_group_add_entries(group, run_entries);
                 g_option_context_set_main_group(sub, group);
             }

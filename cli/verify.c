@@ -59,7 +59,8 @@ int vs_cli_verify(int argc, char **argv)
     VsAgentCommand agent = {0};
     VsKnownList known = {0};
     if (vs_cli_parse_options("PATH... - run scenarios in the model and in a real system side by "
-                             "side", own, &o, &argc, &argv) &&
+                             "side",
+                             own, &o, &argc, &argv) &&
         vs_cli_prepare("verify", &o, &agent, &known)) {
         if (argc < 2) {
             fprintf(stderr, "vadsim verify: no file or directory given\n");

@@ -1,8 +1,9 @@
 /*
  * demo.c - replays the reserve-then-commit example of the Windows Internals unit (seed 002):
  *
- *     p = VirtualAlloc(NULL, 120000, MEM_RESERVE, PAGE_READWRITE);   122880 bytes at a 64 KB boundary
- *     VirtualAlloc(p + 6K, 7K, MEM_COMMIT, PAGE_READWRITE);          pages 1-3 committed, returns p+4K
+ *     p = VirtualAlloc(NULL, 120000, MEM_RESERVE, PAGE_READWRITE);   122880 bytes at a 64 KB
+ * boundary VirtualAlloc(p + 6K, 7K, MEM_COMMIT, PAGE_READWRITE);          pages 1-3 committed,
+ * returns p+4K
  *
  * and prints what the model did and the VirtualQuery walk over the allocation, the way a program on
  * Windows would see it. It drives the model only through vadsim.h, as every driver does.
@@ -76,7 +77,8 @@ int main(void)
 
     uint64_t q = VsVirtualAlloc(thread, p + 6 * 1024, 7 * 1024, MEM_COMMIT, PAGE_READWRITE);
     printf("\nVirtualAlloc(p + 6K, 7K, MEM_COMMIT, PAGE_READWRITE) = p + 0x%" PRIx64
-           "  (pages 1-3 committed: the range touches them all)\n", q - p);
+           "  (pages 1-3 committed: the range touches them all)\n",
+           q - p);
     print_events(&log);
 
     print_walk(thread, p);

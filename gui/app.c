@@ -124,7 +124,8 @@ static char *pte_text(VvApp *app, uint64_t address)
         g_string_append_printf(out, "%s  index %3X  contains %016llX", name, l->index,
                                (unsigned long long)l->entry);
         if (level + 1 == walk.levels && vs_pte_state(l->entry) == VS_PTE_STATE_VALID)
-            g_string_append_printf(out, "  pfn %llx", (unsigned long long)vs_pte_frame_number(l->entry));
+            g_string_append_printf(out, "  pfn %llx",
+                                   (unsigned long long)vs_pte_frame_number(l->entry));
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
@@ -160,8 +161,8 @@ void vv_app_select_page(VvApp *app, uint64_t address)
 
 SDL_Surface *vv_app_render(VvApp *app, int width, int height, char *error, size_t error_len)
 {
-    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32,
-                                                          SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *surface =
+        SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
     SDL_Renderer *renderer = surface ? SDL_CreateSoftwareRenderer(surface) : NULL;
     VvPainter painter = {.renderer = renderer};
     if (!renderer) {

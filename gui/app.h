@@ -11,8 +11,8 @@
 typedef struct VvApp {
     VsScript *script;
     VsRunner *runner;
-    GString *out;       /* what the runner says */
-    size_t step;        /* the state shown is after this step (0: before the first) */
+    GString *out; /* what the runner says */
+    size_t step;  /* the state shown is after this step (0: before the first) */
     VvScene *scene;
     VvView view;
 } VvApp;

@@ -55,8 +55,8 @@ int main(int argc, char **argv)
     double t1 = now_ms();
     vv_scene_free(vv_scene_build(app.runner, ""));
     double t2 = now_ms();
-    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, 1600, 1000, 32,
-                                                          SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *surface =
+        SDL_CreateRGBSurfaceWithFormat(0, 1600, 1000, 32, SDL_PIXELFORMAT_ARGB8888);
     VvPainter painter = {.renderer = SDL_CreateSoftwareRenderer(surface)};
     char message[256];
     if (!painter.renderer || !vv_painter_open_fonts(&painter, message, sizeof message)) {

@@ -30,7 +30,8 @@ static void outline(SDL_Renderer *r, VvRect rect, VvColor c)
     SDL_RenderDrawRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
 }
 
-/* Diagonal lines every step pixels inside rect (hatching for reserved, stripes for placeholders). */
+/* Diagonal lines every step pixels inside rect (hatching for reserved, stripes for
+ * placeholders). */
 static void hatch(SDL_Renderer *r, VvRect rect, VvColor c, int step)
 {
     set_color(r, c);
@@ -74,8 +75,10 @@ bool vv_painter_open_fonts(VvPainter *painter, char *error, size_t error_len)
     painter->font = TTF_OpenFont(path, 13);
     painter->small = TTF_OpenFont(path, 11);
     if (!painter->font || !painter->small) {
-        snprintf(error, error_len, "cannot open the font %s (%s): install fonts-dejavu-core or "
-                 "set VADSIM_FONT to a .ttf file", path, TTF_GetError());
+        snprintf(error, error_len,
+                 "cannot open the font %s (%s): install fonts-dejavu-core or "
+                 "set VADSIM_FONT to a .ttf file",
+                 path, TTF_GetError());
         vv_painter_close_fonts(painter);
         return false;
     }
@@ -187,8 +190,8 @@ static void draw_links(VvPainter *p, const VvScene *s, const VvView *v, const Vv
                        VvMapLayout *layouts)
 {
     set_color(p->renderer, (VvColor){40, 150, 150, 200});
-    SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){panels->maps.x, panels->maps.y,
-                                                   panels->maps.w, panels->maps.h});
+    SDL_RenderSetClipRect(
+        p->renderer, &(SDL_Rect){panels->maps.x, panels->maps.y, panels->maps.w, panels->maps.h});
     for (guint i = 0; i < s->links->len; i++) {
         const VvShareLink *l = &g_array_index(s->links, VvShareLink, i);
         if (l->process_a == l->process_b)
@@ -227,7 +230,7 @@ static VvRect legend_slot(LegendCursor *c, const char *name)
 static void draw_legend(VvPainter *p, VvRect r)
 {
     static const VvKind kinds[] = {VV_PRIVATE, VV_SHAREABLE, VV_MAPPED_FILE, VV_IMAGE,
-                                   VV_STACK, VV_FREE, VV_UNUSABLE, VV_PLACEHOLDER};
+                                   VV_STACK,   VV_FREE,      VV_UNUSABLE,    VV_PLACEHOLDER};
     LegendCursor c = {p, r, r.x, r.y};
     for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
         VvRegion sample = {.kind = kinds[i], .state = MEM_COMMIT};
@@ -251,8 +254,8 @@ static void draw_legend(VvPainter *p, VvRect r)
 
 static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
 {
-    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
-                                                      : NULL;
+    const VvProcessScene *process =
+        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
     char title[128];
     snprintf(title, sizeof title, "VAD tree (AVL) of %s: %u node%s, depth %u",
              process ? process->name : "-", process ? process->vads->len : 0,
@@ -322,9 +325,10 @@ static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
     /* Deleted nodes are gone from the tree: say which. */
     GString *removed = g_string_new(NULL);
     for (guint i = 0; i + 1 < process->removed->len && removed->len < 200; i += 2)
-        g_string_append_printf(removed, "%s%llx-%llx", i ? ", " : "removed by this step: ",
-                               (unsigned long long)g_array_index(process->removed, uint64_t, i),
-                               (unsigned long long)g_array_index(process->removed, uint64_t, i + 1));
+        g_string_append_printf(
+            removed, "%s%llx-%llx", i ? ", " : "removed by this step: ",
+            (unsigned long long)g_array_index(process->removed, uint64_t, i),
+            (unsigned long long)g_array_index(process->removed, uint64_t, i + 1));
     text(p, p->small, r.x + 6, r.y + r.h - 16, vv_highlight, removed->str, r.w - 12);
     g_string_free(removed, TRUE);
     SDL_RenderSetClipRect(p->renderer, NULL);
@@ -334,18 +338,18 @@ static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
 
 static void draw_pages(VvPainter *p, const VvScene *s, const VvView *v, VvRect r)
 {
-    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
-                                                      : NULL;
-    const VvRegion *region = process && v->selected_region >= 0 &&
-                                     (guint)v->selected_region < process->regions->len
-                                 ? &g_array_index(process->regions, VvRegion, v->selected_region)
-                                 : NULL;
+    const VvProcessScene *process =
+        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
+    const VvRegion *region =
+        process && v->selected_region >= 0 && (guint)v->selected_region < process->regions->len
+            ? &g_array_index(process->regions, VvRegion, v->selected_region)
+            : NULL;
     char title[160];
     if (region)
         snprintf(title, sizeof title, "Pages of 0x%llx-0x%llx (%s, %s)",
                  (unsigned long long)region->start, (unsigned long long)region->end - 1,
                  vv_kind_name(region->kind),
-                 region->state == MEM_COMMIT   ? "committed"
+                 region->state == MEM_COMMIT    ? "committed"
                  : region->state == MEM_RESERVE ? "reserved"
                                                 : "free");
     else
@@ -381,7 +385,8 @@ static void draw_physical(VvPainter *p, const VvScene *s, VvRect r)
 {
     const VsMemoryCounters *m = &s->memory;
     char title[256];
-    snprintf(title, sizeof title, "Physical memory: %llu frames  zeroed %llu  free %llu  standby "
+    snprintf(title, sizeof title,
+             "Physical memory: %llu frames  zeroed %llu  free %llu  standby "
              "%llu  modified %llu  active %llu   page file %llu/%llu",
              (unsigned long long)m->total_pages, (unsigned long long)m->zeroed_pages,
              (unsigned long long)m->free_pages, (unsigned long long)m->standby_pages,
@@ -408,8 +413,8 @@ static void draw_physical(VvPainter *p, const VvScene *s, VvRect r)
         fill(p->renderer, box, vv_frame_color(frame));
     }
     /* The current process's working set against its limits. */
-    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
-                                                      : NULL;
+    const VvProcessScene *process =
+        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
     if (!process || !process->ws_max)
         return;
     VvRect bar = {r.x + 8, r.y + r.h - 22, r.w - 16, 12};

@@ -15,16 +15,16 @@ typedef struct VvRect {
 /* One region of a process's map: its place on the segmented scale. A long free stretch is
  * compressed to a break of fixed width; every other region is at least VV_MIN_REGION_PX wide. */
 typedef struct VvSpan {
-    double x, w;       /* in map pixels, before the pan */
-    bool compressed;   /* a break: a long free stretch drawn short */
+    double x, w;     /* in map pixels, before the pan */
+    bool compressed; /* a break: a long free stretch drawn short */
 } VvSpan;
 
 #define VV_BREAK_PX 22.0
 #define VV_MIN_REGION_PX 4.0
 
 typedef struct VvMapLayout {
-    GArray *spans;     /* VvSpan per region of the process */
-    double width;      /* the whole map's width in pixels (the window's times the zoom) */
+    GArray *spans; /* VvSpan per region of the process */
+    double width;  /* the whole map's width in pixels (the window's times the zoom) */
 } VvMapLayout;
 
 /* The scale for regions across width pixels at zoom (1: the map fits). */
@@ -38,7 +38,7 @@ int vv_map_region_at(const VvMapLayout *layout, double x);
 /* The screen's panels for a window of width x height with n processes. */
 typedef struct VvPanels {
     VvRect header, maps, legend, tree, pages, physical, narration;
-    int strip_height;  /* one process's map */
+    int strip_height; /* one process's map */
 } VvPanels;
 
 VvPanels vv_panels(int width, int height, uint32_t processes);

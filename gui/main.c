@@ -31,8 +31,8 @@ typedef struct Options {
 static bool parse_size(const char *text, int *width, int *height)
 {
     char tail;
-    return sscanf(text, "%dx%d%c", width, height, &tail) == 2 && *width >= 320 &&
-           *height >= 240 && *width <= 8192 && *height <= 8192;
+    return sscanf(text, "%dx%d%c", width, height, &tail) == 2 && *width >= 320 && *height >= 240 &&
+           *width <= 8192 && *height <= 8192;
 }
 
 static bool parse_options(int *argc, char ***argv, Options *o)
@@ -60,8 +60,10 @@ static bool parse_options(int *argc, char ***argv, Options *o)
     g_option_context_free(context);
     o->width = 1600, o->height = 1000;
     if (ok && o->size && !parse_size(o->size, &o->width, &o->height)) {
-        fprintf(stderr, "vadsim-view: --size takes WIDTHxHEIGHT, from 320x240 to 8192x8192, not "
-                "'%s'\n", o->size);
+        fprintf(stderr,
+                "vadsim-view: --size takes WIDTHxHEIGHT, from 320x240 to 8192x8192, not "
+                "'%s'\n",
+                o->size);
         ok = false;
     }
     if (ok && o->step < 0) {
@@ -107,12 +109,13 @@ static void move_to(VvApp *app, size_t step)
 
 static void save_screenshot(Window *w, const VvApp *app)
 {
-    SDL_Surface *shot = SDL_CreateRGBSurfaceWithFormat(0, w->width, w->height, 32,
-                                                       SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *shot =
+        SDL_CreateRGBSurfaceWithFormat(0, w->width, w->height, 32, SDL_PIXELFORMAT_ARGB8888);
     char path[64];
     snprintf(path, sizeof path, "vadsim-step-%zu.png", app->step);
-    if (shot && SDL_RenderReadPixels(w->painter.renderer, NULL, SDL_PIXELFORMAT_ARGB8888,
-                                     shot->pixels, shot->pitch) == 0 &&
+    if (shot &&
+        SDL_RenderReadPixels(w->painter.renderer, NULL, SDL_PIXELFORMAT_ARGB8888, shot->pixels,
+                             shot->pitch) == 0 &&
         IMG_SavePNG(shot, path) == 0)
         printf("saved %s\n", path);
     else
@@ -178,8 +181,8 @@ static void on_click(VvApp *app, const Window *w, int x, int y)
         vv_app_select_region(app, region);
         return;
     }
-    const VvProcessScene *process = s->processes->len ? g_ptr_array_index(s->processes, s->current)
-                                                      : NULL;
+    const VvProcessScene *process =
+        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
     if (process && x >= panels.tree.x && x < panels.tree.x + panels.tree.w && y >= panels.tree.y &&
         y < panels.tree.y + panels.tree.h) {
         for (guint i = 0; i < process->vads->len; i++) {
@@ -197,7 +200,8 @@ static void on_click(VvApp *app, const Window *w, int x, int y)
     if (app->view.pages && x >= panels.pages.x && y >= panels.pages.y + 22) {
         int cell = app->view.pages->len > 256 ? 8 : 14;
         int per_row = MAX((panels.pages.w - 16) / (cell + 2), 1);
-        int col = (x - panels.pages.x - 8) / (cell + 2), row = (y - panels.pages.y - 22) / (cell + 2);
+        int col = (x - panels.pages.x - 8) / (cell + 2),
+            row = (y - panels.pages.y - 22) / (cell + 2);
         guint index = (guint)(row * per_row + col);
         if (col >= 0 && col < per_row && index < app->view.pages->len)
             vv_app_select_page(app, g_array_index(app->view.pages, VvPage, index).address);
@@ -266,15 +270,16 @@ static int run_window(VvApp *app, const Options *o)
     if (!(wanted && *wanted) && driver && strcmp(driver, "x11") != 0 &&
         strcmp(driver, "wayland") != 0 && strcmp(driver, "windows") != 0 &&
         strcmp(driver, "cocoa") != 0) {
-        fprintf(stderr, "vadsim-view: no display to open a window on (SDL found only the '%s' "
-                "driver): use --png or --svg, or run under Xvfb\n", driver);
+        fprintf(stderr,
+                "vadsim-view: no display to open a window on (SDL found only the '%s' "
+                "driver): use --png or --svg, or run under Xvfb\n",
+                driver);
         SDL_Quit();
         return EXIT_FAILURE;
     }
     w.window = SDL_CreateWindow("vadsim-view", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                                 w.width, w.height, SDL_WINDOW_RESIZABLE);
-    w.painter.renderer = w.window ? SDL_CreateRenderer(w.window, -1, SDL_RENDERER_SOFTWARE)
-                                  : NULL;
+    w.painter.renderer = w.window ? SDL_CreateRenderer(w.window, -1, SDL_RENDERER_SOFTWARE) : NULL;
     char error[512];
     if (!w.painter.renderer || !vv_painter_open_fonts(&w.painter, error, sizeof error)) {
         fprintf(stderr, "vadsim-view: %s\n", w.painter.renderer ? error : SDL_GetError());

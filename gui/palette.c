@@ -16,10 +16,10 @@ const VvColor vv_panel_background = {244, 244, 240, 255};
 VvColor vv_kind_color(VvKind kind)
 {
     static const VvColor colors[VV_KIND_COUNT] = {
-        [VV_FREE] = {236, 236, 236, 255},      [VV_UNUSABLE] = {160, 160, 160, 255},
-        [VV_PRIVATE] = {247, 211, 88, 255},    [VV_SHAREABLE] = {110, 200, 190, 255},
+        [VV_FREE] = {236, 236, 236, 255},        [VV_UNUSABLE] = {160, 160, 160, 255},
+        [VV_PRIVATE] = {247, 211, 88, 255},      [VV_SHAREABLE] = {110, 200, 190, 255},
         [VV_MAPPED_FILE] = {111, 168, 220, 255}, [VV_IMAGE] = {180, 142, 224, 255},
-        [VV_STACK] = {246, 160, 77, 255},      [VV_PLACEHOLDER] = {205, 205, 215, 255},
+        [VV_STACK] = {246, 160, 77, 255},        [VV_PLACEHOLDER] = {205, 205, 215, 255},
         [VV_SYSTEM] = {150, 150, 170, 255},
     };
     return kind < VV_KIND_COUNT ? colors[kind] : vv_ink;
@@ -28,10 +28,10 @@ VvColor vv_kind_color(VvKind kind)
 VvColor vv_page_color(VvPageState state)
 {
     static const VvColor colors[VV_PAGE_STATE_COUNT] = {
-        [VV_PAGE_RESERVED] = {225, 225, 225, 255},  [VV_PAGE_DEMAND_ZERO] = {250, 236, 180, 255},
-        [VV_PAGE_VALID] = {70, 170, 80, 255},       [VV_PAGE_VALID_SHARED] = {40, 150, 150, 255},
-        [VV_PAGE_COPY] = {200, 60, 200, 255},       [VV_PAGE_TRANSITION] = {120, 170, 230, 255},
-        [VV_PAGE_PAGEFILE] = {140, 110, 80, 255},   [VV_PAGE_PROTOTYPE] = {170, 220, 215, 255},
+        [VV_PAGE_RESERVED] = {225, 225, 225, 255}, [VV_PAGE_DEMAND_ZERO] = {250, 236, 180, 255},
+        [VV_PAGE_VALID] = {70, 170, 80, 255},      [VV_PAGE_VALID_SHARED] = {40, 150, 150, 255},
+        [VV_PAGE_COPY] = {200, 60, 200, 255},      [VV_PAGE_TRANSITION] = {120, 170, 230, 255},
+        [VV_PAGE_PAGEFILE] = {140, 110, 80, 255},  [VV_PAGE_PROTOTYPE] = {170, 220, 215, 255},
         [VV_PAGE_GUARD] = {220, 60, 50, 255},
     };
     return state < VV_PAGE_STATE_COUNT ? colors[state] : vv_ink;
@@ -40,9 +40,9 @@ VvColor vv_page_color(VvPageState state)
 VvColor vv_frame_color(const VvFrame *frame)
 {
     static const VvColor lists[] = {
-        [VS_PAGE_ZEROED] = {235, 235, 235, 255}, [VS_PAGE_FREE] = {255, 255, 255, 255},
+        [VS_PAGE_ZEROED] = {235, 235, 235, 255},  [VS_PAGE_FREE] = {255, 255, 255, 255},
         [VS_PAGE_STANDBY] = {120, 170, 230, 255}, [VS_PAGE_MODIFIED] = {240, 150, 60, 255},
-        [VS_PAGE_BAD] = {20, 20, 20, 255},       [VS_PAGE_ACTIVE] = {70, 170, 80, 255},
+        [VS_PAGE_BAD] = {20, 20, 20, 255},        [VS_PAGE_ACTIVE] = {70, 170, 80, 255},
     };
     if (frame->table)
         return (VvColor){30, 100, 40, 255};

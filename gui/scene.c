@@ -15,10 +15,14 @@
 const char *vv_kind_name(VvKind kind)
 {
     static const char *const names[VV_KIND_COUNT] = {
-        [VV_FREE] = "Free",           [VV_UNUSABLE] = "Unusable",
-        [VV_PRIVATE] = "Private Data", [VV_SHAREABLE] = "Shareable",
-        [VV_MAPPED_FILE] = "Mapped File", [VV_IMAGE] = "Image",
-        [VV_STACK] = "Stack",         [VV_PLACEHOLDER] = "Placeholder",
+        [VV_FREE] = "Free",
+        [VV_UNUSABLE] = "Unusable",
+        [VV_PRIVATE] = "Private Data",
+        [VV_SHAREABLE] = "Shareable",
+        [VV_MAPPED_FILE] = "Mapped File",
+        [VV_IMAGE] = "Image",
+        [VV_STACK] = "Stack",
+        [VV_PLACEHOLDER] = "Placeholder",
         [VV_SYSTEM] = "KUSER_SHARED_DATA",
     };
     return kind < VV_KIND_COUNT ? names[kind] : "?";
@@ -43,10 +47,8 @@ static bool changes_vad(VsEventKind kind)
     case VS_EV_PLACEHOLDER_SPLIT:
     case VS_EV_PLACEHOLDERS_COALESCED:
     case VS_EV_PLACEHOLDER_REPLACED:
-    case VS_EV_PLACEHOLDER_RESTORED:
-        return true;
-    default:
-        return false;
+    case VS_EV_PLACEHOLDER_RESTORED: return true;
+    default: return false;
     }
 }
 
@@ -130,16 +132,13 @@ static bool touched(const TouchIndex *index, uint64_t start_vpn, uint64_t end_vp
 static VvKind vad_kind(const VsSystem *system, const VsVadInfo *info)
 {
     switch (info->kind) {
-    case VS_VAD_SHARED_USER_DATA:
-        return VV_SYSTEM;
-    case VS_VAD_PLACEHOLDER:
-        return VV_PLACEHOLDER;
+    case VS_VAD_SHARED_USER_DATA: return VV_SYSTEM;
+    case VS_VAD_PLACEHOLDER: return VV_PLACEHOLDER;
     case VS_VAD_MAPPED: {
         const VsSection *section = vs_section_lookup(system, info->section);
         return section && vs_section_file_name(section) ? VV_MAPPED_FILE : VV_SHAREABLE;
     }
-    default:
-        return VV_PRIVATE;
+    default: return VV_PRIVATE;
     }
 }
 
@@ -153,9 +152,13 @@ static GArray *read_vads(const VsSystem *system, const VsProcess *process,
     for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
         VsVadInfo info;
         vs_vad_info(vad, &info);
-        VvVadNode node = {.start_vpn = info.starting_vpn, .end_vpn = info.ending_vpn,
-                          .kind = vad_kind(system, &info), .balance = info.balance,
-                          .depth = info.level, .order = vads->len, .parent = -1,
+        VvVadNode node = {.start_vpn = info.starting_vpn,
+                          .end_vpn = info.ending_vpn,
+                          .kind = vad_kind(system, &info),
+                          .balance = info.balance,
+                          .depth = info.level,
+                          .order = vads->len,
+                          .parent = -1,
                           .section = info.section,
                           .touched = touched(touches, info.starting_vpn, info.ending_vpn)};
         g_hash_table_insert(index_of, (gpointer)vad, GUINT_TO_POINTER(vads->len + 1));
@@ -195,9 +198,14 @@ static const VvVadNode *vad_at(const GArray *vads, uint64_t vpn)
 
 static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKind kind)
 {
-    VvRegion r = {.start = m->BaseAddress, .end = m->BaseAddress + m->RegionSize,
-                  .alloc_base = m->AllocationBase, .state = m->State, .protect = m->Protect,
-                  .type = m->Type, .alloc_protect = m->AllocationProtect, .kind = kind,
+    VvRegion r = {.start = m->BaseAddress,
+                  .end = m->BaseAddress + m->RegionSize,
+                  .alloc_base = m->AllocationBase,
+                  .state = m->State,
+                  .protect = m->Protect,
+                  .type = m->Type,
+                  .alloc_protect = m->AllocationProtect,
+                  .kind = kind,
                   .guard = (m->Protect & PAGE_GUARD) != 0,
                   /* A copy-on-write view's written pages become read-write copies of their own. */
                   .copied = m->Type == MEM_MAPPED &&
@@ -311,7 +319,8 @@ static void read_frames(VvScene *scene, const VsSystem *system)
     for (uint64_t f = 0; f < scene->memory.total_pages; f++) {
         VsFrameInfo info;
         vs_page_frame_info(system, f, &info);
-        VvFrame frame = {.location = (uint8_t)info.location, .shared = info.section != 0,
+        VvFrame frame = {.location = (uint8_t)info.location,
+                         .shared = info.section != 0,
                          .table = info.page_table};
         g_array_append_val(scene->frames, frame);
         if (!frame.shared || info.location != VS_PAGE_ACTIVE || scene->links->len >= MAX_LINKS)
@@ -388,24 +397,18 @@ static VvPageState page_state(const VsSystem *system, const VsPteWalk *walk, uin
             return VV_PAGE_VALID_SHARED;
         return type == MEM_MAPPED ? VV_PAGE_COPY : VV_PAGE_VALID;
     }
-    case VS_PTE_STATE_TRANSITION:
-        *frame = vs_pte_frame_number(pte);
-        return VV_PAGE_TRANSITION;
-    case VS_PTE_STATE_PAGEFILE:
-        return VV_PAGE_PAGEFILE;
-    case VS_PTE_STATE_PROTOTYPE:
-        return VV_PAGE_PROTOTYPE;
-    case VS_PTE_STATE_DECOMMITTED:
-        return VV_PAGE_RESERVED;
+    case VS_PTE_STATE_TRANSITION: *frame = vs_pte_frame_number(pte); return VV_PAGE_TRANSITION;
+    case VS_PTE_STATE_PAGEFILE: return VV_PAGE_PAGEFILE;
+    case VS_PTE_STATE_PROTOTYPE: return VV_PAGE_PROTOTYPE;
+    case VS_PTE_STATE_DECOMMITTED: return VV_PAGE_RESERVED;
     case VS_PTE_STATE_DEMAND_ZERO:
         return (vs_pte_protection(pte) & PAGE_GUARD) ? VV_PAGE_GUARD : VV_PAGE_DEMAND_ZERO;
-    default:
-        return state == MEM_COMMIT ? VV_PAGE_DEMAND_ZERO : VV_PAGE_RESERVED;
+    default: return state == MEM_COMMIT ? VV_PAGE_DEMAND_ZERO : VV_PAGE_RESERVED;
     }
 }
 
-GArray *vv_scene_pages(const VsRunner *runner, uint32_t process_index, uint64_t start,
-                       uint64_t end, size_t max)
+GArray *vv_scene_pages(const VsRunner *runner, uint32_t process_index, uint64_t start, uint64_t end,
+                       size_t max)
 {
     GArray *pages = g_array_new(FALSE, FALSE, sizeof(VvPage));
     VsSystem *system = vs_runner_system(runner);
@@ -415,14 +418,14 @@ GArray *vv_scene_pages(const VsRunner *runner, uint32_t process_index, uint64_t 
     VsThread *thread = vs_process_main_thread(process);
     for (uint64_t a = start; a < end && pages->len < max; a += VS_PAGE_SIZE) {
         VsMemoryBasicInformation m = {0};
-        VsNtQueryVirtualMemory(thread, VS_CURRENT_PROCESS, a, MemoryBasicInformation, &m,
-                               sizeof m, NULL);
+        VsNtQueryVirtualMemory(thread, VS_CURRENT_PROCESS, a, MemoryBasicInformation, &m, sizeof m,
+                               NULL);
         VsPteWalk walk;
         vs_pte_walk(process, a, &walk);
         VvPage page = {.address = a};
-        page.state = (m.Protect & PAGE_GUARD) ? VV_PAGE_GUARD
-                                              : page_state(system, &walk, m.State, m.Type,
-                                                           &page.frame);
+        page.state = (m.Protect & PAGE_GUARD)
+                         ? VV_PAGE_GUARD
+                         : page_state(system, &walk, m.State, m.Type, &page.frame);
         g_array_append_val(pages, page);
     }
     return pages;

@@ -19,9 +19,9 @@
 /* VMMap's type palette, plus the model's own kinds. */
 typedef enum VvKind {
     VV_FREE,
-    VV_UNUSABLE,    /* free, but inside the last 64 KB granule of an allocation: never allocatable */
-    VV_PRIVATE,     /* private data */
-    VV_SHAREABLE,   /* a view of a pagefile-backed section */
+    VV_UNUSABLE,  /* free, but inside the last 64 KB granule of an allocation: never allocatable */
+    VV_PRIVATE,   /* private data */
+    VV_SHAREABLE, /* a view of a pagefile-backed section */
     VV_MAPPED_FILE, /* a view of a file */
     VV_IMAGE,       /* (the model has no image sections; kept for the legend's order) */
     VV_STACK,       /* (no thread stacks are modelled; kept for the legend's order) */
@@ -31,36 +31,36 @@ typedef enum VvKind {
 } VvKind;
 
 typedef struct VvRegion {
-    uint64_t start, end;  /* [start, end) */
+    uint64_t start, end; /* [start, end) */
     uint64_t alloc_base;
     uint32_t state, protect, type, alloc_protect;
     VvKind kind;
-    bool guard;           /* some page of it is a guard page */
-    bool copied;          /* pages of a copy-on-write view that were written: private copies */
-    bool touched;         /* the step's events touched it */
+    bool guard;   /* some page of it is a guard page */
+    bool copied;  /* pages of a copy-on-write view that were written: private copies */
+    bool touched; /* the step's events touched it */
 } VvRegion;
 
 typedef struct VvVadNode {
-    uint64_t start_vpn, end_vpn;  /* inclusive */
+    uint64_t start_vpn, end_vpn; /* inclusive */
     VvKind kind;
     int balance;
     uint32_t depth;
-    uint32_t order;               /* in-order index: the x of the tree drawing */
-    int32_t parent;               /* index of the parent node, -1 for the root */
+    uint32_t order; /* in-order index: the x of the tree drawing */
+    int32_t parent; /* index of the parent node, -1 for the root */
     uint32_t section;
-    bool touched;                 /* inserted, split, trimmed or replaced by the step */
+    bool touched; /* inserted, split, trimmed or replaced by the step */
 } VvVadNode;
 
 /* The state of a page as its PTE (and VAD) says: the page grid's colors. */
 typedef enum VvPageState {
-    VV_PAGE_RESERVED,   /* nothing committed */
+    VV_PAGE_RESERVED, /* nothing committed */
     VV_PAGE_DEMAND_ZERO,
     VV_PAGE_VALID,
     VV_PAGE_VALID_SHARED, /* valid, a section's frame */
     VV_PAGE_COPY,         /* valid, a private copy made by copy-on-write inside a view */
     VV_PAGE_TRANSITION,
     VV_PAGE_PAGEFILE,
-    VV_PAGE_PROTOTYPE,    /* not valid here: the section's prototype PTE says where it is */
+    VV_PAGE_PROTOTYPE, /* not valid here: the section's prototype PTE says where it is */
     VV_PAGE_GUARD,
     VV_PAGE_STATE_COUNT
 } VvPageState;
@@ -99,11 +99,11 @@ typedef struct VvScene {
     char *title;
     char *step_title;
     size_t step, steps;
-    char *narration;         /* the runner's explanation of the step */
-    GPtrArray *processes;    /* VvProcessScene* */
-    uint32_t current;        /* the process whose tree and pages are shown */
-    GArray *frames;          /* VvFrame per frame */
-    GArray *links;           /* VvShareLink */
+    char *narration;      /* the runner's explanation of the step */
+    GPtrArray *processes; /* VvProcessScene* */
+    uint32_t current;     /* the process whose tree and pages are shown */
+    GArray *frames;       /* VvFrame per frame */
+    GArray *links;        /* VvShareLink */
     VsMemoryCounters memory;
     uint64_t highest_address; /* the top of user space */
 } VvScene;

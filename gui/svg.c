@@ -44,13 +44,14 @@ static void strip(GString *out, const VvScene *s, uint32_t index, const VvPanels
         if (region->touched)
             color(out, "stroke", vv_highlight);
         g_string_append(out, "><title>");
-        g_autofree char *tip = g_strdup_printf("0x%llx-0x%llx %s", (unsigned long long)region->start,
-                                               (unsigned long long)region->end - 1,
-                                               vv_kind_name(region->kind));
+        g_autofree char *tip =
+            g_strdup_printf("0x%llx-0x%llx %s", (unsigned long long)region->start,
+                            (unsigned long long)region->end - 1, vv_kind_name(region->kind));
         escaped(out, tip);
         g_string_append(out, "</title></rect>\n");
         if (span->compressed)
-            g_string_append_printf(out, "<path d=\"M%.1f %d l4 6 l-8 6 l8 6 l-8 6 l4 6\" "
+            g_string_append_printf(out,
+                                   "<path d=\"M%.1f %d l4 6 l-8 6 l8 6 l-8 6 l4 6\" "
                                    "stroke=\"#888\" fill=\"none\"/>\n",
                                    r.x + span->x + span->w / 2, r.y);
     }
@@ -69,8 +70,10 @@ static void tree(GString *out, const VvScene *s, const VvPanels *panels)
             continue;
         VvRect a = vv_tree_node_rect(&r, process, i);
         VvRect b = vv_tree_node_rect(&r, process, (guint)n->parent);
-        g_string_append_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-                               "stroke=\"#888\"/>\n", a.x + a.w / 2, a.y, b.x + b.w / 2, b.y + b.h);
+        g_string_append_printf(out,
+                               "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+                               "stroke=\"#888\"/>\n",
+                               a.x + a.w / 2, a.y, b.x + b.w / 2, b.y + b.h);
     }
     for (guint i = 0; i < process->vads->len; i++) {
         const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
@@ -81,9 +84,10 @@ static void tree(GString *out, const VvScene *s, const VvPanels *panels)
         color(out, "stroke", n->touched ? vv_highlight : vv_reserved_outline);
         g_string_append_printf(out, " stroke-width=\"%d\"/>\n", n->touched ? 2 : 1);
         if (box.w >= 60)
-            g_string_append_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"9\">%llx-%llx %+d"
-                                   "</text>\n", box.x + 2, box.y + 11,
-                                   (unsigned long long)n->start_vpn,
+            g_string_append_printf(out,
+                                   "<text x=\"%d\" y=\"%d\" font-size=\"9\">%llx-%llx %+d"
+                                   "</text>\n",
+                                   box.x + 2, box.y + 11, (unsigned long long)n->start_vpn,
                                    (unsigned long long)n->end_vpn, n->balance);
     }
 }
@@ -93,7 +97,8 @@ bool vv_write_svg(const VvScene *s, double zoom, int width, int height, const ch
 {
     VvPanels panels = vv_panels(width, height, s->processes->len);
     GString *out = g_string_new(NULL);
-    g_string_append_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+    g_string_append_printf(out,
+                           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                            "height=\"%d\" font-family=\"DejaVu Sans, sans-serif\">\n"
                            "<rect width=\"100%%\" height=\"100%%\" fill=\"#fcfcfa\"/>\n",
                            width, height);
@@ -102,9 +107,10 @@ bool vv_write_svg(const VvScene *s, double zoom, int width, int height, const ch
     escaped(out, s->title);
     g_string_append(out, "</text>\n");
     if (s->step) {
-        g_string_append_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#283c8c\">"
-                               "Step %zu of %zu: ", panels.header.x, panels.header.y + 34,
-                               s->step, s->steps);
+        g_string_append_printf(out,
+                               "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#283c8c\">"
+                               "Step %zu of %zu: ",
+                               panels.header.x, panels.header.y + 34, s->step, s->steps);
         escaped(out, s->step_title);
         g_string_append(out, "</text>\n");
     }

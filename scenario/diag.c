@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-G_DEFINE_QUARK(vs-scenario-error-quark, vs_scenario_error)
+G_DEFINE_QUARK(vs - scenario - error - quark, vs_scenario_error)
 
 /* The start of 1-based line number line in text, and its length without the newline. */
 static const char *line_start(const VsSource *source, unsigned line, size_t *length)

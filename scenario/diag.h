@@ -13,7 +13,7 @@ GQuark vs_scenario_error_quark(void);
 
 typedef enum VsScenarioErrorCode {
     VS_SCENARIO_ERROR_PARSE,   /* the text is not a scenario */
-    VS_SCENARIO_ERROR_RUNTIME, /* a well-formed statement that cannot run (undefined variable, ...) */
+    VS_SCENARIO_ERROR_RUNTIME, /* a well-formed statement that cannot run (an undefined name) */
     VS_SCENARIO_ERROR_IO,      /* the file cannot be read */
 } VsScenarioErrorCode;
 

@@ -37,10 +37,12 @@ void vs_value_format(const VsValue *value, GString *out)
         return;
     }
     if (value->kind == VS_VALUE_REQUIREMENTS) {
-        g_string_append_printf(out, "MEM_ADDRESS_REQUIREMENTS {LowestStartingAddress 0x%"
-                               G_GINT64_MODIFIER "x, HighestEndingAddress 0x%" G_GINT64_MODIFIER
-                               "x, Alignment 0x%" G_GINT64_MODIFIER "x}",
-                               value->fields[0], value->fields[1], value->fields[2]);
+        g_string_append_printf(
+            out,
+            "MEM_ADDRESS_REQUIREMENTS {LowestStartingAddress 0x%" G_GINT64_MODIFIER
+            "x, HighestEndingAddress 0x%" G_GINT64_MODIFIER "x, Alignment 0x%" G_GINT64_MODIFIER
+            "x}",
+            value->fields[0], value->fields[1], value->fields[2]);
         return;
     }
     format_number(value->i, out);
@@ -57,7 +59,7 @@ void vs_value_format(const VsValue *value, GString *out)
 
 static VsValue int_value(uint64_t i) { return (VsValue){.kind = VS_VALUE_INT, .i = i}; }
 
-/* ---- Processes -------------------------------------------------------------------------------- */
+/* ---- Processes ------------------------------------------------------------------------------- */
 
 VsProcess *vs_runner_process(const VsRunner *runner)
 {
@@ -86,21 +88,24 @@ gboolean vs_runner_ensure_process(VsRunner *runner, GError **error)
     return TRUE;
 }
 
-/* ---- Names ------------------------------------------------------------------------------------ */
+/* ---- Names ----------------------------------------------------------------------------------- */
 
 static const struct {
     const char *name;
     uint64_t value;
 } extra_constants[] = {
-    {"NULL", 0}, {"TRUE", 1}, {"FALSE", 0}, {"INVALID_HANDLE_VALUE", UINT64_MAX},
+    {"NULL", 0},
+    {"TRUE", 1},
+    {"FALSE", 0},
+    {"INVALID_HANDLE_VALUE", UINT64_MAX},
     {"MemoryBasicInformation", 0},
 };
 
-static const char *const field_names[] = {"BaseAddress", "AllocationBase", "AllocationProtect",
-                                          "RegionSize",  "State",          "Protect",
-                                          "Type"};
+static const char *const field_names[] = {
+    "BaseAddress", "AllocationBase", "AllocationProtect", "RegionSize", "State", "Protect", "Type"};
 
-/* "; did you mean ..." with the nearest variable or constant (constants from the model's tables). */
+/* "; did you mean ..." with the nearest variable or constant (constants from the model's
+ * tables). */
 static char *did_you_mean_name(VsRunner *runner, const char *name)
 {
     GPtrArray *candidates = g_ptr_array_new();
@@ -114,24 +119,21 @@ static char *did_you_mean_name(VsRunner *runner, const char *name)
     static const char *const common[] = {
 #define NAME(n, v) #n,
         VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
-        VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
+            VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
-        VS_STATUS_MAP(STATUS)
+                VS_STATUS_MAP(STATUS)
 #undef STATUS
     };
     for (size_t i = 0; i < G_N_ELEMENTS(common); i++)
         g_ptr_array_add(candidates, (gpointer)common[i]);
-    char *hint = vs_diag_did_you_mean(name, (const char *const *)candidates->pdata,
-                                      candidates->len);
+    char *hint =
+        vs_diag_did_you_mean(name, (const char *const *)candidates->pdata, candidates->len);
     g_ptr_array_free(candidates, TRUE);
     return hint;
 }
 
-static gboolean linux_system(const VsRunner *runner)
-{
-    return vs_is_linux(runner->system);
-}
+static gboolean linux_system(const VsRunner *runner) { return vs_is_linux(runner->system); }
 
 /* errno: the current thread's, as the last Linux call left it (a success leaves it alone). */
 static gboolean eval_errno(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
@@ -139,7 +141,8 @@ static gboolean eval_errno(VsRunner *runner, const VsExpr *expr, VsValue *out, G
     if (!linux_system(runner)) {
         vs_runtime_error(runner, error, expr->pos,
                          "errno is Linux's; this scenario's system is %s: GetLastError() "
-                         "reads the last error", vs_system_layout(runner->system)->name);
+                         "reads the last error",
+                         vs_system_layout(runner->system)->name);
         return FALSE;
     }
     if (!vs_runner_ensure_process(runner, error))
@@ -177,16 +180,16 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     return FALSE;
 }
 
-/* ---- Operators -------------------------------------------------------------------------------- */
+/* ---- Operators ------------------------------------------------------------------------------- */
 
 static gboolean need_int(VsRunner *runner, const VsExpr *expr, const VsValue *v, GError **error)
 {
     if (v->kind != VS_VALUE_STRING && v->kind != VS_VALUE_REQUIREMENTS)
         return TRUE;
-    vs_runtime_error(runner, error, expr->pos, v->kind == VS_VALUE_STRING
-                                                   ? "a string is not a number here"
-                                                   : "address requirements are not a number: "
-                                                     "they go to VirtualAlloc2 or MapViewOfFile3");
+    vs_runtime_error(runner, error, expr->pos,
+                     v->kind == VS_VALUE_STRING ? "a string is not a number here"
+                                                : "address requirements are not a number: "
+                                                  "they go to VirtualAlloc2 or MapViewOfFile3");
     return FALSE;
 }
 
@@ -226,9 +229,7 @@ static gboolean arithmetic(VsRunner *runner, const VsExpr *expr, uint64_t a, uin
     case VS_TOK_LE: *r = a <= b; break;
     case VS_TOK_GT: *r = a > b; break;
     case VS_TOK_GE: *r = a >= b; break;
-    default:
-        vs_runtime_error(runner, error, expr->pos, "unknown operator");
-        return FALSE;
+    default: vs_runtime_error(runner, error, expr->pos, "unknown operator"); return FALSE;
     }
     return TRUE;
 }
@@ -257,8 +258,8 @@ static gboolean eval_binary(VsRunner *runner, const VsExpr *expr, VsValue *out, 
 }
 
 /* A field of a record: Windows' name, or a hint at the nearest one. */
-static gboolean record_field(VsRunner *runner, const VsExpr *expr, const VsValue *v,
-                             VsValue *out, GError **error)
+static gboolean record_field(VsRunner *runner, const VsExpr *expr, const VsValue *v, VsValue *out,
+                             GError **error)
 {
     const VsRecordSpec *spec = vs_record_spec(v->record);
     for (uint32_t i = 0; i < spec->count; i++)
@@ -295,14 +296,14 @@ static gboolean eval_field(VsRunner *runner, const VsExpr *expr, VsValue *out, G
             *out = int_value(values[i]);
             return TRUE;
         }
-    g_autofree char *hint = vs_diag_did_you_mean(expr->name, field_names,
-                                                 G_N_ELEMENTS(field_names));
+    g_autofree char *hint =
+        vs_diag_did_you_mean(expr->name, field_names, G_N_ELEMENTS(field_names));
     vs_runtime_error(runner, error, expr->pos, "MEMORY_BASIC_INFORMATION has no field '%s'%s",
                      expr->name, hint);
     return FALSE;
 }
 
-/* ---- Calls ------------------------------------------------------------------------------------ */
+/* ---- Calls ----------------------------------------------------------------------------------- */
 
 static void set_variable(VsRunner *runner, const char *name, VsValue value)
 {
@@ -367,7 +368,8 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
             if (strlen(v.s) >= sizeof op->contents) {
                 vs_runtime_error(runner, error, arg->pos,
                                  "a file's text is at most %zu characters here; give the rest "
-                                 "as its size and fill", sizeof op->contents - 1);
+                                 "as its size and fill",
+                                 sizeof op->contents - 1);
                 return FALSE;
             }
             g_strlcpy(op->contents, v.s, sizeof op->contents);
@@ -395,8 +397,8 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
         if ((spec->extended_args & (1u << i)) && v.i != 0) {
             vs_runtime_error(runner, error, arg->pos,
                              "argument %zu of %s is a list of extended parameters: "
-                             "MemAddressRequirements(lowest, highest, alignment) or NULL", i + 1,
-                             spec->name);
+                             "MemAddressRequirements(lowest, highest, alignment) or NULL",
+                             i + 1, spec->name);
             return FALSE;
         }
         if ((spec->string_args & (1u << i)) && v.i != 0) {
@@ -436,9 +438,10 @@ static gboolean check_parameter_count(VsRunner *runner, const VsExpr *expr, cons
     int list = __builtin_ctz(bits);
     if (!op->arg[list] || op->arg[list + 1] <= 1)
         return TRUE;
-    vs_runtime_error(runner, error, expr->args[list + 1]->pos,
-                     "%s is given one extended parameter, so its count is 0 or 1, not %"
-                     G_GUINT64_FORMAT, vs_op_spec(op->kind)->name, op->arg[list + 1]);
+    vs_runtime_error(
+        runner, error, expr->args[list + 1]->pos,
+        "%s is given one extended parameter, so its count is 0 or 1, not %" G_GUINT64_FORMAT,
+        vs_op_spec(op->kind)->name, op->arg[list + 1]);
     return FALSE;
 }
 
@@ -450,7 +453,8 @@ static gboolean eval_requirements(VsRunner *runner, const VsExpr *expr, VsValue 
     if (expr->arg_count != 3) {
         vs_runtime_error(runner, error, expr->pos,
                          "MemAddressRequirements takes 3 arguments (lowest starting address, "
-                         "highest ending address, alignment), not %zu", expr->arg_count);
+                         "highest ending address, alignment), not %zu",
+                         expr->arg_count);
         return FALSE;
     }
     *out = (VsValue){.kind = VS_VALUE_REQUIREMENTS};
@@ -537,7 +541,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     return TRUE;
 }
 
-/* ---- Dispatch --------------------------------------------------------------------------------- */
+/* ---- Dispatch -------------------------------------------------------------------------------- */
 
 gboolean vs_eval(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
@@ -551,21 +555,11 @@ gboolean vs_eval(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **er
         *out = (VsValue){.kind = VS_VALUE_STRING, .s = expr->name};
         ok = TRUE;
         break;
-    case VS_EXPR_NAME:
-        ok = eval_name(runner, expr, out, error);
-        break;
-    case VS_EXPR_UNARY:
-        ok = eval_unary(runner, expr, out, error);
-        break;
-    case VS_EXPR_BINARY:
-        ok = eval_binary(runner, expr, out, error);
-        break;
-    case VS_EXPR_FIELD:
-        ok = eval_field(runner, expr, out, error);
-        break;
-    case VS_EXPR_CALL:
-        ok = eval_call(runner, expr, out, error);
-        break;
+    case VS_EXPR_NAME: ok = eval_name(runner, expr, out, error); break;
+    case VS_EXPR_UNARY: ok = eval_unary(runner, expr, out, error); break;
+    case VS_EXPR_BINARY: ok = eval_binary(runner, expr, out, error); break;
+    case VS_EXPR_FIELD: ok = eval_field(runner, expr, out, error); break;
+    case VS_EXPR_CALL: ok = eval_call(runner, expr, out, error); break;
     case VS_EXPR_ADDRESS_OF:
     default:
         vs_runtime_error(runner, error, expr->pos,

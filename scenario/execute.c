@@ -207,9 +207,9 @@ static void execute_nt_close(VsThread *thread, const VsOp *op, VsOutcome *outcom
 static void execute_nt_allocate(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = (uint32_t)VsNtAllocateVirtualMemory(thread, a[0], ref(op, outcome, 1), a[2],
-                                                       ref(op, outcome, 3), (uint32_t)a[4],
-                                                       (uint32_t)a[5]);
+    outcome->ret =
+        (uint32_t)VsNtAllocateVirtualMemory(thread, a[0], ref(op, outcome, 1), a[2],
+                                            ref(op, outcome, 3), (uint32_t)a[4], (uint32_t)a[5]);
     nt_written(op, outcome);
 }
 
@@ -225,9 +225,9 @@ static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outc
 {
     const uint64_t *a = op->arg;
     uint32_t old = 0;
-    outcome->ret = (uint32_t)VsNtProtectVirtualMemory(thread, a[0], ref(op, outcome, 1),
-                                                      ref(op, outcome, 2), (uint32_t)a[3],
-                                                      op->by_ref & (1u << 4) ? &old : NULL);
+    outcome->ret =
+        (uint32_t)VsNtProtectVirtualMemory(thread, a[0], ref(op, outcome, 1), ref(op, outcome, 2),
+                                           (uint32_t)a[3], op->by_ref & (1u << 4) ? &old : NULL);
     outcome->out[4] = old;
     nt_written(op, outcome);
 }
@@ -268,8 +268,8 @@ static void execute_set_process_working_set_size(VsThread *thread, const VsOp *o
 static void execute_get_process_working_set_size(VsThread *thread, const VsOp *op,
                                                  VsOutcome *outcome)
 {
-    outcome->ret = VsGetProcessWorkingSetSize(thread, op->arg[0], &outcome->out[1],
-                                              &outcome->out[2]);
+    outcome->ret =
+        VsGetProcessWorkingSetSize(thread, op->arg[0], &outcome->out[1], &outcome->out[2]);
     if (outcome->ret)
         outcome->out_written = op->by_ref & ((1u << 1) | (1u << 2));
 }
@@ -286,11 +286,11 @@ static void execute_get_process_memory_info(VsThread *thread, const VsOp *op, Vs
     if (!outcome->ret)
         return;
     outcome->record = VS_RECORD_MEMORY_COUNTERS;
-    uint64_t values[] = {c.PageFaultCount,          c.PeakWorkingSetSize,
-                         c.WorkingSetSize,          c.QuotaPeakPagedPoolUsage,
-                         c.QuotaPagedPoolUsage,     c.QuotaPeakNonPagedPoolUsage,
-                         c.QuotaNonPagedPoolUsage,  c.PagefileUsage,
-                         c.PeakPagefileUsage,       c.PrivateUsage};
+    uint64_t values[] = {c.PageFaultCount,         c.PeakWorkingSetSize,
+                         c.WorkingSetSize,         c.QuotaPeakPagedPoolUsage,
+                         c.QuotaPagedPoolUsage,    c.QuotaPeakNonPagedPoolUsage,
+                         c.QuotaNonPagedPoolUsage, c.PagefileUsage,
+                         c.PeakPagefileUsage,      c.PrivateUsage};
     memcpy(outcome->fields, values, sizeof values);
 }
 
@@ -312,8 +312,8 @@ static void execute_global_memory_status_ex(VsThread *thread, const VsOp *op, Vs
     VsGlobalMemoryStatusEx(thread, &m);
     outcome->ret = 1;
     outcome->record = VS_RECORD_MEMORY_STATUS;
-    uint64_t values[] = {m.dwMemoryLoad,     m.ullTotalPhys,     m.ullAvailPhys,
-                         m.ullTotalPageFile, m.ullAvailPageFile, m.ullTotalVirtual,
+    uint64_t values[] = {m.dwMemoryLoad,     m.ullTotalPhys,           m.ullAvailPhys,
+                         m.ullTotalPageFile, m.ullAvailPageFile,       m.ullTotalVirtual,
                          m.ullAvailVirtual,  m.ullAvailExtendedVirtual};
     memcpy(outcome->fields, values, sizeof values);
 }
@@ -324,8 +324,8 @@ static void execute_global_memory_status_ex(VsThread *thread, const VsOp *op, Vs
 static void execute_create_file_mapping(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = VsCreateFileMapping(thread, a[0], (uint32_t)a[2], (uint32_t)a[3],
-                                       (uint32_t)a[4], name_arg(op, 5));
+    outcome->ret = VsCreateFileMapping(thread, a[0], (uint32_t)a[2], (uint32_t)a[3], (uint32_t)a[4],
+                                       name_arg(op, 5));
 }
 
 static void execute_open_file_mapping(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -337,15 +337,15 @@ static void execute_open_file_mapping(VsThread *thread, const VsOp *op, VsOutcom
 static void execute_map_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = VsMapViewOfFile(thread, a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3],
-                                   a[4]);
+    outcome->ret =
+        VsMapViewOfFile(thread, a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3], a[4]);
 }
 
 static void execute_map_view_of_file_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = VsMapViewOfFileEx(thread, a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3],
-                                     a[4], a[5]);
+    outcome->ret =
+        VsMapViewOfFileEx(thread, a[0], (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3], a[4], a[5]);
 }
 
 static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -380,9 +380,9 @@ static void execute_flush_view_of_file(VsThread *thread, const VsOp *op, VsOutco
 static void execute_nt_map_view(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = (uint32_t)VsNtMapViewOfSection(
-        thread, a[0], a[1], ref(op, outcome, 2), a[3], a[4], ref(op, outcome, 5),
-        ref(op, outcome, 6), (uint32_t)a[7], (uint32_t)a[8], (uint32_t)a[9]);
+    outcome->ret = (uint32_t)VsNtMapViewOfSection(thread, a[0], a[1], ref(op, outcome, 2), a[3],
+                                                  a[4], ref(op, outcome, 5), ref(op, outcome, 6),
+                                                  (uint32_t)a[7], (uint32_t)a[8], (uint32_t)a[9]);
     nt_written(op, outcome);
 }
 
@@ -403,9 +403,9 @@ static void execute_declare_file(VsThread *thread, const VsOp *op, VsOutcome *ou
 {
     uint64_t length = op->arg[3] ? strlen(op->contents) : 0;
     uint64_t size = op->arg[1] ? op->arg[1] : length;
-    VsStatus status = vs_file_create(vs_process_system(vs_thread_process(thread)),
-                                     name_arg(op, 0), size, op->contents,
-                                     length < size ? length : size, (uint8_t)op->arg[2]);
+    VsStatus status =
+        vs_file_create(vs_process_system(vs_thread_process(thread)), name_arg(op, 0), size,
+                       op->contents, length < size ? length : size, (uint8_t)op->arg[2]);
     if (!NT_SUCCESS(status) && is_linux(thread))
         VsSetLastError(thread, status == STATUS_OBJECT_NAME_COLLISION ? VS_EEXIST : VS_EINVAL);
     else if (!NT_SUCCESS(status))
@@ -442,8 +442,7 @@ static void execute_read_file(VsThread *thread, const VsOp *op, VsOutcome *outco
 static void execute_mmap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = vs_mmap(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (int64_t)a[4],
-                           a[5]);
+    outcome->ret = vs_mmap(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (int64_t)a[4], a[5]);
 }
 
 static void execute_munmap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -478,8 +477,8 @@ static void execute_msync(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 /* mincore(addr, len): the vector, up to VS_MINCORE_CAPACITY pages, and its summary as a record. */
 static void execute_mincore(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
-    outcome->ret = c_int(vs_mincore(thread, op->arg[0], op->arg[1], outcome->vector,
-                                    VS_MINCORE_CAPACITY));
+    outcome->ret =
+        c_int(vs_mincore(thread, op->arg[0], op->arg[1], outcome->vector, VS_MINCORE_CAPACITY));
     if (outcome->ret != 0)
         return;
     uint64_t pages = op->arg[1] / VS_PAGE_SIZE + (op->arg[1] % VS_PAGE_SIZE != 0);

@@ -29,10 +29,10 @@ void vs_json_string(GString *out, const char *text, gssize length)
 
 /* The fields an event's JSON object can carry after its kind, pid and page range. */
 typedef enum EventField {
-    END,            /* no more fields */
-    ADDRESS,        /* "address": the caller's request */
-    SIZE,           /* "size" */
-    OLD_START,      /* "old_start", "old_end": the VAD or VMA before */
+    END,       /* no more fields */
+    ADDRESS,   /* "address": the caller's request */
+    SIZE,      /* "size" */
+    OLD_START, /* "old_start", "old_end": the VAD or VMA before */
     OLD_END,
     PAGES,          /* "pages": commit charged or returned, pages moved, zeroed, aged, discarded */
     PROTECTION,     /* "protection": "PAGE_READWRITE" */
@@ -155,10 +155,11 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
 {
     GString *out = runner->out;
     g_assert((size_t)e->kind < G_N_ELEMENTS(event_fields));
-    g_string_append_printf(out,
-                           "{\"type\":\"event\",\"kind\":\"%s\",\"pid\":%u,\"vpn_start\":%"
-                           G_GUINT64_FORMAT ",\"vpn_end\":%" G_GUINT64_FORMAT,
-                           vs_event_kind_name(e->kind), e->pid, e->vpn_start, e->vpn_end);
+    g_string_append_printf(
+        out,
+        "{\"type\":\"event\",\"kind\":\"%s\",\"pid\":%u,\"vpn_start\":%" G_GUINT64_FORMAT
+        ",\"vpn_end\":%" G_GUINT64_FORMAT,
+        vs_event_kind_name(e->kind), e->pid, e->vpn_start, e->vpn_end);
     for (size_t i = 0; i < MAX_EVENT_FIELDS && event_fields[e->kind][i] != END; i++)
         append_field(out, event_fields[e->kind][i], e);
     g_string_append(out, "}\n");
@@ -167,8 +168,9 @@ void vs_json_event(VsRunner *runner, const VsEvent *e)
 /* {"type":"step","number":N,"of":M,"title":"..."} */
 void vs_json_step(VsRunner *runner, const char *title)
 {
-    g_string_append_printf(runner->out, "{\"type\":\"step\",\"number\":%zu,\"of\":%zu,\"title\":",
-                           runner->step, runner->script->steps);
+    g_string_append_printf(runner->out,
+                           "{\"type\":\"step\",\"number\":%zu,\"of\":%zu,\"title\":", runner->step,
+                           runner->script->steps);
     vs_json_string(runner->out, title, -1);
     g_string_append(runner->out, "}\n");
 }

@@ -20,30 +20,24 @@ static const struct {
     VsTokenKind kind;
 } operators[] = {
     /* two-character operators first, so "<=" is not read as "<" then "=" */
-    {"==", VS_TOK_EQ},  {"!=", VS_TOK_NE},    {"<=", VS_TOK_LE},     {">=", VS_TOK_GE},
-    {"<<", VS_TOK_SHL}, {">>", VS_TOK_SHR},   {"&&", VS_TOK_AND},    {"||", VS_TOK_OR},
+    {"==", VS_TOK_EQ},    {"!=", VS_TOK_NE},    {"<=", VS_TOK_LE},   {">=", VS_TOK_GE},
+    {"<<", VS_TOK_SHL},   {">>", VS_TOK_SHR},   {"&&", VS_TOK_AND},  {"||", VS_TOK_OR},
     {"(", VS_TOK_LPAREN}, {")", VS_TOK_RPAREN}, {",", VS_TOK_COMMA}, {".", VS_TOK_DOT},
-    {"=", VS_TOK_ASSIGN}, {"<", VS_TOK_LT},   {">", VS_TOK_GT},      {"+", VS_TOK_PLUS},
-    {"-", VS_TOK_MINUS}, {"*", VS_TOK_STAR},  {"/", VS_TOK_SLASH},   {"%", VS_TOK_PERCENT},
-    {"&", VS_TOK_AMP},  {"|", VS_TOK_PIPE},   {"^", VS_TOK_CARET},   {"~", VS_TOK_TILDE},
+    {"=", VS_TOK_ASSIGN}, {"<", VS_TOK_LT},     {">", VS_TOK_GT},    {"+", VS_TOK_PLUS},
+    {"-", VS_TOK_MINUS},  {"*", VS_TOK_STAR},   {"/", VS_TOK_SLASH}, {"%", VS_TOK_PERCENT},
+    {"&", VS_TOK_AMP},    {"|", VS_TOK_PIPE},   {"^", VS_TOK_CARET}, {"~", VS_TOK_TILDE},
     {"!", VS_TOK_BANG},
 };
 
 const char *vs_token_kind_text(VsTokenKind kind)
 {
     switch (kind) {
-    case VS_TOK_END:
-        return "end of file";
-    case VS_TOK_NEWLINE:
-        return "end of line";
-    case VS_TOK_INT:
-        return "integer";
-    case VS_TOK_NAME:
-        return "name";
-    case VS_TOK_STRING:
-        return "string";
-    case VS_TOK_WORD:
-        return "word";
+    case VS_TOK_END: return "end of file";
+    case VS_TOK_NEWLINE: return "end of line";
+    case VS_TOK_INT: return "integer";
+    case VS_TOK_NAME: return "name";
+    case VS_TOK_STRING: return "string";
+    case VS_TOK_WORD: return "word";
     default:
         for (size_t i = 0; i < G_N_ELEMENTS(operators); i++)
             if (operators[i].kind == kind)
@@ -66,8 +60,7 @@ static void advance(Lexer *lx, size_t n)
 
 static VsToken *push(Lexer *lx, VsTokenKind kind, VsSourcePos pos, const char *start)
 {
-    VsToken token = {.kind = kind, .pos = pos, .start = start,
-                     .length = (size_t)(lx->p - start)};
+    VsToken token = {.kind = kind, .pos = pos, .start = start, .length = (size_t)(lx->p - start)};
     g_array_append_val(lx->tokens, token);
     return &g_array_index(lx->tokens, VsToken, lx->tokens->len - 1);
 }
@@ -76,10 +69,14 @@ static VsToken *push(Lexer *lx, VsTokenKind kind, VsSourcePos pos, const char *s
 static uint64_t suffix_multiplier(char c)
 {
     switch (c) {
-    case 'K': case 'k': return 1ull << 10;
-    case 'M': case 'm': return 1ull << 20;
-    case 'G': case 'g': return 1ull << 30;
-    case 'T': case 't': return 1ull << 40;
+    case 'K':
+    case 'k': return 1ull << 10;
+    case 'M':
+    case 'm': return 1ull << 20;
+    case 'G':
+    case 'g': return 1ull << 30;
+    case 'T':
+    case 't': return 1ull << 40;
     default: return 1;
     }
 }
@@ -181,7 +178,8 @@ static gboolean lex_operator(Lexer *lx, GError **error)
     else
         vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, lx->pos,
                       "unexpected byte 0x%02X (scenario files are ASCII outside strings and "
-                      "comments)", c);
+                      "comments)",
+                      c);
     return FALSE;
 }
 
@@ -231,7 +229,10 @@ static gboolean lex_one(Lexer *lx, GError **error)
 gboolean vs_parse_integer(const char *text, size_t length, uint64_t *value)
 {
     VsSource source = {.name = "", .text = text, .length = length};
-    Lexer lx = {.source = &source, .p = text, .end = text + length, .pos = {1, 1},
+    Lexer lx = {.source = &source,
+                .p = text,
+                .end = text + length,
+                .pos = {1, 1},
                 .tokens = g_array_new(FALSE, TRUE, sizeof(VsToken))};
     gboolean ok = length > 0 && g_ascii_isdigit(*text) && lex_number(&lx, NULL) && lx.p == lx.end;
     if (ok)
@@ -250,8 +251,11 @@ void vs_token_list_free(VsTokenList *list)
 
 gboolean vs_lex(const VsSource *source, VsTokenList *out, GError **error)
 {
-    Lexer lx = {.source = source, .p = source->text, .end = source->text + source->length,
-                .pos = {1, 1}, .tokens = g_array_new(FALSE, TRUE, sizeof(VsToken))};
+    Lexer lx = {.source = source,
+                .p = source->text,
+                .end = source->text + source->length,
+                .pos = {1, 1},
+                .tokens = g_array_new(FALSE, TRUE, sizeof(VsToken))};
     *out = (VsTokenList){0};
     while (lx.p < lx.end) {
         if (memchr(lx.p, '\0', 1)) {

@@ -17,12 +17,33 @@ typedef enum VsTokenKind {
     VS_TOK_INT,
     VS_TOK_NAME,
     VS_TOK_STRING,
-    VS_TOK_WORD,    /* a whitespace-separated word of a 'system' line, e.g. x86-3gb or ram=256M */
+    VS_TOK_WORD, /* a whitespace-separated word of a 'system' line, e.g. x86-3gb or ram=256M */
     /* operators and punctuation */
-    VS_TOK_LPAREN, VS_TOK_RPAREN, VS_TOK_COMMA, VS_TOK_DOT, VS_TOK_ASSIGN,
-    VS_TOK_EQ, VS_TOK_NE, VS_TOK_LT, VS_TOK_LE, VS_TOK_GT, VS_TOK_GE,
-    VS_TOK_SHL, VS_TOK_SHR, VS_TOK_PLUS, VS_TOK_MINUS, VS_TOK_STAR, VS_TOK_SLASH, VS_TOK_PERCENT,
-    VS_TOK_AMP, VS_TOK_PIPE, VS_TOK_CARET, VS_TOK_TILDE, VS_TOK_BANG, VS_TOK_AND, VS_TOK_OR,
+    VS_TOK_LPAREN,
+    VS_TOK_RPAREN,
+    VS_TOK_COMMA,
+    VS_TOK_DOT,
+    VS_TOK_ASSIGN,
+    VS_TOK_EQ,
+    VS_TOK_NE,
+    VS_TOK_LT,
+    VS_TOK_LE,
+    VS_TOK_GT,
+    VS_TOK_GE,
+    VS_TOK_SHL,
+    VS_TOK_SHR,
+    VS_TOK_PLUS,
+    VS_TOK_MINUS,
+    VS_TOK_STAR,
+    VS_TOK_SLASH,
+    VS_TOK_PERCENT,
+    VS_TOK_AMP,
+    VS_TOK_PIPE,
+    VS_TOK_CARET,
+    VS_TOK_TILDE,
+    VS_TOK_BANG,
+    VS_TOK_AND,
+    VS_TOK_OR,
 } VsTokenKind;
 
 typedef struct VsToken {
@@ -30,8 +51,8 @@ typedef struct VsToken {
     VsSourcePos pos;
     const char *start; /* the token's text in the source */
     size_t length;
-    uint64_t value;    /* VS_TOK_INT */
-    char *string;      /* VS_TOK_STRING: the unescaped text (owned by the token list) */
+    uint64_t value; /* VS_TOK_INT */
+    char *string;   /* VS_TOK_STRING: the unescaped text (owned by the token list) */
 } VsToken;
 
 typedef struct VsTokenList {

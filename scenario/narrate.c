@@ -11,10 +11,7 @@
 
 static uint64_t pages_of(const VsEvent *e) { return e->vpn_end - e->vpn_start + 1; }
 
-static gboolean linux_system(const VsRunner *runner)
-{
-    return vs_is_linux(runner->system);
-}
+static gboolean linux_system(const VsRunner *runner) { return vs_is_linux(runner->system); }
 
 /* What a VAD is called where the reader comes from: a VMA (vm_area_struct) in a Linux system. */
 static const char *vad_word(const VsRunner *runner) { return linux_system(runner) ? "VMA" : "VAD"; }
@@ -35,9 +32,9 @@ static void append_size(GString *out, uint64_t bytes)
 static void append_range(GString *out, uint64_t vpn_start, uint64_t vpn_end)
 {
     uint64_t pages = vpn_end - vpn_start + 1;
-    g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER "X (%"
-                           G_GUINT64_FORMAT " page%s, ",
-                           vpn_start << 12, ((vpn_end + 1) << 12) - 1, pages, pages == 1 ? "" : "s");
+    g_string_append_printf(
+        out, "0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT " page%s, ",
+        vpn_start << 12, ((vpn_end + 1) << 12) - 1, pages, pages == 1 ? "" : "s");
     append_size(out, pages << 12);
     g_string_append_c(out, ')');
 }
@@ -54,8 +51,8 @@ static void append_relative(const VsRunner *runner, const VsEvent *e, GString *o
     vs_vad_info(vad, &info);
     if (info.starting_vpn == e->vpn_start && info.ending_vpn == e->vpn_end)
         return; /* the whole allocation: nothing to add */
-    g_string_append_printf(out, " = page%s %" G_GUINT64_FORMAT, e->vpn_end > e->vpn_start ? "s" : "",
-                           e->vpn_start - info.starting_vpn);
+    g_string_append_printf(out, " = page%s %" G_GUINT64_FORMAT,
+                           e->vpn_end > e->vpn_start ? "s" : "", e->vpn_start - info.starting_vpn);
     if (e->vpn_end > e->vpn_start)
         g_string_append_printf(out, "-%" G_GUINT64_FORMAT, e->vpn_end - info.starting_vpn);
     g_string_append_printf(out, " of the %s at 0x%" G_GINT64_MODIFIER "X",
@@ -70,8 +67,8 @@ static const char *level_name(const VsRunner *runner, uint32_t level)
 /* ", working set now N pages" after a fault. */
 static void append_working_set(GString *out, const VsEvent *e)
 {
-    g_string_append_printf(out, "; working set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
-                                " page%s",
+    g_string_append_printf(out,
+                           "; working set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " page%s",
                            e->pages - 1, e->pages, e->pages == 1 ? "" : "s");
 }
 
@@ -86,11 +83,13 @@ static void narrate_linux_section(const VsEvent *e, GString *out)
         g_string_append(out, "for the file's pages (its page cache, as every mapping of it finds "
                              "them), each pointing into the file; no commit charged");
     else
-        g_string_append_printf(out, "for pages more than one mapping shares (a shmem file's, or "
-                               "after fork the private pages parent and child share "
-                               "copy-on-write, as Windows' clone prototype PTEs); %"
-                               G_GUINT64_FORMAT " page%s of commit charged",
-                               e->pages, e->pages == 1 ? "" : "s");
+        g_string_append_printf(
+            out,
+            "for pages more than one mapping shares (a shmem file's, or "
+            "after fork the private pages parent and child share "
+            "copy-on-write, as Windows' clone prototype PTEs); %" G_GUINT64_FORMAT
+            " page%s of commit charged",
+            e->pages, e->pages == 1 ? "" : "s");
 }
 
 /* ---- One sentence per event kind ------------------------------------------------------------- */
@@ -179,11 +178,11 @@ static void narrate_table_freed(const VsRunner *runner, const VsEvent *e, GStrin
 
 static void narrate_demand_zero_fault(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "demand-zero fault (%s) at 0x%" G_GINT64_MODIFIER
-                           "X: never touched, so it gets frame 0x%" G_GINT64_MODIFIER
-                           "X from the %s list",
-                           e->write ? "write" : "read", e->vpn_start << 12, e->frame,
-                           vs_page_location_name(e->list));
+    g_string_append_printf(
+        out,
+        "demand-zero fault (%s) at 0x%" G_GINT64_MODIFIER
+        "X: never touched, so it gets frame 0x%" G_GINT64_MODIFIER "X from the %s list",
+        e->write ? "write" : "read", e->vpn_start << 12, e->frame, vs_page_location_name(e->list));
     if (e->list != VS_PAGE_ZEROED)
         g_string_append(out, ", zeroed first");
     append_working_set(out, e);
@@ -192,16 +191,18 @@ static void narrate_demand_zero_fault(const VsRunner *runner, const VsEvent *e, 
 static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (e->list == VS_PAGE_ACTIVE) {
-        g_string_append_printf(out, "fault (%s) at 0x%" G_GINT64_MODIFIER "X resolved through "
-                               "section %u's prototype PTE: the page is already in frame 0x%"
-                               G_GINT64_MODIFIER "X, mapped by another view; this PTE maps "
-                               "it too and its share count grows",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->section,
-                               e->frame);
+        g_string_append_printf(
+            out,
+            "fault (%s) at 0x%" G_GINT64_MODIFIER "X resolved through "
+            "section %u's prototype PTE: the page is already in frame 0x%" G_GINT64_MODIFIER
+            "X, mapped by another view; this PTE maps "
+            "it too and its share count grows",
+            e->write ? "write" : "read", e->vpn_start << 12, e->section, e->frame);
         append_working_set(out, e);
         return;
     }
-    g_string_append_printf(out, "soft fault (%s) at 0x%" G_GINT64_MODIFIER
+    g_string_append_printf(out,
+                           "soft fault (%s) at 0x%" G_GINT64_MODIFIER
                            "X: the page is still in frame 0x%" G_GINT64_MODIFIER
                            "X on the %s list; its PTE is made valid again, no disk read",
                            e->write ? "write" : "read", e->vpn_start << 12, e->frame,
@@ -212,7 +213,8 @@ static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString
 static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (e->mapped_file) {
-        g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER "X: section %u's "
+        g_string_append_printf(out,
+                               "hard fault (%s) at 0x%" G_GINT64_MODIFIER "X: section %u's "
                                "prototype PTE says the page is in the mapped file, so it is "
                                "read from the file into frame 0x%" G_GINT64_MODIFIER
                                "X from the %s list",
@@ -221,17 +223,19 @@ static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString
         append_working_set(out, e);
         return;
     }
-    g_string_append_printf(out, "hard fault (%s) at 0x%" G_GINT64_MODIFIER
+    g_string_append_printf(out,
+                           "hard fault (%s) at 0x%" G_GINT64_MODIFIER
                            "X: the page is only in page-file slot %" G_GUINT64_FORMAT
                            ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
-                           e->write ? "write" : "read", e->vpn_start << 12, e->slot,
-                           e->frame, vs_page_location_name(e->list));
+                           e->write ? "write" : "read", e->vpn_start << 12, e->slot, e->frame,
+                           vs_page_location_name(e->list));
     append_working_set(out, e);
 }
 
 static void narrate_guard_page(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "guard page hit at 0x%" G_GINT64_MODIFIER
+    g_string_append_printf(out,
+                           "guard page hit at 0x%" G_GINT64_MODIFIER
                            "X: STATUS_GUARD_PAGE_VIOLATION, and the guard is removed",
                            e->vpn_start << 12);
 }
@@ -245,28 +249,29 @@ static void narrate_access_violation(const VsRunner *runner, const VsEvent *e, G
 
 static void narrate_frame_released(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "frame 0x%" G_GINT64_MODIFIER "X of page 0x%"
-                           G_GINT64_MODIFIER "X goes back to the free list",
+    g_string_append_printf(out,
+                           "frame 0x%" G_GINT64_MODIFIER "X of page 0x%" G_GINT64_MODIFIER
+                           "X goes back to the free list",
                            e->frame, e->vpn_start << 12);
 }
 
 static void narrate_page_trimmed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (e->list == VS_PAGE_ACTIVE) {
-        g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the "
-                               "working set: its PTE points at the prototype PTE again; frame 0x%"
-                               G_GINT64_MODIFIER "X stays active, other views map it; "
-                               "working set now %" G_GUINT64_FORMAT " page%s",
-                               e->vpn_start << 12, e->age, e->frame, e->pages,
-                               e->pages == 1 ? "" : "s");
+        g_string_append_printf(
+            out,
+            "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the "
+            "working set: its PTE points at the prototype PTE again; frame 0x%" G_GINT64_MODIFIER
+            "X stays active, other views map it; "
+            "working set now %" G_GUINT64_FORMAT " page%s",
+            e->vpn_start << 12, e->age, e->frame, e->pages, e->pages == 1 ? "" : "s");
         return;
     }
-    g_string_append_printf(out, "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
+    g_string_append_printf(out,
+                           "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
                            "set: frame 0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
-                           "its PTE to transition; working set now %" G_GUINT64_FORMAT
-                           " page%s",
-                           e->vpn_start << 12, e->age, e->frame,
-                           vs_page_location_name(e->list),
+                           "its PTE to transition; working set now %" G_GUINT64_FORMAT " page%s",
+                           e->vpn_start << 12, e->age, e->frame, vs_page_location_name(e->list),
                            e->list == VS_PAGE_MODIFIED ? "dirty: it must be written first"
                                                        : "clean",
                            e->pages, e->pages == 1 ? "" : "s");
@@ -275,34 +280,39 @@ static void narrate_page_trimmed(const VsRunner *runner, const VsEvent *e, GStri
 static void narrate_page_written(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (e->mapped_file) {
-        g_string_append_printf(out, "the mapped page writer writes frame 0x%" G_GINT64_MODIFIER
+        g_string_append_printf(out,
+                               "the mapped page writer writes frame 0x%" G_GINT64_MODIFIER
                                "X (page %" G_GUINT64_FORMAT " of section %u) back to its file; "
                                "it moves to the standby list, clean",
                                e->frame, e->vpn_start, e->section);
         return;
     }
-    g_string_append_printf(out, "the modified page writer writes frame 0x%" G_GINT64_MODIFIER
-                           "X (page 0x%" G_GINT64_MODIFIER "X) to page-file slot %"
-                           G_GUINT64_FORMAT "; it moves to the standby list",
+    g_string_append_printf(out,
+                           "the modified page writer writes frame 0x%" G_GINT64_MODIFIER
+                           "X (page 0x%" G_GINT64_MODIFIER "X) to page-file slot %" G_GUINT64_FORMAT
+                           "; it moves to the standby list",
                            e->frame, e->vpn_start << 12, e->slot);
 }
 
 static void narrate_page_repurposed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (e->section)
-        g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
+        g_string_append_printf(out,
+                               "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
                                "page %" G_GUINT64_FORMAT " of section %u loses it, its "
                                "prototype PTE (for every view) ",
                                e->frame, e->vpn_start, e->section);
     else
-        g_string_append_printf(out, "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
+        g_string_append_printf(out,
+                               "standby frame 0x%" G_GINT64_MODIFIER "X is repurposed: "
                                "page 0x%" G_GINT64_MODIFIER "X of process %u loses it, its PTE ",
                                e->frame, e->vpn_start << 12, e->pid);
     if (e->mapped_file)
         g_string_append(out, "points at the file again (its next touch reads the file)");
     else if (e->slot)
-        g_string_append_printf(out, "now names page-file slot %" G_GUINT64_FORMAT
-                               " (its next touch is a hard fault)", e->slot);
+        g_string_append_printf(
+            out, "now names page-file slot %" G_GUINT64_FORMAT " (its next touch is a hard fault)",
+            e->slot);
     else
         g_string_append(out, "is demand zero again: with no page-file copy it will "
                              "read zeros (a clean page never written out held only zeros, "
@@ -311,14 +321,15 @@ static void narrate_page_repurposed(const VsRunner *runner, const VsEvent *e, GS
 
 static void narrate_pages_zeroed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "the zero page thread zeroes %" G_GUINT64_FORMAT
-                           " free page%s onto the zeroed list",
-                           e->pages, e->pages == 1 ? "" : "s");
+    g_string_append_printf(
+        out, "the zero page thread zeroes %" G_GUINT64_FORMAT " free page%s onto the zeroed list",
+        e->pages, e->pages == 1 ? "" : "s");
 }
 
 static void narrate_working_set_aged(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "the working set of process %u is aged: %" G_GUINT64_FORMAT
+    g_string_append_printf(out,
+                           "the working set of process %u is aged: %" G_GUINT64_FORMAT
                            " page%s, each touched one young again, each untouched one older",
                            e->pid, e->pages, e->pages == 1 ? "" : "s");
 }
@@ -339,7 +350,8 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
     }
     char protect[96];
     vs_protect_string(e->protection, protect, sizeof protect);
-    g_string_append_printf(out, "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
+    g_string_append_printf(out,
+                           "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
                            "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
                            e->section, e->size, protect, (e->size + 4095) / 4096,
                            (e->size + 4095) / 4096 == 1 ? "" : "s");
@@ -347,7 +359,8 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
         g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
                              "no commit is charged (the file backs the pages)");
     else if (e->pages)
-        g_string_append_printf(out, "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
+        g_string_append_printf(out,
+                               "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
                                "charged to the system now, demand zero",
                                e->pages, e->pages == 1 ? "" : "s");
     else
@@ -357,15 +370,18 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
 
 static void narrate_section_deleted(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "section %u is deleted (no handle and no view refers to it): "
+    g_string_append_printf(out,
+                           "section %u is deleted (no handle and no view refers to it): "
                            "its frames are freed and %" G_GUINT64_FORMAT " page%s of commit "
-                           "returned", e->section, e->pages, e->pages == 1 ? "" : "s");
+                           "returned",
+                           e->section, e->pages, e->pages == 1 ? "" : "s");
 }
 
 static void narrate_section_committed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, " committed in section %u's prototype PTEs, so every view of "
+    g_string_append_printf(out,
+                           " committed in section %u's prototype PTEs, so every view of "
                            "it sees them; %" G_GUINT64_FORMAT " page%s of commit charged",
                            e->section, e->pages, e->pages == 1 ? "" : "s");
     if (e->pages < pages_of(e))
@@ -377,11 +393,14 @@ static void narrate_view_mapped(const VsRunner *runner, const VsEvent *e, GStrin
     char protect[96];
     vs_protect_string(e->protection, protect, sizeof protect);
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, " now maps section %u from its page %" G_GUINT64_FORMAT
+    g_string_append_printf(out,
+                           " now maps section %u from its page %" G_GUINT64_FORMAT
                            " as %s: a VAD that points at the section; no page is touched "
-                           "yet", e->section, e->slot, protect);
+                           "yet",
+                           e->section, e->slot, protect);
     if (e->pages)
-        g_string_append_printf(out, "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
+        g_string_append_printf(out,
+                               "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
                                "commit charged now (each may become a private copy)",
                                e->pages, e->pages == 1 ? "" : "s");
 }
@@ -390,15 +409,18 @@ static void narrate_view_unmapped(const VsRunner *runner, const VsEvent *e, GStr
 {
     g_string_append(out, "the view ");
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, " of section %u is unmapped: its VAD is gone, its pages "
-                           "left the working set", e->section);
+    g_string_append_printf(out,
+                           " of section %u is unmapped: its VAD is gone, its pages "
+                           "left the working set",
+                           e->section);
 }
 
 static void narrate_copy_on_write(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96];
     vs_protect_string(e->protection, protect, sizeof protect);
-    g_string_append_printf(out, "copy-on-write fault at 0x%" G_GINT64_MODIFIER "X: the first "
+    g_string_append_printf(out,
+                           "copy-on-write fault at 0x%" G_GINT64_MODIFIER "X: the first "
                            "store gets a private copy in frame 0x%" G_GINT64_MODIFIER "X (from "
                            "the %s list) of shared frame 0x%" G_GINT64_MODIFIER "X; the page "
                            "is %s now, and other mappers keep the original",
@@ -416,11 +438,11 @@ static void narrate_reset_undone(const VsRunner *runner, const VsEvent *e, GStri
         g_string_append(out, " wanted again (MEM_RESET_UNDO), too late: the contents are gone "
                              "and the pages will read zeros");
     else
-        g_string_append_printf(out, " wanted again (MEM_RESET_UNDO), but %" G_GUINT64_FORMAT
+        g_string_append_printf(out,
+                               " wanted again (MEM_RESET_UNDO), but %" G_GUINT64_FORMAT
                                " page%s had already lost %s contents and will read zeros; "
                                "the pages that still had theirs are dirty again",
-                               e->pages, e->pages == 1 ? "" : "s",
-                               e->pages == 1 ? "its" : "their");
+                               e->pages, e->pages == 1 ? "" : "s", e->pages == 1 ? "its" : "their");
 }
 
 static void narrate_view_flushed(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -430,8 +452,10 @@ static void narrate_view_flushed(const VsRunner *runner, const VsEvent *e, GStri
     if (!e->mapped_file)
         g_string_append(out, ": the view maps the page file, nothing to write");
     else
-        g_string_append_printf(out, ": %" G_GUINT64_FORMAT " dirty page%s written to the "
-                               "file now, clean again", e->pages, e->pages == 1 ? "" : "s");
+        g_string_append_printf(out,
+                               ": %" G_GUINT64_FORMAT " dirty page%s written to the "
+                               "file now, clean again",
+                               e->pages, e->pages == 1 ? "" : "s");
 }
 
 static void narrate_placeholder_reserved(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -454,8 +478,8 @@ static void narrate_placeholder_split(const VsRunner *runner, const VsEvent *e, 
 
 static void narrate_placeholders_coalesced(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "%" G_GUINT64_FORMAT " adjacent placeholders become one: ",
-                           e->pages);
+    g_string_append_printf(out,
+                           "%" G_GUINT64_FORMAT " adjacent placeholders become one: ", e->pages);
     append_range(out, e->vpn_start, e->vpn_end);
 }
 
@@ -466,11 +490,13 @@ static void narrate_placeholder_replaced(const VsRunner *runner, const VsEvent *
     g_string_append(out, "the placeholder ");
     append_range(out, e->vpn_start, e->vpn_end);
     if (e->section)
-        g_string_append_printf(out, " is replaced, whole, by a view of section %u (%s)",
-                               e->section, protect);
+        g_string_append_printf(out, " is replaced, whole, by a view of section %u (%s)", e->section,
+                               protect);
     else
-        g_string_append_printf(out, " is replaced, whole, by private memory (%s): its VAD "
-                               "stays and becomes an ordinary reservation", protect);
+        g_string_append_printf(out,
+                               " is replaced, whole, by private memory (%s): its VAD "
+                               "stays and becomes an ordinary reservation",
+                               protect);
 }
 
 static void narrate_placeholder_restored(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -486,8 +512,10 @@ static void narrate_vma_split(const VsRunner *runner, const VsEvent *e, GString 
 {
     g_string_append(out, "the VMA ");
     append_range(out, e->old_start, e->old_end);
-    g_string_append_printf(out, " is split in two at 0x%" G_GINT64_MODIFIER "X (split_vma): "
-                           "the two halves will differ", e->vpn_start << 12);
+    g_string_append_printf(out,
+                           " is split in two at 0x%" G_GINT64_MODIFIER "X (split_vma): "
+                           "the two halves will differ",
+                           e->vpn_start << 12);
 }
 
 static void narrate_vma_merged(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -505,7 +533,8 @@ static void narrate_vma_moved(const VsRunner *runner, const VsEvent *e, GString 
     append_range(out, e->old_start, e->old_end);
     g_string_append(out, " to ");
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, ": its page-table entries move with it (%" G_GUINT64_FORMAT
+    g_string_append_printf(out,
+                           ": its page-table entries move with it (%" G_GUINT64_FORMAT
                            " resident page%s), no page is copied",
                            e->pages, e->pages == 1 ? "" : "s");
 }
@@ -514,27 +543,32 @@ static void narrate_anon_vma(const VsRunner *runner, const VsEvent *e, GString *
 {
     g_string_append(out, "the VMA ");
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, " gets anon_vma %" G_GUINT64_FORMAT " for its first private "
+    g_string_append_printf(out,
+                           " gets anon_vma %" G_GUINT64_FORMAT " for its first private "
                            "page (it lets the kernel find every mapping of an anonymous "
-                           "page)%s", e->frame,
-                           e->pages ? "; shared with its neighbour's, so the two may merge"
-                                    : "");
+                           "page)%s",
+                           e->frame,
+                           e->pages ? "; shared with its neighbour's, so the two may merge" : "");
 }
 
 static void narrate_pages_discarded(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, " lose their pages: %" G_GUINT64_FORMAT " resident page%s "
+    g_string_append_printf(out,
+                           " lose their pages: %" G_GUINT64_FORMAT " resident page%s "
                            "freed; the next touch reads zeros (anonymous memory) or the file "
-                           "again", e->pages, e->pages == 1 ? "" : "s");
+                           "again",
+                           e->pages, e->pages == 1 ? "" : "s");
 }
 
 static void narrate_process_forked(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "process %u forks: child process %" G_GUINT64_FORMAT " gets a "
+    g_string_append_printf(out,
+                           "process %u forks: child process %" G_GUINT64_FORMAT " gets a "
                            "copy of its VMAs and descriptors; private pages are now shared "
                            "by both, read-only, until one writes (copy-on-write); shared "
-                           "mappings stay shared", e->pid, e->frame);
+                           "mappings stay shared",
+                           e->pid, e->frame);
 }
 
 static void narrate_vma_pkey(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -547,18 +581,22 @@ static void narrate_vma_pkey(const VsRunner *runner, const VsEvent *e, GString *
                              "entries still allow reads, since x86 cannot say \"execute only\" "
                              "there, but PKRU denies every load and store through key 1");
     else
-        g_string_append_printf(out, " has protection key %" G_GUINT64_FORMAT " again: no "
+        g_string_append_printf(out,
+                               " has protection key %" G_GUINT64_FORMAT " again: no "
                                "longer PROT_EXEC alone, so the execute-only key is taken "
-                               "away", e->frame);
+                               "away",
+                               e->frame);
 }
 
 static void narrate_pkey_fault(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
-                           "(SEGV_PKUERR): the page is execute-only through protection key %"
-                           G_GUINT64_FORMAT ", so the fault is the key's, not the page "
-                           "table's: PKRU denies the access before any page is looked at",
-                           e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+    g_string_append_printf(
+        out,
+        "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
+        "(SEGV_PKUERR): the page is execute-only through protection key %" G_GUINT64_FORMAT
+        ", so the fault is the key's, not the page "
+        "table's: PKRU denies the access before any page is looked at",
+        e->write ? "write" : "read", e->vpn_start << 12, e->frame);
 }
 
 /* ---- The table ------------------------------------------------------------------------------- */
@@ -693,8 +731,8 @@ static void narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue 
         g_string_append(out, "-1");
     else
         vs_value_format(v, out);
-    g_string_append_printf(out, ": %s failed: %s (%u): %s", name, errno_name ? errno_name : "?",
-                           e, errno_text(e));
+    g_string_append_printf(out, ": %s failed: %s (%u): %s", name, errno_name ? errno_name : "?", e,
+                           errno_text(e));
 }
 
 /* A Windows call's value, and after it the exception a memory access raised, an NT call's status

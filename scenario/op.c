@@ -25,9 +25,11 @@ const VsOpSpec *vs_op_spec(VsOpKind kind) { return &specs[kind]; }
 VsOpFamily vs_op_family(VsOpKind kind) { return specs[kind].family; }
 
 static const char *const memory_counters_fields[] = {
-    "PageFaultCount", "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage",
-    "QuotaPagedPoolUsage", "QuotaPeakNonPagedPoolUsage", "QuotaNonPagedPoolUsage",
-    "PagefileUsage", "PeakPagefileUsage", "PrivateUsage",
+    "PageFaultCount",         "PeakWorkingSetSize",
+    "WorkingSetSize",         "QuotaPeakPagedPoolUsage",
+    "QuotaPagedPoolUsage",    "QuotaPeakNonPagedPoolUsage",
+    "QuotaNonPagedPoolUsage", "PagefileUsage",
+    "PeakPagefileUsage",      "PrivateUsage",
 };
 static const char *const working_set_ex_fields[] = {
     "Valid", "ShareCount", "Win32Protection", "Shared", "Node", "Locked", "LargePage", "Bad",
@@ -43,7 +45,10 @@ static const char *const memory_status_fields[] = {
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
 };
 
-#define RECORD(type, fields) {type, fields, sizeof fields / sizeof fields[0]}
+#define RECORD(type, fields)                                                                       \
+    {                                                                                              \
+        type, fields, sizeof fields / sizeof fields[0]                                             \
+    }
 static const VsRecordSpec records[] = {
     [VS_RECORD_NONE] = {"", NULL, 0},
     [VS_RECORD_MEMORY_COUNTERS] = RECORD("PROCESS_MEMORY_COUNTERS_EX", memory_counters_fields),
@@ -117,9 +122,11 @@ bool vs_op_lookup(const char *name, VsOpKind *kind)
 }
 
 static const char *const mapping_names[] = {
-    [VS_MAPPING_NONE] = "none",     [VS_MAPPING_ANONYMOUS] = "anonymous",
+    [VS_MAPPING_NONE] = "none",
+    [VS_MAPPING_ANONYMOUS] = "anonymous",
     [VS_MAPPING_SHARED_ANONYMOUS] = "shared-anonymous",
-    [VS_MAPPING_MEMFD] = "memfd",   [VS_MAPPING_SHM] = "shm",
+    [VS_MAPPING_MEMFD] = "memfd",
+    [VS_MAPPING_SHM] = "shm",
     [VS_MAPPING_FILE] = "file",
 };
 

@@ -40,20 +40,21 @@ typedef enum VsOpFamily {
 
 /* What a call's return value is, which decides how it is compared and explained. */
 typedef enum VsOpReturn {
-    VS_RETURN_POINTER, /* an address, NULL on failure (VirtualAlloc) */
-    VS_RETURN_BOOL,    /* TRUE/FALSE, GetLastError on failure */
-    VS_RETURN_SIZE,    /* bytes written (VirtualQuery), 0 on failure */
-    VS_RETURN_STATUS,  /* an NTSTATUS (Nt* calls) */
-    VS_RETURN_VALUE,   /* a plain value: GetLastError, the byte read, a handle */
-    VS_RETURN_NONE,    /* void (SetLastError) */
-    VS_RETURN_HANDLE,  /* a handle, NULL on failure (OpenProcess) */
-    VS_RETURN_PROCESS_ID, /* a process id: each system numbers its own (GetCurrentProcessId) */
+    VS_RETURN_POINTER,     /* an address, NULL on failure (VirtualAlloc) */
+    VS_RETURN_BOOL,        /* TRUE/FALSE, GetLastError on failure */
+    VS_RETURN_SIZE,        /* bytes written (VirtualQuery), 0 on failure */
+    VS_RETURN_STATUS,      /* an NTSTATUS (Nt* calls) */
+    VS_RETURN_VALUE,       /* a plain value: GetLastError, the byte read, a handle */
+    VS_RETURN_NONE,        /* void (SetLastError) */
+    VS_RETURN_HANDLE,      /* a handle, NULL on failure (OpenProcess) */
+    VS_RETURN_PROCESS_ID,  /* a process id: each system numbers its own (GetCurrentProcessId) */
     VS_RETURN_FILE_HANDLE, /* a handle, INVALID_HANDLE_VALUE on failure (CreateFile) */
-    VS_RETURN_MMAP,    /* an address, MAP_FAILED ((void *)-1) on failure with errno (mmap) */
-    VS_RETURN_INT,     /* 0, a descriptor, or -1 on failure with errno (munmap, memfd_create) */
+    VS_RETURN_MMAP,        /* an address, MAP_FAILED ((void *)-1) on failure with errno (mmap) */
+    VS_RETURN_INT,         /* 0, a descriptor, or -1 on failure with errno (munmap, memfd_create) */
 } VsOpReturn;
 
-/* Structures a call fills and a scenario reads by field (GetProcessMemoryInfo(h).WorkingSetSize). */
+/* Structures a call fills and a scenario reads by field
+ * (GetProcessMemoryInfo(h).WorkingSetSize). */
 typedef enum VsRecordKind {
     VS_RECORD_NONE,
     VS_RECORD_MEMORY_COUNTERS, /* PROCESS_MEMORY_COUNTERS_EX */
@@ -67,13 +68,13 @@ typedef enum VsRecordKind {
  * calls.def. A set of arguments is a mask (bit i: argument i); a single argument (size_arg,
  * type_arg, protect_arg) is a mask of one bit, or 0 for none. */
 typedef struct VsOpSpec {
-    const char *name;       /* the Win32 or NT name, as scenarios write it */
+    const char *name; /* the Win32 or NT name, as scenarios write it */
     uint8_t arity;
-    uint32_t ref_args;      /* bit i: argument i is a pointer the caller may pass as &var */
-    uint32_t in_refs;       /* of those, the ones read going in (the rest are only written) */
-    uint32_t address_args;  /* bit i: argument i (or the variable behind it) is an address */
-    uint32_t handle_args;   /* bit i: argument i is a handle (for a Linux call, a descriptor) */
-    uint32_t process_args;  /* of those, the process handle naming whose memory the call acts on */
+    uint32_t ref_args;     /* bit i: argument i is a pointer the caller may pass as &var */
+    uint32_t in_refs;      /* of those, the ones read going in (the rest are only written) */
+    uint32_t address_args; /* bit i: argument i (or the variable behind it) is an address */
+    uint32_t handle_args;  /* bit i: argument i is a handle (for a Linux call, a descriptor) */
+    uint32_t process_args; /* of those, the process handle naming whose memory the call acts on */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
     uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
@@ -88,23 +89,23 @@ typedef struct VsOpSpec {
     uint32_t byte_args;     /* bit i: argument i is one byte, 0 to 255 (write's value) */
     bool null_process_is_current; /* a NULL process handle is the caller's (kernelbase's
                                    * VirtualAlloc2 and MapViewOfFile3, in win32.c) */
-    bool maps_view;         /* the call maps a view; its outcome carries the size the view got */
-    bool memory_access;     /* a load or store: its outcome's exception is what it raised */
-    VsRecordKind record;    /* the structure the call fills, read by field (VS_RECORD_NONE) */
-    uint64_t failure;       /* for a call returning a value or a process id: the value that says
-                             * it failed ((UINT)-1, -1); 0 if none does */
-    const char *success;    /* the narration's words for a successful Linux call's value, or
-                             * NULL */
+    bool maps_view;      /* the call maps a view; its outcome carries the size the view got */
+    bool memory_access;  /* a load or store: its outcome's exception is what it raised */
+    VsRecordKind record; /* the structure the call fills, read by field (VS_RECORD_NONE) */
+    uint64_t failure;    /* for a call returning a value or a process id: the value that says
+                          * it failed ((UINT)-1, -1); 0 if none does */
+    const char *success; /* the narration's words for a successful Linux call's value, or
+                          * NULL */
 } VsOpSpec;
 
-#define VS_OP_TEXT_MAX 64 /* an object name's bytes, with its terminator */
+#define VS_OP_TEXT_MAX 64      /* an object name's bytes, with its terminator */
 #define VS_OP_CONTENTS_MAX 256 /* a declared file's text, with its terminator */
 
 typedef struct VsOp {
     VsOpKind kind;
     uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
-    uint32_t by_ref;              /* bit i: argument i was passed as &var; clear for a NULL pointer */
-    char text[VS_OP_TEXT_MAX];    /* the string argument (an object name); arg[i] is 1 if given */
+    uint32_t by_ref;           /* bit i: argument i was passed as &var; clear for a NULL pointer */
+    char text[VS_OP_TEXT_MAX]; /* the string argument (an object name); arg[i] is 1 if given */
     VsMemAddressRequirements requirements; /* the extended parameter; arg[i] is 1 if given */
     char contents[VS_OP_CONTENTS_MAX];     /* file(): the file's text; its length is arg[i] */
 } VsOp;
@@ -114,8 +115,8 @@ typedef struct VsOp {
 #define VS_RECORD_MAX_FIELDS (2 + VS_WRITE_WATCH_CAPACITY)
 
 typedef struct VsRecordSpec {
-    const char *type;             /* the Windows structure's name */
-    const char *const *fields;    /* its field names, Windows' spelling */
+    const char *type;          /* the Windows structure's name */
+    const char *const *fields; /* its field names, Windows' spelling */
     uint32_t count;
 } VsRecordSpec;
 
@@ -131,7 +132,8 @@ typedef enum VsMapping {
     VS_MAPPING_FILE,
 } VsMapping;
 
-/* "none", "anonymous", "shared-anonymous", "memfd", "shm", "file"; vs_mapping_lookup the reverse. */
+/* "none", "anonymous", "shared-anonymous", "memfd", "shm", "file"; vs_mapping_lookup the
+ * reverse. */
 const char *vs_mapping_name(VsMapping mapping);
 bool vs_mapping_lookup(const char *name, VsMapping *mapping);
 
@@ -141,28 +143,28 @@ VsRecordKind vs_op_record(VsOpKind kind);
 
 typedef struct VsOutcome {
     uint64_t ret;
-    uint64_t made_size;                  /* bytes a view-mapping call mapped (the model knows) */
-    uint32_t last_error;                 /* GetLastError() after the call (errno, in Linux) */
-    uint32_t last_status;                /* RtlGetLastNtStatus() after the call */
-    uint32_t exception;                  /* what a memory access raised; 0 if nothing: an
-                                          * NTSTATUS, or in a Linux system its signal
-                                          * (SIGSEGV, SIGBUS) */
-    uint64_t out[VS_OP_MAX_ARGS];        /* by-reference arguments coming out */
-    uint32_t out_written;                /* bit i: out[i] was written by the call */
+    uint64_t made_size;           /* bytes a view-mapping call mapped (the model knows) */
+    uint32_t last_error;          /* GetLastError() after the call (errno, in Linux) */
+    uint32_t last_status;         /* RtlGetLastNtStatus() after the call */
+    uint32_t exception;           /* what a memory access raised; 0 if nothing: an
+                                   * NTSTATUS, or in a Linux system its signal
+                                   * (SIGSEGV, SIGBUS) */
+    uint64_t out[VS_OP_MAX_ARGS]; /* by-reference arguments coming out */
+    uint32_t out_written;         /* bit i: out[i] was written by the call */
     bool has_mbi;
-    VsMemoryBasicInformation mbi;        /* VirtualQuery's record */
-    VsRecordKind record;                 /* a structure the call filled (VirtualQuery's is mbi) */
+    VsMemoryBasicInformation mbi;          /* VirtualQuery's record */
+    VsRecordKind record;                   /* a structure the call filled (VirtualQuery's is mbi) */
     uint64_t fields[VS_RECORD_MAX_FIELDS]; /* its fields, in vs_record_fields order */
-    uint64_t vad_start, vad_end;         /* the caller's VAD holding the address argument before
-                                          * the call, [start, end); 0, 0 if none: the allocation
-                                          * the call may have changed */
-    uint32_t region_type, region_state;  /* Type and State of the address argument's page before
-                                          * the call (MEM_PRIVATE/MEM_MAPPED, MEM_RESERVE/
-                                          * MEM_COMMIT); 0 if no VAD holds it (Windows only) */
-    VsMapping mapping;                   /* Linux: what the address argument's page was before
-                                          * the call (Windows: VS_MAPPING_NONE) */
-    uint32_t vector_length;              /* mincore: pages in vector (0 when it failed) */
-    uint8_t vector[VS_MINCORE_CAPACITY]; /* mincore: one byte per page, bit 0 resident */
+    uint64_t vad_start, vad_end;           /* the caller's VAD holding the address argument before
+                                            * the call, [start, end); 0, 0 if none: the allocation
+                                            * the call may have changed */
+    uint32_t region_type, region_state;    /* Type and State of the address argument's page before
+                                            * the call (MEM_PRIVATE/MEM_MAPPED, MEM_RESERVE/
+                                            * MEM_COMMIT); 0 if no VAD holds it (Windows only) */
+    VsMapping mapping;                     /* Linux: what the address argument's page was before
+                                            * the call (Windows: VS_MAPPING_NONE) */
+    uint32_t vector_length;                /* mincore: pages in vector (0 when it failed) */
+    uint8_t vector[VS_MINCORE_CAPACITY];   /* mincore: one byte per page, bit 0 resident */
 } VsOutcome;
 
 const VsOpSpec *vs_op_spec(VsOpKind kind);

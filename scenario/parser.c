@@ -145,9 +145,7 @@ static VsExpr *parse_primary(Parser *ps)
         }
         return e;
     }
-    default:
-        error_at(ps, t, "expected a value (a number, a name or a call)");
-        return NULL;
+    default: error_at(ps, t, "expected a value (a number, a name or a call)"); return NULL;
     }
 }
 
@@ -212,11 +210,19 @@ static int precedence(VsTokenKind kind)
     case VS_TOK_PIPE: return 3;
     case VS_TOK_CARET: return 4;
     case VS_TOK_AMP: return 5;
-    case VS_TOK_EQ: case VS_TOK_NE: return 6;
-    case VS_TOK_LT: case VS_TOK_LE: case VS_TOK_GT: case VS_TOK_GE: return 7;
-    case VS_TOK_SHL: case VS_TOK_SHR: return 8;
-    case VS_TOK_PLUS: case VS_TOK_MINUS: return 9;
-    case VS_TOK_STAR: case VS_TOK_SLASH: case VS_TOK_PERCENT: return 10;
+    case VS_TOK_EQ:
+    case VS_TOK_NE: return 6;
+    case VS_TOK_LT:
+    case VS_TOK_LE:
+    case VS_TOK_GT:
+    case VS_TOK_GE: return 7;
+    case VS_TOK_SHL:
+    case VS_TOK_SHR: return 8;
+    case VS_TOK_PLUS:
+    case VS_TOK_MINUS: return 9;
+    case VS_TOK_STAR:
+    case VS_TOK_SLASH:
+    case VS_TOK_PERCENT: return 10;
     default: return 0;
     }
 }
@@ -277,7 +283,7 @@ static char *take_string(Parser *ps, const char *keyword)
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
 static const char *const system_options[] = {"processors", "ram",       "pagefile",
-                                              "readahead",  "filealign", "execonly"};
+                                             "readahead",  "filealign", "execonly"};
 /* The options whose value is a word, not a number: execonly is the CPU's protection keys. */
 static const char *const execonly_words[] = {"pkey", "none"};
 #define SYSTEM_OPTIONS                                                                             \
@@ -286,8 +292,8 @@ static const char *const execonly_words[] = {"pkey", "none"};
 
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */
-static gboolean take_option_word(Parser *ps, const VsToken *token, const char *value,
-                                 size_t length, VsSystemOption *option)
+static gboolean take_option_word(Parser *ps, const VsToken *token, const char *value, size_t length,
+                                 VsSystemOption *option)
 {
     option->word = g_strndup(value, length);
     if (vs_diag_is_one_of(option->word, execonly_words, G_N_ELEMENTS(execonly_words)))
@@ -297,7 +303,8 @@ static gboolean take_option_word(Parser *ps, const VsToken *token, const char *v
     vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, token->pos,
                   "system option '%s' takes pkey (a CPU with protection keys: memory mapped "
                   "PROT_EXEC alone is execute-only) or none (PROT_EXEC alone reads as "
-                  "PROT_READ|PROT_EXEC), not '%s'%s", option->name, option->word, hint);
+                  "PROT_READ|PROT_EXEC), not '%s'%s",
+                  option->name, option->word, hint);
     return FALSE;
 }
 
@@ -333,7 +340,8 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         g_autofree char *hint =
             vs_diag_did_you_mean(stmt->text, architectures, G_N_ELEMENTS(architectures));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, arch->pos,
-                      "unknown architecture '%s'%s (x64, x86, x86-3gb or linux-x64)", stmt->text, hint);
+                      "unknown architecture '%s'%s (x64, x86, x86-3gb or linux-x64)", stmt->text,
+                      hint);
         ps->failed = TRUE;
         return FALSE;
     }
@@ -341,8 +349,8 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     while (peek(ps)->kind == VS_TOK_WORD) {
         VsSystemOption option = {0};
         g_array_append_val(options, option); /* appended first, so a failed one is freed too */
-        if (!take_system_option(ps, take(ps), &g_array_index(options, VsSystemOption,
-                                                              options->len - 1))) {
+        if (!take_system_option(ps, take(ps),
+                                &g_array_index(options, VsSystemOption, options->len - 1))) {
             ps->failed = TRUE;
             break;
         }
@@ -352,11 +360,10 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad",     "address", "summary", "pte",
-                                         "commit", "pfn",    "ws",      "section", "maps",
-                                         "smaps",  "pagemap"};
+static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte",   "commit",
+                                         "pfn",   "ws",  "section", "maps",    "smaps", "pagemap"};
 #define SHOW_FORMS                                                                                 \
-    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE, maps, "  \
+    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE, maps, " \
     "smaps, pagemap ADDR"
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
@@ -369,11 +376,10 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
     take(ps);
     stmt->text = g_strndup(what->start, what->length);
     if (!vs_diag_is_one_of(stmt->text, show_forms, G_N_ELEMENTS(show_forms))) {
-        g_autofree char *hint = vs_diag_did_you_mean(stmt->text, show_forms,
-                                                     G_N_ELEMENTS(show_forms));
+        g_autofree char *hint =
+            vs_diag_did_you_mean(stmt->text, show_forms, G_N_ELEMENTS(show_forms));
         vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, what->pos,
-                      "cannot show '%s'%s (" SHOW_FORMS ")",
-                      stmt->text, hint);
+                      "cannot show '%s'%s (" SHOW_FORMS ")", stmt->text, hint);
         ps->failed = TRUE;
         return FALSE;
     }
@@ -382,8 +388,9 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
     gboolean needs_handle = strcmp(stmt->text, "section") == 0;
     if (needs_address || needs_handle) {
         if (peek(ps)->kind == VS_TOK_NEWLINE || peek(ps)->kind == VS_TOK_END) {
-            error_at(ps, peek(ps), needs_handle ? "this 'show' needs a section handle"
-                                                : "this 'show' needs an address");
+            error_at(ps, peek(ps),
+                     needs_handle ? "this 'show' needs a section handle"
+                                  : "this 'show' needs an address");
             return FALSE;
         }
         stmt->expr = parse_expr(ps);
@@ -472,8 +479,8 @@ void vs_script_free(VsScript *script)
 VsScript *vs_script_parse(const char *name, const char *text, size_t length, GError **error)
 {
     VsScript *script = g_new0(VsScript, 1);
-    script->source = (VsSource){.name = g_strdup(name), .text = g_strndup(text, length),
-                                .length = length};
+    script->source =
+        (VsSource){.name = g_strdup(name), .text = g_strndup(text, length), .length = length};
     VsTokenList tokens;
     if (!vs_lex(&script->source, &tokens, error)) {
         vs_script_free(script);

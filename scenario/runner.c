@@ -128,7 +128,7 @@ size_t vs_runner_failures(const VsRunner *runner) { return runner->failures; }
 size_t vs_runner_expectations(const VsRunner *runner) { return runner->expectations; }
 const char *vs_runner_first_failure(const VsRunner *runner) { return runner->first_failure; }
 
-/* ---- Statements --------------------------------------------------------------------------------- */
+/* ---- Statements ------------------------------------------------------------------------------ */
 
 /* The statement's source line, as written. */
 /* The offset of each line's start in the source, made once: long scenarios (the fuzzer's, the
@@ -299,20 +299,20 @@ static void explain_failure(VsRunner *runner, GString *text)
         VsExprKind kind = r->expr->kind;
         /* The parts worth a value: names, fields, calls with an integer result, arithmetic.
          * Literals say their value already; comparisons and logic are what failed. */
-        gboolean arithmetic = kind == VS_EXPR_BINARY &&
-                              (r->expr->op == VS_TOK_PLUS || r->expr->op == VS_TOK_MINUS ||
-                               r->expr->op == VS_TOK_STAR || r->expr->op == VS_TOK_SLASH ||
-                               r->expr->op == VS_TOK_PERCENT || r->expr->op == VS_TOK_AMP ||
-                               r->expr->op == VS_TOK_PIPE || r->expr->op == VS_TOK_SHL ||
-                               r->expr->op == VS_TOK_SHR);
+        gboolean arithmetic =
+            kind == VS_EXPR_BINARY &&
+            (r->expr->op == VS_TOK_PLUS || r->expr->op == VS_TOK_MINUS ||
+             r->expr->op == VS_TOK_STAR || r->expr->op == VS_TOK_SLASH ||
+             r->expr->op == VS_TOK_PERCENT || r->expr->op == VS_TOK_AMP ||
+             r->expr->op == VS_TOK_PIPE || r->expr->op == VS_TOK_SHL || r->expr->op == VS_TOK_SHR);
         gboolean leaf = kind == VS_EXPR_NAME || kind == VS_EXPR_FIELD ||
                         (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT);
         if (!arithmetic && !leaf)
             continue;
         g_string_append_printf(text, "\n      %.*s = ", (int)r->expr->text_length, r->expr->text);
         vs_value_format(&r->value, text);
-        if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT &&
-            vs_is_linux(runner->system) && r->value.i == UINT64_MAX) {
+        if (kind == VS_EXPR_CALL && r->value.kind == VS_VALUE_INT && vs_is_linux(runner->system) &&
+            r->value.i == UINT64_MAX) {
             uint32_t e = (uint32_t)vs_errno(vs_runner_thread(runner));
             g_string_append_printf(text, " (errno = %u %s)", e,
                                    vs_errno_name(e) ? vs_errno_name(e) : "");
@@ -331,9 +331,8 @@ static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
     runner->expectations += ok;
     if (ok && !v.i) {
         GString *text = g_string_new(NULL);
-        g_string_append_printf(text, "%s:%u: expectation failed: %.*s",
-                               runner->script->source.name, stmt->pos.line,
-                               (int)stmt->expr->text_length, stmt->expr->text);
+        g_string_append_printf(text, "%s:%u: expectation failed: %.*s", runner->script->source.name,
+                               stmt->pos.line, (int)stmt->expr->text_length, stmt->expr->text);
         explain_failure(runner, text);
         if (runner->verbosity == VS_RUN_JSON) {
             vs_json_statement_open(runner, "expect", stmt);
@@ -423,8 +422,8 @@ gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GE
              !vs_is_linux(runner->system)) {
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                     "show %s is Linux's (/proc/PID/%s); this scenario's system is %s (show vad "
-                    "and show pte show its VADs and PTEs)", what, what,
-                    vs_system_layout(runner->system)->name);
+                    "and show pte show its VADs and PTEs)",
+                    what, what, vs_system_layout(runner->system)->name);
         return FALSE;
     } else if (strcmp(what, "maps") == 0)
         vs_show_maps(runner);
@@ -450,9 +449,9 @@ static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValu
     }
     uint32_t last_error = vs_is_linux(runner->system) ? (uint32_t)vs_errno(thread)
                                                       : VsGetLastError(thread); /* errno on Linux */
-    g_string_append_printf(runner->out, ",\"value\":%" G_GUINT64_FORMAT
-                           ",\"last_error\":%u,\"last_status\":%u}\n",
-                           v->i, last_error, VsRtlGetLastNtStatus(thread));
+    g_string_append_printf(
+        runner->out, ",\"value\":%" G_GUINT64_FORMAT ",\"last_error\":%u,\"last_status\":%u}\n",
+        v->i, last_error, VsRtlGetLastNtStatus(thread));
 }
 
 /* The call a statement's expression makes, or FALSE when it is no call of the language (a value,
@@ -551,8 +550,7 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
             g_string_append(runner->out, "}\n");
         }
         return TRUE;
-    default:
-        break;
+    default: break;
     }
     /* Anything else uses the system: without a 'system' line it is an x64 machine. */
     if (!runner->system && !create_system(runner, &(VsSystemConfig){.arch = VS_ARCH_X64}, error))
@@ -560,16 +558,11 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
     if (explain)
         append_source_line(runner, stmt);
     switch (stmt->kind) {
-    case VS_STMT_PROCESS:
-        return run_process(runner, stmt, error);
-    case VS_STMT_EXPECT:
-        return run_expect(runner, stmt, error);
-    case VS_STMT_SHOW:
-        return run_show(runner, stmt, error);
-    case VS_STMT_TICK:
-        return run_tick(runner, stmt, error);
-    default:
-        return run_value_statement(runner, stmt, error);
+    case VS_STMT_PROCESS: return run_process(runner, stmt, error);
+    case VS_STMT_EXPECT: return run_expect(runner, stmt, error);
+    case VS_STMT_SHOW: return run_show(runner, stmt, error);
+    case VS_STMT_TICK: return run_tick(runner, stmt, error);
+    default: return run_value_statement(runner, stmt, error);
     }
 }
 

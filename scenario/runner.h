@@ -35,9 +35,9 @@ gboolean vs_runner_run_all(VsRunner *runner, GError **error);
  * beginning). */
 gboolean vs_runner_goto_step(VsRunner *runner, size_t step, GError **error);
 
-size_t vs_runner_step(const VsRunner *runner);        /* steps begun so far */
-size_t vs_runner_failures(const VsRunner *runner);    /* failed expectations */
-size_t vs_runner_expectations(const VsRunner *runner); /* expectations checked */
+size_t vs_runner_step(const VsRunner *runner);               /* steps begun so far */
+size_t vs_runner_failures(const VsRunner *runner);           /* failed expectations */
+size_t vs_runner_expectations(const VsRunner *runner);       /* expectations checked */
 const char *vs_runner_first_failure(const VsRunner *runner); /* NULL if none */
 
 /* Called after every call a scenario makes, with the operation as the model ran it, its outcome,

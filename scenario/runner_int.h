@@ -43,22 +43,22 @@ struct VsRunner {
     VsRunVerbosity verbosity;
     VsSystem *system;
     VsEventLog log;
-    GArray *processes;        /* VsNamedProcess, in creation order */
-    size_t current_index;     /* the process calls act on */
-    GHashTable *variables;    /* name -> VsValue* */
-    size_t pc;                /* next statement */
-    size_t step;              /* steps begun */
+    GArray *processes;     /* VsNamedProcess, in creation order */
+    size_t current_index;  /* the process calls act on */
+    GHashTable *variables; /* name -> VsValue* */
+    size_t pc;             /* next statement */
+    size_t step;           /* steps begun */
     size_t failures, expectations;
     char *first_failure;
-    GArray *recorded;         /* VsRecorded, while an expect is evaluated; else NULL */
-    VsStatus exception;       /* what the last read/write raised (STATUS_SUCCESS if nothing);
-                               * in a Linux system, the signal (SIGSEGV, SIGBUS; 0 if nothing) */
-    VsCallObserver observer;  /* told of every call (the verification harness); may be NULL */
+    GArray *recorded;        /* VsRecorded, while an expect is evaluated; else NULL */
+    VsStatus exception;      /* what the last read/write raised (STATUS_SUCCESS if nothing);
+                              * in a Linux system, the signal (SIGSEGV, SIGBUS; 0 if nothing) */
+    VsCallObserver observer; /* told of every call (the verification harness); may be NULL */
     void *observer_context;
-    VsSystemAdjuster adjust;  /* may change the system's configuration (the harness); or NULL */
+    VsSystemAdjuster adjust; /* may change the system's configuration (the harness); or NULL */
     void *adjust_context;
-    GArray *step_events;      /* VsEvent: what the model did since the last run_step began */
-    GArray *line_starts;      /* size_t offset of each source line, made on first use */
+    GArray *step_events; /* VsEvent: what the model did since the last run_step began */
+    GArray *line_starts; /* size_t offset of each source line, made on first use */
 };
 
 /* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */
@@ -68,8 +68,8 @@ void vs_runner_keep_events(VsRunner *runner);
 gboolean vs_eval(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error);
 gboolean vs_runner_ensure_process(VsRunner *runner, GError **error);
 void vs_value_format(const VsValue *value, GString *out);
-void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const char *format,
-                      ...) G_GNUC_PRINTF(4, 5);
+void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const char *format, ...)
+    G_GNUC_PRINTF(4, 5);
 
 /* json.c: --json output, one object per line */
 void vs_json_string(GString *out, const char *text, gssize length);

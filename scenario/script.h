@@ -41,7 +41,7 @@ struct VsExpr {
     VsExpr *left, *right;
     VsExpr **args;
     size_t arg_count;
-    const char *text;   /* the expression's source text, for messages */
+    const char *text; /* the expression's source text, for messages */
     size_t text_length;
 };
 
@@ -69,17 +69,17 @@ typedef struct VsSystemOption {
 typedef struct VsStmt {
     VsStmtKind kind;
     VsSourcePos pos;
-    char *text;      /* title/step/note text, process name, system arch, show what, assigned name */
-    VsExpr *expr;    /* expect, show argument, assignment value, expression statement */
+    char *text;   /* title/step/note text, process name, system arch, show what, assigned name */
+    VsExpr *expr; /* expect, show argument, assignment value, expression statement */
     VsSystemOption *options;
     size_t option_count;
 } VsStmt;
 
 typedef struct VsScript {
-    VsSource source;  /* owns name and text */
+    VsSource source; /* owns name and text */
     VsStmt *stmts;
     size_t count;
-    size_t steps;     /* number of step statements */
+    size_t steps; /* number of step statements */
 } VsScript;
 
 /* Parses text (copied) as the scenario called name. NULL with *error set on the first error. */

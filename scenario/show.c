@@ -37,11 +37,13 @@ static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
     vs_protect_string(m->AllocationProtect, alloc, sizeof alloc);
     vs_protect_string(m->Protect, protect, sizeof protect);
     g_string_append_printf(out,
-                           "      %16" G_GINT64_MODIFIER "X %16" G_GINT64_MODIFIER "X %12"
-                           G_GINT64_MODIFIER "X  %-11s %-24s %-11s %s\n",
+                           "      %16" G_GINT64_MODIFIER "X %16" G_GINT64_MODIFIER
+                           "X %12" G_GINT64_MODIFIER "X  %-11s %-24s %-11s %s\n",
                            m->BaseAddress, m->BaseAddress + m->RegionSize, m->RegionSize,
                            mem_name(vs_mem_state_name(m->State), m->State, state, sizeof state),
-                           m->State == MEM_COMMIT ? protect : m->State == MEM_RESERVE ? "0" : "",
+                           m->State == MEM_COMMIT    ? protect
+                           : m->State == MEM_RESERVE ? "0"
+                                                     : "",
                            m->Type ? mem_name(vs_mem_type_name(m->Type), m->Type, type, sizeof type)
                                    : "",
                            m->AllocationBase ? alloc : "");
@@ -61,8 +63,9 @@ void vs_show_query(VsRunner *runner, uint64_t address)
     VsMemoryBasicInformation m;
     VsStatus status = query(runner, address, &m);
     if (!NT_SUCCESS(status)) {
-        g_string_append_printf(runner->out, "      VirtualQuery(0x%" G_GINT64_MODIFIER
-                               "X) fails: error %u\n", address, vs_status_to_win32(status));
+        g_string_append_printf(runner->out,
+                               "      VirtualQuery(0x%" G_GINT64_MODIFIER "X) fails: error %u\n",
+                               address, vs_status_to_win32(status));
         return;
     }
     append_mbi_header(runner->out);
@@ -114,9 +117,10 @@ void vs_show_summary(VsRunner *runner)
     g_string_append_printf(runner->out, "      %-12s %8s %18s %8s\n", "State", "Regions", "Bytes",
                            "% space");
     for (size_t i = 0; i < 3; i++)
-        g_string_append_printf(runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18"
-                               G_GINT64_MODIFIER "X %7.2f%%\n", vs_mem_state_name(states[i]),
-                               regions[i], bytes[i], 100.0 * (double)bytes[i] / (double)all);
+        g_string_append_printf(
+            runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18" G_GINT64_MODIFIER "X %7.2f%%\n",
+            vs_mem_state_name(states[i]), regions[i], bytes[i],
+            100.0 * (double)bytes[i] / (double)all);
     /* Committed bytes by protection, in protection order so the output is stable. */
     for (uint32_t protect = 1; protect < 0x800; protect++) {
         uint64_t *total = g_hash_table_lookup(by_protect, GUINT_TO_POINTER(protect));
@@ -151,16 +155,18 @@ void vs_show_vad(VsRunner *runner)
         if (info.kind == VS_VAD_SHARED_USER_DATA)
             g_string_append(runner->out, " (KUSER_SHARED_DATA)");
         else if (info.kind == VS_VAD_MAPPED)
-            g_string_append_printf(runner->out, " Pagefile section %u, from page %"
-                                   G_GINT64_MODIFIER "x", info.section, info.first_prototype);
+            g_string_append_printf(runner->out,
+                                   " Pagefile section %u, from page %" G_GINT64_MODIFIER "x",
+                                   info.section, info.first_prototype);
         if (info.kind == VS_VAD_PLACEHOLDER)
             g_string_append(runner->out, " Placeholder");
         else if (info.placeholder)
             g_string_append(runner->out, " (replaced a placeholder)");
         g_string_append_c(runner->out, '\n');
     }
-    g_string_append_printf(runner->out, "      Total VADs: %" G_GUINT64_FORMAT
-                           ", maximum depth: %u\n", shape.count, shape.depth);
+    g_string_append_printf(runner->out,
+                           "      Total VADs: %" G_GUINT64_FORMAT ", maximum depth: %u\n",
+                           shape.count, shape.depth);
 }
 
 /* WinDbg's flag string for a valid entry: "---DA--UW-V" (Dirty, Accessed, User, Writable,
@@ -194,13 +200,12 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
             continue;
         }
         /* x64 upper levels: Accessed and Dirty live in the page's own PTE only. */
-        g_string_append_printf(runner->out, "      %s  index %3X  contains %016" G_GINT64_MODIFIER
-                               "X  ", name, l->index, l->entry);
+        g_string_append_printf(runner->out,
+                               "      %s  index %3X  contains %016" G_GINT64_MODIFIER "X  ", name,
+                               l->index, l->entry);
         char protect[96];
         switch (vs_pte_state(l->entry)) {
-        case VS_PTE_STATE_ZERO:
-            g_string_append(runner->out, "zero: the VAD decides\n");
-            break;
+        case VS_PTE_STATE_ZERO: g_string_append(runner->out, "zero: the VAD decides\n"); break;
         case VS_PTE_STATE_VALID:
             if (level + 1 < walk.levels) {
                 g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
@@ -216,15 +221,18 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
             VsFrameInfo frame;
             vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &frame);
             vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out, "not valid  Transition: %" G_GINT64_MODIFIER
-                                   "x (%s list)  Protect: %s\n", vs_pte_frame_number(l->entry),
-                                   vs_page_location_name(frame.location), protect);
+            g_string_append_printf(
+                runner->out,
+                "not valid  Transition: %" G_GINT64_MODIFIER "x (%s list)  Protect: %s\n",
+                vs_pte_frame_number(l->entry), vs_page_location_name(frame.location), protect);
             break;
         }
         case VS_PTE_STATE_PAGEFILE:
             vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out, "not valid  PageFile: 0  Offset: %" G_GINT64_MODIFIER
-                                   "x  Protect: %s\n", vs_pte_pagefile_slot_of(l->entry), protect);
+            g_string_append_printf(runner->out,
+                                   "not valid  PageFile: 0  Offset: %" G_GINT64_MODIFIER
+                                   "x  Protect: %s\n",
+                                   vs_pte_pagefile_slot_of(l->entry), protect);
             break;
         case VS_PTE_STATE_DECOMMITTED:
             g_string_append(runner->out, "not valid  Decommitted\n");
@@ -259,20 +267,16 @@ void vs_show_commit(VsRunner *runner)
                            m.commit_total, m.commit_limit, m.commit_peak);
 }
 
-/* ---- Graphviz ----------------------------------------------------------------------------------- */
+/* ---- Graphviz -------------------------------------------------------------------------------- */
 
 /* Fill color per VAD kind, after VMMap's palette (private yellow-ish blue, shareable green). */
 static const char *kind_color(VsVadKind kind)
 {
     switch (kind) {
-    case VS_VAD_PRIVATE:
-        return "lightblue";
-    case VS_VAD_SHARED_USER_DATA:
-        return "lightgray";
-    case VS_VAD_MAPPED:
-        return "palegreen";
-    case VS_VAD_PLACEHOLDER:
-        return "white";
+    case VS_VAD_PRIVATE: return "lightblue";
+    case VS_VAD_SHARED_USER_DATA: return "lightgray";
+    case VS_VAD_MAPPED: return "palegreen";
+    case VS_VAD_PLACEHOLDER: return "white";
     }
     return "white";
 }
@@ -284,8 +288,8 @@ static void dot_node(GString *out, const VsVad *vad)
     vs_vad_info(vad, &info);
     vs_protect_string(info.protection, protect, sizeof protect);
     g_string_append_printf(out,
-                           "  v%" G_GINT64_MODIFIER "x [label=\"%" G_GINT64_MODIFIER "x-%"
-                           G_GINT64_MODIFIER "x\\n%s\\ncommit %" G_GUINT64_FORMAT
+                           "  v%" G_GINT64_MODIFIER "x [label=\"%" G_GINT64_MODIFIER
+                           "x-%" G_GINT64_MODIFIER "x\\n%s\\ncommit %" G_GUINT64_FORMAT
                            " | balance %d\", fillcolor=%s];\n",
                            info.starting_vpn, info.starting_vpn, info.ending_vpn, protect,
                            info.commit_charge, info.balance, kind_color(info.kind));
@@ -295,9 +299,9 @@ static void dot_node(GString *out, const VsVad *vad)
             continue;
         VsVadInfo child;
         vs_vad_info(children[i], &child);
-        g_string_append_printf(out, "  v%" G_GINT64_MODIFIER "x -> v%" G_GINT64_MODIFIER
-                               "x [label=\"%s\"];\n",
-                               info.starting_vpn, child.starting_vpn, i == 0 ? "L" : "R");
+        g_string_append_printf(
+            out, "  v%" G_GINT64_MODIFIER "x -> v%" G_GINT64_MODIFIER "x [label=\"%s\"];\n",
+            info.starting_vpn, child.starting_vpn, i == 0 ? "L" : "R");
         dot_node(out, children[i]);
     }
 }
@@ -321,7 +325,7 @@ void vs_runner_write_dot(VsRunner *runner, GString *out)
     g_string_append(out, "}\n");
 }
 
-/* ---- Physical memory and working sets ---------------------------------------------------------- */
+/* ---- Physical memory and working sets -------------------------------------------------------- */
 
 /* How a section is named in output: "1 \"Grow\"" or "1 (unnamed)". */
 static void append_section_name(GString *out, const VsSectionInfo *info)
@@ -362,10 +366,10 @@ static void append_frame_mappings(VsRunner *runner, uint64_t frame, const VsFram
     for (size_t i = 0; i < count; i++) {
         char protect[96];
         vs_protect_string(mappings[i].protection, protect, sizeof protect);
-        g_string_append_printf(runner->out, "      mapped by %s (pid %u) at 0x%" G_GINT64_MODIFIER
-                               "X  %s%s\n", vs_process_name(mappings[i].process),
-                               vs_process_id(mappings[i].process), mappings[i].address, protect,
-                               mappings[i].valid ? "" : "  (transition PTE)");
+        g_string_append_printf(
+            runner->out, "      mapped by %s (pid %u) at 0x%" G_GINT64_MODIFIER "X  %s%s\n",
+            vs_process_name(mappings[i].process), vs_process_id(mappings[i].process),
+            mappings[i].address, protect, mappings[i].valid ? "" : "  (transition PTE)");
     }
     g_free(mappings);
 }
@@ -384,13 +388,12 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
                                " bad, %" G_GUINT64_FORMAT " active\n",
                                m.total_pages, m.zeroed_pages, m.free_pages, m.standby_pages,
                                m.modified_pages, m.bad_pages, m.active_pages);
-        g_string_append_printf(out,
-                               "      available %" G_GUINT64_FORMAT
-                               " (zeroed + free + standby); page file %" G_GUINT64_FORMAT
-                               " of %" G_GUINT64_FORMAT " slots in use (peak %" G_GUINT64_FORMAT
-                               ")\n",
-                               m.available_pages, m.pagefile_used, m.pagefile_pages,
-                               m.pagefile_peak);
+        g_string_append_printf(
+            out,
+            "      available %" G_GUINT64_FORMAT
+            " (zeroed + free + standby); page file %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+            " slots in use (peak %" G_GUINT64_FORMAT ")\n",
+            m.available_pages, m.pagefile_used, m.pagefile_pages, m.pagefile_peak);
         return TRUE;
     }
     VsFrameInfo f;
@@ -398,8 +401,8 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
         VsMemoryCounters m;
         vs_memory_counters(runner->system, &m);
         g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
-                    "there is no frame 0x%" G_GINT64_MODIFIER "X: this machine has %"
-                    G_GUINT64_FORMAT " (0 to 0x%" G_GINT64_MODIFIER "X)",
+                    "there is no frame 0x%" G_GINT64_MODIFIER
+                    "X: this machine has %" G_GUINT64_FORMAT " (0 to 0x%" G_GINT64_MODIFIER "X)",
                     frame, m.total_pages, m.total_pages - 1);
         return FALSE;
     }
@@ -410,15 +413,16 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
         return TRUE;
     }
     if (f.page_table) {
-        g_string_append_printf(out, "  page table of process %u, for pages from 0x%"
-                               G_GINT64_MODIFIER "X\n", f.pid, f.vpn << 12);
+        g_string_append_printf(
+            out, "  page table of process %u, for pages from 0x%" G_GINT64_MODIFIER "X\n", f.pid,
+            f.vpn << 12);
         return TRUE;
     }
     if (f.section)
         append_section_page(runner, &f);
     else
-        g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n",
-                               f.vpn << 12, f.pid);
+        g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n", f.vpn << 12,
+                               f.pid);
     char protect[96];
     vs_protect_string(f.protection, protect, sizeof protect);
     g_string_append_printf(out, "      share count %u  reference count %u  restore pte %s",
@@ -439,12 +443,11 @@ void vs_show_ws(VsRunner *runner)
     VsWorkingSetInfo ws;
     vs_process_working_set(process, &ws);
     g_string_append_printf(runner->out,
-                           "      working set of %s: %" G_GUINT64_FORMAT " page%s (peak %"
-                           G_GUINT64_FORMAT "), minimum %" G_GUINT64_FORMAT ", maximum %"
-                           G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " page fault%s\n",
+                           "      working set of %s: %" G_GUINT64_FORMAT
+                           " page%s (peak %" G_GUINT64_FORMAT "), minimum %" G_GUINT64_FORMAT
+                           ", maximum %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " page fault%s\n",
                            vs_process_name(process), ws.size, ws.size == 1 ? "" : "s", ws.peak,
-                           ws.minimum, ws.maximum, ws.page_faults,
-                           ws.page_faults == 1 ? "" : "s");
+                           ws.minimum, ws.maximum, ws.page_faults, ws.page_faults == 1 ? "" : "s");
     if (!ws.size)
         return;
     g_string_append(runner->out, "      Index  Address           Frame    Age  Flags\n");
@@ -453,7 +456,8 @@ void vs_show_ws(VsRunner *runner)
         VsPteWalk walk;
         vs_pte_walk(process, e.vpn << 12, &walk);
         uint64_t pte = walk.level[walk.levels - 1].entry;
-        g_string_append_printf(runner->out, "      %5" G_GUINT64_FORMAT "  0x%-14" G_GINT64_MODIFIER
+        g_string_append_printf(runner->out,
+                               "      %5" G_GUINT64_FORMAT "  0x%-14" G_GINT64_MODIFIER
                                "X  0x%-5" G_GINT64_MODIFIER "X  %3u  %s%s%s\n",
                                i, e.vpn << 12, e.frame, e.age,
                                vs_pte_accessed(pte) ? "Accessed " : "",
@@ -477,15 +481,16 @@ static void append_section_header(VsRunner *runner, const VsSection *section,
         g_string_append_printf(out, "  file \"%s\"", file);
     else
         g_string_append(out, "  pagefile-backed");
-    g_string_append_printf(out, "  size 0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT
-                           " page%s)  %s  %s\n", info->size, info->pages,
-                           info->pages == 1 ? "" : "s", protect,
-                           info->attributes == SEC_RESERVE ? "SEC_RESERVE"
-                           : info->attributes == SEC_FILE  ? "SEC_FILE"
-                                                           : "SEC_COMMIT");
-    g_string_append_printf(out, "      committed %" G_GUINT64_FORMAT " page%s of system commit%s"
-                           "  handles %u  views %u\n", info->committed_pages,
-                           info->committed_pages == 1 ? "" : "s",
+    g_string_append_printf(
+        out, "  size 0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT " page%s)  %s  %s\n",
+        info->size, info->pages, info->pages == 1 ? "" : "s", protect,
+        info->attributes == SEC_RESERVE ? "SEC_RESERVE"
+        : info->attributes == SEC_FILE  ? "SEC_FILE"
+                                        : "SEC_COMMIT");
+    g_string_append_printf(out,
+                           "      committed %" G_GUINT64_FORMAT " page%s of system commit%s"
+                           "  handles %u  views %u\n",
+                           info->committed_pages, info->committed_pages == 1 ? "" : "s",
                            file ? " (the file backs its pages)" : "", info->handles, info->views);
 }
 
@@ -529,8 +534,8 @@ static void append_prototype(VsRunner *runner, const VsPrototypeInfo *p)
  * runs of zero, demand-zero or in-file pages, and each resident page has a line of its own. */
 static void append_prototypes(VsRunner *runner, const VsSection *section, uint64_t pages)
 {
-    int width = g_snprintf(NULL, 0, "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x:",
-                           pages - 1, pages - 1);
+    int width = g_snprintf(
+        NULL, 0, "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x:", pages - 1, pages - 1);
     g_string_append(runner->out, "      Prototype PTEs (the segment's, one per page):\n");
     VsPrototypeInfo p;
     for (uint64_t first = 0; vs_section_prototype_info(runner->system, section, first, &p);) {
@@ -539,8 +544,8 @@ static void append_prototypes(VsRunner *runner, const VsSection *section, uint64
         if (last == first)
             g_snprintf(label, sizeof label, "page %" G_GINT64_MODIFIER "x:", first);
         else
-            g_snprintf(label, sizeof label, "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
-                       "x:", first, last);
+            g_snprintf(label, sizeof label,
+                       "pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x:", first, last);
         g_string_append_printf(runner->out, "      %-*s ", width, label);
         append_prototype(runner, &p);
         first = last + 1;
@@ -563,13 +568,12 @@ static void append_views(VsRunner *runner, const VsSection *section)
         uint64_t pages = v->ending_vpn - v->starting_vpn + 1;
         char protect[96];
         vs_protect_string(v->protection, protect, sizeof protect);
-        g_string_append_printf(runner->out,
-                               "      %s (pid %u)  0x%" G_GINT64_MODIFIER "X-0x%"
-                               G_GINT64_MODIFIER "X  section pages %" G_GINT64_MODIFIER "x-%"
-                               G_GINT64_MODIFIER "x  %s\n",
-                               vs_process_name(v->process), vs_process_id(v->process),
-                               v->starting_vpn << 12, ((v->ending_vpn + 1) << 12) - 1,
-                               v->first_page, v->first_page + pages - 1, protect);
+        g_string_append_printf(
+            runner->out,
+            "      %s (pid %u)  0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER
+            "X  section pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x  %s\n",
+            vs_process_name(v->process), vs_process_id(v->process), v->starting_vpn << 12,
+            ((v->ending_vpn + 1) << 12) - 1, v->first_page, v->first_page + pages - 1, protect);
     }
     g_free(views);
 }
@@ -597,7 +601,7 @@ gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error)
     return TRUE;
 }
 
-/* ---- Linux: /proc/PID/maps and /proc/PID/pagemap ---------------------------------------------- */
+/* ---- Linux: /proc/PID/maps and /proc/PID/pagemap --------------------------------------------- */
 
 /* /proc/PID/maps: every VMA of the current process, in address order (find_vma from 0, then from
  * each VMA's end), one line each as show_map_vma writes it. */
@@ -630,7 +634,8 @@ void vs_show_smaps(VsRunner *runner)
          address = vma.end, count++) {
         g_string_append_printf(runner->out, "      %s", vs_vma_maps_line(&vma, line, sizeof line));
         trim_line_end(runner->out);
-        g_string_append_printf(runner->out, "\n      Size:           %8" G_GUINT64_FORMAT " kB\n"
+        g_string_append_printf(runner->out,
+                               "\n      Size:           %8" G_GUINT64_FORMAT " kB\n"
                                "      Rss:            %8" G_GUINT64_FORMAT " kB\n",
                                (vma.end - vma.start) >> 10, vma.resident_pages * 4);
         if (vma.pkeys)
@@ -649,8 +654,9 @@ void vs_show_pagemap(VsRunner *runner, uint64_t address)
 {
     uint64_t page = address & ~(VS_PAGE_SIZE - 1);
     uint64_t entry = vs_pagemap_entry(vs_runner_process(runner), page);
-    g_string_append_printf(runner->out, "      0x%" G_GINT64_MODIFIER "X  entry %016"
-                           G_GINT64_MODIFIER "X  ", page, entry);
+    g_string_append_printf(runner->out,
+                           "      0x%" G_GINT64_MODIFIER "X  entry %016" G_GINT64_MODIFIER "X  ",
+                           page, entry);
     if (!(entry & VS_PAGEMAP_PRESENT)) {
         g_string_append(runner->out, "not present");
     } else {

@@ -48,7 +48,10 @@ static const char *touch(volatile char *p, int write)
             (void)*p;
         return write ? "written" : "read";
     }
-    snprintf(text, sizeof text, code == 4 ? "SEGV_PKUERR" : code == 2 ? "SEGV_ACCERR" : "si_code %d",
+    snprintf(text, sizeof text,
+             code == 4   ? "SEGV_PKUERR"
+             : code == 2 ? "SEGV_ACCERR"
+                         : "si_code %d",
              (int)code);
     return text;
 }
@@ -182,7 +185,8 @@ static void population(int file)
     printf("MADV_WILLNEED on a file: %d, %d of 4 pages cached\n", r, resident(p, 4));
 }
 
-/* Accesses that are not the process's own loads: another process's, /proc/PID/mem, a system call. */
+/* Accesses that are not the process's own loads: another process's, /proc/PID/mem, a system
+ * call. */
 static void foreign(void)
 {
     char *p = map(1, PROT_READ | PROT_WRITE, ANON, -1, 0);

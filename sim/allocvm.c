@@ -4,9 +4,9 @@
  * Models WRK mm/allocvm.c NtAllocateVirtualMemory. The order of its checks decides which status a
  * bad call gets, so it is kept: zero bits, allocation type, protection, the caller's pointers, the
  * base and size against the user range, the process handle; then one of two paths.
- *   Reserve (MEM_RESERVE, or any call with a NULL base): the base rounds down to 64 KB and the end up
- *   to a page; with no base, the VAD tree's first-fit search picks one (bottom-up, or top-down with
- *   MEM_TOP_DOWN). A new private VAD records the protection; MEM_RESERVE|MEM_COMMIT marks it
+ *   Reserve (MEM_RESERVE, or any call with a NULL base): the base rounds down to 64 KB and the end
+ * up to a page; with no base, the VAD tree's first-fit search picks one (bottom-up, or top-down
+ * with MEM_TOP_DOWN). A new private VAD records the protection; MEM_RESERVE|MEM_COMMIT marks it
  *   MemCommit and charges every page at once while leaving the PTEs zero.
  *   Commit (MEM_COMMIT alone at a base): the range rounds out to pages and must lie inside one
  *   reservation; pages already committed are not an error and take the new protection.
@@ -36,10 +36,14 @@ VsStatus vs_zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t
 }
 
 void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64_t start_vpn,
-                         uint64_t end_vpn)
+                     uint64_t end_vpn)
 {
-    VsEvent event = {.kind = VS_EV_RANGE_ROUNDED, .pid = process->pid, .address = address,
-                     .size = size, .vpn_start = start_vpn, .vpn_end = end_vpn};
+    VsEvent event = {.kind = VS_EV_RANGE_ROUNDED,
+                     .pid = process->pid,
+                     .address = address,
+                     .size = size,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn};
     vs_emit(process->system, &event);
 }
 
@@ -58,12 +62,12 @@ VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
     if (base == 0) {
         uint64_t pages = vs_vpn(size + VS_PAGE_SIZE - 1);
         const VsVadTable *table = &process->vad_root;
-        bool plain = window->low_vpn <= table->lowest_vpn &&
-                     window->align_pages == VS_GRANULE_PAGES;
-        bool found = plain ? vs_vad_find_free(table, pages, top_down, window->high_vpn, start_vpn)
-                           : vs_vad_find_free_window(table, pages, top_down, window->low_vpn,
-                                                     window->high_vpn, window->align_pages,
-                                                     start_vpn);
+        bool plain =
+            window->low_vpn <= table->lowest_vpn && window->align_pages == VS_GRANULE_PAGES;
+        bool found =
+            plain ? vs_vad_find_free(table, pages, top_down, window->high_vpn, start_vpn)
+                  : vs_vad_find_free_window(table, pages, top_down, window->low_vpn,
+                                            window->high_vpn, window->align_pages, start_vpn);
         if (!found)
             return STATUS_NO_MEMORY;
         *end_vpn = *start_vpn + pages - 1;
@@ -87,7 +91,7 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
 {
     uint64_t start_vpn, end_vpn;
     VsStatus status = vs_place_reservation(process, *base_address, *region_size, window,
-                                        (type & MEM_TOP_DOWN) != 0, &start_vpn, &end_vpn);
+                                           (type & MEM_TOP_DOWN) != 0, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
     if ((type & MEM_COMMIT) && !vs_commit_available(process->system, end_vpn - start_vpn + 1))
@@ -111,13 +115,16 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     vad->mem_commit = (type & MEM_COMMIT) != 0;
     vad->write_watch = (type & MEM_WRITE_WATCH) != 0;
     vs_vad_insert(&process->vad_root, vad);
-    vs_emit_range(process, placeholder ? VS_EV_PLACEHOLDER_RESERVED : VS_EV_VAD_INSERTED,
-                  start_vpn, end_vpn);
+    vs_emit_range(process, placeholder ? VS_EV_PLACEHOLDER_RESERVED : VS_EV_VAD_INSERTED, start_vpn,
+                  end_vpn);
     if (vad->mem_commit) {
         uint64_t pages = end_vpn - start_vpn + 1;
         vs_charge_commit(process, vad, (int64_t)pages);
-        VsEvent event = {.kind = VS_EV_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
-                         .vpn_end = end_vpn, .pages = pages,
+        VsEvent event = {.kind = VS_EV_COMMITTED,
+                         .pid = process->pid,
+                         .vpn_start = start_vpn,
+                         .vpn_end = end_vpn,
+                         .pages = pages,
                          .protection = vs_mm_to_win32(mm_protection)};
         vs_emit(process->system, &event);
     }
@@ -259,11 +266,11 @@ static bool undo_reset_page(VsProcess *process, const VsVad *vad, uint64_t vpn)
 }
 
 /*
- * MEM_RESET_UNDO (Windows 8) on [start_vpn, end_vpn]: the caller wants the contents after all. Every
- * page whose contents still exist is made dirty again so that nothing lets it go: a valid page gets
- * its Dirty bit, a standby page goes back to the modified list. A page whose frame was taken since
- * the reset (its PTE demand zero again) or that holds nothing (not committed, or never touched)
- * cannot be brought back; the rest are still rescued. Returns how many pages could not be.
+ * MEM_RESET_UNDO (Windows 8) on [start_vpn, end_vpn]: the caller wants the contents after all.
+ * Every page whose contents still exist is made dirty again so that nothing lets it go: a valid
+ * page gets its Dirty bit, a standby page goes back to the modified list. A page whose frame was
+ * taken since the reset (its PTE demand zero again) or that holds nothing (not committed, or never
+ * touched) cannot be brought back; the rest are still rescued. Returns how many pages could not be.
  */
 static uint64_t undo_reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                  uint64_t end_vpn)
@@ -279,8 +286,11 @@ static uint64_t undo_reset_pages(VsProcess *process, const VsVad *vad, uint64_t 
         }
         lost += !undo_reset_page(process, vad, vpn);
     }
-    VsEvent event = {.kind = VS_EV_RESET_UNDONE, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .pages = lost};
+    VsEvent event = {.kind = VS_EV_RESET_UNDONE,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .pages = lost};
     vs_emit(process->system, &event);
     return lost;
 }
@@ -308,7 +318,7 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
         /* Microsoft documents only that the call fails when some contents are gone; the status
          * is the model's choice (see the known list, model-reset-undo-status). */
         return undo_reset_pages(process, vad, start_vpn, end_vpn) ? STATUS_UNSUCCESSFUL
-                                                              : STATUS_SUCCESS;
+                                                                  : STATUS_SUCCESS;
     }
     reset_pages(process, vad, start_vpn, end_vpn);
     return STATUS_SUCCESS;
@@ -322,8 +332,8 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     VsStatus status = vs_zero_bits_limit(layout, zero_bits, limit);
     if (!NT_SUCCESS(status))
         return status;
-    const uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET |
-                           MEM_RESET_UNDO;
+    const uint32_t known =
+        MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET | MEM_RESET_UNDO;
     if ((type & ~known) || !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO)))
         return STATUS_INVALID_PARAMETER_5;
     if ((type & MEM_RESET) && type != MEM_RESET)
@@ -350,7 +360,11 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
 }
 
 /* What NtAllocateVirtualMemoryEx asks beyond the legacy call. */
-typedef enum PlaceholderOp { NO_PLACEHOLDER, RESERVE_PLACEHOLDER, REPLACE_PLACEHOLDER } PlaceholderOp;
+typedef enum PlaceholderOp {
+    NO_PLACEHOLDER,
+    RESERVE_PLACEHOLDER,
+    REPLACE_PLACEHOLDER
+} PlaceholderOp;
 
 /* Both entry points, once the arguments they differ in are checked. */
 static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
@@ -360,8 +374,8 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
     const VsLayout *layout = caller->process->system->layout;
     uint64_t limit;
     uint32_t mm_protection;
-    VsStatus status = check_arguments(layout, base_address, zero_bits, region_size,
-                                      allocation_type, protect, &limit, &mm_protection);
+    VsStatus status = check_arguments(layout, base_address, zero_bits, region_size, allocation_type,
+                                      protect, &limit, &mm_protection);
     if (!NT_SUCCESS(status))
         return status;
     VsProcess *process;
@@ -369,13 +383,13 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
     if (!NT_SUCCESS(status))
         return status;
     if (op == REPLACE_PLACEHOLDER)
-        return vs_placeholder_replace_private(process, base_address, region_size,
-                                              allocation_type, mm_protection);
+        return vs_placeholder_replace_private(process, base_address, region_size, allocation_type,
+                                              mm_protection);
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
     /* A NULL base reserves, whatever else the type says (MEM_RESET included, as in WRK). */
     if (*base_address == 0 || (allocation_type & MEM_RESERVE))
-        return reserve(process, base_address, region_size, &window, allocation_type,
-                       mm_protection, op == RESERVE_PLACEHOLDER);
+        return reserve(process, base_address, region_size, &window, allocation_type, mm_protection,
+                       op == RESERVE_PLACEHOLDER);
     if (allocation_type == MEM_RESET || allocation_type == MEM_RESET_UNDO)
         return reset(process, base_address, region_size, allocation_type);
     return commit(process, base_address, region_size, mm_protection);
@@ -393,8 +407,8 @@ VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
                                    uint64_t *region_size, uint32_t allocation_type,
                                    uint32_t protect)
 {
-    return allocate(caller, process_handle, base_address, zero_bits, region_size,
-                    allocation_type, protect, NULL, NO_PLACEHOLDER);
+    return allocate(caller, process_handle, base_address, zero_bits, region_size, allocation_type,
+                    protect, NULL, NO_PLACEHOLDER);
 }
 
 /*
@@ -418,7 +432,7 @@ VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process_handle,
         return status;
     const uint32_t placeholder = MEM_RESERVE_PLACEHOLDER | MEM_REPLACE_PLACEHOLDER;
     uint32_t type = allocation_type & ~placeholder;
-    PlaceholderOp op = (allocation_type & MEM_RESERVE_PLACEHOLDER) ? RESERVE_PLACEHOLDER
+    PlaceholderOp op = (allocation_type & MEM_RESERVE_PLACEHOLDER)   ? RESERVE_PLACEHOLDER
                        : (allocation_type & MEM_REPLACE_PLACEHOLDER) ? REPLACE_PLACEHOLDER
                                                                      : NO_PLACEHOLDER;
     if ((allocation_type & placeholder) == placeholder ||
@@ -431,6 +445,6 @@ VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process_handle,
         return STATUS_ACCESS_VIOLATION;
     if ((*base_address && requirements) || *region_size == 0)
         return STATUS_INVALID_PARAMETER;
-    return allocate(caller, process_handle, base_address, 0, region_size, type, protect,
-                    &window, op);
+    return allocate(caller, process_handle, base_address, 0, region_size, type, protect, &window,
+                    op);
 }

@@ -7,10 +7,10 @@
  *     stored balance), strictly increasing disjoint ranges inside user space, the node count, the
  *     node hint, and the free-gap bookkeeping (gap_pages, max_gap_pages); placeholders are bare
  *     reservations; the personality's own state of each VAD is sound, as it checks it;
- *   - the page tables: each table's used count equals its non-zero entries, only the top table may be
- *     empty, every upper entry names a live table one level down covering the right range, the
- *     number of tables equals page_table_pages, every non-zero PTE is a known software state and lies
- *     inside a VAD;
+ *   - the page tables: each table's used count equals its non-zero entries, only the top table may
+ * be empty, every upper entry names a live table one level down covering the right range, the
+ *     number of tables equals page_table_pages, every non-zero PTE is a known software state and
+ * lies inside a VAD;
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
  *     process's charge is their sum;
  *   - physical memory: every valid PTE of a private page names an active frame with share and
@@ -48,14 +48,15 @@ typedef struct Checker {
     size_t why_len;
     bool ok;
     PteCursor cursor;
-    uint64_t valid;        /* valid PTEs seen, every process */
-    uint64_t transition;   /* transition PTEs seen, every process */
-    uint64_t tables;       /* page-table pages seen, every process */
-    uint64_t *slots_seen;  /* page-file slots owned so far (a bitmap); NULL if the host had no room */
+    uint64_t valid;      /* valid PTEs seen, every process */
+    uint64_t transition; /* transition PTEs seen, every process */
+    uint64_t tables;     /* page-table pages seen, every process */
+    uint64_t
+        *slots_seen; /* page-file slots owned so far (a bitmap); NULL if the host had no room */
     uint64_t slots_owned;
-    uint64_t shared_valid; /* valid PTEs mapping section pages, every process */
+    uint64_t shared_valid;  /* valid PTEs mapping section pages, every process */
     uint64_t shared_frames; /* active frames of section pages */
-    uint32_t *mappings;    /* per frame: valid PTEs seen mapping it; NULL if the host had no room */
+    uint32_t *mappings; /* per frame: valid PTEs seen mapping it; NULL if the host had no room */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -74,7 +75,7 @@ static bool fail(Checker *c, const VsProcess *process, const char *what, uint64_
     return false;
 }
 
-/* ---- VAD tree ---------------------------------------------------------------------------------- */
+/* ---- VAD tree -------------------------------------------------------------------------------- */
 
 /* Returns the subtree's height, or -1 after recording a violation. */
 static int check_subtree(Checker *c, const VsProcess *process, const VsVad *node,
@@ -122,8 +123,8 @@ static void check_placeholder(Checker *c, const VsProcess *process, const VsVad 
 static void check_personality(Checker *c, const VsProcess *process, const VsVad *vad)
 {
     const VsPersonality *personality = process->system->personality;
-    const char *why = personality && personality->check_vad ? personality->check_vad(process, vad)
-                                                            : NULL;
+    const char *why =
+        personality && personality->check_vad ? personality->check_vad(process, vad) : NULL;
     if (why)
         fail(c, process, why, vs_vpn_address(vad->starting_vpn));
 }
@@ -163,10 +164,11 @@ static void check_order(Checker *c, const VsProcess *process)
     if (table->node_hint &&
         vs_vad_find_conflict(table, table->node_hint->starting_vpn,
                              table->node_hint->starting_vpn) != table->node_hint)
-        fail(c, process, "VAD node hint is not in the tree", (uint64_t)table->node_hint->starting_vpn);
+        fail(c, process, "VAD node hint is not in the tree",
+             (uint64_t)table->node_hint->starting_vpn);
 }
 
-/* ---- Page tables ------------------------------------------------------------------------------- */
+/* ---- Page tables ----------------------------------------------------------------------------- */
 
 /* A software PTE the model writes: demand zero, decommitted, in the page file, or (in a view) the
  * prototype format with a protection. */
@@ -221,8 +223,8 @@ static void check_valid(Checker *c, const VsProcess *process, uint64_t vpn, uint
 /* A valid PTE mapping a section page: the frame is the one the view's prototype PTE names, the PTE
  * carries the protection of this process's working-set entry for the page, and the mapping counts
  * toward the frame's share count (checked in check_sections). */
-static void check_valid_shared(Checker *c, const VsProcess *process, const VsVad *vad,
-                               uint64_t vpn, uint64_t pte, const VsPfn *pfn, uint64_t frame)
+static void check_valid_shared(Checker *c, const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                               uint64_t pte, const VsPfn *pfn, uint64_t frame)
 {
     if (!vad || !vs_vad_is_view(vad) || pfn->pid != vs_mapped_vad(vad)->section->id ||
         pfn->vpn != vs_view_prototype_index(vad, vpn)) {
@@ -367,12 +369,13 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
             check_table(c, process, vs_pte_frame(entry), level + 1, vpn, tables);
     }
     if (used != table->used_entries)
-        fail(c, process, "page-table used count differs from its entries", vs_vpn_address(first_vpn));
+        fail(c, process, "page-table used count differs from its entries",
+             vs_vpn_address(first_vpn));
     if (used == 0 && level != 0)
         fail(c, process, "empty page table not freed", vs_vpn_address(first_vpn));
 }
 
-/* ---- Commit ------------------------------------------------------------------------------------ */
+/* ---- Commit ---------------------------------------------------------------------------------- */
 
 /* Committed pages of the VAD at in-order index: from the tallies when there are any. */
 static uint64_t committed_pages(const Checker *c, const VsProcess *process, const VsVad *vad,
@@ -478,8 +481,9 @@ static void check_frames(Checker *c, const VsSystem *system)
         commit += system->sections[i] ? system->sections[i]->committed_pages : 0;
     if (commit != system->commit_total || commit > system->commit_limit ||
         system->commit_peak < commit)
-        fail(c, first, "system commit charge differs from its processes' and sections' or passes "
-                       "its limit",
+        fail(c, first,
+             "system commit charge differs from its processes' and sections' or passes "
+             "its limit",
              system->commit_total);
 }
 
@@ -493,12 +497,14 @@ static void check_working_set(Checker *c, const VsProcess *process, uint64_t val
         locked += ws->entries[i].locked;
         uint64_t vpn = ws->entries[i].vpn;
         uint64_t pte = vs_pt_read(process, vpn);
-        if (!vs_pte_is_valid(pte) || vs_ws_entry(process, vpn, vs_pte_frame(pte)) != &ws->entries[i])
+        if (!vs_pte_is_valid(pte) ||
+            vs_ws_entry(process, vpn, vs_pte_frame(pte)) != &ws->entries[i])
             fail(c, process, "working-set entry names no valid page of its own",
                  vs_vpn_address(vpn));
     }
     if (ws->shared.used > ws->count)
-        fail(c, process, "working-set hash holds more entries than the working set", ws->shared.used);
+        fail(c, process, "working-set hash holds more entries than the working set",
+             ws->shared.used);
     if (c->valid - valid_before != ws->count)
         fail(c, process, "working-set size differs from the valid pages", ws->count);
     if (ws->peak < ws->count)
@@ -530,8 +536,8 @@ static void check_write_watch(Checker *c, const VsProcess *process)
 /* ---- Sections -------------------------------------------------------------------------------- */
 
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
- * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says, mapped
- * by none; a page-file one owns its slot. */
+ * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
+ * mapped by none; a page-file one owns its slot. */
 static void check_prototype(Checker *c, const VsSystem *system, const VsProcess *first,
                             const VsSection *section, uint64_t index)
 {
@@ -559,8 +565,8 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
         fail(c, first, "a file page's frame forgot that its page is in the file", frame);
     if (vs_pte_is_valid(pte)) {
         c->shared_frames++;
-        if (pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
-            pfn->share_count == 0 || pfn->reference_count != 1)
+        if (pte != vs_pte_make_valid(frame, section->protection) ||
+            pfn->location != VS_PAGE_ACTIVE || pfn->share_count == 0 || pfn->reference_count != 1)
             fail(c, first, "valid prototype PTE's frame is not active and shared", index);
         else if (c->mappings && c->mappings[frame] != pfn->share_count)
             fail(c, first, "section frame's share count differs from the PTEs mapping it", frame);
@@ -625,7 +631,9 @@ static void check_sections(Checker *c, const VsSystem *system)
 
 bool vs_check(const VsSystem *system, char *why, size_t why_len)
 {
-    Checker c = {.why = why, .why_len = why_len, .ok = true,
+    Checker c = {.why = why,
+                 .why_len = why_len,
+                 .ok = true,
                  .slots_seen = calloc((system->pagefile.slots + 63) / 64, sizeof(uint64_t)),
                  .mappings = calloc(system->pfn.count, sizeof(uint32_t))};
     if (why_len)

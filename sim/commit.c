@@ -255,8 +255,12 @@ static void release_frame(VsProcess *process, uint64_t vpn, uint64_t pte)
     if (vs_pte_is_valid(pte))
         vs_ws_remove(process, vpn, frame);
     vs_pfn_release(process->system, frame);
-    VsEvent event = {.kind = VS_EV_FRAME_RELEASED, .pid = process->pid, .vpn_start = vpn,
-                     .vpn_end = vpn, .frame = frame, .list = VS_PAGE_FREE};
+    VsEvent event = {.kind = VS_EV_FRAME_RELEASED,
+                     .pid = process->pid,
+                     .vpn_start = vpn,
+                     .vpn_end = vpn,
+                     .frame = frame,
+                     .list = VS_PAGE_FREE};
     vs_emit(process->system, &event);
 }
 
@@ -352,14 +356,17 @@ VsStatus vs_commit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uin
     uint64_t newly = pages - vs_commit_count(process, vad, start_vpn, end_vpn);
     if (!vs_commit_available(process->system, newly))
         return STATUS_COMMITMENT_LIMIT; /* MiChargeCommitment failed: nothing changes */
-    VsStatus status = write_range(process, vad, start_vpn, end_vpn,
-                                  vs_pte_make_software(mm_protection));
+    VsStatus status =
+        write_range(process, vad, start_vpn, end_vpn, vs_pte_make_software(mm_protection));
     if (!NT_SUCCESS(status))
         return status;
     vs_charge_commit(process, vad, (int64_t)newly);
 
-    VsEvent event = {.kind = VS_EV_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .pages = newly,
+    VsEvent event = {.kind = VS_EV_COMMITTED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .pages = newly,
                      .protection = vs_mm_to_win32(mm_protection)};
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
@@ -381,8 +388,11 @@ VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
         vs_delete_pages(process, vad, start_vpn, end_vpn);
     }
     vs_charge_commit(process, vad, -(int64_t)released);
-    VsEvent event = {.kind = VS_EV_DECOMMITTED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .pages = released};
+    VsEvent event = {.kind = VS_EV_DECOMMITTED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .pages = released};
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
 }
@@ -416,6 +426,6 @@ VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
                            uint32_t mm_protection)
 {
     uint64_t target = vs_vad_is_view(vad) ? vs_pte_make_proto(mm_protection)
-                                           : vs_pte_make_software(mm_protection);
+                                          : vs_pte_make_software(mm_protection);
     return write_range(process, vad, start_vpn, end_vpn, target);
 }

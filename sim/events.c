@@ -60,11 +60,9 @@ const char *vs_event_kind_name(VsEventKind kind)
 const char *vs_page_location_name(VsPageLocation location)
 {
     static const char *const names[] = {
-        [VS_PAGE_ZEROED] = "zeroed",     [VS_PAGE_FREE] = "free",
-        [VS_PAGE_STANDBY] = "standby",   [VS_PAGE_MODIFIED] = "modified",
-        [VS_PAGE_BAD] = "bad",           [VS_PAGE_ACTIVE] = "active",
+        [VS_PAGE_ZEROED] = "zeroed",     [VS_PAGE_FREE] = "free", [VS_PAGE_STANDBY] = "standby",
+        [VS_PAGE_MODIFIED] = "modified", [VS_PAGE_BAD] = "bad",   [VS_PAGE_ACTIVE] = "active",
     };
-    return (unsigned)location < sizeof names / sizeof names[0] && names[location]
-               ? names[location]
-               : "?";
+    return (unsigned)location < sizeof names / sizeof names[0] && names[location] ? names[location]
+                                                                                  : "?";
 }

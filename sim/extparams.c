@@ -5,8 +5,9 @@
  * The one the model acts on is MEM_ADDRESS_REQUIREMENTS: a window [LowestStartingAddress,
  * HighestEndingAddress] the new range must fall in, and an alignment for its start. The rules are
  * those Wine's conformance tests measured on Windows (ntdll/tests/virtual.c,
- * test_NtAllocateVirtualMemoryEx_address_requirements): every bad shape is STATUS_INVALID_PARAMETER,
- * a window nothing fits in is STATUS_NO_MEMORY (found later, by the search).
+ * test_NtAllocateVirtualMemoryEx_address_requirements): every bad shape is
+ * STATUS_INVALID_PARAMETER, a window nothing fits in is STATUS_NO_MEMORY (found later, by the
+ * search).
  */
 #include "internal.h"
 
@@ -26,7 +27,8 @@ static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressR
 {
     if (!r)
         return STATUS_ACCESS_VIOLATION;
-    /* Alignment: a power of two of at least the allocation granularity (0x8000 and 0x30000 fail). */
+    /* Alignment: a power of two of at least the allocation granularity (0x8000 and 0x30000
+     * fail). */
     if (r->Alignment && (!is_power_of_two(r->Alignment) || r->Alignment < VS_GRANULARITY))
         return STATUS_INVALID_PARAMETER;
     /* Lowest: on a 64 KB boundary, inside user space. */
@@ -34,10 +36,9 @@ static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressR
         r->LowestStartingAddress > layout->highest_user_address)
         return STATUS_INVALID_PARAMETER;
     /* Highest: the last byte of a page, above Lowest, at most the highest user address. */
-    if (r->HighestEndingAddress &&
-        (((r->HighestEndingAddress + 1) & (VS_PAGE_SIZE - 1)) ||
-         r->HighestEndingAddress > layout->highest_user_address ||
-         r->HighestEndingAddress <= r->LowestStartingAddress))
+    if (r->HighestEndingAddress && (((r->HighestEndingAddress + 1) & (VS_PAGE_SIZE - 1)) ||
+                                    r->HighestEndingAddress > layout->highest_user_address ||
+                                    r->HighestEndingAddress <= r->LowestStartingAddress))
         return STATUS_INVALID_PARAMETER;
     if (r->LowestStartingAddress)
         window->low_vpn = vs_max(window->low_vpn, vs_vpn(r->LowestStartingAddress));
@@ -52,9 +53,9 @@ static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressR
 }
 
 /*
- * Validates count parameters and gives the window they allow (all of user space if none narrows it).
- * *requirements says whether an address requirement narrowed it (a caller's own base may not be
- * combined with one). A type may appear once; types 0 and MemExtendedParameterMax and beyond are
+ * Validates count parameters and gives the window they allow (all of user space if none narrows
+ * it). *requirements says whether an address requirement narrowed it (a caller's own base may not
+ * be combined with one). A type may appear once; types 0 and MemExtendedParameterMax and beyond are
  * invalid. The model has one NUMA node (node 0 is accepted) and no partitions, AWE regions,
  * attribute flags or foreign machines: those types are STATUS_NOT_SUPPORTED here, the model's
  * choice.

@@ -14,15 +14,22 @@
  * Every resolved fault puts the page in the working set and counts in PageFaultCount. Upper-level
  * tables are created on demand (vs_pt_prepare) as MmAccessFault creates them.
  *
- * Every access is one byte; lessons read and write single values, and the rule per page is the same.
+ * Every access is one byte; lessons read and write single values, and the rule per page is the
+ * same.
  */
 #include "internal.h"
 
 static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint64_t frame,
                        bool write, VsPageLocation list, uint64_t slot)
 {
-    VsEvent event = {.kind = kind, .pid = process->pid, .vpn_start = vpn, .vpn_end = vpn,
-                     .frame = frame, .write = write, .list = list, .slot = slot,
+    VsEvent event = {.kind = kind,
+                     .pid = process->pid,
+                     .vpn_start = vpn,
+                     .vpn_end = vpn,
+                     .frame = frame,
+                     .write = write,
+                     .list = list,
+                     .slot = slot,
                      .pages = process->ws.count};
     vs_emit(process->system, &event);
 }
@@ -30,8 +37,8 @@ static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint6
 /* The protection check of a non-valid page (models MiAccessCheck). A guard page loses its guard
  * (its PTE, or the OriginalPte of the frame still holding it, is rewritten without it) and raises
  * STATUS_GUARD_PAGE_VIOLATION. */
-static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64_t pte,
-                             uint32_t mm, bool write)
+static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64_t pte, uint32_t mm,
+                             bool write)
 {
     if ((mm & MM_NOACCESS) == MM_GUARD_PAGE && (mm & 7)) {
         uint32_t unguarded = mm & ~(uint32_t)MM_GUARD_PAGE;
@@ -40,8 +47,8 @@ static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64
             without = vs_pte_make_proto(unguarded); /* a view's page: the guard was this PTE's */
         } else if (vs_pte_is_transition(pte)) {
             VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
-            pfn->original_pte = vs_pte_make_pagefile(vs_pte_pagefile_slot(pfn->original_pte),
-                                                     unguarded);
+            pfn->original_pte =
+                vs_pte_make_pagefile(vs_pte_pagefile_slot(pfn->original_pte), unguarded);
             without = vs_pte_make_transition(vs_pte_frame(pte), unguarded);
         } else {
             without = vs_pte_make_pagefile(vs_pte_pagefile_slot(pte), unguarded);
@@ -91,15 +98,16 @@ static uint64_t take_frame(VsProcess *process, uint64_t vpn, uint64_t original_p
 static VsStatus undo_fault(VsProcess *process, uint64_t vpn, uint64_t frame, uint64_t pte)
 {
     VsPfn *pfn = &process->system->pfn.frames[frame];
-    pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pte)); /* the slot stays the PTE's */
+    pfn->original_pte =
+        vs_pte_make_software(vs_pte_mm_protection(pte)); /* the slot stays the PTE's */
     vs_pfn_release(process->system, frame);
     vs_pt_write(process, vpn, pte);
     return STATUS_INSUFFICIENT_RESOURCES;
 }
 
 /* A committed, untouched page gets a zeroed frame (models MiResolveDemandZeroFault). */
-static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
-                            bool write, uint64_t *frame)
+static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm, bool write,
+                            uint64_t *frame)
 {
     if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -119,8 +127,8 @@ static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint
 }
 
 /* The page is still in its frame on the standby or modified list (MiResolveTransitionFault). */
-static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
-                           bool write, uint64_t *frame)
+static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm, bool write,
+                           uint64_t *frame)
 {
     VsPfnDatabase *db = &process->system->pfn;
     *frame = vs_pte_frame(pte);
@@ -139,8 +147,8 @@ static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint3
 
 /* The page is in the page file only: read it back into a frame (MiResolvePageFileFault). The
  * frame keeps the slot in its OriginalPte: until the page is written again, that copy is good. */
-static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
-                           bool write, uint64_t *frame)
+static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm, bool write,
+                           uint64_t *frame)
 {
     VsSystem *system = process->system;
     uint64_t slot = vs_pte_pagefile_slot(pte), from;
@@ -221,8 +229,8 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
 /* A view's page whose PTE is zero or points at its prototype PTE (models the prototype branch of
  * MmAccessFault and MiResolveProtoPteFault): the section page is made resident, then this
  * process's PTE maps it with the process's own protection, kept in its working-set entry. */
-static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_t pte,
-                           bool write, uint64_t *frame)
+static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_t pte, bool write,
+                           uint64_t *frame)
 {
     VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
@@ -254,9 +262,16 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
     }
     vs_pt_write(process, vpn, vs_pte_make_valid(*frame, state.mm_protection));
     process->ws.page_faults++;
-    VsEvent event = {.kind = kind, .pid = process->pid, .vpn_start = vpn, .vpn_end = vpn,
-                     .frame = *frame, .write = write, .list = from, .slot = slot,
-                     .pages = process->ws.count, .section = section->id,
+    VsEvent event = {.kind = kind,
+                     .pid = process->pid,
+                     .vpn_start = vpn,
+                     .vpn_end = vpn,
+                     .frame = *frame,
+                     .write = write,
+                     .list = from,
+                     .slot = slot,
+                     .pages = process->ws.count,
+                     .section = section->id,
                      .mapped_file = section->file != NULL};
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
@@ -309,9 +324,15 @@ static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, ui
     vs_ws_entry(process, vpn, frame)->age = age;
     vs_pt_write(process, vpn, vs_pte_make_valid(frame, copy_mm) | VS_PTE_ACCESSED);
     process->ws.page_faults++;
-    VsEvent event = {.kind = VS_EV_COPY_ON_WRITE, .pid = process->pid, .vpn_start = vpn,
-                     .vpn_end = vpn, .frame = frame, .old_start = shared, .write = true,
-                     .list = (VsPageLocation)from, .pages = process->ws.count,
+    VsEvent event = {.kind = VS_EV_COPY_ON_WRITE,
+                     .pid = process->pid,
+                     .vpn_start = vpn,
+                     .vpn_end = vpn,
+                     .frame = frame,
+                     .old_start = shared,
+                     .write = true,
+                     .list = (VsPageLocation)from,
+                     .pages = process->ws.count,
                      .protection = vs_mm_to_win32(copy_mm)};
     vs_emit(system, &event);
     return STATUS_SUCCESS;
@@ -333,9 +354,9 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool w
             /* Already a private copy (re-protected to write-copy since): nothing to copy. The
              * attribute is dropped, as MiSetProtectionOnSection drops it for private pages. */
             uint32_t copy_mm = written_copy_protection(mm);
-            pfn->original_pte = vs_pte_make_software(copy_mm) |
-                                (pfn->original_pte & ~(uint64_t)(MM_PROTECTION_MASK
-                                                                 << VS_PTE_PROTECTION_SHIFT));
+            pfn->original_pte =
+                vs_pte_make_software(copy_mm) |
+                (pfn->original_pte & ~(uint64_t)(MM_PROTECTION_MASK << VS_PTE_PROTECTION_SHIFT));
             pte = vs_pte_make_valid(vs_pte_frame(pte), copy_mm) |
                   (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
             vs_pt_write(process, vpn, pte);
@@ -435,7 +456,8 @@ VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)
     uint64_t frame;
     VsStatus status = access_page(process, vs_vpn(address), false, &frame);
     if (NT_SUCCESS(status))
-        *value = vs_pfn_read(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)));
+        *value =
+            vs_pfn_read(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)));
     return status;
 }
 
@@ -446,8 +468,8 @@ VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
     VsStatus status = access_page(process, vs_vpn(address), true, &frame);
-    if (NT_SUCCESS(status) &&
-        !vs_pfn_write(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)), value))
+    if (NT_SUCCESS(status) && !vs_pfn_write(&process->system->pfn, frame,
+                                            (uint32_t)(address & (VS_PAGE_SIZE - 1)), value))
         return STATUS_INSUFFICIENT_RESOURCES;
     return status;
 }

@@ -250,7 +250,7 @@ static bool declare_contents(VsFile *file, uint64_t size, const unsigned char *c
 VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const void *contents,
                         uint64_t contents_length, uint8_t fill)
 {
-    if (!name || !name[0] || strlen(name) >= sizeof ((VsFile *)0)->name)
+    if (!name || !name[0] || strlen(name) >= sizeof((VsFile *)0)->name)
         return STATUS_OBJECT_NAME_INVALID;
     if (vs_file_lookup(system, name))
         return STATUS_OBJECT_NAME_COLLISION;
@@ -349,8 +349,8 @@ VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desire
         return STATUS_OBJECT_NAME_INVALID;
     VsSystem *system = caller->process->system;
     VsFile *file = vs_file_lookup(system, name);
-    bool overwrite = create_disposition == FILE_OVERWRITE ||
-                     create_disposition == FILE_OVERWRITE_IF;
+    bool overwrite =
+        create_disposition == FILE_OVERWRITE || create_disposition == FILE_OVERWRITE_IF;
     if (file && create_disposition == FILE_CREATE)
         return STATUS_OBJECT_NAME_COLLISION;
     if (!file && (create_disposition == FILE_OPEN || create_disposition == FILE_OVERWRITE))
@@ -390,8 +390,7 @@ VsStatus vs_file_query_size(VsThread *caller, VsHandle handle, uint64_t *size)
 VsStatus vs_file_read_byte(VsThread *thread, VsHandle handle, uint64_t offset, uint8_t *value)
 {
     void *object;
-    VsStatus status = vs_reference_object(thread, handle, VS_OBJECT_FILE, FILE_READ_DATA,
-                                          &object);
+    VsStatus status = vs_reference_object(thread, handle, VS_OBJECT_FILE, FILE_READ_DATA, &object);
     if (!NT_SUCCESS(status))
         return status;
     const VsFile *file = object;

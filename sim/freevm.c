@@ -3,11 +3,11 @@
  *
  * Models WRK mm/freevm.c NtFreeVirtualMemory. The range rounds out to pages and must lie inside one
  * VAD: no VAD at the base is STATUS_MEMORY_NOT_ALLOCATED, a range running past the VAD is
- * STATUS_UNABLE_TO_FREE_VM, a mapped view is STATUS_UNABLE_TO_DELETE_SECTION. Size 0 means "the whole
- * VAD" and must name its first page (STATUS_FREE_VM_NOT_AT_BASE).
+ * STATUS_UNABLE_TO_FREE_VM, a mapped view is STATUS_UNABLE_TO_DELETE_SECTION. Size 0 means "the
+ * whole VAD" and must name its first page (STATUS_FREE_VM_NOT_AT_BASE).
  *
- * Unlike the Win32 layer, the NT layer may release part of a VAD: the head or tail is trimmed, and a
- * hole in the middle splits the VAD in two, the upper part getting a recount of its commit charge
+ * Unlike the Win32 layer, the NT layer may release part of a VAD: the head or tail is trimmed, and
+ * a hole in the middle splits the VAD in two, the upper part getting a recount of its commit charge
  * (MiDeletePartialVad -> MiPerformVadSplitting; WRK: MiCalculatePageCommitment).
  */
 #include "internal.h"
@@ -30,8 +30,11 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
 
     vs_charge_commit(process, vad, -(int64_t)vs_commit_count(process, vad, start_vpn, end_vpn));
     vs_delete_pages(process, vad, start_vpn, end_vpn);
-    VsEvent event = {.pid = process->pid, .vpn_start = start_vpn, .vpn_end = end_vpn,
-                     .old_start = old_start, .old_end = old_end};
+    VsEvent event = {.pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .old_start = old_start,
+                     .old_end = old_end};
 
     if (start_vpn == old_start && end_vpn == old_end) {
         vs_vad_remove(table, vad);
@@ -85,8 +88,9 @@ static VsStatus release_preserving(VsProcess *process, VsVad *vad, uint64_t star
 }
 
 /* Checks the free type and the caller's range before the process is known, in WRK's order. The
- * placeholder flags go with MEM_RELEASE only: MEM_COALESCE_PLACEHOLDERS without it is _4 (measured),
- * MEM_PRESERVE_PLACEHOLDER with anything else STATUS_INVALID_PARAMETER (as Wine answers). */
+ * placeholder flags go with MEM_RELEASE only: MEM_COALESCE_PLACEHOLDERS without it is _4
+ * (measured), MEM_PRESERVE_PLACEHOLDER with anything else STATUS_INVALID_PARAMETER (as Wine
+ * answers). */
 static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_address,
                                 const uint64_t *region_size, uint32_t free_type)
 {
@@ -146,8 +150,8 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
 VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
                                uint64_t *region_size, uint32_t free_type)
 {
-    VsStatus status = check_arguments(caller->process->system->layout, base_address, region_size,
-                                      free_type);
+    VsStatus status =
+        check_arguments(caller->process->system->layout, base_address, region_size, free_type);
     if (!NT_SUCCESS(status))
         return status;
     VsProcess *process;
@@ -158,8 +162,8 @@ VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64
     VsVad *vad;
     uint64_t start_vpn, end_vpn;
     bool coalesce = (free_type & MEM_COALESCE_PLACEHOLDERS) != 0;
-    status = resolve_range(process, *base_address, *region_size, coalesce, &vad, &start_vpn,
-                           &end_vpn);
+    status =
+        resolve_range(process, *base_address, *region_size, coalesce, &vad, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
     if ((free_type & (MEM_PRESERVE_PLACEHOLDER | MEM_COALESCE_PLACEHOLDERS)) && *region_size == 0)

@@ -48,22 +48,23 @@ enum {
 };
 #define MM_INVALID_PROTECTION 0xFFFFFFFFu
 
-uint32_t vs_mm_from_win32(uint32_t protect);    /* MiMakeProtectionMask; MM_INVALID_PROTECTION */
+uint32_t vs_mm_from_win32(uint32_t protect);     /* MiMakeProtectionMask; MM_INVALID_PROTECTION */
 uint32_t vs_mm_to_win32(uint32_t mm_protection); /* MI_CONVERT_FROM_PTE_PROTECTION */
 static inline bool vs_mm_is_copy_on_write(uint32_t mm)
 {
     uint32_t base = mm & 7;
-    return (mm & MM_NOACCESS) != MM_NOACCESS && (base == MM_WRITECOPY || base == MM_EXECUTE_WRITECOPY);
+    return (mm & MM_NOACCESS) != MM_NOACCESS &&
+           (base == MM_WRITECOPY || base == MM_EXECUTE_WRITECOPY);
 }
 
-/* ---- PTE encoding (MMPTE, x64 layout of WRK mm/amd64/miamd.h) --------------------------------- */
+/* ---- PTE encoding (MMPTE, x64 layout of WRK mm/amd64/miamd.h) -------------------------------- */
 
 #define VS_PTE_VALID (1ull << 0)
 #define VS_PTE_WRITE (1ull << 1)
 #define VS_PTE_OWNER (1ull << 2)
-#define VS_PTE_ACCESSED (1ull << 5) /* MMPTE_HARDWARE.Accessed: set by the "processor" on a touch */
+#define VS_PTE_ACCESSED (1ull << 5) /* MMPTE_HARDWARE.Accessed: set by the "processor" on touch */
 #define VS_PTE_DIRTY (1ull << 6)    /* MMPTE_HARDWARE.Dirty: set on a store */
-#define VS_PTE_PROTECTION_SHIFT 5 /* MMPTE_SOFTWARE.Protection, 5 bits */
+#define VS_PTE_PROTECTION_SHIFT 5   /* MMPTE_SOFTWARE.Protection, 5 bits */
 #define VS_PTE_PROTOTYPE (1ull << 10)
 #define VS_PTE_TRANSITION (1ull << 11)
 #define VS_PTE_FRAME_SHIFT 12
@@ -100,8 +101,7 @@ static inline bool vs_mm_writable(uint32_t mm) { return (mm & 4) != 0; }
 static inline uint64_t vs_pte_make_valid(uint64_t frame, uint32_t mm)
 {
     bool write = vs_mm_writable(mm) && !vs_mm_is_copy_on_write(mm);
-    return VS_PTE_VALID | VS_PTE_OWNER | (write ? VS_PTE_WRITE : 0) |
-           (frame << VS_PTE_FRAME_SHIFT);
+    return VS_PTE_VALID | VS_PTE_OWNER | (write ? VS_PTE_WRITE : 0) | (frame << VS_PTE_FRAME_SHIFT);
 }
 /* MMPTE_TRANSITION: the page is still in its frame, but touching it faults (soft). */
 static inline uint64_t vs_pte_make_transition(uint64_t frame, uint32_t mm)
@@ -166,7 +166,7 @@ bool vs_runs_set(VsRuns *runs, uint64_t first, uint64_t last, bool in);
 uint64_t vs_runs_count(const VsRuns *runs, uint64_t first, uint64_t last);
 uint64_t vs_runs_bytes(const VsRuns *runs);
 
-/* ---- Object pool (models a lookaside list: fixed-size objects carved from large chunks) -------- */
+/* ---- Object pool (models a lookaside list: fixed-size objects carved from large chunks) ------ */
 
 typedef struct VsPoolChunk VsPoolChunk;
 typedef struct VsPool {
@@ -186,40 +186,41 @@ void vs_pool_fini(VsPool *pool);
 /* ---- VAD (MMVAD_SHORT) and the VAD tree (MM_AVL_TABLE) --------------------------------------- */
 
 /*
- * Models MMVAD_SHORT (Windows 11 24H2 layout, NTDIFF _MMVAD_SHORT): an RTL_BALANCED_NODE whose parent
- * word carries the AVL balance in its low two bits, inclusive start and end VPNs, the MMVAD_FLAGS
- * that matter, and CommitCharge. The model adds two words Windows keeps elsewhere (in its VAD bitmap
- * and free hint): the free gap before this VAD and the largest such gap in its subtree, so the
- * free-range search is O(log n) (the augmented-tree idea of Linux's rb_subtree_gap). 64 bytes.
+ * Models MMVAD_SHORT (Windows 11 24H2 layout, NTDIFF _MMVAD_SHORT): an RTL_BALANCED_NODE whose
+ * parent word carries the AVL balance in its low two bits, inclusive start and end VPNs, the
+ * MMVAD_FLAGS that matter, and CommitCharge. The model adds two words Windows keeps elsewhere (in
+ * its VAD bitmap and free hint): the free gap before this VAD and the largest such gap in its
+ * subtree, so the free-range search is O(log n) (the augmented-tree idea of Linux's
+ * rb_subtree_gap). 64 bytes.
  */
 struct VsVad {
     VsVad *left;
     VsVad *right;
-    uintptr_t parent_value;          /* parent pointer | (balance + 1) in bits 0-1 */
-    uint64_t starting_vpn : 40;      /* first page, inclusive */
-    uint64_t kind : 3;               /* VsVadKind */
-    uint64_t protection : 5;         /* MM protection code of the allocation */
-    uint64_t mem_commit : 1;         /* MEM_RESERVE|MEM_COMMIT in one call: zero PTEs are committed */
+    uintptr_t parent_value;     /* parent pointer | (balance + 1) in bits 0-1 */
+    uint64_t starting_vpn : 40; /* first page, inclusive */
+    uint64_t kind : 3;          /* VsVadKind */
+    uint64_t protection : 5;    /* MM protection code of the allocation */
+    uint64_t mem_commit : 1;    /* MEM_RESERVE|MEM_COMMIT in one call: zero PTEs are committed */
     uint64_t private_memory : 1;
-    uint64_t no_change : 1;          /* SEC_NO_CHANGE-like: cannot be freed or re-protected */
-    uint64_t write_watch : 1;        /* MEM_WRITE_WATCH (VadWriteWatch): written pages are tracked */
-    uint64_t placeholder : 1;        /* a placeholder, or what replaced one (Wine's VPROT_PLACEHOLDER;
-                                      * Windows marks free ones by a CommitCharge sentinel) */
+    uint64_t no_change : 1;   /* SEC_NO_CHANGE-like: cannot be freed or re-protected */
+    uint64_t write_watch : 1; /* MEM_WRITE_WATCH (VadWriteWatch): written pages are tracked */
+    uint64_t placeholder : 1; /* a placeholder, or what replaced one (Wine's VPROT_PLACEHOLDER;
+                               * Windows marks free ones by a CommitCharge sentinel) */
     uint64_t spare_flags : 11;
-    uint64_t ending_vpn : 40;        /* last page, inclusive */
+    uint64_t ending_vpn : 40; /* last page, inclusive */
     uint64_t spare_vpn : 24;
-    uint64_t commit_charge;          /* pages of commit this VAD holds */
-    uint64_t gap_pages;              /* 64 KB-aligned free pages between the previous VAD and this */
-    uint64_t max_gap_pages;          /* largest gap_pages in this subtree */
+    uint64_t commit_charge; /* pages of commit this VAD holds */
+    uint64_t gap_pages;     /* 64 KB-aligned free pages between the previous VAD and this */
+    uint64_t max_gap_pages; /* largest gap_pages in this subtree */
 };
 
 /*
  * Models MMVAD, the long VAD a mapped view needs beyond MMVAD_SHORT: the section it maps (WRK keeps
- * the subsection and the control area) and the first prototype PTE the view covers (FirstPrototypePte,
- * as an index into the segment's array). Private VADs stay short; views are carved from their own
- * pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes. A personality's long
- * VADs begin with it and go on with its own fields (personality.h sizes), as MMVAD begins with
- * MMVAD_SHORT; the core reads no further.
+ * the subsection and the control area) and the first prototype PTE the view covers
+ * (FirstPrototypePte, as an index into the segment's array). Private VADs stay short; views are
+ * carved from their own pool, as Windows allocates MMVAD and MMVAD_SHORT from different pool sizes.
+ * A personality's long VADs begin with it and go on with its own fields (personality.h sizes), as
+ * MMVAD begins with MMVAD_SHORT; the core reads no further.
  */
 typedef struct VsMappedVad {
     VsVad core;
@@ -233,10 +234,10 @@ static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad
 /* Models MM_AVL_TABLE / RTL_AVL_TREE with NodeHint. */
 typedef struct VsVadTable {
     VsVad *root;
-    VsVad *node_hint;     /* the VAD last found: lookups try it first */
+    VsVad *node_hint; /* the VAD last found: lookups try it first */
     uint64_t count;
-    uint64_t lowest_vpn;  /* first allocatable page (MM_LOWEST_USER_ADDRESS) */
-    uint64_t highest_vpn; /* last allocatable page (MM_HIGHEST_VAD_ADDRESS) */
+    uint64_t lowest_vpn;    /* first allocatable page (MM_LOWEST_USER_ADDRESS) */
+    uint64_t highest_vpn;   /* last allocatable page (MM_HIGHEST_VAD_ADDRESS) */
     uint64_t granule_pages; /* allocations start on multiples of this: 16 (64 KB), or the
                              * layout's granularity (allocation_granularity) */
 } VsVadTable;
@@ -293,18 +294,18 @@ typedef struct VsSection {
  */
 typedef struct VsFile {
     char name[64];
-    uint64_t size;        /* end of file, in bytes */
+    uint64_t size; /* end of file, in bytes */
     /* The file's bytes (file.c): the pages written since it was declared, each 4 KB of host memory
      * at its index; every other page reads as fill_byte if the fill set holds it, else as zeros. */
     VsSparse pages;
-    uint64_t pages_held;  /* pages in pages */
+    uint64_t pages_held; /* pages in pages */
     VsRuns fill;
     uint8_t fill_byte;
     /* The pages the cache holds (what a residency query reports of a file page no PTE maps):
      * written pages are, and pages a fault read; a hole punched or cut off by truncation is not
      * until a fault reads it again. The model has no disk, so nothing else evicts a page. */
     VsRuns cached;
-    VsSection *section;   /* DataSectionObject, or NULL while no section maps the file */
+    VsSection *section; /* DataSectionObject, or NULL while no section maps the file */
 } VsFile;
 
 struct VsPfnDatabase;
@@ -336,8 +337,8 @@ void vs_section_close_handle(VsSystem *system, VsSection *section);
 /* The next view of section after `after` in process *process (NULL: from the first), in process
  * order then address order; NULL at the end. Windows keeps a view list in the control area; the
  * model walks the VAD trees. */
-const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *section,
-                                  size_t *process, const VsVad *after);
+const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *section, size_t *process,
+                                  const VsVad *after);
 void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages);
 void vs_section_fini_all(VsSystem *system);
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame);
@@ -372,7 +373,7 @@ void vs_prototype_set_initial(VsSection *section);
 uint64_t vs_prototype_committed(const VsSection *section, uint64_t first, uint64_t last);
 uint64_t vs_prototype_bytes(const VsSection *section);
 
-/* ---- Page tables ------------------------------------------------------------------------------ */
+/* ---- Page tables ----------------------------------------------------------------------------- */
 
 /*
  * One page-table page at any level (models a PXE/PPE/PDE/PTE page and the PFN field
@@ -388,9 +389,9 @@ typedef struct VsPageTable {
 
 /* The contents of every process's page-table pages, by the PFN frame each occupies. */
 typedef struct VsTableStore {
-    VsPageTable **tables;  /* by frame number; NULL where the frame is not a page table */
-    uint64_t capacity;     /* frames addressable in tables */
-    VsPageTable **spare;   /* zeroed tables kept for reuse */
+    VsPageTable **tables; /* by frame number; NULL where the frame is not a page table */
+    uint64_t capacity;    /* frames addressable in tables */
+    VsPageTable **spare;  /* zeroed tables kept for reuse */
     uint64_t spare_count;
     uint32_t entries_per_table;
 } VsTableStore;
@@ -408,7 +409,7 @@ void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value);
 void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 
-/* ---- Physical memory: the PFN database (models MMPFN and the page lists) ---------------------- */
+/* ---- Physical memory: the PFN database (models MMPFN and the page lists) --------------------- */
 
 #define VS_PFN_NONE UINT64_MAX
 #define VS_PFN_LINK_NONE UINT32_MAX /* the end of a list, in the 32-bit links */
@@ -422,9 +423,9 @@ enum {
 };
 
 /*
- * Models MMPFN: one per physical page frame, 48 bytes as on Windows x64. The links are frame numbers
- * in 32 bits (16 TB of RAM); an active frame reuses flink as its working-set index (u1.WsIndex), as
- * Windows does, since it is on no list then.
+ * Models MMPFN: one per physical page frame, 48 bytes as on Windows x64. The links are frame
+ * numbers in 32 bits (16 TB of RAM); an active frame reuses flink as its working-set index
+ * (u1.WsIndex), as Windows does, since it is on no list then.
  */
 typedef struct VsPfn {
     uint64_t original_pte;    /* OriginalPte: protection, and the page-file slot holding a copy */
@@ -452,7 +453,7 @@ typedef struct VsPfnList {
 typedef struct VsPfnDatabase {
     VsPfn *frames;
     uint64_t count;
-    uint64_t never_used;  /* frames [never_used, count) were never handed out: zeroed */
+    uint64_t never_used; /* frames [never_used, count) were never handed out: zeroed */
     VsPfnList lists[VS_PAGE_LIST_COUNT];
     uint64_t active_count;
 } VsPfnDatabase;
@@ -462,7 +463,7 @@ void vs_pfn_fini(VsPfnDatabase *db);
 void vs_pfn_insert(VsPfnDatabase *db, uint64_t frame, VsPageLocation list);
 void vs_pfn_unlink(VsPfnDatabase *db, uint64_t frame);
 uint64_t vs_pfn_first(const VsPfnDatabase *db, VsPageLocation list); /* VS_PFN_NONE if empty */
-uint64_t vs_pfn_next(const VsPfnDatabase *db, uint64_t frame);        /* along its list */
+uint64_t vs_pfn_next(const VsPfnDatabase *db, uint64_t frame);       /* along its list */
 uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *repurposed);
 void vs_pfn_release(VsSystem *system, uint64_t frame);
 void vs_pfn_zero(VsPfnDatabase *db, uint64_t frame);
@@ -475,15 +476,15 @@ static inline uint64_t vs_pfn_available(const VsPfnDatabase *db)
            db->lists[VS_PAGE_FREE].count + db->lists[VS_PAGE_STANDBY].count;
 }
 
-/* ---- The page file (models MMPAGING_FILE: a bitmap of slots and their contents) ---------------- */
+/* ---- The page file (models MMPAGING_FILE: a bitmap of slots and their contents) -------------- */
 
 typedef struct VsPageFile {
-    uint64_t slots;          /* slot 0 is never used, as on Windows: PageFileHigh 0 means none */
-    uint64_t *bitmap;        /* bit set: slot in use */
-    VsSparse data;           /* by slot, its bytes (a host page); absent: a page of zeros */
-    uint64_t data_pages;     /* slots holding bytes */
+    uint64_t slots;      /* slot 0 is never used, as on Windows: PageFileHigh 0 means none */
+    uint64_t *bitmap;    /* bit set: slot in use */
+    VsSparse data;       /* by slot, its bytes (a host page); absent: a page of zeros */
+    uint64_t data_pages; /* slots holding bytes */
     uint64_t used, peak;
-    uint64_t hint;           /* where the next search starts */
+    uint64_t hint; /* where the next search starts */
 } VsPageFile;
 
 bool vs_pagefile_init(VsPageFile *file, uint64_t pages);
@@ -494,7 +495,7 @@ void vs_pagefile_free(VsPageFile *file, uint64_t slot);
 bool vs_pagefile_in_use(const VsPageFile *file, uint64_t slot);
 uint64_t vs_pagefile_bytes(const VsPageFile *file);
 
-/* ---- Working sets (models MMSUPPORT and MMWSL) ------------------------------------------------- */
+/* ---- Working sets (models MMSUPPORT and MMWSL) ----------------------------------------------- */
 
 /* MMWSLE: one resident page of the process. */
 typedef struct VsWsle {
@@ -515,7 +516,7 @@ typedef struct VsWsHash {
 } VsWsHash;
 
 typedef struct VsWorkingSet {
-    VsWsle *entries;     /* dense: entries[i] is the frame whose WsIndex is i */
+    VsWsle *entries; /* dense: entries[i] is the frame whose WsIndex is i */
     uint64_t count, capacity;
     uint64_t minimum, maximum; /* pages (MinimumWorkingSetSize, MaximumWorkingSetSize) */
     uint64_t peak;             /* PeakWorkingSetSize */
@@ -537,7 +538,7 @@ void vs_trim_page(VsProcess *process, uint64_t vpn);
 void vs_ws_age(VsProcess *process);
 bool vs_reclaim_pages(VsSystem *system);
 
-/* ---- Processes, threads, system --------------------------------------------------------------- */
+/* ---- Processes, threads, system -------------------------------------------------------------- */
 
 struct VsThread {
     VsProcess *process;
@@ -555,15 +556,15 @@ typedef enum VsObjectType {
 
 /* HANDLE_TABLE_ENTRY: the object and the rights granted with the handle. */
 typedef struct VsHandleEntry {
-    void *object;       /* NULL: free slot */
-    VsObjectType type;  /* the object's type (OBJECT_HEADER Type) */
-    uint32_t access;    /* GrantedAccess: PROCESS_* or SECTION_* rights the handle carries */
+    void *object;      /* NULL: free slot */
+    VsObjectType type; /* the object's type (OBJECT_HEADER Type) */
+    uint32_t access;   /* GrantedAccess: PROCESS_* or SECTION_* rights the handle carries */
 } VsHandleEntry;
 
 VsStatus vs_handle_insert(VsThread *caller, VsObjectType type, void *object, uint32_t access,
                           VsHandle *handle);
-VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type,
-                             uint32_t access, void **out);
+VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type, uint32_t access,
+                             void **out);
 
 /* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
 typedef struct VsWriteWatch {
@@ -583,17 +584,17 @@ struct VsProcess {
     VsSystem *system;
     uint32_t pid;
     char name[32];
-    VsVadTable vad_root;       /* EPROCESS VadRoot */
-    uint64_t top_table;        /* frame of the top-level table (DirectoryTableBase) */
-    uint64_t commit_charge;    /* EPROCESS CommitCharge, in pages */
+    VsVadTable vad_root;         /* EPROCESS VadRoot */
+    uint64_t top_table;          /* frame of the top-level table (DirectoryTableBase) */
+    uint64_t commit_charge;      /* EPROCESS CommitCharge, in pages */
     uint64_t peak_commit_charge; /* EPROCESS CommitChargePeak */
-    VsWorkingSet ws;           /* EPROCESS Vm (MMSUPPORT) and its working-set list */
-    uint64_t page_table_pages; /* page-table pages held, every level */
+    VsWorkingSet ws;             /* EPROCESS Vm (MMSUPPORT) and its working-set list */
+    uint64_t page_table_pages;   /* page-table pages held, every level */
     VsThread **threads;
     size_t thread_count;
-    VsHandleEntry *handles;    /* handle value = (index + 1) * 4 */
+    VsHandleEntry *handles; /* handle value = (index + 1) * 4 */
     size_t handle_count;
-    VsWriteWatch *watches;     /* one bitmap per MEM_WRITE_WATCH reservation */
+    VsWriteWatch *watches; /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
 };
 
@@ -609,10 +610,10 @@ struct VsSystem {
     VsTableStore tables;
     VsPfnDatabase pfn;
     VsPageFile pagefile;
-    uint64_t commit_total; /* MmTotalCommittedPages: what every process's commit adds up to */
-    uint64_t commit_limit; /* MmTotalCommitLimit: RAM plus the page file, in pages */
-    uint64_t commit_peak;  /* MmPeakCommitment */
-    uint64_t ticks;  /* balance-set passes so far */
+    uint64_t commit_total;  /* MmTotalCommittedPages: what every process's commit adds up to */
+    uint64_t commit_limit;  /* MmTotalCommitLimit: RAM plus the page file, in pages */
+    uint64_t commit_peak;   /* MmPeakCommitment */
+    uint64_t ticks;         /* balance-set passes so far */
     VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views (a personality's, at the
                              * size it declares) */
     VsSection **sections;   /* by id - 1; NULL once deleted */
@@ -626,10 +627,9 @@ struct VsSystem {
  * core's structure and goes on with its own fields (personality.h sizes), else the structure's. */
 #define VS_OBJECT_SIZE(personality, kind, type)                                                    \
     ((personality) && (personality)->sizes.kind > sizeof(type) ? (personality)->sizes.kind         \
-                                                                 : sizeof(type))
+                                                               : sizeof(type))
 
-VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
-                              VsProcess **out);
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access, VsProcess **out);
 /* The rights calls ask of a handle (ObReferenceObjectByHandle's DesiredAccess). QUERY_ANY is
  * satisfied by PROCESS_QUERY_INFORMATION or PROCESS_QUERY_LIMITED_INFORMATION. */
 #define VS_ACCESS_VM_OPERATION PROCESS_VM_OPERATION
@@ -673,20 +673,17 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection);
 
-/* ---- Placeholders (placeholder.c) ------------------------------------------------------------- */
+/* ---- Placeholders (placeholder.c) ------------------------------------------------------------ */
 
-VsStatus vs_placeholder_find(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                             VsVad **out);
+VsStatus vs_placeholder_find(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVad **out);
 VsStatus vs_placeholder_replace_private(VsProcess *process, uint64_t *base_address,
                                         uint64_t *region_size, uint32_t type, uint32_t mm);
-VsStatus vs_placeholder_split(VsProcess *process, VsVad *vad, uint64_t start_vpn,
-                              uint64_t end_vpn);
+VsStatus vs_placeholder_split(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 VsStatus vs_placeholders_coalesce(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 VsVad *vs_placeholder_alloc(VsProcess *process);
-void vs_placeholder_restore(VsProcess *process, VsVad *vad, uint64_t start_vpn,
-                            uint64_t end_vpn);
+void vs_placeholder_restore(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 
-/* ---- Placing allocations (allocvm.c, shared with mapview.c) ------------------------------------ */
+/* ---- Placing allocations (allocvm.c, shared with mapview.c) ---------------------------------- */
 
 /* Where a search for free address space may place a range: pages [low_vpn, high_vpn], starting
  * on a multiple of align_pages (ZeroBits and MEM_ADDRESS_REQUIREMENTS narrow it). */
@@ -715,7 +712,7 @@ VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
 void vs_text_append(char *buf, size_t len, const char *text);
 void vs_text_append_hex(char *buf, size_t len, uint64_t value);
 
-/* ---- Events ----------------------------------------------------------------------------------- */
+/* ---- Events ---------------------------------------------------------------------------------- */
 
 void vs_emit(VsSystem *system, const VsEvent *event);
 void vs_emit_range(VsProcess *process, VsEventKind kind, uint64_t start_vpn, uint64_t end_vpn);

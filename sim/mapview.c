@@ -6,11 +6,11 @@
  *
  * A view is a VAD with PrivateMemory clear that names its section and the first prototype PTE it
  * covers (a VsMappedVad, as Windows uses the long MMVAD). Its process PTEs start zero, meaning "the
- * section's page, with the view's protection"; they are filled by faults (fault.c). The base and the
- * section offset are multiples of 64 KB; a view size of 0 maps the rest of the section. A view with
- * a copy-on-write protection charges commit for every page at map time (MiInsertVadCharges): each
- * page may become a private copy. The view holds a reference on the section, so the section lives
- * on after its handles are closed.
+ * section's page, with the view's protection"; they are filled by faults (fault.c). The base and
+ * the section offset are multiples of 64 KB; a view size of 0 maps the rest of the section. A view
+ * with a copy-on-write protection charges commit for every page at map time (MiInsertVadCharges):
+ * each page may become a private copy. The view holds a reference on the section, so the section
+ * lives on after its handles are closed.
  *
  * Unmapping removes the VAD and deletes its PTEs: a shared page leaves the working set and its
  * frame loses a mapping (on the standby or modified list once no view maps it); a private copy made
@@ -45,8 +45,8 @@ bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm)
         [MM_EXECUTE] = 1u << MM_ZERO_ACCESS | 1u << MM_EXECUTE,
         [MM_EXECUTE_READ] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_EXECUTE |
                             1u << MM_EXECUTE_READ | 1u << MM_WRITECOPY | 1u << MM_EXECUTE_WRITECOPY,
-        [MM_READWRITE] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_READWRITE |
-                         1u << MM_WRITECOPY,
+        [MM_READWRITE] =
+            1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_READWRITE | 1u << MM_WRITECOPY,
         [MM_WRITECOPY] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_WRITECOPY,
         [MM_EXECUTE_READWRITE] = 0xFF,
         [MM_EXECUTE_WRITECOPY] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_EXECUTE |
@@ -59,9 +59,9 @@ bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm)
 
 /* Checks what can be checked before the objects are known, in WRK's order. */
 static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base_address,
-                                    uint64_t zero_bits, const uint64_t *view_size,
-                                    uint32_t inherit, uint32_t allocation_type,
-                                    uint32_t win32_protect, uint64_t *limit, uint32_t *mm)
+                                    uint64_t zero_bits, const uint64_t *view_size, uint32_t inherit,
+                                    uint32_t allocation_type, uint32_t win32_protect,
+                                    uint64_t *limit, uint32_t *mm)
 {
     if (allocation_type & ~(uint32_t)(MEM_TOP_DOWN | MEM_RESERVE | MEM_REPLACE_PLACEHOLDER))
         return STATUS_INVALID_PARAMETER_9;
@@ -120,10 +120,9 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
 {
     uint64_t start_vpn, end_vpn;
     VsVad *placeholder;
-    VsStatus status = place_view(process, *base_address, *view_size, window,
-                                 (allocation_type & MEM_TOP_DOWN) != 0,
-                                 (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0, &placeholder,
-                                 &start_vpn, &end_vpn);
+    VsStatus status = place_view(
+        process, *base_address, *view_size, window, (allocation_type & MEM_TOP_DOWN) != 0,
+        (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0, &placeholder, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
     uint64_t pages = end_vpn - start_vpn + 1;
@@ -137,8 +136,11 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     if (placeholder) {
         vs_vad_remove(&process->vad_root, placeholder);
         vs_pool_free(&process->system->vad_pool, placeholder);
-        VsEvent replaced = {.kind = VS_EV_PLACEHOLDER_REPLACED, .pid = process->pid,
-                            .vpn_start = start_vpn, .vpn_end = end_vpn, .section = section->id,
+        VsEvent replaced = {.kind = VS_EV_PLACEHOLDER_REPLACED,
+                            .pid = process->pid,
+                            .vpn_start = start_vpn,
+                            .vpn_end = end_vpn,
+                            .section = section->id,
                             .protection = vs_mm_to_win32(mm)};
         vs_emit(process->system, &replaced);
     }
@@ -154,9 +156,14 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     section->views++;
     if (copy_on_write)
         vs_charge_commit(process, vad, (int64_t)pages);
-    VsEvent event = {.kind = VS_EV_VIEW_MAPPED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .section = section->id, .slot = view->first_prototype,
-                     .protection = vs_mm_to_win32(mm), .pages = copy_on_write ? pages : 0};
+    VsEvent event = {.kind = VS_EV_VIEW_MAPPED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .section = section->id,
+                     .slot = view->first_prototype,
+                     .protection = vs_mm_to_win32(mm),
+                     .pages = copy_on_write ? pages : 0};
     vs_emit(process->system, &event);
     *base_address = vs_vpn_address(start_vpn);
     *view_size = vs_vpn_address(pages);
@@ -182,8 +189,8 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     if (!NT_SUCCESS(status))
         return status;
     void *object;
-    status = vs_reference_object(caller, section_handle, VS_OBJECT_SECTION,
-                                 section_access_for(mm), &object);
+    status = vs_reference_object(caller, section_handle, VS_OBJECT_SECTION, section_access_for(mm),
+                                 &object);
     if (!NT_SUCCESS(status))
         return status;
     VsSection *section = object;
@@ -221,12 +228,13 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
 /*
  * Maps a view of a section, of the page file or of a file. Statuses, in the order they are
  * checked: STATUS_INVALID_PARAMETER_9 (allocation type), STATUS_INVALID_PARAMETER (inherit
- * disposition), STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits), STATUS_ACCESS_VIOLATION,
- * STATUS_INVALID_PARAMETER_3 (base or size past the user range), the process handle's and then the
- * section handle's (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED),
- * STATUS_SECTION_PROTECTION, STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE,
- * STATUS_CONFLICTING_ADDRESSES or STATUS_NO_MEMORY, STATUS_COMMITMENT_LIMIT. The placeholder flag
- * belongs to the Ex call only (_9 here).
+ * disposition), STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits),
+ * STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER_3 (base or size past the user range), the
+ * process handle's and then the section handle's (STATUS_INVALID_HANDLE,
+ * STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED), STATUS_SECTION_PROTECTION,
+ * STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE, STATUS_CONFLICTING_ADDRESSES or
+ * STATUS_NO_MEMORY, STATUS_COMMITMENT_LIMIT. The placeholder flag belongs to the Ex call only (_9
+ * here).
  */
 VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
                               uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
@@ -236,24 +244,24 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandl
 {
     if (allocation_type & MEM_REPLACE_PLACEHOLDER)
         return STATUS_INVALID_PARAMETER_9;
-    return map_section(caller, section_handle, process_handle, base_address, zero_bits,
-                       commit_size, section_offset, view_size, inherit_disposition,
-                       allocation_type, win32_protect, NULL);
+    return map_section(caller, section_handle, process_handle, base_address, zero_bits, commit_size,
+                       section_offset, view_size, inherit_disposition, allocation_type,
+                       win32_protect, NULL);
 }
 
 /*
  * The Ex call (Windows 10 1803): its extended parameters first (an address requirement may not
  * carry an alignment for a view, nor come with a caller's base: STATUS_INVALID_PARAMETER, as
  * measured by Wine's test_NtMapViewOfSectionEx), then the legacy rules with ViewUnmap, no ZeroBits
- * and no CommitSize. MEM_REPLACE_PLACEHOLDER maps over exactly one free placeholder, base and offset
- * on page boundaries (STATUS_MAPPED_ALIGNMENT otherwise), the range exactly the placeholder's
- * (STATUS_CONFLICTING_ADDRESSES), a free placeholder at the base (STATUS_INVALID_PARAMETER).
+ * and no CommitSize. MEM_REPLACE_PLACEHOLDER maps over exactly one free placeholder, base and
+ * offset on page boundaries (STATUS_MAPPED_ALIGNMENT otherwise), the range exactly the
+ * placeholder's (STATUS_CONFLICTING_ADDRESSES), a free placeholder at the base
+ * (STATUS_INVALID_PARAMETER).
  */
-VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle,
-                                VsHandle process_handle, uint64_t *base_address,
-                                uint64_t *section_offset, uint64_t *view_size,
-                                uint32_t allocation_type, uint32_t win32_protect,
-                                const VsMemExtendedParameter *parameters,
+VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
+                                uint64_t *base_address, uint64_t *section_offset,
+                                uint64_t *view_size, uint32_t allocation_type,
+                                uint32_t win32_protect, const VsMemExtendedParameter *parameters,
                                 uint32_t parameter_count)
 {
     VsAddressWindow window;
@@ -266,9 +274,8 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle,
         return STATUS_INVALID_PARAMETER; /* views take no alignment requirement */
     if (requirements && base_address && *base_address)
         return STATUS_INVALID_PARAMETER;
-    return map_section(caller, section_handle, process_handle, base_address, 0, 0,
-                       section_offset, view_size, 2 /* ViewUnmap */, allocation_type,
-                       win32_protect, &window);
+    return map_section(caller, section_handle, process_handle, base_address, 0, 0, section_offset,
+                       view_size, 2 /* ViewUnmap */, allocation_type, win32_protect, &window);
 }
 
 /*
@@ -292,8 +299,12 @@ VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
         if (vs_prototype_read(section, i) == 0)
             vs_prototype_write(section, i, vs_pte_make_software(section->protection));
     vs_section_charge(process->system, section, (int64_t)newly);
-    VsEvent event = {.kind = VS_EV_SECTION_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .section = section->id, .pages = newly,
+    VsEvent event = {.kind = VS_EV_SECTION_COMMITTED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .section = section->id,
+                     .pages = newly,
                      .protection = vs_mm_to_win32(section->protection)};
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
@@ -310,8 +321,11 @@ static void unmap_view(VsProcess *process, VsVad *vad)
     vs_charge_commit(process, vad, -(int64_t)vad->commit_charge);
     vs_vad_remove(&process->vad_root, vad);
     vs_pool_free(&system->mapped_vad_pool, vad);
-    VsEvent event = {.kind = VS_EV_VIEW_UNMAPPED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .section = section->id};
+    VsEvent event = {.kind = VS_EV_VIEW_UNMAPPED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .section = section->id};
     vs_emit(system, &event);
     section->views--;
     vs_section_dereference(system, section);
@@ -321,8 +335,8 @@ static void unmap_view(VsProcess *process, VsVad *vad)
  * it). flags: MEM_UNMAP_WITH_TRANSIENT_BOOST (a scheduling hint) and MEM_PRESERVE_PLACEHOLDER,
  * which leaves a free placeholder where a view that replaced one was (STATUS_CONFLICTING_ADDRESSES
  * for any other view). STATUS_NOT_MAPPED_VIEW where no view is. */
-VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process_handle,
-                                  uint64_t base_address, uint32_t flags)
+VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process_handle, uint64_t base_address,
+                                  uint32_t flags)
 {
     if (flags & ~(uint32_t)(MEM_UNMAP_WITH_TRANSIENT_BOOST | MEM_PRESERVE_PLACEHOLDER))
         return STATUS_INVALID_PARAMETER;
@@ -356,7 +370,7 @@ VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t bas
     return VsNtUnmapViewOfSectionEx(caller, process, base_address, 0);
 }
 
-/* ---- FlushViewOfFile (NtFlushVirtualMemory, WRK mm/flushsec.c MmFlushVirtualMemory) ------------ */
+/* ---- FlushViewOfFile (NtFlushVirtualMemory, WRK mm/flushsec.c MmFlushVirtualMemory) ---------- */
 
 /* Writes the frame of a section page back to the file if it is dirty, and makes it clean (a
  * frame on the modified list moves to standby). Returns whether it wrote. */
@@ -391,8 +405,8 @@ VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
     if (!base_address || !region_size)
         return STATUS_ACCESS_VIOLATION;
     VsProcess *process;
-    VsStatus status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION,
-                                           &process);
+    VsStatus status =
+        vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
     uint64_t start_vpn = vs_vpn(*base_address);
@@ -419,8 +433,12 @@ VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
         }
         written += flush_page(process->system, section, index);
     }
-    VsEvent event = {.kind = VS_EV_VIEW_FLUSHED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .section = section->id, .pages = written,
+    VsEvent event = {.kind = VS_EV_VIEW_FLUSHED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .section = section->id,
+                     .pages = written,
                      .mapped_file = section->file != NULL};
     vs_emit(process->system, &event);
     *base_address = vs_vpn_address(start_vpn);

@@ -2,11 +2,11 @@
  * pagetable.c - each process's sparse page-table hierarchy: 4 levels of 512 entries on x64
  * (PXE -> PPE -> PDE -> PTE), 2 levels of 1024 on x86 (PDE -> PTE).
  *
- * Models how Windows materialises tables on demand and frees them when empty: a table is created the
- * first time an entry under it must be non-zero (MiMakePdeExistAndMakeValid, WRK mm/mmfault.c and
- * mm/allocvm.c), each table counts its non-zero entries (UsedPageTableEntries, WRK mm/mi.h), and a
- * table whose count falls to zero is freed and its parent entry cleared. The top-level table exists
- * for the life of the process (it is the DirectoryTableBase).
+ * Models how Windows materialises tables on demand and frees them when empty: a table is created
+ * the first time an entry under it must be non-zero (MiMakePdeExistAndMakeValid, WRK mm/mmfault.c
+ * and mm/allocvm.c), each table counts its non-zero entries (UsedPageTableEntries, WRK mm/mi.h),
+ * and a table whose count falls to zero is freed and its parent entry cleared. The top-level table
+ * exists for the life of the process (it is the DirectoryTableBase).
  *
  * An upper-level entry is a valid hardware PTE whose frame number names the next table in the
  * system's table store. Every entry is kept in 64 bits, so one PTE format serves x64 and x86 (x86
@@ -127,8 +127,12 @@ static VsStatus table_create(VsProcess *process, uint32_t level, uint64_t first_
     process->page_table_pages++;
 
     uint64_t span = entry_span(process, level) << level_bits(process);
-    VsEvent event = {.kind = VS_EV_TABLE_CREATED, .pid = process->pid, .vpn_start = first_vpn,
-                     .vpn_end = first_vpn + span - 1, .level = level, .frame = *frame};
+    VsEvent event = {.kind = VS_EV_TABLE_CREATED,
+                     .pid = process->pid,
+                     .vpn_start = first_vpn,
+                     .vpn_end = first_vpn + span - 1,
+                     .level = level,
+                     .frame = *frame};
     vs_emit(system, &event);
     return STATUS_SUCCESS;
 }
@@ -139,8 +143,11 @@ static void table_free(VsProcess *process, uint64_t frame)
     VsTableStore *store = &process->system->tables;
     VsPageTable *table = table_at(process->system, frame);
     uint64_t span = entry_span(process, table->level) << level_bits(process);
-    VsEvent event = {.kind = VS_EV_TABLE_FREED, .pid = process->pid, .vpn_start = table->first_vpn,
-                     .vpn_end = table->first_vpn + span - 1, .level = table->level,
+    VsEvent event = {.kind = VS_EV_TABLE_FREED,
+                     .pid = process->pid,
+                     .vpn_start = table->first_vpn,
+                     .vpn_end = table->first_vpn + span - 1,
+                     .level = table->level,
                      .frame = frame};
     vs_emit(process->system, &event);
 
@@ -161,7 +168,7 @@ VsStatus vs_pt_create_top(VsProcess *process)
     return table_create(process, 0, 0, &process->top_table);
 }
 
-/* ---- Walking ---------------------------------------------------------------------------------- */
+/* ---- Walking --------------------------------------------------------------------------------- */
 
 /* The path to vpn's leaf entry: the table at each level, as far as tables exist. */
 typedef struct PtPath {
@@ -238,7 +245,7 @@ uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t las
     return last_vpn + 1;
 }
 
-/* ---- Changing entries -------------------------------------------------------------------------- */
+/* ---- Changing entries ------------------------------------------------------------------------ */
 
 /* Creates the missing tables on vpn's path. */
 static VsStatus materialize(VsProcess *process, uint64_t vpn)
@@ -343,7 +350,7 @@ void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
     }
 }
 
-/* ---- Public reading ---------------------------------------------------------------------------- */
+/* ---- Public reading -------------------------------------------------------------------------- */
 
 void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out)
 {

@@ -48,7 +48,7 @@ void vs_pfn_fini(VsPfnDatabase *db)
     *db = (VsPfnDatabase){0};
 }
 
-/* ---- Lists (MiInsertPageInList, MiUnlinkPageFromList) ------------------------------------------ */
+/* ---- Lists (MiInsertPageInList, MiUnlinkPageFromList) ---------------------------------------- */
 
 static uint64_t link_value(uint32_t link) { return link == VS_PFN_LINK_NONE ? VS_PFN_NONE : link; }
 
@@ -135,7 +135,7 @@ bool vs_pfn_write(VsPfnDatabase *db, uint64_t frame, uint32_t offset, uint8_t va
     return true;
 }
 
-/* ---- Taking and giving back frames ------------------------------------------------------------ */
+/* ---- Taking and giving back frames ----------------------------------------------------------- */
 
 /*
  * Takes the oldest standby frame from its page (MiRestoreTransitionPte): the page's transition PTE
@@ -155,10 +155,14 @@ static void repurpose(VsSystem *system, uint64_t frame)
             vs_pt_write(owner, pfn->vpn, pfn->original_pte);
     }
     const VsSection *section = prototype ? vs_section_by_id(system, pfn->pid) : NULL;
-    VsEvent event = {.kind = VS_EV_PAGE_REPURPOSED, .pid = prototype ? 0 : pfn->pid,
+    VsEvent event = {.kind = VS_EV_PAGE_REPURPOSED,
+                     .pid = prototype ? 0 : pfn->pid,
                      .mapped_file = section && section->file,
-                     .section = prototype ? pfn->pid : 0, .vpn_start = pfn->vpn,
-                     .vpn_end = pfn->vpn, .frame = frame, .list = VS_PAGE_STANDBY,
+                     .section = prototype ? pfn->pid : 0,
+                     .vpn_start = pfn->vpn,
+                     .vpn_end = pfn->vpn,
+                     .frame = frame,
+                     .list = VS_PAGE_STANDBY,
                      .slot = vs_pte_pagefile_slot(pfn->original_pte)};
     vs_emit(system, &event);
 }
@@ -203,8 +207,11 @@ uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *from)
     }
     VsPfn *pfn = &db->frames[frame];
     unsigned char *data = pfn->data;
-    *pfn = (VsPfn){.data = data, .location = VS_PAGE_ACTIVE, .flink = VS_PFN_LINK_NONE,
-                   .blink = VS_PFN_LINK_NONE, .reference_count = 1};
+    *pfn = (VsPfn){.data = data,
+                   .location = VS_PAGE_ACTIVE,
+                   .flink = VS_PFN_LINK_NONE,
+                   .blink = VS_PFN_LINK_NONE,
+                   .reference_count = 1};
     db->active_count++;
     return frame;
 }
@@ -231,7 +238,7 @@ void vs_pfn_release(VsSystem *system, uint64_t frame)
     vs_pfn_insert(db, frame, VS_PAGE_FREE);
 }
 
-/* ---- The zero page thread and bad pages ------------------------------------------------------- */
+/* ---- The zero page thread and bad pages ------------------------------------------------------ */
 
 uint64_t vs_zero_free_pages(VsSystem *system, uint64_t max)
 {
@@ -271,7 +278,7 @@ bool vs_page_frame_mark_bad(VsSystem *system, uint64_t frame)
     return true;
 }
 
-/* ---- Reading ---------------------------------------------------------------------------------- */
+/* ---- Reading --------------------------------------------------------------------------------- */
 
 void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out)
 {
@@ -325,8 +332,7 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
 /* ---- Which PTEs map a frame ------------------------------------------------------------------ */
 
 /* Appends a mapping to the caller's array while it has room; counts it either way. */
-static void add_mapping(VsFrameMapping *out, size_t capacity, size_t *count,
-                        VsFrameMapping mapping)
+static void add_mapping(VsFrameMapping *out, size_t capacity, size_t *count, VsFrameMapping mapping)
 {
     if (*count < capacity)
         out[*count] = mapping;
@@ -359,8 +365,10 @@ static size_t prototype_mappings(const VsSystem *system, uint64_t frame, VsFrame
             continue;
         uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
         add_mapping(out, capacity, &count,
-                    (VsFrameMapping){.process = process, .address = vs_vpn_address(vpn),
-                                     .protection = vs_mm_to_win32(mm), .valid = true});
+                    (VsFrameMapping){.process = process,
+                                     .address = vs_vpn_address(vpn),
+                                     .protection = vs_mm_to_win32(mm),
+                                     .valid = true});
     }
     return count;
 }
@@ -376,11 +384,12 @@ static size_t private_mapping(const VsSystem *system, uint64_t frame, VsFrameMap
     if (!vs_pte_is_resident(pte) || vs_pte_frame(pte) != frame)
         return 0;
     size_t count = 0;
-    add_mapping(out, capacity, &count,
-                (VsFrameMapping){
-                    .process = owner, .address = vs_vpn_address(pfn->vpn),
-                    .protection = vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
-                    .valid = vs_pte_is_valid(pte)});
+    add_mapping(
+        out, capacity, &count,
+        (VsFrameMapping){.process = owner,
+                         .address = vs_vpn_address(pfn->vpn),
+                         .protection = vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
+                         .valid = vs_pte_is_valid(pte)});
     return count;
 }
 

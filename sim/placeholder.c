@@ -16,12 +16,12 @@
  *   coalesce  NtFreeVirtualMemory(MEM_RELEASE|MEM_COALESCE_PLACEHOLDERS) over the exact extent of
  *             two or more adjacent free placeholders (MiCoalescePlaceholderAllocations)
  *   replace   NtAllocateVirtualMemoryEx(MEM_RESERVE|MEM_REPLACE_PLACEHOLDER) or
- *             NtMapViewOfSectionEx(MEM_REPLACE_PLACEHOLDER), base and size exactly the placeholder's
- *   restore   NtFreeVirtualMemory(MEM_RELEASE|MEM_PRESERVE_PLACEHOLDER) on replaced private memory,
- *             NtUnmapViewOfSectionEx(MEM_PRESERVE_PLACEHOLDER) on a replacing view
- *             (MiDeleteVad -> MiReInsertPlaceholderVad)
- * The statuses are those Wine's tests measured on Windows (ntdll/tests/virtual.c,
- * kernelbase/tests/process.c): a range that is not exactly right is STATUS_CONFLICTING_ADDRESSES.
+ *             NtMapViewOfSectionEx(MEM_REPLACE_PLACEHOLDER), base and size exactly the
+ * placeholder's restore   NtFreeVirtualMemory(MEM_RELEASE|MEM_PRESERVE_PLACEHOLDER) on replaced
+ * private memory, NtUnmapViewOfSectionEx(MEM_PRESERVE_PLACEHOLDER) on a replacing view (MiDeleteVad
+ * -> MiReInsertPlaceholderVad) The statuses are those Wine's tests measured on Windows
+ * (ntdll/tests/virtual.c, kernelbase/tests/process.c): a range that is not exactly right is
+ * STATUS_CONFLICTING_ADDRESSES.
  */
 #include "internal.h"
 
@@ -30,8 +30,7 @@
  * STATUS_INVALID_PARAMETER, a range that is not exactly the VAD's STATUS_CONFLICTING_ADDRESSES, a
  * VAD that is not a free placeholder STATUS_INVALID_PARAMETER (the order of Wine's map_view).
  */
-VsStatus vs_placeholder_find(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
-                             VsVad **out)
+VsStatus vs_placeholder_find(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsVad **out)
 {
     VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
     if (!vad)
@@ -81,13 +80,20 @@ VsStatus vs_placeholder_replace_private(VsProcess *process, uint64_t *base_addre
     vad->protection = mm;
     vad->mem_commit = (type & MEM_COMMIT) != 0;
     vad->write_watch = (type & MEM_WRITE_WATCH) != 0;
-    VsEvent event = {.kind = VS_EV_PLACEHOLDER_REPLACED, .pid = process->pid,
-                     .vpn_start = start_vpn, .vpn_end = end_vpn, .protection = vs_mm_to_win32(mm)};
+    VsEvent event = {.kind = VS_EV_PLACEHOLDER_REPLACED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .protection = vs_mm_to_win32(mm)};
     vs_emit(process->system, &event);
     if (vad->mem_commit) {
         vs_charge_commit(process, vad, (int64_t)pages);
-        VsEvent committed = {.kind = VS_EV_COMMITTED, .pid = process->pid, .vpn_start = start_vpn,
-                             .vpn_end = end_vpn, .pages = pages, .protection = event.protection};
+        VsEvent committed = {.kind = VS_EV_COMMITTED,
+                             .pid = process->pid,
+                             .vpn_start = start_vpn,
+                             .vpn_end = end_vpn,
+                             .pages = pages,
+                             .protection = event.protection};
         vs_emit(process->system, &committed);
     }
     *base_address = vs_vpn_address(start_vpn);
@@ -127,8 +133,12 @@ VsStatus vs_placeholder_split(VsProcess *process, VsVad *vad, uint64_t start_vpn
     piece->starting_vpn = start_vpn;
     piece->ending_vpn = end_vpn;
     vs_vad_insert(table, piece);
-    VsEvent event = {.kind = VS_EV_PLACEHOLDER_SPLIT, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .old_start = old_start, .old_end = old_end};
+    VsEvent event = {.kind = VS_EV_PLACEHOLDER_SPLIT,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .old_start = old_start,
+                     .old_end = old_end};
     vs_emit(system, &event);
     return STATUS_SUCCESS;
 }
@@ -164,15 +174,21 @@ VsStatus vs_placeholders_coalesce(VsProcess *process, uint64_t start_vpn, uint64
         vs_pool_free(&process->system->vad_pool, next);
         vs_vad_set_range(table, first, start_vpn, next_end);
     }
-    VsEvent event = {.kind = VS_EV_PLACEHOLDERS_COALESCED, .pid = process->pid,
-                     .vpn_start = start_vpn, .vpn_end = end_vpn, .pages = count};
+    VsEvent event = {.kind = VS_EV_PLACEHOLDERS_COALESCED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .pages = count};
     vs_emit(process->system, &event);
     return STATUS_SUCCESS;
 }
 
 /* A VAD for a placeholder about to be restored: taken before the range is emptied, so that running
  * out of memory leaves everything as it was. */
-VsVad *vs_placeholder_alloc(VsProcess *process) { return vs_pool_alloc(&process->system->vad_pool); }
+VsVad *vs_placeholder_alloc(VsProcess *process)
+{
+    return vs_pool_alloc(&process->system->vad_pool);
+}
 
 /*
  * Puts a free placeholder over [start_vpn, end_vpn], which was just released or unmapped

@@ -128,7 +128,7 @@ const VsVad *vs_vad_lookup(VsProcess *process, uint64_t address)
     return vs_vad_locate(&process->vad_root, vs_vpn(address));
 }
 
-/* ---- Handles ---------------------------------------------------------------------------------- */
+/* ---- Handles --------------------------------------------------------------------------------- */
 
 static VsHandle handle_value(size_t index) { return (VsHandle)(index + 1) * 4; }
 
@@ -153,8 +153,7 @@ VsStatus vs_handle_insert(VsThread *caller, VsObjectType type, void *object, uin
     return STATUS_SUCCESS;
 }
 
-VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
-                         VsHandle *handle)
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access, VsHandle *handle)
 {
     if (access & PROCESS_QUERY_INFORMATION)
         access |= PROCESS_QUERY_LIMITED_INFORMATION;
@@ -175,8 +174,8 @@ static VsHandleEntry *handle_entry(VsThread *caller, VsHandle handle)
  * ObReferenceObjectByHandle): no such handle, or one to another type of object, is
  * STATUS_OBJECT_TYPE_MISMATCH or STATUS_INVALID_HANDLE; one that lacks the rights is
  * STATUS_ACCESS_DENIED. */
-VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type,
-                             uint32_t access, void **out)
+VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type, uint32_t access,
+                             void **out)
 {
     if (handle == VS_CURRENT_PROCESS) {
         if (type != VS_OBJECT_PROCESS)
@@ -197,8 +196,7 @@ VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType typ
 
 /* A process handle with the rights a call needs; the pseudo-handle has every right. A handle to
  * something else is STATUS_INVALID_HANDLE, as the memory calls report it. */
-VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access,
-                              VsProcess **out)
+VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access, VsProcess **out)
 {
     void *object;
     VsStatus status = vs_reference_object(caller, handle, VS_OBJECT_PROCESS, access, &object);

@@ -3,8 +3,8 @@
  * codes the kernel stores in VADs and PTEs.
  *
  * Models MiMakeProtectionMask and MmProtectToValue (WRK mm/mi.h, mm/protect.c) and their inverse
- * MI_CONVERT_FROM_PTE_PROTECTION. The rules: exactly one base protection (one bit of the low nibble,
- * or one bit of the execute nibble, never both); at most one of PAGE_GUARD, PAGE_NOCACHE,
+ * MI_CONVERT_FROM_PTE_PROTECTION. The rules: exactly one base protection (one bit of the low
+ * nibble, or one bit of the execute nibble, never both); at most one of PAGE_GUARD, PAGE_NOCACHE,
  * PAGE_WRITECOMBINE; no modifier on PAGE_NOACCESS; nothing above PAGE_WRITECOMBINE.
  */
 #include "internal.h"
@@ -13,21 +13,42 @@
 
 /* MmProtectToValue, split by nibble: index is the single bit set in that nibble. */
 static const uint8_t data_nibble_to_mm[16] = {
-    NO_CODE, MM_NOACCESS, MM_READONLY, NO_CODE, MM_READWRITE, NO_CODE, NO_CODE, NO_CODE,
-    MM_WRITECOPY, NO_CODE, NO_CODE, NO_CODE, NO_CODE, NO_CODE, NO_CODE, NO_CODE,
+    NO_CODE,      MM_NOACCESS, MM_READONLY, NO_CODE, MM_READWRITE, NO_CODE, NO_CODE, NO_CODE,
+    MM_WRITECOPY, NO_CODE,     NO_CODE,     NO_CODE, NO_CODE,      NO_CODE, NO_CODE, NO_CODE,
 };
 static const uint8_t execute_nibble_to_mm[16] = {
-    NO_CODE, MM_EXECUTE, MM_EXECUTE_READ, NO_CODE, MM_EXECUTE_READWRITE, NO_CODE, NO_CODE,
-    NO_CODE, MM_EXECUTE_WRITECOPY, NO_CODE, NO_CODE, NO_CODE, NO_CODE, NO_CODE, NO_CODE, NO_CODE,
+    NO_CODE,
+    MM_EXECUTE,
+    MM_EXECUTE_READ,
+    NO_CODE,
+    MM_EXECUTE_READWRITE,
+    NO_CODE,
+    NO_CODE,
+    NO_CODE,
+    MM_EXECUTE_WRITECOPY,
+    NO_CODE,
+    NO_CODE,
+    NO_CODE,
+    NO_CODE,
+    NO_CODE,
+    NO_CODE,
+    NO_CODE,
 };
 
 /* The Win32 base protection of each MM base code (MM_ZERO_ACCESS has none). */
 static const uint32_t mm_base_to_win32[8] = {
-    0, PAGE_READONLY, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_READWRITE, PAGE_WRITECOPY,
-    PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY,
+    0,
+    PAGE_READONLY,
+    PAGE_EXECUTE,
+    PAGE_EXECUTE_READ,
+    PAGE_READWRITE,
+    PAGE_WRITECOPY,
+    PAGE_EXECUTE_READWRITE,
+    PAGE_EXECUTE_WRITECOPY,
 };
 
-/* Converts PAGE_* to an MM protection code, or MM_INVALID_PROTECTION (models MiMakeProtectionMask). */
+/* Converts PAGE_* to an MM protection code, or MM_INVALID_PROTECTION (models
+ * MiMakeProtectionMask). */
 uint32_t vs_mm_from_win32(uint32_t protect)
 {
     if (protect >= PAGE_WRITECOMBINE * 2)
@@ -40,16 +61,12 @@ uint32_t vs_mm_from_win32(uint32_t protect)
         return MM_INVALID_PROTECTION;
 
     switch (protect & (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)) {
-    case 0:
-        return code;
-    case PAGE_GUARD:
-        return code == MM_NOACCESS ? MM_INVALID_PROTECTION : code | MM_GUARD_PAGE;
-    case PAGE_NOCACHE:
-        return code == MM_NOACCESS ? MM_INVALID_PROTECTION : code | MM_NOCACHE;
+    case 0: return code;
+    case PAGE_GUARD: return code == MM_NOACCESS ? MM_INVALID_PROTECTION : code | MM_GUARD_PAGE;
+    case PAGE_NOCACHE: return code == MM_NOACCESS ? MM_INVALID_PROTECTION : code | MM_NOCACHE;
     case PAGE_WRITECOMBINE:
         return code == MM_NOACCESS ? MM_INVALID_PROTECTION : code | MM_WRITECOMBINE;
-    default: /* two modifiers at once */
-        return MM_INVALID_PROTECTION;
+    default: /* two modifiers at once */ return MM_INVALID_PROTECTION;
     }
 }
 

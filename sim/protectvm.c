@@ -1,11 +1,11 @@
 /*
  * protectvm.c - NtProtectVirtualMemory: change the protection of committed pages.
  *
- * Models WRK mm/protect.c NtProtectVirtualMemory and MiProtectVirtualMemory. The range rounds out to
- * pages and must lie inside one VAD (STATUS_CONFLICTING_ADDRESSES otherwise); every page in it must
- * be committed (STATUS_NOT_COMMITTED); the old protection returned is the first page's. Private
- * memory cannot be made copy-on-write, and a NoChange VAD (KUSER_SHARED_DATA) cannot be changed at
- * all (STATUS_INVALID_PAGE_PROTECTION).
+ * Models WRK mm/protect.c NtProtectVirtualMemory and MiProtectVirtualMemory. The range rounds out
+ * to pages and must lie inside one VAD (STATUS_CONFLICTING_ADDRESSES otherwise); every page in it
+ * must be committed (STATUS_NOT_COMMITTED); the old protection returned is the first page's.
+ * Private memory cannot be made copy-on-write, and a NoChange VAD (KUSER_SHARED_DATA) cannot be
+ * changed at all (STATUS_INVALID_PAGE_PROTECTION).
  */
 #include "internal.h"
 
@@ -55,9 +55,9 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
  * STATUS_INVALID_PARAMETER_2/3, STATUS_INVALID_HANDLE, STATUS_CONFLICTING_ADDRESSES,
  * STATUS_NOT_COMMITTED, STATUS_INSUFFICIENT_RESOURCES.
  */
-VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
-                                  uint64_t *base_address, uint64_t *region_size,
-                                  uint32_t new_protect, uint32_t *old_protect)
+VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
+                                  uint64_t *region_size, uint32_t new_protect,
+                                  uint32_t *old_protect)
 {
     uint32_t mm_protection;
     VsStatus status = check_arguments(caller->process->system->layout, base_address, region_size,
@@ -79,10 +79,10 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
         vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
     /* Pages of a view that become copy-on-write may each become a private copy: a view not mapped
      * copy-on-write is charged for them now (MiSetProtectionOnSection). */
-    uint64_t charge = vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm_protection) &&
-                              vad->commit_charge == 0
-                          ? end_vpn - start_vpn + 1
-                          : 0;
+    uint64_t charge =
+        vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm_protection) && vad->commit_charge == 0
+            ? end_vpn - start_vpn + 1
+            : 0;
     if (charge && !vs_commit_available(process->system, charge))
         return STATUS_COMMITMENT_LIMIT;
     status = vs_set_protection(process, vad, start_vpn, end_vpn, mm_protection);
@@ -91,8 +91,11 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle,
     if (charge)
         vs_charge_commit(process, vad, (int64_t)charge);
 
-    VsEvent event = {.kind = VS_EV_PROTECTED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .protection = new_protect,
+    VsEvent event = {.kind = VS_EV_PROTECTED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .protection = new_protect,
                      .old_protection = vs_mm_to_win32(old)};
     vs_emit(process->system, &event);
     *old_protect = vs_mm_to_win32(old);

@@ -30,10 +30,7 @@ void vs_prototypes_init(VsSection *section)
     vs_sparse_init(&section->prototypes, vs_prototype_initial(section));
 }
 
-void vs_prototypes_fini(VsSection *section)
-{
-    vs_sparse_fini(&section->prototypes);
-}
+void vs_prototypes_fini(VsSection *section) { vs_sparse_fini(&section->prototypes); }
 
 uint64_t vs_prototype_read(const VsSection *section, uint64_t index)
 {

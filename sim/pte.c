@@ -41,10 +41,7 @@ uint64_t vs_pte_pagefile_slot_of(uint64_t entry)
     return vs_pte_is_pagefile(entry) ? vs_pte_pagefile_slot(entry) : 0;
 }
 
-bool vs_pte_accessed(uint64_t entry)
-{
-    return vs_pte_is_valid(entry) && (entry & VS_PTE_ACCESSED);
-}
+bool vs_pte_accessed(uint64_t entry) { return vs_pte_is_valid(entry) && (entry & VS_PTE_ACCESSED); }
 
 bool vs_pte_dirty(uint64_t entry) { return vs_pte_is_valid(entry) && (entry & VS_PTE_DIRTY); }
 

@@ -1,10 +1,10 @@
 /*
  * queryvm.c - NtQueryVirtualMemory (MemoryBasicInformation): what VirtualQuery reports.
  *
- * Models WRK mm/queryvm.c. A region is recomputed at every query, never stored: starting at the page
- * holding the address, the longest run of pages with the same state and protection inside one VAD
- * (one allocation). Outside any VAD the region is free: it runs to the next VAD or the top of user
- * space, has no allocation base and reports PAGE_NOACCESS. Reserved pages report Protect 0.
+ * Models WRK mm/queryvm.c. A region is recomputed at every query, never stored: starting at the
+ * page holding the address, the longest run of pages with the same state and protection inside one
+ * VAD (one allocation). Outside any VAD the region is free: it runs to the next VAD or the top of
+ * user space, has no allocation base and reports PAGE_NOACCESS. Reserved pages report Protect 0.
  */
 #include "internal.h"
 

@@ -8,14 +8,15 @@
  *
  * A section's segment holds one prototype PTE per page. SEC_COMMIT fills them with demand-zero
  * PTEs and charges the system commit for the whole size at creation; SEC_RESERVE leaves them zero
- * until a view commits them (allocvm.c), charging page by page. Either way the commit belongs to the
- * section, not to a process, and comes back when the section is deleted.
+ * until a view commits them (allocvm.c), charging page by page. Either way the commit belongs to
+ * the section, not to a process, and comes back when the section is deleted.
  *
  * Frames of section pages are named by their prototype PTE (VS_PFN_PROTOTYPE): the PFN's pid field
  * holds the section id and its vpn field the page's index. While some process maps the page valid,
  * the prototype PTE is valid too and the frame's share count is the number of valid process PTEs;
- * when the last one goes (trim, unmap), the prototype PTE becomes a transition PTE and the frame goes
- * to the standby or modified list, from where any view can fault it back (MiDecrementShareCount).
+ * when the last one goes (trim, unmap), the prototype PTE becomes a transition PTE and the frame
+ * goes to the standby or modified list, from where any view can fault it back
+ * (MiDecrementShareCount).
  *
  * The queries at the end read a section back for `show section` (WinDbg's !ca): each prototype PTE
  * decoded, and every view of the section across processes.
@@ -52,18 +53,19 @@ static VsSection *find_named(const VsSystem *system, const char *name)
 static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uint32_t attributes,
                              VsHandle file, uint32_t *mm)
 {
-    const uint32_t known = SEC_COMMIT | SEC_RESERVE | SEC_IMAGE | SEC_NOCACHE | SEC_FILE |
-                           SEC_LARGE_PAGES;
+    const uint32_t known =
+        SEC_COMMIT | SEC_RESERVE | SEC_IMAGE | SEC_NOCACHE | SEC_FILE | SEC_LARGE_PAGES;
     if ((attributes & ~known) || !(attributes & (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE)))
         return STATUS_INVALID_PARAMETER_6;
     if ((attributes & SEC_COMMIT) && (attributes & SEC_RESERVE))
         return STATUS_INVALID_PARAMETER_6;
     if ((attributes & SEC_IMAGE) && (attributes & (SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE)))
         return STATUS_INVALID_PARAMETER_6;
-    /* A section's pages are never no-access or guard pages; caching attributes go in SEC_NOCACHE. */
+    /* A section's pages are never no-access or guard pages; caching attributes go in
+     * SEC_NOCACHE. */
     *mm = vs_mm_from_win32(protect);
-    if (*mm == MM_INVALID_PROTECTION || (protect & (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)) ||
-        protect == PAGE_NOACCESS)
+    if (*mm == MM_INVALID_PROTECTION ||
+        (protect & (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)) || protect == PAGE_NOACCESS)
         return STATUS_INVALID_PAGE_PROTECTION;
     if (file != VS_NULL_HANDLE)
         return STATUS_SUCCESS; /* the file's own rules follow, once its handle is resolved */
@@ -116,14 +118,21 @@ VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, ui
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     system->sections[slot] = section;
-    *section = (VsSection){.id = (uint32_t)slot + 1, .size = file ? size : pages * VS_PAGE_SIZE,
-                           .pages = pages, .protection = mm, .reserve = reserve, .file = file};
+    *section = (VsSection){.id = (uint32_t)slot + 1,
+                           .size = file ? size : pages * VS_PAGE_SIZE,
+                           .pages = pages,
+                           .protection = mm,
+                           .reserve = reserve,
+                           .file = file};
     vs_prototypes_init(section); /* every page starts as the initial prototype PTE says */
     if (name)
         strncpy(section->name, name, sizeof section->name - 1);
     vs_section_charge(system, section, (int64_t)charge);
-    VsEvent event = {.kind = VS_EV_SECTION_CREATED, .section = section->id, .size = section->size,
-                     .pages = charge, .protection = vs_mm_to_win32(mm),
+    VsEvent event = {.kind = VS_EV_SECTION_CREATED,
+                     .section = section->id,
+                     .size = section->size,
+                     .pages = charge,
+                     .protection = vs_mm_to_win32(mm),
                      .mapped_file = file != NULL};
     vs_emit(system, &event);
     *out = section;
@@ -139,14 +148,15 @@ void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages)
 }
 
 /* The file rights a section's protection needs of the file handle (MmCreateSection): reading
- * always, writing for a writable section (copy-on-write writes nothing back), execute to execute. */
+ * always, writing for a writable section (copy-on-write writes nothing back), execute to
+ * execute. */
 static uint32_t file_access_for(uint32_t mm)
 {
     uint32_t access = FILE_READ_DATA;
     if ((mm & 7) == MM_READWRITE || (mm & 7) == MM_EXECUTE_READWRITE)
         access |= FILE_WRITE_DATA;
-    if ((mm & 7) == MM_EXECUTE || (mm & 7) == MM_EXECUTE_READ ||
-        (mm & 7) == MM_EXECUTE_READWRITE || (mm & 7) == MM_EXECUTE_WRITECOPY)
+    if ((mm & 7) == MM_EXECUTE || (mm & 7) == MM_EXECUTE_READ || (mm & 7) == MM_EXECUTE_READWRITE ||
+        (mm & 7) == MM_EXECUTE_WRITECOPY)
         access |= FILE_EXECUTE;
     return access;
 }
@@ -205,8 +215,9 @@ static void raise_protection(VsSystem *system, VsSection *section, uint32_t mm)
         if (!vs_pte_is_resident(pte))
             continue;
         system->pfn.frames[frame].original_pte = vs_pte_make_subsection(mm);
-        vs_prototype_write(section, i, vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
-                                                            : vs_pte_make_transition(frame, mm));
+        vs_prototype_write(section, i,
+                           vs_pte_is_valid(pte) ? vs_pte_make_valid(frame, mm)
+                                                : vs_pte_make_transition(frame, mm));
     }
 }
 
@@ -238,12 +249,12 @@ static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, u
 
 /* Resolves the file handle and makes (or finds) the file's section. */
 static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, const char *name,
-                                    const uint64_t *maximum_size, uint32_t mm,
-                                    uint32_t attributes, VsSection **out)
+                                    const uint64_t *maximum_size, uint32_t mm, uint32_t attributes,
+                                    VsSection **out)
 {
     void *object;
-    VsStatus status = vs_reference_object(caller, file_handle, VS_OBJECT_FILE,
-                                          file_access_for(mm), &object);
+    VsStatus status =
+        vs_reference_object(caller, file_handle, VS_OBJECT_FILE, file_access_for(mm), &object);
     if (!NT_SUCCESS(status))
         return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_INVALID_HANDLE : status;
     VsFile *file = object;
@@ -260,8 +271,8 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
                            VsHandle file)
 {
     uint32_t mm;
-    VsStatus status = check_create(maximum_size, section_page_protection, allocation_attributes,
-                                   file, &mm);
+    VsStatus status =
+        check_create(maximum_size, section_page_protection, allocation_attributes, file, &mm);
     if (!NT_SUCCESS(status))
         return status;
     if (!section_handle)
@@ -269,24 +280,24 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
     VsSystem *system = caller->process->system;
     if (name && !name[0])
         name = NULL;
-    if (name && strlen(name) >= sizeof ((VsSection *)0)->name)
+    if (name && strlen(name) >= sizeof((VsSection *)0)->name)
         return STATUS_INVALID_PARAMETER; /* the model keeps names of up to 63 characters */
     VsSection *existing = name ? find_named(system, name) : NULL;
     if (existing) {
         if (!(attributes & OBJ_OPENIF))
             return STATUS_OBJECT_NAME_COLLISION;
-        status = vs_handle_insert(caller, VS_OBJECT_SECTION, existing, desired_access,
-                                  section_handle);
+        status =
+            vs_handle_insert(caller, VS_OBJECT_SECTION, existing, desired_access, section_handle);
         if (!NT_SUCCESS(status))
             return status;
         existing->handles++;
         return STATUS_OBJECT_NAME_EXISTS; /* the size and protection asked for are ignored */
     }
     VsSection *section;
-    status = file ? create_file_section(caller, file, name, maximum_size, mm,
-                                        allocation_attributes, &section)
-                  : vs_section_create(system, name, *maximum_size, mm, allocation_attributes,
-                                   NULL, &section);
+    status = file ? create_file_section(caller, file, name, maximum_size, mm, allocation_attributes,
+                                        &section)
+                  : vs_section_create(system, name, *maximum_size, mm, allocation_attributes, NULL,
+                                      &section);
     if (!NT_SUCCESS(status))
         return status;
     status = vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access, section_handle);
@@ -309,8 +320,8 @@ VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t de
     VsSection *section = find_named(caller->process->system, name);
     if (!section)
         return STATUS_OBJECT_NAME_NOT_FOUND;
-    VsStatus status = vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access,
-                                       section_handle);
+    VsStatus status =
+        vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access, section_handle);
     if (NT_SUCCESS(status))
         section->handles++;
     return status;
@@ -484,8 +495,8 @@ const char *vs_section_file_name(const VsSection *section)
  * (CONTROL_AREA ListHead through each MMVAD's ViewLinks); the model keeps no such list, so this
  * walks every process's VAD tree in order, as check.c does to count views.
  */
-const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *section,
-                                  size_t *process, const VsVad *after)
+const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *section, size_t *process,
+                                  const VsVad *after)
 {
     for (; *process < system->process_count; (*process)++, after = NULL) {
         const VsVad *vad = after ? vs_vad_next(after) : vs_vad_first(system->processes[*process]);
@@ -503,12 +514,11 @@ size_t vs_section_views(const VsSystem *system, const VsSection *section, VsSect
     for (const VsVad *vad = vs_section_next_view(system, section, &p, NULL); vad;
          vad = vs_section_next_view(system, section, &p, vad), count++)
         if (count < capacity)
-            out[count] = (VsSectionView){
-                .process = system->processes[p],
-                .starting_vpn = vad->starting_vpn,
-                .ending_vpn = vad->ending_vpn,
-                .first_page = vs_mapped_vad(vad)->first_prototype,
-                .protection = vs_mm_to_win32(vad->protection)};
+            out[count] = (VsSectionView){.process = system->processes[p],
+                                         .starting_vpn = vad->starting_vpn,
+                                         .ending_vpn = vad->ending_vpn,
+                                         .first_page = vs_mapped_vad(vad)->first_prototype,
+                                         .protection = vs_mm_to_win32(vad->protection)};
     return count;
 }
 

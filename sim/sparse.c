@@ -43,10 +43,7 @@ static uint32_t slot_of(uint64_t index, uint32_t height)
 /* Entries a tree of height covers: [0, capacity). */
 static uint64_t capacity(uint32_t height) { return 1ull << (SLOT_BITS * height); }
 
-void vs_sparse_init(VsSparse *array, uint64_t initial)
-{
-    *array = (VsSparse){.initial = initial};
-}
+void vs_sparse_init(VsSparse *array, uint64_t initial) { *array = (VsSparse){.initial = initial}; }
 
 static void free_node(VsSparse *array, VsSparseNode *node, uint32_t height)
 {
@@ -64,10 +61,7 @@ void vs_sparse_fini(VsSparse *array)
     *array = (VsSparse){.initial = array->initial};
 }
 
-uint64_t vs_sparse_bytes(const VsSparse *array)
-{
-    return array->nodes * sizeof(VsSparseNode);
-}
+uint64_t vs_sparse_bytes(const VsSparse *array) { return array->nodes * sizeof(VsSparseNode); }
 
 uint64_t vs_sparse_get(const VsSparse *array, uint64_t index)
 {
@@ -159,8 +153,7 @@ static void prune(VsSparse *array, uint64_t index)
         if (d == 0) {
             array->root = NULL;
             array->height = 0;
-        }
-        else
+        } else
             path[d - 1]->present &= ~(1ull << slot_of(index, array->height - (d - 1)));
     }
     while (array->root && array->height > 1 && array->root->present == 1) {
@@ -256,8 +249,8 @@ void vs_sparse_release_empty(VsSparse *array, uint64_t first, uint64_t last)
 
 /* The first stored index in [index, last] under node (height, covering from base), or
  * UINT64_MAX. */
-static uint64_t next_under(const VsSparseNode *node, uint32_t height, uint64_t base,
-                           uint64_t index, uint64_t last)
+static uint64_t next_under(const VsSparseNode *node, uint32_t height, uint64_t base, uint64_t index,
+                           uint64_t last)
 {
     uint32_t shift = slot_shift(height);
     uint32_t from = index > base ? (uint32_t)((index - base) >> shift) : 0;
@@ -292,8 +285,8 @@ uint64_t vs_sparse_next(const VsSparse *array, uint64_t index, uint64_t last)
 
 /* The last stored index in [first, index] under node (height, covering from base), or
  * UINT64_MAX. */
-static uint64_t prev_under(const VsSparseNode *node, uint32_t height, uint64_t base,
-                           uint64_t index, uint64_t first)
+static uint64_t prev_under(const VsSparseNode *node, uint32_t height, uint64_t base, uint64_t index,
+                           uint64_t first)
 {
     uint32_t shift = slot_shift(height);
     uint64_t to = (index - base) >> shift; /* index is inside this node */

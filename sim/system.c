@@ -12,21 +12,42 @@
 
 #define VADS_PER_CHUNK 4096
 #define DEFAULT_RAM_BYTES (256ull << 20) /* page frames a system has unless configured */
-#define MAX_RAM_BYTES (16ull << 40)        /* 32-bit frame links: 16 TB */
+#define MAX_RAM_BYTES (16ull << 40)      /* 32-bit frame links: 16 TB */
 
 static const VsLayout layouts[] = {
-    {.arch = VS_ARCH_X64, .name = "x64", .lowest_user_address = 0x10000,
-     .highest_user_address = 0x7FFFFFFEFFFFull, .highest_vad_address = 0x7FFFFFFDFFFFull,
-     .shared_user_data = 0x7FFE0000, .paging_levels = 4, .level_bits = 9, .pte_size = 8,
-     .allocation_granularity = VS_GRANULARITY, .mbi_size = 48},
-    {.arch = VS_ARCH_X86, .name = "x86", .lowest_user_address = 0x10000,
-     .highest_user_address = 0x7FFEFFFF, .highest_vad_address = 0x7FFDFFFF,
-     .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
-     .allocation_granularity = VS_GRANULARITY, .mbi_size = 28},
-    {.arch = VS_ARCH_X86_3GB, .name = "x86-3gb", .lowest_user_address = 0x10000,
-     .highest_user_address = 0xBFFEFFFF, .highest_vad_address = 0xBFFDFFFF,
-     .shared_user_data = 0x7FFE0000, .paging_levels = 2, .level_bits = 10, .pte_size = 4,
-     .allocation_granularity = VS_GRANULARITY, .mbi_size = 28},
+    {.arch = VS_ARCH_X64,
+     .name = "x64",
+     .lowest_user_address = 0x10000,
+     .highest_user_address = 0x7FFFFFFEFFFFull,
+     .highest_vad_address = 0x7FFFFFFDFFFFull,
+     .shared_user_data = 0x7FFE0000,
+     .paging_levels = 4,
+     .level_bits = 9,
+     .pte_size = 8,
+     .allocation_granularity = VS_GRANULARITY,
+     .mbi_size = 48},
+    {.arch = VS_ARCH_X86,
+     .name = "x86",
+     .lowest_user_address = 0x10000,
+     .highest_user_address = 0x7FFEFFFF,
+     .highest_vad_address = 0x7FFDFFFF,
+     .shared_user_data = 0x7FFE0000,
+     .paging_levels = 2,
+     .level_bits = 10,
+     .pte_size = 4,
+     .allocation_granularity = VS_GRANULARITY,
+     .mbi_size = 28},
+    {.arch = VS_ARCH_X86_3GB,
+     .name = "x86-3gb",
+     .lowest_user_address = 0x10000,
+     .highest_user_address = 0xBFFEFFFF,
+     .highest_vad_address = 0xBFFDFFFF,
+     .shared_user_data = 0x7FFE0000,
+     .paging_levels = 2,
+     .level_bits = 10,
+     .pte_size = 4,
+     .allocation_granularity = VS_GRANULARITY,
+     .mbi_size = 28},
 };
 
 const VsLayout *vs_layout_of(VsArch arch)
@@ -122,8 +143,7 @@ static uint64_t process_bytes(const VsProcess *process)
     uint64_t thread = VS_OBJECT_SIZE(personality, thread, VsThread);
     uint64_t bytes = VS_OBJECT_SIZE(personality, process, VsProcess) +
                      process->thread_count * (thread + sizeof(void *)) +
-                     process->handle_count * sizeof(VsHandleEntry) +
-                     ws->capacity * sizeof(VsWsle) +
+                     process->handle_count * sizeof(VsHandleEntry) + ws->capacity * sizeof(VsWsle) +
                      ws->shared.buckets * (sizeof(uint64_t) + sizeof(uint32_t));
     for (size_t i = 0; i < process->watch_count; i++)
         bytes += sizeof(VsWriteWatch) + vs_write_watch_bytes(&process->watches[i]);
@@ -168,6 +188,6 @@ void vs_system_host_bytes(const VsSystem *system, VsHostBytes *out)
         out->processes += process_bytes(system->processes[i]);
     if (personality && personality->host_bytes)
         out->processes += personality->host_bytes(system);
-    out->total = VS_OBJECT_SIZE(personality, system, VsSystem) + out->frames + out->page_tables + out->vads + out->sections +
-                 out->files + out->pagefile + out->processes;
+    out->total = VS_OBJECT_SIZE(personality, system, VsSystem) + out->frames + out->page_tables +
+                 out->vads + out->sections + out->files + out->pagefile + out->processes;
 }

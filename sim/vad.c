@@ -1,20 +1,22 @@
 /*
- * vad.c - the VAD tree: a process's virtual address descriptors in an AVL tree keyed by page number.
+ * vad.c - the VAD tree: a process's virtual address descriptors in an AVL tree keyed by page
+ * number.
  *
  * Models MM_AVL_TABLE and its routines (WRK mm/addrsup.c MiInsertNode, MiRemoveNode,
  * MiRebalanceNode, MiGetNextNode/MiGetPreviousNode, MiLocateAddress; ReactOS ARM3 vadnode.c
  * MiCheckForConflictingNode, MiFindEmptyAddressRangeInTree/DownTree). Windows 8+ keeps the same AVL
  * tree under the name RTL_AVL_TREE (MiInsertVad calls RtlAvlInsertNodeEx).
  *
- * Invariants (checked by check.c): in-order VADs are disjoint and increasing; every node's balance is
- * height(right) - height(left) in -1..1; parent links agree with child links; gap_pages is the free,
- * 64 KB-aligned room between the previous VAD (or the lowest user page) and this one, clipped to
- * highest_vpn; max_gap_pages is the largest gap_pages in the node's subtree. The gaps let the
- * first-fit searches skip whole subtrees that cannot hold a request, where Windows uses its VAD bitmap.
+ * Invariants (checked by check.c): in-order VADs are disjoint and increasing; every node's balance
+ * is height(right) - height(left) in -1..1; parent links agree with child links; gap_pages is the
+ * free, 64 KB-aligned room between the previous VAD (or the lowest user page) and this one, clipped
+ * to highest_vpn; max_gap_pages is the largest gap_pages in the node's subtree. The gaps let the
+ * first-fit searches skip whole subtrees that cannot hold a request, where Windows uses its VAD
+ * bitmap.
  */
 #include "internal.h"
 
-/* ---- Node links: the parent pointer shares its word with the balance (RTL_BALANCED_NODE) ------ */
+/* ---- Node links: the parent pointer shares its word with the balance (RTL_BALANCED_NODE) ----- */
 
 VsVad *vs_vad_parent(const VsVad *vad) { return (VsVad *)(vad->parent_value & ~(uintptr_t)3); }
 
@@ -83,7 +85,7 @@ VsVad *vs_vad_prev(const VsVad *vad)
     return (VsVad *)parent;
 }
 
-/* ---- Free-gap bookkeeping --------------------------------------------------------------------- */
+/* ---- Free-gap bookkeeping -------------------------------------------------------------------- */
 
 /* vpn rounded up to where an allocation may start: a 64 KB boundary, or the layout's granule. */
 static uint64_t granule_up(const VsVadTable *table, uint64_t vpn)
@@ -269,8 +271,8 @@ static void rebalance_after_remove(VsVadTable *table, VsVad *parent, int side)
 
 void vs_vad_table_init(VsVadTable *table, uint64_t lowest_vpn, uint64_t highest_vpn)
 {
-    *table = (VsVadTable){.lowest_vpn = lowest_vpn, .highest_vpn = highest_vpn,
-                          .granule_pages = VS_GRANULE_PAGES};
+    *table = (VsVadTable){
+        .lowest_vpn = lowest_vpn, .highest_vpn = highest_vpn, .granule_pages = VS_GRANULE_PAGES};
 }
 
 /* The VAD containing vpn, or NULL. Tries the hint first (models MiLocateAddress). */
@@ -537,7 +539,7 @@ bool vs_vad_find_free_window(const VsVadTable *table, uint64_t pages, bool top_d
     return false;
 }
 
-/* ---- Reading the tree (public) ----------------------------------------------------------------- */
+/* ---- Reading the tree (public) --------------------------------------------------------------- */
 
 const VsVad *vs_vad_left(const VsVad *vad) { return vad->left; }
 const VsVad *vs_vad_right(const VsVad *vad) { return vad->right; }

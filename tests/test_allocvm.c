@@ -41,8 +41,7 @@ static void test_reserve_rounds_base_and_size(void **state)
     assert_int_equal(query(f, 0x12340000).AllocationProtect, PAGE_READWRITE);
     assert_int_equal(query(f, 0x12340000).Type, MEM_PRIVATE);
     /* The next allocation starts at the next 64 KB boundary, not right after the last page. */
-    assert_int_equal(VsVirtualAlloc(f->thread, 0x12346000, 0x1000, MEM_RESERVE, PAGE_READWRITE),
-                     0);
+    assert_int_equal(VsVirtualAlloc(f->thread, 0x12346000, 0x1000, MEM_RESERVE, PAGE_READWRITE), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_ADDRESS);
     assert_int_equal(VsVirtualAlloc(f->thread, 0x12350000, 0x1000, MEM_RESERVE, PAGE_READWRITE),
                      0x12350000);
@@ -59,8 +58,8 @@ static void test_placement_bottom_up_and_top_down(void **state)
     assert_int_equal(VsVirtualAlloc(f->thread, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0x40000);
     uint64_t top = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE);
     assert_int_equal(top, layout->highest_vad_address + 1 - KB(64));
-    uint64_t below = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_TOP_DOWN,
-                                    PAGE_READWRITE);
+    uint64_t below =
+        VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE);
     assert_int_equal(below, top - KB(64));
     CHECK_INVARIANTS(f);
 }
@@ -74,8 +73,7 @@ static void test_reserve_and_commit_together(void **state)
     assert_int_equal(commit_charge(f), 5);
     /* The rest of the 64 KB granule is free and belongs to nobody: the free region runs on to
      * the next allocation, KUSER_SHARED_DATA. */
-    ASSERT_REGION(f, p + KB(20), p + KB(20), 0x7FFE0000 - (p + KB(20)), MEM_FREE, PAGE_NOACCESS,
-                  0);
+    ASSERT_REGION(f, p + KB(20), p + KB(20), 0x7FFE0000 - (p + KB(20)), MEM_FREE, PAGE_NOACCESS, 0);
     CHECK_INVARIANTS(f);
 }
 
@@ -135,8 +133,8 @@ static void test_reserve_conflicts(void **state)
     uint64_t p = VsVirtualAlloc(f->thread, 0x10000000, MB(1), MEM_RESERVE, PAGE_READWRITE);
     ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, p + MB(1) - 1, 1, MEM_RESERVE, PAGE_READWRITE),
                        ERROR_INVALID_ADDRESS);
-    ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, p - KB(64), KB(68), MEM_RESERVE,
-                                         PAGE_READWRITE),
+    ASSERT_WIN32_FAILS(f,
+                       VsVirtualAlloc(f->thread, p - KB(64), KB(68), MEM_RESERVE, PAGE_READWRITE),
                        ERROR_INVALID_ADDRESS);
     uint64_t base = 0x7FFE0000, size = 0x1000;
     assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, PAGE_READWRITE),
@@ -164,9 +162,10 @@ static void test_reserve_outside_user_range(void **state)
     size = 0x1000;
     assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, PAGE_READWRITE),
                      STATUS_INVALID_PARAMETER_2);
-    ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, layout->highest_vad_address + 1, 1,
-                                         MEM_RESERVE, PAGE_READWRITE),
-                       ERROR_INVALID_PARAMETER);
+    ASSERT_WIN32_FAILS(
+        f,
+        VsVirtualAlloc(f->thread, layout->highest_vad_address + 1, 1, MEM_RESERVE, PAGE_READWRITE),
+        ERROR_INVALID_PARAMETER);
     /* A range that starts inside user space but runs past its top: the size is wrong. */
     base = layout->highest_vad_address + 1 - KB(64);
     size = KB(128);
@@ -188,9 +187,14 @@ static void test_bad_size_and_type(void **state)
                      STATUS_INVALID_PARAMETER_4);
     ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0, 0, MEM_RESERVE, PAGE_READWRITE),
                        ERROR_INVALID_PARAMETER);
-    static const uint32_t bad_types[] = {0, MEM_TOP_DOWN, MEM_DECOMMIT, MEM_RELEASE,
-                                         MEM_RESERVE | MEM_DECOMMIT, MEM_COMMIT | MEM_RELEASE,
-                                         MEM_FREE, MEM_RESERVE | 0x1};
+    static const uint32_t bad_types[] = {0,
+                                         MEM_TOP_DOWN,
+                                         MEM_DECOMMIT,
+                                         MEM_RELEASE,
+                                         MEM_RESERVE | MEM_DECOMMIT,
+                                         MEM_COMMIT | MEM_RELEASE,
+                                         MEM_FREE,
+                                         MEM_RESERVE | 0x1};
     for (size_t i = 0; i < sizeof bad_types / sizeof bad_types[0]; i++) {
         base = 0;
         size = KB(4);
@@ -217,14 +221,26 @@ static void test_protection_validity(void **state)
 {
     Fixture *f = *state;
     static const uint32_t good[] = {
-        PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ,
-        PAGE_EXECUTE_READWRITE, PAGE_READWRITE | PAGE_GUARD, PAGE_READONLY | PAGE_NOCACHE,
+        PAGE_NOACCESS,
+        PAGE_READONLY,
+        PAGE_READWRITE,
+        PAGE_EXECUTE,
+        PAGE_EXECUTE_READ,
+        PAGE_EXECUTE_READWRITE,
+        PAGE_READWRITE | PAGE_GUARD,
+        PAGE_READONLY | PAGE_NOCACHE,
         PAGE_EXECUTE_READWRITE | PAGE_WRITECOMBINE,
     };
     static const uint32_t bad[] = {
-        0, PAGE_READONLY | PAGE_READWRITE, PAGE_NOACCESS | PAGE_GUARD, PAGE_NOACCESS | PAGE_NOCACHE,
-        PAGE_NOACCESS | PAGE_WRITECOMBINE, PAGE_READWRITE | PAGE_NOCACHE | PAGE_WRITECOMBINE,
-        PAGE_GUARD, 0x800, PAGE_READWRITE | PAGE_GUARD | PAGE_WRITECOMBINE,
+        0,
+        PAGE_READONLY | PAGE_READWRITE,
+        PAGE_NOACCESS | PAGE_GUARD,
+        PAGE_NOACCESS | PAGE_NOCACHE,
+        PAGE_NOACCESS | PAGE_WRITECOMBINE,
+        PAGE_READWRITE | PAGE_NOCACHE | PAGE_WRITECOMBINE,
+        PAGE_GUARD,
+        0x800,
+        PAGE_READWRITE | PAGE_GUARD | PAGE_WRITECOMBINE,
         /* guard and nocache share MM code bits 3-4: together they would read as write-combine */
         PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE,
     };
@@ -254,8 +270,7 @@ static void test_writecopy_refused_for_private_memory(void **state)
         uint64_t base = 0, size = KB(4);
         assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, cow[i]),
                          STATUS_INVALID_PAGE_PROTECTION);
-        ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT,
-                                             cow[i]),
+        ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, cow[i]),
                            ERROR_INVALID_PARAMETER);
         ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, cow[i]),
                            ERROR_INVALID_PARAMETER);
@@ -273,13 +288,13 @@ static void test_check_order(void **state)
     /* Bad protection and size 0: the protection. */
     assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, 0), STATUS_INVALID_PAGE_PROTECTION);
     /* Zero bits before everything. */
-    assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 22, &size, 0,
-                                               0),
-                     STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(
+        VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 22, &size, 0, 0),
+        STATUS_INVALID_PARAMETER_3);
     /* Arguments before the handle. */
-    assert_int_equal(VsNtAllocateVirtualMemory(f->thread, 0x1234, &base, 0, &size, MEM_RESERVE,
-                                               PAGE_READWRITE),
-                     STATUS_INVALID_PARAMETER_4);
+    assert_int_equal(
+        VsNtAllocateVirtualMemory(f->thread, 0x1234, &base, 0, &size, MEM_RESERVE, PAGE_READWRITE),
+        STATUS_INVALID_PARAMETER_4);
 }
 
 /* ZeroBits: the allocation's address must have that many high bits clear (of 32), or on 64-bit
@@ -305,7 +320,8 @@ static void test_zero_bits(void **state)
                      STATUS_SUCCESS);
     assert_true(base + size - 1 <= 0xFFFFFFFFull);
     /* ZeroBits steers only the search: a fixed base above its limit is still granted, and a
-     * fixed base that conflicts is a conflict (Wine's test_VirtualAlloc asserts this of Windows). */
+     * fixed base that conflicts is a conflict (Wine's test_VirtualAlloc asserts this of
+     * Windows). */
     base = 0x200000;
     size = KB(64);
     assert_int_equal(VsNtAllocateVirtualMemory(f->thread, VS_CURRENT_PROCESS, &base, 12, &size,
@@ -345,9 +361,9 @@ static void test_address_space_exhausted_x86(void **state)
     assert_int_not_equal(VsVirtualAlloc(f->thread, 0, MB(1500), MEM_RESERVE, PAGE_READWRITE), 0);
     ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0, MB(600), MEM_RESERVE, PAGE_READWRITE),
                        ERROR_NOT_ENOUGH_MEMORY);
-    ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0, MB(600), MEM_RESERVE | MEM_TOP_DOWN,
-                                         PAGE_READWRITE),
-                       ERROR_NOT_ENOUGH_MEMORY);
+    ASSERT_WIN32_FAILS(
+        f, VsVirtualAlloc(f->thread, 0, MB(600), MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE),
+        ERROR_NOT_ENOUGH_MEMORY);
     /* Larger than the whole user space: the size itself is wrong. */
     ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0, GB(3), MEM_RESERVE, PAGE_READWRITE),
                        ERROR_INVALID_PARAMETER);
@@ -365,14 +381,12 @@ static void test_x86_layouts(void **state)
     if (layout->arch == VS_ARCH_X86_3GB) {
         assert_int_equal(top, 0xBFFD0000);
         /* Both sides of KUSER_SHARED_DATA are usable. */
-        assert_int_equal(VsVirtualAlloc(f->thread, 0x7FFF0000, KB(64), MEM_RESERVE,
-                                        PAGE_READWRITE),
+        assert_int_equal(VsVirtualAlloc(f->thread, 0x7FFF0000, KB(64), MEM_RESERVE, PAGE_READWRITE),
                          0x7FFF0000);
         ASSERT_REGION(f, 0x7FFE0000, 0x7FFE0000, KB(4), MEM_COMMIT, PAGE_READONLY, 0x7FFE0000);
     } else {
         assert_int_equal(top, 0x7FFD0000);
-        ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0x7FFF0000, 1, MEM_RESERVE,
-                                             PAGE_READWRITE),
+        ASSERT_WIN32_FAILS(f, VsVirtualAlloc(f->thread, 0x7FFF0000, 1, MEM_RESERVE, PAGE_READWRITE),
                            ERROR_INVALID_PARAMETER);
     }
     CHECK_INVARIANTS(f);
@@ -387,25 +401,25 @@ static void test_alloc_in_another_process(void **state)
     VsHandle handle;
     assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &handle),
                      STATUS_SUCCESS);
-    uint64_t p = VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE | MEM_COMMIT,
-                                  PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     assert_int_equal(p, 0x10000);
     VsProcessCounters counters;
     vs_process_counters(other, &counters);
     assert_int_equal(counters.commit_charge, 16);
     assert_int_equal(commit_charge(f), 0);
     ASSERT_REGION(f, p, p, 0x7FFE0000 - p, MEM_FREE, PAGE_NOACCESS, 0);
-    ASSERT_WIN32_FAILS(f, VsVirtualAllocEx(f->thread, handle + 4, 0, 1, MEM_RESERVE,
-                                           PAGE_READWRITE),
+    ASSERT_WIN32_FAILS(f,
+                       VsVirtualAllocEx(f->thread, handle + 4, 0, 1, MEM_RESERVE, PAGE_READWRITE),
                        ERROR_INVALID_HANDLE);
     ASSERT_WIN32_OK(f, VsCloseHandle(f->thread, handle));
     ASSERT_WIN32_FAILS(f, VsVirtualAllocEx(f->thread, handle, 0, 1, MEM_RESERVE, PAGE_READWRITE),
                        ERROR_INVALID_HANDLE);
     ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, handle), ERROR_INVALID_HANDLE);
     /* The pseudo-handle names the caller's own process. */
-    assert_int_equal(VsVirtualAllocEx(f->thread, VsGetCurrentProcess(), 0, 1, MEM_RESERVE,
-                                      PAGE_READWRITE),
-                     0x10000);
+    assert_int_equal(
+        VsVirtualAllocEx(f->thread, VsGetCurrentProcess(), 0, 1, MEM_RESERVE, PAGE_READWRITE),
+        0x10000);
     CHECK_INVARIANTS(f);
 }
 

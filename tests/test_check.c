@@ -42,13 +42,13 @@ static void assert_trips(Fixture *f, const char *invariant)
 
 /* Sets a field (an integer or flag) to value, asserts that vs_check reports invariant, then puts
  * the old value back and asserts that the system is whole again. */
-#define CORRUPT(f, field, value, invariant)                                                       \
-    do {                                                                                          \
-        uint64_t saved_ = (field);                                                                \
-        (field) = (value);                                                                        \
-        assert_trips((f), (invariant));                                                           \
-        (field) = saved_;                                                                         \
-        CHECK_INVARIANTS(f);                                                                      \
+#define CORRUPT(f, field, value, invariant)                                                        \
+    do {                                                                                           \
+        uint64_t saved_ = (field);                                                                 \
+        (field) = (value);                                                                         \
+        assert_trips((f), (invariant));                                                            \
+        (field) = saved_;                                                                          \
+        CHECK_INVARIANTS(f);                                                                       \
     } while (0)
 
 /* ---- Building a small valid system ----------------------------------------------------------- */
@@ -84,8 +84,8 @@ static void touch(Fixture *f, uint64_t address)
 /* A 64 KB view of a new page-file-backed section, its first page touched; the section is *out. */
 static uint64_t touched_view(Fixture *f, VsSection **out)
 {
-    VsHandle h = VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0x10000,
-                                     NULL);
+    VsHandle h =
+        VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0x10000, NULL);
     uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
     assert_true(h && v);
     touch(f, v);
@@ -435,7 +435,7 @@ static void test_check_reports_pte_in_an_unknown_state(void **state)
     Fixture *f = *state;
     uint64_t *pte = pte_at(f, reserve_then_commit(f, 0x10000));
     assert_int_equal(*pte, vs_pte_make_software(MM_READWRITE)); /* demand zero */
-    CORRUPT(f, *pte, *pte | 0x8, "PTE in an unknown state"); /* bit 3 means nothing */
+    CORRUPT(f, *pte, *pte | 0x8, "PTE in an unknown state");    /* bit 3 means nothing */
 }
 
 static void test_check_reports_prototype_format_pte_outside_a_view(void **state)
@@ -829,8 +829,8 @@ static void test_check_reports_file_section_not_the_files_data_section(void **st
 static void test_check_reports_section_kept_with_no_handle_and_no_view(void **state)
 {
     Fixture *f = *state;
-    VsHandle h = VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0x10000,
-                                     NULL);
+    VsHandle h =
+        VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0x10000, NULL);
     assert_true(h != 0);
     CHECK_INVARIANTS(f);
     VsSection *section = (VsSection *)vs_handle_section(f->thread, h);

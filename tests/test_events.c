@@ -60,8 +60,7 @@ static void test_commit_events(void **state)
     uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
     vs_event_log_clear(&f->log);
     VsVirtualAlloc(f->thread, p + KB(6), KB(7), MEM_COMMIT, PAGE_READWRITE);
-    EXPECT_KINDS(f, VS_EV_RANGE_ROUNDED, VS_EV_TABLE_CREATED, VS_EV_TABLE_CREATED,
-                 VS_EV_COMMITTED);
+    EXPECT_KINDS(f, VS_EV_RANGE_ROUNDED, VS_EV_TABLE_CREATED, VS_EV_TABLE_CREATED, VS_EV_COMMITTED);
     assert_int_equal(event(f, 1)->level, 2);
     assert_int_equal(event(f, 2)->level, 3);
     assert_int_equal(event(f, 3)->vpn_start, (p >> 12) + 1);
@@ -160,10 +159,10 @@ int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
     const struct CMUnitTest tests[] = {
-        X64(test_reserve_events),         X64(test_reserve_commit_events),
-        X64(test_commit_events),          X64(test_protect_decommit_release_events),
-        X64(test_split_and_trim_events),  X64(test_failed_calls_emit_nothing),
-        X64(test_detached_log),           X64(test_log_growth),
+        X64(test_reserve_events),        X64(test_reserve_commit_events),
+        X64(test_commit_events),         X64(test_protect_decommit_release_events),
+        X64(test_split_and_trim_events), X64(test_failed_calls_emit_nothing),
+        X64(test_detached_log),          X64(test_log_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,10 +70,10 @@ static void test_access_violations(void **state)
     Fixture *f = *state;
     uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
     uint8_t v;
-    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_ACCESS_VIOLATION);      /* reserved */
+    assert_int_equal(vs_memory_read(f->thread, p, &v), STATUS_ACCESS_VIOLATION); /* reserved */
     assert_int_equal(vs_memory_read(f->thread, 0x50000000, &v), STATUS_ACCESS_VIOLATION); /* free */
-    assert_int_equal(vs_memory_read(f->thread, 0, &v), STATUS_ACCESS_VIOLATION);      /* NULL */
-    assert_int_equal(vs_memory_read(f->thread, ~0ull, &v), STATUS_ACCESS_VIOLATION);  /* kernel */
+    assert_int_equal(vs_memory_read(f->thread, 0, &v), STATUS_ACCESS_VIOLATION);          /* NULL */
+    assert_int_equal(vs_memory_read(f->thread, ~0ull, &v), STATUS_ACCESS_VIOLATION); /* kernel */
     VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READONLY);
     assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_ACCESS_VIOLATION);
     assert_int_equal(read_ok(f, p), 0); /* reading a read-only page is fine */
@@ -92,8 +92,8 @@ static void test_access_violations(void **state)
 static void test_guard_page_is_one_shot(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT,
-                                PAGE_READWRITE | PAGE_GUARD);
+    uint64_t p =
+        VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
     uint8_t v;
     assert_int_equal(vs_memory_write(f->thread, p, 9), STATUS_GUARD_PAGE_VIOLATION);
     CHECK_INVARIANTS(f);
@@ -155,7 +155,8 @@ static void test_decommit_and_release_free_frames(void **state)
     Fixture *f = *state;
     uint64_t p = VsVirtualAlloc(f->thread, 0, KB(16), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     for (int i = 0; i < 4; i++)
-        assert_int_equal(vs_memory_write(f->thread, p + KB(4) * i, (uint8_t)(i + 1)), STATUS_SUCCESS);
+        assert_int_equal(vs_memory_write(f->thread, p + KB(4) * i, (uint8_t)(i + 1)),
+                         STATUS_SUCCESS);
     assert_int_equal(memory(f).active_pages, 4);
     assert_true(VsVirtualFree(f->thread, p, KB(4), MEM_DECOMMIT));
     CHECK_INVARIANTS(f);
@@ -185,9 +186,8 @@ static void test_decommit_and_release_free_frames(void **state)
 static void test_out_of_frames(void **state)
 {
     (void)state;
-    VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X86,
-                                                          .ram_bytes = KB(64),
-                                                          .pagefile_bytes = KB(4)});
+    VsSystem *system = vs_system_create(
+        &(VsSystemConfig){.arch = VS_ARCH_X86, .ram_bytes = KB(64), .pagefile_bytes = KB(4)});
     VsProcess *process = vs_process_create(system, "small");
     VsThread *thread = vs_process_main_thread(process);
     VsMemoryCounters c;

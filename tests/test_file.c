@@ -81,9 +81,9 @@ static void test_create_file(void **state)
 static void test_section_rules(void **state)
 {
     Fixture *f = *state;
-    assert_int_equal(vs_file_create(f->system, "data", 36, "0123456789abcdefghijklmnopqrstuvwxyz",
-                                    36, 0),
-                     STATUS_SUCCESS);
+    assert_int_equal(
+        vs_file_create(f->system, "data", 36, "0123456789abcdefghijklmnopqrstuvwxyz", 36, 0),
+        STATUS_SUCCESS);
     VsHandle ro = open_file(f, "data", GENERIC_READ);
     assert_int_equal(VsCreateFileMapping(f->thread, ro, PAGE_READWRITE, 0, 0, NULL), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);

@@ -48,7 +48,8 @@ static void test_fork_copy_on_write(void **state)
 }
 
 /* Private anonymous memory only ever read has no anon_vma: fork leaves the child's page table
- * empty there (vma_needs_copy), so its pages are the parent's alone, and the child faults afresh. */
+ * empty there (vma_needs_copy), so its pages are the parent's alone, and the child faults
+ * afresh. */
 static void test_fork_skips_memory_never_written(void **state)
 {
     Fixture *f = *state;

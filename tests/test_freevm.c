@@ -80,7 +80,7 @@ static void test_size_zero_needs_allocation_base(void **state)
 static void test_decommit_rounds_out_to_pages(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = reserve_with_commit(f); /* pages 2..5 committed */
+    uint64_t p = reserve_with_commit(f);          /* pages 2..5 committed */
     uint64_t base = p + KB(12) + 1, size = KB(4); /* touches pages 3 and 4 */
     assert_int_equal(nt_free(f, &base, &size, MEM_DECOMMIT), STATUS_SUCCESS);
     assert_int_equal(base, p + KB(12));
@@ -153,16 +153,15 @@ static void test_bad_free_type(void **state)
 {
     Fixture *f = *state;
     uint64_t p = reserve_with_commit(f);
-    static const uint32_t bad[] = {0, MEM_DECOMMIT | MEM_RELEASE, MEM_COMMIT, MEM_RESERVE,
-                                   MEM_RELEASE | MEM_TOP_DOWN, 0x1};
+    static const uint32_t bad[] = {0,           MEM_DECOMMIT | MEM_RELEASE, MEM_COMMIT,
+                                   MEM_RESERVE, MEM_RELEASE | MEM_TOP_DOWN, 0x1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t base = p, size = 0;
         assert_int_equal(nt_free(f, &base, &size, bad[i]), STATUS_INVALID_PARAMETER_4);
         ASSERT_WIN32_FAILS(f, VsVirtualFree(f->thread, p, 0, bad[i]), ERROR_INVALID_PARAMETER);
     }
     uint64_t size = 0;
-    assert_int_equal(VsNtFreeVirtualMemory(f->thread, VS_CURRENT_PROCESS, NULL, &size,
-                                           MEM_RELEASE),
+    assert_int_equal(VsNtFreeVirtualMemory(f->thread, VS_CURRENT_PROCESS, NULL, &size, MEM_RELEASE),
                      STATUS_ACCESS_VIOLATION);
     assert_int_equal(VsNtFreeVirtualMemory(f->thread, VS_CURRENT_PROCESS, &p, NULL, MEM_RELEASE),
                      STATUS_ACCESS_VIOLATION);
@@ -180,7 +179,7 @@ static void test_nt_release_trims_head_and_tail(void **state)
 {
     Fixture *f = *state;
     uint64_t p = reserve_with_commit(f); /* pages 2..5 committed */
-    uint64_t base = p, size = KB(12);     /* pages 0..2 */
+    uint64_t base = p, size = KB(12);    /* pages 0..2 */
     assert_int_equal(nt_free(f, &base, &size, MEM_RELEASE), STATUS_SUCCESS);
     assert_int_equal(base, p);
     assert_int_equal(size, KB(12));

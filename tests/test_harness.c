@@ -114,7 +114,8 @@ static void test_compare_errors_and_queries(void **state)
     assert_string_equal(((VsDivergence *)g_ptr_array_index(d, 0))->model,
                         "487 ERROR_INVALID_ADDRESS");
     VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x50000000}};
-    VsOutcome qm = {.ret = 48, .has_mbi = true,
+    VsOutcome qm = {.ret = 48,
+                    .has_mbi = true,
                     .mbi = {0x50000000, 0, 0, 0x1000000, MEM_FREE, PAGE_NOACCESS, 0}};
     VsOutcome qo = qm;
     qo.mbi.RegionSize = 0x20000;
@@ -356,7 +357,11 @@ static void test_protocol_parses_requests(void **state)
     g_strlcpy(line, "VirtualAlloc2 0 0 10000 2000 4 r10000:7fff0000:10000 1", sizeof line);
     assert_false(agent_parse(line, &r, 0)); /* the POSIX agent takes no windows */
     static const char *const malformed[] = {
-        "read zz", "open s616 0 0", "r r1:2", "", "x 1 2 3 4 5 6 7 8 9 a b c d e f 10 11",
+        "read zz",
+        "open s616 0 0",
+        "r r1:2",
+        "",
+        "x 1 2 3 4 5 6 7 8 9 a b c d e f 10 11",
         "a_name_of_sixty_four_characters_is_longer_than_a_request_may_have 1",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {

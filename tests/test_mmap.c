@@ -47,14 +47,14 @@ static void test_thp_alignment(void **state)
 static void test_mmap_errors_in_order(void **state)
 {
     Fixture *f = *state;
-    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, ANON, -1, 1), VS_EINVAL);  /* offset first */
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, ANON, -1, 1), VS_EINVAL); /* offset first */
     ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, VS_MAP_PRIVATE, 99, 0), VS_EBADF); /* fd */
-    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, ANON, -1, 0), VS_EINVAL);  /* length 0 */
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 0, RW, ANON, -1, 0), VS_EINVAL);          /* length 0 */
     ASSERT_FAILS(f, vs_mmap(f->thread, 0, UINT64_MAX, RW, ANON, -1, 0), VS_ENOMEM);
     ASSERT_FAILS(f, vs_mmap(f->thread, 0x12345, PAGE, RW, ANON | VS_MAP_FIXED, -1, 0), VS_EINVAL);
     ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_ANONYMOUS, -1, 0), VS_EINVAL);
-    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_SHARED_VALIDATE | VS_MAP_ANONYMOUS, -1,
-                            0),
+    ASSERT_FAILS(f,
+                 vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_SHARED_VALIDATE | VS_MAP_ANONYMOUS, -1, 0),
                  VS_EINVAL);
     uint64_t p = map(f, 0, 4 * PAGE, RW, ANON);
     ASSERT_FAILS(f, vs_mmap(f->thread, p + PAGE, PAGE, RW, ANON | VS_MAP_FIXED_NOREPLACE, -1, 0),

@@ -25,7 +25,8 @@ static void test_mprotect_splits_and_merges_back(void **state)
     assert_int_equal(vs_memory_write(f->thread, p + 3 * PAGE, 1), STATUS_ACCESS_VIOLATION);
     assert_int_equal(vs_signal_of(STATUS_ACCESS_VIOLATION), VS_SIGSEGV);
     assert_int_equal(vs_memory_read(f->thread, p + 3 * PAGE, &byte), STATUS_SUCCESS);
-    assert_int_equal(vs_memory_write(f->thread, p + 5 * PAGE, 1), STATUS_SUCCESS); /* one anon_vma */
+    assert_int_equal(vs_memory_write(f->thread, p + 5 * PAGE, 1),
+                     STATUS_SUCCESS); /* one anon_vma */
     assert_int_equal(vs_mprotect(f->thread, p + 3 * PAGE, PAGE, RW), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(vmas(f, v, 4), 1);

@@ -73,10 +73,13 @@ static void test_mremap_moves_several_vmas(void **state)
     assert_int_equal(vs_mprotect(f->thread, p + 3 * PAGE, PAGE, VS_PROT_READ), 0);
     assert_int_equal(vs_memory_write(f->thread, p, 0x11), STATUS_SUCCESS);
     uint64_t target = p - 64 * PAGE;
-    ASSERT_FAILS(f, vs_mremap(f->thread, p + 2 * PAGE, 2 * PAGE, 2 * PAGE,
-                              VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target), VS_EFAULT);
-    assert_int_equal(vs_mremap(f->thread, p, 6 * PAGE, 6 * PAGE,
-                               VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target), target);
+    ASSERT_FAILS(f,
+                 vs_mremap(f->thread, p + 2 * PAGE, 2 * PAGE, 2 * PAGE,
+                           VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target),
+                 VS_EFAULT);
+    assert_int_equal(
+        vs_mremap(f->thread, p, 6 * PAGE, 6 * PAGE, VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target),
+        target);
     CHECK_INVARIANTS(f);
     VsVmaInfo v[4];
     assert_int_equal(vmas(f, v, 4), 3);

@@ -129,9 +129,12 @@ static void test_event_kind_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_protect_strings),   cmocka_unit_test(test_mem_flag_strings),
-        cmocka_unit_test(test_truncation),        cmocka_unit_test(test_constant_lookup),
-        cmocka_unit_test(test_status_and_error_names), cmocka_unit_test(test_event_kind_names),
+        cmocka_unit_test(test_protect_strings),
+        cmocka_unit_test(test_mem_flag_strings),
+        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_constant_lookup),
+        cmocka_unit_test(test_status_and_error_names),
+        cmocka_unit_test(test_event_kind_names),
         cmocka_unit_test(test_region_state_and_type_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

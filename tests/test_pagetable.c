@@ -119,7 +119,8 @@ static void test_commit_creates_and_release_frees(void **state)
     assert_false(walk.level[2].present);
 }
 
-/* Decommitting private pages of a plain reservation zeroes their PTEs: an emptied table is freed. */
+/* Decommitting private pages of a plain reservation zeroes their PTEs: an emptied table is
+ * freed. */
 static void test_decommit_frees_emptied_tables(void **state)
 {
     Fixture *f = *state;
@@ -156,8 +157,8 @@ static void test_guard_modifier_in_pte(void **state)
     Fixture *f = *state;
     uint64_t p = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE, PAGE_READWRITE);
     assert_true(VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD));
-    assert_true(VsVirtualAlloc(f->thread, p + KB(4), KB(4), MEM_COMMIT,
-                               PAGE_READONLY | PAGE_NOCACHE));
+    assert_true(
+        VsVirtualAlloc(f->thread, p + KB(4), KB(4), MEM_COMMIT, PAGE_READONLY | PAGE_NOCACHE));
     uint64_t guard = leaf_pte(f, p), nocache = leaf_pte(f, p + KB(4));
     assert_int_equal(vs_pte_state(guard), VS_PTE_STATE_DEMAND_ZERO);
     assert_int_equal(vs_pte_protection(guard), PAGE_READWRITE | PAGE_GUARD);
@@ -198,8 +199,8 @@ static void test_sparse_far_apart_pages(void **state)
     Fixture *f = *state;
     const VsLayout *layout = vs_system_layout(f->system);
     uint64_t low = 0x10000, high = layout->highest_vad_address + 1 - KB(64);
-    assert_int_equal(VsVirtualAlloc(f->thread, low, KB(64), MEM_COMMIT | MEM_RESERVE,
-                                    PAGE_READWRITE), low);
+    assert_int_equal(
+        VsVirtualAlloc(f->thread, low, KB(64), MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE), low);
     assert_int_equal(VsVirtualAlloc(f->thread, high, KB(64), MEM_RESERVE, PAGE_READWRITE), high);
     assert_true(VsVirtualAlloc(f->thread, high, KB(4), MEM_COMMIT, PAGE_READONLY));
     CHECK_INVARIANTS(f);

@@ -517,9 +517,10 @@ static void test_mem_reset(void **state)
 }
 
 /* MEM_RESET_UNDO: it succeeds when every page of the range still has its contents, and makes them
- * dirty again (a valid page gets Dirty, a standby page goes back to the modified list, so a trim and
- * the need for frames no longer lose it); it fails when a page was repurposed since, and still rescues
- * the rest. It goes alone; its range rounds inward and lies in one allocation, as MEM_RESET's. */
+ * dirty again (a valid page gets Dirty, a standby page goes back to the modified list, so a trim
+ * and the need for frames no longer lose it); it fails when a page was repurposed since, and still
+ * rescues the rest. It goes alone; its range rounds inward and lies in one allocation, as
+ * MEM_RESET's. */
 static void test_mem_reset_undo(void **state)
 {
     Fixture *f = *state;
@@ -552,7 +553,8 @@ static void test_mem_reset_undo(void **state)
         write_ok(f, other + i * KB(4), 2);
     assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_DEMAND_ZERO);
     write_ok(f, p + KB(8), 3); /* a page of the range that still has its contents */
-    assert_int_equal(VsVirtualAlloc(f->thread, p + KB(4), KB(8), MEM_RESET, PAGE_NOACCESS), p + KB(4));
+    assert_int_equal(VsVirtualAlloc(f->thread, p + KB(4), KB(8), MEM_RESET, PAGE_NOACCESS),
+                     p + KB(4));
     assert_int_equal(VsVirtualAlloc(f->thread, p, KB(12), MEM_RESET_UNDO, PAGE_NOACCESS), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_UNSUCCESSFUL);
     assert_int_equal(VsGetLastError(f->thread), ERROR_GEN_FAILURE);
@@ -562,11 +564,11 @@ static void test_mem_reset_undo(void **state)
     assert_int_equal(read_ok(f, p), 0);
     /* Rules: alone; a protection must be given but is not used; rounds inward; one allocation;
      * a reserved page holds nothing to bring back. */
-    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO | MEM_COMMIT,
-                                    PAGE_READWRITE), 0);
+    assert_int_equal(
+        VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO | MEM_COMMIT, PAGE_READWRITE), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
-    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO | MEM_RESET,
-                                    PAGE_READWRITE), 0);
+    assert_int_equal(
+        VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO | MEM_RESET, PAGE_READWRITE), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);
     assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_RESET_UNDO, 0x1234), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PAGE_PROTECTION);
@@ -659,7 +661,7 @@ static void test_random_paging_keeps_data(void **state)
     enum { ALLOCATIONS = 3, PAGES = 24, STEPS = 30000 };
     uint64_t base[ALLOCATIONS];
     uint8_t shadow[ALLOCATIONS][PAGES] = {{0}};
-    bool reset[ALLOCATIONS][PAGES] = {{false}}; /* MEM_RESET since the last write: maybe zeros */
+    bool reset[ALLOCATIONS][PAGES] = {{false}};   /* MEM_RESET since the last write: maybe zeros */
     bool touched[ALLOCATIONS][PAGES] = {{false}}; /* read or locked since that MEM_RESET */
     for (int a = 0; a < ALLOCATIONS; a++)
         base[a] = commit(f, PAGES);
@@ -689,24 +691,16 @@ static void test_random_paging_keeps_data(void **state)
             assert_int_equal(value, shadow[a][page]);
             break;
         }
-        case 6:
-            vs_balance_set_tick(f->system);
-            break;
+        case 6: vs_balance_set_tick(f->system); break;
         case 7:
             switch (rng_next(&rng) % 4) {
-            case 0:
-                vs_empty_working_set(f->process);
-                break;
-            case 1:
-                vs_write_modified_pages(f->system, rng_next(&rng) % 8);
-                break;
+            case 0: vs_empty_working_set(f->process); break;
+            case 1: vs_write_modified_pages(f->system, rng_next(&rng) % 8); break;
             case 2:
                 VsVirtualLock(f->thread, address, KB(4));
                 touched[a][page] = reset[a][page];
-                break; /* may hit the quota */
-            default:
-                VsVirtualUnlock(f->thread, address, KB(4));
-                break; /* may not be locked */
+                break;                                                  /* may hit the quota */
+            default: VsVirtualUnlock(f->thread, address, KB(4)); break; /* may not be locked */
             }
             break;
         case 8: {

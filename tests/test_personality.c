@@ -25,7 +25,10 @@ static void test_windows_calls_stay_out(void **state)
 
 static void random_calls_keep_invariants(Fixture *f);
 
-static void test_random_calls_keep_invariants(void **state) { random_calls_keep_invariants(*state); }
+static void test_random_calls_keep_invariants(void **state)
+{
+    random_calls_keep_invariants(*state);
+}
 
 /* The same calls on a CPU with protection keys: PROT_EXEC alone among them gives the key. */
 static void test_random_calls_keep_invariants_with_pkeys(void **state)
@@ -48,12 +51,14 @@ static void random_calls_keep_invariants(Fixture *f)
         case 3: vs_madvise(f->thread, at, len, (uint32_t)rng_below(&rng, 12)); break;
         case 4: vs_memory_write(f->thread, at, (uint8_t)i); break;
         case 5: vs_memory_read(f->thread, at, &byte); break;
-        case 6: vs_mremap(f->thread, at, len, (1 + rng_below(&rng, 8)) * PAGE,
-                          (uint32_t)rng_below(&rng, 2), 0);
+        case 6:
+            vs_mremap(f->thread, at, len, (1 + rng_below(&rng, 8)) * PAGE,
+                      (uint32_t)rng_below(&rng, 2), 0);
             break;
         case 7: vs_mincore(f->thread, at, len, vec, 16); break;
-        default: vs_mmap(f->thread, at, len, prot, VS_MAP_SHARED | VS_MAP_ANONYMOUS |
-                         VS_MAP_FIXED, -1, 0);
+        default:
+            vs_mmap(f->thread, at, len, prot, VS_MAP_SHARED | VS_MAP_ANONYMOUS | VS_MAP_FIXED, -1,
+                    0);
         }
         CHECK_INVARIANTS(f);
     }

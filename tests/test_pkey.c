@@ -100,8 +100,8 @@ static void execute_only_follows_the_vma(Fixture *f, bool keys)
     uint64_t populated = map(f, 0, 4 * PAGE, VS_PROT_EXEC, ANON | VS_MAP_POPULATE);
     assert_int_equal(vs_mincore(f->thread, populated, 4 * PAGE, vec, 4), 0);
     assert_int_equal(vec[0] + vec[1] + vec[2] + vec[3], keys ? 0 : 4);
-    uint64_t locked = map(f, 0, 4 * PAGE, VS_PROT_EXEC, VS_MAP_SHARED | VS_MAP_ANONYMOUS |
-                                                           VS_MAP_LOCKED);
+    uint64_t locked =
+        map(f, 0, 4 * PAGE, VS_PROT_EXEC, VS_MAP_SHARED | VS_MAP_ANONYMOUS | VS_MAP_LOCKED);
     assert_int_equal(vs_mincore(f->thread, locked, 4 * PAGE, vec, 4), 0);
     assert_int_equal(vec[0] + vec[1] + vec[2] + vec[3], keys ? 0 : 4);
 }

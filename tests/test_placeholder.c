@@ -1,8 +1,8 @@
 /*
  * test_placeholder.c - placeholders (placeholder.c and the placeholder paths of allocvm.c, freevm.c
- * and mapview.c) and MEM_ADDRESS_REQUIREMENTS (extparams.c). Every rule and status here is one Wine's
- * conformance tests measured on Windows (ntdll/tests/virtual.c, kernelbase/tests/process.c) unless a
- * comment says otherwise. Invariants after every step.
+ * and mapview.c) and MEM_ADDRESS_REQUIREMENTS (extparams.c). Every rule and status here is one
+ * Wine's conformance tests measured on Windows (ntdll/tests/virtual.c, kernelbase/tests/process.c)
+ * unless a comment says otherwise. Invariants after every step.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +20,8 @@
 static VsStatus alloc_ex(Fixture *f, uint64_t *base, uint64_t *size, uint32_t type,
                          uint32_t protect)
 {
-    VsStatus status = VsNtAllocateVirtualMemoryEx(f->thread, VS_CURRENT_PROCESS, base, size,
-                                                  type, protect, NULL, 0);
+    VsStatus status = VsNtAllocateVirtualMemoryEx(f->thread, VS_CURRENT_PROCESS, base, size, type,
+                                                  protect, NULL, 0);
     CHECK_INVARIANTS(f);
     return status;
 }
@@ -73,9 +73,9 @@ static void test_reserve_rules(void **state)
                      STATUS_INVALID_PARAMETER);
     assert_int_equal(alloc_ex(f, &base, &size, MEM_REPLACE_PLACEHOLDER, PAGE_READWRITE),
                      STATUS_INVALID_PARAMETER);
-    assert_int_equal(alloc_ex(f, &base, &size, MEM_COMMIT | MEM_REPLACE_PLACEHOLDER,
-                              PAGE_READWRITE),
-                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(
+        alloc_ex(f, &base, &size, MEM_COMMIT | MEM_REPLACE_PLACEHOLDER, PAGE_READWRITE),
+        STATUS_INVALID_PARAMETER);
     uint64_t p = placeholder(f, KB(128));
     assert_placeholder(f, p, KB(128));
     uint64_t before = commit_charge(f);
@@ -97,8 +97,8 @@ static void test_reserve_rules(void **state)
     assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_ACCESS_VIOLATION);
     assert_int_equal(commit_charge(f), before);
     /* VirtualAlloc2 with a NULL process means the current one. */
-    uint64_t q = VsVirtualAlloc2(f->thread, VS_NULL_HANDLE, 0, KB(64), PH_RESERVE, PAGE_NOACCESS,
-                                 NULL, 0);
+    uint64_t q =
+        VsVirtualAlloc2(f->thread, VS_NULL_HANDLE, 0, KB(64), PH_RESERVE, PAGE_NOACCESS, NULL, 0);
     assert_true(q != 0);
     assert_placeholder(f, q, KB(64));
     /* Plain MEM_RELEASE frees a placeholder like any reservation. */
@@ -138,12 +138,13 @@ static void test_split(void **state)
                      STATUS_INVALID_PARAMETER);
 }
 
-/* Coalescing: exactly the extent of two or more adjacent free placeholders, from the first's base. */
+/* Coalescing: exactly the extent of two or more adjacent free placeholders, from the first's
+ * base. */
 static void test_coalesce(void **state)
 {
     Fixture *f = *state;
     uint64_t p = placeholder(f, KB(64));
-    assert_int_equal(free_at(f, p + KB(16), KB(16), PH_SPLIT), STATUS_SUCCESS); /* 3 pieces */
+    assert_int_equal(free_at(f, p + KB(16), KB(16), PH_SPLIT), STATUS_SUCCESS);      /* 3 pieces */
     assert_int_equal(free_at(f, p, KB(16), PH_MERGE), STATUS_CONFLICTING_ADDRESSES); /* one */
     assert_int_equal(free_at(f, p, KB(64) + KB(4), PH_MERGE), STATUS_CONFLICTING_ADDRESSES);
     assert_int_equal(free_at(f, p, KB(60), PH_MERGE), STATUS_CONFLICTING_ADDRESSES);
@@ -234,9 +235,9 @@ static void test_replace_with_view(void **state)
                      0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_ADDRESS);
     /* Without the flag a placeholder is just taken space. */
-    assert_int_equal(VsMapViewOfFile3(f->thread, h, VS_NULL_HANDLE, p, 0, KB(64), 0,
-                                      PAGE_READWRITE, NULL, 0),
-                     0);
+    assert_int_equal(
+        VsMapViewOfFile3(f->thread, h, VS_NULL_HANDLE, p, 0, KB(64), 0, PAGE_READWRITE, NULL, 0),
+        0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_ADDRESS);
     CHECK_INVARIANTS(f);
     uint64_t v = VsMapViewOfFile3(f->thread, h, VS_NULL_HANDLE, p, 0, KB(64),
@@ -252,26 +253,27 @@ static void test_replace_with_view(void **state)
     /* VirtualFree cannot preserve a view; a view not from a placeholder cannot be preserved. */
     ASSERT_WIN32_FAILS(f, VsVirtualFree(f->thread, v, KB(64), PH_SPLIT), ERROR_INVALID_PARAMETER);
     uint64_t plain = VsMapViewOfFile(f->thread, h, FILE_MAP_READ, 0, 0, 0);
-    ASSERT_WIN32_FAILS(f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, plain,
-                                             MEM_PRESERVE_PLACEHOLDER),
-                       ERROR_INVALID_ADDRESS);
+    ASSERT_WIN32_FAILS(
+        f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, plain, MEM_PRESERVE_PLACEHOLDER),
+        ERROR_INVALID_ADDRESS);
     ASSERT_WIN32_OK(f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, plain, 0));
-    ASSERT_WIN32_FAILS(f, VsUnmapViewOfFile2(f->thread, VS_NULL_HANDLE, v,
-                                             MEM_PRESERVE_PLACEHOLDER),
+    ASSERT_WIN32_FAILS(f,
+                       VsUnmapViewOfFile2(f->thread, VS_NULL_HANDLE, v, MEM_PRESERVE_PLACEHOLDER),
                        ERROR_INVALID_HANDLE);
-    ASSERT_WIN32_FAILS(f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, v,
-                                             MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER),
+    ASSERT_WIN32_FAILS(f,
+                       VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, v,
+                                          MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER),
                        ERROR_INVALID_PARAMETER);
     /* The section's handle may go first: the view holds it. */
     assert_true(VsCloseHandle(f->thread, h));
-    ASSERT_WIN32_OK(f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, v,
-                                          MEM_UNMAP_WITH_TRANSIENT_BOOST |
-                                              MEM_PRESERVE_PLACEHOLDER));
+    ASSERT_WIN32_OK(f,
+                    VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, v,
+                                       MEM_UNMAP_WITH_TRANSIENT_BOOST | MEM_PRESERVE_PLACEHOLDER));
     CHECK_INVARIANTS(f);
     assert_placeholder(f, p, KB(64));
-    ASSERT_WIN32_FAILS(f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, p,
-                                             MEM_PRESERVE_PLACEHOLDER),
-                       ERROR_INVALID_ADDRESS);
+    ASSERT_WIN32_FAILS(
+        f, VsUnmapViewOfFile2(f->thread, VS_CURRENT_PROCESS, p, MEM_PRESERVE_PLACEHOLDER),
+        ERROR_INVALID_ADDRESS);
     ASSERT_WIN32_FAILS(f, VsUnmapViewOfFile(f->thread, p), ERROR_INVALID_ADDRESS);
     ASSERT_WIN32_FAILS(f, VsVirtualFree(f->thread, p, KB(64), PH_SPLIT), ERROR_INVALID_ADDRESS);
     /* Two placeholders again: coalesce and release. */
@@ -329,8 +331,8 @@ static VsStatus alloc_within(Fixture *f, uint64_t *base, uint64_t size, uint32_t
                              const VsMemAddressRequirements *r)
 {
     VsMemExtendedParameter p = requirement(r);
-    VsStatus status = VsNtAllocateVirtualMemoryEx(f->thread, VS_CURRENT_PROCESS, base, &size,
-                                                  type, PAGE_READWRITE, &p, 1);
+    VsStatus status = VsNtAllocateVirtualMemoryEx(f->thread, VS_CURRENT_PROCESS, base, &size, type,
+                                                  PAGE_READWRITE, &p, 1);
     CHECK_INVARIANTS(f);
     return status;
 }
@@ -396,9 +398,8 @@ static void test_address_requirements(void **state)
     assert_int_equal(base % MB(1), 0);
     CHECK_INVARIANTS(f);
     VsHandle h = pagefile_section(f, KB(64));
-    assert_int_equal(VsMapViewOfFile3(f->thread, h, VS_NULL_HANDLE, 0, 0, 0, 0, PAGE_READONLY,
-                                      &p, 1),
-                     0);
+    assert_int_equal(
+        VsMapViewOfFile3(f->thread, h, VS_NULL_HANDLE, 0, 0, 0, 0, PAGE_READONLY, &p, 1), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
     const VsMemAddressRequirements low_high = {.LowestStartingAddress = 0x50000000,
                                                .HighestEndingAddress = 0x5fffffff};
@@ -446,12 +447,8 @@ static void test_random_placeholders(void **state)
             base = arena + (first & ~15ull) * 4096;
             ok = NT_SUCCESS(alloc_ex(f, &base, &size, PH_RESERVE, PAGE_NOACCESS));
             break;
-        case 1:
-            ok = NT_SUCCESS(free_at(f, base, size, PH_SPLIT));
-            break;
-        case 2:
-            ok = NT_SUCCESS(free_at(f, base, size, PH_MERGE));
-            break;
+        case 1: ok = NT_SUCCESS(free_at(f, base, size, PH_SPLIT)); break;
+        case 2: ok = NT_SUCCESS(free_at(f, base, size, PH_MERGE)); break;
         case 3:
             ok = NT_SUCCESS(alloc_ex(f, &base, &size,
                                      PH_REPLACE | (rng_below(&rng, 2) ? MEM_COMMIT : 0),
@@ -469,9 +466,7 @@ static void test_random_placeholders(void **state)
         case 6:
             ok = NT_SUCCESS(free_at(f, base, rng_below(&rng, 2) ? 0 : size, MEM_RELEASE));
             break;
-        default:
-            ok = NT_SUCCESS(vs_memory_write(f->thread, base, (uint8_t)step));
-            break;
+        default: ok = NT_SUCCESS(vs_memory_write(f->thread, base, (uint8_t)step)); break;
         }
         succeeded[op] += ok;
         CHECK_INVARIANTS(f);
@@ -489,10 +484,14 @@ static void test_random_placeholders(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        X64(test_reserve_rules),     X64(test_split),
-        X64(test_coalesce),          X64(test_replace_private),
-        X64(test_replace_with_view), X64(test_ring_buffer),
-        X64(test_address_requirements), X64(test_random_placeholders),
+        X64(test_reserve_rules),
+        X64(test_split),
+        X64(test_coalesce),
+        X64(test_replace_private),
+        X64(test_replace_with_view),
+        X64(test_ring_buffer),
+        X64(test_address_requirements),
+        X64(test_random_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,8 +76,8 @@ static void test_protect_needs_every_page_committed(void **state)
 static void test_protect_outside_one_allocation(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = VsVirtualAlloc(f->thread, 0x10000000, KB(64), MEM_RESERVE | MEM_COMMIT,
-                                PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAlloc(f->thread, 0x10000000, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     VsVirtualAlloc(f->thread, 0x10010000, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     uint32_t old;
     ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, 0x30000000, 1, PAGE_READONLY, &old),
@@ -96,15 +96,17 @@ static void test_protect_invalid_protection(void **state)
     Fixture *f = *state;
     uint64_t p = mixed_allocation(f);
     uint32_t old;
-    static const uint32_t bad[] = {0, PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY,
-                                   PAGE_READONLY | PAGE_READWRITE, PAGE_NOACCESS | PAGE_GUARD,
+    static const uint32_t bad[] = {0,
+                                   PAGE_WRITECOPY,
+                                   PAGE_EXECUTE_WRITECOPY,
+                                   PAGE_READONLY | PAGE_READWRITE,
+                                   PAGE_NOACCESS | PAGE_GUARD,
                                    PAGE_READWRITE | PAGE_NOCACHE | PAGE_GUARD};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, p, KB(4), bad[i], &old),
                            ERROR_INVALID_PARAMETER);
         uint64_t base = p, size = KB(4);
-        assert_int_equal(nt_protect(f, &base, &size, bad[i], &old),
-                         STATUS_INVALID_PAGE_PROTECTION);
+        assert_int_equal(nt_protect(f, &base, &size, bad[i], &old), STATUS_INVALID_PAGE_PROTECTION);
     }
     /* Modifiers are fine on committed private pages. */
     ASSERT_WIN32_OK(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_READWRITE | PAGE_GUARD, &old));
@@ -119,20 +121,18 @@ static void test_protect_bad_arguments(void **state)
     uint64_t p = mixed_allocation(f);
     uint32_t old;
     uint64_t base = p, size = 0;
-    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old),
-                     STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old), STATUS_INVALID_PARAMETER_3);
     ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, p, 0, PAGE_READONLY, &old),
                        ERROR_INVALID_PARAMETER);
     ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_READONLY, NULL),
                        ERROR_NOACCESS);
     base = vs_system_layout(f->system)->highest_user_address + 1;
     size = 1;
-    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old),
-                     STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old), STATUS_INVALID_PARAMETER_2);
     size = 1;
-    assert_int_equal(VsNtProtectVirtualMemory(f->thread, VS_CURRENT_PROCESS, NULL, &size,
-                                              PAGE_READONLY, &old),
-                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(
+        VsNtProtectVirtualMemory(f->thread, VS_CURRENT_PROCESS, NULL, &size, PAGE_READONLY, &old),
+        STATUS_ACCESS_VIOLATION);
     ASSERT_REGION(f, p, p, KB(16), MEM_COMMIT, PAGE_READWRITE, p);
 }
 
@@ -157,8 +157,8 @@ static void test_protect_in_another_process(void **state)
     VsHandle handle;
     assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &handle),
                      STATUS_SUCCESS);
-    uint64_t p = VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE | MEM_COMMIT,
-                                  PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAllocEx(f->thread, handle, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     uint32_t old;
     ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_READONLY, &old),
                        ERROR_INVALID_ADDRESS);

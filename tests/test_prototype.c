@@ -189,13 +189,13 @@ static void test_huge_file_costs_written_pages(void **state)
     Fixture *f = *state;
     assert_int_equal(vs_file_create(f->system, "big", GB(64), "MZ", 2, 'x'), STATUS_SUCCESS);
     assert_true(host_bytes(f).files < KB(16));
-    VsHandle file = VsCreateFile(f->thread, "big", GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING,
-                                 0);
+    VsHandle file =
+        VsCreateFile(f->thread, "big", GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING, 0);
     VsHandle h = VsCreateFileMapping(f->thread, file, PAGE_READWRITE, 0, 0, NULL);
     assert_int_not_equal(h, 0);
     for (uint64_t offset = 0; offset < GB(64); offset += GB(16)) {
-        uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, (uint32_t)(offset >> 32), 0,
-                                     MB(1));
+        uint64_t v =
+            VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, (uint32_t)(offset >> 32), 0, MB(1));
         assert_int_not_equal(v, 0);
         uint8_t byte;
         assert_int_equal(vs_memory_read(f->thread, v + 2, &byte), STATUS_SUCCESS);
@@ -245,8 +245,8 @@ static void test_page_file_costs_pages_written(void **state)
 static void test_terabyte_write_watch(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = VsVirtualAlloc(f->thread, 0, TB(100), MEM_RESERVE | MEM_WRITE_WATCH,
-                                PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAlloc(f->thread, 0, TB(100), MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
     assert_int_not_equal(p, 0);
     assert_int_equal(VsVirtualAlloc(f->thread, p + TB(50), KB(64), MEM_COMMIT, PAGE_READWRITE),
                      p + TB(50));
@@ -262,8 +262,7 @@ static void test_terabyte_write_watch(void **state)
     assert_int_equal(count, 1);
     assert_int_equal(addresses[0], p + TB(50) + KB(8));
     count = 4;
-    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, TB(100), addresses, &count, &granularity),
-                     0);
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, TB(100), addresses, &count, &granularity), 0);
     assert_int_equal(count, 0);
     assert_true(VsVirtualFree(f->thread, p, 0, MEM_RELEASE));
     CHECK_INVARIANTS(f);

@@ -29,8 +29,8 @@ static const char *const allowed_system_headers[] = {
 };
 
 static const char *const allowed_local_headers[] = {
-    "internal.h",     "personality.h", "kernelbase.h",     "linux.h",
-    "vadsim.h",       "vs_status.h",   "vadsim/nt.h",      "vadsim/win32.h",
+    "internal.h",       "personality.h",   "kernelbase.h",   "linux.h",
+    "vadsim.h",         "vs_status.h",     "vadsim/nt.h",    "vadsim/win32.h",
     "vadsim/inspect.h", "vadsim/events.h", "vadsim/linux.h",
 };
 
@@ -70,8 +70,9 @@ static int scan_file(const char *path)
         }
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)(end - start), start);
-        bool ok = close == '>' ? in_list(name, allowed_system_headers, COUNT(allowed_system_headers))
-                               : in_list(name, allowed_local_headers, COUNT(allowed_local_headers));
+        bool ok = close == '>'
+                      ? in_list(name, allowed_system_headers, COUNT(allowed_system_headers))
+                      : in_list(name, allowed_local_headers, COUNT(allowed_local_headers));
         if (!ok) {
             fprintf(stderr, "%s:%d: the model may not include %s\n", path, number, name);
             bad++;

@@ -29,8 +29,8 @@ static void test_empty_address_space_x64(void **state)
      * the unusable rest of its granule and the last 64 KB below the top included. */
     ASSERT_REGION(f, 0x7FFE1000, 0x7FFE1000, layout->highest_user_address + 1 - 0x7FFE1000,
                   MEM_FREE, PAGE_NOACCESS, 0);
-    ASSERT_REGION(f, layout->highest_user_address, layout->highest_user_address & ~0xFFFull,
-                  KB(4), MEM_FREE, PAGE_NOACCESS, 0);
+    ASSERT_REGION(f, layout->highest_user_address, layout->highest_user_address & ~0xFFFull, KB(4),
+                  MEM_FREE, PAGE_NOACCESS, 0);
 }
 
 /* On x86 KUSER_SHARED_DATA is in the top 64 KB of user space; above it is kernel space. */
@@ -104,9 +104,9 @@ static void test_query_errors(void **state)
     Fixture *f = *state;
     const VsLayout *layout = vs_system_layout(f->system);
     VsMemoryBasicInformation mbi;
-    ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, layout->highest_user_address + 1, &mbi,
-                                         sizeof mbi),
-                       ERROR_INVALID_PARAMETER);
+    ASSERT_WIN32_FAILS(
+        f, VsVirtualQuery(f->thread, layout->highest_user_address + 1, &mbi, sizeof mbi),
+        ERROR_INVALID_PARAMETER);
     ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, ~0ull, &mbi, sizeof mbi),
                        ERROR_INVALID_PARAMETER);
     ASSERT_WIN32_FAILS(f, VsVirtualQuery(f->thread, 0x10000, &mbi, layout->mbi_size - 1),

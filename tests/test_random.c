@@ -49,7 +49,7 @@
 
 #define DEFAULT_SEED 20261123ull
 #define DEFAULT_CALLS 100000L
-#define LIVE_CAP 2000  /* live allocations; at the cap a reservation turns into a release */
+#define LIVE_CAP 2000   /* live allocations; at the cap a reservation turns into a release */
 #define WALK_EVERY 1000 /* calls between whole-address-space comparisons */
 
 /* ---- The reference model --------------------------------------------------------------------- */
@@ -57,7 +57,7 @@
 enum { FREE, RESERVED, COMMITTED };
 
 typedef struct RefPage {
-    uint32_t first, last;   /* the allocation's first and last page; 0, 0 when free */
+    uint32_t first, last; /* the allocation's first and last page; 0, 0 when free */
     uint8_t state;
     uint16_t protect;       /* PAGE_* of a committed page; 0 otherwise */
     uint16_t alloc_protect; /* PAGE_* the allocation was reserved with */
@@ -105,7 +105,8 @@ static bool all_free(const Ref *ref, uint64_t first, uint64_t last)
 static void add_allocation(Ref *ref, uint64_t first, uint64_t last, bool commit, uint32_t protect)
 {
     for (uint64_t p = first; p <= last; p++)
-        ref->pages[p] = (RefPage){.first = (uint32_t)first, .last = (uint32_t)last,
+        ref->pages[p] = (RefPage){.first = (uint32_t)first,
+                                  .last = (uint32_t)last,
                                   .state = commit ? COMMITTED : RESERVED,
                                   .protect = (uint16_t)(commit ? protect : 0),
                                   .alloc_protect = (uint16_t)protect};
@@ -335,19 +336,19 @@ typedef struct Run {
     Ref ref;
     TestRng rng;
     uint64_t seed;
-    long call;           /* the call being made, from 1; 0 before the first */
-    bool trace;          /* VS_RANDOM_TRACE: print each call */
-    bool walking;        /* in a whole-space comparison: not traced or counted */
-    char what[160];      /* the current call, for messages */
+    long call;      /* the call being made, from 1; 0 before the first */
+    bool trace;     /* VS_RANDOM_TRACE: print each call */
+    bool walking;   /* in a whole-space comparison: not traced or counted */
+    char what[160]; /* the current call, for messages */
     CallKind kind;
     uint64_t made[CALL_KINDS], succeeded[CALL_KINDS];
 } Run;
 
 /* What one side answered. Success leaves error at the marker the caller set before the call. */
 typedef struct Answer {
-    uint64_t value;   /* the return value: base address, BOOL, or bytes written */
-    uint32_t error;   /* the thread's last error afterwards */
-    uint32_t old;     /* VirtualProtect's old protection (left at 0 unless it succeeded) */
+    uint64_t value; /* the return value: base address, BOOL, or bytes written */
+    uint32_t error; /* the thread's last error afterwards */
+    uint32_t old;   /* VirtualProtect's old protection (left at 0 unless it succeeded) */
     VsMemoryBasicInformation mbi; /* VirtualQuery's record (zero unless it succeeded) */
 } Answer;
 
@@ -472,8 +473,7 @@ static void call_free(Run *run, uint64_t address, uint64_t size, uint32_t type)
 static void call_protect(Run *run, uint64_t address, uint64_t size, uint32_t protect)
 {
     snprintf(run->what, sizeof run->what,
-             "VirtualProtect(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx32 ")", address, size,
-             protect);
+             "VirtualProtect(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx32 ")", address, size, protect);
     begin(run, CALL_PROTECT);
     Answer model = {0}, ref = {0};
     model.value = VsVirtualProtect(run->f->thread, address, size, protect, &model.old);
@@ -499,13 +499,19 @@ static uint64_t call_query(Run *run, uint64_t address, uint64_t length)
 /* Mostly valid protections, with modifiers now and then; one call in 16 gets a refused one. */
 static uint32_t random_protect(Run *run)
 {
-    static const uint32_t bases[] = {PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
-                                     PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE};
+    static const uint32_t bases[] = {PAGE_NOACCESS, PAGE_READONLY,     PAGE_READWRITE,
+                                     PAGE_EXECUTE,  PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE};
     static const uint32_t modifiers[] = {PAGE_GUARD, PAGE_NOCACHE, PAGE_WRITECOMBINE};
     static const uint32_t refused[] = {
-        PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY, 0, PAGE_READONLY | PAGE_READWRITE,
-        PAGE_READWRITE | PAGE_EXECUTE, PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE, PAGE_GUARD,
-        PAGE_READONLY | 0x800, PAGE_READWRITE | 0x10000,
+        PAGE_WRITECOPY,
+        PAGE_EXECUTE_WRITECOPY,
+        0,
+        PAGE_READONLY | PAGE_READWRITE,
+        PAGE_READWRITE | PAGE_EXECUTE,
+        PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE,
+        PAGE_GUARD,
+        PAGE_READONLY | 0x800,
+        PAGE_READWRITE | 0x10000,
     };
     if (one_in(run, 16))
         return refused[pick(run, sizeof refused / sizeof refused[0])];
@@ -543,15 +549,11 @@ static uint64_t address_near_allocation(Run *run)
     uint64_t base = first * PAGE, end = ((uint64_t)ref->pages[first].last + 1) * PAGE;
     uint64_t choice = pick(run, 6), offset = pick(run, PAGE);
     switch (choice) {
-    case 0:
-        return base;
+    case 0: return base;
     case 1:
-    case 2:
-        return base + pick(run, end - base + KB(16)); /* inside, or just past the end */
-    case 3:
-        return end - PAGE + offset; /* the last page: ranges run into what follows */
-    case 4:
-        return base - PAGE * (1 + pick(run, 4)) + offset; /* just below: ranges run into it */
+    case 2: return base + pick(run, end - base + KB(16)); /* inside, or just past the end */
+    case 3: return end - PAGE + offset; /* the last page: ranges run into what follows */
+    case 4: return base - PAGE * (1 + pick(run, 4)) + offset; /* just below: ranges run into it */
     default:
         return granule_up(end / PAGE) * PAGE + (one_in(run, 2) ? offset : 0); /* next granule */
     }
@@ -564,19 +566,13 @@ static uint64_t random_address(Run *run)
     if (roll < 20 && run->ref.live)
         return address_near_allocation(run);
     switch (roll) {
-    case 20:
-        return 0;
-    case 21:
-        return pick(run, 0x20000); /* the first 64 KB, and just above */
+    case 20: return 0;
+    case 21: return pick(run, 0x20000); /* the first 64 KB, and just above */
     case 22:
-    case 23:
-        return 0x7FFE0000 + pick(run, KB(64)); /* KUSER_SHARED_DATA */
-    case 24:
-        return HIGHEST_USER + 1 - KB(256) + pick(run, KB(320)); /* the top, and past it */
-    case 25:
-        return pick(run, 0x100000000ull);
-    default:
-        return 0x10000 + pick(run, MB(64)); /* the low, fragmented part */
+    case 23: return 0x7FFE0000 + pick(run, KB(64));                  /* KUSER_SHARED_DATA */
+    case 24: return HIGHEST_USER + 1 - KB(256) + pick(run, KB(320)); /* the top, and past it */
+    case 25: return pick(run, 0x100000000ull);
+    default: return 0x10000 + pick(run, MB(64)); /* the low, fragmented part */
     }
 }
 
@@ -592,12 +588,18 @@ static void release_one(Run *run)
 static void random_alloc(Run *run)
 {
     static const uint32_t types[] = {
-        MEM_RESERVE, MEM_RESERVE, MEM_RESERVE | MEM_COMMIT, MEM_RESERVE | MEM_TOP_DOWN,
-        MEM_RESERVE | MEM_COMMIT | MEM_TOP_DOWN, MEM_COMMIT, MEM_COMMIT, MEM_COMMIT,
+        MEM_RESERVE,
+        MEM_RESERVE,
+        MEM_RESERVE | MEM_COMMIT,
+        MEM_RESERVE | MEM_TOP_DOWN,
+        MEM_RESERVE | MEM_COMMIT | MEM_TOP_DOWN,
+        MEM_COMMIT,
+        MEM_COMMIT,
+        MEM_COMMIT,
         MEM_COMMIT | MEM_TOP_DOWN,
     };
-    static const uint32_t refused[] = {0, MEM_DECOMMIT, MEM_RELEASE, MEM_TOP_DOWN, MEM_FREE,
-                                       MEM_RESERVE | MEM_RELEASE};
+    static const uint32_t refused[] = {
+        0, MEM_DECOMMIT, MEM_RELEASE, MEM_TOP_DOWN, MEM_FREE, MEM_RESERVE | MEM_RELEASE};
     uint32_t type = one_in(run, 32) ? refused[pick(run, sizeof refused / sizeof refused[0])]
                                     : types[pick(run, sizeof types / sizeof types[0])];
     /* Reservations mostly let the system choose; commits mostly name an allocation. */

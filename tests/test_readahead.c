@@ -215,7 +215,7 @@ static void test_exec_reads_to_the_end_of_its_vma(void **state)
         uint32_t advice;
         uint32_t cached; /* bit i: page i of 32 */
     } cases[] = {
-        {VS_MADV_NORMAL, 0xE00u},  /* pages 9-11 */
+        {VS_MADV_NORMAL, 0xE00u}, /* pages 9-11 */
         {VS_MADV_RANDOM, 0xE00u},
         {VS_MADV_SEQUENTIAL, 0xFFFFFE00u}, /* pages 9-31 */
     };

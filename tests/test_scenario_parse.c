@@ -38,7 +38,8 @@ static void assert_parse_error(const char *text, const char *message)
 static void test_integers(void **state)
 {
     (void)state;
-    VsScript *s = parse_ok("a = 120000\nb = 0x7FFE0000\nc = 64K\nd = 2M\ne = 1G\nf = 1T\ng = 0x10k\n");
+    VsScript *s =
+        parse_ok("a = 120000\nb = 0x7FFE0000\nc = 64K\nd = 2M\ne = 1G\nf = 1T\ng = 0x10k\n");
     uint64_t expected[] = {120000, 0x7FFE0000, 65536, 2u << 20, 1u << 30, 1ull << 40, 0x4000};
     assert_int_equal(s->count, 7);
     for (size_t i = 0; i < 7; i++) {
@@ -280,14 +281,10 @@ static void test_nearest_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_integers),
-        cmocka_unit_test(test_integer_errors),
-        cmocka_unit_test(test_precedence_is_c),
-        cmocka_unit_test(test_calls_fields_and_references),
-        cmocka_unit_test(test_statements),
-        cmocka_unit_test(test_statement_errors),
-        cmocka_unit_test(test_hostile_input),
-        cmocka_unit_test(test_system_option_words),
+        cmocka_unit_test(test_integers),        cmocka_unit_test(test_integer_errors),
+        cmocka_unit_test(test_precedence_is_c), cmocka_unit_test(test_calls_fields_and_references),
+        cmocka_unit_test(test_statements),      cmocka_unit_test(test_statement_errors),
+        cmocka_unit_test(test_hostile_input),   cmocka_unit_test(test_system_option_words),
         cmocka_unit_test(test_nearest_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

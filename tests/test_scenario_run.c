@@ -157,15 +157,17 @@ static void test_runtime_errors(void **state)
                          "has fields (VirtualQuery, GetProcessMemoryInfo, QueryWorkingSetEx, "
                          "GlobalMemoryStatusEx), and only when the call succeeded\n"
                          "x = p.RegionSize\n     ^");
-    assert_runtime_error("c = GetProcessMemoryInfo(GetCurrentProcess())\nx = c.WorkingSetSiz\n",
-                         "t.vsim:2:6: error: PROCESS_MEMORY_COUNTERS_EX has no field 'WorkingSetSiz'; "
-                         "did you mean 'WorkingSetSize'?\nx = c.WorkingSetSiz\n     ^");
+    assert_runtime_error(
+        "c = GetProcessMemoryInfo(GetCurrentProcess())\nx = c.WorkingSetSiz\n",
+        "t.vsim:2:6: error: PROCESS_MEMORY_COUNTERS_EX has no field 'WorkingSetSiz'; "
+        "did you mean 'WorkingSetSize'?\nx = c.WorkingSetSiz\n     ^");
     assert_runtime_error("x = VirtualQuery(0).RegionSise\n",
                          "t.vsim:1:20: error: MEMORY_BASIC_INFORMATION has no field "
                          "'RegionSise'; did you mean 'RegionSize'?\n"
                          "x = VirtualQuery(0).RegionSise\n                   ^");
-    assert_runtime_error("x = \"text\" + 1\n",
-                         "t.vsim:1:5: error: a string is not a number here\nx = \"text\" + 1\n    ^");
+    assert_runtime_error(
+        "x = \"text\" + 1\n",
+        "t.vsim:1:5: error: a string is not a number here\nx = \"text\" + 1\n    ^");
     assert_runtime_error("p = VirtualAlloc(NULL, 1, MEM_RESERVE, PAGE_READWRITE)\nsystem x86\n",
                          "t.vsim:2:1: error: 'system' must come before anything that uses the "
                          "system\nsystem x86\n^");
@@ -205,11 +207,12 @@ static void test_calls_belong_to_their_system(void **state)
     assert_runtime_error("system x86\nfork()\n",
                          "t.vsim:2:1: error: fork is a Linux call; this scenario's system is x86\n"
                          "fork()\n^");
-    assert_runtime_error("system linux-x64\np = VirtualAlloc(NULL, 4K, MEM_COMMIT, "
-                         "PAGE_READWRITE)\n",
-                         "t.vsim:2:5: error: VirtualAlloc is a Windows call; this scenario's system "
-                         "is linux-x64\np = VirtualAlloc(NULL, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
-                         "    ^");
+    assert_runtime_error(
+        "system linux-x64\np = VirtualAlloc(NULL, 4K, MEM_COMMIT, "
+        "PAGE_READWRITE)\n",
+        "t.vsim:2:5: error: VirtualAlloc is a Windows call; this scenario's system "
+        "is linux-x64\np = VirtualAlloc(NULL, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
+        "    ^");
     assert_runtime_error("system linux-x64\nx = GetLastError()\n",
                          "t.vsim:2:5: error: GetLastError is a Windows call; this scenario's "
                          "system is linux-x64\nx = GetLastError()\n    ^");
@@ -227,32 +230,33 @@ static void test_calls_belong_to_their_system(void **state)
 static void test_linux_calls(void **state)
 {
     (void)state;
-    Run *r = run_text("system linux-x64\n"
-                      "p = mmap(NULL, 16K, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
-                      "expect p != MAP_FAILED && p % 4K == 0\n"
-                      "write(p, 7)\n"
-                      "expect exception == 0 && read(p) == 7\n"
-                      "expect mprotect(p + 4K, 4K, PROT_READ) == 0\n"
-                      "write(p + 4K, 1)\n"
-                      "expect exception == SIGSEGV\n"
-                      "x = munmap(p + 1, 4K)\n"
-                      "expect x == -1 && errno == EINVAL\n"
-                      "v = mincore(p, 16K)\n"
-                      "expect v == 0 && v.Resident == 1 && v.Pages == 1\n"
-                      "q = mmap(NULL, 4K, PROT_READ, MAP_SHARED, 42, 0)\n"
-                      "expect q == MAP_FAILED && errno == EBADF\n"
-                      "fd = memfd_create(\"buf\", MFD_CLOEXEC)\n"
-                      "expect fd == 3 && ftruncate(fd, 8K) == 0 && close(fd) == 0\n"
-                      "pid = fork()\n"
-                      "expect pid != -1 && pid != getpid()\n"
-                      "process child\n"
-                      "expect getpid() == pid && read(p) == 7\n"
-                      "fork()\n"
-                      "process child2\n"
-                      "expect read(p) == 7\n"
-                      "show maps\n"
-                      "show pagemap p\n",
-                      VS_RUN_EXPLAIN);
+    Run *r =
+        run_text("system linux-x64\n"
+                 "p = mmap(NULL, 16K, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                 "expect p != MAP_FAILED && p % 4K == 0\n"
+                 "write(p, 7)\n"
+                 "expect exception == 0 && read(p) == 7\n"
+                 "expect mprotect(p + 4K, 4K, PROT_READ) == 0\n"
+                 "write(p + 4K, 1)\n"
+                 "expect exception == SIGSEGV\n"
+                 "x = munmap(p + 1, 4K)\n"
+                 "expect x == -1 && errno == EINVAL\n"
+                 "v = mincore(p, 16K)\n"
+                 "expect v == 0 && v.Resident == 1 && v.Pages == 1\n"
+                 "q = mmap(NULL, 4K, PROT_READ, MAP_SHARED, 42, 0)\n"
+                 "expect q == MAP_FAILED && errno == EBADF\n"
+                 "fd = memfd_create(\"buf\", MFD_CLOEXEC)\n"
+                 "expect fd == 3 && ftruncate(fd, 8K) == 0 && close(fd) == 0\n"
+                 "pid = fork()\n"
+                 "expect pid != -1 && pid != getpid()\n"
+                 "process child\n"
+                 "expect getpid() == pid && read(p) == 7\n"
+                 "fork()\n"
+                 "process child2\n"
+                 "expect read(p) == 7\n"
+                 "show maps\n"
+                 "show pagemap p\n",
+                 VS_RUN_EXPLAIN);
     assert_true(r->ok);
     assert_int_equal(vs_runner_failures(r->runner), 0);
     assert_non_null(strstr(r->out->str, "= -1: munmap failed: EINVAL (22): Invalid argument"));
@@ -427,9 +431,9 @@ static void test_show_pfn_lists_every_pte_mapping_a_shared_frame(void **state)
     run_free(r);
 
     /* Both working sets emptied: the frame is on the modified list, named by no process PTE. */
-    g_autofree char *trimmed = g_strconcat(two_views, "ok = EmptyWorkingSet(GetCurrentProcess())\n",
-                                           "process writer\n",
-                                           "ok = EmptyWorkingSet(GetCurrentProcess())\n", NULL);
+    g_autofree char *trimmed =
+        g_strconcat(two_views, "ok = EmptyWorkingSet(GetCurrentProcess())\n", "process writer\n",
+                    "ok = EmptyWorkingSet(GetCurrentProcess())\n", NULL);
     r = run_text(trimmed, VS_RUN_QUIET);
     assert_true(r->ok);
     assert_true(vs_runner_show(r->runner, "pfn", frame, &r->error));
@@ -477,14 +481,14 @@ static void test_op_outcome_follows_the_process_handle(void **state)
     VsSystem *system = vs_system_create(&(VsSystemConfig){.arch = VS_ARCH_X64});
     VsThread *other = vs_process_main_thread(vs_process_create(system, "other"));
     VsThread *main_thread = vs_process_main_thread(vs_process_create(system, "main"));
-    VsHandle o = VsOpenProcess(main_thread, PROCESS_ALL_ACCESS, false,
-                               VsGetCurrentProcessId(other));
-    VsHandle h = VsCreateFileMapping(main_thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0,
-                                     0x30000, NULL);
+    VsHandle o =
+        VsOpenProcess(main_thread, PROCESS_ALL_ACCESS, false, VsGetCurrentProcessId(other));
+    VsHandle h =
+        VsCreateFileMapping(main_thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0x30000, NULL);
     assert_true(o && h);
     /* The caller has private memory where the view will land in the other process. */
-    uint64_t mine = VsVirtualAlloc(main_thread, 0, 0x10000, MEM_COMMIT | MEM_RESERVE,
-                                   PAGE_READWRITE);
+    uint64_t mine =
+        VsVirtualAlloc(main_thread, 0, 0x10000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     VsOp map = {.kind = VS_OP_MAP_VIEW_OF_FILE_3,
                 .arg = {h, o, 0, 0, 0x30000, 0, PAGE_READWRITE, 0, 0}};
     assert_ptr_equal(vs_op_process(main_thread, &map), vs_thread_process(other));

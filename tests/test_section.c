@@ -72,11 +72,11 @@ static void test_create_rules_and_commit(void **state)
     CHECK_INVARIANTS(f);
     assert_int_equal(memory(f).commit_total, before);
     /* Size 0 without a file; a protection no section can have; both SEC_ kinds. */
-    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0,
-                                         NULL), 0);
+    assert_int_equal(
+        VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0, NULL), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
-    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_NOACCESS, 0,
-                                         4096, NULL), 0);
+    assert_int_equal(
+        VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_NOACCESS, 0, 4096, NULL), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
     uint64_t size = 4096;
     VsHandle out;
@@ -88,11 +88,13 @@ static void test_create_rules_and_commit(void **state)
                      STATUS_INVALID_PAGE_PROTECTION);
     /* An image section needs an executable file; large pages need SEC_COMMIT. */
     assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE,
-                                         PAGE_READONLY | SEC_IMAGE, 0, 4096, NULL), 0);
+                                         PAGE_READONLY | SEC_IMAGE, 0, 4096, NULL),
+                     0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_BAD_EXE_FORMAT);
     assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE,
                                          PAGE_READWRITE | SEC_RESERVE | SEC_LARGE_PAGES, 0, 4096,
-                                         NULL), 0);
+                                         NULL),
+                     0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
     /* A pagefile-backed section is whole pages long: 0x3452 bytes make 0x4000. */
     size = 0x3452;
@@ -295,7 +297,7 @@ static void test_copy_on_write(void **state)
     assert_int_equal(after.commit_charge, before.commit_charge + 16);
     assert_int_equal(mbi_of(f->thread, copy).Protect, PAGE_WRITECOPY);
     assert_int_equal(read_in(f, f->thread, copy + KB(4)), 7); /* the shared page, read-only */
-    write_in(f, f->thread, copy + KB(4), 9);                 /* the copy */
+    write_in(f, f->thread, copy + KB(4), 9);                  /* the copy */
     assert_int_equal(read_in(f, f->thread, copy + KB(4)), 9);
     assert_int_equal(read_in(f, f->thread, shared + KB(4)), 7);
     VsMemoryBasicInformation mbi = mbi_of(f->thread, copy + KB(4));
@@ -325,10 +327,11 @@ static void test_copy_on_write(void **state)
 }
 
 /* SEC_RESERVE: a view reserves; VirtualAlloc(MEM_COMMIT) in one view commits the section's pages
- * for every view, charging the system once; VirtualProtect may not ask for more than the section. */
+ * for every view, charging the system once; VirtualProtect may not ask for more than the
+ * section. */
 /* MEM_RESET_UNDO over a view page that was written out and read back (valid through another
- * view): its page-file copy still holds it, so nothing is made dirty and no slot is left behind when it is written again (the
- * fuzzer once found the stale slot leaking). */
+ * view): its page-file copy still holds it, so nothing is made dirty and no slot is left behind
+ * when it is written again (the fuzzer once found the stale slot leaking). */
 static void test_reset_undo_written_view_page(void **state)
 {
     Fixture *f = *state;
@@ -401,8 +404,8 @@ static void test_random_views(void **state)
     for (int p = 0; p < 2; p++) {
         files[p] = VsCreateFile(threads[p], "random.bin", GENERIC_READ | GENERIC_WRITE, 0,
                                 OPEN_EXISTING, 0);
-        handles[p][SECTIONS - 1] = VsCreateFileMapping(threads[p], files[p], PAGE_READWRITE, 0, 0,
-                                                       NULL);
+        handles[p][SECTIONS - 1] =
+            VsCreateFileMapping(threads[p], files[p], PAGE_READWRITE, 0, 0, NULL);
         assert_true(handles[p][SECTIONS - 1] != 0);
     }
     uint64_t views[2][VIEWS] = {{0}};
@@ -451,12 +454,8 @@ static void test_random_views(void **state)
                 assert_int_equal(value, bytes[SECTIONS - 1][page]);
             }
             break;
-        case 6:
-            vs_balance_set_tick(f->system);
-            break;
-        default:
-            vs_write_modified_pages(f->system, rng_next(&rng) % 4);
-            break;
+        case 6: vs_balance_set_tick(f->system); break;
+        default: vs_write_modified_pages(f->system, rng_next(&rng) % 4); break;
         }
         CHECK_INVARIANTS(f);
     }
@@ -467,10 +466,14 @@ static void test_random_views(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        SMALL(test_create_rules_and_commit), SMALL(test_names), SMALL(test_view_rules),
-        SMALL(test_shared_pages_across_processes), SMALL(test_copy_on_write),
+        SMALL(test_create_rules_and_commit),
+        SMALL(test_names),
+        SMALL(test_view_rules),
+        SMALL(test_shared_pages_across_processes),
+        SMALL(test_copy_on_write),
         SMALL(test_sec_reserve_commit),
-        SMALL(test_reset_undo_written_view_page), SMALL(test_random_views),
+        SMALL(test_reset_undo_written_view_page),
+        SMALL(test_random_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

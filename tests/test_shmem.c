@@ -18,8 +18,8 @@ static void test_memfd_ring_buffer(void **state)
     assert_int_equal(vs_ftruncate(f->thread, fd, 4 * PAGE), 0);
     uint64_t r = map(f, 0, 8 * PAGE, VS_PROT_NONE, ANON);
     uint64_t lo = vs_mmap(f->thread, r, 4 * PAGE, RW, VS_MAP_SHARED | VS_MAP_FIXED, fd, 0);
-    uint64_t hi = vs_mmap(f->thread, r + 4 * PAGE, 4 * PAGE, RW, VS_MAP_SHARED | VS_MAP_FIXED, fd,
-                          0);
+    uint64_t hi =
+        vs_mmap(f->thread, r + 4 * PAGE, 4 * PAGE, RW, VS_MAP_SHARED | VS_MAP_FIXED, fd, 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(lo, r);
     assert_int_equal(hi, r + 4 * PAGE);

@@ -20,7 +20,7 @@
 #include "internal.h"
 #include "testutil.h"
 
-/* ---- Reference: a sorted array of inclusive page ranges --------------------------------------- */
+/* ---- Reference: a sorted array of inclusive page ranges -------------------------------------- */
 
 typedef struct Range {
     uint64_t start, end;
@@ -180,8 +180,9 @@ static void assert_free_searches(Fixture *f, const Reference *ref, uint64_t page
                              : ref_find_bottom_up(ref, vad_table(f), pages, limit, &expected);
         bool have = vs_vad_find_free(vad_table(f), pages, top_down, limit, &got);
         if (want != have || (want && expected != got))
-            fprintf(stderr, "find_free(pages %#llx, top_down %d, limit %#llx): model %d %#llx, "
-                            "reference %d %#llx\n",
+            fprintf(stderr,
+                    "find_free(pages %#llx, top_down %d, limit %#llx): model %d %#llx, "
+                    "reference %d %#llx\n",
                     (unsigned long long)pages, top_down, (unsigned long long)limit, have,
                     (unsigned long long)got, want, (unsigned long long)expected);
         assert_int_equal(have, want);
@@ -190,7 +191,7 @@ static void assert_free_searches(Fixture *f, const Reference *ref, uint64_t page
     }
 }
 
-/* ---- The randomized test ---------------------------------------------------------------------- */
+/* ---- The randomized test --------------------------------------------------------------------- */
 
 /* A random range: mostly in the low 128 MB so ranges collide, sometimes anywhere. */
 static void random_range(const VsVadTable *table, uint64_t *start, uint64_t *end)
@@ -261,7 +262,7 @@ static void test_random_inserts_and_deletes(void **state)
     free(ref.ranges);
 }
 
-/* ---- Shapes and lookups of known trees --------------------------------------------------------- */
+/* ---- Shapes and lookups of known trees ------------------------------------------------------- */
 
 /* Ascending inserts are the AVL worst case for an unbalanced tree: they must stay logarithmic. */
 static void test_ascending_inserts_stay_balanced(void **state)
@@ -293,8 +294,7 @@ static void assert_levels(const VsVad *vad, uint32_t level)
     VsVadInfo info;
     vs_vad_info(vad, &info);
     assert_int_equal(info.level, level);
-    assert_int_equal(info.balance,
-                     (int)height(vs_vad_right(vad)) - (int)height(vs_vad_left(vad)));
+    assert_int_equal(info.balance, (int)height(vs_vad_right(vad)) - (int)height(vs_vad_left(vad)));
     assert_levels(vs_vad_left(vad), level + 1);
     assert_levels(vs_vad_right(vad), level + 1);
 }
@@ -303,7 +303,8 @@ static void test_info_reports_levels_and_balance(void **state)
 {
     Fixture *f = *state;
     for (uint64_t i = 0; i < 100; i++)
-        vs_vad_insert(vad_table(f), new_vad(f, 16 + ((i * 37) % 100) * 32, 16 + ((i * 37) % 100) * 32 + 3));
+        vs_vad_insert(vad_table(f),
+                      new_vad(f, 16 + ((i * 37) % 100) * 32, 16 + ((i * 37) % 100) * 32 + 3));
     CHECK_INVARIANTS(f);
     VsVadTreeShape shape;
     vs_vad_tree_shape(f->process, &shape);

@@ -47,8 +47,8 @@ static void assert_color(SDL_Surface *s, int x, int y, VvColor c)
     Uint8 r, g, b;
     SDL_GetRGB(pixel_at(s, x, y), s->format, &r, &g, &b);
     if (r != c.r || g != c.g || b != c.b)
-        fail_msg("pixel (%d, %d) is #%02x%02x%02x, expected #%02x%02x%02x", x, y, r, g, b, c.r,
-                 c.g, c.b);
+        fail_msg("pixel (%d, %d) is #%02x%02x%02x, expected #%02x%02x%02x", x, y, r, g, b, c.r, c.g,
+                 c.b);
 }
 
 static int setup(void **state)
@@ -93,9 +93,8 @@ static VvRect region_box(const VvApp *app, uint32_t process, int i)
     VvRect strip = vv_strip_rect(&panels, process);
     VvMapLayout layout = vv_map_layout(p->regions, panels.maps.w, 1.0);
     const VvSpan *span = &g_array_index(layout.spans, VvSpan, i);
-    VvRect box = {strip.x + (int)span->x, strip.y, MAX((int)(strip.x + span->x + span->w) -
-                                                           (strip.x + (int)span->x), 1),
-                  strip.h};
+    VvRect box = {strip.x + (int)span->x, strip.y,
+                  MAX((int)(strip.x + span->x + span->w) - (strip.x + (int)span->x), 1), strip.h};
     vv_map_layout_free(&layout);
     return box;
 }
@@ -215,8 +214,8 @@ static void test_svg(void **state)
     assert_true(rects >= regions);
     g_unlink(path);
     /* A directory that does not exist is an error, not a crash. */
-    assert_false(vv_write_svg(app->scene, 1.0, W, H, "/nonexistent/x.svg", message,
-                              sizeof message));
+    assert_false(
+        vv_write_svg(app->scene, 1.0, W, H, "/nonexistent/x.svg", message, sizeof message));
     assert_non_null(strstr(message, "/nonexistent/x.svg"));
 }
 

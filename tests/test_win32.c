@@ -98,8 +98,8 @@ static void test_process_rights(void **state)
     assert_int_equal(VsVirtualAllocEx(f->thread, none, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0);
     assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
     assert_int_equal(VsVirtualAllocEx(f->thread, query, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0);
-    uint64_t p = VsVirtualAllocEx(f->thread, ops, 0, KB(4), MEM_RESERVE | MEM_COMMIT,
-                                  PAGE_READWRITE);
+    uint64_t p =
+        VsVirtualAllocEx(f->thread, ops, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     assert_true(p != 0);
     VsMemoryBasicInformation m;
     assert_int_equal(VsVirtualQueryEx(f->thread, ops, p, &m, sizeof m), 0); /* no query right */
@@ -120,8 +120,8 @@ static void test_process_rights(void **state)
     assert_false(VsEmptyWorkingSet(f->thread, quota)); /* and a query right */
     VsProcessMemoryCounters c;
     assert_false(VsGetProcessMemoryInfo(f->thread, query, &c));
-    VsHandle reader = VsOpenProcess(f->thread, PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, false,
-                                    pid);
+    VsHandle reader =
+        VsOpenProcess(f->thread, PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, false, pid);
     assert_true(VsGetProcessMemoryInfo(f->thread, reader, &c));
     assert_int_equal(c.PrivateUsage, KB(4));
     VsWorkingSetExBlock b;
@@ -136,8 +136,7 @@ static void test_handles(void **state)
     assert_int_equal(VsGetCurrentProcess(), (VsHandle)-1);
     VsProcess *other = vs_process_create(f->system, "other");
     VsHandle a, b, c;
-    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &a),
-                     STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &a), STATUS_SUCCESS);
     assert_int_equal(vs_process_open(f->thread, f->process, PROCESS_ALL_ACCESS, &b),
                      STATUS_SUCCESS);
     assert_int_equal(a, 4);
@@ -145,8 +144,7 @@ static void test_handles(void **state)
     /* A handle to one's own process works like the pseudo-handle. */
     assert_int_equal(VsVirtualAllocEx(f->thread, b, 0, 1, MEM_RESERVE, PAGE_READWRITE), 0x10000);
     ASSERT_WIN32_OK(f, VsCloseHandle(f->thread, a));
-    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &c),
-                     STATUS_SUCCESS);
+    assert_int_equal(vs_process_open(f->thread, other, PROCESS_ALL_ACCESS, &c), STATUS_SUCCESS);
     assert_int_equal(c, 4);
     ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, 0), ERROR_INVALID_HANDLE);
     ASSERT_WIN32_FAILS(f, VsCloseHandle(f->thread, 6), ERROR_INVALID_HANDLE);

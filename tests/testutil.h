@@ -13,7 +13,7 @@
 
 #include "vadsim.h"
 
-#define KB(n) ((uint64_t)(n) * 1024)
+#define KB(n) ((uint64_t)(n)*1024)
 #define MB(n) (KB(n) * 1024)
 #define GB(n) (MB(n) * 1024)
 
@@ -58,8 +58,8 @@ static inline int fixture_setup_x64(void **state) { return fixture_setup_arch(st
 /* The x64 machine with the Linux personality (a scenario's system linux-x64). */
 static inline int fixture_setup_linux(void **state)
 {
-    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
-                                                         .personality = vs_linux_personality()});
+    return fixture_setup_config(
+        state, &(VsSystemConfig){.arch = VS_ARCH_X64, .personality = vs_linux_personality()});
 }
 static inline int fixture_setup_x86(void **state) { return fixture_setup_arch(state, VS_ARCH_X86); }
 static inline int fixture_setup_x86_3gb(void **state)
@@ -80,7 +80,8 @@ static inline int fixture_teardown(void **state)
     return rc;
 }
 
-/* xorshift64*: a small, seedable generator for the randomized tests (reproducible from its seed). */
+/* xorshift64*: a small, seedable generator for the randomized tests (reproducible from its
+ * seed). */
 typedef struct TestRng {
     uint64_t state; /* never 0 */
 } TestRng;
@@ -96,7 +97,8 @@ static inline uint64_t rng_next(TestRng *rng)
 /* A value in [0, n); 0 when n is 0. */
 static inline uint64_t rng_below(TestRng *rng, uint64_t n) { return n ? rng_next(rng) % n : 0; }
 
-/* Queries addr in the fixture's process and returns the record (fails the test if the call does). */
+/* Queries addr in the fixture's process and returns the record (fails the test if the call
+ * does). */
 static inline VsMemoryBasicInformation query(Fixture *f, uint64_t addr)
 {
     VsMemoryBasicInformation mbi;

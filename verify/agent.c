@@ -30,7 +30,7 @@ struct VsAgent {
     gboolean lost;
 };
 
-G_DEFINE_QUARK(vs-agent-error-quark, vs_agent_error)
+G_DEFINE_QUARK(vs - agent - error - quark, vs_agent_error)
 
 /* ---- Lines ----------------------------------------------------------------------------------- */
 
@@ -154,8 +154,7 @@ gboolean vs_agent_request(VsAgent *agent, const char *text, GString *answer, GEr
     return exchange(agent, text, answer, ANSWER_TIMEOUT_MS, error);
 }
 
-gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *values,
-                                  GError **error)
+gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *values, GError **error)
 {
     return request(agent, text, values, ANSWER_TIMEOUT_MS, error);
 }
@@ -177,10 +176,7 @@ gboolean vs_agent_call(VsAgent *agent, const char *text, VsOutcome *outcome, GAr
     return TRUE;
 }
 
-void vs_agent_lose(VsAgent *agent, const char *what, GError **error)
-{
-    lose(agent, error, what);
-}
+void vs_agent_lose(VsAgent *agent, const char *what, GError **error) { lose(agent, error, what); }
 
 void vs_agent_append_text(GString *request, char letter, const char *bytes)
 {
@@ -211,9 +207,8 @@ static VsAgent *start_once(const VsAgentCommand *command, GArray *hello, GError 
     agent->pending = g_string_new(NULL);
     agent->stderr_tail = g_string_new(NULL);
     GError *spawn_error = NULL;
-    if (!g_spawn_async_with_pipes(NULL, argv, envp,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &agent->pid, &agent->in, &agent->out, &agent->err,
+    if (!g_spawn_async_with_pipes(NULL, argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                  NULL, NULL, &agent->pid, &agent->in, &agent->out, &agent->err,
                                   &spawn_error)) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START, "cannot start %s: %s", argv[0],
                     spawn_error->message);

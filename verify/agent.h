@@ -43,8 +43,7 @@ void vs_agent_stop(VsAgent *agent);
  * answer; a refusal ("! why") is VS_AGENT_ERROR_REFUSED with the why. */
 gboolean vs_agent_request(VsAgent *agent, const char *text, GString *answer, GError **error);
 /* The same for an answer of numbers only (at least four), into values (guint64). */
-gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *values,
-                                  GError **error);
+gboolean vs_agent_request_numbers(VsAgent *agent, const char *text, GArray *values, GError **error);
 /* Sends a call's request line and reads its answer, "= RET ERROR STATUS EXCEPTION EXTRA...":
  * the first four into outcome (whose other fields are cleared), the numbers after them into
  * extra (guint64), which the backend reads by call. */

@@ -20,7 +20,10 @@ char *vs_backend_names(const char *more)
     GString *names = g_string_new(NULL);
     guint count = G_N_ELEMENTS(backends) + (more != NULL);
     for (guint i = 0; i < count; i++)
-        g_string_append_printf(names, "%s%s", i == 0 ? "" : i + 1 == count ? " or " : ", ",
+        g_string_append_printf(names, "%s%s",
+                               i == 0           ? ""
+                               : i + 1 == count ? " or "
+                                                : ", ",
                                i < G_N_ELEMENTS(backends) ? backends[i]->name : more);
     return g_string_free(names, FALSE);
 }

@@ -38,8 +38,8 @@ struct VsBackend {
     gboolean agent_per_process;
     /* Starts an agent and its session. sibling is another session of the same scenario, or NULL
      * for the first: what spans processes (Win32's process ids) is shared with it. */
-    VsSession *(*start)(const VsAgentCommand *command, const VsKnownList *known,
-                        VsSession *sibling, GError **error);
+    VsSession *(*start)(const VsAgentCommand *command, const VsKnownList *known, VsSession *sibling,
+                        GError **error);
     void (*free)(VsSession *session);
     /* Mirrors op, as thread ran it in the model with outcome model, to the process standing for
      * thread's process, compares and judges the differences; target (NULL: the caller's own) is

@@ -58,8 +58,10 @@ char *vs_divergence_format(const char *field, uint64_t value)
                                name ? name : "");
     }
     if (strcmp(field, "signal") == 0)
-        return g_strdup(value == VS_SIGSEGV ? "SIGSEGV" : value == VS_SIGBUS ? "SIGBUS"
-                        : value == 0        ? "none" : "?");
+        return g_strdup(value == VS_SIGSEGV  ? "SIGSEGV"
+                        : value == VS_SIGBUS ? "SIGBUS"
+                        : value == 0         ? "none"
+                                             : "?");
     if (strcmp(field, "GetLastError") == 0) {
         const char *name = vs_win32_error_name((uint32_t)value);
         return g_strdup_printf("%" G_GUINT64_FORMAT "%s%s", value, name ? " " : "",

@@ -15,7 +15,7 @@
 
 /* One difference: what was compared and the two answers, formatted for people. */
 typedef struct VsDivergence {
-    char *field;      /* "return", "GetLastError", "RegionSize", "exception", "errno", "maps"... */
+    char *field; /* "return", "GetLastError", "RegionSize", "exception", "errno", "maps"... */
     char *model;
     char *other;
     uint64_t model_value, other_value;

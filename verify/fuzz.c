@@ -28,10 +28,10 @@ typedef struct Run {
     gboolean found;
     char *finding;
     VsOpKind found_kind;
-    guint found_at;       /* the sequence position of the call where it was found */
+    guint found_at; /* the sequence position of the call where it was found */
     char found_field[32];
-    GString *lines;       /* the judged differences of the last call */
-    GHashTable *tally;    /* known entry id (or why refused) -> calls it explained */
+    GString *lines;    /* the judged differences of the last call */
+    GHashTable *tally; /* known entry id (or why refused) -> calls it explained */
 } Run;
 
 /* ---- Names ----------------------------------------------------------------------------------- */
@@ -99,7 +99,8 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
     memset(r, 0, sizeof *r);
     r->o = o;
     r->g = backend->generator;
-    VsSystemConfig config = {.arch = r->g->arch, .ram_bytes = o->ram_bytes,
+    VsSystemConfig config = {.arch = r->g->arch,
+                             .ram_bytes = o->ram_bytes,
                              .personality = r->g->personality ? r->g->personality() : NULL};
     if (o->agent) {
         if (!(r->run.session = backend->start(o->agent, o->known, NULL, error)))
@@ -229,9 +230,9 @@ static void progress(const VsFuzzOptions *o, guint64 calls, GTimer *timer, doubl
     if (!o->progress || now - *last < PROGRESS_SECONDS)
         return;
     *last = now;
-    g_autofree char *line = g_strdup_printf(
-        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s", calls,
-        o->calls, now, now > 0 ? (double)calls / now : 0.0);
+    g_autofree char *line =
+        g_strdup_printf("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " calls, %.0f s, %.0f calls/s",
+                        calls, o->calls, now, now > 0 ? (double)calls / now : 0.0);
     o->progress(o->progress_context, line);
 }
 
@@ -312,8 +313,8 @@ static gboolean reproduces_finding(void *context, GArray *candidate, GError **er
  * the exploring run found inert in one try, then delta debugging. A finding a fresh run does not
  * come to again (the real system's answers vary) cannot be shrunk: that is said before the
  * shrinking starts, rather than after hours of runs that all miss it. */
-static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran,
-                       VsFuzzReport *report, GError **error)
+static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran, VsFuzzReport *report,
+                       GError **error)
 {
     const VsFuzzOptions *o = finding->o;
     guint prefix = o->backend->generator->prefix_calls;
@@ -325,10 +326,15 @@ static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran,
     }
     if (!reproduces(o, *sequence, finding->kind, finding->field, NULL, error))
         return FALSE;
-    VsShrink s = {prefix, reproduces_finding, (void *)finding, o->progress, o->progress_context,
-                  report->shrunk_from, &report->shrink_runs};
-    *sequence = vs_shrink(&s, *sequence,
-                          vs_shrink_guess(*sequence, ran, prefix, SHRINK_KEEP_TAIL), error);
+    VsShrink s = {prefix,
+                  reproduces_finding,
+                  (void *)finding,
+                  o->progress,
+                  o->progress_context,
+                  report->shrunk_from,
+                  &report->shrink_runs};
+    *sequence =
+        vs_shrink(&s, *sequence, vs_shrink_guess(*sequence, ran, prefix, SHRINK_KEEP_TAIL), error);
     return !(error && *error);
 }
 
@@ -408,8 +414,8 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
         g_string_append_printf(out, " %s", final->system_options);
     g_string_append(out, "\n\n");
     write_calls(out, sequence, final);
-    g_autofree char *name = g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed,
-                                            report->backend);
+    g_autofree char *name =
+        g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed, report->backend);
     report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
     gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
     g_string_free(out, TRUE);

@@ -26,28 +26,28 @@
 typedef void (*VsFuzzProgress)(void *context, const char *line);
 
 typedef struct VsFuzzOptions {
-    const VsBackend *backend;    /* whose calls, and whose agent */
+    const VsBackend *backend; /* whose calls, and whose agent */
     guint64 seed;
     guint64 calls;
     const VsAgentCommand *agent; /* NULL: the model alone */
     const VsKnownList *known;
-    const char *reproducer_dir;  /* where a shrunk .vsim is written */
-    uint64_t ram_bytes;          /* the model's RAM (its page file as large); 0: the default */
-    VsFuzzProgress progress;     /* called every few seconds; may be NULL */
+    const char *reproducer_dir; /* where a shrunk .vsim is written */
+    uint64_t ram_bytes;         /* the model's RAM (its page file as large); 0: the default */
+    VsFuzzProgress progress;    /* called every few seconds; may be NULL */
     void *progress_context;
 } VsFuzzOptions;
 
 typedef struct VsFuzzReport {
-    guint64 calls;            /* calls made in the model (and compared, with an agent) */
-    guint64 probes;           /* of those, calls added where the systems' states differed */
+    guint64 calls;  /* calls made in the model (and compared, with an agent) */
+    guint64 probes; /* of those, calls added where the systems' states differed */
     double seconds;
     guint64 matched, known, unsupported;
-    GHashTable *tally;        /* known entry id (or why refused) -> calls it explained (guint) */
-    gboolean found;           /* an unexplained divergence or a broken invariant */
-    char *finding;            /* what it was, in words */
-    char *reproducer;         /* the .vsim written, or NULL */
+    GHashTable *tally; /* known entry id (or why refused) -> calls it explained (guint) */
+    gboolean found;    /* an unexplained divergence or a broken invariant */
+    char *finding;     /* what it was, in words */
+    char *reproducer;  /* the .vsim written, or NULL */
     guint64 shrunk_from, shrunk_to, shrink_runs;
-    const char *backend;      /* the real system: "wine", "windows", "linux"; or "model" */
+    const char *backend; /* the real system: "wine", "windows", "linux"; or "model" */
 } VsFuzzReport;
 
 /* Runs the fuzzer. FALSE with *error set when the agent cannot be started or is lost. */

@@ -35,13 +35,15 @@ typedef struct VsFuzzCall {
 } VsFuzzCall;
 
 /* A call with nothing named yet: every argument absolute. */
-#define VS_FUZZ_CALL(call_id)                                                                    \
-    ((VsFuzzCall){.id = (call_id), .base = VS_FUZZ_ABSOLUTE, .base2 = VS_FUZZ_ABSOLUTE,        \
+#define VS_FUZZ_CALL(call_id)                                                                      \
+    ((VsFuzzCall){.id = (call_id),                                                                 \
+                  .base = VS_FUZZ_ABSOLUTE,                                                        \
+                  .base2 = VS_FUZZ_ABSOLUTE,                                                       \
                   .handle_of = VS_FUZZ_ABSOLUTE})
 
 /* Something a system placed where it chose, for later calls to aim into. */
 typedef struct VsFuzzLive {
-    guint id;      /* the call that placed it */
+    guint id; /* the call that placed it */
     uint64_t size;
 } VsFuzzLive;
 
@@ -97,12 +99,12 @@ char *vs_fuzz_address_text(gint base, uint64_t offset, char *(*name)(GArray *cal
 
 typedef struct VsGenerator {
     /* ---- The run ---- */
-    VsArch arch;          /* the model's machine */
+    VsArch arch; /* the model's machine */
     /* The personality its processes run under (vs_linux_personality), or NULL for Windows */
     const VsPersonality *(*personality)(void);
-    const char *system;   /* the machine as a scenario's system line names it ("linux-x64") */
-    const char *process;  /* its process's name */
-    guint prefix_calls;   /* the calls every sequence starts with (prefix): never shrunk */
+    const char *system;  /* the machine as a scenario's system line names it ("linux-x64") */
+    const char *process; /* its process's name */
+    guint prefix_calls;  /* the calls every sequence starts with (prefix): never shrunk */
     void (*prefix)(GArray *sequence);
     /* The generator's state for a run (run->generator); it may set run->arena. */
     void *(*start)(VsFuzzRun *run);
@@ -115,8 +117,7 @@ typedef struct VsGenerator {
     /* Whether the agent takes op (resolved) as the model made it; NULL: every call. */
     gboolean (*takes)(const VsFuzzRun *run, const VsOp *op);
     /* Notes what a call made or released, for later calls to aim at (and sets its value). */
-    void (*track)(VsFuzzRun *run, const VsFuzzCall *call, const VsOp *op,
-                  const VsOutcome *outcome);
+    void (*track)(VsFuzzRun *run, const VsFuzzCall *call, const VsOp *op, const VsOutcome *outcome);
     /* Whether a call left the model's memory as it was (shrinking drops such calls first). */
     gboolean (*inert)(const VsOp *op, const VsOutcome *outcome);
 
@@ -125,16 +126,16 @@ typedef struct VsGenerator {
      * session compared: TRUE where they differ, with the call to add there in *probe (when probe
      * is not NULL), and lifts what known divergences kept apart where they agree again. FALSE
      * with *error set when the agent is lost. NULL: the session compares all there is. */
-    gboolean (*compare_state)(VsFuzzRun *run, const VsFuzzCall *call, guint id,
-                              VsFuzzCall *probe, GError **error);
+    gboolean (*compare_state)(VsFuzzRun *run, const VsFuzzCall *call, guint id, VsFuzzCall *probe,
+                              GError **error);
     /* More words for a finding: where the call aimed, in the model (free it); NULL: none. */
     char *(*aimed_at)(const VsFuzzRun *run, const VsOp *op);
 
     /* ---- The reproducer ---- */
-    const char *option;  /* the option vadsim fuzz and verify take for this backend, with a
-                          * space after it ("--backend=posix "), or "" for the default */
-    const char *title;   /* how its title starts: "fuzz seed" */
-    guint intro_calls;   /* the calls of the prefix that the first step holds */
+    const char *option; /* the option vadsim fuzz and verify take for this backend, with a
+                         * space after it ("--backend=posix "), or "" for the default */
+    const char *title;  /* how its title starts: "fuzz seed" */
+    guint intro_calls;  /* the calls of the prefix that the first step holds */
     /* The first step's line and what it sets up beyond the calls. */
     void (*write_intro)(GString *out, const VsFuzzRun *run);
     /* Call i of calls (the calls that ran) as a scenario line. */

@@ -93,8 +93,8 @@ static char *required(GKeyFile *file, const char *path, const char *group, const
     GError *inner = NULL;
     char *value = g_key_file_get_string(file, group, key, &inner);
     if (!value) {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                    "%s: [%s] needs '%s'", path, group, key);
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND, "%s: [%s] needs '%s'",
+                    path, group, key);
         g_error_free(inner);
         return NULL;
     }
@@ -103,8 +103,8 @@ static char *required(GKeyFile *file, const char *path, const char *group, const
 
 static gboolean bad(GError **error, const char *path, const char *group, const char *what)
 {
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: [%s] %s", path,
-                group, what);
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s: [%s] %s", path, group,
+                what);
     return FALSE;
 }
 
@@ -181,12 +181,14 @@ static gboolean load_entry(GKeyFile *file, const char *path, const char *group, 
                    "status must be STATUS_ names or numbers, separated by commas");
     e->type = g_key_file_get_string(file, group, "type", NULL);
     if (e->type && !value_pattern_ok(g_strstrip(e->type)))
-        return bad(error, path, group, "type must be *, or MEM_ flags (joined by |, or has:X) "
-                                       "separated by commas");
+        return bad(error, path, group,
+                   "type must be *, or MEM_ flags (joined by |, or has:X) "
+                   "separated by commas");
     e->mapping = g_key_file_get_string(file, group, "mapping", NULL);
     if (e->mapping && !mapping_pattern_ok(g_strstrip(e->mapping)))
-        return bad(error, path, group, "mapping must be anonymous, shared-anonymous, memfd, shm, "
-                                       "file or none, or several separated by commas");
+        return bad(error, path, group,
+                   "mapping must be anonymous, shared-anonymous, memfd, shm, "
+                   "file or none, or several separated by commas");
     e->protect = g_key_file_get_string(file, group, "protect", NULL);
     if (e->protect && !value_pattern_ok(g_strstrip(e->protect)))
         return bad(error, path, group,
@@ -259,9 +261,9 @@ static gboolean argument_in(const VsKnownRange *range, const VsOp *op, int arg)
  * gives. */
 static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
 {
-    if (e->state && !(model && value_matches(e->state, model->has_mbi ? model->mbi.State
-                                                                      : model->region_state,
-                                             NULL)))
+    if (e->state &&
+        !(model &&
+          value_matches(e->state, model->has_mbi ? model->mbi.State : model->region_state, NULL)))
         return FALSE;
     if (e->region && !(model && value_matches(e->region, model->region_type, NULL)))
         return FALSE;

@@ -64,12 +64,12 @@ typedef struct VsKnownEntry {
     char *reason;
     VsKnownRange address; /* conditions on the call's arguments, each optional */
     VsKnownRange size;
-    char *protect;         /* a value pattern, or NULL */
-    char *state;           /* a value pattern for the model's MEMORY_BASIC_INFORMATION State */
-    char *type;            /* a value pattern for the call's MEM_* type argument */
-    char *status;          /* a value pattern for the model's last NTSTATUS after the call */
-    char *region;          /* a value pattern for the Type of the memory at the call's address */
-    char *mapping;         /* names of VsMapping kinds (vs_mapping_name), separated by commas */
+    char *protect; /* a value pattern, or NULL */
+    char *state;   /* a value pattern for the model's MEMORY_BASIC_INFORMATION State */
+    char *type;    /* a value pattern for the call's MEM_* type argument */
+    char *status;  /* a value pattern for the model's last NTSTATUS after the call */
+    char *region;  /* a value pattern for the Type of the memory at the call's address */
+    char *mapping; /* names of VsMapping kinds (vs_mapping_name), separated by commas */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

@@ -49,8 +49,8 @@ static int parse_word(const char *word, AgentRequest *r, int windows)
     }
     if (word[0] == 'r' && windows) { /* an address window: three hex numbers */
         char tail;
-        if (sscanf(word + 1, "%" SCNx64 ":%" SCNx64 ":%" SCNx64 "%c", &r->window[0],
-                   &r->window[1], &r->window[2], &tail) != 3)
+        if (sscanf(word + 1, "%" SCNx64 ":%" SCNx64 ":%" SCNx64 "%c", &r->window[0], &r->window[1],
+                   &r->window[2], &tail) != 3)
             return 0;
         r->v[r->count++] = 1;
         return 1;

@@ -22,9 +22,9 @@ typedef struct AgentRequest {
     char name[64];
     uint64_t v[AGENT_MAX_ARGS]; /* the arguments; a string or window argument counts as 1 */
     int count;
-    char text[256];             /* a string argument (a name), sent as 's' and hex bytes */
-    char contents[512];         /* a file's text, sent as 't' and hex bytes */
-    uint64_t window[3];         /* an address window (lowest, highest, alignment), sent as 'r' */
+    char text[256];     /* a string argument (a name), sent as 's' and hex bytes */
+    char contents[512]; /* a file's text, sent as 't' and hex bytes */
+    uint64_t window[3]; /* an address window (lowest, highest, alignment), sent as 'r' */
 } AgentRequest;
 
 /* Hex pairs into a string of at most room - 1 bytes; 0 if malformed or too long. */

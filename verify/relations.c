@@ -21,10 +21,7 @@ uint64_t vs_values_other(GHashTable *values, uint64_t model)
     return other ? *other : model;
 }
 
-void vs_values_forget(GHashTable *values, uint64_t model)
-{
-    g_hash_table_remove(values, &model);
-}
+void vs_values_forget(GHashTable *values, uint64_t model) { g_hash_table_remove(values, &model); }
 
 GHashTable *vs_values_copy(GHashTable *values)
 {
@@ -100,8 +97,8 @@ void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, ui
         if (cut.model < model)
             insert_pair(relations, (VsPair){cut.model, cut.other, model - cut.model});
         if (cut.model + cut.size > end)
-            insert_pair(relations, (VsPair){end, cut.other + (end - cut.model),
-                                            cut.model + cut.size - end});
+            insert_pair(relations,
+                        (VsPair){end, cut.other + (end - cut.model), cut.model + cut.size - end});
         if (cut.model < model)
             break; /* nothing lower can reach into the new range */
     }

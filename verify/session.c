@@ -29,10 +29,7 @@ void vs_session_free(VsSession *s)
         s->backend->free(s);
 }
 
-void vs_judging_init(VsJudging *v)
-{
-    *v = (VsJudging){.follows = g_string_new(NULL)};
-}
+void vs_judging_init(VsJudging *v) { *v = (VsJudging){.follows = g_string_new(NULL)}; }
 
 void vs_judging_clear(VsJudging *v)
 {
@@ -58,9 +55,9 @@ static gboolean is_error(const char *field)
            strcmp(field, "return") == 0 || strcmp(field, "status") == 0;
 }
 
-void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model,
-                      GPtrArray *divergences, const char *cause, const char *extent,
-                      VsJudging *v, VsJudgement *judgement, GString *report)
+void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model, GPtrArray *divergences,
+                      const char *cause, const char *extent, VsJudging *v, VsJudgement *judgement,
+                      GString *report)
 {
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
@@ -77,8 +74,8 @@ void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model,
         const char *label = !entry                                     ? "DIVERGES"
                             : entry->verdict == VS_VERDICT_UNSUPPORTED ? "unsupported"
                                                                        : "known";
-        g_string_append_printf(report, "    %s %s: model %s, %s %s\n", label, d->field,
-                               d->model, s->system, d->other);
+        g_string_append_printf(report, "    %s %s: model %s, %s %s\n", label, d->field, d->model,
+                               s->system, d->other);
         if (entry)
             report_entry(s, report, entry);
         if (!entry && !v->unexplained)

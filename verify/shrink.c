@@ -29,8 +29,7 @@ static void progress(const VsShrink *s, guint length, GTimer *timer, double *las
 }
 
 /* Tries one shorter sequence: TRUE (and *sequence replaced) when it still ends in the finding. */
-static gboolean try_shorter(const VsShrink *s, GArray **sequence, GArray *candidate,
-                            GError **error)
+static gboolean try_shorter(const VsShrink *s, GArray **sequence, GArray *candidate, GError **error)
 {
     (*s->runs)++;
     if (s->reproduce(s->context, candidate, error)) {

@@ -20,13 +20,13 @@
 typedef gboolean (*VsReproduceFn)(void *context, GArray *candidate, GError **error);
 
 typedef struct VsShrink {
-    guint prefix;               /* the first calls, never dropped */
+    guint prefix; /* the first calls, never dropped */
     VsReproduceFn reproduce;
     void *context;
-    VsFuzzProgress progress;    /* may be NULL */
+    VsFuzzProgress progress; /* may be NULL */
     void *progress_context;
-    guint64 shrunk_from;        /* for progress lines: the length shrinking started from */
-    guint64 *runs;              /* counts the tries */
+    guint64 shrunk_from; /* for progress lines: the length shrinking started from */
+    guint64 *runs;       /* counts the tries */
 } VsShrink;
 
 /* What a call at a sequence position did in a run (one guint8 per position in the run's array):

@@ -3,10 +3,7 @@
  */
 #include "taint.h"
 
-GArray *vs_taints_new(void)
-{
-    return g_array_new(FALSE, FALSE, sizeof(VsTaint));
-}
+GArray *vs_taints_new(void) { return g_array_new(FALSE, FALSE, sizeof(VsTaint)); }
 
 void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id)
 {

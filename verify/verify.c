@@ -16,7 +16,7 @@ typedef struct Verify {
     VsSession *session;   /* the backend's one session otherwise, started before the run */
     GString *report;
     VsVerifyCounts counts;
-    const char *system;   /* "wine", "windows" or "linux", once an agent has greeted */
+    const char *system; /* "wine", "windows" or "linux", once an agent has greeted */
 } Verify;
 
 /* ---- Sessions -------------------------------------------------------------------------------- */
@@ -158,8 +158,8 @@ static void add_counts(VsVerifyCounts *total, const VsVerifyCounts *c)
 
 static VsVerifyOutcome finish(Verify *v, const char *path, GString *out, const char *problem)
 {
-    VsVerifyOutcome outcome = problem || v->counts.unexplained ? VS_VERIFY_FAILED
-                                                               : VS_VERIFY_PASSED;
+    VsVerifyOutcome outcome =
+        problem || v->counts.unexplained ? VS_VERIFY_FAILED : VS_VERIFY_PASSED;
     g_string_append_printf(out, "%s %s: %u call%s compared, %u matched",
                            outcome == VS_VERIFY_PASSED ? "PASS" : "FAIL", path, v->counts.calls,
                            v->counts.calls == 1 ? "" : "s", v->counts.matched);
@@ -218,8 +218,8 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
         return VS_VERIFY_SKIPPED;
     }
     Verify v = {.options = options, .backend = options->backend, .script = script};
-    v.sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify)vs_session_free);
+    v.sessions =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vs_session_free);
     v.report = g_string_new(NULL);
     GString *narration = g_string_new(NULL);
     v.runner = vs_runner_new(script, narration, VS_RUN_EXPLAIN);

@@ -1,10 +1,11 @@
 /*
  * vs_status.h - the simulated system's answers: NTSTATUS values and Win32 error codes.
  *
- * One X-macro table gives, for every status the model can return, its name, its real NTSTATUS value,
- * the Win32 error that RtlNtStatusToDosError turns it into (what kernelbase stores as the last error),
- * and one plain sentence a lesson can show. Values are Windows' own (ntstatus.h, winerror.h); the
- * mapping follows Windows' RtlNtStatusToDosError table as Wine's ntdll/error.c reproduces it.
+ * One X-macro table gives, for every status the model can return, its name, its real NTSTATUS
+ * value, the Win32 error that RtlNtStatusToDosError turns it into (what kernelbase stores as the
+ * last error), and one plain sentence a lesson can show. Values are Windows' own (ntstatus.h,
+ * winerror.h); the mapping follows Windows' RtlNtStatusToDosError table as Wine's ntdll/error.c
+ * reproduces it.
  *
  * Included by vadsim.h; not meant to be included on its own.
  */
@@ -55,107 +56,107 @@ typedef uint32_t VsStatus;
  * Statuses the model returns: XX(name, NTSTATUS value, Win32 error, explanation).
  */
 #define VS_STATUS_MAP(XX)                                                                          \
-    XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                    \
+    XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                     \
     XX(STATUS_OBJECT_NAME_EXISTS, 0x40000000u, ERROR_OBJECT_NAME_EXISTS,                           \
-       "An object of that name existed already: it was opened instead of created.")               \
+       "An object of that name existed already: it was opened instead of created.")                \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, ERROR_MR_MID_NOT_FOUND,                           \
-       "The access touched a guard page; the guard is now gone.")                                 \
+       "The access touched a guard page; the guard is now gone.")                                  \
     XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
        "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \
-       "The information class asked for is not one this call knows.")                             \
+       "The information class asked for is not one this call knows.")                              \
     XX(STATUS_INFO_LENGTH_MISMATCH, 0xC0000004u, ERROR_BAD_LENGTH,                                 \
-       "The buffer is too small for the information asked for.")                                  \
+       "The buffer is too small for the information asked for.")                                   \
     XX(STATUS_ACCESS_VIOLATION, 0xC0000005u, ERROR_NOACCESS,                                       \
-       "The memory cannot be accessed that way (or a call was given such a pointer).")            \
+       "The memory cannot be accessed that way (or a call was given such a pointer).")             \
     XX(STATUS_IN_PAGE_ERROR, 0xC0000006u, ERROR_SWAPERROR,                                         \
-       "The page could not be brought in: it lies wholly past the end of its file (SIGBUS).")     \
+       "The page could not be brought in: it lies wholly past the end of its file (SIGBUS).")      \
     XX(STATUS_INVALID_HANDLE, 0xC0000008u, ERROR_INVALID_HANDLE,                                   \
-       "The handle does not name an open object of the right type.")                              \
+       "The handle does not name an open object of the right type.")                               \
     XX(STATUS_INVALID_CID, 0xC000000Bu, ERROR_INVALID_PARAMETER,                                   \
-       "No process or thread has that id.")                                                       \
+       "No process or thread has that id.")                                                        \
     XX(STATUS_INVALID_PARAMETER, 0xC000000Du, ERROR_INVALID_PARAMETER,                             \
-       "A parameter is not valid for this call.")                                                 \
+       "A parameter is not valid for this call.")                                                  \
     XX(STATUS_ACCESS_DENIED, 0xC0000022u, ERROR_ACCESS_DENIED,                                     \
-       "The handle was not opened with the access rights this call needs.")                       \
+       "The handle was not opened with the access rights this call needs.")                        \
     XX(STATUS_NO_MEMORY, 0xC0000017u, ERROR_NOT_ENOUGH_MEMORY,                                     \
-       "No free range of the address space is large enough for the request.")                     \
+       "No free range of the address space is large enough for the request.")                      \
     XX(STATUS_CONFLICTING_ADDRESSES, 0xC0000018u, ERROR_INVALID_ADDRESS,                           \
-       "The range overlaps memory that is already allocated, or is not inside one allocation.")   \
+       "The range overlaps memory that is already allocated, or is not inside one allocation.")    \
     XX(STATUS_NOT_MAPPED_VIEW, 0xC0000019u, ERROR_INVALID_ADDRESS,                                 \
        "No mapped view starts at this address.")                                                   \
     XX(STATUS_UNABLE_TO_FREE_VM, 0xC000001Au, ERROR_INVALID_PARAMETER,                             \
-       "The range to free does not lie inside one allocation.")                                   \
+       "The range to free does not lie inside one allocation.")                                    \
     XX(STATUS_UNABLE_TO_DELETE_SECTION, 0xC000001Bu, ERROR_INVALID_PARAMETER,                      \
-       "A mapped view cannot be freed with VirtualFree; it must be unmapped.")                    \
+       "A mapped view cannot be freed with VirtualFree; it must be unmapped.")                     \
     XX(STATUS_INVALID_VIEW_SIZE, 0xC000001Fu, ERROR_ACCESS_DENIED,                                 \
-       "The view would reach past the end of the section.")                                       \
+       "The view would reach past the end of the section.")                                        \
     XX(STATUS_ALREADY_COMMITTED, 0xC0000021u, ERROR_ACCESS_DENIED,                                 \
-       "The pages are committed already and cannot be committed this way.")                       \
+       "The pages are committed already and cannot be committed this way.")                        \
     XX(STATUS_OBJECT_TYPE_MISMATCH, 0xC0000024u, ERROR_INVALID_HANDLE,                             \
-       "The handle names an object of another type.")                                             \
+       "The handle names an object of another type.")                                              \
     XX(STATUS_OBJECT_NAME_INVALID, 0xC0000033u, ERROR_INVALID_NAME,                                \
-       "The object name is not valid.")                                                           \
+       "The object name is not valid.")                                                            \
     XX(STATUS_OBJECT_NAME_NOT_FOUND, 0xC0000034u, ERROR_FILE_NOT_FOUND,                            \
-       "No object has that name.")                                                                \
+       "No object has that name.")                                                                 \
     XX(STATUS_OBJECT_NAME_COLLISION, 0xC0000035u, ERROR_ALREADY_EXISTS,                            \
-       "An object of that name exists already.")                                                  \
-    XX(STATUS_NOT_LOCKED, 0xC000002Au, ERROR_NOT_LOCKED,                                           \
-       "A page in the range is not locked.")                                                      \
+       "An object of that name exists already.")                                                   \
+    XX(STATUS_NOT_LOCKED, 0xC000002Au, ERROR_NOT_LOCKED, "A page in the range is not locked.")     \
     XX(STATUS_NOT_COMMITTED, 0xC000002Du, ERROR_INVALID_ADDRESS,                                   \
-       "A page in the range is reserved but not committed.")                                      \
+       "A page in the range is reserved but not committed.")                                       \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
-       "The page protection is not valid, or not allowed for this kind of memory.")               \
-    XX(STATUS_END_OF_FILE, 0xC0000011u, ERROR_HANDLE_EOF,                                         \
-       "The offset is at or past the end of the file.")                                           \
+       "The page protection is not valid, or not allowed for this kind of memory.")                \
+    XX(STATUS_END_OF_FILE, 0xC0000011u, ERROR_HANDLE_EOF,                                          \
+       "The offset is at or past the end of the file.")                                            \
     XX(STATUS_MAPPED_FILE_SIZE_ZERO, 0xC000011Eu, ERROR_FILE_INVALID,                              \
-       "The file is empty, and a section of an empty file needs a size.")                         \
+       "The file is empty, and a section of an empty file needs a size.")                          \
     XX(STATUS_INVALID_IMAGE_NOT_MZ, 0xC000012Fu, ERROR_BAD_EXE_FORMAT,                             \
-       "The file is not an executable image (it does not start with MZ).")                        \
+       "The file is not an executable image (it does not start with MZ).")                         \
     XX(STATUS_USER_MAPPED_FILE, 0xC0000243u, ERROR_USER_MAPPED_FILE,                               \
-       "The file is mapped by a section: it cannot be truncated.")                                \
-    XX(STATUS_INVALID_FILE_FOR_SECTION, 0xC0000020u, ERROR_BAD_EXE_FORMAT,                          \
+       "The file is mapped by a section: it cannot be truncated.")                                 \
+    XX(STATUS_INVALID_FILE_FOR_SECTION, 0xC0000020u, ERROR_BAD_EXE_FORMAT,                         \
        "The file cannot back a section of this kind (an image section needs an executable file).") \
     XX(STATUS_OBJECT_PATH_NOT_FOUND, 0xC000003Au, ERROR_PATH_NOT_FOUND,                            \
-       "No path of that name exists.")                                                            \
+       "No path of that name exists.")                                                             \
     XX(STATUS_SECTION_TOO_BIG, 0xC0000040u, ERROR_NOT_ENOUGH_MEMORY,                               \
-       "The section is larger than the system can describe.")                                     \
-    XX(STATUS_NOT_SUPPORTED, 0xC00000BBu, ERROR_NOT_SUPPORTED,                                      \
+       "The section is larger than the system can describe.")                                      \
+    XX(STATUS_NOT_SUPPORTED, 0xC00000BBu, ERROR_NOT_SUPPORTED,                                     \
        "The request is not supported (here: an extended parameter the model does not have).")      \
     XX(STATUS_SECTION_PROTECTION, 0xC000004Eu, ERROR_INVALID_PARAMETER,                            \
-       "The view's protection asks for more than the section allows.")                            \
+       "The view's protection asks for more than the section allows.")                             \
     XX(STATUS_BAD_WORKING_SET_LIMIT, 0xC000004Cu, ERROR_INVALID_PARAMETER,                         \
-       "The working-set minimum is above its maximum.")                                           \
+       "The working-set minimum is above its maximum.")                                            \
     XX(STATUS_PRIVILEGE_NOT_HELD, 0xC0000061u, ERROR_PRIVILEGE_NOT_HELD,                           \
-       "The call needs a privilege the caller does not hold.")                                    \
+       "The call needs a privilege the caller does not hold.")                                     \
     XX(STATUS_INSUFFICIENT_RESOURCES, 0xC000009Au, ERROR_NO_SYSTEM_RESOURCES,                      \
-       "The simulator could not allocate the memory to model this request.")                      \
+       "The simulator could not allocate the memory to model this request.")                       \
     XX(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu, ERROR_INVALID_ADDRESS,                             \
-       "Freeing a whole allocation (size 0) must name its base address.")                         \
+       "Freeing a whole allocation (size 0) must name its base address.")                          \
     XX(STATUS_MEMORY_NOT_ALLOCATED, 0xC00000A0u, ERROR_INVALID_ADDRESS,                            \
-       "There is no allocation at this address.")                                                 \
+       "There is no allocation at this address.")                                                  \
     XX(STATUS_WORKING_SET_QUOTA, 0xC00000A1u, ERROR_WORKING_SET_QUOTA,                             \
-       "Locking these pages would leave too few pages of the working-set minimum unlocked.")      \
+       "Locking these pages would leave too few pages of the working-set minimum unlocked.")       \
     XX(STATUS_INVALID_PARAMETER_1, 0xC00000EFu, ERROR_INVALID_PARAMETER,                           \
-       "The first parameter is not valid.")                                                       \
+       "The first parameter is not valid.")                                                        \
     XX(STATUS_INVALID_PARAMETER_2, 0xC00000F0u, ERROR_INVALID_PARAMETER,                           \
-       "The second parameter (the address) is not valid.")                                        \
+       "The second parameter (the address) is not valid.")                                         \
     XX(STATUS_INVALID_PARAMETER_3, 0xC00000F1u, ERROR_INVALID_PARAMETER,                           \
-       "The third parameter is not valid.")                                                       \
+       "The third parameter is not valid.")                                                        \
     XX(STATUS_INVALID_PARAMETER_4, 0xC00000F2u, ERROR_INVALID_PARAMETER,                           \
-       "The fourth parameter is not valid.")                                                      \
+       "The fourth parameter is not valid.")                                                       \
     XX(STATUS_INVALID_PARAMETER_5, 0xC00000F3u, ERROR_INVALID_PARAMETER,                           \
-       "The fifth parameter (the allocation type) is not valid.")                                 \
+       "The fifth parameter (the allocation type) is not valid.")                                  \
     XX(STATUS_INVALID_PARAMETER_6, 0xC00000F4u, ERROR_INVALID_PARAMETER,                           \
-       "The sixth parameter is not valid.")                                                       \
+       "The sixth parameter is not valid.")                                                        \
     XX(STATUS_INVALID_PARAMETER_8, 0xC00000F6u, ERROR_INVALID_PARAMETER,                           \
-       "The eighth parameter is not valid.")                                                      \
+       "The eighth parameter is not valid.")                                                       \
     XX(STATUS_INVALID_PARAMETER_9, 0xC00000F7u, ERROR_INVALID_PARAMETER,                           \
-       "The ninth parameter is not valid.")                                                       \
+       "The ninth parameter is not valid.")                                                        \
     XX(STATUS_COMMITMENT_LIMIT, 0xC000012Du, ERROR_COMMITMENT_LIMIT,                               \
        "Committing this memory would exceed the system commit limit.")                             \
     XX(STATUS_MAPPED_ALIGNMENT, 0xC0000220u, ERROR_MAPPED_ALIGNMENT,                               \
-       "A view's base address and offset must be multiples of the allocation granularity (64 KB).")
+       "A view's base address and offset must be multiples of the allocation granularity (64 "     \
+       "KB).")
 
 #define VS_DEFINE_STATUS(name, value, win32, text) static const VsStatus name = value;
 VS_STATUS_MAP(VS_DEFINE_STATUS)

@@ -21,8 +21,12 @@ VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t 
      * asks arch_vma_access_permitted first, whether the page is present or not): no fault handler
      * runs, so nothing is read ahead, mapped or given an anon_vma. */
     if (vad && vs_vma_pkey_denies(vad)) {
-        VsEvent event = {.kind = VS_EV_PKEY_FAULT, .pid = process->pid, .vpn_start = vpn,
-                         .vpn_end = vpn, .frame = vs_vma_pkey(vad), .write = write};
+        VsEvent event = {.kind = VS_EV_PKEY_FAULT,
+                         .pid = process->pid,
+                         .vpn_start = vpn,
+                         .vpn_end = vpn,
+                         .frame = vs_vma_pkey(vad),
+                         .write = write};
         vs_emit(process->system, &event);
         return STATUS_ACCESS_VIOLATION;
     }

@@ -35,8 +35,7 @@ VsFile *vs_fd_file(VsThread *thread, int64_t fd, uint32_t *mode)
 /* A new open file description of file (alloc_file), kept by the system until it ends. */
 static VsOpenFile *open_file(VsLinuxSystem *system, VsFile *file, uint32_t mode)
 {
-    VsOpenFile **table =
-        realloc(system->open_files, (system->open_file_count + 1) * sizeof *table);
+    VsOpenFile **table = realloc(system->open_files, (system->open_file_count + 1) * sizeof *table);
     if (!table)
         return NULL;
     system->open_files = table;
@@ -116,4 +115,3 @@ int vs_close(VsThread *thread, int64_t fd)
     vs_shmem_file_put(thread->process->system, file);
     return 0;
 }
-

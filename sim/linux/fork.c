@@ -45,8 +45,8 @@ static void share_page(VsProcess *parent, VsVad *vad, VsSection *section, uint64
                            vs_pte_make_transition(vs_pte_frame(pte), section->protection));
         vs_pt_write(parent, vpn, 0);
     } else if (vs_pte_is_pagefile(pte)) {
-        vs_prototype_write(section, i, vs_pte_make_pagefile(vs_pte_pagefile_slot(pte),
-                                                            section->protection));
+        vs_prototype_write(section, i,
+                           vs_pte_make_pagefile(vs_pte_pagefile_slot(pte), section->protection));
         vs_pt_write(parent, vpn, 0);
     } else {
         vs_pt_write(parent, vpn, 0); /* demand zero: the section's page is too */

@@ -28,9 +28,9 @@ typedef enum VsFileKind {
 typedef struct VsLinuxFile {
     VsFile nt;
     VsFileKind kind;
-    bool unlinked;   /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
-    uint32_t opens;  /* open descriptors: with no mapping left either, a shmem file goes */
-    uint64_t inode;  /* the inode number maps shows (0 for a file the scenario declared) */
+    bool unlinked;  /* no name any more (shm_unlink; memfd and /dev/zero never had one) */
+    uint32_t opens; /* open descriptors: with no mapping left either, a shmem file goes */
+    uint64_t inode; /* the inode number maps shows (0 for a file the scenario declared) */
 } VsLinuxFile;
 
 /*
@@ -149,12 +149,12 @@ enum {
  */
 typedef struct VsVma {
     VsMappedVad mapped;
-    VsVmFlags vm_flags;          /* VS_VM_*, and the protection key */
-    uint32_t anon_vma;           /* the anon_vma its private pages hang on (0: none yet) */
-    struct VsOpenFile *vm_file;  /* the open file it maps through (NULL: anonymous, or the shmem
-                                  * file behind shared anonymous memory, which none opened) */
-    VsFile *file;                /* the file whose pages it maps (vm_file's inode, or that shmem
-                                  * file); NULL for anonymous memory */
+    VsVmFlags vm_flags;         /* VS_VM_*, and the protection key */
+    uint32_t anon_vma;          /* the anon_vma its private pages hang on (0: none yet) */
+    struct VsOpenFile *vm_file; /* the open file it maps through (NULL: anonymous, or the shmem
+                                 * file behind shared anonymous memory, which none opened) */
+    VsFile *file;               /* the file whose pages it maps (vm_file's inode, or that shmem
+                                 * file); NULL for anonymous memory */
 } VsVma;
 
 static inline VsVma *vs_vma(const VsVad *vad) { return (VsVma *)vad; }

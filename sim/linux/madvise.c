@@ -90,13 +90,9 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     VsVmFlags flags = vs_vma(vad)->vm_flags;
     bool locked = flags & VS_VM_LOCKED;
     switch (advice) {
-    case VS_MADV_WILLNEED:
-        will_need(process, vad, start_vpn, end_vpn);
-        return 0;
-    case VS_MADV_COLD:
-        return 0;
-    case VS_MADV_PAGEOUT:
-        return locked ? VS_EINVAL : 0;
+    case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
+    case VS_MADV_COLD: return 0;
+    case VS_MADV_PAGEOUT: return locked ? VS_EINVAL : 0;
     case VS_MADV_DONTNEED:
         if (locked)
             return VS_EINVAL;

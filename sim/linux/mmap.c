@@ -178,8 +178,7 @@ static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, VsVmFlags *v
         if (flags & VS_MAP_GROWSDOWN)
             return VS_EINVAL;
         return 0;
-    default:
-        return VS_EINVAL;
+    default: return VS_EINVAL;
     }
 }
 
@@ -267,8 +266,8 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     return 0;
 }
 
-uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
-                 uint32_t flags, int64_t fd, uint64_t offset)
+uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot, uint32_t flags,
+                 int64_t fd, uint64_t offset)
 {
     if (!vs_linux_call(thread))
         return VS_MAP_FAILED;

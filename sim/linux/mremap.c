@@ -50,8 +50,8 @@ static bool prepare_move(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn,
     uint64_t last = old_vpn + pages - 1;
     for (uint64_t vpn = vs_pt_next_present(process, old_vpn, last); vpn <= last;) {
         uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(process, vpn));
-        if (!NT_SUCCESS(vs_pt_prepare(process, new_vpn + (vpn - old_vpn),
-                                      new_vpn + (stop - old_vpn)))) {
+        if (!NT_SUCCESS(
+                vs_pt_prepare(process, new_vpn + (vpn - old_vpn), new_vpn + (stop - old_vpn)))) {
             vs_pt_release_empty(process, new_vpn, new_vpn + pages - 1);
             return false;
         }
@@ -103,9 +103,13 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     vs_vma_charge(process, &moved->mapped.core);
     move_ptes(process, old_vpn, new_vpn, pages);
     vs_pt_release_empty(process, new_vpn, new_vpn + pages - 1); /* nothing came to some tables */
-    VsEvent event = {.kind = VS_EV_VMA_MOVED, .pid = process->pid, .vpn_start = new_vpn,
-                     .vpn_end = new_vpn + new_pages - 1, .old_start = old_vpn,
-                     .old_end = old_vpn + pages - 1, .pages = pages};
+    VsEvent event = {.kind = VS_EV_VMA_MOVED,
+                     .pid = process->pid,
+                     .vpn_start = new_vpn,
+                     .vpn_end = new_vpn + new_pages - 1,
+                     .old_start = old_vpn,
+                     .old_end = old_vpn + pages - 1,
+                     .pages = pages};
     vs_emit(process->system, &event);
     if (!dontunmap) {
         vs_vma_unmap_range(process, old_vpn, old_vpn + pages - 1);
@@ -302,8 +306,8 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
                 return fail(thread, error);
             old_last = old_vpn + new_pages - 1;
         }
-        error = move_fixed(process, old_vpn, old_last, target, new_pages,
-                           flags & VS_MREMAP_DONTUNMAP);
+        error =
+            move_fixed(process, old_vpn, old_last, target, new_pages, flags & VS_MREMAP_DONTUNMAP);
         return error ? fail(thread, error) : new_address;
     }
     /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the

@@ -18,7 +18,7 @@ static const NamedValue linux_rows[] = {
 #define ROW(name, value) {#name, value},
     VS_LINUX_FLAG_MAP(ROW) VS_ERRNO_MAP(ROW)
 #undef ROW
-    {"MAP_FAILED", VS_MAP_FAILED},
+        {"MAP_FAILED", VS_MAP_FAILED},
 };
 
 bool vs_linux_constant_lookup(const char *name, uint64_t *value)

@@ -20,11 +20,17 @@
  * enforces it (64 KB, docs/research/linux-mm.md 1.1); no KUSER_SHARED_DATA; mappings start on any
  * page. mmap_base is VS_LINUX_MMAP_BASE.
  */
-static const VsLayout linux_x64 = {
-    .arch = VS_ARCH_X64, .name = "linux-x64", .lowest_user_address = 0x10000,
-    .highest_user_address = 0x7FFFFFFFEFFFull, .highest_vad_address = 0x7FFFFFFFEFFFull,
-    .shared_user_data = 0, .allocation_granularity = VS_PAGE_SIZE, .paging_levels = 4,
-    .level_bits = 9, .pte_size = 8, .mbi_size = 48};
+static const VsLayout linux_x64 = {.arch = VS_ARCH_X64,
+                                   .name = "linux-x64",
+                                   .lowest_user_address = 0x10000,
+                                   .highest_user_address = 0x7FFFFFFFEFFFull,
+                                   .highest_vad_address = 0x7FFFFFFFEFFFull,
+                                   .shared_user_data = 0,
+                                   .allocation_granularity = VS_PAGE_SIZE,
+                                   .paging_levels = 4,
+                                   .level_bits = 9,
+                                   .pte_size = 8,
+                                   .mbi_size = 48};
 
 static const VsLayout *layout(VsArch arch) { return arch == VS_ARCH_X64 ? &linux_x64 : NULL; }
 

@@ -35,15 +35,15 @@ VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t pro
  * are never checked, and neither is an access from another process (process_vm_readv and
  * ptrace are foreign, FOLL_REMOTE), which the model does not make.
  */
-bool vs_vma_pkey_denies(const VsVad *vad)
-{
-    return vs_vma_pkey(vad) == VS_EXECUTE_ONLY_PKEY;
-}
+bool vs_vma_pkey_denies(const VsVad *vad) { return vs_vma_pkey(vad) == VS_EXECUTE_ONLY_PKEY; }
 
 /* Narrates the VMA's key after a change of it. */
 void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad)
 {
-    VsEvent event = {.kind = VS_EV_VMA_PKEY, .pid = process->pid, .vpn_start = vad->starting_vpn,
-                     .vpn_end = vad->ending_vpn, .frame = vs_vma_pkey(vad)};
+    VsEvent event = {.kind = VS_EV_VMA_PKEY,
+                     .pid = process->pid,
+                     .vpn_start = vad->starting_vpn,
+                     .vpn_end = vad->ending_vpn,
+                     .frame = vs_vma_pkey(vad)};
     vs_emit(process->system, &event);
 }

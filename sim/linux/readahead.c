@@ -57,8 +57,8 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
                          uint64_t index)
 {
     uint64_t pte_off = vpn % PTRS_PER_PTE, vma_off = vpn - vad->starting_vpn;
-    uint64_t from = vs_max(pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1),
-                           pte_off - vs_min(pte_off, vma_off));
+    uint64_t from =
+        vs_max(pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1), pte_off - vs_min(pte_off, vma_off));
     uint64_t to = vs_min(vs_min(from + FAULT_AROUND_PAGES, PTRS_PER_PTE),
                          pte_off + vs_vma_pages(vad) - vma_off);
     uint64_t hits = 0;

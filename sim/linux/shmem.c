@@ -92,7 +92,7 @@ int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags)
     }
     if (!name)
         return vs_linux_fail(thread, VS_EFAULT);
-    if (strlen(name) > MEMFD_NAME_MAX || strlen(name) >= sizeof ((VsFile *)0)->name)
+    if (strlen(name) > MEMFD_NAME_MAX || strlen(name) >= sizeof((VsFile *)0)->name)
         return vs_linux_fail(thread, VS_EINVAL);
     VsFile *file = vs_shmem_file_create(thread->process->system, VS_FILE_MEMFD, name);
     if (!file)
@@ -111,7 +111,7 @@ static const char *shm_name(VsThread *thread, const char *name)
         name++;
     size_t length = strlen(name);
     if (length == 0 || strchr(name, '/') || length > SHM_NAME_MAX ||
-        length >= sizeof ((VsFile *)0)->name) {
+        length >= sizeof((VsFile *)0)->name) {
         vs_set_errno(thread, VS_EINVAL);
         return NULL;
     }

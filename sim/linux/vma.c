@@ -97,9 +97,9 @@ VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
 {
     VsVma *lower = vs_vma(vad);
     uint64_t old_end = vad->ending_vpn;
-    VsVma *upper = vs_vma_alloc(process, at_vpn, old_end, lower->vm_flags, lower->mapped.section,
-                                lower->file,
-                                lower->mapped.first_prototype + (at_vpn - vad->starting_vpn));
+    VsVma *upper =
+        vs_vma_alloc(process, at_vpn, old_end, lower->vm_flags, lower->mapped.section, lower->file,
+                     lower->mapped.first_prototype + (at_vpn - vad->starting_vpn));
     if (!upper)
         return NULL;
     upper->anon_vma = lower->anon_vma;
@@ -111,8 +111,12 @@ VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
     uint64_t moved = vad->commit_charge ? vs_vma_pages(&upper->mapped.core) : 0;
     vad->commit_charge -= moved;
     upper->mapped.core.commit_charge = moved;
-    VsEvent event = {.kind = VS_EV_VMA_SPLIT, .pid = process->pid, .vpn_start = at_vpn,
-                     .vpn_end = old_end, .old_start = vad->starting_vpn, .old_end = old_end};
+    VsEvent event = {.kind = VS_EV_VMA_SPLIT,
+                     .pid = process->pid,
+                     .vpn_start = at_vpn,
+                     .vpn_end = old_end,
+                     .old_start = vad->starting_vpn,
+                     .old_end = old_end};
     vs_emit(process->system, &event);
     return &upper->mapped.core;
 }
@@ -151,9 +155,12 @@ static void absorb(VsProcess *process, VsVad *lower, VsVad *upper)
     vs_vma_free(process, upper);
     vs_vad_set_range(&process->vad_root, lower, lower->starting_vpn, old_end);
     vs_charge_commit(process, lower, (int64_t)charge);
-    VsEvent event = {.kind = VS_EV_VMA_MERGED, .pid = process->pid,
-                     .vpn_start = lower->starting_vpn, .vpn_end = old_end,
-                     .old_start = old_start, .old_end = old_end};
+    VsEvent event = {.kind = VS_EV_VMA_MERGED,
+                     .pid = process->pid,
+                     .vpn_start = lower->starting_vpn,
+                     .vpn_end = old_end,
+                     .old_start = old_start,
+                     .old_end = old_end};
     vs_emit(process->system, &event);
 }
 
@@ -167,8 +174,8 @@ VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad)
 {
     VsVad *prev = vs_vad_prev(vad), *next = (VsVad *)vs_vad_next(vad);
     bool left = prev && can_merge(prev, vad);
-    bool right = next && can_merge(vad, next) &&
-                 (!left || anon_vma_mergeable(vs_vma(prev), vs_vma(next)));
+    bool right =
+        next && can_merge(vad, next) && (!left || anon_vma_mergeable(vs_vma(prev), vs_vma(next)));
     if (right)
         absorb(process, vad, next);
     if (!left)
@@ -194,8 +201,11 @@ void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags)
         return;
     /* Zero PTEs already mean the new protection, so no page table is made: this cannot fail. */
     vs_set_protection(process, vad, vad->starting_vpn, vad->ending_vpn, vad->protection);
-    VsEvent event = {.kind = VS_EV_PROTECTED, .pid = process->pid, .vpn_start = vad->starting_vpn,
-                     .vpn_end = vad->ending_vpn, .protection = vs_mm_to_win32(vad->protection),
+    VsEvent event = {.kind = VS_EV_PROTECTED,
+                     .pid = process->pid,
+                     .vpn_start = vad->starting_vpn,
+                     .vpn_end = vad->ending_vpn,
+                     .protection = vs_mm_to_win32(vad->protection),
                      .old_protection = vs_mm_to_win32(old_mm)};
     vs_emit(process->system, &event);
 }
@@ -299,8 +309,12 @@ void vs_vma_anon_prepare(VsProcess *process, VsVad *vad)
     }
     if (!vma->anon_vma)
         vma->anon_vma = ++vs_linux_system(process->system)->next_anon_vma;
-    VsEvent event = {.kind = VS_EV_ANON_VMA, .pid = process->pid, .vpn_start = vad->starting_vpn,
-                     .vpn_end = vad->ending_vpn, .frame = vma->anon_vma, .pages = shared};
+    VsEvent event = {.kind = VS_EV_ANON_VMA,
+                     .pid = process->pid,
+                     .vpn_start = vad->starting_vpn,
+                     .vpn_end = vad->ending_vpn,
+                     .frame = vma->anon_vma,
+                     .pages = shared};
     vs_emit(process->system, &event);
 }
 

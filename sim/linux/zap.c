@@ -12,8 +12,7 @@
  * page holds something (resident or in the page file) get a demand-zero PTE: a zero PTE would find
  * that page again. The others stay zero and cost nothing (vs_linux_view_page_private: touching them
  * makes a fresh private page): one step per section page that holds something. */
-static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn,
-                              uint64_t end_vpn)
+static void hide_shared_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     const VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t last = vs_view_prototype_index(vad, end_vpn);
@@ -37,8 +36,11 @@ void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end
     if (vad->kind == VS_VAD_MAPPED && vs_vma_is_anonymous(vad))
         hide_shared_pages(process, vad, start_vpn, end_vpn);
     vs_pt_release_empty(process, start_vpn, end_vpn);
-    VsEvent event = {.kind = VS_EV_PAGES_DISCARDED, .pid = process->pid, .vpn_start = start_vpn,
-                     .vpn_end = end_vpn, .pages = resident};
+    VsEvent event = {.kind = VS_EV_PAGES_DISCARDED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .pages = resident};
     vs_emit(process->system, &event);
 }
 
@@ -70,4 +72,3 @@ void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
             vs_vma_zap(process, vad, run, vpn - 1);
     }
 }
-

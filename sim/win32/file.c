@@ -37,10 +37,9 @@ VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_acces
     uint32_t disposition = nt_disposition(creation_disposition);
     VsHandle handle = VS_INVALID_HANDLE_VALUE;
     uint64_t information = 0;
-    VsStatus status = disposition == UINT32_MAX
-                          ? STATUS_INVALID_PARAMETER
-                          : VsNtCreateFile(thread, &handle, desired_access, name, disposition,
-                                           &information);
+    VsStatus status = disposition == UINT32_MAX ? STATUS_INVALID_PARAMETER
+                                                : VsNtCreateFile(thread, &handle, desired_access,
+                                                                 name, disposition, &information);
     if (!NT_SUCCESS(status)) {
         vs_set_last_nt_error(thread, status);
         if (status == STATUS_OBJECT_NAME_COLLISION)

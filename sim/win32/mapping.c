@@ -14,20 +14,16 @@
  * to a read-only section cannot map it for writing. 0 for a protection a section cannot have. */
 static uint32_t mapping_access(uint32_t protect)
 {
-    const uint32_t base = 0x000F0000u | SECTION_QUERY | SECTION_MAP_READ; /* STANDARD_RIGHTS_REQUIRED */
+    const uint32_t base =
+        0x000F0000u | SECTION_QUERY | SECTION_MAP_READ; /* STANDARD_RIGHTS_REQUIRED */
     switch (protect) {
     case PAGE_READONLY:
-    case PAGE_WRITECOPY:
-        return base;
-    case PAGE_READWRITE:
-        return base | SECTION_MAP_WRITE;
+    case PAGE_WRITECOPY: return base;
+    case PAGE_READWRITE: return base | SECTION_MAP_WRITE;
     case PAGE_EXECUTE_READ:
-    case PAGE_EXECUTE_WRITECOPY:
-        return base | SECTION_MAP_EXECUTE;
-    case PAGE_EXECUTE_READWRITE:
-        return base | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
-    default:
-        return 0;
+    case PAGE_EXECUTE_WRITECOPY: return base | SECTION_MAP_EXECUTE;
+    case PAGE_EXECUTE_READWRITE: return base | SECTION_MAP_WRITE | SECTION_MAP_EXECUTE;
+    default: return 0;
     }
 }
 
@@ -45,8 +41,8 @@ VsHandle VsCreateFileMapping(VsThread *thread, VsHandle file, uint32_t protect,
                              uint32_t maximum_size_high, uint32_t maximum_size_low,
                              const char *name)
 {
-    const uint32_t sec_flags = SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE |
-                               SEC_LARGE_PAGES;
+    const uint32_t sec_flags =
+        SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_LARGE_PAGES;
     uint32_t attributes = protect & sec_flags;
     protect &= ~sec_flags;
     if (!attributes)
@@ -70,7 +66,7 @@ VsHandle VsOpenFileMapping(VsThread *thread, uint32_t desired_access, bool inher
                            const char *name)
 {
     (void)inherit; /* no child processes to inherit it */
-    if (!name) /* refused before any NT call (kernelbase get_open_object_attributes) */
+    if (!name)     /* refused before any NT call (kernelbase get_open_object_attributes) */
         return mapping_result(thread, STATUS_INVALID_PARAMETER, 0);
     if (desired_access == FILE_MAP_COPY)
         desired_access = SECTION_MAP_READ; /* a copy-on-write view only reads the section */
@@ -125,10 +121,9 @@ uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
                           const VsMemExtendedParameter *parameters, uint32_t parameter_count)
 {
     uint64_t base = base_address, size = view_size;
-    VsStatus status = VsNtMapViewOfSectionEx(thread, mapping,
-                                             process ? process : VS_CURRENT_PROCESS, &base,
-                                             &offset, &size, allocation_type, page_protection,
-                                             parameters, parameter_count);
+    VsStatus status = VsNtMapViewOfSectionEx(
+        thread, mapping, process ? process : VS_CURRENT_PROCESS, &base, &offset, &size,
+        allocation_type, page_protection, parameters, parameter_count);
     if (!NT_SUCCESS(status)) {
         vs_set_last_nt_error(thread, status);
         return 0;
@@ -136,8 +131,7 @@ uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
     return base;
 }
 
-bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,
-                        uint32_t flags)
+bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address, uint32_t flags)
 {
     VsStatus status = VsNtUnmapViewOfSectionEx(thread, process, base_address, flags);
     if (!NT_SUCCESS(status)) {

@@ -2,11 +2,11 @@
  * memory.c - the Win32 memory calls: VirtualAlloc(Ex, 2), VirtualFree(Ex), VirtualProtect(Ex),
  * VirtualQuery(Ex), VirtualLock, VirtualUnlock, GetWriteWatch and ResetWriteWatch.
  *
- * Models dlls/kernelbase/memory.c as Windows behaves (Wine reproduces it): each wrapper calls the NT
- * routine for the current or a given process and, on failure, stores the status's Win32 error as the
- * calling thread's last error (BaseSetLastNTError) and returns NULL, FALSE or 0. On success the last
- * error is left alone, as Windows does. The only rule checked here rather than in the kernel is
- * VirtualFree's: MEM_RELEASE needs size 0.
+ * Models dlls/kernelbase/memory.c as Windows behaves (Wine reproduces it): each wrapper calls the
+ * NT routine for the current or a given process and, on failure, stores the status's Win32 error as
+ * the calling thread's last error (BaseSetLastNTError) and returns NULL, FALSE or 0. On success the
+ * last error is left alone, as Windows does. The only rule checked here rather than in the kernel
+ * is VirtualFree's: MEM_RELEASE needs size 0.
  */
 #include "kernelbase.h"
 
@@ -31,9 +31,9 @@ uint64_t VsVirtualAlloc2(VsThread *thread, VsHandle process, uint64_t address, u
                          const VsMemExtendedParameter *parameters, uint32_t parameter_count)
 {
     uint64_t base = address, region = size;
-    VsStatus status = VsNtAllocateVirtualMemoryEx(
-        thread, process ? process : VS_CURRENT_PROCESS, &base, &region, allocation_type, protect,
-        parameters, parameter_count);
+    VsStatus status =
+        VsNtAllocateVirtualMemoryEx(thread, process ? process : VS_CURRENT_PROCESS, &base, &region,
+                                    allocation_type, protect, parameters, parameter_count);
     if (!NT_SUCCESS(status)) {
         vs_set_last_nt_error(thread, status);
         return 0;

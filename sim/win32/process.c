@@ -16,8 +16,8 @@ VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t
     (void)inherit; /* no child processes to inherit it */
     VsProcess *target = vs_process_by_id(thread->process->system, pid);
     VsHandle handle = 0;
-    VsStatus status = target ? vs_process_open(thread, target, access, &handle)
-                             : STATUS_INVALID_CID;
+    VsStatus status =
+        target ? vs_process_open(thread, target, access, &handle) : STATUS_INVALID_CID;
     if (!NT_SUCCESS(status)) {
         vs_set_last_nt_error(thread, status);
         return 0;

@@ -87,7 +87,8 @@ bool VsGetProcessMemoryInfo(VsThread *thread, VsHandle handle, VsProcessMemoryCo
 /* The PSAPI_WORKING_SET_EX_BLOCK of one page (MiGetWorkingSetInfoList): Valid when the page is in
  * this working set; its protection in this process (a private frame's OriginalPte, a shared one's
  * working-set entry); a section page is Shared with ShareCount the valid PTEs mapping it (the field
- * saturates at 7), a private page never. Any other page (not resident, reserved, free) is all zeros. */
+ * saturates at 7), a private page never. Any other page (not resident, reserved, free) is all
+ * zeros. */
 static VsWorkingSetExBlock working_set_block(VsProcess *process, uint64_t address)
 {
     if (address > process->system->layout->highest_user_address)

@@ -85,9 +85,10 @@ void vs_posix_compare_call(VsPosixSession *s, VsPosixSide *side, const VsOp *op,
 char *vs_posix_maps_line(uint64_t start, uint64_t end, gboolean r, gboolean w, gboolean x,
                          gboolean shared, uint64_t offset, const char *name)
 {
-    return g_strdup_printf("%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %c%c%c%c %08"
-                           G_GINT64_MODIFIER "x%s%s", start, end, r ? 'r' : '-', w ? 'w' : '-',
-                           x ? 'x' : '-', shared ? 's' : 'p', offset, *name ? " " : "", name);
+    return g_strdup_printf("%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
+                           "x %c%c%c%c %08" G_GINT64_MODIFIER "x%s%s",
+                           start, end, r ? 'r' : '-', w ? 'w' : '-', x ? 'x' : '-',
+                           shared ? 's' : 'p', offset, *name ? " " : "", name);
 }
 
 static void model_maps(const VsProcess *process, GPtrArray *lines)
@@ -121,8 +122,8 @@ static void lines_missing(GPtrArray *from, GHashTable *other, const char *side, 
 {
     for (guint i = 0; i < from->len; i++)
         if (!g_hash_table_contains(other, g_ptr_array_index(from, i)))
-            g_ptr_array_add(apart, g_strdup_printf("%s %s", side,
-                                                   (char *)g_ptr_array_index(from, i)));
+            g_ptr_array_add(apart,
+                            g_strdup_printf("%s %s", side, (char *)g_ptr_array_index(from, i)));
 }
 
 /* The lines one side has and the other lacks, each marked with its side ("model ..." or
@@ -148,8 +149,7 @@ static gboolean same_lines(GPtrArray *a, GPtrArray *b)
 
 /* A "maps" divergence names the first line that differs, each side's or "(none)". */
 gboolean vs_posix_compare_maps(VsPosixSession *s, VsPosixSide *side, const VsProcess *process,
-                               GPtrArray *found, GString *follows, GString *report,
-                               GError **error)
+                               GPtrArray *found, GString *follows, GString *report, GError **error)
 {
     g_autoptr(GPtrArray) model = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) real = g_ptr_array_new_with_free_func(g_free);
@@ -205,8 +205,7 @@ static const char *sharing(uint64_t parent, uint64_t child)
 /* At most SHARING_MAX_PAGES pages. */
 gboolean vs_posix_compare_sharing(VsPosixSession *s, const VsPosixSide *parent,
                                   const VsPosixSide *child, const VsProcess *model_parent,
-                                  const VsProcess *model_child, GPtrArray *found,
-                                  GError **error)
+                                  const VsProcess *model_child, GPtrArray *found, GError **error)
 {
     uint64_t budget = SHARING_MAX_PAGES, p[PAGEMAP_CHUNK], c[PAGEMAP_CHUNK];
     VsVmaInfo v;

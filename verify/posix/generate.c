@@ -17,15 +17,15 @@
 #include "posix.h"
 
 #define PAGE VS_PAGE_SIZE
-#define PAGES(n) ((uint64_t)(n) * VS_PAGE_SIZE)
-#define ARENA_SPAN PAGES(4096)      /* fixed placements land in the arena's first 16 MB */
+#define PAGES(n) ((uint64_t)(n)*VS_PAGE_SIZE)
+#define ARENA_SPAN PAGES(4096)          /* fixed placements land in the arena's first 16 MB */
 #define ARENA_OWNED ((uint64_t)1 << 30) /* the agent's arena: 1 GB, always the scenario's */
-#define PREFIX_CALLS 4              /* the memfd, its size, the file and its descriptor */
-#define FUZZ_MEMFD 0                /* the prefix's calls, by id */
+#define PREFIX_CALLS 4                  /* the memfd, its size, the file and its descriptor */
+#define FUZZ_MEMFD 0                    /* the prefix's calls, by id */
 #define FUZZ_FILE_FD 3
 #define MEMFD_PAGES 64
 #define FILE_PAGES 32
-#define LIVE_MAX 48                 /* placed mappings before the fuzzer unmaps some */
+#define LIVE_MAX 48 /* placed mappings before the fuzzer unmaps some */
 
 /* ---- Address ranges the agent takes calls on ------------------------------------------------- */
 
@@ -124,15 +124,12 @@ static gboolean takes(const VsFuzzRun *r, const VsOp *op)
     case VS_OP_MINCORE:
         return page_up(a[1]) / PAGE <= VS_MINCORE_CAPACITY && ranges_holding(owned, a[0], a[1]);
     case VS_OP_READ:
-    case VS_OP_WRITE:
-        return ranges_holding(owned, a[0], 1) != NULL;
+    case VS_OP_WRITE: return ranges_holding(owned, a[0], 1) != NULL;
     case VS_OP_MUNMAP:
     case VS_OP_MPROTECT:
     case VS_OP_MADVISE:
-    case VS_OP_MSYNC:
-        return ranges_holding(owned, a[0], a[1]) != NULL;
-    default:
-        return TRUE;
+    case VS_OP_MSYNC: return ranges_holding(owned, a[0], a[1]) != NULL;
+    default: return TRUE;
     }
 }
 
@@ -182,14 +179,15 @@ static char *aimed_at(const VsFuzzRun *r, const VsOp *op)
 {
     uint64_t start = op->arg[0], length = 1;
     switch (op->kind) {
-    case VS_OP_MUNMAP: case VS_OP_MPROTECT: case VS_OP_MADVISE: case VS_OP_MSYNC:
-    case VS_OP_MINCORE: case VS_OP_MREMAP:
-        length = MAX(op->arg[1], 1);
-        break;
-    case VS_OP_READ: case VS_OP_WRITE:
-        break;
-    default:
-        return g_strdup("");
+    case VS_OP_MUNMAP:
+    case VS_OP_MPROTECT:
+    case VS_OP_MADVISE:
+    case VS_OP_MSYNC:
+    case VS_OP_MINCORE:
+    case VS_OP_MREMAP: length = MAX(op->arg[1], 1); break;
+    case VS_OP_READ:
+    case VS_OP_WRITE: break;
+    default: return g_strdup("");
     }
     uint64_t end = start + length < start ? UINT64_MAX : start + length;
     GString *out = g_string_new(NULL);
@@ -225,8 +223,13 @@ static uint64_t pick_length(Rng *rng)
 static uint32_t pick_prot(Rng *rng)
 {
     static const uint32_t valid[] = {
-        VS_PROT_NONE, VS_PROT_READ, VS_PROT_READ | VS_PROT_WRITE, VS_PROT_READ | VS_PROT_WRITE,
-        VS_PROT_READ | VS_PROT_EXEC, VS_PROT_READ | VS_PROT_WRITE | VS_PROT_EXEC, VS_PROT_WRITE,
+        VS_PROT_NONE,
+        VS_PROT_READ,
+        VS_PROT_READ | VS_PROT_WRITE,
+        VS_PROT_READ | VS_PROT_WRITE,
+        VS_PROT_READ | VS_PROT_EXEC,
+        VS_PROT_READ | VS_PROT_WRITE | VS_PROT_EXEC,
+        VS_PROT_WRITE,
         VS_PROT_EXEC,
     };
     static const uint32_t invalid[] = {VS_PROT_SEM | VS_PROT_READ, 0x10, VS_PROT_GROWSDOWN,
@@ -310,9 +313,8 @@ static void generate_mmap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
 static void generate_range(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c, VsOpKind kind)
 {
     static const uint32_t advice[] = {
-        VS_MADV_NORMAL,   VS_MADV_RANDOM,  VS_MADV_SEQUENTIAL, VS_MADV_WILLNEED,
-        VS_MADV_DONTNEED, VS_MADV_DONTNEED, VS_MADV_FREE,      VS_MADV_REMOVE,
-        VS_MADV_DONTFORK, VS_MADV_DOFORK,
+        VS_MADV_NORMAL,   VS_MADV_RANDOM, VS_MADV_SEQUENTIAL, VS_MADV_WILLNEED, VS_MADV_DONTNEED,
+        VS_MADV_DONTNEED, VS_MADV_FREE,   VS_MADV_REMOVE,     VS_MADV_DONTFORK, VS_MADV_DOFORK,
     };
     static const uint32_t sync[] = {VS_MS_ASYNC, VS_MS_SYNC, VS_MS_SYNC, VS_MS_INVALIDATE,
                                     VS_MS_SYNC | VS_MS_INVALIDATE};
@@ -339,7 +341,7 @@ static void generate_mremap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
     aim(rng, r, c, &old_size);
     a[1] = old_size;
     a[2] = chance(rng, 50) ? old_size + pick_length(rng) : pick_length(rng);
-    a[3] = chance(rng, 97) ? PICK(rng, flags)
+    a[3] = chance(rng, 97)   ? PICK(rng, flags)
            : chance(rng, 50) ? VS_MREMAP_FIXED
                              : VS_MREMAP_MAYMOVE | VS_MREMAP_DONTUNMAP;
     if (a[3] & VS_MREMAP_FIXED) {
@@ -351,8 +353,8 @@ static void generate_mremap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
 /* Descriptors: resize the prefix's memfd, make another, close one. */
 static void generate_fd(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
 {
-    static const uint64_t sizes[] = {0, PAGES(8), PAGES(MEMFD_PAGES), PAGES(100), PAGES(3) + 5,
-                                     (uint64_t)-1};
+    static const uint64_t sizes[] = {0,          PAGES(8),     PAGES(MEMFD_PAGES),
+                                     PAGES(100), PAGES(3) + 5, (uint64_t)-1};
     unsigned roll = (unsigned)below(rng, 100);
     if (roll < 55 || state(r)->memfds->len >= 8) {
         c->op.kind = VS_OP_FTRUNCATE;
@@ -496,9 +498,9 @@ static const struct {
     const char *prefix;
     gboolean bits;
 } flag_arguments[] = {
-    {VS_OP_MMAP, 2, "PROT_", TRUE},  {VS_OP_MMAP, 3, "MAP_", TRUE},
-    {VS_OP_MPROTECT, 2, "PROT_", TRUE}, {VS_OP_MADVISE, 2, "MADV_", FALSE},
-    {VS_OP_MSYNC, 2, "MS_", TRUE}, {VS_OP_MREMAP, 3, "MREMAP_", TRUE},
+    {VS_OP_MMAP, 2, "PROT_", TRUE},        {VS_OP_MMAP, 3, "MAP_", TRUE},
+    {VS_OP_MPROTECT, 2, "PROT_", TRUE},    {VS_OP_MADVISE, 2, "MADV_", FALSE},
+    {VS_OP_MSYNC, 2, "MS_", TRUE},         {VS_OP_MREMAP, 3, "MREMAP_", TRUE},
     {VS_OP_MEMFD_CREATE, 1, "MFD_", TRUE},
 };
 
@@ -514,8 +516,8 @@ static char *argument_text(const VsFuzzCall *c, int i, GArray *sequence)
     if (i == vs_fuzz_handle_arg(c->op.kind) && c->handle_of != VS_FUZZ_ABSOLUTE)
         return result_name(sequence, c->handle_of);
     if ((spec->string_args & (1u << i)) && v)
-        return g_strdup_printf("\"%s\"", c->op.kind == VS_OP_DECLARE_FILE && i == 3
-                                             ? c->op.contents : c->op.text);
+        return g_strdup_printf("\"%s\"", c->op.kind == VS_OP_DECLARE_FILE && i == 3 ? c->op.contents
+                                                                                    : c->op.text);
     for (guint k = 0; k < G_N_ELEMENTS(flag_arguments); k++)
         if (flag_arguments[k].kind == c->op.kind && flag_arguments[k].arg == i)
             return flags_text(v, flag_arguments[k].prefix, flag_arguments[k].bits);
@@ -556,9 +558,11 @@ static void write_call(GString *out, GArray *sequence, guint i)
 
 static void write_intro(GString *out, const VsFuzzRun *run)
 {
-    g_string_append_printf(out, "step \"A memfd and a file to map; the arena is free address "
-                           "space above mmap_base in both systems\"\narena = 0x%"
-                           G_GINT64_MODIFIER "X\n", run->arena);
+    g_string_append_printf(out,
+                           "step \"A memfd and a file to map; the arena is free address "
+                           "space above mmap_base in both systems\"\narena = 0x%" G_GINT64_MODIFIER
+                           "X\n",
+                           run->arena);
 }
 
 const VsGenerator vs_posix_generator = {

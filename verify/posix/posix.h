@@ -49,7 +49,7 @@ typedef struct VsPosixSession {
     VsSession base;
     uint64_t model_base, real_base; /* M and A */
     VsPosixMachine machine;
-    GPtrArray *sides;               /* VsPosixSide, the agent's first */
+    GPtrArray *sides; /* VsPosixSide, the agent's first */
 } VsPosixSession;
 
 /* ---- request.c: the agent's protocol -------------------------------------------------------- */
@@ -58,8 +58,8 @@ typedef struct VsPosixSession {
  * machine. An agent of another protocol is VS_AGENT_ERROR_START; a machine whose behaviour the
  * model does not know (an old kernel, a setting it assumes otherwise) VS_AGENT_ERROR_MACHINE,
  * saying which. */
-VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base,
-                        VsPosixMachine *machine, GError **error);
+VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPosixMachine *machine,
+                        GError **error);
 uint64_t vs_posix_to_real(const VsPosixSession *session, uint64_t model);
 uint64_t vs_posix_to_model(const VsPosixSession *session, uint64_t real);
 /* The request line for op in side's process; FALSE (with why) for a call the agent cannot take
@@ -68,8 +68,7 @@ gboolean vs_posix_format_request(const VsPosixSession *session, const VsPosixSid
                                  const VsOp *op, GString *text, const char **why);
 /* The real system's answer to one request line, as an outcome: ret, errno, signal, and mincore's
  * vector (or fork's child index in out[0]). */
-gboolean vs_posix_call(VsPosixSession *session, const char *text, VsOutcome *real,
-                       GError **error);
+gboolean vs_posix_call(VsPosixSession *session, const char *text, VsOutcome *real, GError **error);
 /* The maps of side's process (vs_posix_maps_line, in model addresses) into lines. */
 gboolean vs_posix_walk(VsPosixSession *session, const VsPosixSide *side, GPtrArray *lines,
                        GError **error);
@@ -91,15 +90,13 @@ void vs_posix_compare_call(VsPosixSession *session, VsPosixSide *side, const VsO
 /* Compares the maps of side's process with the model process's. A difference is a "maps"
  * divergence, unless it is the one an earlier known divergence left: then it is noted in follows
  * as following from it. The full listings go to report when they differ. */
-gboolean vs_posix_compare_maps(VsPosixSession *session, VsPosixSide *side,
-                               const VsProcess *process, GPtrArray *found, GString *follows,
-                               GString *report, GError **error);
+gboolean vs_posix_compare_maps(VsPosixSession *session, VsPosixSide *side, const VsProcess *process,
+                               GPtrArray *found, GString *follows, GString *report, GError **error);
 /* Page by page of every private anonymous VMA of the parent: whether parent and child map the
  * same frame, in the model and in the real system. */
 gboolean vs_posix_compare_sharing(VsPosixSession *session, const VsPosixSide *parent,
                                   const VsPosixSide *child, const VsProcess *model_parent,
-                                  const VsProcess *model_child, GPtrArray *found,
-                                  GError **error);
+                                  const VsProcess *model_child, GPtrArray *found, GError **error);
 
 /* ---- session.c ---------------------------------------------------------------------------- */
 

@@ -20,9 +20,21 @@
 
 /* The POSIX agent's hello (its calls.c, do_hello): the protocol, then these words. */
 enum {
-    HELLO_PROTOCOL, HELLO_PAGE_SIZE = 4, HELLO_ARENA, HELLO_ARENA_SIZE, HELLO_OWN_CODE,
-    HELLO_READAHEAD, HELLO_FILE_ALIGN, HELLO_EXECUTE_ONLY, HELLO_KERNEL, HELLO_ANON_ALIGN,
-    HELLO_SHMEM_ALIGN, HELLO_OVERCOMMIT, HELLO_MAX_MAP_COUNT, HELLO_SWAP, HELLO_LIMITED,
+    HELLO_PROTOCOL,
+    HELLO_PAGE_SIZE = 4,
+    HELLO_ARENA,
+    HELLO_ARENA_SIZE,
+    HELLO_OWN_CODE,
+    HELLO_READAHEAD,
+    HELLO_FILE_ALIGN,
+    HELLO_EXECUTE_ONLY,
+    HELLO_KERNEL,
+    HELLO_ANON_ALIGN,
+    HELLO_SHMEM_ALIGN,
+    HELLO_OVERCOMMIT,
+    HELLO_MAX_MAP_COUNT,
+    HELLO_SWAP,
+    HELLO_LIMITED,
     HELLO_WORDS
 };
 #define POSIX_PROTOCOL 3
@@ -38,7 +50,8 @@ static char *unknown_machine(const guint64 *a)
     static const char *const limits[] = {"RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_MEMLOCK"};
     if (a[HELLO_KERNEL] < MODEL_KERNEL)
         return g_strdup_printf("its kernel is Linux %u.%u; the model's rules are those of 6.17 "
-                               "and later", (unsigned)(a[HELLO_KERNEL] >> 32),
+                               "and later",
+                               (unsigned)(a[HELLO_KERNEL] >> 32),
                                (unsigned)(a[HELLO_KERNEL] >> 16 & 0xffff));
     if (a[HELLO_ANON_ALIGN] != PMD_BYTES)
         return g_strdup("it does not place anonymous memory 2 MB long on a 2 MB boundary (a kernel "
@@ -48,14 +61,17 @@ static char *unknown_machine(const guint64 *a)
                         "or /dev/shm mounted huge=); the model assumes 'never', the default");
     if (a[HELLO_OVERCOMMIT] != 0)
         return g_strdup_printf("vm.overcommit_memory is %" G_GUINT64_FORMAT "; the model knows "
-                               "the heuristic mode 0 only", a[HELLO_OVERCOMMIT]);
+                               "the heuristic mode 0 only",
+                               a[HELLO_OVERCOMMIT]);
     if (a[HELLO_MAX_MAP_COUNT] != VS_MAX_MAP_COUNT)
         return g_strdup_printf("vm.max_map_count is %" G_GUINT64_FORMAT "; the model's is %u, "
-                               "the default", a[HELLO_MAX_MAP_COUNT], VS_MAX_MAP_COUNT);
+                               "the default",
+                               a[HELLO_MAX_MAP_COUNT], VS_MAX_MAP_COUNT);
     for (guint i = 0; i < G_N_ELEMENTS(limits); i++)
         if (a[HELLO_LIMITED] & (1u << i))
             return g_strdup_printf("the agent may not lift its %s, which the model does not "
-                                   "have (run it as root)", limits[i]);
+                                   "have (run it as root)",
+                                   limits[i]);
     return NULL;
 }
 
@@ -66,7 +82,8 @@ static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, G
     if (hello->len >= HELLO_PAGE_SIZE && a[HELLO_PROTOCOL] != POSIX_PROTOCOL) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "%s speaks protocol %" G_GUINT64_FORMAT " and this harness %d: rebuild the "
-                    "agent and vadsim together", command->path, a[HELLO_PROTOCOL], POSIX_PROTOCOL);
+                    "agent and vadsim together",
+                    command->path, a[HELLO_PROTOCOL], POSIX_PROTOCOL);
         return FALSE;
     }
     if (hello->len < HELLO_WORDS || a[HELLO_PAGE_SIZE] != VS_PAGE_SIZE ||
@@ -75,7 +92,8 @@ static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, G
         a[HELLO_EXECUTE_ONLY] > 1) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "%s is not the POSIX agent this harness speaks to (protocol %d, 4 KB pages): "
-                    "rebuild it", command->path, POSIX_PROTOCOL);
+                    "rebuild it",
+                    command->path, POSIX_PROTOCOL);
         return FALSE;
     }
     g_autofree char *unknown = unknown_machine(a);
@@ -86,8 +104,8 @@ static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, G
     return unknown == NULL;
 }
 
-VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base,
-                        VsPosixMachine *machine, GError **error)
+VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPosixMachine *machine,
+                        GError **error)
 {
     g_autoptr(GArray) hello = g_array_new(FALSE, FALSE, sizeof(guint64));
     VsAgent *agent = vs_agent_start(command, hello, error);
@@ -99,8 +117,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base,
     }
     const guint64 *a = (const guint64 *)hello->data;
     *real_base = a[HELLO_ARENA];
-    machine->readahead_bytes =
-        MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
+    machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
     machine->file_align = a[HELLO_FILE_ALIGN];
     machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
     return agent;
@@ -119,8 +136,8 @@ uint64_t vs_posix_to_model(const VsPosixSession *s, uint64_t real)
 }
 
 /* A NULL name is a bad pointer to the model, and the agent passes names only. */
-gboolean vs_posix_format_request(const VsPosixSession *s, const VsPosixSide *side,
-                                 const VsOp *op, GString *text, const char **why)
+gboolean vs_posix_format_request(const VsPosixSession *s, const VsPosixSide *side, const VsOp *op,
+                                 GString *text, const char **why)
 {
     const VsOpSpec *spec = vs_op_spec(op->kind);
     g_string_append_printf(text, "%s%s", side->prefix, spec->name);
@@ -166,11 +183,10 @@ gboolean vs_posix_call(VsPosixSession *s, const char *text, VsOutcome *real, GEr
 }
 
 /* The agent's walk: eight words per VMA (start end r w x shared offset sNAME). */
-gboolean vs_posix_walk(VsPosixSession *s, const VsPosixSide *side, GPtrArray *lines,
-                       GError **error)
+gboolean vs_posix_walk(VsPosixSession *s, const VsPosixSide *side, GPtrArray *lines, GError **error)
 {
-    g_autofree char *text = g_strdup_printf("%swalk 0 %" G_GINT64_MODIFIER "x\n", side->prefix,
-                                            USER_TOP);
+    g_autofree char *text =
+        g_strdup_printf("%swalk 0 %" G_GINT64_MODIFIER "x\n", side->prefix, USER_TOP);
     g_autoptr(GString) answer = g_string_new(NULL);
     if (!vs_agent_request(s->base.agent, text, answer, error))
         return FALSE;
@@ -185,9 +201,9 @@ gboolean vs_posix_walk(VsPosixSession *s, const VsPosixSide *side, GPtrArray *li
             vs_agent_lose(s->base.agent, "answered a walk line without its name", error);
             return FALSE;
         }
-        g_ptr_array_add(lines, vs_posix_maps_line(vs_posix_to_model(s, v[0]),
-                                                  vs_posix_to_model(s, v[1]), v[2] != 0,
-                                                  v[3] != 0, v[4] != 0, v[5] != 0, v[6], name));
+        g_ptr_array_add(lines,
+                        vs_posix_maps_line(vs_posix_to_model(s, v[0]), vs_posix_to_model(s, v[1]),
+                                           v[2] != 0, v[3] != 0, v[4] != 0, v[5] != 0, v[6], name));
     }
     return TRUE;
 }
@@ -195,9 +211,9 @@ gboolean vs_posix_walk(VsPosixSession *s, const VsPosixSide *side, GPtrArray *li
 gboolean vs_posix_pagemap(VsPosixSession *s, const VsPosixSide *side, uint64_t address,
                           uint64_t pages, uint64_t *entries, GError **error)
 {
-    g_autofree char *text = g_strdup_printf("%spagemap %" G_GINT64_MODIFIER "x %"
-                                            G_GINT64_MODIFIER "x\n", side->prefix,
-                                            vs_posix_to_real(s, address), pages);
+    g_autofree char *text =
+        g_strdup_printf("%spagemap %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x\n", side->prefix,
+                        vs_posix_to_real(s, address), pages);
     g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
     if (!vs_agent_request_numbers(s->base.agent, text, v, error))
         return FALSE;

@@ -128,8 +128,8 @@ static void keep_apart(VsPosixSide *side, const char *reason)
     for (guint i = 0; side->apart_id && i < side->apart->len; i++) {
         const char *line = g_ptr_array_index(side->apart, i);
         uint64_t start, end;
-        if (sscanf(strchr(line, ' ') + 1, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x",
-                   &start, &end) == 2)
+        if (sscanf(strchr(line, ' ') + 1, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x", &start,
+                   &end) == 2)
             vs_taints_add(side->taints, start, end, side->apart_id);
     }
 }
@@ -146,9 +146,9 @@ static VsProcess *model_process(VsSystem *system, uint64_t pid)
 
 /* After a call that may change mappings: the maps of the caller's process (and after fork, the
  * child's, and which pages the two share), judged with the call's own verdict as their cause. */
-static gboolean after_call(VsPosixSession *s, VsPosixSide *side, VsThread *thread,
-                           const VsOp *op, const VsOutcome *model, VsPosixSide *child,
-                           VsJudging *v, VsJudgement *judgement, GString *report, GError **error)
+static gboolean after_call(VsPosixSession *s, VsPosixSide *side, VsThread *thread, const VsOp *op,
+                           const VsOutcome *model, VsPosixSide *child, VsJudging *v,
+                           VsJudgement *judgement, GString *report, GError **error)
 {
     VsProcess *process = vs_thread_process(thread);
     const char *cause = judgement->refused ? VS_REFUSED : v->known_id;
@@ -177,9 +177,9 @@ static gboolean after_call(VsPosixSession *s, VsPosixSide *side, VsThread *threa
 }
 
 /* Sends the call and compares its answer; after a fork both made, a side for the child. */
-static gboolean mirror_call(VsPosixSession *s, VsPosixSide *side, const char *text,
-                            const VsOp *op, const VsOutcome *model, VsPosixSide **child,
-                            VsJudging *v, VsJudgement *judgement, GString *report, GError **error)
+static gboolean mirror_call(VsPosixSession *s, VsPosixSide *side, const char *text, const VsOp *op,
+                            const VsOutcome *model, VsPosixSide **child, VsJudging *v,
+                            VsJudgement *judgement, GString *report, GError **error)
 {
     VsOutcome real;
     GError *agent_error = NULL;
@@ -195,8 +195,7 @@ static gboolean mirror_call(VsPosixSession *s, VsPosixSide *side, const char *te
     }
     g_autoptr(GPtrArray) found = vs_divergences_new();
     vs_posix_compare_call(s, side, op, model, &real, found);
-    vs_session_judge(&s->base, op, model, found, call_cause(side, op), NULL, v, judgement,
-                     report);
+    vs_session_judge(&s->base, op, model, found, call_cause(side, op), NULL, v, judgement, report);
     if (op->kind == VS_OP_FORK && !vs_op_failed(op->kind, model->ret) &&
         !vs_op_failed(op->kind, real.ret)) {
         char *prefix = g_strdup_printf("%s@%u ", side->prefix, (unsigned)real.out[0]);

@@ -48,10 +48,8 @@ static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
     case VS_RETURN_HANDLE:
     case VS_RETURN_POINTER:
     case VS_RETURN_BOOL:
-    case VS_RETURN_SIZE:
-        return outcome->ret == 0;
-    default:
-        return FALSE;
+    case VS_RETURN_SIZE: return outcome->ret == 0;
+    default: return FALSE;
     }
 }
 
@@ -65,8 +63,8 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
          * a view is paired by the size the model gave it. */
         int base = vs_op_address_arg(op->kind);
         gboolean chosen = base < 0 || op->arg[base] == 0;
-        uint64_t size = vs_op_maps_view(op->kind) ? model->made_size
-                                                  : op->arg[vs_op_size_arg(op->kind)];
+        uint64_t size =
+            vs_op_maps_view(op->kind) ? model->made_size : op->arg[vs_op_size_arg(op->kind)];
         compare_address(relations, divergences, "return", model->ret, other->ret, chosen, size);
         break;
     }
@@ -83,14 +81,14 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     case VS_RETURN_MMAP: /* Linux calls are compared by the POSIX backend (posix/compare.c) */
     case VS_RETURN_INT:
         if (model->ret != other->ret)
-            vs_diverge(divergences, op->kind == VS_OP_GET_LAST_ERROR         ? "GetLastError"
-                                 : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
-                                 : op->kind == VS_OP_WRITE                  ? "exception"
-                                                                            : "return",
-                    model->ret, other->ret);
+            vs_diverge(divergences,
+                       op->kind == VS_OP_GET_LAST_ERROR           ? "GetLastError"
+                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
+                       : op->kind == VS_OP_WRITE                  ? "exception"
+                                                                  : "return",
+                       model->ret, other->ret);
         break;
-    case VS_RETURN_NONE:
-        break;
+    case VS_RETURN_NONE: break;
     case VS_RETURN_FILE_HANDLE:
         if ((model->ret == VS_INVALID_HANDLE_VALUE) != (other->ret == VS_INVALID_HANDLE_VALUE))
             vs_diverge(divergences, "return", model->ret, other->ret);
@@ -104,9 +102,7 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
         else if (model->ret)
             vs_values_relate(relations->handles, model->ret, other->ret);
         break;
-    case VS_RETURN_PROCESS_ID:
-        vs_values_relate(relations->pids, model->ret, other->ret);
-        break;
+    case VS_RETURN_PROCESS_ID: vs_values_relate(relations->pids, model->ret, other->ret); break;
     }
 }
 
@@ -133,13 +129,13 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
             continue;
         if (spec->address_args & (1u << i)) {
             /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
-            gboolean chosen = (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) &&
-                              op->arg[i] == 0;
-            uint64_t size = op->kind == VS_OP_NT_ALLOCATE  ? model->out[3]
+            gboolean chosen =
+                (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) && op->arg[i] == 0;
+            uint64_t size = op->kind == VS_OP_NT_ALLOCATE   ? model->out[3]
                             : op->kind == VS_OP_NT_MAP_VIEW ? model->out[6]
                                                             : 0;
-            compare_address(relations, divergences, out_name(op, i), model->out[i],
-                            other->out[i], chosen, size);
+            compare_address(relations, divergences, out_name(op, i), model->out[i], other->out[i],
+                            chosen, size);
         } else if (model->out[i] != other->out[i]) {
             vs_diverge(divergences, out_name(op, i), model->out[i], other->out[i]);
         }
@@ -151,8 +147,8 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
 {
     compare_address(relations, divergences, "BaseAddress", m->BaseAddress, o->BaseAddress, FALSE,
                     0);
-    compare_address(relations, divergences, "AllocationBase", m->AllocationBase,
-                    o->AllocationBase, FALSE, 0);
+    compare_address(relations, divergences, "AllocationBase", m->AllocationBase, o->AllocationBase,
+                    FALSE, 0);
     if (m->AllocationProtect != o->AllocationProtect)
         vs_diverge(divergences, "AllocationProtect", m->AllocationProtect, o->AllocationProtect);
     /* A free region runs to the next allocation, wherever each system has one. */
@@ -170,8 +166,8 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
  * its NUMA node), GetWriteWatch's answer (addresses through the pairs). Process counters and the
  * machine's memory status describe a different process and machine in each system, so only the
  * call's result is compared for them. */
-static void compare_record(VsRelations *relations, const VsOutcome *model,
-                           const VsOutcome *other, GPtrArray *divergences)
+static void compare_record(VsRelations *relations, const VsOutcome *model, const VsOutcome *other,
+                           GPtrArray *divergences)
 {
     if (other->record != model->record)
         return;

@@ -20,14 +20,16 @@
 #include "win32.h"
 
 #define KB(n) ((uint64_t)(n) << 10)
-#define ARENA_SIZE KB(4096)      /* fixed bases land here: 64 granules */
-#define ARENA_CALL 0             /* the call that reserves the arena: it names VS_FUZZ_ARENA */
-#define FUZZ_FILE_HANDLE 8       /* the model's handle to the file (its second): the model is
-                                  * deterministic, and the harness relates it to the real one */
-#define PREFIX_CALLS 6           /* the arena's reserve and release, the section, the file, its
-                                  * handle and its section: never shrunk */
-#define INTRO_CALLS 2            /* the arena's reserve and release: the reproducer's first step */
-#define LIVE_MAX 24              /* placed allocations before the generator releases some */
+#define ARENA_SIZE KB(4096) /* fixed bases land here: 64 granules */
+#define ARENA_CALL 0        /* the call that reserves the arena: it names VS_FUZZ_ARENA */
+#define FUZZ_FILE_HANDLE                                                                           \
+    8 /* the model's handle to the file (its second): the model is                                 \
+       * deterministic, and the harness relates it to the real one */
+#define PREFIX_CALLS                                                                               \
+    6                 /* the arena's reserve and release, the section, the file, its               \
+                       * handle and its section: never shrunk */
+#define INTRO_CALLS 2 /* the arena's reserve and release: the reproducer's first step */
+#define LIVE_MAX 24   /* placed allocations before the generator releases some */
 
 /* The handles every sequence's prefix makes, as the model returned them. */
 typedef struct Win32Fuzz {
@@ -72,8 +74,8 @@ static void track_allocation(VsFuzzRun *run, const VsFuzzCall *f, const VsOp *op
 {
     if (makes_allocation(f)) {
         gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
-        uint64_t address = nt ? (NT_SUCCESS((VsStatus)outcome->ret) ? outcome->out[1] : 0)
-                              : outcome->ret;
+        uint64_t address =
+            nt ? (NT_SUCCESS((VsStatus)outcome->ret) ? outcome->out[1] : 0) : outcome->ret;
         uint64_t size = nt ? outcome->out[3] : op->arg[vs_op_address_arg(op->kind) + 1];
         vs_fuzz_set_value(run, f->id, address);
         if (f->id == ARENA_CALL) {
@@ -133,7 +135,11 @@ typedef struct Region {
 static void add_region(GArray *regions, const VsMemoryBasicInformation *m, uint64_t arena)
 {
     uint64_t end = MIN(m->BaseAddress + m->RegionSize, arena + ARENA_SIZE);
-    Region region = {m->BaseAddress - arena, end - arena, m->State, m->Protect, m->Type,
+    Region region = {m->BaseAddress - arena,
+                     end - arena,
+                     m->State,
+                     m->Protect,
+                     m->Type,
                      m->AllocationProtect,
                      m->State == MEM_FREE ? -1 : (int64_t)(m->AllocationBase - arena)};
     g_array_append_val(regions, region);
@@ -272,8 +278,8 @@ static uint64_t arena_offset(Rng *rng)
 
 static uint64_t pick_size(Rng *rng)
 {
-    static const uint64_t edges[] = {0, 1, KB(4) - 1, KB(4), KB(4) + 1, KB(8), KB(60),
-                                     KB(64), KB(68), KB(128)};
+    static const uint64_t edges[] = {0,     1,      KB(4) - 1, KB(4),  KB(4) + 1,
+                                     KB(8), KB(60), KB(64),    KB(68), KB(128)};
     switch (below(rng, 4)) {
     case 0: return PICK(rng, edges);
     case 1: return (1 + below(rng, 16)) * VS_PAGE_SIZE;
@@ -285,14 +291,26 @@ static uint64_t pick_size(Rng *rng)
 static uint32_t pick_protect(Rng *rng)
 {
     static const uint32_t valid[] = {
-        PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_READWRITE, PAGE_EXECUTE,
-        PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_READWRITE | PAGE_GUARD,
-        PAGE_READONLY | PAGE_GUARD, PAGE_READWRITE | PAGE_NOCACHE,
+        PAGE_NOACCESS,
+        PAGE_READONLY,
+        PAGE_READWRITE,
+        PAGE_READWRITE,
+        PAGE_EXECUTE,
+        PAGE_EXECUTE_READ,
+        PAGE_EXECUTE_READWRITE,
+        PAGE_READWRITE | PAGE_GUARD,
+        PAGE_READONLY | PAGE_GUARD,
+        PAGE_READWRITE | PAGE_NOCACHE,
         PAGE_READWRITE | PAGE_WRITECOMBINE,
     };
     static const uint32_t invalid[] = {
-        PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY, 0, PAGE_NOACCESS | PAGE_GUARD,
-        PAGE_READONLY | PAGE_READWRITE, PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE, 0x800,
+        PAGE_WRITECOPY,
+        PAGE_EXECUTE_WRITECOPY,
+        0,
+        PAGE_NOACCESS | PAGE_GUARD,
+        PAGE_READONLY | PAGE_READWRITE,
+        PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE,
+        0x800,
     };
     return chance(rng, 88) ? PICK(rng, valid) : PICK(rng, invalid);
 }
@@ -301,9 +319,14 @@ static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
 {
     static const uint32_t common[] = {MEM_RESERVE, MEM_COMMIT, MEM_COMMIT,
                                       MEM_RESERVE | MEM_COMMIT};
-    static const uint32_t odd[] = {MEM_COMMIT | MEM_TOP_DOWN, 0, MEM_DECOMMIT,
-                                   MEM_RESERVE | MEM_RELEASE, MEM_RESERVE | MEM_TOP_DOWN,
-                                   MEM_RESET, MEM_RESET | MEM_COMMIT, MEM_RESET_UNDO,
+    static const uint32_t odd[] = {MEM_COMMIT | MEM_TOP_DOWN,
+                                   0,
+                                   MEM_DECOMMIT,
+                                   MEM_RESERVE | MEM_RELEASE,
+                                   MEM_RESERVE | MEM_TOP_DOWN,
+                                   MEM_RESET,
+                                   MEM_RESET | MEM_COMMIT,
+                                   MEM_RESET_UNDO,
                                    MEM_RESERVE | MEM_WRITE_WATCH,
                                    MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH};
     uint32_t type = chance(rng, 90) ? PICK(rng, common) : PICK(rng, odd);
@@ -313,7 +336,10 @@ static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
 
 static uint32_t pick_free_type(Rng *rng)
 {
-    static const uint32_t odd[] = {0, MEM_RELEASE | MEM_DECOMMIT, MEM_FREE, 0x4001,
+    static const uint32_t odd[] = {0,
+                                   MEM_RELEASE | MEM_DECOMMIT,
+                                   MEM_FREE,
+                                   0x4001,
                                    MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
                                    MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
                                    MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS,
@@ -475,8 +501,8 @@ static void generate_file(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f)
 /* Sections, views and placeholders, on the section made at the start (256 KB, SEC_COMMIT). */
 static void generate_section(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64_t size)
 {
-    static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY,
-                                      FILE_MAP_WRITE, 0};
+    static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY, FILE_MAP_WRITE,
+                                      0};
     static const uint64_t offsets[] = {0, 0, KB(64), KB(128), KB(4), KB(256)};
     static const uint64_t view_sizes[] = {0, KB(64), KB(64), KB(128), KB(4), KB(320)};
     static const VsOpKind kinds[] = {VS_OP_MAP_VIEW_OF_FILE_EX, VS_OP_MAP_VIEW_OF_FILE_EX,
@@ -495,15 +521,14 @@ static void generate_section(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64
         a[0] = handles(r)->section, a[1] = PICK(rng, access), a[2] = 0;
         a[3] = PICK(rng, offsets), a[4] = PICK(rng, view_sizes), a[5] = arena_granule(rng);
         break;
-    case VS_OP_UNMAP_VIEW_OF_FILE:
-        aim(rng, r, f, 0, NULL);
-        break;
+    case VS_OP_UNMAP_VIEW_OF_FILE: aim(rng, r, f, 0, NULL); break;
     case VS_OP_VIRTUAL_ALLOC_2: {
-        static const uint32_t types[] = {
-            MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
-            MEM_RESERVE | MEM_REPLACE_PLACEHOLDER,
-            MEM_RESERVE | MEM_REPLACE_PLACEHOLDER | MEM_COMMIT,
-            MEM_REPLACE_PLACEHOLDER, MEM_COMMIT};
+        static const uint32_t types[] = {MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
+                                         MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
+                                         MEM_RESERVE | MEM_REPLACE_PLACEHOLDER,
+                                         MEM_RESERVE | MEM_REPLACE_PLACEHOLDER | MEM_COMMIT,
+                                         MEM_REPLACE_PLACEHOLDER,
+                                         MEM_COMMIT};
         a[0] = VS_CURRENT_PROCESS, a[1] = arena_granule(rng);
         a[2] = chance(rng, 60) ? (1 + below(rng, 4)) * VS_GRANULARITY : MIN(size, KB(256));
         a[3] = PICK(rng, types);
@@ -600,7 +625,8 @@ static void prefix(GArray *sequence)
          .arg = {VS_INVALID_HANDLE_VALUE, 0, PAGE_READWRITE, 0, KB(256), 0}},
         {.kind = VS_OP_DECLARE_FILE, .arg = {1, KB(200), 'Z', 0}, .text = "fuzz.bin"},
         {.kind = VS_OP_CREATE_FILE,
-         .arg = {1, GENERIC_READ | GENERIC_WRITE, 0, 0, OPEN_EXISTING, 0, 0}, .text = "fuzz.bin"},
+         .arg = {1, GENERIC_READ | GENERIC_WRITE, 0, 0, OPEN_EXISTING, 0, 0},
+         .text = "fuzz.bin"},
         {.kind = VS_OP_CREATE_FILE_MAPPING, .arg = {FUZZ_FILE_HANDLE, 0, PAGE_READWRITE, 0, 0, 0}},
     };
     for (guint i = 0; i < PREFIX_CALLS; i++) {
@@ -639,9 +665,8 @@ static char *argument_text(const VsFuzzCall *f, int i)
     if (i == vs_op_address_arg(f->op.kind))
         return vs_fuzz_address_text(f->base, v, allocation_name, NULL);
     if ((spec->string_args & (1u << i)) && v)
-        return g_strdup_printf("\"%s\"", f->op.kind == VS_OP_DECLARE_FILE && i == 3
-                                              ? f->op.contents
-                                              : f->op.text);
+        return g_strdup_printf("\"%s\"", f->op.kind == VS_OP_DECLARE_FILE && i == 3 ? f->op.contents
+                                                                                    : f->op.text);
     if (spec->handle_args & (1u << i))
         return v == VS_CURRENT_PROCESS ? g_strdup("GetCurrentProcess()") : vs_fuzz_number_text(v);
     gboolean protect_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 3) ||

@@ -19,7 +19,8 @@ static gboolean greet(const VsAgentCommand *command, GArray *values, VsWin32Info
     if (values->len < 9 || a[0] != AGENT_PROTOCOL_VERSION) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "starting %s: the agent speaks protocol %" G_GUINT64_FORMAT ", not %d: "
-                    "rebuild it", command->path, a[0], AGENT_PROTOCOL_VERSION);
+                    "rebuild it",
+                    command->path, a[0], AGENT_PROTOCOL_VERSION);
         return FALSE;
     }
     *info = (VsWin32Info){(uint32_t)a[4], (uint32_t)a[5], a[6], a[7], a[8] != 0};
@@ -59,9 +60,9 @@ static void format_request(const VsOp *op, GString *text)
         }
         if ((spec->extended_args & (1u << i)) && op->arg[i]) {
             const VsMemAddressRequirements *r = &op->requirements;
-            g_string_append_printf(text, " r%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%"
-                                   G_GINT64_MODIFIER "x", r->LowestStartingAddress,
-                                   r->HighestEndingAddress, r->Alignment);
+            g_string_append_printf(
+                text, " r%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x",
+                r->LowestStartingAddress, r->HighestEndingAddress, r->Alignment);
             continue;
         }
         g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);
@@ -76,9 +77,9 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
     if (op->kind == VS_OP_VIRTUAL_QUERY || op->kind == VS_OP_VIRTUAL_QUERY_EX) {
         if (count >= 7) {
             outcome->has_mbi = TRUE;
-            outcome->mbi = (VsMemoryBasicInformation){extra[0], extra[1], (uint32_t)extra[2],
-                                                      extra[3], (uint32_t)extra[4],
-                                                      (uint32_t)extra[5], (uint32_t)extra[6]};
+            outcome->mbi = (VsMemoryBasicInformation){
+                extra[0],           extra[1],           (uint32_t)extra[2], extra[3],
+                (uint32_t)extra[4], (uint32_t)extra[5], (uint32_t)extra[6]};
         }
         return;
     }
@@ -97,8 +98,8 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
     for (int i = 0; i < spec->arity && next < count; i++)
         if (spec->ref_args & (1u << i))
             outcome->out[i] = extra[next++];
-    gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
-                                                    : outcome->ret != 0;
+    gboolean ok =
+        spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret) : outcome->ret != 0;
     if (ok)
         outcome->out_written = op->by_ref;
 }
@@ -114,19 +115,23 @@ gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GErro
     return TRUE;
 }
 
-gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions,
-                       GError **error)
+gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions, GError **error)
 {
-    g_autofree char *text = g_strdup_printf("walk %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER
-                                            "x\n", from, to);
+    g_autofree char *text =
+        g_strdup_printf("walk %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x\n", from, to);
     g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
     if (!vs_agent_request_numbers(agent, text, v, error))
         return FALSE;
     const guint64 *a = (const guint64 *)v->data + 4;
     g_array_set_size(regions, 0);
     for (guint i = 0; i + 7 <= v->len - 4; i += 7) {
-        VsMemoryBasicInformation m = {a[i], a[i + 1], (uint32_t)a[i + 2], a[i + 3],
-                                      (uint32_t)a[i + 4], (uint32_t)a[i + 5], (uint32_t)a[i + 6]};
+        VsMemoryBasicInformation m = {a[i],
+                                      a[i + 1],
+                                      (uint32_t)a[i + 2],
+                                      a[i + 3],
+                                      (uint32_t)a[i + 4],
+                                      (uint32_t)a[i + 5],
+                                      (uint32_t)a[i + 6]};
         g_array_append_val(regions, m);
     }
     return TRUE;

@@ -62,8 +62,7 @@ static gboolean model_vad(VsThread *thread, const VsOp *op, uint64_t address, ui
 
 /* Where a known divergence of op leaves the two systems apart: the granules the call's range
  * touches, and the model's VAD there before the call and after it. */
-static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *model,
-                           const char *id)
+static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *model, const char *id)
 {
     uint64_t address = op->arg[vs_op_address_arg(op->kind)];
     int size_arg = vs_op_size_arg(op->kind);
@@ -89,9 +88,8 @@ static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mo
 
 /* The allocation an allocating call made in one system and not in the other (its base in model
  * addresses, through the pairs, and its size), or FALSE. other is NULL when the agent refused. */
-static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op,
-                                const VsOutcome *model, const VsOutcome *other, uint64_t *base,
-                                uint64_t *size)
+static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, const VsOutcome *model,
+                                const VsOutcome *other, uint64_t *base, uint64_t *size)
 {
     gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
     if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt)
@@ -141,8 +139,7 @@ static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
     uint64_t start = op->arg[arg], size = size_arg >= 0 ? op->arg[size_arg] : 0;
     if (size == 0 || size > TAINT_MAX_SIZE)
         size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
-    return vs_taints_over(side->taints, start,
-                          start + size < start ? UINT64_MAX : start + size);
+    return vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
 }
 
 /* Once both systems hold the same last error (or status) again, an earlier difference is over.
@@ -195,16 +192,16 @@ static const char *extent_cause(VsWin32Session *side, VsThread *thread, const Vs
         return NULL;
     const VsMemoryBasicInformation *m = &model->mbi, *o = &other->mbi;
     uint64_t m_end = m->BaseAddress + m->RegionSize;
-    uint64_t o_end = m_end + (o->BaseAddress + o->RegionSize) -
-                     vs_relations_to_other(&side->relations, m_end);
-    uint64_t o_base = m->BaseAddress + o->BaseAddress -
-                      vs_relations_to_other(&side->relations, m->BaseAddress);
+    uint64_t o_end =
+        m_end + (o->BaseAddress + o->RegionSize) - vs_relations_to_other(&side->relations, m_end);
+    uint64_t o_base =
+        m->BaseAddress + o->BaseAddress - vs_relations_to_other(&side->relations, m->BaseAddress);
     const char *cause = NULL;
     if (m_end != o_end)
         cause = known_difference_at(side, thread, MIN(m_end, o_end), error);
     if (!cause && m->BaseAddress != o_base && !(error && *error))
-        cause = known_difference_at(side, thread, MAX(m->BaseAddress, o_base) - VS_PAGE_SIZE,
-                                    error);
+        cause =
+            known_difference_at(side, thread, MAX(m->BaseAddress, o_base) - VS_PAGE_SIZE, error);
     return cause;
 }
 
@@ -219,8 +216,8 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
     *extent = NULL;
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
-        const VsKnownEntry *entry = vs_known_match(side->base.known, side->base.system, op,
-                                                   model, d);
+        const VsKnownEntry *entry =
+            vs_known_match(side->base.known, side->base.system, op, model, d);
         unexplained_extent |= vs_divergence_is_extent(d->field) && !entry;
         if (!vs_divergence_is_extent(d->field) && entry)
             *extent = entry->id;
@@ -237,9 +234,9 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
 /* ---- Mirroring ------------------------------------------------------------------------------- */
 
 /* Compares and judges a call both systems ran; FALSE with *error when the agent is lost. */
-static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
-                      const VsOp *op, const VsOutcome *model, const VsOutcome *other,
-                      VsJudging *v, VsJudgement *judgement, GString *report, GError **error)
+static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread, const VsOp *op,
+                      const VsOutcome *model, const VsOutcome *other, VsJudging *v,
+                      VsJudgement *judgement, GString *report, GError **error)
 {
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     guint found = vs_compare_outcomes(view, op, model, other, divergences);

@@ -35,8 +35,7 @@ VsAgent *vs_win32_start(const VsAgentCommand *command, VsWin32Info *info, GError
 gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error);
 /* VirtualQuery from 'from' until a region reaches 'to': the records, in order, into regions
  * (VsMemoryBasicInformation). */
-gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions,
-                       GError **error);
+gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions, GError **error);
 
 /* ---- compare.c ---------------------------------------------------------------------------- */
 
@@ -53,11 +52,11 @@ struct VsWin32Session {
     VsSession base;
     VsWin32Info info;
     VsRelations relations;
-    GArray *taints;            /* VsTaint: model ranges a known divergence left apart */
-    const char *error_taint;   /* the last error differs because of this known entry, or NULL */
-    const char *status_taint;  /* the last NTSTATUS differs because of this one, or NULL */
-    VsWin32Session *space;     /* the session whose address space the call being mirrored acts
-                                * on (another process's, through a handle); set by each mirror */
+    GArray *taints;           /* VsTaint: model ranges a known divergence left apart */
+    const char *error_taint;  /* the last error differs because of this known entry, or NULL */
+    const char *status_taint; /* the last NTSTATUS differs because of this one, or NULL */
+    VsWin32Session *space;    /* the session whose address space the call being mirrored acts
+                               * on (another process's, through a handle); set by each mirror */
 };
 
 /* The backend table's start, free and mirror (backend.h). */

@@ -7,7 +7,7 @@
 
 #include "vadsim/inspect.h"
 
-/* ---- Events ------------------------------------------------------------------------------------ */
+/* ---- Events ---------------------------------------------------------------------------------- */
 
 /* XX(kind, name): every event the model reports (VS_EV_kind) and the name the logs and the JSON
  * output give it. The NT core's come first, then the Linux personality's; PLACEHOLDER_RESTORED

@@ -10,9 +10,9 @@
 
 /* Counters of one address space (models the EPROCESS fields of the same names). */
 typedef struct VsProcessCounters {
-    uint64_t commit_charge;   /* pages of private memory committed (EPROCESS CommitCharge) */
+    uint64_t commit_charge;    /* pages of private memory committed (EPROCESS CommitCharge) */
     uint64_t page_table_pages; /* page-table pages at every level, the top one included */
-    uint64_t vad_count;       /* nodes in the VAD tree, the KUSER_SHARED_DATA VAD included */
+    uint64_t vad_count;        /* nodes in the VAD tree, the KUSER_SHARED_DATA VAD included */
 } VsProcessCounters;
 
 void vs_process_counters(const VsProcess *process, VsProcessCounters *out);
@@ -47,18 +47,18 @@ typedef enum VsVadKind {
 } VsVadKind;
 
 typedef struct VsVadInfo {
-    uint64_t starting_vpn;  /* first page, inclusive */
-    uint64_t ending_vpn;    /* last page, inclusive */
+    uint64_t starting_vpn; /* first page, inclusive */
+    uint64_t ending_vpn;   /* last page, inclusive */
     VsVadKind kind;
     uint32_t protection;    /* the allocation protection as PAGE_* */
     uint64_t commit_charge; /* pages of commit this VAD holds */
     bool mem_commit;        /* committed whole at reserve time: zero PTEs mean committed */
     bool private_memory;
     bool no_change;
-    bool placeholder;       /* a placeholder, or made from one: releasing it may leave one */
-    int balance;            /* AVL balance: height(right) - height(left), -1..1 */
-    uint32_t level;         /* depth of this node, the root being 0 */
-    uint32_t section;       /* a view's section id (0 for private memory) */
+    bool placeholder;         /* a placeholder, or made from one: releasing it may leave one */
+    int balance;              /* AVL balance: height(right) - height(left), -1..1 */
+    uint32_t level;           /* depth of this node, the root being 0 */
+    uint32_t section;         /* a view's section id (0 for private memory) */
     uint64_t first_prototype; /* a view's first page, as an index into its section's pages */
 } VsVadInfo;
 
@@ -92,10 +92,10 @@ typedef enum VsPteState {
 } VsPteState;
 
 typedef struct VsPteLevel {
-    bool present;     /* the table at this level exists */
-    uint32_t index;   /* index of the entry within its table */
-    uint64_t table;   /* the table's page number in the page-table store */
-    uint64_t entry;   /* the raw 64-bit entry */
+    bool present;   /* the table at this level exists */
+    uint32_t index; /* index of the entry within its table */
+    uint64_t table; /* the table's page number in the page-table store */
+    uint64_t entry; /* the raw 64-bit entry */
 } VsPteLevel;
 
 /* A !pte-style walk for one address: levels[0] is the top (PXE on x64, PDE on x86). */
@@ -111,12 +111,12 @@ VsPteState vs_pte_state(uint64_t entry);
 /* PAGE_* protection a software or transition PTE carries; 0 for a valid one (the protection of a
  * resident page is in its PFN entry's OriginalPte, vs_page_frame_info). */
 uint32_t vs_pte_protection(uint64_t entry);
-uint64_t vs_pte_frame_number(uint64_t entry); /* the frame a valid or transition PTE names */
+uint64_t vs_pte_frame_number(uint64_t entry);     /* the frame a valid or transition PTE names */
 uint64_t vs_pte_pagefile_slot_of(uint64_t entry); /* the slot a page-file PTE names, else 0 */
-bool vs_pte_accessed(uint64_t entry);            /* a valid PTE's Accessed bit */
-bool vs_pte_dirty(uint64_t entry);               /* a valid PTE's Dirty bit */
+bool vs_pte_accessed(uint64_t entry);             /* a valid PTE's Accessed bit */
+bool vs_pte_dirty(uint64_t entry);                /* a valid PTE's Dirty bit */
 
-/* ---- Physical memory (the PFN database) -------------------------------------------------------- */
+/* ---- Physical memory (the PFN database) ------------------------------------------------------ */
 
 /* MMLISTS (WRK inc/mm.h): where a frame is. The numbers are Windows' PageLocation values; 4 is
  * ModifiedNoWrite, which the model does not have (it orders no file-system writes). */
@@ -132,24 +132,24 @@ typedef enum VsPageLocation {
 
 typedef struct VsFrameInfo {
     VsPageLocation location;
-    uint32_t pid;             /* the owner of an active frame, or of the page a list frame holds */
-    uint64_t vpn;             /* the page that maps it (PteAddress); a page table's first page */
-    uint32_t protection;      /* PAGE_* from OriginalPte */
-    uint64_t pagefile_slot;   /* the page-file slot OriginalPte names (a clean copy), or 0 */
-    uint32_t share_count;     /* valid PTEs mapping it */
+    uint32_t pid;           /* the owner of an active frame, or of the page a list frame holds */
+    uint64_t vpn;           /* the page that maps it (PteAddress); a page table's first page */
+    uint32_t protection;    /* PAGE_* from OriginalPte */
+    uint64_t pagefile_slot; /* the page-file slot OriginalPte names (a clean copy), or 0 */
+    uint32_t share_count;   /* valid PTEs mapping it */
     uint32_t reference_count;
-    bool modified;            /* newer than any page-file copy */
-    bool page_table;          /* the frame holds a page table of process pid */
-    uint32_t section;         /* a section page's section (pid is 0 then, vpn the page's index) */
+    bool modified;    /* newer than any page-file copy */
+    bool page_table;  /* the frame holds a page table of process pid */
+    uint32_t section; /* a section page's section (pid is 0 then, vpn the page's index) */
 } VsFrameInfo;
 
 typedef struct VsMemoryCounters {
     uint64_t total_pages, zeroed_pages, free_pages, standby_pages, modified_pages, bad_pages,
         active_pages;
-    uint64_t available_pages;              /* zeroed + free + standby */
+    uint64_t available_pages; /* zeroed + free + standby */
     uint64_t pagefile_pages, pagefile_used, pagefile_peak;
     uint64_t commit_total, commit_limit, commit_peak; /* system commit charge, pages */
-    uint64_t ticks;                        /* balance-set passes so far */
+    uint64_t ticks;                                   /* balance-set passes so far */
 } VsMemoryCounters;
 
 void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out);
@@ -157,39 +157,38 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
 /* "zeroed", "free", "standby", "modified", "bad", "active". */
 const char *vs_page_location_name(VsPageLocation location);
 
-/* ---- Working sets ----------------------------------------------------------------------------- */
+/* ---- Working sets ---------------------------------------------------------------------------- */
 
 typedef struct VsWorkingSetInfo {
-    uint64_t size, peak;         /* resident pages now, and the most ever */
-    uint64_t minimum, maximum;   /* pages */
-    uint64_t page_faults;        /* PageFaultCount: demand-zero, soft and hard faults */
+    uint64_t size, peak;       /* resident pages now, and the most ever */
+    uint64_t minimum, maximum; /* pages */
+    uint64_t page_faults;      /* PageFaultCount: demand-zero, soft and hard faults */
 } VsWorkingSetInfo;
 
 typedef struct VsWorkingSetEntry {
     uint64_t vpn;
     uint64_t frame;
-    uint32_t age;    /* 0..3 */
+    uint32_t age; /* 0..3 */
     bool locked;
-    bool shared;     /* a section page: other processes may map the frame too */
+    bool shared; /* a section page: other processes may map the frame too */
 } VsWorkingSetEntry;
 
 void vs_process_working_set(const VsProcess *process, VsWorkingSetInfo *out);
 /* Entry index of the process's working-set list (0 .. size-1); false past the end. */
-bool vs_process_working_set_entry(const VsProcess *process, uint64_t index,
-                                  VsWorkingSetEntry *out);
+bool vs_process_working_set_entry(const VsProcess *process, uint64_t index, VsWorkingSetEntry *out);
 
 /* Short level names as !pte prints them: "PXE", "PPE", "PDE", "PTE". */
 const char *vs_pte_level_name(const VsProcess *process, uint32_t level);
 
-/* ---- Sections ---------------------------------------------------------------------------------- */
+/* ---- Sections -------------------------------------------------------------------------------- */
 
 /* What a section is, for `show section` (SECTION_BASIC_INFORMATION and the segment's counts). */
 typedef struct VsSectionInfo {
     uint32_t id;
-    const char *name;         /* "" when unnamed */
+    const char *name; /* "" when unnamed */
     uint64_t size, pages;
-    uint32_t protection;      /* PAGE_* */
-    uint32_t attributes;      /* SEC_COMMIT or SEC_RESERVE (pagefile), SEC_FILE (a file's) */
+    uint32_t protection; /* PAGE_* */
+    uint32_t attributes; /* SEC_COMMIT or SEC_RESERVE (pagefile), SEC_FILE (a file's) */
     uint64_t committed_pages;
     uint32_t handles, views;
 } VsSectionInfo;
@@ -269,7 +268,7 @@ typedef struct VsFrameMapping {
 size_t vs_page_frame_mappings(const VsSystem *system, uint64_t frame, VsFrameMapping *out,
                               size_t capacity);
 
-/* ---- Invariants -------------------------------------------------------------------------------- */
+/* ---- Invariants ------------------------------------------------------------------------------ */
 
 /*
  * Checks every structural invariant of the system (models Linux's validate_mm; Windows has no

@@ -129,8 +129,8 @@ bool vs_is_linux(const VsSystem *system);
  * descriptor or -1; on failure errno (vs_errno) says why. A NULL vector or name is a bad pointer
  * (EFAULT). See each file for the rules, in the order the kernel checks them. */
 int vs_errno(const VsThread *thread);
-uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
-                 uint32_t flags, int64_t fd, uint64_t offset);
+uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot, uint32_t flags,
+                 int64_t fd, uint64_t offset);
 int vs_munmap(VsThread *thread, uint64_t address, uint64_t length);
 int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot);
 int vs_madvise(VsThread *thread, uint64_t address, uint64_t length, uint32_t advice);
@@ -160,19 +160,19 @@ uint32_t vs_signal_of(VsStatus status);
 
 /* One line of /proc/PID/maps (show_map_vma): what a VMA is. */
 typedef struct VsVmaInfo {
-    uint64_t start, end;      /* [start, end) */
-    bool read, write, exec;   /* VM_READ, VM_WRITE, VM_EXEC */
-    bool may_share;           /* VM_MAYSHARE: 's' in the permissions, else 'p' */
-    uint64_t offset;          /* vm_pgoff * page size for a file (shmem included), 0 if none */
+    uint64_t start, end;    /* [start, end) */
+    bool read, write, exec; /* VM_READ, VM_WRITE, VM_EXEC */
+    bool may_share;         /* VM_MAYSHARE: 's' in the permissions, else 'p' */
+    uint64_t offset;        /* vm_pgoff * page size for a file (shmem included), 0 if none */
     uint32_t dev_major, dev_minor;
     uint64_t inode;
-    char name[80];            /* the path column: "" for anonymous memory */
-    uint64_t vm_flags;        /* the model's VM_* bits (vma.c), for the curious */
-    uint32_t anon_vma;        /* the anon_vma the VMA's private pages hang on (0: none yet) */
-    uint32_t pkey;            /* its protection key (smaps' ProtectionKey): 0, or 1 for memory
-                               * that is execute-only on a CPU with protection keys */
-    bool pkeys;               /* the machine has protection keys (smaps shows ProtectionKey) */
-    uint64_t resident_pages;  /* pages of this VMA a PTE maps now */
+    char name[80];           /* the path column: "" for anonymous memory */
+    uint64_t vm_flags;       /* the model's VM_* bits (vma.c), for the curious */
+    uint32_t anon_vma;       /* the anon_vma the VMA's private pages hang on (0: none yet) */
+    uint32_t pkey;           /* its protection key (smaps' ProtectionKey): 0, or 1 for memory
+                              * that is execute-only on a CPU with protection keys */
+    bool pkeys;              /* the machine has protection keys (smaps shows ProtectionKey) */
+    uint64_t resident_pages; /* pages of this VMA a PTE maps now */
 } VsVmaInfo;
 
 /* The first VMA that ends above address (find_vma), or false when there is none. */

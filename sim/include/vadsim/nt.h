@@ -21,7 +21,7 @@
 
 #include "vs_status.h"
 
-/* ---- Windows constants (winnt.h values) ------------------------------------------------------- */
+/* ---- Windows constants (winnt.h values) ------------------------------------------------------ */
 
 /* XX(name, value): allocation types and memory states the model knows. */
 #define VS_MEM_FLAG_MAP(XX)                                                                        \
@@ -118,8 +118,9 @@
     XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)
 
 /* XX(name, value): the placeholder flags (Windows 10 1803) and the MEM_EXTENDED_PARAMETER types.
- * Their values overlap others' (MEM_REPLACE_PLACEHOLDER is MEM_DECOMMIT's bit, MEM_RESERVE_PLACEHOLDER
- * MEM_MAPPED's): each means what it means only in the calls that take it. */
+ * Their values overlap others' (MEM_REPLACE_PLACEHOLDER is MEM_DECOMMIT's bit,
+ * MEM_RESERVE_PLACEHOLDER MEM_MAPPED's): each means what it means only in the calls that take it.
+ */
 #define VS_PLACEHOLDER_FLAG_MAP(XX)                                                                \
     XX(MEM_COALESCE_PLACEHOLDERS, 0x00000001u)                                                     \
     XX(MEM_PRESERVE_PLACEHOLDER, 0x00000002u)                                                      \
@@ -137,9 +138,9 @@
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
-    VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
-    VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT) VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT)
-    VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT) VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
+        VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
+            VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
+                VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -154,12 +155,12 @@ typedef uint64_t VsHandle;
 #define VS_NULL_HANDLE ((VsHandle)0)
 #define VS_INVALID_HANDLE_VALUE ((VsHandle)-1) /* CreateFileMapping's "no file": the page file */
 
-/* ---- Objects ----------------------------------------------------------------------------------- */
+/* ---- Objects --------------------------------------------------------------------------------- */
 
 typedef struct VsSystem VsSystem;   /* the machine: processes, page-table store, event log */
 typedef struct VsProcess VsProcess; /* models EPROCESS: address space, handle table, threads */
-typedef struct VsThread VsThread;   /* models ETHREAD/TEB: the caller of every API, owns last error */
-typedef struct VsVad VsVad;         /* models MMVAD_SHORT: one node of a process's VAD tree */
+typedef struct VsThread VsThread; /* models ETHREAD/TEB: the caller of every API, owns last error */
+typedef struct VsVad VsVad;       /* models MMVAD_SHORT: one node of a process's VAD tree */
 typedef struct VsSection VsSection; /* models SECTION + SEGMENT + CONTROL_AREA: shared pages */
 /* A personality the NT core runs its processes under, as NT ran WSL1's Linux processes through
  * lxcore.sys (a pico provider): the hooks the core calls (sim/personality.h). A driver only names
@@ -177,14 +178,14 @@ typedef struct VsSystemConfig {
     /* The personality of the machine's processes: NULL for Windows (the NT core and its Win32
      * layer), or the one a personality's header offers (vs_linux_personality()). */
     const VsPersonality *personality;
-    uint32_t processors; /* reported by GetSystemInfo; 0 means 4 */
-    uint64_t ram_bytes;  /* physical memory: page frames in the PFN database; 0 means 256 MB */
+    uint32_t processors;     /* reported by GetSystemInfo; 0 means 4 */
+    uint64_t ram_bytes;      /* physical memory: page frames in the PFN database; 0 means 256 MB */
     uint64_t pagefile_bytes; /* the page file; 0 means as large as RAM */
     /* The rest is the machine as a personality sees it; the NT core reads none of it (see
      * vadsim/linux.h for what Linux does with each). The file system files live on: */
     uint64_t readahead_bytes; /* a file's read-ahead window (the disk's read_ahead_kb); 0: 128 KB */
-    bool files_unaligned; /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
-                           * have no thp_get_unmapped_area; ext4 and xfs do: false) */
+    bool files_unaligned;     /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
+                               * have no thp_get_unmapped_area; ext4 and xfs do: false) */
     /* The CPU: it has protection keys (x86 pku and ospke), which Linux gives memory mapped or
      * mprotected PROT_EXEC alone as an execute-only key (execonly=pkey); without them (false,
      * the default) such memory is execute-read (execonly=none). */
@@ -192,19 +193,20 @@ typedef struct VsSystemConfig {
 } VsSystemConfig;
 
 /* The fixed layout of a process's address space on an architecture (GetSystemInfo plus what the
- * kernel keeps to itself): Windows' (vs_layout_of), or the one a personality gives its processes. */
+ * kernel keeps to itself): Windows' (vs_layout_of), or the one a personality gives its
+ * processes. */
 typedef struct VsLayout {
     VsArch arch;
-    const char *name;             /* "x64", "x86", "x86-3gb"; a personality's ("linux-x64") */
-    uint64_t lowest_user_address; /* MM_LOWEST_USER_ADDRESS: 0x10000 */
+    const char *name;              /* "x64", "x86", "x86-3gb"; a personality's ("linux-x64") */
+    uint64_t lowest_user_address;  /* MM_LOWEST_USER_ADDRESS: 0x10000 */
     uint64_t highest_user_address; /* MM_HIGHEST_USER_ADDRESS, inclusive */
-    uint64_t highest_vad_address; /* MM_HIGHEST_VAD_ADDRESS: the top 64 KB is never allocatable */
-    uint64_t shared_user_data;    /* KUSER_SHARED_DATA: 0x7FFE0000; 0 where a process has none */
+    uint64_t highest_vad_address;  /* MM_HIGHEST_VAD_ADDRESS: the top 64 KB is never allocatable */
+    uint64_t shared_user_data;     /* KUSER_SHARED_DATA: 0x7FFE0000; 0 where a process has none */
     uint64_t allocation_granularity; /* where allocations start: 64 KB; a page where any may */
-    uint32_t paging_levels;       /* 4 on x64, 2 on x86 */
-    uint32_t level_bits;          /* index bits per level: 9 (512 entries) or 10 (1024) */
-    uint32_t pte_size;            /* bytes per hardware PTE: 8 on x64, 4 on x86 */
-    uint32_t mbi_size;            /* sizeof(MEMORY_BASIC_INFORMATION): 48 or 28 */
+    uint32_t paging_levels;          /* 4 on x64, 2 on x86 */
+    uint32_t level_bits;             /* index bits per level: 9 (512 entries) or 10 (1024) */
+    uint32_t pte_size;               /* bytes per hardware PTE: 8 on x64, 4 on x86 */
+    uint32_t mbi_size;               /* sizeof(MEMORY_BASIC_INFORMATION): 48 or 28 */
 } VsLayout;
 
 /* NULL when out of host memory, or when the personality does not run on the architecture. */
@@ -225,14 +227,13 @@ VsSystem *vs_process_system(const VsProcess *process);
 uint32_t vs_process_id(const VsProcess *process);
 const char *vs_process_name(const VsProcess *process);
 size_t vs_system_process_count(const VsSystem *system);
-VsProcess *vs_system_process(VsSystem *system, size_t index); /* in creation order */
+VsProcess *vs_system_process(VsSystem *system, size_t index);      /* in creation order */
 VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid); /* NULL if none has it */
 
 /* A handle to target with the given PROCESS_* rights in the calling thread's process's handle
  * table (the heart of NtOpenProcess). PROCESS_QUERY_INFORMATION brings
  * PROCESS_QUERY_LIMITED_INFORMATION with it, as on Windows Vista and later. */
-VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access,
-                         VsHandle *handle);
+VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access, VsHandle *handle);
 /* The process a handle in thread's process's table names (the pseudo-handle: its own), or NULL. */
 VsProcess *vs_handle_process(VsThread *thread, VsHandle handle);
 
@@ -287,8 +288,8 @@ typedef struct VsMemExtendedParameter {
 /*
  * NtAllocateVirtualMemoryEx (Windows 10 1809): NtAllocateVirtualMemory without ZeroBits, with
  * extended parameters, and the one way to make placeholders: MEM_RESERVE|MEM_RESERVE_PLACEHOLDER
- * reserves one, MEM_RESERVE|MEM_REPLACE_PLACEHOLDER (with MEM_COMMIT, MEM_WRITE_WATCH) turns a whole
- * free placeholder into private memory. See placeholder.c.
+ * reserves one, MEM_RESERVE|MEM_REPLACE_PLACEHOLDER (with MEM_COMMIT, MEM_WRITE_WATCH) turns a
+ * whole free placeholder into private memory. See placeholder.c.
  */
 VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process, uint64_t *base_address,
                                      uint64_t *region_size, uint32_t allocation_type,
@@ -322,9 +323,9 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section, VsHandle proce
                               uint64_t *section_offset, uint64_t *view_size,
                               uint32_t inherit_disposition, uint32_t allocation_type,
                               uint32_t win32_protect);
-/* NtMapViewOfSectionEx (Windows 10 1803): no ZeroBits, CommitSize or inherit disposition (ViewUnmap),
- * extended parameters; MEM_REPLACE_PLACEHOLDER maps over a whole free placeholder, on page
- * boundaries rather than 64 KB ones. */
+/* NtMapViewOfSectionEx (Windows 10 1803): no ZeroBits, CommitSize or inherit disposition
+ * (ViewUnmap), extended parameters; MEM_REPLACE_PLACEHOLDER maps over a whole free placeholder, on
+ * page boundaries rather than 64 KB ones. */
 VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section, VsHandle process,
                                 uint64_t *base_address, uint64_t *section_offset,
                                 uint64_t *view_size, uint32_t allocation_type,
@@ -334,7 +335,7 @@ VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t bas
 VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
                                   uint32_t flags);
 
-/* ---- Files (file.c) ---------------------------------------------------------------------------- */
+/* ---- Files (file.c) -------------------------------------------------------------------------- */
 
 /* The largest file the model keeps: 16 TB, about the largest file NTFS with its default 4 KB
  * clusters and ext4 with 4 KB blocks hold. A file's bytes cost only the pages written (file.c). */
@@ -349,8 +350,8 @@ VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const
                         uint64_t contents_length, uint8_t fill);
 /* NtCreateFile for a data file: FILE_OPEN, FILE_CREATE, FILE_OPEN_IF, FILE_OVERWRITE(_IF);
  * *information is FILE_OPENED, FILE_CREATED or FILE_OVERWRITTEN. See file.c. */
-VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file, uint32_t desired_access,
-                        const char *name, uint32_t create_disposition, uint64_t *information);
+VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file, uint32_t desired_access, const char *name,
+                        uint32_t create_disposition, uint64_t *information);
 /* The file's size (NtQueryInformationFile, FileStandardInformation's EndOfFile). */
 VsStatus vs_file_query_size(VsThread *caller, VsHandle file, uint64_t *size);
 /* A byte of the file as ReadFile would see it: coherent with every view of the file. */
@@ -400,7 +401,7 @@ uint64_t vs_empty_working_set(VsProcess *process);
  * workingset.c for the rules. STATUS_SUCCESS or STATUS_BAD_WORKING_SET_LIMIT. */
 VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_t maximum);
 
-/* ---- Memory accesses --------------------------------------------------------------------------- */
+/* ---- Memory accesses ------------------------------------------------------------------------- */
 
 /*
  * A one-byte load or store by a thread of its process (models the access and, when the PTE is not
@@ -414,7 +415,7 @@ VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value);
 VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value);
 
-/* ---- Names of the constants above ------------------------------------------------------------- */
+/* ---- Names of the constants above ------------------------------------------------------------ */
 
 /* "PAGE_READWRITE|PAGE_GUARD", "MEM_RESERVE|MEM_COMMIT", ... written into buf; returns buf. */
 const char *vs_protect_string(uint32_t protect, char *buf, size_t len);

@@ -50,7 +50,7 @@ uint64_t VsVirtualQuery(VsThread *thread, uint64_t address, VsMemoryBasicInforma
 uint64_t VsVirtualQueryEx(VsThread *thread, VsHandle process, uint64_t address,
                           VsMemoryBasicInformation *buffer, uint64_t length);
 
-/* ---- File mappings ------------------------------------------------------------------------------ */
+/* ---- File mappings --------------------------------------------------------------------------- */
 
 VsHandle VsCreateFileMapping(VsThread *thread, VsHandle file, uint32_t protect,
                              uint32_t maximum_size_high, uint32_t maximum_size_low,
@@ -69,10 +69,9 @@ uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
                           const VsMemExtendedParameter *parameters, uint32_t parameter_count);
 bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
 bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
-bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address,
-                        uint32_t flags);
+bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address, uint32_t flags);
 
-/* ---- Files and processes ------------------------------------------------------------------------ */
+/* ---- Files and processes --------------------------------------------------------------------- */
 
 /* CreateFile (no security attributes or template; sharing is not modelled). INVALID_HANDLE_VALUE
  * on failure, as CreateFile returns. */
@@ -87,7 +86,7 @@ bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size);
 VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid);
 uint32_t VsGetCurrentProcessId(const VsThread *thread);
 
-/* ---- Working sets and memory status (kernelbase and psapi) -------------------------------------- */
+/* ---- Working sets and memory status (kernelbase and psapi) ----------------------------------- */
 
 /* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */
 typedef struct VsProcessMemoryCounters {
@@ -125,7 +124,7 @@ bool VsQueryWorkingSetEx(VsThread *thread, VsHandle process, uint64_t address,
                          VsWorkingSetExBlock *block);
 void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status);
 
-/* ---- Locking and write watch -------------------------------------------------------------------- */
+/* ---- Locking and write watch ----------------------------------------------------------------- */
 
 /* VirtualLock and VirtualUnlock: NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS.
  * GetWriteWatch and ResetWriteWatch return 0, or (UINT)-1 with the last error set. */

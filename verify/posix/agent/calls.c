@@ -36,8 +36,8 @@ static void do_hello(const AgentRequest *r)
     answer_more((uint64_t)(uintptr_t)&do_hello & ~(page_size - 1));
     answer_more(file_system.readahead_pages);
     answer_more(file_system.file_align);
-    const uint64_t facts[] = {machine.execute_only, machine.kernel,        machine.anon_align,
-                              machine.shmem_align,  machine.overcommit,    machine.max_map_count,
+    const uint64_t facts[] = {machine.execute_only, machine.kernel,     machine.anon_align,
+                              machine.shmem_align,  machine.overcommit, machine.max_map_count,
                               machine.swap_bytes,   machine.limited};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         answer_more(facts[i]);

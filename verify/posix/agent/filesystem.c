@@ -24,7 +24,7 @@
 
 #include "filesystem.h"
 
-#define PROBE_PAGES 16384         /* a 64 MiB sparse file: room for a window of up to 32 MiB */
+#define PROBE_PAGES 16384 /* a 64 MiB sparse file: room for a window of up to 32 MiB */
 #define PMD_BYTES (2ull << 20)
 
 /* Pages resident in the page cache after one read fault in the middle of a sparse (so wholly

@@ -190,8 +190,8 @@ static int measure_alignment(uint64_t page_size, MachineFacts *facts)
     any |= aligned;
     for (int in_dev_shm = 0; in_dev_shm < 2; in_dev_shm++) {
         int fd = shmem_object(in_dev_shm);
-        int result = fd < 0 ? -1 : placed_aligned(page_size, MAP_SHARED, fd, (off_t)page_size,
-                                                  &aligned);
+        int result =
+            fd < 0 ? -1 : placed_aligned(page_size, MAP_SHARED, fd, (off_t)page_size, &aligned);
         if (fd >= 0)
             close(fd);
         if (result != 0)

@@ -12,14 +12,14 @@
 enum { LIMIT_AS = 1, LIMIT_DATA = 2, LIMIT_MEMLOCK = 4 };
 
 typedef struct MachineFacts {
-    uint64_t execute_only; /* 1: PROT_EXEC alone is execute-only through a protection key */
-    uint64_t kernel;       /* the release: major << 32 | minor << 16 | patch (at most 0xffff) */
-    uint64_t anon_align;   /* 2 MiB if anonymous memory 2 MiB long is placed 2 MiB-aligned */
-    uint64_t shmem_align;  /* 2 MiB if shmem (memfd, shm, shared anonymous) ever is, else a page */
-    uint64_t overcommit;   /* vm.overcommit_memory */
+    uint64_t execute_only;  /* 1: PROT_EXEC alone is execute-only through a protection key */
+    uint64_t kernel;        /* the release: major << 32 | minor << 16 | patch (at most 0xffff) */
+    uint64_t anon_align;    /* 2 MiB if anonymous memory 2 MiB long is placed 2 MiB-aligned */
+    uint64_t shmem_align;   /* 2 MiB if shmem (memfd, shm, shared anonymous) ever is, else a page */
+    uint64_t overcommit;    /* vm.overcommit_memory */
     uint64_t max_map_count; /* vm.max_map_count */
-    uint64_t swap_bytes;   /* SwapTotal */
-    uint64_t limited;      /* LIMIT_*: the rlimits still in force */
+    uint64_t swap_bytes;    /* SwapTotal */
+    uint64_t limited;       /* LIMIT_*: the rlimits still in force */
 } MachineFacts;
 
 /* Makes the machine the same for the scenario, before anything is mapped: no transparent huge

@@ -24,8 +24,9 @@ static int take_number(const char **p, int base, const char *stops, uint64_t *ou
     const char *q = *p;
     uint64_t v = 0;
     for (;; q++) {
-        int d = *q >= '0' && *q <= '9' ? *q - '0'
-                : base == 16 && *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
+        int d = *q >= '0' && *q <= '9'                 ? *q - '0'
+                : base == 16 && *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
+                                                       : -1;
         if (d < 0)
             break;
         v = v * (uint64_t)base + (uint64_t)d;

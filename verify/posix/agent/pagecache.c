@@ -60,11 +60,11 @@
 #include "rangeset.h"
 
 #define PIN_SLOTS 1024
-#define PIN_SPAN (64ull << 20)   /* the most of a file one pin covers: its first 64 MiB */
+#define PIN_SPAN (64ull << 20)  /* the most of a file one pin covers: its first 64 MiB */
 #define PIN_SPACE (16ull << 30) /* room for every pin: 256 of the longest, far more of others */
-#define FIRST_SWEEP 32     /* pins made before the first look for ones to let go */
-#define MAX_HELD 4096      /* files a process holds that a sweep can list */
-#define SYS_CACHESTAT 451  /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
+#define FIRST_SWEEP 32          /* pins made before the first look for ones to let go */
+#define MAX_HELD 4096           /* files a process holds that a sweep can list */
+#define SYS_CACHESTAT 451       /* Linux 6.5+, every architecture; glibc 2.36 has no wrapper */
 
 typedef struct FileId {
     dev_t dev;
@@ -72,7 +72,7 @@ typedef struct FileId {
 } FileId;
 
 typedef struct Pin {
-    int fd; /* the pin's own open file; -1 for a free slot */
+    int fd;          /* the pin's own open file; -1 for a free slot */
     int writes_back; /* the file lives on a disk (not tmpfs): its dirty pages are written back */
     FileId file;
     uint64_t view, span; /* where in the pin space it is mapped, and how much */
@@ -291,8 +291,8 @@ void pin_file(const char *path, PinGrowth growth, int high_fd)
     }
     madvise(at, span, MADV_RANDOM);
     mlock2(at, span, MLOCK_ONFAULT); /* if refused, mapped is enough for DAMON's filter */
-    pins[slot] = (Pin){fd, fs.f_type != TMPFS_MAGIC, {st.st_dev, st.st_ino}, view, span,
-                       growth == PIN_CAN_GROW ? 0 : size};
+    pins[slot] = (Pin){fd,   fs.f_type != TMPFS_MAGIC,         {st.st_dev, st.st_ino}, view,
+                       span, growth == PIN_CAN_GROW ? 0 : size};
     pins_used++;
 }
 

@@ -274,8 +274,8 @@ static void agent_start(void)
     }
     /* Its probes land below the arena and are gone again before the first request. */
     if (measure_file_system(file_dir, page_size, &file_system) != 0) {
-        fprintf(stderr, "vadsim-agent-posix: cannot measure the file system of %s: %s\n",
-                file_dir, strerror(errno));
+        fprintf(stderr, "vadsim-agent-posix: cannot measure the file system of %s: %s\n", file_dir,
+                strerror(errno));
         rmdir(file_dir);
         exit(2);
     }

@@ -26,7 +26,7 @@
 
 /* ---- vadsim-agent-posix.c ---- */
 
-extern RangeSet owned;              /* the scenario's: the arena and what the kernel placed */
+extern RangeSet owned; /* the scenario's: the arena and what the kernel placed */
 extern uint64_t page_size;
 extern FileSystemFacts file_system; /* measured at start, in file_dir */
 extern MachineFacts machine;        /* made the same or measured at start (machine.c) */

@@ -94,8 +94,8 @@ static void do_nt_free(const AgentRequest *r)
 {
     PVOID base = P(r->v[2]);
     SIZE_T size = r->v[4];
-    LONG status = nt.free(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL,
-                          (ULONG)r->v[5]);
+    LONG status =
+        nt.free(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL, (ULONG)r->v[5]);
     answer_start((uint32_t)status);
     answer_more((uint64_t)(uintptr_t)base);
     answer_more(size);
@@ -182,8 +182,8 @@ static void do_memory_status(const AgentRequest *r)
 static void do_get_working_set_size(const AgentRequest *r)
 {
     SIZE_T minimum = 0, maximum = 0;
-    BOOL ok = GetProcessWorkingSetSize(H(r->v[0]), r->v[1] ? &minimum : NULL,
-                                       r->v[3] ? &maximum : NULL);
+    BOOL ok =
+        GetProcessWorkingSetSize(H(r->v[0]), r->v[1] ? &minimum : NULL, r->v[3] ? &maximum : NULL);
     answer_start((uint64_t)ok);
     answer_more(minimum);
     answer_more(maximum);
@@ -275,8 +275,8 @@ static AgentExtendedParameter *window(const AgentRequest *r, int given,
                                       AgentAddressRequirements *requirements,
                                       AgentExtendedParameter *parameter)
 {
-    *requirements = (AgentAddressRequirements){P(r->window[0]), P(r->window[1]),
-                                               (SIZE_T)r->window[2]};
+    *requirements =
+        (AgentAddressRequirements){P(r->window[0]), P(r->window[1]), (SIZE_T)r->window[2]};
     *parameter = (AgentExtendedParameter){.Type = 1 /* MemExtendedParameterAddressRequirements */};
     parameter->Pointer = requirements;
     return given ? parameter : NULL;
@@ -292,8 +292,7 @@ static void call_virtual_alloc_2(const AgentRequest *r)
         return;
     }
     answer(pointer(virtual_alloc_2(H(v[0]), P(v[1]), v[2], (ULONG)v[3], (ULONG)v[4],
-                                   window(r, v[5] != 0, &requirements, &parameter),
-                                   (ULONG)v[6])));
+                                   window(r, v[5] != 0, &requirements, &parameter), (ULONG)v[6])));
 }
 
 /* ---- Sections, views and files --------------------------------------------------------------- */
@@ -320,8 +319,7 @@ static void call_map_view_of_file(const AgentRequest *r)
 static void call_map_view_of_file_ex(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
-    answer(pointer(MapViewOfFileEx(H(v[0]), (DWORD)v[1], (DWORD)v[2], (DWORD)v[3], v[4],
-                                   P(v[5]))));
+    answer(pointer(MapViewOfFileEx(H(v[0]), (DWORD)v[1], (DWORD)v[2], (DWORD)v[3], v[4], P(v[5]))));
 }
 
 static void call_map_view_of_file_3(const AgentRequest *r)
@@ -333,10 +331,9 @@ static void call_map_view_of_file_3(const AgentRequest *r)
         refuse_unknown(r);
         return;
     }
-    answer(pointer(map_view_of_file_3(H(v[0]), H(v[1]), P(v[2]), v[3], v[4], (ULONG)v[5],
-                                      (ULONG)v[6], window(r, v[7] != 0, &requirements,
-                                                          &parameter),
-                                      (ULONG)v[8])));
+    answer(
+        pointer(map_view_of_file_3(H(v[0]), H(v[1]), P(v[2]), v[3], v[4], (ULONG)v[5], (ULONG)v[6],
+                                   window(r, v[7] != 0, &requirements, &parameter), (ULONG)v[8])));
 }
 
 static void call_unmap_view_of_file(const AgentRequest *r) { answer(UnmapViewOfFile(P(r->v[0]))); }
@@ -363,10 +360,7 @@ static void call_flush_view_of_file(const AgentRequest *r)
     answer(FlushViewOfFile(P(r->v[0]), r->v[1]));
 }
 
-static void call_read_file(const AgentRequest *r)
-{
-    answer(read_file_byte(H(r->v[0]), r->v[1]));
-}
+static void call_read_file(const AgentRequest *r) { answer(read_file_byte(H(r->v[0]), r->v[1])); }
 
 /* ---- Errors, processes and handles ----------------------------------------------------------- */
 

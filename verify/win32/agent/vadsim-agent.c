@@ -123,10 +123,14 @@ static int changes_shared_user_data(const AgentRequest *r)
         const char *name;
         int count, address, size;
     } calls[] = {
-        {"VirtualAlloc", 4, 0, 1},           {"VirtualAllocEx", 5, 1, 2},
-        {"VirtualFree", 3, 0, 1},            {"VirtualFreeEx", 4, 1, 2},
-        {"VirtualProtect", 5, 0, 1},         {"VirtualProtectEx", 6, 1, 2},
-        {"NtAllocateVirtualMemory", 8, 2, 5}, {"NtFreeVirtualMemory", 6, 2, 4},
+        {"VirtualAlloc", 4, 0, 1},
+        {"VirtualAllocEx", 5, 1, 2},
+        {"VirtualFree", 3, 0, 1},
+        {"VirtualFreeEx", 4, 1, 2},
+        {"VirtualProtect", 5, 0, 1},
+        {"VirtualProtectEx", 6, 1, 2},
+        {"NtAllocateVirtualMemory", 8, 2, 5},
+        {"NtFreeVirtualMemory", 6, 2, 4},
         {"NtProtectVirtualMemory", 8, 2, 4},
     };
     if (!nt.wine_version)
@@ -183,12 +187,11 @@ static int uses_placeholders(const AgentRequest *r)
         int count, flags;
         uint64_t bits;
     } calls[] = {
-        {"VirtualAlloc2", 7, 3, 0x00044000},      /* MEM_RESERVE_ / MEM_REPLACE_PLACEHOLDER */
-        {"MapViewOfFile3", 9, 5, 0x00004000},     /* MEM_REPLACE_PLACEHOLDER */
-        {"VirtualFree", 3, 2, 0x3},               /* MEM_COALESCE_ / MEM_PRESERVE_PLACEHOLDER */
-        {"VirtualFreeEx", 4, 3, 0x3},
-        {"NtFreeVirtualMemory", 6, 5, 0x3},
-        {"UnmapViewOfFile2", 3, 2, 0x2},          /* MEM_PRESERVE_PLACEHOLDER */
+        {"VirtualAlloc2", 7, 3, 0x00044000},  /* MEM_RESERVE_ / MEM_REPLACE_PLACEHOLDER */
+        {"MapViewOfFile3", 9, 5, 0x00004000}, /* MEM_REPLACE_PLACEHOLDER */
+        {"VirtualFree", 3, 2, 0x3},           /* MEM_COALESCE_ / MEM_PRESERVE_PLACEHOLDER */
+        {"VirtualFreeEx", 4, 3, 0x3},         {"NtFreeVirtualMemory", 6, 5, 0x3},
+        {"UnmapViewOfFile2", 3, 2, 0x2}, /* MEM_PRESERVE_PLACEHOLDER */
         {"UnmapViewOfFileEx", 2, 1, 0x2},
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
@@ -208,8 +211,7 @@ static const struct {
     int (*applies)(const AgentRequest *r);
     const char *why;
 } refusals[] = {
-    {changes_shared_user_data,
-     "Wine would change KUSER_SHARED_DATA and then fail inside ntdll: "},
+    {changes_shared_user_data, "Wine would change KUSER_SHARED_DATA and then fail inside ntdll: "},
     {lacks_placeholders,
      "this system has no placeholders (Windows 10 1803 and Wine 8.x have them): "},
     {resets_memory, "Wine's MEM_RESET zeroes the pages at once (madvise), Windows keeps them: "},
@@ -256,11 +258,9 @@ static void load_ntdll(void)
     nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
     if (kernelbase) {
-        unmap_view_2 =
-            (UnmapViewOfFile2Fn)(void *)GetProcAddress(kernelbase, "UnmapViewOfFile2");
+        unmap_view_2 = (UnmapViewOfFile2Fn)(void *)GetProcAddress(kernelbase, "UnmapViewOfFile2");
         virtual_alloc_2 = (VirtualAlloc2Fn)(void *)GetProcAddress(kernelbase, "VirtualAlloc2");
-        map_view_of_file_3 =
-            (MapViewOfFile3Fn)(void *)GetProcAddress(kernelbase, "MapViewOfFile3");
+        map_view_of_file_3 = (MapViewOfFile3Fn)(void *)GetProcAddress(kernelbase, "MapViewOfFile3");
     }
     probe_placeholders();
 }

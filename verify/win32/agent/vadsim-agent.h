@@ -59,9 +59,9 @@ typedef struct AgentAddressRequirements {
 
 /* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
 typedef struct Guard {
-    volatile LONG code;       /* exception code caught, 0 if none */
-    volatile int in_call;     /* a call is running: an exception in it is caught and reported */
-    void *jump[5];            /* __builtin_setjmp buffer for recovering from a call */
+    volatile LONG code;   /* exception code caught, 0 if none */
+    volatile int in_call; /* a call is running: an exception in it is caught and reported */
+    void *jump[5];        /* __builtin_setjmp buffer for recovering from a call */
 } Guard;
 
 /* UnmapViewOfFile2 is exported by kernelbase (Windows 10 1703) only: found at start, or NULL. */
@@ -84,9 +84,9 @@ typedef PVOID(WINAPI *MapViewOfFile3Fn)(HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, 
 /* What the agent found at start (vadsim-agent.c). */
 extern Ntdll nt;
 extern Guard guard;
-extern UnmapViewOfFile2Fn unmap_view_2;       /* kernelbase, Windows 10 1703; or NULL */
-extern VirtualAlloc2Fn virtual_alloc_2;       /* kernelbase, Windows 10 1803; or NULL */
-extern MapViewOfFile3Fn map_view_of_file_3;   /* likewise */
+extern UnmapViewOfFile2Fn unmap_view_2;     /* kernelbase, Windows 10 1703; or NULL */
+extern VirtualAlloc2Fn virtual_alloc_2;     /* kernelbase, Windows 10 1803; or NULL */
+extern MapViewOfFile3Fn map_view_of_file_3; /* likewise */
 extern HANDLE own_handles[3]; /* the pipes this agent talks through: never closed on request */
 
 /* probe_read(address) -> the byte; probe_write(address, value). Each has one instruction that can

@@ -27,9 +27,10 @@ static const char *const summary_text =
     "  run FILE...     run scenarios, explaining every step\n"
     "  check PATH...   run scenarios (files or directories of .vsim files) quietly\n"
     "  step FILE       step through a scenario: Enter next, b back, N jump, show ..., q quit\n"
-    "  verify PATH...  run scenarios in the model and in real Win32 side by side; report "
-    "divergences\n"
-    "  fuzz            random call sequences in the model and real Win32; shrink what diverges\n";
+    "  verify PATH...  run scenarios in the model and in a real system side by side (Win32, or\n"
+    "                  with --backend=posix this kernel); report divergences\n"
+    "  fuzz            random call sequences in the model and a real system; shrink what\n"
+    "                  diverges\n";
 
 /* ---- Running one file ------------------------------------------------------------------------ */
 

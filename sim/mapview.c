@@ -84,6 +84,10 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
     if (*base_address > layout->highest_vad_address ||
         layout->highest_vad_address - *base_address + 1 < *view_size)
         return STATUS_INVALID_PARAMETER_3;
+    /* A base given with zero bits must satisfy them, and that is checked before its alignment
+     * (Wine's test_NtMapViewOfSection, for Windows). NtAllocateVirtualMemory does not check it. */
+    if (zero_bits && *base_address > *limit)
+        return STATUS_INVALID_PARAMETER_4;
     return STATUS_SUCCESS;
 }
 
@@ -246,7 +250,8 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
  * Maps a view of a section, of the page file or of a file. Statuses, in the order they are
  * checked: STATUS_INVALID_PARAMETER_9 (allocation type), STATUS_INVALID_PARAMETER (inherit
  * disposition), STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits),
- * STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER_3 (base or size past the user range), the
+ * STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER_3 (base or size past the user range),
+ * STATUS_INVALID_PARAMETER_4 (a base above what the zero bits allow), the
  * process handle's and then the section handle's (STATUS_INVALID_HANDLE,
  * STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED), STATUS_SECTION_PROTECTION,
  * STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE, STATUS_CONFLICTING_ADDRESSES or

@@ -114,8 +114,8 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
     status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
-    uint32_t old = PAGE_NOACCESS;
+    uint32_t old = PAGE_NOACCESS; /* what a failure from here on writes */
     status = protect_range(process, base_address, region_size, new_protect, mm_protection, &old);
-    *old_protect = NT_SUCCESS(status) ? old : PAGE_NOACCESS;
+    *old_protect = old;
     return status;
 }

@@ -420,12 +420,17 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
 
 /*
  * Gives every page of [start_vpn, end_vpn], all committed, a new MM protection (the PTE half of
- * MiProtectVirtualMemory, WRK mm/protect.c).
+ * MiProtectVirtualMemory, WRK mm/protect.c). In a write-watch VAD the valid pages' Dirty bits are
+ * then captured, as MiProtectVirtualMemory captures them when it rewrites a valid PTE (the pages
+ * that had to leave the working set were captured as they left).
  */
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection)
 {
     uint64_t target = vs_vad_is_view(vad) ? vs_pte_make_proto(mm_protection)
                                           : vs_pte_make_software(mm_protection);
-    return write_range(process, vad, start_vpn, end_vpn, target);
+    VsStatus status = write_range(process, vad, start_vpn, end_vpn, target);
+    if (NT_SUCCESS(status) && vad->write_watch)
+        vs_write_watch_capture_range(process, start_vpn, end_vpn);
+    return status;
 }

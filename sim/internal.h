@@ -577,6 +577,8 @@ uint64_t vs_write_watch_bytes(const VsWriteWatch *w);
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages);
 bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_write_watch_capture(VsProcess *process, uint64_t vpn);
+void vs_write_watch_capture_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_write_watch_mark_locked(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_write_watch_fini(VsProcess *process);
 void vs_capture_dirty(VsProcess *process, uint64_t frame); /* MiCaptureDirtyBitToPfn */
 

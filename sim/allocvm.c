@@ -159,7 +159,8 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
     vs_emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
     VsStatus status = vs_vad_is_view(vad)
                           ? vs_view_commit(process, vad, start_vpn, end_vpn)
-                          : vs_commit_pages(process, vad, start_vpn, end_vpn, mm_protection);
+                          : vs_commit_pages(process, vad, start_vpn, end_vpn,
+                                            vs_vad_page_protection(vad, mm_protection));
     if (!NT_SUCCESS(status))
         return status;
     *base_address = vs_vpn_address(start_vpn);

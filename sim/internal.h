@@ -230,6 +230,9 @@ typedef struct VsMappedVad {
 
 static inline bool vs_vad_is_view(const VsVad *vad) { return vad->kind == VS_VAD_MAPPED; }
 static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad *)vad; }
+/* The protection a page of vad takes when a commit or a re-protection asks for mm: the caching
+ * attribute is the VAD's (protect.c). */
+uint32_t vs_vad_page_protection(const VsVad *vad, uint32_t mm);
 
 /* Models MM_AVL_TABLE / RTL_AVL_TREE with NodeHint. */
 typedef struct VsVadTable {

@@ -5,7 +5,8 @@
  * Models MiMakeProtectionMask and MmProtectToValue (WRK mm/mi.h, mm/protect.c) and their inverse
  * MI_CONVERT_FROM_PTE_PROTECTION. The rules: exactly one base protection (one bit of the low
  * nibble, or one bit of the execute nibble, never both); at most one of PAGE_GUARD, PAGE_NOCACHE,
- * PAGE_WRITECOMBINE; no modifier on PAGE_NOACCESS; nothing above PAGE_WRITECOMBINE.
+ * PAGE_WRITECOMBINE; no modifier on PAGE_NOACCESS; nothing above PAGE_WRITECOMBINE. Also what a
+ * page's protection takes from its VAD (the caching attribute, vs_vad_page_protection).
  */
 #include "internal.h"
 
@@ -84,4 +85,27 @@ uint32_t vs_mm_to_win32(uint32_t mm)
     if (modifier == MM_NOCACHE)
         return mm_base_to_win32[base] | PAGE_NOCACHE;
     return mm_base_to_win32[base];
+}
+
+/*
+ * The protection a page of vad takes when a caller asks for mm, committing or re-protecting it:
+ * PAGE_NOCACHE is an attribute of the allocation, not of the page. Given when the memory was
+ * allocated (for a view: by its SEC_NOCACHE section) it stays on every page whatever protection
+ * is asked later, and a caller's own PAGE_NOCACHE is dropped. Wine's kernel32 test_VirtualAlloc
+ * (L479-546, "PAGE_NOCACHE cannot be set per page in recent Windows") asserts both: re-protecting
+ * a page of a PAGE_READWRITE|PAGE_NOCACHE allocation PAGE_READWRITE leaves it PAGE_NOCACHE (the
+ * region not split), PAGE_READONLY makes it PAGE_READONLY|PAGE_NOCACHE, and PAGE_READONLY|
+ * PAGE_NOCACHE on a plain allocation gives PAGE_READONLY; test_MapViewOfFile (L1015-1027) commits
+ * PAGE_READONLY on a SEC_NOCACHE view and reads PAGE_READONLY|PAGE_NOCACHE. A no-access or guard
+ * page goes without it (MiMakeProtectionMask has no code for either with PAGE_NOCACHE); the model
+ * keeps PAGE_WRITECOMBINE per page, as no test says otherwise.
+ */
+uint32_t vs_vad_page_protection(const VsVad *vad, uint32_t mm)
+{
+    if ((mm & MM_NOACCESS) == MM_NOCACHE)
+        mm &= ~(uint32_t)MM_NOCACHE;
+    bool allocation_nocache = (vad->protection & MM_NOACCESS) == MM_NOCACHE;
+    if (allocation_nocache && (mm & MM_NOACCESS) == 0 && (mm & 7) != 0)
+        mm |= MM_NOCACHE;
+    return mm;
 }

@@ -5,7 +5,8 @@
  * to pages and must lie inside one VAD (STATUS_CONFLICTING_ADDRESSES otherwise); every page in it
  * must be committed (STATUS_NOT_COMMITTED); the old protection returned is the first page's.
  * Private memory cannot be made copy-on-write, and a NoChange VAD (KUSER_SHARED_DATA) cannot be
- * changed at all (STATUS_INVALID_PAGE_PROTECTION).
+ * changed at all (STATUS_INVALID_PAGE_PROTECTION). PAGE_NOCACHE is the allocation's: a page keeps
+ * it, and cannot be given it, whatever protection is asked (vs_vad_page_protection).
  */
 #include "internal.h"
 
@@ -75,6 +76,7 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
     status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
     if (!NT_SUCCESS(status))
         return status;
+    mm_protection = vs_vad_page_protection(vad, mm_protection); /* its caching is the VAD's */
     uint32_t old =
         vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
     /* Pages of a view that become copy-on-write may each become a private copy: a view not mapped
@@ -95,7 +97,7 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
                      .pid = process->pid,
                      .vpn_start = start_vpn,
                      .vpn_end = end_vpn,
-                     .protection = new_protect,
+                     .protection = vs_mm_to_win32(mm_protection),
                      .old_protection = vs_mm_to_win32(old)};
     vs_emit(process->system, &event);
     *old_protect = vs_mm_to_win32(old);

@@ -94,6 +94,19 @@ static bool copy_on_write(uint32_t protect)
     return base == PAGE_WRITECOPY || base == PAGE_EXECUTE_WRITECOPY;
 }
 
+/* The protection a page of an allocation made with alloc_protect gets when protect is asked:
+ * PAGE_NOCACHE is the allocation's, kept on every page that can carry it and never added (Wine's
+ * kernel32 test_VirtualAlloc, L479-546). */
+static uint32_t page_protect(uint32_t alloc_protect, uint32_t protect)
+{
+    if ((protect & ~0xFFu) == PAGE_NOCACHE)
+        protect &= ~(uint32_t)PAGE_NOCACHE;
+    bool nocache = (alloc_protect & ~0xFFu) == PAGE_NOCACHE;
+    if (nocache && (protect & ~0xFFu) == 0 && protect != PAGE_NOACCESS)
+        protect |= PAGE_NOCACHE;
+    return protect;
+}
+
 static bool all_free(const Ref *ref, uint64_t first, uint64_t last)
 {
     for (uint64_t p = first; p <= last; p++)
@@ -203,7 +216,7 @@ static uint32_t ref_commit(Ref *ref, uint64_t address, uint64_t size, uint32_t p
         return ERROR_INVALID_ADDRESS; /* STATUS_CONFLICTING_ADDRESSES */
     for (uint64_t p = first; p <= last; p++) {
         ref->pages[p].state = COMMITTED;
-        ref->pages[p].protect = (uint16_t)protect;
+        ref->pages[p].protect = (uint16_t)page_protect(at->alloc_protect, protect);
     }
     *result = first * PAGE;
     return ERROR_SUCCESS;
@@ -280,7 +293,7 @@ static uint32_t ref_protect(Ref *ref, uint64_t address, uint64_t size, uint32_t 
             return ERROR_INVALID_ADDRESS; /* STATUS_NOT_COMMITTED */
     *old = at->protect;
     for (uint64_t p = first; p <= last; p++)
-        ref->pages[p].protect = (uint16_t)protect;
+        ref->pages[p].protect = (uint16_t)page_protect(at->alloc_protect, protect);
     return ERROR_SUCCESS;
 }
 

@@ -279,6 +279,12 @@ static bool deletes(uint64_t target) { return target == 0 || target == VS_PTE_DE
 static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_t target)
 {
     uint32_t mm = vs_pte_mm_protection(target);
+    /* A page of the process's own (private memory refuses copy-on-write, so in a view: a copy
+     * made by a store) has nothing left to copy: write-copy reads as its written form (Wine's
+     * kernel32 test_mapping L4300-4326, todo_wine: re-protected PAGE_WRITECOPY, a written page of
+     * a file view reads PAGE_READWRITE). */
+    if (vs_pte_is_pagefile(old) || (vs_pte_is_resident(old) && !maps_shared(process, old)))
+        mm = vs_mm_written(mm);
     if (vs_pte_is_pagefile(old)) {
         if (deletes(target)) {
             vs_pagefile_free(&process->system->pagefile, vs_pte_pagefile_slot(old));

@@ -89,23 +89,26 @@ uint32_t vs_mm_to_win32(uint32_t mm)
 
 /*
  * The protection a page of vad takes when a caller asks for mm, committing or re-protecting it:
- * PAGE_NOCACHE is an attribute of the allocation, not of the page. Given when the memory was
- * allocated (for a view: by its SEC_NOCACHE section) it stays on every page whatever protection
+ * its caching is the VAD's, not the caller's. Recent Windows keeps PAGE_NOCACHE as an attribute of
+ * the allocation: given when the memory was allocated it stays on every page whatever protection
  * is asked later, and a caller's own PAGE_NOCACHE is dropped. Wine's kernel32 test_VirtualAlloc
  * (L479-546, "PAGE_NOCACHE cannot be set per page in recent Windows") asserts both: re-protecting
- * a page of a PAGE_READWRITE|PAGE_NOCACHE allocation PAGE_READWRITE leaves it PAGE_NOCACHE (the
- * region not split), PAGE_READONLY makes it PAGE_READONLY|PAGE_NOCACHE, and PAGE_READONLY|
- * PAGE_NOCACHE on a plain allocation gives PAGE_READONLY; test_MapViewOfFile (L1015-1027) commits
- * PAGE_READONLY on a SEC_NOCACHE view and reads PAGE_READONLY|PAGE_NOCACHE. A no-access or guard
- * page goes without it (MiMakeProtectionMask has no code for either with PAGE_NOCACHE); the model
- * keeps PAGE_WRITECOMBINE per page, as no test says otherwise.
+ * a page of a PAGE_READWRITE|PAGE_NOCACHE allocation PAGE_READWRITE leaves it PAGE_READWRITE|
+ * PAGE_NOCACHE (the region not split), PAGE_READONLY makes it PAGE_READONLY|PAGE_NOCACHE, and
+ * PAGE_READONLY|PAGE_NOCACHE on a plain allocation gives PAGE_READONLY. A view's caching is its
+ * section's (SEC_NOCACHE, SEC_WRITECOMBINE): test_MapViewOfFile (L1015-1027) commits PAGE_READONLY
+ * in a view of a SEC_NOCACHE section and reads PAGE_READONLY|PAGE_NOCACHE. A no-access or guard
+ * page goes without it (MiMakeProtectionMask has no code for either with a caching attribute).
+ * Private memory keeps PAGE_WRITECOMBINE per page, as no test says otherwise.
  */
 uint32_t vs_vad_page_protection(const VsVad *vad, uint32_t mm)
 {
-    if ((mm & MM_NOACCESS) == MM_NOCACHE)
-        mm &= ~(uint32_t)MM_NOCACHE;
-    bool allocation_nocache = (vad->protection & MM_NOACCESS) == MM_NOCACHE;
-    if (allocation_nocache && (mm & MM_NOACCESS) == 0 && (mm & 7) != 0)
-        mm |= MM_NOCACHE;
-    return mm;
+    uint32_t modifier = mm & MM_NOACCESS, base = mm & 7;
+    bool view = vs_vad_is_view(vad);
+    if (base && (modifier == MM_NOCACHE || (view && modifier == MM_WRITECOMBINE)))
+        mm = base; /* the caller's caching attribute is not the page's to choose */
+    uint32_t caching = (vad->protection & 7) ? vad->protection & MM_NOACCESS : 0;
+    if (caching != MM_NOCACHE && !(view && caching == MM_WRITECOMBINE))
+        return mm;
+    return (mm & MM_NOACCESS) == 0 && (mm & 7) != 0 ? mm | caching : mm;
 }

@@ -49,6 +49,48 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
     return STATUS_SUCCESS;
 }
 
+/* The commit a protection change takes: pages of a view that become copy-on-write may each
+ * become a private copy, so a view not mapped copy-on-write is charged for them now
+ * (MiSetProtectionOnSection). */
+uint64_t vs_protect_charge(const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn, uint32_t mm)
+{
+    bool charged = vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm) && vad->commit_charge == 0;
+    return charged ? end_vpn - start_vpn + 1 : 0;
+}
+
+/*
+ * Gives the committed pages [start_vpn, end_vpn] of vad the protection mm asks for, with the
+ * caching the VAD gives them (vs_vad_page_protection), charging what a copy-on-write protection
+ * takes; *old is the first page's protection before. The half of NtProtectVirtualMemory after its
+ * checks, which a MEM_COMMIT in a view shares (that one tells of it only when the protection is
+ * not the view's own: narrate). STATUS_COMMITMENT_LIMIT or STATUS_INSUFFICIENT_RESOURCES change
+ * nothing.
+ */
+VsStatus vs_protect_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                          uint32_t mm, uint32_t *old, bool narrate)
+{
+    mm = vs_vad_page_protection(vad, mm);
+    *old = vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
+    uint64_t charge = vs_protect_charge(vad, start_vpn, end_vpn, mm);
+    if (charge && !vs_commit_available(process->system, charge))
+        return STATUS_COMMITMENT_LIMIT;
+    VsStatus status = vs_set_protection(process, vad, start_vpn, end_vpn, mm);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (charge)
+        vs_charge_commit(process, vad, (int64_t)charge);
+    if (!narrate)
+        return STATUS_SUCCESS;
+    VsEvent event = {.kind = VS_EV_PROTECTED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .protection = vs_mm_to_win32(mm),
+                     .old_protection = vs_mm_to_win32(*old)};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
 /*
  * Sets the protection of the committed pages in [*base_address, *base_address + *region_size).
  * On success the old protection of the first page is in *old_protect and the base and size are
@@ -76,30 +118,10 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
     status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
     if (!NT_SUCCESS(status))
         return status;
-    mm_protection = vs_vad_page_protection(vad, mm_protection); /* its caching is the VAD's */
-    uint32_t old =
-        vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
-    /* Pages of a view that become copy-on-write may each become a private copy: a view not mapped
-     * copy-on-write is charged for them now (MiSetProtectionOnSection). */
-    uint64_t charge =
-        vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm_protection) && vad->commit_charge == 0
-            ? end_vpn - start_vpn + 1
-            : 0;
-    if (charge && !vs_commit_available(process->system, charge))
-        return STATUS_COMMITMENT_LIMIT;
-    status = vs_set_protection(process, vad, start_vpn, end_vpn, mm_protection);
+    uint32_t old;
+    status = vs_protect_pages(process, vad, start_vpn, end_vpn, mm_protection, &old, true);
     if (!NT_SUCCESS(status))
         return status;
-    if (charge)
-        vs_charge_commit(process, vad, (int64_t)charge);
-
-    VsEvent event = {.kind = VS_EV_PROTECTED,
-                     .pid = process->pid,
-                     .vpn_start = start_vpn,
-                     .vpn_end = end_vpn,
-                     .protection = vs_mm_to_win32(mm_protection),
-                     .old_protection = vs_mm_to_win32(old)};
-    vs_emit(process->system, &event);
     *old_protect = vs_mm_to_win32(old);
     *base_address = vs_vpn_address(start_vpn);
     *region_size = vs_vpn_address(end_vpn - start_vpn + 1);

@@ -84,7 +84,8 @@ typedef struct VsOpSpec {
                              * variable behind it) */
     uint32_t type_arg;      /* the allocation or free type (MEM_*; for Linux calls the flags of
                              * mmap, mremap and msync, madvise's advice) */
-    uint32_t protect_arg;   /* the new page protection (PAGE_*, or mmap's and mprotect's PROT_*) */
+    uint32_t protect_arg;   /* the new page protection (PAGE_*; a section's, with its SEC_*
+                             * attributes; or mmap's and mprotect's PROT_*) */
     uint32_t contents_args; /* of the string arguments, a file's text (file()) rather than a name */
     uint32_t byte_args;     /* bit i: argument i is one byte, 0 to 255 (write's value) */
     bool null_process_is_current; /* a NULL process handle is the caller's (kernelbase's

@@ -133,6 +133,40 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     return STATUS_SUCCESS;
 }
 
+/*
+ * MEM_COMMIT in a view (WRK's NtAllocateVirtualMemory for a VAD that is not private memory, and
+ * the check recent Windows adds). A file's pages are committed by the file already, and every
+ * protection is refused (STATUS_ALREADY_COMMITTED, ERROR_ACCESS_DENIED: Wine's kernel32
+ * test_mapping L4270-4274, test_CreateFileMapping_protection L3736-3738). In a view of the page
+ * file the protection must be one the view allows, its access within the view's (write-copy on
+ * any readable view, no access on any view; else STATUS_SECTION_PROTECTION,
+ * ERROR_INVALID_PARAMETER: test_mapping L4238-4267, where Vista and older accepted anything); the
+ * section's pages are committed, for every view of it, and this view's take the protection asked
+ * (MiSetProtectionOnSection: test_MapViewOfFile L894-925 and L965-976 read PAGE_READONLY in the
+ * view committed PAGE_READONLY, and the other view's own protection in it).
+ */
+static VsStatus check_view_commit(const VsVad *vad, uint32_t mm_protection)
+{
+    if (vs_mapped_vad(vad)->section->file)
+        return STATUS_ALREADY_COMMITTED;
+    if (!vs_section_protection_compatible(vad->protection, mm_protection))
+        return STATUS_SECTION_PROTECTION;
+    return STATUS_SUCCESS;
+}
+
+/* The commit itself, once check_view_commit allowed it. */
+static VsStatus commit_view(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                            uint32_t mm_protection)
+{
+    uint64_t charge = vs_protect_charge(vad, start_vpn, end_vpn, mm_protection);
+    VsStatus status = vs_view_commit(process, vad, start_vpn, end_vpn, charge);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint32_t old;
+    bool own = vs_vad_page_protection(vad, mm_protection) == vad->protection;
+    return vs_protect_pages(process, vad, start_vpn, end_vpn, mm_protection, &old, !own);
+}
+
 /* The commit path: pages inside one existing reservation or view. */
 static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
                        uint32_t mm_protection)
@@ -147,19 +181,16 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
     if (vad->no_change || vad->kind == VS_VAD_PLACEHOLDER)
         return STATUS_CONFLICTING_ADDRESSES;
     process->vad_root.node_hint = vad;
-
-    /* In a view, MEM_COMMIT commits the section's pages (SEC_RESERVE), for every view; the
-     * protection must suit the section, and the process PTEs keep theirs. */
-    if (vs_vad_is_view(vad) &&
-        !vs_section_protection_compatible(vs_mapped_vad(vad)->section->protection, mm_protection))
-        return STATUS_SECTION_PROTECTION;
-    /* A mapped file's pages are all committed: the file backs them (Wine: SEC_FILE views). */
-    if (vs_vad_is_view(vad) && vs_mapped_vad(vad)->section->file)
-        return STATUS_ALREADY_COMMITTED;
+    /* Write-copy is for views; private pages refuse it (WRK, once the VAD is found). */
+    if (!vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm_protection))
+        return STATUS_INVALID_PAGE_PROTECTION;
+    VsStatus status = vs_vad_is_view(vad) ? check_view_commit(vad, mm_protection) : STATUS_SUCCESS;
+    if (!NT_SUCCESS(status))
+        return status;
     vs_emit_rounded(process, *base_address, *region_size, start_vpn, end_vpn);
-    VsStatus status = vs_vad_is_view(vad)
-                          ? vs_view_commit(process, vad, start_vpn, end_vpn)
-                          : vs_commit_pages(process, vad, start_vpn, end_vpn, mm_protection);
+    status = vs_vad_is_view(vad) ? commit_view(process, vad, start_vpn, end_vpn, mm_protection)
+                                 : vs_commit_pages(process, vad, start_vpn, end_vpn,
+                                                   vs_vad_page_protection(vad, mm_protection));
     if (!NT_SUCCESS(status))
         return status;
     *base_address = vs_vpn_address(start_vpn);
@@ -349,11 +380,11 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
         return STATUS_INVALID_PARAMETER_5;
     *mm_protection = vs_mm_from_win32(protect);
-    /* Write-copy is for views, not private pages; MEM_RESET (and its undo) only checks that it is
-     * a protection. */
-    bool resetting = type == MEM_RESET || type == MEM_RESET_UNDO;
+    /* Write-copy is for views, not private pages: a reservation refuses it here, a commit once it
+     * knows where (allocate, commit); MEM_RESET (and its undo) only checks that it is a
+     * protection. */
     if (*mm_protection == MM_INVALID_PROTECTION ||
-        (vs_mm_is_copy_on_write(*mm_protection) && !resetting))
+        (vs_mm_is_copy_on_write(*mm_protection) && (type & MEM_RESERVE)))
         return STATUS_INVALID_PAGE_PROTECTION;
     if (!base_address || !region_size)
         return STATUS_ACCESS_VIOLATION;
@@ -391,10 +422,14 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
         return vs_placeholder_replace_private(process, base_address, region_size, allocation_type,
                                               mm_protection);
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
-    /* A NULL base reserves, whatever else the type says (MEM_RESET included, as in WRK). */
-    if (*base_address == 0 || (allocation_type & MEM_RESERVE))
+    /* A NULL base reserves, whatever else the type says (MEM_RESET included, as in WRK), and a
+     * reservation is private: no write-copy (WRK checks it here, after the process). */
+    if (*base_address == 0 || (allocation_type & MEM_RESERVE)) {
+        if (vs_mm_is_copy_on_write(mm_protection))
+            return STATUS_INVALID_PAGE_PROTECTION;
         return reserve(process, base_address, region_size, &window, allocation_type, mm_protection,
                        op == RESERVE_PLACEHOLDER);
+    }
     if (allocation_type == MEM_RESET || allocation_type == MEM_RESET_UNDO)
         return reset(process, base_address, region_size, allocation_type);
     return commit(process, base_address, region_size, mm_protection);

@@ -279,6 +279,12 @@ static bool deletes(uint64_t target) { return target == 0 || target == VS_PTE_DE
 static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_t target)
 {
     uint32_t mm = vs_pte_mm_protection(target);
+    /* A page of the process's own (private memory refuses copy-on-write, so in a view: a copy
+     * made by a store) has nothing left to copy: write-copy reads as its written form (Wine's
+     * kernel32 test_mapping L4300-4326, todo_wine: re-protected PAGE_WRITECOPY, a written page of
+     * a file view reads PAGE_READWRITE). */
+    if (vs_pte_is_pagefile(old) || (vs_pte_is_resident(old) && !maps_shared(process, old)))
+        mm = vs_mm_written(mm);
     if (vs_pte_is_pagefile(old)) {
         if (deletes(target)) {
             vs_pagefile_free(&process->system->pagefile, vs_pte_pagefile_slot(old));
@@ -420,12 +426,17 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
 
 /*
  * Gives every page of [start_vpn, end_vpn], all committed, a new MM protection (the PTE half of
- * MiProtectVirtualMemory, WRK mm/protect.c).
+ * MiProtectVirtualMemory, WRK mm/protect.c). In a write-watch VAD the valid pages' Dirty bits are
+ * then captured, as MiProtectVirtualMemory captures them when it rewrites a valid PTE (the pages
+ * that had to leave the working set were captured as they left).
  */
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection)
 {
     uint64_t target = vs_vad_is_view(vad) ? vs_pte_make_proto(mm_protection)
                                           : vs_pte_make_software(mm_protection);
-    return write_range(process, vad, start_vpn, end_vpn, target);
+    VsStatus status = write_range(process, vad, start_vpn, end_vpn, target);
+    if (NT_SUCCESS(status) && vad->write_watch)
+        vs_write_watch_capture_range(process, start_vpn, end_vpn);
+    return status;
 }

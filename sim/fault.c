@@ -277,12 +277,6 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
     return STATUS_SUCCESS;
 }
 
-/* The protection a copy gets: copy-on-write becomes read-write (MiInitializeCopyOnWritePfn). */
-static uint32_t written_copy_protection(uint32_t mm)
-{
-    return (mm & ~7u) | ((mm & 7) == MM_WRITECOPY ? MM_READWRITE : MM_EXECUTE_READWRITE);
-}
-
 /*
  * The first store to a copy-on-write page (models MiCopyOnWrite, WRK mm/wrtfault.c): a frame of
  * its own for this process, a copy of the shared page's bytes, the PTE pointing at it writable;
@@ -294,7 +288,7 @@ static uint32_t written_copy_protection(uint32_t mm)
 static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm)
 {
     VsSystem *system = process->system;
-    uint32_t copy_mm = written_copy_protection(mm);
+    uint32_t copy_mm = vs_mm_written(mm);
     uint64_t from, frame = vs_pfn_take(system, false, &from);
     if (frame == VS_PFN_NONE)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -353,7 +347,7 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool w
         if (!(pfn->flags & VS_PFN_PROTOTYPE)) {
             /* Already a private copy (re-protected to write-copy since): nothing to copy. The
              * attribute is dropped, as MiSetProtectionOnSection drops it for private pages. */
-            uint32_t copy_mm = written_copy_protection(mm);
+            uint32_t copy_mm = vs_mm_written(mm);
             pfn->original_pte =
                 vs_pte_make_software(copy_mm) |
                 (pfn->original_pte & ~(uint64_t)(MM_PROTECTION_MASK << VS_PTE_PROTECTION_SHIFT));

@@ -56,6 +56,14 @@ static inline bool vs_mm_is_copy_on_write(uint32_t mm)
     return (mm & MM_NOACCESS) != MM_NOACCESS &&
            (base == MM_WRITECOPY || base == MM_EXECUTE_WRITECOPY);
 }
+/* The protection a copy-on-write page has once written (MiInitializeCopyOnWritePfn): write-copy
+ * becomes read-write, execute-write-copy execute-read-write; other protections are unchanged. */
+static inline uint32_t vs_mm_written(uint32_t mm)
+{
+    if (!vs_mm_is_copy_on_write(mm))
+        return mm;
+    return (mm & ~7u) | ((mm & 7) == MM_WRITECOPY ? MM_READWRITE : MM_EXECUTE_READWRITE);
+}
 
 /* ---- PTE encoding (MMPTE, x64 layout of WRK mm/amd64/miamd.h) -------------------------------- */
 
@@ -230,6 +238,9 @@ typedef struct VsMappedVad {
 
 static inline bool vs_vad_is_view(const VsVad *vad) { return vad->kind == VS_VAD_MAPPED; }
 static inline VsMappedVad *vs_mapped_vad(const VsVad *vad) { return (VsMappedVad *)vad; }
+/* The protection a page of vad takes when a commit or a re-protection asks for mm: the caching
+ * attribute is the VAD's (protect.c). */
+uint32_t vs_vad_page_protection(const VsVad *vad, uint32_t mm);
 
 /* Models MM_AVL_TABLE / RTL_AVL_TREE with NodeHint. */
 typedef struct VsVadTable {
@@ -280,6 +291,8 @@ typedef struct VsSection {
     uint64_t pages;           /* Segment TotalNumberOfPtes */
     uint32_t protection;      /* MM protection (SectionPageProtection) */
     bool reserve;             /* SEC_RESERVE: pages are committed later, through a view */
+    uint32_t caching;         /* MM_NOCACHE (SEC_NOCACHE), MM_WRITECOMBINE (SEC_WRITECOMBINE) or
+                                 0: the caching its views' pages have */
     uint64_t committed_pages; /* Segment NumberOfCommittedPages: the system commit it holds */
     uint32_t handles;         /* ControlArea NumberOfUserReferences: open handles */
     uint32_t views;           /* ControlArea NumberOfMappedViews */
@@ -342,7 +355,8 @@ const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *secti
 void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages);
 void vs_section_fini_all(VsSystem *system);
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame);
-VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                        uint64_t also_charged);
 bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm);
 /* A process PTE in the prototype format (MMPTE_PROTOTYPE with the "look in the VAD" address): the
  * page is the view's section page, with this protection in this process. */
@@ -577,6 +591,8 @@ uint64_t vs_write_watch_bytes(const VsWriteWatch *w);
 bool vs_write_watch_create(VsProcess *process, uint64_t start_vpn, uint64_t pages);
 bool vs_write_watch_released(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_write_watch_capture(VsProcess *process, uint64_t vpn);
+void vs_write_watch_capture_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_write_watch_mark_locked(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_write_watch_fini(VsProcess *process);
 void vs_capture_dirty(VsProcess *process, uint64_t frame); /* MiCaptureDirtyBitToPfn */
 
@@ -672,6 +688,11 @@ static inline bool vs_commit_available(const VsSystem *system, uint64_t pages)
 void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                            uint32_t mm_protection);
+/* protectvm.c: the part of NtProtectVirtualMemory after its checks, shared with a commit in a
+ * view; the commit a copy-on-write protection takes there. */
+VsStatus vs_protect_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                          uint32_t mm, uint32_t *old, bool narrate);
+uint64_t vs_protect_charge(const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn, uint32_t mm);
 
 /* ---- Placeholders (placeholder.c) ------------------------------------------------------------ */
 

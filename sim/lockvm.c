@@ -14,7 +14,8 @@
  * is one larger than RAM, so a lock costs at most what the minimum and RAM hold, whatever its
  * size. Unlocking a range with a page that is not locked fails with STATUS_NOT_LOCKED and, as the
  * documentation of VirtualUnlock says, removes the range's unlocked pages from the working set.
- * Decommitting or releasing a locked page drops the lock.
+ * Decommitting or releasing a locked page drops the lock. A successful lock of write-watched pages
+ * counts as a write of those it could write (wrtwatch.c, vs_write_watch_mark_locked).
  */
 #include "internal.h"
 
@@ -98,6 +99,7 @@ VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base
     for (uint64_t vpn = first; vpn <= last; vpn++)
         entry_of(process, vpn)->locked = 1;
     ws->locked += newly;
+    vs_write_watch_mark_locked(process, first, last);
     *base_address = base;
     *region_size = size;
     return STATUS_SUCCESS;

@@ -36,11 +36,15 @@ static uint32_t section_access_for(uint32_t mm)
 
 /* Whether a view may have this protection given the section's (WRK MiIsProtectionCompatible with
  * MmCompatibleProtectionMask): a view never grants more than the section; copy-on-write and
- * read-only views of a writable section are fine, a writable view of a read-only one is not. */
+ * read-only views of a writable section are fine, a writable view of a read-only one is not. The
+ * same rule, with a view's protection in the section's place, says what a view's pages may be
+ * given (NtProtectVirtualMemory, and MEM_COMMIT in a view): no access is always allowed, a
+ * no-access view's pages included (Wine's kernel32 test_mapping, L4202-4267). */
 bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm)
 {
     static const uint8_t allows[8] = {
         /* bit n set: a view of MM protection n is allowed */
+        [MM_ZERO_ACCESS] = 1u << MM_ZERO_ACCESS,
         [MM_READONLY] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_WRITECOPY,
         [MM_EXECUTE] = 1u << MM_ZERO_ACCESS | 1u << MM_EXECUTE,
         [MM_EXECUTE_READ] = 1u << MM_ZERO_ACCESS | 1u << MM_READONLY | 1u << MM_EXECUTE |
@@ -53,8 +57,7 @@ bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm)
                                  1u << MM_EXECUTE_READ | 1u << MM_WRITECOPY |
                                  1u << MM_EXECUTE_WRITECOPY,
     };
-    uint32_t view = (view_mm & MM_NOACCESS) == MM_NOACCESS ? MM_ZERO_ACCESS : view_mm & 7;
-    return (allows[section_mm & 7] >> view) & 1;
+    return (allows[section_mm & 7] >> (view_mm & 7)) & 1; /* PAGE_NOACCESS's base is 0 */
 }
 
 /* Checks what can be checked before the objects are known, in WRK's order. */
@@ -168,7 +171,11 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     vad->ending_vpn = end_vpn;
     vad->kind = VS_VAD_MAPPED;
     vad->placeholder = placeholder != NULL;
-    vad->protection = mm;
+    /* The view takes its section's caching (Wine's kernel32 test_MapViewOfFile, L1001-1013: a view
+     * of a SEC_NOCACHE section is PAGE_READWRITE|PAGE_NOCACHE in both fields); no access carries
+     * none. */
+    bool cached = section->caching && (mm & MM_NOACCESS) == 0 && (mm & 7) != 0;
+    vad->protection = cached ? mm | section->caching : mm;
     view->section = section;
     view->first_prototype = offset / VS_PAGE_SIZE;
     vs_vad_insert(&process->vad_root, vad);
@@ -239,7 +246,7 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     if (section->reserve && commit_size) {
         VsVad *vad = vs_vad_locate(&process->vad_root, vs_vpn(base));
         uint64_t last = vs_vpn(base + vs_min(commit_size, size) - 1);
-        vs_view_commit(process, vad, vs_vpn(base), last);
+        vs_view_commit(process, vad, vs_vpn(base), last, 0);
     }
     *base_address = base;
     *view_size = size;
@@ -309,16 +316,18 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle, VsHan
  * Commits the section pages behind [start_vpn, end_vpn] of a view of a SEC_RESERVE section: their
  * prototype PTEs become demand zero, which every view of the section sees, and the system commit
  * grows by the pages newly committed (the MEM_COMMIT path of NtAllocateVirtualMemory for a mapped
- * VAD, WRK mm/allocvm.c). STATUS_COMMITMENT_LIMIT, or STATUS_INSUFFICIENT_RESOURCES when the host
- * has no room for the prototype PTEs the commit writes, changes nothing.
+ * VAD, WRK mm/allocvm.c). STATUS_COMMITMENT_LIMIT (the system cannot take the pages newly
+ * committed and also_charged more, which the caller charges next), or STATUS_INSUFFICIENT_RESOURCES
+ * when the host has no room for the prototype PTEs the commit writes, changes nothing.
  */
-VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                        uint64_t also_charged)
 {
     VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t first = vs_view_prototype_index(vad, start_vpn);
     uint64_t last = vs_view_prototype_index(vad, end_vpn);
     uint64_t newly = last - first + 1 - vs_prototype_committed(section, first, last);
-    if (!vs_commit_available(process->system, newly))
+    if (!vs_commit_available(process->system, newly + also_charged))
         return STATUS_COMMITMENT_LIMIT;
     if (newly && !vs_prototype_prepare(section, first, last))
         return STATUS_INSUFFICIENT_RESOURCES;

@@ -114,7 +114,12 @@ const char *vs_status_explain(VsStatus status)
 
 const char *vs_win32_error_name(uint32_t error)
 {
-    return name_of(win32_rows, COUNT(win32_rows), error);
+    const char *name = name_of(win32_rows, COUNT(win32_rows), error);
+    if (name)
+        return name;
+    /* A status RtlNtStatusToDosError passes through unchanged is its own Win32 error. */
+    const StatusRow *row = status_row(error);
+    return row && row->win32 == error ? row->name : NULL;
 }
 
 /* Writes the names of the flags set in value, joined by '|', and any unnamed rest in hex. */

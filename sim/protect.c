@@ -5,7 +5,8 @@
  * Models MiMakeProtectionMask and MmProtectToValue (WRK mm/mi.h, mm/protect.c) and their inverse
  * MI_CONVERT_FROM_PTE_PROTECTION. The rules: exactly one base protection (one bit of the low
  * nibble, or one bit of the execute nibble, never both); at most one of PAGE_GUARD, PAGE_NOCACHE,
- * PAGE_WRITECOMBINE; no modifier on PAGE_NOACCESS; nothing above PAGE_WRITECOMBINE.
+ * PAGE_WRITECOMBINE; no modifier on PAGE_NOACCESS; nothing above PAGE_WRITECOMBINE. Also what a
+ * page's protection takes from its VAD (the caching attribute, vs_vad_page_protection).
  */
 #include "internal.h"
 
@@ -84,4 +85,30 @@ uint32_t vs_mm_to_win32(uint32_t mm)
     if (modifier == MM_NOCACHE)
         return mm_base_to_win32[base] | PAGE_NOCACHE;
     return mm_base_to_win32[base];
+}
+
+/*
+ * The protection a page of vad takes when a caller asks for mm, committing or re-protecting it:
+ * its caching is the VAD's, not the caller's. Recent Windows keeps PAGE_NOCACHE as an attribute of
+ * the allocation: given when the memory was allocated it stays on every page whatever protection
+ * is asked later, and a caller's own PAGE_NOCACHE is dropped. Wine's kernel32 test_VirtualAlloc
+ * (L479-546, "PAGE_NOCACHE cannot be set per page in recent Windows") asserts both: re-protecting
+ * a page of a PAGE_READWRITE|PAGE_NOCACHE allocation PAGE_READWRITE leaves it PAGE_READWRITE|
+ * PAGE_NOCACHE (the region not split), PAGE_READONLY makes it PAGE_READONLY|PAGE_NOCACHE, and
+ * PAGE_READONLY|PAGE_NOCACHE on a plain allocation gives PAGE_READONLY. A view's caching is its
+ * section's (SEC_NOCACHE, SEC_WRITECOMBINE): test_MapViewOfFile (L1015-1027) commits PAGE_READONLY
+ * in a view of a SEC_NOCACHE section and reads PAGE_READONLY|PAGE_NOCACHE. A no-access or guard
+ * page goes without it (MiMakeProtectionMask has no code for either with a caching attribute).
+ * Private memory keeps PAGE_WRITECOMBINE per page, as no test says otherwise.
+ */
+uint32_t vs_vad_page_protection(const VsVad *vad, uint32_t mm)
+{
+    uint32_t modifier = mm & MM_NOACCESS, base = mm & 7;
+    bool view = vs_vad_is_view(vad);
+    if (base && (modifier == MM_NOCACHE || (view && modifier == MM_WRITECOMBINE)))
+        mm = base; /* the caller's caching attribute is not the page's to choose */
+    uint32_t caching = (vad->protection & 7) ? vad->protection & MM_NOACCESS : 0;
+    if (caching != MM_NOCACHE && !(view && caching == MM_WRITECOMBINE))
+        return mm;
+    return (mm & MM_NOACCESS) == 0 && (mm & 7) != 0 ? mm | caching : mm;
 }

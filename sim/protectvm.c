@@ -5,7 +5,8 @@
  * to pages and must lie inside one VAD (STATUS_CONFLICTING_ADDRESSES otherwise); every page in it
  * must be committed (STATUS_NOT_COMMITTED); the old protection returned is the first page's.
  * Private memory cannot be made copy-on-write, and a NoChange VAD (KUSER_SHARED_DATA) cannot be
- * changed at all (STATUS_INVALID_PAGE_PROTECTION).
+ * changed at all (STATUS_INVALID_PAGE_PROTECTION). PAGE_NOCACHE is the allocation's: a page keeps
+ * it, and cannot be given it, whatever protection is asked (vs_vad_page_protection).
  */
 #include "internal.h"
 
@@ -48,11 +49,53 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
     return STATUS_SUCCESS;
 }
 
+/* The commit a protection change takes: pages of a view that become copy-on-write may each
+ * become a private copy, so a view not mapped copy-on-write is charged for them now
+ * (MiSetProtectionOnSection). */
+uint64_t vs_protect_charge(const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn, uint32_t mm)
+{
+    bool charged = vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm) && vad->commit_charge == 0;
+    return charged ? end_vpn - start_vpn + 1 : 0;
+}
+
+/*
+ * Gives the committed pages [start_vpn, end_vpn] of vad the protection mm asks for, with the
+ * caching the VAD gives them (vs_vad_page_protection), charging what a copy-on-write protection
+ * takes; *old is the first page's protection before. The half of NtProtectVirtualMemory after its
+ * checks, which a MEM_COMMIT in a view shares (that one tells of it only when the protection is
+ * not the view's own: narrate). STATUS_COMMITMENT_LIMIT or STATUS_INSUFFICIENT_RESOURCES change
+ * nothing.
+ */
+VsStatus vs_protect_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                          uint32_t mm, uint32_t *old, bool narrate)
+{
+    mm = vs_vad_page_protection(vad, mm);
+    *old = vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
+    uint64_t charge = vs_protect_charge(vad, start_vpn, end_vpn, mm);
+    if (charge && !vs_commit_available(process->system, charge))
+        return STATUS_COMMITMENT_LIMIT;
+    VsStatus status = vs_set_protection(process, vad, start_vpn, end_vpn, mm);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (charge)
+        vs_charge_commit(process, vad, (int64_t)charge);
+    if (!narrate)
+        return STATUS_SUCCESS;
+    VsEvent event = {.kind = VS_EV_PROTECTED,
+                     .pid = process->pid,
+                     .vpn_start = start_vpn,
+                     .vpn_end = end_vpn,
+                     .protection = vs_mm_to_win32(mm),
+                     .old_protection = vs_mm_to_win32(*old)};
+    vs_emit(process->system, &event);
+    return STATUS_SUCCESS;
+}
+
 /* Sets mm_protection on the pages of the one VAD holding [*base_address, + *region_size): the
  * search, the checks and the change (models MiProtectVirtualMemory). On success *old is the first
  * page's old protection and the base and size are rounded to pages. */
 static VsStatus protect_range(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
-                              uint32_t new_protect, uint32_t mm_protection, uint32_t *old)
+                              uint32_t mm_protection, uint32_t *old)
 {
     uint64_t start_vpn = vs_vpn(*base_address);
     uint64_t end_vpn = vs_vpn(*base_address + *region_size - 1);
@@ -60,30 +103,11 @@ static VsStatus protect_range(VsProcess *process, uint64_t *base_address, uint64
     VsStatus status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
     if (!NT_SUCCESS(status))
         return status;
-    uint32_t old_mm =
-        vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
-    /* Pages of a view that become copy-on-write may each become a private copy: a view not mapped
-     * copy-on-write is charged for them now (MiSetProtectionOnSection). */
-    uint64_t charge =
-        vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm_protection) && vad->commit_charge == 0
-            ? end_vpn - start_vpn + 1
-            : 0;
-    if (charge && !vs_commit_available(process->system, charge))
-        return STATUS_COMMITMENT_LIMIT;
-    status = vs_set_protection(process, vad, start_vpn, end_vpn, mm_protection);
+    uint32_t old_mm;
+    status = vs_protect_pages(process, vad, start_vpn, end_vpn, mm_protection, &old_mm, true);
     if (!NT_SUCCESS(status))
         return status;
-    if (charge)
-        vs_charge_commit(process, vad, (int64_t)charge);
-
     *old = vs_mm_to_win32(old_mm);
-    VsEvent event = {.kind = VS_EV_PROTECTED,
-                     .pid = process->pid,
-                     .vpn_start = start_vpn,
-                     .vpn_end = end_vpn,
-                     .protection = new_protect,
-                     .old_protection = *old};
-    vs_emit(process->system, &event);
     *base_address = vs_vpn_address(start_vpn);
     *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
     return STATUS_SUCCESS;
@@ -115,7 +139,7 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
     if (!NT_SUCCESS(status))
         return status;
     uint32_t old = PAGE_NOACCESS; /* what a failure from here on writes */
-    status = protect_range(process, base_address, region_size, new_protect, mm_protection, &old);
+    status = protect_range(process, base_address, region_size, mm_protection, &old);
     *old_protect = old;
     return status;
 }

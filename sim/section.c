@@ -53,13 +53,23 @@ static VsSection *find_named(const VsSystem *system, const char *name)
 static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uint32_t attributes,
                              VsHandle file, uint32_t *mm)
 {
+    /* SEC_FILE is what NtQuerySection reports of a file's section, not a flag a caller may give
+     * (Wine's kernel32 test_CreateFileMapping, L1505-1507, L1525-1527, L1531: refused alone or
+     * with anything, for the page file, a file or an image). */
     const uint32_t known =
-        SEC_COMMIT | SEC_RESERVE | SEC_IMAGE | SEC_NOCACHE | SEC_FILE | SEC_LARGE_PAGES;
+        SEC_COMMIT | SEC_RESERVE | SEC_IMAGE | SEC_NOCACHE | SEC_WRITECOMBINE | SEC_LARGE_PAGES;
+    const uint32_t caching = SEC_NOCACHE | SEC_WRITECOMBINE;
     if ((attributes & ~known) || !(attributes & (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE)))
         return STATUS_INVALID_PARAMETER_6;
     if ((attributes & SEC_COMMIT) && (attributes & SEC_RESERVE))
         return STATUS_INVALID_PARAMETER_6;
-    if ((attributes & SEC_IMAGE) && (attributes & (SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE)))
+    if ((attributes & SEC_IMAGE) && (attributes & (SEC_COMMIT | SEC_RESERVE | caching)))
+        return STATUS_INVALID_PARAMETER_6;
+    /* One caching attribute at most, as a page protection takes one (the model's choice: no test
+     * combines them). SEC_WRITECOMBINE with SEC_COMMIT or SEC_RESERVE is a section of its own
+     * (Wine's kernel32 test_CreateFileMapping, L1488-1536: created, and NtQuerySection reports
+     * it, on a file too; alone it is refused as SEC_NOCACHE alone is). */
+    if ((attributes & caching) == caching)
         return STATUS_INVALID_PARAMETER_6;
     /* A section's pages are never no-access or guard pages; caching attributes go in
      * SEC_NOCACHE. */
@@ -123,6 +133,9 @@ VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, ui
                            .pages = pages,
                            .protection = mm,
                            .reserve = reserve,
+                           .caching = (attributes & SEC_NOCACHE)        ? MM_NOCACHE
+                                      : (attributes & SEC_WRITECOMBINE) ? MM_WRITECOMBINE
+                                                                        : 0,
                            .file = file};
     vs_prototypes_init(section); /* every page starts as the initial prototype PTE says */
     if (name)
@@ -165,13 +178,18 @@ static uint32_t file_access_for(uint32_t mm)
  * The size of a section of a file (MmCreateSection, MiCreateDataFileMap): 0 means the file's size
  * (an empty file cannot be mapped: STATUS_MAPPED_FILE_SIZE_ZERO); larger than the file extends a
  * file the section may write, and is STATUS_SECTION_TOO_BIG for one it may only read. An image
- * needs a PE file (STATUS_INVALID_IMAGE_NOT_MZ otherwise); image sections themselves are not
+ * needs a PE file (STATUS_INVALID_FILE_FOR_SECTION for an empty one, STATUS_INVALID_IMAGE_NOT_MZ
+ * for any other); image sections themselves are not
  * modelled (STATUS_NOT_SUPPORTED, the model's choice). The size stays in bytes, unrounded.
  */
 static VsStatus file_section_size(VsFile *file, const uint64_t *maximum_size, uint32_t mm,
                                   uint32_t attributes, uint64_t *size)
 {
     if (attributes & SEC_IMAGE) {
+        /* An empty file is no file for a section at all, before any header is looked for (Wine's
+         * kernel32 test_MapViewOfFile, L1326-1328: STATUS_INVALID_FILE_FOR_SECTION). */
+        if (file->size == 0)
+            return STATUS_INVALID_FILE_FOR_SECTION;
         if (file->size < 2 || vs_file_byte(file, 0) != 'M' || vs_file_byte(file, 1) != 'Z')
             return STATUS_INVALID_IMAGE_NOT_MZ;
         return STATUS_NOT_SUPPORTED;
@@ -229,11 +247,13 @@ static void raise_protection(VsSystem *system, VsSection *section, uint32_t mm)
  * charged.
  */
 static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, uint64_t size,
-                             uint32_t mm, VsSection **out)
+                             uint32_t mm, uint32_t attributes, VsSection **out)
 {
     VsSection *section = file->section;
     if (!section) {
-        VsStatus status = vs_section_create(system, name, size, mm, SEC_COMMIT, file, &section);
+        uint32_t caching = attributes & (SEC_NOCACHE | SEC_WRITECOMBINE);
+        VsStatus status =
+            vs_section_create(system, name, size, mm, SEC_COMMIT | caching, file, &section);
         if (!NT_SUCCESS(status))
             return status;
         file->section = section;
@@ -262,7 +282,7 @@ static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, cons
     status = file_section_size(file, maximum_size, mm, attributes, &size);
     if (!NT_SUCCESS(status))
         return status;
-    return file_section(caller->process->system, file, name, size, mm, out);
+    return file_section(caller->process->system, file, name, size, mm, attributes, out);
 }
 
 VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
@@ -432,9 +452,12 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out)
                            .size = section->size,
                            .pages = section->pages,
                            .protection = vs_mm_to_win32(section->protection),
-                           .attributes = section->file      ? SEC_FILE
-                                         : section->reserve ? SEC_RESERVE
-                                                            : SEC_COMMIT,
+                           .attributes = (section->file      ? SEC_FILE
+                                          : section->reserve ? SEC_RESERVE
+                                                             : SEC_COMMIT) |
+                                         (section->caching == MM_NOCACHE        ? SEC_NOCACHE
+                                          : section->caching == MM_WRITECOMBINE ? SEC_WRITECOMBINE
+                                                                                : 0),
                            .committed_pages = section->committed_pages,
                            .handles = section->handles,
                            .views = section->views};

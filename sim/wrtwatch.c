@@ -129,6 +129,42 @@ void vs_write_watch_capture(VsProcess *process, uint64_t vpn)
         bit_set(w, vpn - w->start_vpn, true);
 }
 
+/*
+ * VirtualProtect over pages of a write-watch VAD: as each valid PTE is rewritten its Dirty bit is
+ * captured, into the frame (Modified) and into the bitmap (MiProtectVirtualMemory rewrites valid
+ * PTEs through MiFlushTbAndCapture, which calls MiCaptureWriteWatchDirtyBit). A store made before
+ * the call is then remembered by the bitmap, which a decommit leaves alone, while a store made
+ * after it lives in the Dirty bit only and goes with the page. Windows shows exactly this: Wine's
+ * kernel32 test_write_watch (L2307-2357) writes page 3, re-protects pages 0-5, writes page 5 and
+ * decommits everything, and GetWriteWatch still reports page 3 alone.
+ */
+void vs_write_watch_capture_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    for (uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_present(process, vpn + 1, end_vpn)) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        if (!vs_pte_is_valid(pte) || !(pte & VS_PTE_DIRTY))
+            continue;
+        vs_capture_dirty(process, vs_pte_frame(pte));
+        vs_write_watch_capture(process, vpn);
+        vs_pt_write(process, vpn, pte & ~VS_PTE_DIRTY);
+    }
+}
+
+/*
+ * A successful VirtualLock of pages of a write-watch VAD counts as a write of each page it could
+ * write (Windows 8.1 and later: Wine's kernel32 test_guard_page, L2717-2734, locks a read-write
+ * page and GetWriteWatch then reports it; Windows 8 reported nothing). A failed lock marks nothing.
+ */
+void vs_write_watch_mark_locked(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        if (vs_pte_is_valid(pte) && vs_mm_writable(vs_valid_protection(process, vpn, pte)))
+            vs_write_watch_capture(process, vpn);
+    }
+}
+
 static bool written(const VsProcess *process, const VsWriteWatch *w, uint64_t vpn)
 {
     uint64_t pte = vs_pt_read(process, vpn);

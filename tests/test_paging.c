@@ -458,6 +458,55 @@ static void test_write_watch(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* How many pages of [p, p + size) GetWriteWatch reports, without resetting them. */
+static uint64_t written_pages(Fixture *f, uint64_t p, uint64_t size)
+{
+    uint64_t addresses[16], count = 16;
+    uint32_t granularity;
+    assert_int_equal(VsGetWriteWatch(f->thread, 0, p, size, addresses, &count, &granularity), 0);
+    return count;
+}
+
+/* VirtualProtect captures the Dirty bits of write-watched pages into the bitmap, which a decommit
+ * leaves alone: a page written before it stays reported through a decommit, one written after it
+ * does not (Wine's kernel32 test_write_watch, L2281-2357). A successful VirtualLock of a writable
+ * page counts as a write (test_guard_page, L2717-2734); a failed one does not. */
+static void test_write_watch_protect_and_lock(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+                                PAGE_READWRITE);
+    uint32_t old;
+    write_ok(f, p + KB(12), 3);
+    assert_true(VsVirtualProtect(f->thread, p, KB(24), PAGE_READWRITE, &old));
+    assert_false(vs_pte_dirty(leaf(f, p + KB(12)))); /* captured: Modified and the bitmap */
+    assert_true(frame_of(f, p + KB(12)).modified);
+    write_ok(f, p + KB(20), 3);
+    assert_int_equal(written_pages(f, p, KB(64)), 2);
+    assert_true(VsVirtualFree(f->thread, p, KB(64), MEM_DECOMMIT));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(written_pages(f, p, KB(64)), 1); /* page 3, captured before the decommit */
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(64), MEM_COMMIT, PAGE_READWRITE), p);
+    assert_int_equal(written_pages(f, p, KB(64)), 1);
+    /* Without a VirtualProtect between, a decommit forgets the store. */
+    assert_int_equal(VsResetWriteWatch(f->thread, p, KB(64)), 0);
+    write_ok(f, p + KB(8), 1);
+    assert_true(VsVirtualFree(f->thread, p + KB(8), KB(4), MEM_DECOMMIT));
+    assert_int_equal(written_pages(f, p, KB(64)), 0);
+    /* A lock of a guard page fails (the guard consumed) and marks nothing; the next one marks the
+     * page; a read-only page locked is not written. */
+    assert_true(VsVirtualProtect(f->thread, p, KB(4), PAGE_READWRITE | PAGE_GUARD, &old));
+    assert_false(VsVirtualLock(f->thread, p, KB(4)));
+    assert_int_equal(VsGetLastError(f->thread), 0x80000001u);
+    assert_int_equal(written_pages(f, p, KB(64)), 0);
+    assert_true(VsVirtualLock(f->thread, p, KB(4)));
+    assert_int_equal(written_pages(f, p, KB(64)), 1);
+    assert_true(VsVirtualProtect(f->thread, p + KB(4), KB(4), PAGE_READONLY, &old));
+    assert_true(VsVirtualLock(f->thread, p + KB(4), KB(4)));
+    assert_int_equal(written_pages(f, p, KB(64)), 1);
+    CHECK_INVARIANTS(f);
+}
+
 /* MEM_RESET (MiResetVirtualMemory): the range rounds inward; contents stay until a frame is reused;
  * a dirty page becomes clean (trimmed, it goes to standby and, repurposed, reads zeros); a page on
  * the modified list moves to standby; a page in the page file loses its copy; the rules. */
@@ -771,6 +820,8 @@ int main(void)
         SMALL(test_commit_limit),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_write_watch_protect_and_lock, fixture_setup_x64,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,29 @@ static void test_protect_invalid_protection(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* PAGE_NOCACHE is the allocation's (Wine's kernel32 test_VirtualAlloc, L479-546): kept through
+ * VirtualProtect without it, so the region does not split; never added by VirtualProtect; absent
+ * from a no-access or guard page, which cannot carry it, and back when the page can again. */
+static void test_protect_keeps_the_allocation_nocache(void **state)
+{
+    Fixture *f = *state;
+    uint32_t old;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(8), MEM_COMMIT, PAGE_READWRITE | PAGE_NOCACHE);
+    ASSERT_WIN32_OK(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_READWRITE, &old));
+    assert_int_equal(old, PAGE_READWRITE | PAGE_NOCACHE);
+    ASSERT_REGION(f, p, p, KB(8), MEM_COMMIT, PAGE_READWRITE | PAGE_NOCACHE, p);
+    ASSERT_WIN32_OK(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_NOACCESS, &old));
+    ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_NOACCESS, p);
+    ASSERT_WIN32_OK(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_READWRITE | PAGE_GUARD, &old));
+    ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD, p);
+    ASSERT_WIN32_OK(f, VsVirtualProtect(f->thread, p, KB(4), PAGE_READONLY, &old));
+    ASSERT_REGION(f, p, p, KB(4), MEM_COMMIT, PAGE_READONLY | PAGE_NOCACHE, p);
+    uint64_t q = VsVirtualAlloc(f->thread, 0, KB(8), MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_WIN32_OK(f, VsVirtualProtect(f->thread, q, KB(4), PAGE_READONLY | PAGE_NOCACHE, &old));
+    ASSERT_REGION(f, q, q, KB(4), MEM_COMMIT, PAGE_READONLY, q);
+    CHECK_INVARIANTS(f);
+}
+
 /* Size 0, NULL pointers, an address past user space. */
 static void test_protect_bad_arguments(void **state)
 {
@@ -212,6 +235,7 @@ int main(void)
         X64(test_protect_needs_every_page_committed),
         X64(test_protect_outside_one_allocation),
         X64(test_protect_invalid_protection),
+        X64(test_protect_keeps_the_allocation_nocache),
         X64(test_protect_bad_arguments),
         X64(test_protect_shared_user_data),
         cmocka_unit_test_setup_teardown(test_protect_shared_user_data, fixture_setup_x86,

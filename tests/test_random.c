@@ -94,6 +94,19 @@ static bool copy_on_write(uint32_t protect)
     return base == PAGE_WRITECOPY || base == PAGE_EXECUTE_WRITECOPY;
 }
 
+/* The protection a page of an allocation made with alloc_protect gets when protect is asked:
+ * PAGE_NOCACHE is the allocation's, kept on every page that can carry it and never added (Wine's
+ * kernel32 test_VirtualAlloc, L479-546). */
+static uint32_t page_protect(uint32_t alloc_protect, uint32_t protect)
+{
+    if ((protect & ~0xFFu) == PAGE_NOCACHE)
+        protect &= ~(uint32_t)PAGE_NOCACHE;
+    bool nocache = (alloc_protect & ~0xFFu) == PAGE_NOCACHE;
+    if (nocache && (protect & ~0xFFu) == 0 && protect != PAGE_NOACCESS)
+        protect |= PAGE_NOCACHE;
+    return protect;
+}
+
 static bool all_free(const Ref *ref, uint64_t first, uint64_t last)
 {
     for (uint64_t p = first; p <= last; p++)
@@ -201,9 +214,11 @@ static uint32_t ref_commit(Ref *ref, uint64_t address, uint64_t size, uint32_t p
     const RefPage *at = &ref->pages[first];
     if (at->state == FREE || last > at->last)
         return ERROR_INVALID_ADDRESS; /* STATUS_CONFLICTING_ADDRESSES */
+    if (copy_on_write(protect))
+        return ERROR_INVALID_PARAMETER; /* STATUS_INVALID_PAGE_PROTECTION: private pages */
     for (uint64_t p = first; p <= last; p++) {
         ref->pages[p].state = COMMITTED;
-        ref->pages[p].protect = (uint16_t)protect;
+        ref->pages[p].protect = (uint16_t)page_protect(at->alloc_protect, protect);
     }
     *result = first * PAGE;
     return ERROR_SUCCESS;
@@ -216,12 +231,16 @@ static uint32_t ref_alloc(Ref *ref, uint64_t address, uint64_t size, uint32_t ty
     uint64_t top = HIGHEST_VAD_PAGE * PAGE + PAGE - 1;
     if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN)) || !(type & (MEM_COMMIT | MEM_RESERVE)))
         return ERROR_INVALID_PARAMETER;
-    if (!protect_valid(protect) || copy_on_write(protect))
+    /* Copy-on-write is a valid protection, refused for private memory: by a reservation at
+     * once, by a commit once it has found the allocation. */
+    if (!protect_valid(protect) || (copy_on_write(protect) && (type & MEM_RESERVE)))
         return ERROR_INVALID_PARAMETER; /* STATUS_INVALID_PAGE_PROTECTION */
     if (address > top || size == 0 || size > top - address + 1)
         return ERROR_INVALID_PARAMETER;
-    /* A NULL base always reserves, even for MEM_COMMIT alone. */
-    if (address == 0 || (type & MEM_RESERVE))
+    bool reserving = address == 0 || (type & MEM_RESERVE); /* a NULL base always reserves */
+    if (reserving && copy_on_write(protect))
+        return ERROR_INVALID_PARAMETER;
+    if (reserving)
         return ref_reserve(ref, address, size, type, protect, result);
     return ref_commit(ref, address, size, protect, result);
 }
@@ -282,7 +301,7 @@ static uint32_t ref_protect(Ref *ref, uint64_t address, uint64_t size, uint32_t 
             return ERROR_INVALID_ADDRESS; /* STATUS_NOT_COMMITTED */
     *old = at->protect;
     for (uint64_t p = first; p <= last; p++)
-        ref->pages[p].protect = (uint16_t)protect;
+        ref->pages[p].protect = (uint16_t)page_protect(at->alloc_protect, protect);
     return ERROR_SUCCESS;
 }
 

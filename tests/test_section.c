@@ -375,6 +375,8 @@ static void test_copy_on_write(void **state)
     uint32_t old;
     assert_true(VsVirtualProtect(f->thread, copy + KB(4), KB(4), PAGE_WRITECOPY, &old));
     assert_int_equal(old, PAGE_READWRITE);
+    /* It reads as written already (Wine's kernel32 test_mapping L4320-4324). */
+    assert_int_equal(mbi_of(f->thread, copy + KB(4)).Protect, PAGE_READWRITE);
     write_in(f, f->thread, copy + KB(4), 10);
     assert_int_equal(read_in(f, f->thread, copy + KB(4)), 10);
     assert_int_equal(read_in(f, f->thread, shared + KB(4)), 7);
@@ -438,6 +440,84 @@ static void test_sec_reserve_commit(void **state)
     assert_int_equal(old, PAGE_READWRITE);
     assert_int_equal(vs_memory_write(f->thread, a, 1), STATUS_ACCESS_VIOLATION);
     write_in(f, f->thread, b, 1); /* the other view keeps its own protection */
+    CHECK_INVARIANTS(f);
+}
+
+/* What a view's pages may be given, as Wine's kernel32 test_mapping asserts: MEM_COMMIT in a view
+ * of the page file sets the protection asked, if the view allows it (write-copy on a readable view,
+ * no access on any), and commits for every view; a file's view refuses every commit; no access is
+ * a protection even a no-access view takes; FILE_MAP_READ|FILE_MAP_COPY is a read-only view. */
+static void test_view_page_protections(void **state)
+{
+    Fixture *f = *state;
+    uint32_t old;
+    VsHandle h = create(f, PAGE_READWRITE | SEC_COMMIT, KB(64), NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    uint64_t w = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    assert_int_equal(VsVirtualAlloc(f->thread, v, KB(8), MEM_COMMIT, PAGE_READONLY), v);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(mbi_of(f->thread, v).Protect, PAGE_READONLY);
+    assert_int_equal(mbi_of(f->thread, v).RegionSize, KB(8));
+    assert_int_equal(mbi_of(f->thread, w).Protect, PAGE_READWRITE); /* the other view's own */
+    VsProcessCounters before, after;
+    vs_process_counters(f->process, &before);
+    assert_int_equal(VsVirtualAlloc(f->thread, v, KB(4), MEM_COMMIT, PAGE_WRITECOPY), v);
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.commit_charge, before.commit_charge + 1); /* the copy it may make */
+    assert_int_equal(mbi_of(f->thread, v).Protect, PAGE_WRITECOPY);
+    assert_int_equal(VsVirtualAlloc(f->thread, v, KB(4), MEM_COMMIT, PAGE_EXECUTE_READ), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_SECTION_PROTECTION);
+    uint64_t r = VsMapViewOfFile(f->thread, h, FILE_MAP_READ | FILE_MAP_COPY, 0, 0, 0);
+    assert_int_equal(mbi_of(f->thread, r).Protect, PAGE_READONLY);
+    assert_int_equal(VsVirtualAlloc(f->thread, r, KB(4), MEM_COMMIT, PAGE_READWRITE), 0);
+    assert_int_equal(VsVirtualAlloc(f->thread, r, KB(4), MEM_COMMIT, PAGE_WRITECOPY), r);
+    uint64_t n = VsMapViewOfFile(f->thread, h, 0, 0, 0, 0);
+    assert_int_equal(mbi_of(f->thread, n).Protect, PAGE_NOACCESS);
+    assert_true(VsVirtualProtect(f->thread, n, KB(4), PAGE_NOACCESS, &old));
+    assert_false(VsVirtualProtect(f->thread, n, KB(4), PAGE_READONLY, &old));
+    assert_int_equal(VsVirtualAlloc(f->thread, n, KB(4), MEM_COMMIT, PAGE_NOACCESS), n);
+    /* Private memory still refuses write-copy, once the commit has found it. */
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE, PAGE_READWRITE);
+    assert_int_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_WRITECOPY), 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PAGE_PROTECTION);
+    /* A file's view: every commit is refused, the file having committed its pages. */
+    assert_int_equal(vs_file_create(f->system, "view.bin", KB(8), NULL, 0, 0), STATUS_SUCCESS);
+    VsHandle file =
+        VsCreateFile(f->thread, "view.bin", GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING, 0);
+    VsHandle fm = VsCreateFileMapping(f->thread, file, PAGE_READWRITE, 0, 0, NULL);
+    uint64_t fv = VsMapViewOfFile(f->thread, fm, FILE_MAP_WRITE, 0, 0, 0);
+    assert_int_equal(VsVirtualAlloc(f->thread, fv, KB(4), MEM_COMMIT, PAGE_READWRITE), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    assert_int_equal(VsVirtualAlloc(f->thread, fv, KB(4), MEM_COMMIT, PAGE_EXECUTE_READWRITE), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    CHECK_INVARIANTS(f);
+}
+
+/* A SEC_NOCACHE section's views are PAGE_NOCACHE (Wine's kernel32 test_MapViewOfFile L989-1027),
+ * whatever protection their pages are given; SEC_WRITECOMBINE is a section of its own. */
+static void test_view_caching(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE | SEC_COMMIT | SEC_NOCACHE, KB(64), NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    assert_int_equal(mbi_of(f->thread, v).Protect, PAGE_READWRITE | PAGE_NOCACHE);
+    assert_int_equal(mbi_of(f->thread, v).AllocationProtect, PAGE_READWRITE | PAGE_NOCACHE);
+    assert_int_equal(VsVirtualAlloc(f->thread, v, KB(4), MEM_COMMIT, PAGE_READONLY), v);
+    assert_int_equal(mbi_of(f->thread, v).Protect, PAGE_READONLY | PAGE_NOCACHE);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, v, KB(4), PAGE_NOACCESS, &old));
+    assert_int_equal(mbi_of(f->thread, v).Protect, PAGE_NOACCESS);
+    uint64_t n = VsMapViewOfFile(f->thread, h, 0, 0, 0, 0);
+    assert_int_equal(mbi_of(f->thread, n).Protect, PAGE_NOACCESS); /* no access carries none */
+    VsHandle c = create(f, PAGE_READWRITE | SEC_RESERVE | SEC_WRITECOMBINE, KB(64), NULL);
+    uint64_t cv = VsMapViewOfFile(f->thread, c, FILE_MAP_READ, 0, 0, 0);
+    assert_int_equal(mbi_of(f->thread, cv).AllocationProtect, PAGE_READONLY | PAGE_WRITECOMBINE);
+    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE,
+                                         PAGE_READWRITE | SEC_WRITECOMBINE, 0, KB(64), NULL),
+                     0);
+    assert_int_equal(VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE,
+                                         PAGE_READWRITE | SEC_COMMIT | SEC_FILE, 0, KB(64), NULL),
+                     0);
     CHECK_INVARIANTS(f);
 }
 
@@ -536,6 +616,8 @@ int main(void)
         SMALL(test_shared_pages_across_processes),
         SMALL(test_copy_on_write),
         SMALL(test_sec_reserve_commit),
+        SMALL(test_view_page_protections),
+        SMALL(test_view_caching),
         SMALL(test_reset_undo_written_view_page),
         SMALL(test_random_views),
     };

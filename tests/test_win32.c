@@ -200,6 +200,11 @@ static void test_status_to_win32_mapping(void **state)
     assert_false(NT_SUCCESS(STATUS_NO_MEMORY));
     /* A status RtlNtStatusToDosError does not know maps to ERROR_MR_MID_NOT_FOUND. */
     assert_int_equal(vs_status_to_win32(0xC0FFEE00u), 317);
+    /* STATUS_GUARD_PAGE_VIOLATION is passed through as its own value and named as itself (Wine's
+     * kernel32 test_guard_page: VirtualLock of a guard page leaves that value as the last error).
+     */
+    assert_int_equal(vs_status_to_win32(STATUS_GUARD_PAGE_VIOLATION), 0x80000001u);
+    assert_string_equal(vs_win32_error_name(0x80000001u), "STATUS_GUARD_PAGE_VIOLATION");
 }
 
 int main(void)

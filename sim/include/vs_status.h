@@ -53,13 +53,15 @@ typedef uint32_t VsStatus;
     XX(ERROR_COMMITMENT_LIMIT, 1455)
 
 /*
- * Statuses the model returns: XX(name, NTSTATUS value, Win32 error, explanation).
+ * Statuses the model returns: XX(name, NTSTATUS value, Win32 error, explanation). A few warnings
+ * are passed through by RtlNtStatusToDosError as their own value: STATUS_GUARD_PAGE_VIOLATION is
+ * the last error a failed VirtualLock of a guard page leaves (Wine's kernel32 test_guard_page).
  */
 #define VS_STATUS_MAP(XX)                                                                          \
     XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                     \
     XX(STATUS_OBJECT_NAME_EXISTS, 0x40000000u, ERROR_OBJECT_NAME_EXISTS,                           \
        "An object of that name existed already: it was opened instead of created.")                \
-    XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, ERROR_MR_MID_NOT_FOUND,                           \
+    XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, 0x80000001u,                                      \
        "The access touched a guard page; the guard is now gone.")                                  \
     XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
        "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
@@ -178,7 +180,8 @@ uint32_t vs_status_to_win32(VsStatus status);
 /* One plain sentence saying what the status means, for narration; NULL if unknown. */
 const char *vs_status_explain(VsStatus status);
 
-/* The Win32 error's name ("ERROR_INVALID_ADDRESS"), or NULL if the model does not know it. */
+/* The Win32 error's name ("ERROR_INVALID_ADDRESS"; a status passed through as its own error, such
+ * as 0x80000001, by the status's name), or NULL if the model does not know it. */
 const char *vs_win32_error_name(uint32_t error);
 
 #endif /* VS_STATUS_H */

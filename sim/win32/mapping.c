@@ -41,8 +41,8 @@ VsHandle VsCreateFileMapping(VsThread *thread, VsHandle file, uint32_t protect,
                              uint32_t maximum_size_high, uint32_t maximum_size_low,
                              const char *name)
 {
-    const uint32_t sec_flags =
-        SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_LARGE_PAGES;
+    const uint32_t sec_flags = SEC_FILE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE |
+                               SEC_WRITECOMBINE | SEC_LARGE_PAGES;
     uint32_t attributes = protect & sec_flags;
     protect &= ~sec_flags;
     if (!attributes)
@@ -79,14 +79,20 @@ VsHandle VsOpenFileMapping(VsThread *thread, uint32_t desired_access, bool inher
     return handle; /* the last error is left alone on success */
 }
 
-/* The view protection a FILE_MAP_* access asks for (kernelbase MapViewOfFileEx). */
+/*
+ * The view protection a FILE_MAP_* access asks for (kernelbase MapViewOfFileEx). Copy-on-write only
+ * when the access is exactly FILE_MAP_COPY, FILE_MAP_EXECUTE aside: FILE_MAP_READ|FILE_MAP_COPY is
+ * a read-only view, and SECTION_MAP_EXECUTE (8) with FILE_MAP_COPY a no-access one (Wine's kernel32
+ * test_mapping, its view table L4002-4036 and file_access_to_prot).
+ */
 static uint32_t view_protection(uint32_t access)
 {
     bool execute = (access & FILE_MAP_EXECUTE) != 0;
+    access &= ~(uint32_t)FILE_MAP_EXECUTE;
+    if (access == FILE_MAP_COPY)
+        return execute ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
     if (access & FILE_MAP_WRITE)
         return execute ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
-    if (access & FILE_MAP_COPY)
-        return execute ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
     if (access & FILE_MAP_READ)
         return execute ? PAGE_EXECUTE_READ : PAGE_READONLY;
     return PAGE_NOACCESS;

@@ -53,8 +53,12 @@ static void format_request(const VsOp *op, GString *text)
         }
         if ((spec->string_args & (1u << i)) && op->arg[i]) {
             /* A name, as hex bytes; every name gets the harness's prefix, so runs that share a
-             * Windows session (two builds' tests under one wineserver) never meet. */
-            g_autofree char *name = g_strdup_printf("vadsim%d_%s", (int)getpid(), op->text);
+             * Windows session (two builds' tests under one wineserver) never meet. A namespace
+             * ("Local\\Foo") stays in front: the prefix goes before the last part. */
+            const char *slash = strrchr(op->text, '\\');
+            int namespace = slash ? (int)(slash + 1 - op->text) : 0;
+            g_autofree char *name = g_strdup_printf("%.*svadsim%d_%s", namespace, op->text,
+                                                    (int)getpid(), op->text + namespace);
             vs_agent_append_text(text, 's', name);
             continue;
         }

@@ -53,6 +53,7 @@
     XX(SEC_RESERVE, 0x04000000u)                                                                   \
     XX(SEC_COMMIT, 0x08000000u)                                                                    \
     XX(SEC_NOCACHE, 0x10000000u)                                                                   \
+    XX(SEC_WRITECOMBINE, 0x40000000u)                                                              \
     XX(SEC_LARGE_PAGES, 0x80000000u)                                                               \
     XX(SECTION_QUERY, 0x0001u)                                                                     \
     XX(SECTION_MAP_WRITE, 0x0002u)                                                                 \

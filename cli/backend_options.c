@@ -2,11 +2,12 @@
  * backend_options.c - the options vadsim verify and vadsim fuzz share: which backend, where its
  * agent is, how to start it, and the known-divergence list (cli.h).
  *
- * With --backend=win32 (the default) the Win32 agent starts through a launcher (wine by default;
- * --launcher=none runs the .exe directly, as WSL can on Windows; any other command, such as
- * "ssh host", runs it elsewhere). With --backend=posix the POSIX agent this build made (or
- * $VADSIM_AGENT_POSIX, or --agent) starts directly, and Linux scenarios are compared with the
- * kernel the command runs on. The defaults are each backend's table's (verify/backend.h).
+ * With --backend=win32 (the default) the Win32 agent starts under the newest Wine here, or the
+ * one --wine names (verify/win32/wine.h); --launcher=none runs the .exe directly, as WSL can on
+ * Windows, and any other command, such as "ssh host", runs it elsewhere. With --backend=posix the
+ * POSIX agent this build made (or $VADSIM_AGENT_POSIX, or --agent) starts directly, and Linux
+ * scenarios are compared with the kernel the command runs on. The defaults are each backend's
+ * table's (verify/backend.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #endif
 #define VS_KNOWN_LIST VS_SOURCE_ROOT "/verify/known-divergences.ini"
 
-#define BACKEND_ENTRIES 5
+#define BACKEND_ENTRIES 6
 
 static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND_ENTRIES])
 {
@@ -31,9 +32,13 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
          "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
          "build made); fuzz also takes none (the model alone, with the backend's calls)",
          "EXE"},
+        {"wine", 0, 0, G_OPTION_ARG_STRING, &o->wine,
+         "The Wine to run the Win32 agent under: a version (8, 10) or a path (a root's folder, "
+         "a wine program); default: the newest here",
+         "VERSION"},
         {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
-         "How to run the agent: wine (the default for win32), none (for posix), or a command "
-         "such as 'ssh host'",
+         "How to run the agent instead: none (directly: the default for posix, and on Windows "
+         "through WSL), or a command such as 'ssh host'",
          "CMD"},
         {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
          "The reviewed known-divergence list (default: verify/known-divergences.ini)", "FILE"},
@@ -47,7 +52,9 @@ void vs_cli_backend_options_free(VsCliBackendOptions *o)
     g_free(o->backend);
     g_free(o->agent);
     g_free(o->launcher);
+    g_free(o->wine);
     g_free(o->known);
+    g_free(o->unavailable);
 }
 
 /* Which backend o names (a table), and for fuzz whether the model runs alone (o->model_only):
@@ -74,6 +81,33 @@ static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
     return TRUE;
 }
 
+/* The agent's launcher: --launcher's words, or the backend's choice (a Wine, the one --wine
+ * names); FALSE after saying why on a usage error. Nothing to launch with here is not one: it
+ * goes to o->unavailable. */
+static gboolean choose_launcher(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent)
+{
+    agent->launcher = NULL;
+    if (o->wine && (o->launcher || !o->kind->choose_launcher)) {
+        fprintf(stderr, "vadsim %s: --wine chooses the Win32 agent's launcher: %s\n", command,
+                o->launcher ? "give it or --launcher, not both" : "use it with --backend=win32");
+        return FALSE;
+    }
+    const char *launcher = o->launcher ? o->launcher : o->kind->launcher;
+    if (!launcher) {
+        if (!o->model_only)
+            o->kind->choose_launcher(o->wine, agent, &o->unavailable);
+        return TRUE;
+    }
+    GError *error = NULL;
+    if (*launcher && strcmp(launcher, "none") != 0 &&
+        !g_shell_parse_argv(launcher, NULL, &agent->launcher, &error)) {
+        fprintf(stderr, "vadsim %s: --launcher: %s\n", command, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent,
                         VsKnownList *known)
 {
@@ -81,21 +115,20 @@ gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentComm
         return FALSE;
     const char *env = g_getenv(o->kind->agent_env);
     agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : o->kind->agent);
-    const char *launcher = o->launcher ? o->launcher : o->kind->launcher;
-    GError *error = NULL;
-    agent->launcher = NULL;
-    if (*launcher && strcmp(launcher, "none") != 0 &&
-        !g_shell_parse_argv(launcher, NULL, &agent->launcher, &error)) {
-        fprintf(stderr, "vadsim %s: --launcher: %s\n", command, error->message);
-        g_error_free(error);
+    if (!choose_launcher(command, o, agent))
         return FALSE;
-    }
+    GError *error = NULL;
     if (!vs_known_load(known, o->known ? o->known : VS_KNOWN_LIST, &error)) {
         fprintf(stderr, "vadsim %s: %s\n", command, error->message);
         g_error_free(error);
         return FALSE;
     }
     return TRUE;
+}
+
+char *vs_cli_unavailable(const VsCliBackendOptions *o, const VsAgentCommand *agent)
+{
+    return o->unavailable ? g_strdup(o->unavailable) : o->kind->unavailable(agent);
 }
 
 void vs_cli_agent_command_free(VsAgentCommand *agent)

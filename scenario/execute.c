@@ -89,7 +89,7 @@ static void protect(VsThread *thread, const VsOp *op, VsOutcome *outcome, int fi
 {
     VsHandle process = first ? op->arg[0] : VS_CURRENT_PROCESS;
     int old_arg = first + 3;
-    uint32_t old = 0;
+    uint32_t old = (uint32_t)op->arg[old_arg]; /* the variable's value, unless the call writes */
     bool ok = VsVirtualProtectEx(thread, process, op->arg[first], op->arg[first + 1],
                                  (uint32_t)op->arg[first + 2],
                                  op->by_ref & (1u << old_arg) ? &old : NULL);
@@ -224,7 +224,7 @@ static void execute_nt_free(VsThread *thread, const VsOp *op, VsOutcome *outcome
 static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    uint32_t old = 0;
+    uint32_t old = (uint32_t)a[4]; /* the variable's value, unless the call writes */
     outcome->ret =
         (uint32_t)VsNtProtectVirtualMemory(thread, a[0], ref(op, outcome, 1), ref(op, outcome, 2),
                                            (uint32_t)a[3], op->by_ref & (1u << 4) ? &old : NULL);

@@ -169,15 +169,34 @@ static void count(Run *r, const VsJudgement *judgement)
     }
 }
 
+/* The real system died (the agent crashed or hung) at the call at position, or in what the driver
+ * asked after it (when): the call is the run's finding. Other errors are errors. */
+static gboolean died(Run *r, const VsOp *op, guint position, const char *when, GError *lost,
+                     GError **error)
+{
+    if (!g_error_matches(lost, VS_AGENT_ERROR, VS_AGENT_ERROR_LOST)) {
+        g_propagate_error(error, lost);
+        return FALSE;
+    }
+    g_auto(GStrv) lines = g_strsplit(lost->message, "\n", -1);
+    g_autofree char *message = g_strjoinv(" / ", lines);
+    found(r, position, op->kind, "agent",
+          g_strdup_printf("%s kills the agent%s:\n    DIES: %s: %s", vs_op_spec(op->kind)->name,
+                          when, r->run.session->label, message));
+    g_error_free(lost);
+    return TRUE;
+}
+
 /* Mirrors a call the model made to the agent; an unexplained difference is the run's finding. */
 static gboolean mirror(Run *r, const VsOp *op, const VsOutcome *outcome, guint position,
                        GError **error)
 {
     VsJudgement judgement;
+    GError *lost = NULL;
     g_string_truncate(r->lines, 0);
     if (!r->o->backend->mirror(r->run.session, NULL, r->run.thread, op, outcome, &judgement,
-                               r->lines, error))
-        return FALSE;
+                               r->lines, &lost))
+        return died(r, op, position, "", lost, error);
     count(r, &judgement);
     if (judgement.kind == VS_JUDGED_UNEXPLAINED) {
         g_autofree char *where = r->g->aimed_at ? r->g->aimed_at(&r->run, op) : NULL;
@@ -212,13 +231,19 @@ static gboolean run_call(Run *r, const VsFuzzCall *c, guint position, GError **e
     return !r->run.session || mirror(r, &op, &outcome, position, error);
 }
 
-/* Compares the systems' state after call, where the backend does (generator.h): TRUE with a call
- * to add in *probe where they differ. */
-static gboolean compare_state(Run *r, const VsFuzzCall *call, guint id, VsFuzzCall *probe,
+/* Compares the systems' state after call (at sequence position), where the backend does
+ * (generator.h): TRUE with a call to add in *probe where they differ. The agent dying there is
+ * the call's finding. */
+static gboolean compare_state(Run *r, const VsFuzzCall *call, guint position, VsFuzzCall *probe,
                               GError **error)
 {
-    return !r->found && r->run.session && r->g->compare_state && !call->probe &&
-           r->g->compare_state(&r->run, call, id, probe, error);
+    if (r->found || !r->run.session || !r->g->compare_state || call->probe)
+        return FALSE;
+    GError *lost = NULL;
+    gboolean differ = r->g->compare_state(&r->run, call, position + 1, probe, &lost);
+    if (lost)
+        died(r, &call->op, position, " (in the state compared after it)", lost, error);
+    return differ;
 }
 
 /* ---- Exploring ------------------------------------------------------------------------------- */
@@ -252,7 +277,7 @@ static gboolean explore(Run *r, GArray *sequence, GError **error)
         VsFuzzCall c = r->g->generate(&r->run, &rng, sequence->len), probe;
         g_array_append_val(sequence, c);
         ok = run_call(r, &c, sequence->len - 1, error);
-        if (ok && compare_state(r, &c, sequence->len, &probe, error)) {
+        if (ok && compare_state(r, &c, sequence->len - 1, &probe, error)) {
             g_array_append_val(sequence, probe);
             ok = run_call(r, &probe, sequence->len - 1, error);
         }
@@ -366,17 +391,19 @@ static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzRepor
 {
     const char *option = o->backend->generator->option;
     g_string_append_printf(out,
-                           "# Found by: vadsim fuzz %s--seed %" G_GUINT64_FORMAT
-                           " --calls %" G_GUINT64_FORMAT " (backend %s)\n"
+                           "# Found by: vadsim fuzz %s%s--seed %" G_GUINT64_FORMAT
+                           " --calls %" G_GUINT64_FORMAT " (%s)\n"
                            "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n",
-                           option, o->seed, o->calls, report->backend, report->shrunk_from, calls);
+                           option, report->option, o->seed, o->calls, report->label,
+                           report->shrunk_from, calls);
     /* The finding's first line and its unexplained differences; the reasons of known ones are in
      * the list, and vadsim verify prints them. */
     g_auto(GStrv) lines = g_strsplit(report->finding, "\n", -1);
     for (char **line = lines; *line; line++)
-        if (line == lines || strstr(*line, "DIVERGES"))
+        if (line == lines || strstr(*line, "DIVERGES") || strstr(*line, "DIES"))
             g_string_append_printf(out, "#   %s\n", g_strstrip(*line));
-    g_string_append_printf(out, "# Reproduce with: vadsim verify %sTHIS_FILE\n", option);
+    g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
+                           report->option);
 }
 
 /* The sequence's calls that ran in the final run (final), in steps: the prefix's first calls
@@ -414,8 +441,9 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
         g_string_append_printf(out, " %s", final->system_options);
     g_string_append(out, "\n\n");
     write_calls(out, sequence, final);
+    g_autofree char *label = g_strdelimit(g_strdup(report->label), " ", '-');
     g_autofree char *name =
-        g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed, report->backend);
+        g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed, label);
     report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
     gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
     g_string_free(out, TRUE);
@@ -463,6 +491,8 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
         return FALSE;
     }
     report->backend = r.run.session ? r.run.session->system : "model";
+    g_strlcpy(report->label, r.run.session ? r.run.session->label : "model", sizeof report->label);
+    g_strlcpy(report->option, r.run.session ? r.run.session->option : "", sizeof report->option);
     GArray *sequence = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
     r.g->prefix(sequence);
     GTimer *timer = g_timer_new();

@@ -17,7 +17,10 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
     if (!agent)
         return NULL;
     VsWin32Session *s = g_new0(VsWin32Session, 1);
-    vs_session_init(&s->base, &vs_backend_win32, agent, known, info.wine ? "wine" : "windows");
+    vs_session_init(&s->base, &vs_backend_win32, agent, known, info.wine ? "wine" : "windows",
+                    info.version);
+    if (info.wine)
+        g_snprintf(s->base.option, sizeof s->base.option, "--wine=%s ", info.version);
     s->info = info;
     vs_relations_init(&s->relations);
     /* One process's id is opened from another: the pairs of process ids span the sessions. */
@@ -123,6 +126,48 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
         side->error_taint = side->status_taint = id;
 }
 
+/* Whether op releases or unmaps memory: the allocation or view there goes (or shrinks). */
+static gboolean releases(const VsOp *op)
+{
+    switch (op->kind) {
+    case VS_OP_VIRTUAL_FREE:
+    case VS_OP_VIRTUAL_FREE_EX:
+    case VS_OP_NT_FREE: return (op->arg[vs_op_type_arg(op->kind)] & MEM_RELEASE) != 0;
+    case VS_OP_UNMAP_VIEW_OF_FILE:
+    case VS_OP_UNMAP_VIEW_OF_FILE_EX:
+    case VS_OP_UNMAP_VIEW_OF_FILE_2:
+    case VS_OP_NT_UNMAP_VIEW:
+    case VS_OP_NT_UNMAP_VIEW_EX: return TRUE;
+    default: return FALSE;
+    }
+}
+
+/* Taints end with their memory: after a release or unmap both systems made, the part of the
+ * model's former allocation or view that no longer holds it (free now, a fresh placeholder, or
+ * another allocation) is cut out of the taints, so what is made there later is compared afresh.
+ * What still holds it (the rest of a partly released allocation) keeps its taints. */
+static void end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
+                         const VsOutcome *model, const VsOutcome *other)
+{
+    if (!model->vad_end || !releases(op) || !vs_win32_succeeded(op, model) ||
+        !vs_win32_succeeded(op, other))
+        return;
+    VsProcess *process = thread ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, model->vad_start) : NULL;
+    uint64_t kept_end = model->vad_start;
+    VsVadInfo info;
+    if (vad) {
+        vs_vad_info(vad, &info);
+        gboolean same = info.starting_vpn * VS_PAGE_SIZE == model->vad_start &&
+                        info.kind != VS_VAD_PLACEHOLDER &&
+                        (info.kind == VS_VAD_MAPPED) == (model->region_type == MEM_MAPPED);
+        if (same)
+            kept_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    }
+    if (kept_end < model->vad_end)
+        vs_taints_remove(space->taints, kept_end, model->vad_end);
+}
+
 /* The known entry whose consequences op may show, or NULL: one whose range the call's range
  * overlaps (a reservation next to memory only one system has can fail in that one alone). */
 static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
@@ -172,9 +217,10 @@ static const char *known_difference_at(VsWin32Session *side, VsThread *thread, u
         return NULL;
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     vs_compare_outcomes(&side->relations, &query, &model, &other, divergences);
+    const VsKnownSystem system = {side->base.system, side->base.version};
     for (guint i = 0; i < divergences->len; i++) {
-        const VsKnownEntry *entry = vs_known_match(side->base.known, side->base.system, &query,
-                                                   &model, g_ptr_array_index(divergences, i));
+        const VsKnownEntry *entry = vs_known_match(side->base.known, &system, &query, &model,
+                                                   g_ptr_array_index(divergences, i));
         if (entry)
             return entry->id;
     }
@@ -213,11 +259,11 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
                                   GPtrArray *divergences, const char **extent, GError **error)
 {
     gboolean unexplained_extent = FALSE;
+    const VsKnownSystem system = {side->base.system, side->base.version};
     *extent = NULL;
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
-        const VsKnownEntry *entry =
-            vs_known_match(side->base.known, side->base.system, op, model, d);
+        const VsKnownEntry *entry = vs_known_match(side->base.known, &system, op, model, d);
         unexplained_extent |= vs_divergence_is_extent(d->field) && !entry;
         if (!vs_divergence_is_extent(d->field) && entry)
             *extent = entry->id;
@@ -269,7 +315,10 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     vs_judging_init(&v);
     GError *agent_error = NULL;
     gboolean ok = TRUE;
-    if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
+    if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
+        v.error_differs = TRUE; /* the model ran the call and the real system did not */
+    } else if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
+        end_released(space, thread, op, model, &other);
         ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error);
     } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
         g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);

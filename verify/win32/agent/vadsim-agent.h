@@ -19,7 +19,7 @@
 
 #include "protocol.h"
 
-#define AGENT_PROTOCOL_VERSION 1
+#define AGENT_PROTOCOL_VERSION 2
 #define MAX_WATCH 16 /* GetWriteWatch's room for addresses: the language's (op.h) */
 
 #define P(x) ((void *)(uintptr_t)(x))

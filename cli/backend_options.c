@@ -14,10 +14,10 @@
 
 #include "cli.h"
 
-#ifndef VS_SOURCE_ROOT
-#define VS_SOURCE_ROOT "."
+#ifndef VS_DATADIR
+#define VS_DATADIR "/usr/local/share/vadsim"
 #endif
-#define VS_KNOWN_LIST VS_SOURCE_ROOT "/verify/known-divergences.ini"
+#define KNOWN_LIST "known-divergences.ini"
 
 #define BACKEND_ENTRIES 6
 
@@ -41,7 +41,9 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
          "through WSL), or a command such as 'ssh host'",
          "CMD"},
         {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
-         "The reviewed known-divergence list (default: verify/known-divergences.ini)", "FILE"},
+         "The reviewed known-divergence list (default: the one beside this build, or the "
+         "installed one)",
+         "FILE"},
         G_OPTION_ENTRY_NULL,
     };
     memcpy(entries, list, sizeof list);
@@ -81,6 +83,27 @@ static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
     return TRUE;
 }
 
+/* Where the command looks for the reviewed list when --known names none: beside its build (the
+ * copy verify/meson.build puts there), then in the data dir it is installed with (beside the
+ * installed command, or where it was configured to go). NULL if in none. */
+static char *find_known_list(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = exe ? g_path_get_dirname(exe) : NULL;
+    char *places[] = {
+        dir ? g_build_filename(dir, "..", "verify", KNOWN_LIST, NULL) : NULL,
+        dir ? g_build_filename(dir, "..", "share", "vadsim", KNOWN_LIST, NULL) : NULL,
+        g_build_filename(VS_DATADIR, KNOWN_LIST, NULL),
+    };
+    char *found = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(places); i++) {
+        if (!found && places[i] && g_file_test(places[i], G_FILE_TEST_IS_REGULAR))
+            found = g_steal_pointer(&places[i]);
+        g_free(places[i]);
+    }
+    return found;
+}
+
 /* The agent's launcher: --launcher's words, or the backend's choice (a Wine, the one --wine
  * names); FALSE after saying why on a usage error. Nothing to launch with here is not one: it
  * goes to o->unavailable. */
@@ -117,8 +140,16 @@ gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentComm
     agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : o->kind->agent);
     if (!choose_launcher(command, o, agent))
         return FALSE;
+    g_autofree char *list = o->known ? g_strdup(o->known) : find_known_list();
+    if (!list) {
+        fprintf(stderr,
+                "vadsim %s: no known-divergence list beside this build (../verify/" KNOWN_LIST
+                ") or in %s; name one with --known\n",
+                command, VS_DATADIR);
+        return FALSE;
+    }
     GError *error = NULL;
-    if (!vs_known_load(known, o->known ? o->known : VS_KNOWN_LIST, &error)) {
+    if (!vs_known_load(known, list, &error)) {
         fprintf(stderr, "vadsim %s: %s\n", command, error->message);
         g_error_free(error);
         return FALSE;

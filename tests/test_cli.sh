@@ -52,6 +52,14 @@ printf '[entry]\nbackend = wine\nwine = 8.0\ncall = read\nfield = return\nmodel 
     > "$work/known.ini"
 expect_run "a known entry without evidence" 2 "known.ini: [entry] needs 'evidence ='" \
     "$vadsim" verify --known="$work/known.ini" "$root/scenarios"
+# The list is found where an installed command looks for its data: beside it in ../share/vadsim.
+mkdir -p "$work/installed/bin" "$work/installed/share/vadsim"
+cp "$vadsim" "$work/installed/bin/vadsim"
+expect_run "an installed command without its list" 2 "no known-divergence list beside this build" \
+    "$work/installed/bin/vadsim" fuzz --backend=model --calls 10
+cp "$root/verify/known-divergences.ini" "$work/installed/share/vadsim/"
+expect_run "an installed command finds its list" 0 "no unexplained divergence" \
+    "$work/installed/bin/vadsim" fuzz --backend=model --calls 10
 expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
 expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
 expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"

@@ -71,6 +71,8 @@ static void print_report(guint64 seed, const VsFuzzReport *r)
     printf("shrunk from %" G_GUINT64_FORMAT " calls to %" G_GUINT64_FORMAT " in %" G_GUINT64_FORMAT
            " runs; reproducer: %s\n",
            r->shrunk_from, r->shrunk_to, r->shrink_runs, r->reproducer);
+    if (r->varies)
+        printf("(a last run of the shrunk calls missed it: the real system varies here)\n");
 }
 
 int vs_cli_fuzz(int argc, char **argv)

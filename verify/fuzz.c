@@ -326,6 +326,7 @@ typedef struct Finding {
     const VsFuzzOptions *o;
     VsOpKind kind;
     char field[32];
+    guint position; /* where the exploring run came to it */
 } Finding;
 
 static gboolean reproduces_finding(void *context, GArray *candidate, GError **error)
@@ -349,7 +350,14 @@ static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran, V
                                                 (*sequence)->len, report->finding);
         o->progress(o->progress_context, line);
     }
-    if (!reproduces(o, *sequence, finding->kind, finding->field, NULL, error))
+    Run fresh = {0};
+    gboolean again = reproduces(o, *sequence, finding->kind, finding->field, &fresh, error);
+    if (!again && !(error && *error))
+        report->fresh = fresh.found
+                            ? g_strdup_printf("at call %u: %s", fresh.found_at + 1, fresh.finding)
+                            : g_strdup("nothing");
+    run_finish(&fresh);
+    if (!again)
         return FALSE;
     VsShrink s = {prefix,
                   reproduces_finding,
@@ -402,18 +410,23 @@ static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzRepor
     for (char **line = lines; *line; line++)
         if (line == lines || strstr(*line, "DIVERGES") || strstr(*line, "DIES"))
             g_string_append_printf(out, "#   %s\n", g_strstrip(*line));
+    if (report->varies)
+        g_string_append(out, "# It did not come again in the last fresh run of these calls: the "
+                             "real system varies here.\n");
     g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
                            report->option);
 }
 
-/* The sequence's calls that ran in the final run (final), in steps: the prefix's first calls
- * (the generator's intro), those that lead up to the finding, and the call where it was. */
-static void write_calls(GString *out, GArray *sequence, const Run *final)
+/* The sequence's calls that ran in the final run (final; every call when it missed the finding,
+ * all having run while shrinking), in steps: the prefix's first calls (the generator's intro),
+ * those that lead up to the finding, and the call where it was. */
+static void write_calls(GString *out, GArray *sequence, const Run *final, gboolean missed)
 {
     const VsGenerator *g = final->g;
     g_autoptr(GArray) ran = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
     for (guint i = 0; i < sequence->len; i++)
-        if (i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED)
+        if (missed ||
+            (i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED))
             g_array_append_val(ran, g_array_index(sequence, VsFuzzCall, i));
     g->write_intro(out, &final->run);
     for (guint i = 0; i < ran->len; i++) {
@@ -428,19 +441,18 @@ static void write_calls(GString *out, GArray *sequence, const Run *final)
 /* Writes the shrunk sequence as fuzz-seed<seed>-<backend>.vsim in o's reproducer directory; the
  * path goes to report->reproducer. */
 static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const Run *final,
-                                 VsFuzzReport *report, GError **error)
+                                 VsOpKind kind, VsFuzzReport *report, GError **error)
 {
     GString *out = g_string_new(NULL);
     write_header(out, o, report, sequence->len);
     g_string_append_printf(out, "title \"%s %" G_GUINT64_FORMAT ": %s\"\nsystem %s",
-                           final->g->title, o->seed, vs_op_spec(final->found_kind)->name,
-                           final->g->system);
+                           final->g->title, o->seed, vs_op_spec(kind)->name, final->g->system);
     if (o->ram_bytes)
         g_string_append_printf(out, " ram=%" G_GUINT64_FORMAT "K", o->ram_bytes >> 10);
     if (final->system_options)
         g_string_append_printf(out, " %s", final->system_options);
     g_string_append(out, "\n\n");
-    write_calls(out, sequence, final);
+    write_calls(out, sequence, final, report->varies);
     g_autofree char *label = g_strdelimit(g_strdup(report->label), " ", '-');
     g_autofree char *name =
         g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed, label);
@@ -457,28 +469,36 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
 static gboolean settle_finding(Run *r, GArray **sequence, VsFuzzReport *report, GError **error)
 {
     const VsFuzzOptions *o = r->o;
-    Finding finding = {o, r->found_kind, ""};
+    Finding finding = {o, r->found_kind, "", r->found_at};
     g_strlcpy(finding.field, r->found_field, sizeof finding.field);
     report->found = TRUE;
     report->finding = g_strdup(r->finding);
     report->shrunk_from = (*sequence)->len;
     GArray *ran = g_array_ref(r->ran);
     run_finish(r);
-    gboolean ok = shrink(&finding, sequence, ran, report, error) &&
-                  reproduces(o, *sequence, finding.kind, finding.field, r, error);
+    gboolean shrunk = shrink(&finding, sequence, ran, report, error);
     g_array_unref(ran);
-    if (ok) {
-        g_free(report->finding);
-        report->finding = g_strdup(r->finding);
+    if (shrunk) {
+        /* The shortest sequence came to it while shrinking; a last run says which calls ran.
+         * Should that run miss it, the real system varies here: the reproducer says so. */
+        gboolean again = reproduces(o, *sequence, finding.kind, finding.field, r, error);
+        if (error && *error)
+            return FALSE;
+        report->varies = !again;
+        if (again) {
+            g_free(report->finding);
+            report->finding = g_strdup(r->finding);
+        }
         report->shrunk_to = (*sequence)->len;
-        return write_reproducer(o, *sequence, r, report, error);
+        return write_reproducer(o, *sequence, r, finding.kind, report, error);
     }
     if (!(error && *error))
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                    "the divergence did not reproduce in a fresh run (the real system's answers "
-                    "vary between runs), so no reproducer was written; the same seed and --calls "
-                    "find it again. It was: %s",
-                    report->finding);
+                    "the finding did not come again in a fresh run of the same calls (the real "
+                    "system's answers vary between runs), so no reproducer was written; the same "
+                    "seed and --calls find it again. It was, at call %u: %s\nThe fresh run "
+                    "found %s",
+                    finding.position + 1, report->finding, report->fresh);
     return FALSE;
 }
 
@@ -516,6 +536,7 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
 void vs_fuzz_report_clear(VsFuzzReport *report)
 {
     g_free(report->finding);
+    g_free(report->fresh);
     g_free(report->reproducer);
     if (report->tally)
         g_hash_table_unref(report->tally);

@@ -47,6 +47,8 @@ typedef struct VsFuzzReport {
     gboolean found;    /* an unexplained divergence or a broken invariant */
     char *finding;     /* what it was, in words */
     char *reproducer;  /* the .vsim written, or NULL */
+    char *fresh;       /* what a fresh run of the calls found instead, when not the finding */
+    gboolean varies;   /* the shrunk sequence came to it, then missed it in a last run */
     guint64 shrunk_from, shrunk_to, shrink_runs;
     const char *backend; /* the real system: "wine", "windows", "linux"; or "model" */
     char label[40];      /* and its version, as reports name it: "wine 10.0" */

@@ -49,6 +49,8 @@ static gboolean relation_ok(const char *pattern, const char *side)
 
 static gboolean value_ok(const char *pattern)
 {
+    if (pattern[0] == '!')
+        pattern++; /* an exclusion: "!has:MEM_RESET" */
     if (g_str_has_prefix(pattern, "has:") && pattern_value(pattern + 4) == 0)
         return FALSE; /* has:0 would match anything: that is "*" */
     if (g_str_has_prefix(pattern, "has:"))
@@ -65,7 +67,8 @@ static gboolean value_ok(const char *pattern)
     return TRUE;
 }
 
-/* A value pattern: *, or values separated by commas (any of them matches). */
+/* A value pattern: *, or values separated by commas: any of them matches, and none of those
+ * marked ! (exclusions, which alone match everything else). */
 static gboolean value_pattern_ok(const char *pattern)
 {
     if (strcmp(pattern, "*") == 0)
@@ -86,8 +89,9 @@ static gboolean difference_pattern_ok(const char *pattern, const char *counterpa
         return TRUE;
     g_auto(GStrv) choices = g_strsplit(pattern, ",", -1);
     for (char **choice = choices; *choice; choice++)
-        if (!relation_ok(g_strstrip(*choice), counterpart) && !value_ok(*choice))
-            return FALSE;
+        if (**choice == '!' ||
+            (!relation_ok(g_strstrip(*choice), counterpart) && !value_ok(*choice)))
+            return FALSE; /* the values that differ are named, never excluded */
     return TRUE;
 }
 
@@ -432,17 +436,20 @@ static gboolean value_matches(const char *pattern, uint64_t value, const char *t
     if (text && g_ascii_strcasecmp(pattern, text) == 0)
         return TRUE;
     g_auto(GStrv) choices = g_strsplit(pattern, ",", -1);
+    gboolean positives = FALSE, matched = FALSE;
     for (char **choice = choices; *choice; choice++) {
         const char *c = g_strstrip(*choice);
-        if (g_str_has_prefix(c, "has:")) {
-            uint64_t bits = pattern_value(c + 4);
-            if ((value & bits) == bits)
-                return TRUE;
-        } else if (pattern_value(c) == value) {
-            return TRUE;
-        }
+        gboolean excluded = c[0] == '!';
+        c += excluded;
+        gboolean hit = g_str_has_prefix(c, "has:")
+                           ? (value & pattern_value(c + 4)) == pattern_value(c + 4)
+                           : pattern_value(c) == value;
+        if (excluded && hit)
+            return FALSE;
+        positives |= !excluded;
+        matched |= !excluded && hit;
     }
-    return FALSE;
+    return matched || !positives;
 }
 
 /* Whether one side's value of a difference matches pattern (difference_pattern_ok's): a value, or
@@ -486,6 +493,13 @@ static gboolean argument_in(const VsKnownRange *range, const VsOp *op, int arg)
     return arg >= 0 && op->arg[arg] >= range->low && op->arg[arg] <= range->high;
 }
 
+/* The NTSTATUS the model's call answered: an NT call's return value, else (a Win32 call) the
+ * thread's last status after it. */
+static uint64_t failure_status(const VsOp *op, const VsOutcome *model)
+{
+    return vs_op_spec(op->kind)->returns == VS_RETURN_STATUS ? model->ret : model->last_status;
+}
+
 /* The conditions on the call: its arguments, and the state the model's VirtualQuery record
  * gives. */
 static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
@@ -498,10 +512,11 @@ static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const Vs
         return FALSE;
     if (e->mapping && !(model && name_matches(e->mapping, vs_mapping_name(model->mapping))))
         return FALSE;
-    if (e->status && !(model && value_matches(e->status, model->last_status, NULL)))
+    if (e->status && !(model && value_matches(e->status, failure_status(op, model), NULL)))
         return FALSE;
     int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
-    if (e->type && !(type >= 0 && value_matches(e->type, op->arg[type], NULL)))
+    /* A call without a type argument has type 0: only exclusions let it through. */
+    if (e->type && !value_matches(e->type, type >= 0 ? op->arg[type] : 0, NULL))
         return FALSE;
     return argument_in(&e->address, op, vs_op_address_arg(op->kind)) &&
            argument_in(&e->size, op, vs_op_size_arg(op->kind)) &&

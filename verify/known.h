@@ -30,11 +30,15 @@
  *                               # state (for other calls: the state of the address's page
  *                               # before it)
  *     type = has:MEM_RESET      # optional: only when the call's allocation or free type matches
- *                               # (Linux: mmap's, mremap's or msync's flags, madvise's advice)
+ *                               # (Linux: mmap's, mremap's or msync's flags, madvise's advice;
+ *                               # a call without one has type 0). In every condition a value
+ *                               # marked ! excludes: "!has:MEM_RESERVE_PLACEHOLDER" matches the
+ *                               # types without that flag
  *     region = MEM_MAPPED       # optional: only when the call's address was in memory of this
  *                               # Type (MEM_PRIVATE, MEM_MAPPED) before the call, in the model
- *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call left this NTSTATUS
- *                               # as the thread's last status (why the model failed it)
+ *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call answered this
+ *                               # NTSTATUS (why the model failed it): an NT call's return value,
+ *                               # a Win32 call's last status
  *     mapping = file            # optional (linux): only when the call's address lay, in the
  *                               # model before the call, in memory of this kind: anonymous,
  *                               # shared-anonymous, memfd, shm, file or none (commas: any)

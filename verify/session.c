@@ -98,7 +98,10 @@ gboolean vs_session_withholds(VsSession *s, const VsOp *op, const VsOutcome *mod
     const VsKnownEntry *entry = vs_known_fatal(s->known, &system, op, model);
     if (!entry)
         return FALSE;
-    g_string_append_printf(report, "    withheld: %s dies on this call\n", s->label);
+    g_string_append_printf(report,
+                           "    withheld: %s does not live through this call (or what "
+                           "follows it)\n",
+                           s->label);
     report_entry(s, report, entry);
     judgement->refused = TRUE;
     v->unsupported = TRUE;

@@ -110,6 +110,8 @@ extern const size_t agent_call_count;
 
 /* files.c */
 void make_file_dir(void);
+/* At quit: the scenario's files and their directory go (those still open stay). */
+void remove_file_dir(void);
 uint64_t declare_file(const AgentRequest *r);
 uint64_t create_file(const AgentRequest *r);
 uint64_t read_file_byte(HANDLE h, uint64_t offset);

@@ -142,19 +142,44 @@ static gboolean releases(const VsOp *op)
     }
 }
 
+/* How far from model address at the two systems' memory is alike (the same state, protection,
+ * type and allocation), as VirtualQuery says in each: the end of the shorter of the two regions,
+ * or at itself when they differ. FALSE with *error when the agent is lost. */
+static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, uint64_t *end,
+                            GError **error)
+{
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {at}}, translated;
+    VsOutcome model, other;
+    *end = at;
+    vs_op_execute(thread, &query, &model);
+    vs_relations_translate(&s->relations, &query, &translated);
+    if (!vs_win32_call(s->base.agent, &translated, &other, error))
+        return FALSE;
+    const VsMemoryBasicInformation *m = &model.mbi, *o = &other.mbi;
+    if (!model.ret || !other.ret || m->State != o->State || m->Protect != o->Protect ||
+        m->Type != o->Type || m->AllocationProtect != o->AllocationProtect ||
+        (m->State != MEM_FREE &&
+         vs_relations_to_other(&s->relations, m->AllocationBase) != o->AllocationBase))
+        return TRUE;
+    uint64_t other_end = at + (o->BaseAddress + o->RegionSize - translated.arg[0]);
+    *end = MIN(m->BaseAddress + m->RegionSize, other_end);
+    return TRUE;
+}
+
 /* Taints end with their memory: after a release or unmap both systems made, the part of the
  * model's former allocation or view that no longer holds it (free now, a fresh placeholder, or
- * another allocation) is cut out of the taints, so what is made there later is compared afresh.
- * What still holds it (the rest of a partly released allocation) keeps its taints. */
-static void end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
-                         const VsOutcome *model, const VsOutcome *other)
+ * another allocation) is cut out of the taints where both systems' memory is now alike, so what
+ * is made there later is compared afresh. What still holds it (the rest of a partly released
+ * allocation) keeps its taints, and so does what the other system still holds there. FALSE
+ * with *error when the agent is lost. */
+static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
+                             const VsOutcome *model, const VsOutcome *other, GError **error)
 {
-    if (!model->vad_end || !releases(op) || !vs_win32_succeeded(op, model) ||
-        !vs_win32_succeeded(op, other))
-        return;
-    VsProcess *process = thread ? vs_op_process(thread, op) : NULL;
-    const VsVad *vad = process ? vs_vad_lookup(process, model->vad_start) : NULL;
-    uint64_t kept_end = model->vad_start;
+    if (!thread || !model->vad_end || !releases(op) || !vs_win32_succeeded(op, model) ||
+        !vs_win32_succeeded(op, other) || vs_op_process(thread, op) != vs_thread_process(thread))
+        return TRUE; /* another process's memory: its taints stay */
+    const VsVad *vad = vs_vad_lookup(vs_thread_process(thread), model->vad_start);
+    uint64_t at = model->vad_start;
     VsVadInfo info;
     if (vad) {
         vs_vad_info(vad, &info);
@@ -162,10 +187,18 @@ static void end_released(VsWin32Session *space, VsThread *thread, const VsOp *op
                         info.kind != VS_VAD_PLACEHOLDER &&
                         (info.kind == VS_VAD_MAPPED) == (model->region_type == MEM_MAPPED);
         if (same)
-            kept_end = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+            at = (info.ending_vpn + 1) * VS_PAGE_SIZE;
     }
-    if (kept_end < model->vad_end)
-        vs_taints_remove(space->taints, kept_end, model->vad_end);
+    for (int regions = 0; at < model->vad_end && regions < 16; regions++) {
+        uint64_t end;
+        if (!alike_until(space, thread, at, &end, error))
+            return FALSE;
+        if (end <= at)
+            break;
+        vs_taints_remove(space->taints, at, MIN(end, model->vad_end));
+        at = end;
+    }
+    return TRUE;
 }
 
 /* The known entry whose consequences op may show, or NULL: one whose range the call's range
@@ -318,8 +351,8 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
         v.error_differs = TRUE; /* the model ran the call and the real system did not */
     } else if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
-        end_released(space, thread, op, model, &other);
-        ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error);
+        ok = end_released(space, thread, op, model, &other, error) &&
+             judge(side, &view, thread, op, model, &other, &v, judgement, report, error);
     } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
         g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
         vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);

@@ -213,12 +213,14 @@ static void test_known_conditions(void **state)
         "size = 0\nmodel = STATUS_INVALID_PARAMETER_3\nother = *\n"
         "reason = only a zero size, for the test\n" EVIDENCE
         "[protect]\nbackend = wine\nwine = 8.0-\ncall = VirtualAlloc\nfield = return\n"
-        "protect = has:PAGE_NOACCESS|PAGE_GUARD\nmodel = 0\nother = *\n"
+        "protect = has:PAGE_NOACCESS|PAGE_GUARD, !has:PAGE_NOCACHE\nmodel = 0\nother = *\n"
         "reason = only a guarded no-access page, for the test\n" EVIDENCE
         "[state]\nbackend = wine\nwine = 8.0-\ncall = VirtualQuery\nfield = RegionSize\n"
         "state = MEM_RESERVE\nmodel = 0xE000\nother = *\n"
         "reason = only reserved regions, for the test\n" EVIDENCE
-        "[view]\nbackend = wine\nwine = 8.0-\ncall = read\nfield = exception\n"
+        "[failed]\nbackend = wine\nwine = 8.0-\ncall = VirtualProtect\nfield = OldProtect\n"
+        "model = PAGE_NOACCESS\nother = *\nresult = failed\nreason = only failed calls, for the "
+        "test\n" EVIDENCE "[view]\nbackend = wine\nwine = 8.0-\ncall = read\nfield = exception\n"
         "region = MEM_MAPPED\nstate = MEM_RESERVE\nstatus = *\nmodel = STATUS_ACCESS_VIOLATION\n"
         "other = *\nreason = only reserved pages of views, for the test\n" EVIDENCE);
     VsKnownList list = {0};
@@ -237,6 +239,8 @@ static void test_known_conditions(void **state)
     assert_non_null(vs_known_match(&list, &wine8, &alloc, NULL, &ret));
     alloc.arg[3] = PAGE_READONLY | PAGE_GUARD;
     assert_null(vs_known_match(&list, &wine8, &alloc, NULL, &ret));
+    alloc.arg[3] = PAGE_NOACCESS | PAGE_GUARD | PAGE_NOCACHE; /* excluded */
+    assert_null(vs_known_match(&list, &wine8, &alloc, NULL, &ret));
 
     VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x10000}};
     VsOutcome model = {.has_mbi = true, .mbi = {.State = MEM_RESERVE}};
@@ -245,6 +249,13 @@ static void test_known_conditions(void **state)
     model.mbi.State = MEM_COMMIT;
     assert_null(vs_known_match(&list, &wine8, &query, &model, &size));
     assert_null(vs_known_match(&list, &wine8, &query, NULL, &size));
+
+    /* A failed call, and not a successful one. */
+    VsOp vp = {.kind = VS_OP_VIRTUAL_PROTECT, .arg = {0x10000, 0x1000, PAGE_READONLY}};
+    VsOutcome failed = {.ret = 0}, succeeded = {.ret = 1};
+    VsDivergence old = {"OldProtect", NULL, NULL, PAGE_NOACCESS, 0};
+    assert_non_null(vs_known_match(&list, &wine8, &vp, &failed, &old));
+    assert_null(vs_known_match(&list, &wine8, &vp, &succeeded, &old));
 
     /* A read: the page's Type and State before the call, as the model saw them. */
     VsOp read = {.kind = VS_OP_READ, .arg = {0x10000}};

@@ -370,6 +370,10 @@ static gboolean load_pattern(GKeyFile *file, const char *path, const char *group
 static gboolean load_conditions(GKeyFile *file, const char *path, const char *group,
                                 VsKnownEntry *e, GError **error)
 {
+    g_autofree char *result = g_key_file_get_string(file, group, "result", NULL);
+    if (result && strcmp(g_strstrip(result), "failed") != 0 && strcmp(result, "succeeded") != 0)
+        return bad(error, path, group, "result must be failed or succeeded");
+    e->result = !result ? 0 : strcmp(result, "failed") == 0 ? 1 : -1;
     g_autofree char *address = g_key_file_get_string(file, group, "address", NULL);
     if (address && !parse_range(address, &e->address))
         return bad(error, path, group, "address must be LOW-HIGH, such as 0x0-0xFFFF");
@@ -500,6 +504,14 @@ static uint64_t failure_status(const VsOp *op, const VsOutcome *model)
     return vs_op_spec(op->kind)->returns == VS_RETURN_STATUS ? model->ret : model->last_status;
 }
 
+/* Whether the model's call failed, as its return value says. */
+static gboolean model_failed(const VsOp *op, const VsOutcome *model)
+{
+    if (vs_op_spec(op->kind)->returns == VS_RETURN_STATUS)
+        return !NT_SUCCESS((VsStatus)model->ret);
+    return vs_op_failed(op->kind, model->ret);
+}
+
 /* The conditions on the call: its arguments, and the state the model's VirtualQuery record
  * gives. */
 static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const VsOutcome *model)
@@ -513,6 +525,8 @@ static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const Vs
     if (e->mapping && !(model && name_matches(e->mapping, vs_mapping_name(model->mapping))))
         return FALSE;
     if (e->status && !(model && value_matches(e->status, failure_status(op, model), NULL)))
+        return FALSE;
+    if (e->result && !(model && (model_failed(op, model) ? 1 : -1) == e->result))
         return FALSE;
     int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
     /* A call without a type argument has type 0: only exclusions let it through. */

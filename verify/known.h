@@ -39,6 +39,8 @@
  *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call answered this
  *                               # NTSTATUS (why the model failed it): an NT call's return value,
  *                               # a Win32 call's last status
+ *     result = failed           # optional: only when the model's call failed (or succeeded), as
+ *                               # its return value says
  *     mapping = file            # optional (linux): only when the call's address lay, in the
  *                               # model before the call, in memory of this kind: anonymous,
  *                               # shared-anonymous, memfd, shm, file or none (commas: any)
@@ -101,6 +103,7 @@ typedef struct VsKnownEntry {
     char *status;  /* a value pattern for the model's last NTSTATUS after the call */
     char *region;  /* a value pattern for the Type of the memory at the call's address */
     char *mapping; /* names of VsMapping kinds (vs_mapping_name), separated by commas */
+    int result;    /* 1: only when the model's call failed; -1: only when it succeeded; 0: both */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

@@ -63,13 +63,29 @@ static gboolean model_vad(VsThread *thread, const VsOp *op, uint64_t address, ui
     return TRUE;
 }
 
+/* The size of the range op names: its size argument; for a view of size 0 (the rest of the
+ * section), the section's size, which the view cannot exceed. */
+static uint64_t call_size(VsThread *thread, const VsOp *op)
+{
+    int size_arg = vs_op_size_arg(op->kind);
+    uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    if (size == 0 && thread && vs_op_maps_view(op->kind)) {
+        const VsSection *section = vs_handle_section(thread, op->arg[vs_fuzz_handle_arg(op->kind)]);
+        VsSectionInfo info;
+        if (section) {
+            vs_section_info(section, &info);
+            size = info.size;
+        }
+    }
+    return size;
+}
+
 /* Where a known divergence of op leaves the two systems apart: the granules the call's range
  * touches, and the model's VAD there before the call and after it. */
 static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *model, const char *id)
 {
     uint64_t address = op->arg[vs_op_address_arg(op->kind)];
-    int size_arg = vs_op_size_arg(op->kind);
-    uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    uint64_t size = call_size(thread, op);
     if (size > TAINT_MAX_SIZE)
         size = 0; /* a size meant to overflow: no system made anything of it, its granule will do */
     uint64_t last = address + (size ? size - 1 : 0);
@@ -203,7 +219,7 @@ static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp
 
 /* The known entry whose consequences op may show, or NULL: one whose range the call's range
  * overlaps (a reservation next to memory only one system has can fail in that one alone). */
-static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
+static const char *tainted_by(const VsWin32Session *side, VsThread *thread, const VsOp *op)
 {
     if (op->kind == VS_OP_GET_LAST_ERROR)
         return side->error_taint;
@@ -213,8 +229,7 @@ static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
     if (arg < 0)
         return NULL;
     side = side->space ? side->space : side; /* ranges are the acted-on process's */
-    int size_arg = vs_op_size_arg(op->kind);
-    uint64_t start = op->arg[arg], size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    uint64_t start = op->arg[arg], size = call_size(thread, op);
     if (size == 0 || size > TAINT_MAX_SIZE)
         size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
     return vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
@@ -301,7 +316,7 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
         if (!vs_divergence_is_extent(d->field) && entry)
             *extent = entry->id;
     }
-    if (!unexplained_extent || *extent || side->space != side || tainted_by(side, op))
+    if (!unexplained_extent || *extent || side->space != side || tainted_by(side, thread, op))
         return TRUE;
     GError *lost = NULL;
     *extent = extent_cause(side, thread, model, other, &lost);
@@ -325,7 +340,7 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
         return TRUE;
     if (!extents_explained(side, thread, op, model, other, divergences, &extent, error))
         return FALSE;
-    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, op), extent, v,
+    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, thread, op), extent, v,
                      judgement, report);
     return TRUE;
 }
@@ -351,8 +366,9 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
         v.error_differs = TRUE; /* the model ran the call and the real system did not */
     } else if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
-        ok = end_released(space, thread, op, model, &other, error) &&
-             judge(side, &view, thread, op, model, &other, &v, judgement, report, error);
+        /* The call is judged against the taints as they were before it. */
+        ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error) &&
+             end_released(space, thread, op, model, &other, error);
     } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
         g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
         vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);

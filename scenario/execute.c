@@ -35,6 +35,20 @@ static void nt_written(const VsOp *op, VsOutcome *outcome)
         outcome->out_written = op->by_ref;
 }
 
+/* An old protection no call writes: an out-parameter still holding it was not written. */
+#define OLD_PROTECT_UNWRITTEN UINT32_MAX
+
+/* The old protection a protect call left in old, as argument i's outcome: written when the call
+ * wrote it, failed or not (a failure after the range was looked at writes PAGE_NOACCESS), else
+ * the variable's own value. */
+static void old_protect_out(const VsOp *op, VsOutcome *outcome, int i, uint32_t old)
+{
+    bool written = old != OLD_PROTECT_UNWRITTEN && (op->by_ref & (1u << i));
+    outcome->out[i] = written ? old : op->arg[i];
+    if (written)
+        outcome->out_written |= 1u << i;
+}
+
 /* An object name argument: its text, or NULL where the scenario passed NULL. */
 static const char *name_arg(const VsOp *op, int i) { return op->arg[i] ? op->text : NULL; }
 
@@ -84,19 +98,16 @@ static void execute_virtual_free_ex(VsThread *thread, const VsOp *op, VsOutcome 
 }
 
 /* VirtualProtect(Ex): the arguments after the process handle start at first (0 or 1); the old
- * protection is written back when the call succeeds. */
+ * protection is written back when the call wrote it. */
 static void protect(VsThread *thread, const VsOp *op, VsOutcome *outcome, int first)
 {
     VsHandle process = first ? op->arg[0] : VS_CURRENT_PROCESS;
     int old_arg = first + 3;
-    uint32_t old = (uint32_t)op->arg[old_arg]; /* the variable's value, unless the call writes */
-    bool ok = VsVirtualProtectEx(thread, process, op->arg[first], op->arg[first + 1],
-                                 (uint32_t)op->arg[first + 2],
-                                 op->by_ref & (1u << old_arg) ? &old : NULL);
-    outcome->ret = ok;
-    outcome->out[old_arg] = old;
-    if (ok)
-        outcome->out_written = op->by_ref & (1u << old_arg);
+    uint32_t old = OLD_PROTECT_UNWRITTEN;
+    outcome->ret = VsVirtualProtectEx(thread, process, op->arg[first], op->arg[first + 1],
+                                      (uint32_t)op->arg[first + 2],
+                                      op->by_ref & (1u << old_arg) ? &old : NULL);
+    old_protect_out(op, outcome, old_arg, old);
 }
 
 static void execute_virtual_protect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -224,12 +235,12 @@ static void execute_nt_free(VsThread *thread, const VsOp *op, VsOutcome *outcome
 static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    uint32_t old = (uint32_t)a[4]; /* the variable's value, unless the call writes */
+    uint32_t old = OLD_PROTECT_UNWRITTEN;
     outcome->ret =
         (uint32_t)VsNtProtectVirtualMemory(thread, a[0], ref(op, outcome, 1), ref(op, outcome, 2),
                                            (uint32_t)a[3], op->by_ref & (1u << 4) ? &old : NULL);
-    outcome->out[4] = old;
     nt_written(op, outcome);
+    old_protect_out(op, outcome, 4, old);
 }
 
 /* ---- Both: memory accesses ------------------------------------------------------------------- */

@@ -332,6 +332,11 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     VsStatus status = vs_zero_bits_limit(layout, zero_bits, limit);
     if (!NT_SUCCESS(status))
         return status;
+    /* A placeholder is made by NtAllocateVirtualMemoryEx only; the old call refuses
+     * MEM_RESERVE_PLACEHOLDER with plain STATUS_INVALID_PARAMETER, not as an unknown type (Wine's
+     * test_NtAllocateVirtualMemoryEx asserts it for Windows). */
+    if (type & MEM_RESERVE_PLACEHOLDER)
+        return STATUS_INVALID_PARAMETER;
     const uint32_t known =
         MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET | MEM_RESET_UNDO;
     if ((type & ~known) || !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO)))
@@ -397,10 +402,10 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
 
 /*
  * Reserves and/or commits. On success *base_address and *region_size describe the pages actually
- * covered. Statuses: STATUS_INVALID_PARAMETER (a base in the first 64 KB),
- * STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
+ * covered. Statuses: STATUS_INVALID_PARAMETER (a base in the first 64 KB, or
+ * MEM_RESERVE_PLACEHOLDER), STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
  * STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_NO_MEMORY, STATUS_CONFLICTING_ADDRESSES,
- * STATUS_INSUFFICIENT_RESOURCES. The placeholder flags are unknown to this call (_5).
+ * STATUS_INSUFFICIENT_RESOURCES. MEM_REPLACE_PLACEHOLDER is an unknown type here (_5).
  */
 VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
                                    uint64_t *base_address, uint64_t zero_bits,

@@ -141,8 +141,8 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
 /*
  * Decommits (MEM_DECOMMIT) or releases (MEM_RELEASE) a range of one private VAD, or splits,
  * coalesces or restores placeholders (MEM_RELEASE with MEM_PRESERVE_PLACEHOLDER or
- * MEM_COALESCE_PLACEHOLDERS; see placeholder.c). On success
- * *base_address and *region_size describe the pages affected. Statuses:
+ * MEM_COALESCE_PLACEHOLDERS; see placeholder.c). On success *base_address is the first page
+ * affected and *region_size their size (a decommit of size 0 leaves it 0). Statuses:
  * STATUS_INVALID_PARAMETER_2/3/4, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE,
  * STATUS_MEMORY_NOT_ALLOCATED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_FREE_VM_NOT_AT_BASE,
  * STATUS_UNABLE_TO_FREE_VM, STATUS_INVALID_PAGE_PROTECTION, STATUS_INSUFFICIENT_RESOURCES.
@@ -181,6 +181,10 @@ VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64
     if (!NT_SUCCESS(status))
         return status;
     *base_address = vs_vpn_address(start_vpn);
-    *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
+    /* A decommit of size 0 (the whole allocation) leaves the size 0: Windows after 10 1709, as
+     * Wine's test_NtAllocateVirtualMemory asserts (its broken() admits the allocation's size,
+     * which WRK wrote and Windows wrote up to 1709). A release writes the size it freed. */
+    if (*region_size != 0 || !(free_type & MEM_DECOMMIT))
+        *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
     return STATUS_SUCCESS;
 }

@@ -63,7 +63,12 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
                                     uint32_t allocation_type, uint32_t win32_protect,
                                     uint64_t *limit, uint32_t *mm)
 {
-    if (allocation_type & ~(uint32_t)(MEM_TOP_DOWN | MEM_RESERVE | MEM_REPLACE_PLACEHOLDER))
+    /* AT_ROUND_TO_PAGE is for native 32-bit systems (Wine's test_NtMapViewOfSection: refused on
+     * 64-bit Windows, accepted on 32-bit). */
+    uint32_t known = MEM_TOP_DOWN | MEM_RESERVE | MEM_REPLACE_PLACEHOLDER;
+    if (layout->arch != VS_ARCH_X64)
+        known |= AT_ROUND_TO_PAGE;
+    if (allocation_type & ~known)
         return STATUS_INVALID_PARAMETER_9;
     /* ViewShare or ViewUnmap: WRK said _8; modern Windows (decompiled MiMapViewOfSection) and
      * Wine say STATUS_INVALID_PARAMETER. */
@@ -79,16 +84,21 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
     if (*base_address > layout->highest_vad_address ||
         layout->highest_vad_address - *base_address + 1 < *view_size)
         return STATUS_INVALID_PARAMETER_3;
+    /* A base given with zero bits must satisfy them, and that is checked before its alignment
+     * (Wine's test_NtMapViewOfSection, for Windows). NtAllocateVirtualMemory does not check it. */
+    if (zero_bits && *base_address > *limit)
+        return STATUS_INVALID_PARAMETER_4;
     return STATUS_SUCCESS;
 }
 
 /* The view's extent in the section: offset and size (0: to the end), in bytes, 64 KB aligned
  * offset (and base), inside the section (MiMapViewOfDataSection). A view replacing a placeholder
- * needs only page alignment: the placeholder was placed already. */
+ * (the placeholder was placed already) or mapped with AT_ROUND_TO_PAGE needs only page alignment.
+ */
 static VsStatus view_extent(const VsSection *section, uint64_t base, uint64_t offset,
-                            uint64_t *size, bool replace)
+                            uint64_t *size, bool page_granular)
 {
-    uint64_t align = replace ? VS_PAGE_SIZE : VS_GRANULARITY;
+    uint64_t align = page_granular ? VS_PAGE_SIZE : VS_GRANULARITY;
     if ((offset & (align - 1)) || (base & (align - 1)))
         return STATUS_MAPPED_ALIGNMENT;
     if (*size == 0) {
@@ -101,17 +111,27 @@ static VsStatus view_extent(const VsSection *section, uint64_t base, uint64_t of
     return STATUS_SUCCESS;
 }
 
-/* Where the view goes: the free placeholder it replaces (exactly), or a new range. */
+/* Where the view goes: the free placeholder it replaces (exactly); with AT_ROUND_TO_PAGE and a
+ * base, the pages from that base, free or STATUS_CONFLICTING_ADDRESSES, wherever they lie in
+ * their granule; else a new range placed as a reservation is. */
 static VsStatus place_view(VsProcess *process, uint64_t base, uint64_t size,
-                           const VsAddressWindow *window, bool top_down, bool replace,
+                           const VsAddressWindow *window, uint32_t allocation_type,
                            VsVad **placeholder, uint64_t *start_vpn, uint64_t *end_vpn)
 {
     *placeholder = NULL;
-    if (!replace)
-        return vs_place_reservation(process, base, size, window, top_down, start_vpn, end_vpn);
+    bool replace = allocation_type & MEM_REPLACE_PLACEHOLDER;
+    if (!replace && !(base && (allocation_type & AT_ROUND_TO_PAGE)))
+        return vs_place_reservation(process, base, size, window,
+                                    (allocation_type & MEM_TOP_DOWN) != 0, start_vpn, end_vpn);
     *start_vpn = vs_vpn(base);
     *end_vpn = vs_vpn(base + size - 1);
-    return vs_placeholder_find(process, *start_vpn, *end_vpn, placeholder);
+    if (replace)
+        return vs_placeholder_find(process, *start_vpn, *end_vpn, placeholder);
+    if (base < process->system->layout->lowest_user_address)
+        return STATUS_INVALID_PARAMETER;
+    if (vs_vad_find_conflict(&process->vad_root, *start_vpn, *end_vpn))
+        return STATUS_CONFLICTING_ADDRESSES;
+    return STATUS_SUCCESS;
 }
 
 static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_address,
@@ -120,9 +140,8 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
 {
     uint64_t start_vpn, end_vpn;
     VsVad *placeholder;
-    VsStatus status = place_view(
-        process, *base_address, *view_size, window, (allocation_type & MEM_TOP_DOWN) != 0,
-        (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0, &placeholder, &start_vpn, &end_vpn);
+    VsStatus status = place_view(process, *base_address, *view_size, window, allocation_type,
+                                 &placeholder, &start_vpn, &end_vpn);
     if (!NT_SUCCESS(status))
         return status;
     uint64_t pages = end_vpn - start_vpn + 1;
@@ -202,14 +221,16 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
         return STATUS_SECTION_PROTECTION;
     uint64_t offset = section_offset ? *section_offset : 0;
     uint64_t size = *view_size;
-    status = view_extent(section, *base_address, offset, &size,
-                         (allocation_type & MEM_REPLACE_PLACEHOLDER) != 0);
+    /* AT_ROUND_TO_PAGE rounds the base down to its page (Wine's test_NtMapViewOfSection). */
+    uint64_t base =
+        allocation_type & AT_ROUND_TO_PAGE ? vs_page_down(*base_address) : *base_address;
+    status = view_extent(section, base, offset, &size,
+                         (allocation_type & (MEM_REPLACE_PLACEHOLDER | AT_ROUND_TO_PAGE)) != 0);
     if (!NT_SUCCESS(status))
         return status;
     /* Committing more than the view: WRK _5, modern Windows STATUS_INVALID_PARAMETER. */
     if (commit_size > size)
         return STATUS_INVALID_PARAMETER;
-    uint64_t base = *base_address;
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
     status = map_view(process, section, &base, offset, &size, &window, allocation_type, mm);
     if (!NT_SUCCESS(status))
@@ -229,7 +250,8 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
  * Maps a view of a section, of the page file or of a file. Statuses, in the order they are
  * checked: STATUS_INVALID_PARAMETER_9 (allocation type), STATUS_INVALID_PARAMETER (inherit
  * disposition), STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_4 (zero bits),
- * STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER_3 (base or size past the user range), the
+ * STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER_3 (base or size past the user range),
+ * STATUS_INVALID_PARAMETER_4 (a base above what the zero bits allow), the
  * process handle's and then the section handle's (STATUS_INVALID_HANDLE,
  * STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED), STATUS_SECTION_PROTECTION,
  * STATUS_MAPPED_ALIGNMENT, STATUS_INVALID_VIEW_SIZE, STATUS_CONFLICTING_ADDRESSES or
@@ -272,6 +294,11 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle, VsHan
         return status;
     if (window.aligned)
         return STATUS_INVALID_PARAMETER; /* views take no alignment requirement */
+    /* AT_ROUND_TO_PAGE on 64-bit: exactly STATUS_INVALID_PARAMETER here (Wine's
+     * test_NtMapViewOfSectionEx), where the legacy call says _9. */
+    if ((allocation_type & AT_ROUND_TO_PAGE) &&
+        caller->process->system->layout->arch == VS_ARCH_X64)
+        return STATUS_INVALID_PARAMETER;
     if (requirements && base_address && *base_address)
         return STATUS_INVALID_PARAMETER;
     return map_section(caller, section_handle, process_handle, base_address, 0, 0, section_offset,

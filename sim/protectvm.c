@@ -48,34 +48,19 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
     return STATUS_SUCCESS;
 }
 
-/*
- * Sets the protection of the committed pages in [*base_address, *base_address + *region_size).
- * On success the old protection of the first page is in *old_protect and the base and size are
- * rounded to pages. Statuses: STATUS_INVALID_PAGE_PROTECTION, STATUS_ACCESS_VIOLATION,
- * STATUS_INVALID_PARAMETER_2/3, STATUS_INVALID_HANDLE, STATUS_CONFLICTING_ADDRESSES,
- * STATUS_NOT_COMMITTED, STATUS_INSUFFICIENT_RESOURCES.
- */
-VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
-                                  uint64_t *region_size, uint32_t new_protect,
-                                  uint32_t *old_protect)
+/* Sets mm_protection on the pages of the one VAD holding [*base_address, + *region_size): the
+ * search, the checks and the change (models MiProtectVirtualMemory). On success *old is the first
+ * page's old protection and the base and size are rounded to pages. */
+static VsStatus protect_range(VsProcess *process, uint64_t *base_address, uint64_t *region_size,
+                              uint32_t new_protect, uint32_t mm_protection, uint32_t *old)
 {
-    uint32_t mm_protection;
-    VsStatus status = check_arguments(caller->process->system->layout, base_address, region_size,
-                                      old_protect, new_protect, &mm_protection);
-    if (!NT_SUCCESS(status))
-        return status;
-    VsProcess *process;
-    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
-    if (!NT_SUCCESS(status))
-        return status;
-
     uint64_t start_vpn = vs_vpn(*base_address);
     uint64_t end_vpn = vs_vpn(*base_address + *region_size - 1);
     VsVad *vad;
-    status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
+    VsStatus status = find_protectable(process, start_vpn, end_vpn, mm_protection, &vad);
     if (!NT_SUCCESS(status))
         return status;
-    uint32_t old =
+    uint32_t old_mm =
         vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
     /* Pages of a view that become copy-on-write may each become a private copy: a view not mapped
      * copy-on-write is charged for them now (MiSetProtectionOnSection). */
@@ -91,15 +76,46 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
     if (charge)
         vs_charge_commit(process, vad, (int64_t)charge);
 
+    *old = vs_mm_to_win32(old_mm);
     VsEvent event = {.kind = VS_EV_PROTECTED,
                      .pid = process->pid,
                      .vpn_start = start_vpn,
                      .vpn_end = end_vpn,
                      .protection = new_protect,
-                     .old_protection = vs_mm_to_win32(old)};
+                     .old_protection = *old};
     vs_emit(process->system, &event);
-    *old_protect = vs_mm_to_win32(old);
     *base_address = vs_vpn_address(start_vpn);
     *region_size = vs_vpn_address(end_vpn - start_vpn + 1);
     return STATUS_SUCCESS;
+}
+
+/*
+ * Sets the protection of the committed pages in [*base_address, *base_address + *region_size).
+ * On success the old protection of the first page is in *old_protect and the base and size are
+ * rounded to pages. Once the arguments and the process are accepted, a failure writes
+ * PAGE_NOACCESS as the old protection: NtProtectVirtualMemory writes its out-parameters back
+ * whatever MiProtectVirtualMemory returned (WRK), and Wine's test_NtProtectVirtualMemory and
+ * test_VirtualProtectFromApp assert PAGE_NOACCESS there for Windows (broken: Windows 7 wrote
+ * something else). Statuses: STATUS_INVALID_PAGE_PROTECTION, STATUS_ACCESS_VIOLATION,
+ * STATUS_INVALID_PARAMETER_2/3, STATUS_INVALID_HANDLE, and after those (PAGE_NOACCESS written)
+ * STATUS_CONFLICTING_ADDRESSES, STATUS_NOT_COMMITTED, STATUS_SECTION_PROTECTION,
+ * STATUS_COMMITMENT_LIMIT, STATUS_INSUFFICIENT_RESOURCES.
+ */
+VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
+                                  uint64_t *region_size, uint32_t new_protect,
+                                  uint32_t *old_protect)
+{
+    uint32_t mm_protection;
+    VsStatus status = check_arguments(caller->process->system->layout, base_address, region_size,
+                                      old_protect, new_protect, &mm_protection);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsProcess *process;
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint32_t old = PAGE_NOACCESS; /* what a failure from here on writes */
+    status = protect_range(process, base_address, region_size, new_protect, mm_protection, &old);
+    *old_protect = old;
+    return status;
 }

@@ -70,9 +70,28 @@ static void test_size_zero_needs_allocation_base(void **state)
     base = p + 1; /* a byte past the base is still in the base page */
     assert_int_equal(nt_free(f, &base, &size, MEM_DECOMMIT), STATUS_SUCCESS);
     assert_int_equal(base, p);
-    assert_int_equal(size, KB(64));
+    assert_int_equal(size, 0); /* Windows 10 after 1709: the size stays 0 */
     assert_int_equal(commit_charge(f), 0);
     ASSERT_REGION(f, p, p, KB(64), MEM_RESERVE, 0, p);
+    CHECK_INVARIANTS(f);
+}
+
+/* Size 0 in and out: a decommit of the whole allocation writes back 0 (Windows 10 after 1709,
+ * Wine's test_NtAllocateVirtualMemory), a release the size it freed; both the base page. */
+static void test_size_zero_written_back(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = reserve_with_commit(f);
+    uint64_t base = p + KB(4) - 2, size = 0;
+    assert_int_equal(nt_free(f, &base, &size, MEM_DECOMMIT), STATUS_SUCCESS);
+    assert_int_equal(base, p);
+    assert_int_equal(size, 0);
+    assert_int_equal(commit_charge(f), 0);
+    base = p + KB(4) - 1;
+    assert_int_equal(nt_free(f, &base, &size, MEM_RELEASE), STATUS_SUCCESS);
+    assert_int_equal(base, p);
+    assert_int_equal(size, KB(64));
+    assert_int_equal(query(f, p).State, MEM_FREE);
     CHECK_INVARIANTS(f);
 }
 
@@ -261,6 +280,7 @@ int main(void)
         X64(test_release_whole_allocation),
         X64(test_win32_release_needs_size_zero),
         X64(test_size_zero_needs_allocation_base),
+        X64(test_size_zero_written_back),
         X64(test_decommit_rounds_out_to_pages),
         X64(test_decommit_uncommitted_pages_succeeds),
         X64(test_decommit_memcommit_allocation),

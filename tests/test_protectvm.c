@@ -41,6 +41,37 @@ static void test_protect_returns_first_page_protection(void **state)
     assert_int_equal(commit_charge(f), 6); /* protecting never changes the charge */
 }
 
+/* A call that fails once the range is looked at writes PAGE_NOACCESS as the old protection (Wine's
+ * test_NtProtectVirtualMemory, for Windows after 7); one refused for its arguments or its handle
+ * writes nothing. VirtualProtect passes the caller's pointer through. */
+static void test_failed_protect_writes_noaccess(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = mixed_allocation(f);
+    uint32_t old = PAGE_EXECUTE;
+    uint64_t base = p + KB(24), size = KB(4); /* reserved: STATUS_NOT_COMMITTED */
+    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old), STATUS_NOT_COMMITTED);
+    assert_int_equal(old, PAGE_NOACCESS);
+    old = PAGE_EXECUTE;
+    base = 0; /* nothing there: STATUS_CONFLICTING_ADDRESSES */
+    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old),
+                     STATUS_CONFLICTING_ADDRESSES);
+    assert_int_equal(old, PAGE_NOACCESS);
+    old = PAGE_EXECUTE;
+    ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, p, KB(128), PAGE_READONLY, &old),
+                       ERROR_INVALID_ADDRESS);
+    assert_int_equal(old, PAGE_NOACCESS);
+    /* Refused before the range: nothing written. */
+    old = PAGE_EXECUTE;
+    base = p;
+    assert_int_equal(nt_protect(f, &base, &size, 0, &old), STATUS_INVALID_PAGE_PROTECTION);
+    size = 0;
+    assert_int_equal(nt_protect(f, &base, &size, PAGE_READONLY, &old), STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(old, PAGE_EXECUTE);
+    ASSERT_REGION(f, p, p, KB(16), MEM_COMMIT, PAGE_READWRITE, p);
+    CHECK_INVARIANTS(f);
+}
+
 /* Protecting back to the allocation protection of a MemCommit VAD leaves consistent state. */
 static void test_protect_memcommit_allocation(void **state)
 {
@@ -65,7 +96,7 @@ static void test_protect_needs_every_page_committed(void **state)
     uint32_t old = 0x77;
     ASSERT_WIN32_FAILS(f, VsVirtualProtect(f->thread, p + KB(20), KB(8), PAGE_NOACCESS, &old),
                        ERROR_INVALID_ADDRESS);
-    assert_int_equal(old, 0x77);
+    assert_int_equal(old, PAGE_NOACCESS); /* what a failed call writes */
     uint64_t base = p + KB(20), size = KB(8);
     assert_int_equal(nt_protect(f, &base, &size, PAGE_NOACCESS, &old), STATUS_NOT_COMMITTED);
     ASSERT_REGION(f, p + KB(16), p + KB(16), KB(8), MEM_COMMIT, PAGE_READONLY, p);
@@ -177,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         X64(test_protect_returns_first_page_protection),
         X64(test_protect_memcommit_allocation),
+        X64(test_failed_protect_writes_noaccess),
         X64(test_protect_needs_every_page_committed),
         X64(test_protect_outside_one_allocation),
         X64(test_protect_invalid_protection),

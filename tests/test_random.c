@@ -261,7 +261,8 @@ static uint32_t ref_free(Ref *ref, uint64_t address, uint64_t size, uint32_t typ
     return ERROR_SUCCESS;
 }
 
-/* VirtualProtect: ERROR_SUCCESS with the first page's old protection in *old, or the error. */
+/* VirtualProtect: ERROR_SUCCESS with the first page's old protection in *old, or the error; a
+ * failure past the argument checks leaves PAGE_NOACCESS in *old. */
 static uint32_t ref_protect(Ref *ref, uint64_t address, uint64_t size, uint32_t protect,
                             uint32_t *old)
 {
@@ -269,6 +270,7 @@ static uint32_t ref_protect(Ref *ref, uint64_t address, uint64_t size, uint32_t 
         return ERROR_INVALID_PARAMETER;
     if (address > HIGHEST_USER || size == 0 || size > HIGHEST_USER - address + 1)
         return ERROR_INVALID_PARAMETER;
+    *old = PAGE_NOACCESS;
     uint64_t first = address / PAGE, last = (address + size - 1) / PAGE;
     const RefPage *at = &ref->pages[first];
     if (at->state == FREE || last > at->last)
@@ -346,9 +348,9 @@ typedef struct Run {
 
 /* What one side answered. Success leaves error at the marker the caller set before the call. */
 typedef struct Answer {
-    uint64_t value; /* the return value: base address, BOOL, or bytes written */
-    uint32_t error; /* the thread's last error afterwards */
-    uint32_t old;   /* VirtualProtect's old protection (left at 0 unless it succeeded) */
+    uint64_t value;               /* the return value: base address, BOOL, or bytes written */
+    uint32_t error;               /* the thread's last error afterwards */
+    uint32_t old;                 /* VirtualProtect's old protection (0 unless the call wrote it) */
     VsMemoryBasicInformation mbi; /* VirtualQuery's record (zero unless it succeeded) */
 } Answer;
 

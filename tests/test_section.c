@@ -225,6 +225,66 @@ static void test_view_rules(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* NtMapViewOfSection(Ex) at a given base: v mapped, size in pages, type and zero bits as given. */
+static VsStatus map_at(Fixture *f, VsHandle h, uint64_t *base, uint64_t offset, uint64_t zero_bits,
+                       uint32_t type)
+{
+    uint64_t size = 0;
+    VsStatus status = VsNtMapViewOfSection(f->thread, h, VS_CURRENT_PROCESS, base, zero_bits, 0,
+                                           &offset, &size, 1, type, PAGE_READWRITE);
+    CHECK_INVARIANTS(f);
+    return status;
+}
+
+/* A base given with zero bits it does not satisfy is the fourth parameter's fault, before its
+ * alignment is looked at; one that satisfies them must still be 64 KB aligned. AT_ROUND_TO_PAGE is
+ * refused on 64-bit: _9 by the legacy call, STATUS_INVALID_PARAMETER by the Ex call (Wine's
+ * test_NtMapViewOfSection and test_NtMapViewOfSectionEx). */
+static void test_view_base_rules_x64(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE, KB(64), NULL);
+    uint64_t base = 0x20001000;
+    assert_int_equal(map_at(f, h, &base, 0, 3, 0), STATUS_INVALID_PARAMETER_4);
+    assert_int_equal(map_at(f, h, &base, 0, 2, 0), STATUS_MAPPED_ALIGNMENT);
+    base = 0x20000000;
+    assert_int_equal(map_at(f, h, &base, 0, 3, 0), STATUS_INVALID_PARAMETER_4);
+    assert_int_equal(map_at(f, h, &base, 0, 2, 0), STATUS_SUCCESS);
+    base = 0x20011000;
+    assert_int_equal(map_at(f, h, &base, 0, 0, AT_ROUND_TO_PAGE), STATUS_INVALID_PARAMETER_9);
+    uint64_t offset = 0, size = 0;
+    assert_int_equal(VsNtMapViewOfSectionEx(f->thread, h, VS_CURRENT_PROCESS, &base, &offset, &size,
+                                            AT_ROUND_TO_PAGE, PAGE_READWRITE, NULL, 0),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(mbi_of(f->thread, 0x20000000).Type, MEM_MAPPED);
+}
+
+/* On native 32-bit Windows AT_ROUND_TO_PAGE maps a view at the page holding the base, anywhere in
+ * its granule, and page-aligned offsets do; a base in a view conflicts. Without the flag the 64 KB
+ * rules stand (Wine's test_NtMapViewOfSection). */
+static void test_round_to_page_x86(void **state)
+{
+    Fixture *f = *state;
+    VsHandle h = create(f, PAGE_READWRITE, KB(64), NULL);
+    uint64_t v = 0x20000000, base = v;
+    assert_int_equal(map_at(f, h, &base, 0, 0, 0), STATUS_SUCCESS);
+    base = v + 42; /* the view's first page: taken */
+    assert_int_equal(map_at(f, h, &base, 0, 0, AT_ROUND_TO_PAGE), STATUS_CONFLICTING_ADDRESSES);
+    base = v + KB(64) + 1;
+    assert_int_equal(map_at(f, h, &base, KB(4), 0, 0), STATUS_MAPPED_ALIGNMENT);
+    assert_int_equal(map_at(f, h, &base, KB(4), 0, AT_ROUND_TO_PAGE), STATUS_SUCCESS);
+    assert_int_equal(base, v + KB(64)); /* rounded down to its page */
+    VsMemoryBasicInformation mbi = query(f, base);
+    assert_int_equal(mbi.AllocationBase, base);
+    assert_int_equal(mbi.RegionSize, KB(60)); /* the section from its second page */
+    base = v + KB(120);                       /* the second view's last page */
+    assert_int_equal(map_at(f, h, &base, 1, 0, AT_ROUND_TO_PAGE), STATUS_MAPPED_ALIGNMENT);
+    assert_int_equal(map_at(f, h, &base, 0, 0, AT_ROUND_TO_PAGE), STATUS_CONFLICTING_ADDRESSES);
+    base = v + KB(124); /* just past it */
+    assert_int_equal(map_at(f, h, &base, 0, 0, AT_ROUND_TO_PAGE), STATUS_SUCCESS);
+    assert_int_equal(query(f, v + KB(124)).AllocationBase, v + KB(124));
+}
+
 /* Two processes map one section: the bytes one writes, the other reads, through one frame whose
  * share count is the two valid PTEs. Trimmed from one process the frame stays active; from both
  * it goes to the modified list, is written out, repurposed, and read back by a hard fault through
@@ -469,6 +529,10 @@ int main(void)
         SMALL(test_create_rules_and_commit),
         SMALL(test_names),
         SMALL(test_view_rules),
+        cmocka_unit_test_setup_teardown(test_view_base_rules_x64, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_round_to_page_x86, fixture_setup_x86,
+                                        fixture_teardown),
         SMALL(test_shared_pages_across_processes),
         SMALL(test_copy_on_write),
         SMALL(test_sec_reserve_commit),

@@ -105,12 +105,15 @@ static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mo
     return t;
 }
 
-/* The allocation an allocating call made in one system and not in the other (its base in model
- * addresses, through the pairs, and its size), or FALSE. other is NULL when the agent refused. */
+/* The allocation (or view) an allocating call made in one system and not in the other (its base
+ * in model addresses, through the pairs, and its size), or FALSE. other is NULL when the agent
+ * refused. The NT calls write base and size back: NtAllocateVirtualMemory as arguments 1 and 3,
+ * NtMapViewOfSection as 2 and 6. */
 static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, const VsOutcome *model,
                                 const VsOutcome *other, uint64_t *base, uint64_t *size)
 {
-    gboolean nt = op->kind == VS_OP_NT_ALLOCATE;
+    gboolean view = op->kind == VS_OP_NT_MAP_VIEW;
+    gboolean nt = op->kind == VS_OP_NT_ALLOCATE || view;
     if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt)
         return FALSE;
     /* No other outcome: the agent refused the call, so nothing was made there. */
@@ -119,9 +122,9 @@ static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, con
     if (in_other == in_model)
         return FALSE;
     const VsOutcome *made = in_model ? model : other;
-    uint64_t address = nt ? made->out[1] : made->ret;
+    uint64_t address = nt ? made->out[view ? 2 : 1] : made->ret;
     *base = in_model ? address : vs_relations_to_model(&space->relations, address);
-    *size = nt ? made->out[3] : op->arg[vs_op_size_arg(op->kind)];
+    *size = nt ? made->out[view ? 6 : 3] : op->arg[vs_op_size_arg(op->kind)];
     return *size > 0 && *size <= TAINT_MAX_SIZE;
 }
 

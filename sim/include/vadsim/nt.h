@@ -23,7 +23,8 @@
 
 /* ---- Windows constants (winnt.h values) ------------------------------------------------------ */
 
-/* XX(name, value): allocation types and memory states the model knows. */
+/* XX(name, value): allocation types and memory states the model knows (AT_ROUND_TO_PAGE: a view
+ * on any page boundary, native 32-bit Windows only; WRK calls it MEM_DOS_LIM). */
 #define VS_MEM_FLAG_MAP(XX)                                                                        \
     XX(MEM_COMMIT, 0x00001000u)                                                                    \
     XX(MEM_RESERVE, 0x00002000u)                                                                   \
@@ -34,6 +35,7 @@
     XX(MEM_RESET_UNDO, 0x01000000u)                                                                \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
+    XX(AT_ROUND_TO_PAGE, 0x40000000u)                                                              \
     XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
 
 /* XX(name, value): the Type of a region VirtualQuery reports (MEM_IMAGE: a view of an image

@@ -372,8 +372,8 @@ static void aim(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, int arg, uint64_t *
         uint64_t offset = PICK(rng, offsets); /* once: MIN would draw twice */
         f->op.arg[arg] = MIN(offset, granules - 1);
         f->base = (gint)live->id;
-        if (size)
-            *size = MIN(*size, live->size + VS_GRANULARITY);
+        if (size) /* to the end of its last granule at most: the next one is a neighbour's */
+            *size = MIN(*size, granules - f->op.arg[arg]);
     } else {
         f->base = VS_FUZZ_ABSOLUTE;
         f->op.arg[arg] = PICK(rng, edges);
@@ -401,7 +401,9 @@ static void generate_alloc(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, gboolean
         a[2] = chance(rng, 50) ? MEM_RESERVE : MEM_RESERVE | MEM_COMMIT;
     } else {
         aim(rng, r, f, ex, &a[1]);
-        a[2] = pick_alloc_type(rng, TRUE);
+        /* A base aimed at NULL lets the system choose: top-down, that is the top of user space,
+         * where each system has something else. */
+        a[2] = pick_alloc_type(rng, f->base != VS_FUZZ_ABSOLUTE || a[0] != 0);
         /* Reserving next to a placed allocation could collide with the real process's pages. */
         if (f->base != VS_FUZZ_ARENA && f->base != VS_FUZZ_ABSOLUTE)
             a[2] &= ~(uint32_t)MEM_RESERVE;

@@ -1,11 +1,12 @@
 /*
  * shrink.h - shrinking a call sequence that ends in a finding, and the shrinker's first guess.
  *
- * The fuzzer (fuzz.c) shrinks in two stages: first one try of a guess (the sequence without the
- * calls that changed nothing), then delta debugging: drop chunks of the calls between a fixed
- * prefix and the last call, halving the chunks when none can go, while the shorter sequence still
- * comes to the same finding. Each try is a fresh run (the caller's reproduce function), so the
- * sequence's element type is the caller's.
+ * The fuzzer (fuzz.c) shrinks in three stages: first one try of a guess (the sequence without the
+ * calls that changed nothing), then tries of the last calls alone (8, 16, 32, ... of them: most
+ * findings come of the calls just before them), then delta debugging: drop chunks of the calls
+ * between a fixed prefix and the last call, halving the chunks when none can go, while the shorter
+ * sequence still comes to the same finding. Each try is a fresh run (the caller's reproduce
+ * function), so the sequence's element type is the caller's.
  */
 #ifndef VS_VERIFY_SHRINK_H
 #define VS_VERIFY_SHRINK_H

@@ -335,6 +335,35 @@ static gboolean reproduces_finding(void *context, GArray *candidate, GError **er
     return reproduces(f->o, candidate, f->kind, f->field, NULL, error);
 }
 
+/* The first prefix calls, the last count, and the calls that made what those name (their base,
+ * second base and handle), transitively (shrink.h's VsTailFn). */
+static GArray *tail_with_makers(GArray *sequence, guint prefix, guint count)
+{
+    g_autoptr(GHashTable) position = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autofree gboolean *keep = g_new0(gboolean, sequence->len);
+    for (guint i = 0; i < sequence->len; i++) {
+        const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+        g_hash_table_insert(position, GUINT_TO_POINTER(c->id), GUINT_TO_POINTER(i + 1));
+        keep[i] = i < prefix || i + count >= sequence->len;
+    }
+    for (guint i = sequence->len; i-- > prefix;) {
+        const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+        const gint names[] = {c->base, c->base2, c->handle_of};
+        for (guint n = 0; keep[i] && n < G_N_ELEMENTS(names); n++) {
+            guint made = names[n] >= 0 ? GPOINTER_TO_UINT(g_hash_table_lookup(
+                                             position, GUINT_TO_POINTER((guint)names[n])))
+                                       : 0;
+            if (made && made - 1 < i)
+                keep[made - 1] = TRUE;
+        }
+    }
+    GArray *shorter = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    for (guint i = 0; i < sequence->len; i++)
+        if (keep[i])
+            g_array_append_val(shorter, g_array_index(sequence, VsFuzzCall, i));
+    return shorter;
+}
+
 /* Shrinks the calls between the prefix and the diverging last one (shrink.h): first everything
  * the exploring run found inert in one try, then delta debugging. A finding a fresh run does not
  * come to again (the real system's answers vary) cannot be shrunk: that is said before the
@@ -365,7 +394,8 @@ static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran, V
                   o->progress,
                   o->progress_context,
                   report->shrunk_from,
-                  &report->shrink_runs};
+                  &report->shrink_runs,
+                  tail_with_makers};
     *sequence =
         vs_shrink(&s, *sequence, vs_shrink_guess(*sequence, ran, prefix, SHRINK_KEEP_TAIL), error);
     return !(error && *error);

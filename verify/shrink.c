@@ -41,12 +41,6 @@ static gboolean try_shorter(const VsShrink *s, GArray **sequence, GArray *candid
     return FALSE;
 }
 
-/* The prefix and the last count calls of sequence. */
-static GArray *prefix_and_tail(const VsShrink *s, GArray *sequence, guint count)
-{
-    return without(sequence, s->prefix, sequence->len - s->prefix - count);
-}
-
 /* Tries the prefix with the last 8, 16, 32, ... calls alone: a finding usually comes of the calls
  * just before it, and each such try is short, where delta debugging's first tries replay half
  * of a long sequence. Keeps the first that still comes to the finding. */
@@ -55,7 +49,7 @@ static void try_tails(const VsShrink *s, GArray **sequence, GError **error)
     for (guint count = 8; !(error && *error) && *s->runs < VS_SHRINK_MAX_RUNS / 4 &&
                           s->prefix + count < (*sequence)->len;
          count *= 2)
-        if (try_shorter(s, sequence, prefix_and_tail(s, *sequence, count), error))
+        if (try_shorter(s, sequence, s->tail(*sequence, s->prefix, count), error))
             return;
 }
 

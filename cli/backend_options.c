@@ -2,23 +2,24 @@
  * backend_options.c - the options vadsim verify and vadsim fuzz share: which backend, where its
  * agent is, how to start it, and the known-divergence list (cli.h).
  *
- * With --backend=win32 (the default) the Win32 agent starts through a launcher (wine by default;
- * --launcher=none runs the .exe directly, as WSL can on Windows; any other command, such as
- * "ssh host", runs it elsewhere). With --backend=posix the POSIX agent this build made (or
- * $VADSIM_AGENT_POSIX, or --agent) starts directly, and Linux scenarios are compared with the
- * kernel the command runs on. The defaults are each backend's table's (verify/backend.h).
+ * With --backend=win32 (the default) the Win32 agent starts under the newest Wine here, or the
+ * one --wine names (verify/win32/wine.h); --launcher=none runs the .exe directly, as WSL can on
+ * Windows, and any other command, such as "ssh host", runs it elsewhere. With --backend=posix the
+ * POSIX agent this build made (or $VADSIM_AGENT_POSIX, or --agent) starts directly, and Linux
+ * scenarios are compared with the kernel the command runs on. The defaults are each backend's
+ * table's (verify/backend.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-#ifndef VS_SOURCE_ROOT
-#define VS_SOURCE_ROOT "."
+#ifndef VS_DATADIR
+#define VS_DATADIR "/usr/local/share/vadsim"
 #endif
-#define VS_KNOWN_LIST VS_SOURCE_ROOT "/verify/known-divergences.ini"
+#define KNOWN_LIST "known-divergences.ini"
 
-#define BACKEND_ENTRIES 5
+#define BACKEND_ENTRIES 6
 
 static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND_ENTRIES])
 {
@@ -31,12 +32,18 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
          "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
          "build made); fuzz also takes none (the model alone, with the backend's calls)",
          "EXE"},
+        {"wine", 0, 0, G_OPTION_ARG_STRING, &o->wine,
+         "The Wine to run the Win32 agent under: a version (8, 10) or a path (a root's folder, "
+         "a wine program); default: the newest here",
+         "VERSION"},
         {"launcher", 0, 0, G_OPTION_ARG_STRING, &o->launcher,
-         "How to run the agent: wine (the default for win32), none (for posix), or a command "
-         "such as 'ssh host'",
+         "How to run the agent instead: none (directly: the default for posix, and on Windows "
+         "through WSL), or a command such as 'ssh host'",
          "CMD"},
         {"known", 0, 0, G_OPTION_ARG_FILENAME, &o->known,
-         "The reviewed known-divergence list (default: verify/known-divergences.ini)", "FILE"},
+         "The reviewed known-divergence list (default: the one beside this build, or the "
+         "installed one)",
+         "FILE"},
         G_OPTION_ENTRY_NULL,
     };
     memcpy(entries, list, sizeof list);
@@ -47,7 +54,9 @@ void vs_cli_backend_options_free(VsCliBackendOptions *o)
     g_free(o->backend);
     g_free(o->agent);
     g_free(o->launcher);
+    g_free(o->wine);
     g_free(o->known);
+    g_free(o->unavailable);
 }
 
 /* Which backend o names (a table), and for fuzz whether the model runs alone (o->model_only):
@@ -74,6 +83,54 @@ static gboolean choose_backend(const char *command, VsCliBackendOptions *o)
     return TRUE;
 }
 
+/* Where the command looks for the reviewed list when --known names none: beside its build (the
+ * copy verify/meson.build puts there), then in the data dir it is installed with (beside the
+ * installed command, or where it was configured to go). NULL if in none. */
+static char *find_known_list(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = exe ? g_path_get_dirname(exe) : NULL;
+    char *places[] = {
+        dir ? g_build_filename(dir, "..", "verify", KNOWN_LIST, NULL) : NULL,
+        dir ? g_build_filename(dir, "..", "share", "vadsim", KNOWN_LIST, NULL) : NULL,
+        g_build_filename(VS_DATADIR, KNOWN_LIST, NULL),
+    };
+    char *found = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(places); i++) {
+        if (!found && places[i] && g_file_test(places[i], G_FILE_TEST_IS_REGULAR))
+            found = g_steal_pointer(&places[i]);
+        g_free(places[i]);
+    }
+    return found;
+}
+
+/* The agent's launcher: --launcher's words, or the backend's choice (a Wine, the one --wine
+ * names); FALSE after saying why on a usage error. Nothing to launch with here is not one: it
+ * goes to o->unavailable. */
+static gboolean choose_launcher(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent)
+{
+    agent->launcher = NULL;
+    if (o->wine && (o->launcher || !o->kind->choose_launcher)) {
+        fprintf(stderr, "vadsim %s: --wine chooses the Win32 agent's launcher: %s\n", command,
+                o->launcher ? "give it or --launcher, not both" : "use it with --backend=win32");
+        return FALSE;
+    }
+    const char *launcher = o->launcher ? o->launcher : o->kind->launcher;
+    if (!launcher) {
+        if (!o->model_only)
+            o->kind->choose_launcher(o->wine, agent, &o->unavailable);
+        return TRUE;
+    }
+    GError *error = NULL;
+    if (*launcher && strcmp(launcher, "none") != 0 &&
+        !g_shell_parse_argv(launcher, NULL, &agent->launcher, &error)) {
+        fprintf(stderr, "vadsim %s: --launcher: %s\n", command, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent,
                         VsKnownList *known)
 {
@@ -81,21 +138,28 @@ gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentComm
         return FALSE;
     const char *env = g_getenv(o->kind->agent_env);
     agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : o->kind->agent);
-    const char *launcher = o->launcher ? o->launcher : o->kind->launcher;
-    GError *error = NULL;
-    agent->launcher = NULL;
-    if (*launcher && strcmp(launcher, "none") != 0 &&
-        !g_shell_parse_argv(launcher, NULL, &agent->launcher, &error)) {
-        fprintf(stderr, "vadsim %s: --launcher: %s\n", command, error->message);
-        g_error_free(error);
+    if (!choose_launcher(command, o, agent))
+        return FALSE;
+    g_autofree char *list = o->known ? g_strdup(o->known) : find_known_list();
+    if (!list) {
+        fprintf(stderr,
+                "vadsim %s: no known-divergence list beside this build (../verify/" KNOWN_LIST
+                ") or in %s; name one with --known\n",
+                command, VS_DATADIR);
         return FALSE;
     }
-    if (!vs_known_load(known, o->known ? o->known : VS_KNOWN_LIST, &error)) {
+    GError *error = NULL;
+    if (!vs_known_load(known, list, &error)) {
         fprintf(stderr, "vadsim %s: %s\n", command, error->message);
         g_error_free(error);
         return FALSE;
     }
     return TRUE;
+}
+
+char *vs_cli_unavailable(const VsCliBackendOptions *o, const VsAgentCommand *agent)
+{
+    return o->unavailable ? g_strdup(o->unavailable) : o->kind->unavailable(agent);
 }
 
 void vs_cli_agent_command_free(VsAgentCommand *agent)

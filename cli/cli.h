@@ -3,6 +3,7 @@
  *
  *   vadsim.c             main: run, check and step, and verify and fuzz handed to their files
  *   verify.c, fuzz.c     vadsim verify, vadsim fuzz
+ *   agent.c              vadsim agent: a backend's agent on this terminal
  *   backend_options.c    the options verify and fuzz share
  *   collect.c            the scenario files a command was given
  */
@@ -27,9 +28,12 @@ typedef struct VsCliBackendOptions {
     char *backend;
     char *agent;
     char *launcher;
+    char *wine;
     char *known;
     const VsBackend *kind; /* set by vs_cli_prepare: the backend's table */
     gboolean model_only;   /* set by vs_cli_prepare: fuzz --backend=model */
+    char *unavailable;     /* set by vs_cli_prepare: why the backend has nothing to start its
+                            * agent with here (the Wine asked for is not here), or NULL */
 } VsCliBackendOptions;
 
 /* Parses a command's own options and the backend ones; FALSE (after saying why) on a usage
@@ -40,11 +44,15 @@ gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackend
 gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentCommand *agent,
                         VsKnownList *known);
 void vs_cli_agent_command_free(VsAgentCommand *agent);
+/* Why the prepared agent cannot run here (no Wine, the agent not built, ...), or NULL. Free it. */
+char *vs_cli_unavailable(const VsCliBackendOptions *o, const VsAgentCommand *agent);
 void vs_cli_backend_options_free(VsCliBackendOptions *o);
 
 /* vadsim verify (verify.c) and vadsim fuzz (fuzz.c): argv[0] is the command's name; they parse
  * their own options. */
 int vs_cli_verify(int argc, char **argv);
 int vs_cli_fuzz(int argc, char **argv);
+/* vadsim agent (agent.c), likewise. */
+int vs_cli_agent(int argc, char **argv);
 
 #endif /* VS_CLI_H */

@@ -46,7 +46,7 @@ static void print_report(guint64 seed, const VsFuzzReport *r)
     double rate = r->seconds > 0 ? (double)r->calls / r->seconds : 0;
     printf("fuzz seed %" G_GUINT64_FORMAT ", backend %s: %" G_GUINT64_FORMAT
            " calls in %.2f s (%.0f calls/s)\n",
-           seed, r->backend, r->calls, r->seconds, rate);
+           seed, r->label, r->calls, r->seconds, rate);
     if (strcmp(r->backend, "model") == 0)
         printf("  the model alone, its invariant checker after every call\n");
     else if (strcmp(r->backend, "linux") == 0)
@@ -71,6 +71,8 @@ static void print_report(guint64 seed, const VsFuzzReport *r)
     printf("shrunk from %" G_GUINT64_FORMAT " calls to %" G_GUINT64_FORMAT " in %" G_GUINT64_FORMAT
            " runs; reproducer: %s\n",
            r->shrunk_from, r->shrunk_to, r->shrink_runs, r->reproducer);
+    if (r->varies)
+        printf("(a last run of the shrunk calls missed it: the real system varies here)\n");
 }
 
 int vs_cli_fuzz(int argc, char **argv)
@@ -111,7 +113,7 @@ int vs_cli_fuzz(int argc, char **argv)
         goto out;
     }
     gboolean alone = o.model_only;
-    char *unavailable = alone ? NULL : o.kind->unavailable(&agent);
+    char *unavailable = alone ? NULL : vs_cli_unavailable(&o, &agent);
     if (unavailable) {
         printf("SKIP fuzz against %s: %s\n", o.kind->name, unavailable);
         g_free(unavailable);

@@ -6,6 +6,7 @@
  *   vadsim step FILE        step interactively: Enter next, b back, a number jumps, show ..., q
  *   vadsim verify PATH...   the model beside a real system (verify.c)
  *   vadsim fuzz             random sequences in both, shrunk to a .vsim on divergence (fuzz.c)
+ *   vadsim agent            a backend's agent on this terminal, to ask the real system by hand
  *
  * Exit status: 0 when every expectation holds, 1 when one fails or a scenario stops on a runtime
  * error, 2 on a usage or parse error. Option parsing is GLib's; all model work goes through the
@@ -30,7 +31,9 @@ static const char *const summary_text =
     "  verify PATH...  run scenarios in the model and in a real system side by side (Win32, or\n"
     "                  with --backend=posix this kernel); report divergences\n"
     "  fuzz            random call sequences in the model and a real system; shrink what\n"
-    "                  diverges\n";
+    "                  diverges\n"
+    "  agent           a real system's agent on this terminal (Win32 under the newest Wine, or\n"
+    "                  --wine=N): type requests, read answers\n";
 
 /* ---- Running one file ------------------------------------------------------------------------ */
 
@@ -412,6 +415,8 @@ int main(int argc, char **argv)
         return vs_cli_verify(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "fuzz") == 0)
         return vs_cli_fuzz(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "agent") == 0)
+        return vs_cli_agent(argc - 1, argv + 1);
     GOptionContext *context =
         g_option_context_new("COMMAND [ARGS...] - the vadsim scenario runner");
     g_option_context_set_summary(context, summary_text);
@@ -433,7 +438,8 @@ int main(int argc, char **argv)
             i++;
         if (i == G_N_ELEMENTS(commands)) {
             fprintf(stderr,
-                    "vadsim: unknown command '%s' (run, check, step, verify or fuzz; see --help)\n",
+                    "vadsim: unknown command '%s' (run, check, step, verify, fuzz or agent; "
+                    "see --help)\n",
                     argv[1]);
         } else {
             /* Each command takes its own --help (and run its own options). */

@@ -16,9 +16,10 @@
 #include "verify.h"
 
 /* Verifies every file; the exit status. */
-static int verify_files(GPtrArray *files, const VsVerifyOptions *options)
+static int verify_files(GPtrArray *files, const VsVerifyOptions *options,
+                        const VsCliBackendOptions *o)
 {
-    g_autofree char *unavailable = options->backend->unavailable(&options->agent);
+    g_autofree char *unavailable = vs_cli_unavailable(o, &options->agent);
     if (unavailable) {
         printf("SKIP all %u scenario%s: %s\n0 passed, 0 failed, %u skipped\n", files->len,
                files->len == 1 ? "" : "s", unavailable, files->len);
@@ -71,7 +72,7 @@ int vs_cli_verify(int argc, char **argv)
                 vs_cli_collect("verify", argv[i], files, &status);
             VsVerifyOptions options = {o.kind, agent, &known, verbose};
             if (status == EXIT_PASS)
-                status = verify_files(files, &options);
+                status = verify_files(files, &options, &o);
             g_ptr_array_free(files, TRUE);
         }
     }

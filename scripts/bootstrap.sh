@@ -1,5 +1,6 @@
 #!/bin/sh
-# bootstrap.sh - installs the Debian packages vadsim needs that this machine lacks.
+# bootstrap.sh - installs the Debian packages vadsim needs that this machine lacks, and the second
+# Win32 oracle: Wine 10 in a Debian 13 root.
 #
 # Run as root on Debian 12. Asks apt only when something is missing, so a second run is instant.
 # Packages: the C toolchain and Meson/Ninja for the build; clang with its runtimes (libFuzzer and
@@ -7,31 +8,73 @@
 # fuzzing build; clang-format for the formatting check; cmocka for the tests, binutils for the
 # no-globals check, GLib for the scenario language, mingw-w64 to build the Win32 agent and Wine
 # (wine64, with the wine launcher) to run it; SDL2 with SDL2_ttf, SDL2_image and the DejaVu fonts
-# for the visualiser, and Xvfb (with xauth, for xvfb-run) to test its window without a display.
+# for the visualiser, and Xvfb (with xauth, for xvfb-run) to test its window without a display;
+# debootstrap to make the Debian 13 root below.
 set -eu
 
 packages="gcc libc6-dev binutils clang libclang-rt-dev llvm clang-format meson ninja-build
 pkg-config libcmocka-dev libglib2.0-dev gcc-mingw-w64-x86-64 wine wine64 libsdl2-dev libsdl2-ttf-dev
-libsdl2-image-dev fonts-dejavu-core xvfb xauth"
+libsdl2-image-dev fonts-dejavu-core xvfb xauth debootstrap"
 
-missing=""
-for package in $packages; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-        missing="$missing $package"
+# install_packages: the host's packages, from Debian 12.
+install_packages() {
+    missing=""
+    for package in $packages; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+            missing="$missing $package"
+        fi
+    done
+    if [ -z "$missing" ]; then
+        echo "bootstrap: all packages present"
+        return
     fi
-done
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: missing packages:$missing; run this script as root to install them" >&2
+        exit 1
+    fi
+    echo "bootstrap: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # shellcheck disable=SC2086 # the list is meant to split into words
+    apt-get install -y -q --no-install-recommends $missing
+}
 
-if [ -z "$missing" ]; then
-    echo "bootstrap: all packages present"
-    exit 0
-fi
+# The second Win32 oracle. Debian 12's Wine is 8.0, which has no placeholders; Debian 13's is 10.0,
+# which has. It lives in a Debian 13 (trixie) root of its own, made from Debian's packages alone:
+# debootstrap's minimal variant, then wine64 and wine from apt inside it (about 45 s and 1.5 GB).
+# The root is machine-wide state, not the checkout's: /var/lib/vadsim ($VADSIM_ROOTS), where
+# `git clean` of any checkout cannot reach it and where every checkout's vadsim and the installed
+# one look for it (verify/win32/wine.c). Both steps run in a private mount namespace (unshare), so
+# the /proc and /sys that debootstrap and apt mount inside the root vanish with them, even when
+# interrupted; the root is made under NAME.partial and renamed when whole, so a root that is
+# there is complete, and a second run finds it and returns at once.
+roots=${VADSIM_ROOTS:-/var/lib/vadsim}
+wine_root=$roots/debian-trixie
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "bootstrap: missing packages:$missing; run this script as root to install them" >&2
-    exit 1
-fi
-echo "bootstrap: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086 # the list is meant to split into words
-apt-get install -y -q --no-install-recommends $missing
+make_wine_root() {
+    if [ -d "$wine_root" ]; then
+        echo "bootstrap: Wine 10 root present ($wine_root)"
+        return
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: no Wine 10 root at $wine_root; run this script as root to make it" >&2
+        exit 1
+    fi
+    partial=$wine_root.partial
+    echo "bootstrap: making the Wine 10 root $wine_root (Debian 13, from deb.debian.org)"
+    rm -rf "$partial"
+    mkdir -p "$roots"
+    unshare --mount --propagation private \
+        debootstrap --variant=minbase trixie "$partial" http://deb.debian.org/debian >/dev/null
+    # shellcheck disable=SC2016 # $1 is the inner shell's
+    unshare --mount --propagation private sh -c '
+        mount -t proc proc "$1/proc" && mount -t devpts devpts "$1/dev/pts" &&
+        chroot "$1" sh -c "export DEBIAN_FRONTEND=noninteractive &&
+            apt-get update -q && apt-get install -y -q --no-install-recommends wine64 wine &&
+            apt-get clean"' sh "$partial" >/dev/null
+    mv "$partial" "$wine_root"
+    echo "bootstrap: Wine 10 root made: $(du -sh "$wine_root" | cut -f1)"
+}
+
+install_packages
+make_wine_root

@@ -12,13 +12,16 @@ cd "$(dirname "$0")/.."
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 
-# Wine makes its prefix (~/.wine) on first use, which can take a minute: do it once, up front,
-# rather than inside the first test that starts the agent.
+# Wine makes its prefix (~/.wine, and the Debian 13 root's own) on first use, which can take a
+# minute: do it once for each Wine, up front, rather than inside the first test that starts the
+# agent. `vadsim agent` starts the agent as the tests do (and says SKIP where that Wine is not).
 warm_wine() {
     agent=build-win32/verify/win32/agent/vadsim-agent.exe
-    if command -v wine >/dev/null 2>&1 && [ -f "$agent" ]; then
-        echo quit | WINEDEBUG=-all wine "$agent" >/dev/null 2>&1 || true
-    fi
+    [ -f "$agent" ] && [ -x "build-$1/cli/vadsim" ] || return 0
+    for version in 8 10; do
+        echo quit | "build-$1/cli/vadsim" agent --wine=$version --agent="$agent" >/dev/null 2>&1 ||
+            true
+    done
 }
 
 failed_builds=""
@@ -34,7 +37,7 @@ run() {
         failed_builds="$failed_builds $name"
         return
     fi
-    warm_wine
+    warm_wine "$name"
     if [ -n "$suite" ]; then
         meson test -C "build-$name" --suite "$suite" --print-errorlogs --num-processes 2 ||
             failed_builds="$failed_builds $name"

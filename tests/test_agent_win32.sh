@@ -1,16 +1,20 @@
 #!/bin/bash
-# test_agent_win32.sh AGENT - the Win32 agent (vadsim-agent.exe) on its own, under Wine: the twin of
-# test_agent_posix.sh. Its greeting; calls made and answered with the last error and status; memory
-# accesses whose faults (an access violation, a guard page) are answers, not crashes; a call that
-# raises inside the system is recovered; requests it cannot take - unknown, with the wrong number
-# of arguments, malformed, too long, and under Wine the ones Wine would fail on - refused with a
-# reason, and the agent goes on; quit ends it. Skipped (77) where Wine or the agent is missing.
+# test_agent_win32.sh VADSIM AGENT WINE - the Win32 agent (vadsim-agent.exe) on its own, under the
+# Wine WINE names (a version: 8, 10), started by `vadsim agent` as verify and fuzz start it: the
+# twin of test_agent_posix.sh. Its greeting (with the Wine version); calls made and answered with
+# the last error and status; memory accesses whose faults (an access violation, a guard page) are
+# answers, not crashes; a call that raises inside the system is recovered; requests it cannot take
+# - unknown, with the wrong number of arguments, malformed, too long, and under Wine the ones Wine
+# would fail on - refused with a reason, and the agent goes on; quit ends it. Skipped (77) where
+# that Wine or the agent is missing.
 set -eu
-agent=$1
-command -v wine >/dev/null 2>&1 || { echo "SKIP: wine is not installed"; exit 77; }
+vadsim=$1
+agent=$2
+wine_version=$3
 [ -f "$agent" ] || { echo "SKIP: $agent is not built (it needs x86_64-w64-mingw32-gcc)"; exit 77; }
-export WINEDEBUG=-all
-coproc AGENT { exec wine "$agent" 2>/dev/null; }
+skip=$("$vadsim" agent --wine="$wine_version" --agent="$agent" </dev/null 2>&1) || [ $? != 77 ] ||
+    { echo "$skip"; exit 77; }
+coproc AGENT { exec "$vadsim" agent --wine="$wine_version" --agent="$agent" 2>/dev/null; }
 ask() {
     echo "$1" >&"${AGENT[1]}"
     read -r -t 180 reply <&"${AGENT[0]}" || { echo "FAIL: no answer to '${1:0:40}'"; exit 1; }
@@ -28,10 +32,13 @@ expect() { # expect REQUEST PATTERN
 hex() { printf '%x' "$1"; }
 ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 
-# ---- hello: protocol 1, then GetSystemInfo's page size, granularity and addresses, and Wine.
-read -r _ version _ _ _ page granularity _ _ wine <<<"$(ask hello)"
-[ "$version" = 1 ] || fail "protocol version $version"
+# ---- hello: protocol 2, then GetSystemInfo's page size, granularity and addresses, the Wine
+# version (major, minor, micro) and the Windows version the system reports.
+read -r _ version _ _ _ page granularity _ _ wine minor _ <<<"$(ask hello)"
+[ "$version" = 2 ] || fail "protocol version $version"
 [ "$page" = 1000 ] && [ "$granularity" = 10000 ] || fail "page $page, granularity $granularity"
+[ "$((0x$wine)).$((0x$minor))" = "$wine_version.0" ] || [ "$((0x$wine))" = "$wine_version" ] ||
+    fail "the agent runs under Wine $((0x$wine)).$((0x$minor)), not $wine_version"
 
 # ---- Calls: MEM_COMMIT|MEM_RESERVE (3000), PAGE_READWRITE (4).
 a=$(ret "$(ask "VirtualAlloc 0 10000 3000 4")")
@@ -71,11 +78,11 @@ expect "VirtualAlloc 0 1000" "! unknown request or wrong argument count: Virtual
 expect "VirtualAlloc zz 1000 3000 4" "! malformed request*"
 expect "CreateFileMapping ffffffffffffffff 0 4 0 1000 s4" "! malformed request*" # odd hex
 expect "$(printf 'VirtualAlloc%01100d' 0)" "! request line too long"
-if [ "$wine" = 1 ]; then
+if [ "$wine" != 0 ]; then
     expect "VirtualProtect 7ffe0000 1000 40 1 0" "! Wine would change KUSER_SHARED_DATA*"
     expect "VirtualAlloc $a 1000 80000 4" "! Wine's MEM_RESET*"
 fi
-expect "hello" "= 1 *"                                              # still alive
+expect "hello" "= 2 *"                                              # still alive
 
 echo quit >&"${AGENT[1]}"
 wait "$AGENT_PID" || fail "the agent did not end cleanly at quit"

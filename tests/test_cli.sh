@@ -30,16 +30,36 @@ printf 'x = (1 +\n' > "$work/broken.vsim"
 mkdir "$work/dir" && cp "$lesson" "$work/dir/a.vsim" && cp "$work/fails.vsim" "$work/dir/b.vsim"
 
 expect_run "no command" 2 "Usage:" "$vadsim"
-expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check, step, verify or fuzz; see --help)" "$vadsim" frob
+expect_run "unknown command" 2 "vadsim: unknown command 'frob' (run, check, step, verify, fuzz or agent; see --help)" "$vadsim" frob
 expect_run "verify without wine is skipped" 77 "is not installed, so the agent cannot run here" \
     "$vadsim" verify --launcher=no-such-wine "$root/scenarios"
 expect_run "verify without files" 2 "vadsim verify: no file or directory given" "$vadsim" verify
 expect_run "fuzz bad backend" 2 "--backend takes win32, posix or model, not 'beos'" \
     "$vadsim" fuzz --backend=beos
 expect_run "fuzz bad calls" 2 "--calls 1 or more" "$vadsim" fuzz --calls 0
+expect_run "verify with a Wine not here is skipped" 77 "no Wine 9.99 here" \
+    "$vadsim" verify --wine=9.99 "$root/scenarios"
+expect_run "agent with a Wine not here is skipped" 77 "no Wine 9.99 here" \
+    "$vadsim" agent --wine=9.99
+expect_run "--wine and --launcher" 2 "give it or --launcher, not both" \
+    "$vadsim" verify --wine=8 --launcher=wine "$root/scenarios"
+expect_run "--wine for posix" 2 "use it with --backend=win32" \
+    "$vadsim" fuzz --backend=posix --wine=8
 printf '[entry]\ncall = read\n' > "$work/known.ini"
 expect_run "verify bad known list" 2 "known.ini: [entry] needs 'backend'" \
     "$vadsim" verify --known="$work/known.ini" "$root/scenarios"
+printf '[entry]\nbackend = wine\nwine = 8.0\ncall = read\nfield = return\nmodel = 0\nother = 1\nreason = a reason long enough\n' \
+    > "$work/known.ini"
+expect_run "a known entry without evidence" 2 "known.ini: [entry] needs 'evidence ='" \
+    "$vadsim" verify --known="$work/known.ini" "$root/scenarios"
+# The list is found where an installed command looks for its data: beside it in ../share/vadsim.
+mkdir -p "$work/installed/bin" "$work/installed/share/vadsim"
+cp "$vadsim" "$work/installed/bin/vadsim"
+expect_run "an installed command without its list" 2 "no known-divergence list beside this build" \
+    "$work/installed/bin/vadsim" fuzz --backend=model --calls 10
+cp "$root/verify/known-divergences.ini" "$work/installed/share/vadsim/"
+expect_run "an installed command finds its list" 0 "no unexplained divergence" \
+    "$work/installed/bin/vadsim" fuzz --backend=model --calls 10
 expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
 expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
 expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"

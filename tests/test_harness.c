@@ -66,6 +66,17 @@ static void test_relations_translate(void **state)
     vs_relations_translate(&r, &op, &other);
     assert_int_equal(other.arg[0], 0x5551000);
     assert_int_equal(other.arg[1], 0x11000); /* a size is not an address */
+    /* An address window moves with the allocation that holds both its ends, else stays. */
+    VsOp window = {
+        .kind = VS_OP_VIRTUAL_ALLOC_2,
+        .requirements = {.LowestStartingAddress = 0x10000, .HighestEndingAddress = 0x1FFFF}};
+    vs_relations_translate(&r, &window, &other);
+    assert_int_equal(other.requirements.LowestStartingAddress, 0x5550000);
+    assert_int_equal(other.requirements.HighestEndingAddress, 0x555FFFF);
+    window.requirements.HighestEndingAddress = 0x2FFFFFFF;
+    vs_relations_translate(&r, &window, &other);
+    assert_int_equal(other.requirements.LowestStartingAddress, 0x10000);
+    assert_int_equal(other.requirements.HighestEndingAddress, 0x2FFFFFFF);
     vs_relations_clear(&r);
 }
 
@@ -149,124 +160,205 @@ static char *write_list(const char *text)
     return path;
 }
 
-/* Entries match by backend, call, field, values (alternatives, has:) and address range. */
+#define EVIDENCE "evidence = a reproducer, tests/verify-win32/none.vsim, for the test\n"
+
+static const VsKnownSystem wine8 = {"wine", "8.0"}, wine10 = {"wine", "10.0"},
+                           windows = {"windows", "10.0.19045"};
+
+/* Entries match by backend and its versions, call, field, values (alternatives, has:) and
+ * address range. */
 static void test_known_matching(void **state)
 {
     g_autofree char *path = write_list(
-        "[a]\nbackend = wine\ncall = VirtualFree, NtFreeVirtualMemory\nfield = status\n"
-        "model = STATUS_MEMORY_NOT_ALLOCATED\nother = STATUS_INVALID_PARAMETER\n"
-        "reason = Wine answers differently here\n"
-        "[b]\nbackend = win32\ncall = VirtualQuery\nfield = Protect\nmodel = has:PAGE_NOCACHE\n"
-        "other = *\naddress = 0x10000-0x1FFFF\nverdict = unsupported\n"
-        "reason = only in this range, for the test\n");
+        "[a]\nbackend = wine\nwine = 8.0\ncall = VirtualFree, NtFreeVirtualMemory\n"
+        "field = status\nmodel = STATUS_MEMORY_NOT_ALLOCATED\nother = STATUS_INVALID_PARAMETER\n"
+        "reason = Wine answers differently here\n" EVIDENCE
+        "[b]\nbackend = win32\nwine = *\nwindows = *\ncall = VirtualQuery\nfield = Protect\n"
+        "model = has:PAGE_NOCACHE\nother = *\naddress = 0x10000-0x1FFFF\nverdict = unsupported\n"
+        "reason = only in this range, for the test\n" EVIDENCE);
     VsKnownList list = {0};
     GError *error = NULL;
     assert_true(vs_known_load(&list, path, &error));
     VsOp nt_free = {.kind = VS_OP_NT_FREE};
     VsDivergence d = {"status", NULL, NULL, 0xC00000A0, 0xC000000D};
-    assert_non_null(vs_known_match(&list, "wine", &nt_free, NULL, &d));
-    assert_null(vs_known_match(&list, "windows", &nt_free, NULL, &d));
+    assert_non_null(vs_known_match(&list, &wine8, &nt_free, NULL, &d));
+    assert_null(vs_known_match(&list, &wine10, &nt_free, NULL, &d)); /* another version */
+    assert_null(vs_known_match(&list, &windows, &nt_free, NULL, &d));
     d.other_value = 0xC0000005;
-    assert_null(vs_known_match(&list, "wine", &nt_free, NULL, &d));
+    assert_null(vs_known_match(&list, &wine8, &nt_free, NULL, &d));
     VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x12000}};
     VsDivergence p = {"Protect", NULL, NULL, PAGE_READWRITE | PAGE_NOCACHE, PAGE_READWRITE};
-    const VsKnownEntry *e = vs_known_match(&list, "windows", &query, NULL, &p);
+    const VsKnownEntry *e = vs_known_match(&list, &windows, &query, NULL, &p);
     assert_non_null(e);
     assert_int_equal(e->verdict, VS_VERDICT_UNSUPPORTED);
+    assert_non_null(vs_known_match(&list, &wine10, &query, NULL, &p));
     query.arg[0] = 0x20000;
-    assert_null(vs_known_match(&list, "windows", &query, NULL, &p));
+    assert_null(vs_known_match(&list, &windows, &query, NULL, &p));
     vs_known_clear(&list);
     g_unlink(path);
+}
+
+/* A version pattern: one version (and its point releases), ranges closed and open, several. */
+static void test_known_versions(void **state)
+{
+    assert_true(vs_known_version_matches("8.0", "8.0"));
+    assert_true(vs_known_version_matches("8.0", "8.0.2"));
+    assert_false(vs_known_version_matches("8.0", "8.1"));
+    assert_false(vs_known_version_matches("8.0", "10.0"));
+    assert_true(vs_known_version_matches("8.0-9.22", "9.0"));
+    assert_true(vs_known_version_matches("8.0-9.22", "9.22"));
+    assert_false(vs_known_version_matches("8.0-9.22", "10.0"));
+    assert_true(vs_known_version_matches("10.0-", "11.10"));
+    assert_false(vs_known_version_matches("10.0-", "9.9"));
+    assert_true(vs_known_version_matches("8.0, 10.0", "10.0"));
+    assert_true(vs_known_version_matches("6.17-", "6.18.44"));
+    assert_true(vs_known_version_matches("*", "1.2"));
+    assert_false(vs_known_version_matches("8.0", ""));
 }
 
 /* The conditions: the size argument, the protection argument, the model's region state. */
 static void test_known_conditions(void **state)
 {
     g_autofree char *path = write_list(
-        "[size]\nbackend = wine\ncall = NtProtectVirtualMemory\nfield = status\nsize = 0\n"
-        "model = *\nother = *\nreason = only a zero size, for the test\n"
-        "[protect]\nbackend = wine\ncall = VirtualAlloc\nfield = return\n"
-        "protect = has:PAGE_NOACCESS|PAGE_GUARD\nmodel = 0\nother = *\n"
-        "reason = only a guarded no-access page, for the test\n"
-        "[state]\nbackend = wine\ncall = VirtualQuery\nfield = RegionSize\nstate = MEM_RESERVE\n"
-        "model = *\nother = *\nreason = only reserved regions, for the test\n"
-        "[view]\nbackend = wine\ncall = read\nfield = exception\nregion = MEM_MAPPED\n"
-        "state = MEM_RESERVE\nstatus = *\nmodel = *\nother = *\n"
-        "reason = only reserved pages of views, for the test\n");
+        "[size]\nbackend = wine\nwine = 8.0-\ncall = NtProtectVirtualMemory\nfield = status\n"
+        "size = 0\nmodel = STATUS_INVALID_PARAMETER_3\nother = *\n"
+        "reason = only a zero size, for the test\n" EVIDENCE
+        "[protect]\nbackend = wine\nwine = 8.0-\ncall = VirtualAlloc\nfield = return\n"
+        "protect = has:PAGE_NOACCESS|PAGE_GUARD, !has:PAGE_NOCACHE\nmodel = 0\nother = *\n"
+        "reason = only a guarded no-access page, for the test\n" EVIDENCE
+        "[state]\nbackend = wine\nwine = 8.0-\ncall = VirtualQuery\nfield = RegionSize\n"
+        "state = MEM_RESERVE\nmodel = 0xE000\nother = *\n"
+        "reason = only reserved regions, for the test\n" EVIDENCE
+        "[failed]\nbackend = wine\nwine = 8.0-\ncall = VirtualProtect\nfield = OldProtect\n"
+        "model = PAGE_NOACCESS\nother = *\nresult = failed\nreason = only failed calls, for the "
+        "test\n" EVIDENCE "[view]\nbackend = wine\nwine = 8.0-\ncall = read\nfield = exception\n"
+        "region = MEM_MAPPED\nstate = MEM_RESERVE\nstatus = *\nmodel = STATUS_ACCESS_VIOLATION\n"
+        "other = *\nreason = only reserved pages of views, for the test\n" EVIDENCE);
     VsKnownList list = {0};
     GError *error = NULL;
     assert_true(vs_known_load(&list, path, &error));
     /* NtProtectVirtualMemory(process, &base, &size, new, &old): the size is argument 2. */
     VsOp protect = {.kind = VS_OP_NT_PROTECT, .arg = {0, 0x10000, 0, PAGE_READONLY}};
     VsDivergence status = {"status", NULL, NULL, 0xC00000F1, 0xC000002D};
-    assert_non_null(vs_known_match(&list, "wine", &protect, NULL, &status));
+    assert_non_null(vs_known_match(&list, &wine8, &protect, NULL, &status));
     protect.arg[2] = 0x1000;
-    assert_null(vs_known_match(&list, "wine", &protect, NULL, &status));
+    assert_null(vs_known_match(&list, &wine8, &protect, NULL, &status));
 
     VsOp alloc = {.kind = VS_OP_VIRTUAL_ALLOC,
                   .arg = {0, 0x1000, MEM_COMMIT, PAGE_NOACCESS | PAGE_GUARD}};
     VsDivergence ret = {"return", NULL, NULL, 0, 0x10000};
-    assert_non_null(vs_known_match(&list, "wine", &alloc, NULL, &ret));
+    assert_non_null(vs_known_match(&list, &wine8, &alloc, NULL, &ret));
     alloc.arg[3] = PAGE_READONLY | PAGE_GUARD;
-    assert_null(vs_known_match(&list, "wine", &alloc, NULL, &ret));
+    assert_null(vs_known_match(&list, &wine8, &alloc, NULL, &ret));
+    alloc.arg[3] = PAGE_NOACCESS | PAGE_GUARD | PAGE_NOCACHE; /* excluded */
+    assert_null(vs_known_match(&list, &wine8, &alloc, NULL, &ret));
 
     VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x10000}};
     VsOutcome model = {.has_mbi = true, .mbi = {.State = MEM_RESERVE}};
     VsDivergence size = {"RegionSize", NULL, NULL, 0xE000, 0x1000};
-    assert_non_null(vs_known_match(&list, "wine", &query, &model, &size));
+    assert_non_null(vs_known_match(&list, &wine8, &query, &model, &size));
     model.mbi.State = MEM_COMMIT;
-    assert_null(vs_known_match(&list, "wine", &query, &model, &size));
-    assert_null(vs_known_match(&list, "wine", &query, NULL, &size));
+    assert_null(vs_known_match(&list, &wine8, &query, &model, &size));
+    assert_null(vs_known_match(&list, &wine8, &query, NULL, &size));
+
+    /* A failed call, and not a successful one. */
+    VsOp vp = {.kind = VS_OP_VIRTUAL_PROTECT, .arg = {0x10000, 0x1000, PAGE_READONLY}};
+    VsOutcome failed = {.ret = 0}, succeeded = {.ret = 1};
+    VsDivergence old = {"OldProtect", NULL, NULL, PAGE_NOACCESS, 0};
+    assert_non_null(vs_known_match(&list, &wine8, &vp, &failed, &old));
+    assert_null(vs_known_match(&list, &wine8, &vp, &succeeded, &old));
 
     /* A read: the page's Type and State before the call, as the model saw them. */
     VsOp read = {.kind = VS_OP_READ, .arg = {0x10000}};
     VsOutcome touched = {.region_type = MEM_MAPPED, .region_state = MEM_RESERVE};
     VsDivergence exception = {"exception", NULL, NULL, 0xC0000005, 0};
-    assert_non_null(vs_known_match(&list, "wine", &read, &touched, &exception));
+    assert_non_null(vs_known_match(&list, &wine8, &read, &touched, &exception));
     touched.region_type = MEM_PRIVATE;
-    assert_null(vs_known_match(&list, "wine", &read, &touched, &exception));
+    assert_null(vs_known_match(&list, &wine8, &read, &touched, &exception));
     touched.region_type = MEM_MAPPED, touched.region_state = MEM_COMMIT;
-    assert_null(vs_known_match(&list, "wine", &read, &touched, &exception));
+    assert_null(vs_known_match(&list, &wine8, &read, &touched, &exception));
     vs_known_clear(&list);
     g_unlink(path);
 }
 
-/* A malformed entry is refused with the file, the group and what is wrong. */
+/* A fatal entry withholds the calls it names, in the versions it names, under its conditions;
+ * it explains no divergence. */
+static void test_known_fatal(void **state)
+{
+    g_autofree char *path =
+        write_list("[dies]\nbackend = wine\nwine = 10.0\ncall = VirtualAlloc\naddress = 0\n"
+                   "verdict = fatal\nreason = the real system dies here, for the test\n" EVIDENCE);
+    VsKnownList list = {0};
+    GError *error = NULL;
+    assert_true(vs_known_load(&list, path, &error));
+    VsOp alloc = {.kind = VS_OP_VIRTUAL_ALLOC, .arg = {0, 0x1000, MEM_COMMIT, PAGE_READWRITE}};
+    assert_non_null(vs_known_fatal(&list, &wine10, &alloc, NULL));
+    assert_null(vs_known_fatal(&list, &wine8, &alloc, NULL));
+    VsDivergence ret = {"return", NULL, NULL, 0, 0x10000};
+    assert_null(vs_known_match(&list, &wine10, &alloc, NULL, &ret));
+    alloc.arg[0] = 0x10000;
+    assert_null(vs_known_fatal(&list, &wine10, &alloc, NULL));
+    vs_known_clear(&list);
+    g_unlink(path);
+}
+
+#define ENTRY_HEAD "[x]\nbackend = wine\nwine = 8.0\ncall = VirtualFree\n"
+#define ENTRY_TAIL "reason = long enough\n" EVIDENCE
+
+/* A malformed entry is refused with the file, the group and what is wrong; so is one without
+ * evidence or versions, one with model = *, one naming every call. */
 static void test_known_errors(void **state)
 {
     static const struct {
         const char *text;
         const char *message;
     } cases[] = {
-        {"[x]\nbackend = wine\ncall = VirtualFree\nfield = status\nmodel = 1\nother = 2\n",
-         "[x] needs 'reason'"},
-        {"[x]\nbackend = beos\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n",
+        {ENTRY_HEAD "field = status\nmodel = 1\nother = 2\n" EVIDENCE, "[x] needs 'reason'"},
+        {ENTRY_HEAD "field = status\nmodel = 1\nother = 2\nreason = long enough\n",
+         "needs 'evidence ='"},
+        {"[x]\nbackend = wine\ncall = VirtualFree\nfield = status\nmodel = 1\nother = "
+         "2\n" ENTRY_TAIL,
+         "needs 'wine ='"},
+        {"[x]\nbackend = win32\nwine = 8.0\ncall = VirtualFree\nfield = status\nmodel = 1\n"
+         "other = 2\n" ENTRY_TAIL,
+         "needs 'windows ='"},
+        {"[x]\nbackend = wine\nwine = 8.x\ncall = VirtualFree\nfield = status\nmodel = 1\n"
+         "other = 2\n" ENTRY_TAIL,
+         "needs 'wine ='"},
+        {"[x]\nbackend = wine\nwine = *\ncall = VirtualFree\nfield = status\nmodel = 1\n"
+         "other = 2\n" ENTRY_TAIL,
+         "names every version"},
+        {ENTRY_HEAD "field = status\nmodel = *\nother = 2\n" ENTRY_TAIL, "must name the field"},
+        {"[x]\nbackend = beos\nwine = 8.0\ncall = VirtualFree\nfield = return\nmodel = 1\n"
+         "other = *\n" ENTRY_TAIL,
          "backend must be wine, windows, win32 or linux"},
-        {"[x]\nbackend = wine\ncall = VirtualFrob\nfield = *\nmodel = *\nother = *\n"
-         "reason = long enough\n",
-         "names a call the language does not have"},
-        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = NOT_A_CONSTANT\nother = *\n"
-         "reason = long enough\n",
+        {"[x]\nbackend = wine\nwine = 8.0\ncall = VirtualFrob\nfield = return\nmodel = 1\n"
+         "other = *\n" ENTRY_TAIL,
+         "each one the language has"},
+        {"[x]\nbackend = wine\nwine = 8.0\ncall = *\nfield = return\nmodel = 1\nother = "
+         "*\n" ENTRY_TAIL,
+         "each one the language has"},
+        {ENTRY_HEAD "field = return\nmodel = NOT_A_CONSTANT\nother = *\n" ENTRY_TAIL,
          "model and other must be"},
-        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
-         "address = 5-\n",
+        {ENTRY_HEAD "field = return\nmodel = 0\nother = *\naddress = 5-\n" ENTRY_TAIL,
          "address must be LOW-HIGH"},
-        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
-         "size = 9-3\n",
+        {ENTRY_HEAD "field = return\nmodel = 0\nother = *\nsize = 9-3\n" ENTRY_TAIL,
          "size must be a number or LOW-HIGH"},
-        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
-         "protect = PAGE_SOMETIMES\n",
+        {ENTRY_HEAD "field = return\nmodel = 0\nother = *\nprotect = PAGE_SOMETIMES\n" ENTRY_TAIL,
          "protect must be"},
-        {"[x]\nbackend = wine\ncall = *\nfield = *\nmodel = *\nother = *\nreason = long enough\n"
-         "state = MEM_MAYBE\n",
+        {ENTRY_HEAD "field = return\nmodel = 0\nother = *\nstate = MEM_MAYBE\n" ENTRY_TAIL,
          "state must be"},
+        {ENTRY_HEAD "verdict = fatal\nfield = return\n" ENTRY_TAIL, "nothing is compared"},
+        {ENTRY_HEAD "field = return\nmodel = 0\nother = *\nverdict = maybe\n" ENTRY_TAIL,
+         "verdict must be"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *path = write_list(cases[i].text);
         VsKnownList list = {0};
         GError *error = NULL;
         assert_false(vs_known_load(&list, path, &error));
-        assert_non_null(strstr(error->message, cases[i].message));
+        if (!strstr(error->message, cases[i].message))
+            fail_msg("case %zu: %s", i, error->message);
         assert_non_null(strstr(error->message, path));
         g_error_free(error);
         vs_known_clear(&list);
@@ -274,7 +366,24 @@ static void test_known_errors(void **state)
     }
 }
 
-/* The reviewed list in the repository loads. */
+/* Every scenario or test of this repository that evidence names (a reproducer) exists. */
+static void assert_evidence_files_exist(const VsKnownEntry *e)
+{
+    g_auto(GStrv) words = g_strsplit_set(e->evidence, " ,;()", -1);
+    for (char **word = words; *word; word++) {
+        if (g_str_has_suffix(*word, "."))
+            (*word)[strlen(*word) - 1] = '\0'; /* the end of a sentence */
+        gboolean ours = g_str_has_prefix(*word, "tests/") || g_str_has_prefix(*word, "scenarios/");
+        if (!ours || !(g_str_has_suffix(*word, ".vsim") || g_str_has_suffix(*word, ".sh")))
+            continue;
+        g_autofree char *path = g_build_filename(VS_SOURCE_ROOT, *word, NULL);
+        if (!g_file_test(path, G_FILE_TEST_EXISTS))
+            fail_msg("[%s] names %s as evidence, which does not exist", e->id, *word);
+    }
+}
+
+/* The reviewed list in the repository loads (so every entry has evidence and versions), and the
+ * reproducers its evidence names are there. */
 static void test_repository_list_loads(void **state)
 {
     VsKnownList list = {0};
@@ -283,6 +392,8 @@ static void test_repository_list_loads(void **state)
     if (!ok)
         fail_msg("%s", error->message);
     assert_true(list.entries->len > 5);
+    for (guint i = 0; i < list.entries->len; i++)
+        assert_evidence_files_exist(g_ptr_array_index(list.entries, i));
     vs_known_clear(&list);
 }
 
@@ -321,6 +432,22 @@ static void test_taints_merge_and_lift(void **state)
     vs_taints_lift(taints, agrees_above_0x1000, NULL);
     assert_null(vs_taints_over(taints, 0x2000, 0x2001));
     assert_string_equal(vs_taints_over(taints, 0x100, 0x101), "first");
+}
+
+/* Released memory takes its taints with it, and only its own: a taint split by a release keeps
+ * both ends. */
+static void test_taints_end_with_their_memory(void **state)
+{
+    g_autoptr(GArray) taints = vs_taints_new();
+    vs_taints_add(taints, 0x10000, 0x40000, "split");
+    vs_taints_add(taints, 0x80000, 0x90000, "gone");
+    vs_taints_remove(taints, 0x20000, 0x30000);
+    vs_taints_remove(taints, 0x80000, 0xA0000);
+    assert_string_equal(vs_taints_over(taints, 0x10000, 0x10001), "split");
+    assert_null(vs_taints_over(taints, 0x20000, 0x30000));
+    assert_string_equal(vs_taints_over(taints, 0x30000, 0x30001), "split");
+    assert_null(vs_taints_over(taints, 0x80000, 0x90000));
+    assert_int_equal(taints->len, 2);
 }
 
 /* --backend's names come from the backend table. */
@@ -384,11 +511,14 @@ int main(void)
         cmocka_unit_test(test_compare_pairs_chosen_addresses),
         cmocka_unit_test(test_compare_errors_and_queries),
         cmocka_unit_test(test_known_matching),
+        cmocka_unit_test(test_known_versions),
+        cmocka_unit_test(test_known_fatal),
         cmocka_unit_test(test_known_conditions),
         cmocka_unit_test(test_known_errors),
         cmocka_unit_test(test_repository_list_loads),
         cmocka_unit_test(test_value_tables),
         cmocka_unit_test(test_taints_merge_and_lift),
+        cmocka_unit_test(test_taints_end_with_their_memory),
         cmocka_unit_test(test_backend_names),
         cmocka_unit_test(test_protocol_parses_requests),
     };

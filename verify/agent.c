@@ -34,11 +34,17 @@ G_DEFINE_QUARK(vs - agent - error - quark, vs_agent_error)
 
 /* ---- Lines ----------------------------------------------------------------------------------- */
 
+/* Keeps the last lines the agent wrote to standard error, whole, within STDERR_KEPT bytes. */
 static void keep_stderr(VsAgent *agent, const char *bytes, gssize n)
 {
-    g_string_append_len(agent->stderr_tail, bytes, n);
-    if (agent->stderr_tail->len > STDERR_KEPT)
-        g_string_erase(agent->stderr_tail, 0, (gssize)(agent->stderr_tail->len - STDERR_KEPT));
+    GString *tail = agent->stderr_tail;
+    g_string_append_len(tail, bytes, n);
+    if (tail->len <= STDERR_KEPT)
+        return;
+    g_string_erase(tail, 0, (gssize)(tail->len - STDERR_KEPT));
+    const char *newline = memchr(tail->str, '\n', tail->len);
+    if (newline && newline[1])
+        g_string_erase(tail, 0, newline + 1 - tail->str);
 }
 
 static gboolean lose(VsAgent *agent, GError **error, const char *what)

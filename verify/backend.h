@@ -23,7 +23,12 @@ struct VsBackend {
     const char *name;      /* "win32", "posix": what --backend takes */
     const char *agent;     /* the agent this build made (a path) */
     const char *agent_env; /* the environment variable that may name another */
-    const char *launcher;  /* how the agent is started unless the user says: "wine", "none" */
+    const char *launcher;  /* how the agent is started unless the user says: "none" (directly),
+                            * or NULL: choose_launcher chooses */
+    /* Chooses how the agent is started (its launcher's words into command->launcher) from want,
+     * the user's --wine (NULL: the backend's choice, the newest Wine); FALSE with *why when there
+     * is nothing here to start it with. NULL for a backend with a fixed launcher. */
+    gboolean (*choose_launcher)(const char *want, VsAgentCommand *command, char **why);
     /* Why the agent cannot run here (not built, no launcher, a machine the model does not know),
      * or NULL. */
     char *(*unavailable)(const VsAgentCommand *command);

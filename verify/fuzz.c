@@ -169,15 +169,34 @@ static void count(Run *r, const VsJudgement *judgement)
     }
 }
 
+/* The real system died (the agent crashed or hung) at the call at position, or in what the driver
+ * asked after it (when): the call is the run's finding. Other errors are errors. */
+static gboolean died(Run *r, const VsOp *op, guint position, const char *when, GError *lost,
+                     GError **error)
+{
+    if (!g_error_matches(lost, VS_AGENT_ERROR, VS_AGENT_ERROR_LOST)) {
+        g_propagate_error(error, lost);
+        return FALSE;
+    }
+    g_auto(GStrv) lines = g_strsplit(lost->message, "\n", -1);
+    g_autofree char *message = g_strjoinv(" / ", lines);
+    found(r, position, op->kind, "agent",
+          g_strdup_printf("%s kills the agent%s:\n    DIES: %s: %s", vs_op_spec(op->kind)->name,
+                          when, r->run.session->label, message));
+    g_error_free(lost);
+    return TRUE;
+}
+
 /* Mirrors a call the model made to the agent; an unexplained difference is the run's finding. */
 static gboolean mirror(Run *r, const VsOp *op, const VsOutcome *outcome, guint position,
                        GError **error)
 {
     VsJudgement judgement;
+    GError *lost = NULL;
     g_string_truncate(r->lines, 0);
     if (!r->o->backend->mirror(r->run.session, NULL, r->run.thread, op, outcome, &judgement,
-                               r->lines, error))
-        return FALSE;
+                               r->lines, &lost))
+        return died(r, op, position, "", lost, error);
     count(r, &judgement);
     if (judgement.kind == VS_JUDGED_UNEXPLAINED) {
         g_autofree char *where = r->g->aimed_at ? r->g->aimed_at(&r->run, op) : NULL;
@@ -212,13 +231,19 @@ static gboolean run_call(Run *r, const VsFuzzCall *c, guint position, GError **e
     return !r->run.session || mirror(r, &op, &outcome, position, error);
 }
 
-/* Compares the systems' state after call, where the backend does (generator.h): TRUE with a call
- * to add in *probe where they differ. */
-static gboolean compare_state(Run *r, const VsFuzzCall *call, guint id, VsFuzzCall *probe,
+/* Compares the systems' state after call (at sequence position), where the backend does
+ * (generator.h): TRUE with a call to add in *probe where they differ. The agent dying there is
+ * the call's finding. */
+static gboolean compare_state(Run *r, const VsFuzzCall *call, guint position, VsFuzzCall *probe,
                               GError **error)
 {
-    return !r->found && r->run.session && r->g->compare_state && !call->probe &&
-           r->g->compare_state(&r->run, call, id, probe, error);
+    if (r->found || !r->run.session || !r->g->compare_state || call->probe)
+        return FALSE;
+    GError *lost = NULL;
+    gboolean differ = r->g->compare_state(&r->run, call, position + 1, probe, &lost);
+    if (lost)
+        died(r, &call->op, position, " (in the state compared after it)", lost, error);
+    return differ;
 }
 
 /* ---- Exploring ------------------------------------------------------------------------------- */
@@ -252,7 +277,7 @@ static gboolean explore(Run *r, GArray *sequence, GError **error)
         VsFuzzCall c = r->g->generate(&r->run, &rng, sequence->len), probe;
         g_array_append_val(sequence, c);
         ok = run_call(r, &c, sequence->len - 1, error);
-        if (ok && compare_state(r, &c, sequence->len, &probe, error)) {
+        if (ok && compare_state(r, &c, sequence->len - 1, &probe, error)) {
             g_array_append_val(sequence, probe);
             ok = run_call(r, &probe, sequence->len - 1, error);
         }
@@ -301,12 +326,42 @@ typedef struct Finding {
     const VsFuzzOptions *o;
     VsOpKind kind;
     char field[32];
+    guint position; /* where the exploring run came to it */
 } Finding;
 
 static gboolean reproduces_finding(void *context, GArray *candidate, GError **error)
 {
     const Finding *f = context;
     return reproduces(f->o, candidate, f->kind, f->field, NULL, error);
+}
+
+/* The first prefix calls, the last count, and the calls that made what those name (their base,
+ * second base and handle), transitively (shrink.h's VsTailFn). */
+static GArray *tail_with_makers(GArray *sequence, guint prefix, guint count)
+{
+    g_autoptr(GHashTable) position = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autofree gboolean *keep = g_new0(gboolean, sequence->len);
+    for (guint i = 0; i < sequence->len; i++) {
+        const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+        g_hash_table_insert(position, GUINT_TO_POINTER(c->id), GUINT_TO_POINTER(i + 1));
+        keep[i] = i < prefix || i + count >= sequence->len;
+    }
+    for (guint i = sequence->len; i-- > prefix;) {
+        const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+        const gint names[] = {c->base, c->base2, c->handle_of};
+        for (guint n = 0; keep[i] && n < G_N_ELEMENTS(names); n++) {
+            guint made = names[n] >= 0 ? GPOINTER_TO_UINT(g_hash_table_lookup(
+                                             position, GUINT_TO_POINTER((guint)names[n])))
+                                       : 0;
+            if (made && made - 1 < i)
+                keep[made - 1] = TRUE;
+        }
+    }
+    GArray *shorter = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    for (guint i = 0; i < sequence->len; i++)
+        if (keep[i])
+            g_array_append_val(shorter, g_array_index(sequence, VsFuzzCall, i));
+    return shorter;
 }
 
 /* Shrinks the calls between the prefix and the diverging last one (shrink.h): first everything
@@ -324,7 +379,14 @@ static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran, V
                                                 (*sequence)->len, report->finding);
         o->progress(o->progress_context, line);
     }
-    if (!reproduces(o, *sequence, finding->kind, finding->field, NULL, error))
+    Run fresh = {0};
+    gboolean again = reproduces(o, *sequence, finding->kind, finding->field, &fresh, error);
+    if (!again && !(error && *error))
+        report->fresh = fresh.found
+                            ? g_strdup_printf("at call %u: %s", fresh.found_at + 1, fresh.finding)
+                            : g_strdup("nothing");
+    run_finish(&fresh);
+    if (!again)
         return FALSE;
     VsShrink s = {prefix,
                   reproduces_finding,
@@ -332,7 +394,8 @@ static gboolean shrink(const Finding *finding, GArray **sequence, GArray *ran, V
                   o->progress,
                   o->progress_context,
                   report->shrunk_from,
-                  &report->shrink_runs};
+                  &report->shrink_runs,
+                  tail_with_makers};
     *sequence =
         vs_shrink(&s, *sequence, vs_shrink_guess(*sequence, ran, prefix, SHRINK_KEEP_TAIL), error);
     return !(error && *error);
@@ -366,27 +429,34 @@ static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzRepor
 {
     const char *option = o->backend->generator->option;
     g_string_append_printf(out,
-                           "# Found by: vadsim fuzz %s--seed %" G_GUINT64_FORMAT
-                           " --calls %" G_GUINT64_FORMAT " (backend %s)\n"
+                           "# Found by: vadsim fuzz %s%s--seed %" G_GUINT64_FORMAT
+                           " --calls %" G_GUINT64_FORMAT " (%s)\n"
                            "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n",
-                           option, o->seed, o->calls, report->backend, report->shrunk_from, calls);
+                           option, report->option, o->seed, o->calls, report->label,
+                           report->shrunk_from, calls);
     /* The finding's first line and its unexplained differences; the reasons of known ones are in
      * the list, and vadsim verify prints them. */
     g_auto(GStrv) lines = g_strsplit(report->finding, "\n", -1);
     for (char **line = lines; *line; line++)
-        if (line == lines || strstr(*line, "DIVERGES"))
+        if (line == lines || strstr(*line, "DIVERGES") || strstr(*line, "DIES"))
             g_string_append_printf(out, "#   %s\n", g_strstrip(*line));
-    g_string_append_printf(out, "# Reproduce with: vadsim verify %sTHIS_FILE\n", option);
+    if (report->varies)
+        g_string_append(out, "# It did not come again in the last fresh run of these calls: the "
+                             "real system varies here.\n");
+    g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
+                           report->option);
 }
 
-/* The sequence's calls that ran in the final run (final), in steps: the prefix's first calls
- * (the generator's intro), those that lead up to the finding, and the call where it was. */
-static void write_calls(GString *out, GArray *sequence, const Run *final)
+/* The sequence's calls that ran in the final run (final; every call when it missed the finding,
+ * all having run while shrinking), in steps: the prefix's first calls (the generator's intro),
+ * those that lead up to the finding, and the call where it was. */
+static void write_calls(GString *out, GArray *sequence, const Run *final, gboolean missed)
 {
     const VsGenerator *g = final->g;
     g_autoptr(GArray) ran = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
     for (guint i = 0; i < sequence->len; i++)
-        if (i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED)
+        if (missed ||
+            (i < final->ran->len && g_array_index(final->ran, guint8, i) != VS_RAN_SKIPPED))
             g_array_append_val(ran, g_array_index(sequence, VsFuzzCall, i));
     g->write_intro(out, &final->run);
     for (guint i = 0; i < ran->len; i++) {
@@ -401,21 +471,21 @@ static void write_calls(GString *out, GArray *sequence, const Run *final)
 /* Writes the shrunk sequence as fuzz-seed<seed>-<backend>.vsim in o's reproducer directory; the
  * path goes to report->reproducer. */
 static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const Run *final,
-                                 VsFuzzReport *report, GError **error)
+                                 VsOpKind kind, VsFuzzReport *report, GError **error)
 {
     GString *out = g_string_new(NULL);
     write_header(out, o, report, sequence->len);
     g_string_append_printf(out, "title \"%s %" G_GUINT64_FORMAT ": %s\"\nsystem %s",
-                           final->g->title, o->seed, vs_op_spec(final->found_kind)->name,
-                           final->g->system);
+                           final->g->title, o->seed, vs_op_spec(kind)->name, final->g->system);
     if (o->ram_bytes)
         g_string_append_printf(out, " ram=%" G_GUINT64_FORMAT "K", o->ram_bytes >> 10);
     if (final->system_options)
         g_string_append_printf(out, " %s", final->system_options);
     g_string_append(out, "\n\n");
-    write_calls(out, sequence, final);
+    write_calls(out, sequence, final, report->varies);
+    g_autofree char *label = g_strdelimit(g_strdup(report->label), " ", '-');
     g_autofree char *name =
-        g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed, report->backend);
+        g_strdup_printf("fuzz-seed%" G_GUINT64_FORMAT "-%s.vsim", o->seed, label);
     report->reproducer = g_build_filename(o->reproducer_dir ? o->reproducer_dir : ".", name, NULL);
     gboolean ok = g_file_set_contents(report->reproducer, out->str, (gssize)out->len, error);
     g_string_free(out, TRUE);
@@ -429,28 +499,36 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
 static gboolean settle_finding(Run *r, GArray **sequence, VsFuzzReport *report, GError **error)
 {
     const VsFuzzOptions *o = r->o;
-    Finding finding = {o, r->found_kind, ""};
+    Finding finding = {o, r->found_kind, "", r->found_at};
     g_strlcpy(finding.field, r->found_field, sizeof finding.field);
     report->found = TRUE;
     report->finding = g_strdup(r->finding);
     report->shrunk_from = (*sequence)->len;
     GArray *ran = g_array_ref(r->ran);
     run_finish(r);
-    gboolean ok = shrink(&finding, sequence, ran, report, error) &&
-                  reproduces(o, *sequence, finding.kind, finding.field, r, error);
+    gboolean shrunk = shrink(&finding, sequence, ran, report, error);
     g_array_unref(ran);
-    if (ok) {
-        g_free(report->finding);
-        report->finding = g_strdup(r->finding);
+    if (shrunk) {
+        /* The shortest sequence came to it while shrinking; a last run says which calls ran.
+         * Should that run miss it, the real system varies here: the reproducer says so. */
+        gboolean again = reproduces(o, *sequence, finding.kind, finding.field, r, error);
+        if (error && *error)
+            return FALSE;
+        report->varies = !again;
+        if (again) {
+            g_free(report->finding);
+            report->finding = g_strdup(r->finding);
+        }
         report->shrunk_to = (*sequence)->len;
-        return write_reproducer(o, *sequence, r, report, error);
+        return write_reproducer(o, *sequence, r, finding.kind, report, error);
     }
     if (!(error && *error))
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                    "the divergence did not reproduce in a fresh run (the real system's answers "
-                    "vary between runs), so no reproducer was written; the same seed and --calls "
-                    "find it again. It was: %s",
-                    report->finding);
+                    "the finding did not come again in a fresh run of the same calls (the real "
+                    "system's answers vary between runs), so no reproducer was written; the same "
+                    "seed and --calls find it again. It was, at call %u: %s\nThe fresh run "
+                    "found %s",
+                    finding.position + 1, report->finding, report->fresh);
     return FALSE;
 }
 
@@ -463,6 +541,8 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
         return FALSE;
     }
     report->backend = r.run.session ? r.run.session->system : "model";
+    g_strlcpy(report->label, r.run.session ? r.run.session->label : "model", sizeof report->label);
+    g_strlcpy(report->option, r.run.session ? r.run.session->option : "", sizeof report->option);
     GArray *sequence = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
     r.g->prefix(sequence);
     GTimer *timer = g_timer_new();
@@ -486,6 +566,7 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
 void vs_fuzz_report_clear(VsFuzzReport *report)
 {
     g_free(report->finding);
+    g_free(report->fresh);
     g_free(report->reproducer);
     if (report->tally)
         g_hash_table_unref(report->tally);

@@ -10,9 +10,10 @@
  * backend compares state beyond the call (the Win32 arena walks), a difference there adds a call
  * that shows it, so a hidden difference becomes a compared call.
  *
- * The first unexplained divergence stops the run. A fresh run checks that the sequence comes to
- * it again; the sequence is then shrunk (shrink.h: first one try without every call that left the
- * model's memory as it was, then delta debugging, each try in a fresh agent) and written as a
+ * The first unexplained divergence stops the run, and so does the real system dying (the agent
+ * crashes or hangs) at a call: that call is the finding. A fresh run checks that the sequence comes
+ * to it again; the sequence is then shrunk (shrink.h: first one try without every call that left
+ * the model's memory as it was, then delta debugging, each try in a fresh agent) and written as a
  * .vsim scenario that `vadsim verify` reproduces. Without an agent the model runs alone, its
  * invariant checker after every call; a broken invariant is shrunk alike.
  */
@@ -46,8 +47,12 @@ typedef struct VsFuzzReport {
     gboolean found;    /* an unexplained divergence or a broken invariant */
     char *finding;     /* what it was, in words */
     char *reproducer;  /* the .vsim written, or NULL */
+    char *fresh;       /* what a fresh run of the calls found instead, when not the finding */
+    gboolean varies;   /* the shrunk sequence came to it, then missed it in a last run */
     guint64 shrunk_from, shrunk_to, shrink_runs;
     const char *backend; /* the real system: "wine", "windows", "linux"; or "model" */
+    char label[40];      /* and its version, as reports name it: "wine 10.0" */
+    char option[40];     /* what picks it again on a command line: "--wine=10.0 ", or "" */
 } VsFuzzReport;
 
 /* Runs the fuzzer. FALSE with *error set when the agent cannot be started or is lost. */

@@ -158,10 +158,15 @@ void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *
             other->arg[i] = vs_values_other(relations->handles, op->arg[i]);
     if (op->kind == VS_OP_OPEN_PROCESS)
         other->arg[2] = vs_values_other(relations->pids, op->arg[2]);
-    /* An address window given inside a known allocation moves with it; others stay absolute. */
+    /* An address window given inside a known allocation (both ends in the one pair: a
+     * placeholder the system placed, say) moves with it; any other is absolute, both its ends,
+     * as a window a scenario names in the address space. */
     VsMemAddressRequirements *r = &other->requirements;
-    if (r->LowestStartingAddress && vs_relations_pair(relations, r->LowestStartingAddress))
+    const VsPair *low =
+        r->LowestStartingAddress ? vs_relations_pair(relations, r->LowestStartingAddress) : NULL;
+    if (low && r->HighestEndingAddress &&
+        vs_relations_pair(relations, r->HighestEndingAddress) == low) {
         r->LowestStartingAddress = vs_relations_to_other(relations, r->LowestStartingAddress);
-    if (r->HighestEndingAddress && vs_relations_pair(relations, r->HighestEndingAddress))
         r->HighestEndingAddress = vs_relations_to_other(relations, r->HighestEndingAddress);
+    }
 }

@@ -7,12 +7,14 @@
 #include "backend.h"
 
 void vs_session_init(VsSession *s, const VsBackend *backend, VsAgent *agent,
-                     const VsKnownList *known, const char *system)
+                     const VsKnownList *known, const char *system, const char *version)
 {
     s->backend = backend;
     s->agent = agent;
     s->known = known;
     s->system = system;
+    g_strlcpy(s->version, version, sizeof s->version);
+    g_snprintf(s->label, sizeof s->label, "%s%s%s", system, *version ? " " : "", version);
     s->explained = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
@@ -45,7 +47,8 @@ static void report_entry(VsSession *s, GString *report, const VsKnownEntry *entr
         return;
     }
     g_hash_table_add(s->explained, entry->id);
-    g_string_append_printf(report, "      [%s] %s\n", entry->id, entry->reason);
+    g_string_append_printf(report, "      [%s] %s\n        evidence: %s\n", entry->id,
+                           entry->reason, entry->evidence);
 }
 
 /* A difference in what the call returned or the error it left. */
@@ -61,13 +64,14 @@ void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model, GPtr
 {
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
-        const VsKnownEntry *entry = vs_known_match(s->known, s->system, op, model, d);
+        const VsKnownSystem system = {s->system, s->version};
+        const VsKnownEntry *entry = vs_known_match(s->known, &system, op, model, d);
         const char *from = cause ? cause : vs_divergence_is_extent(d->field) ? extent : NULL;
         v->error_differs |= is_error(d->field);
         if (!entry && from) {
             v->follows_from = from;
             g_string_append_printf(v->follows, "%s%s (model %s, %s %s)",
-                                   v->follows->len ? ", " : "", d->field, d->model, s->system,
+                                   v->follows->len ? ", " : "", d->field, d->model, s->label,
                                    d->other);
             continue;
         }
@@ -75,7 +79,7 @@ void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model, GPtr
                             : entry->verdict == VS_VERDICT_UNSUPPORTED ? "unsupported"
                                                                        : "known";
         g_string_append_printf(report, "    %s %s: model %s, %s %s\n", label, d->field, d->model,
-                               s->system, d->other);
+                               s->label, d->other);
         if (entry)
             report_entry(s, report, entry);
         if (!entry && !v->unexplained)
@@ -85,6 +89,24 @@ void vs_session_judge(VsSession *s, const VsOp *op, const VsOutcome *model, GPtr
         if (entry)
             v->known_id = entry->id;
     }
+}
+
+gboolean vs_session_withholds(VsSession *s, const VsOp *op, const VsOutcome *model, VsJudging *v,
+                              VsJudgement *judgement, GString *report)
+{
+    const VsKnownSystem system = {s->system, s->version};
+    const VsKnownEntry *entry = vs_known_fatal(s->known, &system, op, model);
+    if (!entry)
+        return FALSE;
+    g_string_append_printf(report,
+                           "    withheld: %s does not live through this call (or what "
+                           "follows it)\n",
+                           s->label);
+    report_entry(s, report, entry);
+    judgement->refused = TRUE;
+    v->unsupported = TRUE;
+    v->known_id = entry->id;
+    return TRUE;
 }
 
 void vs_judging_unsupported(VsJudging *v, VsJudgement *judgement, const char *because,

@@ -45,11 +45,16 @@ typedef struct VsSession {
     const VsKnownList *known;
     const char *system;    /* the known list's name for the real system: "wine", "windows" or
                             * "linux" */
+    char version[24];      /* its version, as its agent reported it: "10.0", "6.18.44" */
+    char label[40];        /* how reports name it: "wine 10.0" */
+    char option[40];       /* what picks it again on a command line, with a space after it:
+                            * "--wine=10.0 ", or "" (set by the backend) */
     GHashTable *explained; /* ids of known entries whose reason the report has given */
 } VsSession;
 
+/* system and version as the agent's greeting gave them (version "" if it gave none). */
 void vs_session_init(VsSession *session, const VsBackend *backend, VsAgent *agent,
-                     const VsKnownList *known, const char *system);
+                     const VsKnownList *known, const char *system, const char *version);
 /* Stops the agent and frees what vs_session_init made. */
 void vs_session_clear(VsSession *session);
 /* Frees a session of any backend (through its table). NULL is allowed. */
@@ -76,6 +81,11 @@ void vs_judging_clear(VsJudging *verdict);
 void vs_session_judge(VsSession *session, const VsOp *op, const VsOutcome *model,
                       GPtrArray *divergences, const char *cause, const char *extent,
                       VsJudging *verdict, VsJudgement *judgement, GString *report);
+/* Whether the known list withholds op (as the model ran it) from the real system, which dies on it
+ * (a fatal entry): then the call is judged unsupported because of that entry, which report
+ * names, and must not be sent. */
+gboolean vs_session_withholds(VsSession *session, const VsOp *op, const VsOutcome *model,
+                              VsJudging *verdict, VsJudgement *judgement, GString *report);
 /* The call was not compared: the agent refused it, or could not be sent it. Reports why; the
  * call is unsupported, because of because (VS_REFUSED, say). */
 void vs_judging_unsupported(VsJudging *verdict, VsJudgement *judgement, const char *because,

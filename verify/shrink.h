@@ -1,11 +1,13 @@
 /*
  * shrink.h - shrinking a call sequence that ends in a finding, and the shrinker's first guess.
  *
- * The fuzzer (fuzz.c) shrinks in two stages: first one try of a guess (the sequence without the
- * calls that changed nothing), then delta debugging: drop chunks of the calls between a fixed
- * prefix and the last call, halving the chunks when none can go, while the shorter sequence still
- * comes to the same finding. Each try is a fresh run (the caller's reproduce function), so the
- * sequence's element type is the caller's.
+ * The fuzzer (fuzz.c) shrinks in three stages: first one try of a guess (the sequence without the
+ * calls that changed nothing), then tries of the last calls alone (8, 16, 32, ... of them, with
+ * the calls that made what they name: most findings come of the calls just before them), then
+ * delta debugging: drop chunks of the calls
+ * between a fixed prefix and the last call, halving the chunks when none can go, while the shorter
+ * sequence still comes to the same finding. Each try is a fresh run (the caller's reproduce
+ * function), so the sequence's element type is the caller's.
  */
 #ifndef VS_VERIFY_SHRINK_H
 #define VS_VERIFY_SHRINK_H
@@ -18,6 +20,9 @@
 /* Runs candidate afresh: TRUE when it comes to the same finding (and then candidate may be cut
  * after the call where it did). */
 typedef gboolean (*VsReproduceFn)(void *context, GArray *candidate, GError **error);
+/* The sequence cut to its first prefix calls, its last count calls and what those need (the
+ * calls that made what they name), as a new array. */
+typedef GArray *(*VsTailFn)(GArray *sequence, guint prefix, guint count);
 
 typedef struct VsShrink {
     guint prefix; /* the first calls, never dropped */
@@ -27,6 +32,7 @@ typedef struct VsShrink {
     void *progress_context;
     guint64 shrunk_from; /* for progress lines: the length shrinking started from */
     guint64 *runs;       /* counts the tries */
+    VsTailFn tail;       /* the tails the second stage tries */
 } VsShrink;
 
 /* What a call at a sequence position did in a run (one guint8 per position in the run's array):

@@ -20,6 +20,21 @@ void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id)
     g_array_append_val(taints, t);
 }
 
+void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end)
+{
+    for (guint i = taints->len; i-- > 0;) {
+        VsTaint t = g_array_index(taints, VsTaint, i);
+        if (end <= t.start || t.end <= start)
+            continue;
+        g_array_remove_index_fast(taints, i);
+        VsTaint before = {t.start, start, t.id}, after = {end, t.end, t.id};
+        if (t.start < start)
+            g_array_append_val(taints, before);
+        if (end < t.end)
+            g_array_append_val(taints, after);
+    }
+}
+
 const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end)
 {
     for (guint i = 0; i < taints->len; i++) {

@@ -6,7 +6,8 @@
  * differences there are its consequences, not new findings. A taint is a range of model
  * addresses and the known entry (or refusal) that left it apart. Taints that overlap or touch
  * merge, so the list stays as short as the distinct ranges are few; a taint is lifted once the
- * backend sees the two systems alike over its range again.
+ * backend sees the two systems alike over its range again, and ends where its memory is released
+ * or unmapped in both.
  */
 #ifndef VS_VERIFY_TAINT_H
 #define VS_VERIFY_TAINT_H
@@ -24,6 +25,9 @@ GArray *vs_taints_new(void);
 /* Adds [start, end), merged with the taints it overlaps or touches (the oldest of them names the
  * merged range). */
 void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id);
+/* Cuts [start, end) out of every taint: the memory there is gone (released, unmapped), and what is
+ * made there later owes nothing to what was. */
+void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end);
 /* The id of a taint overlapping [start, end), or NULL. */
 const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end);
 

@@ -17,6 +17,7 @@ typedef struct Verify {
     GString *report;
     VsVerifyCounts counts;
     const char *system; /* "wine", "windows" or "linux", once an agent has greeted */
+    gboolean died;      /* an agent died at a call, which the report names */
 } Verify;
 
 /* ---- Sessions -------------------------------------------------------------------------------- */
@@ -106,6 +107,19 @@ static void report_narration(Verify *v, const char *narration)
             g_string_append_printf(v->report, "      the model: %s\n", g_strstrip(*line));
 }
 
+/* The real system died at call (the agent crashed, hung or stopped making sense): the call is a
+ * finding, reported like a divergence. */
+static void report_death(Verify *v, const VsExpr *call, const VsSession *session,
+                         const GError *error)
+{
+    if (!g_error_matches(error, VS_AGENT_ERROR, VS_AGENT_ERROR_LOST))
+        return;
+    report_call(v, call);
+    g_string_append_printf(v->report, "    DIES: %s: %s\n", session->label, error->message);
+    v->counts.unexplained++;
+    v->died = TRUE;
+}
+
 /* VsCallObserver: mirrors each call the model made to the agent standing for its process. */
 static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, const VsExpr *call,
                         const char *narration, GError **error)
@@ -114,9 +128,13 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
     g_autoptr(GString) lines = g_string_new(NULL);
     VsJudgement judgement;
     VsSession *target, *caller = sessions_for(v, op, &target, error);
-    if (!caller || !v->backend->mirror(caller, target, vs_runner_thread(v->runner), op, model,
-                                       &judgement, lines, error))
+    if (!caller)
         return FALSE;
+    if (!v->backend->mirror(caller, target, vs_runner_thread(v->runner), op, model, &judgement,
+                            lines, error)) {
+        report_death(v, call, caller, *error);
+        return FALSE;
+    }
     v->counts.calls += !judgement.refused;
     if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
         v->counts.matched++;
@@ -196,7 +214,9 @@ static char *run(Verify *v)
                                vs_runner_first_failure(v->runner));
     return NULL;
 failed:;
-    char *problem = g_strdup(error->message);
+    /* A death was reported at its call (report_death). */
+    char *problem =
+        v->died ? g_strdup("stopped at the call where the agent died") : g_strdup(error->message);
     g_error_free(error);
     return problem;
 }

@@ -43,6 +43,7 @@ typedef struct VsPosixMachine {
     uint64_t readahead_bytes; /* its file system's read-ahead window */
     uint64_t file_align;      /* where big file mappings are placed: 4 KB or 2 MB */
     bool execute_only;        /* its CPU: PROT_EXEC alone is execute-only (protection keys) */
+    char kernel[24];          /* its kernel's release: "6.18.44" */
 } VsPosixMachine;
 
 typedef struct VsPosixSession {

@@ -120,6 +120,9 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
     machine->file_align = a[HELLO_FILE_ALIGN];
     machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
+    g_snprintf(machine->kernel, sizeof machine->kernel, "%u.%u.%u",
+               (unsigned)(a[HELLO_KERNEL] >> 32), (unsigned)(a[HELLO_KERNEL] >> 16 & 0xffff),
+               (unsigned)(a[HELLO_KERNEL] & 0xffff));
     return agent;
 }
 

@@ -50,7 +50,7 @@ VsSession *vs_posix_session_start(const VsAgentCommand *command, const VsKnownLi
         g_free(s);
         return NULL;
     }
-    vs_session_init(&s->base, &vs_backend_posix, agent, known, "linux");
+    vs_session_init(&s->base, &vs_backend_posix, agent, known, "linux", s->machine.kernel);
     s->model_base = VS_LINUX_MMAP_BASE;
     s->sides = g_ptr_array_new_with_free_func(side_free);
     return &s->base;
@@ -221,6 +221,8 @@ gboolean vs_posix_mirror(VsSession *session, VsSession *target, VsThread *thread
     gboolean ok = TRUE;
     if (!side || !vs_posix_format_request(s, side, op, text, &why))
         vs_judging_unsupported(&v, judgement, "not sent to the agent", why, report);
+    else if (vs_session_withholds(&s->base, op, model, &v, judgement, report))
+        v.error_differs = TRUE; /* the kernel would not have lived through it */
     else
         ok = mirror_call(s, side, text->str, op, model, &child, &v, judgement, report, error) &&
              (!changes_maps(op->kind) ||

@@ -1,10 +1,12 @@
 /*
  * backend.c - the Win32 backend's table (backend.h): real Win32 through vadsim-agent.exe, under
- * Wine (the default launcher) or natively on Windows, for x64 scenarios.
+ * Wine (the newest here unless --wine names one: wine.h) or natively on Windows, for x64
+ * scenarios.
  */
 #include <string.h>
 
 #include "win32.h"
+#include "wine.h"
 
 #ifndef VS_WIN32_AGENT
 #define VS_WIN32_AGENT "vadsim-agent.exe"
@@ -16,6 +18,23 @@ static char *unavailable(const VsAgentCommand *command)
         return g_strdup_printf("the agent %s is not built (it needs x86_64-w64-mingw32-gcc)",
                                command->path);
     return vs_agent_launcher_missing(command);
+}
+
+/* The Wine want names (a version or a path), or the newest here. */
+static gboolean choose_wine(const char *want, VsAgentCommand *command, char **why)
+{
+    GError *error = NULL;
+    VsWine *wine = want ? vs_wine_find(want, &error) : vs_wine_newest();
+    if (!wine) {
+        *why = error ? g_strdup(error->message)
+                     : g_strdup("no Wine is installed here (scripts/bootstrap.sh installs "
+                                "Debian's, and Wine 10 in a root of its own)");
+        g_clear_error(&error);
+        return FALSE;
+    }
+    command->launcher = g_strdupv(wine->launcher);
+    vs_wine_free(wine);
+    return TRUE;
 }
 
 /* The agent is an x64 process. */
@@ -32,7 +51,8 @@ const VsBackend vs_backend_win32 = {
     .name = "win32",
     .agent = VS_WIN32_AGENT,
     .agent_env = "VADSIM_AGENT",
-    .launcher = "wine",
+    .launcher = NULL,
+    .choose_launcher = choose_wine,
     .unavailable = unavailable,
     .cannot_verify = cannot_verify,
     .agent_per_process = TRUE,

@@ -53,6 +53,13 @@ static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
     }
 }
 
+gboolean vs_win32_succeeded(const VsOp *op, const VsOutcome *outcome)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    return spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
+                                             : !failed(spec, outcome);
+}
+
 static void compare_return(VsRelations *relations, const VsOp *op, const VsOutcome *model,
                            const VsOutcome *other, GPtrArray *divergences)
 {
@@ -119,11 +126,17 @@ static const char *out_name(const VsOp *op, int i)
     return i == 1 ? "BaseAddress" : "RegionSize";
 }
 
+/* The by-reference arguments as each system left them: a call writes some back when it fails
+ * too (NtProtectVirtualMemory's old protection becomes PAGE_NOACCESS), so they are compared
+ * whether it succeeded or failed, when both systems did the same and the agent answered them;
+ * where one succeeded and the other failed, the return value already differs. */
 static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome *model,
                          const VsOutcome *other, GPtrArray *divergences)
 {
     const VsOpSpec *spec = vs_op_spec(op->kind);
-    uint32_t both = model->out_written & other->out_written;
+    uint32_t both = op->by_ref & other->out_written;
+    if (vs_win32_succeeded(op, model) != vs_win32_succeeded(op, other))
+        return;
     for (int i = 0; i < spec->arity; i++) {
         if (!(both & (1u << i)))
             continue;

@@ -4,10 +4,13 @@
  *
  * Calls: VirtualAlloc/Free/Protect/Query and their Ex forms, the three Nt calls with by-reference
  * arguments, reads and writes, last-error calls, locking, QueryWorkingSetEx, write watch, views of
- * a section and of a file, placeholders. Every sequence starts by reserving an arena of 64
- * granules top-down and releasing it (so each system has the same free room there, where fixed
- * bases land), then makes a section and a file with its section; allocations each system placed
- * where it chose are named by the call that made them (call 0's is the arena).
+ * a section and of a file (mapped, unmapped, flushed, read through the file), placeholders
+ * (reserved, split, coalesced, replaced by allocations and views, restored by unmapping).
+ *
+ * Every sequence starts by reserving an arena of 64 granules top-down and releasing it (so each
+ * system has the same free room there, where fixed bases land), then makes a section and a file
+ * with its section; allocations each system placed where it chose are named by the call that made
+ * them (call 0's is the arena).
  *
  * After every call that changes memory the arena is walked with VirtualQuery in both systems;
  * where the walks differ outside ground a known divergence left apart, a VirtualQuery of that
@@ -369,8 +372,8 @@ static void aim(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, int arg, uint64_t *
         uint64_t offset = PICK(rng, offsets); /* once: MIN would draw twice */
         f->op.arg[arg] = MIN(offset, granules - 1);
         f->base = (gint)live->id;
-        if (size)
-            *size = MIN(*size, live->size + VS_GRANULARITY);
+        if (size) /* to the end of its last granule at most: the next one is a neighbour's */
+            *size = MIN(*size, granules - f->op.arg[arg]);
     } else {
         f->base = VS_FUZZ_ABSOLUTE;
         f->op.arg[arg] = PICK(rng, edges);
@@ -398,7 +401,9 @@ static void generate_alloc(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, gboolean
         a[2] = chance(rng, 50) ? MEM_RESERVE : MEM_RESERVE | MEM_COMMIT;
     } else {
         aim(rng, r, f, ex, &a[1]);
-        a[2] = pick_alloc_type(rng, TRUE);
+        /* A base aimed at NULL lets the system choose: top-down, that is the top of user space,
+         * where each system has something else. */
+        a[2] = pick_alloc_type(rng, f->base != VS_FUZZ_ABSOLUTE || a[0] != 0);
         /* Reserving next to a placed allocation could collide with the real process's pages. */
         if (f->base != VS_FUZZ_ARENA && f->base != VS_FUZZ_ABSOLUTE)
             a[2] &= ~(uint32_t)MEM_RESERVE;
@@ -498,17 +503,34 @@ static void generate_file(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f)
     }
 }
 
-/* Sections, views and placeholders, on the section made at the start (256 KB, SEC_COMMIT). */
+/* Placeholders split, coalesced and released: VirtualFree of whole granules in the arena with
+ * MEM_PRESERVE_PLACEHOLDER or MEM_COALESCE_PLACEHOLDERS (and now and then a size or type that
+ * is wrong for them). */
+static void generate_placeholder_free(Rng *rng, VsFuzzCall *f)
+{
+    static const uint32_t types[] = {
+        MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
+        MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS, MEM_RELEASE, MEM_COALESCE_PLACEHOLDERS};
+    f->op.kind = VS_OP_VIRTUAL_FREE;
+    f->base = VS_FUZZ_ARENA;
+    f->op.arg[0] = arena_granule(rng);
+    f->op.arg[1] = chance(rng, 85) ? (1 + below(rng, 4)) * VS_GRANULARITY : 0;
+    f->op.arg[2] = PICK(rng, types);
+}
+
+/* Sections, views and placeholders, on the section made at the start (256 KB, SEC_COMMIT) and
+ * on the file's. */
 static void generate_section(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64_t size)
 {
     static const uint32_t access[] = {FILE_MAP_WRITE, FILE_MAP_READ, FILE_MAP_COPY, FILE_MAP_WRITE,
                                       0};
     static const uint64_t offsets[] = {0, 0, KB(64), KB(128), KB(4), KB(256)};
     static const uint64_t view_sizes[] = {0, KB(64), KB(64), KB(128), KB(4), KB(320)};
-    static const VsOpKind kinds[] = {VS_OP_MAP_VIEW_OF_FILE_EX, VS_OP_MAP_VIEW_OF_FILE_EX,
-                                     VS_OP_UNMAP_VIEW_OF_FILE,  VS_OP_VIRTUAL_ALLOC_2,
-                                     VS_OP_VIRTUAL_ALLOC_2,     VS_OP_MAP_VIEW_OF_FILE_3,
-                                     VS_OP_UNMAP_VIEW_OF_FILE_2};
+    static const VsOpKind kinds[] = {VS_OP_MAP_VIEW_OF_FILE_EX,   VS_OP_MAP_VIEW_OF_FILE_EX,
+                                     VS_OP_UNMAP_VIEW_OF_FILE,    VS_OP_VIRTUAL_ALLOC_2,
+                                     VS_OP_VIRTUAL_ALLOC_2,       VS_OP_MAP_VIEW_OF_FILE_3,
+                                     VS_OP_MAP_VIEW_OF_FILE_3,    VS_OP_UNMAP_VIEW_OF_FILE_2,
+                                     VS_OP_UNMAP_VIEW_OF_FILE_EX, VS_OP_VIRTUAL_FREE};
     uint64_t *a = f->op.arg;
     f->op.kind = PICK(rng, kinds);
     f->base = VS_FUZZ_ARENA;
@@ -538,11 +560,18 @@ static void generate_section(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64
         break;
     }
     case VS_OP_MAP_VIEW_OF_FILE_3:
-        a[0] = handles(r)->section, a[1] = VS_CURRENT_PROCESS, a[2] = arena_granule(rng);
+        a[0] = handles(r)->file_section && chance(rng, 30) ? handles(r)->file_section
+                                                           : handles(r)->section;
+        a[1] = VS_CURRENT_PROCESS, a[2] = arena_granule(rng);
         a[3] = PICK(rng, offsets), a[4] = PICK(rng, view_sizes);
         a[5] = chance(rng, 75) ? MEM_REPLACE_PLACEHOLDER : 0;
         a[6] = chance(rng, 80) ? PAGE_READWRITE : PAGE_READONLY;
         break;
+    case VS_OP_UNMAP_VIEW_OF_FILE_EX:
+        aim(rng, r, f, 0, NULL);
+        a[1] = chance(rng, 70) ? MEM_PRESERVE_PLACEHOLDER : 0;
+        break;
+    case VS_OP_VIRTUAL_FREE: generate_placeholder_free(rng, f); break;
     default: /* UnmapViewOfFile2 */
         a[0] = VS_CURRENT_PROCESS;
         aim(rng, r, f, 1, NULL);
@@ -568,12 +597,12 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
     } else if (roll < 22) {
         f.op.kind = VS_OP_VIRTUAL_ALLOC_EX;
         generate_alloc(rng, r, &f, TRUE);
-    } else if (roll < 34) {
+    } else if (roll < 33) {
         f.op.kind = VS_OP_VIRTUAL_FREE;
         aim(rng, r, &f, 0, &size);
         f.op.arg[2] = pick_free_type(rng);
         f.op.arg[1] = f.op.arg[2] == MEM_RELEASE && chance(rng, 75) ? 0 : size;
-    } else if (roll < 46) {
+    } else if (roll < 44) {
         f.op.kind = chance(rng, 90) ? VS_OP_VIRTUAL_PROTECT : VS_OP_VIRTUAL_PROTECT_EX;
         int ex = f.op.kind == VS_OP_VIRTUAL_PROTECT_EX;
         if (ex)
@@ -582,26 +611,26 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
         f.op.arg[ex + 1] = size;
         f.op.arg[ex + 2] = pick_protect(rng);
         f.op.by_ref = chance(rng, 97) ? 1u << (ex + 3) : 0;
-    } else if (roll < 56) {
+    } else if (roll < 53) {
         f.op.kind = chance(rng, 90) ? VS_OP_VIRTUAL_QUERY : VS_OP_VIRTUAL_QUERY_EX;
         int ex = f.op.kind == VS_OP_VIRTUAL_QUERY_EX;
         if (ex)
             f.op.arg[0] = pick_handle(rng);
         aim(rng, r, &f, ex, NULL);
-    } else if (roll < 67) {
+    } else if (roll < 62) {
         f.op.kind = VS_OP_READ;
         aim(rng, r, &f, 0, NULL);
-    } else if (roll < 78) {
+    } else if (roll < 71) {
         f.op.kind = VS_OP_WRITE;
         aim(rng, r, &f, 0, NULL);
         f.op.arg[1] = below(rng, 256);
-    } else if (roll < 93) {
+    } else if (roll < 85) {
         static const VsOpKind nt[] = {VS_OP_NT_ALLOCATE, VS_OP_NT_FREE, VS_OP_NT_PROTECT};
         f.op.kind = PICK(rng, nt);
         generate_nt(rng, r, &f);
-    } else if (roll < 96) {
+    } else if (roll < 88) {
         generate_paging(rng, r, &f, size);
-    } else if (roll < 99 && handles(r)->section) {
+    } else if (roll < 98 && handles(r)->section) {
         generate_section(rng, r, &f, size);
     } else {
         static const VsOpKind other[] = {VS_OP_GET_LAST_ERROR, VS_OP_GET_LAST_ERROR,

@@ -9,21 +9,31 @@
 
 #include "win32.h"
 
-#define AGENT_PROTOCOL_VERSION 1
+#define AGENT_PROTOCOL_VERSION 2
 
-/* The greeting: the protocol version, then GetSystemInfo's figures and Wine or not. */
+enum { HELLO_WINE = 8, HELLO_WINDOWS = 11, HELLO_WORDS = 14 };
+
+/* The greeting: the protocol version, then GetSystemInfo's figures, the Wine version (0 0 0: not
+ * Wine) and the Windows version the system reports. */
 static gboolean greet(const VsAgentCommand *command, GArray *values, VsWin32Info *info,
                       GError **error)
 {
     guint64 *a = (guint64 *)values->data;
-    if (values->len < 9 || a[0] != AGENT_PROTOCOL_VERSION) {
+    if (values->len < HELLO_WORDS || a[0] != AGENT_PROTOCOL_VERSION) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "starting %s: the agent speaks protocol %" G_GUINT64_FORMAT ", not %d: "
                     "rebuild it",
                     command->path, a[0], AGENT_PROTOCOL_VERSION);
         return FALSE;
     }
-    *info = (VsWin32Info){(uint32_t)a[4], (uint32_t)a[5], a[6], a[7], a[8] != 0};
+    *info = (VsWin32Info){(uint32_t)a[4], (uint32_t)a[5], a[6], a[7], a[HELLO_WINE] != 0, ""};
+    const guint64 *v = a + (info->wine ? HELLO_WINE : HELLO_WINDOWS);
+    /* Wine's "10.0" (a third number only when it has one); Windows' "10.0.19045". */
+    if (info->wine && v[2] == 0)
+        g_snprintf(info->version, sizeof info->version, "%u.%u", (unsigned)v[0], (unsigned)v[1]);
+    else
+        g_snprintf(info->version, sizeof info->version, "%u.%u.%u", (unsigned)v[0], (unsigned)v[1],
+                   (unsigned)v[2]);
     return TRUE;
 }
 
@@ -97,15 +107,14 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
         }
         return;
     }
-    /* Out-parameters come in argument order, one per by-reference-capable argument. */
+    /* Out-parameters come in argument order, one per by-reference-capable argument, as the call
+     * left them, whether it succeeded or failed (a call that raised answers none). */
     guint next = 0;
     for (int i = 0; i < spec->arity && next < count; i++)
-        if (spec->ref_args & (1u << i))
+        if (spec->ref_args & (1u << i)) {
             outcome->out[i] = extra[next++];
-    gboolean ok =
-        spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret) : outcome->ret != 0;
-    if (ok)
-        outcome->out_written = op->by_ref;
+            outcome->out_written |= op->by_ref & (1u << i);
+        }
 }
 
 gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error)

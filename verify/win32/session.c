@@ -17,7 +17,10 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
     if (!agent)
         return NULL;
     VsWin32Session *s = g_new0(VsWin32Session, 1);
-    vs_session_init(&s->base, &vs_backend_win32, agent, known, info.wine ? "wine" : "windows");
+    vs_session_init(&s->base, &vs_backend_win32, agent, known, info.wine ? "wine" : "windows",
+                    info.version);
+    if (info.wine)
+        g_snprintf(s->base.option, sizeof s->base.option, "--wine=%s ", info.version);
     s->info = info;
     vs_relations_init(&s->relations);
     /* One process's id is opened from another: the pairs of process ids span the sessions. */
@@ -60,13 +63,29 @@ static gboolean model_vad(VsThread *thread, const VsOp *op, uint64_t address, ui
     return TRUE;
 }
 
+/* The size of the range op names: its size argument; for a view of size 0 (the rest of the
+ * section), the section's size, which the view cannot exceed. */
+static uint64_t call_size(VsThread *thread, const VsOp *op)
+{
+    int size_arg = vs_op_size_arg(op->kind);
+    uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    if (size == 0 && thread && vs_op_maps_view(op->kind)) {
+        const VsSection *section = vs_handle_section(thread, op->arg[vs_fuzz_handle_arg(op->kind)]);
+        VsSectionInfo info;
+        if (section) {
+            vs_section_info(section, &info);
+            size = info.size;
+        }
+    }
+    return size;
+}
+
 /* Where a known divergence of op leaves the two systems apart: the granules the call's range
  * touches, and the model's VAD there before the call and after it. */
 static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *model, const char *id)
 {
     uint64_t address = op->arg[vs_op_address_arg(op->kind)];
-    int size_arg = vs_op_size_arg(op->kind);
-    uint64_t size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    uint64_t size = call_size(thread, op);
     if (size > TAINT_MAX_SIZE)
         size = 0; /* a size meant to overflow: no system made anything of it, its granule will do */
     uint64_t last = address + (size ? size - 1 : 0);
@@ -126,9 +145,84 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
         side->error_taint = side->status_taint = id;
 }
 
+/* Whether op releases or unmaps memory: the allocation or view there goes (or shrinks). */
+static gboolean releases(const VsOp *op)
+{
+    switch (op->kind) {
+    case VS_OP_VIRTUAL_FREE:
+    case VS_OP_VIRTUAL_FREE_EX:
+    case VS_OP_NT_FREE: return (op->arg[vs_op_type_arg(op->kind)] & MEM_RELEASE) != 0;
+    case VS_OP_UNMAP_VIEW_OF_FILE:
+    case VS_OP_UNMAP_VIEW_OF_FILE_EX:
+    case VS_OP_UNMAP_VIEW_OF_FILE_2:
+    case VS_OP_NT_UNMAP_VIEW:
+    case VS_OP_NT_UNMAP_VIEW_EX: return TRUE;
+    default: return FALSE;
+    }
+}
+
+/* How far from model address at the two systems' memory is alike (the same state, protection,
+ * type and allocation), as VirtualQuery says in each: the end of the shorter of the two regions,
+ * or at itself when they differ. FALSE with *error when the agent is lost. */
+static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, uint64_t *end,
+                            GError **error)
+{
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {at}}, translated;
+    VsOutcome model, other;
+    *end = at;
+    vs_op_execute(thread, &query, &model);
+    vs_relations_translate(&s->relations, &query, &translated);
+    if (!vs_win32_call(s->base.agent, &translated, &other, error))
+        return FALSE;
+    const VsMemoryBasicInformation *m = &model.mbi, *o = &other.mbi;
+    if (!model.ret || !other.ret || m->State != o->State || m->Protect != o->Protect ||
+        m->Type != o->Type || m->AllocationProtect != o->AllocationProtect ||
+        (m->State != MEM_FREE &&
+         vs_relations_to_other(&s->relations, m->AllocationBase) != o->AllocationBase))
+        return TRUE;
+    uint64_t other_end = at + (o->BaseAddress + o->RegionSize - translated.arg[0]);
+    *end = MIN(m->BaseAddress + m->RegionSize, other_end);
+    return TRUE;
+}
+
+/* Taints end with their memory: after a release or unmap both systems made, the part of the
+ * model's former allocation or view that no longer holds it (free now, a fresh placeholder, or
+ * another allocation) is cut out of the taints where both systems' memory is now alike, so what
+ * is made there later is compared afresh. What still holds it (the rest of a partly released
+ * allocation) keeps its taints, and so does what the other system still holds there. FALSE
+ * with *error when the agent is lost. */
+static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
+                             const VsOutcome *model, const VsOutcome *other, GError **error)
+{
+    if (!thread || !model->vad_end || !releases(op) || !vs_win32_succeeded(op, model) ||
+        !vs_win32_succeeded(op, other) || vs_op_process(thread, op) != vs_thread_process(thread))
+        return TRUE; /* another process's memory: its taints stay */
+    const VsVad *vad = vs_vad_lookup(vs_thread_process(thread), model->vad_start);
+    uint64_t at = model->vad_start;
+    VsVadInfo info;
+    if (vad) {
+        vs_vad_info(vad, &info);
+        gboolean same = info.starting_vpn * VS_PAGE_SIZE == model->vad_start &&
+                        info.kind != VS_VAD_PLACEHOLDER &&
+                        (info.kind == VS_VAD_MAPPED) == (model->region_type == MEM_MAPPED);
+        if (same)
+            at = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+    }
+    for (int regions = 0; at < model->vad_end && regions < 16; regions++) {
+        uint64_t end;
+        if (!alike_until(space, thread, at, &end, error))
+            return FALSE;
+        if (end <= at)
+            break;
+        vs_taints_remove(space->taints, at, MIN(end, model->vad_end));
+        at = end;
+    }
+    return TRUE;
+}
+
 /* The known entry whose consequences op may show, or NULL: one whose range the call's range
  * overlaps (a reservation next to memory only one system has can fail in that one alone). */
-static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
+static const char *tainted_by(const VsWin32Session *side, VsThread *thread, const VsOp *op)
 {
     if (op->kind == VS_OP_GET_LAST_ERROR)
         return side->error_taint;
@@ -138,8 +232,7 @@ static const char *tainted_by(const VsWin32Session *side, const VsOp *op)
     if (arg < 0)
         return NULL;
     side = side->space ? side->space : side; /* ranges are the acted-on process's */
-    int size_arg = vs_op_size_arg(op->kind);
-    uint64_t start = op->arg[arg], size = size_arg >= 0 ? op->arg[size_arg] : 0;
+    uint64_t start = op->arg[arg], size = call_size(thread, op);
     if (size == 0 || size > TAINT_MAX_SIZE)
         size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
     return vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
@@ -175,9 +268,10 @@ static const char *known_difference_at(VsWin32Session *side, VsThread *thread, u
         return NULL;
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     vs_compare_outcomes(&side->relations, &query, &model, &other, divergences);
+    const VsKnownSystem system = {side->base.system, side->base.version};
     for (guint i = 0; i < divergences->len; i++) {
-        const VsKnownEntry *entry = vs_known_match(side->base.known, side->base.system, &query,
-                                                   &model, g_ptr_array_index(divergences, i));
+        const VsKnownEntry *entry = vs_known_match(side->base.known, &system, &query, &model,
+                                                   g_ptr_array_index(divergences, i));
         if (entry)
             return entry->id;
     }
@@ -216,16 +310,16 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
                                   GPtrArray *divergences, const char **extent, GError **error)
 {
     gboolean unexplained_extent = FALSE;
+    const VsKnownSystem system = {side->base.system, side->base.version};
     *extent = NULL;
     for (guint i = 0; i < divergences->len; i++) {
         const VsDivergence *d = g_ptr_array_index(divergences, i);
-        const VsKnownEntry *entry =
-            vs_known_match(side->base.known, side->base.system, op, model, d);
+        const VsKnownEntry *entry = vs_known_match(side->base.known, &system, op, model, d);
         unexplained_extent |= vs_divergence_is_extent(d->field) && !entry;
         if (!vs_divergence_is_extent(d->field) && entry)
             *extent = entry->id;
     }
-    if (!unexplained_extent || *extent || side->space != side || tainted_by(side, op))
+    if (!unexplained_extent || *extent || side->space != side || tainted_by(side, thread, op))
         return TRUE;
     GError *lost = NULL;
     *extent = extent_cause(side, thread, model, other, &lost);
@@ -249,7 +343,7 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
         return TRUE;
     if (!extents_explained(side, thread, op, model, other, divergences, &extent, error))
         return FALSE;
-    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, op), extent, v,
+    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, thread, op), extent, v,
                      judgement, report);
     return TRUE;
 }
@@ -272,8 +366,12 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     vs_judging_init(&v);
     GError *agent_error = NULL;
     gboolean ok = TRUE;
-    if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
-        ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error);
+    if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
+        v.error_differs = TRUE; /* the model ran the call and the real system did not */
+    } else if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
+        /* The call is judged against the taints as they were before it. */
+        ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error) &&
+             end_released(space, thread, op, model, &other, error);
     } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
         g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
         vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);

@@ -19,13 +19,15 @@
 
 /* ---- request.c: the agent's protocol -------------------------------------------------------- */
 
-/* What the agent's system says of itself (GetSystemInfo) and whether it is Wine. */
+/* What the agent's system says of itself (GetSystemInfo), whether it is Wine, and its version:
+ * Wine's ("10.0", from wine_get_version), or on Windows the Windows build ("10.0.19045"). */
 typedef struct VsWin32Info {
     uint32_t page_size;
     uint32_t granularity;
     uint64_t min_address;
     uint64_t max_address;
     gboolean wine;
+    char version[24];
 } VsWin32Info;
 
 /* Starts the agent and reads its greeting into info; an agent of another protocol is
@@ -38,6 +40,9 @@ gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GErro
 gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions, GError **error);
 
 /* ---- compare.c ---------------------------------------------------------------------------- */
+
+/* Whether the call succeeded, as its return value says (an NTSTATUS, a BOOL, a pointer...). */
+gboolean vs_win32_succeeded(const VsOp *op, const VsOutcome *outcome);
 
 /* Compares the two outcomes of op (the model's version of it), pairing new allocations as it
  * goes, and appends a VsDivergence for each difference. Returns how many it found. */

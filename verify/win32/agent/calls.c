@@ -4,6 +4,8 @@
  * out-parameters and the structures it fills, in their Windows field order; the return value
  * conventions follow the Win32 signatures.
  */
+#include <stdlib.h>
+
 #include "vadsim-agent.h"
 
 #define MAX_WALK 4096 /* regions a 'walk' answer lists at most */
@@ -107,7 +109,7 @@ static void do_nt_protect(const AgentRequest *r)
 {
     PVOID base = P(r->v[2]);
     SIZE_T size = r->v[4];
-    ULONG old = 0;
+    ULONG old = (ULONG)r->v[7]; /* what the variable held: a failed call may leave it */
     LONG status = nt.protect(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL,
                              (ULONG)r->v[5], r->v[6] ? &old : NULL);
     answer_start((uint32_t)status);
@@ -206,17 +208,43 @@ static void do_write_watch(const AgentRequest *r)
     answer_end();
 }
 
+/* Up to three numbers of a version such as "10.0" or "8.0.2" (Wine's), as 10 0 0. */
+static void answer_version(const char *text)
+{
+    for (int i = 0; i < 3; i++) {
+        char *end = (char *)text;
+        unsigned long part = text ? strtoul(text, &end, 10) : 0;
+        answer_more(end != text ? part : 0);
+        text = end != text && *end == '.' ? end + 1 : NULL;
+    }
+}
+
+/* RtlGetVersion fills OSVERSIONINFOW with the true version (GetVersionEx lies to programs without
+ * a manifest). */
+typedef LONG(NTAPI *RtlGetVersionFn)(OSVERSIONINFOW *);
+
+/* hello: the protocol version; GetSystemInfo's page size, granularity and addresses; the Wine
+ * version wine_get_version gives (0 0 0: not Wine), and the Windows version the system reports
+ * (under Wine, the one it plays). */
 static void do_hello(const AgentRequest *r)
 {
     (void)r;
     SYSTEM_INFO info;
     GetSystemInfo(&info);
+    OSVERSIONINFOW os = {.dwOSVersionInfoSize = sizeof os};
+    RtlGetVersionFn get_version =
+        (RtlGetVersionFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), "RtlGetVersion");
+    if (!get_version || get_version(&os) != 0)
+        memset(&os, 0, sizeof os);
     answer_start(AGENT_PROTOCOL_VERSION);
     answer_more(info.dwPageSize);
     answer_more(info.dwAllocationGranularity);
     answer_more((uint64_t)(uintptr_t)info.lpMinimumApplicationAddress);
     answer_more((uint64_t)(uintptr_t)info.lpMaximumApplicationAddress);
-    answer_more(nt.wine_version != NULL);
+    answer_version(nt.wine_version ? nt.wine_version() : NULL);
+    answer_more(os.dwMajorVersion);
+    answer_more(os.dwMinorVersion);
+    answer_more(os.dwBuildNumber);
     answer_end();
 }
 
@@ -259,7 +287,7 @@ static void call_virtual_protect(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
     int ex = r->count == 6;
-    DWORD old = 0;
+    DWORD old = (DWORD)v[ex + 4]; /* what the variable held: a failed call may leave it */
     BOOL ok = VirtualProtectEx(ex ? H(v[0]) : GetCurrentProcess(), P(v[ex]), v[ex + 1],
                                (DWORD)v[ex + 2], v[ex + 3] ? &old : NULL);
     answer_start(ok);

@@ -7,6 +7,25 @@
 /* Scenario files live in a directory of the agent's own under %TEMP%, made at start. */
 static char file_dir[MAX_PATH];
 
+/* Deletes the files in the directory (an earlier agent's, when it had this process id and did not
+ * live to remove them: a crash, a kill). */
+static void empty_file_dir(void)
+{
+    char pattern[MAX_PATH + 2], path[MAX_PATH * 2];
+    WIN32_FIND_DATAA found;
+    snprintf(pattern, sizeof pattern, "%s*", file_dir);
+    HANDLE search = FindFirstFileA(pattern, &found);
+    if (search == INVALID_HANDLE_VALUE)
+        return;
+    do {
+        if (!(found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+            snprintf(path, sizeof path, "%s%s", file_dir, found.cFileName);
+            DeleteFileA(path);
+        }
+    } while (FindNextFileA(search, &found));
+    FindClose(search);
+}
+
 void make_file_dir(void)
 {
     char temp[MAX_PATH];
@@ -17,6 +36,16 @@ void make_file_dir(void)
              (unsigned long)GetCurrentProcessId());
     if (!CreateDirectoryA(file_dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS)
         file_dir[0] = 0;
+    else
+        empty_file_dir(); /* process ids come back: what is there is a dead agent's */
+}
+
+void remove_file_dir(void)
+{
+    if (!file_dir[0])
+        return;
+    empty_file_dir();
+    RemoveDirectoryA(file_dir);
 }
 
 /* A scenario's file name as a path in that directory; names with path characters are refused. */

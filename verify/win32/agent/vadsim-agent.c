@@ -306,5 +306,6 @@ int main(void)
         if (!more)
             break;
     }
+    remove_file_dir();
     return 0;
 }

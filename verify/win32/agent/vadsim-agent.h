@@ -19,7 +19,7 @@
 
 #include "protocol.h"
 
-#define AGENT_PROTOCOL_VERSION 1
+#define AGENT_PROTOCOL_VERSION 2
 #define MAX_WATCH 16 /* GetWriteWatch's room for addresses: the language's (op.h) */
 
 #define P(x) ((void *)(uintptr_t)(x))
@@ -110,6 +110,8 @@ extern const size_t agent_call_count;
 
 /* files.c */
 void make_file_dir(void);
+/* At quit: the scenario's files and their directory go (those still open stay). */
+void remove_file_dir(void);
 uint64_t declare_file(const AgentRequest *r);
 uint64_t create_file(const AgentRequest *r);
 uint64_t read_file_byte(HANDLE h, uint64_t offset);

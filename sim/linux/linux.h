@@ -232,6 +232,7 @@ uint64_t vs_new_inode(VsSystem *system);
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
 void vs_shmem_file_put(VsSystem *system, VsFile *file);
 VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
+VsSection *vs_file_mapping_cache(VsSystem *system, VsFile *file, uint64_t first, uint64_t pages);
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
 

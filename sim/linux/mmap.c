@@ -17,6 +17,10 @@
 #include "linux.h"
 
 #define PMD_PAGES 512 /* 2 MB of 4 KB pages */
+#define PMD_BYTES (PMD_PAGES * VS_PAGE_SIZE)
+/* MAX_LFS_FILESIZE: the largest offset a regular file (and so a memfd or shm object) may be mapped
+ * up to (file_mmap_size_max). */
+#define MAX_LFS_FILESIZE 0x7FFFFFFFFFFFFFFFull
 /* The flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK, include/linux/mman.h). */
 #define LEGACY_MAP_MASK                                                                            \
     (VS_MAP_SHARED | VS_MAP_PRIVATE | VS_MAP_FIXED | VS_MAP_ANONYMOUS | VS_MAP_DENYWRITE |         \
@@ -69,10 +73,17 @@ static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint
 {
     if (!file)
         return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
-    uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
-    uint64_t off_end = pgoff + pages;
-    return vs_file_kind(file) == VS_FILE_REGULAR && !vs_files_unaligned(system) &&
-           off_end > off_align && off_end - off_align >= PMD_PAGES;
+    if (vs_file_kind(file) != VS_FILE_REGULAR || vs_files_unaligned(system))
+        return false;
+    /* The kernel's arithmetic, types included: off and off_end are loff_t, so an offset whose
+     * round-up to 2 MB reaches 2^63 wraps negative; the length test then compares as unsigned
+     * (loff_t against unsigned long), and passes. Offsets that high still get the padding. */
+    int64_t off = (int64_t)(pgoff << VS_PAGE_SHIFT), len = (int64_t)(pages << VS_PAGE_SHIFT);
+    int64_t off_end = (int64_t)((uint64_t)off + (uint64_t)len);
+    int64_t off_align = (int64_t)(((uint64_t)off + PMD_BYTES - 1) & ~(uint64_t)(PMD_BYTES - 1));
+    uint64_t len_pad = (uint64_t)len + PMD_BYTES;
+    return off_end > off_align && (uint64_t)off_end - (uint64_t)off_align >= PMD_BYTES &&
+           (uint64_t)off + len_pad >= (uint64_t)off;
 }
 
 /* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
@@ -156,10 +167,22 @@ static VsVmFlags initial_flags(const VsSystem *system, uint32_t prot, uint32_t f
     return vm;
 }
 
-/* The checks of a file mapping's type against how the file was opened (do_mmap's file branch). */
-static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, VsVmFlags *vm_flags)
+/* Whether [pgoff, pgoff + pages) stays below the file's largest size (file_mmap_ok): every file
+ * of the model is a regular file or shmem, whose limit is MAX_LFS_FILESIZE. */
+static bool file_mmap_ok(uint64_t pgoff, uint64_t pages)
+{
+    uint64_t len = pages << VS_PAGE_SHIFT;
+    return len <= MAX_LFS_FILESIZE && pgoff <= (MAX_LFS_FILESIZE - len) >> VS_PAGE_SHIFT;
+}
+
+/* The checks of a file mapping against the file's size limit (EOVERFLOW) and its type against
+ * how the file was opened (do_mmap's file branch). */
+static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, uint64_t pgoff, uint64_t pages,
+                      VsVmFlags *vm_flags)
 {
     bool readable = mode != VS_O_WRONLY, writable = mode != VS_O_RDONLY;
+    if (!file_mmap_ok(pgoff, pages))
+        return VS_EOVERFLOW;
     switch (flags & VS_MAP_TYPE) {
     case VS_MAP_SHARED_VALIDATE:
         if (flags & ~(uint32_t)LEGACY_MAP_MASK)
@@ -245,7 +268,7 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
         file->size = vs_vpn_address(pages);
         pgoff = 0;
     }
-    VsSection *section = file ? vs_file_page_cache(system, file, pgoff + pages) : NULL;
+    VsSection *section = file ? vs_file_mapping_cache(system, file, pgoff, pages) : NULL;
     if (file && !section)
         return VS_ENOMEM;
     VsVma *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section, file,
@@ -307,7 +330,8 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
         return fail(thread, VS_EEXIST);
     VsVmFlags vm_flags = initial_flags(process->system, prot, flags);
-    error = file ? file_flags(flags, prot, mode, &vm_flags) : anonymous_flags(flags, &vm_flags);
+    error = file ? file_flags(flags, prot, mode, pgoff, pages, &vm_flags)
+                 : anonymous_flags(flags, &vm_flags);
     if (!error)
         error = map_region(thread, start_vpn, pages, vm_flags, open, pgoff, flags);
     if (error)

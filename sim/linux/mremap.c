@@ -88,7 +88,7 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     VsFile *file = vs_vma_file(vad);
     if (!prepare_move(process, old_vpn, new_vpn, pages) ||
         (file &&
-         !vs_file_page_cache(process->system, file, old->mapped.first_prototype + new_pages)))
+         !vs_file_mapping_cache(process->system, file, old->mapped.first_prototype, new_pages)))
         return VS_ENOMEM;
     /* copy_vma: an untouched anonymous VMA takes the new place's offset, so it can merge there. */
     uint64_t pgoff = !old->mapped.section && !old->anon_vma ? new_vpn : old->mapped.first_prototype;
@@ -129,8 +129,8 @@ static int expand(VsProcess *process, VsVad *vad, uint64_t pages)
     if ((vma->vm_flags & VS_VM_ACCOUNT) && !vs_vm_enough_memory(process->system, pages))
         return VS_ENOMEM;
     VsFile *file = vs_vma_file(vad);
-    if (file && !vs_file_page_cache(process->system, file,
-                                    vma->mapped.first_prototype + vs_vma_pages(vad) + pages))
+    if (file && !vs_file_mapping_cache(process->system, file, vma->mapped.first_prototype,
+                                       vs_vma_pages(vad) + pages))
         return VS_ENOMEM;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, new_end);
     vs_vma_charge(process, vad);
@@ -193,7 +193,7 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
     if (!(flags & VS_MREMAP_FIXED) &&
         !vs_get_unmapped_area(process, file, true, pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);
-    if (file && !vs_file_page_cache(process->system, file, pgoff + new_pages))
+    if (file && !vs_file_mapping_cache(process->system, file, pgoff, new_pages))
         return fail(thread, VS_ENOMEM);
     VsVma *copy = vs_vma_alloc(process, target, target + new_pages - 1, old->vm_flags, section,
                                old->file, pgoff);

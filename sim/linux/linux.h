@@ -141,15 +141,19 @@ enum {
  * A VMA (vm_area_struct): the long VAD the core maps its pages through, extended with what Linux
  * keeps of it, as MMVAD extends MMVAD_SHORT. The core's part (VsMappedVad) holds the page range
  * and protection, the section holding the pages the VMA shares (a file's page cache, or the pages
- * a fork left shared copy-on-write) and vm_pgoff (first_prototype: for a file, the page of the file
- * the VMA starts at; for anonymous memory, the virtual page it was created at, so that neighbours
- * can merge). Every VMA is one, private anonymous memory too (kind VS_VAD_PRIVATE, no section: a
- * MemCommit VAD whose zero PTEs are demand-zero pages); the core allocates its long VADs at the
+ * a fork left shared copy-on-write) and the index of its first page there (first_prototype: for a
+ * file, vm_pgoff). Every VMA is one, private anonymous memory too (kind VS_VAD_PRIVATE, no section:
+ * a MemCommit VAD whose zero PTEs are demand-zero pages); the core allocates its long VADs at the
  * size the personality declares (personality.c), and the core never reads past its own part.
  */
 typedef struct VsVma {
     VsMappedVad mapped;
     VsVmFlags vm_flags;         /* VS_VM_*, and the protection key */
+    uint64_t vm_pgoff;          /* vm_pgoff: for a file, the page of the file it starts at (its
+                                 * section index, first_prototype, is the same); for private
+                                 * anonymous memory, the virtual page it was made at, kept by
+                                 * mremap and moved by splits, so neighbours can merge (its fork
+                                 * section, if any, indexes pages its own way) */
     uint32_t anon_vma;          /* the anon_vma its private pages hang on (0: none yet) */
     struct VsOpenFile *vm_file; /* the open file it maps through (NULL: anonymous, or the shmem
                                  * file behind shared anonymous memory, which none opened) */
@@ -200,8 +204,14 @@ void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
 int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
 void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
+bool vs_vma_extend_down(VsProcess *process, VsVad *vad, uint64_t grow);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
 uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
+
+/* stack.c */
+uint64_t vs_vma_start_gap(const VsVad *vad);
+VsVad *vs_vma_for_fault(VsProcess *process, uint64_t vpn);
+bool vs_vma_clear_of_gaps(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 
 /* pkey.c */
 VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);

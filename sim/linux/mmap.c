@@ -42,7 +42,8 @@ bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages)
 
 /*
  * The highest place below mmap_base for pages pages (vm_unmapped_area, top-down): the top of the
- * highest gap that holds them. A mapping the kernel wants on a 2 MB boundary (thp_align) needs a
+ * highest gap that holds them, a gap below a VM_GROWSDOWN VMA ending where its guard gap starts
+ * (vm_start_gap). A mapping the kernel wants on a 2 MB boundary (thp_align) needs a
  * gap 2 MB longer; it then starts where its address and its file offset pgoff agree modulo 2 MB,
  * as near the top as that allows (__thp_get_unmapped_area).
  */
@@ -51,8 +52,18 @@ bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t p
 {
     uint64_t limit = vs_vpn(VS_LINUX_MMAP_BASE) - 1;
     uint64_t need = pages + (thp_align ? PMD_PAGES : 0);
-    if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
-        return false; /* Linux would try bottom-up too; the model's space never runs out here */
+    for (;;) { /* a gap ends where the guard gap below a stack VMA above it starts */
+        if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
+            return false; /* Linux would try bottom-up too; the model's space never runs out here */
+        uint64_t top = *start_vpn + need - 1;
+        const VsVad *next = vs_vad_find_above(&process->vad_root, top);
+        uint64_t gap = next ? vs_vma_start_gap(next) : top + 1;
+        if (top < gap)
+            break;
+        if (gap == 0)
+            return false;
+        limit = gap - 1;
+    }
     if (thp_align) {
         uint64_t sub = (pgoff - *start_vpn) & (PMD_PAGES - 1);
         *start_vpn += sub ? sub : PMD_PAGES;
@@ -86,13 +97,14 @@ static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint
            (uint64_t)off + len_pad >= (uint64_t)off;
 }
 
-/* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
+/* A hint is taken if the range is free, inside user space (mmap_min_addr up to TASK_SIZE) and
+ * clear of the guard gap below a stack VMA above it. */
 static bool hint_free(VsProcess *process, uint64_t hint, uint64_t pages)
 {
     const VsVadTable *table = &process->vad_root;
-    uint64_t start = vs_vpn(hint);
-    return hint && start >= table->lowest_vpn && start + pages - 1 <= table->highest_vpn &&
-           !vs_vad_find_conflict(table, start, start + pages - 1);
+    uint64_t start = vs_vpn(hint), end = start + pages - 1;
+    return hint && start >= table->lowest_vpn && end <= table->highest_vpn &&
+           !vs_vad_find_conflict(table, start, end) && vs_vma_clear_of_gaps(process, start, end);
 }
 
 /*

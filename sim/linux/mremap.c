@@ -91,11 +91,13 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
          !vs_file_mapping_cache(process->system, file, old->mapped.first_prototype, new_pages)))
         return VS_ENOMEM;
     /* copy_vma: an untouched anonymous VMA takes the new place's offset, so it can merge there. */
-    uint64_t pgoff = !old->mapped.section && !old->anon_vma ? new_vpn : old->mapped.first_prototype;
-    VsVma *moved = vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags,
-                                old->mapped.section, old->file, pgoff);
+    bool fresh = !file && !old->anon_vma && !old->mapped.section;
+    VsVma *moved =
+        vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags, old->mapped.section,
+                     old->file, fresh ? new_vpn : old->mapped.first_prototype);
     if (!moved)
         return VS_ENOMEM;
+    moved->vm_pgoff = fresh ? new_vpn : old->vm_pgoff;
     moved->anon_vma = old->anon_vma;
     moved->vm_file = old->vm_file;
     moved->mapped.core.protection = vad->protection;
@@ -132,9 +134,16 @@ static int expand(VsProcess *process, VsVad *vad, uint64_t pages)
     if (file && !vs_file_mapping_cache(process->system, file, vma->mapped.first_prototype,
                                        vs_vma_pages(vad) + pages))
         return VS_ENOMEM;
+    uint64_t old_end = vad->ending_vpn;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, new_end);
     vs_vma_charge(process, vad);
-    vs_emit_range(process, VS_EV_VAD_TRIMMED, vad->starting_vpn, new_end);
+    VsEvent event = {.kind = VS_EV_VMA_GROWN,
+                     .pid = process->pid,
+                     .vpn_start = vad->starting_vpn,
+                     .vpn_end = new_end,
+                     .old_start = vad->starting_vpn,
+                     .old_end = old_end};
+    vs_emit(process->system, &event);
     vs_vma_try_merge(process, vad);
     return 0;
 }
@@ -327,7 +336,7 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     }
     if (!(flags & VS_MREMAP_MAYMOVE))
         return fail(thread, VS_ENOMEM);
-    uint64_t target, pgoff = vs_mapped_vad(vad)->first_prototype + (old_vpn - vad->starting_vpn);
+    uint64_t target, pgoff = vs_vma(vad)->vm_pgoff + (old_vpn - vad->starting_vpn);
     if (!vs_get_unmapped_area(process, vs_vma_file(vad), vs_vma(vad)->vm_flags & VS_VM_MAYSHARE,
                               pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);

@@ -54,6 +54,7 @@ VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, Vs
     vma->mapped.core.mem_commit = section == NULL; /* an untouched anonymous page is demand zero */
     vma->mapped.section = section;
     vma->mapped.first_prototype = pgoff;
+    vma->vm_pgoff = pgoff;
     vma->vm_flags = vm_flags;
     vma->file = file;
     vma->mapped.core.protection = vs_vma_mm_protection(&vma->mapped.core);
@@ -102,6 +103,7 @@ VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
                      lower->mapped.first_prototype + (at_vpn - vad->starting_vpn));
     if (!upper)
         return NULL;
+    upper->vm_pgoff = lower->vm_pgoff + (at_vpn - vad->starting_vpn);
     upper->anon_vma = lower->anon_vma;
     upper->vm_file = lower->vm_file;
     upper->mapped.core.protection = vad->protection;
@@ -139,7 +141,8 @@ static bool can_merge(const VsVad *lower, const VsVad *upper)
     /* The same section means the same file: each shared anonymous mapping is a shmem file of its
      * own, so two such mappings never merge, while pieces of one do. The open file must be the
      * same too (vma->vm_file == file): one file opened twice maps as two. */
-    return b->mapped.first_prototype == a->mapped.first_prototype + vs_vma_pages(lower) &&
+    return b->vm_pgoff == a->vm_pgoff + vs_vma_pages(lower) &&
+           b->mapped.first_prototype == a->mapped.first_prototype + vs_vma_pages(lower) &&
            anon_vma_mergeable(a, b);
 }
 
@@ -263,6 +266,20 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
     vs_pt_release_empty(process, start_vpn, end_vpn);
 }
 
+/* Moves the VMA's offsets down by grow pages, for a start that moves down as much (a stack
+ * growing): vm_pgoff, and the index of its first page in its section. False when the section
+ * cannot reach that far down. The caller has checked grow <= vm_pgoff, and sets the range. */
+bool vs_vma_extend_down(VsProcess *process, VsVad *vad, uint64_t grow)
+{
+    (void)process;
+    VsVma *vma = vs_vma(vad);
+    if (vma->mapped.section && vma->mapped.first_prototype < grow)
+        return false;
+    vma->vm_pgoff -= grow;
+    vma->mapped.first_prototype -= grow;
+    return true;
+}
+
 /* Whether the page of a file VMA lies wholly past the end of its file (SIGBUS when touched). */
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 {
@@ -274,7 +291,7 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 
 /* Whether the VMA may take its neighbour n's anon_vma (find_mergeable_anon_vma): n has one, the
  * two touch (n below the VMA, or above it), map the same section through the same open file at
- * contiguous offsets, and their flags differ at most in access rights. */
+ * contiguous offsets (vm_pgoff), and their flags differ at most in access rights. */
 static bool shares_anon_vma(const VsVad *vad, const VsVad *n, bool n_below)
 {
     const VsVad *lower = n_below ? n : vad, *upper = n_below ? vad : n;
@@ -282,8 +299,7 @@ static bool shares_anon_vma(const VsVad *vad, const VsVad *n, bool n_below)
     return b->anon_vma && (uint64_t)lower->ending_vpn + 1 == upper->starting_vpn &&
            b->mapped.section == a->mapped.section && b->vm_file == a->vm_file &&
            !((b->vm_flags ^ a->vm_flags) & ~(VsVmFlags)VS_VM_ACCESS_FLAGS) &&
-           vs_mapped_vad(upper)->first_prototype ==
-               vs_mapped_vad(lower)->first_prototype + vs_vma_pages(lower);
+           vs_vma(upper)->vm_pgoff == vs_vma(lower)->vm_pgoff + vs_vma_pages(lower);
 }
 
 /*

@@ -13,6 +13,9 @@
  *   - no address-space, data or locked-memory limit (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK):
  *     under them mmap answers ENOMEM (may_expand_vm) or EAGAIN (mlock_future_ok), which the
  *     model never does. A limit the agent may not lift stays, and is reported.
+ *   - a stack limit (RLIMIT_STACK) of 8 MiB, Linux's default and the model's: a MAP_GROWSDOWN
+ *     mapping grows on a fault below it only while the whole VMA stays within it
+ *     (acct_stack_growth). One the agent may not set is reported.
  * Measured (machine_measure):
  *   - whether PROT_EXEC alone is execute-only: on an x86 CPU with protection keys (pku, ospke)
  *     Linux gives such memory a key whose access the thread's PKRU denies (execute_only_pkey),
@@ -44,6 +47,7 @@
 #define SEGV_PKUERR 4 /* include/uapi/asm-generic/siginfo.h */
 #endif
 #define PMD_BYTES (2ull << 20)
+#define STACK_LIMIT_BYTES (8ull << 20) /* RLIMIT_STACK as the model has it (_STK_LIM) */
 
 /* ---- Made the same ------------------------------------------------------------------------- */
 
@@ -58,6 +62,17 @@ static int lift(int resource)
     rl.rlim_cur = rl.rlim_max;
     setrlimit(resource, &rl);
     return rl.rlim_cur == RLIM_INFINITY;
+}
+
+/* Sets the soft stack limit to the model's 8 MiB, if the hard limit allows; whether it is. */
+static int stack_limit_set(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0)
+        return 0;
+    rl.rlim_cur = STACK_LIMIT_BYTES;
+    return (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= STACK_LIMIT_BYTES) &&
+           setrlimit(RLIMIT_STACK, &rl) == 0;
 }
 
 /* Whether the agent holds CAP_IPC_LOCK, under which locked memory has no limit. */
@@ -80,6 +95,8 @@ void machine_settle(MachineFacts *facts)
         facts->limited |= LIMIT_DATA;
     if (!lift(RLIMIT_MEMLOCK) && !can_lock_any())
         facts->limited |= LIMIT_MEMLOCK;
+    if (!stack_limit_set())
+        facts->limited |= LIMIT_STACK;
 }
 
 /* ---- The CPU: execute-only memory -------------------------------------------------------- */

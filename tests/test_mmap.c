@@ -123,12 +123,41 @@ static void test_offsets_at_the_limits(void **state)
                          VS_MAP_FAILED); /* anonymous memory: any aligned offset */
 }
 
+/* MAP_HUGETLB with no huge pages: ENOMEM without MAP_NORESERVE; with it a 2 MB-aligned mapping,
+ * its length rounded up to 2 MB, SIGBUS when touched, split only on 2 MB boundaries. */
+static void test_hugetlb_without_a_pool(void **state)
+{
+    Fixture *f = *state;
+    const uint32_t huge = ANON | VS_MAP_HUGETLB;
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, MB(2), RW, huge, -1, 0), VS_ENOMEM);
+    int fd = regular_file(f, "f.bin", 1);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_PRIVATE | VS_MAP_HUGETLB, fd, 0),
+                 VS_EINVAL); /* not a hugetlbfs file */
+    ASSERT_FAILS(f,
+                 vs_mmap(f->thread, BASE - MB(4) + PAGE, PAGE, RW,
+                         huge | VS_MAP_NORESERVE | VS_MAP_FIXED, -1, 0),
+                 VS_EINVAL);
+    map(f, 0, PAGE, RW, ANON);
+    uint64_t n = map(f, 0, PAGE, RW, huge | VS_MAP_NORESERVE);
+    assert_int_equal(n, BASE - MB(2) - MB(2)); /* the highest 2 MB boundary with room */
+    VsVmaInfo v[3];
+    assert_int_equal(vmas(f, v, 3), 2);
+    assert_int_equal(v[0].end - v[0].start, MB(2));
+    assert_string_equal(v[0].name, "/anon_hugepage (deleted)");
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, n, &byte), STATUS_IN_PAGE_ERROR); /* SIGBUS */
+    ASSERT_FAILS(f, vs_munmap(f->thread, n, PAGE), VS_EINVAL);
+    ASSERT_FAILS(f, vs_madvise(f->thread, n, MB(2), VS_MADV_PAGEOUT), VS_EINVAL);
+    assert_int_equal(vs_munmap(f->thread, n, MB(2)), 0);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         LINUX(test_mmap_goes_down_and_merges), LINUX(test_thp_alignment),
         LINUX(test_mmap_errors_in_order),      LINUX(test_file_placement_follows_offset),
-        LINUX(test_offsets_at_the_limits),
+        LINUX(test_offsets_at_the_limits),     LINUX(test_hugetlb_without_a_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

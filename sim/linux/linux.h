@@ -15,12 +15,13 @@
 /* ---- What Linux keeps of the core's objects (personality.c) ---------------------------------- */
 
 /* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
- * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
+ * Windows). Everything but a regular file lives on shmem (mm/shmem.c), or hugetlbfs. */
 typedef enum VsFileKind {
     VS_FILE_REGULAR,  /* a file the scenario declared or created (0: every core-made file) */
     VS_FILE_MEMFD,    /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
     VS_FILE_SHM,      /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
     VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
+    VS_FILE_HUGETLB,  /* the hugetlbfs file behind one MAP_HUGETLB anonymous mapping (hugetlb.c) */
 } VsFileKind;
 
 /* A file as Linux sees it (struct inode): the core's file, its bytes and page cache, and what a
@@ -122,6 +123,7 @@ enum {
     VS_VM_DONTCOPY = 0x20000,
     VS_VM_ACCOUNT = 0x100000,
     VS_VM_NORESERVE = 0x200000,
+    VS_VM_HUGETLB = 0x400000,
     VS_VM_WIPEONFORK = 0x2000000,
     VS_VM_DONTDUMP = 0x4000000,
     VS_VM_HUGEPAGE = 0x20000000,
@@ -207,6 +209,16 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
 bool vs_vma_extend_down(VsProcess *process, VsVad *vad, uint64_t grow);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
 uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
+
+/* hugetlb.c */
+bool vs_vma_is_hugetlb(const VsVad *vad);
+uint64_t vs_hugetlb_length(uint64_t length);
+bool vs_hugetlb_may_split(const VsVad *vad, uint64_t at_vpn);
+int vs_hugetlb_area(VsProcess *process, uint64_t address, uint64_t pages, uint32_t flags,
+                    uint64_t *start_vpn);
+VsFile *vs_hugetlb_file_create(VsSystem *system);
+int vs_hugetlb_mremap_check(const VsVad *vad, uint64_t old_address, uint64_t *old_size,
+                            uint64_t *new_size);
 
 /* stack.c */
 uint64_t vs_vma_start_gap(const VsVad *vad);

@@ -147,9 +147,9 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     bool locked = flags & VS_VM_LOCKED;
     switch (advice) {
     case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
-    case VS_MADV_COLD: return 0;
-    case VS_MADV_PAGEOUT:
-        if (locked)
+    case VS_MADV_COLD: return locked || vs_vma_is_hugetlb(vad) ? VS_EINVAL : 0;
+    case VS_MADV_PAGEOUT: /* can_madv_lru_vma */
+        if (locked || vs_vma_is_hugetlb(vad))
             return VS_EINVAL;
         if (vs_vma_is_anonymous(vad))
             each_page(process, vad, start_vpn, end_vpn, page_out);

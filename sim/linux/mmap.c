@@ -13,6 +13,8 @@
  * it (unmapped_area_topdown), so successive mmaps go downwards and fill holes from the top; since
  * 6.7 an anonymous private mapping whose length is a multiple of 2 MB is put on a 2 MB boundary
  * (thp_get_unmapped_area). A new mapping merges with neighbours it could have been part of.
+ * MAP_HUGETLB anonymous memory is a hugetlbfs file of its own, on 2 MB pages the model has none
+ * of (hugetlb.c).
  */
 #include "linux.h"
 
@@ -137,15 +139,21 @@ bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, u
     return vs_vma_place(process, pages, false, 0, start_vpn);
 }
 
-/* get_unmapped_area: the first page of the new mapping, or an errno. */
+/* get_unmapped_area: the first page of the new mapping, or an errno. A MAP_HUGETLB mapping
+ * (hugetlb) goes on a huge page. */
 static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, uint32_t flags,
-                         bool thp_align, uint64_t pgoff, uint64_t *start_vpn)
+                         bool thp_align, bool hugetlb, uint64_t pgoff, uint64_t *start_vpn)
 {
     const VsLayout *layout = process->system->layout;
     uint64_t task_size = layout->highest_user_address + 1;
     uint64_t pages = vs_vpn(length);
     if (length > task_size)
         return VS_ENOMEM;
+    if (hugetlb) {
+        int error = vs_hugetlb_area(process, address, pages, flags, start_vpn);
+        if (error || !(flags & VS_MAP_FIXED))
+            return error;
+    }
     if (flags & VS_MAP_FIXED) {
         if (address & (VS_PAGE_SIZE - 1))
             return VS_EINVAL;
@@ -261,19 +269,25 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     VsFile *file = open ? open->file : NULL;
     VsProcess *process = thread->process;
     VsSystem *system = process->system;
+    bool hugetlb = vm_flags & VS_VM_HUGETLB;
+    if (hugetlb && !(vm_flags & VS_VM_NORESERVE))
+        return VS_ENOMEM; /* hugetlb_reserve_pages: no huge page to reserve */
     if (flags & VS_MAP_FIXED) {
         int error = vs_do_munmap(process, start_vpn, start_vpn + pages - 1);
         if (error)
             return error;
     }
     bool accountable = (vm_flags & (VS_VM_NORESERVE | VS_VM_SHARED | VS_VM_WRITE)) == VS_VM_WRITE;
-    bool shared_anonymous = !file && (vm_flags & VS_VM_SHARED);
+    bool shared_anonymous = !file && !hugetlb && (vm_flags & VS_VM_SHARED);
     if ((accountable || (shared_anonymous && !(vm_flags & VS_VM_NORESERVE))) &&
         !vs_vm_enough_memory(system, pages))
         return VS_ENOMEM;
     if (accountable)
         vm_flags |= VS_VM_ACCOUNT;
-    if (shared_anonymous) {
+    if (hugetlb) {
+        if (!(file = vs_hugetlb_file_create(system)))
+            return VS_ENOMEM;
+    } else if (shared_anonymous) {
         file = vs_shmem_file_create(system, VS_FILE_DEV_ZERO, "dev/zero");
         if (!file)
             return VS_ENOMEM;
@@ -288,7 +302,7 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     if (!vma)
         return VS_ENOMEM;
     vma->vm_file = open;
-    if (shared_anonymous)
+    if (shared_anonymous || hugetlb)
         vs_shmem_file_put(system, file); /* nothing but its mapping keeps it now */
     vs_vad_insert(&process->vad_root, &vma->mapped.core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, start_vpn + pages - 1);
@@ -314,8 +328,11 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_EBADF);
     VsFile *file = open ? open->file : NULL;
     uint32_t mode = open ? open->mode : VS_O_RDWR;
-    if ((flags & VS_MAP_HUGETLB) && !file)
-        return fail(thread, VS_ENOMEM); /* no huge pages are reserved (vm.nr_hugepages 0) */
+    bool hugetlb = flags & VS_MAP_HUGETLB;
+    if (hugetlb && file)
+        return fail(thread, VS_EINVAL); /* only a hugetlbfs file may be mapped so */
+    if (hugetlb)
+        length = vs_hugetlb_length(length);
     if (length == 0)
         return fail(thread, VS_EINVAL);
     if (flags & VS_MAP_FIXED_NOREPLACE)
@@ -335,15 +352,18 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_ENOMEM);
     bool thp = wants_thp_alignment(process->system, file, address, flags, pgoff, pages);
     uint64_t start_vpn;
-    int error = unmapped_area(process, address, rounded, flags, thp, file ? pgoff : 0, &start_vpn);
+    int error = unmapped_area(process, address, rounded, flags, thp && !hugetlb, hugetlb,
+                              file ? pgoff : 0, &start_vpn);
     if (error)
         return fail(thread, error);
     if ((flags & VS_MAP_FIXED_NOREPLACE) &&
         vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
         return fail(thread, VS_EEXIST);
     VsVmFlags vm_flags = initial_flags(process->system, prot, flags);
-    error = file ? file_flags(flags, prot, mode, pgoff, pages, &vm_flags)
-                 : anonymous_flags(flags, &vm_flags);
+    if (hugetlb) /* a file of its own, which the caller may read and write */
+        vm_flags |= VS_VM_HUGETLB;
+    error = file || hugetlb ? file_flags(flags, prot, mode, pgoff, pages, &vm_flags)
+                            : anonymous_flags(flags, &vm_flags);
     if (!error)
         error = map_region(thread, start_vpn, pages, vm_flags, open, pgoff, flags);
     if (error)

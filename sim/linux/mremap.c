@@ -291,6 +291,8 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     VsVad *vad = vs_vad_locate(&process->vad_root, old_vpn);
     if (!vad)
         return fail(thread, VS_EFAULT);
+    if ((error = vs_hugetlb_mremap_check(vad, old_address, &old_size, &new_size)) != 0)
+        return fail(thread, error);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
         return fail(thread, VS_EINVAL);
     uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);

@@ -78,6 +78,7 @@ static void name_of(const VsFile *file, char *out, size_t len)
         vs_text_append(out, len, file->name);
         break;
     case VS_FILE_DEV_ZERO: vs_text_append(out, len, "/dev/zero"); break;
+    case VS_FILE_HUGETLB: vs_text_append(out, len, "/anon_hugepage"); break;
     }
     if (vs_linux_file(file)->unlinked)
         vs_text_append(out, len, " (deleted)");
@@ -190,13 +191,13 @@ const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len)
         VsVmFlags flag;
         const char *name;
     } names[] = {
-        {VS_VM_READ, "rd"},       {VS_VM_WRITE, "wr"},     {VS_VM_EXEC, "ex"},
-        {VS_VM_SHARED, "sh"},     {VS_VM_MAYREAD, "mr"},   {VS_VM_MAYWRITE, "mw"},
-        {VS_VM_MAYEXEC, "me"},    {VS_VM_MAYSHARE, "ms"},  {VS_VM_GROWSDOWN, "gd"},
-        {VS_VM_LOCKED, "lo"},     {VS_VM_SEQ_READ, "sr"},  {VS_VM_RAND_READ, "rr"},
-        {VS_VM_DONTCOPY, "dc"},   {VS_VM_ACCOUNT, "ac"},   {VS_VM_NORESERVE, "nr"},
-        {VS_VM_WIPEONFORK, "wf"}, {VS_VM_DONTDUMP, "dd"},  {VS_VM_HUGEPAGE, "hg"},
-        {VS_VM_NOHUGEPAGE, "nh"}, {VS_VM_MERGEABLE, "mg"},
+        {VS_VM_READ, "rd"},     {VS_VM_WRITE, "wr"},      {VS_VM_EXEC, "ex"},
+        {VS_VM_SHARED, "sh"},   {VS_VM_MAYREAD, "mr"},    {VS_VM_MAYWRITE, "mw"},
+        {VS_VM_MAYEXEC, "me"},  {VS_VM_MAYSHARE, "ms"},   {VS_VM_GROWSDOWN, "gd"},
+        {VS_VM_LOCKED, "lo"},   {VS_VM_SEQ_READ, "sr"},   {VS_VM_RAND_READ, "rr"},
+        {VS_VM_DONTCOPY, "dc"}, {VS_VM_ACCOUNT, "ac"},    {VS_VM_NORESERVE, "nr"},
+        {VS_VM_HUGETLB, "ht"},  {VS_VM_WIPEONFORK, "wf"}, {VS_VM_DONTDUMP, "dd"},
+        {VS_VM_HUGEPAGE, "hg"}, {VS_VM_NOHUGEPAGE, "nh"}, {VS_VM_MERGEABLE, "mg"},
     };
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

@@ -231,7 +231,8 @@ static int splits_needed(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
 /*
  * Splits the VMAs at the ends of [start_vpn, end_vpn] so that every VMA is wholly in or wholly out
  * of it. 0, or ENOMEM when the host has no memory or, with check_count, a split would pass
- * max_map_count (split_vma checks it each time; munmap checks it once, itself).
+ * max_map_count (split_vma checks it each time; munmap checks it once, itself), or EINVAL for a
+ * split inside a huge page of a hugetlb VMA.
  */
 int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count)
 {
@@ -239,11 +240,19 @@ int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, boo
     if (check_count && splits && process->vad_root.count + (uint64_t)splits > VS_MAX_MAP_COUNT)
         return VS_ENOMEM;
     VsVad *first = vs_vad_locate(&process->vad_root, start_vpn);
-    if (first && first->starting_vpn < start_vpn && !vs_vma_split(process, first, start_vpn))
-        return VS_ENOMEM;
+    if (first && first->starting_vpn < start_vpn) {
+        if (!vs_hugetlb_may_split(first, start_vpn))
+            return VS_EINVAL;
+        if (!vs_vma_split(process, first, start_vpn))
+            return VS_ENOMEM;
+    }
     VsVad *last = vs_vad_locate(&process->vad_root, end_vpn);
-    if (last && last->ending_vpn > end_vpn && !vs_vma_split(process, last, end_vpn + 1))
-        return VS_ENOMEM;
+    if (last && last->ending_vpn > end_vpn) {
+        if (!vs_hugetlb_may_split(last, end_vpn + 1))
+            return VS_EINVAL; /* the split at the start, if any, stays made */
+        if (!vs_vma_split(process, last, end_vpn + 1))
+            return VS_ENOMEM;
+    }
     return 0;
 }
 

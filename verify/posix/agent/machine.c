@@ -22,11 +22,14 @@
  *     so a load faults with SIGSEGV and si_code SEGV_PKUERR; without keys it reads.
  *   - the kernel's release (the model's rules are 6.17's and later), vm.overcommit_memory,
  *     vm.max_map_count and the swap (which MADV_PAGEOUT would write anonymous pages to);
+ *   - whether MAP_HUGETLB could get a huge page (a pool, or overcommit of them): the model has
+ *     none, so the agent then refuses MAP_HUGETLB;
  *   - whether anonymous memory 2 MiB long is placed 2 MiB-aligned (6.7+ with THP configured),
  *     and whether shmem is (shmem_enabled or a huge= tmpfs mount; the model assumes never).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <setjmp.h>
@@ -219,6 +222,24 @@ static int measure_alignment(uint64_t page_size, MachineFacts *facts)
     return 0;
 }
 
+/* Whether MAP_HUGETLB could get a huge page here: the default size's pool (HugePages_Total) or
+ * its overcommit is not empty, or the default size is not the 2 MiB the model's rules assume. */
+static uint64_t huge_pages_to_give(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    uint64_t total = 0, size_kb = 2048, value;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "HugePages_Total: %" SCNu64, &value) == 1)
+            total = value;
+        else if (sscanf(line, "Hugepagesize: %" SCNu64, &value) == 1)
+            size_kb = value;
+    }
+    if (f)
+        fclose(f);
+    return total || size_kb != 2048 || sysctl_value("/proc/sys/vm/nr_overcommit_hugepages");
+}
+
 int machine_measure(uint64_t page_size, MachineFacts *facts)
 {
     struct sysinfo info;
@@ -226,6 +247,7 @@ int machine_measure(uint64_t page_size, MachineFacts *facts)
     facts->overcommit = sysctl_value("/proc/sys/vm/overcommit_memory");
     facts->max_map_count = sysctl_value("/proc/sys/vm/max_map_count");
     facts->swap_bytes = sysinfo(&info) == 0 ? (uint64_t)info.totalswap * info.mem_unit : 0;
+    facts->huge_pages = huge_pages_to_give();
     if (measure_execute_only(page_size, &facts->execute_only) != 0)
         return -1;
     return measure_alignment(page_size, facts);

@@ -20,6 +20,8 @@ typedef struct MachineFacts {
     uint64_t max_map_count; /* vm.max_map_count */
     uint64_t swap_bytes;    /* SwapTotal */
     uint64_t limited;       /* LIMIT_*: the rlimits still in force */
+    uint64_t huge_pages;    /* 1 if MAP_HUGETLB could get a page: a pool or overcommit of the
+                             * default huge page size, or a default size other than 2 MiB */
 } MachineFacts;
 
 /* Makes the machine the same for the scenario, before anything is mapped: no transparent huge

@@ -157,6 +157,9 @@ typedef struct VsVma {
                                  * mremap and moved by splits, so neighbours can merge (its fork
                                  * section, if any, indexes pages its own way) */
     uint32_t anon_vma;          /* the anon_vma its private pages hang on (0: none yet) */
+    bool anon_vma_chained;      /* its anon_vma is chained to a forked parent's (its
+                                 * anon_vma_chain is not singular): it merges only with VMAs
+                                 * of the same anon_vma, and lends it to none */
     struct VsOpenFile *vm_file; /* the open file it maps through (NULL: anonymous, or the shmem
                                  * file behind shared anonymous memory, which none opened) */
     VsFile *file;               /* the file whose pages it maps (vm_file's inode, or that shmem
@@ -219,6 +222,11 @@ int vs_hugetlb_area(VsProcess *process, uint64_t address, uint64_t pages, uint32
 VsFile *vs_hugetlb_file_create(VsSystem *system);
 int vs_hugetlb_mremap_check(const VsVad *vad, uint64_t old_address, uint64_t *old_size,
                             uint64_t *new_size);
+
+/* clone.c */
+bool vs_clone_share(VsProcess *parent, VsVad *vad);
+bool vs_clone_join(VsProcess *process, VsVad *lower, VsVad *upper);
+bool vs_clone_reach_down(VsProcess *process, VsVad *vad, uint64_t grow);
 
 /* stack.c */
 uint64_t vs_vma_start_gap(const VsVad *vad);

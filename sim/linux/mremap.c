@@ -99,6 +99,7 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
         return VS_ENOMEM;
     moved->vm_pgoff = fresh ? new_vpn : old->vm_pgoff;
     moved->anon_vma = old->anon_vma;
+    moved->anon_vma_chained = old->anon_vma_chained;
     moved->vm_file = old->vm_file;
     moved->mapped.core.protection = vad->protection;
     vs_vad_insert(&process->vad_root, &moved->mapped.core);

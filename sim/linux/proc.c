@@ -42,7 +42,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
     uint64_t pte = vs_pt_read(process, vpn), frame;
     if (vs_pte_is_valid(pte))
         frame = vs_pte_frame(pte);
-    else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_valid(vs_vma_prototype(vad, vpn)) &&
+    else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_resident(vs_vma_prototype(vad, vpn)) &&
              vs_vma_is_anonymous(vad))
         frame = vs_pte_frame(vs_vma_prototype(vad, vpn)); /* fork copied the parent's PTE */
     else

@@ -143,9 +143,10 @@ static bool keep_as_own(VsProcess *process, VsVad *vad, uint64_t vpn, VsSection 
     return true;
 }
 
-/* The process gets a copy of the section's page at index in frame (taken for it), mapped valid
- * and its own; a mapping it had of the section's page goes. False (nothing changed) when the host
- * has no room for the page table. */
+/* The process gets a copy of the section's page at index in frame (taken for it), a page of its
+ * own left on the modified list (its only copy), as if just trimmed: its PTE in transition, so
+ * its protection may be any (PROT_NONE too); a mapping it had of the section's page goes. False
+ * (nothing changed) when the host has no room for the page table. */
 static bool give_copy(VsProcess *process, VsVad *vad, uint64_t vpn, const VsSection *section,
                       uint64_t index, uint64_t frame)
 {
@@ -167,11 +168,12 @@ static bool give_copy(VsProcess *process, VsVad *vad, uint64_t vpn, const VsSect
     copy->original_pte = vs_pte_make_software(mm);
     copy->pid = process->pid;
     copy->vpn = vpn;
-    copy->share_count = 1;
-    copy->reference_count = 1;
+    copy->share_count = 0;
+    copy->reference_count = 0;
     copy->flags |= VS_PFN_MODIFIED; /* its only copy */
-    vs_ws_insert(process, vpn, frame, mm);
-    vs_pt_write(process, vpn, vs_pte_make_valid(frame, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
+    system->pfn.active_count--;
+    vs_pfn_insert(&system->pfn, frame, VS_PAGE_MODIFIED);
+    vs_pt_write(process, vpn, vs_pte_make_transition(frame, mm));
     return true;
 }
 

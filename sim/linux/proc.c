@@ -40,7 +40,8 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
         return 0;
     const VsPfnDatabase *db = &process->system->pfn;
     uint64_t pte = vs_pt_read(process, vpn), frame;
-    if (vs_pte_is_valid(pte))
+    if (vs_pte_is_resident(pte)) /* valid, or a page of its own in a list: without swap, Linux's
+                                  * PTE maps it (made PROT_NONE, or trimmed by the model) */
         frame = vs_pte_frame(pte);
     else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_resident(vs_vma_prototype(vad, vpn)) &&
              vs_vma_is_anonymous(vad))
@@ -54,7 +55,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
         entry |= VS_PAGEMAP_FILE_SHARED;
     uint64_t mapcount = shared_page ? section_mapcount(process->system, vs_mapped_vad(vad)->section,
                                                        pfn->vpn, frame)
-                                    : pfn->share_count;
+                                    : vs_max(pfn->share_count, 1);
     if (mapcount == 1)
         entry |= VS_PAGEMAP_EXCLUSIVE; /* PM_MMAP_EXCLUSIVE: one PTE maps the page */
     return entry;
@@ -95,6 +96,7 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     out->write = vma->vm_flags & VS_VM_WRITE;
     out->exec = vma->vm_flags & VS_VM_EXEC;
     out->may_share = vma->vm_flags & VS_VM_MAYSHARE;
+    out->grows_down = vma->vm_flags & VS_VM_GROWSDOWN;
     out->vm_flags = vma->vm_flags;
     out->anon_vma = vma->anon_vma;
     out->pkey = vs_vma_pkey(vad);

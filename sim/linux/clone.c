@@ -547,3 +547,28 @@ bool vs_clone_reach_down(VsProcess *process, VsVad *vad, uint64_t grow)
         return true;
     return rebase(process->system, section, grow - first_of(vad)) != NULL;
 }
+
+/* The section page behind the process's page at vpn becomes its own when no other process finds it
+ * there - Linux's page mapped by this process alone (MADV_FREE frees only such): true if the page
+ * is now its own. */
+bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn)
+{
+    VsSection *section = vs_mapped_vad(vad)->section;
+    if (!section || vs_vma_file(vad))
+        return false;
+    uint64_t index = vs_view_prototype_index(vad, vpn);
+    if (initial(section, index) || !finds_section_page(process, vpn))
+        return false;
+    CloneViews views;
+    if (!views_of(process->system, section, &views))
+        return false;
+    Finders finders = {malloc(views.count * sizeof(size_t)), 0};
+    bool alone = finders.finder != NULL;
+    if (alone) {
+        find_finders(&views, process, vpn, index, &finders);
+        alone = finders.count == 0 && keep_as_own(process, vad, vpn, section, index);
+    }
+    free(finders.finder);
+    free(views.view);
+    return alone;
+}

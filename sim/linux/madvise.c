@@ -63,12 +63,14 @@ static bool page_written(const VsPfn *pfn, uint64_t pte)
 }
 
 /* MADV_FREE on one page (madvise_free_pte_range): a page in the page file goes now; a written page
- * the process holds alone (not one a fork shares) becomes clean - Dirty, Accessed and Modified
+ * the process maps alone (a fork's page no other process maps any more is made its own first; one
+ * still shared is left) becomes clean - Dirty, Accessed and Modified
  * cleared, its page-file copy freed - and lazily freed (folio_mark_lazyfree), so reclaim drops it
  * unless it is written again first. */
 static void lazy_free_page(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
     VsSystem *system = process->system;
+    vs_clone_take_alone(process, vad, vpn); /* a fork's page no other process maps now */
     uint64_t pte = vs_pt_read(process, vpn);
     if (vs_pte_is_pagefile(pte)) {
         vs_vma_zap(process, vad, vpn, vpn);
@@ -107,12 +109,13 @@ static void page_out(VsProcess *process, VsVad *vad, uint64_t vpn)
 }
 
 /* One of the advice that visit the private anonymous pages of [start_vpn, end_vpn] one by one:
- * only pages with a page table can hold anything. */
+ * only pages with a page table, or a fork section's page, can hold anything. */
 static void each_page(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                       void (*visit)(VsProcess *, VsVad *, uint64_t))
 {
-    for (uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn); vpn <= end_vpn;
-         vpn = vs_pt_next_present(process, vpn + 1, end_vpn))
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+    for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); vpn <= end_vpn;
+         vpn = vs_view_scan_next(&scan, vpn + 1))
         visit(process, vad, vpn);
 }
 

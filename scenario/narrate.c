@@ -527,6 +527,16 @@ static void narrate_vma_merged(const VsRunner *runner, const VsEvent *e, GString
     append_range(out, e->vpn_start, e->vpn_end);
 }
 
+static void narrate_vma_grown(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append(out, "the VMA ");
+    append_range(out, e->old_start, e->old_end);
+    g_string_append(out, e->vpn_start < e->old_start ? " grows down (a stack) to cover "
+                                                     : " grows in place to cover ");
+    append_range(out, e->vpn_start, e->vpn_end);
+}
+
 static void narrate_vma_moved(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append(out, "mremap moves the VMA ");
@@ -641,6 +651,7 @@ static Narrator *const narrators[] = {
     [VS_EV_PLACEHOLDER_REPLACED] = narrate_placeholder_replaced,
     [VS_EV_VMA_SPLIT] = narrate_vma_split,
     [VS_EV_VMA_MERGED] = narrate_vma_merged,
+    [VS_EV_VMA_GROWN] = narrate_vma_grown,
     [VS_EV_VMA_MOVED] = narrate_vma_moved,
     [VS_EV_ANON_VMA] = narrate_anon_vma,
     [VS_EV_PAGES_DISCARDED] = narrate_pages_discarded,

@@ -450,8 +450,9 @@ static bool list_ok(const VsPfnDatabase *db, VsPageLocation location)
 }
 
 /* The lists are whole, every frame handed out is on exactly one list or active, active frames are
- * the valid PTEs and page tables, standby and modified frames the transition PTEs, and the page
- * file's used slots are the ones pages own. */
+ * the valid PTEs and page tables, standby and modified frames the transition PTEs, the page
+ * file's used slots are the ones pages own, and the commit charge is what processes and sections
+ * hold, within the limit unless the personality overcommits. */
 static void check_frames(Checker *c, const VsSystem *system)
 {
     const VsPfnDatabase *db = &system->pfn;
@@ -479,7 +480,10 @@ static void check_frames(Checker *c, const VsSystem *system)
         commit += system->processes[i]->commit_charge;
     for (size_t i = 0; i < system->section_count; i++)
         commit += system->sections[i] ? system->sections[i]->committed_pages : 0;
-    if (commit != system->commit_total || commit > system->commit_limit ||
+    /* A personality that charges its own way may overcommit (Linux's heuristic mode lets
+     * Committed_AS pass CommitLimit); NT never does. */
+    bool overcommits = personality_commits(first);
+    if (commit != system->commit_total || (commit > system->commit_limit && !overcommits) ||
         system->commit_peak < commit)
         fail(c, first,
              "system commit charge differs from its processes' and sections' or passes "

@@ -254,6 +254,7 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
     status = resolve_prototype(process, section, index, &kind, &from, &slot, frame);
     if (!NT_SUCCESS(status)) {
         vs_prototype_release_empty(section, index, index);
+        vs_pt_release_empty(process, vpn, vpn); /* the table made for it, if nothing else uses it */
         return status;
     }
     if (!vs_ws_insert(process, vpn, *frame, state.mm_protection)) {

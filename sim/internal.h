@@ -434,6 +434,9 @@ enum {
     VS_PFN_MODIFIED = 1 << 1,   /* MMPFNENTRY.Modified: newer than any page-file copy */
     VS_PFN_PROTOTYPE = 1 << 2,  /* u3.PrototypePte: mapped by a prototype PTE (pid: section id,
                                  * vpn: page index in the section); shared by every view */
+    VS_PFN_LAZY_FREE = 1 << 3,  /* a personality's: the page's owner let it go lazily (Linux's
+                                 * MADV_FREE); it may be dropped while it stays clean. A frame
+                                 * taken anew loses it */
 };
 
 /*

@@ -247,7 +247,9 @@ uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t las
 
 /* ---- Changing entries ------------------------------------------------------------------------ */
 
-/* Creates the missing tables on vpn's path. */
+static void free_upward(VsProcess *process, PtPath *path, uint32_t level);
+
+/* Creates the missing tables on vpn's path; on failure, frees those it made. */
 static VsStatus materialize(VsProcess *process, uint64_t vpn)
 {
     PtPath path;
@@ -257,8 +259,10 @@ static VsStatus materialize(VsProcess *process, uint64_t vpn)
         uint64_t child_span = entry_span(process, level);
         uint64_t frame;
         VsStatus status = table_create(process, level + 1, vpn & ~(child_span - 1), &frame);
-        if (!NT_SUCCESS(status))
+        if (!NT_SUCCESS(status)) {
+            free_upward(process, &path, level); /* the tables made for it, if they hold nothing */
             return status;
+        }
         VsPageTable *parent = path.table[level];
         parent->entries[path.index[level]] = vs_pte_make_table(frame);
         parent->used_entries++;

@@ -66,11 +66,101 @@ static void test_fork_skips_memory_never_written(void **state)
     CHECK_INVARIANTS(f);
 }
 
+static uint64_t frame_of(VsProcess *process, uint64_t address)
+{
+    uint64_t entry = vs_pagemap_entry(process, address);
+    assert_true(entry & VS_PAGEMAP_PRESENT);
+    return entry & VS_PAGEMAP_PFN_MASK;
+}
+
+static uint8_t byte_at(VsProcess *process, uint64_t address)
+{
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(vs_process_main_thread(process), address, &byte), 0);
+    return byte;
+}
+
+static VsProcess *fork_of(Fixture *f, VsProcess *parent)
+{
+    VsProcess *child;
+    assert_true(vs_fork(vs_process_main_thread(parent), &child) > 0);
+    CHECK_INVARIANTS(f);
+    return child;
+}
+
+/* A page the parent wrote since an earlier fork is shared with the next child; a page shared by
+ * a child and its own child stays theirs (each keeps its frame) when the parent writes and forks
+ * again; a partner's untouched page stays present after the other breaks COW. */
+static void test_repeated_forks_share(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 2 * PAGE, RW, ANON);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), 0);
+    VsProcess *c1 = fork_of(f, f->process), *g = fork_of(f, c1);
+    assert_int_equal(frame_of(c1, p), frame_of(g, p)); /* shared by three */
+    uint64_t old = frame_of(c1, p);
+    assert_int_equal(vs_memory_write(f->thread, p, 2), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(frame_of(c1, p), old); /* still mapped after the parent broke COW */
+    VsProcess *c2 = fork_of(f, f->process);
+    assert_int_equal(frame_of(f->process, p), frame_of(c2, p));
+    assert_int_equal(byte_at(c2, p), 2);
+    assert_int_equal(byte_at(c1, p), 1);
+    assert_int_equal(byte_at(g, p), 1);
+    assert_int_equal(vs_memory_write(vs_process_main_thread(c1), p, 3), 0);
+    CHECK_INVARIANTS(f);
+    VsProcess *g2 = fork_of(f, c1);
+    assert_int_equal(frame_of(c1, p), frame_of(g2, p));
+    assert_int_equal(byte_at(g2, p), 3);
+    assert_int_equal(byte_at(f->process, p), 2);
+    assert_int_equal(byte_at(c2, p), 2);
+    assert_int_equal(byte_at(g, p), 1);
+    assert_int_equal(vs_madvise(f->thread, p, PAGE, VS_MADV_DONTNEED), 0);
+    VsProcess *c3 = fork_of(f, f->process); /* the parent's dropped page: nothing to find */
+    assert_int_equal(byte_at(c3, p), 0);
+    CHECK_INVARIANTS(f);
+}
+
+/* After fork the parent's VMA merges with a new neighbour without an anon_vma, and pieces split
+ * before the fork (each with a fork section of its own) merge again; the child's do not merge
+ * with new neighbours. A forked stack grows below its fork section's first page. */
+static void test_forked_vmas_merge_and_grow(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 3 * PAGE, RW, ANON);
+    assert_int_equal(vs_munmap(f->thread, p, PAGE), 0);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 1), 0);
+    assert_int_equal(vs_mprotect(f->thread, p + 2 * PAGE, PAGE, VS_PROT_READ), 0);
+    VsProcess *child = fork_of(f, f->process);
+    assert_int_equal(vs_mprotect(f->thread, p + 2 * PAGE, PAGE, RW), 0);
+    assert_int_equal(map(f, p, PAGE, RW, ANON | VS_MAP_FIXED), p);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 1);
+    assert_int_equal(v[0].start, p);
+    assert_int_equal(byte_at(f->process, p + PAGE), 1);
+    VsThread *c = vs_process_main_thread(child);
+    assert_int_equal(vs_mmap(c, p, PAGE, RW, ANON | VS_MAP_FIXED, -1, 0), p);
+    CHECK_INVARIANTS(f);
+    size_t n = 0;
+    for (uint64_t at = 0; vs_vma_find(child, at, &v[0]); at = v[0].end)
+        n++;
+    assert_int_equal(n, 3); /* the child's pieces merge with no new neighbour */
+    uint64_t s =
+        vs_mmap(f->thread, p - 3 * PAGE, PAGE, RW, ANON | VS_MAP_FIXED | VS_MAP_GROWSDOWN, -1, 0);
+    assert_int_equal(vs_memory_write(f->thread, s, 7), 0);
+    fork_of(f, f->process);
+    assert_int_equal(vs_memory_write(f->thread, s - 2 * PAGE, 8), 0); /* below its first index */
+    CHECK_INVARIANTS(f);
+    assert_int_equal(byte_at(f->process, s), 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         LINUX(test_fork_copy_on_write),
         LINUX(test_fork_skips_memory_never_written),
+        LINUX(test_repeated_forks_share),
+        LINUX(test_forked_vmas_merge_and_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

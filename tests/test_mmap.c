@@ -90,13 +90,74 @@ static void test_file_placement_follows_offset(void **state)
     assert_true(s != hint && s % MB(2) == 0); /* a file's hint needs room for the padding too */
 }
 
+/* A file may be mapped up to MAX_LFS_FILESIZE (2^63 - 1: file_mmap_ok), else EOVERFLOW. The last
+ * whole page below it maps, placed where address and offset agree modulo 2 MB: the kernel's
+ * round-up of the offset to 2 MB wraps negative as a loff_t, and the length test passes. */
+static void test_offsets_at_the_limits(void **state)
+{
+    Fixture *f = *state;
+    int fd = regular_file(f, "data.bin", 2);
+    const uint64_t last = 0x7FFFFFFFFFFFE000ull;
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, VS_PROT_READ, VS_MAP_PRIVATE, fd, 1ull << 63),
+                 VS_EOVERFLOW);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, 2 * PAGE, VS_PROT_READ, VS_MAP_PRIVATE, fd, last),
+                 VS_EOVERFLOW); /* its end is past the limit */
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, VS_PROT_READ, VS_MAP_PRIVATE, fd, last + PAGE),
+                 VS_EOVERFLOW);
+    map(f, 0, PAGE, RW, ANON); /* the top of the free space is no longer 2 MB-aligned */
+    uint64_t p = vs_mmap(f->thread, 0, PAGE, VS_PROT_READ, VS_MAP_PRIVATE, fd, last);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(p % MB(2), last % MB(2));
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_IN_PAGE_ERROR); /* SIGBUS */
+    int mf = vs_memfd_create(f->thread, "big", 0);
+    assert_int_equal(vs_ftruncate(f->thread, mf, 2 * PAGE), 0);
+    uint64_t q = vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_SHARED, mf, last);
+    CHECK_INVARIANTS(f);
+    assert_int_not_equal(q, VS_MAP_FAILED); /* shmem's page cache stays two pages long */
+    assert_int_equal(vs_memory_write(f->thread, q, 1), STATUS_IN_PAGE_ERROR);
+    assert_int_equal(vs_munmap(f->thread, q, PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_not_equal(map(f, 0, PAGE, VS_PROT_READ, ANON), VS_MAP_FAILED);
+    assert_int_not_equal(vs_mmap(f->thread, 0, PAGE, VS_PROT_READ, ANON, -1, 0xFFFFFFFFFFFFF000ull),
+                         VS_MAP_FAILED); /* anonymous memory: any aligned offset */
+}
+
+/* MAP_HUGETLB with no huge pages: ENOMEM without MAP_NORESERVE; with it a 2 MB-aligned mapping,
+ * its length rounded up to 2 MB, SIGBUS when touched, split only on 2 MB boundaries. */
+static void test_hugetlb_without_a_pool(void **state)
+{
+    Fixture *f = *state;
+    const uint32_t huge = ANON | VS_MAP_HUGETLB;
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, MB(2), RW, huge, -1, 0), VS_ENOMEM);
+    int fd = regular_file(f, "f.bin", 1);
+    ASSERT_FAILS(f, vs_mmap(f->thread, 0, PAGE, RW, VS_MAP_PRIVATE | VS_MAP_HUGETLB, fd, 0),
+                 VS_EINVAL); /* not a hugetlbfs file */
+    ASSERT_FAILS(f,
+                 vs_mmap(f->thread, BASE - MB(4) + PAGE, PAGE, RW,
+                         huge | VS_MAP_NORESERVE | VS_MAP_FIXED, -1, 0),
+                 VS_EINVAL);
+    map(f, 0, PAGE, RW, ANON);
+    uint64_t n = map(f, 0, PAGE, RW, huge | VS_MAP_NORESERVE);
+    assert_int_equal(n, BASE - MB(2) - MB(2)); /* the highest 2 MB boundary with room */
+    VsVmaInfo v[3];
+    assert_int_equal(vmas(f, v, 3), 2);
+    assert_int_equal(v[0].end - v[0].start, MB(2));
+    assert_string_equal(v[0].name, "/anon_hugepage (deleted)");
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, n, &byte), STATUS_IN_PAGE_ERROR); /* SIGBUS */
+    ASSERT_FAILS(f, vs_munmap(f->thread, n, PAGE), VS_EINVAL);
+    ASSERT_FAILS(f, vs_madvise(f->thread, n, MB(2), VS_MADV_PAGEOUT), VS_EINVAL);
+    assert_int_equal(vs_munmap(f->thread, n, MB(2)), 0);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        LINUX(test_mmap_goes_down_and_merges),
-        LINUX(test_thp_alignment),
-        LINUX(test_mmap_errors_in_order),
-        LINUX(test_file_placement_follows_offset),
+        LINUX(test_mmap_goes_down_and_merges), LINUX(test_thp_alignment),
+        LINUX(test_mmap_errors_in_order),      LINUX(test_file_placement_follows_offset),
+        LINUX(test_offsets_at_the_limits),     LINUX(test_hugetlb_without_a_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

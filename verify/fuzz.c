@@ -117,6 +117,7 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
         return FALSE;
     }
     r->run.thread = vs_process_main_thread(process);
+    r->run.caller = VS_FUZZ_ABSOLUTE;
     r->run.values = g_array_new(FALSE, TRUE, sizeof(uint64_t));
     r->run.live = g_array_new(FALSE, FALSE, sizeof(VsFuzzLive));
     r->ran = g_array_new(FALSE, TRUE, sizeof(guint8));
@@ -188,14 +189,14 @@ static gboolean died(Run *r, const VsOp *op, guint position, const char *when, G
 }
 
 /* Mirrors a call the model made to the agent; an unexplained difference is the run's finding. */
-static gboolean mirror(Run *r, const VsOp *op, const VsOutcome *outcome, guint position,
-                       GError **error)
+static gboolean mirror(Run *r, VsThread *thread, const VsOp *op, const VsOutcome *outcome,
+                       guint position, GError **error)
 {
     VsJudgement judgement;
     GError *lost = NULL;
     g_string_truncate(r->lines, 0);
-    if (!r->o->backend->mirror(r->run.session, NULL, r->run.thread, op, outcome, &judgement,
-                               r->lines, &lost))
+    if (!r->o->backend->mirror(r->run.session, NULL, thread, op, outcome, &judgement, r->lines,
+                               &lost))
         return died(r, op, position, "", lost, error);
     count(r, &judgement);
     if (judgement.kind == VS_JUDGED_UNEXPLAINED) {
@@ -213,10 +214,13 @@ static gboolean run_call(Run *r, const VsFuzzCall *c, guint position, GError **e
     VsOp op;
     if (position >= r->ran->len)
         g_array_set_size(r->ran, position + 1);
-    if (!resolve(r, c, &op))
+    r->run.caller = c->process;
+    VsThread *thread =
+        c->process == VS_FUZZ_ABSOLUTE || !r->g->thread ? r->run.thread : r->g->thread(&r->run, c);
+    if (!thread || !resolve(r, c, &op))
         return TRUE;
     VsOutcome outcome;
-    vs_op_execute(r->run.thread, &op, &outcome);
+    vs_op_execute(thread, &op, &outcome);
     g_array_index(r->ran, guint8, position) =
         r->g->inert(&op, &outcome) ? VS_RAN_INERT : VS_RAN_ACTIVE;
     r->calls++;
@@ -228,7 +232,7 @@ static gboolean run_call(Run *r, const VsFuzzCall *c, guint position, GError **e
                               vs_op_spec(op.kind)->name, problem));
         return TRUE;
     }
-    return !r->run.session || mirror(r, &op, &outcome, position, error);
+    return !r->run.session || mirror(r, thread, &op, &outcome, position, error);
 }
 
 /* Compares the systems' state after call (at sequence position), where the backend does

@@ -31,15 +31,18 @@ typedef struct VsFuzzCall {
     gint base2;     /* its second address argument (mremap's new_address), likewise */
     gint handle_of; /* the call whose handle or descriptor its handle argument is, or
                      * VS_FUZZ_ABSOLUTE */
+    gint process;   /* the process that makes it: VS_FUZZ_ABSOLUTE for the run's own, else the
+                     * call that made the process (a fork), whose generator says which it is */
     gboolean probe; /* a call the driver added where the two systems' states differed */
 } VsFuzzCall;
 
-/* A call with nothing named yet: every argument absolute. */
+/* A call with nothing named yet: every argument absolute, made by the run's own process. */
 #define VS_FUZZ_CALL(call_id)                                                                      \
     ((VsFuzzCall){.id = (call_id),                                                                 \
                   .base = VS_FUZZ_ABSOLUTE,                                                        \
                   .base2 = VS_FUZZ_ABSOLUTE,                                                       \
-                  .handle_of = VS_FUZZ_ABSOLUTE})
+                  .handle_of = VS_FUZZ_ABSOLUTE,                                                   \
+                  .process = VS_FUZZ_ABSOLUTE})
 
 /* Something a system placed where it chose, for later calls to aim into. */
 typedef struct VsFuzzLive {
@@ -52,7 +55,9 @@ typedef struct VsSession VsSession;
 /* What a generator sees of a run. */
 typedef struct VsFuzzRun {
     VsSystem *system;
-    VsThread *thread;
+    VsThread *thread;   /* the run's own process's */
+    gint caller;        /* the process of the call being resolved, run and tracked (its
+                         * VsFuzzCall.process) */
     VsSession *session; /* NULL: the model alone */
     uint64_t arena;     /* what VS_FUZZ_ARENA names: the generator sets it, at the start or as
                          * the call that reserves it runs */
@@ -114,6 +119,9 @@ typedef struct VsGenerator {
 
     /* ---- Calls ---- */
     VsFuzzCall (*generate)(const VsFuzzRun *run, VsRng *rng, guint id);
+    /* The thread that makes call, whose process is not the run's own; NULL when that process is
+     * gone (the call is skipped, as one whose names are gone). NULL hook: the run's own. */
+    VsThread *(*thread)(const VsFuzzRun *run, const VsFuzzCall *call);
     /* Whether the agent takes op (resolved) as the model made it; NULL: every call. */
     gboolean (*takes)(const VsFuzzRun *run, const VsOp *op);
     /* Notes what a call made or released, for later calls to aim at (and sets its value). */

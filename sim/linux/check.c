@@ -6,7 +6,7 @@
 
 /* A Linux VMA maps the file whose page cache its section is, through an open file of that file
  * (vm_file and its inode's page cache agree); anonymous memory (no section, or a fork's) has no
- * file, and shared anonymous memory has its shmem file but no open file to name. */
+ * file, and shared anonymous and MAP_HUGETLB memory have their file but no open file to name. */
 static bool vm_file_sound(const VsVad *vad)
 {
     const VsVma *vma = vs_vma(vad);
@@ -14,7 +14,8 @@ static bool vm_file_sound(const VsVad *vad)
     const VsFile *file = vma->file;
     if (file ? section != file->section : section && section->file)
         return false;
-    bool opened = file && vs_file_kind(file) != VS_FILE_DEV_ZERO;
+    bool opened =
+        file && vs_file_kind(file) != VS_FILE_DEV_ZERO && vs_file_kind(file) != VS_FILE_HUGETLB;
     return opened ? vma->vm_file && vma->vm_file->file == file : vma->vm_file == NULL;
 }
 

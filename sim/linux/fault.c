@@ -9,14 +9,15 @@
  */
 #include "linux.h"
 
-/* The access hook: the VMA's protection key, then the VMA's own check (a wrong access is SIGSEGV
+/* The access hook: the VMA the access finds (a VM_GROWSDOWN VMA above an unmapped page grows down
+ * to it: stack.c), its protection key, then the VMA's own check (a wrong access is SIGSEGV
  * whatever the page), then a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS
  * in filemap_fault and shmem_fault); a first store to a private page gives the VMA its anon_vma -
  * even one that then fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads
  * the file page. */
 VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
 {
-    VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    VsVad *vad = vs_vma_for_fault(process, vpn); /* a stack below grows down to it first */
     /* An execute-only key refuses the access before anything else is looked at (x86 access_error
      * asks arch_vma_access_permitted first, whether the page is present or not): no fault handler
      * runs, so nothing is read ahead, mapped or given an anon_vma. */

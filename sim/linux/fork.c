@@ -3,125 +3,19 @@
  *
  * The child gets a copy of every VMA but those marked MADV_DONTFORK (MADV_WIPEONFORK ones come
  * empty) and a copy of the descriptor table. Shared mappings share their pages as before. Private
- * pages are shared copy-on-write: the first store, in either process, copies the page for the
- * writer alone. The model does this the way Windows' own fork did (MiCloneProcessAddressSpace,
- * kept for the POSIX subsystem): a private anonymous VMA's pages move into a section of their own
- * (fork prototype PTEs, MMCLONE_BLOCK), which parent and child then map copy-on-write, as Linux's
- * anon_vma lets both processes map one page until either writes it.
- * Simplification: a page the parent had already copied privately inside a mapping of a section (a
- * private file page it wrote, or a page it wrote since an earlier fork) is copied for the child at
- * once instead of being shared; only /proc/PID/pagemap can tell.
+ * anonymous pages are shared copy-on-write: the first store, in either process, copies the page
+ * for the writer alone. The model does this the way Windows' own fork did (MiCloneProcessAddress-
+ * Space, kept for the POSIX subsystem): the VMA's private pages move into a section of their own
+ * (the fork section: clone.c), which parent and child then map copy-on-write, as Linux's anon_vma
+ * lets both processes map one page until either writes it - however many forks there were.
+ * Simplification: a page the parent had copied privately inside a private mapping of a file (a
+ * file page it wrote) is copied for the child at once instead of being shared; only
+ * /proc/PID/pagemap can tell.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "linux.h"
-
-/* One page of a private anonymous VMA moves into the fork section at index: the parent keeps a
- * resident page (now shared, mapped copy-on-write); the section holds any other. The section's
- * entry was prepared. */
-static void share_page(VsProcess *parent, VsVad *vad, VsSection *section, uint64_t vpn)
-{
-    VsSystem *system = parent->system;
-    uint64_t pte = vs_pt_read(parent, vpn), i = vpn - vad->starting_vpn;
-    if (pte == 0)
-        return;
-    VsPfn *pfn = vs_pte_is_resident(pte) ? &system->pfn.frames[vs_pte_frame(pte)] : NULL;
-    uint64_t slot = pfn ? vs_pte_pagefile_slot(pfn->original_pte) : 0;
-    if (vs_pte_is_valid(pte)) {
-        uint64_t frame = vs_pte_frame(pte);
-        if (pte & VS_PTE_DIRTY)
-            vs_capture_dirty(parent, frame);
-        uint32_t age = vs_ws_entry(parent, vpn, frame)->age;
-        vs_ws_remove(parent, vpn, frame);
-        pfn->flags |= VS_PFN_PROTOTYPE;
-        vs_ws_insert(parent, vpn, frame, vad->protection);
-        vs_ws_entry(parent, vpn, frame)->age = age;
-        vs_prototype_write(section, i, vs_pte_make_valid(frame, section->protection));
-        vs_pt_write(parent, vpn, vs_pte_make_valid(frame, vad->protection) | VS_PTE_ACCESSED);
-    } else if (pfn) {
-        pfn->flags |= VS_PFN_PROTOTYPE;
-        vs_prototype_write(section, i,
-                           vs_pte_make_transition(vs_pte_frame(pte), section->protection));
-        vs_pt_write(parent, vpn, 0);
-    } else if (vs_pte_is_pagefile(pte)) {
-        vs_prototype_write(section, i,
-                           vs_pte_make_pagefile(vs_pte_pagefile_slot(pte), section->protection));
-        vs_pt_write(parent, vpn, 0);
-    } else {
-        vs_pt_write(parent, vpn, 0); /* demand zero: the section's page is too */
-    }
-    if (pfn) {
-        pfn->pid = section->id;
-        pfn->vpn = i;
-        pfn->original_pte = vs_pte_make_pagefile(slot, section->protection);
-    }
-}
-
-/* Makes room in the fork section for every page of the VMA whose leaf table exists, so the moves
- * cannot fail halfway; false (nothing kept) if the host has no room. */
-static bool prepare_share(const VsProcess *parent, const VsVad *vad, VsSection *section)
-{
-    uint64_t first = vad->starting_vpn, last = vad->ending_vpn;
-    for (uint64_t vpn = vs_pt_next_present(parent, first, last); vpn <= last;) {
-        uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(parent, vpn));
-        if (!vs_prototype_prepare(section, vpn - first, stop - first)) {
-            vs_prototype_release_empty(section, 0, last - first);
-            return false;
-        }
-        if (stop == last)
-            break;
-        vpn = vs_pt_next_present(parent, stop + 1, last);
-    }
-    return true;
-}
-
-/* A section for the private pages a fork leaves shared between parent and child (models the
- * fork prototype PTEs of MiCloneProcessAddressSpace: Windows' MMCLONE_BLOCK). */
-static VsSection *fork_section(VsSystem *system, uint64_t pages)
-{
-    VsSection *section;
-    if (!NT_SUCCESS(vs_section_create(system, NULL, pages * VS_PAGE_SIZE, MM_EXECUTE_READWRITE,
-                                      SEC_COMMIT, NULL, &section)))
-        return NULL;
-    return section;
-}
-
-/* The pages of a private anonymous VMA move into a fork section: the parent keeps its resident
- * pages (now shared, mapped copy-on-write), the others are found through the section. Only pages
- * with a page table are visited: the rest are demand zero in the section as they were. */
-static bool share_pages(VsProcess *parent, VsVad *vad)
-{
-    VsSystem *system = parent->system;
-    uint64_t pages = vs_vma_pages(vad);
-    VsSection *section = fork_section(system, pages);
-    if (!section)
-        return false;
-    if (!prepare_share(parent, vad, section)) {
-        vs_section_dereference(system, section);
-        return false;
-    }
-    VsVma *vma = vs_vma(vad);
-    vma->mapped.section = section;
-    vma->mapped.first_prototype = 0;
-    section->views++;
-    vad->kind = VS_VAD_MAPPED;
-    vad->private_memory = 0;
-    vad->mem_commit = 0;
-    vad->protection = vs_vma_mm_protection(vad);
-    uint64_t first = vad->starting_vpn, last = vad->ending_vpn;
-    for (uint64_t vpn = vs_pt_next_present(parent, first, last); vpn <= last;) {
-        uint64_t stop = vs_min(last, vs_pt_leaf_last_vpn(parent, vpn));
-        for (; vpn <= stop; vpn++)
-            share_page(parent, vad, section, vpn); /* may free the leaf table: reads then see 0 */
-        if (stop == last)
-            break;
-        vpn = vs_pt_next_present(parent, stop + 1, last);
-    }
-    vs_prototype_release_empty(section, 0, pages - 1);
-    vs_pt_release_empty(parent, first, last);
-    return true;
-}
 
 /* A page the parent holds privately inside a VMA with a section: the child gets its own copy. */
 static void copy_private_page(VsProcess *parent, VsProcess *child, uint64_t vpn, uint64_t pte,
@@ -149,32 +43,30 @@ static void copy_private_page(VsProcess *parent, VsProcess *child, uint64_t vpn,
     vs_pt_write(child, vpn, vs_pte_make_valid(frame, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
 }
 
-/* The child's copy of one VMA (dup_mmap's loop body). */
-static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
+/* The child's page table for a private anonymous VMA the fork shares (copy_page_range): the pages
+ * the parent finds in the fork section the child finds there too, with no PTE of its own; a page
+ * the parent dropped (its own demand-zero PTE) the child drops too where the section holds
+ * something at its index. */
+static bool copy_dropped_pages(VsProcess *parent, VsProcess *child, const VsVad *vad)
 {
-    VsVma *vma = vs_vma(vad);
-    VsVmFlags flags = vma->vm_flags;
-    if (flags & VS_VM_DONTCOPY)
-        return true;
-    bool wipe = (flags & VS_VM_WIPEONFORK) && vs_vma_is_anonymous(vad);
-    /* Private anonymous memory never written has no anon_vma, and nothing but zero pages: the
-     * kernel leaves the child's page table empty there (vma_needs_copy), to be faulted afresh. */
-    bool empty = wipe || (!vma->mapped.section && !vma->anon_vma);
-    if (!empty && !vma->mapped.section && !share_pages(parent, vad))
-        return false;
-    VsVma *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
-                               empty ? NULL : vma->mapped.section, empty ? NULL : vma->file,
-                               wipe ? vad->starting_vpn : vma->mapped.first_prototype);
-    if (!copy)
-        return false;
-    copy->vm_file = wipe ? NULL : vma->vm_file;
-    if (vma->anon_vma && !wipe)
-        copy->anon_vma = ++vs_linux_system(parent->system)->next_anon_vma; /* the child's own */
-    vs_vad_insert(&child->vad_root, &copy->mapped.core);
-    vs_vma_charge(child, &copy->mapped.core);
-    if (empty || !vma->mapped.section)
-        return true;
-    /* Private copies the parent made inside the section's mapping are copied for the child. */
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);
+         vpn <= vad->ending_vpn; vpn = vs_pt_next_present(parent, vpn + 1, vad->ending_vpn)) {
+        uint64_t pte = vs_pt_read(parent, vpn), index = vs_view_prototype_index(vad, vpn);
+        if (pte == 0 || vs_pte_is_resident(pte) || vs_pte_is_pagefile(pte) ||
+            vs_pte_is_proto(pte) ||
+            vs_prototype_read(section, index) == vs_prototype_initial(section))
+            continue;
+        if (!NT_SUCCESS(vs_pt_prepare(child, vpn, vpn)))
+            return false;
+        vs_pt_write(child, vpn, pte);
+    }
+    return true;
+}
+
+/* The private copies a parent made of a private file mapping's pages, copied for the child. */
+static void copy_private_pages(VsProcess *parent, VsProcess *child, const VsVad *vad)
+{
     for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);
          vpn <= vad->ending_vpn; vpn = vs_pt_next_present(parent, vpn + 1, vad->ending_vpn)) {
         uint64_t pte = vs_pt_read(parent, vpn);
@@ -183,6 +75,41 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
             copy_private_page(parent, child, vpn, pte,
                               (uint32_t)vs_valid_protection(parent, vpn, pte));
     }
+}
+
+/* The child's copy of one VMA (dup_mmap's loop body). A private anonymous VMA with an anon_vma is
+ * shared through its fork section (clone.c); one never written (no anon_vma) or marked
+ * MADV_WIPEONFORK comes empty, to be faulted afresh (vma_needs_copy). The child's anon_vma is its
+ * own, chained to the parent's (anon_vma_fork). */
+static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
+{
+    VsVma *vma = vs_vma(vad);
+    VsVmFlags flags = vma->vm_flags;
+    if (flags & VS_VM_DONTCOPY)
+        return true;
+    bool anonymous = vs_vma_is_anonymous(vad);
+    bool wipe = (flags & VS_VM_WIPEONFORK) && anonymous;
+    bool empty = wipe || (anonymous && !vma->mapped.section && !vma->anon_vma);
+    if (anonymous && !empty && !vs_clone_share(parent, vad))
+        return false;
+    VsVma *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
+                               empty ? NULL : vma->mapped.section, empty ? NULL : vma->file,
+                               empty ? vma->vm_pgoff : vma->mapped.first_prototype);
+    if (!copy)
+        return false;
+    copy->vm_pgoff = vma->vm_pgoff;
+    copy->vm_file = wipe ? NULL : vma->vm_file;
+    if (vma->anon_vma && !wipe) {
+        copy->anon_vma = ++vs_linux_system(parent->system)->next_anon_vma;
+        copy->anon_vma_chained = true;
+    }
+    vs_vad_insert(&child->vad_root, &copy->mapped.core);
+    vs_vma_charge(child, &copy->mapped.core);
+    if (empty || !vma->mapped.section)
+        return true;
+    if (anonymous)
+        return copy_dropped_pages(parent, child, vad);
+    copy_private_pages(parent, child, vad);
     return true;
 }
 

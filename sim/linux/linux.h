@@ -15,12 +15,13 @@
 /* ---- What Linux keeps of the core's objects (personality.c) ---------------------------------- */
 
 /* What a Linux file is, for its /proc/PID/maps line (the model's files are all one kind to
- * Windows). Everything but a regular file lives on shmem (mm/shmem.c). */
+ * Windows). Everything but a regular file lives on shmem (mm/shmem.c), or hugetlbfs. */
 typedef enum VsFileKind {
     VS_FILE_REGULAR,  /* a file the scenario declared or created (0: every core-made file) */
     VS_FILE_MEMFD,    /* memfd_create: "/memfd:NAME (deleted)", on the internal shmem mount */
     VS_FILE_SHM,      /* shm_open: "/dev/shm/NAME", on the tmpfs at /dev/shm */
     VS_FILE_DEV_ZERO, /* the shmem file behind one MAP_SHARED|MAP_ANONYMOUS mapping */
+    VS_FILE_HUGETLB,  /* the hugetlbfs file behind one MAP_HUGETLB anonymous mapping (hugetlb.c) */
 } VsFileKind;
 
 /* A file as Linux sees it (struct inode): the core's file, its bytes and page cache, and what a
@@ -122,6 +123,7 @@ enum {
     VS_VM_DONTCOPY = 0x20000,
     VS_VM_ACCOUNT = 0x100000,
     VS_VM_NORESERVE = 0x200000,
+    VS_VM_HUGETLB = 0x400000,
     VS_VM_WIPEONFORK = 0x2000000,
     VS_VM_DONTDUMP = 0x4000000,
     VS_VM_HUGEPAGE = 0x20000000,
@@ -141,16 +143,23 @@ enum {
  * A VMA (vm_area_struct): the long VAD the core maps its pages through, extended with what Linux
  * keeps of it, as MMVAD extends MMVAD_SHORT. The core's part (VsMappedVad) holds the page range
  * and protection, the section holding the pages the VMA shares (a file's page cache, or the pages
- * a fork left shared copy-on-write) and vm_pgoff (first_prototype: for a file, the page of the file
- * the VMA starts at; for anonymous memory, the virtual page it was created at, so that neighbours
- * can merge). Every VMA is one, private anonymous memory too (kind VS_VAD_PRIVATE, no section: a
- * MemCommit VAD whose zero PTEs are demand-zero pages); the core allocates its long VADs at the
+ * a fork left shared copy-on-write) and the index of its first page there (first_prototype: for a
+ * file, vm_pgoff). Every VMA is one, private anonymous memory too (kind VS_VAD_PRIVATE, no section:
+ * a MemCommit VAD whose zero PTEs are demand-zero pages); the core allocates its long VADs at the
  * size the personality declares (personality.c), and the core never reads past its own part.
  */
 typedef struct VsVma {
     VsMappedVad mapped;
     VsVmFlags vm_flags;         /* VS_VM_*, and the protection key */
+    uint64_t vm_pgoff;          /* vm_pgoff: for a file, the page of the file it starts at (its
+                                 * section index, first_prototype, is the same); for private
+                                 * anonymous memory, the virtual page it was made at, kept by
+                                 * mremap and moved by splits, so neighbours can merge (its fork
+                                 * section, if any, indexes pages its own way) */
     uint32_t anon_vma;          /* the anon_vma its private pages hang on (0: none yet) */
+    bool anon_vma_chained;      /* its anon_vma is chained to a forked parent's (its
+                                 * anon_vma_chain is not singular): it merges only with VMAs
+                                 * of the same anon_vma, and lends it to none */
     struct VsOpenFile *vm_file; /* the open file it maps through (NULL: anonymous, or the shmem
                                  * file behind shared anonymous memory, which none opened) */
     VsFile *file;               /* the file whose pages it maps (vm_file's inode, or that shmem
@@ -200,8 +209,30 @@ void vs_vma_set_flags(VsProcess *process, VsVad *vad, VsVmFlags vm_flags);
 int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count);
 void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn);
+bool vs_vma_extend_down(VsProcess *process, VsVad *vad, uint64_t grow);
 void vs_vma_anon_prepare(VsProcess *process, VsVad *vad);
 uint64_t vs_vma_prototype(const VsVad *vad, uint64_t vpn);
+
+/* hugetlb.c */
+bool vs_vma_is_hugetlb(const VsVad *vad);
+uint64_t vs_hugetlb_length(uint64_t length);
+bool vs_hugetlb_may_split(const VsVad *vad, uint64_t at_vpn);
+int vs_hugetlb_area(VsProcess *process, uint64_t address, uint64_t pages, uint32_t flags,
+                    uint64_t *start_vpn);
+VsFile *vs_hugetlb_file_create(VsSystem *system);
+int vs_hugetlb_mremap_check(const VsVad *vad, uint64_t old_address, uint64_t *old_size,
+                            uint64_t *new_size);
+
+/* clone.c */
+bool vs_clone_share(VsProcess *parent, VsVad *vad);
+bool vs_clone_join(VsProcess *process, VsVad *lower, VsVad *upper);
+bool vs_clone_reach_down(VsProcess *process, VsVad *vad, uint64_t grow);
+bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn);
+
+/* stack.c */
+uint64_t vs_vma_start_gap(const VsVad *vad);
+VsVad *vs_vma_for_fault(VsProcess *process, uint64_t vpn);
+bool vs_vma_clear_of_gaps(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 
 /* pkey.c */
 VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
@@ -232,6 +263,7 @@ uint64_t vs_new_inode(VsSystem *system);
 VsFile *vs_shmem_file_create(VsSystem *system, VsFileKind kind, const char *name);
 void vs_shmem_file_put(VsSystem *system, VsFile *file);
 VsSection *vs_file_page_cache(VsSystem *system, VsFile *file, uint64_t pages);
+VsSection *vs_file_mapping_cache(VsSystem *system, VsFile *file, uint64_t first, uint64_t pages);
 void vs_file_punch(VsSystem *system, VsFile *file, uint64_t first_index, uint64_t last_index);
 bool vs_file_truncate(VsSystem *system, VsFile *file, uint64_t size);
 

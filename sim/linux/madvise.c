@@ -8,10 +8,13 @@
  * Advice that only sets VMA flags (NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK, WIPEONFORK,
  * KEEPONFORK, DONTDUMP, DODUMP, HUGEPAGE, NOHUGEPAGE, MERGEABLE, UNMERGEABLE) splits and merges
  * VMAs as mprotect does, though /proc/PID/maps shows no difference. DONTNEED drops the pages at
- * once; FREE lets anonymous pages go lazily (the model never reclaims them before they are
- * written again, so only pages already in the page file are dropped); REMOVE punches a hole in a
- * shared file; WILLNEED reads a regular file's pages into the page cache (mincore sees them);
- * COLD and PAGEOUT change nothing the model shows.
+ * once; FREE lets a private anonymous VMA's written pages go lazily - clean, so that reclaim drops
+ * rather than writes them unless they are written again - and drops those already in the page
+ * file; PAGEOUT reclaims now: the lazily freed pages still clean are dropped (read as zeros),
+ * while without swap, as the model is, nothing else anonymous can go (the POSIX agent refuses
+ * PAGEOUT on a machine with swap, and pins the scenario's files, whose cached pages it would
+ * drop); REMOVE punches a hole in a shared file; WILLNEED reads a regular file's pages into the
+ * page cache (mincore sees them); COLD changes nothing the model shows.
  */
 #include "linux.h"
 
@@ -49,15 +52,71 @@ static VsVmFlags advised_flags(const VsVad *vad, uint32_t advice, int *error)
     }
 }
 
-/* MADV_FREE: lazily freed, so nothing changes until reclaim but a page already swapped out,
- * which goes now (madvise_free_pte_range frees swap entries). Only pages with a page table can be
- * swapped out. */
-static void free_swapped(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+/* Whether a private frame's page was ever written: Dirty in its PTE, Modified, copied to the page
+ * file, or lazily freed already (a page only read is Linux's shared zero page, which MADV_FREE
+ * and reclaim leave alone). */
+static bool page_written(const VsPfn *pfn, uint64_t pte)
 {
-    for (uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn); vpn <= end_vpn;
-         vpn = vs_pt_next_present(process, vpn + 1, end_vpn))
-        if (vs_pte_is_pagefile(vs_pt_read(process, vpn)))
-            vs_vma_zap(process, vad, vpn, vpn);
+    return (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY)) ||
+           (pfn->flags & (VS_PFN_MODIFIED | VS_PFN_LAZY_FREE)) ||
+           vs_pte_pagefile_slot(pfn->original_pte);
+}
+
+/* MADV_FREE on one page (madvise_free_pte_range): a page in the page file goes now; a written page
+ * the process maps alone (a fork's page no other process maps any more is made its own first; one
+ * still shared is left) becomes clean - Dirty, Accessed and Modified
+ * cleared, its page-file copy freed - and lazily freed (folio_mark_lazyfree), so reclaim drops it
+ * unless it is written again first. */
+static void lazy_free_page(VsProcess *process, VsVad *vad, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    vs_clone_take_alone(process, vad, vpn); /* a fork's page no other process maps now */
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (vs_pte_is_pagefile(pte)) {
+        vs_vma_zap(process, vad, vpn, vpn);
+        return;
+    }
+    if (!vs_pte_is_resident(pte))
+        return;
+    uint64_t frame = vs_pte_frame(pte);
+    VsPfn *pfn = &system->pfn.frames[frame];
+    if ((pfn->flags & VS_PFN_PROTOTYPE) || !page_written(pfn, pte))
+        return;
+    vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+    pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
+    pfn->flags = (uint8_t)((pfn->flags & ~VS_PFN_MODIFIED) | VS_PFN_LAZY_FREE);
+    if (vs_pte_is_valid(pte)) {
+        vs_pt_write(process, vpn, pte & ~(VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    } else if (pfn->location == VS_PAGE_MODIFIED) {
+        vs_pfn_unlink(&system->pfn, frame);
+        vs_pfn_insert(&system->pfn, frame, VS_PAGE_STANDBY); /* clean now */
+    }
+}
+
+/* MADV_PAGEOUT on one page (reclaim_pages): a lazily freed page still clean - not written since
+ * (no Dirty, not Modified, no page-file copy) - is dropped; without swap nothing else of
+ * anonymous memory can go. */
+static void page_out(VsProcess *process, VsVad *vad, uint64_t vpn)
+{
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (!vs_pte_is_resident(pte))
+        return;
+    const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+    bool dirty = (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY)) || (pfn->flags & VS_PFN_MODIFIED) ||
+                 vs_pte_pagefile_slot(pfn->original_pte);
+    if ((pfn->flags & VS_PFN_LAZY_FREE) && !(pfn->flags & VS_PFN_PROTOTYPE) && !dirty)
+        vs_vma_zap(process, vad, vpn, vpn);
+}
+
+/* One of the advice that visit the private anonymous pages of [start_vpn, end_vpn] one by one:
+ * only pages with a page table, or a fork section's page, can hold anything. */
+static void each_page(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                      void (*visit)(VsProcess *, VsVad *, uint64_t))
+{
+    VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
+    for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); vpn <= end_vpn;
+         vpn = vs_view_scan_next(&scan, vpn + 1))
+        visit(process, vad, vpn);
 }
 
 /* MADV_REMOVE: the file's pages in the range are punched out of the file (fallocate's
@@ -91,17 +150,22 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     bool locked = flags & VS_VM_LOCKED;
     switch (advice) {
     case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
-    case VS_MADV_COLD: return 0;
-    case VS_MADV_PAGEOUT: return locked ? VS_EINVAL : 0;
+    case VS_MADV_COLD: return locked || vs_vma_is_hugetlb(vad) ? VS_EINVAL : 0;
+    case VS_MADV_PAGEOUT: /* can_madv_lru_vma */
+        if (locked || vs_vma_is_hugetlb(vad))
+            return VS_EINVAL;
+        if (vs_vma_is_anonymous(vad))
+            each_page(process, vad, start_vpn, end_vpn, page_out);
+        return 0;
     case VS_MADV_DONTNEED:
         if (locked)
             return VS_EINVAL;
         vs_vma_zap(process, vad, start_vpn, end_vpn);
         return 0;
-    case VS_MADV_FREE:
-        if (locked || vad->kind != VS_VAD_PRIVATE || (flags & VS_VM_SHARED))
+    case VS_MADV_FREE: /* private anonymous memory only, forked or not (vma_is_anonymous) */
+        if (locked || !vs_vma_is_anonymous(vad) || (flags & VS_VM_SHARED))
             return VS_EINVAL;
-        free_swapped(process, vad, start_vpn, end_vpn);
+        each_page(process, vad, start_vpn, end_vpn, lazy_free_page);
         return 0;
     case VS_MADV_REMOVE:
         if (locked || !vs_vma_file(vad))

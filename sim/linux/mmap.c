@@ -13,10 +13,16 @@
  * it (unmapped_area_topdown), so successive mmaps go downwards and fill holes from the top; since
  * 6.7 an anonymous private mapping whose length is a multiple of 2 MB is put on a 2 MB boundary
  * (thp_get_unmapped_area). A new mapping merges with neighbours it could have been part of.
+ * MAP_HUGETLB anonymous memory is a hugetlbfs file of its own, on 2 MB pages the model has none
+ * of (hugetlb.c).
  */
 #include "linux.h"
 
 #define PMD_PAGES 512 /* 2 MB of 4 KB pages */
+#define PMD_BYTES (PMD_PAGES * VS_PAGE_SIZE)
+/* MAX_LFS_FILESIZE: the largest offset a regular file (and so a memfd or shm object) may be mapped
+ * up to (file_mmap_size_max). */
+#define MAX_LFS_FILESIZE 0x7FFFFFFFFFFFFFFFull
 /* The flags MAP_SHARED_VALIDATE accepts (LEGACY_MAP_MASK, include/linux/mman.h). */
 #define LEGACY_MAP_MASK                                                                            \
     (VS_MAP_SHARED | VS_MAP_PRIVATE | VS_MAP_FIXED | VS_MAP_ANONYMOUS | VS_MAP_DENYWRITE |         \
@@ -38,7 +44,8 @@ bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages)
 
 /*
  * The highest place below mmap_base for pages pages (vm_unmapped_area, top-down): the top of the
- * highest gap that holds them. A mapping the kernel wants on a 2 MB boundary (thp_align) needs a
+ * highest gap that holds them, a gap below a VM_GROWSDOWN VMA ending where its guard gap starts
+ * (vm_start_gap). A mapping the kernel wants on a 2 MB boundary (thp_align) needs a
  * gap 2 MB longer; it then starts where its address and its file offset pgoff agree modulo 2 MB,
  * as near the top as that allows (__thp_get_unmapped_area).
  */
@@ -47,8 +54,18 @@ bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t p
 {
     uint64_t limit = vs_vpn(VS_LINUX_MMAP_BASE) - 1;
     uint64_t need = pages + (thp_align ? PMD_PAGES : 0);
-    if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
-        return false; /* Linux would try bottom-up too; the model's space never runs out here */
+    for (;;) { /* a gap ends where the guard gap below a stack VMA above it starts */
+        if (!vs_vad_find_free(&process->vad_root, need, true, limit, start_vpn))
+            return false; /* Linux would try bottom-up too; the model's space never runs out here */
+        uint64_t top = *start_vpn + need - 1;
+        const VsVad *next = vs_vad_find_above(&process->vad_root, top);
+        uint64_t gap = next ? vs_vma_start_gap(next) : top + 1;
+        if (top < gap)
+            break;
+        if (gap == 0)
+            return false;
+        limit = gap - 1;
+    }
     if (thp_align) {
         uint64_t sub = (pgoff - *start_vpn) & (PMD_PAGES - 1);
         *start_vpn += sub ? sub : PMD_PAGES;
@@ -69,19 +86,27 @@ static bool wants_thp_alignment(const VsSystem *system, const VsFile *file, uint
 {
     if (!file)
         return !address && (flags & VS_MAP_TYPE) == VS_MAP_PRIVATE && pages % PMD_PAGES == 0;
-    uint64_t off_align = (pgoff + PMD_PAGES - 1) & ~(uint64_t)(PMD_PAGES - 1);
-    uint64_t off_end = pgoff + pages;
-    return vs_file_kind(file) == VS_FILE_REGULAR && !vs_files_unaligned(system) &&
-           off_end > off_align && off_end - off_align >= PMD_PAGES;
+    if (vs_file_kind(file) != VS_FILE_REGULAR || vs_files_unaligned(system))
+        return false;
+    /* The kernel's arithmetic, types included: off and off_end are loff_t, so an offset whose
+     * round-up to 2 MB reaches 2^63 wraps negative; the length test then compares as unsigned
+     * (loff_t against unsigned long), and passes. Offsets that high still get the padding. */
+    int64_t off = (int64_t)(pgoff << VS_PAGE_SHIFT), len = (int64_t)(pages << VS_PAGE_SHIFT);
+    int64_t off_end = (int64_t)((uint64_t)off + (uint64_t)len);
+    int64_t off_align = (int64_t)(((uint64_t)off + PMD_BYTES - 1) & ~(uint64_t)(PMD_BYTES - 1));
+    uint64_t len_pad = (uint64_t)len + PMD_BYTES;
+    return off_end > off_align && (uint64_t)off_end - (uint64_t)off_align >= PMD_BYTES &&
+           (uint64_t)off + len_pad >= (uint64_t)off;
 }
 
-/* A hint is taken if the range is free and inside user space (mmap_min_addr up to TASK_SIZE). */
+/* A hint is taken if the range is free, inside user space (mmap_min_addr up to TASK_SIZE) and
+ * clear of the guard gap below a stack VMA above it. */
 static bool hint_free(VsProcess *process, uint64_t hint, uint64_t pages)
 {
     const VsVadTable *table = &process->vad_root;
-    uint64_t start = vs_vpn(hint);
-    return hint && start >= table->lowest_vpn && start + pages - 1 <= table->highest_vpn &&
-           !vs_vad_find_conflict(table, start, start + pages - 1);
+    uint64_t start = vs_vpn(hint), end = start + pages - 1;
+    return hint && start >= table->lowest_vpn && end <= table->highest_vpn &&
+           !vs_vad_find_conflict(table, start, end) && vs_vma_clear_of_gaps(process, start, end);
 }
 
 /*
@@ -114,15 +139,21 @@ bool vs_get_unmapped_area(VsProcess *process, const VsFile *file, bool shared, u
     return vs_vma_place(process, pages, false, 0, start_vpn);
 }
 
-/* get_unmapped_area: the first page of the new mapping, or an errno. */
+/* get_unmapped_area: the first page of the new mapping, or an errno. A MAP_HUGETLB mapping
+ * (hugetlb) goes on a huge page. */
 static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, uint32_t flags,
-                         bool thp_align, uint64_t pgoff, uint64_t *start_vpn)
+                         bool thp_align, bool hugetlb, uint64_t pgoff, uint64_t *start_vpn)
 {
     const VsLayout *layout = process->system->layout;
     uint64_t task_size = layout->highest_user_address + 1;
     uint64_t pages = vs_vpn(length);
     if (length > task_size)
         return VS_ENOMEM;
+    if (hugetlb) {
+        int error = vs_hugetlb_area(process, address, pages, flags, start_vpn);
+        if (error || !(flags & VS_MAP_FIXED))
+            return error;
+    }
     if (flags & VS_MAP_FIXED) {
         if (address & (VS_PAGE_SIZE - 1))
             return VS_EINVAL;
@@ -156,10 +187,22 @@ static VsVmFlags initial_flags(const VsSystem *system, uint32_t prot, uint32_t f
     return vm;
 }
 
-/* The checks of a file mapping's type against how the file was opened (do_mmap's file branch). */
-static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, VsVmFlags *vm_flags)
+/* Whether [pgoff, pgoff + pages) stays below the file's largest size (file_mmap_ok): every file
+ * of the model is a regular file or shmem, whose limit is MAX_LFS_FILESIZE. */
+static bool file_mmap_ok(uint64_t pgoff, uint64_t pages)
+{
+    uint64_t len = pages << VS_PAGE_SHIFT;
+    return len <= MAX_LFS_FILESIZE && pgoff <= (MAX_LFS_FILESIZE - len) >> VS_PAGE_SHIFT;
+}
+
+/* The checks of a file mapping against the file's size limit (EOVERFLOW) and its type against
+ * how the file was opened (do_mmap's file branch). */
+static int file_flags(uint32_t flags, uint32_t prot, uint32_t mode, uint64_t pgoff, uint64_t pages,
+                      VsVmFlags *vm_flags)
 {
     bool readable = mode != VS_O_WRONLY, writable = mode != VS_O_RDONLY;
+    if (!file_mmap_ok(pgoff, pages))
+        return VS_EOVERFLOW;
     switch (flags & VS_MAP_TYPE) {
     case VS_MAP_SHARED_VALIDATE:
         if (flags & ~(uint32_t)LEGACY_MAP_MASK)
@@ -226,26 +269,32 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     VsFile *file = open ? open->file : NULL;
     VsProcess *process = thread->process;
     VsSystem *system = process->system;
+    bool hugetlb = vm_flags & VS_VM_HUGETLB;
+    if (hugetlb && !(vm_flags & VS_VM_NORESERVE))
+        return VS_ENOMEM; /* hugetlb_reserve_pages: no huge page to reserve */
     if (flags & VS_MAP_FIXED) {
         int error = vs_do_munmap(process, start_vpn, start_vpn + pages - 1);
         if (error)
             return error;
     }
     bool accountable = (vm_flags & (VS_VM_NORESERVE | VS_VM_SHARED | VS_VM_WRITE)) == VS_VM_WRITE;
-    bool shared_anonymous = !file && (vm_flags & VS_VM_SHARED);
+    bool shared_anonymous = !file && !hugetlb && (vm_flags & VS_VM_SHARED);
     if ((accountable || (shared_anonymous && !(vm_flags & VS_VM_NORESERVE))) &&
         !vs_vm_enough_memory(system, pages))
         return VS_ENOMEM;
     if (accountable)
         vm_flags |= VS_VM_ACCOUNT;
-    if (shared_anonymous) {
+    if (hugetlb) {
+        if (!(file = vs_hugetlb_file_create(system)))
+            return VS_ENOMEM;
+    } else if (shared_anonymous) {
         file = vs_shmem_file_create(system, VS_FILE_DEV_ZERO, "dev/zero");
         if (!file)
             return VS_ENOMEM;
         file->size = vs_vpn_address(pages);
         pgoff = 0;
     }
-    VsSection *section = file ? vs_file_page_cache(system, file, pgoff + pages) : NULL;
+    VsSection *section = file ? vs_file_mapping_cache(system, file, pgoff, pages) : NULL;
     if (file && !section)
         return VS_ENOMEM;
     VsVma *vma = vs_vma_alloc(process, start_vpn, start_vpn + pages - 1, vm_flags, section, file,
@@ -253,7 +302,7 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     if (!vma)
         return VS_ENOMEM;
     vma->vm_file = open;
-    if (shared_anonymous)
+    if (shared_anonymous || hugetlb)
         vs_shmem_file_put(system, file); /* nothing but its mapping keeps it now */
     vs_vad_insert(&process->vad_root, &vma->mapped.core);
     vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, start_vpn + pages - 1);
@@ -279,8 +328,11 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_EBADF);
     VsFile *file = open ? open->file : NULL;
     uint32_t mode = open ? open->mode : VS_O_RDWR;
-    if ((flags & VS_MAP_HUGETLB) && !file)
-        return fail(thread, VS_ENOMEM); /* no huge pages are reserved (vm.nr_hugepages 0) */
+    bool hugetlb = flags & VS_MAP_HUGETLB;
+    if (hugetlb && file)
+        return fail(thread, VS_EINVAL); /* only a hugetlbfs file may be mapped so */
+    if (hugetlb)
+        length = vs_hugetlb_length(length);
     if (length == 0)
         return fail(thread, VS_EINVAL);
     if (flags & VS_MAP_FIXED_NOREPLACE)
@@ -300,14 +352,18 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
         return fail(thread, VS_ENOMEM);
     bool thp = wants_thp_alignment(process->system, file, address, flags, pgoff, pages);
     uint64_t start_vpn;
-    int error = unmapped_area(process, address, rounded, flags, thp, file ? pgoff : 0, &start_vpn);
+    int error = unmapped_area(process, address, rounded, flags, thp && !hugetlb, hugetlb,
+                              file ? pgoff : 0, &start_vpn);
     if (error)
         return fail(thread, error);
     if ((flags & VS_MAP_FIXED_NOREPLACE) &&
         vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
         return fail(thread, VS_EEXIST);
     VsVmFlags vm_flags = initial_flags(process->system, prot, flags);
-    error = file ? file_flags(flags, prot, mode, &vm_flags) : anonymous_flags(flags, &vm_flags);
+    if (hugetlb) /* a file of its own, which the caller may read and write */
+        vm_flags |= VS_VM_HUGETLB;
+    error = file || hugetlb ? file_flags(flags, prot, mode, pgoff, pages, &vm_flags)
+                            : anonymous_flags(flags, &vm_flags);
     if (!error)
         error = map_region(thread, start_vpn, pages, vm_flags, open, pgoff, flags);
     if (error)

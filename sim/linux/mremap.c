@@ -88,15 +88,18 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     VsFile *file = vs_vma_file(vad);
     if (!prepare_move(process, old_vpn, new_vpn, pages) ||
         (file &&
-         !vs_file_page_cache(process->system, file, old->mapped.first_prototype + new_pages)))
+         !vs_file_mapping_cache(process->system, file, old->mapped.first_prototype, new_pages)))
         return VS_ENOMEM;
     /* copy_vma: an untouched anonymous VMA takes the new place's offset, so it can merge there. */
-    uint64_t pgoff = !old->mapped.section && !old->anon_vma ? new_vpn : old->mapped.first_prototype;
-    VsVma *moved = vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags,
-                                old->mapped.section, old->file, pgoff);
+    bool fresh = !file && !old->anon_vma && !old->mapped.section;
+    VsVma *moved =
+        vs_vma_alloc(process, new_vpn, new_vpn + new_pages - 1, old->vm_flags, old->mapped.section,
+                     old->file, fresh ? new_vpn : old->mapped.first_prototype);
     if (!moved)
         return VS_ENOMEM;
+    moved->vm_pgoff = fresh ? new_vpn : old->vm_pgoff;
     moved->anon_vma = old->anon_vma;
+    moved->anon_vma_chained = old->anon_vma_chained;
     moved->vm_file = old->vm_file;
     moved->mapped.core.protection = vad->protection;
     vs_vad_insert(&process->vad_root, &moved->mapped.core);
@@ -129,12 +132,19 @@ static int expand(VsProcess *process, VsVad *vad, uint64_t pages)
     if ((vma->vm_flags & VS_VM_ACCOUNT) && !vs_vm_enough_memory(process->system, pages))
         return VS_ENOMEM;
     VsFile *file = vs_vma_file(vad);
-    if (file && !vs_file_page_cache(process->system, file,
-                                    vma->mapped.first_prototype + vs_vma_pages(vad) + pages))
+    if (file && !vs_file_mapping_cache(process->system, file, vma->mapped.first_prototype,
+                                       vs_vma_pages(vad) + pages))
         return VS_ENOMEM;
+    uint64_t old_end = vad->ending_vpn;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, new_end);
     vs_vma_charge(process, vad);
-    vs_emit_range(process, VS_EV_VAD_TRIMMED, vad->starting_vpn, new_end);
+    VsEvent event = {.kind = VS_EV_VMA_GROWN,
+                     .pid = process->pid,
+                     .vpn_start = vad->starting_vpn,
+                     .vpn_end = new_end,
+                     .old_start = vad->starting_vpn,
+                     .old_end = old_end};
+    vs_emit(process->system, &event);
     vs_vma_try_merge(process, vad);
     return 0;
 }
@@ -193,7 +203,7 @@ static uint64_t second_mapping(VsThread *thread, VsVad *vad, uint64_t old_vpn, u
     if (!(flags & VS_MREMAP_FIXED) &&
         !vs_get_unmapped_area(process, file, true, pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);
-    if (file && !vs_file_page_cache(process->system, file, pgoff + new_pages))
+    if (file && !vs_file_mapping_cache(process->system, file, pgoff, new_pages))
         return fail(thread, VS_ENOMEM);
     VsVma *copy = vs_vma_alloc(process, target, target + new_pages - 1, old->vm_flags, section,
                                old->file, pgoff);
@@ -282,6 +292,8 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     VsVad *vad = vs_vad_locate(&process->vad_root, old_vpn);
     if (!vad)
         return fail(thread, VS_EFAULT);
+    if ((error = vs_hugetlb_mremap_check(vad, old_address, &old_size, &new_size)) != 0)
+        return fail(thread, error);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
         return fail(thread, VS_EINVAL);
     uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);
@@ -327,7 +339,7 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     }
     if (!(flags & VS_MREMAP_MAYMOVE))
         return fail(thread, VS_ENOMEM);
-    uint64_t target, pgoff = vs_mapped_vad(vad)->first_prototype + (old_vpn - vad->starting_vpn);
+    uint64_t target, pgoff = vs_vma(vad)->vm_pgoff + (old_vpn - vad->starting_vpn);
     if (!vs_get_unmapped_area(process, vs_vma_file(vad), vs_vma(vad)->vm_flags & VS_VM_MAYSHARE,
                               pgoff, new_pages, &target))
         return fail(thread, VS_ENOMEM);

@@ -40,9 +40,10 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
         return 0;
     const VsPfnDatabase *db = &process->system->pfn;
     uint64_t pte = vs_pt_read(process, vpn), frame;
-    if (vs_pte_is_valid(pte))
+    if (vs_pte_is_resident(pte)) /* valid, or a page of its own in a list: without swap, Linux's
+                                  * PTE maps it (made PROT_NONE, or trimmed by the model) */
         frame = vs_pte_frame(pte);
-    else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_valid(vs_vma_prototype(vad, vpn)) &&
+    else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_resident(vs_vma_prototype(vad, vpn)) &&
              vs_vma_is_anonymous(vad))
         frame = vs_pte_frame(vs_vma_prototype(vad, vpn)); /* fork copied the parent's PTE */
     else
@@ -54,7 +55,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
         entry |= VS_PAGEMAP_FILE_SHARED;
     uint64_t mapcount = shared_page ? section_mapcount(process->system, vs_mapped_vad(vad)->section,
                                                        pfn->vpn, frame)
-                                    : pfn->share_count;
+                                    : vs_max(pfn->share_count, 1);
     if (mapcount == 1)
         entry |= VS_PAGEMAP_EXCLUSIVE; /* PM_MMAP_EXCLUSIVE: one PTE maps the page */
     return entry;
@@ -78,6 +79,7 @@ static void name_of(const VsFile *file, char *out, size_t len)
         vs_text_append(out, len, file->name);
         break;
     case VS_FILE_DEV_ZERO: vs_text_append(out, len, "/dev/zero"); break;
+    case VS_FILE_HUGETLB: vs_text_append(out, len, "/anon_hugepage"); break;
     }
     if (vs_linux_file(file)->unlinked)
         vs_text_append(out, len, " (deleted)");
@@ -94,6 +96,7 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     out->write = vma->vm_flags & VS_VM_WRITE;
     out->exec = vma->vm_flags & VS_VM_EXEC;
     out->may_share = vma->vm_flags & VS_VM_MAYSHARE;
+    out->grows_down = vma->vm_flags & VS_VM_GROWSDOWN;
     out->vm_flags = vma->vm_flags;
     out->anon_vma = vma->anon_vma;
     out->pkey = vs_vma_pkey(vad);
@@ -190,13 +193,13 @@ const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len)
         VsVmFlags flag;
         const char *name;
     } names[] = {
-        {VS_VM_READ, "rd"},       {VS_VM_WRITE, "wr"},     {VS_VM_EXEC, "ex"},
-        {VS_VM_SHARED, "sh"},     {VS_VM_MAYREAD, "mr"},   {VS_VM_MAYWRITE, "mw"},
-        {VS_VM_MAYEXEC, "me"},    {VS_VM_MAYSHARE, "ms"},  {VS_VM_GROWSDOWN, "gd"},
-        {VS_VM_LOCKED, "lo"},     {VS_VM_SEQ_READ, "sr"},  {VS_VM_RAND_READ, "rr"},
-        {VS_VM_DONTCOPY, "dc"},   {VS_VM_ACCOUNT, "ac"},   {VS_VM_NORESERVE, "nr"},
-        {VS_VM_WIPEONFORK, "wf"}, {VS_VM_DONTDUMP, "dd"},  {VS_VM_HUGEPAGE, "hg"},
-        {VS_VM_NOHUGEPAGE, "nh"}, {VS_VM_MERGEABLE, "mg"},
+        {VS_VM_READ, "rd"},     {VS_VM_WRITE, "wr"},      {VS_VM_EXEC, "ex"},
+        {VS_VM_SHARED, "sh"},   {VS_VM_MAYREAD, "mr"},    {VS_VM_MAYWRITE, "mw"},
+        {VS_VM_MAYEXEC, "me"},  {VS_VM_MAYSHARE, "ms"},   {VS_VM_GROWSDOWN, "gd"},
+        {VS_VM_LOCKED, "lo"},   {VS_VM_SEQ_READ, "sr"},   {VS_VM_RAND_READ, "rr"},
+        {VS_VM_DONTCOPY, "dc"}, {VS_VM_ACCOUNT, "ac"},    {VS_VM_NORESERVE, "nr"},
+        {VS_VM_HUGETLB, "ht"},  {VS_VM_WIPEONFORK, "wf"}, {VS_VM_DONTDUMP, "dd"},
+        {VS_VM_HUGEPAGE, "hg"}, {VS_VM_NOHUGEPAGE, "nh"}, {VS_VM_MERGEABLE, "mg"},
     };
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

@@ -54,6 +54,7 @@ VsVma *vs_vma_alloc(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, Vs
     vma->mapped.core.mem_commit = section == NULL; /* an untouched anonymous page is demand zero */
     vma->mapped.section = section;
     vma->mapped.first_prototype = pgoff;
+    vma->vm_pgoff = pgoff;
     vma->vm_flags = vm_flags;
     vma->file = file;
     vma->mapped.core.protection = vs_vma_mm_protection(&vma->mapped.core);
@@ -102,7 +103,9 @@ VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
                      lower->mapped.first_prototype + (at_vpn - vad->starting_vpn));
     if (!upper)
         return NULL;
+    upper->vm_pgoff = lower->vm_pgoff + (at_vpn - vad->starting_vpn);
     upper->anon_vma = lower->anon_vma;
+    upper->anon_vma_chained = lower->anon_vma_chained;
     upper->vm_file = lower->vm_file;
     upper->mapped.core.protection = vad->protection;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, at_vpn - 1);
@@ -121,11 +124,14 @@ VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
     return &upper->mapped.core;
 }
 
-/* Whether the anon_vmas let two VMAs become one (is_mergeable_anon_vma): one has none yet, or
- * they share it. */
+/* Whether the anon_vmas let two VMAs become one (is_mergeable_anon_vma): they share it, or one
+ * has none and the other's is not chained to a forked parent's (vma_had_uncowed_parents: a
+ * child's VMA merges with nothing new, its parent's still does). */
 static bool anon_vma_mergeable(const VsVma *a, const VsVma *b)
 {
-    return !a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma;
+    if (a->anon_vma && b->anon_vma)
+        return a->anon_vma == b->anon_vma;
+    return !(a->anon_vma && a->anon_vma_chained) && !(b->anon_vma && b->anon_vma_chained);
 }
 
 /* Whether lower and upper, neighbours in that order, can be one VMA (is_mergeable_vma): touching,
@@ -134,21 +140,30 @@ static bool can_merge(const VsVad *lower, const VsVad *upper)
 {
     const VsVma *a = vs_vma(lower), *b = vs_vma(upper);
     if ((uint64_t)lower->ending_vpn + 1 != upper->starting_vpn || a->vm_flags != b->vm_flags ||
-        a->mapped.section != b->mapped.section || a->vm_file != b->vm_file)
+        a->file != b->file || a->vm_file != b->vm_file ||
+        b->vm_pgoff != a->vm_pgoff + vs_vma_pages(lower) || !anon_vma_mergeable(a, b))
         return false;
-    /* The same section means the same file: each shared anonymous mapping is a shmem file of its
+    /* The same file means the same section: each shared anonymous mapping is a shmem file of its
      * own, so two such mappings never merge, while pieces of one do. The open file must be the
-     * same too (vma->vm_file == file): one file opened twice maps as two. */
-    return b->mapped.first_prototype == a->mapped.first_prototype + vs_vma_pages(lower) &&
-           anon_vma_mergeable(a, b);
+     * same too (vma->vm_file == file): one file opened twice maps as two. Private anonymous
+     * memory may map fork sections, which a merge makes one (vs_clone_join). */
+    return !a->file || b->mapped.first_prototype == a->mapped.first_prototype + vs_vma_pages(lower);
+}
+
+/* Whether lower and upper can be one VMA, their fork sections made one first if they differ. */
+static bool join(VsProcess *process, VsVad *lower, VsVad *upper)
+{
+    return can_merge(lower, upper) && (vs_vma(lower)->file || vs_clone_join(process, lower, upper));
 }
 
 /* lower absorbs upper, its neighbour: one VMA, one charge, the anon_vma either had. */
 static void absorb(VsProcess *process, VsVad *lower, VsVad *upper)
 {
     uint64_t old_start = upper->starting_vpn, old_end = upper->ending_vpn;
-    if (!vs_vma(lower)->anon_vma)
+    if (!vs_vma(lower)->anon_vma) {
         vs_vma(lower)->anon_vma = vs_vma(upper)->anon_vma;
+        vs_vma(lower)->anon_vma_chained = vs_vma(upper)->anon_vma_chained;
+    }
     uint64_t charge = upper->commit_charge;
     vs_charge_commit(process, upper, -(int64_t)charge);
     vs_vad_remove(&process->vad_root, upper);
@@ -176,9 +191,9 @@ VsVad *vs_vma_try_merge(VsProcess *process, VsVad *vad)
     bool left = prev && can_merge(prev, vad);
     bool right =
         next && can_merge(vad, next) && (!left || anon_vma_mergeable(vs_vma(prev), vs_vma(next)));
-    if (right)
+    if (right && join(process, vad, next))
         absorb(process, vad, next);
-    if (!left)
+    if (!left || !join(process, prev, vad))
         return vad;
     absorb(process, prev, vad);
     return prev;
@@ -228,7 +243,8 @@ static int splits_needed(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
 /*
  * Splits the VMAs at the ends of [start_vpn, end_vpn] so that every VMA is wholly in or wholly out
  * of it. 0, or ENOMEM when the host has no memory or, with check_count, a split would pass
- * max_map_count (split_vma checks it each time; munmap checks it once, itself).
+ * max_map_count (split_vma checks it each time; munmap checks it once, itself), or EINVAL for a
+ * split inside a huge page of a hugetlb VMA.
  */
 int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool check_count)
 {
@@ -236,11 +252,19 @@ int vs_vma_isolate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, boo
     if (check_count && splits && process->vad_root.count + (uint64_t)splits > VS_MAX_MAP_COUNT)
         return VS_ENOMEM;
     VsVad *first = vs_vad_locate(&process->vad_root, start_vpn);
-    if (first && first->starting_vpn < start_vpn && !vs_vma_split(process, first, start_vpn))
-        return VS_ENOMEM;
+    if (first && first->starting_vpn < start_vpn) {
+        if (!vs_hugetlb_may_split(first, start_vpn))
+            return VS_EINVAL;
+        if (!vs_vma_split(process, first, start_vpn))
+            return VS_ENOMEM;
+    }
     VsVad *last = vs_vad_locate(&process->vad_root, end_vpn);
-    if (last && last->ending_vpn > end_vpn && !vs_vma_split(process, last, end_vpn + 1))
-        return VS_ENOMEM;
+    if (last && last->ending_vpn > end_vpn) {
+        if (!vs_hugetlb_may_split(last, end_vpn + 1))
+            return VS_EINVAL; /* the split at the start, if any, stays made */
+        if (!vs_vma_split(process, last, end_vpn + 1))
+            return VS_ENOMEM;
+    }
     return 0;
 }
 
@@ -263,6 +287,20 @@ void vs_vma_unmap_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn
     vs_pt_release_empty(process, start_vpn, end_vpn);
 }
 
+/* Moves the VMA's offsets down by grow pages, for a start that moves down as much (a stack
+ * growing): vm_pgoff, and the index of its first page in its fork section, which is made to
+ * reach that far. False when the host has no room. The caller has checked grow <= vm_pgoff, and
+ * sets the range. */
+bool vs_vma_extend_down(VsProcess *process, VsVad *vad, uint64_t grow)
+{
+    VsVma *vma = vs_vma(vad);
+    if (!vs_clone_reach_down(process, vad, grow))
+        return false;
+    vma->vm_pgoff -= grow;
+    vma->mapped.first_prototype -= grow;
+    return true;
+}
+
 /* Whether the page of a file VMA lies wholly past the end of its file (SIGBUS when touched). */
 bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
 {
@@ -272,18 +310,19 @@ bool vs_vma_beyond_eof(const VsVad *vad, uint64_t vpn)
     return vs_view_prototype_index(vad, vpn) >= vs_file_pages(file);
 }
 
-/* Whether the VMA may take its neighbour n's anon_vma (find_mergeable_anon_vma): n has one, the
- * two touch (n below the VMA, or above it), map the same section through the same open file at
- * contiguous offsets, and their flags differ at most in access rights. */
+/* Whether the VMA may take its neighbour n's anon_vma (find_mergeable_anon_vma): n has one, not
+ * chained to a forked parent's (reusable_anon_vma), the two touch (n below the VMA, or above it),
+ * map the same file (or none) through the same open file at contiguous offsets (vm_pgoff), and
+ * their flags differ at most in access rights. */
 static bool shares_anon_vma(const VsVad *vad, const VsVad *n, bool n_below)
 {
     const VsVad *lower = n_below ? n : vad, *upper = n_below ? vad : n;
     const VsVma *a = vs_vma(vad), *b = vs_vma(n);
-    return b->anon_vma && (uint64_t)lower->ending_vpn + 1 == upper->starting_vpn &&
-           b->mapped.section == a->mapped.section && b->vm_file == a->vm_file &&
+    return b->anon_vma && !b->anon_vma_chained &&
+           (uint64_t)lower->ending_vpn + 1 == upper->starting_vpn && b->file == a->file &&
+           b->vm_file == a->vm_file &&
            !((b->vm_flags ^ a->vm_flags) & ~(VsVmFlags)VS_VM_ACCESS_FLAGS) &&
-           vs_mapped_vad(upper)->first_prototype ==
-               vs_mapped_vad(lower)->first_prototype + vs_vma_pages(lower);
+           vs_vma(upper)->vm_pgoff == vs_vma(lower)->vm_pgoff + vs_vma_pages(lower);
 }
 
 /*

@@ -1,16 +1,24 @@
 /*
  * generate.c - the POSIX backend's generator of random Linux calls (generator.h): mmap, munmap,
- * mprotect, madvise, mremap, msync, mincore, reads, writes, memfds and a file.
+ * mprotect, madvise, mremap, msync, mincore, reads, writes, memfds and a file, and fork.
  *
  * Addresses are offsets into the arena (model addresses from mmap_base M up, free in both
  * systems: the agent's arena is there) or into a mapping the kernel placed, named by the id of the
  * call that placed it; a descriptor is named by the call that returned it. Calls stay where the
  * agent takes them - the arena, and what the kernel placed for the scenario, tracked here as the
- * agent tracks it - because a call the agent refuses leaves the two systems apart. Sizes are
- * mostly 1 to 64 pages; a few calls carry bad arguments (unaligned addresses, length 0, bad
- * protections, flags or advice) to compare the order in which errors are found. The maps are
- * compared by the session after every call that can change them, so there is no state to compare
- * here beyond that.
+ * agent tracks it (kept once placed) - because a call the agent refuses leaves the two systems
+ * apart. Sizes are mostly 1 to 64 pages; a few calls carry bad arguments (unaligned addresses,
+ * length 0, bad protections, flags or advice) to compare the order in which errors are found.
+ *
+ * Processes fork: any process, the children too, so pages are shared by a parent, its children
+ * and theirs, and broken and shared again; each call is made by one of them (VsFuzzCall.process:
+ * the fork that made it), which keeps its own view of what the agent takes, what it placed and
+ * its descriptors, inherited at the fork. Some mappings are MAP_POPULATE; some file offsets lie
+ * at the limits of a file (MAX_LFS_FILESIZE). A stack (MAP_GROWSDOWN) is made at the top of room
+ * the kernel placed and unmapped again - never in the arena, whose pieces would stand in the way
+ * of its growth in the kernel - and later calls aim anywhere in that room: touches below it grow
+ * it, mappings there make the guard gap matter. The maps are compared by the session after every
+ * call that can change them, so there is no state to compare here beyond that.
  */
 #include <string.h>
 
@@ -25,7 +33,9 @@
 #define FUZZ_FILE_FD 3
 #define MEMFD_PAGES 64
 #define FILE_PAGES 32
-#define LIVE_MAX 48 /* placed mappings before the fuzzer unmaps some */
+#define LIVE_MAX 48      /* placed mappings before the fuzzer unmaps some */
+#define PROCESSES_MAX 12 /* processes forks make, the run's own included */
+#define FORK_EVERY 8000  /* one more process may fork into being every so many calls */
 
 /* ---- Address ranges the agent takes calls on ------------------------------------------------- */
 
@@ -47,21 +57,6 @@ static void ranges_add(GArray *set, uint64_t start, uint64_t end)
     g_array_append_val(set, range);
 }
 
-static void ranges_remove(GArray *set, uint64_t start, uint64_t end)
-{
-    for (guint i = set->len; i-- > 0;) {
-        Range r = g_array_index(set, Range, i);
-        if (r.end <= start || end <= r.start)
-            continue;
-        g_array_remove_index_fast(set, i);
-        Range low = {r.start, start}, high = {end, r.end};
-        if (low.start < low.end)
-            g_array_append_val(set, low);
-        if (high.start < high.end)
-            g_array_append_val(set, high);
-    }
-}
-
 /* The range holding [start, start + length) (length 0 counts as 1), or NULL. */
 static const Range *ranges_holding(GArray *set, uint64_t start, uint64_t length)
 {
@@ -78,29 +73,89 @@ static uint64_t page_up(uint64_t n) { return (n + PAGE - 1) & ~(PAGE - 1); }
 
 /* ---- The run's state ------------------------------------------------------------------------- */
 
+/* A process of the run, as the generator follows it (the agent's process standing for it keeps
+ * the same: a child inherits it all at fork). */
+typedef struct FuzzProcess {
+    gint fork;      /* the fork call that made it; VS_FUZZ_ABSOLUTE for the run's own */
+    GArray *owned;  /* Range: model addresses the agent takes its calls on */
+    GArray *live;   /* VsFuzzLive: what the kernel placed for it, for calls to aim into */
+    GArray *memfds; /* guint: ids of the memfd_create calls whose descriptors it holds */
+} FuzzProcess;
+
 typedef struct PosixFuzz {
-    GArray *owned;  /* Range: model addresses the agent takes calls on */
-    GArray *memfds; /* guint: ids of the memfd_create calls that made one, the prefix's first */
+    GPtrArray *processes; /* FuzzProcess: the run's own first */
+    GArray *pending;      /* VsFuzzCall: the rest of a stack's making, generated next */
 } PosixFuzz;
 
-static const PosixFuzz *state(const VsFuzzRun *run) { return run->generator; }
+static PosixFuzz *state(const VsFuzzRun *run) { return run->generator; }
+
+static FuzzProcess *process_new(gint fork, const FuzzProcess *parent)
+{
+    FuzzProcess *p = g_new0(FuzzProcess, 1);
+    p->fork = fork;
+    p->owned = g_array_new(FALSE, FALSE, sizeof(Range));
+    p->live = g_array_new(FALSE, FALSE, sizeof(VsFuzzLive));
+    p->memfds = g_array_new(FALSE, FALSE, sizeof(guint));
+    if (parent) {
+        g_array_append_vals(p->owned, parent->owned->data, parent->owned->len);
+        g_array_append_vals(p->live, parent->live->data, parent->live->len);
+        g_array_append_vals(p->memfds, parent->memfds->data, parent->memfds->len);
+    }
+    return p;
+}
+
+static void process_free(gpointer data)
+{
+    FuzzProcess *p = data;
+    g_array_free(p->owned, TRUE);
+    g_array_free(p->live, TRUE);
+    g_array_free(p->memfds, TRUE);
+    g_free(p);
+}
+
+/* The process a call's fork made (VS_FUZZ_ABSOLUTE: the run's own); NULL if that fork failed. */
+static FuzzProcess *process_of(const VsFuzzRun *run, gint fork)
+{
+    GPtrArray *all = state(run)->processes;
+    for (guint i = 0; i < all->len; i++) {
+        FuzzProcess *p = g_ptr_array_index(all, i);
+        if (p->fork == fork)
+            return p;
+    }
+    return NULL;
+}
 
 static void *start(VsFuzzRun *run)
 {
     PosixFuzz *p = g_new0(PosixFuzz, 1);
     run->arena = VS_LINUX_MMAP_BASE;
-    p->owned = g_array_new(FALSE, FALSE, sizeof(Range));
-    p->memfds = g_array_new(FALSE, FALSE, sizeof(guint));
-    ranges_add(p->owned, run->arena, run->arena + ARENA_OWNED);
+    p->processes = g_ptr_array_new_with_free_func(process_free);
+    p->pending = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    FuzzProcess *first = process_new(VS_FUZZ_ABSOLUTE, NULL);
+    ranges_add(first->owned, run->arena, run->arena + ARENA_OWNED);
+    g_ptr_array_add(p->processes, first);
     return p;
 }
 
 static void finish(void *data)
 {
     PosixFuzz *p = data;
-    g_array_free(p->owned, TRUE);
-    g_array_free(p->memfds, TRUE);
+    g_ptr_array_free(p->processes, TRUE);
+    g_array_free(p->pending, TRUE);
     g_free(p);
+}
+
+/* The thread of the model process a fork made (generator.h): the one whose pid the fork
+ * returned; NULL if the fork failed or did not run. */
+static VsThread *thread_of(const VsFuzzRun *run, const VsFuzzCall *call)
+{
+    uint64_t pid = vs_fuzz_value(run, call->process);
+    for (size_t i = 0; pid && i < vs_system_process_count(run->system); i++) {
+        VsProcess *process = vs_system_process(run->system, i);
+        if (vs_process_id(process) == pid)
+            return vs_process_main_thread(process);
+    }
+    return NULL;
 }
 
 /* ---- Tracking -------------------------------------------------------------------------------- */
@@ -110,7 +165,10 @@ static void finish(void *data)
 static gboolean takes(const VsFuzzRun *r, const VsOp *op)
 {
     const uint64_t *a = op->arg;
-    GArray *owned = state(r)->owned;
+    const FuzzProcess *caller = process_of(r, r->caller);
+    if (!caller)
+        return FALSE;
+    GArray *owned = caller->owned;
     switch (op->kind) {
     case VS_OP_MMAP:
         if (a[3] & (VS_MAP_FIXED | VS_MAP_FIXED_NOREPLACE))
@@ -133,36 +191,43 @@ static gboolean takes(const VsFuzzRun *r, const VsOp *op)
     }
 }
 
-/* Notes what a call placed, returned or unmapped, as the agent notes what it owns. */
+/* Notes what a call placed, returned or unmapped, as the agent notes what it owns (for good: it
+ * keeps what was placed once, unmapped or not), and the process a fork made. */
 static void track(VsFuzzRun *r, const VsFuzzCall *c, const VsOp *op, const VsOutcome *outcome)
 {
     PosixFuzz *p = r->generator;
+    FuzzProcess *caller = process_of(r, r->caller);
     const uint64_t *a = op->arg;
-    if (vs_op_failed(op->kind, outcome->ret))
+    if (vs_op_failed(op->kind, outcome->ret) || !caller)
         return;
-    if (op->kind == VS_OP_MEMFD_CREATE || op->kind == VS_OP_OPEN)
+    if (op->kind == VS_OP_MEMFD_CREATE || op->kind == VS_OP_OPEN || op->kind == VS_OP_FORK)
         vs_fuzz_set_value(r, c->id, outcome->ret);
     if (op->kind == VS_OP_MEMFD_CREATE)
-        g_array_append_val(p->memfds, c->id);
+        g_array_append_val(caller->memfds, c->id);
+    if (op->kind == VS_OP_FORK)
+        g_ptr_array_add(p->processes, process_new((gint)c->id, caller));
     gboolean fixed = op->kind == VS_OP_MMAP && (a[3] & (VS_MAP_FIXED | VS_MAP_FIXED_NOREPLACE));
     if (op->kind == VS_OP_MMAP || op->kind == VS_OP_MREMAP) {
         uint64_t size = op->kind == VS_OP_MMAP ? a[1] : a[2];
         vs_fuzz_set_value(r, c->id, outcome->ret);
-        ranges_add(p->owned, outcome->ret, outcome->ret + page_up(size));
+        ranges_add(caller->owned, outcome->ret, outcome->ret + page_up(size));
         gboolean moved = op->kind == VS_OP_MREMAP && outcome->ret != a[0];
         if ((op->kind == VS_OP_MMAP && !fixed) || moved) {
             VsFuzzLive live = {c->id, size};
-            g_array_append_val(r->live, live);
+            g_array_append_val(caller->live, live);
         }
+    }
+    if (fixed && (a[3] & VS_MAP_GROWSDOWN) && c->base >= 0) {
+        /* A stack at the top of room: later calls aim anywhere in the room, below it too. */
+        VsFuzzLive room = {(guint)c->base, c->op.arg[0] + a[1]};
+        g_array_append_val(caller->live, room);
     }
     if (op->kind == VS_OP_MUNMAP) {
         uint64_t end = a[0] + page_up(a[1]);
-        ranges_remove(p->owned, a[0], end);
-        ranges_add(p->owned, r->arena, r->arena + ARENA_OWNED); /* the arena stays */
-        for (guint i = r->live->len; i-- > 0;) {
-            uint64_t base = vs_fuzz_value(r, (gint)g_array_index(r->live, VsFuzzLive, i).id);
+        for (guint i = caller->live->len; i-- > 0;) {
+            uint64_t base = vs_fuzz_value(r, (gint)g_array_index(caller->live, VsFuzzLive, i).id);
             if (base >= a[0] && base < end)
-                g_array_remove_index(r->live, i);
+                g_array_remove_index(caller->live, i);
         }
     }
 }
@@ -190,11 +255,16 @@ static char *aimed_at(const VsFuzzRun *r, const VsOp *op)
     default: return g_strdup("");
     }
     uint64_t end = start + length < start ? UINT64_MAX : start + length;
+    VsFuzzCall call = VS_FUZZ_CALL(0);
+    call.process = r->caller;
+    VsThread *caller = r->caller == VS_FUZZ_ABSOLUTE ? r->thread : thread_of(r, &call);
+    if (!caller)
+        return g_strdup("");
     GString *out = g_string_new(NULL);
     VsVmaInfo vma;
     char line[256];
     for (uint64_t at = start;
-         at < end && vs_vma_find(vs_thread_process(r->thread), at, &vma) && vma.start < end;
+         at < end && vs_vma_find(vs_thread_process(caller), at, &vma) && vma.start < end;
          at = vma.end)
         g_string_append_printf(out, "    model VMA %s\n",
                                vs_vma_maps_line(&vma, line, sizeof line));
@@ -247,12 +317,15 @@ static uint64_t arena_offset(Rng *rng)
     return PAGES(page) + (chance(rng, 96) ? 0 : chance(rng, 50) ? 1 : below(rng, PAGE));
 }
 
-/* Aims argument 0 of c and fits *length to the memory the agent takes calls on: into the arena,
- * or into a mapping the kernel placed (an offset inside it, rarely a byte off a page). */
-static void aim(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c, uint64_t *length)
+/* Aims argument 0 of c and fits *length to the memory the agent takes calls on in its process:
+ * into the arena, or into a mapping the kernel placed (an offset inside it, rarely a byte off a
+ * page). */
+static void aim(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c,
+                uint64_t *length)
 {
-    if (r->live->len && chance(rng, 35)) {
-        const VsFuzzLive *live = &g_array_index(r->live, VsFuzzLive, below(rng, r->live->len));
+    if (proc->live->len && chance(rng, 35)) {
+        const VsFuzzLive *live =
+            &g_array_index(proc->live, VsFuzzLive, below(rng, proc->live->len));
         uint64_t pages = MAX(page_up(live->size) / PAGE, 1);
         c->base = (gint)live->id;
         c->op.arg[0] = PAGES(chance(rng, 50) ? 0 : below(rng, pages)) + (chance(rng, 97) ? 0 : 1);
@@ -261,29 +334,42 @@ static void aim(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c, uint64_t *length)
         c->op.arg[0] = arena_offset(rng);
     }
     uint64_t address = vs_fuzz_value(r, c->base) + c->op.arg[0];
-    const Range *range = ranges_holding(state(r)->owned, address, 1);
+    const Range *range = ranges_holding(proc->owned, address, 1);
     if (length && range)
         *length = MIN(*length, range->end - address);
 }
 
-/* A memfd: mostly the prefix's, else one a later memfd_create made. */
-static gint pick_memfd(Rng *rng, const VsFuzzRun *r)
+/* A memfd of the process: mostly the prefix's, else one a later memfd_create made. */
+static gint pick_memfd(Rng *rng, const FuzzProcess *proc)
 {
-    if (state(r)->memfds->len <= 1 || chance(rng, 70))
+    if (proc->memfds->len <= 1 || chance(rng, 70))
         return FUZZ_MEMFD;
-    return (gint)g_array_index(state(r)->memfds, guint, 1 + below(rng, state(r)->memfds->len - 1));
+    return (gint)g_array_index(proc->memfds, guint, 1 + below(rng, proc->memfds->len - 1));
+}
+
+/* A file offset: mostly small, now and then past the end of the file, or at the limits of one
+ * (MAX_LFS_FILESIZE, 2^63 - 1: the last page below it maps, the next is EOVERFLOW, as is an
+ * offset whose end would pass it). */
+static uint64_t pick_offset(Rng *rng)
+{
+    static const uint64_t offsets[] = {0, 0, PAGES(1), PAGES(8), PAGES(31), PAGES(64), 100};
+    static const uint64_t limits[] = {0x7FFFFFFFFFFFE000ull, 0x7FFFFFFFFFFFF000ull,
+                                      0x8000000000000000ull, 0x7FFFFFFFFFC00000ull,
+                                      0xFFFFFFFFFFFFF000ull};
+    return chance(rng, 97) ? PICK(rng, offsets) : PICK(rng, limits);
 }
 
 /* mmap: anonymous or of one of the descriptors, placed by the kernel, by a hint, or fixed into
- * the arena or over part of a placed mapping. */
-static void generate_mmap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
+ * the arena or over part of a placed mapping; now and then MAP_POPULATE. */
+static void generate_mmap(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c)
 {
     uint64_t *a = c->op.arg;
     gboolean file = chance(rng, 25);
     uint64_t length = pick_length(rng);
     uint32_t type = chance(rng, 70) ? VS_MAP_PRIVATE : VS_MAP_SHARED;
-    uint32_t flags =
-        type | (file ? 0 : VS_MAP_ANONYMOUS) | (chance(rng, 10) ? VS_MAP_NORESERVE : 0);
+    uint32_t flags = type | (file ? 0 : VS_MAP_ANONYMOUS) |
+                     (chance(rng, 10) ? VS_MAP_NORESERVE : 0) |
+                     (chance(rng, 8) ? VS_MAP_POPULATE : 0);
     unsigned placement = (unsigned)below(rng, 100);
     c->op.kind = VS_OP_MMAP;
     if (placement < 40) {
@@ -293,7 +379,7 @@ static void generate_mmap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
         else if (chance(rng, 1))
             length = chance(rng, 50) ? (uint64_t)1 << 47 : (uint64_t)-PAGE;
     } else {
-        aim(rng, r, c, &length);
+        aim(rng, r, proc, c, &length);
         flags |= placement < 70 ? VS_MAP_FIXED : placement < 88 ? VS_MAP_FIXED_NOREPLACE : 0;
     }
     if (chance(rng, 3)) { /* bad flags: no type, an unknown one validated, both fixed kinds */
@@ -303,24 +389,26 @@ static void generate_mmap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
     }
     a[1] = length, a[2] = pick_prot(rng), a[3] = flags, a[4] = (uint64_t)-1, a[5] = 0;
     if (file) {
-        static const uint64_t offsets[] = {0, 0, PAGES(1), PAGES(8), PAGES(31), PAGES(64), 100};
-        c->handle_of = chance(rng, 40) ? FUZZ_FILE_FD : pick_memfd(rng, r);
-        a[5] = PICK(rng, offsets);
+        c->handle_of = chance(rng, 40) ? FUZZ_FILE_FD : pick_memfd(rng, proc);
+        a[5] = pick_offset(rng);
     }
 }
 
 /* munmap, mprotect, madvise, msync, mincore: (address, length[, third]). */
-static void generate_range(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c, VsOpKind kind)
+static void generate_range(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c,
+                           VsOpKind kind)
 {
     static const uint32_t advice[] = {
-        VS_MADV_NORMAL,   VS_MADV_RANDOM, VS_MADV_SEQUENTIAL, VS_MADV_WILLNEED, VS_MADV_DONTNEED,
-        VS_MADV_DONTNEED, VS_MADV_FREE,   VS_MADV_REMOVE,     VS_MADV_DONTFORK, VS_MADV_DOFORK,
+        VS_MADV_NORMAL,     VS_MADV_RANDOM,   VS_MADV_SEQUENTIAL, VS_MADV_WILLNEED,
+        VS_MADV_DONTNEED,   VS_MADV_DONTNEED, VS_MADV_FREE,       VS_MADV_FREE,
+        VS_MADV_REMOVE,     VS_MADV_DONTFORK, VS_MADV_DOFORK,     VS_MADV_WIPEONFORK,
+        VS_MADV_KEEPONFORK, VS_MADV_COLD,     VS_MADV_PAGEOUT,    VS_MADV_PAGEOUT,
     };
     static const uint32_t sync[] = {VS_MS_ASYNC, VS_MS_SYNC, VS_MS_SYNC, VS_MS_INVALIDATE,
                                     VS_MS_SYNC | VS_MS_INVALIDATE};
     uint64_t length = pick_length(rng);
     c->op.kind = kind;
-    aim(rng, r, c, &length);
+    aim(rng, r, proc, c, &length);
     c->op.arg[1] = length;
     if (kind == VS_OP_MPROTECT)
         c->op.arg[2] = pick_prot(rng);
@@ -330,20 +418,41 @@ static void generate_range(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c, VsOpKind
         c->op.arg[2] = chance(rng, 96) ? PICK(rng, sync) : chance(rng, 50) ? 0x8 : 0x5;
 }
 
-/* mremap: grow or shrink in place, move (where the kernel likes, or fixed into the arena). */
-static void generate_mremap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
+/* Whether the range c names holds a stack (MAP_GROWSDOWN) in the model. The arena is no place
+ * for one: the agent's arena pieces, mapped wherever the scenario has nothing, would stand in
+ * for free space the stack's growth and guard gap reach into, and the kernel sees them as VMAs. */
+static gboolean moves_stack(const VsFuzzRun *r, const FuzzProcess *proc, const VsFuzzCall *c)
+{
+    VsFuzzCall call = VS_FUZZ_CALL(0);
+    call.process = proc->fork;
+    VsThread *thread = proc->fork == VS_FUZZ_ABSOLUTE ? r->thread : thread_of(r, &call);
+    uint64_t start = vs_fuzz_value(r, c->base) + c->op.arg[0], end = start + c->op.arg[1];
+    VsVmaInfo vma;
+    for (uint64_t at = start; thread && end > start &&
+                              vs_vma_find(vs_thread_process(thread), at, &vma) && vma.start < end;
+         at = vma.end)
+        if (vma.grows_down)
+            return TRUE;
+    return FALSE;
+}
+
+/* mremap: grow or shrink in place, move (where the kernel likes, or fixed into the arena, unless
+ * it moves a stack). */
+static void generate_mremap(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c)
 {
     static const uint32_t flags[] = {0, VS_MREMAP_MAYMOVE, VS_MREMAP_MAYMOVE, VS_MREMAP_MAYMOVE,
                                      VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED};
     uint64_t *a = c->op.arg;
     uint64_t old_size = pick_length(rng);
     c->op.kind = VS_OP_MREMAP;
-    aim(rng, r, c, &old_size);
+    aim(rng, r, proc, c, &old_size);
     a[1] = old_size;
     a[2] = chance(rng, 50) ? old_size + pick_length(rng) : pick_length(rng);
     a[3] = chance(rng, 97)   ? PICK(rng, flags)
            : chance(rng, 50) ? VS_MREMAP_FIXED
                              : VS_MREMAP_MAYMOVE | VS_MREMAP_DONTUNMAP;
+    if ((a[3] & VS_MREMAP_FIXED) && moves_stack(r, proc, c))
+        a[3] &= ~(uint64_t)VS_MREMAP_FIXED; /* where the kernel likes: outside the arena */
     if (a[3] & VS_MREMAP_FIXED) {
         c->base2 = VS_FUZZ_ARENA;
         a[4] = arena_offset(rng);
@@ -351,14 +460,14 @@ static void generate_mremap(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
 }
 
 /* Descriptors: resize the prefix's memfd, make another, close one. */
-static void generate_fd(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
+static void generate_fd(Rng *rng, const FuzzProcess *proc, VsFuzzCall *c)
 {
     static const uint64_t sizes[] = {0,          PAGES(8),     PAGES(MEMFD_PAGES),
                                      PAGES(100), PAGES(3) + 5, (uint64_t)-1};
     unsigned roll = (unsigned)below(rng, 100);
-    if (roll < 55 || state(r)->memfds->len >= 8) {
+    if (roll < 55 || proc->memfds->len >= 8) {
         c->op.kind = VS_OP_FTRUNCATE;
-        c->handle_of = pick_memfd(rng, r);
+        c->handle_of = pick_memfd(rng, proc);
         c->op.arg[1] = PICK(rng, sizes);
     } else if (roll < 80) {
         static const uint32_t flags[] = {0, VS_MFD_CLOEXEC, VS_MFD_ALLOW_SEALING};
@@ -366,51 +475,107 @@ static void generate_fd(Rng *rng, const VsFuzzRun *r, VsFuzzCall *c)
         g_strlcpy(c->op.text, "fuzz", sizeof c->op.text);
         c->op.arg[0] = 1;
         c->op.arg[1] = PICK(rng, flags);
-    } else if (state(r)->memfds->len > 1 && chance(rng, 85)) {
+    } else if (proc->memfds->len > 1 && chance(rng, 85)) {
         c->op.kind = VS_OP_CLOSE;
-        GArray *memfds = state(r)->memfds;
-        c->handle_of = (gint)g_array_index(memfds, guint, 1 + below(rng, memfds->len - 1));
+        c->handle_of =
+            (gint)g_array_index(proc->memfds, guint, 1 + below(rng, proc->memfds->len - 1));
     } else {
         c->op.kind = VS_OP_CLOSE; /* one never opened: EBADF (the agent's own are >= 900) */
         c->op.arg[0] = chance(rng, 50) ? 40 : 900;
     }
 }
 
+/* A stack: room the kernel places and the next call unmaps again but for its top, where the call
+ * after maps a MAP_GROWSDOWN stack of a few pages (MAP_FIXED): the rest of the making waits in
+ * the pending calls. The room is 64 KB, 256 KB or past 2 MB, so that growth, the
+ * 1 MB guard gap and placement below it all come into play. */
+static void generate_stack(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c)
+{
+    static const uint64_t rooms[] = {PAGES(16), PAGES(64), PAGES(516)};
+    uint64_t room = PICK(rng, rooms), stack = PAGES(1 + below(rng, 4));
+    c->op.kind = VS_OP_MMAP;
+    c->op.arg[1] = room, c->op.arg[2] = VS_PROT_READ | VS_PROT_WRITE;
+    c->op.arg[3] = VS_MAP_PRIVATE | VS_MAP_ANONYMOUS, c->op.arg[4] = (uint64_t)-1;
+    VsFuzzCall grow = VS_FUZZ_CALL(0), unmap = VS_FUZZ_CALL(0);
+    grow.process = unmap.process = proc->fork;
+    grow.base = unmap.base = (gint)c->id;
+    grow.op.kind = VS_OP_MMAP;
+    grow.op.arg[0] = room - stack, grow.op.arg[1] = stack, grow.op.arg[2] = pick_prot(rng);
+    grow.op.arg[3] = VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_FIXED | VS_MAP_GROWSDOWN;
+    grow.op.arg[4] = (uint64_t)-1;
+    unmap.op.kind = VS_OP_MUNMAP;
+    unmap.op.arg[1] = room - stack;
+    g_array_append_val(p->pending, unmap); /* first, so that the room stays aimed at */
+    g_array_append_val(p->pending, grow);
+}
+
+/* The process that makes the next call: mostly the run's own, else any. */
+static const FuzzProcess *pick_process(Rng *rng, const PosixFuzz *p)
+{
+    guint n = p->processes->len;
+    guint i = n == 1 || chance(rng, 60) ? 0 : (guint)below(rng, n);
+    return g_ptr_array_index(p->processes, i);
+}
+
+/* A call of one of the kinds of memory calls, in proc. */
+static void generate_memory(const VsFuzzRun *r, Rng *rng, const FuzzProcess *proc, VsFuzzCall *c,
+                            unsigned roll)
+{
+    if (roll < 18) {
+        generate_mmap(rng, r, proc, c);
+    } else if (roll < 28) {
+        generate_range(rng, r, proc, c, VS_OP_MUNMAP);
+    } else if (roll < 40) {
+        generate_range(rng, r, proc, c, VS_OP_MPROTECT);
+    } else if (roll < 50) {
+        generate_range(rng, r, proc, c, VS_OP_MADVISE);
+    } else if (roll < 57) {
+        generate_mremap(rng, r, proc, c);
+    } else if (roll < 61) {
+        generate_range(rng, r, proc, c, VS_OP_MSYNC);
+    } else if (roll < 67) {
+        generate_range(rng, r, proc, c, VS_OP_MINCORE);
+    } else if (roll < 79) {
+        c->op.kind = VS_OP_READ;
+        aim(rng, r, proc, c, NULL);
+    } else if (roll < 91) {
+        c->op.kind = VS_OP_WRITE;
+        aim(rng, r, proc, c, NULL);
+        c->op.arg[1] = below(rng, 256);
+    } else if (roll < 96) {
+        generate_fd(rng, proc, c);
+    } else {
+        generate_mmap(rng, r, proc, c);
+    }
+}
+
 static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
 {
+    PosixFuzz *p = state(r);
     VsFuzzCall c = VS_FUZZ_CALL(id);
-    unsigned roll = (unsigned)below(rng, 100);
-    if (r->live->len > LIVE_MAX && roll < 10) {
+    if (p->pending->len) { /* the rest of a stack's making */
+        c = g_array_index(p->pending, VsFuzzCall, 0);
+        c.id = id;
+        g_array_remove_index(p->pending, 0);
+        return c;
+    }
+    const FuzzProcess *proc = pick_process(rng, p);
+    c.process = proc->fork;
+    unsigned roll = (unsigned)below(rng, 1000);
+    guint processes = MIN(PROCESSES_MAX, 2 + id / FORK_EVERY);
+    if (roll < 15 && p->processes->len < processes) {
+        c.op.kind = VS_OP_FORK; /* any process, a child too */
+    } else if (roll < 25) {
+        generate_stack(rng, p, proc, &c);
+    } else if (proc->live->len > LIVE_MAX && roll < 125) {
         /* Placed mappings pile up: unmap one, so the state stays a size to learn from. */
-        const VsFuzzLive *live = &g_array_index(r->live, VsFuzzLive, below(rng, r->live->len));
+        const VsFuzzLive *live =
+            &g_array_index(proc->live, VsFuzzLive, below(rng, proc->live->len));
         c.op.kind = VS_OP_MUNMAP;
         c.base = (gint)live->id;
         c.op.arg[1] = live->size;
-    } else if (roll < 18) {
-        generate_mmap(rng, r, &c);
-    } else if (roll < 28) {
-        generate_range(rng, r, &c, VS_OP_MUNMAP);
-    } else if (roll < 40) {
-        generate_range(rng, r, &c, VS_OP_MPROTECT);
-    } else if (roll < 50) {
-        generate_range(rng, r, &c, VS_OP_MADVISE);
-    } else if (roll < 57) {
-        generate_mremap(rng, r, &c);
-    } else if (roll < 61) {
-        generate_range(rng, r, &c, VS_OP_MSYNC);
-    } else if (roll < 67) {
-        generate_range(rng, r, &c, VS_OP_MINCORE);
-    } else if (roll < 79) {
-        c.op.kind = VS_OP_READ;
-        aim(rng, r, &c, NULL);
-    } else if (roll < 91) {
-        c.op.kind = VS_OP_WRITE;
-        aim(rng, r, &c, NULL);
-        c.op.arg[1] = below(rng, 256);
-    } else if (roll < 96) {
-        generate_fd(rng, r, &c);
     } else {
-        generate_mmap(rng, r, &c);
+        generate_memory(r, rng, proc, &c, (unsigned)below(rng, 100));
     }
     return c;
 }
@@ -540,9 +705,28 @@ static gboolean named_later(GArray *sequence, guint i)
     return FALSE;
 }
 
+/* The name a scenario gives the process a fork made (VS_FUZZ_ABSOLUTE: the run's own, "main"):
+ * "child", "child2", ... in the order of the forks in the calls that ran, whoever made them. */
+static char *process_name(GArray *sequence, gint fork)
+{
+    guint forks = 0;
+    for (guint i = 0; fork != VS_FUZZ_ABSOLUTE && i < sequence->len; i++) {
+        const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+        forks += c->op.kind == VS_OP_FORK;
+        if (c->id == (guint)fork)
+            return forks == 1 ? g_strdup("child") : g_strdup_printf("child%u", forks);
+    }
+    return g_strdup("main");
+}
+
 static void write_call(GString *out, GArray *sequence, guint i)
 {
     const VsFuzzCall *c = &g_array_index(sequence, VsFuzzCall, i);
+    gint before = i ? g_array_index(sequence, VsFuzzCall, i - 1).process : VS_FUZZ_ABSOLUTE;
+    if (c->process != before) {
+        g_autofree char *name = process_name(sequence, c->process);
+        g_string_append_printf(out, "process %s\n", name);
+    }
     const VsOpSpec *spec = vs_op_spec(c->op.kind);
     if (named_later(sequence, i)) {
         g_autofree char *name = result_name(sequence, (gint)c->id);
@@ -575,6 +759,7 @@ const VsGenerator vs_posix_generator = {
     .start = start,
     .finish = finish,
     .generate = generate,
+    .thread = thread_of,
     .takes = takes,
     .track = track,
     .inert = inert,

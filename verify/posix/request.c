@@ -38,6 +38,7 @@ enum {
     HELLO_WORDS
 };
 #define POSIX_PROTOCOL 3
+#define LIMITED_STACK 8u /* the agent's LIMIT_STACK: RLIMIT_STACK is not the model's 8 MB */
 #define PMD_BYTES (2u << 20)
 /* The oldest Linux whose behaviour the model's rules all describe: 6.17 (remap_move; the rest
  * was measured on 6.18). */
@@ -48,6 +49,9 @@ enum {
 static char *unknown_machine(const guint64 *a)
 {
     static const char *const limits[] = {"RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_MEMLOCK"};
+    if (a[HELLO_LIMITED] & LIMITED_STACK)
+        return g_strdup("the agent may not set its RLIMIT_STACK to 8 MB, the model's (the hard "
+                        "limit is lower)");
     if (a[HELLO_KERNEL] < MODEL_KERNEL)
         return g_strdup_printf("its kernel is Linux %u.%u; the model's rules are those of 6.17 "
                                "and later",

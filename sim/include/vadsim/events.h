@@ -94,6 +94,9 @@
     XX(VMA_SPLIT, "vma-split")                                                                     \
     /* Linux: VMAs became one, [vpn_start, vpn_end]; [old_start, old_end] was the one absorbed */  \
     XX(VMA_MERGED, "vma-merged")                                                                   \
+    /* Linux: the VMA [old_start, old_end] grew to [vpn_start, vpn_end] (mremap in place, or a     \
+     * VM_GROWSDOWN stack grown down by a fault below it) */                                       \
+    XX(VMA_GROWN, "vma-grown")                                                                     \
     /* Linux mremap: [old_start, old_end] now lives at [vpn_start, vpn_end], its pages moved       \
      * with it (pages of them) */                                                                  \
     XX(VMA_MOVED, "vma-moved")                                                                     \

@@ -163,6 +163,7 @@ typedef struct VsVmaInfo {
     uint64_t start, end;    /* [start, end) */
     bool read, write, exec; /* VM_READ, VM_WRITE, VM_EXEC */
     bool may_share;         /* VM_MAYSHARE: 's' in the permissions, else 'p' */
+    bool grows_down;        /* VM_GROWSDOWN: a stack mapped MAP_GROWSDOWN (smaps' "gd") */
     uint64_t offset;        /* vm_pgoff * page size for a file (shmem included), 0 if none */
     uint32_t dev_major, dev_minor;
     uint64_t inode;

@@ -189,3 +189,10 @@ void arena_refill(const Exposure *e)
         }
     }
 }
+
+void arena_refill_after_fork(void)
+{
+    Exposure e = {0};
+    expose_add(&e, arena_start, arena_end - arena_start);
+    arena_refill(&e);
+}

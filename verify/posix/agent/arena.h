@@ -37,5 +37,8 @@ void expose_add(Exposure *e, uint64_t start, uint64_t length);
 int arena_expose(const Exposure *e);
 /* Maps the arena again over every part of the exposure the call left unmapped. */
 void arena_refill(const Exposure *e);
+/* In a child just forked: maps the arena again over what the fork left out of it (the parent's
+ * mappings marked MADV_DONTFORK), which would otherwise be holes a later mmap(NULL) finds. */
+void arena_refill_after_fork(void);
 
 #endif

@@ -63,6 +63,14 @@ static int expose_for(const Exposure *e, const char *name)
     return 0;
 }
 
+/* A MAP_HUGETLB mapping's length: whole 2 MiB huge pages (x86's default size, the only one the
+ * agent lets a scenario map: huge_pages_to_give). */
+static uint64_t huge_up(uint64_t length)
+{
+    const uint64_t huge = 2ull << 20;
+    return length > UINT64_MAX - (huge - 1) ? 0 : (length + huge - 1) & ~(huge - 1);
+}
+
 /* Shared anonymous memory is a shmem file of its own, pinned like the scenario's other files
  * (pagecache.c) through the mapping, which merges with nothing: /proc/self/map_files names it by
  * exactly the range just mapped. (Opening map_files takes CAP_SYS_ADMIN; without it, unpinned.) */
@@ -75,13 +83,18 @@ static void pin_shared_anonymous(uint64_t start, uint64_t length)
 
 /* mmap ADDR LEN PROT FLAGS FD OFFSET: a fixed mapping must lie in owned memory and sees the
  * arena there as free; so does a hint wholly on arena pieces (the model honours it). What the
- * kernel places becomes the scenario's. Another's descriptor answers EBADF, as never opened. */
+ * kernel places becomes the scenario's. Another's descriptor answers EBADF, as never opened.
+ * MAP_HUGETLB is refused on a machine whose huge page pool is not empty (the model's is). */
 static void do_mmap(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
     int fixed = (v[3] & MAP_FIXED) || (v[3] & MAP_FIXED_NOREPLACE);
     if (fixed && !inside_owned(v[0], v[1])) {
         refuse("a fixed mapping outside the scenario's memory: ", "mmap");
+        return;
+    }
+    if ((v[3] & MAP_HUGETLB) && machine.huge_pages) {
+        refuse("MAP_HUGETLB on a machine with huge pages to give (the model has none): ", "mmap");
         return;
     }
     if (!(v[3] & MAP_ANONYMOUS) && agent_fd((int)v[4])) {
@@ -101,7 +114,8 @@ static void do_mmap(const AgentRequest *r)
     int error = errno;
     arena_refill(&e);
     uint64_t address = p == MAP_FAILED ? UINT64_MAX : (uint64_t)(uintptr_t)p;
-    if (p != MAP_FAILED && !set_add(&owned, address, address + page_up(v[1]))) {
+    uint64_t length = (v[3] & MAP_HUGETLB) ? huge_up(v[1]) : page_up(v[1]); /* what was mapped */
+    if (p != MAP_FAILED && !set_add(&owned, address, address + length)) {
         munmap(p, v[1]);
         refuse("too many separate mappings to keep track of: ", "mmap");
         return;

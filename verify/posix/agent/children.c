@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "vadsim-agent-posix.h"
 
 /* A child the agent forked, serving requests sent to request_fd and answering on answer_fd. */
@@ -67,6 +68,7 @@ static void become_child(int request_fd, int answer_fd)
     child_count = 0;
     __fpurge(stdin);
     clearerr(stdin);
+    arena_refill_after_fork();
 }
 
 /* fork: answers the child's pid and its index for "@N". The child answers nothing: it goes on

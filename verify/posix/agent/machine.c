@@ -13,17 +13,23 @@
  *   - no address-space, data or locked-memory limit (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK):
  *     under them mmap answers ENOMEM (may_expand_vm) or EAGAIN (mlock_future_ok), which the
  *     model never does. A limit the agent may not lift stays, and is reported.
+ *   - a stack limit (RLIMIT_STACK) of 8 MiB, Linux's default and the model's: a MAP_GROWSDOWN
+ *     mapping grows on a fault below it only while the whole VMA stays within it
+ *     (acct_stack_growth). One the agent may not set is reported.
  * Measured (machine_measure):
  *   - whether PROT_EXEC alone is execute-only: on an x86 CPU with protection keys (pku, ospke)
  *     Linux gives such memory a key whose access the thread's PKRU denies (execute_only_pkey),
  *     so a load faults with SIGSEGV and si_code SEGV_PKUERR; without keys it reads.
  *   - the kernel's release (the model's rules are 6.17's and later), vm.overcommit_memory,
  *     vm.max_map_count and the swap (which MADV_PAGEOUT would write anonymous pages to);
+ *   - whether MAP_HUGETLB could get a huge page (a pool, or overcommit of them): the model has
+ *     none, so the agent then refuses MAP_HUGETLB;
  *   - whether anonymous memory 2 MiB long is placed 2 MiB-aligned (6.7+ with THP configured),
  *     and whether shmem is (shmem_enabled or a huge= tmpfs mount; the model assumes never).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <setjmp.h>
@@ -44,6 +50,7 @@
 #define SEGV_PKUERR 4 /* include/uapi/asm-generic/siginfo.h */
 #endif
 #define PMD_BYTES (2ull << 20)
+#define STACK_LIMIT_BYTES (8ull << 20) /* RLIMIT_STACK as the model has it (_STK_LIM) */
 
 /* ---- Made the same ------------------------------------------------------------------------- */
 
@@ -58,6 +65,17 @@ static int lift(int resource)
     rl.rlim_cur = rl.rlim_max;
     setrlimit(resource, &rl);
     return rl.rlim_cur == RLIM_INFINITY;
+}
+
+/* Sets the soft stack limit to the model's 8 MiB, if the hard limit allows; whether it is. */
+static int stack_limit_set(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0)
+        return 0;
+    rl.rlim_cur = STACK_LIMIT_BYTES;
+    return (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= STACK_LIMIT_BYTES) &&
+           setrlimit(RLIMIT_STACK, &rl) == 0;
 }
 
 /* Whether the agent holds CAP_IPC_LOCK, under which locked memory has no limit. */
@@ -80,6 +98,8 @@ void machine_settle(MachineFacts *facts)
         facts->limited |= LIMIT_DATA;
     if (!lift(RLIMIT_MEMLOCK) && !can_lock_any())
         facts->limited |= LIMIT_MEMLOCK;
+    if (!stack_limit_set())
+        facts->limited |= LIMIT_STACK;
 }
 
 /* ---- The CPU: execute-only memory -------------------------------------------------------- */
@@ -202,6 +222,24 @@ static int measure_alignment(uint64_t page_size, MachineFacts *facts)
     return 0;
 }
 
+/* Whether MAP_HUGETLB could get a huge page here: the default size's pool (HugePages_Total) or
+ * its overcommit is not empty, or the default size is not the 2 MiB the model's rules assume. */
+static uint64_t huge_pages_to_give(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    uint64_t total = 0, size_kb = 2048, value;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "HugePages_Total: %" SCNu64, &value) == 1)
+            total = value;
+        else if (sscanf(line, "Hugepagesize: %" SCNu64, &value) == 1)
+            size_kb = value;
+    }
+    if (f)
+        fclose(f);
+    return total || size_kb != 2048 || sysctl_value("/proc/sys/vm/nr_overcommit_hugepages");
+}
+
 int machine_measure(uint64_t page_size, MachineFacts *facts)
 {
     struct sysinfo info;
@@ -209,6 +247,7 @@ int machine_measure(uint64_t page_size, MachineFacts *facts)
     facts->overcommit = sysctl_value("/proc/sys/vm/overcommit_memory");
     facts->max_map_count = sysctl_value("/proc/sys/vm/max_map_count");
     facts->swap_bytes = sysinfo(&info) == 0 ? (uint64_t)info.totalswap * info.mem_unit : 0;
+    facts->huge_pages = huge_pages_to_give();
     if (measure_execute_only(page_size, &facts->execute_only) != 0)
         return -1;
     return measure_alignment(page_size, facts);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* The rlimits the agent could not lift (machine_settle): bits of MachineFacts.limited. */
-enum { LIMIT_AS = 1, LIMIT_DATA = 2, LIMIT_MEMLOCK = 4 };
+enum { LIMIT_AS = 1, LIMIT_DATA = 2, LIMIT_MEMLOCK = 4, LIMIT_STACK = 8 };
 
 typedef struct MachineFacts {
     uint64_t execute_only;  /* 1: PROT_EXEC alone is execute-only through a protection key */
@@ -20,11 +20,13 @@ typedef struct MachineFacts {
     uint64_t max_map_count; /* vm.max_map_count */
     uint64_t swap_bytes;    /* SwapTotal */
     uint64_t limited;       /* LIMIT_*: the rlimits still in force */
+    uint64_t huge_pages;    /* 1 if MAP_HUGETLB could get a page: a pool or overcommit of the
+                             * default huge page size, or a default size other than 2 MiB */
 } MachineFacts;
 
 /* Makes the machine the same for the scenario, before anything is mapped: no transparent huge
- * pages for the agent and its children, no address-space, data or locked-memory limit (as far
- * as the agent may lift them: what stays is reported in limited). */
+ * pages for the agent and its children, no address-space, data or locked-memory limit, a stack
+ * limit of 8 MiB (as far as the agent may set them: what stays is reported in limited). */
 void machine_settle(MachineFacts *facts);
 
 /* Measures the rest. Every probe maps below the arena and unmaps again, so placement is as it

@@ -48,8 +48,7 @@ static int clamp_share(int need, int whole, int low_percent, int high_percent)
     return CLAMP(need, whole * low_percent / 100, whole * high_percent / 100);
 }
 
-VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *scene, guint pages,
-                   bool narration)
+VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *scene, guint pages)
 {
     VvPanels p;
     int m = style->margin, inner = width - 2 * m;
@@ -70,12 +69,11 @@ VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *s
     const VvProcessScene *current =
         scene->processes->len ? g_ptr_array_index(scene->processes, scene->current) : NULL;
     int tree_h = clamp_share(tree_need(style, current ? current->tree_depth : 1), rest, 30, 62);
-    int pages_h = narration ? clamp_share(pages_need(style, right, pages), rest, 30, 55) : rest;
+    int pages_h = clamp_share(pages_need(style, right, pages), rest, 30, 55);
     p.tree = (VvRect){m, top, left, tree_h};
     p.physical = (VvRect){m, top + tree_h + m, left, rest - tree_h - m};
     p.pages = (VvRect){2 * m + left, top, right, pages_h};
-    p.narration = narration ? (VvRect){2 * m + left, top + pages_h + m, right, rest - pages_h - m}
-                            : (VvRect){2 * m + left, top + rest, right, 0};
+    p.narration = (VvRect){2 * m + left, top + pages_h + m, right, rest - pages_h - m};
     return p;
 }
 

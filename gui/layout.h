@@ -28,19 +28,17 @@ typedef struct VvPanels {
     VvRect tree;      /* the current process's VAD tree */
     VvRect pages;     /* the selected region's pages and the selected page's walk */
     VvRect physical;  /* the frames and their lists, the working set */
-    VvRect narration; /* what the step did, in words (empty when the page shows it as text) */
+    VvRect narration; /* what the step did, in words, or the summary tables in its place */
     int label_height; /* the line above a strip naming its process */
     int strip_height;
     int lane_height; /* under a strip: where views of one section are joined */
     int strip_pitch; /* from one process's label to the next's */
 } VvPanels;
 
-/* The panels of a width x height picture of scene, pages the number of pages the page grid shows;
- * narration: whether the picture shows the narration (the lesson page shows it beside the
- * picture as text). The tree and the page grid get the height they need, within bounds; physical
- * memory and the narration the rest. */
-VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *scene, guint pages,
-                   bool narration);
+/* The panels of a width x height picture of scene, pages the number of pages the page grid
+ * shows. The tree and the page grid get the height they need, within bounds; physical memory and
+ * the narration the rest. */
+VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *scene, guint pages);
 /* The strip of process index inside the maps panel. */
 VvRect vv_strip_rect(const VvPanels *panels, uint32_t index);
 /* The inside of a panel: below its title line, inside its padding. */

@@ -4,6 +4,7 @@
  *   vadsim-view FILE.vsim                              a window that steps with the scenario
  *   vadsim-view FILE --step N --png OUT [--size WxH]   renders the state after step N and exits
  *   vadsim-view FILE --step N --svg OUT                the same picture as SVG
+ *   vadsim-view FILE --html OUT                        the whole lesson as one web page
  *   vadsim-view FILE --keys "Right Right Left"         (tests) feeds keys to the window, printing
  *                                                      the state after each
  *
@@ -20,6 +21,7 @@
 #include <SDL_ttf.h>
 
 #include "draw.h"
+#include "html.h"
 #include "svg.h"
 
 #define EXIT_USAGE 2
@@ -29,7 +31,7 @@
 
 typedef struct Options {
     gint step;
-    char *png, *svg, *size, *keys;
+    char *png, *svg, *html, *size, *keys;
     double scale;
     int width, height;
     bool sized; /* --size was given */
@@ -78,6 +80,8 @@ static bool parse_options(int *argc, char ***argv, Options *o)
         {"png", 0, 0, G_OPTION_ARG_FILENAME, &o->png, "Render to a PNG and exit (no display)",
          "OUT"},
         {"svg", 0, 0, G_OPTION_ARG_FILENAME, &o->svg, "Write the picture as SVG and exit", "OUT"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
+         "Write the whole lesson as one self-contained web page and exit", "OUT"},
         {"size", 0, 0, G_OPTION_ARG_STRING, &o->size,
          "Picture size (default 1600x1000), or the window's (default: fitted to the screen)",
          "WxH"},
@@ -182,7 +186,7 @@ static void save_screenshot(Window *w, VvApp *app)
 
 static VvPanels window_panels(const Window *w, const VvApp *app)
 {
-    return vv_view_panels(app->scene, &app->view, w->width, w->height, true);
+    return vv_view_panels(app->scene, &app->view, w->width, w->height);
 }
 
 /* Zooms the maps by factor around x (window pixels). */
@@ -243,6 +247,7 @@ static bool on_key(VvApp *app, Window *w, SDL_Keycode key, SDL_Keymod mod)
     case SDLK_PAGEDOWN: scroll_narration(app, w, page); break;
     case SDLK_PAGEUP: scroll_narration(app, w, -page); break;
     case SDLK_s: save_screenshot(w, app); break;
+    case SDLK_v: app->view.tables = !app->view.tables; break;
     case SDLK_h:
     case SDLK_QUESTION: app->view.help = !app->view.help; break;
     case SDLK_q:
@@ -391,7 +396,7 @@ static bool open_video(void)
     const char *wanted = getenv("SDL_VIDEODRIVER");
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr,
-                "vadsim-view: no display (%s): use --png or --svg, or run under "
+                "vadsim-view: no display (%s): use --png, --svg or --html, or run under "
                 "Xvfb\n",
                 SDL_GetError());
         return false;
@@ -402,7 +407,7 @@ static bool open_video(void)
         strcmp(driver, "cocoa") != 0) {
         fprintf(stderr,
                 "vadsim-view: no display to open a window on (SDL found only the '%s' driver): "
-                "use --png or --svg, or run under Xvfb\n",
+                "use --png, --svg or --html, or run under Xvfb\n",
                 driver);
         SDL_Quit();
         return false;
@@ -540,6 +545,12 @@ static bool write_outputs(VvApp *app, const Options *o)
         fprintf(stderr, "vadsim-view: %s\n", message);
         ok = false;
     }
+    GError *error = NULL;
+    if (o->html && !vv_write_html(app, o->html, o->width, o->height, &error)) {
+        fprintf(stderr, "vadsim-view: %s\n", error->message);
+        g_error_free(error);
+        ok = false;
+    }
     return ok;
 }
 
@@ -566,12 +577,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "vadsim-view: the scenario has %zu steps; showing the last\n",
                 app.script->steps);
     app.view.scale = o.scale;
-    if (o.png || o.svg)
+    if (o.png || o.svg || o.html)
         status = write_outputs(&app, &o) ? EXIT_SUCCESS : EXIT_FAILURE;
     else
         status = run_window(&app, &o, argv[1]);
     vv_app_close(&app);
     TTF_Quit();
-    g_free(o.png), g_free(o.svg), g_free(o.size), g_free(o.keys);
+    g_free(o.png), g_free(o.svg), g_free(o.html), g_free(o.size), g_free(o.keys);
     return status;
 }

@@ -264,7 +264,8 @@ static void paint_help(Paint *p)
         "Click: a region (its pages), a VAD, a page (its !pte walk)       hover: full text",
         "Wheel, + / -: zoom the maps       drag, Up / Down: pan       F: fit",
         "Ctrl + / Ctrl - / Ctrl 0: larger / smaller / automatic text size",
-        "PgUp / PgDn: scroll the narration       S: save a PNG (prints its path)",
+        "PgUp / PgDn: scroll the narration       V: the summary tables in its place",
+        "S: save a PNG (prints its path)",
         "H or ?: this help       Q or Esc: quit",
     };
     int w = 0, n = (int)G_N_ELEMENTS(lines), pad = px(p, 14);
@@ -324,11 +325,10 @@ VvStyle vv_view_style(const VvView *view, int width, int height)
     return vv_style(vv_auto_scale(width, height, view->scale > 0 ? view->scale : 1.0));
 }
 
-VvPanels vv_view_panels(const VvScene *scene, const VvView *view, int width, int height,
-                        bool narration)
+VvPanels vv_view_panels(const VvScene *scene, const VvView *view, int width, int height)
 {
     VvStyle style = vv_view_style(view, width, height);
-    return vv_panels(&style, width, height, scene, view->pages ? view->pages->len : 0, narration);
+    return vv_panels(&style, width, height, scene, view->pages ? view->pages->len : 0);
 }
 
 const VvAxis *vv_view_axis(const VvScene *scene, const VvView *view, const VvPanels *panels,
@@ -359,8 +359,7 @@ VvPaintInfo vv_paint(VvCanvas *canvas, const VvScene *scene, const VvView *view,
     if (scene->step == 0) {
         paint_title_card(&p);
     } else {
-        p.panels =
-            vv_panels(p.style, width, height, scene, view->pages ? view->pages->len : 0, narration);
+        p.panels = vv_panels(p.style, width, height, scene, view->pages ? view->pages->len : 0);
         p.axis = vv_view_axis(scene, view, &p.panels, p.style, &p.own_axis);
         paint_header(&p);
         paint_maps(&p);
@@ -368,8 +367,10 @@ VvPaintInfo vv_paint(VvCanvas *canvas, const VvScene *scene, const VvView *view,
         paint_tree(&p);
         paint_pages(&p);
         paint_physical(&p);
-        if (narration)
+        if (narration && !view->tables)
             paint_narration(&p);
+        else
+            paint_tables(&p, p.panels.narration);
         vv_axis_free(&p.own_axis);
     }
     if (view->help)

@@ -32,14 +32,16 @@ int vv_grid_cell_at(const VvGrid *grid, int x, int y);
 
 /* The style of a width x height picture, at the scale its size and the view's factor give. */
 VvStyle vv_view_style(const VvView *view, int width, int height);
-/* The panels of that picture (narration: whether the picture holds the narration). */
-VvPanels vv_view_panels(const VvScene *scene, const VvView *view, int width, int height,
-                        bool narration);
+/* The panels of that picture. */
+VvPanels vv_view_panels(const VvScene *scene, const VvView *view, int width, int height);
 /* The address axis the maps of that picture use: the view's cached one (valid until the next call
  * or new scene), or, for a view without a cache, a new one in *own (free it with vv_axis_free). */
 const VvAxis *vv_view_axis(const VvScene *scene, const VvView *view, const VvPanels *panels,
                            const VvStyle *style, VvAxis *own);
-/* Draws the picture on canvas, whose style must be vv_view_style's for the same size. */
+/* Draws the picture on canvas, whose style must be vv_view_style's for the same size.
+ * narration: whether the panel under the pages may show the narration (it shows the summary
+ * tables when it may not, or when the view asks for them): the lesson page gives the narration
+ * as text beside the picture. */
 VvPaintInfo vv_paint(VvCanvas *canvas, const VvScene *scene, const VvView *view, int width,
                      int height, bool narration);
 

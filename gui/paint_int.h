@@ -67,6 +67,7 @@ void paint_legend(Paint *p);
 void paint_tree(Paint *p);
 void paint_pages(Paint *p);
 void paint_physical(Paint *p);
+void paint_tables(Paint *p, VvRect r);
 /* A region as the maps draw it (its kind's color, its state's pattern), in box. */
 void paint_region(Paint *p, const VvRegion *region, VvRect box);
 

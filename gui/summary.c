@@ -46,14 +46,15 @@ void vv_table_free(VvTable *t)
     g_free(t);
 }
 
-/* A share of user space readable at every size: "0.0015%" rather than "0.00%". */
+/* A share of user space that says something at every size: two significant digits however small
+ * ("0.000096%" of 128 TB, not "0.00%"). */
 static void percent_text(uint64_t part, uint64_t whole, char *buf, size_t len)
 {
     double percent = whole ? 100.0 * (double)part / (double)whole : 0;
-    if (percent == 0 || percent >= 1)
-        snprintf(buf, len, "%.2f%%", percent);
-    else
-        snprintf(buf, len, "%.2g%%", percent);
+    int decimals = 1;
+    for (double p = percent; p > 0 && p < 1 && decimals < 14; p *= 10)
+        decimals++;
+    snprintf(buf, len, "%.*f%%", percent > 0 && percent < 1 ? decimals : 2, percent);
 }
 
 static VvTable *by_state(const VvScene *scene, const VvProcessScene *process)

@@ -19,6 +19,7 @@ typedef struct VvView {
     int selected_region; /* in the current process's regions; -1: none */
     uint64_t selected_page;
     bool help;
+    bool tables;          /* the summary tables in the narration's place */
     GArray *pages;        /* VvPage of the selected region (the page grid) */
     char *pte_text;       /* !pte of the selected page, lines */
     double scale;         /* the person's factor on the scale the picture's size gives (1) */

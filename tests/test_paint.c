@@ -3,7 +3,7 @@
  * records where its text went, at the sizes a classroom projects (no text past its panel's edge or
  * over other text, none smaller than the style's small font), the title card, text fitting
  * (wrapping, eliding), the shared address scale, the scene's VAD tree, the summary tables against
- * `show summary`, and the SVG.
+ * `show summary`, the SVG and the lesson page.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "app.h"
+#include "html.h"
 #include "paint.h"
 #include "svg.h"
 #include "table.h"
@@ -100,10 +101,10 @@ static bool overlap(VvRect a, VvRect b)
 
 /* Paints the app's picture on a recorder and checks its text: inside its clip and the picture,
  * over no other text, at least the small font's size. Returns the recorder (free it). */
-static Recorder *paint_checked(VvApp *app, int width, int height, const char *where)
+static Recorder *paint_checked(VvApp *app, int width, int height, bool narration, const char *where)
 {
     Recorder *r = recorder_new(&app->view, width, height);
-    vv_paint(&r->base, app->scene, &app->view, width, height, true);
+    vv_paint(&r->base, app->scene, &app->view, width, height, narration);
     VvRect picture = {0, 0, width, height};
     for (guint i = 0; i < r->texts->len; i++) {
         const Drawn *d = &g_array_index(r->texts, Drawn, i);
@@ -147,7 +148,9 @@ static void check_lesson(const char *path)
             fail_msg("%s", error->message);
         g_autofree char *where = g_strdup_printf("%s step %zu", path, step);
         for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++)
-            recorder_free(paint_checked(&app, sizes[s][0], sizes[s][1], where));
+            recorder_free(paint_checked(&app, sizes[s][0], sizes[s][1], true, where));
+        /* As the lesson page draws it: the summary tables in the narration's place. */
+        recorder_free(paint_checked(&app, 1280, 720, false, where));
     }
     vv_app_close(&app);
 }
@@ -189,7 +192,7 @@ static void test_title_card(void **state)
     VvApp *app = open_text(view_lesson);
     assert_string_equal(app->intro, "A lesson for the tests: two processes, one section.\n"
                                     "Its second paragraph.");
-    Recorder *r = paint_checked(app, 1280, 720, "title card");
+    Recorder *r = paint_checked(app, 1280, 720, true, "title card");
     assert_true(drew(r, "view test"));
     assert_true(drew(r, "Its second paragraph."));
     assert_true(drew(r, "3. two processes share a section"));
@@ -355,7 +358,7 @@ static void test_summary_matches_show_summary(void **state)
     close_app(app);
 }
 
-/* ---- SVG --------------------------------------------------------------------
+/* ---- SVG and the lesson page --------------------------------------------------------------------
  */
 
 static int count(const char *text, const char *what)
@@ -391,6 +394,27 @@ static void test_svg_has_the_whole_picture(void **state)
     close_app(app);
 }
 
+/* The page: a section per step and the title card, tables, its script, nothing from elsewhere. */
+static void test_html_page(void **state)
+{
+    VvApp *app = open_text(view_lesson);
+    GError *error = NULL;
+    GString *page = vv_html_page(app, 1280, 720, &error);
+    assert_non_null(page);
+    assert_int_equal(count(page->str, "<section class=\"step\""), 4);
+    assert_int_equal(count(page->str, "<svg "), 4);
+    assert_int_equal(count(page->str, "<table>"), 3 * 2);
+    assert_non_null(strstr(page->str, "Content-Security-Policy"));
+    assert_non_null(strstr(page->str, "ArrowRight"));
+    assert_null(strstr(page->str, "src="));
+    assert_null(strstr(page->str, "href=\"http"));
+    /* Ids are unique across the pictures: each one's start with its step. */
+    assert_non_null(strstr(page->str, "id=\"s2-c1\""));
+    assert_int_equal(count(page->str, "id=\"s2-c1\""), 1);
+    g_string_free(page, TRUE);
+    close_app(app);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_tree_parents),
         cmocka_unit_test(test_summary_matches_show_summary),
         cmocka_unit_test(test_svg_has_the_whole_picture),
+        cmocka_unit_test(test_html_page),
         cmocka_unit_test(test_every_lesson_fits_its_panels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,7 @@ static int find_region(const VvApp *app, uint32_t process, VvKind kind, uint32_t
 static VvRect region_box(const VvApp *app, uint32_t process, int i)
 {
     const VvProcessScene *p = g_ptr_array_index(app->scene->processes, process);
-    VvPanels panels = vv_view_panels(app->scene, &app->view, W, H, true);
+    VvPanels panels = vv_view_panels(app->scene, &app->view, W, H);
     VvStyle style = vv_view_style(&app->view, W, H);
     VvRect strip = vv_strip_rect(&panels, process);
     VvAxis own = {0};
@@ -133,7 +133,7 @@ static void test_touched_vad_highlighted(void **state)
             untouched = (int)i;
     }
     assert_true(touched >= 0 && untouched >= 0);
-    VvPanels panels = vv_view_panels(app->scene, &app->view, W, H, true);
+    VvPanels panels = vv_view_panels(app->scene, &app->view, W, H);
     VvStyle style = vv_view_style(&app->view, W, H);
     SDL_Surface *s = render(app);
     VvRect box = vv_tree_node_rect(&style, &panels.tree, p, (guint)touched);

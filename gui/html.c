@@ -135,7 +135,7 @@ static void write_step(GString *out, const VvApp *app, int width, int height)
     }
     g_string_append(out, "</h2>\n<div class=\"picture\">\n");
     g_autofree char *ids = g_strdup_printf("s%zu-", s->step);
-    GString *svg = vv_svg_picture(s, &app->view, width, height, false, ids, false);
+    GString *svg = vv_svg_picture(s, &app->view, width, height, VV_SVG_NARRATION_NONE, ids, false);
     g_string_append_len(out, svg->str, (gssize)svg->len);
     g_string_free(svg, TRUE);
     g_string_append(out, "</div>\n<div class=\"text\">\n");

@@ -92,9 +92,9 @@ VvRect vv_panel_body(const VvStyle *style, VvRect panel)
 }
 
 /*
- * Nodes in order from left to right, one slot each; a level's height fits the tree's depth into
- * the panel, up to three lines of text a node (range, kind, balance). Under the nodes one line
- * stays free for the VADs the step removed.
+ * Nodes in order from left to right, one slot each (a node's box may be two wide); a level's
+ * height fits the tree's depth into the panel, up to three lines of text a node (range, kind,
+ * balance). Under the nodes one line stays free for the VADs the step removed.
  */
 VvTreeGeometry vv_tree_geometry(const VvStyle *style, const VvRect *panel,
                                 const VvProcessScene *process)
@@ -105,15 +105,19 @@ VvTreeGeometry vv_tree_geometry(const VvStyle *style, const VvRect *panel,
     int levels = (int)MAX(process->tree_depth, 1u);
     int gap = vv_px(style, 14), node_h = 3 * style->line[VV_FONT_SMALL] + vv_px(style, 4);
     int level_h = MAX(MIN(body.h / levels, node_h + gap), vv_px(style, 6));
-    int w = (int)MIN(MAX(slot - vv_px(style, 6), 3.0), vv_px(style, 190));
+    /* Two nodes of one level have their lowest common ancestor between them in order, so a
+     * node may take two slots without touching its neighbours on its level. */
+    int w = (int)MIN(MAX(2 * slot - vv_px(style, 10), 3.0), vv_px(style, 190));
     int h = MAX(MIN(level_h - gap, node_h), MAX(level_h * 2 / 3, 3));
-    return (VvTreeGeometry){body.x, body.y, slot, level_h, w, h};
+    return (VvTreeGeometry){body.x, body.y, body.x + body.w, slot, level_h, w, h};
 }
 
 VvRect vv_tree_node_box(const VvTreeGeometry *g, const VvVadNode *n)
 {
     int cx = g->x + (int)(g->slot * (n->order + 0.5));
-    return (VvRect){cx - g->w / 2, g->y + (int)n->depth * g->level_h, g->w, g->h};
+    /* Near the panel's sides a box narrows about its centre rather than leave the panel. */
+    int w = MAX(MIN(g->w, 2 * MIN(cx - g->x, g->right - cx)), 1);
+    return (VvRect){cx - w / 2, g->y + (int)n->depth * g->level_h, w, g->h};
 }
 
 VvRect vv_tree_node_rect(const VvStyle *style, const VvRect *panel, const VvProcessScene *process,

@@ -46,6 +46,7 @@ VvRect vv_panel_body(const VvStyle *style, VvRect panel);
 /* Where the VAD tree's nodes go: computed once a frame, then a node's box is a few additions. */
 typedef struct VvTreeGeometry {
     int x, y;    /* the first slot's left edge, the first level's top */
+    int right;   /* the last slot's right edge */
     double slot; /* the width each node in order takes */
     int level_h; /* from one level to the next */
     int w, h;    /* a node's box */

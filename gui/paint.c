@@ -247,6 +247,48 @@ static void paint_narration(Paint *p)
     paint_clip(p, NULL);
 }
 
+/* Every line of the narration, wrapped to width: drawn from body's top when draw is set. Returns
+ * the number of lines. */
+static int narration_rows(Paint *p, VvRect body, bool draw)
+{
+    int rows = 0, h = line_h(p, VV_FONT_SMALL);
+    char **lines = g_strsplit(p->scene->narration, "\n", -1);
+    for (char **line = lines; *line; line++) {
+        if (!line[1] && !**line)
+            break; /* the text's last newline ends a line; it starts none */
+        char **wrapped = vv_wrap(p->canvas, VV_FONT_SMALL, *line, body.w);
+        for (char **w = wrapped; *w; w++, rows++)
+            if (draw)
+                paint_text(p, VV_FONT_SMALL, body.x, body.y + rows * h, body.w, vv_ink, *w);
+        g_strfreev(wrapped);
+    }
+    g_strfreev(lines);
+    return rows;
+}
+
+static const VvView still_view = {.zoom = 1.0, .scale = 1.0, .mouse_x = -1, .mouse_y = -1};
+
+int vv_narration_height(VvCanvas *canvas, const VvScene *scene, int width)
+{
+    Paint p = {.canvas = canvas, .style = &canvas->style, .scene = scene, .view = &still_view};
+    VvRect body = vv_panel_body(p.style, (VvRect){0, 0, width, 1000});
+    int chrome = 1000 - body.h;
+    return chrome + narration_rows(&p, body, false) * line_h(&p, VV_FONT_SMALL);
+}
+
+void vv_paint_narration(VvCanvas *canvas, const VvScene *scene, VvRect r)
+{
+    Paint p = {.canvas = canvas,
+               .style = &canvas->style,
+               .scene = scene,
+               .view = &still_view,
+               .tips = g_array_new(FALSE, FALSE, sizeof(VvTip))};
+    paint_panel(&p, r, "What happened");
+    narration_rows(&p, vv_panel_body(p.style, r), true);
+    paint_clip(&p, NULL);
+    g_array_free(p.tips, TRUE);
+}
+
 /* ---- On top: help, message, tip ---------------------------------------------------------------
  */
 

@@ -45,4 +45,9 @@ const VvAxis *vv_view_axis(const VvScene *scene, const VvView *view, const VvPan
 VvPaintInfo vv_paint(VvCanvas *canvas, const VvScene *scene, const VvView *view, int width,
                      int height, bool narration);
 
+/* For printed pages, where nothing scrolls: the height of a panel width wide that holds all of
+ * the scene's narration, and that panel drawn in r. */
+int vv_narration_height(VvCanvas *canvas, const VvScene *scene, int width);
+void vv_paint_narration(VvCanvas *canvas, const VvScene *scene, VvRect r);
+
 #endif /* VS_GUI_PAINT_H */

@@ -32,6 +32,8 @@ static inline bool inside(VvRect r, int x, int y)
 {
     return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
 }
+/* "1 page", "16 pages". */
+static inline const char *pages_word(uint64_t n) { return n == 1 ? "page" : "pages"; }
 /* The process whose tree and pages are shown, or NULL. */
 const VvProcessScene *paint_current(const Paint *p);
 

@@ -262,9 +262,10 @@ static void paint_strip_label(Paint *p, uint32_t index, VvRect strip)
     const VvProcessScene *process = g_ptr_array_index(p->scene->processes, index);
     bool current = index == p->scene->current;
     g_autofree char *label = g_strdup_printf(
-        "%s (pid %u)%s   working set %llu pages   commit %llu pages", process->name, process->pid,
+        "%s (pid %u)%s   working set %llu %s   commit %llu %s", process->name, process->pid,
         current ? "  [tree and pages below]" : "", (unsigned long long)process->ws_size,
-        (unsigned long long)process->commit_charge);
+        pages_word(process->ws_size), (unsigned long long)process->commit_charge,
+        pages_word(process->commit_charge));
     /* On paper: the lines joining shared frames pass behind it. */
     int y = strip.y - p->panels.label_height;
     int w = MIN(paint_text_width(p, VV_FONT_SMALL, label), strip.w);

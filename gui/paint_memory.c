@@ -260,10 +260,10 @@ static void paint_working_set(Paint *p, VvRect body)
         return;
     int bar_h = px(p, 12);
     VvRect bar = {body.x, body.y + body.h - bar_h, body.w, bar_h};
-    g_autofree char *line =
-        g_strdup_printf("working set of %s: %llu pages; minimum %llu (the tick), maximum %llu",
-                        process->name, (unsigned long long)process->ws_size,
-                        (unsigned long long)process->ws_min, (unsigned long long)process->ws_max);
+    g_autofree char *line = g_strdup_printf(
+        "working set of %s: %llu %s; minimum %llu (the tick), maximum %llu", process->name,
+        (unsigned long long)process->ws_size, pages_word(process->ws_size),
+        (unsigned long long)process->ws_min, (unsigned long long)process->ws_max);
     paint_text(p, VV_FONT_SMALL, bar.x, bar.y - line_h(p, VV_FONT_SMALL), bar.w, vv_ink, line);
     paint_fill(p, bar, (VvColor){255, 255, 255, 255});
     double scale = (double)bar.w / (double)MAX(process->ws_max, process->ws_size);

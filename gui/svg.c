@@ -138,22 +138,33 @@ static const VvCanvasOps svg_ops = {
 };
 
 GString *vv_svg_picture(const VvScene *scene, const VvView *view, int width, int height,
-                        bool narration, const char *ids, bool sized)
+                        VvSvgNarration narration, const char *ids, bool sized)
 {
     SvgCanvas c = {.base = {&svg_ops, vv_view_style(view, width, height)},
                    .out = g_string_new(NULL),
                    .ids = ids ? ids : "",
                    .patterns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    /* Printed, the narration goes under the picture, all of it: the page grows to hold it. */
+    bool below = narration == VV_SVG_NARRATION_BELOW && scene->step > 0;
+    int m = c.base.style.margin;
+    int below_h = below ? vv_narration_height(&c.base, scene, width - 2 * m) + m : 0;
     g_string_append(c.out, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
     if (sized)
-        g_string_append_printf(c.out, " width=\"%d\" height=\"%d\"", width, height);
+        g_string_append_printf(c.out, " width=\"%d\" height=\"%d\"", width, height + below_h);
     g_string_append_printf(c.out,
                            " viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Bitstream Vera "
                            "Sans, Verdana, sans-serif\">\n",
-                           width, height);
+                           width, height + below_h);
     VvView still = *view;
     still.mouse_x = still.mouse_y = -1; /* a document has no pointer: its tips are <title>s */
-    vv_paint(&c.base, scene, &still, width, height, narration);
+    vv_paint(&c.base, scene, &still, width, height, narration == VV_SVG_NARRATION_PANEL);
+    if (below) {
+        g_string_append_printf(c.out, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"", height,
+                               width, below_h);
+        g_string_append_printf(c.out, " fill=\"#%02x%02x%02x\"/>\n", vv_paper.r, vv_paper.g,
+                               vv_paper.b);
+        vv_paint_narration(&c.base, scene, (VvRect){m, height, width - 2 * m, below_h - m});
+    }
     if (c.group_open)
         g_string_append(c.out, "</g>\n");
     g_string_append(c.out, "</svg>\n");
@@ -164,7 +175,7 @@ GString *vv_svg_picture(const VvScene *scene, const VvView *view, int width, int
 bool vv_write_svg(const VvScene *scene, const VvView *view, int width, int height, const char *path,
                   char *error, size_t error_len)
 {
-    GString *out = vv_svg_picture(scene, view, width, height, true, "", true);
+    GString *out = vv_svg_picture(scene, view, width, height, VV_SVG_NARRATION_BELOW, "", true);
     g_string_prepend(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     GError *gerror = NULL;
     bool ok = g_file_set_contents(path, out->str, (gssize)out->len, &gerror);

@@ -99,12 +99,10 @@ static bool overlap(VvRect a, VvRect b)
     return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
 
-/* Paints the app's picture on a recorder and checks its text: inside its clip and the picture,
- * over no other text, at least the small font's size. Returns the recorder (free it). */
-static Recorder *paint_checked(VvApp *app, int width, int height, bool narration, const char *where)
+/* Checks the text a recorder got: inside its clip and the picture, over no other text, at least
+ * the small font's size. */
+static void check_texts(const Recorder *r, int width, int height, const char *where)
 {
-    Recorder *r = recorder_new(&app->view, width, height);
-    vv_paint(&r->base, app->scene, &app->view, width, height, narration);
     VvRect picture = {0, 0, width, height};
     for (guint i = 0; i < r->texts->len; i++) {
         const Drawn *d = &g_array_index(r->texts, Drawn, i);
@@ -122,7 +120,32 @@ static Recorder *paint_checked(VvApp *app, int width, int height, bool narration
                          e->text);
         }
     }
+}
+
+/* Paints the app's picture on a recorder and checks its text. Returns the recorder (free it). */
+static Recorder *paint_checked(VvApp *app, int width, int height, bool narration, const char *where)
+{
+    Recorder *r = recorder_new(&app->view, width, height);
+    vv_paint(&r->base, app->scene, &app->view, width, height, narration);
+    check_texts(r, width, height, where);
     return r;
+}
+
+/* A printed page puts the whole narration under the picture: every line in its panel. */
+static void check_printed_narration(VvApp *app, const char *where)
+{
+    Recorder *r = recorder_new(&app->view, 1600, 1000);
+    int h = vv_narration_height(&r->base, app->scene, 1584);
+    vv_paint_narration(&r->base, app->scene, (VvRect){8, 8, 1584, h});
+    check_texts(r, 1600, h + 16, where);
+    /* Its title, then at least a line drawn for each of the narration's that has words. */
+    int worded = 0;
+    char **lines = g_strsplit(app->scene->narration, "\n", -1);
+    for (char **line = lines; *line; line++)
+        worded += (*line)[strspn(*line, " ")] != '\0';
+    g_strfreev(lines);
+    assert_true((int)r->texts->len >= 1 + worded);
+    recorder_free(r);
 }
 
 static bool drew(const Recorder *r, const char *text)
@@ -151,6 +174,8 @@ static void check_lesson(const char *path)
             recorder_free(paint_checked(&app, sizes[s][0], sizes[s][1], true, where));
         /* As the lesson page draws it: the summary tables in the narration's place. */
         recorder_free(paint_checked(&app, 1280, 720, false, where));
+        if (step > 0)
+            check_printed_narration(&app, where);
     }
     vv_app_close(&app);
 }
@@ -375,10 +400,14 @@ static void test_svg_has_the_whole_picture(void **state)
     VvApp *app = open_text(view_lesson);
     GError *error = NULL;
     assert_true(vv_app_goto(app, 3, &error));
-    GString *svg = vv_svg_picture(app->scene, &app->view, 1600, 1000, true, "", true);
+    GString *svg =
+        vv_svg_picture(app->scene, &app->view, 1600, 1000, VV_SVG_NARRATION_BELOW, "", true);
     assert_non_null(strstr(svg->str, "Step 3 of 3: two processes share a section"));
     assert_non_null(strstr(svg->str, "Private Data"));
     assert_non_null(strstr(svg->str, "What happened"));
+    /* All of the narration, under the picture: its last words too, and the page grew for it. */
+    assert_non_null(strstr(svg->str, "x = read(w)"));
+    assert_null(strstr(svg->str, "height=\"1000\" viewBox"));
     assert_non_null(strstr(svg->str, "VAD tree"));
     assert_non_null(strstr(svg->str, "views of section"));
     int smallest = 1000;

@@ -125,7 +125,9 @@ static void write_intro(GString *out, const VvScene *s)
 static void write_step(GString *out, const VvApp *app, int width, int height)
 {
     const VvScene *s = app->scene;
-    g_string_append_printf(out, "<section class=\"step\" id=\"step-%zu\"%s>\n<h2>", s->step,
+    /* Not id="step-N": the address's #step-N is the script's to follow, not the browser's to
+     * scroll to. */
+    g_string_append_printf(out, "<section class=\"step\" id=\"lesson-step-%zu\"%s>\n<h2>", s->step,
                            s->step ? " hidden" : "");
     if (s->step) {
         g_string_append_printf(out, "Step %zu of %zu: ", s->step, s->steps);

@@ -151,13 +151,13 @@ def drive(browser, page, shots):
                 f.write(base64.b64decode(data))
 
     s = browser.evaluate(SHOWN)
-    check(s["count"] == 1 and s["id"] == "step-0" and s["where"] == "Title", "the title first", s)
+    check(s["count"] == 1 and s["id"] == "lesson-step-0" and s["where"] == "Title", "the title first", s)
     check("ring buffer" in s["heading"] and s["prev"] and not s["next"], "the title card", s)
     check("Press Space to begin" in s["picture"], "the title card's picture", s)
     shot("page-title.png")
     browser.key("ArrowRight", 39)
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-1" and s["where"] == "Step 1 of 6" and s["hash"] == "#step-1",
+    check(s["id"] == "lesson-step-1" and s["where"] == "Step 1 of 6" and s["hash"] == "#step-1",
           "ArrowRight shows step 1", s)
     check("Step 1 of 6" in s["picture"] and "CreateFileMapping" in s["narration"],
           "step 1's picture and narration", s)
@@ -165,30 +165,30 @@ def drive(browser, page, shots):
     for _ in range(3):
         browser.key(" ", 32)
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-4" and "views of section 1" in s["picture"],
+    check(s["id"] == "lesson-step-4" and "views of section 1" in s["picture"],
           "Space three times: step 4, its two views joined", s)
     check("write(p + 0x1234, 0x5A)" in s["narration"], "step 4's narration", s)
     shot("page-step-4.png")
     browser.key("ArrowLeft", 37)
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-3", "ArrowLeft goes back", s)
+    check(s["id"] == "lesson-step-3", "ArrowLeft goes back", s)
     browser.key("End", 35)
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-6" and s["next"] and not s["prev"], "End: the last step", s)
+    check(s["id"] == "lesson-step-6" and s["next"] and not s["prev"], "End: the last step", s)
     browser.key("ArrowRight", 39)
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-6", "past the last step it stays", s)
+    check(s["id"] == "lesson-step-6", "past the last step it stays", s)
     browser.click("#prev")
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-5", "the Back button", s)
+    check(s["id"] == "lesson-step-5", "the Back button", s)
     browser.key("Home", 36)
     browser.click("#next")
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-1", "Home, then the Next button", s)
+    check(s["id"] == "lesson-step-1", "Home, then the Next button", s)
     browser.send("Page.navigate", {"url": "file://" + page + "#step-2"})
     time.sleep(0.3)
     s = browser.evaluate(SHOWN)
-    check(s["id"] == "step-2", "a link to #step-2 opens step 2", s)
+    check(s["id"] == "lesson-step-2", "a link to #step-2 opens step 2", s)
 
     fetched = [e["params"]["request"]["url"] for e in browser.events
                if e.get("method") == "Network.requestWillBeSent"]

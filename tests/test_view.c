@@ -191,6 +191,28 @@ static void test_scales_with_the_picture(void **state)
     SDL_FreeSurface(large);
 }
 
+/* The pointer over a region: its details in a tip beside the pointer; away, no tip. */
+static void test_hover_shows_a_tip(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 2, &error));
+    VvRect box = region_box(app, 0, find_region(app, 0, VV_PRIVATE, MEM_COMMIT));
+    VvStyle style = vv_view_style(&app->view, W, H);
+    app->view.mouse_x = box.x + 2, app->view.mouse_y = box.y + box.h / 2;
+    SDL_Surface *s = render(app);
+    /* The tip's box starts down and right of the pointer, on its own paper. */
+    int tx = app->view.mouse_x + vv_px(&style, 14), ty = app->view.mouse_y + vv_px(&style, 18);
+    assert_color(s, tx + 2, ty + 2, vv_tip_paper);
+    SDL_FreeSurface(s);
+    app->view.mouse_x = app->view.mouse_y = -1;
+    s = render(app);
+    Uint8 r, g, b;
+    SDL_GetRGB(pixel_at(s, tx + 2, ty + 2), s->format, &r, &g, &b);
+    assert_false(r == vv_tip_paper.r && g == vv_tip_paper.g && b == vv_tip_paper.b);
+    SDL_FreeSurface(s);
+}
+
 /* Before the first step the window shows the lesson's title card, not empty panels. */
 static void test_title_card_is_drawn(void **state)
 {
@@ -221,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_back_is_exact),
         cmocka_unit_test(test_scales_with_the_picture),
+        cmocka_unit_test(test_hover_shows_a_tip),
         cmocka_unit_test(test_title_card_is_drawn),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -302,7 +302,7 @@ static void paint_help(Paint *p)
 {
     static const char *const lines[] = {
         "Space, Right: next step       Left, Backspace: previous step (an exact replay)",
-        "Home / End: before the first step / after the last       Tab: next process",
+        "Home / End: the title card / after the last step       Tab: next process",
         "Click: a region (its pages), a VAD, a page (its !pte walk)       hover: full text",
         "Wheel, + / -: zoom the maps       drag, Up / Down: pan       F: fit",
         "Ctrl + / Ctrl - / Ctrl 0: larger / smaller / automatic text size",

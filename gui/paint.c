@@ -211,12 +211,16 @@ static void paint_narration(Paint *p)
     VvRect body = vv_panel_body(p->style, r);
     const char *text = p->scene->narration;
     int total = p->scene->narration_lines, h = line_h(p, VV_FONT_SMALL);
-    int fit = MAX(body.h / h, 1), first = CLAMP(p->view->narration_scroll, 0, MAX(total - 1, 0));
+    int fit = body.h / h, first = CLAMP(p->view->narration_scroll, 0, MAX(total - 1, 0));
+    if (fit < 2) {
+        paint_clip(p, NULL);
+        return; /* no room for a line and the mark under it */
+    }
     const char *line = text;
     for (int i = 0; i < first; i++)
         line = strchr(line, '\n') + 1;
     int row = 0, shown = 0;
-    if (first > 0) {
+    if (first > 0 && fit > 2) {
         g_autofree char *mark = scroll_mark(true, first);
         paint_text(p, VV_FONT_SMALL, body.x, body.y, body.w, vv_step_ink, mark);
         row++;

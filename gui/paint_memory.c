@@ -101,22 +101,23 @@ static void paint_page_cells(Paint *p, const VvGrid *g)
     }
 }
 
-/* The selected page's walk, as !pte prints it: a line a level, from the bottom of body up. */
+/* The selected page's walk, as !pte prints it: a line a level, at the bottom of body (as many of
+ * its last lines as fit, the leaf's PTE being the one that matters). Returns the height taken. */
 static int paint_pte_walk(Paint *p, VvRect body)
 {
     char **lines = g_strsplit(p->view->pte_text ? p->view->pte_text : "", "\n", -1);
-    int n = 0;
+    int n = 0, h = line_h(p, VV_FONT_SMALL);
     for (char **line = lines; *line; line++)
         n += **line != '\0';
-    int h = line_h(p, VV_FONT_SMALL), y = body.y + body.h - n * h;
+    int shown = MIN(n, body.h / h), skip = n - shown, y = body.y + body.h - shown * h;
     for (char **line = lines; *line; line++) {
-        if (!**line)
+        if (!**line || skip-- > 0)
             continue;
         paint_text(p, VV_FONT_SMALL, body.x, y, body.w, vv_ink, *line);
         y += h;
     }
     g_strfreev(lines);
-    return n * h;
+    return shown * h;
 }
 
 void paint_pages(Paint *p)
@@ -133,7 +134,8 @@ void paint_pages(Paint *p)
     int key_h = paint_page_key(p, body) + px(p, 6);
     p->info.pages = (VvGrid){0};
     if (p->view->pages && p->view->pages->len) {
-        int walk_h = paint_pte_walk(p, body) + px(p, 6);
+        VvRect below = {body.x, body.y + key_h, body.w, MAX(body.h - key_h, 0)};
+        int walk_h = paint_pte_walk(p, below) + px(p, 6);
         VvRect area = {body.x + 2, body.y + key_h + 2, body.w - 4, body.h - key_h - walk_h - 4};
         p->info.pages = fit_grid(p, area, p->view->pages->len, px(p, 30));
         paint_page_cells(p, &p->info.pages);
@@ -294,6 +296,7 @@ void paint_physical(Paint *p)
     VvRect area = {body.x + 1, body.y + key_h + 1, body.w - 2, body.h - key_h - ws_h - 2};
     if (shown && area.h > 2)
         paint_frame_cells(p, area, shown);
-    paint_working_set(p, body);
+    if (body.h >= key_h + ws_h)
+        paint_working_set(p, body);
     paint_clip(p, NULL);
 }

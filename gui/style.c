@@ -33,7 +33,9 @@ static const unsigned short dejavu_advance[95] = {
 double vv_auto_scale(int width, int height, double factor)
 {
     double fit = fmin((double)width / VV_REFERENCE_WIDTH, (double)height / VV_REFERENCE_HEIGHT);
-    return fmin(fmax(fit * factor, VV_AUTO_SCALE_MIN), VV_AUTO_SCALE_MAX);
+    /* Larger than this, the panels under the maps would have no room left for what they show. */
+    double most = fmin((double)width / VV_SMALLEST_WIDTH, (double)height / VV_SMALLEST_HEIGHT);
+    return fmax(fmin(fit * factor, fmin(most, VV_AUTO_SCALE_MAX)), VV_AUTO_SCALE_MIN);
 }
 
 VvStyle vv_style(double scale)

@@ -37,8 +37,13 @@ typedef struct VvStyle {
 #define VV_AUTO_SCALE_MIN 0.4
 #define VV_AUTO_SCALE_MAX 6.0
 
+/* The picture a scale may not shrink below, in design pixels: the layout needs that much room. */
+#define VV_SMALLEST_WIDTH 800
+#define VV_SMALLEST_HEIGHT 540
+
 /* The scale for a picture of width x height: the reference fitted inside it, times factor (the
- * person's choice, 1 by default), kept between VV_AUTO_SCALE_MIN and VV_AUTO_SCALE_MAX. */
+ * person's choice, 1 by default), but no larger than leaves the smallest picture's room, and
+ * between VV_AUTO_SCALE_MIN and VV_AUTO_SCALE_MAX. */
 double vv_auto_scale(int width, int height, double factor);
 VvStyle vv_style(double scale);
 /* A design length (at scale 1) in pixels at the style's scale, at least 1. */

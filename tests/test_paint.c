@@ -172,6 +172,11 @@ static void check_lesson(const char *path)
         g_autofree char *where = g_strdup_printf("%s step %zu", path, step);
         for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++)
             recorder_free(paint_checked(&app, sizes[s][0], sizes[s][1], true, where));
+        /* Enlarged as far as Ctrl + goes: the panels shrink, and still hold their text. */
+        app.view.scale = VV_SCALE_MAX;
+        for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++)
+            recorder_free(paint_checked(&app, sizes[s][0], sizes[s][1], true, where));
+        app.view.scale = 1.0;
         /* As the lesson page draws it: the summary tables in the narration's place. */
         recorder_free(paint_checked(&app, 1280, 720, false, where));
         if (step > 0)
@@ -226,16 +231,21 @@ static void test_title_card(void **state)
     close_app(app);
 }
 
-/* A view's scale factor makes text larger; the picture's size does too. */
+/* A view's scale factor makes text larger; the picture's size does too; past the room the panels
+ * need, the factor stops counting. */
 static void test_scale(void **state)
 {
     VvView view = {.scale = 1.0};
     VvStyle small = vv_view_style(&view, 1280, 720), large = vv_view_style(&view, 1920, 1080);
     assert_true(large.font_px[VV_FONT_SMALL] > small.font_px[VV_FONT_SMALL]);
-    assert_true(small.font_px[VV_FONT_SMALL] >= 14);
-    view.scale = 1.5;
-    VvStyle scaled = vv_view_style(&view, 1280, 720);
-    assert_int_equal(scaled.font_px[VV_FONT_SMALL], large.font_px[VV_FONT_SMALL]);
+    assert_int_equal(small.font_px[VV_FONT_SMALL], 14);
+    assert_int_equal(large.font_px[VV_FONT_SMALL], 21);
+    view.scale = 1.25;
+    assert_int_equal(vv_view_style(&view, 1280, 720).font_px[VV_FONT_SMALL], 18);
+    view.scale = VV_SCALE_MAX;
+    VvStyle most = vv_view_style(&view, 1280, 720);
+    assert_true(most.scale <= 720.0 / VV_SMALLEST_HEIGHT + 1e-9);
+    assert_true(most.scale > small.scale);
 }
 
 /* ---- Text fitted to a width

@@ -194,7 +194,8 @@ GString *vv_html_page(VvApp *app, int width, int height, GError **error)
         write_step(out, app, width, height);
     }
     g_string_append(out, "</main>\n<footer>Made by vadsim-view from ");
-    escaped(out, app->script->source.name);
+    g_autofree char *file = g_path_get_basename(app->script->source.name);
+    escaped(out, file); /* not the path: the page may go where the path means nothing */
     g_string_append_printf(out,
                            ". Keys: Right, Space or PageDown: next step; Left or PageUp: "
                            "back; Home, End.</footer>\n<script>\n%s</script>\n</body>\n"

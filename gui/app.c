@@ -6,10 +6,7 @@
  * what is shown after "back" is exactly what was shown the first time (the model is
  * deterministic). The scene is rebuilt from the model after every move.
  */
-#include <stdio.h>
 #include <string.h>
-
-#include <SDL_image.h>
 
 #include "app.h"
 
@@ -18,7 +15,13 @@ static bool start(VvApp *app, VsScript *script, GError **error)
     app->script = script;
     app->out = g_string_new(NULL);
     app->runner = vs_runner_new(script, app->out, VS_RUN_EXPLAIN);
-    app->view = (VvView){.zoom = 1.0, .selected_region = -1};
+    app->view = (VvView){.zoom = 1.0,
+                         .selected_region = -1,
+                         .scale = 1.0,
+                         .mouse_x = -1,
+                         .mouse_y = -1,
+                         .axis = vv_axis_cache_new()};
+    app->intro = vv_scene_intro(script->source.text);
     return vv_app_goto(app, 0, error);
 }
 
@@ -42,6 +45,9 @@ void vv_app_close(VvApp *app)
     if (app->view.pages)
         g_array_free(app->view.pages, TRUE);
     g_free(app->view.pte_text);
+    g_free(app->view.message);
+    vv_axis_cache_free(app->view.axis);
+    g_free(app->intro);
     vs_runner_free(app->runner);
     if (app->out)
         g_string_free(app->out, TRUE);
@@ -67,8 +73,10 @@ static int default_region(const VvProcessScene *process)
 /* A new scene after a move: the process shown is the one the step acted on. */
 static void rebuild(VvApp *app, const char *narration)
 {
+    vv_axis_cache_clear(app->view.axis);
     vv_scene_free(app->scene);
-    app->scene = vv_scene_build(app->runner, narration);
+    app->scene = vv_scene_build(app->runner, narration, app->intro);
+    app->view.narration_scroll = 0;
     vv_app_select_region(app, -1);
 }
 
@@ -157,40 +165,4 @@ void vv_app_select_page(VvApp *app, uint64_t address)
     app->view.selected_page = address & ~(VS_PAGE_SIZE - 1);
     g_free(app->view.pte_text);
     app->view.pte_text = pte_text(app, app->view.selected_page);
-}
-
-SDL_Surface *vv_app_render(VvApp *app, int width, int height, char *error, size_t error_len)
-{
-    SDL_Surface *surface =
-        SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
-    SDL_Renderer *renderer = surface ? SDL_CreateSoftwareRenderer(surface) : NULL;
-    VvPainter painter = {.renderer = renderer};
-    if (!renderer) {
-        snprintf(error, error_len, "cannot make a %dx%d picture: %s", width, height,
-                 SDL_GetError());
-    } else if (vv_painter_open_fonts(&painter, error, error_len)) {
-        vv_draw(&painter, app->scene, &app->view, width, height);
-        SDL_RenderPresent(renderer);
-        vv_painter_close_fonts(&painter);
-        SDL_DestroyRenderer(renderer);
-        return surface;
-    }
-    if (renderer)
-        SDL_DestroyRenderer(renderer);
-    if (surface)
-        SDL_FreeSurface(surface);
-    return NULL;
-}
-
-bool vv_app_save_png(VvApp *app, int width, int height, const char *path, char *error,
-                     size_t error_len)
-{
-    SDL_Surface *surface = vv_app_render(app, width, height, error, error_len);
-    if (!surface)
-        return false;
-    bool ok = IMG_SavePNG(surface, path) == 0;
-    if (!ok)
-        snprintf(error, error_len, "cannot write %s: %s", path, IMG_GetError());
-    SDL_FreeSurface(surface);
-    return ok;
 }

@@ -1,12 +1,14 @@
 /*
  * app.h - the visualiser's state: a scenario, its runner at some step, the scene, the selection.
  *
- * Shared by the window, the headless renderer, the tests and the benchmark.
+ * Shared by the window, the headless renderers (PNG, SVG, the lesson page), the tests and the
+ * benchmark. No SDL here: draw.h renders an app's picture with SDL.
  */
 #ifndef VS_GUI_APP_H
 #define VS_GUI_APP_H
 
-#include "draw.h"
+#include "scene.h"
+#include "view.h"
 
 typedef struct VvApp {
     VsScript *script;
@@ -15,6 +17,7 @@ typedef struct VvApp {
     size_t step;  /* the state shown is after this step (0: before the first) */
     VvScene *scene;
     VvView view;
+    char *intro; /* the lesson's opening comment (vv_scene_intro) */
 } VvApp;
 
 /* Loads and parses the scenario; false with the parser's message (file, line, column) in error. */
@@ -29,11 +32,4 @@ bool vv_app_goto(VvApp *app, size_t step, GError **error);
 void vv_app_set_process(VvApp *app, uint32_t index);
 void vv_app_select_region(VvApp *app, int region);
 void vv_app_select_page(VvApp *app, uint64_t address);
-/* Renders the current scene on a new width x height surface with the software renderer (the
- * caller frees it); NULL with a message in error. */
-SDL_Surface *vv_app_render(VvApp *app, int width, int height, char *error, size_t error_len);
-/* Renders the current scene into a width x height PNG with the software renderer. */
-bool vv_app_save_png(VvApp *app, int width, int height, const char *path, char *error,
-                     size_t error_len);
-
 #endif /* VS_GUI_APP_H */

@@ -1,492 +1,272 @@
 /*
- * draw.c - the panels: header, address maps (one strip per process, shared frames linked), legend,
- * VAD tree, page grid with !pte, physical memory, narration, and the help overlay.
+ * draw.c - the SDL canvas (draw.h): rectangles, lines, hatching and text on an SDL renderer.
  *
- * Colors follow VMMap's type palette (palette.c); the state is drawn on top of the type: committed
- * memory is filled, reserved memory is hatched inside an outline, a placeholder is striped, a guard
- * page has a red tick. What the step touched is framed in the highlight color.
+ * Text is rendered by SDL_ttf in DejaVu Sans, blended, and each line's texture is kept (by font,
+ * color and text) for the next frames: a window redraws the same words many times a second, and
+ * rendering them again would cost most of a frame. Lines wider than a pixel are quads
+ * (SDL_RenderGeometry). Clipping is the renderer's clip rectangle.
  */
-#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <SDL_image.h>
 
 #include "draw.h"
 
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" /* fonts-dejavu-core */
+#define TEXT_CACHE_MAX 2048 /* textures kept; past that the cache starts again */
 
-/* ---- Primitives ---------------------------------------------------------------------------- */
+typedef struct CachedText {
+    SDL_Texture *texture;
+    int w, h;
+} CachedText;
 
-static void set_color(SDL_Renderer *r, VvColor c) { SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a); }
+typedef struct SdlCanvas {
+    VvCanvas base; /* first: a VvCanvas * is a SdlCanvas * */
+    SDL_Renderer *renderer;
+    const char *font_path;
+    TTF_Font *fonts[VV_FONT_COUNT];
+    int font_px[VV_FONT_COUNT];
+    GHashTable *texts;  /* "font color text" -> CachedText */
+    GHashTable *widths; /* "font text" -> its width + 1 */
+    bool clipped;
+    SDL_Rect clip;
+} SdlCanvas;
 
-static void fill(SDL_Renderer *r, VvRect rect, VvColor c)
+static SdlCanvas *sdl(VvCanvas *canvas) { return (SdlCanvas *)canvas; }
+
+static void set_color(SDL_Renderer *r, VvColor c)
 {
-    set_color(r, c);
-    SDL_RenderFillRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
+    SDL_SetRenderDrawBlendMode(r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
 }
 
-static void outline(SDL_Renderer *r, VvRect rect, VvColor c)
+static void sdl_fill(VvCanvas *canvas, VvRect rect, VvColor color)
 {
-    set_color(r, c);
-    SDL_RenderDrawRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
+    set_color(sdl(canvas)->renderer, color);
+    SDL_RenderFillRect(sdl(canvas)->renderer, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
 }
 
-/* Diagonal lines every step pixels inside rect (hatching for reserved, stripes for
- * placeholders). */
-static void hatch(SDL_Renderer *r, VvRect rect, VvColor c, int step)
+static void sdl_line(VvCanvas *canvas, double x0, double y0, double x1, double y1, double width,
+                     VvColor color)
 {
-    set_color(r, c);
-    SDL_RenderSetClipRect(r, &(SDL_Rect){rect.x, rect.y, rect.w, rect.h});
-    for (int d = -rect.h; d < rect.w; d += step)
-        SDL_RenderDrawLine(r, rect.x + d, rect.y + rect.h, rect.x + d + rect.h, rect.y);
-    SDL_RenderSetClipRect(r, NULL);
-}
-
-/* Text at (x, y), clipped to max_w pixels (0: no limit). Returns the width drawn. */
-static int text(VvPainter *p, TTF_Font *font, int x, int y, VvColor c, const char *s, int max_w)
-{
-    if (!s || !*s || !font)
-        return 0;
-    SDL_Surface *surface = TTF_RenderUTF8_Blended(font, s, (SDL_Color){c.r, c.g, c.b, c.a});
-    if (!surface)
-        return 0;
-    SDL_Texture *texture = SDL_CreateTextureFromSurface(p->renderer, surface);
-    int w = max_w > 0 ? MIN(surface->w, max_w) : surface->w;
-    if (texture) {
-        SDL_RenderCopy(p->renderer, texture, &(SDL_Rect){0, 0, w, surface->h},
-                       &(SDL_Rect){x, y, w, surface->h});
-        SDL_DestroyTexture(texture);
+    SDL_Renderer *r = sdl(canvas)->renderer;
+    if (width <= 1.0) {
+        set_color(r, color);
+        SDL_RenderDrawLineF(r, (float)x0, (float)y0, (float)x1, (float)y1);
+        return;
     }
-    SDL_FreeSurface(surface);
+    /* A quad: the line moved half its width either side, across its direction. */
+    double dx = x1 - x0, dy = y1 - y0, length = hypot(dx, dy);
+    if (length == 0)
+        return;
+    float nx = (float)(-dy / length * width / 2), ny = (float)(dx / length * width / 2);
+    SDL_Color c = {color.r, color.g, color.b, color.a};
+    SDL_Vertex v[4] = {
+        {{(float)x0 + nx, (float)y0 + ny}, c, {0, 0}},
+        {{(float)x1 + nx, (float)y1 + ny}, c, {0, 0}},
+        {{(float)x1 - nx, (float)y1 - ny}, c, {0, 0}},
+        {{(float)x0 - nx, (float)y0 - ny}, c, {0, 0}},
+    };
+    int indices[6] = {0, 1, 2, 0, 2, 3};
+    SDL_RenderGeometry(r, NULL, v, 4, indices, 6);
+}
+
+static void sdl_clip(VvCanvas *canvas, const VvRect *rect)
+{
+    SdlCanvas *c = sdl(canvas);
+    c->clipped = rect != NULL;
+    if (rect)
+        c->clip = (SDL_Rect){rect->x, rect->y, MAX(rect->w, 0), MAX(rect->h, 0)};
+    SDL_RenderSetClipRect(c->renderer, rect ? &c->clip : NULL);
+}
+
+static void sdl_hatch(VvCanvas *canvas, VvRect rect, int step, VvColor color)
+{
+    SdlCanvas *c = sdl(canvas);
+    SDL_Rect area = {rect.x, rect.y, rect.w, rect.h};
+    if (c->clipped && !SDL_IntersectRect(&area, &c->clip, &area))
+        return;
+    SDL_RenderSetClipRect(c->renderer, &area);
+    set_color(c->renderer, color);
+    for (int d = -rect.h; d < rect.w; d += step)
+        SDL_RenderDrawLine(c->renderer, rect.x + d, rect.y + rect.h, rect.x + d + rect.h, rect.y);
+    SDL_RenderSetClipRect(c->renderer, c->clipped ? &c->clip : NULL);
+}
+
+/* A text's width, measured once (narration is measured word by word in every frame). */
+static int sdl_text_width(VvCanvas *canvas, VvFont font, const char *text)
+{
+    SdlCanvas *c = sdl(canvas);
+    if (!c->fonts[font] || !text || !*text)
+        return 0;
+    char *key = g_strdup_printf("%d %s", (int)font, text);
+    gpointer known = g_hash_table_lookup(c->widths, key);
+    if (known) {
+        g_free(key);
+        return GPOINTER_TO_INT(known) - 1;
+    }
+    int w = 0;
+    TTF_SizeUTF8(c->fonts[font], text, &w, NULL);
+    if (g_hash_table_size(c->widths) >= 16 * TEXT_CACHE_MAX)
+        g_hash_table_remove_all(c->widths);
+    g_hash_table_insert(c->widths, key, GINT_TO_POINTER(w + 1));
     return w;
 }
 
-static void panel(VvPainter *p, VvRect rect, const char *title)
+static void free_cached(gpointer data)
 {
-    fill(p->renderer, rect, vv_panel_background);
-    outline(p->renderer, rect, (VvColor){210, 210, 205, 255});
-    text(p, p->small, rect.x + 6, rect.y + 4, vv_faint, title, rect.w - 12);
+    CachedText *cached = data;
+    if (cached->texture)
+        SDL_DestroyTexture(cached->texture);
+    g_free(cached);
 }
 
-bool vv_painter_open_fonts(VvPainter *painter, char *error, size_t error_len)
+/* The texture of a line of text, rendered once. */
+static CachedText *text_texture(SdlCanvas *c, VvFont font, VvColor color, const char *text)
 {
-    const char *path = getenv("VADSIM_FONT");
-    if (!path || !*path)
-        path = FONT_PATH;
-    painter->font = TTF_OpenFont(path, 13);
-    painter->small = TTF_OpenFont(path, 11);
-    if (!painter->font || !painter->small) {
-        snprintf(error, error_len,
-                 "cannot open the font %s (%s): install fonts-dejavu-core or "
-                 "set VADSIM_FONT to a .ttf file",
-                 path, TTF_GetError());
-        vv_painter_close_fonts(painter);
-        return false;
+    char *key = g_strdup_printf("%d %02x%02x%02x%02x %s", (int)font, color.r, color.g, color.b,
+                                color.a, text);
+    CachedText *cached = g_hash_table_lookup(c->texts, key);
+    if (cached) {
+        g_free(key);
+        return cached;
+    }
+    if (g_hash_table_size(c->texts) >= TEXT_CACHE_MAX)
+        g_hash_table_remove_all(c->texts);
+    cached = g_new0(CachedText, 1);
+    SDL_Surface *surface = TTF_RenderUTF8_Blended(c->fonts[font], text,
+                                                  (SDL_Color){color.r, color.g, color.b, color.a});
+    if (surface) {
+        cached->texture = SDL_CreateTextureFromSurface(c->renderer, surface);
+        cached->w = surface->w, cached->h = surface->h;
+        SDL_FreeSurface(surface);
+    }
+    g_hash_table_insert(c->texts, key, cached);
+    return cached;
+}
+
+static void sdl_text(VvCanvas *canvas, VvFont font, int x, int y, VvColor color, const char *text)
+{
+    SdlCanvas *c = sdl(canvas);
+    if (!text || !*text || !c->fonts[font])
+        return;
+    CachedText *t = text_texture(c, font, color, text);
+    /* The line box is the style's line height; the font's own height sits in its middle. */
+    int top = y + (canvas->style.line[font] - t->h) / 2;
+    if (t->texture)
+        SDL_RenderCopy(c->renderer, t->texture, NULL, &(SDL_Rect){x, top, t->w, t->h});
+}
+
+static const VvCanvasOps sdl_ops = {
+    .fill = sdl_fill,
+    .line = sdl_line,
+    .hatch = sdl_hatch,
+    .clip = sdl_clip,
+    .text_width = sdl_text_width,
+    .text = sdl_text,
+    .tip = NULL,
+};
+
+static void close_fonts(SdlCanvas *c)
+{
+    for (int f = 0; f < VV_FONT_COUNT; f++) {
+        if (c->fonts[f])
+            TTF_CloseFont(c->fonts[f]);
+        c->fonts[f] = NULL, c->font_px[f] = 0;
+    }
+    g_hash_table_remove_all(c->texts);
+    g_hash_table_remove_all(c->widths);
+}
+
+bool vv_sdl_canvas_set_style(VvCanvas *canvas, const VvStyle *style, char *error, size_t error_len)
+{
+    SdlCanvas *c = sdl(canvas);
+    canvas->style = *style;
+    for (int f = 0; f < VV_FONT_COUNT; f++) {
+        if (c->fonts[f] && c->font_px[f] == style->font_px[f])
+            continue;
+        if (c->fonts[f])
+            TTF_CloseFont(c->fonts[f]);
+        g_hash_table_remove_all(c->texts);
+        g_hash_table_remove_all(c->widths);
+        c->fonts[f] = TTF_OpenFont(c->font_path, style->font_px[f]);
+        c->font_px[f] = style->font_px[f];
+        if (!c->fonts[f]) {
+            snprintf(error, error_len,
+                     "cannot open the font %s (%s): install fonts-dejavu-core or set VADSIM_FONT "
+                     "to a .ttf file",
+                     c->font_path, TTF_GetError());
+            close_fonts(c);
+            return false;
+        }
     }
     return true;
 }
 
-void vv_painter_close_fonts(VvPainter *painter)
+VvCanvas *vv_sdl_canvas_new(SDL_Renderer *renderer, char *error, size_t error_len)
 {
-    if (painter->font)
-        TTF_CloseFont(painter->font);
-    if (painter->small)
-        TTF_CloseFont(painter->small);
-    painter->font = painter->small = NULL;
-}
-
-/* ---- Header and maps ----------------------------------------------------------------------- */
-
-static void draw_header(VvPainter *p, const VvScene *s, VvRect r)
-{
-    char line[512];
-    snprintf(line, sizeof line, "%s", s->title ? s->title : "(untitled scenario)");
-    text(p, p->font, r.x, r.y, vv_ink, line, r.w);
-    if (s->step)
-        snprintf(line, sizeof line, "Step %zu of %zu: %s", s->step, s->steps,
-                 s->step_title ? s->step_title : "");
-    else
-        snprintf(line, sizeof line, "Before step 1 of %zu  (Space: next step, H: help)", s->steps);
-    text(p, p->font, r.x, r.y + 20, (VvColor){40, 60, 140, 255}, line, r.w);
-}
-
-/* One region on its strip: the type's color, the state's pattern, the marks. */
-static void draw_region(VvPainter *p, const VvRegion *region, VvRect box, bool selected)
-{
-    SDL_Renderer *r = p->renderer;
-    VvColor color = vv_kind_color(region->kind);
-    if (region->kind == VV_PLACEHOLDER) {
-        fill(r, box, (VvColor){250, 250, 252, 255});
-        hatch(r, box, (VvColor){120, 120, 150, 255}, 4);
-        outline(r, box, (VvColor){80, 80, 120, 255});
-    } else if (region->state == MEM_COMMIT) {
-        fill(r, box, color);
-    } else if (region->state == MEM_RESERVE) {
-        fill(r, box,
-             (VvColor){(uint8_t)(255 - (255 - color.r) / 3), (uint8_t)(255 - (255 - color.g) / 3),
-                       (uint8_t)(255 - (255 - color.b) / 3), 255});
-        hatch(r, box, color, 6);
-        outline(r, box, vv_reserved_outline);
-    } else {
-        fill(r, box, color);
+    SdlCanvas *c = g_new0(SdlCanvas, 1);
+    c->base.ops = &sdl_ops;
+    c->renderer = renderer;
+    const char *path = getenv("VADSIM_FONT");
+    c->font_path = path && *path ? path : FONT_PATH;
+    c->texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_cached);
+    c->widths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    VvStyle style = vv_style(1.0);
+    if (!vv_sdl_canvas_set_style(&c->base, &style, error, error_len)) {
+        vv_sdl_canvas_free(&c->base);
+        return NULL;
     }
-    if (region->guard)
-        fill(r, (VvRect){box.x, box.y, MAX(box.w, 2), 4}, (VvColor){220, 40, 40, 255});
-    if (region->copied)
-        fill(r, (VvRect){box.x, box.y + box.h - 6, MAX(box.w, 2), 6}, vv_page_color(VV_PAGE_COPY));
-    if (region->touched)
-        outline(r, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, vv_highlight);
-    if (selected)
-        outline(r, (VvRect){box.x - 2, box.y - 2, box.w + 4, box.h + 4}, vv_ink);
+    return &c->base;
 }
 
-/* A break: a long free stretch drawn short, with a zigzag so nobody reads it as to scale. */
-static void draw_break(VvPainter *p, VvRect box)
+void vv_sdl_canvas_free(VvCanvas *canvas)
 {
-    fill(p->renderer, box, vv_kind_color(VV_FREE));
-    set_color(p->renderer, vv_faint);
-    int mid = box.x + box.w / 2;
-    for (int y = box.y; y < box.y + box.h; y += 6) {
-        SDL_RenderDrawLine(p->renderer, mid - 3, y, mid + 3, y + 3);
-        SDL_RenderDrawLine(p->renderer, mid + 3, y + 3, mid - 3, y + 6);
-    }
-}
-
-static void draw_strip(VvPainter *p, const VvScene *s, const VvView *v, uint32_t index,
-                       const VvMapLayout *layout, VvRect strip)
-{
-    const VvProcessScene *process = g_ptr_array_index(s->processes, index);
-    char label[128];
-    snprintf(label, sizeof label, "%s (pid %u)%s   working set %llu pages, commit %llu pages",
-             process->name, process->pid, index == s->current ? "  [current]" : "",
-             (unsigned long long)process->ws_size, (unsigned long long)process->commit_charge);
-    text(p, p->small, strip.x, strip.y - 15, index == s->current ? vv_ink : vv_faint, label,
-         strip.w);
-    outline(p->renderer, strip, (VvColor){200, 200, 195, 255}); /* under the regions' marks */
-    SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){strip.x, strip.y - 3, strip.w, strip.h + 6});
-    for (guint i = 0; i < process->regions->len; i++) {
-        const VvSpan *span = &g_array_index(layout->spans, VvSpan, i);
-        double x0 = strip.x + span->x - v->pan;
-        if (x0 > strip.x + strip.w || x0 + span->w < strip.x)
-            continue;
-        VvRect box = {(int)x0, strip.y, MAX((int)(x0 + span->w) - (int)x0, 1), strip.h};
-        const VvRegion *region = &g_array_index(process->regions, VvRegion, i);
-        if (span->compressed)
-            draw_break(p, box);
-        else
-            draw_region(p, region, box, index == s->current && (int)i == v->selected_region);
-        /* Page boundaries once pages are wide enough to see. */
-        double page_px = span->w * VS_PAGE_SIZE / (double)(region->end - region->start);
-        if (!span->compressed && page_px >= 6) {
-            set_color(p->renderer, (VvColor){255, 255, 255, 160});
-            for (double x = x0 + page_px; x < x0 + span->w - 1; x += page_px)
-                SDL_RenderDrawLine(p->renderer, (int)x, strip.y + 2, (int)x, strip.y + strip.h - 3);
-        }
-    }
-    SDL_RenderSetClipRect(p->renderer, NULL);
-}
-
-/* Lines between the pages of two processes that map one frame (a shared section page). */
-static void draw_links(VvPainter *p, const VvScene *s, const VvView *v, const VvPanels *panels,
-                       VvMapLayout *layouts)
-{
-    set_color(p->renderer, (VvColor){40, 150, 150, 200});
-    SDL_RenderSetClipRect(
-        p->renderer, &(SDL_Rect){panels->maps.x, panels->maps.y, panels->maps.w, panels->maps.h});
-    for (guint i = 0; i < s->links->len; i++) {
-        const VvShareLink *l = &g_array_index(s->links, VvShareLink, i);
-        if (l->process_a == l->process_b)
-            continue;
-        const VvProcessScene *a = g_ptr_array_index(s->processes, l->process_a);
-        const VvProcessScene *b = g_ptr_array_index(s->processes, l->process_b);
-        VvRect ra = vv_strip_rect(panels, l->process_a), rb = vv_strip_rect(panels, l->process_b);
-        double xa = ra.x + vv_map_x(&layouts[l->process_a], a->regions, l->address_a) - v->pan;
-        double xb = rb.x + vv_map_x(&layouts[l->process_b], b->regions, l->address_b) - v->pan;
-        bool a_above = ra.y < rb.y;
-        SDL_RenderDrawLine(p->renderer, (int)xa, a_above ? ra.y + ra.h : ra.y, (int)xb,
-                           a_above ? rb.y : rb.y + rb.h);
-    }
-    SDL_RenderSetClipRect(p->renderer, NULL);
-}
-
-/* One legend entry: a sample, then its name; wraps to the next row when the row is full. */
-typedef struct LegendCursor {
-    VvPainter *p;
-    VvRect r;
-    int x, y;
-} LegendCursor;
-
-static VvRect legend_slot(LegendCursor *c, const char *name)
-{
-    int w = 0;
-    TTF_SizeUTF8(c->p->small, name, &w, NULL);
-    if (c->x + 18 + w > c->r.x + c->r.w && c->x > c->r.x)
-        c->x = c->r.x, c->y += 16;
-    VvRect sample = {c->x, c->y + 3, 14, 12};
-    text(c->p, c->p->small, c->x + 18, c->y + 2, vv_ink, name, 0);
-    c->x += 18 + w + 10;
-    return sample;
-}
-
-static void draw_legend(VvPainter *p, VvRect r)
-{
-    static const VvKind kinds[] = {VV_PRIVATE, VV_SHAREABLE, VV_MAPPED_FILE, VV_IMAGE,
-                                   VV_STACK,   VV_FREE,      VV_UNUSABLE,    VV_PLACEHOLDER};
-    LegendCursor c = {p, r, r.x, r.y};
-    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
-        VvRegion sample = {.kind = kinds[i], .state = MEM_COMMIT};
-        if (kinds[i] == VV_FREE || kinds[i] == VV_UNUSABLE)
-            sample.state = MEM_FREE;
-        draw_region(p, &sample, legend_slot(&c, vv_kind_name(kinds[i])), false);
-    }
-    VvRegion reserved = {.kind = VV_PRIVATE, .state = MEM_RESERVE};
-    draw_region(p, &reserved, legend_slot(&c, "reserved"), false);
-    outline(p->renderer, legend_slot(&c, "touched by this step"), vv_highlight);
-    VvRect guard = legend_slot(&c, "guard");
-    fill(p->renderer, (VvRect){guard.x, guard.y, 14, 4}, (VvColor){220, 40, 40, 255});
-    VvRect copy = legend_slot(&c, "copy-on-write copy");
-    fill(p->renderer, (VvRect){copy.x, copy.y + 6, 14, 6}, vv_page_color(VV_PAGE_COPY));
-    VvRect link = legend_slot(&c, "a frame both processes map");
-    set_color(p->renderer, (VvColor){40, 150, 150, 255});
-    SDL_RenderDrawLine(p->renderer, link.x, link.y + 12, link.x + 14, link.y);
-}
-
-/* ---- VAD tree ------------------------------------------------------------------------------- */
-
-static void draw_tree(VvPainter *p, const VvScene *s, VvRect r)
-{
-    const VvProcessScene *process =
-        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
-    char title[128];
-    snprintf(title, sizeof title, "VAD tree (AVL) of %s: %u node%s, depth %u",
-             process ? process->name : "-", process ? process->vads->len : 0,
-             process && process->vads->len == 1 ? "" : "s", process ? process->tree_depth : 0);
-    panel(p, r, title);
-    if (!process)
+    if (!canvas)
         return;
-    SDL_RenderSetClipRect(p->renderer, &(SDL_Rect){r.x, r.y, r.w, r.h});
-    /* A big tree has more nodes than pixels: each level draws one node (and its edge) per few
-     * pixels, highlighted if any node it stands for was touched, so a frame costs the window's
-     * size, not the tree's. */
-    guint levels = MAX(process->tree_depth, 1u);
-    int *last_x = g_new(int, levels);
-    gint *last_shown = g_new(gint, levels);
-    for (guint l = 0; l < levels; l++)
-        last_x[l] = INT_MIN, last_shown[l] = -1;
-    GArray *shown = g_array_new(FALSE, FALSE, sizeof(guint));
-    GArray *lit = g_array_new(FALSE, TRUE, sizeof(gboolean));
-    for (guint i = 0; i < process->vads->len; i++) {
-        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
-        VvRect box = vv_tree_node_rect(&r, process, i);
-        guint level = MIN(n->depth, levels - 1);
-        if (box.x < last_x[level] + 3) {
-            if (n->touched)
-                g_array_index(lit, gboolean, last_shown[level]) = TRUE;
-            continue;
-        }
-        last_x[level] = box.x;
-        last_shown[level] = (gint)shown->len;
-        gboolean touched = n->touched;
-        g_array_append_val(shown, i);
-        g_array_append_val(lit, touched);
-    }
-    g_free(last_x);
-    g_free(last_shown);
-    set_color(p->renderer, vv_faint);
-    for (guint k = 0; k < shown->len; k++) {
-        guint i = g_array_index(shown, guint, k);
-        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
-        if (n->parent < 0)
-            continue;
-        VvRect a = vv_tree_node_rect(&r, process, i);
-        VvRect b = vv_tree_node_rect(&r, process, (guint)n->parent);
-        SDL_RenderDrawLine(p->renderer, a.x + a.w / 2, a.y, b.x + b.w / 2, b.y + b.h);
-    }
-    for (guint k = 0; k < shown->len; k++) {
-        guint i = g_array_index(shown, guint, k);
-        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
-        VvRect box = vv_tree_node_rect(&r, process, i);
-        bool touched = g_array_index(lit, gboolean, k);
-        fill(p->renderer, box, vv_kind_color(n->kind));
-        outline(p->renderer, box, touched ? vv_highlight : vv_reserved_outline);
-        if (touched)
-            outline(p->renderer, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2},
-                    vv_highlight);
-        if (box.w >= 60 && box.h >= 24) {
-            char line[64];
-            snprintf(line, sizeof line, "%llx-%llx", (unsigned long long)n->start_vpn,
-                     (unsigned long long)n->end_vpn);
-            text(p, p->small, box.x + 3, box.y + 1, vv_ink, line, box.w - 4);
-            snprintf(line, sizeof line, "%s %+d", vv_kind_name(n->kind), n->balance);
-            text(p, p->small, box.x + 3, box.y + 14, vv_ink, line, box.w - 4);
-        }
-    }
-    g_array_free(shown, TRUE);
-    g_array_free(lit, TRUE);
-    /* Deleted nodes are gone from the tree: say which. */
-    GString *removed = g_string_new(NULL);
-    for (guint i = 0; i + 1 < process->removed->len && removed->len < 200; i += 2)
-        g_string_append_printf(
-            removed, "%s%llx-%llx", i ? ", " : "removed by this step: ",
-            (unsigned long long)g_array_index(process->removed, uint64_t, i),
-            (unsigned long long)g_array_index(process->removed, uint64_t, i + 1));
-    text(p, p->small, r.x + 6, r.y + r.h - 16, vv_highlight, removed->str, r.w - 12);
-    g_string_free(removed, TRUE);
-    SDL_RenderSetClipRect(p->renderer, NULL);
+    SdlCanvas *c = sdl(canvas);
+    close_fonts(c);
+    g_hash_table_destroy(c->texts);
+    g_hash_table_destroy(c->widths);
+    g_free(c);
 }
 
-/* ---- Pages, physical memory, narration ------------------------------------------------------- */
-
-static void draw_pages(VvPainter *p, const VvScene *s, const VvView *v, VvRect r)
+SDL_Surface *vv_app_render(VvApp *app, int width, int height, char *error, size_t error_len)
 {
-    const VvProcessScene *process =
-        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
-    const VvRegion *region =
-        process && v->selected_region >= 0 && (guint)v->selected_region < process->regions->len
-            ? &g_array_index(process->regions, VvRegion, v->selected_region)
-            : NULL;
-    char title[160];
-    if (region)
-        snprintf(title, sizeof title, "Pages of 0x%llx-0x%llx (%s, %s)",
-                 (unsigned long long)region->start, (unsigned long long)region->end - 1,
-                 vv_kind_name(region->kind),
-                 region->state == MEM_COMMIT    ? "committed"
-                 : region->state == MEM_RESERVE ? "reserved"
-                                                : "free");
-    else
-        snprintf(title, sizeof title, "Pages (click a region)");
-    panel(p, r, title);
-    if (!v->pages || !v->pages->len)
-        return;
-    int cell = v->pages->len > 256 ? 8 : 14, per_row = MAX((r.w - 16) / (cell + 2), 1);
-    for (guint i = 0; i < v->pages->len; i++) {
-        const VvPage *page = &g_array_index(v->pages, VvPage, i);
-        VvRect box = {r.x + 8 + (int)(i % per_row) * (cell + 2),
-                      r.y + 22 + (int)(i / per_row) * (cell + 2), cell, cell};
-        if (box.y + cell > r.y + r.h - 80)
-            break;
-        fill(p->renderer, box, vv_page_color(page->state));
-        if (page->address == v->selected_page)
-            outline(p->renderer, (VvRect){box.x - 1, box.y - 1, box.w + 2, box.h + 2}, vv_ink);
+    SDL_Surface *surface =
+        SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *renderer = surface ? SDL_CreateSoftwareRenderer(surface) : NULL;
+    VvCanvas *canvas = renderer ? vv_sdl_canvas_new(renderer, error, error_len) : NULL;
+    if (!renderer)
+        snprintf(error, error_len, "cannot make a %dx%d picture: %s", width, height,
+                 SDL_GetError());
+    VvStyle style = vv_view_style(&app->view, width, height);
+    if (canvas && vv_sdl_canvas_set_style(canvas, &style, error, error_len)) {
+        vv_paint(canvas, app->scene, &app->view, width, height, true);
+        SDL_RenderPresent(renderer);
+        vv_sdl_canvas_free(canvas);
+        SDL_DestroyRenderer(renderer);
+        return surface;
     }
-    /* The selected page's walk, as !pte prints it. */
-    int y = r.y + r.h - 76;
-    for (const char *line = v->pte_text; line && *line && y < r.y + r.h - 12;) {
-        const char *end = strchr(line, '\n');
-        char buf[256];
-        size_t n = end ? (size_t)(end - line) : strlen(line);
-        snprintf(buf, sizeof buf, "%.*s", (int)MIN(n, sizeof buf - 1), line);
-        text(p, p->small, r.x + 8, y, vv_ink, buf, r.w - 16);
-        y += 13;
-        line = end ? end + 1 : line + n;
-    }
+    vv_sdl_canvas_free(canvas);
+    if (renderer)
+        SDL_DestroyRenderer(renderer);
+    if (surface)
+        SDL_FreeSurface(surface);
+    return NULL;
 }
 
-static void draw_physical(VvPainter *p, const VvScene *s, VvRect r)
+bool vv_app_save_png(VvApp *app, int width, int height, const char *path, char *error,
+                     size_t error_len)
 {
-    const VsMemoryCounters *m = &s->memory;
-    char title[256];
-    snprintf(title, sizeof title,
-             "Physical memory: %llu frames  zeroed %llu  free %llu  standby "
-             "%llu  modified %llu  active %llu   page file %llu/%llu",
-             (unsigned long long)m->total_pages, (unsigned long long)m->zeroed_pages,
-             (unsigned long long)m->free_pages, (unsigned long long)m->standby_pages,
-             (unsigned long long)m->modified_pages, (unsigned long long)m->active_pages,
-             (unsigned long long)m->pagefile_used, (unsigned long long)m->pagefile_pages);
-    panel(p, r, title);
-    guint frames = s->frames->len;
-    if (!frames)
-        return;
-    /* As many frames as fit: one cell each, a cell of several frames past that. */
-    int area_h = r.h - 50, area_w = r.w - 16;
-    int cell = 10;
-    while (cell > 2 && (guint)((area_w / cell) * (area_h / cell)) < frames)
-        cell--;
-    guint per_row = (guint)MAX(area_w / cell, 1), per_cell = 1;
-    /* Past 8192 cells one cell stands for several frames (the first's color): a frame costs the
-     * panel's size, not the machine's. */
-    while ((frames + per_cell - 1) / per_cell > MIN(per_row * (guint)MAX(area_h / cell, 1), 8192u))
-        per_cell *= 2;
-    for (guint i = 0; i * per_cell < frames; i++) {
-        const VvFrame *frame = &g_array_index(s->frames, VvFrame, i * per_cell);
-        VvRect box = {r.x + 8 + (int)(i % per_row) * cell, r.y + 20 + (int)(i / per_row) * cell,
-                      cell - (cell > 3), cell - (cell > 3)};
-        fill(p->renderer, box, vv_frame_color(frame));
-    }
-    /* The current process's working set against its limits. */
-    const VvProcessScene *process =
-        s->processes->len ? g_ptr_array_index(s->processes, s->current) : NULL;
-    if (!process || !process->ws_max)
-        return;
-    VvRect bar = {r.x + 8, r.y + r.h - 22, r.w - 16, 12};
-    fill(p->renderer, bar, (VvColor){255, 255, 255, 255});
-    double scale = (double)bar.w / (double)MAX(process->ws_max, process->ws_size);
-    fill(p->renderer, (VvRect){bar.x, bar.y, (int)(process->ws_size * scale), bar.h},
-         (VvColor){70, 170, 80, 255});
-    fill(p->renderer, (VvRect){bar.x + (int)(process->ws_min * scale), bar.y - 2, 2, bar.h + 4},
-         vv_ink);
-    outline(p->renderer, bar, vv_faint);
-    char line[160];
-    snprintf(line, sizeof line, "working set %llu pages (minimum %llu, maximum %llu)",
-             (unsigned long long)process->ws_size, (unsigned long long)process->ws_min,
-             (unsigned long long)process->ws_max);
-    text(p, p->small, bar.x, bar.y - 14, vv_ink, line, bar.w);
-}
-
-static void draw_narration(VvPainter *p, const VvScene *s, VvRect r)
-{
-    panel(p, r, "What happened");
-    int y = r.y + 20;
-    const char *line = s->narration;
-    while (line && *line && y < r.y + r.h - 14) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) : strlen(line);
-        char buf[1024];
-        snprintf(buf, sizeof buf, "%.*s", (int)MIN(n, sizeof buf - 1), line);
-        if (n)
-            text(p, p->small, r.x + 8, y, buf[0] == '=' ? (VvColor){40, 60, 140, 255} : vv_ink, buf,
-                 r.w - 16);
-        y += n ? 13 : 5;
-        line = end ? end + 1 : line + n;
-    }
-}
-
-static void draw_help(VvPainter *p, int width, int height)
-{
-    static const char *const lines[] = {
-        "Space or Right: next step          Left or Backspace: previous step (exact replay)",
-        "Home / End: first / last step      Tab: next process",
-        "Click: select a region (its pages appear right); click a page for its !pte walk",
-        "Wheel or + / -: zoom the maps      drag or arrows Up/Down: pan      F: fit",
-        "S: save a PNG                      H or ?: this help      Q or Esc: quit",
-    };
-    VvRect box = {width / 2 - 300, height / 2 - 70, 600, 140};
-    fill(p->renderer, box, (VvColor){255, 255, 255, 245});
-    outline(p->renderer, box, vv_ink);
-    for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
-        text(p, p->small, box.x + 14, box.y + 14 + (int)i * 22, vv_ink, lines[i], box.w - 28);
-}
-
-void vv_draw(VvPainter *p, const VvScene *s, const VvView *v, int width, int height)
-{
-    set_color(p->renderer, vv_paper);
-    SDL_RenderClear(p->renderer);
-    VvPanels panels = vv_panels(width, height, s->processes->len);
-    draw_header(p, s, panels.header);
-    VvMapLayout *layouts = g_new0(VvMapLayout, MAX(s->processes->len, 1u));
-    for (guint i = 0; i < s->processes->len; i++) {
-        const VvProcessScene *process = g_ptr_array_index(s->processes, i);
-        layouts[i] = vv_map_layout(process->regions, panels.maps.w, v->zoom);
-        draw_strip(p, s, v, i, &layouts[i], vv_strip_rect(&panels, i));
-    }
-    draw_links(p, s, v, &panels, layouts);
-    for (guint i = 0; i < s->processes->len; i++)
-        vv_map_layout_free(&layouts[i]);
-    g_free(layouts);
-    draw_legend(p, panels.legend);
-    draw_tree(p, s, panels.tree);
-    draw_pages(p, s, v, panels.pages);
-    draw_physical(p, s, panels.physical);
-    draw_narration(p, s, panels.narration);
-    if (v->help)
-        draw_help(p, width, height);
+    SDL_Surface *surface = vv_app_render(app, width, height, error, error_len);
+    if (!surface)
+        return false;
+    bool ok = IMG_SavePNG(surface, path) == 0;
+    if (!ok)
+        snprintf(error, error_len, "cannot write %s: %s", path, IMG_GetError());
+    SDL_FreeSurface(surface);
+    return ok;
 }

@@ -1,6 +1,6 @@
 /*
- * draw.h - paints a scene with an SDL renderer (a window's, or a software one on a surface for
- * PNGs).
+ * draw.h - the SDL canvas: paints pictures (paint.h) with an SDL renderer, a window's or a
+ * software one on a surface for PNGs.
  */
 #ifndef VS_GUI_DRAW_H
 #define VS_GUI_DRAW_H
@@ -8,29 +8,22 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
-#include "layout.h"
-#include "palette.h"
+#include "app.h"
+#include "paint.h"
 
-/* What the person looking has chosen: zoom and pan of the maps, the selection, the help overlay. */
-typedef struct VvView {
-    double zoom;         /* 1: the map fits the window */
-    double pan;          /* map pixels scrolled off to the left */
-    int selected_region; /* in the current process's regions; -1: none */
-    uint64_t selected_page;
-    bool help;
-    GArray *pages;  /* VvPage of the selected region (the page grid) */
-    char *pte_text; /* !pte of the selected page, lines */
-} VvView;
+/* A canvas drawing with renderer in DejaVu Sans (or $VADSIM_FONT); NULL with a message in error
+ * when the font cannot be opened. */
+VvCanvas *vv_sdl_canvas_new(SDL_Renderer *renderer, char *error, size_t error_len);
+void vv_sdl_canvas_free(VvCanvas *canvas);
+/* Sets the canvas's style, opening its fonts at the style's sizes (kept while they stay the
+ * same); false with a message in error. */
+bool vv_sdl_canvas_set_style(VvCanvas *canvas, const VvStyle *style, char *error, size_t error_len);
 
-typedef struct VvPainter {
-    SDL_Renderer *renderer;
-    TTF_Font *font;  /* 13 px */
-    TTF_Font *small; /* 11 px */
-} VvPainter;
-
-/* Opens the fonts (DejaVu Sans, or $VADSIM_FONT); NULL with a message in error if it cannot. */
-bool vv_painter_open_fonts(VvPainter *painter, char *error, size_t error_len);
-void vv_painter_close_fonts(VvPainter *painter);
-void vv_draw(VvPainter *painter, const VvScene *scene, const VvView *view, int width, int height);
+/* Renders the app's picture on a new width x height surface with the software renderer (the
+ * caller frees it); NULL with a message in error. */
+SDL_Surface *vv_app_render(VvApp *app, int width, int height, char *error, size_t error_len);
+/* Renders the app's picture into a width x height PNG with the software renderer. */
+bool vv_app_save_png(VvApp *app, int width, int height, const char *path, char *error,
+                     size_t error_len);
 
 #endif /* VS_GUI_DRAW_H */

@@ -1,138 +1,133 @@
 /*
- * layout.c - the segmented address scale and the panels.
+ * layout.c - the panels of a picture, and the VAD tree's nodes (layout.h).
  *
- * A process's user space is 128 TB on x64, its allocations a few megabytes: a linear scale would
- * show nothing. As VMMap's and RAMMap's users are used to, the map is segmented: a free stretch
- * longer than everything allocated together is drawn as a short break (a zigzag), and each other
- * region gets a width proportional to its size, but never less than a few pixels, so a one-page
- * allocation stays visible next to a gigabyte one. Zooming multiplies the width, down to pages.
+ * From the top: the header (title, step), the maps (a strip per process, each with its label
+ * above and a lane below, then the ruler of the shared address scale), the legend; under them two
+ * columns: the VAD tree over physical memory on the left, the pages over the narration on the
+ * right. Every length is a design length times the style's scale.
  */
 #include "layout.h"
+#include "palette.h"
 
-static uint64_t region_size(const VvRegion *r) { return r->end - r->start; }
-
-/* A free stretch long enough to be drawn as a break. */
-static bool compressible(const VvRegion *r, uint64_t allocated)
+/* How many rows the maps' legend takes at width: its entries packed greedily, their widths
+ * estimated (with room to spare, as canvases measure a little differently). */
+static int legend_rows(const VvStyle *style, int width)
 {
-    uint64_t threshold = MAX(allocated, 16 * VS_GRANULARITY);
-    return (r->kind == VV_FREE || r->kind == VV_UNUSABLE) && region_size(r) > threshold;
+    size_t count;
+    const VvLegendEntry *entries = vv_map_legend(&count);
+    int rows = 1, x = 0;
+    for (size_t i = 0; i < count; i++) {
+        int w =
+            vv_px(style, 16 + 6 + 14) +
+            (int)(vv_text_width_estimate(style->font_px[VV_FONT_SMALL], entries[i].label) * 1.06);
+        if (x > 0 && x + w > width)
+            rows++, x = 0;
+        x += w;
+    }
+    return rows;
 }
 
-VvMapLayout vv_map_layout(const GArray *regions, double width, double zoom)
+/* The tree's height for a tree of depth levels: a node of three lines a level. */
+static int tree_need(const VvStyle *style, uint32_t depth)
 {
-    VvMapLayout layout = {g_array_sized_new(FALSE, TRUE, sizeof(VvSpan), regions->len),
-                          width * zoom};
-    g_array_set_size(layout.spans, regions->len);
-    uint64_t allocated = 0;
-    for (guint i = 0; i < regions->len; i++) {
-        const VvRegion *r = &g_array_index(regions, VvRegion, i);
-        if (r->kind != VV_FREE && r->kind != VV_UNUSABLE)
-            allocated += region_size(r);
-    }
-    /* Breaks are fixed; the rest share what is left, each at least the minimum: find the scale by
-     * fixing the regions the minimum catches and sharing the remainder, a few rounds. */
-    double breaks = 0, scale = 0;
-    for (guint i = 0; i < regions->len; i++)
-        breaks += compressible(&g_array_index(regions, VvRegion, i), allocated) ? VV_BREAK_PX : 0;
-    double room = MAX(layout.width - breaks, 1.0);
-    for (int round = 0; round < 6; round++) {
-        double fixed = 0, scaled = 0;
-        for (guint i = 0; i < regions->len; i++) {
-            const VvRegion *r = &g_array_index(regions, VvRegion, i);
-            if (compressible(r, allocated))
-                continue;
-            double w = (double)region_size(r) * scale;
-            if (round > 0 && w < VV_MIN_REGION_PX)
-                fixed += VV_MIN_REGION_PX;
-            else
-                scaled += (double)region_size(r);
-        }
-        scale = scaled > 0 ? MAX(room - fixed, 0.0) / scaled : 0;
-    }
-    double x = 0;
-    for (guint i = 0; i < regions->len; i++) {
-        const VvRegion *r = &g_array_index(regions, VvRegion, i);
-        VvSpan *s = &g_array_index(layout.spans, VvSpan, i);
-        s->compressed = compressible(r, allocated);
-        s->w = s->compressed ? VV_BREAK_PX : MAX((double)region_size(r) * scale, VV_MIN_REGION_PX);
-        s->x = x;
-        x += s->w;
-    }
-    layout.width = x;
-    return layout;
+    int node = 3 * style->line[VV_FONT_SMALL] + vv_px(style, 4) + vv_px(style, 14);
+    return 3 * style->line[VV_FONT_SMALL] + (int)MAX(depth, 1u) * node;
 }
 
-void vv_map_layout_free(VvMapLayout *layout)
+/* The page panel's height for pages cells across width: its title, a key of two rows, the cells
+ * at their largest, the walk's five lines. */
+static int pages_need(const VvStyle *style, int width, guint pages)
 {
-    if (layout->spans)
-        g_array_free(layout->spans, TRUE);
-    layout->spans = NULL;
+    int pitch = vv_px(style, 32), columns = MAX(width / pitch, 1);
+    int rows = (int)((pages + (guint)columns - 1) / (guint)columns);
+    return 8 * style->line[VV_FONT_SMALL] + rows * pitch + vv_px(style, 20);
 }
 
-double vv_map_x(const VvMapLayout *layout, const GArray *regions, uint64_t address)
+static int clamp_share(int need, int whole, int low_percent, int high_percent)
 {
-    for (guint i = 0; i < regions->len; i++) {
-        const VvRegion *r = &g_array_index(regions, VvRegion, i);
-        if (address >= r->start && address < r->end) {
-            const VvSpan *s = &g_array_index(layout->spans, VvSpan, i);
-            return s->x + s->w * (double)(address - r->start) / (double)(r->end - r->start);
-        }
-    }
-    return layout->width;
+    return CLAMP(need, whole * low_percent / 100, whole * high_percent / 100);
 }
 
-int vv_map_region_at(const VvMapLayout *layout, double x)
-{
-    guint lo = 0, hi = layout->spans->len;
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        const VvSpan *s = &g_array_index(layout->spans, VvSpan, mid);
-        if (x < s->x)
-            hi = mid;
-        else if (x >= s->x + s->w)
-            lo = mid + 1;
-        else
-            return (int)mid;
-    }
-    return -1;
-}
-
-VvPanels vv_panels(int width, int height, uint32_t processes)
+VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *scene, guint pages)
 {
     VvPanels p;
-    int margin = 8, header = 46;
-    p.strip_height = processes > 2 ? 44 : 58;
-    int maps_h = (int)MAX(processes, 1u) * (p.strip_height + 18) + 6;
-    p.header = (VvRect){margin, margin, width - 2 * margin, header};
-    p.maps = (VvRect){margin, header + margin * 2, width - 2 * margin, maps_h};
-    /* The legend takes two rows when the window is too narrow for one. */
-    p.legend = (VvRect){margin, p.maps.y + maps_h, width - 2 * margin, width < 1500 ? 38 : 22};
-    int top = p.legend.y + p.legend.h + margin;
-    int rest = MAX(height - top - margin, 100);
-    int upper = rest * 55 / 100, lower = rest - upper - margin;
-    int left = (width - 3 * margin) * 58 / 100, right = width - 3 * margin - left;
-    p.tree = (VvRect){margin, top, left, upper};
-    p.pages = (VvRect){2 * margin + left, top, right, upper};
-    p.physical = (VvRect){margin, top + upper + margin, left, lower};
-    p.narration = (VvRect){2 * margin + left, top + upper + margin, right, lower};
+    int m = style->margin, inner = width - 2 * m;
+    uint32_t n = MAX(scene->processes->len, 1u);
+    p.label_height = style->line[VV_FONT_SMALL];
+    p.strip_height = vv_px(style, n > 2 ? 30 : 40);
+    p.lane_height = vv_px(style, 12);
+    p.strip_pitch = p.label_height + p.strip_height + p.lane_height;
+    p.header = (VvRect){m, m, inner, style->line[VV_FONT_HEADING] + style->line[VV_FONT_TEXT]};
+    int ruler_h = style->line[VV_FONT_SMALL] + vv_px(style, 4);
+    p.maps = (VvRect){m, p.header.y + p.header.h + m, inner, (int)n * p.strip_pitch + ruler_h};
+    p.ruler = (VvRect){m, p.maps.y + (int)n * p.strip_pitch, inner, ruler_h};
+    p.legend = (VvRect){m, p.maps.y + p.maps.h + vv_px(style, 2), inner,
+                        legend_rows(style, inner) * style->line[VV_FONT_SMALL]};
+    int top = p.legend.y + p.legend.h + m;
+    int rest = MAX(height - top - m, 4 * style->line[VV_FONT_SMALL]);
+    int left = (width - 3 * m) * 55 / 100, right = width - 3 * m - left;
+    const VvProcessScene *current =
+        scene->processes->len ? g_ptr_array_index(scene->processes, scene->current) : NULL;
+    int tree_h = clamp_share(tree_need(style, current ? current->tree_depth : 1), rest, 30, 62);
+    int pages_h = clamp_share(pages_need(style, right, pages), rest, 30, 55);
+    p.tree = (VvRect){m, top, left, tree_h};
+    p.physical = (VvRect){m, top + tree_h + m, left, rest - tree_h - m};
+    p.pages = (VvRect){2 * m + left, top, right, pages_h};
+    p.narration = (VvRect){2 * m + left, top + pages_h + m, right, rest - pages_h - m};
     return p;
 }
 
 VvRect vv_strip_rect(const VvPanels *panels, uint32_t index)
 {
-    return (VvRect){panels->maps.x, panels->maps.y + (int)index * (panels->strip_height + 18) + 16,
+    return (VvRect){panels->maps.x,
+                    panels->maps.y + (int)index * panels->strip_pitch + panels->label_height,
                     panels->maps.w, panels->strip_height};
 }
 
-VvRect vv_tree_node_rect(const VvRect *panel, const VvProcessScene *process, guint index)
+VvRect vv_panel_body(const VvStyle *style, VvRect panel)
 {
-    const VvVadNode *n = &g_array_index(process->vads, VvVadNode, index);
-    double count = MAX(process->vads->len, 1u);
-    double slot = (double)(panel->w - 16) / count;
+    int title = style->line[VV_FONT_SMALL] + style->pad / 2;
+    return (VvRect){panel.x + style->pad, panel.y + title, MAX(panel.w - 2 * style->pad, 1),
+                    MAX(panel.h - title - style->pad / 2, 1)};
+}
+
+/*
+ * Nodes in order from left to right, one slot each (a node's box may be two wide); a level's
+ * height fits the tree's depth into the panel, up to three lines of text a node (range, kind,
+ * balance). Under the nodes one line stays free for the VADs the step removed.
+ */
+VvTreeGeometry vv_tree_geometry(const VvStyle *style, const VvRect *panel,
+                                const VvProcessScene *process)
+{
+    VvRect body = vv_panel_body(style, *panel);
+    body.h -= style->line[VV_FONT_SMALL];
+    double slot = (double)body.w / MAX(process->vads->len, 1u);
     int levels = (int)MAX(process->tree_depth, 1u);
-    int level_h = MAX(MIN((panel->h - 30) / levels, 56), 6);
-    int w = (int)MIN(MAX(slot - 4, 3.0), 120.0);
-    int h = MIN(level_h - 10, 30);
-    int cx = panel->x + 8 + (int)(slot * (n->order + 0.5));
-    return (VvRect){cx - w / 2, panel->y + 24 + (int)n->depth * level_h, w, MAX(h, 3)};
+    int gap = vv_px(style, 14), node_h = 3 * style->line[VV_FONT_SMALL] + vv_px(style, 4);
+    int level_h = MAX(MIN(body.h / levels, node_h + gap), vv_px(style, 6));
+    /* Two nodes of one level have their lowest common ancestor between them in order, so a
+     * node may take two slots without touching its neighbours on its level. */
+    int w = (int)MIN(MAX(2 * slot - vv_px(style, 10), 3.0), vv_px(style, 190));
+    int h = MAX(MIN(level_h - gap, node_h), MAX(level_h * 2 / 3, 3));
+    return (VvTreeGeometry){body.x, body.y, body.x + body.w, slot, level_h, w, h};
+}
+
+VvRect vv_tree_node_box(const VvTreeGeometry *g, const VvVadNode *n)
+{
+    int cx = g->x + (int)(g->slot * (n->order + 0.5));
+    /* Near the panel's sides a box narrows about its centre rather than leave the panel. */
+    int w = MAX(MIN(g->w, 2 * MIN(cx - g->x, g->right - cx)), 1);
+    return (VvRect){cx - w / 2, g->y + (int)n->depth * g->level_h, w, g->h};
+}
+
+VvRect vv_tree_node_rect(const VvStyle *style, const VvRect *panel, const VvProcessScene *process,
+                         guint index)
+{
+    VvTreeGeometry g = vv_tree_geometry(style, panel, process);
+    return vv_tree_node_box(&g, &g_array_index(process->vads, VvVadNode, index));
+}
+
+int vv_tree_node_lines(const VvStyle *style, VvRect box)
+{
+    return MAX(box.h - vv_px(style, 2), 0) / style->line[VV_FONT_SMALL];
 }

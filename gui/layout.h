@@ -1,50 +1,64 @@
 /*
- * layout.h - where things go on screen: the segmented address scale, the VAD tree, the panels.
+ * layout.h - where the panels go in a picture, and the VAD tree's nodes in their panel.
  *
- * Pure arithmetic over a scene, so tests can ask where a region was drawn and check its pixels.
+ * Pure arithmetic over a style (style.h) and a scene, so tests can ask where something was drawn
+ * and check its pixels, and every canvas puts things in the same places. The address scale of the
+ * maps is axis.h's.
  */
 #ifndef VS_GUI_LAYOUT_H
 #define VS_GUI_LAYOUT_H
 
 #include "scene.h"
+#include "style.h"
 
 typedef struct VvRect {
     int x, y, w, h;
 } VvRect;
 
-/* One region of a process's map: its place on the segmented scale. A long free stretch is
- * compressed to a break of fixed width; every other region is at least VV_MIN_REGION_PX wide. */
-typedef struct VvSpan {
-    double x, w;     /* in map pixels, before the pan */
-    bool compressed; /* a break: a long free stretch drawn short */
-} VvSpan;
-
-#define VV_BREAK_PX 22.0
+/* Before zooming: a segment of the address scale is at least this wide, a break this wide. */
 #define VV_MIN_REGION_PX 4.0
+#define VV_BREAK_PX 22.0
 
-typedef struct VvMapLayout {
-    GArray *spans; /* VvSpan per region of the process */
-    double width;  /* the whole map's width in pixels (the window's times the zoom) */
-} VvMapLayout;
-
-/* The scale for regions across width pixels at zoom (1: the map fits). */
-VvMapLayout vv_map_layout(const GArray *regions, double width, double zoom);
-void vv_map_layout_free(VvMapLayout *layout);
-/* The x of an address on the scale (inside its region's span, proportionally). */
-double vv_map_x(const VvMapLayout *layout, const GArray *regions, uint64_t address);
-/* The region drawn at x (map pixels), or -1. */
-int vv_map_region_at(const VvMapLayout *layout, double x);
-
-/* The screen's panels for a window of width x height with n processes. */
+/* The picture's panels. */
 typedef struct VvPanels {
-    VvRect header, maps, legend, tree, pages, physical, narration;
-    int strip_height; /* one process's map */
+    VvRect header;    /* the lesson's title and the step */
+    VvRect maps;      /* one strip per process, and the ruler under them */
+    VvRect ruler;     /* the address labels of the shared scale */
+    VvRect legend;    /* the maps' colors */
+    VvRect tree;      /* the current process's VAD tree */
+    VvRect pages;     /* the selected region's pages and the selected page's walk */
+    VvRect physical;  /* the frames and their lists, the working set */
+    VvRect narration; /* what the step did, in words, or the summary tables in its place */
+    int label_height; /* the line above a strip naming its process */
+    int strip_height;
+    int lane_height; /* under a strip: where views of one section are joined */
+    int strip_pitch; /* from one process's label to the next's */
 } VvPanels;
 
-VvPanels vv_panels(int width, int height, uint32_t processes);
-/* The rectangle a process's strip occupies inside the maps panel. */
+/* The panels of a width x height picture of scene, pages the number of pages the page grid
+ * shows. The tree and the page grid get the height they need, within bounds; physical memory and
+ * the narration the rest. */
+VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *scene, guint pages);
+/* The strip of process index inside the maps panel. */
 VvRect vv_strip_rect(const VvPanels *panels, uint32_t index);
-/* A VAD tree node's box inside the tree panel. */
-VvRect vv_tree_node_rect(const VvRect *panel, const VvProcessScene *process, guint index);
+/* The inside of a panel: below its title line, inside its padding. */
+VvRect vv_panel_body(const VvStyle *style, VvRect panel);
+/* Where the VAD tree's nodes go: computed once a frame, then a node's box is a few additions. */
+typedef struct VvTreeGeometry {
+    int x, y;    /* the first slot's left edge, the first level's top */
+    int right;   /* the last slot's right edge */
+    double slot; /* the width each node in order takes */
+    int level_h; /* from one level to the next */
+    int w, h;    /* a node's box */
+} VvTreeGeometry;
+
+VvTreeGeometry vv_tree_geometry(const VvStyle *style, const VvRect *panel,
+                                const VvProcessScene *process);
+VvRect vv_tree_node_box(const VvTreeGeometry *geometry, const VvVadNode *node);
+/* A VAD tree node's box inside the tree panel (the two calls above at once). */
+VvRect vv_tree_node_rect(const VvStyle *style, const VvRect *panel, const VvProcessScene *process,
+                         guint index);
+/* How many lines of small text a node box of that height holds. */
+int vv_tree_node_lines(const VvStyle *style, VvRect box);
 
 #endif /* VS_GUI_LAYOUT_H */

@@ -12,6 +12,66 @@ const VvColor vv_ink = {30, 30, 30, 255};
 const VvColor vv_faint = {120, 120, 120, 255};
 const VvColor vv_paper = {252, 252, 250, 255};
 const VvColor vv_panel_background = {244, 244, 240, 255};
+const VvColor vv_panel_border = {210, 210, 205, 255};
+const VvColor vv_step_ink = {40, 60, 140, 255};
+const VvColor vv_guard_red = {220, 40, 40, 255};
+const VvColor vv_link = {20, 130, 130, 255};
+const VvColor vv_tip_paper = {255, 255, 238, 255};
+
+const VvLegendEntry *vv_map_legend(size_t *count)
+{
+    static const VvLegendEntry entries[] = {
+        {"Private Data", VV_SAMPLE_KIND, VV_PRIVATE},
+        {"Shareable", VV_SAMPLE_KIND, VV_SHAREABLE},
+        {"Mapped File", VV_SAMPLE_KIND, VV_MAPPED_FILE},
+        {"Image", VV_SAMPLE_KIND, VV_IMAGE},
+        {"Stack", VV_SAMPLE_KIND, VV_STACK},
+        {"Placeholder", VV_SAMPLE_KIND, VV_PLACEHOLDER},
+        {"Free", VV_SAMPLE_KIND, VV_FREE},
+        {"Unusable", VV_SAMPLE_KIND, VV_UNUSABLE},
+        {"reserved (committed is filled)", VV_SAMPLE_RESERVED, VV_PRIVATE},
+        {"touched by this step", VV_SAMPLE_TOUCHED, VV_FREE},
+        {"guard page", VV_SAMPLE_GUARD, VV_FREE},
+        {"copy-on-write copies", VV_SAMPLE_COPY, VV_FREE},
+        {"views of one section", VV_SAMPLE_SECTION, VV_FREE},
+        {"a frame two processes map", VV_SAMPLE_LINK, VV_FREE},
+        {"not to scale", VV_SAMPLE_BREAK, VV_FREE},
+    };
+    *count = G_N_ELEMENTS(entries);
+    return entries;
+}
+
+const char *vv_page_state_name(VvPageState state)
+{
+    static const char *const names[VV_PAGE_STATE_COUNT] = {
+        [VV_PAGE_RESERVED] = "reserved",
+        [VV_PAGE_DEMAND_ZERO] = "demand zero",
+        [VV_PAGE_VALID] = "valid",
+        [VV_PAGE_VALID_SHARED] = "valid, shared frame",
+        [VV_PAGE_COPY] = "copy-on-write copy",
+        [VV_PAGE_TRANSITION] = "transition",
+        [VV_PAGE_PAGEFILE] = "in the page file",
+        [VV_PAGE_PROTOTYPE] = "prototype PTE",
+        [VV_PAGE_GUARD] = "guard",
+    };
+    return state < VV_PAGE_STATE_COUNT ? names[state] : "?";
+}
+
+const VvFrameKey *vv_frame_key(size_t *count)
+{
+    static const VvFrameKey key[] = {
+        {"zeroed", {.location = VS_PAGE_ZEROED}},
+        {"free", {.location = VS_PAGE_FREE}},
+        {"standby", {.location = VS_PAGE_STANDBY}},
+        {"modified", {.location = VS_PAGE_MODIFIED}},
+        {"active", {.location = VS_PAGE_ACTIVE}},
+        {"active, a section's", {.location = VS_PAGE_ACTIVE, .shared = true}},
+        {"page table", {.location = VS_PAGE_ACTIVE, .table = true}},
+        {"bad", {.location = VS_PAGE_BAD}},
+    };
+    *count = G_N_ELEMENTS(key);
+    return key;
+}
 
 VvColor vv_kind_color(VvKind kind)
 {

@@ -52,12 +52,27 @@ static bool changes_vad(VsEventKind kind)
     }
 }
 
-/* The ranges of user pages the step's events name (frame and section events name other things). */
+static gint by_start(gconstpointer a, gconstpointer b)
+{
+    uint64_t x = ((const Touch *)a)->start_vpn, y = ((const Touch *)b)->start_vpn;
+    return x < y ? -1 : x > y;
+}
+
+static bool sorted_by_start(const GArray *touches)
+{
+    for (guint i = 1; i < touches->len; i++)
+        if (by_start(&g_array_index(touches, Touch, i - 1), &g_array_index(touches, Touch, i)) > 0)
+            return false;
+    return true;
+}
+
+/* The ranges of user pages the step's events name (frame and section events name other things),
+ * sorted by start (a step's events mostly come in that order: a sort is rarely needed). */
 static GArray *step_touches(const VsRunner *runner)
 {
-    GArray *touches = g_array_new(FALSE, FALSE, sizeof(Touch));
     size_t count;
     const VsEvent *events = vs_runner_step_events(runner, &count);
+    GArray *touches = g_array_sized_new(FALSE, FALSE, sizeof(Touch), (guint)count);
     for (size_t i = 0; i < count; i++) {
         const VsEvent *e = &events[i];
         if (!e->pid || e->kind == VS_EV_TABLE_CREATED || e->kind == VS_EV_TABLE_FREED ||
@@ -71,40 +86,30 @@ static GArray *step_touches(const VsRunner *runner)
             t.start_vpn = MIN(e->old_start, e->vpn_start), t.end_vpn = MAX(e->old_end, e->vpn_end);
         g_array_append_val(touches, t);
     }
+    if (!sorted_by_start(touches))
+        g_array_sort(touches, by_start);
     return touches;
 }
 
-/* One process's touched ranges, sorted by start, with the largest end so far at each: whether a
+/* One process's touched ranges in order of start, with the largest end so far at each: whether a
  * range overlaps any of them is then a binary search (a step of 100 000 calls touches as many). */
 typedef struct TouchIndex {
     GArray *starts, *max_ends; /* uint64_t each */
 } TouchIndex;
 
-static gint by_start(gconstpointer a, gconstpointer b)
-{
-    uint64_t x = ((const Touch *)a)->start_vpn, y = ((const Touch *)b)->start_vpn;
-    return x < y ? -1 : x > y;
-}
-
 static TouchIndex index_touches(const GArray *touches, uint32_t pid, bool vad_only)
 {
     TouchIndex index = {g_array_new(FALSE, FALSE, sizeof(uint64_t)),
                         g_array_new(FALSE, FALSE, sizeof(uint64_t))};
-    GArray *mine = g_array_new(FALSE, FALSE, sizeof(Touch));
+    uint64_t max_end = 0;
     for (guint i = 0; i < touches->len; i++) {
         const Touch *t = &g_array_index(touches, Touch, i);
-        if (t->pid == pid && (t->vad || !vad_only))
-            g_array_append_val(mine, *t);
-    }
-    g_array_sort(mine, by_start);
-    uint64_t max_end = 0;
-    for (guint i = 0; i < mine->len; i++) {
-        const Touch *t = &g_array_index(mine, Touch, i);
+        if (t->pid != pid || (vad_only && !t->vad))
+            continue;
         max_end = MAX(max_end, t->end_vpn);
         g_array_append_val(index.starts, t->start_vpn);
         g_array_append_val(index.max_ends, max_end);
     }
-    g_array_free(mine, TRUE);
     return index;
 }
 
@@ -114,16 +119,15 @@ static void free_touch_index(TouchIndex *index)
     g_array_free(index->max_ends, TRUE);
 }
 
-static bool touched(const TouchIndex *index, uint64_t start_vpn, uint64_t end_vpn)
+/* Whether [start_vpn, end_vpn] overlaps a touched range. Asked in address order, as regions and
+ * VADs come: the cursor (the first start past the last range asked) only moves forward, so a
+ * whole walk costs one pass over the touches. */
+static bool touched(const TouchIndex *index, guint *cursor, uint64_t start_vpn, uint64_t end_vpn)
 {
-    guint lo = 0, hi = index->starts->len; /* first start past end_vpn */
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        if (g_array_index(index->starts, uint64_t, mid) <= end_vpn)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    guint lo = *cursor;
+    while (lo < index->starts->len && g_array_index(index->starts, uint64_t, lo) <= end_vpn)
+        lo++;
+    *cursor = lo;
     return lo > 0 && g_array_index(index->max_ends, uint64_t, lo - 1) >= start_vpn;
 }
 
@@ -142,13 +146,53 @@ static VvKind vad_kind(const VsSystem *system, const VsVadInfo *info)
     }
 }
 
+/*
+ * The parents of nodes given in order with their depths. In a binary search tree's in-order
+ * sequence the nearest node on either side that is shallower than a node is an ancestor of it
+ * (the lowest one it lies right, or left, of); its parent is the deeper of those two. A stack of
+ * ever deeper nodes finds both in one pass each way.
+ */
+static void link_parents(GArray *vads)
+{
+    guint n = vads->len, top = 0;
+    guint *stack = g_new(guint, n + 1);
+    int32_t *left = g_new(int32_t, n + 1);
+    for (guint i = 0; i < n; i++) {
+        uint32_t depth = g_array_index(vads, VvVadNode, i).depth;
+        while (top && g_array_index(vads, VvVadNode, stack[top - 1]).depth >= depth)
+            top--;
+        left[i] = top ? (int32_t)stack[top - 1] : -1;
+        stack[top++] = i;
+    }
+    top = 0;
+    for (guint i = n; i-- > 0;) {
+        VvVadNode *node = &g_array_index(vads, VvVadNode, i);
+        while (top && g_array_index(vads, VvVadNode, stack[top - 1]).depth >= node->depth)
+            top--;
+        int32_t right = top ? (int32_t)stack[top - 1] : -1;
+        stack[top++] = i;
+        int32_t l = left[i];
+        if (l < 0 || right < 0)
+            node->parent = l < 0 ? right : l;
+        else
+            node->parent = g_array_index(vads, VvVadNode, l).depth >
+                                   g_array_index(vads, VvVadNode, right).depth
+                               ? l
+                               : right;
+    }
+    g_free(stack);
+    g_free(left);
+}
+
 /* The VAD tree in order, each node with its depth, parent and in-order index. */
 static GArray *read_vads(const VsSystem *system, const VsProcess *process,
                          const TouchIndex *touches, uint32_t *depth)
 {
-    GArray *vads = g_array_new(FALSE, FALSE, sizeof(VvVadNode));
-    GHashTable *index_of = g_hash_table_new(g_direct_hash, g_direct_equal);
-    *depth = 0;
+    VsVadTreeShape shape;
+    vs_vad_tree_shape(process, &shape);
+    GArray *vads = g_array_sized_new(FALSE, FALSE, sizeof(VvVadNode), (guint)shape.count);
+    *depth = shape.depth;
+    guint cursor = 0;
     for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
         VsVadInfo info;
         vs_vad_info(vad, &info);
@@ -160,43 +204,15 @@ static GArray *read_vads(const VsSystem *system, const VsProcess *process,
                           .order = vads->len,
                           .parent = -1,
                           .section = info.section,
-                          .touched = touched(touches, info.starting_vpn, info.ending_vpn)};
-        g_hash_table_insert(index_of, (gpointer)vad, GUINT_TO_POINTER(vads->len + 1));
+                          .touched = touched(touches, &cursor, info.starting_vpn, info.ending_vpn)};
         g_array_append_val(vads, node);
-        *depth = MAX(*depth, info.level + 1);
     }
-    /* Parents: a node's parent is the VAD whose left or right child it is. */
-    guint i = 0;
-    for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad), i++) {
-        const VsVad *children[2] = {vs_vad_left(vad), vs_vad_right(vad)};
-        for (int c = 0; c < 2; c++) {
-            guint child = GPOINTER_TO_UINT(g_hash_table_lookup(index_of, children[c]));
-            if (children[c] && child)
-                g_array_index(vads, VvVadNode, child - 1).parent = (int32_t)i;
-        }
-    }
-    g_hash_table_destroy(index_of);
+    link_parents(vads);
     return vads;
 }
 
-/* The VAD holding vpn, from the in-order array (binary search), or NULL. */
-static const VvVadNode *vad_at(const GArray *vads, uint64_t vpn)
-{
-    guint lo = 0, hi = vads->len;
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        const VvVadNode *n = &g_array_index(vads, VvVadNode, mid);
-        if (vpn < n->start_vpn)
-            hi = mid;
-        else if (vpn > n->end_vpn)
-            lo = mid + 1;
-        else
-            return n;
-    }
-    return NULL;
-}
-
-static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKind kind)
+static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKind kind,
+                       uint32_t section)
 {
     VvRegion r = {.start = m->BaseAddress,
                   .end = m->BaseAddress + m->RegionSize,
@@ -206,6 +222,7 @@ static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKin
                   .type = m->Type,
                   .alloc_protect = m->AllocationProtect,
                   .kind = kind,
+                  .section = section,
                   .guard = (m->Protect & PAGE_GUARD) != 0,
                   /* A copy-on-write view's written pages become read-write copies of their own. */
                   .copied = m->Type == MEM_MAPPED &&
@@ -217,13 +234,15 @@ static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKin
 /*
  * The walk VMMap takes: VirtualQuery from 0 to the top of user space. A free region that starts
  * inside a 64 KB granule is split: its part up to the next granule boundary is unusable (no
- * allocation can start there), as VMMap shows it.
+ * allocation can start there), as VMMap shows it. Each region takes its kind and section from the
+ * VAD holding it (the VADs are in order, as the regions are: one pass over both).
  */
 static GArray *read_regions(VsProcess *process, const GArray *vads, uint64_t top)
 {
-    GArray *regions = g_array_new(FALSE, FALSE, sizeof(VvRegion));
+    GArray *regions = g_array_sized_new(FALSE, FALSE, sizeof(VvRegion), 2 * vads->len + 4);
     VsThread *thread = vs_process_main_thread(process);
     uint64_t address = 0;
+    guint v = 0;
     while (address <= top) {
         VsMemoryBasicInformation m;
         if (!NT_SUCCESS(VsNtQueryVirtualMemory(thread, VS_CURRENT_PROCESS, address,
@@ -235,14 +254,20 @@ static GArray *read_regions(VsProcess *process, const GArray *vads, uint64_t top
             if (boundary > m.BaseAddress && boundary < m.BaseAddress + m.RegionSize) {
                 VsMemoryBasicInformation tail = m;
                 tail.RegionSize = boundary - m.BaseAddress;
-                add_region(regions, &tail, VV_UNUSABLE);
+                add_region(regions, &tail, VV_UNUSABLE, 0);
                 m.BaseAddress = boundary;
                 m.RegionSize -= tail.RegionSize;
             }
-            add_region(regions, &m, m.BaseAddress % VS_GRANULARITY ? VV_UNUSABLE : VV_FREE);
+            add_region(regions, &m, m.BaseAddress % VS_GRANULARITY ? VV_UNUSABLE : VV_FREE, 0);
         } else {
-            const VvVadNode *vad = vad_at(vads, m.BaseAddress >> VS_PAGE_SHIFT);
-            add_region(regions, &m, vad ? vad->kind : VV_PRIVATE);
+            uint64_t vpn = m.BaseAddress >> VS_PAGE_SHIFT;
+            while (v < vads->len && g_array_index(vads, VvVadNode, v).end_vpn < vpn)
+                v++;
+            const VvVadNode *vad =
+                v < vads->len && g_array_index(vads, VvVadNode, v).start_vpn <= vpn
+                    ? &g_array_index(vads, VvVadNode, v)
+                    : NULL;
+            add_region(regions, &m, vad ? vad->kind : VV_PRIVATE, vad ? vad->section : 0);
         }
         address = m.BaseAddress + m.RegionSize;
         if (address == 0)
@@ -269,16 +294,20 @@ static VvProcessScene *read_process(const VsRunner *runner, const VsSystem *syst
                                     VsProcess *process, const GArray *touches, uint64_t top)
 {
     VvProcessScene *p = g_new0(VvProcessScene, 1);
-    g_strlcpy(p->name, vs_process_name(process), sizeof p->name);
+    const char *name = vs_runner_name_of(runner, process);
+    g_strlcpy(p->name, name ? name : vs_process_name(process), sizeof p->name);
     p->pid = vs_process_id(process);
     TouchIndex vad_touches = index_touches(touches, p->pid, true);
     TouchIndex any_touches = index_touches(touches, p->pid, false);
     p->vads = read_vads(system, process, &vad_touches, &p->tree_depth);
     p->regions = read_regions(process, p->vads, top);
+    guint cursor = 0;
     for (guint i = 0; i < p->regions->len; i++) {
         VvRegion *r = &g_array_index(p->regions, VvRegion, i);
-        r->touched = r->state != MEM_FREE && touched(&any_touches, r->start >> VS_PAGE_SHIFT,
-                                                     (r->end - 1) >> VS_PAGE_SHIFT);
+        r->touched = touched(&any_touches, &cursor, r->start >> VS_PAGE_SHIFT,
+                             (r->end - 1) >> VS_PAGE_SHIFT) &&
+                     r->state != MEM_FREE;
+        p->views += r->section && r->kind != VV_SYSTEM;
     }
     free_touch_index(&vad_touches);
     free_touch_index(&any_touches);
@@ -323,6 +352,8 @@ static void read_frames(VvScene *scene, const VsSystem *system)
                          .shared = info.section != 0,
                          .table = info.page_table};
         g_array_append_val(scene->frames, frame);
+        if (info.location != VS_PAGE_ZEROED || info.page_table)
+            scene->frames_used = f + 1;
         if (!frame.shared || info.location != VS_PAGE_ACTIVE || scene->links->len >= MAX_LINKS)
             continue;
         size_t n = vs_page_frame_mappings(system, f, maps, G_N_ELEMENTS(maps));
@@ -335,14 +366,52 @@ static void read_frames(VvScene *scene, const VsSystem *system)
     }
 }
 
-VvScene *vv_scene_build(const VsRunner *runner, const char *narration)
+/* The runner's words for a step without the line that opens them ("== Step 3 of 6: ... =="):
+ * every picture names the step in its own place. */
+static const char *narration_body(const char *text)
+{
+    if (!text)
+        return "";
+    text += strspn(text, "\n");
+    if (g_str_has_prefix(text, "== Step")) {
+        const char *end = strchr(text, '\n');
+        return end ? end + 1 : "";
+    }
+    return text;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p; n++) {
+        const char *end = strchr(p, '\n');
+        p = end ? end + 1 : p + strlen(p);
+    }
+    return n;
+}
+
+/* Every step's title, by number - 1. */
+static char **step_titles(const VsRunner *runner, size_t steps)
+{
+    char **titles = g_new0(char *, steps + 1);
+    for (size_t i = 0; i < steps; i++) {
+        const char *title = vs_runner_step_title(runner, i + 1);
+        titles[i] = g_strdup(title ? title : "");
+    }
+    return titles;
+}
+
+VvScene *vv_scene_build(const VsRunner *runner, const char *narration, const char *intro)
 {
     VvScene *scene = g_new0(VvScene, 1);
     scene->title = g_strdup(vs_runner_title(runner));
+    scene->intro = g_strdup(intro ? intro : "");
     scene->step = vs_runner_step(runner);
     scene->steps = vs_runner_step_count(runner);
+    scene->step_titles = step_titles(runner, scene->steps);
     scene->step_title = g_strdup(vs_runner_step_title(runner, scene->step));
-    scene->narration = g_strdup(narration ? narration : "");
+    scene->narration = g_strdup(narration_body(narration));
+    scene->narration_lines = count_lines(scene->narration);
     scene->processes = g_ptr_array_new_with_free_func(free_process);
     VsSystem *system = vs_runner_system(runner);
     if (!system) {
@@ -355,9 +424,9 @@ VvScene *vv_scene_build(const VsRunner *runner, const char *narration)
     const char *current = vs_runner_process_name(runner);
     for (size_t i = 0; i < vs_system_process_count(system); i++) {
         VsProcess *process = vs_system_process(system, i);
-        g_ptr_array_add(scene->processes,
-                        read_process(runner, system, process, touches, scene->highest_address));
-        if (current && strcmp(vs_process_name(process), current) == 0)
+        VvProcessScene *p = read_process(runner, system, process, touches, scene->highest_address);
+        g_ptr_array_add(scene->processes, p);
+        if (current && strcmp(p->name, current) == 0)
             scene->current = (uint32_t)i;
     }
     g_array_free(touches, TRUE);
@@ -366,11 +435,50 @@ VvScene *vv_scene_build(const VsRunner *runner, const char *narration)
     return scene;
 }
 
+/* Whether line (of a source) is a comment, and its text after the '#' and one space. */
+static const char *comment_text(const char *line)
+{
+    line += strspn(line, " \t");
+    if (*line != '#')
+        return NULL;
+    return line[1] == ' ' ? line + 2 : line + 1;
+}
+
+char *vv_scene_intro(const char *source)
+{
+    GString *intro = g_string_new(NULL);
+    char **lines = g_strsplit(source ? source : "", "\n", -1);
+    bool fresh = true; /* at the start of a paragraph */
+    for (char **line = lines; *line; line++) {
+        const char *text = comment_text(*line);
+        if (!text) {
+            if ((*line)[strspn(*line, " \t\r")] == '\0' && intro->len == 0)
+                continue; /* blank lines before the comment */
+            break;
+        }
+        g_autofree char *trimmed = g_strstrip(g_strdup(text));
+        if (!*trimmed) {
+            if (!fresh)
+                g_string_append(intro, "\n");
+            fresh = true;
+            continue;
+        }
+        if (!fresh)
+            g_string_append_c(intro, ' ');
+        g_string_append(intro, trimmed);
+        fresh = false;
+    }
+    g_strfreev(lines);
+    return g_string_free(intro, FALSE);
+}
+
 void vv_scene_free(VvScene *scene)
 {
     if (!scene)
         return;
     g_free(scene->title);
+    g_free(scene->intro);
+    g_strfreev(scene->step_titles);
     g_free(scene->step_title);
     g_free(scene->narration);
     g_ptr_array_free(scene->processes, TRUE);

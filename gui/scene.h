@@ -35,9 +35,10 @@ typedef struct VvRegion {
     uint64_t alloc_base;
     uint32_t state, protect, type, alloc_protect;
     VvKind kind;
-    bool guard;   /* some page of it is a guard page */
-    bool copied;  /* pages of a copy-on-write view that were written: private copies */
-    bool touched; /* the step's events touched it */
+    uint32_t section; /* a view's section id (0: not a view) */
+    bool guard;       /* some page of it is a guard page */
+    bool copied;      /* pages of a copy-on-write view that were written: private copies */
+    bool touched;     /* the step's events touched it */
 } VvRegion;
 
 typedef struct VvVadNode {
@@ -72,11 +73,12 @@ typedef struct VvPage {
 } VvPage;
 
 typedef struct VvProcessScene {
-    char name[32];
+    char name[32]; /* the scenario's name for it ("main", "child", a 'process' line's) */
     uint32_t pid;
     GArray *regions; /* VvRegion, address order, covering user space */
     GArray *vads;    /* VvVadNode, in order */
     uint32_t tree_depth;
+    uint32_t views;  /* regions that are views of sections (KUSER_SHARED_DATA aside) */
     GArray *removed; /* uint64_t pairs: the VADs [start, end] (VPNs) the step deleted */
     uint64_t ws_size, ws_min, ws_max;
     uint64_t commit_charge;
@@ -97,19 +99,28 @@ typedef struct VvShareLink {
 
 typedef struct VvScene {
     char *title;
+    char
+        *intro; /* the lesson's opening comment, its paragraphs split by blank lines ("" if none) */
+    char **step_titles; /* every step's title by number - 1 ("" where a step has none) */
     char *step_title;
     size_t step, steps;
-    char *narration;      /* the runner's explanation of the step */
+    char *narration;      /* the runner's explanation of the step (without its heading line) */
+    int narration_lines;  /* its lines (the last need not end in a newline) */
     GPtrArray *processes; /* VvProcessScene* */
     uint32_t current;     /* the process whose tree and pages are shown */
     GArray *frames;       /* VvFrame per frame */
+    uint64_t frames_used; /* one past the highest frame not on the zeroed list */
     GArray *links;        /* VvShareLink */
     VsMemoryCounters memory;
     uint64_t highest_address; /* the top of user space */
 } VvScene;
 
-/* Builds the scene of the runner's state. narration is the text the step printed (may be NULL). */
-VvScene *vv_scene_build(const VsRunner *runner, const char *narration);
+/* Builds the scene of the runner's state. narration is the text the step printed, intro the
+ * lesson's opening comment (vv_scene_intro); either may be NULL. */
+VvScene *vv_scene_build(const VsRunner *runner, const char *narration, const char *intro);
+/* The opening comment of a scenario's source: its '#' lines before the first statement, without
+ * the '#', lines of a paragraph joined (free with g_free). */
+char *vv_scene_intro(const char *source);
 void vv_scene_free(VvScene *scene);
 /* The pages of [start, end) in process index of the scene's system, up to max of them. */
 GArray *vv_scene_pages(const VsRunner *runner, uint32_t process, uint64_t start, uint64_t end,

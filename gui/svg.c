@@ -1,17 +1,34 @@
 /*
- * svg.c - the address maps and the VAD tree as SVG, for slides that must scale.
+ * svg.c - the SVG canvas (svg.h): each drawing call becomes an element.
  *
- * The same layout as the window (layout.c) and the same colors (palette.c), written as shapes and
- * text rather than pixels; no SDL.
+ * Text widths come from DejaVu Sans's advance widths (style.c), the font the document asks for
+ * first; a browser without it takes a narrower sans-serif, so text still fits. Clipping opens a
+ * group with a clip path; hatching fills with a pattern, one per color and spacing.
  */
+#include <math.h>
 #include <stdio.h>
 
-#include "palette.h"
 #include "svg.h"
 
-static void color(GString *out, const char *attribute, VvColor c)
+#define ASCENT_EM 0.928 /* DejaVu Sans's ascent: from a line's top to its baseline */
+#define LINE_EM 1.164
+
+typedef struct SvgCanvas {
+    VvCanvas base; /* first: a VvCanvas * is a SvgCanvas * */
+    GString *out;
+    const char *ids;
+    unsigned clips;
+    bool group_open;
+    GHashTable *patterns; /* "rrggbb step" -> its id number */
+} SvgCanvas;
+
+static SvgCanvas *svg(VvCanvas *canvas) { return (SvgCanvas *)canvas; }
+
+static void color_attr(GString *out, const char *name, VvColor c)
 {
-    g_string_append_printf(out, " %s=\"#%02x%02x%02x\"", attribute, c.r, c.g, c.b);
+    g_string_append_printf(out, " %s=\"#%02x%02x%02x\"", name, c.r, c.g, c.b);
+    if (c.a != 255)
+        g_string_append_printf(out, " %s-opacity=\"%.2f\"", name, c.a / 255.0);
 }
 
 static void escaped(GString *out, const char *text)
@@ -20,104 +37,146 @@ static void escaped(GString *out, const char *text)
     g_string_append(out, e);
 }
 
-static void strip(GString *out, const VvScene *s, uint32_t index, const VvPanels *panels,
-                  double zoom)
+static void svg_fill(VvCanvas *canvas, VvRect r, VvColor color)
 {
-    const VvProcessScene *process = g_ptr_array_index(s->processes, index);
-    VvRect r = vv_strip_rect(panels, index);
-    VvMapLayout layout = vv_map_layout(process->regions, r.w, zoom);
-    g_string_append_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\">", r.x, r.y - 4);
-    escaped(out, process->name);
-    g_string_append_printf(out, " (pid %u)</text>\n", process->pid);
-    for (guint i = 0; i < process->regions->len; i++) {
-        const VvRegion *region = &g_array_index(process->regions, VvRegion, i);
-        const VvSpan *span = &g_array_index(layout.spans, VvSpan, i);
-        g_string_append_printf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"",
-                               r.x + span->x, r.y, span->w, r.h);
-        VvColor fill = vv_kind_color(span->compressed ? VV_FREE : region->kind);
-        color(out, "fill", fill);
-        if (region->state == MEM_RESERVE || region->kind == VV_PLACEHOLDER) {
-            g_string_append(out, " fill-opacity=\"0.4\"");
-            color(out, "stroke", vv_reserved_outline);
-            g_string_append(out, " stroke-dasharray=\"3,2\"");
-        }
-        if (region->touched)
-            color(out, "stroke", vv_highlight);
-        g_string_append(out, "><title>");
-        g_autofree char *tip =
-            g_strdup_printf("0x%llx-0x%llx %s", (unsigned long long)region->start,
-                            (unsigned long long)region->end - 1, vv_kind_name(region->kind));
-        escaped(out, tip);
-        g_string_append(out, "</title></rect>\n");
-        if (span->compressed)
-            g_string_append_printf(out,
-                                   "<path d=\"M%.1f %d l4 6 l-8 6 l8 6 l-8 6 l4 6\" "
-                                   "stroke=\"#888\" fill=\"none\"/>\n",
-                                   r.x + span->x + span->w / 2, r.y);
-    }
-    vv_map_layout_free(&layout);
+    GString *out = svg(canvas)->out;
+    g_string_append_printf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"", r.x, r.y, r.w,
+                           r.h);
+    color_attr(out, "fill", color);
+    g_string_append(out, "/>\n");
 }
 
-static void tree(GString *out, const VvScene *s, const VvPanels *panels)
+static void svg_line(VvCanvas *canvas, double x0, double y0, double x1, double y1, double width,
+                     VvColor color)
 {
-    if (!s->processes->len)
+    GString *out = svg(canvas)->out;
+    g_string_append_printf(out,
+                           "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                           "stroke-width=\"%.1f\"",
+                           x0, y0, x1, y1, MAX(width, 1.0));
+    color_attr(out, "stroke", color);
+    g_string_append(out, "/>\n");
+}
+
+static void svg_hatch(VvCanvas *canvas, VvRect r, int step, VvColor color)
+{
+    SvgCanvas *c = svg(canvas);
+    char key[32];
+    snprintf(key, sizeof key, "%02x%02x%02x %d", color.r, color.g, color.b, step);
+    gpointer id = g_hash_table_lookup(c->patterns, key);
+    if (!id) {
+        id = GUINT_TO_POINTER(g_hash_table_size(c->patterns) + 1);
+        g_hash_table_insert(c->patterns, g_strdup(key), id);
+        /* Lines rising to the right, step pixels apart along a row, as the window draws them. */
+        double gap = step / sqrt(2.0);
+        g_string_append_printf(c->out,
+                               "<defs><pattern id=\"%sh%u\" width=\"%.2f\" height=\"10\" "
+                               "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                               "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"10\"",
+                               c->ids, GPOINTER_TO_UINT(id), gap);
+        color_attr(c->out, "stroke", color);
+        g_string_append(c->out, "/></pattern></defs>\n");
+    }
+    g_string_append_printf(c->out,
+                           "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                           "fill=\"url(#%sh%u)\"/>\n",
+                           r.x, r.y, r.w, r.h, c->ids, GPOINTER_TO_UINT(id));
+}
+
+static void svg_clip(VvCanvas *canvas, const VvRect *r)
+{
+    SvgCanvas *c = svg(canvas);
+    if (c->group_open)
+        g_string_append(c->out, "</g>\n");
+    c->group_open = r != NULL;
+    if (!r)
         return;
-    const VvProcessScene *process = g_ptr_array_index(s->processes, s->current);
-    VvRect r = panels->tree;
-    for (guint i = 0; i < process->vads->len; i++) {
-        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
-        if (n->parent < 0)
-            continue;
-        VvRect a = vv_tree_node_rect(&r, process, i);
-        VvRect b = vv_tree_node_rect(&r, process, (guint)n->parent);
-        g_string_append_printf(out,
-                               "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-                               "stroke=\"#888\"/>\n",
-                               a.x + a.w / 2, a.y, b.x + b.w / 2, b.y + b.h);
-    }
-    for (guint i = 0; i < process->vads->len; i++) {
-        const VvVadNode *n = &g_array_index(process->vads, VvVadNode, i);
-        VvRect box = vv_tree_node_rect(&r, process, i);
-        g_string_append_printf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"", box.x,
-                               box.y, box.w, box.h);
-        color(out, "fill", vv_kind_color(n->kind));
-        color(out, "stroke", n->touched ? vv_highlight : vv_reserved_outline);
-        g_string_append_printf(out, " stroke-width=\"%d\"/>\n", n->touched ? 2 : 1);
-        if (box.w >= 60)
-            g_string_append_printf(out,
-                                   "<text x=\"%d\" y=\"%d\" font-size=\"9\">%llx-%llx %+d"
-                                   "</text>\n",
-                                   box.x + 2, box.y + 11, (unsigned long long)n->start_vpn,
-                                   (unsigned long long)n->end_vpn, n->balance);
-    }
+    c->clips++;
+    g_string_append_printf(c->out,
+                           "<clipPath id=\"%sc%u\"><rect x=\"%d\" y=\"%d\" width=\"%d\" "
+                           "height=\"%d\"/></clipPath>\n<g clip-path=\"url(#%sc%u)\">\n",
+                           c->ids, c->clips, r->x, r->y, MAX(r->w, 0), MAX(r->h, 0), c->ids,
+                           c->clips);
 }
 
-bool vv_write_svg(const VvScene *s, double zoom, int width, int height, const char *path,
+static int svg_text_width(VvCanvas *canvas, VvFont font, const char *text)
+{
+    return (int)ceil(vv_text_width_estimate(canvas->style.font_px[font], text));
+}
+
+static void svg_text(VvCanvas *canvas, VvFont font, int x, int y, VvColor color, const char *text)
+{
+    GString *out = svg(canvas)->out;
+    double size = canvas->style.font_px[font];
+    double baseline = y + (canvas->style.line[font] - size * LINE_EM) / 2 + size * ASCENT_EM;
+    g_string_append_printf(out, "<text x=\"%d\" y=\"%.1f\" font-size=\"%.0f\"", x, baseline, size);
+    color_attr(out, "fill", color);
+    g_string_append(out, " xml:space=\"preserve\">");
+    escaped(out, text);
+    g_string_append(out, "</text>\n");
+}
+
+static void svg_tip(VvCanvas *canvas, VvRect r, const char *text)
+{
+    GString *out = svg(canvas)->out;
+    g_string_append_printf(out,
+                           "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" "
+                           "fill-opacity=\"0\"><title>",
+                           r.x, r.y, r.w, r.h);
+    escaped(out, text);
+    g_string_append(out, "</title></rect>\n");
+}
+
+static const VvCanvasOps svg_ops = {
+    .fill = svg_fill,
+    .line = svg_line,
+    .hatch = svg_hatch,
+    .clip = svg_clip,
+    .text_width = svg_text_width,
+    .text = svg_text,
+    .tip = svg_tip,
+};
+
+GString *vv_svg_picture(const VvScene *scene, const VvView *view, int width, int height,
+                        VvSvgNarration narration, const char *ids, bool sized)
+{
+    SvgCanvas c = {.base = {&svg_ops, vv_view_style(view, width, height)},
+                   .out = g_string_new(NULL),
+                   .ids = ids ? ids : "",
+                   .patterns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    /* Printed, the narration goes under the picture, all of it: the page grows to hold it. */
+    bool below = narration == VV_SVG_NARRATION_BELOW && scene->step > 0;
+    int m = c.base.style.margin;
+    int below_h = below ? vv_narration_height(&c.base, scene, width - 2 * m) + m : 0;
+    g_string_append(c.out, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
+    if (sized)
+        g_string_append_printf(c.out, " width=\"%d\" height=\"%d\"", width, height + below_h);
+    g_string_append_printf(c.out,
+                           " viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Bitstream Vera "
+                           "Sans, Verdana, sans-serif\">\n",
+                           width, height + below_h);
+    VvView still = *view;
+    still.mouse_x = still.mouse_y = -1; /* a document has no pointer: its tips are <title>s */
+    vv_paint(&c.base, scene, &still, width, height, narration == VV_SVG_NARRATION_PANEL);
+    if (below) {
+        g_string_append_printf(c.out, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"", height,
+                               width, below_h);
+        g_string_append_printf(c.out, " fill=\"#%02x%02x%02x\"/>\n", vv_paper.r, vv_paper.g,
+                               vv_paper.b);
+        vv_paint_narration(&c.base, scene, (VvRect){m, height, width - 2 * m, below_h - m});
+    }
+    if (c.group_open)
+        g_string_append(c.out, "</g>\n");
+    g_string_append(c.out, "</svg>\n");
+    g_hash_table_destroy(c.patterns);
+    return c.out;
+}
+
+bool vv_write_svg(const VvScene *scene, const VvView *view, int width, int height, const char *path,
                   char *error, size_t error_len)
 {
-    VvPanels panels = vv_panels(width, height, s->processes->len);
-    GString *out = g_string_new(NULL);
-    g_string_append_printf(out,
-                           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-                           "height=\"%d\" font-family=\"DejaVu Sans, sans-serif\">\n"
-                           "<rect width=\"100%%\" height=\"100%%\" fill=\"#fcfcfa\"/>\n",
-                           width, height);
-    g_string_append_printf(out, "<text x=\"%d\" y=\"%d\" font-size=\"14\">", panels.header.x,
-                           panels.header.y + 14);
-    escaped(out, s->title);
-    g_string_append(out, "</text>\n");
-    if (s->step) {
-        g_string_append_printf(out,
-                               "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#283c8c\">"
-                               "Step %zu of %zu: ",
-                               panels.header.x, panels.header.y + 34, s->step, s->steps);
-        escaped(out, s->step_title);
-        g_string_append(out, "</text>\n");
-    }
-    for (guint i = 0; i < s->processes->len; i++)
-        strip(out, s, i, &panels, zoom);
-    tree(out, s, &panels);
-    g_string_append(out, "</svg>\n");
+    GString *out = vv_svg_picture(scene, view, width, height, VV_SVG_NARRATION_BELOW, "", true);
+    g_string_prepend(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     GError *gerror = NULL;
     bool ok = g_file_set_contents(path, out->str, (gssize)out->len, &gerror);
     if (!ok) {

@@ -8,13 +8,14 @@
 # fuzzing build; clang-format for the formatting check; cmocka for the tests, binutils for the
 # no-globals check, GLib for the scenario language, mingw-w64 to build the Win32 agent and Wine
 # (wine64, with the wine launcher) to run it; SDL2 with SDL2_ttf, SDL2_image and the DejaVu fonts
-# for the visualiser, and Xvfb (with xauth, for xvfb-run) to test its window without a display;
-# debootstrap to make the Debian 13 root below.
+# for the visualiser, Xvfb (with xauth, for xvfb-run) to test its window without a display, and
+# Chromium to test its lesson page in a real browser (headless); debootstrap to make the Debian 13
+# root below.
 set -eu
 
 packages="gcc libc6-dev binutils clang libclang-rt-dev llvm clang-format meson ninja-build
 pkg-config libcmocka-dev libglib2.0-dev gcc-mingw-w64-x86-64 wine wine64 libsdl2-dev libsdl2-ttf-dev
-libsdl2-image-dev fonts-dejavu-core xvfb xauth debootstrap"
+libsdl2-image-dev fonts-dejavu-core xvfb xauth chromium debootstrap"
 
 # install_packages: the host's packages, from Debian 12.
 install_packages() {

@@ -3,39 +3,21 @@
  *
  * A committed region is filled with its type's color inside its span; a reserved one has the
  * reserved outline at its edge; a VAD the step touched is framed in the highlight color; stepping
- * back shows exactly what stepping forward showed; the SVG holds every region.
+ * back shows exactly what stepping forward showed; the page grid's cells are where clicks find
+ * them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
-#include <glib/gstdio.h>
 
-#include "app.h"
-#include "svg.h"
+#include "draw.h"
+#include "view_lesson.h"
 
 #define W 1280
 #define H 800
-
-static const char *const scenario =
-    "title \"view test\"\n"
-    "system x64 ram=1M pagefile=1M\n"
-    "step \"reserve\"\n"
-    "r = VirtualAlloc(NULL, 1M, MEM_RESERVE, PAGE_READWRITE)\n"
-    "step \"commit\"\n"
-    "c = VirtualAlloc(NULL, 256K, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)\n"
-    "write(c, 1)\n"
-    "step \"two processes share a section\"\n"
-    "h = CreateFileMapping(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 64K, \"s\")\n"
-    "v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0)\n"
-    "write(v, 2)\n"
-    "process other\n"
-    "o = OpenFileMapping(FILE_MAP_READ, FALSE, \"s\")\n"
-    "w = MapViewOfFile(o, FILE_MAP_READ, 0, 0, 0)\n"
-    "x = read(w)\n";
 
 static Uint32 pixel_at(SDL_Surface *s, int x, int y)
 {
@@ -57,7 +39,7 @@ static int setup(void **state)
         return -1;
     VvApp *app = calloc(1, sizeof *app);
     GError *error = NULL;
-    if (!vv_app_open_text(app, "view-test", scenario, &error)) {
+    if (!vv_app_open_text(app, "view-test", view_lesson, &error)) {
         fprintf(stderr, "%s\n", error->message);
         return -1;
     }
@@ -89,14 +71,15 @@ static int find_region(const VvApp *app, uint32_t process, VvKind kind, uint32_t
 static VvRect region_box(const VvApp *app, uint32_t process, int i)
 {
     const VvProcessScene *p = g_ptr_array_index(app->scene->processes, process);
-    VvPanels panels = vv_panels(W, H, app->scene->processes->len);
+    VvPanels panels = vv_view_panels(app->scene, &app->view, W, H);
+    VvStyle style = vv_view_style(&app->view, W, H);
     VvRect strip = vv_strip_rect(&panels, process);
-    VvMapLayout layout = vv_map_layout(p->regions, panels.maps.w, 1.0);
-    const VvSpan *span = &g_array_index(layout.spans, VvSpan, i);
-    VvRect box = {strip.x + (int)span->x, strip.y,
-                  MAX((int)(strip.x + span->x + span->w) - (strip.x + (int)span->x), 1), strip.h};
-    vv_map_layout_free(&layout);
-    return box;
+    VvAxis own = {0};
+    const VvAxis *axis = vv_view_axis(app->scene, &app->view, &panels, &style, &own);
+    VvSpan span = vv_axis_span(axis, &g_array_index(p->regions, VvRegion, i));
+    int left = strip.x + (int)span.x, right = strip.x + (int)(span.x + span.w);
+    vv_axis_free(&own);
+    return (VvRect){left, strip.y, MAX(right - left, 1), strip.h};
 }
 
 static SDL_Surface *render(VvApp *app)
@@ -118,9 +101,10 @@ static void test_reserved_and_committed(void **state)
     assert_true(reserved >= 0);
     SDL_Surface *s = render(app);
     VvRect box = region_box(app, 0, reserved);
-    /* The step touched it: the highlight frames it one pixel out; inside, the outline. */
+    /* The step touched it: the highlight frames it just outside; inside, the outline. */
     assert_color(s, box.x + box.w / 2, box.y, vv_reserved_outline);
     assert_color(s, box.x + box.w / 2, box.y - 1, vv_highlight);
+    assert_color(s, box.x + box.w / 2, box.y + box.h, vv_highlight);
     SDL_FreeSurface(s);
 
     assert_true(vv_app_goto(app, 2, &error));
@@ -129,8 +113,8 @@ static void test_reserved_and_committed(void **state)
     s = render(app);
     box = region_box(app, 0, committed);
     assert_true(box.w >= 8);
-    /* Inside the span, away from page lines: the private data color. */
-    assert_color(s, box.x + 2, box.y + box.h / 2, vv_kind_color(VV_PRIVATE));
+    /* Inside the span, away from page lines and its label: the private data color. */
+    assert_color(s, box.x + 2, box.y + 3, vv_kind_color(VV_PRIVATE));
     SDL_FreeSurface(s);
 }
 
@@ -149,11 +133,12 @@ static void test_touched_vad_highlighted(void **state)
             untouched = (int)i;
     }
     assert_true(touched >= 0 && untouched >= 0);
-    VvPanels panels = vv_panels(W, H, app->scene->processes->len);
+    VvPanels panels = vv_view_panels(app->scene, &app->view, W, H);
+    VvStyle style = vv_view_style(&app->view, W, H);
     SDL_Surface *s = render(app);
-    VvRect box = vv_tree_node_rect(&panels.tree, p, (guint)touched);
+    VvRect box = vv_tree_node_rect(&style, &panels.tree, p, (guint)touched);
     assert_color(s, box.x + box.w / 2, box.y, vv_highlight);
-    box = vv_tree_node_rect(&panels.tree, p, (guint)untouched);
+    box = vv_tree_node_rect(&style, &panels.tree, p, (guint)untouched);
     assert_color(s, box.x + box.w / 2, box.y, vv_reserved_outline);
     SDL_FreeSurface(s);
 }
@@ -171,7 +156,7 @@ static void test_two_processes(void **state)
         int view = find_region(app, p, VV_SHAREABLE, MEM_COMMIT);
         assert_true(view >= 0);
         VvRect box = region_box(app, p, view);
-        assert_color(s, box.x + 2, box.y + box.h / 2, vv_kind_color(VV_SHAREABLE));
+        assert_color(s, box.x + 2, box.y + 3, vv_kind_color(VV_SHAREABLE));
     }
     SDL_FreeSurface(s);
 }
@@ -191,32 +176,63 @@ static void test_back_is_exact(void **state)
     SDL_FreeSurface(again);
 }
 
-/* The SVG has a rect per region of every process and names the step. */
-static void test_svg(void **state)
+/* A larger picture is the same picture, larger: the region's place scales with the size. */
+static void test_scales_with_the_picture(void **state)
 {
     VvApp *app = *state;
     GError *error = NULL;
-    assert_true(vv_app_goto(app, 3, &error));
-    g_autofree char *path = NULL;
-    int fd = g_file_open_tmp("vadsim-view-test-XXXXXX.svg", &path, NULL);
-    assert_true(fd >= 0);
-    close(fd);
+    assert_true(vv_app_goto(app, 2, &error));
+    int committed = find_region(app, 0, VV_PRIVATE, MEM_COMMIT);
     char message[256];
-    assert_true(vv_write_svg(app->scene, 1.0, W, H, path, message, sizeof message));
-    g_autofree char *text = NULL;
-    assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    assert_non_null(strstr(text, "Step 3 of 3: two processes share a section"));
-    guint rects = 0, regions = 0;
-    for (const char *p = text; (p = strstr(p, "<rect x=")); p++)
-        rects++;
-    for (guint i = 0; i < app->scene->processes->len; i++)
-        regions += ((VvProcessScene *)g_ptr_array_index(app->scene->processes, i))->regions->len;
-    assert_true(rects >= regions);
-    g_unlink(path);
-    /* A directory that does not exist is an error, not a crash. */
-    assert_false(
-        vv_write_svg(app->scene, 1.0, W, H, "/nonexistent/x.svg", message, sizeof message));
-    assert_non_null(strstr(message, "/nonexistent/x.svg"));
+    SDL_Surface *large = vv_app_render(app, 2 * W, 2 * H, message, sizeof message);
+    assert_non_null(large);
+    VvRect box = region_box(app, 0, committed);
+    assert_color(large, 2 * box.x + 4, 2 * box.y + 6, vv_kind_color(VV_PRIVATE));
+    SDL_FreeSurface(large);
+}
+
+/* The pointer over a region: its details in a tip beside the pointer; away, no tip. */
+static void test_hover_shows_a_tip(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 2, &error));
+    VvRect box = region_box(app, 0, find_region(app, 0, VV_PRIVATE, MEM_COMMIT));
+    VvStyle style = vv_view_style(&app->view, W, H);
+    app->view.mouse_x = box.x + 2, app->view.mouse_y = box.y + box.h / 2;
+    SDL_Surface *s = render(app);
+    /* The tip's box starts down and right of the pointer, on its own paper. */
+    int tx = app->view.mouse_x + vv_px(&style, 14), ty = app->view.mouse_y + vv_px(&style, 18);
+    assert_color(s, tx + 2, ty + 2, vv_tip_paper);
+    SDL_FreeSurface(s);
+    app->view.mouse_x = app->view.mouse_y = -1;
+    s = render(app);
+    Uint8 r, g, b;
+    SDL_GetRGB(pixel_at(s, tx + 2, ty + 2), s->format, &r, &g, &b);
+    assert_false(r == vv_tip_paper.r && g == vv_tip_paper.g && b == vv_tip_paper.b);
+    SDL_FreeSurface(s);
+}
+
+/* Before the first step the window shows the lesson's title card, not empty panels. */
+static void test_title_card_is_drawn(void **state)
+{
+    VvApp *app = *state;
+    GError *error = NULL;
+    assert_true(vv_app_goto(app, 0, &error));
+    SDL_Surface *s = render(app);
+    /* Somewhere in its upper part the title's ink; the card's rule under it in the step's color. */
+    VvStyle style = vv_view_style(&app->view, W, H);
+    int ink = 0, rule = 0;
+    for (int y = 0; y < H / 4; y++)
+        for (int x = 0; x < W; x++) {
+            Uint8 r, g, b;
+            SDL_GetRGB(pixel_at(s, x, y), s->format, &r, &g, &b);
+            ink += r < 80 && g < 80 && b < 80;
+            rule += r == vv_step_ink.r && g == vv_step_ink.g && b == vv_step_ink.b;
+        }
+    assert_true(ink > 200);
+    assert_true(rule >= vv_px(&style, 2) * (W / 2));
+    SDL_FreeSurface(s);
 }
 
 int main(void)
@@ -226,7 +242,9 @@ int main(void)
         cmocka_unit_test(test_touched_vad_highlighted),
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_back_is_exact),
-        cmocka_unit_test(test_svg),
+        cmocka_unit_test(test_scales_with_the_picture),
+        cmocka_unit_test(test_hover_shows_a_tip),
+        cmocka_unit_test(test_title_card_is_drawn),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -161,74 +161,13 @@ static void append_source_line(VsRunner *runner, const VsStmt *stmt)
     g_string_append_printf(runner->out, "%4u| %.*s\n", stmt->pos.line, (int)length, p);
 }
 
-/* One NAME=VALUE of a 'system' line into config, or a runtime error naming what is wrong. */
-static gboolean apply_system_option(VsRunner *runner, const VsStmt *stmt,
-                                    const VsSystemOption *option, VsSystemConfig *config,
-                                    GError **error)
-{
-    const char *name = option->name;
-    uint64_t value = option->value;
-    const char *problem = NULL;
-    bool linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
-                      strcmp(name, "execonly") == 0;
-    if (linux_only && config->personality != vs_linux_personality())
-        problem = "is a Linux option: it needs system linux-x64";
-    else if (strcmp(name, "execonly") == 0) {
-        /* pkey: the CPU has protection keys, and PROT_EXEC alone is execute-only (the parser
-         * took only pkey or none). */
-        config->execute_only_pkey = strcmp(option->word, "pkey") == 0;
-    } else if (strcmp(name, "processors") == 0) {
-        if (value == 0 || value > 64)
-            problem = "must be from 1 to 64";
-        config->processors = (uint32_t)value;
-    } else if (strcmp(name, "pagefile") == 0) {
-        /* The page file: whole pages, up to 64 GB. Its bitmap is a bit per slot and its slots'
-         * bytes cost only the pages written, but with RAM it is the commit limit, and what can
-         * be committed can be written PTE by PTE. */
-        if (value == 0 || value > (64ull << 30) || value % VS_PAGE_SIZE)
-            problem = "must be whole pages from 4K to 64G";
-        config->pagefile_bytes = value;
-    } else if (strcmp(name, "readahead") == 0) {
-        /* A file's read-ahead window (read_ahead_kb): 4K reads only the page that faults. */
-        if (value == 0 || value > (1ull << 30) || value % VS_PAGE_SIZE)
-            problem = "must be whole pages from 4K to 1G";
-        config->readahead_bytes = value;
-    } else if (strcmp(name, "filealign") == 0) {
-        /* 2M: big file mappings are placed 2 MB-aligned (ext4, xfs); 4K: never (tmpfs). */
-        if (value != (2u << 20) && value != VS_PAGE_SIZE)
-            problem = "must be 2M (the file system aligns big mappings, as ext4) or 4K (it does "
-                      "not, as tmpfs)";
-        config->files_unaligned = value == VS_PAGE_SIZE;
-    } else {
-        /* RAM: whole pages, from 64 KB (room for the page tables) to 4 GB, which bounds the page
-         * tables, and so the time, a scenario can make the model walk. */
-        if (value < (64u << 10) || value > (4ull << 30) || value % VS_PAGE_SIZE)
-            problem = "must be whole pages from 64K to 4G";
-        config->ram_bytes = value;
-    }
-    if (problem)
-        vs_runtime_error(runner, error, stmt->pos, "%s %s", name, problem);
-    return problem == NULL;
-}
-
+/* The 'system' line: the machine the checker decided from it (resolve.c), which comes before
+ * anything that uses it. */
 static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
-    if (runner->system) {
-        vs_runtime_error(runner, error, stmt->pos,
-                         "'system' must come before anything that uses the system");
-        return FALSE;
-    }
-    /* linux-x64 is the x64 machine with the Linux personality. */
-    bool linux_x64 = strcmp(stmt->text, "linux-x64") == 0;
-    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
-                                     : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
-                                                                          : VS_ARCH_X64,
-                             .personality = linux_x64 ? vs_linux_personality() : NULL};
-    for (size_t i = 0; i < stmt->option_count; i++)
-        if (!apply_system_option(runner, stmt, &stmt->options[i], &config, error))
-            return FALSE;
-    destroy_system(runner);
-    return create_system(runner, &config, error);
+    (void)stmt;
+    g_assert(!runner->system);
+    return create_system(runner, &runner->script->config, error);
 }
 
 static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error)
@@ -553,7 +492,7 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
     default: break;
     }
     /* Anything else uses the system: without a 'system' line it is an x64 machine. */
-    if (!runner->system && !create_system(runner, &(VsSystemConfig){.arch = VS_ARCH_X64}, error))
+    if (!runner->system && !create_system(runner, &runner->script->config, error))
         return FALSE;
     if (explain)
         append_source_line(runner, stmt);

@@ -369,42 +369,44 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte",   "commit",
-                                         "pfn",   "ws",  "section", "maps",    "smaps", "pagemap"};
-#define SHOW_FORMS                                                                                 \
-    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE, maps, " \
-    "smaps, pagemap ADDR"
+/* "cannot show 'X'; did you mean 'Y'? (FORMS)": the nearest form and the list of them all. */
+static void unknown_show_form(Parser *ps, const VsToken *what, const char *name)
+{
+    const char *names[64];
+    size_t count = MIN(vs_show_form_count(), G_N_ELEMENTS(names));
+    for (size_t i = 0; i < count; i++)
+        names[i] = vs_show_form_at(i)->name;
+    g_autofree char *hint = vs_diag_did_you_mean(name, names, count);
+    GString *all = g_string_new(NULL);
+    vs_show_forms_append(all);
+    fail_at(ps, what->pos, "cannot show '%s'%s (%s)", name, hint, all->str);
+    g_string_free(all, TRUE);
+}
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
     const VsToken *what = peek(ps);
     if (what->kind != VS_TOK_NAME) {
-        error_at(ps, what, "'show' needs what to show: " SHOW_FORMS);
+        GString *all = g_string_new("'show' needs what to show: ");
+        vs_show_forms_append(all);
+        error_at(ps, what, all->str);
+        g_string_free(all, TRUE);
         return FALSE;
     }
     take(ps);
     stmt->text = g_strndup(what->start, what->length);
-    if (!vs_diag_is_one_of(stmt->text, show_forms, G_N_ELEMENTS(show_forms))) {
-        g_autofree char *hint =
-            vs_diag_did_you_mean(stmt->text, show_forms, G_N_ELEMENTS(show_forms));
-        fail_at(ps, what->pos, "cannot show '%s'%s (" SHOW_FORMS ")", stmt->text, hint);
+    const VsShowForm *form = vs_show_form(stmt->text);
+    if (!form) {
+        unknown_show_form(ps, what, stmt->text);
         return FALSE;
     }
-    gboolean needs_address = strcmp(stmt->text, "query") == 0 || strcmp(stmt->text, "pte") == 0 ||
-                             strcmp(stmt->text, "pagemap") == 0;
-    gboolean needs_handle = strcmp(stmt->text, "section") == 0;
-    if (needs_address || needs_handle) {
-        if (peek(ps)->kind == VS_TOK_NEWLINE || peek(ps)->kind == VS_TOK_END) {
-            error_at(ps, peek(ps),
-                     needs_handle ? "this 'show' needs a section handle"
-                                  : "this 'show' needs an address");
-            return FALSE;
-        }
+    gboolean given = peek(ps)->kind != VS_TOK_NEWLINE && peek(ps)->kind != VS_TOK_END;
+    if (!given && (form->argument == VS_SHOW_ARG_ADDRESS || form->argument == VS_SHOW_ARG_HANDLE))
+        error_at(ps, peek(ps),
+                 form->argument == VS_SHOW_ARG_HANDLE ? "this 'show' needs a section handle"
+                                                      : "this 'show' needs an address");
+    else if (given && form->argument != VS_SHOW_ARG_NONE)
         stmt->expr = parse_expr(ps);
-    } else if (strcmp(stmt->text, "pfn") == 0 && peek(ps)->kind != VS_TOK_NEWLINE &&
-               peek(ps)->kind != VS_TOK_END) {
-        stmt->expr = parse_expr(ps); /* one frame */
-    }
     return !ps->failed;
 }
 

@@ -511,16 +511,12 @@ static void resolve_system(Resolver *r, VsScript *script)
 
 /* ---- Statements ------------------------------------------------------------------------------ */
 
-/* A show form of Linux's /proc files in a Windows system. */
+/* A show form the system has not (Linux's /proc files in Windows, a control area in Linux). */
 static void check_show_form(Resolver *r, const VsStmt *stmt)
 {
-    if (r->is_linux || (strcmp(stmt->text, "maps") != 0 && strcmp(stmt->text, "smaps") != 0 &&
-                        strcmp(stmt->text, "pagemap") != 0))
-        return;
-    report(r, stmt->pos,
-           "show %s is Linux's (/proc/PID/%s); this scenario's system is %s (show vad and show "
-           "pte show its VADs and PTEs)",
-           stmt->text, stmt->text, r->system);
+    g_autofree char *why = NULL;
+    if (!vs_show_form_in_system(vs_show_form(stmt->text), r->system, r->is_linux, &why))
+        report(r, stmt->pos, "%s", why);
 }
 
 /* tick's passes: a number from 1 to 1000 (checked here when it is a constant). */

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "lexer.h"
-#include "vadsim.h"
+#include "op.h"
 
 typedef enum VsExprKind {
     VS_EXPR_INT,        /* value */
@@ -87,6 +87,31 @@ typedef struct VsScript {
     VsSystemConfig config;  /* the machine the 'system' line asks for (resolve.c) */
     VsDiagnostics warnings; /* what the checker warns of: the file runs, perhaps not as meant */
 } VsScript;
+
+/* A show form (shows.def): its name, what follows it, and which systems have it. */
+typedef enum VsShowArgument {
+    VS_SHOW_ARG_NONE,
+    VS_SHOW_ARG_ADDRESS, /* an address, required */
+    VS_SHOW_ARG_FRAME,   /* a frame number, or nothing for them all */
+    VS_SHOW_ARG_HANDLE,  /* a handle, required */
+} VsShowArgument;
+
+typedef struct VsShowForm {
+    const char *name;
+    VsShowArgument argument;
+    VsOpFamily family;
+} VsShowForm;
+
+/* The show form called name, or NULL; the forms in shows.def's order; and their list as help
+ * text ("query ADDR, vad, ..., pagemap ADDR") appended to out. */
+const VsShowForm *vs_show_form(const char *name);
+size_t vs_show_form_count(void);
+const VsShowForm *vs_show_form_at(size_t index);
+void vs_show_forms_append(GString *out);
+/* Whether a system (Linux's or Windows') has a form; if not, *why says so (to free), naming
+ * the system's own views. */
+gboolean vs_show_form_in_system(const VsShowForm *form, const char *system, gboolean is_linux,
+                                char **why);
 
 /* Parses and checks text (copied) as the scenario called name: every mistake in it goes to diags
  * (with the warnings), in source order. NULL when there was an error. */

@@ -480,6 +480,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     vs_event_log_clear(&runner->log);
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
+    runner->last_op = op;
     if (spec->memory_access)
         runner->exception = outcome.exception;
     if (op.kind == VS_OP_FORK && outcome.ret != UINT64_MAX)

@@ -734,10 +734,20 @@ static void narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue 
         vs_value_format(v, out);
     g_string_append_printf(out, ": %s failed: %s (%u): %s", name, errno_name ? errno_name : "?", e,
                            errno_text(e));
+    vs_explain_failure(runner, &runner->last_op, e, out);
+}
+
+/* What a status says, after its name: which parameter of the call as written (calls.def's
+ * nt_args) for a STATUS_INVALID_PARAMETER_N, else the status table's sentence. */
+static void append_status_words(VsRunner *runner, VsStatus status, GString *out)
+{
+    if (!vs_explain_parameter(&runner->last_op, status, out))
+        g_string_append(out, vs_status_explain(status) ? vs_status_explain(status) : "");
 }
 
 /* A Windows call's value, and after it the exception a memory access raised, an NT call's status
- * by name, or why a Win32 call failed (its last error and the status behind it). */
+ * by name, or why a Win32 call failed (its last error and the status behind it), and the rule the
+ * call broke when the state shows it. */
 static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
 {
     GString *out = runner->out;
@@ -750,16 +760,21 @@ static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValu
                                    vs_status_explain(runner->exception));
     } else if (spec->returns == VS_RETURN_STATUS && status_name) {
         g_string_append_printf(out, " %s", status_name);
-        if (!NT_SUCCESS((VsStatus)v->i))
-            g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
+        if (!NT_SUCCESS((VsStatus)v->i)) {
+            g_string_append(out, ": ");
+            append_status_words(runner, (VsStatus)v->i, out);
+            vs_explain_failure(runner, &runner->last_op, (VsStatus)v->i, out);
+        }
     } else if (v->kind != VS_VALUE_STRING && vs_op_failed(kind, v->i)) {
         VsThread *thread = vs_runner_thread(runner);
         VsStatus status = VsRtlGetLastNtStatus(thread);
         const char *error_name = vs_win32_error_name(VsGetLastError(thread));
-        g_string_append_printf(out, ": failed, GetLastError() = %u %s (from %s: %s)",
-                               VsGetLastError(thread), error_name ? error_name : "",
-                               vs_status_name(status) ? vs_status_name(status) : "?",
-                               vs_status_explain(status) ? vs_status_explain(status) : "");
+        g_string_append_printf(
+            out, ": failed, GetLastError() = %u %s (from %s: ", VsGetLastError(thread),
+            error_name ? error_name : "", vs_status_name(status) ? vs_status_name(status) : "?");
+        append_status_words(runner, status, out);
+        g_string_append_c(out, ')');
+        vs_explain_failure(runner, &runner->last_op, status, out);
     }
 }
 

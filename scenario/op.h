@@ -97,6 +97,11 @@ typedef struct VsOpSpec {
                           * it failed ((UINT)-1, -1); 0 if none does */
     const char *success; /* the narration's words for a successful Linux call's value, or
                           * NULL */
+    const char *params[VS_OP_MAX_ARGS];  /* the parameters' names, where calls.def gives them */
+    const char *nt_call;                 /* the NT call a Win32 call makes, or NULL */
+    uint8_t nt_args[VS_OP_MAX_ARGS + 2]; /* [N]: the parameter (from 1) the NT call's
+                                          * STATUS_INVALID_PARAMETER_N is about; 0: one the Win32
+                                          * call passes itself */
 } VsOpSpec;
 
 #define VS_OP_TEXT_MAX 64      /* an object name's bytes, with its terminator */

@@ -59,6 +59,7 @@ struct VsRunner {
     void *adjust_context;
     GArray *step_events; /* VsEvent: what the model did since the last run_step began */
     GArray *line_starts; /* size_t offset of each source line, made on first use */
+    VsOp last_op;        /* the last call made, as the model ran it (explain.c reads it) */
 };
 
 /* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */
@@ -106,6 +107,13 @@ typedef gboolean VsShowFn(VsRunner *runner, uint64_t argument, GError **error);
 #define SHOW(form_name, argument_kind, form_family, printer, json) VsShowFn printer, json;
 #include "shows.def"
 #undef SHOW
+/* explain.c: why a failed call failed. vs_explain_parameter appends which parameter of the call
+ * as written a STATUS_INVALID_PARAMETER_N is about (FALSE for any other status, or a call whose
+ * row names no parameters); vs_explain_failure appends "\n      rule: ..." when the state shows
+ * the rule the call broke (why: its NTSTATUS, or its errno in a Linux system). */
+gboolean vs_explain_parameter(const VsOp *op, VsStatus status, GString *out);
+void vs_explain_failure(VsRunner *runner, const VsOp *op, uint32_t why, GString *out);
+
 /* show.c's forms send a Linux system to these (show_linux.c), which say it in Linux's words. */
 VsShowFn vs_show_vma_at, vs_show_vma_tree, vs_show_linux_address, vs_show_linux_commit;
 /* Drops the spaces a row's empty last columns leave, so output lines never end in blanks. */

@@ -142,6 +142,51 @@ static void test_runtime_errors(void **state)
                          "line did not write it (it failed first)\nx = lo\n    ^");
 }
 
+/* A failed call is told with the rule it broke, read from the state, and a STATUS_INVALID_
+ * PARAMETER_N names the parameter of the call as written, not of the NT call under it. */
+static void test_failed_calls_name_the_rule(void **state)
+{
+    (void)state;
+    Run *r = run_text("p = VirtualAlloc(NULL, -1, MEM_RESERVE, PAGE_READWRITE)\n"
+                      "h = CreateFileMapping(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 192K, "
+                      "NULL)\n"
+                      "ph = VirtualAlloc2(NULL, NULL, 192K, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, "
+                      "PAGE_NOACCESS, NULL, 0)\n"
+                      "v = MapViewOfFile3(h, NULL, ph, 0, 64K, MEM_REPLACE_PLACEHOLDER, "
+                      "PAGE_READWRITE, NULL, 0)\n"
+                      "ok = VirtualFree(ph, 64K, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER)\n"
+                      "v = MapViewOfFile3(h, NULL, ph, 0, 64K, MEM_REPLACE_PLACEHOLDER, "
+                      "PAGE_READWRITE, NULL, 0)\n"
+                      "expect v == ph\n",
+                      VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    assert_non_null(strstr(r->out->str, "(from STATUS_INVALID_PARAMETER_4: VirtualAlloc's second "
+                                        "parameter, size (0xFFFFFFFFFFFFFFFF), is not valid "
+                                        "(NtAllocateVirtualMemory, which it calls, reports its "
+                                        "fourth))\n"));
+    assert_non_null(strstr(r->out->str, "      rule: a placeholder is replaced whole, and the one "
+                                        "at the address is 0x10000-0x3FFFF (48 pages) while the "
+                                        "call asks for 0x10000-0x1FFFF (16 pages). Instead: split "
+                                        "it first: VirtualFree(0x10000, 0x10000, MEM_RELEASE | "
+                                        "MEM_PRESERVE_PLACEHOLDER) makes that range a placeholder "
+                                        "of its own.\n"));
+    run_free(r);
+    r = run_text("system linux-x64\n"
+                 "p = mmap(NULL, 16K, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)\n"
+                 "x = munmap(p + 1, 4K)\n"
+                 "q = mmap(p, 4K, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, "
+                 "-1, 0)\n",
+                 VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    assert_non_null(strstr(r->out->str, "rule: munmap's address is a multiple of the page size "
+                                        "(4 KB), and 0x7EFFFFFFC001 is not."));
+    assert_non_null(strstr(r->out->str, "rule: MAP_FIXED_NOREPLACE never replaces a mapping, and "
+                                        "the VMA 0x7EFFFFFFC000-0x7EFFFFFFFFFF (4 pages) is in the "
+                                        "way."));
+    run_free(r);
+}
+
 /* The Linux calls: C's results, errno, the signal a bad access raises, mincore's record, and the
  * children fork() makes, named child, child2, ... */
 static void test_linux_calls(void **state)
@@ -436,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_nt_calls_write_back_references),
         cmocka_unit_test(test_failed_expectation_explains_itself),
         cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_failed_calls_name_the_rule),
         cmocka_unit_test(test_linux_calls),
         cmocka_unit_test(test_memory_access),
         cmocka_unit_test(test_ram_option),

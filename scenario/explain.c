@@ -229,9 +229,14 @@ static gboolean release_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
                                "allocation's base: 0x%" G_GINT64_MODIFIER "X, for the allocation ",
                                base);
     append_span(out, base, (v.ending_vpn + 1) << 12);
-    g_string_append(out, release ? ". Instead: MEM_DECOMMIT with a size frees part of its pages "
-                                   "and keeps the range reserved"
-                                 : ". Instead: a size, for part of it");
+    if (release)
+        g_string_append_printf(out,
+                               ". Instead: VirtualFree(0x%" G_GINT64_MODIFIER "X, 0, MEM_RELEASE) "
+                               "releases it all; MEM_DECOMMIT with a size frees part of its pages "
+                               "and keeps the range reserved",
+                               base);
+    else
+        g_string_append(out, ". Instead: a size, for part of it");
     return TRUE;
 }
 

@@ -75,16 +75,24 @@ static gboolean vad_at(VsRunner *runner, const VsOp *op, uint64_t address, VsVad
     return vad != NULL;
 }
 
-/* The first VAD that ends above address in the call's process, FALSE if none. */
+/* The first VAD that ends above address in the call's process, FALSE if none: a descent of the
+ * tree, so a failure among many VADs costs their depth, not their count. */
 static gboolean vad_from(VsRunner *runner, const VsOp *op, uint64_t address, VsVadInfo *info)
 {
     VsProcess *process = vs_op_process(vs_runner_thread(runner), op);
-    for (const VsVad *vad = process ? vs_vad_first(process) : NULL; vad; vad = vs_vad_next(vad)) {
-        vs_vad_info(vad, info);
-        if (((info->ending_vpn + 1) << 12) > address)
-            return TRUE;
+    gboolean found = FALSE;
+    for (const VsVad *vad = process ? vs_vad_root(process) : NULL; vad;) {
+        VsVadInfo here;
+        vs_vad_info(vad, &here);
+        if (((here.ending_vpn + 1) << 12) > address) {
+            *info = here;
+            found = TRUE;
+            vad = vs_vad_left(vad);
+        } else {
+            vad = vs_vad_right(vad);
+        }
     }
-    return FALSE;
+    return found;
 }
 
 /* The call's address and size: its address argument (for an NT call the variable going in) and
@@ -131,7 +139,7 @@ static gboolean frees(VsOpKind kind)
 static gboolean placeholder_rule(VsRunner *runner, const VsOp *op, GString *out)
 {
     uint64_t base = op_address(op), size = op_size(op);
-    VsVadInfo v;
+    VsVadInfo v = {0};
     if ((op->kind != VS_OP_VIRTUAL_ALLOC_2 && op->kind != VS_OP_MAP_VIEW_OF_FILE_3) ||
         !(op_type(op) & MEM_REPLACE_PLACEHOLDER))
         return FALSE;
@@ -169,7 +177,7 @@ static gboolean reservation_rule(VsRunner *runner, const VsOp *op, GString *out)
     if (runner->system)
         granularity = vs_system_layout(runner->system)->allocation_granularity;
     uint64_t base = address & ~(granularity - 1);
-    VsVadInfo v;
+    VsVadInfo v = {0};
     if (!vad_from(runner, op, base, &v) || (v.starting_vpn << 12) >= base + MAX(size, 1))
         return FALSE;
     g_string_append(out, "a reservation takes free address space");
@@ -192,7 +200,7 @@ static gboolean inside_rule(VsRunner *runner, const VsOp *op, const char *what, 
                             GString *out)
 {
     uint64_t address = op_address(op), end = address + MAX(op_size(op), 1);
-    VsVadInfo v;
+    VsVadInfo v = {0};
     if (!vad_at(runner, op, address, &v)) {
         g_string_append_printf(out, "%s, and 0x%" G_GINT64_MODIFIER "X is free", first, address);
         return TRUE;
@@ -212,7 +220,7 @@ static gboolean inside_rule(VsRunner *runner, const VsOp *op, const char *what, 
 static gboolean release_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     uint64_t address = op_address(op), type = op_type(op);
-    VsVadInfo v;
+    VsVadInfo v = {0};
     gboolean release = (type & MEM_RELEASE) && !(type & MEM_PRESERVE_PLACEHOLDER);
     if (!vad_at(runner, op, address, &v) ||
         !(status == STATUS_FREE_VM_NOT_AT_BASE || (status == STATUS_INVALID_PARAMETER && release)))

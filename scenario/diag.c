@@ -21,16 +21,12 @@ static const char *line_start(const VsSource *source, unsigned line, size_t *len
     return p;
 }
 
-void vs_diag_error(GError **error, VsScenarioErrorCode code, const VsSource *source,
-                   VsSourcePos pos, const char *format, ...)
+/* "name:line:col: WHAT: message", then the line and a caret under the column. */
+static void format_diagnostic(GString *text, const VsSource *source, VsSourcePos pos,
+                              const char *what, const char *message)
 {
-    va_list args;
-    va_start(args, format);
-    g_autofree char *message = g_strdup_vprintf(format, args);
-    va_end(args);
-
-    GString *text = g_string_new(NULL);
-    g_string_append_printf(text, "%s:%u:%u: error: %s", source->name, pos.line, pos.col, message);
+    g_string_append_printf(text, "%s:%u:%u: %s: %s", source->name, pos.line, pos.col, what,
+                           message);
     if (source->text && pos.line > 0) {
         size_t length;
         const char *line = line_start(source, pos.line, &length);
@@ -42,8 +38,117 @@ void vs_diag_error(GError **error, VsScenarioErrorCode code, const VsSource *sou
             g_string_append_c(text, line[i - 1] == '\t' ? '\t' : ' ');
         g_string_append_c(text, '^');
     }
+}
+
+void vs_diag_error(GError **error, VsScenarioErrorCode code, const VsSource *source,
+                   VsSourcePos pos, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    g_autofree char *message = g_strdup_vprintf(format, args);
+    va_end(args);
+
+    GString *text = g_string_new(NULL);
+    format_diagnostic(text, source, pos, "error", message);
     g_set_error_literal(error, VS_SCENARIO_ERROR, code, text->str);
     g_string_free(text, TRUE);
+}
+
+/* ---- A file's diagnostics, all of them ------------------------------------------------------- */
+
+void vs_diagnostics_init(VsDiagnostics *diags)
+{
+    *diags = (VsDiagnostics){.items = g_array_new(FALSE, TRUE, sizeof(VsDiagnostic))};
+}
+
+void vs_diagnostics_clear(VsDiagnostics *diags)
+{
+    if (!diags->items)
+        return;
+    for (guint i = 0; i < diags->items->len; i++) {
+        VsDiagnostic *d = &g_array_index(diags->items, VsDiagnostic, i);
+        g_free(d->message);
+        g_free(d->text);
+    }
+    g_array_free(diags->items, TRUE);
+    *diags = (VsDiagnostics){0};
+}
+
+gboolean vs_diagnostics_full(const VsDiagnostics *diags)
+{
+    return diags->errors >= VS_DIAG_MAX_ERRORS;
+}
+
+void vs_diag_report(VsDiagnostics *diags, VsDiagSeverity severity, const VsSource *source,
+                    VsSourcePos pos, const char *format, ...)
+{
+    gboolean error = severity == VS_DIAG_ERROR;
+    if ((error && vs_diagnostics_full(diags)) ||
+        (!error && diags->warnings >= VS_DIAG_MAX_ERRORS)) {
+        diags->errors += error;
+        diags->warnings += !error;
+        return;
+    }
+    va_list args;
+    va_start(args, format);
+    VsDiagnostic d = {severity, pos, g_strdup_vprintf(format, args), NULL};
+    va_end(args);
+    GString *text = g_string_new(NULL);
+    format_diagnostic(text, source, pos, error ? "error" : "warning", d.message);
+    d.text = g_string_free(text, FALSE);
+    g_array_append_val(diags->items, d);
+    diags->errors += error;
+    diags->warnings += !error;
+}
+
+static int compare_positions(gconstpointer a, gconstpointer b)
+{
+    const VsDiagnostic *x = a, *y = b;
+    if (x->pos.line != y->pos.line)
+        return x->pos.line < y->pos.line ? -1 : 1;
+    return x->pos.col < y->pos.col ? -1 : x->pos.col > y->pos.col;
+}
+
+void vs_diagnostics_sort(VsDiagnostics *diags)
+{
+    /* g_array_sort is not stable; the diagnostics are few, so an insertion sort is. */
+    GArray *items = diags->items;
+    for (guint i = 1; i < items->len; i++) {
+        VsDiagnostic d = g_array_index(items, VsDiagnostic, i);
+        guint j = i;
+        for (; j > 0 && compare_positions(&g_array_index(items, VsDiagnostic, j - 1), &d) > 0; j--)
+            g_array_index(items, VsDiagnostic, j) = g_array_index(items, VsDiagnostic, j - 1);
+        g_array_index(items, VsDiagnostic, j) = d;
+    }
+}
+
+char *vs_diagnostics_text(const VsDiagnostics *diags, gboolean errors_only, const char *name)
+{
+    GString *text = g_string_new(NULL);
+    for (guint i = 0; diags->items && i < diags->items->len; i++) {
+        const VsDiagnostic *d = &g_array_index(diags->items, VsDiagnostic, i);
+        if (errors_only && d->severity != VS_DIAG_ERROR)
+            continue;
+        if (text->len)
+            g_string_append_c(text, '\n');
+        g_string_append(text, d->text);
+    }
+    size_t warnings = errors_only ? 0 : diags->warnings;
+    if (diags->errors + warnings > 1) {
+        g_string_append_printf(text, "\n%s: ", name);
+        if (diags->errors)
+            g_string_append_printf(text, "%zu error%s%s", diags->errors,
+                                   diags->errors == 1 ? "" : "s", warnings ? ", " : "");
+        if (warnings)
+            g_string_append_printf(text, "%zu warning%s", warnings, warnings == 1 ? "" : "s");
+        if (diags->errors > VS_DIAG_MAX_ERRORS)
+            g_string_append_printf(text, " (the first %d errors shown)", VS_DIAG_MAX_ERRORS);
+    }
+    if (!text->len) {
+        g_string_free(text, TRUE);
+        return NULL;
+    }
+    return g_string_free(text, FALSE);
 }
 
 /* Levenshtein distance, case-insensitive (names are often mistyped in case). */
@@ -78,8 +183,11 @@ const char *vs_diag_nearest(const char *name, const char *const *candidates, siz
             best = candidates[i];
         }
     }
-    /* Suggest only what is plausibly a typo: a third of the name, at least 2 edits, may differ. */
-    size_t allowed = MAX(2, strlen(name) / 3);
+    /* Suggest only what is plausibly a typo: a third of the name, at least 2 edits, may differ,
+     * but never the whole of it ('s' is no suggestion for 'p'). */
+    size_t length = strlen(name), allowed = MAX(2, length / 3);
+    if (allowed >= length)
+        allowed = length ? length - 1 : 0;
     return best_distance <= allowed ? best : NULL;
 }
 

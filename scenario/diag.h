@@ -1,7 +1,8 @@
 /*
  * diag.h - diagnostics for scenario files: "file:line:col: error: message", the source line, and a
  * caret under the column, as compilers print them. Bad input is a GError in the VS_SCENARIO_ERROR
- * domain, never a crash.
+ * domain, never a crash. Checking a file collects every diagnostic it finds (VsDiagnostics), so one
+ * run reports all of a file's mistakes, as a compiler does, and the warnings beside them.
  */
 #ifndef VS_SCENARIO_DIAG_H
 #define VS_SCENARIO_DIAG_H
@@ -32,6 +33,42 @@ typedef struct VsSource {
 /* Sets *error to "name:line:col: error: <message>\n<line>\n<caret>" (printf-style message). */
 void vs_diag_error(GError **error, VsScenarioErrorCode code, const VsSource *source,
                    VsSourcePos pos, const char *format, ...) G_GNUC_PRINTF(5, 6);
+
+typedef enum VsDiagSeverity {
+    VS_DIAG_ERROR,   /* the file cannot run */
+    VS_DIAG_WARNING, /* it runs, but probably not as its author meant (as GCC's -Wparentheses) */
+} VsDiagSeverity;
+
+/* One diagnostic: where, the words alone, and the whole text as printed (with the line quoted and
+ * the caret). */
+typedef struct VsDiagnostic {
+    VsDiagSeverity severity;
+    VsSourcePos pos;
+    char *message;
+    char *text;
+} VsDiagnostic;
+
+/* Every diagnostic of a file, in source order once sorted; at most VS_DIAG_MAX_ERRORS errors are
+ * kept (as GCC's -fmax-errors), so hostile input cannot make the list grow without bound. */
+typedef struct VsDiagnostics {
+    GArray *items; /* VsDiagnostic */
+    size_t errors, warnings;
+} VsDiagnostics;
+#define VS_DIAG_MAX_ERRORS 100
+
+void vs_diagnostics_init(VsDiagnostics *diags);
+void vs_diagnostics_clear(VsDiagnostics *diags);
+/* Adds a diagnostic (printf-style message); an error past the limit is counted but not kept. */
+void vs_diag_report(VsDiagnostics *diags, VsDiagSeverity severity, const VsSource *source,
+                    VsSourcePos pos, const char *format, ...) G_GNUC_PRINTF(5, 6);
+/* Whether the limit of errors is reached: the checker stops looking. */
+gboolean vs_diagnostics_full(const VsDiagnostics *diags);
+/* Puts the diagnostics in source order (stable: two at one place keep the order they came in). */
+void vs_diagnostics_sort(VsDiagnostics *diags);
+/* The diagnostics (only the errors, or all), each as printed, one after another
+ * (newline-separated), with "NAME: N errors, M warnings" after more than one; NULL when there are
+ * none (free with g_free). */
+char *vs_diagnostics_text(const VsDiagnostics *diags, gboolean errors_only, const char *name);
 
 /* The candidate closest to name by edit distance, or NULL if none is close enough to suggest. */
 const char *vs_diag_nearest(const char *name, const char *const *candidates, size_t count);

@@ -90,49 +90,6 @@ gboolean vs_runner_ensure_process(VsRunner *runner, GError **error)
 
 /* ---- Names ----------------------------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    uint64_t value;
-} extra_constants[] = {
-    {"NULL", 0},
-    {"TRUE", 1},
-    {"FALSE", 0},
-    {"INVALID_HANDLE_VALUE", UINT64_MAX},
-    {"MemoryBasicInformation", 0},
-};
-
-static const char *const field_names[] = {
-    "BaseAddress", "AllocationBase", "AllocationProtect", "RegionSize", "State", "Protect", "Type"};
-
-/* "; did you mean ..." with the nearest variable or constant (constants from the model's
- * tables). */
-static char *did_you_mean_name(VsRunner *runner, const char *name)
-{
-    GPtrArray *candidates = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, runner->variables);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_ptr_array_add(candidates, key);
-    for (size_t i = 0; i < G_N_ELEMENTS(extra_constants); i++)
-        g_ptr_array_add(candidates, (gpointer)extra_constants[i].name);
-    static const char *const common[] = {
-#define NAME(n, v) #n,
-        VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
-            VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
-#undef NAME
-#define STATUS(n, v, w, t) #n,
-                VS_STATUS_MAP(STATUS)
-#undef STATUS
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(common); i++)
-        g_ptr_array_add(candidates, (gpointer)common[i]);
-    char *hint =
-        vs_diag_did_you_mean(name, (const char *const *)candidates->pdata, candidates->len);
-    g_ptr_array_free(candidates, TRUE);
-    return hint;
-}
-
 static gboolean linux_system(const VsRunner *runner) { return vs_is_linux(runner->system); }
 
 /* errno: the current thread's, as the last Linux call left it (a success leaves it alone). */
@@ -159,24 +116,22 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         return TRUE;
     }
     uint64_t value;
-    if (vs_constant_lookup(expr->name, &value)) {
+    if (vs_scenario_constant(expr->name, &value)) {
         *out = int_value(value);
         return TRUE;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(extra_constants); i++)
-        if (strcmp(expr->name, extra_constants[i].name) == 0) {
-            *out = int_value(extra_constants[i].value);
-            return TRUE;
-        }
     if (strcmp(expr->name, "exception") == 0) {
         *out = int_value(runner->exception);
         return TRUE;
     }
     if (strcmp(expr->name, "errno") == 0)
         return eval_errno(runner, expr, out, error);
-    g_autofree char *hint = did_you_mean_name(runner, expr->name);
-    vs_runtime_error(runner, error, expr->pos, "'%s' is not a variable or a known constant%s",
-                     expr->name, hint);
+    /* The checker saw the name assigned before this line: by a call given '&name' that did not
+     * write it. */
+    vs_runtime_error(runner, error, expr->pos,
+                     "'%s' has no value: the call given '&%s' before this line did not write it "
+                     "(it failed first)",
+                     expr->name, expr->name);
     return FALSE;
 }
 
@@ -291,13 +246,13 @@ static gboolean eval_field(VsRunner *runner, const VsExpr *expr, VsValue *out, G
     const uint64_t values[] = {m->BaseAddress, m->AllocationBase, m->AllocationProtect,
                                m->RegionSize,  m->State,          m->Protect,
                                m->Type};
-    for (size_t i = 0; i < G_N_ELEMENTS(field_names); i++)
-        if (strcmp(expr->name, field_names[i]) == 0) {
+    const VsRecordSpec *spec = vs_mbi_spec();
+    for (size_t i = 0; i < spec->count; i++)
+        if (strcmp(expr->name, spec->fields[i]) == 0) {
             *out = int_value(values[i]);
             return TRUE;
         }
-    g_autofree char *hint =
-        vs_diag_did_you_mean(expr->name, field_names, G_N_ELEMENTS(field_names));
+    g_autofree char *hint = vs_diag_did_you_mean(expr->name, spec->fields, spec->count);
     vs_runtime_error(runner, error, expr->pos, "MEMORY_BASIC_INFORMATION has no field '%s'%s",
                      expr->name, hint);
     return FALSE;
@@ -525,6 +480,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     vs_event_log_clear(&runner->log);
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
+    runner->last_op = op;
     if (spec->memory_access)
         runner->exception = outcome.exception;
     if (op.kind == VS_OP_FORK && outcome.ret != UINT64_MAX)

@@ -1,6 +1,7 @@
 /*
  * json.c - the runner's machine-readable output (vadsim run --json): one JSON object per line for
- * every step, statement, model event, expectation and 'show', so tools (the harness, editors,
+ * every step, statement, model event (with the sentence the narration gives it), expectation
+ * and 'show' (its view as data), after a header naming the file, so tools (the harness, editors,
  * the visualiser's tests) can follow a run without parsing prose.
  */
 #include "runner_int.h"
@@ -119,7 +120,7 @@ static void append_name(GString *out, const char *name, const char *text)
     g_string_append_printf(out, ",\"%s\":\"%s\"", name, text);
 }
 
-static void append_field(GString *out, EventField field, const VsEvent *e)
+static void append_field(const VsRunner *runner, GString *out, EventField field, const VsEvent *e)
 {
     char protect[96];
     switch (field) {
@@ -130,12 +131,13 @@ static void append_field(GString *out, EventField field, const VsEvent *e)
     case OLD_END: append_number(out, "old_end", e->old_end); break;
     case PAGES: append_number(out, "pages", e->pages); break;
     case PROTECTION:
-        append_name(out, "protection", vs_protect_string(e->protection, protect, sizeof protect));
+        append_name(out, "protection",
+                    vs_words_protection(runner, e->protection, protect, sizeof protect));
         break;
     case NO_PROTECTION: append_name(out, "protection", ""); break;
     case OLD_PROTECTION:
         append_name(out, "old_protection",
-                    vs_protect_string(e->old_protection, protect, sizeof protect));
+                    vs_words_protection(runner, e->old_protection, protect, sizeof protect));
         break;
     case LEVEL: append_number(out, "level", e->level); break;
     case FRAME: append_number(out, "frame", e->frame); break;
@@ -147,22 +149,30 @@ static void append_field(GString *out, EventField field, const VsEvent *e)
     case LIST: append_name(out, "list", vs_page_location_name(e->list)); break;
     case AGE: append_number(out, "age", e->age); break;
     case SLOT: append_number(out, "slot", e->slot); break;
-    case WORKING_SET: append_number(out, "working_set", e->pages); break;
+    case WORKING_SET:
+        append_number(out, vs_words_linux(runner) ? "resident_set" : "working_set", e->pages);
+        break;
     }
 }
 
-/* {"type":"event","kind":"...","pid":N,"vpn_start":N,"vpn_end":N,<the kind's fields>} */
-void vs_json_event(VsRunner *runner, const VsEvent *e)
+/* {"type":"event","kind":"...","pid":N,"vpn_start":N,"vpn_end":N,<the kind's fields>,
+ * "text":"<the narration's sentence>"} */
+void vs_json_event(VsRunner *runner, const VsEvent *e, const char *sentence)
 {
     GString *out = runner->out;
     g_assert((size_t)e->kind < G_N_ELEMENTS(event_fields));
+    /* A Linux system's VMAs are the model's VADs: its events say vma-inserted, not vad-. */
+    const char *kind = vs_event_kind_name(e->kind);
+    gboolean vma = vs_words_linux(runner) && g_str_has_prefix(kind, "vad-");
     g_string_append_printf(
         out,
-        "{\"type\":\"event\",\"kind\":\"%s\",\"pid\":%u,\"vpn_start\":%" G_GUINT64_FORMAT
+        "{\"type\":\"event\",\"kind\":\"%s%s\",\"pid\":%u,\"vpn_start\":%" G_GUINT64_FORMAT
         ",\"vpn_end\":%" G_GUINT64_FORMAT,
-        vs_event_kind_name(e->kind), e->pid, e->vpn_start, e->vpn_end);
+        vma ? "vma-" : "", vma ? kind + 4 : kind, e->pid, e->vpn_start, e->vpn_end);
     for (size_t i = 0; i < MAX_EVENT_FIELDS && event_fields[e->kind][i] != END; i++)
-        append_field(out, event_fields[e->kind][i], e);
+        append_field(runner, out, event_fields[e->kind][i], e);
+    g_string_append(out, ",\"text\":");
+    vs_json_string(out, sentence, -1);
     g_string_append(out, "}\n");
 }
 
@@ -184,4 +194,125 @@ void vs_json_statement_open(VsRunner *runner, const char *kind, const VsStmt *st
         g_string_append(runner->out, ",\"source\":");
         vs_json_string(runner->out, stmt->expr->text, (gssize)stmt->expr->text_length);
     }
+}
+
+/* ---- A writer for nested records (the show forms' data) ---------------------------------------
+ */
+
+/* Before a value: the comma after the previous one at this depth, and "key": inside an object. */
+static void json_key(VsJsonWriter *w, const char *key)
+{
+    g_assert(w->depth < 64);
+    if (w->has_items & (1ull << w->depth))
+        g_string_append_c(w->out, ',');
+    w->has_items |= 1ull << w->depth;
+    if (key)
+        g_string_append_printf(w->out, "\"%s\":", key);
+}
+
+void vs_json_object_begin(VsJsonWriter *w, const char *key)
+{
+    json_key(w, key);
+    g_string_append_c(w->out, '{');
+    w->depth++;
+    w->has_items &= ~(1ull << w->depth);
+}
+
+void vs_json_object_end(VsJsonWriter *w)
+{
+    w->depth--;
+    g_string_append_c(w->out, '}');
+}
+
+void vs_json_array_begin(VsJsonWriter *w, const char *key)
+{
+    json_key(w, key);
+    g_string_append_c(w->out, '[');
+    w->depth++;
+    w->has_items &= ~(1ull << w->depth);
+}
+
+void vs_json_array_end(VsJsonWriter *w)
+{
+    w->depth--;
+    g_string_append_c(w->out, ']');
+}
+
+void vs_json_number(VsJsonWriter *w, const char *key, uint64_t value)
+{
+    json_key(w, key);
+    g_string_append_printf(w->out, "%" G_GUINT64_FORMAT, value);
+}
+
+void vs_json_text(VsJsonWriter *w, const char *key, const char *text)
+{
+    json_key(w, key);
+    if (text)
+        vs_json_string(w->out, text, -1);
+    else
+        g_string_append(w->out, "null");
+}
+
+void vs_json_flag(VsJsonWriter *w, const char *key, gboolean value)
+{
+    json_key(w, key);
+    g_string_append(w->out, value ? "true" : "false");
+}
+
+/* ---- Records from outside a run -----------------------------------------------------------------
+ */
+
+void vs_json_header(GString *out, const char *file, const VsScript *script, const char *version)
+{
+    const char *title = NULL;
+    for (size_t i = 0; script && i < script->count && !title; i++)
+        if (script->stmts[i].kind == VS_STMT_TITLE)
+            title = script->stmts[i].text;
+    VsJsonWriter w = {out, 0, 0};
+    vs_json_object_begin(&w, NULL);
+    vs_json_text(&w, "type", "scenario");
+    vs_json_text(&w, "file", file);
+    vs_json_text(&w, "title", title);
+    vs_json_text(&w, "system", script ? script->system : NULL);
+    vs_json_text(&w, "personality",
+                 !script                      ? NULL
+                 : script->config.personality ? "linux"
+                                              : "windows");
+    if (script)
+        vs_json_number(&w, "steps", script->steps);
+    else
+        vs_json_text(&w, "steps", NULL);
+    vs_json_text(&w, "vadsim", version);
+    vs_json_object_end(&w);
+    g_string_append_c(out, '\n');
+}
+
+void vs_json_diagnostics(GString *out, const char *file, const VsDiagnostics *diags)
+{
+    for (guint i = 0; diags->items && i < diags->items->len; i++) {
+        const VsDiagnostic *d = &g_array_index(diags->items, VsDiagnostic, i);
+        VsJsonWriter w = {out, 0, 0};
+        vs_json_object_begin(&w, NULL);
+        vs_json_text(&w, "type", d->severity == VS_DIAG_ERROR ? "error" : "warning");
+        vs_json_text(&w, "file", file);
+        vs_json_text(&w, "stage", "check");
+        vs_json_number(&w, "line", d->pos.line);
+        vs_json_number(&w, "col", d->pos.col);
+        vs_json_text(&w, "message", d->message);
+        vs_json_text(&w, "text", d->text);
+        vs_json_object_end(&w);
+        g_string_append_c(out, '\n');
+    }
+}
+
+void vs_json_run_error(GString *out, const char *file, const char *text)
+{
+    VsJsonWriter w = {out, 0, 0};
+    vs_json_object_begin(&w, NULL);
+    vs_json_text(&w, "type", "error");
+    vs_json_text(&w, "file", file);
+    vs_json_text(&w, "stage", "run");
+    vs_json_text(&w, "text", text);
+    vs_json_object_end(&w);
+    g_string_append_c(out, '\n');
 }

@@ -12,8 +12,21 @@ typedef struct Lexer {
     const char *p, *end;
     VsSourcePos pos;
     GArray *tokens;
-    gboolean word_mode; /* inside a 'system' line */
+    gboolean word_mode;   /* inside a 'system' line */
+    VsDiagnostics *diags; /* where errors go; NULL to read a number quietly */
 } Lexer;
+
+/* Reports an error at pos (when the lexer has somewhere to report it). */
+static void G_GNUC_PRINTF(3, 4) lex_error(Lexer *lx, VsSourcePos pos, const char *format, ...)
+{
+    if (!lx->diags)
+        return;
+    va_list args;
+    va_start(args, format);
+    g_autofree char *message = g_strdup_vprintf(format, args);
+    va_end(args);
+    vs_diag_report(lx->diags, VS_DIAG_ERROR, lx->source, pos, "%s", message);
+}
 
 static const struct {
     const char *text;
@@ -38,6 +51,7 @@ const char *vs_token_kind_text(VsTokenKind kind)
     case VS_TOK_NAME: return "name";
     case VS_TOK_STRING: return "string";
     case VS_TOK_WORD: return "word";
+    case VS_TOK_ERROR: return "something unreadable";
     default:
         for (size_t i = 0; i < G_N_ELEMENTS(operators); i++)
             if (operators[i].kind == kind)
@@ -81,7 +95,7 @@ static uint64_t suffix_multiplier(char c)
     }
 }
 
-static gboolean lex_number(Lexer *lx, GError **error)
+static gboolean lex_number(Lexer *lx)
 {
     const char *start = lx->p;
     VsSourcePos pos = lx->pos;
@@ -97,36 +111,33 @@ static gboolean lex_number(Lexer *lx, GError **error)
         if (digit >= base)
             break;
         if (value > (UINT64_MAX - digit) / base) {
-            vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, pos,
-                          "integer does not fit in 64 bits");
+            lex_error(lx, pos, "integer does not fit in 64 bits");
             return FALSE;
         }
         value = value * base + digit;
     }
     if (digits == 0) {
-        vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, pos, "'0x' needs hex digits");
+        lex_error(lx, pos, "'0x' needs hex digits");
         return FALSE;
     }
     uint64_t multiplier = lx->p < lx->end ? suffix_multiplier(*lx->p) : 1;
     if (multiplier > 1) {
         if (value > UINT64_MAX / multiplier) {
-            vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, pos,
-                          "integer does not fit in 64 bits");
+            lex_error(lx, pos, "integer does not fit in 64 bits");
             return FALSE;
         }
         value *= multiplier;
         advance(lx, 1);
     }
     if (lx->p < lx->end && (g_ascii_isalnum(*lx->p) || *lx->p == '_')) {
-        vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, lx->pos,
-                      "unexpected '%c' after a number (sizes take K, M, G or T)", *lx->p);
+        lex_error(lx, lx->pos, "unexpected '%c' after a number (sizes take K, M, G or T)", *lx->p);
         return FALSE;
     }
     push(lx, VS_TOK_INT, pos, start)->value = value;
     return TRUE;
 }
 
-static gboolean lex_string(Lexer *lx, GError **error)
+static gboolean lex_string(Lexer *lx)
 {
     const char *start = lx->p;
     VsSourcePos pos = lx->pos;
@@ -137,8 +148,7 @@ static gboolean lex_string(Lexer *lx, GError **error)
         if (c == '\\' && lx->p + 1 < lx->end) {
             char e = lx->p[1];
             if (e != '"' && e != '\\' && e != 'n' && e != 't') {
-                vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, lx->pos,
-                              "unknown escape '\\%c' (use \\\", \\\\, \\n or \\t)", e);
+                lex_error(lx, lx->pos, "unknown escape '\\%c' (use \\\", \\\\, \\n or \\t)", e);
                 g_string_free(text, TRUE);
                 return FALSE;
             }
@@ -149,8 +159,7 @@ static gboolean lex_string(Lexer *lx, GError **error)
         advance(lx, 1);
     }
     if (lx->p >= lx->end || *lx->p != '"') {
-        vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, pos,
-                      "string is not closed on its line");
+        lex_error(lx, pos, "string is not closed on its line");
         g_string_free(text, TRUE);
         return FALSE;
     }
@@ -159,7 +168,7 @@ static gboolean lex_string(Lexer *lx, GError **error)
     return TRUE;
 }
 
-static gboolean lex_operator(Lexer *lx, GError **error)
+static gboolean lex_operator(Lexer *lx)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(operators); i++) {
         size_t n = strlen(operators[i].text);
@@ -173,17 +182,16 @@ static gboolean lex_operator(Lexer *lx, GError **error)
     }
     unsigned char c = (unsigned char)*lx->p;
     if (c >= 0x20 && c < 0x7F)
-        vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, lx->pos,
-                      "unexpected character '%c'", c);
+        lex_error(lx, lx->pos, "unexpected character '%c'", c);
     else
-        vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, lx->source, lx->pos,
-                      "unexpected byte 0x%02X (scenario files are ASCII outside strings and "
-                      "comments)",
-                      c);
+        lex_error(lx, lx->pos,
+                  "unexpected byte 0x%02X (scenario files are ASCII outside strings and "
+                  "comments)",
+                  c);
     return FALSE;
 }
 
-static gboolean lex_one(Lexer *lx, GError **error)
+static gboolean lex_one(Lexer *lx)
 {
     char c = *lx->p;
     if (c == ' ' || c == '\t' || c == '\r') {
@@ -206,7 +214,7 @@ static gboolean lex_one(Lexer *lx, GError **error)
             advance(lx, 1);
         push(lx, VS_TOK_WORD, pos, start);
     } else if (g_ascii_isdigit(c)) {
-        return lex_number(lx, error);
+        return lex_number(lx);
     } else if (g_ascii_isalpha(c) || c == '_') {
         const char *start = lx->p;
         VsSourcePos pos = lx->pos;
@@ -219,9 +227,9 @@ static gboolean lex_one(Lexer *lx, GError **error)
         if (first_on_line && name->length == 6 && memcmp(start, "system", 6) == 0)
             lx->word_mode = TRUE;
     } else if (c == '"') {
-        return lex_string(lx, error);
+        return lex_string(lx);
     } else {
-        return lex_operator(lx, error);
+        return lex_operator(lx);
     }
     return TRUE;
 }
@@ -234,7 +242,7 @@ gboolean vs_parse_integer(const char *text, size_t length, uint64_t *value)
                 .end = text + length,
                 .pos = {1, 1},
                 .tokens = g_array_new(FALSE, TRUE, sizeof(VsToken))};
-    gboolean ok = length > 0 && g_ascii_isdigit(*text) && lex_number(&lx, NULL) && lx.p == lx.end;
+    gboolean ok = length > 0 && g_ascii_isdigit(*text) && lex_number(&lx) && lx.p == lx.end;
     if (ok)
         *value = g_array_index(lx.tokens, VsToken, 0).value;
     g_array_free(lx.tokens, TRUE);
@@ -249,32 +257,42 @@ void vs_token_list_free(VsTokenList *list)
     *list = (VsTokenList){0};
 }
 
-gboolean vs_lex(const VsSource *source, VsTokenList *out, GError **error)
+/* After an error: an error token where it was, and the rest of the line skipped (its newline
+ * stays), so the parser skips the statement and the next line is read afresh. */
+static void skip_line(Lexer *lx, VsSourcePos pos, const char *start)
+{
+    VsToken token = {.kind = VS_TOK_ERROR, .pos = pos, .start = start, .length = 0};
+    g_array_append_val(lx->tokens, token);
+    while (lx->p < lx->end && *lx->p != '\n')
+        advance(lx, 1);
+}
+
+gboolean vs_lex(const VsSource *source, VsTokenList *out, VsDiagnostics *diags)
 {
     Lexer lx = {.source = source,
                 .p = source->text,
                 .end = source->text + source->length,
                 .pos = {1, 1},
-                .tokens = g_array_new(FALSE, TRUE, sizeof(VsToken))};
-    *out = (VsTokenList){0};
-    while (lx.p < lx.end) {
+                .tokens = g_array_new(FALSE, TRUE, sizeof(VsToken)),
+                .diags = diags};
+    size_t errors = diags->errors;
+    while (lx.p < lx.end && !vs_diagnostics_full(diags)) {
         if (memchr(lx.p, '\0', 1)) {
-            vs_diag_error(error, VS_SCENARIO_ERROR_PARSE, source, lx.pos,
-                          "NUL byte in the file (is it a text file?)");
-            goto fail;
+            /* Not a text file: one error says so, and nothing after it is read. */
+            lex_error(&lx, lx.pos, "NUL byte in the file (is it a text file?)");
+            skip_line(&lx, lx.pos, lx.p);
+            lx.p = lx.end;
+            break;
         }
-        if (!lex_one(&lx, error))
-            goto fail;
+        VsSourcePos pos = lx.pos;
+        const char *start = lx.p;
+        if (!lex_one(&lx))
+            skip_line(&lx, pos, start);
     }
     /* Every statement ends with a newline, even the last one of a file without one. */
     push(&lx, VS_TOK_NEWLINE, lx.pos, lx.p);
     push(&lx, VS_TOK_END, lx.pos, lx.p);
     out->count = lx.tokens->len;
     out->tokens = (VsToken *)(void *)g_array_free(lx.tokens, FALSE);
-    return TRUE;
-fail:
-    for (guint i = 0; i < lx.tokens->len; i++)
-        g_free(g_array_index(lx.tokens, VsToken, i).string);
-    g_array_free(lx.tokens, TRUE);
-    return FALSE;
+    return diags->errors == errors;
 }

@@ -17,7 +17,9 @@ typedef enum VsTokenKind {
     VS_TOK_INT,
     VS_TOK_NAME,
     VS_TOK_STRING,
-    VS_TOK_WORD, /* a whitespace-separated word of a 'system' line, e.g. x86-3gb or ram=256M */
+    VS_TOK_WORD,  /* a whitespace-separated word of a 'system' line, e.g. x86-3gb or ram=256M */
+    VS_TOK_ERROR, /* where the lexer found something it cannot read (reported); the line is skipped
+                   */
     /* operators and punctuation */
     VS_TOK_LPAREN,
     VS_TOK_RPAREN,
@@ -64,9 +66,10 @@ typedef struct VsTokenList {
  * or does not fit in 64 bits. */
 gboolean vs_parse_integer(const char *text, size_t length, uint64_t *value);
 
-/* Tokenises the whole source. On a bad character, number or string returns FALSE with *error set
- * (file:line:col and a caret) and leaves *out empty. */
-gboolean vs_lex(const VsSource *source, VsTokenList *out, GError **error);
+/* Tokenises the whole source. A bad character, number or string is reported in diags
+ * (file:line:col and a caret) and becomes a VS_TOK_ERROR token, the rest of its line skipped, so
+ * every line's mistakes are found; FALSE when there was any. */
+gboolean vs_lex(const VsSource *source, VsTokenList *out, VsDiagnostics *diags);
 void vs_token_list_free(VsTokenList *list);
 
 /* "end of file", "newline", "integer", "name", "string", or the operator itself ("==", ...). */

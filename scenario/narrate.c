@@ -13,9 +13,6 @@ static uint64_t pages_of(const VsEvent *e) { return e->vpn_end - e->vpn_start + 
 
 static gboolean linux_system(const VsRunner *runner) { return vs_is_linux(runner->system); }
 
-/* What a VAD is called where the reader comes from: a VMA (vm_area_struct) in a Linux system. */
-static const char *vad_word(const VsRunner *runner) { return linux_system(runner) ? "VMA" : "VAD"; }
-
 /* "120 KB", "2 MB", "1 GB": a byte count in the largest unit that divides it. */
 static void append_size(GString *out, uint64_t bytes)
 {
@@ -61,15 +58,15 @@ static void append_relative(const VsRunner *runner, const VsEvent *e, GString *o
 
 static const char *level_name(const VsRunner *runner, uint32_t level)
 {
-    return vs_pte_level_name(vs_runner_process(runner), level);
+    return vs_words_level(runner, vs_runner_process(runner), level);
 }
 
-/* ", working set now N pages" after a fault. */
-static void append_working_set(GString *out, const VsEvent *e)
+/* "; working set 1 -> 2 pages" after a fault (in a Linux system, its resident set). */
+static void append_working_set(const VsRunner *runner, GString *out, const VsEvent *e)
 {
-    g_string_append_printf(out,
-                           "; working set %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " page%s",
-                           e->pages - 1, e->pages, e->pages == 1 ? "" : "s");
+    g_string_append_printf(out, "; %s %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " page%s",
+                           vs_words_working_set(runner), e->pages - 1, e->pages,
+                           e->pages == 1 ? "" : "s");
 }
 
 /* A section in a Linux system is how the model keeps pages several mappings share: a file's page
@@ -96,21 +93,21 @@ static void narrate_linux_section(const VsEvent *e, GString *out)
 
 static void narrate_vad_inserted(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "a new %s %s ", vad_word(runner),
+    g_string_append_printf(out, "a new %s %s ", vs_words_vad(runner),
                            linux_system(runner) ? "maps" : "reserves");
     append_range(out, e->vpn_start, e->vpn_end);
 }
 
 static void narrate_vad_removed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "the %s for ", vad_word(runner));
+    g_string_append_printf(out, "the %s for ", vs_words_vad(runner));
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append(out, " is deleted: the range is free");
 }
 
 static void narrate_vad_trimmed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(out, "the %s shrinks to ", vad_word(runner));
+    g_string_append_printf(out, "the %s shrinks to ", vs_words_vad(runner));
     append_range(out, e->vpn_start, e->vpn_end);
 }
 
@@ -118,7 +115,7 @@ static void narrate_vad_split(const VsRunner *runner, const VsEvent *e, GString 
 {
     g_string_append(out, linux_system(runner) ? "unmapping " : "releasing ");
     append_range(out, e->vpn_start, e->vpn_end);
-    g_string_append_printf(out, " splits its %s in two", vad_word(runner));
+    g_string_append_printf(out, " splits its %s in two", vs_words_vad(runner));
 }
 
 static void narrate_range_rounded(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -138,7 +135,7 @@ static void narrate_range_rounded(const VsRunner *runner, const VsEvent *e, GStr
 static void narrate_committed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(out, " committed as %s; %" G_GUINT64_FORMAT " page%s of commit charged",
                            protect, e->pages, e->pages == 1 ? "" : "s");
@@ -156,8 +153,8 @@ static void narrate_decommitted(const VsRunner *runner, const VsEvent *e, GStrin
 static void narrate_protected(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96], old[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
-    vs_protect_string(e->old_protection, old, sizeof old);
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
+    vs_words_protection(runner, e->old_protection, old, sizeof old);
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(out, " now %s (the first page was %s)", protect, old);
 }
@@ -185,7 +182,7 @@ static void narrate_demand_zero_fault(const VsRunner *runner, const VsEvent *e, 
         e->write ? "write" : "read", e->vpn_start << 12, e->frame, vs_page_location_name(e->list));
     if (e->list != VS_PAGE_ZEROED)
         g_string_append(out, ", zeroed first");
-    append_working_set(out, e);
+    append_working_set(runner, out, e);
 }
 
 static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -195,10 +192,11 @@ static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString
             out,
             "fault (%s) at 0x%" G_GINT64_MODIFIER "X resolved through "
             "section %u's prototype PTE: the page is already in frame 0x%" G_GINT64_MODIFIER
-            "X, mapped by another view; this PTE maps "
+            "X, mapped by another %s; this PTE maps "
             "it too and its share count grows",
-            e->write ? "write" : "read", e->vpn_start << 12, e->section, e->frame);
-        append_working_set(out, e);
+            e->write ? "write" : "read", e->vpn_start << 12, e->section, e->frame,
+            linux_system(runner) ? "mapping" : "view");
+        append_working_set(runner, out, e);
         return;
     }
     g_string_append_printf(out,
@@ -207,7 +205,7 @@ static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString
                            "X on the %s list; its PTE is made valid again, no disk read",
                            e->write ? "write" : "read", e->vpn_start << 12, e->frame,
                            vs_page_location_name(e->list));
-    append_working_set(out, e);
+    append_working_set(runner, out, e);
 }
 
 static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -220,7 +218,7 @@ static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString
                                "X from the %s list",
                                e->write ? "write" : "read", e->vpn_start << 12, e->section,
                                e->frame, vs_page_location_name(e->list));
-        append_working_set(out, e);
+        append_working_set(runner, out, e);
         return;
     }
     g_string_append_printf(out,
@@ -229,7 +227,7 @@ static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString
                            ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
                            e->write ? "write" : "read", e->vpn_start << 12, e->slot, e->frame,
                            vs_page_location_name(e->list));
-    append_working_set(out, e);
+    append_working_set(runner, out, e);
 }
 
 static void narrate_guard_page(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -261,20 +259,22 @@ static void narrate_page_trimmed(const VsRunner *runner, const VsEvent *e, GStri
         g_string_append_printf(
             out,
             "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the "
-            "working set: its PTE points at the prototype PTE again; frame 0x%" G_GINT64_MODIFIER
+            "%s: its PTE points at the prototype PTE again; frame 0x%" G_GINT64_MODIFIER
             "X stays active, other views map it; "
-            "working set now %" G_GUINT64_FORMAT " page%s",
-            e->vpn_start << 12, e->age, e->frame, e->pages, e->pages == 1 ? "" : "s");
+            "%s now %" G_GUINT64_FORMAT " page%s",
+            e->vpn_start << 12, e->age, vs_words_working_set(runner), e->frame,
+            vs_words_working_set(runner), e->pages, e->pages == 1 ? "" : "s");
         return;
     }
     g_string_append_printf(out,
-                           "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the working "
-                           "set: frame 0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
-                           "its PTE to transition; working set now %" G_GUINT64_FORMAT " page%s",
-                           e->vpn_start << 12, e->age, e->frame, vs_page_location_name(e->list),
+                           "page 0x%" G_GINT64_MODIFIER "X (age %u) leaves the %s: frame "
+                           "0x%" G_GINT64_MODIFIER "X goes to the %s list (%s), "
+                           "its PTE to transition; %s now %" G_GUINT64_FORMAT " page%s",
+                           e->vpn_start << 12, e->age, vs_words_working_set(runner), e->frame,
+                           vs_page_location_name(e->list),
                            e->list == VS_PAGE_MODIFIED ? "dirty: it must be written first"
                                                        : "clean",
-                           e->pages, e->pages == 1 ? "" : "s");
+                           vs_words_working_set(runner), e->pages, e->pages == 1 ? "" : "s");
 }
 
 static void narrate_page_written(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -329,9 +329,10 @@ static void narrate_pages_zeroed(const VsRunner *runner, const VsEvent *e, GStri
 static void narrate_working_set_aged(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
-                           "the working set of process %u is aged: %" G_GUINT64_FORMAT
+                           "the %s of process %u is aged: %" G_GUINT64_FORMAT
                            " page%s, each touched one young again, each untouched one older",
-                           e->pid, e->pages, e->pages == 1 ? "" : "s");
+                           vs_words_working_set(runner), e->pid, e->pages,
+                           e->pages == 1 ? "" : "s");
 }
 
 static void narrate_pages_reset(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -349,7 +350,7 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
         return;
     }
     char protect[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
     g_string_append_printf(out,
                            "section %u created: %" G_GUINT64_FORMAT " bytes, %s, a "
                            "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
@@ -391,13 +392,13 @@ static void narrate_section_committed(const VsRunner *runner, const VsEvent *e, 
 static void narrate_view_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(out,
                            " now maps section %u from its page %" G_GUINT64_FORMAT
-                           " as %s: a VAD that points at the section; no page is touched "
+                           " as %s: a %s that points at the section; no page is touched "
                            "yet",
-                           e->section, e->slot, protect);
+                           e->section, e->slot, protect, vs_words_vad(runner));
     if (e->pages)
         g_string_append_printf(out,
                                "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
@@ -410,15 +411,15 @@ static void narrate_view_unmapped(const VsRunner *runner, const VsEvent *e, GStr
     g_string_append(out, "the view ");
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(out,
-                           " of section %u is unmapped: its VAD is gone, its pages "
-                           "left the working set",
-                           e->section);
+                           " of section %u is unmapped: its %s is gone, its pages "
+                           "left the %s",
+                           e->section, vs_words_vad(runner), vs_words_working_set(runner));
 }
 
 static void narrate_copy_on_write(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
     g_string_append_printf(out,
                            "copy-on-write fault at 0x%" G_GINT64_MODIFIER "X: the first "
                            "store gets a private copy in frame 0x%" G_GINT64_MODIFIER "X (from "
@@ -486,7 +487,7 @@ static void narrate_placeholders_coalesced(const VsRunner *runner, const VsEvent
 static void narrate_placeholder_replaced(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     char protect[96];
-    vs_protect_string(e->protection, protect, sizeof protect);
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
     g_string_append(out, "the placeholder ");
     append_range(out, e->vpn_start, e->vpn_end);
     if (e->section)
@@ -744,10 +745,20 @@ static void narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue 
         vs_value_format(v, out);
     g_string_append_printf(out, ": %s failed: %s (%u): %s", name, errno_name ? errno_name : "?", e,
                            errno_text(e));
+    vs_explain_failure(runner, &runner->last_op, e, out);
+}
+
+/* What a status says, after its name: which parameter of the call as written (calls.def's
+ * nt_args) for a STATUS_INVALID_PARAMETER_N, else the status table's sentence. */
+static void append_status_words(VsRunner *runner, VsStatus status, GString *out)
+{
+    if (!vs_explain_parameter(&runner->last_op, status, out))
+        g_string_append(out, vs_status_explain(status) ? vs_status_explain(status) : "");
 }
 
 /* A Windows call's value, and after it the exception a memory access raised, an NT call's status
- * by name, or why a Win32 call failed (its last error and the status behind it). */
+ * by name, or why a Win32 call failed (its last error and the status behind it), and the rule the
+ * call broke when the state shows it. */
 static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
 {
     GString *out = runner->out;
@@ -760,16 +771,21 @@ static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValu
                                    vs_status_explain(runner->exception));
     } else if (spec->returns == VS_RETURN_STATUS && status_name) {
         g_string_append_printf(out, " %s", status_name);
-        if (!NT_SUCCESS((VsStatus)v->i))
-            g_string_append_printf(out, ": %s", vs_status_explain((VsStatus)v->i));
+        if (!NT_SUCCESS((VsStatus)v->i)) {
+            g_string_append(out, ": ");
+            append_status_words(runner, (VsStatus)v->i, out);
+            vs_explain_failure(runner, &runner->last_op, (VsStatus)v->i, out);
+        }
     } else if (v->kind != VS_VALUE_STRING && vs_op_failed(kind, v->i)) {
         VsThread *thread = vs_runner_thread(runner);
         VsStatus status = VsRtlGetLastNtStatus(thread);
         const char *error_name = vs_win32_error_name(VsGetLastError(thread));
-        g_string_append_printf(out, ": failed, GetLastError() = %u %s (from %s: %s)",
-                               VsGetLastError(thread), error_name ? error_name : "",
-                               vs_status_name(status) ? vs_status_name(status) : "?",
-                               vs_status_explain(status) ? vs_status_explain(status) : "");
+        g_string_append_printf(
+            out, ": failed, GetLastError() = %u %s (from %s: ", VsGetLastError(thread),
+            error_name ? error_name : "", vs_status_name(status) ? vs_status_name(status) : "?");
+        append_status_words(runner, status, out);
+        g_string_append_c(out, ')');
+        vs_explain_failure(runner, &runner->last_op, status, out);
     }
 }
 
@@ -785,8 +801,13 @@ void vs_narrate_events(VsRunner *runner)
 {
     const VsEventLog *log = &runner->log;
     if (runner->verbosity == VS_RUN_JSON) {
-        for (size_t i = 0; i < log->count; i++)
-            vs_json_event(runner, &log->events[i]);
+        GString *sentence = g_string_new(NULL);
+        for (size_t i = 0; i < log->count; i++) {
+            g_string_truncate(sentence, 0);
+            narrate(runner, &log->events[i], sentence);
+            vs_json_event(runner, &log->events[i], sentence->str);
+        }
+        g_string_free(sentence, TRUE);
         return;
     }
     for (size_t i = 0; i < log->count; i++) {

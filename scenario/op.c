@@ -60,6 +60,18 @@ static const VsRecordSpec records[] = {
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
 
+static const char *const mbi_fields[] = {
+    "BaseAddress", "AllocationBase", "AllocationProtect", "RegionSize", "State", "Protect", "Type",
+};
+static const VsRecordSpec mbi = RECORD("MEMORY_BASIC_INFORMATION", mbi_fields);
+
+const VsRecordSpec *vs_mbi_spec(void) { return &mbi; }
+
+bool vs_op_returns_mbi(VsOpKind kind)
+{
+    return kind == VS_OP_VIRTUAL_QUERY || kind == VS_OP_VIRTUAL_QUERY_EX;
+}
+
 VsRecordKind vs_op_record(VsOpKind kind) { return specs[kind].record; }
 
 /* The index of the argument a one-bit mask names, or -1 for none. */
@@ -109,6 +121,54 @@ bool vs_op_failed(VsOpKind kind, uint64_t ret)
     case VS_RETURN_HANDLE: return ret == 0;
     default: return specs[kind].failure && ret == specs[kind].failure;
     }
+}
+
+/* The names the language adds to the model's constants: C's and Windows' spellings of a few
+ * values, and the information class NtQueryVirtualMemory takes. */
+static const struct {
+    const char *name;
+    uint64_t value;
+} language_constants[] = {
+    {"NULL", 0},
+    {"TRUE", 1},
+    {"FALSE", 0},
+    {"INVALID_HANDLE_VALUE", UINT64_MAX},
+    {"MemoryBasicInformation", 0},
+};
+
+bool vs_scenario_constant(const char *name, uint64_t *value)
+{
+    if (vs_constant_lookup(name, value))
+        return true;
+    for (size_t i = 0; i < sizeof language_constants / sizeof language_constants[0]; i++)
+        if (strcmp(name, language_constants[i].name) == 0) {
+            *value = language_constants[i].value;
+            return true;
+        }
+    return false;
+}
+
+size_t vs_scenario_constant_names(const char **names, size_t capacity)
+{
+    static const char *const model[] = {
+#define NAME(n, v) #n,
+        VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_SECTION_FLAG_MAP(NAME) VS_FILE_FLAG_MAP(NAME)
+            VS_PAGE_FLAG_MAP(NAME) VS_PROCESS_ACCESS_MAP(NAME) VS_PLACEHOLDER_FLAG_MAP(NAME)
+                VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
+#undef NAME
+#define STATUS(n, v, w, t) #n,
+                    VS_STATUS_MAP(STATUS)
+#undef STATUS
+    };
+    size_t count = 0;
+    for (size_t i = 0; i < sizeof model / sizeof model[0] && count < capacity; i++)
+        names[count++] = model[i];
+    for (size_t i = 0;
+         i < sizeof language_constants / sizeof language_constants[0] && count < capacity; i++)
+        names[count++] = language_constants[i].name;
+    if (count < capacity)
+        names[count++] = "MAP_FAILED";
+    return count;
 }
 
 bool vs_op_lookup(const char *name, VsOpKind *kind)

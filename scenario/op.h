@@ -97,6 +97,11 @@ typedef struct VsOpSpec {
                           * it failed ((UINT)-1, -1); 0 if none does */
     const char *success; /* the narration's words for a successful Linux call's value, or
                           * NULL */
+    const char *params[VS_OP_MAX_ARGS];  /* the parameters' names, where calls.def gives them */
+    const char *nt_call;                 /* the NT call a Win32 call makes, or NULL */
+    uint8_t nt_args[VS_OP_MAX_ARGS + 2]; /* [N]: the parameter (from 1) the NT call's
+                                          * STATUS_INVALID_PARAMETER_N is about; 0: one the Win32
+                                          * call passes itself */
 } VsOpSpec;
 
 #define VS_OP_TEXT_MAX 64      /* an object name's bytes, with its terminator */
@@ -139,6 +144,10 @@ const char *vs_mapping_name(VsMapping mapping);
 bool vs_mapping_lookup(const char *name, VsMapping *mapping);
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind);
+/* VirtualQuery's MEMORY_BASIC_INFORMATION, field by field in VsMemoryBasicInformation's order. */
+const VsRecordSpec *vs_mbi_spec(void);
+/* Whether a call's value is a MEMORY_BASIC_INFORMATION (VirtualQuery, VirtualQueryEx). */
+bool vs_op_returns_mbi(VsOpKind kind);
 /* The structure a call fills, or VS_RECORD_NONE. */
 VsRecordKind vs_op_record(VsOpKind kind);
 
@@ -192,6 +201,12 @@ const char *vs_errno_name(uint32_t value);
  * a pointer, a BOOL, a size or a handle; INVALID_HANDLE_VALUE (CreateFile); MAP_FAILED or -1 for
  * the Linux calls; (UINT)-1 for the write-watch calls; -1 for read_file. */
 bool vs_op_failed(VsOpKind kind, uint64_t ret);
+/* A constant a scenario may name: the model's (vs_constant_lookup) or the language's own (NULL,
+ * TRUE, FALSE, INVALID_HANDLE_VALUE, MemoryBasicInformation). */
+bool vs_scenario_constant(const char *name, uint64_t *value);
+/* Up to capacity of the names vs_scenario_constant knows, for suggestions; returns how many. */
+size_t vs_scenario_constant_names(const char **names, size_t capacity);
+#define VS_SCENARIO_CONSTANTS_MAX 1024 /* room for every name vs_scenario_constant_names gives */
 /* The operation called name; false if no call has that name. */
 bool vs_op_lookup(const char *name, VsOpKind *kind);
 

@@ -5,6 +5,10 @@
  * multiplicative, then unary ! ~ - &, then calls and .field). '&' before a name passes it as an
  * in/out argument (NtAllocateVirtualMemory(..., &a, ...)); before anything else it is an error.
  * Every node keeps its source position and text, so runtime messages can quote it.
+ *
+ * A mistake ends its statement, not the file: the parser reports it, skips to the end of the line
+ * and goes on, so every line's mistakes are reported together. Then resolve.c checks what parsed:
+ * names, calls, fields, show forms and the system's family, all before anything runs.
  */
 #include <string.h>
 
@@ -14,9 +18,9 @@ typedef struct Parser {
     const VsSource *source;
     const VsToken *tokens;
     size_t at;
-    GError **error;
-    gboolean failed;
-    unsigned depth; /* nesting of the expression being parsed */
+    VsDiagnostics *diags;
+    gboolean failed; /* the statement being parsed has an error (reported) */
+    unsigned depth;  /* nesting of the expression being parsed */
 } Parser;
 
 /* Nesting deeper than this is refused, so hostile input cannot exhaust the host stack. */
@@ -35,18 +39,26 @@ static const VsToken *take(Parser *ps)
     return t;
 }
 
-/* Records the first error only; parsing stops at it. */
-static void error_at(Parser *ps, const VsToken *t, const char *what)
+/* Reports an error of the statement being parsed (printf-style); only its first is reported. */
+static void G_GNUC_PRINTF(3, 4) fail_at(Parser *ps, VsSourcePos pos, const char *format, ...)
 {
     if (ps->failed)
         return;
     ps->failed = TRUE;
+    va_list args;
+    va_start(args, format);
+    g_autofree char *message = g_strdup_vprintf(format, args);
+    va_end(args);
+    vs_diag_report(ps->diags, VS_DIAG_ERROR, ps->source, pos, "%s", message);
+}
+
+/* "WHAT, found 'TOKEN'": what was expected where the token stands. */
+static void error_at(Parser *ps, const VsToken *t, const char *what)
+{
     if (t->kind == VS_TOK_NEWLINE || t->kind == VS_TOK_END)
-        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, t->pos, "%s, found %s", what,
-                      vs_token_kind_text(t->kind));
+        fail_at(ps, t->pos, "%s, found %s", what, vs_token_kind_text(t->kind));
     else
-        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, t->pos, "%s, found '%.*s'",
-                      what, (int)t->length, t->start);
+        fail_at(ps, t->pos, "%s, found '%.*s'", what, (int)t->length, t->start);
 }
 
 static gboolean expect_token(Parser *ps, VsTokenKind kind, const char *what)
@@ -143,6 +155,8 @@ static VsExpr *parse_primary(Parser *ps)
             free_expr(e);
             return NULL;
         }
+        if (e)
+            e->parenthesized = TRUE;
         return e;
     }
     default: error_at(ps, t, "expected a value (a number, a name or a call)"); return NULL;
@@ -300,11 +314,11 @@ static gboolean take_option_word(Parser *ps, const VsToken *token, const char *v
         return TRUE;
     g_autofree char *hint =
         vs_diag_did_you_mean(option->word, execonly_words, G_N_ELEMENTS(execonly_words));
-    vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, token->pos,
-                  "system option '%s' takes pkey (a CPU with protection keys: memory mapped "
-                  "PROT_EXEC alone is execute-only) or none (PROT_EXEC alone reads as "
-                  "PROT_READ|PROT_EXEC), not '%s'%s",
-                  option->name, option->word, hint);
+    fail_at(ps, token->pos,
+            "system option '%s' takes pkey (a CPU with protection keys: memory mapped "
+            "PROT_EXEC alone is execute-only) or none (PROT_EXEC alone reads as "
+            "PROT_READ|PROT_EXEC), not '%s'%s",
+            option->name, option->word, hint);
     return FALSE;
 }
 
@@ -321,9 +335,8 @@ static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOpti
         if (vs_parse_integer(eq + 1, value_length, &option->value))
             return TRUE;
     }
-    vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, word->pos,
-                  "system option '%.*s' is not one this model knows (" SYSTEM_OPTIONS ")",
-                  (int)word->length, word->start);
+    fail_at(ps, word->pos, "system option '%.*s' is not one this model knows (" SYSTEM_OPTIONS ")",
+            (int)word->length, word->start);
     return FALSE;
 }
 
@@ -339,10 +352,8 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
     if (!vs_diag_is_one_of(stmt->text, architectures, G_N_ELEMENTS(architectures))) {
         g_autofree char *hint =
             vs_diag_did_you_mean(stmt->text, architectures, G_N_ELEMENTS(architectures));
-        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, arch->pos,
-                      "unknown architecture '%s'%s (x64, x86, x86-3gb or linux-x64)", stmt->text,
-                      hint);
-        ps->failed = TRUE;
+        fail_at(ps, arch->pos, "unknown architecture '%s'%s (x64, x86, x86-3gb or linux-x64)",
+                stmt->text, hint);
         return FALSE;
     }
     GArray *options = g_array_new(FALSE, TRUE, sizeof(VsSystemOption));
@@ -350,54 +361,52 @@ static gboolean parse_system(Parser *ps, VsStmt *stmt)
         VsSystemOption option = {0};
         g_array_append_val(options, option); /* appended first, so a failed one is freed too */
         if (!take_system_option(ps, take(ps),
-                                &g_array_index(options, VsSystemOption, options->len - 1))) {
-            ps->failed = TRUE;
+                                &g_array_index(options, VsSystemOption, options->len - 1)))
             break;
-        }
     }
     stmt->option_count = options->len;
     stmt->options = (VsSystemOption *)(void *)g_array_free(options, FALSE);
     return !ps->failed;
 }
 
-static const char *const show_forms[] = {"query", "vad", "address", "summary", "pte",   "commit",
-                                         "pfn",   "ws",  "section", "maps",    "smaps", "pagemap"};
-#define SHOW_FORMS                                                                                 \
-    "query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section HANDLE, maps, " \
-    "smaps, pagemap ADDR"
+/* "cannot show 'X'; did you mean 'Y'? (FORMS)": the nearest form and the list of them all. */
+static void unknown_show_form(Parser *ps, const VsToken *what, const char *name)
+{
+    const char *names[64];
+    size_t count = MIN(vs_show_form_count(), G_N_ELEMENTS(names));
+    for (size_t i = 0; i < count; i++)
+        names[i] = vs_show_form_at(i)->name;
+    g_autofree char *hint = vs_diag_did_you_mean(name, names, count);
+    GString *all = g_string_new(NULL);
+    vs_show_forms_append(all);
+    fail_at(ps, what->pos, "cannot show '%s'%s (%s)", name, hint, all->str);
+    g_string_free(all, TRUE);
+}
 
 static gboolean parse_show(Parser *ps, VsStmt *stmt)
 {
     const VsToken *what = peek(ps);
     if (what->kind != VS_TOK_NAME) {
-        error_at(ps, what, "'show' needs what to show: " SHOW_FORMS);
+        GString *all = g_string_new("'show' needs what to show: ");
+        vs_show_forms_append(all);
+        error_at(ps, what, all->str);
+        g_string_free(all, TRUE);
         return FALSE;
     }
     take(ps);
     stmt->text = g_strndup(what->start, what->length);
-    if (!vs_diag_is_one_of(stmt->text, show_forms, G_N_ELEMENTS(show_forms))) {
-        g_autofree char *hint =
-            vs_diag_did_you_mean(stmt->text, show_forms, G_N_ELEMENTS(show_forms));
-        vs_diag_error(ps->error, VS_SCENARIO_ERROR_PARSE, ps->source, what->pos,
-                      "cannot show '%s'%s (" SHOW_FORMS ")", stmt->text, hint);
-        ps->failed = TRUE;
+    const VsShowForm *form = vs_show_form(stmt->text);
+    if (!form) {
+        unknown_show_form(ps, what, stmt->text);
         return FALSE;
     }
-    gboolean needs_address = strcmp(stmt->text, "query") == 0 || strcmp(stmt->text, "pte") == 0 ||
-                             strcmp(stmt->text, "pagemap") == 0;
-    gboolean needs_handle = strcmp(stmt->text, "section") == 0;
-    if (needs_address || needs_handle) {
-        if (peek(ps)->kind == VS_TOK_NEWLINE || peek(ps)->kind == VS_TOK_END) {
-            error_at(ps, peek(ps),
-                     needs_handle ? "this 'show' needs a section handle"
-                                  : "this 'show' needs an address");
-            return FALSE;
-        }
+    gboolean given = peek(ps)->kind != VS_TOK_NEWLINE && peek(ps)->kind != VS_TOK_END;
+    if (!given && (form->argument == VS_SHOW_ARG_ADDRESS || form->argument == VS_SHOW_ARG_HANDLE))
+        error_at(ps, peek(ps),
+                 form->argument == VS_SHOW_ARG_HANDLE ? "this 'show' needs a section handle"
+                                                      : "this 'show' needs an address");
+    else if (given && form->argument != VS_SHOW_ARG_NONE)
         stmt->expr = parse_expr(ps);
-    } else if (strcmp(stmt->text, "pfn") == 0 && peek(ps)->kind != VS_TOK_NEWLINE &&
-               peek(ps)->kind != VS_TOK_END) {
-        stmt->expr = parse_expr(ps); /* one frame */
-    }
     return !ps->failed;
 }
 
@@ -471,45 +480,130 @@ void vs_script_free(VsScript *script)
     for (size_t i = 0; i < script->count; i++)
         free_stmt(&script->stmts[i]);
     g_free(script->stmts);
+    vs_diagnostics_clear(&script->warnings);
     g_free((char *)script->source.name);
     g_free((char *)script->source.text);
     g_free(script);
 }
 
-VsScript *vs_script_parse(const char *name, const char *text, size_t length, GError **error)
+/* Whether the lexer found something unreadable on the line starting at the current token. */
+static gboolean line_unreadable(const Parser *ps)
+{
+    for (size_t i = ps->at;
+         ps->tokens[i].kind != VS_TOK_NEWLINE && ps->tokens[i].kind != VS_TOK_END; i++)
+        if (ps->tokens[i].kind == VS_TOK_ERROR)
+            return TRUE;
+    return FALSE;
+}
+
+/* After a mistake: past the end of the statement's line. */
+static void skip_to_next_line(Parser *ps)
+{
+    while (peek(ps)->kind != VS_TOK_NEWLINE && peek(ps)->kind != VS_TOK_END)
+        take(ps);
+    take(ps);
+}
+
+/* A statement that did not parse is dropped, but one that assigns a name says so (its value
+ * unknown, a NULL expression), so the checker does not report each later use of the name too. */
+static void keep_broken_assignment(const Parser *ps, size_t start, GArray *stmts)
+{
+    const VsToken *t = &ps->tokens[start];
+    if (t->kind != VS_TOK_NAME || t[1].kind != VS_TOK_ASSIGN)
+        return;
+    VsStmt stmt = {.kind = VS_STMT_ASSIGN, .pos = t->pos, .text = g_strndup(t->start, t->length)};
+    g_array_append_val(stmts, stmt);
+}
+
+/* Parses every statement, each line on its own: one with a mistake is reported and dropped. */
+static void parse_statements(Parser *ps, GArray *stmts, size_t *steps)
+{
+    while (peek(ps)->kind != VS_TOK_END && !vs_diagnostics_full(ps->diags)) {
+        if (peek(ps)->kind == VS_TOK_NEWLINE) {
+            take(ps);
+            continue;
+        }
+        size_t start = ps->at;
+        if (line_unreadable(ps)) {
+            keep_broken_assignment(ps, start, stmts);
+            skip_to_next_line(ps);
+            continue;
+        }
+        VsStmt stmt = {0};
+        ps->failed = FALSE;
+        ps->depth = 0;
+        if (parse_statement(ps, &stmt)) {
+            g_array_append_val(stmts, stmt);
+            *steps += stmt.kind == VS_STMT_STEP;
+            continue;
+        }
+        free_stmt(&stmt);
+        keep_broken_assignment(ps, start, stmts);
+        skip_to_next_line(ps);
+    }
+}
+
+/* Lexes and parses text into a script whose statements are those that parsed. */
+static VsScript *parse(const char *name, const char *text, size_t length, VsDiagnostics *diags)
 {
     VsScript *script = g_new0(VsScript, 1);
     script->source =
         (VsSource){.name = g_strdup(name), .text = g_strndup(text, length), .length = length};
+    vs_diagnostics_init(&script->warnings);
     VsTokenList tokens;
-    if (!vs_lex(&script->source, &tokens, error)) {
-        vs_script_free(script);
-        return NULL;
-    }
-    Parser ps = {.source = &script->source, .tokens = tokens.tokens, .error = error};
+    vs_lex(&script->source, &tokens, diags);
+    Parser ps = {.source = &script->source, .tokens = tokens.tokens, .diags = diags};
     GArray *stmts = g_array_new(FALSE, TRUE, sizeof(VsStmt));
-    while (!ps.failed && peek(&ps)->kind != VS_TOK_END) {
-        if (peek(&ps)->kind == VS_TOK_NEWLINE) {
-            take(&ps);
-            continue;
-        }
-        VsStmt stmt = {0};
-        gboolean ok = parse_statement(&ps, &stmt);
-        g_array_append_val(stmts, stmt); /* kept even when partial, so it is freed */
-        if (ok && stmt.kind == VS_STMT_STEP)
-            script->steps++;
-    }
+    parse_statements(&ps, stmts, &script->steps);
     script->count = stmts->len;
     script->stmts = (VsStmt *)(void *)g_array_free(stmts, FALSE);
     vs_token_list_free(&tokens);
-    if (ps.failed) {
+    return script;
+}
+
+/* The script when diags hold no error (it keeps their warnings), else NULL. */
+static VsScript *keep_if_clean(VsScript *script, VsDiagnostics *diags)
+{
+    vs_diagnostics_sort(diags);
+    if (diags->errors) {
         vs_script_free(script);
         return NULL;
+    }
+    for (guint i = 0; i < diags->items->len; i++) {
+        const VsDiagnostic *d = &g_array_index(diags->items, VsDiagnostic, i);
+        vs_diag_report(&script->warnings, d->severity, &script->source, d->pos, "%s", d->message);
     }
     return script;
 }
 
-VsScript *vs_script_load(const char *path, GError **error)
+VsScript *vs_script_check(const char *name, const char *text, size_t length, VsDiagnostics *diags)
+{
+    VsScript *script = parse(name, text, length, diags);
+    if (!vs_diagnostics_full(diags))
+        vs_resolve_script(script, diags);
+    return keep_if_clean(script, diags);
+}
+
+VsScript *vs_script_parse_unchecked(const char *name, const char *text, size_t length,
+                                    VsDiagnostics *diags)
+{
+    return keep_if_clean(parse(name, text, length, diags), diags);
+}
+
+VsScript *vs_script_parse(const char *name, const char *text, size_t length, GError **error)
+{
+    VsDiagnostics diags;
+    vs_diagnostics_init(&diags);
+    VsScript *script = vs_script_check(name, text, length, &diags);
+    if (!script) {
+        g_autofree char *message = vs_diagnostics_text(&diags, TRUE, name);
+        g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_PARSE, message);
+    }
+    vs_diagnostics_clear(&diags);
+    return script;
+}
+
+VsScript *vs_script_load_checked(const char *path, VsDiagnostics *diags, GError **error)
 {
     g_autofree char *text = NULL;
     gsize length = 0;
@@ -520,5 +614,19 @@ VsScript *vs_script_load(const char *path, GError **error)
         g_error_free(io);
         return NULL;
     }
-    return vs_script_parse(path, text, length, error);
+    VsScript *script = vs_script_check(path, text, length, diags);
+    if (!script) {
+        g_autofree char *message = vs_diagnostics_text(diags, TRUE, path);
+        g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_PARSE, message);
+    }
+    return script;
+}
+
+VsScript *vs_script_load(const char *path, GError **error)
+{
+    VsDiagnostics diags;
+    vs_diagnostics_init(&diags);
+    VsScript *script = vs_script_load_checked(path, &diags, error);
+    vs_diagnostics_clear(&diags);
+    return script;
 }

@@ -161,74 +161,13 @@ static void append_source_line(VsRunner *runner, const VsStmt *stmt)
     g_string_append_printf(runner->out, "%4u| %.*s\n", stmt->pos.line, (int)length, p);
 }
 
-/* One NAME=VALUE of a 'system' line into config, or a runtime error naming what is wrong. */
-static gboolean apply_system_option(VsRunner *runner, const VsStmt *stmt,
-                                    const VsSystemOption *option, VsSystemConfig *config,
-                                    GError **error)
-{
-    const char *name = option->name;
-    uint64_t value = option->value;
-    const char *problem = NULL;
-    bool linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
-                      strcmp(name, "execonly") == 0;
-    if (linux_only && config->personality != vs_linux_personality())
-        problem = "is a Linux option: it needs system linux-x64";
-    else if (strcmp(name, "execonly") == 0) {
-        /* pkey: the CPU has protection keys, and PROT_EXEC alone is execute-only (the parser
-         * took only pkey or none). */
-        config->execute_only_pkey = strcmp(option->word, "pkey") == 0;
-    } else if (strcmp(name, "processors") == 0) {
-        if (value == 0 || value > 64)
-            problem = "must be from 1 to 64";
-        config->processors = (uint32_t)value;
-    } else if (strcmp(name, "pagefile") == 0) {
-        /* The page file: whole pages, up to 64 GB. Its bitmap is a bit per slot and its slots'
-         * bytes cost only the pages written, but with RAM it is the commit limit, and what can
-         * be committed can be written PTE by PTE. */
-        if (value == 0 || value > (64ull << 30) || value % VS_PAGE_SIZE)
-            problem = "must be whole pages from 4K to 64G";
-        config->pagefile_bytes = value;
-    } else if (strcmp(name, "readahead") == 0) {
-        /* A file's read-ahead window (read_ahead_kb): 4K reads only the page that faults. */
-        if (value == 0 || value > (1ull << 30) || value % VS_PAGE_SIZE)
-            problem = "must be whole pages from 4K to 1G";
-        config->readahead_bytes = value;
-    } else if (strcmp(name, "filealign") == 0) {
-        /* 2M: big file mappings are placed 2 MB-aligned (ext4, xfs); 4K: never (tmpfs). */
-        if (value != (2u << 20) && value != VS_PAGE_SIZE)
-            problem = "must be 2M (the file system aligns big mappings, as ext4) or 4K (it does "
-                      "not, as tmpfs)";
-        config->files_unaligned = value == VS_PAGE_SIZE;
-    } else {
-        /* RAM: whole pages, from 64 KB (room for the page tables) to 4 GB, which bounds the page
-         * tables, and so the time, a scenario can make the model walk. */
-        if (value < (64u << 10) || value > (4ull << 30) || value % VS_PAGE_SIZE)
-            problem = "must be whole pages from 64K to 4G";
-        config->ram_bytes = value;
-    }
-    if (problem)
-        vs_runtime_error(runner, error, stmt->pos, "%s %s", name, problem);
-    return problem == NULL;
-}
-
+/* The 'system' line: the machine the checker decided from it (resolve.c), which comes before
+ * anything that uses it. */
 static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
-    if (runner->system) {
-        vs_runtime_error(runner, error, stmt->pos,
-                         "'system' must come before anything that uses the system");
-        return FALSE;
-    }
-    /* linux-x64 is the x64 machine with the Linux personality. */
-    bool linux_x64 = strcmp(stmt->text, "linux-x64") == 0;
-    VsSystemConfig config = {.arch = strcmp(stmt->text, "x86") == 0       ? VS_ARCH_X86
-                                     : strcmp(stmt->text, "x86-3gb") == 0 ? VS_ARCH_X86_3GB
-                                                                          : VS_ARCH_X64,
-                             .personality = linux_x64 ? vs_linux_personality() : NULL};
-    for (size_t i = 0; i < stmt->option_count; i++)
-        if (!apply_system_option(runner, stmt, &stmt->options[i], &config, error))
-            return FALSE;
-    destroy_system(runner);
-    return create_system(runner, &config, error);
+    (void)stmt;
+    g_assert(!runner->system);
+    return create_system(runner, &runner->script->config, error);
 }
 
 static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error)
@@ -358,12 +297,83 @@ static gboolean run_expect(VsRunner *runner, const VsStmt *stmt, GError **error)
     return ok;
 }
 
+/* What prints each show form, in shows.def's order: its text view and its JSON data. */
+static const struct {
+    VsShowFn *text, *json;
+} show_printers[] = {
+#define SHOW(form_name, argument_kind, form_family, printer, json) {printer, json},
+#include "shows.def"
+#undef SHOW
+};
+
+/* {"type":"show",<the statement's line and source>,"form":...,"process":...,"data":<the form's>}:
+ * the data go into a buffer first, so a form that fails leaves no half record. */
+static gboolean show_json(VsRunner *runner, size_t index, const VsStmt *stmt, uint64_t argument,
+                          GError **error)
+{
+    GString *saved = runner->out, *data = g_string_new(NULL);
+    runner->out = data;
+    gboolean ok = show_printers[index].json(runner, argument, error);
+    runner->out = saved;
+    if (ok) {
+        if (stmt)
+            vs_json_statement_open(runner, "show", stmt);
+        else
+            g_string_append_printf(runner->out, "{\"type\":\"show\",\"step\":%zu", runner->step);
+        g_string_append_printf(runner->out,
+                               ",\"form\":\"%s\",\"process\":", vs_show_form_at(index)->name);
+        vs_json_string(runner->out, vs_runner_process_label(runner, vs_runner_process(runner)), -1);
+        g_string_append_printf(runner->out, ",\"data\":%s}\n", data->str);
+    }
+    g_string_free(data, TRUE);
+    return ok;
+}
+
+/* A show form for the current process, as text or (a JSON run) as data; stmt is the 'show'
+ * statement, or NULL for a view the command asked for after each step. */
+static gboolean show_form(VsRunner *runner, const char *what, uint64_t argument, const VsStmt *stmt,
+                          GError **error)
+{
+    const VsShowForm *form = vs_show_form(what);
+    if (!form) {
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, "cannot show '%s'", what);
+        return FALSE;
+    }
+    if (!vs_runner_ensure_process(runner, error))
+        return FALSE;
+    char *why = NULL;
+    if (!vs_show_form_in_system(form, vs_system_layout(runner->system)->name,
+                                vs_is_linux(runner->system), &why)) {
+        g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, why);
+        g_free(why);
+        return FALSE;
+    }
+    size_t index = (size_t)(form - vs_show_form_at(0));
+    if (runner->verbosity == VS_RUN_JSON)
+        return show_json(runner, index, stmt, argument, error);
+    return show_printers[index].text(runner, argument, error);
+}
+
+gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t argument, GError **error)
+{
+    if (!runner->system && !create_system(runner, &runner->script->config, error))
+        return FALSE;
+    return show_form(runner, what, argument, NULL, error);
+}
+
 /* A 'show' form's own error (no such frame, not a section handle) knows nothing of the script: it
  * is given the statement's line and a caret under the argument, as every runtime error has. */
-static gboolean show_at(VsRunner *runner, const VsStmt *stmt, uint64_t argument, GError **error)
+static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
+    uint64_t argument = VS_SHOW_NO_ARGUMENT;
+    if (stmt->expr) {
+        VsValue v;
+        if (!vs_eval(runner, stmt->expr, &v, error))
+            return FALSE;
+        argument = v.i;
+    }
     GError *failure = NULL;
-    if (vs_runner_show(runner, stmt->text, argument, &failure))
+    if (show_form(runner, stmt->text, argument, stmt, &failure))
         return TRUE;
     vs_runtime_error(runner, error, stmt->expr ? stmt->expr->pos : stmt->pos, "%s",
                      failure->message);
@@ -371,87 +381,81 @@ static gboolean show_at(VsRunner *runner, const VsStmt *stmt, uint64_t argument,
     return FALSE;
 }
 
-static gboolean run_show(VsRunner *runner, const VsStmt *stmt, GError **error)
+/* What the checker knows of each variable the run has now: its shape, for a 'show' at the
+ * prompt. */
+static GHashTable *variable_shapes(const VsRunner *runner)
 {
-    uint64_t address = VS_SHOW_NO_ARGUMENT;
-    if (stmt->expr) {
-        VsValue v;
-        if (!vs_eval(runner, stmt->expr, &v, error))
-            return FALSE;
-        address = v.i;
+    GHashTable *shapes = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer name, value;
+    g_hash_table_iter_init(&it, runner->variables);
+    while (g_hash_table_iter_next(&it, &name, &value)) {
+        const VsValue *v = value;
+        VsShapeKind kind = v->kind == VS_VALUE_MBI            ? VS_SHAPE_MBI
+                           : v->kind == VS_VALUE_RECORD       ? VS_SHAPE_RECORD
+                           : v->kind == VS_VALUE_STRING       ? VS_SHAPE_STRING
+                           : v->kind == VS_VALUE_REQUIREMENTS ? VS_SHAPE_REQUIREMENTS
+                                                              : VS_SHAPE_INT;
+        g_hash_table_insert(shapes, name, VS_SHAPE(kind, v->record));
     }
-    if (runner->verbosity != VS_RUN_JSON)
-        return show_at(runner, stmt, address, error);
-    /* JSON: the view's text as one string field. */
-    GString *saved = runner->out, *text = g_string_new(NULL);
-    runner->out = text;
-    gboolean ok = show_at(runner, stmt, address, error);
-    runner->out = saved;
-    vs_json_statement_open(runner, "show", stmt);
-    g_string_append_printf(runner->out, ",\"form\":\"%s\",\"text\":", stmt->text);
-    vs_json_string(runner->out, text->str, (gssize)text->len);
-    g_string_append(runner->out, "}\n");
-    g_string_free(text, TRUE);
+    return shapes;
+}
+
+/* The prompt's line as one checked 'show' statement, or NULL with *error naming its mistakes. */
+static VsScript *prompt_statement(VsRunner *runner, const char *line, GError **error)
+{
+    VsDiagnostics diags;
+    vs_diagnostics_init(&diags);
+    VsScript *one = vs_script_parse_unchecked("(prompt)", line, strlen(line), &diags);
+    if (one && (one->count != 1 || one->stmts[0].kind != VS_STMT_SHOW)) {
+        vs_diag_report(&diags, VS_DIAG_ERROR, &one->source, one->stmts[0].pos,
+                       "the prompt takes one 'show' (show FORM [EXPR])");
+    } else if (one) {
+        GHashTable *shapes = variable_shapes(runner);
+        vs_resolve_prompt(&one->source, &one->stmts[0], runner->script, shapes, &diags);
+        g_hash_table_destroy(shapes);
+    }
+    if (diags.errors) {
+        g_autofree char *text = vs_diagnostics_text(&diags, TRUE, "(prompt)");
+        g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_PARSE, text);
+        g_clear_pointer(&one, vs_script_free);
+    }
+    vs_diagnostics_clear(&diags);
+    return one;
+}
+
+/* A number typed in decimal where an address goes: said to be decimal, as in a file (WinDbg would
+ * read 10000 as hex). */
+static void note_decimal(VsRunner *runner, const VsExpr *e)
+{
+    if (e && e->kind == VS_EXPR_INT && e->value >= 10 &&
+        !g_ascii_isalpha(e->text[e->text_length - 1]) &&
+        !(e->text_length > 1 && (e->text[1] == 'x' || e->text[1] == 'X')))
+        g_string_append_printf(
+            runner->out,
+            "      (%.*s is decimal, as in a scenario file: 0x%" G_GINT64_MODIFIER
+            "X; write 0x%.*s for hex)\n",
+            (int)e->text_length, e->text, e->value, (int)e->text_length, e->text);
+}
+
+gboolean vs_runner_show_line(VsRunner *runner, const char *line, GError **error)
+{
+    VsScript *one = prompt_statement(runner, line, error);
+    if (!one)
+        return FALSE;
+    if (!runner->system && !create_system(runner, &runner->script->config, error)) {
+        vs_script_free(one);
+        return FALSE;
+    }
+    /* The line is the script while it runs, so an error quotes it. */
+    const VsScript *saved = runner->script;
+    runner->script = one;
+    gboolean ok = run_show(runner, &one->stmts[0], error);
+    runner->script = saved;
+    if (ok)
+        note_decimal(runner, one->stmts[0].expr);
+    vs_script_free(one);
     return ok;
-}
-
-gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error)
-{
-    if (!vs_runner_ensure_process(runner, error))
-        return FALSE;
-    if (strcmp(what, "query") == 0)
-        vs_show_query(runner, address);
-    else if (strcmp(what, "address") == 0)
-        vs_show_address(runner);
-    else if (strcmp(what, "summary") == 0)
-        vs_show_summary(runner);
-    else if (strcmp(what, "vad") == 0)
-        vs_show_vad(runner);
-    else if (strcmp(what, "pte") == 0)
-        vs_show_pte(runner, address);
-    else if (strcmp(what, "commit") == 0)
-        vs_show_commit(runner);
-    else if (strcmp(what, "pfn") == 0)
-        return vs_show_pfn(runner, address, error);
-    else if (strcmp(what, "ws") == 0)
-        vs_show_ws(runner);
-    else if (strcmp(what, "section") == 0)
-        return vs_show_section(runner, address, error);
-    else if ((strcmp(what, "maps") == 0 || strcmp(what, "smaps") == 0 ||
-              strcmp(what, "pagemap") == 0) &&
-             !vs_is_linux(runner->system)) {
-        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
-                    "show %s is Linux's (/proc/PID/%s); this scenario's system is %s (show vad "
-                    "and show pte show its VADs and PTEs)",
-                    what, what, vs_system_layout(runner->system)->name);
-        return FALSE;
-    } else if (strcmp(what, "maps") == 0)
-        vs_show_maps(runner);
-    else if (strcmp(what, "smaps") == 0)
-        vs_show_smaps(runner);
-    else if (strcmp(what, "pagemap") == 0)
-        vs_show_pagemap(runner, address);
-    else {
-        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME, "cannot show '%s'", what);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* The result of a call or assignment, after its line: "= 0x10000", and why it failed. */
-static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
-{
-    VsThread *thread = vs_runner_thread(runner);
-    vs_json_statement_open(runner, stmt->kind == VS_STMT_ASSIGN ? "assign" : "call", stmt);
-    if (stmt->kind == VS_STMT_ASSIGN) {
-        g_string_append(runner->out, ",\"variable\":");
-        vs_json_string(runner->out, stmt->text, -1);
-    }
-    uint32_t last_error = vs_is_linux(runner->system) ? (uint32_t)vs_errno(thread)
-                                                      : VsGetLastError(thread); /* errno on Linux */
-    g_string_append_printf(
-        runner->out, ",\"value\":%" G_GUINT64_FORMAT ",\"last_error\":%u,\"last_status\":%u}\n",
-        v->i, last_error, VsRtlGetLastNtStatus(thread));
 }
 
 /* The call a statement's expression makes, or FALSE when it is no call of the language (a value,
@@ -459,6 +463,40 @@ static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValu
 static gboolean statement_call(const VsStmt *stmt, VsOpKind *kind)
 {
     return stmt->expr->kind == VS_EXPR_CALL && vs_op_lookup(stmt->expr->name, kind);
+}
+
+/* The value of a statement in words, after "= ": the value, and for a call what it means. */
+static void append_value_words(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
+{
+    VsOpKind kind;
+    if (statement_call(stmt, &kind))
+        vs_narrate_result(runner, kind, v);
+    else
+        vs_value_format(v, runner->out);
+}
+
+/* {"type":"assign"|"call",...,"value":N,"last_error":N,"last_status":N,"text":"<in words>"} */
+static void report_value_json(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    uint32_t last_error = vs_is_linux(runner->system) ? (uint32_t)vs_errno(thread)
+                                                      : VsGetLastError(thread); /* errno on Linux */
+    GString *words = g_string_new(NULL), *saved = runner->out;
+    runner->out = words;
+    append_value_words(runner, stmt, v);
+    runner->out = saved;
+    vs_json_statement_open(runner, stmt->kind == VS_STMT_ASSIGN ? "assign" : "call", stmt);
+    if (stmt->kind == VS_STMT_ASSIGN) {
+        g_string_append(runner->out, ",\"variable\":");
+        vs_json_string(runner->out, stmt->text, -1);
+    }
+    g_string_append_printf(
+        runner->out,
+        ",\"value\":%" G_GUINT64_FORMAT ",\"last_error\":%u,\"last_status\":%u,\"text\":", v->i,
+        last_error, VsRtlGetLastNtStatus(thread));
+    vs_json_string(runner->out, words->str, (gssize)words->len);
+    g_string_append(runner->out, "}\n");
+    g_string_free(words, TRUE);
 }
 
 /* The value of a statement, after its line: "= 0x10000", and for a call what it means. */
@@ -470,12 +508,8 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
     }
     if (runner->verbosity != VS_RUN_EXPLAIN)
         return;
-    VsOpKind kind;
     g_string_append(runner->out, "      = ");
-    if (statement_call(stmt, &kind))
-        vs_narrate_result(runner, kind, v);
-    else
-        vs_value_format(v, runner->out);
+    append_value_words(runner, stmt, v);
     g_string_append_c(runner->out, '\n');
 }
 
@@ -553,7 +587,7 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
     default: break;
     }
     /* Anything else uses the system: without a 'system' line it is an x64 machine. */
-    if (!runner->system && !create_system(runner, &(VsSystemConfig){.arch = VS_ARCH_X64}, error))
+    if (!runner->system && !create_system(runner, &runner->script->config, error))
         return FALSE;
     if (explain)
         append_source_line(runner, stmt);

@@ -72,12 +72,32 @@ const VsEvent *vs_runner_step_events(const VsRunner *runner, size_t *count);
 /* Runs the model's invariant checker on the runner's system (TRUE when there is none yet). */
 gboolean vs_runner_check(const VsRunner *runner);
 
-/* Writes the current process's VAD tree as a Graphviz digraph, nodes colored by VAD kind. */
+/* Appends the current process's VAD tree (a Linux system's VMAs) as it stands now, as a Graphviz
+ * digraph named step_N after the steps begun and labelled with the step's title, nodes colored by
+ * kind. Called after each step, the graphs make one file that `dot -Tsvg -O` turns into a
+ * picture per step. */
 void vs_runner_write_dot(VsRunner *runner, GString *out);
 
-/* Prints a 'show' form (query ADDR, vad, address, summary, pte ADDR, commit, pfn [FRAME], ws,
- * section HANDLE; in a Linux system also maps and pagemap ADDR) for the current process; address
- * is the form's argument: an address, a frame or a section handle in the current process. */
-gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t address, GError **error);
+/* Prints a show form (shows.def: query ADDR, vad, address, summary, pte ADDR, commit,
+ * pfn [FRAME], ws, section HANDLE, maps, smaps, pagemap ADDR) for the current process, in the
+ * system's words; in a JSON run as a "show" record whose data are the view's fields. argument is
+ * the form's (an address, a frame or a section handle in the current process), or
+ * VS_SHOW_NO_ARGUMENT. FALSE with *error set for a form the system lacks or an argument that
+ * names nothing. */
+gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t argument, GError **error);
+#define VS_SHOW_NO_ARGUMENT UINT64_MAX /* a 'show' given no address or frame */
+/* A 'show' typed at the prompt (one line of text): checked as the file's would be against the
+ * variables the run has now (no calls: they would change the model outside the scenario), then
+ * shown. FALSE with *error set (every mistake, as the checker reports them). */
+gboolean vs_runner_show_line(VsRunner *runner, const char *line, GError **error);
+
+/* --json records that come from outside a run: the header that opens each file's records
+ * ({"type":"scenario","file":...,"title":...,"system":...,"steps":N,"vadsim":VERSION}; title,
+ * system and steps null when the file did not parse), its checker's errors and warnings
+ * ({"type":"error"|"warning","file","line","col","message","text"}), and an error that stopped
+ * its run ({"type":"error","file","stage":"run","text"}). */
+void vs_json_header(GString *out, const char *file, const VsScript *script, const char *version);
+void vs_json_diagnostics(GString *out, const char *file, const VsDiagnostics *diags);
+void vs_json_run_error(GString *out, const char *file, const char *text);
 
 #endif /* VS_SCENARIO_RUNNER_H */

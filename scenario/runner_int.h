@@ -59,6 +59,7 @@ struct VsRunner {
     void *adjust_context;
     GArray *step_events; /* VsEvent: what the model did since the last run_step began */
     GArray *line_starts; /* size_t offset of each source line, made on first use */
+    VsOp last_op;        /* the last call made, as the model ran it (explain.c reads it) */
 };
 
 /* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */
@@ -73,9 +74,23 @@ void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const c
 
 /* json.c: --json output, one object per line */
 void vs_json_string(GString *out, const char *text, gssize length);
-void vs_json_event(VsRunner *runner, const VsEvent *event);
+void vs_json_event(VsRunner *runner, const VsEvent *event, const char *sentence);
 void vs_json_step(VsRunner *runner, const char *title);
 void vs_json_statement_open(VsRunner *runner, const char *kind, const VsStmt *stmt);
+
+/* A writer of nested JSON that puts the commas in: key is NULL inside an array. */
+typedef struct VsJsonWriter {
+    GString *out;
+    uint32_t depth;
+    uint64_t has_items; /* bit d: the object or array open at depth d has a value already */
+} VsJsonWriter;
+void vs_json_object_begin(VsJsonWriter *w, const char *key);
+void vs_json_object_end(VsJsonWriter *w);
+void vs_json_array_begin(VsJsonWriter *w, const char *key);
+void vs_json_array_end(VsJsonWriter *w);
+void vs_json_number(VsJsonWriter *w, const char *key, uint64_t value);
+void vs_json_text(VsJsonWriter *w, const char *key, const char *text); /* NULL: null */
+void vs_json_flag(VsJsonWriter *w, const char *key, gboolean value);
 
 /* narrate.c */
 void vs_narrate_events(VsRunner *runner);
@@ -84,20 +99,68 @@ void vs_narrate_events(VsRunner *runner);
  * in a Linux system) is told in C's terms: "-1: munmap failed: EINVAL (22): Invalid argument". */
 void vs_narrate_result(VsRunner *runner, VsOpKind kind, const VsValue *v);
 
-/* show.c: 'show' forms written to the runner's output */
-void vs_show_query(VsRunner *runner, uint64_t address);
-void vs_show_address(VsRunner *runner);
-void vs_show_summary(VsRunner *runner);
-void vs_show_vad(VsRunner *runner);
-void vs_show_pte(VsRunner *runner, uint64_t address);
-void vs_show_commit(VsRunner *runner);
-#define VS_SHOW_NO_ARGUMENT UINT64_MAX /* a 'show' given no address or frame */
-gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error);
-void vs_show_ws(VsRunner *runner);
-gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error);
-void vs_show_maps(VsRunner *runner);
-void vs_show_smaps(VsRunner *runner);
-void vs_show_pagemap(VsRunner *runner, uint64_t address);
+/* The show forms (shows.def): each writes its view to the runner's output, or as JSON data, for
+ * the current process; argument is the form's (an address, a frame, a section handle) or
+ * VS_SHOW_NO_ARGUMENT. FALSE with *error set (no line: the caller adds it) for an argument that
+ * names nothing. */
+typedef gboolean VsShowFn(VsRunner *runner, uint64_t argument, GError **error);
+#define SHOW(form_name, argument_kind, form_family, printer, json) VsShowFn printer, json;
+#include "shows.def"
+#undef SHOW
+/* explain.c: why a failed call failed. vs_explain_parameter appends which parameter of the call
+ * as written a STATUS_INVALID_PARAMETER_N is about (FALSE for any other status, or a call whose
+ * row names no parameters); vs_explain_failure appends "\n      rule: ..." when the state shows
+ * the rule the call broke (why: its NTSTATUS, or its errno in a Linux system). */
+gboolean vs_explain_parameter(const VsOp *op, VsStatus status, GString *out);
+void vs_explain_failure(VsRunner *runner, const VsOp *op, uint32_t why, GString *out);
+
+/* show.c's forms send a Linux system to these (show_linux.c), which say it in Linux's words. */
+VsShowFn vs_show_vma_at, vs_show_vma_tree, vs_show_linux_address, vs_show_linux_commit;
+/* Drops the spaces a row's empty last columns leave, so output lines never end in blanks. */
+void vs_show_trim_line_end(GString *out);
+/* VirtualQuery in the current process, through the NT call, so that a view never sets the
+ * thread's last error (VirtualQuery of an address past user space would). */
+VsStatus vs_show_virtual_query(VsRunner *runner, uint64_t address, VsMemoryBasicInformation *m);
+/* The frame's PFN entry, or FALSE with *error naming the frames the machine has. */
+gboolean vs_show_frame(VsRunner *runner, uint64_t frame, VsFrameInfo *info, GError **error);
+/* The section a handle of the current process names, or NULL with *error saying what it is. */
+const VsSection *vs_show_section_of(VsRunner *runner, uint64_t handle, GError **error);
+
+/* What show summary counts (text and JSON alike): ranges and bytes per state (Windows: MEM_FREE,
+ * MEM_RESERVE, MEM_COMMIT; Linux: unmapped, mapped) out of the user space's bytes, and the
+ * committed (Linux: mapped) bytes per protection (PAGE_*; Linux: PROT_* bits), in protection
+ * order, with what of them is resident (Linux only). Free by_protection with g_array_free. */
+typedef struct VsProtectionBytes {
+    uint32_t protection;
+    uint64_t bytes, resident;
+} VsProtectionBytes;
+typedef struct VsSpaceSummary {
+    const char *state[3];
+    size_t states;
+    uint64_t ranges[3], bytes[3], space;
+    GArray *by_protection; /* VsProtectionBytes */
+} VsSpaceSummary;
+void vs_summarize_space(VsRunner *runner, VsSpaceSummary *summary);
+void vs_summarize_mappings(VsRunner *runner, VsSpaceSummary *summary); /* Linux's */
+void vs_summary_add(VsSpaceSummary *summary, uint32_t protection, uint64_t bytes,
+                    uint64_t resident);
+
+/* words.c: the words of the scenario's system for what the model keeps in Windows' numbers. */
+gboolean vs_words_linux(const VsRunner *runner);
+/* PAGE_READWRITE, or in a Linux system PROT_READ|PROT_WRITE; written into buf, returned. */
+const char *vs_words_protection(const VsRunner *runner, uint32_t protect, char *buf, size_t len);
+/* A page-table level's name: PXE, PPE, PDE, PTE (x64), PDE, PTE (x86), or PGD, PUD, PMD, PTE. */
+const char *vs_words_level(const VsRunner *runner, const VsProcess *process, uint32_t level);
+const char *vs_words_working_set(const VsRunner *runner); /* "working set", "resident set" */
+const char *vs_words_vad(const VsRunner *runner);         /* "VAD", "VMA" */
+/* A VMA's mapping as mmap's flags (MAP_PRIVATE|MAP_ANONYMOUS, MAP_SHARED, ...), and its
+ * protection as PROT_* (written into buf). */
+const char *vs_words_mapping(const VsVmaInfo *vma);
+const char *vs_words_vma_protection(const VsVmaInfo *vma, char *buf, size_t len);
+/* PROT_* bits as their names: "PROT_READ|PROT_WRITE", "PROT_NONE". */
+const char *vs_words_prot_bits(uint32_t prot, char *buf, size_t len);
+/* A process as the scenario names it ("child" for the first fork), else as the model does. */
+const char *vs_runner_process_label(const VsRunner *runner, const VsProcess *process);
 
 VsProcess *vs_runner_process(const VsRunner *runner);
 const char *vs_runner_adopt_child(VsRunner *runner, uint64_t pid);

@@ -16,16 +16,13 @@ static const char *mem_name(const char *name, uint32_t value, char *buf, size_t 
     return buf;
 }
 
-/* VirtualQuery in the runner's current process, through the NT call, so that a view never sets
- * the thread's last error (VirtualQuery of an address past user space would). */
-static VsStatus query(VsRunner *runner, uint64_t address, VsMemoryBasicInformation *m)
+VsStatus vs_show_virtual_query(VsRunner *runner, uint64_t address, VsMemoryBasicInformation *m)
 {
     return VsNtQueryVirtualMemory(vs_runner_thread(runner), VS_CURRENT_PROCESS, address,
                                   MemoryBasicInformation, m, sizeof *m, NULL);
 }
 
-/* Drops the spaces a row's empty last columns leave, so output lines never end in blanks. */
-static void trim_line_end(GString *out)
+void vs_show_trim_line_end(GString *out)
 {
     while (out->len && out->str[out->len - 1] == ' ')
         g_string_truncate(out, out->len - 1);
@@ -48,7 +45,7 @@ static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
                                    : "",
                            m->AllocationBase ? alloc : "");
     g_string_truncate(out, out->len - 1); /* the newline, so the blanks before it can go */
-    trim_line_end(out);
+    vs_show_trim_line_end(out);
     g_string_append_c(out, '\n');
 }
 
@@ -58,85 +55,124 @@ static void append_mbi_header(GString *out)
                            "End", "RegionSize", "State", "Protect", "Type", "AllocationProtect");
 }
 
-void vs_show_query(VsRunner *runner, uint64_t address)
+gboolean vs_show_query(VsRunner *runner, uint64_t address, GError **error)
 {
+    if (vs_words_linux(runner))
+        return vs_show_vma_at(runner, address, error);
     VsMemoryBasicInformation m;
-    VsStatus status = query(runner, address, &m);
+    VsStatus status = vs_show_virtual_query(runner, address, &m);
     if (!NT_SUCCESS(status)) {
         g_string_append_printf(runner->out,
                                "      VirtualQuery(0x%" G_GINT64_MODIFIER "X) fails: error %u\n",
                                address, vs_status_to_win32(status));
-        return;
+        return TRUE;
     }
     append_mbi_header(runner->out);
     append_mbi_row(runner->out, &m);
     if (m.AllocationBase)
         g_string_append_printf(runner->out, "      AllocationBase 0x%" G_GINT64_MODIFIER "X\n",
                                m.AllocationBase);
+    return TRUE;
 }
 
 /* !address: every region from 0 to the top of user space. */
-void vs_show_address(VsRunner *runner)
+gboolean vs_show_address(VsRunner *runner, uint64_t argument, GError **error)
 {
+    if (vs_words_linux(runner))
+        return vs_show_linux_address(runner, argument, error);
     const VsLayout *layout = vs_system_layout(runner->system);
     append_mbi_header(runner->out);
     VsMemoryBasicInformation m;
     for (uint64_t address = 0; address <= layout->highest_user_address;
          address = m.BaseAddress + m.RegionSize) {
-        if (!NT_SUCCESS(query(runner, address, &m)))
+        if (!NT_SUCCESS(vs_show_virtual_query(runner, address, &m)))
             break;
         append_mbi_row(runner->out, &m);
     }
+    return TRUE;
 }
 
-/* !address -summary: regions and bytes per state, and committed bytes per protection. */
-void vs_show_summary(VsRunner *runner)
+/* Adds bytes to the protection's total in the summary's list, kept in protection order. */
+void vs_summary_add(VsSpaceSummary *summary, uint32_t protection, uint64_t bytes, uint64_t resident)
 {
+    guint i = 0;
+    GArray *list = summary->by_protection;
+    while (i < list->len && g_array_index(list, VsProtectionBytes, i).protection < protection)
+        i++;
+    if (i == list->len || g_array_index(list, VsProtectionBytes, i).protection != protection) {
+        VsProtectionBytes entry = {protection, 0, 0};
+        g_array_insert_val(list, i, entry);
+    }
+    g_array_index(list, VsProtectionBytes, i).bytes += bytes;
+    g_array_index(list, VsProtectionBytes, i).resident += resident;
+}
+
+/* !address -summary's counts: regions and bytes per state, committed bytes per protection; in a
+ * Linux system unmapped and mapped ranges, and mapped bytes per PROT_* (vs_summarize_mappings). */
+void vs_summarize_space(VsRunner *runner, VsSpaceSummary *summary)
+{
+    *summary =
+        (VsSpaceSummary){.by_protection = g_array_new(FALSE, FALSE, sizeof(VsProtectionBytes))};
     const VsLayout *layout = vs_system_layout(runner->system);
+    summary->space = layout->highest_user_address + 1;
+    if (vs_words_linux(runner)) {
+        vs_summarize_mappings(runner, summary);
+        return;
+    }
     static const uint32_t states[] = {MEM_FREE, MEM_RESERVE, MEM_COMMIT};
-    uint64_t regions[3] = {0}, bytes[3] = {0};
-    GHashTable *by_protect = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    summary->states = 3;
+    for (size_t i = 0; i < 3; i++)
+        summary->state[i] = vs_mem_state_name(states[i]);
     VsMemoryBasicInformation m;
     for (uint64_t address = 0; address <= layout->highest_user_address;
          address = m.BaseAddress + m.RegionSize) {
-        if (!NT_SUCCESS(query(runner, address, &m)))
+        if (!NT_SUCCESS(vs_show_virtual_query(runner, address, &m)))
             break;
         size_t i = m.State == MEM_FREE ? 0 : m.State == MEM_RESERVE ? 1 : 2;
-        regions[i]++;
-        bytes[i] += m.RegionSize;
-        if (m.State != MEM_COMMIT)
-            continue;
-        uint64_t *total = g_hash_table_lookup(by_protect, GUINT_TO_POINTER(m.Protect));
-        if (!total) {
-            total = g_new0(uint64_t, 1);
-            g_hash_table_insert(by_protect, GUINT_TO_POINTER(m.Protect), total);
-        }
-        *total += m.RegionSize;
+        summary->ranges[i]++;
+        summary->bytes[i] += m.RegionSize;
+        if (m.State == MEM_COMMIT)
+            vs_summary_add(summary, m.Protect, m.RegionSize, 0);
     }
-    uint64_t all = layout->highest_user_address + 1;
-    g_string_append_printf(runner->out, "      %-12s %8s %18s %8s\n", "State", "Regions", "Bytes",
-                           "% space");
-    for (size_t i = 0; i < 3; i++)
+}
+
+/* !address -summary: regions and bytes per state, and committed bytes per protection (in a Linux
+ * system, mapped bytes per protection and how much of them is resident). */
+gboolean vs_show_summary(VsRunner *runner, uint64_t argument, GError **error)
+{
+    VsSpaceSummary summary;
+    gboolean linux_words = vs_words_linux(runner);
+    vs_summarize_space(runner, &summary);
+    g_string_append_printf(runner->out, "      %-12s %8s %18s %8s\n", "State",
+                           linux_words ? "Ranges" : "Regions", "Bytes", "% space");
+    for (size_t i = 0; i < summary.states; i++)
         g_string_append_printf(
             runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18" G_GINT64_MODIFIER "X %7.2f%%\n",
-            vs_mem_state_name(states[i]), regions[i], bytes[i],
-            100.0 * (double)bytes[i] / (double)all);
-    /* Committed bytes by protection, in protection order so the output is stable. */
-    for (uint32_t protect = 1; protect < 0x800; protect++) {
-        uint64_t *total = g_hash_table_lookup(by_protect, GUINT_TO_POINTER(protect));
-        if (!total)
-            continue;
+            summary.state[i], summary.ranges[i], summary.bytes[i],
+            100.0 * (double)summary.bytes[i] / (double)summary.space);
+    for (guint i = 0; i < summary.by_protection->len; i++) {
+        const VsProtectionBytes *p = &g_array_index(summary.by_protection, VsProtectionBytes, i);
         char name[96];
-        vs_protect_string(protect, name, sizeof name);
-        g_string_append_printf(runner->out, "      committed %-30s %12" G_GINT64_MODIFIER "X\n",
-                               name, *total);
+        if (!linux_words) {
+            vs_protect_string(p->protection, name, sizeof name);
+            g_string_append_printf(runner->out, "      committed %-30s %12" G_GINT64_MODIFIER "X\n",
+                                   name, p->bytes);
+            continue;
+        }
+        g_string_append_printf(
+            runner->out,
+            "      mapped %-33s %12" G_GINT64_MODIFIER "X (resident %" G_GINT64_MODIFIER "X)\n",
+            vs_words_prot_bits(p->protection, name, sizeof name), p->bytes, p->resident);
     }
-    g_hash_table_destroy(by_protect);
+    g_array_free(summary.by_protection, TRUE);
+    return TRUE;
 }
 
 /* !vad: the tree in address order, with each node's level, as WinDbg lists it. */
-void vs_show_vad(VsRunner *runner)
+gboolean vs_show_vad(VsRunner *runner, uint64_t argument, GError **error)
 {
+    if (vs_words_linux(runner))
+        return vs_show_vma_tree(runner, argument, error);
     VsProcess *process = vs_runner_process(runner);
     VsVadTreeShape shape;
     vs_vad_tree_shape(process, &shape);
@@ -167,6 +203,7 @@ void vs_show_vad(VsRunner *runner)
     g_string_append_printf(runner->out,
                            "      Total VADs: %" G_GUINT64_FORMAT ", maximum depth: %u\n",
                            shape.count, shape.depth);
+    return TRUE;
 }
 
 /* WinDbg's flag string for a valid entry: "---DA--UW-V" (Dirty, Accessed, User, Writable,
@@ -184,8 +221,46 @@ static PteFlags pte_flags(uint64_t entry)
     return flags;
 }
 
-/* !pte: each level's entry for one address. */
-void vs_show_pte(VsRunner *runner, uint64_t address)
+/* A PTE that is not valid, decoded: its software state, in the system's words (Linux has no
+ * transition or demand-zero PTE: those are the model's, and a page-file slot is swap). */
+static void append_invalid_pte(VsRunner *runner, uint64_t entry)
+{
+    char protect[96];
+    gboolean linux_words = vs_words_linux(runner);
+    vs_words_protection(runner, vs_pte_protection(entry), protect, sizeof protect);
+    switch (vs_pte_state(entry)) {
+    case VS_PTE_STATE_ZERO:
+        g_string_append_printf(runner->out, "zero: the %s decides\n", vs_words_vad(runner));
+        break;
+    case VS_PTE_STATE_TRANSITION: {
+        VsFrameInfo frame;
+        vs_page_frame_info(runner->system, vs_pte_frame_number(entry), &frame);
+        g_string_append_printf(
+            runner->out, "not valid  Transition: %" G_GINT64_MODIFIER "x (%s list)  Protect: %s\n",
+            vs_pte_frame_number(entry), vs_page_location_name(frame.location), protect);
+        break;
+    }
+    case VS_PTE_STATE_PAGEFILE:
+        g_string_append_printf(
+            runner->out,
+            linux_words ? "not present  swap entry: slot %" G_GINT64_MODIFIER "x  Protect: %s\n"
+                        : "not valid  PageFile: 0  Offset: %" G_GINT64_MODIFIER "x  Protect: %s\n",
+            vs_pte_pagefile_slot_of(entry), protect);
+        break;
+    case VS_PTE_STATE_DECOMMITTED: g_string_append(runner->out, "not valid  Decommitted\n"); break;
+    case VS_PTE_STATE_DEMAND_ZERO:
+        g_string_append_printf(runner->out, "not valid  DemandZero  Protect: %s\n", protect);
+        break;
+    case VS_PTE_STATE_PROTOTYPE:
+        g_string_append_printf(runner->out, "not valid  Proto: %s  Protect: %s\n",
+                               vs_words_vad(runner), protect);
+        break;
+    case VS_PTE_STATE_VALID: break;
+    }
+}
+
+/* !pte: each level's entry for one address (in a Linux system, PGD, PUD, PMD and PTE). */
+gboolean vs_show_pte(VsRunner *runner, uint64_t address, GError **error)
 {
     VsProcess *process = vs_runner_process(runner);
     VsPteWalk walk;
@@ -193,7 +268,7 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
     g_string_append_printf(runner->out, "      VA 0x%" G_GINT64_MODIFIER "X\n", address);
     for (uint32_t level = 0; level < walk.levels; level++) {
         const VsPteLevel *l = &walk.level[level];
-        const char *name = vs_pte_level_name(process, level);
+        const char *name = vs_words_level(runner, process, level);
         if (!l->present) {
             g_string_append_printf(runner->out, "      %s  (no table: the level above is empty)\n",
                                    name);
@@ -203,54 +278,26 @@ void vs_show_pte(VsRunner *runner, uint64_t address)
         g_string_append_printf(runner->out,
                                "      %s  index %3X  contains %016" G_GINT64_MODIFIER "X  ", name,
                                l->index, l->entry);
-        char protect[96];
-        switch (vs_pte_state(l->entry)) {
-        case VS_PTE_STATE_ZERO: g_string_append(runner->out, "zero: the VAD decides\n"); break;
-        case VS_PTE_STATE_VALID:
-            if (level + 1 < walk.levels) {
-                g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
-                                       vs_pte_frame_number(l->entry), pte_flags(l->entry).text);
-            } else {
-                vs_protect_string(walk.protection, protect, sizeof protect);
-                g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s\n",
-                                       vs_pte_frame_number(l->entry), pte_flags(l->entry).text,
-                                       protect);
-            }
-            break;
-        case VS_PTE_STATE_TRANSITION: {
-            VsFrameInfo frame;
-            vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &frame);
-            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(
-                runner->out,
-                "not valid  Transition: %" G_GINT64_MODIFIER "x (%s list)  Protect: %s\n",
-                vs_pte_frame_number(l->entry), vs_page_location_name(frame.location), protect);
-            break;
-        }
-        case VS_PTE_STATE_PAGEFILE:
-            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out,
-                                   "not valid  PageFile: 0  Offset: %" G_GINT64_MODIFIER
-                                   "x  Protect: %s\n",
-                                   vs_pte_pagefile_slot_of(l->entry), protect);
-            break;
-        case VS_PTE_STATE_DECOMMITTED:
-            g_string_append(runner->out, "not valid  Decommitted\n");
-            break;
-        case VS_PTE_STATE_DEMAND_ZERO:
-            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out, "not valid  DemandZero  Protect: %s\n", protect);
-            break;
-        case VS_PTE_STATE_PROTOTYPE:
-            vs_protect_string(vs_pte_protection(l->entry), protect, sizeof protect);
-            g_string_append_printf(runner->out, "not valid  Proto: VAD  Protect: %s\n", protect);
-            break;
+        if (vs_pte_state(l->entry) != VS_PTE_STATE_VALID) {
+            append_invalid_pte(runner, l->entry);
+        } else if (level + 1 < walk.levels) {
+            g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
+                                   vs_pte_frame_number(l->entry), pte_flags(l->entry).text);
+        } else {
+            char protect[96];
+            vs_words_protection(runner, walk.protection, protect, sizeof protect);
+            g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s\n",
+                                   vs_pte_frame_number(l->entry), pte_flags(l->entry).text,
+                                   protect);
         }
     }
+    return TRUE;
 }
 
-void vs_show_commit(VsRunner *runner)
+gboolean vs_show_commit(VsRunner *runner, uint64_t argument, GError **error)
 {
+    if (vs_words_linux(runner))
+        return vs_show_linux_commit(runner, argument, error);
     VsProcessCounters c;
     vs_process_counters(vs_runner_process(runner), &c);
     g_string_append_printf(runner->out,
@@ -265,64 +312,7 @@ void vs_show_commit(VsRunner *runner)
                            "      system commit %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                            " pages (limit: RAM + page file), peak %" G_GUINT64_FORMAT "\n",
                            m.commit_total, m.commit_limit, m.commit_peak);
-}
-
-/* ---- Graphviz -------------------------------------------------------------------------------- */
-
-/* Fill color per VAD kind, after VMMap's palette (private yellow-ish blue, shareable green). */
-static const char *kind_color(VsVadKind kind)
-{
-    switch (kind) {
-    case VS_VAD_PRIVATE: return "lightblue";
-    case VS_VAD_SHARED_USER_DATA: return "lightgray";
-    case VS_VAD_MAPPED: return "palegreen";
-    case VS_VAD_PLACEHOLDER: return "white";
-    }
-    return "white";
-}
-
-static void dot_node(GString *out, const VsVad *vad)
-{
-    VsVadInfo info;
-    char protect[96];
-    vs_vad_info(vad, &info);
-    vs_protect_string(info.protection, protect, sizeof protect);
-    g_string_append_printf(out,
-                           "  v%" G_GINT64_MODIFIER "x [label=\"%" G_GINT64_MODIFIER
-                           "x-%" G_GINT64_MODIFIER "x\\n%s\\ncommit %" G_GUINT64_FORMAT
-                           " | balance %d\", fillcolor=%s];\n",
-                           info.starting_vpn, info.starting_vpn, info.ending_vpn, protect,
-                           info.commit_charge, info.balance, kind_color(info.kind));
-    const VsVad *children[2] = {vs_vad_left(vad), vs_vad_right(vad)};
-    for (int i = 0; i < 2; i++) {
-        if (!children[i])
-            continue;
-        VsVadInfo child;
-        vs_vad_info(children[i], &child);
-        g_string_append_printf(
-            out, "  v%" G_GINT64_MODIFIER "x -> v%" G_GINT64_MODIFIER "x [label=\"%s\"];\n",
-            info.starting_vpn, child.starting_vpn, i == 0 ? "L" : "R");
-        dot_node(out, children[i]);
-    }
-}
-
-void vs_runner_write_dot(VsRunner *runner, GString *out)
-{
-    GError *error = NULL;
-    if (!runner->system || !vs_runner_ensure_process(runner, &error)) {
-        g_clear_error(&error);
-        g_string_append(out, "digraph vad {}\n");
-        return;
-    }
-    VsProcess *process = vs_runner_process(runner);
-    g_string_append_printf(out,
-                           "digraph vad {\n  label=\"VAD tree of %s (start-end in VPNs)\";\n"
-                           "  node [shape=box, style=filled, fontname=monospace];\n",
-                           vs_process_name(process));
-    const VsVad *root = vs_vad_root(process);
-    if (root)
-        dot_node(out, root);
-    g_string_append(out, "}\n");
+    return TRUE;
 }
 
 /* ---- Physical memory and working sets -------------------------------------------------------- */
@@ -365,13 +355,27 @@ static void append_frame_mappings(VsRunner *runner, uint64_t frame, const VsFram
     vs_page_frame_mappings(runner->system, frame, mappings, count);
     for (size_t i = 0; i < count; i++) {
         char protect[96];
-        vs_protect_string(mappings[i].protection, protect, sizeof protect);
-        g_string_append_printf(
-            runner->out, "      mapped by %s (pid %u) at 0x%" G_GINT64_MODIFIER "X  %s%s\n",
-            vs_process_name(mappings[i].process), vs_process_id(mappings[i].process),
-            mappings[i].address, protect, mappings[i].valid ? "" : "  (transition PTE)");
+        vs_words_protection(runner, mappings[i].protection, protect, sizeof protect);
+        g_string_append_printf(runner->out,
+                               "      mapped by %s (pid %u) at 0x%" G_GINT64_MODIFIER "X  %s%s\n",
+                               vs_runner_process_label(runner, mappings[i].process),
+                               vs_process_id(mappings[i].process), mappings[i].address, protect,
+                               mappings[i].valid ? "" : "  (transition PTE)");
     }
     g_free(mappings);
+}
+
+gboolean vs_show_frame(VsRunner *runner, uint64_t frame, VsFrameInfo *info, GError **error)
+{
+    if (vs_page_frame_info(runner->system, frame, info))
+        return TRUE;
+    VsMemoryCounters m;
+    vs_memory_counters(runner->system, &m);
+    g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                "there is no frame 0x%" G_GINT64_MODIFIER "X: this machine has %" G_GUINT64_FORMAT
+                " (0 to 0x%" G_GINT64_MODIFIER "X)",
+                frame, m.total_pages, m.total_pages - 1);
+    return FALSE;
 }
 
 /* The list counts (a !memusage summary), or one frame's PFN entry (!pfn). */
@@ -390,22 +394,15 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
                                m.modified_pages, m.bad_pages, m.active_pages);
         g_string_append_printf(
             out,
-            "      available %" G_GUINT64_FORMAT
-            " (zeroed + free + standby); page file %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-            " slots in use (peak %" G_GUINT64_FORMAT ")\n",
-            m.available_pages, m.pagefile_used, m.pagefile_pages, m.pagefile_peak);
+            "      available %" G_GUINT64_FORMAT " (zeroed + free + standby); %s %" G_GUINT64_FORMAT
+            " of %" G_GUINT64_FORMAT " slots in use (peak %" G_GUINT64_FORMAT ")\n",
+            m.available_pages, vs_words_linux(runner) ? "swap" : "page file", m.pagefile_used,
+            m.pagefile_pages, m.pagefile_peak);
         return TRUE;
     }
     VsFrameInfo f;
-    if (!vs_page_frame_info(runner->system, frame, &f)) {
-        VsMemoryCounters m;
-        vs_memory_counters(runner->system, &m);
-        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
-                    "there is no frame 0x%" G_GINT64_MODIFIER
-                    "X: this machine has %" G_GUINT64_FORMAT " (0 to 0x%" G_GINT64_MODIFIER "X)",
-                    frame, m.total_pages, m.total_pages - 1);
+    if (!vs_show_frame(runner, frame, &f, error))
         return FALSE;
-    }
     g_string_append_printf(out, "      PFN %" G_GINT64_MODIFIER "X  %s", frame,
                            vs_page_location_name(f.location));
     if (f.location == VS_PAGE_ZEROED || f.location == VS_PAGE_FREE || f.location == VS_PAGE_BAD) {
@@ -424,32 +421,43 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
         g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n", f.vpn << 12,
                                f.pid);
     char protect[96];
-    vs_protect_string(f.protection, protect, sizeof protect);
+    vs_words_protection(runner, f.protection, protect, sizeof protect);
     g_string_append_printf(out, "      share count %u  reference count %u  restore pte %s",
                            f.share_count, f.reference_count, protect);
     if (f.pagefile_slot)
-        g_string_append_printf(out, ", page-file slot %" G_GUINT64_FORMAT " (a clean copy)",
-                               f.pagefile_slot);
+        g_string_append_printf(out, ", %s slot %" G_GUINT64_FORMAT " (a clean copy)",
+                               vs_words_linux(runner) ? "swap" : "page-file", f.pagefile_slot);
     g_string_append(out, f.modified ? "  Modified\n" : "\n");
     if (f.section)
         append_frame_mappings(runner, frame, &f);
     return TRUE;
 }
 
+/* The working-set size line: in a Linux system the resident set, which has no limits. */
+static void append_ws_counters(VsRunner *runner, const VsProcess *process,
+                               const VsWorkingSetInfo *ws)
+{
+    g_string_append_printf(
+        runner->out, "      %s of %s: %" G_GUINT64_FORMAT " page%s (peak %" G_GUINT64_FORMAT ")",
+        vs_words_working_set(runner), vs_runner_process_label(runner, process), ws->size,
+        ws->size == 1 ? "" : "s", ws->peak);
+    if (!vs_words_linux(runner))
+        g_string_append_printf(runner->out,
+                               ", minimum %" G_GUINT64_FORMAT ", maximum %" G_GUINT64_FORMAT,
+                               ws->minimum, ws->maximum);
+    g_string_append_printf(runner->out, ", %" G_GUINT64_FORMAT " page fault%s\n", ws->page_faults,
+                           ws->page_faults == 1 ? "" : "s");
+}
+
 /* The working-set list (a !wsle view) and its counters. */
-void vs_show_ws(VsRunner *runner)
+gboolean vs_show_ws(VsRunner *runner, uint64_t argument, GError **error)
 {
     VsProcess *process = vs_runner_process(runner);
     VsWorkingSetInfo ws;
     vs_process_working_set(process, &ws);
-    g_string_append_printf(runner->out,
-                           "      working set of %s: %" G_GUINT64_FORMAT
-                           " page%s (peak %" G_GUINT64_FORMAT "), minimum %" G_GUINT64_FORMAT
-                           ", maximum %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " page fault%s\n",
-                           vs_process_name(process), ws.size, ws.size == 1 ? "" : "s", ws.peak,
-                           ws.minimum, ws.maximum, ws.page_faults, ws.page_faults == 1 ? "" : "s");
+    append_ws_counters(runner, process, &ws);
     if (!ws.size)
-        return;
+        return TRUE;
     g_string_append(runner->out, "      Index  Address           Frame    Age  Flags\n");
     VsWorkingSetEntry e;
     for (uint64_t i = 0; vs_process_working_set_entry(process, i, &e); i++) {
@@ -463,6 +471,7 @@ void vs_show_ws(VsRunner *runner)
                                vs_pte_accessed(pte) ? "Accessed " : "",
                                vs_pte_dirty(pte) ? "Dirty " : "", e.locked ? "Locked" : "");
     }
+    return TRUE;
 }
 
 /* ---- Sections: the segment's prototype PTEs and the views that map them (!ca, !section) ------ */
@@ -572,102 +581,37 @@ static void append_views(VsRunner *runner, const VsSection *section)
             runner->out,
             "      %s (pid %u)  0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER
             "X  section pages %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x  %s\n",
-            vs_process_name(v->process), vs_process_id(v->process), v->starting_vpn << 12,
-            ((v->ending_vpn + 1) << 12) - 1, v->first_page, v->first_page + pages - 1, protect);
+            vs_runner_process_label(runner, v->process), vs_process_id(v->process),
+            v->starting_vpn << 12, ((v->ending_vpn + 1) << 12) - 1, v->first_page,
+            v->first_page + pages - 1, protect);
     }
     g_free(views);
+}
+
+const VsSection *vs_show_section_of(VsRunner *runner, uint64_t handle, GError **error)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    const VsSection *section = vs_handle_section(thread, handle);
+    if (!section)
+        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
+                    "0x%" G_GINT64_MODIFIER "X is not a section handle in process %s%s", handle,
+                    vs_runner_process_label(runner, vs_runner_process(runner)),
+                    vs_handle_process(thread, handle) ? " (it names a process)"
+                                                      : " (CreateFileMapping and OpenFileMapping "
+                                                        "return one)");
+    return section;
 }
 
 /* !ca for the section a handle of the current process names. */
 gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error)
 {
-    VsThread *thread = vs_runner_thread(runner);
-    const VsSection *section = vs_handle_section(thread, handle);
-    if (!section) {
-        VsProcess *process = vs_runner_process(runner);
-        g_set_error(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
-                    "0x%" G_GINT64_MODIFIER "X is not a section handle in process %s%s", handle,
-                    vs_process_name(process),
-                    vs_handle_process(thread, handle) ? " (it names a process)"
-                                                      : " (CreateFileMapping and OpenFileMapping "
-                                                        "return one)");
+    const VsSection *section = vs_show_section_of(runner, handle, error);
+    if (!section)
         return FALSE;
-    }
     VsSectionInfo info;
     vs_section_info(section, &info);
     append_section_header(runner, section, &info);
     append_prototypes(runner, section, info.pages);
     append_views(runner, section);
     return TRUE;
-}
-
-/* ---- Linux: /proc/PID/maps and /proc/PID/pagemap --------------------------------------------- */
-
-/* /proc/PID/maps: every VMA of the current process, in address order (find_vma from 0, then from
- * each VMA's end), one line each as show_map_vma writes it. */
-void vs_show_maps(VsRunner *runner)
-{
-    VsProcess *process = vs_runner_process(runner);
-    VsVmaInfo vma;
-    char line[256];
-    size_t count = 0;
-    for (uint64_t address = 0; vs_vma_find(process, address, &vma); address = vma.end) {
-        g_string_append_printf(runner->out, "      %s", vs_vma_maps_line(&vma, line, sizeof line));
-        trim_line_end(runner->out); /* an anonymous line ends in a blank where a name would go */
-        g_string_append_c(runner->out, '\n');
-        count++;
-        if (vma.end <= address)
-            break; /* a VMA that ends where the walk stands would walk forever */
-    }
-    if (!count)
-        g_string_append(runner->out, "      (no mappings)\n");
-}
-
-/* /proc/PID/smaps, the lines the model keeps: each VMA's maps line, its size and resident pages,
- * on a CPU with protection keys its key (the only place Linux shows it), and its VmFlags. */
-void vs_show_smaps(VsRunner *runner)
-{
-    VsVmaInfo vma;
-    char line[256];
-    size_t count = 0;
-    for (uint64_t address = 0; vs_vma_find(vs_runner_process(runner), address, &vma);
-         address = vma.end, count++) {
-        g_string_append_printf(runner->out, "      %s", vs_vma_maps_line(&vma, line, sizeof line));
-        trim_line_end(runner->out);
-        g_string_append_printf(runner->out,
-                               "\n      Size:           %8" G_GUINT64_FORMAT " kB\n"
-                               "      Rss:            %8" G_GUINT64_FORMAT " kB\n",
-                               (vma.end - vma.start) >> 10, vma.resident_pages * 4);
-        if (vma.pkeys)
-            g_string_append_printf(runner->out, "      ProtectionKey:  %8u\n", vma.pkey);
-        g_string_append_printf(runner->out, "      VmFlags: %s\n",
-                               vs_vma_smaps_flags(&vma, line, sizeof line));
-        if (vma.end <= address)
-            break;
-    }
-    if (!count)
-        g_string_append(runner->out, "      (no mappings)\n");
-}
-
-/* /proc/PID/pagemap's 64-bit entry for the page holding address, decoded (pagemap.rst). */
-void vs_show_pagemap(VsRunner *runner, uint64_t address)
-{
-    uint64_t page = address & ~(VS_PAGE_SIZE - 1);
-    uint64_t entry = vs_pagemap_entry(vs_runner_process(runner), page);
-    g_string_append_printf(runner->out,
-                           "      0x%" G_GINT64_MODIFIER "X  entry %016" G_GINT64_MODIFIER "X  ",
-                           page, entry);
-    if (!(entry & VS_PAGEMAP_PRESENT)) {
-        g_string_append(runner->out, "not present");
-    } else {
-        g_string_append_printf(runner->out, "present, pfn 0x%" G_GINT64_MODIFIER "X",
-                               (uint64_t)(entry & VS_PAGEMAP_PFN_MASK));
-        if (entry & VS_PAGEMAP_EXCLUSIVE)
-            g_string_append(runner->out, ", mapped exclusively");
-    }
-    if (entry & VS_PAGEMAP_FILE_SHARED)
-        g_string_append(runner->out, ", a file or shared page");
-    else if (entry & VS_PAGEMAP_PRESENT)
-        g_string_append(runner->out, ", anonymous");
-    g_string_append_c(runner->out, '\n');
 }

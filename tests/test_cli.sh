@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_cli.sh VADSIM SOURCE_ROOT - the vadsim command's options, exit codes and error messages.
 set -u
-vadsim=$1
+vadsim=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: one check runs in the root
 root=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -63,7 +63,7 @@ expect_run "an installed command finds its list" 0 "no unexplained divergence" \
 expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
 expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
 expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"
-expect_run "bad --show" 2 "vadsim run: --show takes vad, address, summary or commit, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
+expect_run "bad --show" 2 "vadsim run: --show takes vad, address, summary, commit, pfn, ws, maps, smaps, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
 expect_run "--dot with two files" 2 "vadsim run: --dot writes one file: give one scenario with it" "$vadsim" run --dot="$work/t.dot" "$lesson" "$lesson"
 expect_run "missing file" 2 "missing.vsim: error: Failed to open file" "$vadsim" run "$work/missing.vsim"
 expect_run "parse error" 2 "broken.vsim:1:9: error: expected a value (a number, a name or a call), found end of line" "$vadsim" run "$work/broken.vsim"
@@ -72,11 +72,66 @@ expect_run "check a directory" 1 "1 passed, 1 failed" "$vadsim" check "$work/dir
 expect_run "check names the failure" 1 "FAIL $work/dir/b.vsim: $work/dir/b.vsim:2: expectation failed: p == 0" "$vadsim" check "$work/dir"
 expect_run "check passes" 0 "1 passed, 0 failed" "$vadsim" check "$lesson"
 expect_run "--show after steps" 0 "[--show commit]" "$vadsim" run --show=commit "$lesson"
-expect_run "--dot writes a digraph" 0 "10 expectations, 0 failed" "$vadsim" run --dot="$work/t.dot" "$lesson"
-if ! grep -q '^digraph vad {' "$work/t.dot" || ! grep -q 'fillcolor=lightgray' "$work/t.dot"; then
-    echo "FAIL --dot: $work/t.dot is not the VAD tree"
+expect_run "--dot writes a digraph per step" 0 "10 expectations, 0 failed" "$vadsim" run --dot="$work/t.dot" "$lesson"
+if [ "$(grep -c '^digraph step_[0-4] {' "$work/t.dot")" -ne 5 ] || ! grep -q 'fillcolor=lightgray' "$work/t.dot" ||
+    ! grep -qF 'label="Step 4 of 4: ' "$work/t.dot"; then
+    echo "FAIL --dot: $work/t.dot is not the VAD tree before step 1 and after each of the 4 steps"
     failures=$((failures + 1))
 fi
+expect_run "--version" 0 "vadsim 0." "$vadsim" --version
+
+# Every mistake in a file is reported before anything runs: the ten of ten-mistakes.vsim, each with
+# its place and a did-you-mean, and the warning for a comparison ORed with a flag.
+mistakes=tests/mistakes/ten-mistakes.vsim
+(cd "$root" && "$vadsim" run "$mistakes" > "$work/mistakes" 2>&1)
+got=$?
+if [ "$got" -ne 2 ] || ! diff -u "$root/tests/mistakes/ten-mistakes.err" "$work/mistakes"; then
+    echo "FAIL ten mistakes: exit $got (wanted 2), output differs from tests/mistakes/ten-mistakes.err"
+    failures=$((failures + 1))
+else
+    echo "ok   ten mistakes reported before the run"
+fi
+expect_run "check names the first mistake and counts the rest" 2 "ram must be whole pages from 64K to 4G (and 9 more errors)" \
+    "$vadsim" check "$root/$mistakes"
+
+# check descends into folders; its warnings go to stderr before the file's line.
+mkdir -p "$work/tree/a/b" && cp "$lesson" "$work/tree/a/b/deep.vsim" && cp "$lesson" "$work/tree/top.vsim"
+printf 'p = 1\nexpect p == 1 | 2\n' > "$work/tree/a/warns.vsim"
+expect_run "check descends into folders" 0 "3 passed, 0 failed" "$vadsim" check "$work/tree"
+expect_run "check prints warnings" 0 "warns.vsim:2:10: warning: '==' binds tighter than '|'" "$vadsim" check "$work/tree"
+
+# Piped into one stream, an error comes where it happened: after the first file's output, before
+# the second's.
+printf 'title "stops"\na = 1\nb = a / (a - 1)\n' > "$work/stops.vsim"
+"$vadsim" run "$work/stops.vsim" "$lesson" > "$work/order" 2>&1
+first=$(grep -n '   2| a = 1' "$work/order" | cut -d: -f1)
+error=$(grep -n 'stops.vsim:3:7: error: division by zero' "$work/order" | cut -d: -f1)
+second=$(grep -n '^# Reserve, then commit' "$work/order" | cut -d: -f1)
+if [ -n "$first" ] && [ -n "$error" ] && [ -n "$second" ] && [ "$first" -lt "$error" ] &&
+    [ "$error" -lt "$second" ]; then
+    echo "ok   an error keeps its place when piped"
+else
+    echo "FAIL order when piped: output line $first, error line $error, next file line $second"
+    failures=$((failures + 1))
+fi
+
+# Each personality in its own words: a Linux lesson's views name VMAs and PROT_ flags, never
+# MEM_FREE or PAGE_NOACCESS; --show=maps is Linux's, refused for a Windows lesson by name.
+linux="$root/scenarios/24-linux-fork-copy-on-write.vsim"
+"$vadsim" run --show=vad,address,summary,commit,maps "$linux" > "$work/linux" 2>&1
+if grep -q 'MEM_FREE\|PAGE_NOACCESS\|PAGE_READWRITE\|Total VADs' "$work/linux" ||
+    ! grep -q 'Total VMAs' "$work/linux" || ! grep -q '(unmapped)' "$work/linux" ||
+    ! grep -q 'PROT_READ|PROT_WRITE' "$work/linux" || ! grep -q 'rw-p 00000000' "$work/linux"; then
+    echo "FAIL a Linux lesson's views are not in Linux's words:"
+    grep 'MEM_FREE\|PAGE_\|VAD' "$work/linux" | head -5 | sed 's/^/    /'
+    failures=$((failures + 1))
+else
+    echo "ok   a Linux lesson's views in Linux's words"
+fi
+expect_run "--show=maps for Windows" 2 "--show=maps: show maps is Linux's (/proc/PID/maps); this scenario's system is x64" \
+    "$vadsim" run --show=maps "$lesson"
+printf 'system linux-x64\np = mmap(NULL, 4K, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\nwrite(p, 1)\nfork()\nprocess child\nx = read(p)\nshow ws\n' > "$work/fork.vsim"
+expect_run "a forked child is called child" 0 "resident set of child: 1 page" "$vadsim" run "$work/fork.vsim"
 
 # POSIX agents that greet as the harness does not expect: one of an older protocol is named with
 # both versions; one on a machine the model does not know makes the run a skip, with the reason.
@@ -94,26 +149,48 @@ fake_agent "$work/old-kernel" "= 3 0 0 0 1000 7f0000000000 40000000 1000 20 2000
 expect_run "posix agent on an old kernel" 77 "its kernel is Linux 6.12; the model's rules are those of 6.17 and later" \
     "$vadsim" fuzz --backend=posix --agent="$work/old-kernel" --calls 10
 
-# --json: every line is one JSON object with a type.
-"$vadsim" run --json "$lesson" > "$work/json" 2>&1
+# --json: every line is one JSON object with a type; a header first names the file, events carry
+# their sentence, and --show's views (kept with --json) are data, not text.
+"$vadsim" run --json --show=vad,summary "$lesson" > "$work/json" 2>&1
 if python3 -c '
 import json, sys
-kinds = set()
-for line in open(sys.argv[1]):
-    obj = json.loads(line)
-    kinds.add(obj["type"])
-need = {"step", "note", "assign", "event", "expect", "show"}
-sys.exit(0 if need <= kinds else "missing types: %s" % (need - kinds))
+lines = [json.loads(line) for line in open(sys.argv[1])]
+head = lines[0]
+assert head["type"] == "scenario" and head["file"].endswith("01-reserve-then-commit.vsim"), head
+assert head["title"] == "Reserve, then commit" and head["system"] == "x64" and head["steps"] == 4, head
+kinds = {obj["type"] for obj in lines}
+need = {"scenario", "step", "note", "assign", "event", "expect", "show", "result"}
+assert need <= kinds, "missing types: %s" % (need - kinds)
+assert all(obj["text"] for obj in lines if obj["type"] == "event"), "an event without its sentence"
+views = [obj for obj in lines if obj["type"] == "show"]
+assert all(isinstance(obj["data"], dict) for obj in views), "a view that is not data"
+vads = [obj for obj in views if obj["form"] == "vad" and "step" in obj]
+assert len(vads) == 5 and vads[2]["data"]["vads"][0]["protection"] == "PAGE_READWRITE", vads[2]
 ' "$work/json"; then
-    echo "ok   --json lines parse"
+    echo "ok   --json: a header, events with their sentence, views as data"
 else
-    echo "FAIL --json output is not one JSON object per line"
+    echo "FAIL --json output"
+    failures=$((failures + 1))
+fi
+"$vadsim" run --json "$work/broken.vsim" > "$work/json" 2>&1
+if python3 -c '
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+assert lines[0]["type"] == "scenario" and lines[0]["title"] is None, lines[0]
+assert lines[1]["type"] == "error" and lines[1]["line"] == 1 and lines[1]["col"] == 9, lines[1]
+assert lines[-1] == {"type": "result", "expectations": 0, "failed": 0, "exit": 2}, lines[-1]
+' "$work/json"; then
+    echo "ok   --json: a file with mistakes is a header and its errors"
+else
+    echo "FAIL --json of a file with mistakes"
     failures=$((failures + 1))
 fi
 
-# step: Enter, back, jump, show, help, quit.
-printf '\n\nb\n3\nshow commit\n?\nq\n' | "$vadsim" step "$lesson" > "$work/step" 2>&1
-for pattern in "== Step 1 of 4" "== Step 2 of 4" "== Step 3 of 4" "commit charge 3 pages" "Enter: next step"; do
+# step: Enter, back, jump, show with the file's expressions, help, quit.
+printf '\n\nb\n3\nshow commit\nshow pte p + 4K\nshow query 65536\nshow vads\n?\nq\n' | "$vadsim" step "$lesson" > "$work/step" 2>&1
+for pattern in "== Step 1 of 4" "== Step 2 of 4" "== Step 3 of 4" "commit charge 3 pages" "Enter: next step" \
+    "VA 0x11000" "(65536 is decimal, as in a scenario file: 0x10000; write 0x65536 for hex)" \
+    "(prompt):1:6: error: cannot show 'vads'; did you mean 'vad'?"; do
     if ! grep -qF "$pattern" "$work/step"; then
         echo "FAIL step: no '$pattern' in the session"
         failures=$((failures + 1))

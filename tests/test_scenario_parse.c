@@ -76,8 +76,8 @@ static void test_integer_errors(void **state)
 static void test_precedence_is_c(void **state)
 {
     (void)state;
-    VsScript *s = parse_ok("expect 1 + 2 * 3 == 7 && p % 64K == 0 || !q\n");
-    VsExpr *e = s->stmts[0].expr;
+    VsScript *s = parse_ok("p = 64K\nq = 0\nexpect 1 + 2 * 3 == 7 && p % 64K == 0 || !q\n");
+    VsExpr *e = s->stmts[2].expr;
     assert_int_equal(e->op, VS_TOK_OR);
     assert_int_equal(e->left->op, VS_TOK_AND);
     VsExpr *sum = e->left->left->left; /* (1 + 2*3) == 7 */
@@ -100,10 +100,11 @@ static void test_calls_fields_and_references(void **state)
 {
     (void)state;
     VsScript *s = parse_ok(
+        "a = 0\ns = 4K\n"
         "st = NtAllocateVirtualMemory(GetCurrentProcess(), &a, 0, &s, MEM_RESERVE, PAGE_NOACCESS)\n"
-        "expect VirtualQuery(p + 4K).RegionSize == 122880\n"
-        "VirtualFree(p, 0, MEM_RELEASE)\n");
-    VsExpr *call = s->stmts[0].expr;
+        "expect VirtualQuery(a + 4K).RegionSize == 122880\n"
+        "VirtualFree(a, 0, MEM_RELEASE)\n");
+    VsExpr *call = s->stmts[2].expr;
     assert_int_equal(call->kind, VS_EXPR_CALL);
     assert_string_equal(call->name, "NtAllocateVirtualMemory");
     assert_int_equal(call->arg_count, 6);
@@ -111,11 +112,11 @@ static void test_calls_fields_and_references(void **state)
     assert_int_equal(call->args[0]->arg_count, 0);
     assert_int_equal(call->args[1]->kind, VS_EXPR_ADDRESS_OF);
     assert_string_equal(call->args[1]->name, "a");
-    VsExpr *field = s->stmts[1].expr->left;
+    VsExpr *field = s->stmts[3].expr->left;
     assert_int_equal(field->kind, VS_EXPR_FIELD);
     assert_string_equal(field->name, "RegionSize");
     assert_int_equal(field->left->kind, VS_EXPR_CALL);
-    assert_int_equal(s->stmts[2].kind, VS_STMT_EXPR);
+    assert_int_equal(s->stmts[4].kind, VS_STMT_EXPR);
     vs_script_free(s);
 }
 
@@ -129,7 +130,7 @@ static void test_statements(void **state)
                            "step \"Reserve\"\n"
                            "note \"say \\\"hi\\\"\\n\"\n"
                            "show vad\n"
-                           "show query p + 0x1000\n"
+                           "show query 0x10000 + 0x1000\n"
                            "step \"Two\"\n"
                            "step = 3\n");
     assert_int_equal(s->count, 9);

@@ -1,0 +1,384 @@
+/*
+ * explain.c - why a call failed, in the words of the rule it broke and with what to do instead,
+ * read from the state the call left (a call that fails changes nothing, so the state is the one
+ * it met): a view that would replace part of a placeholder, a reservation where an allocation is,
+ * a release given a size, a protection of reserved pages; in a Linux system an unaligned address,
+ * a range not all mapped, a mapping in the way of MAP_FIXED_NOREPLACE. And which parameter a
+ * STATUS_INVALID_PARAMETER_N is about, counted as the call that was written counts them
+ * (calls.def's nt_args): VirtualAlloc's second, the size, not NtAllocateVirtualMemory's fourth.
+ * The status table's one sentence (vs_status_explain) says what the status means; this file says
+ * why this call got it.
+ */
+#include "runner_int.h"
+
+static const char *ordinal(unsigned n)
+{
+    static const char *const words[] = {"zeroth", "first",    "second",  "third",  "fourth",
+                                        "fifth",  "sixth",    "seventh", "eighth", "ninth",
+                                        "tenth",  "eleventh", "twelfth"};
+    return n < G_N_ELEMENTS(words) ? words[n] : "nth";
+}
+
+/* N of STATUS_INVALID_PARAMETER_N (1 to 12), or 0 for any other status. */
+static unsigned parameter_of(VsStatus status)
+{
+    return status >= 0xC00000EFu && status <= 0xC00000FAu ? status - 0xC00000EFu + 1 : 0;
+}
+
+gboolean vs_explain_parameter(const VsOp *op, VsStatus status, GString *out)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    unsigned n = parameter_of(status);
+    if (!n || n > VS_OP_MAX_ARGS + 1 || !spec->params[0])
+        return FALSE;
+    if (!spec->nt_call) {
+        if (n > spec->arity || !spec->params[n - 1])
+            return FALSE;
+        g_string_append_printf(out,
+                               "the %s parameter, %s (0x%" G_GINT64_MODIFIER "X), is not valid",
+                               ordinal(n), spec->params[n - 1], op->arg[n - 1]);
+        return TRUE;
+    }
+    unsigned own = spec->nt_args[n];
+    if (!own || own > spec->arity) {
+        g_string_append_printf(out, "%s's %s parameter, one %s passes itself, is not valid",
+                               spec->nt_call, ordinal(n), spec->name);
+        return TRUE;
+    }
+    g_string_append_printf(out,
+                           "%s's %s parameter, %s (0x%" G_GINT64_MODIFIER "X), is not valid (%s, "
+                           "which it calls, reports its %s)",
+                           spec->name, ordinal(own), spec->params[own - 1], op->arg[own - 1],
+                           spec->nt_call, ordinal(n));
+    return TRUE;
+}
+
+/* ---- The state the call met -------------------------------------------------------------------
+ */
+
+/* "0x10000-0x3FFFF (48 pages, 192 KB)": a byte range [start, end). */
+static void append_span(GString *out, uint64_t start, uint64_t end)
+{
+    uint64_t pages = (end - start + VS_PAGE_SIZE - 1) / VS_PAGE_SIZE;
+    g_string_append_printf(
+        out, "0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT " page%s)",
+        start, end - 1, pages, pages == 1 ? "" : "s");
+}
+
+/* The VAD (VMA) that holds address in the call's process, as [start, end); FALSE if none. */
+static gboolean vad_at(VsRunner *runner, const VsOp *op, uint64_t address, VsVadInfo *info)
+{
+    VsProcess *process = vs_op_process(vs_runner_thread(runner), op);
+    const VsVad *vad = process ? vs_vad_lookup(process, address) : NULL;
+    if (vad)
+        vs_vad_info(vad, info);
+    return vad != NULL;
+}
+
+/* The first VAD that ends above address in the call's process, FALSE if none: a descent of the
+ * tree, so a failure among many VADs costs their depth, not their count. */
+static gboolean vad_from(VsRunner *runner, const VsOp *op, uint64_t address, VsVadInfo *info)
+{
+    VsProcess *process = vs_op_process(vs_runner_thread(runner), op);
+    gboolean found = FALSE;
+    for (const VsVad *vad = process ? vs_vad_root(process) : NULL; vad;) {
+        VsVadInfo here;
+        vs_vad_info(vad, &here);
+        if (((here.ending_vpn + 1) << 12) > address) {
+            *info = here;
+            found = TRUE;
+            vad = vs_vad_left(vad);
+        } else {
+            vad = vs_vad_right(vad);
+        }
+    }
+    return found;
+}
+
+/* The call's address and size: its address argument (for an NT call the variable going in) and
+ * its size, 0 where it has none. */
+static uint64_t op_address(const VsOp *op)
+{
+    int i = vs_op_address_arg(op->kind);
+    return i < 0 ? 0 : op->arg[i];
+}
+
+static uint64_t op_size(const VsOp *op)
+{
+    int i = vs_op_size_arg(op->kind);
+    return i < 0 ? 0 : op->arg[i];
+}
+
+static uint64_t op_type(const VsOp *op)
+{
+    int i = vs_op_type_arg(op->kind);
+    return i < 0 ? 0 : op->arg[i];
+}
+
+static gboolean allocates(VsOpKind kind)
+{
+    return kind == VS_OP_VIRTUAL_ALLOC || kind == VS_OP_VIRTUAL_ALLOC_EX ||
+           kind == VS_OP_VIRTUAL_ALLOC_2 || kind == VS_OP_NT_ALLOCATE;
+}
+
+static gboolean protects(VsOpKind kind)
+{
+    return kind == VS_OP_VIRTUAL_PROTECT || kind == VS_OP_VIRTUAL_PROTECT_EX ||
+           kind == VS_OP_NT_PROTECT;
+}
+
+static gboolean frees(VsOpKind kind)
+{
+    return kind == VS_OP_VIRTUAL_FREE || kind == VS_OP_VIRTUAL_FREE_EX || kind == VS_OP_NT_FREE;
+}
+
+/* ---- Windows' rules ------------------------------------------------------------------------- */
+
+/* MEM_REPLACE_PLACEHOLDER: there must be a placeholder at the address, and the call must cover
+ * it exactly (a view or an allocation replaces a placeholder whole). */
+static gboolean placeholder_rule(VsRunner *runner, const VsOp *op, GString *out)
+{
+    uint64_t base = op_address(op), size = op_size(op);
+    VsVadInfo v = {0};
+    if ((op->kind != VS_OP_VIRTUAL_ALLOC_2 && op->kind != VS_OP_MAP_VIEW_OF_FILE_3) ||
+        !(op_type(op) & MEM_REPLACE_PLACEHOLDER))
+        return FALSE;
+    if (!vad_at(runner, op, base, &v) || v.kind != VS_VAD_PLACEHOLDER) {
+        g_string_append_printf(
+            out,
+            "MEM_REPLACE_PLACEHOLDER replaces a placeholder, and 0x%" G_GINT64_MODIFIER
+            "X is %s. Instead: reserve one first, with VirtualAlloc2 and "
+            "MEM_RESERVE | MEM_RESERVE_PLACEHOLDER",
+            base, vad_at(runner, op, base, &v) ? "in an allocation" : "free");
+        return TRUE;
+    }
+    uint64_t start = v.starting_vpn << 12, end = (v.ending_vpn + 1) << 12;
+    if (base == start && (size == 0 || size == end - start))
+        return FALSE;
+    g_string_append(out, "a placeholder is replaced whole, and the one at the address is ");
+    append_span(out, start, end);
+    if (size) {
+        g_string_append(out, " while the call asks for ");
+        append_span(out, base, base + size);
+    }
+    g_string_append_printf(out,
+                           ". Instead: split it first: VirtualFree(0x%" G_GINT64_MODIFIER
+                           "X, 0x%" G_GINT64_MODIFIER
+                           "X, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER) makes that range a "
+                           "placeholder of its own",
+                           base, size ? size : end - base);
+    return TRUE;
+}
+
+/* STATUS_CONFLICTING_ADDRESSES for a reservation (or a view at an address): the space is taken. */
+static gboolean reservation_rule(VsRunner *runner, const VsOp *op, GString *out)
+{
+    uint64_t address = op_address(op), size = op_size(op), granularity = 64 << 10;
+    if (runner->system)
+        granularity = vs_system_layout(runner->system)->allocation_granularity;
+    uint64_t base = address & ~(granularity - 1);
+    VsVadInfo v = {0};
+    if (!vad_from(runner, op, base, &v) || (v.starting_vpn << 12) >= base + MAX(size, 1))
+        return FALSE;
+    g_string_append(out, "a reservation takes free address space");
+    if (base != address)
+        g_string_append_printf(out,
+                               ", from a %" G_GUINT64_FORMAT " KB boundary: 0x%" G_GINT64_MODIFIER
+                               "X rounds down to 0x%" G_GINT64_MODIFIER "X",
+                               granularity >> 10, address, base);
+    g_string_append(out, ", and the allocation ");
+    append_span(out, v.starting_vpn << 12, (v.ending_vpn + 1) << 12);
+    g_string_append(out, " is there. Instead: pass NULL to let the system choose, or an address "
+                         "clear of it");
+    return TRUE;
+}
+
+/* STATUS_CONFLICTING_ADDRESSES for a commit or a protection: one call acts inside one allocation,
+ * on pages that exist. what is the act ("commits", "changes protections"), first its rule for
+ * free memory. */
+static gboolean inside_rule(VsRunner *runner, const VsOp *op, const char *what, const char *first,
+                            GString *out)
+{
+    uint64_t address = op_address(op), end = address + MAX(op_size(op), 1);
+    VsVadInfo v = {0};
+    if (!vad_at(runner, op, address, &v)) {
+        g_string_append_printf(out, "%s, and 0x%" G_GINT64_MODIFIER "X is free", first, address);
+        return TRUE;
+    }
+    uint64_t vad_end = (v.ending_vpn + 1) << 12;
+    if (end <= vad_end)
+        return FALSE;
+    g_string_append_printf(out, "one call %s inside one allocation, and ", what);
+    append_span(out, address & ~(VS_PAGE_SIZE - 1), end);
+    g_string_append(out, " runs past the end of ");
+    append_span(out, v.starting_vpn << 12, vad_end);
+    g_string_append(out, ". Instead: one call per allocation");
+    return TRUE;
+}
+
+/* A release given a size, or a whole-allocation free (size 0) not at the allocation's base. */
+static gboolean release_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    uint64_t address = op_address(op), type = op_type(op);
+    VsVadInfo v = {0};
+    gboolean release = (type & MEM_RELEASE) && !(type & MEM_PRESERVE_PLACEHOLDER);
+    if (!vad_at(runner, op, address, &v) ||
+        !(status == STATUS_FREE_VM_NOT_AT_BASE || (status == STATUS_INVALID_PARAMETER && release)))
+        return FALSE;
+    uint64_t base = v.starting_vpn << 12;
+    if (status == STATUS_FREE_VM_NOT_AT_BASE)
+        g_string_append_printf(out,
+                               "size 0 means the whole allocation, so the address is its "
+                               "base: 0x%" G_GINT64_MODIFIER "X, for the allocation ",
+                               base);
+    else
+        g_string_append_printf(out,
+                               "MEM_RELEASE frees a whole allocation, so it takes size 0 and the "
+                               "allocation's base: 0x%" G_GINT64_MODIFIER "X, for the allocation ",
+                               base);
+    append_span(out, base, (v.ending_vpn + 1) << 12);
+    if (release)
+        g_string_append_printf(out,
+                               ". Instead: VirtualFree(0x%" G_GINT64_MODIFIER "X, 0, MEM_RELEASE) "
+                               "releases it all; MEM_DECOMMIT with a size frees part of its pages "
+                               "and keeps the range reserved",
+                               base);
+    else
+        g_string_append(out, ". Instead: a size, for part of it");
+    return TRUE;
+}
+
+/* STATUS_NOT_COMMITTED for a protection: protections belong to committed pages. */
+static gboolean committed_rule(VsRunner *runner, const VsOp *op, GString *out)
+{
+    g_string_append_printf(out,
+                           "a protection is a committed page's, and part of the range from "
+                           "0x%" G_GINT64_MODIFIER "X is only reserved. Instead: commit it "
+                           "first (VirtualAlloc with MEM_COMMIT)",
+                           op_address(op));
+    return TRUE;
+}
+
+/* STATUS_COMMITMENT_LIMIT: how far the system's commit is from its limit. */
+static gboolean limit_rule(VsRunner *runner, GString *out)
+{
+    VsMemoryCounters m;
+    vs_memory_counters(runner->system, &m);
+    g_string_append_printf(out,
+                           "the system's commit charge may not pass its limit (RAM + page file): "
+                           "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " pages are charged. "
+                           "Instead: commit less, release something, or give the system a "
+                           "larger pagefile=",
+                           m.commit_total, m.commit_limit);
+    return TRUE;
+}
+
+static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    VsOpKind kind = op->kind;
+    if (placeholder_rule(runner, op, out))
+        return TRUE;
+    if (status == STATUS_CONFLICTING_ADDRESSES && allocates(kind) && (op_type(op) & MEM_RESERVE))
+        return reservation_rule(runner, op, out);
+    if (status == STATUS_CONFLICTING_ADDRESSES && allocates(kind))
+        return inside_rule(runner, op, "commits",
+                           "pages are committed inside a reservation. Instead: reserve first "
+                           "(MEM_RESERVE | MEM_COMMIT does both)",
+                           out);
+    if (status == STATUS_CONFLICTING_ADDRESSES && protects(kind))
+        return inside_rule(runner, op, "changes protections",
+                           "a protection is an allocated page's. Instead: allocate the pages "
+                           "first",
+                           out);
+    if (frees(kind))
+        return release_rule(runner, op, status, out);
+    if (status == STATUS_NOT_COMMITTED && protects(kind))
+        return committed_rule(runner, op, out);
+    if (status == STATUS_COMMITMENT_LIMIT)
+        return limit_rule(runner, out);
+    return FALSE;
+}
+
+/* ---- Linux's rules --------------------------------------------------------------------------- */
+
+/* A range the call needs mapped whole (mprotect, madvise): the first page in it no VMA holds. */
+static gboolean unmapped_rule(VsRunner *runner, const VsOp *op, GString *out)
+{
+    uint64_t address = op_address(op) & ~(VS_PAGE_SIZE - 1), end = op_address(op) + op_size(op);
+    VsProcess *process = vs_runner_process(runner);
+    VsVmaInfo vma;
+    for (uint64_t at = address; at < end; at = vma.end) {
+        if (!vs_vma_find(process, at, &vma) || vma.start > at) {
+            g_string_append_printf(out,
+                                   "%s acts on mapped memory, and 0x%" G_GINT64_MODIFIER
+                                   "X, in the range, is in no VMA. Instead: a range that "
+                                   "show maps lists whole",
+                                   vs_op_spec(op->kind)->name, at);
+            return TRUE;
+        }
+        if (vma.end <= at)
+            break;
+    }
+    return FALSE;
+}
+
+static gboolean linux_einval_rule(const VsOp *op, GString *out)
+{
+    const char *name = vs_op_spec(op->kind)->name;
+    uint64_t address = op_address(op), type = op_type(op);
+    if (op->kind == VS_OP_MMAP && (type & VS_MAP_TYPE) != VS_MAP_PRIVATE &&
+        (type & VS_MAP_TYPE) != VS_MAP_SHARED && (type & VS_MAP_TYPE) != VS_MAP_SHARED_VALIDATE) {
+        g_string_append(out, "mmap's flags take one of MAP_PRIVATE and MAP_SHARED");
+        return TRUE;
+    }
+    if (op->kind == VS_OP_MMAP && op->arg[5] % VS_PAGE_SIZE) {
+        g_string_append_printf(out,
+                               "mmap's offset is a multiple of the page size (4 KB), and "
+                               "0x%" G_GINT64_MODIFIER "X is not",
+                               op->arg[5]);
+        return TRUE;
+    }
+    if (address % VS_PAGE_SIZE && (op->kind != VS_OP_MMAP || (type & VS_MAP_FIXED))) {
+        g_string_append_printf(out,
+                               "%s's address is a multiple of the page size (4 KB), and "
+                               "0x%" G_GINT64_MODIFIER "X is not. Instead: 0x%" G_GINT64_MODIFIER
+                               "X, the page it is in",
+                               name, address, (uint64_t)(address & ~(VS_PAGE_SIZE - 1)));
+        return TRUE;
+    }
+    if ((op->kind == VS_OP_MMAP || op->kind == VS_OP_MUNMAP) && op_size(op) == 0) {
+        g_string_append_printf(out, "%s takes a length of at least one byte", name);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean linux_rule(VsRunner *runner, const VsOp *op, uint32_t err, GString *out)
+{
+    if (err == VS_EINVAL)
+        return linux_einval_rule(op, out);
+    if (err == VS_ENOMEM && (op->kind == VS_OP_MPROTECT || op->kind == VS_OP_MADVISE))
+        return unmapped_rule(runner, op, out);
+    if (err == VS_EEXIST && op->kind == VS_OP_MMAP && (op_type(op) & VS_MAP_FIXED_NOREPLACE)) {
+        VsVmaInfo vma;
+        if (!vs_vma_find(vs_runner_process(runner), op_address(op), &vma))
+            return FALSE;
+        g_string_append(out, "MAP_FIXED_NOREPLACE never replaces a mapping, and the VMA ");
+        append_span(out, vma.start, vma.end);
+        g_string_append(out, " is in the way. Instead: another address, or MAP_FIXED to replace "
+                             "it");
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void vs_explain_failure(VsRunner *runner, const VsOp *op, uint32_t why, GString *out)
+{
+    GString *rule = g_string_new(NULL);
+    gboolean told = vs_words_linux(runner) && vs_op_family(op->kind) != VS_FAMILY_WINDOWS
+                        ? linux_rule(runner, op, why, rule)
+                        : windows_rule(runner, op, why, rule);
+    if (told)
+        g_string_append_printf(out, "\n      rule: %s.", rule->str);
+    g_string_free(rule, TRUE);
+}

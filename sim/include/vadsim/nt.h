@@ -70,6 +70,24 @@
     XX(MEM_UNMAP_WITH_TRANSIENT_BOOST, 0x00000001u)                                                \
     XX(OBJ_OPENIF, 0x0080u)
 
+/* XX(name, value): the PE header flags an image declaration takes (winnt.h): the file header's
+ * Characteristics, the optional header's DllCharacteristics and a section's Characteristics. */
+#define VS_IMAGE_FLAG_MAP(XX)                                                                      \
+    XX(IMAGE_FILE_RELOCS_STRIPPED, 0x0001u)                                                        \
+    XX(IMAGE_FILE_EXECUTABLE_IMAGE, 0x0002u)                                                       \
+    XX(IMAGE_FILE_LARGE_ADDRESS_AWARE, 0x0020u)                                                    \
+    XX(IMAGE_FILE_32BIT_MACHINE, 0x0100u)                                                          \
+    XX(IMAGE_FILE_DLL, 0x2000u)                                                                    \
+    XX(IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE, 0x0040u)                                             \
+    XX(IMAGE_DLLCHARACTERISTICS_NX_COMPAT, 0x0100u)                                                \
+    XX(IMAGE_SCN_CNT_CODE, 0x00000020u)                                                            \
+    XX(IMAGE_SCN_CNT_INITIALIZED_DATA, 0x00000040u)                                                \
+    XX(IMAGE_SCN_CNT_UNINITIALIZED_DATA, 0x00000080u)                                              \
+    XX(IMAGE_SCN_MEM_SHARED, 0x10000000u)                                                          \
+    XX(IMAGE_SCN_MEM_EXECUTE, 0x20000000u)                                                         \
+    XX(IMAGE_SCN_MEM_READ, 0x40000000u)                                                            \
+    XX(IMAGE_SCN_MEM_WRITE, 0x80000000u)
+
 /* XX(name, value): file access rights and CreateFile's dispositions (winnt.h, fileapi.h). */
 #define VS_FILE_FLAG_MAP(XX)                                                                       \
     XX(FILE_READ_DATA, 0x0001u)                                                                    \
@@ -143,7 +161,7 @@ enum VsWindowsConstant {
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
         VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
             VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
-                VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
+                VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_IMAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 

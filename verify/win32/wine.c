@@ -9,13 +9,21 @@
 
 G_DEFINE_QUARK(vs - wine - error - quark, vs_wine_error)
 
-/* Runs a program under a root's Wine: a private mount namespace, so the mounts go with it; /proc
- * (Wine reads it) and the program's folder at /mnt; then the chroot, with the root's own home
- * (where Wine's prefix is) and /tmp. $1 is the root, $2 the program. */
+/* Runs a program under a root's Wine: a private mount namespace, so the mounts go with it, and
+ * /proc (Wine reads it); then the chroot, with the root's own home (where Wine's prefix is) and
+ * /tmp. $1 is the root, $2 the program. The program is run from a copy in the root named by its
+ * contents, never from a mount: runs share the root's wineserver, which finds a program by its
+ * path in the namespace of the run that started it, so one path per build (a mount at one fixed
+ * place held another checkout's agent there) ran that other build's agent. Copies unused for a
+ * day go. */
 static const char ROOT_SCRIPT[] =
-    "set -e; root=$1; program=$(realpath -- \"$2\"); "
-    "mount -t proc proc \"$root/proc\"; mount --bind \"${program%/*}\" \"$root/mnt\"; "
-    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"/mnt/${program##*/}\"";
+    "set -e; root=$1; program=$(realpath -- \"$2\"); mount -t proc proc \"$root/proc\"; "
+    "dir=var/tmp/vadsim-programs; mkdir -p \"$root/$dir\"; "
+    "name=$(sha256sum < \"$program\" | cut -c1-16)-${program##*/}; "
+    "[ -f \"$root/$dir/$name\" ] || { cp \"$program\" \"$root/$dir/$name.$$\" && "
+    "mv \"$root/$dir/$name.$$\" \"$root/$dir/$name\"; }; touch \"$root/$dir/$name\"; "
+    "find \"$root/$dir\" -type f -mtime +1 -delete; "
+    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"/$dir/$name\"";
 
 /* `wine --version` in a root, likewise (without the program). */
 static const char ROOT_VERSION_SCRIPT[] =

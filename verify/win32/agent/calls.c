@@ -380,6 +380,7 @@ static void call_unmap_view_of_file_2(const AgentRequest *r)
 }
 
 static void call_file(const AgentRequest *r) { answer(declare_file(r)); }
+static void call_pe(const AgentRequest *r) { answer(declare_pe(r)); }
 static void call_create_file(const AgentRequest *r) { answer(create_file(r)); }
 static void call_get_file_size(const AgentRequest *r) { answer(GetFileSize(H(r->v[0]), NULL)); }
 
@@ -523,6 +524,7 @@ const AgentCall agent_calls[] = {
     {"UnmapViewOfFileEx", 2, call_unmap_view_of_file_ex},
     {"UnmapViewOfFile2", 3, call_unmap_view_of_file_2},
     {"file", 4, call_file},
+    {"pe", 5, call_pe},
     {"CreateFile", 7, call_create_file},
     {"GetFileSize", 2, call_get_file_size},
     {"FlushViewOfFile", 2, call_flush_view_of_file},

@@ -87,6 +87,40 @@ uint64_t declare_file(const AgentRequest *r)
     return ok;
 }
 
+/* pe(name, characteristics, image_base, dll_characteristics, sections): the image's bytes, built
+ * as the model builds them (pe_build.c), for this agent's bitness, written with CREATE_NEW. */
+uint64_t declare_pe(const AgentRequest *r)
+{
+    char path[MAX_PATH], error[160];
+    VsPeSpec spec = {.pe32_plus = sizeof(void *) == 8,
+                     .characteristics = (uint16_t)r->v[1],
+                     .image_base = r->v[2],
+                     .dll_characteristics = (uint16_t)r->v[3]};
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_INVALID_NAME);
+        return 0;
+    }
+    size_t size = 0;
+    if (r->v[4] && vs_pe_parse_sections(r->contents, &spec, error, sizeof error))
+        size = vs_pe_file_size(&spec);
+    unsigned char *bytes = size ? malloc(size) : NULL;
+    if (!bytes) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    vs_pe_write(&spec, bytes);
+    HANDLE h = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    DWORD done = 0;
+    BOOL ok =
+        h != INVALID_HANDLE_VALUE && WriteFile(h, bytes, (DWORD)size, &done, NULL) && done == size;
+    if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_EXISTS)
+        SetLastError(ERROR_ALREADY_EXISTS); /* the model's STATUS_OBJECT_NAME_COLLISION */
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    free(bytes);
+    return ok;
+}
+
 uint64_t create_file(const AgentRequest *r)
 {
     char path[MAX_PATH];

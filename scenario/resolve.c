@@ -306,6 +306,11 @@ static void check_value_arg(Resolver *r, const VsOpSpec *spec, const VsExpr *arg
                    limit - 1);
         else if (arg->kind == VS_EXPR_STRING && spec == vs_op_spec(VS_OP_DECLARE_PE) && i == 4)
             check_pe_sections(r, arg);
+        else if (arg->kind == VS_EXPR_STRING && spec == vs_op_spec(VS_OP_DECLARE_HOST_FILE) &&
+                 i == 1 && strcmp(arg->name, "@agent") != 0)
+            report(r, arg->pos,
+                   "host_file's source is \"@agent\" (the Win32 agent's .exe), the one host "
+                   "file a scenario may read");
     } else if (shape.kind == VS_SHAPE_REQUIREMENTS && (spec->extended_args & bit)) {
         return;
     } else if (shape.kind == VS_SHAPE_STRING || shape.kind == VS_SHAPE_REQUIREMENTS) {

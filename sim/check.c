@@ -381,8 +381,8 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
 static uint64_t committed_pages(const Checker *c, const VsProcess *process, const VsVad *vad,
                                 size_t index)
 {
-    if (vad->no_change)
-        return 0;
+    if (vad->kind == VS_VAD_SHARED_USER_DATA)
+        return 0; /* charges nothing (MM_MAX_COMMIT) */
     if (personality_commits(process))
         return process->system->personality->vad_commit(vad);
     if (vs_vad_is_view(vad)) /* checked by check_commit: what copy-on-write charged */

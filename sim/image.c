@@ -133,6 +133,10 @@ static VsStatus read_optional(const Headers *h, VsImage *image)
                        .dll_characteristics = rd16(o + 70),
                        .stack_reserve = h->plus ? rd64(o + 72) : rd32(o + 72),
                        .stack_commit = h->plus ? rd64(o + 80) : rd32(o + 76)};
+    /* IMAGE_DIRECTORY_ENTRY_BASERELOC, the sixth data directory, when there are six */
+    const unsigned char *directories = o + (h->plus ? 112 : 96);
+    image->relocatable = !(image->characteristics & 0x0001u) &&
+                         rd32(o + (h->plus ? 108 : 92)) > 5 && rd32(directories + 5 * 8 + 4) != 0;
     uint32_t sa = image->section_alignment, fa = image->file_alignment;
     image->flat = sa < VS_PAGE_SIZE;
     if (!power_of_two(sa) || !power_of_two(fa) || sa < fa || (image->flat && fa != sa) ||
@@ -368,4 +372,45 @@ void vs_image_fini(VsSection *section)
 {
     free(section->image);
     section->image = NULL;
+}
+
+/* ---- Reading an image section (show section, show address) --------------------------------- */
+
+bool vs_section_image_info(const VsSection *section, VsImageInfo *out)
+{
+    const VsImage *image = section->image;
+    if (!image)
+        return false;
+    *out = (VsImageInfo){.image_base = image->image_base,
+                         .size_of_image = image->size_of_image,
+                         .entry_point = image->entry_point,
+                         .machine = image->machine,
+                         .characteristics = image->characteristics,
+                         .dll_characteristics = image->dll_characteristics,
+                         .commitment = image->commitment,
+                         .flat = image->flat,
+                         .subsections = image->count};
+    return true;
+}
+
+bool vs_section_subsection(const VsSection *section, uint32_t index, VsSubsectionInfo *out)
+{
+    if (!section->image || index >= section->image->count)
+        return false;
+    const VsSubsection *s = &section->image->subsections[index];
+    uint64_t raw = s->raw_end - vs_min(s->raw_end, s->raw_offset);
+    *out = (VsSubsectionInfo){.name = s->name,
+                              .first_page = s->first_page,
+                              .pages = s->pages,
+                              .committed_pages = s->committed_pages,
+                              .file_pages = vs_min(s->committed_pages, pages_of(raw)),
+                              .protection = vs_mm_to_win32(s->mm),
+                              .characteristics = s->characteristics};
+    return true;
+}
+
+bool vs_section_subsection_at(const VsSection *section, uint64_t index, VsSubsectionInfo *out)
+{
+    const VsSubsection *s = section->image ? vs_image_subsection(section->image, index) : NULL;
+    return s && vs_section_subsection(section, (uint32_t)(s - section->image->subsections), out);
 }

@@ -329,6 +329,7 @@ typedef struct VsImage {
     uint16_t machine, characteristics, dll_characteristics, subsystem;
     uint64_t stack_reserve, stack_commit;
     bool flat;           /* SectionAlignment below a page: one subsection, all write-copy */
+    bool relocatable;    /* a base relocation directory, relocations not stripped */
     uint64_t commitment; /* ImageCommitment: the write-copy pages a view charges */
     uint32_t count;      /* subsections */
     VsSubsection subsections[];
@@ -374,6 +375,21 @@ uint64_t vs_file_bytes(const VsFile *file);
 uint64_t vs_file_pages(const VsFile *file);
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
+
+/* A loaded image in a process (models LDR_DATA_TABLE_ENTRY in the PEB's loader data): its view,
+ * the file it came from, the section (by id: a view unmapped behind the loader's back leaves the
+ * entry stale, as on Windows) and how many loads hold it. The EXE and ntdll are pinned. */
+typedef struct VsModule {
+    char name[64];
+    uint64_t base, size;
+    uint32_t section;
+    uint32_t load_count;
+    bool pinned;
+} VsModule;
+
+VsStatus vs_map_image(VsProcess *process, VsSection *section, uint64_t *base, uint64_t *size);
+VsStatus vs_loader_map(VsProcess *process, VsFile *file, bool pinned, uint64_t *base);
+VsModule *vs_loader_find(VsProcess *process, const char *name);
 
 /* Images (image.c). */
 VsStatus vs_image_section(VsSystem *system, VsFile *file, const char *name,
@@ -661,6 +677,9 @@ struct VsProcess {
     size_t handle_count;
     VsWriteWatch *watches; /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
+    struct VsModule *modules; /* the loader's list (loader.c), in load order */
+    size_t module_count;
+    uint64_t peb; /* the PEB's address (createprocess.c), 0 for an empty process */
 };
 
 struct VsSystem {

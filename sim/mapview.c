@@ -214,6 +214,25 @@ static bool image_base_free(VsProcess *process, uint64_t base, uint64_t size,
            !vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
 }
 
+/*
+ * Maps the whole of an image section into a process as the kernel does at process creation and the
+ * loader through NtMapViewOfSection: at the image's base when that is free, else wherever a
+ * bottom-up search finds room. STATUS_IMAGE_NOT_AT_BASE (mapped) or STATUS_SUCCESS, with the
+ * view's base and size; the failures of map_view.
+ */
+VsStatus vs_map_image(VsProcess *process, VsSection *section, uint64_t *base, uint64_t *size)
+{
+    const VsLayout *layout = process->system->layout;
+    VsAddressWindow window = vs_window_below(layout, layout->highest_vad_address);
+    uint64_t preferred = section->image->image_base;
+    *base = image_base_free(process, preferred, section->size, &window) ? preferred : 0;
+    *size = section->size;
+    VsStatus status = map_view(process, section, base, 0, size, &window, 0, MM_EXECUTE_WRITECOPY);
+    if (!NT_SUCCESS(status))
+        return status;
+    return *base == preferred ? STATUS_SUCCESS : STATUS_IMAGE_NOT_AT_BASE;
+}
+
 /* Both entry points, once the arguments they differ in are checked. */
 static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
                             uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,

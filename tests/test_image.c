@@ -332,6 +332,128 @@ static void test_lifetime(void **state)
     assert_int_equal(byte, 'd'); /* the store was this process's copy, never the file's */
 }
 
+/* Declares an EXE (not large-address-aware unless asked) and a small ntdll, both for this system.
+ */
+static void declare_process_files(Fixture *f, bool plus, uint16_t extra)
+{
+    VsPeSpec exe = {.pe32_plus = plus,
+                    .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | extra,
+                    .image_base = 0x400000};
+    VsPeSpec ntdll = {.pe32_plus = plus,
+                      .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                      .image_base = 0x7C900000};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x2000 0x2000 rxc; .data 0x1000 0x200 rwi", &exe, error,
+                                     sizeof error));
+    assert_true(vs_pe_parse_sections(".text 0x10000 0x10000 rxc; .data 0x2000 0x200 rwi", &ntdll,
+                                     error, sizeof error));
+    declare(f, "app.exe", &exe);
+    declare(f, "ntdll.dll", &ntdll);
+}
+
+/* A process made from an EXE on x86: the EXE at its base, ntdll, the PEB at 0x7FFDF000 below
+ * KUSER_SHARED_DATA; the loader finds both; a bad EXE makes no process. */
+static void test_process_x86(void **state)
+{
+    Fixture *f = *state;
+    declare_process_files(f, false, 0);
+    VsProcess *p;
+    assert_int_equal(vs_process_create_image(f->system, "app", "app.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    VsProcessImageInfo info;
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0x7FFDF000);
+    assert_int_equal(info.image_base, 0x400000);
+    assert_int_equal(info.stack_reserve, 0x100000);
+    VsThread *t = vs_process_main_thread(p);
+    assert_int_equal(VsGetModuleHandle(t, NULL), 0x400000);
+    assert_int_equal(VsGetModuleHandle(t, "NTDLL"), 0x7C900000);
+    assert_int_equal(VsGetModuleHandle(t, "kernel32.dll"), 0);
+    assert_int_equal(VsGetLastError(t), ERROR_MOD_NOT_FOUND);
+    VsMemoryBasicInformation mbi;
+    assert_int_equal(VsVirtualQuery(t, 0x7FFDF000, &mbi, sizeof mbi), 28);
+    assert_int_equal(mbi.Type, MEM_PRIVATE);
+    assert_int_equal(mbi.Protect, PAGE_READWRITE);
+    assert_false(VsVirtualFree(t, 0x7FFDF000, 0, MEM_RELEASE)); /* the kernel's: no change */
+    VsModuleInfo modules[4];
+    assert_int_equal(vs_process_modules(p, modules, 4), 2);
+    assert_string_equal(modules[1].name, "ntdll.dll");
+    assert_true(modules[0].pinned);
+    assert_int_equal(vs_file_create(f->system, "bad.exe", 4, "MZxx", 4, 0), STATUS_SUCCESS);
+    assert_int_equal(vs_process_create_image(f->system, "bad", "bad.exe", "ntdll.dll", &p),
+                     STATUS_INVALID_IMAGE_NOT_MZ);
+    assert_null(p);
+    assert_int_equal(vs_system_process_count(f->system), 2); /* none was made */
+}
+
+/* /3GB: an EXE that is not large-address-aware gets 2-3 GB reserved and its PEB below 2 GB; an
+ * aware one has the PEB at 0xBFFDF000. */
+static void test_process_x86_3gb(void **state)
+{
+    Fixture *f = *state;
+    declare_process_files(f, false, 0);
+    VsProcess *p;
+    assert_int_equal(vs_process_create_image(f->system, "old", "app.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    VsProcessImageInfo info;
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0x7FFDF000);
+    VsMemoryBasicInformation mbi;
+    VsThread *t = vs_process_main_thread(p);
+    assert_int_equal(VsVirtualQuery(t, 0x80000000, &mbi, sizeof mbi), 28);
+    assert_int_equal(mbi.State, MEM_RESERVE);
+    assert_int_equal(mbi.RegionSize, 0xBFFE0000 - 0x80000000);
+    assert_int_equal(VsVirtualAlloc(t, 0x90000000, 0x1000, MEM_RESERVE, PAGE_READWRITE), 0);
+    CHECK_INVARIANTS(f);
+    VsPeSpec aware = {.characteristics =
+                          IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_LARGE_ADDRESS_AWARE,
+                      .image_base = 0x400000};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x1000 rx", &aware, error, sizeof error));
+    declare(f, "big.exe", &aware);
+    assert_int_equal(vs_process_create_image(f->system, "big", "big.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0xBFFDF000);
+    CHECK_INVARIANTS(f);
+}
+
+/* x64: the PEB under the highest VAD address; LoadLibrary counts loads, FreeLibrary unmaps with
+ * the last; an image whose base is taken and that has no relocations cannot be loaded. */
+static void test_process_x64_loader(void **state)
+{
+    Fixture *f = *state;
+    declare_process_files(f, true, IMAGE_FILE_LARGE_ADDRESS_AWARE);
+    VsProcess *p;
+    assert_int_equal(vs_process_create_image(f->system, "app", "app.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    VsProcessImageInfo info;
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0x7FFFFFFDF000ull);
+    VsThread *t = vs_process_main_thread(p);
+    VsPeSpec spec = app_spec(true);
+    declare(f, "app.dll", &spec);
+    assert_int_equal(VsLoadLibrary(t, "app.dll"), BASE);
+    assert_int_equal(VsLoadLibraryEx(t, "APP.DLL", DONT_RESOLVE_DLL_REFERENCES), BASE);
+    assert_true(VsFreeLibrary(t, BASE));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(VsGetModuleHandle(t, "app"), BASE);
+    assert_true(VsFreeLibrary(t, BASE));
+    assert_int_equal(VsGetModuleHandle(t, "app"), 0);
+    assert_int_equal(query(f, BASE).State, MEM_FREE);
+    assert_false(VsFreeLibrary(t, BASE));
+    assert_int_equal(VsGetLastError(t), ERROR_MOD_NOT_FOUND);
+    assert_true(VsFreeLibrary(t, 0x400000)); /* the EXE is pinned: nothing happens */
+    assert_int_equal(VsGetModuleHandle(t, NULL), 0x400000);
+    assert_int_equal(VsVirtualAlloc(t, BASE, 0x1000, MEM_RESERVE, PAGE_READWRITE), BASE);
+    assert_int_equal(VsLoadLibrary(t, "app.dll"), 0);
+    assert_int_equal(VsGetLastError(t), ERROR_INVALID_ADDRESS);
+    assert_int_equal(VsLoadLibrary(t, "missing.dll"), 0);
+    assert_int_equal(VsGetLastError(t), ERROR_MOD_NOT_FOUND);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +465,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_images, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_x86, fixture_setup_x86, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lifetime, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_x86, fixture_setup_x86, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_x86_3gb, fixture_setup_x86_3gb,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_x64_loader, fixture_setup_x64,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

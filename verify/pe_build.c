@@ -92,16 +92,17 @@ size_t vs_pe_file_size(const VsPeSpec *spec)
     return p.file_size > VS_PE_MAX_BYTES || p.size_of_image > 0x77000000u ? 0 : (size_t)p.file_size;
 }
 
-/* The optional header's fields after the Magic and the linker version. */
+/* The optional header's fields after the Magic and the linker version. A DLL has no entry point,
+ * so a loader that runs DllMain (Wine's, Windows') runs none. */
 static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned char *o)
 {
     uint32_t code = 0, data = 0, bss = 0, entry = 0;
     for (uint32_t i = 0; i < spec->count; i++) {
         const VsPeSection *s = &spec->sections[i];
         uint32_t raw = (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
-        if (s->characteristics & 0x20u) { /* IMAGE_SCN_CNT_CODE */
+        if (s->characteristics & 0x20u) { /* IMAGE_SCN_CNT_CODE: an EXE starts at the first */
             code += raw;
-            entry = entry ? entry : p->rva[i];
+            entry = entry || (spec->characteristics & 0x2000u) ? entry : p->rva[i];
         }
         data += (s->characteristics & 0x40u) ? raw : 0;
         bss += (s->characteristics & 0x80u) ? virtual_size(s) : 0;

@@ -36,6 +36,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
     XX(ERROR_INVALID_NAME, 123)                                                                    \
+    XX(ERROR_MOD_NOT_FOUND, 126)                                                                   \
     XX(ERROR_BAD_EXE_FORMAT, 193)                                                                  \
     XX(ERROR_IMAGE_NOT_AT_BASE, 700)                                                               \
     XX(ERROR_NOT_LOCKED, 158)                                                                      \
@@ -117,6 +118,8 @@ typedef uint32_t VsStatus;
        "The file is not an executable image (it does not start with MZ).")                         \
     XX(STATUS_IMAGE_NOT_AT_BASE, 0x40000003u, ERROR_IMAGE_NOT_AT_BASE,                             \
        "The image was mapped, but not at its preferred base: the loader must relocate it.")        \
+    XX(STATUS_DLL_NOT_FOUND, 0xC0000135u, ERROR_MOD_NOT_FOUND,                                     \
+       "No module of that name is loaded, or no file of that name exists to load.")                \
     XX(STATUS_INVALID_IMAGE_FORMAT, 0xC000007Bu, ERROR_BAD_EXE_FORMAT,                             \
        "The file's PE headers or section table are not valid for an image.")                       \
     XX(STATUS_INVALID_IMAGE_PROTECT, 0xC0000130u, ERROR_BAD_EXE_FORMAT,                            \

@@ -121,6 +121,37 @@ uint64_t declare_pe(const AgentRequest *r)
     return ok;
 }
 
+/* host_file(name, "@agent"): this agent's own .exe, copied under the name. */
+uint64_t host_file(const AgentRequest *r)
+{
+    char path[MAX_PATH], self[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path) || !r->v[1] ||
+        strcmp(r->contents, "@agent") != 0) {
+        SetLastError(ERROR_FILE_NOT_FOUND);
+        return 0;
+    }
+    DWORD n = GetModuleFileNameA(NULL, self, sizeof self);
+    if (n == 0 || n >= sizeof self)
+        return 0;
+    if (!CopyFileA(self, path, TRUE)) {
+        if (GetLastError() == ERROR_FILE_EXISTS)
+            SetLastError(ERROR_ALREADY_EXISTS); /* the model's STATUS_OBJECT_NAME_COLLISION */
+        return 0;
+    }
+    return 1;
+}
+
+/* LoadLibraryEx(name, file, flags) of a scenario's file, by its path in the agent's folder. */
+uint64_t load_library(const AgentRequest *r, HANDLE file, DWORD flags)
+{
+    char path[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_MOD_NOT_FOUND);
+        return 0;
+    }
+    return (uint64_t)(uintptr_t)LoadLibraryExA(path, file, flags);
+}
+
 uint64_t create_file(const AgentRequest *r)
 {
     char path[MAX_PATH];

@@ -115,6 +115,8 @@ void make_file_dir(void);
 void remove_file_dir(void);
 uint64_t declare_file(const AgentRequest *r);
 uint64_t declare_pe(const AgentRequest *r);
+uint64_t host_file(const AgentRequest *r);
+uint64_t load_library(const AgentRequest *r, HANDLE file, DWORD flags);
 uint64_t create_file(const AgentRequest *r);
 uint64_t read_file_byte(HANDLE h, uint64_t offset);
 

@@ -208,6 +208,7 @@ static VsProcess *process_from_image(VsRunner *runner, const VsStmt *stmt, VsPro
 {
     const char *image = stmt->options[0].word;
     VsProcess *process = existing;
+    vs_event_log_clear(&runner->log);
     VsStatus status = !declare_ntdll(runner) ? STATUS_INSUFFICIENT_RESOURCES
                       : existing             ? vs_process_init_image(existing, image, "ntdll.dll")
                                  : vs_process_create_image(runner->system, stmt->text, image,
@@ -220,6 +221,9 @@ static VsProcess *process_from_image(VsRunner *runner, const VsStmt *stmt, VsPro
                          stmt->text, image, vs_status_name(status), vs_status_explain(status));
         return NULL;
     }
+    vs_runner_keep_events(runner);
+    if (runner->verbosity != VS_RUN_QUIET)
+        vs_narrate_events(runner);
     if (runner->verbosity == VS_RUN_EXPLAIN && status != STATUS_SUCCESS)
         g_string_append_printf(runner->out, "      %s: %s\n", vs_status_name(status),
                                vs_status_explain(status));

@@ -30,8 +30,8 @@ void vs_show_trim_line_end(GString *out)
 
 /* What a region is used for, as !address's Usage and VMMap's Details say it, where the model
  * knows: an image's module (or mapped file) and PE section, the PEB. "" otherwise. */
-static const char *usage_of(VsRunner *runner, const VsMemoryBasicInformation *m, char *buf,
-                            size_t len)
+const char *vs_show_usage(VsRunner *runner, const VsMemoryBasicInformation *m, char *buf,
+                          size_t len)
 {
     VsProcess *process = vs_runner_process(runner);
     VsProcessImageInfo image;
@@ -96,7 +96,7 @@ gboolean vs_show_query(VsRunner *runner, uint64_t address, GError **error)
     }
     char usage[96];
     append_mbi_header(runner->out);
-    append_mbi_row(runner->out, &m, usage_of(runner, &m, usage, sizeof usage));
+    append_mbi_row(runner->out, &m, vs_show_usage(runner, &m, usage, sizeof usage));
     if (m.AllocationBase)
         g_string_append_printf(runner->out, "      AllocationBase 0x%" G_GINT64_MODIFIER "X\n",
                                m.AllocationBase);
@@ -116,7 +116,7 @@ gboolean vs_show_address(VsRunner *runner, uint64_t argument, GError **error)
         if (!NT_SUCCESS(vs_show_virtual_query(runner, address, &m)))
             break;
         char usage[96];
-        append_mbi_row(runner->out, &m, usage_of(runner, &m, usage, sizeof usage));
+        append_mbi_row(runner->out, &m, vs_show_usage(runner, &m, usage, sizeof usage));
     }
     return TRUE;
 }

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h" /* the checker's tests corrupt the core's structures */
 #include "pe_build.h"
 #include "testutil.h"
 
@@ -454,6 +455,52 @@ static void test_process_x64_loader(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* ---- The invariant checker's image rules ------------------------------------------------------
+ */
+
+/* vs_check fails, and its message names the invariant. */
+static void assert_trips(Fixture *f, const char *invariant)
+{
+    char why[512];
+    assert_false(vs_check(f->system, why, sizeof why));
+    if (!strstr(why, invariant)) {
+        print_error("vs_check reported \"%s\", not \"%s\"\n", why, invariant);
+        fail();
+    }
+}
+
+/* An image view charges its write-copy pages; the file names its image section; a prototype PTE
+ * and a frame carry their subsection's protection. */
+static void test_checker_rules(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, s, &base), STATUS_SUCCESS);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, base + 0x1000, &byte), STATUS_SUCCESS);
+    VsVad *vad = (VsVad *)vs_vad_lookup(f->process, base);
+    VsSection *section = vs_mapped_vad(vad)->section;
+    uint32_t protection = vad->protection;
+    vad->protection = MM_READONLY;
+    assert_trips(f, "image view does not charge its image's write-copy pages");
+    vad->protection = protection;
+    section->file->image_section = NULL;
+    assert_trips(f, "image section not the file's image section");
+    section->file->image_section = section;
+    uint64_t pte = vs_prototype_read(section, 4);
+    assert_true(vs_prototype_write(section, 4, vs_pte_make_subsection(MM_READWRITE)));
+    assert_trips(f, "prototype PTE of the wrong backing");
+    assert_true(vs_prototype_write(section, 4, pte));
+    VsPfn *pfn = &f->system->pfn.frames[vs_pte_frame(vs_prototype_read(section, 1))];
+    uint64_t original = pfn->original_pte;
+    pfn->original_pte = vs_pte_make_subsection(MM_READONLY);
+    assert_trips(f, "an image page's frame has another protection than its subsection");
+    pfn->original_pte = original;
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +517,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_process_x64_loader, fixture_setup_x64,
                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_checker_rules, fixture_setup_x64, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

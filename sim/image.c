@@ -220,6 +220,51 @@ static void lay_out_flat(const VsFile *file, VsImage *image)
     image->count = 1;
 }
 
+/* The file offset of an image's RVA, through the subsection holding it, or 0 if no raw data of
+ * the file is there. */
+static uint64_t file_offset_of(const VsImage *image, uint64_t rva)
+{
+    const VsSubsection *s = vs_image_subsection(image, rva / VS_PAGE_SIZE);
+    if (!s)
+        return 0;
+    uint64_t offset = s->raw_offset + (rva - s->first_page * VS_PAGE_SIZE);
+    return offset < s->raw_end ? offset : 0;
+}
+
+#define MAX_FIXUPS (1u << 20)
+
+/* Reads the base relocations (IMAGE_DIRECTORY_ENTRY_BASERELOC: blocks of a page RVA and 16-bit
+ * entries, type and offset) into image->fixups. Entries of other types than the architecture's
+ * pointer are skipped, as is a malformed tail: Windows checks relocations only as it applies
+ * them. False when the host has no room. */
+static bool read_fixups(const VsFile *file, const Headers *h, VsImage *image)
+{
+    const unsigned char *directory = h->nt + 24 + (h->plus ? 112 : 96) + 5 * 8;
+    uint32_t rva = rd32(directory), size = rd32(directory + 4);
+    uint64_t at = image->relocatable ? file_offset_of(image, rva) : 0;
+    uint16_t wanted = h->plus ? 10 : 3; /* IMAGE_REL_BASED_DIR64, IMAGE_REL_BASED_HIGHLOW */
+    for (uint32_t done = 0; at && done + 8 <= size && image->fixup_count < MAX_FIXUPS;) {
+        unsigned char block[8];
+        vs_file_read_bytes(file, at + done, block, sizeof block);
+        uint32_t page = rd32(block), length = rd32(block + 4);
+        if (length < 8 || length > size - done)
+            break;
+        uint32_t *grown =
+            realloc(image->fixups, (image->fixup_count + (length - 8) / 2 + 1) * sizeof *grown);
+        if (!grown)
+            return false;
+        image->fixups = grown;
+        for (uint32_t i = 8; i + 2 <= length; i += 2) {
+            unsigned char entry[2];
+            vs_file_read_bytes(file, at + done + i, entry, sizeof entry);
+            if (rd16(entry) >> 12 == wanted)
+                image->fixups[image->fixup_count++] = page + (rd16(entry) & 0xFFF);
+        }
+        done += length;
+    }
+    return true;
+}
+
 /* Reads and checks the file's headers into a new VsImage (NULL and a status on failure). */
 static VsStatus read_image(const VsSystem *system, const VsFile *file, VsImage **out)
 {
@@ -237,7 +282,10 @@ static VsStatus read_image(const VsSystem *system, const VsFile *file, VsImage *
         lay_out_flat(file, image);
     else if (NT_SUCCESS(status))
         status = lay_out(file, &h, image);
+    if (NT_SUCCESS(status) && !image->flat && !read_fixups(file, &h, image))
+        status = STATUS_INSUFFICIENT_RESOURCES;
     if (!NT_SUCCESS(status)) {
+        free(image->fixups);
         free(image);
         return status;
     }
@@ -302,22 +350,26 @@ VsStatus vs_image_section(VsSystem *system, VsFile *file, const char *name,
         return status;
     uint64_t size = round_up(image->size_of_image, VS_PAGE_SIZE);
     if (maximum_size && *maximum_size > size) {
+        free(image->fixups);
         free(image);
         return STATUS_SECTION_TOO_BIG;
     }
     if (file->image_section) { /* the file's image control area, shared */
+        free(image->fixups);
         free(image);
         *out = file->image_section;
         return STATUS_SUCCESS;
     }
     uint64_t charge = shared_commit(image);
     if (!vs_commit_available(system, charge)) {
+        free(image->fixups);
         free(image);
         return STATUS_COMMITMENT_LIMIT;
     }
     VsSection *section;
     status = vs_section_create(system, name, size, mm, SEC_IMAGE, file, &section);
     if (!NT_SUCCESS(status)) {
+        free(image->fixups);
         free(image);
         return status;
     }
@@ -370,6 +422,8 @@ bool vs_image_read_page(const VsSection *section, uint64_t index, VsPfnDatabase 
 
 void vs_image_fini(VsSection *section)
 {
+    if (section->image)
+        free(section->image->fixups);
     free(section->image);
     section->image = NULL;
 }

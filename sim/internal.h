@@ -331,7 +331,10 @@ typedef struct VsImage {
     bool flat;           /* SectionAlignment below a page: one subsection, all write-copy */
     bool relocatable;    /* a base relocation directory, relocations not stripped */
     uint64_t commitment; /* ImageCommitment: the write-copy pages a view charges */
-    uint32_t count;      /* subsections */
+    uint32_t *fixups;    /* the RVA of each base relocation (DIR64 in PE32+, HIGHLOW in PE32),
+                          * in the order of the .reloc blocks: what the loader rewrites */
+    uint32_t fixup_count;
+    uint32_t count; /* subsections */
     VsSubsection subsections[];
 } VsImage;
 

@@ -6,10 +6,10 @@
  * (LDR_DATA_TABLE_ENTRY: base, size, name, load count). Loading maps the file's image section
  * with NtMapViewOfSection and enters the module; a module already loaded only counts one more
  * load. No DllMain runs and no import is resolved: the model's images have none (pe() writes no
- * import directory). An image that lands away from its base needs relocating, and one without
- * relocations cannot be moved: the loader unmaps it and fails with STATUS_CONFLICTING_ADDRESSES
- * (LdrpMapDll; Wine's loader test_Loader L1736-1742). Unloading the last load unmaps the view;
- * the EXE and ntdll, loaded with the process, are pinned.
+ * import directory). An image that lands away from its base is relocated (relocate), and one
+ * without relocations cannot be moved: the loader unmaps it and fails with
+ * STATUS_CONFLICTING_ADDRESSES (LdrpMapDll; Wine's loader test_Loader L1736-1742). Unloading the
+ * last load unmaps the view; the EXE and ntdll, loaded with the process, are pinned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +76,47 @@ static void unmap_image(VsProcess *process, uint64_t base)
     VsNtUnmapViewOfSection(thread, VS_CURRENT_PROCESS, base);
 }
 
+/* Moves one pointer of the view by delta: width bytes, little-endian, read and written through
+ * the process's own loads and stores (a store to a write-copy page makes its private copy). */
+static void apply_fixup(VsThread *thread, uint64_t address, unsigned width, uint64_t delta)
+{
+    uint64_t value = 0;
+    uint8_t byte;
+    for (unsigned i = 0; i < width; i++)
+        if (NT_SUCCESS(vs_memory_read(thread, address + i, &byte)))
+            value |= (uint64_t)byte << (8 * i);
+    value += delta;
+    for (unsigned i = 0; i < width; i++)
+        vs_memory_write(thread, address + i, (uint8_t)(value >> (8 * i)));
+}
+
+/*
+ * Applies the image's base relocations to its view at base, as ntdll's loader does when
+ * NtMapViewOfSection answered STATUS_IMAGE_NOT_AT_BASE (LdrRelocateImage between two
+ * LdrpSetProtection calls): each page holding fixups is made writable (PAGE_READWRITE, which an
+ * image page takes as write-copy, charging commit if it was not write-copy), its pointers moved by
+ * the distance from the image's base, and its protection put back. The stores make exactly those
+ * pages the process's own copies, no longer shared with other processes' views.
+ */
+static void relocate(VsProcess *process, uint64_t base, const VsImage *image)
+{
+    VsThread *thread = process->threads[0];
+    unsigned width = image->machine == 0x8664 ? 8 : 4; /* DIR64 on AMD64, HIGHLOW on i386 */
+    uint64_t delta = base - image->image_base;
+    for (uint32_t i = 0; i < image->fixup_count;) {
+        uint64_t page = vs_page_down(image->fixups[i]);
+        uint64_t address = base + page, size = VS_PAGE_SIZE;
+        uint32_t old, ignored;
+        bool writable = NT_SUCCESS(VsNtProtectVirtualMemory(thread, VS_CURRENT_PROCESS, &address,
+                                                            &size, PAGE_READWRITE, &old));
+        for (; i < image->fixup_count && vs_page_down(image->fixups[i]) == page; i++)
+            if (writable)
+                apply_fixup(thread, base + image->fixups[i], width, delta);
+        if (writable)
+            VsNtProtectVirtualMemory(thread, VS_CURRENT_PROCESS, &address, &size, old, &ignored);
+    }
+}
+
 /*
  * Maps the file's image into the process and enters it as a module (LdrpMapDll): its image section
  * (made or shared), a view at its base or, when that is taken, elsewhere if the image can be
@@ -100,6 +141,8 @@ VsStatus vs_loader_map(VsProcess *process, VsFile *file, bool pinned, uint64_t *
         unmap_image(process, *base);
         return STATUS_CONFLICTING_ADDRESSES;
     }
+    if (status == STATUS_IMAGE_NOT_AT_BASE)
+        relocate(process, *base, section->image);
     if (!add_module(process, file, *base, size, section->id, pinned)) {
         unmap_image(process, *base);
         return STATUS_INSUFFICIENT_RESOURCES;

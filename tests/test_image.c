@@ -455,6 +455,50 @@ static void test_process_x64_loader(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* LoadLibrary of a relocatable DLL whose base is taken: mapped elsewhere, each pointer its
+ * relocations name moved by the distance, exactly those pages made private; a view mapped without
+ * the loader keeps the file's pointers. */
+static void test_relocation(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = {.pe32_plus = true,
+                     .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                     .image_base = BASE};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x2000 0x2000 rxcf; .data 0x1000 0x200 rwi", &spec,
+                                     error, sizeof error));
+    VsHandle file = declare(f, "reloc.dll", &spec);
+    assert_int_equal(VsVirtualAlloc(f->thread, BASE, 0x10000, MEM_RESERVE, PAGE_READWRITE), BASE);
+    uint64_t m = VsLoadLibrary(f->thread, "reloc.dll");
+    assert_true(m != 0 && m != BASE);
+    CHECK_INVARIANTS(f);
+    for (uint64_t page = 0x1000; page <= 0x2000; page += 0x1000) {
+        uint64_t value = 0;
+        for (unsigned i = 0; i < 8; i++) {
+            uint8_t byte;
+            assert_int_equal(vs_memory_read(f->thread, m + page + i, &byte), STATUS_SUCCESS);
+            value |= (uint64_t)byte << (8 * i);
+        }
+        assert_int_equal(value, m + page); /* was BASE + page in the file */
+        VsPteWalk w;
+        vs_pte_walk(f->process, m + page, &w);
+        VsFrameInfo frame;
+        assert_true(vs_page_frame_info(f->system, vs_pte_frame_number(w.level[w.levels - 1].entry),
+                                       &frame));
+        assert_int_equal(frame.section, 0); /* the process's own copy, no section's page */
+    }
+    assert_int_equal(query(f, m + 0x1000).Protect, PAGE_EXECUTE_READ); /* put back */
+    uint64_t view = 0, size = 0, offset = 0;
+    VsHandle s = image_section(f, file);
+    assert_int_equal(VsNtMapViewOfSection(f->thread, s, VS_CURRENT_PROCESS, &view, 0, 0, &offset,
+                                          &size, 1, 0, PAGE_READONLY),
+                     STATUS_IMAGE_NOT_AT_BASE);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, view + 0x1003, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0x10); /* 0x10001000 as the file has it: no loader, no relocation */
+    CHECK_INVARIANTS(f);
+}
+
 /* ---- The invariant checker's image rules ------------------------------------------------------
  */
 
@@ -517,6 +561,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_process_x64_loader, fixture_setup_x64,
                                         fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_relocation, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_checker_rules, fixture_setup_x64, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

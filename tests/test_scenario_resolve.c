@@ -60,7 +60,7 @@ static void test_each_mistake_is_named(void **state)
                        "                                   ^");
     assert_check_error("ok = pe(\"a.dll\", 2, 0x10000000, 0, \".text 0x1000 0x1000 rq\")\n",
                        "t.vsim:1:36: error: pe's sections: section .text: flags are a number "
-                       "or letters of rwxsciu\n"
+                       "or letters of rwxsciuf\n"
                        "ok = pe(\"a.dll\", 2, 0x10000000, 0, \".text 0x1000 0x1000 rq\")\n"
                        "                                   ^");
     assert_check_error("p = 5\nx = p.RegionSize\n",

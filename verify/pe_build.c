@@ -44,21 +44,40 @@ static void put64(unsigned char *p, uint64_t v)
 
 static uint32_t optional_size(const VsPeSpec *spec) { return spec->pe32_plus ? 0xF0 : 0xE0; }
 
-static uint32_t headers_size(const VsPeSpec *spec)
-{
-    return (uint32_t)round_up(OPTIONAL_OFFSET + optional_size(spec) + SECTION_HEADER * spec->count,
-                              FILE_ALIGNMENT);
-}
-
 static uint32_t virtual_size(const VsPeSection *s)
 {
     return s->virtual_size ? s->virtual_size : (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
+}
+
+/* The pages of a section that start with a relocated pointer: those holding raw data. */
+static uint32_t fixup_pages(const VsPeSection *s)
+{
+    uint32_t bytes = s->raw_size < virtual_size(s) ? s->raw_size : virtual_size(s);
+    return s->fixups ? (uint32_t)round_up(bytes, PAGE) / PAGE : 0;
+}
+
+/* The .reloc section's bytes: a block per page (IMAGE_BASE_RELOCATION, 8 bytes) with one entry
+ * and an IMAGE_REL_BASED_ABSOLUTE one to pad it to 4 bytes. 0 when no section asks for fixups. */
+static uint32_t reloc_bytes(const VsPeSpec *spec)
+{
+    uint32_t pages = 0;
+    for (uint32_t i = 0; i < spec->count; i++)
+        pages += fixup_pages(&spec->sections[i]);
+    return 12 * pages;
+}
+
+static uint32_t headers_size(const VsPeSpec *spec)
+{
+    uint32_t sections = spec->count + (reloc_bytes(spec) ? 1 : 0);
+    return (uint32_t)round_up(OPTIONAL_OFFSET + optional_size(spec) + SECTION_HEADER * sections,
+                              FILE_ALIGNMENT);
 }
 
 /* Where each section lies: its RVA and its raw data's file offset (0 when it has none). */
 typedef struct Placement {
     uint32_t rva[VS_PE_MAX_SECTIONS];
     uint32_t raw_offset[VS_PE_MAX_SECTIONS];
+    uint32_t reloc_rva, reloc_raw; /* the .reloc section's, when there is one */
     uint64_t size_of_image, file_size;
 } Placement;
 
@@ -80,6 +99,13 @@ static void place(const VsPeSpec *spec, Placement *p)
             p->raw_offset[i] = 0;
         }
         rva = round_up(rva + virtual_size(s), SECTION_ALIGNMENT);
+    }
+    uint32_t relocs = reloc_bytes(spec);
+    p->reloc_rva = relocs ? (uint32_t)rva : 0;
+    p->reloc_raw = relocs ? (uint32_t)round_up(file, PAGE) : 0;
+    if (relocs) {
+        file = p->reloc_raw + round_up(relocs, FILE_ALIGNMENT);
+        rva = round_up(rva + relocs, SECTION_ALIGNMENT);
     }
     p->size_of_image = rva;
     p->file_size = file;
@@ -135,7 +161,39 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
         else
             put32(sizes + 4 * i, (uint32_t)value);
     }
-    put32(o + (plus ? 108 : 92), 16); /* NumberOfRvaAndSizes, all empty */
+    put32(o + (plus ? 108 : 92), 16); /* NumberOfRvaAndSizes, all empty but the relocations */
+    put32(o + (plus ? 112 : 96) + 5 * 8, p->reloc_rva);
+    put32(o + (plus ? 112 : 96) + 5 * 8 + 4, reloc_bytes(spec));
+}
+
+/* The .reloc section's header and blocks, and the pointers they name: ImageBase + the page's RVA
+ * at the start of each page (IMAGE_REL_BASED_DIR64 in PE32+, HIGHLOW in PE32). */
+static void write_relocations(const VsPeSpec *spec, const Placement *p, unsigned char *out,
+                              unsigned char *header)
+{
+    uint32_t bytes = reloc_bytes(spec);
+    if (!bytes)
+        return;
+    memcpy(header, ".reloc", 6);
+    put32(header + 8, bytes);
+    put32(header + 12, p->reloc_rva);
+    put32(header + 16, (uint32_t)round_up(bytes, FILE_ALIGNMENT));
+    put32(header + 20, p->reloc_raw);
+    put32(header + 36, 0x42000040u); /* initialised data, discardable, read */
+    unsigned char *block = out + p->reloc_raw;
+    for (uint32_t i = 0; i < spec->count; i++) {
+        for (uint32_t page = 0; page < fixup_pages(&spec->sections[i]); page++, block += 12) {
+            uint32_t rva = p->rva[i] + page * PAGE;
+            put32(block, rva);
+            put32(block + 4, 12);
+            put16(block + 8, (uint16_t)((spec->pe32_plus ? 10 : 3) << 12));
+            unsigned char *pointer = out + p->raw_offset[i] + page * PAGE;
+            if (spec->pe32_plus)
+                put64(pointer, spec->image_base + rva);
+            else
+                put32(pointer, (uint32_t)(spec->image_base + rva));
+        }
+    }
 }
 
 void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
@@ -149,11 +207,11 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
     memcpy(out + NT_OFFSET, "PE\0\0", 4);
     unsigned char *file_header = out + NT_OFFSET + 4;
     put16(file_header, spec->pe32_plus ? 0x8664 : 0x14C);
-    put16(file_header + 2, (uint16_t)spec->count);
     put16(file_header + 16, (uint16_t)optional_size(spec));
     put16(file_header + 18, spec->characteristics);
     write_optional(spec, &p, out + OPTIONAL_OFFSET);
     unsigned char *table = out + OPTIONAL_OFFSET + optional_size(spec);
+    put16(file_header + 2, (uint16_t)(spec->count + (reloc_bytes(spec) ? 1 : 0)));
     for (uint32_t i = 0; i < spec->count; i++) {
         const VsPeSection *s = &spec->sections[i];
         unsigned char *h = table + SECTION_HEADER * i;
@@ -166,15 +224,17 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
         char fill = s->name[0] == '.' && s->name[1] ? s->name[1] : s->name[0];
         memset(out + p.raw_offset[i], fill, s->raw_size);
     }
+    write_relocations(spec, &p, out, table + SECTION_HEADER * spec->count);
 }
 
 /* ---- The declaration's text ------------------------------------------------------------------ */
 
 /* FLAGS: a number, or letters for the IMAGE_SCN_* bits. False for anything else. */
-static bool parse_flags(const char *word, uint32_t *flags)
+static bool parse_flags(const char *word, uint32_t *flags, bool *fixups)
 {
     char *end;
     *flags = (uint32_t)strtoul(word, &end, 0);
+    *fixups = false;
     if (isdigit((unsigned char)word[0]))
         return *end == '\0';
     static const struct {
@@ -184,6 +244,10 @@ static bool parse_flags(const char *word, uint32_t *flags)
                    {'c', 0x00000020u}, {'i', 0x00000040u}, {'u', 0x00000080u}};
     *flags = 0;
     for (const char *c = word; *c; c++) {
+        if (*c == 'f') {
+            *fixups = true;
+            continue;
+        }
         size_t i = 0;
         while (i < sizeof letters / sizeof letters[0] && letters[i].letter != *c)
             i++;
@@ -234,8 +298,8 @@ static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
         snprintf(error, room, "section %s: a virtual size or a raw size is needed", s->name);
         return false;
     }
-    if (!parse_flags(words[3], &s->characteristics)) {
-        snprintf(error, room, "section %s: flags are a number or letters of rwxsciu", s->name);
+    if (!parse_flags(words[3], &s->characteristics, &s->fixups)) {
+        snprintf(error, room, "section %s: flags are a number or letters of rwxsciuf", s->name);
         return false;
     }
     return true;

@@ -25,6 +25,7 @@ typedef struct VsPeSection {
     uint32_t virtual_size;    /* VirtualSize; 0 takes the raw size */
     uint32_t raw_size;        /* initialised bytes in the file (rounded up to FileAlignment) */
     uint32_t characteristics; /* IMAGE_SCN_* */
+    bool fixups; /* a pointer the loader must relocate at the start of each page of raw data */
 } VsPeSection;
 
 typedef struct VsPeSpec {
@@ -38,7 +39,10 @@ typedef struct VsPeSpec {
 
 /* Reads the sections text: sections separated by ';', each "NAME VIRTUAL RAW FLAGS" with the sizes
  * in C notation and FLAGS a number or letters (r read, w write, x execute, s shared, c code, i
- * initialised data, u uninitialised data). False with a sentence in error on a mistake. */
+ * initialised data, u uninitialised data; and f, no IMAGE_SCN_ bit: each page of the section's
+ * raw data starts with a pointer to itself, ImageBase + its RVA, which a .reloc section the builder
+ * adds lists as a base relocation, so a loader that moves the image rewrites it). False with a
+ * sentence in error on a mistake. */
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
 /* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */
 size_t vs_pe_file_size(const VsPeSpec *spec);

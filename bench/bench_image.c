@@ -174,7 +174,8 @@ static void bench_sections(const Scale *s)
 /* Processes made from an EXE, and the loader's calls. */
 static void bench_processes(const Scale *s)
 {
-    VsSystem *system = bench_system(VS_ARCH_X64, 256 * MB, 256 * MB);
+    /* each process charges its images' write-copy pages: a page file room for a thousand */
+    VsSystem *system = bench_system(VS_ARCH_X64, 256 * MB, 4 * GB);
     VsThread *thread = bench_process(system, "loader");
     declare(system, "app.exe", 32, 0x140000000ull, false);
     declare(system, "ntdll.dll", 512, 0x7FFB00000000ull, false);

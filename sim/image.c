@@ -336,8 +336,10 @@ static bool write_prototypes(VsSection *section)
 
 /*
  * The file's image section (MmCreateSection with SEC_IMAGE): the one it has, or a new one made
- * from its headers. Its size is SizeOfImage rounded to a page, or the maximum size asked
- * (STATUS_SECTION_TOO_BIG if that is more: Wine's loader query_image_section, L505-515).
+ * from its headers. Its size is SizeOfImage rounded to a page; a maximum size above that is
+ * STATUS_SECTION_TOO_BIG (Wine's loader query_image_section, L505-515), one below it is taken but
+ * the section stays whole (Windows makes the section that small and its views partial,
+ * ImagePartialMap; the model, as Wine, maps the whole image: not modelled).
  * Statuses: those of the header checks, STATUS_SECTION_TOO_BIG, STATUS_COMMITMENT_LIMIT (shared
  * writable pages), STATUS_INSUFFICIENT_RESOURCES.
  */

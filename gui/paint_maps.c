@@ -78,6 +78,8 @@ static char *region_label(const VvRegion *r)
     size_text(r->end - r->start, size, sizeof size);
     if (r->kind == VV_FREE || r->kind == VV_UNUSABLE)
         return g_strdup_printf("%s %s", vv_kind_name(r->kind), size);
+    if (r->kind == VV_IMAGE && r->label[0])
+        return g_strdup_printf("%s, %s", r->label, size);
     if (r->section && r->kind != VV_SYSTEM)
         return g_strdup_printf("section %u view, %s, %s", r->section, state_word(r->state), size);
     return g_strdup_printf("%s, %s, %s", vv_kind_name(r->kind), state_word(r->state), size);
@@ -96,6 +98,8 @@ static char *region_details(const VvRegion *r)
     g_string_append_printf(text, "0x%llX-0x%llX (%s): %s, %s", (unsigned long long)r->start,
                            (unsigned long long)r->end - 1, size, vv_kind_name(r->kind),
                            vs_mem_state_name(r->state));
+    if (r->label[0])
+        g_string_append_printf(text, " (%s)", r->label);
     if (r->state != MEM_FREE)
         g_string_append_printf(text, ", %s; allocated at 0x%llX as %s, %s", protect,
                                (unsigned long long)r->alloc_base, alloc, vs_mem_type_name(r->type));

@@ -140,6 +140,9 @@ static VvKind vad_kind(const VsSystem *system, const VsVadInfo *info)
     case VS_VAD_PLACEHOLDER: return VV_PLACEHOLDER;
     case VS_VAD_MAPPED: {
         const VsSection *section = vs_section_lookup(system, info->section);
+        VsImageInfo image;
+        if (section && vs_section_image_info(section, &image))
+            return VV_IMAGE;
         return section && vs_section_file_name(section) ? VV_MAPPED_FILE : VV_SHAREABLE;
     }
     default: return VV_PRIVATE;
@@ -225,10 +228,28 @@ static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKin
                   .section = section,
                   .guard = (m->Protect & PAGE_GUARD) != 0,
                   /* A copy-on-write view's written pages become read-write copies of their own. */
-                  .copied = m->Type == MEM_MAPPED &&
+                  .copied = (m->Type == MEM_MAPPED || m->Type == MEM_IMAGE) &&
                             (m->AllocationProtect & (PAGE_WRITECOPY | PAGE_EXECUTE_WRITECOPY)) &&
                             (m->Protect & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE))};
     g_array_append_val(regions, r);
+}
+
+/* An image region's label: the module the loader knows it as (else the file) and the PE section
+ * of its first page, as VMMap's Details column names an image. */
+static void label_image(VsProcess *process, VvRegion *r)
+{
+    const VsVad *vad = vs_vad_lookup(process, r->start);
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    const VsSection *section = vs_section_lookup(vs_process_system(process), r->section);
+    const char *module = vs_process_module_name(process, r->start);
+    VsSubsectionInfo sub;
+    uint64_t page = info.first_prototype + (r->start >> VS_PAGE_SHIFT) - info.starting_vpn;
+    g_snprintf(r->label, sizeof r->label, "%s %s",
+               module    ? module
+               : section ? vs_section_file_name(section)
+                         : "",
+               section && vs_section_subsection_at(section, page, &sub) ? sub.name : "");
 }
 
 /*
@@ -268,6 +289,8 @@ static GArray *read_regions(VsProcess *process, const GArray *vads, uint64_t top
                     ? &g_array_index(vads, VvVadNode, v)
                     : NULL;
             add_region(regions, &m, vad ? vad->kind : VV_PRIVATE, vad ? vad->section : 0);
+            if (vad && vad->kind == VV_IMAGE)
+                label_image(process, &g_array_index(regions, VvRegion, regions->len - 1));
         }
         address = m.BaseAddress + m.RegionSize;
         if (address == 0)

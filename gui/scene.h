@@ -23,7 +23,7 @@ typedef enum VvKind {
     VV_PRIVATE,   /* private data */
     VV_SHAREABLE, /* a view of a pagefile-backed section */
     VV_MAPPED_FILE, /* a view of a file */
-    VV_IMAGE,       /* (the model has no image sections; kept for the legend's order) */
+    VV_IMAGE,       /* a view of an image section (MEM_IMAGE) */
     VV_STACK,       /* (no thread stacks are modelled; kept for the legend's order) */
     VV_PLACEHOLDER, /* a free placeholder */
     VV_SYSTEM,      /* KUSER_SHARED_DATA */
@@ -39,6 +39,7 @@ typedef struct VvRegion {
     bool guard;       /* some page of it is a guard page */
     bool copied;      /* pages of a copy-on-write view that were written: private copies */
     bool touched;     /* the step's events touched it */
+    char label[48];   /* an image's: its module (or file) and PE section, "app.exe .text" */
 } VvRegion;
 
 typedef struct VvVadNode {

@@ -6,7 +6,8 @@
  */
 #include "runner_int.h"
 
-/* Fill colour per VAD kind: private memory blue, shareable green, the rest grey or white. */
+/* Fill colour per VAD kind: private memory blue, shareable green, the rest grey or white (an
+ * image's view is plum: append_node_words). */
 static const char *kind_color(VsVadKind kind)
 {
     switch (kind) {
@@ -38,7 +39,14 @@ static const char *append_node_words(VsRunner *runner, const VsVadInfo *info, GS
         g_string_append_printf(out, "%s\\ncommit %" G_GUINT64_FORMAT,
                                vs_protect_string(info->protection, protect, sizeof protect),
                                info->commit_charge);
-        return kind_color(info->kind);
+        const VsSection *section =
+            info->kind == VS_VAD_MAPPED ? vs_section_lookup(runner->system, info->section) : NULL;
+        VsImageInfo image;
+        if (!section || !vs_section_image_info(section, &image))
+            return kind_color(info->kind);
+        g_string_append(out, "\\nimage ");
+        append_escaped(out, vs_section_file_name(section));
+        return "plum"; /* VMMap's Image */
     }
     g_string_append_printf(out, "%s\\n%s", vs_words_vma_protection(&vma, protect, sizeof protect),
                            vs_words_mapping(&vma));

@@ -8,9 +8,13 @@
  * the thread's last error and status after it.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "op.h"
+#include "pe_build.h"
 
 typedef void VsExecutor(VsThread *thread, const VsOp *op, VsOutcome *outcome);
 
@@ -422,6 +426,79 @@ static void execute_declare_file(VsThread *thread, const VsOp *op, VsOutcome *ou
     else if (!NT_SUCCESS(status))
         VsSetLastError(thread, vs_status_to_win32(status));
     outcome->ret = NT_SUCCESS(status);
+}
+
+/* pe(name, characteristics, image_base, dll_characteristics, sections): the image's bytes as the
+ * builder lays them out, PE32+ on a 64-bit system, as a file. A sections text the builder refuses
+ * (the checker reports a literal one before the run) is ERROR_INVALID_PARAMETER. */
+static void execute_declare_pe(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsSystem *system = vs_process_system(vs_thread_process(thread));
+    VsPeSpec spec = {.pe32_plus = vs_system_layout(system)->arch == VS_ARCH_X64,
+                     .characteristics = (uint16_t)op->arg[1],
+                     .image_base = op->arg[2],
+                     .dll_characteristics = (uint16_t)op->arg[3]};
+    char error[160];
+    size_t size = 0;
+    if (op->arg[4] && vs_pe_parse_sections(op->contents, &spec, error, sizeof error))
+        size = vs_pe_file_size(&spec);
+    unsigned char *bytes = size ? malloc(size) : NULL;
+    if (!bytes) {
+        VsSetLastError(thread, ERROR_INVALID_PARAMETER);
+        outcome->ret = 0;
+        return;
+    }
+    vs_pe_write(&spec, bytes);
+    VsStatus status = vs_file_create(system, name_arg(op, 0), size, bytes, size, 0);
+    free(bytes);
+    if (!NT_SUCCESS(status))
+        VsSetLastError(thread, vs_status_to_win32(status));
+    outcome->ret = NT_SUCCESS(status);
+}
+
+/* host_file(name, source): the host file's bytes as a file of the model's; the runner reads them
+ * (the model never touches the host). "@agent" is the Win32 agent's .exe (VS_WIN32_AGENT, the
+ * build's). A source that cannot be read, or is larger than 64 MB, is ERROR_FILE_NOT_FOUND. */
+static void execute_declare_host_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsSystem *system = vs_process_system(vs_thread_process(thread));
+    const char *path = op->arg[1] && strcmp(op->contents, "@agent") == 0 ? VS_WIN32_AGENT : NULL;
+    gchar *bytes = NULL;
+    gsize size = 0;
+    outcome->ret = 0;
+    if (!path || !g_file_get_contents(path, &bytes, &size, NULL) || size > (64u << 20) || !size) {
+        g_free(bytes);
+        VsSetLastError(thread, ERROR_FILE_NOT_FOUND);
+        return;
+    }
+    VsStatus status = vs_file_create(system, name_arg(op, 0), size, bytes, size, 0);
+    g_free(bytes);
+    if (!NT_SUCCESS(status))
+        VsSetLastError(thread, vs_status_to_win32(status));
+    outcome->ret = NT_SUCCESS(status);
+}
+
+static void execute_load_library(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsLoadLibrary(thread, name_arg(op, 0));
+}
+
+/* LoadLibraryEx: the file handle (argument 1) is reserved, NULL. */
+static void execute_load_library_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = op->arg[1] ? 0 : VsLoadLibraryEx(thread, name_arg(op, 0), (uint32_t)op->arg[2]);
+    if (op->arg[1])
+        VsSetLastError(thread, ERROR_INVALID_PARAMETER);
+}
+
+static void execute_get_module_handle(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsGetModuleHandle(thread, name_arg(op, 0));
+}
+
+static void execute_free_library(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsFreeLibrary(thread, op->arg[0]);
 }
 
 /* CreateFile: security attributes (argument 3) and template (argument 6) are not modelled. */

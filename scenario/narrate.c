@@ -356,7 +356,15 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
                            "segment of %" G_GUINT64_FORMAT " prototype PTE%s; ",
                            e->section, e->size, protect, (e->size + 4095) / 4096,
                            (e->size + 4095) / 4096 == 1 ? "" : "s");
-    if (e->mapped_file)
+    const VsSection *section = vs_section_lookup(runner->system, e->section);
+    VsImageInfo image;
+    if (section && vs_section_image_info(section, &image))
+        g_string_append_printf(out,
+                               "an image of \"%s\": %u subsections (the headers, then each PE "
+                               "section at the protection its characteristics give), its pages "
+                               "in the file or demand zero, no commit charged",
+                               vs_section_file_name(section), image.subsections);
+    else if (e->mapped_file)
         g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
                              "no commit is charged (the file backs the pages)");
     else if (e->pages)
@@ -399,7 +407,18 @@ static void narrate_view_mapped(const VsRunner *runner, const VsEvent *e, GStrin
                            " as %s: a %s that points at the section; no page is touched "
                            "yet",
                            e->section, e->slot, protect, vs_words_vad(runner));
-    if (e->pages)
+    const VsSection *section = vs_section_lookup(runner->system, e->section);
+    VsImageInfo image;
+    if (section && vs_section_image_info(section, &image))
+        g_string_append_printf(
+            out,
+            "; an image view (MEM_IMAGE), %s its preferred base 0x%" G_GINT64_MODIFIER
+            "X, each page at its PE section's protection; %" G_GUINT64_FORMAT
+            " write-copy page%s of commit charged now (each may become a "
+            "private copy)",
+            (e->vpn_start << 12) == image.image_base ? "at" : "away from", image.image_base,
+            e->pages, e->pages == 1 ? "" : "s");
+    else if (e->pages)
         g_string_append_printf(out,
                                "; copy-on-write, so %" G_GUINT64_FORMAT " page%s of "
                                "commit charged now (each may become a private copy)",

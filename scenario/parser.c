@@ -410,6 +410,32 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
+/* process NAME image="FILE": the option the statement keeps, as a system line's (image, the
+ * file's name). */
+static void parse_process_image(Parser *ps, VsStmt *stmt)
+{
+    const VsToken *key = peek(ps);
+    if (key->kind != VS_TOK_NAME)
+        return;
+    if (key->length != 5 || memcmp(key->start, "image", 5) != 0 ||
+        peek_next(ps)->kind != VS_TOK_ASSIGN) {
+        error_at(ps, key, "after 'process NAME' only image=\"FILE\" may follow");
+        return;
+    }
+    take(ps);
+    take(ps);
+    const VsToken *file = peek(ps);
+    if (file->kind != VS_TOK_STRING) {
+        error_at(ps, file, "image= takes a file's name as a \"string\"");
+        return;
+    }
+    take(ps);
+    stmt->options = g_new0(VsSystemOption, 1);
+    stmt->option_count = 1;
+    stmt->options[0].name = g_strdup("image");
+    stmt->options[0].word = g_strdup(file->string);
+}
+
 /* One statement from the current token to its newline. */
 static gboolean parse_statement(Parser *ps, VsStmt *stmt)
 {
@@ -434,6 +460,7 @@ static gboolean parse_statement(Parser *ps, VsStmt *stmt)
         else {
             const VsToken *name = take(ps);
             stmt->text = g_strndup(name->start, name->length);
+            parse_process_image(ps, stmt);
         }
     } else if (IS("expect")) {
         stmt->kind = VS_STMT_EXPECT;

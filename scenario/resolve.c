@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "pe_build.h"
 #include "script.h"
 
 typedef struct Shape {
@@ -274,6 +275,18 @@ static void unknown_call(Resolver *r, const VsExpr *e)
     report(r, e->pos, "'%s' is not a call this model supports%s", e->name, hint);
 }
 
+/* pe()'s sections text, read as the builder reads it. */
+static void check_pe_sections(Resolver *r, const VsExpr *arg)
+{
+    VsPeSpec spec = {0};
+    char error[160];
+    if (!vs_pe_parse_sections(arg->name, &spec, error, sizeof error))
+        report(r, arg->pos, "pe's sections: %s", error);
+    else if (!vs_pe_file_size(&spec))
+        report(r, arg->pos, "pe's sections: the image would be larger than %u MB",
+               VS_PE_MAX_BYTES >> 20);
+}
+
 /* An argument given a value: the kind the call takes there (a number, a name, a file's text, a
  * list of extended parameters, a byte), where the value says it already. */
 static void check_value_arg(Resolver *r, const VsOpSpec *spec, const VsExpr *arg, size_t i,
@@ -291,6 +304,13 @@ static void check_value_arg(Resolver *r, const VsOpSpec *spec, const VsExpr *arg
                          "size and fill"
                        : "a name is at most %zu characters here",
                    limit - 1);
+        else if (arg->kind == VS_EXPR_STRING && spec == vs_op_spec(VS_OP_DECLARE_PE) && i == 4)
+            check_pe_sections(r, arg);
+        else if (arg->kind == VS_EXPR_STRING && spec == vs_op_spec(VS_OP_DECLARE_HOST_FILE) &&
+                 i == 1 && strcmp(arg->name, "@agent") != 0)
+            report(r, arg->pos,
+                   "host_file's source is \"@agent\" (the Win32 agent's .exe), the one host "
+                   "file a scenario may read");
     } else if (shape.kind == VS_SHAPE_REQUIREMENTS && (spec->extended_args & bit)) {
         return;
     } else if (shape.kind == VS_SHAPE_STRING || shape.kind == VS_SHAPE_REQUIREMENTS) {

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "pe_build.h"
 #include "runner_int.h"
 
 static void destroy_system(VsRunner *runner)
@@ -170,14 +171,79 @@ static gboolean run_system(VsRunner *runner, const VsStmt *stmt, GError **error)
     return create_system(runner, &runner->script->config, error);
 }
 
+/*
+ * The ntdll.dll a process made from an image maps when the scenario declares none: a synthetic
+ * image (pe_build.c) sized like the real one of the seed's era and its x64 successor, at a fixed
+ * base (the model's choice: Windows XP put its system DLLs near 0x7C900000 on x86, and Windows 8
+ * and later put an x64 ntdll at a random base in 0x7FF8'0000'0000-0x7FFF'FFFF'0000). Its bytes
+ * are the builder's, not code.
+ */
+static gboolean declare_ntdll(VsRunner *runner)
+{
+    bool x64 = vs_system_layout(runner->system)->arch == VS_ARCH_X64;
+    VsPeSpec spec = {.pe32_plus = x64,
+                     .characteristics =
+                         IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL |
+                         (x64 ? IMAGE_FILE_LARGE_ADDRESS_AWARE : IMAGE_FILE_32BIT_MACHINE),
+                     .image_base = x64 ? 0x7FFB00000000ull : 0x7C900000ull,
+                     .dll_characteristics = IMAGE_DLLCHARACTERISTICS_NX_COMPAT};
+    const char *sections =
+        x64 ? ".text 0x117000 0x117000 rxc; .rdata 0x4C000 0x4C000 ri; .data 0xB000 0x1000 rwi; "
+              ".pdata 0xE000 0xE000 ri; .rsrc 0x70000 0x70000 ri"
+            : ".text 0x7C000 0x7C000 rxc; .data 0x5000 0x1000 rwi; .rsrc 0x38000 0x38000 ri";
+    char why[160];
+    if (!vs_pe_parse_sections(sections, &spec, why, sizeof why))
+        return FALSE;
+    size_t size = vs_pe_file_size(&spec);
+    g_autofree unsigned char *bytes = g_malloc(size);
+    vs_pe_write(&spec, bytes);
+    VsStatus status = vs_file_create(runner->system, "ntdll.dll", size, bytes, size, 0);
+    return NT_SUCCESS(status) || status == STATUS_OBJECT_NAME_COLLISION;
+}
+
+/* process NAME image="FILE": the process laid out from the image (new, or the first process while
+ * it has nothing mapped), with ntdll.dll as declared or the synthetic one. */
+static VsProcess *process_from_image(VsRunner *runner, const VsStmt *stmt, VsProcess *existing,
+                                     GError **error)
+{
+    const char *image = stmt->options[0].word;
+    VsProcess *process = existing;
+    vs_event_log_clear(&runner->log);
+    VsStatus status = !declare_ntdll(runner) ? STATUS_INSUFFICIENT_RESOURCES
+                      : existing             ? vs_process_init_image(existing, image, "ntdll.dll")
+                                 : vs_process_create_image(runner->system, stmt->text, image,
+                                                           "ntdll.dll", &process);
+    if (!NT_SUCCESS(status)) {
+        vs_runtime_error(runner, error, stmt->pos,
+                         status == STATUS_INVALID_PARAMETER
+                             ? "process %s has memory already: image= lays out a new process"
+                             : "process %s from image \"%s\": %s (%s)",
+                         stmt->text, image, vs_status_name(status), vs_status_explain(status));
+        return NULL;
+    }
+    vs_runner_keep_events(runner);
+    if (runner->verbosity != VS_RUN_QUIET)
+        vs_narrate_events(runner);
+    if (runner->verbosity == VS_RUN_EXPLAIN && status != STATUS_SUCCESS)
+        g_string_append_printf(runner->out, "      %s: %s\n", vs_status_name(status),
+                               vs_status_explain(status));
+    return process;
+}
+
 static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     for (guint i = 0; i < runner->processes->len; i++)
         if (strcmp(g_array_index(runner->processes, VsNamedProcess, i).name, stmt->text) == 0) {
             runner->current_index = i;
-            return TRUE;
+            return !stmt->option_count ||
+                   process_from_image(runner, stmt,
+                                      g_array_index(runner->processes, VsNamedProcess, i).process,
+                                      error);
         }
-    VsProcess *process = vs_process_create(runner->system, stmt->text);
+    VsProcess *process = stmt->option_count ? process_from_image(runner, stmt, NULL, error)
+                                            : vs_process_create(runner->system, stmt->text);
+    if (!process && stmt->option_count)
+        return FALSE;
     if (!process) {
         g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                             "out of host memory creating a process");

@@ -121,6 +121,10 @@ void vs_show_trim_line_end(GString *out);
 /* VirtualQuery in the current process, through the NT call, so that a view never sets the
  * thread's last error (VirtualQuery of an address past user space would). */
 VsStatus vs_show_virtual_query(VsRunner *runner, uint64_t address, VsMemoryBasicInformation *m);
+/* What a region holds where the model knows it (show address's last column): an image's module
+ * and PE section, "PEB"; "" otherwise. */
+const char *vs_show_usage(VsRunner *runner, const VsMemoryBasicInformation *m, char *buf,
+                          size_t len);
 /* The frame's PFN entry, or FALSE with *error naming the frames the machine has. */
 gboolean vs_show_frame(VsRunner *runner, uint64_t frame, VsFrameInfo *info, GError **error);
 /* The section a handle of the current process names, or NULL with *error saying what it is. */

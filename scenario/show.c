@@ -28,7 +28,32 @@ void vs_show_trim_line_end(GString *out)
         g_string_truncate(out, out->len - 1);
 }
 
-static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
+/* What a region is used for, as !address's Usage and VMMap's Details say it, where the model
+ * knows: an image's module (or mapped file) and PE section, the PEB. "" otherwise. */
+const char *vs_show_usage(VsRunner *runner, const VsMemoryBasicInformation *m, char *buf,
+                          size_t len)
+{
+    VsProcess *process = vs_runner_process(runner);
+    VsProcessImageInfo image;
+    buf[0] = '\0';
+    if (m->Type == MEM_PRIVATE && vs_process_image_info(process, &image) &&
+        m->BaseAddress == image.peb)
+        g_snprintf(buf, len, "PEB");
+    if (m->Type != MEM_IMAGE)
+        return buf;
+    const VsVad *vad = vs_vad_lookup(process, m->BaseAddress);
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    const VsSection *section = vs_section_lookup(runner->system, info.section);
+    const char *module = vs_process_module_name(process, m->BaseAddress);
+    VsSubsectionInfo sub;
+    uint64_t page = info.first_prototype + (m->BaseAddress >> 12) - info.starting_vpn;
+    g_snprintf(buf, len, "%s %s", module ? module : vs_section_file_name(section),
+               vs_section_subsection_at(section, page, &sub) ? sub.name : "");
+    return buf;
+}
+
+static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m, const char *usage)
 {
     char alloc[96], protect[96], state[16], type[16];
     vs_protect_string(m->AllocationProtect, alloc, sizeof alloc);
@@ -45,6 +70,8 @@ static void append_mbi_row(GString *out, const VsMemoryBasicInformation *m)
                                    : "",
                            m->AllocationBase ? alloc : "");
     g_string_truncate(out, out->len - 1); /* the newline, so the blanks before it can go */
+    if (usage[0]) /* an image's or the PEB's: after the allocation protection */
+        g_string_append_printf(out, "%*s%s", (int)(24 - MIN(strlen(alloc), 23)), "", usage);
     vs_show_trim_line_end(out);
     g_string_append_c(out, '\n');
 }
@@ -67,8 +94,9 @@ gboolean vs_show_query(VsRunner *runner, uint64_t address, GError **error)
                                address, vs_status_to_win32(status));
         return TRUE;
     }
+    char usage[96];
     append_mbi_header(runner->out);
-    append_mbi_row(runner->out, &m);
+    append_mbi_row(runner->out, &m, vs_show_usage(runner, &m, usage, sizeof usage));
     if (m.AllocationBase)
         g_string_append_printf(runner->out, "      AllocationBase 0x%" G_GINT64_MODIFIER "X\n",
                                m.AllocationBase);
@@ -87,7 +115,8 @@ gboolean vs_show_address(VsRunner *runner, uint64_t argument, GError **error)
          address = m.BaseAddress + m.RegionSize) {
         if (!NT_SUCCESS(vs_show_virtual_query(runner, address, &m)))
             break;
-        append_mbi_row(runner->out, &m);
+        char usage[96];
+        append_mbi_row(runner->out, &m, vs_show_usage(runner, &m, usage, sizeof usage));
     }
     return TRUE;
 }
@@ -168,6 +197,21 @@ gboolean vs_show_summary(VsRunner *runner, uint64_t argument, GError **error)
     return TRUE;
 }
 
+/* The file of an image section (its control area's), or NULL for any other section. */
+static const char *image_file(VsRunner *runner, uint32_t id)
+{
+    const VsSection *section = vs_section_lookup(runner->system, id);
+    VsImageInfo image;
+    return section && vs_section_image_info(section, &image) ? vs_section_file_name(section) : NULL;
+}
+
+/* The PEB's page number, or 0 for a process made without an image. */
+static uint64_t vs_process_peb_vpn(const VsProcess *process)
+{
+    VsProcessImageInfo image;
+    return vs_process_image_info(process, &image) ? image.peb >> 12 : 0;
+}
+
 /* !vad: the tree in address order, with each node's level, as WinDbg lists it. */
 gboolean vs_show_vad(VsRunner *runner, uint64_t argument, GError **error)
 {
@@ -190,10 +234,16 @@ gboolean vs_show_vad(VsRunner *runner, uint64_t argument, GError **error)
                                info.private_memory ? "Private" : "Mapped", protect);
         if (info.kind == VS_VAD_SHARED_USER_DATA)
             g_string_append(runner->out, " (KUSER_SHARED_DATA)");
+        else if (info.kind == VS_VAD_MAPPED && image_file(runner, info.section))
+            g_string_append_printf(
+                runner->out, " Image section %u \"%s\", from page %" G_GINT64_MODIFIER "x",
+                info.section, image_file(runner, info.section), info.first_prototype);
         else if (info.kind == VS_VAD_MAPPED)
             g_string_append_printf(runner->out,
                                    " Pagefile section %u, from page %" G_GINT64_MODIFIER "x",
                                    info.section, info.first_prototype);
+        else if (info.no_change && info.starting_vpn == vs_process_peb_vpn(process))
+            g_string_append(runner->out, " (PEB)");
         if (info.kind == VS_VAD_PLACEHOLDER)
             g_string_append(runner->out, " Placeholder");
         else if (info.placeholder)
@@ -477,6 +527,35 @@ gboolean vs_show_ws(VsRunner *runner, uint64_t argument, GError **error)
 /* ---- Sections: the segment's prototype PTEs and the views that map them (!ca, !section) ------ */
 
 /* The section object and its segment's counts (SECTION, SEGMENT, CONTROL_AREA). */
+/* An image's headers and subsections (dt _SUBSECTION): each PE section's pages, protection, and
+ * how many come from the file. */
+static void append_subsections(GString *out, const VsSection *section)
+{
+    VsImageInfo image;
+    if (!vs_section_image_info(section, &image))
+        return;
+    g_string_append_printf(
+        out,
+        "      Image: base 0x%" G_GINT64_MODIFIER "X  SizeOfImage 0x%" G_GINT64_MODIFIER
+        "X  entry point %s0x%X  %" G_GUINT64_FORMAT " write-copy page%s charged per view%s\n",
+        image.image_base, image.size_of_image, image.entry_point ? "+" : "", image.entry_point,
+        image.commitment, image.commitment == 1 ? "" : "s",
+        image.flat ? "  (flat: one write-copy subsection)" : "");
+    g_string_append_printf(out, "      %-10s %12s %6s %10s %6s  %s\n", "Subsection", "Pages",
+                           "Count", "Committed", "File", "Protection");
+    VsSubsectionInfo sub;
+    for (uint32_t i = 0; vs_section_subsection(section, i, &sub); i++) {
+        char protect[96];
+        vs_protect_string(sub.protection, protect, sizeof protect);
+        g_string_append_printf(out,
+                               "      %-10s %5" G_GINT64_MODIFIER "x-%-5" G_GINT64_MODIFIER
+                               "x %6" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+                               " %6" G_GUINT64_FORMAT "  %s\n",
+                               sub.name, sub.first_page, sub.first_page + sub.pages - 1, sub.pages,
+                               sub.committed_pages, sub.file_pages, protect);
+    }
+}
+
 static void append_section_header(VsRunner *runner, const VsSection *section,
                                   const VsSectionInfo *info)
 {
@@ -493,9 +572,11 @@ static void append_section_header(VsRunner *runner, const VsSection *section,
     g_string_append_printf(
         out, "  size 0x%" G_GINT64_MODIFIER "X (%" G_GUINT64_FORMAT " page%s)  %s  %s\n",
         info->size, info->pages, info->pages == 1 ? "" : "s", protect,
-        info->attributes == SEC_RESERVE ? "SEC_RESERVE"
-        : info->attributes == SEC_FILE  ? "SEC_FILE"
-                                        : "SEC_COMMIT");
+        info->attributes == SEC_RESERVE              ? "SEC_RESERVE"
+        : info->attributes == (SEC_IMAGE | SEC_FILE) ? "SEC_IMAGE|SEC_FILE"
+        : info->attributes == SEC_FILE               ? "SEC_FILE"
+                                                     : "SEC_COMMIT");
+    append_subsections(out, section);
     g_string_append_printf(out,
                            "      committed %" G_GUINT64_FORMAT " page%s of system commit%s"
                            "  handles %u  views %u\n",

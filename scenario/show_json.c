@@ -22,8 +22,9 @@ static void protection(VsJsonWriter *w, const char *key, uint32_t protect)
     vs_json_text(w, key, protect ? vs_protect_string(protect, name, sizeof name) : NULL);
 }
 
-static void mbi_object(VsJsonWriter *w, const VsMemoryBasicInformation *m)
+static void mbi_object(VsRunner *runner, VsJsonWriter *w, const VsMemoryBasicInformation *m)
 {
+    char usage[96];
     vs_json_object_begin(w, NULL);
     vs_json_number(w, "BaseAddress", m->BaseAddress);
     vs_json_number(w, "AllocationBase", m->AllocationBase);
@@ -35,6 +36,8 @@ static void mbi_object(VsJsonWriter *w, const VsMemoryBasicInformation *m)
         name_or_number(w, "Type", vs_mem_type_name(m->Type), m->Type);
     else
         vs_json_text(w, "Type", NULL);
+    if (vs_show_usage(runner, m, usage, sizeof usage)[0]) /* images and the PEB only */
+        vs_json_text(w, "Usage", usage);
     vs_json_object_end(w);
 }
 
@@ -89,7 +92,7 @@ gboolean vs_json_show_query(VsRunner *runner, uint64_t address, GError **error)
         vs_json_object_end(&w);
         return TRUE;
     }
-    mbi_object(&w, &m);
+    mbi_object(runner, &w, &m);
     return TRUE;
 }
 
@@ -115,7 +118,7 @@ gboolean vs_json_show_address(VsRunner *runner, uint64_t argument, GError **erro
         for (uint64_t address = 0; address <= layout->highest_user_address &&
                                    NT_SUCCESS(vs_show_virtual_query(runner, address, &m));
              address = m.BaseAddress + m.RegionSize)
-            mbi_object(&w, &m);
+            mbi_object(runner, &w, &m);
     }
     vs_json_array_end(&w);
     vs_json_number(&w, "user_space_bytes", layout->highest_user_address + 1);
@@ -192,6 +195,10 @@ static void vad_object(VsRunner *runner, VsJsonWriter *w, const VsVad *vad)
         if (info.kind == VS_VAD_MAPPED) {
             vs_json_number(w, "section", info.section);
             vs_json_number(w, "first_prototype", info.first_prototype);
+            const VsSection *section = vs_section_lookup(runner->system, info.section);
+            VsImageInfo image;
+            if (section && vs_section_image_info(section, &image))
+                vs_json_text(w, "image", vs_section_file_name(section));
         }
         vs_json_flag(w, "placeholder", info.kind == VS_VAD_PLACEHOLDER || info.placeholder);
     }

@@ -158,7 +158,7 @@ static VsStatus check_view_commit(const VsVad *vad, uint32_t mm_protection)
 static VsStatus commit_view(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                             uint32_t mm_protection)
 {
-    uint64_t charge = vs_protect_charge(vad, start_vpn, end_vpn, mm_protection);
+    uint64_t charge = vs_protect_charge(process, vad, start_vpn, end_vpn, mm_protection);
     VsStatus status = vs_view_commit(process, vad, start_vpn, end_vpn, charge);
     if (!NT_SUCCESS(status))
         return status;

@@ -381,8 +381,8 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
 static uint64_t committed_pages(const Checker *c, const VsProcess *process, const VsVad *vad,
                                 size_t index)
 {
-    if (vad->no_change)
-        return 0;
+    if (vad->kind == VS_VAD_SHARED_USER_DATA)
+        return 0; /* charges nothing (MM_MAX_COMMIT) */
     if (personality_commits(process))
         return process->system->personality->vad_commit(vad);
     if (vs_vad_is_view(vad)) /* checked by check_commit: what copy-on-write charged */
@@ -406,9 +406,14 @@ static void check_commit(Checker *c, const VsProcess *process)
         uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
         /* A view charges only for copy-on-write: every page when mapped so, or the pages made
          * copy-on-write later by VirtualProtect. */
-        if (vs_vad_is_view(vad) && !personality_commits(process) &&
-            (vad->commit_charge > pages ||
-             (vs_mm_is_copy_on_write(vad->protection) && vad->commit_charge != pages)))
+        const VsImage *image = vs_vad_is_view(vad) ? vs_mapped_vad(vad)->section->image : NULL;
+        if (image &&
+            (vad->commit_charge < image->commitment || vad->protection != MM_EXECUTE_WRITECOPY))
+            fail(c, process, "image view does not charge its image's write-copy pages",
+                 vs_vpn_address(vad->starting_vpn));
+        else if (vs_vad_is_view(vad) && !image && !personality_commits(process) &&
+                 (vad->commit_charge > pages ||
+                  (vs_mm_is_copy_on_write(vad->protection) && vad->commit_charge != pages)))
             fail(c, process, "view's commit charge is not its copy-on-write pages",
                  vs_vpn_address(vad->starting_vpn));
         if (vad->commit_charge != expected)
@@ -539,6 +544,37 @@ static void check_write_watch(Checker *c, const VsProcess *process)
 
 /* ---- Sections -------------------------------------------------------------------------------- */
 
+/* An image's prototype PTE not resident: at its subsection's protection, in the file or demand
+ * zero (or, once written and paged out, a shared writable page in the page file). */
+static bool image_prototype_fits(const VsSection *section, uint64_t index, uint64_t pte)
+{
+    const VsSubsection *s = vs_image_subsection(section->image, index);
+    return s && index - s->first_page < s->committed_pages && vs_pte_mm_protection(pte) == s->mm;
+}
+
+/* The pages an image's subsections commit, within the section's size. */
+static uint64_t image_committed_pages(const VsSection *section)
+{
+    uint64_t pages = 0;
+    for (uint32_t i = 0; i < section->image->count; i++) {
+        const VsSubsection *s = &section->image->subsections[i];
+        if (s->first_page < section->pages)
+            pages += vs_min(s->committed_pages, section->pages - s->first_page);
+    }
+    return pages;
+}
+
+/* The pages of an image's shared writable subsections: the system commit its section holds. */
+static uint64_t image_shared_pages(const VsImage *image)
+{
+    uint64_t pages = 0;
+    for (uint32_t i = 0; i < image->count; i++)
+        if (vs_mm_writable(image->subsections[i].mm) &&
+            !vs_mm_is_copy_on_write(image->subsections[i].mm))
+            pages += image->subsections[i].committed_pages;
+    return pages;
+}
+
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
  * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
  * mapped by none; a page-file one owns its slot. */
@@ -552,7 +588,9 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
             fail(c, first, "prototype PTE in an unknown state", index);
         /* A file's pages are in the file or resident, never zero or in the page file; a
          * pagefile section's never point into a file. */
-        if (section->file ? !vs_pte_is_proto(pte) : vs_pte_is_proto(pte))
+        if (section->image  ? !image_prototype_fits(section, index, pte)
+            : section->file ? !vs_pte_is_proto(pte)
+                            : vs_pte_is_proto(pte))
             fail(c, first, "prototype PTE of the wrong backing (file or page file)", index);
         own_slot(c, first, vs_pte_pagefile_slot(pte), index);
         return;
@@ -564,12 +602,16 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
         return;
     }
     own_slot(c, first, vs_pte_pagefile_slot(pfn->original_pte), index);
-    if (section->file && pfn->original_pte != vs_pte_make_subsection(section->protection) &&
+    if (section->file && !section->image &&
+        pfn->original_pte != vs_pte_make_subsection(section->protection) &&
         !vs_pte_is_proto(pfn->original_pte))
         fail(c, first, "a file page's frame forgot that its page is in the file", frame);
+    if (section->image &&
+        vs_pte_mm_protection(pfn->original_pte) != vs_section_page_mm(section, index))
+        fail(c, first, "an image page's frame has another protection than its subsection", frame);
     if (vs_pte_is_valid(pte)) {
         c->shared_frames++;
-        if (pte != vs_pte_make_valid(frame, section->protection) ||
+        if (pte != vs_pte_make_valid(frame, vs_section_page_mm(section, index)) ||
             pfn->location != VS_PAGE_ACTIVE || pfn->share_count == 0 || pfn->reference_count != 1)
             fail(c, first, "valid prototype PTE's frame is not active and shared", index);
         else if (c->mappings && c->mappings[frame] != pfn->share_count)
@@ -612,13 +654,19 @@ static void check_sections(Checker *c, const VsSystem *system)
             continue;
         check_prototype_store(c, system, first, section);
         uint64_t committed = vs_prototype_committed(section, 0, section->pages - 1);
-        /* A file's section charges nothing (the file backs it): its pages are all committed. */
-        uint64_t charged = section->file ? 0 : committed;
+        /* A file's section charges nothing (the file backs it): its pages are all committed. An
+         * image's are its subsections' committed pages, and it charges its shared writable ones. */
+        uint64_t charged = section->image  ? image_shared_pages(section->image)
+                           : section->file ? 0
+                                           : committed;
+        uint64_t expected = section->image ? image_committed_pages(section) : section->pages;
         if (section->id != i + 1 || charged != section->committed_pages ||
-            (!section->reserve && committed != section->pages))
+            (!section->reserve && committed != expected))
             fail(c, first, "section's committed pages differ from its prototype PTEs", section->id);
-        if (section->file && section->file->section != section)
+        if (section->file && !section->image && section->file->section != section)
             fail(c, first, "file section not the file's data section", section->id);
+        if (section->image && section->file->image_section != section)
+            fail(c, first, "image section not the file's image section", section->id);
         if (!section->handles && !section->views)
             fail(c, first, "section kept with no handle and no view", section->id);
     }

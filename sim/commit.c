@@ -27,7 +27,17 @@ static VsPageState view_page_state(const VsVad *vad, uint64_t vpn, uint64_t pte)
     if (vs_prototype_read(section, vs_view_prototype_index(vad, vpn)) == 0)
         return (VsPageState){.committed = false};
     return (VsPageState){.committed = true,
-                         .mm_protection = pte ? vs_pte_mm_protection(pte) : vad->protection};
+                         .mm_protection =
+                             pte ? vs_pte_mm_protection(pte) : vs_view_page_mm(vad, vpn)};
+}
+
+/* The protection a view's untouched page has (its process PTE zero): the view's, or in an image
+ * the prototype PTE's, as MiCheckVirtualAddress takes it for an image VAD. */
+uint32_t vs_view_page_mm(const VsVad *vad, uint64_t vpn)
+{
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    return section->image ? vs_section_page_mm(section, vs_view_prototype_index(vad, vpn))
+                          : vad->protection;
 }
 
 VsPageState vs_page_state(const VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t pte)
@@ -221,8 +231,8 @@ void vs_charge_commit(VsProcess *process, VsVad *vad, int64_t pages)
  * "the section's page with the view's protection". */
 static bool zero_pte_means(const VsVad *vad, uint64_t pte)
 {
-    if (vs_vad_is_view(vad))
-        return pte == vs_pte_make_proto(vad->protection);
+    if (vs_vad_is_view(vad)) /* an image's pages differ from each other: always written */
+        return !vs_mapped_vad(vad)->section->image && pte == vs_pte_make_proto(vad->protection);
     return vad->mem_commit && pte == vs_pte_make_software(vad->protection);
 }
 

@@ -203,11 +203,15 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
         *kind = VS_EV_DEMAND_ZERO_FAULT;
         if (in_file) {
             *kind = VS_EV_HARD_FAULT; /* MiResolveMappedFileFault: an in-page read of the file */
-            if (!vs_file_read_page(section->file, index, &system->pfn, *frame)) {
+            bool read = section->image
+                            ? vs_image_read_page(section, index, &system->pfn, *frame)
+                            : vs_file_read_page(section->file, index, &system->pfn, *frame);
+            if (!read) {
                 vs_pfn_release(system, *frame);
                 return STATUS_INSUFFICIENT_RESOURCES;
             }
-            vs_file_set_cached(section->file, index, index, true);
+            if (!section->image) /* an image page's offset in the file is not its index */
+                vs_file_set_cached(section->file, index, index, true);
         } else if (vs_pte_is_pagefile(proto)) {
             *slot = vs_pte_pagefile_slot(proto);
             *kind = VS_EV_HARD_FAULT;
@@ -222,7 +226,8 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
     pfn->share_count = 1;
     pfn->reference_count = 1;
     /* view_fault prepared the entry: the write cannot fail */
-    vs_prototype_write(section, index, vs_pte_make_valid(*frame, section->protection));
+    vs_prototype_write(section, index,
+                       vs_pte_make_valid(*frame, vs_section_page_mm(section, index)));
     return STATUS_SUCCESS;
 }
 

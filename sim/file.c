@@ -54,6 +54,26 @@ uint8_t vs_file_byte(const VsFile *file, uint64_t offset)
     return page ? page[offset % VS_PAGE_SIZE] : unwritten_byte(file, offset / VS_PAGE_SIZE);
 }
 
+/* Bytes [offset, offset + length) of the file's own contents, a page at a time; past its end,
+ * zeros. */
+void vs_file_read_bytes(const VsFile *file, uint64_t offset, unsigned char *out, uint64_t length)
+{
+    while (length) {
+        uint64_t index = offset / VS_PAGE_SIZE, within = offset % VS_PAGE_SIZE;
+        uint64_t chunk = vs_min(length, VS_PAGE_SIZE - within);
+        uint64_t inside = offset < file->size ? vs_min(chunk, file->size - offset) : 0;
+        const unsigned char *page = page_bytes(file, index);
+        if (page)
+            memcpy(out, page + within, inside);
+        else
+            memset(out, unwritten_byte(file, index), inside);
+        memset(out + inside, 0, chunk - inside);
+        out += chunk;
+        offset += chunk;
+        length -= chunk;
+    }
+}
+
 /* The page's own bytes to write into, made from what it read as; NULL if the host has no room. */
 static unsigned char *writable_page(VsFile *file, uint64_t index)
 {

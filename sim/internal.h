@@ -298,7 +298,45 @@ typedef struct VsSection {
     uint32_t views;           /* ControlArea NumberOfMappedViews */
     VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
+    struct VsImage *image;    /* SEC_IMAGE: the image's layout (image.c); NULL for data */
 } VsSection;
+
+/*
+ * One subsection of an image's control area (models SUBSECTION, WRK mm/mi.h, as
+ * MiCreateImageFileMap builds them): the headers, then one per PE section, in order and contiguous.
+ * Its pages are [first_page, first_page + pages); those below committed_pages are committed, the
+ * rest (a section's tail up to SectionAlignment) are not. Page i of it reads from the file at
+ * raw_offset + i * 4 KB while that is below raw_end; later committed pages are demand zero.
+ */
+typedef struct VsSubsection {
+    char name[9];             /* the PE section's name; "headers" for the first */
+    uint64_t first_page;      /* its first prototype PTE */
+    uint64_t pages;           /* VirtualSize rounded up to SectionAlignment, in pages */
+    uint64_t committed_pages; /* VirtualSize in pages */
+    uint64_t raw_offset;      /* where its bytes start in the file (a 512-byte sector) */
+    uint64_t raw_end;         /* where they end: PointerToRawData + SizeOfRawData, aligned */
+    uint32_t mm;              /* the protection MiGetImageProtection gives it */
+    uint32_t characteristics; /* IMAGE_SCN_* as the file says */
+} VsSubsection;
+
+/* An image's headers as its section keeps them (models SECTION_IMAGE_INFORMATION and the segment's
+ * image fields): what the PE said, and the subsections laid out from it. */
+typedef struct VsImage {
+    uint64_t image_base;    /* ImageBase: the preferred base */
+    uint64_t size_of_image; /* SizeOfImage, as written */
+    uint32_t entry_point;   /* AddressOfEntryPoint (an RVA) */
+    uint32_t section_alignment, file_alignment, size_of_headers;
+    uint16_t machine, characteristics, dll_characteristics, subsystem;
+    uint64_t stack_reserve, stack_commit;
+    bool flat;           /* SectionAlignment below a page: one subsection, all write-copy */
+    bool relocatable;    /* a base relocation directory, relocations not stripped */
+    uint64_t commitment; /* ImageCommitment: the write-copy pages a view charges */
+    uint32_t *fixups;    /* the RVA of each base relocation (DIR64 in PE32+, HIGHLOW in PE32),
+                          * in the order of the .reloc blocks: what the loader rewrites */
+    uint32_t fixup_count;
+    uint32_t count; /* subsections */
+    VsSubsection subsections[];
+} VsImage;
 
 /*
  * A file (file.c): its bytes, kept by the system in place of a disk, and the data section that maps
@@ -318,13 +356,15 @@ typedef struct VsFile {
      * written pages are, and pages a fault read; a hole punched or cut off by truncation is not
      * until a fault reads it again. The model has no disk, so nothing else evicts a page. */
     VsRuns cached;
-    VsSection *section; /* DataSectionObject, or NULL while no section maps the file */
+    VsSection *section;       /* DataSectionObject, or NULL while no section maps the file */
+    VsSection *image_section; /* ImageSectionObject: the file mapped as an image, or NULL */
 } VsFile;
 
 struct VsPfnDatabase;
 VsFile *vs_file_new(const VsSystem *system);
 VsFile *vs_file_lookup(const VsSystem *system, const char *name);
 uint8_t vs_file_byte(const VsFile *file, uint64_t offset);
+void vs_file_read_bytes(const VsFile *file, uint64_t offset, unsigned char *out, uint64_t length);
 bool vs_file_extend(VsFile *file, uint64_t size);
 bool vs_file_shrink(VsFile *file, uint64_t size);
 bool vs_file_punch_bytes(VsFile *file, uint64_t first_index, uint64_t last_index);
@@ -338,6 +378,30 @@ uint64_t vs_file_bytes(const VsFile *file);
 uint64_t vs_file_pages(const VsFile *file);
 void vs_file_readahead(VsFile *file, uint64_t first_index, uint64_t pages);
 void vs_file_fini_all(VsSystem *system);
+
+/* A loaded image in a process (models LDR_DATA_TABLE_ENTRY in the PEB's loader data): its view,
+ * the file it came from, the section (by id: a view unmapped behind the loader's back leaves the
+ * entry stale, as on Windows) and how many loads hold it. The EXE and ntdll are pinned. */
+typedef struct VsModule {
+    char name[64];
+    uint64_t base, size;
+    uint32_t section;
+    uint32_t load_count;
+    bool pinned;
+} VsModule;
+
+VsStatus vs_map_image(VsProcess *process, VsSection *section, uint64_t *base, uint64_t *size);
+VsStatus vs_loader_map(VsProcess *process, VsFile *file, bool pinned, uint64_t *base);
+VsModule *vs_loader_find(VsProcess *process, const char *name);
+
+/* Images (image.c). */
+VsStatus vs_image_section(VsSystem *system, VsFile *file, const char *name,
+                          const uint64_t *maximum_size, uint32_t mm, VsSection **out);
+const VsSubsection *vs_image_subsection(const VsImage *image, uint64_t index);
+uint32_t vs_section_page_mm(const VsSection *section, uint64_t index);
+bool vs_image_read_page(const VsSection *section, uint64_t index, struct VsPfnDatabase *db,
+                        uint64_t frame);
+void vs_image_fini(VsSection *section);
 
 VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, uint32_t mm,
                            uint32_t attributes, VsFile *file, VsSection **out);
@@ -373,6 +437,7 @@ static inline bool vs_pte_is_proto(uint64_t pte)
     return !(pte & (VS_PTE_VALID | VS_PTE_TRANSITION)) && (pte & VS_PTE_PROTOTYPE);
 }
 uint64_t vs_view_prototype_index(const VsVad *vad, uint64_t vpn);
+uint32_t vs_view_page_mm(const VsVad *vad, uint64_t vpn);
 
 /* The segment's prototype PTEs (prototype.c): read and written only through these. */
 uint64_t vs_prototype_initial(const VsSection *section);
@@ -615,6 +680,9 @@ struct VsProcess {
     size_t handle_count;
     VsWriteWatch *watches; /* one bitmap per MEM_WRITE_WATCH reservation */
     size_t watch_count;
+    struct VsModule *modules; /* the loader's list (loader.c), in load order */
+    size_t module_count;
+    uint64_t peb; /* the PEB's address (createprocess.c), 0 for an empty process */
 };
 
 struct VsSystem {
@@ -695,7 +763,8 @@ VsStatus vs_set_protection(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
  * view; the commit a copy-on-write protection takes there. */
 VsStatus vs_protect_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                           uint32_t mm, uint32_t *old, bool narrate);
-uint64_t vs_protect_charge(const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn, uint32_t mm);
+uint64_t vs_protect_charge(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                           uint64_t end_vpn, uint32_t mm);
 
 /* ---- Placeholders (placeholder.c) ------------------------------------------------------------ */
 

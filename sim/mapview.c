@@ -148,8 +148,15 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     if (!NT_SUCCESS(status))
         return status;
     uint64_t pages = end_vpn - start_vpn + 1;
-    bool copy_on_write = vs_mm_is_copy_on_write(mm);
-    if (copy_on_write && !vs_commit_available(process->system, pages))
+    /* An image view is execute-write-copy whatever was asked (its pages have their own
+     * protections) and charges the image's write-copy pages, whatever part of it is mapped
+     * (MiMapViewOfImageSection: the VAD's CommitCharge is ImageCommitment). */
+    if (section->image)
+        mm = MM_EXECUTE_WRITECOPY;
+    uint64_t charge = section->image               ? section->image->commitment
+                      : vs_mm_is_copy_on_write(mm) ? pages
+                                                   : 0;
+    if (charge && !vs_commit_available(process->system, charge))
         return STATUS_COMMITMENT_LIMIT;
     VsMappedVad *view = vs_pool_alloc(&process->system->mapped_vad_pool);
     if (!view)
@@ -180,8 +187,8 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     view->first_prototype = offset / VS_PAGE_SIZE;
     vs_vad_insert(&process->vad_root, vad);
     section->views++;
-    if (copy_on_write)
-        vs_charge_commit(process, vad, (int64_t)pages);
+    if (charge)
+        vs_charge_commit(process, vad, (int64_t)charge);
     VsEvent event = {.kind = VS_EV_VIEW_MAPPED,
                      .pid = process->pid,
                      .vpn_start = start_vpn,
@@ -189,11 +196,41 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
                      .section = section->id,
                      .slot = view->first_prototype,
                      .protection = vs_mm_to_win32(mm),
-                     .pages = copy_on_write ? pages : 0};
+                     .pages = charge};
     vs_emit(process->system, &event);
     *base_address = vs_vpn_address(start_vpn);
     *view_size = vs_vpn_address(pages);
     return STATUS_SUCCESS;
+}
+
+/* Whether an image's preferred range [base, base + size) is free and inside the window, so a view
+ * with no base goes there (MiMapViewOfImageSection tries the image's base first). */
+static bool image_base_free(VsProcess *process, uint64_t base, uint64_t size,
+                            const VsAddressWindow *window)
+{
+    uint64_t start_vpn = vs_vpn(base), end_vpn = vs_vpn(base + size - 1);
+    return base >= process->system->layout->lowest_user_address && end_vpn >= start_vpn &&
+           start_vpn >= window->low_vpn && end_vpn <= window->high_vpn &&
+           !vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
+}
+
+/*
+ * Maps the whole of an image section into a process as the kernel does at process creation and the
+ * loader through NtMapViewOfSection: at the image's base when that is free, else wherever a
+ * bottom-up search finds room. STATUS_IMAGE_NOT_AT_BASE (mapped) or STATUS_SUCCESS, with the
+ * view's base and size; the failures of map_view.
+ */
+VsStatus vs_map_image(VsProcess *process, VsSection *section, uint64_t *base, uint64_t *size)
+{
+    const VsLayout *layout = process->system->layout;
+    VsAddressWindow window = vs_window_below(layout, layout->highest_vad_address);
+    uint64_t preferred = section->image->image_base;
+    *base = image_base_free(process, preferred, section->size, &window) ? preferred : 0;
+    *size = section->size;
+    VsStatus status = map_view(process, section, base, 0, size, &window, 0, MM_EXECUTE_WRITECOPY);
+    if (!NT_SUCCESS(status))
+        return status;
+    return *base == preferred ? STATUS_SUCCESS : STATUS_IMAGE_NOT_AT_BASE;
 }
 
 /* Both entry points, once the arguments they differ in are checked. */
@@ -239,9 +276,14 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     if (commit_size > size)
         return STATUS_INVALID_PARAMETER;
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
+    uint64_t preferred = section->image ? section->image->image_base + offset : 0;
+    if (section->image && base == 0 && image_base_free(process, preferred, size, &window))
+        base = preferred;
     status = map_view(process, section, &base, offset, &size, &window, allocation_type, mm);
     if (!NT_SUCCESS(status))
         return status;
+    if (section->image && base != preferred)
+        status = STATUS_IMAGE_NOT_AT_BASE; /* mapped: the loader has to relocate it */
     /* A SEC_RESERVE section may have its first pages committed as the view is mapped. */
     if (section->reserve && commit_size) {
         VsVad *vad = vs_vad_locate(&process->vad_root, vs_vpn(base));
@@ -250,7 +292,7 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     }
     *base_address = base;
     *view_size = size;
-    return STATUS_SUCCESS;
+    return status;
 }
 
 /*
@@ -458,7 +500,8 @@ VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
     uint64_t written = 0;
     /* Only pages with a page table or a prototype PTE other than "in the file" can be dirty. */
     VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
-    for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); section->file && vpn <= end_vpn;
+    bool file = section->file && !section->image; /* an image's pages never go back to it */
+    for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); file && vpn <= end_vpn;
          vpn = vs_view_scan_next(&scan, vpn + 1)) {
         uint64_t pte = vs_pt_read(process, vpn);
         uint64_t index = vs_view_prototype_index(vad, vpn);

@@ -19,7 +19,7 @@ static VsFile *mapped_file_of(const VsSystem *system, const VsPfn *pfn)
     if (!(pfn->flags & VS_PFN_PROTOTYPE))
         return NULL;
     const VsSection *section = vs_section_by_id(system, pfn->pid);
-    return section ? section->file : NULL;
+    return section && !section->image ? section->file : NULL; /* an image's go to the page file */
 }
 
 uint64_t vs_write_modified_pages(VsSystem *system, uint64_t max)

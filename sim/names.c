@@ -75,6 +75,12 @@ static const NamedValue file_rows[] = {
 #undef ROW
 };
 
+static const NamedValue image_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_IMAGE_FLAG_MAP(ROW)
+#undef ROW
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The name of the row holding exactly value, or NULL. */
@@ -193,5 +199,6 @@ bool vs_windows_constant_lookup(const char *name, uint64_t *value)
            find_named(section_rows, COUNT(section_rows), name, value) ||
            find_named(placeholder_rows, COUNT(placeholder_rows), name, value) ||
            find_named(file_rows, COUNT(file_rows), name, value) ||
+           find_named(image_rows, COUNT(image_rows), name, value) ||
            find_named(win32_rows, COUNT(win32_rows), name, value);
 }

@@ -40,7 +40,8 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
     /* A view's pages never get more than the view was mapped with (MiProtectVirtualMemory checks
      * the VAD's protection: on a FILE_MAP_READ view of a writable section only PAGE_READONLY and
      * PAGE_WRITECOPY pass, as Wine's test_CreateFileMapping_protection measured). */
-    if (vs_vad_is_view(vad) && !vs_section_protection_compatible(vad->protection, mm_protection))
+    if (vs_vad_is_view(vad) && !vs_mapped_vad(vad)->section->image &&
+        !vs_section_protection_compatible(vad->protection, mm_protection))
         return STATUS_SECTION_PROTECTION;
     if (vs_commit_count(process, vad, start_vpn, end_vpn) != end_vpn - start_vpn + 1)
         return STATUS_NOT_COMMITTED;
@@ -52,10 +53,38 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
 /* The commit a protection change takes: pages of a view that become copy-on-write may each
  * become a private copy, so a view not mapped copy-on-write is charged for them now
  * (MiSetProtectionOnSection). */
-uint64_t vs_protect_charge(const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn, uint32_t mm)
+uint64_t vs_protect_charge(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
+                           uint64_t end_vpn, uint32_t mm)
 {
-    bool charged = vs_vad_is_view(vad) && vs_mm_is_copy_on_write(mm) && vad->commit_charge == 0;
-    return charged ? end_vpn - start_vpn + 1 : 0;
+    if (!vs_vad_is_view(vad) || !vs_mm_is_copy_on_write(mm))
+        return 0;
+    if (!vs_mapped_vad(vad)->section->image)
+        return vad->commit_charge == 0 ? end_vpn - start_vpn + 1 : 0;
+    /* In an image, each page not write-copy already and not a private copy
+     * (MiSetProtectionOnSection: the pages the map did not charge, as the loader's relocation makes
+     * them writable). */
+    uint64_t pages = 0;
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn; vpn++) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        VsPageState state = vs_page_state(process, vad, vpn, pte);
+        bool copied = vs_pte_is_resident(pte) &&
+                      !(process->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE);
+        pages += !copied && !vs_mm_is_copy_on_write(state.mm_protection) &&
+                 !vs_mm_is_copy_on_write(vs_view_page_mm(vad, vpn));
+    }
+    return pages;
+}
+
+/* An image page takes one protection, and a writable one as write-copy: PAGE_READWRITE becomes
+ * PAGE_WRITECOPY, PAGE_EXECUTE_READWRITE PAGE_EXECUTE_WRITECOPY (MiSetProtectionOnSection; Wine's
+ * loader test_VirtualProtect, L1776-1902). */
+static uint32_t image_page_protection(uint32_t mm)
+{
+    if ((mm & 7) == MM_READWRITE)
+        return (mm & ~7u) | MM_WRITECOPY;
+    if ((mm & 7) == MM_EXECUTE_READWRITE)
+        return (mm & ~7u) | MM_EXECUTE_WRITECOPY;
+    return mm;
 }
 
 /*
@@ -71,7 +100,9 @@ VsStatus vs_protect_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, ui
 {
     mm = vs_vad_page_protection(vad, mm);
     *old = vs_page_state(process, vad, start_vpn, vs_pt_read(process, start_vpn)).mm_protection;
-    uint64_t charge = vs_protect_charge(vad, start_vpn, end_vpn, mm);
+    if (vs_vad_is_view(vad) && vs_mapped_vad(vad)->section->image)
+        mm = image_page_protection(mm);
+    uint64_t charge = vs_protect_charge(process, vad, start_vpn, end_vpn, mm);
     if (charge && !vs_commit_available(process->system, charge))
         return STATUS_COMMITMENT_LIMIT;
     VsStatus status = vs_set_protection(process, vad, start_vpn, end_vpn, mm);

@@ -20,6 +20,8 @@
 /* The prototype PTE every page of the section starts with (and returns to when discarded). */
 uint64_t vs_prototype_initial(const VsSection *section)
 {
+    if (section->image) /* each committed page written at creation (image.c): the rest are not */
+        return 0;
     if (section->file)
         return vs_pte_make_subsection(section->protection);
     return section->reserve ? 0 : vs_pte_make_software(section->protection);

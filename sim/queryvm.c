@@ -33,7 +33,9 @@ static void describe_allocated(VsProcess *process, const VsVad *vad, uint64_t vp
         .RegionSize = vs_vpn_address(end_vpn - vpn + 1),
         .State = state.committed ? MEM_COMMIT : MEM_RESERVE,
         .Protect = state.committed ? vs_mm_to_win32(state.mm_protection) : 0,
-        .Type = vs_vad_is_view(vad) ? MEM_MAPPED : MEM_PRIVATE,
+        .Type = !vs_vad_is_view(vad)                 ? MEM_PRIVATE
+                : vs_mapped_vad(vad)->section->image ? MEM_IMAGE
+                                                     : MEM_MAPPED,
     };
 }
 

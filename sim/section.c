@@ -63,7 +63,10 @@ static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uin
         return STATUS_INVALID_PARAMETER_6;
     if ((attributes & SEC_COMMIT) && (attributes & SEC_RESERVE))
         return STATUS_INVALID_PARAMETER_6;
-    if ((attributes & SEC_IMAGE) && (attributes & (SEC_COMMIT | SEC_RESERVE | caching)))
+    /* SEC_NOCACHE is the one attribute an image takes, and it is dropped: NtQuerySection says
+     * SEC_FILE|SEC_IMAGE (Wine's kernel32 test_CreateFileMapping, L1530-1536, L1589-1624). */
+    if ((attributes & SEC_IMAGE) &&
+        (attributes & (SEC_COMMIT | SEC_RESERVE | SEC_WRITECOMBINE | SEC_LARGE_PAGES)))
         return STATUS_INVALID_PARAMETER_6;
     /* One caching attribute at most, as a page protection takes one (the model's choice: no test
      * combines them). SEC_WRITECOMBINE with SEC_COMMIT or SEC_RESERVE is a section of its own
@@ -177,23 +180,12 @@ static uint32_t file_access_for(uint32_t mm)
 /*
  * The size of a section of a file (MmCreateSection, MiCreateDataFileMap): 0 means the file's size
  * (an empty file cannot be mapped: STATUS_MAPPED_FILE_SIZE_ZERO); larger than the file extends a
- * file the section may write, and is STATUS_SECTION_TOO_BIG for one it may only read. An image
- * needs a PE file (STATUS_INVALID_FILE_FOR_SECTION for an empty one, STATUS_INVALID_IMAGE_NOT_MZ
- * for any other); image sections themselves are not
- * modelled (STATUS_NOT_SUPPORTED, the model's choice). The size stays in bytes, unrounded.
+ * file the section may write, and is STATUS_SECTION_TOO_BIG for one it may only read. The size
+ * stays in bytes, unrounded. (An image's size comes from its headers: image.c.)
  */
 static VsStatus file_section_size(VsFile *file, const uint64_t *maximum_size, uint32_t mm,
                                   uint32_t attributes, uint64_t *size)
 {
-    if (attributes & SEC_IMAGE) {
-        /* An empty file is no file for a section at all, before any header is looked for (Wine's
-         * kernel32 test_MapViewOfFile, L1326-1328: STATUS_INVALID_FILE_FOR_SECTION). */
-        if (file->size == 0)
-            return STATUS_INVALID_FILE_FOR_SECTION;
-        if (file->size < 2 || vs_file_byte(file, 0) != 'M' || vs_file_byte(file, 1) != 'Z')
-            return STATUS_INVALID_IMAGE_NOT_MZ;
-        return STATUS_NOT_SUPPORTED;
-    }
     if (attributes & SEC_LARGE_PAGES)
         return STATUS_INVALID_PARAMETER_6;
     *size = maximum_size && *maximum_size ? *maximum_size : file->size;
@@ -278,6 +270,8 @@ static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, cons
     if (!NT_SUCCESS(status))
         return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_INVALID_HANDLE : status;
     VsFile *file = object;
+    if (attributes & SEC_IMAGE)
+        return vs_image_section(caller->process->system, file, name, maximum_size, mm, out);
     uint64_t size;
     status = file_section_size(file, maximum_size, mm, attributes, &size);
     if (!NT_SUCCESS(status))
@@ -376,14 +370,16 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
         uint64_t pte = vs_prototype_read(section, i);
         if (vs_pte_is_transition(pte)) {
             VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
-            if (section->file && (pfn->flags & VS_PFN_MODIFIED))
+            if (section->file && !section->image && (pfn->flags & VS_PFN_MODIFIED))
                 vs_file_write_page(section->file, i, pfn->data); /* flushed as it closes */
             vs_pfn_release(system, vs_pte_frame(pte));
         } else if (vs_pte_is_pagefile(pte)) {
             vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pte));
         }
     }
-    if (section->file)
+    if (section->image)
+        section->file->image_section = NULL;
+    else if (section->file)
         section->file->section = NULL;
     uint64_t committed = section->committed_pages;
     vs_section_charge(system, section, -(int64_t)committed);
@@ -391,6 +387,7 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
     vs_emit(system, &event);
     system->sections[section->id - 1] = NULL;
     vs_prototypes_fini(section);
+    vs_image_fini(section);
     free(section);
 }
 
@@ -399,6 +396,7 @@ void vs_section_fini_all(VsSystem *system)
     for (size_t i = 0; i < system->section_count; i++) {
         if (system->sections[i]) {
             vs_prototypes_fini(system->sections[i]);
+            vs_image_fini(system->sections[i]);
             free(system->sections[i]);
         }
     }
@@ -452,7 +450,8 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out)
                            .size = section->size,
                            .pages = section->pages,
                            .protection = vs_mm_to_win32(section->protection),
-                           .attributes = (section->file      ? SEC_FILE
+                           .attributes = (section->image ? SEC_IMAGE : 0) |
+                                         (section->file      ? SEC_FILE
                                           : section->reserve ? SEC_RESERVE
                                                              : SEC_COMMIT) |
                                          (section->caching == MM_NOCACHE        ? SEC_NOCACHE

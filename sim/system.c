@@ -108,6 +108,7 @@ void vs_system_destroy(VsSystem *system)
             free(process->threads[t]);
         free(process->threads);
         free(process->handles);
+        free(process->modules);
         vs_ws_fini(&process->ws);
         vs_write_watch_fini(process);
         free(process);

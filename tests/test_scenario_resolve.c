@@ -53,6 +53,16 @@ static void test_each_mistake_is_named(void **state)
                        "assign it first\nst = NtAllocateVirtualMemory(GetCurrentProcess(), &a, "
                        "0, &s, MEM_RESERVE, PAGE_READWRITE)\n"
                        "                                                  ^");
+    assert_check_error("ok = pe(\"a.dll\", 2, 0x10000000, 0, \".text 0x1000 rx\")\n",
+                       "t.vsim:1:36: error: pe's sections: a section is \"NAME VIRTUAL_SIZE "
+                       "RAW_SIZE FLAGS\" (4 words, not 3)\n"
+                       "ok = pe(\"a.dll\", 2, 0x10000000, 0, \".text 0x1000 rx\")\n"
+                       "                                   ^");
+    assert_check_error("ok = pe(\"a.dll\", 2, 0x10000000, 0, \".text 0x1000 0x1000 rq\")\n",
+                       "t.vsim:1:36: error: pe's sections: section .text: flags are a number "
+                       "or letters of rwxsciuf\n"
+                       "ok = pe(\"a.dll\", 2, 0x10000000, 0, \".text 0x1000 0x1000 rq\")\n"
+                       "                                   ^");
     assert_check_error("p = 5\nx = p.RegionSize\n",
                        "t.vsim:2:6: error: 'p' is a number: only a structure a call filled has "
                        "fields (VirtualQuery, GetProcessMemoryInfo, QueryWorkingSetEx, "

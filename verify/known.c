@@ -385,7 +385,7 @@ static gboolean load_conditions(GKeyFile *file, const char *path, const char *gr
                         "by commas",
                         error) &&
            load_pattern(file, path, group, "region", &e->region, value_pattern_ok,
-                        "region must be MEM_PRIVATE or MEM_MAPPED", error) &&
+                        "region must be MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE", error) &&
            load_pattern(file, path, group, "status", &e->status, value_pattern_ok,
                         "status must be STATUS_ names or numbers, separated by commas", error) &&
            load_pattern(file, path, group, "type", &e->type, value_pattern_ok,

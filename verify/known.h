@@ -35,7 +35,8 @@
  *                               # marked ! excludes: "!has:MEM_RESERVE_PLACEHOLDER" matches the
  *                               # types without that flag
  *     region = MEM_MAPPED       # optional: only when the call's address was in memory of this
- *                               # Type (MEM_PRIVATE, MEM_MAPPED) before the call, in the model
+ *                               # Type (MEM_PRIVATE, MEM_MAPPED, MEM_IMAGE) before the call,
+ *                               # in the model
  *     status = STATUS_COMMITMENT_LIMIT # optional: only when the model's call answered this
  *                               # NTSTATUS (why the model failed it): an NT call's return value,
  *                               # a Win32 call's last status

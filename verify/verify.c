@@ -159,9 +159,16 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
 static const char *unsupported_system(const VsScript *script, const VsBackend *backend)
 {
     const char *system = "x64";
-    for (size_t i = 0; i < script->count; i++)
-        if (script->stmts[i].kind == VS_STMT_SYSTEM)
-            system = script->stmts[i].text;
+    for (size_t i = 0; i < script->count; i++) {
+        const VsStmt *stmt = &script->stmts[i];
+        if (stmt->kind == VS_STMT_SYSTEM)
+            system = stmt->text;
+        /* An agent's process is the agent's image: only the first one may be said to be made
+         * from an image, and the scenario says which (the agent's own, host_file "@agent"). */
+        if (stmt->kind == VS_STMT_PROCESS && stmt->option_count && strcmp(stmt->text, "main") != 0)
+            return "a process made from an image (process NAME image=...) other than main: "
+                   "the real system's processes are the agent's own image";
+    }
     return backend->cannot_verify(system);
 }
 

@@ -36,7 +36,9 @@ typedef uint32_t VsStatus;
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
     XX(ERROR_INVALID_NAME, 123)                                                                    \
+    XX(ERROR_MOD_NOT_FOUND, 126)                                                                   \
     XX(ERROR_BAD_EXE_FORMAT, 193)                                                                  \
+    XX(ERROR_IMAGE_NOT_AT_BASE, 700)                                                               \
     XX(ERROR_NOT_LOCKED, 158)                                                                      \
     XX(ERROR_ALREADY_EXISTS, 183)                                                                  \
     XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
@@ -114,6 +116,20 @@ typedef uint32_t VsStatus;
        "The file is empty, and a section of an empty file needs a size.")                          \
     XX(STATUS_INVALID_IMAGE_NOT_MZ, 0xC000012Fu, ERROR_BAD_EXE_FORMAT,                             \
        "The file is not an executable image (it does not start with MZ).")                         \
+    XX(STATUS_IMAGE_NOT_AT_BASE, 0x40000003u, ERROR_IMAGE_NOT_AT_BASE,                             \
+       "The image was mapped, but not at its preferred base: the loader must relocate it.")        \
+    XX(STATUS_DLL_NOT_FOUND, 0xC0000135u, ERROR_MOD_NOT_FOUND,                                     \
+       "No module of that name is loaded, or no file of that name exists to load.")                \
+    XX(STATUS_INVALID_IMAGE_FORMAT, 0xC000007Bu, ERROR_BAD_EXE_FORMAT,                             \
+       "The file's PE headers or section table are not valid for an image.")                       \
+    XX(STATUS_INVALID_IMAGE_PROTECT, 0xC0000130u, ERROR_BAD_EXE_FORMAT,                            \
+       "The file starts with MZ but has no PE header where e_lfanew points (a DOS program).")      \
+    XX(STATUS_INVALID_IMAGE_NE_FORMAT, 0xC000011Bu, ERROR_BAD_EXE_FORMAT,                          \
+       "The file is a 16-bit NE executable, not a PE image.")                                      \
+    XX(STATUS_INVALID_IMAGE_WIN_16, 0xC0000131u, ERROR_BAD_EXE_FORMAT,                             \
+       "The file is a 16-bit Windows executable.")                                                 \
+    XX(STATUS_INVALID_IMAGE_WIN_64, 0xC0000359u, ERROR_BAD_EXE_FORMAT,                             \
+       "The file is a 64-bit image, which a 32-bit system cannot map.")                            \
     XX(STATUS_USER_MAPPED_FILE, 0xC0000243u, ERROR_USER_MAPPED_FILE,                               \
        "The file is mapped by a section: it cannot be truncated.")                                 \
     XX(STATUS_INVALID_FILE_FOR_SECTION, 0xC0000020u, ERROR_BAD_EXE_FORMAT,                         \

@@ -57,7 +57,7 @@ static void format_request(const VsOp *op, GString *text)
     for (int i = 0; i < spec->arity; i++) {
         if (spec->ref_args & (1u << i))
             g_string_append_printf(text, " %d", (op->by_ref >> i) & 1);
-        if (op->kind == VS_OP_DECLARE_FILE && i == 3 && op->arg[i]) {
+        if ((spec->contents_args & (1u << i)) && op->arg[i]) {
             vs_agent_append_text(text, 't', op->contents); /* a file's text, with no prefix */
             continue;
         }

@@ -204,7 +204,7 @@ static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp
         vs_vad_info(vad, &info);
         gboolean same = info.starting_vpn * VS_PAGE_SIZE == model->vad_start &&
                         info.kind != VS_VAD_PLACEHOLDER &&
-                        (info.kind == VS_VAD_MAPPED) == (model->region_type == MEM_MAPPED);
+                        (info.kind == VS_VAD_MAPPED) == (model->region_type != MEM_PRIVATE);
         if (same)
             at = (info.ending_vpn + 1) * VS_PAGE_SIZE;
     }

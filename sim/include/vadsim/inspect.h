@@ -193,6 +193,31 @@ typedef struct VsSectionInfo {
     uint32_t handles, views;
 } VsSectionInfo;
 
+/* An image section's headers and subsections (image.c), as !ca and dt _SUBSECTION show them. */
+typedef struct VsImageInfo {
+    uint64_t image_base, size_of_image; /* the headers' ImageBase and SizeOfImage */
+    uint32_t entry_point;               /* AddressOfEntryPoint, an RVA (0: none) */
+    uint16_t machine, characteristics, dll_characteristics;
+    uint64_t commitment; /* the write-copy pages each view charges */
+    bool flat;           /* SectionAlignment below a page: one write-copy subsection */
+    uint32_t subsections;
+} VsImageInfo;
+
+typedef struct VsSubsectionInfo {
+    const char *name;         /* the PE section's, "headers" for the first */
+    uint64_t first_page;      /* its first page in the section */
+    uint64_t pages;           /* its extent, VirtualSize rounded up to SectionAlignment */
+    uint64_t committed_pages; /* VirtualSize in pages; the rest are not committed */
+    uint64_t file_pages;      /* of the committed pages, those read from the file */
+    uint32_t protection;      /* PAGE_*, from the section's characteristics */
+    uint32_t characteristics; /* IMAGE_SCN_* */
+} VsSubsectionInfo;
+
+bool vs_section_image_info(const VsSection *section, VsImageInfo *out); /* false: not an image */
+bool vs_section_subsection(const VsSection *section, uint32_t index, VsSubsectionInfo *out);
+/* The subsection holding page index of an image section, or false. */
+bool vs_section_subsection_at(const VsSection *section, uint64_t index, VsSubsectionInfo *out);
+
 /* The section a handle of the thread's process names (no rights needed), or NULL. */
 const VsSection *vs_handle_section(VsThread *thread, VsHandle handle);
 const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id);

@@ -70,6 +70,25 @@
     XX(MEM_UNMAP_WITH_TRANSIENT_BOOST, 0x00000001u)                                                \
     XX(OBJ_OPENIF, 0x0080u)
 
+/* XX(name, value): the PE header flags an image declaration takes (winnt.h): the file header's
+ * Characteristics, the optional header's DllCharacteristics and a section's Characteristics. */
+#define VS_IMAGE_FLAG_MAP(XX)                                                                      \
+    XX(IMAGE_FILE_RELOCS_STRIPPED, 0x0001u)                                                        \
+    XX(IMAGE_FILE_EXECUTABLE_IMAGE, 0x0002u)                                                       \
+    XX(IMAGE_FILE_LARGE_ADDRESS_AWARE, 0x0020u)                                                    \
+    XX(IMAGE_FILE_32BIT_MACHINE, 0x0100u)                                                          \
+    XX(IMAGE_FILE_DLL, 0x2000u)                                                                    \
+    XX(IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE, 0x0040u)                                             \
+    XX(IMAGE_DLLCHARACTERISTICS_NX_COMPAT, 0x0100u)                                                \
+    XX(IMAGE_SCN_CNT_CODE, 0x00000020u)                                                            \
+    XX(IMAGE_SCN_CNT_INITIALIZED_DATA, 0x00000040u)                                                \
+    XX(IMAGE_SCN_CNT_UNINITIALIZED_DATA, 0x00000080u)                                              \
+    XX(IMAGE_SCN_MEM_SHARED, 0x10000000u)                                                          \
+    XX(IMAGE_SCN_MEM_EXECUTE, 0x20000000u)                                                         \
+    XX(IMAGE_SCN_MEM_READ, 0x40000000u)                                                            \
+    XX(IMAGE_SCN_MEM_WRITE, 0x80000000u)                                                           \
+    XX(DONT_RESOLVE_DLL_REFERENCES, 0x00000001u)
+
 /* XX(name, value): file access rights and CreateFile's dispositions (winnt.h, fileapi.h). */
 #define VS_FILE_FLAG_MAP(XX)                                                                       \
     XX(FILE_READ_DATA, 0x0001u)                                                                    \
@@ -143,7 +162,7 @@ enum VsWindowsConstant {
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
         VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
             VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
-                VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT)
+                VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_IMAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -232,6 +251,44 @@ const char *vs_process_name(const VsProcess *process);
 size_t vs_system_process_count(const VsSystem *system);
 VsProcess *vs_system_process(VsSystem *system, size_t index);      /* in creation order */
 VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid); /* NULL if none has it */
+
+/*
+ * Creates a process as Windows does from an executable (createprocess.c): the EXE's image at its
+ * base, ntdll's image, the PEB, beside KUSER_SHARED_DATA; on a layout above 2 GB an EXE that is
+ * not IMAGE_FILE_LARGE_ADDRESS_AWARE gets everything above 2 GB reserved. exe and ntdll name
+ * declared files holding PE images. The status is the EXE view's (STATUS_IMAGE_NOT_AT_BASE when
+ * its base was taken), or why no process was made (an image check's status,
+ * STATUS_INSUFFICIENT_RESOURCES); *out is NULL on failure.
+ */
+VsStatus vs_process_create_image(VsSystem *system, const char *name, const char *exe,
+                                 const char *ntdll, VsProcess **out);
+/* The same layout for a process that has nothing mapped yet (a scenario's first process);
+ * STATUS_INVALID_PARAMETER for one that has. */
+VsStatus vs_process_init_image(VsProcess *process, const char *exe, const char *ntdll);
+
+/* What process creation laid out, for the first thread's TEB and stack and for show. */
+typedef struct VsProcessImageInfo {
+    uint64_t peb;                         /* 0 for a process made without an image */
+    uint64_t image_base;                  /* the PEB's ImageBaseAddress: the EXE's view */
+    uint64_t stack_reserve, stack_commit; /* SizeOfStackReserve/Commit from the EXE's headers */
+    bool large_address_aware;
+} VsProcessImageInfo;
+bool vs_process_image_info(const VsProcess *process, VsProcessImageInfo *out);
+
+/* The loader's list of a process (loader.c): LDR_DATA_TABLE_ENTRY's fields the model keeps. */
+typedef struct VsModuleInfo {
+    const char *name;
+    uint64_t base, size;
+    uint32_t load_count;
+    bool pinned;      /* loaded with the process: the EXE, ntdll */
+    uint32_t section; /* the image section's id */
+} VsModuleInfo;
+size_t vs_process_modules(const VsProcess *process, VsModuleInfo *out, size_t capacity);
+const char *vs_process_module_name(const VsProcess *process, uint64_t address);
+/* ntdll's loader: LdrLoadDll, LdrGetDllHandle (name NULL: the EXE), LdrUnloadDll. */
+VsStatus vs_ldr_load_dll(VsThread *caller, const char *name, uint64_t *base);
+VsStatus vs_ldr_get_dll_handle(VsThread *caller, const char *name, uint64_t *base);
+VsStatus vs_ldr_unload_dll(VsThread *caller, uint64_t base);
 
 /* A handle to target with the given PROCESS_* rights in the calling thread's process's handle
  * table (the heart of NtOpenProcess). PROCESS_QUERY_INFORMATION brings

@@ -78,6 +78,13 @@ bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_addres
 VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,
                       uint32_t share_mode, uint32_t creation_disposition, uint32_t attributes);
 uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high);
+/* LoadLibrary(Ex) maps a declared image and enters it in the loader's list (no imports, no
+ * DllMain; flags 0 or DONT_RESOLVE_DLL_REFERENCES): the module's base, or 0 and the last error.
+ * GetModuleHandle(NULL) is the EXE's base. FreeLibrary drops a load, unmapping with the last. */
+uint64_t VsLoadLibrary(VsThread *thread, const char *name);
+uint64_t VsLoadLibraryEx(VsThread *thread, const char *name, uint32_t flags);
+uint64_t VsGetModuleHandle(VsThread *thread, const char *name);
+bool VsFreeLibrary(VsThread *thread, uint64_t module);
 /* FlushViewOfFile: the dirty pages of the view's range are written to the file now. */
 bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size);
 

@@ -633,9 +633,156 @@ def mappings():
           "written whatever it is given.", lines)
 
 
+# ---- Images: test_CreateFileMapping rows 37-43 and test_mapping on kernel32.dll ----------------
+
+# kernel32.dll stands for "a PE image" in both tests: a declared image of the same shape takes its
+# place (the headers page first, then code), whose base is free, so its views go there.
+PE_DECLARATION = ('ok = pe("image.dll", IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL, 0x10000000, '
+                  'IMAGE_DLLCHARACTERISTICS_NX_COMPAT, ".text 0x3000 0x3000 rxc; .rdata 0x1000 '
+                  '0x1000 ri; .data 0x1000 0x200 rwi")')
+
+
+def image_sec_flags(lines):
+    """test_CreateFileMapping's rows for the PE file (L1529-1536, run L1589-1624)."""
+    table = [(SEC_IMAGE, 0), (SEC_IMAGE | SEC_FILE, "ERROR_INVALID_PARAMETER"),
+             (SEC_IMAGE | SEC_NOCACHE, 0), (SEC_IMAGE | SEC_LARGE_PAGES, "ERROR_INVALID_PARAMETER"),
+             (SEC_IMAGE | SEC_WRITECOMBINE, "ERROR_INVALID_PARAMETER"),
+             (SEC_IMAGE | SEC_RESERVE, "ERROR_INVALID_PARAMETER"),
+             (SEC_IMAGE | SEC_COMMIT, "ERROR_INVALID_PARAMETER")]
+    lines += ["", 'step "test_CreateFileMapping\'s SEC_ rows for a PE image"',
+              "# L1584-1587: the image opened to read (kernel32.dll in the test).",
+              'f = CreateFile("image.dll", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, '
+              'NULL)', "expect f != INVALID_HANDLE_VALUE"]
+    for row, (flags, error) in enumerate(table, 37):
+        lines.append("SetLastError(0xdeadbeef)")
+        lines.append('h = CreateFileMapping(f, NULL, %s | PAGE_READONLY, 0, 0x1000, '
+                     '"Wine Test Mapping")' % sec(flags))
+        if error:
+            lines.insert(-2, "# L1589-1600, row %d: %s is refused: %s." % (row, sec(flags), error))
+            lines.append("expect h == NULL && GetLastError() == %s" % error)
+        else:
+            lines.insert(-2, "# L1601-1623, row %d: %s is created, last error 0 (NtQuerySection "
+                             "would say SEC_FILE | SEC_IMAGE%s)." %
+                         (row, sec(flags), ", SEC_NOCACHE dropped" if flags & SEC_NOCACHE else ""))
+            lines.append("expect h != NULL && GetLastError() == 0 && CloseHandle(h)")
+    lines += ["# L1626: closed.", "expect CloseHandle(f)"]
+
+
+def map_image(lines, section, access):
+    """One view of test_mapping's loop (L4116-4336) for an image section: the headers' page,
+    PAGE_READONLY whatever the access, in an execute-write-copy allocation; every protection taken
+    with its write forms made write-copy; no commit; a written page reads as written."""
+    view = view_protection(access)
+    acc = access_text(access)
+    lines.append("# test_mapping L4118-4132, access %s (%#04x): NtMapViewOfSection with %s "
+                 "succeeds exactly when MapViewOfFile does." % (acc, access, prot(view)))
+    lines += ["nb = NULL", "o = 0", "s = 0"]
+    if not compatible_access(section, access):
+        lines.append("expect NtMapViewOfSection(h, GetCurrentProcess(), &nb, 0, 0, &o, &s, 1, 0, "
+                     "%s) != STATUS_SUCCESS" % prot(view))
+        lines.append("# L4134-4149: the handle lacks the rights %s needs: ERROR_ACCESS_DENIED."
+                     % prot(view))
+        lines += ["SetLastError(0xdeadbeef)", "v = MapViewOfFile(h, %s, 0, 0, 0)" % acc,
+                  "expect v == NULL && GetLastError() == ERROR_ACCESS_DENIED"]
+        return
+    lines.append("expect NtMapViewOfSection(h, GetCurrentProcess(), &nb, 0, 0, &o, &s, 1, 0, "
+                 "%s) == STATUS_SUCCESS" % prot(view))
+    lines.append("expect VirtualQuery(nb).RegionSize == 0x1000 && VirtualQuery(nb).Protect == "
+                 "PAGE_READONLY && VirtualQuery(nb).AllocationProtect == PAGE_EXECUTE_WRITECOPY && "
+                 "VirtualQuery(nb).State == MEM_COMMIT && VirtualQuery(nb).Type == MEM_IMAGE")
+    lines.append("expect UnmapViewOfFile(nb)")
+    lines.append("# L4127-4128, L4160-4199: MapViewOfFile gives the headers' page, PAGE_READONLY, "
+                 "in a PAGE_EXECUTE_WRITECOPY allocation of type SEC_IMAGE (MEM_IMAGE).")
+    lines += ["SetLastError(0xdeadbeef)", "v = MapViewOfFile(h, %s, 0, 0, 0)" % acc,
+              "expect v != NULL",
+              "expect VirtualQuery(v).BaseAddress == v && VirtualQuery(v).RegionSize == 0x1000 && "
+              "VirtualQuery(v).Protect == PAGE_READONLY",
+              "expect VirtualQuery(v).AllocationBase == v && VirtualQuery(v).AllocationProtect == "
+              "PAGE_EXECUTE_WRITECOPY && VirtualQuery(v).State == MEM_COMMIT && "
+              "VirtualQuery(v).Type == MEM_IMAGE"]
+    previous = READONLY
+    for value in BASIC:
+        actual = {READWRITE: WRITECOPY, EXECUTE_READWRITE: EXECUTE_WRITECOPY}.get(value, value)
+        lines += ["old = 0xdeadbeef", "SetLastError(0xdeadbeef)"]
+        lines.append("# L4199-4230: %s is taken%s." % (prot(value), " as %s" % prot(actual)
+                                                       if actual != value else ""))
+        lines.append("expect VirtualProtect(v, 0x1000, %s, &old) && old == %s && "
+                     "VirtualQuery(v).Protect == %s" % (prot(value), prot(previous), prot(actual)))
+        previous = actual
+    for value in BASIC:
+        lines += ["# L4237-4241, L4270-4274: MEM_COMMIT %s in an image view: ERROR_ACCESS_DENIED."
+                  % prot(value), "SetLastError(0xdeadbeef)",
+                  "p = VirtualAlloc(v, 0x1000, MEM_COMMIT, %s)" % prot(value),
+                  "expect p == NULL && GetLastError() == ERROR_ACCESS_DENIED"]
+    lines.append("# L4277-4289: the headers' page made write-copy and written: the process's own "
+                 "page, PAGE_READWRITE (todo_wine), a region of one page.")
+    lines.append("expect VirtualProtect(v, 0x1000, PAGE_WRITECOPY, &old)")
+    lines.append("expect write(v, 0xef) == 0 && write(v + 1, 0xbe) == 0 && write(v + 2, 0xad) == 0 "
+                 "&& write(v + 3, 0xde) == 0")
+    lines.append("expect VirtualQuery(v).Protect == PAGE_READWRITE && VirtualQuery(v).RegionSize == "
+                 "0x1000")
+    previous = READWRITE
+    for value in BASIC:
+        after = WRITTEN.get({READWRITE: WRITECOPY, EXECUTE_READWRITE: EXECUTE_WRITECOPY}.get(
+            value, value), value)
+        lines += ["old = 0xdeadbeef", "SetLastError(0xdeadbeef)",
+                  "# L4302-4326: %s on the written page reads %s." % (prot(value), prot(after)),
+                  "expect VirtualProtect(v, 0x1000, %s, &old) && old == %s && "
+                  "VirtualQuery(v).Protect == %s" % (prot(value), prot(previous), prot(after))]
+        previous = after
+    lines += ["# L4335: unmapped.", "expect UnmapViewOfFile(v)"]
+
+
+def image_mapping(lines):
+    """test_mapping's loop over the section protections for the image (L4046-4338, L4375-4385)."""
+    for section in BASIC:
+        lines += ["", 'step "An image section %s"' % NAMES[section], "SetLastError(0xdeadbeef)",
+                  "h = CreateFileMapping(f, NULL, %s | SEC_IMAGE, 0, 0x2000, NULL)" % prot(section)]
+        if section in (NOACCESS, EXECUTE):
+            lines.insert(-2, "# test_mapping %s: no section has this protection: "
+                             "ERROR_INVALID_PARAMETER%s." % (
+                                 "L4063-4069" if section == NOACCESS else "L4083-4089",
+                                 " (the no-access handle the test then makes needs "
+                                 "DuplicateHandle)" if section == NOACCESS else ""))
+            lines.append("expect h == NULL && GetLastError() == ERROR_INVALID_PARAMETER")
+            continue
+        if section in (READWRITE, EXECUTE_READWRITE):
+            lines.insert(-2, "# test_mapping L4092-4098: SEC_IMAGE with a writable protection on "
+                             "a file opened to read and execute fails (the test asserts no "
+                             "error: the model answers ERROR_ACCESS_DENIED).")
+            lines.append("expect h == NULL")
+            continue
+        lines.insert(-2, "# test_mapping L4047-4050, L4114: created.")
+        lines.append("expect h != NULL")
+        for access in ACCESSES:
+            map_image(lines, section, access)
+        lines += ["# L4338: closed.", "expect CloseHandle(h)"]
+
+
+def images():
+    lines = ['title "kernel32: SEC_IMAGE of a PE file: the SEC_ flags, and test_mapping\'s sweep"',
+             "system x64", "", 'step "A PE image in place of kernel32.dll"',
+             "# test_mappings L4377-4381 open kernel32.dll to read and execute; a declared image",
+             "# of the same shape stands for it (docs/conformance.md).", PE_DECLARATION,
+             "expect ok"]
+    image_sec_flags(lines)
+    lines += ["", 'step "The image opened to read and execute"',
+              'f = CreateFile("image.dll", GENERIC_READ | GENERIC_EXECUTE, FILE_SHARE_READ, NULL, '
+              'OPEN_EXISTING, 0, NULL)', "expect f != INVALID_HANDLE_VALUE"]
+    image_mapping(lines)
+    lines += ["# test_mappings L4385: closed.", "expect CloseHandle(f)"]
+    write("mapping-image.vsim", "test_CreateFileMapping rows 37-43 (lines 1529-1536, run\n# at "
+          "1589-1624) and test_mapping (lines 3876-4339) as test_mappings runs it for kernel32.dll "
+          "with\n# SEC_IMAGE (line 4383)",
+          "\n# An image's views show its headers' page, PAGE_READONLY, whatever the access; "
+          "VirtualProtect takes\n# every protection, a writable one as write-copy; nothing is "
+          "committed; a written page reads\n# as written.", lines)
+
+
 if __name__ == "__main__":
     virtual_protect()
     virtualalloc_protection()
     createfilemapping()
     createfilemapping_protection()
     mappings()
+    images()

@@ -380,6 +380,21 @@ static void call_unmap_view_of_file_2(const AgentRequest *r)
 }
 
 static void call_file(const AgentRequest *r) { answer(declare_file(r)); }
+static void call_pe(const AgentRequest *r) { answer(declare_pe(r)); }
+static void call_host_file(const AgentRequest *r) { answer(host_file(r)); }
+static void call_load_library(const AgentRequest *r) { answer(load_library(r, NULL, 0)); }
+
+static void call_load_library_ex(const AgentRequest *r)
+{
+    answer(load_library(r, H(r->v[1]), (DWORD)r->v[2]));
+}
+
+static void call_get_module_handle(const AgentRequest *r)
+{
+    answer((uint64_t)(uintptr_t)GetModuleHandleA(r->v[0] ? r->text : NULL));
+}
+
+static void call_free_library(const AgentRequest *r) { answer(FreeLibrary(P(r->v[0]))); }
 static void call_create_file(const AgentRequest *r) { answer(create_file(r)); }
 static void call_get_file_size(const AgentRequest *r) { answer(GetFileSize(H(r->v[0]), NULL)); }
 
@@ -523,6 +538,12 @@ const AgentCall agent_calls[] = {
     {"UnmapViewOfFileEx", 2, call_unmap_view_of_file_ex},
     {"UnmapViewOfFile2", 3, call_unmap_view_of_file_2},
     {"file", 4, call_file},
+    {"pe", 5, call_pe},
+    {"host_file", 2, call_host_file},
+    {"LoadLibrary", 1, call_load_library},
+    {"LoadLibraryEx", 3, call_load_library_ex},
+    {"GetModuleHandle", 1, call_get_module_handle},
+    {"FreeLibrary", 1, call_free_library},
     {"CreateFile", 7, call_create_file},
     {"GetFileSize", 2, call_get_file_size},
     {"FlushViewOfFile", 2, call_flush_view_of_file},

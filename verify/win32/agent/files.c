@@ -87,6 +87,71 @@ uint64_t declare_file(const AgentRequest *r)
     return ok;
 }
 
+/* pe(name, characteristics, image_base, dll_characteristics, sections): the image's bytes, built
+ * as the model builds them (pe_build.c), for this agent's bitness, written with CREATE_NEW. */
+uint64_t declare_pe(const AgentRequest *r)
+{
+    char path[MAX_PATH], error[160];
+    VsPeSpec spec = {.pe32_plus = sizeof(void *) == 8,
+                     .characteristics = (uint16_t)r->v[1],
+                     .image_base = r->v[2],
+                     .dll_characteristics = (uint16_t)r->v[3]};
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_INVALID_NAME);
+        return 0;
+    }
+    size_t size = 0;
+    if (r->v[4] && vs_pe_parse_sections(r->contents, &spec, error, sizeof error))
+        size = vs_pe_file_size(&spec);
+    unsigned char *bytes = size ? malloc(size) : NULL;
+    if (!bytes) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return 0;
+    }
+    vs_pe_write(&spec, bytes);
+    HANDLE h = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    DWORD done = 0;
+    BOOL ok =
+        h != INVALID_HANDLE_VALUE && WriteFile(h, bytes, (DWORD)size, &done, NULL) && done == size;
+    if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_EXISTS)
+        SetLastError(ERROR_ALREADY_EXISTS); /* the model's STATUS_OBJECT_NAME_COLLISION */
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    free(bytes);
+    return ok;
+}
+
+/* host_file(name, "@agent"): this agent's own .exe, copied under the name. */
+uint64_t host_file(const AgentRequest *r)
+{
+    char path[MAX_PATH], self[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path) || !r->v[1] ||
+        strcmp(r->contents, "@agent") != 0) {
+        SetLastError(ERROR_FILE_NOT_FOUND);
+        return 0;
+    }
+    DWORD n = GetModuleFileNameA(NULL, self, sizeof self);
+    if (n == 0 || n >= sizeof self)
+        return 0;
+    if (!CopyFileA(self, path, TRUE)) {
+        if (GetLastError() == ERROR_FILE_EXISTS)
+            SetLastError(ERROR_ALREADY_EXISTS); /* the model's STATUS_OBJECT_NAME_COLLISION */
+        return 0;
+    }
+    return 1;
+}
+
+/* LoadLibraryEx(name, file, flags) of a scenario's file, by its path in the agent's folder. */
+uint64_t load_library(const AgentRequest *r, HANDLE file, DWORD flags)
+{
+    char path[MAX_PATH];
+    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+        SetLastError(ERROR_MOD_NOT_FOUND);
+        return 0;
+    }
+    return (uint64_t)(uintptr_t)LoadLibraryExA(path, file, flags);
+}
+
 uint64_t create_file(const AgentRequest *r)
 {
     char path[MAX_PATH];

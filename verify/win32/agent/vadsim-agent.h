@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pe_build.h"
 #include "protocol.h"
 
 #define AGENT_PROTOCOL_VERSION 2
@@ -113,6 +114,9 @@ void make_file_dir(void);
 /* At quit: the scenario's files and their directory go (those still open stay). */
 void remove_file_dir(void);
 uint64_t declare_file(const AgentRequest *r);
+uint64_t declare_pe(const AgentRequest *r);
+uint64_t host_file(const AgentRequest *r);
+uint64_t load_library(const AgentRequest *r, HANDLE file, DWORD flags);
 uint64_t create_file(const AgentRequest *r);
 uint64_t read_file_byte(HANDLE h, uint64_t offset);
 

@@ -1,0 +1,181 @@
+/*
+ * createprocess.c - a process made from an executable, laid out as Windows lays one out.
+ *
+ * Models the memory half of process creation (WRK ps/create.c PspCreateProcess with mm/procsup.c
+ * MmInitializeProcessAddressSpace, MmCreatePeb and MiCreatePebOrTeb, ps/psinit.c PspMapSystemDll),
+ * in the kernel's order:
+ *   1. KUSER_SHARED_DATA, read-only at 0x7FFE0000 (every process has it: process.c);
+ *   2. on a layout reaching above 2 GB, an EXE that is not IMAGE_FILE_LARGE_ADDRESS_AWARE gets
+ *      everything from 2 GB to the highest VAD address reserved, one no-change VAD with no commit
+ *      (x86 with /3GB, and the 64-bit compatibility rule);
+ *   3. the EXE's image at its base (its status, STATUS_IMAGE_NOT_AT_BASE when moved, is what
+ *      creation answers);
+ *   4. ntdll's image;
+ *   5. the PEB: one private committed read-write page, no-change, placed top-down below the
+ *      highest VAD address (below KUSER_SHARED_DATA when the 2 GB reservation fills the top).
+ * The first thread's TEB goes in the pages just below the PEB, and its stack takes the EXE's
+ * SizeOfStackReserve and SizeOfStackCommit: they are made at the place marked FIRST THREAD.
+ * Both images are checked before the process is made, so a file that is no image makes none; a
+ * later failure (the host's memory, two images on one base) leaves the process half made in the
+ * system's list, as a process that failed to start is until its handles go.
+ *
+ * The addresses are the classic ones, fixed: Windows XP SP2 and later pick the PEB among a few
+ * pages under the top at random (MiCreatePebOrTeb), Windows Vista and later move each
+ * DYNAMIC_BASE image (ASLR), Windows 8 and later randomise the rest too (bottom-up and top-down
+ * allocations, high-entropy on x64). The model takes the layout of the Windows Internals slides
+ * (PEB 0x7FFDF000, first TEB 0x7FFDE000 on x86) and maps every image at its header's base.
+ */
+#include "internal.h"
+
+#define TWO_GB 0x80000000ull
+#define LARGE_ADDRESS_AWARE 0x0020u /* IMAGE_FILE_LARGE_ADDRESS_AWARE */
+
+/* A private VAD the kernel makes for the process: no-change, reserved or committed. */
+static VsVad *kernel_vad(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, uint32_t mm,
+                         bool commit)
+{
+    VsVad *vad = vs_pool_alloc(&process->system->vad_pool);
+    if (!vad)
+        return NULL;
+    vad->starting_vpn = start_vpn;
+    vad->ending_vpn = end_vpn;
+    vad->kind = VS_VAD_PRIVATE;
+    vad->protection = mm;
+    vad->private_memory = 1;
+    vad->mem_commit = commit;
+    vad->no_change = 1;
+    vs_vad_insert(&process->vad_root, vad);
+    vs_emit_range(process, VS_EV_VAD_INSERTED, start_vpn, end_vpn);
+    if (commit)
+        vs_charge_commit(process, vad, (int64_t)(end_vpn - start_vpn + 1));
+    return vad;
+}
+
+/* The 2 GB reservation (MmInitializeProcessAddressSpace): above 2 GB nothing for an EXE that
+ * cannot take addresses with the top bit set. */
+static bool reserve_above_2gb(VsProcess *process)
+{
+    const VsLayout *layout = process->system->layout;
+    return kernel_vad(process, vs_vpn(TWO_GB), vs_vpn(layout->highest_vad_address),
+                      vs_mm_from_win32(PAGE_NOACCESS), false) != NULL;
+}
+
+/* The PEB's page (MiCreatePebOrTeb with the classic N = 1): the highest free page below the
+ * highest VAD address, or below KUSER_SHARED_DATA when the top is reserved. */
+static bool create_peb(VsProcess *process, bool top_reserved)
+{
+    const VsLayout *layout = process->system->layout;
+    uint64_t high =
+        top_reserved ? vs_vpn(layout->shared_user_data) - 1 : vs_vpn(layout->highest_vad_address);
+    uint64_t vpn;
+    if (!vs_vad_find_free_window(&process->vad_root, 1, true, 0, high, 1, &vpn) ||
+        !vs_commit_available(process->system, 1))
+        return false;
+    if (!kernel_vad(process, vpn, vpn, MM_READWRITE, true))
+        return false;
+    process->peb = vs_vpn_address(vpn);
+    return true;
+}
+
+/* Maps the EXE and ntdll and makes the PEB in a new process: the EXE view's status, or a failure
+ * (STATUS_CONFLICTING_ADDRESSES when ntdll's base is inside the EXE, which has no relocations to
+ * move either; STATUS_INSUFFICIENT_RESOURCES). */
+static VsStatus lay_out(VsProcess *process, VsFile *exe, VsFile *ntdll, bool top_reserved)
+{
+    if (top_reserved && !reserve_above_2gb(process))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    uint64_t base;
+    VsStatus exe_status = vs_loader_map(process, exe, true, &base);
+    if (!NT_SUCCESS(exe_status))
+        return exe_status;
+    VsStatus status = vs_loader_map(process, ntdll, true, &base);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!create_peb(process, top_reserved && process->system->layout->arch != VS_ARCH_X64))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    /* FIRST THREAD: here PspCreateThread makes the first thread's TEB (MmCreateTeb, the pages
+     * just below the PEB: one on x86, two on x64) and the creator its stack (BaseCreateStack:
+     * the EXE's SizeOfStackReserve, SizeOfStackCommit committed, a guard page; the sizes are in
+     * vs_process_image_info). The model's process has the thread vs_process_create gave it, with
+     * no TEB or stack in its address space yet. */
+    return exe_status;
+}
+
+/* The file's image section, held by a handle the caller closes (vs_section_close_handle). */
+static VsStatus held_image(VsSystem *system, VsFile *file, VsSection **out)
+{
+    VsStatus status = vs_image_section(system, file, NULL, NULL, MM_EXECUTE_WRITECOPY, out);
+    if (NT_SUCCESS(status))
+        (*out)->handles++;
+    return status;
+}
+
+/*
+ * Lays out a process that has nothing mapped yet (only KUSER_SHARED_DATA) from an executable and
+ * ntdll, as vs_process_create_image does. Both images are checked before anything changes.
+ * STATUS_INVALID_PARAMETER for a process that has more; STATUS_OBJECT_NAME_NOT_FOUND for a file
+ * not declared; else as vs_process_create_image.
+ */
+VsStatus vs_process_init_image(VsProcess *process, const char *exe, const char *ntdll)
+{
+    VsSystem *system = process->system;
+    if (process->vad_root.count > 1 || process->module_count || process->peb)
+        return STATUS_INVALID_PARAMETER;
+    VsFile *exe_file = vs_file_lookup(system, exe), *ntdll_file = vs_file_lookup(system, ntdll);
+    if (!exe_file || !ntdll_file)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    VsSection *section, *system_dll;
+    VsStatus status = held_image(system, exe_file, &section);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = held_image(system, ntdll_file, &system_dll);
+    if (NT_SUCCESS(status)) {
+        bool aware = section->image->characteristics & LARGE_ADDRESS_AWARE;
+        status = lay_out(process, exe_file, ntdll_file,
+                         !aware && system->layout->highest_vad_address >= TWO_GB);
+        vs_section_close_handle(system, system_dll);
+    }
+    vs_section_close_handle(system, section);
+    return status;
+}
+
+VsStatus vs_process_create_image(VsSystem *system, const char *name, const char *exe,
+                                 const char *ntdll, VsProcess **out)
+{
+    *out = NULL;
+    VsFile *exe_file = vs_file_lookup(system, exe), *ntdll_file = vs_file_lookup(system, ntdll);
+    if (!exe_file || !ntdll_file)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    /* Both images are checked first: a file that is no image makes no process. */
+    VsSection *section, *system_dll;
+    VsStatus status = held_image(system, exe_file, &section);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = held_image(system, ntdll_file, &system_dll);
+    if (!NT_SUCCESS(status)) {
+        vs_section_close_handle(system, section);
+        return status;
+    }
+    VsProcess *process = vs_process_create(system, name);
+    status = process ? vs_process_init_image(process, exe, ntdll) : STATUS_INSUFFICIENT_RESOURCES;
+    vs_section_close_handle(system, system_dll);
+    vs_section_close_handle(system, section);
+    if (NT_SUCCESS(status))
+        *out = process;
+    return status;
+}
+
+bool vs_process_image_info(const VsProcess *process, VsProcessImageInfo *out)
+{
+    if (!process->peb || !process->module_count)
+        return false;
+    const VsSection *section = vs_section_by_id(process->system, process->modules[0].section);
+    const VsImage *image = section ? section->image : NULL;
+    *out = (VsProcessImageInfo){.peb = process->peb,
+                                .image_base = process->modules[0].base,
+                                .stack_reserve = image ? image->stack_reserve : 0,
+                                .stack_commit = image ? image->stack_commit : 0,
+                                .large_address_aware =
+                                    image && (image->characteristics & LARGE_ADDRESS_AWARE)};
+    return true;
+}

@@ -1,0 +1,568 @@
+/*
+ * test_image.c - image sections (image.c and the image branches of section.c, mapview.c, fault.c,
+ * protectvm.c, queryvm.c): the header checks and their statuses, the layout and protections of a
+ * view, mapping at the preferred base or elsewhere with STATUS_IMAGE_NOT_AT_BASE, code shared
+ * between processes and data copied on write, the commit a view charges. The images are built by
+ * the same builder the scenarios and the agents use (verify/pe_build.c). Invariants after every
+ * step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h" /* the checker's tests corrupt the core's structures */
+#include "pe_build.h"
+#include "testutil.h"
+
+#define BASE 0x10000000ull
+
+/* An image as the scenarios declare one: headers, .text RX (3 pages), .rdata R (1 page), .data
+ * RW (2 pages, 512 bytes initialised), .bss RW (1 page, none). */
+static VsPeSpec app_spec(bool pe32_plus)
+{
+    VsPeSpec spec = {.pe32_plus = pe32_plus,
+                     .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                     .image_base = BASE,
+                     .dll_characteristics = IMAGE_DLLCHARACTERISTICS_NX_COMPAT};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x3000 0x3000 rxc; .rdata 0x1000 0x1000 ri;"
+                                     ".data 0x2000 0x200 rwi; .bss 0x1000 0 rwu",
+                                     &spec, error, sizeof error));
+    return spec;
+}
+
+/* Declares the image's file and opens it for reading. */
+static VsHandle declare(Fixture *f, const char *name, const VsPeSpec *spec)
+{
+    size_t size = vs_pe_file_size(spec);
+    assert_true(size > 0);
+    unsigned char *bytes = malloc(size);
+    assert_non_null(bytes);
+    vs_pe_write(spec, bytes);
+    assert_int_equal(vs_file_create(f->system, name, size, bytes, size, 0), STATUS_SUCCESS);
+    free(bytes);
+    VsHandle h = VsCreateFile(f->thread, name, GENERIC_READ | GENERIC_EXECUTE, FILE_SHARE_READ,
+                              OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL);
+    assert_true(h != VS_INVALID_HANDLE_VALUE);
+    return h;
+}
+
+static VsHandle image_section(Fixture *f, VsHandle file)
+{
+    VsHandle s = VsCreateFileMapping(f->thread, file, PAGE_READONLY | SEC_IMAGE, 0, 0, NULL);
+    assert_true(s != 0);
+    CHECK_INVARIANTS(f);
+    return s;
+}
+
+/* NtMapViewOfSection of the whole image in the thread's process: its status, the base in *base. */
+static VsStatus map_image(Fixture *f, VsThread *thread, VsHandle section, uint64_t *base)
+{
+    uint64_t size = 0, offset = 0;
+    *base = 0;
+    VsStatus status = VsNtMapViewOfSection(thread, section, VS_CURRENT_PROCESS, base, 0, 0, &offset,
+                                           &size, 1, 0, PAGE_READONLY);
+    CHECK_INVARIANTS(f);
+    return status;
+}
+
+static void expect_region(Fixture *f, VsThread *thread, uint64_t address, uint64_t size,
+                          uint32_t state, uint32_t protect, uint64_t allocation_base)
+{
+    VsMemoryBasicInformation mbi;
+    assert_int_equal(VsVirtualQuery(thread, address, &mbi, sizeof mbi),
+                     vs_system_layout(f->system)->mbi_size);
+    assert_int_equal(mbi.BaseAddress, address);
+    assert_int_equal(mbi.RegionSize, size);
+    assert_int_equal(mbi.State, state);
+    assert_int_equal(mbi.Protect, protect);
+    assert_int_equal(mbi.AllocationBase, allocation_base);
+    assert_int_equal(mbi.AllocationProtect, PAGE_EXECUTE_WRITECOPY);
+    assert_int_equal(mbi.Type, MEM_IMAGE);
+}
+
+/* The view at the image's base: one region per run of equal protection, MEM_IMAGE, allocation
+ * protection execute-write-copy; the headers and sections read as the file says; the section's
+ * size is SizeOfImage and it says SEC_IMAGE|SEC_FILE. */
+static void test_layout(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    VsSectionInfo info;
+    vs_section_info(vs_handle_section(f->thread, s), &info);
+    assert_int_equal(info.attributes, SEC_IMAGE | SEC_FILE);
+    assert_int_equal(info.size, 0x8000);
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, s, &base), STATUS_SUCCESS);
+    assert_int_equal(base, BASE);
+    expect_region(f, f->thread, BASE, 0x1000, MEM_COMMIT, PAGE_READONLY, BASE);
+    expect_region(f, f->thread, BASE + 0x1000, 0x3000, MEM_COMMIT, PAGE_EXECUTE_READ, BASE);
+    expect_region(f, f->thread, BASE + 0x4000, 0x1000, MEM_COMMIT, PAGE_READONLY, BASE);
+    expect_region(f, f->thread, BASE + 0x5000, 0x3000, MEM_COMMIT, PAGE_WRITECOPY, BASE);
+    assert_int_equal(query(f, BASE + 0x8000).State, MEM_FREE);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, BASE, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'M');
+    assert_int_equal(vs_memory_read(f->thread, BASE + 0x1000, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 't');
+    assert_int_equal(vs_memory_read(f->thread, BASE + 0x51FF, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'd');
+    assert_int_equal(vs_memory_read(f->thread, BASE + 0x5200, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0); /* the rest of .data's page: zeros in the file */
+    assert_int_equal(vs_memory_read(f->thread, BASE + 0x7000, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0); /* .bss: demand zero */
+    CHECK_INVARIANTS(f);
+    /* MEM_COMMIT inside an image view: its pages are committed already (ERROR_ACCESS_DENIED). */
+    assert_int_equal(VsVirtualAlloc(f->thread, BASE + 0x1000, 0x1000, MEM_COMMIT, PAGE_READWRITE),
+                     0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    assert_true(VsUnmapViewOfFile(f->thread, BASE));
+    CHECK_INVARIANTS(f);
+}
+
+/* A second view goes elsewhere and says STATUS_IMAGE_NOT_AT_BASE, a success; so does a view whose
+ * base is taken by other memory. Each view charges the image's write-copy pages (3). */
+static void test_not_at_base(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    VsProcessCounters before, after;
+    vs_process_counters(f->process, &before);
+    uint64_t first, second;
+    assert_int_equal(map_image(f, f->thread, s, &first), STATUS_SUCCESS);
+    assert_int_equal(map_image(f, f->thread, s, &second), STATUS_IMAGE_NOT_AT_BASE);
+    assert_int_equal(first, BASE);
+    assert_true(second != BASE && second % VS_GRANULARITY == 0);
+    expect_region(f, f->thread, second + 0x1000, 0x3000, MEM_COMMIT, PAGE_EXECUTE_READ, second);
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.commit_charge - before.commit_charge, 2 * 3); /* pages */
+    /* MapViewOfFile takes an image too: FILE_MAP_READ, FILE_MAP_COPY and 0 work; FILE_MAP_WRITE
+     * asks more than a PAGE_READONLY section allows. */
+    assert_true(VsMapViewOfFile(f->thread, s, FILE_MAP_COPY, 0, 0, 0) != 0);
+    assert_int_equal(VsMapViewOfFile(f->thread, s, FILE_MAP_WRITE, 0, 0, 0), 0);
+    assert_true(VsUnmapViewOfFile(f->thread, first));
+    /* The base is taken by a reservation now: elsewhere again. */
+    assert_int_equal(VsVirtualAlloc(f->thread, BASE, 0x10000, MEM_RESERVE, PAGE_READWRITE), BASE);
+    uint64_t third;
+    assert_int_equal(map_image(f, f->thread, s, &third), STATUS_IMAGE_NOT_AT_BASE);
+    assert_true(third != BASE);
+    CHECK_INVARIANTS(f);
+}
+
+/* Two processes map one image: its code page is one frame for both, a store to its data makes a
+ * private copy in the storing process only, which then reads PAGE_READWRITE there. */
+static void test_shared_code_private_data(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    VsProcess *other = vs_process_create(f->system, "other");
+    VsThread *t2 = vs_process_main_thread(other);
+    VsHandle s2 = VsCreateFileMapping(t2,
+                                      VsCreateFile(t2, "app.dll", GENERIC_READ, FILE_SHARE_READ,
+                                                   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL),
+                                      PAGE_READONLY | SEC_IMAGE, 0, 0, NULL);
+    assert_true(s2 != 0);
+    assert_ptr_equal(vs_handle_section(f->thread, s), vs_handle_section(t2, s2));
+    uint64_t a, b;
+    assert_int_equal(map_image(f, f->thread, s, &a), STATUS_SUCCESS);
+    assert_int_equal(map_image(f, t2, s2, &b), STATUS_SUCCESS);
+    assert_int_equal(a, b); /* each process has its own address space: both at the base */
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, BASE + 0x1000, &byte), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(t2, BASE + 0x1000, &byte), STATUS_SUCCESS);
+    VsPteWalk w1, w2;
+    vs_pte_walk(f->process, BASE + 0x1000, &w1);
+    vs_pte_walk(other, BASE + 0x1000, &w2);
+    uint64_t code1 = vs_pte_frame_number(w1.level[w1.levels - 1].entry);
+    assert_int_equal(code1, vs_pte_frame_number(w2.level[w2.levels - 1].entry));
+    VsFrameInfo frame;
+    assert_true(vs_page_frame_info(f->system, code1, &frame));
+    assert_int_equal(frame.share_count, 2);
+    /* A store to the code page is refused; one to .data copies it. */
+    assert_int_equal(vs_memory_write(f->thread, BASE + 0x1000, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vs_memory_read(t2, BASE + 0x5000, &byte), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, BASE + 0x5000, 'X'), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_memory_read(t2, BASE + 0x5000, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'd');
+    assert_int_equal(vs_memory_read(f->thread, BASE + 0x5000, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'X');
+    expect_region(f, f->thread, BASE + 0x5000, 0x1000, MEM_COMMIT, PAGE_READWRITE, BASE);
+    expect_region(f, f->thread, BASE + 0x6000, 0x2000, MEM_COMMIT, PAGE_WRITECOPY, BASE);
+    expect_region(f, t2, BASE + 0x5000, 0x3000, MEM_COMMIT, PAGE_WRITECOPY, BASE);
+    CHECK_INVARIANTS(f);
+}
+
+/* VirtualProtect on an image page: a writable protection becomes write-copy (the loader's way to
+ * relocate), charged once; a written page re-protected write-copy reads read-write. */
+static void test_protect(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, s, &base), STATUS_SUCCESS);
+    VsProcessCounters before, after;
+    vs_process_counters(f->process, &before);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, base + 0x1000, 0x1000, PAGE_READWRITE, &old));
+    assert_int_equal(old, PAGE_EXECUTE_READ);
+    expect_region(f, f->thread, base + 0x1000, 0x1000, MEM_COMMIT, PAGE_WRITECOPY, base);
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.commit_charge - before.commit_charge, 1);
+    assert_int_equal(vs_memory_write(f->thread, base + 0x1000, 0x90), STATUS_SUCCESS);
+    expect_region(f, f->thread, base + 0x1000, 0x1000, MEM_COMMIT, PAGE_READWRITE, base);
+    assert_true(VsVirtualProtect(f->thread, base + 0x1000, 0x1000, PAGE_EXECUTE_READ, &old));
+    assert_int_equal(old, PAGE_READWRITE);
+    /* a region is a run of equal state and protection, copied or not */
+    expect_region(f, f->thread, base + 0x1000, 0x3000, MEM_COMMIT, PAGE_EXECUTE_READ, base);
+    assert_true(VsVirtualProtect(f->thread, base + 0x5000, 0x1000, PAGE_EXECUTE_READWRITE, &old));
+    assert_int_equal(old, PAGE_WRITECOPY);
+    expect_region(f, f->thread, base + 0x5000, 0x1000, MEM_COMMIT, PAGE_EXECUTE_WRITECOPY, base);
+    CHECK_INVARIANTS(f);
+}
+
+/* Bytes as a file, then the status CreateFileMapping(SEC_IMAGE) leaves. */
+static VsStatus image_status(Fixture *f, const char *name, const unsigned char *bytes, size_t size)
+{
+    assert_int_equal(vs_file_create(f->system, name, size, bytes, size, 0), STATUS_SUCCESS);
+    VsHandle h = VsCreateFile(f->thread, name, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
+                              FILE_ATTRIBUTE_NORMAL);
+    VsHandle s = VsCreateFileMapping(f->thread, h, PAGE_READONLY | SEC_IMAGE, 0, 0, NULL);
+    CHECK_INVARIANTS(f);
+    if (s)
+        return STATUS_SUCCESS;
+    assert_int_equal(VsGetLastError(f->thread), ERROR_BAD_EXE_FORMAT);
+    return VsRtlGetLastNtStatus(f->thread);
+}
+
+/* The files that are not images, each with Windows' status (Wine's loader test_Loader). */
+static void test_not_images(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    size_t size = vs_pe_file_size(&spec);
+    unsigned char *pe = malloc(size), *bad = malloc(size);
+    assert_non_null(pe);
+    assert_non_null(bad);
+    vs_pe_write(&spec, pe);
+    assert_int_equal(image_status(f, "ok", pe, size), STATUS_SUCCESS);
+    memcpy(bad, "MZ", 2);
+    assert_int_equal(image_status(f, "short", bad, 2), STATUS_INVALID_IMAGE_NOT_MZ);
+    memcpy(bad, pe, size);
+    bad[0] = 'X';
+    assert_int_equal(image_status(f, "nomz", bad, size), STATUS_INVALID_IMAGE_NOT_MZ);
+    memcpy(bad, pe, size);
+    bad[0x3C + 3] = 0x40; /* e_lfanew far past the end */
+    assert_int_equal(image_status(f, "lfanew", bad, size), STATUS_INVALID_IMAGE_PROTECT);
+    memcpy(bad, pe, size);
+    bad[0x41] = 'X'; /* "PX\0\0" */
+    assert_int_equal(image_status(f, "sig", bad, size), STATUS_INVALID_IMAGE_PROTECT);
+    memcpy(bad, pe, size);
+    memcpy(bad + 0x40, "NE", 2);
+    bad[0x40 + 0x36] = 2;
+    assert_int_equal(image_status(f, "win16", bad, size), STATUS_INVALID_IMAGE_WIN_16);
+    memcpy(bad, pe, size);
+    bad[0x58] = 0x0C; /* Magic 0x20C */
+    assert_int_equal(image_status(f, "magic", bad, size), STATUS_INVALID_IMAGE_FORMAT);
+    memcpy(bad, pe, size);
+    bad[0x44] = 0x4C; /* Machine 0x864C */
+    assert_int_equal(image_status(f, "machine", bad, size), STATUS_INVALID_IMAGE_FORMAT);
+    memcpy(bad, pe, size);
+    bad[0x58 + 24 + 1] = 0x01; /* ImageBase 0x10000100: not on 64 KB */
+    assert_int_equal(image_status(f, "base", bad, size), STATUS_INVALID_IMAGE_FORMAT);
+    memcpy(bad, pe, size);
+    bad[0x58 + 56 + 1] = 0x10; /* SizeOfImage 0x1000: the sections do not fit */
+    assert_int_equal(image_status(f, "small", bad, size), STATUS_INVALID_IMAGE_FORMAT);
+    assert_int_equal(image_status(f, "empty", pe, 0), STATUS_INVALID_FILE_FOR_SECTION);
+    /* A maximum size above SizeOfImage is too big; SEC_NOCACHE is taken and dropped. */
+    VsHandle h = VsCreateFile(f->thread, "ok", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING, 0);
+    assert_int_equal(VsCreateFileMapping(f->thread, h, PAGE_READONLY | SEC_IMAGE, 0, 0x9000, NULL),
+                     0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_SECTION_TOO_BIG);
+    VsHandle s =
+        VsCreateFileMapping(f->thread, h, PAGE_READONLY | SEC_IMAGE | SEC_NOCACHE, 0, 0, NULL);
+    assert_true(s != 0);
+    VsSectionInfo info;
+    vs_section_info(vs_handle_section(f->thread, s), &info);
+    assert_int_equal(info.attributes, SEC_IMAGE | SEC_FILE);
+    free(pe);
+    free(bad);
+}
+
+/* A 32-bit system maps PE32 images and refuses PE32+ ones. */
+static void test_x86(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec plus = app_spec(true), pe32 = app_spec(false);
+    VsHandle s = VsCreateFileMapping(f->thread, declare(f, "a64.dll", &plus),
+                                     PAGE_READONLY | SEC_IMAGE, 0, 0, NULL);
+    assert_int_equal(s, 0);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_IMAGE_WIN_64);
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, image_section(f, declare(f, "a32.dll", &pe32)), &base),
+                     STATUS_SUCCESS);
+    assert_int_equal(base, BASE);
+    expect_region(f, f->thread, BASE + 0x1000, 0x3000, MEM_COMMIT, PAGE_EXECUTE_READ, BASE);
+}
+
+/* Closing every handle and view deletes the image section; the file can be mapped again. */
+static void test_lifetime(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle file = declare(f, "app.dll", &spec);
+    VsHandle s = image_section(f, file);
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, s, &base), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, base + 0x5000, 1), STATUS_SUCCESS);
+    assert_true(VsCloseHandle(f->thread, s));
+    CHECK_INVARIANTS(f);
+    assert_true(VsUnmapViewOfFile(f->thread, base));
+    CHECK_INVARIANTS(f);
+    s = image_section(f, file);
+    assert_int_equal(map_image(f, f->thread, s, &base), STATUS_SUCCESS);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, base + 0x5000, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 'd'); /* the store was this process's copy, never the file's */
+}
+
+/* Declares an EXE (not large-address-aware unless asked) and a small ntdll, both for this system.
+ */
+static void declare_process_files(Fixture *f, bool plus, uint16_t extra)
+{
+    VsPeSpec exe = {.pe32_plus = plus,
+                    .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | extra,
+                    .image_base = 0x400000};
+    VsPeSpec ntdll = {.pe32_plus = plus,
+                      .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                      .image_base = 0x7C900000};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x2000 0x2000 rxc; .data 0x1000 0x200 rwi", &exe, error,
+                                     sizeof error));
+    assert_true(vs_pe_parse_sections(".text 0x10000 0x10000 rxc; .data 0x2000 0x200 rwi", &ntdll,
+                                     error, sizeof error));
+    declare(f, "app.exe", &exe);
+    declare(f, "ntdll.dll", &ntdll);
+}
+
+/* A process made from an EXE on x86: the EXE at its base, ntdll, the PEB at 0x7FFDF000 below
+ * KUSER_SHARED_DATA; the loader finds both; a bad EXE makes no process. */
+static void test_process_x86(void **state)
+{
+    Fixture *f = *state;
+    declare_process_files(f, false, 0);
+    VsProcess *p;
+    assert_int_equal(vs_process_create_image(f->system, "app", "app.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    VsProcessImageInfo info;
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0x7FFDF000);
+    assert_int_equal(info.image_base, 0x400000);
+    assert_int_equal(info.stack_reserve, 0x100000);
+    VsThread *t = vs_process_main_thread(p);
+    assert_int_equal(VsGetModuleHandle(t, NULL), 0x400000);
+    assert_int_equal(VsGetModuleHandle(t, "NTDLL"), 0x7C900000);
+    assert_int_equal(VsGetModuleHandle(t, "kernel32.dll"), 0);
+    assert_int_equal(VsGetLastError(t), ERROR_MOD_NOT_FOUND);
+    VsMemoryBasicInformation mbi;
+    assert_int_equal(VsVirtualQuery(t, 0x7FFDF000, &mbi, sizeof mbi), 28);
+    assert_int_equal(mbi.Type, MEM_PRIVATE);
+    assert_int_equal(mbi.Protect, PAGE_READWRITE);
+    assert_false(VsVirtualFree(t, 0x7FFDF000, 0, MEM_RELEASE)); /* the kernel's: no change */
+    VsModuleInfo modules[4];
+    assert_int_equal(vs_process_modules(p, modules, 4), 2);
+    assert_string_equal(modules[1].name, "ntdll.dll");
+    assert_true(modules[0].pinned);
+    assert_int_equal(vs_file_create(f->system, "bad.exe", 4, "MZxx", 4, 0), STATUS_SUCCESS);
+    assert_int_equal(vs_process_create_image(f->system, "bad", "bad.exe", "ntdll.dll", &p),
+                     STATUS_INVALID_IMAGE_NOT_MZ);
+    assert_null(p);
+    assert_int_equal(vs_system_process_count(f->system), 2); /* none was made */
+}
+
+/* /3GB: an EXE that is not large-address-aware gets 2-3 GB reserved and its PEB below 2 GB; an
+ * aware one has the PEB at 0xBFFDF000. */
+static void test_process_x86_3gb(void **state)
+{
+    Fixture *f = *state;
+    declare_process_files(f, false, 0);
+    VsProcess *p;
+    assert_int_equal(vs_process_create_image(f->system, "old", "app.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    VsProcessImageInfo info;
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0x7FFDF000);
+    VsMemoryBasicInformation mbi;
+    VsThread *t = vs_process_main_thread(p);
+    assert_int_equal(VsVirtualQuery(t, 0x80000000, &mbi, sizeof mbi), 28);
+    assert_int_equal(mbi.State, MEM_RESERVE);
+    assert_int_equal(mbi.RegionSize, 0xBFFE0000 - 0x80000000);
+    assert_int_equal(VsVirtualAlloc(t, 0x90000000, 0x1000, MEM_RESERVE, PAGE_READWRITE), 0);
+    CHECK_INVARIANTS(f);
+    VsPeSpec aware = {.characteristics =
+                          IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_LARGE_ADDRESS_AWARE,
+                      .image_base = 0x400000};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x1000 rx", &aware, error, sizeof error));
+    declare(f, "big.exe", &aware);
+    assert_int_equal(vs_process_create_image(f->system, "big", "big.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0xBFFDF000);
+    CHECK_INVARIANTS(f);
+}
+
+/* x64: the PEB under the highest VAD address; LoadLibrary counts loads, FreeLibrary unmaps with
+ * the last; an image whose base is taken and that has no relocations cannot be loaded. */
+static void test_process_x64_loader(void **state)
+{
+    Fixture *f = *state;
+    declare_process_files(f, true, IMAGE_FILE_LARGE_ADDRESS_AWARE);
+    VsProcess *p;
+    assert_int_equal(vs_process_create_image(f->system, "app", "app.exe", "ntdll.dll", &p),
+                     STATUS_SUCCESS);
+    VsProcessImageInfo info;
+    assert_true(vs_process_image_info(p, &info));
+    assert_int_equal(info.peb, 0x7FFFFFFDF000ull);
+    VsThread *t = vs_process_main_thread(p);
+    VsPeSpec spec = app_spec(true);
+    declare(f, "app.dll", &spec);
+    assert_int_equal(VsLoadLibrary(t, "app.dll"), BASE);
+    assert_int_equal(VsLoadLibraryEx(t, "APP.DLL", DONT_RESOLVE_DLL_REFERENCES), BASE);
+    assert_true(VsFreeLibrary(t, BASE));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(VsGetModuleHandle(t, "app"), BASE);
+    assert_true(VsFreeLibrary(t, BASE));
+    assert_int_equal(VsGetModuleHandle(t, "app"), 0);
+    assert_int_equal(query(f, BASE).State, MEM_FREE);
+    assert_false(VsFreeLibrary(t, BASE));
+    assert_int_equal(VsGetLastError(t), ERROR_MOD_NOT_FOUND);
+    assert_true(VsFreeLibrary(t, 0x400000)); /* the EXE is pinned: nothing happens */
+    assert_int_equal(VsGetModuleHandle(t, NULL), 0x400000);
+    assert_int_equal(VsVirtualAlloc(t, BASE, 0x1000, MEM_RESERVE, PAGE_READWRITE), BASE);
+    assert_int_equal(VsLoadLibrary(t, "app.dll"), 0);
+    assert_int_equal(VsGetLastError(t), ERROR_INVALID_ADDRESS);
+    assert_int_equal(VsLoadLibrary(t, "missing.dll"), 0);
+    assert_int_equal(VsGetLastError(t), ERROR_MOD_NOT_FOUND);
+    CHECK_INVARIANTS(f);
+}
+
+/* LoadLibrary of a relocatable DLL whose base is taken: mapped elsewhere, each pointer its
+ * relocations name moved by the distance, exactly those pages made private; a view mapped without
+ * the loader keeps the file's pointers. */
+static void test_relocation(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = {.pe32_plus = true,
+                     .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                     .image_base = BASE};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x2000 0x2000 rxcf; .data 0x1000 0x200 rwi", &spec,
+                                     error, sizeof error));
+    VsHandle file = declare(f, "reloc.dll", &spec);
+    assert_int_equal(VsVirtualAlloc(f->thread, BASE, 0x10000, MEM_RESERVE, PAGE_READWRITE), BASE);
+    uint64_t m = VsLoadLibrary(f->thread, "reloc.dll");
+    assert_true(m != 0 && m != BASE);
+    CHECK_INVARIANTS(f);
+    for (uint64_t page = 0x1000; page <= 0x2000; page += 0x1000) {
+        uint64_t value = 0;
+        for (unsigned i = 0; i < 8; i++) {
+            uint8_t byte;
+            assert_int_equal(vs_memory_read(f->thread, m + page + i, &byte), STATUS_SUCCESS);
+            value |= (uint64_t)byte << (8 * i);
+        }
+        assert_int_equal(value, m + page); /* was BASE + page in the file */
+        VsPteWalk w;
+        vs_pte_walk(f->process, m + page, &w);
+        VsFrameInfo frame;
+        assert_true(vs_page_frame_info(f->system, vs_pte_frame_number(w.level[w.levels - 1].entry),
+                                       &frame));
+        assert_int_equal(frame.section, 0); /* the process's own copy, no section's page */
+    }
+    assert_int_equal(query(f, m + 0x1000).Protect, PAGE_EXECUTE_READ); /* put back */
+    uint64_t view = 0, size = 0, offset = 0;
+    VsHandle s = image_section(f, file);
+    assert_int_equal(VsNtMapViewOfSection(f->thread, s, VS_CURRENT_PROCESS, &view, 0, 0, &offset,
+                                          &size, 1, 0, PAGE_READONLY),
+                     STATUS_IMAGE_NOT_AT_BASE);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, view + 0x1003, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 0x10); /* 0x10001000 as the file has it: no loader, no relocation */
+    CHECK_INVARIANTS(f);
+}
+
+/* ---- The invariant checker's image rules ------------------------------------------------------
+ */
+
+/* vs_check fails, and its message names the invariant. */
+static void assert_trips(Fixture *f, const char *invariant)
+{
+    char why[512];
+    assert_false(vs_check(f->system, why, sizeof why));
+    if (!strstr(why, invariant)) {
+        print_error("vs_check reported \"%s\", not \"%s\"\n", why, invariant);
+        fail();
+    }
+}
+
+/* An image view charges its write-copy pages; the file names its image section; a prototype PTE
+ * and a frame carry their subsection's protection. */
+static void test_checker_rules(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, s, &base), STATUS_SUCCESS);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, base + 0x1000, &byte), STATUS_SUCCESS);
+    VsVad *vad = (VsVad *)vs_vad_lookup(f->process, base);
+    VsSection *section = vs_mapped_vad(vad)->section;
+    uint32_t protection = vad->protection;
+    vad->protection = MM_READONLY;
+    assert_trips(f, "image view does not charge its image's write-copy pages");
+    vad->protection = protection;
+    section->file->image_section = NULL;
+    assert_trips(f, "image section not the file's image section");
+    section->file->image_section = section;
+    uint64_t pte = vs_prototype_read(section, 4);
+    assert_true(vs_prototype_write(section, 4, vs_pte_make_subsection(MM_READWRITE)));
+    assert_trips(f, "prototype PTE of the wrong backing");
+    assert_true(vs_prototype_write(section, 4, pte));
+    VsPfn *pfn = &f->system->pfn.frames[vs_pte_frame(vs_prototype_read(section, 1))];
+    uint64_t original = pfn->original_pte;
+    pfn->original_pte = vs_pte_make_subsection(MM_READONLY);
+    assert_trips(f, "an image page's frame has another protection than its subsection");
+    pfn->original_pte = original;
+    CHECK_INVARIANTS(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_layout, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_not_at_base, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_code_private_data, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_protect, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_not_images, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_x86, fixture_setup_x86, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_lifetime, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_x86, fixture_setup_x86, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_x86_3gb, fixture_setup_x86_3gb,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_process_x64_loader, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_relocation, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_checker_rules, fixture_setup_x64, fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,338 @@
+/*
+ * pe_build.c - builds the bytes of a declared PE image (pe_build.h says what and why).
+ *
+ * The fields follow Microsoft's "PE Format" page; the values are the ones every Windows since Vista
+ * and Wine accept (Wine's kernel32 loader tests build images the same way): OS and subsystem
+ * version 6.0, console subsystem, 1 MB stack and heap reserves with a page committed, sixteen empty
+ * data directories.
+ */
+#include "pe_build.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    FILE_ALIGNMENT = 0x200,
+    SECTION_ALIGNMENT = 0x1000,
+    NT_OFFSET = 0x40, /* e_lfanew */
+    OPTIONAL_OFFSET = NT_OFFSET + 4 + 20,
+    SECTION_HEADER = 40,
+    PAGE = 0x1000,
+};
+
+static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
+
+static void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    put16(p, (uint16_t)v);
+    put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t optional_size(const VsPeSpec *spec) { return spec->pe32_plus ? 0xF0 : 0xE0; }
+
+static uint32_t virtual_size(const VsPeSection *s)
+{
+    return s->virtual_size ? s->virtual_size : (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
+}
+
+/* The pages of a section that start with a relocated pointer: those holding raw data. */
+static uint32_t fixup_pages(const VsPeSection *s)
+{
+    uint32_t bytes = s->raw_size < virtual_size(s) ? s->raw_size : virtual_size(s);
+    return s->fixups ? (uint32_t)round_up(bytes, PAGE) / PAGE : 0;
+}
+
+/* The .reloc section's bytes: a block per page (IMAGE_BASE_RELOCATION, 8 bytes) with one entry
+ * and an IMAGE_REL_BASED_ABSOLUTE one to pad it to 4 bytes. 0 when no section asks for fixups. */
+static uint32_t reloc_bytes(const VsPeSpec *spec)
+{
+    uint32_t pages = 0;
+    for (uint32_t i = 0; i < spec->count; i++)
+        pages += fixup_pages(&spec->sections[i]);
+    return 12 * pages;
+}
+
+static uint32_t headers_size(const VsPeSpec *spec)
+{
+    uint32_t sections = spec->count + (reloc_bytes(spec) ? 1 : 0);
+    return (uint32_t)round_up(OPTIONAL_OFFSET + optional_size(spec) + SECTION_HEADER * sections,
+                              FILE_ALIGNMENT);
+}
+
+/* Where each section lies: its RVA and its raw data's file offset (0 when it has none). */
+typedef struct Placement {
+    uint32_t rva[VS_PE_MAX_SECTIONS];
+    uint32_t raw_offset[VS_PE_MAX_SECTIONS];
+    uint32_t reloc_rva, reloc_raw; /* the .reloc section's, when there is one */
+    uint64_t size_of_image, file_size;
+} Placement;
+
+/* Each section's raw data starts on a page of the file, zeros between: the rest of a section's
+ * last page then reads as zeros on Windows, which maps whole pages from the file, and on Wine,
+ * which zeroes past the raw data (so the same bytes verify on both). */
+static void place(const VsPeSpec *spec, Placement *p)
+{
+    uint64_t rva = round_up(headers_size(spec), SECTION_ALIGNMENT);
+    uint64_t file = headers_size(spec);
+    for (uint32_t i = 0; i < spec->count; i++) {
+        const VsPeSection *s = &spec->sections[i];
+        p->rva[i] = (uint32_t)rva;
+        if (s->raw_size) {
+            file = round_up(file, PAGE);
+            p->raw_offset[i] = (uint32_t)file;
+            file += round_up(s->raw_size, FILE_ALIGNMENT);
+        } else {
+            p->raw_offset[i] = 0;
+        }
+        rva = round_up(rva + virtual_size(s), SECTION_ALIGNMENT);
+    }
+    uint32_t relocs = reloc_bytes(spec);
+    p->reloc_rva = relocs ? (uint32_t)rva : 0;
+    p->reloc_raw = relocs ? (uint32_t)round_up(file, PAGE) : 0;
+    if (relocs) {
+        file = p->reloc_raw + round_up(relocs, FILE_ALIGNMENT);
+        rva = round_up(rva + relocs, SECTION_ALIGNMENT);
+    }
+    p->size_of_image = rva;
+    p->file_size = file;
+}
+
+size_t vs_pe_file_size(const VsPeSpec *spec)
+{
+    Placement p;
+    place(spec, &p);
+    return p.file_size > VS_PE_MAX_BYTES || p.size_of_image > 0x77000000u ? 0 : (size_t)p.file_size;
+}
+
+/* The optional header's fields after the Magic and the linker version. A DLL has no entry point,
+ * so a loader that runs DllMain (Wine's, Windows') runs none. */
+static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned char *o)
+{
+    uint32_t code = 0, data = 0, bss = 0, entry = 0;
+    for (uint32_t i = 0; i < spec->count; i++) {
+        const VsPeSection *s = &spec->sections[i];
+        uint32_t raw = (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
+        if (s->characteristics & 0x20u) { /* IMAGE_SCN_CNT_CODE: an EXE starts at the first */
+            code += raw;
+            entry = entry || (spec->characteristics & 0x2000u) ? entry : p->rva[i];
+        }
+        data += (s->characteristics & 0x40u) ? raw : 0;
+        bss += (s->characteristics & 0x80u) ? virtual_size(s) : 0;
+    }
+    bool plus = spec->pe32_plus;
+    put16(o, plus ? 0x20B : 0x10B);
+    o[2] = 14; /* linker version 14.0 */
+    put32(o + 4, code);
+    put32(o + 8, data);
+    put32(o + 12, bss);
+    put32(o + 16, entry);
+    put32(o + 20, entry ? entry : (uint32_t)round_up(headers_size(spec), SECTION_ALIGNMENT));
+    if (plus)
+        put64(o + 24, spec->image_base);
+    else
+        put32(o + 28, (uint32_t)spec->image_base);
+    put32(o + 32, SECTION_ALIGNMENT);
+    put32(o + 36, FILE_ALIGNMENT);
+    put16(o + 40, 6); /* operating system version 6.0 */
+    put16(o + 48, 6); /* subsystem version 6.0 */
+    put32(o + 56, (uint32_t)p->size_of_image);
+    put32(o + 60, headers_size(spec));
+    put16(o + 68, 3); /* IMAGE_SUBSYSTEM_WINDOWS_CUI */
+    put16(o + 70, spec->dll_characteristics);
+    unsigned char *sizes = o + 72; /* stack reserve, stack commit, heap reserve, heap commit */
+    for (int i = 0; i < 4; i++) {
+        uint64_t value = i % 2 ? 0x1000 : 0x100000;
+        if (plus)
+            put64(sizes + 8 * i, value);
+        else
+            put32(sizes + 4 * i, (uint32_t)value);
+    }
+    put32(o + (plus ? 108 : 92), 16); /* NumberOfRvaAndSizes, all empty but the relocations */
+    put32(o + (plus ? 112 : 96) + 5 * 8, p->reloc_rva);
+    put32(o + (plus ? 112 : 96) + 5 * 8 + 4, reloc_bytes(spec));
+}
+
+/* The .reloc section's header and blocks, and the pointers they name: ImageBase + the page's RVA
+ * at the start of each page (IMAGE_REL_BASED_DIR64 in PE32+, HIGHLOW in PE32). */
+static void write_relocations(const VsPeSpec *spec, const Placement *p, unsigned char *out,
+                              unsigned char *header)
+{
+    uint32_t bytes = reloc_bytes(spec);
+    if (!bytes)
+        return;
+    memcpy(header, ".reloc", 6);
+    put32(header + 8, bytes);
+    put32(header + 12, p->reloc_rva);
+    put32(header + 16, (uint32_t)round_up(bytes, FILE_ALIGNMENT));
+    put32(header + 20, p->reloc_raw);
+    put32(header + 36, 0x42000040u); /* initialised data, discardable, read */
+    unsigned char *block = out + p->reloc_raw;
+    for (uint32_t i = 0; i < spec->count; i++) {
+        for (uint32_t page = 0; page < fixup_pages(&spec->sections[i]); page++, block += 12) {
+            uint32_t rva = p->rva[i] + page * PAGE;
+            put32(block, rva);
+            put32(block + 4, 12);
+            put16(block + 8, (uint16_t)((spec->pe32_plus ? 10 : 3) << 12));
+            unsigned char *pointer = out + p->raw_offset[i] + page * PAGE;
+            if (spec->pe32_plus)
+                put64(pointer, spec->image_base + rva);
+            else
+                put32(pointer, (uint32_t)(spec->image_base + rva));
+        }
+    }
+}
+
+void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
+{
+    Placement p;
+    place(spec, &p);
+    memset(out, 0, p.file_size);
+    out[0] = 'M';
+    out[1] = 'Z';
+    put32(out + 0x3C, NT_OFFSET);
+    memcpy(out + NT_OFFSET, "PE\0\0", 4);
+    unsigned char *file_header = out + NT_OFFSET + 4;
+    put16(file_header, spec->pe32_plus ? 0x8664 : 0x14C);
+    put16(file_header + 16, (uint16_t)optional_size(spec));
+    put16(file_header + 18, spec->characteristics);
+    write_optional(spec, &p, out + OPTIONAL_OFFSET);
+    unsigned char *table = out + OPTIONAL_OFFSET + optional_size(spec);
+    put16(file_header + 2, (uint16_t)(spec->count + (reloc_bytes(spec) ? 1 : 0)));
+    for (uint32_t i = 0; i < spec->count; i++) {
+        const VsPeSection *s = &spec->sections[i];
+        unsigned char *h = table + SECTION_HEADER * i;
+        memcpy(h, s->name, strlen(s->name));
+        put32(h + 8, virtual_size(s));
+        put32(h + 12, p.rva[i]);
+        put32(h + 16, (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT));
+        put32(h + 20, p.raw_offset[i]);
+        put32(h + 36, s->characteristics);
+        char fill = s->name[0] == '.' && s->name[1] ? s->name[1] : s->name[0];
+        memset(out + p.raw_offset[i], fill, s->raw_size);
+    }
+    write_relocations(spec, &p, out, table + SECTION_HEADER * spec->count);
+}
+
+/* ---- The declaration's text ------------------------------------------------------------------ */
+
+/* FLAGS: a number, or letters for the IMAGE_SCN_* bits. False for anything else. */
+static bool parse_flags(const char *word, uint32_t *flags, bool *fixups)
+{
+    char *end;
+    *flags = (uint32_t)strtoul(word, &end, 0);
+    *fixups = false;
+    if (isdigit((unsigned char)word[0]))
+        return *end == '\0';
+    static const struct {
+        char letter;
+        uint32_t bit;
+    } letters[] = {{'r', 0x40000000u}, {'w', 0x80000000u}, {'x', 0x20000000u}, {'s', 0x10000000u},
+                   {'c', 0x00000020u}, {'i', 0x00000040u}, {'u', 0x00000080u}};
+    *flags = 0;
+    for (const char *c = word; *c; c++) {
+        if (*c == 'f') {
+            *fixups = true;
+            continue;
+        }
+        size_t i = 0;
+        while (i < sizeof letters / sizeof letters[0] && letters[i].letter != *c)
+            i++;
+        if (i == sizeof letters / sizeof letters[0])
+            return false;
+        *flags |= letters[i].bit;
+    }
+    return true;
+}
+
+static bool parse_size(const char *word, uint32_t *value)
+{
+    char *end;
+    unsigned long long v = strtoull(word, &end, 0);
+    *value = (uint32_t)v;
+    return isdigit((unsigned char)word[0]) && *end == '\0' && v <= 0x10000000ull;
+}
+
+/* One section's four words. */
+static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
+{
+    char *words[5] = {0};
+    int n = 0;
+    for (char *c = text; *c && n < 5;) {
+        c += strspn(c, " \t");
+        if (!*c)
+            break;
+        words[n++] = c;
+        c += strcspn(c, " \t");
+        if (*c)
+            *c++ = '\0';
+    }
+    if (n != 4) {
+        snprintf(error, room, "a section is \"NAME VIRTUAL_SIZE RAW_SIZE FLAGS\" (4 words, not %d)",
+                 n);
+        return false;
+    }
+    if (strlen(words[0]) > 8) {
+        snprintf(error, room, "section name \"%s\" is longer than 8 characters", words[0]);
+        return false;
+    }
+    strcpy(s->name, words[0]);
+    if (!parse_size(words[1], &s->virtual_size) || !parse_size(words[2], &s->raw_size)) {
+        snprintf(error, room, "section %s: sizes are numbers up to 0x10000000", s->name);
+        return false;
+    }
+    if (!s->virtual_size && !s->raw_size) {
+        snprintf(error, room, "section %s: a virtual size or a raw size is needed", s->name);
+        return false;
+    }
+    if (!parse_flags(words[3], &s->characteristics, &s->fixups)) {
+        snprintf(error, room, "section %s: flags are a number or letters of rwxsciuf", s->name);
+        return false;
+    }
+    return true;
+}
+
+bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room)
+{
+    char copy[1024];
+    if (strlen(text) >= sizeof copy) {
+        snprintf(error, room, "the sections text is longer than %zu characters", sizeof copy - 1);
+        return false;
+    }
+    strcpy(copy, text);
+    spec->count = 0;
+    char *next = copy;
+    while (next) {
+        char *part = next;
+        next = strchr(part, ';');
+        if (next)
+            *next++ = '\0';
+        if (strspn(part, " \t") == strlen(part))
+            continue;
+        if (spec->count == VS_PE_MAX_SECTIONS) {
+            snprintf(error, room, "an image declares at most %d sections", VS_PE_MAX_SECTIONS);
+            return false;
+        }
+        if (!parse_section(part, &spec->sections[spec->count], error, room))
+            return false;
+        spec->count++;
+    }
+    if (!spec->count) {
+        snprintf(error, room, "an image needs at least one section");
+        return false;
+    }
+    return true;
+}

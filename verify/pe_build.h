@@ -1,0 +1,53 @@
+/*
+ * pe_build.h - the bytes of a small PE image made from a declaration, the same for the model and
+ * for the agents.
+ *
+ * A scenario's pe("name", characteristics, image_base, dll_characteristics, "sections") declares an
+ * image without a PE on disk. The runner builds its bytes into the model's file store, and the
+ * verification agents build the very same bytes into a real file, so both systems map one image.
+ * The layout is what Wine's loader tests build (dlls/kernel32/tests/loader.c, nt_header_template):
+ * a 64-byte DOS header with e_lfanew 0x40, the NT headers, the section table, FileAlignment 0x200,
+ * SectionAlignment 0x1000, sections contiguous from the first page after the headers. Pure C11 with
+ * no I/O, so the Win32 agent compiles it too.
+ */
+#ifndef VS_PE_BUILD_H
+#define VS_PE_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VS_PE_MAX_SECTIONS 16
+#define VS_PE_MAX_BYTES (64u << 20) /* the most a declared image's file may hold */
+
+typedef struct VsPeSection {
+    char name[9];
+    uint32_t virtual_size;    /* VirtualSize; 0 takes the raw size */
+    uint32_t raw_size;        /* initialised bytes in the file (rounded up to FileAlignment) */
+    uint32_t characteristics; /* IMAGE_SCN_* */
+    bool fixups; /* a pointer the loader must relocate at the start of each page of raw data */
+} VsPeSection;
+
+typedef struct VsPeSpec {
+    bool pe32_plus;               /* PE32+ for AMD64, else PE32 for i386 */
+    uint16_t characteristics;     /* the file header's IMAGE_FILE_* */
+    uint64_t image_base;          /* the preferred base */
+    uint16_t dll_characteristics; /* IMAGE_DLLCHARACTERISTICS_* */
+    uint32_t count;
+    VsPeSection sections[VS_PE_MAX_SECTIONS];
+} VsPeSpec;
+
+/* Reads the sections text: sections separated by ';', each "NAME VIRTUAL RAW FLAGS" with the sizes
+ * in C notation and FLAGS a number or letters (r read, w write, x execute, s shared, c code, i
+ * initialised data, u uninitialised data; and f, no IMAGE_SCN_ bit: each page of the section's
+ * raw data starts with a pointer to itself, ImageBase + its RVA, which a .reloc section the builder
+ * adds lists as a base relocation, so a loader that moves the image rewrites it). False with a
+ * sentence in error on a mistake. */
+bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
+/* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */
+size_t vs_pe_file_size(const VsPeSpec *spec);
+/* Writes the file's bytes (vs_pe_file_size of them) to out. Each section's raw data is its name's
+ * first letter after the dot, repeated, so a page read from the file is told from a zero page. */
+void vs_pe_write(const VsPeSpec *spec, unsigned char *out);
+
+#endif

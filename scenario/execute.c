@@ -367,6 +367,47 @@ static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutco
                                     (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
 }
 
+/* ---- Windows: the FromApp calls ----------------------------------------------------------------
+ */
+
+static void execute_virtual_alloc_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsVirtualAllocFromApp(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+static void execute_virtual_alloc_2_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter parameter = extended_parameter(op);
+    outcome->ret = VsVirtualAlloc2FromApp(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
+                                          a[5] ? &parameter : NULL, (uint32_t)a[6]);
+}
+
+static void execute_virtual_protect_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint32_t old = OLD_PROTECT_UNWRITTEN;
+    outcome->ret = VsVirtualProtectFromApp(thread, op->arg[0], op->arg[1], (uint32_t)op->arg[2],
+                                           op->by_ref & (1u << 3) ? &old : NULL);
+    old_protect_out(op, outcome, 3, old);
+}
+
+static void execute_map_view_of_file_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsMapViewOfFileFromApp(thread, a[0], (uint32_t)a[1], a[2], a[3]);
+}
+
+static void execute_map_view_of_file_3_from_app(VsThread *thread, const VsOp *op,
+                                                VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter parameter = extended_parameter(op);
+    outcome->ret =
+        VsMapViewOfFile3FromApp(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
+                                (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+}
+
 static void execute_unmap_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     outcome->ret = VsUnmapViewOfFile(thread, op->arg[0]);

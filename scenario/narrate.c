@@ -779,12 +779,19 @@ static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValu
     } else if (v->kind != VS_VALUE_STRING && vs_op_failed(kind, v->i)) {
         VsThread *thread = vs_runner_thread(runner);
         VsStatus status = VsRtlGetLastNtStatus(thread);
-        const char *error_name = vs_win32_error_name(VsGetLastError(thread));
-        g_string_append_printf(
-            out, ": failed, GetLastError() = %u %s (from %s: ", VsGetLastError(thread),
-            error_name ? error_name : "", vs_status_name(status) ? vs_status_name(status) : "?");
-        append_status_words(runner, status, out);
-        g_string_append_c(out, ')');
+        uint32_t error = VsGetLastError(thread);
+        const char *error_name = vs_win32_error_name(error);
+        g_string_append_printf(out, ": failed, GetLastError() = %u %s", error,
+                               error_name ? error_name : "");
+        if (vs_status_to_win32(status) != error) {
+            /* kernelbase's own refusal: the last status is an earlier call's */
+            g_string_append(out, " (kernelbase's own check, before any NT call)");
+        } else {
+            g_string_append_printf(
+                out, " (from %s: ", vs_status_name(status) ? vs_status_name(status) : "?");
+            append_status_words(runner, status, out);
+            g_string_append_c(out, ')');
+        }
         vs_explain_failure(runner, &runner->last_op, status, out);
     }
 }

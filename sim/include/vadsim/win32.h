@@ -71,6 +71,24 @@ bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
 bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
 bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address, uint32_t flags);
 
+/* The FromApp calls (kernelbase, Windows 10; fromapp.c): VirtualAllocFromApp and
+ * VirtualAlloc2FromApp refuse each of the four executable protections (ERROR_INVALID_PARAMETER,
+ * nothing allocated); for a desktop process the rest is their siblings'. */
+uint64_t VsVirtualAllocFromApp(VsThread *thread, uint64_t address, uint64_t size,
+                               uint32_t allocation_type, uint32_t protection);
+uint64_t VsVirtualAlloc2FromApp(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                                uint32_t allocation_type, uint32_t page_protection,
+                                const VsMemExtendedParameter *parameters, uint32_t parameter_count);
+bool VsVirtualProtectFromApp(VsThread *thread, uint64_t address, uint64_t size,
+                             uint32_t new_protection, uint32_t *old_protection);
+uint64_t VsMapViewOfFileFromApp(VsThread *thread, VsHandle mapping, uint32_t desired_access,
+                                uint64_t file_offset, uint64_t bytes);
+uint64_t VsMapViewOfFile3FromApp(VsThread *thread, VsHandle mapping, VsHandle process,
+                                 uint64_t base_address, uint64_t offset, uint64_t view_size,
+                                 uint32_t allocation_type, uint32_t page_protection,
+                                 const VsMemExtendedParameter *parameters,
+                                 uint32_t parameter_count);
+
 /* ---- Files and processes --------------------------------------------------------------------- */
 
 /* CreateFile (no security attributes or template; sharing is not modelled). INVALID_HANDLE_VALUE

@@ -264,6 +264,17 @@ static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsStatus status = vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
     outcome->exception = exception_of(thread, status);
+    outcome->exception_access = outcome->exception ? VS_WRITE_ACCESS : 0;
+    outcome->ret = outcome->exception;
+}
+
+/* execute(address): what the fetch raised; an exception's access is the execute kind (a guard
+ * page's too: ExceptionInformation[0] is 8 for every exception a fetch raises). */
+static void execute_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsStatus status = vs_memory_execute(thread, op->arg[0]);
+    outcome->exception = exception_of(thread, status);
+    outcome->exception_access = outcome->exception ? VS_EXECUTE_ACCESS : 0;
     outcome->ret = outcome->exception;
 }
 

@@ -89,10 +89,10 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     case VS_RETURN_INT:
         if (model->ret != other->ret)
             vs_diverge(divergences,
-                       op->kind == VS_OP_GET_LAST_ERROR           ? "GetLastError"
-                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
-                       : op->kind == VS_OP_WRITE                  ? "exception"
-                                                                  : "return",
+                       op->kind == VS_OP_GET_LAST_ERROR                       ? "GetLastError"
+                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS             ? "RtlGetLastNtStatus"
+                       : op->kind == VS_OP_WRITE || op->kind == VS_OP_EXECUTE ? "exception"
+                                                                              : "return",
                        model->ret, other->ret);
         break;
     case VS_RETURN_NONE: break;
@@ -221,8 +221,14 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
         else if (from_status && model->last_status != other->last_status)
             vs_diverge(divergences, "RtlGetLastNtStatus", model->last_status, other->last_status);
     }
-    if (op->kind != VS_OP_WRITE && model->exception != other->exception)
+    /* write and execute return the exception: compared as the return value */
+    gboolean returns_exception = op->kind == VS_OP_WRITE || op->kind == VS_OP_EXECUTE;
+    if (!returns_exception && model->exception != other->exception)
         vs_diverge(divergences, "exception", model->exception, other->exception);
+    if (model->exception && model->exception == other->exception &&
+        model->exception_access != other->exception_access)
+        vs_diverge(divergences, "ExceptionInformation[0]", model->exception_access,
+                   other->exception_access);
     compare_outs(relations, op, model, other, divergences);
     if (model->has_mbi && other->has_mbi && model->ret && other->ret)
         compare_mbi(relations, &model->mbi, &other->mbi, divergences);

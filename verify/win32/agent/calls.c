@@ -535,12 +535,27 @@ static void call_nt_unmap_view_ex(const AgentRequest *r)
 
 /* ---- Memory accesses, the working set and write watch ---------------------------------------- */
 
-static void call_read(const AgentRequest *r) { answer(probe_read(r->v[0])); }
+/* read, write and execute answer the access kind of the exception they raised too
+ * (ExceptionInformation[0]; 0 when none). */
+static void answer_access(uint64_t ret)
+{
+    answer_start(ret);
+    answer_more(guard.code ? (uint32_t)guard.access : 0);
+    answer_end();
+}
+
+static void call_read(const AgentRequest *r) { answer_access(probe_read(r->v[0])); }
 
 static void call_write(const AgentRequest *r)
 {
     probe_write(r->v[0], (uint8_t)r->v[1]);
-    answer((uint32_t)guard.code);
+    answer_access((uint32_t)guard.code);
+}
+
+static void call_execute(const AgentRequest *r)
+{
+    probe_fetch(r->v[0]);
+    answer_access((uint32_t)guard.code);
 }
 
 static void call_walk(const AgentRequest *r) { do_walk(r->v[0], r->v[1]); }
@@ -618,6 +633,7 @@ const AgentCall agent_calls[] = {
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
     {"read", 1, call_read},
     {"write", 2, call_write},
+    {"execute", 1, call_execute},
     {"QueryWorkingSetEx", 2, do_working_set},
     {"GetProcessMemoryInfo", 1, do_memory_info},
     {"GlobalMemoryStatusEx", 0, do_memory_status},

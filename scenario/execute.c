@@ -378,6 +378,12 @@ static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutco
                                     (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
 }
 
+static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    (void)op;
+    outcome->ret = VsGetLargePageMinimum(thread);
+}
+
 /* ---- Windows: the FromApp calls ----------------------------------------------------------------
  */
 

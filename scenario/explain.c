@@ -300,6 +300,14 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
     VsOpKind kind = op->kind;
     if (from_app_rule(op, out))
         return TRUE;
+    if (status == STATUS_PRIVILEGE_NOT_HELD && allocates(kind) && (op_type(op) & MEM_LARGE_PAGES)) {
+        g_string_append(out, "large pages are locked in memory for good, so MEM_LARGE_PAGES needs "
+                             "SeLockMemoryPrivilege (\"Lock pages in memory\"), which an "
+                             "administrator must grant and the process enable; this process does "
+                             "not hold it. Instead: ordinary 4 KB pages (the same call without "
+                             "MEM_LARGE_PAGES)");
+        return TRUE;
+    }
     if (placeholder_rule(runner, op, out))
         return TRUE;
     if (status == STATUS_CONFLICTING_ADDRESSES && allocates(kind) && (op_type(op) & MEM_RESERVE))

@@ -35,6 +35,7 @@
     XX(MEM_RESET_UNDO, 0x01000000u)                                                                \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
+    XX(MEM_LARGE_PAGES, 0x20000000u)                                                               \
     XX(AT_ROUND_TO_PAGE, 0x40000000u)                                                              \
     XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
 

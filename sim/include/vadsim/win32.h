@@ -28,6 +28,8 @@ uint32_t VsGetLastError(const VsThread *thread);
 VsStatus VsRtlGetLastNtStatus(const VsThread *thread);
 void VsSetLastError(VsThread *thread, uint32_t error);
 void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info);
+/* The smallest large page (what a PDE maps): 2 MB on x64, 4 MB on x86. */
+uint64_t VsGetLargePageMinimum(const VsThread *thread);
 bool VsCloseHandle(VsThread *thread, VsHandle handle);
 
 uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint32_t allocation_type,

@@ -560,6 +560,12 @@ static void call_execute(const AgentRequest *r)
 
 static void call_walk(const AgentRequest *r) { do_walk(r->v[0], r->v[1]); }
 
+static void call_get_large_page_minimum(const AgentRequest *r)
+{
+    (void)r;
+    answer(GetLargePageMinimum());
+}
+
 static void call_set_process_working_set_size(const AgentRequest *r)
 {
     answer(SetProcessWorkingSetSize(H(r->v[0]), r->v[1], r->v[2]));
@@ -634,6 +640,7 @@ const AgentCall agent_calls[] = {
     {"read", 1, call_read},
     {"write", 2, call_write},
     {"execute", 1, call_execute},
+    {"GetLargePageMinimum", 0, call_get_large_page_minimum},
     {"QueryWorkingSetEx", 2, do_working_set},
     {"GetProcessMemoryInfo", 1, do_memory_info},
     {"GlobalMemoryStatusEx", 0, do_memory_status},

@@ -124,6 +124,10 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         *out = int_value(runner->exception);
         return TRUE;
     }
+    if (strcmp(expr->name, "exception_access") == 0) {
+        *out = int_value(runner->exception_access);
+        return TRUE;
+    }
     if (strcmp(expr->name, "errno") == 0)
         return eval_errno(runner, expr, out, error);
     /* The checker saw the name assigned before this line: by a call given '&name' that did not
@@ -481,8 +485,10 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
     runner->last_op = op;
-    if (spec->memory_access)
+    if (spec->memory_access) {
         runner->exception = outcome.exception;
+        runner->exception_access = outcome.exception_access;
+    }
     if (op.kind == VS_OP_FORK && outcome.ret != UINT64_MAX)
         vs_runner_adopt_child(runner, outcome.ret);
     write_back(runner, expr, &outcome);

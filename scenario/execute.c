@@ -268,6 +268,17 @@ static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsStatus status = vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
     outcome->exception = exception_of(thread, status);
+    outcome->exception_access = outcome->exception ? VS_WRITE_ACCESS : 0;
+    outcome->ret = outcome->exception;
+}
+
+/* execute(address): what the fetch raised; an exception's access is the execute kind (a guard
+ * page's too: ExceptionInformation[0] is 8 for every exception a fetch raises). */
+static void execute_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsStatus status = vs_memory_execute(thread, op->arg[0]);
+    outcome->exception = exception_of(thread, status);
+    outcome->exception_access = outcome->exception ? VS_EXECUTE_ACCESS : 0;
     outcome->ret = outcome->exception;
 }
 
@@ -369,6 +380,53 @@ static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutco
     VsMemExtendedParameter parameter = extended_parameter(op);
     outcome->ret = VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
                                     (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+}
+
+static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    (void)op;
+    outcome->ret = VsGetLargePageMinimum(thread);
+}
+
+/* ---- Windows: the FromApp calls ----------------------------------------------------------------
+ */
+
+static void execute_virtual_alloc_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsVirtualAllocFromApp(thread, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+static void execute_virtual_alloc_2_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter parameter = extended_parameter(op);
+    outcome->ret = VsVirtualAlloc2FromApp(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
+                                          a[5] ? &parameter : NULL, (uint32_t)a[6]);
+}
+
+static void execute_virtual_protect_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint32_t old = OLD_PROTECT_UNWRITTEN;
+    outcome->ret = VsVirtualProtectFromApp(thread, op->arg[0], op->arg[1], (uint32_t)op->arg[2],
+                                           op->by_ref & (1u << 3) ? &old : NULL);
+    old_protect_out(op, outcome, 3, old);
+}
+
+static void execute_map_view_of_file_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsMapViewOfFileFromApp(thread, a[0], (uint32_t)a[1], a[2], a[3]);
+}
+
+static void execute_map_view_of_file_3_from_app(VsThread *thread, const VsOp *op,
+                                                VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter parameter = extended_parameter(op);
+    outcome->ret =
+        VsMapViewOfFile3FromApp(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
+                                (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
 }
 
 static void execute_unmap_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)

@@ -118,13 +118,14 @@ static uint64_t op_type(const VsOp *op)
 static gboolean allocates(VsOpKind kind)
 {
     return kind == VS_OP_VIRTUAL_ALLOC || kind == VS_OP_VIRTUAL_ALLOC_EX ||
-           kind == VS_OP_VIRTUAL_ALLOC_2 || kind == VS_OP_NT_ALLOCATE;
+           kind == VS_OP_VIRTUAL_ALLOC_2 || kind == VS_OP_NT_ALLOCATE ||
+           kind == VS_OP_VIRTUAL_ALLOC_FROM_APP || kind == VS_OP_VIRTUAL_ALLOC_2_FROM_APP;
 }
 
 static gboolean protects(VsOpKind kind)
 {
     return kind == VS_OP_VIRTUAL_PROTECT || kind == VS_OP_VIRTUAL_PROTECT_EX ||
-           kind == VS_OP_NT_PROTECT;
+           kind == VS_OP_NT_PROTECT || kind == VS_OP_VIRTUAL_PROTECT_FROM_APP;
 }
 
 static gboolean frees(VsOpKind kind)
@@ -140,7 +141,9 @@ static gboolean placeholder_rule(VsRunner *runner, const VsOp *op, GString *out)
 {
     uint64_t base = op_address(op), size = op_size(op);
     VsVadInfo v = {0};
-    if ((op->kind != VS_OP_VIRTUAL_ALLOC_2 && op->kind != VS_OP_MAP_VIEW_OF_FILE_3) ||
+    if ((op->kind != VS_OP_VIRTUAL_ALLOC_2 && op->kind != VS_OP_MAP_VIEW_OF_FILE_3 &&
+         op->kind != VS_OP_VIRTUAL_ALLOC_2_FROM_APP &&
+         op->kind != VS_OP_MAP_VIEW_OF_FILE_3_FROM_APP) ||
         !(op_type(op) & MEM_REPLACE_PLACEHOLDER))
         return FALSE;
     if (!vad_at(runner, op, base, &v) || v.kind != VS_VAD_PLACEHOLDER) {
@@ -273,9 +276,38 @@ static gboolean limit_rule(VsRunner *runner, GString *out)
     return TRUE;
 }
 
+/* VirtualAllocFromApp and VirtualAlloc2FromApp refuse the four executable protections themselves
+ * (fromapp.c): an app writes its code into read-write memory and makes it executable after. */
+static gboolean from_app_rule(const VsOp *op, GString *out)
+{
+    if (op->kind != VS_OP_VIRTUAL_ALLOC_FROM_APP && op->kind != VS_OP_VIRTUAL_ALLOC_2_FROM_APP)
+        return FALSE;
+    uint32_t protection = (uint32_t)op->arg[vs_op_protect_arg(op->kind)];
+    if (protection != PAGE_EXECUTE && protection != PAGE_EXECUTE_READ &&
+        protection != PAGE_EXECUTE_READWRITE && protection != PAGE_EXECUTE_WRITECOPY)
+        return FALSE;
+    g_string_append_printf(out,
+                           "%s creates no executable pages: it refuses each of the four "
+                           "PAGE_EXECUTE protections before any NT call, so nothing was "
+                           "allocated. Instead: allocate PAGE_READWRITE, write the code, then "
+                           "make it PAGE_EXECUTE_READ with VirtualProtectFromApp",
+                           vs_op_spec(op->kind)->name);
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
+    if (from_app_rule(op, out))
+        return TRUE;
+    if (status == STATUS_PRIVILEGE_NOT_HELD && allocates(kind) && (op_type(op) & MEM_LARGE_PAGES)) {
+        g_string_append(out, "large pages are locked in memory for good, so MEM_LARGE_PAGES needs "
+                             "SeLockMemoryPrivilege (\"Lock pages in memory\"), which an "
+                             "administrator must grant and the process enable; this process does "
+                             "not hold it. Instead: ordinary 4 KB pages (the same call without "
+                             "MEM_LARGE_PAGES)");
+        return TRUE;
+    }
     if (placeholder_rule(runner, op, out))
         return TRUE;
     if (status == STATUS_CONFLICTING_ADDRESSES && allocates(kind) && (op_type(op) & MEM_RESERVE))

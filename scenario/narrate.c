@@ -173,13 +173,19 @@ static void narrate_table_freed(const VsRunner *runner, const VsEvent *e, GStrin
     g_string_append(out, " is freed: it held no entries");
 }
 
+/* The access a fault event is about: a load, a store or an instruction fetch. */
+static const char *access_word(const VsEvent *e)
+{
+    return e->execute ? "execute" : e->write ? "write" : "read";
+}
+
 static void narrate_demand_zero_fault(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(
         out,
         "demand-zero fault (%s) at 0x%" G_GINT64_MODIFIER
         "X: never touched, so it gets frame 0x%" G_GINT64_MODIFIER "X from the %s list",
-        e->write ? "write" : "read", e->vpn_start << 12, e->frame, vs_page_location_name(e->list));
+        access_word(e), e->vpn_start << 12, e->frame, vs_page_location_name(e->list));
     if (e->list != VS_PAGE_ZEROED)
         g_string_append(out, ", zeroed first");
     append_working_set(runner, out, e);
@@ -194,7 +200,7 @@ static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString
             "section %u's prototype PTE: the page is already in frame 0x%" G_GINT64_MODIFIER
             "X, mapped by another %s; this PTE maps "
             "it too and its share count grows",
-            e->write ? "write" : "read", e->vpn_start << 12, e->section, e->frame,
+            access_word(e), e->vpn_start << 12, e->section, e->frame,
             linux_system(runner) ? "mapping" : "view");
         append_working_set(runner, out, e);
         return;
@@ -203,7 +209,7 @@ static void narrate_soft_fault(const VsRunner *runner, const VsEvent *e, GString
                            "soft fault (%s) at 0x%" G_GINT64_MODIFIER
                            "X: the page is still in frame 0x%" G_GINT64_MODIFIER
                            "X on the %s list; its PTE is made valid again, no disk read",
-                           e->write ? "write" : "read", e->vpn_start << 12, e->frame,
+                           access_word(e), e->vpn_start << 12, e->frame,
                            vs_page_location_name(e->list));
     append_working_set(runner, out, e);
 }
@@ -216,8 +222,8 @@ static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString
                                "prototype PTE says the page is in the mapped file, so it is "
                                "read from the file into frame 0x%" G_GINT64_MODIFIER
                                "X from the %s list",
-                               e->write ? "write" : "read", e->vpn_start << 12, e->section,
-                               e->frame, vs_page_location_name(e->list));
+                               access_word(e), e->vpn_start << 12, e->section, e->frame,
+                               vs_page_location_name(e->list));
         append_working_set(runner, out, e);
         return;
     }
@@ -225,7 +231,7 @@ static void narrate_hard_fault(const VsRunner *runner, const VsEvent *e, GString
                            "hard fault (%s) at 0x%" G_GINT64_MODIFIER
                            "X: the page is only in page-file slot %" G_GUINT64_FORMAT
                            ", read back into frame 0x%" G_GINT64_MODIFIER "X from the %s list",
-                           e->write ? "write" : "read", e->vpn_start << 12, e->slot, e->frame,
+                           access_word(e), e->vpn_start << 12, e->slot, e->frame,
                            vs_page_location_name(e->list));
     append_working_set(runner, out, e);
 }
@@ -240,9 +246,24 @@ static void narrate_guard_page(const VsRunner *runner, const VsEvent *e, GString
 
 static void narrate_access_violation(const VsRunner *runner, const VsEvent *e, GString *out)
 {
+    gboolean linux_words = linux_system(runner);
     g_string_append_printf(out, "the %s of page 0x%" G_GINT64_MODIFIER "X raises %s",
-                           e->write ? "write" : "read", e->vpn_start << 12,
-                           linux_system(runner) ? "SIGSEGV" : "STATUS_ACCESS_VIOLATION");
+                           access_word(e), e->vpn_start << 12,
+                           linux_words ? "SIGSEGV" : "STATUS_ACCESS_VIOLATION");
+    if (!e->execute)
+        return;
+    if (e->protection) {
+        char protect[96];
+        vs_words_protection(runner, e->protection, protect, sizeof protect);
+        g_string_append_printf(out,
+                               ": the page is resident, but its PTE has the NX bit, since %s "
+                               "does not execute%s",
+                               protect, linux_words ? "" : " (Data Execution Prevention)");
+    }
+    g_string_append(out, e->protection ? "; " : ": ");
+    g_string_append(out, linux_words ? "SEGV_ACCERR, and the page-fault error code has the "
+                                       "instruction-fetch bit"
+                                     : "ExceptionInformation[0] = 8, EXCEPTION_EXECUTE_FAULT");
 }
 
 static void narrate_frame_released(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -626,7 +647,7 @@ static void narrate_pkey_fault(const VsRunner *runner, const VsEvent *e, GString
         "(SEGV_PKUERR): the page is execute-only through protection key %" G_GUINT64_FORMAT
         ", so the fault is the key's, not the page "
         "table's: PKRU denies the access before any page is looked at",
-        e->write ? "write" : "read", e->vpn_start << 12, e->frame);
+        access_word(e), e->vpn_start << 12, e->frame);
 }
 
 /* ---- The table ------------------------------------------------------------------------------- */
@@ -798,12 +819,19 @@ static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValu
     } else if (v->kind != VS_VALUE_STRING && vs_op_failed(kind, v->i)) {
         VsThread *thread = vs_runner_thread(runner);
         VsStatus status = VsRtlGetLastNtStatus(thread);
-        const char *error_name = vs_win32_error_name(VsGetLastError(thread));
-        g_string_append_printf(
-            out, ": failed, GetLastError() = %u %s (from %s: ", VsGetLastError(thread),
-            error_name ? error_name : "", vs_status_name(status) ? vs_status_name(status) : "?");
-        append_status_words(runner, status, out);
-        g_string_append_c(out, ')');
+        uint32_t error = VsGetLastError(thread);
+        const char *error_name = vs_win32_error_name(error);
+        g_string_append_printf(out, ": failed, GetLastError() = %u %s", error,
+                               error_name ? error_name : "");
+        if (vs_status_to_win32(status) != error) {
+            /* kernelbase's own refusal: the last status is an earlier call's */
+            g_string_append(out, " (kernelbase's own check, before any NT call)");
+        } else {
+            g_string_append_printf(
+                out, " (from %s: ", vs_status_name(status) ? vs_status_name(status) : "?");
+            append_status_words(runner, status, out);
+            g_string_append_c(out, ')');
+        }
         vs_explain_failure(runner, &runner->last_op, status, out);
     }
 }

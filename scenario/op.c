@@ -134,6 +134,9 @@ static const struct {
     {"FALSE", 0},
     {"INVALID_HANDLE_VALUE", UINT64_MAX},
     {"MemoryBasicInformation", 0},
+    {"EXCEPTION_READ_FAULT", VS_READ_ACCESS},
+    {"EXCEPTION_WRITE_FAULT", VS_WRITE_ACCESS},
+    {"EXCEPTION_EXECUTE_FAULT", VS_EXECUTE_ACCESS},
 };
 
 bool vs_scenario_constant(const char *name, uint64_t *value)

@@ -159,6 +159,8 @@ typedef struct VsOutcome {
     uint32_t exception;           /* what a memory access raised; 0 if nothing: an
                                    * NTSTATUS, or in a Linux system its signal
                                    * (SIGSEGV, SIGBUS) */
+    uint32_t exception_access;    /* the kind of access that raised it (VsAccess: 0 read, 1
+                                   * write, 8 execute; ExceptionInformation[0]); 0 if none */
     uint64_t out[VS_OP_MAX_ARGS]; /* by-reference arguments coming out */
     uint32_t out_written;         /* bit i: out[i] was written by the call */
     bool has_mbi;

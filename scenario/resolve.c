@@ -61,9 +61,10 @@ static void set_shape(Resolver *r, const char *name, Shape shape)
 /* "; did you mean 'X'?" with the nearest variable of the file, constant or builtin. */
 static char *did_you_mean_name(const Resolver *r, const char *name)
 {
-    const char **candidates = g_new(const char *, VS_SCENARIO_CONSTANTS_MAX + 2);
+    const char **candidates = g_new(const char *, VS_SCENARIO_CONSTANTS_MAX + 3);
     size_t count = vs_scenario_constant_names(candidates, VS_SCENARIO_CONSTANTS_MAX);
     candidates[count++] = "exception";
+    candidates[count++] = "exception_access";
     if (r->is_linux)
         candidates[count++] = "errno";
     GPtrArray *all = g_ptr_array_new();
@@ -91,7 +92,8 @@ static Shape resolve_name(Resolver *r, const VsExpr *e)
     uint64_t value;
     if (g_hash_table_lookup_extended(r->shapes, e->name, NULL, &packed))
         return shape_of(packed);
-    if (vs_scenario_constant(e->name, &value) || strcmp(e->name, "exception") == 0)
+    if (vs_scenario_constant(e->name, &value) || strcmp(e->name, "exception") == 0 ||
+        strcmp(e->name, "exception_access") == 0)
         return number;
     if (strcmp(e->name, "errno") == 0) {
         if (!r->is_linux)

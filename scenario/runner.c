@@ -699,6 +699,7 @@ gboolean vs_runner_goto_step(VsRunner *runner, size_t step, GError **error)
     g_hash_table_remove_all(runner->variables);
     runner->pc = runner->step = runner->failures = runner->expectations = 0;
     runner->exception = STATUS_SUCCESS;
+    runner->exception_access = 0;
     g_clear_pointer(&runner->first_failure, g_free);
     GString *saved = runner->out;
     VsRunVerbosity verbosity = runner->verbosity;

@@ -50,10 +50,11 @@ struct VsRunner {
     size_t step;           /* steps begun */
     size_t failures, expectations;
     char *first_failure;
-    GArray *recorded;        /* VsRecorded, while an expect is evaluated; else NULL */
-    VsStatus exception;      /* what the last read/write raised (STATUS_SUCCESS if nothing);
-                              * in a Linux system, the signal (SIGSEGV, SIGBUS; 0 if nothing) */
-    VsCallObserver observer; /* told of every call (the verification harness); may be NULL */
+    GArray *recorded;          /* VsRecorded, while an expect is evaluated; else NULL */
+    VsStatus exception;        /* what the last read/write raised (STATUS_SUCCESS if nothing);
+                                * in a Linux system, the signal (SIGSEGV, SIGBUS; 0 if nothing) */
+    uint32_t exception_access; /* its kind: EXCEPTION_READ_FAULT, _WRITE_FAULT, _EXECUTE_FAULT */
+    VsCallObserver observer;   /* told of every call (the verification harness); may be NULL */
     void *observer_context;
     VsSystemAdjuster adjust; /* may change the system's configuration (the harness); or NULL */
     void *adjust_context;

@@ -256,18 +256,19 @@ gboolean vs_show_vad(VsRunner *runner, uint64_t argument, GError **error)
     return TRUE;
 }
 
-/* WinDbg's flag string for a valid entry: "---DA--UW-V" (Dirty, Accessed, User, Writable,
- * Valid; the model has no Global, Large, cache or NX bits to show). */
+/* WinDbg's flag string for a valid entry: "---DA--UWEV" (Dirty, Accessed, User, Writable,
+ * Executable: the page's PTE has no NX bit, Valid; the model has no Global, Large or cache bits
+ * to show). The upper levels leave execute permission to the page's own PTE and show '-'. */
 typedef struct PteFlags {
     char text[12];
 } PteFlags;
 
-static PteFlags pte_flags(uint64_t entry)
+static PteFlags pte_flags(uint64_t entry, gboolean leaf)
 {
     PteFlags flags;
-    g_snprintf(flags.text, sizeof flags.text, "---%c%c--%c%c-V", vs_pte_dirty(entry) ? 'D' : '-',
-               vs_pte_accessed(entry) ? 'A' : '-', (entry & 4) ? 'U' : '-',
-               (entry & 2) ? 'W' : 'R');
+    g_snprintf(flags.text, sizeof flags.text, "---%c%c--%c%c%cV", vs_pte_dirty(entry) ? 'D' : '-',
+               vs_pte_accessed(entry) ? 'A' : '-', (entry & 4) ? 'U' : '-', (entry & 2) ? 'W' : 'R',
+               leaf && !vs_pte_no_execute(entry) ? 'E' : '-');
     return flags;
 }
 
@@ -332,13 +333,13 @@ gboolean vs_show_pte(VsRunner *runner, uint64_t address, GError **error)
             append_invalid_pte(runner, l->entry);
         } else if (level + 1 < walk.levels) {
             g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
-                                   vs_pte_frame_number(l->entry), pte_flags(l->entry).text);
+                                   vs_pte_frame_number(l->entry), pte_flags(l->entry, FALSE).text);
         } else {
             char protect[96];
             vs_words_protection(runner, walk.protection, protect, sizeof protect);
-            g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s\n",
-                                   vs_pte_frame_number(l->entry), pte_flags(l->entry).text,
-                                   protect);
+            g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s%s\n",
+                                   vs_pte_frame_number(l->entry), pte_flags(l->entry, TRUE).text,
+                                   protect, vs_pte_no_execute(l->entry) ? "  NX" : "");
         }
     }
     return TRUE;

@@ -263,6 +263,8 @@ static void pte_level_object(VsRunner *runner, VsJsonWriter *w, uint32_t level,
         if (state == VS_PTE_STATE_VALID) {
             vs_json_flag(w, "accessed", vs_pte_accessed(l->entry));
             vs_json_flag(w, "dirty", vs_pte_dirty(l->entry));
+            if (level + 1 == walk->levels)
+                vs_json_flag(w, "no_execute", vs_pte_no_execute(l->entry));
         }
     }
     vs_json_object_end(w);

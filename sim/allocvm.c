@@ -368,8 +368,8 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
      * test_NtAllocateVirtualMemoryEx asserts it for Windows). */
     if (type & MEM_RESERVE_PLACEHOLDER)
         return STATUS_INVALID_PARAMETER;
-    const uint32_t known =
-        MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET | MEM_RESET_UNDO;
+    const uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET |
+                           MEM_RESET_UNDO | MEM_LARGE_PAGES;
     if ((type & ~known) || !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO)))
         return STATUS_INVALID_PARAMETER_5;
     if ((type & MEM_RESET) && type != MEM_RESET)
@@ -378,6 +378,9 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
         return STATUS_INVALID_PARAMETER_5; /* and so does its undo */
     /* Write watch is a property of a reservation (VadWriteWatch): only with MEM_RESERVE. */
     if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
+        return STATUS_INVALID_PARAMETER_5;
+    /* Large pages are committed at once and are neither reset nor watched (WRK allocvm.c). */
+    if ((type & MEM_LARGE_PAGES) && (!(type & MEM_COMMIT) || (type & MEM_WRITE_WATCH)))
         return STATUS_INVALID_PARAMETER_5;
     *mm_protection = vs_mm_from_win32(protect);
     /* Write-copy is for views, not private pages: a reservation refuses it here, a commit once it
@@ -418,6 +421,12 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
     status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
+    /* MEM_LARGE_PAGES needs SeLockMemoryPrivilege, checked before anything is looked at in the
+     * target (WRK: "to prevent unprivileged apps from dumping memory into a privileged process").
+     * No process of the model holds it, as no account does until an administrator grants "Lock
+     * pages in memory" and the process enables it (lockvm.c's MAP_SYSTEM likewise). */
+    if (allocation_type & MEM_LARGE_PAGES)
+        return STATUS_PRIVILEGE_NOT_HELD;
     if (op == REPLACE_PLACEHOLDER)
         return vs_placeholder_replace_private(process, base_address, region_size, allocation_type,
                                               mm_protection);
@@ -440,7 +449,8 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
  * covered. Statuses: STATUS_INVALID_PARAMETER (a base in the first 64 KB, or
  * MEM_RESERVE_PLACEHOLDER), STATUS_INVALID_PARAMETER_2/3/4/5, STATUS_INVALID_PAGE_PROTECTION,
  * STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_NO_MEMORY, STATUS_CONFLICTING_ADDRESSES,
- * STATUS_INSUFFICIENT_RESOURCES. MEM_REPLACE_PLACEHOLDER is an unknown type here (_5).
+ * STATUS_INSUFFICIENT_RESOURCES, STATUS_PRIVILEGE_NOT_HELD (MEM_LARGE_PAGES, once the arguments
+ * and the handle pass). MEM_REPLACE_PLACEHOLDER is an unknown type here (_5).
  */
 VsStatus VsNtAllocateVirtualMemory(VsThread *caller, VsHandle process_handle,
                                    uint64_t *base_address, uint64_t zero_bits,

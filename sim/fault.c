@@ -20,14 +20,15 @@
 #include "internal.h"
 
 static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint64_t frame,
-                       bool write, VsPageLocation list, uint64_t slot)
+                       VsAccess access, VsPageLocation list, uint64_t slot)
 {
     VsEvent event = {.kind = kind,
                      .pid = process->pid,
                      .vpn_start = vpn,
                      .vpn_end = vpn,
                      .frame = frame,
-                     .write = write,
+                     .write = access == VS_WRITE_ACCESS,
+                     .execute = access == VS_EXECUTE_ACCESS,
                      .list = list,
                      .slot = slot,
                      .pages = process->ws.count};
@@ -38,8 +39,9 @@ static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint6
  * (its PTE, or the OriginalPte of the frame still holding it, is rewritten without it) and raises
  * STATUS_GUARD_PAGE_VIOLATION. */
 static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64_t pte, uint32_t mm,
-                             bool write)
+                             VsAccess access)
 {
+    bool write = access == VS_WRITE_ACCESS;
     if ((mm & MM_NOACCESS) == MM_GUARD_PAGE && (mm & 7)) {
         uint32_t unguarded = mm & ~(uint32_t)MM_GUARD_PAGE;
         uint64_t without;
@@ -56,11 +58,11 @@ static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64
         if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
             return STATUS_INSUFFICIENT_RESOURCES;
         vs_pt_write(process, vpn, without);
-        emit_fault(process, VS_EV_GUARD_PAGE, vpn, 0, write, 0, 0);
+        emit_fault(process, VS_EV_GUARD_PAGE, vpn, 0, access, 0, 0);
         return STATUS_GUARD_PAGE_VIOLATION;
     }
     if (!vs_mm_accessible(mm) || (write && !vs_mm_writable(mm))) {
-        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
     return STATUS_SUCCESS;
@@ -106,8 +108,8 @@ static VsStatus undo_fault(VsProcess *process, uint64_t vpn, uint64_t frame, uin
 }
 
 /* A committed, untouched page gets a zeroed frame (models MiResolveDemandZeroFault). */
-static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm, bool write,
-                            uint64_t *frame)
+static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
+                            VsAccess access, uint64_t *frame)
 {
     if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn)))
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -122,13 +124,13 @@ static VsStatus demand_zero(VsProcess *process, uint64_t vpn, uint64_t pte, uint
         vs_pt_release_empty(process, vpn, vpn);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    emit_fault(process, VS_EV_DEMAND_ZERO_FAULT, vpn, *frame, write, (VsPageLocation)from, 0);
+    emit_fault(process, VS_EV_DEMAND_ZERO_FAULT, vpn, *frame, access, (VsPageLocation)from, 0);
     return STATUS_SUCCESS;
 }
 
 /* The page is still in its frame on the standby or modified list (MiResolveTransitionFault). */
-static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm, bool write,
-                           uint64_t *frame)
+static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
+                           VsAccess access, uint64_t *frame)
 {
     VsPfnDatabase *db = &process->system->pfn;
     *frame = vs_pte_frame(pte);
@@ -141,14 +143,14 @@ static VsStatus soft_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint3
         vs_pfn_insert(db, *frame, from);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    emit_fault(process, VS_EV_SOFT_FAULT, vpn, *frame, write, from, 0);
+    emit_fault(process, VS_EV_SOFT_FAULT, vpn, *frame, access, from, 0);
     return STATUS_SUCCESS;
 }
 
 /* The page is in the page file only: read it back into a frame (MiResolvePageFileFault). The
  * frame keeps the slot in its OriginalPte: until the page is written again, that copy is good. */
-static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm, bool write,
-                           uint64_t *frame)
+static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm,
+                           VsAccess access, uint64_t *frame)
 {
     VsSystem *system = process->system;
     uint64_t slot = vs_pte_pagefile_slot(pte), from;
@@ -158,7 +160,7 @@ static VsStatus hard_fault(VsProcess *process, uint64_t vpn, uint64_t pte, uint3
     if (!vs_pagefile_read(&system->pagefile, slot, &system->pfn, *frame) ||
         !make_valid(process, vpn, *frame, mm))
         return undo_fault(process, vpn, *frame, pte);
-    emit_fault(process, VS_EV_HARD_FAULT, vpn, *frame, write, (VsPageLocation)from, slot);
+    emit_fault(process, VS_EV_HARD_FAULT, vpn, *frame, access, (VsPageLocation)from, slot);
     return STATUS_SUCCESS;
 }
 
@@ -234,17 +236,17 @@ static VsStatus resolve_prototype(VsProcess *process, VsSection *section, uint64
 /* A view's page whose PTE is zero or points at its prototype PTE (models the prototype branch of
  * MmAccessFault and MiResolveProtoPteFault): the section page is made resident, then this
  * process's PTE maps it with the process's own protection, kept in its working-set entry. */
-static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_t pte, bool write,
-                           uint64_t *frame)
+static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_t pte,
+                           VsAccess access, uint64_t *frame)
 {
     VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t index = vs_view_prototype_index(vad, vpn);
     VsPageState state = vs_page_state(process, vad, vpn, pte);
     if (!state.committed) {
-        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
-    VsStatus status = access_check(process, true, vpn, pte, state.mm_protection, write);
+    VsStatus status = access_check(process, true, vpn, pte, state.mm_protection, access);
     if (!NT_SUCCESS(status))
         return status;
     if (!vs_prototype_prepare(section, index, index))
@@ -273,7 +275,8 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
                      .vpn_start = vpn,
                      .vpn_end = vpn,
                      .frame = *frame,
-                     .write = write,
+                     .write = access == VS_WRITE_ACCESS,
+                     .execute = access == VS_EXECUTE_ACCESS,
                      .list = from,
                      .slot = slot,
                      .pages = process->ws.count,
@@ -338,15 +341,27 @@ static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, ui
     return STATUS_SUCCESS;
 }
 
-/* What the processor does with a valid PTE: stores need Write (a copy-on-write page gets its copy
- * first); it sets Accessed, and Dirty. */
-static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, bool write,
+/* What the processor does with a valid PTE: fetches need NoExecute clear, stores need Write (a
+ * copy-on-write page gets its copy first); it sets Accessed, and Dirty. */
+static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAccess access,
                           uint64_t *frame)
 {
+    bool write = access == VS_WRITE_ACCESS;
+    if (access == VS_EXECUTE_ACCESS && (pte & VS_PTE_NO_EXECUTE)) {
+        VsEvent event = {.kind = VS_EV_ACCESS_VIOLATION,
+                         .pid = process->pid,
+                         .vpn_start = vpn,
+                         .vpn_end = vpn,
+                         .execute = true,
+                         .protection =
+                             vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte))};
+        vs_emit(process->system, &event); /* DEP: the page is there, but does not execute */
+        return STATUS_ACCESS_VIOLATION;
+    }
     if (write && !(pte & VS_PTE_WRITE)) {
         uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
         if (!vs_mm_is_copy_on_write(mm)) {
-            emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+            emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
             return STATUS_ACCESS_VIOLATION;
         }
         VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
@@ -385,45 +400,45 @@ static bool view_page_private(const VsProcess *process, const VsVad *vad, uint64
 
 /* Resolves whatever keeps the page from being touched (models MmAccessFault); on success *frame
  * holds it, its PTE valid with Accessed (and Dirty for a store) set. */
-static VsStatus resolve_once(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+static VsStatus resolve_once(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame)
 {
     uint64_t pte = vs_pt_read(process, vpn);
     if (vs_pte_is_valid(pte))
-        return use_valid(process, vpn, pte, write, frame);
+        return use_valid(process, vpn, pte, access, frame);
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
     if (vad && vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)) &&
         !view_page_private(process, vad, vpn)) {
-        VsStatus status = view_fault(process, vad, vpn, pte, write, frame);
+        VsStatus status = view_fault(process, vad, vpn, pte, access, frame);
         if (!NT_SUCCESS(status))
             return status;
-        return use_valid(process, vpn, vs_pt_read(process, vpn), write, frame);
+        return use_valid(process, vpn, vs_pt_read(process, vpn), access, frame);
     }
     VsPageState state = vad ? vs_page_state(process, vad, vpn, pte) : (VsPageState){0};
     if (!state.committed) {
-        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, write, 0, 0);
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
-    VsStatus status = access_check(process, false, vpn, pte, state.mm_protection, write);
+    VsStatus status = access_check(process, false, vpn, pte, state.mm_protection, access);
     if (!NT_SUCCESS(status))
         return status;
     if (vs_pte_is_transition(pte))
-        status = soft_fault(process, vpn, pte, state.mm_protection, write, frame);
+        status = soft_fault(process, vpn, pte, state.mm_protection, access, frame);
     else if (vs_pte_is_pagefile(pte))
-        status = hard_fault(process, vpn, pte, state.mm_protection, write, frame);
+        status = hard_fault(process, vpn, pte, state.mm_protection, access, frame);
     else
-        status = demand_zero(process, vpn, pte, state.mm_protection, write, frame);
+        status = demand_zero(process, vpn, pte, state.mm_protection, access, frame);
     if (!NT_SUCCESS(status))
         return status;
-    return use_valid(process, vpn, vs_pt_read(process, vpn), write, frame);
+    return use_valid(process, vpn, vs_pt_read(process, vpn), access, frame);
 }
 
 /* Resolves whatever keeps the page from being touched, as MmAccessFault does, trying again when
  * the fault had to take a frame that trimmed the page meanwhile; on success *frame holds it. A
  * personality's access hook calls this once its own checks let the access through. */
-VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame)
 {
     for (int tries = 0; tries < 8; tries++) {
-        VsStatus status = resolve_once(process, vpn, write, frame);
+        VsStatus status = resolve_once(process, vpn, access, frame);
         if (status != STATUS_RETRY_FAULT)
             return status;
     }
@@ -432,12 +447,12 @@ VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, bool write, uint64_t
 
 /* An access by the process to page vpn: the personality's, which checks what its own state says
  * around the core's resolution (vs_resolve_fault), or the core's alone. */
-static VsStatus access_page(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+static VsStatus access_page(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame)
 {
     const VsPersonality *personality = process->system->personality;
     if (personality && personality->access)
-        return personality->access(process, vpn, write, frame);
-    return vs_resolve_fault(process, vpn, write, frame);
+        return personality->access(process, vpn, access, frame);
+    return vs_resolve_fault(process, vpn, access, frame);
 }
 
 /* Faults a page in without reading or writing it, as a probe of the page does (a personality's
@@ -445,7 +460,7 @@ static VsStatus access_page(VsProcess *process, uint64_t vpn, bool write, uint64
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
 {
     uint64_t frame;
-    return access_page(process, vpn, write, &frame);
+    return access_page(process, vpn, write ? VS_WRITE_ACCESS : VS_READ_ACCESS, &frame);
 }
 
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)
@@ -454,7 +469,7 @@ VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = access_page(process, vs_vpn(address), false, &frame);
+    VsStatus status = access_page(process, vs_vpn(address), VS_READ_ACCESS, &frame);
     if (NT_SUCCESS(status))
         *value =
             vs_pfn_read(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)));
@@ -467,9 +482,18 @@ VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = access_page(process, vs_vpn(address), true, &frame);
+    VsStatus status = access_page(process, vs_vpn(address), VS_WRITE_ACCESS, &frame);
     if (NT_SUCCESS(status) && !vs_pfn_write(&process->system->pfn, frame,
                                             (uint32_t)(address & (VS_PAGE_SIZE - 1)), value))
         return STATUS_INSUFFICIENT_RESOURCES;
     return status;
+}
+
+VsStatus vs_memory_execute(VsThread *thread, uint64_t address)
+{
+    VsProcess *process = thread->process;
+    if (address > process->system->layout->highest_user_address)
+        return STATUS_ACCESS_VIOLATION;
+    uint64_t frame;
+    return access_page(process, vs_vpn(address), VS_EXECUTE_ACCESS, &frame);
 }

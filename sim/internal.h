@@ -77,7 +77,8 @@ static inline uint32_t vs_mm_written(uint32_t mm)
 #define VS_PTE_TRANSITION (1ull << 11)
 #define VS_PTE_FRAME_SHIFT 12
 #define VS_PTE_FRAME_MASK 0x0000FFFFFFFFF000ull
-#define VS_PTE_PAGEFILE_SHIFT 32 /* MMPTE_SOFTWARE.PageFileHigh: the slot; 0 means none */
+#define VS_PTE_PAGEFILE_SHIFT 32       /* MMPTE_SOFTWARE.PageFileHigh: the slot; 0 means none */
+#define VS_PTE_NO_EXECUTE (1ull << 63) /* MMPTE_HARDWARE.NoExecute: an instruction fetch faults */
 
 static inline uint64_t vs_pte_make_software(uint32_t mm_protection)
 {
@@ -103,13 +104,17 @@ static inline bool vs_mm_accessible(uint32_t mm)
     return (mm & 7) != 0 && (mm & MM_NOACCESS) != MM_GUARD_PAGE;
 }
 static inline bool vs_mm_writable(uint32_t mm) { return (mm & 4) != 0; }
+/* The four execute protections (MM_EXECUTE, _READ, _READWRITE, _WRITECOPY) have bit 1 set. */
+static inline bool vs_mm_executable(uint32_t mm) { return (mm & 2) != 0; }
 
 /* MMPTE_HARDWARE for a resident page: Write only when its protection allows stores without a
- * copy (a copy-on-write page is mapped read-only until its first store, MiCopyOnWrite). */
+ * copy (a copy-on-write page is mapped read-only until its first store, MiCopyOnWrite), and
+ * NoExecute unless the protection executes (MI_MAKE_VALID_PTE with MmProtectToPteMask). */
 static inline uint64_t vs_pte_make_valid(uint64_t frame, uint32_t mm)
 {
     bool write = vs_mm_writable(mm) && !vs_mm_is_copy_on_write(mm);
-    return VS_PTE_VALID | VS_PTE_OWNER | (write ? VS_PTE_WRITE : 0) | (frame << VS_PTE_FRAME_SHIFT);
+    return VS_PTE_VALID | VS_PTE_OWNER | (write ? VS_PTE_WRITE : 0) |
+           (vs_mm_executable(mm) ? 0 : VS_PTE_NO_EXECUTE) | (frame << VS_PTE_FRAME_SHIFT);
 }
 /* MMPTE_TRANSITION: the page is still in its frame, but touching it faults (soft). */
 static inline uint64_t vs_pte_make_transition(uint64_t frame, uint32_t mm)
@@ -797,7 +802,7 @@ void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64
 
 /* ---- Faults (fault.c) ------------------------------------------------------------------------ */
 
-VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
 
 /* ---- Text (no stdio in the model) ---------------------------------------------------------- */

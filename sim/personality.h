@@ -36,12 +36,12 @@ struct VsPersonality {
     uint64_t (*host_bytes)(const VsSystem *system);
 
     /* ---- Memory accesses (fault.c) */
-    /* An access by a thread of one of its processes to page vpn (a load, or a store if write):
+    /* An access by a thread of one of its processes to page vpn (a load, a store or a fetch):
      * the personality's own checks (a wrong access may be refused before any fault is looked
      * at), then vs_resolve_fault for what the core resolves, and whatever the personality's
      * state notes of it; STATUS_SUCCESS with *frame holding the page, or what the access raises.
      * NULL: the core's resolution alone. */
-    VsStatus (*access)(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+    VsStatus (*access)(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame);
     /* Whether page vpn of a view, whose PTE would send the fault to the section's prototype PTE,
      * is the process's own page instead: it faults as a private page (demand zero) does. NULL:
      * no view page is. */

@@ -45,6 +45,11 @@ bool vs_pte_accessed(uint64_t entry) { return vs_pte_is_valid(entry) && (entry &
 
 bool vs_pte_dirty(uint64_t entry) { return vs_pte_is_valid(entry) && (entry & VS_PTE_DIRTY); }
 
+bool vs_pte_no_execute(uint64_t entry)
+{
+    return vs_pte_is_valid(entry) && (entry & VS_PTE_NO_EXECUTE);
+}
+
 uint32_t vs_pte_protection(uint64_t entry)
 {
     if (vs_pte_is_valid(entry))

@@ -105,16 +105,23 @@ arena_whole "$AGENT_PID" || fail "a hole in the arena: $(grep -i -e memfd: /proc
 # ---- Calls in the arena.
 base=$(at 0x10000)
 expect "mmap $base 2000 3 32 $none 0" "= $base 0 0 0"
-expect "write $base 5a" "= 0 0 0 0"
-expect "read $base" "= 5a 0 0 0"
-expect "read $(at 0x8000)" "= 0 0 0 b"                              # arena: SIGSEGV (11)
+expect "write $base 5a" "= 0 0 0 0 0"
+expect "read $base" "= 5a 0 0 0 0"
+expect "read $(at 0x8000)" "= 0 0 0 b 0"                              # arena: SIGSEGV (11)
 expect "mprotect $base 1000 1" "= 0 0 0 0"
-expect "write $base 1" "= b 0 0 b"                                  # read-only now: SIGSEGV
+expect "write $base 1" "= b 0 0 b 1"                                  # read-only now: SIGSEGV
 # PROT_EXEC alone (4) reads only without protection keys; PROT_READ|PROT_EXEC (5) always.
 expect "mprotect $base 1000 4" "= 0 0 0 0"
-if [ "$execonly" = 1 ]; then expect "read $base" "= 0 0 0 b"; else expect "read $base" "= 5a 0 0 0"; fi
+if [ "$execonly" = 1 ]; then expect "read $base" "= 0 0 0 b 0"; else expect "read $base" "= 5a 0 0 0 0"; fi
 expect "mprotect $base 1000 5" "= 0 0 0 0"
-expect "read $base" "= 5a 0 0 0"
+expect "read $base" "= 5a 0 0 0 0"
+expect "mprotect $base 1000 1" "= 0 0 0 0"
+# execute: one fetch (a call with the trap flag set), answering the signal and the fault's kind
+# (8: an instruction fetch). PROT_READ does not execute; PROT_READ|PROT_EXEC does, and the byte
+# there (5a: pop %rdx) runs alone.
+expect "execute $base" "= b 0 0 b 8"
+expect "mprotect $base 1000 5" "= 0 0 0 0"
+expect "execute $base" "= 0 0 0 0 0"
 expect "mprotect $base 1000 1" "= 0 0 0 0"
 # MADV_PAGEOUT (15) is made where there is no swap to write pages to, refused where there is.
 if [ "$swap" = 0 ]; then expect "madvise $base 1000 15" "= 0 0 0 0"; else expect "madvise $base 1000 15" "! *"; fi
@@ -130,29 +137,29 @@ expect "walk $(at 0x20000) $(at 0x21000)" \
 # ---- fork: private pages copy on write, shared pages stay shared.
 expect "mmap $(at 0x30000) 1000 3 32 $none 0" "= $(at 0x30000) 0 0 0"
 expect "mmap $(at 0x31000) 1000 3 31 $none 0" "= $(at 0x31000) 0 0 0"
-expect "write $(at 0x30000) 50" "= 0 0 0 0"
-expect "write $(at 0x31000) 50" "= 0 0 0 0"
+expect "write $(at 0x30000) 50" "= 0 0 0 0 0"
+expect "write $(at 0x31000) 50" "= 0 0 0 0 0"
 forked=$(ask fork)
 case "$forked" in "= "*" 0 0 0 1") ;; *) fail "fork answered '$forked'" ;; esac
 child=$((0x$(ret "$forked")))
 expect "@1 getpid" "= $(hex $child) 0 0 0"
-expect "@1 write $(at 0x30000) 43" "= 0 0 0 0"
-expect "@1 read $(at 0x30000)" "= 43 0 0 0"
-expect "read $(at 0x30000)" "= 50 0 0 0"                            # the parent keeps its byte
-expect "@1 write $(at 0x31000) 54" "= 0 0 0 0"
-expect "read $(at 0x31000)" "= 54 0 0 0"                            # seen by both
+expect "@1 write $(at 0x30000) 43" "= 0 0 0 0 0"
+expect "@1 read $(at 0x30000)" "= 43 0 0 0 0"
+expect "read $(at 0x30000)" "= 50 0 0 0 0"                            # the parent keeps its byte
+expect "@1 write $(at 0x31000) 54" "= 0 0 0 0 0"
+expect "read $(at 0x31000)" "= 54 0 0 0 0"                            # seen by both
 private="$(at 0x30000) $(at 0x31000) 1 1 0 0 0 s"
 shared="$(at 0x31000) $(at 0x32000) 1 1 0 1 0 $(sx '/dev/zero (deleted)')"
 expect "@1 walk $(at 0x30000) $(at 0x32000)" "= 0 0 0 0 $private $shared"
 expect "@1 mprotect $(at 0x400000) 1000 1" "= $none c 0 0"          # the child's arena too
 expect "@1 fork" "= * 0 0 0 1"                                      # a grandchild
-expect "@1 @1 read $(at 0x30000)" "= 43 0 0 0"
-expect "@0 read $(at 0x30000)" "= 50 0 0 0"
+expect "@1 @1 read $(at 0x30000)" "= 43 0 0 0 0"
+expect "@0 read $(at 0x30000)" "= 50 0 0 0 0"
 expect "@3 hello" "! *"                                             # no such child
 expect "@1 quit" "! *"                                              # it ended: named
 expect "@1 hello" "! *"
 expect "fork" "= * 0 0 0 2"
-expect "@2 read $(at 0x30000)" "= 50 0 0 0"
+expect "@2 read $(at 0x30000)" "= 50 0 0 0 0"
 
 # ---- pagemap: one raw entry per page; written pages are present (bit 63).
 reply=$(ask "pagemap $(at 0x30000) 2")
@@ -168,8 +175,8 @@ expect "file $(sx f) 2000 41 $(tx hello)" "= 0 11 0 0"              # EEXIST
 expect "open $(sx f) 2 0" "= 4 0 0 0"                               # O_RDWR
 expect "open $(sx g) 0 0" "= $none 2 0 0"                           # ENOENT
 expect "mmap $(at 0x40000) 2000 1 12 4 0" "= $(at 0x40000) 0 0 0"   # MAP_PRIVATE|MAP_FIXED
-expect "read $(at 0x40000)" "= 68 0 0 0"                            # 'h'
-expect "read $(at 0x41fff)" "= 41 0 0 0"                            # the fill
+expect "read $(at 0x40000)" "= 68 0 0 0 0"                            # 'h'
+expect "read $(at 0x41fff)" "= 41 0 0 0 0"                            # the fill
 expect "walk $(at 0x40000) $(at 0x42000)" "= 0 0 0 0 $(at 0x40000) $(at 0x42000) 1 0 0 0 0 $(sx f)"
 # The file's page cache is pinned (pagecache.c): the agent's own read-only shared mapping of it,
 # holding both cached pages mapped and locked, outside the scenario's memory (the walk above).
@@ -187,7 +194,7 @@ pin_of /f 8
 # Shared memory too, whose clean pages are reclaimed like a file's: the memfd (pinned through its
 # descriptor), shared anonymous memory (through map_files, the page written before the fork). A
 # page the scenario no longer maps is still held.
-expect "read $(at 0x20000)" "= 0 0 0 0"
+expect "read $(at 0x20000)" "= 0 0 0 0 0"
 expect "madvise $(at 0x20000) 1000 4" "= 0 0 0 0"                  # MADV_DONTNEED
 pin_of '/memfd:x (deleted)' 4
 pin_of '/dev/zero (deleted)' 4
@@ -198,10 +205,10 @@ expect "shm_open $(sx /x) 42 180" "= 5 0 0 0"                       # O_RDWR|O_C
 [ -e "/dev/shm/vadsim-$pid-x" ] || fail "no /dev/shm/vadsim-$pid-x"
 expect "ftruncate 5 1000" "= 0 0 0 0"
 expect "mmap $(at 0x50000) 1000 3 11 5 0" "= $(at 0x50000) 0 0 0"
-expect "write $(at 0x50000) 7" "= 0 0 0 0"
+expect "write $(at 0x50000) 7" "= 0 0 0 0 0"
 expect "@2 shm_open $(sx x) 2 0" "= 4 0 0 0"                        # the child sees it (it has 3)
 expect "@2 mmap $(at 0x60000) 1000 3 11 4 0" "= $(at 0x60000) 0 0 0"
-expect "@2 read $(at 0x60000)" "= 7 0 0 0"
+expect "@2 read $(at 0x60000)" "= 7 0 0 0 0"
 expect "walk $(at 0x50000) $(at 0x51000)" \
     "= 0 0 0 0 $(at 0x50000) $(at 0x51000) 1 1 0 1 0 $(sx /dev/shm/x)"
 pin_of "/dev/shm/vadsim-$pid-x" 4

@@ -44,18 +44,25 @@ read -r _ version _ _ _ page granularity _ _ wine minor _ <<<"$(ask hello)"
 a=$(ret "$(ask "VirtualAlloc 0 10000 3000 4")")
 A=$((0x$a))
 (( A != 0 && A % 0x10000 == 0 )) || fail "VirtualAlloc answered $a"
-expect "write $a 5a" "= 0 * * 0"
-expect "read $a" "= 5a * * 0"
+# A memory access answers the exception's ExceptionInformation[0] last (0 read, 1 write, 8 execute).
+expect "write $a 5a" "= 0 * * 0 0"
+expect "read $a" "= 5a * * 0 0"
 # VirtualQuery: its size, then BaseAddress AllocationBase AllocationProtect RegionSize State
 # (MEM_COMMIT) Protect Type (MEM_PRIVATE).
 expect "VirtualQuery $a" "= 30 * * 0 $a $a 4 10000 1000 4 20000"
 # The old protection comes back through the by-reference argument (1 0: a pointer, going in 0).
 expect "VirtualProtect $a 1000 104 1 0" "= 1 * * 0 4"               # PAGE_READWRITE|PAGE_GUARD
-expect "read $a" "= 0 * * 80000001"                                 # STATUS_GUARD_PAGE_VIOLATION
-expect "read $a" "= 5a * * 0"                                       # the guard went with it
+expect "read $a" "= 0 * * 80000001 0"                               # STATUS_GUARD_PAGE_VIOLATION
+expect "read $a" "= 5a * * 0 0"                                     # the guard went with it
 b=$(ret "$(ask "VirtualAlloc 0 10000 2000 1")")                     # MEM_RESERVE, PAGE_NOACCESS
-expect "read $b" "= 0 * * c0000005"                                 # an access violation
-expect "write $b 1" "= c0000005 * * c0000005"                       # the exception, twice
+expect "read $b" "= 0 * * c0000005 0"                               # an access violation
+expect "write $b 1" "= c0000005 * * c0000005 1"                     # the exception, twice
+# execute: one fetch. Read-write memory does not execute (DEP); made PAGE_EXECUTE_READ (20), the
+# fetch goes through, its one instruction (5a: pop %rdx) runs, and the trap flag brings it back.
+expect "execute $a" "= c0000005 * * c0000005 8"
+expect "VirtualProtect $a 1000 20 1 0" "= 1 * * 0 4"
+expect "execute $a" "= 0 * * 0 0"
+expect "VirtualProtect $a 1000 4 1 0" "= 1 * * 0 20"
 # A failed call: its last error and last status.
 expect "VirtualFree $b 1000 8000" "= 0 57 * 0"                      # MEM_RELEASE with a size
 expect "GetLastError" "= 57 57 * 0"
@@ -70,7 +77,7 @@ read -r -a fields <<<"$reply"
 # through it and raises, which the agent catches and answers with the exception. Either way an
 # answer, and the agent goes on.
 expect "NtAllocateVirtualMemory ffffffffffffffff 0 0 0 1 1000 3000 4" "= *"
-expect "read $a" "= 5a * * 0"
+expect "read $a" "= 5a * * 0 0"
 
 # ---- Requests the agent does not take: refused with a reason.
 expect "Frobnicate 1" "! unknown request or wrong argument count: Frobnicate"

@@ -423,6 +423,33 @@ static void test_alloc_in_another_process(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* MEM_LARGE_PAGES: the type's rules (committed at once, no write watch), the protection and the
+ * arguments, the handle, and only then SeLockMemoryPrivilege, which no process of the model holds;
+ * nothing is reserved. GetLargePageMinimum is what a PDE maps. */
+static void test_large_pages_need_the_lock_memory_privilege(void **state)
+{
+    Fixture *f = *state;
+    uint64_t base = 0, size = MB(2);
+    const uint32_t large = MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES;
+    assert_int_equal(VsGetLargePageMinimum(f->thread), MB(2));
+    assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE | MEM_LARGE_PAGES, PAGE_READWRITE),
+                     STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(nt_alloc(f, &base, &size, large | MEM_WRITE_WATCH, PAGE_READWRITE),
+                     STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(nt_alloc(f, &base, &size, large, 0), STATUS_INVALID_PAGE_PROTECTION);
+    assert_int_equal(
+        VsNtAllocateVirtualMemory(f->thread, 0x1234, &base, 0, &size, large, PAGE_READWRITE),
+        STATUS_INVALID_HANDLE);
+    VsProcessCounters before, after;
+    vs_process_counters(f->process, &before);
+    assert_int_equal(nt_alloc(f, &base, &size, large, PAGE_READWRITE), STATUS_PRIVILEGE_NOT_HELD);
+    assert_int_equal(VsVirtualAlloc(f->thread, 0, KB(4), large, PAGE_READWRITE), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_PRIVILEGE_NOT_HELD);
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.vad_count, before.vad_count);
+    assert_int_equal(base, 0);
+}
+
 /* Success leaves the last error alone, as Windows does. */
 static void test_success_keeps_last_error(void **state)
 {
@@ -457,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_x86_layouts, fixture_setup_x86_3gb, fixture_teardown),
         X64(test_alloc_in_another_process),
         X64(test_success_keeps_last_error),
+        X64(test_large_pages_need_the_lock_memory_privilege),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -239,6 +239,54 @@ static void test_frames_are_per_page(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* DEP: only the four execute protections execute. A fetch from a page not resident faults it
+ * in as a read, then meets the PTE's NX bit; a resident page re-protected gets or loses NX. */
+static void test_execute_needs_an_execute_protection(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(16), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
+    assert_true(vs_pte_no_execute(leaf(f, p))); /* faulted in, then refused */
+    CHECK_INVARIANTS(f);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p, KB(4), PAGE_EXECUTE_READ, &old));
+    assert_false(vs_pte_no_execute(leaf(f, p)));
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
+    assert_true(VsVirtualProtect(f->thread, p, KB(4), PAGE_READONLY, &old));
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(read_ok(f, p), 0); /* readable all the same */
+    /* PAGE_EXECUTE: executes (and on x64 reads); PAGE_NOACCESS: neither. */
+    assert_true(VsVirtualProtect(f->thread, p + KB(4), KB(4), PAGE_EXECUTE, &old));
+    assert_int_equal(vs_memory_execute(f->thread, p + KB(4)), STATUS_SUCCESS);
+    assert_true(VsVirtualProtect(f->thread, p + KB(8), KB(4), PAGE_NOACCESS, &old));
+    assert_int_equal(vs_memory_execute(f->thread, p + KB(8)), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(leaf(f, p + KB(8)) & 1, 0); /* nothing was made resident */
+    /* Free memory and the kernel's half fault as any access does. */
+    assert_int_equal(vs_memory_execute(f->thread, 0), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vs_memory_execute(f->thread, ~0ull), STATUS_ACCESS_VIOLATION);
+    CHECK_INVARIANTS(f);
+}
+
+/* A guard page met by a fetch: the guard first (and it goes), then DEP. Copy-on-write: a fetch
+ * from PAGE_EXECUTE_WRITECOPY runs from the shared page and copies nothing. */
+static void test_execute_guard_page_and_copy_on_write(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p =
+        VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_GUARD_PAGE_VIOLATION);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
+    VsHandle h = VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_EXECUTE_READWRITE, 0,
+                                     KB(64), NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, h, FILE_MAP_COPY | FILE_MAP_EXECUTE, 0, 0, KB(4));
+    assert_int_not_equal(v, 0);
+    assert_int_equal(vs_memory_execute(f->thread, v), STATUS_SUCCESS);
+    VsMemoryBasicInformation mbi;
+    assert_int_not_equal(VsVirtualQuery(f->thread, v, &mbi, sizeof mbi), 0);
+    assert_int_equal(mbi.Protect, PAGE_EXECUTE_WRITECOPY); /* not copied: still write-copy */
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
@@ -250,6 +298,8 @@ int main(void)
         X64(test_decommit_and_release_free_frames),
         cmocka_unit_test(test_out_of_frames),
         X64(test_frames_are_per_page),
+        X64(test_execute_needs_an_execute_protection),
+        X64(test_execute_guard_page_and_copy_on_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

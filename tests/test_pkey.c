@@ -1,7 +1,7 @@
 /*
  * test_pkey.c - execute-only memory (pkey.c): on a CPU with protection keys PROT_EXEC alone gets
- * the execute-only key, which refuses every load and store and follows the VMA; without keys such
- * memory reads; the checker knows where a key can be.
+ * the execute-only key, which refuses every load and store (never a fetch) and follows the VMA;
+ * without keys such memory reads; the checker knows where a key can be.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,13 +55,16 @@ static void execute_only_given_and_taken(Fixture *f, bool keys)
     assert_int_equal(read_byte(f->thread, x), keys ? -1 : 0);
     assert_true(!keys || last_event_is(f, VS_EV_PKEY_FAULT));
     assert_int_equal(vs_memory_write(f->thread, x, 1), STATUS_ACCESS_VIOLATION);
+    /* Keys never govern instruction fetches: execute-only memory executes. */
+    assert_int_equal(vs_memory_execute(f->thread, x), STATUS_SUCCESS);
     CHECK_INVARIANTS(f);
     uint64_t p = map(f, 0, 2 * PAGE, RW, ANON);
     assert_int_equal(vs_memory_write(f->thread, p, 0x41), STATUS_SUCCESS);
     assert_int_equal(vs_mprotect(f->thread, p, 2 * PAGE, VS_PROT_EXEC), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(pkey_at(f, p), key);
-    assert_int_equal(read_byte(f->thread, p), keys ? -1 : 0x41); /* present, still refused */
+    assert_int_equal(read_byte(f->thread, p), keys ? -1 : 0x41);       /* present, still refused */
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS); /* NX gone with PROT_EXEC */
     assert_int_equal(vs_mprotect(f->thread, p, PAGE, VS_PROT_READ | VS_PROT_EXEC), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(pkey_at(f, p), 0);

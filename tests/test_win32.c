@@ -207,6 +207,38 @@ static void test_status_to_win32_mapping(void **state)
     assert_string_equal(vs_win32_error_name(0x80000001u), "STATUS_GUARD_PAGE_VIOLATION");
 }
 
+/* VirtualAllocFromApp and VirtualAlloc2FromApp refuse the four executable protections themselves:
+ * ERROR_INVALID_PARAMETER, nothing reserved, and the last status left as it was (no NT call). */
+static void test_from_app_refuses_executable_allocations(void **state)
+{
+    Fixture *f = *state;
+    static const uint32_t refused[] = {PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE,
+                                       PAGE_EXECUTE_WRITECOPY};
+    VsProcessCounters before, after;
+    vs_process_counters(f->process, &before);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        VsSetLastError(f->thread, 0xdeadbeef);
+        assert_int_equal(VsVirtualAllocFromApp(f->thread, 0, 0x1000, MEM_RESERVE, refused[i]), 0);
+        assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+        assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_SUCCESS);
+        assert_int_equal(
+            VsVirtualAlloc2FromApp(f->thread, 0, 0, 0x1000, MEM_COMMIT, refused[i], NULL, 0), 0);
+        assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    }
+    vs_process_counters(f->process, &after);
+    assert_int_equal(after.vad_count, before.vad_count);
+    assert_int_equal(after.commit_charge, before.commit_charge);
+    VsSetLastError(f->thread, 0xdeadbeef);
+    uint64_t p =
+        VsVirtualAllocFromApp(f->thread, 0, 0x1000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    assert_int_not_equal(p, 0);
+    assert_int_equal(VsGetLastError(f->thread), 0xdeadbeef);
+    uint32_t old = 0;
+    assert_true(VsVirtualProtectFromApp(f->thread, p, 0x1000, PAGE_EXECUTE_READWRITE, &old));
+    assert_int_equal(old, PAGE_READWRITE);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +252,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handles, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_process_rights, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test(test_status_to_win32_mapping),
+        cmocka_unit_test_setup_teardown(test_from_app_refuses_executable_allocations,
+                                        fixture_setup_x64, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,13 +15,15 @@
  * in filemap_fault and shmem_fault); a first store to a private page gives the VMA its anon_vma -
  * even one that then fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads
  * the file page. */
-VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame)
+VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame)
 {
+    bool write = access == VS_WRITE_ACCESS;
     VsVad *vad = vs_vma_for_fault(process, vpn); /* a stack below grows down to it first */
-    /* An execute-only key refuses the access before anything else is looked at (x86 access_error
-     * asks arch_vma_access_permitted first, whether the page is present or not): no fault handler
-     * runs, so nothing is read ahead, mapped or given an anon_vma. */
-    if (vad && vs_vma_pkey_denies(vad)) {
+    /* An execute-only key refuses a load or store before anything else is looked at (x86
+     * access_error asks arch_vma_access_permitted first, whether the page is present or not): no
+     * fault handler runs, so nothing is read ahead, mapped or given an anon_vma. Keys never
+     * govern instruction fetches. */
+    if (vad && access != VS_EXECUTE_ACCESS && vs_vma_pkey_denies(vad)) {
         VsEvent event = {.kind = VS_EV_PKEY_FAULT,
                          .pid = process->pid,
                          .vpn_start = vpn,
@@ -32,7 +34,9 @@ VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t 
         return STATUS_ACCESS_VIOLATION;
     }
     /* An access the VMA allows to a page not mapped yet runs the VMA's fault handler (for a file,
-     * fault-around, filemap_fault and its read-ahead: readahead.c). */
+     * fault-around, filemap_fault and its read-ahead: readahead.c). access_error has no VM_EXEC
+     * test: a fetch from a page not present is let through as a read, the page is mapped, and the
+     * retried fetch meets the PTE's NX bit (the core's use of the valid PTE): SIGSEGV. */
     bool faults = vad && vs_mm_accessible(vad->protection) &&
                   (!write || vs_mm_writable(vad->protection)) &&
                   !vs_pte_is_valid(vs_pt_read(process, vpn));
@@ -43,7 +47,7 @@ VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t 
             vs_vma_anon_prepare(process, vad);
         return STATUS_IN_PAGE_ERROR;
     }
-    VsStatus status = vs_resolve_fault(process, vpn, write, frame);
+    VsStatus status = vs_resolve_fault(process, vpn, access, frame);
     if (NT_SUCCESS(status) && write && vad)
         vs_vma_anon_prepare(process, vad);
     return status;

@@ -192,7 +192,7 @@ void vs_set_errno(VsThread *thread, int error);
 int vs_linux_fail(VsThread *thread, int error);
 
 /* fault.c and check.c: the hooks the core calls. */
-VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, bool write, uint64_t *frame);
+VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame);
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
 const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
 uint64_t vs_linux_vad_commit(const VsVad *vad);

@@ -46,7 +46,7 @@ static VsOpenFile *regular_file(const VsVad *vad)
 static void map_around(VsProcess *process, uint64_t vpn)
 {
     uint64_t frame;
-    (void)vs_resolve_fault(process, vpn, false, &frame);
+    (void)vs_resolve_fault(process, vpn, VS_READ_ACCESS, &frame);
 }
 
 /* Fault-around (do_fault_around, then filemap_map_pages): the 16-page block of the page table

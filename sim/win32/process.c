@@ -36,6 +36,13 @@ bool VsCloseHandle(VsThread *thread, VsHandle handle)
 }
 
 /* GetSystemInfo reads the architecture's fixed layout; it cannot fail. */
+/* GetLargePageMinimum (kernelbase, from KUSER_SHARED_DATA.LargePageMinimum): the size one PDE
+ * maps, 2 MB on x64 (512 PTEs of 4 KB) and 4 MB on the model's two-level x86 (1024). */
+uint64_t VsGetLargePageMinimum(const VsThread *thread)
+{
+    return VS_PAGE_SIZE << thread->process->system->layout->level_bits;
+}
+
 void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info)
 {
     const VsSystem *system = thread->process->system;

@@ -68,9 +68,12 @@ static void compare_return(VsPosixSession *s, VsPosixSide *side, const VsOp *op,
 void vs_posix_compare_call(VsPosixSession *s, VsPosixSide *side, const VsOp *op,
                            const VsOutcome *model, const VsOutcome *real, GPtrArray *found)
 {
-    if (op->kind == VS_OP_READ || op->kind == VS_OP_WRITE) {
+    if (vs_op_spec(op->kind)->memory_access) {
         if (model->exception != real->exception)
             vs_diverge(found, "signal", model->exception, real->exception);
+        else if (model->exception && model->exception_access != real->exception_access)
+            vs_diverge(found, "fault kind (0 read, 1 write, 8 fetch)", model->exception_access,
+                       real->exception_access);
         else if (op->kind == VS_OP_READ && model->ret != real->ret)
             vs_diverge(found, "return", model->ret, real->ret);
         return;

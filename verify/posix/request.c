@@ -186,6 +186,7 @@ gboolean vs_posix_call(VsPosixSession *s, const char *text, VsOutcome *real, GEr
     for (guint i = 0; i < extra->len && i < VS_MINCORE_CAPACITY; i++)
         real->vector[real->vector_length++] = (uint8_t)a[i];
     real->out[0] = extra->len ? a[0] : 0;
+    real->exception_access = (uint32_t)real->out[0]; /* a memory access's: its fault's kind */
     return TRUE;
 }
 

@@ -89,10 +89,10 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     case VS_RETURN_INT:
         if (model->ret != other->ret)
             vs_diverge(divergences,
-                       op->kind == VS_OP_GET_LAST_ERROR           ? "GetLastError"
-                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
-                       : op->kind == VS_OP_WRITE                  ? "exception"
-                                                                  : "return",
+                       op->kind == VS_OP_GET_LAST_ERROR                       ? "GetLastError"
+                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS             ? "RtlGetLastNtStatus"
+                       : op->kind == VS_OP_WRITE || op->kind == VS_OP_EXECUTE ? "exception"
+                                                                              : "return",
                        model->ret, other->ret);
         break;
     case VS_RETURN_NONE: break;
@@ -117,7 +117,7 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
 static const char *out_name(const VsOp *op, int i)
 {
     if (op->kind == VS_OP_VIRTUAL_PROTECT || op->kind == VS_OP_VIRTUAL_PROTECT_EX ||
-        (op->kind == VS_OP_NT_PROTECT && i == 4))
+        op->kind == VS_OP_VIRTUAL_PROTECT_FROM_APP || (op->kind == VS_OP_NT_PROTECT && i == 4))
         return "OldProtect";
     if (op->kind == VS_OP_GET_PROCESS_WORKING_SET_SIZE)
         return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
@@ -210,15 +210,25 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
     const VsOpSpec *spec = vs_op_spec(op->kind);
     compare_return(relations, op, model, other, divergences);
     /* A failed Win32 call's last error (and the status it came from) is its answer too; after a
-     * success the last error is whatever came before, compared when a scenario asks for it. */
+     * success the last error is whatever came before, compared when a scenario asks for it. A
+     * failure kernelbase finds itself (VirtualAllocFromApp's executable protections) makes no NT
+     * call and leaves the last status an earlier call's, each system's own: in the model that
+     * status is not the one the last error came from, and it is not compared. */
     if (failed(spec, model) && failed(spec, other)) {
+        gboolean from_status = vs_status_to_win32(model->last_status) == model->last_error;
         if (model->last_error != other->last_error)
             vs_diverge(divergences, "GetLastError", model->last_error, other->last_error);
-        else if (model->last_status != other->last_status)
+        else if (from_status && model->last_status != other->last_status)
             vs_diverge(divergences, "RtlGetLastNtStatus", model->last_status, other->last_status);
     }
-    if (op->kind != VS_OP_WRITE && model->exception != other->exception)
+    /* write and execute return the exception: compared as the return value */
+    gboolean returns_exception = op->kind == VS_OP_WRITE || op->kind == VS_OP_EXECUTE;
+    if (!returns_exception && model->exception != other->exception)
         vs_diverge(divergences, "exception", model->exception, other->exception);
+    if (model->exception && model->exception == other->exception &&
+        model->exception_access != other->exception_access)
+        vs_diverge(divergences, "ExceptionInformation[0]", model->exception_access,
+                   other->exception_access);
     compare_outs(relations, op, model, other, divergences);
     if (model->has_mbi && other->has_mbi && model->ret && other->ret)
         compare_mbi(relations, &model->mbi, &other->mbi, divergences);

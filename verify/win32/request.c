@@ -97,6 +97,11 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
         }
         return;
     }
+    if (spec->memory_access) { /* the exception's ExceptionInformation[0] */
+        if (count >= 1)
+            outcome->exception_access = (uint32_t)extra[0];
+        return;
+    }
     VsRecordKind record = vs_op_record(op->kind);
     if (record != VS_RECORD_NONE) {
         /* GetWriteWatch returns 0 on success; the others a BOOL. */

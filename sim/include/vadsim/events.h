@@ -139,6 +139,7 @@ typedef struct VsEvent {
     VsPageLocation list;         /* the list a frame came from or went to */
     uint32_t age;                /* a trimmed page's age */
     bool write;                  /* the access was a store (fault events) */
+    bool execute;                /* the access was an instruction fetch (fault events) */
     uint32_t section;            /* the section concerned (0: none); for a section page's frame
                                   * events, vpn_start is the page's index in it */
     bool mapped_file;            /* the section maps a file: faults read it, writes go back to it */

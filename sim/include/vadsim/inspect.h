@@ -115,6 +115,7 @@ uint64_t vs_pte_frame_number(uint64_t entry);     /* the frame a valid or transi
 uint64_t vs_pte_pagefile_slot_of(uint64_t entry); /* the slot a page-file PTE names, else 0 */
 bool vs_pte_accessed(uint64_t entry);             /* a valid PTE's Accessed bit */
 bool vs_pte_dirty(uint64_t entry);                /* a valid PTE's Dirty bit */
+bool vs_pte_no_execute(uint64_t entry);           /* a valid PTE's NoExecute (NX) bit */
 
 /* ---- Physical memory (the PFN database) ------------------------------------------------------ */
 

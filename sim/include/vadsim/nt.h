@@ -35,6 +35,7 @@
     XX(MEM_RESET_UNDO, 0x01000000u)                                                                \
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
+    XX(MEM_LARGE_PAGES, 0x20000000u)                                                               \
     XX(AT_ROUND_TO_PAGE, 0x40000000u)                                                              \
     XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
 
@@ -474,6 +475,25 @@ VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_
  */
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value);
 VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value);
+
+/* The kind of an access, as the exception it raises says it (EXCEPTION_RECORD's
+ * ExceptionInformation[0]: EXCEPTION_READ_FAULT, EXCEPTION_WRITE_FAULT, EXCEPTION_EXECUTE_FAULT).
+ */
+typedef enum VsAccess {
+    VS_READ_ACCESS = 0,
+    VS_WRITE_ACCESS = 1,
+    VS_EXECUTE_ACCESS = 8,
+} VsAccess;
+
+/*
+ * An instruction fetch at address by a thread of its process (models what the processor does with
+ * the PTE, and MmAccessFault for a page not valid: the page is made valid as for a read, and the
+ * retried fetch then meets the PTE's NoExecute bit). STATUS_SUCCESS when the page executes, else
+ * what a load raises, or STATUS_ACCESS_VIOLATION for a page whose protection does not execute
+ * (PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY: their PTEs have NX). Data Execution Prevention
+ * is always on, as for every 64-bit process and a 32-bit one linked /NXCOMPAT.
+ */
+VsStatus vs_memory_execute(VsThread *thread, uint64_t address);
 
 /* ---- Names of the constants above ------------------------------------------------------------ */
 

@@ -28,6 +28,8 @@ uint32_t VsGetLastError(const VsThread *thread);
 VsStatus VsRtlGetLastNtStatus(const VsThread *thread);
 void VsSetLastError(VsThread *thread, uint32_t error);
 void VsGetSystemInfo(VsThread *thread, VsSystemInfo *info);
+/* The smallest large page (what a PDE maps): 2 MB on x64, 4 MB on x86. */
+uint64_t VsGetLargePageMinimum(const VsThread *thread);
 bool VsCloseHandle(VsThread *thread, VsHandle handle);
 
 uint64_t VsVirtualAlloc(VsThread *thread, uint64_t address, uint64_t size, uint32_t allocation_type,
@@ -70,6 +72,24 @@ uint64_t VsMapViewOfFile3(VsThread *thread, VsHandle mapping, VsHandle process,
 bool VsUnmapViewOfFile(VsThread *thread, uint64_t base_address);
 bool VsUnmapViewOfFileEx(VsThread *thread, uint64_t base_address, uint32_t flags);
 bool VsUnmapViewOfFile2(VsThread *thread, VsHandle process, uint64_t base_address, uint32_t flags);
+
+/* The FromApp calls (kernelbase, Windows 10; fromapp.c): VirtualAllocFromApp and
+ * VirtualAlloc2FromApp refuse each of the four executable protections (ERROR_INVALID_PARAMETER,
+ * nothing allocated); for a desktop process the rest is their siblings'. */
+uint64_t VsVirtualAllocFromApp(VsThread *thread, uint64_t address, uint64_t size,
+                               uint32_t allocation_type, uint32_t protection);
+uint64_t VsVirtualAlloc2FromApp(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
+                                uint32_t allocation_type, uint32_t page_protection,
+                                const VsMemExtendedParameter *parameters, uint32_t parameter_count);
+bool VsVirtualProtectFromApp(VsThread *thread, uint64_t address, uint64_t size,
+                             uint32_t new_protection, uint32_t *old_protection);
+uint64_t VsMapViewOfFileFromApp(VsThread *thread, VsHandle mapping, uint32_t desired_access,
+                                uint64_t file_offset, uint64_t bytes);
+uint64_t VsMapViewOfFile3FromApp(VsThread *thread, VsHandle mapping, VsHandle process,
+                                 uint64_t base_address, uint64_t offset, uint64_t view_size,
+                                 uint32_t allocation_type, uint32_t page_protection,
+                                 const VsMemExtendedParameter *parameters,
+                                 uint32_t parameter_count);
 
 /* ---- Files and processes --------------------------------------------------------------------- */
 

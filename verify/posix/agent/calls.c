@@ -342,27 +342,17 @@ static void do_getpid(const AgentRequest *r)
 /* Every request the agent serves: its name (the call's C name), its argument count, and the
  * function that makes the call and answers. */
 const AgentCall agent_calls[] = {
-    {"hello", 0, do_hello},
-    {"walk", 2, do_walk},
-    {"pagemap", 2, do_pagemap},
-    {"mmap", 6, do_mmap},
-    {"munmap", 2, do_munmap},
-    {"mprotect", 3, do_mprotect},
-    {"madvise", 3, do_madvise},
-    {"msync", 3, do_msync},
-    {"mremap", 5, do_mremap},
-    {"mincore", 2, do_mincore},
-    {"read", 1, do_read},
-    {"write", 2, do_write},
-    {"memfd_create", 2, do_memfd_create},
-    {"ftruncate", 2, do_ftruncate},
-    {"close", 1, do_close},
-    {"file", 4, do_file},
-    {"open", 3, do_open},
-    {"shm_open", 3, do_shm_open},
-    {"shm_unlink", 1, do_shm_unlink},
-    {"fork", 0, do_fork},
-    {"getpid", 0, do_getpid},
+    {"hello", 0, do_hello},         {"walk", 2, do_walk},
+    {"pagemap", 2, do_pagemap},     {"mmap", 6, do_mmap},
+    {"munmap", 2, do_munmap},       {"mprotect", 3, do_mprotect},
+    {"madvise", 3, do_madvise},     {"msync", 3, do_msync},
+    {"mremap", 5, do_mremap},       {"mincore", 2, do_mincore},
+    {"read", 1, do_read},           {"write", 2, do_write},
+    {"execute", 1, do_execute},     {"memfd_create", 2, do_memfd_create},
+    {"ftruncate", 2, do_ftruncate}, {"close", 1, do_close},
+    {"file", 4, do_file},           {"open", 3, do_open},
+    {"shm_open", 3, do_shm_open},   {"shm_unlink", 1, do_shm_unlink},
+    {"fork", 0, do_fork},           {"getpid", 0, do_getpid},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

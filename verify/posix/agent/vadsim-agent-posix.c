@@ -6,7 +6,10 @@
  *   request   [@N ] NAME HEX...           one line; a string argument is 's' + hex bytes (a file's
  *                                         text 't' + hex bytes); "@N " sends it to child N
  *   answer    = RET ERRNO 0 SIGNAL EXTRA...   RET and errno after the call, the signal a memory
- *                                         access raised (SIGSEGV 11, SIGBUS 7; 0 if none)
+ *                                         access raised (SIGSEGV 11, SIGBUS 7; 0 if none); a
+ *                                         read, write or execute adds the kind of the faulting
+ *                                         access (the page-fault error code's: 0 read, 1 write,
+ *                                         8 instruction fetch)
  *   refusal   ! WHY                       a call the agent will not make
  *
  * Placement. The harness's model places mmap(NULL) mappings top-down from a fixed mmap_base M with
@@ -87,18 +90,60 @@ int agent_fd(int fd) { return fd < 3 || fd >= AGENT_FD_BASE; }
 /* ---- Memory probes --------------------------------------------------------------------------- */
 
 static sigjmp_buf probe_jump;
-static volatile sig_atomic_t probing, probe_signal, stop_signal;
+static volatile sig_atomic_t probing, probe_signal, probe_access, stop_signal;
 
+enum { PROBE_LOAD_STORE = 1, PROBE_FETCH = 2, PROBE_FETCHING = 3 };
+#define TRAP_FLAG 0x100
+#define PF_WRITE 0x2  /* x86 page-fault error code: the access was a store */
+#define PF_INSTR 0x10 /* ... an instruction fetch */
+static volatile uint64_t fetch_target;
+
+/* The access kind a SIGSEGV or SIGBUS reports, from the page-fault error code. */
+static int access_of(const ucontext_t *uc)
+{
+    long long err = uc->uc_mcontext.gregs[REG_ERR];
+    return err & PF_INSTR ? 8 : err & PF_WRITE ? 1 : 0;
+}
+
+/* A probe's signal. A fetch probe first meets the single-step trap at the target (the call
+ * there has just run): the trap flag stays set for the target's one instruction; then a fault
+ * of the fetch itself (at the target, the error code's fetch bit set) is the answer, and anything
+ * else (the trap after the instruction, or what the instruction raised) means the fetch went
+ * through. The kernel clears the trap flag for the handler, so the jump out leaves it clear. */
 static void on_fault(int sig, siginfo_t *info, void *context)
 {
-    (void)info, (void)context;
+    ucontext_t *uc = context;
     if (!probing) {
         signal(sig, SIG_DFL);
         raise(sig);
         return;
     }
-    probe_signal = sig;
+    if (probing == PROBE_FETCH && sig == SIGTRAP) {
+        if ((uint64_t)uc->uc_mcontext.gregs[REG_RIP] == fetch_target)
+            probing = PROBE_FETCHING;
+        uc->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+        return;
+    }
+    int fetch_fault = (sig == SIGSEGV || sig == SIGBUS) &&
+                      (uint64_t)(uintptr_t)info->si_addr == fetch_target &&
+                      (uc->uc_mcontext.gregs[REG_ERR] & PF_INSTR);
+    if (probing == PROBE_LOAD_STORE || fetch_fault) {
+        probe_signal = sig;
+        probe_access = access_of(uc);
+    }
     siglongjmp(probe_jump, 1);
+}
+
+/* call *%rax with the trap flag set: the single-step trap comes at the target, before its fetch. */
+static void fetch_with_trap(uint64_t target)
+{
+    __asm__ volatile("pushfq\n\t"
+                     "orl $0x100, (%%rsp)\n\t"
+                     "popfq\n\t"
+                     "call *%0\n\t"
+                     :
+                     : "r"(target)
+                     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
 }
 
 /* SIGTERM, SIGINT, SIGHUP: the blocking read of the next request fails (no SA_RESTART), and
@@ -114,6 +159,9 @@ static void install_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGTRAP, &sa, NULL); /* the fetch probe's single steps, and what one instruction */
+    sigaction(SIGILL, &sa, NULL);  /* run at a scenario's address may raise */
+    sigaction(SIGFPE, &sa, NULL);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
     sigaction(SIGTERM, &sa, NULL);
@@ -133,8 +181,9 @@ static void do_access(const AgentRequest *r, int write)
     volatile uint8_t *p = P(r->v[0]);
     uint8_t value = 0;
     probe_signal = 0;
+    probe_access = 0;
     if (sigsetjmp(probe_jump, 1) == 0) {
-        probing = 1;
+        probing = PROBE_LOAD_STORE;
         if (write)
             *p = (uint8_t)r->v[1];
         else
@@ -142,12 +191,35 @@ static void do_access(const AgentRequest *r, int write)
     }
     probing = 0;
     answer_start(write ? probe_signal : value, 0);
+    answer_more(probe_signal ? (uint64_t)probe_access : 0);
     answer_end();
     probe_signal = 0;
 }
 
 void do_read(const AgentRequest *r) { do_access(r, 0); }
 void do_write(const AgentRequest *r) { do_access(r, 1); }
+
+/* execute ADDR: one instruction fetch there (a call with the trap flag set: one instruction at
+ * most runs); answers the signal the fetch raised, and its access kind. */
+void do_execute(const AgentRequest *r)
+{
+    if (!inside_owned(r->v[0], 1)) {
+        refuse("an address outside the scenario's memory: ", "execute");
+        return;
+    }
+    probe_signal = 0;
+    probe_access = 0;
+    fetch_target = r->v[0];
+    if (sigsetjmp(probe_jump, 1) == 0) {
+        probing = PROBE_FETCH;
+        fetch_with_trap(r->v[0]);
+    }
+    probing = 0;
+    answer_start(probe_signal, 0);
+    answer_more(probe_signal ? (uint64_t)probe_access : 0);
+    answer_end();
+    probe_signal = 0;
+}
 
 /* ---- Answers --------------------------------------------------------------------------------- */
 

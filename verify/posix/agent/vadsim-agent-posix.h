@@ -59,6 +59,7 @@ void refuse(const char *why, const char *what);
 /* read ADDR, write ADDR BYTE: one access, its fault caught. */
 void do_read(const AgentRequest *r);
 void do_write(const AgentRequest *r);
+void do_execute(const AgentRequest *r);
 
 /* ---- calls.c ---- */
 

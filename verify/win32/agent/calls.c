@@ -323,6 +323,75 @@ static void call_virtual_alloc_2(const AgentRequest *r)
                                    window(r, v[5] != 0, &requirements, &parameter), (ULONG)v[6])));
 }
 
+/* ---- The FromApp calls: looked up in kernelbase at each request, since neither Wine exports them
+ * all (VirtualProtectFromApp came after Wine 10.0, MapViewOfFile3FromApp is in none); a call the
+ * system lacks is refused, never answered. */
+
+typedef PVOID(WINAPI *VirtualAllocFromAppFn)(PVOID, SIZE_T, ULONG, ULONG);
+typedef BOOL(WINAPI *VirtualProtectFromAppFn)(PVOID, SIZE_T, ULONG, PULONG);
+typedef PVOID(WINAPI *MapViewOfFileFromAppFn)(HANDLE, ULONG, ULONG64, SIZE_T);
+
+/* The export of kernelbase named like the request, or NULL after refusing it. */
+static FARPROC from_app_export(const AgentRequest *r)
+{
+    HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
+    FARPROC f = kernelbase ? GetProcAddress(kernelbase, r->name) : NULL;
+    if (!f)
+        refuse("this system's kernelbase does not export ", r->name);
+    return f;
+}
+
+static void call_virtual_alloc_from_app(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    VirtualAllocFromAppFn f = (VirtualAllocFromAppFn)(void *)from_app_export(r);
+    if (f)
+        answer(pointer(f(P(v[0]), v[1], (ULONG)v[2], (ULONG)v[3])));
+}
+
+static void call_virtual_alloc_2_from_app(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    VirtualAlloc2Fn f = (VirtualAlloc2Fn)(void *)from_app_export(r);
+    if (f)
+        answer(pointer(f(H(v[0]), P(v[1]), v[2], (ULONG)v[3], (ULONG)v[4],
+                         window(r, v[5] != 0, &requirements, &parameter), (ULONG)v[6])));
+}
+
+/* VirtualProtectFromApp base size protect byref_old old */
+static void call_virtual_protect_from_app(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    VirtualProtectFromAppFn f = (VirtualProtectFromAppFn)(void *)from_app_export(r);
+    ULONG old = (ULONG)v[4]; /* what the variable held: a failed call may leave it */
+    if (!f)
+        return;
+    answer_start(f(P(v[0]), v[1], (ULONG)v[2], v[3] ? &old : NULL));
+    answer_more(old);
+    answer_end();
+}
+
+static void call_map_view_of_file_from_app(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    MapViewOfFileFromAppFn f = (MapViewOfFileFromAppFn)(void *)from_app_export(r);
+    if (f)
+        answer(pointer(f(H(v[0]), (ULONG)v[1], v[2], v[3])));
+}
+
+static void call_map_view_of_file_3_from_app(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    MapViewOfFile3Fn f = (MapViewOfFile3Fn)(void *)from_app_export(r);
+    if (f)
+        answer(pointer(f(H(v[0]), H(v[1]), P(v[2]), v[3], v[4], (ULONG)v[5], (ULONG)v[6],
+                         window(r, v[7] != 0, &requirements, &parameter), (ULONG)v[8])));
+}
+
 /* ---- Sections, views and files --------------------------------------------------------------- */
 
 static void call_create_file_mapping(const AgentRequest *r)
@@ -481,15 +550,36 @@ static void call_nt_unmap_view_ex(const AgentRequest *r)
 
 /* ---- Memory accesses, the working set and write watch ---------------------------------------- */
 
-static void call_read(const AgentRequest *r) { answer(probe_read(r->v[0])); }
+/* read, write and execute answer the access kind of the exception they raised too
+ * (ExceptionInformation[0]; 0 when none). */
+static void answer_access(uint64_t ret)
+{
+    answer_start(ret);
+    answer_more(guard.code ? (uint32_t)guard.access : 0);
+    answer_end();
+}
+
+static void call_read(const AgentRequest *r) { answer_access(probe_read(r->v[0])); }
 
 static void call_write(const AgentRequest *r)
 {
     probe_write(r->v[0], (uint8_t)r->v[1]);
-    answer((uint32_t)guard.code);
+    answer_access((uint32_t)guard.code);
+}
+
+static void call_execute(const AgentRequest *r)
+{
+    probe_fetch(r->v[0]);
+    answer_access((uint32_t)guard.code);
 }
 
 static void call_walk(const AgentRequest *r) { do_walk(r->v[0], r->v[1]); }
+
+static void call_get_large_page_minimum(const AgentRequest *r)
+{
+    (void)r;
+    answer(GetLargePageMinimum());
+}
 
 static void call_set_process_working_set_size(const AgentRequest *r)
 {
@@ -534,6 +624,11 @@ const AgentCall agent_calls[] = {
     {"MapViewOfFile", 5, call_map_view_of_file},
     {"MapViewOfFileEx", 6, call_map_view_of_file_ex},
     {"MapViewOfFile3", 9, call_map_view_of_file_3},
+    {"VirtualAllocFromApp", 4, call_virtual_alloc_from_app},
+    {"VirtualAlloc2FromApp", 7, call_virtual_alloc_2_from_app},
+    {"VirtualProtectFromApp", 5, call_virtual_protect_from_app},
+    {"MapViewOfFileFromApp", 4, call_map_view_of_file_from_app},
+    {"MapViewOfFile3FromApp", 9, call_map_view_of_file_3_from_app},
     {"UnmapViewOfFile", 1, call_unmap_view_of_file},
     {"UnmapViewOfFileEx", 2, call_unmap_view_of_file_ex},
     {"UnmapViewOfFile2", 3, call_unmap_view_of_file_2},
@@ -565,6 +660,8 @@ const AgentCall agent_calls[] = {
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
     {"read", 1, call_read},
     {"write", 2, call_write},
+    {"execute", 1, call_execute},
+    {"GetLargePageMinimum", 0, call_get_large_page_minimum},
     {"QueryWorkingSetEx", 2, do_working_set},
     {"GetProcessMemoryInfo", 1, do_memory_info},
     {"GlobalMemoryStatusEx", 0, do_memory_status},

@@ -44,6 +44,7 @@ HANDLE own_handles[3];
 /* probe_read(rcx = address) -> al = the byte; probe_write(rcx = address, dl = value). Each has one
  * instruction that can fault, labelled so the handler knows it and can resume at the next label. */
 extern char probe_read_access[], probe_read_resume[], probe_write_access[], probe_write_resume[];
+extern char probe_execute_resume[];
 __asm__(".text\n"
         ".globl probe_read\n"
         "probe_read:\n"
@@ -61,14 +62,77 @@ __asm__(".text\n"
         "    movb %dl, (%rcx)\n"
         ".globl probe_write_resume\n"
         "probe_write_resume:\n"
+        "    ret\n"
+        ".globl probe_execute\n"
+        "probe_execute:\n"
+        "    pushfq\n"
+        "    orl $0x100, (%rsp)\n"
+        "    popfq\n"
+        "    call *%rcx\n"
+        ".globl probe_execute_resume\n"
+        "probe_execute_resume:\n"
         "    ret\n");
+
+/* The fetch probe's state: 1 from its start to the trap at the target, 2 while the target's one
+ * instruction is fetched and run; the context at the target, restored afterwards. */
+static struct {
+    volatile int state;
+    uint64_t target;
+    CONTEXT at_target;
+} fetch;
+
+#define TRAP_FLAG 0x100
+
+/* The fetch probe's exceptions (see probe_execute). TRUE if the exception was the probe's. */
+static BOOL on_fetch_exception(EXCEPTION_POINTERS *info)
+{
+    EXCEPTION_RECORD *record = info->ExceptionRecord;
+    CONTEXT *context = info->ContextRecord;
+    if (fetch.state == 1 && record->ExceptionCode == EXCEPTION_SINGLE_STEP) {
+        if (context->Rip == fetch.target) {
+            fetch.at_target = *context;
+            fetch.state = 2;
+        }
+        context->EFlags |= TRAP_FLAG; /* the next instruction is the target's */
+        return TRUE;
+    }
+    if (fetch.state != 2)
+        return FALSE;
+    DWORD code = record->ExceptionCode;
+    if ((code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION) &&
+        (uint64_t)(uintptr_t)record->ExceptionAddress == fetch.target &&
+        record->NumberParameters >= 2 && record->ExceptionInformation[1] == fetch.target) {
+        guard.code = (LONG)code; /* the fetch itself faulted */
+        guard.access = (LONG)record->ExceptionInformation[0];
+    }
+    *context = fetch.at_target;
+    context->Rip = (DWORD64)probe_execute_resume;
+    context->Rsp += 8; /* the call's return address */
+    context->EFlags &= ~(DWORD)TRAP_FLAG;
+    fetch.state = 0;
+    return TRUE;
+}
+
+void probe_execute(uint64_t address); /* the assembly above: rcx = address */
+
+void probe_fetch(uint64_t address)
+{
+    fetch.target = address;
+    fetch.state = 1;
+    probe_execute(address);
+    fetch.state = 0;
+}
 
 static LONG CALLBACK on_exception(EXCEPTION_POINTERS *info)
 {
     DWORD code = info->ExceptionRecord->ExceptionCode;
     char *at = info->ExceptionRecord->ExceptionAddress;
+    if (on_fetch_exception(info))
+        return EXCEPTION_CONTINUE_EXECUTION;
     if (at == probe_read_access || at == probe_write_access) {
         guard.code = (LONG)code;
+        if (info->ExceptionRecord->NumberParameters >= 1)
+            guard.access = (LONG)info->ExceptionRecord->ExceptionInformation[0];
         info->ContextRecord->Rip =
             (DWORD64)(at == probe_read_access ? probe_read_resume : probe_write_resume);
         return EXCEPTION_CONTINUE_EXECUTION;
@@ -293,6 +357,7 @@ int main(void)
             continue;
         }
         guard.code = 0;
+        guard.access = 0;
         /* A call that raises comes back here with the exception noted and answers as if it
          * returned 0; the harness sees the exception code in the answer. */
         if (__builtin_setjmp(guard.jump)) {

@@ -61,6 +61,7 @@ typedef struct AgentAddressRequirements {
 /* What the exception handler reports back to the dispatcher. One thread, one request at a time. */
 typedef struct Guard {
     volatile LONG code;   /* exception code caught, 0 if none */
+    volatile LONG access; /* its ExceptionInformation[0]: 0 read, 1 write, 8 execute */
     volatile int in_call; /* a call is running: an exception in it is caught and reported */
     void *jump[5];        /* __builtin_setjmp buffer for recovering from a call */
 } Guard;
@@ -94,6 +95,12 @@ extern HANDLE own_handles[3]; /* the pipes this agent talks through: never close
  * fault, and the exception handler resumes after it with the exception's code in guard.code. */
 uint8_t probe_read(uint64_t address);
 void probe_write(uint64_t address, uint8_t value);
+/* probe_fetch(address): a call to address with the trap flag set, so that one instruction at
+ * most runs there: the handler notes a fault of the fetch (an access violation or guard page
+ * with ExceptionInformation[0] = 8), or none when the fetch went through (the single-step trap
+ * after the instruction, or whatever the instruction itself raised), and resumes after the call
+ * with every register as it was. */
+void probe_fetch(uint64_t address);
 
 /* Answers: "= RET LASTERROR LASTSTATUS EXCEPTION", then more numbers, then the end of the line;
  * each keeps the call's last error for the next GetLastError. */

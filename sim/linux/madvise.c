@@ -55,7 +55,7 @@ static VsVmFlags advised_flags(const VsVad *vad, uint32_t advice, int *error)
 /* Whether a private frame's page was ever written: Dirty in its PTE, Modified, copied to the page
  * file, or lazily freed already (a page only read is Linux's shared zero page, which MADV_FREE
  * and reclaim leave alone). */
-static bool page_written(const VsPfn *pfn, uint64_t pte)
+bool vs_anon_page_written(const VsPfn *pfn, uint64_t pte)
 {
     return (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY)) ||
            (pfn->flags & (VS_PFN_MODIFIED | VS_PFN_LAZY_FREE)) ||
@@ -80,7 +80,7 @@ static void lazy_free_page(VsProcess *process, VsVad *vad, uint64_t vpn)
         return;
     uint64_t frame = vs_pte_frame(pte);
     VsPfn *pfn = &system->pfn.frames[frame];
-    if ((pfn->flags & VS_PFN_PROTOTYPE) || !page_written(pfn, pte))
+    if ((pfn->flags & VS_PFN_PROTOTYPE) || !vs_anon_page_written(pfn, pte))
         return;
     vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
     pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));

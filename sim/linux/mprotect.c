@@ -36,10 +36,15 @@ static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint6
     return 0;
 }
 
-/* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. */
+/* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. A locked
+ * private VMA made writable is populated again, with write faults, so that its pages are its own
+ * copies (mprotect_fixup: locked pages must not take a copy-on-write fault later). */
 static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                  VsVmFlags flags)
 {
+    VsVmFlags old = vs_vma(vad)->vm_flags;
+    bool repopulate = (old & (VS_VM_WRITE | VS_VM_SHARED | VS_VM_LOCKED)) == VS_VM_LOCKED &&
+                      (flags & VS_VM_WRITE);
     int error = account(process, vad, &flags, end_vpn - start_vpn + 1);
     if (!error)
         error = vs_vma_isolate(process, start_vpn, end_vpn, true);
@@ -48,6 +53,8 @@ static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t en
     vad = vs_vad_locate(&process->vad_root, start_vpn);
     vs_vma_set_flags(process, vad, flags);
     vs_vma_try_merge(process, vad);
+    if (repopulate)
+        vs_vma_populate(process, start_vpn, end_vpn, true);
     return 0;
 }
 

@@ -185,6 +185,8 @@ gboolean vs_posix_call(VsPosixSession *s, const char *text, VsOutcome *real, GEr
     const guint64 *a = (const guint64 *)extra->data;
     for (guint i = 0; i < extra->len && i < VS_MINCORE_CAPACITY; i++)
         real->vector[real->vector_length++] = (uint8_t)a[i];
+    for (guint i = 0; i < extra->len && i < VS_RECORD_MAX_FIELDS; i++)
+        real->fields[i] = a[i]; /* smaps' counters */
     real->out[0] = extra->len ? a[0] : 0;
     return TRUE;
 }

@@ -578,6 +578,11 @@ static void execute_setrlimit(VsThread *thread, const VsOp *op, VsOutcome *outco
         vs_setrlimit(thread, resource > UINT32_MAX ? UINT32_MAX : (uint32_t)resource, op->arg[1]));
 }
 
+static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));
+}
+
 /* smaps(addr): the counters of the VMA holding addr as a record, in vs_record_spec's order. Not a
  * call of the kernel's but a read of /proc/self/smaps: no VMA there is ENOENT, as the POSIX
  * agent answers it. */
@@ -589,7 +594,8 @@ static void execute_smaps(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         return;
     const uint64_t fields[] = {smaps.size,      smaps.rss,       smaps.pss,
                                smaps.anonymous, smaps.lazy_free, smaps.anon_huge_pages,
-                               smaps.locked,    smaps.vm_locked, smaps.lock_on_fault};
+                               smaps.locked,    smaps.vm_locked, smaps.lock_on_fault,
+                               smaps.sealed};
     outcome->record = VS_RECORD_SMAPS;
     memcpy(outcome->fields, fields, sizeof fields);
 }

@@ -41,7 +41,7 @@ static const char *const write_watch_fields[] = {
 };
 static const char *const mincore_fields[] = {"Resident", "Pages"};
 static const char *const smaps_fields[] = {
-    "Size", "Rss", "Pss", "Anonymous", "LazyFree", "AnonHugePages", "Locked", "lo", "lf"};
+    "Size", "Rss", "Pss", "Anonymous", "LazyFree", "AnonHugePages", "Locked", "lo", "lf", "sl"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",

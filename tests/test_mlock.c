@@ -1,6 +1,7 @@
 /*
  * test_mlock.c - locking memory for the Linux personality (mlock.c) and the smaps counters that
- * show it (proc.c): the lock as a VMA flag, populating, RLIMIT_MEMLOCK, mlockall, fork.
+ * show it (proc.c): the lock as a VMA flag, populating, RLIMIT_MEMLOCK, mlockall, fork; and
+ * sealing (mseal.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,6 +150,37 @@ static void test_smaps_counters(void **state)
     ASSERT_FAILS(f, vs_smaps(f->thread, 0x10000, &none), VS_ENOENT);
 }
 
+/* mseal: its errors, then what a seal refuses; munmap splits the unsealed VMA it starts in first.
+ */
+static void test_mseal(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 4 * PAGE, VS_PROT_READ, ANON);
+    ASSERT_FAILS(f, vs_mseal(f->thread, p, PAGE, 1), VS_EINVAL);
+    ASSERT_FAILS(f, vs_mseal(f->thread, p + 1, PAGE, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_mseal(f->thread, p, 8 * PAGE, 0), VS_ENOMEM);
+    assert_int_equal(vs_mseal(f->thread, p, 0, 0), 0);
+    assert_int_equal(vs_mseal(f->thread, p + 2 * PAGE, 2 * PAGE, 0), 0);
+    CHECK_INVARIANTS(f);
+    assert_true(smaps_of(f, p + 2 * PAGE).sealed);
+    assert_false(smaps_of(f, p).sealed);
+    ASSERT_FAILS(f, vs_munmap(f->thread, p + PAGE, 2 * PAGE), VS_EPERM);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(f, p).size, 4); /* split at the start, and left so */
+    ASSERT_FAILS(f, vs_mprotect(f->thread, p, 4 * PAGE, RW), VS_EPERM);
+    assert_int_equal(smaps_of(f, p).size, 8); /* the unsealed VMAs changed first, and merged */
+    ASSERT_FAILS(f, vs_madvise(f->thread, p + 2 * PAGE, PAGE, VS_MADV_DONTNEED), VS_EPERM);
+    assert_int_equal(vs_madvise(f->thread, p + 2 * PAGE, PAGE, VS_MADV_RANDOM), 0);
+    assert_int_equal(vs_mremap(f->thread, p + 2 * PAGE, PAGE, 2 * PAGE, VS_MREMAP_MAYMOVE, 0),
+                     VS_MAP_FAILED);
+    assert_int_equal(vs_errno(f->thread), VS_EPERM);
+    VsProcess *child;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    VsSmaps c;
+    assert_true(vs_vma_smaps(child, p + 2 * PAGE, &c));
+    assert_true(c.sealed); /* fork passes the seal on */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +189,7 @@ int main(void)
         LINUX(test_limit),
         LINUX(test_mlockall_and_fork),
         LINUX(test_smaps_counters),
+        LINUX(test_mseal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,6 +137,8 @@ enum {
 };
 #define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
 #define VS_VM_LOCKED_MASK (VS_VM_LOCKED | VS_VM_LOCKONFAULT)
+/* VM_SEALED (mseal): bit 42, above the protection key; "sl" in smaps. */
+#define VS_VM_SEALED ((VsVmFlags)1 << 42)
 /* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
  * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
  * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
@@ -258,6 +260,9 @@ uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint6
 /* mlock.c */
 uint64_t vs_memlock_limit_pages(const VsProcess *process);
 bool vs_mlock_future_ok(const VsProcess *process, VsVmFlags vm_flags, uint64_t pages);
+
+/* mseal.c: whether a VMA in [start_vpn, end_vpn] is sealed. */
+bool vs_vma_sealed_in(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 
 /* mmap.c and readahead.c */
 int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors);

@@ -414,8 +414,10 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
 
 /*
  * Unmaps [start_vpn, end_vpn] (do_vmi_munmap): whatever VMAs are there go, cut at the ends; holes
- * are fine. Only a cut in the middle of one VMA, which leaves one VMA more, is refused at the
- * max_map_count limit (ENOMEM). munmap never merges what is left on either side.
+ * are fine. A sealed VMA in the range refuses it all (EPERM), though the split at its start is
+ * made first. Only a cut in the middle of one VMA,
+ * which leaves one VMA more, is refused at the max_map_count limit (ENOMEM). munmap never merges
+ * what is left on either side.
  */
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
@@ -423,6 +425,13 @@ int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     if (vad && vad->starting_vpn < start_vpn && vad->ending_vpn > end_vpn &&
         process->vad_root.count >= VS_MAX_MAP_COUNT)
         return VS_ENOMEM;
+    if (vs_vma_sealed_in(process, start_vpn, end_vpn)) {
+        /* mseal.c: nothing is unmapped, but an unsealed VMA the range starts inside was split
+         * there before the seal was met, and stays split (vms_gather_munmap_vmas). */
+        if (vad && vad->starting_vpn < start_vpn && !(vs_vma(vad)->vm_flags & VS_VM_SEALED))
+            vs_vma_split(process, vad, start_vpn);
+        return VS_EPERM;
+    }
     int error = vs_vma_isolate(process, start_vpn, end_vpn, false);
     if (error)
         return error;

@@ -5,7 +5,8 @@
  * unaligned start EINVAL; a length of 0 succeeds at once; a wrapping end ENOMEM; protection bits
  * beyond READ|WRITE|EXEC|SEM EINVAL; no VMA at the start ENOMEM. Then VMA by VMA, in address
  * order: a hole stops the walk with ENOMEM, asking for more than the VMA's VM_MAY* bits stops it
- * with EACCES, and the VMAs already changed keep their change: mprotect is not atomic.
+ * with EACCES, a sealed VMA with EPERM (mseal), and the VMAs already changed keep their change:
+ * mprotect is not atomic.
  * Each changed range is split off its VMA and merged with the neighbours it now matches. On a CPU
  * with protection keys the key changes with the access bits (vma.c vs_vma_pkey_for), which alone
  * can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps VM_EXEC but drops the key.
@@ -96,6 +97,8 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
             return vs_linux_fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
         /* The access bits and the protection key are the call's; the rest stay the VMA's. */
         VsVmFlags old = vs_vma(vad)->vm_flags;
+        if (old & VS_VM_SEALED)
+            return vs_linux_fail(thread, VS_EPERM); /* mseal.c; the VMAs before keep theirs */
         VsVmFlags flags = (old & ~(VsVmFlags)(VS_VM_ACCESS_FLAGS | VS_VM_PKEY_MASK)) |
                           prot_flags(prot) | vs_vma_pkey_for(process->system, vad, rest);
         if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)

@@ -115,6 +115,7 @@ bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out)
     out->size = vs_vma_pages(vad) * 4;
     out->vm_locked = flags & VS_VM_LOCKED;
     out->lock_on_fault = flags & VS_VM_LOCKONFAULT;
+    out->sealed = flags & VS_VM_SEALED;
     VsViewScan scan = vs_view_scan(process, vad, vad->starting_vpn, vad->ending_vpn);
     for (uint64_t page = vs_view_scan_next(&scan, vad->starting_vpn); page <= vad->ending_vpn;
          page = vs_view_scan_next(&scan, page + 1))

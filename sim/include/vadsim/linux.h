@@ -158,6 +158,9 @@ int vs_munlock(VsThread *thread, uint64_t address, uint64_t length);
 int vs_mlockall(VsThread *thread, uint32_t flags);
 int vs_munlockall(VsThread *thread);
 int vs_setrlimit(VsThread *thread, uint32_t resource, uint64_t limit);
+/* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
+ * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
+int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);
 int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags);
 int vs_shm_open(VsThread *thread, const char *name, uint32_t oflag, uint32_t mode);
 int vs_shm_unlink(VsThread *thread, const char *name);
@@ -212,6 +215,7 @@ typedef struct VsSmaps {
     uint64_t size, rss, pss, anonymous, lazy_free, anon_huge_pages, locked;
     bool vm_locked;     /* VmFlags "lo": VM_LOCKED (mlock, MAP_LOCKED, mlockall) */
     bool lock_on_fault; /* VmFlags "lf": VM_LOCKONFAULT (MLOCK_ONFAULT, MCL_ONFAULT) */
+    bool sealed;        /* VmFlags "sl": VM_SEALED (mseal) */
 } VsSmaps;
 /* The smaps counters of the VMA holding address; false when none does. */
 bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out);

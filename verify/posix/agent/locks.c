@@ -1,6 +1,7 @@
 /*
- * locks.c - the POSIX agent's locking calls (mlock, mlock2, munlock, mlockall, munlockall), the
- * scenario's RLIMIT_MEMLOCK (setrlimit), and smaps, which reads one VMA's counters.
+ * locks.c - the POSIX agent's locking calls (mlock, mlock2, munlock, mlockall, munlockall, and
+ * mseal, which locks a mapping's layout), the scenario's RLIMIT_MEMLOCK (setrlimit), and smaps,
+ * which reads one VMA's counters.
  *
  * The model's process is an ordinary one with no limit until the scenario sets one. The agent has
  * no limit either (machine.c), or CAP_IPC_LOCK, which does as well; while the scenario's limit is
@@ -44,6 +45,7 @@
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 1
 #endif
+#define SYS_mseal_ 462 /* every architecture since 6.10; glibc 2.36 knows no mseal */
 #ifndef MCL_ONFAULT
 #define MCL_ONFAULT 4
 #endif
@@ -213,12 +215,12 @@ static void do_setrlimit(const AgentRequest *r)
 }
 
 /* smaps ADDR: the counters of the VMA holding ADDR, in the model's order (Size Rss Pss Anonymous
- * LazyFree AnonHugePages Locked in kB, then lo and lf), or -1 ENOENT. */
+ * LazyFree AnonHugePages Locked in kB, then lo, lf and sl), or -1 ENOENT. */
 static void do_smaps(const AgentRequest *r)
 {
     static const char *const names[] = {"Size",     "Rss",           "Pss",   "Anonymous",
                                         "LazyFree", "AnonHugePages", "Locked"};
-    uint64_t values[9] = {0};
+    uint64_t values[10] = {0};
     MapsReader m;
     MapsLine l;
     int is_vma, found = 0, inside = 0;
@@ -243,19 +245,30 @@ static void do_smaps(const AgentRequest *r)
             if (counter(text, names[i]) >= 0)
                 values[i] = (uint64_t)counter(text, names[i]);
         if (inside && strncmp(text, "VmFlags:", 8) == 0)
-            values[7] = has_flag(text, "lo"), values[8] = has_flag(text, "lf");
+            values[7] = has_flag(text, "lo"), values[8] = has_flag(text, "lf"),
+            values[9] = has_flag(text, "sl");
     }
     maps_close(&m);
     answer_start(found ? 0 : (uint64_t)-1, found ? 0 : ENOENT);
-    for (size_t i = 0; found && i < 9; i++)
+    for (size_t i = 0; found && i < 10; i++)
         answer_more(values[i]);
     answer_end();
 }
 
+/* mseal ADDR LEN FLAGS: on an owned range, the arena there exposed (a hole is ENOMEM). A seal
+ * is for good: the agent never unmaps the scenario's memory itself, so nothing of its own needs
+ * the range again. */
+static long call_mseal(const AgentRequest *r)
+{
+    return syscall(SYS_mseal_, r->v[0], r->v[1], r->v[2]);
+}
+
+static void do_mseal(const AgentRequest *r) { do_range_call(r, "mseal", call_mseal); }
+
 const AgentCall lock_calls[] = {
     {"mlock", 2, do_mlock},       {"mlock2", 3, do_mlock2},         {"munlock", 2, do_munlock},
     {"mlockall", 1, do_mlockall}, {"munlockall", 0, do_munlockall}, {"setrlimit", 2, do_setrlimit},
-    {"smaps", 1, do_smaps},
+    {"smaps", 1, do_smaps},       {"mseal", 3, do_mseal},
 };
 
 const size_t lock_call_count = AGENT_COUNT(lock_calls);

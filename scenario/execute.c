@@ -583,6 +583,18 @@ static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));
 }
 
+static void execute_process_vm_readv(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_process_vm_readv(thread, (int64_t)a[0], a[1], a[2], a[3], a[4]));
+}
+
+static void execute_process_vm_writev(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_process_vm_writev(thread, (int64_t)a[0], a[1], a[2], a[3], a[4]));
+}
+
 /* smaps(addr): the counters of the VMA holding addr as a record, in vs_record_spec's order. Not a
  * call of the kernel's but a read of /proc/self/smaps: no VMA there is ENOENT, as the POSIX
  * agent answers it. */

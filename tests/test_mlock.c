@@ -1,7 +1,7 @@
 /*
  * test_mlock.c - locking memory for the Linux personality (mlock.c) and the smaps counters that
- * show it (proc.c): the lock as a VMA flag, populating, RLIMIT_MEMLOCK, mlockall, fork; and
- * sealing (mseal.c).
+ * show it (proc.c): the lock as a VMA flag, populating, RLIMIT_MEMLOCK, mlockall, fork; sealing
+ * (mseal.c); and other processes' memory (process_vm.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,6 +181,35 @@ static void test_mseal(void **state)
     assert_true(c.sealed); /* fork passes the seal on */
 }
 
+/* process_vm_readv/writev: a partial copy ends at the first page the remote refuses; nothing
+ * copied is EFAULT; a read-only remote page refuses writev; an unknown pid is ESRCH. */
+static void test_process_vm(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = map(f, 0, 4 * PAGE, RW, ANON);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 9), STATUS_SUCCESS);
+    assert_int_equal(vs_mprotect(f->thread, p + 2 * PAGE, PAGE, VS_PROT_NONE), 0);
+    VsProcess *child;
+    int64_t pid = vs_process_id(f->process);
+    assert_true(vs_fork(f->thread, &child) > 0);
+    VsThread *ct = vs_process_main_thread(child);
+    uint64_t q = vs_mmap(ct, 0, 4 * PAGE, RW, ANON, -1, 0);
+    assert_int_equal(vs_process_vm_readv(ct, pid, q, p + 100, 3 * PAGE, 0), 2 * PAGE - 100);
+    uint8_t byte = 0;
+    assert_int_equal(vs_memory_read(ct, q + PAGE - 100, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 9);
+    assert_int_equal(vs_process_vm_readv(ct, pid, q, p + 2 * PAGE, PAGE, 0), -1);
+    assert_int_equal(vs_errno(ct), VS_EFAULT);
+    assert_int_equal(vs_mprotect(f->thread, p, PAGE, VS_PROT_READ), 0);
+    assert_int_equal(vs_process_vm_writev(ct, pid, q, p, PAGE, 0), -1);
+    assert_int_equal(vs_errno(ct), VS_EFAULT);
+    assert_int_equal(vs_process_vm_writev(ct, pid, q, p, PAGE, 2), -1);
+    assert_int_equal(vs_errno(ct), VS_EINVAL);
+    assert_int_equal(vs_process_vm_readv(ct, 4242, q, p, PAGE, 0), -1);
+    assert_int_equal(vs_errno(ct), VS_ESRCH);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +219,7 @@ int main(void)
         LINUX(test_mlockall_and_fork),
         LINUX(test_smaps_counters),
         LINUX(test_mseal),
+        LINUX(test_process_vm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

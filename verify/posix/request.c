@@ -122,6 +122,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     const guint64 *a = (const guint64 *)hello->data;
     *real_base = a[HELLO_ARENA];
     machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
+    machine->arena_bytes = a[HELLO_ARENA_SIZE];
     machine->file_align = a[HELLO_FILE_ALIGN];
     machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
     g_snprintf(machine->kernel, sizeof machine->kernel, "%u.%u.%u",

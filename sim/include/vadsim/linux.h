@@ -96,6 +96,7 @@
 #define VS_ERRNO_MAP(XX)                                                                           \
     XX(EPERM, 1)                                                                                   \
     XX(ENOENT, 2)                                                                                  \
+    XX(ESRCH, 3)                                                                                   \
     XX(EBADF, 9)                                                                                   \
     XX(EAGAIN, 11)                                                                                 \
     XX(ENOMEM, 12)                                                                                 \
@@ -161,6 +162,12 @@ int vs_setrlimit(VsThread *thread, uint32_t resource, uint64_t limit);
 /* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
  * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
 int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);
+/* process_vm.c: process_vm_readv and process_vm_writev with one iovec each side (local, length)
+ * and (remote, length): the bytes copied, or -1. */
+int64_t vs_process_vm_readv(VsThread *thread, int64_t pid, uint64_t local, uint64_t remote,
+                            uint64_t length, uint64_t flags);
+int64_t vs_process_vm_writev(VsThread *thread, int64_t pid, uint64_t local, uint64_t remote,
+                             uint64_t length, uint64_t flags);
 int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags);
 int vs_shm_open(VsThread *thread, const char *name, uint32_t oflag, uint32_t mode);
 int vs_shm_unlink(VsThread *thread, const char *name);

@@ -1,7 +1,7 @@
 /*
  * locks.c - the POSIX agent's locking calls (mlock, mlock2, munlock, mlockall, munlockall, and
- * mseal, which locks a mapping's layout), the scenario's RLIMIT_MEMLOCK (setrlimit), and smaps,
- * which reads one VMA's counters.
+ * mseal, which locks a mapping's layout), the scenario's RLIMIT_MEMLOCK (setrlimit), smaps, which
+ * reads one VMA's counters, and process_vm_readv/writev, which reach another scenario process.
  *
  * The model's process is an ordinary one with no limit until the scenario sets one. The agent has
  * no limit either (machine.c), or CAP_IPC_LOCK, which does as well; while the scenario's limit is
@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -265,10 +266,51 @@ static long call_mseal(const AgentRequest *r)
 
 static void do_mseal(const AgentRequest *r) { do_range_call(r, "mseal", call_mseal); }
 
+/* process_vm_readv PID LOCAL REMOTE LEN FLAGS, process_vm_writev likewise: one iovec each side.
+ * The local range must be owned (its arena pieces exposed, so they are holes as in the model);
+ * the harness has checked the remote one is the other process's scenario memory and put its real
+ * pid in. */
+static void do_process_vm(const AgentRequest *r, const char *name, int write)
+{
+    const uint64_t *v = r->v;
+    Exposure e = {0};
+    if (v[3] && !inside_owned(v[1], v[3])) {
+        refuse("a local range outside the scenario's memory: ", name);
+        return;
+    }
+    if (v[3])
+        expose_add(&e, v[1], v[3]);
+    if (!arena_expose(&e)) {
+        arena_refill(&e);
+        refuse("the agent could not clear its arena for the call: ", name);
+        return;
+    }
+    struct iovec local = {P(v[1]), v[3]}, remote = {P(v[2]), v[3]};
+    errno = 0;
+    long result = write ? process_vm_writev((pid_t)v[0], &local, 1, &remote, 1, v[4])
+                        : process_vm_readv((pid_t)v[0], &local, 1, &remote, 1, v[4]);
+    int error = errno;
+    arena_refill(&e);
+    answer_result(result, error);
+}
+
+static void do_process_vm_readv(const AgentRequest *r) { do_process_vm(r, "process_vm_readv", 0); }
+static void do_process_vm_writev(const AgentRequest *r)
+{
+    do_process_vm(r, "process_vm_writev", 1);
+}
+
 const AgentCall lock_calls[] = {
-    {"mlock", 2, do_mlock},       {"mlock2", 3, do_mlock2},         {"munlock", 2, do_munlock},
-    {"mlockall", 1, do_mlockall}, {"munlockall", 0, do_munlockall}, {"setrlimit", 2, do_setrlimit},
-    {"smaps", 1, do_smaps},       {"mseal", 3, do_mseal},
+    {"mlock", 2, do_mlock},
+    {"mlock2", 3, do_mlock2},
+    {"munlock", 2, do_munlock},
+    {"mlockall", 1, do_mlockall},
+    {"munlockall", 0, do_munlockall},
+    {"setrlimit", 2, do_setrlimit},
+    {"smaps", 1, do_smaps},
+    {"mseal", 3, do_mseal},
+    {"process_vm_readv", 5, do_process_vm_readv},
+    {"process_vm_writev", 5, do_process_vm_writev},
 };
 
 const size_t lock_call_count = AGENT_COUNT(lock_calls);

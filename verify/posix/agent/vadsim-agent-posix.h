@@ -6,7 +6,8 @@
  *   calls.c                the memory calls, one table row per request
  *   files.c                the scenario's files, memfds and shm objects
  *   children.c             fork: the children standing for the model's forked processes
- *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps
+ *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps,
+ *                          process_vm_readv/writev
  */
 #ifndef VS_POSIX_AGENT_H
 #define VS_POSIX_AGENT_H

@@ -680,6 +680,73 @@ static void execute_getpid(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = vs_process_id(vs_thread_process(thread));
 }
 
+static void execute_mlock(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mlock(thread, op->arg[0], op->arg[1]));
+}
+
+static void execute_mlock2(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mlock2(thread, op->arg[0], op->arg[1], (uint32_t)op->arg[2]));
+}
+
+static void execute_munlock(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_munlock(thread, op->arg[0], op->arg[1]));
+}
+
+static void execute_mlockall(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mlockall(thread, (uint32_t)op->arg[0]));
+}
+
+static void execute_munlockall(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    (void)op;
+    outcome->ret = c_int(vs_munlockall(thread));
+}
+
+static void execute_setrlimit(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint64_t resource = op->arg[0];
+    outcome->ret = c_int(
+        vs_setrlimit(thread, resource > UINT32_MAX ? UINT32_MAX : (uint32_t)resource, op->arg[1]));
+}
+
+static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));
+}
+
+static void execute_process_vm_readv(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_process_vm_readv(thread, (int64_t)a[0], a[1], a[2], a[3], a[4]));
+}
+
+static void execute_process_vm_writev(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_process_vm_writev(thread, (int64_t)a[0], a[1], a[2], a[3], a[4]));
+}
+
+/* smaps(addr): the counters of the VMA holding addr as a record, in vs_record_spec's order. Not a
+ * call of the kernel's but a read of /proc/self/smaps: no VMA there is ENOENT, as the POSIX
+ * agent answers it. */
+static void execute_smaps(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsSmaps smaps;
+    outcome->ret = c_int(vs_smaps(thread, op->arg[0], &smaps));
+    if (outcome->ret != 0)
+        return;
+    const uint64_t fields[] = {smaps.size,      smaps.rss,       smaps.pss,
+                               smaps.anonymous, smaps.lazy_free, smaps.anon_huge_pages,
+                               smaps.locked,    smaps.vm_locked, smaps.lock_on_fault,
+                               smaps.sealed};
+    outcome->record = VS_RECORD_SMAPS;
+    memcpy(outcome->fields, fields, sizeof fields);
+}
+
 /* ---- Dispatch -------------------------------------------------------------------------------- */
 
 static VsExecutor *const executors[VS_OP_COUNT] = {

@@ -385,8 +385,80 @@ static gboolean linux_einval_rule(const VsOp *op, GString *out)
     return FALSE;
 }
 
+/* The mlock family's and locked mappings' failures: what RLIMIT_MEMLOCK allows (it is read after
+ * the call, which changed nothing the limit counts), or a page that could not be faulted in. */
+static gboolean lock_rule(VsRunner *runner, const VsOp *op, uint32_t err, GString *out)
+{
+    const VsProcess *process = vs_runner_process(runner);
+    uint64_t limit = vs_rlimit_memlock(process), locked = vs_locked_vm_kb(process);
+    gboolean locks = op->kind == VS_OP_MLOCK || op->kind == VS_OP_MLOCK2 ||
+                     op->kind == VS_OP_MLOCKALL ||
+                     (op->kind == VS_OP_MMAP && err == VS_EPERM && (op_type(op) & VS_MAP_LOCKED));
+    if (err == VS_EPERM && locks) {
+        g_string_append(out,
+                        "RLIMIT_MEMLOCK is 0, and a process without CAP_IPC_LOCK may then lock "
+                        "nothing. Instead: setrlimit(RLIMIT_MEMLOCK, n) first");
+        return TRUE;
+    }
+    VsSmaps vma;
+    if (err == VS_ENOMEM && (op->kind == VS_OP_MLOCK || op->kind == VS_OP_MLOCK2) &&
+        vs_vma_smaps(process, op_address(op), &vma) && vma.vm_locked) {
+        g_string_append(out, "the range is locked, but mlock also faults its pages in, and one "
+                             "could not be (PROT_NONE, or a file page past the end); the lock "
+                             "stays. Instead: mlock2 with MLOCK_ONFAULT, or an accessible range");
+        return TRUE;
+    }
+    if ((err == VS_ENOMEM && locks) || (err == VS_EAGAIN && op->kind == VS_OP_MMAP)) {
+        if (limit == VS_RLIM_INFINITY)
+            return FALSE;
+        g_string_append_printf(
+            out,
+            "the locked VMAs (VmLck) would pass RLIMIT_MEMLOCK, %" G_GUINT64_FORMAT
+            " KB: %" G_GUINT64_FORMAT " KB are locked already. Instead: "
+            "munlock something first, or a higher limit",
+            limit >> 10, locked);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* EPERM from a sealed VMA in the call's range (mseal): the first one. */
+static gboolean sealed_rule(VsRunner *runner, const VsOp *op, GString *out)
+{
+    const VsProcess *process = vs_runner_process(runner);
+    uint64_t address = op_address(op) & ~(VS_PAGE_SIZE - 1);
+    uint64_t end = address + MAX(op_size(op), 1);
+    VsVmaInfo vma;
+    VsSmaps smaps;
+    for (uint64_t at = address; at < end && vs_vma_find(process, at, &vma) && vma.start < end;
+         at = vma.end) {
+        if (!vs_vma_smaps(process, vma.start, &smaps) || !smaps.sealed)
+            continue;
+        g_string_append(out, "the VMA ");
+        append_span(out, vma.start, vma.end);
+        if (op->kind == VS_OP_MADVISE)
+            g_string_append(out, " is sealed (mseal), and a seal refuses advice that would "
+                                 "discard the pages of anonymous memory the process may not "
+                                 "write");
+        else
+            g_string_append_printf(out, " is sealed (mseal), and a seal refuses %s for good",
+                                   vs_op_spec(op->kind)->name);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 static gboolean linux_rule(VsRunner *runner, const VsOp *op, uint32_t err, GString *out)
 {
+    if (err == VS_EPERM && op->kind != VS_OP_MLOCK && op->kind != VS_OP_MLOCK2 &&
+        sealed_rule(runner, op, out))
+        return TRUE;
+    if (err == VS_ENOMEM &&
+        (op->kind == VS_OP_MLOCK || op->kind == VS_OP_MLOCK2 || op->kind == VS_OP_MUNLOCK) &&
+        unmapped_rule(runner, op, out))
+        return TRUE;
+    if (lock_rule(runner, op, err, out))
+        return TRUE;
     if (err == VS_EINVAL)
         return linux_einval_rule(op, out);
     if (err == VS_ENOMEM && (op->kind == VS_OP_MPROTECT || op->kind == VS_OP_MADVISE))

@@ -714,6 +714,7 @@ static const char *errno_text(uint32_t value)
     switch (value) {
     case VS_EPERM: return "Operation not permitted";
     case VS_ENOENT: return "No such file or directory";
+    case VS_ESRCH: return "No such process";
     case VS_EBADF: return "Bad file descriptor";
     case VS_EAGAIN: return "Resource temporarily unavailable";
     case VS_ENOMEM: return "Cannot allocate memory";

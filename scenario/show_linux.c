@@ -182,20 +182,34 @@ gboolean vs_show_maps(VsRunner *runner, uint64_t argument, GError **error)
     return TRUE;
 }
 
-/* /proc/PID/smaps, the lines the model keeps: each VMA's maps line, its size and resident pages,
- * on a CPU with protection keys its key (the only place Linux shows it), and its VmFlags. */
+/* /proc/PID/smaps, the lines the model keeps, in the kernel's order: each VMA's maps line, its
+ * size, the counters of its pages (vs_vma_smaps), on a CPU with protection keys its key (the only
+ * place Linux shows it), and its VmFlags. */
 gboolean vs_show_smaps(VsRunner *runner, uint64_t argument, GError **error)
 {
+    const VsProcess *process = vs_runner_process(runner);
     VsVmaInfo vma;
+    VsSmaps c;
     char line[256];
     size_t count = 0;
-    for (uint64_t cursor = 0; next_vma(vs_runner_process(runner), &cursor, &vma); count++) {
+    for (uint64_t cursor = 0; next_vma(process, &cursor, &vma); count++) {
+        vs_vma_smaps(process, vma.start, &c);
         g_string_append_printf(runner->out, "      %s", vs_vma_maps_line(&vma, line, sizeof line));
         vs_show_trim_line_end(runner->out);
-        g_string_append_printf(runner->out,
-                               "\n      Size:           %8" G_GUINT64_FORMAT " kB\n"
-                               "      Rss:            %8" G_GUINT64_FORMAT " kB\n",
-                               (vma.end - vma.start) >> 10, vma.resident_pages * 4);
+        const struct {
+            const char *name;
+            uint64_t kb;
+        } rows[] = {{"Size:", c.size},
+                    {"Rss:", c.rss},
+                    {"Pss:", c.pss},
+                    {"Anonymous:", c.anonymous},
+                    {"LazyFree:", c.lazy_free},
+                    {"AnonHugePages:", c.anon_huge_pages},
+                    {"Locked:", c.locked}};
+        for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
+            g_string_append_printf(runner->out, "\n      %-15s %8" G_GUINT64_FORMAT " kB",
+                                   rows[i].name, rows[i].kb);
+        g_string_append_c(runner->out, '\n');
         if (vma.pkeys)
             g_string_append_printf(runner->out, "      ProtectionKey:  %8u\n", vma.pkey);
         g_string_append_printf(runner->out, "      VmFlags: %s\n",

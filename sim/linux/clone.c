@@ -261,7 +261,9 @@ static bool make_room(VsProcess *owner, uint64_t owner_vpn, VsSection *section, 
  */
 
 /* The owner's own page at vpn (private: valid, transition or paged out) becomes the section's at
- * index, whose entry is empty: shared from now on, the owner mapping it copy-on-write. */
+ * index, whose entry is empty: shared from now on, the owner mapping it copy-on-write. A lazily
+ * freed page stays so (smaps' LazyFree counts it in both processes), though MADV_FREE and
+ * MADV_PAGEOUT leave a shared page alone. */
 static void put_page(VsProcess *owner, VsVad *vad, VsSection *section, uint64_t index, uint64_t vpn)
 {
     VsSystem *system = owner->system;
@@ -290,7 +292,6 @@ static void put_page(VsProcess *owner, VsVad *vad, VsSection *section, uint64_t 
         vs_pt_write(owner, vpn, 0);
     }
     if (pfn) {
-        pfn->flags &= (uint8_t)~VS_PFN_LAZY_FREE; /* a shared page is no longer lazily freed */
         pfn->pid = section->id;
         pfn->vpn = index;
         pfn->original_pte = vs_pte_make_pagefile(slot, section->protection);

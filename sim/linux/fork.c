@@ -2,7 +2,8 @@
  * fork.c - fork for the Linux personality (kernel/fork.c dup_mm, dup_mmap, copy_page_range).
  *
  * The child gets a copy of every VMA but those marked MADV_DONTFORK (MADV_WIPEONFORK ones come
- * empty) and a copy of the descriptor table. Shared mappings share their pages as before. Private
+ * empty), none of them locked (mlock.c), a copy of the descriptor table and the parent's
+ * RLIMIT_MEMLOCK. Shared mappings share their pages as before. Private
  * anonymous pages are shared copy-on-write: the first store, in either process, copies the page
  * for the writer alone. The model does this the way Windows' own fork did (MiCloneProcessAddress-
  * Space, kept for the POSIX subsystem): the VMA's private pages move into a section of their own
@@ -92,7 +93,8 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     bool empty = wipe || (anonymous && !vma->mapped.section && !vma->anon_vma);
     if (anonymous && !empty && !vs_clone_share(parent, vad))
         return false;
-    VsVma *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn, flags,
+    VsVma *copy = vs_vma_alloc(child, vad->starting_vpn, vad->ending_vpn,
+                               flags & ~(VsVmFlags)VS_VM_LOCKED_MASK, /* no lock is inherited */
                                empty ? NULL : vma->mapped.section, empty ? NULL : vma->file,
                                empty ? vma->vm_pgoff : vma->mapped.first_prototype);
     if (!copy)
@@ -113,8 +115,10 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     return true;
 }
 
-static bool copy_descriptors(VsLinuxProcess *parent, VsLinuxProcess *child)
+/* The descriptor table, and the rlimit (mlockall's def_flags are not inherited). */
+static bool copy_files_and_limit(VsLinuxProcess *parent, VsLinuxProcess *child)
 {
+    child->memlock_limit = parent->memlock_limit;
     if (!parent->fd_count)
         return true;
     child->fds = malloc(parent->fd_count * sizeof *child->fds);
@@ -134,7 +138,7 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         return -1;
     VsProcess *parent = thread->process;
     VsProcess *child = vs_process_create(parent->system, parent->name);
-    if (!child || !copy_descriptors(vs_linux_process(parent), vs_linux_process(child))) {
+    if (!child || !copy_files_and_limit(vs_linux_process(parent), vs_linux_process(child))) {
         vs_set_errno(thread, VS_ENOMEM); /* the half-made child stays, empty */
         return -1;
     }

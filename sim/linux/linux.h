@@ -47,12 +47,16 @@ typedef struct VsOpenFile {
     uint32_t mmap_miss; /* f_ra.mmap_miss: page-cache misses of faults less hits (readahead.c) */
 } VsOpenFile;
 
-/* A Linux process: the core's (EPROCESS, whose PicoContext this is), and its descriptor table
- * (files_struct): fds[i] is descriptor i, NULL where free. */
+/* A Linux process: the core's (EPROCESS, whose PicoContext this is), its descriptor table
+ * (files_struct: fds[i] is descriptor i, NULL where free), and what mlock.c keeps of it. */
 typedef struct VsLinuxProcess {
     VsProcess nt;
     VsOpenFile **fds;
     size_t fd_count;
+    uint64_t memlock_limit; /* RLIMIT_MEMLOCK's soft limit in bytes, kept as its distance from
+                             * RLIM_INFINITY (~limit), so that 0, a new process's, means none */
+    uint64_t def_flags;     /* mm->def_flags: VM_LOCKED and VM_LOCKONFAULT after
+                             * mlockall(MCL_FUTURE), given to every new mapping (mlock.c) */
 } VsLinuxProcess;
 
 /* A Linux thread: the core's (ETHREAD and its PicoContext), and its errno, which the C library
@@ -121,6 +125,7 @@ enum {
     VS_VM_SEQ_READ = 0x8000,
     VS_VM_RAND_READ = 0x10000,
     VS_VM_DONTCOPY = 0x20000,
+    VS_VM_LOCKONFAULT = 0x80000,
     VS_VM_ACCOUNT = 0x100000,
     VS_VM_NORESERVE = 0x200000,
     VS_VM_HUGETLB = 0x400000,
@@ -131,6 +136,9 @@ enum {
     VS_VM_MERGEABLE = 0x80000000u,
 };
 #define VS_VM_ACCESS_FLAGS (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC)
+#define VS_VM_LOCKED_MASK (VS_VM_LOCKED | VS_VM_LOCKONFAULT)
+/* VM_SEALED (mseal): bit 42, above the protection key; "sl" in smaps. */
+#define VS_VM_SEALED ((VsVmFlags)1 << 42)
 /* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
  * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
  * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
@@ -239,6 +247,9 @@ VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t pro
 bool vs_vma_pkey_denies(const VsVad *vad);
 void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
 
+/* madvise.c: whether a private page was ever written (not Linux's shared zero page). */
+bool vs_anon_page_written(const VsPfn *pfn, uint64_t pte);
+
 /* zap.c and mincore.c */
 void vs_vma_zap(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_vma_zap_file_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
@@ -246,7 +257,15 @@ bool vs_vma_page_resident(const VsProcess *process, const VsVad *vad, uint64_t v
 uint64_t vs_vma_resident_pages(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                                uint64_t end_vpn, uint8_t *vec);
 
+/* mlock.c */
+uint64_t vs_memlock_limit_pages(const VsProcess *process);
+bool vs_mlock_future_ok(const VsProcess *process, VsVmFlags vm_flags, uint64_t pages);
+
+/* mseal.c: whether a VMA in [start_vpn, end_vpn] is sealed. */
+bool vs_vma_sealed_in(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+
 /* mmap.c and readahead.c */
+int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors);
 bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);

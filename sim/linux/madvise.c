@@ -4,7 +4,8 @@
  * Checks in the kernel's order (docs/research/linux-mm.md 4): an advice the model does not know
  * EINVAL (before the address is looked at), an unaligned start EINVAL, a length that wraps
  * EINVAL, a length of 0 succeeds. Then every VMA in the range gets the advice; a hole does not
- * stop the walk, but the call returns ENOMEM at the end. An advice a VMA refuses stops it.
+ * stop the walk, but the call returns ENOMEM at the end. An advice a VMA refuses stops it (a
+ * sealed read-only anonymous VMA refuses the discarding ones: EPERM).
  * Advice that only sets VMA flags (NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK, WIPEONFORK,
  * KEEPONFORK, DONTDUMP, DODUMP, HUGEPAGE, NOHUGEPAGE, MERGEABLE, UNMERGEABLE) splits and merges
  * VMAs as mprotect does, though /proc/PID/maps shows no difference. DONTNEED drops the pages at
@@ -55,7 +56,7 @@ static VsVmFlags advised_flags(const VsVad *vad, uint32_t advice, int *error)
 /* Whether a private frame's page was ever written: Dirty in its PTE, Modified, copied to the page
  * file, or lazily freed already (a page only read is Linux's shared zero page, which MADV_FREE
  * and reclaim leave alone). */
-static bool page_written(const VsPfn *pfn, uint64_t pte)
+bool vs_anon_page_written(const VsPfn *pfn, uint64_t pte)
 {
     return (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY)) ||
            (pfn->flags & (VS_PFN_MODIFIED | VS_PFN_LAZY_FREE)) ||
@@ -80,7 +81,7 @@ static void lazy_free_page(VsProcess *process, VsVad *vad, uint64_t vpn)
         return;
     uint64_t frame = vs_pte_frame(pte);
     VsPfn *pfn = &system->pfn.frames[frame];
-    if ((pfn->flags & VS_PFN_PROTOTYPE) || !page_written(pfn, pte))
+    if ((pfn->flags & VS_PFN_PROTOTYPE) || !vs_anon_page_written(pfn, pte))
         return;
     vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
     pfn->original_pte = vs_pte_make_software(vs_pte_mm_protection(pfn->original_pte));
@@ -142,12 +143,25 @@ static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     vs_file_readahead(file, first, pages);
 }
 
+/* Whether a sealed VMA refuses the advice (can_madvise_modify): advice that discards pages, on
+ * anonymous memory the process may not write. */
+static bool seal_refuses(const VsVad *vad, uint32_t advice)
+{
+    VsVmFlags flags = vs_vma(vad)->vm_flags;
+    bool discards = advice == VS_MADV_FREE || advice == VS_MADV_DONTNEED ||
+                    advice == VS_MADV_REMOVE || advice == VS_MADV_DONTFORK ||
+                    advice == VS_MADV_WIPEONFORK;
+    return (flags & VS_VM_SEALED) && discards && vs_vma_is_anonymous(vad) && !(flags & VS_VM_WRITE);
+}
+
 /* The advice on [start_vpn, end_vpn], all inside vad. 0 or an errno. */
 static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                       uint32_t advice)
 {
     VsVmFlags flags = vs_vma(vad)->vm_flags;
     bool locked = flags & VS_VM_LOCKED;
+    if (seal_refuses(vad, advice))
+        return VS_EPERM;
     switch (advice) {
     case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
     case VS_MADV_COLD: return locked || vs_vma_is_hugetlb(vad) ? VS_EINVAL : 0;

@@ -174,10 +174,12 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
 }
 
 /* The VM_* flags a mapping starts with (calc_vm_prot_bits with the protection key, which
- * vs_vma_pkey_for decides; calc_vm_flag_bits; the MAY bits). */
-static VsVmFlags initial_flags(const VsSystem *system, uint32_t prot, uint32_t flags)
+ * vs_vma_pkey_for decides; calc_vm_flag_bits; mm->def_flags, which mlockall(MCL_FUTURE) sets;
+ * the MAY bits). */
+static VsVmFlags initial_flags(const VsProcess *process, uint32_t prot, uint32_t flags)
 {
-    VsVmFlags vm = vs_vma_pkey_for(system, NULL, prot);
+    VsVmFlags vm = vs_vma_pkey_for(process->system, NULL, prot);
+    vm |= vs_linux_process(process)->def_flags;
     vm |= VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
     vm |= (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
           (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
@@ -239,26 +241,56 @@ static int anonymous_flags(uint32_t flags, VsVmFlags *vm_flags)
     }
 }
 
-/* Faults every page of the new VMA in (MAP_POPULATE, MAP_LOCKED: populate_vma_page_range): a
- * private writable mapping with write faults, anything else with read faults. The first fault
- * that fails ends it, as it ends __mm_populate's work on a VMA; mmap ignores the error. The model
- * also stops once it has faulted in as many pages as RAM and the page file hold: further faults
- * could only push out pages this call brought in (a file's, which Linux would go on reading), so a
- * mapping larger than memory costs what memory holds. The faults are get_user_pages' data
- * accesses from the process itself, so the execute-only protection key refuses them all
- * (check_vma_flags, arch_vma_access_permitted): such a mapping is left unpopulated, and locked,
- * as on the real machine. */
-static void populate(VsProcess *process, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags)
+/* Faults the pages of one VMA in [start_vpn, end_vpn] in (populate_vma_page_range): a private
+ * writable mapping with write faults, anything else with read faults; nothing in a VMA locked on
+ * fault, whose pages lock as they come. The faults are get_user_pages' data accesses from the
+ * process itself, so the execute-only protection key refuses them all (check_vma_flags,
+ * arch_vma_access_permitted). *budget is how many pages the call may still fault in. 0, or
+ * ENOMEM at the first page that cannot be had (a PROT_NONE VMA, a file page past the end:
+ * get_user_pages' EFAULT, which mlock turns into ENOMEM). */
+static int populate_vma(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                        uint64_t *budget)
 {
+    VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
     bool write = (vm_flags & (VS_VM_WRITE | VS_VM_SHARED)) == VS_VM_WRITE;
+    if (vm_flags & VS_VM_LOCKONFAULT)
+        return 0;
+    if (vs_vma_pkey_denies(vad))
+        return VS_ENOMEM;
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn && *budget; vpn++, --*budget)
+        if (!NT_SUCCESS(vs_fault_in(process, vpn, write)))
+            return VS_ENOMEM;
+    return 0;
+}
+
+/*
+ * Faults every page of the VMAs in [start_vpn, end_vpn] in (__mm_populate), VMA by VMA; holes are
+ * passed over. MAP_POPULATE, MAP_LOCKED and mlockall ignore errors (a VMA that fails is left as
+ * far as it got); mlock stops at the first, and fails. The model also stops once it has faulted in
+ * as many pages as RAM and the page file hold: further faults could only push out pages this call
+ * brought in (a file's, which Linux would go on reading), so a mapping larger than memory costs
+ * what memory holds. 0 or ENOMEM.
+ */
+int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors)
+{
     const VsSystem *system = process->system;
-    const VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
-    if (vad && vs_vma_pkey_denies(vad))
-        return;
-    pages = vs_min(pages, system->pfn.count + system->pagefile.slots - 1);
-    for (uint64_t i = 0; i < pages; i++)
-        if (!NT_SUCCESS(vs_fault_in(process, start_vpn + i, write && (vm_flags & VS_VM_WRITE))))
+    uint64_t budget = system->pfn.count + system->pagefile.slots - 1;
+    for (uint64_t vpn = start_vpn; vpn <= end_vpn && budget;) {
+        const VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+        if (!vad)
+            vad = vs_vad_find_above(&process->vad_root, vpn);
+        if (!vad || vad->starting_vpn > end_vpn)
             break;
+        vpn = vs_max(vpn, vad->starting_vpn);
+        uint64_t stop = vs_min(end_vpn, vad->ending_vpn);
+        int error = populate_vma(process, vad, vpn, stop, &budget);
+        if (error && !ignore_errors)
+            return error;
+        if (stop == UINT64_MAX)
+            break;
+        vpn = stop + 1;
+    }
+    return 0;
 }
 
 /* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its
@@ -272,6 +304,8 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     bool hugetlb = vm_flags & VS_VM_HUGETLB;
     if (hugetlb && !(vm_flags & VS_VM_NORESERVE))
         return VS_ENOMEM; /* hugetlb_reserve_pages: no huge page to reserve */
+    if (hugetlb)
+        vm_flags &= ~(VsVmFlags)VS_VM_LOCKED_MASK; /* never locked, nor counted */
     if (flags & VS_MAP_FIXED) {
         int error = vs_do_munmap(process, start_vpn, start_vpn + pages - 1);
         if (error)
@@ -310,8 +344,9 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     if (vs_vma_pkey(&vma->mapped.core))
         vs_vma_emit_pkey(process, &vma->mapped.core);
     vs_vma_try_merge(process, &vma->mapped.core);
-    if (flags & (VS_MAP_POPULATE | VS_MAP_LOCKED))
-        populate(process, start_vpn, pages, vm_flags);
+    if ((vm_flags & VS_VM_LOCKED) ||
+        (flags & (VS_MAP_POPULATE | VS_MAP_NONBLOCK)) == VS_MAP_POPULATE)
+        vs_vma_populate(process, start_vpn, start_vpn + pages - 1, true);
     return 0;
 }
 
@@ -359,7 +394,11 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     if ((flags & VS_MAP_FIXED_NOREPLACE) &&
         vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
         return fail(thread, VS_EEXIST);
-    VsVmFlags vm_flags = initial_flags(process->system, prot, flags);
+    VsVmFlags vm_flags = initial_flags(process, prot, flags);
+    if ((flags & VS_MAP_LOCKED) && !vs_rlimit_memlock(process))
+        return fail(thread, VS_EPERM); /* can_do_mlock: RLIMIT_MEMLOCK 0 */
+    if (!vs_mlock_future_ok(process, vm_flags, pages))
+        return fail(thread, VS_EAGAIN);
     if (hugetlb) /* a file of its own, which the caller may read and write */
         vm_flags |= VS_VM_HUGETLB;
     error = file || hugetlb ? file_flags(flags, prot, mode, pgoff, pages, &vm_flags)
@@ -375,8 +414,10 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
 
 /*
  * Unmaps [start_vpn, end_vpn] (do_vmi_munmap): whatever VMAs are there go, cut at the ends; holes
- * are fine. Only a cut in the middle of one VMA, which leaves one VMA more, is refused at the
- * max_map_count limit (ENOMEM). munmap never merges what is left on either side.
+ * are fine. A sealed VMA in the range refuses it all (EPERM), though the split at its start is
+ * made first. Only a cut in the middle of one VMA,
+ * which leaves one VMA more, is refused at the max_map_count limit (ENOMEM). munmap never merges
+ * what is left on either side.
  */
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
@@ -384,6 +425,13 @@ int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     if (vad && vad->starting_vpn < start_vpn && vad->ending_vpn > end_vpn &&
         process->vad_root.count >= VS_MAX_MAP_COUNT)
         return VS_ENOMEM;
+    if (vs_vma_sealed_in(process, start_vpn, end_vpn)) {
+        /* mseal.c: nothing is unmapped, but an unsealed VMA the range starts inside was split
+         * there before the seal was met, and stays split (vms_gather_munmap_vmas). */
+        if (vad && vad->starting_vpn < start_vpn && !(vs_vma(vad)->vm_flags & VS_VM_SEALED))
+            vs_vma_split(process, vad, start_vpn);
+        return VS_EPERM;
+    }
     int error = vs_vma_isolate(process, start_vpn, end_vpn, false);
     if (error)
         return error;

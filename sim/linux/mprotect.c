@@ -5,7 +5,8 @@
  * unaligned start EINVAL; a length of 0 succeeds at once; a wrapping end ENOMEM; protection bits
  * beyond READ|WRITE|EXEC|SEM EINVAL; no VMA at the start ENOMEM. Then VMA by VMA, in address
  * order: a hole stops the walk with ENOMEM, asking for more than the VMA's VM_MAY* bits stops it
- * with EACCES, and the VMAs already changed keep their change: mprotect is not atomic.
+ * with EACCES, a sealed VMA with EPERM (mseal), and the VMAs already changed keep their change:
+ * mprotect is not atomic.
  * Each changed range is split off its VMA and merged with the neighbours it now matches. On a CPU
  * with protection keys the key changes with the access bits (vma.c vs_vma_pkey_for), which alone
  * can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps VM_EXEC but drops the key.
@@ -36,10 +37,15 @@ static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint6
     return 0;
 }
 
-/* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. */
+/* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. A locked
+ * private VMA made writable is populated again, with write faults, so that its pages are its own
+ * copies (mprotect_fixup: locked pages must not take a copy-on-write fault later). */
 static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                  VsVmFlags flags)
 {
+    VsVmFlags old = vs_vma(vad)->vm_flags;
+    bool repopulate = (old & (VS_VM_WRITE | VS_VM_SHARED | VS_VM_LOCKED)) == VS_VM_LOCKED &&
+                      (flags & VS_VM_WRITE);
     int error = account(process, vad, &flags, end_vpn - start_vpn + 1);
     if (!error)
         error = vs_vma_isolate(process, start_vpn, end_vpn, true);
@@ -48,6 +54,8 @@ static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t en
     vad = vs_vad_locate(&process->vad_root, start_vpn);
     vs_vma_set_flags(process, vad, flags);
     vs_vma_try_merge(process, vad);
+    if (repopulate)
+        vs_vma_populate(process, start_vpn, end_vpn, true);
     return 0;
 }
 
@@ -89,6 +97,8 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
             return vs_linux_fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
         /* The access bits and the protection key are the call's; the rest stay the VMA's. */
         VsVmFlags old = vs_vma(vad)->vm_flags;
+        if (old & VS_VM_SEALED)
+            return vs_linux_fail(thread, VS_EPERM); /* mseal.c; the VMAs before keep theirs */
         VsVmFlags flags = (old & ~(VsVmFlags)(VS_VM_ACCESS_FLAGS | VS_VM_PKEY_MASK)) |
                           prot_flags(prot) | vs_vma_pkey_for(process->system, vad, rest);
         if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)

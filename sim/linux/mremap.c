@@ -4,8 +4,8 @@
  * Checks (check_mremap_params, docs/research/linux-mm.md 5): unknown flags, an unaligned old
  * address, MREMAP_FIXED or MREMAP_DONTUNMAP without MREMAP_MAYMOVE, DONTUNMAP changing the size,
  * a new size of 0 or past user space, a fixed new address unaligned, too high or overlapping the
- * old range: EINVAL. No VMA at the old address, or an old range running past its VMA: EFAULT. An
- * old size of 0 on a private mapping: EINVAL.
+ * old range: EINVAL. No VMA at the old address, or an old range running past its VMA: EFAULT. A
+ * sealed VMA (mseal): EPERM. An old size of 0 on a private mapping: EINVAL.
  * Then: shrinking unmaps the tail in place; growing extends the VMA in place when the old range
  * ends its VMA and the pages above are free, else moves it (MAYMOVE) to a place chosen as mmap
  * would, else ENOMEM. A move carries the page-table entries to the new place - the same frames,
@@ -258,6 +258,8 @@ static uint64_t remap_move(VsThread *thread, uint64_t old_vpn, uint64_t pages, u
             break;
         if (!seen && old_vpn < vad->starting_vpn)
             return fail(thread, VS_EFAULT);
+        if (vs_vma(vad)->vm_flags & VS_VM_SEALED)
+            return fail(thread, VS_EPERM);
         uint64_t first = vs_max(vad->starting_vpn, old_vpn);
         uint64_t last = vs_min(end - 1, (uint64_t)vad->ending_vpn);
         uint64_t new_vpn = target + (seen ? vad->starting_vpn - last_end : 0);
@@ -292,6 +294,8 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
     VsVad *vad = vs_vad_locate(&process->vad_root, old_vpn);
     if (!vad)
         return fail(thread, VS_EFAULT);
+    if (vs_vma(vad)->vm_flags & VS_VM_SEALED)
+        return fail(thread, VS_EPERM); /* check_prep_vma: a sealed VMA is never remapped */
     if ((error = vs_hugetlb_mremap_check(vad, old_address, &old_size, &new_size)) != 0)
         return fail(thread, error);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))

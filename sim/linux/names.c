@@ -1,6 +1,7 @@
 /*
  * names.c - the Linux personality's constants by name (PROT_, MAP_, MADV_, MS_, MREMAP_, MFD_, O_,
- * SIG*, E*), with the values the C library gives them on x86_64; MAP_FAILED is (void *)-1.
+ * SIG*, E*, MLOCK_, MCL_, RLIMIT_), with the values the C library gives them on x86_64; MAP_FAILED
+ * is (void *)-1, RLIM_INFINITY ~0.
  *
  * The names come from the X-macro tables of vadsim/linux.h, as the Windows ones come from
  * vadsim/nt.h's (the core's names.c).
@@ -19,6 +20,7 @@ static const NamedValue linux_rows[] = {
     VS_LINUX_FLAG_MAP(ROW) VS_ERRNO_MAP(ROW)
 #undef ROW
         {"MAP_FAILED", VS_MAP_FAILED},
+    {"RLIM_INFINITY", VS_RLIM_INFINITY},
 };
 
 bool vs_linux_constant_lookup(const char *name, uint64_t *value)

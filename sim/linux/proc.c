@@ -8,9 +8,10 @@
 
 /*
  * How many PTEs map page index of section, held in frame (the page's mapcount): every view whose
- * PTE there is valid with that frame, and every anonymous view whose PTE still leads to the
- * section's page - where fork copied the parent's PTE, the kernel's child has a real PTE for it,
- * which the model finds through the prototype instead.
+ * PTE there is valid with that frame, every anonymous view whose PTE still leads to the section's
+ * page - where fork copied the parent's PTE, the kernel's child has a real PTE for it, which the
+ * model finds through the prototype instead - and every view where mprotect re-protected the
+ * mapped page (the model's PTE leads to the prototype again; the kernel's stays present).
  */
 static uint64_t section_mapcount(const VsSystem *system, const VsSection *section, uint64_t index,
                                  uint64_t frame)
@@ -26,39 +27,114 @@ static uint64_t section_mapcount(const VsSystem *system, const VsSection *sectio
         if (vs_pte_is_valid(pte))
             count += vs_pte_frame(pte) == frame;
         else
-            count += (pte == 0 || vs_pte_is_proto(pte)) && vs_vma_is_anonymous(view);
+            count += ((pte == 0 || vs_pte_is_proto(pte)) && vs_vma_is_anonymous(view)) ||
+                     (vs_pte_is_proto(pte) && vs_pte_mm_protection(pte));
     }
     return count;
+}
+
+/* The frame mapping the page at vpn of vad (its PTE's, resident; or, where fork copied the
+ * parent's PTE, the section's page its prototype holds), and how many PTEs map it; false when no
+ * page is mapped there. */
+static bool mapped_frame(const VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t *frame,
+                         uint64_t *mapcount)
+{
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (vs_pte_is_resident(pte)) /* valid, or a page of its own in a list: without swap, Linux's
+                                  * PTE maps it (made PROT_NONE, or trimmed by the model) */
+        *frame = vs_pte_frame(pte);
+    else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_resident(vs_vma_prototype(vad, vpn)) &&
+             (vs_vma_is_anonymous(vad) || (vs_pte_is_proto(pte) && vs_pte_mm_protection(pte))))
+        *frame = vs_pte_frame(vs_vma_prototype(vad, vpn)); /* fork copied the parent's PTE; or
+                                                            * mprotect changed a mapped file
+                                                            * page's, which stays present */
+    else
+        return false;
+    const VsPfn *pfn = &process->system->pfn.frames[*frame];
+    *mapcount =
+        pfn->flags & VS_PFN_PROTOTYPE
+            ? section_mapcount(process->system, vs_mapped_vad(vad)->section, pfn->vpn, *frame)
+            : vs_max(pfn->share_count, 1);
+    return true;
 }
 
 uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
 {
     VsVadTable *table = (VsVadTable *)&process->vad_root; /* the lookup only moves the hint */
-    uint64_t vpn = vs_vpn(address);
+    uint64_t vpn = vs_vpn(address), frame, mapcount;
     const VsVad *vad = vs_vad_locate(table, vpn);
-    if (!vad)
+    if (!vad || !mapped_frame(process, vad, vpn, &frame, &mapcount))
         return 0;
-    const VsPfnDatabase *db = &process->system->pfn;
-    uint64_t pte = vs_pt_read(process, vpn), frame;
-    if (vs_pte_is_resident(pte)) /* valid, or a page of its own in a list: without swap, Linux's
-                                  * PTE maps it (made PROT_NONE, or trimmed by the model) */
-        frame = vs_pte_frame(pte);
-    else if ((pte == 0 || vs_pte_is_proto(pte)) && vs_pte_is_resident(vs_vma_prototype(vad, vpn)) &&
-             vs_vma_is_anonymous(vad))
-        frame = vs_pte_frame(vs_vma_prototype(vad, vpn)); /* fork copied the parent's PTE */
-    else
-        return 0;
-    const VsPfn *pfn = &db->frames[frame];
+    const VsPfn *pfn = &process->system->pfn.frames[frame];
     uint64_t entry = VS_PAGEMAP_PRESENT | (frame & VS_PAGEMAP_PFN_MASK);
-    bool shared_page = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
-    if (shared_page && !vs_vma_is_anonymous(vad))
+    if ((pfn->flags & VS_PFN_PROTOTYPE) && !vs_vma_is_anonymous(vad))
         entry |= VS_PAGEMAP_FILE_SHARED;
-    uint64_t mapcount = shared_page ? section_mapcount(process->system, vs_mapped_vad(vad)->section,
-                                                       pfn->vpn, frame)
-                                    : vs_max(pfn->share_count, 1);
     if (mapcount == 1)
         entry |= VS_PAGEMAP_EXCLUSIVE; /* PM_MMAP_EXCLUSIVE: one PTE maps the page */
     return entry;
+}
+
+/* ---- /proc/PID/smaps' counters --------------------------------------------------------------- */
+
+#define PSS_SHIFT 12 /* smaps keeps Pss in 1/4096ths of a byte */
+
+/* One page into the counters (smaps_account), Pss in PSS_SHIFT units: a page of anonymous memory
+ * never written is the shared zero page, which counts nowhere; a page a private VMA holds alone
+ * (not a file's page cache nor a fork section's) is anonymous; a lazily freed page written again
+ * is dirty, and no longer counts as LazyFree. */
+static void account_page(const VsProcess *process, const VsVad *vad, uint64_t vpn, VsSmaps *out,
+                         uint64_t *pss, uint64_t *pss_locked)
+{
+    uint64_t frame, mapcount;
+    if (!mapped_frame(process, vad, vpn, &frame, &mapcount))
+        return;
+    const VsPfn *pfn = &process->system->pfn.frames[frame];
+    bool shared_page = pfn->flags & VS_PFN_PROTOTYPE;
+    bool anonymous = !shared_page || vs_vma_is_anonymous(vad);
+    if (anonymous && vs_vma_is_anonymous(vad) &&
+        !vs_anon_page_written(pfn, vs_pt_read(process, vpn)))
+        return; /* the zero page */
+    uint64_t share = ((uint64_t)VS_PAGE_SIZE << PSS_SHIFT) / mapcount;
+    out->rss += VS_PAGE_SIZE;
+    *pss += share;
+    out->anonymous += anonymous ? VS_PAGE_SIZE : 0;
+    uint64_t pte = vs_pt_read(process, vpn);
+    bool dirty = (vs_pte_is_valid(pte) && (pte & VS_PTE_DIRTY)) || (pfn->flags & VS_PFN_MODIFIED);
+    out->lazy_free += anonymous && (pfn->flags & VS_PFN_LAZY_FREE) && !dirty ? VS_PAGE_SIZE : 0;
+    *pss_locked += vs_vma(vad)->vm_flags & VS_VM_LOCKED ? share : 0;
+}
+
+bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out)
+{
+    uint64_t vpn = vs_vpn(address), pss = 0, pss_locked = 0;
+    const VsVad *vad = vs_vad_locate((VsVadTable *)&process->vad_root, vpn);
+    memset(out, 0, sizeof *out);
+    if (!vad)
+        return false;
+    VsVmFlags flags = vs_vma(vad)->vm_flags;
+    out->size = vs_vma_pages(vad) * 4;
+    out->vm_locked = flags & VS_VM_LOCKED;
+    out->lock_on_fault = flags & VS_VM_LOCKONFAULT;
+    out->sealed = flags & VS_VM_SEALED;
+    VsViewScan scan = vs_view_scan(process, vad, vad->starting_vpn, vad->ending_vpn);
+    for (uint64_t page = vs_view_scan_next(&scan, vad->starting_vpn); page <= vad->ending_vpn;
+         page = vs_view_scan_next(&scan, page + 1))
+        account_page(process, vad, page, out, &pss, &pss_locked);
+    out->rss >>= 10;
+    out->anonymous >>= 10;
+    out->lazy_free >>= 10;
+    out->pss = pss >> (10 + PSS_SHIFT);
+    out->locked = pss_locked >> (10 + PSS_SHIFT);
+    return true;
+}
+
+int vs_smaps(VsThread *thread, uint64_t address, VsSmaps *out)
+{
+    if (!vs_linux_call(thread))
+        return -1;
+    if (!vs_vma_smaps(thread->process, address, out))
+        return vs_linux_fail(thread, VS_ENOENT);
+    return 0;
 }
 
 /* ---- /proc/PID/maps -------------------------------------------------------------------------- */
@@ -193,13 +269,14 @@ const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len)
         VsVmFlags flag;
         const char *name;
     } names[] = {
-        {VS_VM_READ, "rd"},     {VS_VM_WRITE, "wr"},      {VS_VM_EXEC, "ex"},
-        {VS_VM_SHARED, "sh"},   {VS_VM_MAYREAD, "mr"},    {VS_VM_MAYWRITE, "mw"},
-        {VS_VM_MAYEXEC, "me"},  {VS_VM_MAYSHARE, "ms"},   {VS_VM_GROWSDOWN, "gd"},
-        {VS_VM_LOCKED, "lo"},   {VS_VM_SEQ_READ, "sr"},   {VS_VM_RAND_READ, "rr"},
-        {VS_VM_DONTCOPY, "dc"}, {VS_VM_ACCOUNT, "ac"},    {VS_VM_NORESERVE, "nr"},
-        {VS_VM_HUGETLB, "ht"},  {VS_VM_WIPEONFORK, "wf"}, {VS_VM_DONTDUMP, "dd"},
-        {VS_VM_HUGEPAGE, "hg"}, {VS_VM_NOHUGEPAGE, "nh"}, {VS_VM_MERGEABLE, "mg"},
+        {VS_VM_READ, "rd"},      {VS_VM_WRITE, "wr"},       {VS_VM_EXEC, "ex"},
+        {VS_VM_SHARED, "sh"},    {VS_VM_MAYREAD, "mr"},     {VS_VM_MAYWRITE, "mw"},
+        {VS_VM_MAYEXEC, "me"},   {VS_VM_MAYSHARE, "ms"},    {VS_VM_GROWSDOWN, "gd"},
+        {VS_VM_LOCKED, "lo"},    {VS_VM_SEQ_READ, "sr"},    {VS_VM_RAND_READ, "rr"},
+        {VS_VM_DONTCOPY, "dc"},  {VS_VM_LOCKONFAULT, "lf"}, {VS_VM_ACCOUNT, "ac"},
+        {VS_VM_NORESERVE, "nr"}, {VS_VM_HUGETLB, "ht"},     {VS_VM_WIPEONFORK, "wf"},
+        {VS_VM_DONTDUMP, "dd"},  {VS_VM_HUGEPAGE, "hg"},    {VS_VM_NOHUGEPAGE, "nh"},
+        {VS_VM_MERGEABLE, "mg"},
     };
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

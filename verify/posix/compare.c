@@ -36,6 +36,21 @@ static void compare_vector(const VsOutcome *model, const VsOutcome *real, GPtrAr
     }
 }
 
+/* smaps' counters, field by field: each that differs, named as smaps names it. Pss and Locked (a
+ * Pss) only for private anonymous memory: the agent's pins map every cached page of the
+ * scenario's files and shmem too (its pagecache.c), which shares those pages' Pss. */
+static void compare_smaps(const VsOutcome *model, const VsOutcome *real, GPtrArray *found)
+{
+    const VsRecordSpec *spec = vs_record_spec(VS_RECORD_SMAPS);
+    for (uint32_t i = 0; i < spec->count; i++)
+        if (model->fields[i] != real->fields[i] &&
+            (model->mapping == VS_MAPPING_ANONYMOUS ||
+             (strcmp(spec->fields[i], "Pss") != 0 && strcmp(spec->fields[i], "Locked") != 0))) {
+            g_autofree char *what = g_strdup_printf("smaps %s", spec->fields[i]);
+            vs_diverge(found, what, model->fields[i], real->fields[i]);
+        }
+}
+
 /* The result: addresses back in model terms, descriptors related, pids related by fork. */
 static void compare_return(VsPosixSession *s, VsPosixSide *side, const VsOp *op,
                            const VsOutcome *model, const VsOutcome *real, GPtrArray *found)
@@ -81,6 +96,8 @@ void vs_posix_compare_call(VsPosixSession *s, VsPosixSide *side, const VsOp *op,
     compare_return(s, side, op, model, real, found);
     if (op->kind == VS_OP_MINCORE && model->ret == 0 && real->ret == 0)
         compare_vector(model, real, found);
+    if (op->kind == VS_OP_SMAPS && model->ret == 0 && real->ret == 0)
+        compare_smaps(model, real, found);
 }
 
 /* ---- Maps ------------------------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /*
  * generate.c - the POSIX backend's generator of random Linux calls (generator.h): mmap, munmap,
- * mprotect, madvise, mremap, msync, mincore, reads, writes, memfds and a file, and fork.
+ * mprotect, madvise, mremap, msync, mincore, mlock, mlock2, munlock, smaps, reads, writes, memfds
+ * and a file, and fork.
  *
  * Addresses are offsets into the arena (model addresses from mmap_base M up, free in both
  * systems: the agent's arena is there) or into a mapping the kernel placed, named by the id of the
@@ -183,9 +184,13 @@ static gboolean takes(const VsFuzzRun *r, const VsOp *op)
         return page_up(a[1]) / PAGE <= VS_MINCORE_CAPACITY && ranges_holding(owned, a[0], a[1]);
     case VS_OP_READ:
     case VS_OP_WRITE: return ranges_holding(owned, a[0], 1) != NULL;
+    case VS_OP_SMAPS: return ranges_holding(owned, a[0], 1) != NULL;
     case VS_OP_MUNMAP:
     case VS_OP_MPROTECT:
     case VS_OP_MADVISE:
+    case VS_OP_MLOCK:
+    case VS_OP_MLOCK2:
+    case VS_OP_MUNLOCK:
     case VS_OP_MSYNC: return ranges_holding(owned, a[0], a[1]) != NULL;
     default: return TRUE;
     }
@@ -232,10 +237,12 @@ static void track(VsFuzzRun *r, const VsFuzzCall *c, const VsOp *op, const VsOut
     }
 }
 
-/* Failed calls and mincore leave everything as it was (a read can map a page: it is active). */
+/* Failed calls, mincore and smaps leave everything as it was (a read can map a page: it is
+ * active). */
 static gboolean inert(const VsOp *op, const VsOutcome *outcome)
 {
-    return op->kind == VS_OP_MINCORE || vs_op_failed(op->kind, outcome->ret);
+    return op->kind == VS_OP_MINCORE || op->kind == VS_OP_SMAPS ||
+           vs_op_failed(op->kind, outcome->ret);
 }
 
 /* Where a diverging call aimed, for the report: the model's maps lines of the VMAs its range
@@ -249,9 +256,13 @@ static char *aimed_at(const VsFuzzRun *r, const VsOp *op)
     case VS_OP_MADVISE:
     case VS_OP_MSYNC:
     case VS_OP_MINCORE:
+    case VS_OP_MLOCK:
+    case VS_OP_MLOCK2:
+    case VS_OP_MUNLOCK:
     case VS_OP_MREMAP: length = MAX(op->arg[1], 1); break;
     case VS_OP_READ:
-    case VS_OP_WRITE: break;
+    case VS_OP_WRITE:
+    case VS_OP_SMAPS: break;
     default: return g_strdup("");
     }
     uint64_t end = start + length < start ? UINT64_MAX : start + length;
@@ -394,7 +405,8 @@ static void generate_mmap(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc,
     }
 }
 
-/* munmap, mprotect, madvise, msync, mincore: (address, length[, third]). */
+/* munmap, mprotect, madvise, msync, mincore, mlock, mlock2, munlock: (address, length[,
+ * third]). */
 static void generate_range(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c,
                            VsOpKind kind)
 {
@@ -416,6 +428,23 @@ static void generate_range(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc
         c->op.arg[2] = chance(rng, 97) ? PICK(rng, advice) : chance(rng, 50) ? 7 : 99;
     else if (kind == VS_OP_MSYNC)
         c->op.arg[2] = chance(rng, 96) ? PICK(rng, sync) : chance(rng, 50) ? 0x8 : 0x5;
+    else if (kind == VS_OP_MLOCK2)
+        c->op.arg[2] = chance(rng, 96) ? (chance(rng, 50) ? VS_MLOCK_ONFAULT : 0) : 2;
+}
+
+/* mlock, mlock2, munlock, or a read of smaps: locking as deterministic as the kernel's (mlockall
+ * is not fuzzed: it would lock the agent's own memory, and the POSIX agent refuses it with the
+ * pins a run holds). */
+static void generate_lock(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c)
+{
+    static const VsOpKind kinds[] = {VS_OP_MLOCK, VS_OP_MLOCK2, VS_OP_MUNLOCK, VS_OP_SMAPS};
+    VsOpKind kind = PICK(rng, kinds);
+    if (kind != VS_OP_SMAPS) {
+        generate_range(rng, r, proc, c, kind);
+        return;
+    }
+    c->op.kind = VS_OP_SMAPS;
+    aim(rng, r, proc, c, NULL);
 }
 
 /* Whether the range c names holds a stack (MAP_GROWSDOWN) in the model. The arena is no place
@@ -533,8 +562,10 @@ static void generate_memory(const VsFuzzRun *r, Rng *rng, const FuzzProcess *pro
         generate_mremap(rng, r, proc, c);
     } else if (roll < 61) {
         generate_range(rng, r, proc, c, VS_OP_MSYNC);
-    } else if (roll < 67) {
+    } else if (roll < 64) {
         generate_range(rng, r, proc, c, VS_OP_MINCORE);
+    } else if (roll < 67) {
+        generate_lock(rng, r, proc, c);
     } else if (roll < 79) {
         c->op.kind = VS_OP_READ;
         aim(rng, r, proc, c, NULL);
@@ -601,7 +632,7 @@ static void prefix(GArray *sequence)
 /* ---- Writing the reproducer ------------------------------------------------------------------ */
 
 /* value as the constants of vadsim.h whose names start with prefix, joined by |: bits for
- * PROT_, MAP_, MS_, MREMAP_, MFD_ (composites skipped); one value for MADV_. */
+ * PROT_, MAP_, MS_, MREMAP_, MFD_, MLOCK_ (composites skipped); one value for MADV_. */
 static char *flags_text(uint64_t value, const char *prefix, gboolean bits)
 {
     static const struct {
@@ -666,7 +697,7 @@ static const struct {
     {VS_OP_MMAP, 2, "PROT_", TRUE},        {VS_OP_MMAP, 3, "MAP_", TRUE},
     {VS_OP_MPROTECT, 2, "PROT_", TRUE},    {VS_OP_MADVISE, 2, "MADV_", FALSE},
     {VS_OP_MSYNC, 2, "MS_", TRUE},         {VS_OP_MREMAP, 3, "MREMAP_", TRUE},
-    {VS_OP_MEMFD_CREATE, 1, "MFD_", TRUE},
+    {VS_OP_MEMFD_CREATE, 1, "MFD_", TRUE}, {VS_OP_MLOCK2, 2, "MLOCK_", TRUE},
 };
 
 /* An argument as a scenario writes it: names for flags, mappings and descriptors. */

@@ -29,6 +29,7 @@
 /* The real process standing for a model process. */
 typedef struct VsPosixSide {
     uint32_t model_pid;
+    uint64_t real_pid;    /* the real process's pid; 0 until asked (the agent's) */
     char *prefix;         /* "" for the agent itself, "@N " for its child N, "@N @M " below */
     GHashTable *fds;      /* model descriptor -> real descriptor: a value table */
     GPtrArray *apart;     /* char *: maps lines one side has and the other lacks ("model ..." or
@@ -41,6 +42,7 @@ typedef struct VsPosixSide {
 /* What the agent measured of its machine, where the model takes it as a setting. */
 typedef struct VsPosixMachine {
     uint64_t readahead_bytes; /* its file system's read-ahead window */
+    uint64_t arena_bytes;     /* its arena's length, from real_base (and the model's mmap_base) */
     uint64_t file_align;      /* where big file mappings are placed: 4 KB or 2 MB */
     bool execute_only;        /* its CPU: PROT_EXEC alone is execute-only (protection keys) */
     char kernel[24];          /* its kernel's release: "6.18.44" */

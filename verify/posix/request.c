@@ -122,6 +122,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     const guint64 *a = (const guint64 *)hello->data;
     *real_base = a[HELLO_ARENA];
     machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
+    machine->arena_bytes = a[HELLO_ARENA_SIZE];
     machine->file_align = a[HELLO_FILE_ALIGN];
     machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
     g_snprintf(machine->kernel, sizeof machine->kernel, "%u.%u.%u",
@@ -185,6 +186,8 @@ gboolean vs_posix_call(VsPosixSession *s, const char *text, VsOutcome *real, GEr
     const guint64 *a = (const guint64 *)extra->data;
     for (guint i = 0; i < extra->len && i < VS_MINCORE_CAPACITY; i++)
         real->vector[real->vector_length++] = (uint8_t)a[i];
+    for (guint i = 0; i < extra->len && i < VS_RECORD_MAX_FIELDS; i++)
+        real->fields[i] = a[i]; /* smaps' counters */
     real->out[0] = extra->len ? a[0] : 0;
     real->exception_access = (uint32_t)real->out[0]; /* a memory access's: its fault's kind */
     return TRUE;

@@ -200,9 +200,47 @@ static gboolean mirror_call(VsPosixSession *s, VsPosixSide *side, const char *te
         !vs_op_failed(op->kind, real.ret)) {
         char *prefix = g_strdup_printf("%s@%u ", side->prefix, (unsigned)real.out[0]);
         *child = side_new((uint32_t)model->ret, prefix, side->fds);
+        (*child)->real_pid = real.ret;
         g_ptr_array_add(s->sides, *child);
     }
     return TRUE;
+}
+
+/* process_vm_readv and process_vm_writev name another process by pid: the real process standing
+ * for it, whose pid the request carries instead. Its range must be memory the scenario gave it
+ * (a VMA of the model's process, whose maps are compared equal, or the arena, where the kernel has
+ * arena pieces or what the scenario mapped): never the agent's own. NULL, or why not sent. */
+static const char *process_vm_target(VsPosixSession *s, VsThread *thread, VsOp *op)
+{
+    VsPosixSide *target = NULL;
+    for (guint i = 0; i < s->sides->len && !target; i++) {
+        VsPosixSide *side = g_ptr_array_index(s->sides, i);
+        if (op->arg[0] == side->model_pid)
+            target = side;
+    }
+    VsProcess *process = model_process(vs_process_system(vs_thread_process(thread)), op->arg[0]);
+    if (!target || !process)
+        return "a pid no process of the agent's stands for";
+    if (!target->real_pid) {
+        g_autofree char *text = g_strdup_printf("%sgetpid\n", target->prefix);
+        g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
+        if (!vs_agent_request_numbers(s->base.agent, text, v, NULL) || v->len < 1)
+            return "the agent did not say its pid";
+        target->real_pid = g_array_index(v, guint64, 0);
+    }
+    uint64_t arena_end = s->model_base + s->machine.arena_bytes, end = op->arg[2] + op->arg[3];
+    VsVmaInfo vma;
+    for (uint64_t at = op->arg[2] & ~(uint64_t)(VS_PAGE_SIZE - 1); op->arg[3] && at < end;) {
+        if (at >= s->model_base && at < arena_end) {
+            at = MIN(end, arena_end);
+            continue;
+        }
+        if (!vs_vma_find(process, at, &vma) || vma.start > at || end < op->arg[2])
+            return "a remote range outside the memory the scenario gave that process";
+        at = vma.end;
+    }
+    op->arg[0] = target->real_pid;
+    return NULL;
 }
 
 gboolean vs_posix_mirror(VsSession *session, VsSession *target, VsThread *thread, const VsOp *op,
@@ -219,7 +257,11 @@ gboolean vs_posix_mirror(VsSession *session, VsSession *target, VsThread *thread
     VsJudging v;
     vs_judging_init(&v);
     gboolean ok = TRUE;
-    if (!side || !vs_posix_format_request(s, side, op, text, &why))
+    VsOp sent = *op;
+    if (side && (op->kind == VS_OP_PROCESS_VM_READV || op->kind == VS_OP_PROCESS_VM_WRITEV) &&
+        op->arg[3] && !op->arg[4] && (why = process_vm_target(s, thread, &sent)) != NULL)
+        side = NULL;
+    if (!side || !vs_posix_format_request(s, side, &sent, text, &why))
         vs_judging_unsupported(&v, judgement, "not sent to the agent", why, report);
     else if (vs_session_withholds(&s->base, op, model, &v, judgement, report))
         v.error_differs = TRUE; /* the kernel would not have lived through it */

@@ -19,7 +19,8 @@
 
 #include "vadsim/nt.h"
 
-/* XX(name, value): mmap, mprotect, madvise, msync, mremap, memfd_create and open arguments. */
+/* XX(name, value): mmap, mprotect, madvise, msync, mremap, mlock2, mlockall, setrlimit,
+ * memfd_create and open arguments. */
 #define VS_LINUX_FLAG_MAP(XX)                                                                      \
     XX(PROT_NONE, 0x0u)                                                                            \
     XX(PROT_READ, 0x1u)                                                                            \
@@ -64,6 +65,11 @@
     XX(MADV_KEEPONFORK, 19u)                                                                       \
     XX(MADV_COLD, 20u)                                                                             \
     XX(MADV_PAGEOUT, 21u)                                                                          \
+    XX(MLOCK_ONFAULT, 1u)                                                                          \
+    XX(MCL_CURRENT, 1u)                                                                            \
+    XX(MCL_FUTURE, 2u)                                                                             \
+    XX(MCL_ONFAULT, 4u)                                                                            \
+    XX(RLIMIT_MEMLOCK, 8u)                                                                         \
     XX(MS_ASYNC, 1u)                                                                               \
     XX(MS_INVALIDATE, 2u)                                                                          \
     XX(MS_SYNC, 4u)                                                                                \
@@ -90,6 +96,7 @@
 #define VS_ERRNO_MAP(XX)                                                                           \
     XX(EPERM, 1)                                                                                   \
     XX(ENOENT, 2)                                                                                  \
+    XX(ESRCH, 3)                                                                                   \
     XX(EBADF, 9)                                                                                   \
     XX(EAGAIN, 11)                                                                                 \
     XX(ENOMEM, 12)                                                                                 \
@@ -112,9 +119,11 @@ enum VsLinuxConstant {
     VS_LINUX_FLAG_MAP(VS_DEFINE_LINUX_CONSTANT) VS_ERRNO_MAP(VS_DEFINE_LINUX_CONSTANT)
 #undef VS_DEFINE_LINUX_CONSTANT
 };
-#define VS_MAP_FAILED UINT64_MAX /* (void *)-1 */
+#define VS_MAP_FAILED UINT64_MAX    /* (void *)-1 */
+#define VS_RLIM_INFINITY UINT64_MAX /* RLIM_INFINITY: no limit */
 
-/* Looks a constant up by its Linux name (PROT_, MAP_, MADV_, ..., E*, SIG*; MAP_FAILED). */
+/* Looks a constant up by its Linux name (PROT_, MAP_, MADV_, ..., E*, SIG*; MAP_FAILED,
+ * RLIM_INFINITY). */
 bool vs_linux_constant_lookup(const char *name, uint64_t *value);
 
 /* The Linux personality, for VsSystemConfig.personality (it runs on VS_ARCH_X64), and whether a
@@ -140,6 +149,25 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
 /* vec gets one byte per page (bit 0: resident); vec_length bytes are room for that many pages. */
 int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec,
                uint64_t vec_length);
+/* mlock.c: locking pages in memory. mlock2's flags are 0 or MLOCK_ONFAULT, mlockall's MCL_*.
+ * setrlimit takes RLIMIT_MEMLOCK only (the one limit the model keeps per process) and sets its
+ * soft limit in bytes (RLIM_INFINITY: none); the hard limit stays RLIM_INFINITY. A process starts
+ * without a limit, as the POSIX agent runs, and without CAP_IPC_LOCK, which the agent drops. */
+int vs_mlock(VsThread *thread, uint64_t address, uint64_t length);
+int vs_mlock2(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags);
+int vs_munlock(VsThread *thread, uint64_t address, uint64_t length);
+int vs_mlockall(VsThread *thread, uint32_t flags);
+int vs_munlockall(VsThread *thread);
+int vs_setrlimit(VsThread *thread, uint32_t resource, uint64_t limit);
+/* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
+ * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
+int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);
+/* process_vm.c: process_vm_readv and process_vm_writev with one iovec each side (local, length)
+ * and (remote, length): the bytes copied, or -1. */
+int64_t vs_process_vm_readv(VsThread *thread, int64_t pid, uint64_t local, uint64_t remote,
+                            uint64_t length, uint64_t flags);
+int64_t vs_process_vm_writev(VsThread *thread, int64_t pid, uint64_t local, uint64_t remote,
+                             uint64_t length, uint64_t flags);
 int vs_memfd_create(VsThread *thread, const char *name, uint32_t flags);
 int vs_shm_open(VsThread *thread, const char *name, uint32_t oflag, uint32_t mode);
 int vs_shm_unlink(VsThread *thread, const char *name);
@@ -183,6 +211,29 @@ const char *vs_vma_maps_line(const VsVmaInfo *vma, char *buf, size_t len);
 /* Writes smaps' VmFlags for a VMA ("rd wr mr mw me ac": the flags the model keeps) into buf;
  * returns buf. */
 const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len);
+/* The counters of /proc/PID/smaps the model keeps for one VMA, in kB as smaps prints them
+ * (fs/proc/task_mmu.c smaps_account): Rss counts the pages its PTEs map but the shared zero page,
+ * which a read of untouched private anonymous memory maps; Pss shares each page among the PTEs
+ * mapping it; Anonymous counts the private pages (a private file mapping's written copies too, not
+ * shmem); LazyFree the anonymous pages MADV_FREE let go and nothing wrote since; AnonHugePages the
+ * anonymous memory a PMD maps (always 0: the model maps 4 KB pages only); Locked the Pss of a
+ * VM_LOCKED VMA. */
+typedef struct VsSmaps {
+    uint64_t size, rss, pss, anonymous, lazy_free, anon_huge_pages, locked;
+    bool vm_locked;     /* VmFlags "lo": VM_LOCKED (mlock, MAP_LOCKED, mlockall) */
+    bool lock_on_fault; /* VmFlags "lf": VM_LOCKONFAULT (MLOCK_ONFAULT, MCL_ONFAULT) */
+    bool sealed;        /* VmFlags "sl": VM_SEALED (mseal) */
+} VsSmaps;
+/* The smaps counters of the VMA holding address; false when none does. */
+bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out);
+/* The same as a scenario reads it, in the thread's process: 0, or -1 with errno ENOENT when no VMA
+ * holds address (as reading smaps finds no such entry). */
+int vs_smaps(VsThread *thread, uint64_t address, VsSmaps *out);
+/* RLIMIT_MEMLOCK's soft limit in bytes (VS_RLIM_INFINITY: none). */
+uint64_t vs_rlimit_memlock(const VsProcess *process);
+/* The process's VmLck (/proc/PID/status): pages of its VM_LOCKED VMAs, in kB. */
+uint64_t vs_locked_vm_kb(const VsProcess *process);
+
 /* /proc/PID/pagemap's entry for the page at address (pagemap.rst): bit 63 present, bit 61 a file
  * or shared page, bit 56 mapped exclusively, bits 0-54 the frame number. */
 uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address);

@@ -88,6 +88,7 @@ static void pin_shared_anonymous(uint64_t start, uint64_t length)
 static void do_mmap(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
+    locks_prepare();
     int fixed = (v[3] & MAP_FIXED) || (v[3] & MAP_FIXED_NOREPLACE);
     if (fixed && !inside_owned(v[0], v[1])) {
         refuse("a fixed mapping outside the scenario's memory: ", "mmap");
@@ -125,8 +126,6 @@ static void do_mmap(const AgentRequest *r)
     answer_start(address, p == MAP_FAILED ? error : 0);
     answer_end();
 }
-
-typedef long (*RangeCall)(const AgentRequest *r);
 
 static unsigned char mincore_vector[4096];
 
@@ -167,7 +166,7 @@ static int range_call(const AgentRequest *r, const char *name, RangeCall call, l
     return 1;
 }
 
-static void do_range_call(const AgentRequest *r, const char *name, RangeCall call)
+void do_range_call(const AgentRequest *r, const char *name, RangeCall call)
 {
     long result;
     int error;
@@ -224,6 +223,7 @@ static void do_mincore(const AgentRequest *r)
 static void do_mremap(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
+    locks_prepare();
     Exposure e = {0};
     if (!check_range(r, "mremap"))
         return;

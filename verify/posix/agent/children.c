@@ -69,6 +69,7 @@ static void become_child(int request_fd, int answer_fd)
     __fpurge(stdin);
     clearerr(stdin);
     arena_refill_after_fork();
+    locks_after_fork();
 }
 
 /* fork: answers the child's pid and its index for "@N". The child answers nothing: it goes on

@@ -12,7 +12,13 @@
  *     is still placed 2 MiB-aligned (that follows CONFIG_TRANSPARENT_HUGEPAGE, not the setting).
  *   - no address-space, data or locked-memory limit (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK):
  *     under them mmap answers ENOMEM (may_expand_vm) or EAGAIN (mlock_future_ok), which the
- *     model never does. A limit the agent may not lift stays, and is reported.
+ *     model does only under a limit the scenario sets (setrlimit: locks.c). CAP_IPC_LOCK,
+ *     which root has, does as well as no RLIMIT_MEMLOCK. A limit the agent may not lift stays,
+ *     and is reported.
+ *   - one CPU for the agent and its children, the one it starts on: the kernel batches pages per
+ *     CPU on their way to the LRU lists (MADV_FREE's lazily freed pages among them), and smaps
+ *     counts one as LazyFree only once its batch is drained, which the agent does before reading
+ *     smaps (locks.c) - on its own CPU, so every batch must be there.
  *   - a stack limit (RLIMIT_STACK) of 8 MiB, Linux's default and the model's: a MAP_GROWSDOWN
  *     mapping grows on a fault below it only while the whole VMA stays within it
  *     (acct_stack_growth). One the agent may not set is reported.
@@ -32,6 +38,7 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,9 +95,22 @@ static int can_lock_any(void)
     return (data[CAP_IPC_LOCK / 32].effective >> (CAP_IPC_LOCK % 32)) & 1;
 }
 
+/* Keeps the agent on the CPU it runs on now. */
+static void stay_on_this_cpu(void)
+{
+    int cpu = sched_getcpu();
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (cpu >= 0 && cpu < CPU_SETSIZE) {
+        CPU_SET(cpu, &set);
+        sched_setaffinity(0, sizeof set, &set);
+    }
+}
+
 void machine_settle(MachineFacts *facts)
 {
     prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    stay_on_this_cpu();
     facts->limited = 0;
     if (!lift(RLIMIT_AS))
         facts->limited |= LIMIT_AS;

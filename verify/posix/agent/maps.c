@@ -60,17 +60,21 @@ static int parse_maps_line(const char *text, MapsLine *l)
     return 1;
 }
 
-/* The next line of maps, parsed; 0 at the end. */
-int maps_next(MapsReader *m, MapsLine *l)
+int smaps_open(MapsReader *m)
+{
+    *m = (MapsReader){open("/proc/self/smaps", O_RDONLY | O_CLOEXEC), 0, 0};
+    return m->fd >= 0;
+}
+
+const char *maps_next_text(MapsReader *m, MapsLine *l, int *vma)
 {
     for (;;) {
         char *text = maps_text + m->pos, *nl = memchr(text, '\n', m->len - m->pos);
         if (nl) {
             *nl = 0;
             m->pos = (size_t)(nl + 1 - maps_text);
-            if (!parse_maps_line(text, l))
-                continue;
-            return 1;
+            *vma = parse_maps_line(text, l);
+            return text;
         }
         memmove(maps_text, text, m->len - m->pos);
         m->len -= m->pos, m->pos = 0;
@@ -81,9 +85,19 @@ int maps_next(MapsReader *m, MapsLine *l)
                errno == EINTR)
             ;
         if (got <= 0)
-            return 0;
+            return NULL;
         m->len += (size_t)got;
     }
+}
+
+/* The next line of maps, parsed; 0 at the end. */
+int maps_next(MapsReader *m, MapsLine *l)
+{
+    int vma = 0;
+    while (maps_next_text(m, l, &vma))
+        if (vma)
+            return 1;
+    return 0;
 }
 
 void maps_close(MapsReader *m)

@@ -27,6 +27,12 @@ typedef struct MapsReader {
 int maps_open(MapsReader *m);
 /* The next line, parsed (malformed lines are skipped); 0 at the end or on a read error. */
 int maps_next(MapsReader *m, MapsLine *l);
+/* The same for /proc/self/smaps, whose lines are a maps line per VMA, each followed by lines
+ * "Name: value" (locks.c reads them): 0 (errno set) if it cannot be opened. */
+int smaps_open(MapsReader *m);
+/* The next line of either file as it is, without its newline, valid until the next is read; NULL
+ * at the end or on a read error. *vma is set when it is a VMA's maps line, parsed into l. */
+const char *maps_next_text(MapsReader *m, MapsLine *l, int *vma);
 void maps_close(MapsReader *m);
 
 #endif

@@ -322,6 +322,21 @@ static void refresh(const Pin *pin)
         fdatasync(pin->fd);
 }
 
+int pins_held(void) { return pins_used > 0; }
+
+void pins_lock(int on)
+{
+    for (size_t i = 0; i < PIN_SLOTS; i++) {
+        void *view = (void *)(uintptr_t)pins[i].view;
+        if (pins[i].fd < 0)
+            continue;
+        if (on)
+            mlock2(view, pins[i].span, MLOCK_ONFAULT);
+        else
+            munlock(view, pins[i].span);
+    }
+}
+
 void pin_refresh(void)
 {
     for (size_t i = 0; i < PIN_SLOTS; i++)

@@ -20,6 +20,11 @@ typedef enum PinGrowth { PIN_CAN_GROW, PIN_FIXED_SIZE } PinGrowth;
  * Once per file; one it has no room for, or a hugetlbfs file, is left unpinned. Its descriptor is
  * moved to high_fd or above. Pins of files the process can no longer reach are let go here. */
 void pin_file(const char *path, PinGrowth growth, int high_fd);
+/* Whether the process pins any file now. */
+int pins_held(void);
+/* Locks every pin on fault again (on), or unlocks them all, so that they count nothing against
+ * a limit the scenario sets (locks.c): mapped, a pin still keeps DAMON away. */
+void pins_lock(int on);
 /* After each request the process serves: holds every cached page of every pinned file, and
  * writes dirty ones of disk files back. */
 void pin_refresh(void);

@@ -265,7 +265,16 @@ static int dispatch(const AgentRequest *r)
 {
     if (strcmp(r->name, "quit") == 0 && r->count == 0)
         return 0;
+    static const char *const pinning[] = {"file", "open", "memfd_create", "shm_open"};
     const AgentCall *call = agent_find(agent_calls, agent_call_count, r);
+    if (!call)
+        call = agent_find(lock_calls, lock_call_count, r);
+    for (size_t i = 0; call && locks_future() && i < AGENT_COUNT(pinning); i++)
+        if (strcmp(r->name, pinning[i]) == 0) {
+            refuse("a file after mlockall(MCL_FUTURE) (the agent's pin of it would read it in): ",
+                   r->name);
+            return 1;
+        }
     if (call)
         call->serve(r);
     else

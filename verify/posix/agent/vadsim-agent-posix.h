@@ -6,6 +6,8 @@
  *   calls.c                the memory calls, one table row per request
  *   files.c                the scenario's files, memfds and shm objects
  *   children.c             fork: the children standing for the model's forked processes
+ *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps,
+ *                          process_vm_readv/writev
  */
 #ifndef VS_POSIX_AGENT_H
 #define VS_POSIX_AGENT_H
@@ -65,6 +67,22 @@ void do_execute(const AgentRequest *r);
 
 extern const AgentCall agent_calls[];
 extern const size_t agent_call_count;
+
+/* A call on an owned range ADDR LEN (its first two arguments), made with the arena there exposed
+ * and answered; refused if the range is not the scenario's. */
+typedef long (*RangeCall)(const AgentRequest *r);
+void do_range_call(const AgentRequest *r, const char *name, RangeCall call);
+
+/* ---- locks.c ---- */
+
+extern const AgentCall lock_calls[];
+extern const size_t lock_call_count;
+/* Sets the real RLIMIT_MEMLOCK for the scenario's before a call it decides (mmap, mremap and the
+ * mlock family). */
+void locks_prepare(void);
+/* Whether mlockall(MCL_FUTURE) is in force; in a new child, it is not. */
+int locks_future(void);
+void locks_after_fork(void);
 
 /* ---- files.c ---- */
 

@@ -13,6 +13,7 @@
 #include "op.h"
 #include "script.h"
 #include "vadsim.h"
+#include "vmmap.h"
 
 typedef struct VsRunner VsRunner;
 

@@ -124,7 +124,7 @@ static char *pte_text(VvApp *app, uint64_t address)
     g_string_append_printf(out, "VA 0x%llx\n", (unsigned long long)address);
     for (uint32_t level = 0; level < walk.levels; level++) {
         const VsPteLevel *l = &walk.level[level];
-        const char *name = vs_pte_level_name(process, level);
+        const char *name = vs_words_level_in(app->scene->linux_words, process, level);
         if (!l->present) {
             g_string_append_printf(out, "%s  (no table)\n", name);
             continue;

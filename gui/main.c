@@ -564,6 +564,7 @@ int main(int argc, char **argv)
     Options o = {0};
     if (!parse_options(&argc, &argv, &o))
         return EXIT_USAGE;
+    vv_app_keep_freed_memory();
     if (TTF_Init() != 0) {
         fprintf(stderr, "vadsim-view: SDL_ttf: %s\n", TTF_GetError());
         return EXIT_FAILURE;

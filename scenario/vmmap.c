@@ -157,24 +157,34 @@ static void append_free(VsVmmap *map, VsMemoryBasicInformation m)
         append(map, &m, VS_VMMAP_FREE);
 }
 
-/* A region in use, with its VAD's kind and section and the type they give (the VADs are in
- * address order, as the regions are: *vad moves along them). */
-static void append_used(VsVmmap *map, const VsSystem *system, VsProcess *process, const VsVad **vad,
+/* The walk's place among the VADs, which are in address order as the regions are: one pass over
+ * both, each VAD read once. */
+typedef struct VadCursor {
+    const VsVad *vad;
+    VsVadInfo info;
+} VadCursor;
+
+/* The VAD holding vpn, or NULL; moves the cursor up to it. */
+static const VsVadInfo *vad_at(VadCursor *c, uint64_t vpn)
+{
+    while (c->vad && c->info.ending_vpn < vpn) {
+        c->vad = vs_vad_next(c->vad);
+        if (c->vad)
+            vs_vad_info(c->vad, &c->info);
+    }
+    return c->vad && c->info.starting_vpn <= vpn ? &c->info : NULL;
+}
+
+/* A region in use, with its VAD's kind and section and the type they give. */
+static void append_used(VsVmmap *map, const VsSystem *system, VsProcess *process, VadCursor *c,
                         const VsMemoryBasicInformation *m)
 {
-    uint64_t vpn = m->BaseAddress >> VS_PAGE_SHIFT;
-    VsVadInfo info = {0};
-    while (*vad) {
-        vs_vad_info(*vad, &info);
-        if (info.ending_vpn >= vpn)
-            break;
-        *vad = vs_vad_next(*vad);
-    }
+    const VsVadInfo *info = vad_at(c, m->BaseAddress >> VS_PAGE_SHIFT);
     append(map, m, VS_VMMAP_PRIVATE_DATA);
     VsVmmapRegion *r = &g_array_index(map->regions, VsVmmapRegion, map->regions->len - 1);
-    if (*vad && info.starting_vpn <= vpn) {
-        r->vad_kind = info.kind;
-        r->section = info.section;
+    if (info) {
+        r->vad_kind = info->kind;
+        r->section = info->section;
     }
     VsVmaInfo vma;
     if (map->linux_words && vs_vma_find(process, m->BaseAddress, &vma) &&
@@ -189,7 +199,9 @@ static void append_used(VsVmmap *map, const VsSystem *system, VsProcess *process
 static void walk(VsVmmap *map, const VsSystem *system, VsProcess *process, uint64_t top)
 {
     VsThread *thread = vs_process_main_thread(process);
-    const VsVad *vad = vs_vad_first(process);
+    VadCursor cursor = {.vad = vs_vad_first(process)};
+    if (cursor.vad)
+        vs_vad_info(cursor.vad, &cursor.info);
     uint64_t address = 0;
     while (address <= top) {
         VsMemoryBasicInformation m;
@@ -200,7 +212,7 @@ static void walk(VsVmmap *map, const VsSystem *system, VsProcess *process, uint6
         if (m.State == MEM_FREE)
             append_free(map, m);
         else
-            append_used(map, system, process, &vad, &m);
+            append_used(map, system, process, &cursor, &m);
         address = m.BaseAddress + m.RegionSize;
         if (address == 0)
             break; /* wrapped: the walk reached the top */
@@ -344,7 +356,11 @@ VsVmmap *vs_vmmap_read(const VsRunner *runner, VsProcess *process)
 {
     VsVmmap *map = g_new0(VsVmmap, 1);
     VsSystem *system = runner->system;
-    map->regions = g_array_new(FALSE, FALSE, sizeof(VsVmmapRegion));
+    VsVadTreeShape shape;
+    vs_vad_tree_shape(process, &shape);
+    /* A region per VAD and a free one (or two) after each, about. */
+    map->regions =
+        g_array_sized_new(FALSE, FALSE, sizeof(VsVmmapRegion), (guint)(2 * shape.count + 4));
     map->strings = g_string_chunk_new(256);
     map->linux_words = vs_words_linux(runner);
     uint64_t top = vs_system_layout(system)->highest_user_address;

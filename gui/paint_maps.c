@@ -57,27 +57,13 @@ static const char *state_word(uint32_t state)
     return state == MEM_COMMIT ? "committed" : state == MEM_RESERVE ? "reserved" : "free";
 }
 
-/* "64 KB", "1.5 MB", "128 TB". */
-static void size_text(uint64_t bytes, char *buf, size_t len)
-{
-    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
-    double value = (double)bytes;
-    int unit = 0;
-    while (value >= 1024 && unit < 5)
-        value /= 1024, unit++;
-    if (value == floor(value))
-        snprintf(buf, len, "%.0f %s", value, units[unit]);
-    else
-        snprintf(buf, len, "%.1f %s", value, units[unit]);
-}
-
 /* What a region's label inside its strip says; in a Linux system its type and the maps line's
  * name, as /proc/PID/maps names a mapping. */
 static char *region_label(const Paint *p, const VvRegion *r)
 {
     char size[32];
     bool linux_words = p->scene->linux_words;
-    size_text(r->end - r->start, size, sizeof size);
+    vs_vmmap_size_short(r->end - r->start, size, sizeof size);
     if (r->kind == VV_FREE || r->kind == VV_UNUSABLE)
         return g_strdup_printf("%s %s", vv_kind_name(r->kind, linux_words), size);
     if (linux_words) {
@@ -95,7 +81,7 @@ static char *region_details(const Paint *p, const VvRegion *r)
 {
     char size[32], protect[96] = "", alloc[96] = "";
     bool linux_words = p->scene->linux_words;
-    size_text(r->end - r->start, size, sizeof size);
+    vs_vmmap_size_short(r->end - r->start, size, sizeof size);
     if (r->state != MEM_FREE) {
         vs_words_protection_in(linux_words, r->protect, protect, sizeof protect);
         vs_words_protection_in(linux_words, r->alloc_protect, alloc, sizeof alloc);

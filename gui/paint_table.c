@@ -83,7 +83,7 @@ static void paint_fragmentation(Paint *p, const VvProcessScene *process, VvRect 
         return;
     }
     char size[32];
-    vs_vmmap_kilobytes(grid.cell_bytes, size, sizeof size);
+    vs_vmmap_size_short(grid.cell_bytes, size, sizeof size);
     g_autofree char *title = g_strdup_printf(
         "Fragmentation (VMMap): 0x%llX-0x%llX, a cell per %s", (unsigned long long)grid.start,
         (unsigned long long)(grid.start + grid.cells * grid.cell_bytes), size);

@@ -66,10 +66,10 @@ static VvTable *by_type(const VvScene *scene, const VvProcessScene *process)
         if (type >= 0 && !row->size)
             continue;
         char size[32], committed[32], private_bytes[32], ws[32], blocks[32];
-        vs_vmmap_kilobytes(row->size, size, sizeof size);
-        vs_vmmap_kilobytes(row->committed, committed, sizeof committed);
-        vs_vmmap_kilobytes(row->private_bytes, private_bytes, sizeof private_bytes);
-        vs_vmmap_kilobytes(row->working_set, ws, sizeof ws);
+        vs_vmmap_size_short(row->size, size, sizeof size);
+        vs_vmmap_size_short(row->committed, committed, sizeof committed);
+        vs_vmmap_size_short(row->private_bytes, private_bytes, sizeof private_bytes);
+        vs_vmmap_size_short(row->working_set, ws, sizeof ws);
         snprintf(blocks, sizeof blocks, "%llu", (unsigned long long)row->blocks);
         const char *name = type < 0 ? "Total" : vs_vmmap_type_name(type, linux_words);
         if (linux_words)
@@ -105,8 +105,8 @@ static VvTable *detail_list(const VvScene *scene, const VvProcessScene *process,
         }
         char address[32], size[32], second[32], protect[96];
         snprintf(address, sizeof address, "0x%llX", (unsigned long long)r->base);
-        vs_vmmap_kilobytes(r->size, size, sizeof size);
-        vs_vmmap_kilobytes(linux_words ? r->working_set : r->committed, second, sizeof second);
+        vs_vmmap_size_short(r->size, size, sizeof size);
+        vs_vmmap_size_short(linux_words ? r->working_set : r->committed, second, sizeof second);
         if (r->state == MEM_RESERVE)
             g_strlcpy(protect, "(reserved)", sizeof protect);
         else

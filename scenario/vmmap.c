@@ -54,6 +54,19 @@ void vs_vmmap_percent(uint64_t part, uint64_t whole, char *buf, size_t len)
     snprintf(buf, len, "%.*f%%", percent > 0 && percent < 1 ? decimals : 2, percent);
 }
 
+void vs_vmmap_size_short(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+    double value = (double)bytes;
+    int unit = 0;
+    while (value >= 1024 && unit < 5)
+        value /= 1024, unit++;
+    if (value == (double)(uint64_t)value)
+        snprintf(buf, len, "%.0f %s", value, units[unit]);
+    else
+        snprintf(buf, len, "%.1f %s", value, units[unit]);
+}
+
 void vs_vmmap_kilobytes(uint64_t bytes, char *buf, size_t len)
 {
     char digits[32];

@@ -101,6 +101,8 @@ void vs_vmmap_grid(const VsVmmap *map, guint max_cells, VsVmmapGrid *out);
 char vs_vmmap_type_letter(VsVmmapType type);
 /* A share as text that says something at every size: "0.000096%" of 128 TB, not "0.00%". */
 void vs_vmmap_percent(uint64_t part, uint64_t whole, char *buf, size_t len);
+/* Bytes in the largest unit that keeps them above 1, for a picture: "64 KB", "1.5 MB", "128 TB". */
+void vs_vmmap_size_short(uint64_t bytes, char *buf, size_t len);
 /* Bytes as VMMap prints them, in K with thousands grouped: "1,024 K". */
 void vs_vmmap_kilobytes(uint64_t bytes, char *buf, size_t len);
 

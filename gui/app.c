@@ -7,6 +7,9 @@
  * deterministic). The scene is rebuilt from the model after every move.
  */
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "app.h"
 
@@ -23,6 +26,16 @@ static bool start(VvApp *app, VsScript *script, GError **error)
                          .axis = vv_axis_cache_new()};
     app->intro = vv_scene_intro(script->source.text);
     return vv_app_goto(app, 0, error);
+}
+
+void vv_app_keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    /* Blocks up to 256 MB from the heap, not mapped and unmapped each time; the heap's top given
+     * back only past 512 MB free. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
 }
 
 bool vv_app_open(VvApp *app, const char *path, GError **error)
@@ -124,7 +137,7 @@ static char *pte_text(VvApp *app, uint64_t address)
     g_string_append_printf(out, "VA 0x%llx\n", (unsigned long long)address);
     for (uint32_t level = 0; level < walk.levels; level++) {
         const VsPteLevel *l = &walk.level[level];
-        const char *name = vs_pte_level_name(process, level);
+        const char *name = vs_words_level_in(app->scene->linux_words, process, level);
         if (!l->present) {
             g_string_append_printf(out, "%s  (no table)\n", name);
             continue;

@@ -21,6 +21,11 @@ typedef struct VvApp {
 } VvApp;
 
 /* Loads and parses the scenario; false with the parser's message (file, line, column) in error. */
+/* Asks the C library to keep memory a program frees for its next allocations instead of giving it
+ * back to the system: a step rebuilds a scene of tens of megabytes at 100,000 VADs, and fresh pages
+ * from the system cost a fault each. Called once by the programs that show scenes (the window,
+ * bench-view); a no-op but with glibc. */
+void vv_app_keep_freed_memory(void);
 bool vv_app_open(VvApp *app, const char *path, GError **error);
 /* From parsed text (tests and benchmarks). */
 bool vv_app_open_text(VvApp *app, const char *name, const char *text, GError **error);

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
                 "usage: bench-view [--vads 1-1000000] [--steps K] [--frames N] [--quick]\n");
         return 2;
     }
+    vv_app_keep_freed_memory();
     if (TTF_Init() != 0)
         return 1;
     GString *text = scenario(o.vads);

@@ -11,10 +11,10 @@
 
 /* How many rows the maps' legend takes at width: its entries packed greedily, their widths
  * estimated (with room to spare, as canvases measure a little differently). */
-static int legend_rows(const VvStyle *style, int width)
+static int legend_rows(const VvStyle *style, int width, bool linux_words)
 {
     size_t count;
-    const VvLegendEntry *entries = vv_map_legend(&count);
+    const VvLegendEntry *entries = vv_map_legend(linux_words, &count);
     int rows = 1, x = 0;
     for (size_t i = 0; i < count; i++) {
         int w =
@@ -62,7 +62,7 @@ VvPanels vv_panels(const VvStyle *style, int width, int height, const VvScene *s
     p.maps = (VvRect){m, p.header.y + p.header.h + m, inner, (int)n * p.strip_pitch + ruler_h};
     p.ruler = (VvRect){m, p.maps.y + (int)n * p.strip_pitch, inner, ruler_h};
     p.legend = (VvRect){m, p.maps.y + p.maps.h + vv_px(style, 2), inner,
-                        legend_rows(style, inner) * style->line[VV_FONT_SMALL]};
+                        legend_rows(style, inner, scene->linux_words) * style->line[VV_FONT_SMALL]};
     int top = p.legend.y + p.legend.h + m;
     int rest = MAX(height - top - m, 4 * style->line[VV_FONT_SMALL]);
     int left = (width - 3 * m) * 55 / 100, right = width - 3 * m - left;

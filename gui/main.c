@@ -34,7 +34,8 @@ typedef struct Options {
     char *png, *svg, *html, *size, *keys;
     double scale;
     int width, height;
-    bool sized; /* --size was given */
+    bool sized;      /* --size was given */
+    gboolean tables; /* --tables: the summary tables in the narration's place, as V shows them */
 } Options;
 
 static bool parse_size(const char *text, int *width, int *height)
@@ -87,6 +88,10 @@ static bool parse_options(int *argc, char ***argv, Options *o)
          "WxH"},
         {"scale", 0, 0, G_OPTION_ARG_DOUBLE, &o->scale,
          "Text and lines this many times larger than the size gives (0.5 to 4; Ctrl +/-)", "F"},
+        {"tables", 0, 0, G_OPTION_ARG_NONE, &o->tables,
+         "Show the summary tables (VMMap's by type, by state, the regions) in the narration's "
+         "place, as V does",
+         NULL},
         {"keys", 0, 0, G_OPTION_ARG_STRING, &o->keys,
          "Feed these key names to the window, printing the state after each (tests)", "KEYS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -559,6 +564,7 @@ int main(int argc, char **argv)
     Options o = {0};
     if (!parse_options(&argc, &argv, &o))
         return EXIT_USAGE;
+    vv_app_keep_freed_memory();
     if (TTF_Init() != 0) {
         fprintf(stderr, "vadsim-view: SDL_ttf: %s\n", TTF_GetError());
         return EXIT_FAILURE;
@@ -577,6 +583,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "vadsim-view: the scenario has %zu steps; showing the last\n",
                 app.script->steps);
     app.view.scale = o.scale;
+    app.view.tables = o.tables;
     if (o.png || o.svg || o.html)
         status = write_outputs(&app, &o) ? EXIT_SUCCESS : EXIT_FAILURE;
     else

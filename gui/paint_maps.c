@@ -57,54 +57,55 @@ static const char *state_word(uint32_t state)
     return state == MEM_COMMIT ? "committed" : state == MEM_RESERVE ? "reserved" : "free";
 }
 
-/* "64 KB", "1.5 MB", "128 TB". */
-static void size_text(uint64_t bytes, char *buf, size_t len)
-{
-    static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
-    double value = (double)bytes;
-    int unit = 0;
-    while (value >= 1024 && unit < 5)
-        value /= 1024, unit++;
-    if (value == floor(value))
-        snprintf(buf, len, "%.0f %s", value, units[unit]);
-    else
-        snprintf(buf, len, "%.1f %s", value, units[unit]);
-}
-
-/* What a region's label inside its strip says. */
-static char *region_label(const VvRegion *r)
+/* What a region's label inside its strip says; in a Linux system its type and the maps line's
+ * name, as /proc/PID/maps names a mapping. */
+static char *region_label(const Paint *p, const VvRegion *r)
 {
     char size[32];
-    size_text(r->end - r->start, size, sizeof size);
+    bool linux_words = p->scene->linux_words;
+    vs_vmmap_size_short(r->end - r->start, size, sizeof size);
     if (r->kind == VV_FREE || r->kind == VV_UNUSABLE)
-        return g_strdup_printf("%s %s", vv_kind_name(r->kind), size);
-    if (r->kind == VV_IMAGE && r->label[0])
-        return g_strdup_printf("%s, %s", r->label, size);
+        return g_strdup_printf("%s %s", vv_kind_name(r->kind, linux_words), size);
+    if (r->kind == VV_IMAGE && r->details[0] && !linux_words)
+        return g_strdup_printf("%s, %s", r->details, size);
+    if (linux_words) {
+        const char *name = r->details;
+        return g_strdup_printf("%s%s%s, %s", vv_kind_name(r->kind, true), *name ? " " : "", name,
+                               size);
+    }
     if (r->section && r->kind != VV_SYSTEM)
         return g_strdup_printf("section %u view, %s, %s", r->section, state_word(r->state), size);
-    return g_strdup_printf("%s, %s, %s", vv_kind_name(r->kind), state_word(r->state), size);
+    return g_strdup_printf("%s, %s, %s", vv_kind_name(r->kind, false), state_word(r->state), size);
 }
 
-/* A region's tip: everything VirtualQuery says of it. */
-static char *region_details(const VvRegion *r)
+/* A region's tip: everything VirtualQuery says of it; in a Linux system what the VMA says. */
+static char *region_details(const Paint *p, const VvRegion *r)
 {
     char size[32], protect[96] = "", alloc[96] = "";
-    size_text(r->end - r->start, size, sizeof size);
+    bool linux_words = p->scene->linux_words;
+    vs_vmmap_size_short(r->end - r->start, size, sizeof size);
     if (r->state != MEM_FREE) {
-        vs_protect_string(r->protect, protect, sizeof protect);
-        vs_protect_string(r->alloc_protect, alloc, sizeof alloc);
+        vs_words_protection_in(linux_words, r->protect, protect, sizeof protect);
+        vs_words_protection_in(linux_words, r->alloc_protect, alloc, sizeof alloc);
     }
     GString *text = g_string_new(NULL);
-    g_string_append_printf(text, "0x%llX-0x%llX (%s): %s, %s", (unsigned long long)r->start,
-                           (unsigned long long)r->end - 1, size, vv_kind_name(r->kind),
-                           vs_mem_state_name(r->state));
-    if (r->label[0])
-        g_string_append_printf(text, " (%s)", r->label);
-    if (r->state != MEM_FREE)
-        g_string_append_printf(text, ", %s; allocated at 0x%llX as %s, %s", protect,
-                               (unsigned long long)r->alloc_base, alloc, vs_mem_type_name(r->type));
-    if (r->section)
-        g_string_append_printf(text, "; a view of section %u", r->section);
+    g_string_append_printf(text, "0x%llX-0x%llX (%s): %s", (unsigned long long)r->start,
+                           (unsigned long long)r->end - 1, size,
+                           vv_kind_name(r->kind, linux_words));
+    const char *name = r->details;
+    if (linux_words) {
+        if (r->state != MEM_FREE)
+            g_string_append_printf(text, ", %s%s%s; mapped at 0x%llX", protect, *name ? ", " : "",
+                                   name, (unsigned long long)r->alloc_base);
+    } else {
+        g_string_append_printf(text, ", %s", vs_mem_state_name(r->state));
+        if (r->state != MEM_FREE)
+            g_string_append_printf(text, ", %s; allocated at 0x%llX as %s, %s", protect,
+                                   (unsigned long long)r->alloc_base, alloc,
+                                   vs_mem_type_name(r->type));
+        if (*name)
+            g_string_append_printf(text, "; %s", name);
+    }
     if (r->copied)
         g_string_append(text, "; written pages are private copies");
     return g_string_free(text, FALSE);
@@ -146,7 +147,7 @@ static void paint_region_label(Paint *p, const VvRegion *r, VvRect box)
     int pad = px(p, 4);
     if (box.w < px(p, 48) || box.h < line_h(p, VV_FONT_SMALL))
         return;
-    g_autofree char *label = region_label(r);
+    g_autofree char *label = region_label(p, r);
     g_autofree char *shown = vv_elide(p->canvas, VV_FONT_SMALL, label, box.w - 2 * pad);
     int w = paint_text_width(p, VV_FONT_SMALL, shown);
     if (w <= 0)
@@ -192,7 +193,7 @@ static void paint_regions(Paint *p, uint32_t index, VvRect strip)
         paint_region_label(p, r, box);
         drawn_to = MAX(drawn_to, right);
         if (paint_wants_tip(p, box)) {
-            g_autofree char *details = region_details(r);
+            g_autofree char *details = region_details(p, r);
             paint_tip(p, box, details);
         }
     }
@@ -240,7 +241,10 @@ static void paint_section_lanes(Paint *p, uint32_t index, VvRect strip)
         p->canvas->ops->line(p->canvas, seen[1], strip.y + strip.h, seen[1], lane_y, weight, c);
         p->canvas->ops->line(p->canvas, x, strip.y + strip.h, x, lane_y, weight, c);
         p->canvas->ops->line(p->canvas, seen[1], lane_y, x, lane_y, weight, c);
-        g_autofree char *name = g_strdup_printf("views of section %u", r->section);
+        g_autofree char *name =
+            p->scene->linux_words
+                ? g_strdup_printf("mappings of %s", *r->details ? r->details : "one file")
+                : g_strdup_printf("views of section %u", r->section);
         VvRect lane = {(int)seen[1], strip.y + strip.h, MAX((int)(x - seen[1]), 1),
                        p->panels.lane_height};
         if (paint_wants_tip(p, lane)) {
@@ -265,10 +269,12 @@ static void paint_strip_label(Paint *p, uint32_t index, VvRect strip)
 {
     const VvProcessScene *process = g_ptr_array_index(p->scene->processes, index);
     bool current = index == p->scene->current;
+    bool linux_words = p->scene->linux_words;
     g_autofree char *label = g_strdup_printf(
-        "%s (pid %u)%s   working set %llu %s   commit %llu %s", process->name, process->pid,
-        current ? "  [tree and pages below]" : "", (unsigned long long)process->ws_size,
-        pages_word(process->ws_size), (unsigned long long)process->commit_charge,
+        "%s (pid %u)%s   %s %llu %s   %s %llu %s", process->name, process->pid,
+        current ? "  [tree and pages below]" : "", linux_words ? "resident set" : "working set",
+        (unsigned long long)process->ws_size, pages_word(process->ws_size),
+        linux_words ? "charged (VM_ACCOUNT)" : "commit", (unsigned long long)process->commit_charge,
         pages_word(process->commit_charge));
     /* On paper: the lines joining shared frames pass behind it. */
     int y = strip.y - p->panels.label_height;
@@ -412,7 +418,7 @@ void paint_legend(Paint *p)
 {
     paint_clip(p, &p->panels.legend);
     size_t count;
-    const VvLegendEntry *entries = vv_map_legend(&count);
+    const VvLegendEntry *entries = vv_map_legend(p->scene->linux_words, &count);
     KeyCursor key = paint_key_start(p->panels.legend);
     for (size_t i = 0; i < count; i++)
         paint_sample(p, &entries[i], paint_key_entry(p, &key, entries[i].label));

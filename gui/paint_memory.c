@@ -126,8 +126,9 @@ void paint_pages(Paint *p)
     g_autofree char *title =
         region
             ? g_strdup_printf("Pages of 0x%llX-0x%llX (%s, %s)", (unsigned long long)region->start,
-                              (unsigned long long)region->end - 1, vv_kind_name(region->kind),
-                              vs_mem_state_name(region->state))
+                              (unsigned long long)region->end - 1,
+                              vv_kind_name(region->kind, p->scene->linux_words),
+                              p->scene->linux_words ? "mapped" : vs_mem_state_name(region->state))
             : g_strdup("Pages: click a region of a map");
     paint_panel(p, p->panels.pages, title);
     VvRect body = vv_panel_body(p->style, p->panels.pages);
@@ -179,15 +180,19 @@ static int paint_frame_key(Paint *p, VvRect body)
         uint64_t n = key_count(p->scene, &key[i], shared, tables);
         if (key[i].sample.location == VS_PAGE_BAD && !n)
             continue;
-        g_autofree char *label = g_strdup_printf("%s %llu", key[i].label, (unsigned long long)n);
+        /* Linux has no sections: a frame more than one mapping can share is a shared page. */
+        const char *name = p->scene->linux_words && key[i].sample.shared && !key[i].sample.table
+                               ? "active, shared"
+                               : key[i].label;
+        g_autofree char *label = g_strdup_printf("%s %llu", name, (unsigned long long)n);
         VvRect box = paint_key_entry(p, &cursor, label);
         paint_fill(p, box, vv_frame_color(&key[i].sample));
         paint_outline(p, box, vv_panel_border, 1);
     }
     const VsMemoryCounters *m = &p->scene->memory;
-    g_autofree char *file =
-        g_strdup_printf("page file %llu/%llu pages used", (unsigned long long)m->pagefile_used,
-                        (unsigned long long)m->pagefile_pages);
+    g_autofree char *file = g_strdup_printf(
+        "%s %llu/%llu pages used", p->scene->linux_words ? "swap" : "page file",
+        (unsigned long long)m->pagefile_used, (unsigned long long)m->pagefile_pages);
     paint_fill(p, paint_key_entry(p, &cursor, file), vv_page_color(VV_PAGE_PAGEFILE));
     return paint_key_height(p, &cursor);
 }
@@ -248,7 +253,9 @@ static void paint_frame_cells(Paint *p, VvRect area, guint shown)
         if (paint_wants_tip(p, box)) {
             g_autofree char *tip = g_strdup_printf(
                 "frame 0x%X: %s%s%s", f, vs_page_location_name((VsPageLocation)frame->location),
-                frame->table ? ", a page table" : "", frame->shared ? ", a section's page" : "");
+                frame->table ? ", a page table" : "",
+                frame->shared ? (p->scene->linux_words ? ", a shared page" : ", a section's page")
+                              : "");
             paint_tip(p, box, tip);
         }
     }
@@ -262,10 +269,11 @@ static void paint_working_set(Paint *p, VvRect body)
         return;
     int bar_h = px(p, 12);
     VvRect bar = {body.x, body.y + body.h - bar_h, body.w, bar_h};
-    g_autofree char *line = g_strdup_printf(
-        "working set of %s: %llu %s; minimum %llu (the tick), maximum %llu", process->name,
-        (unsigned long long)process->ws_size, pages_word(process->ws_size),
-        (unsigned long long)process->ws_min, (unsigned long long)process->ws_max);
+    g_autofree char *line =
+        g_strdup_printf("%s of %s: %llu %s; minimum %llu (the tick), maximum %llu",
+                        p->scene->linux_words ? "resident set" : "working set", process->name,
+                        (unsigned long long)process->ws_size, pages_word(process->ws_size),
+                        (unsigned long long)process->ws_min, (unsigned long long)process->ws_max);
     paint_text(p, VV_FONT_SMALL, bar.x, bar.y - line_h(p, VV_FONT_SMALL), bar.w, vv_ink, line);
     paint_fill(p, bar, (VvColor){255, 255, 255, 255});
     double scale = (double)bar.w / (double)MAX(process->ws_max, process->ws_size);

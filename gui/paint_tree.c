@@ -53,20 +53,23 @@ static void paint_node_text(Paint *p, const VvVadNode *n, VvRect box)
     if (lines >= 1 && w > px(p, 20))
         paint_text(p, VV_FONT_SMALL, box.x + pad, y, w, vv_ink, range);
     if (lines >= 3 && w > px(p, 20)) {
-        paint_text(p, VV_FONT_SMALL, box.x + pad, y + h, w, vv_ink, vv_kind_name(n->kind));
+        paint_text(p, VV_FONT_SMALL, box.x + pad, y + h, w, vv_ink,
+                   vv_kind_name(n->kind, p->scene->linux_words));
         paint_text(p, VV_FONT_SMALL, box.x + pad, y + 2 * h, w, vv_ink, balance);
     } else if (lines == 2 && w > px(p, 20)) {
-        g_autofree char *both = g_strdup_printf("%s, %s", vv_kind_name(n->kind), balance);
+        g_autofree char *both =
+            g_strdup_printf("%s, %s", vv_kind_name(n->kind, p->scene->linux_words), balance);
         paint_text(p, VV_FONT_SMALL, box.x + pad, y + h, w, vv_ink, both);
     }
     if (!paint_wants_tip(p, box))
         return;
     GString *tip = g_string_new(NULL);
-    g_string_append_printf(tip, "VAD %s (VPNs; addresses 0x%llX-0x%llX): %s", range,
+    g_string_append_printf(tip, "%s %s (VPNs; addresses 0x%llX-0x%llX): %s",
+                           p->scene->linux_words ? "VMA" : "VAD", range,
                            (unsigned long long)n->start_vpn << VS_PAGE_SHIFT,
                            ((unsigned long long)(n->end_vpn + 1) << VS_PAGE_SHIFT) - 1,
-                           vv_kind_name(n->kind));
-    if (n->section)
+                           vv_kind_name(n->kind, p->scene->linux_words));
+    if (n->section && !p->scene->linux_words)
         g_string_append_printf(tip, ", a view of section %u", n->section);
     g_string_append_printf(tip,
                            "; depth %u; AVL balance %+d (the right subtree's height minus the "
@@ -109,9 +112,11 @@ void paint_tree(Paint *p)
 {
     const VvProcessScene *process = paint_current(p);
     g_autofree char *title = g_strdup_printf(
-        "VAD tree (AVL) of %s: %u node%s, depth %u", process ? process->name : "-",
-        process ? process->vads->len : 0, process && process->vads->len == 1 ? "" : "s",
-        process ? process->tree_depth : 0);
+        "%s of %s: %u node%s, depth %u",
+        p->scene->linux_words ? "VMA tree (the model's AVL; Linux keeps a maple tree)"
+                              : "VAD tree (AVL)",
+        process ? process->name : "-", process ? process->vads->len : 0,
+        process && process->vads->len == 1 ? "" : "s", process ? process->tree_depth : 0);
     paint_panel(p, p->panels.tree, title);
     if (!process) {
         paint_clip(p, NULL);

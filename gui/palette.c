@@ -18,13 +18,14 @@ const VvColor vv_guard_red = {220, 40, 40, 255};
 const VvColor vv_link = {20, 130, 130, 255};
 const VvColor vv_tip_paper = {255, 255, 238, 255};
 
-const VvLegendEntry *vv_map_legend(size_t *count)
+const VvLegendEntry *vv_map_legend(bool linux_words, size_t *count)
 {
     static const VvLegendEntry entries[] = {
         {"Private Data", VV_SAMPLE_KIND, VV_PRIVATE},
         {"Shareable", VV_SAMPLE_KIND, VV_SHAREABLE},
         {"Mapped File", VV_SAMPLE_KIND, VV_MAPPED_FILE},
         {"Image", VV_SAMPLE_KIND, VV_IMAGE},
+        {"Heap", VV_SAMPLE_KIND, VV_HEAP},
         {"Stack", VV_SAMPLE_KIND, VV_STACK},
         {"Placeholder", VV_SAMPLE_KIND, VV_PLACEHOLDER},
         {"Free", VV_SAMPLE_KIND, VV_FREE},
@@ -37,8 +38,24 @@ const VvLegendEntry *vv_map_legend(size_t *count)
         {"a frame two processes map", VV_SAMPLE_LINK, VV_FREE},
         {"not to scale", VV_SAMPLE_BREAK, VV_FREE},
     };
-    *count = G_N_ELEMENTS(entries);
-    return entries;
+    /* Linux has no placeholders, no granularity, no reserved memory: a mapping is all there. */
+    static const VvLegendEntry linux_entries[] = {
+        {"private anonymous", VV_SAMPLE_KIND, VV_PRIVATE},
+        {"shared anonymous", VV_SAMPLE_KIND, VV_SHAREABLE},
+        {"file", VV_SAMPLE_KIND, VV_MAPPED_FILE},
+        {"executable file", VV_SAMPLE_KIND, VV_IMAGE},
+        {"[heap]", VV_SAMPLE_KIND, VV_HEAP},
+        {"[stack]", VV_SAMPLE_KIND, VV_STACK},
+        {"unmapped", VV_SAMPLE_KIND, VV_FREE},
+        {"PROT_NONE (accessible is filled)", VV_SAMPLE_RESERVED, VV_PRIVATE},
+        {"touched by this step", VV_SAMPLE_TOUCHED, VV_FREE},
+        {"copy-on-write copies", VV_SAMPLE_COPY, VV_FREE},
+        {"mappings of one file", VV_SAMPLE_SECTION, VV_FREE},
+        {"a frame two processes map", VV_SAMPLE_LINK, VV_FREE},
+        {"not to scale", VV_SAMPLE_BREAK, VV_FREE},
+    };
+    *count = linux_words ? G_N_ELEMENTS(linux_entries) : G_N_ELEMENTS(entries);
+    return linux_words ? linux_entries : entries;
 }
 
 const char *vv_page_state_name(VvPageState state)
@@ -80,7 +97,7 @@ VvColor vv_kind_color(VvKind kind)
         [VV_PRIVATE] = {247, 211, 88, 255},      [VV_SHAREABLE] = {110, 200, 190, 255},
         [VV_MAPPED_FILE] = {111, 168, 220, 255}, [VV_IMAGE] = {180, 142, 224, 255},
         [VV_STACK] = {246, 160, 77, 255},        [VV_PLACEHOLDER] = {205, 205, 215, 255},
-        [VV_SYSTEM] = {150, 150, 170, 255},
+        [VV_SYSTEM] = {150, 150, 170, 255},      [VV_HEAP] = {236, 120, 112, 255},
     };
     return kind < VV_KIND_COUNT ? colors[kind] : vv_ink;
 }

@@ -38,7 +38,7 @@ typedef struct VvLegendEntry {
 } VvLegendEntry;
 
 /* The maps' legend, in order. */
-const VvLegendEntry *vv_map_legend(size_t *count);
+const VvLegendEntry *vv_map_legend(bool linux_words, size_t *count);
 /* The page grid's key: a state's name ("demand zero", "valid", ...). */
 const char *vv_page_state_name(VvPageState state);
 /* The frame grid's key: the kinds of frame, each with its color's sample frame and name. */

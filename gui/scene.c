@@ -12,7 +12,7 @@
 
 #define MAX_LINKS 4096 /* shared-frame links drawn; more would be a smear */
 
-const char *vv_kind_name(VvKind kind)
+const char *vv_kind_name(VvKind kind, bool linux_words)
 {
     static const char *const names[VV_KIND_COUNT] = {
         [VV_FREE] = "Free",
@@ -24,8 +24,22 @@ const char *vv_kind_name(VvKind kind)
         [VV_STACK] = "Stack",
         [VV_PLACEHOLDER] = "Placeholder",
         [VV_SYSTEM] = "KUSER_SHARED_DATA",
+        [VV_HEAP] = "Heap",
     };
-    return kind < VV_KIND_COUNT ? names[kind] : "?";
+    /* The same types as a Linux system names them (scenario/vmmap.c's words). */
+    static const char *const linux_names[VV_KIND_COUNT] = {
+        [VV_FREE] = "unmapped",
+        [VV_UNUSABLE] = "unusable",
+        [VV_PRIVATE] = "private anonymous",
+        [VV_SHAREABLE] = "shared anonymous",
+        [VV_MAPPED_FILE] = "file",
+        [VV_IMAGE] = "executable file",
+        [VV_STACK] = "[stack]",
+        [VV_PLACEHOLDER] = "placeholder",
+        [VV_SYSTEM] = "KUSER_SHARED_DATA",
+        [VV_HEAP] = "[heap]",
+    };
+    return kind < VV_KIND_COUNT ? (linux_words ? linux_names : names)[kind] : "?";
 }
 
 /* ---- What the step touched ------------------------------------------------------------------ */
@@ -133,19 +147,23 @@ static bool touched(const TouchIndex *index, guint *cursor, uint64_t start_vpn, 
 
 /* ---- Regions and VADs ---------------------------------------------------------------------- */
 
-static VvKind vad_kind(const VsSystem *system, const VsVadInfo *info)
+/* The color a region of VMMap's walk takes: its type, but for the model's own kinds of private
+ * memory (a free placeholder, KUSER_SHARED_DATA). */
+static VvKind region_kind(const VsVmmapRegion *r)
 {
-    switch (info->kind) {
-    case VS_VAD_SHARED_USER_DATA: return VV_SYSTEM;
-    case VS_VAD_PLACEHOLDER: return VV_PLACEHOLDER;
-    case VS_VAD_MAPPED: {
-        const VsSection *section = vs_section_lookup(system, info->section);
-        VsImageInfo image;
-        if (section && vs_section_image_info(section, &image))
-            return VV_IMAGE;
-        return section && vs_section_file_name(section) ? VV_MAPPED_FILE : VV_SHAREABLE;
-    }
-    default: return VV_PRIVATE;
+    switch (r->type) {
+    case VS_VMMAP_FREE: return VV_FREE;
+    case VS_VMMAP_UNUSABLE: return VV_UNUSABLE;
+    case VS_VMMAP_IMAGE: return VV_IMAGE;
+    case VS_VMMAP_MAPPED_FILE: return VV_MAPPED_FILE;
+    case VS_VMMAP_SHAREABLE: return VV_SHAREABLE;
+    case VS_VMMAP_HEAP:
+    case VS_VMMAP_MANAGED_HEAP: return VV_HEAP;
+    case VS_VMMAP_STACK: return VV_STACK;
+    default:
+        return r->vad_kind == VS_VAD_SHARED_USER_DATA ? VV_SYSTEM
+               : r->vad_kind == VS_VAD_PLACEHOLDER    ? VV_PLACEHOLDER
+                                                      : VV_PRIVATE;
     }
 }
 
@@ -187,21 +205,28 @@ static void link_parents(GArray *vads)
     g_free(left);
 }
 
-/* The VAD tree in order, each node with its depth, parent and in-order index. */
-static GArray *read_vads(const VsSystem *system, const VsProcess *process,
-                         const TouchIndex *touches, uint32_t *depth)
+/* The VAD tree in order, each node with its depth, parent and in-order index, and the kind of
+ * the region it begins (the VADs are in order, as the walk's regions are: one pass over both). */
+static GArray *read_vads(const VsVmmap *map, const VsProcess *process, const TouchIndex *touches,
+                         uint32_t *depth)
 {
     VsVadTreeShape shape;
     vs_vad_tree_shape(process, &shape);
     GArray *vads = g_array_sized_new(FALSE, FALSE, sizeof(VvVadNode), (guint)shape.count);
     *depth = shape.depth;
-    guint cursor = 0;
+    guint cursor = 0, region = 0;
     for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
         VsVadInfo info;
         vs_vad_info(vad, &info);
+        uint64_t start = info.starting_vpn << VS_PAGE_SHIFT;
+        while (region + 1 < map->regions->len &&
+               g_array_index(map->regions, VsVmmapRegion, region).base +
+                       g_array_index(map->regions, VsVmmapRegion, region).size <=
+                   start)
+            region++;
         VvVadNode node = {.start_vpn = info.starting_vpn,
                           .end_vpn = info.ending_vpn,
-                          .kind = vad_kind(system, &info),
+                          .kind = region_kind(&g_array_index(map->regions, VsVmmapRegion, region)),
                           .balance = info.balance,
                           .depth = info.level,
                           .order = vads->len,
@@ -214,87 +239,32 @@ static GArray *read_vads(const VsSystem *system, const VsProcess *process,
     return vads;
 }
 
-static void add_region(GArray *regions, const VsMemoryBasicInformation *m, VvKind kind,
-                       uint32_t section)
-{
-    VvRegion r = {.start = m->BaseAddress,
-                  .end = m->BaseAddress + m->RegionSize,
-                  .alloc_base = m->AllocationBase,
-                  .state = m->State,
-                  .protect = m->Protect,
-                  .type = m->Type,
-                  .alloc_protect = m->AllocationProtect,
-                  .kind = kind,
-                  .section = section,
-                  .guard = (m->Protect & PAGE_GUARD) != 0,
-                  /* A copy-on-write view's written pages become read-write copies of their own. */
-                  .copied = (m->Type == MEM_MAPPED || m->Type == MEM_IMAGE) &&
-                            (m->AllocationProtect & (PAGE_WRITECOPY | PAGE_EXECUTE_WRITECOPY)) &&
-                            (m->Protect & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE))};
-    g_array_append_val(regions, r);
-}
-
-/* An image region's label: the module the loader knows it as (else the file) and the PE section
- * of its first page, as VMMap's Details column names an image. */
-static void label_image(VsProcess *process, VvRegion *r)
-{
-    const VsVad *vad = vs_vad_lookup(process, r->start);
-    VsVadInfo info;
-    vs_vad_info(vad, &info);
-    const VsSection *section = vs_section_lookup(vs_process_system(process), r->section);
-    const char *module = vs_process_module_name(process, r->start);
-    VsSubsectionInfo sub;
-    uint64_t page = info.first_prototype + (r->start >> VS_PAGE_SHIFT) - info.starting_vpn;
-    g_snprintf(r->label, sizeof r->label, "%s %s",
-               module    ? module
-               : section ? vs_section_file_name(section)
-                         : "",
-               section && vs_section_subsection_at(section, page, &sub) ? sub.name : "");
-}
-
 /*
- * The walk VMMap takes: VirtualQuery from 0 to the top of user space. A free region that starts
- * inside a 64 KB granule is split: its part up to the next granule boundary is unusable (no
- * allocation can start there), as VMMap shows it. Each region takes its kind and section from the
- * VAD holding it (the VADs are in order, as the regions are: one pass over both).
+ * The regions of VMMap's walk (scenario/vmmap.c: VirtualQuery from 0 to the top of user space,
+ * a free region's unusable head split off), each with its kind, section and state.
  */
-static GArray *read_regions(VsProcess *process, const GArray *vads, uint64_t top)
+static GArray *read_regions(const VsVmmap *map)
 {
-    GArray *regions = g_array_sized_new(FALSE, FALSE, sizeof(VvRegion), 2 * vads->len + 4);
-    VsThread *thread = vs_process_main_thread(process);
-    uint64_t address = 0;
-    guint v = 0;
-    while (address <= top) {
-        VsMemoryBasicInformation m;
-        if (!NT_SUCCESS(VsNtQueryVirtualMemory(thread, VS_CURRENT_PROCESS, address,
-                                               MemoryBasicInformation, &m, sizeof m, NULL)) ||
-            m.RegionSize == 0)
-            break;
-        if (m.State == MEM_FREE) {
-            uint64_t boundary = (m.BaseAddress + VS_GRANULARITY - 1) & ~(VS_GRANULARITY - 1);
-            if (boundary > m.BaseAddress && boundary < m.BaseAddress + m.RegionSize) {
-                VsMemoryBasicInformation tail = m;
-                tail.RegionSize = boundary - m.BaseAddress;
-                add_region(regions, &tail, VV_UNUSABLE, 0);
-                m.BaseAddress = boundary;
-                m.RegionSize -= tail.RegionSize;
-            }
-            add_region(regions, &m, m.BaseAddress % VS_GRANULARITY ? VV_UNUSABLE : VV_FREE, 0);
-        } else {
-            uint64_t vpn = m.BaseAddress >> VS_PAGE_SHIFT;
-            while (v < vads->len && g_array_index(vads, VvVadNode, v).end_vpn < vpn)
-                v++;
-            const VvVadNode *vad =
-                v < vads->len && g_array_index(vads, VvVadNode, v).start_vpn <= vpn
-                    ? &g_array_index(vads, VvVadNode, v)
-                    : NULL;
-            add_region(regions, &m, vad ? vad->kind : VV_PRIVATE, vad ? vad->section : 0);
-            if (vad && vad->kind == VV_IMAGE)
-                label_image(process, &g_array_index(regions, VvRegion, regions->len - 1));
-        }
-        address = m.BaseAddress + m.RegionSize;
-        if (address == 0)
-            break; /* wrapped: the walk reached the top */
+    GArray *regions = g_array_sized_new(FALSE, FALSE, sizeof(VvRegion), map->regions->len);
+    for (guint i = 0; i < map->regions->len; i++) {
+        const VsVmmapRegion *m = &g_array_index(map->regions, VsVmmapRegion, i);
+        VvRegion r = {
+            .start = m->base,
+            .end = m->base + m->size,
+            .alloc_base = m->allocation_base,
+            .state = m->state,
+            .protect = m->protect,
+            .type = m->mem_type,
+            .alloc_protect = m->allocation_protect,
+            .kind = region_kind(m),
+            .section = m->section,
+            .details = m->details,
+            .guard = (m->protect & PAGE_GUARD) != 0,
+            /* A copy-on-write view's written pages become read-write copies of their own. */
+            .copied = (m->mem_type == MEM_MAPPED || m->mem_type == MEM_IMAGE) &&
+                      (m->allocation_protect & (PAGE_WRITECOPY | PAGE_EXECUTE_WRITECOPY)) &&
+                      (m->protect & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE))};
+        g_array_append_val(regions, r);
     }
     return regions;
 }
@@ -313,8 +283,8 @@ static GArray *removed_vads(const VsRunner *runner, uint32_t pid)
     return removed;
 }
 
-static VvProcessScene *read_process(const VsRunner *runner, const VsSystem *system,
-                                    VsProcess *process, const GArray *touches, uint64_t top)
+static VvProcessScene *read_process(const VsRunner *runner, VsProcess *process,
+                                    const GArray *touches)
 {
     VvProcessScene *p = g_new0(VvProcessScene, 1);
     const char *name = vs_runner_name_of(runner, process);
@@ -322,8 +292,9 @@ static VvProcessScene *read_process(const VsRunner *runner, const VsSystem *syst
     p->pid = vs_process_id(process);
     TouchIndex vad_touches = index_touches(touches, p->pid, true);
     TouchIndex any_touches = index_touches(touches, p->pid, false);
-    p->vads = read_vads(system, process, &vad_touches, &p->tree_depth);
-    p->regions = read_regions(process, p->vads, top);
+    p->vmmap = vs_vmmap_read(runner, process);
+    p->vads = read_vads(p->vmmap, process, &vad_touches, &p->tree_depth);
+    p->regions = read_regions(p->vmmap);
     guint cursor = 0;
     for (guint i = 0; i < p->regions->len; i++) {
         VvRegion *r = &g_array_index(p->regions, VvRegion, i);
@@ -350,6 +321,7 @@ static void free_process(gpointer data)
     g_array_free(p->regions, TRUE);
     g_array_free(p->vads, TRUE);
     g_array_free(p->removed, TRUE);
+    vs_vmmap_free(p->vmmap);
     g_free(p);
 }
 
@@ -447,7 +419,8 @@ VvScene *vv_scene_build(const VsRunner *runner, const char *narration, const cha
     const char *current = vs_runner_process_name(runner);
     for (size_t i = 0; i < vs_system_process_count(system); i++) {
         VsProcess *process = vs_system_process(system, i);
-        VvProcessScene *p = read_process(runner, system, process, touches, scene->highest_address);
+        VvProcessScene *p = read_process(runner, process, touches);
+        scene->linux_words = p->vmmap->linux_words;
         g_ptr_array_add(scene->processes, p);
         if (current && strcmp(p->name, current) == 0)
             scene->current = (uint32_t)i;

@@ -24,9 +24,10 @@ typedef enum VvKind {
     VV_SHAREABLE, /* a view of a pagefile-backed section */
     VV_MAPPED_FILE, /* a view of a file */
     VV_IMAGE,       /* a view of an image section (MEM_IMAGE) */
-    VV_STACK,       /* (no thread stacks are modelled; kept for the legend's order) */
+    VV_STACK,       /* a thread's stack, as a labeller names it (scenario/vmmap.h) */
     VV_PLACEHOLDER, /* a free placeholder */
     VV_SYSTEM,      /* KUSER_SHARED_DATA */
+    VV_HEAP,        /* a heap, as a labeller names it (scenario/vmmap.h) */
     VV_KIND_COUNT
 } VvKind;
 
@@ -35,11 +36,11 @@ typedef struct VvRegion {
     uint64_t alloc_base;
     uint32_t state, protect, type, alloc_protect;
     VvKind kind;
-    uint32_t section; /* a view's section id (0: not a view) */
-    bool guard;       /* some page of it is a guard page */
-    bool copied;      /* pages of a copy-on-write view that were written: private copies */
-    bool touched;     /* the step's events touched it */
-    char label[48];   /* an image's: its module (or file) and PE section, "app.exe .text" */
+    uint32_t section;    /* a view's section id (0: not a view) */
+    const char *details; /* VMMap's: a file's or section's name, a heap, a stack ("": none) */
+    bool guard;          /* some page of it is a guard page */
+    bool copied;         /* pages of a copy-on-write view that were written: private copies */
+    bool touched;        /* the step's events touched it */
 } VvRegion;
 
 typedef struct VvVadNode {
@@ -77,6 +78,7 @@ typedef struct VvProcessScene {
     char name[32]; /* the scenario's name for it ("main", "child", a 'process' line's) */
     uint32_t pid;
     GArray *regions; /* VvRegion, address order, covering user space */
+    VsVmmap *vmmap;  /* VMMap's walk of it, a region per VvRegion, with the totals by type */
     GArray *vads;    /* VvVadNode, in order */
     uint32_t tree_depth;
     uint32_t views;  /* regions that are views of sections (KUSER_SHARED_DATA aside) */
@@ -114,6 +116,7 @@ typedef struct VvScene {
     GArray *links;        /* VvShareLink */
     VsMemoryCounters memory;
     uint64_t highest_address; /* the top of user space */
+    bool linux_words;         /* a Linux system: VMAs, PROT_*, its names for the types */
 } VvScene;
 
 /* Builds the scene of the runner's state. narration is the text the step printed, intro the
@@ -126,6 +129,7 @@ void vv_scene_free(VvScene *scene);
 /* The pages of [start, end) in process index of the scene's system, up to max of them. */
 GArray *vv_scene_pages(const VsRunner *runner, uint32_t process, uint64_t start, uint64_t end,
                        size_t max);
-const char *vv_kind_name(VvKind kind);
+/* "Private Data", or in a Linux system's words "private anonymous". */
+const char *vv_kind_name(VvKind kind, bool linux_words);
 
 #endif /* VS_GUI_SCENE_H */

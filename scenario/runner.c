@@ -58,6 +58,8 @@ void vs_runner_free(VsRunner *runner)
     g_array_free(runner->step_events, TRUE);
     if (runner->line_starts)
         g_array_free(runner->line_starts, TRUE);
+    if (runner->labellers)
+        g_array_free(runner->labellers, TRUE);
     g_hash_table_destroy(runner->variables);
     g_free(runner->first_failure);
     g_free(runner);

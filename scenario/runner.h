@@ -13,6 +13,7 @@
 #include "op.h"
 #include "script.h"
 #include "vadsim.h"
+#include "vmmap.h"
 
 typedef struct VsRunner VsRunner;
 
@@ -69,6 +70,10 @@ const char *vs_runner_step_title(const VsRunner *runner, size_t step);
 size_t vs_runner_step_count(const VsRunner *runner);
 const VsEvent *vs_runner_step_events(const VsRunner *runner, size_t *count);
 
+/* The words of a system for readers that keep only whether it is Linux (the visualiser's scene):
+ * a protection as PAGE_* or PROT_*, a page-table level as PXE..PTE or PGD..PTE. */
+const char *vs_words_protection_in(bool linux_words, uint32_t protect, char *buf, size_t len);
+const char *vs_words_level_in(bool linux_words, const VsProcess *process, uint32_t level);
 /* Runs the model's invariant checker on the runner's system (TRUE when there is none yet). */
 gboolean vs_runner_check(const VsRunner *runner);
 

@@ -61,6 +61,7 @@ struct VsRunner {
     GArray *step_events; /* VsEvent: what the model did since the last run_step began */
     GArray *line_starts; /* size_t offset of each source line, made on first use */
     VsOp last_op;        /* the last call made, as the model ran it (explain.c reads it) */
+    GArray *labellers;   /* vmmap.c's: who names heaps' and stacks' ranges (NULL: none) */
 };
 
 /* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */
@@ -116,6 +117,9 @@ gboolean vs_explain_parameter(const VsOp *op, VsStatus status, GString *out);
 void vs_explain_failure(VsRunner *runner, const VsOp *op, uint32_t why, GString *out);
 
 /* show.c's forms send a Linux system to these (show_linux.c), which say it in Linux's words. */
+/* show_vmmap.c: VMMap's summary by type, as text (show summary's first table) and as data. */
+void vs_show_vmmap_types(VsRunner *runner, const VsVmmap *map);
+void vs_json_vmmap_types(VsJsonWriter *w, const VsVmmap *map);
 VsShowFn vs_show_vma_at, vs_show_vma_tree, vs_show_linux_address, vs_show_linux_commit;
 /* Drops the spaces a row's empty last columns leave, so output lines never end in blanks. */
 void vs_show_trim_line_end(GString *out);

@@ -165,20 +165,26 @@ void vs_summarize_space(VsRunner *runner, VsSpaceSummary *summary)
     }
 }
 
-/* !address -summary: regions and bytes per state, and committed bytes per protection (in a Linux
- * system, mapped bytes per protection and how much of them is resident). */
+/* !address -summary: VMMap's summary by type, then regions and bytes per state, and committed
+ * bytes per protection (in a Linux system, mapped bytes per protection and how much of them is
+ * resident). */
 gboolean vs_show_summary(VsRunner *runner, uint64_t argument, GError **error)
 {
+    VsVmmap *map = vs_vmmap_read(runner, vs_runner_process(runner));
+    vs_show_vmmap_types(runner, map);
+    vs_vmmap_free(map);
     VsSpaceSummary summary;
     gboolean linux_words = vs_words_linux(runner);
     vs_summarize_space(runner, &summary);
-    g_string_append_printf(runner->out, "      %-12s %8s %18s %8s\n", "State",
-                           linux_words ? "Ranges" : "Regions", "Bytes", "% space");
-    for (size_t i = 0; i < summary.states; i++)
+    g_string_append_printf(runner->out, "\n      %-12s %8s %18s %12s\n", "State",
+                           linux_words ? "Ranges" : "Regions", "Bytes", "% of total");
+    for (size_t i = 0; i < summary.states; i++) {
+        char share[32];
+        vs_vmmap_percent(summary.bytes[i], summary.space, share, sizeof share);
         g_string_append_printf(
-            runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18" G_GINT64_MODIFIER "X %7.2f%%\n",
-            summary.state[i], summary.ranges[i], summary.bytes[i],
-            100.0 * (double)summary.bytes[i] / (double)summary.space);
+            runner->out, "      %-12s %8" G_GUINT64_FORMAT " %18" G_GINT64_MODIFIER "X %12s\n",
+            summary.state[i], summary.ranges[i], summary.bytes[i], share);
+    }
     for (guint i = 0; i < summary.by_protection->len; i++) {
         const VsProtectionBytes *p = &g_array_index(summary.by_protection, VsProtectionBytes, i);
         char name[96];

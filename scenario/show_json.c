@@ -134,6 +134,9 @@ gboolean vs_json_show_summary(VsRunner *runner, uint64_t argument, GError **erro
     VsJsonWriter w = {runner->out, 0, 0};
     vs_json_object_begin(&w, NULL);
     vs_json_number(&w, "user_space_bytes", summary.space);
+    VsVmmap *map = vs_vmmap_read(runner, vs_runner_process(runner));
+    vs_json_vmmap_types(&w, map);
+    vs_vmmap_free(map);
     vs_json_array_begin(&w, "states");
     for (size_t i = 0; i < summary.states; i++) {
         vs_json_object_begin(&w, NULL);

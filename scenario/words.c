@@ -28,19 +28,28 @@ static const char *prot_string(uint32_t protect, char *buf, size_t len)
     }
 }
 
+const char *vs_words_protection_in(bool linux_words, uint32_t protect, char *buf, size_t len)
+{
+    return linux_words ? prot_string(protect, buf, len) : vs_protect_string(protect, buf, len);
+}
+
 const char *vs_words_protection(const VsRunner *runner, uint32_t protect, char *buf, size_t len)
 {
-    return vs_words_linux(runner) ? prot_string(protect, buf, len)
-                                  : vs_protect_string(protect, buf, len);
+    return vs_words_protection_in(vs_words_linux(runner), protect, buf, len);
+}
+
+const char *vs_words_level_in(bool linux_words, const VsProcess *process, uint32_t level)
+{
+    /* x86-64's four levels as Linux names them (the fifth, P4D, folded away). */
+    static const char *const linux_levels[] = {"PGD", "PUD", "PMD", "PTE"};
+    if (linux_words && level < G_N_ELEMENTS(linux_levels))
+        return linux_levels[level];
+    return vs_pte_level_name(process, level);
 }
 
 const char *vs_words_level(const VsRunner *runner, const VsProcess *process, uint32_t level)
 {
-    /* x86-64's four levels as Linux names them (the fifth, P4D, folded away). */
-    static const char *const linux_levels[] = {"PGD", "PUD", "PMD", "PTE"};
-    if (vs_words_linux(runner) && level < G_N_ELEMENTS(linux_levels))
-        return linux_levels[level];
-    return vs_pte_level_name(process, level);
+    return vs_words_level_in(vs_words_linux(runner), process, level);
 }
 
 const char *vs_words_working_set(const VsRunner *runner)

@@ -63,7 +63,7 @@ expect_run "an installed command finds its list" 0 "no unexplained divergence" \
 expect_run "run without files" 2 "vadsim run: no scenario file given" "$vadsim" run
 expect_run "run --help" 0 "--dot=FILE" "$vadsim" run --help
 expect_run "unknown option" 2 "vadsim run: Unknown option --frob" "$vadsim" run --frob "$lesson"
-expect_run "bad --show" 2 "vadsim run: --show takes vad, address, summary, commit, pfn, ws, maps, smaps, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
+expect_run "bad --show" 2 "vadsim run: --show takes vad, address, summary, regions, fragmentation, commit, pfn, ws, maps, smaps, not 'pte'" "$vadsim" run --show=vad,pte "$lesson"
 expect_run "--dot with two files" 2 "vadsim run: --dot writes one file: give one scenario with it" "$vadsim" run --dot="$work/t.dot" "$lesson" "$lesson"
 expect_run "missing file" 2 "missing.vsim: error: Failed to open file" "$vadsim" run "$work/missing.vsim"
 expect_run "parse error" 2 "broken.vsim:1:9: error: expected a value (a number, a name or a call), found end of line" "$vadsim" run "$work/broken.vsim"
@@ -166,6 +166,11 @@ views = [obj for obj in lines if obj["type"] == "show"]
 assert all(isinstance(obj["data"], dict) for obj in views), "a view that is not data"
 vads = [obj for obj in views if obj["form"] == "vad" and "step" in obj]
 assert len(vads) == 5 and vads[2]["data"]["vads"][0]["protection"] == "PAGE_READWRITE", vads[2]
+# At the end only KUSER_SHARED_DATA is left: committed, but shared, not private.
+summary = [obj for obj in views if obj["form"] == "summary"][-1]["data"]["by_type"]
+assert [row["type"] for row in summary][:2] == ["Total", "Image"], summary
+private = [row for row in summary if row["type"] == "Private Data"][0]
+assert (private["size"], private["committed"], private["private"]) == (4096, 4096, 0), private
 ' "$work/json"; then
     echo "ok   --json: a header, events with their sentence, views as data"
 else

@@ -216,6 +216,32 @@ static void close_app(VvApp *app)
     g_free(app);
 }
 
+/* A Linux lesson is drawn in Linux's words: its types, VMAs, resident set, PGD to PTE, swap;
+ * none of Windows' (the picture with the tables, so the narration's own words are not read). */
+static void test_linux_lesson_in_linux_words(void **state)
+{
+    VvApp app;
+    GError *error = NULL;
+    assert_true(
+        vv_app_open(&app, VS_SOURCE_ROOT "/scenarios/24-linux-fork-copy-on-write.vsim", &error));
+    assert_true(vv_app_goto(&app, 3, &error));
+    Recorder *r = paint_checked(&app, 1920, 1080, false, "lesson 24");
+    static const char *const linux_words[] = {
+        "private anonymous", "shared anonymous",    "VMA tree", "resident set", "PGD",
+        "unmapped",          "/dev/zero (deleted)", "swap"};
+    for (size_t i = 0; i < G_N_ELEMENTS(linux_words); i++)
+        if (!drew(r, linux_words[i]))
+            fail_msg("no '%s' in the picture of a Linux lesson", linux_words[i]);
+    static const char *const windows_words[] = {
+        "Private Data", "Shareable", "VAD",  "working set", "PXE",      "PAGE_",
+        "MEM_",         "section",   "Free", "Unusable",    "page file"};
+    for (size_t i = 0; i < G_N_ELEMENTS(windows_words); i++)
+        if (drew(r, windows_words[i]))
+            fail_msg("'%s' in the picture of a Linux lesson", windows_words[i]);
+    recorder_free(r);
+    vv_app_close(&app);
+}
+
 /* Step 0 is the title card: the title, the opening comment, the steps, how to begin. */
 static void test_title_card(void **state)
 {
@@ -366,7 +392,7 @@ static void test_tree_parents(void **state)
     close_app(app);
 }
 
-/* The summary by state counts what `show summary` counts. */
+/* The summary by type and by state count what `show summary` counts. */
 static void test_summary_matches_show_summary(void **state)
 {
     VvApp *app = open_text(view_lesson);
@@ -375,8 +401,30 @@ static void test_summary_matches_show_summary(void **state)
     g_string_truncate(app->out, 0);
     assert_true(vs_runner_show(app->runner, "summary", 0, &error));
     GPtrArray *tables = vv_scene_tables(app->scene);
-    assert_true(tables->len >= 2);
-    const VvTable *by_state = g_ptr_array_index(tables, 0);
+    assert_true(tables->len >= 4);
+    /* By type: each row's Size and Committed as show summary's line for the type says them (in
+     * K there, in the largest unit here). */
+    const VvTable *by_type = g_ptr_array_index(tables, 0);
+    for (guint r = 0; r < by_type->rows->len; r++) {
+        char **row = g_ptr_array_index(by_type->rows, r);
+        g_autofree char *start = g_strdup_printf("\n      %-13s ", row[0]);
+        const char *line = strstr(app->out->str, start);
+        assert_non_null(line);
+        line += strlen(start);
+        for (int column = 1; column <= 2; column++) {
+            uint64_t k = 0;
+            while (*line == ' ')
+                line++;
+            for (; *line != ' '; line++)
+                if (*line != ',')
+                    k = k * 10 + (uint64_t)(*line - '0');
+            line += 2; /* " K" */
+            char expected[32];
+            vs_vmmap_size_short(k * 1024, expected, sizeof expected);
+            assert_string_equal(row[column], expected);
+        }
+    }
+    const VvTable *by_state = g_ptr_array_index(tables, 1);
     assert_int_equal(by_state->rows->len, 3);
     for (guint r = 0; r < 3; r++) {
         char **row = g_ptr_array_index(by_state->rows, r);
@@ -442,7 +490,7 @@ static void test_html_page(void **state)
     assert_non_null(page);
     assert_int_equal(count(page->str, "<section class=\"step\""), 4);
     assert_int_equal(count(page->str, "<svg "), 4);
-    assert_int_equal(count(page->str, "<table>"), 3 * 2);
+    assert_int_equal(count(page->str, "<table>"), 3 * 4); /* type, state, protection, regions */
     assert_non_null(strstr(page->str, "Content-Security-Policy"));
     assert_non_null(strstr(page->str, "ArrowRight"));
     assert_null(strstr(page->str, "src="));
@@ -463,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_one_axis_for_all_processes),
         cmocka_unit_test(test_tree_parents),
         cmocka_unit_test(test_summary_matches_show_summary),
+        cmocka_unit_test(test_linux_lesson_in_linux_words),
         cmocka_unit_test(test_svg_has_the_whole_picture),
         cmocka_unit_test(test_html_page),
         cmocka_unit_test(test_every_lesson_fits_its_panels),

@@ -9,13 +9,21 @@
 
 G_DEFINE_QUARK(vs - wine - error - quark, vs_wine_error)
 
-/* Runs a program under a root's Wine: a private mount namespace, so the mounts go with it; /proc
- * (Wine reads it) and the program's folder at /mnt; then the chroot, with the root's own home
- * (where Wine's prefix is) and /tmp. $1 is the root, $2 the program. */
+/* Runs a program under a root's Wine: a private mount namespace, so the /proc mount (Wine reads
+ * it) goes with it; then the chroot, with the root's own home (where Wine's prefix is) and /tmp.
+ * $1 is the root, $2 the program. The program is copied into the root under a name made of its
+ * checksum, not mounted there: the prefix's wineserver, which opens the program by its path, may
+ * be one another run started in a namespace of its own, where a mount of this run's folder would
+ * show that run's program instead. The copy is made under a temporary name and renamed, so a run
+ * never starts a half-written one. */
 static const char ROOT_SCRIPT[] =
-    "set -e; root=$1; program=$(realpath -- \"$2\"); "
-    "mount -t proc proc \"$root/proc\"; mount --bind \"${program%/*}\" \"$root/mnt\"; "
-    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"/mnt/${program##*/}\"";
+    "set -e; root=$1; program=$(realpath -- \"$2\"); dir=/var/tmp/vadsim-agents; "
+    "mkdir -p \"$root$dir\"; sum=$(cksum < \"$program\"); "
+    "copy=$dir/${sum%% *}-${program##*/}; "
+    "[ -e \"$root$copy\" ] || { cp -- \"$program\" \"$root$copy.$$\"; "
+    "mv -- \"$root$copy.$$\" \"$root$copy\"; }; "
+    "mount -t proc proc \"$root/proc\"; "
+    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"$copy\"";
 
 /* `wine --version` in a root, likewise (without the program). */
 static const char ROOT_VERSION_SCRIPT[] =

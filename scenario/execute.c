@@ -408,6 +408,38 @@ static void execute_nt_unmap_view_ex(VsThread *thread, const VsOp *op, VsOutcome
     outcome->ret = (uint32_t)VsNtUnmapViewOfSectionEx(thread, a[0], a[1], (uint32_t)a[2]);
 }
 
+/* NtCreateSection: the object attributes carry the name alone. */
+static void execute_nt_create_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        (uint32_t)VsNtCreateSection(thread, ref(op, outcome, 0), (uint32_t)a[1], name_arg(op, 2), 0,
+                                    ref(op, outcome, 3), (uint32_t)a[4], (uint32_t)a[5], a[6]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_open_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtOpenSection(thread, ref(op, outcome, 0), (uint32_t)op->arg[1],
+                                             name_arg(op, 2));
+    nt_written(op, outcome);
+}
+
+/* NtQuerySection: the record is what the call wrote, when it succeeded. */
+static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsSectionBasicInformation info;
+    outcome->ret =
+        (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
+    nt_written(op, outcome);
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    outcome->record = VS_RECORD_SECTION_BASIC;
+    uint64_t values[] = {info.BaseAddress, info.Attributes, info.Size};
+    memcpy(outcome->fields, values, sizeof values);
+}
+
 /* file(name, size, fill, text): size 0 means the text's length; the text comes first, fill after.
  * A Linux thread gets the errno open(O_CREAT|O_EXCL) would give: EEXIST, or EINVAL. */
 static void execute_declare_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)

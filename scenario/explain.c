@@ -273,9 +273,45 @@ static gboolean limit_rule(VsRunner *runner, GString *out)
     return TRUE;
 }
 
+/* NtQuerySection's refusals: the class, the buffer's length, the handle's rights, an image class
+ * of a data section. */
+static gboolean query_section_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    uint64_t class = op->arg[1];
+    uint32_t needed = class == SectionBasicInformation   ? VS_SECTION_BASIC_INFORMATION_SIZE
+                      : class == SectionImageInformation ? VS_SECTION_IMAGE_INFORMATION_SIZE
+                                                         : 0;
+    const char *name =
+        class == SectionBasicInformation ? "SectionBasicInformation" : "SectionImageInformation";
+    uint32_t access;
+    if (status == STATUS_INVALID_INFO_CLASS)
+        g_string_append(out, "NtQuerySection knows two classes, SectionBasicInformation (0) and "
+                             "SectionImageInformation (1)");
+    else if (status == STATUS_INFO_LENGTH_MISMATCH && needed)
+        g_string_append_printf(out,
+                               "%s fills %u bytes, and the buffer is %" G_GUINT64_FORMAT ". "
+                               "Instead: a length of at least %u (more is fine)",
+                               name, needed, op->arg[2], needed);
+    else if (status == STATUS_ACCESS_DENIED &&
+             vs_handle_access(vs_runner_thread(runner), op->arg[0], &access))
+        g_string_append_printf(out,
+                               "NtQuerySection reads a section through a handle that carries "
+                               "SECTION_QUERY, and this one carries 0x%X without it. Instead: "
+                               "open the section with SECTION_QUERY added",
+                               access);
+    else if (status == STATUS_SECTION_NOT_IMAGE)
+        g_string_append(out, "SectionImageInformation describes an executable image's section "
+                             "(SEC_IMAGE), and this section maps data");
+    else
+        return FALSE;
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
+    if (kind == VS_OP_NT_QUERY_SECTION)
+        return query_section_rule(runner, op, status, out);
     if (placeholder_rule(runner, op, out))
         return TRUE;
     if (status == STATUS_CONFLICTING_ADDRESSES && allocates(kind) && (op_type(op) & MEM_RESERVE))

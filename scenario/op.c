@@ -40,6 +40,7 @@ static const char *const write_watch_fields[] = {
     "Address10", "Address11",   "Address12", "Address13", "Address14", "Address15",
 };
 static const char *const mincore_fields[] = {"Resident", "Pages"};
+static const char *const section_basic_fields[] = {"BaseAddress", "Attributes", "Size"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -56,6 +57,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_MEMORY_STATUS] = RECORD("MEMORYSTATUSEX", memory_status_fields),
     [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
     [VS_RECORD_MINCORE] = RECORD("mincore vector", mincore_fields),
+    [VS_RECORD_SECTION_BASIC] = RECORD("SECTION_BASIC_INFORMATION", section_basic_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -124,7 +126,7 @@ bool vs_op_failed(VsOpKind kind, uint64_t ret)
 }
 
 /* The names the language adds to the model's constants: C's and Windows' spellings of a few
- * values, and the information class NtQueryVirtualMemory takes. */
+ * values, and the information classes NtQueryVirtualMemory and NtQuerySection take. */
 static const struct {
     const char *name;
     uint64_t value;
@@ -134,6 +136,8 @@ static const struct {
     {"FALSE", 0},
     {"INVALID_HANDLE_VALUE", UINT64_MAX},
     {"MemoryBasicInformation", 0},
+    {"SectionBasicInformation", SectionBasicInformation},
+    {"SectionImageInformation", SectionImageInformation},
 };
 
 bool vs_scenario_constant(const char *name, uint64_t *value)

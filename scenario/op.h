@@ -62,6 +62,7 @@ typedef enum VsRecordKind {
     VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
     VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
     VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
+    VS_RECORD_SECTION_BASIC,   /* SECTION_BASIC_INFORMATION (NtQuerySection) */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in
@@ -72,6 +73,8 @@ typedef struct VsOpSpec {
     uint8_t arity;
     uint32_t ref_args;     /* bit i: argument i is a pointer the caller may pass as &var */
     uint32_t in_refs;      /* of those, the ones read going in (the rest are only written) */
+    uint32_t handle_outs;  /* of those, the ones a call writes a new handle into (each system
+                            * picks its own values: they are paired, not compared) */
     uint32_t address_args; /* bit i: argument i (or the variable behind it) is an address */
     uint32_t handle_args;  /* bit i: argument i is a handle (for a Linux call, a descriptor) */
     uint32_t process_args; /* of those, the process handle naming whose memory the call acts on */

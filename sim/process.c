@@ -215,6 +215,18 @@ VsProcess *vs_handle_process(VsThread *thread, VsHandle handle)
     return entry && entry->type == VS_OBJECT_PROCESS ? entry->object : NULL;
 }
 
+bool vs_handle_access(VsThread *thread, VsHandle handle, uint32_t *access)
+{
+    if (handle == VS_CURRENT_PROCESS) {
+        *access = PROCESS_ALL_ACCESS;
+        return true;
+    }
+    VsHandleEntry *entry = handle_entry(thread, handle);
+    if (entry)
+        *access = entry->access;
+    return entry != NULL;
+}
+
 /* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */
 VsStatus VsNtClose(VsThread *caller, VsHandle handle)
 {

@@ -108,6 +108,8 @@ typedef uint32_t VsStatus;
        "A page in the range is reserved but not committed.")                                       \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")                \
+    XX(STATUS_SECTION_NOT_IMAGE, 0xC0000049u, ERROR_INVALID_PARAMETER,                             \
+       "The section is a data section, not an executable image.")                                  \
     XX(STATUS_END_OF_FILE, 0xC0000011u, ERROR_HANDLE_EOF,                                          \
        "The offset is at or past the end of the file.")                                            \
     XX(STATUS_MAPPED_FILE_SIZE_ZERO, 0xC000011Eu, ERROR_FILE_INVALID,                              \

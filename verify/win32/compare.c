@@ -123,6 +123,10 @@ static const char *out_name(const VsOp *op, int i)
         return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
     if (op->kind == VS_OP_NT_MAP_VIEW)
         return i == 2 ? "BaseAddress" : i == 5 ? "SectionOffset" : "ViewSize";
+    if (op->kind == VS_OP_NT_QUERY_SECTION)
+        return "ReturnLength";
+    if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
+        return i == 0 ? "SectionHandle" : "MaximumSize";
     return i == 1 ? "BaseAddress" : "RegionSize";
 }
 
@@ -140,7 +144,11 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
     for (int i = 0; i < spec->arity; i++) {
         if (!(both & (1u << i)))
             continue;
-        if (spec->address_args & (1u << i)) {
+        if (spec->handle_outs & (1u << i)) {
+            /* A new handle: each system picks its own value. */
+            if (vs_win32_succeeded(op, model))
+                vs_values_relate(relations->handles, model->out[i], other->out[i]);
+        } else if (spec->address_args & (1u << i)) {
             /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
             gboolean chosen =
                 (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) && op->arg[i] == 0;
@@ -176,9 +184,9 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
 }
 
 /* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
- * its NUMA node), GetWriteWatch's answer (addresses through the pairs). Process counters and the
- * machine's memory status describe a different process and machine in each system, so only the
- * call's result is compared for them. */
+ * its NUMA node), a section's basic information, GetWriteWatch's answer (addresses through the
+ * pairs). Process counters and the machine's memory status describe a different process and machine
+ * in each system, so only the call's result is compared for them. */
 static void compare_record(VsRelations *relations, const VsOutcome *model, const VsOutcome *other,
                            GPtrArray *divergences)
 {
@@ -195,7 +203,7 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
                             other->fields[2 + i], FALSE, 0);
         return;
     }
-    if (model->record != VS_RECORD_WORKING_SET_EX)
+    if (model->record != VS_RECORD_WORKING_SET_EX && model->record != VS_RECORD_SECTION_BASIC)
         return;
     const VsRecordSpec *spec = vs_record_spec(model->record);
     for (uint32_t i = 0; i < spec->count; i++)

@@ -97,24 +97,22 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
         }
         return;
     }
-    VsRecordKind record = vs_op_record(op->kind);
-    if (record != VS_RECORD_NONE) {
-        /* GetWriteWatch returns 0 on success; the others a BOOL. */
-        gboolean ok = op->kind == VS_OP_GET_WRITE_WATCH ? outcome->ret == 0 : outcome->ret != 0;
-        if (ok && count >= vs_record_spec(record)->count) {
-            outcome->record = record;
-            memcpy(outcome->fields, extra, vs_record_spec(record)->count * sizeof *extra);
-        }
-        return;
-    }
     /* Out-parameters come in argument order, one per by-reference-capable argument, as the call
-     * left them, whether it succeeded or failed (a call that raised answers none). */
+     * left them, whether it succeeded or failed (a call that raised answers none); then the
+     * structure the call fills, when it succeeded. */
     guint next = 0;
     for (int i = 0; i < spec->arity && next < count; i++)
         if (spec->ref_args & (1u << i)) {
             outcome->out[i] = extra[next++];
             outcome->out_written |= op->by_ref & (1u << i);
         }
+    VsRecordKind record = vs_op_record(op->kind);
+    gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
+                                                    : !vs_op_failed(op->kind, outcome->ret);
+    if (record != VS_RECORD_NONE && ok && count - next >= vs_record_spec(record)->count) {
+        outcome->record = record;
+        memcpy(outcome->fields, extra + next, vs_record_spec(record)->count * sizeof *extra);
+    }
 }
 
 gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error)

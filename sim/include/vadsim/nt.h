@@ -335,6 +335,31 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section, VsHandle pro
                                 uint32_t win32_protect, const VsMemExtendedParameter *parameters,
                                 uint32_t parameter_count);
 VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address);
+
+/* NtQuerySection's information classes (SECTION_INFORMATION_CLASS) and the sizes of what they
+ * fill on x64: SECTION_BASIC_INFORMATION and SECTION_IMAGE_INFORMATION. */
+typedef enum VsSectionInformationClass {
+    SectionBasicInformation = 0,
+    SectionImageInformation = 1,
+} VsSectionInformationClass;
+#define VS_SECTION_BASIC_INFORMATION_SIZE 24u
+#define VS_SECTION_IMAGE_INFORMATION_SIZE 64u
+
+/* SECTION_BASIC_INFORMATION: BaseAddress is always NULL (the field is a relic of based sections);
+ * Attributes the section's SEC_* kind (SEC_FILE for a file's section, whatever was asked); Size
+ * the section's size in bytes (a pagefile section's in whole pages). */
+typedef struct VsSectionBasicInformation {
+    uint64_t BaseAddress;
+    uint32_t Attributes;
+    uint64_t Size;
+} VsSectionBasicInformation;
+
+/* NtQuerySection (querysec.c): information_length is the caller's buffer size; *return_length
+ * (when given) gets the bytes written. */
+VsStatus VsNtQuerySection(VsThread *caller, VsHandle section,
+                          VsSectionInformationClass information_class,
+                          VsSectionBasicInformation *information, uint64_t information_length,
+                          uint64_t *return_length);
 VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
                                   uint32_t flags);
 

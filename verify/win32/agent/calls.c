@@ -209,6 +209,108 @@ static void do_write_watch(const AgentRequest *r)
 }
 
 /* Up to three numbers of a version such as "10.0" or "8.0.2" (Wine's), as 10 0 0. */
+/* The NT name kernelbase gives a Win32 object name (BaseFormatObjectAttributes): "Global\\X" is
+ * \BaseNamedObjects\X, "Local\\X" or a bare "X" the caller's session's
+ * \Sessions\N\BaseNamedObjects\X (session 0's is \BaseNamedObjects). */
+static void nt_object_name(const char *name, WCHAR *out, size_t room)
+{
+    DWORD session = 0;
+    ProcessIdToSessionId(GetCurrentProcessId(), &session);
+    char path[400];
+    if (strncmp(name, "Global\\", 7) == 0)
+        snprintf(path, sizeof path, "\\BaseNamedObjects\\%s", name + 7);
+    else {
+        const char *rest = strncmp(name, "Local\\", 6) == 0 ? name + 6 : name;
+        if (session)
+            snprintf(path, sizeof path, "\\Sessions\\%lu\\BaseNamedObjects\\%s",
+                     (unsigned long)session, rest);
+        else
+            snprintf(path, sizeof path, "\\BaseNamedObjects\\%s", rest);
+    }
+    MultiByteToWideChar(CP_ACP, 0, path, -1, out, (int)room);
+}
+
+/* OBJECT_ATTRIBUTES naming an object, with the storage its name needs. */
+typedef struct ObjectName {
+    AgentObjectAttributes attributes;
+    AgentUnicodeString string;
+    WCHAR buffer[400];
+} ObjectName;
+
+/* Object attributes naming r's string argument, compared case-sensitively as kernelbase's names
+ * are (no OBJ_CASE_INSENSITIVE), or NULL for no name. */
+static AgentObjectAttributes *object_attributes(const AgentRequest *r, int given, ObjectName *name)
+{
+    if (!given)
+        return NULL;
+    nt_object_name(r->text, name->buffer, sizeof name->buffer / sizeof name->buffer[0]);
+    size_t length = wcslen(name->buffer) * sizeof(WCHAR);
+    name->string =
+        (AgentUnicodeString){(USHORT)length, (USHORT)(length + sizeof(WCHAR)), name->buffer};
+    name->attributes =
+        (AgentObjectAttributes){sizeof name->attributes, NULL, &name->string, 0, NULL, NULL};
+    return &name->attributes;
+}
+
+/* NtCreateSection byref_h h access name byref_size size protect attributes file, and
+ * NtOpenSection byref_h h access name: the status, then the handle (and NtCreateSection's size)
+ * as the call left them. */
+static void do_nt_section(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    int create = r->count == 9;
+    if (create ? !nt.create_section : !nt.open_section) {
+        refuse_unknown(r);
+        return;
+    }
+    ObjectName name;
+    HANDLE h = H(v[1]);
+    AgentObjectAttributes *attributes = object_attributes(r, (int)v[3], &name);
+    LARGE_INTEGER size = {.QuadPart = create ? (LONGLONG)v[5] : 0};
+    LONG status = create ? nt.create_section(v[0] ? &h : NULL, (ULONG)v[2], attributes,
+                                             v[4] ? &size : NULL, (ULONG)v[6], (ULONG)v[7], H(v[8]))
+                         : nt.open_section(v[0] ? &h : NULL, (ULONG)v[2], attributes);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)h);
+    if (create)
+        answer_more((uint64_t)size.QuadPart);
+    answer_end();
+}
+
+/* NtQuerySection section class length byref_retlen retlen: the status, the return length as the
+ * call left it, then on success SECTION_BASIC_INFORMATION's fields. The buffer is the agent's,
+ * larger than any length the language passes it that NtQuerySection accepts; a length past it is
+ * refused rather than let the call write beyond. */
+static void do_nt_query_section(const AgentRequest *r)
+{
+    struct {
+        PVOID BaseAddress;
+        ULONG Attributes;
+        LARGE_INTEGER Size;
+        BYTE rest[256]; /* room for SECTION_IMAGE_INFORMATION and a longer length */
+    } info;
+    if (!nt.query_section) {
+        refuse_unknown(r);
+        return;
+    }
+    if (r->v[2] > sizeof info) {
+        refuse("the buffer is smaller than the length: ", r->name);
+        return;
+    }
+    memset(&info, 0, sizeof info);
+    SIZE_T length = r->v[4];
+    LONG status =
+        nt.query_section(H(r->v[0]), (ULONG)r->v[1], &info, r->v[2], r->v[3] ? &length : NULL);
+    answer_start((uint32_t)status);
+    answer_more(length);
+    if (status >= 0 && r->v[1] == 0) {
+        answer_more((uint64_t)(uintptr_t)info.BaseAddress);
+        answer_more(info.Attributes);
+        answer_more((uint64_t)info.Size.QuadPart);
+    }
+    answer_end();
+}
+
 static void answer_version(const char *text)
 {
     for (int i = 0; i < 3; i++) {
@@ -542,6 +644,9 @@ const AgentCall agent_calls[] = {
     {"NtMapViewOfSection", 13, call_nt_map_view},
     {"NtUnmapViewOfSection", 2, call_nt_unmap_view},
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
+    {"NtQuerySection", 5, do_nt_query_section},
+    {"NtCreateSection", 9, do_nt_section},
+    {"NtOpenSection", 4, do_nt_section},
     {"read", 1, call_read},
     {"write", 2, call_write},
     {"QueryWorkingSetEx", 2, do_working_set},

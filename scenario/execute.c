@@ -329,6 +329,49 @@ static void execute_global_memory_status_ex(VsThread *thread, const VsOp *op, Vs
     memcpy(outcome->fields, values, sizeof values);
 }
 
+/* ---- Windows: another process's memory ------------------------------------------------------ */
+
+/* The copies write their count back whether they succeeded or not (WriteProcessMemory leaves it
+ * alone when it refuses before copying: the variable then keeps its value). */
+static void execute_read_process_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsReadProcessMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_write_process_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsWriteProcessMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_nt_read_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        (uint32_t)VsNtReadVirtualMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_nt_write_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        (uint32_t)VsNtWriteVirtualMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_duplicate_handle(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsDuplicateHandle(thread, a[0], a[1], a[2], ref(op, outcome, 3), (uint32_t)a[4],
+                                     a[5] != 0, (uint32_t)a[6]);
+    if (outcome->ret)
+        outcome->out_written = op->by_ref;
+}
+
 /* ---- Windows: sections, views and files ------------------------------------------------------ */
 
 /* CreateFileMapping: the security attributes (argument 1) are not modelled. */

@@ -78,6 +78,8 @@ typedef struct VsOpSpec {
     uint32_t address_args; /* bit i: argument i (or the variable behind it) is an address */
     uint32_t handle_args;  /* bit i: argument i is a handle (for a Linux call, a descriptor) */
     uint32_t process_args; /* of those, the process handle naming whose memory the call acts on */
+    uint32_t buffer_args;  /* bit i: argument i is an address in the caller's own memory (a buffer
+                            * the call fills or reads), whatever process the call acts on */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
     uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one

@@ -43,6 +43,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
     XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
+    XX(ERROR_PARTIAL_COPY, 299)                                                                    \
     XX(ERROR_FILE_INVALID, 1006)                                                                   \
     XX(ERROR_SWAPERROR, 999)                                                                       \
     XX(ERROR_MAPPED_ALIGNMENT, 1132)                                                               \
@@ -63,6 +64,8 @@ typedef uint32_t VsStatus;
        "An object of that name existed already: it was opened instead of created.")                \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, 0x80000001u,                                      \
        "The access touched a guard page; the guard is now gone.")                                  \
+    XX(STATUS_PARTIAL_COPY, 0x8000000Du, ERROR_PARTIAL_COPY,                                       \
+       "Only part of the memory could be copied: a page on the way could not be read or written.") \
     XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
        "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \

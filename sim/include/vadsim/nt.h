@@ -110,15 +110,18 @@
     XX(PAGE_NOCACHE, 0x200u)                                                                       \
     XX(PAGE_WRITECOMBINE, 0x400u)
 
-/* XX(name, value): process access rights (winnt.h). */
+/* XX(name, value): process access rights (winnt.h), and DuplicateHandle's options. */
 #define VS_PROCESS_ACCESS_MAP(XX)                                                                  \
     XX(PROCESS_VM_OPERATION, 0x0008u)                                                              \
+    XX(PROCESS_DUP_HANDLE, 0x0040u)                                                                \
     XX(PROCESS_VM_READ, 0x0010u)                                                                   \
     XX(PROCESS_VM_WRITE, 0x0020u)                                                                  \
     XX(PROCESS_SET_QUOTA, 0x0100u)                                                                 \
     XX(PROCESS_QUERY_INFORMATION, 0x0400u)                                                         \
     XX(PROCESS_QUERY_LIMITED_INFORMATION, 0x1000u)                                                 \
-    XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)
+    XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)                                                            \
+    XX(DUPLICATE_CLOSE_SOURCE, 0x0001u)                                                            \
+    XX(DUPLICATE_SAME_ACCESS, 0x0002u)
 
 /* XX(name, value): the placeholder flags (Windows 10 1803) and the MEM_EXTENDED_PARAMETER types.
  * Their values overlap others' (MEM_REPLACE_PLACEHOLDER is MEM_DECOMMIT's bit,
@@ -239,6 +242,13 @@ VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid); /* NULL if no
 VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access, VsHandle *handle);
 /* The process a handle in thread's process's table names (the pseudo-handle: its own), or NULL. */
 VsProcess *vs_handle_process(VsThread *thread, VsHandle handle);
+/* NtDuplicateObject: a handle in target_process's table to the object source_handle names in
+ * source_process's (both process handles need PROCESS_DUP_HANDLE), with desired_access, or with
+ * the source's rights (DUPLICATE_SAME_ACCESS); DUPLICATE_CLOSE_SOURCE closes the source handle,
+ * whatever else happens. The pseudo-handle as the source names the source process itself. */
+VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle source_handle,
+                             VsHandle target_process, VsHandle *target_handle,
+                             uint32_t desired_access, uint32_t attributes, uint32_t options);
 
 /* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
 
@@ -306,6 +316,19 @@ VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process, uint64_t bas
                                 VsMemoryBasicInformation *information, uint64_t information_length,
                                 uint64_t *return_length);
 VsStatus VsNtClose(VsThread *caller, VsHandle handle);
+
+/* ---- Another process's memory (readwrt.c) ---------------------------------------------------- */
+
+/*
+ * NtReadVirtualMemory copies size bytes at base in the process into buffer in the caller's own
+ * address space, NtWriteVirtualMemory from buffer to base; the handle needs PROCESS_VM_READ or
+ * PROCESS_VM_WRITE. *bytes (when given) gets what was copied: STATUS_PARTIAL_COPY says the copy
+ * stopped at a page it could not read or write. See readwrt.c for the rules.
+ */
+VsStatus VsNtReadVirtualMemory(VsThread *caller, VsHandle process, uint64_t base, uint64_t buffer,
+                               uint64_t size, uint64_t *bytes);
+VsStatus VsNtWriteVirtualMemory(VsThread *caller, VsHandle process, uint64_t base, uint64_t buffer,
+                                uint64_t size, uint64_t *bytes);
 
 /* ---- Sections and views (section.c, mapview.c) ----------------------------------------------- */
 

@@ -599,14 +599,23 @@ def mapping(lines, handle, readonly):
             continue
         if section in (NOACCESS, EXECUTE):
             lines.insert(-2, "# test_mapping L4047-4050, %s: no section has this protection: "
-                             "ERROR_INVALID_PARAMETER%s." % (
-                                 "L4063-4069" if section == NOACCESS else "L4083-4089",
-                                 " (the no-access handle the test then makes needs "
-                                 "DuplicateHandle)" if section == NOACCESS else ""))
+                             "ERROR_INVALID_PARAMETER." % (
+                                 "L4063-4069" if section == NOACCESS else "L4083-4089"))
             lines.append("expect h == NULL && GetLastError() == ERROR_INVALID_PARAMETER")
-            continue
-        lines.insert(-2, "# test_mapping L4047-4050, L4114: created.")
-        lines.append("expect h != NULL")
+            if section == EXECUTE:
+                continue
+            lines += ["# L4071-4081: a read-only section of one page, and a duplicate of its "
+                      "handle with no rights at all, which stands for it from here.",
+                      "SetLastError(0xdeadbeef)",
+                      "h0 = CreateFileMapping(%s, NULL, PAGE_READONLY | SEC_COMMIT, 0, 0x1000, "
+                      "NULL)" % handle,
+                      "expect h0 != NULL",
+                      "h = 0",
+                      "expect DuplicateHandle(GetCurrentProcess(), h0, GetCurrentProcess(), &h, 0, "
+                      "FALSE, 0) && CloseHandle(h0)"]
+        else:
+            lines.insert(-2, "# test_mapping L4047-4050, L4114: created.")
+            lines.append("expect h != NULL")
         for access in ACCESSES:
             map_one(lines, section, access, anonymous)
         lines.append("# L4338: closed.")

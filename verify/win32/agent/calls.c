@@ -425,6 +425,50 @@ static void call_virtual_alloc_2(const AgentRequest *r)
                                    window(r, v[5] != 0, &requirements, &parameter), (ULONG)v[6])));
 }
 
+/* ---- Another process's memory ---------------------------------------------------------------- */
+
+/* ReadProcessMemory, WriteProcessMemory and their NT calls: h address buffer size byref_n n. The
+ * answer: the BOOL or the status, then the count as the call left it (the variable's value when
+ * it did not write it). */
+static void copy_memory(const AgentRequest *r, int write, int native)
+{
+    const uint64_t *v = r->v;
+    SIZE_T count = v[5];
+    SIZE_T *out = v[4] ? &count : NULL;
+    uint64_t ret;
+    if (native) {
+        NtCopyVirtualMemoryFn call = write ? nt.write_memory : nt.read_memory;
+        if (!call) {
+            refuse_unknown(r);
+            return;
+        }
+        ret = (uint32_t)call(H(v[0]), P(v[1]), P(v[2]), v[3], out);
+    } else {
+        ret = write ? WriteProcessMemory(H(v[0]), P(v[1]), P(v[2]), v[3], out)
+                    : ReadProcessMemory(H(v[0]), P(v[1]), P(v[2]), v[3], out);
+    }
+    answer_start(ret);
+    answer_more(count);
+    answer_end();
+}
+
+static void call_read_process_memory(const AgentRequest *r) { copy_memory(r, 0, 0); }
+static void call_write_process_memory(const AgentRequest *r) { copy_memory(r, 1, 0); }
+static void call_nt_read_virtual_memory(const AgentRequest *r) { copy_memory(r, 0, 1); }
+static void call_nt_write_virtual_memory(const AgentRequest *r) { copy_memory(r, 1, 1); }
+
+/* DuplicateHandle source_process source target_process byref_h h access inherit options */
+static void call_duplicate_handle(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    HANDLE h = H(v[4]);
+    BOOL ok = DuplicateHandle(H(v[0]), H(v[1]), H(v[2]), v[3] ? &h : NULL, (DWORD)v[5], (BOOL)v[6],
+                              (DWORD)v[7]);
+    answer_start(ok);
+    answer_more((uint64_t)(uintptr_t)h);
+    answer_end();
+}
+
 /* ---- Sections, views and files --------------------------------------------------------------- */
 
 static void call_create_file_mapping(const AgentRequest *r)
@@ -646,6 +690,11 @@ const AgentCall agent_calls[] = {
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
     {"NtQuerySection", 5, do_nt_query_section},
     {"NtCreateSection", 9, do_nt_section},
+    {"ReadProcessMemory", 6, call_read_process_memory},
+    {"WriteProcessMemory", 6, call_write_process_memory},
+    {"NtReadVirtualMemory", 6, call_nt_read_virtual_memory},
+    {"NtWriteVirtualMemory", 6, call_nt_write_virtual_memory},
+    {"DuplicateHandle", 8, call_duplicate_handle},
     {"NtOpenSection", 4, do_nt_section},
     {"read", 1, call_read},
     {"write", 2, call_write},

@@ -257,6 +257,8 @@ static void load_ntdll(void)
     nt.query_section = (NtQuerySectionFn)(void *)GetProcAddress(ntdll, "NtQuerySection");
     nt.create_section = (NtCreateSectionFn)(void *)GetProcAddress(ntdll, "NtCreateSection");
     nt.open_section = (NtOpenSectionFn)(void *)GetProcAddress(ntdll, "NtOpenSection");
+    nt.read_memory = (NtCopyVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtReadVirtualMemory");
+    nt.write_memory = (NtCopyVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtWriteVirtualMemory");
     nt.last_status = (RtlGetLastNtStatusFn)(void *)GetProcAddress(ntdll, "RtlGetLastNtStatus");
     nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");

@@ -34,6 +34,7 @@ typedef LONG(NTAPI *NtMapViewOfSectionFn)(HANDLE, HANDLE, PVOID *, ULONG_PTR, SI
                                           PLARGE_INTEGER, PSIZE_T, DWORD, ULONG, ULONG);
 typedef LONG(NTAPI *NtUnmapViewOfSectionFn)(HANDLE, PVOID);
 typedef LONG(NTAPI *NtUnmapViewOfSectionExFn)(HANDLE, PVOID, ULONG);
+typedef LONG(NTAPI *NtCopyVirtualMemoryFn)(HANDLE, PVOID, PVOID, SIZE_T, PSIZE_T);
 typedef LONG(NTAPI *NtQuerySectionFn)(HANDLE, ULONG, PVOID, SIZE_T, PSIZE_T);
 /* OBJECT_ATTRIBUTES and its UNICODE_STRING as winternl.h lays them out. */
 typedef struct AgentUnicodeString {
@@ -66,6 +67,7 @@ typedef struct Ntdll {
     NtQuerySectionFn query_section;
     NtCreateSectionFn create_section;
     NtOpenSectionFn open_section;
+    NtCopyVirtualMemoryFn read_memory, write_memory; /* NtReadVirtualMemory, NtWriteVirtualMemory */
     RtlGetLastNtStatusFn last_status;
     WineGetVersionFn wine_version; /* present only under Wine */
 } Ntdll;

@@ -243,6 +243,36 @@ static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outc
     old_protect_out(op, outcome, 4, old);
 }
 
+/* NtQueryVirtualMemory: the class's structure becomes the call's value when it succeeds. */
+static void execute_nt_query_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    union {
+        VsMemoryBasicInformation basic;
+        VsMemoryRegionInformation region;
+        VsMemoryImageInformation image;
+    } info;
+    outcome->ret = (uint32_t)VsNtQueryVirtualMemory(thread, a[0], a[1], (uint32_t)a[2], &info, a[3],
+                                                    ref(op, outcome, 4));
+    nt_written(op, outcome);
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    outcome->record = vs_op_record_of(op);
+    if (a[2] == MemoryBasicInformation) {
+        outcome->has_mbi = true;
+        outcome->mbi = info.basic;
+    } else if (outcome->record == VS_RECORD_MEMORY_REGION) {
+        const VsMemoryRegionInformation *r = &info.region;
+        uint64_t values[] = {r->AllocationBase, r->AllocationProtect, r->RegionType,
+                             r->RegionSize,     r->CommitSize,        r->PartitionId,
+                             r->NodePreference};
+        memcpy(outcome->fields, values, sizeof values);
+    } else if (outcome->record == VS_RECORD_MEMORY_IMAGE) {
+        uint64_t values[] = {info.image.ImageBase, info.image.SizeOfImage, info.image.ImageFlags};
+        memcpy(outcome->fields, values, sizeof values);
+    }
+}
+
 /* ---- Both: memory accesses ------------------------------------------------------------------- */
 
 /* What an access raised: an NTSTATUS, or in a Linux system the signal it delivers. */

@@ -388,9 +388,39 @@ static gboolean copy_rule(VsRunner *runner, const VsOp *op, VsStatus status, GSt
     return TRUE;
 }
 
+/* NtQueryVirtualMemory's refusals of the region and image classes. */
+static gboolean query_memory_rule(const VsOp *op, VsStatus status, GString *out)
+{
+    const char *name = op->arg[2] == MemoryRegionInformation  ? "MemoryRegionInformation"
+                       : op->arg[2] == MemoryImageInformation ? "MemoryImageInformation"
+                                                              : NULL;
+    if (!name)
+        return FALSE;
+    if (status == STATUS_INVALID_ADDRESS)
+        g_string_append_printf(out,
+                               "%s describes the allocation holding the address, and none holds "
+                               "0x%" G_GINT64_MODIFIER "X. Instead: MemoryBasicInformation (as "
+                               "VirtualQuery) describes free memory too",
+                               name, op->arg[1]);
+    else if (status == STATUS_INFO_LENGTH_MISMATCH)
+        g_string_append_printf(out,
+                               "%s needs a buffer of at least 24 bytes on x64 (%s), and this one "
+                               "is %" G_GUINT64_FORMAT,
+                               name,
+                               op->arg[2] == MemoryRegionInformation
+                                   ? "MEMORY_REGION_INFORMATION up to its RegionSize"
+                                   : "the whole MEMORY_IMAGE_INFORMATION",
+                               op->arg[3]);
+    else
+        return FALSE;
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
+    if (kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+        return query_memory_rule(op, status, out);
     if (kind == VS_OP_NT_QUERY_SECTION)
         return query_section_rule(runner, op, status, out);
     if (vs_op_spec(kind)->buffer_args)

@@ -41,6 +41,11 @@ static const char *const write_watch_fields[] = {
 };
 static const char *const mincore_fields[] = {"Resident", "Pages"};
 static const char *const section_basic_fields[] = {"BaseAddress", "Attributes", "Size"};
+static const char *const memory_region_fields[] = {
+    "AllocationBase", "AllocationProtect", "RegionType",     "RegionSize",
+    "CommitSize",     "PartitionId",       "NodePreference",
+};
+static const char *const memory_image_fields[] = {"ImageBase", "SizeOfImage", "ImageFlags"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -58,6 +63,9 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
     [VS_RECORD_MINCORE] = RECORD("mincore vector", mincore_fields),
     [VS_RECORD_SECTION_BASIC] = RECORD("SECTION_BASIC_INFORMATION", section_basic_fields),
+    [VS_RECORD_MEMORY_REGION] = RECORD("MEMORY_REGION_INFORMATION", memory_region_fields),
+    [VS_RECORD_MEMORY_IMAGE] = RECORD("MEMORY_IMAGE_INFORMATION", memory_image_fields),
+    [VS_RECORD_BY_CLASS] = {"an information class's structure", NULL, 0},
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -75,6 +83,17 @@ bool vs_op_returns_mbi(VsOpKind kind)
 }
 
 VsRecordKind vs_op_record(VsOpKind kind) { return specs[kind].record; }
+
+VsRecordKind vs_op_record_of(const VsOp *op)
+{
+    if (specs[op->kind].record != VS_RECORD_BY_CLASS)
+        return specs[op->kind].record;
+    switch (op->arg[2]) {
+    case MemoryRegionInformation: return VS_RECORD_MEMORY_REGION;
+    case MemoryImageInformation: return VS_RECORD_MEMORY_IMAGE;
+    default: return VS_RECORD_NONE;
+    }
+}
 
 /* The index of the argument a one-bit mask names, or -1 for none. */
 static int arg_index(uint32_t bits) { return bits ? __builtin_ctz(bits) : -1; }
@@ -135,7 +154,9 @@ static const struct {
     {"TRUE", 1},
     {"FALSE", 0},
     {"INVALID_HANDLE_VALUE", UINT64_MAX},
-    {"MemoryBasicInformation", 0},
+    {"MemoryBasicInformation", MemoryBasicInformation},
+    {"MemoryRegionInformation", MemoryRegionInformation},
+    {"MemoryImageInformation", MemoryImageInformation},
     {"SectionBasicInformation", SectionBasicInformation},
     {"SectionImageInformation", SectionImageInformation},
 };

@@ -63,6 +63,10 @@ typedef enum VsRecordKind {
     VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
     VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
     VS_RECORD_SECTION_BASIC,   /* SECTION_BASIC_INFORMATION (NtQuerySection) */
+    VS_RECORD_MEMORY_REGION,   /* MEMORY_REGION_INFORMATION (NtQueryVirtualMemory) */
+    VS_RECORD_MEMORY_IMAGE,    /* MEMORY_IMAGE_INFORMATION (NtQueryVirtualMemory) */
+    VS_RECORD_BY_CLASS,        /* the one its information class argument names (a call's row
+                                * only: an outcome holds the record itself) */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in
@@ -153,8 +157,12 @@ const VsRecordSpec *vs_record_spec(VsRecordKind kind);
 const VsRecordSpec *vs_mbi_spec(void);
 /* Whether a call's value is a MEMORY_BASIC_INFORMATION (VirtualQuery, VirtualQueryEx). */
 bool vs_op_returns_mbi(VsOpKind kind);
-/* The structure a call fills, or VS_RECORD_NONE. */
+/* The structure a call fills, or VS_RECORD_NONE (VS_RECORD_BY_CLASS: see vs_op_record_of). */
 VsRecordKind vs_op_record(VsOpKind kind);
+/* The structure this call fills: for NtQueryVirtualMemory the one its class names
+ * (MemoryRegionInformation, MemoryImageInformation; MemoryBasicInformation is a
+ * MEMORY_BASIC_INFORMATION, as VirtualQuery's), else the call's own. */
+VsRecordKind vs_op_record_of(const VsOp *op);
 
 typedef struct VsOutcome {
     uint64_t ret;

@@ -161,6 +161,8 @@ typedef uint32_t VsStatus;
        "The ninth parameter is not valid.")                                                        \
     XX(STATUS_COMMITMENT_LIMIT, 0xC000012Du, ERROR_COMMITMENT_LIMIT,                               \
        "Committing this memory would exceed the system commit limit.")                             \
+    XX(STATUS_INVALID_ADDRESS, 0xC0000141u, ERROR_INVALID_ADDRESS,                                 \
+       "No allocation holds this address.")                                                        \
     XX(STATUS_MAPPED_ALIGNMENT, 0xC0000220u, ERROR_MAPPED_ALIGNMENT,                               \
        "A view's base address and offset must be multiples of the allocation granularity (64 "     \
        "KB).")

@@ -123,7 +123,7 @@ static const char *out_name(const VsOp *op, int i)
         return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
     if (op->kind == VS_OP_NT_MAP_VIEW)
         return i == 2 ? "BaseAddress" : i == 5 ? "SectionOffset" : "ViewSize";
-    if (op->kind == VS_OP_NT_QUERY_SECTION)
+    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
         return "ReturnLength";
     if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
         return i == 0 ? "SectionHandle" : "MaximumSize";
@@ -209,9 +209,19 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
                             other->fields[2 + i], FALSE, 0);
         return;
     }
+    const VsRecordSpec *spec = vs_record_spec(model->record);
+    if (model->record == VS_RECORD_MEMORY_REGION || model->record == VS_RECORD_MEMORY_IMAGE) {
+        /* The base through the pairs; a region's partition and NUMA node are each machine's. */
+        compare_address(relations, divergences, spec->fields[0], model->fields[0], other->fields[0],
+                        FALSE, 0);
+        uint32_t last = model->record == VS_RECORD_MEMORY_REGION ? 5 : spec->count;
+        for (uint32_t i = 1; i < last; i++)
+            if (model->fields[i] != other->fields[i])
+                vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+        return;
+    }
     if (model->record != VS_RECORD_WORKING_SET_EX && model->record != VS_RECORD_SECTION_BASIC)
         return;
-    const VsRecordSpec *spec = vs_record_spec(model->record);
     for (uint32_t i = 0; i < spec->count; i++)
         if (strcmp(spec->fields[i], "Node") != 0 && model->fields[i] != other->fields[i])
             vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);

@@ -106,9 +106,17 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
             outcome->out[i] = extra[next++];
             outcome->out_written |= op->by_ref & (1u << i);
         }
-    VsRecordKind record = vs_op_record(op->kind);
+    VsRecordKind record = vs_op_record_of(op);
     gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
                                                     : !vs_op_failed(op->kind, outcome->ret);
+    if (ok && op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY && op->arg[2] == MemoryBasicInformation &&
+        count - next >= 7) {
+        const guint64 *m = extra + next;
+        outcome->has_mbi = TRUE;
+        outcome->mbi = (VsMemoryBasicInformation){
+            m[0], m[1], (uint32_t)m[2], m[3], (uint32_t)m[4], (uint32_t)m[5], (uint32_t)m[6]};
+        return;
+    }
     if (record != VS_RECORD_NONE && ok && count - next >= vs_record_spec(record)->count) {
         outcome->record = record;
         memcpy(outcome->fields, extra + next, vs_record_spec(record)->count * sizeof *extra);

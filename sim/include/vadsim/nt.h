@@ -252,8 +252,11 @@ VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle
 
 /* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
 
+/* NtQueryVirtualMemory's information classes the model answers (MEMORY_INFORMATION_CLASS). */
 typedef enum VsMemoryInformationClass {
     MemoryBasicInformation = 0,
+    MemoryRegionInformation = 3,
+    MemoryImageInformation = 6,
 } VsMemoryInformationClass;
 
 /*
@@ -311,10 +314,33 @@ VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process, uint64_
 VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                   uint64_t *region_size, uint32_t new_protect,
                                   uint32_t *old_protect);
+/* MEMORY_REGION_INFORMATION (Windows 10 2004's, 48 bytes on x64): the whole allocation holding
+ * an address. RegionType's flags (Private, MappedDataFile, ...) read 0, as Windows reports them;
+ * CommitSize is the allocation's commit charge (a copy-on-write view's whole size, 0 for a shared
+ * view of a section). */
+typedef struct VsMemoryRegionInformation {
+    uint64_t AllocationBase;
+    uint32_t AllocationProtect;
+    uint32_t RegionType;
+    uint64_t RegionSize;
+    uint64_t CommitSize;
+    uint64_t PartitionId;
+    uint64_t NodePreference;
+} VsMemoryRegionInformation;
+
+/* MEMORY_IMAGE_INFORMATION: the image a view maps; all 0 for memory that is no image. */
+typedef struct VsMemoryImageInformation {
+    uint64_t ImageBase;
+    uint64_t SizeOfImage;
+    uint32_t ImageFlags; /* ImagePartialMap 1, ImageNotExecutable 2, ImageSigningLevel 4 bits */
+} VsMemoryImageInformation;
+
+/* NtQueryVirtualMemory (queryvm.c): information is the class's structure (a
+ * VsMemoryBasicInformation, VsMemoryRegionInformation or VsMemoryImageInformation) and
+ * information_length the caller's buffer's size; *return_length (when given) the bytes written. */
 VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process, uint64_t base_address,
-                                VsMemoryInformationClass information_class,
-                                VsMemoryBasicInformation *information, uint64_t information_length,
-                                uint64_t *return_length);
+                                VsMemoryInformationClass information_class, void *information,
+                                uint64_t information_length, uint64_t *return_length);
 VsStatus VsNtClose(VsThread *caller, VsHandle handle);
 
 /* ---- Another process's memory (readwrt.c) ---------------------------------------------------- */

@@ -425,6 +425,46 @@ static void call_virtual_alloc_2(const AgentRequest *r)
                                    window(r, v[5] != 0, &requirements, &parameter), (ULONG)v[6])));
 }
 
+/* NtQueryVirtualMemory h address class length byref_retlen retlen: the status, the return length
+ * as the call left it, then on success the class's structure: MEMORY_BASIC_INFORMATION's,
+ * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (x64 layouts). A length past
+ * the agent's buffer is refused. */
+static void do_nt_query_virtual_memory(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    uint64_t buffer[32];
+    if (!nt.query_memory) {
+        refuse_unknown(r);
+        return;
+    }
+    if (v[3] > sizeof buffer) {
+        refuse("the buffer is smaller than the length: ", r->name);
+        return;
+    }
+    memset(buffer, 0, sizeof buffer);
+    SIZE_T length = v[5];
+    LONG status =
+        nt.query_memory(H(v[0]), P(v[1]), (ULONG)v[2], buffer, v[3], v[4] ? &length : NULL);
+    answer_start((uint32_t)status);
+    answer_more(length);
+    if (status >= 0 && v[2] == 0)
+        answer_mbi((const MEMORY_BASIC_INFORMATION *)buffer);
+    if (status >= 0 && v[2] == 3) { /* base, protect|type, size, commit, partition, node */
+        const uint32_t *words = (const uint32_t *)&buffer[1];
+        answer_more(buffer[0]);
+        answer_more(words[0]);
+        answer_more(words[1]);
+        for (int i = 2; i < 6; i++)
+            answer_more(buffer[i]);
+    }
+    if (status >= 0 && v[2] == 6) { /* base, size, flags */
+        answer_more(buffer[0]);
+        answer_more(buffer[1]);
+        answer_more((uint32_t)buffer[2]);
+    }
+    answer_end();
+}
+
 /* ---- Another process's memory ---------------------------------------------------------------- */
 
 /* ReadProcessMemory, WriteProcessMemory and their NT calls: h address buffer size byref_n n. The
@@ -689,6 +729,7 @@ const AgentCall agent_calls[] = {
     {"NtUnmapViewOfSection", 2, call_nt_unmap_view},
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
     {"NtQuerySection", 5, do_nt_query_section},
+    {"NtQueryVirtualMemory", 6, do_nt_query_virtual_memory},
     {"NtCreateSection", 9, do_nt_section},
     {"ReadProcessMemory", 6, call_read_process_memory},
     {"WriteProcessMemory", 6, call_write_process_memory},

@@ -255,6 +255,7 @@ static void load_ntdll(void)
     nt.unmap_view_ex =
         (NtUnmapViewOfSectionExFn)(void *)GetProcAddress(ntdll, "NtUnmapViewOfSectionEx");
     nt.query_section = (NtQuerySectionFn)(void *)GetProcAddress(ntdll, "NtQuerySection");
+    nt.query_memory = (NtQueryVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtQueryVirtualMemory");
     nt.create_section = (NtCreateSectionFn)(void *)GetProcAddress(ntdll, "NtCreateSection");
     nt.open_section = (NtOpenSectionFn)(void *)GetProcAddress(ntdll, "NtOpenSection");
     nt.read_memory = (NtCopyVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtReadVirtualMemory");

@@ -35,6 +35,7 @@ typedef LONG(NTAPI *NtMapViewOfSectionFn)(HANDLE, HANDLE, PVOID *, ULONG_PTR, SI
 typedef LONG(NTAPI *NtUnmapViewOfSectionFn)(HANDLE, PVOID);
 typedef LONG(NTAPI *NtUnmapViewOfSectionExFn)(HANDLE, PVOID, ULONG);
 typedef LONG(NTAPI *NtCopyVirtualMemoryFn)(HANDLE, PVOID, PVOID, SIZE_T, PSIZE_T);
+typedef LONG(NTAPI *NtQueryVirtualMemoryFn)(HANDLE, PVOID, ULONG, PVOID, SIZE_T, PSIZE_T);
 typedef LONG(NTAPI *NtQuerySectionFn)(HANDLE, ULONG, PVOID, SIZE_T, PSIZE_T);
 /* OBJECT_ATTRIBUTES and its UNICODE_STRING as winternl.h lays them out. */
 typedef struct AgentUnicodeString {
@@ -65,6 +66,7 @@ typedef struct Ntdll {
     NtUnmapViewOfSectionFn unmap_view;
     NtUnmapViewOfSectionExFn unmap_view_ex; /* Windows 8 and later */
     NtQuerySectionFn query_section;
+    NtQueryVirtualMemoryFn query_memory;
     NtCreateSectionFn create_section;
     NtOpenSectionFn open_section;
     NtCopyVirtualMemoryFn read_memory, write_memory; /* NtReadVirtualMemory, NtWriteVirtualMemory */

@@ -247,6 +247,36 @@ static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outc
     old_protect_out(op, outcome, 4, old);
 }
 
+/* NtQueryVirtualMemory: the class's structure becomes the call's value when it succeeds. */
+static void execute_nt_query_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    union {
+        VsMemoryBasicInformation basic;
+        VsMemoryRegionInformation region;
+        VsMemoryImageInformation image;
+    } info;
+    outcome->ret = (uint32_t)VsNtQueryVirtualMemory(thread, a[0], a[1], (uint32_t)a[2], &info, a[3],
+                                                    ref(op, outcome, 4));
+    nt_written(op, outcome);
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    outcome->record = vs_op_record_of(op);
+    if (a[2] == MemoryBasicInformation) {
+        outcome->has_mbi = true;
+        outcome->mbi = info.basic;
+    } else if (outcome->record == VS_RECORD_MEMORY_REGION) {
+        const VsMemoryRegionInformation *r = &info.region;
+        uint64_t values[] = {r->AllocationBase, r->AllocationProtect, r->RegionType,
+                             r->RegionSize,     r->CommitSize,        r->PartitionId,
+                             r->NodePreference};
+        memcpy(outcome->fields, values, sizeof values);
+    } else if (outcome->record == VS_RECORD_MEMORY_IMAGE) {
+        uint64_t values[] = {info.image.ImageBase, info.image.SizeOfImage, info.image.ImageFlags};
+        memcpy(outcome->fields, values, sizeof values);
+    }
+}
+
 /* ---- Both: memory accesses ------------------------------------------------------------------- */
 
 /* What an access raised: an NTSTATUS, or in a Linux system the signal it delivers. */
@@ -342,6 +372,49 @@ static void execute_global_memory_status_ex(VsThread *thread, const VsOp *op, Vs
                          m.ullTotalPageFile, m.ullAvailPageFile,       m.ullTotalVirtual,
                          m.ullAvailVirtual,  m.ullAvailExtendedVirtual};
     memcpy(outcome->fields, values, sizeof values);
+}
+
+/* ---- Windows: another process's memory ------------------------------------------------------ */
+
+/* The copies write their count back whether they succeeded or not (WriteProcessMemory leaves it
+ * alone when it refuses before copying: the variable then keeps its value). */
+static void execute_read_process_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsReadProcessMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_write_process_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsWriteProcessMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_nt_read_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        (uint32_t)VsNtReadVirtualMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_nt_write_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        (uint32_t)VsNtWriteVirtualMemory(thread, a[0], a[1], a[2], a[3], ref(op, outcome, 4));
+    outcome->out_written = op->by_ref;
+}
+
+static void execute_duplicate_handle(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsDuplicateHandle(thread, a[0], a[1], a[2], ref(op, outcome, 3), (uint32_t)a[4],
+                                     a[5] != 0, (uint32_t)a[6]);
+    if (outcome->ret)
+        outcome->out_written = op->by_ref;
 }
 
 /* ---- Windows: sections, views and files ------------------------------------------------------ */
@@ -468,6 +541,38 @@ static void execute_nt_unmap_view_ex(VsThread *thread, const VsOp *op, VsOutcome
 {
     const uint64_t *a = op->arg;
     outcome->ret = (uint32_t)VsNtUnmapViewOfSectionEx(thread, a[0], a[1], (uint32_t)a[2]);
+}
+
+/* NtCreateSection: the object attributes carry the name alone. */
+static void execute_nt_create_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        (uint32_t)VsNtCreateSection(thread, ref(op, outcome, 0), (uint32_t)a[1], name_arg(op, 2), 0,
+                                    ref(op, outcome, 3), (uint32_t)a[4], (uint32_t)a[5], a[6]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_open_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtOpenSection(thread, ref(op, outcome, 0), (uint32_t)op->arg[1],
+                                             name_arg(op, 2));
+    nt_written(op, outcome);
+}
+
+/* NtQuerySection: the record is what the call wrote, when it succeeded. */
+static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsSectionBasicInformation info;
+    outcome->ret =
+        (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
+    nt_written(op, outcome);
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    outcome->record = VS_RECORD_SECTION_BASIC;
+    uint64_t values[] = {info.BaseAddress, info.Attributes, info.Size};
+    memcpy(outcome->fields, values, sizeof values);
 }
 
 /* file(name, size, fill, text): size 0 means the text's length; the text comes first, fill after.

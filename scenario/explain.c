@@ -295,6 +295,149 @@ static gboolean from_app_rule(const VsOp *op, GString *out)
     return TRUE;
 }
 
+/* NtQuerySection's refusals: the class, the buffer's length, the handle's rights, an image class
+ * of a data section. */
+static gboolean query_section_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    uint64_t class = op->arg[1];
+    uint32_t needed = class == SectionBasicInformation   ? VS_SECTION_BASIC_INFORMATION_SIZE
+                      : class == SectionImageInformation ? VS_SECTION_IMAGE_INFORMATION_SIZE
+                                                         : 0;
+    const char *name =
+        class == SectionBasicInformation ? "SectionBasicInformation" : "SectionImageInformation";
+    uint32_t access;
+    if (status == STATUS_INVALID_INFO_CLASS)
+        g_string_append(out, "NtQuerySection knows two classes, SectionBasicInformation (0) and "
+                             "SectionImageInformation (1)");
+    else if (status == STATUS_INFO_LENGTH_MISMATCH && needed)
+        g_string_append_printf(out,
+                               "%s fills %u bytes, and the buffer is %" G_GUINT64_FORMAT ". "
+                               "Instead: a length of at least %u (more is fine)",
+                               name, needed, op->arg[2], needed);
+    else if (status == STATUS_ACCESS_DENIED &&
+             vs_handle_access(vs_runner_thread(runner), op->arg[0], &access))
+        g_string_append_printf(out,
+                               "NtQuerySection reads a section through a handle that carries "
+                               "SECTION_QUERY, and this one carries 0x%X without it. Instead: "
+                               "open the section with SECTION_QUERY added",
+                               access);
+    else if (status == STATUS_SECTION_NOT_IMAGE)
+        g_string_append(out, "SectionImageInformation describes an executable image's section "
+                             "(SEC_IMAGE), and this section maps data");
+    else
+        return FALSE;
+    return TRUE;
+}
+
+/* The first page of [address, address + size) in process that a copy could not read (or write):
+ * not committed, no access, a guard page, or (to write) read-only; FALSE if none. */
+static gboolean blocked_page(VsProcess *process, uint64_t address, uint64_t size, gboolean write,
+                             VsMemoryBasicInformation *m)
+{
+    const uint32_t writable =
+        PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
+    for (uint64_t page = address & ~(VS_PAGE_SIZE - 1); size && page < address + size;
+         page += VS_PAGE_SIZE) {
+        if (!NT_SUCCESS(VsNtQueryVirtualMemory(vs_process_main_thread(process), VS_CURRENT_PROCESS,
+                                               page, MemoryBasicInformation, m, sizeof *m, NULL)))
+            return FALSE;
+        uint32_t protect = m->Protect & 0xFF;
+        if (m->State != MEM_COMMIT || protect == PAGE_NOACCESS || (m->Protect & PAGE_GUARD) ||
+            (write && !(protect & writable))) {
+            m->BaseAddress = page;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* "process child's page 0x10000 (PAGE_READONLY)" */
+static void append_page(GString *out, VsProcess *process, const VsMemoryBasicInformation *m)
+{
+    char text[64];
+    g_string_append_printf(out, "process %s's page 0x%" G_GINT64_MODIFIER "X (%s)",
+                           vs_process_name(process), m->BaseAddress,
+                           m->State == MEM_COMMIT ? vs_protect_string(m->Protect, text, sizeof text)
+                                                  : vs_mem_state_name(m->State));
+}
+
+/* ReadProcessMemory, WriteProcessMemory and their NT calls: the page the copy could not touch. */
+static gboolean copy_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    VsProcess *target = vs_op_process(thread, op), *own = vs_runner_process(runner);
+    gboolean read =
+        op->kind == VS_OP_READ_PROCESS_MEMORY || op->kind == VS_OP_NT_READ_VIRTUAL_MEMORY;
+    uint64_t address = op->arg[1], buffer = op->arg[2], size = op->arg[3];
+    VsMemoryBasicInformation m;
+    uint32_t access;
+    if (status == STATUS_ACCESS_DENIED && vs_handle_access(thread, op->arg[0], &access)) {
+        g_string_append_printf(out,
+                               "copying %s another process's memory takes a handle with %s, and "
+                               "this one carries 0x%X without it",
+                               read ? "from" : "into",
+                               read ? "PROCESS_VM_READ" : "PROCESS_VM_WRITE", access);
+        return TRUE;
+    }
+    if (!target)
+        return FALSE;
+    if (status == STATUS_ACCESS_VIOLATION && read && blocked_page(own, buffer, size, TRUE, &m)) {
+        g_string_append(out, "the buffer is checked whole before anything is read, and ");
+        append_page(out, own, &m);
+        g_string_append(out, " cannot be written: nothing was read");
+        return TRUE;
+    }
+    if (status == STATUS_ACCESS_VIOLATION && op->kind == VS_OP_WRITE_PROCESS_MEMORY &&
+        blocked_page(target, address, 1, TRUE, &m)) {
+        g_string_append(out, "WriteProcessMemory looks at the first page, ");
+        append_page(out, target, &m);
+        g_string_append(out, ": it makes only PAGE_EXECUTE and PAGE_EXECUTE_READ pages writable "
+                             "for the write, so nothing was written and the count was left alone");
+        return TRUE;
+    }
+    if (status != STATUS_PARTIAL_COPY)
+        return FALSE;
+    gboolean source = blocked_page(read ? target : own, read ? address : buffer, size, FALSE, &m);
+    if (!source && !blocked_page(read ? own : target, read ? buffer : address, size, TRUE, &m))
+        return FALSE;
+    g_string_append(out, "the copy stopped at ");
+    append_page(out, source == read ? target : own, &m);
+    g_string_append(out, source ? ", which cannot be read: a chunk of up to 14 pages is locked "
+                                  "before any of its bytes move, so only the chunks before it "
+                                  "were copied"
+                                : ", which cannot be written (a copy never changes a protection): "
+                                  "the bytes before it were copied");
+    return TRUE;
+}
+
+/* NtQueryVirtualMemory's refusals of the region and image classes. */
+static gboolean query_memory_rule(const VsOp *op, VsStatus status, GString *out)
+{
+    const char *name = op->arg[2] == MemoryRegionInformation  ? "MemoryRegionInformation"
+                       : op->arg[2] == MemoryImageInformation ? "MemoryImageInformation"
+                                                              : NULL;
+    if (!name)
+        return FALSE;
+    if (status == STATUS_INVALID_ADDRESS)
+        g_string_append_printf(out,
+                               "%s describes the allocation holding the address, and none holds "
+                               "0x%" G_GINT64_MODIFIER "X. Instead: MemoryBasicInformation (as "
+                               "VirtualQuery) describes free memory too",
+                               name, op->arg[1]);
+    else if (status == STATUS_INFO_LENGTH_MISMATCH)
+        g_string_append_printf(out,
+                               "%s needs a buffer of at least 24 bytes on x64 (%s), and this one "
+                               "is %" G_GUINT64_FORMAT,
+                               name,
+                               op->arg[2] == MemoryRegionInformation
+                                   ? "MEMORY_REGION_INFORMATION up to its RegionSize"
+                                   : "the whole MEMORY_IMAGE_INFORMATION",
+                               op->arg[3]);
+    else
+        return FALSE;
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
@@ -308,6 +451,12 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
                              "MEM_LARGE_PAGES)");
         return TRUE;
     }
+    if (kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+        return query_memory_rule(op, status, out);
+    if (kind == VS_OP_NT_QUERY_SECTION)
+        return query_section_rule(runner, op, status, out);
+    if (vs_op_spec(kind)->buffer_args)
+        return copy_rule(runner, op, status, out);
     if (placeholder_rule(runner, op, out))
         return TRUE;
     if (status == STATUS_CONFLICTING_ADDRESSES && allocates(kind) && (op_type(op) & MEM_RESERVE))

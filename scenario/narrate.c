@@ -858,9 +858,18 @@ void vs_narrate_events(VsRunner *runner)
         g_string_free(sentence, TRUE);
         return;
     }
+    uint32_t own = vs_process_id(vs_runner_process(runner));
     for (size_t i = 0; i < log->count; i++) {
+        const VsEvent *e = &log->events[i];
+        VsProcess *other = e->pid && e->pid != own && !linux_system(runner)
+                               ? vs_process_by_id(runner->system, e->pid)
+                               : NULL;
         g_string_append(runner->out, "      - ");
-        narrate(runner, &log->events[i], runner->out);
+        /* What a call did in another process's memory (VirtualAllocEx, ReadProcessMemory) says
+         * whose it is (Linux's fork tells its child in its own words). */
+        if (other)
+            g_string_append_printf(runner->out, "in process %s: ", vs_process_name(other));
+        narrate(runner, e, runner->out);
         g_string_append_c(runner->out, '\n');
     }
     if (log->lost)

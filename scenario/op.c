@@ -42,6 +42,12 @@ static const char *const write_watch_fields[] = {
 static const char *const mincore_fields[] = {"Resident", "Pages"};
 static const char *const smaps_fields[] = {
     "Size", "Rss", "Pss", "Anonymous", "LazyFree", "AnonHugePages", "Locked", "lo", "lf", "sl"};
+static const char *const section_basic_fields[] = {"BaseAddress", "Attributes", "Size"};
+static const char *const memory_region_fields[] = {
+    "AllocationBase", "AllocationProtect", "RegionType",     "RegionSize",
+    "CommitSize",     "PartitionId",       "NodePreference",
+};
+static const char *const memory_image_fields[] = {"ImageBase", "SizeOfImage", "ImageFlags"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -59,6 +65,10 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
     [VS_RECORD_MINCORE] = RECORD("mincore vector", mincore_fields),
     [VS_RECORD_SMAPS] = RECORD("smaps", smaps_fields),
+    [VS_RECORD_SECTION_BASIC] = RECORD("SECTION_BASIC_INFORMATION", section_basic_fields),
+    [VS_RECORD_MEMORY_REGION] = RECORD("MEMORY_REGION_INFORMATION", memory_region_fields),
+    [VS_RECORD_MEMORY_IMAGE] = RECORD("MEMORY_IMAGE_INFORMATION", memory_image_fields),
+    [VS_RECORD_BY_CLASS] = {"an information class's structure", NULL, 0},
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -76,6 +86,17 @@ bool vs_op_returns_mbi(VsOpKind kind)
 }
 
 VsRecordKind vs_op_record(VsOpKind kind) { return specs[kind].record; }
+
+VsRecordKind vs_op_record_of(const VsOp *op)
+{
+    if (specs[op->kind].record != VS_RECORD_BY_CLASS)
+        return specs[op->kind].record;
+    switch (op->arg[2]) {
+    case MemoryRegionInformation: return VS_RECORD_MEMORY_REGION;
+    case MemoryImageInformation: return VS_RECORD_MEMORY_IMAGE;
+    default: return VS_RECORD_NONE;
+    }
+}
 
 /* The index of the argument a one-bit mask names, or -1 for none. */
 static int arg_index(uint32_t bits) { return bits ? __builtin_ctz(bits) : -1; }
@@ -127,7 +148,7 @@ bool vs_op_failed(VsOpKind kind, uint64_t ret)
 }
 
 /* The names the language adds to the model's constants: C's and Windows' spellings of a few
- * values, and the information class NtQueryVirtualMemory takes. */
+ * values, and the information classes NtQueryVirtualMemory and NtQuerySection take. */
 static const struct {
     const char *name;
     uint64_t value;
@@ -140,6 +161,11 @@ static const struct {
     {"EXCEPTION_READ_FAULT", VS_READ_ACCESS},
     {"EXCEPTION_WRITE_FAULT", VS_WRITE_ACCESS},
     {"EXCEPTION_EXECUTE_FAULT", VS_EXECUTE_ACCESS},
+    {"MemoryBasicInformation", MemoryBasicInformation},
+    {"MemoryRegionInformation", MemoryRegionInformation},
+    {"MemoryImageInformation", MemoryImageInformation},
+    {"SectionBasicInformation", SectionBasicInformation},
+    {"SectionImageInformation", SectionImageInformation},
 };
 
 bool vs_scenario_constant(const char *name, uint64_t *value)

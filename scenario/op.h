@@ -63,6 +63,11 @@ typedef enum VsRecordKind {
     VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
     VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
     VS_RECORD_SMAPS,           /* one VMA's /proc/PID/smaps counters */
+    VS_RECORD_SECTION_BASIC,   /* SECTION_BASIC_INFORMATION (NtQuerySection) */
+    VS_RECORD_MEMORY_REGION,   /* MEMORY_REGION_INFORMATION (NtQueryVirtualMemory) */
+    VS_RECORD_MEMORY_IMAGE,    /* MEMORY_IMAGE_INFORMATION (NtQueryVirtualMemory) */
+    VS_RECORD_BY_CLASS,        /* the one its information class argument names (a call's row
+                                * only: an outcome holds the record itself) */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in
@@ -73,9 +78,13 @@ typedef struct VsOpSpec {
     uint8_t arity;
     uint32_t ref_args;     /* bit i: argument i is a pointer the caller may pass as &var */
     uint32_t in_refs;      /* of those, the ones read going in (the rest are only written) */
+    uint32_t handle_outs;  /* of those, the ones a call writes a new handle into (each system
+                            * picks its own values: they are paired, not compared) */
     uint32_t address_args; /* bit i: argument i (or the variable behind it) is an address */
     uint32_t handle_args;  /* bit i: argument i is a handle (for a Linux call, a descriptor) */
     uint32_t process_args; /* of those, the process handle naming whose memory the call acts on */
+    uint32_t buffer_args;  /* bit i: argument i is an address in the caller's own memory (a buffer
+                            * the call fills or reads), whatever process the call acts on */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
     uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
@@ -149,8 +158,12 @@ const VsRecordSpec *vs_record_spec(VsRecordKind kind);
 const VsRecordSpec *vs_mbi_spec(void);
 /* Whether a call's value is a MEMORY_BASIC_INFORMATION (VirtualQuery, VirtualQueryEx). */
 bool vs_op_returns_mbi(VsOpKind kind);
-/* The structure a call fills, or VS_RECORD_NONE. */
+/* The structure a call fills, or VS_RECORD_NONE (VS_RECORD_BY_CLASS: see vs_op_record_of). */
 VsRecordKind vs_op_record(VsOpKind kind);
+/* The structure this call fills: for NtQueryVirtualMemory the one its class names
+ * (MemoryRegionInformation, MemoryImageInformation; MemoryBasicInformation is a
+ * MEMORY_BASIC_INFORMATION, as VirtualQuery's), else the call's own. */
+VsRecordKind vs_op_record_of(const VsOp *op);
 
 typedef struct VsOutcome {
     uint64_t ret;

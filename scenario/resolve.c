@@ -408,6 +408,8 @@ static Shape resolve_call(Resolver *r, const VsExpr *e)
     resolve_args(r, spec, e);
     if (vs_op_returns_mbi(kind))
         return (Shape){VS_SHAPE_MBI, VS_RECORD_NONE};
+    if (spec->record == VS_RECORD_BY_CLASS)
+        return unknown; /* the structure depends on the class: its fields are checked as it runs */
     if (spec->record != VS_RECORD_NONE)
         return (Shape){VS_SHAPE_RECORD, spec->record};
     return number;

@@ -215,6 +215,64 @@ VsProcess *vs_handle_process(VsThread *thread, VsHandle handle)
     return entry && entry->type == VS_OBJECT_PROCESS ? entry->object : NULL;
 }
 
+bool vs_handle_access(VsThread *thread, VsHandle handle, uint32_t *access)
+{
+    if (handle == VS_CURRENT_PROCESS) {
+        *access = PROCESS_ALL_ACCESS;
+        return true;
+    }
+    VsHandleEntry *entry = handle_entry(thread, handle);
+    if (entry)
+        *access = entry->access;
+    return entry != NULL;
+}
+
+/* What a handle of process's table names: its entry, or for the pseudo-handle the process itself
+ * with every right. False if it names nothing. */
+static bool resolve_entry(VsProcess *process, VsHandle handle, VsHandleEntry *out)
+{
+    if (handle == VS_CURRENT_PROCESS) {
+        *out = (VsHandleEntry){process, VS_OBJECT_PROCESS, PROCESS_ALL_ACCESS};
+        return true;
+    }
+    VsHandleEntry *entry = handle_entry(vs_process_main_thread(process), handle);
+    if (entry)
+        *out = *entry;
+    return entry != NULL;
+}
+
+/* Models ObDuplicateObject: the source process and handle, then the target process, each process
+ * handle with PROCESS_DUP_HANDLE; the new handle counts as one more handle of a section. The
+ * model keeps no security descriptors, so any access asked is granted. */
+VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle source_handle,
+                             VsHandle target_process, VsHandle *target_handle,
+                             uint32_t desired_access, uint32_t attributes, uint32_t options)
+{
+    (void)attributes; /* OBJ_INHERIT: the model has no child processes to inherit it */
+    VsProcess *source, *target = NULL;
+    VsStatus status = vs_reference_process(caller, source_process, PROCESS_DUP_HANDLE, &source);
+    if (!NT_SUCCESS(status))
+        return status;
+    VsHandleEntry entry;
+    if (!resolve_entry(source, source_handle, &entry))
+        return STATUS_INVALID_HANDLE;
+    if (target_process)
+        status = vs_reference_process(caller, target_process, PROCESS_DUP_HANDLE, &target);
+    if (NT_SUCCESS(status) && target && !target_handle)
+        status = STATUS_ACCESS_VIOLATION;
+    uint32_t access = options & DUPLICATE_SAME_ACCESS ? entry.access : desired_access;
+    if (entry.type == VS_OBJECT_PROCESS && (access & PROCESS_QUERY_INFORMATION))
+        access |= PROCESS_QUERY_LIMITED_INFORMATION; /* as vs_process_open grants it */
+    if (NT_SUCCESS(status) && target)
+        status = vs_handle_insert(vs_process_main_thread(target), entry.type, entry.object, access,
+                                  target_handle);
+    if (NT_SUCCESS(status) && target && entry.type == VS_OBJECT_SECTION)
+        ((VsSection *)entry.object)->handles++;
+    if (options & DUPLICATE_CLOSE_SOURCE)
+        VsNtClose(vs_process_main_thread(source), source_handle);
+    return status;
+}
+
 /* Closing the current-process pseudo-handle does nothing and succeeds, as documented. */
 VsStatus VsNtClose(VsThread *caller, VsHandle handle)
 {

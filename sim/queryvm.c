@@ -1,5 +1,7 @@
 /*
- * queryvm.c - NtQueryVirtualMemory (MemoryBasicInformation): what VirtualQuery reports.
+ * queryvm.c - NtQueryVirtualMemory: what VirtualQuery reports (MemoryBasicInformation), the
+ * allocation holding an address (MemoryRegionInformation), the image it maps
+ * (MemoryImageInformation).
  *
  * Models WRK mm/queryvm.c. A region is recomputed at every query, never stored: starting at the
  * page holding the address, the longest run of pages with the same state and protection inside one
@@ -39,21 +41,59 @@ static void describe_allocated(VsProcess *process, const VsVad *vad, uint64_t vp
     };
 }
 
+/* The size of the class's structure on the architecture, and the least length NtQueryVirtualMemory
+ * takes for it (MEMORY_REGION_INFORMATION: through RegionSize, ntdll test_query_region_information
+ * L2758-2767, older Windows' shorter structure); 0 for a class the model does not answer. */
+static uint64_t class_size(const VsLayout *layout, VsMemoryInformationClass information_class,
+                           uint64_t *least)
+{
+    uint64_t pointer = layout->mbi_size == 48 ? 8 : 4;
+    switch (information_class) {
+    case MemoryBasicInformation: *least = layout->mbi_size; return layout->mbi_size;
+    case MemoryRegionInformation: /* base, protection and type, then four SIZE_Ts */
+        *least = pointer + 8 + pointer;
+        return pointer + 8 + 4 * pointer;
+    case MemoryImageInformation: *least = (4 + 2 * pointer + 7) & ~7ull; return *least;
+    default: *least = 0; return 0;
+    }
+}
+
+/* MemoryRegionInformation: the allocation, not the run of like pages; fields the buffer's length
+ * does not reach are not written (they read 0). Returns the bytes written. */
+static uint64_t describe_region(const VsVad *vad, uint64_t length, uint64_t size,
+                                VsMemoryRegionInformation *info)
+{
+    uint64_t pointer = (size - 8) / 5, through_commit = pointer + 8 + 2 * pointer;
+    *info = (VsMemoryRegionInformation){
+        .AllocationBase = vs_vpn_address(vad->starting_vpn),
+        .AllocationProtect = vs_mm_to_win32(vad->protection),
+        .RegionSize = vs_vpn_address(vad->ending_vpn - vad->starting_vpn + 1),
+    };
+    if (length >= through_commit)
+        info->CommitSize = vs_vpn_address(vad->commit_charge);
+    return length >= size             ? size
+           : length >= through_commit ? through_commit
+                                      : through_commit - pointer;
+}
+
 /*
  * Fills *information for the region holding base_address. Statuses: STATUS_INVALID_INFO_CLASS,
- * STATUS_INFO_LENGTH_MISMATCH (buffer smaller than the architecture's MEMORY_BASIC_INFORMATION),
- * STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER (address above user space),
- * STATUS_INVALID_HANDLE.
+ * STATUS_INFO_LENGTH_MISMATCH (a buffer smaller than the class's structure, the return length
+ * unwritten), STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER (address above user space),
+ * STATUS_INVALID_HANDLE; for the region and image classes STATUS_INVALID_ADDRESS where no
+ * allocation holds the address (nothing written: test_query_region_information L2866-2871,
+ * test_query_image_information L3034-3038). Image information of memory that maps no image is all
+ * zero (L2999-3046, L3156-3197); the model has no image sections yet.
  */
 VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t base_address,
-                                VsMemoryInformationClass information_class,
-                                VsMemoryBasicInformation *information, uint64_t information_length,
-                                uint64_t *return_length)
+                                VsMemoryInformationClass information_class, void *information,
+                                uint64_t information_length, uint64_t *return_length)
 {
     const VsLayout *layout = caller->process->system->layout;
-    if (information_class != MemoryBasicInformation)
+    uint64_t least, size = class_size(layout, information_class, &least);
+    if (!size)
         return STATUS_INVALID_INFO_CLASS;
-    if (information_length < layout->mbi_size)
+    if (information_length < least)
         return STATUS_INFO_LENGTH_MISMATCH;
     if (!information)
         return STATUS_ACCESS_VIOLATION;
@@ -64,13 +104,19 @@ VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
     if (!NT_SUCCESS(status))
         return status;
 
-    uint64_t vpn = vs_vpn(base_address);
+    uint64_t vpn = vs_vpn(base_address), written = size;
     const VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    if (vad)
+    if (information_class != MemoryBasicInformation && !vad)
+        return STATUS_INVALID_ADDRESS;
+    if (information_class == MemoryRegionInformation)
+        written = describe_region(vad, information_length, size, information);
+    else if (information_class == MemoryImageInformation)
+        *(VsMemoryImageInformation *)information = (VsMemoryImageInformation){0};
+    else if (vad)
         describe_allocated(process, vad, vpn, information);
     else
         describe_free(process, vpn, information);
     if (return_length)
-        *return_length = layout->mbi_size;
+        *return_length = written;
     return STATUS_SUCCESS;
 }

@@ -148,6 +148,55 @@ static void test_query_sees_changes_immediately(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* MemoryRegionInformation describes the whole allocation and its commit; the least buffer runs
+ * through RegionSize, and a short one leaves CommitSize unwritten; a free address is
+ * STATUS_INVALID_ADDRESS with nothing written. MemoryImageInformation is zero outside images. */
+static void test_region_and_image_classes(void **state)
+{
+    Fixture *f = *state;
+    uint64_t base = 0, size = KB(64), length = 7;
+    assert_int_equal(nt_alloc(f, &base, &size, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+    size = KB(8);
+    assert_int_equal(nt_alloc(f, &base, &size, MEM_COMMIT, PAGE_READWRITE), STATUS_SUCCESS);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, base + KB(4), KB(4), PAGE_NOACCESS, &old));
+    VsMemoryRegionInformation r;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base + KB(4),
+                                            MemoryRegionInformation, &r, 16, &length),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(length, 7);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base + KB(4),
+                                            MemoryRegionInformation, &r, 48, &length),
+                     STATUS_SUCCESS);
+    assert_int_equal(length, 48);
+    assert_int_equal(r.AllocationBase, base);
+    assert_int_equal(r.RegionSize, KB(64));
+    assert_int_equal(r.CommitSize, KB(8));
+    assert_int_equal(r.AllocationProtect, PAGE_READWRITE);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base,
+                                            MemoryRegionInformation, &r, 24, &length),
+                     STATUS_SUCCESS);
+    assert_int_equal(length, 24);
+    assert_int_equal(r.CommitSize, 0);
+    VsMemoryImageInformation image = {1, 2, 3};
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base,
+                                            MemoryImageInformation, &image, 23, &length),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base,
+                                            MemoryImageInformation, &image, 24, &length),
+                     STATUS_SUCCESS);
+    assert_true(image.ImageBase == 0 && image.SizeOfImage == 0 && image.ImageFlags == 0);
+    length = 7;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base + KB(64),
+                                            MemoryImageInformation, &image, 24, &length),
+                     STATUS_INVALID_ADDRESS);
+    assert_int_equal(
+        VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base, 2, &image, 512, &length),
+        STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(length, 7);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
@@ -160,6 +209,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_walk_covers_user_space, fixture_setup_x86_3gb,
                                         fixture_teardown),
         X64(test_query_errors),
+        X64(test_region_and_image_classes),
         X64(test_query_sees_changes_immediately),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -601,6 +601,51 @@ static void test_random_views(void **state)
     }
 }
 
+/* NtQuerySection checks the class, then the length, then the handle's SECTION_QUERY right, then
+ * (for image information) the section's kind; a failure writes nothing, not even the return
+ * length. A success reads SEC_COMMIT or SEC_RESERVE and the size in whole pages. */
+static void test_query_section(void **state)
+{
+    Fixture *f = *state;
+    uint64_t size = 0x3452, length = 7;
+    VsHandle h;
+    assert_int_equal(VsNtCreateSection(f->thread, &h, SECTION_QUERY | SECTION_MAP_READ, NULL, 0,
+                                       &size, PAGE_READONLY, SEC_RESERVE, VS_NULL_HANDLE),
+                     STATUS_SUCCESS);
+    VsSectionBasicInformation info = {.BaseAddress = 1, .Attributes = 2, .Size = 3};
+    /* An unknown class beats a short buffer; a short buffer beats a bad handle. */
+    assert_int_equal(VsNtQuerySection(f->thread, h, 2, &info, 0, &length),
+                     STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(VsNtQuerySection(f->thread, 0, SectionBasicInformation, &info, 23, &length),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(VsNtQuerySection(f->thread, 0, SectionBasicInformation, &info, 24, &length),
+                     STATUS_INVALID_HANDLE);
+    assert_int_equal(VsNtQuerySection(f->thread, VS_CURRENT_PROCESS, SectionBasicInformation, &info,
+                                      24, &length),
+                     STATUS_OBJECT_TYPE_MISMATCH);
+    assert_int_equal(VsNtQuerySection(f->thread, h, SectionImageInformation, &info, 64, &length),
+                     STATUS_SECTION_NOT_IMAGE);
+    assert_int_equal(length, 7);
+    assert_int_equal(info.Size, 3);
+    assert_int_equal(VsNtQuerySection(f->thread, h, SectionBasicInformation, &info, 4096, &length),
+                     STATUS_SUCCESS);
+    assert_int_equal(length, 24);
+    assert_int_equal(info.BaseAddress, 0);
+    assert_int_equal(info.Attributes, SEC_RESERVE);
+    assert_int_equal(info.Size, 0x4000);
+    assert_true(VsCloseHandle(f->thread, h));
+    /* A handle opened without SECTION_QUERY maps but cannot be queried. */
+    h = VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 4096, "q");
+    VsHandle read_only = VsOpenFileMapping(f->thread, FILE_MAP_READ, false, "q");
+    assert_int_equal(
+        VsNtQuerySection(f->thread, read_only, SectionBasicInformation, &info, 24, NULL),
+        STATUS_ACCESS_DENIED);
+    assert_int_equal(VsNtQuerySection(f->thread, h, SectionBasicInformation, &info, 24, NULL),
+                     STATUS_SUCCESS);
+    assert_int_equal(info.Attributes, SEC_COMMIT);
+    CHECK_INVARIANTS(f);
+}
+
 #define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
 
 int main(void)
@@ -608,6 +653,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         SMALL(test_create_rules_and_commit),
         SMALL(test_names),
+        SMALL(test_query_section),
         SMALL(test_view_rules),
         cmocka_unit_test_setup_teardown(test_view_base_rules_x64, fixture_setup_x64,
                                         fixture_teardown),

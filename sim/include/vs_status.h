@@ -45,6 +45,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \
     XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
+    XX(ERROR_PARTIAL_COPY, 299)                                                                    \
     XX(ERROR_FILE_INVALID, 1006)                                                                   \
     XX(ERROR_SWAPERROR, 999)                                                                       \
     XX(ERROR_MAPPED_ALIGNMENT, 1132)                                                               \
@@ -65,6 +66,8 @@ typedef uint32_t VsStatus;
        "An object of that name existed already: it was opened instead of created.")                \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, 0x80000001u,                                      \
        "The access touched a guard page; the guard is now gone.")                                  \
+    XX(STATUS_PARTIAL_COPY, 0x8000000Du, ERROR_PARTIAL_COPY,                                       \
+       "Only part of the memory could be copied: a page on the way could not be read or written.") \
     XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
        "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \
@@ -110,6 +113,8 @@ typedef uint32_t VsStatus;
        "A page in the range is reserved but not committed.")                                       \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")                \
+    XX(STATUS_SECTION_NOT_IMAGE, 0xC0000049u, ERROR_INVALID_PARAMETER,                             \
+       "The section is a data section, not an executable image.")                                  \
     XX(STATUS_END_OF_FILE, 0xC0000011u, ERROR_HANDLE_EOF,                                          \
        "The offset is at or past the end of the file.")                                            \
     XX(STATUS_MAPPED_FILE_SIZE_ZERO, 0xC000011Eu, ERROR_FILE_INVALID,                              \
@@ -172,6 +177,8 @@ typedef uint32_t VsStatus;
        "The ninth parameter is not valid.")                                                        \
     XX(STATUS_COMMITMENT_LIMIT, 0xC000012Du, ERROR_COMMITMENT_LIMIT,                               \
        "Committing this memory would exceed the system commit limit.")                             \
+    XX(STATUS_INVALID_ADDRESS, 0xC0000141u, ERROR_INVALID_ADDRESS,                                 \
+       "No allocation holds this address.")                                                        \
     XX(STATUS_MAPPED_ALIGNMENT, 0xC0000220u, ERROR_MAPPED_ALIGNMENT,                               \
        "A view's base address and offset must be multiples of the allocation granularity (64 "     \
        "KB).")

@@ -1,6 +1,7 @@
 /*
  * memory.c - the Win32 memory calls: VirtualAlloc(Ex, 2), VirtualFree(Ex), VirtualProtect(Ex),
- * VirtualQuery(Ex), VirtualLock, VirtualUnlock, GetWriteWatch and ResetWriteWatch.
+ * VirtualQuery(Ex), VirtualLock, VirtualUnlock, GetWriteWatch and ResetWriteWatch,
+ * ReadProcessMemory and WriteProcessMemory.
  *
  * Models dlls/kernelbase/memory.c as Windows behaves (Wine reproduces it): each wrapper calls the
  * NT routine for the current or a given process and, on failure, stores the status's Win32 error as
@@ -149,4 +150,62 @@ uint32_t VsResetWriteWatch(VsThread *thread, uint64_t base, uint64_t size)
         return 0;
     vs_set_last_nt_error(thread, status);
     return UINT32_MAX;
+}
+
+bool VsReadProcessMemory(VsThread *thread, VsHandle process, uint64_t address, uint64_t buffer,
+                         uint64_t size, uint64_t *read)
+{
+    VsStatus status = VsNtReadVirtualMemory(thread, process, address, buffer, size, read);
+    if (!NT_SUCCESS(status))
+        vs_set_last_nt_error(thread, status);
+    return NT_SUCCESS(status);
+}
+
+/* The code-patching path of WriteProcessMemory: the pages of the range inside the first region
+ * (m) are made writable (PAGE_EXECUTE_READWRITE for private memory, PAGE_EXECUTE_WRITECOPY for a
+ * view), written, and given their old protection back. */
+static VsStatus write_executable(VsThread *thread, VsHandle process, uint64_t address,
+                                 uint64_t buffer, uint64_t size, uint64_t *written,
+                                 const VsMemoryBasicInformation *m)
+{
+    uint64_t base = address & ~(VS_PAGE_SIZE - 1);
+    uint64_t region =
+        ((address & (VS_PAGE_SIZE - 1)) + size + VS_PAGE_SIZE - 1) & ~(VS_PAGE_SIZE - 1);
+    uint64_t region_end = m->BaseAddress + m->RegionSize;
+    if (region > region_end - base)
+        region = region_end - base;
+    uint32_t writable = m->Type == MEM_PRIVATE ? PAGE_EXECUTE_READWRITE : PAGE_EXECUTE_WRITECOPY;
+    uint32_t old = 0, ignored = 0;
+    VsStatus status = VsNtProtectVirtualMemory(thread, process, &base, &region, writable, &old);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = VsNtWriteVirtualMemory(thread, process, address, buffer, size, written);
+    VsNtProtectVirtualMemory(thread, process, &base, &region, old, &ignored);
+    return status;
+}
+
+/* WriteProcessMemory (kernelbase): what the first region's protection allows decides the way. */
+bool VsWriteProcessMemory(VsThread *thread, VsHandle process, uint64_t address, uint64_t buffer,
+                          uint64_t size, uint64_t *written)
+{
+    VsMemoryBasicInformation m;
+    if (!VsVirtualQueryEx(thread, process, address, &m, sizeof m))
+        return false;
+    VsStatus status;
+    switch (m.Protect & ~(uint32_t)(PAGE_GUARD | PAGE_NOCACHE)) {
+    case PAGE_READWRITE:
+    case PAGE_WRITECOPY:
+    case PAGE_EXECUTE_READWRITE:
+    case PAGE_EXECUTE_WRITECOPY:
+        status = VsNtWriteVirtualMemory(thread, process, address, buffer, size, written);
+        break;
+    case PAGE_EXECUTE:
+    case PAGE_EXECUTE_READ:
+        status = write_executable(thread, process, address, buffer, size, written, &m);
+        break;
+    default: status = STATUS_ACCESS_VIOLATION; break; /* not writable: the count is untouched */
+    }
+    if (!NT_SUCCESS(status))
+        vs_set_last_nt_error(thread, status);
+    return NT_SUCCESS(status);
 }

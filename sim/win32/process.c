@@ -1,6 +1,6 @@
 /*
  * process.c - the calling process and others: GetCurrentProcess, GetCurrentProcessId, OpenProcess,
- * CloseHandle, and GetSystemInfo.
+ * CloseHandle, DuplicateHandle, and GetSystemInfo.
  *
  * Models kernelbase's wrappers over the process and handle services (NtOpenProcess, NtClose) and
  * over the system's fixed facts (GetSystemInfo reads the layout; it cannot fail).
@@ -33,6 +33,19 @@ bool VsCloseHandle(VsThread *thread, VsHandle handle)
         return false;
     }
     return true;
+}
+
+bool VsDuplicateHandle(VsThread *thread, VsHandle source_process, VsHandle source_handle,
+                       VsHandle target_process, VsHandle *target_handle, uint32_t access,
+                       bool inherit, uint32_t options)
+{
+    const uint32_t obj_inherit = 0x2;
+    VsStatus status =
+        VsNtDuplicateObject(thread, source_process, source_handle, target_process, target_handle,
+                            access, inherit ? obj_inherit : 0, options);
+    if (!NT_SUCCESS(status))
+        vs_set_last_nt_error(thread, status);
+    return NT_SUCCESS(status);
 }
 
 /* GetSystemInfo reads the architecture's fixed layout; it cannot fail. */

@@ -123,6 +123,16 @@ static const char *out_name(const VsOp *op, int i)
         return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
     if (op->kind == VS_OP_NT_MAP_VIEW)
         return i == 2 ? "BaseAddress" : i == 5 ? "SectionOffset" : "ViewSize";
+    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+        return "ReturnLength";
+    if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
+        return i == 0 ? "SectionHandle" : "MaximumSize";
+    if (op->kind == VS_OP_READ_PROCESS_MEMORY || op->kind == VS_OP_NT_READ_VIRTUAL_MEMORY)
+        return "NumberOfBytesRead";
+    if (op->kind == VS_OP_WRITE_PROCESS_MEMORY || op->kind == VS_OP_NT_WRITE_VIRTUAL_MEMORY)
+        return "NumberOfBytesWritten";
+    if (op->kind == VS_OP_DUPLICATE_HANDLE)
+        return "TargetHandle";
     return i == 1 ? "BaseAddress" : "RegionSize";
 }
 
@@ -140,7 +150,11 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
     for (int i = 0; i < spec->arity; i++) {
         if (!(both & (1u << i)))
             continue;
-        if (spec->address_args & (1u << i)) {
+        if (spec->handle_outs & (1u << i)) {
+            /* A new handle: each system picks its own value. */
+            if (vs_win32_succeeded(op, model))
+                vs_values_relate(relations->handles, model->out[i], other->out[i]);
+        } else if (spec->address_args & (1u << i)) {
             /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
             gboolean chosen =
                 (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) && op->arg[i] == 0;
@@ -176,9 +190,9 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
 }
 
 /* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
- * its NUMA node), GetWriteWatch's answer (addresses through the pairs). Process counters and the
- * machine's memory status describe a different process and machine in each system, so only the
- * call's result is compared for them. */
+ * its NUMA node), a section's basic information, GetWriteWatch's answer (addresses through the
+ * pairs). Process counters and the machine's memory status describe a different process and machine
+ * in each system, so only the call's result is compared for them. */
 static void compare_record(VsRelations *relations, const VsOutcome *model, const VsOutcome *other,
                            GPtrArray *divergences)
 {
@@ -195,9 +209,19 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
                             other->fields[2 + i], FALSE, 0);
         return;
     }
-    if (model->record != VS_RECORD_WORKING_SET_EX)
-        return;
     const VsRecordSpec *spec = vs_record_spec(model->record);
+    if (model->record == VS_RECORD_MEMORY_REGION || model->record == VS_RECORD_MEMORY_IMAGE) {
+        /* The base through the pairs; a region's partition and NUMA node are each machine's. */
+        compare_address(relations, divergences, spec->fields[0], model->fields[0], other->fields[0],
+                        FALSE, 0);
+        uint32_t last = model->record == VS_RECORD_MEMORY_REGION ? 5 : spec->count;
+        for (uint32_t i = 1; i < last; i++)
+            if (model->fields[i] != other->fields[i])
+                vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+        return;
+    }
+    if (model->record != VS_RECORD_WORKING_SET_EX && model->record != VS_RECORD_SECTION_BASIC)
+        return;
     for (uint32_t i = 0; i < spec->count; i++)
         if (strcmp(spec->fields[i], "Node") != 0 && model->fields[i] != other->fields[i])
             vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);

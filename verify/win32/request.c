@@ -102,24 +102,30 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
             outcome->exception_access = (uint32_t)extra[0];
         return;
     }
-    VsRecordKind record = vs_op_record(op->kind);
-    if (record != VS_RECORD_NONE) {
-        /* GetWriteWatch returns 0 on success; the others a BOOL. */
-        gboolean ok = op->kind == VS_OP_GET_WRITE_WATCH ? outcome->ret == 0 : outcome->ret != 0;
-        if (ok && count >= vs_record_spec(record)->count) {
-            outcome->record = record;
-            memcpy(outcome->fields, extra, vs_record_spec(record)->count * sizeof *extra);
-        }
-        return;
-    }
     /* Out-parameters come in argument order, one per by-reference-capable argument, as the call
-     * left them, whether it succeeded or failed (a call that raised answers none). */
+     * left them, whether it succeeded or failed (a call that raised answers none); then the
+     * structure the call fills, when it succeeded. */
     guint next = 0;
     for (int i = 0; i < spec->arity && next < count; i++)
         if (spec->ref_args & (1u << i)) {
             outcome->out[i] = extra[next++];
             outcome->out_written |= op->by_ref & (1u << i);
         }
+    VsRecordKind record = vs_op_record_of(op);
+    gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
+                                                    : !vs_op_failed(op->kind, outcome->ret);
+    if (ok && op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY && op->arg[2] == MemoryBasicInformation &&
+        count - next >= 7) {
+        const guint64 *m = extra + next;
+        outcome->has_mbi = TRUE;
+        outcome->mbi = (VsMemoryBasicInformation){
+            m[0], m[1], (uint32_t)m[2], m[3], (uint32_t)m[4], (uint32_t)m[5], (uint32_t)m[6]};
+        return;
+    }
+    if (record != VS_RECORD_NONE && ok && count - next >= vs_record_spec(record)->count) {
+        outcome->record = record;
+        memcpy(outcome->fields, extra + next, vs_record_spec(record)->count * sizeof *extra);
+    }
 }
 
 gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error)

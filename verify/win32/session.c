@@ -361,6 +361,10 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     memset(judgement, 0, sizeof *judgement);
     VsOp translated;
     vs_relations_translate(&view, op, &translated);
+    /* A buffer is in the caller's own memory, whatever process the call acts on. */
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if (vs_op_spec(op->kind)->buffer_args & (1u << i))
+            translated.arg[i] = vs_relations_to_other(&side->relations, op->arg[i]);
     VsOutcome other;
     VsJudging v;
     vs_judging_init(&v);

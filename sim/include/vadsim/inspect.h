@@ -219,6 +219,9 @@ bool vs_section_subsection(const VsSection *section, uint32_t index, VsSubsectio
 /* The subsection holding page index of an image section, or false. */
 bool vs_section_subsection_at(const VsSection *section, uint64_t index, VsSubsectionInfo *out);
 
+/* The rights a handle of the thread's process carries (HANDLE_TABLE_ENTRY GrantedAccess); false
+ * when the handle names nothing. The pseudo-handle for the current process carries them all. */
+bool vs_handle_access(VsThread *thread, VsHandle handle, uint32_t *access);
 /* The section a handle of the thread's process names (no rights needed), or NULL. */
 const VsSection *vs_handle_section(VsThread *thread, VsHandle handle);
 const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id);

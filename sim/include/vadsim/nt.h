@@ -130,15 +130,18 @@
     XX(PAGE_NOCACHE, 0x200u)                                                                       \
     XX(PAGE_WRITECOMBINE, 0x400u)
 
-/* XX(name, value): process access rights (winnt.h). */
+/* XX(name, value): process access rights (winnt.h), and DuplicateHandle's options. */
 #define VS_PROCESS_ACCESS_MAP(XX)                                                                  \
     XX(PROCESS_VM_OPERATION, 0x0008u)                                                              \
+    XX(PROCESS_DUP_HANDLE, 0x0040u)                                                                \
     XX(PROCESS_VM_READ, 0x0010u)                                                                   \
     XX(PROCESS_VM_WRITE, 0x0020u)                                                                  \
     XX(PROCESS_SET_QUOTA, 0x0100u)                                                                 \
     XX(PROCESS_QUERY_INFORMATION, 0x0400u)                                                         \
     XX(PROCESS_QUERY_LIMITED_INFORMATION, 0x1000u)                                                 \
-    XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)
+    XX(PROCESS_ALL_ACCESS, 0x001FFFFFu)                                                            \
+    XX(DUPLICATE_CLOSE_SOURCE, 0x0001u)                                                            \
+    XX(DUPLICATE_SAME_ACCESS, 0x0002u)
 
 /* XX(name, value): the placeholder flags (Windows 10 1803) and the MEM_EXTENDED_PARAMETER types.
  * Their values overlap others' (MEM_REPLACE_PLACEHOLDER is MEM_DECOMMIT's bit,
@@ -297,11 +300,21 @@ VsStatus vs_ldr_unload_dll(VsThread *caller, uint64_t base);
 VsStatus vs_process_open(VsThread *caller, VsProcess *target, uint32_t access, VsHandle *handle);
 /* The process a handle in thread's process's table names (the pseudo-handle: its own), or NULL. */
 VsProcess *vs_handle_process(VsThread *thread, VsHandle handle);
+/* NtDuplicateObject: a handle in target_process's table to the object source_handle names in
+ * source_process's (both process handles need PROCESS_DUP_HANDLE), with desired_access, or with
+ * the source's rights (DUPLICATE_SAME_ACCESS); DUPLICATE_CLOSE_SOURCE closes the source handle,
+ * whatever else happens. The pseudo-handle as the source names the source process itself. */
+VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle source_handle,
+                             VsHandle target_process, VsHandle *target_handle,
+                             uint32_t desired_access, uint32_t attributes, uint32_t options);
 
 /* ---- The NT layer (ntdll -> kernel): returns NTSTATUS --------------------------------------- */
 
+/* NtQueryVirtualMemory's information classes the model answers (MEMORY_INFORMATION_CLASS). */
 typedef enum VsMemoryInformationClass {
     MemoryBasicInformation = 0,
+    MemoryRegionInformation = 3,
+    MemoryImageInformation = 6,
 } VsMemoryInformationClass;
 
 /*
@@ -359,11 +372,47 @@ VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process, uint64_
 VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                   uint64_t *region_size, uint32_t new_protect,
                                   uint32_t *old_protect);
+/* MEMORY_REGION_INFORMATION (Windows 10 2004's, 48 bytes on x64): the whole allocation holding
+ * an address. RegionType's flags (Private, MappedDataFile, ...) read 0, as Windows reports them;
+ * CommitSize is the allocation's commit charge (a copy-on-write view's whole size, 0 for a shared
+ * view of a section). */
+typedef struct VsMemoryRegionInformation {
+    uint64_t AllocationBase;
+    uint32_t AllocationProtect;
+    uint32_t RegionType;
+    uint64_t RegionSize;
+    uint64_t CommitSize;
+    uint64_t PartitionId;
+    uint64_t NodePreference;
+} VsMemoryRegionInformation;
+
+/* MEMORY_IMAGE_INFORMATION: the image a view maps; all 0 for memory that is no image. */
+typedef struct VsMemoryImageInformation {
+    uint64_t ImageBase;
+    uint64_t SizeOfImage;
+    uint32_t ImageFlags; /* ImagePartialMap 1, ImageNotExecutable 2, ImageSigningLevel 4 bits */
+} VsMemoryImageInformation;
+
+/* NtQueryVirtualMemory (queryvm.c): information is the class's structure (a
+ * VsMemoryBasicInformation, VsMemoryRegionInformation or VsMemoryImageInformation) and
+ * information_length the caller's buffer's size; *return_length (when given) the bytes written. */
 VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process, uint64_t base_address,
-                                VsMemoryInformationClass information_class,
-                                VsMemoryBasicInformation *information, uint64_t information_length,
-                                uint64_t *return_length);
+                                VsMemoryInformationClass information_class, void *information,
+                                uint64_t information_length, uint64_t *return_length);
 VsStatus VsNtClose(VsThread *caller, VsHandle handle);
+
+/* ---- Another process's memory (readwrt.c) ---------------------------------------------------- */
+
+/*
+ * NtReadVirtualMemory copies size bytes at base in the process into buffer in the caller's own
+ * address space, NtWriteVirtualMemory from buffer to base; the handle needs PROCESS_VM_READ or
+ * PROCESS_VM_WRITE. *bytes (when given) gets what was copied: STATUS_PARTIAL_COPY says the copy
+ * stopped at a page it could not read or write. See readwrt.c for the rules.
+ */
+VsStatus VsNtReadVirtualMemory(VsThread *caller, VsHandle process, uint64_t base, uint64_t buffer,
+                               uint64_t size, uint64_t *bytes);
+VsStatus VsNtWriteVirtualMemory(VsThread *caller, VsHandle process, uint64_t base, uint64_t buffer,
+                                uint64_t size, uint64_t *bytes);
 
 /* ---- Sections and views (section.c, mapview.c) ----------------------------------------------- */
 
@@ -393,6 +442,31 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section, VsHandle pro
                                 uint32_t win32_protect, const VsMemExtendedParameter *parameters,
                                 uint32_t parameter_count);
 VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address);
+
+/* NtQuerySection's information classes (SECTION_INFORMATION_CLASS) and the sizes of what they
+ * fill on x64: SECTION_BASIC_INFORMATION and SECTION_IMAGE_INFORMATION. */
+typedef enum VsSectionInformationClass {
+    SectionBasicInformation = 0,
+    SectionImageInformation = 1,
+} VsSectionInformationClass;
+#define VS_SECTION_BASIC_INFORMATION_SIZE 24u
+#define VS_SECTION_IMAGE_INFORMATION_SIZE 64u
+
+/* SECTION_BASIC_INFORMATION: BaseAddress is always NULL (the field is a relic of based sections);
+ * Attributes the section's SEC_* kind (SEC_FILE for a file's section, whatever was asked); Size
+ * the section's size in bytes (a pagefile section's in whole pages). */
+typedef struct VsSectionBasicInformation {
+    uint64_t BaseAddress;
+    uint32_t Attributes;
+    uint64_t Size;
+} VsSectionBasicInformation;
+
+/* NtQuerySection (querysec.c): information_length is the caller's buffer size; *return_length
+ * (when given) gets the bytes written. */
+VsStatus VsNtQuerySection(VsThread *caller, VsHandle section,
+                          VsSectionInformationClass information_class,
+                          VsSectionBasicInformation *information, uint64_t information_length,
+                          uint64_t *return_length);
 VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
                                   uint32_t flags);
 

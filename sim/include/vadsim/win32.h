@@ -112,6 +112,11 @@ bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size);
  * from STATUS_INVALID_CID). GetCurrentProcessId: the caller's process id. */
 VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid);
 uint32_t VsGetCurrentProcessId(const VsThread *thread);
+/* DuplicateHandle: NtDuplicateObject, inherit as OBJ_INHERIT; *target_handle gets the new handle.
+ */
+bool VsDuplicateHandle(VsThread *thread, VsHandle source_process, VsHandle source_handle,
+                       VsHandle target_process, VsHandle *target_handle, uint32_t access,
+                       bool inherit, uint32_t options);
 
 /* ---- Working sets and memory status (kernelbase and psapi) ----------------------------------- */
 
@@ -160,5 +165,16 @@ bool VsVirtualUnlock(VsThread *thread, uint64_t address, uint64_t size);
 uint32_t VsGetWriteWatch(VsThread *thread, uint32_t flags, uint64_t base, uint64_t size,
                          uint64_t *addresses, uint64_t *count, uint32_t *granularity);
 uint32_t VsResetWriteWatch(VsThread *thread, uint64_t base, uint64_t size);
+
+/* ---- Another process's memory ---------------------------------------------------------------- */
+
+/* ReadProcessMemory: NtReadVirtualMemory, its count always written back. WriteProcessMemory asks
+ * VirtualQueryEx first and by the first region's protection writes at once (writable pages),
+ * makes an executable range writable around the write (the code-patching path), or refuses
+ * (ERROR_NOACCESS, the count untouched). buffer is an address in the caller. */
+bool VsReadProcessMemory(VsThread *thread, VsHandle process, uint64_t address, uint64_t buffer,
+                         uint64_t size, uint64_t *read);
+bool VsWriteProcessMemory(VsThread *thread, VsHandle process, uint64_t address, uint64_t buffer,
+                          uint64_t size, uint64_t *written);
 
 #endif /* VADSIM_WIN32_H */

@@ -211,6 +211,20 @@ def sec(value):
     return " | ".join(names) if names else "0"
 
 
+def section_attributes(which, flags):
+    """What NtQuerySection reports of a section the table creates (its attrs column, L1488-1536):
+    a page-file section its flags, SEC_COMMIT when none was given; a file's section SEC_FILE in
+    place of SEC_RESERVE or SEC_COMMIT, the caching flag kept."""
+    if which == 0:
+        return flags or SEC_COMMIT
+    return SEC_FILE | (flags & (SEC_NOCACHE | SEC_WRITECOMBINE))
+
+
+def wrap_attributes(value):
+    text = sec(value)
+    return "(%s)" % text if "|" in text else text
+
+
 def createfilemapping():
     lines = ['title "kernel32 test_CreateFileMapping: names, and the SEC_ flags"', "system x64", "",
              'step "Section names are case-sensitive"',
@@ -285,10 +299,14 @@ def createfilemapping():
                                                                                   where, error))
             lines.append("expect h == NULL && GetLastError() == %s" % error)
         else:
-            lines.insert(-2, "# L1589-1595, L1601-1610, row %d: %s on %s is created, last error 0 "
-                             "(its attributes, L1612-1623, need NtQuerySection)." %
-                         (row, sec(flags) if flags else "no SEC_ flag", where))
-            lines.append("expect h != NULL && GetLastError() == 0 && CloseHandle(h)")
+            lines.insert(-2, "# L1589-1595, L1601-1623, row %d: %s on %s is created, last error 0, "
+                             "and NtQuerySection reads its attributes as %s." %
+                         (row, sec(flags) if flags else "no SEC_ flag", where,
+                          sec(section_attributes(which, flags))))
+            lines.append("expect h != NULL && GetLastError() == 0")
+            lines.append("expect NtQuerySection(h, SectionBasicInformation, 24, NULL).Attributes == "
+                         "%s" % wrap_attributes(section_attributes(which, flags)))
+            lines.append("expect CloseHandle(h)")
     lines += ["# L1625: the file closed. (Rows 37-43 map kernel32.dll, an image.)",
               "expect CloseHandle(f)"]
     write("createfilemapping.vsim", "test_CreateFileMapping (lines 1481-1628)", "", lines)
@@ -581,14 +599,23 @@ def mapping(lines, handle, readonly):
             continue
         if section in (NOACCESS, EXECUTE):
             lines.insert(-2, "# test_mapping L4047-4050, %s: no section has this protection: "
-                             "ERROR_INVALID_PARAMETER%s." % (
-                                 "L4063-4069" if section == NOACCESS else "L4083-4089",
-                                 " (the no-access handle the test then makes needs "
-                                 "DuplicateHandle)" if section == NOACCESS else ""))
+                             "ERROR_INVALID_PARAMETER." % (
+                                 "L4063-4069" if section == NOACCESS else "L4083-4089"))
             lines.append("expect h == NULL && GetLastError() == ERROR_INVALID_PARAMETER")
-            continue
-        lines.insert(-2, "# test_mapping L4047-4050, L4114: created.")
-        lines.append("expect h != NULL")
+            if section == EXECUTE:
+                continue
+            lines += ["# L4071-4081: a read-only section of one page, and a duplicate of its "
+                      "handle with no rights at all, which stands for it from here.",
+                      "SetLastError(0xdeadbeef)",
+                      "h0 = CreateFileMapping(%s, NULL, PAGE_READONLY | SEC_COMMIT, 0, 0x1000, "
+                      "NULL)" % handle,
+                      "expect h0 != NULL",
+                      "h = 0",
+                      "expect DuplicateHandle(GetCurrentProcess(), h0, GetCurrentProcess(), &h, 0, "
+                      "FALSE, 0) && CloseHandle(h0)"]
+        else:
+            lines.insert(-2, "# test_mapping L4047-4050, L4114: created.")
+            lines.append("expect h != NULL")
         for access in ACCESSES:
             map_one(lines, section, access, anonymous)
         lines.append("# L4338: closed.")

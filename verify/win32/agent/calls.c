@@ -209,6 +209,108 @@ static void do_write_watch(const AgentRequest *r)
 }
 
 /* Up to three numbers of a version such as "10.0" or "8.0.2" (Wine's), as 10 0 0. */
+/* The NT name kernelbase gives a Win32 object name (BaseFormatObjectAttributes): "Global\\X" is
+ * \BaseNamedObjects\X, "Local\\X" or a bare "X" the caller's session's
+ * \Sessions\N\BaseNamedObjects\X (session 0's is \BaseNamedObjects). */
+static void nt_object_name(const char *name, WCHAR *out, size_t room)
+{
+    DWORD session = 0;
+    ProcessIdToSessionId(GetCurrentProcessId(), &session);
+    char path[400];
+    if (strncmp(name, "Global\\", 7) == 0)
+        snprintf(path, sizeof path, "\\BaseNamedObjects\\%s", name + 7);
+    else {
+        const char *rest = strncmp(name, "Local\\", 6) == 0 ? name + 6 : name;
+        if (session)
+            snprintf(path, sizeof path, "\\Sessions\\%lu\\BaseNamedObjects\\%s",
+                     (unsigned long)session, rest);
+        else
+            snprintf(path, sizeof path, "\\BaseNamedObjects\\%s", rest);
+    }
+    MultiByteToWideChar(CP_ACP, 0, path, -1, out, (int)room);
+}
+
+/* OBJECT_ATTRIBUTES naming an object, with the storage its name needs. */
+typedef struct ObjectName {
+    AgentObjectAttributes attributes;
+    AgentUnicodeString string;
+    WCHAR buffer[400];
+} ObjectName;
+
+/* Object attributes naming r's string argument, compared case-sensitively as kernelbase's names
+ * are (no OBJ_CASE_INSENSITIVE), or NULL for no name. */
+static AgentObjectAttributes *object_attributes(const AgentRequest *r, int given, ObjectName *name)
+{
+    if (!given)
+        return NULL;
+    nt_object_name(r->text, name->buffer, sizeof name->buffer / sizeof name->buffer[0]);
+    size_t length = wcslen(name->buffer) * sizeof(WCHAR);
+    name->string =
+        (AgentUnicodeString){(USHORT)length, (USHORT)(length + sizeof(WCHAR)), name->buffer};
+    name->attributes =
+        (AgentObjectAttributes){sizeof name->attributes, NULL, &name->string, 0, NULL, NULL};
+    return &name->attributes;
+}
+
+/* NtCreateSection byref_h h access name byref_size size protect attributes file, and
+ * NtOpenSection byref_h h access name: the status, then the handle (and NtCreateSection's size)
+ * as the call left them. */
+static void do_nt_section(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    int create = r->count == 9;
+    if (create ? !nt.create_section : !nt.open_section) {
+        refuse_unknown(r);
+        return;
+    }
+    ObjectName name;
+    HANDLE h = H(v[1]);
+    AgentObjectAttributes *attributes = object_attributes(r, (int)v[3], &name);
+    LARGE_INTEGER size = {.QuadPart = create ? (LONGLONG)v[5] : 0};
+    LONG status = create ? nt.create_section(v[0] ? &h : NULL, (ULONG)v[2], attributes,
+                                             v[4] ? &size : NULL, (ULONG)v[6], (ULONG)v[7], H(v[8]))
+                         : nt.open_section(v[0] ? &h : NULL, (ULONG)v[2], attributes);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)h);
+    if (create)
+        answer_more((uint64_t)size.QuadPart);
+    answer_end();
+}
+
+/* NtQuerySection section class length byref_retlen retlen: the status, the return length as the
+ * call left it, then on success SECTION_BASIC_INFORMATION's fields. The buffer is the agent's,
+ * larger than any length the language passes it that NtQuerySection accepts; a length past it is
+ * refused rather than let the call write beyond. */
+static void do_nt_query_section(const AgentRequest *r)
+{
+    struct {
+        PVOID BaseAddress;
+        ULONG Attributes;
+        LARGE_INTEGER Size;
+        BYTE rest[256]; /* room for SECTION_IMAGE_INFORMATION and a longer length */
+    } info;
+    if (!nt.query_section) {
+        refuse_unknown(r);
+        return;
+    }
+    if (r->v[2] > sizeof info) {
+        refuse("the buffer is smaller than the length: ", r->name);
+        return;
+    }
+    memset(&info, 0, sizeof info);
+    SIZE_T length = r->v[4];
+    LONG status =
+        nt.query_section(H(r->v[0]), (ULONG)r->v[1], &info, r->v[2], r->v[3] ? &length : NULL);
+    answer_start((uint32_t)status);
+    answer_more(length);
+    if (status >= 0 && r->v[1] == 0) {
+        answer_more((uint64_t)(uintptr_t)info.BaseAddress);
+        answer_more(info.Attributes);
+        answer_more((uint64_t)info.Size.QuadPart);
+    }
+    answer_end();
+}
+
 static void answer_version(const char *text)
 {
     for (int i = 0; i < 3; i++) {
@@ -390,6 +492,90 @@ static void call_map_view_of_file_3_from_app(const AgentRequest *r)
     if (f)
         answer(pointer(f(H(v[0]), H(v[1]), P(v[2]), v[3], v[4], (ULONG)v[5], (ULONG)v[6],
                          window(r, v[7] != 0, &requirements, &parameter), (ULONG)v[8])));
+}
+
+/* NtQueryVirtualMemory h address class length byref_retlen retlen: the status, the return length
+ * as the call left it, then on success the class's structure: MEMORY_BASIC_INFORMATION's,
+ * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (x64 layouts). A length past
+ * the agent's buffer is refused. */
+static void do_nt_query_virtual_memory(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    uint64_t buffer[32];
+    if (!nt.query_memory) {
+        refuse_unknown(r);
+        return;
+    }
+    if (v[3] > sizeof buffer) {
+        refuse("the buffer is smaller than the length: ", r->name);
+        return;
+    }
+    memset(buffer, 0, sizeof buffer);
+    SIZE_T length = v[5];
+    LONG status =
+        nt.query_memory(H(v[0]), P(v[1]), (ULONG)v[2], buffer, v[3], v[4] ? &length : NULL);
+    answer_start((uint32_t)status);
+    answer_more(length);
+    if (status >= 0 && v[2] == 0)
+        answer_mbi((const MEMORY_BASIC_INFORMATION *)buffer);
+    if (status >= 0 && v[2] == 3) { /* base, protect|type, size, commit, partition, node */
+        const uint32_t *words = (const uint32_t *)&buffer[1];
+        answer_more(buffer[0]);
+        answer_more(words[0]);
+        answer_more(words[1]);
+        for (int i = 2; i < 6; i++)
+            answer_more(buffer[i]);
+    }
+    if (status >= 0 && v[2] == 6) { /* base, size, flags */
+        answer_more(buffer[0]);
+        answer_more(buffer[1]);
+        answer_more((uint32_t)buffer[2]);
+    }
+    answer_end();
+}
+
+/* ---- Another process's memory ---------------------------------------------------------------- */
+
+/* ReadProcessMemory, WriteProcessMemory and their NT calls: h address buffer size byref_n n. The
+ * answer: the BOOL or the status, then the count as the call left it (the variable's value when
+ * it did not write it). */
+static void copy_memory(const AgentRequest *r, int write, int native)
+{
+    const uint64_t *v = r->v;
+    SIZE_T count = v[5];
+    SIZE_T *out = v[4] ? &count : NULL;
+    uint64_t ret;
+    if (native) {
+        NtCopyVirtualMemoryFn call = write ? nt.write_memory : nt.read_memory;
+        if (!call) {
+            refuse_unknown(r);
+            return;
+        }
+        ret = (uint32_t)call(H(v[0]), P(v[1]), P(v[2]), v[3], out);
+    } else {
+        ret = write ? WriteProcessMemory(H(v[0]), P(v[1]), P(v[2]), v[3], out)
+                    : ReadProcessMemory(H(v[0]), P(v[1]), P(v[2]), v[3], out);
+    }
+    answer_start(ret);
+    answer_more(count);
+    answer_end();
+}
+
+static void call_read_process_memory(const AgentRequest *r) { copy_memory(r, 0, 0); }
+static void call_write_process_memory(const AgentRequest *r) { copy_memory(r, 1, 0); }
+static void call_nt_read_virtual_memory(const AgentRequest *r) { copy_memory(r, 0, 1); }
+static void call_nt_write_virtual_memory(const AgentRequest *r) { copy_memory(r, 1, 1); }
+
+/* DuplicateHandle source_process source target_process byref_h h access inherit options */
+static void call_duplicate_handle(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    HANDLE h = H(v[4]);
+    BOOL ok = DuplicateHandle(H(v[0]), H(v[1]), H(v[2]), v[3] ? &h : NULL, (DWORD)v[5], (BOOL)v[6],
+                              (DWORD)v[7]);
+    answer_start(ok);
+    answer_more((uint64_t)(uintptr_t)h);
+    answer_end();
 }
 
 /* ---- Sections, views and files --------------------------------------------------------------- */
@@ -658,6 +844,15 @@ const AgentCall agent_calls[] = {
     {"NtMapViewOfSection", 13, call_nt_map_view},
     {"NtUnmapViewOfSection", 2, call_nt_unmap_view},
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
+    {"NtQuerySection", 5, do_nt_query_section},
+    {"NtQueryVirtualMemory", 6, do_nt_query_virtual_memory},
+    {"NtCreateSection", 9, do_nt_section},
+    {"ReadProcessMemory", 6, call_read_process_memory},
+    {"WriteProcessMemory", 6, call_write_process_memory},
+    {"NtReadVirtualMemory", 6, call_nt_read_virtual_memory},
+    {"NtWriteVirtualMemory", 6, call_nt_write_virtual_memory},
+    {"DuplicateHandle", 8, call_duplicate_handle},
+    {"NtOpenSection", 4, do_nt_section},
     {"read", 1, call_read},
     {"write", 2, call_write},
     {"execute", 1, call_execute},

@@ -318,6 +318,12 @@ static void load_ntdll(void)
     nt.unmap_view = (NtUnmapViewOfSectionFn)(void *)GetProcAddress(ntdll, "NtUnmapViewOfSection");
     nt.unmap_view_ex =
         (NtUnmapViewOfSectionExFn)(void *)GetProcAddress(ntdll, "NtUnmapViewOfSectionEx");
+    nt.query_section = (NtQuerySectionFn)(void *)GetProcAddress(ntdll, "NtQuerySection");
+    nt.query_memory = (NtQueryVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtQueryVirtualMemory");
+    nt.create_section = (NtCreateSectionFn)(void *)GetProcAddress(ntdll, "NtCreateSection");
+    nt.open_section = (NtOpenSectionFn)(void *)GetProcAddress(ntdll, "NtOpenSection");
+    nt.read_memory = (NtCopyVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtReadVirtualMemory");
+    nt.write_memory = (NtCopyVirtualMemoryFn)(void *)GetProcAddress(ntdll, "NtWriteVirtualMemory");
     nt.last_status = (RtlGetLastNtStatusFn)(void *)GetProcAddress(ntdll, "RtlGetLastNtStatus");
     nt.wine_version = (WineGetVersionFn)(void *)GetProcAddress(ntdll, "wine_get_version");
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");

@@ -35,6 +35,26 @@ typedef LONG(NTAPI *NtMapViewOfSectionFn)(HANDLE, HANDLE, PVOID *, ULONG_PTR, SI
                                           PLARGE_INTEGER, PSIZE_T, DWORD, ULONG, ULONG);
 typedef LONG(NTAPI *NtUnmapViewOfSectionFn)(HANDLE, PVOID);
 typedef LONG(NTAPI *NtUnmapViewOfSectionExFn)(HANDLE, PVOID, ULONG);
+typedef LONG(NTAPI *NtCopyVirtualMemoryFn)(HANDLE, PVOID, PVOID, SIZE_T, PSIZE_T);
+typedef LONG(NTAPI *NtQueryVirtualMemoryFn)(HANDLE, PVOID, ULONG, PVOID, SIZE_T, PSIZE_T);
+typedef LONG(NTAPI *NtQuerySectionFn)(HANDLE, ULONG, PVOID, SIZE_T, PSIZE_T);
+/* OBJECT_ATTRIBUTES and its UNICODE_STRING as winternl.h lays them out. */
+typedef struct AgentUnicodeString {
+    USHORT Length;
+    USHORT MaximumLength;
+    PWSTR Buffer;
+} AgentUnicodeString;
+typedef struct AgentObjectAttributes {
+    ULONG Length;
+    HANDLE RootDirectory;
+    AgentUnicodeString *ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} AgentObjectAttributes;
+typedef LONG(NTAPI *NtCreateSectionFn)(PHANDLE, ULONG, AgentObjectAttributes *, PLARGE_INTEGER,
+                                       ULONG, ULONG, HANDLE);
+typedef LONG(NTAPI *NtOpenSectionFn)(PHANDLE, ULONG, AgentObjectAttributes *);
 typedef LONG(NTAPI *RtlGetLastNtStatusFn)(void);
 typedef const char *(CDECL *WineGetVersionFn)(void);
 
@@ -46,6 +66,11 @@ typedef struct Ntdll {
     NtMapViewOfSectionFn map_view;
     NtUnmapViewOfSectionFn unmap_view;
     NtUnmapViewOfSectionExFn unmap_view_ex; /* Windows 8 and later */
+    NtQuerySectionFn query_section;
+    NtQueryVirtualMemoryFn query_memory;
+    NtCreateSectionFn create_section;
+    NtOpenSectionFn open_section;
+    NtCopyVirtualMemoryFn read_memory, write_memory; /* NtReadVirtualMemory, NtWriteVirtualMemory */
     RtlGetLastNtStatusFn last_status;
     WineGetVersionFn wine_version; /* present only under Wine */
 } Ntdll;

@@ -43,6 +43,9 @@ void vs_win32_session_free(VsSession *session)
 
 /* Larger than any range a call that succeeds in one system and fails in the other can cover. */
 #define TAINT_MAX_SIZE ((uint64_t)1 << 36)
+/* Where the other system's counterpart of memory only the model placed is put: past the end of
+ * any x64 user space (below 2^47), where every call fails. */
+#define NOWHERE ((uint64_t)1 << 47)
 
 static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
 static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
@@ -108,23 +111,30 @@ static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mo
 /* The allocation (or view) an allocating call made in one system and not in the other (its base
  * in model addresses, through the pairs, and its size), or FALSE. other is NULL when the agent
  * refused. The NT calls write base and size back: NtAllocateVirtualMemory as arguments 1 and 3,
- * NtMapViewOfSection as 2 and 6. */
+ * NtMapViewOfSection as 2 and 6. A MapViewOfFile call's view is as long as the model made it, or
+ * a granule when only the other system made it (the model does not know its size). */
 static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, const VsOutcome *model,
-                                const VsOutcome *other, uint64_t *base, uint64_t *size)
+                                const VsOutcome *other, uint64_t *base, uint64_t *size,
+                                gboolean *in_model)
 {
     gboolean view = op->kind == VS_OP_NT_MAP_VIEW;
     gboolean nt = op->kind == VS_OP_NT_ALLOCATE || view;
-    if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt)
+    gboolean mapped =
+        !nt && vs_op_maps_view(op->kind) && vs_op_spec(op->kind)->returns == VS_RETURN_POINTER;
+    if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX &&
+        op->kind != VS_OP_VIRTUAL_ALLOC_2 && !nt && !mapped)
         return FALSE;
     /* No other outcome: the agent refused the call, so nothing was made there. */
     gboolean in_other = other && (nt ? NT_SUCCESS((VsStatus)other->ret) : other->ret != 0);
-    gboolean in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
-    if (in_other == in_model)
+    *in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
+    if (in_other == *in_model)
         return FALSE;
-    const VsOutcome *made = in_model ? model : other;
+    const VsOutcome *made = *in_model ? model : other;
     uint64_t address = nt ? made->out[view ? 2 : 1] : made->ret;
-    *base = in_model ? address : vs_relations_to_model(&space->relations, address);
-    *size = nt ? made->out[view ? 6 : 3] : op->arg[vs_op_size_arg(op->kind)];
+    *base = *in_model ? address : vs_relations_to_model(&space->relations, address);
+    *size = nt       ? made->out[view ? 6 : 3]
+            : mapped ? (*in_model ? model->made_size : VS_GRANULARITY)
+                     : op->arg[vs_op_size_arg(op->kind)];
     return *size > 0 && *size <= TAINT_MAX_SIZE;
 }
 
@@ -139,8 +149,16 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
         vs_taints_add(space->taints, t.start, t.end, id);
     }
     uint64_t base, size;
-    if (lone_allocation(space, op, model, other, &base, &size))
+    gboolean in_model;
+    if (lone_allocation(space, op, model, other, &base, &size, &in_model)) {
         vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
+        /* Memory only the model made has no counterpart: its addresses go past the other
+         * system's user space, so no later call there reaches memory the other does have. */
+        int arg = vs_op_address_arg(op->kind);
+        if (in_model && (arg < 0 || op->arg[arg] == 0)) /* placed by the model, not named */
+            vs_relations_add(&space->relations, granule_down(base), NOWHERE + granule_down(base),
+                             granule_up(base + size) - granule_down(base));
+    }
     if (error_differs)
         side->error_taint = side->status_taint = id;
 }

@@ -27,6 +27,7 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
     if (sibling)
         vs_relations_share_pids(&s->relations, win32(sibling)->relations.pids);
     s->taints = vs_taints_new();
+    s->section_taints = g_hash_table_new(g_direct_hash, g_direct_equal);
     return &s->base;
 }
 
@@ -36,6 +37,7 @@ void vs_win32_session_free(VsSession *session)
     vs_session_clear(&s->base);
     vs_relations_clear(&s->relations);
     g_array_free(s->taints, TRUE);
+    g_hash_table_unref(s->section_taints);
     g_free(s);
 }
 
@@ -138,8 +140,57 @@ static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, con
     return *size > 0 && *size <= TAINT_MAX_SIZE;
 }
 
+/* The section of the model's view at address in the process op acts on (its id; 0 where no
+ * view is), and whether it is a file's. */
+static uint32_t view_section(VsThread *thread, const VsOp *op, uint64_t address, gboolean *file)
+{
+    VsProcess *process = thread ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, address) : NULL;
+    VsVadInfo info;
+    if (!vad)
+        return 0;
+    vs_vad_info(vad, &info);
+    const VsSection *section = info.kind == VS_VAD_MAPPED
+                                   ? vs_section_lookup(vs_process_system(process), info.section)
+                                   : NULL;
+    if (!section)
+        return 0;
+    VsSectionInfo section_info;
+    vs_section_info(section, &section_info);
+    *file = (section_info.attributes & SEC_FILE) != 0;
+    return info.section;
+}
+
+/* A store that went otherwise in the two systems leaves the contents of a view's section apart,
+ * and so every view of it (and, for a file's section, the file): the pages are shared, so the
+ * address ranges a taint covers do not say it, and walks, which compare attributes, never end
+ * it. */
+static void taint_contents(VsWin32Session *space, VsThread *thread, const VsOp *op, const char *id)
+{
+    gboolean file = FALSE;
+    uint32_t section = op->kind == VS_OP_WRITE ? view_section(thread, op, op->arg[0], &file) : 0;
+    if (section)
+        g_hash_table_insert(space->section_taints, GUINT_TO_POINTER(section), (gpointer)id);
+    if (file)
+        space->file_taint = id;
+}
+
+/* The known entry the contents op reads differ by, or NULL. */
+static const char *contents_tainted_by(const VsWin32Session *space, VsThread *thread,
+                                       const VsOp *op)
+{
+    if (op->kind == VS_OP_READ_FILE)
+        return space->file_taint;
+    gboolean file = FALSE;
+    uint32_t section = op->kind == VS_OP_READ ? view_section(thread, op, op->arg[0], &file) : 0;
+    const char *id =
+        section ? g_hash_table_lookup(space->section_taints, GUINT_TO_POINTER(section)) : NULL;
+    return id ? id : file ? space->file_taint : NULL;
+}
+
 /* Taints what a known divergence (id) of op leaves apart: its ranges in the address space it
- * acted on, and the last error when that differs. */
+ * acted on, the contents of the section a store went to, and the last error when that
+ * differs. */
 static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
                   const VsOutcome *other, const char *id, gboolean error_differs)
 {
@@ -148,6 +199,7 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
         VsTaint t = taint_range(thread, op, model, id);
         vs_taints_add(space->taints, t.start, t.end, id);
     }
+    taint_contents(space, thread, op, id);
     uint64_t base, size;
     gboolean in_model;
     if (lone_allocation(space, op, model, other, &base, &size, &in_model)) {
@@ -246,6 +298,8 @@ static const char *tainted_by(const VsWin32Session *side, VsThread *thread, cons
         return side->error_taint;
     if (op->kind == VS_OP_RTL_GET_LAST_NT_STATUS)
         return side->status_taint;
+    if (op->kind == VS_OP_READ_FILE)
+        return contents_tainted_by(side, thread, op);
     int arg = vs_op_address_arg(op->kind);
     if (arg < 0)
         return NULL;
@@ -253,7 +307,9 @@ static const char *tainted_by(const VsWin32Session *side, VsThread *thread, cons
     uint64_t start = op->arg[arg], size = call_size(thread, op);
     if (size == 0 || size > TAINT_MAX_SIZE)
         size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
-    return vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
+    const char *id =
+        vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
+    return id ? id : contents_tainted_by(side, thread, op);
 }
 
 /* Once both systems hold the same last error (or status) again, an earlier difference is over.

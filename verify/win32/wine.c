@@ -9,13 +9,20 @@
 
 G_DEFINE_QUARK(vs - wine - error - quark, vs_wine_error)
 
-/* Runs a program under a root's Wine: a private mount namespace, so the mounts go with it; /proc
- * (Wine reads it) and the program's folder at /mnt; then the chroot, with the root's own home
- * (where Wine's prefix is) and /tmp. $1 is the root, $2 the program. */
+/* Runs a program under a root's Wine: a private mount namespace, so the /proc it mounts in the
+ * root (Wine reads it) goes with it; then the chroot, with the root's own home (where Wine's
+ * prefix is) and /tmp. The program runs from a copy in the root's /tmp, named after the file's
+ * identity (device, inode, time, size), made once: a path in a mount of this namespace alone
+ * would not do, since the wineserver opens the files its clients name, and the wineserver may be
+ * another run's, started in another namespace. $1 is the root, $2 the program. */
 static const char ROOT_SCRIPT[] =
-    "set -e; root=$1; program=$(realpath -- \"$2\"); "
-    "mount -t proc proc \"$root/proc\"; mount --bind \"${program%/*}\" \"$root/mnt\"; "
-    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"/mnt/${program##*/}\"";
+    "set -e; root=$1; program=$(realpath -- \"$2\"); name=${program##*/}; "
+    "copy=/tmp/vadsim-agent-$(stat -c %d-%i-%Y-%s -- \"$program\"); "
+    "if [ ! -f \"$root$copy/$name\" ]; then mkdir -p \"$root$copy\"; "
+    "cp -- \"$program\" \"$root$copy/.$name.$$\"; "
+    "mv -f -- \"$root$copy/.$name.$$\" \"$root$copy/$name\"; fi; "
+    "mount -t proc proc \"$root/proc\"; "
+    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"$copy/$name\"";
 
 /* `wine --version` in a root, likewise (without the program). */
 static const char ROOT_VERSION_SCRIPT[] =

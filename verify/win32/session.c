@@ -404,6 +404,25 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
 
 /* ---- Mirroring ------------------------------------------------------------------------------- */
 
+/* A page resident in one system and not in the other (a known difference in Valid) has the rest
+ * of its PSAPI_WORKING_SET_EX_BLOCK zero in the one where it is not: those fields follow from the
+ * entry that explains Valid. NULL when nothing does. */
+static const char *block_cause(const VsWin32Session *side, const VsOp *op, const VsOutcome *model,
+                               GPtrArray *divergences)
+{
+    if (op->kind != VS_OP_QUERY_WORKING_SET_EX)
+        return NULL;
+    const VsKnownSystem system = {side->base.system, side->base.version};
+    for (guint i = 0; i < divergences->len; i++) {
+        const VsDivergence *d = g_ptr_array_index(divergences, i);
+        if (strcmp(d->field, "Valid") != 0)
+            continue;
+        const VsKnownEntry *entry = vs_known_match(side->base.known, &system, op, model, d);
+        return entry ? entry->id : NULL;
+    }
+    return NULL;
+}
+
 /* Compares and judges a call both systems ran; FALSE with *error when the agent is lost. */
 static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread, const VsOp *op,
                       const VsOutcome *model, const VsOutcome *other, VsJudging *v,
@@ -417,7 +436,9 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
         return TRUE;
     if (!extents_explained(side, thread, op, model, other, divergences, &extent, error))
         return FALSE;
-    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, thread, op), extent, v,
+    const char *cause = tainted_by(side, thread, op);
+    vs_session_judge(&side->base, op, model, divergences,
+                     cause ? cause : block_cause(side, op, model, divergences), extent, v,
                      judgement, report);
     return TRUE;
 }

@@ -250,7 +250,8 @@ static gboolean in_arena(uint64_t address, uint64_t arena)
 }
 
 /* Taints the regions of one walk whose allocation's counterpart (through the pairs) lies outside
- * the other system's arena. */
+ * the other system's arena; for the other system's, the model's counterpart too, which calls
+ * aimed into the arena may have changed in the other system. */
 static void taint_placed_apart(VsWin32Session *s, uint64_t arena, uint64_t other_arena,
                                GArray *regions, gboolean other)
 {
@@ -261,8 +262,12 @@ static void taint_placed_apart(VsWin32Session *s, uint64_t arena, uint64_t other
         uint64_t counterpart =
             other ? vs_relations_to_model(&s->relations, other_arena + (uint64_t)r->allocation)
                   : vs_relations_to_other(&s->relations, arena + (uint64_t)r->allocation);
-        if (!in_arena(counterpart, other ? arena : other_arena))
-            vs_taints_add(s->taints, arena + r->start, arena + r->end, PLACED_APART);
+        if (in_arena(counterpart, other ? arena : other_arena))
+            continue;
+        vs_taints_add(s->taints, arena + r->start, arena + r->end, PLACED_APART);
+        if (other)
+            vs_taints_add(s->taints, counterpart + (r->start - (uint64_t)r->allocation),
+                          counterpart + (r->end - (uint64_t)r->allocation), PLACED_APART);
     }
 }
 

@@ -35,15 +35,16 @@ static void emit_fault(VsProcess *process, VsEventKind kind, uint64_t vpn, uint6
     vs_emit(process->system, &event);
 }
 
-/* The protection check of a non-valid page (models MiAccessCheck). A guard page loses its guard
- * (its PTE, or the OriginalPte of the frame still holding it, is rewritten without it) and raises
- * STATUS_GUARD_PAGE_VIOLATION. */
-static VsStatus access_check(VsProcess *process, bool view, uint64_t vpn, uint64_t pte, uint32_t mm,
-                             VsAccess access)
+/* The protection check of a non-valid page of vad (models MiAccessCheck). A guard page loses its
+ * guard (its PTE, or the OriginalPte of the frame still holding it, is rewritten without it) and
+ * raises STATUS_GUARD_PAGE_VIOLATION. Unguarded, the page can carry a caching attribute again,
+ * and takes its allocation's, as any protection given to it does (vs_vad_page_protection). */
+static VsStatus access_check(VsProcess *process, const VsVad *vad, bool view, uint64_t vpn,
+                             uint64_t pte, uint32_t mm, VsAccess access)
 {
     bool write = access == VS_WRITE_ACCESS;
     if ((mm & MM_NOACCESS) == MM_GUARD_PAGE && (mm & 7)) {
-        uint32_t unguarded = mm & ~(uint32_t)MM_GUARD_PAGE;
+        uint32_t unguarded = vs_vad_page_protection(vad, mm & ~(uint32_t)MM_GUARD_PAGE);
         uint64_t without;
         if (view && (pte == 0 || vs_pte_is_proto(pte))) {
             without = vs_pte_make_proto(unguarded); /* a view's page: the guard was this PTE's */
@@ -246,7 +247,7 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
         emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
-    VsStatus status = access_check(process, true, vpn, pte, state.mm_protection, access);
+    VsStatus status = access_check(process, vad, true, vpn, pte, state.mm_protection, access);
     if (!NT_SUCCESS(status))
         return status;
     if (!vs_prototype_prepare(section, index, index))
@@ -418,7 +419,7 @@ static VsStatus resolve_once(VsProcess *process, uint64_t vpn, VsAccess access, 
         emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }
-    VsStatus status = access_check(process, false, vpn, pte, state.mm_protection, access);
+    VsStatus status = access_check(process, vad, false, vpn, pte, state.mm_protection, access);
     if (!NT_SUCCESS(status))
         return status;
     if (vs_pte_is_transition(pte))

@@ -98,7 +98,8 @@ uint32_t vs_mm_to_win32(uint32_t mm)
  * PAGE_READONLY|PAGE_NOCACHE on a plain allocation gives PAGE_READONLY. A view's caching is its
  * section's (SEC_NOCACHE, SEC_WRITECOMBINE): test_MapViewOfFile (L1015-1027) commits PAGE_READONLY
  * in a view of a SEC_NOCACHE section and reads PAGE_READONLY|PAGE_NOCACHE. A no-access or guard
- * page goes without it (MiMakeProtectionMask has no code for either with a caching attribute).
+ * page goes without it (MiMakeProtectionMask has no code for either with a caching attribute),
+ * and takes it again when a touch takes its guard away (fault.c).
  * Private memory keeps PAGE_WRITECOMBINE per page, as no test says otherwise.
  */
 uint32_t vs_vad_page_protection(const VsVad *vad, uint32_t mm)

@@ -213,7 +213,7 @@ VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle handle, uint32_t flags, ui
                            uint32_t *granularity)
 {
     if (flags & ~(uint32_t)WRITE_WATCH_FLAG_RESET)
-        return STATUS_INVALID_PARAMETER_3;
+        return STATUS_INVALID_PARAMETER_2; /* the flags are the second argument (WRK) */
     VsProcess *process;
     VsStatus status = vs_reference_process(caller, handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))

@@ -433,7 +433,7 @@ static void test_write_watch(void **state)
     assert_int_equal(VsResetWriteWatch(f->thread, p, KB(68)), UINT32_MAX);
     assert_int_equal(VsGetWriteWatch(f->thread, 2, p, KB(4), addresses, &count, &granularity),
                      UINT32_MAX);
-    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_2);
     assert_int_equal(
         VsVirtualAlloc(f->thread, 0, KB(64), MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE), 0);
     assert_int_equal(VsRtlGetLastNtStatus(f->thread), STATUS_INVALID_PARAMETER_5);

@@ -125,8 +125,12 @@ static gboolean exchange(VsAgent *agent, const char *text, GString *line, int ti
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED, "%s", line->str + 2);
         return FALSE;
     }
-    if (!g_str_has_prefix(line->str, "= "))
-        return lose(agent, error, "answered something that is not an answer");
+    if (!g_str_has_prefix(line->str, "= ")) {
+        g_autofree char *what = g_strdup_printf("answered something that is not an answer "
+                                                "(\"%.60s\")",
+                                                line->str);
+        return lose(agent, error, what);
+    }
     g_string_erase(line, 0, 2);
     return TRUE;
 }

@@ -235,6 +235,7 @@ int vs_hugetlb_mremap_check(const VsVad *vad, uint64_t old_address, uint64_t *ol
 bool vs_clone_share(VsProcess *parent, VsVad *vad);
 bool vs_clone_join(VsProcess *process, VsVad *lower, VsVad *upper);
 bool vs_clone_reach_down(VsProcess *process, VsVad *vad, uint64_t grow);
+bool vs_clone_hide_grown(VsProcess *process, VsVad *vad, uint64_t first_vpn, uint64_t last_vpn);
 bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn);
 
 /* stack.c */

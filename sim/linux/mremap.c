@@ -137,6 +137,11 @@ static int expand(VsProcess *process, VsVad *vad, uint64_t pages)
         return VS_ENOMEM;
     uint64_t old_end = vad->ending_vpn;
     vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, new_end);
+    if (!vs_clone_hide_grown(process, vad, old_end + 1, new_end)) {
+        vs_vma_zap(process, vad, old_end + 1, new_end);
+        vs_vad_set_range(&process->vad_root, vad, vad->starting_vpn, old_end);
+        return VS_ENOMEM;
+    }
     vs_vma_charge(process, vad);
     VsEvent event = {.kind = VS_EV_VMA_GROWN,
                      .pid = process->pid,

@@ -49,6 +49,8 @@ static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
     case VS_RETURN_POINTER:
     case VS_RETURN_BOOL:
     case VS_RETURN_SIZE: return outcome->ret == 0;
+    case VS_RETURN_VALUE: /* GetWriteWatch, ResetWriteWatch: (UINT)-1 */
+        return spec->failure != 0 && outcome->ret == spec->failure;
     default: return FALSE;
     }
 }

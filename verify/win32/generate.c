@@ -238,6 +238,39 @@ static gboolean walk(const VsFuzzRun *run, VsWin32Session *s, uint64_t arena, GA
     return TRUE;
 }
 
+/* Both systems choose where a NULL-base call's memory goes, far from the arena as a rule; but a
+ * system may place it in the arena all the same (Wine 10.0 does, late in a long run), where the
+ * other has nothing. The walks differ there through no fault of either: that ground is tainted
+ * until the walks agree on it again. */
+#define PLACED_APART "placed in the arena by one system alone"
+
+static gboolean in_arena(uint64_t address, uint64_t arena)
+{
+    return address >= arena && address - arena < ARENA_SIZE;
+}
+
+/* Taints the regions of one walk whose allocation's counterpart (through the pairs) lies outside
+ * the other system's arena; for the other system's, the model's counterpart too, which calls
+ * aimed into the arena may have changed in the other system. */
+static void taint_placed_apart(VsWin32Session *s, uint64_t arena, uint64_t other_arena,
+                               GArray *regions, gboolean other)
+{
+    for (guint i = 0; i < regions->len; i++) {
+        const Region *r = &g_array_index(regions, Region, i);
+        if (r->allocation < 0)
+            continue;
+        uint64_t counterpart =
+            other ? vs_relations_to_model(&s->relations, other_arena + (uint64_t)r->allocation)
+                  : vs_relations_to_other(&s->relations, arena + (uint64_t)r->allocation);
+        if (in_arena(counterpart, other ? arena : other_arena))
+            continue;
+        vs_taints_add(s->taints, arena + r->start, arena + r->end, PLACED_APART);
+        if (other)
+            vs_taints_add(s->taints, counterpart + (r->start - (uint64_t)r->allocation),
+                          counterpart + (r->end - (uint64_t)r->allocation), PLACED_APART);
+    }
+}
+
 /* After a call that changes memory, walks the arena in both systems and lifts the taints where
  * they agree; where they differ, the VirtualQuery to add (when probe is not NULL). */
 static gboolean compare_state(VsFuzzRun *run, const VsFuzzCall *call, guint id, VsFuzzCall *probe,
@@ -251,6 +284,9 @@ static gboolean compare_state(VsFuzzRun *run, const VsFuzzCall *call, guint id, 
         return FALSE;
     Walks walks = {arena, model, other};
     vs_taints_lift(s->taints, walks_agree, &walks);
+    uint64_t other_arena = vs_relations_to_other(&s->relations, arena);
+    taint_placed_apart(s, arena, other_arena, model, FALSE);
+    taint_placed_apart(s, arena, other_arena, other, TRUE);
     int64_t at = walks_differ(s, arena, model, other);
     if (at < 0 || !probe)
         return FALSE;

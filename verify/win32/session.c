@@ -27,6 +27,7 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
     if (sibling)
         vs_relations_share_pids(&s->relations, win32(sibling)->relations.pids);
     s->taints = vs_taints_new();
+    s->section_taints = g_hash_table_new(g_direct_hash, g_direct_equal);
     return &s->base;
 }
 
@@ -36,6 +37,7 @@ void vs_win32_session_free(VsSession *session)
     vs_session_clear(&s->base);
     vs_relations_clear(&s->relations);
     g_array_free(s->taints, TRUE);
+    g_hash_table_unref(s->section_taints);
     g_free(s);
 }
 
@@ -43,6 +45,9 @@ void vs_win32_session_free(VsSession *session)
 
 /* Larger than any range a call that succeeds in one system and fails in the other can cover. */
 #define TAINT_MAX_SIZE ((uint64_t)1 << 36)
+/* Where the other system's counterpart of memory only the model placed is put: past the end of
+ * any x64 user space (below 2^47), where every call fails. */
+#define NOWHERE ((uint64_t)1 << 47)
 
 static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
 static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
@@ -108,28 +113,84 @@ static VsTaint taint_range(VsThread *thread, const VsOp *op, const VsOutcome *mo
 /* The allocation (or view) an allocating call made in one system and not in the other (its base
  * in model addresses, through the pairs, and its size), or FALSE. other is NULL when the agent
  * refused. The NT calls write base and size back: NtAllocateVirtualMemory as arguments 1 and 3,
- * NtMapViewOfSection as 2 and 6. */
+ * NtMapViewOfSection as 2 and 6. A MapViewOfFile call's view is as long as the model made it, or
+ * a granule when only the other system made it (the model does not know its size). */
 static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, const VsOutcome *model,
-                                const VsOutcome *other, uint64_t *base, uint64_t *size)
+                                const VsOutcome *other, uint64_t *base, uint64_t *size,
+                                gboolean *in_model)
 {
     gboolean view = op->kind == VS_OP_NT_MAP_VIEW;
     gboolean nt = op->kind == VS_OP_NT_ALLOCATE || view;
-    if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX && !nt)
+    gboolean mapped =
+        !nt && vs_op_maps_view(op->kind) && vs_op_spec(op->kind)->returns == VS_RETURN_POINTER;
+    if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX &&
+        op->kind != VS_OP_VIRTUAL_ALLOC_2 && !nt && !mapped)
         return FALSE;
     /* No other outcome: the agent refused the call, so nothing was made there. */
     gboolean in_other = other && (nt ? NT_SUCCESS((VsStatus)other->ret) : other->ret != 0);
-    gboolean in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
-    if (in_other == in_model)
+    *in_model = nt ? NT_SUCCESS((VsStatus)model->ret) : model->ret != 0;
+    if (in_other == *in_model)
         return FALSE;
-    const VsOutcome *made = in_model ? model : other;
+    const VsOutcome *made = *in_model ? model : other;
     uint64_t address = nt ? made->out[view ? 2 : 1] : made->ret;
-    *base = in_model ? address : vs_relations_to_model(&space->relations, address);
-    *size = nt ? made->out[view ? 6 : 3] : op->arg[vs_op_size_arg(op->kind)];
+    *base = *in_model ? address : vs_relations_to_model(&space->relations, address);
+    *size = nt       ? made->out[view ? 6 : 3]
+            : mapped ? (*in_model ? model->made_size : VS_GRANULARITY)
+                     : op->arg[vs_op_size_arg(op->kind)];
     return *size > 0 && *size <= TAINT_MAX_SIZE;
 }
 
+/* The section of the model's view at address in the process op acts on (its id; 0 where no
+ * view is), and whether it is a file's. */
+static uint32_t view_section(VsThread *thread, const VsOp *op, uint64_t address, gboolean *file)
+{
+    VsProcess *process = thread ? vs_op_process(thread, op) : NULL;
+    const VsVad *vad = process ? vs_vad_lookup(process, address) : NULL;
+    VsVadInfo info;
+    if (!vad)
+        return 0;
+    vs_vad_info(vad, &info);
+    const VsSection *section = info.kind == VS_VAD_MAPPED
+                                   ? vs_section_lookup(vs_process_system(process), info.section)
+                                   : NULL;
+    if (!section)
+        return 0;
+    VsSectionInfo section_info;
+    vs_section_info(section, &section_info);
+    *file = (section_info.attributes & SEC_FILE) != 0;
+    return info.section;
+}
+
+/* A store that went otherwise in the two systems leaves the contents of a view's section apart,
+ * and so every view of it (and, for a file's section, the file): the pages are shared, so the
+ * address ranges a taint covers do not say it, and walks, which compare attributes, never end
+ * it. */
+static void taint_contents(VsWin32Session *space, VsThread *thread, const VsOp *op, const char *id)
+{
+    gboolean file = FALSE;
+    uint32_t section = op->kind == VS_OP_WRITE ? view_section(thread, op, op->arg[0], &file) : 0;
+    if (section)
+        g_hash_table_insert(space->section_taints, GUINT_TO_POINTER(section), (gpointer)id);
+    if (file)
+        space->file_taint = id;
+}
+
+/* The known entry the contents op reads differ by, or NULL. */
+static const char *contents_tainted_by(const VsWin32Session *space, VsThread *thread,
+                                       const VsOp *op)
+{
+    if (op->kind == VS_OP_READ_FILE)
+        return space->file_taint;
+    gboolean file = FALSE;
+    uint32_t section = op->kind == VS_OP_READ ? view_section(thread, op, op->arg[0], &file) : 0;
+    const char *id =
+        section ? g_hash_table_lookup(space->section_taints, GUINT_TO_POINTER(section)) : NULL;
+    return id ? id : file ? space->file_taint : NULL;
+}
+
 /* Taints what a known divergence (id) of op leaves apart: its ranges in the address space it
- * acted on, and the last error when that differs. */
+ * acted on, the contents of the section a store went to, and the last error when that
+ * differs. */
 static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const VsOutcome *model,
                   const VsOutcome *other, const char *id, gboolean error_differs)
 {
@@ -138,9 +199,18 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
         VsTaint t = taint_range(thread, op, model, id);
         vs_taints_add(space->taints, t.start, t.end, id);
     }
+    taint_contents(space, thread, op, id);
     uint64_t base, size;
-    if (lone_allocation(space, op, model, other, &base, &size))
+    gboolean in_model;
+    if (lone_allocation(space, op, model, other, &base, &size, &in_model)) {
         vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
+        /* Memory only the model made has no counterpart: its addresses go past the other
+         * system's user space, so no later call there reaches memory the other does have. */
+        int arg = vs_op_address_arg(op->kind);
+        if (in_model && (arg < 0 || op->arg[arg] == 0)) /* placed by the model, not named */
+            vs_relations_add(&space->relations, granule_down(base), NOWHERE + granule_down(base),
+                             granule_up(base + size) - granule_down(base));
+    }
     if (error_differs)
         side->error_taint = side->status_taint = id;
 }
@@ -228,6 +298,8 @@ static const char *tainted_by(const VsWin32Session *side, VsThread *thread, cons
         return side->error_taint;
     if (op->kind == VS_OP_RTL_GET_LAST_NT_STATUS)
         return side->status_taint;
+    if (op->kind == VS_OP_READ_FILE)
+        return contents_tainted_by(side, thread, op);
     int arg = vs_op_address_arg(op->kind);
     if (arg < 0)
         return NULL;
@@ -235,7 +307,9 @@ static const char *tainted_by(const VsWin32Session *side, VsThread *thread, cons
     uint64_t start = op->arg[arg], size = call_size(thread, op);
     if (size == 0 || size > TAINT_MAX_SIZE)
         size = 1; /* as in taint_range: a size meant to overflow counts for its first page */
-    return vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
+    const char *id =
+        vs_taints_over(side->taints, start, start + size < start ? UINT64_MAX : start + size);
+    return id ? id : contents_tainted_by(side, thread, op);
 }
 
 /* Once both systems hold the same last error (or status) again, an earlier difference is over.
@@ -330,6 +404,25 @@ static gboolean extents_explained(VsWin32Session *side, VsThread *thread, const 
 
 /* ---- Mirroring ------------------------------------------------------------------------------- */
 
+/* A page resident in one system and not in the other (a known difference in Valid) has the rest
+ * of its PSAPI_WORKING_SET_EX_BLOCK zero in the one where it is not: those fields follow from the
+ * entry that explains Valid. NULL when nothing does. */
+static const char *block_cause(const VsWin32Session *side, const VsOp *op, const VsOutcome *model,
+                               GPtrArray *divergences)
+{
+    if (op->kind != VS_OP_QUERY_WORKING_SET_EX)
+        return NULL;
+    const VsKnownSystem system = {side->base.system, side->base.version};
+    for (guint i = 0; i < divergences->len; i++) {
+        const VsDivergence *d = g_ptr_array_index(divergences, i);
+        if (strcmp(d->field, "Valid") != 0)
+            continue;
+        const VsKnownEntry *entry = vs_known_match(side->base.known, &system, op, model, d);
+        return entry ? entry->id : NULL;
+    }
+    return NULL;
+}
+
 /* Compares and judges a call both systems ran; FALSE with *error when the agent is lost. */
 static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread, const VsOp *op,
                       const VsOutcome *model, const VsOutcome *other, VsJudging *v,
@@ -343,7 +436,9 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
         return TRUE;
     if (!extents_explained(side, thread, op, model, other, divergences, &extent, error))
         return FALSE;
-    vs_session_judge(&side->base, op, model, divergences, tainted_by(side, thread, op), extent, v,
+    const char *cause = tainted_by(side, thread, op);
+    vs_session_judge(&side->base, op, model, divergences,
+                     cause ? cause : block_cause(side, op, model, divergences), extent, v,
                      judgement, report);
     return TRUE;
 }

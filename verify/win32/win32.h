@@ -57,11 +57,13 @@ struct VsWin32Session {
     VsSession base;
     VsWin32Info info;
     VsRelations relations;
-    GArray *taints;           /* VsTaint: model ranges a known divergence left apart */
-    const char *error_taint;  /* the last error differs because of this known entry, or NULL */
-    const char *status_taint; /* the last NTSTATUS differs because of this one, or NULL */
-    VsWin32Session *space;    /* the session whose address space the call being mirrored acts
-                               * on (another process's, through a handle); set by each mirror */
+    GArray *taints;             /* VsTaint: model ranges a known divergence left apart */
+    const char *error_taint;    /* the last error differs because of this known entry, or NULL */
+    const char *status_taint;   /* the last NTSTATUS differs because of this one, or NULL */
+    GHashTable *section_taints; /* model section id -> the known entry its contents differ by */
+    const char *file_taint;     /* the file's contents differ because of this one, or NULL */
+    VsWin32Session *space;      /* the session whose address space the call being mirrored acts
+                                 * on (another process's, through a handle); set by each mirror */
 };
 
 /* The backend table's start, free and mirror (backend.h). */

@@ -40,6 +40,8 @@ static const char *const write_watch_fields[] = {
     "Address10", "Address11",   "Address12", "Address13", "Address14", "Address15",
 };
 static const char *const mincore_fields[] = {"Resident", "Pages"};
+static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
+                                         "GuaranteedStackBytes"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -56,6 +58,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_MEMORY_STATUS] = RECORD("MEMORYSTATUSEX", memory_status_fields),
     [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
     [VS_RECORD_MINCORE] = RECORD("mincore vector", mincore_fields),
+    [VS_RECORD_TEB] = RECORD("TEB", teb_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }

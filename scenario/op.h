@@ -62,6 +62,8 @@ typedef enum VsRecordKind {
     VS_RECORD_MEMORY_STATUS,   /* MEMORYSTATUSEX */
     VS_RECORD_WRITE_WATCH,     /* GetWriteWatch's count, granularity and first addresses */
     VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
+    VS_RECORD_TEB,             /* a TEB's stack fields: StackBase, StackLimit, DeallocationStack,
+                                * GuaranteedStackBytes */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in

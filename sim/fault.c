@@ -443,13 +443,27 @@ VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
     return access_page(process, vpn, write, &frame);
 }
 
+/* An access by thread: a guard page of its own stack is the kernel's to handle (stack.c): the
+ * stack grows and the access is made again, or it raises STATUS_STACK_OVERFLOW. */
+static VsStatus thread_access(VsThread *thread, uint64_t address, bool write, uint64_t *frame)
+{
+    VsProcess *process = thread->process;
+    VsStatus status = access_page(process, vs_vpn(address), write, frame);
+    if (status == STATUS_GUARD_PAGE_VIOLATION) {
+        status = vs_stack_guard_fault(thread, address);
+        if (NT_SUCCESS(status))
+            status = access_page(process, vs_vpn(address), write, frame);
+    }
+    return status;
+}
+
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)
 {
     VsProcess *process = thread->process;
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = access_page(process, vs_vpn(address), false, &frame);
+    VsStatus status = thread_access(thread, address, false, &frame);
     if (NT_SUCCESS(status))
         *value =
             vs_pfn_read(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)));
@@ -462,7 +476,7 @@ VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = access_page(process, vs_vpn(address), true, &frame);
+    VsStatus status = thread_access(thread, address, true, &frame);
     if (NT_SUCCESS(status) && !vs_pfn_write(&process->system->pfn, frame,
                                             (uint32_t)(address & (VS_PAGE_SIZE - 1)), value))
         return STATUS_INSUFFICIENT_RESOURCES;

@@ -86,6 +86,19 @@ bool VsFlushViewOfFile(VsThread *thread, uint64_t base_address, uint64_t size);
 VsHandle VsOpenProcess(VsThread *thread, uint32_t access, bool inherit, uint32_t pid);
 uint32_t VsGetCurrentProcessId(const VsThread *thread);
 
+/* ---- Threads and their stacks (kernelbase's CreateRemoteThreadEx, win32/thread.c) ------------ */
+
+/* CreateThread / CreateRemoteThread: stack_size is the commit, or with
+ * STACK_SIZE_PARAM_IS_A_RESERVATION the reserve (0: the image's); a handle, or 0 with the last
+ * error set. *tid (if not NULL) receives the thread's id. */
+VsHandle VsCreateThread(VsThread *thread, uint64_t stack_size, uint32_t flags, uint32_t *tid);
+VsHandle VsCreateRemoteThread(VsThread *thread, VsHandle process, uint64_t stack_size,
+                              uint32_t flags, uint32_t *tid);
+/* SetThreadStackGuarantee, called by thread itself: *size in, the previous guarantee out. */
+bool VsSetThreadStackGuarantee(VsThread *thread, uint32_t *size);
+/* GetCurrentThreadStackLimits, called by thread itself: DeallocationStack and StackBase. */
+void VsGetCurrentThreadStackLimits(VsThread *thread, uint64_t *low, uint64_t *high);
+
 /* ---- Working sets and memory status (kernelbase and psapi) ----------------------------------- */
 
 /* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */

@@ -635,6 +635,18 @@ static VsMapping mapping_at(const VsProcess *process, uint64_t address)
     return strncmp(vma.name, "/dev/shm/", 9) == 0 ? VS_MAPPING_SHM : VS_MAPPING_FILE;
 }
 
+/* Whether the address lies in the stack reservation of one of the process's threads. */
+static bool in_thread_stack(VsProcess *process, uint64_t address)
+{
+    for (size_t i = 0; i < vs_process_thread_count(process); i++) {
+        VsThreadInfo info;
+        vs_thread_info(vs_process_thread(process, i), &info);
+        if (info.has_stack && address >= info.deallocation_stack && address < info.stack_base)
+            return true;
+    }
+    return false;
+}
+
 /* Notes the VAD the call's address falls in, in the process the call acts on, before the call
  * changes it. */
 static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -652,6 +664,7 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         outcome->mapping = mapping_at(process, op->arg[arg]);
         return;
     }
+    outcome->in_stack = in_thread_stack(process, op->arg[arg]);
     /* the NT call, as a thread of that process: no last error is touched and no handle's access
      * rights matter */
     VsMemoryBasicInformation m;

@@ -173,6 +173,8 @@ typedef struct VsOutcome {
     uint32_t region_type, region_state;    /* Type and State of the address argument's page before
                                             * the call (MEM_PRIVATE/MEM_MAPPED, MEM_RESERVE/
                                             * MEM_COMMIT); 0 if no VAD holds it (Windows only) */
+    bool in_stack;                         /* Windows: the address argument lay in a thread's
+                                            * user stack (its reservation) before the call */
     VsMapping mapping;                     /* Linux: what the address argument's page was before
                                             * the call (Windows: VS_MAPPING_NONE) */
     uint32_t vector_length;                /* mincore: pages in vector (0 when it failed) */

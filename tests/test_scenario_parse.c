@@ -194,7 +194,7 @@ static void test_statement_errors(void **state)
     assert_parse_error("show vads\n",
                        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
                        "vad, address, summary, pte ADDR, commit, pfn [FRAME], ws, section "
-                       "HANDLE, maps, smaps, pagemap ADDR)\nshow vads\n     ^");
+                       "HANDLE, stack HANDLE, maps, smaps, pagemap ADDR)\nshow vads\n     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");

@@ -91,8 +91,8 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
             vs_diverge(divergences,
                        op->kind == VS_OP_GET_LAST_ERROR           ? "GetLastError"
                        : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
-                       : op->kind == VS_OP_WRITE                  ? "exception"
-                                                                  : "return",
+                       : op->kind == VS_OP_WRITE || op->kind == VS_OP_STACK_TOUCH ? "exception"
+                                                                                  : "return",
                        model->ret, other->ret);
         break;
     case VS_RETURN_NONE: break;
@@ -175,6 +175,28 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
         vs_diverge(divergences, "Type", m->Type, o->Type);
 }
 
+/*
+ * A TEB's stack fields: the stack reservations are paired at the first sight of them (each system
+ * chose its own), so DeallocationStack and StackBase go through the pair; StackLimit is compared
+ * as the bytes committed above the guard, StackBase - StackLimit, which is what the two systems
+ * can agree on; GuaranteedStackBytes as it is.
+ */
+static void compare_teb(VsRelations *relations, const uint64_t *m, const uint64_t *o,
+                        GPtrArray *divergences)
+{
+    enum { BASE, LIMIT, DEALLOCATION, GUARANTEE };
+    const VsPair *pair = vs_relations_pair(relations, m[DEALLOCATION]);
+    gboolean chosen =
+        !pair || m[DEALLOCATION] >= pair->model + pair->size; /* not one ending there */
+    compare_address(relations, divergences, "DeallocationStack", m[DEALLOCATION], o[DEALLOCATION],
+                    chosen, m[BASE] - m[DEALLOCATION]);
+    compare_address(relations, divergences, "StackBase", m[BASE], o[BASE], FALSE, 0);
+    if (m[BASE] - m[LIMIT] != o[BASE] - o[LIMIT])
+        vs_diverge(divergences, "StackLimit", m[BASE] - m[LIMIT], o[BASE] - o[LIMIT]);
+    if (m[GUARANTEE] != o[GUARANTEE])
+        vs_diverge(divergences, "GuaranteedStackBytes", m[GUARANTEE], o[GUARANTEE]);
+}
+
 /* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
  * its NUMA node), GetWriteWatch's answer (addresses through the pairs). Process counters and the
  * machine's memory status describe a different process and machine in each system, so only the
@@ -193,6 +215,10 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
         for (uint64_t i = 0; i < model->fields[0] && i < VS_WRITE_WATCH_CAPACITY; i++)
             compare_address(relations, divergences, spec->fields[2 + i], model->fields[2 + i],
                             other->fields[2 + i], FALSE, 0);
+        return;
+    }
+    if (model->record == VS_RECORD_TEB) {
+        compare_teb(relations, model->fields, other->fields, divergences);
         return;
     }
     if (model->record != VS_RECORD_WORKING_SET_EX)
@@ -217,7 +243,8 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
         else if (model->last_status != other->last_status)
             vs_diverge(divergences, "RtlGetLastNtStatus", model->last_status, other->last_status);
     }
-    if (op->kind != VS_OP_WRITE && model->exception != other->exception)
+    if (op->kind != VS_OP_WRITE && op->kind != VS_OP_STACK_TOUCH &&
+        model->exception != other->exception)
         vs_diverge(divergences, "exception", model->exception, other->exception);
     compare_outs(relations, op, model, other, divergences);
     if (model->has_mbi && other->has_mbi && model->ret && other->ret)

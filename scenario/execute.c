@@ -334,6 +334,27 @@ static void execute_thread_exit(VsThread *thread, const VsOp *op, VsOutcome *out
     outcome->ret = named && NT_SUCCESS(vs_thread_exit(named, (uint32_t)op->arg[1]));
 }
 
+static void execute_rtl_create_user_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsInitialTeb stack;
+    outcome->ret = (uint32_t)VsRtlCreateUserStack(thread, a[0], a[1], a[2], a[3], a[4], &stack);
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    outcome->record = VS_RECORD_INITIAL_TEB;
+    outcome->fields[0] = stack.OldStackBase;
+    outcome->fields[1] = stack.OldStackLimit;
+    outcome->fields[2] = stack.StackBase;
+    outcome->fields[3] = stack.StackLimit;
+    outcome->fields[4] = stack.DeallocationStack;
+}
+
+/* RtlFreeUserStack returns nothing: what it released, VirtualQuery shows. */
+static void execute_rtl_free_user_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    (void)VsRtlFreeUserStack(thread, op->arg[0]);
+}
+
 /* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ----------- */
 
 static void execute_set_process_working_set_size(VsThread *thread, const VsOp *op,

@@ -40,6 +40,8 @@ static const char *const write_watch_fields[] = {
     "Address10", "Address11",   "Address12", "Address13", "Address14", "Address15",
 };
 static const char *const mincore_fields[] = {"Resident", "Pages"};
+static const char *const initial_teb_fields[] = {"OldStackBase", "OldStackLimit", "StackBase",
+                                                 "StackLimit", "DeallocationStack"};
 static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
                                          "GuaranteedStackBytes"};
 static const char *const memory_status_fields[] = {
@@ -59,6 +61,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_WRITE_WATCH] = RECORD("write watch", write_watch_fields),
     [VS_RECORD_MINCORE] = RECORD("mincore vector", mincore_fields),
     [VS_RECORD_TEB] = RECORD("TEB", teb_fields),
+    [VS_RECORD_INITIAL_TEB] = RECORD("INITIAL_TEB", initial_teb_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -157,10 +160,11 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
 #define NAME(n, v) #n,
         VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_SECTION_FLAG_MAP(NAME) VS_FILE_FLAG_MAP(NAME)
             VS_PAGE_FLAG_MAP(NAME) VS_PROCESS_ACCESS_MAP(NAME) VS_PLACEHOLDER_FLAG_MAP(NAME)
-                VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
+                VS_THREAD_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME)
+                    VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
-                    VS_STATUS_MAP(STATUS)
+                        VS_STATUS_MAP(STATUS)
 #undef STATUS
     };
     size_t count = 0;

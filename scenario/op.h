@@ -64,6 +64,7 @@ typedef enum VsRecordKind {
     VS_RECORD_MINCORE,         /* mincore's vector: Resident pages, Pages (bit i: page i) */
     VS_RECORD_TEB,             /* a TEB's stack fields: StackBase, StackLimit, DeallocationStack,
                                 * GuaranteedStackBytes */
+    VS_RECORD_INITIAL_TEB,     /* RtlCreateUserStack's INITIAL_TEB */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in

@@ -176,21 +176,20 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
 }
 
 /*
- * A TEB's stack fields: the stack reservations are paired at the first sight of them (each system
- * chose its own), so DeallocationStack and StackBase go through the pair; StackLimit is compared
- * as the bytes committed above the guard, StackBase - StackLimit, which is what the two systems
- * can agree on; GuaranteedStackBytes as it is.
+ * A TEB's stack fields: each system chose where its stack went, so DeallocationStack pairs the two
+ * reservations (afresh at every look: a stack made after another was freed may lie where that one
+ * was in one system and elsewhere in the other) and only its alignment is compared; StackBase is
+ * compared as the reserve above it (StackBase - DeallocationStack) and StackLimit as the bytes
+ * committed above the guard (StackBase - StackLimit); GuaranteedStackBytes as it is.
  */
 static void compare_teb(VsRelations *relations, const uint64_t *m, const uint64_t *o,
                         GPtrArray *divergences)
 {
     enum { BASE, LIMIT, DEALLOCATION, GUARANTEE };
-    const VsPair *pair = vs_relations_pair(relations, m[DEALLOCATION]);
-    gboolean chosen =
-        !pair || m[DEALLOCATION] >= pair->model + pair->size; /* not one ending there */
     compare_address(relations, divergences, "DeallocationStack", m[DEALLOCATION], o[DEALLOCATION],
-                    chosen, m[BASE] - m[DEALLOCATION]);
-    compare_address(relations, divergences, "StackBase", m[BASE], o[BASE], FALSE, 0);
+                    TRUE, m[BASE] - m[DEALLOCATION]);
+    if (m[BASE] - m[DEALLOCATION] != o[BASE] - o[DEALLOCATION])
+        vs_diverge(divergences, "StackBase", m[BASE] - m[DEALLOCATION], o[BASE] - o[DEALLOCATION]);
     if (m[BASE] - m[LIMIT] != o[BASE] - o[LIMIT])
         vs_diverge(divergences, "StackLimit", m[BASE] - m[LIMIT], o[BASE] - o[LIMIT]);
     if (m[GUARANTEE] != o[GUARANTEE])
@@ -219,6 +218,17 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
     }
     if (model->record == VS_RECORD_TEB) {
         compare_teb(relations, model->fields, other->fields, divergences);
+        return;
+    }
+    if (model->record == VS_RECORD_INITIAL_TEB) {
+        /* OldStackBase and OldStackLimit as they are, then the fields a TEB has too */
+        for (uint32_t i = 0; i < 2; i++)
+            if (model->fields[i] != other->fields[i])
+                vs_diverge(divergences, vs_record_spec(model->record)->fields[i], model->fields[i],
+                           other->fields[i]);
+        const uint64_t *m = model->fields + 2, *o = other->fields + 2;
+        compare_teb(relations, (uint64_t[]){m[0], m[1], m[2], 0}, (uint64_t[]){o[0], o[1], o[2], 0},
+                    divergences);
         return;
     }
     if (model->record != VS_RECORD_WORKING_SET_EX)

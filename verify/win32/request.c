@@ -99,8 +99,11 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
     }
     VsRecordKind record = vs_op_record(op->kind);
     if (record != VS_RECORD_NONE) {
-        /* GetWriteWatch returns 0 on success; the others a BOOL. */
-        gboolean ok = op->kind == VS_OP_GET_WRITE_WATCH ? outcome->ret == 0 : outcome->ret != 0;
+        /* GetWriteWatch returns 0 on success, RtlCreateUserStack an NTSTATUS; the others a
+         * BOOL. */
+        gboolean ok = op->kind == VS_OP_GET_WRITE_WATCH         ? outcome->ret == 0
+                      : op->kind == VS_OP_RTL_CREATE_USER_STACK ? NT_SUCCESS((VsStatus)outcome->ret)
+                                                                : outcome->ret != 0;
         if (ok && count >= vs_record_spec(record)->count) {
             outcome->record = record;
             memcpy(outcome->fields, extra, vs_record_spec(record)->count * sizeof *extra);

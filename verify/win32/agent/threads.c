@@ -230,6 +230,53 @@ static void call_thread_exit(const AgentRequest *r)
     answer_end();
 }
 
+/* INITIAL_TEB, and ntdll's two stack routines (found at first use; Wine exports both). */
+typedef struct AgentInitialTeb {
+    PVOID OldStackBase, OldStackLimit, StackBase, StackLimit, DeallocationStack;
+} AgentInitialTeb;
+typedef LONG(NTAPI *RtlCreateUserStackFn)(SIZE_T, SIZE_T, ULONG_PTR, SIZE_T, SIZE_T,
+                                          AgentInitialTeb *);
+typedef void(NTAPI *RtlFreeUserStackFn)(PVOID);
+
+static FARPROC ntdll_routine(const char *name)
+{
+    return GetProcAddress(GetModuleHandleA("ntdll.dll"), name);
+}
+
+/* RtlCreateUserStack commit reserve zero_bits commit_align reserve_align: the status, then the
+ * INITIAL_TEB's five fields when it succeeded. */
+static void call_rtl_create_user_stack(const AgentRequest *r)
+{
+    RtlCreateUserStackFn create = (RtlCreateUserStackFn)(void *)ntdll_routine(r->name);
+    if (!create) {
+        refuse_unknown(r);
+        return;
+    }
+    AgentInitialTeb stack = {0};
+    LONG status = create(r->v[0], r->v[1], r->v[2], r->v[3], r->v[4], &stack);
+    answer_start((uint32_t)status);
+    if (status >= 0) {
+        answer_more((uint64_t)(uintptr_t)stack.OldStackBase);
+        answer_more((uint64_t)(uintptr_t)stack.OldStackLimit);
+        answer_more((uint64_t)(uintptr_t)stack.StackBase);
+        answer_more((uint64_t)(uintptr_t)stack.StackLimit);
+        answer_more((uint64_t)(uintptr_t)stack.DeallocationStack);
+    }
+    answer_end();
+}
+
+static void call_rtl_free_user_stack(const AgentRequest *r)
+{
+    RtlFreeUserStackFn release = (RtlFreeUserStackFn)(void *)ntdll_routine(r->name);
+    if (!release) {
+        refuse_unknown(r);
+        return;
+    }
+    release(P(r->v[0]));
+    answer_start(0);
+    answer_end();
+}
+
 /* A thread in another process would need the agent there to run it: not offered. */
 static void call_create_remote_thread(const AgentRequest *r)
 {
@@ -243,6 +290,8 @@ const AgentCall agent_thread_calls[] = {
     {"stack_touch", 2, call_stack_touch},
     {"thread_stack_guarantee", 3, call_thread_stack_guarantee},
     {"thread_exit", 2, call_thread_exit},
+    {"RtlCreateUserStack", 5, call_rtl_create_user_stack},
+    {"RtlFreeUserStack", 1, call_rtl_free_user_stack},
 };
 
 const size_t agent_thread_call_count = AGENT_COUNT(agent_thread_calls);

@@ -184,9 +184,22 @@ static void link_parents(GArray *vads)
     g_free(left);
 }
 
+/* Whether the VAD starting at start_vpn is the stack reservation of one of the process's threads
+ * (VMMap's Stack). */
+static bool thread_stack(VsProcess *process, uint64_t start_vpn)
+{
+    for (size_t i = 0; i < vs_process_thread_count(process); i++) {
+        VsThreadInfo t;
+        vs_thread_info(vs_process_thread(process, i), &t);
+        if (t.has_stack && t.deallocation_stack >> VS_PAGE_SHIFT == start_vpn)
+            return true;
+    }
+    return false;
+}
+
 /* The VAD tree in order, each node with its depth, parent and in-order index. */
-static GArray *read_vads(const VsSystem *system, const VsProcess *process,
-                         const TouchIndex *touches, uint32_t *depth)
+static GArray *read_vads(const VsSystem *system, VsProcess *process, const TouchIndex *touches,
+                         uint32_t *depth)
 {
     VsVadTreeShape shape;
     vs_vad_tree_shape(process, &shape);
@@ -196,15 +209,16 @@ static GArray *read_vads(const VsSystem *system, const VsProcess *process,
     for (const VsVad *vad = vs_vad_first(process); vad; vad = vs_vad_next(vad)) {
         VsVadInfo info;
         vs_vad_info(vad, &info);
-        VvVadNode node = {.start_vpn = info.starting_vpn,
-                          .end_vpn = info.ending_vpn,
-                          .kind = vad_kind(system, &info),
-                          .balance = info.balance,
-                          .depth = info.level,
-                          .order = vads->len,
-                          .parent = -1,
-                          .section = info.section,
-                          .touched = touched(touches, &cursor, info.starting_vpn, info.ending_vpn)};
+        VvVadNode node = {
+            .start_vpn = info.starting_vpn,
+            .end_vpn = info.ending_vpn,
+            .kind = thread_stack(process, info.starting_vpn) ? VV_STACK : vad_kind(system, &info),
+            .balance = info.balance,
+            .depth = info.level,
+            .order = vads->len,
+            .parent = -1,
+            .section = info.section,
+            .touched = touched(touches, &cursor, info.starting_vpn, info.ending_vpn)};
         g_array_append_val(vads, node);
     }
     link_parents(vads);

@@ -24,7 +24,7 @@ typedef enum VvKind {
     VV_SHAREABLE, /* a view of a pagefile-backed section */
     VV_MAPPED_FILE, /* a view of a file */
     VV_IMAGE,       /* (the model has no image sections; kept for the legend's order) */
-    VV_STACK,       /* (no thread stacks are modelled; kept for the legend's order) */
+    VV_STACK,       /* a thread's stack reservation */
     VV_PLACEHOLDER, /* a free placeholder */
     VV_SYSTEM,      /* KUSER_SHARED_DATA */
     VV_KIND_COUNT

@@ -312,6 +312,94 @@ static void execute_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome
     outcome->ret = outcome->exception;
 }
 
+/* ---- Windows: threads and their stacks ------------------------------------------------------- */
+
+static void execute_create_thread(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsCreateThread(thread, op->arg[1], (uint32_t)op->arg[4], NULL);
+}
+
+static void execute_create_remote_thread(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsCreateRemoteThread(thread, a[0], a[2], (uint32_t)a[5], NULL);
+}
+
+/* The thread a handle argument names, or NULL with the last error a kernelbase call taking a
+ * thread handle sets for a bad one. */
+static VsThread *thread_arg(VsThread *thread, const VsOp *op, int i)
+{
+    VsThread *named = vs_handle_thread(thread, op->arg[i]);
+    if (!named)
+        VsSetLastError(thread, ERROR_INVALID_HANDLE);
+    return named;
+}
+
+static void execute_thread_teb(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *named = thread_arg(thread, op, 0);
+    VsThreadInfo info;
+    if (!named)
+        return;
+    vs_thread_info(named, &info);
+    outcome->ret = !info.terminated;
+    outcome->record = VS_RECORD_TEB;
+    outcome->fields[0] = info.stack_base;
+    outcome->fields[1] = info.stack_limit;
+    outcome->fields[2] = info.deallocation_stack;
+    outcome->fields[3] = info.guaranteed_stack_bytes;
+}
+
+/* stack_touch(thread, bytes): what the probes raised, as for write. */
+static void execute_stack_touch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *named = thread_arg(thread, op, 0);
+    outcome->exception =
+        named ? (uint32_t)vs_stack_touch(named, op->arg[1]) : (uint32_t)STATUS_INVALID_HANDLE;
+    outcome->ret = outcome->exception;
+}
+
+static void execute_thread_stack_guarantee(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *named = thread_arg(thread, op, 0);
+    uint64_t *size = ref(op, outcome, 1);
+    if (!named || !size)
+        return;
+    uint32_t value = (uint32_t)*size;
+    outcome->ret = VsSetThreadStackGuarantee(named, &value);
+    *size = value;
+    outcome->out_written |= 1u << 1;
+    if (!outcome->ret)
+        VsSetLastError(thread, VsGetLastError(named));
+}
+
+static void execute_thread_exit(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *named = thread_arg(thread, op, 0);
+    outcome->ret = named && NT_SUCCESS(vs_thread_exit(named, (uint32_t)op->arg[1]));
+}
+
+static void execute_rtl_create_user_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsInitialTeb stack;
+    outcome->ret = (uint32_t)VsRtlCreateUserStack(thread, a[0], a[1], a[2], a[3], a[4], &stack);
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    outcome->record = VS_RECORD_INITIAL_TEB;
+    outcome->fields[0] = stack.OldStackBase;
+    outcome->fields[1] = stack.OldStackLimit;
+    outcome->fields[2] = stack.StackBase;
+    outcome->fields[3] = stack.StackLimit;
+    outcome->fields[4] = stack.DeallocationStack;
+}
+
+/* RtlFreeUserStack returns nothing: what it released, VirtualQuery shows. */
+static void execute_rtl_free_user_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    (void)VsRtlFreeUserStack(thread, op->arg[0]);
+}
+
 /* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ----------- */
 
 static void execute_set_process_working_set_size(VsThread *thread, const VsOp *op,
@@ -875,6 +963,18 @@ static VsMapping mapping_at(const VsProcess *process, uint64_t address)
     return strncmp(vma.name, "/dev/shm/", 9) == 0 ? VS_MAPPING_SHM : VS_MAPPING_FILE;
 }
 
+/* Whether the address lies in the stack reservation of one of the process's threads. */
+static bool in_thread_stack(VsProcess *process, uint64_t address)
+{
+    for (size_t i = 0; i < vs_process_thread_count(process); i++) {
+        VsThreadInfo info;
+        vs_thread_info(vs_process_thread(process, i), &info);
+        if (info.has_stack && address >= info.deallocation_stack && address < info.stack_base)
+            return true;
+    }
+    return false;
+}
+
 /* Notes the VAD the call's address falls in, in the process the call acts on, before the call
  * changes it. */
 static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -892,6 +992,7 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         outcome->mapping = mapping_at(process, op->arg[arg]);
         return;
     }
+    outcome->in_stack = in_thread_stack(process, op->arg[arg]);
     /* the NT call, as a thread of that process: no last error is touched and no handle's access
      * rights matter */
     VsMemoryBasicInformation m;

@@ -50,6 +50,8 @@ typedef enum EventField {
     AGE,            /* "age": a trimmed page's */
     SLOT,           /* "slot": a page-file slot */
     WORKING_SET,    /* "working_set": its size after (the event's pages) */
+    THREAD,         /* "thread": a thread's id (the event's frame) */
+    EXIT_CODE,      /* "exit_code": a thread's (the event's pages) */
 } EventField;
 
 #define MAX_EVENT_FIELDS 5
@@ -99,6 +101,10 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_PROCESS_FORKED] = {CHILD},
     [VS_EV_VMA_PKEY] = {PKEY},
     [VS_EV_PKEY_FAULT] = {PKEY, WRITE},
+    [VS_EV_THREAD_CREATED] = {THREAD, ADDRESS, SIZE},
+    [VS_EV_THREAD_EXITED] = {THREAD, EXIT_CODE},
+    [VS_EV_STACK_GROWN] = {THREAD, ADDRESS},
+    [VS_EV_STACK_OVERFLOW] = {THREAD, ADDRESS},
     [VS_EV_PLACEHOLDER_RESTORED] = {END},
 };
 
@@ -152,6 +158,8 @@ static void append_field(const VsRunner *runner, GString *out, EventField field,
     case WORKING_SET:
         append_number(out, vs_words_linux(runner) ? "resident_set" : "working_set", e->pages);
         break;
+    case THREAD: append_number(out, "thread", e->frame); break;
+    case EXIT_CODE: append_number(out, "exit_code", e->pages); break;
     }
 }
 

@@ -9,6 +9,8 @@
  */
 #include "runner_int.h"
 
+static uint64_t page_of(uint64_t address) { return address & ~(uint64_t)0xFFF; }
+
 static uint64_t pages_of(const VsEvent *e) { return e->vpn_end - e->vpn_start + 1; }
 
 static gboolean linux_system(const VsRunner *runner) { return vs_is_linux(runner->system); }
@@ -650,6 +652,50 @@ static void narrate_pkey_fault(const VsRunner *runner, const VsEvent *e, GString
         access_word(e), e->vpn_start << 12, e->frame);
 }
 
+/* ---- Threads and their stacks ---------------------------------------------------------------- */
+
+static void narrate_thread_created(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(
+        out, "thread %" G_GUINT64_FORMAT " is created: its TEB at 0x%" G_GINT64_MODIFIER "X (",
+        e->frame, e->address);
+    append_size(out, e->size);
+    g_string_append(out, "), its stack the reservation ");
+    append_range(out, e->vpn_start, e->vpn_end);
+}
+
+static void narrate_thread_exited(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out,
+                           "thread %" G_GUINT64_FORMAT " ends (exit code %" G_GUINT64_FORMAT ")",
+                           e->frame, e->pages);
+    if (e->address)
+        g_string_append(out, ": its stack and its TEB were released with it");
+}
+
+static void narrate_stack_grown(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(
+        out,
+        "the guard page at 0x%" G_GINT64_MODIFIER "X is in thread %" G_GUINT64_FORMAT
+        "'s own stack, so the thread sees no exception: the kernel committed the "
+        "page below as the new guard and moved StackLimit down to 0x%" G_GINT64_MODIFIER "X; ",
+        page_of(e->address), e->frame, e->vpn_start << 12);
+    append_size(out, (e->vpn_end - e->vpn_start + 1) << 12);
+    g_string_append(out, " of the stack are committed above the guard");
+}
+
+static void narrate_stack_overflow(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(
+        out,
+        "the guard page at 0x%" G_GINT64_MODIFIER "X leaves no room in thread %" G_GUINT64_FORMAT
+        "'s stack for another guard and the guarantee: the kernel committed what "
+        "is left above the reservation's last page, StackLimit is 0x%" G_GINT64_MODIFIER
+        "X, and the access raises STATUS_STACK_OVERFLOW",
+        page_of(e->address), e->frame, e->vpn_start << 12);
+}
+
 /* ---- The table ------------------------------------------------------------------------------- */
 
 typedef void Narrator(const VsRunner *runner, const VsEvent *e, GString *out);
@@ -699,6 +745,10 @@ static Narrator *const narrators[] = {
     [VS_EV_PROCESS_FORKED] = narrate_process_forked,
     [VS_EV_VMA_PKEY] = narrate_vma_pkey,
     [VS_EV_PKEY_FAULT] = narrate_pkey_fault,
+    [VS_EV_THREAD_CREATED] = narrate_thread_created,
+    [VS_EV_THREAD_EXITED] = narrate_thread_exited,
+    [VS_EV_STACK_GROWN] = narrate_stack_grown,
+    [VS_EV_STACK_OVERFLOW] = narrate_stack_overflow,
     [VS_EV_PLACEHOLDER_RESTORED] = narrate_placeholder_restored,
 };
 

@@ -48,6 +48,10 @@ static const char *const memory_region_fields[] = {
     "CommitSize",     "PartitionId",       "NodePreference",
 };
 static const char *const memory_image_fields[] = {"ImageBase", "SizeOfImage", "ImageFlags"};
+static const char *const initial_teb_fields[] = {"OldStackBase", "OldStackLimit", "StackBase",
+                                                 "StackLimit", "DeallocationStack"};
+static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
+                                         "GuaranteedStackBytes"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -69,6 +73,8 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_MEMORY_REGION] = RECORD("MEMORY_REGION_INFORMATION", memory_region_fields),
     [VS_RECORD_MEMORY_IMAGE] = RECORD("MEMORY_IMAGE_INFORMATION", memory_image_fields),
     [VS_RECORD_BY_CLASS] = {"an information class's structure", NULL, 0},
+    [VS_RECORD_TEB] = RECORD("TEB", teb_fields),
+    [VS_RECORD_INITIAL_TEB] = RECORD("INITIAL_TEB", initial_teb_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -186,8 +192,8 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
 #define NAME(n, v) #n,
         VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_SECTION_FLAG_MAP(NAME) VS_FILE_FLAG_MAP(NAME)
             VS_IMAGE_FLAG_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_PROCESS_ACCESS_MAP(NAME)
-                VS_PLACEHOLDER_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME)
-                    VS_ERRNO_MAP(NAME)
+                VS_PLACEHOLDER_FLAG_MAP(NAME) VS_THREAD_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
+                    VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
                         VS_STATUS_MAP(STATUS)

@@ -68,6 +68,9 @@ typedef enum VsRecordKind {
     VS_RECORD_MEMORY_IMAGE,    /* MEMORY_IMAGE_INFORMATION (NtQueryVirtualMemory) */
     VS_RECORD_BY_CLASS,        /* the one its information class argument names (a call's row
                                 * only: an outcome holds the record itself) */
+    VS_RECORD_TEB,             /* a TEB's stack fields: StackBase, StackLimit, DeallocationStack,
+                                * GuaranteedStackBytes */
+    VS_RECORD_INITIAL_TEB,     /* RtlCreateUserStack's INITIAL_TEB */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in
@@ -187,6 +190,8 @@ typedef struct VsOutcome {
     uint32_t region_type, region_state;    /* Type and State of the address argument's page before
                                             * the call (MEM_PRIVATE/MEM_MAPPED, MEM_RESERVE/
                                             * MEM_COMMIT); 0 if no VAD holds it (Windows only) */
+    bool in_stack;                         /* Windows: the address argument lay in a thread's
+                                            * user stack (its reservation) before the call */
     VsMapping mapping;                     /* Linux: what the address argument's page was before
                                             * the call (Windows: VS_MAPPING_NONE) */
     uint32_t vector_length;                /* mincore: pages in vector (0 when it failed) */

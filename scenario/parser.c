@@ -403,8 +403,9 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
     gboolean given = peek(ps)->kind != VS_TOK_NEWLINE && peek(ps)->kind != VS_TOK_END;
     if (!given && (form->argument == VS_SHOW_ARG_ADDRESS || form->argument == VS_SHOW_ARG_HANDLE))
         error_at(ps, peek(ps),
-                 form->argument == VS_SHOW_ARG_HANDLE ? "this 'show' needs a section handle"
-                                                      : "this 'show' needs an address");
+                 form->argument != VS_SHOW_ARG_HANDLE ? "this 'show' needs an address"
+                 : strcmp(form->name, "stack") == 0   ? "this 'show' needs a thread handle"
+                                                      : "this 'show' needs a section handle");
     else if (given && form->argument != VS_SHOW_ARG_NONE)
         stmt->expr = parse_expr(ps);
     return !ps->failed;

@@ -84,9 +84,10 @@ gboolean vs_runner_check(const VsRunner *runner);
 void vs_runner_write_dot(VsRunner *runner, GString *out);
 
 /* Prints a show form (shows.def: query ADDR, vad, address, summary, pte ADDR, commit,
- * pfn [FRAME], ws, section HANDLE, maps, smaps, pagemap ADDR) for the current process, in the
- * system's words; in a JSON run as a "show" record whose data are the view's fields. argument is
- * the form's (an address, a frame or a section handle in the current process), or
+ * pfn [FRAME], ws, section HANDLE, stack HANDLE, maps, smaps, pagemap ADDR) for the current
+ * process, in the system's words; in a JSON run as a "show" record whose data are the view's
+ * fields. argument is the form's (an address, a frame, or a section or thread handle in the
+ * current process), or
  * VS_SHOW_NO_ARGUMENT. FALSE with *error set for a form the system lacks or an argument that
  * names nothing. */
 gboolean vs_runner_show(VsRunner *runner, const char *what, uint64_t argument, GError **error);

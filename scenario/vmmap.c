@@ -262,6 +262,23 @@ static gint label_order(gconstpointer a, gconstpointer b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* VMMap's Stack: each thread's stack reservation, from DeallocationStack to StackBase, as VMMap
+ * finds it through the threads' TEBs. */
+static void label_stacks(VsProcess *process, GArray *labels)
+{
+    for (size_t i = 0; i < vs_process_thread_count(process); i++) {
+        const VsThread *thread = vs_process_thread(process, i);
+        VsThreadInfo t;
+        vs_thread_info(thread, &t);
+        if (!t.has_stack)
+            continue;
+        VsRangeLabel label = {
+            .start = t.deallocation_stack, .end = t.stack_base, .type = VS_VMMAP_STACK};
+        snprintf(label.details, sizeof label.details, "Thread %u stack", vs_thread_id(thread));
+        g_array_append_val(labels, label);
+    }
+}
+
 /* Private data under a label takes the label's type and details; a region a label's edge crosses
  * is cut there, so each byte is counted under one type. */
 static void apply_labels(VsVmmap *map, GArray *labels)
@@ -401,15 +418,16 @@ VsVmmap *vs_vmmap_read(const VsRunner *runner, VsProcess *process)
     uint64_t top = vs_system_layout(system)->highest_user_address;
     map->space = top + 1;
     walk(map, system, process, top);
-    if (runner->labellers) {
-        GArray *labels = g_array_new(FALSE, TRUE, sizeof(VsRangeLabel));
-        for (guint i = 0; i < runner->labellers->len; i++) {
-            const Labeller *l = &g_array_index(runner->labellers, Labeller, i);
-            l->fn(l->context, process, labels);
-        }
-        apply_labels(map, labels);
-        g_array_free(labels, TRUE);
+    GArray *labels = g_array_new(FALSE, TRUE, sizeof(VsRangeLabel));
+    if (!map->linux_words)
+        label_stacks(process, labels);
+    for (guint i = 0; runner->labellers && i < runner->labellers->len; i++) {
+        const Labeller *l = &g_array_index(runner->labellers, Labeller, i);
+        l->fn(l->context, process, labels);
     }
+    if (labels->len)
+        apply_labels(map, labels);
+    g_array_free(labels, TRUE);
     count_bytes(map, system, process);
     total(map, process);
     return map;

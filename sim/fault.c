@@ -464,13 +464,27 @@ VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
     return access_page(process, vpn, write ? VS_WRITE_ACCESS : VS_READ_ACCESS, &frame);
 }
 
+/* An access by thread: a guard page of its own stack is the kernel's to handle (stack.c): the
+ * stack grows and the access is made again, or it raises STATUS_STACK_OVERFLOW. */
+static VsStatus thread_access(VsThread *thread, uint64_t address, VsAccess access, uint64_t *frame)
+{
+    VsProcess *process = thread->process;
+    VsStatus status = access_page(process, vs_vpn(address), access, frame);
+    if (status == STATUS_GUARD_PAGE_VIOLATION) {
+        status = vs_stack_guard_fault(thread, address);
+        if (NT_SUCCESS(status))
+            status = access_page(process, vs_vpn(address), access, frame);
+    }
+    return status;
+}
+
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value)
 {
     VsProcess *process = thread->process;
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = access_page(process, vs_vpn(address), VS_READ_ACCESS, &frame);
+    VsStatus status = thread_access(thread, address, VS_READ_ACCESS, &frame);
     if (NT_SUCCESS(status))
         *value =
             vs_pfn_read(&process->system->pfn, frame, (uint32_t)(address & (VS_PAGE_SIZE - 1)));
@@ -483,7 +497,7 @@ VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    VsStatus status = access_page(process, vs_vpn(address), VS_WRITE_ACCESS, &frame);
+    VsStatus status = thread_access(thread, address, VS_WRITE_ACCESS, &frame);
     if (NT_SUCCESS(status) && !vs_pfn_write(&process->system->pfn, frame,
                                             (uint32_t)(address & (VS_PAGE_SIZE - 1)), value))
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -496,5 +510,5 @@ VsStatus vs_memory_execute(VsThread *thread, uint64_t address)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    return access_page(process, vs_vpn(address), VS_EXECUTE_ACCESS, &frame);
+    return thread_access(thread, address, VS_EXECUTE_ACCESS, &frame);
 }

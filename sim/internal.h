@@ -632,6 +632,16 @@ struct VsThread {
     uint32_t tid;
     uint32_t last_error;  /* TEB LastErrorValue */
     VsStatus last_status; /* TEB LastStatusValue: the NTSTATUS behind last_error */
+    /* The TEB's pages and the stack fields in it (thread.c, stack.c); all 0 for a thread the
+     * model gave no user stack (a process's first thread, until its image is loaded). */
+    uint64_t teb;                    /* the TEB's address (NT_TIB Self) */
+    uint64_t stack_base;             /* NT_TIB StackBase: the stack's top, exclusive */
+    uint64_t stack_limit;            /* NT_TIB StackLimit: the lowest committed page above the
+                                      * guard */
+    uint64_t deallocation_stack;     /* TEB DeallocationStack: the stack reservation's base */
+    uint64_t guaranteed_stack_bytes; /* TEB GuaranteedStackBytes (SetThreadStackGuarantee) */
+    bool terminated;                 /* ETHREAD Terminated: ExitThread ran */
+    uint32_t exit_code;              /* ETHREAD ExitStatus */
 };
 
 typedef enum VsObjectType {
@@ -639,6 +649,7 @@ typedef enum VsObjectType {
     VS_OBJECT_PROCESS,
     VS_OBJECT_SECTION,
     VS_OBJECT_FILE,
+    VS_OBJECT_THREAD,
 } VsObjectType;
 
 /* HANDLE_TABLE_ENTRY: the object and the rights granted with the handle. */
@@ -681,6 +692,8 @@ struct VsProcess {
     uint64_t page_table_pages;   /* page-table pages held, every level */
     VsThread **threads;
     size_t thread_count;
+    uint64_t stack_reserve; /* the image's SizeOfStackReserve: a new thread's default */
+    uint64_t stack_commit;  /* the image's SizeOfStackCommit */
     VsHandleEntry *handles; /* handle value = (index + 1) * 4 */
     size_t handle_count;
     VsWriteWatch *watches; /* one bitmap per MEM_WRITE_WATCH reservation */
@@ -801,6 +814,12 @@ void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64
                      uint64_t end_vpn);
 
 /* ---- Faults (fault.c) ------------------------------------------------------------------------ */
+
+/* stack.c: a guard page touched by thread (MiCheckForUserStackOverflow). */
+VsStatus vs_stack_guard_fault(VsThread *thread, uint64_t address);
+VsStatus vs_stack_create(VsThread *caller, VsHandle process, uint64_t commit, uint64_t reserve,
+                         uint64_t zero_bits, uint64_t commit_align, uint64_t reserve_align,
+                         VsInitialTeb *stack);
 
 VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame);
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);

@@ -195,7 +195,8 @@ static void test_statement_errors(void **state)
         "show vads\n",
         "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
         "vad, address, summary, regions, fragmentation, pte ADDR, commit, pfn "
-        "[FRAME], ws, section HANDLE, maps, smaps, pagemap ADDR)\nshow vads\n     ^");
+        "[FRAME], ws, section HANDLE, stack HANDLE, maps, smaps, pagemap ADDR)\nshow vads\n"
+        "     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");

@@ -374,6 +374,10 @@ static gboolean load_conditions(GKeyFile *file, const char *path, const char *gr
     if (result && strcmp(g_strstrip(result), "failed") != 0 && strcmp(result, "succeeded") != 0)
         return bad(error, path, group, "result must be failed or succeeded");
     e->result = !result ? 0 : strcmp(result, "failed") == 0 ? 1 : -1;
+    g_autofree char *stack = g_key_file_get_string(file, group, "stack", NULL);
+    if (stack && strcmp(g_strstrip(stack), "yes") != 0 && strcmp(stack, "no") != 0)
+        return bad(error, path, group, "stack must be yes or no");
+    e->stack = !stack ? 0 : strcmp(stack, "yes") == 0 ? 1 : -1;
     g_autofree char *address = g_key_file_get_string(file, group, "address", NULL);
     if (address && !parse_range(address, &e->address))
         return bad(error, path, group, "address must be LOW-HIGH, such as 0x0-0xFFFF");
@@ -527,6 +531,8 @@ static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const Vs
     if (e->status && !(model && value_matches(e->status, failure_status(op, model), NULL)))
         return FALSE;
     if (e->result && !(model && (model_failed(op, model) ? 1 : -1) == e->result))
+        return FALSE;
+    if (e->stack && !(model && (model->in_stack ? 1 : -1) == e->stack))
         return FALSE;
     int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
     /* A call without a type argument has type 0: only exclusions let it through. */

@@ -42,6 +42,9 @@
  *                               # a Win32 call's last status
  *     result = failed           # optional: only when the model's call failed (or succeeded), as
  *                               # its return value says
+ *     stack = yes               # optional (win32): only when the call's address lay, in the model
+ *                               # before the call, in a thread's user stack (or, no, outside
+ *                               # every one)
  *     mapping = file            # optional (linux): only when the call's address lay, in the
  *                               # model before the call, in memory of this kind: anonymous,
  *                               # shared-anonymous, memfd, shm, file or none (commas: any)
@@ -105,6 +108,7 @@ typedef struct VsKnownEntry {
     char *region;  /* a value pattern for the Type of the memory at the call's address */
     char *mapping; /* names of VsMapping kinds (vs_mapping_name), separated by commas */
     int result;    /* 1: only when the model's call failed; -1: only when it succeeded; 0: both */
+    int stack;     /* 1: only when the call's address lay in a thread's stack; -1: only when not */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

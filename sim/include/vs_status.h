@@ -46,6 +46,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
     XX(ERROR_PARTIAL_COPY, 299)                                                                    \
+    XX(ERROR_STACK_OVERFLOW, 1001)                                                                 \
     XX(ERROR_FILE_INVALID, 1006)                                                                   \
     XX(ERROR_SWAPERROR, 999)                                                                       \
     XX(ERROR_MAPPED_ALIGNMENT, 1132)                                                               \
@@ -175,6 +176,10 @@ typedef uint32_t VsStatus;
        "The eighth parameter is not valid.")                                                       \
     XX(STATUS_INVALID_PARAMETER_9, 0xC00000F7u, ERROR_INVALID_PARAMETER,                           \
        "The ninth parameter is not valid.")                                                        \
+    XX(STATUS_THREAD_IS_TERMINATING, 0xC000004Bu, ERROR_ACCESS_DENIED,                             \
+       "The thread has ended: it can run nothing more.")                                           \
+    XX(STATUS_STACK_OVERFLOW, 0xC00000FDu, ERROR_STACK_OVERFLOW,                                   \
+       "The thread's stack has no room left: its guard page cannot move any lower.")               \
     XX(STATUS_COMMITMENT_LIMIT, 0xC000012Du, ERROR_COMMITMENT_LIMIT,                               \
        "Committing this memory would exceed the system commit limit.")                             \
     XX(STATUS_INVALID_ADDRESS, 0xC0000141u, ERROR_INVALID_ADDRESS,                                 \

@@ -38,6 +38,12 @@ static void compare_address(VsRelations *relations, GPtrArray *divergences, cons
         vs_diverge(divergences, field, expected, other);
 }
 
+/* write, execute and a stack touch return the exception: compared as the return value */
+static gboolean returns_exception(VsOpKind kind)
+{
+    return kind == VS_OP_WRITE || kind == VS_OP_EXECUTE || kind == VS_OP_STACK_TOUCH;
+}
+
 static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
 {
     switch (spec->returns) {
@@ -91,10 +97,10 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     case VS_RETURN_INT:
         if (model->ret != other->ret)
             vs_diverge(divergences,
-                       op->kind == VS_OP_GET_LAST_ERROR                       ? "GetLastError"
-                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS             ? "RtlGetLastNtStatus"
-                       : op->kind == VS_OP_WRITE || op->kind == VS_OP_EXECUTE ? "exception"
-                                                                              : "return",
+                       op->kind == VS_OP_GET_LAST_ERROR           ? "GetLastError"
+                       : op->kind == VS_OP_RTL_GET_LAST_NT_STATUS ? "RtlGetLastNtStatus"
+                       : returns_exception(op->kind)              ? "exception"
+                                                                  : "return",
                        model->ret, other->ret);
         break;
     case VS_RETURN_NONE: break;
@@ -191,6 +197,27 @@ static void compare_mbi(VsRelations *relations, const VsMemoryBasicInformation *
         vs_diverge(divergences, "Type", m->Type, o->Type);
 }
 
+/*
+ * A TEB's stack fields: each system chose where its stack went, so DeallocationStack pairs the two
+ * reservations (afresh at every look: a stack made after another was freed may lie where that one
+ * was in one system and elsewhere in the other) and only its alignment is compared; StackBase is
+ * compared as the reserve above it (StackBase - DeallocationStack) and StackLimit as the bytes
+ * committed above the guard (StackBase - StackLimit); GuaranteedStackBytes as it is.
+ */
+static void compare_teb(VsRelations *relations, const uint64_t *m, const uint64_t *o,
+                        GPtrArray *divergences)
+{
+    enum { BASE, LIMIT, DEALLOCATION, GUARANTEE };
+    compare_address(relations, divergences, "DeallocationStack", m[DEALLOCATION], o[DEALLOCATION],
+                    TRUE, m[BASE] - m[DEALLOCATION]);
+    if (m[BASE] - m[DEALLOCATION] != o[BASE] - o[DEALLOCATION])
+        vs_diverge(divergences, "StackBase", m[BASE] - m[DEALLOCATION], o[BASE] - o[DEALLOCATION]);
+    if (m[BASE] - m[LIMIT] != o[BASE] - o[LIMIT])
+        vs_diverge(divergences, "StackLimit", m[BASE] - m[LIMIT], o[BASE] - o[LIMIT]);
+    if (m[GUARANTEE] != o[GUARANTEE])
+        vs_diverge(divergences, "GuaranteedStackBytes", m[GUARANTEE], o[GUARANTEE]);
+}
+
 /* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
  * its NUMA node), a section's basic information, GetWriteWatch's answer (addresses through the
  * pairs). Process counters and the machine's memory status describe a different process and machine
@@ -209,6 +236,21 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
         for (uint64_t i = 0; i < model->fields[0] && i < VS_WRITE_WATCH_CAPACITY; i++)
             compare_address(relations, divergences, spec->fields[2 + i], model->fields[2 + i],
                             other->fields[2 + i], FALSE, 0);
+        return;
+    }
+    if (model->record == VS_RECORD_TEB) {
+        compare_teb(relations, model->fields, other->fields, divergences);
+        return;
+    }
+    if (model->record == VS_RECORD_INITIAL_TEB) {
+        /* OldStackBase and OldStackLimit as they are, then the fields a TEB has too */
+        for (uint32_t i = 0; i < 2; i++)
+            if (model->fields[i] != other->fields[i])
+                vs_diverge(divergences, vs_record_spec(model->record)->fields[i], model->fields[i],
+                           other->fields[i]);
+        const uint64_t *m = model->fields + 2, *o = other->fields + 2;
+        compare_teb(relations, (uint64_t[]){m[0], m[1], m[2], 0}, (uint64_t[]){o[0], o[1], o[2], 0},
+                    divergences);
         return;
     }
     const VsRecordSpec *spec = vs_record_spec(model->record);
@@ -247,9 +289,7 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
         else if (from_status && model->last_status != other->last_status)
             vs_diverge(divergences, "RtlGetLastNtStatus", model->last_status, other->last_status);
     }
-    /* write and execute return the exception: compared as the return value */
-    gboolean returns_exception = op->kind == VS_OP_WRITE || op->kind == VS_OP_EXECUTE;
-    if (!returns_exception && model->exception != other->exception)
+    if (!returns_exception(op->kind) && model->exception != other->exception)
         vs_diverge(divergences, "exception", model->exception, other->exception);
     if (model->exception && model->exception == other->exception &&
         model->exception_access != other->exception_access)

@@ -114,6 +114,18 @@
     /* Linux: an access to vpn_start was refused by its VMA's protection key frame, not by the     \
      * page table: SIGSEGV (SEGV_PKUERR) */                                                        \
     XX(PKEY_FAULT, "pkey-fault")                                                                   \
+    /* thread frame (its id) was created in pid with its TEB at address (size bytes) and its       \
+     * stack reservation [vpn_start, vpn_end] */                                                   \
+    XX(THREAD_CREATED, "thread-created")                                                           \
+    /* thread frame ended with exit code pages; its stack and TEB were released */                 \
+    XX(THREAD_EXITED, "thread-exited")                                                             \
+    /* thread frame touched the guard page at address in its own stack: no exception; the stack    \
+     * is committed [vpn_start, vpn_end] now, StackLimit at vpn_start */                           \
+    XX(STACK_GROWN, "stack-grown")                                                                 \
+    /* thread frame touched the guard page at address with no room left below: the stack is        \
+     * committed [vpn_start, vpn_end], without a guard, and the access raises                      \
+     * STATUS_STACK_OVERFLOW */                                                                    \
+    XX(STACK_OVERFLOW, "stack-overflow")                                                           \
     /* [vpn_start, vpn_end], released or unmapped, is a placeholder again */                       \
     XX(PLACEHOLDER_RESTORED, "placeholder-restored")
 

@@ -308,4 +308,26 @@ size_t vs_page_frame_mappings(const VsSystem *system, uint64_t frame, VsFrameMap
  */
 bool vs_check(const VsSystem *system, char *why, size_t why_len);
 
+/* ---- Threads (thread.c) ---------------------------------------------------------------------- */
+
+/* What a thread's TEB says of its stack (NT_TIB and TEB fields), and where its TEB is. A thread
+ * the model gave no user stack (has_stack false) has every address 0; so has an ended one. */
+typedef struct VsThreadInfo {
+    uint32_t tid;
+    bool has_stack;
+    bool terminated;
+    uint32_t exit_code;
+    uint64_t teb, teb_size;          /* the TEB's pages */
+    uint64_t stack_base;             /* StackBase: the top, exclusive */
+    uint64_t stack_limit;            /* StackLimit */
+    uint64_t deallocation_stack;     /* DeallocationStack: the reservation's base */
+    uint64_t guaranteed_stack_bytes; /* GuaranteedStackBytes */
+    uint64_t guard;                  /* the guard page below StackLimit, or 0 when it has none */
+} VsThreadInfo;
+
+size_t vs_process_thread_count(const VsProcess *process);
+VsThread *vs_process_thread(VsProcess *process, size_t index); /* in creation order */
+void vs_thread_info(const VsThread *thread, VsThreadInfo *info);
+uint32_t vs_thread_id(const VsThread *thread);
+
 #endif /* VADSIM_INSPECT_H */

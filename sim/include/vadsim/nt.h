@@ -132,6 +132,7 @@
 
 /* XX(name, value): process access rights (winnt.h), and DuplicateHandle's options. */
 #define VS_PROCESS_ACCESS_MAP(XX)                                                                  \
+    XX(PROCESS_CREATE_THREAD, 0x0002u)                                                             \
     XX(PROCESS_VM_OPERATION, 0x0008u)                                                              \
     XX(PROCESS_DUP_HANDLE, 0x0040u)                                                                \
     XX(PROCESS_VM_READ, 0x0010u)                                                                   \
@@ -161,12 +162,18 @@
     XX(MemExtendedParameterImageMachine, 6u)                                                       \
     XX(MemExtendedParameterMax, 7u)
 
+/* XX(name, value): CreateThread's creation flags (processthreadsapi.h) and the TEB's size. */
+#define VS_THREAD_FLAG_MAP(XX)                                                                     \
+    XX(CREATE_SUSPENDED, 0x00000004u)                                                              \
+    XX(STACK_SIZE_PARAM_IS_A_RESERVATION, 0x00010000u)
+
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
         VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
             VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
                 VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_IMAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
+                    VS_THREAD_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -536,6 +543,60 @@ uint64_t vs_empty_working_set(VsProcess *process);
  * workingset.c for the rules. STATUS_SUCCESS or STATUS_BAD_WORKING_SET_LIMIT. */
 VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_t maximum);
 
+/* ---- Threads and their stacks (thread.c, stack.c) ------------------------------------------- */
+
+/* INITIAL_TEB: what RtlCreateUserStack gives back. */
+typedef struct VsInitialTeb {
+    uint64_t OldStackBase, OldStackLimit; /* NULL: a stack made fresh */
+    uint64_t StackBase;                   /* the top of the reservation, exclusive */
+    uint64_t StackLimit;                  /* the lowest committed page above the guard */
+    uint64_t DeallocationStack;           /* the reservation's base */
+} VsInitialTeb;
+
+/* The sizes a new stack takes when a call passes 0: the image's SizeOfStackReserve and
+ * SizeOfStackCommit. A process made without an image has MSVC's defaults, 1 MB and 4 KB; an image
+ * loader sets its header's. */
+void vs_process_set_stack_defaults(VsProcess *process, uint64_t reserve, uint64_t commit);
+
+/*
+ * RtlCreateUserStack(commit, reserve, zero_bits, commit_align, reserve_align, &initial_teb): a
+ * stack in the caller's process, laid out as Windows lays it out (stack.c).
+ * STATUS_INVALID_PARAMETER for an alignment of 0; what NtAllocateVirtualMemory returns when the
+ * reservation fails. RtlFreeUserStack releases the reservation at deallocation_stack.
+ */
+VsStatus VsRtlCreateUserStack(VsThread *caller, uint64_t commit, uint64_t reserve,
+                              uint64_t zero_bits, uint64_t commit_align, uint64_t reserve_align,
+                              VsInitialTeb *stack);
+VsStatus VsRtlFreeUserStack(VsThread *caller, uint64_t deallocation_stack);
+
+/*
+ * NtCreateThreadEx(&thread, process, flags, zero_bits, stack_size, maximum_stack_size): a thread in
+ * the process the handle names (PROCESS_CREATE_THREAD), with its TEB and a user stack of
+ * stack_size committed within maximum_stack_size reserved (0: the image's), the handle to it in
+ * the caller's table. The thread runs no code of its own: what it does, callers make it do
+ * (vs_stack_touch, VsNtTerminateThread).
+ */
+VsStatus VsNtCreateThreadEx(VsThread *caller, VsHandle *thread_handle, VsHandle process,
+                            uint32_t flags, uint64_t zero_bits, uint64_t stack_size,
+                            uint64_t maximum_stack_size);
+/* Gives a thread of the model that has none (a process's first) its TEB and user stack, as
+ * process creation does for the first thread (PspCreateThread with the image's sizes). */
+VsStatus vs_thread_create_stack(VsThread *thread, uint64_t commit, uint64_t reserve);
+/* The thread itself ends (RtlExitUserThread -> NtTerminateThread(NtCurrentThread())): its stack
+ * reservation and its TEB are released, as PspExitThread does. STATUS_THREAD_IS_TERMINATING if it
+ * ended already. */
+VsStatus vs_thread_exit(VsThread *thread, uint32_t exit_code);
+/*
+ * The thread's code calls functions whose frames reach bytes below StackBase: as the compiler's
+ * stack probe (__chkstk) does, one byte is written in each page from the one below StackLimit down
+ * to the deepest (only the deepest byte, if that lies above StackLimit). Returns STATUS_SUCCESS or
+ * the exception the first failing probe raised: STATUS_STACK_OVERFLOW, STATUS_ACCESS_VIOLATION.
+ * STATUS_THREAD_IS_TERMINATING for an ended thread, STATUS_INVALID_PARAMETER for one with no stack.
+ */
+VsStatus vs_stack_touch(VsThread *thread, uint64_t bytes);
+/* The thread the handle names in the caller's table, or NULL. */
+VsThread *vs_handle_thread(VsThread *caller, VsHandle handle);
+
 /* ---- Memory accesses ------------------------------------------------------------------------- */
 
 /*
@@ -547,6 +608,8 @@ VsStatus vs_working_set_set_limits(VsProcess *process, uint64_t minimum, uint64_
  * modified with the page file full; Windows would wait, and its commit limit keeps this from
  * happening).
  */
+/* A guard page in the accessing thread's own stack is not an exception: the stack grows (stack.c),
+ * or, at its end, the access raises STATUS_STACK_OVERFLOW. */
 VsStatus vs_memory_read(VsThread *thread, uint64_t address, uint8_t *value);
 VsStatus vs_memory_write(VsThread *thread, uint64_t address, uint8_t value);
 

@@ -118,6 +118,19 @@ bool VsDuplicateHandle(VsThread *thread, VsHandle source_process, VsHandle sourc
                        VsHandle target_process, VsHandle *target_handle, uint32_t access,
                        bool inherit, uint32_t options);
 
+/* ---- Threads and their stacks (kernelbase's CreateRemoteThreadEx, win32/thread.c) ------------ */
+
+/* CreateThread / CreateRemoteThread: stack_size is the commit, or with
+ * STACK_SIZE_PARAM_IS_A_RESERVATION the reserve (0: the image's); a handle, or 0 with the last
+ * error set. *tid (if not NULL) receives the thread's id. */
+VsHandle VsCreateThread(VsThread *thread, uint64_t stack_size, uint32_t flags, uint32_t *tid);
+VsHandle VsCreateRemoteThread(VsThread *thread, VsHandle process, uint64_t stack_size,
+                              uint32_t flags, uint32_t *tid);
+/* SetThreadStackGuarantee, called by thread itself: *size in, the previous guarantee out. */
+bool VsSetThreadStackGuarantee(VsThread *thread, uint32_t *size);
+/* GetCurrentThreadStackLimits, called by thread itself: DeallocationStack and StackBase. */
+void VsGetCurrentThreadStackLimits(VsThread *thread, uint64_t *low, uint64_t *high);
+
 /* ---- Working sets and memory status (kernelbase and psapi) ----------------------------------- */
 
 /* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */

@@ -700,9 +700,12 @@ static void call_open_process(const AgentRequest *r)
 /* CloseHandle and NtClose, but of the pipes the agent talks through. */
 static void call_close(const AgentRequest *r)
 {
-    if (own_handle(r->v[0]))
+    if (own_handle(r->v[0])) {
         refuse("this would close the agent's own pipe: ", r->name);
-    else if (strcmp(r->name, "NtClose") == 0)
+        return;
+    }
+    forget_thread_handle(r->v[0]);
+    if (strcmp(r->name, "NtClose") == 0)
         answer((uint32_t)nt.close(H(r->v[0])));
     else
         answer(CloseHandle(H(r->v[0])));

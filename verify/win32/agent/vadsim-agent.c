@@ -297,6 +297,8 @@ static int dispatch(const AgentRequest *r)
             return 1;
         }
     const AgentCall *call = agent_find(agent_calls, agent_call_count, r);
+    if (!call)
+        call = agent_find(agent_thread_calls, agent_thread_call_count, r);
     if (call)
         call->serve(r);
     else

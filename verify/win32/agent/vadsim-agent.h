@@ -6,6 +6,7 @@
  *                    the agent declines under Wine
  *   calls.c          the calls, one table row per request
  *   files.c          the scenario's files, in a directory of the agent's own
+ *   threads.c        the scenario's threads, each parked in a loop of its own
  */
 #ifndef VS_WIN32_AGENT_H
 #define VS_WIN32_AGENT_H
@@ -140,6 +141,11 @@ void refuse_unknown(const AgentRequest *r);
 /* calls.c: the table of calls. */
 extern const AgentCall agent_calls[];
 extern const size_t agent_call_count;
+
+/* threads.c: the scenario's threads, and their calls' table. */
+extern const AgentCall agent_thread_calls[];
+extern const size_t agent_thread_call_count;
+void forget_thread_handle(uint64_t handle);
 
 /* files.c */
 void make_file_dir(void);

@@ -1,0 +1,188 @@
+/*
+ * stack.c - a thread's user-mode stack: laid out, grown through its guard page, ended.
+ *
+ * A stack is one private reservation. Its top pages are committed read-write and the page below
+ * them is committed PAGE_READWRITE | PAGE_GUARD; the rest stays reserved (RtlCreateUserStack,
+ * ReactOS sdk/lib/rtl/thread.c RtlpCreateUserStack: the guard is placed only if the reservation
+ * has room for it below the commit; Wine's ntdll test_RtlCreateUserStack checks the same three
+ * runs with VirtualQuery). The TEB says where it is: StackBase is the top, StackLimit the lowest
+ * committed page above the guard, DeallocationStack the reservation's base.
+ *
+ * Sizes (RtlCreateUserStack): 0 means the image's SizeOfStackReserve or SizeOfStackCommit; the
+ * commit rounds up to commit_align and to pages, the reserve up to reserve_align, then to 64 KB,
+ * and is never below 1 MB nor below the commit (Wine's ntdll tests assert the reserves this gives,
+ * e.g. 0x20000 asked -> 0x100000, 0x110000 -> 0x110000, 0x110000 aligned to 0x40000 -> 0x140000).
+ *
+ * Growth (MiCheckForUserStackOverflow, ReactOS ntoskrnl/mm/ARM3/pagfault.c): a thread touching a
+ * guard page inside its own stack gets no exception. The fault has cleared the guard
+ * (MiAccessCheck); the kernel commits the page below as the new guard, moves StackLimit to the
+ * touched page and the access is retried. A guard page anywhere else, or in another thread's stack,
+ * raises STATUS_GUARD_PAGE_VIOLATION as usual. The end: the bottom page of the reservation is never
+ * committed (MS docs "Thread Stack Size"), and the guarantee (SetThreadStackGuarantee, at least 2
+ * pages on x64 and 1 on x86) is kept for the overflow handler: when the touched guard page lies
+ * less than a page plus the guarantee above the base, what remains above the bottom page is
+ * committed without a guard, StackLimit goes down to it and the access raises
+ * STATUS_STACK_OVERFLOW. (Sources differ by a page on which touch raises it: this is Wine's
+ * grow_thread_stack rule; docs/model.md says so.)
+ */
+#include "internal.h"
+
+#define STACK_MINIMUM_RESERVE 0x100000ull /* RtlCreateUserStack's floor, Wine's tests */
+
+static uint64_t round_up(uint64_t value, uint64_t align)
+{
+    uint64_t rounded = (value + align - 1) / align * align;
+    return rounded < value ? value : rounded; /* no wrap: too large stays too large */
+}
+
+/* The guarantee's floor (Wine's kernel32 test_SetThreadStackGuarantee: 200 bytes asked -> 8192 on
+ * 64-bit, 4096 on 32-bit). */
+static uint64_t minimum_guarantee(const VsProcess *process)
+{
+    return process->system->layout->arch == VS_ARCH_X64 ? 2 * VS_PAGE_SIZE : VS_PAGE_SIZE;
+}
+
+void vs_process_set_stack_defaults(VsProcess *process, uint64_t reserve, uint64_t commit)
+{
+    process->stack_reserve = reserve;
+    process->stack_commit = commit;
+}
+
+/* The sizes RtlCreateUserStack settles on; STATUS_INVALID_PARAMETER for an alignment of 0. */
+static VsStatus stack_sizes(const VsProcess *process, uint64_t *commit, uint64_t *reserve,
+                            uint64_t commit_align, uint64_t reserve_align)
+{
+    if (commit_align == 0 || reserve_align == 0)
+        return STATUS_INVALID_PARAMETER;
+    uint64_t c = *commit ? *commit : process->stack_commit;
+    uint64_t r = *reserve ? *reserve : process->stack_reserve;
+    c = round_up(round_up(c, commit_align), VS_PAGE_SIZE);
+    r = round_up(round_up(r, reserve_align), VS_GRANULARITY);
+    r = round_up(vs_max(vs_max(r, c), STACK_MINIMUM_RESERVE), VS_GRANULARITY);
+    *commit = vs_min(c, r);
+    *reserve = r;
+    return STATUS_SUCCESS;
+}
+
+/* Commits [address, address + size) of the stack in process with a protection. */
+static VsStatus commit_stack_pages(VsThread *caller, VsHandle process, uint64_t address,
+                                   uint64_t size, uint32_t protect)
+{
+    return VsNtAllocateVirtualMemory(caller, process, &address, 0, &size, MEM_COMMIT, protect);
+}
+
+/* Reserves the stack and commits its top and its guard (RtlpCreateUserStack). */
+static VsStatus lay_out_stack(VsThread *caller, VsHandle process, uint64_t commit, uint64_t reserve,
+                              uint64_t zero_bits, VsInitialTeb *stack)
+{
+    uint64_t base = 0, size = reserve;
+    VsStatus status = VsNtAllocateVirtualMemory(caller, process, &base, zero_bits, &size,
+                                                MEM_RESERVE, PAGE_READWRITE);
+    if (!NT_SUCCESS(status))
+        return status;
+    uint64_t top = base + size, limit = top - commit;
+    status = commit_stack_pages(caller, process, limit, commit, PAGE_READWRITE);
+    if (NT_SUCCESS(status) && limit - base >= VS_PAGE_SIZE)
+        status = commit_stack_pages(caller, process, limit - VS_PAGE_SIZE, VS_PAGE_SIZE,
+                                    PAGE_READWRITE | PAGE_GUARD);
+    if (!NT_SUCCESS(status)) {
+        uint64_t whole = 0;
+        VsNtFreeVirtualMemory(caller, process, &base, &whole, MEM_RELEASE);
+        return status;
+    }
+    *stack = (VsInitialTeb){.StackBase = top, .StackLimit = limit, .DeallocationStack = base};
+    return STATUS_SUCCESS;
+}
+
+/* A stack in the process the handle names (the kernel's RtlpCreateUserStack, which
+ * NtCreateThreadEx uses, and ntdll's RtlCreateUserStack for the caller's own). */
+VsStatus vs_stack_create(VsThread *caller, VsHandle process, uint64_t commit, uint64_t reserve,
+                         uint64_t zero_bits, uint64_t commit_align, uint64_t reserve_align,
+                         VsInitialTeb *stack)
+{
+    VsProcess *target = vs_handle_process(caller, process);
+    if (!target)
+        return STATUS_INVALID_HANDLE;
+    VsStatus status = stack_sizes(target, &commit, &reserve, commit_align, reserve_align);
+    if (!NT_SUCCESS(status))
+        return status;
+    return lay_out_stack(caller, process, commit, reserve, zero_bits, stack);
+}
+
+VsStatus VsRtlCreateUserStack(VsThread *caller, uint64_t commit, uint64_t reserve,
+                              uint64_t zero_bits, uint64_t commit_align, uint64_t reserve_align,
+                              VsInitialTeb *stack)
+{
+    return vs_stack_create(caller, VS_CURRENT_PROCESS, commit, reserve, zero_bits, commit_align,
+                           reserve_align, stack);
+}
+
+VsStatus VsRtlFreeUserStack(VsThread *caller, uint64_t deallocation_stack)
+{
+    uint64_t size = 0;
+    return VsNtFreeVirtualMemory(caller, VS_CURRENT_PROCESS, &deallocation_stack, &size,
+                                 MEM_RELEASE);
+}
+
+static void emit_stack(VsThread *thread, VsEventKind kind, uint64_t touched)
+{
+    VsEvent event = {.kind = kind,
+                     .pid = thread->process->pid,
+                     .vpn_start = vs_vpn(thread->stack_limit),
+                     .vpn_end = vs_vpn(thread->stack_base - 1),
+                     .address = touched,
+                     .frame = thread->tid};
+    vs_emit(thread->process->system, &event);
+}
+
+/*
+ * A guard page at address was touched by thread (models MiCheckForUserStackOverflow). Returns
+ * STATUS_GUARD_PAGE_VIOLATION when the page is not in the thread's own stack (the exception
+ * stands), STATUS_SUCCESS when the stack grew (the access is to be retried), or
+ * STATUS_STACK_OVERFLOW.
+ */
+VsStatus vs_stack_guard_fault(VsThread *thread, uint64_t address)
+{
+    if (!thread->stack_base || address < thread->deallocation_stack ||
+        address >= thread->stack_base)
+        return STATUS_GUARD_PAGE_VIOLATION;
+    uint64_t page = vs_page_down(address), base = thread->deallocation_stack;
+    uint64_t guarantee = round_up(
+        vs_max(thread->guaranteed_stack_bytes, minimum_guarantee(thread->process)), VS_PAGE_SIZE);
+    if (page >= base + VS_PAGE_SIZE + guarantee) {
+        VsStatus status = commit_stack_pages(thread, VS_CURRENT_PROCESS, page - VS_PAGE_SIZE,
+                                             VS_PAGE_SIZE, PAGE_READWRITE | PAGE_GUARD);
+        if (!NT_SUCCESS(status))
+            return STATUS_STACK_OVERFLOW; /* no commit to be had: the stack cannot grow */
+        thread->stack_limit = vs_min(thread->stack_limit, page);
+        emit_stack(thread, VS_EV_STACK_GROWN, address);
+        return STATUS_SUCCESS;
+    }
+    uint64_t floor = page > base ? base + VS_PAGE_SIZE : base;
+    if (page > floor) /* what is left for the handler; without commit, it has what it has */
+        (void)commit_stack_pages(thread, VS_CURRENT_PROCESS, floor, page - floor, PAGE_READWRITE);
+    thread->stack_limit = vs_min(thread->stack_limit, floor);
+    emit_stack(thread, VS_EV_STACK_OVERFLOW, address);
+    return STATUS_STACK_OVERFLOW;
+}
+
+VsStatus vs_stack_touch(VsThread *thread, uint64_t bytes)
+{
+    if (thread->terminated)
+        return STATUS_THREAD_IS_TERMINATING;
+    if (!thread->stack_base)
+        return STATUS_INVALID_PARAMETER;
+    if (bytes == 0)
+        return STATUS_SUCCESS;
+    uint64_t deepest = bytes >= thread->stack_base ? 0 : thread->stack_base - bytes;
+    if (deepest >= thread->stack_limit)
+        return vs_memory_write(thread, deepest, 0);
+    /* __chkstk: page by page downwards, each probe seeing the stack as the last one left it */
+    for (uint64_t page = vs_page_down(thread->stack_limit - 1);; page -= VS_PAGE_SIZE) {
+        VsStatus status = vs_memory_write(thread, vs_max(page, deepest), 0);
+        if (!NT_SUCCESS(status))
+            return status;
+        if (page <= deepest || page < VS_PAGE_SIZE)
+            return STATUS_SUCCESS;
+    }
+}

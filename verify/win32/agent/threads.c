@@ -1,0 +1,297 @@
+/*
+ * threads.c - the scenario's threads, real ones: each parked in a loop of its own, doing on its
+ * own stack what a request asks of it (touching the stack down to a depth, setting its stack
+ * guarantee, exiting), while the request loop waits for it.
+ *
+ * A stack touch is the compiler's probe: one byte written in each page from the one below
+ * StackLimit down to the deepest, through the same probe instruction read and write use, so the
+ * exception handler notes a stack overflow or an access violation and resumes. Growth through the
+ * guard page is the system's own (the thread touches its own stack, as the model's thread does).
+ * Bytes above the thread's stack pointer are its live frames: a touch that reaches no deeper than
+ * them writes nothing (the page is committed and resident anyway).
+ */
+#include "vadsim-agent.h"
+
+#define MAX_THREADS 64
+#define TEB_DEALLOCATION_STACK 0x1478 /* x64 TEB offsets (winternl.h, Wine's and Windows') */
+#define TEB_GUARANTEED_STACK_BYTES 0x1748
+
+enum { NOTHING, TOUCH, GUARANTEE, EXIT };
+
+typedef struct Worker {
+    HANDLE handle; /* the handle the harness holds, or NULL once closed */
+    HANDLE thread; /* a handle of the agent's own, to wait for its end */
+    HANDLE wake, done;
+    volatile int command;
+    volatile uint64_t argument, result, size;
+    volatile DWORD error;
+    volatile uintptr_t frames; /* the thread's stack pointer where it parks */
+    NT_TIB *teb;
+    int ended;
+} Worker;
+
+static Worker workers[MAX_THREADS];
+
+static uint64_t touch(Worker *w, uint64_t bytes)
+{
+    uint64_t base = (uint64_t)(uintptr_t)w->teb->StackBase;
+    uint64_t limit = (uint64_t)(uintptr_t)w->teb->StackLimit;
+    uint64_t deepest = bytes >= base ? 0 : base - bytes;
+    guard.code = 0;
+    if (deepest >= limit) {
+        if (deepest < w->frames - 256)
+            probe_write(deepest, 0);
+        return (uint32_t)guard.code;
+    }
+    for (uint64_t page = (limit - 1) & ~(uint64_t)0xFFF;; page -= 0x1000) {
+        probe_write(page > deepest ? page : deepest, 0);
+        if (guard.code || page <= deepest || page < 0x1000)
+            return (uint32_t)guard.code;
+    }
+}
+
+static DWORD WINAPI worker_main(void *parameter)
+{
+    Worker *w = parameter;
+    volatile char here = 0;
+    w->frames = (uintptr_t)&here;
+    NT_TIB *teb;
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb)); /* NT_TIB Self: NtCurrentTeb() */
+    w->teb = teb;
+    SetEvent(w->done);
+    for (;;) {
+        WaitForSingleObject(w->wake, INFINITE);
+        if (w->command == TOUCH) {
+            w->result = touch(w, w->argument);
+        } else if (w->command == GUARANTEE) {
+            ULONG size = (ULONG)w->argument;
+            w->result = SetThreadStackGuarantee(&size);
+            w->error = GetLastError();
+            w->size = size;
+        } else if (w->command == EXIT) {
+            ExitThread((DWORD)w->argument);
+        }
+        SetEvent(w->done);
+    }
+}
+
+/* Has the worker carry out a command and waits for it (for its end, at EXIT). */
+static void run(Worker *w, int command, uint64_t argument)
+{
+    w->command = command;
+    w->argument = argument;
+    SetEvent(w->wake);
+    WaitForSingleObject(command == EXIT ? w->thread : w->done, INFINITE);
+}
+
+static Worker *find(uint64_t handle)
+{
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (workers[i].handle && (uint64_t)(uintptr_t)workers[i].handle == handle)
+            return &workers[i];
+    return NULL;
+}
+
+/* The handle the harness was given is closed: the thread goes on, unnamed. */
+void forget_thread_handle(uint64_t handle)
+{
+    Worker *w = find(handle);
+    if (w)
+        w->handle = NULL;
+}
+
+/* CreateThread security stack_size start parameter flags tid: the agent's own start routine runs;
+ * CREATE_SUSPENDED is dropped (the thread must park to take requests). */
+static void call_create_thread(const AgentRequest *r)
+{
+    Worker *w = NULL;
+    for (int i = 0; i < MAX_THREADS && !w; i++)
+        if (!workers[i].thread)
+            w = &workers[i];
+    if (!w) {
+        refuse("too many threads for the agent: ", r->name);
+        return;
+    }
+    *w = (Worker){.wake = CreateEventA(NULL, FALSE, FALSE, NULL),
+                  .done = CreateEventA(NULL, FALSE, FALSE, NULL)};
+    HANDLE h =
+        CreateThread(NULL, r->v[1], worker_main, w, (DWORD)r->v[4] & ~CREATE_SUSPENDED, NULL);
+    DWORD error = GetLastError();
+    if (h) {
+        WaitForSingleObject(w->done, INFINITE);
+        DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &w->thread, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS);
+        w->handle = h;
+    } else {
+        CloseHandle(w->wake);
+        CloseHandle(w->done);
+        *w = (Worker){0};
+    }
+    SetLastError(error);
+    answer_start((uint64_t)(uintptr_t)h);
+    answer_end();
+}
+
+/* The worker a request's handle names; else the answer for a bad handle, as the model gives it. */
+static Worker *worker_of(const AgentRequest *r)
+{
+    Worker *w = find(r->v[0]);
+    if (!w) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        if (strcmp(r->name, "stack_touch") == 0)
+            guard.code = (LONG)0xC0000008; /* STATUS_INVALID_HANDLE */
+        answer_start(guard.code ? (uint32_t)guard.code : 0);
+        answer_end();
+    }
+    return w;
+}
+
+/* thread_teb h: TRUE and the stack fields of its TEB, or FALSE once it has ended. */
+static void call_thread_teb(const AgentRequest *r)
+{
+    Worker *w = worker_of(r);
+    if (!w)
+        return;
+    answer_start(!w->ended);
+    if (!w->ended) {
+        char *teb = (char *)w->teb;
+        answer_more((uint64_t)(uintptr_t)w->teb->StackBase);
+        answer_more((uint64_t)(uintptr_t)w->teb->StackLimit);
+        answer_more((uint64_t)(uintptr_t) * (void **)(teb + TEB_DEALLOCATION_STACK));
+        answer_more(*(ULONG *)(teb + TEB_GUARANTEED_STACK_BYTES));
+    }
+    answer_end();
+}
+
+static void call_stack_touch(const AgentRequest *r)
+{
+    Worker *w = worker_of(r);
+    if (!w)
+        return;
+    if (w->ended) {
+        guard.code = (LONG)0xC000004B; /* STATUS_THREAD_IS_TERMINATING */
+        answer_start((uint32_t)guard.code);
+        answer_end();
+        return;
+    }
+    run(w, TOUCH, r->v[1]);
+    guard.code = (LONG)w->result;
+    answer_start(w->result);
+    answer_end();
+}
+
+/* thread_stack_guarantee h byref size: the thread's SetThreadStackGuarantee(&size). */
+static void call_thread_stack_guarantee(const AgentRequest *r)
+{
+    Worker *w = worker_of(r);
+    if (!w)
+        return;
+    if (!r->v[1] || w->ended) {
+        answer_start(0);
+        answer_more(r->v[2]);
+        answer_end();
+        return;
+    }
+    run(w, GUARANTEE, r->v[2]);
+    if (!w->result)
+        SetLastError(w->error);
+    answer_start(w->result);
+    answer_more(w->size);
+    answer_end();
+}
+
+static DWORD WINAPI end_at_once(void *parameter) { return 0; }
+
+/* Wine frees an ended thread's TEB and stack only when the next thread ends (its exit_thread keeps
+ * the last one in prev_teb, to join it then): under Wine a thread of the agent's own ends at once
+ * after, so that by the answer the stack is gone, as on Windows, where the kernel frees it as the
+ * thread ends. That thread's own stack is left pending in its place. */
+static void let_wine_free_the_stack(void)
+{
+    HANDLE h = nt.wine_version ? CreateThread(NULL, 0, end_at_once, NULL, 0, NULL) : NULL;
+    if (h) {
+        WaitForSingleObject(h, INFINITE);
+        CloseHandle(h);
+    }
+}
+
+static void call_thread_exit(const AgentRequest *r)
+{
+    Worker *w = worker_of(r);
+    if (!w)
+        return;
+    int was = w->ended;
+    if (!was) {
+        run(w, EXIT, r->v[1]);
+        w->ended = 1;
+        let_wine_free_the_stack();
+    }
+    answer_start(!was);
+    answer_end();
+}
+
+/* INITIAL_TEB, and ntdll's two stack routines (found at first use; Wine exports both). */
+typedef struct AgentInitialTeb {
+    PVOID OldStackBase, OldStackLimit, StackBase, StackLimit, DeallocationStack;
+} AgentInitialTeb;
+typedef LONG(NTAPI *RtlCreateUserStackFn)(SIZE_T, SIZE_T, ULONG_PTR, SIZE_T, SIZE_T,
+                                          AgentInitialTeb *);
+typedef void(NTAPI *RtlFreeUserStackFn)(PVOID);
+
+static FARPROC ntdll_routine(const char *name)
+{
+    return GetProcAddress(GetModuleHandleA("ntdll.dll"), name);
+}
+
+/* RtlCreateUserStack commit reserve zero_bits commit_align reserve_align: the status, then the
+ * INITIAL_TEB's five fields when it succeeded. */
+static void call_rtl_create_user_stack(const AgentRequest *r)
+{
+    RtlCreateUserStackFn create = (RtlCreateUserStackFn)(void *)ntdll_routine(r->name);
+    if (!create) {
+        refuse_unknown(r);
+        return;
+    }
+    AgentInitialTeb stack = {0};
+    LONG status = create(r->v[0], r->v[1], r->v[2], r->v[3], r->v[4], &stack);
+    answer_start((uint32_t)status);
+    if (status >= 0) {
+        answer_more((uint64_t)(uintptr_t)stack.OldStackBase);
+        answer_more((uint64_t)(uintptr_t)stack.OldStackLimit);
+        answer_more((uint64_t)(uintptr_t)stack.StackBase);
+        answer_more((uint64_t)(uintptr_t)stack.StackLimit);
+        answer_more((uint64_t)(uintptr_t)stack.DeallocationStack);
+    }
+    answer_end();
+}
+
+static void call_rtl_free_user_stack(const AgentRequest *r)
+{
+    RtlFreeUserStackFn release = (RtlFreeUserStackFn)(void *)ntdll_routine(r->name);
+    if (!release) {
+        refuse_unknown(r);
+        return;
+    }
+    release(P(r->v[0]));
+    answer_start(0);
+    answer_end();
+}
+
+/* A thread in another process would need the agent there to run it: not offered. */
+static void call_create_remote_thread(const AgentRequest *r)
+{
+    refuse("the agent runs threads in its own process only: ", r->name);
+}
+
+const AgentCall agent_thread_calls[] = {
+    {"CreateThread", 6, call_create_thread},
+    {"CreateRemoteThread", 7, call_create_remote_thread},
+    {"thread_teb", 1, call_thread_teb},
+    {"stack_touch", 2, call_stack_touch},
+    {"thread_stack_guarantee", 3, call_thread_stack_guarantee},
+    {"thread_exit", 2, call_thread_exit},
+    {"RtlCreateUserStack", 5, call_rtl_create_user_stack},
+    {"RtlFreeUserStack", 1, call_rtl_free_user_stack},
+};
+
+const size_t agent_thread_call_count = AGENT_COUNT(agent_thread_calls);

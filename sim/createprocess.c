@@ -13,8 +13,8 @@
  *   4. ntdll's image;
  *   5. the PEB: one private committed read-write page, no-change, placed top-down below the
  *      highest VAD address (below KUSER_SHARED_DATA when the 2 GB reservation fills the top).
- * The first thread's TEB goes in the pages just below the PEB, and its stack takes the EXE's
- * SizeOfStackReserve and SizeOfStackCommit: they are made at the place marked FIRST THREAD.
+ *   6. the first thread: its TEB in the pages just below the PEB, and its stack of the EXE's
+ *      SizeOfStackReserve with SizeOfStackCommit committed (thread.c, stack.c).
  * Both images are checked before the process is made, so a file that is no image makes none; a
  * later failure (the host's memory, two images on one base) leaves the process half made in the
  * system's list, as a process that failed to start is until its handles go.
@@ -77,6 +77,19 @@ static bool create_peb(VsProcess *process, bool top_reserved)
     return true;
 }
 
+/* The first thread: PspCreateThread makes its TEB (MmCreateTeb, top-down, so in the pages just
+ * below the PEB: one on x86, two on x64) and the creator its stack (BaseCreateStack with the EXE's
+ * SizeOfStackReserve and SizeOfStackCommit, which also become the process's defaults for later
+ * threads). The model's process has the thread vs_process_create gave it, with neither yet. */
+static bool first_thread(VsProcess *process)
+{
+    const VsSection *section = vs_section_by_id(process->system, process->modules[0].section);
+    const VsImage *image = section ? section->image : NULL;
+    if (image)
+        vs_process_set_stack_defaults(process, image->stack_reserve, image->stack_commit);
+    return NT_SUCCESS(vs_thread_create_stack(vs_process_main_thread(process), 0, 0));
+}
+
 /* Maps the EXE and ntdll and makes the PEB in a new process: the EXE view's status, or a failure
  * (STATUS_CONFLICTING_ADDRESSES when ntdll's base is inside the EXE, which has no relocations to
  * move either; STATUS_INSUFFICIENT_RESOURCES). */
@@ -93,12 +106,7 @@ static VsStatus lay_out(VsProcess *process, VsFile *exe, VsFile *ntdll, bool top
         return status;
     if (!create_peb(process, top_reserved && process->system->layout->arch != VS_ARCH_X64))
         return STATUS_INSUFFICIENT_RESOURCES;
-    /* FIRST THREAD: here PspCreateThread makes the first thread's TEB (MmCreateTeb, the pages
-     * just below the PEB: one on x86, two on x64) and the creator its stack (BaseCreateStack:
-     * the EXE's SizeOfStackReserve, SizeOfStackCommit committed, a guard page; the sizes are in
-     * vs_process_image_info). The model's process has the thread vs_process_create gave it, with
-     * no TEB or stack in its address space yet. */
-    return exe_status;
+    return first_thread(process) ? exe_status : STATUS_INSUFFICIENT_RESOURCES;
 }
 
 /* The file's image section, held by a handle the caller closes (vs_section_close_handle). */

@@ -564,17 +564,6 @@ static uint64_t image_committed_pages(const VsSection *section)
     return pages;
 }
 
-/* The pages of an image's shared writable subsections: the system commit its section holds. */
-static uint64_t image_shared_pages(const VsImage *image)
-{
-    uint64_t pages = 0;
-    for (uint32_t i = 0; i < image->count; i++)
-        if (vs_mm_writable(image->subsections[i].mm) &&
-            !vs_mm_is_copy_on_write(image->subsections[i].mm))
-            pages += image->subsections[i].committed_pages;
-    return pages;
-}
-
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
  * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
  * mapped by none; a page-file one owns its slot. */
@@ -656,7 +645,7 @@ static void check_sections(Checker *c, const VsSystem *system)
         uint64_t committed = vs_prototype_committed(section, 0, section->pages - 1);
         /* A file's section charges nothing (the file backs it): its pages are all committed. An
          * image's are its subsections' committed pages, and it charges its shared writable ones. */
-        uint64_t charged = section->image  ? image_shared_pages(section->image)
+        uint64_t charged = section->image  ? vs_image_shared_pages(section->image)
                            : section->file ? 0
                                            : committed;
         uint64_t expected = section->image ? image_committed_pages(section) : section->pages;

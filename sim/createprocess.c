@@ -109,13 +109,32 @@ static VsStatus lay_out(VsProcess *process, VsFile *exe, VsFile *ntdll, bool top
     return first_thread(process) ? exe_status : STATUS_INSUFFICIENT_RESOURCES;
 }
 
-/* The file's image section, held by a handle the caller closes (vs_section_close_handle). */
-static VsStatus held_image(VsSystem *system, VsFile *file, VsSection **out)
+/* The image sections of the EXE and ntdll, made or found and held (a handle's reference each)
+ * until release_images: a file that is no image fails here, before anything is made.
+ * STATUS_OBJECT_NAME_NOT_FOUND for a file not declared, or the image checks' statuses. */
+static VsStatus hold_images(VsSystem *system, const char *exe, const char *ntdll,
+                            VsSection *held[2])
 {
-    VsStatus status = vs_image_section(system, file, NULL, NULL, MM_EXECUTE_WRITECOPY, out);
-    if (NT_SUCCESS(status))
-        (*out)->handles++;
-    return status;
+    const char *names[2] = {exe, ntdll};
+    for (int i = 0; i < 2; i++) {
+        VsFile *file = vs_file_lookup(system, names[i]);
+        VsStatus status =
+            file ? vs_image_section(system, file, NULL, NULL, MM_EXECUTE_WRITECOPY, &held[i])
+                 : STATUS_OBJECT_NAME_NOT_FOUND;
+        if (!NT_SUCCESS(status)) {
+            if (i)
+                vs_section_close_handle(system, held[0]);
+            return status;
+        }
+        held[i]->handles++;
+    }
+    return STATUS_SUCCESS;
+}
+
+static void release_images(VsSystem *system, VsSection *held[2])
+{
+    vs_section_close_handle(system, held[1]);
+    vs_section_close_handle(system, held[0]);
 }
 
 /*
@@ -129,21 +148,14 @@ VsStatus vs_process_init_image(VsProcess *process, const char *exe, const char *
     VsSystem *system = process->system;
     if (process->vad_root.count > 1 || process->module_count || process->peb)
         return STATUS_INVALID_PARAMETER;
-    VsFile *exe_file = vs_file_lookup(system, exe), *ntdll_file = vs_file_lookup(system, ntdll);
-    if (!exe_file || !ntdll_file)
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    VsSection *section, *system_dll;
-    VsStatus status = held_image(system, exe_file, &section);
+    VsSection *held[2];
+    VsStatus status = hold_images(system, exe, ntdll, held);
     if (!NT_SUCCESS(status))
         return status;
-    status = held_image(system, ntdll_file, &system_dll);
-    if (NT_SUCCESS(status)) {
-        bool aware = section->image->characteristics & LARGE_ADDRESS_AWARE;
-        status = lay_out(process, exe_file, ntdll_file,
-                         !aware && system->layout->highest_vad_address >= TWO_GB);
-        vs_section_close_handle(system, system_dll);
-    }
-    vs_section_close_handle(system, section);
+    bool aware = held[0]->image->characteristics & LARGE_ADDRESS_AWARE;
+    status = lay_out(process, held[0]->file, held[1]->file,
+                     !aware && system->layout->highest_vad_address >= TWO_GB);
+    release_images(system, held);
     return status;
 }
 
@@ -151,23 +163,13 @@ VsStatus vs_process_create_image(VsSystem *system, const char *name, const char 
                                  const char *ntdll, VsProcess **out)
 {
     *out = NULL;
-    VsFile *exe_file = vs_file_lookup(system, exe), *ntdll_file = vs_file_lookup(system, ntdll);
-    if (!exe_file || !ntdll_file)
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    /* Both images are checked first: a file that is no image makes no process. */
-    VsSection *section, *system_dll;
-    VsStatus status = held_image(system, exe_file, &section);
+    VsSection *held[2]; /* checked first: a file that is no image makes no process */
+    VsStatus status = hold_images(system, exe, ntdll, held);
     if (!NT_SUCCESS(status))
         return status;
-    status = held_image(system, ntdll_file, &system_dll);
-    if (!NT_SUCCESS(status)) {
-        vs_section_close_handle(system, section);
-        return status;
-    }
     VsProcess *process = vs_process_create(system, name);
     status = process ? vs_process_init_image(process, exe, ntdll) : STATUS_INSUFFICIENT_RESOURCES;
-    vs_section_close_handle(system, system_dll);
-    vs_section_close_handle(system, section);
+    release_images(system, held);
     if (NT_SUCCESS(status))
         *out = process;
     return status;

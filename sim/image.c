@@ -298,7 +298,7 @@ static VsStatus read_image(const VsSystem *system, const VsFile *file, VsImage *
 
 /* The pages of the image's shared writable sections: one copy for every process, charged to the
  * system when the section is made (WRK: MmSharedCommit). */
-static uint64_t shared_commit(const VsImage *image)
+uint64_t vs_image_shared_pages(const VsImage *image)
 {
     uint64_t pages = 0;
     for (uint32_t i = 0; i < image->count; i++)
@@ -362,7 +362,7 @@ VsStatus vs_image_section(VsSystem *system, VsFile *file, const char *name,
         *out = file->image_section;
         return STATUS_SUCCESS;
     }
-    uint64_t charge = shared_commit(image);
+    uint64_t charge = vs_image_shared_pages(image);
     if (!vs_commit_available(system, charge)) {
         free(image->fixups);
         free(image);

@@ -404,6 +404,7 @@ VsStatus vs_image_section(VsSystem *system, VsFile *file, const char *name,
                           const uint64_t *maximum_size, uint32_t mm, VsSection **out);
 const VsSubsection *vs_image_subsection(const VsImage *image, uint64_t index);
 uint32_t vs_section_page_mm(const VsSection *section, uint64_t index);
+uint64_t vs_image_shared_pages(const VsImage *image);
 bool vs_image_read_page(const VsSection *section, uint64_t index, struct VsPfnDatabase *db,
                         uint64_t frame);
 void vs_image_fini(VsSection *section);

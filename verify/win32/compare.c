@@ -76,10 +76,14 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     case VS_RETURN_POINTER: {
         /* An allocation or view lands where each system chooses unless the call names a base;
          * a view is paired by the size the model gave it. */
-        int base = vs_op_address_arg(op->kind);
+        int base = vs_op_address_arg(op->kind), size_arg = vs_op_size_arg(op->kind);
+        if (!vs_op_maps_view(op->kind) && size_arg < 0) {
+            /* a lookup (GetModuleHandle): an address some earlier call made, or the same */
+            compare_address(relations, divergences, "return", model->ret, other->ret, FALSE, 0);
+            break;
+        }
         gboolean chosen = base < 0 || op->arg[base] == 0;
-        uint64_t size =
-            vs_op_maps_view(op->kind) ? model->made_size : op->arg[vs_op_size_arg(op->kind)];
+        uint64_t size = vs_op_maps_view(op->kind) ? model->made_size : op->arg[size_arg];
         compare_address(relations, divergences, "return", model->ret, other->ret, chosen, size);
         break;
     }

@@ -153,7 +153,8 @@ static void test_brk_under_mlockall_future(void **state)
     assert_int_equal(do_brk(f, B0 + 5 * PAGE), B0 + 2 * PAGE);
 }
 
-/* glibc's sbrk: the break before; 0 asks; a refused or wrapping move is -1 with ENOMEM. */
+/* glibc's sbrk: the break before; 0 asks; a refused growth or a wrapping move is -1 with ENOMEM,
+ * a refused shrink passes unseen. */
 static void test_sbrk(void **state)
 {
     Fixture *f = *state;
@@ -163,8 +164,11 @@ static void test_sbrk(void **state)
     CHECK_INVARIANTS(f);
     assert_int_equal(vs_sbrk(f->thread, -(int64_t)(2 * PAGE - 1)), B0 + 2 * PAGE - 1);
     assert_int_equal(vs_sbrk(f->thread, 0), B0);
+    assert_int_equal(vs_sbrk(f->thread, -1), B0); /* refused, but glibc's brk does not see it */
+    assert_int_equal(vs_sbrk(f->thread, 0), B0);
+    assert_int_equal(map(f, B0 + 2 * PAGE, PAGE, RW, ANON | VS_MAP_FIXED), B0 + 2 * PAGE);
     vs_set_errno(f->thread, 0);
-    assert_int_equal(vs_sbrk(f->thread, -1), VS_MAP_FAILED);
+    assert_int_equal(vs_sbrk(f->thread, PAGE + 1), VS_MAP_FAILED); /* the next VMA refuses */
     assert_int_equal(vs_errno(f->thread), VS_ENOMEM);
     vs_set_errno(f->thread, 0);
     assert_int_equal(vs_sbrk(f->thread, INT64_MIN), VS_MAP_FAILED);

@@ -906,6 +906,16 @@ static void execute_setrlimit(VsThread *thread, const VsOp *op, VsOutcome *outco
         vs_setrlimit(thread, resource > UINT32_MAX ? UINT32_MAX : (uint32_t)resource, op->arg[1]));
 }
 
+static void execute_brk(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = vs_brk(thread, op->arg[0]);
+}
+
+static void execute_sbrk(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = vs_sbrk(thread, (int64_t)op->arg[0]);
+}
+
 static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));

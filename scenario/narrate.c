@@ -803,6 +803,12 @@ static void append_success(VsRunner *runner, VsOpKind kind, uint64_t ret, GStrin
     const char *success = vs_op_spec(kind)->success;
     if (success)
         g_string_append_printf(out, ": %s", success);
+    if (kind == VS_OP_BRK) {
+        uint64_t asked = runner->last_op.arg[0];
+        g_string_append(out, asked == ret ? ": the break is there now"
+                             : asked      ? ": refused, the break stays where it was"
+                                          : ": the break");
+    }
     if (kind != VS_OP_FORK)
         return;
     VsProcess *child = ret <= UINT32_MAX ? vs_process_by_id(runner->system, (uint32_t)ret) : NULL;

@@ -28,8 +28,8 @@ ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
 read -r _ version _ _ _ page arena size own readahead align execonly kernel anonalign shmemalign \
-    overcommit maxmap swap limited <<<"$(ask hello)"
-[ "$version" = 3 ] || fail "protocol version $version"
+    overcommit maxmap swap limited startbrk <<<"$(ask hello)"
+[ "$version" = 4 ] || fail "protocol version $version"
 # The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
 # when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
 # sysctls, the swap; anonymous memory 2 MiB long placed 2 MiB-aligned, shmem either way.
@@ -252,7 +252,19 @@ expect "close 384" "= $none 9 0 0"                                  # 900: the a
 expect "ftruncate 384 0" "= $none 9 0 0"
 expect "close 1" "= $none 9 0 0"
 expect "mmap 0 1000 3 2 384 0" "= $none 9 0 0"
-expect "hello" "= 3 *"                                              # still alive
+# The break is the scenario's, from start_brk (hello's last word): malloc keeps off it, so brk(0)
+# answers start_brk; it grows and shrinks over a [heap] the walk names, and never past the 1 GiB
+# the agent keeps above start_brk (refused, not made).
+[ "$startbrk" != 0 ] || fail "the agent's break is not the scenario's"
+expect "brk 0" "= $startbrk 0 0 0"
+grown=$(hex $((0x$startbrk + 0x2001)))
+expect "brk $grown" "= $grown 0 0 0"
+expect "walk $startbrk $(hex $((0x$startbrk + 0x3000)))" "= 0 0 0 0 $startbrk $(hex $((0x$startbrk + 0x3000))) 1 1 0 0 0 $(sx '[heap]')"
+expect "brk $(hex $((0x$startbrk + (1 << 30) + 1)))" "! *"
+expect "sbrk $(hex $(((1 << 30) + 1)))" "! *"
+expect "sbrk $(hex $((2**64 - 0x2001)))" "= $grown 0 0 0"
+expect "brk 0" "= $startbrk 0 0 0"
+expect "hello" "= 4 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"
 

@@ -115,10 +115,11 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     return true;
 }
 
-/* The descriptor table, and the rlimit (mlockall's def_flags are not inherited). */
+/* The descriptor table, the break, and the rlimit (mlockall's def_flags are not inherited). */
 static bool copy_files_and_limit(VsLinuxProcess *parent, VsLinuxProcess *child)
 {
     child->memlock_limit = parent->memlock_limit;
+    child->brk = parent->brk;
     if (!parent->fd_count)
         return true;
     child->fds = malloc(parent->fd_count * sizeof *child->fds);

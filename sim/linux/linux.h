@@ -57,6 +57,7 @@ typedef struct VsLinuxProcess {
                              * RLIM_INFINITY (~limit), so that 0, a new process's, means none */
     uint64_t def_flags;     /* mm->def_flags: VM_LOCKED and VM_LOCKONFAULT after
                              * mlockall(MCL_FUTURE), given to every new mapping (mlock.c) */
+    uint64_t brk;           /* mm->brk, the program break (brk.c); 0: still start_brk */
 } VsLinuxProcess;
 
 /* A Linux thread: the core's (ETHREAD and its PicoContext), and its errno, which the C library
@@ -265,7 +266,11 @@ bool vs_mlock_future_ok(const VsProcess *process, VsVmFlags vm_flags, uint64_t p
 /* mseal.c: whether a VMA in [start_vpn, end_vpn] is sealed. */
 bool vs_vma_sealed_in(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 
+/* brk.c */
+bool vs_vma_is_initial_heap(const VsProcess *process, const VsVad *vad);
+
 /* mmap.c and readahead.c */
+int vs_map_anonymous(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags);
 int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors);
 bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,

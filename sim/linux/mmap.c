@@ -350,6 +350,13 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     return 0;
 }
 
+/* Private anonymous memory with vm_flags over [start_vpn, start_vpn + pages), where no VMA is
+ * (brk.c's do_brk_flags): 0 or an errno. */
+int vs_map_anonymous(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags)
+{
+    return map_region(thread, start_vpn, pages, vm_flags, NULL, 0, VS_MAP_FIXED);
+}
+
 uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot, uint32_t flags,
                  int64_t fd, uint64_t offset)
 {

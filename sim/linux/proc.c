@@ -185,6 +185,8 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
         out->dev_minor = kind == VS_FILE_SHM ? 0x1b : kind == VS_FILE_REGULAR ? 0 : 1;
     }
     name_of(file, out->name, sizeof out->name);
+    if (!file && vs_vma_is_initial_heap(process, vad))
+        vs_text_append(out->name, sizeof out->name, "[heap]");
     for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn++) {
         vpn = vs_pt_next_present(process, vpn, vad->ending_vpn);
         if (vpn > vad->ending_vpn || vpn == 0)

@@ -46,6 +46,8 @@ typedef struct VsPosixMachine {
     uint64_t file_align;      /* where big file mappings are placed: 4 KB or 2 MB */
     bool execute_only;        /* its CPU: PROT_EXEC alone is execute-only (protection keys) */
     char kernel[24];          /* its kernel's release: "6.18.44" */
+    uint64_t start_brk;       /* its start_brk, randomised: the model's VS_LINUX_START_BRK (0 if
+                               * the agent refuses brk) */
 } VsPosixMachine;
 
 typedef struct VsPosixSession {

@@ -35,9 +35,13 @@ enum {
     HELLO_MAX_MAP_COUNT,
     HELLO_SWAP,
     HELLO_LIMITED,
+    HELLO_START_BRK,
     HELLO_WORDS
 };
-#define POSIX_PROTOCOL 3
+#define POSIX_PROTOCOL 4
+/* The break's room either side of start_brk that is translated relative to it (the agent keeps
+ * 1 GiB above it for the heap; below, only brk's refused arguments). */
+#define BRK_REACH ((uint64_t)1 << 30)
 #define LIMITED_STACK 8u /* the agent's LIMIT_STACK: RLIMIT_STACK is not the model's 8 MB */
 #define PMD_BYTES (2u << 20)
 /* The oldest Linux whose behaviour the model's rules all describe: 6.17 (remap_move; the rest
@@ -121,6 +125,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     }
     const guint64 *a = (const guint64 *)hello->data;
     *real_base = a[HELLO_ARENA];
+    machine->start_brk = a[HELLO_START_BRK];
     machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
     machine->arena_bytes = a[HELLO_ARENA_SIZE];
     machine->file_align = a[HELLO_FILE_ALIGN];
@@ -133,14 +138,29 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
 
 /* ---- Calls ----------------------------------------------------------------------------------- */
 
+/* Whether address lies within BRK_REACH of start: the break's room, and below it what a brk
+ * refused for going below start_brk names. */
+static bool near_break(uint64_t start, uint64_t address)
+{
+    return start && address + BRK_REACH > start && address < start + BRK_REACH;
+}
+
 uint64_t vs_posix_to_real(const VsPosixSession *s, uint64_t model)
 {
-    return model == 0 || model == VS_MAP_FAILED ? model : model - s->model_base + s->real_base;
+    if (model == 0 || model == VS_MAP_FAILED)
+        return model;
+    if (s->machine.start_brk && near_break(VS_LINUX_START_BRK, model))
+        return model - VS_LINUX_START_BRK + s->machine.start_brk;
+    return model - s->model_base + s->real_base;
 }
 
 uint64_t vs_posix_to_model(const VsPosixSession *s, uint64_t real)
 {
-    return real == 0 || real == VS_MAP_FAILED ? real : real - s->real_base + s->model_base;
+    if (real == 0 || real == VS_MAP_FAILED)
+        return real;
+    if (near_break(s->machine.start_brk, real))
+        return real - s->machine.start_brk + VS_LINUX_START_BRK;
+    return real - s->real_base + s->model_base;
 }
 
 /* A NULL name is a bad pointer to the model, and the agent passes names only. */

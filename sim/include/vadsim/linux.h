@@ -133,6 +133,9 @@ bool vs_is_linux(const VsSystem *system);
 /* mm->mmap_base of every Linux process: a fixed one (ASLR off), 2 MB-aligned, with 1 GB of free
  * space above it; mmap without MAP_FIXED places top-down from here. */
 #define VS_LINUX_MMAP_BASE 0x7F0000000000ull
+/* mm->start_brk of every Linux process: where the break starts, the page after a small PIE's bss
+ * as x86-64 loads it with randomisation off (setarch -R); brk.c. */
+#define VS_LINUX_START_BRK 0x55555555B000ull
 
 /* The calls. Each returns what the C library call returns: an address or VS_MAP_FAILED, 0 or -1, a
  * descriptor or -1; on failure errno (vs_errno) says why. A NULL vector or name is a bad pointer
@@ -159,6 +162,12 @@ int vs_munlock(VsThread *thread, uint64_t address, uint64_t length);
 int vs_mlockall(VsThread *thread, uint32_t flags);
 int vs_munlockall(VsThread *thread);
 int vs_setrlimit(VsThread *thread, uint32_t resource, uint64_t limit);
+/* brk.c: the raw brk system call (the new break, or the old one when refused; brk(0) asks) and
+ * glibc's sbrk on it (the old break, or VS_MAP_FAILED with ENOMEM); the start and the break now. */
+uint64_t vs_brk(VsThread *thread, uint64_t address);
+uint64_t vs_sbrk(VsThread *thread, int64_t increment);
+uint64_t vs_start_brk(const VsProcess *process);
+uint64_t vs_current_brk(const VsProcess *process);
 /* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
  * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
 int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);

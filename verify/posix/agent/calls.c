@@ -24,7 +24,8 @@
 /* hello: the protocol version, the page size, the arena, one address of the agent's own code
  * (its tests aim at it to prove it is refused), the file system's facts, then the machine's:
  * execute-only memory, the kernel's release, the placement of anonymous memory and of shmem,
- * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force. */
+ * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force; last
+ * start_brk, where the scenario's break starts (0: brk is refused). */
 static void do_hello(const AgentRequest *r)
 {
     (void)r;
@@ -38,7 +39,7 @@ static void do_hello(const AgentRequest *r)
     answer_more(file_system.file_align);
     const uint64_t facts[] = {machine.execute_only, machine.kernel,     machine.anon_align,
                               machine.shmem_align,  machine.overcommit, machine.max_map_count,
-                              machine.swap_bytes,   machine.limited};
+                              machine.swap_bytes,   machine.limited,    scenario_start_brk};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         answer_more(facts[i]);
     answer_end();
@@ -342,17 +343,30 @@ static void do_getpid(const AgentRequest *r)
 /* Every request the agent serves: its name (the call's C name), its argument count, and the
  * function that makes the call and answers. */
 const AgentCall agent_calls[] = {
-    {"hello", 0, do_hello},         {"walk", 2, do_walk},
-    {"pagemap", 2, do_pagemap},     {"mmap", 6, do_mmap},
-    {"munmap", 2, do_munmap},       {"mprotect", 3, do_mprotect},
-    {"madvise", 3, do_madvise},     {"msync", 3, do_msync},
-    {"mremap", 5, do_mremap},       {"mincore", 2, do_mincore},
-    {"read", 1, do_read},           {"write", 2, do_write},
-    {"execute", 1, do_execute},     {"memfd_create", 2, do_memfd_create},
-    {"ftruncate", 2, do_ftruncate}, {"close", 1, do_close},
-    {"file", 4, do_file},           {"open", 3, do_open},
-    {"shm_open", 3, do_shm_open},   {"shm_unlink", 1, do_shm_unlink},
-    {"fork", 0, do_fork},           {"getpid", 0, do_getpid},
+    {"hello", 0, do_hello},
+    {"walk", 2, do_walk},
+    {"pagemap", 2, do_pagemap},
+    {"mmap", 6, do_mmap},
+    {"munmap", 2, do_munmap},
+    {"mprotect", 3, do_mprotect},
+    {"madvise", 3, do_madvise},
+    {"msync", 3, do_msync},
+    {"mremap", 5, do_mremap},
+    {"mincore", 2, do_mincore},
+    {"read", 1, do_read},
+    {"write", 2, do_write},
+    {"execute", 1, do_execute},
+    {"memfd_create", 2, do_memfd_create},
+    {"ftruncate", 2, do_ftruncate},
+    {"close", 1, do_close},
+    {"file", 4, do_file},
+    {"open", 3, do_open},
+    {"shm_open", 3, do_shm_open},
+    {"shm_unlink", 1, do_shm_unlink},
+    {"fork", 0, do_fork},
+    {"getpid", 0, do_getpid},
+    {"brk", 1, do_brk},
+    {"sbrk", 1, do_sbrk},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -23,7 +23,8 @@
  *     (EXPOSED: the call sees free memory) and whatever is still free afterwards is refilled, so
  *     a later mmap(NULL) can never land in the arena. Between calls the arena is fully mapped.
  * After start-up the agent never maps memory of its own (stdio uses static buffers) but for the
- * pins of the scenario's files (pagecache.c), inside room it reserved before the arena.
+ * pins of the scenario's files (pagecache.c), inside room it reserved before the arena. Its
+ * malloc never uses the break, which is the scenario's (brk.c), relative to start_brk.
  *
  * Safety. The agent is a real process running arbitrary scenarios, so it must never unmap, remap
  * or protect its own code, stack or heap. It keeps the set of ranges that belong to the scenario:
@@ -323,6 +324,7 @@ static void settle_descriptors(void)
  * placed as the model needs it. */
 static void agent_start(void)
 {
+    brk_keep_malloc_off();
     page_size = (uint64_t)sysconf(_SC_PAGESIZE);
     setvbuf(stdin, stdin_buffer, _IOFBF, sizeof stdin_buffer);
     setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
@@ -369,6 +371,7 @@ static void agent_start(void)
         rmdir(file_dir);
         exit(2);
     }
+    brk_take_window(); /* last: nothing of the agent's may be mapped in it afterwards */
 }
 
 int main(void)

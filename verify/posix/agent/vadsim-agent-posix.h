@@ -8,6 +8,7 @@
  *   children.c             fork: the children standing for the model's forked processes
  *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps,
  *                          process_vm_readv/writev
+ *   brk.c                  the program break: malloc kept off it, brk and sbrk
  */
 #ifndef VS_POSIX_AGENT_H
 #define VS_POSIX_AGENT_H
@@ -20,7 +21,7 @@
 #include "protocol.h"
 #include "rangeset.h"
 
-#define AGENT_PROTOCOL_VERSION 3
+#define AGENT_PROTOCOL_VERSION 4
 #define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
 #define MAX_CHILDREN 64
 
@@ -93,6 +94,18 @@ void do_shm_unlink(const AgentRequest *r);
 void do_memfd_create(const AgentRequest *r);
 /* At quit: the scenario's files and shm objects, its children's too (they share the names). */
 void remove_files(void);
+
+/* ---- brk.c ---- */
+
+#define BRK_WINDOW (1ull << 30)     /* the room above start_brk that is the scenario's */
+extern uint64_t scenario_start_brk; /* start_brk, 0 if brk is not the scenario's */
+/* First thing in main: malloc maps its memory, never moving the break. */
+void brk_keep_malloc_off(void);
+/* At the end of start-up: takes the window above start_brk for the scenario, if the break is
+ * still there and nothing is mapped in it; 0 if not (brk and sbrk are then refused). */
+int brk_take_window(void);
+void do_brk(const AgentRequest *r);
+void do_sbrk(const AgentRequest *r);
 
 /* ---- children.c ---- */
 

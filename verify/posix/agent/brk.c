@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,7 +32,14 @@
 
 uint64_t scenario_start_brk;
 
-void brk_keep_malloc_off(void) { mallopt(M_MMAP_THRESHOLD, 0); }
+/* The first malloc also makes what malloc keeps for good (the thread's tcache): made now, before
+ * the arena, it lands by the libraries; made later it would stay in the scenario's space. */
+void brk_keep_malloc_off(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 0);
+    void *volatile first = malloc(1); /* volatile: the compiler may not drop the pair */
+    free(first);
+}
 
 /* start_brk from /proc/self/stat (the fields after the command's closing parenthesis start at
  * the third); 0 if it cannot be read. */

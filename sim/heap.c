@@ -17,8 +17,9 @@
  * What follows ReactOS (sdk/lib/rtl/heap.c), which no Wine test pins: a segment commits the
  * page-rounded need at the start of its first uncommitted range large enough
  * (RtlpFindAndCommitPages); a free block, once coalesced, gives its whole pages back
- * (RtlpDeCommitFreeBlock) when it is at least DeCommitFreeBlockThreshold (1 page) and the heap's
- * free space has reached DeCommitTotalFreeThreshold (64 KB) (the PEB's defaults, MmCreatePeb).
+ * (RtlpDeCommitFreeBlock, from RtlFreeHeap) when it is at least DeCommitFreeBlockThreshold
+ * (1 page) or the heap's free space has reached DeCommitTotalFreeThreshold (64 KB) (the PEB's
+ * defaults, MmCreatePeb).
  *
  * Simplified: no low-fragmentation heap, no segment heap, no debug or tail checking; the headers
  * have fixed sizes (0x100 * sizeof(void *) at the heap's base, 0x40 * sizeof(void *) at a later
@@ -429,7 +430,7 @@ static void free_run(VsThread *thread, VsHeap *heap, HeapSegment *segment, size_
     segment->entries[index].kind = ENTRY_FREE;
     segment->entries[index].requested = 0;
     index = coalesce(segment, index);
-    if (segment->entries[index].size >= VS_PAGE_SIZE &&
+    if (segment->entries[index].size >= VS_PAGE_SIZE ||
         heap_free_bytes(heap) >= DECOMMIT_TOTAL_FREE)
         decommit_free_run(thread, segment, index);
 }

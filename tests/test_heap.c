@@ -199,7 +199,8 @@ static void test_fixed(void **state)
     CHECK_INVARIANTS(f);
 }
 
-/* Freeing many blocks gives whole pages back once 64 KB is free: a hole of RESERVE pages. */
+/* Freeing many blocks gives the whole pages of the merged free block back: a hole of RESERVE
+ * pages between committed ones. */
 static void test_decommit(void **state)
 {
     Fixture *f = *state;

@@ -639,6 +639,8 @@ size_t vs_heap_ranges(const VsHeap *heap, VsHeapRange *out, size_t max)
     return n;
 }
 
+uint64_t vs_process_heap_handle(const VsProcess *process) { return process->process_heap; }
+
 size_t vs_process_heap_count(const VsProcess *process) { return process->heap_count; }
 
 VsHeap *vs_process_heap_at(const VsProcess *process, size_t index)

@@ -370,5 +370,7 @@ uint64_t vs_heap_va_threshold(const VsProcess *process);
 /* The process heap (GetProcessHeap), made with the process or when first asked; 0 if it cannot
  * be made. */
 uint64_t vs_process_heap(VsThread *thread);
+/* The process heap's handle if it has been made, else 0 (makes nothing). */
+uint64_t vs_process_heap_handle(const VsProcess *process);
 
 #endif /* VADSIM_INSPECT_H */

@@ -302,6 +302,56 @@ static void test_destroy(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* Sizes no heap can have fail, and leave nothing behind. */
+static void test_too_large(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(VsHeapCreate(f->thread, 0, UINT64_MAX, 0), 0);
+    assert_int_equal(VsHeapCreate(f->thread, 0, UINT64_MAX - 0x8000, 0), 0);
+    assert_int_equal(VsHeapCreate(f->thread, 0, 0, UINT64_MAX), 0);
+    assert_int_equal(vs_process_heap_count(f->process), 0);
+    CHECK_INVARIANTS(f);
+}
+
+/* Many allocations, frees and resizes in a random order: every live block keeps its size and
+ * validates, no two overlap, and HeapDestroy leaves the address space as it was. */
+static void test_random_operations(void **state)
+{
+    Fixture *f = *state;
+    uint64_t h = VsHeapCreate(f->thread, 0, 0, 0);
+    uint64_t live[64] = {0}, size[64] = {0}, seed = 12345;
+    for (int i = 0; i < 4000; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned slot = (unsigned)(seed >> 33) % 64, kind = (unsigned)(seed >> 40) % 3;
+        uint64_t n = (seed >> 20) % ((seed >> 50) % 4 == 0 ? 0x120000 : 0x900);
+        if (!live[slot]) {
+            live[slot] = VsHeapAlloc(f->thread, h, 0, n, NULL);
+            size[slot] = n;
+            assert_true(live[slot] != 0);
+        } else if (kind == 0) {
+            assert_true(VsHeapFree(f->thread, h, 0, live[slot]));
+            live[slot] = 0;
+        } else {
+            live[slot] = VsHeapReAlloc(f->thread, h, 0, live[slot], n, NULL);
+            size[slot] = n;
+            assert_true(live[slot] != 0);
+        }
+        for (int s = 0; s < 64; s++) {
+            if (!live[s])
+                continue;
+            assert_int_equal(VsHeapSize(f->thread, h, 0, live[s]), size[s]);
+            for (int t = s + 1; t < 64; t++)
+                assert_true(!live[t] || live[t] >= live[s] + size[s] ||
+                            live[s] >= live[t] + size[t]);
+        }
+        if (i % 500 == 0)
+            CHECK_INVARIANTS(f);
+    }
+    assert_true(VsHeapDestroy(f->thread, h));
+    assert_int_equal(mbi(f, 0x10000).State, MEM_FREE);
+    CHECK_INVARIANTS(f);
+}
+
 /* On x86: strides of 16 bytes, 0x1000 first commit, the threshold at 0x7F000. */
 static void test_x86(void **state)
 {
@@ -324,9 +374,18 @@ int main(void)
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
 #define X86(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x86, fixture_teardown)
     const struct CMUnitTest tests[] = {
-        X64(test_create),  X64(test_blocks),   X64(test_growth),     X64(test_big_block),
-        X64(test_fixed),   X64(test_decommit), X64(test_reallocate), X64(test_zero_memory),
-        X64(test_destroy), X86(test_x86),
+        X64(test_create),
+        X64(test_blocks),
+        X64(test_growth),
+        X64(test_big_block),
+        X64(test_fixed),
+        X64(test_decommit),
+        X64(test_reallocate),
+        X64(test_zero_memory),
+        X64(test_destroy),
+        X64(test_too_large),
+        X64(test_random_operations),
+        X86(test_x86),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

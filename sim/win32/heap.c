@@ -27,9 +27,11 @@ uint64_t VsHeapCreate(VsThread *thread, uint32_t flags, uint64_t initial, uint64
 {
     uint64_t unit = 0x400 * (thread->process->system->layout->arch == VS_ARCH_X64 ? 8 : 4);
     uint64_t committed = vs_max(round_to(initial, VS_PAGE_SIZE), unit);
-    uint64_t reserve =
-        maximum ? round_to(vs_max(maximum, initial), unit)
-                : round_to(round_to(initial, VS_PAGE_SIZE) + VS_GRANULARITY, VS_GRANULARITY);
+    uint64_t pages = round_to(initial, VS_PAGE_SIZE), reserve = pages; /* too large: fails */
+    if (maximum)
+        reserve = round_to(vs_max(maximum, initial), unit);
+    else if (pages <= UINT64_MAX - 2 * VS_GRANULARITY)
+        reserve = round_to(pages + VS_GRANULARITY, VS_GRANULARITY);
     uint64_t handle = 0;
     VsStatus status =
         vs_heap_create(thread, flags, reserve, vs_min(committed, reserve), maximum == 0, &handle);

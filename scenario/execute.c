@@ -400,6 +400,54 @@ static void execute_rtl_free_user_stack(VsThread *thread, const VsOp *op, VsOutc
     (void)VsRtlFreeUserStack(thread, op->arg[0]);
 }
 
+/* ---- Windows: heaps -------------------------------------------------------------------------- */
+
+static void execute_heap_create(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsHeapCreate(thread, (uint32_t)op->arg[0], op->arg[1], op->arg[2]);
+}
+
+static void execute_get_process_heap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    (void)op;
+    outcome->ret = VsGetProcessHeap(thread);
+}
+
+static void execute_heap_alloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsStatus raised = STATUS_SUCCESS;
+    outcome->ret = VsHeapAlloc(thread, op->arg[0], (uint32_t)op->arg[1], op->arg[2], &raised);
+    outcome->exception = (uint32_t)raised;
+}
+
+static void execute_heap_realloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsStatus raised = STATUS_SUCCESS;
+    outcome->ret = VsHeapReAlloc(thread, a[0], (uint32_t)a[1], a[2], a[3], &raised);
+    outcome->exception = (uint32_t)raised;
+}
+
+static void execute_heap_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsHeapFree(thread, op->arg[0], (uint32_t)op->arg[1], op->arg[2]);
+}
+
+static void execute_heap_size(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsHeapSize(thread, op->arg[0], (uint32_t)op->arg[1], op->arg[2]);
+}
+
+static void execute_heap_validate(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsHeapValidate(thread, op->arg[0], (uint32_t)op->arg[1], op->arg[2]);
+}
+
+static void execute_heap_destroy(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsHeapDestroy(thread, op->arg[0]);
+}
+
 /* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ----------- */
 
 static void execute_set_process_working_set_size(VsThread *thread, const VsOp *op,

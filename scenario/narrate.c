@@ -862,10 +862,9 @@ static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValu
     vs_value_format(v, out);
     const VsOpSpec *spec = vs_op_spec(kind);
     const char *status_name = vs_status_name((VsStatus)v->i);
-    if (spec->memory_access) {
-        if (!NT_SUCCESS(runner->exception))
-            g_string_append_printf(out, ": raised %s: %s", vs_status_name(runner->exception),
-                                   vs_status_explain(runner->exception));
+    if (spec->memory_access && !NT_SUCCESS(runner->exception)) {
+        g_string_append_printf(out, ": raised %s: %s", vs_status_name(runner->exception),
+                               vs_status_explain(runner->exception));
     } else if (spec->returns == VS_RETURN_STATUS && status_name) {
         g_string_append_printf(out, " %s", status_name);
         if (!NT_SUCCESS((VsStatus)v->i)) {

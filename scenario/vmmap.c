@@ -279,6 +279,28 @@ static void label_stacks(VsProcess *process, GArray *labels)
     }
 }
 
+/* VMMap's Heap: each heap's segments and big blocks, "Heap N" in the order of GetProcessHeaps,
+ * the process heap marked as VMMap marks it. */
+static void label_heaps(VsProcess *process, GArray *labels)
+{
+    for (size_t i = 0; i < vs_process_heap_count(process); i++) {
+        const VsHeap *heap = vs_process_heap_at(process, i);
+        size_t n = vs_heap_ranges(heap, NULL, 0);
+        VsHeapRange *ranges = g_new(VsHeapRange, n);
+        vs_heap_ranges(heap, ranges, n);
+        bool is_default = vs_heap_handle(heap) == vs_process_heap_handle(process);
+        for (size_t r = 0; r < n; r++) {
+            VsRangeLabel label = {.start = ranges[r].base,
+                                  .end = ranges[r].base + ranges[r].size,
+                                  .type = VS_VMMAP_HEAP};
+            snprintf(label.details, sizeof label.details, "Heap %zu%s%s", i + 1,
+                     is_default ? " (default)" : "", ranges[r].big ? ", a block of its own" : "");
+            g_array_append_val(labels, label);
+        }
+        g_free(ranges);
+    }
+}
+
 /* Private data under a label takes the label's type and details; a region a label's edge crosses
  * is cut there, so each byte is counted under one type. */
 static void apply_labels(VsVmmap *map, GArray *labels)
@@ -419,8 +441,10 @@ VsVmmap *vs_vmmap_read(const VsRunner *runner, VsProcess *process)
     map->space = top + 1;
     walk(map, system, process, top);
     GArray *labels = g_array_new(FALSE, TRUE, sizeof(VsRangeLabel));
-    if (!map->linux_words)
+    if (!map->linux_words) {
         label_stacks(process, labels);
+        label_heaps(process, labels);
+    }
     for (guint i = 0; runner->labellers && i < runner->labellers->len; i++) {
         const Labeller *l = &g_array_index(runner->labellers, Labeller, i);
         l->fn(l->context, process, labels);

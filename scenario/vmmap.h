@@ -8,9 +8,9 @@
  * The types come from what the model knows: VirtualQuery's Type (MEM_IMAGE, MEM_MAPPED,
  * MEM_PRIVATE), whether a view's section maps a file or the page file, the process's page tables,
  * and the free tails of 64 KB granules behind allocations (Unusable). Heap and Stack are not in
- * the model's regions: they are ranges the process's heaps and threads' stacks occupy, given by
- * labellers (vs_runner_add_labeller) that read them from the model. A labelled range's private
- * bytes move from Private Data to the labeller's type.
+ * the model's regions: they are ranges the process's heaps and threads' stacks occupy, read from
+ * the model (vmmap.c labels both) or given by further labellers (vs_runner_add_labeller). A
+ * labelled range's private bytes move from Private Data to the labeller's type.
  */
 #ifndef VS_SCENARIO_VMMAP_H
 #define VS_SCENARIO_VMMAP_H

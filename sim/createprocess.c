@@ -14,7 +14,8 @@
  *   5. the PEB: one private committed read-write page, no-change, placed top-down below the
  *      highest VAD address (below KUSER_SHARED_DATA when the 2 GB reservation fills the top).
  *   6. the first thread: its TEB in the pages just below the PEB, and its stack of the EXE's
- *      SizeOfStackReserve with SizeOfStackCommit committed (thread.c, stack.c).
+ *      SizeOfStackReserve with SizeOfStackCommit committed (thread.c, stack.c);
+ *   7. the process heap, as the loader makes it before the EXE runs (heap.c).
  * Both images are checked before the process is made, so a file that is no image makes none; a
  * later failure (the host's memory, two images on one base) leaves the process half made in the
  * system's list, as a process that failed to start is until its handles go.
@@ -80,14 +81,16 @@ static bool create_peb(VsProcess *process, bool top_reserved)
 /* The first thread: PspCreateThread makes its TEB (MmCreateTeb, top-down, so in the pages just
  * below the PEB: one on x86, two on x64) and the creator its stack (BaseCreateStack with the EXE's
  * SizeOfStackReserve and SizeOfStackCommit, which also become the process's defaults for later
- * threads). The model's process has the thread vs_process_create gave it, with neither yet. */
+ * threads). The model's process has the thread vs_process_create gave it, with neither yet.
+ * Then the loader's start (LdrpInitializeProcess) makes the process heap (heap.c). */
 static bool first_thread(VsProcess *process)
 {
     const VsSection *section = vs_section_by_id(process->system, process->modules[0].section);
     const VsImage *image = section ? section->image : NULL;
     if (image)
         vs_process_set_stack_defaults(process, image->stack_reserve, image->stack_commit);
-    return NT_SUCCESS(vs_thread_create_stack(vs_process_main_thread(process), 0, 0));
+    VsThread *thread = vs_process_main_thread(process);
+    return NT_SUCCESS(vs_thread_create_stack(thread, 0, 0)) && vs_process_heap(thread) != 0;
 }
 
 /* Maps the EXE and ntdll and makes the PEB in a new process: the EXE view's status, or a failure

@@ -701,7 +701,10 @@ struct VsProcess {
     size_t watch_count;
     struct VsModule *modules; /* the loader's list (loader.c), in load order */
     size_t module_count;
-    uint64_t peb; /* the PEB's address (createprocess.c), 0 for an empty process */
+    uint64_t peb;   /* the PEB's address (createprocess.c), 0 for an empty process */
+    VsHeap **heaps; /* PEB ProcessHeaps (heap.c), in creation order */
+    size_t heap_count;
+    uint64_t process_heap; /* PEB ProcessHeap: 0 until made */
 };
 
 struct VsSystem {
@@ -734,6 +737,22 @@ struct VsSystem {
 #define VS_OBJECT_SIZE(personality, kind, type)                                                    \
     ((personality) && (personality)->sizes.kind > sizeof(type) ? (personality)->sizes.kind         \
                                                                : sizeof(type))
+
+/* ---- Heaps (heap.c): ntdll's Rtl*Heap at page granularity ---- */
+/* Makes a heap of reserve bytes with committed bytes committed; its handle in *handle. */
+VsStatus vs_heap_create(VsThread *thread, uint32_t flags, uint64_t reserve, uint64_t committed,
+                        bool growable, uint64_t *handle);
+/* A block of n bytes (*out); STATUS_NO_MEMORY when neither a segment nor the heap's growth can
+ * hold it. */
+VsStatus vs_heap_alloc(VsThread *thread, VsHeap *heap, uint64_t n, uint64_t *out);
+VsStatus vs_heap_free(VsThread *thread, VsHeap *heap, uint64_t p); /* INVALID_PARAMETER: no block */
+VsStatus vs_heap_realloc(VsThread *thread, VsHeap *heap, uint64_t p, uint64_t n, bool in_place_only,
+                         uint64_t *out, uint64_t *old_size);
+uint64_t vs_heap_size(const VsThread *thread, const VsHeap *heap, uint64_t p); /* ~0: no block */
+bool vs_heap_validate(const VsThread *thread, const VsHeap *heap, uint64_t p);
+/* Releases everything of the heap; STATUS_INVALID_PARAMETER for the process heap. */
+VsStatus vs_heap_destroy(VsThread *thread, VsHeap *heap);
+void vs_heaps_fini(VsProcess *process); /* the bookkeeping of a process being deleted */
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access, VsProcess **out);
 /* The rights calls ask of a handle (ObReferenceObjectByHandle's DesiredAccess). QUERY_ANY is

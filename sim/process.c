@@ -69,6 +69,7 @@ static void discard_process(VsProcess *process)
     free(process->threads);
     vs_ws_fini(&process->ws);
     vs_write_watch_fini(process);
+    vs_heaps_fini(process);
     free(process);
 }
 

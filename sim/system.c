@@ -111,6 +111,7 @@ void vs_system_destroy(VsSystem *system)
         free(process->modules);
         vs_ws_fini(&process->ws);
         vs_write_watch_fini(process);
+        vs_heaps_fini(process);
         free(process);
     }
     free(system->processes);

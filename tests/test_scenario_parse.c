@@ -191,12 +191,12 @@ static void test_statement_errors(void **state)
                        "protection keys: memory mapped PROT_EXEC alone is execute-only) or none "
                        "(PROT_EXEC alone reads as PROT_READ|PROT_EXEC), not '4K'\n"
                        "system linux-x64 execonly=4K\n                 ^");
-    assert_parse_error(
-        "show vads\n",
-        "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
-        "vad, address, summary, regions, fragmentation, pte ADDR, commit, pfn "
-        "[FRAME], ws, section HANDLE, stack HANDLE, maps, smaps, pagemap ADDR)\nshow vads\n"
-        "     ^");
+    assert_parse_error("show vads\n",
+                       "t.vsim:1:6: error: cannot show 'vads'; did you mean 'vad'? (query ADDR, "
+                       "vad, address, summary, regions, fragmentation, pte ADDR, commit, pfn "
+                       "[FRAME], ws, section HANDLE, stack HANDLE, heap HANDLE, maps, smaps, "
+                       "pagemap ADDR)\nshow vads\n"
+                       "     ^");
     assert_parse_error("show query\n",
                        "t.vsim:1:11: error: this 'show' needs an address, found end of line\n"
                        "show query\n          ^");

@@ -330,4 +330,47 @@ VsThread *vs_process_thread(VsProcess *process, size_t index); /* in creation or
 void vs_thread_info(const VsThread *thread, VsThreadInfo *info);
 uint32_t vs_thread_id(const VsThread *thread);
 
+/* ---- Heaps (heap.c) ----------------------------------------------------------------------------
+ */
+
+typedef struct VsHeap VsHeap; /* models ntdll's HEAP: its segments, free runs and big blocks */
+
+/* HeapWalk's PROCESS_HEAP_ENTRY flags. */
+#define VS_HEAP_ENTRY_REGION 0x0001u            /* PROCESS_HEAP_REGION */
+#define VS_HEAP_ENTRY_UNCOMMITTED_RANGE 0x0002u /* PROCESS_HEAP_UNCOMMITTED_RANGE */
+#define VS_HEAP_ENTRY_BUSY 0x0004u              /* PROCESS_HEAP_ENTRY_BUSY */
+
+/* One entry as HeapWalk lists it (PROCESS_HEAP_ENTRY): lpData, cbData, cbOverhead, iRegionIndex,
+ * wFlags; a REGION's dwCommittedSize, dwUnCommittedSize, lpFirstBlock, lpLastBlock; a big block's
+ * allocation (committed bytes, first = its base), which HeapWalk does not show. */
+typedef struct VsHeapWalkEntry {
+    uint64_t data, size, overhead;
+    uint32_t region, flags;
+    uint64_t committed, uncommitted, first, last;
+} VsHeapWalkEntry;
+
+/* An allocation the heap holds: a segment's reservation or a big block's (big true). */
+typedef struct VsHeapRange {
+    uint64_t base, size;
+    bool big;
+} VsHeapRange;
+
+size_t vs_process_heap_count(const VsProcess *process);             /* GetProcessHeaps' count */
+VsHeap *vs_process_heap_at(const VsProcess *process, size_t index); /* in creation order */
+/* The heap a handle names in the thread's process, or NULL. */
+VsHeap *vs_heap_lookup(const VsThread *thread, uint64_t handle);
+uint64_t vs_heap_handle(const VsHeap *heap);
+bool vs_heap_growable(const VsHeap *heap);
+uint32_t vs_heap_flags(const VsHeap *heap); /* HeapCreate's flags */
+/* The walk's entries written to out (at most max); returns how many there are. */
+size_t vs_heap_walk(const VsThread *thread, const VsHeap *heap, VsHeapWalkEntry *out, size_t max);
+size_t vs_heap_ranges(const VsHeap *heap, VsHeapRange *out, size_t max);
+/* The virtual-alloc threshold: blocks from this size on are allocations of their own. */
+uint64_t vs_heap_va_threshold(const VsProcess *process);
+/* The process heap (GetProcessHeap), made with the process or when first asked; 0 if it cannot
+ * be made. */
+uint64_t vs_process_heap(VsThread *thread);
+/* The process heap's handle if it has been made, else 0 (makes nothing). */
+uint64_t vs_process_heap_handle(const VsProcess *process);
+
 #endif /* VADSIM_INSPECT_H */

@@ -167,13 +167,21 @@
     XX(CREATE_SUSPENDED, 0x00000004u)                                                              \
     XX(STACK_SIZE_PARAM_IS_A_RESERVATION, 0x00010000u)
 
+/* XX(name, value): the heap calls' flags (winnt.h). */
+#define VS_HEAP_FLAG_MAP(XX)                                                                       \
+    XX(HEAP_NO_SERIALIZE, 0x00000001u)                                                             \
+    XX(HEAP_GENERATE_EXCEPTIONS, 0x00000004u)                                                      \
+    XX(HEAP_ZERO_MEMORY, 0x00000008u)                                                              \
+    XX(HEAP_REALLOC_IN_PLACE_ONLY, 0x00000010u)                                                    \
+    XX(HEAP_CREATE_ENABLE_EXECUTE, 0x00040000u)
+
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
         VS_PAGE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PROCESS_ACCESS_MAP(VS_DEFINE_CONSTANT)
             VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
                 VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_IMAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
-                    VS_THREAD_FLAG_MAP(VS_DEFINE_CONSTANT)
+                    VS_THREAD_FLAG_MAP(VS_DEFINE_CONSTANT) VS_HEAP_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 

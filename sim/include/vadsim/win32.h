@@ -131,6 +131,25 @@ bool VsSetThreadStackGuarantee(VsThread *thread, uint32_t *size);
 /* GetCurrentThreadStackLimits, called by thread itself: DeallocationStack and StackBase. */
 void VsGetCurrentThreadStackLimits(VsThread *thread, uint64_t *low, uint64_t *high);
 
+/* ---- Heaps (kernelbase's Heap* calls over ntdll's heap, win32/heap.c, heap.c) ------------------
+ */
+
+/* HeapCreate: maximum 0 makes a growable heap; the handle (the heap's base), or 0 with the last
+ * error set. */
+uint64_t VsHeapCreate(VsThread *thread, uint32_t flags, uint64_t initial, uint64_t maximum);
+uint64_t VsGetProcessHeap(VsThread *thread);
+/* HeapAlloc / HeapReAlloc: the block, or 0 with the last error ERROR_NOT_ENOUGH_MEMORY. With
+ * HEAP_GENERATE_EXCEPTIONS (in flags or the heap's) a failure raises STATUS_NO_MEMORY instead:
+ * *exception (if not NULL) receives the exception raised, STATUS_SUCCESS when none. */
+uint64_t VsHeapAlloc(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t size,
+                     VsStatus *exception);
+uint64_t VsHeapReAlloc(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block,
+                       uint64_t size, VsStatus *exception);
+bool VsHeapFree(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block);
+uint64_t VsHeapSize(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block);
+bool VsHeapValidate(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block);
+bool VsHeapDestroy(VsThread *thread, uint64_t heap);
+
 /* ---- Working sets and memory status (kernelbase and psapi) ----------------------------------- */
 
 /* PROCESS_MEMORY_COUNTERS_EX, Windows' field names (the model counts only its own pages). */

@@ -727,6 +727,18 @@ static void execute_declare_file(VsThread *thread, const VsOp *op, VsOutcome *ou
     outcome->ret = NT_SUCCESS(status);
 }
 
+/* A file of the model named by the call's first argument, holding bytes: pe() and host_file()
+ * declare what they built or read. A failure (a name taken) sets the status's Win32 error. */
+static void declare_bytes(VsThread *thread, const VsOp *op, const void *bytes, uint64_t size,
+                          VsOutcome *outcome)
+{
+    VsStatus status = vs_file_create(vs_process_system(vs_thread_process(thread)), name_arg(op, 0),
+                                     size, bytes, size, 0);
+    if (!NT_SUCCESS(status))
+        VsSetLastError(thread, vs_status_to_win32(status));
+    outcome->ret = NT_SUCCESS(status);
+}
+
 /* pe(name, characteristics, image_base, dll_characteristics, sections): the image's bytes as the
  * builder lays them out, PE32+ on a 64-bit system, as a file. A sections text the builder refuses
  * (the checker reports a literal one before the run) is ERROR_INVALID_PARAMETER. */
@@ -748,11 +760,8 @@ static void execute_declare_pe(VsThread *thread, const VsOp *op, VsOutcome *outc
         return;
     }
     vs_pe_write(&spec, bytes);
-    VsStatus status = vs_file_create(system, name_arg(op, 0), size, bytes, size, 0);
+    declare_bytes(thread, op, bytes, size, outcome);
     free(bytes);
-    if (!NT_SUCCESS(status))
-        VsSetLastError(thread, vs_status_to_win32(status));
-    outcome->ret = NT_SUCCESS(status);
 }
 
 /* host_file(name, source): the host file's bytes as a file of the model's; the runner reads them
@@ -760,7 +769,6 @@ static void execute_declare_pe(VsThread *thread, const VsOp *op, VsOutcome *outc
  * build's). A source that cannot be read, or is larger than 64 MB, is ERROR_FILE_NOT_FOUND. */
 static void execute_declare_host_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
-    VsSystem *system = vs_process_system(vs_thread_process(thread));
     const char *path = op->arg[1] && strcmp(op->contents, "@agent") == 0 ? VS_WIN32_AGENT : NULL;
     gchar *bytes = NULL;
     gsize size = 0;
@@ -770,11 +778,8 @@ static void execute_declare_host_file(VsThread *thread, const VsOp *op, VsOutcom
         VsSetLastError(thread, ERROR_FILE_NOT_FOUND);
         return;
     }
-    VsStatus status = vs_file_create(system, name_arg(op, 0), size, bytes, size, 0);
+    declare_bytes(thread, op, bytes, size, outcome);
     g_free(bytes);
-    if (!NT_SUCCESS(status))
-        VsSetLastError(thread, vs_status_to_win32(status));
-    outcome->ret = NT_SUCCESS(status);
 }
 
 static void execute_load_library(VsThread *thread, const VsOp *op, VsOutcome *outcome)

@@ -284,7 +284,9 @@ static bool deletes(uint64_t target) { return target == 0 || target == VS_PTE_DE
  *   - a valid page keeps its frame (and its Accessed and Dirty bits) when the new protection may
  *     be touched; for no-access or guard, which must fault, it leaves the working set and its PTE
  *     becomes transition, the frame going to the standby or modified list;
- *   - a transition page stays transition under the new protection.
+ *   - a transition page stays transition under the new protection;
+ *   - in a view, a private demand-zero page (Linux: a page a fork left shared, dropped in this
+ *     process, zap.c) stays private: the prototype form would find the section's page again.
  */
 static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_t target)
 {
@@ -303,7 +305,9 @@ static uint64_t next_pte(VsProcess *process, uint64_t vpn, uint64_t old, uint64_
         return vs_pte_make_pagefile(vs_pte_pagefile_slot(old), mm);
     }
     if (!vs_pte_is_resident(old))
-        return target;
+        return vs_pte_is_proto(target) && old != 0 && !vs_pte_is_proto(old)
+                   ? vs_pte_make_software(mm)
+                   : target;
     if (deletes(target)) {
         release_frame(process, vpn, old);
         return target;

@@ -79,7 +79,8 @@ static void move_ptes(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn, ui
 
 /* Moves the VMA vad (isolated: it is exactly the old range) to new_pages pages at new_vpn
  * (move_vma): a new VMA there with the same flags, the pages carried over (a grown tail is
- * untouched), the old VMA gone (or, with DONTUNMAP, left empty). Returns 0 or an errno. */
+ * untouched: new pages, whatever a child still shares at those offsets of the fork section), the
+ * old VMA gone (or, with DONTUNMAP, left empty). Returns 0 or an errno. */
 static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t new_pages,
                     bool dontunmap)
 {
@@ -104,6 +105,11 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     moved->mapped.core.protection = vad->protection;
     vs_vad_insert(&process->vad_root, &moved->mapped.core);
     vs_vma_charge(process, &moved->mapped.core);
+    if (new_pages > pages && !vs_clone_hide_grown(process, &moved->mapped.core, new_vpn + pages,
+                                                  new_vpn + new_pages - 1)) {
+        vs_vma_unmap_range(process, new_vpn, new_vpn + new_pages - 1);
+        return VS_ENOMEM;
+    }
     move_ptes(process, old_vpn, new_vpn, pages);
     vs_pt_release_empty(process, new_vpn, new_vpn + pages - 1); /* nothing came to some tables */
     VsEvent event = {.kind = VS_EV_VMA_MOVED,

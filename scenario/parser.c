@@ -296,13 +296,13 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
-static const char *const system_options[] = {"processors", "ram",       "pagefile",
-                                             "readahead",  "filealign", "execonly"};
+static const char *const system_options[] = {"processors", "ram",     "pagefile", "readahead",
+                                             "filealign",  "filemax", "execonly"};
 /* The options whose value is a word, not a number: execonly is the CPU's protection keys. */
 static const char *const execonly_words[] = {"pkey", "none"};
 #define SYSTEM_OPTIONS                                                                             \
     "processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, filealign=2M or 4K, "    \
-    "execonly=pkey or none"
+    "filemax=SIZE, execonly=pkey or none"
 
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */

@@ -448,7 +448,7 @@ static const char *apply_system_option(const VsSystemOption *option, VsSystemCon
     const char *name = option->name;
     uint64_t value = option->value;
     gboolean linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
-                          strcmp(name, "execonly") == 0;
+                          strcmp(name, "filemax") == 0 || strcmp(name, "execonly") == 0;
     if (linux_only && config->personality != vs_linux_personality())
         return "is a Linux option: it needs system linux-x64";
     if (strcmp(name, "execonly") == 0) {
@@ -471,6 +471,11 @@ static const char *apply_system_option(const VsSystemOption *option, VsSystemCon
         config->readahead_bytes = value;
         if (value == 0 || value > (1ull << 30) || value % VS_PAGE_SIZE)
             return "must be whole pages from 4K to 1G";
+    } else if (strcmp(name, "filemax") == 0) {
+        /* The largest file (s_maxbytes): ext4's 16 TiB - 4 KiB, xfs's 2^63 - 1. */
+        config->file_max_bytes = value;
+        if (value < VS_PAGE_SIZE || value > INT64_MAX)
+            return "must be from 4K to 2^63 - 1 bytes";
     } else if (strcmp(name, "filealign") == 0) {
         /* 2M: big file mappings are placed 2 MB-aligned (ext4, xfs); 4K: never (tmpfs). */
         config->files_unaligned = value == VS_PAGE_SIZE;

@@ -27,9 +27,9 @@ tx() { sx "$1" | sed 's/^s/t/'; }                                           # a 
 ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
-read -r _ version _ _ _ page arena size own readahead align execonly kernel anonalign shmemalign \
-    overcommit maxmap swap limited startbrk <<<"$(ask hello)"
-[ "$version" = 4 ] || fail "protocol version $version"
+read -r _ version _ _ _ page arena size own readahead align filemax execonly kernel anonalign \
+    shmemalign overcommit maxmap swap limited startbrk <<<"$(ask hello)"
+[ "$version" = 5 ] || fail "protocol version $version"
 # The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
 # when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
 # sysctls, the swap; anonymous memory 2 MiB long placed 2 MiB-aligned, shmem either way.
@@ -58,6 +58,7 @@ fi
 # big file mappings either 2 MiB-aligned (ext4, xfs) or not (tmpfs, overlayfs).
 (( 0x$readahead >= 1 )) || fail "read-ahead window $readahead"
 [ "$align" = 200000 ] || [ "$align" = 1000 ] || fail "file alignment $align"
+(( 0x$filemax >= 0x1000 )) || fail "largest file $filemax" # (checked on a file below)
 A=$((0x$arena))
 (( A % 0x200000 == 0 )) || fail "arena $arena is not 2 MiB-aligned"
 at() { hex $((A + $1)); } # an address in the arena
@@ -173,6 +174,10 @@ expect "pagemap $own 1" "! *"
 expect "file $(sx f) 2000 41 $(tx hello)" "= 1 0 0 0"
 expect "file $(sx f) 2000 41 $(tx hello)" "= 0 11 0 0"              # EEXIST
 expect "open $(sx f) 2 0" "= 4 0 0 0"                               # O_RDWR
+# The largest file hello gave: a hole may end there, and one byte past it is EFBIG.
+path=$(readlink "/proc/$AGENT_PID/fd/4")
+fallocate -p -o $((0x$filemax - 1)) -l 1 "$path" || fail "a hole at the largest file, $filemax"
+! fallocate -p -o $((0x$filemax)) -l 1 "$path" 2>/dev/null || fail "a hole past $filemax"
 expect "open $(sx g) 0 0" "= $none 2 0 0"                           # ENOENT
 expect "mmap $(at 0x40000) 2000 1 12 4 0" "= $(at 0x40000) 0 0 0"   # MAP_PRIVATE|MAP_FIXED
 expect "read $(at 0x40000)" "= 68 0 0 0 0"                            # 'h'
@@ -264,7 +269,7 @@ expect "brk $(hex $((0x$startbrk + (1 << 30) + 1)))" "! *"
 expect "sbrk $(hex $(((1 << 30) + 1)))" "! *"
 expect "sbrk $(hex $((2**64 - 0x2001)))" "= $grown 0 0 0"
 expect "brk 0" "= $startbrk 0 0 0"
-expect "hello" "= 4 *"                                              # still alive
+expect "hello" "= 5 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"
 

@@ -179,7 +179,8 @@ static void test_statement_errors(void **state)
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
                        "(processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
-                       "filealign=2M or 4K, execonly=pkey or none)\nsystem x64 ram=lots\n"
+                       "filealign=2M or 4K, filemax=SIZE, execonly=pkey or none)\nsystem x64 "
+                       "ram=lots\n"
                        "           ^");
     assert_parse_error("system linux-x64 execonly=pkeys\n",
                        "t.vsim:1:18: error: system option 'execonly' takes pkey (a CPU with "

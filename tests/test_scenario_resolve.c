@@ -158,6 +158,12 @@ static void test_the_system_line_decides_what_a_file_may_say(void **state)
                        "t.vsim:1:1: error: filealign must be 2M (the file system aligns big "
                        "mappings, as ext4) or 4K (it does not, as tmpfs)\n"
                        "system linux-x64 filealign=64K\n^");
+    assert_check_error("system linux-x64 filemax=0x8000000000000000\n",
+                       "t.vsim:1:1: error: filemax must be from 4K to 2^63 - 1 bytes\n"
+                       "system linux-x64 filemax=0x8000000000000000\n^");
+    assert_check_error("system x64 filemax=16T\n",
+                       "t.vsim:1:1: error: filemax is a Linux option: it needs system "
+                       "linux-x64\nsystem x64 filemax=16T\n^");
     /* A Linux file whose system line comes late: that one mistake, not every Linux call. */
     assert_check_error("title \"t\"\nx = 1\nsystem linux-x64\np = mmap(NULL, 4K, PROT_READ, "
                        "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n",

@@ -93,9 +93,10 @@ static inline VsLinuxFile *vs_linux_file(const VsFile *file) { return (VsLinuxFi
 static inline VsFileKind vs_file_kind(const VsFile *file) { return vs_linux_file(file)->kind; }
 
 /* The machine's facts as the personality reads them from the system's configuration: a file's
- * read-ahead window in pages (file_ra_state.ra_pages), whether mappings of regular files are never
- * 2 MB-aligned, whether the CPU has protection keys. */
+ * read-ahead window in pages (file_ra_state.ra_pages), the largest regular file (s_maxbytes),
+ * whether mappings of regular files are never 2 MB-aligned, whether the CPU has protection keys. */
 uint64_t vs_readahead_pages(const VsSystem *system);
+uint64_t vs_file_max_bytes(const VsSystem *system);
 static inline bool vs_files_unaligned(const VsSystem *system)
 {
     return system->config.files_unaligned;

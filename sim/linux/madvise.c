@@ -121,13 +121,19 @@ static void each_page(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
 }
 
 /* MADV_REMOVE: the file's pages in the range are punched out of the file (fallocate's
- * PUNCH_HOLE): every mapping of them loses them and they read as zeros. */
-static void punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+ * PUNCH_HOLE): every mapping of them loses them and they read as zeros. A hole ending past the
+ * largest file a regular file's file system holds is EFBIG (vfs_fallocate), and nothing is
+ * punched; shmem's largest (MAX_LFS_FILESIZE) no mapping reaches past. 0 or EFBIG. */
+static int punch_hole(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsFile *file = vs_vma_file(vad);
     uint64_t first = vs_mapped_vad(vad)->first_prototype + (start_vpn - vad->starting_vpn);
     uint64_t last = first + (end_vpn - start_vpn);
+    if (vs_file_kind(file) == VS_FILE_REGULAR &&
+        (last + 1) * VS_PAGE_SIZE > vs_file_max_bytes(process->system))
+        return VS_EFBIG;
     vs_file_punch(process->system, file, first, last);
+    return 0;
 }
 
 /* MADV_WILLNEED on a regular file's pages: read into the page cache (madvise_willneed, then
@@ -186,8 +192,7 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
             return VS_EINVAL;
         if (!(flags & VS_VM_SHARED) || !(flags & VS_VM_MAYWRITE))
             return VS_EACCES;
-        punch_hole(process, vad, start_vpn, end_vpn);
-        return 0;
+        return punch_hole(process, vad, start_vpn, end_vpn);
     default: {
         int error = 0;
         VsVmFlags want = advised_flags(vad, advice, &error);

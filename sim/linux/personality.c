@@ -14,6 +14,8 @@
 #include "linux.h"
 
 #define DEFAULT_READAHEAD (128ull << 10) /* VM_READAHEAD_PAGES, read_ahead_kb's default */
+/* ext4 with 4 KB blocks: 2^32 - 1 blocks (EXT_MAX_BLOCKS, ext4_max_size) */
+#define DEFAULT_FILE_MAX_BYTES (((1ull << 32) - 1) << 12)
 
 /*
  * Linux x86_64's address space: TASK_SIZE 0x7ffffffff000; mmap_min_addr as this machine's kernel
@@ -78,6 +80,14 @@ uint64_t vs_readahead_pages(const VsSystem *system)
 {
     uint64_t bytes = system->config.readahead_bytes;
     return vs_max(1, (bytes ? bytes : DEFAULT_READAHEAD) / VS_PAGE_SIZE);
+}
+
+/* The largest regular file of the scenario's file system; shmem's (memfd, shm, /dev/zero) is
+ * MAX_LFS_FILESIZE, which no mapping can reach past (mmap refuses an end beyond it). */
+uint64_t vs_file_max_bytes(const VsSystem *system)
+{
+    uint64_t bytes = system->config.file_max_bytes;
+    return bytes ? bytes : DEFAULT_FILE_MAX_BYTES;
 }
 
 /* ---- errno ----------------------------------------------------------------------------------- */

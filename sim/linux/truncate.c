@@ -93,10 +93,12 @@ int vs_ftruncate(VsThread *thread, int64_t fd, int64_t length)
         return vs_linux_fail(thread, VS_EBADF);
     if (mode == VS_O_RDONLY)
         return vs_linux_fail(thread, VS_EINVAL);
-    if ((uint64_t)length > VS_FILE_MAX_BYTES) {
-        vs_set_errno(thread, VS_EFBIG); /* past what the model keeps of a file */
-        return -1;
-    }
+    /* Past the file system's largest file (inode_newsize_ok), or what the model keeps of one. */
+    uint64_t limit = VS_FILE_MAX_BYTES;
+    if (vs_file_kind(file) == VS_FILE_REGULAR)
+        limit = vs_min(limit, vs_file_max_bytes(thread->process->system));
+    if ((uint64_t)length > limit)
+        return vs_linux_fail(thread, VS_EFBIG);
     if (!vs_file_truncate(thread->process->system, file, (uint64_t)length))
         return vs_linux_fail(thread, VS_ENOMEM);
     return 0;

@@ -44,6 +44,7 @@ typedef struct VsPosixMachine {
     uint64_t readahead_bytes; /* its file system's read-ahead window */
     uint64_t arena_bytes;     /* its arena's length, from real_base (and the model's mmap_base) */
     uint64_t file_align;      /* where big file mappings are placed: 4 KB or 2 MB */
+    uint64_t file_max_bytes;  /* its file system's largest file (s_maxbytes) */
     bool execute_only;        /* its CPU: PROT_EXEC alone is execute-only (protection keys) */
     char kernel[24];          /* its kernel's release: "6.18.44" */
     uint64_t start_brk;       /* its start_brk, randomised: the model's VS_LINUX_START_BRK (0 if

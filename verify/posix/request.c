@@ -27,6 +27,7 @@ enum {
     HELLO_OWN_CODE,
     HELLO_READAHEAD,
     HELLO_FILE_ALIGN,
+    HELLO_FILE_MAX,
     HELLO_EXECUTE_ONLY,
     HELLO_KERNEL,
     HELLO_ANON_ALIGN,
@@ -38,7 +39,7 @@ enum {
     HELLO_START_BRK,
     HELLO_WORDS
 };
-#define POSIX_PROTOCOL 4
+#define POSIX_PROTOCOL 5
 /* The break's room either side of start_brk that is translated relative to it (the agent keeps
  * 1 GiB above it for the heap; below, only brk's refused arguments). */
 #define BRK_REACH ((uint64_t)1 << 30)
@@ -97,6 +98,7 @@ static gboolean hello_understood(const VsAgentCommand *command, GArray *hello, G
     if (hello->len < HELLO_WORDS || a[HELLO_PAGE_SIZE] != VS_PAGE_SIZE ||
         a[HELLO_ARENA] % VS_PAGE_SIZE || !a[HELLO_READAHEAD] ||
         (a[HELLO_FILE_ALIGN] != VS_PAGE_SIZE && a[HELLO_FILE_ALIGN] != PMD_BYTES) ||
+        a[HELLO_FILE_MAX] < VS_PAGE_SIZE || a[HELLO_FILE_MAX] > INT64_MAX ||
         a[HELLO_EXECUTE_ONLY] > 1) {
         g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
                     "%s is not the POSIX agent this harness speaks to (protocol %d, 4 KB pages): "
@@ -129,6 +131,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
     machine->arena_bytes = a[HELLO_ARENA_SIZE];
     machine->file_align = a[HELLO_FILE_ALIGN];
+    machine->file_max_bytes = a[HELLO_FILE_MAX];
     machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
     g_snprintf(machine->kernel, sizeof machine->kernel, "%u.%u.%u",
                (unsigned)(a[HELLO_KERNEL] >> 32), (unsigned)(a[HELLO_KERNEL] >> 16 & 0xffff),

@@ -69,6 +69,7 @@ void vs_posix_configure(const VsSession *session, VsSystemConfig *config)
     const VsPosixMachine *m = &posix_const(session)->machine;
     config->readahead_bytes = m->readahead_bytes;
     config->files_unaligned = m->file_align == VS_PAGE_SIZE;
+    config->file_max_bytes = m->file_max_bytes;
     config->execute_only_pkey = m->execute_only;
 }
 
@@ -77,9 +78,10 @@ char *vs_posix_system_options(const VsSession *session)
     const VsPosixMachine *m = &posix_const(session)->machine;
     uint64_t kb = m->readahead_bytes >> 10;
     bool megabytes = kb % 1024 == 0;
-    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT "%s filealign=%s execonly=%s",
+    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT
+                           "%s filealign=%s filemax=0x%" G_GINT64_MODIFIER "x execonly=%s",
                            megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
-                           m->file_align == VS_PAGE_SIZE ? "4K" : "2M",
+                           m->file_align == VS_PAGE_SIZE ? "4K" : "2M", m->file_max_bytes,
                            m->execute_only ? "pkey" : "none");
 }
 

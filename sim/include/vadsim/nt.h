@@ -227,6 +227,8 @@ typedef struct VsSystemConfig {
     uint64_t readahead_bytes; /* a file's read-ahead window (the disk's read_ahead_kb); 0: 128 KB */
     bool files_unaligned;     /* mappings of regular files are never 2 MB-aligned (tmpfs, overlayfs
                                * have no thp_get_unmapped_area; ext4 and xfs do: false) */
+    uint64_t file_max_bytes;  /* the largest file it holds (s_maxbytes): a punched hole or a size
+                               * past it is EFBIG; 0: ext4's with 4 KB blocks, 16 TiB - 4 KiB */
     /* The CPU: it has protection keys (x86 pku and ospke), which Linux gives memory mapped or
      * mprotected PROT_EXEC alone as an execute-only key (execonly=pkey); without them (false,
      * the default) such memory is execute-read (execonly=none). */

@@ -37,6 +37,7 @@ static void do_hello(const AgentRequest *r)
     answer_more((uint64_t)(uintptr_t)&do_hello & ~(page_size - 1));
     answer_more(file_system.readahead_pages);
     answer_more(file_system.file_align);
+    answer_more(file_system.max_bytes);
     const uint64_t facts[] = {machine.execute_only, machine.kernel,     machine.anon_align,
                               machine.shmem_align,  machine.overcommit, machine.max_map_count,
                               machine.swap_bytes,   machine.limited,    scenario_start_brk};

@@ -8,6 +8,9 @@
  *     shows those pages, so the model's figure must be the machine's.
  *   - whether a mapping of 2 MiB or more of a regular file is placed 2 MiB-aligned: ext4 and xfs
  *     place through thp_get_unmapped_area, tmpfs (huge=never) and overlayfs do not.
+ *   - the largest file it holds (s_maxbytes): a hole punched through a shared mapping
+ *     (MADV_REMOVE) that ends past it is EFBIG, and so is a size past it. ext4 with 4 KiB blocks
+ *     holds 16 TiB - 4 KiB, xfs and tmpfs 2^63 - 1, which no mapping reaches past.
  *
  * Measured rather than read from /sys: the file system can be a layer (overlayfs in a container)
  * whose block device is not the one st_dev names, and what counts is what the kernel does.
@@ -69,6 +72,29 @@ static int measure_alignment(int fd, uint64_t page_size, uint64_t *align)
     return result;
 }
 
+/* Whether a hole punched in the file may end at byte end: vfs_fallocate answers EFBIG past the
+ * largest file (before it asks the file system, so one that cannot punch answers otherwise). A
+ * byte beyond the file's end punches nothing. */
+static bool may_end_at(int fd, uint64_t end)
+{
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(end - 1), 1) == 0 ||
+           errno != EFBIG;
+}
+
+/* The largest file, by bisection over where a one-byte hole may end: 63 calls. */
+static void measure_max_bytes(int fd, uint64_t *max_bytes)
+{
+    uint64_t low = 1, high = INT64_MAX; /* low fits; high is the most that could */
+    while (low < high) {
+        uint64_t middle = low + (high - low + 1) / 2;
+        if (may_end_at(fd, middle))
+            low = middle;
+        else
+            high = middle - 1;
+    }
+    *max_bytes = low;
+}
+
 int measure_file_system(const char *dir, uint64_t page_size, FileSystemFacts *facts)
 {
     char path[4096];
@@ -81,6 +107,8 @@ int measure_file_system(const char *dir, uint64_t page_size, FileSystemFacts *fa
         result = measure_readahead(fd, page_size, &facts->readahead_pages);
     if (result == 0)
         result = measure_alignment(fd, page_size, &facts->file_align);
+    if (result == 0)
+        measure_max_bytes(fd, &facts->max_bytes);
     int saved = errno;
     close(fd);
     unlink(path);

@@ -80,6 +80,42 @@ static void test_relations_translate(void **state)
     vs_relations_clear(&r);
 }
 
+/* An address the other system gives to a new allocation is no older pair's any more: the part of
+ * an older pair that led there leads nowhere (past user space), the rest keeps its translation. */
+static void test_relations_cut_where_other_reuses(void **state)
+{
+    VsRelations r;
+    vs_relations_init(&r);
+    vs_relations_add(&r, 0x100000, 0xA000000, 0x30000);
+    vs_relations_add(&r, 0x200000, 0xA010000, 0x10000); /* the other reused its middle granule */
+    assert_int_equal(vs_relations_to_other(&r, 0x200000), 0xA010000);
+    assert_int_equal(vs_relations_to_other(&r, 0x105000), 0xA005000);
+    assert_int_equal(vs_relations_to_other(&r, 0x111000), VS_RELATIONS_NOWHERE + 0x111000);
+    assert_int_equal(vs_relations_to_other(&r, 0x125000), 0xA025000);
+    assert_int_equal(vs_relations_to_model(&r, 0xA011000), 0x201000);
+    /* A pair made again for the same allocation leaves it as it is. */
+    vs_relations_add(&r, 0x200000, 0xA010000, 0x10000);
+    assert_int_equal(vs_relations_to_other(&r, 0x20F000), 0xA01F000);
+    /* Memory only the model has is sent nowhere already and cuts nothing. */
+    vs_relations_add(&r, 0x300000, VS_RELATIONS_NOWHERE + 0x300000, 0x10000);
+    assert_int_equal(vs_relations_to_other(&r, 0x125000), 0xA025000);
+    /* Memory the model released keeps its translation (fixed bases there are the same place in
+     * both): the other's new allocation there cuts only what the model still holds. */
+    vs_relations_add(&r, 0x400000, 0xC000000, 0x40000);
+    vs_relations_released(&r, 0x410000, 0x430000);
+    vs_relations_add(&r, 0x500000, 0xC000000, 0x40000);
+    assert_int_equal(vs_relations_to_other(&r, 0x405000), VS_RELATIONS_NOWHERE + 0x405000);
+    assert_int_equal(vs_relations_to_other(&r, 0x415000), 0xC015000);
+    assert_int_equal(vs_relations_to_other(&r, 0x42F000), 0xC02F000);
+    assert_int_equal(vs_relations_to_other(&r, 0x435000), VS_RELATIONS_NOWHERE + 0x435000);
+    /* A new pair over released memory is the model's again. */
+    vs_relations_add(&r, 0x410000, 0xD000000, 0x10000);
+    vs_relations_add(&r, 0x600000, 0xD000000, 0x10000);
+    assert_int_equal(vs_relations_to_other(&r, 0x410000), VS_RELATIONS_NOWHERE + 0x410000);
+    assert_int_equal(vs_relations_to_other(&r, 0x420000), 0xC020000);
+    vs_relations_clear(&r);
+}
+
 static GPtrArray *divergences(void)
 {
     return g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
@@ -508,6 +544,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relations_translate),
+        cmocka_unit_test(test_relations_cut_where_other_reuses),
         cmocka_unit_test(test_compare_pairs_chosen_addresses),
         cmocka_unit_test(test_compare_errors_and_queries),
         cmocka_unit_test(test_known_matching),

@@ -38,7 +38,8 @@ GHashTable *vs_values_copy(GHashTable *values)
 
 /* Pairs are kept disjoint, by model start, in a balanced tree: lookups are O(log n) however long
  * a fuzz run grows. A new pair cuts whatever older pairs it overlaps (the newest allocation at an
- * address is the one that counts); what is left of them keeps its translation. */
+ * address is the one that counts); what is left of them keeps its translation. It cuts them on
+ * the other system's side too: there a part an older pair led to is sent nowhere (orphan_other). */
 static gint compare_starts(gconstpointer a, gconstpointer b, gpointer unused)
 {
     (void)unused;
@@ -85,24 +86,94 @@ static VsPair *pair_at_or_below(const VsRelations *relations, uint64_t model)
     return node ? g_tree_node_value(node) : NULL;
 }
 
-void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size)
+/* The part of pair from model address start, size bytes long. */
+static VsPair part_of(const VsPair *pair, uint64_t start, uint64_t size)
 {
-    uint64_t end = model + size;
+    return (VsPair){start, pair->other + (start - pair->model), size, pair->released};
+}
+
+/* Stores pair, cutting the older pairs it overlaps in the model. */
+static void add_pair(VsRelations *relations, VsPair pair)
+{
+    uint64_t end = pair.model + pair.size;
     for (;;) {
         VsPair *old = pair_at_or_below(relations, end - 1);
-        if (!old || old->model + old->size <= model)
+        if (!old || old->model + old->size <= pair.model)
             break;
         VsPair cut = *old;
         g_tree_remove(relations->pairs, &cut.model);
-        if (cut.model < model)
-            insert_pair(relations, (VsPair){cut.model, cut.other, model - cut.model});
+        if (cut.model < pair.model)
+            insert_pair(relations, part_of(&cut, cut.model, pair.model - cut.model));
         if (cut.model + cut.size > end)
-            insert_pair(relations,
-                        (VsPair){end, cut.other + (end - cut.model), cut.model + cut.size - end});
-        if (cut.model < model)
+            insert_pair(relations, part_of(&cut, end, cut.model + cut.size - end));
+        if (cut.model < pair.model)
             break; /* nothing lower can reach into the new range */
     }
-    insert_pair(relations, (VsPair){model, other, size});
+    insert_pair(relations, pair);
+}
+
+typedef struct Orphans {
+    uint64_t other, end; /* the other system's range a new pair takes */
+    GArray *cut;         /* VsPair: the older pairs' parts that led there, in model terms */
+} Orphans;
+
+static gboolean find_orphans(gpointer key, gpointer value, gpointer data)
+{
+    (void)key;
+    const VsPair *pair = value;
+    Orphans *o = data;
+    uint64_t lo = MAX(pair->other, o->other), hi = MIN(pair->other + pair->size, o->end);
+    if (lo < hi && !pair->released) {
+        VsPair part = part_of(pair, pair->model + (lo - pair->other), hi - lo);
+        g_array_append_val(o->cut, part);
+    }
+    return FALSE;
+}
+
+/* The other system gave [other, other + size) to a new allocation: older pairs whose memory the
+ * model still holds and that led there lose that part, which is sent past the other system's user
+ * space (VS_RELATIONS_NOWHERE) instead, so a call at the model's older memory (released in the
+ * other system alone) never reaches the newer allocation. Pairs of memory the model released
+ * keep their translation: fixed bases there mean the same place in both systems (the fuzzer's
+ * arena). A walk: pairs are kept by model start. */
+static void orphan_other(VsRelations *relations, uint64_t other, uint64_t size)
+{
+    Orphans o = {other, other + size, g_array_new(FALSE, FALSE, sizeof(VsPair))};
+    g_tree_foreach(relations->pairs, find_orphans, &o);
+    for (guint i = 0; i < o.cut->len; i++) {
+        const VsPair *part = &g_array_index(o.cut, VsPair, i);
+        add_pair(relations,
+                 (VsPair){part->model, VS_RELATIONS_NOWHERE + part->model, part->size, FALSE});
+    }
+    g_array_free(o.cut, TRUE);
+}
+
+void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size)
+{
+    if (other < VS_RELATIONS_NOWHERE)
+        orphan_other(relations, other, size);
+    add_pair(relations, (VsPair){model, other, size, FALSE});
+}
+
+void vs_relations_released(VsRelations *relations, uint64_t start, uint64_t end)
+{
+    g_autoptr(GArray) parts = g_array_new(FALSE, FALSE, sizeof(VsPair));
+    const VsPair *first = pair_at_or_below(relations, start);
+    GTreeNode *node = first ? g_tree_lookup_node(relations->pairs, &first->model)
+                            : g_tree_node_first(relations->pairs);
+    for (; node; node = g_tree_node_next(node)) {
+        const VsPair *pair = g_tree_node_value(node);
+        if (pair->model >= end)
+            break;
+        uint64_t lo = MAX(pair->model, start), hi = MIN(pair->model + pair->size, end);
+        if (lo < hi && !pair->released) {
+            VsPair part = part_of(pair, lo, hi - lo);
+            part.released = TRUE;
+            g_array_append_val(parts, part);
+        }
+    }
+    for (guint i = 0; i < parts->len; i++)
+        add_pair(relations, g_array_index(parts, VsPair, i));
 }
 
 /* The pair holding the address; failing that, the one it ends (an address one past an

@@ -15,6 +15,7 @@
 #define VS_VERIFY_RELATIONS_H
 
 #include <glib.h>
+#include <stdbool.h>
 
 #include "op.h"
 
@@ -39,12 +40,24 @@ typedef struct VsRelations {
 
 typedef struct VsPair {
     uint64_t model, other, size;
+    bool released; /* the model has released this memory since (vs_relations_released) */
 } VsPair;
+
+/* Where a pair leads when the model's memory has no counterpart (memory only the model placed,
+ * or whose counterpart the other system gave to another allocation): past the end of any x64
+ * user space (below 2^47), where every call fails and none reaches memory. */
+#define VS_RELATIONS_NOWHERE ((uint64_t)1 << 47)
 
 void vs_relations_init(VsRelations *relations);
 void vs_relations_clear(VsRelations *relations);
-/* Pairs an allocation: [model, model + size) corresponds to [other, other + size). */
+/* Pairs an allocation: [model, model + size) corresponds to [other, other + size). Older pairs
+ * it overlaps are cut, in the model's range and, unless released, in the other's (there the part
+ * they led to goes to VS_RELATIONS_NOWHERE + its model address). */
 void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size);
+/* The model released [start, end) (it may make fixed-base allocations there again, as the fuzzer's
+ * arena does): the pairs there keep their translation even when the other system gives their
+ * counterpart to another allocation. */
+void vs_relations_released(VsRelations *relations, uint64_t start, uint64_t end);
 /* The pair whose model range holds the address, else the one that ends at it, or NULL. */
 const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
 /* The model address's counterpart: the same offset in the newest pair whose range holds it (its

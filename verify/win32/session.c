@@ -47,7 +47,7 @@ void vs_win32_session_free(VsSession *session)
 #define TAINT_MAX_SIZE ((uint64_t)1 << 36)
 /* Where the other system's counterpart of memory only the model placed is put: past the end of
  * any x64 user space (below 2^47), where every call fails. */
-#define NOWHERE ((uint64_t)1 << 47)
+#define NOWHERE VS_RELATIONS_NOWHERE
 
 static uint64_t granule_down(uint64_t a) { return a & ~(uint64_t)(VS_GRANULARITY - 1); }
 static uint64_t granule_up(uint64_t a) { return granule_down(a + VS_GRANULARITY - 1); }
@@ -255,20 +255,18 @@ static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, ui
     return TRUE;
 }
 
-/* Taints end with their memory: after a release or unmap both systems made, the part of the
- * model's former allocation or view that no longer holds it (free now, a fresh placeholder, or
- * another allocation) is cut out of the taints where both systems' memory is now alike, so what
- * is made there later is compared afresh. What still holds it (the rest of a partly released
- * allocation) keeps its taints, and so does what the other system still holds there. FALSE
- * with *error when the agent is lost. */
-static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
-                             const VsOutcome *model, const VsOutcome *other, GError **error)
+/* Where the part of the model's former allocation or view that a release or unmap op made in
+ * the thread's own process no longer holds it (free now, a fresh placeholder, or another
+ * allocation) begins: it runs from there to model->vad_end. FALSE when op released nothing there
+ * in the model. */
+static gboolean released_from(VsThread *thread, const VsOp *op, const VsOutcome *model,
+                              uint64_t *at)
 {
     if (!thread || !model->vad_end || !releases(op) || !vs_win32_succeeded(op, model) ||
-        !vs_win32_succeeded(op, other) || vs_op_process(thread, op) != vs_thread_process(thread))
-        return TRUE; /* another process's memory: its taints stay */
+        vs_op_process(thread, op) != vs_thread_process(thread))
+        return FALSE; /* another process's memory: its taints and pairs stay */
     const VsVad *vad = vs_vad_lookup(vs_thread_process(thread), model->vad_start);
-    uint64_t at = model->vad_start;
+    *at = model->vad_start;
     VsVadInfo info;
     if (vad) {
         vs_vad_info(vad, &info);
@@ -276,8 +274,28 @@ static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp
                         info.kind != VS_VAD_PLACEHOLDER &&
                         (info.kind == VS_VAD_MAPPED) == (model->region_type != MEM_PRIVATE);
         if (same)
-            at = (info.ending_vpn + 1) * VS_PAGE_SIZE;
+            *at = (info.ending_vpn + 1) * VS_PAGE_SIZE;
     }
+    return TRUE;
+}
+
+/* Taints end with their memory: after a release or unmap both systems made, the part of the
+ * model's former allocation or view that no longer holds it is cut out of the taints where both
+ * systems' memory is now alike, so what is made there later is compared afresh. What still holds
+ * it (the rest of a partly released allocation) keeps its taints, and so does what the other
+ * system still holds there. The pairs of what the model released are marked so
+ * (vs_relations_released), whatever the other system did. FALSE with *error when the agent is
+ * lost. */
+static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
+                             const VsOutcome *model, const VsOutcome *other, GError **error)
+{
+    uint64_t at;
+    if (!released_from(thread, op, model, &at))
+        return TRUE;
+    if (at < model->vad_end)
+        vs_relations_released(&space->relations, at, model->vad_end);
+    if (!vs_win32_succeeded(op, other))
+        return TRUE;
     for (int regions = 0; at < model->vad_end && regions < 16; regions++) {
         uint64_t end;
         if (!alike_until(space, thread, at, &end, error))

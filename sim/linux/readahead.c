@@ -19,6 +19,10 @@
  * window), in a one-page mapping -1, a read that misses in a one-page mapping 0 (+1, then the
  * retry maps the page it read: -1), in a 32-page mapping -30 (-15 around it, +1, -16 on retry).
  *
+ * shmem (memfds, shm objects, shared anonymous memory) reads nothing ahead, but its VMAs fault
+ * around as well (shmem's map_pages is filemap_map_pages): a read fault maps the pages the file
+ * holds in memory around the page.
+ *
  * Not modelled: PG_readahead marks and the asynchronous read-ahead they start (their window lies
  * past the end of any file a lesson or fuzz run makes), large folios, reclaim (and PG_workingset,
  * which keeps a refaulted page from counting as a hit), and the writeback thread, which holds a
@@ -49,12 +53,24 @@ static void map_around(VsProcess *process, uint64_t vpn)
     (void)vs_resolve_fault(process, vpn, VS_READ_ACCESS, &frame);
 }
 
+/* Whether the page cache holds the file page vpn maps, below the end of the file: for a regular
+ * file its cached pages, for shmem the pages its section holds in memory (a page in the page file
+ * is in swap, which filemap_map_pages skips). */
+static bool cache_holds(const VsVad *vad, uint64_t vpn)
+{
+    const VsFile *file = vs_vma_file(vad);
+    if (vs_vma_beyond_eof(vad, vpn))
+        return false;
+    if (vs_file_kind(file) == VS_FILE_REGULAR)
+        return vs_file_cached(file, vs_view_prototype_index(vad, vpn));
+    return vs_pte_is_resident(vs_vma_prototype(vad, vpn));
+}
+
 /* Fault-around (do_fault_around, then filemap_map_pages): the 16-page block of the page table
  * around vpn, cut to the VMA and the page table. Every page of it the cache holds counts as a
  * hit, mapped already or not, and those no PTE maps yet are mapped now, so touching them later
- * takes no fault at all. */
-static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad, uint64_t vpn,
-                         uint64_t index)
+ * takes no fault at all. Returns the hits. */
+static uint64_t fault_around(VsProcess *process, const VsVad *vad, uint64_t vpn)
 {
     uint64_t pte_off = vpn % PTRS_PER_PTE, vma_off = vpn - vad->starting_vpn;
     uint64_t from =
@@ -63,13 +79,20 @@ static void fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad,
                          pte_off + vs_vma_pages(vad) - vma_off);
     uint64_t hits = 0;
     for (uint64_t at = from; at < to; at++) {
-        uint64_t page = index - pte_off + at, page_vpn = vpn - pte_off + at;
-        if (page >= vs_file_pages(open->file) || !vs_file_cached(open->file, page))
+        uint64_t page_vpn = vpn - pte_off + at;
+        if (!cache_holds(vad, page_vpn))
             continue;
         hits++;
         if (vs_pt_read(process, page_vpn) == 0)
             map_around(process, page_vpn);
     }
+    return hits;
+}
+
+/* Fault-around in a regular file's VMA: its hits take the open file's miss count down. */
+static void file_fault_around(VsProcess *process, VsOpenFile *open, const VsVad *vad, uint64_t vpn)
+{
+    uint64_t hits = fault_around(process, vad, vpn);
     open->mmap_miss = hits >= open->mmap_miss ? 0 : open->mmap_miss - (uint32_t)hits;
 }
 
@@ -105,17 +128,22 @@ static void sync_readahead(VsProcess *process, VsOpenFile *open, const VsVad *va
  * reads into the page cache what the kernel's fault reads, and keeps the open file's miss count.
  * A read first faults around; a page past the end of the file then reads nothing (SIGBUS); a
  * cached page is a hit (for a read, fault-around mapped it); a miss reads ahead, and a read's
- * retry faults around once more with the page now cached.
+ * retry faults around once more with the page now cached. In a shmem VMA (memfd, shm object,
+ * shared anonymous memory) a read faults around too, and nothing is read ahead or retried.
  */
 void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool write)
 {
     VsOpenFile *open = regular_file(vad);
-    if (!open)
+    if (!open) {
+        const VsFile *file = vs_vma_file(vad);
+        if (!write && file && vs_file_kind(file) != VS_FILE_HUGETLB)
+            fault_around(process, vad, vpn); /* shmem: its map_pages is filemap_map_pages */
         return;
+    }
     uint64_t index = vs_view_prototype_index(vad, vpn);
     VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
     if (!write)
-        fault_around(process, open, vad, vpn, index);
+        file_fault_around(process, open, vad, vpn);
     if (vs_vma_beyond_eof(vad, vpn))
         return;
     if (vs_file_cached(open->file, index)) {
@@ -125,5 +153,5 @@ void vs_readahead_fault(VsProcess *process, const VsVad *vad, uint64_t vpn, bool
     }
     sync_readahead(process, open, vad, index);
     if (!write)
-        fault_around(process, open, vad, vpn, index);
+        file_fault_around(process, open, vad, vpn);
 }

@@ -269,7 +269,10 @@ static const char *model_name(const char *name, char *out, size_t room)
 }
 
 /* walk FROM TO: the scenario's maps lines overlapping [FROM, TO) (not arena pieces, nothing
- * outside owned memory), each as start, end, r, w, x, shared, offset, name. */
+ * outside owned memory), each as start, end, r, w, x, shared, offset, name. A line is the
+ * scenario's when its first or last page there is owned: a MAP_GROWSDOWN VMA grows down over
+ * addresses no scenario mapping covered, and once munmap has cut it from below, only its top
+ * may be owned. */
 static void do_walk(const AgentRequest *r)
 {
     uint64_t from = r->v[0], to = r->v[1];
@@ -280,7 +283,7 @@ static void do_walk(const AgentRequest *r)
     answer_start(0, ok ? 0 : errno);
     while (ok && maps_next(&m, &l)) {
         if (arena_is_piece(&l) || l.end <= from || l.start >= to ||
-            !inside_owned(MAX(l.start, from), 1))
+            !(inside_owned(MAX(l.start, from), 1) || inside_owned(MIN(l.end, to) - 1, 1)))
             continue;
         answer_more(l.start), answer_more(l.end);
         answer_more(l.perms[0] == 'r'), answer_more(l.perms[1] == 'w');

@@ -34,6 +34,8 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
 void vs_win32_session_free(VsSession *session)
 {
     VsWin32Session *s = win32(session);
+    if (s->child.handle)
+        s->base.agent = NULL; /* the host's agent, borrowed (child.c) */
     vs_session_clear(&s->base);
     vs_relations_clear(&s->relations);
     g_array_free(s->taints, TRUE);
@@ -242,7 +244,7 @@ static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, ui
     *end = at;
     vs_op_execute(thread, &query, &model);
     vs_relations_translate(&s->relations, &query, &translated);
-    if (!vs_win32_call(s->base.agent, &translated, &other, error))
+    if (!vs_win32_call_in(s->base.agent, s->child.handle, &translated, &other, error))
         return FALSE;
     const VsMemoryBasicInformation *m = &model.mbi, *o = &other.mbi;
     if (!model.ret || !other.ret || m->State != o->State || m->Protect != o->Protect ||
@@ -338,7 +340,7 @@ static const char *known_difference_at(VsWin32Session *side, VsThread *thread, u
     vs_op_execute(thread, &query, &model);
     VsOp translated;
     vs_relations_translate(&side->relations, &query, &translated);
-    if (!vs_win32_call(side->base.agent, &translated, &other, error))
+    if (!vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other, error))
         return NULL;
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     vs_compare_outcomes(&side->relations, &query, &model, &other, divergences);
@@ -430,6 +432,12 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
 {
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     guint found = vs_compare_outcomes(view, op, model, other, divergences);
+    for (guint i = divergences->len; i-- > 0;)
+        if (vs_win32_child_synthetic_extent(
+                side, op, model, ((VsDivergence *)g_ptr_array_index(divergences, i))->field)) {
+            g_ptr_array_remove_index(divergences, i);
+            found--;
+        }
     settle_error(side, model, other);
     const char *extent;
     if (!found)
@@ -467,7 +475,9 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     gboolean ok = TRUE;
     if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
         v.error_differs = TRUE; /* the model ran the call and the real system did not */
-    } else if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
+    } else if (vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other,
+                                &agent_error)) {
+        vs_win32_child_pair_module(side, thread, op, model, &other);
         /* The call is judged against the taints as they were before it. */
         ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error) &&
              end_released(space, thread, op, model, &other, error);

@@ -142,6 +142,20 @@ static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, con
     return *size > 0 && *size <= TAINT_MAX_SIZE;
 }
 
+/* The view a mapping call made in the model (its base and size), or FALSE: NtMapViewOfSection
+ * writes them back as arguments 2 and 6, the Win32 calls return the base. */
+static gboolean model_view(const VsOp *op, const VsOutcome *model, uint64_t *base, uint64_t *size)
+{
+    gboolean nt = op->kind == VS_OP_NT_MAP_VIEW;
+    if ((!nt && !vs_op_maps_view(op->kind)) || !vs_win32_succeeded(op, model))
+        return FALSE;
+    if (!nt && vs_op_spec(op->kind)->returns != VS_RETURN_POINTER)
+        return FALSE;
+    *base = nt ? model->out[2] : model->ret;
+    *size = nt ? model->out[6] : model->made_size;
+    return *base && *size && *size <= TAINT_MAX_SIZE;
+}
+
 /* The section of the model's view at address in the process op acts on (its id; 0 where no
  * view is), and whether it is a file's. */
 static uint32_t view_section(VsThread *thread, const VsOp *op, uint64_t address, gboolean *file)
@@ -204,6 +218,8 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
     taint_contents(space, thread, op, id);
     uint64_t base, size;
     gboolean in_model;
+    if (model_view(op, model, &base, &size)) /* made in both, otherwise */
+        vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
     if (lone_allocation(space, op, model, other, &base, &size, &in_model)) {
         vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
         /* Memory only the model made has no counterpart: its addresses go past the other
@@ -464,6 +480,13 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     memset(judgement, 0, sizeof *judgement);
     VsOp translated;
     vs_relations_translate(&view, op, &translated);
+    /* Addresses after the first (NtAreMappedFilesTheSame's second, a heap call's block) are in the
+     * same address space as the first. */
+    int first = vs_op_address_arg(op->kind);
+    uint32_t more = first < 0 ? 0 : vs_op_spec(op->kind)->address_args & ~(1u << first);
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if (more & (1u << i))
+            translated.arg[i] = vs_relations_to_other(&view, op->arg[i]);
     /* A buffer is in the caller's own memory, whatever process the call acts on. */
     for (int i = 0; i < VS_OP_MAX_ARGS; i++)
         if (vs_op_spec(op->kind)->buffer_args & (1u << i))

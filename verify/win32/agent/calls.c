@@ -775,6 +775,20 @@ static void call_process_image(const AgentRequest *r)
     answer_end();
 }
 
+/* NtAreMappedFilesTheSame(a, b), found in ntdll at the request. */
+static void call_nt_are_mapped_files_the_same(const AgentRequest *r)
+{
+    typedef LONG(NTAPI * SameFn)(PVOID, PVOID);
+    SameFn same =
+        (SameFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), "NtAreMappedFilesTheSame");
+    if (!same) {
+        refuse_unknown(r);
+        return;
+    }
+    answer_start((uint32_t)same(P(r->v[0]), P(r->v[1])));
+    answer_end();
+}
+
 static void call_child_read(const AgentRequest *r) { answer_access(child_read(r)); }
 static void call_child_write(const AgentRequest *r) { answer_access(child_write(r)); }
 static void call_child_module(const AgentRequest *r) { answer(child_module(r)); }
@@ -886,6 +900,7 @@ const AgentCall agent_calls[] = {
     {"GetWriteWatch", 3, do_write_watch},
     {"ResetWriteWatch", 2, call_reset_write_watch},
     {"process_image", 1, call_process_image},
+    {"NtAreMappedFilesTheSame", 2, call_nt_are_mapped_files_the_same},
     {"child_read", 2, call_child_read},
     {"child_write", 3, call_child_write},
     {"child_module", 2, call_child_module},

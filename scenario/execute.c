@@ -673,6 +673,12 @@ static void execute_nt_unmap_view(VsThread *thread, const VsOp *op, VsOutcome *o
     outcome->ret = (uint32_t)VsNtUnmapViewOfSection(thread, op->arg[0], op->arg[1]);
 }
 
+static void execute_nt_are_mapped_files_the_same(VsThread *thread, const VsOp *op,
+                                                 VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtAreMappedFilesTheSame(thread, op->arg[0], op->arg[1]);
+}
+
 static void execute_nt_unmap_view_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;

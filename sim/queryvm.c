@@ -76,6 +76,26 @@ static uint64_t describe_region(const VsVad *vad, uint64_t length, uint64_t size
                                       : through_commit - pointer;
 }
 
+/* MEMORY_IMAGE_INFORMATION of the allocation vad: for a view of an image, the view's base, the
+ * image's SizeOfImage as its headers give it, and ImagePartialMap when the view holds less than
+ * the whole image (a view size or an offset: test_query_image_information L3094-3154, todo_wine
+ * where Wine maps the whole image); all zero for anything else (L2999-3046, L3156-3197). The
+ * signing level is 0, unchecked: a scenario's image carries no signature. */
+static void describe_image(const VsVad *vad, VsMemoryImageInformation *information)
+{
+    *information = (VsMemoryImageInformation){0};
+    const VsMappedVad *view = vs_vad_is_view(vad) ? vs_mapped_vad(vad) : NULL;
+    const VsImage *image = view ? view->section->image : NULL;
+    if (!image)
+        return;
+    uint64_t pages = vad->ending_vpn - vad->starting_vpn + 1;
+    information->ImageBase = vad->starting_vpn * VS_PAGE_SIZE;
+    information->SizeOfImage = image->size_of_image;
+    information->ImageFlags =
+        view->first_prototype != 0 || pages < vs_vpn(image->size_of_image + VS_PAGE_SIZE - 1) ? 1
+                                                                                              : 0;
+}
+
 /*
  * Fills *information for the region holding base_address. Statuses: STATUS_INVALID_INFO_CLASS,
  * STATUS_INFO_LENGTH_MISMATCH (a buffer smaller than the class's structure, the return length
@@ -83,7 +103,7 @@ static uint64_t describe_region(const VsVad *vad, uint64_t length, uint64_t size
  * STATUS_INVALID_HANDLE; for the region and image classes STATUS_INVALID_ADDRESS where no
  * allocation holds the address (nothing written: test_query_region_information L2866-2871,
  * test_query_image_information L3034-3038). Image information of memory that maps no image is all
- * zero (L2999-3046, L3156-3197); the model has no image sections yet.
+ * zero (L2999-3046, L3156-3197); an image view's is describe_image's.
  */
 VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t base_address,
                                 VsMemoryInformationClass information_class, void *information,
@@ -111,7 +131,7 @@ VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
     if (information_class == MemoryRegionInformation)
         written = describe_region(vad, information_length, size, information);
     else if (information_class == MemoryImageInformation)
-        *(VsMemoryImageInformation *)information = (VsMemoryImageInformation){0};
+        describe_image(vad, information);
     else if (vad)
         describe_allocated(process, vad, vpn, information);
     else

@@ -46,6 +46,13 @@ struct VsBackend {
     VsSession *(*start)(const VsAgentCommand *command, const VsKnownList *known, VsSession *sibling,
                         GError **error);
     void (*free)(VsSession *session);
+    /* Starts the session of process, a scenario process made from the file image (process NAME
+     * image="FILE"): host's agent, which holds the scenario's files, makes a real process from
+     * the same file, suspended before its first instruction, and the calls made in process reach
+     * it through its handle. NULL where the backend cannot (POSIX: the kernel's processes are
+     * forked; the entry itself NULL). */
+    VsSession *(*start_child)(VsSession *host, const char *image, VsProcess *process,
+                              const VsKnownList *known, GError **error);
     /* Mirrors op, as thread ran it in the model with outcome model, to the process standing for
      * thread's process, compares and judges the differences; target (NULL: the caller's own) is
      * the session of the process the call acts on through a handle. Lines describing any

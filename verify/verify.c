@@ -13,7 +13,13 @@ typedef struct Verify {
     const VsScript *script;
     VsRunner *runner;
     GHashTable *sessions; /* process name -> VsSession*, for a backend with an agent per process */
-    VsSession *session;   /* the backend's one session otherwise, started before the run */
+    GHashTable *children; /* names of the processes made from an image whose sessions are
+                           * children of the host (start_child) */
+    VsSession *host;      /* the session whose agent makes those (the scenario's first) */
+    gboolean host_owned;  /* the host is no longer any process's (it stood for one that was then
+                           * made from an image) and is freed with the run */
+    GHashTable *agent_images; /* names of files declared as the agent's own .exe (host_file) */
+    VsSession *session;       /* the backend's one session otherwise, started before the run */
     GString *report;
     VsVerifyCounts counts;
     const char *system; /* "wine", "windows" or "linux", once an agent has greeted */
@@ -31,18 +37,74 @@ static VsSession *start(Verify *v, VsSession *sibling, GError **error)
     return session;
 }
 
-/* The session standing for the model process called name, its agent started on first use. */
-static VsSession *session_named(Verify *v, const char *name, GError **error)
+/* The file the scenario process called name was last made from (process NAME image="FILE"), when
+ * the model made it so and the real process must be a child made from it: any image but the
+ * agent's own .exe in the first process, which is the agent itself. NULL otherwise. */
+static const char *child_image(const Verify *v, const char *name, VsProcess *process)
+{
+    VsProcessImageInfo info;
+    if (!v->backend->start_child || !process || !vs_process_image_info(process, &info) || !info.peb)
+        return NULL;
+    const char *image = NULL;
+    for (size_t i = 0; i < v->script->count; i++) {
+        const VsStmt *stmt = &v->script->stmts[i];
+        if (stmt->kind == VS_STMT_PROCESS && stmt->option_count && strcmp(stmt->text, name) == 0)
+            image = stmt->options[0].word;
+    }
+    if (image && strcmp(name, "main") == 0 && g_hash_table_contains(v->agent_images, image))
+        return NULL;
+    return image;
+}
+
+/* The session of a process made from image: a child of the host, which the scenario's first
+ * session is (it holds the files declared so far). old is the session that stood for the process
+ * before it was made from the image, if any: it stays as the host when it is the first. */
+static VsSession *start_child(Verify *v, const char *name, const char *image, VsProcess *process,
+                              VsSession *old, GError **error)
+{
+    if (old) {
+        gpointer key;
+        g_hash_table_steal_extended(v->sessions, name, &key, NULL);
+        g_free(key);
+        if (!v->host)
+            v->host = old;
+        if (v->host == old)
+            v->host_owned = TRUE;
+        else
+            vs_session_free(old);
+    }
+    if (!v->host) {
+        if (!(v->host = start(v, NULL, error)))
+            return NULL;
+        v->host_owned = TRUE;
+    }
+    VsSession *child = v->backend->start_child(v->host, image, process, v->options->known, error);
+    if (!child)
+        return NULL;
+    g_hash_table_insert(v->sessions, g_strdup(name), child);
+    g_hash_table_add(v->children, g_strdup(name));
+    return child;
+}
+
+/* The session standing for the model process called name, its agent started on first use (or,
+ * for a process made from an image, its real process made by the host's agent). */
+static VsSession *session_named(Verify *v, const char *name, VsProcess *process, GError **error)
 {
     VsSession *session = g_hash_table_lookup(v->sessions, name);
+    const char *image = child_image(v, name, process);
+    if (image && !g_hash_table_contains(v->children, name))
+        return start_child(v, name, image, process, session, error);
     if (session)
         return session;
     GHashTableIter it;
-    gpointer sibling = NULL;
+    gpointer sibling = v->host;
     g_hash_table_iter_init(&it, v->sessions);
-    g_hash_table_iter_next(&it, NULL, &sibling);
+    if (!sibling)
+        g_hash_table_iter_next(&it, NULL, &sibling);
     if (!(session = start(v, sibling, error)))
         return NULL;
+    if (!v->host)
+        v->host = session;
     g_hash_table_insert(v->sessions, g_strdup(name), session);
     return session;
 }
@@ -56,12 +118,13 @@ static VsSession *sessions_for(Verify *v, const VsOp *op, VsSession **target, GE
     if (!v->backend->agent_per_process)
         return v->session;
     VsThread *thread = vs_runner_thread(v->runner);
-    VsSession *caller = session_named(v, vs_runner_process_name(v->runner), error);
+    VsSession *caller =
+        session_named(v, vs_runner_process_name(v->runner), vs_thread_process(thread), error);
     VsProcess *process = caller ? vs_op_process(thread, op) : NULL;
     if (!process || process == vs_thread_process(thread))
         return caller;
     GError *lost = NULL;
-    VsSession *acted_on = session_named(v, vs_process_name(process), &lost);
+    VsSession *acted_on = session_named(v, vs_process_name(process), process, &lost);
     if (lost) {
         g_propagate_error(error, lost);
         return NULL;
@@ -127,6 +190,8 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
     Verify *v = context;
     g_autoptr(GString) lines = g_string_new(NULL);
     VsJudgement judgement;
+    if (op->kind == VS_OP_DECLARE_HOST_FILE && strcmp(op->contents, "@agent") == 0)
+        g_hash_table_add(v->agent_images, g_strdup(op->text));
     VsSession *target, *caller = sessions_for(v, op, &target, error);
     if (!caller)
         return FALSE;
@@ -163,11 +228,6 @@ static const char *unsupported_system(const VsScript *script, const VsBackend *b
         const VsStmt *stmt = &script->stmts[i];
         if (stmt->kind == VS_STMT_SYSTEM)
             system = stmt->text;
-        /* An agent's process is the agent's image: only the first one may be said to be made
-         * from an image, and the scenario says which (the agent's own, host_file "@agent"). */
-        if (stmt->kind == VS_STMT_PROCESS && stmt->option_count && strcmp(stmt->text, "main") != 0)
-            return "a process made from an image (process NAME image=...) other than main: "
-                   "the real system's processes are the agent's own image";
     }
     return backend->cannot_verify(system);
 }
@@ -247,6 +307,8 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     Verify v = {.options = options, .backend = options->backend, .script = script};
     v.sessions =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vs_session_free);
+    v.children = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    v.agent_images = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     v.report = g_string_new(NULL);
     GString *narration = g_string_new(NULL);
     v.runner = vs_runner_new(script, narration, VS_RUN_EXPLAIN);
@@ -256,7 +318,11 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
     add_counts(counts, &v.counts);
     vs_runner_free(v.runner);
     vs_session_free(v.session);
-    g_hash_table_destroy(v.sessions);
+    g_hash_table_destroy(v.sessions); /* children first: they borrow the host's agent */
+    if (v.host_owned)
+        vs_session_free(v.host);
+    g_hash_table_destroy(v.children);
+    g_hash_table_destroy(v.agent_images);
     g_string_free(v.report, TRUE);
     g_string_free(narration, TRUE);
     vs_script_free(script);

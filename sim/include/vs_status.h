@@ -28,6 +28,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_PATH_NOT_FOUND, 3)                                                                    \
     XX(ERROR_ACCESS_DENIED, 5)                                                                     \
     XX(ERROR_INVALID_HANDLE, 6)                                                                    \
+    XX(ERROR_NOT_SAME_DEVICE, 17)                                                                  \
     XX(ERROR_GEN_FAILURE, 31)                                                                      \
     XX(ERROR_HANDLE_EOF, 38)                                                                       \
     XX(ERROR_FILE_EXISTS, 80)                                                                      \
@@ -184,6 +185,8 @@ typedef uint32_t VsStatus;
        "Committing this memory would exceed the system commit limit.")                             \
     XX(STATUS_INVALID_ADDRESS, 0xC0000141u, ERROR_INVALID_ADDRESS,                                 \
        "No allocation holds this address.")                                                        \
+    XX(STATUS_NOT_SAME_DEVICE, 0xC00000D4u, ERROR_NOT_SAME_DEVICE,                                 \
+       "The two addresses map different files, or the first is not an image of the second.")       \
     XX(STATUS_MAPPED_ALIGNMENT, 0xC0000220u, ERROR_MAPPED_ALIGNMENT,                               \
        "A view's base address and offset must be multiples of the allocation granularity (64 "     \
        "KB).")

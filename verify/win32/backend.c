@@ -42,6 +42,11 @@ static const char *cannot_verify(const char *system)
 {
     if (strcmp(system, "linux-x64") == 0)
         return "a Linux scenario (system linux-x64): verify it with --backend=posix";
+    if (g_str_has_prefix(system, "x86"))
+        return "an x86 scenario models native 32-bit Windows (one 32-bit ntdll, the PEB at "
+               "0x7FFDF000, 2 or 3 GB of user space); where the agent runs, a 32-bit process is "
+               "a WoW64 process of an x64 system, with a 64-bit ntdll, PEB and TEB beside its "
+               "own (docs/verification.md)";
     if (strcmp(system, "x64") != 0)
         return "the Win32 agent is an x64 process; this scenario models another architecture";
     return NULL;
@@ -58,6 +63,7 @@ const VsBackend vs_backend_win32 = {
     .agent_per_process = TRUE,
     .start = vs_win32_session_start,
     .free = vs_win32_session_free,
+    .start_child = vs_win32_child_start,
     .mirror = vs_win32_mirror,
     .generator = &vs_win32_generator,
 };

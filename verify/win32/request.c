@@ -48,6 +48,18 @@ VsAgent *vs_win32_start(const VsAgentCommand *command, VsWin32Info *info, GError
     return agent;
 }
 
+/* A name, as hex bytes; every name gets the harness's prefix, so runs that share a Windows session
+ * (two builds' tests under one wineserver) never meet. A namespace ("Local\\Foo") stays in front:
+ * the prefix goes before the last part. */
+static void append_name(GString *text, const char *given)
+{
+    const char *slash = strrchr(given, '\\');
+    int namespace = slash ? (int)(slash + 1 - given) : 0;
+    g_autofree char *name =
+        g_strdup_printf("%.*svadsim%d_%s", namespace, given, (int)getpid(), given + namespace);
+    vs_agent_append_text(text, 's', name);
+}
+
 /* The request line for op: its name, then each argument; a by-reference one as "1 value", a NULL
  * pointer as "0 0". */
 static void format_request(const VsOp *op, GString *text)
@@ -62,14 +74,7 @@ static void format_request(const VsOp *op, GString *text)
             continue;
         }
         if ((spec->string_args & (1u << i)) && op->arg[i]) {
-            /* A name, as hex bytes; every name gets the harness's prefix, so runs that share a
-             * Windows session (two builds' tests under one wineserver) never meet. A namespace
-             * ("Local\\Foo") stays in front: the prefix goes before the last part. */
-            const char *slash = strrchr(op->text, '\\');
-            int namespace = slash ? (int)(slash + 1 - op->text) : 0;
-            g_autofree char *name = g_strdup_printf("%.*svadsim%d_%s", namespace, op->text,
-                                                    (int)getpid(), op->text + namespace);
-            vs_agent_append_text(text, 's', name);
+            append_name(text, op->text);
             continue;
         }
         if ((spec->extended_args & (1u << i)) && op->arg[i]) {
@@ -82,6 +87,55 @@ static void format_request(const VsOp *op, GString *text)
         g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);
     }
     g_string_append_c(text, '\n');
+}
+
+/* The Ex twin of a call made in the caller's own address space, whose first argument is the
+ * process (VS_OP_COUNT where there is none). */
+static VsOpKind ex_twin(VsOpKind kind)
+{
+    switch (kind) {
+    case VS_OP_VIRTUAL_ALLOC: return VS_OP_VIRTUAL_ALLOC_EX;
+    case VS_OP_VIRTUAL_FREE: return VS_OP_VIRTUAL_FREE_EX;
+    case VS_OP_VIRTUAL_PROTECT: return VS_OP_VIRTUAL_PROTECT_EX;
+    case VS_OP_VIRTUAL_QUERY: return VS_OP_VIRTUAL_QUERY_EX;
+    default: return VS_OP_COUNT;
+    }
+}
+
+/* The request for op made in a process the agent created from an image (children.c), through
+ * the child's handle: the Ex twin of a call that has one; a load or store as child_read or
+ * child_write (ReadProcessMemory, WriteProcessMemory); GetModuleHandle as child_module (the
+ * child's mapped images). Calls on objects (files, sections, handles, the last error) and calls
+ * naming a process by handle go as they are (the handles translated already: the pseudo-handle
+ * is the child's). FALSE for a call that acts on the caller's own memory with no way to reach
+ * the child's: the child is suspended before its first instruction and runs nothing. */
+static gboolean format_child_request(const VsOp *op, uint64_t child, GString *text)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    VsOpKind twin = ex_twin(op->kind);
+    if (twin != VS_OP_COUNT) {
+        VsOp ex = {.kind = twin, .by_ref = op->by_ref << 1, .arg = {child}};
+        memcpy(ex.arg + 1, op->arg, (VS_OP_MAX_ARGS - 1) * sizeof *op->arg);
+        format_request(&ex, text);
+        return TRUE;
+    }
+    const char *as = op->kind == VS_OP_READ                ? "child_read"
+                     : op->kind == VS_OP_WRITE             ? "child_write"
+                     : op->kind == VS_OP_GET_MODULE_HANDLE ? "child_module"
+                                                           : NULL;
+    if (as) {
+        g_autoptr(GString) own = g_string_new(NULL);
+        format_request(op, own);
+        g_string_append_printf(text, "%s %" G_GINT64_MODIFIER "x%s", as, child,
+                               own->str + strlen(spec->name));
+        return TRUE;
+    }
+    if (spec->process_args || (vs_op_address_arg(op->kind) < 0 && !spec->maps_view &&
+                               !spec->memory_access && !spec->buffer_args)) {
+        format_request(op, text);
+        return TRUE;
+    }
+    return FALSE;
 }
 
 /* The numbers after the first four, by call, into the outcome. */
@@ -130,8 +184,23 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
 
 gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error)
 {
+    return vs_win32_call_in(agent, 0, op, outcome, error);
+}
+
+gboolean vs_win32_call_in(VsAgent *agent, uint64_t child, const VsOp *op, VsOutcome *outcome,
+                          GError **error)
+{
     g_autoptr(GString) text = g_string_new(NULL);
-    format_request(op, text);
+    if (!child)
+        format_request(op, text);
+    else if (!format_child_request(op, child, text)) {
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED,
+                    "%s acts on the caller's own memory, and the real process made from the "
+                    "image is suspended before its first instruction: only calls through its "
+                    "handle reach it",
+                    vs_op_spec(op->kind)->name);
+        return FALSE;
+    }
     g_autoptr(GArray) extra = g_array_new(FALSE, FALSE, sizeof(guint64));
     if (!vs_agent_call(agent, text->str, outcome, extra, error))
         return FALSE;
@@ -158,5 +227,26 @@ gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regio
                                       (uint32_t)a[i + 6]};
         g_array_append_val(regions, m);
     }
+    return TRUE;
+}
+
+gboolean vs_win32_create_child(VsAgent *agent, const char *image, VsWin32Child *child,
+                               GError **error)
+{
+    g_autoptr(GString) text = g_string_new("process_image");
+    append_name(text, image);
+    g_string_append_c(text, '\n');
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (!vs_agent_request_numbers(agent, text->str, v, error))
+        return FALSE;
+    const guint64 *a = (const guint64 *)v->data;
+    if (v->len < 7 || a[0] == 0) {
+        g_set_error(error, VS_AGENT_ERROR, VS_AGENT_ERROR_START,
+                    "the real system made no process from \"%s\" (CreateProcess with "
+                    "CREATE_SUSPENDED: error %" G_GUINT64_FORMAT ")",
+                    image, v->len > 1 ? a[1] : 0);
+        return FALSE;
+    }
+    *child = (VsWin32Child){a[0], a[4], a[5], a[6]};
     return TRUE;
 }

@@ -34,6 +34,8 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
 void vs_win32_session_free(VsSession *session)
 {
     VsWin32Session *s = win32(session);
+    if (s->child.handle)
+        s->base.agent = NULL; /* the host's agent, borrowed (child.c) */
     vs_session_clear(&s->base);
     vs_relations_clear(&s->relations);
     g_array_free(s->taints, TRUE);
@@ -140,6 +142,20 @@ static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, con
     return *size > 0 && *size <= TAINT_MAX_SIZE;
 }
 
+/* The view a mapping call made in the model (its base and size), or FALSE: NtMapViewOfSection
+ * writes them back as arguments 2 and 6, the Win32 calls return the base. */
+static gboolean model_view(const VsOp *op, const VsOutcome *model, uint64_t *base, uint64_t *size)
+{
+    gboolean nt = op->kind == VS_OP_NT_MAP_VIEW;
+    if ((!nt && !vs_op_maps_view(op->kind)) || !vs_win32_succeeded(op, model))
+        return FALSE;
+    if (!nt && vs_op_spec(op->kind)->returns != VS_RETURN_POINTER)
+        return FALSE;
+    *base = nt ? model->out[2] : model->ret;
+    *size = nt ? model->out[6] : model->made_size;
+    return *base && *size && *size <= TAINT_MAX_SIZE;
+}
+
 /* The section of the model's view at address in the process op acts on (its id; 0 where no
  * view is), and whether it is a file's. */
 static uint32_t view_section(VsThread *thread, const VsOp *op, uint64_t address, gboolean *file)
@@ -202,6 +218,8 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
     taint_contents(space, thread, op, id);
     uint64_t base, size;
     gboolean in_model;
+    if (model_view(op, model, &base, &size)) /* made in both, otherwise */
+        vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
     if (lone_allocation(space, op, model, other, &base, &size, &in_model)) {
         vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
         /* Memory only the model made has no counterpart: its addresses go past the other
@@ -242,7 +260,7 @@ static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, ui
     *end = at;
     vs_op_execute(thread, &query, &model);
     vs_relations_translate(&s->relations, &query, &translated);
-    if (!vs_win32_call(s->base.agent, &translated, &other, error))
+    if (!vs_win32_call_in(s->base.agent, s->child.handle, &translated, &other, error))
         return FALSE;
     const VsMemoryBasicInformation *m = &model.mbi, *o = &other.mbi;
     if (!model.ret || !other.ret || m->State != o->State || m->Protect != o->Protect ||
@@ -356,7 +374,7 @@ static const char *known_difference_at(VsWin32Session *side, VsThread *thread, u
     vs_op_execute(thread, &query, &model);
     VsOp translated;
     vs_relations_translate(&side->relations, &query, &translated);
-    if (!vs_win32_call(side->base.agent, &translated, &other, error))
+    if (!vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other, error))
         return NULL;
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     vs_compare_outcomes(&side->relations, &query, &model, &other, divergences);
@@ -448,6 +466,12 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
 {
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     guint found = vs_compare_outcomes(view, op, model, other, divergences);
+    for (guint i = divergences->len; i-- > 0;)
+        if (vs_win32_child_synthetic_extent(
+                side, op, model, ((VsDivergence *)g_ptr_array_index(divergences, i))->field)) {
+            g_ptr_array_remove_index(divergences, i);
+            found--;
+        }
     settle_error(side, model, other);
     const char *extent;
     if (!found)
@@ -474,6 +498,13 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     memset(judgement, 0, sizeof *judgement);
     VsOp translated;
     vs_relations_translate(&view, op, &translated);
+    /* Addresses after the first (NtAreMappedFilesTheSame's second, a heap call's block) are in the
+     * same address space as the first. */
+    int first = vs_op_address_arg(op->kind);
+    uint32_t more = first < 0 ? 0 : vs_op_spec(op->kind)->address_args & ~(1u << first);
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if (more & (1u << i))
+            translated.arg[i] = vs_relations_to_other(&view, op->arg[i]);
     /* A buffer is in the caller's own memory, whatever process the call acts on. */
     for (int i = 0; i < VS_OP_MAX_ARGS; i++)
         if (vs_op_spec(op->kind)->buffer_args & (1u << i))
@@ -485,7 +516,9 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     gboolean ok = TRUE;
     if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
         v.error_differs = TRUE; /* the model ran the call and the real system did not */
-    } else if (vs_win32_call(side->base.agent, &translated, &other, &agent_error)) {
+    } else if (vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other,
+                                &agent_error)) {
+        vs_win32_child_pair_module(side, thread, op, model, &other);
         /* The call is judged against the taints as they were before it. */
         ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error) &&
              end_released(space, thread, op, model, &other, error);

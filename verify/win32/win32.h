@@ -35,6 +35,19 @@ typedef struct VsWin32Info {
 VsAgent *vs_win32_start(const VsAgentCommand *command, VsWin32Info *info, GError **error);
 /* Runs op in the agent's process; outcome as vs_op_execute fills it. */
 gboolean vs_win32_call(VsAgent *agent, const VsOp *op, VsOutcome *outcome, GError **error);
+/* The same for op made in the agent's child whose handle is child (0: the agent's own process):
+ * through the handle (request.c); a call that cannot reach the child is VS_AGENT_ERROR_REFUSED. */
+gboolean vs_win32_call_in(VsAgent *agent, uint64_t child, const VsOp *op, VsOutcome *outcome,
+                          GError **error);
+
+/* A process the agent made from a scenario's image, suspended: its handle in the agent, its id,
+ * its EXE's base and its PEB. */
+typedef struct VsWin32Child {
+    uint64_t handle, pid, image_base, peb;
+} VsWin32Child;
+/* Asks the agent to make a process from the scenario's file image (process_image). */
+gboolean vs_win32_create_child(VsAgent *agent, const char *image, VsWin32Child *child,
+                               GError **error);
 /* VirtualQuery from 'from' until a region reaches 'to': the records, in order, into regions
  * (VsMemoryBasicInformation). */
 gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regions, GError **error);
@@ -64,6 +77,9 @@ struct VsWin32Session {
     const char *file_taint;     /* the file's contents differ because of this one, or NULL */
     VsWin32Session *space;      /* the session whose address space the call being mirrored acts
                                  * on (another process's, through a handle); set by each mirror */
+    VsWin32Child child;         /* a process made from an image: the real one another session's
+                                 * agent made (child.c); handle 0 otherwise */
+    uint64_t system_dll_start, system_dll_end; /* the model's ntdll, once paired (child.c) */
 };
 
 /* The backend table's start, free and mirror (backend.h). */
@@ -73,6 +89,22 @@ void vs_win32_session_free(VsSession *session);
 gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
                          const VsOutcome *model, VsJudgement *judgement, GString *report,
                          GError **error);
+
+/* ---- child.c: processes made from an image ----------------------------------------------------
+ */
+
+/* The backend table's start_child (backend.h). */
+VsSession *vs_win32_child_start(VsSession *host, const char *image, VsProcess *process,
+                                const VsKnownList *known, GError **error);
+/* After a call made in a process made from an image: GetModuleHandle("ntdll.dll") pairs the
+ * model's synthetic ntdll with the real one (both systems place it where they choose). */
+void vs_win32_child_pair_module(VsWin32Session *s, VsThread *thread, const VsOp *op,
+                                const VsOutcome *model, const VsOutcome *other);
+/* Whether the differences of op are in the extents of a region of the model's synthetic ntdll,
+ * whose section sizes are the model's own: they are dropped (what the scenario names there is
+ * the protection, the type and the allocation). */
+gboolean vs_win32_child_synthetic_extent(const VsWin32Session *s, const VsOp *op,
+                                         const VsOutcome *model, const char *field);
 
 /* ---- generate.c --------------------------------------------------------------------------- */
 

@@ -484,6 +484,12 @@ VsStatus VsNtQuerySection(VsThread *caller, VsHandle section,
                           VsSectionInformationClass information_class,
                           VsSectionBasicInformation *information, uint64_t information_length,
                           uint64_t *return_length);
+
+/* NtAreMappedFilesTheSame (samefile.c): STATUS_SUCCESS when address1 lies in an image view and
+ * address2 in a view (image or data) of the same file, or both in one view; STATUS_NOT_SAME_DEVICE
+ * otherwise; STATUS_CONFLICTING_ADDRESSES when either is private memory or a view of the page file;
+ * STATUS_INVALID_ADDRESS when no allocation holds either. In the caller's own process. */
+VsStatus VsNtAreMappedFilesTheSame(VsThread *caller, uint64_t address1, uint64_t address2);
 VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t base_address,
                                   uint32_t flags);
 

@@ -762,6 +762,37 @@ static void call_execute(const AgentRequest *r)
     answer_access((uint32_t)guard.code);
 }
 
+/* ---- Processes made from an image (children.c) ---------------------------------------------- */
+
+/* process_image(name) = HANDLE ... PID IMAGEBASE PEB */
+static void call_process_image(const AgentRequest *r)
+{
+    uint64_t pid = 0, image = 0, peb = 0;
+    answer_start(create_child(r, &pid, &image, &peb));
+    answer_more(pid);
+    answer_more(image);
+    answer_more(peb);
+    answer_end();
+}
+
+/* NtAreMappedFilesTheSame(a, b), found in ntdll at the request. */
+static void call_nt_are_mapped_files_the_same(const AgentRequest *r)
+{
+    typedef LONG(NTAPI * SameFn)(PVOID, PVOID);
+    SameFn same =
+        (SameFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), "NtAreMappedFilesTheSame");
+    if (!same) {
+        refuse_unknown(r);
+        return;
+    }
+    answer_start((uint32_t)same(P(r->v[0]), P(r->v[1])));
+    answer_end();
+}
+
+static void call_child_read(const AgentRequest *r) { answer_access(child_read(r)); }
+static void call_child_write(const AgentRequest *r) { answer_access(child_write(r)); }
+static void call_child_module(const AgentRequest *r) { answer(child_module(r)); }
+
 static void call_walk(const AgentRequest *r) { do_walk(r->v[0], r->v[1]); }
 
 static void call_get_large_page_minimum(const AgentRequest *r)
@@ -868,6 +899,11 @@ const AgentCall agent_calls[] = {
     {"EmptyWorkingSet", 1, call_empty_working_set},
     {"GetWriteWatch", 3, do_write_watch},
     {"ResetWriteWatch", 2, call_reset_write_watch},
+    {"process_image", 1, call_process_image},
+    {"NtAreMappedFilesTheSame", 2, call_nt_are_mapped_files_the_same},
+    {"child_read", 2, call_child_read},
+    {"child_write", 3, call_child_write},
+    {"child_module", 2, call_child_module},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -56,6 +56,11 @@ static int file_path(const char *name, char *path, size_t room)
     return snprintf(path, room, "%s%s", file_dir, name) < (int)room;
 }
 
+int scenario_file_path(const char *name, char *path, size_t room)
+{
+    return file_path(name, path, room);
+}
+
 /* file(name, size, fill, text): the file, made with CREATE_NEW. */
 uint64_t declare_file(const AgentRequest *r)
 {

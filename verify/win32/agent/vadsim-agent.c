@@ -379,6 +379,7 @@ int main(void)
         if (!more)
             break;
     }
+    end_children();
     remove_file_dir();
     return 0;
 }

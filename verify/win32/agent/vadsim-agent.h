@@ -7,6 +7,7 @@
  *   calls.c          the calls, one table row per request
  *   files.c          the scenario's files, in a directory of the agent's own
  *   threads.c        the scenario's threads, each parked in a loop of its own
+ *   children.c       processes made from a scenario's image, suspended, reached by handle
  */
 #ifndef VS_WIN32_AGENT_H
 #define VS_WIN32_AGENT_H
@@ -157,5 +158,14 @@ uint64_t host_file(const AgentRequest *r);
 uint64_t load_library(const AgentRequest *r, HANDLE file, DWORD flags);
 uint64_t create_file(const AgentRequest *r);
 uint64_t read_file_byte(HANDLE h, uint64_t offset);
+/* A scenario's file name as a path in the agent's folder; 0 for a name with path characters. */
+int scenario_file_path(const char *name, char *path, size_t room);
+
+/* children.c */
+uint64_t create_child(const AgentRequest *r, uint64_t *pid, uint64_t *image, uint64_t *peb);
+uint64_t child_read(const AgentRequest *r);
+uint64_t child_write(const AgentRequest *r);
+uint64_t child_module(const AgentRequest *r);
+void end_children(void);
 
 #endif /* VS_WIN32_AGENT_H */

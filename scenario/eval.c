@@ -485,7 +485,7 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
     runner->last_op = op;
-    if (spec->memory_access) {
+    if (vs_op_raises(op.kind)) {
         runner->exception = outcome.exception;
         runner->exception_access = outcome.exception_access;
     }

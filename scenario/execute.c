@@ -402,30 +402,82 @@ static void execute_rtl_free_user_stack(VsThread *thread, const VsOp *op, VsOutc
 
 /* ---- Windows: heaps -------------------------------------------------------------------------- */
 
+/* A heap's first reservation, as made_size: what the harness pairs with the real heap's. */
+static void heap_made(VsThread *thread, VsOutcome *outcome)
+{
+    const VsHeap *heap = outcome->ret ? vs_heap_lookup(thread, outcome->ret) : NULL;
+    VsHeapRange first;
+    if (heap && vs_heap_ranges(heap, &first, 1) > 0)
+        outcome->made_size = first.size;
+}
+
 static void execute_heap_create(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     outcome->ret = VsHeapCreate(thread, (uint32_t)op->arg[0], op->arg[1], op->arg[2]);
+    heap_made(thread, outcome);
 }
 
 static void execute_get_process_heap(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     (void)op;
     outcome->ret = VsGetProcessHeap(thread);
+    heap_made(thread, outcome);
+}
+
+/* The heap's segments before a block call: their count (segments come before big blocks). */
+static size_t heap_segments(VsThread *thread, uint64_t heap_handle)
+{
+    const VsHeap *heap = vs_heap_lookup(thread, heap_handle);
+    size_t count = heap ? vs_heap_ranges(heap, NULL, 0) : 0;
+    g_autofree VsHeapRange *ranges = g_new(VsHeapRange, count);
+    size_t segments = 0;
+    if (heap)
+        vs_heap_ranges(heap, ranges, count);
+    while (segments < count && !ranges[segments].big)
+        segments++;
+    return segments;
+}
+
+/* Where a block returned lies: the allocation holding it, whether that is the block's own and
+ * whether it is a segment the call added (the heap had segments_before). */
+static void block_placed(VsThread *thread, uint64_t heap_handle, size_t segments_before,
+                         VsOutcome *outcome)
+{
+    const VsVad *vad = outcome->ret ? vs_vad_lookup(vs_thread_process(thread), outcome->ret) : NULL;
+    const VsHeap *heap = vad ? vs_heap_lookup(thread, heap_handle) : NULL;
+    if (!heap)
+        return;
+    VsVadInfo info;
+    vs_vad_info(vad, &info);
+    outcome->block_base = info.starting_vpn * VS_PAGE_SIZE;
+    size_t count = vs_heap_ranges(heap, NULL, 0);
+    g_autofree VsHeapRange *ranges = g_new(VsHeapRange, count);
+    vs_heap_ranges(heap, ranges, count);
+    for (size_t i = 0; i < count; i++)
+        if (ranges[i].base == outcome->block_base) {
+            outcome->made_size = ranges[i].size;
+            outcome->block_own = ranges[i].big;
+            outcome->block_new = !ranges[i].big && i >= segments_before;
+        }
 }
 
 static void execute_heap_alloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsStatus raised = STATUS_SUCCESS;
+    size_t segments = heap_segments(thread, op->arg[0]);
     outcome->ret = VsHeapAlloc(thread, op->arg[0], (uint32_t)op->arg[1], op->arg[2], &raised);
     outcome->exception = (uint32_t)raised;
+    block_placed(thread, op->arg[0], segments, outcome);
 }
 
 static void execute_heap_realloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
     VsStatus raised = STATUS_SUCCESS;
+    size_t segments = heap_segments(thread, a[0]);
     outcome->ret = VsHeapReAlloc(thread, a[0], (uint32_t)a[1], a[2], a[3], &raised);
     outcome->exception = (uint32_t)raised;
+    block_placed(thread, a[0], segments, outcome);
 }
 
 static void execute_heap_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -1044,6 +1096,21 @@ static bool in_thread_stack(VsProcess *process, uint64_t address)
     return false;
 }
 
+/* Whether address lies in a heap's segment or big block (VMMap's Heap). */
+static bool in_heap(VsProcess *process, uint64_t address)
+{
+    for (size_t h = 0; h < vs_process_heap_count(process); h++) {
+        const VsHeap *heap = vs_process_heap_at(process, h);
+        size_t count = vs_heap_ranges(heap, NULL, 0);
+        g_autofree VsHeapRange *ranges = g_new(VsHeapRange, count);
+        vs_heap_ranges(heap, ranges, count);
+        for (size_t i = 0; i < count; i++)
+            if (address >= ranges[i].base && address - ranges[i].base < ranges[i].size)
+                return true;
+    }
+    return false;
+}
+
 /* Notes the VAD the call's address falls in, in the process the call acts on, before the call
  * changes it. */
 static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -1062,6 +1129,7 @@ static void note_vad(VsThread *thread, const VsOp *op, VsOutcome *outcome)
         return;
     }
     outcome->in_stack = in_thread_stack(process, op->arg[arg]);
+    outcome->in_heap = in_heap(process, op->arg[arg]);
     /* the NT call, as a thread of that process: no last error is touched and no handle's access
      * rights matter */
     VsMemoryBasicInformation m;

@@ -862,7 +862,7 @@ static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValu
     vs_value_format(v, out);
     const VsOpSpec *spec = vs_op_spec(kind);
     const char *status_name = vs_status_name((VsStatus)v->i);
-    if (spec->memory_access && !NT_SUCCESS(runner->exception)) {
+    if (vs_op_raises(kind) && !NT_SUCCESS(runner->exception)) {
         g_string_append_printf(out, ": raised %s: %s", vs_status_name(runner->exception),
                                vs_status_explain(runner->exception));
     } else if (spec->returns == VS_RETURN_STATUS && status_name) {

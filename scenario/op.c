@@ -128,6 +128,8 @@ int vs_op_protect_arg(VsOpKind kind) { return arg_index(specs[kind].protect_arg)
 
 bool vs_op_maps_view(VsOpKind kind) { return specs[kind].maps_view; }
 
+bool vs_op_raises(VsOpKind kind) { return specs[kind].memory_access || specs[kind].raises; }
+
 const char *vs_errno_name(uint32_t value)
 {
     switch (value) {

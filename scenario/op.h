@@ -105,6 +105,8 @@ typedef struct VsOpSpec {
                                    * VirtualAlloc2 and MapViewOfFile3, in win32.c) */
     bool maps_view;      /* the call maps a view; its outcome carries the size the view got */
     bool memory_access;  /* a load or store: its outcome's exception is what it raised */
+    bool raises;         /* not a load or store, but may raise an exception of its own
+                          * (HeapAlloc with HEAP_GENERATE_EXCEPTIONS): its outcome's exception */
     VsRecordKind record; /* the structure the call fills, read by field (VS_RECORD_NONE) */
     uint64_t failure;    /* for a call returning a value or a process id: the value that says
                           * it failed ((UINT)-1, -1); 0 if none does */
@@ -170,7 +172,13 @@ VsRecordKind vs_op_record_of(const VsOp *op);
 
 typedef struct VsOutcome {
     uint64_t ret;
-    uint64_t made_size;           /* bytes a view-mapping call mapped (the model knows) */
+    uint64_t made_size;           /* bytes a view-mapping call mapped (the model knows); the
+                                   * first reservation of HeapCreate's (GetProcessHeap's) heap;
+                                   * the size of the allocation a heap block lies in */
+    uint64_t block_base;          /* HeapAlloc, HeapReAlloc: the AllocationBase of the memory
+                                   * the block returned lies in (VirtualQuery's); 0 if none */
+    bool block_own, block_new;    /* ... that allocation is the block's own (a big block), or a
+                                   * segment the call added (the model's answer only) */
     uint32_t last_error;          /* GetLastError() after the call (errno, in Linux) */
     uint32_t last_status;         /* RtlGetLastNtStatus() after the call */
     uint32_t exception;           /* what a memory access raised; 0 if nothing: an
@@ -192,6 +200,7 @@ typedef struct VsOutcome {
                                             * MEM_COMMIT); 0 if no VAD holds it (Windows only) */
     bool in_stack;                         /* Windows: the address argument lay in a thread's
                                             * user stack (its reservation) before the call */
+    bool in_heap;                          /* ... in a heap's segment or big block */
     VsMapping mapping;                     /* Linux: what the address argument's page was before
                                             * the call (Windows: VS_MAPPING_NONE) */
     uint32_t vector_length;                /* mincore: pages in vector (0 when it failed) */
@@ -214,6 +223,9 @@ int vs_op_size_arg(VsOpKind kind);
 int vs_op_type_arg(VsOpKind kind);
 /* Whether the call maps a view (its outcome carries the size the view got). */
 bool vs_op_maps_view(VsOpKind kind);
+/* Whether a call's outcome carries an exception it raised: a memory access, or a call that
+ * raises one of its own (raises). */
+bool vs_op_raises(VsOpKind kind);
 /* The argument holding the new page protection (PAGE_*, or mmap's and mprotect's PROT_*), or -1. */
 int vs_op_protect_arg(VsOpKind kind);
 /* The name of an errno value ("EINVAL"), or NULL for one the model never sets. */

@@ -367,6 +367,19 @@ static gboolean load_pattern(GKeyFile *file, const char *path, const char *group
 }
 
 /* The optional conditions on the call, its arguments and the memory it touched. */
+/* A yes/no condition (stack, heap): 1 for yes, -1 for no, 0 when the entry has none. */
+static gboolean load_yes_no(GKeyFile *file, const char *path, const char *group, const char *key,
+                            int *out, GError **error)
+{
+    g_autofree char *value = g_key_file_get_string(file, group, key, NULL);
+    if (value && strcmp(g_strstrip(value), "yes") != 0 && strcmp(value, "no") != 0) {
+        g_autofree char *why = g_strdup_printf("%s must be yes or no", key);
+        return bad(error, path, group, why);
+    }
+    *out = !value ? 0 : strcmp(value, "yes") == 0 ? 1 : -1;
+    return TRUE;
+}
+
 static gboolean load_conditions(GKeyFile *file, const char *path, const char *group,
                                 VsKnownEntry *e, GError **error)
 {
@@ -374,10 +387,9 @@ static gboolean load_conditions(GKeyFile *file, const char *path, const char *gr
     if (result && strcmp(g_strstrip(result), "failed") != 0 && strcmp(result, "succeeded") != 0)
         return bad(error, path, group, "result must be failed or succeeded");
     e->result = !result ? 0 : strcmp(result, "failed") == 0 ? 1 : -1;
-    g_autofree char *stack = g_key_file_get_string(file, group, "stack", NULL);
-    if (stack && strcmp(g_strstrip(stack), "yes") != 0 && strcmp(stack, "no") != 0)
-        return bad(error, path, group, "stack must be yes or no");
-    e->stack = !stack ? 0 : strcmp(stack, "yes") == 0 ? 1 : -1;
+    if (!load_yes_no(file, path, group, "stack", &e->stack, error) ||
+        !load_yes_no(file, path, group, "heap", &e->heap, error))
+        return FALSE;
     g_autofree char *address = g_key_file_get_string(file, group, "address", NULL);
     if (address && !parse_range(address, &e->address))
         return bad(error, path, group, "address must be LOW-HIGH, such as 0x0-0xFFFF");
@@ -533,6 +545,8 @@ static gboolean conditions_match(const VsKnownEntry *e, const VsOp *op, const Vs
     if (e->result && !(model && (model_failed(op, model) ? 1 : -1) == e->result))
         return FALSE;
     if (e->stack && !(model && (model->in_stack ? 1 : -1) == e->stack))
+        return FALSE;
+    if (e->heap && !(model && (model->in_heap ? 1 : -1) == e->heap))
         return FALSE;
     int protect = vs_op_protect_arg(op->kind), type = vs_op_type_arg(op->kind);
     /* A call without a type argument has type 0: only exclusions let it through. */

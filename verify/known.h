@@ -45,6 +45,8 @@
  *     stack = yes               # optional (win32): only when the call's address lay, in the model
  *                               # before the call, in a thread's user stack (or, no, outside
  *                               # every one)
+ *     heap = yes                # optional (win32): likewise, in a heap's segment or big block
+ *                               # (a heap call's address is its heap's handle)
  *     mapping = file            # optional (linux): only when the call's address lay, in the
  *                               # model before the call, in memory of this kind: anonymous,
  *                               # shared-anonymous, memfd, shm, file or none (commas: any)
@@ -109,6 +111,7 @@ typedef struct VsKnownEntry {
     char *mapping; /* names of VsMapping kinds (vs_mapping_name), separated by commas */
     int result;    /* 1: only when the model's call failed; -1: only when it succeeded; 0: both */
     int stack;     /* 1: only when the call's address lay in a thread's stack; -1: only when not */
+    int heap;      /* 1: only when it lay in a heap's segment or big block; -1: only when not */
 } VsKnownEntry;
 
 typedef struct VsKnownList {

@@ -52,6 +52,7 @@ void vs_relations_init(VsRelations *relations)
     relations->pairs = g_tree_new_full(compare_starts, NULL, NULL, g_free);
     relations->handles = vs_values_new();
     relations->pids = vs_values_new();
+    relations->blocks = vs_values_new();
 }
 
 void vs_relations_share_pids(VsRelations *relations, GHashTable *pids)
@@ -69,6 +70,8 @@ void vs_relations_clear(VsRelations *relations)
         g_hash_table_unref(relations->handles);
     if (relations->pids)
         g_hash_table_unref(relations->pids);
+    if (relations->blocks)
+        g_hash_table_unref(relations->blocks);
     *relations = (VsRelations){0};
 }
 

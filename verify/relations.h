@@ -36,6 +36,8 @@ typedef struct VsRelations {
     GTree *pairs;        /* VsPair by model start, disjoint (see relations.c) */
     GHashTable *handles; /* a value table */
     GHashTable *pids;    /* a value table, perhaps shared with other sessions (a reference) */
+    GHashTable *blocks;  /* heap blocks: a value table (each heap lays its blocks out its own
+                          * way, so a block is paired by value, not through its segment) */
 } VsRelations;
 
 typedef struct VsPair {

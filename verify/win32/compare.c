@@ -44,6 +44,39 @@ static gboolean returns_exception(VsOpKind kind)
     return kind == VS_OP_WRITE || kind == VS_OP_EXECUTE || kind == VS_OP_STACK_TOUCH;
 }
 
+/*
+ * A heap block. Wine's heap is its own, so blocks are compared at the level of the regions they
+ * lie in, not by their offsets: a block too big for a segment is an allocation of its own in both
+ * systems, at the same offset from its base (its header: 0x40 on x64, kernel32 test_block_layout);
+ * a block the model puts in a segment it had lies in that segment's counterpart; a segment the
+ * call added is paired with the allocation the other system's block lies in. The block is then
+ * paired with the other's as a value, so later heap calls on it name the same block; addresses in
+ * it translate through its segment, so queries of a segment's pages compare the same pages.
+ */
+static void compare_block(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                          const VsOutcome *other, GPtrArray *divergences)
+{
+    if (!model->ret != !other->ret)
+        vs_diverge(divergences, "return", model->ret, other->ret);
+    if (!model->ret || !other->ret || !model->block_base || !other->block_base)
+        return;
+    uint64_t m_offset = model->ret - model->block_base, o_offset = other->ret - other->block_base;
+    if (model->block_own && m_offset != o_offset)
+        vs_diverge(divergences, "block offset", m_offset, o_offset);
+    if (model->block_own || model->block_new)
+        compare_address(relations, divergences, "AllocationBase", model->block_base,
+                        other->block_base, TRUE, model->made_size);
+    else
+        compare_address(relations, divergences, "AllocationBase", model->block_base,
+                        other->block_base, FALSE, 0);
+    vs_values_relate(relations->blocks, model->ret, other->ret);
+}
+
+static gboolean is_heap_block_call(VsOpKind kind)
+{
+    return kind == VS_OP_HEAP_ALLOC || kind == VS_OP_HEAP_REALLOC;
+}
+
 static gboolean failed(const VsOpSpec *spec, const VsOutcome *outcome)
 {
     switch (spec->returns) {
@@ -75,8 +108,17 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
     switch (spec->returns) {
     case VS_RETURN_POINTER: {
         /* An allocation or view lands where each system chooses unless the call names a base;
-         * a view is paired by the size the model gave it. */
+         * a view is paired by the size the model gave it, a heap by its first reservation. */
         int base = vs_op_address_arg(op->kind), size_arg = vs_op_size_arg(op->kind);
+        if (is_heap_block_call(op->kind)) {
+            compare_block(relations, op, model, other, divergences);
+            break;
+        }
+        if (op->kind == VS_OP_HEAP_CREATE || op->kind == VS_OP_GET_PROCESS_HEAP) {
+            compare_address(relations, divergences, "return", model->ret, other->ret, TRUE,
+                            model->made_size);
+            break;
+        }
         if (!vs_op_maps_view(op->kind) && size_arg < 0) {
             /* a lookup (GetModuleHandle): an address some earlier call made, or the same */
             compare_address(relations, divergences, "return", model->ret, other->ret, FALSE, 0);
@@ -285,8 +327,10 @@ guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcom
      * success the last error is whatever came before, compared when a scenario asks for it. A
      * failure kernelbase finds itself (VirtualAllocFromApp's executable protections) makes no NT
      * call and leaves the last status an earlier call's, each system's own: in the model that
-     * status is not the one the last error came from, and it is not compared. */
-    if (failed(spec, model) && failed(spec, other)) {
+     * status is not the one the last error came from, and it is not compared. A call that
+     * raised in both (HeapAlloc with HEAP_GENERATE_EXCEPTIONS) returned nothing and set
+     * nothing: the exception is its answer. */
+    if (failed(spec, model) && failed(spec, other) && !(model->exception && other->exception)) {
         gboolean from_status = vs_status_to_win32(model->last_status) == model->last_error;
         if (model->last_error != other->last_error)
             vs_diverge(divergences, "GetLastError", model->last_error, other->last_error);

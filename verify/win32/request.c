@@ -151,6 +151,11 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
         }
         return;
     }
+    if (op->kind == VS_OP_HEAP_ALLOC || op->kind == VS_OP_HEAP_REALLOC) {
+        if (count >= 1) /* the AllocationBase of the block's memory */
+            outcome->block_base = extra[0];
+        return;
+    }
     if (spec->memory_access) { /* the exception's ExceptionInformation[0] */
         if (count >= 1)
             outcome->exception_access = (uint32_t)extra[0];

@@ -137,8 +137,10 @@ static LONG CALLBACK on_exception(EXCEPTION_POINTERS *info)
             (DWORD64)(at == probe_read_access ? probe_read_resume : probe_write_resume);
         return EXCEPTION_CONTINUE_EXECUTION;
     }
-    if (guard.in_call && (code == EXCEPTION_ACCESS_VIOLATION ||
-                          code == STATUS_GUARD_PAGE_VIOLATION || code == EXCEPTION_IN_PAGE_ERROR)) {
+    /* STATUS_NO_MEMORY: a heap call with HEAP_GENERATE_EXCEPTIONS failing */
+    if (guard.in_call &&
+        (code == EXCEPTION_ACCESS_VIOLATION || code == STATUS_GUARD_PAGE_VIOLATION ||
+         code == EXCEPTION_IN_PAGE_ERROR || code == STATUS_NO_MEMORY)) {
         guard.code = (LONG)code;
         guard.in_call = 0;
         __builtin_longjmp(guard.jump, 1);
@@ -299,6 +301,8 @@ static int dispatch(const AgentRequest *r)
     const AgentCall *call = agent_find(agent_calls, agent_call_count, r);
     if (!call)
         call = agent_find(agent_thread_calls, agent_thread_call_count, r);
+    if (!call)
+        call = agent_find(agent_heap_calls, agent_heap_call_count, r);
     if (call)
         call->serve(r);
     else

@@ -8,6 +8,7 @@
  *   files.c          the scenario's files, in a directory of the agent's own
  *   threads.c        the scenario's threads, each parked in a loop of its own
  *   children.c       processes made from a scenario's image, suspended, reached by handle
+ *   heaps.c          the heap calls, on the agent's own heaps
  */
 #ifndef VS_WIN32_AGENT_H
 #define VS_WIN32_AGENT_H
@@ -147,6 +148,10 @@ extern const size_t agent_call_count;
 extern const AgentCall agent_thread_calls[];
 extern const size_t agent_thread_call_count;
 void forget_thread_handle(uint64_t handle);
+
+/* heaps.c: the heap calls' table. */
+extern const AgentCall agent_heap_calls[];
+extern const size_t agent_heap_call_count;
 
 /* files.c */
 void make_file_dir(void);

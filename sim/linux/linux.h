@@ -243,6 +243,7 @@ bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_start_gap(const VsVad *vad);
 VsVad *vs_vma_for_fault(VsProcess *process, uint64_t vpn);
 bool vs_vma_clear_of_gaps(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_is_initial_stack(const VsVad *vad);
 
 /* pkey.c */
 VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);

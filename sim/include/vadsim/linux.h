@@ -136,6 +136,13 @@ bool vs_is_linux(const VsSystem *system);
 /* mm->start_brk of every Linux process: where the break starts, the page after a small PIE's bss
  * as x86-64 loads it with randomisation off (setarch -R); brk.c. */
 #define VS_LINUX_START_BRK 0x55555555B000ull
+/* The main thread's stack as execve leaves it with randomisation off (stack.c): it ends at
+ * VS_LINUX_STACK_TOP (STACK_TOP, TASK_SIZE less the guard page above) and is
+ * VS_LINUX_STACK_INITIAL long (a page of arguments and stack_expand's 128 KB); mm->start_stack,
+ * where argc sits, is VS_LINUX_START_STACK, in its top page. */
+#define VS_LINUX_STACK_TOP 0x7FFFFFFFF000ull
+#define VS_LINUX_STACK_INITIAL 0x21000ull
+#define VS_LINUX_START_STACK 0x7FFFFFFFEE20ull
 
 /* The calls. Each returns what the C library call returns: an address or VS_MAP_FAILED, 0 or -1, a
  * descriptor or -1; on failure errno (vs_errno) says why. A NULL vector or name is a bad pointer
@@ -168,6 +175,10 @@ uint64_t vs_brk(VsThread *thread, uint64_t address);
 uint64_t vs_sbrk(VsThread *thread, int64_t increment);
 uint64_t vs_start_brk(const VsProcess *process);
 uint64_t vs_current_brk(const VsProcess *process);
+/* stack.c: gives the thread's process the main thread's stack execve makes, [stack]: 0, or EEXIST
+ * when something is mapped there, ENOMEM. The scenario runner does it for every Linux process it
+ * makes; a process vs_process_create made has none until then. */
+int vs_linux_exec_stack(VsThread *thread);
 /* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
  * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
 int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);

@@ -60,25 +60,11 @@ static uint64_t read_start_brk(void)
     return at && sscanf(at + 1, "%llu", &value) == 1 ? value : 0;
 }
 
-/* Whether no mapping of the process overlaps [start, end). */
-static int window_free(uint64_t start, uint64_t end)
-{
-    MapsReader m;
-    MapsLine l;
-    if (!maps_open(&m))
-        return 0;
-    int free = 1;
-    while (free && maps_next(&m, &l))
-        free = l.end <= start || l.start >= end;
-    maps_close(&m);
-    return free;
-}
-
 int brk_take_window(void)
 {
     uint64_t start = read_start_brk();
-    if (!start || (uint64_t)(uintptr_t)sbrk(0) != start ||
-        !window_free(start, start + BRK_WINDOW) || !set_add(&owned, start, start + BRK_WINDOW))
+    if (!start || (uint64_t)(uintptr_t)sbrk(0) != start || !maps_free(start, start + BRK_WINDOW) ||
+        !set_add(&owned, start, start + BRK_WINDOW))
         return 0;
     scenario_start_brk = start;
     return 1;

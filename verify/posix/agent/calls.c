@@ -25,7 +25,8 @@
  * (its tests aim at it to prove it is refused), the file system's facts, then the machine's:
  * execute-only memory, the kernel's release, the placement of anonymous memory and of shmem,
  * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force; last
- * start_brk, where the scenario's break starts (0: brk is refused). */
+ * start_brk, where the scenario's break starts (0: brk is refused); the end of the main thread's
+ * stack (0: it is not the scenario's) and stack_guard_gap as measured. */
 static void do_hello(const AgentRequest *r)
 {
     (void)r;
@@ -39,7 +40,8 @@ static void do_hello(const AgentRequest *r)
     answer_more(file_system.file_align);
     const uint64_t facts[] = {machine.execute_only, machine.kernel,     machine.anon_align,
                               machine.shmem_align,  machine.overcommit, machine.max_map_count,
-                              machine.swap_bytes,   machine.limited,    scenario_start_brk};
+                              machine.swap_bytes,   machine.limited,    scenario_start_brk,
+                              scenario_stack_end,   stack_guard_gap};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         answer_more(facts[i]);
     answer_end();
@@ -279,7 +281,7 @@ static void do_walk(const AgentRequest *r)
     answer_start(0, ok ? 0 : errno);
     while (ok && maps_next(&m, &l)) {
         if (arena_is_piece(&l) || l.end <= from || l.start >= to ||
-            !inside_owned(MAX(l.start, from), 1))
+            (!inside_owned(MAX(l.start, from), 1) && !stack_is_scenarios(&l)))
             continue;
         answer_more(l.start), answer_more(l.end);
         answer_more(l.perms[0] == 'r'), answer_more(l.perms[1] == 'w');

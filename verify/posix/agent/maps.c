@@ -106,3 +106,16 @@ void maps_close(MapsReader *m)
         close(m->fd);
     m->fd = -1;
 }
+
+int maps_free(uint64_t start, uint64_t end)
+{
+    MapsReader m;
+    MapsLine l;
+    if (!maps_open(&m))
+        return 0;
+    int free = 1;
+    while (free && maps_next(&m, &l))
+        free = l.end <= start || l.start >= end;
+    maps_close(&m);
+    return free;
+}

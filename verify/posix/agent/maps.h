@@ -34,5 +34,7 @@ int smaps_open(MapsReader *m);
  * at the end or on a read error. *vma is set when it is a VMA's maps line, parsed into l. */
 const char *maps_next_text(MapsReader *m, MapsLine *l, int *vma);
 void maps_close(MapsReader *m);
+/* Whether no mapping of the process overlaps [start, end) (0 also when maps cannot be read). */
+int maps_free(uint64_t start, uint64_t end);
 
 #endif

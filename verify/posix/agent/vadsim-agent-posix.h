@@ -9,6 +9,7 @@
  *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps,
  *                          process_vm_readv/writev
  *   brk.c                  the program break: malloc kept off it, brk and sbrk
+ *   stack.c                the main thread's stack: made the model's size, its room taken
  */
 #ifndef VS_POSIX_AGENT_H
 #define VS_POSIX_AGENT_H
@@ -18,10 +19,11 @@
 
 #include "filesystem.h"
 #include "machine.h"
+#include "maps.h"
 #include "protocol.h"
 #include "rangeset.h"
 
-#define AGENT_PROTOCOL_VERSION 4
+#define AGENT_PROTOCOL_VERSION 5
 #define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
 #define MAX_CHILDREN 64
 
@@ -106,6 +108,17 @@ void brk_keep_malloc_off(void);
 int brk_take_window(void);
 void do_brk(const AgentRequest *r);
 void do_sbrk(const AgentRequest *r);
+
+/* ---- stack.c ---- */
+#define STACK_REACH (64ull << 20)   /* the room below the stack's end that is the scenario's */
+extern uint64_t scenario_stack_end; /* the real [stack]'s end, 0 if it is not the scenario's */
+extern uint64_t stack_guard_gap;    /* stack_guard_gap as measured, in bytes (0: unknown) */
+/* At the end of start-up: the stack made the model's initial size, the room below it taken for
+ * the scenario, the guard gap measured; 0 if the stack cannot be the scenario's. */
+int stack_take(void);
+/* Whether a maps line is the scenario's main-thread stack (reported though it starts above the
+ * scenario's room). */
+int stack_is_scenarios(const MapsLine *l);
 
 /* ---- children.c ---- */
 

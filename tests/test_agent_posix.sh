@@ -28,7 +28,7 @@ ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
 read -r _ version _ _ _ page arena size own readahead align execonly kernel anonalign shmemalign \
-    overcommit maxmap swap limited startbrk stackend guardgap <<<"$(ask hello)"
+    overcommit maxmap swap limited startbrk stackend guardgap ignoredata <<<"$(ask hello)"
 [ "$version" = 5 ] || fail "protocol version $version"
 # The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
 # when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
@@ -271,6 +271,9 @@ expect "brk 0" "= $startbrk 0 0 0"
 [ "$stackend" != 0 ] || fail "the agent's stack is not the scenario's"
 gap=$(sed -n 's/.*stack_guard_gap=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ $((0x$guardgap)) = $((${gap:-256} * 4096)) ] || fail "stack_guard_gap $guardgap"
+# RLIMIT_DATA enforced unless the kernel was booted to ignore it (a warning only).
+ignore=$(cat /sys/module/kernel/parameters/ignore_rlimit_data 2>/dev/null || echo N)
+[ "$ignoredata" = "$([ "$ignore" = Y ] && echo 1 || echo 0)" ] || fail "ignore_rlimit_data $ignoredata"
 stacktop=$(hex $((0x$stackend - 0x21000)))
 expect "walk $(hex $((0x$stackend - 0x100000))) $stackend" "= 0 0 0 0 $stacktop $stackend 1 1 0 0 0 $(sx '[stack]')"
 below=$(hex $((0x$stackend - 0x22000)))

@@ -293,6 +293,20 @@ int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bo
     return 0;
 }
 
+/* The pages of [start_vpn, start_vpn + pages) some VMA maps: those a MAP_FIXED mapping replaces,
+ * which __mmap_region counts off the new mapping's before RLIMIT_DATA's check, whatever they are.
+ */
+static uint64_t mapped_pages(VsProcess *process, uint64_t start_vpn, uint64_t pages)
+{
+    uint64_t count = 0, end_vpn = start_vpn + pages - 1;
+    const VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
+    if (!vad)
+        vad = vs_vad_find_above(&process->vad_root, start_vpn);
+    for (; vad && vad->starting_vpn <= end_vpn; vad = vs_vad_next(vad))
+        count += vs_min(end_vpn, vad->ending_vpn) - vs_max(start_vpn, vad->starting_vpn) + 1;
+    return count;
+}
+
 /* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its
  * charge, and the merge with neighbours. Returns the VMA's first page, or an errno. */
 static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags,
@@ -306,6 +320,8 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
         return VS_ENOMEM; /* hugetlb_reserve_pages: no huge page to reserve */
     if (hugetlb)
         vm_flags &= ~(VsVmFlags)VS_VM_LOCKED_MASK; /* never locked, nor counted */
+    if (!vs_may_expand_data(process, vm_flags, pages - mapped_pages(process, start_vpn, pages)))
+        return VS_ENOMEM; /* RLIMIT_DATA (datalimit.c) */
     if (flags & VS_MAP_FIXED) {
         int error = vs_do_munmap(process, start_vpn, start_vpn + pages - 1);
         if (error)

@@ -38,6 +38,7 @@ enum {
     HELLO_START_BRK,
     HELLO_STACK_END,
     HELLO_STACK_GUARD_GAP,
+    HELLO_IGNORE_RLIMIT_DATA,
     HELLO_WORDS
 };
 #define POSIX_PROTOCOL 5
@@ -88,6 +89,9 @@ static char *unknown_machine(const guint64 *a)
         return g_strdup_printf("its stack_guard_gap is %" G_GUINT64_FORMAT " KB (0: more than "
                                "32 MB); the model's is 1 MB, the default",
                                a[HELLO_STACK_GUARD_GAP] >> 10);
+    if (a[HELLO_IGNORE_RLIMIT_DATA])
+        return g_strdup("its kernel lets data mappings past RLIMIT_DATA through (booted with "
+                        "ignore_rlimit_data); the model enforces the limit, the default");
     for (guint i = 0; i < G_N_ELEMENTS(limits); i++)
         if (a[HELLO_LIMITED] & (1u << i))
             return g_strdup_printf("the agent may not lift its %s, which the model does not "

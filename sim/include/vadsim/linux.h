@@ -69,6 +69,7 @@
     XX(MCL_CURRENT, 1u)                                                                            \
     XX(MCL_FUTURE, 2u)                                                                             \
     XX(MCL_ONFAULT, 4u)                                                                            \
+    XX(RLIMIT_DATA, 2u)                                                                            \
     XX(RLIMIT_MEMLOCK, 8u)                                                                         \
     XX(MS_ASYNC, 1u)                                                                               \
     XX(MS_INVALIDATE, 2u)                                                                          \
@@ -160,9 +161,10 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
 int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec,
                uint64_t vec_length);
 /* mlock.c: locking pages in memory. mlock2's flags are 0 or MLOCK_ONFAULT, mlockall's MCL_*.
- * setrlimit takes RLIMIT_MEMLOCK only (the one limit the model keeps per process) and sets its
- * soft limit in bytes (RLIM_INFINITY: none); the hard limit stays RLIM_INFINITY. A process starts
- * without a limit, as the POSIX agent runs, and without CAP_IPC_LOCK, which the agent drops. */
+ * setrlimit takes RLIMIT_MEMLOCK and RLIMIT_DATA (the limits the model keeps per process:
+ * datalimit.c for the second) and sets the soft limit in bytes (RLIM_INFINITY: none); the hard
+ * limit stays RLIM_INFINITY. A process starts without limits, as the POSIX agent runs, and without
+ * CAP_IPC_LOCK, which the agent drops. */
 int vs_mlock(VsThread *thread, uint64_t address, uint64_t length);
 int vs_mlock2(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags);
 int vs_munlock(VsThread *thread, uint64_t address, uint64_t length);
@@ -249,8 +251,9 @@ bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out);
 /* The same as a scenario reads it, in the thread's process: 0, or -1 with errno ENOENT when no VMA
  * holds address (as reading smaps finds no such entry). */
 int vs_smaps(VsThread *thread, uint64_t address, VsSmaps *out);
-/* RLIMIT_MEMLOCK's soft limit in bytes (VS_RLIM_INFINITY: none). */
+/* RLIMIT_MEMLOCK's and RLIMIT_DATA's soft limits in bytes (VS_RLIM_INFINITY: none). */
 uint64_t vs_rlimit_memlock(const VsProcess *process);
+uint64_t vs_rlimit_data(const VsProcess *process);
 /* The process's VmLck (/proc/PID/status): pages of its VM_LOCKED VMAs, in kB. */
 uint64_t vs_locked_vm_kb(const VsProcess *process);
 

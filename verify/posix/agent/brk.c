@@ -86,11 +86,22 @@ static int brk_allowed(uint64_t address, const char *name)
     return 1;
 }
 
+/* Under the scenario's RLIMIT_DATA (the real limit set for it first): refused where the agent's
+ * own data segment would make the kernel answer otherwise than for the model's process. */
+static int data_limit_comparable(uint64_t now, uint64_t wanted, const char *name)
+{
+    if (datalimit_prepare_brk(scenario_start_brk, now, wanted))
+        return 1;
+    refuse("a break RLIMIT_DATA decides with the agent's own data segment counted: ", name);
+    return 0;
+}
+
 /* brk ADDR: the raw call's answer, the break after it (glibc's brk keeps it in __curbrk, which
  * sbrk(0) returns); never an errno. */
 void do_brk(const AgentRequest *r)
 {
-    if (!brk_allowed(r->v[0], "brk"))
+    if (!brk_allowed(r->v[0], "brk") ||
+        !data_limit_comparable((uint64_t)(uintptr_t)sbrk(0), r->v[0], "brk"))
         return;
     brk(P(r->v[0]));
     answer_result((long)(uintptr_t)sbrk(0), 0);
@@ -102,7 +113,9 @@ void do_sbrk(const AgentRequest *r)
     int64_t increment = (int64_t)r->v[0];
     uint64_t now = (uint64_t)(uintptr_t)sbrk(0);
     uint64_t wanted = now + (uint64_t)increment; /* wrapping is sbrk's to refuse */
-    if (!brk_allowed(increment > 0 && wanted > now ? wanted : 0, "sbrk"))
+    int wraps = increment > 0 ? wanted < now : wanted > now;
+    if (!brk_allowed(increment > 0 && wanted > now ? wanted : 0, "sbrk") ||
+        (increment && !wraps && !data_limit_comparable(now, wanted, "sbrk")))
         return;
     void *old = sbrk((intptr_t)increment);
     answer_result(old == (void *)-1 ? -1 : (long)(uintptr_t)old, old == (void *)-1 ? errno : 0);

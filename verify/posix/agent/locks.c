@@ -189,11 +189,20 @@ static void do_munlockall(const AgentRequest *r)
     answer_result(result, error);
 }
 
-/* setrlimit RESOURCE LIMIT: RLIMIT_MEMLOCK's soft limit, the only limit the model keeps. */
+/* setrlimit RESOURCE LIMIT: RLIMIT_MEMLOCK's soft limit, or RLIMIT_DATA's (datalimit.c), the
+ * limits the model keeps. */
 static void do_setrlimit(const AgentRequest *r)
 {
+    if (r->v[0] == RLIMIT_DATA) {
+        if (datalimit_set(r->v[1]))
+            answer_result(0, 0);
+        else
+            refuse("a limit the agent's hard RLIMIT_DATA cannot hold: ", "setrlimit");
+        return;
+    }
     if (r->v[0] != RLIMIT_MEMLOCK) {
-        refuse("a limit other than RLIMIT_MEMLOCK (the model keeps no other): ", "setrlimit");
+        refuse("a limit other than RLIMIT_MEMLOCK and RLIMIT_DATA (the model keeps no other): ",
+               "setrlimit");
         return;
     }
     if (r->v[1] != RLIM_INFINITY && future_locked) {

@@ -10,6 +10,7 @@
  *                          process_vm_readv/writev
  *   brk.c                  the program break: malloc kept off it, brk and sbrk
  *   stack.c                the main thread's stack: made the model's size, its room taken
+ *   datalimit.c            the scenario's RLIMIT_DATA, with the agent's own data counted in
  */
 #ifndef VS_POSIX_AGENT_H
 #define VS_POSIX_AGENT_H
@@ -108,6 +109,20 @@ void brk_keep_malloc_off(void);
 int brk_take_window(void);
 void do_brk(const AgentRequest *r);
 void do_sbrk(const AgentRequest *r);
+
+/* ---- datalimit.c ---- */
+/* setrlimit(RLIMIT_DATA): the scenario's soft limit; 0 if the hard limit cannot hold it with the
+ * agent's own data. */
+int datalimit_set(uint64_t limit);
+/* Sets the real soft limit for the scenario's before a call it decides. */
+void datalimit_prepare(void);
+/* The same before brk from now to wanted (datalimit.c); 0 where the kernel's answer could differ
+ * from the one the model's process would get: refuse it. */
+int datalimit_prepare_brk(uint64_t start_brk, uint64_t now, uint64_t wanted);
+/* At start: whether a data mapping past the limit is let through (the boot parameter
+ * ignore_rlimit_data), into ignore_rlimit_data. */
+extern uint64_t ignore_rlimit_data;
+void datalimit_measure(void);
 
 /* ---- stack.c ---- */
 #define STACK_REACH (64ull << 20)   /* the room below the stack's end that is the scenario's */

@@ -166,6 +166,28 @@ static void test_stack_name_follows_start_stack(void **state)
     assert_false(v.grows_down);
 }
 
+/* A thread's stack as glibc maps it: MAP_STACK is VM_NOHUGEPAGE ("nh"), so it keeps apart from a
+ * neighbour mapped without it and merges with one mapped with it; it does not grow. */
+static void test_map_stack_is_nohugepage(void **state)
+{
+    Fixture *f = *state;
+    uint64_t base = map(f, 0, MB(8) + PAGE, VS_PROT_NONE, ANON | VS_MAP_STACK);
+    assert_int_equal(vs_mprotect(f->thread, base + PAGE, MB(8), RW), 0);
+    assert_int_equal(map(f, base + MB(8) + PAGE, PAGE, RW, ANON | VS_MAP_FIXED),
+                     base + MB(8) + PAGE);
+    assert_int_equal(map(f, 0, PAGE, VS_PROT_NONE, ANON | VS_MAP_STACK), base - PAGE);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 3);
+    assert_int_equal(v[0].start, base - PAGE);
+    assert_int_equal(v[0].end, base + PAGE);
+    assert_int_equal(v[1].end, base + MB(8) + PAGE);
+    assert_string_equal(v[1].name, "");
+    char flags[64];
+    assert_string_equal(vs_vma_smaps_flags(&v[1], flags, sizeof flags), "rd wr mr mw me ac nh");
+    assert_int_equal(vs_memory_write(f->thread, base + PAGE - 1, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vmas(f, v, 4), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +198,7 @@ int main(void)
         LINUX(test_exec_stack),
         LINUX(test_exec_stack_grows_and_forks),
         LINUX(test_stack_name_follows_start_stack),
+        LINUX(test_map_stack_is_nohugepage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,7 +175,9 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
 
 /* The VM_* flags a mapping starts with (calc_vm_prot_bits with the protection key, which
  * vs_vma_pkey_for decides; calc_vm_flag_bits; mm->def_flags, which mlockall(MCL_FUTURE) sets;
- * the MAY bits). */
+ * the MAY bits). MAP_STACK is VM_NOHUGEPAGE (6.7+, with transparent huge pages built in, which
+ * the model's kernel has): a thread's stack gets no huge page, and keeps apart from neighbours
+ * without the flag (smaps "nh"; measured on 6.18). */
 static VsVmFlags initial_flags(const VsProcess *process, uint32_t prot, uint32_t flags)
 {
     VsVmFlags vm = vs_vma_pkey_for(process->system, NULL, prot);
@@ -185,7 +187,8 @@ static VsVmFlags initial_flags(const VsProcess *process, uint32_t prot, uint32_t
           (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
     vm |= (flags & VS_MAP_GROWSDOWN ? VS_VM_GROWSDOWN : 0) |
           (flags & VS_MAP_LOCKED ? VS_VM_LOCKED : 0) |
-          (flags & VS_MAP_NORESERVE ? VS_VM_NORESERVE : 0);
+          (flags & VS_MAP_NORESERVE ? VS_VM_NORESERVE : 0) |
+          (flags & VS_MAP_STACK ? VS_VM_NOHUGEPAGE : 0);
     return vm;
 }
 

@@ -41,28 +41,9 @@ void brk_keep_malloc_off(void)
     free(first);
 }
 
-/* start_brk from /proc/self/stat (the fields after the command's closing parenthesis start at
- * the third); 0 if it cannot be read. */
-static uint64_t read_start_brk(void)
-{
-    char text[2048];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-    if (fd >= 0)
-        close(fd);
-    if (got <= 0)
-        return 0;
-    text[got] = '\0';
-    char *at = strrchr(text, ')');
-    for (int field = 2; at && field < START_BRK_FIELD; field++)
-        at = strchr(at + 1, ' ');
-    unsigned long long value = 0;
-    return at && sscanf(at + 1, "%llu", &value) == 1 ? value : 0;
-}
-
 int brk_take_window(void)
 {
-    uint64_t start = read_start_brk();
+    uint64_t start = proc_stat_field(START_BRK_FIELD);
     if (!start || (uint64_t)(uintptr_t)sbrk(0) != start || !maps_free(start, start + BRK_WINDOW) ||
         !set_add(&owned, start, start + BRK_WINDOW))
         return 0;

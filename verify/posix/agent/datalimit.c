@@ -38,48 +38,23 @@ static uint64_t real_limit = RLIM_INFINITY; /* the soft limit set last */
 static uint64_t status_bytes(const char *name)
 {
     static char text[4096];
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-    if (fd >= 0)
-        close(fd);
-    if (got <= 0)
+    if (!proc_read("/proc/self/status", text, sizeof text))
         return 0;
-    text[got] = '\0';
     const char *at = strstr(text, name);
     return at ? strtoull(at + strlen(name) + 1, NULL, 10) * 1024 : 0;
 }
 
-/* Whether smaps' VmFlags line (text) marks a data mapping: wr, without sh or gd. */
-static int data_flags(const char *text)
+/* Whether a VMA is a data mapping (VmFlags wr, without sh or gd) in the scenario's memory. */
+static int scenario_data_vma(const MapsLine *vma, const char *vm_flags)
 {
-    if (strncmp(text, "VmFlags:", 8) != 0)
-        return 0;
-    return strstr(text, " wr") && !strstr(text, " sh") && !strstr(text, " gd");
-}
-
-/* Bytes of data mappings in the scenario's memory. */
-static uint64_t scenario_data(void)
-{
-    MapsReader m;
-    MapsLine l, vma = {0};
-    int is_vma;
-    uint64_t bytes = 0;
-    if (!smaps_open(&m))
-        return 0;
-    for (const char *text; (text = maps_next_text(&m, &l, &is_vma));) {
-        if (is_vma)
-            vma = l;
-        else if (data_flags(text) && inside_owned(vma.start, 1))
-            bytes += vma.end - vma.start;
-    }
-    maps_close(&m);
-    return bytes;
+    return smaps_has_flag(vm_flags, "wr") && !smaps_has_flag(vm_flags, "sh") &&
+           !smaps_has_flag(vm_flags, "gd") && inside_owned(vma->start, 1);
 }
 
 /* The agent's own data bytes: VmData less the scenario's. */
 static uint64_t own_data(void)
 {
-    uint64_t all = status_bytes("VmData:"), scenario = scenario_data();
+    uint64_t all = status_bytes("VmData:"), scenario = smaps_bytes(scenario_data_vma);
     return all > scenario ? all - scenario : 0;
 }
 
@@ -117,19 +92,8 @@ void datalimit_prepare(void)
 /* The executable's data segment, end_data - start_data, from /proc/self/stat; 0 if unread. */
 static uint64_t data_segment(void)
 {
-    char text[2048];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-    if (fd >= 0)
-        close(fd);
-    if (got <= 0)
-        return 0;
-    text[got] = '\0';
-    char *at = strrchr(text, ')');
-    for (int field = 2; at && field < START_DATA_FIELD; field++)
-        at = strchr(at + 1, ' ');
-    unsigned long long start = 0, end = 0;
-    return at && sscanf(at + 1, "%llu %llu", &start, &end) == 2 && end > start ? end - start : 0;
+    uint64_t start = proc_stat_field(START_DATA_FIELD), end = proc_stat_field(START_DATA_FIELD + 1);
+    return end > start ? end - start : 0;
 }
 
 int datalimit_prepare_brk(uint64_t start_brk, uint64_t now, uint64_t wanted)

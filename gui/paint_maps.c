@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include <string.h>
+
 #include "paint_int.h"
 
 static VvColor pale(VvColor c)
@@ -68,10 +70,11 @@ static char *region_label(const Paint *p, const VvRegion *r)
         return g_strdup_printf("%s %s", vv_kind_name(r->kind, linux_words), size);
     if (r->kind == VV_IMAGE && r->details[0] && !linux_words)
         return g_strdup_printf("%s, %s", r->details, size);
-    if (linux_words) {
-        const char *name = r->details;
-        return g_strdup_printf("%s%s%s, %s", vv_kind_name(r->kind, true), *name ? " " : "", name,
-                               size);
+    if (linux_words) { /* the name once where it is the type: [heap], [stack] */
+        const char *kind = vv_kind_name(r->kind, true), *name = r->details;
+        if (strcmp(name, kind) == 0)
+            name = "";
+        return g_strdup_printf("%s%s%s, %s", kind, *name ? " " : "", name, size);
     }
     if (r->section && r->kind != VV_SYSTEM)
         return g_strdup_printf("section %u view, %s, %s", r->section, state_word(r->state), size);

@@ -71,12 +71,23 @@ VsThread *vs_runner_thread(const VsRunner *runner)
     return vs_process_main_thread(vs_runner_process(runner));
 }
 
+/* A new process of the scenario's system: a Linux one starts as execve leaves a program, with
+ * the main thread's [stack] (NULL when out of host memory). */
+VsProcess *vs_runner_new_process(VsRunner *runner, const char *name)
+{
+    VsProcess *process = vs_process_create(runner->system, name);
+    if (process && vs_is_linux(runner->system) &&
+        vs_linux_exec_stack(vs_process_main_thread(process)) != 0)
+        return NULL; /* the process stays in the system, which frees it */
+    return process;
+}
+
 /* The first process exists implicitly: it is made on first use, called "main". */
 gboolean vs_runner_ensure_process(VsRunner *runner, GError **error)
 {
     if (runner->processes->len > 0)
         return TRUE;
-    VsProcess *process = vs_process_create(runner->system, "main");
+    VsProcess *process = vs_runner_new_process(runner, "main");
     if (!process) {
         g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
                             "out of host memory creating a process");

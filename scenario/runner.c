@@ -243,7 +243,7 @@ static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error
                                       error);
         }
     VsProcess *process = stmt->option_count ? process_from_image(runner, stmt, NULL, error)
-                                            : vs_process_create(runner->system, stmt->text);
+                                            : vs_runner_new_process(runner, stmt->text);
     if (!process && stmt->option_count)
         return FALSE;
     if (!process) {

@@ -69,6 +69,7 @@ void vs_runner_keep_events(VsRunner *runner);
 
 /* eval.c */
 gboolean vs_eval(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error);
+VsProcess *vs_runner_new_process(VsRunner *runner, const char *name);
 gboolean vs_runner_ensure_process(VsRunner *runner, GError **error);
 void vs_value_format(const VsValue *value, GString *out);
 void vs_runtime_error(VsRunner *runner, GError **error, VsSourcePos pos, const char *format, ...)

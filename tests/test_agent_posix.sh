@@ -28,7 +28,7 @@ ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
 read -r _ version _ _ _ page arena size own readahead align filemax execonly kernel anonalign \
-    shmemalign overcommit maxmap swap limited startbrk <<<"$(ask hello)"
+    shmemalign overcommit maxmap swap limited startbrk stackend guardgap ignoredata <<<"$(ask hello)"
 [ "$version" = 5 ] || fail "protocol version $version"
 # The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
 # when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
@@ -269,6 +269,23 @@ expect "brk $(hex $((0x$startbrk + (1 << 30) + 1)))" "! *"
 expect "sbrk $(hex $(((1 << 30) + 1)))" "! *"
 expect "sbrk $(hex $((2**64 - 0x2001)))" "= $grown 0 0 0"
 expect "brk 0" "= $startbrk 0 0 0"
+# The main thread's stack is the scenario's below what execve made of it: the [stack] the walk
+# reports is the model's 132 KB, ending where hello says; a store one page below grows it by a
+# page; its own pages are never the scenario's to write or unmap. stack_guard_gap as the boot
+# line sets it (in pages), else 1 MiB.
+[ "$stackend" != 0 ] || fail "the agent's stack is not the scenario's"
+gap=$(sed -n 's/.*stack_guard_gap=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ $((0x$guardgap)) = $((${gap:-256} * 4096)) ] || fail "stack_guard_gap $guardgap"
+# RLIMIT_DATA enforced unless the kernel was booted to ignore it (a warning only).
+ignore=$(cat /sys/module/kernel/parameters/ignore_rlimit_data 2>/dev/null || echo N)
+[ "$ignoredata" = "$([ "$ignore" = Y ] && echo 1 || echo 0)" ] || fail "ignore_rlimit_data $ignoredata"
+stacktop=$(hex $((0x$stackend - 0x21000)))
+expect "walk $(hex $((0x$stackend - 0x100000))) $stackend" "= 0 0 0 0 $stacktop $stackend 1 1 0 0 0 $(sx '[stack]')"
+below=$(hex $((0x$stackend - 0x22000)))
+expect "write $below 1" "= 0 0 0 0 0"
+expect "walk $(hex $((0x$stackend - 0x100000))) $stackend" "= 0 0 0 0 $below $stackend 1 1 0 0 0 $(sx '[stack]')"
+expect "write $(hex $((0x$stackend - 0x1000))) 1" "! *"
+expect "munmap $stacktop 1000" "! *"
 expect "hello" "= 5 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"

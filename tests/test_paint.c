@@ -227,8 +227,8 @@ static void test_linux_lesson_in_linux_words(void **state)
     assert_true(vv_app_goto(&app, 3, &error));
     Recorder *r = paint_checked(&app, 1920, 1080, false, "lesson 24");
     static const char *const linux_words[] = {
-        "private anonymous", "shared anonymous",    "VMA tree", "resident set", "PGD",
-        "unmapped",          "/dev/zero (deleted)", "swap"};
+        "private anonymous", "shared anonymous", "VMA tree", "resident set", "PGD",
+        "unmapped",          "[stack], 132 KB",  "swap"};
     for (size_t i = 0; i < G_N_ELEMENTS(linux_words); i++)
         if (!drew(r, linux_words[i]))
             fail_msg("no '%s' in the picture of a Linux lesson", linux_words[i]);

@@ -1,7 +1,8 @@
 /*
  * test_stack.c - MAP_GROWSDOWN (stack.c): growth on a touch below, to any depth; the 1 MB guard
  * gap that refuses growth near an accessible VMA below and keeps placement and hints away; the
- * limits a stack grows within.
+ * limits a stack grows within. And the main thread's stack execve makes (vs_linux_exec_stack):
+ * [stack], 132 KB at the top, growing by the same rules, copied by fork.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,6 +97,97 @@ static void test_stack_limit(void **state)
     assert_int_equal(vma_start(f, s), top - MB(8));
 }
 
+#define TOP VS_LINUX_STACK_TOP
+
+/* The main thread's stack as `env -i setarch -R /bin/cat /proc/self/smaps` showed it on 6.18:
+ * 7ffffffde000-7ffffffff000 rw-p [stack], VmFlags rd wr mr mw me gd ac, its arguments' page
+ * resident; charged (VM_ACCOUNT). A second one is EEXIST. */
+static void test_exec_stack(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(vs_linux_exec_stack(f->thread), 0);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v[2];
+    assert_int_equal(vmas(f, v, 2), 1);
+    assert_int_equal(v[0].start, TOP - 0x21000);
+    assert_int_equal(v[0].end, TOP);
+    assert_true(v[0].read && v[0].write && !v[0].exec && !v[0].may_share && v[0].grows_down);
+    assert_string_equal(v[0].name, "[stack]");
+    assert_int_equal(v[0].resident_pages, 1);
+    char flags[64];
+    assert_string_equal(vs_vma_smaps_flags(&v[0], flags, sizeof flags), "rd wr mr mw me gd ac");
+    assert_int_equal(vs_linux_exec_stack(f->thread), VS_EEXIST);
+    assert_int_equal(vmas(f, v, 2), 1);
+}
+
+/* The main stack grows on touches below within RLIMIT_STACK (8 MB in all) and the guard gap, keeps
+ * its name, and fork gives the child the same [stack]. */
+static void test_exec_stack_grows_and_forks(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(vs_linux_exec_stack(f->thread), 0);
+    assert_int_equal(vs_memory_write(f->thread, TOP - 0x21000 - 0x11000, 1), STATUS_SUCCESS);
+    assert_int_equal(vma_start(f, TOP - PAGE), TOP - 0x32000);
+    uint64_t s = TOP - 0x32000;
+    assert_int_equal(map(f, s - MB(1) - 2 * PAGE, PAGE, VS_PROT_READ, ANON | VS_MAP_FIXED),
+                     s - MB(1) - 2 * PAGE);
+    assert_int_equal(vs_memory_write(f->thread, s - 2 * PAGE, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vs_memory_write(f->thread, s - PAGE, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_munmap(f->thread, s - MB(1) - 2 * PAGE, PAGE), 0);
+    assert_int_equal(vs_memory_write(f->thread, TOP - MB(8), 1), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, TOP - MB(8) - 1, 1), STATUS_ACCESS_VIOLATION);
+    CHECK_INVARIANTS(f);
+    VsVmaInfo v;
+    assert_true(vs_vma_find(f->process, TOP - MB(8), &v));
+    assert_int_equal(v.start, TOP - MB(8));
+    assert_string_equal(v.name, "[stack]");
+    VsProcess *child = NULL;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    CHECK_INVARIANTS(f);
+    assert_true(vs_vma_find(child, TOP - PAGE, &v));
+    assert_int_equal(v.start, TOP - MB(8));
+    assert_int_equal(v.end, TOP);
+    assert_true(v.grows_down);
+    assert_string_equal(v.name, "[stack]");
+}
+
+/* Only the VMA holding mm->start_stack is [stack]: a MAP_GROWSDOWN mapping elsewhere has no name,
+ * and an anonymous mapping put where the stack was takes the name (as vma_is_initial_stack). */
+static void test_stack_name_follows_start_stack(void **state)
+{
+    Fixture *f = *state;
+    VsVmaInfo v;
+    uint64_t s = stack_in_room(f, RW);
+    assert_true(vs_vma_find(f->process, s, &v));
+    assert_string_equal(v.name, "");
+    assert_int_equal(map(f, TOP - 2 * PAGE, 2 * PAGE, RW, ANON | VS_MAP_FIXED), TOP - 2 * PAGE);
+    assert_true(vs_vma_find(f->process, TOP - PAGE, &v));
+    assert_string_equal(v.name, "[stack]");
+    assert_false(v.grows_down);
+}
+
+/* A thread's stack as glibc maps it: MAP_STACK is VM_NOHUGEPAGE ("nh"), so it keeps apart from a
+ * neighbour mapped without it and merges with one mapped with it; it does not grow. */
+static void test_map_stack_is_nohugepage(void **state)
+{
+    Fixture *f = *state;
+    uint64_t base = map(f, 0, MB(8) + PAGE, VS_PROT_NONE, ANON | VS_MAP_STACK);
+    assert_int_equal(vs_mprotect(f->thread, base + PAGE, MB(8), RW), 0);
+    assert_int_equal(map(f, base + MB(8) + PAGE, PAGE, RW, ANON | VS_MAP_FIXED),
+                     base + MB(8) + PAGE);
+    assert_int_equal(map(f, 0, PAGE, VS_PROT_NONE, ANON | VS_MAP_STACK), base - PAGE);
+    VsVmaInfo v[4];
+    assert_int_equal(vmas(f, v, 4), 3);
+    assert_int_equal(v[0].start, base - PAGE);
+    assert_int_equal(v[0].end, base + PAGE);
+    assert_int_equal(v[1].end, base + MB(8) + PAGE);
+    assert_string_equal(v[1].name, "");
+    char flags[64];
+    assert_string_equal(vs_vma_smaps_flags(&v[1], flags, sizeof flags), "rd wr mr mw me ac nh");
+    assert_int_equal(vs_memory_write(f->thread, base + PAGE - 1, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(vmas(f, v, 4), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +195,10 @@ int main(void)
         LINUX(test_guard_gap_refuses_growth),
         LINUX(test_placement_keeps_the_gap),
         LINUX(test_stack_limit),
+        LINUX(test_exec_stack),
+        LINUX(test_exec_stack_grows_and_forks),
+        LINUX(test_stack_name_follows_start_stack),
+        LINUX(test_map_stack_is_nohugepage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

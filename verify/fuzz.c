@@ -117,6 +117,10 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
         return FALSE;
     }
     r->run.thread = vs_process_main_thread(process);
+    if (vs_is_linux(r->run.system) && vs_linux_exec_stack(r->run.thread) != 0) {
+        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "out of host memory");
+        return FALSE;
+    }
     r->run.caller = VS_FUZZ_ABSOLUTE;
     r->run.values = g_array_new(FALSE, TRUE, sizeof(uint64_t));
     r->run.live = g_array_new(FALSE, FALSE, sizeof(VsFuzzLive));

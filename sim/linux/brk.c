@@ -12,16 +12,15 @@
  * never an errno. The break is byte-exact; the VMA is page-rounded, [start_brk, PAGE_ALIGN(brk)),
  * anonymous private rw-p with VM_ACCOUNT and mm->def_flags (mlockall(MCL_FUTURE) locks and
  * populates what brk adds). In the kernel's order:
- *   - below start_brk: refused;
+ *   - below start_brk, or a break further from start_brk than RLIMIT_DATA allows: refused,
+ *     shrinking or not (datalimit.c);
  *   - within the same page as the old break: only the break moves;
  *   - shrinking unmaps [PAGE_ALIGN(new), PAGE_ALIGN(old)) whatever VMAs are there (pieces mprotect
  *     split off go too), refused only if that munmap is (a sealed VMA, the map count);
  *   - growing is refused when a VMA begins less than one page above the new end, counting the
  *     stack guard gap below a VM_GROWSDOWN one (vm_start_gap), past TASK_SIZE, when
- *     mlockall(MCL_FUTURE) would pass RLIMIT_MEMLOCK, at the map count limit, or when overcommit
- *     refuses the pages.
- * Not modelled: RLIMIT_DATA (the model keeps no limit but RLIMIT_MEMLOCK; a process runs with
- * RLIMIT_DATA unlimited, Linux's default).
+ *     mlockall(MCL_FUTURE) would pass RLIMIT_MEMLOCK, the heap's pages RLIMIT_DATA, at the map
+ *     count limit, or when overcommit refuses the pages.
  *
  * The kernel never merges the break's first VMA with one below start_brk (do_brk_flags looks for
  * the previous VMA only from start_brk up); the model's merge would, where a scenario maps
@@ -79,8 +78,8 @@ uint64_t vs_brk(VsThread *thread, uint64_t address)
     VsProcess *process = thread->process;
     VsLinuxProcess *linux_process = vs_linux_process(process);
     uint64_t old = current_brk(linux_process);
-    if (address < VS_LINUX_START_BRK)
-        return old;
+    if (address < VS_LINUX_START_BRK || !vs_brk_within_data_limit(process, address))
+        return old; /* below start_brk, or past RLIMIT_DATA (datalimit.c), shrinking or not */
     uint64_t old_end = page_align(old), new_end = page_align(address);
     if (new_end < old_end && vs_do_munmap(process, vs_vpn(new_end), vs_vpn(old_end) - 1))
         return old;

@@ -119,6 +119,7 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
 static bool copy_files_and_limit(VsLinuxProcess *parent, VsLinuxProcess *child)
 {
     child->memlock_limit = parent->memlock_limit;
+    child->data_limit = parent->data_limit;
     child->brk = parent->brk;
     if (!parent->fd_count)
         return true;

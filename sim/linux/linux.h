@@ -58,6 +58,8 @@ typedef struct VsLinuxProcess {
     uint64_t def_flags;     /* mm->def_flags: VM_LOCKED and VM_LOCKONFAULT after
                              * mlockall(MCL_FUTURE), given to every new mapping (mlock.c) */
     uint64_t brk;           /* mm->brk, the program break (brk.c); 0: still start_brk */
+    uint64_t data_limit;    /* RLIMIT_DATA's soft limit in bytes, kept as memlock_limit is
+                             * (datalimit.c) */
 } VsLinuxProcess;
 
 /* A Linux thread: the core's (ETHREAD and its PicoContext), and its errno, which the C library
@@ -244,6 +246,7 @@ bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn);
 uint64_t vs_vma_start_gap(const VsVad *vad);
 VsVad *vs_vma_for_fault(VsProcess *process, uint64_t vpn);
 bool vs_vma_clear_of_gaps(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_vma_is_initial_stack(const VsVad *vad);
 
 /* pkey.c */
 VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
@@ -269,6 +272,13 @@ bool vs_vma_sealed_in(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 
 /* brk.c */
 bool vs_vma_is_initial_heap(const VsProcess *process, const VsVad *vad);
+
+/* datalimit.c: RLIMIT_DATA. Whether a mapping of vm_flags is data (private, writable, not a
+ * stack); whether pages more of it fit the limit (may_expand_vm); whether a break does
+ * (check_data_rlimit). */
+bool vs_is_data_mapping(VsVmFlags vm_flags);
+bool vs_may_expand_data(const VsProcess *process, VsVmFlags vm_flags, uint64_t pages);
+bool vs_brk_within_data_limit(const VsProcess *process, uint64_t brk);
 
 /* mmap.c and readahead.c */
 int vs_map_anonymous(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags);

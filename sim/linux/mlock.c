@@ -237,6 +237,10 @@ int vs_setrlimit(VsThread *thread, uint32_t resource, uint64_t limit)
 {
     if (!vs_linux_call(thread))
         return -1;
+    if (resource == VS_RLIMIT_DATA) {
+        vs_linux_process(thread->process)->data_limit = ~limit; /* datalimit.c */
+        return 0;
+    }
     if (resource != VS_RLIMIT_MEMLOCK)
         return vs_linux_fail(thread, VS_EINVAL);
     vs_linux_process(thread->process)->memlock_limit = ~limit;

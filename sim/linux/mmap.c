@@ -175,7 +175,9 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
 
 /* The VM_* flags a mapping starts with (calc_vm_prot_bits with the protection key, which
  * vs_vma_pkey_for decides; calc_vm_flag_bits; mm->def_flags, which mlockall(MCL_FUTURE) sets;
- * the MAY bits). */
+ * the MAY bits). MAP_STACK is VM_NOHUGEPAGE (6.7+, with transparent huge pages built in, which
+ * the model's kernel has): a thread's stack gets no huge page, and keeps apart from neighbours
+ * without the flag (smaps "nh"; measured on 6.18). */
 static VsVmFlags initial_flags(const VsProcess *process, uint32_t prot, uint32_t flags)
 {
     VsVmFlags vm = vs_vma_pkey_for(process->system, NULL, prot);
@@ -185,7 +187,8 @@ static VsVmFlags initial_flags(const VsProcess *process, uint32_t prot, uint32_t
           (prot & VS_PROT_EXEC ? VS_VM_EXEC : 0);
     vm |= (flags & VS_MAP_GROWSDOWN ? VS_VM_GROWSDOWN : 0) |
           (flags & VS_MAP_LOCKED ? VS_VM_LOCKED : 0) |
-          (flags & VS_MAP_NORESERVE ? VS_VM_NORESERVE : 0);
+          (flags & VS_MAP_NORESERVE ? VS_VM_NORESERVE : 0) |
+          (flags & VS_MAP_STACK ? VS_VM_NOHUGEPAGE : 0);
     return vm;
 }
 
@@ -293,6 +296,20 @@ int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bo
     return 0;
 }
 
+/* The pages of [start_vpn, start_vpn + pages) some VMA maps: those a MAP_FIXED mapping replaces,
+ * which __mmap_region counts off the new mapping's before RLIMIT_DATA's check, whatever they are.
+ */
+static uint64_t mapped_pages(VsProcess *process, uint64_t start_vpn, uint64_t pages)
+{
+    uint64_t count = 0, end_vpn = start_vpn + pages - 1;
+    const VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
+    if (!vad)
+        vad = vs_vad_find_above(&process->vad_root, start_vpn);
+    for (; vad && vad->starting_vpn <= end_vpn; vad = vs_vad_next(vad))
+        count += vs_min(end_vpn, vad->ending_vpn) - vs_max(start_vpn, vad->starting_vpn) + 1;
+    return count;
+}
+
 /* What mmap_region builds: the pages a shared anonymous mapping or a file shares, the VMA, its
  * charge, and the merge with neighbours. Returns the VMA's first page, or an errno. */
 static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags,
@@ -306,6 +323,8 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
         return VS_ENOMEM; /* hugetlb_reserve_pages: no huge page to reserve */
     if (hugetlb)
         vm_flags &= ~(VsVmFlags)VS_VM_LOCKED_MASK; /* never locked, nor counted */
+    if (!vs_may_expand_data(process, vm_flags, pages - mapped_pages(process, start_vpn, pages)))
+        return VS_ENOMEM; /* RLIMIT_DATA (datalimit.c) */
     if (flags & VS_MAP_FIXED) {
         int error = vs_do_munmap(process, start_vpn, start_vpn + pages - 1);
         if (error)

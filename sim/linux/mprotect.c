@@ -21,11 +21,14 @@ static VsVmFlags prot_flags(uint32_t prot)
 
 /* The flags the range gets (mprotect_fixup): a private mapping that becomes writable is charged
  * (VM_ACCOUNT) unless it was already, or is exempt; an untouched anonymous one that stops being
- * writable gives the charge back. 0, or ENOMEM when the charge is refused. */
+ * writable gives the charge back. 0, or ENOMEM when RLIMIT_DATA or the charge refuses. */
 static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint64_t pages)
 {
     VsVmFlags old = vs_vma(vad)->vm_flags;
     if (*flags & VS_VM_WRITE) {
+        /* A range turning into data must fit RLIMIT_DATA, unless it was data already. */
+        if (!vs_may_expand_data(process, *flags, pages) && vs_may_expand_data(process, old, pages))
+            return VS_ENOMEM;
         if (!(old & (VS_VM_ACCOUNT | VS_VM_WRITE | VS_VM_SHARED | VS_VM_NORESERVE))) {
             if (!vs_vm_enough_memory(process->system, pages))
                 return VS_ENOMEM;

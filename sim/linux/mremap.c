@@ -341,6 +341,9 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
      * tail wherever it runs, as munmap would (measured on 6.18). */
     if (old_last > vad->ending_vpn && !shrink)
         return fail(thread, VS_EFAULT);
+    if (new_pages > old_pages &&
+        !vs_may_expand_data(process, vs_vma(vad)->vm_flags, new_pages - old_pages))
+        return fail(thread, VS_ENOMEM); /* resize_is_valid: RLIMIT_DATA (datalimit.c) */
     if (old_pages >= new_pages && !(flags & VS_MREMAP_DONTUNMAP)) {
         if (old_pages > new_pages && (error = vs_do_munmap(process, old_vpn + new_pages, old_last)))
             return fail(thread, error);

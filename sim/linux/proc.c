@@ -187,6 +187,8 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     name_of(file, out->name, sizeof out->name);
     if (!file && vs_vma_is_initial_heap(process, vad))
         vs_text_append(out->name, sizeof out->name, "[heap]");
+    else if (!file && vs_vma_is_initial_stack(vad))
+        vs_text_append(out->name, sizeof out->name, "[stack]");
     for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn++) {
         vpn = vs_pt_next_present(process, vpn, vad->ending_vpn);
         if (vpn > vad->ending_vpn || vpn == 0)

@@ -16,7 +16,19 @@
  * VM_GROWSDOWN VMA as taken (vm_start_gap); MAP_FIXED does not.
  *
  * RLIMIT_STACK is Linux's default soft limit, 8 MB (_STK_LIM); the POSIX agent sets its own to
- * that, so the kernel it runs on agrees.
+ * that, so the kernel it runs on agrees. stack_guard_gap is a boot parameter (stack_guard_gap=
+ * pages); the model keeps its default, and the POSIX agent measures its kernel's.
+ *
+ * The main thread's stack is the one VM_GROWSDOWN VMA every program starts with: execve builds it
+ * (fs/exec.c setup_arg_pages) over the pages holding the arguments, the environment and the
+ * auxiliary vector, then extends it by stack_expand, 128 KB, below them. The model loads no
+ * program, and runs with randomisation off, so every process the scenario runner makes gets the
+ * same stack (vs_linux_exec_stack): [VS_LINUX_STACK_TOP - 132 KB, VS_LINUX_STACK_TOP), rw-p, the
+ * one page of a small program's arguments written, as `env -i setarch -R` gives /bin/cat on
+ * x86-64 (measured on 6.18: 7ffffffde000-7ffffffff000, VmFlags "rd wr mr mw me gd ac"). maps
+ * names it [stack] because it holds mm->start_stack, VS_LINUX_START_STACK (the kernel adds a
+ * random offset below the top otherwise, which is why the POSIX agent compares stacks relative to
+ * their ends). It grows by the rules above, fork copies it, and it never shrinks.
  */
 #include "linux.h"
 
@@ -89,4 +101,34 @@ bool vs_vma_clear_of_gaps(const VsProcess *process, uint64_t start_vpn, uint64_t
     (void)start_vpn;
     const VsVad *next = vs_vad_find_above(&process->vad_root, end_vpn);
     return !next || end_vpn < vs_vma_start_gap(next);
+}
+
+/* The main thread's stack as execve leaves it (setup_arg_pages: the argument page, then
+ * stack_expand below it, VM_STACK_FLAGS: VM_GROWSDOWN and VM_ACCOUNT besides rw-p), its top page
+ * written as the arguments were. 0, or an errno: EEXIST where the process has something mapped
+ * there already, ENOMEM when out of memory. */
+int vs_linux_exec_stack(VsThread *thread)
+{
+    if (!vs_linux_call(thread))
+        return VS_ENOSYS;
+    VsProcess *process = thread->process;
+    uint64_t start_vpn = vs_vpn(VS_LINUX_STACK_TOP - VS_LINUX_STACK_INITIAL);
+    uint64_t end_vpn = vs_vpn(VS_LINUX_STACK_TOP) - 1;
+    const VsVad *above = vs_vad_find_above(&process->vad_root, start_vpn - 1);
+    if (above && above->starting_vpn <= end_vpn)
+        return VS_EEXIST;
+    VsVmFlags vm_flags =
+        VS_VM_READ | VS_VM_WRITE | VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC | VS_VM_GROWSDOWN;
+    int error = vs_map_anonymous(thread, start_vpn, end_vpn - start_vpn + 1, vm_flags);
+    if (error)
+        return error;
+    return NT_SUCCESS(vs_memory_write(thread, VS_LINUX_START_STACK, 0)) ? 0 : VS_ENOMEM;
+}
+
+/* Whether maps names the VMA [stack]: anonymous, holding mm->start_stack (vma_is_initial_stack). */
+bool vs_vma_is_initial_stack(const VsVad *vad)
+{
+    uint64_t start = vs_vpn_address(vad->starting_vpn);
+    uint64_t end = vs_vpn_address((uint64_t)vad->ending_vpn + 1);
+    return vs_vma_is_anonymous(vad) && start <= VS_LINUX_START_STACK && end >= VS_LINUX_START_STACK;
 }

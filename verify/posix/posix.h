@@ -49,6 +49,7 @@ typedef struct VsPosixMachine {
     char kernel[24];          /* its kernel's release: "6.18.44" */
     uint64_t start_brk;       /* its start_brk, randomised: the model's VS_LINUX_START_BRK (0 if
                                * the agent refuses brk) */
+    uint64_t stack_end;       /* its [stack]'s end, randomised: the model's VS_LINUX_STACK_TOP */
 } VsPosixMachine;
 
 typedef struct VsPosixSession {

@@ -37,12 +37,19 @@ enum {
     HELLO_SWAP,
     HELLO_LIMITED,
     HELLO_START_BRK,
+    HELLO_STACK_END,
+    HELLO_STACK_GUARD_GAP,
+    HELLO_IGNORE_RLIMIT_DATA,
     HELLO_WORDS
 };
 #define POSIX_PROTOCOL 5
 /* The break's room either side of start_brk that is translated relative to it (the agent keeps
  * 1 GiB above it for the heap; below, only brk's refused arguments). */
 #define BRK_REACH ((uint64_t)1 << 30)
+/* The room below the main thread's stack's end that is translated relative to it (the agent's
+ * STACK_REACH: RLIMIT_STACK, the guard gap and more below them). */
+#define STACK_REACH ((uint64_t)64 << 20)
+#define STACK_GUARD_GAP ((uint64_t)1 << 20) /* stack_guard_gap's default, the model's */
 #define LIMITED_STACK 8u /* the agent's LIMIT_STACK: RLIMIT_STACK is not the model's 8 MB */
 #define PMD_BYTES (2u << 20)
 /* The oldest Linux whose behaviour the model's rules all describe: 6.17 (remap_move; the rest
@@ -76,6 +83,16 @@ static char *unknown_machine(const guint64 *a)
         return g_strdup_printf("vm.max_map_count is %" G_GUINT64_FORMAT "; the model's is %u, "
                                "the default",
                                a[HELLO_MAX_MAP_COUNT], VS_MAX_MAP_COUNT);
+    if (!a[HELLO_STACK_END])
+        return g_strdup("the agent's main-thread stack could not be made the size execve gives a "
+                        "small program (132 KB), the model's, or something lies below it");
+    if (a[HELLO_STACK_GUARD_GAP] != STACK_GUARD_GAP)
+        return g_strdup_printf("its stack_guard_gap is %" G_GUINT64_FORMAT " KB (0: more than "
+                               "32 MB); the model's is 1 MB, the default",
+                               a[HELLO_STACK_GUARD_GAP] >> 10);
+    if (a[HELLO_IGNORE_RLIMIT_DATA])
+        return g_strdup("its kernel lets data mappings past RLIMIT_DATA through (booted with "
+                        "ignore_rlimit_data); the model enforces the limit, the default");
     for (guint i = 0; i < G_N_ELEMENTS(limits); i++)
         if (a[HELLO_LIMITED] & (1u << i))
             return g_strdup_printf("the agent may not lift its %s, which the model does not "
@@ -128,6 +145,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     const guint64 *a = (const guint64 *)hello->data;
     *real_base = a[HELLO_ARENA];
     machine->start_brk = a[HELLO_START_BRK];
+    machine->stack_end = a[HELLO_STACK_END];
     machine->readahead_bytes = MIN(a[HELLO_READAHEAD], (1u << 30) / VS_PAGE_SIZE) * VS_PAGE_SIZE;
     machine->arena_bytes = a[HELLO_ARENA_SIZE];
     machine->file_align = a[HELLO_FILE_ALIGN];
@@ -148,12 +166,20 @@ static bool near_break(uint64_t start, uint64_t address)
     return start && address + BRK_REACH > start && address < start + BRK_REACH;
 }
 
+/* Whether address lies in the STACK_REACH below a stack's end, or is the end. */
+static bool near_stack(uint64_t end, uint64_t address)
+{
+    return end && address + STACK_REACH > end && address <= end;
+}
+
 uint64_t vs_posix_to_real(const VsPosixSession *s, uint64_t model)
 {
     if (model == 0 || model == VS_MAP_FAILED)
         return model;
     if (s->machine.start_brk && near_break(VS_LINUX_START_BRK, model))
         return model - VS_LINUX_START_BRK + s->machine.start_brk;
+    if (s->machine.stack_end && near_stack(VS_LINUX_STACK_TOP, model))
+        return model - VS_LINUX_STACK_TOP + s->machine.stack_end;
     return model - s->model_base + s->real_base;
 }
 
@@ -163,6 +189,8 @@ uint64_t vs_posix_to_model(const VsPosixSession *s, uint64_t real)
         return real;
     if (near_break(s->machine.start_brk, real))
         return real - s->machine.start_brk + VS_LINUX_START_BRK;
+    if (near_stack(s->machine.stack_end, real))
+        return real - s->machine.stack_end + VS_LINUX_STACK_TOP;
     return real - s->real_base + s->model_base;
 }
 

@@ -69,6 +69,7 @@
     XX(MCL_CURRENT, 1u)                                                                            \
     XX(MCL_FUTURE, 2u)                                                                             \
     XX(MCL_ONFAULT, 4u)                                                                            \
+    XX(RLIMIT_DATA, 2u)                                                                            \
     XX(RLIMIT_MEMLOCK, 8u)                                                                         \
     XX(MS_ASYNC, 1u)                                                                               \
     XX(MS_INVALIDATE, 2u)                                                                          \
@@ -136,6 +137,13 @@ bool vs_is_linux(const VsSystem *system);
 /* mm->start_brk of every Linux process: where the break starts, the page after a small PIE's bss
  * as x86-64 loads it with randomisation off (setarch -R); brk.c. */
 #define VS_LINUX_START_BRK 0x55555555B000ull
+/* The main thread's stack as execve leaves it with randomisation off (stack.c): it ends at
+ * VS_LINUX_STACK_TOP (STACK_TOP, TASK_SIZE less the guard page above) and is
+ * VS_LINUX_STACK_INITIAL long (a page of arguments and stack_expand's 128 KB); mm->start_stack,
+ * where argc sits, is VS_LINUX_START_STACK, in its top page. */
+#define VS_LINUX_STACK_TOP 0x7FFFFFFFF000ull
+#define VS_LINUX_STACK_INITIAL 0x21000ull
+#define VS_LINUX_START_STACK 0x7FFFFFFFEE20ull
 
 /* The calls. Each returns what the C library call returns: an address or VS_MAP_FAILED, 0 or -1, a
  * descriptor or -1; on failure errno (vs_errno) says why. A NULL vector or name is a bad pointer
@@ -153,9 +161,10 @@ int vs_msync(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags
 int vs_mincore(VsThread *thread, uint64_t address, uint64_t length, uint8_t *vec,
                uint64_t vec_length);
 /* mlock.c: locking pages in memory. mlock2's flags are 0 or MLOCK_ONFAULT, mlockall's MCL_*.
- * setrlimit takes RLIMIT_MEMLOCK only (the one limit the model keeps per process) and sets its
- * soft limit in bytes (RLIM_INFINITY: none); the hard limit stays RLIM_INFINITY. A process starts
- * without a limit, as the POSIX agent runs, and without CAP_IPC_LOCK, which the agent drops. */
+ * setrlimit takes RLIMIT_MEMLOCK and RLIMIT_DATA (the limits the model keeps per process:
+ * datalimit.c for the second) and sets the soft limit in bytes (RLIM_INFINITY: none); the hard
+ * limit stays RLIM_INFINITY. A process starts without limits, as the POSIX agent runs, and without
+ * CAP_IPC_LOCK, which the agent drops. */
 int vs_mlock(VsThread *thread, uint64_t address, uint64_t length);
 int vs_mlock2(VsThread *thread, uint64_t address, uint64_t length, uint32_t flags);
 int vs_munlock(VsThread *thread, uint64_t address, uint64_t length);
@@ -168,6 +177,10 @@ uint64_t vs_brk(VsThread *thread, uint64_t address);
 uint64_t vs_sbrk(VsThread *thread, int64_t increment);
 uint64_t vs_start_brk(const VsProcess *process);
 uint64_t vs_current_brk(const VsProcess *process);
+/* stack.c: gives the thread's process the main thread's stack execve makes, [stack]: 0, or EEXIST
+ * when something is mapped there, ENOMEM. The scenario runner does it for every Linux process it
+ * makes; a process vs_process_create made has none until then. */
+int vs_linux_exec_stack(VsThread *thread);
 /* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
  * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
 int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);
@@ -238,8 +251,9 @@ bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out);
 /* The same as a scenario reads it, in the thread's process: 0, or -1 with errno ENOENT when no VMA
  * holds address (as reading smaps finds no such entry). */
 int vs_smaps(VsThread *thread, uint64_t address, VsSmaps *out);
-/* RLIMIT_MEMLOCK's soft limit in bytes (VS_RLIM_INFINITY: none). */
+/* RLIMIT_MEMLOCK's and RLIMIT_DATA's soft limits in bytes (VS_RLIM_INFINITY: none). */
 uint64_t vs_rlimit_memlock(const VsProcess *process);
+uint64_t vs_rlimit_data(const VsProcess *process);
 /* The process's VmLck (/proc/PID/status): pages of its VM_LOCKED VMAs, in kB. */
 uint64_t vs_locked_vm_kb(const VsProcess *process);
 

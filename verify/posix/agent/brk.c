@@ -41,44 +41,11 @@ void brk_keep_malloc_off(void)
     free(first);
 }
 
-/* start_brk from /proc/self/stat (the fields after the command's closing parenthesis start at
- * the third); 0 if it cannot be read. */
-static uint64_t read_start_brk(void)
-{
-    char text[2048];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-    if (fd >= 0)
-        close(fd);
-    if (got <= 0)
-        return 0;
-    text[got] = '\0';
-    char *at = strrchr(text, ')');
-    for (int field = 2; at && field < START_BRK_FIELD; field++)
-        at = strchr(at + 1, ' ');
-    unsigned long long value = 0;
-    return at && sscanf(at + 1, "%llu", &value) == 1 ? value : 0;
-}
-
-/* Whether no mapping of the process overlaps [start, end). */
-static int window_free(uint64_t start, uint64_t end)
-{
-    MapsReader m;
-    MapsLine l;
-    if (!maps_open(&m))
-        return 0;
-    int free = 1;
-    while (free && maps_next(&m, &l))
-        free = l.end <= start || l.start >= end;
-    maps_close(&m);
-    return free;
-}
-
 int brk_take_window(void)
 {
-    uint64_t start = read_start_brk();
-    if (!start || (uint64_t)(uintptr_t)sbrk(0) != start ||
-        !window_free(start, start + BRK_WINDOW) || !set_add(&owned, start, start + BRK_WINDOW))
+    uint64_t start = proc_stat_field(START_BRK_FIELD);
+    if (!start || (uint64_t)(uintptr_t)sbrk(0) != start || !maps_free(start, start + BRK_WINDOW) ||
+        !set_add(&owned, start, start + BRK_WINDOW))
         return 0;
     scenario_start_brk = start;
     return 1;
@@ -100,11 +67,22 @@ static int brk_allowed(uint64_t address, const char *name)
     return 1;
 }
 
+/* Under the scenario's RLIMIT_DATA (the real limit set for it first): refused where the agent's
+ * own data segment would make the kernel answer otherwise than for the model's process. */
+static int data_limit_comparable(uint64_t now, uint64_t wanted, const char *name)
+{
+    if (datalimit_prepare_brk(scenario_start_brk, now, wanted))
+        return 1;
+    refuse("a break RLIMIT_DATA decides with the agent's own data segment counted: ", name);
+    return 0;
+}
+
 /* brk ADDR: the raw call's answer, the break after it (glibc's brk keeps it in __curbrk, which
  * sbrk(0) returns); never an errno. */
 void do_brk(const AgentRequest *r)
 {
-    if (!brk_allowed(r->v[0], "brk"))
+    if (!brk_allowed(r->v[0], "brk") ||
+        !data_limit_comparable((uint64_t)(uintptr_t)sbrk(0), r->v[0], "brk"))
         return;
     brk(P(r->v[0]));
     answer_result((long)(uintptr_t)sbrk(0), 0);
@@ -116,7 +94,9 @@ void do_sbrk(const AgentRequest *r)
     int64_t increment = (int64_t)r->v[0];
     uint64_t now = (uint64_t)(uintptr_t)sbrk(0);
     uint64_t wanted = now + (uint64_t)increment; /* wrapping is sbrk's to refuse */
-    if (!brk_allowed(increment > 0 && wanted > now ? wanted : 0, "sbrk"))
+    int wraps = increment > 0 ? wanted < now : wanted > now;
+    if (!brk_allowed(increment > 0 && wanted > now ? wanted : 0, "sbrk") ||
+        (increment && !wraps && !data_limit_comparable(now, wanted, "sbrk")))
         return;
     void *old = sbrk((intptr_t)increment);
     answer_result(old == (void *)-1 ? -1 : (long)(uintptr_t)old, old == (void *)-1 ? errno : 0);

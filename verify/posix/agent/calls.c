@@ -25,7 +25,9 @@
  * (its tests aim at it to prove it is refused), the file system's facts, then the machine's:
  * execute-only memory, the kernel's release, the placement of anonymous memory and of shmem,
  * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force; last
- * start_brk, where the scenario's break starts (0: brk is refused). */
+ * start_brk, where the scenario's break starts (0: brk is refused); the end of the main thread's
+ * stack (0: it is not the scenario's) and stack_guard_gap as measured; whether RLIMIT_DATA is
+ * ignored (1) or enforced. */
 static void do_hello(const AgentRequest *r)
 {
     (void)r;
@@ -40,7 +42,8 @@ static void do_hello(const AgentRequest *r)
     answer_more(file_system.max_bytes);
     const uint64_t facts[] = {machine.execute_only, machine.kernel,     machine.anon_align,
                               machine.shmem_align,  machine.overcommit, machine.max_map_count,
-                              machine.swap_bytes,   machine.limited,    scenario_start_brk};
+                              machine.swap_bytes,   machine.limited,    scenario_start_brk,
+                              scenario_stack_end,   stack_guard_gap,    ignore_rlimit_data};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         answer_more(facts[i]);
     answer_end();
@@ -91,6 +94,7 @@ static void do_mmap(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
     locks_prepare();
+    datalimit_prepare();
     int fixed = (v[3] & MAP_FIXED) || (v[3] & MAP_FIXED_NOREPLACE);
     if (fixed && !inside_owned(v[0], v[1])) {
         refuse("a fixed mapping outside the scenario's memory: ", "mmap");
@@ -226,6 +230,7 @@ static void do_mremap(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
     locks_prepare();
+    datalimit_prepare();
     Exposure e = {0};
     if (!check_range(r, "mremap"))
         return;
@@ -283,7 +288,8 @@ static void do_walk(const AgentRequest *r)
     answer_start(0, ok ? 0 : errno);
     while (ok && maps_next(&m, &l)) {
         if (arena_is_piece(&l) || l.end <= from || l.start >= to ||
-            !(inside_owned(MAX(l.start, from), 1) || inside_owned(MIN(l.end, to) - 1, 1)))
+            (!(inside_owned(MAX(l.start, from), 1) || inside_owned(MIN(l.end, to) - 1, 1)) &&
+             !stack_is_scenarios(&l)))
             continue;
         answer_more(l.start), answer_more(l.end);
         answer_more(l.perms[0] == 'r'), answer_more(l.perms[1] == 'w');
@@ -335,7 +341,11 @@ static void do_close(const AgentRequest *r)
     answer_call(agent_fd((int)r->v[0]) ? (errno = EBADF, -1) : close((int)r->v[0]));
 }
 
-static void do_mprotect(const AgentRequest *r) { do_range_call(r, "mprotect", call_mprotect); }
+static void do_mprotect(const AgentRequest *r)
+{
+    datalimit_prepare();
+    do_range_call(r, "mprotect", call_mprotect);
+}
 static void do_msync(const AgentRequest *r) { do_range_call(r, "msync", call_msync); }
 
 static void do_getpid(const AgentRequest *r)

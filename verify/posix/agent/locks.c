@@ -64,35 +64,13 @@ static long long counter(const char *text, const char *name)
     return strtoll(text + n + 1, NULL, 10);
 }
 
-/* Whether a VmFlags line holds the two letters flag. */
-static int has_flag(const char *text, const char *flag)
+/* Whether a VMA is VM_LOCKED and outside the scenario's memory: the agent's own locked memory. */
+static int own_locked_vma(const MapsLine *vma, const char *vm_flags)
 {
-    if (strncmp(text, "VmFlags:", 8) != 0)
-        return 0;
-    for (const char *p = text + 8; (p = strstr(p, flag)); p += 2)
-        if (p[-1] == ' ' && (p[2] == ' ' || p[2] == 0))
-            return 1;
-    return 0;
+    return smaps_has_flag(vm_flags, "lo") && !inside_owned(vma->start, 1);
 }
 
-/* Bytes of VM_LOCKED VMAs outside the scenario's memory: the agent's own locked memory. */
-static uint64_t own_locked(void)
-{
-    MapsReader m;
-    MapsLine l, vma = {0};
-    int is_vma;
-    uint64_t bytes = 0;
-    if (!smaps_open(&m))
-        return 0;
-    for (const char *text; (text = maps_next_text(&m, &l, &is_vma));) {
-        if (is_vma)
-            vma = l;
-        else if (has_flag(text, "lo") && !inside_owned(vma.start, 1))
-            bytes += vma.end - vma.start;
-    }
-    maps_close(&m);
-    return bytes;
-}
+static uint64_t own_locked(void) { return smaps_bytes(own_locked_vma); }
 
 /* Puts CAP_IPC_LOCK in the effective set (on) or takes it out, as far as it is permitted. */
 static void ipc_lock(int on)
@@ -189,11 +167,20 @@ static void do_munlockall(const AgentRequest *r)
     answer_result(result, error);
 }
 
-/* setrlimit RESOURCE LIMIT: RLIMIT_MEMLOCK's soft limit, the only limit the model keeps. */
+/* setrlimit RESOURCE LIMIT: RLIMIT_MEMLOCK's soft limit, or RLIMIT_DATA's (datalimit.c), the
+ * limits the model keeps. */
 static void do_setrlimit(const AgentRequest *r)
 {
+    if (r->v[0] == RLIMIT_DATA) {
+        if (datalimit_set(r->v[1]))
+            answer_result(0, 0);
+        else
+            refuse("a limit the agent's hard RLIMIT_DATA cannot hold: ", "setrlimit");
+        return;
+    }
     if (r->v[0] != RLIMIT_MEMLOCK) {
-        refuse("a limit other than RLIMIT_MEMLOCK (the model keeps no other): ", "setrlimit");
+        refuse("a limit other than RLIMIT_MEMLOCK and RLIMIT_DATA (the model keeps no other): ",
+               "setrlimit");
         return;
     }
     if (r->v[1] != RLIM_INFINITY && future_locked) {
@@ -246,8 +233,8 @@ static void do_smaps(const AgentRequest *r)
             if (counter(text, names[i]) >= 0)
                 values[i] = (uint64_t)counter(text, names[i]);
         if (inside && strncmp(text, "VmFlags:", 8) == 0)
-            values[7] = has_flag(text, "lo"), values[8] = has_flag(text, "lf"),
-            values[9] = has_flag(text, "sl");
+            values[7] = smaps_has_flag(text, "lo"), values[8] = smaps_has_flag(text, "lf"),
+            values[9] = smaps_has_flag(text, "sl");
     }
     maps_close(&m);
     answer_start(found ? 0 : (uint64_t)-1, found ? 0 : ENOENT);

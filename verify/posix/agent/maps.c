@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,4 +106,68 @@ void maps_close(MapsReader *m)
     if (m->fd >= 0)
         close(m->fd);
     m->fd = -1;
+}
+
+int maps_free(uint64_t start, uint64_t end)
+{
+    MapsReader m;
+    MapsLine l;
+    if (!maps_open(&m))
+        return 0;
+    int free = 1;
+    while (free && maps_next(&m, &l))
+        free = l.end <= start || l.start >= end;
+    maps_close(&m);
+    return free;
+}
+
+int proc_read(const char *path, char *text, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd < 0 ? -1 : read(fd, text, size - 1);
+    if (fd >= 0)
+        close(fd);
+    if (got <= 0)
+        return 0;
+    text[got] = '\0';
+    return 1;
+}
+
+uint64_t proc_stat_field(int field)
+{
+    char text[2048];
+    if (!proc_read("/proc/self/stat", text, sizeof text))
+        return 0;
+    char *at = strrchr(text, ')'); /* the fields after the command's parenthesis start at 3 */
+    for (int f = 2; at && f < field; f++)
+        at = strchr(at + 1, ' ');
+    return at ? strtoull(at + 1, NULL, 10) : 0;
+}
+
+int smaps_has_flag(const char *text, const char *flag)
+{
+    if (strncmp(text, "VmFlags:", 8) != 0)
+        return 0;
+    for (const char *p = text + 8; (p = strstr(p, flag)); p += 2)
+        if (p[-1] == ' ' && (p[2] == ' ' || p[2] == 0))
+            return 1;
+    return 0;
+}
+
+uint64_t smaps_bytes(int (*counts)(const MapsLine *vma, const char *vm_flags))
+{
+    MapsReader m;
+    MapsLine l, vma = {0};
+    int is_vma;
+    uint64_t bytes = 0;
+    if (!smaps_open(&m))
+        return 0;
+    for (const char *text; (text = maps_next_text(&m, &l, &is_vma));) {
+        if (is_vma)
+            vma = l;
+        else if (strncmp(text, "VmFlags:", 8) == 0 && counts(&vma, text))
+            bytes += vma.end - vma.start;
+    }
+    maps_close(&m);
+    return bytes;
 }

@@ -34,5 +34,15 @@ int smaps_open(MapsReader *m);
  * at the end or on a read error. *vma is set when it is a VMA's maps line, parsed into l. */
 const char *maps_next_text(MapsReader *m, MapsLine *l, int *vma);
 void maps_close(MapsReader *m);
+/* Whether no mapping of the process overlaps [start, end) (0 also when maps cannot be read). */
+int maps_free(uint64_t start, uint64_t end);
+/* Whether a smaps VmFlags line holds the two letters flag ("lo", "wr"). */
+int smaps_has_flag(const char *text, const char *flag);
+/* The bytes of the VMAs counts accepts, given each VMA's maps line and VmFlags line. */
+uint64_t smaps_bytes(int (*counts)(const MapsLine *vma, const char *vm_flags));
+/* A /proc file's text into text (size bytes with its terminating NUL): 1, or 0 if unread. */
+int proc_read(const char *path, char *text, size_t size);
+/* Field field (from 1, as proc_pid_stat(5) numbers them) of /proc/self/stat; 0 if unread. */
+uint64_t proc_stat_field(int field);
 
 #endif

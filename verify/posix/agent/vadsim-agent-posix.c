@@ -371,7 +371,9 @@ static void agent_start(void)
         rmdir(file_dir);
         exit(2);
     }
-    brk_take_window(); /* last: nothing of the agent's may be mapped in it afterwards */
+    brk_take_window();   /* nothing of the agent's may be mapped in it afterwards */
+    datalimit_measure(); /* its probe lands below the arena, and is gone again */
+    stack_take();        /* last: its probes land below the arena, and are gone again */
 }
 
 int main(void)

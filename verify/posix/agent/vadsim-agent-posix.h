@@ -9,6 +9,8 @@
  *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps,
  *                          process_vm_readv/writev
  *   brk.c                  the program break: malloc kept off it, brk and sbrk
+ *   stack.c                the main thread's stack: made the model's size, its room taken
+ *   datalimit.c            the scenario's RLIMIT_DATA, with the agent's own data counted in
  */
 #ifndef VS_POSIX_AGENT_H
 #define VS_POSIX_AGENT_H
@@ -18,6 +20,7 @@
 
 #include "filesystem.h"
 #include "machine.h"
+#include "maps.h"
 #include "protocol.h"
 #include "rangeset.h"
 
@@ -106,6 +109,31 @@ void brk_keep_malloc_off(void);
 int brk_take_window(void);
 void do_brk(const AgentRequest *r);
 void do_sbrk(const AgentRequest *r);
+
+/* ---- datalimit.c ---- */
+/* setrlimit(RLIMIT_DATA): the scenario's soft limit; 0 if the hard limit cannot hold it with the
+ * agent's own data. */
+int datalimit_set(uint64_t limit);
+/* Sets the real soft limit for the scenario's before a call it decides. */
+void datalimit_prepare(void);
+/* The same before brk from now to wanted (datalimit.c); 0 where the kernel's answer could differ
+ * from the one the model's process would get: refuse it. */
+int datalimit_prepare_brk(uint64_t start_brk, uint64_t now, uint64_t wanted);
+/* At start: whether a data mapping past the limit is let through (the boot parameter
+ * ignore_rlimit_data), into ignore_rlimit_data. */
+extern uint64_t ignore_rlimit_data;
+void datalimit_measure(void);
+
+/* ---- stack.c ---- */
+#define STACK_REACH (64ull << 20)   /* the room below the stack's end that is the scenario's */
+extern uint64_t scenario_stack_end; /* the real [stack]'s end, 0 if it is not the scenario's */
+extern uint64_t stack_guard_gap;    /* stack_guard_gap as measured, in bytes (0: unknown) */
+/* At the end of start-up: the stack made the model's initial size, the room below it taken for
+ * the scenario, the guard gap measured; 0 if the stack cannot be the scenario's. */
+int stack_take(void);
+/* Whether a maps line is the scenario's main-thread stack (reported though it starts above the
+ * scenario's room). */
+int stack_is_scenarios(const MapsLine *l);
 
 /* ---- children.c ---- */
 

@@ -165,7 +165,8 @@ static const char *unsupported_system(const VsScript *script, const VsBackend *b
             system = stmt->text;
         /* An agent's process is the agent's image: only the first one may be said to be made
          * from an image, and the scenario says which (the agent's own, host_file "@agent"). */
-        if (stmt->kind == VS_STMT_PROCESS && stmt->option_count && strcmp(stmt->text, "main") != 0)
+        if (stmt->kind == VS_STMT_PROCESS && vs_stmt_option_word(stmt, "image") &&
+            strcmp(stmt->text, "main") != 0)
             return "a process made from an image (process NAME image=...) other than main: "
                    "the real system's processes are the agent's own image";
     }

@@ -366,6 +366,13 @@ static void narrate_pages_reset(const VsRunner *runner, const VsEvent *e, GStrin
                          "whose frame is taken reads zeros");
 }
 
+static bool section_large(const VsSection *section)
+{
+    VsSectionInfo info;
+    vs_section_info(section, &info);
+    return info.large_pages;
+}
+
 static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (linux_system(runner)) {
@@ -390,6 +397,12 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
     else if (e->mapped_file)
         g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
                              "no commit is charged (the file backs the pages)");
+    else if (e->pages && section && section_large(section))
+        g_string_append_printf(out,
+                               "SEC_COMMIT|SEC_LARGE_PAGES: all %" G_GUINT64_FORMAT
+                               " pages of commit charged to the system now, and every page "
+                               "resident in the large pages above",
+                               e->pages);
     else if (e->pages)
         g_string_append_printf(out,
                                "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
@@ -425,12 +438,15 @@ static void narrate_view_mapped(const VsRunner *runner, const VsEvent *e, GStrin
     char protect[96];
     vs_words_protection(runner, e->protection, protect, sizeof protect);
     append_range(out, e->vpn_start, e->vpn_end);
+    const VsSection *section = vs_section_lookup(runner->system, e->section);
     g_string_append_printf(out,
                            " now maps section %u from its page %" G_GUINT64_FORMAT
-                           " as %s: a %s that points at the section; no page is touched "
-                           "yet",
-                           e->section, e->slot, protect, vs_words_vad(runner));
-    const VsSection *section = vs_section_lookup(runner->system, e->section);
+                           " as %s: a %s that points at the section; %s",
+                           e->section, e->slot, protect, vs_words_vad(runner),
+                           section && section_large(section)
+                               ? "each 2 MB is one PDE over the section's large page, so "
+                                 "nothing will fault here"
+                               : "no page is touched yet");
     VsImageInfo image;
     if (section && vs_section_image_info(section, &image))
         g_string_append_printf(
@@ -551,6 +567,18 @@ static void narrate_placeholder_restored(const VsRunner *runner, const VsEvent *
 
 static void narrate_large_page_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
 {
+    if (e->section) {
+        g_string_append_printf(out,
+                               "pages %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                               " of section %u are one large page: frames 0x%" G_GINT64_MODIFIER
+                               "X-0x%" G_GINT64_MODIFIER
+                               "X, physically contiguous from a %" G_GUINT64_FORMAT
+                               " MB boundary, zeroed and resident for the section's life; "
+                               "each view maps them with one PDE",
+                               e->vpn_start, e->vpn_end, e->section, e->frame,
+                               e->frame + e->pages - 1, e->pages * 4 / 1024);
+        return;
+    }
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(out,
                            " is one large page: its PDE maps frames 0x%" G_GINT64_MODIFIER
@@ -577,7 +605,12 @@ static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEven
                            "no run of %" G_GUINT64_FORMAT
                            " free frames starting on a %" G_GUINT64_FORMAT " MB boundary for ",
                            e->pages, e->pages * 4 / 1024);
-    append_range(out, e->vpn_start, e->vpn_end);
+    if (e->section)
+        g_string_append_printf(out,
+                               "pages %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " of section %u",
+                               e->vpn_start, e->vpn_end, e->section);
+    else
+        append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(out,
                            ", even with every working set emptied: the longest row of free frames "
                            "is %" G_GUINT64_FORMAT " from frame 0x%" G_GINT64_MODIFIER

@@ -355,17 +355,28 @@ static void check_large_pde(Checker *c, const VsProcess *process, uint64_t vpn, 
              vs_vpn_address(vpn));
         return;
     }
+    bool view = vs_vad_is_view(vad);
     for (uint64_t i = 0; i < span; i++) {
         const VsPfn *pfn = &db->frames[first + i];
-        if (pfn->location != VS_PAGE_ACTIVE || pfn->flags != VS_PFN_LARGE_PAGE ||
-            pfn->pid != process->pid || pfn->vpn != vpn + i || pfn->share_count != 1) {
+        /* A view's large page is its section's (pid: the section, vpn: the page's index), shared
+         * by every view mapping it; a private one is the process's own. */
+        bool ok = view ? pfn->flags == (VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE) &&
+                             pfn->pid == vs_mapped_vad(vad)->section->id &&
+                             pfn->vpn == vs_view_prototype_index(vad, vpn) + i
+                       : pfn->flags == VS_PFN_LARGE_PAGE && pfn->pid == process->pid &&
+                             pfn->vpn == vpn + i && pfn->share_count == 1;
+        if (pfn->location != VS_PAGE_ACTIVE || !ok) {
             fail(c, process, "large-page frame's PFN entry names another page",
                  vs_vpn_address(vpn + i));
             return;
         }
+        if (view && c->mappings)
+            c->mappings[first + i]++;
     }
-    c->large_frames += span;
-    c->large_process += span;
+    if (!view) {
+        c->large_frames += span;
+        c->large_process += span;
+    }
 }
 
 /* Large-page memory is all mapped: every large-page VAD's pages are the process's large-page
@@ -374,7 +385,8 @@ static void check_large_pages(Checker *c, const VsProcess *process)
 {
     uint64_t pages = 0;
     for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad; vad = vs_vad_next(vad))
-        pages += vad->large_pages ? vad->ending_vpn - vad->starting_vpn + 1 : 0;
+        pages +=
+            vad->large_pages && !vs_vad_is_view(vad) ? vad->ending_vpn - vad->starting_vpn + 1 : 0;
     if (pages != process->large_pages || c->large_process != process->large_pages)
         fail(c, process, "large-page VADs, PDEs and frames differ", process->large_pages);
 }
@@ -617,6 +629,22 @@ static uint64_t image_committed_pages(const VsSection *section)
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
  * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
  * mapped by none; a page-file one owns its slot. */
+/* A SEC_LARGE_PAGES section's page: valid for the section's life in a large-page frame (its run
+ * aligned), shared by exactly the large PDEs of the views mapping it (none, maybe). */
+static void check_large_prototype(Checker *c, const VsProcess *first, const VsSection *section,
+                                  uint64_t index, uint64_t pte, uint64_t frame)
+{
+    const VsPfn *pfn = &first->system->pfn.frames[frame];
+    uint64_t span = vs_large_page_pages(first->system->layout);
+    c->shared_frames++;
+    if (!section->large_pages || !(pfn->flags & VS_PFN_LARGE_PAGE) ||
+        pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
+        pfn->reference_count != 1 || frame % span != index % span)
+        fail(c, first, "large-page section's page is not a resident frame of its run", index);
+    else if (c->mappings && c->mappings[frame] != pfn->share_count)
+        fail(c, first, "section frame's share count differs from the PTEs mapping it", frame);
+}
+
 static void check_prototype(Checker *c, const VsSystem *system, const VsProcess *first,
                             const VsSection *section, uint64_t index)
 {
@@ -638,6 +666,10 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
     const VsPfn *pfn = frame < db->never_used ? &db->frames[frame] : NULL;
     if (!pfn || !(pfn->flags & VS_PFN_PROTOTYPE) || pfn->pid != section->id || pfn->vpn != index) {
         fail(c, first, "prototype PTE's frame records another page", index);
+        return;
+    }
+    if (section->large_pages || (pfn->flags & VS_PFN_LARGE_PAGE)) {
+        check_large_prototype(c, first, section, index, pte, frame);
         return;
     }
     own_slot(c, first, vs_pte_pagefile_slot(pfn->original_pte), index);

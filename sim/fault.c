@@ -352,7 +352,7 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAcce
      * one made PAGE_NOACCESS or PAGE_GUARD (its choice: nothing documents those). */
     const VsPfn *target = &process->system->pfn.frames[vs_pte_frame(pte)];
     if ((target->flags & VS_PFN_LARGE_PAGE) &&
-        !vs_mm_accessible(vs_pte_mm_protection(target->original_pte))) {
+        !vs_mm_accessible((uint32_t)vs_valid_protection(process, vpn, pte))) {
         emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;
     }

@@ -309,6 +309,8 @@ typedef struct VsSection {
     VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
     struct VsImage *image;    /* SEC_IMAGE: the image's layout (image.c); NULL for data */
+    bool large_pages;         /* SEC_LARGE_PAGES (SegmentFlags.LargePages): every page resident in
+                               * runs of contiguous frames for the section's life (largepage.c) */
 } VsSection;
 
 /*
@@ -511,6 +513,12 @@ static inline uint64_t vs_large_page_pages(const VsLayout *layout)
 }
 VsStatus vs_large_pages_allocate(VsProcess *process, VsVad *vad);
 void vs_large_pages_free(VsProcess *process, VsVad *vad);
+VsStatus vs_large_pages_section(VsSystem *system, VsSection *section);
+void vs_large_pages_section_free(VsSystem *system, VsSection *section);
+bool vs_large_view_possible(const VsLayout *layout, uint64_t base, uint64_t offset, uint64_t size,
+                            uint32_t mm);
+VsStatus vs_large_pages_map_view(VsProcess *process, VsVad *vad);
+void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
 
 /* ---- Physical memory: the PFN database (models MMPFN and the page lists) --------------------- */
 

@@ -135,12 +135,10 @@ static void free_range(VsProcess *process, const VsVad *vad, uint64_t end_vpn)
     }
 }
 
-/* One large page for the page vpn starts: a run found (after emptying the working sets if need
- * be), claimed and mapped. STATUS_INSUFFICIENT_RESOURCES when no run is whole, or no frame is left
- * for a page table above the PDE. */
-static VsStatus map_one(VsProcess *process, uint64_t vpn, uint32_t mm, bool *emptied)
+/* A run for one large page, the working sets emptied first if none is whole yet (once per call:
+ * *emptied); VS_PFN_NONE, with *why completed and emitted, when there is none even then. */
+static uint64_t find_large_run(VsSystem *system, bool *emptied, VsEvent *why)
 {
-    VsSystem *system = process->system;
     uint64_t run_frames = vs_large_page_pages(system->layout);
     uint64_t first = find_run(&system->pfn, run_frames);
     if (first == VS_PFN_NONE && !*emptied) {
@@ -149,15 +147,25 @@ static VsStatus map_one(VsProcess *process, uint64_t vpn, uint32_t mm, bool *emp
         first = find_run(&system->pfn, run_frames);
     }
     if (first == VS_PFN_NONE) {
-        VsEvent event = {.kind = VS_EV_LARGE_PAGES_UNAVAILABLE,
-                         .pid = process->pid,
-                         .vpn_start = vpn,
-                         .vpn_end = vpn + run_frames - 1,
-                         .pages = run_frames};
-        describe_fragmentation(&system->pfn, &event);
-        vs_emit(system, &event);
-        return STATUS_INSUFFICIENT_RESOURCES;
+        why->kind = VS_EV_LARGE_PAGES_UNAVAILABLE;
+        why->pages = run_frames;
+        describe_fragmentation(&system->pfn, why);
+        vs_emit(system, why);
     }
+    return first;
+}
+
+/* One large page for the page vpn starts: a run found, claimed and mapped.
+ * STATUS_INSUFFICIENT_RESOURCES when no run is whole, or no frame is left for a page table above
+ * the PDE. */
+static VsStatus map_one(VsProcess *process, uint64_t vpn, uint32_t mm, bool *emptied)
+{
+    VsSystem *system = process->system;
+    uint64_t run_frames = vs_large_page_pages(system->layout);
+    VsEvent why = {.pid = process->pid, .vpn_start = vpn, .vpn_end = vpn + run_frames - 1};
+    uint64_t first = find_large_run(system, emptied, &why);
+    if (first == VS_PFN_NONE)
+        return STATUS_INSUFFICIENT_RESOURCES;
     LargeRun run = {first, run_frames};
     claim_run(process, vpn, run, mm);
     uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
@@ -197,4 +205,121 @@ VsStatus vs_large_pages_allocate(VsProcess *process, VsVad *vad)
 void vs_large_pages_free(VsProcess *process, VsVad *vad)
 {
     free_range(process, vad, vad->ending_vpn + 1);
+}
+
+/* ---- SEC_LARGE_PAGES sections and their views ------------------------------------------------ */
+
+/* Gives the section's first `pages` pages' frames back (a failed creation, or its deletion). */
+static void release_section_frames(VsSystem *system, VsSection *section, uint64_t pages)
+{
+    for (uint64_t index = 0; index < pages; index++) {
+        uint64_t frame = vs_pte_frame(vs_prototype_read(section, index));
+        vs_prototype_write(section, index, vs_prototype_initial(section));
+        vs_pfn_release(system, frame);
+    }
+}
+
+/* One large page's frames for the section's pages from index on: each a section page (its
+ * prototype PTE valid, naming it), shared by no view yet. */
+static void claim_section_run(VsSystem *system, VsSection *section, uint64_t index, uint64_t first)
+{
+    uint64_t run_frames = vs_large_page_pages(system->layout);
+    for (uint64_t i = 0; i < run_frames; i++) {
+        vs_pfn_claim(system, first + i);
+        VsPfn *pfn = &system->pfn.frames[first + i];
+        pfn->pid = section->id;
+        pfn->vpn = index + i;
+        pfn->original_pte = vs_pte_make_software(section->protection);
+        pfn->flags = VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE;
+        vs_prototype_write(section, index + i, vs_pte_make_valid(first + i, section->protection));
+    }
+    VsEvent event = {.kind = VS_EV_LARGE_PAGE_MAPPED,
+                     .section = section->id,
+                     .vpn_start = index,
+                     .vpn_end = index + run_frames - 1,
+                     .frame = first,
+                     .pages = run_frames};
+    vs_emit(system, &event);
+}
+
+/*
+ * A SEC_LARGE_PAGES section's pages, all resident at creation in runs of contiguous, aligned
+ * frames (WRK MiCreatePagingFileMap: MiAllocateLargeZeroPages, then the prototype PTEs made valid
+ * over the runs). They stay for the section's life, in no working set. The section is whole large
+ * pages. STATUS_INSUFFICIENT_RESOURCES (nothing kept) when a run cannot be had.
+ */
+VsStatus vs_large_pages_section(VsSystem *system, VsSection *section)
+{
+    uint64_t run_frames = vs_large_page_pages(system->layout);
+    if (!vs_prototype_prepare(section, 0, section->pages - 1))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    bool emptied = false;
+    for (uint64_t index = 0; index < section->pages; index += run_frames) {
+        VsEvent why = {
+            .section = section->id, .vpn_start = index, .vpn_end = index + run_frames - 1};
+        uint64_t first = find_large_run(system, &emptied, &why);
+        if (first == VS_PFN_NONE) {
+            release_section_frames(system, section, index);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        claim_section_run(system, section, index, first);
+    }
+    section->large_pages = true;
+    return STATUS_SUCCESS;
+}
+
+/* The section's frames go back to the free list as it is deleted (no view, no handle left). */
+void vs_large_pages_section_free(VsSystem *system, VsSection *section)
+{
+    release_section_frames(system, section, section->pages);
+}
+
+/* Whether a view of a SEC_LARGE_PAGES section can be mapped with large PDEs: an offset, size and
+ * base (0: to be found) on large-page boundaries, and a protection a PDE gives (not no-access,
+ * guard or copy-on-write: WRK's TryLargePages). */
+bool vs_large_view_possible(const VsLayout *layout, uint64_t base, uint64_t offset, uint64_t size,
+                            uint32_t mm)
+{
+    uint64_t large = vs_vpn_address(vs_large_page_pages(layout));
+    return offset % large == 0 && size % large == 0 && base % large == 0 && vs_mm_accessible(mm) &&
+           !vs_mm_is_copy_on_write(mm);
+}
+
+/* Unmaps one large page of a view (its PDE), giving its frames one share less. */
+static void unshare_run(VsProcess *process, uint64_t vpn)
+{
+    uint64_t first = vs_pte_frame(vs_pt_unmap_large(process, vpn));
+    for (uint64_t i = 0; i < vs_large_page_pages(process->system->layout); i++)
+        process->system->pfn.frames[first + i].share_count--;
+}
+
+/* Shares the view's large pages: one PDE per large page naming the section's run, each frame's
+ * share count one more (WRK MiMapLargePageSection). */
+VsStatus vs_large_pages_map_view(VsProcess *process, VsVad *vad)
+{
+    VsSystem *system = process->system;
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t run_frames = vs_large_page_pages(system->layout);
+    for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn += run_frames) {
+        uint64_t index = vs_view_prototype_index(vad, vpn);
+        uint64_t first = vs_pte_frame(vs_prototype_read(section, index));
+        uint64_t pde = vs_pte_make_valid(first, vad->protection) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
+        VsStatus status = vs_pt_map_large(process, vpn, pde);
+        if (!NT_SUCCESS(status)) {
+            for (uint64_t done = vad->starting_vpn; done < vpn; done += run_frames)
+                unshare_run(process, done);
+            return status;
+        }
+        for (uint64_t i = 0; i < run_frames; i++)
+            system->pfn.frames[first + i].share_count++;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The view's PDEs cleared and the frames' share counts one less; the frames stay the section's. */
+void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad)
+{
+    uint64_t run_frames = vs_large_page_pages(process->system->layout);
+    for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn += run_frames)
+        unshare_run(process, vpn);
 }

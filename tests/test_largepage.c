@@ -250,6 +250,74 @@ static void test_x86_large_pages_are_4mb(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* SEC_COMMIT|SEC_LARGE_PAGES: the privilege, then whole large pages; every frame resident from
+ * the start in aligned runs; views mapped by large PDEs over the same frames, so two views share
+ * them (Shared, ShareCount 2); a view that is not whole large pages is refused; the frames go when
+ * the last view and handle do. */
+static void test_large_page_sections(void **state)
+{
+    Fixture *f = *state;
+    const uint32_t large = PAGE_READWRITE | SEC_COMMIT | SEC_LARGE_PAGES;
+    VsThread *other = vs_process_main_thread(vs_process_create(f->system, "other"));
+    uint64_t active = memory(f).active_pages;
+    assert_int_equal(VsCreateFileMapping(other, VS_INVALID_HANDLE_VALUE, large, 0, MB(2), NULL), 0);
+    assert_int_equal(VsGetLastError(other), ERROR_PRIVILEGE_NOT_HELD);
+    ASSERT_WIN32_FAILS(
+        f, VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, large, 0, MB(2) + KB(4), NULL),
+        ERROR_INVALID_PARAMETER);
+    VsHandle h = VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, large, 0, MB(4), NULL);
+    assert_int_not_equal(h, 0);
+    assert_int_equal(memory(f).active_pages - active, 1024); /* resident before any view */
+    CHECK_INVARIANTS(f);
+    uint64_t a = VsMapViewOfFile(f->thread, h, FILE_MAP_WRITE, 0, 0, 0);
+    uint64_t b = VsMapViewOfFile(f->thread, h, FILE_MAP_READ, 0, MB(2), MB(2));
+    assert_int_not_equal(a, 0);
+    assert_int_not_equal(b, 0);
+    assert_int_equal(a % MB(2), 0);
+    assert_int_equal(b % MB(2), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_memory_write(f->thread, a + MB(2) + 9, 0x42), STATUS_SUCCESS);
+    uint8_t value = 0;
+    assert_int_equal(vs_memory_read(f->thread, b + 9, &value), STATUS_SUCCESS);
+    assert_int_equal(value, 0x42);
+    assert_int_equal(vs_memory_write(f->thread, b, 1), STATUS_ACCESS_VIOLATION); /* read-only */
+    VsPteWalk walk;
+    vs_pte_walk(f->process, b, &walk);
+    assert_true(walk.large);
+    VsWorkingSetExBlock block;
+    assert_true(VsQueryWorkingSetEx(f->thread, VsGetCurrentProcess(), b + KB(4), &block));
+    assert_int_equal(block.LargePage, 1);
+    assert_int_equal(block.Shared, 1);
+    assert_int_equal(block.ShareCount, 2);
+    assert_int_equal(block.Win32Protection, PAGE_READONLY);
+    assert_int_equal(query(f, a).Type, MEM_MAPPED);
+    assert_int_equal(query(f, a).RegionSize, MB(4));
+    ASSERT_WIN32_FAILS(f, VsMapViewOfFile(f->thread, h, FILE_MAP_READ, 0, 0, KB(64)),
+                       ERROR_INVALID_PARAMETER);
+    ASSERT_WIN32_FAILS(f, VsMapViewOfFile(f->thread, h, FILE_MAP_COPY, 0, 0, 0),
+                       ERROR_INVALID_PARAMETER);
+    assert_true(VsUnmapViewOfFile(f->thread, a));
+    CHECK_INVARIANTS(f);
+    assert_true(VsCloseHandle(f->thread, h));
+    assert_int_equal(vs_memory_read(f->thread, b + 9, &value), STATUS_SUCCESS);
+    assert_int_equal(value, 0x42); /* the view holds the section */
+    assert_true(VsUnmapViewOfFile(f->thread, b));
+    assert_int_equal(memory(f).active_pages, active); /* frames and tables all given back */
+    CHECK_INVARIANTS(f);
+}
+
+/* A SEC_LARGE_PAGES section on fragmented memory fails as a large allocation does. */
+static void test_large_page_section_needs_runs(void **state)
+{
+    Fixture *f = *state;
+    const uint32_t large = PAGE_READWRITE | SEC_COMMIT | SEC_LARGE_PAGES;
+    ASSERT_WIN32_FAILS(
+        f, VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, large, 0, MB(8), NULL),
+        ERROR_NO_SYSTEM_RESOURCES);
+    assert_int_equal(memory(f).commit_total, 0);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +335,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partial_failure_gives_everything_back, setup_8mb,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_x86_large_pages_are_4mb, fixture_setup_x86,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_large_page_sections, setup_privileged,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_large_page_section_needs_runs, setup_8mb,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

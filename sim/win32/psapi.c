@@ -104,7 +104,9 @@ static VsWorkingSetExBlock working_set_block(VsProcess *process, uint64_t addres
     if (pfn->flags & VS_PFN_LARGE_PAGE)
         return (VsWorkingSetExBlock){
             .Valid = 1,
-            .Win32Protection = vs_mm_to_win32(vs_pte_mm_protection(pfn->original_pte)),
+            .ShareCount = shared ? vs_min(pfn->share_count, 7) : 0,
+            .Win32Protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte)),
+            .Shared = shared,
             .Locked = 1,
             .LargePage = 1,
         };

@@ -197,6 +197,7 @@ typedef struct VsSectionInfo {
     uint32_t attributes; /* SEC_COMMIT or SEC_RESERVE (pagefile), SEC_FILE (a file's) */
     uint64_t committed_pages;
     uint32_t handles, views;
+    bool large_pages; /* SEC_LARGE_PAGES: resident in large-page runs, views mapped by PDEs */
 } VsSectionInfo;
 
 /* An image section's headers and subsections (image.c), as !ca and dt _SUBSECTION show them. */

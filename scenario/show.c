@@ -498,6 +498,9 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
         g_string_append_printf(out, ", %s slot %" G_GUINT64_FORMAT " (a clean copy)",
                                vs_words_linux(runner) ? "swap" : "page-file", f.pagefile_slot);
     g_string_append(out, f.modified ? "  Modified\n" : "\n");
+    if (f.large_page)
+        g_string_append(out, "      one frame of a large page: its PDE maps it, no working set "
+                             "holds it, nothing trims it\n");
     if (f.section)
         append_frame_mappings(runner, frame, &f);
     return TRUE;

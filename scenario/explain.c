@@ -438,10 +438,45 @@ static gboolean query_memory_rule(const VsOp *op, VsStatus status, GString *out)
     return TRUE;
 }
 
+/* Large pages: why an allocation of them failed, and what a large-page allocation refuses. */
+static gboolean large_page_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    VsOpKind kind = op->kind;
+    VsVadInfo v = {0};
+    if (allocates(kind) && (op_type(op) & MEM_LARGE_PAGES) &&
+        status == STATUS_INSUFFICIENT_RESOURCES) {
+        g_string_append(out, "each large page is one PDE, which maps frames that are physically "
+                             "contiguous and start on a large-page boundary, and no such run of "
+                             "free frames was left (above: the longest row, and all that is "
+                             "free); free memory in smaller pieces cannot help. Instead: "
+                             "allocate large pages early, before memory fragments, free locked "
+                             "or large-page memory, or use 4 KB pages");
+        return TRUE;
+    }
+    if (allocates(kind) && (op_type(op) & MEM_LARGE_PAGES) &&
+        status == STATUS_INVALID_PARAMETER_4) {
+        g_string_append(out, "large pages come whole: the size must be a multiple of "
+                             "GetLargePageMinimum() (2 MB on x64)");
+        return TRUE;
+    }
+    if (!vad_at(runner, op, op_address(op), &v) || !v.large_pages)
+        return FALSE;
+    if (status != STATUS_CONFLICTING_ADDRESSES && status != STATUS_MEMORY_NOT_ALLOCATED &&
+        status != STATUS_FREE_VM_NOT_AT_BASE && status != STATUS_INCOMPATIBLE_FILE_MAP)
+        return FALSE;
+    g_string_append(out, "large-page memory is committed, resident and locked whole for its "
+                         "life, with one protection throughout: it cannot be decommitted, "
+                         "partly released, committed or reset again, locked, or given another "
+                         "protection. Instead: release the whole allocation (MEM_RELEASE, size 0)");
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
     if (from_app_rule(op, out))
+        return TRUE;
+    if (large_page_rule(runner, op, status, out))
         return TRUE;
     if (status == STATUS_PRIVILEGE_NOT_HELD && allocates(kind) && (op_type(op) & MEM_LARGE_PAGES)) {
         g_string_append(out, "large pages are locked in memory for good, so MEM_LARGE_PAGES needs "

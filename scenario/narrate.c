@@ -366,6 +366,13 @@ static void narrate_pages_reset(const VsRunner *runner, const VsEvent *e, GStrin
                          "whose frame is taken reads zeros");
 }
 
+static bool section_large(const VsSection *section)
+{
+    VsSectionInfo info;
+    vs_section_info(section, &info);
+    return info.large_pages;
+}
+
 static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (linux_system(runner)) {
@@ -390,6 +397,12 @@ static void narrate_section_created(const VsRunner *runner, const VsEvent *e, GS
     else if (e->mapped_file)
         g_string_append(out, "it maps a file: every prototype PTE points into the file, and "
                              "no commit is charged (the file backs the pages)");
+    else if (e->pages && section && section_large(section))
+        g_string_append_printf(out,
+                               "SEC_COMMIT|SEC_LARGE_PAGES: all %" G_GUINT64_FORMAT
+                               " pages of commit charged to the system now, and every page "
+                               "resident in the large pages above",
+                               e->pages);
     else if (e->pages)
         g_string_append_printf(out,
                                "SEC_COMMIT: all %" G_GUINT64_FORMAT " page%s of commit "
@@ -425,12 +438,15 @@ static void narrate_view_mapped(const VsRunner *runner, const VsEvent *e, GStrin
     char protect[96];
     vs_words_protection(runner, e->protection, protect, sizeof protect);
     append_range(out, e->vpn_start, e->vpn_end);
+    const VsSection *section = vs_section_lookup(runner->system, e->section);
     g_string_append_printf(out,
                            " now maps section %u from its page %" G_GUINT64_FORMAT
-                           " as %s: a %s that points at the section; no page is touched "
-                           "yet",
-                           e->section, e->slot, protect, vs_words_vad(runner));
-    const VsSection *section = vs_section_lookup(runner->system, e->section);
+                           " as %s: a %s that points at the section; %s",
+                           e->section, e->slot, protect, vs_words_vad(runner),
+                           section && section_large(section)
+                               ? "each 2 MB is one PDE over the section's large page, so "
+                                 "nothing will fault here"
+                               : "no page is touched yet");
     VsImageInfo image;
     if (section && vs_section_image_info(section, &image))
         g_string_append_printf(
@@ -547,6 +563,60 @@ static void narrate_placeholder_restored(const VsRunner *runner, const VsEvent *
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append(out, " is a placeholder again (MEM_PRESERVE_PLACEHOLDER): what was there "
                          "is gone, but the address space stays held");
+}
+
+static void narrate_large_page_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (e->section) {
+        g_string_append_printf(out,
+                               "pages %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                               " of section %u are one large page: frames 0x%" G_GINT64_MODIFIER
+                               "X-0x%" G_GINT64_MODIFIER
+                               "X, physically contiguous from a %" G_GUINT64_FORMAT
+                               " MB boundary, zeroed and resident for the section's life; "
+                               "each view maps them with one PDE",
+                               e->vpn_start, e->vpn_end, e->section, e->frame,
+                               e->frame + e->pages - 1, e->pages * 4 / 1024);
+        return;
+    }
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " is one large page: its PDE maps frames 0x%" G_GINT64_MODIFIER
+                           "X-0x%" G_GINT64_MODIFIER "X, %" G_GUINT64_FORMAT
+                           " physically contiguous frames from a %" G_GUINT64_FORMAT
+                           " MB boundary, zeroed and locked: resident for good, in no working "
+                           "set, never trimmed or paged",
+                           e->frame, e->frame + e->pages - 1, e->pages, e->pages * 4 / 1024);
+}
+
+static void narrate_large_page_freed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the large page ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " is unmapped: its PDE is cleared and frames 0x%" G_GINT64_MODIFIER
+                           "X-0x%" G_GINT64_MODIFIER "X go back to the free list",
+                           e->frame, e->frame + e->pages - 1);
+}
+
+static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out,
+                           "no run of %" G_GUINT64_FORMAT
+                           " free frames starting on a %" G_GUINT64_FORMAT " MB boundary for ",
+                           e->pages, e->pages * 4 / 1024);
+    if (e->section)
+        g_string_append_printf(out,
+                               "pages %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " of section %u",
+                               e->vpn_start, e->vpn_end, e->section);
+    else
+        append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           ", even with every working set emptied: the longest row of free frames "
+                           "is %" G_GUINT64_FORMAT " from frame 0x%" G_GINT64_MODIFIER
+                           "X, of %" G_GUINT64_FORMAT " free frames (%" G_GUINT64_FORMAT
+                           " KB) in all: physical memory is fragmented",
+                           e->size, e->frame, e->address, e->address * 4);
 }
 
 /* ---- The Linux personality's own events (vma.c, mremap, madvise, fork, protection keys) ------ */
@@ -749,6 +819,9 @@ static Narrator *const narrators[] = {
     [VS_EV_THREAD_EXITED] = narrate_thread_exited,
     [VS_EV_STACK_GROWN] = narrate_stack_grown,
     [VS_EV_STACK_OVERFLOW] = narrate_stack_overflow,
+    [VS_EV_LARGE_PAGE_MAPPED] = narrate_large_page_mapped,
+    [VS_EV_LARGE_PAGE_FREED] = narrate_large_page_freed,
+    [VS_EV_LARGE_PAGES_UNAVAILABLE] = narrate_large_pages_unavailable,
     [VS_EV_PLACEHOLDER_RESTORED] = narrate_placeholder_restored,
 };
 
@@ -900,6 +973,59 @@ void vs_narrate_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
         narrate_windows_result(runner, kind, v);
 }
 
+/* A run of more than this many events of one kind on consecutive pages of one process (one call
+ * touching or freeing a range page by page: VirtualLock's probe, a release of what it locked) is
+ * told by its first two events, a line for the middle, and its last. */
+#define LONG_RUN 32
+
+/* The end (exclusive) of the run of like events that starts at event i (i + 1 when none). */
+static size_t page_run_end(const VsEventLog *log, size_t i)
+{
+    const VsEvent *first = &log->events[i];
+    size_t j = i + 1;
+    if (first->kind != VS_EV_DEMAND_ZERO_FAULT && first->kind != VS_EV_FRAME_RELEASED)
+        return j;
+    while (j < log->count && log->events[j].kind == first->kind &&
+           log->events[j].pid == first->pid &&
+           log->events[j].vpn_start == first->vpn_start + (j - i))
+        j++;
+    return j;
+}
+
+/* The middle of a long run, events [from, to), in one line. */
+static void narrate_page_run(VsRunner *runner, const VsEvent *from, const VsEvent *to)
+{
+    const VsEvent *last = to - 1;
+    g_string_append_printf(
+        runner->out,
+        "      - ... %zu more %s alike, 0x%" G_GINT64_MODIFIER "X to 0x%" G_GINT64_MODIFIER "X",
+        (size_t)(to - from),
+        from->kind == VS_EV_DEMAND_ZERO_FAULT ? "demand-zero faults" : "frames freed",
+        from->vpn_start << 12, last->vpn_start << 12);
+    if (from->kind == VS_EV_DEMAND_ZERO_FAULT)
+        g_string_append_printf(
+            runner->out, ", a frame each; %s %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " pages",
+            vs_words_working_set(runner), from->pages - 1, last->pages);
+    else
+        g_string_append(runner->out, ", each page's frame back to the free list");
+    g_string_append_c(runner->out, '\n');
+}
+
+/* One event as a line of the call's narration. */
+static void narrate_line(VsRunner *runner, uint32_t own, const VsEvent *e)
+{
+    VsProcess *other = e->pid && e->pid != own && !linux_system(runner)
+                           ? vs_process_by_id(runner->system, e->pid)
+                           : NULL;
+    g_string_append(runner->out, "      - ");
+    /* What a call did in another process's memory (VirtualAllocEx, ReadProcessMemory) says
+     * whose it is (Linux's fork tells its child in its own words). */
+    if (other)
+        g_string_append_printf(runner->out, "in process %s: ", vs_process_name(other));
+    narrate(runner, e, runner->out);
+    g_string_append_c(runner->out, '\n');
+}
+
 void vs_narrate_events(VsRunner *runner)
 {
     const VsEventLog *log = &runner->log;
@@ -914,18 +1040,17 @@ void vs_narrate_events(VsRunner *runner)
         return;
     }
     uint32_t own = vs_process_id(vs_runner_process(runner));
-    for (size_t i = 0; i < log->count; i++) {
-        const VsEvent *e = &log->events[i];
-        VsProcess *other = e->pid && e->pid != own && !linux_system(runner)
-                               ? vs_process_by_id(runner->system, e->pid)
-                               : NULL;
-        g_string_append(runner->out, "      - ");
-        /* What a call did in another process's memory (VirtualAllocEx, ReadProcessMemory) says
-         * whose it is (Linux's fork tells its child in its own words). */
-        if (other)
-            g_string_append_printf(runner->out, "in process %s: ", vs_process_name(other));
-        narrate(runner, e, runner->out);
-        g_string_append_c(runner->out, '\n');
+    for (size_t i = 0; i < log->count;) {
+        size_t end = page_run_end(log, i);
+        if (end - i <= LONG_RUN) {
+            narrate_line(runner, own, &log->events[i++]);
+            continue;
+        }
+        narrate_line(runner, own, &log->events[i]);
+        narrate_line(runner, own, &log->events[i + 1]);
+        narrate_page_run(runner, &log->events[i + 2], &log->events[end - 1]);
+        narrate_line(runner, own, &log->events[end - 1]);
+        i = end;
     }
     if (log->lost)
         g_string_append_printf(runner->out, "      - (%zu events lost: host out of memory)\n",

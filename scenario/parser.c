@@ -411,30 +411,58 @@ static gboolean parse_show(Parser *ps, VsStmt *stmt)
     return !ps->failed;
 }
 
-/* process NAME image="FILE": the option the statement keeps, as a system line's (image, the
- * file's name). */
-static void parse_process_image(Parser *ps, VsStmt *stmt)
+/* Appends NAME=word to the statement's options. */
+static void add_option(VsStmt *stmt, const char *name, const char *word)
 {
-    const VsToken *key = peek(ps);
-    if (key->kind != VS_TOK_NAME)
-        return;
-    if (key->length != 5 || memcmp(key->start, "image", 5) != 0 ||
-        peek_next(ps)->kind != VS_TOK_ASSIGN) {
-        error_at(ps, key, "after 'process NAME' only image=\"FILE\" may follow");
-        return;
+    stmt->options = g_renew(VsSystemOption, stmt->options, stmt->option_count + 1);
+    stmt->options[stmt->option_count++] =
+        (VsSystemOption){.name = g_strdup(name), .word = g_strdup(word)};
+}
+
+/* The word of a statement's option NAME (a process line's image or privilege), or NULL. */
+const char *vs_stmt_option_word(const VsStmt *stmt, const char *name)
+{
+    for (size_t i = 0; i < stmt->option_count; i++)
+        if (strcmp(stmt->options[i].name, name) == 0)
+            return stmt->options[i].word;
+    return NULL;
+}
+
+/* process NAME [image="FILE"] [privilege=SeLockMemoryPrivilege], in either order, each once: the
+ * options the statement keeps, as a system line's (the file's name; the privilege's). */
+static void parse_process_options(Parser *ps, VsStmt *stmt)
+{
+    while (peek(ps)->kind == VS_TOK_NAME) {
+        const VsToken *key = peek(ps);
+        g_autofree char *name = g_strndup(key->start, key->length);
+        gboolean image = strcmp(name, "image") == 0, privilege = strcmp(name, "privilege") == 0;
+        if ((!image && !privilege) || peek_next(ps)->kind != VS_TOK_ASSIGN) {
+            error_at(ps, key,
+                     "after 'process NAME' only image=\"FILE\" and "
+                     "privilege=SeLockMemoryPrivilege may follow");
+            return;
+        }
+        if (vs_stmt_option_word(stmt, name)) {
+            error_at(ps, key, image ? "image= is given twice" : "privilege= is given twice");
+            return;
+        }
+        take(ps);
+        take(ps);
+        const VsToken *value = peek(ps);
+        if (image && value->kind != VS_TOK_STRING) {
+            error_at(ps, value, "image= takes a file's name as a \"string\"");
+            return;
+        }
+        if (privilege && (value->kind != VS_TOK_NAME || value->length != 21 ||
+                          memcmp(value->start, "SeLockMemoryPrivilege", 21) != 0)) {
+            error_at(ps, value,
+                     "privilege= takes SeLockMemoryPrivilege, the only privilege the "
+                     "model knows (\"Lock pages in memory\")");
+            return;
+        }
+        take(ps);
+        add_option(stmt, name, image ? value->string : "SeLockMemoryPrivilege");
     }
-    take(ps);
-    take(ps);
-    const VsToken *file = peek(ps);
-    if (file->kind != VS_TOK_STRING) {
-        error_at(ps, file, "image= takes a file's name as a \"string\"");
-        return;
-    }
-    take(ps);
-    stmt->options = g_new0(VsSystemOption, 1);
-    stmt->option_count = 1;
-    stmt->options[0].name = g_strdup("image");
-    stmt->options[0].word = g_strdup(file->string);
 }
 
 /* One statement from the current token to its newline. */
@@ -461,7 +489,7 @@ static gboolean parse_statement(Parser *ps, VsStmt *stmt)
         else {
             const VsToken *name = take(ps);
             stmt->text = g_strndup(name->start, name->length);
-            parse_process_image(ps, stmt);
+            parse_process_options(ps, stmt);
         }
     } else if (IS("expect")) {
         stmt->kind = VS_STMT_EXPECT;

@@ -574,6 +574,12 @@ static void resolve_statement(Resolver *r, const VsStmt *stmt)
         if (stmt->expr)
             check_tick(r, stmt->expr);
         break;
+    case VS_STMT_PROCESS:
+        if (r->is_linux && vs_stmt_option_word(stmt, "privilege"))
+            report(r, stmt->pos,
+                   "privilege= is a Windows token's; a Linux process has "
+                   "capabilities and rlimits instead");
+        break;
     default: break;
     }
 }

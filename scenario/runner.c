@@ -208,7 +208,7 @@ static gboolean declare_ntdll(VsRunner *runner)
 static VsProcess *process_from_image(VsRunner *runner, const VsStmt *stmt, VsProcess *existing,
                                      GError **error)
 {
-    const char *image = stmt->options[0].word;
+    const char *image = vs_stmt_option_word(stmt, "image");
     VsProcess *process = existing;
     vs_event_log_clear(&runner->log);
     VsStatus status = !declare_ntdll(runner) ? STATUS_INSUFFICIENT_RESOURCES
@@ -232,19 +232,34 @@ static VsProcess *process_from_image(VsRunner *runner, const VsStmt *stmt, VsPro
     return process;
 }
 
+/* process NAME privilege=SeLockMemoryPrivilege: the token holds it, enabled, from now on. */
+static void grant_privilege(VsRunner *runner, const VsStmt *stmt, VsProcess *process)
+{
+    if (!vs_stmt_option_word(stmt, "privilege"))
+        return;
+    vs_process_set_lock_memory_privilege(process, true);
+    if (runner->verbosity == VS_RUN_EXPLAIN)
+        g_string_append_printf(runner->out,
+                               "      process %s holds SeLockMemoryPrivilege (\"Lock pages in "
+                               "memory\"), enabled\n",
+                               stmt->text);
+}
+
 static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
+    gboolean image = vs_stmt_option_word(stmt, "image") != NULL;
     for (guint i = 0; i < runner->processes->len; i++)
         if (strcmp(g_array_index(runner->processes, VsNamedProcess, i).name, stmt->text) == 0) {
+            VsProcess *existing = g_array_index(runner->processes, VsNamedProcess, i).process;
             runner->current_index = i;
-            return !stmt->option_count ||
-                   process_from_image(runner, stmt,
-                                      g_array_index(runner->processes, VsNamedProcess, i).process,
-                                      error);
+            if (image && !process_from_image(runner, stmt, existing, error))
+                return FALSE;
+            grant_privilege(runner, stmt, existing);
+            return TRUE;
         }
-    VsProcess *process = stmt->option_count ? process_from_image(runner, stmt, NULL, error)
-                                            : vs_runner_new_process(runner, stmt->text);
-    if (!process && stmt->option_count)
+    VsProcess *process = image ? process_from_image(runner, stmt, NULL, error)
+                               : vs_runner_new_process(runner, stmt->text);
+    if (!process && image)
         return FALSE;
     if (!process) {
         g_set_error_literal(error, VS_SCENARIO_ERROR, VS_SCENARIO_ERROR_RUNTIME,
@@ -257,6 +272,7 @@ static gboolean run_process(VsRunner *runner, const VsStmt *stmt, GError **error
     if (runner->verbosity == VS_RUN_EXPLAIN)
         g_string_append_printf(runner->out, "      process %s created (pid %u)\n", stmt->text,
                                vs_process_id(process));
+    grant_privilege(runner, stmt, process);
     return TRUE;
 }
 

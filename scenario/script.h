@@ -78,6 +78,8 @@ typedef struct VsStmt {
     size_t option_count;
 } VsStmt;
 
+const char *vs_stmt_option_word(const VsStmt *stmt, const char *name);
+
 typedef struct VsScript {
     VsSource source; /* owns name and text */
     VsStmt *stmts;

@@ -272,7 +272,8 @@ typedef struct PteFlags {
 static PteFlags pte_flags(uint64_t entry, gboolean leaf)
 {
     PteFlags flags;
-    g_snprintf(flags.text, sizeof flags.text, "---%c%c--%c%c%cV", vs_pte_dirty(entry) ? 'D' : '-',
+    g_snprintf(flags.text, sizeof flags.text, "--%c%c%c--%c%c%cV",
+               leaf && (entry & 0x80) ? 'L' : '-', vs_pte_dirty(entry) ? 'D' : '-',
                vs_pte_accessed(entry) ? 'A' : '-', (entry & 4) ? 'U' : '-', (entry & 2) ? 'W' : 'R',
                leaf && !vs_pte_no_execute(entry) ? 'E' : '-');
     return flags;
@@ -327,7 +328,11 @@ gboolean vs_show_pte(VsRunner *runner, uint64_t address, GError **error)
         const VsPteLevel *l = &walk.level[level];
         const char *name = vs_words_level(runner, process, level);
         if (!l->present) {
-            g_string_append_printf(runner->out, "      %s  (no table: the level above is empty)\n",
+            g_string_append_printf(runner->out,
+                                   walk.large
+                                       ? "      %s  (none: the PDE maps a large page itself, "
+                                         "and the walk stops there)\n"
+                                       : "      %s  (no table: the level above is empty)\n",
                                    name);
             continue;
         }
@@ -337,6 +342,14 @@ gboolean vs_show_pte(VsRunner *runner, uint64_t address, GError **error)
                                l->index, l->entry);
         if (vs_pte_state(l->entry) != VS_PTE_STATE_VALID) {
             append_invalid_pte(runner, l->entry);
+        } else if (walk.large && level + 2 == walk.levels) {
+            char protect[96];
+            vs_words_protection(runner, walk.protection, protect, sizeof protect);
+            g_string_append_printf(runner->out,
+                                   "pfn %" G_GINT64_MODIFIER "x  %s  large page: this page is "
+                                   "frame %" G_GINT64_MODIFIER "x  %s%s\n",
+                                   vs_pte_frame_number(l->entry), pte_flags(l->entry, TRUE).text,
+                                   walk.frame, protect, vs_pte_no_execute(l->entry) ? "  NX" : "");
         } else if (level + 1 < walk.levels) {
             g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  next table\n",
                                    vs_pte_frame_number(l->entry), pte_flags(l->entry, FALSE).text);
@@ -485,6 +498,9 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
         g_string_append_printf(out, ", %s slot %" G_GUINT64_FORMAT " (a clean copy)",
                                vs_words_linux(runner) ? "swap" : "page-file", f.pagefile_slot);
     g_string_append(out, f.modified ? "  Modified\n" : "\n");
+    if (f.large_page)
+        g_string_append(out, "      one frame of a large page: its PDE maps it, no working set "
+                             "holds it, nothing trims it\n");
     if (f.section)
         append_frame_mappings(runner, frame, &f);
     return TRUE;

@@ -280,6 +280,9 @@ gboolean vs_json_show_pte(VsRunner *runner, uint64_t address, GError **error)
     VsJsonWriter w = {runner->out, 0, 0};
     vs_json_object_begin(&w, NULL);
     vs_json_number(&w, "address", address);
+    vs_json_flag(&w, "large_page", walk.large);
+    if (walk.large)
+        vs_json_number(&w, "frame", walk.frame);
     vs_json_array_begin(&w, "levels");
     for (uint32_t level = 0; level < walk.levels; level++)
         pte_level_object(runner, &w, level, &walk);

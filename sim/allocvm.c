@@ -114,9 +114,21 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     vad->private_memory = 1;
     vad->mem_commit = (type & MEM_COMMIT) != 0;
     vad->write_watch = (type & MEM_WRITE_WATCH) != 0;
+    vad->large_pages = (type & MEM_LARGE_PAGES) != 0;
     vs_vad_insert(&process->vad_root, vad);
     vs_emit_range(process, placeholder ? VS_EV_PLACEHOLDER_RESERVED : VS_EV_VAD_INSERTED, start_vpn,
                   end_vpn);
+    if (vad->large_pages) {
+        /* The frames, once the VAD is in (WRK inserts it, then MiAllocateLargePages); none to be
+         * had takes the VAD out again. */
+        status = vs_large_pages_allocate(process, vad);
+        if (!NT_SUCCESS(status)) {
+            vs_vad_remove(&process->vad_root, vad);
+            vs_emit_range(process, VS_EV_VAD_REMOVED, start_vpn, end_vpn);
+            vs_pool_free(&process->system->vad_pool, vad);
+            return status;
+        }
+    }
     if (vad->mem_commit) {
         uint64_t pages = end_vpn - start_vpn + 1;
         vs_charge_commit(process, vad, (int64_t)pages);
@@ -179,6 +191,10 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
     /* The KUSER_SHARED_DATA VAD charges no commit and refuses it (WRK's MM_MAX_COMMIT VADs), and
      * so does a placeholder (a CommitCharge sentinel too): it can only be replaced, whole. */
     if (vad->no_change || vad->kind == VS_VAD_PLACEHOLDER)
+        return STATUS_CONFLICTING_ADDRESSES;
+    /* Large pages are committed whole for their life: a commit there is refused (WRK, VadType
+     * VadLargePages). */
+    if (vad->large_pages)
         return STATUS_CONFLICTING_ADDRESSES;
     process->vad_root.node_hint = vad;
     /* Write-copy is for views; private pages refuse it (WRK, once the VAD is found). */
@@ -337,7 +353,9 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
         return STATUS_CONFLICTING_ADDRESSES;
     uint64_t start_vpn = vs_vpn(start), end_vpn = vs_vpn(end) - 1;
     VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
-    if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn || vad->no_change)
+    /* Large pages are never reset (WRK refuses their VAD before MiResetVirtualMemory). */
+    if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn || vad->no_change ||
+        vad->large_pages)
         return STATUS_CONFLICTING_ADDRESSES;
     *base_address = start;
     *region_size = end - start;
@@ -398,6 +416,28 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     return STATUS_SUCCESS;
 }
 
+/*
+ * Where a large-page reservation may go (WRK NtAllocateVirtualMemory, MEM_LARGE_PAGES on the
+ * reserve path): the size must be a multiple of the large-page size (STATUS_INVALID_PARAMETER_4);
+ * a base is rounded down to a large-page boundary, and a search for one looks on such boundaries
+ * only. A base that rounds into the first large page is refused as any base in the first 64 KB is
+ * (STATUS_INVALID_PARAMETER; the model's choice: WRK does not say).
+ */
+static VsStatus large_page_range(const VsLayout *layout, uint64_t *base, uint64_t size,
+                                 VsAddressWindow *window)
+{
+    uint64_t large = vs_vpn_address(vs_large_page_pages(layout));
+    if (size % large)
+        return STATUS_INVALID_PARAMETER_4;
+    if (*base) {
+        *base &= ~(large - 1);
+        return *base < layout->lowest_user_address ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+    }
+    window->align_pages = vs_max(window->align_pages, vs_large_page_pages(layout));
+    window->aligned = true;
+    return STATUS_SUCCESS;
+}
+
 /* What NtAllocateVirtualMemoryEx asks beyond the legacy call. */
 typedef enum PlaceholderOp {
     NO_PLACEHOLDER,
@@ -421,11 +461,11 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
     status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
-    /* MEM_LARGE_PAGES needs SeLockMemoryPrivilege, checked before anything is looked at in the
-     * target (WRK: "to prevent unprivileged apps from dumping memory into a privileged process").
-     * No process of the model holds it, as no account does until an administrator grants "Lock
-     * pages in memory" and the process enables it (lockvm.c's MAP_SYSTEM likewise). */
-    if (allocation_type & MEM_LARGE_PAGES)
+    /* MEM_LARGE_PAGES needs SeLockMemoryPrivilege in the caller's token, checked before anything
+     * is looked at in the target (WRK: "to prevent unprivileged apps from dumping memory into a
+     * privileged process"). A process holds it only when the scenario says so, as on Windows
+     * only after an administrator grants "Lock pages in memory" and the process enables it. */
+    if ((allocation_type & MEM_LARGE_PAGES) && !caller->process->lock_memory_privilege)
         return STATUS_PRIVILEGE_NOT_HELD;
     if (op == REPLACE_PLACEHOLDER)
         return vs_placeholder_replace_private(process, base_address, region_size, allocation_type,
@@ -436,9 +476,20 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
     if (*base_address == 0 || (allocation_type & MEM_RESERVE)) {
         if (vs_mm_is_copy_on_write(mm_protection))
             return STATUS_INVALID_PAGE_PROTECTION;
-        return reserve(process, base_address, region_size, &window, allocation_type, mm_protection,
-                       op == RESERVE_PLACEHOLDER);
+        uint64_t base = *base_address;
+        if (allocation_type & MEM_LARGE_PAGES) {
+            status = large_page_range(layout, &base, *region_size, &window);
+            if (!NT_SUCCESS(status))
+                return status;
+        }
+        status = reserve(process, &base, region_size, &window, allocation_type, mm_protection,
+                         op == RESERVE_PLACEHOLDER);
+        if (NT_SUCCESS(status))
+            *base_address = base;
+        return status;
     }
+    /* A commit at a base ignores MEM_LARGE_PAGES, as WRK's commit path does: a reservation made
+     * without it stays small pages, and one made with it refuses the commit (commit()). */
     if (allocation_type == MEM_RESET || allocation_type == MEM_RESET_UNDO)
         return reset(process, base_address, region_size, allocation_type);
     return commit(process, base_address, region_size, mm_protection);

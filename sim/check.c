@@ -10,7 +10,8 @@
  *   - the page tables: each table's used count equals its non-zero entries, only the top table may
  * be empty, every upper entry names a live table one level down covering the right range, the
  *     number of tables equals page_table_pages, every non-zero PTE is a known software state and
- * lies inside a VAD;
+ * lies inside a VAD; a PDE that maps a large page lies in a large-page VAD and names an aligned
+ *     run of frames recorded as that VAD's, and every large-page VAD is mapped whole;
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
  *     process's charge is their sum;
  *   - physical memory: every valid PTE of a private page names an active frame with share and
@@ -56,7 +57,9 @@ typedef struct Checker {
     uint64_t slots_owned;
     uint64_t shared_valid;  /* valid PTEs mapping section pages, every process */
     uint64_t shared_frames; /* active frames of section pages */
-    uint32_t *mappings; /* per frame: valid PTEs seen mapping it; NULL if the host had no room */
+    uint32_t *mappings;    /* per frame: valid PTEs seen mapping it; NULL if the host had no room */
+    uint64_t large_frames; /* frames of large pages seen, every process */
+    uint64_t large_process; /* of them, the current process's */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -325,6 +328,8 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
     }
     if (vad->kind == VS_VAD_PLACEHOLDER)
         fail(c, process, "PTE inside a placeholder", vs_vpn_address(vpn));
+    if (vad->large_pages)
+        fail(c, process, "PTE inside large-page memory", vs_vpn_address(vpn));
     PteCursor *cursor = &c->cursor;
     if (!cursor->demand_zero)
         return;
@@ -332,6 +337,58 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
         cursor->decommitted[cursor->index]++;
     else
         cursor->demand_zero[cursor->index]++;
+}
+
+/* A PDE that maps a large page: inside a large-page VAD that covers all of it, its frames a
+ * run on a large-page boundary, each active and recording this process and page. */
+static void check_large_pde(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pde)
+{
+    const VsPfnDatabase *db = &process->system->pfn;
+    uint64_t span = vs_large_page_pages(process->system->layout), first = vs_pte_frame(pde);
+    const VsVad *vad = cursor_vad(c, vpn);
+    if (!vad || !vad->large_pages || vad->ending_vpn < vpn + span - 1) {
+        fail(c, process, "large PDE outside a large-page VAD", vs_vpn_address(vpn));
+        return;
+    }
+    if (first % span || first + span > db->never_used) {
+        fail(c, process, "large PDE names an unaligned or unused run of frames",
+             vs_vpn_address(vpn));
+        return;
+    }
+    bool view = vs_vad_is_view(vad);
+    for (uint64_t i = 0; i < span; i++) {
+        const VsPfn *pfn = &db->frames[first + i];
+        /* A view's large page is its section's (pid: the section, vpn: the page's index), shared
+         * by every view mapping it; a private one is the process's own. */
+        bool ok = view ? pfn->flags == (VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE) &&
+                             pfn->pid == vs_mapped_vad(vad)->section->id &&
+                             pfn->vpn == vs_view_prototype_index(vad, vpn) + i
+                       : pfn->flags == VS_PFN_LARGE_PAGE && pfn->pid == process->pid &&
+                             pfn->vpn == vpn + i && pfn->share_count == 1;
+        if (pfn->location != VS_PAGE_ACTIVE || !ok) {
+            fail(c, process, "large-page frame's PFN entry names another page",
+                 vs_vpn_address(vpn + i));
+            return;
+        }
+        if (view && c->mappings)
+            c->mappings[first + i]++;
+    }
+    if (!view) {
+        c->large_frames += span;
+        c->large_process += span;
+    }
+}
+
+/* Large-page memory is all mapped: every large-page VAD's pages are the process's large-page
+ * frames, and those are what its PDEs map. */
+static void check_large_pages(Checker *c, const VsProcess *process)
+{
+    uint64_t pages = 0;
+    for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad; vad = vs_vad_next(vad))
+        pages +=
+            vad->large_pages && !vs_vad_is_view(vad) ? vad->ending_vpn - vad->starting_vpn + 1 : 0;
+    if (pages != process->large_pages || c->large_process != process->large_pages)
+        fail(c, process, "large-page VADs, PDEs and frames differ", process->large_pages);
 }
 
 /* Checks one table and everything below it; counts the tables seen. */
@@ -363,7 +420,10 @@ static void check_table(Checker *c, const VsProcess *process, uint64_t frame, ui
         uint64_t vpn = first_vpn + ((uint64_t)i << shift);
         if (leaf)
             check_leaf_entry(c, process, vpn, entry);
-        else if (!(entry & VS_PTE_VALID))
+        else if ((entry & VS_PTE_VALID) && (entry & VS_PDE_LARGE_PAGE) &&
+                 level + 2 == layout->paging_levels)
+            check_large_pde(c, process, vpn, entry);
+        else if (!(entry & VS_PTE_VALID) || (entry & VS_PDE_LARGE_PAGE))
             fail(c, process, "upper-level entry is not a valid table link", vs_vpn_address(vpn));
         else
             check_table(c, process, vs_pte_frame(entry), level + 1, vpn, tables);
@@ -474,8 +534,10 @@ static void check_frames(Checker *c, const VsSystem *system)
     }
     if (listed + db->active_count != db->never_used)
         fail(c, first, "frames on no list, or on two", db->never_used);
-    if (c->valid - c->shared_valid + c->shared_frames + c->tables != db->active_count)
-        fail(c, first, "active frames differ from valid PTEs and page tables", db->active_count);
+    if (c->valid - c->shared_valid + c->shared_frames + c->tables + c->large_frames !=
+        db->active_count)
+        fail(c, first, "active frames differ from valid PTEs, page tables and large pages",
+             db->active_count);
     if (c->transition != db->lists[VS_PAGE_STANDBY].count + db->lists[VS_PAGE_MODIFIED].count)
         fail(c, first, "standby and modified frames differ from transition PTEs", c->transition);
     if (c->slots_seen && c->slots_owned != system->pagefile.used)
@@ -567,6 +629,22 @@ static uint64_t image_committed_pages(const VsSection *section)
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
  * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
  * mapped by none; a page-file one owns its slot. */
+/* A SEC_LARGE_PAGES section's page: valid for the section's life in a large-page frame (its run
+ * aligned), shared by exactly the large PDEs of the views mapping it (none, maybe). */
+static void check_large_prototype(Checker *c, const VsProcess *first, const VsSection *section,
+                                  uint64_t index, uint64_t pte, uint64_t frame)
+{
+    const VsPfn *pfn = &first->system->pfn.frames[frame];
+    uint64_t span = vs_large_page_pages(first->system->layout);
+    c->shared_frames++;
+    if (!section->large_pages || !(pfn->flags & VS_PFN_LARGE_PAGE) ||
+        pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
+        pfn->reference_count != 1 || frame % span != index % span)
+        fail(c, first, "large-page section's page is not a resident frame of its run", index);
+    else if (c->mappings && c->mappings[frame] != pfn->share_count)
+        fail(c, first, "section frame's share count differs from the PTEs mapping it", frame);
+}
+
 static void check_prototype(Checker *c, const VsSystem *system, const VsProcess *first,
                             const VsSection *section, uint64_t index)
 {
@@ -588,6 +666,10 @@ static void check_prototype(Checker *c, const VsSystem *system, const VsProcess 
     const VsPfn *pfn = frame < db->never_used ? &db->frames[frame] : NULL;
     if (!pfn || !(pfn->flags & VS_PFN_PROTOTYPE) || pfn->pid != section->id || pfn->vpn != index) {
         fail(c, first, "prototype PTE's frame records another page", index);
+        return;
+    }
+    if (section->large_pages || (pfn->flags & VS_PFN_LARGE_PAGE)) {
+        check_large_prototype(c, first, section, index, pte, frame);
         return;
     }
     own_slot(c, first, vs_pte_pagefile_slot(pfn->original_pte), index);
@@ -695,7 +777,10 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
             c.cursor.demand_zero = c.cursor.decommitted = NULL;
         }
         uint64_t tables = 0, valid_before = c.valid;
+        c.large_process = 0;
         check_table(&c, process, process->top_table, 0, 0, &tables);
+        if (c.ok) /* a large PDE must be a link to nothing else */
+            check_large_pages(&c, process);
         if (c.ok) { /* the checks below read PTEs through the tables: only through sound ones */
             check_working_set(&c, process, valid_before);
             check_write_watch(&c, process);

@@ -348,6 +348,14 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAcce
                           uint64_t *frame)
 {
     bool write = access == VS_WRITE_ACCESS;
+    /* A large page's PDE is valid whatever its protection; the model refuses every access to
+     * one made PAGE_NOACCESS or PAGE_GUARD (its choice: nothing documents those). */
+    const VsPfn *target = &process->system->pfn.frames[vs_pte_frame(pte)];
+    if ((target->flags & VS_PFN_LARGE_PAGE) &&
+        !vs_mm_accessible((uint32_t)vs_valid_protection(process, vpn, pte))) {
+        emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
+        return STATUS_ACCESS_VIOLATION;
+    }
     if (access == VS_EXECUTE_ACCESS && (pte & VS_PTE_NO_EXECUTE)) {
         VsEvent event = {.kind = VS_EV_ACCESS_VIOLATION,
                          .pid = process->pid,

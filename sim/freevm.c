@@ -29,6 +29,8 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
     }
 
     vs_charge_commit(process, vad, -(int64_t)vs_commit_count(process, vad, start_vpn, end_vpn));
+    if (vad->large_pages)
+        vs_large_pages_free(process, vad); /* MiFreeLargePages: the whole VAD goes */
     vs_delete_pages(process, vad, start_vpn, end_vpn);
     VsEvent event = {.pid = process->pid,
                      .vpn_start = start_vpn,
@@ -138,6 +140,21 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
     return STATUS_SUCCESS;
 }
 
+/* Large pages go whole or not at all (WRK NtFreeVirtualMemory, VadLargePages): a decommit is
+ * STATUS_MEMORY_NOT_ALLOCATED ("they cannot be merely decommitted"), a release of less than the
+ * whole VAD STATUS_FREE_VM_NOT_AT_BASE (splitting or chopping one is not allowed). */
+static VsStatus check_large_pages(const VsVad *vad, uint32_t free_type, uint64_t start_vpn,
+                                  uint64_t end_vpn)
+{
+    if (!vad->large_pages)
+        return STATUS_SUCCESS;
+    if (free_type & MEM_DECOMMIT)
+        return STATUS_MEMORY_NOT_ALLOCATED;
+    if (start_vpn != vad->starting_vpn || end_vpn != vad->ending_vpn)
+        return STATUS_FREE_VM_NOT_AT_BASE;
+    return STATUS_SUCCESS;
+}
+
 /*
  * Decommits (MEM_DECOMMIT) or releases (MEM_RELEASE) a range of one private VAD, or splits,
  * coalesces or restores placeholders (MEM_RELEASE with MEM_PRESERVE_PLACEHOLDER or
@@ -145,7 +162,8 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
  * affected and *region_size their size (a decommit of size 0 leaves it 0). Statuses:
  * STATUS_INVALID_PARAMETER_2/3/4, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE,
  * STATUS_MEMORY_NOT_ALLOCATED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_FREE_VM_NOT_AT_BASE,
- * STATUS_UNABLE_TO_FREE_VM, STATUS_INVALID_PAGE_PROTECTION, STATUS_INSUFFICIENT_RESOURCES.
+ * STATUS_UNABLE_TO_FREE_VM, STATUS_INVALID_PAGE_PROTECTION, STATUS_INSUFFICIENT_RESOURCES; for
+ * large pages, STATUS_MEMORY_NOT_ALLOCATED (decommit) and STATUS_FREE_VM_NOT_AT_BASE (a part).
  */
 VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t *base_address,
                                uint64_t *region_size, uint32_t free_type)
@@ -168,6 +186,10 @@ VsStatus VsNtFreeVirtualMemory(VsThread *caller, VsHandle process_handle, uint64
         return status;
     if ((free_type & (MEM_PRESERVE_PLACEHOLDER | MEM_COALESCE_PLACEHOLDERS)) && *region_size == 0)
         return STATUS_INVALID_PARAMETER_3; /* a placeholder's range is always spelled out */
+    if (!coalesce && !(free_type & MEM_PRESERVE_PLACEHOLDER))
+        status = check_large_pages(vad, free_type, start_vpn, end_vpn);
+    if (!NT_SUCCESS(status))
+        return status;
     if (coalesce)
         status = vs_placeholders_coalesce(process, start_vpn, end_vpn);
     else if (free_type & MEM_PRESERVE_PLACEHOLDER)

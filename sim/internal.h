@@ -70,6 +70,9 @@ static inline uint32_t vs_mm_written(uint32_t mm)
 #define VS_PTE_VALID (1ull << 0)
 #define VS_PTE_WRITE (1ull << 1)
 #define VS_PTE_OWNER (1ull << 2)
+#define VS_PDE_LARGE_PAGE                                                                          \
+    (1ull << 7) /* MMPTE_HARDWARE.LargePage (PS) in a PDE: it maps a large page                    \
+                 * itself, and the walk stops there (MI_PDE_MAPS_LARGE_PAGE) */
 #define VS_PTE_ACCESSED (1ull << 5) /* MMPTE_HARDWARE.Accessed: set by the "processor" on touch */
 #define VS_PTE_DIRTY (1ull << 6)    /* MMPTE_HARDWARE.Dirty: set on a store */
 #define VS_PTE_PROTECTION_SHIFT 5   /* MMPTE_SOFTWARE.Protection, 5 bits */
@@ -219,7 +222,9 @@ struct VsVad {
     uint64_t write_watch : 1; /* MEM_WRITE_WATCH (VadWriteWatch): written pages are tracked */
     uint64_t placeholder : 1; /* a placeholder, or what replaced one (Wine's VPROT_PLACEHOLDER;
                                * Windows marks free ones by a CommitCharge sentinel) */
-    uint64_t spare_flags : 11;
+    uint64_t large_pages : 1; /* VadType VadLargePages: private memory mapped by large PDEs
+                               * (largepage.c), committed, resident and locked for its life */
+    uint64_t spare_flags : 10;
     uint64_t ending_vpn : 40; /* last page, inclusive */
     uint64_t spare_vpn : 24;
     uint64_t commit_charge; /* pages of commit this VAD holds */
@@ -304,6 +309,8 @@ typedef struct VsSection {
     VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
     struct VsImage *image;    /* SEC_IMAGE: the image's layout (image.c); NULL for data */
+    bool large_pages;         /* SEC_LARGE_PAGES (SegmentFlags.LargePages): every page resident in
+                               * runs of contiguous frames for the section's life (largepage.c) */
 } VsSection;
 
 /*
@@ -493,6 +500,25 @@ VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value);
 void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
+VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde);
+uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn);
+uint64_t vs_pt_large_pde(const VsProcess *process, uint64_t vpn); /* 0: none maps vpn */
+
+/* ---- Large pages (largepage.c) --------------------------------------------------------------- */
+
+/* Pages one large PDE maps: 512 on x64 (2 MB), 1024 on the two-level x86 (4 MB). */
+static inline uint64_t vs_large_page_pages(const VsLayout *layout)
+{
+    return 1ull << layout->level_bits;
+}
+VsStatus vs_large_pages_allocate(VsProcess *process, VsVad *vad);
+void vs_large_pages_free(VsProcess *process, VsVad *vad);
+VsStatus vs_large_pages_section(VsSystem *system, VsSection *section);
+void vs_large_pages_section_free(VsSystem *system, VsSection *section);
+bool vs_large_view_possible(const VsLayout *layout, uint64_t base, uint64_t offset, uint64_t size,
+                            uint32_t mm);
+VsStatus vs_large_pages_map_view(VsProcess *process, VsVad *vad);
+void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
 
 /* ---- Physical memory: the PFN database (models MMPFN and the page lists) --------------------- */
 
@@ -508,6 +534,8 @@ enum {
     VS_PFN_LAZY_FREE = 1 << 3,  /* a personality's: the page's owner let it go lazily (Linux's
                                  * MADV_FREE); it may be dropped while it stays clean. A frame
                                  * taken anew loses it */
+    VS_PFN_LARGE_PAGE = 1 << 4, /* one frame of a large page (largepage.c): mapped by a PDE, in no
+                                 * working set, never trimmed (pid: the process, vpn: its page) */
 };
 
 /*
@@ -554,6 +582,8 @@ uint64_t vs_pfn_first(const VsPfnDatabase *db, VsPageLocation list); /* VS_PFN_N
 uint64_t vs_pfn_next(const VsPfnDatabase *db, uint64_t frame);       /* along its list */
 uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *repurposed);
 void vs_pfn_release(VsSystem *system, uint64_t frame);
+bool vs_pfn_claimable(const VsPfnDatabase *db, uint64_t frame);
+void vs_pfn_claim(VsSystem *system, uint64_t frame);
 void vs_pfn_zero(VsPfnDatabase *db, uint64_t frame);
 bool vs_pfn_fill(VsPfnDatabase *db, uint64_t frame, const unsigned char *bytes, size_t length);
 uint8_t vs_pfn_read(const VsPfnDatabase *db, uint64_t frame, uint32_t offset);
@@ -704,7 +734,10 @@ struct VsProcess {
     uint64_t peb;   /* the PEB's address (createprocess.c), 0 for an empty process */
     VsHeap **heaps; /* PEB ProcessHeaps (heap.c), in creation order */
     size_t heap_count;
-    uint64_t process_heap; /* PEB ProcessHeap: 0 until made */
+    uint64_t process_heap;      /* PEB ProcessHeap: 0 until made */
+    bool lock_memory_privilege; /* the token holds SeLockMemoryPrivilege, enabled ("Lock pages in
+                                 * memory"): large pages, AWE and MAP_SYSTEM locks need it */
+    uint64_t large_pages;       /* frames mapped by its large PDEs (AweInfo VadPhysicalPages) */
 };
 
 struct VsSystem {

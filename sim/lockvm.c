@@ -43,11 +43,28 @@ static VsStatus lock_range(VsThread *caller, VsHandle handle, uint64_t *base, ui
     return STATUS_SUCCESS;
 }
 
-/* The working-set entry of a valid page, or NULL. */
+/* Whether vpn is a page of large-page memory, which no working set holds. */
+static bool large_page(const VsProcess *process, uint64_t vpn)
+{
+    return vs_pt_large_pde(process, vpn) != 0;
+}
+
+/* Whether [first, last] meets a large-page VAD: locking refuses it with
+ * STATUS_INCOMPATIBLE_FILE_MAP, as it refuses every physically mapped VAD (WRK lockvm.c). */
+static bool meets_large_pages(VsProcess *process, uint64_t first, uint64_t last)
+{
+    for (const VsVad *vad = vs_vad_find_conflict(&process->vad_root, first, last);
+         vad && vad->starting_vpn <= last; vad = vs_vad_next(vad))
+        if (vad->large_pages)
+            return true;
+    return false;
+}
+
+/* The working-set entry of a valid page, or NULL (a large page has none). */
 static VsWsle *entry_of(VsProcess *process, uint64_t vpn)
 {
     uint64_t pte = vs_pt_read(process, vpn);
-    if (!vs_pte_is_valid(pte))
+    if (!vs_pte_is_valid(pte) || large_page(process, vpn))
         return NULL;
     return vs_ws_entry(process, vpn, vs_pte_frame(pte));
 }
@@ -69,6 +86,8 @@ VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *base
      * below could only end in the quota failure after them, so it comes without them. */
     if (last - first + 1 > process->system->pfn.count)
         return STATUS_WORKING_SET_QUOTA;
+    if (meets_large_pages(process, first, last))
+        return STATUS_INCOMPATIBLE_FILE_MAP;
     /* Make every page resident; a fault that reclaims could trim a page touched before, so
      * touch until all are there together (twice is enough but for a tiny machine). */
     VsThread *thread = vs_process_main_thread(process);
@@ -113,10 +132,15 @@ VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *ba
     VsStatus status = lock_range(caller, handle, &base, &size, map_type, &process, &first, &last);
     if (!NT_SUCCESS(status))
         return status;
+    /* Large pages pass as locked and are skipped: WRK unlocks them with success though nothing
+     * changes ("since this wasn't done initially, we continue to return success"). */
     bool all_locked = true;
+    uint64_t large = 0;
     for (uint64_t vpn = first; vpn <= last && all_locked; vpn++) {
         const VsWsle *e = entry_of(process, vpn);
-        all_locked = e && e->locked;
+        bool skipped = !e && large_page(process, vpn);
+        large += skipped;
+        all_locked = skipped || (e && e->locked);
     }
     if (!all_locked) {
         /* Only a page with a page table can be in the working set. */
@@ -128,9 +152,12 @@ VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle handle, uint64_t *ba
         }
         return STATUS_NOT_LOCKED;
     }
-    for (uint64_t vpn = first; vpn <= last; vpn++)
-        entry_of(process, vpn)->locked = 0;
-    process->ws.locked -= last - first + 1;
+    for (uint64_t vpn = first; vpn <= last; vpn++) {
+        VsWsle *e = entry_of(process, vpn);
+        if (e)
+            e->locked = 0;
+    }
+    process->ws.locked -= last - first + 1 - large;
     *base_address = base;
     *region_size = size;
     return STATUS_SUCCESS;

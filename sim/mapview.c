@@ -186,6 +186,15 @@ static VsStatus map_view(VsProcess *process, VsSection *section, uint64_t *base_
     view->section = section;
     view->first_prototype = offset / VS_PAGE_SIZE;
     vs_vad_insert(&process->vad_root, vad);
+    if (section->large_pages) {
+        vad->large_pages = 1; /* VadLargePageSection (WRK MiMapLargePageSection) */
+        status = vs_large_pages_map_view(process, vad);
+        if (!NT_SUCCESS(status)) {
+            vs_vad_remove(&process->vad_root, vad);
+            vs_pool_free(&process->system->mapped_vad_pool, view);
+            return status;
+        }
+    }
     section->views++;
     if (charge)
         vs_charge_commit(process, vad, (int64_t)charge);
@@ -276,6 +285,17 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     if (commit_size > size)
         return STATUS_INVALID_PARAMETER;
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
+    /* A SEC_LARGE_PAGES section is mapped with large PDEs: the view's size, offset and base must
+     * be multiples of the large-page minimum, and its protection one a PDE can give (Microsoft's
+     * CreateFileMapping and MapViewOfFile pages; WRK maps anything else with small pages over the
+     * same frames, which the model does not: it refuses it, STATUS_INVALID_PARAMETER). A search
+     * looks on large-page boundaries. */
+    if (section->large_pages) {
+        if (!vs_large_view_possible(layout, base, offset, size, mm))
+            return STATUS_INVALID_PARAMETER;
+        window.align_pages = vs_max(window.align_pages, vs_large_page_pages(layout));
+        window.aligned = true;
+    }
     uint64_t preferred = section->image ? section->image->image_base + offset : 0;
     if (section->image && base == 0 && image_base_free(process, preferred, size, &window))
         base = preferred;
@@ -395,6 +415,8 @@ static void unmap_view(VsProcess *process, VsVad *vad)
     VsSystem *system = process->system;
     VsSection *section = vs_mapped_vad(vad)->section;
     uint64_t start_vpn = vad->starting_vpn, end_vpn = vad->ending_vpn;
+    if (vad->large_pages)
+        vs_large_pages_unmap_view(process, vad);
     vs_delete_pages(process, vad, start_vpn, end_vpn);
     vs_charge_commit(process, vad, -(int64_t)vad->commit_charge);
     vs_vad_remove(&process->vad_root, vad);

@@ -12,8 +12,14 @@
  * system's table store. Every entry is kept in 64 bits, so one PTE format serves x64 and x86 (x86
  * hardware PTEs are 4 bytes; the model reports that size but stores the wider form).
  *
+ * A PDE may instead map a large page itself (its PS bit, VS_PDE_LARGE_PAGE): the walk stops there,
+ * as the processor's does, and the page's 4 KB pieces are the large page's frames in order. No leaf
+ * table exists under it; vs_pt_read answers for each page what a leaf PTE would hold (valid,
+ * accessed and dirty, frame + offset), so readers of PTEs need not know (largepage.c).
+ *
  * Invariants (check.c): used_entries equals the number of non-zero entries; only the top table may
- * be empty; every valid upper-level entry names a live table one level down.
+ * be empty; every valid upper-level entry names a live table one level down, or is a PDE that maps
+ * a large page.
  */
 #include <stdlib.h>
 
@@ -189,7 +195,7 @@ static void walk(const VsProcess *process, uint64_t vpn, PtPath *path)
         path->index[level] = level_index(process, level, vpn);
         path->present = level + 1;
         uint64_t entry = table->entries[path->index[level]];
-        if (level + 1 == levels(process) || !(entry & VS_PTE_VALID))
+        if (level + 1 == levels(process) || !(entry & VS_PTE_VALID) || (entry & VS_PDE_LARGE_PAGE))
             return;
         frame = vs_pte_frame(entry);
     }
@@ -202,10 +208,38 @@ static VsPageTable *leaf_table(const VsProcess *process, uint64_t vpn)
     return path.present == levels(process) ? path.table[levels(process) - 1] : NULL;
 }
 
+/* The large PDE on path's last present level, or 0. */
+static uint64_t path_large_pde(const VsProcess *process, const PtPath *path)
+{
+    uint32_t level = path->present - 1;
+    if (path->present != levels(process) - 1)
+        return 0;
+    uint64_t entry = path->table[level]->entries[path->index[level]];
+    return (entry & VS_PTE_VALID) && (entry & VS_PDE_LARGE_PAGE) ? entry : 0;
+}
+
+uint64_t vs_pt_large_pde(const VsProcess *process, uint64_t vpn)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    return path_large_pde(process, &path);
+}
+
+/* vpn's leaf PTE; under a large PDE, the PTE that would map the same frame (the large page's
+ * frame plus vpn's offset in it, with the PDE's bits). */
 uint64_t vs_pt_read(const VsProcess *process, uint64_t vpn)
 {
-    VsPageTable *leaf = leaf_table(process, vpn);
-    return leaf ? leaf->entries[level_index(process, levels(process) - 1, vpn)] : 0;
+    PtPath path;
+    walk(process, vpn, &path);
+    if (path.present == levels(process))
+        return path.table[path.present - 1]
+            ->entries[level_index(process, levels(process) - 1, vpn)];
+    uint64_t pde = path_large_pde(process, &path);
+    if (!pde)
+        return 0;
+    uint64_t offset = vpn & (entry_span(process, levels(process) - 2) - 1);
+    return (pde & ~(VS_PDE_LARGE_PAGE | VS_PTE_FRAME_MASK)) |
+           ((vs_pte_frame(pde) + offset) << VS_PTE_FRAME_SHIFT);
 }
 
 const uint64_t *vs_pt_leaf(const VsProcess *process, uint64_t vpn)
@@ -249,12 +283,15 @@ uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t las
 
 static void free_upward(VsProcess *process, PtPath *path, uint32_t level);
 
-/* Creates the missing tables on vpn's path; on failure, frees those it made. */
-static VsStatus materialize(VsProcess *process, uint64_t vpn)
+/* Creates the missing tables on vpn's path down to level depth - 1 (levels: to the leaf); on
+ * failure, frees those it made. Never under a large PDE: nothing commits there. */
+static VsStatus materialize(VsProcess *process, uint64_t vpn, uint32_t depth)
 {
     PtPath path;
     walk(process, vpn, &path);
-    while (path.present < levels(process)) {
+    if (path_large_pde(process, &path) && depth == levels(process))
+        abort();
+    while (path.present < depth) {
         uint32_t level = path.present - 1;
         uint64_t child_span = entry_span(process, level);
         uint64_t frame;
@@ -284,7 +321,7 @@ VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     if (leaves > process->system->pfn.count + process->page_table_pages)
         return STATUS_INSUFFICIENT_RESOURCES;
     for (uint64_t vpn = start_vpn; vpn <= end_vpn;) {
-        VsStatus status = materialize(process, vpn);
+        VsStatus status = materialize(process, vpn, levels(process));
         if (!NT_SUCCESS(status)) {
             vs_pt_release_empty(process, start_vpn, end_vpn);
             return status;
@@ -337,6 +374,42 @@ void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value)
     }
 }
 
+/*
+ * Makes the PDE of vpn map a large page (models MiAllocateLargePages' PDE fill, with
+ * MI_MAKE_PDE_MAP_LARGE_PAGE): the tables above it are made as needed; the PDE was zero. On
+ * failure (no frame for a table) nothing is left made.
+ */
+VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde)
+{
+    uint32_t level = levels(process) - 2;
+    VsStatus status = materialize(process, vpn, level + 1);
+    if (!NT_SUCCESS(status))
+        return status;
+    PtPath path;
+    walk(process, vpn, &path);
+    uint64_t *entry = &path.table[level]->entries[path.index[level]];
+    if (*entry)
+        abort(); /* a caller bug: the range was to be free */
+    *entry = pde | VS_PDE_LARGE_PAGE;
+    path.table[level]->used_entries++;
+    return STATUS_SUCCESS;
+}
+
+/* Clears the large PDE mapping vpn, freeing the tables above it that empty; returns it. */
+uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    uint64_t pde = path_large_pde(process, &path);
+    if (!pde)
+        abort();
+    uint32_t level = levels(process) - 2;
+    path.table[level]->entries[path.index[level]] = 0;
+    path.table[level]->used_entries--;
+    free_upward(process, &path, level);
+    return pde;
+}
+
 /* Frees any empty leaf tables (and emptied parents) covering [start_vpn, end_vpn]. */
 void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
@@ -372,8 +445,12 @@ void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out)
         }
     }
     const VsPteLevel *leaf = &out->level[out->levels - 1];
-    if (leaf->present && vs_pte_is_valid(leaf->entry))
-        out->protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, leaf->entry));
+    out->large = path_large_pde(process, &path) != 0;
+    uint64_t pte = out->large ? vs_pt_read(process, vpn) : leaf->present ? leaf->entry : 0;
+    if (vs_pte_is_valid(pte)) {
+        out->frame = vs_pte_frame(pte);
+        out->protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte));
+    }
 }
 
 const char *vs_pte_level_name(const VsProcess *process, uint32_t level)

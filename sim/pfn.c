@@ -216,6 +216,45 @@ uint64_t vs_pfn_take(VsSystem *system, bool zeroed, uint64_t *from)
     return frame;
 }
 
+/* Whether a large-page run may take frame: never handed out, or on the zeroed, free or standby
+ * list (MiFindLargePageMemory's test; active, modified and bad frames stay where they are). */
+bool vs_pfn_claimable(const VsPfnDatabase *db, uint64_t frame)
+{
+    if (frame >= db->never_used)
+        return true;
+    uint8_t location = db->frames[frame].location;
+    return location == VS_PAGE_ZEROED || location == VS_PAGE_FREE || location == VS_PAGE_STANDBY;
+}
+
+/*
+ * Takes this frame, which vs_pfn_claimable allowed, and makes it active and zeroed (models the
+ * part of MiFindLargePageMemory that unlinks each frame of a run found: a standby page is
+ * repurposed from its owner, a free one zeroed). Frames never handed out below it join the
+ * zeroed list, so never_used stays the start of the frames no one has had.
+ */
+void vs_pfn_claim(VsSystem *system, uint64_t frame)
+{
+    VsPfnDatabase *db = &system->pfn;
+    while (db->never_used <= frame) {
+        uint64_t next = db->never_used++;
+        db->frames[next] = (VsPfn){0};
+        vs_pfn_insert(db, next, VS_PAGE_ZEROED);
+    }
+    VsPfn *pfn = &db->frames[frame];
+    if (pfn->location == VS_PAGE_STANDBY)
+        repurpose(system, frame);
+    else
+        vs_pfn_unlink(db, frame);
+    vs_pfn_zero(db, frame);
+    unsigned char *data = pfn->data;
+    *pfn = (VsPfn){.data = data,
+                   .location = VS_PAGE_ACTIVE,
+                   .flink = VS_PFN_LINK_NONE,
+                   .blink = VS_PFN_LINK_NONE,
+                   .reference_count = 1};
+    db->active_count++;
+}
+
 /*
  * Gives a frame back for good: its page is gone (decommit, release) or it held a page table. An
  * active frame stops being active; a standby or modified one leaves its list. Its page-file copy,
@@ -325,6 +364,7 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
         .reference_count = pfn->reference_count,
         .modified = (pfn->flags & VS_PFN_MODIFIED) != 0,
         .page_table = table,
+        .large_page = (pfn->flags & VS_PFN_LARGE_PAGE) != 0,
     };
     return true;
 }

@@ -122,6 +122,16 @@ void vs_process_counters(const VsProcess *process, VsProcessCounters *out)
     };
 }
 
+void vs_process_set_lock_memory_privilege(VsProcess *process, bool held)
+{
+    process->lock_memory_privilege = held;
+}
+
+bool vs_process_lock_memory_privilege(const VsProcess *process)
+{
+    return process->lock_memory_privilege;
+}
+
 const VsVad *vs_vad_first(const VsProcess *process) { return vs_vad_min(process->vad_root.root); }
 const VsVad *vs_vad_root(const VsProcess *process) { return process->vad_root.root; }
 

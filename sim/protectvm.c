@@ -135,7 +135,13 @@ static VsStatus protect_range(VsProcess *process, uint64_t *base_address, uint64
     if (!NT_SUCCESS(status))
         return status;
     uint32_t old_mm;
-    status = vs_protect_pages(process, vad, start_vpn, end_vpn, mm_protection, &old_mm, true);
+    /* Large pages keep one protection throughout, their PDEs': asking for it again succeeds and
+     * changes nothing, anything else is STATUS_CONFLICTING_ADDRESSES (WRK, VadLargePages). */
+    if (vad->large_pages && mm_protection != vad->protection)
+        return STATUS_CONFLICTING_ADDRESSES;
+    status = vad->large_pages
+                 ? (old_mm = vad->protection, STATUS_SUCCESS)
+                 : vs_protect_pages(process, vad, start_vpn, end_vpn, mm_protection, &old_mm, true);
     if (!NT_SUCCESS(status))
         return status;
     *old = vs_mm_to_win32(old_mm);

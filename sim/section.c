@@ -51,7 +51,7 @@ static VsSection *find_named(const VsSystem *system, const char *name)
 
 /* Checks NtCreateSection's arguments in WRK's order. */
 static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uint32_t attributes,
-                             VsHandle file, uint32_t *mm)
+                             VsHandle file, bool lock_memory_privilege, uint32_t *mm)
 {
     /* SEC_FILE is what NtQuerySection reports of a file's section, not a flag a caller may give
      * (Wine's kernel32 test_CreateFileMapping, L1505-1507, L1525-1527, L1531: refused alone or
@@ -85,8 +85,12 @@ static VsStatus check_create(const uint64_t *maximum_size, uint32_t protect, uin
 
     if (attributes & SEC_IMAGE)
         return STATUS_INVALID_FILE_FOR_SECTION; /* an image needs a file (MmCreateSection) */
-    if (attributes & SEC_LARGE_PAGES)
-        return STATUS_INVALID_PARAMETER_6; /* large pages need SEC_COMMIT and a privilege */
+    /* Large pages need SEC_COMMIT, then SeLockMemoryPrivilege in the caller's token (WRK
+     * MmCreateSection, before MiCreatePagingFileMap). */
+    if ((attributes & SEC_LARGE_PAGES) && !(attributes & SEC_COMMIT))
+        return STATUS_INVALID_PARAMETER_6;
+    if ((attributes & SEC_LARGE_PAGES) && !lock_memory_privilege)
+        return STATUS_PRIVILEGE_NOT_HELD;
     if (!maximum_size || *maximum_size == 0)
         return STATUS_INVALID_PARAMETER_4; /* a pagefile-backed section needs a size */
     if (*maximum_size > MAX_SECTION_PAGES * VS_PAGE_SIZE)
@@ -124,6 +128,10 @@ VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, ui
     uint64_t charge = file || reserve ? 0 : pages;
     if (!vs_commit_available(system, charge))
         return STATUS_COMMITMENT_LIMIT;
+    /* SEC_LARGE_PAGES: whole large pages (STATUS_INVALID_PARAMETER_4), their frames found now,
+     * after the commit is charged (WRK MiCreatePagingFileMap). */
+    if ((attributes & SEC_LARGE_PAGES) && pages % vs_large_page_pages(system->layout))
+        return STATUS_INVALID_PARAMETER_4;
     VsSection *section = calloc(1, sizeof *section);
     size_t slot;
     if (!section || !section_slot(system, &slot)) {
@@ -143,6 +151,15 @@ VsStatus vs_section_create(VsSystem *system, const char *name, uint64_t size, ui
     vs_prototypes_init(section); /* every page starts as the initial prototype PTE says */
     if (name)
         strncpy(section->name, name, sizeof section->name - 1);
+    if (attributes & SEC_LARGE_PAGES) {
+        VsStatus status = vs_large_pages_section(system, section);
+        if (!NT_SUCCESS(status)) {
+            system->sections[slot] = NULL;
+            vs_prototypes_fini(section);
+            free(section);
+            return status;
+        }
+    }
     vs_section_charge(system, section, (int64_t)charge);
     VsEvent event = {.kind = VS_EV_SECTION_CREATED,
                      .section = section->id,
@@ -285,8 +302,8 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
                            VsHandle file)
 {
     uint32_t mm;
-    VsStatus status =
-        check_create(maximum_size, section_page_protection, allocation_attributes, file, &mm);
+    VsStatus status = check_create(maximum_size, section_page_protection, allocation_attributes,
+                                   file, caller->process->lock_memory_privilege, &mm);
     if (!NT_SUCCESS(status))
         return status;
     if (!section_handle)
@@ -364,6 +381,8 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
 {
     if (section->handles || section->views)
         return;
+    if (section->large_pages)
+        vs_large_pages_section_free(system, section); /* its frames go with it */
     uint64_t last = section->pages - 1;
     for (uint64_t i = vs_prototype_next(section, 0, last); i <= last;
          i = vs_prototype_next(section, i + 1, last)) {
@@ -459,7 +478,8 @@ void vs_section_info(const VsSection *section, VsSectionInfo *out)
                                                                                 : 0),
                            .committed_pages = section->committed_pages,
                            .handles = section->handles,
-                           .views = section->views};
+                           .views = section->views,
+                           .large_pages = section->large_pages};
 }
 
 uint64_t vs_section_prototype(const VsSection *section, uint64_t index)

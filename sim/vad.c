@@ -559,6 +559,7 @@ void vs_vad_info(const VsVad *vad, VsVadInfo *out)
         .private_memory = vad->private_memory,
         .no_change = vad->no_change,
         .placeholder = vad->placeholder,
+        .large_pages = vad->large_pages,
         .balance = vs_vad_balance(vad),
         .level = level,
         .section = vs_vad_is_view(vad) ? vs_mapped_vad(vad)->section->id : 0,

@@ -144,6 +144,9 @@ static void set_entry_index(VsProcess *process, uint64_t vpn, uint64_t frame, ui
 uint64_t vs_valid_protection(const VsProcess *process, uint64_t vpn, uint64_t pte)
 {
     uint64_t frame = vs_pte_frame(pte);
+    /* A large page has no working-set entry: its protection is its VAD's, one for all of it. */
+    if (process->system->pfn.frames[frame].flags & VS_PFN_LARGE_PAGE)
+        return vs_vad_find_conflict(&process->vad_root, vpn, vpn)->protection;
     if (is_shared(process, frame))
         return vs_ws_entry(process, vpn, frame)->protection;
     return vs_pte_mm_protection(process->system->pfn.frames[frame].original_pte);

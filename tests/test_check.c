@@ -866,6 +866,27 @@ static void test_check_reports_frame_on_no_list(void **state)
     CORRUPT(f, db->never_used, db->never_used + 1, "frames on no list, or on two");
 }
 
+/* Large pages: a frame of the run not marked as the process's, the process's count of them, and
+ * the VAD's flag are each tied to the large PDEs. */
+static void test_check_reports_large_page_inconsistencies(void **state)
+{
+    Fixture *f = *state;
+    vs_process_set_lock_memory_privilege(f->process, true);
+    uint64_t p = VsVirtualAlloc(f->thread, 0, MB(2), MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES,
+                                PAGE_READWRITE);
+    assert_int_not_equal(p, 0);
+    CHECK_INVARIANTS(f);
+    uint64_t first = vs_pte_frame(vs_pt_large_pde(f->process, vs_vpn(p)));
+    VsPfn *pfn = &f->system->pfn.frames[first + 17];
+    CORRUPT(f, pfn->vpn, pfn->vpn + 1, "large-page frame's PFN entry names another page");
+    CORRUPT(f, f->process->large_pages, 0, "large-page VADs, PDEs and frames differ");
+    VsVad *vad = vs_vad_locate(&f->process->vad_root, vs_vpn(p));
+    vad->large_pages = 0;
+    assert_trips(f, "large PDE outside a large-page VAD");
+    vad->large_pages = 1;
+    CHECK_INVARIANTS(f);
+}
+
 /* A frame taken from the untouched ones and counted active, with nothing mapping it: the frame
  * counts still add up, so only the active count is wrong. */
 static void test_check_reports_active_frames_differing_from_valid_ptes(void **state)
@@ -875,7 +896,7 @@ static void test_check_reports_active_frames_differing_from_valid_ptes(void **st
     VsPfnDatabase *db = &f->system->pfn;
     db->never_used++;
     db->active_count++;
-    assert_trips(f, "active frames differ from valid PTEs and page tables");
+    assert_trips(f, "active frames differ from valid PTEs, page tables and large pages");
     db->never_used--;
     db->active_count--;
     CHECK_INVARIANTS(f);
@@ -966,6 +987,7 @@ int main(void)
         TEST(test_check_reports_page_list_miscounted),
         TEST(test_check_reports_frame_on_no_list),
         TEST(test_check_reports_active_frames_differing_from_valid_ptes),
+        TEST(test_check_reports_large_page_inconsistencies),
         TEST(test_check_reports_standby_frames_differing_from_transition_ptes),
     };
 #undef TEST

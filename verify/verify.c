@@ -48,8 +48,9 @@ static const char *child_image(const Verify *v, const char *name, VsProcess *pro
     const char *image = NULL;
     for (size_t i = 0; i < v->script->count; i++) {
         const VsStmt *stmt = &v->script->stmts[i];
-        if (stmt->kind == VS_STMT_PROCESS && stmt->option_count && strcmp(stmt->text, name) == 0)
-            image = stmt->options[0].word;
+        if (stmt->kind == VS_STMT_PROCESS && vs_stmt_option_word(stmt, "image") &&
+            strcmp(stmt->text, name) == 0)
+            image = vs_stmt_option_word(stmt, "image");
     }
     if (image && strcmp(name, "main") == 0 && g_hash_table_contains(v->agent_images, image))
         return NULL;

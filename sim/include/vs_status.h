@@ -115,6 +115,8 @@ typedef uint32_t VsStatus;
        "A page in the range is reserved but not committed.")                                       \
     XX(STATUS_INVALID_PAGE_PROTECTION, 0xC0000045u, ERROR_INVALID_PARAMETER,                       \
        "The page protection is not valid, or not allowed for this kind of memory.")                \
+    XX(STATUS_INCOMPATIBLE_FILE_MAP, 0xC000004Du, ERROR_INVALID_PARAMETER,                         \
+       "The memory is mapped in a way the call cannot work on (large pages are locked already).")  \
     XX(STATUS_SECTION_NOT_IMAGE, 0xC0000049u, ERROR_INVALID_PARAMETER,                             \
        "The section is a data section, not an executable image.")                                  \
     XX(STATUS_END_OF_FILE, 0xC0000011u, ERROR_HANDLE_EOF,                                          \
@@ -154,7 +156,7 @@ typedef uint32_t VsStatus;
     XX(STATUS_PRIVILEGE_NOT_HELD, 0xC0000061u, ERROR_PRIVILEGE_NOT_HELD,                           \
        "The call needs a privilege the caller does not hold.")                                     \
     XX(STATUS_INSUFFICIENT_RESOURCES, 0xC000009Au, ERROR_NO_SYSTEM_RESOURCES,                      \
-       "The simulator could not allocate the memory to model this request.")                       \
+       "A resource it needs is exhausted (physical frames, or the simulator's memory).")           \
     XX(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu, ERROR_INVALID_ADDRESS,                             \
        "Freeing a whole allocation (size 0) must name its base address.")                          \
     XX(STATUS_MEMORY_NOT_ALLOCATED, 0xC00000A0u, ERROR_INVALID_ADDRESS,                            \

@@ -99,6 +99,17 @@ static VsWorkingSetExBlock working_set_block(VsProcess *process, uint64_t addres
         return (VsWorkingSetExBlock){0};
     const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
     bool shared = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
+    /* A large page is in no working set, but the query reads its PDE: valid, locked and large
+     * (WRK queryvm.c MiGetWorkingSetInfoList, MI_PDE_MAPS_LARGE_PAGE). */
+    if (pfn->flags & VS_PFN_LARGE_PAGE)
+        return (VsWorkingSetExBlock){
+            .Valid = 1,
+            .ShareCount = shared ? vs_min(pfn->share_count, 7) : 0,
+            .Win32Protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte)),
+            .Shared = shared,
+            .Locked = 1,
+            .LargePage = 1,
+        };
     return (VsWorkingSetExBlock){
         .Valid = 1,
         .ShareCount = shared ? vs_min(pfn->share_count, 7) : 0,

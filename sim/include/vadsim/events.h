@@ -126,6 +126,16 @@
      * committed [vpn_start, vpn_end], without a guard, and the access raises                      \
      * STATUS_STACK_OVERFLOW */                                                                    \
     XX(STACK_OVERFLOW, "stack-overflow")                                                           \
+    /* [vpn_start, vpn_end] of pid is one large page: its PDE maps frames [frame, frame + pages),  \
+     * physically contiguous, zeroed, locked */                                                    \
+    XX(LARGE_PAGE_MAPPED, "large-page-mapped")                                                     \
+    /* the large page [vpn_start, vpn_end] of pid is unmapped; frames [frame, frame + pages) went  \
+     * to the free list */                                                                         \
+    XX(LARGE_PAGE_FREED, "large-page-freed")                                                       \
+    /* no run of pages free frames on a large-page boundary for [vpn_start, vpn_end] of pid, even  \
+     * after emptying the working sets: the longest row of free frames is size frames from frame,  \
+     * of address free frames in all */                                                            \
+    XX(LARGE_PAGES_UNAVAILABLE, "large-pages-unavailable")                                         \
     /* [vpn_start, vpn_end], released or unmapped, is a placeholder again */                       \
     XX(PLACEHOLDER_RESTORED, "placeholder-restored")
 

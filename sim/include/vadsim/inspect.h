@@ -56,6 +56,7 @@ typedef struct VsVadInfo {
     bool private_memory;
     bool no_change;
     bool placeholder;         /* a placeholder, or made from one: releasing it may leave one */
+    bool large_pages;         /* MEM_LARGE_PAGES memory: mapped by large PDEs, locked */
     int balance;              /* AVL balance: height(right) - height(left), -1..1 */
     uint32_t level;           /* depth of this node, the root being 0 */
     uint32_t section;         /* a view's section id (0 for private memory) */
@@ -104,6 +105,9 @@ typedef struct VsPteWalk {
     VsPteLevel level[4];
     uint32_t protection; /* PAGE_* of the page when its leaf PTE is valid (a private frame's
                           * OriginalPte, a shared one's working-set entry), else 0 */
+    bool large;          /* the PDE maps a large page: the walk stopped there, no PTE level */
+    uint64_t frame;      /* the frame holding the page when it is valid (under a large PDE,
+                          * the large page's first frame plus the page's offset) */
 } VsPteWalk;
 
 void vs_pte_walk(const VsProcess *process, uint64_t address, VsPteWalk *out);
@@ -141,6 +145,7 @@ typedef struct VsFrameInfo {
     uint32_t reference_count;
     bool modified;    /* newer than any page-file copy */
     bool page_table;  /* the frame holds a page table of process pid */
+    bool large_page;  /* one frame of a large page of process pid, mapped by its PDE */
     uint32_t section; /* a section page's section (pid is 0 then, vpn the page's index) */
 } VsFrameInfo;
 
@@ -192,6 +197,7 @@ typedef struct VsSectionInfo {
     uint32_t attributes; /* SEC_COMMIT or SEC_RESERVE (pagefile), SEC_FILE (a file's) */
     uint64_t committed_pages;
     uint32_t handles, views;
+    bool large_pages; /* SEC_LARGE_PAGES: resident in large-page runs, views mapped by PDEs */
 } VsSectionInfo;
 
 /* An image section's headers and subsections (image.c), as !ca and dt _SUBSECTION show them. */

@@ -269,6 +269,11 @@ VsProcess *vs_thread_process(const VsThread *thread);
 VsSystem *vs_process_system(const VsProcess *process);
 uint32_t vs_process_id(const VsProcess *process);
 const char *vs_process_name(const VsProcess *process);
+/* SeLockMemoryPrivilege in the process's token, held and enabled (a scenario's `process NAME
+ * privilege=SeLockMemoryPrivilege`): what MEM_LARGE_PAGES, SEC_LARGE_PAGES and AWE need. A process
+ * starts without it, as on Windows until an administrator grants "Lock pages in memory". */
+void vs_process_set_lock_memory_privilege(VsProcess *process, bool held);
+bool vs_process_lock_memory_privilege(const VsProcess *process);
 size_t vs_system_process_count(const VsSystem *system);
 VsProcess *vs_system_process(VsSystem *system, size_t index);      /* in creation order */
 VsProcess *vs_process_by_id(const VsSystem *system, uint32_t pid); /* NULL if none has it */

@@ -152,20 +152,64 @@ static void execute_virtual_unlock(VsThread *thread, const VsOp *op, VsOutcome *
     outcome->ret = VsVirtualUnlock(thread, op->arg[0], op->arg[1]);
 }
 
-/* GetWriteWatch(flags, address, size): the count, the granularity and the first addresses as a
- * record. */
+/* The most addresses the caller's array of GetWriteWatch and NtGetWriteWatch holds in the model,
+ * whatever the count says: more than any scenario can have written. */
+#define WRITE_WATCH_ROOM (1u << 20)
+
+/*
+ * GetWriteWatch and NtGetWriteWatch, their arguments from first (0 or 1: after the process): the
+ * flags, base, size, the caller's array (NULL, or any other value for an array of count entries),
+ * &count and &granularity, written back on success. The array is the call's own, as long as the
+ * count says but no longer than the pages of the range (more could never be reported); its first
+ * entries, with the count and the granularity, are the record. nt: the NT call (the process is
+ * argument 0), else kernelbase's. The call's return value is the outcome's.
+ */
+static void get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome, bool nt)
+{
+    int first = nt ? 1 : 0;
+    const uint64_t *a = op->arg + first;
+    uint64_t *count = ref(op, outcome, first + 4);
+    uint64_t *granularity_out = ref(op, outcome, first + 5);
+    uint64_t room = count ? MIN(MIN(*count, a[2] / 4096 + 2), WRITE_WATCH_ROOM) : 0;
+    uint64_t *addresses = a[3] ? g_new0(uint64_t, room + 1) : NULL;
+    uint32_t granularity = 0;
+    uint32_t *g = granularity_out ? &granularity : NULL;
+    uint64_t *capacity = count ? &room : NULL;
+    bool ok;
+    if (nt) {
+        outcome->ret = (uint32_t)VsNtGetWriteWatch(thread, op->arg[0], (uint32_t)a[0], a[1], a[2],
+                                                   addresses, capacity, g);
+        ok = NT_SUCCESS((VsStatus)outcome->ret);
+    } else {
+        outcome->ret = VsGetWriteWatch(thread, (uint32_t)a[0], a[1], a[2], addresses, capacity, g);
+        ok = outcome->ret == 0;
+    }
+    if (ok) {
+        *count = room;
+        *granularity_out = granularity;
+        outcome->out_written = op->by_ref & (3u << (first + 4));
+        outcome->record = VS_RECORD_WRITE_WATCH;
+        outcome->fields[0] = room;
+        outcome->fields[1] = granularity;
+        for (uint64_t i = 0; i < room && i < VS_WRITE_WATCH_CAPACITY; i++)
+            outcome->fields[2 + i] = addresses[i];
+    }
+    g_free(addresses);
+}
+
 static void execute_get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
-    const uint64_t *a = op->arg;
-    uint64_t count = VS_WRITE_WATCH_CAPACITY;
-    uint32_t granularity = 0;
-    outcome->ret = VsGetWriteWatch(thread, (uint32_t)a[0], a[1], a[2], outcome->fields + 2, &count,
-                                   &granularity);
-    if (outcome->ret == 0) {
-        outcome->record = VS_RECORD_WRITE_WATCH;
-        outcome->fields[0] = count;
-        outcome->fields[1] = granularity;
-    }
+    get_write_watch(thread, op, outcome, false);
+}
+
+static void execute_nt_get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    get_write_watch(thread, op, outcome, true);
+}
+
+static void execute_nt_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtResetWriteWatch(thread, op->arg[0], op->arg[1], op->arg[2]);
 }
 
 static void execute_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)

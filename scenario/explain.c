@@ -438,6 +438,35 @@ static gboolean query_memory_rule(const VsOp *op, VsStatus status, GString *out)
     return TRUE;
 }
 
+/* GetWriteWatch's and NtGetWriteWatch's refusals of the caller's count and pointers, checked
+ * before the range (wrtwatch.c): a count of 0 leaves no room, a NULL count, array or granularity
+ * is a pointer the call cannot write. */
+static gboolean write_watch_rule(const VsOp *op, VsStatus status, GString *out)
+{
+    int first = op->kind == VS_OP_NT_GET_WRITE_WATCH;
+    if (op->kind != VS_OP_GET_WRITE_WATCH && !first)
+        return FALSE;
+    const uint64_t *a = op->arg + first;
+    bool count = op->by_ref & (1u << (first + 4)), granularity = op->by_ref & (1u << (first + 5));
+    if (status == STATUS_INVALID_PARAMETER_5)
+        g_string_append(out, "the count going in is the room in the caller's array, and 0 leaves "
+                             "none: it is refused before the array and the range are looked at. "
+                             "Instead: the array's length (at least 1)");
+    else if (status == STATUS_ACCESS_VIOLATION && (!count || !granularity || !a[3]))
+        g_string_append_printf(out,
+                               "the call writes the addresses, the count and the granularity "
+                               "back, and the %s pointer is NULL. Instead: pass %s",
+                               !count  ? "count"
+                               : !a[3] ? "array's"
+                                       : "granularity",
+                               !count  ? "&count"
+                               : !a[3] ? "an array"
+                                       : "&granularity");
+    else
+        return FALSE;
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
@@ -455,6 +484,8 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
         return query_memory_rule(op, status, out);
     if (kind == VS_OP_NT_QUERY_SECTION)
         return query_section_rule(runner, op, status, out);
+    if (write_watch_rule(op, status, out))
+        return TRUE;
     if (vs_op_spec(kind)->buffer_args)
         return copy_rule(runner, op, status, out);
     if (placeholder_rule(runner, op, out))

@@ -458,6 +458,43 @@ static void test_write_watch(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* NtGetWriteWatch's pointer and count checks, in WRK's order and before the range is looked at
+ * (kernel32 test_write_watch L2107-2137): a count of 0 is INVALID_PARAMETER_5 even with no array,
+ * a missing count, array or granularity a fault; nothing is written back on failure. */
+static void test_write_watch_arguments(void **state)
+{
+    Fixture *f = *state;
+    uint64_t addresses[4], count = 0;
+    uint32_t granularity = 7;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+                                PAGE_READWRITE);
+    VsHandle self = VsGetCurrentProcess();
+    assert_int_equal(
+        VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), addresses, &count, &granularity),
+        STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), NULL, &count, &granularity),
+                     STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(
+        VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), addresses, NULL, &granularity),
+        STATUS_ACCESS_VIOLATION);
+    count = 4;
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), NULL, &count, &granularity),
+                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), addresses, &count, NULL),
+                     STATUS_ACCESS_VIOLATION);
+    /* The flags first, then the range against user space, before any pointer. */
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 2, p, KB(64), NULL, NULL, NULL),
+                     STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(
+        VsNtGetWriteWatch(f->thread, self, 0, UINT64_MAX - KB(4), KB(4), NULL, NULL, NULL),
+        STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, UINT64_MAX / 2, NULL, NULL, NULL),
+                     STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(count, 4);
+    assert_int_equal(granularity, 7);
+    CHECK_INVARIANTS(f);
+}
+
 /* How many pages of [p, p + size) GetWriteWatch reports, without resetting them. */
 static uint64_t written_pages(Fixture *f, uint64_t p, uint64_t size)
 {
@@ -820,6 +857,8 @@ int main(void)
         SMALL(test_commit_limit),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_write_watch_arguments, fixture_setup_x64,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch_protect_and_lock, fixture_setup_x64,
                                         fixture_teardown),
     };

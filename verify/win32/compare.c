@@ -145,6 +145,8 @@ static const char *out_name(const VsOp *op, int i)
         return "NumberOfBytesWritten";
     if (op->kind == VS_OP_DUPLICATE_HANDLE)
         return "TargetHandle";
+    if (op->kind == VS_OP_GET_WRITE_WATCH || op->kind == VS_OP_NT_GET_WRITE_WATCH)
+        return i == vs_op_spec(op->kind)->arity - 2 ? "EntriesInUserAddressArray" : "Granularity";
     return i == 1 ? "BaseAddress" : "RegionSize";
 }
 

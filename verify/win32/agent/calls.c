@@ -192,21 +192,60 @@ static void do_get_working_set_size(const AgentRequest *r)
     answer_end();
 }
 
-/* GetWriteWatch flags base size: the result, the count, the granularity and MAX_WATCH addresses
- * (those past the count are 0). */
-static void do_write_watch(const AgentRequest *r)
+#define WATCH_ROOM (1u << 20) /* the model's most (scenario/execute.c) */
+
+typedef LONG(NTAPI *NtGetWriteWatchFn)(HANDLE, ULONG, PVOID, SIZE_T, PVOID *, ULONG_PTR *, ULONG *);
+typedef LONG(NTAPI *NtResetWriteWatchFn)(HANDLE, PVOID, SIZE_T);
+
+/*
+ * GetWriteWatch flags base size addresses byref_count count byref_granularity granularity, and
+ * NtGetWriteWatch process flags ... (is_nt): the result, the count and the granularity as the call
+ * left them, then on success the count, the granularity and MAX_WATCH addresses (0 past the
+ * count). A non-NULL addresses is an array of the agent's, as long as the count says but no
+ * longer than the range's pages (the model's: more could never be reported).
+ */
+static void write_watch(const AgentRequest *r, int is_nt)
 {
-    PVOID pages[MAX_WATCH] = {0};
-    ULONG_PTR count = MAX_WATCH;
-    ULONG granularity = 0;
-    UINT result = GetWriteWatch((DWORD)r->v[0], P(r->v[1]), r->v[2], pages, &count, &granularity);
-    answer_start(result);
-    answer_more(result == 0 ? count : 0);
-    answer_more(result == 0 ? granularity : 0);
-    for (ULONG_PTR i = 0; i < MAX_WATCH; i++)
-        answer_more(result == 0 && i < count ? (uint64_t)(uintptr_t)pages[i] : 0);
+    const uint64_t *v = r->v + is_nt;
+    ULONG_PTR count = (ULONG_PTR)v[5];
+    ULONG granularity = (ULONG)v[7];
+    ULONG_PTR room = v[2] / 4096 + 2;
+    if (room > WATCH_ROOM)
+        room = WATCH_ROOM;
+    if (v[4] && count < room)
+        room = count;
+    PVOID *pages = v[3] ? calloc(room + 1, sizeof *pages) : NULL;
+    if (v[3] && !pages) {
+        refuse("no memory for the array of ", r->name);
+        return;
+    }
+    ULONG_PTR *count_arg = v[4] ? &count : NULL;
+    if (count_arg && count > room)
+        count = room; /* room for every page of the range: the same answer */
+    LONG status;
+    if (is_nt) {
+        NtGetWriteWatchFn get = (NtGetWriteWatchFn)(void *)GetProcAddress(
+            GetModuleHandleA("ntdll.dll"), "NtGetWriteWatch");
+        status = get(H(r->v[0]), (ULONG)v[0], P(v[1]), v[2], pages, count_arg,
+                     v[6] ? &granularity : NULL);
+    } else
+        status = (LONG)GetWriteWatch((DWORD)v[0], P(v[1]), v[2], pages, count_arg,
+                                     v[6] ? &granularity : NULL);
+    answer_start((uint32_t)status);
+    answer_more(status == 0 && v[4] ? count : v[5]); /* written only on success */
+    answer_more(status == 0 && v[6] ? granularity : v[7]);
+    if (status == 0) {
+        answer_more(count);
+        answer_more(granularity);
+        for (ULONG_PTR i = 0; i < MAX_WATCH; i++)
+            answer_more(i < count ? (uint64_t)(uintptr_t)pages[i] : 0);
+    }
+    free(pages);
     answer_end();
 }
+
+static void do_write_watch(const AgentRequest *r) { write_watch(r, 0); }
+static void do_nt_get_write_watch(const AgentRequest *r) { write_watch(r, 1); }
 
 /* Up to three numbers of a version such as "10.0" or "8.0.2" (Wine's), as 10 0 0. */
 /* The NT name kernelbase gives a Win32 object name (BaseFormatObjectAttributes): "Global\\X" is
@@ -792,6 +831,14 @@ static void call_reset_write_watch(const AgentRequest *r)
     answer(ResetWriteWatch(P(r->v[0]), r->v[1]));
 }
 
+/* NtResetWriteWatch process base size */
+static void call_nt_reset_write_watch(const AgentRequest *r)
+{
+    NtResetWriteWatchFn reset = (NtResetWriteWatchFn)(void *)GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), "NtResetWriteWatch");
+    answer((uint32_t)reset(H(r->v[0]), P(r->v[1]), r->v[2]));
+}
+
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
  * the function that makes the call and answers. */
 const AgentCall agent_calls[] = {
@@ -866,8 +913,10 @@ const AgentCall agent_calls[] = {
     {"GetProcessWorkingSetSize", 5, do_get_working_set_size},
     {"SetProcessWorkingSetSize", 3, call_set_process_working_set_size},
     {"EmptyWorkingSet", 1, call_empty_working_set},
-    {"GetWriteWatch", 3, do_write_watch},
+    {"GetWriteWatch", 8, do_write_watch},
     {"ResetWriteWatch", 2, call_reset_write_watch},
+    {"NtGetWriteWatch", 9, do_nt_get_write_watch},
+    {"NtResetWriteWatch", 3, call_nt_reset_write_watch},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -207,6 +207,20 @@ static void execute_nt_get_write_watch(VsThread *thread, const VsOp *op, VsOutco
     get_write_watch(thread, op, outcome, true);
 }
 
+static void execute_nt_lock_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtLockVirtualMemory(thread, op->arg[0], ref(op, outcome, 1),
+                                                   ref(op, outcome, 2), (uint32_t)op->arg[3]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_unlock_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtUnlockVirtualMemory(thread, op->arg[0], ref(op, outcome, 1),
+                                                     ref(op, outcome, 2), (uint32_t)op->arg[3]);
+    nt_written(op, outcome);
+}
+
 static void execute_nt_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     outcome->ret = (uint32_t)VsNtResetWriteWatch(thread, op->arg[0], op->arg[1], op->arg[2]);

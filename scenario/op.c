@@ -193,10 +193,11 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
         VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_SECTION_FLAG_MAP(NAME) VS_FILE_FLAG_MAP(NAME)
             VS_IMAGE_FLAG_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_PROCESS_ACCESS_MAP(NAME)
                 VS_PLACEHOLDER_FLAG_MAP(NAME) VS_THREAD_FLAG_MAP(NAME) VS_HEAP_FLAG_MAP(NAME)
-                    VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
+                    VS_LOCK_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME)
+                        VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
-                        VS_STATUS_MAP(STATUS)
+                            VS_STATUS_MAP(STATUS)
 #undef STATUS
     };
     size_t count = 0;

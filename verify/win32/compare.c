@@ -147,7 +147,7 @@ static const char *out_name(const VsOp *op, int i)
         return "TargetHandle";
     if (op->kind == VS_OP_GET_WRITE_WATCH || op->kind == VS_OP_NT_GET_WRITE_WATCH)
         return i == vs_op_spec(op->kind)->arity - 2 ? "EntriesInUserAddressArray" : "Granularity";
-    return i == 1 ? "BaseAddress" : "RegionSize";
+    return i == 1 ? "BaseAddress" : "RegionSize"; /* NtAllocate/Free/Lock/UnlockVirtualMemory */
 }
 
 /* The by-reference arguments as each system left them: a call writes some back when it fails

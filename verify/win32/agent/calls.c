@@ -839,6 +839,23 @@ static void call_nt_reset_write_watch(const AgentRequest *r)
     answer((uint32_t)reset(H(r->v[0]), P(r->v[1]), r->v[2]));
 }
 
+typedef LONG(NTAPI *NtLockVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG);
+
+/* NtLockVirtualMemory and NtUnlockVirtualMemory h byref_base base byref_size size map_type: the
+ * status, then the base and size as the call left them. */
+static void do_nt_lock(const AgentRequest *r)
+{
+    NtLockVirtualMemoryFn lock =
+        (NtLockVirtualMemoryFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[4];
+    LONG status = lock(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL, (ULONG)r->v[5]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
  * the function that makes the call and answers. */
 const AgentCall agent_calls[] = {
@@ -917,6 +934,8 @@ const AgentCall agent_calls[] = {
     {"ResetWriteWatch", 2, call_reset_write_watch},
     {"NtGetWriteWatch", 9, do_nt_get_write_watch},
     {"NtResetWriteWatch", 3, call_nt_reset_write_watch},
+    {"NtLockVirtualMemory", 6, do_nt_lock},
+    {"NtUnlockVirtualMemory", 6, do_nt_lock},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

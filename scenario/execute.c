@@ -56,12 +56,21 @@ static void old_protect_out(const VsOp *op, VsOutcome *outcome, int i, uint32_t 
 /* An object name argument: its text, or NULL where the scenario passed NULL. */
 static const char *name_arg(const VsOp *op, int i) { return op->arg[i] ? op->text : NULL; }
 
-/* The one extended parameter a scenario can pass: its address requirements. */
-static VsMemExtendedParameter extended_parameter(const VsOp *op)
+/* The list of extended parameters argument i gives, in list (VS_OP_MAX_PARAMETERS long): an
+ * address requirement points at its structure in op, any other carries its value; NULL where the
+ * scenario passed NULL. */
+static const VsMemExtendedParameter *extended_parameters(const VsOp *op, int i,
+                                                         VsMemExtendedParameter *list)
 {
-    VsMemExtendedParameter parameter = {.Type = MemExtendedParameterAddressRequirements};
-    parameter.Pointer = &op->requirements;
-    return parameter;
+    for (uint32_t k = 0; k < op->parameter_count; k++) {
+        const VsOpParameter *p = &op->parameters[k];
+        list[k] = (VsMemExtendedParameter){.Type = p->type & 0xFF};
+        if (p->type == MemExtendedParameterAddressRequirements)
+            list[k].Pointer = &p->requirements;
+        else
+            list[k].ULong64 = p->value;
+    }
+    return op->arg[i] ? list : NULL;
 }
 
 /* An int result as the scenario sees it: -1 is all ones, as (uint64_t)-1. */
@@ -84,9 +93,9 @@ static void execute_virtual_alloc_ex(VsThread *thread, const VsOp *op, VsOutcome
 static void execute_virtual_alloc_2(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
     outcome->ret = VsVirtualAlloc2(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
-                                   a[5] ? &parameter : NULL, (uint32_t)a[6]);
+                                   extended_parameters(op, 5, list), (uint32_t)a[6]);
 }
 
 static void execute_virtual_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -644,9 +653,10 @@ static void execute_map_view_of_file_ex(VsThread *thread, const VsOp *op, VsOutc
 static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
-    outcome->ret = VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
-                                    (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
+    outcome->ret =
+        VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5], (uint32_t)a[6],
+                         extended_parameters(op, 7, list), (uint32_t)a[8]);
 }
 
 static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -667,9 +677,9 @@ static void execute_virtual_alloc_from_app(VsThread *thread, const VsOp *op, VsO
 static void execute_virtual_alloc_2_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
     outcome->ret = VsVirtualAlloc2FromApp(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
-                                          a[5] ? &parameter : NULL, (uint32_t)a[6]);
+                                          extended_parameters(op, 5, list), (uint32_t)a[6]);
 }
 
 static void execute_virtual_protect_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -690,10 +700,10 @@ static void execute_map_view_of_file_3_from_app(VsThread *thread, const VsOp *op
                                                 VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
     outcome->ret =
         VsMapViewOfFile3FromApp(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
-                                (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+                                (uint32_t)a[6], extended_parameters(op, 7, list), (uint32_t)a[8]);
 }
 
 static void execute_unmap_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -723,6 +733,26 @@ static void execute_nt_map_view(VsThread *thread, const VsOp *op, VsOutcome *out
     outcome->ret = (uint32_t)VsNtMapViewOfSection(thread, a[0], a[1], ref(op, outcome, 2), a[3],
                                                   a[4], ref(op, outcome, 5), ref(op, outcome, 6),
                                                   (uint32_t)a[7], (uint32_t)a[8], (uint32_t)a[9]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_allocate_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
+    outcome->ret = (uint32_t)VsNtAllocateVirtualMemoryEx(
+        thread, a[0], ref(op, outcome, 1), ref(op, outcome, 2), (uint32_t)a[3], (uint32_t)a[4],
+        extended_parameters(op, 5, list), (uint32_t)a[6]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_map_view_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
+    outcome->ret = (uint32_t)VsNtMapViewOfSectionEx(
+        thread, a[0], a[1], ref(op, outcome, 2), ref(op, outcome, 3), ref(op, outcome, 4),
+        (uint32_t)a[5], (uint32_t)a[6], extended_parameters(op, 7, list), (uint32_t)a[8]);
     nt_written(op, outcome);
 }
 

@@ -119,7 +119,8 @@ static gboolean allocates(VsOpKind kind)
 {
     return kind == VS_OP_VIRTUAL_ALLOC || kind == VS_OP_VIRTUAL_ALLOC_EX ||
            kind == VS_OP_VIRTUAL_ALLOC_2 || kind == VS_OP_NT_ALLOCATE ||
-           kind == VS_OP_VIRTUAL_ALLOC_FROM_APP || kind == VS_OP_VIRTUAL_ALLOC_2_FROM_APP;
+           kind == VS_OP_NT_ALLOCATE_EX || kind == VS_OP_VIRTUAL_ALLOC_FROM_APP ||
+           kind == VS_OP_VIRTUAL_ALLOC_2_FROM_APP;
 }
 
 static gboolean protects(VsOpKind kind)

@@ -211,6 +211,22 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
     return count;
 }
 
+const VsParameterBuiltin *vs_parameter_builtin(const char *name)
+{
+    static const VsParameterBuiltin builtins[] = {
+        {"MemAddressRequirements", MemExtendedParameterAddressRequirements, 3,
+         "lowest starting address, highest ending address, alignment"},
+        {"MemAttributeFlags", MemExtendedParameterAttributeFlags, 1, "flags"},
+        {"MemNumaNode", MemExtendedParameterNumaNode, 1, "node"},
+        {"MemExtendedParameter", VS_PARAMETER_RAW, 2, "type, value"},
+        {"MemExtendedParameters", VS_PARAMETER_JOIN, 2, "2 to 4 lists of extended parameters"},
+    };
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (strcmp(builtins[i].name, name) == 0)
+            return &builtins[i];
+    return NULL;
+}
+
 bool vs_op_lookup(const char *name, VsOpKind *kind)
 {
     for (int i = 0; i < VS_OP_COUNT; i++)

@@ -439,11 +439,26 @@ static void call_virtual_protect(const AgentRequest *r)
 static void call_virtual_query(const AgentRequest *r) { do_query(GetCurrentProcess(), r->v[0]); }
 static void call_virtual_query_ex(const AgentRequest *r) { do_query(H(r->v[0]), r->v[1]); }
 
-/* The extended parameter of VirtualAlloc2 and MapViewOfFile3: one address window, or none. */
+/* The extended parameters of VirtualAlloc2, MapViewOfFile3 and the NT Ex calls: one address
+ * window (in the caller's storage), a list (in the agent's: one request at a time), or none. */
 static AgentExtendedParameter *window(const AgentRequest *r, int given,
                                       AgentAddressRequirements *requirements,
                                       AgentExtendedParameter *parameter)
 {
+    static AgentAddressRequirements windows[4];
+    static AgentExtendedParameter list[4];
+    if (given && r->param_count) {
+        for (int k = 0; k < r->param_count; k++) {
+            const uint64_t *p = r->params[k];
+            list[k] = (AgentExtendedParameter){.Type = p[0]};
+            windows[k] = (AgentAddressRequirements){P(p[1]), P(p[2]), (SIZE_T)p[3]};
+            if (p[0] == 1) /* MemExtendedParameterAddressRequirements */
+                list[k].Pointer = &windows[k];
+            else
+                list[k].ULong64 = p[1];
+        }
+        return list;
+    }
     *requirements =
         (AgentAddressRequirements){P(r->window[0]), P(r->window[1]), (SIZE_T)r->window[2]};
     *parameter = (AgentExtendedParameter){.Type = 1 /* MemExtendedParameterAddressRequirements */};
@@ -856,6 +871,61 @@ static void do_nt_lock(const AgentRequest *r)
     answer_end();
 }
 
+typedef LONG(NTAPI *NtAllocateVirtualMemoryExFn)(HANDLE, PVOID *, PSIZE_T, ULONG, ULONG,
+                                                 AgentExtendedParameter *, ULONG);
+typedef LONG(NTAPI *NtMapViewOfSectionExFn)(HANDLE, HANDLE, PVOID *, PLARGE_INTEGER, PSIZE_T, ULONG,
+                                            ULONG, AgentExtendedParameter *, ULONG);
+
+/* NtAllocateVirtualMemoryEx h byref_base base byref_size size type protect parameters count:
+ * the status, then the base and size as the call left them (refused where ntdll lacks it). */
+static void do_nt_allocate_ex(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtAllocateVirtualMemoryExFn allocate =
+        (NtAllocateVirtualMemoryExFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    if (!allocate) {
+        refuse_unknown(r);
+        return;
+    }
+    PVOID base = P(v[2]);
+    SIZE_T size = v[4];
+    LONG status =
+        allocate(H(v[0]), v[1] ? &base : NULL, v[3] ? &size : NULL, (ULONG)v[5], (ULONG)v[6],
+                 window(r, v[7] != 0, &requirements, &parameter), (ULONG)v[8]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtMapViewOfSectionEx section process byref_base base byref_offset offset byref_size size type
+ * protect parameters count: the status, then base, offset and size as the call left them. */
+static void do_nt_map_view_ex(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtMapViewOfSectionExFn map =
+        (NtMapViewOfSectionExFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    if (!map) {
+        refuse_unknown(r);
+        return;
+    }
+    PVOID base = P(v[3]);
+    LARGE_INTEGER offset = {.QuadPart = (LONGLONG)v[5]};
+    SIZE_T size = v[7];
+    LONG status = map(H(v[0]), H(v[1]), v[2] ? &base : NULL, v[4] ? &offset : NULL,
+                      v[6] ? &size : NULL, (ULONG)v[8], (ULONG)v[9],
+                      window(r, v[10] != 0, &requirements, &parameter), (ULONG)v[11]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more((uint64_t)offset.QuadPart);
+    answer_more(size);
+    answer_end();
+}
+
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
  * the function that makes the call and answers. */
 const AgentCall agent_calls[] = {
@@ -936,6 +1006,8 @@ const AgentCall agent_calls[] = {
     {"NtResetWriteWatch", 3, call_nt_reset_write_watch},
     {"NtLockVirtualMemory", 6, do_nt_lock},
     {"NtUnlockVirtualMemory", 6, do_nt_lock},
+    {"NtAllocateVirtualMemoryEx", 9, do_nt_allocate_ex},
+    {"NtMapViewOfSectionEx", 12, do_nt_map_view_ex},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -30,19 +30,39 @@ static void format_number(uint64_t value, GString *out)
         g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "x", value);
 }
 
+/* A list of extended parameters: each MEM_EXTENDED_PARAMETER by its type's name, with its value
+ * or MEM_ADDRESS_REQUIREMENTS. */
+static void format_parameters(const VsValue *value, GString *out)
+{
+    static const char *const types[] = {"Invalid",         "AddressRequirements", "NumaNode",
+                                        "PartitionHandle", "UserPhysicalHandle",  "AttributeFlags",
+                                        "ImageMachine"};
+    for (uint64_t k = 0; k < value->i; k++) {
+        const uint64_t *f = value->fields + 4 * k;
+        g_string_append(out, k ? ", " : "");
+        if (f[0] < G_N_ELEMENTS(types))
+            g_string_append_printf(out, "MemExtendedParameter%s ", types[f[0]]);
+        else
+            g_string_append_printf(out, "MemExtendedParameter type %" G_GUINT64_FORMAT " ", f[0]);
+        if (f[0] == MemExtendedParameterAddressRequirements)
+            g_string_append_printf(
+                out,
+                "{LowestStartingAddress 0x%" G_GINT64_MODIFIER "x, HighestEndingAddress "
+                "0x%" G_GINT64_MODIFIER "x, Alignment 0x%" G_GINT64_MODIFIER "x}",
+                f[1], f[2], f[3]);
+        else
+            g_string_append_printf(out, "0x%" G_GINT64_MODIFIER "x", f[1]);
+    }
+}
+
 void vs_value_format(const VsValue *value, GString *out)
 {
     if (value->kind == VS_VALUE_STRING) {
         g_string_append_printf(out, "\"%s\"", value->s);
         return;
     }
-    if (value->kind == VS_VALUE_REQUIREMENTS) {
-        g_string_append_printf(
-            out,
-            "MEM_ADDRESS_REQUIREMENTS {LowestStartingAddress 0x%" G_GINT64_MODIFIER
-            "x, HighestEndingAddress 0x%" G_GINT64_MODIFIER "x, Alignment 0x%" G_GINT64_MODIFIER
-            "x}",
-            value->fields[0], value->fields[1], value->fields[2]);
+    if (value->kind == VS_VALUE_PARAMETERS) {
+        format_parameters(value, out);
         return;
     }
     format_number(value->i, out);
@@ -154,12 +174,13 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
 
 static gboolean need_int(VsRunner *runner, const VsExpr *expr, const VsValue *v, GError **error)
 {
-    if (v->kind != VS_VALUE_STRING && v->kind != VS_VALUE_REQUIREMENTS)
+    if (v->kind != VS_VALUE_STRING && v->kind != VS_VALUE_PARAMETERS)
         return TRUE;
     vs_runtime_error(runner, error, expr->pos,
                      v->kind == VS_VALUE_STRING ? "a string is not a number here"
-                                                : "address requirements are not a number: "
-                                                  "they go to VirtualAlloc2 or MapViewOfFile3");
+                                                : "extended parameters are not a number: they "
+                                                  "go to VirtualAlloc2, MapViewOfFile3 and the "
+                                                  "NT calls' Ex forms");
     return FALSE;
 }
 
@@ -357,17 +378,21 @@ static gboolean eval_args(VsRunner *runner, const VsOpSpec *spec, const VsExpr *
             op->arg[i] = 1; /* a name is given */
             continue;
         }
-        if ((spec->extended_args & (1u << i)) && v.kind == VS_VALUE_REQUIREMENTS) {
-            op->requirements = (VsMemAddressRequirements){v.fields[0], v.fields[1], v.fields[2]};
-            op->arg[i] = 1; /* one parameter is given */
+        if ((spec->extended_args & (1u << i)) && v.kind == VS_VALUE_PARAMETERS) {
+            op->parameter_count = (uint32_t)v.i;
+            for (uint32_t k = 0; k < op->parameter_count; k++) {
+                const uint64_t *f = v.fields + 4 * k;
+                op->parameters[k] = (VsOpParameter){(uint32_t)f[0], f[1], {f[1], f[2], f[3]}};
+            }
+            op->arg[i] = 1; /* a list is given */
             continue;
         }
         if (!need_int(runner, arg, &v, error))
             return FALSE;
         if ((spec->extended_args & (1u << i)) && v.i != 0) {
             vs_runtime_error(runner, error, arg->pos,
-                             "argument %zu of %s is a list of extended parameters: "
-                             "MemAddressRequirements(lowest, highest, alignment) or NULL",
+                             "argument %zu of %s is a list of extended parameters "
+                             "(MemAddressRequirements(lowest, highest, alignment), ...) or NULL",
                              i + 1, spec->name);
             return FALSE;
         }
@@ -397,8 +422,8 @@ static gboolean check_bytes(VsRunner *runner, const VsExpr *expr, const VsOp *op
     return TRUE;
 }
 
-/* A scenario passes at most one extended parameter: a count beyond the list would have the real
- * call read past it (NULL with a count is fine: the call refuses it). */
+/* A count beyond the list would have the real call read past it (NULL with a count is fine: the
+ * call refuses it). */
 static gboolean check_parameter_count(VsRunner *runner, const VsExpr *expr, const VsOp *op,
                                       GError **error)
 {
@@ -406,34 +431,66 @@ static gboolean check_parameter_count(VsRunner *runner, const VsExpr *expr, cons
     if (!bits)
         return TRUE;
     int list = __builtin_ctz(bits);
-    if (!op->arg[list] || op->arg[list + 1] <= 1)
+    if (!op->arg[list] || op->arg[list + 1] <= op->parameter_count)
         return TRUE;
-    vs_runtime_error(
-        runner, error, expr->args[list + 1]->pos,
-        "%s is given one extended parameter, so its count is 0 or 1, not %" G_GUINT64_FORMAT,
-        vs_op_spec(op->kind)->name, op->arg[list + 1]);
+    vs_runtime_error(runner, error, expr->args[list + 1]->pos,
+                     "%s is given %u extended parameter%s, so its count is at most that, not "
+                     "%" G_GUINT64_FORMAT,
+                     vs_op_spec(op->kind)->name, op->parameter_count,
+                     op->parameter_count == 1 ? "" : "s", op->arg[list + 1]);
     return FALSE;
 }
 
-/* MemAddressRequirements(lowest, highest, alignment): a MEM_ADDRESS_REQUIREMENTS structure in a
- * MEM_EXTENDED_PARAMETER, to pass as VirtualAlloc2's or MapViewOfFile3's parameter list. */
-static gboolean eval_requirements(VsRunner *runner, const VsExpr *expr, VsValue *out,
-                                  GError **error)
+/* A list of extended parameters, as the builtin b makes it: one parameter of b's type from its
+ * arguments, or (MemExtendedParameters) the lists given, joined. */
+static gboolean eval_parameters(VsRunner *runner, const VsExpr *expr, const VsParameterBuiltin *b,
+                                VsValue *out, GError **error)
 {
-    if (expr->arg_count != 3) {
-        vs_runtime_error(runner, error, expr->pos,
-                         "MemAddressRequirements takes 3 arguments (lowest starting address, "
-                         "highest ending address, alignment), not %zu",
-                         expr->arg_count);
+    gboolean join = b->type == VS_PARAMETER_JOIN;
+    if (join ? expr->arg_count < 2 || expr->arg_count > VS_OP_MAX_PARAMETERS
+             : expr->arg_count != b->arity) {
+        vs_runtime_error(runner, error, expr->pos, "%s takes %s%s, not %zu argument%s", b->name,
+                         join ? "" : "its ", b->about, expr->arg_count,
+                         expr->arg_count == 1 ? "" : "s");
         return FALSE;
     }
-    *out = (VsValue){.kind = VS_VALUE_REQUIREMENTS};
-    for (size_t i = 0; i < 3; i++) {
+    *out = (VsValue){.kind = VS_VALUE_PARAMETERS};
+    uint64_t *entry = out->fields;
+    if (!join) {
+        out->i = 1;
+        entry[0] = b->type;
+    }
+    for (size_t i = 0; i < expr->arg_count; i++) {
         VsValue v;
-        if (!vs_eval(runner, expr->args[i], &v, error) ||
-            !need_int(runner, expr->args[i], &v, error))
+        if (!vs_eval(runner, expr->args[i], &v, error))
             return FALSE;
-        out->fields[i] = v.i;
+        if (join && v.kind != VS_VALUE_PARAMETERS) {
+            vs_runtime_error(runner, error, expr->args[i]->pos,
+                             "%s joins lists of extended parameters (MemAddressRequirements(...), "
+                             "MemAttributeFlags(...), ...), and this is not one",
+                             b->name);
+            return FALSE;
+        }
+        if (join && out->i + v.i > VS_OP_MAX_PARAMETERS) {
+            vs_runtime_error(runner, error, expr->pos,
+                             "a list holds at most %d extended parameters", VS_OP_MAX_PARAMETERS);
+            return FALSE;
+        }
+        if (join) {
+            memcpy(out->fields + 4 * out->i, v.fields, 4 * v.i * sizeof v.fields[0]);
+            out->i += v.i;
+        } else if (!need_int(runner, expr->args[i], &v, error)) {
+            return FALSE;
+        } else {
+            /* MemExtendedParameter's type is its first argument; the rest fill the entry. */
+            entry[b->type == VS_PARAMETER_RAW ? i : i + 1] = v.i;
+        }
+    }
+    if (b->type == VS_PARAMETER_RAW && entry[0] == MemExtendedParameterAddressRequirements) {
+        vs_runtime_error(runner, error, expr->args[0]->pos,
+                         "an address requirement points to its structure: write "
+                         "MemAddressRequirements(lowest, highest, alignment)");
+        return FALSE;
     }
     return TRUE;
 }
@@ -476,8 +533,9 @@ static gboolean check_family(VsRunner *runner, const VsExpr *expr, VsOpKind kind
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
     VsOp op = {0};
-    if (strcmp(expr->name, "MemAddressRequirements") == 0)
-        return eval_requirements(runner, expr, out, error);
+    const VsParameterBuiltin *builtin = vs_parameter_builtin(expr->name);
+    if (builtin)
+        return eval_parameters(runner, expr, builtin, out, error);
     if (!vs_op_lookup(expr->name, &op.kind))
         return unknown_call(runner, expr, error);
     if (!check_family(runner, expr, op.kind, error))

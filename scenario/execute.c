@@ -56,12 +56,21 @@ static void old_protect_out(const VsOp *op, VsOutcome *outcome, int i, uint32_t 
 /* An object name argument: its text, or NULL where the scenario passed NULL. */
 static const char *name_arg(const VsOp *op, int i) { return op->arg[i] ? op->text : NULL; }
 
-/* The one extended parameter a scenario can pass: its address requirements. */
-static VsMemExtendedParameter extended_parameter(const VsOp *op)
+/* The list of extended parameters argument i gives, in list (VS_OP_MAX_PARAMETERS long): an
+ * address requirement points at its structure in op, any other carries its value; NULL where the
+ * scenario passed NULL. */
+static const VsMemExtendedParameter *extended_parameters(const VsOp *op, int i,
+                                                         VsMemExtendedParameter *list)
 {
-    VsMemExtendedParameter parameter = {.Type = MemExtendedParameterAddressRequirements};
-    parameter.Pointer = &op->requirements;
-    return parameter;
+    for (uint32_t k = 0; k < op->parameter_count; k++) {
+        const VsOpParameter *p = &op->parameters[k];
+        list[k] = (VsMemExtendedParameter){.Type = p->type & 0xFF};
+        if (p->type == MemExtendedParameterAddressRequirements)
+            list[k].Pointer = &p->requirements;
+        else
+            list[k].ULong64 = p->value;
+    }
+    return op->arg[i] ? list : NULL;
 }
 
 /* An int result as the scenario sees it: -1 is all ones, as (uint64_t)-1. */
@@ -84,9 +93,9 @@ static void execute_virtual_alloc_ex(VsThread *thread, const VsOp *op, VsOutcome
 static void execute_virtual_alloc_2(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
     outcome->ret = VsVirtualAlloc2(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
-                                   a[5] ? &parameter : NULL, (uint32_t)a[6]);
+                                   extended_parameters(op, 5, list), (uint32_t)a[6]);
 }
 
 static void execute_virtual_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -152,20 +161,78 @@ static void execute_virtual_unlock(VsThread *thread, const VsOp *op, VsOutcome *
     outcome->ret = VsVirtualUnlock(thread, op->arg[0], op->arg[1]);
 }
 
-/* GetWriteWatch(flags, address, size): the count, the granularity and the first addresses as a
- * record. */
+/* The most addresses the caller's array of GetWriteWatch and NtGetWriteWatch holds in the model,
+ * whatever the count says: more than any scenario can have written. */
+#define WRITE_WATCH_ROOM (1u << 20)
+
+/*
+ * GetWriteWatch and NtGetWriteWatch, their arguments from first (0 or 1: after the process): the
+ * flags, base, size, the caller's array (NULL, or any other value for an array of count entries),
+ * &count and &granularity, written back on success. The array is the call's own, as long as the
+ * count says but no longer than the pages of the range (more could never be reported); its first
+ * entries, with the count and the granularity, are the record. nt: the NT call (the process is
+ * argument 0), else kernelbase's. The call's return value is the outcome's.
+ */
+static void get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome, bool nt)
+{
+    int first = nt ? 1 : 0;
+    const uint64_t *a = op->arg + first;
+    uint64_t *count = ref(op, outcome, first + 4);
+    uint64_t *granularity_out = ref(op, outcome, first + 5);
+    uint64_t room = count ? MIN(MIN(*count, a[2] / 4096 + 2), WRITE_WATCH_ROOM) : 0;
+    uint64_t *addresses = a[3] ? g_new0(uint64_t, room + 1) : NULL;
+    uint32_t granularity = 0;
+    uint32_t *g = granularity_out ? &granularity : NULL;
+    uint64_t *capacity = count ? &room : NULL;
+    bool ok;
+    if (nt) {
+        outcome->ret = (uint32_t)VsNtGetWriteWatch(thread, op->arg[0], (uint32_t)a[0], a[1], a[2],
+                                                   addresses, capacity, g);
+        ok = NT_SUCCESS((VsStatus)outcome->ret);
+    } else {
+        outcome->ret = VsGetWriteWatch(thread, (uint32_t)a[0], a[1], a[2], addresses, capacity, g);
+        ok = outcome->ret == 0;
+    }
+    if (ok) {
+        *count = room;
+        *granularity_out = granularity;
+        outcome->out_written = op->by_ref & (3u << (first + 4));
+        outcome->record = VS_RECORD_WRITE_WATCH;
+        outcome->fields[0] = room;
+        outcome->fields[1] = granularity;
+        for (uint64_t i = 0; i < room && i < VS_WRITE_WATCH_CAPACITY; i++)
+            outcome->fields[2 + i] = addresses[i];
+    }
+    g_free(addresses);
+}
+
 static void execute_get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
-    const uint64_t *a = op->arg;
-    uint64_t count = VS_WRITE_WATCH_CAPACITY;
-    uint32_t granularity = 0;
-    outcome->ret = VsGetWriteWatch(thread, (uint32_t)a[0], a[1], a[2], outcome->fields + 2, &count,
-                                   &granularity);
-    if (outcome->ret == 0) {
-        outcome->record = VS_RECORD_WRITE_WATCH;
-        outcome->fields[0] = count;
-        outcome->fields[1] = granularity;
-    }
+    get_write_watch(thread, op, outcome, false);
+}
+
+static void execute_nt_get_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    get_write_watch(thread, op, outcome, true);
+}
+
+static void execute_nt_lock_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtLockVirtualMemory(thread, op->arg[0], ref(op, outcome, 1),
+                                                   ref(op, outcome, 2), (uint32_t)op->arg[3]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_unlock_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtUnlockVirtualMemory(thread, op->arg[0], ref(op, outcome, 1),
+                                                     ref(op, outcome, 2), (uint32_t)op->arg[3]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = (uint32_t)VsNtResetWriteWatch(thread, op->arg[0], op->arg[1], op->arg[2]);
 }
 
 static void execute_reset_write_watch(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -638,9 +705,10 @@ static void execute_map_view_of_file_ex(VsThread *thread, const VsOp *op, VsOutc
 static void execute_map_view_of_file_3(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
-    outcome->ret = VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
-                                    (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
+    outcome->ret =
+        VsMapViewOfFile3(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5], (uint32_t)a[6],
+                         extended_parameters(op, 7, list), (uint32_t)a[8]);
 }
 
 static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -661,9 +729,9 @@ static void execute_virtual_alloc_from_app(VsThread *thread, const VsOp *op, VsO
 static void execute_virtual_alloc_2_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
     outcome->ret = VsVirtualAlloc2FromApp(thread, a[0], a[1], a[2], (uint32_t)a[3], (uint32_t)a[4],
-                                          a[5] ? &parameter : NULL, (uint32_t)a[6]);
+                                          extended_parameters(op, 5, list), (uint32_t)a[6]);
 }
 
 static void execute_virtual_protect_from_app(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -684,10 +752,10 @@ static void execute_map_view_of_file_3_from_app(VsThread *thread, const VsOp *op
                                                 VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsMemExtendedParameter parameter = extended_parameter(op);
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
     outcome->ret =
         VsMapViewOfFile3FromApp(thread, a[0], a[1], a[2], a[3], a[4], (uint32_t)a[5],
-                                (uint32_t)a[6], a[7] ? &parameter : NULL, (uint32_t)a[8]);
+                                (uint32_t)a[6], extended_parameters(op, 7, list), (uint32_t)a[8]);
 }
 
 static void execute_unmap_view_of_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
@@ -717,6 +785,26 @@ static void execute_nt_map_view(VsThread *thread, const VsOp *op, VsOutcome *out
     outcome->ret = (uint32_t)VsNtMapViewOfSection(thread, a[0], a[1], ref(op, outcome, 2), a[3],
                                                   a[4], ref(op, outcome, 5), ref(op, outcome, 6),
                                                   (uint32_t)a[7], (uint32_t)a[8], (uint32_t)a[9]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_allocate_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
+    outcome->ret = (uint32_t)VsNtAllocateVirtualMemoryEx(
+        thread, a[0], ref(op, outcome, 1), ref(op, outcome, 2), (uint32_t)a[3], (uint32_t)a[4],
+        extended_parameters(op, 5, list), (uint32_t)a[6]);
+    nt_written(op, outcome);
+}
+
+static void execute_nt_map_view_ex(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    VsMemExtendedParameter list[VS_OP_MAX_PARAMETERS];
+    outcome->ret = (uint32_t)VsNtMapViewOfSectionEx(
+        thread, a[0], a[1], ref(op, outcome, 2), ref(op, outcome, 3), ref(op, outcome, 4),
+        (uint32_t)a[5], (uint32_t)a[6], extended_parameters(op, 7, list), (uint32_t)a[8]);
     nt_written(op, outcome);
 }
 

@@ -119,7 +119,8 @@ static gboolean allocates(VsOpKind kind)
 {
     return kind == VS_OP_VIRTUAL_ALLOC || kind == VS_OP_VIRTUAL_ALLOC_EX ||
            kind == VS_OP_VIRTUAL_ALLOC_2 || kind == VS_OP_NT_ALLOCATE ||
-           kind == VS_OP_VIRTUAL_ALLOC_FROM_APP || kind == VS_OP_VIRTUAL_ALLOC_2_FROM_APP;
+           kind == VS_OP_NT_ALLOCATE_EX || kind == VS_OP_VIRTUAL_ALLOC_FROM_APP ||
+           kind == VS_OP_VIRTUAL_ALLOC_2_FROM_APP;
 }
 
 static gboolean protects(VsOpKind kind)
@@ -471,6 +472,70 @@ static gboolean large_page_rule(VsRunner *runner, const VsOp *op, VsStatus statu
     return TRUE;
 }
 
+/* GetWriteWatch's and NtGetWriteWatch's refusals of the caller's count and pointers, checked
+ * before the range (wrtwatch.c): a count of 0 leaves no room, a NULL count, array or granularity
+ * is a pointer the call cannot write. */
+static gboolean write_watch_rule(const VsOp *op, VsStatus status, GString *out)
+{
+    int first = op->kind == VS_OP_NT_GET_WRITE_WATCH;
+    if (op->kind != VS_OP_GET_WRITE_WATCH && !first)
+        return FALSE;
+    const uint64_t *a = op->arg + first;
+    bool count = op->by_ref & (1u << (first + 4)), granularity = op->by_ref & (1u << (first + 5));
+    if (status == STATUS_INVALID_PARAMETER_5)
+        g_string_append(out, "the count going in is the room in the caller's array, and 0 leaves "
+                             "none: it is refused before the array and the range are looked at. "
+                             "Instead: the array's length (at least 1)");
+    else if (status == STATUS_ACCESS_VIOLATION && (!count || !granularity || !a[3]))
+        g_string_append_printf(out,
+                               "the call writes the addresses, the count and the granularity "
+                               "back, and the %s pointer is NULL. Instead: pass %s",
+                               !count  ? "count"
+                               : !a[3] ? "array's"
+                                       : "granularity",
+                               !count  ? "&count"
+                               : !a[3] ? "an array"
+                                       : "&granularity");
+    else
+        return FALSE;
+    return TRUE;
+}
+
+/* NtLockVirtualMemory's and NtUnlockVirtualMemory's refusals of their arguments (lockvm.c): the
+ * map type, an empty range, MAP_SYSTEM's privilege, a page no VAD holds. */
+static gboolean nt_lock_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    if (op->kind != VS_OP_NT_LOCK_VIRTUAL_MEMORY && op->kind != VS_OP_NT_UNLOCK_VIRTUAL_MEMORY)
+        return FALSE;
+    uint64_t map_type = op->arg[3], address = op_address(op), size = op_size(op);
+    uint64_t hole = address & ~(uint64_t)(VS_PAGE_SIZE - 1);
+    VsVadInfo v;
+    while (size && hole < address + size && vad_at(runner, op, hole, &v))
+        hole = (v.ending_vpn + 1) << 12;
+    if (status == STATUS_INVALID_PARAMETER && (!map_type || (map_type & ~3ull)))
+        g_string_append_printf(out,
+                               "the map type says which lock: MAP_PROCESS (1, the working set), "
+                               "MAP_SYSTEM (2, physical memory) or both, and 0x%" G_GINT64_MODIFIER
+                               "X is neither. Instead: MAP_PROCESS, as VirtualLock passes",
+                               map_type);
+    else if (status == STATUS_INVALID_PARAMETER && size == 0)
+        g_string_append(out, "a lock takes at least one byte, and the size is 0");
+    else if (status == STATUS_PRIVILEGE_NOT_HELD)
+        g_string_append(out, "MAP_SYSTEM locks pages in physical memory, which needs "
+                             "SeLockMemoryPrivilege; this process does not hold it. Instead: "
+                             "MAP_PROCESS keeps them in the working set, with no privilege");
+    else if (status == STATUS_ACCESS_VIOLATION && op->kind == VS_OP_NT_LOCK_VIRTUAL_MEMORY &&
+             size && hole < address + size)
+        g_string_append_printf(out,
+                               "every page to lock must be allocated, and no allocation holds "
+                               "0x%" G_GINT64_MODIFIER "X: the lock was refused before any page "
+                               "was touched",
+                               hole);
+    else
+        return FALSE;
+    return TRUE;
+}
+
 static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsOpKind kind = op->kind;
@@ -490,6 +555,8 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
         return query_memory_rule(op, status, out);
     if (kind == VS_OP_NT_QUERY_SECTION)
         return query_section_rule(runner, op, status, out);
+    if (write_watch_rule(op, status, out) || nt_lock_rule(runner, op, status, out))
+        return TRUE;
     if (vs_op_spec(kind)->buffer_args)
         return copy_rule(runner, op, status, out);
     if (placeholder_rule(runner, op, out))

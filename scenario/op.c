@@ -195,10 +195,11 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
         VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_SECTION_FLAG_MAP(NAME) VS_FILE_FLAG_MAP(NAME)
             VS_IMAGE_FLAG_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_PROCESS_ACCESS_MAP(NAME)
                 VS_PLACEHOLDER_FLAG_MAP(NAME) VS_THREAD_FLAG_MAP(NAME) VS_HEAP_FLAG_MAP(NAME)
-                    VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
+                    VS_LOCK_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME)
+                        VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
-                        VS_STATUS_MAP(STATUS)
+                            VS_STATUS_MAP(STATUS)
 #undef STATUS
     };
     size_t count = 0;
@@ -210,6 +211,22 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
     if (count < capacity)
         names[count++] = "MAP_FAILED";
     return count;
+}
+
+const VsParameterBuiltin *vs_parameter_builtin(const char *name)
+{
+    static const VsParameterBuiltin builtins[] = {
+        {"MemAddressRequirements", MemExtendedParameterAddressRequirements, 3,
+         "lowest starting address, highest ending address, alignment"},
+        {"MemAttributeFlags", MemExtendedParameterAttributeFlags, 1, "flags"},
+        {"MemNumaNode", MemExtendedParameterNumaNode, 1, "node"},
+        {"MemExtendedParameter", VS_PARAMETER_RAW, 2, "type, value"},
+        {"MemExtendedParameters", VS_PARAMETER_JOIN, 2, "2 to 4 lists of extended parameters"},
+    };
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (strcmp(builtins[i].name, name) == 0)
+            return &builtins[i];
+    return NULL;
 }
 
 bool vs_op_lookup(const char *name, VsOpKind *kind)

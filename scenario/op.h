@@ -90,8 +90,8 @@ typedef struct VsOpSpec {
                             * the call fills or reads), whatever process the call acts on */
     VsOpReturn returns;
     uint32_t string_args;   /* bit i: argument i is an object name: a string, or NULL */
-    uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or one
-                             * MemAddressRequirements(lowest, highest, alignment) */
+    uint32_t extended_args; /* bit i: argument i is a MEM_EXTENDED_PARAMETER list: NULL, or up
+                             * to VS_OP_MAX_PARAMETERS (MemAddressRequirements(...), ...) */
     VsOpFamily family;      /* the systems that have the call */
     uint32_t size_arg;      /* the size of the range at the address argument (for Nt* calls, the
                              * variable behind it) */
@@ -120,6 +120,15 @@ typedef struct VsOpSpec {
 } VsOpSpec;
 
 #define VS_OP_TEXT_MAX 64      /* an object name's bytes, with its terminator */
+#define VS_OP_MAX_PARAMETERS 4 /* the extended parameters a list may hold */
+
+/* One MEM_EXTENDED_PARAMETER of a scenario's list: its type, and its value (the ULong64 of the
+ * union), or for MemExtendedParameterAddressRequirements the structure it points to. */
+typedef struct VsOpParameter {
+    uint32_t type;
+    uint64_t value;
+    VsMemAddressRequirements requirements;
+} VsOpParameter;
 #define VS_OP_CONTENTS_MAX 256 /* a declared file's text, with its terminator */
 
 typedef struct VsOp {
@@ -127,8 +136,9 @@ typedef struct VsOp {
     uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
     uint32_t by_ref;           /* bit i: argument i was passed as &var; clear for a NULL pointer */
     char text[VS_OP_TEXT_MAX]; /* the string argument (an object name); arg[i] is 1 if given */
-    VsMemAddressRequirements requirements; /* the extended parameter; arg[i] is 1 if given */
-    char contents[VS_OP_CONTENTS_MAX];     /* file(): the file's text; its length is arg[i] */
+    VsOpParameter parameters[VS_OP_MAX_PARAMETERS]; /* the extended-parameter list, */
+    uint32_t parameter_count;                       /* its length; arg[i] is 1 if given */
+    char contents[VS_OP_CONTENTS_MAX]; /* file(): the file's text; its length is arg[i] */
 } VsOp;
 
 #define VS_WRITE_WATCH_CAPACITY 16 /* addresses GetWriteWatch is given room for */
@@ -242,6 +252,21 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity);
 #define VS_SCENARIO_CONSTANTS_MAX 1024 /* room for every name vs_scenario_constant_names gives */
 /* The operation called name; false if no call has that name. */
 bool vs_op_lookup(const char *name, VsOpKind *kind);
+
+/* The language's builtins that make lists of extended parameters: each makes a list of one
+ * (MemAddressRequirements(lowest, highest, alignment), MemAttributeFlags(flags),
+ * MemNumaNode(node), MemExtendedParameter(type, value) for any type, even an invalid one), and
+ * MemExtendedParameters(list, list, ...) joins lists. */
+#define VS_PARAMETER_RAW UINT32_MAX        /* MemExtendedParameter: the type is an argument */
+#define VS_PARAMETER_JOIN (UINT32_MAX - 1) /* MemExtendedParameters: 2 to 4 lists */
+typedef struct VsParameterBuiltin {
+    const char *name;
+    uint32_t type;     /* the MEM_EXTENDED_PARAMETER_TYPE it makes, or one of the two above */
+    uint8_t arity;     /* its arguments (for the join, at least) */
+    const char *about; /* its arguments, for messages */
+} VsParameterBuiltin;
+/* The builtin called name, or NULL. */
+const VsParameterBuiltin *vs_parameter_builtin(const char *name);
 
 /* Runs op in the model as thread, and fills outcome. */
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome);

@@ -117,15 +117,15 @@ static Shape resolve_name(Resolver *r, const VsExpr *e)
 
 static Shape resolve_expr(Resolver *r, const VsExpr *e);
 
-/* An operand that must be a number: not a string, not address requirements. */
+/* An operand that must be a number: not a string, not a list of extended parameters. */
 static void need_number(Resolver *r, const VsExpr *e, Shape shape)
 {
     if (shape.kind == VS_SHAPE_STRING)
         report(r, e->pos, "a string is not a number here");
-    else if (shape.kind == VS_SHAPE_REQUIREMENTS)
+    else if (shape.kind == VS_SHAPE_PARAMETERS)
         report(r, e->pos,
-               "address requirements are not a number: they go to VirtualAlloc2 or "
-               "MapViewOfFile3");
+               "extended parameters are not a number: they go to VirtualAlloc2, MapViewOfFile3 "
+               "and the NT calls' Ex forms");
 }
 
 /* The value of an expression made of numbers, constants and operators alone, if it is one. */
@@ -262,18 +262,22 @@ static Shape resolve_field(Resolver *r, const VsExpr *e)
            (int)e->left->text_length, e->left->text,
            left.kind == VS_SHAPE_STRING ? "a string"
            : left.kind == VS_SHAPE_INT  ? "a number"
-                                        : "address requirements");
+                                        : "a list of extended parameters");
     return unknown;
 }
 
 /* A call the model does not have: named with the nearest it does. */
 static void unknown_call(Resolver *r, const VsExpr *e)
 {
-    const char *names[VS_OP_COUNT + 1];
+    static const char *const builtins[] = {"MemAddressRequirements", "MemAttributeFlags",
+                                           "MemNumaNode", "MemExtendedParameter",
+                                           "MemExtendedParameters"};
+    const char *names[VS_OP_COUNT + G_N_ELEMENTS(builtins)];
     for (int i = 0; i < VS_OP_COUNT; i++)
         names[i] = vs_op_spec((VsOpKind)i)->name;
-    names[VS_OP_COUNT] = "MemAddressRequirements";
-    g_autofree char *hint = vs_diag_did_you_mean(e->name, names, VS_OP_COUNT + 1);
+    for (size_t i = 0; i < G_N_ELEMENTS(builtins); i++)
+        names[VS_OP_COUNT + i] = builtins[i];
+    g_autofree char *hint = vs_diag_did_you_mean(e->name, names, G_N_ELEMENTS(names));
     report(r, e->pos, "'%s' is not a call this model supports%s", e->name, hint);
 }
 
@@ -313,14 +317,14 @@ static void check_value_arg(Resolver *r, const VsOpSpec *spec, const VsExpr *arg
             report(r, arg->pos,
                    "host_file's source is \"@agent\" (the Win32 agent's .exe), the one host "
                    "file a scenario may read");
-    } else if (shape.kind == VS_SHAPE_REQUIREMENTS && (spec->extended_args & bit)) {
+    } else if (shape.kind == VS_SHAPE_PARAMETERS && (spec->extended_args & bit)) {
         return;
-    } else if (shape.kind == VS_SHAPE_STRING || shape.kind == VS_SHAPE_REQUIREMENTS) {
+    } else if (shape.kind == VS_SHAPE_STRING || shape.kind == VS_SHAPE_PARAMETERS) {
         need_number(r, arg, shape);
     } else if ((spec->extended_args & bit) && constant && v != 0) {
         report(r, arg->pos,
-               "argument %zu of %s is a list of extended parameters: "
-               "MemAddressRequirements(lowest, highest, alignment) or NULL",
+               "argument %zu of %s is a list of extended parameters "
+               "(MemAddressRequirements(lowest, highest, alignment), ...) or NULL",
                i + 1, spec->name);
     } else if ((spec->string_args & bit) && constant && v != 0) {
         report(r, arg->pos, "argument %zu of %s is a name: a \"string\" or NULL", i + 1,
@@ -366,18 +370,32 @@ static void resolve_args(Resolver *r, const VsOpSpec *spec, const VsExpr *e)
             set_shape(r, e->args[i]->name, number);
 }
 
-/* MemAddressRequirements(lowest, highest, alignment): a value only VirtualAlloc2 and
- * MapViewOfFile3 take. */
-static Shape resolve_requirements(Resolver *r, const VsExpr *e)
+/* A list of extended parameters (MemAddressRequirements(lowest, highest, alignment), ...): a
+ * value only the calls with such a list take. MemExtendedParameters joins lists; the others take
+ * numbers. */
+static Shape resolve_parameters(Resolver *r, const VsExpr *e, const VsParameterBuiltin *b)
 {
-    if (e->arg_count != 3)
-        report(r, e->pos,
-               "MemAddressRequirements takes 3 arguments (lowest starting address, highest "
-               "ending address, alignment), not %zu",
-               e->arg_count);
-    for (size_t i = 0; i < e->arg_count; i++)
-        need_number(r, e->args[i], resolve_expr(r, e->args[i]));
-    return (Shape){VS_SHAPE_REQUIREMENTS, VS_RECORD_NONE};
+    gboolean join = b->type == VS_PARAMETER_JOIN;
+    if (join ? e->arg_count < 2 || e->arg_count > VS_OP_MAX_PARAMETERS : e->arg_count != b->arity)
+        report(r, e->pos, "%s takes %s%s, not %zu argument%s", b->name, join ? "" : "its ",
+               b->about, e->arg_count, e->arg_count == 1 ? "" : "s");
+    for (size_t i = 0; i < e->arg_count; i++) {
+        Shape shape = resolve_expr(r, e->args[i]);
+        if (join && shape.kind != VS_SHAPE_PARAMETERS && shape.kind != VS_SHAPE_UNKNOWN)
+            report(r, e->args[i]->pos,
+                   "%s joins lists of extended parameters (MemAddressRequirements(...), "
+                   "MemAttributeFlags(...), ...), and this is not one",
+                   b->name);
+        else if (!join)
+            need_number(r, e->args[i], shape);
+    }
+    uint64_t type;
+    if (b->type == VS_PARAMETER_RAW && e->arg_count == 2 && constant_value(r, e->args[0], &type) &&
+        type == MemExtendedParameterAddressRequirements)
+        report(r, e->args[0]->pos,
+               "an address requirement points to its structure: write "
+               "MemAddressRequirements(lowest, highest, alignment)");
+    return (Shape){VS_SHAPE_PARAMETERS, VS_RECORD_NONE};
 }
 
 static Shape resolve_call(Resolver *r, const VsExpr *e)
@@ -389,8 +407,9 @@ static Shape resolve_call(Resolver *r, const VsExpr *e)
                e->name);
         return unknown;
     }
-    if (strcmp(e->name, "MemAddressRequirements") == 0)
-        return resolve_requirements(r, e);
+    const VsParameterBuiltin *builtin = vs_parameter_builtin(e->name);
+    if (builtin)
+        return resolve_parameters(r, e, builtin);
     VsOpKind kind;
     if (!vs_op_lookup(e->name, &kind)) {
         unknown_call(r, e);

@@ -475,11 +475,11 @@ static GHashTable *variable_shapes(const VsRunner *runner)
     g_hash_table_iter_init(&it, runner->variables);
     while (g_hash_table_iter_next(&it, &name, &value)) {
         const VsValue *v = value;
-        VsShapeKind kind = v->kind == VS_VALUE_MBI            ? VS_SHAPE_MBI
-                           : v->kind == VS_VALUE_RECORD       ? VS_SHAPE_RECORD
-                           : v->kind == VS_VALUE_STRING       ? VS_SHAPE_STRING
-                           : v->kind == VS_VALUE_REQUIREMENTS ? VS_SHAPE_REQUIREMENTS
-                                                              : VS_SHAPE_INT;
+        VsShapeKind kind = v->kind == VS_VALUE_MBI          ? VS_SHAPE_MBI
+                           : v->kind == VS_VALUE_RECORD     ? VS_SHAPE_RECORD
+                           : v->kind == VS_VALUE_STRING     ? VS_SHAPE_STRING
+                           : v->kind == VS_VALUE_PARAMETERS ? VS_SHAPE_PARAMETERS
+                                                            : VS_SHAPE_INT;
         g_hash_table_insert(shapes, name, VS_SHAPE(kind, v->record));
     }
     return shapes;

@@ -14,7 +14,9 @@ typedef enum VsValueKind {
     VS_VALUE_MBI,
     VS_VALUE_RECORD, /* a structure a call filled: its fields by name; i is the call's BOOL */
     VS_VALUE_STRING,
-    VS_VALUE_REQUIREMENTS, /* MemAddressRequirements(lowest, highest, alignment): fields[0..2] */
+    VS_VALUE_PARAMETERS, /* a list of extended parameters (MemAddressRequirements(...), ...):
+                          * i entries, entry k in fields[4k..4k+3] as type, then its value, or
+                          * lowest, highest and alignment */
 } VsValueKind;
 
 typedef struct VsValue {

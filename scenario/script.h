@@ -144,7 +144,7 @@ typedef enum VsShapeKind {
     VS_SHAPE_UNKNOWN,
     VS_SHAPE_INT,
     VS_SHAPE_STRING,
-    VS_SHAPE_REQUIREMENTS,
+    VS_SHAPE_PARAMETERS,
     VS_SHAPE_MBI,
     VS_SHAPE_RECORD,
 } VsShapeKind;

@@ -52,13 +52,30 @@ static VsStatus address_requirements(const VsLayout *layout, const VsMemAddressR
     return STATUS_SUCCESS;
 }
 
+/* MEM_EXTENDED_PARAMETER_EC_CODE: the range is ARM64EC code, which only ARM64 Windows has. */
+#define MEM_EXTENDED_PARAMETER_EC_CODE 0x40u
+
+/*
+ * MemExtendedParameterAttributeFlags: 0 asks for nothing and is accepted; EC_CODE is refused on
+ * the model's machines, which are not ARM64 (STATUS_INVALID_PARAMETER, one of the two answers
+ * ntdll's test_NtAllocateVirtualMemoryEx allows on x64, and Wine's); the other documented flags
+ * (MEM_EXTENDED_PARAMETER_NONPAGED, _NONPAGED_LARGE, _NONPAGED_HUGE, _GRAPHICS, ...) ask for
+ * memory the model does not have: STATUS_NOT_SUPPORTED, the model's choice.
+ */
+static VsStatus attribute_flags(uint64_t flags)
+{
+    if (flags & MEM_EXTENDED_PARAMETER_EC_CODE)
+        return STATUS_INVALID_PARAMETER;
+    return flags ? STATUS_NOT_SUPPORTED : STATUS_SUCCESS;
+}
+
 /*
  * Validates count parameters and gives the window they allow (all of user space if none narrows
  * it). *requirements says whether an address requirement narrowed it (a caller's own base may not
  * be combined with one). A type may appear once; types 0 and MemExtendedParameterMax and beyond are
- * invalid. The model has one NUMA node (node 0 is accepted) and no partitions, AWE regions,
- * attribute flags or foreign machines: those types are STATUS_NOT_SUPPORTED here, the model's
- * choice.
+ * invalid. The model has one NUMA node (node 0 is
+ * accepted), attribute flags of 0 (attribute_flags), and no partitions, AWE regions or foreign
+ * machines: those types are STATUS_NOT_SUPPORTED here, the model's choice.
  */
 VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParameter *parameters,
                                 uint32_t count, VsAddressWindow *window, bool *requirements)
@@ -79,6 +96,8 @@ VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParam
             status = address_requirements(layout, p->Pointer, window, requirements);
         else if (p->Type == MemExtendedParameterNumaNode)
             status = p->ULong == 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+        else if (p->Type == MemExtendedParameterAttributeFlags)
+            status = attribute_flags(p->ULong64);
         else
             status = STATUS_NOT_SUPPORTED;
         if (!NT_SUCCESS(status))

@@ -75,6 +75,12 @@ static const NamedValue thread_rows[] = {
 #undef ROW
 };
 
+static const NamedValue lock_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_LOCK_FLAG_MAP(ROW)
+#undef ROW
+};
+
 static const NamedValue heap_rows[] = {
 #define ROW(name, value) {#name, value},
     VS_HEAP_FLAG_MAP(ROW)
@@ -214,5 +220,6 @@ bool vs_windows_constant_lookup(const char *name, uint64_t *value)
            find_named(image_rows, COUNT(image_rows), name, value) ||
            find_named(thread_rows, COUNT(thread_rows), name, value) ||
            find_named(heap_rows, COUNT(heap_rows), name, value) ||
+           find_named(lock_rows, COUNT(lock_rows), name, value) ||
            find_named(win32_rows, COUNT(win32_rows), name, value);
 }

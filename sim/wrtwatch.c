@@ -208,14 +208,51 @@ static VsStatus watched_range(VsProcess *process, uint64_t base, uint64_t size, 
     return STATUS_SUCCESS;
 }
 
+/*
+ * NtGetWriteWatch's checks before it looks at the process, in WRK's order: the flags, the range
+ * inside user space, then the caller's pointers as the probes meet them: the count (a NULL one is
+ * STATUS_ACCESS_VIOLATION), a count of 0 (STATUS_INVALID_PARAMETER_5: no room at all), the array
+ * (NULL with room asked for faults) and the granularity. kernel32's test_write_watch
+ * (L2106-2137) shows the order through GetWriteWatch: count 0 with an array, NULL count, NULL
+ * granularity, NULL array with count 64, NULL array with count 0 give 87, 998, 998, 998, 87.
+ */
+static VsStatus check_get_arguments(const VsLayout *layout, uint32_t flags, uint64_t base,
+                                    uint64_t size, const uint64_t *addresses, const uint64_t *count,
+                                    const uint32_t *granularity)
+{
+    if (flags & ~(uint32_t)WRITE_WATCH_FLAG_RESET)
+        return STATUS_INVALID_PARAMETER_2; /* the flags are the second argument (WRK) */
+    if (base > layout->highest_user_address)
+        return STATUS_INVALID_PARAMETER_2;
+    if (layout->highest_user_address - base + 1 < size)
+        return STATUS_INVALID_PARAMETER_3;
+    if (!count)
+        return STATUS_ACCESS_VIOLATION;
+    if (*count == 0)
+        return STATUS_INVALID_PARAMETER_5;
+    if (!addresses || !granularity)
+        return STATUS_ACCESS_VIOLATION;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * NtGetWriteWatch: up to *count pages of [base, base + size) written since the last reset, in
+ * address order, into addresses; *count becomes how many, *granularity the page size (both only on
+ * success). WRITE_WATCH_FLAG_RESET resets the pages reported, and only those: with room for one,
+ * the second written page stays reported (test_write_watch L1850-1861). Statuses: the argument
+ * checks above, the handle's, then STATUS_INVALID_PARAMETER for a range not inside one write-watch
+ * reservation.
+ */
 VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle handle, uint32_t flags, uint64_t base,
                            uint64_t size, uint64_t *addresses, uint64_t *count,
                            uint32_t *granularity)
 {
-    if (flags & ~(uint32_t)WRITE_WATCH_FLAG_RESET)
-        return STATUS_INVALID_PARAMETER_2; /* the flags are the second argument (WRK) */
+    const VsLayout *layout = caller->process->system->layout;
+    VsStatus status = check_get_arguments(layout, flags, base, size, addresses, count, granularity);
+    if (!NT_SUCCESS(status))
+        return status;
     VsProcess *process;
-    VsStatus status = vs_reference_process(caller, handle, VS_ACCESS_VM_OPERATION, &process);
+    status = vs_reference_process(caller, handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
     VsWriteWatch *w;

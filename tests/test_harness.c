@@ -67,16 +67,19 @@ static void test_relations_translate(void **state)
     assert_int_equal(other.arg[0], 0x5551000);
     assert_int_equal(other.arg[1], 0x11000); /* a size is not an address */
     /* An address window moves with the allocation that holds both its ends, else stays. */
-    VsOp window = {
-        .kind = VS_OP_VIRTUAL_ALLOC_2,
-        .requirements = {.LowestStartingAddress = 0x10000, .HighestEndingAddress = 0x1FFFF}};
+    VsOp window = {.kind = VS_OP_VIRTUAL_ALLOC_2,
+                   .parameters = {{.type = MemExtendedParameterAttributeFlags},
+                                  {.type = MemExtendedParameterAddressRequirements,
+                                   .requirements = {.LowestStartingAddress = 0x10000,
+                                                    .HighestEndingAddress = 0x1FFFF}}},
+                   .parameter_count = 2};
     vs_relations_translate(&r, &window, &other);
-    assert_int_equal(other.requirements.LowestStartingAddress, 0x5550000);
-    assert_int_equal(other.requirements.HighestEndingAddress, 0x555FFFF);
-    window.requirements.HighestEndingAddress = 0x2FFFFFFF;
+    assert_int_equal(other.parameters[1].requirements.LowestStartingAddress, 0x5550000);
+    assert_int_equal(other.parameters[1].requirements.HighestEndingAddress, 0x555FFFF);
+    window.parameters[1].requirements.HighestEndingAddress = 0x2FFFFFFF;
     vs_relations_translate(&r, &window, &other);
-    assert_int_equal(other.requirements.LowestStartingAddress, 0x10000);
-    assert_int_equal(other.requirements.HighestEndingAddress, 0x2FFFFFFF);
+    assert_int_equal(other.parameters[1].requirements.LowestStartingAddress, 0x10000);
+    assert_int_equal(other.parameters[1].requirements.HighestEndingAddress, 0x2FFFFFFF);
     vs_relations_clear(&r);
 }
 

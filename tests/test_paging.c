@@ -363,9 +363,9 @@ static void test_lock_and_unlock(void **state)
     assert_int_equal(vs_pte_state(leaf(f, p + KB(100))), VS_PTE_STATE_TRANSITION);
     CHECK_INVARIANTS(f);
     assert_true(VsVirtualUnlock(f->thread, p, KB(12)));
-    /* Pages 0-2, and page 16: the lock that failed on quota had faulted it in (as Windows would),
-     * and the smaller lock after it did not cover it. */
-    assert_int_equal(vs_empty_working_set(f->process), 4);
+    /* Pages 0-2 alone: the lock refused on quota touched nothing (WRK weighs the quota before
+     * its probes), and the smaller lock after it did not reach page 16. */
+    assert_int_equal(vs_empty_working_set(f->process), 3);
     CHECK_INVARIANTS(f);
     /* Decommitting locked pages drops their locks. */
     assert_true(VsVirtualFree(f->thread, p + KB(32), KB(32), MEM_DECOMMIT));
@@ -379,7 +379,60 @@ static void test_lock_and_unlock(void **state)
                      STATUS_INVALID_PARAMETER);
     size = 0;
     assert_int_equal(VsNtLockVirtualMemory(f->thread, VsGetCurrentProcess(), &base, &size, 1),
-                     STATUS_INVALID_PARAMETER_3);
+                     STATUS_INVALID_PARAMETER);
+    CHECK_INVARIANTS(f);
+}
+
+/* How many of the pages from p QueryWorkingSetEx reports locked. */
+static uint64_t locked_pages(Fixture *f, uint64_t p, uint64_t pages)
+{
+    uint64_t locked = 0;
+    for (uint64_t i = 0; i < pages; i++) {
+        VsWorkingSetExBlock b;
+        assert_true(VsQueryWorkingSetEx(f->thread, VsGetCurrentProcess(), p + i * KB(4), &b));
+        locked += b.Locked;
+    }
+    return locked;
+}
+
+/* NtLockVirtualMemory's own face (WRK lockvm.c): the map type before anything (neither flag is
+ * refused too), the pointers, plain STATUS_INVALID_PARAMETER for the range, MAP_SYSTEM's privilege
+ * after the handle; a page no VAD holds refuses the lock before any page is touched; a lock of
+ * pages locked already is STATUS_WAS_LOCKED, a success; the range comes back page-rounded. */
+static void test_nt_lock_arguments(void **state)
+{
+    Fixture *f = *state;
+    VsHandle self = VsGetCurrentProcess();
+    uint64_t p = commit(f, 4), base = p + 0x10, size = 0x1000;
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, &base, &size, 0),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, NULL, &size, 1),
+                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, &base, NULL, 8),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, 0, &base, &size, 2), STATUS_INVALID_HANDLE);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, &base, &size, 3),
+                     STATUS_PRIVILEGE_NOT_HELD);
+    /* Pages 0-3 and the free page after them: nothing touched. */
+    uint64_t b2 = p, s2 = KB(20);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, &b2, &s2, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(ws(f).size, 0);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, &base, &size, 1), STATUS_SUCCESS);
+    assert_int_equal(base, p);
+    assert_int_equal(size, KB(8)); /* 0x10 + 0x1000 bytes reach into the second page */
+    b2 = p + KB(4);
+    s2 = KB(8);
+    assert_int_equal(VsNtLockVirtualMemory(f->thread, self, &b2, &s2, 1), STATUS_WAS_LOCKED);
+    assert_int_equal(locked_pages(f, p, 4), 3);
+    /* Unlocking past the allocation: not locked, nothing unlocked, the range not written. */
+    b2 = p;
+    s2 = KB(24);
+    assert_int_equal(VsNtUnlockVirtualMemory(f->thread, self, &b2, &s2, 1), STATUS_NOT_LOCKED);
+    assert_int_equal(s2, KB(24));
+    s2 = KB(12) - 1;
+    assert_int_equal(VsNtUnlockVirtualMemory(f->thread, self, &b2, &s2, 1), STATUS_SUCCESS);
+    assert_int_equal(s2, KB(12));
+    assert_int_equal(locked_pages(f, p, 4), 0);
     CHECK_INVARIANTS(f);
 }
 
@@ -455,6 +508,43 @@ static void test_write_watch(void **state)
     assert_int_equal(VsGetWriteWatch(f->thread, 0, p, KB(4), addresses, &count, &granularity),
                      UINT32_MAX);
     assert_true(VsVirtualFree(f->thread, p + KB(32), 0, MEM_RELEASE));
+    CHECK_INVARIANTS(f);
+}
+
+/* NtGetWriteWatch's pointer and count checks, in WRK's order and before the range is looked at
+ * (kernel32 test_write_watch L2107-2137): a count of 0 is INVALID_PARAMETER_5 even with no array,
+ * a missing count, array or granularity a fault; nothing is written back on failure. */
+static void test_write_watch_arguments(void **state)
+{
+    Fixture *f = *state;
+    uint64_t addresses[4], count = 0;
+    uint32_t granularity = 7;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+                                PAGE_READWRITE);
+    VsHandle self = VsGetCurrentProcess();
+    assert_int_equal(
+        VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), addresses, &count, &granularity),
+        STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), NULL, &count, &granularity),
+                     STATUS_INVALID_PARAMETER_5);
+    assert_int_equal(
+        VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), addresses, NULL, &granularity),
+        STATUS_ACCESS_VIOLATION);
+    count = 4;
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), NULL, &count, &granularity),
+                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, KB(64), addresses, &count, NULL),
+                     STATUS_ACCESS_VIOLATION);
+    /* The flags first, then the range against user space, before any pointer. */
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 2, p, KB(64), NULL, NULL, NULL),
+                     STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(
+        VsNtGetWriteWatch(f->thread, self, 0, UINT64_MAX - KB(4), KB(4), NULL, NULL, NULL),
+        STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(VsNtGetWriteWatch(f->thread, self, 0, p, UINT64_MAX / 2, NULL, NULL, NULL),
+                     STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(count, 4);
+    assert_int_equal(granularity, 7);
     CHECK_INVARIANTS(f);
 }
 
@@ -820,6 +910,10 @@ int main(void)
         SMALL(test_commit_limit),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_write_watch_arguments, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_nt_lock_arguments, fixture_setup_x64,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch_protect_and_lock, fixture_setup_x64,
                                         fixture_teardown),
     };

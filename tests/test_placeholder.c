@@ -339,6 +339,46 @@ static VsStatus alloc_within(Fixture *f, uint64_t *base, uint64_t size, uint32_t
 }
 
 /* MEM_ADDRESS_REQUIREMENTS: the shape rules, then placement inside the window on the alignment. */
+/* The list of extended parameters (extparams.c): attribute flags of 0 are accepted, EC code and
+ * the other flags are not; type 0, a type past the last and one type twice are refused before
+ * anything is made (ntdll test_NtAllocateVirtualMemoryEx L657-737, _address_requirements
+ * L758-791). */
+static void test_extended_parameter_list(void **state)
+{
+    Fixture *f = *state;
+    VsHandle self = VsGetCurrentProcess();
+    VsMemExtendedParameter flags[2] = {{.Type = MemExtendedParameterAttributeFlags},
+                                       {.Type = MemExtendedParameterAttributeFlags}};
+    uint64_t base = 0, size = KB(64);
+    assert_int_equal(VsNtAllocateVirtualMemoryEx(f->thread, self, &base, &size, MEM_RESERVE,
+                                                 PAGE_READWRITE, flags, 1),
+                     STATUS_SUCCESS);
+    assert_true(base != 0);
+    uint64_t other = 0;
+    assert_int_equal(VsNtAllocateVirtualMemoryEx(f->thread, self, &other, &size, MEM_RESERVE,
+                                                 PAGE_READWRITE, flags, 2),
+                     STATUS_INVALID_PARAMETER);
+    flags[0].ULong64 = 0x40; /* MEM_EXTENDED_PARAMETER_EC_CODE */
+    assert_int_equal(VsNtAllocateVirtualMemoryEx(f->thread, self, &other, &size, MEM_RESERVE,
+                                                 PAGE_READWRITE, flags, 1),
+                     STATUS_INVALID_PARAMETER);
+    flags[0].ULong64 = 0x2; /* MEM_EXTENDED_PARAMETER_NONPAGED: memory the model has not */
+    assert_int_equal(VsNtAllocateVirtualMemoryEx(f->thread, self, &other, &size, MEM_RESERVE,
+                                                 PAGE_READWRITE, flags, 1),
+                     STATUS_NOT_SUPPORTED);
+    VsMemExtendedParameter bad[] = {{.Type = MemExtendedParameterInvalidType},
+                                    {.Type = MemExtendedParameterMax}};
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(VsNtAllocateVirtualMemoryEx(f->thread, self, &other, &size, MEM_RESERVE,
+                                                     PAGE_READWRITE, &bad[i], 1),
+                         STATUS_INVALID_PARAMETER);
+    assert_int_equal(other, 0);
+    assert_int_equal(VsNtAllocateVirtualMemoryEx(f->thread, 0, &other, &size, MEM_RESERVE,
+                                                 PAGE_READWRITE, NULL, 0),
+                     STATUS_INVALID_HANDLE);
+    CHECK_INVARIANTS(f);
+}
+
 static void test_address_requirements(void **state)
 {
     Fixture *f = *state;
@@ -492,6 +532,7 @@ int main(void)
         X64(test_replace_with_view),
         X64(test_ring_buffer),
         X64(test_address_requirements),
+        X64(test_extended_parameter_list),
         X64(test_random_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

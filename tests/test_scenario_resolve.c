@@ -76,6 +76,15 @@ static void test_each_mistake_is_named(void **state)
                        "t.vsim:1:20: error: MEMORY_BASIC_INFORMATION has no field "
                        "'RegionSise'; did you mean 'RegionSize'?\n"
                        "x = VirtualQuery(0).RegionSise\n                   ^");
+    assert_check_error("l = MemExtendedParameters(MemAttributeFlags(0), 5)\n",
+                       "t.vsim:1:49: error: MemExtendedParameters joins lists of extended "
+                       "parameters (MemAddressRequirements(...), MemAttributeFlags(...), ...), and "
+                       "this is not one\nl = MemExtendedParameters(MemAttributeFlags(0), 5)\n"
+                       "                                                ^");
+    assert_check_error("l = MemExtendedParameter(1, 0)\n",
+                       "t.vsim:1:26: error: an address requirement points to its structure: "
+                       "write MemAddressRequirements(lowest, highest, alignment)\n"
+                       "l = MemExtendedParameter(1, 0)\n                         ^");
     assert_check_error("x = \"text\" + 1\n",
                        "t.vsim:1:5: error: a string is not a number here\nx = \"text\" + 1\n"
                        "    ^");

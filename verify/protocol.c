@@ -36,6 +36,27 @@ int agent_read_line(char *line, int size)
     return -1;
 }
 
+/* A list of extended parameters, "TYPE:A:B:C" in hex for each, joined by ','. */
+static int parse_parameters(const char *list, AgentRequest *r)
+{
+    int n = 0, used;
+    while (*list) {
+        uint64_t *p = r->params[n];
+        if (n == 4 || sscanf(list, "%" SCNx64 ":%" SCNx64 ":%" SCNx64 ":%" SCNx64 "%n", &p[0],
+                             &p[1], &p[2], &p[3], &used) != 4)
+            return 0;
+        n++;
+        list += used;
+        if (*list == ',' && list[1])
+            list++;
+        else if (*list)
+            return 0;
+    }
+    r->param_count = n;
+    r->v[r->count++] = 1;
+    return n > 0;
+}
+
 /* One argument word into r: a number, or a string or window argument. */
 static int parse_word(const char *word, AgentRequest *r, int windows)
 {
@@ -55,6 +76,8 @@ static int parse_word(const char *word, AgentRequest *r, int windows)
         r->v[r->count++] = 1;
         return 1;
     }
+    if (word[0] == 'x' && windows) /* a list of extended parameters */
+        return parse_parameters(word + 1, r);
     char *end;
     r->v[r->count++] = strtoull(word, &end, 16);
     return *end == '\0';

@@ -22,9 +22,12 @@ typedef struct AgentRequest {
     char name[64];
     uint64_t v[AGENT_MAX_ARGS]; /* the arguments; a string or window argument counts as 1 */
     int count;
-    char text[256];     /* a string argument (a name), sent as 's' and hex bytes */
-    char contents[512]; /* a file's text, sent as 't' and hex bytes */
-    uint64_t window[3]; /* an address window (lowest, highest, alignment), sent as 'r' */
+    char text[256];        /* a string argument (a name), sent as 's' and hex bytes */
+    char contents[512];    /* a file's text, sent as 't' and hex bytes */
+    uint64_t window[3];    /* an address window (lowest, highest, alignment), sent as 'r' */
+    uint64_t params[4][4]; /* a list of extended parameters, sent as 'x': each its type, then
+                            * its value or lowest, highest and alignment */
+    int param_count;       /* its length; 0 for an 'r' window */
 } AgentRequest;
 
 /* Hex pairs into a string of at most room - 1 bytes; 0 if malformed or too long. */
@@ -34,8 +37,8 @@ int agent_unhex(const char *hex, char *out, size_t room);
  * longer than size (the rest of it is skipped, so the next read starts on the next request). */
 int agent_read_line(char *line, int size);
 
-/* Parses a request line (its words are cut in place) into r; 0 if it is malformed. 'r' words are
- * taken only when windows is set. */
+/* Parses a request line (its words are cut in place) into r; 0 if it is malformed. 'r' and 'x'
+ * words are taken only when windows is set. */
 int agent_parse(char *line, AgentRequest *r, int windows);
 
 /* A row of an agent's table: the request's name, its argument count, and what serves it. */

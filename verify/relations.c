@@ -235,12 +235,17 @@ void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *
     /* An address window given inside a known allocation (both ends in the one pair: a
      * placeholder the system placed, say) moves with it; any other is absolute, both its ends,
      * as a window a scenario names in the address space. */
-    VsMemAddressRequirements *r = &other->requirements;
-    const VsPair *low =
-        r->LowestStartingAddress ? vs_relations_pair(relations, r->LowestStartingAddress) : NULL;
-    if (low && r->HighestEndingAddress &&
-        vs_relations_pair(relations, r->HighestEndingAddress) == low) {
-        r->LowestStartingAddress = vs_relations_to_other(relations, r->LowestStartingAddress);
-        r->HighestEndingAddress = vs_relations_to_other(relations, r->HighestEndingAddress);
+    for (uint32_t k = 0; k < other->parameter_count; k++) {
+        VsMemAddressRequirements *r = &other->parameters[k].requirements;
+        if (other->parameters[k].type != MemExtendedParameterAddressRequirements)
+            continue;
+        const VsPair *low = r->LowestStartingAddress
+                                ? vs_relations_pair(relations, r->LowestStartingAddress)
+                                : NULL;
+        if (low && r->HighestEndingAddress &&
+            vs_relations_pair(relations, r->HighestEndingAddress) == low) {
+            r->LowestStartingAddress = vs_relations_to_other(relations, r->LowestStartingAddress);
+            r->HighestEndingAddress = vs_relations_to_other(relations, r->HighestEndingAddress);
+        }
     }
 }

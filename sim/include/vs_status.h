@@ -40,6 +40,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_MOD_NOT_FOUND, 126)                                                                   \
     XX(ERROR_BAD_EXE_FORMAT, 193)                                                                  \
     XX(ERROR_IMAGE_NOT_AT_BASE, 700)                                                               \
+    XX(ERROR_WAS_LOCKED, 717)                                                                      \
     XX(ERROR_NOT_LOCKED, 158)                                                                      \
     XX(ERROR_ALREADY_EXISTS, 183)                                                                  \
     XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
@@ -66,6 +67,8 @@ typedef uint32_t VsStatus;
     XX(STATUS_SUCCESS, 0x00000000u, ERROR_SUCCESS, "The operation succeeded.")                     \
     XX(STATUS_OBJECT_NAME_EXISTS, 0x40000000u, ERROR_OBJECT_NAME_EXISTS,                           \
        "An object of that name existed already: it was opened instead of created.")                \
+    XX(STATUS_WAS_LOCKED, 0x40000019u, ERROR_WAS_LOCKED,                                           \
+       "Some of the pages to lock were locked already (a success).")                               \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, 0x80000001u,                                      \
        "The access touched a guard page; the guard is now gone.")                                  \
     XX(STATUS_PARTIAL_COPY, 0x8000000Du, ERROR_PARTIAL_COPY,                                       \

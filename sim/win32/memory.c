@@ -11,8 +11,6 @@
  */
 #include "kernelbase.h"
 
-#define MAP_PROCESS 1 /* NtLockVirtualMemory's MapType: the process's working set */
-
 uint64_t VsVirtualAllocEx(VsThread *thread, VsHandle process, uint64_t address, uint64_t size,
                           uint32_t allocation_type, uint32_t protect)
 {

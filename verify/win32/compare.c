@@ -177,6 +177,10 @@ static const char *out_name(const VsOp *op, int i)
         return i == 1 ? "MinimumWorkingSetSize" : "MaximumWorkingSetSize";
     if (op->kind == VS_OP_NT_MAP_VIEW)
         return i == 2 ? "BaseAddress" : i == 5 ? "SectionOffset" : "ViewSize";
+    if (op->kind == VS_OP_NT_MAP_VIEW_EX)
+        return i == 2 ? "BaseAddress" : i == 3 ? "SectionOffset" : "ViewSize";
+    if (op->kind == VS_OP_NT_ALLOCATE_EX)
+        return i == 1 ? "BaseAddress" : "RegionSize";
     if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
         return "ReturnLength";
     if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
@@ -187,7 +191,9 @@ static const char *out_name(const VsOp *op, int i)
         return "NumberOfBytesWritten";
     if (op->kind == VS_OP_DUPLICATE_HANDLE)
         return "TargetHandle";
-    return i == 1 ? "BaseAddress" : "RegionSize";
+    if (op->kind == VS_OP_GET_WRITE_WATCH || op->kind == VS_OP_NT_GET_WRITE_WATCH)
+        return i == vs_op_spec(op->kind)->arity - 2 ? "EntriesInUserAddressArray" : "Granularity";
+    return i == 1 ? "BaseAddress" : "RegionSize"; /* NtAllocate/Free/Lock/UnlockVirtualMemory */
 }
 
 /* The by-reference arguments as each system left them: a call writes some back when it fails
@@ -211,10 +217,14 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
         } else if (spec->address_args & (1u << i)) {
             /* NtAllocateVirtualMemory with a NULL base chooses the address: a new pair. */
             gboolean chosen =
-                (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW) && op->arg[i] == 0;
-            uint64_t size = op->kind == VS_OP_NT_ALLOCATE   ? model->out[3]
-                            : op->kind == VS_OP_NT_MAP_VIEW ? model->out[6]
-                                                            : 0;
+                (op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_MAP_VIEW ||
+                 op->kind == VS_OP_NT_ALLOCATE_EX || op->kind == VS_OP_NT_MAP_VIEW_EX) &&
+                op->arg[i] == 0;
+            uint64_t size = op->kind == VS_OP_NT_ALLOCATE      ? model->out[3]
+                            : op->kind == VS_OP_NT_MAP_VIEW    ? model->out[6]
+                            : op->kind == VS_OP_NT_ALLOCATE_EX ? model->out[2]
+                            : op->kind == VS_OP_NT_MAP_VIEW_EX ? model->out[4]
+                                                               : 0;
             compare_address(relations, divergences, out_name(op, i), model->out[i], other->out[i],
                             chosen, size);
         } else if (model->out[i] != other->out[i]) {

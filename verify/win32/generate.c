@@ -496,6 +496,11 @@ static void generate_paging(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64_
         f->op.arg[0] = chance(rng, 90) ? below(rng, 2) : 2; /* 0, WRITE_WATCH_FLAG_RESET, bad */
         aim(rng, r, f, 1, &size);
         f->op.arg[2] = size;
+        /* The caller's array (NULL now and then), its room (a few entries, or none), and the
+         * count and granularity by reference, each missing now and then. */
+        f->op.arg[3] = chance(rng, 97);
+        f->op.arg[4] = chance(rng, 95) ? 1 + below(rng, 20) : 0;
+        f->op.by_ref = (chance(rng, 97) ? 1u << 4 : 0) | (chance(rng, 97) ? 1u << 5 : 0);
         break;
     default: /* lock, unlock, ResetWriteWatch: (address, size) */
         aim(rng, r, f, 0, &size);
@@ -759,6 +764,8 @@ static const char *ref_variable(const VsFuzzCall *f, int i)
     if (f->op.kind == VS_OP_VIRTUAL_PROTECT || f->op.kind == VS_OP_VIRTUAL_PROTECT_EX ||
         (f->op.kind == VS_OP_NT_PROTECT && i == 4))
         return "old";
+    if (f->op.kind == VS_OP_GET_WRITE_WATCH || f->op.kind == VS_OP_NT_GET_WRITE_WATCH)
+        return i == vs_op_spec(f->op.kind)->arity - 2 ? "count" : "granularity";
     return i == 1 ? "base" : "size";
 }
 

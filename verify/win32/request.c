@@ -60,6 +60,29 @@ static void append_name(GString *text, const char *given)
     vs_agent_append_text(text, 's', name);
 }
 
+/* A list of extended parameters: one address window as 'r' and its three numbers, any other
+ * list as 'x' and each parameter's type and value (or window), joined by ','. */
+static void format_parameters(const VsOp *op, GString *text)
+{
+    const VsOpParameter *p = op->parameters;
+    if (op->parameter_count == 1 && p->type == MemExtendedParameterAddressRequirements) {
+        g_string_append_printf(
+            text, " r%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x",
+            p->requirements.LowestStartingAddress, p->requirements.HighestEndingAddress,
+            p->requirements.Alignment);
+        return;
+    }
+    g_string_append(text, " x");
+    for (uint32_t k = 0; k < op->parameter_count; k++, p++) {
+        const VsMemAddressRequirements *r = &p->requirements;
+        gboolean window = p->type == MemExtendedParameterAddressRequirements;
+        g_string_append_printf(
+            text, "%s%x:%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x",
+            k ? "," : "", p->type, window ? r->LowestStartingAddress : p->value,
+            window ? r->HighestEndingAddress : 0, window ? r->Alignment : 0);
+    }
+}
+
 /* The request line for op: its name, then each argument; a by-reference one as "1 value", a NULL
  * pointer as "0 0". */
 static void format_request(const VsOp *op, GString *text)
@@ -78,10 +101,7 @@ static void format_request(const VsOp *op, GString *text)
             continue;
         }
         if ((spec->extended_args & (1u << i)) && op->arg[i]) {
-            const VsMemAddressRequirements *r = &op->requirements;
-            g_string_append_printf(
-                text, " r%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x:%" G_GINT64_MODIFIER "x",
-                r->LowestStartingAddress, r->HighestEndingAddress, r->Alignment);
+            format_parameters(op, text);
             continue;
         }
         g_string_append_printf(text, " %" G_GINT64_MODIFIER "x", op->arg[i]);

@@ -121,8 +121,14 @@ static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, con
                                 const VsOutcome *other, uint64_t *base, uint64_t *size,
                                 gboolean *in_model)
 {
-    gboolean view = op->kind == VS_OP_NT_MAP_VIEW;
-    gboolean nt = op->kind == VS_OP_NT_ALLOCATE || view;
+    gboolean view = op->kind == VS_OP_NT_MAP_VIEW || op->kind == VS_OP_NT_MAP_VIEW_EX;
+    gboolean nt = op->kind == VS_OP_NT_ALLOCATE || op->kind == VS_OP_NT_ALLOCATE_EX || view;
+    /* where base and size come back: NtAllocateVirtualMemory 1, 3; its Ex 1, 2;
+     * NtMapViewOfSection 2, 6; its Ex 2, 4 */
+    int size_out = op->kind == VS_OP_NT_ALLOCATE      ? 3
+                   : op->kind == VS_OP_NT_ALLOCATE_EX ? 2
+                   : op->kind == VS_OP_NT_MAP_VIEW    ? 6
+                                                      : 4;
     gboolean mapped =
         !nt && vs_op_maps_view(op->kind) && vs_op_spec(op->kind)->returns == VS_RETURN_POINTER;
     if (op->kind != VS_OP_VIRTUAL_ALLOC && op->kind != VS_OP_VIRTUAL_ALLOC_EX &&
@@ -134,9 +140,9 @@ static gboolean lone_allocation(const VsWin32Session *space, const VsOp *op, con
     if (in_other == *in_model)
         return FALSE;
     const VsOutcome *made = *in_model ? model : other;
-    uint64_t address = nt ? made->out[view ? 2 : 1] : made->ret;
+    uint64_t address = nt ? made->out[view ? 2 : 1] : made->ret; /* base: 2 for a view, else 1 */
     *base = *in_model ? address : vs_relations_to_model(&space->relations, address);
-    *size = nt       ? made->out[view ? 6 : 3]
+    *size = nt       ? made->out[size_out]
             : mapped ? (*in_model ? model->made_size : VS_GRANULARITY)
                      : op->arg[vs_op_size_arg(op->kind)];
     return *size > 0 && *size <= TAINT_MAX_SIZE;

@@ -175,6 +175,12 @@
     XX(HEAP_REALLOC_IN_PLACE_ONLY, 0x00000010u)                                                    \
     XX(HEAP_CREATE_ENABLE_EXECUTE, 0x00040000u)
 
+/* XX(name, value): NtLockVirtualMemory's MapType (WRK mm/lockvm.c): the process's working set, or
+ * physical memory (SeLockMemoryPrivilege). */
+#define VS_LOCK_FLAG_MAP(XX)                                                                       \
+    XX(MAP_PROCESS, 0x00000001u)                                                                   \
+    XX(MAP_SYSTEM, 0x00000002u)
+
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
@@ -182,6 +188,7 @@ enum VsWindowsConstant {
             VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
                 VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_IMAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
                     VS_THREAD_FLAG_MAP(VS_DEFINE_CONSTANT) VS_HEAP_FLAG_MAP(VS_DEFINE_CONSTANT)
+                        VS_LOCK_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -523,7 +530,8 @@ VsStatus vs_file_read_byte(VsThread *thread, VsHandle file, uint64_t offset, uin
 VsStatus VsNtFlushVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                 uint64_t *region_size);
 
-/* Locking pages in the working set (lockvm.c). map_type: 1 (MAP_PROCESS). */
+/* Locking pages in the working set (lockvm.c). map_type: MAP_PROCESS (MAP_SYSTEM needs a privilege
+ * no process of the model holds). STATUS_WAS_LOCKED, a success, when some pages were locked. */
 VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                uint64_t *region_size, uint32_t map_type);
 VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,

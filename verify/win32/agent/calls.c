@@ -192,21 +192,60 @@ static void do_get_working_set_size(const AgentRequest *r)
     answer_end();
 }
 
-/* GetWriteWatch flags base size: the result, the count, the granularity and MAX_WATCH addresses
- * (those past the count are 0). */
-static void do_write_watch(const AgentRequest *r)
+#define WATCH_ROOM (1u << 20) /* the model's most (scenario/execute.c) */
+
+typedef LONG(NTAPI *NtGetWriteWatchFn)(HANDLE, ULONG, PVOID, SIZE_T, PVOID *, ULONG_PTR *, ULONG *);
+typedef LONG(NTAPI *NtResetWriteWatchFn)(HANDLE, PVOID, SIZE_T);
+
+/*
+ * GetWriteWatch flags base size addresses byref_count count byref_granularity granularity, and
+ * NtGetWriteWatch process flags ... (is_nt): the result, the count and the granularity as the call
+ * left them, then on success the count, the granularity and MAX_WATCH addresses (0 past the
+ * count). A non-NULL addresses is an array of the agent's, as long as the count says but no
+ * longer than the range's pages (the model's: more could never be reported).
+ */
+static void write_watch(const AgentRequest *r, int is_nt)
 {
-    PVOID pages[MAX_WATCH] = {0};
-    ULONG_PTR count = MAX_WATCH;
-    ULONG granularity = 0;
-    UINT result = GetWriteWatch((DWORD)r->v[0], P(r->v[1]), r->v[2], pages, &count, &granularity);
-    answer_start(result);
-    answer_more(result == 0 ? count : 0);
-    answer_more(result == 0 ? granularity : 0);
-    for (ULONG_PTR i = 0; i < MAX_WATCH; i++)
-        answer_more(result == 0 && i < count ? (uint64_t)(uintptr_t)pages[i] : 0);
+    const uint64_t *v = r->v + is_nt;
+    ULONG_PTR count = (ULONG_PTR)v[5];
+    ULONG granularity = (ULONG)v[7];
+    ULONG_PTR room = v[2] / 4096 + 2;
+    if (room > WATCH_ROOM)
+        room = WATCH_ROOM;
+    if (v[4] && count < room)
+        room = count;
+    PVOID *pages = v[3] ? calloc(room + 1, sizeof *pages) : NULL;
+    if (v[3] && !pages) {
+        refuse("no memory for the array of ", r->name);
+        return;
+    }
+    ULONG_PTR *count_arg = v[4] ? &count : NULL;
+    if (count_arg && count > room)
+        count = room; /* room for every page of the range: the same answer */
+    LONG status;
+    if (is_nt) {
+        NtGetWriteWatchFn get = (NtGetWriteWatchFn)(void *)GetProcAddress(
+            GetModuleHandleA("ntdll.dll"), "NtGetWriteWatch");
+        status = get(H(r->v[0]), (ULONG)v[0], P(v[1]), v[2], pages, count_arg,
+                     v[6] ? &granularity : NULL);
+    } else
+        status = (LONG)GetWriteWatch((DWORD)v[0], P(v[1]), v[2], pages, count_arg,
+                                     v[6] ? &granularity : NULL);
+    answer_start((uint32_t)status);
+    answer_more(status == 0 && v[4] ? count : v[5]); /* written only on success */
+    answer_more(status == 0 && v[6] ? granularity : v[7]);
+    if (status == 0) {
+        answer_more(count);
+        answer_more(granularity);
+        for (ULONG_PTR i = 0; i < MAX_WATCH; i++)
+            answer_more(i < count ? (uint64_t)(uintptr_t)pages[i] : 0);
+    }
+    free(pages);
     answer_end();
 }
+
+static void do_write_watch(const AgentRequest *r) { write_watch(r, 0); }
+static void do_nt_get_write_watch(const AgentRequest *r) { write_watch(r, 1); }
 
 /* Up to three numbers of a version such as "10.0" or "8.0.2" (Wine's), as 10 0 0. */
 /* The NT name kernelbase gives a Win32 object name (BaseFormatObjectAttributes): "Global\\X" is
@@ -400,11 +439,26 @@ static void call_virtual_protect(const AgentRequest *r)
 static void call_virtual_query(const AgentRequest *r) { do_query(GetCurrentProcess(), r->v[0]); }
 static void call_virtual_query_ex(const AgentRequest *r) { do_query(H(r->v[0]), r->v[1]); }
 
-/* The extended parameter of VirtualAlloc2 and MapViewOfFile3: one address window, or none. */
+/* The extended parameters of VirtualAlloc2, MapViewOfFile3 and the NT Ex calls: one address
+ * window (in the caller's storage), a list (in the agent's: one request at a time), or none. */
 static AgentExtendedParameter *window(const AgentRequest *r, int given,
                                       AgentAddressRequirements *requirements,
                                       AgentExtendedParameter *parameter)
 {
+    static AgentAddressRequirements windows[4];
+    static AgentExtendedParameter list[4];
+    if (given && r->param_count) {
+        for (int k = 0; k < r->param_count; k++) {
+            const uint64_t *p = r->params[k];
+            list[k] = (AgentExtendedParameter){.Type = p[0]};
+            windows[k] = (AgentAddressRequirements){P(p[1]), P(p[2]), (SIZE_T)p[3]};
+            if (p[0] == 1) /* MemExtendedParameterAddressRequirements */
+                list[k].Pointer = &windows[k];
+            else
+                list[k].ULong64 = p[1];
+        }
+        return list;
+    }
     *requirements =
         (AgentAddressRequirements){P(r->window[0]), P(r->window[1]), (SIZE_T)r->window[2]};
     *parameter = (AgentExtendedParameter){.Type = 1 /* MemExtendedParameterAddressRequirements */};
@@ -823,6 +877,86 @@ static void call_reset_write_watch(const AgentRequest *r)
     answer(ResetWriteWatch(P(r->v[0]), r->v[1]));
 }
 
+/* NtResetWriteWatch process base size */
+static void call_nt_reset_write_watch(const AgentRequest *r)
+{
+    NtResetWriteWatchFn reset = (NtResetWriteWatchFn)(void *)GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), "NtResetWriteWatch");
+    answer((uint32_t)reset(H(r->v[0]), P(r->v[1]), r->v[2]));
+}
+
+typedef LONG(NTAPI *NtLockVirtualMemoryFn)(HANDLE, PVOID *, PSIZE_T, ULONG);
+
+/* NtLockVirtualMemory and NtUnlockVirtualMemory h byref_base base byref_size size map_type: the
+ * status, then the base and size as the call left them. */
+static void do_nt_lock(const AgentRequest *r)
+{
+    NtLockVirtualMemoryFn lock =
+        (NtLockVirtualMemoryFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    PVOID base = P(r->v[2]);
+    SIZE_T size = r->v[4];
+    LONG status = lock(H(r->v[0]), r->v[1] ? &base : NULL, r->v[3] ? &size : NULL, (ULONG)r->v[5]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+typedef LONG(NTAPI *NtAllocateVirtualMemoryExFn)(HANDLE, PVOID *, PSIZE_T, ULONG, ULONG,
+                                                 AgentExtendedParameter *, ULONG);
+typedef LONG(NTAPI *NtMapViewOfSectionExFn)(HANDLE, HANDLE, PVOID *, PLARGE_INTEGER, PSIZE_T, ULONG,
+                                            ULONG, AgentExtendedParameter *, ULONG);
+
+/* NtAllocateVirtualMemoryEx h byref_base base byref_size size type protect parameters count:
+ * the status, then the base and size as the call left them (refused where ntdll lacks it). */
+static void do_nt_allocate_ex(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtAllocateVirtualMemoryExFn allocate =
+        (NtAllocateVirtualMemoryExFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    if (!allocate) {
+        refuse_unknown(r);
+        return;
+    }
+    PVOID base = P(v[2]);
+    SIZE_T size = v[4];
+    LONG status =
+        allocate(H(v[0]), v[1] ? &base : NULL, v[3] ? &size : NULL, (ULONG)v[5], (ULONG)v[6],
+                 window(r, v[7] != 0, &requirements, &parameter), (ULONG)v[8]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more(size);
+    answer_end();
+}
+
+/* NtMapViewOfSectionEx section process byref_base base byref_offset offset byref_size size type
+ * protect parameters count: the status, then base, offset and size as the call left them. */
+static void do_nt_map_view_ex(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtMapViewOfSectionExFn map =
+        (NtMapViewOfSectionExFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    AgentAddressRequirements requirements;
+    AgentExtendedParameter parameter;
+    if (!map) {
+        refuse_unknown(r);
+        return;
+    }
+    PVOID base = P(v[3]);
+    LARGE_INTEGER offset = {.QuadPart = (LONGLONG)v[5]};
+    SIZE_T size = v[7];
+    LONG status = map(H(v[0]), H(v[1]), v[2] ? &base : NULL, v[4] ? &offset : NULL,
+                      v[6] ? &size : NULL, (ULONG)v[8], (ULONG)v[9],
+                      window(r, v[10] != 0, &requirements, &parameter), (ULONG)v[11]);
+    answer_start((uint32_t)status);
+    answer_more((uint64_t)(uintptr_t)base);
+    answer_more((uint64_t)offset.QuadPart);
+    answer_more(size);
+    answer_end();
+}
+
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
  * the function that makes the call and answers. */
 const AgentCall agent_calls[] = {
@@ -897,13 +1031,19 @@ const AgentCall agent_calls[] = {
     {"GetProcessWorkingSetSize", 5, do_get_working_set_size},
     {"SetProcessWorkingSetSize", 3, call_set_process_working_set_size},
     {"EmptyWorkingSet", 1, call_empty_working_set},
-    {"GetWriteWatch", 3, do_write_watch},
+    {"GetWriteWatch", 8, do_write_watch},
     {"ResetWriteWatch", 2, call_reset_write_watch},
     {"process_image", 1, call_process_image},
     {"NtAreMappedFilesTheSame", 2, call_nt_are_mapped_files_the_same},
     {"child_read", 2, call_child_read},
     {"child_write", 3, call_child_write},
     {"child_module", 2, call_child_module},
+    {"NtGetWriteWatch", 9, do_nt_get_write_watch},
+    {"NtResetWriteWatch", 3, call_nt_reset_write_watch},
+    {"NtLockVirtualMemory", 6, do_nt_lock},
+    {"NtUnlockVirtualMemory", 6, do_nt_lock},
+    {"NtAllocateVirtualMemoryEx", 9, do_nt_allocate_ex},
+    {"NtMapViewOfSectionEx", 12, do_nt_map_view_ex},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

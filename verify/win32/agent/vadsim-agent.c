@@ -198,6 +198,7 @@ static int changes_shared_user_data(const AgentRequest *r)
         {"NtAllocateVirtualMemory", 8, 2, 5},
         {"NtFreeVirtualMemory", 6, 2, 4},
         {"NtProtectVirtualMemory", 8, 2, 4},
+        {"NtAllocateVirtualMemoryEx", 9, 2, 4},
     };
     if (!nt.wine_version)
         return 0;
@@ -225,6 +226,8 @@ static int resets_memory(const AgentRequest *r)
         type = r->v[3];
     else if (strcmp(r->name, "NtAllocateVirtualMemory") == 0 && r->count == 8)
         type = r->v[6];
+    else if (strcmp(r->name, "NtAllocateVirtualMemoryEx") == 0 && r->count == 9)
+        type = r->v[5];
     else
         return 0;
     return nt.wine_version && type == 0x80000; /* MEM_RESET alone: other types are refused */
@@ -256,9 +259,12 @@ static int uses_placeholders(const AgentRequest *r)
         {"VirtualAlloc2", 7, 3, 0x00044000},  /* MEM_RESERVE_ / MEM_REPLACE_PLACEHOLDER */
         {"MapViewOfFile3", 9, 5, 0x00004000}, /* MEM_REPLACE_PLACEHOLDER */
         {"VirtualFree", 3, 2, 0x3},           /* MEM_COALESCE_ / MEM_PRESERVE_PLACEHOLDER */
-        {"VirtualFreeEx", 4, 3, 0x3},         {"NtFreeVirtualMemory", 6, 5, 0x3},
+        {"VirtualFreeEx", 4, 3, 0x3},
+        {"NtFreeVirtualMemory", 6, 5, 0x3},
         {"UnmapViewOfFile2", 3, 2, 0x2}, /* MEM_PRESERVE_PLACEHOLDER */
         {"UnmapViewOfFileEx", 2, 1, 0x2},
+        {"NtAllocateVirtualMemoryEx", 9, 5, 0x00044000},
+        {"NtMapViewOfSectionEx", 12, 8, 0x00004000},
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         if (strcmp(r->name, calls[i].name) == 0 && r->count == calls[i].count)

@@ -9,8 +9,9 @@
  * then MAP_SYSTEM's SeLockMemoryPrivilege, the caller's (STATUS_PRIVILEGE_NOT_HELD without it;
  * with it, the model locks the pages as MAP_PROCESS does: either keeps them resident, and the
  * model has no second lock count). A range that meets large-page memory is refused with
- * STATUS_INCOMPATIBLE_FILE_MAP, as WRK refuses every physically mapped VAD. A page locked with MAP_PROCESS is resident and stays in the working
- * set (its MMWSLE is LockedInWs), so trimming, emptying and the balance set manager pass it over.
+ * STATUS_INCOMPATIBLE_FILE_MAP, as WRK refuses every physically mapped VAD. A page locked with
+ * MAP_PROCESS is resident and stays in the working set (its MMWSLE is LockedInWs), so trimming,
+ * emptying and the balance set manager pass it over.
  *
  * Locking looks at the range before it touches a page: a page no VAD holds fails the call with
  * STATUS_ACCESS_VIOLATION, and a process may lock at most its working-set minimum less a few pages

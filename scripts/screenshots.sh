@@ -17,6 +17,7 @@ size=1280x720
 "$view" scenarios/08-trim-soft-hard.vsim --step 5 --size $size --png $out/paging.png
 "$view" scenarios/19-copy-on-write.vsim --step 4 --size $size --tables --png $out/vmmap-tables.png
 "$view" scenarios/24-linux-fork-copy-on-write.vsim --step 3 --size $size --png $out/linux-fork.png
+"$view" scenarios/25-what-is-in-a-process.vsim --step 1 --size $size --png $out/process-image.png
 "$view" scenarios/16-adjacent-views.vsim --step 4 --size 1600x1000 --svg $out/adjacent-views.svg
 if command -v chromium >/dev/null 2>&1; then
     work=$(mktemp -d)

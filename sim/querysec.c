@@ -43,8 +43,8 @@ VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
         return status;
     VsSectionInfo info;
     vs_section_info(object, &info);
-    /* Every section the model makes maps data: SEC_IMAGE sections of executable files are not
-     * modelled, so image information is never there to give. */
+    /* A data section has no image information. An image section's SECTION_IMAGE_INFORMATION is
+     * not modelled yet, so it is refused alike, where Windows fills the structure (issue 23). */
     if (information_class == SectionImageInformation)
         return STATUS_SECTION_NOT_IMAGE;
     *information = (VsSectionBasicInformation){

@@ -1120,6 +1120,37 @@ static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));
 }
 
+static void execute_pkey_alloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_pkey_alloc(thread, op->arg[0], op->arg[1]));
+}
+
+/* The key is a C int, as every pkey call takes it: the argument's low 32 bits. */
+static int32_t c_pkey(uint64_t arg) { return (int32_t)(uint32_t)arg; }
+
+static void execute_pkey_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_pkey_free(thread, c_pkey(op->arg[0])));
+}
+
+static void execute_pkey_mprotect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_pkey_mprotect(thread, a[0], a[1], (uint32_t)a[2], c_pkey(a[3])));
+}
+
+/* pkey_set and pkey_get: the result, and SIGILL as the exception on a CPU without keys. */
+static void execute_pkey_set(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret =
+        c_int(vs_pkey_set(thread, c_pkey(op->arg[0]), (uint32_t)op->arg[1], &outcome->exception));
+}
+
+static void execute_pkey_get(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_pkey_get(thread, c_pkey(op->arg[0]), &outcome->exception));
+}
+
 static void execute_process_vm_readv(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;

@@ -148,6 +148,7 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         if (!copy_vma(parent, child, vad))
             return vs_linux_fail(thread, VS_ENOMEM);
     }
+    vs_pkey_fork(thread, child);
     VsEvent event = {.kind = VS_EV_PROCESS_FORKED, .pid = parent->pid, .frame = child->pid};
     vs_emit(parent->system, &event);
     if (child_out)

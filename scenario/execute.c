@@ -1115,6 +1115,12 @@ static void execute_sbrk(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = vs_sbrk(thread, (int64_t)op->arg[0]);
 }
 
+static void execute_clone(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *child = NULL;
+    outcome->ret = c_int(vs_clone(thread, op->arg[0], op->arg[1], &child));
+}
+
 static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));

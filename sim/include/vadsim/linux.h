@@ -70,6 +70,15 @@
     XX(MCL_FUTURE, 2u)                                                                             \
     XX(MCL_ONFAULT, 4u)                                                                            \
     XX(RLIMIT_DATA, 2u)                                                                            \
+    XX(CLONE_VM, 0x100u)                                                                           \
+    XX(CLONE_FS, 0x200u)                                                                           \
+    XX(CLONE_FILES, 0x400u)                                                                        \
+    XX(CLONE_SIGHAND, 0x800u)                                                                      \
+    XX(CLONE_THREAD, 0x10000u)                                                                     \
+    XX(CLONE_SYSVSEM, 0x40000u)                                                                    \
+    XX(CLONE_SETTLS, 0x80000u)                                                                     \
+    XX(CLONE_PARENT_SETTID, 0x100000u)                                                             \
+    XX(CLONE_CHILD_CLEARTID, 0x200000u)                                                            \
     XX(RLIMIT_MEMLOCK, 8u)                                                                         \
     XX(MS_ASYNC, 1u)                                                                               \
     XX(MS_INVALIDATE, 2u)                                                                          \
@@ -226,6 +235,13 @@ int vs_close(VsThread *thread, int64_t fd);
 /* fork(2): a child process with a copy of the caller's address space (private pages shared
  * copy-on-write, shared ones shared) and descriptors; returns its pid, or -1. *child gets it. */
 int64_t vs_fork(VsThread *thread, VsProcess **child);
+/* clone(flags, stack) making a thread: CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, with any of
+ * CLONE_FS, CLONE_FILES, CLONE_SYSVSEM, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID
+ * (glibc's pthread_create passes them all); the new thread shares the caller's address space and
+ * starts on stack, which the kernel does not check. Returns its thread id, or -1: EINVAL for
+ * CLONE_THREAD without CLONE_SIGHAND or CLONE_SIGHAND without CLONE_VM, as the kernel; ENOSYS for
+ * any other clone, which the model does not make (a new process: fork). *out gets the thread. */
+int64_t vs_clone(VsThread *thread, uint64_t flags, uint64_t stack, VsThread **out);
 /* A memory access's Linux signal: SIGSEGV for STATUS_ACCESS_VIOLATION, SIGBUS for
  * STATUS_IN_PAGE_ERROR (a file page wholly past the end of the file), 0 for success. */
 uint32_t vs_signal_of(VsStatus status);

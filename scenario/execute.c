@@ -567,6 +567,37 @@ static void execute_heap_destroy(VsThread *thread, const VsOp *op, VsOutcome *ou
     outcome->ret = VsHeapDestroy(thread, op->arg[0]);
 }
 
+/* HeapWalk(heap, &cursor): the entry as a record, in PROCESS_HEAP_ENTRY's order; the cursor, when
+ * passed, comes back as its lpData. */
+static void execute_heap_walk(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsHeapWalkEntry e = {0};
+    uint64_t cursor = op->arg[1];
+    outcome->ret = VsHeapWalk(thread, op->arg[0], &cursor, &e);
+    if (!outcome->ret)
+        return;
+    outcome->out[1] = cursor;
+    outcome->out_written = op->by_ref & (1u << 1);
+    if (!(e.flags & VS_HEAP_ENTRY_REGION)) /* the union is a Region's only for a REGION */
+        e.committed = e.uncommitted = e.first = e.last = 0;
+    const uint64_t fields[] = {e.data,      e.size,        e.overhead, e.region, e.flags,
+                               e.committed, e.uncommitted, e.first,    e.last};
+    outcome->record = VS_RECORD_HEAP_ENTRY;
+    memcpy(outcome->fields, fields, sizeof fields);
+}
+
+/* GetProcessHeaps(count): the handles, when they fit, as a record of the first 16 (0 past them). */
+static void execute_get_process_heaps(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint32_t count = (uint32_t)MIN(op->arg[0], 4096);
+    uint64_t *heaps = g_new0(uint64_t, count ? count : 1);
+    outcome->ret = VsGetProcessHeaps(thread, count, heaps);
+    outcome->record = VS_RECORD_PROCESS_HEAPS;
+    for (uint32_t i = 0; i < VS_PROCESS_HEAPS_CAPACITY && i < count && outcome->ret <= count; i++)
+        outcome->fields[i] = i < outcome->ret ? heaps[i] : 0;
+    g_free(heaps);
+}
+
 /* ---- Windows: working sets and psapi: a BOOL, and the structure filled as a record ----------- */
 
 static void execute_set_process_working_set_size(VsThread *thread, const VsOp *op,
@@ -1115,9 +1146,46 @@ static void execute_sbrk(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = vs_sbrk(thread, (int64_t)op->arg[0]);
 }
 
+static void execute_clone(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *child = NULL;
+    outcome->ret = c_int(vs_clone(thread, op->arg[0], op->arg[1], &child));
+}
+
 static void execute_mseal(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     outcome->ret = c_int(vs_mseal(thread, op->arg[0], op->arg[1], op->arg[2]));
+}
+
+static void execute_pkey_alloc(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_pkey_alloc(thread, op->arg[0], op->arg[1]));
+}
+
+/* The key is a C int, as every pkey call takes it: the argument's low 32 bits. */
+static int32_t c_pkey(uint64_t arg) { return (int32_t)(uint32_t)arg; }
+
+static void execute_pkey_free(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_pkey_free(thread, c_pkey(op->arg[0])));
+}
+
+static void execute_pkey_mprotect(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = c_int(vs_pkey_mprotect(thread, a[0], a[1], (uint32_t)a[2], c_pkey(a[3])));
+}
+
+/* pkey_set and pkey_get: the result, and SIGILL as the exception on a CPU without keys. */
+static void execute_pkey_set(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret =
+        c_int(vs_pkey_set(thread, c_pkey(op->arg[0]), (uint32_t)op->arg[1], &outcome->exception));
+}
+
+static void execute_pkey_get(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = c_int(vs_pkey_get(thread, c_pkey(op->arg[0]), &outcome->exception));
 }
 
 static void execute_process_vm_readv(VsThread *thread, const VsOp *op, VsOutcome *outcome)

@@ -699,8 +699,72 @@ static gboolean sealed_rule(VsRunner *runner, const VsOp *op, GString *out)
     return FALSE;
 }
 
+/* Why pkey_free or pkey_mprotect refused key pkey (EINVAL), the arguments being fine otherwise. */
+static void pkey_not_allocated(const VsPkeyState *state, int32_t pkey, GString *out)
+{
+    if (!state->keys)
+        g_string_append(out, "this CPU has no protection keys (execonly=none), so no key but -1 "
+                             "(none) is ever one the process may use");
+    else if (pkey < 0 || pkey > 15)
+        g_string_append_printf(out, "x86 has keys 0 to 15, and %d is not one", pkey);
+    else if (pkey == state->execute_only)
+        g_string_append_printf(out,
+                               "key %d is the process's execute-only key, which the kernel "
+                               "gives PROT_EXEC-only memory and keeps to itself",
+                               pkey);
+    else
+        g_string_append_printf(out,
+                               "key %d is not allocated: pkey_alloc hands keys out, and only "
+                               "those (and key 0) may be used or freed",
+                               pkey);
+}
+
+/* pkey_alloc's EINVAL and ENOSPC, pkey_free's EINVAL, pkey_mprotect's EINVAL for its key. */
+static gboolean pkey_rule(VsRunner *runner, const VsOp *op, uint32_t err, GString *out)
+{
+    VsPkeyState state;
+    vs_pkey_state(vs_runner_process(runner), &state);
+    int32_t pkey = (int32_t)(uint32_t)op->arg[op->kind == VS_OP_PKEY_MPROTECT ? 3 : 0];
+    if (op->kind == VS_OP_PKEY_ALLOC && err == VS_EINVAL) {
+        if (op->arg[0] || (op->arg[1] & ~(uint64_t)3))
+            g_string_append(out, "pkey_alloc's flags are 0, and its access rights "
+                                 "PKEY_DISABLE_ACCESS and PKEY_DISABLE_WRITE only");
+        else
+            g_string_append(out, "this CPU has no protection keys (execonly=none): the kernel "
+                                 "took key 0 from the process's empty key map, could not set "
+                                 "PKRU, and cannot give key 0 back (it counts as the "
+                                 "execute-only key there), so every later pkey_alloc of this "
+                                 "process and its forked children is ENOSPC");
+        return TRUE;
+    }
+    if (op->kind == VS_OP_PKEY_ALLOC && err == VS_ENOSPC) {
+        g_string_append(out, state.keys ? "all 16 keys are allocated: key 0 from the start, "
+                                          "the execute-only key once PROT_EXEC alone was "
+                                          "mapped, and every key pkey_alloc handed out"
+                                        : "this CPU has no protection keys (execonly=none), "
+                                          "and an earlier pkey_alloc (here or before fork) "
+                                          "left the one key there is, key 0, taken for good");
+        return TRUE;
+    }
+    if (op->kind == VS_OP_PKEY_SET || op->kind == VS_OP_PKEY_GET) {
+        g_string_append(out, "glibc's pkey_set and pkey_get take keys 0 to 15 and rights 0 to 3 "
+                             "(PKEY_DISABLE_ACCESS, PKEY_DISABLE_WRITE), and check that before "
+                             "they touch PKRU");
+        return err == VS_EINVAL;
+    }
+    if (err != VS_EINVAL || (op->kind == VS_OP_PKEY_MPROTECT && pkey == -1))
+        return FALSE;
+    if (op->kind == VS_OP_PKEY_MPROTECT && (op->arg[0] % VS_PAGE_SIZE || (op->arg[2] & ~0xFu)))
+        return FALSE; /* mprotect's own checks come first */
+    pkey_not_allocated(&state, pkey, out);
+    return TRUE;
+}
+
 static gboolean linux_rule(VsRunner *runner, const VsOp *op, uint32_t err, GString *out)
 {
+    if (op->kind >= VS_OP_PKEY_ALLOC && op->kind <= VS_OP_PKEY_GET &&
+        pkey_rule(runner, op, err, out))
+        return TRUE;
     if (err == VS_EPERM && op->kind != VS_OP_MLOCK && op->kind != VS_OP_MLOCK2 &&
         sealed_rule(runner, op, out))
         return TRUE;

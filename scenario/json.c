@@ -45,6 +45,8 @@ typedef enum EventField {
     SHARED,         /* "shared": whether the anon_vma is a neighbour's (the event's pages) */
     CHILD,          /* "child": the forked child's pid (the event's frame) */
     PKEY,           /* "pkey": a protection key (the event's frame) */
+    EXECUTE_ONLY,   /* "execute_only": the key is the process's execute-only one (pages) */
+    RIGHTS,         /* "rights": a key's PKEY_DISABLE_* rights (the event's pages) */
     WRITE,          /* "write": the access was a store */
     LIST,           /* "list": the page list a frame came from or went to */
     AGE,            /* "age": a trimmed page's */
@@ -99,8 +101,11 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_ANON_VMA] = {ANON_VMA, SHARED},
     [VS_EV_PAGES_DISCARDED] = {PAGES},
     [VS_EV_PROCESS_FORKED] = {CHILD},
-    [VS_EV_VMA_PKEY] = {PKEY},
-    [VS_EV_PKEY_FAULT] = {PKEY, WRITE},
+    [VS_EV_VMA_PKEY] = {PKEY, EXECUTE_ONLY},
+    [VS_EV_PKEY_FAULT] = {PKEY, EXECUTE_ONLY, WRITE},
+    [VS_EV_PKEY_ALLOCATED] = {PKEY, RIGHTS},
+    [VS_EV_PKEY_FREED] = {PKEY},
+    [VS_EV_PKRU_SET] = {PKEY, RIGHTS},
     [VS_EV_THREAD_CREATED] = {THREAD, ADDRESS, SIZE},
     [VS_EV_THREAD_EXITED] = {THREAD, EXIT_CODE},
     [VS_EV_STACK_GROWN] = {THREAD, ADDRESS},
@@ -154,6 +159,8 @@ static void append_field(const VsRunner *runner, GString *out, EventField field,
     case SHARED: append_bool(out, "shared", e->pages != 0); break;
     case CHILD: append_number(out, "child", e->frame); break;
     case PKEY: append_number(out, "pkey", e->frame); break;
+    case EXECUTE_ONLY: append_bool(out, "execute_only", e->pages != 0); break;
+    case RIGHTS: append_number(out, "rights", e->pages); break;
     case WRITE: append_bool(out, "write", e->write); break;
     case LIST: append_name(out, "list", vs_page_location_name(e->list)); break;
     case AGE: append_number(out, "age", e->age); break;

@@ -698,28 +698,71 @@ static void narrate_vma_pkey(const VsRunner *runner, const VsEvent *e, GString *
 {
     g_string_append(out, "the VMA ");
     append_range(out, e->vpn_start, e->vpn_end);
-    if (e->frame == 1)
-        g_string_append(out, " gets protection key 1, the execute-only key (it was mapped "
-                             "PROT_EXEC alone on a CPU with protection keys): its page-table "
-                             "entries still allow reads, since x86 cannot say \"execute only\" "
-                             "there, but PKRU denies every load and store through key 1");
-    else
+    if (e->pages)
         g_string_append_printf(out,
-                               " has protection key %" G_GUINT64_FORMAT " again: no "
-                               "longer PROT_EXEC alone, so the execute-only key is taken "
-                               "away",
+                               " gets protection key %" G_GUINT64_FORMAT ", the execute-only "
+                               "key (it was mapped PROT_EXEC alone on a CPU with protection "
+                               "keys): its page-table entries still allow reads, since x86 "
+                               "cannot say \"execute only\" there, but PKRU denies every load "
+                               "and store through the key",
                                e->frame);
+    else if (e->frame)
+        g_string_append_printf(out,
+                               " gets protection key %" G_GUINT64_FORMAT " (pkey_mprotect): "
+                               "it splits off and merges only with VMAs of the same key, and "
+                               "each thread's PKRU now says what loads and stores may do there",
+                               e->frame);
+    else
+        g_string_append(out, " has protection key 0 again, the default: no longer PROT_EXEC "
+                             "alone, so the execute-only key is taken away (or pkey_mprotect "
+                             "gave key 0)");
 }
 
 static void narrate_pkey_fault(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(
-        out,
-        "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
-        "(SEGV_PKUERR): the page is execute-only through protection key %" G_GUINT64_FORMAT
-        ", so the fault is the key's, not the page "
-        "table's: PKRU denies the access before any page is looked at",
-        access_word(e), e->vpn_start << 12, e->frame);
+    g_string_append_printf(out,
+                           "the %s of page 0x%" G_GINT64_MODIFIER "X raises SIGSEGV "
+                           "(SEGV_PKUERR): its VMA has protection key %" G_GUINT64_FORMAT,
+                           access_word(e), e->vpn_start << 12, e->frame);
+    g_string_append(out, e->pages ? ", the execute-only key, so the fault is the key's, not "
+                                    "the page table's: PKRU denies the access before any page "
+                                    "is looked at"
+                                  : ", and this thread's PKRU denies that access through it "
+                                    "(access-disable, or write-disable for a store), before "
+                                    "the page table is looked at");
+}
+
+/* A key's rights in words (PKEY_DISABLE_ACCESS and PKEY_DISABLE_WRITE, as PKRU's AD and WD). */
+static const char *rights_words(uint64_t rights)
+{
+    return (rights & VS_PKEY_DISABLE_ACCESS) ? "no loads or stores (access-disable)"
+           : rights & VS_PKEY_DISABLE_WRITE  ? "loads but no stores (write-disable)"
+                                             : "loads and stores";
+}
+
+static void narrate_pkey_allocated(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out,
+                           "process %u allocates protection key %" G_GUINT64_FORMAT
+                           " (the lowest free of its 16); this thread's PKRU now allows %s "
+                           "through it, other threads keep theirs",
+                           e->pid, e->frame, rights_words(e->pages));
+}
+
+static void narrate_pkey_freed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out,
+                           "process %u frees protection key %" G_GUINT64_FORMAT ": pkey_alloc "
+                           "may hand it out again; VMAs that have it keep it",
+                           e->pid, e->frame);
+}
+
+static void narrate_pkru_set(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out,
+                           "this thread's PKRU now allows %s through protection key "
+                           "%" G_GUINT64_FORMAT " (WRPKRU: no system call, no other thread)",
+                           rights_words(e->pages), e->frame);
 }
 
 /* ---- Threads and their stacks ---------------------------------------------------------------- */
@@ -815,6 +858,9 @@ static Narrator *const narrators[] = {
     [VS_EV_PROCESS_FORKED] = narrate_process_forked,
     [VS_EV_VMA_PKEY] = narrate_vma_pkey,
     [VS_EV_PKEY_FAULT] = narrate_pkey_fault,
+    [VS_EV_PKEY_ALLOCATED] = narrate_pkey_allocated,
+    [VS_EV_PKEY_FREED] = narrate_pkey_freed,
+    [VS_EV_PKRU_SET] = narrate_pkru_set,
     [VS_EV_THREAD_CREATED] = narrate_thread_created,
     [VS_EV_THREAD_EXITED] = narrate_thread_exited,
     [VS_EV_STACK_GROWN] = narrate_stack_grown,
@@ -865,6 +911,9 @@ static void append_signal(GString *out, uint32_t signal)
                              "this access");
     else if (signal == VS_SIGBUS)
         g_string_append(out, ": raised SIGBUS (7): the page lies wholly past the end of its file");
+    else if (signal == VS_SIGILL)
+        g_string_append(out, ": raised SIGILL (4): this CPU has no protection keys, so RDPKRU and "
+                             "WRPKRU are invalid instructions (execonly=none)");
     else if (signal)
         g_string_append_printf(out, ": raised signal %u", signal);
 }
@@ -895,7 +944,9 @@ static void narrate_linux_result(VsRunner *runner, VsOpKind kind, const VsValue 
 {
     GString *out = runner->out;
     const char *name = vs_op_spec(kind)->name;
-    if (vs_op_spec(kind)->memory_access) {
+    /* A load, store or fetch; pkey_set and pkey_get when they raise (SIGILL without keys). */
+    if (vs_op_spec(kind)->memory_access &&
+        (runner->exception || vs_op_spec(kind)->returns != VS_RETURN_INT)) {
         vs_value_format(v, out);
         append_signal(out, runner->exception);
         return;

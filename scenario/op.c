@@ -50,6 +50,15 @@ static const char *const memory_region_fields[] = {
 static const char *const memory_image_fields[] = {"ImageBase", "SizeOfImage", "ImageFlags"};
 static const char *const initial_teb_fields[] = {"OldStackBase", "OldStackLimit", "StackBase",
                                                  "StackLimit", "DeallocationStack"};
+static const char *const heap_entry_fields[] = {
+    "lpData",      "cbData",          "cbOverhead",        "iRegionIndex",
+    "wFlags",      "dwCommittedSize", "dwUnCommittedSize", "lpFirstBlock",
+    "lpLastBlock",
+};
+static const char *const process_heaps_fields[] = {
+    "Heap0", "Heap1", "Heap2",  "Heap3",  "Heap4",  "Heap5",  "Heap6",  "Heap7",
+    "Heap8", "Heap9", "Heap10", "Heap11", "Heap12", "Heap13", "Heap14", "Heap15",
+};
 static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
                                          "GuaranteedStackBytes"};
 static const char *const memory_status_fields[] = {
@@ -75,6 +84,8 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_BY_CLASS] = {"an information class's structure", NULL, 0},
     [VS_RECORD_TEB] = RECORD("TEB", teb_fields),
     [VS_RECORD_INITIAL_TEB] = RECORD("INITIAL_TEB", initial_teb_fields),
+    [VS_RECORD_HEAP_ENTRY] = RECORD("PROCESS_HEAP_ENTRY", heap_entry_fields),
+    [VS_RECORD_PROCESS_HEAPS] = RECORD("process heaps", process_heaps_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -174,6 +185,9 @@ static const struct {
     {"MemoryImageInformation", MemoryImageInformation},
     {"SectionBasicInformation", SectionBasicInformation},
     {"SectionImageInformation", SectionImageInformation},
+    {"PROCESS_HEAP_REGION", VS_HEAP_ENTRY_REGION}, /* HeapWalk's wFlags */
+    {"PROCESS_HEAP_UNCOMMITTED_RANGE", VS_HEAP_ENTRY_UNCOMMITTED_RANGE},
+    {"PROCESS_HEAP_ENTRY_BUSY", VS_HEAP_ENTRY_BUSY},
 };
 
 bool vs_scenario_constant(const char *name, uint64_t *value)

@@ -71,6 +71,8 @@ typedef enum VsRecordKind {
     VS_RECORD_TEB,             /* a TEB's stack fields: StackBase, StackLimit, DeallocationStack,
                                 * GuaranteedStackBytes */
     VS_RECORD_INITIAL_TEB,     /* RtlCreateUserStack's INITIAL_TEB */
+    VS_RECORD_HEAP_ENTRY,      /* HeapWalk's PROCESS_HEAP_ENTRY (with its Region's fields) */
+    VS_RECORD_PROCESS_HEAPS,   /* GetProcessHeaps' first handles */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in
@@ -141,8 +143,9 @@ typedef struct VsOp {
     char contents[VS_OP_CONTENTS_MAX]; /* file(): the file's text; its length is arg[i] */
 } VsOp;
 
-#define VS_WRITE_WATCH_CAPACITY 16 /* addresses GetWriteWatch is given room for */
-#define VS_MINCORE_CAPACITY 4096   /* pages mincore's vector has room for */
+#define VS_WRITE_WATCH_CAPACITY 16   /* addresses GetWriteWatch is given room for */
+#define VS_PROCESS_HEAPS_CAPACITY 16 /* heap handles GetProcessHeaps' record shows */
+#define VS_MINCORE_CAPACITY 4096     /* pages mincore's vector has room for */
 #define VS_RECORD_MAX_FIELDS (2 + VS_WRITE_WATCH_CAPACITY)
 
 typedef struct VsRecordSpec {
@@ -189,6 +192,9 @@ typedef struct VsOutcome {
                                    * the block returned lies in (VirtualQuery's); 0 if none */
     bool block_own, block_new;    /* ... that allocation is the block's own (a big block), or a
                                    * segment the call added (the model's answer only) */
+    uint32_t own_heaps;           /* GetProcessHeaps: heaps the real process had before the
+                                   * scenario began (the agent's C runtime's), counted in its
+                                   * answer; 0 in the model */
     uint32_t last_error;          /* GetLastError() after the call (errno, in Linux) */
     uint32_t last_status;         /* RtlGetLastNtStatus() after the call */
     uint32_t exception;           /* what a memory access raised; 0 if nothing: an

@@ -60,12 +60,12 @@ static void append_allocations(VsRunner *runner, const VsHeapWalkEntry *e, size_
 {
     for (size_t i = 0; i < n; i++) {
         if (e[i].flags & VS_HEAP_ENTRY_REGION)
-            g_string_append_printf(runner->out,
-                                   "      segment %u  0x%" G_GINT64_MODIFIER
-                                   "X-0x%" G_GINT64_MODIFIER "X  committed %" G_GUINT64_FORMAT
-                                   " KB  uncommitted %" G_GUINT64_FORMAT " KB\n",
-                                   e[i].region, e[i].data, e[i].last - 1, e[i].committed / 1024,
-                                   e[i].uncommitted / 1024);
+            g_string_append_printf(
+                runner->out,
+                "      segment %u  0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER
+                "X  committed %" G_GUINT64_FORMAT " KB  uncommitted %" G_GUINT64_FORMAT " KB\n",
+                e[i].region, e[i].data, e[i].data + e[i].committed + e[i].uncommitted - 1,
+                e[i].committed / 1024, e[i].uncommitted / 1024);
         else if (e[i].region == 64)
             g_string_append_printf(runner->out,
                                    "      big block  0x%" G_GINT64_MODIFIER

@@ -454,13 +454,15 @@ VsStatus vs_resolve_fault(VsProcess *process, uint64_t vpn, VsAccess access, uin
     return STATUS_INSUFFICIENT_RESOURCES; /* memory so short that every try trims the page */
 }
 
-/* An access by the process to page vpn: the personality's, which checks what its own state says
- * around the core's resolution (vs_resolve_fault), or the core's alone. */
-static VsStatus access_page(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame)
+/* An access by the process to page vpn (by thread, or NULL for a fault-in on its behalf): the
+ * personality's, which checks what its own state says around the core's resolution
+ * (vs_resolve_fault), or the core's alone. */
+static VsStatus access_page(VsProcess *process, VsThread *thread, uint64_t vpn, VsAccess access,
+                            uint64_t *frame)
 {
     const VsPersonality *personality = process->system->personality;
     if (personality && personality->access)
-        return personality->access(process, vpn, access, frame);
+        return personality->access(process, thread, vpn, access, frame);
     return vs_resolve_fault(process, vpn, access, frame);
 }
 
@@ -469,7 +471,7 @@ static VsStatus access_page(VsProcess *process, uint64_t vpn, VsAccess access, u
 VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
 {
     uint64_t frame;
-    return access_page(process, vpn, write ? VS_WRITE_ACCESS : VS_READ_ACCESS, &frame);
+    return access_page(process, NULL, vpn, write ? VS_WRITE_ACCESS : VS_READ_ACCESS, &frame);
 }
 
 /* An access by thread: a guard page of its own stack is the kernel's to handle (stack.c): the
@@ -477,11 +479,11 @@ VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write)
 static VsStatus thread_access(VsThread *thread, uint64_t address, VsAccess access, uint64_t *frame)
 {
     VsProcess *process = thread->process;
-    VsStatus status = access_page(process, vs_vpn(address), access, frame);
+    VsStatus status = access_page(process, thread, vs_vpn(address), access, frame);
     if (status == STATUS_GUARD_PAGE_VIOLATION) {
         status = vs_stack_guard_fault(thread, address);
         if (NT_SUCCESS(status))
-            status = access_page(process, vs_vpn(address), access, frame);
+            status = access_page(process, thread, vs_vpn(address), access, frame);
     }
     return status;
 }

@@ -569,7 +569,17 @@ uint64_t vs_process_heap(VsThread *thread)
  */
 
 /* The walk's entries in HeapWalk's order: per segment a REGION, its runs (busy and free blocks,
- * uncommitted ranges), then the big blocks with region index 64. */
+ * uncommitted ranges), then the big blocks with region index 64. A segment's last page is not
+ * walked: an uncommitted range that ends the segment is a page shorter than it is, and the
+ * REGION's last block ends there (kernel32 test_HeapCreate's walk of a new heap: the range's
+ * cbData is its dwUnCommittedSize - 0x1000, lpLastBlock the range's end; Windows 7 walked it). */
+/* The bytes at a segment's end the walk does not show: its last page, when it is uncommitted. */
+static uint64_t walked_tail(const HeapSegment *seg)
+{
+    const HeapEntry *last = seg->count ? &seg->entries[seg->count - 1] : NULL;
+    return last && last->kind == ENTRY_UNCOMMITTED && last->size >= VS_PAGE_SIZE ? VS_PAGE_SIZE : 0;
+}
+
 size_t vs_heap_walk(const VsThread *thread, const VsHeap *heap, VsHeapWalkEntry *out, size_t max)
 {
     size_t n = 0;
@@ -588,7 +598,7 @@ size_t vs_heap_walk(const VsThread *thread, const VsHeap *heap, VsHeapWalkEntry 
                                        .committed = seg->reserve - uncommitted,
                                        .uncommitted = uncommitted,
                                        .first = seg->base + seg->header,
-                                       .last = seg->base + seg->reserve};
+                                       .last = seg->base + seg->reserve - walked_tail(seg)};
         n++;
         for (size_t i = 0; i < seg->count; i++, n++) {
             const HeapEntry *e = &seg->entries[i];
@@ -608,7 +618,8 @@ size_t vs_heap_walk(const VsThread *thread, const VsHeap *heap, VsHeapWalkEntry 
                                           .region = (uint32_t)s};
             else
                 entry = (VsHeapWalkEntry){.data = e->address,
-                                          .size = e->size,
+                                          .size = e->size -
+                                                  (i + 1 == seg->count ? walked_tail(seg) : 0),
                                           .flags = VS_HEAP_ENTRY_UNCOMMITTED_RANGE,
                                           .region = (uint32_t)s};
             out[n] = entry;

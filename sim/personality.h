@@ -40,8 +40,10 @@ struct VsPersonality {
      * the personality's own checks (a wrong access may be refused before any fault is looked
      * at), then vs_resolve_fault for what the core resolves, and whatever the personality's
      * state notes of it; STATUS_SUCCESS with *frame holding the page, or what the access raises.
-     * NULL: the core's resolution alone. */
-    VsStatus (*access)(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame);
+     * thread is NULL for a page faulted in on the process's behalf (vs_fault_in), whose caller
+     * made any check of the thread's own. NULL: the core's resolution alone. */
+    VsStatus (*access)(VsProcess *process, VsThread *thread, uint64_t vpn, VsAccess access,
+                       uint64_t *frame);
     /* Whether page vpn of a view, whose PTE would send the fault to the section's prototype PTE,
      * is the process's own page instead: it faults as a private page (demand zero) does. NULL:
      * no view page is. */

@@ -154,13 +154,41 @@ static void test_forked_vmas_merge_and_grow(void **state)
     assert_int_equal(byte_at(f->process, s), 7);
 }
 
+/* clone with glibc's thread flags makes a thread of the same process, sharing its memory; the
+ * kernel's EINVAL combinations are EINVAL; a clone that is not a thread is not the model's. */
+static void test_clone_makes_a_thread(void **state)
+{
+    Fixture *f = *state;
+    const uint64_t thread_flags = VS_CLONE_VM | VS_CLONE_FS | VS_CLONE_FILES | VS_CLONE_SIGHAND |
+                                  VS_CLONE_THREAD | VS_CLONE_SYSVSEM | VS_CLONE_SETTLS |
+                                  VS_CLONE_PARENT_SETTID | VS_CLONE_CHILD_CLEARTID;
+    uint64_t stack = map(f, 0, MB(8) + PAGE, VS_PROT_NONE, ANON | VS_MAP_STACK);
+    assert_int_equal(vs_mprotect(f->thread, stack + PAGE, MB(8), RW), 0);
+    VsThread *thread = NULL;
+    int64_t tid = vs_clone(f->thread, thread_flags, stack + MB(8) + PAGE, &thread);
+    assert_non_null(thread);
+    assert_int_equal(tid, vs_thread_id(thread));
+    assert_int_not_equal(tid, vs_thread_id(f->thread));
+    assert_ptr_equal(vs_thread_process(thread), f->process);
+    assert_int_equal(vs_process_thread_count(f->process), 2);
+    assert_int_equal(vs_memory_write(thread, stack + MB(8), 7), STATUS_SUCCESS);
+    uint8_t byte = 0;
+    assert_int_equal(vs_memory_read(f->thread, stack + MB(8), &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 7);
+    ASSERT_FAILS(f, vs_clone(f->thread, VS_CLONE_THREAD, stack, &thread), VS_EINVAL);
+    ASSERT_FAILS(f, vs_clone(f->thread, VS_CLONE_SIGHAND | VS_CLONE_THREAD, stack, &thread),
+                 VS_EINVAL);
+    ASSERT_FAILS(f, vs_clone(f->thread, VS_CLONE_VM, stack, &thread), VS_ENOSYS);
+    assert_null(thread);
+    assert_int_equal(vs_process_thread_count(f->process), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        LINUX(test_fork_copy_on_write),
-        LINUX(test_fork_skips_memory_never_written),
-        LINUX(test_repeated_forks_share),
-        LINUX(test_forked_vmas_merge_and_grow),
+        LINUX(test_fork_copy_on_write),   LINUX(test_fork_skips_memory_never_written),
+        LINUX(test_repeated_forks_share), LINUX(test_forked_vmas_merge_and_grow),
+        LINUX(test_clone_makes_a_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,8 @@ static void test_create(void **state)
     assert_int_equal(e[1].overhead, 16);
     assert_int_equal(e[2].flags, VS_HEAP_ENTRY_UNCOMMITTED_RANGE);
     assert_int_equal(e[2].data, h + 0x2000);
+    assert_int_equal(e[2].size, 0xE000 - 0x1000); /* the segment's last page is not walked */
+    assert_int_equal(e[0].last, e[2].data + e[2].size);
     /* growable: initial + 64 KB (test_heap_size) */
     uint64_t g = VsHeapCreate(f->thread, 0, 0x80000, 0);
     assert_int_equal(reserved_size(f, g), 0x90000);

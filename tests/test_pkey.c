@@ -1,7 +1,9 @@
 /*
- * test_pkey.c - execute-only memory (pkey.c): on a CPU with protection keys PROT_EXEC alone gets
- * the execute-only key, which refuses every load and store (never a fetch) and follows the VMA;
- * without keys such memory reads; the checker knows where a key can be.
+ * test_pkey.c - protection keys (pkey.c): on a CPU with protection keys PROT_EXEC alone gets the
+ * execute-only key, which refuses every load and store (never a fetch) and follows the VMA;
+ * pkey_alloc, pkey_free and pkey_mprotect hand out and attach keys, and the thread's PKRU
+ * (pkey_set) decides what loads and stores may do through them. Without keys PROT_EXEC memory
+ * reads, and the calls fail as the kernel's do there; the checker knows where a key can be.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,13 +123,171 @@ static void test_prot_exec_reads_without_protection_keys(void **state)
     execute_only_follows_the_vma(*state, false);
 }
 
-/* The checker knows where a key can be: a VMA given one it cannot have is reported. */
+/* With keys: 16 per process, key 0 allocated from the start, each new key the lowest free one
+ * with the calling thread's rights; pkey_alloc's argument checks; ENOSPC once all are taken,
+ * inherited by fork; pkey_free of a key not allocated. (protection_keys.c
+ * test_pkey_alloc_exhaust, test_pkey_alloc_free_attach_pkey0, test_pkey_syscalls_*.) */
+static void test_pkey_alloc_hands_out_sixteen_keys(void **state)
+{
+    Fixture *f = *state;
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 1, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 0, 4), VS_EINVAL);
+    for (int key = 1; key < 16; key++)
+        assert_int_equal(vs_pkey_alloc(f->thread, 0, VS_PKEY_DISABLE_WRITE), key);
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 0, 0), VS_ENOSPC);
+    VsProcess *child;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    VsThread *child_thread = vs_process_main_thread(child);
+    assert_int_equal(vs_pkey_alloc(child_thread, 0, 0), -1);
+    assert_int_equal(vs_errno(child_thread), VS_ENOSPC);
+    uint32_t signal;
+    assert_int_equal(vs_pkey_get(child_thread, 9, &signal), VS_PKEY_DISABLE_WRITE); /* PKRU */
+    assert_int_equal(vs_pkey_free(f->thread, 7), 0);
+    ASSERT_FAILS(f, vs_pkey_free(f->thread, 7), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_free(f->thread, 16), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_free(f->thread, -1), VS_EINVAL);
+    assert_int_equal(vs_pkey_alloc(f->thread, 0, 0), 7);
+    assert_int_equal(vs_pkey_get(f->thread, 7, &signal), 0);
+    assert_int_equal(signal, 0);
+    /* Key 0 is allocated, so it may be freed, and handed out again. */
+    assert_int_equal(vs_pkey_free(f->thread, 0), 0);
+    assert_int_equal(vs_pkey_alloc(f->thread, 0, 0), 0);
+}
+
+/* pkey_mprotect gives a VMA a key: only one handed out (or -1, or 0), after mprotect's own
+ * checks; the key splits the VMA; a store through a write-disabled key, a load or store through
+ * an access-disabled one, faults (present page or not), until pkey_set gives the rights back. */
+static void test_pkey_mprotect_and_pkru(void **state)
+{
+    Fixture *f = *state;
+    int key = vs_pkey_alloc(f->thread, 0, VS_PKEY_DISABLE_WRITE);
+    assert_int_equal(key, 1);
+    uint64_t p = map(f, 0, 3 * PAGE, RW, ANON);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, p, PAGE, VS_PROT_READ, 5), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, p, PAGE, VS_PROT_READ, 115), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, p + 1, PAGE, VS_PROT_READ, 5), VS_EINVAL);
+    assert_int_equal(vs_pkey_mprotect(f->thread, p, 0, VS_PROT_READ, 5), 0); /* length 0 first */
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 1), STATUS_SUCCESS);
+    assert_int_equal(vs_pkey_mprotect(f->thread, p + PAGE, PAGE, RW, key), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vmas_in(f, p, p + 3 * PAGE), 3);
+    assert_int_equal(pkey_at(f, p + PAGE), 1);
+    assert_int_equal(read_byte(f->thread, p + PAGE), 1);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 2), STATUS_ACCESS_VIOLATION);
+    assert_true(last_event_is(f, VS_EV_PKEY_FAULT));
+    uint32_t signal;
+    assert_int_equal(vs_pkey_set(f->thread, key, VS_PKEY_DISABLE_ACCESS, &signal), 0);
+    assert_int_equal(read_byte(f->thread, p + PAGE), -1);
+    assert_int_equal(vs_memory_execute(f->thread, p + PAGE), STATUS_ACCESS_VIOLATION); /* NX */
+    assert_int_equal(vs_pkey_set(f->thread, key, 0, &signal), 0);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 3), STATUS_SUCCESS);
+    ASSERT_FAILS(f, vs_pkey_set(f->thread, 16, 0, &signal), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_set(f->thread, key, 4, &signal), VS_EINVAL);
+    /* Back to key 0: one VMA again; mprotect (pkey -1) keeps a VMA's key. */
+    assert_int_equal(vs_pkey_mprotect(f->thread, p + PAGE, PAGE, RW, 0), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vmas_in(f, p, p + 3 * PAGE), 1);
+    assert_int_equal(vs_pkey_mprotect(f->thread, p, PAGE, VS_PROT_READ, key), 0);
+    assert_int_equal(vs_mprotect(f->thread, p, PAGE, RW), 0);
+    assert_int_equal(pkey_at(f, p), 1);
+    /* A freed key stays on its VMAs, and the checker accepts it. */
+    assert_int_equal(vs_pkey_free(f->thread, key), 0);
+    assert_int_equal(pkey_at(f, p), 1);
+    CHECK_INVARIANTS(f);
+}
+
+/* The execute-only key is allocated when first needed, the lowest free key then; the thread's
+ * PKRU denies it access, again at the next PROT_EXEC mprotect after pkey_set allowed it; with
+ * all keys taken, PROT_EXEC alone gets no key at all (mmap key 0) and reads. A write-disabled
+ * key keeps MAP_POPULATE's write faults out of a private writable mapping, not its reads. */
+static void test_execute_only_key_is_allocated_lazily(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(vs_pkey_alloc(f->thread, 0, 0), 1);
+    uint64_t x = map(f, 0, PAGE, VS_PROT_EXEC, ANON);
+    assert_int_equal(pkey_at(f, x), 2);
+    ASSERT_FAILS(f, vs_pkey_free(f->thread, 2), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, x, PAGE, VS_PROT_EXEC, 2), VS_EINVAL);
+    uint32_t signal;
+    assert_int_equal(vs_pkey_set(f->thread, 2, 0, &signal), 0);
+    assert_int_equal(read_byte(f->thread, x), 0); /* the program let itself read it */
+    assert_int_equal(vs_mprotect(f->thread, x, PAGE, VS_PROT_EXEC), 0);
+    assert_int_equal(vs_pkey_get(f->thread, 2, &signal), VS_PKEY_DISABLE_ACCESS);
+    assert_int_equal(read_byte(f->thread, x), -1);
+    for (int key = 3; key < 16; key++)
+        assert_int_equal(vs_pkey_alloc(f->thread, 0, VS_PKEY_DISABLE_WRITE), key);
+    uint64_t populated = map(f, 0, 2 * PAGE, RW, ANON | VS_MAP_POPULATE);
+    assert_int_equal(vs_pkey_mprotect(f->thread, populated, 2 * PAGE, RW, 15), 0);
+    assert_int_equal(vs_madvise(f->thread, populated, 2 * PAGE, VS_MADV_DONTNEED), 0);
+    assert_int_equal(vs_mlock(f->thread, populated, 2 * PAGE), -1); /* write faults refused */
+    uint8_t vec[2];
+    assert_int_equal(vs_mincore(f->thread, populated, 2 * PAGE, vec, 2), 0);
+    assert_int_equal(vec[0] + vec[1], 0);
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 0, 0), VS_ENOSPC);
+    assert_int_equal(vs_pkey_free(f->thread, 1), 0); /* no effect on the execute-only key */
+    assert_int_equal(pkey_at(f, map(f, 0, PAGE, VS_PROT_EXEC, ANON)), 2);
+    CHECK_INVARIANTS(f);
+}
+
+/* With every key taken before any is needed for PROT_EXEC, mmap gives key 0 and the memory
+ * reads; mprotect to PROT_EXEC keeps the VMA's key. */
+static void test_execute_only_without_a_free_key(void **state)
+{
+    Fixture *f = *state;
+    for (int key = 1; key < 16; key++)
+        assert_int_equal(vs_pkey_alloc(f->thread, 0, 0), key);
+    uint64_t x = map(f, 0, PAGE, VS_PROT_EXEC, ANON);
+    assert_int_equal(pkey_at(f, x), 0);
+    assert_int_equal(read_byte(f->thread, x), 0);
+    uint64_t p = map(f, 0, PAGE, RW, ANON);
+    assert_int_equal(vs_pkey_mprotect(f->thread, p, PAGE, RW, 4), 0);
+    assert_int_equal(vs_mprotect(f->thread, p, PAGE, VS_PROT_EXEC), 0);
+    assert_int_equal(pkey_at(f, p), 4);
+    CHECK_INVARIANTS(f);
+}
+
+/* Without keys, as measured on a CPU without pku: the first pkey_alloc is EINVAL and leaves key
+ * 0 taken for good, so every later one (and a forked child's) is ENOSPC; pkey_free and
+ * pkey_mprotect with a key are EINVAL, with -1 it is mprotect; pkey_set and pkey_get raise
+ * SIGILL once glibc's argument checks pass. (protection_keys.c
+ * test_mprotect_pkey_on_unsupported_cpu.) */
+static void test_pkey_calls_without_keys(void **state)
+{
+    Fixture *f = *state;
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 1, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 0, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_alloc(f->thread, 0, VS_PKEY_DISABLE_ACCESS), VS_ENOSPC);
+    VsProcess *child;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    assert_int_equal(vs_pkey_alloc(vs_process_main_thread(child), 0, 0), -1);
+    assert_int_equal(vs_errno(vs_process_main_thread(child)), VS_ENOSPC);
+    VsProcess *fresh = vs_process_create(f->system, "fresh");
+    assert_int_equal(vs_pkey_alloc(vs_process_main_thread(fresh), 0, 0), -1);
+    assert_int_equal(vs_errno(vs_process_main_thread(fresh)), VS_EINVAL);
+    for (int key = -1; key < 17; key++)
+        ASSERT_FAILS(f, vs_pkey_free(f->thread, key), VS_EINVAL);
+    uint64_t p = map(f, 0, PAGE, RW, ANON);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, p, PAGE, VS_PROT_READ, 0), VS_EINVAL);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, p, PAGE, VS_PROT_READ, 1), VS_EINVAL);
+    assert_int_equal(vs_pkey_mprotect(f->thread, p, PAGE, VS_PROT_READ, -1), 0);
+    uint32_t signal;
+    assert_int_equal(vs_pkey_set(f->thread, 1, 0, &signal), 0);
+    assert_int_equal(signal, VS_SIGILL);
+    assert_int_equal(vs_pkey_get(f->thread, 1, &signal), 0);
+    assert_int_equal(signal, VS_SIGILL);
+    ASSERT_FAILS(f, vs_pkey_set(f->thread, 16, 0, &signal), VS_EINVAL);
+    assert_int_equal(signal, 0);
+    ASSERT_FAILS(f, vs_pkey_get(f->thread, -1, &signal), VS_EINVAL);
+}
+
+/* The checker knows where a key can be: a VMA given one on a CPU without keys is reported. */
 static void test_checker_finds_a_misplaced_pkey(void **state)
 {
     Fixture *f = *state;
     uint64_t p = map(f, 0, PAGE, VS_PROT_READ | VS_PROT_EXEC, ANON);
     VsVad *vad = vs_vad_locate(&f->process->vad_root, vs_vpn(p));
-    vs_vma(vad)->vm_flags |= (VsVmFlags)VS_EXECUTE_ONLY_PKEY << VS_VM_PKEY_SHIFT;
+    vs_vma(vad)->vm_flags |= (VsVmFlags)1 << VS_VM_PKEY_SHIFT;
     char why[256];
     assert_false(vs_check(f->system, why, sizeof why));
     assert_non_null(strstr(why, "protection key"));
@@ -140,7 +300,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         LINUX_PKEYS(test_execute_only_with_protection_keys),
         LINUX(test_prot_exec_reads_without_protection_keys),
-        LINUX_PKEYS(test_checker_finds_a_misplaced_pkey),
+        LINUX(test_checker_finds_a_misplaced_pkey),
+        LINUX_PKEYS(test_pkey_alloc_hands_out_sixteen_keys),
+        LINUX_PKEYS(test_pkey_mprotect_and_pkru),
+        LINUX_PKEYS(test_execute_only_key_is_allocated_lazily),
+        LINUX_PKEYS(test_execute_only_without_a_free_key),
+        LINUX(test_pkey_calls_without_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

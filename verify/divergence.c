@@ -60,6 +60,7 @@ char *vs_divergence_format(const char *field, uint64_t value)
     if (strcmp(field, "signal") == 0)
         return g_strdup(value == VS_SIGSEGV  ? "SIGSEGV"
                         : value == VS_SIGBUS ? "SIGBUS"
+                        : value == VS_SIGILL ? "SIGILL"
                         : value == 0         ? "none"
                                              : "?");
     if (strcmp(field, "GetLastError") == 0) {

@@ -48,6 +48,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_OBJECT_NAME_EXISTS, 698)                                                              \
     XX(ERROR_NOACCESS, 998)                                                                        \
     XX(ERROR_PARTIAL_COPY, 299)                                                                    \
+    XX(ERROR_NO_MORE_ITEMS, 259)                                                                   \
     XX(ERROR_STACK_OVERFLOW, 1001)                                                                 \
     XX(ERROR_FILE_INVALID, 1006)                                                                   \
     XX(ERROR_SWAPERROR, 999)                                                                       \
@@ -73,6 +74,8 @@ typedef uint32_t VsStatus;
        "The access touched a guard page; the guard is now gone.")                                  \
     XX(STATUS_PARTIAL_COPY, 0x8000000Du, ERROR_PARTIAL_COPY,                                       \
        "Only part of the memory could be copied: a page on the way could not be read or written.") \
+    XX(STATUS_NO_MORE_ENTRIES, 0x8000001Au, ERROR_NO_MORE_ITEMS,                                   \
+       "There are no more entries: the walk is over.")                                             \
     XX(STATUS_UNSUCCESSFUL, 0xC0000001u, ERROR_GEN_FAILURE,                                        \
        "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \

@@ -19,14 +19,11 @@ static bool vm_file_sound(const VsVad *vad)
     return opened ? vma->vm_file && vma->vm_file->file == file : vma->vm_file == NULL;
 }
 
-/* A Linux VMA's protection key is 0, or the execute-only key on a CPU with keys, and then its
- * access bits are exactly VM_EXEC: only mmap and mprotect with PROT_EXEC alone give it (pkey.c). */
+/* A Linux VMA's protection key is 0 on a CPU without keys (pkey.c). On one with keys any of the
+ * 16 may be (a key freed while VMAs still have it stays on them, as in the kernel). */
 static bool pkey_sound(const VsProcess *process, const VsVad *vad)
 {
-    if (!vs_vma_pkey(vad))
-        return true;
-    return vs_execute_only_pkey(process->system) && vs_vma_pkey(vad) == VS_EXECUTE_ONLY_PKEY &&
-           (vs_vma(vad)->vm_flags & VS_VM_ACCESS_FLAGS) == VS_VM_EXEC;
+    return !vs_vma_pkey(vad) || vs_has_pkeys(process->system);
 }
 
 /* The check hook: the first thing wrong with the VMA's own state, or NULL. */

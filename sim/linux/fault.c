@@ -10,25 +10,28 @@
 #include "linux.h"
 
 /* The access hook: the VMA the access finds (a VM_GROWSDOWN VMA above an unmapped page grows down
- * to it: stack.c), its protection key, then the VMA's own check (a wrong access is SIGSEGV
- * whatever the page), then a file page wholly past the end of its file is SIGBUS (VM_FAULT_SIGBUS
- * in filemap_fault and shmem_fault); a first store to a private page gives the VMA its anon_vma -
- * even one that then fails with SIGBUS, since do_cow_fault prepares the anon_vma before it reads
- * the file page. */
-VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame)
+ * to it: stack.c), its protection key against the thread's PKRU (pkey.c), then the VMA's own check
+ * (a wrong access is SIGSEGV whatever the page), then a file page wholly past the end of its file
+ * is SIGBUS (VM_FAULT_SIGBUS in filemap_fault and shmem_fault); a first store to a private page
+ * gives the VMA its anon_vma - even one that then fails with SIGBUS, since do_cow_fault prepares
+ * the anon_vma before it reads the file page. */
+VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsAccess access,
+                         uint64_t *frame)
 {
     bool write = access == VS_WRITE_ACCESS;
     VsVad *vad = vs_vma_for_fault(process, vpn); /* a stack below grows down to it first */
-    /* An execute-only key refuses a load or store before anything else is looked at (x86
-     * access_error asks arch_vma_access_permitted first, whether the page is present or not): no
-     * fault handler runs, so nothing is read ahead, mapped or given an anon_vma. Keys never
-     * govern instruction fetches. */
-    if (vad && access != VS_EXECUTE_ACCESS && vs_vma_pkey_denies(vad)) {
+    /* A key the thread's PKRU denies refuses a load or store before anything else is looked at
+     * (x86 access_error asks arch_vma_access_permitted first, whether the page is present or
+     * not): no fault handler runs, so nothing is read ahead, mapped or given an anon_vma. Keys
+     * never govern instruction fetches. */
+    if (vad && access != VS_EXECUTE_ACCESS && vs_vma_pkey_denies(thread, vad, write)) {
+        uint32_t pkey = vs_vma_pkey(vad);
         VsEvent event = {.kind = VS_EV_PKEY_FAULT,
                          .pid = process->pid,
                          .vpn_start = vpn,
                          .vpn_end = vpn,
-                         .frame = vs_vma_pkey(vad),
+                         .frame = pkey,
+                         .pages = pkey && (int32_t)pkey == vs_mm_execute_only_pkey(process),
                          .write = write};
         vs_emit(process->system, &event);
         return STATUS_ACCESS_VIOLATION;

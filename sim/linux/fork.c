@@ -148,9 +148,40 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         if (!copy_vma(parent, child, vad))
             return vs_linux_fail(thread, VS_ENOMEM);
     }
+    vs_pkey_fork(thread, child);
     VsEvent event = {.kind = VS_EV_PROCESS_FORKED, .pid = parent->pid, .frame = child->pid};
     vs_emit(parent->system, &event);
     if (child_out)
         *child_out = child;
     return child->pid;
+}
+
+/* The flags a clone making a thread has, and those it may have besides, which change nothing the
+ * model keeps (descriptors, file-system context, semaphores, TLS, the tid words). */
+#define CLONE_A_THREAD (VS_CLONE_VM | VS_CLONE_SIGHAND | VS_CLONE_THREAD)
+#define CLONE_ALSO                                                                                 \
+    (VS_CLONE_FS | VS_CLONE_FILES | VS_CLONE_SYSVSEM | VS_CLONE_SETTLS | VS_CLONE_PARENT_SETTID |  \
+     VS_CLONE_CHILD_CLEARTID)
+
+/* clone for a thread (kernel/fork.c copy_process's flag checks, in its order; the new task shares
+ * the mm with CLONE_VM). The stack is the new thread's stack pointer: glibc passes the top of the
+ * stack it mapped, the kernel takes any value. */
+int64_t vs_clone(VsThread *thread, uint64_t flags, uint64_t stack, VsThread **out)
+{
+    (void)stack;
+    *out = NULL;
+    if (!vs_linux_call(thread))
+        return -1;
+    if ((flags & VS_CLONE_THREAD) && !(flags & VS_CLONE_SIGHAND))
+        return vs_linux_fail(thread, VS_EINVAL);
+    if ((flags & VS_CLONE_SIGHAND) && !(flags & VS_CLONE_VM))
+        return vs_linux_fail(thread, VS_EINVAL);
+    if ((flags & CLONE_A_THREAD) != CLONE_A_THREAD ||
+        (flags & ~(uint64_t)(CLONE_A_THREAD | CLONE_ALSO)))
+        return vs_linux_fail(thread, VS_ENOSYS);
+    VsThread *child = vs_thread_create(thread->process);
+    if (!child)
+        return vs_linux_fail(thread, VS_EAGAIN);
+    *out = child;
+    return vs_thread_id(child);
 }

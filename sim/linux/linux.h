@@ -53,20 +53,27 @@ typedef struct VsLinuxProcess {
     VsProcess nt;
     VsOpenFile **fds;
     size_t fd_count;
-    uint64_t memlock_limit; /* RLIMIT_MEMLOCK's soft limit in bytes, kept as its distance from
-                             * RLIM_INFINITY (~limit), so that 0, a new process's, means none */
-    uint64_t def_flags;     /* mm->def_flags: VM_LOCKED and VM_LOCKONFAULT after
-                             * mlockall(MCL_FUTURE), given to every new mapping (mlock.c) */
-    uint64_t brk;           /* mm->brk, the program break (brk.c); 0: still start_brk */
-    uint64_t data_limit;    /* RLIMIT_DATA's soft limit in bytes, kept as memlock_limit is
-                             * (datalimit.c) */
+    uint64_t memlock_limit;    /* RLIMIT_MEMLOCK's soft limit in bytes, kept as its distance from
+                                * RLIM_INFINITY (~limit), so that 0, a new process's, means none */
+    uint64_t def_flags;        /* mm->def_flags: VM_LOCKED and VM_LOCKONFAULT after
+                                * mlockall(MCL_FUTURE), given to every new mapping (mlock.c) */
+    uint64_t brk;              /* mm->brk, the program break (brk.c); 0: still start_brk */
+    uint64_t data_limit;       /* RLIMIT_DATA's soft limit in bytes, kept as memlock_limit is
+                                * (datalimit.c) */
+    uint32_t pkey_map;         /* mm->context.pkey_allocation_map, kept as its difference (XOR)
+                                * from a new process's, so that 0 is one (pkey.c) */
+    uint32_t execute_only_key; /* mm->context.execute_only_pkey + 1 on a CPU with keys: 0 until
+                                * PROT_EXEC alone first needs one (pkey.c) */
 } VsLinuxProcess;
 
-/* A Linux thread: the core's (ETHREAD and its PicoContext), and its errno, which the C library
- * keeps per thread. A thread's last error (TEB) is the Win32 layer's, never errno. */
+/* A Linux thread: the core's (ETHREAD and its PicoContext), its errno, which the C library
+ * keeps per thread (a thread's last error, in the TEB, is the Win32 layer's, never errno), and
+ * its PKRU register, kept as its difference (XOR) from init_pkru_value, so that 0 is a new
+ * thread's (pkey.c). */
 typedef struct VsLinuxThread {
     VsThread nt;
     int error;
+    uint32_t pkru;
 } VsLinuxThread;
 
 /* What Linux keeps machine-wide, besides the core's system. */
@@ -103,10 +110,7 @@ static inline bool vs_files_unaligned(const VsSystem *system)
 {
     return system->config.files_unaligned;
 }
-static inline bool vs_execute_only_pkey(const VsSystem *system)
-{
-    return system->config.execute_only_pkey;
-}
+static inline bool vs_has_pkeys(const VsSystem *system) { return system->config.execute_only_pkey; }
 
 /* ---- VMAs (vma.c) ---------------------------------------------------------------------------- */
 
@@ -145,11 +149,11 @@ enum {
 #define VS_VM_SEALED ((VsVmFlags)1 << 42)
 /* x86's protection key of a VMA: VM_PKEY_BIT0..3, bits 32-35 (VM_HIGH_ARCH_0..3). Being in
  * vm_flags, a key keeps VMAs that differ in it apart, follows split, fork and mremap, and is
- * shown only by smaps (ProtectionKey). The model knows one key besides 0: the one Linux gives
- * PROT_EXEC-only memory on a CPU with protection keys (pkey.c vs_vma_pkey_for). */
+ * shown only by smaps (ProtectionKey). Keys other than 0 exist on a CPU with protection keys
+ * only: pkey_mprotect's, and the execute-only key PROT_EXEC alone gets (pkey.c). */
 #define VS_VM_PKEY_SHIFT 32
 #define VS_VM_PKEY_MASK ((VsVmFlags)0xf << VS_VM_PKEY_SHIFT)
-#define VS_EXECUTE_ONLY_PKEY 1u /* mm->context.execute_only_pkey: mm_pkey_alloc's first key */
+#define VS_PKEY_COUNT 16u /* arch_max_pkey() on a CPU with keys (1 without) */
 
 /*
  * A VMA (vm_area_struct): the long VAD the core maps its pages through, extended with what Linux
@@ -180,8 +184,8 @@ typedef struct VsVma {
 
 static inline VsVma *vs_vma(const VsVad *vad) { return (VsVma *)vad; }
 
-/* The VMA's protection key (vma_pkey): 0, the default every access passes, or the execute-only
- * key, which the thread's PKRU denies every load and store (pkey.c). */
+/* The VMA's protection key (vma_pkey): 0, the default, or one pkey_mprotect or PROT_EXEC alone
+ * gave it; each thread's PKRU says which loads and stores through it are allowed (pkey.c). */
 static inline uint32_t vs_vma_pkey(const VsVad *vad)
 {
     return (uint32_t)((vs_vma(vad)->vm_flags & VS_VM_PKEY_MASK) >> VS_VM_PKEY_SHIFT);
@@ -204,7 +208,8 @@ void vs_set_errno(VsThread *thread, int error);
 int vs_linux_fail(VsThread *thread, int error);
 
 /* fault.c and check.c: the hooks the core calls. */
-VsStatus vs_linux_access(VsProcess *process, uint64_t vpn, VsAccess access, uint64_t *frame);
+VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsAccess access,
+                         uint64_t *frame);
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
 const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
 uint64_t vs_linux_vad_commit(const VsVad *vad);
@@ -249,9 +254,14 @@ bool vs_vma_clear_of_gaps(const VsProcess *process, uint64_t start_vpn, uint64_t
 bool vs_vma_is_initial_stack(const VsVad *vad);
 
 /* pkey.c */
-VsVmFlags vs_vma_pkey_for(const VsSystem *system, const VsVad *vad, uint32_t prot);
-bool vs_vma_pkey_denies(const VsVad *vad);
+VsVmFlags vs_vma_pkey_for(VsThread *thread, const VsVad *vad, uint32_t prot, int32_t pkey);
+bool vs_vma_pkey_denies(const VsThread *thread, const VsVad *vad, bool write);
+bool vs_pkey_allocated(const VsProcess *process, int64_t pkey);
+int32_t vs_mm_execute_only_pkey(const VsProcess *process);
 void vs_vma_emit_pkey(VsProcess *process, const VsVad *vad);
+void vs_pkey_fork(const VsThread *thread, VsProcess *child);
+int vs_do_mprotect_pkey(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
+                        int32_t pkey);
 
 /* madvise.c: whether a private page was ever written (not Linux's shared zero page). */
 bool vs_anon_page_written(const VsPfn *pfn, uint64_t pte);
@@ -282,7 +292,7 @@ bool vs_brk_within_data_limit(const VsProcess *process, uint64_t brk);
 
 /* mmap.c and readahead.c */
 int vs_map_anonymous(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVmFlags vm_flags);
-int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors);
+int vs_vma_populate(VsThread *thread, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors);
 bool vs_vm_enough_memory(const VsSystem *system, uint64_t pages);
 bool vs_vma_place(VsProcess *process, uint64_t pages, bool thp_align, uint64_t pgoff,
                   uint64_t *start_vpn);

@@ -146,7 +146,7 @@ static int do_mlock(VsThread *thread, uint64_t address, uint64_t length, VsVmFla
         return range < 0 ? 0 : vs_linux_fail(thread, range);
     int error = apply_lock_flags(process, start_vpn, end_vpn, lock);
     if (!error)
-        error = vs_vma_populate(process, start_vpn, end_vpn, false);
+        error = vs_vma_populate(thread, start_vpn, end_vpn, false);
     return error ? vs_linux_fail(thread, error) : 0;
 }
 
@@ -218,7 +218,7 @@ int vs_mlockall(VsThread *thread, uint32_t flags)
     if (error)
         return vs_linux_fail(thread, error);
     if (flags & VS_MCL_CURRENT)
-        vs_vma_populate(process, process->vad_root.lowest_vpn, process->vad_root.highest_vpn, true);
+        vs_vma_populate(thread, process->vad_root.lowest_vpn, process->vad_root.highest_vpn, true);
     return 0;
 }
 

@@ -178,9 +178,10 @@ static int unmapped_area(VsProcess *process, uint64_t address, uint64_t length, 
  * the MAY bits). MAP_STACK is VM_NOHUGEPAGE (6.7+, with transparent huge pages built in, which
  * the model's kernel has): a thread's stack gets no huge page, and keeps apart from neighbours
  * without the flag (smaps "nh"; measured on 6.18). */
-static VsVmFlags initial_flags(const VsProcess *process, uint32_t prot, uint32_t flags)
+static VsVmFlags initial_flags(VsThread *thread, uint32_t prot, uint32_t flags)
 {
-    VsVmFlags vm = vs_vma_pkey_for(process->system, NULL, prot);
+    const VsProcess *process = thread->process;
+    VsVmFlags vm = vs_vma_pkey_for(thread, NULL, prot, -1);
     vm |= vs_linux_process(process)->def_flags;
     vm |= VS_VM_MAYREAD | VS_VM_MAYWRITE | VS_VM_MAYEXEC;
     vm |= (prot & VS_PROT_READ ? VS_VM_READ : 0) | (prot & VS_PROT_WRITE ? VS_VM_WRITE : 0) |
@@ -247,18 +248,20 @@ static int anonymous_flags(uint32_t flags, VsVmFlags *vm_flags)
 /* Faults the pages of one VMA in [start_vpn, end_vpn] in (populate_vma_page_range): a private
  * writable mapping with write faults, anything else with read faults; nothing in a VMA locked on
  * fault, whose pages lock as they come. The faults are get_user_pages' data accesses from the
- * process itself, so the execute-only protection key refuses them all (check_vma_flags,
- * arch_vma_access_permitted). *budget is how many pages the call may still fault in. 0, or
+ * process itself, so a protection key the calling thread's PKRU denies refuses them all
+ * (check_vma_flags, arch_vma_access_permitted). *budget is how many pages the call may still
+ * fault in. 0, or
  * ENOMEM at the first page that cannot be had (a PROT_NONE VMA, a file page past the end:
  * get_user_pages' EFAULT, which mlock turns into ENOMEM). */
-static int populate_vma(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+static int populate_vma(VsThread *thread, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                         uint64_t *budget)
 {
+    VsProcess *process = thread->process;
     VsVmFlags vm_flags = vs_vma(vad)->vm_flags;
     bool write = (vm_flags & (VS_VM_WRITE | VS_VM_SHARED)) == VS_VM_WRITE;
     if (vm_flags & VS_VM_LOCKONFAULT)
         return 0;
-    if (vs_vma_pkey_denies(vad))
+    if (vs_vma_pkey_denies(thread, vad, write))
         return VS_ENOMEM;
     for (uint64_t vpn = start_vpn; vpn <= end_vpn && *budget; vpn++, --*budget)
         if (!NT_SUCCESS(vs_fault_in(process, vpn, write)))
@@ -274,8 +277,9 @@ static int populate_vma(VsProcess *process, const VsVad *vad, uint64_t start_vpn
  * brought in (a file's, which Linux would go on reading), so a mapping larger than memory costs
  * what memory holds. 0 or ENOMEM.
  */
-int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors)
+int vs_vma_populate(VsThread *thread, uint64_t start_vpn, uint64_t end_vpn, bool ignore_errors)
 {
+    VsProcess *process = thread->process;
     const VsSystem *system = process->system;
     uint64_t budget = system->pfn.count + system->pagefile.slots - 1;
     for (uint64_t vpn = start_vpn; vpn <= end_vpn && budget;) {
@@ -286,7 +290,7 @@ int vs_vma_populate(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bo
             break;
         vpn = vs_max(vpn, vad->starting_vpn);
         uint64_t stop = vs_min(end_vpn, vad->ending_vpn);
-        int error = populate_vma(process, vad, vpn, stop, &budget);
+        int error = populate_vma(thread, vad, vpn, stop, &budget);
         if (error && !ignore_errors)
             return error;
         if (stop == UINT64_MAX)
@@ -365,7 +369,7 @@ static int map_region(VsThread *thread, uint64_t start_vpn, uint64_t pages, VsVm
     vs_vma_try_merge(process, &vma->mapped.core);
     if ((vm_flags & VS_VM_LOCKED) ||
         (flags & (VS_MAP_POPULATE | VS_MAP_NONBLOCK)) == VS_MAP_POPULATE)
-        vs_vma_populate(process, start_vpn, start_vpn + pages - 1, true);
+        vs_vma_populate(thread, start_vpn, start_vpn + pages - 1, true);
     return 0;
 }
 
@@ -420,7 +424,7 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
     if ((flags & VS_MAP_FIXED_NOREPLACE) &&
         vs_vad_find_conflict(&process->vad_root, start_vpn, start_vpn + pages - 1))
         return fail(thread, VS_EEXIST);
-    VsVmFlags vm_flags = initial_flags(process, prot, flags);
+    VsVmFlags vm_flags = initial_flags(thread, prot, flags);
     if ((flags & VS_MAP_LOCKED) && !vs_rlimit_memlock(process))
         return fail(thread, VS_EPERM); /* can_do_mlock: RLIMIT_MEMLOCK 0 */
     if (!vs_mlock_future_ok(process, vm_flags, pages))

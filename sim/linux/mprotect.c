@@ -1,15 +1,18 @@
 /*
- * mprotect.c - mprotect for the Linux personality (mm/mprotect.c do_mprotect_pkey, mprotect_fixup).
+ * mprotect.c - mprotect and pkey_mprotect for the Linux personality (mm/mprotect.c
+ * do_mprotect_pkey, mprotect_fixup).
  *
  * Checks in the kernel's order (docs/research/linux-mm.md 3.1): both GROWSDOWN and GROWSUP, an
  * unaligned start EINVAL; a length of 0 succeeds at once; a wrapping end ENOMEM; protection bits
- * beyond READ|WRITE|EXEC|SEM EINVAL; no VMA at the start ENOMEM. Then VMA by VMA, in address
+ * beyond READ|WRITE|EXEC|SEM EINVAL; pkey_mprotect's key, unless -1, not one pkey_alloc handed
+ * out EINVAL (pkey.c); no VMA at the start ENOMEM. Then VMA by VMA, in address
  * order: a hole stops the walk with ENOMEM, asking for more than the VMA's VM_MAY* bits stops it
  * with EACCES, a sealed VMA with EPERM (mseal), and the VMAs already changed keep their change:
  * mprotect is not atomic.
  * Each changed range is split off its VMA and merged with the neighbours it now matches. On a CPU
- * with protection keys the key changes with the access bits (vma.c vs_vma_pkey_for), which alone
- * can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps VM_EXEC but drops the key.
+ * with protection keys the key is pkey_mprotect's, or changes with the access bits (pkey.c
+ * vs_vma_pkey_for), which alone can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps
+ * VM_EXEC but drops the key.
  */
 #include "linux.h"
 
@@ -43,9 +46,10 @@ static int account(VsProcess *process, const VsVad *vad, VsVmFlags *flags, uint6
 /* Changes [start_vpn, end_vpn] of one VMA to flags: split off, re-flagged, merged. A locked
  * private VMA made writable is populated again, with write faults, so that its pages are its own
  * copies (mprotect_fixup: locked pages must not take a copy-on-write fault later). */
-static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+static int fixup(VsThread *thread, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                  VsVmFlags flags)
 {
+    VsProcess *process = thread->process;
     VsVmFlags old = vs_vma(vad)->vm_flags;
     bool repopulate = (old & (VS_VM_WRITE | VS_VM_SHARED | VS_VM_LOCKED)) == VS_VM_LOCKED &&
                       (flags & VS_VM_WRITE);
@@ -58,7 +62,7 @@ static int fixup(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t en
     vs_vma_set_flags(process, vad, flags);
     vs_vma_try_merge(process, vad);
     if (repopulate)
-        vs_vma_populate(process, start_vpn, end_vpn, true);
+        vs_vma_populate(thread, start_vpn, end_vpn, true);
     return 0;
 }
 
@@ -66,6 +70,13 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
 {
     if (!vs_linux_call(thread))
         return -1;
+    return vs_do_mprotect_pkey(thread, address, length, prot, -1);
+}
+
+/* do_mprotect_pkey: mprotect (pkey -1) and pkey_mprotect. */
+int vs_do_mprotect_pkey(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
+                        int32_t pkey)
+{
     VsProcess *process = thread->process;
     if ((prot & VS_PROT_GROWSDOWN) && (prot & VS_PROT_GROWSUP))
         return vs_linux_fail(thread, VS_EINVAL);
@@ -79,6 +90,8 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
     uint32_t rest = prot & ~(uint32_t)(VS_PROT_GROWSDOWN | VS_PROT_GROWSUP);
     if (rest & ~(uint32_t)(VS_PROT_READ | VS_PROT_WRITE | VS_PROT_EXEC | VS_PROT_SEM))
         return vs_linux_fail(thread, VS_EINVAL);
+    if (pkey != -1 && !vs_pkey_allocated(process, pkey))
+        return vs_linux_fail(thread, VS_EINVAL); /* not handed out by pkey_alloc (pkey.c) */
     uint64_t vpn = vs_vpn(address), last = vs_vpn(end) - 1;
     /* The first VMA in the range; then the stack-growth flags are checked against it. */
     VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
@@ -103,12 +116,12 @@ int vs_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t pr
         if (old & VS_VM_SEALED)
             return vs_linux_fail(thread, VS_EPERM); /* mseal.c; the VMAs before keep theirs */
         VsVmFlags flags = (old & ~(VsVmFlags)(VS_VM_ACCESS_FLAGS | VS_VM_PKEY_MASK)) |
-                          prot_flags(prot) | vs_vma_pkey_for(process->system, vad, rest);
+                          prot_flags(prot) | vs_vma_pkey_for(thread, vad, rest, pkey);
         if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)
             return vs_linux_fail(thread, VS_EACCES); /* more than VM_MAYREAD/WRITE/EXEC allow */
         uint64_t stop = vs_min(last, vad->ending_vpn);
         if (flags != old) {
-            int error = fixup(process, vad, vpn, stop, flags);
+            int error = fixup(thread, vad, vpn, stop, flags);
             if (error)
                 return vs_linux_fail(thread, error);
         }

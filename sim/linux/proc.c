@@ -176,7 +176,7 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
     out->vm_flags = vma->vm_flags;
     out->anon_vma = vma->anon_vma;
     out->pkey = vs_vma_pkey(vad);
-    out->pkeys = vs_execute_only_pkey(process->system);
+    out->pkeys = vs_has_pkeys(process->system);
     if (file) {
         out->offset = vs_vpn_address(vma->mapped.first_prototype);
         out->inode = vs_linux_file(file)->inode;

@@ -15,6 +15,8 @@
  * raises STATUS_NO_MEMORY instead (MS docs HeapAlloc). A handle that names no heap of the process
  * is ERROR_INVALID_HANDLE here (Windows would fault on it: the model refuses instead).
  */
+#include <stdlib.h>
+
 #include "kernelbase.h"
 
 static uint64_t round_to(uint64_t value, uint64_t align)
@@ -151,6 +153,53 @@ bool VsHeapValidate(VsThread *thread, uint64_t handle, uint32_t flags, uint64_t 
     (void)flags;
     VsHeap *heap = vs_heap_lookup(thread, handle);
     return heap && vs_heap_validate(thread, heap, block);
+}
+
+bool VsHeapWalk(VsThread *thread, uint64_t handle, uint64_t *cursor, VsHeapWalkEntry *entry)
+{
+    VsHeap *heap = heap_of(thread, handle);
+    if (!heap)
+        return false;
+    size_t count = vs_heap_walk(thread, heap, NULL, 0), next = 0;
+    VsHeapWalkEntry *entries = calloc(count ? count : 1, sizeof *entries);
+    if (!entries) {
+        vs_set_last_nt_error(thread, STATUS_NO_MEMORY);
+        return false;
+    }
+    vs_heap_walk(thread, heap, entries, count);
+    if (*cursor) {
+        while (next < count && entries[next].data != *cursor)
+            next++;
+        next++; /* past the entry the cursor names; past the end if none does */
+    }
+    VsStatus status = STATUS_SUCCESS;
+    if (*cursor && next > count)
+        status = STATUS_INVALID_PARAMETER;
+    else if (next >= count)
+        status = STATUS_NO_MORE_ENTRIES;
+    else
+        *entry = entries[next], *cursor = entries[next].data;
+    free(entries);
+    if (!NT_SUCCESS(status))
+        vs_set_last_nt_error(thread, status);
+    return NT_SUCCESS(status);
+}
+
+uint32_t VsGetProcessHeaps(VsThread *thread, uint32_t count, uint64_t *heaps)
+{
+    uint64_t process_heap = vs_process_heap(thread);
+    size_t total = vs_process_heap_count(thread->process);
+    if (total > count)
+        return (uint32_t)total;
+    size_t n = 0;
+    if (process_heap)
+        heaps[n++] = process_heap;
+    for (size_t i = 0; i < total; i++) {
+        uint64_t handle = vs_heap_handle(vs_process_heap_at(thread->process, i));
+        if (handle != process_heap)
+            heaps[n++] = handle;
+    }
+    return (uint32_t)total;
 }
 
 bool VsHeapDestroy(VsThread *thread, uint64_t handle)

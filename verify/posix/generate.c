@@ -1,7 +1,7 @@
 /*
  * generate.c - the POSIX backend's generator of random Linux calls (generator.h): mmap, munmap,
- * mprotect, madvise, mremap, msync, mincore, mlock, mlock2, munlock, smaps, reads, writes, memfds
- * and a file, and fork.
+ * mprotect, madvise, mremap, msync, mincore, mlock, mlock2, munlock, smaps, mseal, reads, writes,
+ * memfds and a file, and fork.
  *
  * Addresses are offsets into the arena (model addresses from mmap_base M up, free in both
  * systems: the agent's arena is there) or into a mapping the kernel placed, named by the id of the
@@ -20,6 +20,11 @@
  * of its growth in the kernel - and later calls aim anywhere in that room: touches below it grow
  * it, mappings there make the guard gap matter. The maps are compared by the session after every
  * call that can change them, so there is no state to compare here beyond that.
+ * A few calls seal a range for good (mseal): every later munmap, MAP_FIXED mmap, mremap and
+ * mprotect that reaches it then fails in both systems, a seal's whole point; the seals are rare
+ * (one call in a few hundred) so that most of the address space stays free to change.
+ * MADV_HUGEPAGE and MADV_NOHUGEPAGE only set VmFlags (hg, nh), which split and merge VMAs: the
+ * agent runs without transparent huge pages (PR_SET_THP_DISABLE), so no fault maps 2 MB.
  */
 #include <string.h>
 
@@ -191,6 +196,7 @@ static gboolean takes(const VsFuzzRun *r, const VsOp *op)
     case VS_OP_MLOCK:
     case VS_OP_MLOCK2:
     case VS_OP_MUNLOCK:
+    case VS_OP_MSEAL:
     case VS_OP_MSYNC: return ranges_holding(owned, a[0], a[1]) != NULL;
     default: return TRUE;
     }
@@ -259,6 +265,7 @@ static char *aimed_at(const VsFuzzRun *r, const VsOp *op)
     case VS_OP_MLOCK:
     case VS_OP_MLOCK2:
     case VS_OP_MUNLOCK:
+    case VS_OP_MSEAL:
     case VS_OP_MREMAP: length = MAX(op->arg[1], 1); break;
     case VS_OP_READ:
     case VS_OP_WRITE:
@@ -405,16 +412,17 @@ static void generate_mmap(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc,
     }
 }
 
-/* munmap, mprotect, madvise, msync, mincore, mlock, mlock2, munlock: (address, length[,
+/* munmap, mprotect, madvise, msync, mincore, mlock, mlock2, munlock, mseal: (address, length[,
  * third]). */
 static void generate_range(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c,
                            VsOpKind kind)
 {
     static const uint32_t advice[] = {
-        VS_MADV_NORMAL,     VS_MADV_RANDOM,   VS_MADV_SEQUENTIAL, VS_MADV_WILLNEED,
-        VS_MADV_DONTNEED,   VS_MADV_DONTNEED, VS_MADV_FREE,       VS_MADV_FREE,
-        VS_MADV_REMOVE,     VS_MADV_DONTFORK, VS_MADV_DOFORK,     VS_MADV_WIPEONFORK,
-        VS_MADV_KEEPONFORK, VS_MADV_COLD,     VS_MADV_PAGEOUT,    VS_MADV_PAGEOUT,
+        VS_MADV_NORMAL,     VS_MADV_RANDOM,     VS_MADV_SEQUENTIAL, VS_MADV_WILLNEED,
+        VS_MADV_DONTNEED,   VS_MADV_DONTNEED,   VS_MADV_FREE,       VS_MADV_FREE,
+        VS_MADV_REMOVE,     VS_MADV_DONTFORK,   VS_MADV_DOFORK,     VS_MADV_WIPEONFORK,
+        VS_MADV_KEEPONFORK, VS_MADV_COLD,       VS_MADV_PAGEOUT,    VS_MADV_PAGEOUT,
+        VS_MADV_HUGEPAGE,   VS_MADV_NOHUGEPAGE,
     };
     static const uint32_t sync[] = {VS_MS_ASYNC, VS_MS_SYNC, VS_MS_SYNC, VS_MS_INVALIDATE,
                                     VS_MS_SYNC | VS_MS_INVALIDATE};
@@ -430,15 +438,17 @@ static void generate_range(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc
         c->op.arg[2] = chance(rng, 96) ? PICK(rng, sync) : chance(rng, 50) ? 0x8 : 0x5;
     else if (kind == VS_OP_MLOCK2)
         c->op.arg[2] = chance(rng, 96) ? (chance(rng, 50) ? VS_MLOCK_ONFAULT : 0) : 2;
+    else if (kind == VS_OP_MSEAL)
+        c->op.arg[2] = chance(rng, 95) ? 0 : 1; /* mseal takes no flags yet */
 }
 
 /* mlock, mlock2, munlock, or a read of smaps: locking as deterministic as the kernel's (mlockall
  * is not fuzzed: it would lock the agent's own memory, and the POSIX agent refuses it with the
- * pins a run holds). */
+ * pins a run holds); now and then mseal, which locks a range's layout. */
 static void generate_lock(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c)
 {
     static const VsOpKind kinds[] = {VS_OP_MLOCK, VS_OP_MLOCK2, VS_OP_MUNLOCK, VS_OP_SMAPS};
-    VsOpKind kind = PICK(rng, kinds);
+    VsOpKind kind = chance(rng, 10) ? VS_OP_MSEAL : PICK(rng, kinds);
     if (kind != VS_OP_SMAPS) {
         generate_range(rng, r, proc, c, kind);
         return;

@@ -106,7 +106,8 @@ static gboolean changes_maps(VsOpKind kind)
 {
     return kind == VS_OP_MMAP || kind == VS_OP_MUNMAP || kind == VS_OP_MPROTECT ||
            kind == VS_OP_MADVISE || kind == VS_OP_MREMAP || kind == VS_OP_FORK ||
-           kind == VS_OP_FTRUNCATE || kind == VS_OP_BRK || kind == VS_OP_SBRK;
+           kind == VS_OP_FTRUNCATE || kind == VS_OP_BRK || kind == VS_OP_SBRK ||
+           kind == VS_OP_PKEY_MPROTECT;
 }
 
 /* ---- What stays apart ------------------------------------------------------------------------ */

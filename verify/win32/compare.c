@@ -72,6 +72,55 @@ static void compare_block(VsRelations *relations, const VsOp *op, const VsOutcom
     vs_values_relate(relations->blocks, model->ret, other->ret);
 }
 
+/*
+ * A HeapWalk entry, region by region as blocks are (above): its kind (wFlags); a busy block's
+ * size and which block it is (through the blocks both heaps returned); a REGION's and an
+ * uncommitted range's place through the pairs, and their sizes. A free block's size and every
+ * cbOverhead are the heap's own layout, not compared. The entry's lpData is then paired with the
+ * other's, so the next call's cursor names the other's entry.
+ */
+static void compare_walk(VsRelations *relations, const uint64_t *m, const uint64_t *o,
+                         GPtrArray *divergences)
+{
+    enum { DATA, SIZE, OVERHEAD, REGION_INDEX, FLAGS, COMMITTED, UNCOMMITTED };
+    const VsRecordSpec *spec = vs_record_spec(VS_RECORD_HEAP_ENTRY);
+    if (m[FLAGS] != o[FLAGS]) {
+        vs_diverge(divergences, spec->fields[FLAGS], m[FLAGS], o[FLAGS]);
+    } else if (m[FLAGS] & VS_HEAP_ENTRY_BUSY) {
+        uint64_t expected = g_hash_table_contains(relations->blocks, &m[DATA])
+                                ? vs_values_other(relations->blocks, m[DATA])
+                                : vs_relations_to_other(relations, m[DATA]);
+        if (expected != o[DATA])
+            vs_diverge(divergences, spec->fields[DATA], expected, o[DATA]);
+        if (m[SIZE] != o[SIZE])
+            vs_diverge(divergences, spec->fields[SIZE], m[SIZE], o[SIZE]);
+    } else if (m[FLAGS] & VS_HEAP_ENTRY_REGION) {
+        compare_address(relations, divergences, spec->fields[DATA], m[DATA], o[DATA], FALSE, 0);
+        for (int i = COMMITTED; i <= UNCOMMITTED; i++)
+            if (m[i] != o[i])
+                vs_diverge(divergences, spec->fields[i], m[i], o[i]);
+    } else if (m[FLAGS] & VS_HEAP_ENTRY_UNCOMMITTED_RANGE) {
+        /* named apart from a block's: where a heap's commit ends is its own (known entries) */
+        uint64_t expected = vs_relations_to_other(relations, m[DATA]);
+        if (expected != o[DATA])
+            vs_diverge(divergences, "lpData (uncommitted range)", expected, o[DATA]);
+        if (m[SIZE] != o[SIZE])
+            vs_diverge(divergences, "cbData (uncommitted range)", m[SIZE], o[SIZE]);
+    }
+    vs_values_relate(relations->blocks, m[DATA], o[DATA]);
+}
+
+/* GetProcessHeaps' handles, through the pairs (each heap was paired as it was made); one that was
+ * not (the process heap, before GetProcessHeap named it) is paired now, its first granule. */
+static void compare_heaps(VsRelations *relations, const VsOutcome *model, const VsOutcome *other,
+                          GPtrArray *divergences)
+{
+    const VsRecordSpec *spec = vs_record_spec(VS_RECORD_PROCESS_HEAPS);
+    for (uint32_t i = 0; i < spec->count; i++)
+        compare_address(relations, divergences, spec->fields[i], model->fields[i], other->fields[i],
+                        !vs_relations_pair(relations, model->fields[i]), VS_GRANULARITY);
+}
+
 static gboolean is_heap_block_call(VsOpKind kind)
 {
     return kind == VS_OP_HEAP_ALLOC || kind == VS_OP_HEAP_REALLOC;
@@ -137,8 +186,14 @@ static void compare_return(VsRelations *relations, const VsOp *op, const VsOutco
         if (model->ret != other->ret)
             vs_diverge(divergences, "status", model->ret, other->ret);
         break;
-    case VS_RETURN_SIZE:
     case VS_RETURN_VALUE:
+        if (op->kind == VS_OP_GET_PROCESS_HEAPS) { /* the real process's own heaps aside */
+            if (model->ret != other->ret - other->own_heaps)
+                vs_diverge(divergences, "return", model->ret, other->ret - other->own_heaps);
+            break;
+        }
+        /* fall through */
+    case VS_RETURN_SIZE:
     case VS_RETURN_MMAP: /* Linux calls are compared by the POSIX backend (posix/compare.c) */
     case VS_RETURN_INT:
         if (model->ret != other->ret)
@@ -205,7 +260,8 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
 {
     const VsOpSpec *spec = vs_op_spec(op->kind);
     uint32_t both = op->by_ref & other->out_written;
-    if (vs_win32_succeeded(op, model) != vs_win32_succeeded(op, other))
+    if (vs_win32_succeeded(op, model) != vs_win32_succeeded(op, other) ||
+        op->kind == VS_OP_HEAP_WALK) /* HeapWalk's cursor is its entry's lpData (compare_walk) */
         return;
     for (int i = 0; i < spec->arity; i++) {
         if (!(both & (1u << i)))
@@ -296,6 +352,15 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
     }
     if (model->record == VS_RECORD_TEB) {
         compare_teb(relations, model->fields, other->fields, divergences);
+        return;
+    }
+    if (model->record == VS_RECORD_HEAP_ENTRY) {
+        compare_walk(relations, model->fields, other->fields, divergences);
+        return;
+    }
+    if (model->record == VS_RECORD_PROCESS_HEAPS) {
+        if (model->ret == other->ret - other->own_heaps)
+            compare_heaps(relations, model, other, divergences);
         return;
     }
     if (model->record == VS_RECORD_INITIAL_TEB) {

@@ -5,7 +5,9 @@
  * Calls: VirtualAlloc/Free/Protect/Query and their Ex forms, the three Nt calls with by-reference
  * arguments, reads and writes, last-error calls, locking, QueryWorkingSetEx, write watch, views of
  * a section and of a file (mapped, unmapped, flushed, read through the file), placeholders
- * (reserved, split, coalesced, replaced by allocations and views, restored by unmapping).
+ * (reserved, split, coalesced, replaced by allocations and views, restored by unmapping), and
+ * threads (CreateThread with a stack size as commit or reserve; a thread's stack touched to a
+ * depth, its TEB read, the thread ended).
  *
  * Every sequence starts by reserving an arena of 64 granules top-down and releasing it (so each
  * system has the same free room there, where fixed bases land), then makes a section and a file
@@ -29,16 +31,20 @@
     8 /* the model's handle to the file (its second): the model is                                 \
        * deterministic, and the harness relates it to the real one */
 #define PREFIX_CALLS                                                                               \
-    6                 /* the arena's reserve and release, the section, the file, its               \
-                       * handle and its section: never shrunk */
-#define INTRO_CALLS 2 /* the arena's reserve and release: the reproducer's first step */
-#define LIVE_MAX 24   /* placed allocations before the generator releases some */
+    6                        /* the arena's reserve and release, the section, the file, its        \
+                              * handle and its section: never shrunk */
+#define INTRO_CALLS 2        /* the arena's reserve and release: the reproducer's first step */
+#define LIVE_MAX 24          /* placed allocations before the generator releases some */
+#define FUZZ_THREADS 4       /* live threads at most: each holds a stack of 1 MB or more */
+#define FUZZ_THREADS_MADE 48 /* threads a run makes at most (the agent parks 64 at most) */
 
 /* The handles every sequence's prefix makes, as the model returned them. */
 typedef struct Win32Fuzz {
     VsHandle section; /* the section (256 KB, SEC_COMMIT) */
     VsHandle file;    /* the file, and that file's section */
     VsHandle file_section;
+    guint threads[FUZZ_THREADS]; /* the calls that made the threads still running */
+    guint thread_count, threads_made;
 } Win32Fuzz;
 
 static const Win32Fuzz *handles(const VsFuzzRun *run) { return run->generator; }
@@ -61,7 +67,9 @@ static gboolean makes_allocation(const VsFuzzCall *f)
 
 static gboolean changes_memory(VsOpKind kind)
 {
-    /* A read counts: it can consume a guard page. */
+    /* A read counts: it can consume a guard page. A thread's TEB and stack are memory too. */
+    if (kind == VS_OP_CREATE_THREAD || kind == VS_OP_STACK_TOUCH || kind == VS_OP_THREAD_EXIT)
+        return TRUE;
     return vs_op_address_arg(kind) >= 0 && kind != VS_OP_VIRTUAL_QUERY &&
            kind != VS_OP_VIRTUAL_QUERY_EX;
 }
@@ -99,11 +107,32 @@ static void track_allocation(VsFuzzRun *run, const VsFuzzCall *f, const VsOp *op
             }
 }
 
-/* Notes allocations (above) and the handles of the prefix's section and file. */
+/* Notes the threads made (their handles named by the calls that made them) and forgets the ones
+ * that ended. */
+static void track_thread(VsFuzzRun *run, const VsFuzzCall *f, const VsOp *op,
+                         const VsOutcome *outcome)
+{
+    Win32Fuzz *h = run->generator;
+    if (op->kind == VS_OP_CREATE_THREAD && outcome->ret) {
+        vs_fuzz_set_value(run, f->id, outcome->ret);
+        h->threads_made++;
+        if (h->thread_count < FUZZ_THREADS)
+            h->threads[h->thread_count++] = f->id;
+    }
+    if (op->kind == VS_OP_THREAD_EXIT && outcome->ret)
+        for (guint i = 0; i < h->thread_count; i++)
+            if ((gint)h->threads[i] == f->handle_of) {
+                h->threads[i] = h->threads[--h->thread_count];
+                break;
+            }
+}
+
+/* Notes allocations and threads (above) and the handles of the prefix's section and file. */
 static void track(VsFuzzRun *run, const VsFuzzCall *f, const VsOp *op, const VsOutcome *outcome)
 {
     Win32Fuzz *h = run->generator;
     track_allocation(run, f, op, outcome);
+    track_thread(run, f, op, outcome);
     if (op->kind == VS_OP_CREATE_FILE_MAPPING && outcome->ret)
         *(op->arg[0] == VS_INVALID_HANDLE_VALUE ? &h->section : &h->file_section) = outcome->ret;
     if (op->kind == VS_OP_CREATE_FILE && outcome->ret != VS_INVALID_HANDLE_VALUE)
@@ -118,6 +147,10 @@ static gboolean inert(const VsOp *op, const VsOutcome *outcome)
 {
     if (op->kind == VS_OP_READ)
         return outcome->exception == 0;
+    if (op->kind == VS_OP_CREATE_THREAD || op->kind == VS_OP_THREAD_EXIT)
+        return outcome->ret == 0; /* a stack made or released, outside the arena */
+    if (op->kind == VS_OP_STACK_TOUCH)
+        return FALSE; /* a stack grown (or not, where the other system's did) */
     if (!changes_memory(op->kind))
         return TRUE;
     switch (vs_op_spec(op->kind)->returns) {
@@ -271,6 +304,26 @@ static void taint_placed_apart(VsWin32Session *s, uint64_t arena, uint64_t other
     }
 }
 
+/* Each system places a new thread's TEB and stack where it chooses: the model, as Windows does,
+ * puts the TEB top-down, at the top of user space where the arena lies; Wine puts it elsewhere.
+ * The model's thread memory in the arena is ground placed by one system alone. */
+static void taint_threads(const VsFuzzRun *run, VsWin32Session *s)
+{
+    VsProcess *process = vs_thread_process(run->thread);
+    for (size_t i = 0; i < vs_process_thread_count(process); i++) {
+        VsThreadInfo t;
+        vs_thread_info(vs_process_thread(process, i), &t);
+        if (t.terminated)
+            continue;
+        if (t.teb_size &&
+            (in_arena(t.teb, run->arena) || in_arena(t.teb + t.teb_size - 1, run->arena)))
+            vs_taints_add(s->taints, t.teb, t.teb + t.teb_size, PLACED_APART);
+        if (t.has_stack &&
+            (in_arena(t.deallocation_stack, run->arena) || in_arena(t.stack_base - 1, run->arena)))
+            vs_taints_add(s->taints, t.deallocation_stack, t.stack_base, PLACED_APART);
+    }
+}
+
 /* After a call that changes memory, walks the arena in both systems and lifts the taints where
  * they agree; where they differ, the VirtualQuery to add (when probe is not NULL). */
 static gboolean compare_state(VsFuzzRun *run, const VsFuzzCall *call, guint id, VsFuzzCall *probe,
@@ -287,6 +340,7 @@ static gboolean compare_state(VsFuzzRun *run, const VsFuzzCall *call, guint id, 
     uint64_t other_arena = vs_relations_to_other(&s->relations, arena);
     taint_placed_apart(s, arena, other_arena, model, FALSE);
     taint_placed_apart(s, arena, other_arena, other, TRUE);
+    taint_threads(run, s);
     int64_t at = walks_differ(s, arena, model, other);
     if (at < 0 || !probe)
         return FALSE;
@@ -621,6 +675,39 @@ static void generate_section(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64
     }
 }
 
+/* Threads and their stacks: CreateThread with a stack size as commit or as reserve, and what a
+ * thread's code does on its own stack (stack_touch to a depth, thread_exit) and reads of its TEB.
+ * The stacks lie outside the arena, where each system chose: the calls compare them. */
+static void generate_thread(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f)
+{
+    /* Commits below the image's 1 MB reserve (one that fills the reservation is left out: the
+     * model commits all of it, Wine two pages less, and no test settles Windows'), reserves of
+     * any size. */
+    static const uint64_t commits[] = {0, 0x3F00, KB(64), KB(256)};
+    static const uint64_t reserves[] = {0, KB(64), KB(1024), KB(2048) + 1};
+    static const uint64_t depths[] = {KB(4), KB(8), KB(12), KB(64), KB(1000), KB(1024), KB(4096)};
+    const Win32Fuzz *h = handles(r);
+    uint64_t *a = f->op.arg;
+    gboolean room = h->thread_count < FUZZ_THREADS && h->threads_made < FUZZ_THREADS_MADE;
+    if (room && (h->thread_count == 0 || chance(rng, 25))) {
+        f->op.kind = VS_OP_CREATE_THREAD;
+        a[4] = chance(rng, 50)   ? STACK_SIZE_PARAM_IS_A_RESERVATION
+               : chance(rng, 80) ? 0
+                                 : CREATE_SUSPENDED;
+        a[1] = a[4] == STACK_SIZE_PARAM_IS_A_RESERVATION ? PICK(rng, reserves) : PICK(rng, commits);
+        return;
+    }
+    if (h->thread_count == 0) {
+        f->op.kind = VS_OP_GET_LAST_ERROR;
+        return;
+    }
+    f->handle_of = (gint)h->threads[below(rng, h->thread_count)];
+    unsigned roll = (unsigned)below(rng, 10);
+    f->op.kind = roll < 5 ? VS_OP_STACK_TOUCH : roll < 8 ? VS_OP_THREAD_TEB : VS_OP_THREAD_EXIT;
+    if (f->op.kind == VS_OP_STACK_TOUCH)
+        a[1] = chance(rng, 80) ? PICK(rng, depths) : below(rng, KB(1100));
+}
+
 static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
 {
     VsFuzzCall f = VS_FUZZ_CALL(id);
@@ -671,6 +758,8 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
         generate_nt(rng, r, &f);
     } else if (roll < 88) {
         generate_paging(rng, r, &f, size);
+    } else if (roll < 90) {
+        generate_thread(rng, r, &f);
     } else if (roll < 98 && handles(r)->section) {
         generate_section(rng, r, &f, size);
     } else {
@@ -726,6 +815,9 @@ static char *allocation_name(GArray *calls, gint id)
     return id == ARENA_CALL ? g_strdup("arena") : g_strdup_printf("a%d", id);
 }
 
+/* ... and the thread call id made: "t12". */
+static char *thread_name(gint id) { return g_strdup_printf("t%d", id); }
+
 /* An argument as the scenario language writes it: names for flags, handles and addresses. */
 static char *argument_text(const VsFuzzCall *f, int i)
 {
@@ -737,6 +829,8 @@ static char *argument_text(const VsFuzzCall *f, int i)
     if ((spec->string_args & (1u << i)) && v)
         return g_strdup_printf("\"%s\"", f->op.kind == VS_OP_DECLARE_FILE && i == 3 ? f->op.contents
                                                                                     : f->op.text);
+    if (i == vs_fuzz_handle_arg(f->op.kind) && f->handle_of != VS_FUZZ_ABSOLUTE)
+        return thread_name(f->handle_of);
     if (spec->handle_args & (1u << i))
         return v == VS_CURRENT_PROCESS ? g_strdup("GetCurrentProcess()") : vs_fuzz_number_text(v);
     gboolean protect_arg = (f->op.kind == VS_OP_VIRTUAL_ALLOC && i == 3) ||
@@ -782,6 +876,9 @@ static void write_call(GString *out, GArray *calls, guint n)
     gboolean assigns = makes_allocation(f) && f->op.kind != VS_OP_NT_ALLOCATE;
     if (assigns) {
         g_autofree char *name = allocation_name(NULL, (gint)f->id);
+        g_string_append_printf(out, "%s = ", name);
+    } else if (f->op.kind == VS_OP_CREATE_THREAD) {
+        g_autofree char *name = thread_name((gint)f->id);
         g_string_append_printf(out, "%s = ", name);
     } else if (spec->returns == VS_RETURN_STATUS) {
         g_string_append(out, "st = ");

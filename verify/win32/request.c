@@ -191,6 +191,8 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
             outcome->out_written |= op->by_ref & (1u << i);
         }
     VsRecordKind record = vs_op_record_of(op);
+    if (op->kind == VS_OP_GET_PROCESS_HEAPS && count > VS_PROCESS_HEAPS_CAPACITY)
+        outcome->own_heaps = (uint32_t)extra[VS_PROCESS_HEAPS_CAPACITY];
     gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
                                                     : !vs_op_failed(op->kind, outcome->ret);
     if (ok && op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY && op->arg[2] == MemoryBasicInformation &&

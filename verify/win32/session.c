@@ -515,8 +515,8 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     for (int i = 0; i < VS_OP_MAX_ARGS; i++)
         if (vs_op_spec(op->kind)->buffer_args & (1u << i))
             translated.arg[i] = vs_relations_to_other(&side->relations, op->arg[i]);
-    /* A heap call's block is its second address: a block both heaps returned, else an address
-     * in the heap's process. */
+    /* A heap call's block (HeapWalk's cursor) is its second address: a block both heaps returned
+     * (an entry both walks gave), else an address in the heap's process. */
     for (int i = vs_op_address_arg(op->kind) + 1; i > 0 && i < VS_OP_MAX_ARGS; i++)
         if (vs_op_spec(op->kind)->address_args & (1u << i))
             translated.arg[i] = g_hash_table_contains(view.blocks, &op->arg[i])

@@ -108,12 +108,20 @@
     XX(PAGES_DISCARDED, "pages-discarded")                                                         \
     /* Linux fork: pid made child process frame (its pid) */                                       \
     XX(PROCESS_FORKED, "process-forked")                                                           \
-    /* Linux: the VMA [vpn_start, vpn_end] now has protection key frame (1: execute-only, PKRU     \
-     * denies loads and stores; 0: the default) */                                                 \
+    /* Linux: the VMA [vpn_start, vpn_end] now has protection key frame (pages 1: the process's    \
+     * execute-only key, which PKRU denies loads and stores; 0: the default) */                    \
     XX(VMA_PKEY, "vma-pkey")                                                                       \
     /* Linux: an access to vpn_start was refused by its VMA's protection key frame, not by the     \
-     * page table: SIGSEGV (SEGV_PKUERR) */                                                        \
+     * page table: SIGSEGV (SEGV_PKUERR); pages 1: the execute-only key */                         \
     XX(PKEY_FAULT, "pkey-fault")                                                                   \
+    /* Linux pkey_alloc: pid allocated protection key frame, the calling thread's rights for it    \
+     * pages (PKEY_DISABLE_ACCESS, PKEY_DISABLE_WRITE) */                                          \
+    XX(PKEY_ALLOCATED, "pkey-allocated")                                                           \
+    /* Linux pkey_free: pid gave protection key frame back */                                      \
+    XX(PKEY_FREED, "pkey-freed")                                                                   \
+    /* Linux: the calling thread's PKRU now gives key frame the rights pages (pkey_set, or the     \
+     * execute-only key denying data access) */                                                    \
+    XX(PKRU_SET, "pkru-set")                                                                       \
     /* thread frame (its id) was created in pid with its TEB at address (size bytes) and its       \
      * stack reservation [vpn_start, vpn_end] */                                                   \
     XX(THREAD_CREATED, "thread-created")                                                           \

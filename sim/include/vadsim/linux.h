@@ -70,6 +70,15 @@
     XX(MCL_FUTURE, 2u)                                                                             \
     XX(MCL_ONFAULT, 4u)                                                                            \
     XX(RLIMIT_DATA, 2u)                                                                            \
+    XX(CLONE_VM, 0x100u)                                                                           \
+    XX(CLONE_FS, 0x200u)                                                                           \
+    XX(CLONE_FILES, 0x400u)                                                                        \
+    XX(CLONE_SIGHAND, 0x800u)                                                                      \
+    XX(CLONE_THREAD, 0x10000u)                                                                     \
+    XX(CLONE_SYSVSEM, 0x40000u)                                                                    \
+    XX(CLONE_SETTLS, 0x80000u)                                                                     \
+    XX(CLONE_PARENT_SETTID, 0x100000u)                                                             \
+    XX(CLONE_CHILD_CLEARTID, 0x200000u)                                                            \
     XX(RLIMIT_MEMLOCK, 8u)                                                                         \
     XX(MS_ASYNC, 1u)                                                                               \
     XX(MS_INVALIDATE, 2u)                                                                          \
@@ -90,6 +99,9 @@
     XX(O_EXCL, 0x80u)                                                                              \
     XX(O_TRUNC, 0x200u)                                                                            \
     XX(O_CLOEXEC, 0x80000u)                                                                        \
+    XX(PKEY_DISABLE_ACCESS, 1u)                                                                    \
+    XX(PKEY_DISABLE_WRITE, 2u)                                                                     \
+    XX(SIGILL, 4u)                                                                                 \
     XX(SIGBUS, 7u)                                                                                 \
     XX(SIGSEGV, 11u)
 
@@ -184,6 +196,28 @@ int vs_linux_exec_stack(VsThread *thread);
 /* mseal.c: seals the VMAs of a range for good (flags must be 0); sealed, they refuse munmap,
  * mmap over them, mprotect, mremap and discarding advice on read-only anonymous memory (EPERM). */
 int vs_mseal(VsThread *thread, uint64_t address, uint64_t length, uint64_t flags);
+/* pkey.c: protection keys, as the machine's CPU has them (execonly=pkey: 16 per process, key 0
+ * allocated from the start; none: pkey_alloc is EINVAL once and then ENOSPC, pkey_free and
+ * pkey_mprotect with a key EINVAL, as the kernel there). pkey_alloc(flags 0, access rights
+ * PKEY_DISABLE_ACCESS|PKEY_DISABLE_WRITE) returns the key and gives the calling thread those
+ * rights for it; pkey_mprotect is mprotect that gives the VMAs pkey (-1: mprotect's own rule).
+ * pkey_set and pkey_get are glibc's: they write and read the thread's PKRU (WRPKRU, RDPKRU),
+ * and *signal gets SIGILL on a CPU without keys, where those instructions do not exist. */
+int vs_pkey_alloc(VsThread *thread, uint64_t flags, uint64_t access_rights);
+int vs_pkey_free(VsThread *thread, int32_t pkey);
+int vs_pkey_mprotect(VsThread *thread, uint64_t address, uint64_t length, uint32_t prot,
+                     int32_t pkey);
+int vs_pkey_set(VsThread *thread, int32_t pkey, uint32_t rights, uint32_t *signal);
+int vs_pkey_get(VsThread *thread, int32_t pkey, uint32_t *signal);
+/* A process's protection keys: whether its CPU has them, the keys allocated (bit k: key k; key 0
+ * from the start where there are keys, and for good after the first pkey_alloc where there are
+ * not), and its execute-only key (-1: none yet; 0 on a CPU without keys). */
+typedef struct VsPkeyState {
+    bool keys;
+    uint32_t allocated;
+    int32_t execute_only;
+} VsPkeyState;
+void vs_pkey_state(const VsProcess *process, VsPkeyState *out);
 /* process_vm.c: process_vm_readv and process_vm_writev with one iovec each side (local, length)
  * and (remote, length): the bytes copied, or -1. */
 int64_t vs_process_vm_readv(VsThread *thread, int64_t pid, uint64_t local, uint64_t remote,
@@ -201,6 +235,13 @@ int vs_close(VsThread *thread, int64_t fd);
 /* fork(2): a child process with a copy of the caller's address space (private pages shared
  * copy-on-write, shared ones shared) and descriptors; returns its pid, or -1. *child gets it. */
 int64_t vs_fork(VsThread *thread, VsProcess **child);
+/* clone(flags, stack) making a thread: CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, with any of
+ * CLONE_FS, CLONE_FILES, CLONE_SYSVSEM, CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID
+ * (glibc's pthread_create passes them all); the new thread shares the caller's address space and
+ * starts on stack, which the kernel does not check. Returns its thread id, or -1: EINVAL for
+ * CLONE_THREAD without CLONE_SIGHAND or CLONE_SIGHAND without CLONE_VM, as the kernel; ENOSYS for
+ * any other clone, which the model does not make (a new process: fork). *out gets the thread. */
+int64_t vs_clone(VsThread *thread, uint64_t flags, uint64_t stack, VsThread **out);
 /* A memory access's Linux signal: SIGSEGV for STATUS_ACCESS_VIOLATION, SIGBUS for
  * STATUS_IN_PAGE_ERROR (a file page wholly past the end of the file), 0 for success. */
 uint32_t vs_signal_of(VsStatus status);
@@ -220,8 +261,8 @@ typedef struct VsVmaInfo {
     char name[80];           /* the path column: "" for anonymous memory */
     uint64_t vm_flags;       /* the model's VM_* bits (vma.c), for the curious */
     uint32_t anon_vma;       /* the anon_vma the VMA's private pages hang on (0: none yet) */
-    uint32_t pkey;           /* its protection key (smaps' ProtectionKey): 0, or 1 for memory
-                              * that is execute-only on a CPU with protection keys */
+    uint32_t pkey;           /* its protection key (smaps' ProtectionKey): 0, pkey_mprotect's,
+                              * or the process's execute-only key (CPUs with keys only) */
     bool pkeys;              /* the machine has protection keys (smaps shows ProtectionKey) */
     uint64_t resident_pages; /* pages of this VMA a PTE maps now */
 } VsVmaInfo;

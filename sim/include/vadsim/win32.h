@@ -5,6 +5,7 @@
 #ifndef VADSIM_WIN32_H
 #define VADSIM_WIN32_H
 
+#include "vadsim/inspect.h"
 #include "vadsim/nt.h"
 
 /* ---- The Win32 layer (kernelbase): status -> last error -------------------------------------- */
@@ -149,6 +150,16 @@ bool VsHeapFree(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block)
 uint64_t VsHeapSize(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block);
 bool VsHeapValidate(VsThread *thread, uint64_t heap, uint32_t flags, uint64_t block);
 bool VsHeapDestroy(VsThread *thread, uint64_t heap);
+/* HeapWalk: the entry after the one whose lpData is *cursor (the first when *cursor is 0), in the
+ * order HeapWalk lists them (vs_heap_walk): TRUE with *entry filled and *cursor its lpData; FALSE
+ * with ERROR_NO_MORE_ITEMS after the last one. Windows carries the walk in the whole
+ * PROCESS_HEAP_ENTRY it is given back; the model in its lpData alone, and a cursor that is no
+ * entry's is ERROR_INVALID_PARAMETER. */
+bool VsHeapWalk(VsThread *thread, uint64_t heap, uint64_t *cursor, VsHeapWalkEntry *entry);
+/* GetProcessHeaps: the number of heaps the process has, the process heap first (made now if it
+ * was not yet), the others in the order they were made; their handles go to heaps when that
+ * number is at most count (else the buffer is too small and nothing is written). */
+uint32_t VsGetProcessHeaps(VsThread *thread, uint32_t count, uint64_t *heaps);
 
 /* ---- Working sets and memory status (kernelbase and psapi) ----------------------------------- */
 

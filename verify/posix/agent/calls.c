@@ -348,6 +348,16 @@ static void do_mprotect(const AgentRequest *r)
 }
 static void do_msync(const AgentRequest *r) { do_range_call(r, "msync", call_msync); }
 
+/* clone FLAGS STACK: refused. A real thread would run on the scenario's memory, which a later call
+ * may unmap or protect under it, and would write its first frame there, which the model's does
+ * not. */
+static void do_clone(const AgentRequest *r)
+{
+    (void)r;
+    refuse("a thread on the scenario's memory (it would write there, and could lose its stack): ",
+           "clone");
+}
+
 static void do_getpid(const AgentRequest *r)
 {
     (void)r;
@@ -359,6 +369,7 @@ static void do_getpid(const AgentRequest *r)
 const AgentCall agent_calls[] = {
     {"hello", 0, do_hello},
     {"walk", 2, do_walk},
+    {"clone", 2, do_clone},
     {"pagemap", 2, do_pagemap},
     {"mmap", 6, do_mmap},
     {"munmap", 2, do_munmap},

@@ -49,6 +49,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "machine.h"
@@ -136,8 +137,9 @@ static void on_probe_fault(int sig, siginfo_t *info, void *context)
 
 /* One load from a page mapped PROT_EXEC alone, under a SIGSEGV handler of its own: it reads
  * (no protection keys), or faults for the key (SEGV_PKUERR). Any other fault is no CPU the model
- * knows: EPROTO. */
-static int measure_execute_only(uint64_t page_size, uint64_t *execute_only)
+ * knows: EPROTO. Made in a child: on a CPU with keys the mapping allocates the execute-only key,
+ * which the scenario's process must not have taken before it asks (pkey_alloc's keys follow). */
+static int probe_execute_only(uint64_t page_size, uint64_t *execute_only)
 {
     volatile unsigned char *page =
         mmap(NULL, page_size, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -159,6 +161,23 @@ static int measure_execute_only(uint64_t page_size, uint64_t *execute_only)
         errno = EPROTO;
         return -1;
     }
+    return 0;
+}
+
+/* The probe in a child, which exits 0 (reads), 1 (keys) or 2 (the probe failed). */
+static int measure_execute_only(uint64_t page_size, uint64_t *execute_only)
+{
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(probe_execute_only(page_size, execute_only) != 0 ? 2 : (int)*execute_only);
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+        WEXITSTATUS(status) > 1) {
+        errno = child < 0 ? errno : EPROTO;
+        return -1;
+    }
+    *execute_only = WEXITSTATUS(status);
     return 0;
 }
 

@@ -183,6 +183,7 @@ static void do_access(const AgentRequest *r, int write)
     uint8_t value = 0;
     probe_signal = 0;
     probe_access = 0;
+    uint32_t pkru = pkru_read();
     if (sigsetjmp(probe_jump, 1) == 0) {
         probing = PROBE_LOAD_STORE;
         if (write)
@@ -191,6 +192,7 @@ static void do_access(const AgentRequest *r, int write)
             value = *p;
     }
     probing = 0;
+    pkru_write(pkru);
     answer_start(write ? probe_signal : value, 0);
     answer_more(probe_signal ? (uint64_t)probe_access : 0);
     answer_end();
@@ -211,13 +213,37 @@ void do_execute(const AgentRequest *r)
     probe_signal = 0;
     probe_access = 0;
     fetch_target = r->v[0];
+    uint32_t pkru = pkru_read();
     if (sigsetjmp(probe_jump, 1) == 0) {
         probing = PROBE_FETCH;
         fetch_with_trap(r->v[0]);
     }
     probing = 0;
+    pkru_write(pkru);
     answer_start(probe_signal, 0);
     answer_more(probe_signal ? (uint64_t)probe_access : 0);
+    answer_end();
+    probe_signal = 0;
+}
+
+/* A call that may raise a signal (SIGILL for glibc's pkey_set and pkey_get without keys): its
+ * result and errno answered with the signal it raised. */
+void do_probed_call(const AgentRequest *r, long (*call)(const AgentRequest *r))
+{
+    volatile long result = 0;
+    volatile int error = 0;
+    probe_signal = 0;
+    uint32_t pkru = pkru_read();
+    if (sigsetjmp(probe_jump, 1) == 0) {
+        probing = PROBE_LOAD_STORE;
+        errno = 0;
+        result = call(r);
+        error = errno;
+    }
+    probing = 0;
+    if (probe_signal)
+        pkru_write(pkru);
+    answer_start(probe_signal ? 0 : (uint64_t)result, !probe_signal && result == -1 ? error : 0);
     answer_end();
     probe_signal = 0;
 }
@@ -270,6 +296,8 @@ static int dispatch(const AgentRequest *r)
     const AgentCall *call = agent_find(agent_calls, agent_call_count, r);
     if (!call)
         call = agent_find(lock_calls, lock_call_count, r);
+    if (!call)
+        call = agent_find(pkey_calls, pkey_call_count, r);
     for (size_t i = 0; call && locks_future() && i < AGENT_COUNT(pinning); i++)
         if (strcmp(r->name, pinning[i]) == 0) {
             refuse("a file after mlockall(MCL_FUTURE) (the agent's pin of it would read it in): ",

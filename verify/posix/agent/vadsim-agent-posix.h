@@ -6,7 +6,8 @@
  *   calls.c                the memory calls, one table row per request
  *   files.c                the scenario's files, memfds and shm objects
  *   children.c             fork: the children standing for the model's forked processes
- *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps,
+ *   locks.c                mlock and its family, mseal, the scenario's RLIMIT_MEMLOCK, smaps
+ *   pkeys.c                protection keys: pkey_alloc, pkey_free, pkey_mprotect, pkey_set/get,
  *                          process_vm_readv/writev
  *   brk.c                  the program break: malloc kept off it, brk and sbrk
  *   stack.c                the main thread's stack: made the model's size, its room taken
@@ -66,6 +67,9 @@ void refuse(const char *why, const char *what);
 void do_read(const AgentRequest *r);
 void do_write(const AgentRequest *r);
 void do_execute(const AgentRequest *r);
+/* A call that may raise a signal, made under a probe: answered with its result, errno and the
+ * signal (the answer is ended). */
+void do_probed_call(const AgentRequest *r, long (*call)(const AgentRequest *r));
 
 /* ---- calls.c ---- */
 
@@ -87,6 +91,15 @@ void locks_prepare(void);
 /* Whether mlockall(MCL_FUTURE) is in force; in a new child, it is not. */
 int locks_future(void);
 void locks_after_fork(void);
+
+/* ---- pkeys.c ---- */
+
+extern const AgentCall pkey_calls[];
+extern const size_t pkey_call_count;
+/* The thread's PKRU where the CPU has protection keys (0 where not), and putting it back: a
+ * signal handler runs with the kernel's initial PKRU, and a jump out of it keeps that. */
+uint32_t pkru_read(void);
+void pkru_write(uint32_t value);
 
 /* ---- files.c ---- */
 

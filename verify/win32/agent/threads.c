@@ -100,9 +100,10 @@ void forget_thread_handle(uint64_t handle)
         w->handle = NULL;
 }
 
-/* CreateThread security stack_size start parameter flags tid: the agent's own start routine runs;
- * CREATE_SUSPENDED is dropped (the thread must park to take requests). */
-static void call_create_thread(const AgentRequest *r)
+/* A thread of the agent's process (the one process names) with the agent's own start routine, its
+ * stack sized as stack_size and flags say; CREATE_SUSPENDED is dropped (the thread must park to
+ * take requests). The answer is its handle. */
+static void start_worker(const AgentRequest *r, HANDLE process, uint64_t stack_size, DWORD flags)
 {
     Worker *w = NULL;
     for (int i = 0; i < MAX_THREADS && !w; i++)
@@ -114,8 +115,8 @@ static void call_create_thread(const AgentRequest *r)
     }
     *w = (Worker){.wake = CreateEventA(NULL, FALSE, FALSE, NULL),
                   .done = CreateEventA(NULL, FALSE, FALSE, NULL)};
-    HANDLE h =
-        CreateThread(NULL, r->v[1], worker_main, w, (DWORD)r->v[4] & ~CREATE_SUSPENDED, NULL);
+    HANDLE h = CreateRemoteThread(process, NULL, stack_size, worker_main, w,
+                                  flags & ~(DWORD)CREATE_SUSPENDED, NULL);
     DWORD error = GetLastError();
     if (h) {
         WaitForSingleObject(w->done, INFINITE);
@@ -130,6 +131,12 @@ static void call_create_thread(const AgentRequest *r)
     SetLastError(error);
     answer_start((uint64_t)(uintptr_t)h);
     answer_end();
+}
+
+/* CreateThread security stack_size start parameter flags tid */
+static void call_create_thread(const AgentRequest *r)
+{
+    start_worker(r, GetCurrentProcess(), r->v[1], (DWORD)r->v[4]);
 }
 
 /* The worker a request's handle names; else the answer for a bad handle, as the model gives it. */
@@ -277,10 +284,18 @@ static void call_rtl_free_user_stack(const AgentRequest *r)
     answer_end();
 }
 
-/* A thread in another process would need the agent there to run it: not offered. */
+/* CreateRemoteThread process security stack_size start parameter flags tid: in the agent's own
+ * process (its pseudo-handle, or a handle to it) a thread as CreateThread's, made through the
+ * handle, so its access rights count. A thread in another process would need the agent there to
+ * run it: not offered (nor for a handle whose process cannot be asked, which may be another). */
 static void call_create_remote_thread(const AgentRequest *r)
 {
-    refuse("the agent runs threads in its own process only: ", r->name);
+    HANDLE process = H(r->v[0]);
+    if (process != GetCurrentProcess() && GetProcessId(process) != GetCurrentProcessId()) {
+        refuse("the agent runs threads in its own process only: ", r->name);
+        return;
+    }
+    start_worker(r, process, r->v[2], (DWORD)r->v[5]);
 }
 
 const AgentCall agent_thread_calls[] = {

@@ -361,6 +361,7 @@ int main(void)
         return 2;
     }
     make_file_dir();
+    note_own_heaps();
     AddVectoredExceptionHandler(1, on_exception);
     SetLastError(0);
     int got;

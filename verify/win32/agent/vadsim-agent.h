@@ -152,6 +152,9 @@ void forget_thread_handle(uint64_t handle);
 /* heaps.c: the heap calls' table. */
 extern const AgentCall agent_heap_calls[];
 extern const size_t agent_heap_call_count;
+/* At start: the heaps the process has before any request (its C runtime's), which GetProcessHeaps
+ * does not count as the scenario's. */
+void note_own_heaps(void);
 
 /* files.c */
 void make_file_dir(void);

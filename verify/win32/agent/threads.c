@@ -355,11 +355,11 @@ static uint64_t teb_of(HANDLE h)
     return (uint64_t)(uintptr_t)info.TebBaseAddress;
 }
 
-/* A thread made through the handle of another process (one the agent made from the scenario's
- * image, children.c), always CREATE_SUSPENDED, so it never runs there: its stack and TEB stand as
- * the system made them. Its start address is never reached (end_at_once, harmless in the agent's
- * own process, which a handle without the rights to tell its id may name). The agent keeps a
- * handle of its own to the thread's process, with the rights to read its TEB. */
+/* A thread made through the handle of a process the agent made from the scenario's image
+ * (children.c), always CREATE_SUSPENDED, so it never runs there: its stack and TEB stand as the
+ * system made them, and its start address (the agent's end_at_once, which names nothing there)
+ * is never reached. The agent keeps a handle of its own to the thread's process, with the rights
+ * to read its TEB. */
 static void start_remote(const AgentRequest *r, HANDLE process, uint64_t stack_size, DWORD flags)
 {
     Worker *w = free_worker(r);
@@ -386,15 +386,22 @@ static void start_remote(const AgentRequest *r, HANDLE process, uint64_t stack_s
 
 /* CreateRemoteThread process security stack_size start parameter flags tid: in the agent's own
  * process (its pseudo-handle, or a handle to it) a thread as CreateThread's, made through the
- * handle, so its access rights count. Through a handle to another process (a process made from
- * the scenario's image) a thread made suspended there (start_remote), through the same handle. */
+ * handle, so its access rights count; through a handle to a process the agent made from the
+ * scenario's image, a thread made suspended there (start_remote), through the same handle. Other
+ * processes (another scenario process's agent, or one the handle cannot tell) are refused: the
+ * harness pairs a thread's stack in the caller's address space. */
 static void call_create_remote_thread(const AgentRequest *r)
 {
     HANDLE process = H(r->v[0]);
-    if (process == GetCurrentProcess() || GetProcessId(process) == GetCurrentProcessId())
+    DWORD pid = GetProcessId(process);
+    if (process == GetCurrentProcess() || pid == GetCurrentProcessId())
         start_worker(r, process, r->v[2], (DWORD)r->v[5]);
-    else
+    else if (is_child(pid))
         start_remote(r, process, r->v[2], (DWORD)r->v[5]);
+    else
+        refuse("the agent makes threads in its own process and in those it made from an image "
+               "only: ",
+               r->name);
 }
 
 const AgentCall agent_thread_calls[] = {

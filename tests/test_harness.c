@@ -119,6 +119,25 @@ static void test_relations_cut_where_other_reuses(void **state)
     vs_relations_clear(&r);
 }
 
+/* A region of the other system's that stands for two of the model's (a heap segment it grew in
+ * place where the model reserved another) pairs the second beside the first, which stays whole;
+ * where no live pair leads to the other's address, nothing is paired. */
+static void test_relations_add_beside(void **state)
+{
+    VsRelations r;
+    vs_relations_init(&r);
+    vs_relations_add(&r, 0x100000, 0xA000000, 0x40000);
+    assert_true(vs_relations_add_beside(&r, 0x200000, 0xA000000, 0x40000));
+    assert_int_equal(vs_relations_to_other(&r, 0x105000), 0xA005000);
+    assert_int_equal(vs_relations_to_other(&r, 0x231000), 0xA031000);
+    assert_false(vs_relations_add_beside(&r, 0x300000, 0xB000000, 0x10000));
+    assert_int_equal(vs_relations_to_other(&r, 0x300000), 0x300000);
+    /* memory only the model has leads nowhere: no region of the other's stands for it */
+    vs_relations_add(&r, 0x500000, VS_RELATIONS_NOWHERE + 0x500000, 0x10000);
+    assert_false(vs_relations_add_beside(&r, 0x600000, VS_RELATIONS_NOWHERE + 0x500000, 0x10000));
+    vs_relations_clear(&r);
+}
+
 static GPtrArray *divergences(void)
 {
     return g_ptr_array_new_with_free_func((GDestroyNotify)vs_divergence_free);
@@ -548,6 +567,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relations_translate),
         cmocka_unit_test(test_relations_cut_where_other_reuses),
+        cmocka_unit_test(test_relations_add_beside),
         cmocka_unit_test(test_compare_pairs_chosen_addresses),
         cmocka_unit_test(test_compare_errors_and_queries),
         cmocka_unit_test(test_known_matching),

@@ -220,6 +220,18 @@ uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other)
     return t.model;
 }
 
+gboolean vs_relations_add_beside(VsRelations *relations, uint64_t model, uint64_t other,
+                                 uint64_t size)
+{
+    ToModel t = {other, other, FALSE};
+    g_tree_foreach(relations->pairs, find_other, &t);
+    const VsPair *older = t.found ? vs_relations_pair(relations, t.model) : NULL;
+    if (!older || older->released || older->other >= VS_RELATIONS_NOWHERE)
+        return FALSE;
+    add_pair(relations, (VsPair){model, other, size, FALSE});
+    return TRUE;
+}
+
 void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *other)
 {
     *other = *op;

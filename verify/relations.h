@@ -56,6 +56,13 @@ void vs_relations_clear(VsRelations *relations);
  * it overlaps are cut, in the model's range and, unless released, in the other's (there the part
  * they led to goes to VS_RELATIONS_NOWHERE + its model address). */
 void vs_relations_add(VsRelations *relations, uint64_t model, uint64_t other, uint64_t size);
+/* Pairs [model, model + size) with other's memory where the other system's [other, ...) is
+ * already the counterpart of an older allocation the model still holds (one region there standing
+ * for two of the model's: a heap segment the other system grew in place where the model reserved
+ * another), leaving the older pair whole. FALSE, pairing nothing, when no such pair leads to other.
+ */
+gboolean vs_relations_add_beside(VsRelations *relations, uint64_t model, uint64_t other,
+                                 uint64_t size);
 /* The model released [start, end) (it may make fixed-base allocations there again, as the fuzzer's
  * arena does): the pairs there keep their translation even when the other system gives their
  * counterpart to another allocation. */

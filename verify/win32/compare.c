@@ -49,7 +49,9 @@ static gboolean returns_exception(VsOpKind kind)
  * lie in, not by their offsets: a block too big for a segment is an allocation of its own in both
  * systems, at the same offset from its base (its header: 0x40 on x64, kernel32 test_block_layout);
  * a block the model puts in a segment it had lies in that segment's counterpart; a segment the
- * call added is paired with the allocation the other system's block lies in. The block is then
+ * call added is paired with the allocation the other system's block lies in, beside the older
+ * segment's pair when that allocation is already its counterpart (the other heap grew the segment
+ * in place: vs_relations_add_beside). The block is then
  * paired with the other's as a value, so later heap calls on it name the same block; addresses in
  * it translate through its segment, so queries of a segment's pages compare the same pages.
  */
@@ -63,10 +65,15 @@ static void compare_block(VsRelations *relations, const VsOp *op, const VsOutcom
     uint64_t m_offset = model->ret - model->block_base, o_offset = other->ret - other->block_base;
     if (model->block_own && m_offset != o_offset)
         vs_diverge(divergences, "block offset", m_offset, o_offset);
-    if (model->block_own || model->block_new)
+    /* a segment the model added, where the other heap grew one it had: it stands for both */
+    gboolean grown =
+        model->block_new && !model->block_own &&
+        vs_relations_add_beside(relations, model->block_base, other->block_base,
+                                round_up(model->made_size ? model->made_size : 1, GRANULE));
+    if (!grown && (model->block_own || model->block_new))
         compare_address(relations, divergences, "AllocationBase", model->block_base,
                         other->block_base, TRUE, model->made_size);
-    else
+    else if (!grown)
         compare_address(relations, divergences, "AllocationBase", model->block_base,
                         other->block_base, FALSE, 0);
     vs_values_relate(relations->blocks, model->ret, other->ret);

@@ -142,6 +142,15 @@ uint64_t child_module(const AgentRequest *r)
     return 0;
 }
 
+/* Whether pid is a process the agent made from an image (0: none is). */
+int is_child(DWORD pid)
+{
+    for (int i = 0; i < MAX_CHILDREN && pid; i++)
+        if (children[i] && GetProcessId(children[i]) == pid)
+            return 1;
+    return 0;
+}
+
 /* At quit: every child is ended (its image file can go then). */
 void end_children(void)
 {

@@ -28,6 +28,8 @@ typedef struct Worker {
     volatile uintptr_t frames; /* the thread's stack pointer where it parks */
     NT_TIB *teb;
     int ended;
+    HANDLE process;      /* another process: the thread is suspended there; NULL: the agent's */
+    uint64_t remote_teb; /* its TEB, in that process */
 } Worker;
 
 static Worker workers[MAX_THREADS];
@@ -100,19 +102,24 @@ void forget_thread_handle(uint64_t handle)
         w->handle = NULL;
 }
 
+/* A free slot for a thread, or NULL once the refusal is answered. */
+static Worker *free_worker(const AgentRequest *r)
+{
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (!workers[i].thread)
+            return &workers[i];
+    refuse("too many threads for the agent: ", r->name);
+    return NULL;
+}
+
 /* A thread of the agent's process (the one process names) with the agent's own start routine, its
  * stack sized as stack_size and flags say; CREATE_SUSPENDED is dropped (the thread must park to
  * take requests). The answer is its handle. */
 static void start_worker(const AgentRequest *r, HANDLE process, uint64_t stack_size, DWORD flags)
 {
-    Worker *w = NULL;
-    for (int i = 0; i < MAX_THREADS && !w; i++)
-        if (!workers[i].thread)
-            w = &workers[i];
-    if (!w) {
-        refuse("too many threads for the agent: ", r->name);
+    Worker *w = free_worker(r);
+    if (!w)
         return;
-    }
     *w = (Worker){.wake = CreateEventA(NULL, FALSE, FALSE, NULL),
                   .done = CreateEventA(NULL, FALSE, FALSE, NULL)};
     HANDLE h = CreateRemoteThread(process, NULL, stack_size, worker_main, w,
@@ -153,12 +160,40 @@ static Worker *worker_of(const AgentRequest *r)
     return w;
 }
 
+/* The TEB's stack fields of a thread suspended in another process, read through the process's
+ * handle: StackBase, StackLimit, DeallocationStack, GuaranteedStackBytes. FALSE when a read
+ * failed. */
+static int read_remote_teb(const Worker *w, uint64_t fields[4])
+{
+    static const unsigned offsets[4] = {offsetof(NT_TIB, StackBase), offsetof(NT_TIB, StackLimit),
+                                        TEB_DEALLOCATION_STACK, TEB_GUARANTEED_STACK_BYTES};
+    static const unsigned sizes[4] = {8, 8, 8, 4};
+    for (int i = 0; i < 4; i++) {
+        SIZE_T done = 0;
+        fields[i] = 0;
+        if (!ReadProcessMemory(w->process, P(w->remote_teb + offsets[i]), &fields[i], sizes[i],
+                               &done) ||
+            done != sizes[i])
+            return 0;
+    }
+    return 1;
+}
+
 /* thread_teb h: TRUE and the stack fields of its TEB, or FALSE once it has ended. */
 static void call_thread_teb(const AgentRequest *r)
 {
     Worker *w = worker_of(r);
     if (!w)
         return;
+    if (w->process) {
+        uint64_t fields[4];
+        int read = !w->ended && read_remote_teb(w, fields);
+        answer_start(read);
+        for (int i = 0; read && i < 4; i++)
+            answer_more(fields[i]);
+        answer_end();
+        return;
+    }
     answer_start(!w->ended);
     if (!w->ended) {
         char *teb = (char *)w->teb;
@@ -170,10 +205,21 @@ static void call_thread_teb(const AgentRequest *r)
     answer_end();
 }
 
+/* Whether w is suspended in another process, where it runs nothing: then the request it would
+ * carry out on its own stack is refused; so is its exit (TerminateThread would end it, but under
+ * Wine 10.0 the stack of a thread ended so stays, where the model frees it, and no entry explains
+ * that yet). */
+static int refused_remote(const Worker *w, const AgentRequest *r)
+{
+    if (w->process)
+        refuse("the thread is suspended in another process and runs nothing: ", r->name);
+    return w->process != NULL;
+}
+
 static void call_stack_touch(const AgentRequest *r)
 {
     Worker *w = worker_of(r);
-    if (!w)
+    if (!w || refused_remote(w, r))
         return;
     if (w->ended) {
         guard.code = (LONG)0xC000004B; /* STATUS_THREAD_IS_TERMINATING */
@@ -191,7 +237,7 @@ static void call_stack_touch(const AgentRequest *r)
 static void call_thread_stack_guarantee(const AgentRequest *r)
 {
     Worker *w = worker_of(r);
-    if (!w)
+    if (!w || refused_remote(w, r))
         return;
     if (!r->v[1] || w->ended) {
         answer_start(0);
@@ -225,7 +271,7 @@ static void let_wine_free_the_stack(void)
 static void call_thread_exit(const AgentRequest *r)
 {
     Worker *w = worker_of(r);
-    if (!w)
+    if (!w || refused_remote(w, r))
         return;
     int was = w->ended;
     if (!was) {
@@ -284,18 +330,78 @@ static void call_rtl_free_user_stack(const AgentRequest *r)
     answer_end();
 }
 
+/* THREAD_BASIC_INFORMATION as winternl.h lays it out. */
+typedef struct AgentThreadBasicInformation {
+    LONG ExitStatus;
+    PVOID TebBaseAddress;
+    HANDLE UniqueProcess, UniqueThread;
+    ULONG_PTR AffinityMask;
+    LONG Priority, BasePriority;
+} AgentThreadBasicInformation;
+typedef LONG(NTAPI *NtQueryInformationThreadFn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+
+/* The TEB of thread h (ThreadBasicInformation), or 0. Windows knows it once the thread is made;
+ * Wine 8.0's wineserver learns it from the new thread's first request, a moment after
+ * CreateRemoteThread has returned (the thread's start-up code runs, the thread's own code never
+ * does), and answers 0 until then. */
+static uint64_t teb_of(HANDLE h)
+{
+    NtQueryInformationThreadFn query =
+        (NtQueryInformationThreadFn)(void *)ntdll_routine("NtQueryInformationThread");
+    AgentThreadBasicInformation info;
+    memset(&info, 0, sizeof info);
+    if (!query || query(h, 0 /* ThreadBasicInformation */, &info, sizeof info, NULL) < 0)
+        return 0;
+    return (uint64_t)(uintptr_t)info.TebBaseAddress;
+}
+
+/* A thread made through the handle of a process the agent made from the scenario's image
+ * (children.c), always CREATE_SUSPENDED, so it never runs there: its stack and TEB stand as the
+ * system made them, and its start address (the agent's end_at_once, which names nothing there)
+ * is never reached. The agent keeps a handle of its own to the thread's process, with the rights
+ * to read its TEB. */
+static void start_remote(const AgentRequest *r, HANDLE process, uint64_t stack_size, DWORD flags)
+{
+    Worker *w = free_worker(r);
+    if (!w)
+        return;
+    HANDLE h = CreateRemoteThread(process, NULL, stack_size, end_at_once, NULL,
+                                  flags | CREATE_SUSPENDED, NULL);
+    DWORD error = GetLastError();
+    if (h) {
+        *w = (Worker){.handle = h, .remote_teb = teb_of(h)};
+        for (int i = 0; i < 500 && !w->remote_teb; i++) { /* Wine 8.0: see teb_of */
+            Sleep(10);
+            w->remote_teb = teb_of(h);
+        }
+        DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &w->thread, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS);
+        w->process = OpenProcess(PROCESS_VM_READ | PROCESS_QUERY_INFORMATION, FALSE,
+                                 GetProcessIdOfThread(h));
+    }
+    SetLastError(error);
+    answer_start((uint64_t)(uintptr_t)h);
+    answer_end();
+}
+
 /* CreateRemoteThread process security stack_size start parameter flags tid: in the agent's own
  * process (its pseudo-handle, or a handle to it) a thread as CreateThread's, made through the
- * handle, so its access rights count. A thread in another process would need the agent there to
- * run it: not offered (nor for a handle whose process cannot be asked, which may be another). */
+ * handle, so its access rights count; through a handle to a process the agent made from the
+ * scenario's image, a thread made suspended there (start_remote), through the same handle. Other
+ * processes (another scenario process's agent, or one the handle cannot tell) are refused: the
+ * harness pairs a thread's stack in the caller's address space. */
 static void call_create_remote_thread(const AgentRequest *r)
 {
     HANDLE process = H(r->v[0]);
-    if (process != GetCurrentProcess() && GetProcessId(process) != GetCurrentProcessId()) {
-        refuse("the agent runs threads in its own process only: ", r->name);
-        return;
-    }
-    start_worker(r, process, r->v[2], (DWORD)r->v[5]);
+    DWORD pid = GetProcessId(process);
+    if (process == GetCurrentProcess() || pid == GetCurrentProcessId())
+        start_worker(r, process, r->v[2], (DWORD)r->v[5]);
+    else if (is_child(pid))
+        start_remote(r, process, r->v[2], (DWORD)r->v[5]);
+    else
+        refuse("the agent makes threads in its own process and in those it made from an image "
+               "only: ",
+               r->name);
 }
 
 const AgentCall agent_thread_calls[] = {

@@ -174,6 +174,7 @@ uint64_t create_child(const AgentRequest *r, uint64_t *pid, uint64_t *image, uin
 uint64_t child_read(const AgentRequest *r);
 uint64_t child_write(const AgentRequest *r);
 uint64_t child_module(const AgentRequest *r);
+int is_child(DWORD pid);
 void end_children(void);
 
 #endif /* VS_WIN32_AGENT_H */

@@ -748,6 +748,39 @@ static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsO
     outcome->ret = VsGetLargePageMinimum(thread);
 }
 
+/* ---- Windows: Address Windowing Extensions -------------------------------------------------- */
+
+/* AllocateUserPhysicalPages writes the count back only on success; FreeUserPhysicalPages always,
+ * once it has looked at the frames (the count freed). */
+static void execute_allocate_user_physical_pages(VsThread *thread, const VsOp *op,
+                                                 VsOutcome *outcome)
+{
+    uint64_t *count = ref(op, outcome, 1);
+    outcome->ret = VsAllocateUserPhysicalPages(thread, op->arg[0], count, op->arg[2]);
+    if (outcome->ret && count)
+        outcome->out_written = op->by_ref & (1u << 1);
+}
+
+static void execute_free_user_physical_pages(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint64_t *count = ref(op, outcome, 1);
+    uint64_t asked = count ? *count : 0;
+    outcome->ret = VsFreeUserPhysicalPages(thread, op->arg[0], count, op->arg[2]);
+    if (count && (outcome->ret || *count != asked))
+        outcome->out_written = op->by_ref & (1u << 1);
+}
+
+static void execute_map_user_physical_pages(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsMapUserPhysicalPages(thread, op->arg[0], op->arg[1], op->arg[2]);
+}
+
+static void execute_map_user_physical_pages_scatter(VsThread *thread, const VsOp *op,
+                                                    VsOutcome *outcome)
+{
+    outcome->ret = VsMapUserPhysicalPagesScatter(thread, op->arg[0], op->arg[1], op->arg[2]);
+}
+
 /* ---- Windows: the FromApp calls ----------------------------------------------------------------
  */
 

@@ -565,6 +565,68 @@ static void narrate_placeholder_restored(const VsRunner *runner, const VsEvent *
                          "is gone, but the address space stays held");
 }
 
+static void narrate_awe_allocated(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    if (!e->pages) {
+        g_string_append_printf(
+            out,
+            "AllocateUserPhysicalPages: no frame to be had for the %" G_GUINT64_FORMAT
+            " asked (memory or commit is short)",
+            e->size);
+        return;
+    }
+    g_string_append_printf(out,
+                           "%" G_GUINT64_FORMAT " physical page%s now belong%s to the process "
+                           "itself (AWE), %s%" G_GUINT64_FORMAT " asked: zeroed, locked, in no "
+                           "working set and mapped nowhere yet; their frame numbers are in the "
+                           "caller's array (the first 0x%" G_GINT64_MODIFIER "X), and each charges "
+                           "a page of system commit",
+                           e->pages, e->pages == 1 ? "" : "s", e->pages == 1 ? "s" : "",
+                           e->pages < e->size ? "fewer than the " : "all ", e->size, e->frame);
+}
+
+static void narrate_awe_freed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(out,
+                           "%" G_GUINT64_FORMAT " AWE frame%s of the %" G_GUINT64_FORMAT
+                           " named went back to the free list, their commit returned",
+                           e->pages, e->pages == 1 ? "" : "s", e->size);
+    if (e->frame) /* the frames still mapped */
+        g_string_append_printf(out,
+                               "; %" G_GUINT64_FORMAT " of them %s still mapped in a window, so "
+                               "the call unmapped %s first",
+                               e->frame, e->frame == 1 ? "was" : "were",
+                               e->frame == 1 ? "it" : "them");
+    if (e->pages < e->size)
+        g_string_append(out, "; the next one is not the process's, so the call stopped there");
+}
+
+static void narrate_awe_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " of the AWE window now map%s frame%s 0x%" G_GINT64_MODIFIER "X%s: "
+                           "valid read-write PTEs written by the call itself, no fault, no "
+                           "working-set entry",
+                           e->pages == 1 ? "s" : "", e->pages == 1 ? "" : "s", e->frame,
+                           e->pages == 1 ? "" : " onward");
+    if (e->size)
+        g_string_append_printf(out,
+                               "; the %" G_GUINT64_FORMAT " frame%s mapped there before %s "
+                               "mapped nowhere now, still the process's, bytes and all",
+                               e->size, e->size == 1 ? "" : "s", e->size == 1 ? "is" : "are");
+}
+
+static void narrate_awe_unmapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           ": %" G_GUINT64_FORMAT " page%s of the AWE window unmapped (PTEs "
+                           "zeroed); the frames keep their bytes and stay the process's until "
+                           "FreeUserPhysicalPages",
+                           e->pages, e->pages == 1 ? "" : "s");
+}
+
 static void narrate_large_page_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     if (e->section) {
@@ -869,6 +931,10 @@ static Narrator *const narrators[] = {
     [VS_EV_LARGE_PAGE_FREED] = narrate_large_page_freed,
     [VS_EV_LARGE_PAGES_UNAVAILABLE] = narrate_large_pages_unavailable,
     [VS_EV_PLACEHOLDER_RESTORED] = narrate_placeholder_restored,
+    [VS_EV_AWE_ALLOCATED] = narrate_awe_allocated,
+    [VS_EV_AWE_FREED] = narrate_awe_freed,
+    [VS_EV_AWE_MAPPED] = narrate_awe_mapped,
+    [VS_EV_AWE_UNMAPPED] = narrate_awe_unmapped,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

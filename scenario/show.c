@@ -356,9 +356,14 @@ gboolean vs_show_pte(VsRunner *runner, uint64_t address, GError **error)
         } else {
             char protect[96];
             vs_words_protection(runner, walk.protection, protect, sizeof protect);
-            g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s%s\n",
+            VsFrameInfo f = {0};
+            vs_page_frame_info(runner->system, vs_pte_frame_number(l->entry), &f);
+            g_string_append_printf(runner->out, "pfn %" G_GINT64_MODIFIER "x  %s  %s%s%s\n",
                                    vs_pte_frame_number(l->entry), pte_flags(l->entry, TRUE).text,
-                                   protect, vs_pte_no_execute(l->entry) ? "  NX" : "");
+                                   protect, vs_pte_no_execute(l->entry) ? "  NX" : "",
+                                   f.awe ? "  AWE frame (mapped by MapUserPhysicalPages, in no "
+                                           "working set)"
+                                         : "");
         }
     }
     return TRUE;
@@ -487,6 +492,8 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
     }
     if (f.section)
         append_section_page(runner, &f);
+    else if (f.awe && f.vpn == UINT64_MAX)
+        g_string_append_printf(out, "  AWE frame of process %u, mapped nowhere\n", f.pid);
     else
         g_string_append_printf(out, "  page 0x%" G_GINT64_MODIFIER "X of process %u\n", f.vpn << 12,
                                f.pid);
@@ -501,6 +508,10 @@ gboolean vs_show_pfn(VsRunner *runner, uint64_t frame, GError **error)
     if (f.large_page)
         g_string_append(out, "      one frame of a large page: its PDE maps it, no working set "
                              "holds it, nothing trims it\n");
+    if (f.awe)
+        g_string_append(out, "      an AWE frame: the process allocated it itself and maps it "
+                             "with MapUserPhysicalPages; locked, no working set holds it, nothing "
+                             "trims it\n");
     if (f.section)
         append_frame_mappings(runner, frame, &f);
     return TRUE;

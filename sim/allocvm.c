@@ -115,6 +115,7 @@ static VsStatus reserve(VsProcess *process, uint64_t *base_address, uint64_t *re
     vad->mem_commit = (type & MEM_COMMIT) != 0;
     vad->write_watch = (type & MEM_WRITE_WATCH) != 0;
     vad->large_pages = (type & MEM_LARGE_PAGES) != 0;
+    vad->physical = (type & MEM_PHYSICAL) != 0;
     vs_vad_insert(&process->vad_root, vad);
     vs_emit_range(process, placeholder ? VS_EV_PLACEHOLDER_RESERVED : VS_EV_VAD_INSERTED, start_vpn,
                   end_vpn);
@@ -192,9 +193,10 @@ static VsStatus commit(VsProcess *process, uint64_t *base_address, uint64_t *reg
      * so does a placeholder (a CommitCharge sentinel too): it can only be replaced, whole. */
     if (vad->no_change || vad->kind == VS_VAD_PLACEHOLDER)
         return STATUS_CONFLICTING_ADDRESSES;
-    /* Large pages are committed whole for their life: a commit there is refused (WRK, VadType
-     * VadLargePages). */
-    if (vad->large_pages)
+    /* Large pages are committed whole for their life, and an AWE window's pages are whatever
+     * frames the process maps there: a commit in either is refused (WRK, VadType VadLargePages
+     * and VadAwe). */
+    if (vad->large_pages || vad->physical)
         return STATUS_CONFLICTING_ADDRESSES;
     process->vad_root.node_hint = vad;
     /* Write-copy is for views; private pages refuse it (WRK, once the VAD is found). */
@@ -353,9 +355,10 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
         return STATUS_CONFLICTING_ADDRESSES;
     uint64_t start_vpn = vs_vpn(start), end_vpn = vs_vpn(end) - 1;
     VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
-    /* Large pages are never reset (WRK refuses their VAD before MiResetVirtualMemory). */
+    /* Large pages and AWE windows are never reset (WRK refuses their VADs before
+     * MiResetVirtualMemory). */
     if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn || vad->no_change ||
-        vad->large_pages)
+        vad->large_pages || vad->physical)
         return STATUS_CONFLICTING_ADDRESSES;
     *base_address = start;
     *region_size = end - start;
@@ -387,7 +390,7 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     if (type & MEM_RESERVE_PLACEHOLDER)
         return STATUS_INVALID_PARAMETER;
     const uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN | MEM_WRITE_WATCH | MEM_RESET |
-                           MEM_RESET_UNDO | MEM_LARGE_PAGES;
+                           MEM_RESET_UNDO | MEM_LARGE_PAGES | MEM_PHYSICAL;
     if ((type & ~known) || !(type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO)))
         return STATUS_INVALID_PARAMETER_5;
     if ((type & MEM_RESET) && type != MEM_RESET)
@@ -400,6 +403,13 @@ static VsStatus check_arguments(const VsLayout *layout, const uint64_t *base_add
     /* Large pages are committed at once and are neither reset nor watched (WRK allocvm.c). */
     if ((type & MEM_LARGE_PAGES) && (!(type & MEM_COMMIT) || (type & MEM_WRITE_WATCH)))
         return STATUS_INVALID_PARAMETER_5;
+    /* An AWE window (MEM_PHYSICAL) is a reservation, maybe top-down, and nothing else; always
+     * read-write (WRK allocvm.c: _5 for the type, then _6 for any other protection). */
+    if ((type & MEM_PHYSICAL) &&
+        (!(type & MEM_RESERVE) || (type & ~(MEM_RESERVE | MEM_TOP_DOWN | MEM_PHYSICAL))))
+        return STATUS_INVALID_PARAMETER_5;
+    if ((type & MEM_PHYSICAL) && protect != PAGE_READWRITE)
+        return STATUS_INVALID_PARAMETER_6;
     *mm_protection = vs_mm_from_win32(protect);
     /* Write-copy is for views, not private pages: a reservation refuses it here, a commit once it
      * knows where (allocate, commit); MEM_RESET (and its undo) only checks that it is a

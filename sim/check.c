@@ -11,7 +11,9 @@
  * be empty, every upper entry names a live table one level down covering the right range, the
  *     number of tables equals page_table_pages, every non-zero PTE is a known software state and
  * lies inside a VAD; a PDE that maps a large page lies in a large-page VAD and names an aligned
- *     run of frames recorded as that VAD's, and every large-page VAD is mapped whole;
+ *     run of frames recorded as that VAD's, and every large-page VAD is mapped whole; a PTE in an
+ *     AWE window is valid over a frame its process owns that names that page, and in no working
+ *     set (AWE frames are active and counted by their process, mapped or not);
  *   - commit: each VAD's charge equals its committed pages (none for NoChange VADs) and the
  *     process's charge is their sum;
  *   - physical memory: every valid PTE of a private page names an active frame with share and
@@ -60,6 +62,8 @@ typedef struct Checker {
     uint32_t *mappings;    /* per frame: valid PTEs seen mapping it; NULL if the host had no room */
     uint64_t large_frames; /* frames of large pages seen, every process */
     uint64_t large_process; /* of them, the current process's */
+    uint64_t awe_valid;     /* valid PTEs of AWE windows, every process */
+    uint64_t awe_process;   /* of them, the current process's */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -273,6 +277,27 @@ static void check_transition(Checker *c, const VsProcess *process, uint64_t vpn,
     c->transition++;
 }
 
+/* A PTE mapping an AWE frame: valid, in an AWE window, over a frame the process owns whose
+ * PteAddress (vpn) is this page, with the protection its frame records (MiProtectAweRegion's
+ * forms); no working set holds it. */
+static void check_awe_valid(Checker *c, const VsProcess *process, const VsVad *vad, uint64_t vpn,
+                            uint64_t pte, const VsPfn *pfn, uint64_t frame)
+{
+    uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
+    uint64_t expected = vs_awe_pte(frame, mm) | (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    if (!vad || !vad->physical || !vs_pte_is_valid(pte))
+        fail(c, process, "AWE frame mapped outside an AWE window", vs_vpn_address(vpn));
+    else if (pfn->location != VS_PAGE_ACTIVE || pfn->pid != process->pid || pfn->vpn != vpn)
+        fail(c, process, "AWE PTE names a frame not recorded as this page's", vs_vpn_address(vpn));
+    else if (pte != expected || (mm != MM_READWRITE && mm != MM_READONLY && mm != MM_NOACCESS))
+        fail(c, process, "AWE PTE disagrees with its frame's protection", vs_vpn_address(vpn));
+    if (c->mappings)
+        c->mappings[frame]++;
+    c->valid++;
+    c->awe_valid++;
+    c->awe_process++;
+}
+
 /* The VAD of a leaf PTE, moving the cursor along the in-order walk; NULL if none holds it. */
 static const VsVad *cursor_vad(Checker *c, uint64_t vpn)
 {
@@ -295,6 +320,10 @@ static void check_resident(Checker *c, const VsProcess *process, const VsVad *va
         return;
     }
     const VsPfn *pfn = &db->frames[frame];
+    if (pfn->flags & VS_PFN_AWE) {
+        check_awe_valid(c, process, vad, vpn, pte, pfn, frame);
+        return;
+    }
     if ((pfn->flags & VS_PFN_PROTOTYPE) && vs_pte_is_valid(pte)) {
         check_valid_shared(c, process, vad, vpn, pte, pfn, frame);
         return;
@@ -330,6 +359,9 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
         fail(c, process, "PTE inside a placeholder", vs_vpn_address(vpn));
     if (vad->large_pages)
         fail(c, process, "PTE inside large-page memory", vs_vpn_address(vpn));
+    if (vad->physical && !(vs_pte_is_valid(pte) &&
+                           (process->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_AWE)))
+        fail(c, process, "PTE in an AWE window maps no AWE frame", vs_vpn_address(vpn));
     PteCursor *cursor = &c->cursor;
     if (!cursor->demand_zero)
         return;
@@ -447,6 +479,8 @@ static uint64_t committed_pages(const Checker *c, const VsProcess *process, cons
         return process->system->personality->vad_commit(vad);
     if (vs_vad_is_view(vad)) /* checked by check_commit: what copy-on-write charged */
         return vad->commit_charge;
+    if (vad->physical) /* an AWE window charges nothing: its frames are charged to the system */
+        return 0;
     if (!c->cursor.demand_zero)
         return vs_commit_count(process, vad, vad->starting_vpn, vad->ending_vpn);
     /* In a MemCommit VAD every page is committed but the decommitted ones; elsewhere exactly the
@@ -518,6 +552,32 @@ static bool list_ok(const VsPfnDatabase *db, VsPageLocation location)
  * the valid PTEs and page tables, standby and modified frames the transition PTEs, the page
  * file's used slots are the ones pages own, and the commit charge is what processes and sections
  * hold, within the limit unless the personality overcommits. */
+/* Every AWE frame is active, its process's, counted by it, and mapped exactly where its PteAddress
+ * says (once) or nowhere; how many there are. */
+static uint64_t check_awe_frames(Checker *c, const VsSystem *system)
+{
+    const VsPfnDatabase *db = &system->pfn;
+    const VsProcess *first = system->processes[0];
+    uint64_t frames = 0, owned = 0;
+    for (uint64_t frame = 0; frame < db->never_used; frame++) {
+        const VsPfn *pfn = &db->frames[frame];
+        if (!(pfn->flags & VS_PFN_AWE))
+            continue;
+        frames++;
+        const VsProcess *owner = vs_process_by_id(system, pfn->pid);
+        if (pfn->location != VS_PAGE_ACTIVE || !owner || pfn->share_count != 1 ||
+            pfn->reference_count != 1)
+            fail(c, first, "AWE frame not active, locked and owned by a process", frame);
+        else if (c->mappings && c->mappings[frame] != (pfn->vpn != VS_PFN_NONE))
+            fail(c, first, "AWE frame's PteAddress differs from the PTEs mapping it", frame);
+    }
+    for (size_t i = 0; i < system->process_count; i++)
+        owned += system->processes[i]->awe_pages;
+    if (owned != frames)
+        fail(c, first, "AWE frames differ from what their processes count", frames);
+    return frames;
+}
+
 static void check_frames(Checker *c, const VsSystem *system)
 {
     const VsPfnDatabase *db = &system->pfn;
@@ -534,9 +594,12 @@ static void check_frames(Checker *c, const VsSystem *system)
     }
     if (listed + db->active_count != db->never_used)
         fail(c, first, "frames on no list, or on two", db->never_used);
-    if (c->valid - c->shared_valid + c->shared_frames + c->tables + c->large_frames !=
+    uint64_t awe_frames = check_awe_frames(c, system);
+    if (c->valid - c->shared_valid + c->shared_frames + c->tables + c->large_frames - c->awe_valid +
+            awe_frames !=
         db->active_count)
-        fail(c, first, "active frames differ from valid PTEs, page tables and large pages",
+        fail(c, first,
+             "active frames differ from valid PTEs, page tables, large pages and AWE frames",
              db->active_count);
     if (c->transition != db->lists[VS_PAGE_STANDBY].count + db->lists[VS_PAGE_MODIFIED].count)
         fail(c, first, "standby and modified frames differ from transition PTEs", c->transition);
@@ -544,7 +607,7 @@ static void check_frames(Checker *c, const VsSystem *system)
         fail(c, first, "a page-file slot in use that no page owns", unowned_slot(c, system));
     uint64_t commit = 0;
     for (size_t i = 0; i < system->process_count; i++)
-        commit += system->processes[i]->commit_charge;
+        commit += system->processes[i]->commit_charge + system->processes[i]->awe_pages;
     for (size_t i = 0; i < system->section_count; i++)
         commit += system->sections[i] ? system->sections[i]->committed_pages : 0;
     /* A personality that charges its own way may overcommit (Linux's heuristic mode lets
@@ -576,7 +639,7 @@ static void check_working_set(Checker *c, const VsProcess *process, uint64_t val
     if (ws->shared.used > ws->count)
         fail(c, process, "working-set hash holds more entries than the working set",
              ws->shared.used);
-    if (c->valid - valid_before != ws->count)
+    if (c->valid - valid_before - c->awe_process != ws->count)
         fail(c, process, "working-set size differs from the valid pages", ws->count);
     if (ws->peak < ws->count)
         fail(c, process, "working-set peak below its size", ws->peak);
@@ -778,6 +841,7 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         }
         uint64_t tables = 0, valid_before = c.valid;
         c.large_process = 0;
+        c.awe_process = 0;
         check_table(&c, process, process->top_table, 0, 0, &tables);
         if (c.ok) /* a large PDE must be a link to nothing else */
             check_large_pages(&c, process);

@@ -349,9 +349,10 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAcce
 {
     bool write = access == VS_WRITE_ACCESS;
     /* A large page's PDE is valid whatever its protection; the model refuses every access to
-     * one made PAGE_NOACCESS or PAGE_GUARD (its choice: nothing documents those). */
+     * one made PAGE_NOACCESS or PAGE_GUARD (its choice: nothing documents those). An AWE page
+     * made PAGE_NOACCESS is a valid PTE owned by the kernel: a user access faults. */
     const VsPfn *target = &process->system->pfn.frames[vs_pte_frame(pte)];
-    if ((target->flags & VS_PFN_LARGE_PAGE) &&
+    if ((target->flags & (VS_PFN_LARGE_PAGE | VS_PFN_AWE)) &&
         !vs_mm_accessible((uint32_t)vs_valid_protection(process, vpn, pte))) {
         emit_fault(process, VS_EV_ACCESS_VIOLATION, vpn, 0, access, 0, 0);
         return STATUS_ACCESS_VIOLATION;

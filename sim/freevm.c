@@ -28,6 +28,8 @@ static VsStatus release(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint
         return STATUS_INSUFFICIENT_RESOURCES;
     }
 
+    if (vad->physical)
+        vs_awe_release_vad(process, vad); /* MiRemoveUserPhysicalPagesVad: the frames stay owned */
     vs_charge_commit(process, vad, -(int64_t)vs_commit_count(process, vad, start_vpn, end_vpn));
     if (vad->large_pages)
         vs_large_pages_free(process, vad); /* MiFreeLargePages: the whole VAD goes */
@@ -140,13 +142,14 @@ static VsStatus resolve_range(VsProcess *process, uint64_t base, uint64_t size, 
     return STATUS_SUCCESS;
 }
 
-/* Large pages go whole or not at all (WRK NtFreeVirtualMemory, VadLargePages): a decommit is
- * STATUS_MEMORY_NOT_ALLOCATED ("they cannot be merely decommitted"), a release of less than the
- * whole VAD STATUS_FREE_VM_NOT_AT_BASE (splitting or chopping one is not allowed). */
+/* Large pages and AWE windows go whole or not at all (WRK NtFreeVirtualMemory, VadLargePages and
+ * VadAwe): a decommit is STATUS_MEMORY_NOT_ALLOCATED ("they cannot be merely decommitted"; an AWE
+ * window's frames go back only through FreeUserPhysicalPages), a release of less than the whole
+ * VAD STATUS_FREE_VM_NOT_AT_BASE (splitting or chopping one is not allowed). */
 static VsStatus check_large_pages(const VsVad *vad, uint32_t free_type, uint64_t start_vpn,
                                   uint64_t end_vpn)
 {
-    if (!vad->large_pages)
+    if (!vad->large_pages && !vad->physical)
         return STATUS_SUCCESS;
     if (free_type & MEM_DECOMMIT)
         return STATUS_MEMORY_NOT_ALLOCATED;

@@ -224,7 +224,9 @@ struct VsVad {
                                * Windows marks free ones by a CommitCharge sentinel) */
     uint64_t large_pages : 1; /* VadType VadLargePages: private memory mapped by large PDEs
                                * (largepage.c), committed, resident and locked for its life */
-    uint64_t spare_flags : 10;
+    uint64_t physical : 1;    /* VadType VadAwe (MEM_PHYSICAL): a window the process maps its
+                               * own frames into (awe.c); nothing else ever fills its PTEs */
+    uint64_t spare_flags : 9;
     uint64_t ending_vpn : 40; /* last page, inclusive */
     uint64_t spare_vpn : 24;
     uint64_t commit_charge; /* pages of commit this VAD holds */
@@ -520,6 +522,19 @@ bool vs_large_view_possible(const VsLayout *layout, uint64_t base, uint64_t offs
 VsStatus vs_large_pages_map_view(VsProcess *process, VsVad *vad);
 void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
 
+/* ---- AWE (awe.c): frames a process owns and maps into MEM_PHYSICAL reservations ------------- */
+
+/* A valid PTE of an AWE window over frame with protection mm (MiProtectAweRegion's forms: a
+ * no-access page keeps its frame but is owned by the kernel, so user accesses fault). */
+static inline uint64_t vs_awe_pte(uint64_t frame, uint32_t mm)
+{
+    return vs_pte_make_valid(frame, mm) & ~(mm == MM_NOACCESS ? VS_PTE_OWNER : 0);
+}
+bool vs_awe_owns(const VsProcess *process, uint64_t frame);
+void vs_awe_release_vad(VsProcess *process, const VsVad *vad);
+VsStatus vs_awe_protect(VsProcess *process, uint64_t first, uint64_t last, uint32_t mm,
+                        uint32_t *old);
+
 /* ---- Physical memory: the PFN database (models MMPFN and the page lists) --------------------- */
 
 #define VS_PFN_NONE UINT64_MAX
@@ -536,6 +551,9 @@ enum {
                                  * taken anew loses it */
     VS_PFN_LARGE_PAGE = 1 << 4, /* one frame of a large page (largepage.c): mapped by a PDE, in no
                                  * working set, never trimmed (pid: the process, vpn: its page) */
+    VS_PFN_AWE = 1 << 5,        /* a frame AllocateUserPhysicalPages gave process pid (awe.c):
+                                 * locked, in no working set; vpn: the page mapping it (its
+                                 * PteAddress), VS_PFN_NONE while it is mapped nowhere */
 };
 
 /*
@@ -738,6 +756,8 @@ struct VsProcess {
     bool lock_memory_privilege; /* the token holds SeLockMemoryPrivilege, enabled ("Lock pages in
                                  * memory"): large pages, AWE and MAP_SYSTEM locks need it */
     uint64_t large_pages;       /* frames mapped by its large PDEs (AweInfo VadPhysicalPages) */
+    bool awe_info;              /* EPROCESS AweInfo exists: AllocateUserPhysicalPages was let in */
+    uint64_t awe_pages;         /* frames it owns for AWE (AweInfo VadPhysicalPages) */
 };
 
 struct VsSystem {

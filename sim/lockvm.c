@@ -76,13 +76,13 @@ static bool large_page(const VsProcess *process, uint64_t vpn)
     return vs_pt_large_pde(process, vpn) != 0;
 }
 
-/* Whether [first, last] meets a large-page VAD: locking refuses it with
+/* Whether [first, last] meets a large-page or AWE VAD: locking refuses it with
  * STATUS_INCOMPATIBLE_FILE_MAP, as it refuses every physically mapped VAD (WRK lockvm.c). */
 static bool meets_large_pages(VsProcess *process, uint64_t first, uint64_t last)
 {
     for (const VsVad *vad = vs_vad_find_conflict(&process->vad_root, first, last);
          vad && vad->starting_vpn <= last; vad = vs_vad_next(vad))
-        if (vad->large_pages)
+        if (vad->large_pages || vad->physical)
             return true;
     return false;
 }

@@ -365,6 +365,7 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
         .modified = (pfn->flags & VS_PFN_MODIFIED) != 0,
         .page_table = table,
         .large_page = (pfn->flags & VS_PFN_LARGE_PAGE) != 0,
+        .awe = (pfn->flags & VS_PFN_AWE) != 0,
     };
     return true;
 }

@@ -33,6 +33,11 @@ static VsStatus find_protectable(VsProcess *process, uint64_t start_vpn, uint64_
     VsVad *vad = vs_vad_find_conflict(&process->vad_root, start_vpn, end_vpn);
     if (!vad || start_vpn < vad->starting_vpn || end_vpn > vad->ending_vpn)
         return STATUS_CONFLICTING_ADDRESSES;
+    /* An AWE window takes its own path right here, unmapped pages and all (WRK, VadAwe). */
+    if (vad->physical) {
+        *out = vad;
+        return STATUS_SUCCESS;
+    }
     if (vad->no_change)
         return STATUS_INVALID_PAGE_PROTECTION;
     if (vad->private_memory && vs_mm_is_copy_on_write(mm_protection))
@@ -139,9 +144,12 @@ static VsStatus protect_range(VsProcess *process, uint64_t *base_address, uint64
      * changes nothing, anything else is STATUS_CONFLICTING_ADDRESSES (WRK, VadLargePages). */
     if (vad->large_pages && mm_protection != vad->protection)
         return STATUS_CONFLICTING_ADDRESSES;
-    status = vad->large_pages
-                 ? (old_mm = vad->protection, STATUS_SUCCESS)
-                 : vs_protect_pages(process, vad, start_vpn, end_vpn, mm_protection, &old_mm, true);
+    if (vad->physical) /* an AWE window's protection lives in its mapped PTEs (awe.c) */
+        status = vs_awe_protect(process, start_vpn, end_vpn, mm_protection, &old_mm);
+    else
+        status = vad->large_pages ? (old_mm = vad->protection, STATUS_SUCCESS)
+                                  : vs_protect_pages(process, vad, start_vpn, end_vpn,
+                                                     mm_protection, &old_mm, true);
     if (!NT_SUCCESS(status))
         return status;
     *old = vs_mm_to_win32(old_mm);

@@ -887,6 +887,30 @@ static void test_check_reports_large_page_inconsistencies(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* AWE: an owned frame mapped in a window records its page, its process counts it, and its PTE
+ * is the only kind an AWE window holds. */
+static void test_check_reports_awe_inconsistencies(void **state)
+{
+    Fixture *f = *state;
+    vs_process_set_lock_memory_privilege(f->process, true);
+    uint64_t pfns = VsVirtualAlloc(f->thread, 0, 4096, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    uint64_t n = 2;
+    assert_true(VsAllocateUserPhysicalPages(f->thread, VS_CURRENT_PROCESS, &n, pfns));
+    uint64_t window =
+        VsVirtualAlloc(f->thread, 0, 65536, MEM_RESERVE | MEM_PHYSICAL, PAGE_READWRITE);
+    assert_true(VsMapUserPhysicalPages(f->thread, window, 1, pfns));
+    CHECK_INVARIANTS(f);
+    uint64_t frame = vs_pte_frame(vs_pt_read(f->process, vs_vpn(window)));
+    VsPfn *pfn = &f->system->pfn.frames[frame];
+    CORRUPT(f, pfn->vpn, pfn->vpn + 1, "AWE PTE names a frame not recorded as this page's");
+    CORRUPT(f, f->process->awe_pages, 1, "AWE frames differ from what their processes count");
+    VsVad *vad = vs_vad_locate(&f->process->vad_root, vs_vpn(window));
+    vad->physical = 0;
+    assert_trips(f, "AWE frame mapped outside an AWE window");
+    vad->physical = 1;
+    CHECK_INVARIANTS(f);
+}
+
 /* A frame taken from the untouched ones and counted active, with nothing mapping it: the frame
  * counts still add up, so only the active count is wrong. */
 static void test_check_reports_active_frames_differing_from_valid_ptes(void **state)
@@ -896,7 +920,7 @@ static void test_check_reports_active_frames_differing_from_valid_ptes(void **st
     VsPfnDatabase *db = &f->system->pfn;
     db->never_used++;
     db->active_count++;
-    assert_trips(f, "active frames differ from valid PTEs, page tables and large pages");
+    assert_trips(f, "active frames differ from valid PTEs, page tables, large pages and AWE");
     db->never_used--;
     db->active_count--;
     CHECK_INVARIANTS(f);
@@ -988,6 +1012,7 @@ int main(void)
         TEST(test_check_reports_frame_on_no_list),
         TEST(test_check_reports_active_frames_differing_from_valid_ptes),
         TEST(test_check_reports_large_page_inconsistencies),
+        TEST(test_check_reports_awe_inconsistencies),
         TEST(test_check_reports_standby_frames_differing_from_transition_ptes),
     };
 #undef TEST

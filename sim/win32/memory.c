@@ -207,3 +207,36 @@ bool VsWriteProcessMemory(VsThread *thread, VsHandle process, uint64_t address, 
         vs_set_last_nt_error(thread, status);
     return NT_SUCCESS(status);
 }
+
+/* ---- Address Windowing Extensions ------------------------------------------------------------ */
+
+/* What the four kernelbase calls share: the NT call's status as a BOOL and the last error. */
+static bool awe_result(VsThread *thread, VsStatus status)
+{
+    if (NT_SUCCESS(status))
+        return true;
+    vs_set_last_nt_error(thread, status);
+    return false;
+}
+
+bool VsAllocateUserPhysicalPages(VsThread *thread, VsHandle process, uint64_t *count,
+                                 uint64_t frames)
+{
+    return awe_result(thread, VsNtAllocateUserPhysicalPages(thread, process, count, frames));
+}
+
+bool VsFreeUserPhysicalPages(VsThread *thread, VsHandle process, uint64_t *count, uint64_t frames)
+{
+    return awe_result(thread, VsNtFreeUserPhysicalPages(thread, process, count, frames));
+}
+
+bool VsMapUserPhysicalPages(VsThread *thread, uint64_t address, uint64_t count, uint64_t frames)
+{
+    return awe_result(thread, VsNtMapUserPhysicalPages(thread, address, count, frames));
+}
+
+bool VsMapUserPhysicalPagesScatter(VsThread *thread, uint64_t addresses, uint64_t count,
+                                   uint64_t frames)
+{
+    return awe_result(thread, VsNtMapUserPhysicalPagesScatter(thread, addresses, count, frames));
+}

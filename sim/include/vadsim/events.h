@@ -145,7 +145,19 @@
      * of address free frames in all */                                                            \
     XX(LARGE_PAGES_UNAVAILABLE, "large-pages-unavailable")                                         \
     /* [vpn_start, vpn_end], released or unmapped, is a placeholder again */                       \
-    XX(PLACEHOLDER_RESTORED, "placeholder-restored")
+    XX(PLACEHOLDER_RESTORED, "placeholder-restored")                                               \
+    /* AllocateUserPhysicalPages gave pid pages frames (size asked; frame the first), zeroed and   \
+     * locked, one page of system commit each */                                                   \
+    XX(AWE_ALLOCATED, "awe-allocated")                                                             \
+    /* FreeUserPhysicalPages gave pages of pid's frames back (size named; frame of them were still \
+     * mapped, and unmapped first) */                                                              \
+    XX(AWE_FREED, "awe-freed")                                                                     \
+    /* [vpn_start, vpn_end] of pid's AWE window now maps frames [frame, frame + pages); size of    \
+     * its pages mapped other frames before */                                                     \
+    XX(AWE_MAPPED, "awe-mapped")                                                                   \
+    /* pages of [vpn_start, vpn_end] of pid's AWE window stopped mapping their frames, which stay  \
+     * the process's */                                                                            \
+    XX(AWE_UNMAPPED, "awe-unmapped")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

@@ -146,6 +146,8 @@ typedef struct VsFrameInfo {
     bool modified;    /* newer than any page-file copy */
     bool page_table;  /* the frame holds a page table of process pid */
     bool large_page;  /* one frame of a large page of process pid, mapped by its PDE */
+    bool awe;         /* a frame process pid owns through AllocateUserPhysicalPages; vpn is the
+                       * page mapping it, or UINT64_MAX while it is mapped nowhere */
     uint32_t section; /* a section page's section (pid is 0 then, vpn the page's index) */
 } VsFrameInfo;
 

@@ -36,6 +36,7 @@
     XX(MEM_TOP_DOWN, 0x00100000u)                                                                  \
     XX(MEM_WRITE_WATCH, 0x00200000u)                                                               \
     XX(MEM_LARGE_PAGES, 0x20000000u)                                                               \
+    XX(MEM_PHYSICAL, 0x00400000u)                                                                  \
     XX(AT_ROUND_TO_PAGE, 0x40000000u)                                                              \
     XX(WRITE_WATCH_FLAG_RESET, 0x00000001u)
 
@@ -536,6 +537,18 @@ VsStatus VsNtLockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *bas
                                uint64_t *region_size, uint32_t map_type);
 VsStatus VsNtUnlockVirtualMemory(VsThread *caller, VsHandle process, uint64_t *base_address,
                                  uint64_t *region_size, uint32_t map_type);
+
+/* Address Windowing Extensions (awe.c). The frame arrays (and Scatter's address array) are
+ * pointer-sized entries in the caller's own memory, as on Windows; *count goes in as how many
+ * frames are asked for (or named) and comes out as how many were allocated (or freed). */
+VsStatus VsNtAllocateUserPhysicalPages(VsThread *caller, VsHandle process, uint64_t *count,
+                                       uint64_t frames);
+VsStatus VsNtFreeUserPhysicalPages(VsThread *caller, VsHandle process, uint64_t *count,
+                                   uint64_t frames);
+VsStatus VsNtMapUserPhysicalPages(VsThread *caller, uint64_t address, uint64_t count,
+                                  uint64_t frames);
+VsStatus VsNtMapUserPhysicalPagesScatter(VsThread *caller, uint64_t addresses, uint64_t count,
+                                         uint64_t frames);
 
 /* Write watch (wrtwatch.c). *count goes in as the capacity of addresses and comes out as how
  * many were written there. */

@@ -199,6 +199,17 @@ bool VsQueryWorkingSetEx(VsThread *thread, VsHandle process, uint64_t address,
                          VsWorkingSetExBlock *block);
 void VsGlobalMemoryStatusEx(VsThread *thread, VsMemoryStatusEx *status);
 
+/* ---- Address Windowing Extensions (kernelbase over the Nt*UserPhysicalPages calls) ---------- */
+
+/* The arrays are addresses in the caller's memory (pointer-sized entries). Each returns FALSE with
+ * the last error set from the NT status. */
+bool VsAllocateUserPhysicalPages(VsThread *thread, VsHandle process, uint64_t *count,
+                                 uint64_t frames);
+bool VsFreeUserPhysicalPages(VsThread *thread, VsHandle process, uint64_t *count, uint64_t frames);
+bool VsMapUserPhysicalPages(VsThread *thread, uint64_t address, uint64_t count, uint64_t frames);
+bool VsMapUserPhysicalPagesScatter(VsThread *thread, uint64_t addresses, uint64_t count,
+                                   uint64_t frames);
+
 /* ---- Locking and write watch ----------------------------------------------------------------- */
 
 /* VirtualLock and VirtualUnlock: NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS.

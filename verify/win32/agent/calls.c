@@ -957,6 +957,47 @@ static void do_nt_map_view_ex(const AgentRequest *r)
     answer_end();
 }
 
+/* ---- Address Windowing Extensions: looked up at each request (kernelbase, then kernel32), since
+ * a system may lack one (neither Wine exports MapUserPhysicalPagesScatter); a call the system
+ * lacks is refused, never answered. The arrays are the scenario's memory, passed as they are. */
+
+typedef BOOL(WINAPI *UserPhysicalPagesFn)(HANDLE, PULONG_PTR, PULONG_PTR);
+typedef BOOL(WINAPI *MapUserPhysicalPagesFn)(PVOID, ULONG_PTR, PULONG_PTR);
+
+static FARPROC awe_export(const AgentRequest *r)
+{
+    HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
+    FARPROC f = kernelbase ? GetProcAddress(kernelbase, r->name) : NULL;
+    if (!f)
+        f = GetProcAddress(GetModuleHandleA("kernel32.dll"), r->name);
+    if (!f)
+        refuse("this system does not export ", r->name);
+    return f;
+}
+
+/* AllocateUserPhysicalPages and FreeUserPhysicalPages h byref_count count frames: the BOOL, then
+ * the count as the call left it. */
+static void call_user_physical_pages(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    UserPhysicalPagesFn f = (UserPhysicalPagesFn)(void *)awe_export(r);
+    ULONG_PTR count = (ULONG_PTR)v[2];
+    if (!f)
+        return;
+    answer_start(f(H(v[0]), v[1] ? &count : NULL, (PULONG_PTR)P(v[3])));
+    answer_more(count);
+    answer_end();
+}
+
+/* MapUserPhysicalPages address count frames, MapUserPhysicalPagesScatter addresses count frames */
+static void call_map_user_physical_pages(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    MapUserPhysicalPagesFn f = (MapUserPhysicalPagesFn)(void *)awe_export(r);
+    if (f)
+        answer(f(P(v[0]), (ULONG_PTR)v[1], (PULONG_PTR)P(v[2])));
+}
+
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
  * the function that makes the call and answers. */
 const AgentCall agent_calls[] = {
@@ -1044,6 +1085,10 @@ const AgentCall agent_calls[] = {
     {"NtUnlockVirtualMemory", 6, do_nt_lock},
     {"NtAllocateVirtualMemoryEx", 9, do_nt_allocate_ex},
     {"NtMapViewOfSectionEx", 12, do_nt_map_view_ex},
+    {"AllocateUserPhysicalPages", 4, call_user_physical_pages},
+    {"FreeUserPhysicalPages", 4, call_user_physical_pages},
+    {"MapUserPhysicalPages", 3, call_map_user_physical_pages},
+    {"MapUserPhysicalPagesScatter", 3, call_map_user_physical_pages},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

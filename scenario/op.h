@@ -71,6 +71,7 @@ typedef enum VsRecordKind {
     VS_RECORD_TEB,             /* a TEB's stack fields: StackBase, StackLimit, DeallocationStack,
                                 * GuaranteedStackBytes */
     VS_RECORD_INITIAL_TEB,     /* RtlCreateUserStack's INITIAL_TEB */
+    VS_RECORD_SECTION_NAME,    /* MEMORY_SECTION_NAME's UNICODE_STRING (NtQueryVirtualMemory) */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in

@@ -314,7 +314,53 @@ static void execute_nt_protect(VsThread *thread, const VsOp *op, VsOutcome *outc
     old_protect_out(op, outcome, 4, old);
 }
 
-/* NtQueryVirtualMemory: the class's structure becomes the call's value when it succeeds. */
+/* The entries of a MemoryWorkingSetExInformation buffer a scenario has: its first names the call's
+ * address, the others NULL (a zeroed buffer, as psapi's test passes); a buffer past 64 KB is one
+ * the scenario does not have (NULL: the call's probe fails, STATUS_ACCESS_VIOLATION). */
+#define WORKING_SET_EX_MAX_ENTRIES 4096
+
+static VsMemoryWorkingSetExInformation *working_set_entries(VsThread *thread, const VsOp *op)
+{
+    const VsLayout *layout = vs_system_layout(vs_process_system(vs_thread_process(thread)));
+    uint64_t entry = layout->mbi_size == 48 ? 16 : 8; /* two pointers */
+    uint64_t count = op->arg[3] / entry;
+    if (count == 0 || count > WORKING_SET_EX_MAX_ENTRIES)
+        return count ? NULL : g_new0(VsMemoryWorkingSetExInformation, 1);
+    VsMemoryWorkingSetExInformation *entries = g_new0(VsMemoryWorkingSetExInformation, count);
+    entries[0].VirtualAddress = op->arg[1];
+    return entries;
+}
+
+/* The record of a successful NtQueryVirtualMemory of a class other than MemoryBasicInformation. */
+static void query_record(const VsOp *op, const void *info, VsOutcome *outcome)
+{
+    outcome->record = vs_op_record_of(op);
+    if (outcome->record == VS_RECORD_MEMORY_REGION) {
+        const VsMemoryRegionInformation *r = info;
+        uint64_t values[] = {r->AllocationBase, r->AllocationProtect, r->RegionType,
+                             r->RegionSize,     r->CommitSize,        r->PartitionId,
+                             r->NodePreference};
+        memcpy(outcome->fields, values, sizeof values);
+    } else if (outcome->record == VS_RECORD_MEMORY_IMAGE) {
+        const VsMemoryImageInformation *image = info;
+        uint64_t values[] = {image->ImageBase, image->SizeOfImage, image->ImageFlags};
+        memcpy(outcome->fields, values, sizeof values);
+    } else if (outcome->record == VS_RECORD_WORKING_SET_EX) {
+        const VsWorkingSetExBlock *b =
+            &((const VsMemoryWorkingSetExInformation *)info)->VirtualAttributes;
+        uint64_t values[] = {b->Valid, b->ShareCount, b->Win32Protection, b->Shared,
+                             b->Node,  b->Locked,     b->LargePage,       b->Bad};
+        memcpy(outcome->fields, values, sizeof values);
+    } else if (outcome->record == VS_RECORD_SECTION_NAME) {
+        const VsMemorySectionName *name = info;
+        uint64_t values[] = {name->Length, name->MaximumLength};
+        memcpy(outcome->fields, values, sizeof values);
+    }
+}
+
+/* NtQueryVirtualMemory: the class's structure becomes the call's value when it succeeds. For
+ * MemoryWorkingSetExInformation the address is the first entry's (the call's own base address is
+ * NULL, which the class ignores) and the record that entry's block. */
 static void execute_nt_query_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
@@ -322,26 +368,28 @@ static void execute_nt_query_virtual_memory(VsThread *thread, const VsOp *op, Vs
         VsMemoryBasicInformation basic;
         VsMemoryRegionInformation region;
         VsMemoryImageInformation image;
+        VsMemorySectionName name;
     } info;
-    outcome->ret = (uint32_t)VsNtQueryVirtualMemory(thread, a[0], a[1], (uint32_t)a[2], &info, a[3],
-                                                    ref(op, outcome, 4));
+    bool working_set = a[2] == MemoryWorkingSetExInformation;
+    g_autofree VsMemoryWorkingSetExInformation *entries =
+        working_set ? working_set_entries(thread, op) : NULL;
+    outcome->ret = (uint32_t)VsNtQueryVirtualMemory(
+        thread, a[0], working_set ? 0 : a[1], (uint32_t)a[2], working_set ? (void *)entries : &info,
+        a[3], ref(op, outcome, 4));
     nt_written(op, outcome);
+    /* The file-name class returns the length it needs with a buffer too short for the name or
+     * for its string (a warning, then an error) */
+    if (a[2] == MemoryMappedFilenameInformation &&
+        (outcome->ret == STATUS_BUFFER_OVERFLOW || outcome->ret == STATUS_INFO_LENGTH_MISMATCH))
+        outcome->out_written = op->by_ref;
     if (!NT_SUCCESS((VsStatus)outcome->ret))
         return;
-    outcome->record = vs_op_record_of(op);
     if (a[2] == MemoryBasicInformation) {
         outcome->has_mbi = true;
         outcome->mbi = info.basic;
-    } else if (outcome->record == VS_RECORD_MEMORY_REGION) {
-        const VsMemoryRegionInformation *r = &info.region;
-        uint64_t values[] = {r->AllocationBase, r->AllocationProtect, r->RegionType,
-                             r->RegionSize,     r->CommitSize,        r->PartitionId,
-                             r->NodePreference};
-        memcpy(outcome->fields, values, sizeof values);
-    } else if (outcome->record == VS_RECORD_MEMORY_IMAGE) {
-        uint64_t values[] = {info.image.ImageBase, info.image.SizeOfImage, info.image.ImageFlags};
-        memcpy(outcome->fields, values, sizeof values);
+        return;
     }
+    query_record(op, working_set ? (const void *)entries : &info, outcome);
 }
 
 /* ---- Both: memory accesses ------------------------------------------------------------------- */

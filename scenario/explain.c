@@ -411,9 +411,47 @@ static gboolean copy_rule(VsRunner *runner, const VsOp *op, VsStatus status, GSt
     return TRUE;
 }
 
+/* NtQueryVirtualMemory's answers for the working-set and file-name classes that are not the
+ * structure asked for. */
+static gboolean query_page_or_name_rule(const VsOp *op, VsStatus status, GString *out)
+{
+    if (op->arg[2] == MemoryWorkingSetExInformation && status == STATUS_INFO_LENGTH_MISMATCH)
+        g_string_append_printf(out,
+                               "MemoryWorkingSetExInformation's buffer is an array of entries, "
+                               "each a page's address and then its block (16 bytes on x64), and "
+                               "%" G_GUINT64_FORMAT " bytes hold none",
+                               op->arg[3]);
+    else if (op->arg[2] != MemoryMappedFilenameInformation)
+        return FALSE;
+    else if (status == STATUS_INVALID_ADDRESS)
+        g_string_append_printf(out,
+                               "MemoryMappedFilenameInformation names the file behind a view, and "
+                               "0x%" G_GINT64_MODIFIER "X is in no view (private memory, or "
+                               "nothing): the address is looked at before the buffer",
+                               op->arg[1]);
+    else if (status == STATUS_FILE_INVALID)
+        g_string_append_printf(out,
+                               "0x%" G_GINT64_MODIFIER "X is in a view of a section the page file "
+                               "backs: there is no file to name",
+                               op->arg[1]);
+    else if (status == STATUS_INFO_LENGTH_MISMATCH || status == STATUS_BUFFER_OVERFLOW)
+        g_string_append_printf(out,
+                               "the answer is a UNICODE_STRING (16 bytes on x64) followed by the "
+                               "file's NT name and a NUL, and %" G_GUINT64_FORMAT " bytes hold %s: "
+                               "nothing is written but the length needed",
+                               op->arg[3],
+                               status == STATUS_BUFFER_OVERFLOW ? "the string but not the name"
+                                                                : "not even the string");
+    else
+        return FALSE;
+    return TRUE;
+}
+
 /* NtQueryVirtualMemory's refusals of the region and image classes. */
 static gboolean query_memory_rule(const VsOp *op, VsStatus status, GString *out)
 {
+    if (query_page_or_name_rule(op, status, out))
+        return TRUE;
     const char *name = op->arg[2] == MemoryRegionInformation  ? "MemoryRegionInformation"
                        : op->arg[2] == MemoryImageInformation ? "MemoryImageInformation"
                                                               : NULL;

@@ -61,6 +61,7 @@ static const char *const process_heaps_fields[] = {
 };
 static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
                                          "GuaranteedStackBytes"};
+static const char *const section_name_fields[] = {"Length", "MaximumLength"};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -86,6 +87,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_INITIAL_TEB] = RECORD("INITIAL_TEB", initial_teb_fields),
     [VS_RECORD_HEAP_ENTRY] = RECORD("PROCESS_HEAP_ENTRY", heap_entry_fields),
     [VS_RECORD_PROCESS_HEAPS] = RECORD("process heaps", process_heaps_fields),
+    [VS_RECORD_SECTION_NAME] = RECORD("MEMORY_SECTION_NAME", section_name_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -111,6 +113,8 @@ VsRecordKind vs_op_record_of(const VsOp *op)
     switch (op->arg[2]) {
     case MemoryRegionInformation: return VS_RECORD_MEMORY_REGION;
     case MemoryImageInformation: return VS_RECORD_MEMORY_IMAGE;
+    case MemoryWorkingSetExInformation: return VS_RECORD_WORKING_SET_EX; /* the first entry's */
+    case MemoryMappedFilenameInformation: return VS_RECORD_SECTION_NAME;
     default: return VS_RECORD_NONE;
     }
 }
@@ -183,6 +187,8 @@ static const struct {
     {"MemoryBasicInformation", MemoryBasicInformation},
     {"MemoryRegionInformation", MemoryRegionInformation},
     {"MemoryImageInformation", MemoryImageInformation},
+    {"MemoryWorkingSetExInformation", MemoryWorkingSetExInformation},
+    {"MemoryMappedFilenameInformation", MemoryMappedFilenameInformation},
     {"SectionBasicInformation", SectionBasicInformation},
     {"SectionImageInformation", SectionImageInformation},
     {"PROCESS_HEAP_REGION", VS_HEAP_ENTRY_REGION}, /* HeapWalk's wFlags */

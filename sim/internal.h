@@ -827,6 +827,9 @@ uint64_t vs_page_run_end(const VsProcess *process, const VsVad *vad, uint64_t vp
                          VsPageState *state);
 uint64_t vs_commit_count(const VsProcess *process, const VsVad *vad, uint64_t start_vpn,
                          uint64_t end_vpn);
+/* One page's MEMORY_WORKING_SET_EX_BLOCK (queryvm.c): QueryWorkingSetEx's and
+ * NtQueryVirtualMemory(MemoryWorkingSetExInformation)'s answer for an address. */
+VsWorkingSetExBlock vs_working_set_block(VsProcess *process, uint64_t address);
 /* A forward cursor over the pages of a VAD that may differ from untouched ones (commit.c). */
 typedef struct VsViewScan {
     const VsProcess *process;

@@ -1,13 +1,17 @@
 /*
  * queryvm.c - NtQueryVirtualMemory: what VirtualQuery reports (MemoryBasicInformation), the
  * allocation holding an address (MemoryRegionInformation), the image it maps
- * (MemoryImageInformation).
+ * (MemoryImageInformation), the state of pages the caller names (MemoryWorkingSetExInformation,
+ * QueryWorkingSetEx's call) and the file behind a view (MemoryMappedFilenameInformation,
+ * GetMappedFileName's).
  *
  * Models WRK mm/queryvm.c. A region is recomputed at every query, never stored: starting at the
  * page holding the address, the longest run of pages with the same state and protection inside one
  * VAD (one allocation). Outside any VAD the region is free: it runs to the next VAD or the top of
  * user space, has no allocation base and reports PAGE_NOACCESS. Reserved pages report Protect 0.
  */
+#include <string.h>
+
 #include "internal.h"
 
 static void describe_free(VsProcess *process, uint64_t vpn, VsMemoryBasicInformation *mbi)
@@ -54,6 +58,10 @@ static uint64_t class_size(const VsLayout *layout, VsMemoryInformationClass info
         *least = pointer + 8 + pointer;
         return pointer + 8 + 4 * pointer;
     case MemoryImageInformation: *least = (4 + 2 * pointer + 7) & ~7ull; return *least;
+    case MemoryWorkingSetExInformation: *least = 2 * pointer; return *least; /* one entry */
+    case MemoryMappedFilenameInformation: /* the UNICODE_STRING; no length checked up front */
+        *least = 0;
+        return 4 + (pointer - 4) + pointer;
     default: *least = 0; return 0;
     }
 }
@@ -96,6 +104,95 @@ static void describe_image(const VsVad *vad, VsMemoryImageInformation *informati
                                                                                               : 0;
 }
 
+/* The invalid form's Shared bit (MEMORY_WORKING_SET_EX_BLOCK's Invalid member): the page is still
+ * the section's, in a view, though not in the working set: its PTE zero, in the prototype format
+ * (a protection of its own: no access, say) or in transition on a section frame. A private page,
+ * or a view's page copied on write, is not. psapi's test_QueryWorkingSetEx L1265-1271: the EXE's
+ * first page made PAGE_NOACCESS, then readable again and not yet touched, reads Valid 0,
+ * Shared 1 (broken: w2003 cleared Shared too). */
+static uint32_t invalid_page_shared(VsProcess *process, uint64_t vpn, uint64_t pte)
+{
+    const VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    if (!vad || !vs_vad_is_view(vad))
+        return 0;
+    if (vs_pte_is_transition(pte))
+        return (process->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE) != 0;
+    return pte == 0 || vs_pte_is_proto(pte);
+}
+
+/* The MEMORY_WORKING_SET_EX_BLOCK of one page (MiGetWorkingSetInfoList): Valid when the page is in
+ * this working set; its protection in this process (a private frame's OriginalPte, a shared one's
+ * working-set entry); a section page is Shared with ShareCount the valid PTEs mapping it (the field
+ * saturates at 7), a private page never. Any other page (not resident, reserved, free, above user
+ * space) is the invalid form: Valid 0 and no protection, Shared as invalid_page_shared says
+ * (psapi's test_QueryWorkingSetEx, its "invalid" and "free" entries: all zero). */
+VsWorkingSetExBlock vs_working_set_block(VsProcess *process, uint64_t address)
+{
+    if (address > process->system->layout->highest_user_address)
+        return (VsWorkingSetExBlock){0};
+    uint64_t vpn = vs_vpn(address);
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (!vs_pte_is_valid(pte))
+        return (VsWorkingSetExBlock){.Shared = invalid_page_shared(process, vpn, pte)};
+    const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
+    bool shared = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
+    bool large = (pfn->flags & VS_PFN_LARGE_PAGE) != 0;
+    /* A large page is in no working set, but the query reads its PDE: valid, locked and large
+     * (WRK queryvm.c MiGetWorkingSetInfoList, MI_PDE_MAPS_LARGE_PAGE). */
+    return (VsWorkingSetExBlock){
+        .Valid = 1,
+        .ShareCount = shared ? vs_min(pfn->share_count, 7) : 0,
+        .Win32Protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte)),
+        .Shared = shared,
+        .Locked = large || vs_ws_entry(process, vpn, vs_pte_frame(pte))->locked,
+        .LargePage = large,
+    };
+}
+
+/* MemoryWorkingSetExInformation: every entry the buffer holds answered on its own, in place; the
+ * return length is the buffer's length, a part of an entry at the end included (psapi
+ * test_QueryWorkingSetEx: 24 bytes in, 24 out on x64; WRK writes MemoryInformationLength). */
+static uint64_t describe_working_set(VsProcess *process, VsMemoryWorkingSetExInformation *entries,
+                                     uint64_t length, uint64_t entry_size)
+{
+    for (uint64_t i = 0; i < length / entry_size; i++)
+        entries[i].VirtualAttributes = vs_working_set_block(process, entries[i].VirtualAddress);
+    return length;
+}
+
+/* The NT name of a file: the model has one volume, and a scenario's files lie at its root. */
+#define VS_VOLUME_NAME "\\Device\\HarddiskVolume1\\"
+
+/*
+ * MemoryMappedFilenameInformation (WRK NtQueryVirtualMemory's tail, then ObQueryNameString): the
+ * name of the file a view maps, an image view's its image file's. Statuses, in order:
+ * STATUS_INVALID_ADDRESS for private memory or none (the name of nothing: test_query_virtual_memory
+ * L3215-3236, whatever the length), STATUS_FILE_INVALID for a view of the page file (its control
+ * area has no file: FilePointer 1), STATUS_INFO_LENGTH_MISMATCH when the buffer cannot hold the
+ * UNICODE_STRING and STATUS_BUFFER_OVERFLOW when it cannot hold the name (L3165-3170, L3199-3204:
+ * nothing written, the length needed returned), else the name, NUL-terminated, after the string.
+ */
+static VsStatus describe_file_name(const VsVad *vad, uint64_t length, uint64_t header,
+                                   VsMemorySectionName *name, uint64_t *needed)
+{
+    if (!vad || !vs_vad_is_view(vad))
+        return STATUS_INVALID_ADDRESS;
+    const VsFile *file = vs_mapped_vad(vad)->section->file;
+    if (!file)
+        return STATUS_FILE_INVALID;
+    uint64_t characters = strlen(VS_VOLUME_NAME) + strlen(file->name);
+    *needed = header + 2 * (characters + 1);
+    if (length < header)
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (length < *needed)
+        return STATUS_BUFFER_OVERFLOW;
+    memcpy(name->Name, VS_VOLUME_NAME, strlen(VS_VOLUME_NAME));
+    memcpy(name->Name + strlen(VS_VOLUME_NAME), file->name, strlen(file->name) + 1);
+    name->Length = (uint16_t)(2 * characters);
+    name->MaximumLength = (uint16_t)(name->Length + 2);
+    return STATUS_SUCCESS;
+}
+
 /*
  * Fills *information for the region holding base_address. Statuses: STATUS_INVALID_INFO_CLASS,
  * STATUS_INFO_LENGTH_MISMATCH (a buffer smaller than the class's structure, the return length
@@ -103,7 +200,8 @@ static void describe_image(const VsVad *vad, VsMemoryImageInformation *informati
  * STATUS_INVALID_HANDLE; for the region and image classes STATUS_INVALID_ADDRESS where no
  * allocation holds the address (nothing written: test_query_region_information L2866-2871,
  * test_query_image_information L3034-3038). Image information of memory that maps no image is all
- * zero (L2999-3046, L3156-3197); an image view's is describe_image's.
+ * zero (L2999-3046, L3156-3197); an image view's is describe_image's. The working-set class and the
+ * file-name class: describe_working_set and describe_file_name.
  */
 VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t base_address,
                                 VsMemoryInformationClass information_class, void *information,
@@ -123,9 +221,21 @@ VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint6
     VsStatus status = vs_reference_process(caller, process_handle, VS_ACCESS_QUERY, &process);
     if (!NT_SUCCESS(status))
         return status;
+    if (information_class == MemoryWorkingSetExInformation) {
+        uint64_t written = describe_working_set(process, information, information_length, size);
+        if (return_length)
+            *return_length = written;
+        return STATUS_SUCCESS;
+    }
 
     uint64_t vpn = vs_vpn(base_address), written = size;
     const VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    if (information_class == MemoryMappedFilenameInformation) {
+        status = describe_file_name(vad, information_length, size, information, &written);
+        if (return_length && status != STATUS_INVALID_ADDRESS && status != STATUS_FILE_INVALID)
+            *return_length = written;
+        return status;
+    }
     if (information_class != MemoryBasicInformation && !vad)
         return STATUS_INVALID_ADDRESS;
     if (information_class == MemoryRegionInformation)

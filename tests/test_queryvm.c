@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -191,8 +192,99 @@ static void test_region_and_image_classes(void **state)
                                             MemoryImageInformation, &image, 24, &length),
                      STATUS_INVALID_ADDRESS);
     assert_int_equal(
-        VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base, 2, &image, 512, &length),
+        VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, base, 1, &image, 512, &length),
         STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(length, 7);
+    CHECK_INVARIANTS(f);
+}
+
+/* MemoryWorkingSetExInformation answers every entry of the buffer on its own and returns the
+ * buffer's length (psapi test_QueryWorkingSetEx L1243-1260, L1298-1311); a view's page out of the
+ * working set is the invalid form with Shared (L1265-1271). */
+static void test_working_set_class(void **state)
+{
+    Fixture *f = *state;
+    uint64_t a = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(vs_memory_write(f->thread, a + KB(4), 1), STATUS_SUCCESS);
+    VsMemoryWorkingSetExInformation entries[3] = {{.VirtualAddress = a},
+                                                  {.VirtualAddress = a + KB(4)}};
+    uint64_t length = 7;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
+                                            MemoryWorkingSetExInformation, entries, 15, &length),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(length, 7);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
+                                            MemoryWorkingSetExInformation, entries, 40, &length),
+                     STATUS_SUCCESS);
+    assert_int_equal(length, 40);
+    assert_int_equal(entries[0].VirtualAttributes.Valid, 0);
+    assert_int_equal(entries[1].VirtualAttributes.Valid, 1);
+    assert_int_equal(entries[1].VirtualAttributes.Win32Protection, PAGE_READWRITE);
+    assert_int_equal(entries[1].VirtualAttributes.Shared, 0);
+
+    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
+    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
+                                 FILE_ATTRIBUTE_NORMAL);
+    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    entries[0].VirtualAddress = v;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
+                                            MemoryWorkingSetExInformation, entries, 16, NULL),
+                     STATUS_SUCCESS);
+    assert_true(entries[0].VirtualAttributes.Valid == 0 &&
+                entries[0].VirtualAttributes.Shared == 1);
+    uint8_t byte;
+    assert_int_equal(vs_memory_read(f->thread, v, &byte), STATUS_SUCCESS);
+    VsWorkingSetExBlock block;
+    assert_true(VsQueryWorkingSetEx(f->thread, VS_CURRENT_PROCESS, v, &block));
+    assert_true(block.Valid == 1 && block.Shared == 1 && block.ShareCount == 1);
+    CHECK_INVARIANTS(f);
+}
+
+/* MemoryMappedFilenameInformation: a file view's NT name; private memory and nothing are
+ * STATUS_INVALID_ADDRESS whatever the length, a page-file view STATUS_FILE_INVALID; a buffer short
+ * of the string or of the name returns the length needed (info.c test_queryvirtualmemory
+ * L3162-3236). */
+static void test_mapped_filename_class(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
+    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
+                                 FILE_ATTRIBUTE_NORMAL);
+    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    VsMemorySectionName name = {0xcccc, 0xcccc, ""};
+    uint64_t length = 7, needed = 16 + 2 * (strlen("\\Device\\HarddiskVolume1\\q.dat") + 1);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, v + 100,
+                                            MemoryMappedFilenameInformation, &name, 15, &length),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(length, needed);
+    length = 7;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, v,
+                                            MemoryMappedFilenameInformation, &name, 32, &length),
+                     STATUS_BUFFER_OVERFLOW);
+    assert_true(length == needed && name.Length == 0xcccc);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, v,
+                                            MemoryMappedFilenameInformation, &name, 1024, &length),
+                     STATUS_SUCCESS);
+    assert_string_equal(name.Name, "\\Device\\HarddiskVolume1\\q.dat");
+    assert_true(name.MaximumLength == name.Length + 2 && length == 16u + name.MaximumLength);
+
+    uint64_t a = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    length = 7;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, a,
+                                            MemoryMappedFilenameInformation, &name, 1, &length),
+                     STATUS_INVALID_ADDRESS);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0x1234,
+                                            MemoryMappedFilenameInformation, &name, 1024, &length),
+                     STATUS_INVALID_ADDRESS);
+    assert_int_equal(length, 7);
+    VsHandle s =
+        VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 4096, NULL);
+    uint64_t p = VsMapViewOfFile(f->thread, s, FILE_MAP_READ, 0, 0, 0);
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, p,
+                                            MemoryMappedFilenameInformation, &name, 1024, &length),
+                     STATUS_FILE_INVALID);
     assert_int_equal(length, 7);
     CHECK_INVARIANTS(f);
 }
@@ -211,6 +303,8 @@ int main(void)
         X64(test_query_errors),
         X64(test_region_and_image_classes),
         X64(test_query_sees_changes_immediately),
+        X64(test_working_set_class),
+        X64(test_mapped_filename_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_NOT_SUPPORTED, 50)                                                                    \
     XX(ERROR_NOT_ENOUGH_MEMORY, 8)                                                                 \
     XX(ERROR_BAD_LENGTH, 24)                                                                       \
+    XX(ERROR_MORE_DATA, 234)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
     XX(ERROR_INVALID_NAME, 123)                                                                    \
     XX(ERROR_MOD_NOT_FOUND, 126)                                                                   \
@@ -80,6 +81,11 @@ typedef uint32_t VsStatus;
        "The operation failed (MEM_RESET_UNDO: some pages had already lost their contents).")       \
     XX(STATUS_INVALID_INFO_CLASS, 0xC0000003u, ERROR_INVALID_PARAMETER,                            \
        "The information class asked for is not one this call knows.")                              \
+    XX(STATUS_BUFFER_OVERFLOW, 0x80000005u, ERROR_MORE_DATA,                                       \
+       "The buffer holds the start of the answer but not all of it: the length needed is "         \
+       "returned.")                                                                                \
+    XX(STATUS_FILE_INVALID, 0xC0000098u, ERROR_FILE_INVALID,                                       \
+       "The memory is a view of a section with no file behind it (the page file's).")              \
     XX(STATUS_INFO_LENGTH_MISMATCH, 0xC0000004u, ERROR_BAD_LENGTH,                                 \
        "The buffer is too small for the information asked for.")                                   \
     XX(STATUS_ACCESS_VIOLATION, 0xC0000005u, ERROR_NOACCESS,                                       \

@@ -84,41 +84,6 @@ bool VsGetProcessMemoryInfo(VsThread *thread, VsHandle handle, VsProcessMemoryCo
     return true;
 }
 
-/* The PSAPI_WORKING_SET_EX_BLOCK of one page (MiGetWorkingSetInfoList): Valid when the page is in
- * this working set; its protection in this process (a private frame's OriginalPte, a shared one's
- * working-set entry); a section page is Shared with ShareCount the valid PTEs mapping it (the field
- * saturates at 7), a private page never. Any other page (not resident, reserved, free) is all
- * zeros. */
-static VsWorkingSetExBlock working_set_block(VsProcess *process, uint64_t address)
-{
-    if (address > process->system->layout->highest_user_address)
-        return (VsWorkingSetExBlock){0};
-    uint64_t vpn = vs_vpn(address);
-    uint64_t pte = vs_pt_read(process, vpn);
-    if (!vs_pte_is_valid(pte))
-        return (VsWorkingSetExBlock){0};
-    const VsPfn *pfn = &process->system->pfn.frames[vs_pte_frame(pte)];
-    bool shared = (pfn->flags & VS_PFN_PROTOTYPE) != 0;
-    /* A large page is in no working set, but the query reads its PDE: valid, locked and large
-     * (WRK queryvm.c MiGetWorkingSetInfoList, MI_PDE_MAPS_LARGE_PAGE). */
-    if (pfn->flags & VS_PFN_LARGE_PAGE)
-        return (VsWorkingSetExBlock){
-            .Valid = 1,
-            .ShareCount = shared ? vs_min(pfn->share_count, 7) : 0,
-            .Win32Protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte)),
-            .Shared = shared,
-            .Locked = 1,
-            .LargePage = 1,
-        };
-    return (VsWorkingSetExBlock){
-        .Valid = 1,
-        .ShareCount = shared ? vs_min(pfn->share_count, 7) : 0,
-        .Win32Protection = vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte)),
-        .Shared = shared,
-        .Locked = vs_ws_entry(process, vpn, vs_pte_frame(pte))->locked,
-    };
-}
-
 bool VsQueryWorkingSetEx(VsThread *thread, VsHandle handle, uint64_t address,
                          VsWorkingSetExBlock *block)
 {
@@ -126,7 +91,7 @@ bool VsQueryWorkingSetEx(VsThread *thread, VsHandle handle, uint64_t address,
     VsStatus status = vs_reference_process(thread, handle, VS_ACCESS_QUERY_ANY, &process);
     if (!NT_SUCCESS(status))
         return fail(thread, status);
-    *block = working_set_block(process, address);
+    *block = vs_working_set_block(process, address);
     return true;
 }
 

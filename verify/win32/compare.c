@@ -258,6 +258,13 @@ static const char *out_name(const VsOp *op, int i)
     return i == 1 ? "BaseAddress" : "RegionSize"; /* NtAllocate/Free/Lock/UnlockVirtualMemory */
 }
 
+/* NtQueryVirtualMemory(MemoryMappedFilenameInformation): an answer holding a file's name. */
+static gboolean names_a_file(const VsOp *op)
+{
+    return op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY &&
+           op->arg[2] == MemoryMappedFilenameInformation;
+}
+
 /* The by-reference arguments as each system left them: a call writes some back when it fails
  * too (NtProtectVirtualMemory's old protection becomes PAGE_NOACCESS), so they are compared
  * whether it succeeded or failed, when both systems did the same and the agent answered them;
@@ -290,6 +297,11 @@ static void compare_outs(VsRelations *relations, const VsOp *op, const VsOutcome
                                                                : 0;
             compare_address(relations, divergences, out_name(op, i), model->out[i], other->out[i],
                             chosen, size);
+        } else if (names_a_file(op)) {
+            /* The length of a file's name: each system's file lies in a directory of its own,
+             * so only whether the call wrote it (untouched: the variable's value) is compared. */
+            if ((model->out[i] == op->arg[i]) != (other->out[i] == op->arg[i]))
+                vs_diverge(divergences, out_name(op, i), model->out[i], other->out[i]);
         } else if (model->out[i] != other->out[i]) {
             vs_diverge(divergences, out_name(op, i), model->out[i], other->out[i]);
         }
@@ -339,8 +351,8 @@ static void compare_teb(VsRelations *relations, const uint64_t *m, const uint64_
 
 /* A structure's fields, where both systems describe the same thing: QueryWorkingSetEx's block (but
  * its NUMA node), a section's basic information, GetWriteWatch's answer (addresses through the
- * pairs). Process counters and the machine's memory status describe a different process and machine
- * in each system, so only the call's result is compared for them. */
+ * pairs), a file name's shape. Process counters and the machine's memory status describe a
+ * different process and machine in each system, so only the call's result is compared for them. */
 static void compare_record(VsRelations *relations, const VsOutcome *model, const VsOutcome *other,
                            GPtrArray *divergences)
 {
@@ -390,6 +402,13 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
         for (uint32_t i = 1; i < last; i++)
             if (model->fields[i] != other->fields[i])
                 vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
+        return;
+    }
+    if (model->record == VS_RECORD_SECTION_NAME) {
+        /* Each system's own path: the shape (MaximumLength the Length and a NUL) is compared. */
+        if (model->fields[1] - model->fields[0] != other->fields[1] - other->fields[0])
+            vs_diverge(divergences, "MaximumLength - Length", model->fields[1] - model->fields[0],
+                       other->fields[1] - other->fields[0]);
         return;
     }
     if (model->record != VS_RECORD_WORKING_SET_EX && model->record != VS_RECORD_SECTION_BASIC)

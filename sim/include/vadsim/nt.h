@@ -343,7 +343,9 @@ VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle
 /* NtQueryVirtualMemory's information classes the model answers (MEMORY_INFORMATION_CLASS). */
 typedef enum VsMemoryInformationClass {
     MemoryBasicInformation = 0,
+    MemoryMappedFilenameInformation = 2,
     MemoryRegionInformation = 3,
+    MemoryWorkingSetExInformation = 4,
     MemoryImageInformation = 6,
 } VsMemoryInformationClass;
 
@@ -423,9 +425,32 @@ typedef struct VsMemoryImageInformation {
     uint32_t ImageFlags; /* ImagePartialMap 1, ImageNotExecutable 2, ImageSigningLevel 4 bits */
 } VsMemoryImageInformation;
 
+/* PSAPI_WORKING_SET_EX_BLOCK (MEMORY_WORKING_SET_EX_BLOCK), one field per bit field. */
+typedef struct VsWorkingSetExBlock {
+    uint32_t Valid, ShareCount, Win32Protection, Shared, Node, Locked, LargePage, Bad;
+} VsWorkingSetExBlock;
+
+/* MEMORY_WORKING_SET_EX_INFORMATION: the caller names the page, the call answers its block (16
+ * bytes on x64, 8 on x86: an array of them is the buffer). */
+typedef struct VsMemoryWorkingSetExInformation {
+    uint64_t VirtualAddress;
+    VsWorkingSetExBlock VirtualAttributes;
+} VsMemoryWorkingSetExInformation;
+
+/* MEMORY_SECTION_NAME: a UNICODE_STRING (Length and MaximumLength in bytes of UTF-16, the
+ * terminating NUL counted in MaximumLength only) and the NT name of the file behind a view. The
+ * model's names are ASCII: Name holds the characters, one byte each. */
+typedef struct VsMemorySectionName {
+    uint16_t Length, MaximumLength;
+    char Name[128];
+} VsMemorySectionName;
+
 /* NtQueryVirtualMemory (queryvm.c): information is the class's structure (a
- * VsMemoryBasicInformation, VsMemoryRegionInformation or VsMemoryImageInformation) and
- * information_length the caller's buffer's size; *return_length (when given) the bytes written. */
+ * VsMemoryBasicInformation, VsMemoryRegionInformation, VsMemoryImageInformation or
+ * VsMemorySectionName, or for MemoryWorkingSetExInformation an array of
+ * VsMemoryWorkingSetExInformation, one per entry information_length holds on the architecture,
+ * whose VirtualAddress fields the caller set) and information_length the caller's buffer's size;
+ * *return_length (when given) the bytes written, or needed. */
 VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process, uint64_t base_address,
                                 VsMemoryInformationClass information_class, void *information,
                                 uint64_t information_length, uint64_t *return_length);

@@ -174,11 +174,6 @@ typedef struct VsProcessMemoryCounters {
     uint64_t PrivateUsage;
 } VsProcessMemoryCounters;
 
-/* PSAPI_WORKING_SET_EX_BLOCK, one field per bit field. */
-typedef struct VsWorkingSetExBlock {
-    uint32_t Valid, ShareCount, Win32Protection, Shared, Node, Locked, LargePage, Bad;
-} VsWorkingSetExBlock;
-
 /* MEMORYSTATUSEX. */
 typedef struct VsMemoryStatusEx {
     uint32_t dwLength, dwMemoryLoad;

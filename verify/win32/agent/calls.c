@@ -119,16 +119,10 @@ static void do_nt_protect(const AgentRequest *r)
     answer_end();
 }
 
-/* QueryWorkingSetEx h address: the BOOL, then the page's PSAPI_WORKING_SET_EX_BLOCK fields in
- * the order of the block's bit fields. */
-static void do_working_set(const AgentRequest *r)
+/* A PSAPI_WORKING_SET_EX_BLOCK's fields in the order of its bit fields; those of the valid form
+ * only where the page is valid (the invalid form keeps other bits there). */
+static void answer_block(PSAPI_WORKING_SET_EX_BLOCK b)
 {
-    PSAPI_WORKING_SET_EX_INFORMATION info;
-    memset(&info, 0, sizeof info);
-    info.VirtualAddress = P(r->v[1]);
-    BOOL ok = K32QueryWorkingSetEx(H(r->v[0]), &info, sizeof info);
-    PSAPI_WORKING_SET_EX_BLOCK b = info.VirtualAttributes;
-    answer_start((uint64_t)ok);
     answer_more(b.Valid);
     answer_more(b.Valid ? b.ShareCount : 0);
     answer_more(b.Valid ? b.Win32Protection : 0);
@@ -137,6 +131,18 @@ static void do_working_set(const AgentRequest *r)
     answer_more(b.Valid ? b.Locked : 0);
     answer_more(b.Valid ? b.LargePage : 0);
     answer_more(b.Bad);
+}
+
+/* QueryWorkingSetEx h address: the BOOL, then the page's PSAPI_WORKING_SET_EX_BLOCK fields in
+ * the order of the block's bit fields. */
+static void do_working_set(const AgentRequest *r)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION info;
+    memset(&info, 0, sizeof info);
+    info.VirtualAddress = P(r->v[1]);
+    BOOL ok = K32QueryWorkingSetEx(H(r->v[0]), &info, sizeof info);
+    answer_start((uint64_t)ok);
+    answer_block(info.VirtualAttributes);
     answer_end();
 }
 
@@ -550,12 +556,14 @@ static void call_map_view_of_file_3_from_app(const AgentRequest *r)
 
 /* NtQueryVirtualMemory h address class length byref_retlen retlen: the status, the return length
  * as the call left it, then on success the class's structure: MEMORY_BASIC_INFORMATION's,
- * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (x64 layouts). A length past
- * the agent's buffer is refused. */
+ * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (x64 layouts), the first
+ * entry's block for MemoryWorkingSetExInformation (the address is that entry's, the call's own
+ * base NULL, the other entries NULL), MEMORY_SECTION_NAME's Length and MaximumLength. A length
+ * past the agent's buffer is refused. */
 static void do_nt_query_virtual_memory(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
-    uint64_t buffer[32];
+    uint64_t buffer[128];
     if (!nt.query_memory) {
         refuse_unknown(r);
         return;
@@ -565,9 +573,12 @@ static void do_nt_query_virtual_memory(const AgentRequest *r)
         return;
     }
     memset(buffer, 0, sizeof buffer);
+    int working_set = v[2] == 4;
+    if (working_set)
+        buffer[0] = v[1];
     SIZE_T length = v[5];
-    LONG status =
-        nt.query_memory(H(v[0]), P(v[1]), (ULONG)v[2], buffer, v[3], v[4] ? &length : NULL);
+    LONG status = nt.query_memory(H(v[0]), working_set ? NULL : P(v[1]), (ULONG)v[2], buffer, v[3],
+                                  v[4] ? &length : NULL);
     answer_start((uint32_t)status);
     answer_more(length);
     if (status >= 0 && v[2] == 0)
@@ -584,6 +595,13 @@ static void do_nt_query_virtual_memory(const AgentRequest *r)
         answer_more(buffer[0]);
         answer_more(buffer[1]);
         answer_more((uint32_t)buffer[2]);
+    }
+    if (status >= 0 && working_set)
+        answer_block(((const PSAPI_WORKING_SET_EX_INFORMATION *)buffer)->VirtualAttributes);
+    if (status >= 0 && v[2] == 2) { /* the UNICODE_STRING's two lengths */
+        const uint16_t *lengths = (const uint16_t *)buffer;
+        answer_more(lengths[0]);
+        answer_more(lengths[1]);
     }
     answer_end();
 }

@@ -114,6 +114,8 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_LARGE_PAGE_FREED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGES_UNAVAILABLE] = {PAGES, FRAME, SIZE, ADDRESS},
     [VS_EV_PLACEHOLDER_RESTORED] = {END},
+    [VS_EV_LARGE_PAGE_FAULTED] = {FRAME, PAGES},
+    [VS_EV_LARGE_PAGE_SPLIT] = {FRAME, PAGES},
 };
 
 /* ,"name":value */

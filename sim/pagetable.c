@@ -279,6 +279,28 @@ uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t las
     return last_vpn + 1;
 }
 
+/*
+ * The first page at or after vpn, and at most last_vpn, that a large PDE maps (the large page's
+ * first page, or vpn inside it); last_vpn + 1 if none. Skips absent subtrees and leaf tables
+ * whole, as vs_pt_next_present does.
+ */
+uint64_t vs_pt_next_large(const VsProcess *process, uint64_t vpn, uint64_t last_vpn)
+{
+    while (vpn <= last_vpn) {
+        PtPath path;
+        walk(process, vpn, &path);
+        if (path_large_pde(process, &path))
+            return vpn;
+        uint32_t level = path.present == levels(process) ? path.present - 2 : path.present - 1;
+        uint64_t span = entry_span(process, level);
+        uint64_t next = (vpn & ~(span - 1)) + span;
+        if (next <= vpn)
+            break;
+        vpn = next;
+    }
+    return last_vpn + 1;
+}
+
 /* ---- Changing entries ------------------------------------------------------------------------ */
 
 static void free_upward(VsProcess *process, PtPath *path, uint32_t level);

@@ -56,6 +56,8 @@ static int fixup(VsThread *thread, VsVad *vad, uint64_t start_vpn, uint64_t end_
     int error = account(process, vad, &flags, end_vpn - start_vpn + 1);
     if (!error)
         error = vs_vma_isolate(process, start_vpn, end_vpn, true);
+    if (!error && (flags ^ old) & (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC))
+        error = vs_thp_split(process, start_vpn, end_vpn); /* the model re-protects PTEs only */
     if (error)
         return error;
     vad = vs_vad_locate(&process->vad_root, start_vpn);

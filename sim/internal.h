@@ -503,6 +503,7 @@ void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn);
+void vs_pt_replace_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_large_pde(const VsProcess *process, uint64_t vpn); /* 0: none maps vpn */
 
 /* ---- Large pages (largepage.c) --------------------------------------------------------------- */
@@ -524,6 +525,7 @@ void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
  * fault it chooses, split into ordinary pages, freed whole. vpn is the large page's first page. */
 VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm);
 VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn);
+void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm);
 void vs_large_page_free_private(VsProcess *process, uint64_t vpn);
 
 /* ---- Physical memory: the PFN database (models MMPFN and the page lists) --------------------- */

@@ -390,6 +390,18 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
     return STATUS_SUCCESS;
 }
 
+/* Gives the private large page mapping vpn the protection mm, whole: its PDE and its frames'
+ * OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all of it). */
+void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    VsSystem *system = process->system;
+    uint64_t first = vs_pte_frame(vs_pt_large_pde(process, vpn));
+    for (uint64_t i = 0; i < vs_large_page_pages(system->layout); i++)
+        system->pfn.frames[first + i].original_pte = vs_pte_make_software(mm);
+    vs_pt_replace_large(process, vpn,
+                        vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
+}
+
 /* Unmaps the private large page mapping vpn and frees its frames (a range deleted whole). */
 void vs_large_page_free_private(VsProcess *process, uint64_t vpn)
 {

@@ -417,6 +417,17 @@ VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde)
     return STATUS_SUCCESS;
 }
 
+/* Replaces the large PDE mapping vpn with pde (a new protection over the same frames). */
+void vs_pt_replace_large(VsProcess *process, uint64_t vpn, uint64_t pde)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    if (!path_large_pde(process, &path))
+        abort(); /* a caller bug: no large page there */
+    uint32_t level = levels(process) - 2;
+    path.table[level]->entries[path.index[level]] = pde | VS_PDE_LARGE_PAGE;
+}
+
 /* Clears the large PDE mapping vpn, freeing the tables above it that empty; returns it. */
 uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn)
 {

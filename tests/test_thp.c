@@ -2,7 +2,8 @@
  * test_thp.c - transparent huge pages for the Linux personality (thp.c, largepage.c's private
  * large pages): which store faults map a huge page as the machine's mode and the VMA's advice
  * say, smaps' AnonHugePages, the PMD leaf in the page walk, the fallback to 4 KB pages when no
- * run of frames is free, and the splits that munmap, mprotect, MADV_DONTNEED and fork make.
+ * run of frames is free, the splits that munmap, mprotect, MADV_DONTNEED and fork make, and a
+ * whole one re-protected by mprotect.
  *
  * Expectations are what Linux 6.18 did on this machine with enabled=madvise (and, for mode always,
  * what the mode's definition says); the invariant checker runs after every call.
@@ -187,6 +188,24 @@ static void test_mprotect_splits(void **state)
     assert_int_equal(load(f, p), 3);
 }
 
+/* mprotect of a whole huge page keeps it (measured: AnonHugePages 2048), read-only now: a store
+ * is refused, a load is not; made writable again it takes stores. */
+static void test_mprotect_whole_keeps(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 4);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, p), 2048);
+    assert_int_equal(vs_memory_write(f->thread, p + PAGE, 1), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(load(f, p), 4);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, RW), 0);
+    CHECK_INVARIANTS(f);
+    store(f, p + PAGE, 5);
+    assert_int_equal(huge_kb(f, p), 2048);
+}
+
 /* MADV_DONTNEED of one page splits and drops it (measured: Rss 2044); of the rest, drops all. */
 static void test_dontneed_splits(void **state)
 {
@@ -241,6 +260,7 @@ int main(void)
         LINUX(test_munmap_whole),
         LINUX(test_mprotect_splits),
         LINUX(test_dontneed_splits),
+        LINUX(test_mprotect_whole_keeps),
         LINUX(test_fork_splits),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
     };

@@ -56,12 +56,11 @@ static int fixup(VsThread *thread, VsVad *vad, uint64_t start_vpn, uint64_t end_
     int error = account(process, vad, &flags, end_vpn - start_vpn + 1);
     if (!error)
         error = vs_vma_isolate(process, start_vpn, end_vpn, true);
-    if (!error && (flags ^ old) & (VS_VM_READ | VS_VM_WRITE | VS_VM_EXEC))
-        error = vs_thp_split(process, start_vpn, end_vpn); /* the model re-protects PTEs only */
     if (error)
         return error;
     vad = vs_vad_locate(&process->vad_root, start_vpn);
     vs_vma_set_flags(process, vad, flags);
+    vs_thp_protect(process, vad, start_vpn, end_vpn); /* wholly inside: isolation split the rest */
     vs_vma_try_merge(process, vad);
     if (repopulate)
         vs_vma_populate(thread, start_vpn, end_vpn, true);

@@ -17,12 +17,13 @@
  * A huge page stays whole until something needs its 4 KB pieces: a VMA boundary inside it (a
  * split VMA: munmap, mprotect or madvise of part of it), MADV_DONTNEED, MADV_FREE, MADV_COLD or
  * MADV_PAGEOUT of part of it: then it is split, its frames staying, as 512 PTEs in a page table,
- * each page an ordinary one in the working set. Deleting it whole frees it whole (commit.c).
+ * each page an ordinary one in the working set. Deleting it whole frees it whole (commit.c);
+ * mprotect of all of it re-protects its PMD (change_huge_pmd).
  *
  * Where the model parts from the kernel (docs/model.md says the same): a load first maps the
- * 4 KB shared zero page, not the huge zero page, so the range then gets 4 KB pages; mprotect of a
- * whole huge page, MADV_FREE, mremap and fork split it (the kernel changes, keeps, moves or shares
- * the PMD); khugepaged never collapses ranges, and reclaim never splits a huge page.
+ * 4 KB shared zero page, not the huge zero page, so the range then gets 4 KB pages; MADV_FREE,
+ * mremap and fork split a whole huge page (the kernel keeps, moves or shares the PMD); a VMA a
+ * fork has shared gets none; khugepaged never collapses ranges, and reclaim never splits one.
  */
 #include "linux.h"
 
@@ -95,6 +96,18 @@ int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
         if (!NT_SUCCESS(vs_large_page_split(process, vpn & ~(span - 1))))
             return VS_ENOMEM;
     return 0;
+}
+
+/* The huge pages of [start_vpn, end_vpn] of vad, all wholly inside it (the VMA was split at its
+ * ends), take the VMA's protection as they are (change_huge_pmd: no split). */
+void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process);
+    if (!process->large_pages)
+        return;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, vpn + span, end_vpn))
+        vs_large_page_protect(process, vpn, vad->protection);
 }
 
 /* Pages of [start_vpn, end_vpn] that huge pages map (smaps' AnonHugePages, in pages). */

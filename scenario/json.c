@@ -118,6 +118,8 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_AWE_FREED] = {PAGES, SIZE},
     [VS_EV_AWE_MAPPED] = {FRAME, PAGES},
     [VS_EV_AWE_UNMAPPED] = {FRAME, PAGES},
+    [VS_EV_LARGE_PAGE_FAULTED] = {FRAME, PAGES},
+    [VS_EV_LARGE_PAGE_SPLIT] = {FRAME, PAGES},
 };
 
 /* ,"name":value */

@@ -661,6 +661,31 @@ static void narrate_large_page_freed(const VsRunner *runner, const VsEvent *e, G
                            e->frame, e->frame + e->pages - 1);
 }
 
+/* A Linux fault's transparent huge page (do_huge_pmd_anonymous_page). */
+static void narrate_large_page_faulted(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " is one transparent huge page: the fault found the whole 2 MB "
+                           "range of an eligible VMA untouched and a run of %" G_GUINT64_FORMAT
+                           " free frames from a 2 MB boundary, so one PMD maps frames "
+                           "0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER
+                           "X, zeroed (smaps counts them in AnonHugePages)",
+                           e->pages, e->frame, e->frame + e->pages - 1);
+}
+
+/* __split_huge_pmd: an operation on part of a huge page (or one that works page by page). */
+static void narrate_large_page_split(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append(out, "the huge page ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " is split: a page table now maps its frames 0x%" G_GINT64_MODIFIER
+                           "X-0x%" G_GINT64_MODIFIER "X one by one, %" G_GUINT64_FORMAT
+                           " ordinary 4 KB pages with the same contents (no longer AnonHugePages)",
+                           e->frame, e->frame + e->pages - 1, e->pages);
+}
+
 static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
@@ -935,6 +960,8 @@ static Narrator *const narrators[] = {
     [VS_EV_AWE_FREED] = narrate_awe_freed,
     [VS_EV_AWE_MAPPED] = narrate_awe_mapped,
     [VS_EV_AWE_UNMAPPED] = narrate_awe_unmapped,
+    [VS_EV_LARGE_PAGE_FAULTED] = narrate_large_page_faulted,
+    [VS_EV_LARGE_PAGE_SPLIT] = narrate_large_page_split,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

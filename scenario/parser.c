@@ -297,12 +297,14 @@ static char *take_string(Parser *ps, const char *keyword)
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
 static const char *const system_options[] = {"processors", "ram",     "pagefile", "readahead",
-                                             "filealign",  "filemax", "execonly"};
-/* The options whose value is a word, not a number: execonly is the CPU's protection keys. */
+                                             "filealign",  "filemax", "execonly", "thp"};
+/* The options whose value is a word, not a number: execonly is the CPU's protection keys, thp the
+ * transparent-huge-page mode. */
 static const char *const execonly_words[] = {"pkey", "none"};
+static const char *const thp_words[] = {"always", "madvise", "never"};
 #define SYSTEM_OPTIONS                                                                             \
     "processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, filealign=2M or 4K, "    \
-    "filemax=SIZE, execonly=pkey or none"
+    "filemax=SIZE, execonly=pkey or none, thp=always, madvise or never"
 
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */
@@ -310,6 +312,17 @@ static gboolean take_option_word(Parser *ps, const VsToken *token, const char *v
                                  VsSystemOption *option)
 {
     option->word = g_strndup(value, length);
+    if (strcmp(option->name, "thp") == 0) {
+        if (vs_diag_is_one_of(option->word, thp_words, G_N_ELEMENTS(thp_words)))
+            return TRUE;
+        g_autofree char *hint =
+            vs_diag_did_you_mean(option->word, thp_words, G_N_ELEMENTS(thp_words));
+        fail_at(ps, token->pos,
+                "system option 'thp' takes always, madvise or never (the machine's "
+                "transparent_hugepage/enabled), not '%s'%s",
+                option->word, hint);
+        return FALSE;
+    }
     if (vs_diag_is_one_of(option->word, execonly_words, G_N_ELEMENTS(execonly_words)))
         return TRUE;
     g_autofree char *hint =
@@ -322,7 +335,7 @@ static gboolean take_option_word(Parser *ps, const VsToken *token, const char *v
     return FALSE;
 }
 
-/* One NAME=VALUE word of a 'system' line: a known name, and a number or (execonly) a word. */
+/* One NAME=VALUE word of a 'system' line: a known name, and a number or (execonly, thp) a word. */
 static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOption *option)
 {
     const char *eq = memchr(word->start, '=', word->length);
@@ -330,7 +343,7 @@ static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOpti
         option->name = g_strndup(word->start, (size_t)(eq - word->start));
     size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
     if (eq && vs_diag_is_one_of(option->name, system_options, G_N_ELEMENTS(system_options))) {
-        if (strcmp(option->name, "execonly") == 0)
+        if (strcmp(option->name, "execonly") == 0 || strcmp(option->name, "thp") == 0)
             return take_option_word(ps, word, eq + 1, value_length, option);
         if (vs_parse_integer(eq + 1, value_length, &option->value))
             return TRUE;

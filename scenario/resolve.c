@@ -467,10 +467,16 @@ static const char *apply_system_option(const VsSystemOption *option, VsSystemCon
     const char *name = option->name;
     uint64_t value = option->value;
     gboolean linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
-                          strcmp(name, "filemax") == 0 || strcmp(name, "execonly") == 0;
+                          strcmp(name, "filemax") == 0 || strcmp(name, "execonly") == 0 ||
+                          strcmp(name, "thp") == 0;
     if (linux_only && config->personality != vs_linux_personality())
         return "is a Linux option: it needs system linux-x64";
-    if (strcmp(name, "execonly") == 0) {
+    if (strcmp(name, "thp") == 0) {
+        /* The transparent-huge-page mode (the parser took only these three words). */
+        config->thp = strcmp(option->word, "always") == 0  ? VS_THP_ALWAYS
+                      : strcmp(option->word, "never") == 0 ? VS_THP_NEVER
+                                                           : VS_THP_MADVISE;
+    } else if (strcmp(name, "execonly") == 0) {
         /* pkey: the CPU has protection keys, and PROT_EXEC alone is execute-only (the parser
          * took only pkey or none). */
         config->execute_only_pkey = strcmp(option->word, "pkey") == 0;

@@ -10,7 +10,8 @@
  *   - the page tables: each table's used count equals its non-zero entries, only the top table may
  * be empty, every upper entry names a live table one level down covering the right range, the
  *     number of tables equals page_table_pages, every non-zero PTE is a known software state and
- * lies inside a VAD; a PDE that maps a large page lies in a large-page VAD and names an aligned
+ * lies inside a VAD; a PDE that maps a large page lies in a large-page VAD (or one whose
+ *     personality maps large pages of its own there, wholly inside it) and names an aligned
  *     run of frames recorded as that VAD's, and every large-page VAD is mapped whole; a PTE in an
  *     AWE window is valid over a frame its process owns that names that page, and in no working
  *     set (AWE frames are active and counted by their process, mapped or not);
@@ -64,6 +65,7 @@ typedef struct Checker {
     uint64_t large_process; /* of them, the current process's */
     uint64_t awe_valid;     /* valid PTEs of AWE windows, every process */
     uint64_t awe_process;   /* of them, the current process's */
+    uint64_t large_private; /* of those, what a personality's faults mapped in ordinary memory */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -371,14 +373,18 @@ static void check_leaf_entry(Checker *c, const VsProcess *process, uint64_t vpn,
         cursor->demand_zero[cursor->index]++;
 }
 
-/* A PDE that maps a large page: inside a large-page VAD that covers all of it, its frames a
- * run on a large-page boundary, each active and recording this process and page. */
+/* A PDE that maps a large page: inside a large-page VAD that covers all of it (or a VAD its
+ * personality maps large pages in), its frames a run on a large-page boundary, each active and
+ * recording this process and page. */
 static void check_large_pde(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pde)
 {
     const VsPfnDatabase *db = &process->system->pfn;
     uint64_t span = vs_large_page_pages(process->system->layout), first = vs_pte_frame(pde);
     const VsVad *vad = cursor_vad(c, vpn);
-    if (!vad || !vad->large_pages || vad->ending_vpn < vpn + span - 1) {
+    const VsPersonality *personality = process->system->personality;
+    bool faulted = vad && !vad->large_pages && personality && personality->private_large_page &&
+                   personality->private_large_page(vad);
+    if (!vad || !(vad->large_pages || faulted) || vad->ending_vpn < vpn + span - 1) {
         fail(c, process, "large PDE outside a large-page VAD", vs_vpn_address(vpn));
         return;
     }
@@ -408,6 +414,7 @@ static void check_large_pde(Checker *c, const VsProcess *process, uint64_t vpn, 
     if (!view) {
         c->large_frames += span;
         c->large_process += span;
+        c->large_private += faulted ? span : 0;
     }
 }
 
@@ -419,7 +426,8 @@ static void check_large_pages(Checker *c, const VsProcess *process)
     for (const VsVad *vad = vs_vad_min(process->vad_root.root); vad; vad = vs_vad_next(vad))
         pages +=
             vad->large_pages && !vs_vad_is_view(vad) ? vad->ending_vpn - vad->starting_vpn + 1 : 0;
-    if (pages != process->large_pages || c->large_process != process->large_pages)
+    if (pages + c->large_private != process->large_pages ||
+        c->large_process != process->large_pages)
         fail(c, process, "large-page VADs, PDEs and frames differ", process->large_pages);
 }
 
@@ -842,6 +850,7 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         uint64_t tables = 0, valid_before = c.valid;
         c.large_process = 0;
         c.awe_process = 0;
+        c.large_private = 0;
         check_table(&c, process, process->top_table, 0, 0, &tables);
         if (c.ok) /* a large PDE must be a link to nothing else */
             check_large_pages(&c, process);

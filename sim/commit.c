@@ -16,6 +16,8 @@
  * Readers walk leaf tables directly and skip absent ones in one step; writers re-read each PTE
  * through vs_pt_read because a write of zero may free the table under them.
  */
+#include <stdlib.h>
+
 #include "internal.h"
 
 /* The state of a page of a view whose PTE is zero or in the prototype format: committed when its
@@ -98,10 +100,14 @@ static bool scan_next(PteScan *scan, PteRun *run)
 
 /* ---- Walking the pages of a VAD that may differ from untouched ones ------------------------ */
 
-/* Finds the next page at or after vpn whose leaf table exists, and the last page of that table. */
+/* Finds the next page at or after vpn whose leaf table exists, and the last page of that table;
+ * in ordinary memory a personality's large page counts as such a table (a large-page VAD's
+ * pages are all one state, and its readers know it). */
 static void scan_tables(VsViewScan *scan, uint64_t vpn)
 {
     scan->table_vpn = vs_pt_next_present(scan->process, vpn, scan->last);
+    if (scan->process->large_pages && !scan->vad->large_pages)
+        scan->table_vpn = vs_min(scan->table_vpn, vs_pt_next_large(scan->process, vpn, scan->last));
     scan->table_end = vs_pt_leaf_last_vpn(scan->process, scan->table_vpn);
 }
 
@@ -417,6 +423,20 @@ VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
     return STATUS_SUCCESS;
 }
 
+/* Frees the private large pages of [start_vpn, end_vpn] whole (a personality's: Linux's
+ * transparent huge pages), which lie wholly inside it: the personality split any it cuts
+ * (vs_large_page_split). A large-page VAD's are freed before its pages are deleted. */
+static void delete_large_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = vs_large_page_pages(process->system->layout);
+    for (uint64_t large = vs_pt_next_large(process, start_vpn, end_vpn); large <= end_vpn;
+         large = vs_pt_next_large(process, large + span, end_vpn)) {
+        if (large % span || large + span - 1 > end_vpn)
+            abort(); /* a caller bug: a large page cut */
+        vs_large_page_free_private(process, large);
+    }
+}
+
 /*
  * Clears every PTE of [start_vpn, end_vpn], freeing page tables as they empty (models
  * MiDeleteVirtualAddresses). The caller settles the commit charge.
@@ -424,6 +444,8 @@ VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
 void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     (void)vad;
+    if (process->large_pages)
+        delete_large_pages(process, start_vpn, end_vpn);
     uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn);
     while (vpn <= end_vpn) {
         uint64_t stop = vs_min(end_vpn, vs_pt_leaf_last_vpn(process, vpn));

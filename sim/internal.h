@@ -498,12 +498,14 @@ const uint64_t *vs_pt_leaf(const VsProcess *process, uint64_t vpn); /* entries, 
 uint64_t vs_pt_leaf_last_vpn(const VsProcess *process, uint64_t vpn);
 uint32_t vs_pt_leaf_index(const VsProcess *process, uint64_t vpn);
 uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t last_vpn);
+uint64_t vs_pt_next_large(const VsProcess *process, uint64_t vpn, uint64_t last_vpn);
 VsStatus vs_pt_prepare(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 void vs_pt_write(VsProcess *process, uint64_t vpn, uint64_t value);
 void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn);
+void vs_pt_replace_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_large_pde(const VsProcess *process, uint64_t vpn); /* 0: none maps vpn */
 
 /* ---- Large pages (largepage.c) --------------------------------------------------------------- */
@@ -521,6 +523,12 @@ bool vs_large_view_possible(const VsLayout *layout, uint64_t base, uint64_t offs
                             uint32_t mm);
 VsStatus vs_large_pages_map_view(VsProcess *process, VsVad *vad);
 void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
+/* A personality's large pages in private memory (Linux's transparent huge pages): mapped by a
+ * fault it chooses, split into ordinary pages, freed whole. vpn is the large page's first page. */
+VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm);
+VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn);
+void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm);
+void vs_large_page_free_private(VsProcess *process, uint64_t vpn);
 
 /* ---- AWE (awe.c): frames a process owns and maps into MEM_PHYSICAL reservations ------------- */
 

@@ -27,6 +27,8 @@
  * marked as large-page frames of that process and page, and counted in process->large_pages; no
  * other VAD has a large PDE.
  */
+#include <stdlib.h>
+
 #include "internal.h"
 
 /* The frames of one large page, and where it is mapped. */
@@ -322,4 +324,90 @@ void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad)
     uint64_t run_frames = vs_large_page_pages(process->system->layout);
     for (uint64_t vpn = vad->starting_vpn; vpn <= vad->ending_vpn; vpn += run_frames)
         unshare_run(process, vpn);
+}
+
+/* ---- A personality's large pages in ordinary private memory ---------------------------------- */
+
+/*
+ * One large page for the private page vpn starts (2 MB-aligned), mapped by a PDE with protection
+ * mm, for a personality that maps such pages on a fault of its own choosing (Linux's transparent
+ * huge pages: do_huge_pmd_anonymous_page). The frames are zeroed, marked and counted as a
+ * large-page allocation's are. Unlike MiAllocateLargePages, no working set is emptied to find a
+ * run: a fault that finds none falls back to 4 KB pages (the model does not compact memory).
+ * STATUS_INSUFFICIENT_RESOURCES, nothing kept, when no run is whole or no frame is left for a
+ * table above the PDE.
+ */
+VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    uint64_t run_frames = vs_large_page_pages(process->system->layout);
+    uint64_t first = find_run(&process->system->pfn, run_frames);
+    if (first == VS_PFN_NONE)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    LargeRun run = {first, run_frames};
+    claim_run(process, vpn, run, mm);
+    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
+    VsStatus status = vs_pt_map_large(process, vpn, pde);
+    if (!NT_SUCCESS(status)) {
+        release_run(process, run);
+        return status;
+    }
+    emit_run(process, VS_EV_LARGE_PAGE_FAULTED, vpn, run);
+    return STATUS_SUCCESS;
+}
+
+/*
+ * Splits the private large page mapping vpn (its first page) into a page table of ordinary pages
+ * (Linux's __split_huge_pmd): each frame stays where it is, now mapped by a valid, accessed and
+ * dirty PTE with the PDE's protection and in the process's working set, and modified (the PDE was
+ * dirty: each page is memory of its own, never the zero page). The PDE is gone, so
+ * process->large_pages falls by a run. STATUS_INSUFFICIENT_RESOURCES, the large page left whole,
+ * when no frame is left for the page table (Linux deposits one with every huge page, so its split
+ * never fails: the model takes it now).
+ */
+VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t run_frames = vs_large_page_pages(system->layout);
+    uint64_t pde = vs_pt_large_pde(process, vpn);
+    uint32_t mm = vs_pte_mm_protection(system->pfn.frames[vs_pte_frame(pde)].original_pte);
+    vs_pt_unmap_large(process, vpn);
+    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn + run_frames - 1))) {
+        if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde & ~(uint64_t)VS_PDE_LARGE_PAGE)))
+            abort(); /* the tables it had were just freed: the frames for them are free */
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    LargeRun run = {vs_pte_frame(pde), run_frames};
+    emit_run(process, VS_EV_LARGE_PAGE_SPLIT, vpn, run);
+    for (uint64_t i = 0; i < run_frames; i++) {
+        VsPfn *pfn = &system->pfn.frames[run.first_frame + i];
+        pfn->flags = (uint8_t)((pfn->flags & ~VS_PFN_LARGE_PAGE) | VS_PFN_MODIFIED);
+        if (!vs_ws_insert(process, vpn + i, run.first_frame + i, mm))
+            abort(); /* the host is out of memory: no state to go back to */
+        vs_pt_write(process, vpn + i,
+                    vs_pte_make_valid(run.first_frame + i, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
+    }
+    process->large_pages -= run_frames;
+    return STATUS_SUCCESS;
+}
+
+/* Gives the private large page mapping vpn the protection mm, whole: its PDE and its frames'
+ * OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all of it). */
+void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    VsSystem *system = process->system;
+    uint64_t first = vs_pte_frame(vs_pt_large_pde(process, vpn));
+    for (uint64_t i = 0; i < vs_large_page_pages(system->layout); i++)
+        system->pfn.frames[first + i].original_pte = vs_pte_make_software(mm);
+    vs_pt_replace_large(process, vpn,
+                        vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
+}
+
+/* Unmaps the private large page mapping vpn and frees its frames (a range deleted whole). */
+void vs_large_page_free_private(VsProcess *process, uint64_t vpn)
+{
+    LargeRun run = {vs_pte_frame(vs_pt_large_pde(process, vpn)),
+                    vs_large_page_pages(process->system->layout)};
+    emit_run(process, VS_EV_LARGE_PAGE_FREED, vpn, run);
+    vs_pt_unmap_large(process, vpn);
+    release_run(process, run);
 }

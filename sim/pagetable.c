@@ -279,6 +279,28 @@ uint64_t vs_pt_next_present(const VsProcess *process, uint64_t vpn, uint64_t las
     return last_vpn + 1;
 }
 
+/*
+ * The first page at or after vpn, and at most last_vpn, that a large PDE maps (the large page's
+ * first page, or vpn inside it); last_vpn + 1 if none. Skips absent subtrees and leaf tables
+ * whole, as vs_pt_next_present does.
+ */
+uint64_t vs_pt_next_large(const VsProcess *process, uint64_t vpn, uint64_t last_vpn)
+{
+    while (vpn <= last_vpn) {
+        PtPath path;
+        walk(process, vpn, &path);
+        if (path_large_pde(process, &path))
+            return vpn;
+        uint32_t level = path.present == levels(process) ? path.present - 2 : path.present - 1;
+        uint64_t span = entry_span(process, level);
+        uint64_t next = (vpn & ~(span - 1)) + span;
+        if (next <= vpn)
+            break;
+        vpn = next;
+    }
+    return last_vpn + 1;
+}
+
 /* ---- Changing entries ------------------------------------------------------------------------ */
 
 static void free_upward(VsProcess *process, PtPath *path, uint32_t level);
@@ -393,6 +415,17 @@ VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde)
     *entry = pde | VS_PDE_LARGE_PAGE;
     path.table[level]->used_entries++;
     return STATUS_SUCCESS;
+}
+
+/* Replaces the large PDE mapping vpn with pde (a new protection over the same frames). */
+void vs_pt_replace_large(VsProcess *process, uint64_t vpn, uint64_t pde)
+{
+    PtPath path;
+    walk(process, vpn, &path);
+    if (!path_large_pde(process, &path))
+        abort(); /* a caller bug: no large page there */
+    uint32_t level = levels(process) - 2;
+    path.table[level]->entries[path.index[level]] = pde | VS_PDE_LARGE_PAGE;
 }
 
 /* Clears the large PDE mapping vpn, freeing the tables above it that empty; returns it. */

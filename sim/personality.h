@@ -53,6 +53,10 @@ struct VsPersonality {
     /* The first thing wrong with the personality's own state of a VAD, or NULL. NULL: nothing
      * to check. */
     const char *(*check_vad)(const VsProcess *process, const VsVad *vad);
+    /* Whether the personality maps large pages of its own in this VAD, which is no large-page VAD
+     * (vs_large_page_map_private: Linux's transparent huge pages), so that a large PDE may lie in
+     * it. NULL: it never does. */
+    bool (*private_large_page)(const VsVad *vad);
     /* The commit a VAD of the personality's holds, when the personality charges commit its own
      * way (the core's rule, committed pages and copy-on-write views, then does not apply). NULL:
      * the core's rule. */

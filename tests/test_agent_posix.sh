@@ -28,8 +28,8 @@ ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
 read -r _ version _ _ _ page arena size own readahead align filemax execonly kernel anonalign \
-    shmemalign overcommit maxmap swap limited startbrk stackend guardgap ignoredata <<<"$(ask hello)"
-[ "$version" = 5 ] || fail "protocol version $version"
+    shmemalign overcommit maxmap swap limited startbrk stackend guardgap ignoredata thp <<<"$(ask hello)"
+[ "$version" = 6 ] || fail "protocol version $version"
 # The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
 # when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
 # sysctls, the swap; anonymous memory 2 MiB long placed 2 MiB-aligned, shmem either way.
@@ -279,6 +279,18 @@ gap=$(sed -n 's/.*stack_guard_gap=\([0-9]*\).*/\1/p' /proc/cmdline)
 # RLIMIT_DATA enforced unless the kernel was booted to ignore it (a warning only).
 ignore=$(cat /sys/module/kernel/parameters/ignore_rlimit_data 2>/dev/null || echo N)
 [ "$ignoredata" = "$([ "$ignore" = Y ] && echo 1 || echo 0)" ] || fail "ignore_rlimit_data $ignoredata"
+# Transparent huge pages as the scenario's processes would have them where advised: 2 (madvise)
+# where the machine's 2 MiB mode is always or madvise, 3 where it is never (no smaller size on,
+# on this kernel); thp_advised then lets a store in an advised, aligned 2 MiB range map it whole.
+thpdir=/sys/kernel/mm/transparent_hugepage
+mode=$(sed 's/.*\[\(.*\)\].*/\1/' "$thpdir/enabled" 2>/dev/null || echo none)
+pmd=$(sed 's/.*\[\(.*\)\].*/\1/' "$thpdir/hugepages-2048kB/enabled" 2>/dev/null || echo inherit)
+[ "$pmd" = inherit ] || mode=$pmd
+case "$mode" in
+always | madvise) [ "$thp" = 2 ] || [ "$thp" = 0 ] || fail "thp $thp for mode $mode" ;;
+never) [ "$thp" = 3 ] || [ "$thp" = 0 ] || fail "thp $thp for mode never" ;;
+*) [ "$thp" = 0 ] || fail "thp $thp without transparent huge pages" ;;
+esac
 stacktop=$(hex $((0x$stackend - 0x21000)))
 expect "walk $(hex $((0x$stackend - 0x100000))) $stackend" "= 0 0 0 0 $stacktop $stackend 1 1 0 0 0 $(sx '[stack]')"
 below=$(hex $((0x$stackend - 0x22000)))
@@ -286,7 +298,19 @@ expect "write $below 1" "= 0 0 0 0 0"
 expect "walk $(hex $((0x$stackend - 0x100000))) $stackend" "= 0 0 0 0 $below $stackend 1 1 0 0 0 $(sx '[stack]')"
 expect "write $(hex $((0x$stackend - 0x1000))) 1" "! *"
 expect "munmap $stacktop 1000" "! *"
-expect "hello" "= 5 *"                                              # still alive
+# thp_advised: a store in an advised 2 MiB-aligned range maps all of it (AnonHugePages 2048 kB);
+# unmapping one page of it splits it. Where the mode is never, the advice maps nothing more.
+if [ "$thp" = 2 ]; then
+    expect "thp_advised" "= 0 0 0 0"
+    h=$(at 0x8000000)
+    expect "mmap $h 400000 3 32 $none 0" "= $h 0 0 0"                # MAP_PRIVATE|ANONYMOUS|FIXED
+    expect "madvise $h 400000 e" "= 0 0 0 0"                          # MADV_HUGEPAGE
+    expect "write $h 1" "= 0 0 0 0 0"
+    expect "smaps $h" "= 0 0 0 0 1000 800 800 800 0 800 0 0 0 0"
+    expect "munmap $(hex $((0x$h + 0x1000))) 1000" "= 0 0 0 0"
+    expect "smaps $h" "= 0 0 0 0 4 4 4 4 0 0 0 0 0 0"
+fi
+expect "hello" "= 6 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"
 

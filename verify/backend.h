@@ -64,9 +64,10 @@ struct VsBackend {
 
     /* ---- The machine ---- */
     /* Makes config what the agent's machine is where the model takes that as a setting (POSIX:
-     * its file system's read-ahead and file placement, its CPU's execute-only memory); NULL when
-     * there is nothing to make. */
-    void (*configure)(const VsSession *session, VsSystemConfig *config);
+     * its file system's read-ahead and file placement, its CPU's execute-only memory, and the
+     * transparent huge pages config asks for as far as the agent can give them); NULL when there
+     * is nothing to make. */
+    void (*configure)(VsSession *session, VsSystemConfig *config);
     /* The same as a scenario's 'system' options, for a reproducer (free it); NULL: none. */
     char *(*system_options)(const VsSession *session);
 

@@ -25,6 +25,7 @@ typedef struct Verify {
     const char *system; /* "wine", "windows" or "linux", once an agent has greeted */
     gboolean died;      /* an agent died at a call, which the report names */
     gboolean other_cpu; /* the agent's CPU is not the one the system line names (execonly=) */
+    gboolean other_thp; /* the agent's huge pages are not the mode the system line names (thp=) */
 } Verify;
 
 /* ---- Sessions -------------------------------------------------------------------------------- */
@@ -140,7 +141,9 @@ static VsSession *sessions_for(Verify *v, const VsOp *op, VsSession **target, GE
 static void adjust_system(void *context, VsSystemConfig *config)
 {
     Verify *v = context;
+    VsThpMode asked = config->thp;
     v->backend->configure(v->session, config);
+    v->other_thp = config->thp != asked; /* thp=always on a madvise machine, or one of never */
     for (size_t i = 0; i < v->script->count; i++) {
         const VsStmt *stmt = &v->script->stmts[i];
         for (size_t k = 0; stmt->kind == VS_STMT_SYSTEM && k < stmt->option_count; k++)
@@ -285,14 +288,18 @@ static char *run(Verify *v)
     }
     if (!vs_runner_run_all(v->runner, &error))
         goto failed;
-    /* Expectations are the named CPU's (execonly=): on another only the comparison counts, and
-     * `vadsim check` holds them to the CPU they name. */
-    if (vs_runner_failures(v->runner) && !v->other_cpu)
+    /* Expectations are the named CPU's (execonly=) and huge-page mode's (thp=): on another only
+     * the comparison counts, and `vadsim check` holds them to the machine they name. */
+    if (vs_runner_failures(v->runner) && !v->other_cpu && !v->other_thp)
         return g_strdup_printf("the model fails its own expectation: %s",
                                vs_runner_first_failure(v->runner));
     if (v->other_cpu)
         g_string_append(v->report, "  expectations not held: they are for the CPU the system "
                                    "line names (execonly=), not the agent's\n");
+    if (v->other_thp)
+        g_string_append(v->report, "  expectations not held: they are for the transparent "
+                                   "huge pages the system line names (thp=, default madvise), "
+                                   "not the agent's\n");
     return NULL;
 failed:;
     /* A death was reported at its call (report_death). */

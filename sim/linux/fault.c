@@ -45,6 +45,8 @@ VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsA
                   !vs_pte_is_valid(vs_pt_read(process, vpn));
     if (faults)
         vs_readahead_fault(process, vad, vpn, write);
+    if (faults && write)
+        vs_thp_fault(process, vad, vpn); /* a huge page, where the VMA and the range allow one */
     if (faults && vs_vma_beyond_eof(vad, vpn)) {
         if (write)
             vs_vma_anon_prepare(process, vad);

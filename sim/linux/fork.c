@@ -139,6 +139,13 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
     if (!vs_linux_call(thread))
         return -1;
     VsProcess *parent = thread->process;
+    /* The model shares pages with a fork 4 KB at a time: the parent's huge pages are split first
+     * (the kernel shares a huge page's PMD, copy_huge_pmd, and splits it at the first store). */
+    for (VsVad *vad = vs_vad_min(parent->vad_root.root); vad; vad = (VsVad *)vs_vad_next(vad))
+        if (parent->large_pages && vs_thp_split(parent, vad->starting_vpn, vad->ending_vpn)) {
+            vs_set_errno(thread, VS_ENOMEM);
+            return -1;
+        }
     VsProcess *child = vs_process_create(parent->system, parent->name);
     if (!child || !copy_files_and_limit(vs_linux_process(parent), vs_linux_process(child))) {
         vs_set_errno(thread, VS_ENOMEM); /* the half-made child stays, empty */

@@ -160,6 +160,23 @@ static bool seal_refuses(const VsVad *vad, uint32_t advice)
     return (flags & VS_VM_SEALED) && discards && vs_vma_is_anonymous(vad) && !(flags & VS_VM_WRITE);
 }
 
+/* The huge pages the advice needs in 4 KB pieces are split first (thp.c): those the range cuts,
+ * for advice that drops or deactivates pages (madvise_cold_or_pageout_pte_range and
+ * zap_pmd_range split them; one wholly inside is dropped whole), and, for MADV_FREE, every one
+ * (the kernel marks a whole one lazily free as it is; the model's lazy freeing is page by page).
+ * 0 or ENOMEM. */
+static int thp_split(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+                     uint32_t advice)
+{
+    if (vs_vma_is_hugetlb(vad))
+        return 0;
+    if (advice == VS_MADV_FREE)
+        return vs_thp_split(process, start_vpn, end_vpn);
+    if (advice == VS_MADV_DONTNEED || advice == VS_MADV_COLD || advice == VS_MADV_PAGEOUT)
+        return vs_thp_split_edges(process, start_vpn, end_vpn);
+    return 0;
+}
+
 /* The advice on [start_vpn, end_vpn], all inside vad. 0 or an errno. */
 static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                       uint32_t advice)
@@ -168,6 +185,9 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
     bool locked = flags & VS_VM_LOCKED;
     if (seal_refuses(vad, advice))
         return VS_EPERM;
+    int split = thp_split(process, vad, start_vpn, end_vpn, advice);
+    if (split)
+        return split;
     switch (advice) {
     case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
     case VS_MADV_COLD: return locked || vs_vma_is_hugetlb(vad) ? VS_EINVAL : 0;

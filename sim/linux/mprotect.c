@@ -60,6 +60,7 @@ static int fixup(VsThread *thread, VsVad *vad, uint64_t start_vpn, uint64_t end_
         return error;
     vad = vs_vad_locate(&process->vad_root, start_vpn);
     vs_vma_set_flags(process, vad, flags);
+    vs_thp_protect(process, vad, start_vpn, end_vpn); /* wholly inside: isolation split the rest */
     vs_vma_try_merge(process, vad);
     if (repopulate)
         vs_vma_populate(thread, start_vpn, end_vpn, true);

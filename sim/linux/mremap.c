@@ -311,6 +311,10 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
         return fail(thread, error);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
         return fail(thread, VS_EINVAL);
+    /* The model moves PTEs only: the huge pages the old range holds become 4 KB pages first
+     * (the kernel moves a whole, aligned PMD as it is: move_huge_pmd). */
+    if (old_size && (error = vs_thp_split(process, old_vpn, old_vpn + vs_vpn(old_size) - 1)) != 0)
+        return fail(thread, error);
     uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);
     if (old_size == 0) {
         if (!(flags & VS_MREMAP_MAYMOVE))

@@ -69,6 +69,7 @@ static const VsPersonality linux_personality = {
     .access = vs_linux_access,
     .view_page_private = vs_linux_view_page_private,
     .check_vad = vs_linux_check_vad,
+    .private_large_page = vs_linux_private_large_page,
     .vad_commit = vs_linux_vad_commit,
 };
 

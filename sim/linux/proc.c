@@ -120,6 +120,7 @@ bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out)
     for (uint64_t page = vs_view_scan_next(&scan, vad->starting_vpn); page <= vad->ending_vpn;
          page = vs_view_scan_next(&scan, page + 1))
         account_page(process, vad, page, out, &pss, &pss_locked);
+    out->anon_huge_pages = vs_thp_mapped_pages(process, vad->starting_vpn, vad->ending_vpn) * 4;
     out->rss >>= 10;
     out->anonymous >>= 10;
     out->lazy_free >>= 10;
@@ -195,6 +196,7 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
             break;
         out->resident_pages += vs_pte_is_valid(vs_pt_read(process, vpn));
     }
+    out->resident_pages += vs_thp_mapped_pages(process, vad->starting_vpn, vad->ending_vpn);
 }
 
 bool vs_vma_find(const VsProcess *process, uint64_t address, VsVmaInfo *out)

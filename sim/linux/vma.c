@@ -91,11 +91,16 @@ void vs_vma_charge(VsProcess *process, VsVad *vad)
 
 /*
  * Splits the VMA before page at_vpn (split_vma): the upper part is a new VMA with the same flags,
- * anon_vma and section, and a vm_pgoff advanced by the pages it no longer starts with. Returns the
- * upper part, or NULL when the host has no memory for it. The caller has checked max_map_count.
+ * anon_vma and section, and a vm_pgoff advanced by the pages it no longer starts with; a huge page
+ * the boundary cuts is split first (thp.c). Returns the upper part, or NULL when the host has no
+ * memory for it (or no frame for that huge page's page table). The caller has checked
+ * max_map_count.
  */
 VsVad *vs_vma_split(VsProcess *process, VsVad *vad, uint64_t at_vpn)
 {
+    if (vs_thp_split_at(process,
+                        at_vpn)) /* a huge page across the boundary (vma_adjust_trans_huge) */
+        return NULL;
     VsVma *lower = vs_vma(vad);
     uint64_t old_end = vad->ending_vpn;
     VsVma *upper =

@@ -46,6 +46,8 @@ typedef struct VsPosixMachine {
     uint64_t file_align;      /* where big file mappings are placed: 4 KB or 2 MB */
     uint64_t file_max_bytes;  /* its file system's largest file (s_maxbytes) */
     bool execute_only;        /* its CPU: PROT_EXEC alone is execute-only (protection keys) */
+    VsThpMode thp;            /* its scenario processes' transparent huge pages once the harness
+                               * asks for them where advised (thp_advised): madvise or never */
     char kernel[24];          /* its kernel's release: "6.18.44" */
     uint64_t start_brk;       /* its start_brk, randomised: the model's VS_LINUX_START_BRK (0 if
                                * the agent refuses brk) */
@@ -56,6 +58,7 @@ typedef struct VsPosixSession {
     VsSession base;
     uint64_t model_base, real_base; /* M and A */
     VsPosixMachine machine;
+    bool thp_advised; /* the agent gives huge pages where advised (thp_advised), not none */
     GPtrArray *sides; /* VsPosixSide, the agent's first */
 } VsPosixSession;
 
@@ -114,7 +117,7 @@ void vs_posix_session_free(VsSession *session);
 gboolean vs_posix_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
                          const VsOutcome *model, VsJudgement *judgement, GString *report,
                          GError **error);
-void vs_posix_configure(const VsSession *session, VsSystemConfig *config);
+void vs_posix_configure(VsSession *session, VsSystemConfig *config);
 char *vs_posix_system_options(const VsSession *session);
 
 /* ---- generate.c --------------------------------------------------------------------------- */

@@ -64,13 +64,29 @@ void vs_posix_session_free(VsSession *session)
     g_free(s);
 }
 
-void vs_posix_configure(const VsSession *session, VsSystemConfig *config)
+/* The transparent huge pages config asks for, as far as the agent gives them: none when it asks
+ * for none (the agent keeps its processes without, machine_settle), else the machine's mode under
+ * thp_advised - madvise where the machine's is always or madvise (a scenario's thp=always is then
+ * held only as madvise: verify.c says so), never where it is never. */
+static VsThpMode posix_thp(VsPosixSession *s, VsThpMode asked)
 {
-    const VsPosixMachine *m = &posix_const(session)->machine;
+    if (asked != VS_THP_NEVER && !s->thp_advised && s->machine.thp == VS_THP_MADVISE) {
+        g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(guint64));
+        s->thp_advised = vs_agent_request_numbers(s->base.agent, "thp_advised\n", v, NULL) &&
+                         v->len >= 1 && g_array_index(v, guint64, 0) == 0;
+    }
+    return s->thp_advised ? VS_THP_MADVISE : VS_THP_NEVER;
+}
+
+void vs_posix_configure(VsSession *session, VsSystemConfig *config)
+{
+    VsPosixSession *s = posix(session);
+    const VsPosixMachine *m = &s->machine;
     config->readahead_bytes = m->readahead_bytes;
     config->files_unaligned = m->file_align == VS_PAGE_SIZE;
     config->file_max_bytes = m->file_max_bytes;
     config->execute_only_pkey = m->execute_only;
+    config->thp = posix_thp(s, config->thp);
 }
 
 char *vs_posix_system_options(const VsSession *session)
@@ -79,10 +95,11 @@ char *vs_posix_system_options(const VsSession *session)
     uint64_t kb = m->readahead_bytes >> 10;
     bool megabytes = kb % 1024 == 0;
     return g_strdup_printf("readahead=%" G_GUINT64_FORMAT
-                           "%s filealign=%s filemax=0x%" G_GINT64_MODIFIER "x execonly=%s",
+                           "%s filealign=%s filemax=0x%" G_GINT64_MODIFIER "x execonly=%s thp=%s",
                            megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
                            m->file_align == VS_PAGE_SIZE ? "4K" : "2M", m->file_max_bytes,
-                           m->execute_only ? "pkey" : "none");
+                           m->execute_only ? "pkey" : "none",
+                           posix_const(session)->thp_advised ? "madvise" : "never");
 }
 
 /* The side standing for the model process pid: the first process that calls is the agent; the

@@ -157,7 +157,14 @@
     XX(AWE_MAPPED, "awe-mapped")                                                                   \
     /* pages of [vpn_start, vpn_end] of pid's AWE window stopped mapping their frames, which stay  \
      * the process's */                                                                            \
-    XX(AWE_UNMAPPED, "awe-unmapped")
+    XX(AWE_UNMAPPED, "awe-unmapped")                                                               \
+    /* a fault of pid's personality mapped [vpn_start, vpn_end] as one large page of its private   \
+     * memory (Linux: a transparent huge page): its PDE maps frames [frame, frame + pages),        \
+     * physically contiguous and zeroed */                                                         \
+    XX(LARGE_PAGE_FAULTED, "large-page-faulted")                                                   \
+    /* the private large page [vpn_start, vpn_end] of pid is split: a page table maps its frames   \
+     * [frame, frame + pages) one by one, as ordinary pages in its working set */                  \
+    XX(LARGE_PAGE_SPLIT, "large-page-split")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

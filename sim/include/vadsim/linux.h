@@ -279,7 +279,7 @@ const char *vs_vma_smaps_flags(const VsVmaInfo *vma, char *buf, size_t len);
  * which a read of untouched private anonymous memory maps; Pss shares each page among the PTEs
  * mapping it; Anonymous counts the private pages (a private file mapping's written copies too, not
  * shmem); LazyFree the anonymous pages MADV_FREE let go and nothing wrote since; AnonHugePages the
- * anonymous memory a PMD maps (always 0: the model maps 4 KB pages only); Locked the Pss of a
+ * anonymous memory a PMD maps (transparent huge pages: thp.c); Locked the Pss of a
  * VM_LOCKED VMA. */
 typedef struct VsSmaps {
     uint64_t size, rss, pss, anonymous, lazy_free, anon_huge_pages, locked;

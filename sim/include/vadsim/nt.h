@@ -222,6 +222,11 @@ typedef enum VsArch {
     VS_ARCH_X86_3GB, /* 3 GB user space (/3GB, large-address-aware), 2-level paging */
 } VsArch;
 
+/* The machine's transparent-huge-page mode (vadsim/linux.h, thp.c): madvise (0, the default)
+ * maps huge pages only in VMAs given MADV_HUGEPAGE; always in every eligible VMA but those given
+ * MADV_NOHUGEPAGE; never in none. */
+typedef enum VsThpMode { VS_THP_MADVISE = 0, VS_THP_ALWAYS, VS_THP_NEVER } VsThpMode;
+
 typedef struct VsSystemConfig {
     VsArch arch;
     /* The personality of the machine's processes: NULL for Windows (the NT core and its Win32
@@ -241,6 +246,10 @@ typedef struct VsSystemConfig {
      * mprotected PROT_EXEC alone as an execute-only key (execonly=pkey); without them (false,
      * the default) such memory is execute-read (execonly=none). */
     bool execute_only_pkey;
+    /* Transparent huge pages (/sys/kernel/mm/transparent_hugepage/enabled): which anonymous
+     * private memory a fault may map as one 2 MB page (thp=madvise, the default and what the
+     * distributions ship; thp=always; thp=never). */
+    VsThpMode thp;
 } VsSystemConfig;
 
 /* The fixed layout of a process's address space on an architecture (GetSystemInfo plus what the

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -27,7 +28,7 @@
  * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force; last
  * start_brk, where the scenario's break starts (0: brk is refused); the end of the main thread's
  * stack (0: it is not the scenario's) and stack_guard_gap as measured; whether RLIMIT_DATA is
- * ignored (1) or enforced. */
+ * ignored (1) or enforced; the transparent-huge-page mode thp_advised would give (machine.c). */
 static void do_hello(const AgentRequest *r)
 {
     (void)r;
@@ -43,10 +44,21 @@ static void do_hello(const AgentRequest *r)
     const uint64_t facts[] = {machine.execute_only, machine.kernel,     machine.anon_align,
                               machine.shmem_align,  machine.overcommit, machine.max_map_count,
                               machine.swap_bytes,   machine.limited,    scenario_start_brk,
-                              scenario_stack_end,   stack_guard_gap,    ignore_rlimit_data};
+                              scenario_stack_end,   stack_guard_gap,    ignore_rlimit_data,
+                              machine.thp};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         answer_more(facts[i]);
     answer_end();
+}
+
+/* thp_advised: from now on the agent and the children it forks get transparent huge pages where
+ * MADV_HUGEPAGE asks and nowhere else (PR_SET_THP_DISABLE with PR_THP_DISABLE_EXCEPT_ADVISED),
+ * instead of none (machine_settle): the scenario's advised memory as the model maps it, the
+ * agent's own at 4 KiB pages. */
+static void do_thp_advised(const AgentRequest *r)
+{
+    (void)r;
+    answer_call(prctl(PR_SET_THP_DISABLE, 1, 2 /* PR_THP_DISABLE_EXCEPT_ADVISED */, 0, 0));
 }
 
 /* The calls whose first two arguments are an address and a length in the scenario's memory. */
@@ -368,6 +380,7 @@ static void do_getpid(const AgentRequest *r)
  * function that makes the call and answers. */
 const AgentCall agent_calls[] = {
     {"hello", 0, do_hello},
+    {"thp_advised", 0, do_thp_advised},
     {"walk", 2, do_walk},
     {"clone", 2, do_clone},
     {"pagemap", 2, do_pagemap},

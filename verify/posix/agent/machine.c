@@ -5,11 +5,13 @@
  * model or refuse a machine the model does not know (docs/verification.md lists them all).
  *
  * Made the same (machine_settle, before anything is mapped):
- *   - no transparent huge pages for the agent and its children (PR_SET_THP_DISABLE). Under THP
- *     "always" (Debian's default) one touch of a 2 MiB-aligned anonymous range maps all 512
- *     pages, and khugepaged collapses ranges behind the scenario's back; mincore would show
- *     both, and the model maps pages one at a time. Placement is not affected: anonymous memory
- *     is still placed 2 MiB-aligned (that follows CONFIG_TRANSPARENT_HUGEPAGE, not the setting).
+ *   - no transparent huge pages for the agent and its children (PR_SET_THP_DISABLE), until the
+ *     harness asks for them where MADV_HUGEPAGE asks (thp_advised, calls.c). Under THP "always"
+ *     (Debian's default) one touch of a 2 MiB-aligned anonymous range maps all 512 pages, and
+ *     khugepaged collapses ranges behind the scenario's back; mincore would show both, and the
+ *     model maps huge pages only as its thp= mode says. Placement is not affected: anonymous
+ *     memory is still placed 2 MiB-aligned (that follows CONFIG_TRANSPARENT_HUGEPAGE, not the
+ *     setting).
  *   - no address-space, data or locked-memory limit (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK):
  *     under them mmap answers ENOMEM (may_expand_vm) or EAGAIN (mlock_future_ok), which the
  *     model does only under a limit the scenario sets (setrlimit: locks.c). CAP_IPC_LOCK,
@@ -31,7 +33,12 @@
  *   - whether MAP_HUGETLB could get a huge page (a pool, or overcommit of them): the model has
  *     none, so the agent then refuses MAP_HUGETLB;
  *   - whether anonymous memory 2 MiB long is placed 2 MiB-aligned (6.7+ with THP configured),
- *     and whether shmem is (shmem_enabled or a huge= tmpfs mount; the model assumes never).
+ *     and whether shmem is (shmem_enabled or a huge= tmpfs mount; the model assumes never);
+ *   - the transparent-huge-page mode the scenario's processes would have if the harness asked
+ *     for huge pages where MADV_HUGEPAGE asks (thp_advised: PR_THP_DISABLE_EXCEPT_ADVISED, so
+ *     the agent's own memory stays at 4 KiB pages): madvise where the machine's is always or
+ *     madvise, never where it is never; unknown (0) where THP is not built in, a size below
+ *     2 MiB is on (multi-size THP), or the kernel has no such prctl (before 6.18).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -279,8 +286,76 @@ static uint64_t huge_pages_to_give(void)
     return total || size_kb != 2048 || sysctl_value("/proc/sys/vm/nr_overcommit_hugepages");
 }
 
+/* ---- Transparent huge pages ------------------------------------------------------------- */
+
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+#define THP_EXCEPT_ADVISED 2 /* PR_THP_DISABLE_EXCEPT_ADVISED (6.18) */
+
+/* The bracketed word of a sysfs choice file ("always [madvise] never": madvise) into word; 0 when
+ * the file cannot be read or has none. */
+static int sysfs_choice(const char *path, char *word, size_t size)
+{
+    char line[128];
+    FILE *f = fopen(path, "re");
+    int got = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    char *open = got ? strchr(line, '[') : NULL, *close = open ? strchr(open, ']') : NULL;
+    if (!close || (size_t)(close - open) > size)
+        return 0;
+    snprintf(word, size, "%.*s", (int)(close - open - 1), open + 1);
+    return 1;
+}
+
+/* Whether every anonymous huge-page size below 2 MiB (multi-size THP, 6.8+) is off: the model
+ * maps 2 MiB pages or 4 KiB ones, never a folio between. A size that inherits follows mode. */
+static int small_sizes_off(const char *mode)
+{
+    static const unsigned sizes_kb[] = {8, 16, 32, 64, 128, 256, 512, 1024};
+    for (size_t i = 0; i < sizeof sizes_kb / sizeof sizes_kb[0]; i++) {
+        char path[96], word[16];
+        snprintf(path, sizeof path, THP_DIR "hugepages-%ukB/enabled", sizes_kb[i]);
+        if (sysfs_choice(path, word, sizeof word) && strcmp(word, "never") != 0 &&
+            (strcmp(word, "inherit") != 0 || strcmp(mode, "never") != 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether PR_SET_THP_DISABLE takes PR_THP_DISABLE_EXCEPT_ADVISED, tried in a child so that the
+ * agent's own setting stays (machine_settle's). */
+static int except_advised_works(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(prctl(PR_SET_THP_DISABLE, 1, THP_EXCEPT_ADVISED, 0, 0) == 0 ? 0 : 1);
+    int status;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
+/* The mode a scenario's process has once the harness asks for huge pages where advised
+ * (thp_advised): THP_MADVISE where the machine's 2 MiB mode is always or madvise and the prctl
+ * can say "except where advised", THP_NEVER where the mode is never, else 0 (no THP, a smaller
+ * size on, or no way to leave the agent's own memory at 4 KiB pages). */
+static uint64_t thp_mode(void)
+{
+    char mode[16], pmd[16];
+    if (!sysfs_choice(THP_DIR "enabled", mode, sizeof mode))
+        return 0;
+    if (sysfs_choice(THP_DIR "hugepages-2048kB/enabled", pmd, sizeof pmd) &&
+        strcmp(pmd, "inherit") != 0)
+        snprintf(mode, sizeof mode, "%s", pmd);
+    if (!small_sizes_off(mode))
+        return 0;
+    if (strcmp(mode, "never") == 0)
+        return THP_NEVER;
+    return except_advised_works() ? THP_MADVISE : 0;
+}
+
 int machine_measure(uint64_t page_size, MachineFacts *facts)
 {
+    facts->thp = thp_mode();
     struct sysinfo info;
     facts->kernel = kernel_release();
     facts->overcommit = sysctl_value("/proc/sys/vm/overcommit_memory");

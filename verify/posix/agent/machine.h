@@ -8,6 +8,10 @@
 
 #include <stdint.h>
 
+/* MachineFacts.thp: the scenario's processes' transparent-huge-page mode under thp_advised
+ * (0: one the model does not describe). */
+enum { THP_MADVISE = 2, THP_NEVER = 3 };
+
 /* The rlimits the agent could not lift (machine_settle): bits of MachineFacts.limited. */
 enum { LIMIT_AS = 1, LIMIT_DATA = 2, LIMIT_MEMLOCK = 4, LIMIT_STACK = 8 };
 
@@ -22,6 +26,7 @@ typedef struct MachineFacts {
     uint64_t limited;       /* LIMIT_*: the rlimits still in force */
     uint64_t huge_pages;    /* 1 if MAP_HUGETLB could get a page: a pool or overcommit of the
                              * default huge page size, or a default size other than 2 MiB */
+    uint64_t thp;           /* THP_MADVISE, THP_NEVER, or 0 (machine_measure's thp_mode) */
 } MachineFacts;
 
 /* Makes the machine the same for the scenario, before anything is mapped: no transparent huge

@@ -1,0 +1,123 @@
+/*
+ * thp.c - transparent huge pages in anonymous private memory (mm/huge_memory.c
+ * __thp_vma_allowable_orders, do_huge_pmd_anonymous_page, __split_huge_pmd).
+ *
+ * A store that faults on a page of an eligible VMA, in a 2 MB-aligned range wholly inside it whose
+ * page table does not exist yet (pmd_none), gets one huge page for the whole range: 512 zeroed
+ * frames in a row from a 2 MB boundary, mapped by one PMD leaf, which is the NT core's large PDE
+ * (largepage.c finds the run as it does for Windows' large pages, but empties no working set:
+ * a fault that finds no run falls back to a 4 KB page, as a kernel does whose defrag setting lets
+ * it stall no longer). smaps counts such pages in AnonHugePages.
+ *
+ * Eligible: the machine's mode (system->config.thp: enabled=always, or madvise and the VMA given
+ * MADV_HUGEPAGE, VM_HUGEPAGE; never: none), not VM_NOHUGEPAGE (MADV_NOHUGEPAGE, MAP_STACK), private
+ * anonymous memory no fork has shared (the model's forked VMAs are views of a section), with a
+ * vm_pgoff that keeps the range aligned to the VMA's start (thp_vma_suitable_order).
+ *
+ * A huge page stays whole until something needs its 4 KB pieces: a VMA boundary inside it (a
+ * split VMA: munmap, mprotect or madvise of part of it), MADV_DONTNEED, MADV_FREE, MADV_COLD or
+ * MADV_PAGEOUT of part of it: then it is split, its frames staying, as 512 PTEs in a page table,
+ * each page an ordinary one in the working set. Deleting it whole frees it whole (commit.c);
+ * mprotect of all of it re-protects its PMD (change_huge_pmd).
+ *
+ * Where the model parts from the kernel (docs/model.md says the same): a load first maps the
+ * 4 KB shared zero page, not the huge zero page, so the range then gets 4 KB pages; MADV_FREE,
+ * mremap and fork split a whole huge page (the kernel keeps, moves or shares the PMD); a VMA a
+ * fork has shared gets none; khugepaged never collapses ranges, and reclaim never splits one.
+ */
+#include "linux.h"
+
+/* Pages in one huge page (HPAGE_PMD_NR): a large PDE's. */
+static uint64_t huge_pages(const VsProcess *process)
+{
+    return vs_large_page_pages(process->system->layout);
+}
+
+/* Whether the machine's mode and the VMA's flags let it have huge pages
+ * (__thp_vma_allowable_orders and vma_thp_disabled for an anonymous VMA). */
+static bool thp_allowed(const VsProcess *process, const VsVad *vad)
+{
+    VsVmFlags flags = vs_vma(vad)->vm_flags;
+    VsThpMode mode = process->system->config.thp;
+    if (mode == VS_THP_NEVER || (flags & VS_VM_NOHUGEPAGE) || vad->kind != VS_VAD_PRIVATE ||
+        !vs_vma_is_anonymous(vad) || (flags & VS_VM_SHARED))
+        return false;
+    return mode == VS_THP_ALWAYS || (flags & VS_VM_HUGEPAGE);
+}
+
+/* The checker's hook: a VMA of private anonymous memory may hold huge pages (whatever its flags
+ * say now: MADV_NOHUGEPAGE leaves those it has). */
+bool vs_linux_private_large_page(const VsVad *vad)
+{
+    return vad->kind == VS_VAD_PRIVATE && vs_vma_is_anonymous(vad);
+}
+
+/*
+ * A store fault on page vpn of vad, which no PTE maps: maps the huge page holding it when the VMA
+ * is eligible and the 2 MB range around it lies wholly inside it with no page table yet. Nothing
+ * happens otherwise, or when no run of frames is free (the fault then maps a 4 KB page).
+ */
+void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn)
+{
+    uint64_t span = huge_pages(process), base = vpn & ~(span - 1);
+    if (!vad || !thp_allowed(process, vad) || base < vad->starting_vpn ||
+        base + span - 1 > vad->ending_vpn ||
+        (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span != 0 || vs_pt_leaf(process, base) ||
+        vs_pt_large_pde(process, base))
+        return;
+    vs_large_page_map_private(process, base, vad->protection);
+}
+
+/* Splits the huge page holding page vpn, if vpn is inside one and not its first page (a boundary
+ * falls there). 0, or ENOMEM when no frame is left for its page table. */
+int vs_thp_split_at(VsProcess *process, uint64_t vpn)
+{
+    uint64_t span = huge_pages(process), base = vpn & ~(span - 1);
+    if (vpn == base || !vs_pt_large_pde(process, base))
+        return 0;
+    return NT_SUCCESS(vs_large_page_split(process, base)) ? 0 : VS_ENOMEM;
+}
+
+/* Splits the huge pages [start_vpn, end_vpn] cuts (those only partly inside it). 0 or ENOMEM. */
+int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    int error = vs_thp_split_at(process, start_vpn);
+    return error ? error : vs_thp_split_at(process, end_vpn + 1);
+}
+
+/* Splits every huge page with a page in [start_vpn, end_vpn]. 0 or ENOMEM. */
+int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process);
+    if (!process->large_pages)
+        return 0;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn & ~(span - 1), end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn))
+        if (!NT_SUCCESS(vs_large_page_split(process, vpn & ~(span - 1))))
+            return VS_ENOMEM;
+    return 0;
+}
+
+/* The huge pages of [start_vpn, end_vpn] of vad, all wholly inside it (the VMA was split at its
+ * ends), take the VMA's protection as they are (change_huge_pmd: no split). */
+void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process);
+    if (!process->large_pages)
+        return;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, vpn + span, end_vpn))
+        vs_large_page_protect(process, vpn, vad->protection);
+}
+
+/* Pages of [start_vpn, end_vpn] that huge pages map (smaps' AnonHugePages, in pages). */
+uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process), pages = 0;
+    if (!process->large_pages)
+        return 0;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn))
+        pages += vs_min(end_vpn, vpn | (span - 1)) - vpn + 1;
+    return pages;
+}

@@ -197,25 +197,32 @@ uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model)
 
 typedef struct ToModel {
     uint64_t other, model;
-    gboolean found;
+    gboolean found, held; /* a pair leads there; one of memory the model still holds */
 } ToModel;
 
+/* Stops at the pair of memory the model holds that leads to t->other; notes a released one on
+ * the way. */
 static gboolean find_other(gpointer key, gpointer value, gpointer data)
 {
     (void)key;
     const VsPair *pair = value;
     ToModel *t = data;
-    if (t->other >= pair->other && t->other - pair->other < pair->size) {
-        t->model = pair->model + (t->other - pair->other);
-        t->found = TRUE;
-    }
-    return t->found;
+    if (t->other < pair->other || t->other - pair->other >= pair->size ||
+        (t->found && pair->released))
+        return FALSE;
+    t->model = pair->model + (t->other - pair->other);
+    t->found = TRUE;
+    t->held = !pair->released;
+    return t->held;
 }
 
-/* Rare (an allocation only the other system made): a walk will do. */
+/* Rare (an allocation only the other system made): a walk will do. Released pairs keep their
+ * translation (orphan_other), so several may lead to one address the other system has placed
+ * allocations at again and again; the pair of memory the model still holds there (at most one)
+ * is its counterpart, and a released one only when none is. */
 uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other)
 {
-    ToModel t = {other, other, FALSE};
+    ToModel t = {other, other, FALSE, FALSE};
     g_tree_foreach(relations->pairs, find_other, &t);
     return t.model;
 }
@@ -223,7 +230,7 @@ uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other)
 gboolean vs_relations_add_beside(VsRelations *relations, uint64_t model, uint64_t other,
                                  uint64_t size)
 {
-    ToModel t = {other, other, FALSE};
+    ToModel t = {other, other, FALSE, FALSE};
     g_tree_foreach(relations->pairs, find_other, &t);
     const VsPair *older = t.found ? vs_relations_pair(relations, t.model) : NULL;
     if (!older || older->released || older->other >= VS_RELATIONS_NOWHERE)

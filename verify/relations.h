@@ -72,7 +72,9 @@ const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
 /* The model address's counterpart: the same offset in the newest pair whose range holds it (its
  * end included, so "p + size" translates too), else the address itself. */
 uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model);
-/* The other way: the model address at the same offset in the newest pair holding other. */
+/* The other way: the model address at the same offset in the pair holding other whose memory the
+ * model still holds, else in a released one (the other system may have placed several
+ * allocations there, each paired with memory the model has since released), else other itself. */
 uint64_t vs_relations_to_model(const VsRelations *relations, uint64_t other);
 /* Makes relations use pids, a value table shared with other sessions (a reference is taken). */
 void vs_relations_share_pids(VsRelations *relations, GHashTable *pids);

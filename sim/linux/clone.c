@@ -549,11 +549,11 @@ bool vs_clone_reach_down(VsProcess *process, VsVad *vad, uint64_t grow)
     return rebase(process->system, section, grow - first_of(vad)) != NULL;
 }
 
-/* After a VMA grew upward in place over [first_vpn, last_vpn] (mremap): the fork section may hold
- * pages at the indexes the new pages take - pages other processes still share, left there when
- * this one unmapped that part - which Linux's new pages never are (a fault there gets a fresh
- * page). The new pages get demand-zero PTEs of their own where the section holds something.
- * False when the host has no room for a page table. */
+/* After a VMA grew in place over [first_vpn, last_vpn] (mremap upward, a stack downward): the fork
+ * section may hold pages at the indexes the new pages take - pages other processes still share,
+ * left there when this one unmapped that part - which Linux's new pages never are (a fault there
+ * gets a fresh page). The new pages get demand-zero PTEs of their own where the section holds
+ * something. False when the host has no room for a page table. */
 bool vs_clone_hide_grown(VsProcess *process, VsVad *vad, uint64_t first_vpn, uint64_t last_vpn)
 {
     VsSection *section = vs_mapped_vad(vad)->section;

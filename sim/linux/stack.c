@@ -55,7 +55,8 @@ static bool guard_gap_refuses(const VsVad *prev, uint64_t vpn)
 }
 
 /* The stack VMA vad (the first VMA above vpn, VM_GROWSDOWN or not) grows down to vpn
- * (expand_downwards and acct_stack_growth, in their order): true if it did. */
+ * (expand_downwards and acct_stack_growth, in their order): true if it did. The pages it grows
+ * over are new, whatever a child still shares at their offsets (vs_clone_hide_grown). */
 static bool grow_down(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
     VsVma *vma = vs_vma(vad);
@@ -70,6 +71,13 @@ static bool grow_down(VsProcess *process, VsVad *vad, uint64_t vpn)
         return false;
     uint64_t old_start = vad->starting_vpn;
     vs_vad_set_range(&process->vad_root, vad, vpn, vad->ending_vpn);
+    if (!vs_clone_hide_grown(process, vad, vpn, old_start - 1)) {
+        vs_vma_zap(process, vad, vpn, old_start - 1);
+        vs_vad_set_range(&process->vad_root, vad, old_start, vad->ending_vpn);
+        vma->vm_pgoff += grow;
+        vma->mapped.first_prototype += grow;
+        return false;
+    }
     vs_vma_charge(process, vad);
     VsEvent event = {.kind = VS_EV_VMA_GROWN,
                      .pid = process->pid,

@@ -9,13 +9,22 @@
 
 G_DEFINE_QUARK(vs - wine - error - quark, vs_wine_error)
 
+/* Wine's answers depend on what the host has mapped where: VirtualUnlock of memory Wine holds as
+ * free succeeds where the host maps that range (Wine keeps its reserved areas mapped) and fails
+ * with ERROR_ACCESS_DENIED where munlock finds nothing mapped, and Wine places memory around the
+ * host's own mappings. The host's randomization gives each start a new stack, heap and library
+ * layout, so the same calls could get different answers in two runs; without it (setarch -R, a
+ * personality that exec keeps) every run of the agent has the same layout, and a reproducer
+ * reproduces. */
+#define RANDOMIZE_OFF "setarch", "-R"
+
 /* Runs a program under a root's Wine: a private mount namespace, so the mounts go with it, and
  * /proc (Wine reads it); then the chroot, with the root's own home (where Wine's prefix is) and
  * /tmp. $1 is the root, $2 the program. The program is run from a copy in the root named by its
  * contents, never from a mount: runs share the root's wineserver, which finds a program by its
  * path in the namespace of the run that started it, so one path per build (a mount at one fixed
  * place held another checkout's agent there) ran that other build's agent. Copies unused for a
- * day go. */
+ * day go. As RANDOMIZE_OFF, without the host's randomization. */
 static const char ROOT_SCRIPT[] =
     "set -e; root=$1; program=$(realpath -- \"$2\"); mount -t proc proc \"$root/proc\"; "
     "dir=var/tmp/vadsim-programs; mkdir -p \"$root/$dir\"; "
@@ -23,7 +32,7 @@ static const char ROOT_SCRIPT[] =
     "[ -f \"$root/$dir/$name\" ] || { cp \"$program\" \"$root/$dir/$name.$$\" && "
     "mv \"$root/$dir/$name.$$\" \"$root/$dir/$name\"; }; touch \"$root/$dir/$name\"; "
     "find \"$root/$dir\" -type f -mtime +1 -delete; "
-    "exec chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"/$dir/$name\"";
+    "exec setarch -R chroot \"$root\" env HOME=/root XDG_RUNTIME_DIR=/tmp wine \"/$dir/$name\"";
 
 /* `wine --version` in a root, likewise (without the program). */
 static const char ROOT_VERSION_SCRIPT[] =
@@ -79,7 +88,7 @@ static VsWine *wine_new(const char *program, const char *root, gboolean *broken)
                                "-c",      ROOT_SCRIPT, "vadsim-wine",   root,      NULL};
         wine->launcher = g_strdupv((char **)words);
     } else {
-        const char *words[] = {program, NULL};
+        const char *words[] = {RANDOMIZE_OFF, program, NULL};
         wine->launcher = g_strdupv((char **)words);
     }
     wine->version = ask_version(wine);

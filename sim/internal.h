@@ -396,12 +396,15 @@ void vs_file_fini_all(VsSystem *system);
 /* A loaded image in a process (models LDR_DATA_TABLE_ENTRY in the PEB's loader data): its view,
  * the file it came from, the section (by id: a view unmapped behind the loader's back leaves the
  * entry stale, as on Windows) and how many loads hold it. The EXE and ntdll are pinned. */
+#define VS_MODULE_MAX_DEPENDENCIES 16
 typedef struct VsModule {
     char name[64];
     uint64_t base, size;
     uint32_t section;
     uint32_t load_count;
     bool pinned;
+    uint32_t dependency_count; /* the DLLs its imports took a load of, by base */
+    uint64_t dependencies[VS_MODULE_MAX_DEPENDENCIES];
 } VsModule;
 
 VsStatus vs_map_image(VsProcess *process, VsSection *section, uint64_t *base, uint64_t *size);

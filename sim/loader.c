@@ -5,11 +5,16 @@
  * LdrpMapDll, LdrGetDllHandle, LdrUnloadDll) and the list it keeps in the PEB's loader data
  * (LDR_DATA_TABLE_ENTRY: base, size, name, load count). Loading maps the file's image section
  * with NtMapViewOfSection and enters the module; a module already loaded only counts one more
- * load. No DllMain runs and no import is resolved: the model's images have none (pe() writes no
- * import directory). An image that lands away from its base is relocated (relocate), and one
- * without relocations cannot be moved: the loader unmaps it and fails with
- * STATUS_CONFLICTING_ADDRESSES (LdrpMapDll; Wine's loader test_Loader L1736-1742). Unloading the
- * last load unmaps the view; the EXE and ntdll, loaded with the process, are pinned.
+ * load. No DllMain runs. LoadLibrary resolves the image's imports (LdrpWalkImportDescriptor,
+ * LdrpSnapIAT): each DLL its import directory names is loaded in turn, or takes one more load when
+ * it is already, and each IAT entry, an ordinal, gets the address the DLL's export directory gives
+ * it, written with the IAT made writable for the store (which makes its page the process's own, as
+ * a relocated page is). Imports by name are not modelled (STATUS_NOT_SUPPORTED, the model's
+ * choice). Unloading a DLL's last load unloads what its imports loaded. An image that lands away
+ * from its base is relocated (relocate), and one without relocations cannot be moved: the loader
+ * unmaps it and fails with STATUS_CONFLICTING_ADDRESSES (LdrpMapDll; Wine's loader test_Loader
+ * L1736-1742). Unloading the last load unmaps the view; the EXE and ntdll, loaded with the process,
+ * are pinned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,18 +81,30 @@ static void unmap_image(VsProcess *process, uint64_t base)
     VsNtUnmapViewOfSection(thread, VS_CURRENT_PROCESS, base);
 }
 
-/* Moves one pointer of the view by delta: width bytes, little-endian, read and written through
- * the process's own loads and stores (a store to a write-copy page makes its private copy). */
-static void apply_fixup(VsThread *thread, uint64_t address, unsigned width, uint64_t delta)
+/* width bytes at address, little-endian, read through the process's own loads (0 where nothing
+ * is mapped). */
+static uint64_t read_value(VsThread *thread, uint64_t address, unsigned width)
 {
     uint64_t value = 0;
     uint8_t byte;
     for (unsigned i = 0; i < width; i++)
         if (NT_SUCCESS(vs_memory_read(thread, address + i, &byte)))
             value |= (uint64_t)byte << (8 * i);
-    value += delta;
+    return value;
+}
+
+/* Stores width bytes of value at address through the process's own stores (a store to a
+ * write-copy page makes its private copy). */
+static void write_value(VsThread *thread, uint64_t address, unsigned width, uint64_t value)
+{
     for (unsigned i = 0; i < width; i++)
         vs_memory_write(thread, address + i, (uint8_t)(value >> (8 * i)));
+}
+
+/* Moves one pointer of the view by delta. */
+static void apply_fixup(VsThread *thread, uint64_t address, unsigned width, uint64_t delta)
+{
+    write_value(thread, address, width, read_value(thread, address, width) + delta);
 }
 
 /*
@@ -150,16 +167,116 @@ VsStatus vs_loader_map(VsProcess *process, VsFile *file, bool pinned, uint64_t *
     return status;
 }
 
+/* ---- Imports (LdrpWalkImportDescriptor, LdrpSnapIAT, LdrpSnapThunk) ------------------------ */
+
+/* The RVA of the view's data directory index (0 when it has none), read from its headers. */
+static uint32_t data_directory(VsThread *thread, uint64_t base, unsigned index)
+{
+    uint64_t optional = base + read_value(thread, base + 0x3C, 4) + 24;
+    bool plus = read_value(thread, optional, 2) == 0x20B;
+    if (index >= read_value(thread, optional + (plus ? 108 : 92), 4))
+        return 0;
+    return (uint32_t)read_value(thread, optional + (plus ? 112 : 96) + 8 * index, 4);
+}
+
+/* The address of the DLL's export by ordinal: its export directory's function at ordinal - Base.
+ * STATUS_ORDINAL_NOT_FOUND when there is none. */
+static VsStatus export_by_ordinal(VsThread *thread, uint64_t dll, uint32_t ordinal,
+                                  uint64_t *address)
+{
+    uint32_t exports = data_directory(thread, dll, 0); /* IMAGE_DIRECTORY_ENTRY_EXPORT */
+    uint32_t first = (uint32_t)read_value(thread, dll + exports + 16, 4);
+    uint32_t count = (uint32_t)read_value(thread, dll + exports + 20, 4);
+    uint32_t functions = (uint32_t)read_value(thread, dll + exports + 28, 4);
+    if (!exports || ordinal < first || ordinal - first >= count)
+        return STATUS_ORDINAL_NOT_FOUND;
+    uint32_t rva = (uint32_t)read_value(thread, dll + functions + 4 * (ordinal - first), 4);
+    if (!rva)
+        return STATUS_ORDINAL_NOT_FOUND;
+    *address = dll + rva;
+    return STATUS_SUCCESS;
+}
+
+/* Stores an IAT entry with its page made writable for the store and its protection put back. */
+static void write_iat_entry(VsThread *thread, uint64_t entry, unsigned width, uint64_t value)
+{
+    uint64_t address = entry, size = width;
+    uint32_t old, ignored;
+    if (!NT_SUCCESS(VsNtProtectVirtualMemory(thread, VS_CURRENT_PROCESS, &address, &size,
+                                             PAGE_READWRITE, &old)))
+        return;
+    write_value(thread, entry, width, value);
+    VsNtProtectVirtualMemory(thread, VS_CURRENT_PROCESS, &address, &size, old, &ignored);
+}
+
+/* Fills one descriptor's IAT from the DLL at dll: the lookup table (OriginalFirstThunk, or the
+ * IAT itself) gives each entry's ordinal. */
+static VsStatus snap_iat(VsThread *thread, uint64_t base, uint64_t descriptor, uint64_t dll)
+{
+    unsigned width =
+        read_value(thread, base + read_value(thread, base + 0x3C, 4) + 24, 2) == 0x20B ? 8 : 4;
+    uint64_t iat = base + read_value(thread, descriptor + 16, 4);
+    uint32_t original = (uint32_t)read_value(thread, descriptor, 4);
+    uint64_t lookup = original ? base + original : iat;
+    uint64_t flag = (uint64_t)1 << (8 * width - 1); /* IMAGE_ORDINAL_FLAG */
+    for (uint64_t i = 0;; i++) {
+        uint64_t thunk = read_value(thread, lookup + i * width, width), address;
+        if (!thunk)
+            return STATUS_SUCCESS;
+        if (!(thunk & flag))
+            return STATUS_NOT_SUPPORTED; /* by name: not modelled */
+        VsStatus status = export_by_ordinal(thread, dll, (uint32_t)(thunk & 0xFFFF), &address);
+        if (!NT_SUCCESS(status))
+            return status;
+        write_iat_entry(thread, iat + i * width, width, address);
+    }
+}
+
+static VsStatus load_dll(VsProcess *process, const char *name, bool resolve, uint64_t *base);
+static void unload(VsProcess *process, uint64_t base);
+
+/* Loads each DLL the import directory of the module at base names, enters it as the module's
+ * dependency and fills the IAT from it. A descriptor with an empty lookup table loads nothing
+ * (the loader skips an unused import). */
+static VsStatus snap_imports(VsProcess *process, uint64_t base)
+{
+    VsThread *thread = process->threads[0];
+    uint32_t imports = data_directory(thread, base, 1); /* IMAGE_DIRECTORY_ENTRY_IMPORT */
+    for (uint64_t d = base + imports; imports; d += 20) {
+        uint32_t name_rva = (uint32_t)read_value(thread, d + 12, 4);
+        uint32_t original = (uint32_t)read_value(thread, d, 4);
+        uint32_t first = (uint32_t)read_value(thread, d + 16, 4);
+        if (!name_rva)
+            return STATUS_SUCCESS;
+        if (!read_value(thread, base + (original ? original : first), 1))
+            continue;
+        char name[64] = {0};
+        for (size_t i = 0; i + 1 < sizeof name; i++)
+            if (!(name[i] = (char)read_value(thread, base + name_rva + i, 1)))
+                break;
+        VsModule *module = module_at(process, base);
+        if (module->dependency_count == VS_MODULE_MAX_DEPENDENCIES)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        uint64_t dll;
+        VsStatus status = load_dll(process, name, true, &dll);
+        if (!NT_SUCCESS(status))
+            return status;
+        module = module_at(process, base); /* the list may have moved */
+        module->dependencies[module->dependency_count++] = dll;
+        status = snap_iat(thread, base, d, dll);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    return STATUS_SUCCESS;
+}
+
 /* ---- The calls (ntdll's Ldr*: what LoadLibrary, GetModuleHandle and FreeLibrary call) ---------
  */
 
-/*
- * LdrLoadDll: the module of that name, one more load, or the file of that name mapped and entered.
- * STATUS_DLL_NOT_FOUND when there is no such file; vs_loader_map's statuses.
- */
-VsStatus vs_ldr_load_dll(VsThread *caller, const char *name, uint64_t *base)
+/* The module of that name, one more load, or the file of that name mapped, entered and (resolve)
+ * its imports loaded; an image whose imports fail is unloaded again. */
+static VsStatus load_dll(VsProcess *process, const char *name, bool resolve, uint64_t *base)
 {
-    VsProcess *process = caller->process;
     VsModule *module = vs_loader_find(process, name);
     if (module) {
         module->load_count += !module->pinned;
@@ -170,7 +287,23 @@ VsStatus vs_ldr_load_dll(VsThread *caller, const char *name, uint64_t *base)
     if (!file)
         return STATUS_DLL_NOT_FOUND;
     VsStatus status = vs_loader_map(process, file, false, base);
-    return status == STATUS_IMAGE_NOT_AT_BASE ? STATUS_SUCCESS : status; /* relocated */
+    if (!NT_SUCCESS(status))
+        return status;
+    VsStatus snapped = resolve ? snap_imports(process, *base) : STATUS_SUCCESS;
+    if (!NT_SUCCESS(snapped))
+        unload(process, *base);
+    return NT_SUCCESS(snapped) ? STATUS_SUCCESS : snapped; /* relocated or not */
+}
+
+/*
+ * LdrLoadDll: the module of that name, one more load, or the file of that name mapped and entered
+ * with its imports (none with DONT_RESOLVE_DLL_REFERENCES: resolve false). STATUS_DLL_NOT_FOUND
+ * when there is no such file (for the DLL or one it imports); STATUS_ORDINAL_NOT_FOUND;
+ * STATUS_NOT_SUPPORTED for an import by name; vs_loader_map's statuses.
+ */
+VsStatus vs_ldr_load_dll(VsThread *caller, const char *name, bool resolve, uint64_t *base)
+{
+    return load_dll(caller->process, name, resolve, base);
 }
 
 /* LdrGetDllHandle: the base of the module of that name (NULL: the EXE's), or
@@ -187,20 +320,31 @@ VsStatus vs_ldr_get_dll_handle(VsThread *caller, const char *name, uint64_t *bas
     return STATUS_SUCCESS;
 }
 
-/* LdrUnloadDll: one load less; the last one unmaps the image. STATUS_DLL_NOT_FOUND for an address
- * that is no module's base. */
-VsStatus vs_ldr_unload_dll(VsThread *caller, uint64_t base)
+/* One load less of the module at base; the last one unmaps the image and unloads what its imports
+ * loaded. */
+static void unload(VsProcess *process, uint64_t base)
 {
-    VsProcess *process = caller->process;
     VsModule *module = module_at(process, base);
-    if (!module || module->base != base)
-        return STATUS_DLL_NOT_FOUND;
     if (module->pinned || --module->load_count)
-        return STATUS_SUCCESS;
+        return;
+    VsModule gone = *module;
     unmap_image(process, base);
     size_t index = (size_t)(module - process->modules);
     memmove(module, module + 1, (process->module_count - index - 1) * sizeof *module);
     process->module_count--;
+    for (uint32_t i = 0; i < gone.dependency_count; i++)
+        if (module_at(process, gone.dependencies[i]))
+            unload(process, gone.dependencies[i]);
+}
+
+/* LdrUnloadDll: one load less; the last one unmaps the image and unloads its imports' DLLs.
+ * STATUS_DLL_NOT_FOUND for an address that is no module's base. */
+VsStatus vs_ldr_unload_dll(VsThread *caller, uint64_t base)
+{
+    VsModule *module = module_at(caller->process, base);
+    if (!module || module->base != base)
+        return STATUS_DLL_NOT_FOUND;
+    unload(caller->process, base);
     return STATUS_SUCCESS;
 }
 

@@ -542,6 +542,50 @@ static void test_checker_rules(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A DLL whose import directory names another: LoadLibrary loads that one too and writes its
+ * export's address into the IAT, whose page becomes private; the last FreeLibrary unloads both, a
+ * load of the imported DLL of its own keeps it. The sections text's mistakes are refused. */
+static void test_imports(void **state)
+{
+    Fixture *f = *state;
+    char error[128];
+    VsPeSpec a = {.pe32_plus = true,
+                  .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                  .image_base = BASE};
+    VsPeSpec b = a;
+    b.image_base = BASE + 0x1000000;
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x200 rxc; exports", &a, error, sizeof error));
+    assert_true(
+        vs_pe_parse_sections(".text 0x1000 0x200 rxc; imports a.dll", &b, error, sizeof error));
+    assert_true(a.exports && !a.import_count && b.import_count == 1 && !b.exports);
+    VsHandle files[2] = {declare(f, "a.dll", &a), declare(f, "b.dll", &b)};
+    uint64_t module = VsLoadLibrary(f->thread, "b.dll");
+    CHECK_INVARIANTS(f);
+    assert_int_equal(module, b.image_base);
+    assert_int_equal(VsGetModuleHandle(f->thread, "a.dll"), BASE);
+    uint64_t iat = module + 0x2000 + 20 * 2 + 16, value = 0; /* .idata: two descriptors, lookup */
+    for (int i = 0; i < 8; i++) {
+        uint8_t byte;
+        assert_int_equal(vs_memory_read(f->thread, iat + i, &byte), STATUS_SUCCESS);
+        value |= (uint64_t)byte << (8 * i);
+    }
+    assert_int_equal(value, BASE + 0x1000); /* ordinal 1: a.dll's .text */
+    assert_true(VsFreeLibrary(f->thread, module));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(VsGetModuleHandle(f->thread, "a.dll"), 0);
+    uint64_t own = VsLoadLibrary(f->thread, "a.dll");
+    assert_int_equal(VsLoadLibrary(f->thread, "b.dll"), module);
+    assert_true(VsFreeLibrary(f->thread, module));
+    assert_int_equal(VsGetModuleHandle(f->thread, "a.dll"), own);
+    assert_true(VsFreeLibrary(f->thread, own));
+    CHECK_INVARIANTS(f);
+    VsCloseHandle(f->thread, files[0]);
+    VsCloseHandle(f->thread, files[1]);
+    assert_false(vs_pe_parse_sections(".text 0x1000 0x200 rxc; imports", &b, error, sizeof error));
+    assert_false(vs_pe_parse_sections(".text 0x1000 0x200 rxc; imports a b c d e f g h i", &b,
+                                      error, sizeof error));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +604,7 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_relocation, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_checker_rules, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_imports, fixture_setup_x64, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

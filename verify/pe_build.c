@@ -66,10 +66,50 @@ static uint32_t reloc_bytes(const VsPeSpec *spec)
     return 12 * pages;
 }
 
+/* The sections the builder adds after the declared ones: .edata, .idata and .reloc, each when
+ * asked for. */
+typedef enum Extra { EDATA, IDATA, RELOC, EXTRAS } Extra;
+
+static uint32_t pointer_size(const VsPeSpec *spec) { return spec->pe32_plus ? 8 : 4; }
+
+/* .idata: the descriptors (20 bytes each and a zero one), then each DLL's lookup table and its
+ * IAT (two pointers each: ordinal 1 and the end), then each DLL's name in a 32-byte slot. */
+static uint32_t idata_lookup(const VsPeSpec *spec, uint32_t i)
+{
+    return 20 * (spec->import_count + 1) + 2 * pointer_size(spec) * i;
+}
+static uint32_t idata_iat(const VsPeSpec *spec, uint32_t i)
+{
+    return idata_lookup(spec, spec->import_count + i);
+}
+static uint32_t idata_name(const VsPeSpec *spec, uint32_t i)
+{
+    return idata_lookup(spec, 2 * spec->import_count) + VS_PE_MAX_IMPORT_NAME * i;
+}
+
+/* An added section's bytes, 0 when there is none. .edata: the export directory (40 bytes) and its
+ * one function's RVA. */
+static uint32_t extra_bytes(const VsPeSpec *spec, Extra e)
+{
+    switch (e) {
+    case EDATA: return spec->exports ? 44 : 0;
+    case IDATA: return spec->import_count ? idata_name(spec, spec->import_count) : 0;
+    default: return reloc_bytes(spec);
+    }
+}
+
+static uint32_t section_count(const VsPeSpec *spec)
+{
+    uint32_t n = spec->count;
+    for (Extra e = 0; e < EXTRAS; e++)
+        n += extra_bytes(spec, e) ? 1 : 0;
+    return n;
+}
+
 static uint32_t headers_size(const VsPeSpec *spec)
 {
-    uint32_t sections = spec->count + (reloc_bytes(spec) ? 1 : 0);
-    return (uint32_t)round_up(OPTIONAL_OFFSET + optional_size(spec) + SECTION_HEADER * sections,
+    return (uint32_t)round_up(OPTIONAL_OFFSET + optional_size(spec) +
+                                  SECTION_HEADER * section_count(spec),
                               FILE_ALIGNMENT);
 }
 
@@ -77,7 +117,7 @@ static uint32_t headers_size(const VsPeSpec *spec)
 typedef struct Placement {
     uint32_t rva[VS_PE_MAX_SECTIONS];
     uint32_t raw_offset[VS_PE_MAX_SECTIONS];
-    uint32_t reloc_rva, reloc_raw; /* the .reloc section's, when there is one */
+    uint32_t extra_rva[EXTRAS], extra_raw[EXTRAS]; /* the added sections', when there are */
     uint64_t size_of_image, file_size;
 } Placement;
 
@@ -100,12 +140,14 @@ static void place(const VsPeSpec *spec, Placement *p)
         }
         rva = round_up(rva + virtual_size(s), SECTION_ALIGNMENT);
     }
-    uint32_t relocs = reloc_bytes(spec);
-    p->reloc_rva = relocs ? (uint32_t)rva : 0;
-    p->reloc_raw = relocs ? (uint32_t)round_up(file, PAGE) : 0;
-    if (relocs) {
-        file = p->reloc_raw + round_up(relocs, FILE_ALIGNMENT);
-        rva = round_up(rva + relocs, SECTION_ALIGNMENT);
+    for (Extra e = 0; e < EXTRAS; e++) {
+        uint32_t bytes = extra_bytes(spec, e);
+        p->extra_rva[e] = bytes ? (uint32_t)rva : 0;
+        p->extra_raw[e] = bytes ? (uint32_t)round_up(file, PAGE) : 0;
+        if (bytes) {
+            file = p->extra_raw[e] + round_up(bytes, FILE_ALIGNMENT);
+            rva = round_up(rva + bytes, SECTION_ALIGNMENT);
+        }
     }
     p->size_of_image = rva;
     p->file_size = file;
@@ -161,26 +203,82 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
         else
             put32(sizes + 4 * i, (uint32_t)value);
     }
-    put32(o + (plus ? 108 : 92), 16); /* NumberOfRvaAndSizes, all empty but the relocations */
-    put32(o + (plus ? 112 : 96) + 5 * 8, p->reloc_rva);
-    put32(o + (plus ? 112 : 96) + 5 * 8 + 4, reloc_bytes(spec));
+    put32(o + (plus ? 108 : 92), 16); /* NumberOfRvaAndSizes, all empty but these three */
+    unsigned char *directories = o + (plus ? 112 : 96);
+    put32(directories, p->extra_rva[EDATA]); /* IMAGE_DIRECTORY_ENTRY_EXPORT */
+    put32(directories + 4, extra_bytes(spec, EDATA));
+    put32(directories + 8, p->extra_rva[IDATA]); /* IMAGE_DIRECTORY_ENTRY_IMPORT: descriptors */
+    put32(directories + 12, spec->import_count ? 20 * (spec->import_count + 1) : 0);
+    put32(directories + 5 * 8, p->extra_rva[RELOC]); /* IMAGE_DIRECTORY_ENTRY_BASERELOC */
+    put32(directories + 5 * 8 + 4, reloc_bytes(spec));
 }
 
-/* The .reloc section's header and blocks, and the pointers they name: ImageBase + the page's RVA
- * at the start of each page (IMAGE_REL_BASED_DIR64 in PE32+, HIGHLOW in PE32). */
-static void write_relocations(const VsPeSpec *spec, const Placement *p, unsigned char *out,
-                              unsigned char *header)
+/* An added section's header; the next header, or header itself when there is no such section. */
+static unsigned char *write_extra_header(const VsPeSpec *spec, const Placement *p, Extra e,
+                                         unsigned char *header)
 {
-    uint32_t bytes = reloc_bytes(spec);
+    static const struct {
+        const char *name;
+        uint32_t characteristics;
+    } extras[EXTRAS] = {
+        {".edata", 0x40000040u}, /* initialised data, read */
+        {".idata", 0xC0000040u}, /* initialised data, read, write: the loader writes the IAT */
+        {".reloc", 0x42000040u}, /* initialised data, discardable, read */
+    };
+    uint32_t bytes = extra_bytes(spec, e);
     if (!bytes)
-        return;
-    memcpy(header, ".reloc", 6);
+        return header;
+    memcpy(header, extras[e].name, strlen(extras[e].name));
     put32(header + 8, bytes);
-    put32(header + 12, p->reloc_rva);
+    put32(header + 12, p->extra_rva[e]);
     put32(header + 16, (uint32_t)round_up(bytes, FILE_ALIGNMENT));
-    put32(header + 20, p->reloc_raw);
-    put32(header + 36, 0x42000040u); /* initialised data, discardable, read */
-    unsigned char *block = out + p->reloc_raw;
+    put32(header + 20, p->extra_raw[e]);
+    put32(header + 36, extras[e].characteristics);
+    return header + SECTION_HEADER;
+}
+
+/* The export directory: no name, ordinal base 1, one function at the first section's start. */
+static void write_exports(const VsPeSpec *spec, const Placement *p, unsigned char *out)
+{
+    if (!spec->exports)
+        return;
+    unsigned char *d = out + p->extra_raw[EDATA];
+    put32(d + 16, 1);                        /* Base */
+    put32(d + 20, 1);                        /* NumberOfFunctions */
+    put32(d + 28, p->extra_rva[EDATA] + 40); /* AddressOfFunctions */
+    put32(d + 40, p->rva[0]);
+}
+
+/* The import directory: a descriptor per DLL naming its lookup table, its name and its IAT, both
+ * tables holding ordinal 1 (IMAGE_ORDINAL_FLAG) and a zero end. */
+static void write_imports(const VsPeSpec *spec, const Placement *p, unsigned char *out)
+{
+    uint32_t rva = p->extra_rva[IDATA];
+    unsigned char *idata = out + p->extra_raw[IDATA];
+    for (uint32_t i = 0; i < spec->import_count; i++) {
+        unsigned char *d = idata + 20 * i;
+        put32(d, rva + idata_lookup(spec, i)); /* OriginalFirstThunk */
+        put32(d + 12, rva + idata_name(spec, i));
+        put32(d + 16, rva + idata_iat(spec, i)); /* FirstThunk */
+        memcpy(idata + idata_name(spec, i), spec->imports[i], strlen(spec->imports[i]));
+        unsigned char *lookup = idata + idata_lookup(spec, i), *iat = idata + idata_iat(spec, i);
+        if (spec->pe32_plus) {
+            put64(lookup, 0x8000000000000001ull);
+            put64(iat, 0x8000000000000001ull);
+        } else {
+            put32(lookup, 0x80000001u);
+            put32(iat, 0x80000001u);
+        }
+    }
+}
+
+/* The .reloc section's blocks, and the pointers they name: ImageBase + the page's RVA at the
+ * start of each page (IMAGE_REL_BASED_DIR64 in PE32+, HIGHLOW in PE32). */
+static void write_relocations(const VsPeSpec *spec, const Placement *p, unsigned char *out)
+{
+    if (!reloc_bytes(spec))
+        return;
+    unsigned char *block = out + p->extra_raw[RELOC];
     for (uint32_t i = 0; i < spec->count; i++) {
         for (uint32_t page = 0; page < fixup_pages(&spec->sections[i]); page++, block += 12) {
             uint32_t rva = p->rva[i] + page * PAGE;
@@ -211,7 +309,7 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
     put16(file_header + 18, spec->characteristics);
     write_optional(spec, &p, out + OPTIONAL_OFFSET);
     unsigned char *table = out + OPTIONAL_OFFSET + optional_size(spec);
-    put16(file_header + 2, (uint16_t)(spec->count + (reloc_bytes(spec) ? 1 : 0)));
+    put16(file_header + 2, (uint16_t)section_count(spec));
     for (uint32_t i = 0; i < spec->count; i++) {
         const VsPeSection *s = &spec->sections[i];
         unsigned char *h = table + SECTION_HEADER * i;
@@ -224,7 +322,12 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
         char fill = s->name[0] == '.' && s->name[1] ? s->name[1] : s->name[0];
         memset(out + p.raw_offset[i], fill, s->raw_size);
     }
-    write_relocations(spec, &p, out, table + SECTION_HEADER * spec->count);
+    unsigned char *header = table + SECTION_HEADER * spec->count;
+    for (Extra e = 0; e < EXTRAS; e++)
+        header = write_extra_header(spec, &p, e, header);
+    write_exports(spec, &p, out);
+    write_imports(spec, &p, out);
+    write_relocations(spec, &p, out);
 }
 
 /* ---- The declaration's text ------------------------------------------------------------------ */
@@ -305,6 +408,39 @@ static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
     return true;
 }
 
+/* A part that is "exports" or "imports NAME ...", read into spec (*ok false and a sentence in error
+ * on a mistake); false when the part is a section. */
+static bool parse_directory(char *part, VsPeSpec *spec, bool *ok, char *error, size_t room)
+{
+    part += strspn(part, " \t");
+    size_t word = strcspn(part, " \t");
+    const char *rest = part + word;
+    rest += strspn(rest, " \t");
+    *ok = true;
+    if (word == 7 && !strncmp(part, "exports", 7) && !*rest) {
+        spec->exports = true;
+        return true;
+    }
+    if (word != 7 || strncmp(part, "imports", 7))
+        return false;
+    for (const char *c = rest; *c; c += strspn(c, " \t")) {
+        size_t n = strcspn(c, " \t");
+        if (spec->import_count == VS_PE_MAX_IMPORTS || n >= VS_PE_MAX_IMPORT_NAME) {
+            snprintf(error, room, "an image imports at most %d DLLs, names under %d characters",
+                     VS_PE_MAX_IMPORTS, VS_PE_MAX_IMPORT_NAME);
+            *ok = false;
+            return true;
+        }
+        memcpy(spec->imports[spec->import_count++], c, n);
+        c += n;
+    }
+    if (!spec->import_count) {
+        snprintf(error, room, "\"imports\" names at least one DLL");
+        *ok = false;
+    }
+    return true;
+}
+
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room)
 {
     char copy[1024];
@@ -314,6 +450,9 @@ bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t 
     }
     strcpy(copy, text);
     spec->count = 0;
+    spec->exports = false;
+    spec->import_count = 0;
+    memset(spec->imports, 0, sizeof spec->imports);
     char *next = copy;
     while (next) {
         char *part = next;
@@ -322,6 +461,12 @@ bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t 
             *next++ = '\0';
         if (strspn(part, " \t") == strlen(part))
             continue;
+        bool ok;
+        if (parse_directory(part, spec, &ok, error, room)) {
+            if (!ok)
+                return false;
+            continue;
+        }
         if (spec->count == VS_PE_MAX_SECTIONS) {
             snprintf(error, room, "an image declares at most %d sections", VS_PE_MAX_SECTIONS);
             return false;

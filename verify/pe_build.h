@@ -19,6 +19,8 @@
 
 #define VS_PE_MAX_SECTIONS 16
 #define VS_PE_MAX_BYTES (64u << 20) /* the most a declared image's file may hold */
+#define VS_PE_MAX_IMPORTS 8
+#define VS_PE_MAX_IMPORT_NAME 32 /* with its NUL */
 
 typedef struct VsPeSection {
     char name[9];
@@ -35,14 +37,21 @@ typedef struct VsPeSpec {
     uint16_t dll_characteristics; /* IMAGE_DLLCHARACTERISTICS_* */
     uint32_t count;
     VsPeSection sections[VS_PE_MAX_SECTIONS];
+    bool exports;          /* an .edata section: ordinal 1, the first section's start */
+    uint32_t import_count; /* an .idata section importing ordinal 1 of each of these DLLs */
+    char imports[VS_PE_MAX_IMPORTS][VS_PE_MAX_IMPORT_NAME];
 } VsPeSpec;
 
 /* Reads the sections text: sections separated by ';', each "NAME VIRTUAL RAW FLAGS" with the sizes
  * in C notation and FLAGS a number or letters (r read, w write, x execute, s shared, c code, i
  * initialised data, u uninitialised data; and f, no IMAGE_SCN_ bit: each page of the section's
  * raw data starts with a pointer to itself, ImageBase + its RVA, which a .reloc section the builder
- * adds lists as a base relocation, so a loader that moves the image rewrites it). False with a
- * sentence in error on a mistake. */
+ * adds lists as a base relocation, so a loader that moves the image rewrites it). Two more parts
+ * may stand among the sections: "exports", an .edata section whose export directory has one
+ * function, ordinal 1, at the first section's start, and "imports A.DLL B.DLL ...", an .idata
+ * section (write-copy data) whose import directory takes ordinal 1 of each named DLL, its IAT
+ * holding the unbound ordinal until a loader writes the address. False with a sentence in error
+ * on a mistake. */
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
 /* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */
 size_t vs_pe_file_size(const VsPeSpec *spec);

@@ -39,6 +39,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
     XX(ERROR_INVALID_NAME, 123)                                                                    \
     XX(ERROR_MOD_NOT_FOUND, 126)                                                                   \
+    XX(ERROR_INVALID_ORDINAL, 182)                                                                 \
     XX(ERROR_BAD_EXE_FORMAT, 193)                                                                  \
     XX(ERROR_IMAGE_NOT_AT_BASE, 700)                                                               \
     XX(ERROR_WAS_LOCKED, 717)                                                                      \
@@ -141,6 +142,8 @@ typedef uint32_t VsStatus;
        "The image was mapped, but not at its preferred base: the loader must relocate it.")        \
     XX(STATUS_DLL_NOT_FOUND, 0xC0000135u, ERROR_MOD_NOT_FOUND,                                     \
        "No module of that name is loaded, or no file of that name exists to load.")                \
+    XX(STATUS_ORDINAL_NOT_FOUND, 0xC0000138u, ERROR_INVALID_ORDINAL,                               \
+       "An image imports an ordinal the DLL does not export.")                                     \
     XX(STATUS_INVALID_IMAGE_FORMAT, 0xC000007Bu, ERROR_BAD_EXE_FORMAT,                             \
        "The file's PE headers or section table are not valid for an image.")                       \
     XX(STATUS_INVALID_IMAGE_PROTECT, 0xC0000130u, ERROR_BAD_EXE_FORMAT,                            \

@@ -3,8 +3,8 @@
  *
  * Models kernelbase's wrappers over ntdll's loader (LdrLoadDll, LdrGetDllHandle, LdrUnloadDll:
  * sim/loader.c): the NTSTATUS into the last error, a module handle being the image's base.
- * LoadLibraryEx takes the flags that only change what the loader does after mapping, which the
- * model does not do (DONT_RESOLVE_DLL_REFERENCES: no imports, no DllMain); the data-file and
+ * LoadLibraryEx takes DONT_RESOLVE_DLL_REFERENCES (no imports loaded; no DllMain, which the model
+ * never runs); the data-file and
  * search-path flags are not modelled (ERROR_INVALID_PARAMETER, the model's choice).
  */
 #include "kernelbase.h"
@@ -16,7 +16,7 @@ uint64_t VsLoadLibraryEx(VsThread *thread, const char *name, uint32_t flags)
         return 0;
     }
     uint64_t base = 0;
-    VsStatus status = vs_ldr_load_dll(thread, name, &base);
+    VsStatus status = vs_ldr_load_dll(thread, name, !(flags & DONT_RESOLVE_DLL_REFERENCES), &base);
     if (!NT_SUCCESS(status)) {
         vs_set_last_nt_error(thread, status);
         return 0;

@@ -60,6 +60,27 @@ static void append_name(GString *text, const char *given)
     vs_agent_append_text(text, 's', name);
 }
 
+/* pe()'s sections text with the harness's prefix on each DLL an "imports" part names, as the
+ * files of those DLLs get it (append_name). */
+static char *prefix_imports(const char *contents)
+{
+    GString *out = g_string_new(NULL);
+    g_auto(GStrv) parts = g_strsplit(contents, ";", -1);
+    for (int i = 0; parts[i]; i++) {
+        g_auto(GStrv) words = g_strsplit_set(g_strstrip(parts[i]), " \t", -1);
+        g_string_append(out, i ? "; " : "");
+        if (g_strcmp0(words[0], "imports") != 0) {
+            g_string_append(out, parts[i]);
+            continue;
+        }
+        g_string_append(out, "imports");
+        for (int w = 1; words[w]; w++)
+            if (words[w][0])
+                g_string_append_printf(out, " vadsim%d_%s", (int)getpid(), words[w]);
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* A list of extended parameters: one address window as 'r' and its three numbers, any other
  * list as 'x' and each parameter's type and value (or window), joined by ','. */
 static void format_parameters(const VsOp *op, GString *text)
@@ -92,6 +113,11 @@ static void format_request(const VsOp *op, GString *text)
     for (int i = 0; i < spec->arity; i++) {
         if (spec->ref_args & (1u << i))
             g_string_append_printf(text, " %d", (op->by_ref >> i) & 1);
+        if ((spec->contents_args & (1u << i)) && op->arg[i] && op->kind == VS_OP_DECLARE_PE) {
+            g_autofree char *sections = prefix_imports(op->contents);
+            vs_agent_append_text(text, 't', sections); /* the DLLs named as their files are */
+            continue;
+        }
         if ((spec->contents_args & (1u << i)) && op->arg[i]) {
             vs_agent_append_text(text, 't', op->contents); /* a file's text, with no prefix */
             continue;

@@ -328,8 +328,9 @@ typedef struct VsModuleInfo {
 } VsModuleInfo;
 size_t vs_process_modules(const VsProcess *process, VsModuleInfo *out, size_t capacity);
 const char *vs_process_module_name(const VsProcess *process, uint64_t address);
-/* ntdll's loader: LdrLoadDll, LdrGetDllHandle (name NULL: the EXE), LdrUnloadDll. */
-VsStatus vs_ldr_load_dll(VsThread *caller, const char *name, uint64_t *base);
+/* ntdll's loader: LdrLoadDll (resolve: load the imports' DLLs and fill the IAT), LdrGetDllHandle
+ * (name NULL: the EXE), LdrUnloadDll. */
+VsStatus vs_ldr_load_dll(VsThread *caller, const char *name, bool resolve, uint64_t *base);
 VsStatus vs_ldr_get_dll_handle(VsThread *caller, const char *name, uint64_t *base);
 VsStatus vs_ldr_unload_dll(VsThread *caller, uint64_t base);
 

@@ -38,6 +38,8 @@ void make_file_dir(void)
         file_dir[0] = 0;
     else
         empty_file_dir(); /* process ids come back: what is there is a dead agent's */
+    if (file_dir[0])
+        SetDllDirectoryA(file_dir); /* where the loader finds the DLLs a scenario's image imports */
 }
 
 void remove_file_dir(void)

@@ -12,7 +12,7 @@
  *      creation answers);
  *   4. ntdll's image;
  *   5. the PEB: one private committed read-write page, no-change, placed top-down below the
- *      highest VAD address (below KUSER_SHARED_DATA when the 2 GB reservation fills the top).
+ *      highest VAD address (below 2 GB when the 2 GB reservation fills the top).
  *   6. the first thread: its TEB in the pages just below the PEB, and its stack of the EXE's
  *      SizeOfStackReserve with SizeOfStackCommit committed (thread.c, stack.c);
  *   7. the process heap, as the loader makes it before the EXE runs (heap.c).
@@ -62,14 +62,15 @@ static bool reserve_above_2gb(VsProcess *process)
 }
 
 /* The PEB's page (MiCreatePebOrTeb with the classic N = 1): the highest free page below the
- * highest VAD address, or below KUSER_SHARED_DATA when the top is reserved. */
-static bool create_peb(VsProcess *process, bool top_reserved)
+ * highest VAD address. When the 2 GB reservation of an EXE that is not large-address-aware fills
+ * the top (x86 /3GB), that is the top page under 2 GB, 0x7FFFF000, above KUSER_SHARED_DATA: WRK
+ * finds it with MiFindEmptyAddressRangeDown from the highest VAD address, as it does the TEB. */
+static bool create_peb(VsProcess *process)
 {
     const VsLayout *layout = process->system->layout;
-    uint64_t high =
-        top_reserved ? vs_vpn(layout->shared_user_data) - 1 : vs_vpn(layout->highest_vad_address);
     uint64_t vpn;
-    if (!vs_vad_find_free_window(&process->vad_root, 1, true, 0, high, 1, &vpn) ||
+    if (!vs_vad_find_free_window(&process->vad_root, 1, true, 0,
+                                 vs_vpn(layout->highest_vad_address), 1, &vpn) ||
         !vs_commit_available(process->system, 1))
         return false;
     if (!kernel_vad(process, vpn, vpn, MM_READWRITE, true))
@@ -107,7 +108,7 @@ static VsStatus lay_out(VsProcess *process, VsFile *exe, VsFile *ntdll, bool top
     VsStatus status = vs_loader_map(process, ntdll, true, &base);
     if (!NT_SUCCESS(status))
         return status;
-    if (!create_peb(process, top_reserved && process->system->layout->arch != VS_ARCH_X64))
+    if (!create_peb(process))
         return STATUS_INSUFFICIENT_RESOURCES;
     return first_thread(process) ? exe_status : STATUS_INSUFFICIENT_RESOURCES;
 }

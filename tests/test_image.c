@@ -385,8 +385,9 @@ static void test_process_x86(void **state)
     assert_int_equal(vs_system_process_count(f->system), 2); /* none was made */
 }
 
-/* /3GB: an EXE that is not large-address-aware gets 2-3 GB reserved and its PEB below 2 GB; an
- * aware one has the PEB at 0xBFFDF000. */
+/* /3GB: an EXE that is not large-address-aware gets 2-3 GB reserved and its PEB in the last page
+ * under 2 GB (the search down from the top passes the reservation), its TEB below it; an aware one
+ * has the PEB at 0xBFFDF000. */
 static void test_process_x86_3gb(void **state)
 {
     Fixture *f = *state;
@@ -396,9 +397,12 @@ static void test_process_x86_3gb(void **state)
                      STATUS_SUCCESS);
     VsProcessImageInfo info;
     assert_true(vs_process_image_info(p, &info));
-    assert_int_equal(info.peb, 0x7FFDF000);
+    assert_int_equal(info.peb, 0x7FFFF000);
     VsMemoryBasicInformation mbi;
     VsThread *t = vs_process_main_thread(p);
+    assert_int_equal(VsVirtualQuery(t, 0x7FFFE000, &mbi, sizeof mbi), 28); /* the first TEB */
+    assert_int_equal(mbi.AllocationBase, 0x7FFFE000);
+    assert_int_equal(mbi.State, MEM_COMMIT);
     assert_int_equal(VsVirtualQuery(t, 0x80000000, &mbi, sizeof mbi), 28);
     assert_int_equal(mbi.State, MEM_RESERVE);
     assert_int_equal(mbi.RegionSize, 0xBFFE0000 - 0x80000000);

@@ -157,6 +157,23 @@ static uint64_t find_large_run(VsSystem *system, bool *emptied, VsEvent *why)
     return first;
 }
 
+/* Maps the found run at vpn with one large PDE of protection mm, the frames claimed for the
+ * process and the event of kind told; on failure (no frame for a table above the PDE) the run goes
+ * back free and the status is returned. */
+static VsStatus map_run(VsProcess *process, uint64_t vpn, LargeRun run, uint32_t mm,
+                        VsEventKind kind)
+{
+    claim_run(process, vpn, run, mm);
+    uint64_t pde = vs_pte_make_valid(run.first_frame, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
+    VsStatus status = vs_pt_map_large(process, vpn, pde);
+    if (!NT_SUCCESS(status)) {
+        release_run(process, run);
+        return status;
+    }
+    emit_run(process, kind, vpn, run);
+    return STATUS_SUCCESS;
+}
+
 /* One large page for the page vpn starts: a run found, claimed and mapped.
  * STATUS_INSUFFICIENT_RESOURCES when no run is whole, or no frame is left for a page table above
  * the PDE. */
@@ -168,16 +185,7 @@ static VsStatus map_one(VsProcess *process, uint64_t vpn, uint32_t mm, bool *emp
     uint64_t first = find_large_run(system, emptied, &why);
     if (first == VS_PFN_NONE)
         return STATUS_INSUFFICIENT_RESOURCES;
-    LargeRun run = {first, run_frames};
-    claim_run(process, vpn, run, mm);
-    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
-    VsStatus status = vs_pt_map_large(process, vpn, pde);
-    if (!NT_SUCCESS(status)) {
-        release_run(process, run);
-        return status;
-    }
-    emit_run(process, VS_EV_LARGE_PAGE_MAPPED, vpn, run);
-    return STATUS_SUCCESS;
+    return map_run(process, vpn, (LargeRun){first, run_frames}, mm, VS_EV_LARGE_PAGE_MAPPED);
 }
 
 /*
@@ -343,16 +351,7 @@ VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm
     uint64_t first = find_run(&process->system->pfn, run_frames);
     if (first == VS_PFN_NONE)
         return STATUS_INSUFFICIENT_RESOURCES;
-    LargeRun run = {first, run_frames};
-    claim_run(process, vpn, run, mm);
-    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
-    VsStatus status = vs_pt_map_large(process, vpn, pde);
-    if (!NT_SUCCESS(status)) {
-        release_run(process, run);
-        return status;
-    }
-    emit_run(process, VS_EV_LARGE_PAGE_FAULTED, vpn, run);
-    return STATUS_SUCCESS;
+    return map_run(process, vpn, (LargeRun){first, run_frames}, mm, VS_EV_LARGE_PAGE_FAULTED);
 }
 
 /*

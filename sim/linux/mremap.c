@@ -287,6 +287,29 @@ static uint64_t remap_move(VsThread *thread, uint64_t old_vpn, uint64_t pages, u
     return seen ? result : fail(thread, VS_EFAULT);
 }
 
+/* mremap_to (MREMAP_FIXED): the same size moves VMA by VMA (remap_move); otherwise the part of the
+ * old range that moves (a shrink's tail is unmapped) must lie in one VMA, then the target is
+ * cleared and the tail unmapped (measured on 6.18). The new address, or MAP_FAILED. */
+static uint64_t mremap_to(VsThread *thread, const VsVad *vad, uint64_t old_vpn, uint64_t old_pages,
+                          uint64_t new_pages, uint32_t flags, uint64_t new_address)
+{
+    VsProcess *process = thread->process;
+    uint64_t target = vs_vpn(new_address), old_last = old_vpn + old_pages - 1;
+    if (old_pages == new_pages)
+        return remap_move(thread, old_vpn, old_pages, target, flags);
+    if (old_vpn + vs_min(old_pages, new_pages) - 1 > vad->ending_vpn)
+        return fail(thread, VS_EFAULT);
+    int error;
+    if (old_pages > new_pages) {
+        if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0 ||
+            (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
+            return fail(thread, error);
+        old_last = old_vpn + new_pages - 1;
+    }
+    error = move_fixed(process, old_vpn, old_last, target, new_pages, flags & VS_MREMAP_DONTUNMAP);
+    return error ? fail(thread, error) : new_address;
+}
+
 uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, uint64_t new_size,
                    uint32_t flags, uint64_t new_address)
 {
@@ -321,26 +344,10 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
             return fail(thread, VS_ENOMEM); /* "grow" a range of nothing in place: never */
         return second_mapping(thread, vad, old_vpn, new_pages, flags, new_address);
     }
+    if (flags & VS_MREMAP_FIXED)
+        return mremap_to(thread, vad, old_vpn, old_pages, new_pages, flags, new_address);
     uint64_t old_last = old_vpn + old_pages - 1;
-    bool shrink = !(flags & (VS_MREMAP_FIXED | VS_MREMAP_DONTUNMAP)) && old_pages >= new_pages;
-    if ((flags & VS_MREMAP_FIXED) && old_pages == new_pages)
-        return remap_move(thread, old_vpn, old_pages, vs_vpn(new_address), flags);
-    if (flags & VS_MREMAP_FIXED) {
-        /* mremap_to: the part of the old range that moves (a shrink's tail is unmapped) must lie
-         * in one VMA; then the target is cleared and the tail unmapped (measured on 6.18). */
-        if (old_vpn + vs_min(old_pages, new_pages) - 1 > vad->ending_vpn)
-            return fail(thread, VS_EFAULT);
-        uint64_t target = vs_vpn(new_address);
-        if (old_pages > new_pages) {
-            if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0 ||
-                (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
-                return fail(thread, error);
-            old_last = old_vpn + new_pages - 1;
-        }
-        error =
-            move_fixed(process, old_vpn, old_last, target, new_pages, flags & VS_MREMAP_DONTUNMAP);
-        return error ? fail(thread, error) : new_address;
-    }
+    bool shrink = !(flags & VS_MREMAP_DONTUNMAP) && old_pages >= new_pages;
     /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the
      * tail wherever it runs, as munmap would (measured on 6.18). */
     if (old_last > vad->ending_vpn && !shrink)

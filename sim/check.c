@@ -784,6 +784,26 @@ static void check_prototype_store(Checker *c, const VsSystem *system, const VsPr
         check_prototype(c, system, first, section, index);
 }
 
+/* Every section object names a live control area that counts its handles among its user
+ * references, has a handle, and is no larger than the control area's pages (an image section may
+ * be smaller than its image; a data section's control area grows to its largest object). */
+static void check_section_objects(Checker *c, const VsSystem *system, const VsProcess *first)
+{
+    for (const VsSectionObject *o = system->section_objects; o; o = o->next) {
+        const VsSection *section = o->control_area;
+        uint64_t handles = 0;
+        for (const VsSectionObject *p = system->section_objects; p; p = p->next)
+            handles += p->control_area == section ? p->handles : 0;
+        if (vs_section_by_id(system, section->id) != section || handles > section->handles)
+            fail(c, first, "section object's control area gone or not counting its handles",
+                 o->handles);
+        if (!o->handles || o->size_of_section == 0 ||
+            o->size_of_section > section->pages * VS_PAGE_SIZE)
+            fail(c, first, "section object without a handle, or larger than its control area",
+                 o->size_of_section);
+    }
+}
+
 /* Every section's prototype PTEs, its committed pages, and the references that keep it. */
 static void check_sections(Checker *c, const VsSystem *system)
 {
@@ -821,6 +841,7 @@ static void check_sections(Checker *c, const VsSystem *system)
         expected += system->sections[i] ? system->sections[i]->views : 0;
     if (views != expected)
         fail(c, first, "sections' view counts differ from the views mapped", views);
+    check_section_objects(c, system, first);
 }
 
 bool vs_check(const VsSystem *system, char *why, size_t why_len)

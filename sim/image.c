@@ -335,11 +335,12 @@ static bool write_prototypes(VsSection *section)
 }
 
 /*
- * The file's image section (MmCreateSection with SEC_IMAGE): the one it has, or a new one made
+ * The file's image control area (MmCreateSection with SEC_IMAGE): the one it has, or a new one made
  * from its headers. Its size is SizeOfImage rounded to a page; a maximum size above that is
- * STATUS_SECTION_TOO_BIG (Wine's loader query_image_section, L505-515), one below it is taken but
- * the section stays whole (Windows makes the section that small and its views partial,
- * ImagePartialMap; the model, as Wine, maps the whole image: not modelled).
+ * STATUS_SECTION_TOO_BIG (Wine's loader query_image_section, L505-515). One below it leaves the
+ * control area whole: the section object made over it takes that size (section.c), so its views
+ * map that much of the image (ntdll test_query_image_information L3177-3202: a section of 0x4000
+ * bytes maps a view of 0x4000, and MemoryImageInformation calls it a partial map).
  * Statuses: those of the header checks, STATUS_SECTION_TOO_BIG, STATUS_COMMITMENT_LIMIT (shared
  * writable pages), STATUS_INSUFFICIENT_RESOURCES.
  */

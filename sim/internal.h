@@ -288,25 +288,31 @@ bool vs_vad_find_free_window(const VsVadTable *table, uint64_t pages, bool top_d
 /* ---- Sections (models SECTION, SEGMENT and CONTROL_AREA, WRK mm/mi.h) ------------------------ */
 
 /*
- * One section object with its segment and control area folded together: a pagefile-backed section
- * has one of each. The prototype PTE array holds, per page of the section, what a process PTE
- * would hold for a private page: zero (SEC_RESERVE, not committed yet), demand zero (committed,
- * never touched), valid (a frame some view has resident), transition (its frame on the standby or
- * modified list) or page file (a slot holds it). A process PTE in a view points at it implicitly
- * (zero, or the prototype format with a protection of its own); a frame of a section names its
- * prototype PTE (VS_PFN_PROTOTYPE: pid is the section id, vpn the page's index).
+ * A control area with its segment: the pages every section object of it shares (a pagefile-backed
+ * section has one of each; a file one data and one image control area, every CreateFileMapping of
+ * it a section object over them: VsSectionObject below). Its id, name, size and protection are
+ * those `show section` prints: the name and protection it was made with (a file's protection
+ * grows to the most a mapping asks), and the segment's size. The prototype PTE array holds, per
+ * page of the section, what a process PTE would hold for a private page: zero (SEC_RESERVE, not
+ * committed yet), demand zero (committed, never touched), valid (a frame some view has resident),
+ * transition (its frame on the standby or modified list) or page file (a slot holds it). A process
+ * PTE in a view points at it implicitly (zero, or the prototype format with a protection of its
+ * own); a frame of a section names its prototype PTE (VS_PFN_PROTOTYPE: pid is the section id, vpn
+ * the page's index).
  */
 typedef struct VsSection {
     uint32_t id;              /* index + 1 in the system's table: what a frame's PteAddress names */
-    char name[64];            /* in \BaseNamedObjects; empty when unnamed */
-    uint64_t size;            /* SizeOfSection, in bytes: whole pages for a pagefile section */
+    char name[64];            /* its first section object's, until the last handle closes */
+    uint64_t size;            /* in bytes: whole pages for a pagefile section, a file's size as
+                               * the largest mapping asked, an image's rounded to a page */
     uint64_t pages;           /* Segment TotalNumberOfPtes */
     uint32_t protection;      /* MM protection (SectionPageProtection) */
     bool reserve;             /* SEC_RESERVE: pages are committed later, through a view */
     uint32_t caching;         /* MM_NOCACHE (SEC_NOCACHE), MM_WRITECOMBINE (SEC_WRITECOMBINE) or
                                  0: the caching its views' pages have */
     uint64_t committed_pages; /* Segment NumberOfCommittedPages: the system commit it holds */
-    uint32_t handles;         /* ControlArea NumberOfUserReferences: open handles */
+    uint32_t handles;         /* ControlArea NumberOfUserReferences: open handles to its section
+                               * objects, and the holds of the loader while it maps an image */
     uint32_t views;           /* ControlArea NumberOfMappedViews */
     VsSparse prototypes;      /* the prototype PTEs (Segment ThePtes): prototype.c */
     struct VsFile *file;      /* the mapped file (ControlArea FilePointer); NULL: the page file */
@@ -314,6 +320,27 @@ typedef struct VsSection {
     bool large_pages;         /* SEC_LARGE_PAGES (SegmentFlags.LargePages): every page resident in
                                * runs of contiguous frames for the section's life (largepage.c) */
 } VsSection;
+
+/*
+ * A section object: what a section handle names (models SECTION, WRK mm/mi.h). Windows keeps it
+ * apart from the control area and segment it points at: every NtCreateSection of one file makes an
+ * object of its own, with its own SizeOfSection, over the file's one data or image control area.
+ * Its size is what MmCreateSection settled on: a pagefile section's whole pages, a file's maximum
+ * size as given (or the file's size), an image's maximum size as given (or the image's size
+ * rounded to a page). A view of size 0 maps the object's size from its offset, so an image section
+ * made smaller than its image maps partly. The object lives while a handle names it; its name,
+ * in \BaseNamedObjects, goes with it.
+ */
+typedef struct VsSectionObject {
+    struct VsSectionObject *next; /* the system's section objects, newest first */
+    VsSection *control_area;      /* Segment->ControlArea: the pages, shared */
+    uint64_t size_of_section;     /* SizeOfSection, in bytes */
+    uint32_t handles;             /* open handles naming it */
+    char name[64];                /* in \BaseNamedObjects; empty when unnamed */
+} VsSectionObject;
+
+void vs_section_object_reference(VsSectionObject *object);
+void vs_section_object_close(VsSystem *system, VsSectionObject *object);
 
 /*
  * One subsection of an image's control area (models SUBSECTION, WRK mm/mi.h, as
@@ -790,7 +817,8 @@ struct VsSystem {
     VsPool mapped_vad_pool; /* VsMappedVad: the long VADs of views (a personality's, at the
                              * size it declares) */
     VsSection **sections;   /* by id - 1; NULL once deleted */
-    VsFile **files;         /* every file the scenario declared or CreateFile created */
+    VsSectionObject *section_objects; /* every section object with a handle: section.c */
+    VsFile **files;                   /* every file the scenario declared or CreateFile created */
     size_t file_count;
     size_t section_count;
     VsEventLog *log;

@@ -94,22 +94,23 @@ static VsStatus check_map_arguments(const VsLayout *layout, const uint64_t *base
     return STATUS_SUCCESS;
 }
 
-/* The view's extent in the section: offset and size (0: to the end), in bytes, 64 KB aligned
- * offset (and base), inside the section (MiMapViewOfDataSection). A view replacing a placeholder
- * (the placeholder was placed already) or mapped with AT_ROUND_TO_PAGE needs only page alignment.
- */
-static VsStatus view_extent(const VsSection *section, uint64_t base, uint64_t offset,
+/* The view's extent in the section object: offset and size (0: to the end of its SizeOfSection),
+ * in bytes, 64 KB aligned offset (and base), inside the section (MiMapViewOfDataSection,
+ * MiMapViewOfImageSection). A view replacing a placeholder (the placeholder was placed already) or
+ * mapped with AT_ROUND_TO_PAGE needs only page alignment. */
+static VsStatus view_extent(const VsSectionObject *section, uint64_t base, uint64_t offset,
                             uint64_t *size, bool page_granular)
 {
     uint64_t align = page_granular ? VS_PAGE_SIZE : VS_GRANULARITY;
+    uint64_t section_size = section->size_of_section;
     if ((offset & (align - 1)) || (base & (align - 1)))
         return STATUS_MAPPED_ALIGNMENT;
     if (*size == 0) {
-        if (offset >= section->size)
+        if (offset >= section_size)
             return STATUS_INVALID_VIEW_SIZE;
-        *size = section->size - offset;
+        *size = section_size - offset;
     }
-    if (offset > section->size || *size > section->size - offset)
+    if (offset > section_size || *size > section_size - offset)
         return STATUS_INVALID_VIEW_SIZE;
     return STATUS_SUCCESS;
 }
@@ -265,7 +266,7 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
                                  &object);
     if (!NT_SUCCESS(status))
         return status;
-    VsSection *section = object;
+    VsSection *section = ((VsSectionObject *)object)->control_area;
     /* MEM_RESERVE lets a view of a file run past the file's end; a pagefile section refuses it
      * (MiMapViewOfDataSection). */
     if (allocation_type & MEM_RESERVE)
@@ -277,7 +278,7 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     /* AT_ROUND_TO_PAGE rounds the base down to its page (Wine's test_NtMapViewOfSection). */
     uint64_t base =
         allocation_type & AT_ROUND_TO_PAGE ? vs_page_down(*base_address) : *base_address;
-    status = view_extent(section, base, offset, &size,
+    status = view_extent(object, base, offset, &size,
                          (allocation_type & (MEM_REPLACE_PLACEHOLDER | AT_ROUND_TO_PAGE)) != 0);
     if (!NT_SUCCESS(status))
         return status;

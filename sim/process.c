@@ -279,7 +279,7 @@ VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle
         status = vs_handle_insert(vs_process_main_thread(target), entry.type, entry.object, access,
                                   target_handle);
     if (NT_SUCCESS(status) && target && entry.type == VS_OBJECT_SECTION)
-        ((VsSection *)entry.object)->handles++;
+        vs_section_object_reference(entry.object);
     if (options & DUPLICATE_CLOSE_SOURCE)
         VsNtClose(vs_process_main_thread(source), source_handle);
     return status;
@@ -297,7 +297,7 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
     VsObjectType type = entry->type;
     *entry = (VsHandleEntry){0};
     if (type == VS_OBJECT_SECTION)
-        vs_section_close_handle(caller->process->system, object);
+        vs_section_object_close(caller->process->system, object);
     return STATUS_SUCCESS;
 }
 

@@ -12,7 +12,9 @@
  * SEC_RESERVE for the page file, SEC_FILE for a file whatever was asked, with SEC_NOCACHE or
  * SEC_WRITECOMBINE kept (test_CreateFileMapping L1612-1623); and its size in bytes, a pagefile
  * section's rounded up to whole pages (0x3457 bytes make 0x4000, test_MapViewOfFile L1292-1300),
- * a file section's as given (36 bytes stay 36, L1234-1245).
+ * a file section's as given (36 bytes stay 36, L1234-1245). The size is the section object's, not
+ * its control area's: an image section made with a maximum size says that size, unrounded, where
+ * its control area holds the whole image (loader.c query_image_section L517-523).
  */
 #include "internal.h"
 
@@ -41,14 +43,15 @@ VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
         vs_reference_object(caller, section_handle, VS_OBJECT_SECTION, SECTION_QUERY, &object);
     if (!NT_SUCCESS(status))
         return status;
+    const VsSectionObject *section = object;
     VsSectionInfo info;
-    vs_section_info(object, &info);
+    vs_section_info(section->control_area, &info);
     /* A data section has no image information. An image section's SECTION_IMAGE_INFORMATION is
      * not modelled yet, so it is refused alike, where Windows fills the structure (issue 23). */
     if (information_class == SectionImageInformation)
         return STATUS_SECTION_NOT_IMAGE;
     *information = (VsSectionBasicInformation){
-        .BaseAddress = 0, .Attributes = info.attributes, .Size = info.size};
+        .BaseAddress = 0, .Attributes = info.attributes, .Size = section->size_of_section};
     if (return_length)
         *return_length = needed;
     return STATUS_SUCCESS;

@@ -1,10 +1,15 @@
 /*
- * section.c - section objects: pagefile-backed shared memory and its prototype PTEs.
+ * section.c - sections: section objects, their control areas, and the prototype PTEs they share.
  *
  * Models NtCreateSection / MmCreateSection for pagefile-backed sections (WRK mm/creasect.c,
  * MiCreatePagingFileMap), NtOpenSection, the named-object lookup of \BaseNamedObjects, and the
  * section's lifetime (MiCheckControlArea, MiSegmentDelete): a section lives while a handle or a
  * view refers to it, so a view outlives every handle.
+ *
+ * A handle names a section object (SECTION: VsSectionObject), not the pages: each NtCreateSection
+ * makes one, with its own SizeOfSection, over a control area and segment (VsSection) that a file's
+ * every mapping shares. The object goes with its last handle; the control area with its last user
+ * reference and its last view.
  *
  * A section's segment holds one prototype PTE per page. SEC_COMMIT fills them with demand-zero
  * PTEs and charges the system commit for the whole size at creation; SEC_RESERVE leaves them zero
@@ -38,14 +43,12 @@ const VsSection *vs_section_lookup(const VsSystem *system, uint32_t id)
     return vs_section_by_id(system, id);
 }
 
-/* The named section, or NULL (models the lookup in \BaseNamedObjects). */
-static VsSection *find_named(const VsSystem *system, const char *name)
+/* The named section object, or NULL (models the lookup in \BaseNamedObjects). */
+static VsSectionObject *find_named(const VsSystem *system, const char *name)
 {
-    for (size_t i = 0; i < system->section_count; i++) {
-        VsSection *section = system->sections[i];
-        if (section && section->name[0] && strcmp(section->name, name) == 0)
-            return section;
-    }
+    for (VsSectionObject *object = system->section_objects; object; object = object->next)
+        if (object->name[0] && strcmp(object->name, name) == 0)
+            return object;
     return NULL;
 }
 
@@ -276,10 +279,16 @@ static VsStatus file_section(VsSystem *system, VsFile *file, const char *name, u
     return STATUS_SUCCESS;
 }
 
-/* Resolves the file handle and makes (or finds) the file's section. */
+/*
+ * Resolves the file handle and makes (or finds) the file's control area, and the size of the
+ * section object over it (MmCreateSection): a data section's as file_section_size gives it, an
+ * image's the maximum size as given, unrounded, when one is given (1 byte stays 1: Wine's kernel32
+ * loader.c query_image_section L517-523, no todo_wine), else the image's size rounded to a page
+ * (L488-502). WRK does the same (SizeOfSection is *MaximumSize unless that is 0).
+ */
 static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, const char *name,
                                     const uint64_t *maximum_size, uint32_t mm, uint32_t attributes,
-                                    VsSection **out)
+                                    VsSection **out, uint64_t *size_of_section)
 {
     void *object;
     VsStatus status =
@@ -287,13 +296,78 @@ static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, cons
     if (!NT_SUCCESS(status))
         return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_INVALID_HANDLE : status;
     VsFile *file = object;
-    if (attributes & SEC_IMAGE)
-        return vs_image_section(caller->process->system, file, name, maximum_size, mm, out);
-    uint64_t size;
-    status = file_section_size(file, maximum_size, mm, attributes, &size);
+    if (attributes & SEC_IMAGE) {
+        status = vs_image_section(caller->process->system, file, name, maximum_size, mm, out);
+        if (NT_SUCCESS(status))
+            *size_of_section = maximum_size && *maximum_size ? *maximum_size : (*out)->size;
+        return status;
+    }
+    status = file_section_size(file, maximum_size, mm, attributes, size_of_section);
     if (!NT_SUCCESS(status))
         return status;
-    return file_section(caller->process->system, file, name, size, mm, attributes, out);
+    return file_section(caller->process->system, file, name, *size_of_section, mm, attributes, out);
+}
+
+/* ---- Section objects (SECTION) ----------------------------------------------------------------
+ */
+
+/* One more handle names the object (NtCreateSection, NtOpenSection, DuplicateHandle); its control
+ * area counts it as a user reference. */
+void vs_section_object_reference(VsSectionObject *object)
+{
+    object->handles++;
+    object->control_area->handles++;
+}
+
+/* Unlinks and frees an object no handle names any more. */
+static void object_delete(VsSystem *system, VsSectionObject *object)
+{
+    VsSectionObject **link = &system->section_objects;
+    while (*link != object)
+        link = &(*link)->next;
+    *link = object->next;
+    free(object);
+}
+
+/*
+ * A handle to the object was closed. With its last the object goes, and its name with it (a named
+ * object is temporary: ObpDeleteNameCheck removes it from \BaseNamedObjects when its handle count
+ * reaches zero), even while views keep the control area alive: opening the name then fails and
+ * creating it makes a new section (Wine's test_CreateFileMapping, measured on Windows).
+ */
+void vs_section_object_close(VsSystem *system, VsSectionObject *object)
+{
+    VsSection *control_area = object->control_area;
+    if (--object->handles == 0)
+        object_delete(system, object);
+    vs_section_close_handle(system, control_area);
+}
+
+/* Makes the section object over control_area and a handle to it; the control area's reference
+ * taken while it was made or found is dropped either way (deleting it if no handle came). */
+static VsStatus insert_object(VsThread *caller, VsSection *control_area, const char *name,
+                              uint64_t size_of_section, uint32_t desired_access,
+                              VsHandle *section_handle)
+{
+    VsSystem *system = caller->process->system;
+    VsSectionObject *object = calloc(1, sizeof *object);
+    VsStatus status = STATUS_INSUFFICIENT_RESOURCES;
+    if (object) {
+        *object = (VsSectionObject){.next = system->section_objects,
+                                    .control_area = control_area,
+                                    .size_of_section = size_of_section};
+        if (name)
+            strncpy(object->name, name, sizeof object->name - 1);
+        system->section_objects = object;
+        status =
+            vs_handle_insert(caller, VS_OBJECT_SECTION, object, desired_access, section_handle);
+        if (NT_SUCCESS(status))
+            vs_section_object_reference(object);
+        else
+            object_delete(system, object);
+    }
+    vs_section_dereference(system, control_area);
+    return status;
 }
 
 VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
@@ -311,9 +385,9 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
     VsSystem *system = caller->process->system;
     if (name && !name[0])
         name = NULL;
-    if (name && strlen(name) >= sizeof((VsSection *)0)->name)
+    if (name && strlen(name) >= sizeof((VsSectionObject *)0)->name)
         return STATUS_INVALID_PARAMETER; /* the model keeps names of up to 63 characters */
-    VsSection *existing = name ? find_named(system, name) : NULL;
+    VsSectionObject *existing = name ? find_named(system, name) : NULL;
     if (existing) {
         if (!(attributes & OBJ_OPENIF))
             return STATUS_OBJECT_NAME_COLLISION;
@@ -321,21 +395,20 @@ VsStatus VsNtCreateSection(VsThread *caller, VsHandle *section_handle, uint32_t 
             vs_handle_insert(caller, VS_OBJECT_SECTION, existing, desired_access, section_handle);
         if (!NT_SUCCESS(status))
             return status;
-        existing->handles++;
+        vs_section_object_reference(existing);
         return STATUS_OBJECT_NAME_EXISTS; /* the size and protection asked for are ignored */
     }
     VsSection *section;
+    uint64_t size_of_section = 0;
     status = file ? create_file_section(caller, file, name, maximum_size, mm, allocation_attributes,
-                                        &section)
+                                        &section, &size_of_section)
                   : vs_section_create(system, name, *maximum_size, mm, allocation_attributes, NULL,
                                       &section);
     if (!NT_SUCCESS(status))
         return status;
-    status = vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access, section_handle);
-    if (NT_SUCCESS(status))
-        section->handles++;
-    vs_section_dereference(system, section); /* deleted again if the handle could not be made */
-    return status;
+    if (!file)
+        size_of_section = section->size; /* whole pages, the segment's (MiCreatePagingFileMap) */
+    return insert_object(caller, section, name, size_of_section, desired_access, section_handle);
 }
 
 VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t desired_access,
@@ -348,22 +421,20 @@ VsStatus VsNtOpenSection(VsThread *caller, VsHandle *section_handle, uint32_t de
     /* Names live in \BaseNamedObjects; the empty name is that directory itself, not a section. */
     if (!name[0])
         return STATUS_OBJECT_TYPE_MISMATCH;
-    VsSection *section = find_named(caller->process->system, name);
-    if (!section)
+    VsSectionObject *object = find_named(caller->process->system, name);
+    if (!object)
         return STATUS_OBJECT_NAME_NOT_FOUND;
     VsStatus status =
-        vs_handle_insert(caller, VS_OBJECT_SECTION, section, desired_access, section_handle);
+        vs_handle_insert(caller, VS_OBJECT_SECTION, object, desired_access, section_handle);
     if (NT_SUCCESS(status))
-        section->handles++;
+        vs_section_object_reference(object);
     return status;
 }
 
 /*
- * A handle to the section was closed. With the last handle the name goes (a named object is
- * temporary: ObpDeleteNameCheck removes it from \BaseNamedObjects when its handle count reaches
- * zero), even while views keep the section itself alive: opening the name then fails and creating
- * it makes a new section (Wine's test_CreateFileMapping, measured on Windows). The section is
- * deleted only if no view maps it.
+ * A user reference to the control area is gone: a handle to one of its section objects closed, or
+ * the loader's hold released. With the last the name `show` prints goes, as the objects' names
+ * have. The control area is deleted only if no view maps it.
  */
 void vs_section_close_handle(VsSystem *system, VsSection *section)
 {
@@ -412,6 +483,11 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
 
 void vs_section_fini_all(VsSystem *system)
 {
+    while (system->section_objects) {
+        VsSectionObject *next = system->section_objects->next;
+        free(system->section_objects);
+        system->section_objects = next;
+    }
     for (size_t i = 0; i < system->section_count; i++) {
         if (system->sections[i]) {
             vs_prototypes_fini(system->sections[i]);
@@ -459,7 +535,7 @@ const VsSection *vs_handle_section(VsThread *thread, VsHandle handle)
 {
     void *object;
     VsStatus status = vs_reference_object(thread, handle, VS_OBJECT_SECTION, 0, &object);
-    return NT_SUCCESS(status) ? object : NULL;
+    return NT_SUCCESS(status) ? ((VsSectionObject *)object)->control_area : NULL;
 }
 
 void vs_section_info(const VsSection *section, VsSectionInfo *out)

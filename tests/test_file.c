@@ -199,15 +199,42 @@ static void test_shared_file(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* Two sections of one file share its control area, but each handle names a section object of its
+ * own size (WRK MmCreateSection's SizeOfSection): the larger one extends the control area, and a
+ * whole view of the smaller still maps its own size, as MiMapViewOfDataSection reads it. */
+static void test_section_objects(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(vs_file_create(f->system, "grow", 4096, NULL, 0, 'g'), STATUS_SUCCESS);
+    VsHandle h = open_file(f, "grow", GENERIC_READ | GENERIC_WRITE);
+    VsHandle small = VsCreateFileMapping(f->thread, h, PAGE_READWRITE, 0, 0x1000, NULL);
+    VsHandle large = VsCreateFileMapping(f->thread, h, PAGE_READWRITE, 0, 0x3000, NULL);
+    assert_true(small && large);
+    assert_ptr_equal(vs_handle_section(f->thread, small), vs_handle_section(f->thread, large));
+    VsSectionBasicInformation info;
+    assert_int_equal(
+        VsNtQuerySection(f->thread, small, SectionBasicInformation, &info, sizeof info, NULL),
+        STATUS_SUCCESS);
+    assert_int_equal(info.Size, 0x1000);
+    uint64_t v = VsMapViewOfFile(f->thread, small, FILE_MAP_WRITE, 0, 0, 0);
+    uint64_t w = VsMapViewOfFile(f->thread, large, FILE_MAP_WRITE, 0, 0, 0);
+    assert_true(v && w);
+    assert_int_equal(query(f, v).RegionSize, 0x1000);
+    assert_int_equal(query(f, w).RegionSize, 0x3000);
+    assert_int_equal(VsMapViewOfFile(f->thread, small, FILE_MAP_WRITE, 0, 0, 0x2000), 0);
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    assert_int_equal(vs_memory_write(f->thread, v + 1, 'S'), STATUS_SUCCESS);
+    assert_int_equal(read_at(f, f->thread, w + 1), 'S'); /* one control area: one page */
+    CHECK_INVARIANTS(f);
+}
+
 #define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        SMALL(test_create_file),
-        SMALL(test_section_rules),
-        SMALL(test_write_back),
-        SMALL(test_shared_file),
+        SMALL(test_create_file), SMALL(test_section_rules),   SMALL(test_write_back),
+        SMALL(test_shared_file), SMALL(test_section_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

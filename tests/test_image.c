@@ -330,6 +330,56 @@ static void test_lifetime(void **state)
     assert_int_equal(byte, 'd'); /* the store was this process's copy, never the file's */
 }
 
+/* NtQuerySection's SectionBasicInformation Size of a section handle. */
+static uint64_t section_size(Fixture *f, VsHandle section)
+{
+    VsSectionBasicInformation info;
+    assert_int_equal(
+        VsNtQuerySection(f->thread, section, SectionBasicInformation, &info, sizeof info, NULL),
+        STATUS_SUCCESS);
+    assert_int_equal(info.Attributes, SEC_IMAGE | SEC_FILE);
+    return info.Size;
+}
+
+/* A section made with a maximum size below the image's is a section object of that size over the
+ * file's one image control area (ntdll test_query_image_information L3177-3202, kernel32 loader.c
+ * query_image_section L517-523): NtQuerySection reads the size given, unrounded; a whole view maps
+ * that much of the image from its first page, a partial map, and nothing larger fits; a section of
+ * the whole file beside it shares the control area and maps it all. */
+static void test_partial_section(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle file = declare(f, "app.dll", &spec);
+    VsHandle small =
+        VsCreateFileMapping(f->thread, file, PAGE_READONLY | SEC_IMAGE, 0, 0x2001, NULL);
+    assert_true(small != 0);
+    VsHandle whole = image_section(f, file);
+    assert_ptr_equal(vs_handle_section(f->thread, small), vs_handle_section(f->thread, whole));
+    assert_int_equal(section_size(f, small), 0x2001);
+    assert_int_equal(section_size(f, whole), 0x8000);
+    uint64_t base;
+    assert_int_equal(map_image(f, f->thread, small, &base), STATUS_SUCCESS);
+    assert_int_equal(base, BASE);
+    expect_region(f, f->thread, BASE, 0x1000, MEM_COMMIT, PAGE_READONLY, BASE);
+    expect_region(f, f->thread, BASE + 0x1000, 0x2000, MEM_COMMIT, PAGE_EXECUTE_READ, BASE);
+    assert_int_equal(query(f, BASE + 0x3000).State, MEM_FREE);
+    VsMemoryImageInformation image;
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, BASE + 0x1234,
+                                            MemoryImageInformation, &image, sizeof image, NULL),
+                     STATUS_SUCCESS);
+    assert_true(image.ImageBase == BASE && image.SizeOfImage == 0x8000 && (image.ImageFlags & 1));
+    uint64_t other = 0, offset = 0, size = 0x4000;
+    assert_int_equal(VsNtMapViewOfSection(f->thread, small, VS_CURRENT_PROCESS, &other, 0, 0,
+                                          &offset, &size, 1, 0, PAGE_READONLY),
+                     STATUS_INVALID_VIEW_SIZE);
+    assert_true(VsCloseHandle(f->thread, small));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(map_image(f, f->thread, whole, &other), STATUS_IMAGE_NOT_AT_BASE);
+    expect_region(f, f->thread, other + 0x5000, 0x3000, MEM_COMMIT, PAGE_WRITECOPY, other);
+    CHECK_INVARIANTS(f);
+}
+
 /* Declares an EXE (not large-address-aware unless asked) and a small ntdll, both for this system.
  */
 static void declare_process_files(Fixture *f, bool plus, uint16_t extra)
@@ -515,7 +565,8 @@ static void assert_trips(Fixture *f, const char *invariant)
 }
 
 /* An image view charges its write-copy pages; the file names its image section; a prototype PTE
- * and a frame carry their subsection's protection. */
+ * and a frame carry their subsection's protection; a section object fits its control area, which
+ * counts its handles. */
 static void test_checker_rules(void **state)
 {
     Fixture *f = *state;
@@ -543,6 +594,13 @@ static void test_checker_rules(void **state)
     pfn->original_pte = vs_pte_make_subsection(MM_READONLY);
     assert_trips(f, "an image page's frame has another protection than its subsection");
     pfn->original_pte = original;
+    VsSectionObject *object = f->system->section_objects;
+    object->size_of_section = 0x9000;
+    assert_trips(f, "section object without a handle, or larger than its control area");
+    object->size_of_section = 0x8000;
+    section->handles--;
+    assert_trips(f, "section object's control area gone or not counting its handles");
+    section->handles++;
     CHECK_INVARIANTS(f);
 }
 
@@ -601,6 +659,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_images, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_x86, fixture_setup_x86, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lifetime, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_partial_section, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_process_x86, fixture_setup_x86, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_process_x86_3gb, fixture_setup_x86_3gb,
                                         fixture_teardown),

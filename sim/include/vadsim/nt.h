@@ -210,7 +210,9 @@ typedef struct VsSystem VsSystem;   /* the machine: processes, page-table store,
 typedef struct VsProcess VsProcess; /* models EPROCESS: address space, handle table, threads */
 typedef struct VsThread VsThread; /* models ETHREAD/TEB: the caller of every API, owns last error */
 typedef struct VsVad VsVad;       /* models MMVAD_SHORT: one node of a process's VAD tree */
-typedef struct VsSection VsSection; /* models SECTION + SEGMENT + CONTROL_AREA: shared pages */
+/* models CONTROL_AREA + SEGMENT: a section's shared pages (a handle names a section object over
+ * it, with a size of its own: sim/internal.h VsSectionObject) */
+typedef struct VsSection VsSection;
 /* A personality the NT core runs its processes under, as NT ran WSL1's Linux processes through
  * lxcore.sys (a pico provider): the hooks the core calls (sim/personality.h). A driver only names
  * one, through the personality's header (vadsim/linux.h's vs_linux_personality()). */

@@ -43,8 +43,8 @@ static VsStatus probe_for_write(VsThread *caller, uint64_t buffer, uint64_t leng
 /*
  * NtReadFile, synchronous, at the file object's current offset: up to length bytes into buffer in
  * the caller's memory; *information (IO_STATUS_BLOCK.Information) the bytes read. The statuses
- * are those above; a store that fails midway (the page made inaccessible since the probe cannot
- * happen here, so only a host out of memory) stops the copy with its status.
+ * are those above. A store that fails midway stops the copy with its status (nothing runs between
+ * the probe and the copy here, so only the host running out of memory can make one fail).
  */
 VsStatus VsNtReadFile(VsThread *caller, VsHandle file, uint64_t buffer, uint64_t length,
                       uint64_t *information)

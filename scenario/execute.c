@@ -1087,6 +1087,15 @@ static void execute_read_file(VsThread *thread, const VsOp *op, VsOutcome *outco
     outcome->ret = NT_SUCCESS(status) ? value : UINT64_MAX;
 }
 
+/* ReadFile(file, buffer, length, &read): the count is written whether the read succeeds or not
+ * (0 until it does). */
+static void execute_read_file_into(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsReadFile(thread, a[0], a[1], (uint32_t)a[2], ref(op, outcome, 3));
+    outcome->out_written = op->by_ref;
+}
+
 /* ---- Linux: C's arguments, C's results, errno in the thread ---------------------------------- */
 
 static void execute_mmap(VsThread *thread, const VsOp *op, VsOutcome *outcome)

@@ -411,6 +411,31 @@ static gboolean copy_rule(VsRunner *runner, const VsOp *op, VsStatus status, GSt
     return TRUE;
 }
 
+/* ReadFile: the handle's right, then the probe of the buffer that comes before the read. */
+static gboolean read_file_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    VsProcess *own = vs_runner_process(runner);
+    VsMemoryBasicInformation m;
+    if (op->kind != VS_OP_READ_FILE_INTO)
+        return FALSE;
+    if (status == STATUS_ACCESS_DENIED)
+        g_string_append(out, "reading takes a handle opened with FILE_READ_DATA (GENERIC_READ), "
+                             "and this one was opened without it");
+    else if (status == STATUS_GUARD_PAGE_VIOLATION)
+        g_string_append(out, "the kernel probes every page of the buffer for writing before it "
+                             "reads, and the probe met a guard page, which is an ordinary page "
+                             "now: nothing was read");
+    else if (status == STATUS_ACCESS_VIOLATION &&
+             blocked_page(own, op->arg[1], op->arg[2], TRUE, &m)) {
+        g_string_append(out, "the kernel probes every page of the buffer for writing before it "
+                             "reads, and ");
+        append_page(out, own, &m);
+        g_string_append(out, " cannot be written: nothing was read");
+    } else
+        return FALSE;
+    return TRUE;
+}
+
 /* NtQueryVirtualMemory's answers for the working-set and file-name classes that are not the
  * structure asked for. */
 static gboolean query_page_or_name_rule(const VsOp *op, VsStatus status, GString *out)
@@ -593,7 +618,8 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
         return query_memory_rule(op, status, out);
     if (kind == VS_OP_NT_QUERY_SECTION)
         return query_section_rule(runner, op, status, out);
-    if (write_watch_rule(op, status, out) || nt_lock_rule(runner, op, status, out))
+    if (write_watch_rule(op, status, out) || nt_lock_rule(runner, op, status, out) ||
+        read_file_rule(runner, op, status, out))
         return TRUE;
     if (vs_op_spec(kind)->buffer_args)
         return copy_rule(runner, op, status, out);

@@ -382,24 +382,61 @@ VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desire
         if (!NT_SUCCESS(status))
             return status;
     }
-    VsStatus status = vs_handle_insert(caller, VS_OBJECT_FILE, vs_file_lookup(system, name),
-                                       file_rights(desired_access), file_handle);
-    if (!NT_SUCCESS(status))
+    VsFileObject *object = calloc(1, sizeof *object);
+    if (!object)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    *object = (VsFileObject){vs_file_lookup(system, name), 0, 1};
+    VsStatus status =
+        vs_handle_insert(caller, VS_OBJECT_FILE, object, file_rights(desired_access), file_handle);
+    if (!NT_SUCCESS(status)) {
+        free(object);
         return status;
+    }
     if (file && overwrite)
         file->size = 0;
     *information = !file ? FILE_CREATED : overwrite ? FILE_OVERWRITTEN : FILE_OPENED;
     return STATUS_SUCCESS;
 }
 
+/* A handle closed (or its process gone): the file object goes with its last handle (the file
+ * stays: the model has no disk, and the system keeps every file declared). */
+void vs_file_object_close_handle(VsFileObject *object)
+{
+    if (--object->handles == 0)
+        free(object);
+}
+
+VsStatus vs_reference_file(VsThread *caller, VsHandle handle, uint32_t access, VsFileObject **out)
+{
+    void *object;
+    VsStatus status = vs_reference_object(caller, handle, VS_OBJECT_FILE, access, &object);
+    if (NT_SUCCESS(status))
+        *out = object;
+    return status;
+}
+
 /* The file's end (models NtQueryInformationFile, FileStandardInformation's EndOfFile). */
 VsStatus vs_file_query_size(VsThread *caller, VsHandle handle, uint64_t *size)
 {
-    void *object;
-    VsStatus status = vs_reference_object(caller, handle, VS_OBJECT_FILE, 0, &object);
+    VsFileObject *object;
+    VsStatus status = vs_reference_file(caller, handle, 0, &object);
     if (NT_SUCCESS(status))
-        *size = ((const VsFile *)object)->size;
+        *size = object->file->size;
     return status;
+}
+
+uint8_t vs_file_cached_byte(const VsSystem *system, const VsFile *file, uint64_t offset)
+{
+    const VsSection *section = file->section;
+    uint64_t index = offset / VS_PAGE_SIZE;
+    if (section && index < section->pages) {
+        uint64_t pte = vs_prototype_read(section, index);
+        if (vs_pte_is_resident(pte)) {
+            const unsigned char *data = system->pfn.frames[vs_pte_frame(pte)].data;
+            return data ? data[offset % VS_PAGE_SIZE] : 0;
+        }
+    }
+    return vs_file_byte(file, offset);
 }
 
 /*
@@ -409,22 +446,12 @@ VsStatus vs_file_query_size(VsThread *caller, VsHandle handle, uint64_t *size)
  */
 VsStatus vs_file_read_byte(VsThread *thread, VsHandle handle, uint64_t offset, uint8_t *value)
 {
-    void *object;
-    VsStatus status = vs_reference_object(thread, handle, VS_OBJECT_FILE, FILE_READ_DATA, &object);
+    VsFileObject *object;
+    VsStatus status = vs_reference_file(thread, handle, FILE_READ_DATA, &object);
     if (!NT_SUCCESS(status))
         return status;
-    const VsFile *file = object;
-    if (offset >= file->size)
+    if (offset >= object->file->size)
         return STATUS_END_OF_FILE;
-    *value = vs_file_byte(file, offset);
-    const VsSection *section = file->section;
-    uint64_t index = offset / VS_PAGE_SIZE;
-    if (section && index < section->pages) {
-        uint64_t pte = vs_prototype_read(section, index);
-        if (vs_pte_is_resident(pte)) {
-            const unsigned char *data = thread->process->system->pfn.frames[vs_pte_frame(pte)].data;
-            *value = data ? data[offset % VS_PAGE_SIZE] : 0;
-        }
-    }
+    *value = vs_file_cached_byte(thread->process->system, object->file, offset);
     return STATUS_SUCCESS;
 }

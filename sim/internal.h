@@ -401,6 +401,21 @@ typedef struct VsFile {
     VsSection *image_section; /* ImageSectionObject: the file mapped as an image, or NULL */
 } VsFile;
 
+/* A FILE_OBJECT (file.c): one open of a file, made by NtCreateFile; its handles, duplicates
+ * included, share it and its CurrentByteOffset, where the next synchronous read begins. */
+typedef struct VsFileObject {
+    VsFile *file;
+    uint64_t offset;  /* CurrentByteOffset */
+    unsigned handles; /* handles that name it: the last one closed frees it */
+} VsFileObject;
+
+void vs_file_object_close_handle(VsFileObject *object);
+/* A file handle with the rights a call needs (ObReferenceObjectByHandle for IoFileObjectType):
+ * STATUS_OBJECT_TYPE_MISMATCH for a handle of another kind. */
+VsStatus vs_reference_file(VsThread *caller, VsHandle handle, uint32_t access, VsFileObject **out);
+/* One byte of the file as a read sees it: the data section's page if one is resident. */
+uint8_t vs_file_cached_byte(const VsSystem *system, const VsFile *file, uint64_t offset);
+
 struct VsPfnDatabase;
 VsFile *vs_file_new(const VsSystem *system);
 VsFile *vs_file_lookup(const VsSystem *system, const char *name);

@@ -254,8 +254,8 @@ static bool resolve_entry(VsProcess *process, VsHandle handle, VsHandleEntry *ou
 }
 
 /* Models ObDuplicateObject: the source process and handle, then the target process, each process
- * handle with PROCESS_DUP_HANDLE; the new handle counts as one more handle of a section. The
- * model keeps no security descriptors, so any access asked is granted. */
+ * handle with PROCESS_DUP_HANDLE; the new handle counts as one more handle of a section or a file
+ * object. The model keeps no security descriptors, so any access asked is granted. */
 VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle source_handle,
                              VsHandle target_process, VsHandle *target_handle,
                              uint32_t desired_access, uint32_t attributes, uint32_t options)
@@ -280,6 +280,8 @@ VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle
                                   target_handle);
     if (NT_SUCCESS(status) && target && entry.type == VS_OBJECT_SECTION)
         vs_section_object_reference(entry.object);
+    if (NT_SUCCESS(status) && target && entry.type == VS_OBJECT_FILE)
+        ((VsFileObject *)entry.object)->handles++; /* the duplicate shares the file object */
     if (options & DUPLICATE_CLOSE_SOURCE)
         VsNtClose(vs_process_main_thread(source), source_handle);
     return status;
@@ -298,6 +300,8 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
     *entry = (VsHandleEntry){0};
     if (type == VS_OBJECT_SECTION)
         vs_section_object_close(caller->process->system, object);
+    if (type == VS_OBJECT_FILE)
+        vs_file_object_close_handle(object);
     return STATUS_SUCCESS;
 }
 

@@ -295,7 +295,7 @@ static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, cons
         vs_reference_object(caller, file_handle, VS_OBJECT_FILE, file_access_for(mm), &object);
     if (!NT_SUCCESS(status))
         return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_INVALID_HANDLE : status;
-    VsFile *file = object;
+    VsFile *file = ((VsFileObject *)object)->file;
     if (attributes & SEC_IMAGE) {
         status = vs_image_section(caller->process->system, file, name, maximum_size, mm, out);
         if (NT_SUCCESS(status))

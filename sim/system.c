@@ -107,6 +107,9 @@ void vs_system_destroy(VsSystem *system)
         for (size_t t = 0; t < process->thread_count; t++)
             free(process->threads[t]);
         free(process->threads);
+        for (size_t h = 0; h < process->handle_count; h++)
+            if (process->handles[h].object && process->handles[h].type == VS_OBJECT_FILE)
+                vs_file_object_close_handle(process->handles[h].object);
         free(process->handles);
         free(process->modules);
         vs_ws_fini(&process->ws);

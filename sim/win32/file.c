@@ -2,7 +2,7 @@
  * file.c - files: CreateFile and GetFileSize.
  *
  * Models kernelbase's CreateFileW over NtCreateFile (the dispositions translated, the last error
- * set on success too) and GetFileSize over NtQueryInformationFile.
+ * set on success too), GetFileSize over NtQueryInformationFile and ReadFile over NtReadFile.
  */
 #include "kernelbase.h"
 
@@ -65,4 +65,24 @@ uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high)
         *size_high = (uint32_t)(size >> 32);
     thread->last_error = ERROR_SUCCESS;
     return (uint32_t)size;
+}
+
+/* ReadFile, synchronous: *read is 0 until the read succeeds; STATUS_END_OF_FILE is a success of
+ * 0 bytes (kernelbase), any other failure FALSE with its error. The last error is left alone on
+ * success. */
+bool VsReadFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t length, uint64_t *read)
+{
+    if (read)
+        *read = 0;
+    uint64_t information = 0;
+    VsStatus status = VsNtReadFile(thread, file, buffer, length, &information);
+    if (status == STATUS_END_OF_FILE)
+        status = STATUS_SUCCESS;
+    if (!NT_SUCCESS(status)) {
+        vs_set_last_nt_error(thread, status);
+        return false;
+    }
+    if (read)
+        *read = information;
+    return true;
 }

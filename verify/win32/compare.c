@@ -247,7 +247,8 @@ static const char *out_name(const VsOp *op, int i)
         return "ReturnLength";
     if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
         return i == 0 ? "SectionHandle" : "MaximumSize";
-    if (op->kind == VS_OP_READ_PROCESS_MEMORY || op->kind == VS_OP_NT_READ_VIRTUAL_MEMORY)
+    if (op->kind == VS_OP_READ_PROCESS_MEMORY || op->kind == VS_OP_NT_READ_VIRTUAL_MEMORY ||
+        op->kind == VS_OP_READ_FILE_INTO)
         return "NumberOfBytesRead";
     if (op->kind == VS_OP_WRITE_PROCESS_MEMORY || op->kind == VS_OP_NT_WRITE_VIRTUAL_MEMORY)
         return "NumberOfBytesWritten";

@@ -562,6 +562,11 @@ VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file, uint32_t desired_acces
                         uint32_t create_disposition, uint64_t *information);
 /* The file's size (NtQueryInformationFile, FileStandardInformation's EndOfFile). */
 VsStatus vs_file_query_size(VsThread *caller, VsHandle file, uint64_t *size);
+/* NtReadFile, synchronous (readfile.c): up to length bytes at the file object's current offset
+ * into buffer in the caller's memory, which is probed for writing first, every page of it;
+ * *information the bytes read. STATUS_END_OF_FILE at the end. */
+VsStatus VsNtReadFile(VsThread *caller, VsHandle file, uint64_t buffer, uint64_t length,
+                      uint64_t *information);
 /* A byte of the file as ReadFile would see it: coherent with every view of the file. */
 VsStatus vs_file_read_byte(VsThread *thread, VsHandle file, uint64_t offset, uint8_t *value);
 /* NtFlushVirtualMemory: the dirty pages of a view of a file, in the range, go to the file now. */

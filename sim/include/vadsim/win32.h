@@ -99,6 +99,9 @@ uint64_t VsMapViewOfFile3FromApp(VsThread *thread, VsHandle mapping, VsHandle pr
 VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,
                       uint32_t share_mode, uint32_t creation_disposition, uint32_t attributes);
 uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high);
+/* ReadFile without an OVERLAPPED: *read (when not NULL) the bytes read, 0 at the end of the file,
+ * which is a success. */
+bool VsReadFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t length, uint64_t *read);
 /* LoadLibrary(Ex) maps a declared image and enters it in the loader's list (no imports, no
  * DllMain; flags 0 or DONT_RESOLVE_DLL_REFERENCES): the module's base, or 0 and the last error.
  * GetModuleHandle(NULL) is the EXE's base. FreeLibrary drops a load, unmapping with the last. */

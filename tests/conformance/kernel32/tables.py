@@ -775,8 +775,8 @@ def image_mapping(lines):
             lines.insert(-2, "# test_mapping %s: no section has this protection: "
                              "ERROR_INVALID_PARAMETER%s." % (
                                  "L4063-4069" if section == NOACCESS else "L4083-4089",
-                                 " (the no-access handle the test then makes needs "
-                                 "DuplicateHandle)" if section == NOACCESS else ""))
+                                 " (the no-access handle the test then makes is swept at "
+                                 "the end)" if section == NOACCESS else ""))
             lines.append("expect h == NULL && GetLastError() == ERROR_INVALID_PARAMETER")
             continue
         if section in (READWRITE, EXECUTE_READWRITE):
@@ -805,6 +805,7 @@ def images():
               'f = CreateFile("image.dll", GENERIC_READ | GENERIC_EXECUTE, FILE_SHARE_READ, NULL, '
               'OPEN_EXISTING, 0, NULL)', "expect f != INVALID_HANDLE_VALUE"]
     image_mapping(lines)
+    image_noaccess_handle(lines)
     lines += ["# test_mappings L4385: closed.", "expect CloseHandle(f)"]
     write("mapping-image.vsim", "test_CreateFileMapping rows 37-43 (lines 1529-1536, run\n# at "
           "1589-1624) and test_mapping (lines 3876-4339) as test_mappings runs it for kernel32.dll "
@@ -812,6 +813,25 @@ def images():
           "\n# An image's views show its headers' page, PAGE_READONLY, whatever the access; "
           "VirtualProtect takes\n# every protection, a writable one as write-copy; nothing is "
           "committed; a written page reads\n# as written.", lines)
+
+
+def image_noaccess_handle(lines):
+    """test_mapping's no-access handle for the image (L4063-4081, swept at L4116-4149): a
+    write-copy image section of one page, duplicated with no rights at all; every view of it is
+    refused. Written last, apart from the sweep above, though the test makes it first."""
+    lines += ["", 'step "An image section PAGE_NOACCESS, through a handle without rights"',
+              "# test_mapping L4071-4081: for SEC_IMAGE a write-copy section of one page, and a "
+              "duplicate of its",
+              "# handle with no rights at all, which stands for the PAGE_NOACCESS section.",
+              "SetLastError(0xdeadbeef)",
+              "h0 = CreateFileMapping(f, NULL, PAGE_WRITECOPY | SEC_IMAGE, 0, 0x1000, NULL)",
+              "expect h0 != NULL",
+              "h = 0",
+              "expect DuplicateHandle(GetCurrentProcess(), h0, GetCurrentProcess(), &h, 0, FALSE, "
+              "0) && CloseHandle(h0)"]
+    for access in ACCESSES:
+        map_image(lines, NOACCESS, access)
+    lines += ["# L4338: closed.", "expect CloseHandle(h)"]
 
 
 if __name__ == "__main__":

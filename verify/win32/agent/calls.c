@@ -732,6 +732,18 @@ static void call_flush_view_of_file(const AgentRequest *r)
 
 static void call_read_file(const AgentRequest *r) { answer(read_file_byte(H(r->v[0]), r->v[1])); }
 
+/* ReadFile without an OVERLAPPED: h buffer length byref_n n. The answer: the BOOL, then the count
+ * as the call left it (the variable's value when it was not passed). */
+static void call_read_file_into(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    DWORD count = (DWORD)v[4];
+    BOOL ret = ReadFile(H(v[0]), P(v[1]), (DWORD)v[2], v[3] ? &count : NULL, NULL);
+    answer_start(ret);
+    answer_more(count);
+    answer_end();
+}
+
 /* ---- Errors, processes and handles ----------------------------------------------------------- */
 
 static void call_get_last_error(const AgentRequest *r)
@@ -1056,6 +1068,7 @@ const AgentCall agent_calls[] = {
     {"GetFileSize", 2, call_get_file_size},
     {"FlushViewOfFile", 2, call_flush_view_of_file},
     {"read_file", 2, call_read_file},
+    {"ReadFile", 5, call_read_file_into},
     {"GetLastError", 0, call_get_last_error},
     {"SetLastError", 1, call_set_last_error},
     {"RtlGetLastNtStatus", 0, call_rtl_get_last_nt_status},

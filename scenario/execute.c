@@ -796,6 +796,25 @@ static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsO
     outcome->ret = VsGetLargePageMinimum(thread);
 }
 
+/* ---- Windows: prefetching -------------------------------------------------------------------- */
+
+/* The information is the caller's variable, passed by reference (or NULL); the call reads it. */
+static void execute_nt_set_information_virtual_memory(VsThread *thread, const VsOp *op,
+                                                      VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    const uint64_t *information = ref(op, outcome, 4);
+    uint32_t flags = information ? (uint32_t)*information : 0;
+    outcome->ret = (uint32_t)VsNtSetInformationVirtualMemory(
+        thread, a[0], (uint32_t)a[1], a[2], a[3], information ? &flags : NULL, (uint32_t)a[5]);
+}
+
+static void execute_prefetch_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsPrefetchVirtualMemory(thread, a[0], a[1], a[2], (uint32_t)a[3]);
+}
+
 /* ---- Windows: Address Windowing Extensions -------------------------------------------------- */
 
 /* AllocateUserPhysicalPages writes the count back only on success; FreeUserPhysicalPages always,

@@ -120,6 +120,7 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_AWE_UNMAPPED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_FAULTED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_SPLIT] = {FRAME, PAGES},
+    [VS_EV_PAGE_PREFETCHED] = {FRAME, LIST, SLOT},
 };
 
 /* ,"name":value */

@@ -686,6 +686,18 @@ static void narrate_large_page_split(const VsRunner *runner, const VsEvent *e, G
                            e->frame, e->frame + e->pages - 1, e->pages);
 }
 
+static void narrate_page_prefetched(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append_printf(out,
+                           "prefetch of 0x%" G_GINT64_MODIFIER "X: the page was only in "
+                           "page-file slot %" G_GUINT64_FORMAT
+                           ", now read into frame 0x%" G_GINT64_MODIFIER
+                           "X from the %s list and left on the standby list "
+                           "(its PTE in transition): a soft fault away, not in the working set",
+                           e->vpn_start << 12, e->slot, e->frame, vs_page_location_name(e->list));
+}
+
 static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
@@ -962,6 +974,7 @@ static Narrator *const narrators[] = {
     [VS_EV_AWE_UNMAPPED] = narrate_awe_unmapped,
     [VS_EV_LARGE_PAGE_FAULTED] = narrate_large_page_faulted,
     [VS_EV_LARGE_PAGE_SPLIT] = narrate_large_page_split,
+    [VS_EV_PAGE_PREFETCHED] = narrate_page_prefetched,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

@@ -819,6 +819,9 @@ VsStatus vs_heap_destroy(VsThread *thread, VsHeap *heap);
 void vs_heaps_fini(VsProcess *process); /* the bookkeeping of a process being deleted */
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access, VsProcess **out);
+/* Entry `index` of a caller's array of pointer-sized values (awe.c); STATUS_ACCESS_VIOLATION when a
+ * byte of it cannot be read. */
+VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value);
 /* The rights calls ask of a handle (ObReferenceObjectByHandle's DesiredAccess). QUERY_ANY is
  * satisfied by PROCESS_QUERY_INFORMATION or PROCESS_QUERY_LIMITED_INFORMATION. */
 #define VS_ACCESS_VM_OPERATION PROCESS_VM_OPERATION

@@ -888,6 +888,65 @@ static void test_random_paging_keeps_data(void **state)
     assert_true(info.page_faults > 0);
 }
 
+/* Writes a WIN32_MEMORY_RANGE_ENTRY (address, size: 8 bytes each) as entry i of the array. */
+static void write_range_entry(Fixture *f, uint64_t array, uint64_t i, uint64_t address,
+                              uint64_t size)
+{
+    for (int b = 0; b < 8; b++) {
+        write_ok(f, array + 16 * i + b, (uint8_t)(address >> (8 * b)));
+        write_ok(f, array + 16 * i + 8 + b, (uint8_t)(size >> (8 * b)));
+    }
+}
+
+/* PrefetchVirtualMemory reads a page that is only in the page file into a frame on the standby
+ * list, its PTE in transition, the working set and commit untouched; the next read is a soft
+ * fault. A page never touched and one still resident are left as they are. Its refusals come in
+ * test_prefetch's order. */
+static void test_prefetch(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p + 7, 77);
+    push_out(f, p);
+    uint64_t entries = commit(f, 1);
+    write_range_entry(f, entries, 0, p, KB(8));
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_PAGEFILE);
+    uint64_t slot = vs_pte_pagefile_slot_of(leaf(f, p));
+    uint64_t size = ws(f).size, committed = memory(f).commit_total;
+    vs_event_log_clear(&f->log);
+    assert_true(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, entries, 0));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(events(f, VS_EV_PAGE_PREFETCHED), 1);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(leaf(f, p + KB(4)), 0); /* never touched: nothing to read */
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY);
+    assert_int_equal(frame_of(f, p).pagefile_slot, slot);
+    assert_true(ws(f).size <= size); /* not added (taking a frame may have trimmed others) */
+    assert_int_equal(memory(f).commit_total, committed);
+    assert_int_equal(read_ok(f, p + 7), 77);
+    assert_int_equal(events(f, VS_EV_SOFT_FAULT), 1);
+    assert_true(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, entries, 0));
+    assert_int_equal(events(f, VS_EV_PAGE_PREFETCHED), 0);
+    assert_false(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0, entries, 0));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    assert_false(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, entries, 1));
+    assert_false(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, 0, 0));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOACCESS);
+    uint32_t flags = 0;
+    assert_int_equal(
+        VsNtSetInformationVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, 1, entries, &flags, 4),
+        STATUS_INVALID_PARAMETER_2);
+    write_range_entry(f, entries, 0, p, 0);
+    assert_int_equal(
+        VsNtSetInformationVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0, 1, entries, &flags, 4),
+        STATUS_INVALID_PARAMETER_4);
+    write_range_entry(f, entries, 0, 0, UINT64_MAX);
+    assert_int_equal(
+        VsNtSetInformationVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0, 1, entries, &flags, 4),
+        STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
 #define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
 
 int main(void)
@@ -908,6 +967,7 @@ int main(void)
         SMALL(test_mem_reset),
         SMALL(test_mem_reset_undo),
         SMALL(test_commit_limit),
+        SMALL(test_prefetch),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch_arguments, fixture_setup_x64,

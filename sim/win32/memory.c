@@ -208,6 +208,17 @@ bool VsWriteProcessMemory(VsThread *thread, VsHandle process, uint64_t address, 
     return NT_SUCCESS(status);
 }
 
+/* PrefetchVirtualMemory: kernelbase passes its flags as the NT call's information. */
+bool VsPrefetchVirtualMemory(VsThread *thread, VsHandle process, uint64_t count, uint64_t entries,
+                             uint32_t flags)
+{
+    VsStatus status =
+        VsNtSetInformationVirtualMemory(thread, process, 0, count, entries, &flags, sizeof flags);
+    if (!NT_SUCCESS(status))
+        vs_set_last_nt_error(thread, status);
+    return NT_SUCCESS(status);
+}
+
 /* ---- Address Windowing Extensions ------------------------------------------------------------ */
 
 /* What the four kernelbase calls share: the NT call's status as a BOOL and the last error. */

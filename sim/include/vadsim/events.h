@@ -164,7 +164,10 @@
     XX(LARGE_PAGE_FAULTED, "large-page-faulted")                                                   \
     /* the private large page [vpn_start, vpn_end] of pid is split: a page table maps its frames   \
      * [frame, frame + pages) one by one, as ordinary pages in its working set */                  \
-    XX(LARGE_PAGE_SPLIT, "large-page-split")
+    XX(LARGE_PAGE_SPLIT, "large-page-split")                                                       \
+    /* pid prefetched vpn_start: its page, only in page-file slot slot, was read into frame,       \
+     * left on the standby list (the PTE in transition, the working set untouched) */              \
+    XX(PAGE_PREFETCHED, "page-prefetched")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

@@ -585,6 +585,14 @@ VsStatus VsNtMapUserPhysicalPages(VsThread *caller, uint64_t address, uint64_t c
 VsStatus VsNtMapUserPhysicalPagesScatter(VsThread *caller, uint64_t addresses, uint64_t count,
                                          uint64_t frames);
 
+/* Prefetching (prefetch.c): NtSetInformationVirtualMemory with VmPrefetchInformation (class 0,
+ * the only one modelled). entries is the caller's WIN32_MEMORY_RANGE_ENTRY array (two
+ * pointer-sized fields each: the address, the size in bytes); info the ULONG of flags (0). Pages
+ * only in the page file are read into frames on the standby list; the working set is untouched. */
+VsStatus VsNtSetInformationVirtualMemory(VsThread *caller, VsHandle process, uint32_t info_class,
+                                         uint64_t count, uint64_t entries, const uint32_t *info,
+                                         uint32_t info_length);
+
 /* Write watch (wrtwatch.c). *count goes in as the capacity of addresses and comes out as how
  * many were written there. */
 VsStatus VsNtGetWriteWatch(VsThread *caller, VsHandle process, uint32_t flags, uint64_t base,

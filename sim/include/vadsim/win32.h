@@ -205,6 +205,11 @@ bool VsMapUserPhysicalPages(VsThread *thread, uint64_t address, uint64_t count, 
 bool VsMapUserPhysicalPagesScatter(VsThread *thread, uint64_t addresses, uint64_t count,
                                    uint64_t frames);
 
+/* PrefetchVirtualMemory(process, count, entries, flags): NtSetInformationVirtualMemory with
+ * VmPrefetchInformation and the flags as its information; FALSE with the last error set. */
+bool VsPrefetchVirtualMemory(VsThread *thread, VsHandle process, uint64_t count, uint64_t entries,
+                             uint32_t flags);
+
 /* ---- Locking and write watch ----------------------------------------------------------------- */
 
 /* VirtualLock and VirtualUnlock: NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS.

@@ -982,7 +982,9 @@ static void do_nt_map_view_ex(const AgentRequest *r)
 typedef BOOL(WINAPI *UserPhysicalPagesFn)(HANDLE, PULONG_PTR, PULONG_PTR);
 typedef BOOL(WINAPI *MapUserPhysicalPagesFn)(PVOID, ULONG_PTR, PULONG_PTR);
 
-static FARPROC awe_export(const AgentRequest *r)
+/* The export named like the request, from kernelbase or kernel32, or NULL after refusing it (the
+ * AWE calls, PrefetchVirtualMemory, the Offer family, the DEP policy calls). */
+static FARPROC base_export(const AgentRequest *r)
 {
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
     FARPROC f = kernelbase ? GetProcAddress(kernelbase, r->name) : NULL;
@@ -998,7 +1000,7 @@ static FARPROC awe_export(const AgentRequest *r)
 static void call_user_physical_pages(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
-    UserPhysicalPagesFn f = (UserPhysicalPagesFn)(void *)awe_export(r);
+    UserPhysicalPagesFn f = (UserPhysicalPagesFn)(void *)base_export(r);
     ULONG_PTR count = (ULONG_PTR)v[2];
     if (!f)
         return;
@@ -1011,9 +1013,42 @@ static void call_user_physical_pages(const AgentRequest *r)
 static void call_map_user_physical_pages(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
-    MapUserPhysicalPagesFn f = (MapUserPhysicalPagesFn)(void *)awe_export(r);
+    MapUserPhysicalPagesFn f = (MapUserPhysicalPagesFn)(void *)base_export(r);
     if (f)
         answer(f(P(v[0]), (ULONG_PTR)v[1], (PULONG_PTR)P(v[2])));
+}
+
+/* ---- Prefetching: looked up at each request (ntdll; kernelbase, then kernel32), refused where
+ * the system lacks it. The entry array is the scenario's memory, passed as it is. */
+
+typedef LONG(NTAPI *NtSetInformationVirtualMemoryFn)(HANDLE, ULONG, ULONG_PTR, PVOID, PVOID, ULONG);
+typedef BOOL(WINAPI *PrefetchVirtualMemoryFn)(HANDLE, ULONG_PTR, PVOID, ULONG);
+
+/* NtSetInformationVirtualMemory h class count entries byref_information information length: the
+ * status, then the information as the call left it. */
+static void call_nt_set_information_virtual_memory(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtSetInformationVirtualMemoryFn f = (NtSetInformationVirtualMemoryFn)(void *)GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), r->name);
+    ULONG information = (ULONG)v[5];
+    if (!f) {
+        refuse("this system's ntdll does not export ", r->name);
+        return;
+    }
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], (ULONG_PTR)v[2], P(v[3]),
+                             v[4] ? &information : NULL, (ULONG)v[6]));
+    answer_more(information);
+    answer_end();
+}
+
+/* PrefetchVirtualMemory h count entries flags */
+static void call_prefetch_virtual_memory(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    PrefetchVirtualMemoryFn f = (PrefetchVirtualMemoryFn)(void *)base_export(r);
+    if (f)
+        answer(f(H(v[0]), (ULONG_PTR)v[1], P(v[2]), (ULONG)v[3]));
 }
 
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
@@ -1107,6 +1142,8 @@ const AgentCall agent_calls[] = {
     {"FreeUserPhysicalPages", 4, call_user_physical_pages},
     {"MapUserPhysicalPages", 3, call_map_user_physical_pages},
     {"MapUserPhysicalPagesScatter", 3, call_map_user_physical_pages},
+    {"NtSetInformationVirtualMemory", 7, call_nt_set_information_virtual_memory},
+    {"PrefetchVirtualMemory", 4, call_prefetch_virtual_memory},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

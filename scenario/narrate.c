@@ -263,9 +263,59 @@ static void narrate_access_violation(const VsRunner *runner, const VsEvent *e, G
                                protect, linux_words ? "" : " (Data Execution Prevention)");
     }
     g_string_append(out, e->protection ? "; " : ": ");
+    const VsProcess *process = vs_process_by_id(runner->system, e->pid);
+    if (!linux_words && process && !vs_process_dep_enabled(process)) {
+        g_string_append(out, "ExceptionInformation[0] = 0, EXCEPTION_READ_FAULT: with DEP off, "
+                             "a fetch faults as a read");
+        return;
+    }
     g_string_append(out, linux_words ? "SEGV_ACCERR, and the page-fault error code has the "
                                        "instruction-fetch bit"
                                      : "ExceptionInformation[0] = 8, EXCEPTION_EXECUTE_FAULT");
+}
+
+/* The forms of ATL thunk the kernel emulates (atlthunk.c), by number. */
+static const char *const atl_thunk_forms[] = {
+    "",
+    "mov dword [esp+4], imm32; jmp rel32",
+    "mov ecx, imm32; jmp rel32",
+    "mov edx, imm32; mov ecx, imm32; jmp ecx",
+    "mov ecx, imm32; mov eax, imm32; jmp eax",
+    "pop ecx; pop eax; push ecx; jmp [eax+4]",
+};
+
+static void narrate_execute_allowed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96];
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
+    g_string_append_printf(out,
+                           "the instruction fetch at page 0x%" G_GINT64_MODIFIER
+                           "X meets the NX bit (%s does not execute), ",
+                           e->vpn_start << 12, protect);
+    if (e->frame == 0 || e->frame >= G_N_ELEMENTS(atl_thunk_forms)) {
+        g_string_append(out, "but this 32-bit process runs with DEP off: the fault is let "
+                             "through and the code runs");
+        return;
+    }
+    g_string_append_printf(out,
+                           "and the bytes there are ATL thunk form %" G_GUINT64_FORMAT
+                           " (%s): the kernel carries it out itself (DEP-ATL thunk emulation), "
+                           "no exception reaches the program, the page stays non-executable",
+                           e->frame, atl_thunk_forms[e->frame]);
+}
+
+static void narrate_execute_options(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append_printf(
+        out, "process %u's execute options become 0x%X (were 0x%X): DEP %s%s%s", e->pid,
+        e->protection, e->old_protection,
+        (e->protection & MEM_EXECUTE_OPTION_DISABLE) && !(e->protection & MEM_EXECUTE_OPTION_ENABLE)
+            ? "on"
+            : "off",
+        e->protection & MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION ? ", ATL thunk emulation off"
+                                                                   : "",
+        e->protection & MEM_EXECUTE_OPTION_PERMANENT ? ", for good" : "");
 }
 
 static void narrate_frame_released(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -975,6 +1025,8 @@ static Narrator *const narrators[] = {
     [VS_EV_LARGE_PAGE_FAULTED] = narrate_large_page_faulted,
     [VS_EV_LARGE_PAGE_SPLIT] = narrate_large_page_split,
     [VS_EV_PAGE_PREFETCHED] = narrate_page_prefetched,
+    [VS_EV_EXECUTE_OPTIONS] = narrate_execute_options,
+    [VS_EV_EXECUTE_ALLOWED] = narrate_execute_allowed,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

@@ -769,6 +769,8 @@ struct VsProcess {
     uint64_t large_pages;       /* frames mapped by its large PDEs (AweInfo VadPhysicalPages) */
     bool awe_info;              /* EPROCESS AweInfo exists: AllocateUserPhysicalPages was let in */
     uint64_t awe_pages;         /* frames it owns for AWE (AweInfo VadPhysicalPages) */
+    uint32_t execute_options;   /* KPROCESS Flags (KEXECUTE_OPTIONS) as MEM_EXECUTE_OPTION_* bits:
+                                 * a 32-bit process's DEP switch (execopts.c) */
 };
 
 struct VsSystem {
@@ -819,6 +821,11 @@ VsStatus vs_heap_destroy(VsThread *thread, VsHeap *heap);
 void vs_heaps_fini(VsProcess *process); /* the bookkeeping of a process being deleted */
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access, VsProcess **out);
+/* Execute options (execopts.c) and ATL thunk emulation (atlthunk.c). */
+bool vs_process_is_32bit(const VsProcess *process);
+void vs_execute_options_init(VsProcess *process, bool nx_compat);
+bool vs_process_thunk_emulation(const VsProcess *process);
+uint32_t vs_atl_thunk_form(VsThread *thread, uint64_t address); /* 0: not a thunk */
 /* Entry `index` of a caller's array of pointer-sized values (awe.c); STATUS_ACCESS_VIOLATION when a
  * byte of it cannot be read. */
 VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value);

@@ -167,7 +167,13 @@
     XX(LARGE_PAGE_SPLIT, "large-page-split")                                                       \
     /* pid prefetched vpn_start: its page, only in page-file slot slot, was read into frame,       \
      * left on the standby list (the PTE in transition, the working set untouched) */              \
-    XX(PAGE_PREFETCHED, "page-prefetched")
+    XX(PAGE_PREFETCHED, "page-prefetched")                                                         \
+    /* pid's execute options became protection (MEM_EXECUTE_OPTION_* bits), from old_protection */ \
+    XX(EXECUTE_OPTIONS, "execute-options")                                                         \
+    /* an instruction fetch at address in pid met the NX bit of page vpn_start (protection) and    \
+     * went on: frame 0, the 32-bit process runs with DEP off; frame 1-5, the kernel emulated      \
+     * the ATL thunk of that form there instead of raising */                                      \
+    XX(EXECUTE_ALLOWED, "execute-allowed")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

@@ -205,6 +205,12 @@ bool VsMapUserPhysicalPages(VsThread *thread, uint64_t address, uint64_t count, 
 bool VsMapUserPhysicalPagesScatter(VsThread *thread, uint64_t addresses, uint64_t count,
                                    uint64_t frames);
 
+/* GetProcessDEPPolicy(process, &flags, &permanent) and SetProcessDEPPolicy(flags) (win32/dep.c):
+ * a 32-bit process's DEP switch (PROCESS_DEP_* flags); ERROR_NOT_SUPPORTED in a 64-bit one. */
+bool VsGetProcessDEPPolicy(VsThread *thread, VsHandle process, uint32_t *flags,
+                           uint32_t *permanent);
+bool VsSetProcessDEPPolicy(VsThread *thread, uint32_t flags);
+
 /* PrefetchVirtualMemory(process, count, entries, flags): NtSetInformationVirtualMemory with
  * VmPrefetchInformation and the flags as its information; FALSE with the last error set. */
 bool VsPrefetchVirtualMemory(VsThread *thread, VsHandle process, uint64_t count, uint64_t entries,

@@ -1051,6 +1051,80 @@ static void call_prefetch_virtual_memory(const AgentRequest *r)
         answer(f(H(v[0]), (ULONG_PTR)v[1], P(v[2]), (ULONG)v[3]));
 }
 
+/* ---- A process's execute options: ProcessExecuteFlags alone (any other class could change or
+ * overrun the agent itself, and is refused), and the DEP policy calls of kernel32. */
+
+#define AGENT_PROCESS_EXECUTE_FLAGS 0x22
+
+typedef LONG(NTAPI *NtQueryInformationProcessFn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+typedef LONG(NTAPI *NtSetInformationProcessFn)(HANDLE, ULONG, PVOID, ULONG);
+typedef BOOL(WINAPI *GetProcessDEPPolicyFn)(HANDLE, LPDWORD, PBOOL);
+typedef BOOL(WINAPI *SetProcessDEPPolicyFn)(DWORD);
+
+/* NtQueryInformationProcess h class byref_information information length byref_return_length
+ * return_length: the status, then the information and return length as the call left them. */
+static void call_nt_query_information_process(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtQueryInformationProcessFn f =
+        (NtQueryInformationProcessFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    ULONG information = (ULONG)v[3], return_length = (ULONG)v[6];
+    if (!f || v[1] != AGENT_PROCESS_EXECUTE_FLAGS || v[4] > sizeof information) {
+        refuse("only ProcessExecuteFlags, into a ULONG: ", r->name);
+        return;
+    }
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], v[2] ? &information : NULL, (ULONG)v[4],
+                             v[5] ? &return_length : NULL));
+    answer_more(information);
+    answer_more(return_length);
+    answer_end();
+}
+
+/* NtSetInformationProcess h class byref_information information length */
+static void call_nt_set_information_process(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtSetInformationProcessFn f =
+        (NtSetInformationProcessFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    ULONG information = (ULONG)v[3];
+    if (!f || v[1] != AGENT_PROCESS_EXECUTE_FLAGS || v[4] > sizeof information) {
+        refuse("only ProcessExecuteFlags, from a ULONG: ", r->name);
+        return;
+    }
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], v[2] ? &information : NULL, (ULONG)v[4]));
+    answer_more(information);
+    answer_end();
+}
+
+/* GetProcessDEPPolicy h byref_flags flags byref_permanent permanent: the BOOL, then the two as
+ * the call left them. Windows crashes on a NULL pointer (kernel32 test_atl_thunk_emulation
+ * L2919-2921): refused. */
+static void call_get_process_dep_policy(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    GetProcessDEPPolicyFn f = (GetProcessDEPPolicyFn)(void *)base_export(r);
+    DWORD flags = (DWORD)v[2];
+    BOOL permanent = (BOOL)v[4];
+    if (!f)
+        return;
+    if (!v[1] || !v[3]) {
+        refuse("Windows crashes on a NULL pointer: ", r->name);
+        return;
+    }
+    answer_start(f(H(v[0]), &flags, &permanent));
+    answer_more(flags);
+    answer_more((uint32_t)permanent);
+    answer_end();
+}
+
+/* SetProcessDEPPolicy flags */
+static void call_set_process_dep_policy(const AgentRequest *r)
+{
+    SetProcessDEPPolicyFn f = (SetProcessDEPPolicyFn)(void *)base_export(r);
+    if (f)
+        answer(f((DWORD)r->v[0]));
+}
+
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
  * the function that makes the call and answers. */
 const AgentCall agent_calls[] = {
@@ -1144,6 +1218,10 @@ const AgentCall agent_calls[] = {
     {"MapUserPhysicalPagesScatter", 3, call_map_user_physical_pages},
     {"NtSetInformationVirtualMemory", 7, call_nt_set_information_virtual_memory},
     {"PrefetchVirtualMemory", 4, call_prefetch_virtual_memory},
+    {"NtQueryInformationProcess", 7, call_nt_query_information_process},
+    {"NtSetInformationProcess", 5, call_nt_set_information_process},
+    {"GetProcessDEPPolicy", 5, call_get_process_dep_policy},
+    {"SetProcessDEPPolicy", 1, call_set_process_dep_policy},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -819,6 +819,23 @@ static void execute_prefetch_virtual_memory(VsThread *thread, const VsOp *op, Vs
     outcome->ret = VsPrefetchVirtualMemory(thread, a[0], a[1], a[2], (uint32_t)a[3]);
 }
 
+/* ---- Windows: offered and discarded memory --------------------------------------------------- */
+
+static void execute_offer_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsOfferVirtualMemory(thread, op->arg[0], op->arg[1], (uint32_t)op->arg[2]);
+}
+
+static void execute_reclaim_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsReclaimVirtualMemory(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_discard_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsDiscardVirtualMemory(thread, op->arg[0], op->arg[1]);
+}
+
 /* ---- Windows: a process's execute options (DEP) ---------------------------------------------- */
 
 /* The information and return length are the caller's variables (or NULL); written on success. */

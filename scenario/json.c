@@ -57,6 +57,7 @@ typedef enum EventField {
     OPTIONS,        /* "execute_options", "old_execute_options": MEM_EXECUTE_OPTION_* bits (the
                      * event's protection and old_protection) */
     THUNK_FORM,     /* "thunk_form": the ATL thunk emulated, 0 for none (the event's frame) */
+    PRIORITY,       /* "priority": an offer's, 1-4 (the event's frame) */
 } EventField;
 
 #define MAX_EVENT_FIELDS 5
@@ -126,6 +127,9 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_PAGE_PREFETCHED] = {FRAME, LIST, SLOT},
     [VS_EV_EXECUTE_OPTIONS] = {OPTIONS},
     [VS_EV_EXECUTE_ALLOWED] = {THUNK_FORM, PROTECTION},
+    [VS_EV_PAGES_OFFERED] = {PAGES, PRIORITY},
+    [VS_EV_PAGES_RECLAIMED] = {PAGES},
+    [VS_EV_MEMORY_DISCARDED] = {PAGES},
 };
 
 /* ,"name":value */
@@ -187,6 +191,7 @@ static void append_field(const VsRunner *runner, GString *out, EventField field,
         append_number(out, "old_execute_options", e->old_protection);
         break;
     case THUNK_FORM: append_number(out, "thunk_form", e->frame); break;
+    case PRIORITY: append_number(out, "priority", e->frame); break;
     }
 }
 

@@ -274,6 +274,43 @@ static void narrate_access_violation(const VsRunner *runner, const VsEvent *e, G
                                      : "ExceptionInformation[0] = 8, EXCEPTION_EXECUTE_FAULT");
 }
 
+static void narrate_pages_offered(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    static const char *const priorities[] = {"", "very low", "low", "below normal", "normal"};
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(
+        out,
+        " offered (priority %s): PAGE_NOACCESS until reclaimed, out of the "
+        "working set, clean so never written to the page file; the %" G_GUINT64_FORMAT
+        " page%s that held contents keep them in their frames until the frames "
+        "are wanted",
+        e->frame < G_N_ELEMENTS(priorities) ? priorities[e->frame] : "?", e->pages,
+        e->pages == 1 ? "" : "s");
+}
+
+static void narrate_pages_reclaimed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    if (e->pages == 0) {
+        g_string_append(out, " reclaimed intact: their protections are back and every page "
+                             "kept its contents (ERROR_SUCCESS)");
+        return;
+    }
+    g_string_append_printf(out,
+                           " reclaimed: their protections are back, but %" G_GUINT64_FORMAT
+                           " page%s lost %s contents while offered - the frame went to another "
+                           "page - and read%s zeros (ERROR_BUSY)",
+                           e->pages, e->pages == 1 ? "" : "s", e->pages == 1 ? "its" : "their",
+                           e->pages == 1 ? "s" : "");
+}
+
+static void narrate_memory_discarded(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " discarded: still committed, but the contents are gone now - frames "
+                         "freed, page-file copies dropped - and the next touch reads zeros");
+}
+
 /* The forms of ATL thunk the kernel emulates (atlthunk.c), by number. */
 static const char *const atl_thunk_forms[] = {
     "",
@@ -1027,6 +1064,9 @@ static Narrator *const narrators[] = {
     [VS_EV_PAGE_PREFETCHED] = narrate_page_prefetched,
     [VS_EV_EXECUTE_OPTIONS] = narrate_execute_options,
     [VS_EV_EXECUTE_ALLOWED] = narrate_execute_allowed,
+    [VS_EV_PAGES_OFFERED] = narrate_pages_offered,
+    [VS_EV_PAGES_RECLAIMED] = narrate_pages_reclaimed,
+    [VS_EV_MEMORY_DISCARDED] = narrate_memory_discarded,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

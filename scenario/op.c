@@ -193,6 +193,10 @@ static const struct {
     {"SectionImageInformation", SectionImageInformation},
     {"ProcessExecuteFlags", ProcessExecuteFlags},
     {"VmPrefetchInformation", VmPrefetchInformation},
+    {"VmOfferPriorityVeryLow", 1}, /* OFFER_PRIORITY */
+    {"VmOfferPriorityLow", 2},
+    {"VmOfferPriorityBelowNormal", 3},
+    {"VmOfferPriorityNormal", 4},
     {"PROCESS_HEAP_REGION", VS_HEAP_ENTRY_REGION}, /* HeapWalk's wFlags */
     {"PROCESS_HEAP_UNCOMMITTED_RANGE", VS_HEAP_ENTRY_UNCOMMITTED_RANGE},
     {"PROCESS_HEAP_ENTRY_BUSY", VS_HEAP_ENTRY_BUSY},

@@ -947,6 +947,79 @@ static void test_prefetch(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* OfferVirtualMemory: the pages are inaccessible and out of the working set (a locked one
+ * unlocked), clean; reclaimed before their frames are wanted they come back intact; after memory
+ * ran short, ERROR_BUSY and zeros. Commit never moves. A decommit forgets the offer. */
+static void test_offer_and_reclaim(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p, 7);
+    write_ok(f, p + KB(4), 8);
+    assert_true(VsVirtualLock(f->thread, p, KB(4)));
+    uint64_t committed = memory(f).commit_total;
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(8), 2), ERROR_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(ws(f).size, 0);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY); /* clean: never written out */
+    uint8_t value;
+    assert_int_equal(vs_memory_read(f->thread, p, &value), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(memory(f).commit_total, committed);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(8)), ERROR_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_ok(f, p), 7);
+    assert_false(VsVirtualUnlock(f->thread, p, KB(4))); /* the offer unlocked it */
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOT_LOCKED);
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(8), 1), ERROR_SUCCESS);
+    uint64_t other = commit(f, 40);
+    for (uint64_t i = 0; i < 40 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
+        write_ok(f, other + i * KB(4), 1);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(8)), ERROR_BUSY);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_ok(f, p), 0);
+    assert_int_equal(memory(f).commit_total, committed + 40);
+    /* Offered, then decommitted and committed again: nothing is offered any more. */
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(4), 4), ERROR_SUCCESS);
+    assert_true(VsVirtualFree(f->thread, p, KB(4), MEM_DECOMMIT));
+    assert_int_not_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READONLY), 0);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(4)), ERROR_SUCCESS);
+    VsMemoryBasicInformation mbi;
+    assert_int_not_equal(VsVirtualQuery(f->thread, p, &mbi, sizeof mbi), 0);
+    assert_int_equal(mbi.Protect, PAGE_READONLY);
+    /* The refusals. */
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p + 1, KB(4), 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(4), 0), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, 0, 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(12)), ERROR_INVALID_ADDRESS);
+    CHECK_INVARIANTS(f);
+}
+
+/* DiscardVirtualMemory: the contents go at once (frames freed, a page-file copy dropped), the
+ * pages stay committed read-write and read zeros; any other protection refuses it, nothing
+ * changed. */
+static void test_discard(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p, 7);
+    write_ok(f, p + KB(4), 8);
+    push_out(f, p);
+    uint64_t committed = memory(f).commit_total, used = memory(f).pagefile_used;
+    assert_int_equal(VsDiscardVirtualMemory(f->thread, p, KB(8)), ERROR_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).commit_total, committed);
+    assert_true(memory(f).pagefile_used < used);
+    assert_int_equal(read_ok(f, p), 0);
+    assert_int_equal(read_ok(f, p + KB(4)), 0);
+    write_ok(f, p, 9);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p, KB(4), PAGE_READONLY, &old));
+    assert_int_equal(VsDiscardVirtualMemory(f->thread, p, KB(8)), ERROR_INVALID_PARAMETER);
+    assert_int_equal(read_ok(f, p), 9);
+    CHECK_INVARIANTS(f);
+}
+
 #define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
 
 int main(void)
@@ -968,6 +1041,8 @@ int main(void)
         SMALL(test_mem_reset_undo),
         SMALL(test_commit_limit),
         SMALL(test_prefetch),
+        SMALL(test_offer_and_reclaim),
+        SMALL(test_discard),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch_arguments, fixture_setup_x64,

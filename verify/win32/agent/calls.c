@@ -1051,6 +1051,28 @@ static void call_prefetch_virtual_memory(const AgentRequest *r)
         answer(f(H(v[0]), (ULONG_PTR)v[1], P(v[2]), (ULONG)v[3]));
 }
 
+/* ---- Offered and discarded memory: looked up at each request (kernelbase, then kernel32) and
+ * refused where the system lacks them (neither Wine has Offer or Reclaim; Wine 8.0 no Discard). */
+
+typedef DWORD(WINAPI *OfferVirtualMemoryFn)(PVOID, SIZE_T, DWORD);
+typedef DWORD(WINAPI *ReclaimVirtualMemoryFn)(PVOID, SIZE_T);
+
+/* OfferVirtualMemory address size priority */
+static void call_offer_virtual_memory(const AgentRequest *r)
+{
+    OfferVirtualMemoryFn f = (OfferVirtualMemoryFn)(void *)base_export(r);
+    if (f)
+        answer(f(P(r->v[0]), r->v[1], (DWORD)r->v[2]));
+}
+
+/* ReclaimVirtualMemory and DiscardVirtualMemory address size */
+static void call_reclaim_virtual_memory(const AgentRequest *r)
+{
+    ReclaimVirtualMemoryFn f = (ReclaimVirtualMemoryFn)(void *)base_export(r);
+    if (f)
+        answer(f(P(r->v[0]), r->v[1]));
+}
+
 /* ---- A process's execute options: ProcessExecuteFlags alone (any other class could change or
  * overrun the agent itself, and is refused), and the DEP policy calls of kernel32. */
 
@@ -1222,6 +1244,9 @@ const AgentCall agent_calls[] = {
     {"NtSetInformationProcess", 5, call_nt_set_information_process},
     {"GetProcessDEPPolicy", 5, call_get_process_dep_policy},
     {"SetProcessDEPPolicy", 1, call_set_process_dep_policy},
+    {"OfferVirtualMemory", 3, call_offer_virtual_memory},
+    {"ReclaimVirtualMemory", 2, call_reclaim_virtual_memory},
+    {"DiscardVirtualMemory", 2, call_reclaim_virtual_memory},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -422,8 +422,12 @@ static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 static void execute_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsStatus status = vs_memory_execute(thread, op->arg[0]);
+    bool as_read = status == STATUS_ACCESS_VIOLATION &&
+                   !vs_process_dep_enabled(vs_thread_process(thread)); /* DEP off */
     outcome->exception = exception_of(thread, status);
-    outcome->exception_access = outcome->exception ? VS_EXECUTE_ACCESS : 0;
+    outcome->exception_access = !outcome->exception ? 0
+                                : as_read           ? VS_READ_ACCESS
+                                                    : VS_EXECUTE_ACCESS;
     outcome->ret = outcome->exception;
 }
 
@@ -794,6 +798,90 @@ static void execute_get_large_page_minimum(VsThread *thread, const VsOp *op, VsO
 {
     (void)op;
     outcome->ret = VsGetLargePageMinimum(thread);
+}
+
+/* ---- Windows: prefetching -------------------------------------------------------------------- */
+
+/* The information is the caller's variable, passed by reference (or NULL); the call reads it. */
+static void execute_nt_set_information_virtual_memory(VsThread *thread, const VsOp *op,
+                                                      VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    const uint64_t *information = ref(op, outcome, 4);
+    uint32_t flags = information ? (uint32_t)*information : 0;
+    outcome->ret = (uint32_t)VsNtSetInformationVirtualMemory(
+        thread, a[0], (uint32_t)a[1], a[2], a[3], information ? &flags : NULL, (uint32_t)a[5]);
+}
+
+static void execute_prefetch_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsPrefetchVirtualMemory(thread, a[0], a[1], a[2], (uint32_t)a[3]);
+}
+
+/* ---- Windows: offered and discarded memory --------------------------------------------------- */
+
+static void execute_offer_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsOfferVirtualMemory(thread, op->arg[0], op->arg[1], (uint32_t)op->arg[2]);
+}
+
+static void execute_reclaim_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsReclaimVirtualMemory(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_discard_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsDiscardVirtualMemory(thread, op->arg[0], op->arg[1]);
+}
+
+/* ---- Windows: a process's execute options (DEP) ---------------------------------------------- */
+
+/* The information and return length are the caller's variables (or NULL); written on success. */
+static void execute_nt_query_information_process(VsThread *thread, const VsOp *op,
+                                                 VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    uint64_t *information = ref(op, outcome, 2), *return_length = ref(op, outcome, 4);
+    uint32_t value = information ? (uint32_t)*information : 0;
+    uint32_t length = return_length ? (uint32_t)*return_length : 0;
+    outcome->ret = (uint32_t)VsNtQueryInformationProcess(
+        thread, a[0], (uint32_t)a[1], information ? &value : NULL, (uint32_t)a[3],
+        return_length ? &length : NULL);
+    if (information)
+        *information = value;
+    if (return_length)
+        *return_length = length;
+    nt_written(op, outcome);
+}
+
+static void execute_nt_set_information_process(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *information = ref(op, outcome, 2);
+    uint32_t value = information ? (uint32_t)*information : 0;
+    outcome->ret =
+        (uint32_t)VsNtSetInformationProcess(thread, op->arg[0], (uint32_t)op->arg[1],
+                                            information ? &value : NULL, (uint32_t)op->arg[3]);
+}
+
+/* GetProcessDEPPolicy writes its two variables on success. */
+static void execute_get_process_dep_policy(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    uint64_t *flags = ref(op, outcome, 1), *permanent = ref(op, outcome, 2);
+    uint32_t f = 0, p = 0;
+    outcome->ret =
+        VsGetProcessDEPPolicy(thread, op->arg[0], flags ? &f : NULL, permanent ? &p : NULL);
+    if (outcome->ret) {
+        *flags = f;
+        *permanent = p;
+        outcome->out_written = op->by_ref & 6u;
+    }
+}
+
+static void execute_set_process_dep_policy(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsSetProcessDEPPolicy(thread, (uint32_t)op->arg[0]);
 }
 
 /* ---- Windows: Address Windowing Extensions -------------------------------------------------- */

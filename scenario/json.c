@@ -54,6 +54,10 @@ typedef enum EventField {
     WORKING_SET,    /* "working_set": its size after (the event's pages) */
     THREAD,         /* "thread": a thread's id (the event's frame) */
     EXIT_CODE,      /* "exit_code": a thread's (the event's pages) */
+    OPTIONS,        /* "execute_options", "old_execute_options": MEM_EXECUTE_OPTION_* bits (the
+                     * event's protection and old_protection) */
+    THUNK_FORM,     /* "thunk_form": the ATL thunk emulated, 0 for none (the event's frame) */
+    PRIORITY,       /* "priority": an offer's, 1-4 (the event's frame) */
 } EventField;
 
 #define MAX_EVENT_FIELDS 5
@@ -120,6 +124,12 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_AWE_UNMAPPED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_FAULTED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_SPLIT] = {FRAME, PAGES},
+    [VS_EV_PAGE_PREFETCHED] = {FRAME, LIST, SLOT},
+    [VS_EV_EXECUTE_OPTIONS] = {OPTIONS},
+    [VS_EV_EXECUTE_ALLOWED] = {THUNK_FORM, PROTECTION},
+    [VS_EV_PAGES_OFFERED] = {PAGES, PRIORITY},
+    [VS_EV_PAGES_RECLAIMED] = {PAGES},
+    [VS_EV_MEMORY_DISCARDED] = {PAGES},
 };
 
 /* ,"name":value */
@@ -176,6 +186,12 @@ static void append_field(const VsRunner *runner, GString *out, EventField field,
         break;
     case THREAD: append_number(out, "thread", e->frame); break;
     case EXIT_CODE: append_number(out, "exit_code", e->pages); break;
+    case OPTIONS:
+        append_number(out, "execute_options", e->protection);
+        append_number(out, "old_execute_options", e->old_protection);
+        break;
+    case THUNK_FORM: append_number(out, "thunk_form", e->frame); break;
+    case PRIORITY: append_number(out, "priority", e->frame); break;
     }
 }
 

@@ -263,9 +263,96 @@ static void narrate_access_violation(const VsRunner *runner, const VsEvent *e, G
                                protect, linux_words ? "" : " (Data Execution Prevention)");
     }
     g_string_append(out, e->protection ? "; " : ": ");
+    const VsProcess *process = vs_process_by_id(runner->system, e->pid);
+    if (!linux_words && process && !vs_process_dep_enabled(process)) {
+        g_string_append(out, "ExceptionInformation[0] = 0, EXCEPTION_READ_FAULT: with DEP off, "
+                             "a fetch faults as a read");
+        return;
+    }
     g_string_append(out, linux_words ? "SEGV_ACCERR, and the page-fault error code has the "
                                        "instruction-fetch bit"
                                      : "ExceptionInformation[0] = 8, EXCEPTION_EXECUTE_FAULT");
+}
+
+static void narrate_pages_offered(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    static const char *const priorities[] = {"", "very low", "low", "below normal", "normal"};
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(
+        out,
+        " offered (priority %s): PAGE_NOACCESS until reclaimed, out of the "
+        "working set, clean so never written to the page file; the %" G_GUINT64_FORMAT
+        " page%s that held contents keep them in their frames until the frames "
+        "are wanted",
+        e->frame < G_N_ELEMENTS(priorities) ? priorities[e->frame] : "?", e->pages,
+        e->pages == 1 ? "" : "s");
+}
+
+static void narrate_pages_reclaimed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    if (e->pages == 0) {
+        g_string_append(out, " reclaimed intact: their protections are back and every page "
+                             "kept its contents (ERROR_SUCCESS)");
+        return;
+    }
+    g_string_append_printf(out,
+                           " reclaimed: their protections are back, but %" G_GUINT64_FORMAT
+                           " page%s lost %s contents while offered - the frame went to another "
+                           "page - and read%s zeros (ERROR_BUSY)",
+                           e->pages, e->pages == 1 ? "" : "s", e->pages == 1 ? "its" : "their",
+                           e->pages == 1 ? "s" : "");
+}
+
+static void narrate_memory_discarded(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " discarded: still committed, but the contents are gone now - frames "
+                         "freed, page-file copies dropped - and the next touch reads zeros");
+}
+
+/* The forms of ATL thunk the kernel emulates (atlthunk.c), by number. */
+static const char *const atl_thunk_forms[] = {
+    "",
+    "mov dword [esp+4], imm32; jmp rel32",
+    "mov ecx, imm32; jmp rel32",
+    "mov edx, imm32; mov ecx, imm32; jmp ecx",
+    "mov ecx, imm32; mov eax, imm32; jmp eax",
+    "pop ecx; pop eax; push ecx; jmp [eax+4]",
+};
+
+static void narrate_execute_allowed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    char protect[96];
+    vs_words_protection(runner, e->protection, protect, sizeof protect);
+    g_string_append_printf(out,
+                           "the instruction fetch at page 0x%" G_GINT64_MODIFIER
+                           "X meets the NX bit (%s does not execute), ",
+                           e->vpn_start << 12, protect);
+    if (e->frame == 0 || e->frame >= G_N_ELEMENTS(atl_thunk_forms)) {
+        g_string_append(out, "but this 32-bit process runs with DEP off: the fault is let "
+                             "through and the code runs");
+        return;
+    }
+    g_string_append_printf(out,
+                           "and the bytes there are ATL thunk form %" G_GUINT64_FORMAT
+                           " (%s): the kernel carries it out itself (DEP-ATL thunk emulation), "
+                           "no exception reaches the program, the page stays non-executable",
+                           e->frame, atl_thunk_forms[e->frame]);
+}
+
+static void narrate_execute_options(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append_printf(
+        out, "process %u's execute options become 0x%X (were 0x%X): DEP %s%s%s", e->pid,
+        e->protection, e->old_protection,
+        (e->protection & MEM_EXECUTE_OPTION_DISABLE) && !(e->protection & MEM_EXECUTE_OPTION_ENABLE)
+            ? "on"
+            : "off",
+        e->protection & MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION ? ", ATL thunk emulation off"
+                                                                   : "",
+        e->protection & MEM_EXECUTE_OPTION_PERMANENT ? ", for good" : "");
 }
 
 static void narrate_frame_released(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -686,6 +773,18 @@ static void narrate_large_page_split(const VsRunner *runner, const VsEvent *e, G
                            e->frame, e->frame + e->pages - 1, e->pages);
 }
 
+static void narrate_page_prefetched(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append_printf(out,
+                           "prefetch of 0x%" G_GINT64_MODIFIER "X: the page was only in "
+                           "page-file slot %" G_GUINT64_FORMAT
+                           ", now read into frame 0x%" G_GINT64_MODIFIER
+                           "X from the %s list and left on the standby list "
+                           "(its PTE in transition): a soft fault away, not in the working set",
+                           e->vpn_start << 12, e->slot, e->frame, vs_page_location_name(e->list));
+}
+
 static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
@@ -962,6 +1061,12 @@ static Narrator *const narrators[] = {
     [VS_EV_AWE_UNMAPPED] = narrate_awe_unmapped,
     [VS_EV_LARGE_PAGE_FAULTED] = narrate_large_page_faulted,
     [VS_EV_LARGE_PAGE_SPLIT] = narrate_large_page_split,
+    [VS_EV_PAGE_PREFETCHED] = narrate_page_prefetched,
+    [VS_EV_EXECUTE_OPTIONS] = narrate_execute_options,
+    [VS_EV_EXECUTE_ALLOWED] = narrate_execute_allowed,
+    [VS_EV_PAGES_OFFERED] = narrate_pages_offered,
+    [VS_EV_PAGES_RECLAIMED] = narrate_pages_reclaimed,
+    [VS_EV_MEMORY_DISCARDED] = narrate_memory_discarded,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

@@ -191,6 +191,12 @@ static const struct {
     {"MemoryMappedFilenameInformation", MemoryMappedFilenameInformation},
     {"SectionBasicInformation", SectionBasicInformation},
     {"SectionImageInformation", SectionImageInformation},
+    {"ProcessExecuteFlags", ProcessExecuteFlags},
+    {"VmPrefetchInformation", VmPrefetchInformation},
+    {"VmOfferPriorityVeryLow", 1}, /* OFFER_PRIORITY */
+    {"VmOfferPriorityLow", 2},
+    {"VmOfferPriorityBelowNormal", 3},
+    {"VmOfferPriorityNormal", 4},
     {"PROCESS_HEAP_REGION", VS_HEAP_ENTRY_REGION}, /* HeapWalk's wFlags */
     {"PROCESS_HEAP_UNCOMMITTED_RANGE", VS_HEAP_ENTRY_UNCOMMITTED_RANGE},
     {"PROCESS_HEAP_ENTRY_BUSY", VS_HEAP_ENTRY_BUSY},
@@ -215,8 +221,8 @@ size_t vs_scenario_constant_names(const char **names, size_t capacity)
         VS_MEM_FLAG_MAP(NAME) VS_MEM_TYPE_MAP(NAME) VS_SECTION_FLAG_MAP(NAME) VS_FILE_FLAG_MAP(NAME)
             VS_IMAGE_FLAG_MAP(NAME) VS_PAGE_FLAG_MAP(NAME) VS_PROCESS_ACCESS_MAP(NAME)
                 VS_PLACEHOLDER_FLAG_MAP(NAME) VS_THREAD_FLAG_MAP(NAME) VS_HEAP_FLAG_MAP(NAME)
-                    VS_LOCK_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME) VS_LINUX_FLAG_MAP(NAME)
-                        VS_ERRNO_MAP(NAME)
+                    VS_LOCK_FLAG_MAP(NAME) VS_EXECUTE_FLAG_MAP(NAME) VS_WIN32_ERROR_MAP(NAME)
+                        VS_LINUX_FLAG_MAP(NAME) VS_ERRNO_MAP(NAME)
 #undef NAME
 #define STATUS(n, v, w, t) #n,
                             VS_STATUS_MAP(STATUS)

@@ -271,9 +271,10 @@ static void reset_page(VsProcess *process, const VsVad *vad, uint64_t vpn)
  * (Accessed cleared, age 3); a page on the modified list moves to standby, clean; a page in the
  * page file loses its copy and is demand zero again. Whatever is repurposed from here reads zeros.
  * Untouched pages hold nothing to reset: only those with a page table or a prototype PTE other
- * than the initial one are visited.
+ * than the initial one are visited. OfferVirtualMemory makes its pages clean the same way
+ * (offer.c).
  */
-static void reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+void vs_reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     VsViewScan scan = vs_view_scan(process, vad, start_vpn, end_vpn);
     for (uint64_t vpn = vs_view_scan_next(&scan, start_vpn); vpn <= end_vpn;
@@ -372,7 +373,7 @@ static VsStatus reset(VsProcess *process, uint64_t *base_address, uint64_t *regi
         return undo_reset_pages(process, vad, start_vpn, end_vpn) ? STATUS_UNSUCCESSFUL
                                                                   : STATUS_SUCCESS;
     }
-    reset_pages(process, vad, start_vpn, end_vpn);
+    vs_reset_pages(process, vad, start_vpn, end_vpn);
     return STATUS_SUCCESS;
 }
 

@@ -32,8 +32,9 @@
 /* ---- The caller's arrays: pointer-sized entries in its own memory --------------------------- */
 
 /* Reads entry `index` of the array at `array` in thread's process. STATUS_ACCESS_VIOLATION when
- * a byte of it cannot be read (Windows' probe and capture raise it). */
-static VsStatus read_entry(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value)
+ * a byte of it cannot be read (Windows' probe and capture raise it). Other calls that take an
+ * array of pointer-sized values from the caller read it with this too (prefetch.c). */
+VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value)
 {
     uint32_t size = thread->process->system->layout->pte_size;
     uint64_t at = array + index * size, result = 0;
@@ -238,12 +239,12 @@ VsStatus VsNtFreeUserPhysicalPages(VsThread *caller, VsHandle process_handle, ui
         return STATUS_INVALID_PARAMETER_1;
     uint64_t frame;
     for (uint64_t i = 0; i < *count; i++)
-        if (!NT_SUCCESS(read_entry(caller, array, i, &frame)))
+        if (!NT_SUCCESS(vs_read_user_word(caller, array, i, &frame)))
             return STATUS_ACCESS_VIOLATION; /* captured whole before anything is freed */
     uint64_t freed = 0, mapped = 0;
     status = STATUS_SUCCESS;
     for (; freed < *count; freed++) {
-        read_entry(caller, array, freed, &frame);
+        vs_read_user_word(caller, array, freed, &frame);
         if (!vs_awe_owns(process, frame)) {
             status = STATUS_CONFLICTING_ADDRESSES;
             break;
@@ -384,8 +385,8 @@ static VsStatus read_request(VsThread *caller, uint64_t addresses, uint64_t firs
         return STATUS_INSUFFICIENT_RESOURCES;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t address = vs_vpn_address(first_vpn + i);
-        if ((addresses && !NT_SUCCESS(read_entry(caller, addresses, i, &address))) ||
-            (frames && !NT_SUCCESS(read_entry(caller, frames, i, &request->frames[i]))))
+        if ((addresses && !NT_SUCCESS(vs_read_user_word(caller, addresses, i, &address))) ||
+            (frames && !NT_SUCCESS(vs_read_user_word(caller, frames, i, &request->frames[i]))))
             return STATUS_ACCESS_VIOLATION;
         request->vpns[i] = vs_vpn(address);
     }

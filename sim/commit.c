@@ -414,6 +414,7 @@ VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
         vs_delete_pages(process, vad, start_vpn, end_vpn);
     }
     vs_charge_commit(process, vad, -(int64_t)released);
+    vs_offer_forget(process, start_vpn, end_vpn);
     VsEvent event = {.kind = VS_EV_DECOMMITTED,
                      .pid = process->pid,
                      .vpn_start = start_vpn,
@@ -444,6 +445,7 @@ static void delete_large_pages(VsProcess *process, uint64_t start_vpn, uint64_t 
 void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     (void)vad;
+    vs_offer_forget(process, start_vpn, end_vpn);
     if (process->large_pages)
         delete_large_pages(process, start_vpn, end_vpn);
     uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn);
@@ -453,6 +455,31 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
             uint64_t old = vs_pt_read(process, vpn);
             if (old != 0)
                 vs_pt_write(process, vpn, next_pte(process, vpn, old, 0));
+        }
+        if (vpn == 0 || vpn > end_vpn)
+            break;
+        vpn = vs_pt_next_present(process, vpn, end_vpn);
+    }
+}
+
+/*
+ * Drops the contents of the committed private pages of [start_vpn, end_vpn], which stay committed
+ * with their protection (DiscardVirtualMemory, offer.c): a resident page's frame goes to the free
+ * list, a page-file copy is freed, and the page is demand zero again.
+ */
+void vs_discard_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn);
+    while (vpn <= end_vpn) {
+        uint64_t stop = vs_min(end_vpn, vs_pt_leaf_last_vpn(process, vpn));
+        for (; vpn <= stop; vpn++) {
+            uint64_t old = vs_pt_read(process, vpn);
+            if (!vs_pte_is_resident(old) && !vs_pte_is_pagefile(old))
+                continue;
+            uint64_t demand_zero =
+                vs_pte_make_software(vs_page_state(process, vad, vpn, old).mm_protection);
+            next_pte(process, vpn, old, 0); /* frees the frame or the slot */
+            vs_pt_write(process, vpn, zero_pte_means(vad, demand_zero) ? 0 : demand_zero);
         }
         if (vpn == 0 || vpn > end_vpn)
             break;

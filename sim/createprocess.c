@@ -157,6 +157,8 @@ VsStatus vs_process_init_image(VsProcess *process, const char *exe, const char *
     if (!NT_SUCCESS(status))
         return status;
     bool aware = held[0]->image->characteristics & LARGE_ADDRESS_AWARE;
+    vs_execute_options_init(process, held[0]->image->dll_characteristics &
+                                         IMAGE_DLLCHARACTERISTICS_NX_COMPAT);
     status = lay_out(process, held[0]->file, held[1]->file,
                      !aware && system->layout->highest_vad_address >= TWO_GB);
     release_images(system, held);

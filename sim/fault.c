@@ -295,6 +295,7 @@ static VsStatus view_fault(VsProcess *process, VsVad *vad, uint64_t vpn, uint64_
  * caller starts the fault again).
  */
 #define STATUS_RETRY_FAULT 0x00000104u /* STATUS_REPARSE: internal, never returned to a caller */
+#define STATUS_NX_FAULT 0x00000105u    /* internal: an NX fault thunk emulation may resolve */
 static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, uint32_t mm)
 {
     VsSystem *system = process->system;
@@ -342,6 +343,25 @@ static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, ui
     return STATUS_SUCCESS;
 }
 
+/* An instruction fetch met the NX bit of page vpn (valid): with DEP, an access violation (the
+ * page is there, but does not execute); with DEP off or an emulated ATL thunk (form), it goes on.
+ * WRK's MmAccessFault also clears NX in the PTE of a process with DEP off; the model leaves the
+ * PTE as its protection makes it and lets each such fetch through. */
+static VsStatus nx_fault(VsProcess *process, uint64_t vpn, VsEventKind kind, uint32_t form)
+{
+    uint64_t pte = vs_pt_read(process, vpn);
+    VsEvent event = {.kind = kind,
+                     .pid = process->pid,
+                     .vpn_start = vpn,
+                     .vpn_end = vpn,
+                     .execute = true,
+                     .frame = form,
+                     .protection =
+                         vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte))};
+    vs_emit(process->system, &event);
+    return kind == VS_EV_ACCESS_VIOLATION ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS;
+}
+
 /* What the processor does with a valid PTE: fetches need NoExecute clear, stores need Write (a
  * copy-on-write page gets its copy first); it sets Accessed, and Dirty. */
 static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAccess access,
@@ -358,15 +378,11 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAcce
         return STATUS_ACCESS_VIOLATION;
     }
     if (access == VS_EXECUTE_ACCESS && (pte & VS_PTE_NO_EXECUTE)) {
-        VsEvent event = {.kind = VS_EV_ACCESS_VIOLATION,
-                         .pid = process->pid,
-                         .vpn_start = vpn,
-                         .vpn_end = vpn,
-                         .execute = true,
-                         .protection =
-                             vs_mm_to_win32((uint32_t)vs_valid_protection(process, vpn, pte))};
-        vs_emit(process->system, &event); /* DEP: the page is there, but does not execute */
-        return STATUS_ACCESS_VIOLATION;
+        if (vs_process_thunk_emulation(process))
+            return STATUS_NX_FAULT; /* the caller looks for an ATL thunk at the address */
+        if (vs_process_dep_enabled(process))
+            return nx_fault(process, vpn, VS_EV_ACCESS_VIOLATION, 0);
+        nx_fault(process, vpn, VS_EV_EXECUTE_ALLOWED, 0); /* DEP off: the fetch goes on */
     }
     if (write && !(pte & VS_PTE_WRITE)) {
         uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);
@@ -521,5 +537,10 @@ VsStatus vs_memory_execute(VsThread *thread, uint64_t address)
     if (address > process->system->layout->highest_user_address)
         return STATUS_ACCESS_VIOLATION;
     uint64_t frame;
-    return thread_access(thread, address, VS_EXECUTE_ACCESS, &frame);
+    VsStatus status = thread_access(thread, address, VS_EXECUTE_ACCESS, &frame);
+    if (status != STATUS_NX_FAULT)
+        return status;
+    uint32_t form = vs_atl_thunk_form(thread, address);
+    return nx_fault(process, vs_vpn(address), form ? VS_EV_EXECUTE_ALLOWED : VS_EV_ACCESS_VIOLATION,
+                    form);
 }

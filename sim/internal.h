@@ -811,6 +811,10 @@ struct VsProcess {
     uint64_t large_pages;       /* frames mapped by its large PDEs (AweInfo VadPhysicalPages) */
     bool awe_info;              /* EPROCESS AweInfo exists: AllocateUserPhysicalPages was let in */
     uint64_t awe_pages;         /* frames it owns for AWE (AweInfo VadPhysicalPages) */
+    VsSparse offered;           /* per page: what OfferVirtualMemory recorded (offer.c), 0: not
+                                 * offered */
+    uint32_t execute_options;   /* KPROCESS Flags (KEXECUTE_OPTIONS) as MEM_EXECUTE_OPTION_* bits:
+                                 * a 32-bit process's DEP switch (execopts.c) */
 };
 
 struct VsSystem {
@@ -862,6 +866,25 @@ VsStatus vs_heap_destroy(VsThread *thread, VsHeap *heap);
 void vs_heaps_fini(VsProcess *process); /* the bookkeeping of a process being deleted */
 
 VsStatus vs_reference_process(VsThread *caller, VsHandle handle, uint32_t access, VsProcess **out);
+/* Offered, reclaimed and discarded memory (offer.c); MEM_RESET's cleaning (allocvm.c) and the
+ * dropping of contents (commit.c) they use. */
+void vs_reset_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+void vs_discard_pages(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+void vs_offer_forget(VsProcess *process, uint64_t first, uint64_t last);
+VsStatus vs_offer_virtual_memory(VsThread *thread, uint64_t address, uint64_t size,
+                                 uint32_t priority);
+VsStatus vs_reclaim_virtual_memory(VsThread *thread, uint64_t address, uint64_t size,
+                                   bool *discarded);
+VsStatus vs_discard_virtual_memory(VsThread *thread, uint64_t address, uint64_t size);
+
+/* Execute options (execopts.c) and ATL thunk emulation (atlthunk.c). */
+bool vs_process_is_32bit(const VsProcess *process);
+void vs_execute_options_init(VsProcess *process, bool nx_compat);
+bool vs_process_thunk_emulation(const VsProcess *process);
+uint32_t vs_atl_thunk_form(VsThread *thread, uint64_t address); /* 0: not a thunk */
+/* Entry `index` of a caller's array of pointer-sized values (awe.c); STATUS_ACCESS_VIOLATION when a
+ * byte of it cannot be read. */
+VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value);
 /* The rights calls ask of a handle (ObReferenceObjectByHandle's DesiredAccess). QUERY_ANY is
  * satisfied by PROCESS_QUERY_INFORMATION or PROCESS_QUERY_LIMITED_INFORMATION. */
 #define VS_ACCESS_VM_OPERATION PROCESS_VM_OPERATION

@@ -81,6 +81,12 @@ static const NamedValue lock_rows[] = {
 #undef ROW
 };
 
+static const NamedValue execute_rows[] = {
+#define ROW(name, value) {#name, value},
+    VS_EXECUTE_FLAG_MAP(ROW)
+#undef ROW
+};
+
 static const NamedValue heap_rows[] = {
 #define ROW(name, value) {#name, value},
     VS_HEAP_FLAG_MAP(ROW)
@@ -221,5 +227,6 @@ bool vs_windows_constant_lookup(const char *name, uint64_t *value)
            find_named(thread_rows, COUNT(thread_rows), name, value) ||
            find_named(heap_rows, COUNT(heap_rows), name, value) ||
            find_named(lock_rows, COUNT(lock_rows), name, value) ||
+           find_named(execute_rows, COUNT(execute_rows), name, value) ||
            find_named(win32_rows, COUNT(win32_rows), name, value);
 }

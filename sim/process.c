@@ -68,6 +68,7 @@ static void discard_process(VsProcess *process)
         free(process->threads[t]);
     free(process->threads);
     vs_ws_fini(&process->ws);
+    vs_sparse_fini(&process->offered);
     vs_write_watch_fini(process);
     vs_heaps_fini(process);
     free(process);
@@ -83,6 +84,8 @@ VsProcess *vs_process_create(VsSystem *system, const char *name)
     system->next_id += 4;
     strncpy(process->name, name ? name : "", sizeof process->name - 1);
     vs_process_set_stack_defaults(process, 0x100000, VS_PAGE_SIZE); /* MSVC's /STACK */
+    vs_execute_options_init(process, false);
+    vs_sparse_init(&process->offered, 0);
     vs_ws_init(&process->ws);
     const VsLayout *layout = system->layout;
     vs_vad_table_init(&process->vad_root, vs_vpn(layout->lowest_user_address),

@@ -113,6 +113,7 @@ void vs_system_destroy(VsSystem *system)
         free(process->handles);
         free(process->modules);
         vs_ws_fini(&process->ws);
+        vs_sparse_fini(&process->offered);
         vs_write_watch_fini(process);
         vs_heaps_fini(process);
         free(process);

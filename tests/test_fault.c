@@ -287,6 +287,131 @@ static void test_execute_guard_page_and_copy_on_write(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* Writes bytes at p, one store each. */
+static void write_code(Fixture *f, uint64_t p, const uint8_t *bytes, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(vs_memory_write(f->thread, p + i, bytes[i]), STATUS_SUCCESS);
+}
+
+static uint32_t options(Fixture *f)
+{
+    uint32_t value = 0xdeadbeef, length = 0;
+    assert_int_equal(VsNtQueryInformationProcess(f->thread, VS_CURRENT_PROCESS, ProcessExecuteFlags,
+                                                 &value, 4, &length),
+                     STATUS_SUCCESS);
+    assert_int_equal(length, 4);
+    return value;
+}
+
+static VsStatus set_options(Fixture *f, uint32_t value)
+{
+    return VsNtSetInformationProcess(f->thread, VS_CURRENT_PROCESS, ProcessExecuteFlags, &value, 4);
+}
+
+/* A 32-bit process's DEP switch: off to start with (no /NXCOMPAT EXE), a fetch from read-write
+ * memory then runs; on, it faults; the checks of the set in WRK's order; thunk emulation, once
+ * off, stays off; a permanent setting refuses every change. */
+static void test_dep_switch_32bit(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(options(f), MEM_EXECUTE_OPTION_ENABLE);
+    assert_false(vs_process_dep_enabled(f->process));
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
+    assert_true(vs_pte_no_execute(leaf(f, p))); /* the PTE keeps NX; the fetch went through */
+    CHECK_INVARIANTS(f);
+    uint32_t value = MEM_EXECUTE_OPTION_DISABLE;
+    assert_int_equal(
+        VsNtSetInformationProcess(f->thread, VS_CURRENT_PROCESS, ProcessExecuteFlags, &value, 3),
+        STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(
+        VsNtSetInformationProcess(f->thread, (VsHandle)4, ProcessExecuteFlags, &value, 4),
+        STATUS_INVALID_PARAMETER);
+    assert_int_equal(set_options(f, 0x40), STATUS_INVALID_PARAMETER);
+    assert_int_equal(VsNtSetInformationProcess(f->thread, VS_CURRENT_PROCESS, 7, &value, 4),
+                     STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(
+        set_options(f, MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION),
+        STATUS_SUCCESS);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_DISABLE), STATUS_SUCCESS);
+    assert_int_equal(options(f),
+                     MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION);
+    uint32_t flags, permanent;
+    assert_true(VsGetProcessDEPPolicy(f->thread, VS_CURRENT_PROCESS, &flags, &permanent));
+    assert_int_equal(flags, PROCESS_DEP_ENABLE | PROCESS_DEP_DISABLE_ATL_THUNK_EMULATION);
+    assert_int_equal(permanent, 0);
+    assert_false(VsGetProcessDEPPolicy(f->thread, VS_CURRENT_PROCESS, NULL, &permanent));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOACCESS);
+    assert_false(VsSetProcessDEPPolicy(f->thread, PROCESS_DEP_DISABLE_ATL_THUNK_EMULATION));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    assert_true(VsSetProcessDEPPolicy(f->thread, 0));
+    assert_false(vs_process_dep_enabled(f->process));
+    assert_true(VsSetProcessDEPPolicy(f->thread, PROCESS_DEP_ENABLE));
+    assert_true(vs_process_dep_enabled(f->process));
+    assert_false(VsSetProcessDEPPolicy(f->thread, 0));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
+    assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_ENABLE), STATUS_ACCESS_DENIED);
+    CHECK_INVARIANTS(f);
+}
+
+/* A 64-bit process: DEP on for good, the query fixed, sets refused, the policy calls unsupported.
+ */
+static void test_dep_64bit(void **state)
+{
+    Fixture *f = *state;
+    assert_int_equal(options(f), MEM_EXECUTE_OPTION_DISABLE |
+                                     MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION |
+                                     MEM_EXECUTE_OPTION_PERMANENT);
+    assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_ENABLE), STATUS_INVALID_PARAMETER);
+    uint32_t flags, permanent;
+    assert_false(VsGetProcessDEPPolicy(f->thread, VS_CURRENT_PROCESS, &flags, &permanent));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOT_SUPPORTED);
+    assert_false(VsSetProcessDEPPolicy(f->thread, 0));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOT_SUPPORTED);
+}
+
+/* ATL thunk emulation: the five forms run from read-write memory with DEP on, a plain jmp does
+ * not, nor does a thunk cut short by a page that cannot be read, nor any with emulation off. */
+static void test_atl_thunks(void **state)
+{
+    Fixture *f = *state;
+    static const uint8_t jmp[] = {0xE9, 1, 2, 3, 4};
+    static const uint8_t forms[5][13] = {
+        {0xC7, 0x44, 0x24, 0x04, 1, 2, 3, 4, 0xE9, 1, 2, 3, 4},
+        {0xB9, 1, 2, 3, 4, 0xE9, 1, 2, 3, 4},
+        {0xBA, 1, 2, 3, 4, 0xB9, 1, 2, 3, 4, 0xFF, 0xE1},
+        {0xB9, 1, 2, 3, 4, 0xB8, 1, 2, 3, 4, 0xFF, 0xE0},
+        {0x59, 0x58, 0x51, 0xFF, 0x60, 0x04},
+    };
+    static const size_t lengths[5] = {13, 10, 12, 12, 6};
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_DISABLE), STATUS_SUCCESS);
+    write_code(f, p, jmp, sizeof jmp);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
+    for (size_t i = 0; i < 5; i++) {
+        write_code(f, p, forms[i], lengths[i]);
+        vs_event_log_clear(&f->log);
+        assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
+        assert_int_equal(f->log.count, 1);
+        assert_int_equal(f->log.events[0].kind, VS_EV_EXECUTE_ALLOWED);
+        assert_int_equal(f->log.events[0].frame, i + 1);
+    }
+    /* Form 2 across into a no-access page: its last bytes cannot be read. */
+    uint64_t q = p + KB(4) - 6;
+    write_code(f, q, forms[1], 6);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p + KB(4), KB(4), PAGE_NOACCESS, &old));
+    assert_int_equal(vs_memory_execute(f->thread, q), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(
+        set_options(f, MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION),
+        STATUS_SUCCESS);
+    write_code(f, p, forms[4], lengths[4]);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
@@ -300,6 +425,9 @@ int main(void)
         X64(test_frames_are_per_page),
         X64(test_execute_needs_an_execute_protection),
         X64(test_execute_guard_page_and_copy_on_write),
+        X64(test_dep_64bit),
+        cmocka_unit_test_setup_teardown(test_dep_switch_32bit, fixture_setup_x86, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_atl_thunks, fixture_setup_x86, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -888,6 +888,138 @@ static void test_random_paging_keeps_data(void **state)
     assert_true(info.page_faults > 0);
 }
 
+/* Writes a WIN32_MEMORY_RANGE_ENTRY (address, size: 8 bytes each) as entry i of the array. */
+static void write_range_entry(Fixture *f, uint64_t array, uint64_t i, uint64_t address,
+                              uint64_t size)
+{
+    for (int b = 0; b < 8; b++) {
+        write_ok(f, array + 16 * i + b, (uint8_t)(address >> (8 * b)));
+        write_ok(f, array + 16 * i + 8 + b, (uint8_t)(size >> (8 * b)));
+    }
+}
+
+/* PrefetchVirtualMemory reads a page that is only in the page file into a frame on the standby
+ * list, its PTE in transition, the working set and commit untouched; the next read is a soft
+ * fault. A page never touched and one still resident are left as they are. Its refusals come in
+ * test_prefetch's order. */
+static void test_prefetch(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p + 7, 77);
+    push_out(f, p);
+    uint64_t entries = commit(f, 1);
+    write_range_entry(f, entries, 0, p, KB(8));
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_PAGEFILE);
+    uint64_t slot = vs_pte_pagefile_slot_of(leaf(f, p));
+    uint64_t size = ws(f).size, committed = memory(f).commit_total;
+    vs_event_log_clear(&f->log);
+    assert_true(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, entries, 0));
+    CHECK_INVARIANTS(f);
+    assert_int_equal(events(f, VS_EV_PAGE_PREFETCHED), 1);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(leaf(f, p + KB(4)), 0); /* never touched: nothing to read */
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY);
+    assert_int_equal(frame_of(f, p).pagefile_slot, slot);
+    assert_true(ws(f).size <= size); /* not added (taking a frame may have trimmed others) */
+    assert_int_equal(memory(f).commit_total, committed);
+    assert_int_equal(read_ok(f, p + 7), 77);
+    assert_int_equal(events(f, VS_EV_SOFT_FAULT), 1);
+    assert_true(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, entries, 0));
+    assert_int_equal(events(f, VS_EV_PAGE_PREFETCHED), 0);
+    assert_false(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0, entries, 0));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_PARAMETER);
+    assert_false(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, entries, 1));
+    assert_false(VsPrefetchVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, 0, 0));
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOACCESS);
+    uint32_t flags = 0;
+    assert_int_equal(
+        VsNtSetInformationVirtualMemory(f->thread, VS_CURRENT_PROCESS, 1, 1, entries, &flags, 4),
+        STATUS_INVALID_PARAMETER_2);
+    write_range_entry(f, entries, 0, p, 0);
+    assert_int_equal(
+        VsNtSetInformationVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0, 1, entries, &flags, 4),
+        STATUS_INVALID_PARAMETER_4);
+    write_range_entry(f, entries, 0, 0, UINT64_MAX);
+    assert_int_equal(
+        VsNtSetInformationVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0, 1, entries, &flags, 4),
+        STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
+/* OfferVirtualMemory: the pages are inaccessible and out of the working set (a locked one
+ * unlocked), clean; reclaimed before their frames are wanted they come back intact; after memory
+ * ran short, ERROR_BUSY and zeros. Commit never moves. A decommit forgets the offer. */
+static void test_offer_and_reclaim(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p, 7);
+    write_ok(f, p + KB(4), 8);
+    assert_true(VsVirtualLock(f->thread, p, KB(4)));
+    uint64_t committed = memory(f).commit_total;
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(8), 2), ERROR_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(ws(f).size, 0);
+    assert_int_equal(vs_pte_state(leaf(f, p)), VS_PTE_STATE_TRANSITION);
+    assert_int_equal(frame_of(f, p).location, VS_PAGE_STANDBY); /* clean: never written out */
+    uint8_t value;
+    assert_int_equal(vs_memory_read(f->thread, p, &value), STATUS_ACCESS_VIOLATION);
+    assert_int_equal(memory(f).commit_total, committed);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(8)), ERROR_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_ok(f, p), 7);
+    assert_false(VsVirtualUnlock(f->thread, p, KB(4))); /* the offer unlocked it */
+    assert_int_equal(VsGetLastError(f->thread), ERROR_NOT_LOCKED);
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(8), 1), ERROR_SUCCESS);
+    uint64_t other = commit(f, 40);
+    for (uint64_t i = 0; i < 40 && vs_pte_state(leaf(f, p)) == VS_PTE_STATE_TRANSITION; i++)
+        write_ok(f, other + i * KB(4), 1);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(8)), ERROR_BUSY);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(read_ok(f, p), 0);
+    assert_int_equal(memory(f).commit_total, committed + 40);
+    /* Offered, then decommitted and committed again: nothing is offered any more. */
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(4), 4), ERROR_SUCCESS);
+    assert_true(VsVirtualFree(f->thread, p, KB(4), MEM_DECOMMIT));
+    assert_int_not_equal(VsVirtualAlloc(f->thread, p, KB(4), MEM_COMMIT, PAGE_READONLY), 0);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(4)), ERROR_SUCCESS);
+    VsMemoryBasicInformation mbi;
+    assert_int_not_equal(VsVirtualQuery(f->thread, p, &mbi, sizeof mbi), 0);
+    assert_int_equal(mbi.Protect, PAGE_READONLY);
+    /* The refusals. */
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p + 1, KB(4), 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, KB(4), 0), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsOfferVirtualMemory(f->thread, p, 0, 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(VsReclaimVirtualMemory(f->thread, p, KB(12)), ERROR_INVALID_ADDRESS);
+    CHECK_INVARIANTS(f);
+}
+
+/* DiscardVirtualMemory: the contents go at once (frames freed, a page-file copy dropped), the
+ * pages stay committed read-write and read zeros; any other protection refuses it, nothing
+ * changed. */
+static void test_discard(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = commit(f, 2);
+    write_ok(f, p, 7);
+    write_ok(f, p + KB(4), 8);
+    push_out(f, p);
+    uint64_t committed = memory(f).commit_total, used = memory(f).pagefile_used;
+    assert_int_equal(VsDiscardVirtualMemory(f->thread, p, KB(8)), ERROR_SUCCESS);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(memory(f).commit_total, committed);
+    assert_true(memory(f).pagefile_used < used);
+    assert_int_equal(read_ok(f, p), 0);
+    assert_int_equal(read_ok(f, p + KB(4)), 0);
+    write_ok(f, p, 9);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p, KB(4), PAGE_READONLY, &old));
+    assert_int_equal(VsDiscardVirtualMemory(f->thread, p, KB(8)), ERROR_INVALID_PARAMETER);
+    assert_int_equal(read_ok(f, p), 9);
+    CHECK_INVARIANTS(f);
+}
+
 #define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
 
 int main(void)
@@ -908,6 +1040,9 @@ int main(void)
         SMALL(test_mem_reset),
         SMALL(test_mem_reset_undo),
         SMALL(test_commit_limit),
+        SMALL(test_prefetch),
+        SMALL(test_offer_and_reclaim),
+        SMALL(test_discard),
         cmocka_unit_test_setup_teardown(test_lock_and_unlock, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_write_watch_arguments, fixture_setup_x64,

@@ -44,6 +44,7 @@ typedef uint32_t VsStatus;
     XX(ERROR_IMAGE_NOT_AT_BASE, 700)                                                               \
     XX(ERROR_WAS_LOCKED, 717)                                                                      \
     XX(ERROR_NOT_LOCKED, 158)                                                                      \
+    XX(ERROR_BUSY, 170)                                                                            \
     XX(ERROR_ALREADY_EXISTS, 183)                                                                  \
     XX(ERROR_MR_MID_NOT_FOUND, 317)                                                                \
     XX(ERROR_INVALID_ADDRESS, 487)                                                                 \

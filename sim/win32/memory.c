@@ -208,6 +208,37 @@ bool VsWriteProcessMemory(VsThread *thread, VsHandle process, uint64_t address, 
     return NT_SUCCESS(status);
 }
 
+/* The Offer family answers with the error itself (offer.c has the model). */
+uint32_t VsOfferVirtualMemory(VsThread *thread, uint64_t address, uint64_t size, uint32_t priority)
+{
+    return vs_status_to_win32(vs_offer_virtual_memory(thread, address, size, priority));
+}
+
+uint32_t VsReclaimVirtualMemory(VsThread *thread, uint64_t address, uint64_t size)
+{
+    bool discarded;
+    VsStatus status = vs_reclaim_virtual_memory(thread, address, size, &discarded);
+    return !NT_SUCCESS(status) ? vs_status_to_win32(status)
+           : discarded         ? ERROR_BUSY
+                               : ERROR_SUCCESS;
+}
+
+uint32_t VsDiscardVirtualMemory(VsThread *thread, uint64_t address, uint64_t size)
+{
+    return vs_status_to_win32(vs_discard_virtual_memory(thread, address, size));
+}
+
+/* PrefetchVirtualMemory: kernelbase passes its flags as the NT call's information. */
+bool VsPrefetchVirtualMemory(VsThread *thread, VsHandle process, uint64_t count, uint64_t entries,
+                             uint32_t flags)
+{
+    VsStatus status =
+        VsNtSetInformationVirtualMemory(thread, process, 0, count, entries, &flags, sizeof flags);
+    if (!NT_SUCCESS(status))
+        vs_set_last_nt_error(thread, status);
+    return NT_SUCCESS(status);
+}
+
 /* ---- Address Windowing Extensions ------------------------------------------------------------ */
 
 /* What the four kernelbase calls share: the NT call's status as a BOOL and the last error. */

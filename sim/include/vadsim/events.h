@@ -164,7 +164,25 @@
     XX(LARGE_PAGE_FAULTED, "large-page-faulted")                                                   \
     /* the private large page [vpn_start, vpn_end] of pid is split: a page table maps its frames   \
      * [frame, frame + pages) one by one, as ordinary pages in its working set */                  \
-    XX(LARGE_PAGE_SPLIT, "large-page-split")
+    XX(LARGE_PAGE_SPLIT, "large-page-split")                                                       \
+    /* pid prefetched vpn_start: its page, only in page-file slot slot, was read into frame,       \
+     * left on the standby list (the PTE in transition, the working set untouched) */              \
+    XX(PAGE_PREFETCHED, "page-prefetched")                                                         \
+    /* pid's execute options became protection (MEM_EXECUTE_OPTION_* bits), from old_protection */ \
+    XX(EXECUTE_OPTIONS, "execute-options")                                                         \
+    /* an instruction fetch at address in pid met the NX bit of page vpn_start (protection) and    \
+     * went on: frame 0, the 32-bit process runs with DEP off; frame 1-5, the kernel emulated      \
+     * the ATL thunk of that form there instead of raising */                                      \
+    XX(EXECUTE_ALLOWED, "execute-allowed")                                                         \
+    /* [vpn_start, vpn_end] of pid offered (OfferVirtualMemory) with priority frame: inaccessible, \
+     * out of the working set, clean; pages of them held contents */                               \
+    XX(PAGES_OFFERED, "pages-offered")                                                             \
+    /* [vpn_start, vpn_end] of pid reclaimed (ReclaimVirtualMemory): protections back; pages of    \
+     * them had their contents discarded meanwhile */                                              \
+    XX(PAGES_RECLAIMED, "pages-reclaimed")                                                         \
+    /* [vpn_start, vpn_end] of pid discarded (DiscardVirtualMemory): still committed, the          \
+     * contents gone, every page demand zero */                                                    \
+    XX(MEMORY_DISCARDED, "memory-discarded")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

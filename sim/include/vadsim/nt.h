@@ -182,6 +182,18 @@
     XX(MAP_PROCESS, 0x00000001u)                                                                   \
     XX(MAP_SYSTEM, 0x00000002u)
 
+/* XX(name, value): a process's execute options (KEXECUTE_OPTIONS, ProcessExecuteFlags: WRK
+ * MmGetExecuteOptions) and GetProcessDEPPolicy's flags (winbase.h). */
+#define VS_EXECUTE_FLAG_MAP(XX)                                                                    \
+    XX(MEM_EXECUTE_OPTION_DISABLE, 0x00000001u)                                                    \
+    XX(MEM_EXECUTE_OPTION_ENABLE, 0x00000002u)                                                     \
+    XX(MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION, 0x00000004u)                                    \
+    XX(MEM_EXECUTE_OPTION_PERMANENT, 0x00000008u)                                                  \
+    XX(MEM_EXECUTE_OPTION_EXECUTE_DISPATCH_ENABLE, 0x00000010u)                                    \
+    XX(MEM_EXECUTE_OPTION_IMAGE_DISPATCH_ENABLE, 0x00000020u)                                      \
+    XX(PROCESS_DEP_ENABLE, 0x00000001u)                                                            \
+    XX(PROCESS_DEP_DISABLE_ATL_THUNK_EMULATION, 0x00000002u)
+
 enum VsWindowsConstant {
 #define VS_DEFINE_CONSTANT(name, value) name = value,
     VS_MEM_FLAG_MAP(VS_DEFINE_CONSTANT) VS_MEM_TYPE_MAP(VS_DEFINE_CONSTANT)
@@ -189,7 +201,7 @@ enum VsWindowsConstant {
             VS_SECTION_FLAG_MAP(VS_DEFINE_CONSTANT) VS_PLACEHOLDER_FLAG_MAP(VS_DEFINE_CONSTANT)
                 VS_FILE_FLAG_MAP(VS_DEFINE_CONSTANT) VS_IMAGE_FLAG_MAP(VS_DEFINE_CONSTANT)
                     VS_THREAD_FLAG_MAP(VS_DEFINE_CONSTANT) VS_HEAP_FLAG_MAP(VS_DEFINE_CONSTANT)
-                        VS_LOCK_FLAG_MAP(VS_DEFINE_CONSTANT)
+                        VS_LOCK_FLAG_MAP(VS_DEFINE_CONSTANT) VS_EXECUTE_FLAG_MAP(VS_DEFINE_CONSTANT)
 #undef VS_DEFINE_CONSTANT
 };
 
@@ -510,6 +522,17 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section, VsHandle pro
                                 uint32_t parameter_count);
 VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t base_address);
 
+/* A process's execute options (execopts.c): the ProcessExecuteFlags class (PROCESSINFOCLASS 0x22)
+ * of NtQueryInformationProcess and NtSetInformationProcess, the only class the model answers
+ * (others: STATUS_INVALID_INFO_CLASS). *info is a ULONG of MEM_EXECUTE_OPTION_* flags. */
+enum { ProcessExecuteFlags = 0x22 };
+VsStatus VsNtQueryInformationProcess(VsThread *caller, VsHandle process, uint32_t info_class,
+                                     uint32_t *info, uint32_t length, uint32_t *return_length);
+VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle process, uint32_t info_class,
+                                   const uint32_t *info, uint32_t length);
+/* Whether the process runs with DEP: every 64-bit process; a 32-bit one as its options say. */
+bool vs_process_dep_enabled(const VsProcess *process);
+
 /* NtQuerySection's information classes (SECTION_INFORMATION_CLASS) and the sizes of what they
  * fill on x64: SECTION_BASIC_INFORMATION and SECTION_IMAGE_INFORMATION. */
 typedef enum VsSectionInformationClass {
@@ -591,6 +614,17 @@ VsStatus VsNtMapUserPhysicalPages(VsThread *caller, uint64_t address, uint64_t c
                                   uint64_t frames);
 VsStatus VsNtMapUserPhysicalPagesScatter(VsThread *caller, uint64_t addresses, uint64_t count,
                                          uint64_t frames);
+
+/* NtSetInformationVirtualMemory's class the model answers (VIRTUAL_MEMORY_INFORMATION_CLASS). */
+enum { VmPrefetchInformation = 0 };
+
+/* Prefetching (prefetch.c): NtSetInformationVirtualMemory with VmPrefetchInformation (class 0,
+ * the only one modelled). entries is the caller's WIN32_MEMORY_RANGE_ENTRY array (two
+ * pointer-sized fields each: the address, the size in bytes); info the ULONG of flags (0). Pages
+ * only in the page file are read into frames on the standby list; the working set is untouched. */
+VsStatus VsNtSetInformationVirtualMemory(VsThread *caller, VsHandle process, uint32_t info_class,
+                                         uint64_t count, uint64_t entries, const uint32_t *info,
+                                         uint32_t info_length);
 
 /* Write watch (wrtwatch.c). *count goes in as the capacity of addresses and comes out as how
  * many were written there. */

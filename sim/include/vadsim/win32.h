@@ -208,6 +208,25 @@ bool VsMapUserPhysicalPages(VsThread *thread, uint64_t address, uint64_t count, 
 bool VsMapUserPhysicalPagesScatter(VsThread *thread, uint64_t addresses, uint64_t count,
                                    uint64_t frames);
 
+/* GetProcessDEPPolicy(process, &flags, &permanent) and SetProcessDEPPolicy(flags) (win32/dep.c):
+ * a 32-bit process's DEP switch (PROCESS_DEP_* flags); ERROR_NOT_SUPPORTED in a 64-bit one. */
+bool VsGetProcessDEPPolicy(VsThread *thread, VsHandle process, uint32_t *flags,
+                           uint32_t *permanent);
+bool VsSetProcessDEPPolicy(VsThread *thread, uint32_t flags);
+
+/* OfferVirtualMemory(address, size, priority), ReclaimVirtualMemory(address, size),
+ * DiscardVirtualMemory(address, size) (offer.c): each returns a Win32 error, ERROR_SUCCESS on
+ * success (Reclaim: ERROR_BUSY when it succeeded but some contents were discarded); the last error
+ * is left alone. */
+uint32_t VsOfferVirtualMemory(VsThread *thread, uint64_t address, uint64_t size, uint32_t priority);
+uint32_t VsReclaimVirtualMemory(VsThread *thread, uint64_t address, uint64_t size);
+uint32_t VsDiscardVirtualMemory(VsThread *thread, uint64_t address, uint64_t size);
+
+/* PrefetchVirtualMemory(process, count, entries, flags): NtSetInformationVirtualMemory with
+ * VmPrefetchInformation and the flags as its information; FALSE with the last error set. */
+bool VsPrefetchVirtualMemory(VsThread *thread, VsHandle process, uint64_t count, uint64_t entries,
+                             uint32_t flags);
+
 /* ---- Locking and write watch ----------------------------------------------------------------- */
 
 /* VirtualLock and VirtualUnlock: NtLockVirtualMemory and NtUnlockVirtualMemory with MAP_PROCESS.

@@ -994,7 +994,9 @@ static void do_nt_map_view_ex(const AgentRequest *r)
 typedef BOOL(WINAPI *UserPhysicalPagesFn)(HANDLE, PULONG_PTR, PULONG_PTR);
 typedef BOOL(WINAPI *MapUserPhysicalPagesFn)(PVOID, ULONG_PTR, PULONG_PTR);
 
-static FARPROC awe_export(const AgentRequest *r)
+/* The export named like the request, from kernelbase or kernel32, or NULL after refusing it (the
+ * AWE calls, PrefetchVirtualMemory, the Offer family, the DEP policy calls). */
+static FARPROC base_export(const AgentRequest *r)
 {
     HMODULE kernelbase = GetModuleHandleA("kernelbase.dll");
     FARPROC f = kernelbase ? GetProcAddress(kernelbase, r->name) : NULL;
@@ -1010,7 +1012,7 @@ static FARPROC awe_export(const AgentRequest *r)
 static void call_user_physical_pages(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
-    UserPhysicalPagesFn f = (UserPhysicalPagesFn)(void *)awe_export(r);
+    UserPhysicalPagesFn f = (UserPhysicalPagesFn)(void *)base_export(r);
     ULONG_PTR count = (ULONG_PTR)v[2];
     if (!f)
         return;
@@ -1023,9 +1025,138 @@ static void call_user_physical_pages(const AgentRequest *r)
 static void call_map_user_physical_pages(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
-    MapUserPhysicalPagesFn f = (MapUserPhysicalPagesFn)(void *)awe_export(r);
+    MapUserPhysicalPagesFn f = (MapUserPhysicalPagesFn)(void *)base_export(r);
     if (f)
         answer(f(P(v[0]), (ULONG_PTR)v[1], (PULONG_PTR)P(v[2])));
+}
+
+/* ---- Prefetching: looked up at each request (ntdll; kernelbase, then kernel32), refused where
+ * the system lacks it. The entry array is the scenario's memory, passed as it is. */
+
+typedef LONG(NTAPI *NtSetInformationVirtualMemoryFn)(HANDLE, ULONG, ULONG_PTR, PVOID, PVOID, ULONG);
+typedef BOOL(WINAPI *PrefetchVirtualMemoryFn)(HANDLE, ULONG_PTR, PVOID, ULONG);
+
+/* NtSetInformationVirtualMemory h class count entries byref_information information length: the
+ * status, then the information as the call left it. */
+static void call_nt_set_information_virtual_memory(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtSetInformationVirtualMemoryFn f = (NtSetInformationVirtualMemoryFn)(void *)GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), r->name);
+    ULONG information = (ULONG)v[5];
+    if (!f) {
+        refuse("this system's ntdll does not export ", r->name);
+        return;
+    }
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], (ULONG_PTR)v[2], P(v[3]),
+                             v[4] ? &information : NULL, (ULONG)v[6]));
+    answer_more(information);
+    answer_end();
+}
+
+/* PrefetchVirtualMemory h count entries flags */
+static void call_prefetch_virtual_memory(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    PrefetchVirtualMemoryFn f = (PrefetchVirtualMemoryFn)(void *)base_export(r);
+    if (f)
+        answer(f(H(v[0]), (ULONG_PTR)v[1], P(v[2]), (ULONG)v[3]));
+}
+
+/* ---- Offered and discarded memory: looked up at each request (kernelbase, then kernel32) and
+ * refused where the system lacks them (neither Wine has Offer or Reclaim; Wine 8.0 no Discard). */
+
+typedef DWORD(WINAPI *OfferVirtualMemoryFn)(PVOID, SIZE_T, DWORD);
+typedef DWORD(WINAPI *ReclaimVirtualMemoryFn)(PVOID, SIZE_T);
+
+/* OfferVirtualMemory address size priority */
+static void call_offer_virtual_memory(const AgentRequest *r)
+{
+    OfferVirtualMemoryFn f = (OfferVirtualMemoryFn)(void *)base_export(r);
+    if (f)
+        answer(f(P(r->v[0]), r->v[1], (DWORD)r->v[2]));
+}
+
+/* ReclaimVirtualMemory and DiscardVirtualMemory address size */
+static void call_reclaim_virtual_memory(const AgentRequest *r)
+{
+    ReclaimVirtualMemoryFn f = (ReclaimVirtualMemoryFn)(void *)base_export(r);
+    if (f)
+        answer(f(P(r->v[0]), r->v[1]));
+}
+
+/* ---- A process's execute options: ProcessExecuteFlags alone (any other class could change or
+ * overrun the agent itself, and is refused), and the DEP policy calls of kernel32. */
+
+#define AGENT_PROCESS_EXECUTE_FLAGS 0x22
+
+typedef LONG(NTAPI *NtQueryInformationProcessFn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+typedef LONG(NTAPI *NtSetInformationProcessFn)(HANDLE, ULONG, PVOID, ULONG);
+typedef BOOL(WINAPI *GetProcessDEPPolicyFn)(HANDLE, LPDWORD, PBOOL);
+typedef BOOL(WINAPI *SetProcessDEPPolicyFn)(DWORD);
+
+/* NtQueryInformationProcess h class byref_information information length byref_return_length
+ * return_length: the status, then the information and return length as the call left them. */
+static void call_nt_query_information_process(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtQueryInformationProcessFn f =
+        (NtQueryInformationProcessFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    ULONG information = (ULONG)v[3], return_length = (ULONG)v[6];
+    if (!f || v[1] != AGENT_PROCESS_EXECUTE_FLAGS || v[4] > sizeof information) {
+        refuse("only ProcessExecuteFlags, into a ULONG: ", r->name);
+        return;
+    }
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], v[2] ? &information : NULL, (ULONG)v[4],
+                             v[5] ? &return_length : NULL));
+    answer_more(information);
+    answer_more(return_length);
+    answer_end();
+}
+
+/* NtSetInformationProcess h class byref_information information length */
+static void call_nt_set_information_process(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    NtSetInformationProcessFn f =
+        (NtSetInformationProcessFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
+    ULONG information = (ULONG)v[3];
+    if (!f || v[1] != AGENT_PROCESS_EXECUTE_FLAGS || v[4] > sizeof information) {
+        refuse("only ProcessExecuteFlags, from a ULONG: ", r->name);
+        return;
+    }
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], v[2] ? &information : NULL, (ULONG)v[4]));
+    answer_more(information);
+    answer_end();
+}
+
+/* GetProcessDEPPolicy h byref_flags flags byref_permanent permanent: the BOOL, then the two as
+ * the call left them. Windows crashes on a NULL pointer (kernel32 test_atl_thunk_emulation
+ * L2919-2921): refused. */
+static void call_get_process_dep_policy(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    GetProcessDEPPolicyFn f = (GetProcessDEPPolicyFn)(void *)base_export(r);
+    DWORD flags = (DWORD)v[2];
+    BOOL permanent = (BOOL)v[4];
+    if (!f)
+        return;
+    if (!v[1] || !v[3]) {
+        refuse("Windows crashes on a NULL pointer: ", r->name);
+        return;
+    }
+    answer_start(f(H(v[0]), &flags, &permanent));
+    answer_more(flags);
+    answer_more((uint32_t)permanent);
+    answer_end();
+}
+
+/* SetProcessDEPPolicy flags */
+static void call_set_process_dep_policy(const AgentRequest *r)
+{
+    SetProcessDEPPolicyFn f = (SetProcessDEPPolicyFn)(void *)base_export(r);
+    if (f)
+        answer(f((DWORD)r->v[0]));
 }
 
 /* Every request the agent serves: its name (the scenario language's), its argument count, and
@@ -1120,6 +1251,15 @@ const AgentCall agent_calls[] = {
     {"FreeUserPhysicalPages", 4, call_user_physical_pages},
     {"MapUserPhysicalPages", 3, call_map_user_physical_pages},
     {"MapUserPhysicalPagesScatter", 3, call_map_user_physical_pages},
+    {"NtSetInformationVirtualMemory", 7, call_nt_set_information_virtual_memory},
+    {"PrefetchVirtualMemory", 4, call_prefetch_virtual_memory},
+    {"NtQueryInformationProcess", 7, call_nt_query_information_process},
+    {"NtSetInformationProcess", 5, call_nt_set_information_process},
+    {"GetProcessDEPPolicy", 5, call_get_process_dep_policy},
+    {"SetProcessDEPPolicy", 1, call_set_process_dep_policy},
+    {"OfferVirtualMemory", 3, call_offer_virtual_memory},
+    {"ReclaimVirtualMemory", 2, call_reclaim_virtual_memory},
+    {"DiscardVirtualMemory", 2, call_reclaim_virtual_memory},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

@@ -509,6 +509,28 @@ static void execute_rtl_create_user_stack(VsThread *thread, const VsOp *op, VsOu
     outcome->fields[4] = stack.DeallocationStack;
 }
 
+static void execute_thread_set_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *named = thread_arg(thread, op, 0);
+    outcome->ret =
+        named && NT_SUCCESS(vs_thread_set_stack(named, op->arg[1], op->arg[2], op->arg[3]));
+}
+
+static void execute_is_bad_read_ptr(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsIsBadReadPtr(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_is_bad_write_ptr(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsIsBadWritePtr(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_is_bad_code_ptr(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsIsBadCodePtr(thread, op->arg[0]);
+}
+
 /* RtlFreeUserStack returns nothing: what it released, VirtualQuery shows. */
 static void execute_rtl_free_user_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {

@@ -488,9 +488,20 @@ static void execute_thread_stack_guarantee(VsThread *thread, const VsOp *op, VsO
         VsSetLastError(thread, VsGetLastError(named));
 }
 
+/* thread_exit(t, code): the stack it releases is the allocation the call changed (vad_start,
+ * vad_end), as an address argument's is for a release. */
 static void execute_thread_exit(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsThread *named = thread_arg(thread, op, 0);
+    VsThreadInfo info;
+    if (named) {
+        vs_thread_info(named, &info);
+        if (info.has_stack && !info.terminated) {
+            outcome->vad_start = info.deallocation_stack;
+            outcome->vad_end = info.stack_base;
+            outcome->region_type = MEM_PRIVATE;
+        }
+    }
     outcome->ret = named && NT_SUCCESS(vs_thread_exit(named, (uint32_t)op->arg[1]));
 }
 

@@ -16,6 +16,7 @@
 #define MAX_THREADS 64
 #define TEB_DEALLOCATION_STACK 0x1478 /* x64 TEB offsets (winternl.h, Wine's and Windows') */
 #define TEB_GUARANTEED_STACK_BYTES 0x1748
+#define TEB_LAST_STATUS_VALUE 0x1250
 
 enum { NOTHING, TOUCH, GUARANTEE, EXIT, CALL };
 
@@ -224,9 +225,7 @@ static void call_thread_teb(const AgentRequest *r)
 }
 
 /* Whether w is suspended in another process, where it runs nothing: then the request it would
- * carry out on its own stack is refused; so is its exit (TerminateThread would end it, but under
- * Wine 10.0 the stack of a thread ended so stays, where the model frees it, and no entry explains
- * that yet). */
+ * carry out on its own stack is refused (its exit is TerminateThread's: call_thread_exit). */
 static int refused_remote(const Worker *w, const AgentRequest *r)
 {
     if (w->process)
@@ -341,13 +340,32 @@ static void let_wine_free_the_stack(void)
     }
 }
 
+/* A thread suspended in a process made from an image runs nothing, so it cannot call ExitThread:
+ * TerminateThread ends it there, which frees its stack as the thread's own exit does (MS docs
+ * "TerminateThread": only XP and Server 2003 left the initial stack); the answer comes once it has
+ * ended. */
+static void terminate_remote(Worker *w, DWORD code)
+{
+    DWORD error = GetLastError();
+    LONG status = nt.last_status ? nt.last_status() : 0;
+    if (TerminateThread(w->thread, code))
+        WaitForSingleObject(w->thread, 5000);
+    SetLastError(error); /* the thread's exit touches neither: TEB LastStatusValue (x64) too */
+    char *teb;
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb)); /* NtCurrentTeb() */
+    *(LONG *)(teb + TEB_LAST_STATUS_VALUE) = status;
+}
+
 static void call_thread_exit(const AgentRequest *r)
 {
     Worker *w = worker_of(r);
-    if (!w || refused_remote(w, r))
+    if (!w)
         return;
     int was = w->ended;
-    if (!was) {
+    if (!was && w->process) {
+        terminate_remote(w, (DWORD)r->v[1]);
+        w->ended = 1;
+    } else if (!was) {
         run(w, EXIT, r->v[1]);
         w->ended = 1;
         let_wine_free_the_stack();

@@ -88,7 +88,7 @@ VsProcess *vs_runner_process(const VsRunner *runner)
 
 VsThread *vs_runner_thread(const VsRunner *runner)
 {
-    return vs_process_main_thread(vs_runner_process(runner));
+    return runner->acting ? runner->acting : vs_process_main_thread(vs_runner_process(runner));
 }
 
 /* A new process of the scenario's system: a Linux one starts as execve leaves a program, with
@@ -532,7 +532,7 @@ static gboolean check_family(VsRunner *runner, const VsExpr *expr, VsOpKind kind
 
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
-    VsOp op = {0};
+    VsOp op = {.thread = runner->acting_handle};
     const VsParameterBuiltin *builtin = vs_parameter_builtin(expr->name);
     if (builtin)
         return eval_parameters(runner, expr, builtin, out, error);

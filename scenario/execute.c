@@ -492,9 +492,20 @@ static void execute_thread_stack_guarantee(VsThread *thread, const VsOp *op, VsO
         VsSetLastError(thread, VsGetLastError(named));
 }
 
+/* thread_exit(t, code): the stack it releases is the allocation the call changed (vad_start,
+ * vad_end), as an address argument's is for a release. */
 static void execute_thread_exit(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsThread *named = thread_arg(thread, op, 0);
+    VsThreadInfo info;
+    if (named) {
+        vs_thread_info(named, &info);
+        if (info.has_stack && !info.terminated) {
+            outcome->vad_start = info.deallocation_stack;
+            outcome->vad_end = info.stack_base;
+            outcome->region_type = MEM_PRIVATE;
+        }
+    }
     outcome->ret = named && NT_SUCCESS(vs_thread_exit(named, (uint32_t)op->arg[1]));
 }
 
@@ -511,6 +522,28 @@ static void execute_rtl_create_user_stack(VsThread *thread, const VsOp *op, VsOu
     outcome->fields[2] = stack.StackBase;
     outcome->fields[3] = stack.StackLimit;
     outcome->fields[4] = stack.DeallocationStack;
+}
+
+static void execute_thread_set_stack(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsThread *named = thread_arg(thread, op, 0);
+    outcome->ret =
+        named && NT_SUCCESS(vs_thread_set_stack(named, op->arg[1], op->arg[2], op->arg[3]));
+}
+
+static void execute_is_bad_read_ptr(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsIsBadReadPtr(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_is_bad_write_ptr(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsIsBadWritePtr(thread, op->arg[0], op->arg[1]);
+}
+
+static void execute_is_bad_code_ptr(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsIsBadCodePtr(thread, op->arg[0]);
 }
 
 /* RtlFreeUserStack returns nothing: what it released, VirtualQuery shows. */

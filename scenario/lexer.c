@@ -39,7 +39,7 @@ static const struct {
     {"=", VS_TOK_ASSIGN}, {"<", VS_TOK_LT},     {">", VS_TOK_GT},    {"+", VS_TOK_PLUS},
     {"-", VS_TOK_MINUS},  {"*", VS_TOK_STAR},   {"/", VS_TOK_SLASH}, {"%", VS_TOK_PERCENT},
     {"&", VS_TOK_AMP},    {"|", VS_TOK_PIPE},   {"^", VS_TOK_CARET}, {"~", VS_TOK_TILDE},
-    {"!", VS_TOK_BANG},
+    {"!", VS_TOK_BANG},   {":", VS_TOK_COLON},
 };
 
 const char *vs_token_kind_text(VsTokenKind kind)

@@ -25,6 +25,7 @@ typedef enum VsTokenKind {
     VS_TOK_RPAREN,
     VS_TOK_COMMA,
     VS_TOK_DOT,
+    VS_TOK_COLON, /* 'as t:' */
     VS_TOK_ASSIGN,
     VS_TOK_EQ,
     VS_TOK_NE,

@@ -978,10 +978,32 @@ static void narrate_stack_grown(const VsRunner *runner, const VsEvent *e, GStrin
         out,
         "the guard page at 0x%" G_GINT64_MODIFIER "X is in thread %" G_GUINT64_FORMAT
         "'s own stack, so the thread sees no exception: the kernel committed the "
-        "page below as the new guard and moved StackLimit down to 0x%" G_GINT64_MODIFIER "X; ",
+        "page below as the new guard and set StackLimit to 0x%" G_GINT64_MODIFIER "X; ",
         page_of(e->address), e->frame, e->vpn_start << 12);
     append_size(out, (e->vpn_end - e->vpn_start + 1) << 12);
     g_string_append(out, " of the stack are committed above the guard");
+}
+
+static void narrate_stack_shrunk(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(
+        out,
+        "the guard pages from 0x%" G_GINT64_MODIFIER "X are in thread %" G_GUINT64_FORMAT
+        "'s own stack, above StackLimit, and it set them itself: the kernel moved StackLimit up "
+        "to 0x%" G_GINT64_MODIFIER "X, just above them; ",
+        page_of(e->address), e->frame, e->vpn_start << 12);
+    append_size(out, (e->vpn_end - e->vpn_start + 1) << 12);
+    g_string_append(out, " of the stack are committed above the guard now");
+}
+
+static void narrate_stack_fields_set(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    g_string_append_printf(
+        out,
+        "thread %" G_GUINT64_FORMAT " wrote its TEB: DeallocationStack 0x%" G_GINT64_MODIFIER
+        "X, StackLimit 0x%" G_GINT64_MODIFIER "X, StackBase 0x%" G_GINT64_MODIFIER
+        "X; its guard pages are judged by them from now on",
+        e->frame, e->address, e->vpn_start << 12, (e->vpn_end + 1) << 12);
 }
 
 static void narrate_stack_overflow(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -1051,6 +1073,8 @@ static Narrator *const narrators[] = {
     [VS_EV_THREAD_EXITED] = narrate_thread_exited,
     [VS_EV_STACK_GROWN] = narrate_stack_grown,
     [VS_EV_STACK_OVERFLOW] = narrate_stack_overflow,
+    [VS_EV_STACK_SHRUNK] = narrate_stack_shrunk,
+    [VS_EV_STACK_FIELDS_SET] = narrate_stack_fields_set,
     [VS_EV_LARGE_PAGE_MAPPED] = narrate_large_page_mapped,
     [VS_EV_LARGE_PAGE_FREED] = narrate_large_page_freed,
     [VS_EV_LARGE_PAGES_UNAVAILABLE] = narrate_large_pages_unavailable,

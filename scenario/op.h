@@ -89,6 +89,8 @@ typedef struct VsOpSpec {
     uint32_t address_args; /* bit i: argument i (or the variable behind it) is an address */
     uint32_t handle_args;  /* bit i: argument i is a handle (for a Linux call, a descriptor) */
     uint32_t process_args; /* of those, the process handle naming whose memory the call acts on */
+    uint32_t end_args;     /* bit i: argument i is an address that may lie one past a range's
+                            * end (a stack's StackBase): it goes with the byte before it */
     uint32_t buffer_args;  /* bit i: argument i is an address in the caller's own memory (a buffer
                             * the call fills or reads), whatever process the call acts on */
     VsOpReturn returns;
@@ -136,6 +138,8 @@ typedef struct VsOpParameter {
 
 typedef struct VsOp {
     VsOpKind kind;
+    uint64_t thread; /* the handle of the thread that makes the call ('as t:'), in the calling
+                      * process's table; 0: the process's own first thread */
     uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
     uint32_t by_ref;           /* bit i: argument i was passed as &var; clear for a NULL pointer */
     char text[VS_OP_TEXT_MAX]; /* the string argument (an object name); arg[i] is 1 if given */

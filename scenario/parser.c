@@ -478,8 +478,46 @@ static void parse_process_options(Parser *ps, VsStmt *stmt)
     }
 }
 
-/* One statement from the current token to its newline. */
+static gboolean parse_plain_statement(Parser *ps, VsStmt *stmt);
+
+/* One statement from the current token to its newline: 'as NAME:' and a statement its thread
+ * makes (an expect, an assignment or a call), or a statement made as the process's thread. */
 static gboolean parse_statement(Parser *ps, VsStmt *stmt)
+{
+    const VsToken *t = peek(ps);
+    if (t->kind != VS_TOK_NAME || t->length != 2 || memcmp(t->start, "as", 2) != 0 ||
+        peek_next(ps)->kind == VS_TOK_ASSIGN)
+        return parse_plain_statement(ps, stmt);
+    take(ps);
+    const VsToken *name = peek(ps);
+    if (name->kind != VS_TOK_NAME) {
+        error_at(ps, name, "'as' takes the name of a variable holding a thread's handle");
+        return FALSE;
+    }
+    take(ps);
+    if (peek(ps)->kind != VS_TOK_COLON) {
+        error_at(ps, peek(ps), "expected ':' after 'as NAME'");
+        return FALSE;
+    }
+    ps->at--; /* back to the name */
+    stmt->thread = new_expr(VS_EXPR_NAME, take(ps));
+    stmt->thread->name = g_strndup(name->start, name->length);
+    finish(ps, stmt->thread);
+    take(ps); /* : */
+    const VsToken *rest = peek(ps);
+    if (!parse_plain_statement(ps, stmt))
+        return FALSE;
+    if (stmt->kind != VS_STMT_EXPECT && stmt->kind != VS_STMT_ASSIGN &&
+        stmt->kind != VS_STMT_EXPR) {
+        error_at(ps, rest,
+                 "a thread makes calls: 'as NAME:' takes an expect, an assignment or a "
+                 "call");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean parse_plain_statement(Parser *ps, VsStmt *stmt)
 {
     const VsToken *t = peek(ps);
     stmt->pos = t->pos;
@@ -535,6 +573,7 @@ static void free_stmt(VsStmt *stmt)
 {
     g_free(stmt->text);
     free_expr(stmt->expr);
+    free_expr(stmt->thread);
     for (size_t i = 0; i < stmt->option_count; i++) {
         g_free(stmt->options[i].name);
         g_free(stmt->options[i].word);

@@ -584,6 +584,12 @@ static void check_tick(Resolver *r, const VsExpr *e)
 
 static void resolve_statement(Resolver *r, const VsStmt *stmt)
 {
+    if (stmt->thread && r->is_linux)
+        report(r, stmt->pos,
+               "'as THREAD:' names a Windows thread; a Linux scenario's calls are "
+               "its process's");
+    else if (stmt->thread)
+        need_number(r, stmt->thread, resolve_expr(r, stmt->thread));
     switch (stmt->kind) {
     case VS_STMT_ASSIGN:
         set_shape(r, stmt->text, stmt->expr ? resolve_expr(r, stmt->expr) : unknown);

@@ -641,6 +641,47 @@ static gboolean run_tick(VsRunner *runner, const VsStmt *stmt, GError **error)
     return TRUE;
 }
 
+/* 'as NAME:': the thread whose handle NAME holds (in the current process's table) makes the
+ * statement's calls; one that has ended, or belongs to another process, makes none. */
+static gboolean act_as(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    VsValue v;
+    if (!vs_eval(runner, stmt->thread, &v, error) || !vs_runner_ensure_process(runner, error))
+        return FALSE;
+    VsProcess *process = vs_runner_process(runner);
+    VsThread *thread = vs_handle_thread(vs_process_main_thread(process), v.i);
+    VsThreadInfo info;
+    if (thread)
+        vs_thread_info(thread, &info);
+    if (!thread || vs_thread_process(thread) != process || info.terminated) {
+        vs_runtime_error(runner, error, stmt->thread->pos,
+                         !thread ? "as %s: 0x%" G_GINT64_MODIFIER "X is no thread's handle in "
+                                   "this process"
+                         : info.terminated ? "as %s: the thread (0x%" G_GINT64_MODIFIER
+                                             "X) has ended and makes no more calls"
+                                           : "as %s: the thread (0x%" G_GINT64_MODIFIER
+                                             "X) runs in another process: its calls are that "
+                                             "process's",
+                         stmt->thread->name, v.i);
+        return FALSE;
+    }
+    runner->acting = thread;
+    runner->acting_handle = v.i;
+    return TRUE;
+}
+
+/* The statements that use the system, made by the process's thread or the one 'as' names. */
+static gboolean run_system_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    switch (stmt->kind) {
+    case VS_STMT_PROCESS: return run_process(runner, stmt, error);
+    case VS_STMT_EXPECT: return run_expect(runner, stmt, error);
+    case VS_STMT_SHOW: return run_show(runner, stmt, error);
+    case VS_STMT_TICK: return run_tick(runner, stmt, error);
+    default: return run_value_statement(runner, stmt, error);
+    }
+}
+
 static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     gboolean explain = runner->verbosity == VS_RUN_EXPLAIN;
@@ -675,13 +716,12 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
         return FALSE;
     if (explain)
         append_source_line(runner, stmt);
-    switch (stmt->kind) {
-    case VS_STMT_PROCESS: return run_process(runner, stmt, error);
-    case VS_STMT_EXPECT: return run_expect(runner, stmt, error);
-    case VS_STMT_SHOW: return run_show(runner, stmt, error);
-    case VS_STMT_TICK: return run_tick(runner, stmt, error);
-    default: return run_value_statement(runner, stmt, error);
-    }
+    if (stmt->thread && !act_as(runner, stmt, error))
+        return FALSE;
+    gboolean ok = run_system_statement(runner, stmt, error);
+    runner->acting = NULL;
+    runner->acting_handle = 0;
+    return ok;
 }
 
 gboolean vs_runner_run_step(VsRunner *runner, gboolean *finished, GError **error)

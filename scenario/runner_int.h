@@ -60,10 +60,13 @@ struct VsRunner {
     void *observer_context;
     VsSystemAdjuster adjust; /* may change the system's configuration (the harness); or NULL */
     void *adjust_context;
-    GArray *step_events; /* VsEvent: what the model did since the last run_step began */
-    GArray *line_starts; /* size_t offset of each source line, made on first use */
-    VsOp last_op;        /* the last call made, as the model ran it (explain.c reads it) */
-    GArray *labellers;   /* vmmap.c's: who names heaps' and stacks' ranges (NULL: none) */
+    GArray *step_events;    /* VsEvent: what the model did since the last run_step began */
+    GArray *line_starts;    /* size_t offset of each source line, made on first use */
+    VsOp last_op;           /* the last call made, as the model ran it (explain.c reads it) */
+    GArray *labellers;      /* vmmap.c's: who names heaps' and stacks' ranges (NULL: none) */
+    VsThread *acting;       /* the thread an 'as NAME:' statement's calls are made by, while it
+                             * runs; NULL: the current process's first thread */
+    uint64_t acting_handle; /* its handle, as the statement named it */
 };
 
 /* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */

@@ -13,6 +13,8 @@
  *   show WHAT [EXPR]            print state: query ADDR, vad, address, pte ADDR, commit
  *   NAME = EXPR                 assignment
  *   EXPR                        a call made for its effect, e.g. VirtualFree(p, 0, MEM_RELEASE)
+ *   as NAME: STATEMENT          an expect, assignment or call whose calls the thread whose handle
+ *                               NAME holds makes
  */
 #ifndef VS_SCENARIO_SCRIPT_H
 #define VS_SCENARIO_SCRIPT_H
@@ -72,8 +74,10 @@ typedef struct VsSystemOption {
 typedef struct VsStmt {
     VsStmtKind kind;
     VsSourcePos pos;
-    char *text;   /* title/step/note text, process name, system arch, show what, assigned name */
-    VsExpr *expr; /* expect, show argument, assignment value, expression statement */
+    char *text;     /* title/step/note text, process name, system arch, show what, assigned name */
+    VsExpr *expr;   /* expect, show argument, assignment value, expression statement */
+    VsExpr *thread; /* 'as NAME:': the name holding the handle of the thread that makes the
+                     * statement's calls; NULL for the process's own first thread */
     VsSystemOption *options;
     size_t option_count;
 } VsStmt;

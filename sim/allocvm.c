@@ -503,7 +503,10 @@ static VsStatus allocate(VsThread *caller, VsHandle process_handle, uint64_t *ba
      * without it stays small pages, and one made with it refuses the commit (commit()). */
     if (allocation_type == MEM_RESET || allocation_type == MEM_RESET_UNDO)
         return reset(process, base_address, region_size, allocation_type);
-    return commit(process, base_address, region_size, mm_protection);
+    status = commit(process, base_address, region_size, mm_protection);
+    if (NT_SUCCESS(status) && process == caller->process && (protect & PAGE_GUARD))
+        vs_stack_guard_set(caller, *base_address, *base_address + *region_size);
+    return status;
 }
 
 /*

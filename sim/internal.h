@@ -970,6 +970,9 @@ void vs_emit_rounded(VsProcess *process, uint64_t address, uint64_t size, uint64
 
 /* stack.c: a guard page touched by thread (MiCheckForUserStackOverflow). */
 VsStatus vs_stack_guard_fault(VsThread *thread, uint64_t address);
+/* stack.c: thread made [start, end) of its own process guard pages (a commit or a protection
+ * with PAGE_GUARD): inside its stack above StackLimit, StackLimit moves up to end. */
+void vs_stack_guard_set(VsThread *thread, uint64_t start, uint64_t end);
 VsStatus vs_stack_create(VsThread *caller, VsHandle process, uint64_t commit, uint64_t reserve,
                          uint64_t zero_bits, uint64_t commit_align, uint64_t reserve_align,
                          VsInitialTeb *stack);

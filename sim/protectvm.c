@@ -186,5 +186,7 @@ VsStatus VsNtProtectVirtualMemory(VsThread *caller, VsHandle process_handle, uin
     uint32_t old = PAGE_NOACCESS; /* what a failure from here on writes */
     status = protect_range(process, base_address, region_size, mm_protection, &old);
     *old_protect = old;
+    if (NT_SUCCESS(status) && process == caller->process && (new_protect & PAGE_GUARD))
+        vs_stack_guard_set(caller, *base_address, *base_address + *region_size);
     return status;
 }

@@ -13,11 +13,27 @@
  * and is never below 1 MB nor below the commit (Wine's ntdll tests assert the reserves this gives,
  * e.g. 0x20000 asked -> 0x100000, 0x110000 -> 0x110000, 0x110000 aligned to 0x40000 -> 0x140000).
  *
- * Growth (MiCheckForUserStackOverflow, ReactOS ntoskrnl/mm/ARM3/pagfault.c): a thread touching a
- * guard page inside its own stack gets no exception. The fault has cleared the guard
- * (MiAccessCheck); the kernel commits the page below as the new guard, moves StackLimit to the
- * touched page and the access is retried. A guard page anywhere else, or in another thread's stack,
- * raises STATUS_GUARD_PAGE_VIOLATION as usual. The end: the bottom page of the reservation is never
+ * Growth (MiCheckForUserStackOverflow, WRK mm/acceschk.c, ReactOS ntoskrnl/mm/ARM3/pagfault.c): a
+ * thread touching a guard page inside its own stack gets no exception. The kernel decides what
+ * "its own stack" is from the faulting thread's TEB alone: any guard page between DeallocationStack
+ * and StackBase, wherever StackLimit stands and whoever set the guard, is one. The fault has
+ * cleared the guard (MiAccessCheck); the kernel commits the page below as the new guard, sets
+ * StackLimit to the touched page (WRK writes it, it does not take the lower of the two: a
+ * StackLimit the program moved below is moved back up, ntdll test_stack_growth_thread L1194-1210)
+ * and the access is retried. A guard page anywhere else, or in another thread's stack, raises
+ * STATUS_GUARD_PAGE_VIOLATION as usual. Since the TEB is the thread's to write, a program that
+ * points DeallocationStack, StackBase and StackLimit at a reservation of its own runs on it with
+ * the same growth (kernel32 test_stack_commit).
+ *
+ * Setting a guard: a thread that makes pages of its own stack above StackLimit guard pages (a
+ * commit or a protection with PAGE_GUARD) finds StackLimit moved up to just above them at once,
+ * no fault needed: the stack is shorter, and grows back through the new guard (ntdll
+ * test_stack_growth_thread L1129-1135, L1159-1165, L1215-1222; todo_wine in Wine, which leaves
+ * StackLimit where it was; WRK of 2003 has no such step, so this is later Windows'). A guard set
+ * at or below StackLimit, or by another thread, leaves StackLimit alone; taking the guard off
+ * again does not move it back (L1248-1264).
+ *
+ * The end: the bottom page of the reservation is never
  * committed (MS docs "Thread Stack Size"), and the guarantee (SetThreadStackGuarantee, at least 2
  * pages on x64 and 1 on x86) is kept for the overflow handler: when the touched guard page lies
  * less than a page plus the guarantee above the base, what remains above the bottom page is
@@ -154,16 +170,25 @@ VsStatus vs_stack_guard_fault(VsThread *thread, uint64_t address)
                                              VS_PAGE_SIZE, PAGE_READWRITE | PAGE_GUARD);
         if (!NT_SUCCESS(status))
             return STATUS_STACK_OVERFLOW; /* no commit to be had: the stack cannot grow */
-        thread->stack_limit = vs_min(thread->stack_limit, page);
+        thread->stack_limit = page;
         emit_stack(thread, VS_EV_STACK_GROWN, address);
         return STATUS_SUCCESS;
     }
     uint64_t floor = page > base ? base + VS_PAGE_SIZE : base;
     if (page > floor) /* what is left for the handler; without commit, it has what it has */
         (void)commit_stack_pages(thread, VS_CURRENT_PROCESS, floor, page - floor, PAGE_READWRITE);
-    thread->stack_limit = vs_min(thread->stack_limit, floor);
+    thread->stack_limit = floor;
     emit_stack(thread, VS_EV_STACK_OVERFLOW, address);
     return STATUS_STACK_OVERFLOW;
+}
+
+void vs_stack_guard_set(VsThread *thread, uint64_t start, uint64_t end)
+{
+    if (!thread->stack_base || start < thread->deallocation_stack || end > thread->stack_base ||
+        end <= thread->stack_limit)
+        return;
+    thread->stack_limit = end;
+    emit_stack(thread, VS_EV_STACK_SHRUNK, start);
 }
 
 VsStatus vs_stack_touch(VsThread *thread, uint64_t bytes)

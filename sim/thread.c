@@ -11,8 +11,10 @@
  * system frees the thread's initial stack; only XP and Server 2003 did not).
  *
  * A thread of the model runs no code of its own: it is the caller of the calls made as it
- * (vs_stack_touch, vs_thread_exit, SetThreadStackGuarantee). Its object lives on after it ends,
- * as long as the process does, so a handle to it still names it.
+ * (vs_stack_touch, vs_thread_exit, SetThreadStackGuarantee, and any call a scenario makes as the
+ * thread). Its object lives on after it ends, as long as the process does, so a handle to it still
+ * names it. The TEB's stack fields are the thread's to write (vs_thread_set_stack), and the
+ * kernel believes them: growth, and the release at exit, follow what they say.
  */
 #include <stdlib.h>
 
@@ -137,10 +139,10 @@ VsStatus vs_thread_exit(VsThread *thread, uint32_t exit_code)
         return STATUS_THREAD_IS_TERMINATING;
     thread->terminated = true;
     thread->exit_code = exit_code;
-    if (thread->stack_base) {
+    if (thread->deallocation_stack) /* wherever the TEB says the stack is (PspExitThread) */
         release(thread, thread->deallocation_stack);
+    if (thread->teb)
         release(thread, thread->teb);
-    }
     VsEvent event = {.kind = VS_EV_THREAD_EXITED,
                      .pid = thread->process->pid,
                      .vpn_start = vs_vpn(thread->deallocation_stack),
@@ -150,6 +152,26 @@ VsStatus vs_thread_exit(VsThread *thread, uint32_t exit_code)
                      .frame = thread->tid};
     vs_emit(thread->process->system, &event);
     thread->teb = thread->stack_base = thread->stack_limit = thread->deallocation_stack = 0;
+    return STATUS_SUCCESS;
+}
+
+VsStatus vs_thread_set_stack(VsThread *thread, uint64_t deallocation_stack, uint64_t stack_base,
+                             uint64_t stack_limit)
+{
+    if (thread->terminated)
+        return STATUS_THREAD_IS_TERMINATING;
+    if (!thread->teb)
+        return STATUS_INVALID_PARAMETER;
+    thread->deallocation_stack = deallocation_stack;
+    thread->stack_base = stack_base;
+    thread->stack_limit = stack_limit;
+    VsEvent event = {.kind = VS_EV_STACK_FIELDS_SET,
+                     .pid = thread->process->pid,
+                     .vpn_start = vs_vpn(stack_limit),
+                     .vpn_end = vs_vpn(stack_base) - 1,
+                     .address = deallocation_stack,
+                     .frame = thread->tid};
+    vs_emit(thread->process->system, &event);
     return STATUS_SUCCESS;
 }
 

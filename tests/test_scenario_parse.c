@@ -159,6 +159,30 @@ static void test_statements(void **state)
     vs_script_free(s);
 }
 
+/* 'as NAME:' before an expect, an assignment or a call: the thread that makes its calls. */
+static void test_as_thread(void **state)
+{
+    (void)state;
+    VsScript *s = parse_ok("t = 1\nas t: p = VirtualAlloc(NULL, 4K, MEM_COMMIT, PAGE_READWRITE)\n"
+                           "as t: expect p != NULL\nas = 2\n");
+    assert_int_equal(s->count, 4);
+    assert_int_equal(s->stmts[1].kind, VS_STMT_ASSIGN);
+    assert_string_equal(s->stmts[1].thread->name, "t");
+    assert_int_equal(s->stmts[2].kind, VS_STMT_EXPECT);
+    assert_string_equal(s->stmts[2].thread->name, "t");
+    assert_null(s->stmts[3].thread); /* 'as' followed by '=' is a variable */
+    vs_script_free(s);
+    assert_parse_error("t = 1\nas t show vad\n",
+                       "t.vsim:2:6: error: expected ':' after 'as NAME', found 'show'\n"
+                       "as t show vad\n     ^");
+    assert_parse_error("as 5: x = 1\n", "t.vsim:1:4: error: 'as' takes the name of a variable "
+                                        "holding a thread's handle, found '5'\n"
+                                        "as 5: x = 1\n   ^");
+    assert_parse_error("t = 1\nas t: show vad\n",
+                       "t.vsim:2:7: error: a thread makes calls: 'as NAME:' takes an expect, an "
+                       "assignment or a call, found 'show'\nas t: show vad\n      ^");
+}
+
 static void test_statement_errors(void **state)
 {
     (void)state;
@@ -289,10 +313,15 @@ static void test_nearest_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_integers),        cmocka_unit_test(test_integer_errors),
-        cmocka_unit_test(test_precedence_is_c), cmocka_unit_test(test_calls_fields_and_references),
-        cmocka_unit_test(test_statements),      cmocka_unit_test(test_statement_errors),
-        cmocka_unit_test(test_hostile_input),   cmocka_unit_test(test_system_option_words),
+        cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_integer_errors),
+        cmocka_unit_test(test_precedence_is_c),
+        cmocka_unit_test(test_calls_fields_and_references),
+        cmocka_unit_test(test_statements),
+        cmocka_unit_test(test_statement_errors),
+        cmocka_unit_test(test_as_thread),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_system_option_words),
         cmocka_unit_test(test_nearest_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

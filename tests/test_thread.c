@@ -290,6 +290,101 @@ static void test_first_thread(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A guard a thread sets in its own stack above StackLimit moves StackLimit up to it at once; one
+ * set below StackLimit, or by another thread, moves nothing; the fault on it sets StackLimit to
+ * the touched page even when the program had moved StackLimit below it (ntdll
+ * test_stack_growth_thread). */
+static void test_guard_set_in_stack(void **state)
+{
+    Fixture *f = *state;
+    VsThreadInfo t;
+    VsThread *thread = new_thread(f, 0, 0, &t);
+    assert_int_equal(vs_stack_touch(thread, KB(36)), STATUS_SUCCESS);
+    vs_thread_info(thread, &t);
+    uint64_t top = t.stack_base, limit = t.stack_limit;
+    uint32_t old = 0;
+    assert_int_equal(limit, top - KB(36));
+    /* another thread sets a guard above StackLimit: nothing moves */
+    assert_true(VsVirtualProtect(f->thread, top - KB(8), KB(4), PAGE_READWRITE | PAGE_GUARD, &old));
+    vs_thread_info(thread, &t);
+    assert_int_equal(t.stack_limit, limit);
+    assert_true(VsVirtualProtect(f->thread, top - KB(8), KB(4), PAGE_READWRITE, &old));
+    /* the thread itself, below StackLimit (its guard page): nothing moves */
+    assert_true(VsVirtualProtect(thread, limit - KB(4), KB(4), PAGE_READWRITE | PAGE_GUARD, &old));
+    vs_thread_info(thread, &t);
+    assert_int_equal(t.stack_limit, limit);
+    /* the thread itself, above StackLimit: StackLimit goes to just above the guard */
+    assert_int_equal(
+        VsVirtualAlloc(thread, top - KB(16), KB(4), MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD),
+        top - KB(16));
+    CHECK_INVARIANTS(f);
+    vs_thread_info(thread, &t);
+    assert_int_equal(t.stack_limit, top - KB(12));
+    /* StackLimit written below it: the fault on the guard sets it back to the touched page */
+    assert_int_equal(vs_thread_set_stack(thread, t.deallocation_stack, top, limit), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(thread, top - KB(16), 1), STATUS_SUCCESS);
+    vs_thread_info(thread, &t);
+    assert_int_equal(t.stack_limit, top - KB(16));
+    assert_int_equal(t.guard, top - KB(20));
+    CHECK_INVARIANTS(f);
+}
+
+/* The TEB's stack fields are the thread's: pointed at a reservation of its own, its guard pages
+ * grow that stack (kernel32 test_stack_commit); an ended thread writes nothing. */
+static void test_set_stack(void **state)
+{
+    Fixture *f = *state;
+    VsThreadInfo t;
+    VsThread *thread = new_thread(f, 0, 0, &t);
+    uint64_t stack = VsVirtualAlloc(thread, 0, MB(4), MEM_RESERVE, PAGE_READWRITE);
+    assert_true(stack != 0);
+    assert_true(VsVirtualAlloc(thread, stack + MB(4) - KB(4), KB(4), MEM_COMMIT,
+                               PAGE_READWRITE | PAGE_GUARD) != 0);
+    VsThreadInfo saved = t;
+    assert_int_equal(vs_thread_set_stack(thread, stack, stack + MB(4), stack + MB(4)),
+                     STATUS_SUCCESS);
+    assert_int_equal(vs_stack_touch(thread, MB(4) - KB(16)), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    vs_thread_info(thread, &t);
+    assert_int_equal(t.stack_limit, stack + KB(16));
+    assert_int_equal(t.guard, stack + KB(12));
+    assert_int_equal(
+        vs_thread_set_stack(thread, saved.deallocation_stack, saved.stack_base, saved.stack_limit),
+        STATUS_SUCCESS);
+    assert_int_equal(vs_thread_exit(thread, 0), STATUS_SUCCESS);
+    assert_int_equal(vs_thread_set_stack(thread, stack, stack + MB(4), stack + MB(4)),
+                     STATUS_THREAD_IS_TERMINATING);
+    assert_int_equal(mbi(f, saved.deallocation_stack).State, MEM_FREE);
+    assert_int_equal(mbi(f, stack).State, MEM_RESERVE); /* not the thread's stack at its end */
+    CHECK_INVARIANTS(f);
+}
+
+/* IsBadReadPtr and IsBadWritePtr: 0 bytes touch nothing; a guard page of another thread's stack
+ * is consumed (TRUE), one of the caller's own grows its stack (FALSE); read-only is bad to write.
+ */
+static void test_bad_pointers(void **state)
+{
+    Fixture *f = *state;
+    VsThreadInfo t;
+    VsThread *thread = new_thread(f, 0, 0, &t);
+    assert_false(VsIsBadReadPtr(f->thread, 0, 0));
+    assert_true(VsIsBadReadPtr(f->thread, 0, 1));
+    assert_true(VsIsBadReadPtr(f->thread, UINT64_MAX - 2, 8)); /* wraps */
+    assert_true(VsIsBadWritePtr(f->thread, t.guard, 1));
+    vs_thread_info(thread, &t);
+    assert_int_equal(t.guard, 0); /* consumed by another thread's probe */
+    VsThread *other = new_thread(f, 0, 0, &t);
+    assert_false(VsIsBadReadPtr(other, t.guard, 1));
+    assert_false(VsIsBadCodePtr(other, t.stack_base - 1));
+    vs_thread_info(other, &t);
+    assert_int_equal(t.stack_limit, t.guard + KB(4)); /* grew */
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(8), MEM_COMMIT, PAGE_READONLY);
+    assert_false(VsIsBadReadPtr(f->thread, p, KB(8)));
+    assert_true(VsIsBadWritePtr(f->thread, p + KB(4), 1));
+    assert_false(VsIsBadWritePtr(f->thread, p, 0));
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
@@ -306,6 +401,9 @@ int main(void)
         X64(test_exit),
         X64(test_remote_thread),
         X64(test_first_thread),
+        X64(test_guard_set_in_stack),
+        X64(test_set_stack),
+        X64(test_bad_pointers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

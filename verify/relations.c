@@ -251,6 +251,13 @@ void vs_relations_translate(const VsRelations *relations, const VsOp *op, VsOp *
             other->arg[i] = vs_values_other(relations->handles, op->arg[i]);
     if (op->kind == VS_OP_OPEN_PROCESS)
         other->arg[2] = vs_values_other(relations->pids, op->arg[2]);
+    if (op->thread)
+        other->thread = vs_values_other(relations->handles, op->thread);
+    /* An end (a stack's StackBase) goes with the byte before it, in the same allocation. */
+    uint32_t ends = vs_op_spec(op->kind)->end_args;
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if ((ends & (1u << i)) && op->arg[i])
+            other->arg[i] = vs_relations_to_other(relations, op->arg[i] - 1) + 1;
     /* An address window given inside a known allocation (both ends in the one pair: a
      * placeholder the system placed, say) moves with it; any other is absolute, both its ends,
      * as a window a scenario names in the address space. */

@@ -105,10 +105,12 @@ static void format_parameters(const VsOp *op, GString *text)
 }
 
 /* The request line for op: its name, then each argument; a by-reference one as "1 value", a NULL
- * pointer as "0 0". */
+ * pointer as "0 0". A call made as a thread of the scenario's starts "as HANDLE". */
 static void format_request(const VsOp *op, GString *text)
 {
     const VsOpSpec *spec = vs_op_spec(op->kind);
+    if (op->thread)
+        g_string_append_printf(text, "as %" G_GINT64_MODIFIER "x ", op->thread);
     g_string_append(text, spec->name);
     for (int i = 0; i < spec->arity; i++) {
         if (spec->ref_args & (1u << i))
@@ -159,6 +161,8 @@ static gboolean format_child_request(const VsOp *op, uint64_t child, GString *te
 {
     const VsOpSpec *spec = vs_op_spec(op->kind);
     VsOpKind twin = ex_twin(op->kind);
+    if (op->thread)
+        return FALSE; /* the child's threads are suspended too */
     if (twin != VS_OP_COUNT) {
         VsOp ex = {.kind = twin, .by_ref = op->by_ref << 1, .arg = {child}};
         memcpy(ex.arg + 1, op->arg, (VS_OP_MAX_ARGS - 1) * sizeof *op->arg);

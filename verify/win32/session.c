@@ -220,6 +220,8 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
     if (vs_op_address_arg(op->kind) >= 0) {
         VsTaint t = taint_range(thread, op, model, id);
         vs_taints_add(space->taints, t.start, t.end, id);
+    } else if (model->vad_end) { /* the stack a thread's exit released */
+        vs_taints_add(space->taints, model->vad_start, model->vad_end, id);
     }
     taint_contents(space, thread, op, id);
     uint64_t base, size;
@@ -250,7 +252,8 @@ static gboolean releases(const VsOp *op)
     case VS_OP_UNMAP_VIEW_OF_FILE_EX:
     case VS_OP_UNMAP_VIEW_OF_FILE_2:
     case VS_OP_NT_UNMAP_VIEW:
-    case VS_OP_NT_UNMAP_VIEW_EX: return TRUE;
+    case VS_OP_NT_UNMAP_VIEW_EX:
+    case VS_OP_THREAD_EXIT: return TRUE; /* its stack */
     default: return FALSE;
     }
 }
@@ -465,6 +468,27 @@ static const char *block_cause(const VsWin32Session *side, const VsOp *op, const
     return NULL;
 }
 
+/* A thread's exit releases its stack in the model, as on Windows; a system that keeps it (Wine,
+ * after TerminateThread of a thread suspended in a process made from an image) shows that as a
+ * difference of the exit itself: the State at the stack's base, MEM_FREE in the model. Asked only
+ * where the stack is paired (a thread_teb read it). FALSE with *error when the agent is lost. */
+static gboolean stack_kept(VsWin32Session *side, const VsOp *op, const VsOutcome *model,
+                           const VsOutcome *other, GPtrArray *divergences, GError **error)
+{
+    VsWin32Session *space = side->space ? side->space : side;
+    if (op->kind != VS_OP_THREAD_EXIT || !model->ret || !other->ret || !model->vad_end ||
+        !vs_relations_pair(&space->relations, model->vad_start))
+        return TRUE;
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {model->vad_start}}, translated;
+    VsOutcome there;
+    vs_relations_translate(&space->relations, &query, &translated);
+    if (!vs_win32_call_in(space->base.agent, space->child.handle, &translated, &there, error))
+        return FALSE;
+    if (there.ret && there.mbi.State != MEM_FREE)
+        vs_diverge(divergences, "State", MEM_FREE, there.mbi.State);
+    return TRUE;
+}
+
 /* Compares and judges a call both systems ran; FALSE with *error when the agent is lost. */
 static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread, const VsOp *op,
                       const VsOutcome *model, const VsOutcome *other, VsJudging *v,
@@ -472,6 +496,10 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
 {
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     guint found = vs_compare_outcomes(view, op, model, other, divergences);
+    guint before = divergences->len;
+    if (!stack_kept(side, op, model, other, divergences, error))
+        return FALSE;
+    found += divergences->len - before;
     for (guint i = divergences->len; i-- > 0;)
         if (vs_win32_child_synthetic_extent(
                 side, op, model, ((VsDivergence *)g_ptr_array_index(divergences, i))->field)) {

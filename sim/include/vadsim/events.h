@@ -134,6 +134,12 @@
      * committed [vpn_start, vpn_end], without a guard, and the access raises                      \
      * STATUS_STACK_OVERFLOW */                                                                    \
     XX(STACK_OVERFLOW, "stack-overflow")                                                           \
+    /* thread frame made the pages from address up to vpn_start guard pages of its own stack,      \
+     * above StackLimit: StackLimit moved up to vpn_start, the stack [vpn_start, vpn_end] */       \
+    XX(STACK_SHRUNK, "stack-shrunk")                                                               \
+    /* thread frame wrote its TEB's stack fields: DeallocationStack address, StackLimit at         \
+     * vpn_start, StackBase after vpn_end */                                                       \
+    XX(STACK_FIELDS_SET, "stack-fields-set")                                                       \
     /* [vpn_start, vpn_end] of pid is one large page: its PDE maps frames [frame, frame + pages),  \
      * physically contiguous, zeroed, locked */                                                    \
     XX(LARGE_PAGE_MAPPED, "large-page-mapped")                                                     \

@@ -704,6 +704,12 @@ VsStatus vs_thread_create_stack(VsThread *thread, uint64_t commit, uint64_t rese
  * reservation and its TEB are released, as PspExitThread does. STATUS_THREAD_IS_TERMINATING if it
  * ended already. */
 VsStatus vs_thread_exit(VsThread *thread, uint32_t exit_code);
+/* The thread writes its TEB's stack fields (NtCurrentTeb()->DeallocationStack, Tib.StackBase,
+ * Tib.StackLimit): any values, as a program may, which the kernel's guard-page handling and thread
+ * exit then go by. STATUS_THREAD_IS_TERMINATING for an ended thread, STATUS_INVALID_PARAMETER for
+ * one with no TEB. */
+VsStatus vs_thread_set_stack(VsThread *thread, uint64_t deallocation_stack, uint64_t stack_base,
+                             uint64_t stack_limit);
 /*
  * The thread's code calls functions whose frames reach bytes below StackBase: as the compiler's
  * stack probe (__chkstk) does, one byte is written in each page from the one below StackLimit down

@@ -135,6 +135,15 @@ bool VsSetThreadStackGuarantee(VsThread *thread, uint32_t *size);
 /* GetCurrentThreadStackLimits, called by thread itself: DeallocationStack and StackBase. */
 void VsGetCurrentThreadStackLimits(VsThread *thread, uint64_t *low, uint64_t *high);
 
+/* ---- Pointer probes (win32/badptr.c) ----------------------------------------------------------
+ */
+
+/* IsBadReadPtr, IsBadWritePtr, IsBadCodePtr, called by thread: whether touching the bytes (each
+ * page once; a write probe reads and writes back) raised. Size 0 is false, touching nothing. */
+bool VsIsBadReadPtr(VsThread *thread, uint64_t pointer, uint64_t size);
+bool VsIsBadWritePtr(VsThread *thread, uint64_t pointer, uint64_t size);
+bool VsIsBadCodePtr(VsThread *thread, uint64_t pointer);
+
 /* ---- Heaps (kernelbase's Heap* calls over ntdll's heap, win32/heap.c, heap.c) ------------------
  */
 

@@ -1,7 +1,8 @@
 /*
  * threads.c - the scenario's threads, real ones: each parked in a loop of its own, doing on its
  * own stack what a request asks of it (touching the stack down to a depth, setting its stack
- * guarantee, exiting), while the request loop waits for it.
+ * guarantee, exiting, or any call the scenario makes as it: "as HANDLE REQUEST"), while the
+ * request loop waits for it.
  *
  * A stack touch is the compiler's probe: one byte written in each page from the one below
  * StackLimit down to the deepest, through the same probe instruction read and write use, so the
@@ -15,8 +16,9 @@
 #define MAX_THREADS 64
 #define TEB_DEALLOCATION_STACK 0x1478 /* x64 TEB offsets (winternl.h, Wine's and Windows') */
 #define TEB_GUARANTEED_STACK_BYTES 0x1748
+#define TEB_LAST_STATUS_VALUE 0x1250
 
-enum { NOTHING, TOUCH, GUARANTEE, EXIT };
+enum { NOTHING, TOUCH, GUARANTEE, EXIT, CALL };
 
 typedef struct Worker {
     HANDLE handle; /* the handle the harness holds, or NULL once closed */
@@ -25,7 +27,8 @@ typedef struct Worker {
     volatile int command;
     volatile uint64_t argument, result, size;
     volatile DWORD error;
-    volatile uintptr_t frames; /* the thread's stack pointer where it parks */
+    volatile uintptr_t frames;   /* the thread's stack pointer where it parks */
+    const AgentRequest *request; /* CALL: the request it carries out and answers */
     NT_TIB *teb;
     int ended;
     HANDLE process;      /* another process: the thread is suspended there; NULL: the agent's */
@@ -52,6 +55,20 @@ static uint64_t touch(Worker *w, uint64_t bytes)
     }
 }
 
+/* A request made as the worker: served on its own stack, an exception in the call recovered
+ * here as the request loop recovers its own (answered as if the call returned 0). */
+static void serve_request(Worker *w)
+{
+    if (__builtin_setjmp(guard.jump)) {
+        answer_start(0);
+        answer_end();
+        return;
+    }
+    guard.in_call = 1;
+    (void)agent_dispatch(w->request);
+    guard.in_call = 0;
+}
+
 static DWORD WINAPI worker_main(void *parameter)
 {
     Worker *w = parameter;
@@ -72,6 +89,8 @@ static DWORD WINAPI worker_main(void *parameter)
             w->size = size;
         } else if (w->command == EXIT) {
             ExitThread((DWORD)w->argument);
+        } else if (w->command == CALL) {
+            serve_request(w);
         }
         SetEvent(w->done);
     }
@@ -206,9 +225,7 @@ static void call_thread_teb(const AgentRequest *r)
 }
 
 /* Whether w is suspended in another process, where it runs nothing: then the request it would
- * carry out on its own stack is refused; so is its exit (TerminateThread would end it, but under
- * Wine 10.0 the stack of a thread ended so stays, where the model frees it, and no entry explains
- * that yet). */
+ * carry out on its own stack is refused (its exit is TerminateThread's: call_thread_exit). */
 static int refused_remote(const Worker *w, const AgentRequest *r)
 {
     if (w->process)
@@ -253,6 +270,61 @@ static void call_thread_stack_guarantee(const AgentRequest *r)
     answer_end();
 }
 
+void serve_as_thread(uint64_t handle, const AgentRequest *r)
+{
+    Worker *w = find(handle);
+    if (!w)
+        refuse("'as' names no thread the scenario made here: ", r->name);
+    else if (w->ended)
+        refuse("'as' names a thread that has ended: ", r->name);
+    else if (!refused_remote(w, r)) {
+        w->request = r;
+        run(w, CALL, 0);
+    }
+}
+
+/* thread_set_stack h deallocation_stack stack_base stack_limit: the thread's TEB gets the three
+ * stack fields (written for it while it waits: the same memory its own store would change). */
+static void call_thread_set_stack(const AgentRequest *r)
+{
+    Worker *w = worker_of(r);
+    if (!w || refused_remote(w, r))
+        return;
+    if (!w->ended) {
+        *(void **)((char *)w->teb + TEB_DEALLOCATION_STACK) = P(r->v[1]);
+        w->teb->StackBase = P(r->v[2]);
+        w->teb->StackLimit = P(r->v[3]);
+    }
+    answer_start(!w->ended);
+    answer_end();
+}
+
+/* IsBadReadPtr, IsBadWritePtr, IsBadCodePtr: kernel32's own, whose exception handler catches what
+ * their touches raise (the agent's handler stands aside for them). */
+static void call_is_bad_read_ptr(const AgentRequest *r)
+{
+    guard.in_call = 0;
+    BOOL bad = IsBadReadPtr(P(r->v[0]), (UINT_PTR)r->v[1]);
+    answer_start((uint64_t)bad);
+    answer_end();
+}
+
+static void call_is_bad_write_ptr(const AgentRequest *r)
+{
+    guard.in_call = 0;
+    BOOL bad = IsBadWritePtr(P(r->v[0]), (UINT_PTR)r->v[1]);
+    answer_start((uint64_t)bad);
+    answer_end();
+}
+
+static void call_is_bad_code_ptr(const AgentRequest *r)
+{
+    guard.in_call = 0;
+    BOOL bad = IsBadCodePtr((FARPROC)P(r->v[0]));
+    answer_start((uint64_t)bad);
+    answer_end();
+}
+
 static DWORD WINAPI end_at_once(void *parameter) { return 0; }
 
 /* Wine frees an ended thread's TEB and stack only when the next thread ends (its exit_thread keeps
@@ -268,13 +340,32 @@ static void let_wine_free_the_stack(void)
     }
 }
 
+/* A thread suspended in a process made from an image runs nothing, so it cannot call ExitThread:
+ * TerminateThread ends it there, which frees its stack as the thread's own exit does (MS docs
+ * "TerminateThread": only XP and Server 2003 left the initial stack); the answer comes once it has
+ * ended. */
+static void terminate_remote(Worker *w, DWORD code)
+{
+    DWORD error = GetLastError();
+    LONG status = nt.last_status ? nt.last_status() : 0;
+    if (TerminateThread(w->thread, code))
+        WaitForSingleObject(w->thread, 5000);
+    SetLastError(error); /* the thread's exit touches neither: TEB LastStatusValue (x64) too */
+    char *teb;
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb)); /* NtCurrentTeb() */
+    *(LONG *)(teb + TEB_LAST_STATUS_VALUE) = status;
+}
+
 static void call_thread_exit(const AgentRequest *r)
 {
     Worker *w = worker_of(r);
-    if (!w || refused_remote(w, r))
+    if (!w)
         return;
     int was = w->ended;
-    if (!was) {
+    if (!was && w->process) {
+        terminate_remote(w, (DWORD)r->v[1]);
+        w->ended = 1;
+    } else if (!was) {
         run(w, EXIT, r->v[1]);
         w->ended = 1;
         let_wine_free_the_stack();
@@ -413,6 +504,10 @@ const AgentCall agent_thread_calls[] = {
     {"thread_exit", 2, call_thread_exit},
     {"RtlCreateUserStack", 5, call_rtl_create_user_stack},
     {"RtlFreeUserStack", 1, call_rtl_free_user_stack},
+    {"thread_set_stack", 4, call_thread_set_stack},
+    {"IsBadReadPtr", 2, call_is_bad_read_ptr},
+    {"IsBadWritePtr", 2, call_is_bad_write_ptr},
+    {"IsBadCodePtr", 1, call_is_bad_code_ptr},
 };
 
 const size_t agent_thread_call_count = AGENT_COUNT(agent_thread_calls);

@@ -294,8 +294,7 @@ void refuse_unknown(const AgentRequest *r)
     refuse("unknown request or wrong argument count: ", r->name);
 }
 
-/* Serves one request; 0 at quit. */
-static int dispatch(const AgentRequest *r)
+int agent_dispatch(const AgentRequest *r)
 {
     if (strcmp(r->name, "quit") == 0 && r->count == 0)
         return 0;
@@ -371,7 +370,13 @@ int main(void)
             refuse("request line too long", "");
             continue;
         }
-        if (!agent_parse(line, &r, 1)) {
+        /* "as HANDLE REQUEST": a call the scenario makes as one of its threads. */
+        char *rest = line;
+        unsigned long long as = 0;
+        int skip = 0;
+        if (strncmp(line, "as ", 3) == 0 && sscanf(line + 3, "%llx %n", &as, &skip) == 1)
+            rest = line + 3 + skip;
+        if (!agent_parse(rest, &r, 1) || (rest == line && strncmp(line, "as ", 3) == 0)) {
             refuse("malformed request: a call name, then hexadecimal arguments", "");
             continue;
         }
@@ -385,7 +390,11 @@ int main(void)
             continue;
         }
         guard.in_call = 1;
-        int more = dispatch(&r);
+        int more = 1;
+        if (rest != line)
+            serve_as_thread(as, &r);
+        else
+            more = agent_dispatch(&r);
         guard.in_call = 0;
         if (!more)
             break;

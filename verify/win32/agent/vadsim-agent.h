@@ -148,6 +148,12 @@ extern const size_t agent_call_count;
 extern const AgentCall agent_thread_calls[];
 extern const size_t agent_thread_call_count;
 void forget_thread_handle(uint64_t handle);
+/* "as HANDLE REQUEST": the thread the handle names (one the scenario made here) carries out the
+ * request on its own stack, answering it; else the refusal. */
+void serve_as_thread(uint64_t handle, const AgentRequest *r);
+/* Serves one request in the calling thread (the request loop's, or a scenario thread's); 0 at
+ * quit. */
+int agent_dispatch(const AgentRequest *r);
 
 /* heaps.c: the heap calls' table. */
 extern const AgentCall agent_heap_calls[];

@@ -132,11 +132,21 @@ static VsStatus read_optional(const Headers *h, VsImage *image)
                        .subsystem = rd16(o + 68),
                        .dll_characteristics = rd16(o + 70),
                        .stack_reserve = h->plus ? rd64(o + 72) : rd32(o + 72),
-                       .stack_commit = h->plus ? rd64(o + 80) : rd32(o + 76)};
-    /* IMAGE_DIRECTORY_ENTRY_BASERELOC, the sixth data directory, when there are six */
+                       .stack_commit = h->plus ? rd64(o + 80) : rd32(o + 76),
+                       .size_of_code = rd32(o + 4),
+                       .os_major = rd16(o + 40),
+                       .os_minor = rd16(o + 42),
+                       .subsystem_major = rd16(o + 48),
+                       .subsystem_minor = rd16(o + 50),
+                       .checksum = rd32(o + 64)};
+    /* IMAGE_DIRECTORY_ENTRY_BASERELOC, the sixth data directory, and COM_DESCRIPTOR, the
+     * fifteenth, each when the header has that many and it is not empty */
     const unsigned char *directories = o + (h->plus ? 112 : 96);
-    image->relocatable = !(image->characteristics & 0x0001u) &&
-                         rd32(o + (h->plus ? 108 : 92)) > 5 && rd32(directories + 5 * 8 + 4) != 0;
+    uint32_t directory_count = rd32(o + (h->plus ? 108 : 92));
+    image->relocatable = !(image->characteristics & 0x0001u) && directory_count > 5 &&
+                         rd32(directories + 5 * 8 + 4) != 0;
+    image->com_descriptor = directory_count > 14 && rd32(directories + 14 * 8) != 0 &&
+                            rd32(directories + 14 * 8 + 4) != 0;
     uint32_t sa = image->section_alignment, fa = image->file_alignment;
     image->flat = sa < VS_PAGE_SIZE;
     if (!power_of_two(sa) || !power_of_two(fa) || sa < fa || (image->flat && fa != sa) ||
@@ -289,9 +299,14 @@ static VsStatus read_image(const VsSystem *system, const VsFile *file, VsImage *
         free(image);
         return status;
     }
-    for (uint32_t i = 0; i < image->count; i++)
+    image->file_size = (uint32_t)file->size;
+    image->contains_code = image->size_of_code || image->entry_point || image->flat;
+    for (uint32_t i = 0; i < image->count; i++) {
         if (vs_mm_is_copy_on_write(image->subsections[i].mm))
             image->commitment += image->subsections[i].committed_pages;
+        if (image->subsections[i].characteristics & 0x20000000u) /* IMAGE_SCN_MEM_EXECUTE */
+            image->contains_code = true;
+    }
     *out = image;
     return STATUS_SUCCESS;
 }

@@ -19,7 +19,7 @@
  *
  * SectionImageInformation reads the image's headers as the segment kept them (WRK
  * MiCreateImageFileMap fills the segment's SECTION_IMAGE_INFORMATION; the fields' rules are those
- * of kernel32 loader.c query_image_section L353-471, Wine 11.10).
+ * of kernel32 loader.c query_image_section L353-486, Wine 11.10).
  */
 #include "internal.h"
 
@@ -36,11 +36,11 @@ uint32_t VsSectionInformationSize(const VsThread *caller,
     }
 }
 
-/* ImageFlags: mapped flat when SectionAlignment is below a page (L457-461); else dynamically
+/* ImageFlags: mapped flat when SectionAlignment is below a page (L471-475); else dynamically
  * relocated when DYNAMIC_BASE and the image has code or base relocations, and no COM descriptor
- * (L463-471; test_import_resolution L2420-2423: relocations and no code are relocated too). The
+ * (L477-485; test_import_resolution L2420-2423: relocations and no code are relocated too). The
  * model keeps such an image at its preferred base (no ASLR: docs/model.md), so TransferAddress is
- * still the base plus the entry point, which the test allows either way (L382-385). The COM+ flags
+ * still the base plus the entry point, which the test allows either way (L392-395). The COM+ flags
  * come from a .NET header the model does not read. */
 static uint8_t image_flags(const VsImage *image)
 {
@@ -52,10 +52,10 @@ static uint8_t image_flags(const VsImage *image)
     return 0;
 }
 
-/* The headers' fields as query_image_section reads them back (L382-430): the entry point as an
+/* The headers' fields as query_image_section reads them back (L392-430): the entry point as an
  * address at the preferred base, the stack sizes, subsystem and its version, the OS version,
  * the file header's characteristics and machine, the file's size, the checksum; ZeroBits 0;
- * LoaderFlags 1 for an image with a COM descriptor (L427), not the header's LoaderFlags. */
+ * LoaderFlags 1 for an image with a COM descriptor (L425), not the header's LoaderFlags. */
 static void describe_image(const VsImage *image, VsSectionImageInformation *out)
 {
     *out = (VsSectionImageInformation){

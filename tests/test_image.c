@@ -358,6 +358,13 @@ static void test_partial_section(void **state)
     assert_ptr_equal(vs_handle_section(f->thread, small), vs_handle_section(f->thread, whole));
     assert_int_equal(section_size(f, small), 0x2001);
     assert_int_equal(section_size(f, whole), 0x8000);
+    VsSectionObjectInfo objects[3];
+    assert_int_equal(vs_section_objects(f->thread, small, objects, 3), 2);
+    assert_int_equal(objects[0].size, 0x8000); /* newest first */
+    assert_false(objects[0].this_handle);
+    assert_int_equal(objects[1].size, 0x2001);
+    assert_true(objects[1].this_handle);
+    assert_int_equal(vs_section_objects(f->thread, VS_CURRENT_PROCESS, objects, 3), 0);
     uint64_t base;
     assert_int_equal(map_image(f, f->thread, small, &base), STATUS_SUCCESS);
     assert_int_equal(base, BASE);
@@ -805,6 +812,29 @@ static void test_header_parts(void **state)
     assert_int_equal(bytes[0x58 + 4], 0);                             /* SizeOfCode */
     assert_int_equal(bytes[0x58 + 68], 3);                            /* the console subsystem */
     assert_int_equal(bytes[0x58 + 74] | bytes[0x58 + 75] << 8, 0x10); /* 1 MB stack reserve */
+    spec.pe32_plus = true;
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x200 rxc; pe32", &spec, error, sizeof error));
+    assert_false(spec.pe32_plus);
+    assert_false(
+        vs_pe_parse_sections(".text 0x1000 0x200 rxc; pe32 1", &spec, error, sizeof error));
+}
+
+/* A PE32 image in a 64-bit process (kernel32 loader.c test_Loader L1380-1437): mapped, and its
+ * SECTION_IMAGE_INFORMATION is x64's 64 bytes holding the PE32 headers' values. */
+static void test_image_information_pe32_on_x64(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x10 rc; pe32; stack 0x321000 0x123000; code 0",
+                                     &spec, error, sizeof error));
+    VsSectionImageInformation info =
+        query_image(f, image_section(f, declare(f, "pe32.dll", &spec)), 64);
+    assert_int_equal(info.Machine, 0x14C);
+    assert_int_equal(info.MaximumStackSize, 0x321000);
+    assert_int_equal(info.CommittedStackSize, 0x123000);
+    assert_int_equal(info.ImageContainsCode, 0);
+    assert_int_equal(info.TransferAddress, BASE);
 }
 
 int main(void)
@@ -834,6 +864,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_image_information_x86, fixture_setup_x86,
                                         fixture_teardown),
         cmocka_unit_test(test_header_parts),
+        cmocka_unit_test_setup_teardown(test_image_information_pe32_on_x64, fixture_setup_x64,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

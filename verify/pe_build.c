@@ -498,8 +498,8 @@ static bool parse_header_part(const char *part, VsPeSpec *spec, bool *ok, char *
     return true;
 }
 
-/* A part that is "exports" or "imports NAME ...", read into spec (*ok false and a sentence in error
- * on a mistake); false when the part is a section. */
+/* A part that is "exports", "pe32" or "imports NAME ...", read into spec (*ok false and a sentence
+ * in error on a mistake); false when the part is a section. */
 static bool parse_directory(char *part, VsPeSpec *spec, bool *ok, char *error, size_t room)
 {
     part += strspn(part, " \t");
@@ -509,6 +509,10 @@ static bool parse_directory(char *part, VsPeSpec *spec, bool *ok, char *error, s
     *ok = true;
     if (word == 7 && !strncmp(part, "exports", 7) && !*rest) {
         spec->exports = true;
+        return true;
+    }
+    if (word == 4 && !strncmp(part, "pe32", 4) && !*rest) {
+        spec->pe32_plus = false;
         return true;
     }
     if (word != 7 || strncmp(part, "imports", 7))

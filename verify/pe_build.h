@@ -75,7 +75,8 @@ typedef struct VsPeSpec {
  * in place of the builder's value (numbers in C notation): "entry RVA" (AddressOfEntryPoint),
  * "stack RESERVE COMMIT", "subsystem N [MAJOR MINOR]" (Subsystem and its version), "os MAJOR
  * MINOR" (the operating system version), "machine N" (the file header's Machine), "checksum N",
- * "code N" (SizeOfCode). False with a sentence in error on a mistake. */
+ * "code N" (SizeOfCode); and "pe32", a PE32 image for i386 whatever pe32_plus said (a 64-bit
+ * system maps both). False with a sentence in error on a mistake. */
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
 /* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */
 size_t vs_pe_file_size(const VsPeSpec *spec);

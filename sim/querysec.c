@@ -40,16 +40,16 @@ uint32_t VsSectionInformationSize(const VsThread *caller,
  * relocated when DYNAMIC_BASE and the image has code or base relocations, and no COM descriptor
  * (L477-485; test_import_resolution L2420-2423: relocations and no code are relocated too). The
  * model keeps such an image at its preferred base (no ASLR: docs/model.md), so TransferAddress is
- * still the base plus the entry point, which the test allows either way (L392-395). The COM+ flags
- * come from a .NET header the model does not read. */
+ * still the base plus the entry point, which the test allows either way (L392-395). A .NET image
+ * adds the COM+ flags its header gives (image.c). */
 static uint8_t image_flags(const VsImage *image)
 {
     if (image->flat)
-        return VS_IMAGE_FLAGS_MAPPED_FLAT;
+        return VS_IMAGE_FLAGS_MAPPED_FLAT | image->complus;
     if ((image->dll_characteristics & 0x0040u) /* IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE */ &&
         (image->contains_code || image->relocatable) && !image->com_descriptor)
         return VS_IMAGE_FLAGS_DYNAMICALLY_RELOCATED;
-    return 0;
+    return image->complus;
 }
 
 /* The headers' fields as query_image_section reads them back (L392-430): the entry point as an

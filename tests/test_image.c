@@ -837,6 +837,40 @@ static void test_image_information_pe32_on_x64(void **state)
     assert_int_equal(info.TransferAddress, BASE);
 }
 
+/* A .NET image (loader.c query_image_section L425, L443-485): LoaderFlags 1, never dynamically
+ * relocated; IL only from runtime 2.5 with ILONLY; in PE32 native-ready unless 32BITREQUIRED and
+ * prefer-32-bit for 32BITPREFERRED; in PE32+ neither. */
+static void test_image_information_com(void **state)
+{
+    Fixture *f = *state;
+    static const struct {
+        const char *sections;
+        uint8_t flags;
+    } cases[] = {
+        {".text 0x1000 0x10 rxc; com 1 2 4", 0},
+        {".text 0x1000 0x10 rxc; com 1 2 5", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY},
+        {".text 0x1000 0x10 rxc; com 0x20003 3 0", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY},
+        {".text 0x1000 0x10 rxc; pe32; com 1 2 5",
+         VS_IMAGE_FLAGS_COMPLUS_IL_ONLY | VS_IMAGE_FLAGS_COMPLUS_NATIVE_READY},
+        {".text 0x1000 0x10 rxc; pe32; com 3 2 5", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY},
+        {".text 0x1000 0x10 rxc; pe32; com 0x20001 2 5", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY |
+                                                             VS_IMAGE_FLAGS_COMPLUS_NATIVE_READY |
+                                                             VS_IMAGE_FLAGS_COMPLUS_PREFER_32BIT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        VsPeSpec spec = app_spec(true);
+        spec.dll_characteristics = IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE;
+        char error[128], name[16];
+        assert_true(vs_pe_parse_sections(cases[i].sections, &spec, error, sizeof error));
+        snprintf(name, sizeof name, "net%zu.dll", i);
+        VsSectionImageInformation info =
+            query_image(f, image_section(f, declare(f, name, &spec)), 64);
+        assert_int_equal(info.LoaderFlags, 1);
+        assert_int_equal(info.ImageFlags, cases[i].flags);
+        assert_int_equal(info.ImageContainsCode, 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -865,6 +899,8 @@ int main(void)
                                         fixture_teardown),
         cmocka_unit_test(test_header_parts),
         cmocka_unit_test_setup_teardown(test_image_information_pe32_on_x64, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_image_information_com, fixture_setup_x64,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

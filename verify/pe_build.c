@@ -73,9 +73,11 @@ static uint32_t reloc_bytes(const VsPeSpec *spec)
     return 12 * pages;
 }
 
-/* The sections the builder adds after the declared ones: .edata, .idata and .reloc, each when
- * asked for. */
-typedef enum Extra { EDATA, IDATA, RELOC, EXTRAS } Extra;
+/* The sections the builder adds after the declared ones: .edata, .idata, .reloc and .cormeta,
+ * each when asked for. */
+typedef enum Extra { EDATA, IDATA, RELOC, COR, EXTRAS } Extra;
+
+enum { COR20_HEADER = 72 }; /* sizeof(IMAGE_COR20_HEADER) */
 
 static uint32_t pointer_size(const VsPeSpec *spec) { return spec->pe32_plus ? 8 : 4; }
 
@@ -101,6 +103,7 @@ static uint32_t extra_bytes(const VsPeSpec *spec, Extra e)
     switch (e) {
     case EDATA: return spec->exports ? 44 : 0;
     case IDATA: return spec->import_count ? idata_name(spec, spec->import_count) : 0;
+    case COR: return declared(spec, VS_PE_COM) ? COR20_HEADER : 0;
     default: return reloc_bytes(spec);
     }
 }
@@ -226,6 +229,8 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
     put32(directories + 12, spec->import_count ? 20 * (spec->import_count + 1) : 0);
     put32(directories + 5 * 8, p->extra_rva[RELOC]); /* IMAGE_DIRECTORY_ENTRY_BASERELOC */
     put32(directories + 5 * 8 + 4, reloc_bytes(spec));
+    put32(directories + 14 * 8, p->extra_rva[COR]); /* IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR */
+    put32(directories + 14 * 8 + 4, extra_bytes(spec, COR));
 }
 
 /* An added section's header; the next header, or header itself when there is no such section. */
@@ -236,9 +241,10 @@ static unsigned char *write_extra_header(const VsPeSpec *spec, const Placement *
         const char *name;
         uint32_t characteristics;
     } extras[EXTRAS] = {
-        {".edata", 0x40000040u}, /* initialised data, read */
-        {".idata", 0xC0000040u}, /* initialised data, read, write: the loader writes the IAT */
-        {".reloc", 0x42000040u}, /* initialised data, discardable, read */
+        {".edata", 0x40000040u},   /* initialised data, read */
+        {".idata", 0xC0000040u},   /* initialised data, read, write: the loader writes the IAT */
+        {".reloc", 0x42000040u},   /* initialised data, discardable, read */
+        {".cormeta", 0x40000040u}, /* initialised data, read */
     };
     uint32_t bytes = extra_bytes(spec, e);
     if (!bytes)
@@ -345,6 +351,13 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
     write_exports(spec, &p, out);
     write_imports(spec, &p, out);
     write_relocations(spec, &p, out);
+    if (declared(spec, VS_PE_COM)) { /* IMAGE_COR20_HEADER: cb, runtime version, Flags */
+        unsigned char *cor = out + p.extra_raw[COR];
+        put32(cor, COR20_HEADER);
+        put16(cor + 4, spec->header.com_major);
+        put16(cor + 6, spec->header.com_minor);
+        put32(cor + 16, spec->header.com_flags);
+    }
 }
 
 /* ---- The declaration's text ------------------------------------------------------------------ */
@@ -434,7 +447,7 @@ static const struct {
     {"entry", VS_PE_ENTRY, 1, 1},         {"stack", VS_PE_STACK, 2, 2},
     {"subsystem", VS_PE_SUBSYSTEM, 1, 3}, {"os", VS_PE_OS, 2, 2},
     {"machine", VS_PE_MACHINE, 1, 1},     {"checksum", VS_PE_CHECKSUM, 1, 1},
-    {"code", VS_PE_CODE, 1, 1},
+    {"code", VS_PE_CODE, 1, 1},           {"com", VS_PE_COM, 3, 3},
 };
 
 /* Stores a header part's numbers (v[0..n-1]) in its field; false when one does not fit it. */
@@ -444,8 +457,8 @@ static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
                      : field == VS_PE_ENTRY || field == VS_PE_CHECKSUM || field == VS_PE_CODE
                          ? UINT32_MAX
                          : UINT16_MAX;
-    for (int i = 0; i < n; i++)
-        if (v[i] > limit)
+    for (int i = field == VS_PE_COM ? 1 : 0; i < n; i++) /* com's FLAGS are 32 bits */
+        if (v[i] > limit || v[0] > UINT32_MAX)
             return false;
     switch (field) {
     case VS_PE_ENTRY: h->entry = (uint32_t)v[0]; break;
@@ -458,6 +471,9 @@ static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
     case VS_PE_OS: h->os_major = (uint16_t)v[0], h->os_minor = (uint16_t)v[1]; break;
     case VS_PE_MACHINE: h->machine = (uint16_t)v[0]; break;
     case VS_PE_CHECKSUM: h->checksum = (uint32_t)v[0]; break;
+    case VS_PE_COM:
+        h->com_flags = (uint32_t)v[0], h->com_major = (uint16_t)v[1], h->com_minor = (uint16_t)v[2];
+        break;
     default: h->code = (uint32_t)v[0]; break;
     }
     h->set |= 1u << field;

@@ -40,6 +40,7 @@ typedef enum VsPeField {
     VS_PE_MACHINE,   /* the file header's Machine */
     VS_PE_CHECKSUM,  /* CheckSum */
     VS_PE_CODE,      /* SizeOfCode */
+    VS_PE_COM,       /* a COM descriptor (IMAGE_COR20_HEADER): Flags, runtime version */
     VS_PE_FIELDS
 } VsPeField;
 
@@ -48,6 +49,8 @@ typedef struct VsPeHeader {
     uint32_t entry, code, checksum;
     uint64_t stack_reserve, stack_commit;
     uint16_t subsystem, subsystem_major, subsystem_minor, os_major, os_minor, machine;
+    uint32_t com_flags; /* COMIMAGE_FLAGS_* */
+    uint16_t com_major, com_minor;
 } VsPeHeader;
 
 typedef struct VsPeSpec {
@@ -75,7 +78,9 @@ typedef struct VsPeSpec {
  * in place of the builder's value (numbers in C notation): "entry RVA" (AddressOfEntryPoint),
  * "stack RESERVE COMMIT", "subsystem N [MAJOR MINOR]" (Subsystem and its version), "os MAJOR
  * MINOR" (the operating system version), "machine N" (the file header's Machine), "checksum N",
- * "code N" (SizeOfCode); and "pe32", a PE32 image for i386 whatever pe32_plus said (a 64-bit
+ * "code N" (SizeOfCode), "com FLAGS MAJOR MINOR" (a .NET image: a .cormeta section holding an
+ * IMAGE_COR20_HEADER with those COMIMAGE_FLAGS_* and runtime version, which the COM descriptor
+ * directory names); and "pe32", a PE32 image for i386 whatever pe32_plus said (a 64-bit
  * system maps both). False with a sentence in error on a mistake. */
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
 /* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */

@@ -1075,18 +1075,43 @@ static void execute_nt_open_section(VsThread *thread, const VsOp *op, VsOutcome 
     nt_written(op, outcome);
 }
 
-/* NtQuerySection: the record is what the call wrote, when it succeeded. */
+/* NtQuerySection: the record is what the call wrote, when it succeeded, in the fields' order. */
 static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    VsSectionBasicInformation info;
+    union {
+        VsSectionBasicInformation basic;
+        VsSectionImageInformation image;
+    } info;
     outcome->ret =
         (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
     nt_written(op, outcome);
     if (!NT_SUCCESS((VsStatus)outcome->ret))
         return;
-    outcome->record = VS_RECORD_SECTION_BASIC;
-    uint64_t values[] = {info.BaseAddress, info.Attributes, info.Size};
+    outcome->record = vs_op_record_of(op);
+    if (outcome->record == VS_RECORD_SECTION_BASIC) {
+        uint64_t values[] = {info.basic.BaseAddress, info.basic.Attributes, info.basic.Size};
+        memcpy(outcome->fields, values, sizeof values);
+        return;
+    }
+    const VsSectionImageInformation *i = &info.image;
+    uint64_t values[] = {i->TransferAddress,
+                         i->ZeroBits,
+                         i->MaximumStackSize,
+                         i->CommittedStackSize,
+                         i->SubSystemType,
+                         i->SubSystemMinorVersion,
+                         i->SubSystemMajorVersion,
+                         i->MajorOperatingSystemVersion,
+                         i->MinorOperatingSystemVersion,
+                         i->ImageCharacteristics,
+                         i->DllCharacteristics,
+                         i->Machine,
+                         i->ImageContainsCode,
+                         i->ImageFlags,
+                         i->LoaderFlags,
+                         i->ImageFileSize,
+                         i->CheckSum};
     memcpy(outcome->fields, values, sizeof values);
 }
 

@@ -301,9 +301,10 @@ static gboolean from_app_rule(const VsOp *op, GString *out)
 static gboolean query_section_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     uint64_t class = op->arg[1];
-    uint32_t needed = class == SectionBasicInformation   ? VS_SECTION_BASIC_INFORMATION_SIZE
-                      : class == SectionImageInformation ? VS_SECTION_IMAGE_INFORMATION_SIZE
-                                                         : 0;
+    uint32_t needed =
+        class <= SectionImageInformation
+            ? VsSectionInformationSize(vs_runner_thread(runner), (VsSectionInformationClass) class)
+            : 0;
     const char *name =
         class == SectionBasicInformation ? "SectionBasicInformation" : "SectionImageInformation";
     uint32_t access;

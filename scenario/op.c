@@ -62,6 +62,25 @@ static const char *const process_heaps_fields[] = {
 static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
                                          "GuaranteedStackBytes"};
 static const char *const section_name_fields[] = {"Length", "MaximumLength"};
+static const char *const section_image_fields[] = {
+    "TransferAddress",
+    "ZeroBits",
+    "MaximumStackSize",
+    "CommittedStackSize",
+    "SubSystemType",
+    "SubSystemMinorVersion",
+    "SubSystemMajorVersion",
+    "MajorOperatingSystemVersion",
+    "MinorOperatingSystemVersion",
+    "ImageCharacteristics",
+    "DllCharacteristics",
+    "Machine",
+    "ImageContainsCode",
+    "ImageFlags",
+    "LoaderFlags",
+    "ImageFileSize",
+    "CheckSum",
+};
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",
@@ -88,6 +107,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_HEAP_ENTRY] = RECORD("PROCESS_HEAP_ENTRY", heap_entry_fields),
     [VS_RECORD_PROCESS_HEAPS] = RECORD("process heaps", process_heaps_fields),
     [VS_RECORD_SECTION_NAME] = RECORD("MEMORY_SECTION_NAME", section_name_fields),
+    [VS_RECORD_SECTION_IMAGE] = RECORD("SECTION_IMAGE_INFORMATION", section_image_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -110,6 +130,9 @@ VsRecordKind vs_op_record_of(const VsOp *op)
 {
     if (specs[op->kind].record != VS_RECORD_BY_CLASS)
         return specs[op->kind].record;
+    if (op->kind == VS_OP_NT_QUERY_SECTION)
+        return op->arg[1] == SectionImageInformation ? VS_RECORD_SECTION_IMAGE
+                                                     : VS_RECORD_SECTION_BASIC;
     switch (op->arg[2]) {
     case MemoryRegionInformation: return VS_RECORD_MEMORY_REGION;
     case MemoryImageInformation: return VS_RECORD_MEMORY_IMAGE;

@@ -74,6 +74,7 @@ typedef enum VsRecordKind {
     VS_RECORD_HEAP_ENTRY,      /* HeapWalk's PROCESS_HEAP_ENTRY (with its Region's fields) */
     VS_RECORD_PROCESS_HEAPS,   /* GetProcessHeaps' first handles */
     VS_RECORD_SECTION_NAME,    /* MEMORY_SECTION_NAME's UNICODE_STRING (NtQueryVirtualMemory) */
+    VS_RECORD_SECTION_IMAGE,   /* SECTION_IMAGE_INFORMATION (NtQuerySection) */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in

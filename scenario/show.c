@@ -717,6 +717,27 @@ const VsSection *vs_show_section_of(VsRunner *runner, uint64_t handle, GError **
     return section;
 }
 
+/* The section objects over the control area (SECTION), each with the size it was made with: what
+ * NtQuerySection reads and a whole view maps, which may be less than the control area holds. */
+static void append_section_objects(VsRunner *runner, uint64_t handle)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    size_t count = vs_section_objects(thread, handle, NULL, 0);
+    VsSectionObjectInfo *objects = g_new(VsSectionObjectInfo, count ? count : 1);
+    vs_section_objects(thread, handle, objects, count);
+    g_string_append_printf(runner->out, "      Section object%s (SECTION, each its own size):\n",
+                           count == 1 ? "" : "s");
+    for (size_t i = 0; i < count; i++) {
+        const VsSectionObjectInfo *o = &objects[i];
+        g_string_append_printf(runner->out, "        size 0x%" G_GINT64_MODIFIER "X  %u handle%s",
+                               o->size, o->handles, o->handles == 1 ? "" : "s");
+        if (o->name[0])
+            g_string_append_printf(runner->out, "  \"%s\"", o->name);
+        g_string_append(runner->out, o->this_handle ? "  (this handle's)\n" : "\n");
+    }
+    g_free(objects);
+}
+
 /* !ca for the section a handle of the current process names. */
 gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error)
 {
@@ -726,6 +747,7 @@ gboolean vs_show_section(VsRunner *runner, uint64_t handle, GError **error)
     VsSectionInfo info;
     vs_section_info(section, &info);
     append_section_header(runner, section, &info);
+    append_section_objects(runner, handle);
     append_prototypes(runner, section, info.pages);
     append_views(runner, section);
     return TRUE;

@@ -480,6 +480,26 @@ static void section_views(VsRunner *runner, VsJsonWriter *w, const VsSection *se
     g_free(views);
 }
 
+/* The section objects over the control area, each with its own size. */
+static void section_objects(VsRunner *runner, VsJsonWriter *w, uint64_t handle)
+{
+    VsThread *thread = vs_runner_thread(runner);
+    size_t count = vs_section_objects(thread, handle, NULL, 0);
+    VsSectionObjectInfo *objects = g_new(VsSectionObjectInfo, count ? count : 1);
+    vs_section_objects(thread, handle, objects, count);
+    vs_json_array_begin(w, "objects");
+    for (size_t i = 0; i < count; i++) {
+        vs_json_object_begin(w, NULL);
+        vs_json_number(w, "size", objects[i].size);
+        vs_json_number(w, "handles", objects[i].handles);
+        vs_json_text(w, "name", objects[i].name[0] ? objects[i].name : NULL);
+        vs_json_flag(w, "this_handle", objects[i].this_handle);
+        vs_json_object_end(w);
+    }
+    vs_json_array_end(w);
+    g_free(objects);
+}
+
 gboolean vs_json_show_section(VsRunner *runner, uint64_t handle, GError **error)
 {
     const VsSection *section = vs_show_section_of(runner, handle, error);
@@ -497,12 +517,14 @@ gboolean vs_json_show_section(VsRunner *runner, uint64_t handle, GError **error)
     vs_json_number(&w, "pages", info.pages);
     vs_json_text(&w, "protection", vs_protect_string(info.protection, protect, sizeof protect));
     vs_json_text(&w, "attributes",
-                 info.attributes == SEC_RESERVE ? "SEC_RESERVE"
-                 : info.attributes == SEC_FILE  ? "SEC_FILE"
-                                                : "SEC_COMMIT");
+                 info.attributes == SEC_RESERVE              ? "SEC_RESERVE"
+                 : info.attributes == (SEC_IMAGE | SEC_FILE) ? "SEC_IMAGE|SEC_FILE"
+                 : info.attributes == SEC_FILE               ? "SEC_FILE"
+                                                             : "SEC_COMMIT");
     vs_json_number(&w, "committed_pages", info.committed_pages);
     vs_json_number(&w, "handles", info.handles);
     vs_json_number(&w, "views", info.views);
+    section_objects(runner, &w, handle);
     section_prototypes(runner, &w, section);
     section_views(runner, &w, section);
     vs_json_object_end(&w);

@@ -132,11 +132,21 @@ static VsStatus read_optional(const Headers *h, VsImage *image)
                        .subsystem = rd16(o + 68),
                        .dll_characteristics = rd16(o + 70),
                        .stack_reserve = h->plus ? rd64(o + 72) : rd32(o + 72),
-                       .stack_commit = h->plus ? rd64(o + 80) : rd32(o + 76)};
-    /* IMAGE_DIRECTORY_ENTRY_BASERELOC, the sixth data directory, when there are six */
+                       .stack_commit = h->plus ? rd64(o + 80) : rd32(o + 76),
+                       .size_of_code = rd32(o + 4),
+                       .os_major = rd16(o + 40),
+                       .os_minor = rd16(o + 42),
+                       .subsystem_major = rd16(o + 48),
+                       .subsystem_minor = rd16(o + 50),
+                       .checksum = rd32(o + 64)};
+    /* IMAGE_DIRECTORY_ENTRY_BASERELOC, the sixth data directory, and COM_DESCRIPTOR, the
+     * fifteenth, each when the header has that many and it is not empty */
     const unsigned char *directories = o + (h->plus ? 112 : 96);
-    image->relocatable = !(image->characteristics & 0x0001u) &&
-                         rd32(o + (h->plus ? 108 : 92)) > 5 && rd32(directories + 5 * 8 + 4) != 0;
+    uint32_t directory_count = rd32(o + (h->plus ? 108 : 92));
+    image->relocatable = !(image->characteristics & 0x0001u) && directory_count > 5 &&
+                         rd32(directories + 5 * 8 + 4) != 0;
+    image->com_descriptor = directory_count > 14 && rd32(directories + 14 * 8) != 0 &&
+                            rd32(directories + 14 * 8 + 4) != 0;
     uint32_t sa = image->section_alignment, fa = image->file_alignment;
     image->flat = sa < VS_PAGE_SIZE;
     if (!power_of_two(sa) || !power_of_two(fa) || sa < fa || (image->flat && fa != sa) ||
@@ -231,6 +241,32 @@ static uint64_t file_offset_of(const VsImage *image, uint64_t rva)
     return offset < s->raw_end ? offset : 0;
 }
 
+/* The COM+ flags of a .NET image (kernel32 loader.c query_image_section L443-470): IL only for
+ * COMIMAGE_FLAGS_ILONLY with a runtime of 2.5 or later; then, for PE32 only, native-ready unless
+ * 32BITREQUIRED and prefer-32-bit for 32BITPREFERRED. A header the file does not hold reads as
+ * zeros, so gives none. */
+static uint8_t read_complus(const VsFile *file, const Headers *h, const VsImage *image)
+{
+    const unsigned char *directory = h->nt + 24 + (h->plus ? 112 : 96) + 14 * 8;
+    uint32_t rva = rd32(directory), size = rd32(directory + 4);
+    uint64_t at = image->flat ? rva : file_offset_of(image, rva);
+    unsigned char cor[20] = {0};
+    if (!image->com_descriptor || !at)
+        return 0;
+    vs_file_read_bytes(file, at, cor,
+                       vs_min(vs_min(size, sizeof cor), file->size - vs_min(at, file->size)));
+    uint16_t major = rd16(cor + 4), minor = rd16(cor + 6);
+    uint32_t flags = rd32(cor + 16);
+    if (!(flags & 0x1u) || major < 2 || (major == 2 && minor < 5)) /* COMIMAGE_FLAGS_ILONLY */
+        return 0;
+    uint8_t complus = VS_IMAGE_FLAGS_COMPLUS_IL_ONLY;
+    if (!h->plus && !(flags & 0x2u)) /* COMIMAGE_FLAGS_32BITREQUIRED */
+        complus |= VS_IMAGE_FLAGS_COMPLUS_NATIVE_READY;
+    if (!h->plus && (flags & 0x20000u)) /* COMIMAGE_FLAGS_32BITPREFERRED */
+        complus |= VS_IMAGE_FLAGS_COMPLUS_PREFER_32BIT;
+    return complus;
+}
+
 #define MAX_FIXUPS (1u << 20)
 
 /* Reads the base relocations (IMAGE_DIRECTORY_ENTRY_BASERELOC: blocks of a page RVA and 16-bit
@@ -289,9 +325,15 @@ static VsStatus read_image(const VsSystem *system, const VsFile *file, VsImage *
         free(image);
         return status;
     }
-    for (uint32_t i = 0; i < image->count; i++)
+    image->file_size = (uint32_t)file->size;
+    image->complus = read_complus(file, &h, image);
+    image->contains_code = image->size_of_code || image->entry_point || image->flat;
+    for (uint32_t i = 0; i < image->count; i++) {
         if (vs_mm_is_copy_on_write(image->subsections[i].mm))
             image->commitment += image->subsections[i].committed_pages;
+        if (image->subsections[i].characteristics & 0x20000000u) /* IMAGE_SCN_MEM_EXECUTE */
+            image->contains_code = true;
+    }
     *out = image;
     return STATUS_SUCCESS;
 }

@@ -368,7 +368,13 @@ typedef struct VsImage {
     uint32_t entry_point;   /* AddressOfEntryPoint (an RVA) */
     uint32_t section_alignment, file_alignment, size_of_headers;
     uint16_t machine, characteristics, dll_characteristics, subsystem;
+    uint16_t subsystem_major, subsystem_minor, os_major, os_minor;
     uint64_t stack_reserve, stack_commit;
+    uint32_t size_of_code, checksum;
+    uint32_t file_size;  /* the file's size when the section was made (ImageFileSize) */
+    bool contains_code;  /* SizeOfCode, an entry point, flat, or an executable section */
+    bool com_descriptor; /* a COM (.NET) descriptor directory: LoaderFlags 1 */
+    uint8_t complus;     /* the COM+ ImageFlags its IMAGE_COR20_HEADER gives (VS_IMAGE_FLAGS_*) */
     bool flat;           /* SectionAlignment below a page: one subsection, all write-copy */
     bool relocatable;    /* a base relocation directory, relocations not stripped */
     uint64_t commitment; /* ImageCommitment: the write-copy pages a view charges */

@@ -2,11 +2,12 @@
  * querysec.c - NtQuerySection: what a section handle says of its section.
  *
  * Models WRK mm/querysec.c (NtQuerySection). The checks come in its order: the information class
- * (STATUS_INVALID_INFO_CLASS), the buffer's length against the class's structure
- * (STATUS_INFO_LENGTH_MISMATCH; a longer buffer is fine), then the handle, which must carry
- * SECTION_QUERY (STATUS_ACCESS_DENIED: a handle opened for FILE_MAP_READ or FILE_MAP_WRITE alone
- * cannot be queried, Wine's kernel32 test_MapViewOfFile L791-806, L830-846), and last whether the
- * section is an image, for SectionImageInformation (STATUS_SECTION_NOT_IMAGE).
+ * (STATUS_INVALID_INFO_CLASS), the buffer's length against the class's structure on the process's
+ * architecture (STATUS_INFO_LENGTH_MISMATCH; a longer buffer is fine), then the handle, which must
+ * carry SECTION_QUERY (STATUS_ACCESS_DENIED: a handle opened for FILE_MAP_READ or FILE_MAP_WRITE
+ * alone cannot be queried, Wine's kernel32 test_MapViewOfFile L791-806, L830-846), and last whether
+ * the section is an image, for SectionImageInformation (STATUS_SECTION_NOT_IMAGE for a page-file or
+ * data section, kernel32 virtual.c L1306-1311). *return_length gets the structure's size.
  *
  * SectionBasicInformation reads the section's kind as NtCreateSection recorded it: SEC_COMMIT or
  * SEC_RESERVE for the page file, SEC_FILE for a file whatever was asked, with SEC_NOCACHE or
@@ -15,25 +16,73 @@
  * a file section's as given (36 bytes stay 36, L1234-1245). The size is the section object's, not
  * its control area's: an image section made with a maximum size says that size, unrounded, where
  * its control area holds the whole image (loader.c query_image_section L517-523).
+ *
+ * SectionImageInformation reads the image's headers as the segment kept them (WRK
+ * MiCreateImageFileMap fills the segment's SECTION_IMAGE_INFORMATION; the fields' rules are those
+ * of kernel32 loader.c query_image_section L353-486, Wine 11.10).
  */
 #include "internal.h"
 
-/* The bytes the class's structure needs, or 0 for a class NtQuerySection does not know. */
-static uint64_t class_size(VsSectionInformationClass information_class)
+uint32_t VsSectionInformationSize(const VsThread *caller,
+                                  VsSectionInformationClass information_class)
 {
+    bool x64 = vs_thread_process(caller)->system->layout->arch == VS_ARCH_X64;
     switch (information_class) {
-    case SectionBasicInformation: return VS_SECTION_BASIC_INFORMATION_SIZE;
-    case SectionImageInformation: return VS_SECTION_IMAGE_INFORMATION_SIZE;
+    case SectionBasicInformation:
+        return x64 ? VS_SECTION_BASIC_INFORMATION_SIZE : VS_SECTION_BASIC_INFORMATION_SIZE_X86;
+    case SectionImageInformation:
+        return x64 ? VS_SECTION_IMAGE_INFORMATION_SIZE : VS_SECTION_IMAGE_INFORMATION_SIZE_X86;
     default: return 0;
     }
 }
 
-VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
-                          VsSectionInformationClass information_class,
-                          VsSectionBasicInformation *information, uint64_t information_length,
-                          uint64_t *return_length)
+/* ImageFlags: mapped flat when SectionAlignment is below a page (L471-475); else dynamically
+ * relocated when DYNAMIC_BASE and the image has code or base relocations, and no COM descriptor
+ * (L477-485; test_import_resolution L2420-2423: relocations and no code are relocated too). The
+ * model keeps such an image at its preferred base (no ASLR: docs/model.md), so TransferAddress is
+ * still the base plus the entry point, which the test allows either way (L392-395). A .NET image
+ * adds the COM+ flags its header gives (image.c). */
+static uint8_t image_flags(const VsImage *image)
 {
-    uint64_t needed = class_size(information_class);
+    if (image->flat)
+        return VS_IMAGE_FLAGS_MAPPED_FLAT | image->complus;
+    if ((image->dll_characteristics & 0x0040u) /* IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE */ &&
+        (image->contains_code || image->relocatable) && !image->com_descriptor)
+        return VS_IMAGE_FLAGS_DYNAMICALLY_RELOCATED;
+    return image->complus;
+}
+
+/* The headers' fields as query_image_section reads them back (L392-430): the entry point as an
+ * address at the preferred base, the stack sizes, subsystem and its version, the OS version,
+ * the file header's characteristics and machine, the file's size, the checksum; ZeroBits 0;
+ * LoaderFlags 1 for an image with a COM descriptor (L425), not the header's LoaderFlags. */
+static void describe_image(const VsImage *image, VsSectionImageInformation *out)
+{
+    *out = (VsSectionImageInformation){
+        .TransferAddress = image->image_base + image->entry_point,
+        .MaximumStackSize = image->stack_reserve,
+        .CommittedStackSize = image->stack_commit,
+        .SubSystemType = image->subsystem,
+        .SubSystemMinorVersion = image->subsystem_minor,
+        .SubSystemMajorVersion = image->subsystem_major,
+        .MajorOperatingSystemVersion = image->os_major,
+        .MinorOperatingSystemVersion = image->os_minor,
+        .ImageCharacteristics = image->characteristics,
+        .DllCharacteristics = image->dll_characteristics,
+        .Machine = image->machine,
+        .ImageContainsCode = image->contains_code,
+        .ImageFlags = image_flags(image),
+        .LoaderFlags = image->com_descriptor,
+        .ImageFileSize = image->file_size,
+        .CheckSum = image->checksum,
+    };
+}
+
+VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
+                          VsSectionInformationClass information_class, void *information,
+                          uint64_t information_length, uint64_t *return_length)
+{
+    uint64_t needed = VsSectionInformationSize(caller, information_class);
     if (!needed)
         return STATUS_INVALID_INFO_CLASS;
     if (information_length < needed)
@@ -44,14 +93,17 @@ VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
     if (!NT_SUCCESS(status))
         return status;
     const VsSectionObject *section = object;
-    VsSectionInfo info;
-    vs_section_info(section->control_area, &info);
-    /* A data section has no image information. An image section's SECTION_IMAGE_INFORMATION is
-     * not modelled yet, so it is refused alike, where Windows fills the structure (issue 23). */
-    if (information_class == SectionImageInformation)
+    const VsImage *image = section->control_area->image;
+    if (information_class == SectionImageInformation && !image)
         return STATUS_SECTION_NOT_IMAGE;
-    *information = (VsSectionBasicInformation){
-        .BaseAddress = 0, .Attributes = info.attributes, .Size = section->size_of_section};
+    if (information_class == SectionImageInformation) {
+        describe_image(image, information);
+    } else {
+        VsSectionInfo info;
+        vs_section_info(section->control_area, &info);
+        *(VsSectionBasicInformation *)information = (VsSectionBasicInformation){
+            .BaseAddress = 0, .Attributes = info.attributes, .Size = section->size_of_section};
+    }
     if (return_length)
         *return_length = needed;
     return STATUS_SUCCESS;

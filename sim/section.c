@@ -538,6 +538,27 @@ const VsSection *vs_handle_section(VsThread *thread, VsHandle handle)
     return NT_SUCCESS(status) ? ((VsSectionObject *)object)->control_area : NULL;
 }
 
+size_t vs_section_objects(VsThread *thread, VsHandle handle, VsSectionObjectInfo *out, size_t room)
+{
+    void *named;
+    if (!NT_SUCCESS(vs_reference_object(thread, handle, VS_OBJECT_SECTION, 0, &named)))
+        return 0;
+    const VsSection *control_area = ((VsSectionObject *)named)->control_area;
+    size_t count = 0;
+    for (const VsSectionObject *object = vs_thread_process(thread)->system->section_objects; object;
+         object = object->next) {
+        if (object->control_area != control_area)
+            continue;
+        if (count < room)
+            out[count] = (VsSectionObjectInfo){.size = object->size_of_section,
+                                               .handles = object->handles,
+                                               .name = object->name,
+                                               .this_handle = object == named};
+        count++;
+    }
+    return count;
+}
+
 void vs_section_info(const VsSection *section, VsSectionInfo *out)
 {
     *out = (VsSectionInfo){.id = section->id,

@@ -358,6 +358,13 @@ static void test_partial_section(void **state)
     assert_ptr_equal(vs_handle_section(f->thread, small), vs_handle_section(f->thread, whole));
     assert_int_equal(section_size(f, small), 0x2001);
     assert_int_equal(section_size(f, whole), 0x8000);
+    VsSectionObjectInfo objects[3];
+    assert_int_equal(vs_section_objects(f->thread, small, objects, 3), 2);
+    assert_int_equal(objects[0].size, 0x8000); /* newest first */
+    assert_false(objects[0].this_handle);
+    assert_int_equal(objects[1].size, 0x2001);
+    assert_true(objects[1].this_handle);
+    assert_int_equal(vs_section_objects(f->thread, VS_CURRENT_PROCESS, objects, 3), 0);
     uint64_t base;
     assert_int_equal(map_image(f, f->thread, small, &base), STATUS_SUCCESS);
     assert_int_equal(base, BASE);
@@ -648,6 +655,222 @@ static void test_imports(void **state)
                                       error, sizeof error));
 }
 
+/* SectionImageInformation of h, checking the call's statuses around it: a buffer one byte short is
+ * STATUS_INFO_LENGTH_MISMATCH, one byte long is fine, and the return length is the structure's. */
+static VsSectionImageInformation query_image(Fixture *f, VsHandle h, uint64_t size)
+{
+    VsSectionImageInformation info;
+    uint64_t length = 0xdeadbeef;
+    assert_int_equal(VsSectionInformationSize(f->thread, SectionImageInformation), size);
+    assert_int_equal(
+        VsNtQuerySection(f->thread, h, SectionImageInformation, &info, size - 1, &length),
+        STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(length, 0xdeadbeef);
+    assert_int_equal(
+        VsNtQuerySection(f->thread, h, SectionImageInformation, &info, size + 1, &length),
+        STATUS_SUCCESS);
+    assert_int_equal(length, size);
+    return info;
+}
+
+/* Every field of SECTION_IMAGE_INFORMATION from the headers the declaration set (kernel32 loader.c
+ * query_image_section L353-486): the entry point at the preferred base, the stack sizes, subsystem
+ * and OS versions, characteristics, machine, checksum and the file's size; code because of the
+ * entry point, dynamically relocated for DYNAMIC_BASE with code. The file's data section has no
+ * image information. */
+static void test_image_information(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = {.pe32_plus = true,
+                     .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                     .image_base = 0x123450000,
+                     .dll_characteristics = IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE};
+    char error[128];
+    assert_true(vs_pe_parse_sections(".rodata 0x1000 0x10 ri; entry 0x1234; stack 0x200000 0x3000;"
+                                     "subsystem 2 5 2; os 10 1; checksum 0xABCD",
+                                     &spec, error, sizeof error));
+    VsHandle file = declare(f, "info.dll", &spec);
+    VsSectionImageInformation info = query_image(f, image_section(f, file), 64);
+    assert_int_equal(info.TransferAddress, 0x123451234);
+    assert_int_equal(info.ZeroBits, 0);
+    assert_int_equal(info.MaximumStackSize, 0x200000);
+    assert_int_equal(info.CommittedStackSize, 0x3000);
+    assert_int_equal(info.SubSystemType, 2);
+    assert_int_equal(info.SubSystemMajorVersion, 5);
+    assert_int_equal(info.SubSystemMinorVersion, 2);
+    assert_int_equal(info.MajorOperatingSystemVersion, 10);
+    assert_int_equal(info.MinorOperatingSystemVersion, 1);
+    assert_int_equal(info.ImageCharacteristics, IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL);
+    assert_int_equal(info.DllCharacteristics, IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE);
+    assert_int_equal(info.Machine, 0x8664);
+    assert_int_equal(info.ImageContainsCode, 1);
+    assert_int_equal(info.ImageFlags, VS_IMAGE_FLAGS_DYNAMICALLY_RELOCATED);
+    assert_int_equal(info.LoaderFlags, 0);
+    assert_int_equal(info.ImageFileSize, vs_pe_file_size(&spec));
+    assert_int_equal(info.CheckSum, 0xABCD);
+    VsHandle data = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
+    assert_true(data != 0);
+    assert_int_equal(VsNtQuerySection(f->thread, data, SectionImageInformation, &info, 64, NULL),
+                     STATUS_SECTION_NOT_IMAGE);
+}
+
+/* ImageContainsCode and ImageFlags without an entry point (loader.c query_image_section L431-486,
+ * test_import_resolution L2405-2423): data alone is no code and not relocated; an executable
+ * section is code; relocations with DYNAMIC_BASE are relocated without code, not without
+ * DYNAMIC_BASE; a flat image (SectionAlignment below a page) is code and mapped flat. */
+static void test_image_code_and_flags(void **state)
+{
+    Fixture *f = *state;
+    static const struct {
+        const char *sections;
+        uint16_t dll_characteristics;
+        bool flat;
+        uint8_t code, flags;
+    } cases[] = {
+        {".rodata 0x1000 0x10 ri", 0x0040, false, 0, 0},
+        {".rodata 0x1000 0x10 rx", 0, false, 1, 0},
+        {".data 0x1000 0x200 rwif", 0x0040, false, 0, VS_IMAGE_FLAGS_DYNAMICALLY_RELOCATED},
+        {".data 0x1000 0x200 rwif", 0x0100, false, 0, 0},
+        {".rodata 0x1000 0x10 ri", 0x0040, true, 1, VS_IMAGE_FLAGS_MAPPED_FLAT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        VsPeSpec spec = {.pe32_plus = true,
+                         .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                         .image_base = 0x10000000,
+                         .dll_characteristics = cases[i].dll_characteristics};
+        char error[128], name[16];
+        assert_true(vs_pe_parse_sections(cases[i].sections, &spec, error, sizeof error));
+        size_t size = vs_pe_file_size(&spec);
+        unsigned char *bytes = malloc(size);
+        assert_non_null(bytes);
+        vs_pe_write(&spec, bytes);
+        if (cases[i].flat) /* SectionAlignment and FileAlignment 0x200 */
+            memcpy(bytes + 0x40 + 24 + 32, (unsigned char[]){0, 2, 0, 0, 0, 2, 0, 0}, 8);
+        snprintf(name, sizeof name, "case%zu.dll", i);
+        assert_int_equal(vs_file_create(f->system, name, size, bytes, size, 0), STATUS_SUCCESS);
+        free(bytes);
+        VsHandle file = VsCreateFile(f->thread, name, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
+                                     FILE_ATTRIBUTE_NORMAL);
+        VsSectionImageInformation info = query_image(f, image_section(f, file), 64);
+        assert_int_equal(info.ImageContainsCode, cases[i].code);
+        assert_int_equal(info.ImageFlags, cases[i].flags);
+        assert_int_equal(info.TransferAddress, 0x10000000);
+    }
+}
+
+/* On x86 the structures are 48 and 16 bytes, and a PE32 image's fields read as a PE32+ one's. */
+static void test_image_information_x86(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(false);
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x200 rxc; entry 0x1010; stack 0x40000 0x2000",
+                                     &spec, error, sizeof error));
+    VsHandle section = image_section(f, declare(f, "app.dll", &spec));
+    VsSectionImageInformation info = query_image(f, section, 48);
+    assert_int_equal(info.TransferAddress, BASE + 0x1010);
+    assert_int_equal(info.Machine, 0x14C);
+    assert_int_equal(info.MaximumStackSize, 0x40000);
+    assert_int_equal(info.CommittedStackSize, 0x2000);
+    VsSectionBasicInformation basic;
+    uint64_t length = 0;
+    assert_int_equal(
+        VsNtQuerySection(f->thread, section, SectionBasicInformation, &basic, 15, NULL),
+        STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(
+        VsNtQuerySection(f->thread, section, SectionBasicInformation, &basic, 16, &length),
+        STATUS_SUCCESS);
+    assert_int_equal(length, 16);
+}
+
+/* The header parts' mistakes: numbers missing, too many, not numbers, too large for the field,
+ * a field set twice. The builder's values stand when none is given. */
+static void test_header_parts(void **state)
+{
+    (void)state;
+    VsPeSpec spec = {.pe32_plus = true, .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE};
+    char error[128];
+    static const char *const wrong[] = {
+        ".text 0x1000 0x200 rxc; entry",
+        ".text 0x1000 0x200 rxc; stack 0x1000",
+        ".text 0x1000 0x200 rxc; subsystem 1 2 3 4",
+        ".text 0x1000 0x200 rxc; machine 0x10000",
+        ".text 0x1000 0x200 rxc; entry 1; entry 2",
+        ".text 0x1000 0x200 rxc; checksum x",
+        ".text 0x1000 0x200 rxc; os 1 2x",
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        assert_false(vs_pe_parse_sections(wrong[i], &spec, error, sizeof error));
+        assert_non_null(strstr(error, "numbers"));
+    }
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x200 rxc; machine 0x14c; code 0", &spec, error,
+                                     sizeof error));
+    unsigned char bytes[0x2000];
+    assert_true(vs_pe_file_size(&spec) <= sizeof bytes);
+    vs_pe_write(&spec, bytes);
+    assert_int_equal(bytes[0x44] | bytes[0x45] << 8, 0x14C);          /* Machine */
+    assert_int_equal(bytes[0x58 + 4], 0);                             /* SizeOfCode */
+    assert_int_equal(bytes[0x58 + 68], 3);                            /* the console subsystem */
+    assert_int_equal(bytes[0x58 + 74] | bytes[0x58 + 75] << 8, 0x10); /* 1 MB stack reserve */
+    spec.pe32_plus = true;
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x200 rxc; pe32", &spec, error, sizeof error));
+    assert_false(spec.pe32_plus);
+    assert_false(
+        vs_pe_parse_sections(".text 0x1000 0x200 rxc; pe32 1", &spec, error, sizeof error));
+}
+
+/* A PE32 image in a 64-bit process (kernel32 loader.c test_Loader L1380-1437): mapped, and its
+ * SECTION_IMAGE_INFORMATION is x64's 64 bytes holding the PE32 headers' values. */
+static void test_image_information_pe32_on_x64(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    char error[128];
+    assert_true(vs_pe_parse_sections(".text 0x1000 0x10 rc; pe32; stack 0x321000 0x123000; code 0",
+                                     &spec, error, sizeof error));
+    VsSectionImageInformation info =
+        query_image(f, image_section(f, declare(f, "pe32.dll", &spec)), 64);
+    assert_int_equal(info.Machine, 0x14C);
+    assert_int_equal(info.MaximumStackSize, 0x321000);
+    assert_int_equal(info.CommittedStackSize, 0x123000);
+    assert_int_equal(info.ImageContainsCode, 0);
+    assert_int_equal(info.TransferAddress, BASE);
+}
+
+/* A .NET image (loader.c query_image_section L425, L443-485): LoaderFlags 1, never dynamically
+ * relocated; IL only from runtime 2.5 with ILONLY; in PE32 native-ready unless 32BITREQUIRED and
+ * prefer-32-bit for 32BITPREFERRED; in PE32+ neither. */
+static void test_image_information_com(void **state)
+{
+    Fixture *f = *state;
+    static const struct {
+        const char *sections;
+        uint8_t flags;
+    } cases[] = {
+        {".text 0x1000 0x10 rxc; com 1 2 4", 0},
+        {".text 0x1000 0x10 rxc; com 1 2 5", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY},
+        {".text 0x1000 0x10 rxc; com 0x20003 3 0", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY},
+        {".text 0x1000 0x10 rxc; pe32; com 1 2 5",
+         VS_IMAGE_FLAGS_COMPLUS_IL_ONLY | VS_IMAGE_FLAGS_COMPLUS_NATIVE_READY},
+        {".text 0x1000 0x10 rxc; pe32; com 3 2 5", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY},
+        {".text 0x1000 0x10 rxc; pe32; com 0x20001 2 5", VS_IMAGE_FLAGS_COMPLUS_IL_ONLY |
+                                                             VS_IMAGE_FLAGS_COMPLUS_NATIVE_READY |
+                                                             VS_IMAGE_FLAGS_COMPLUS_PREFER_32BIT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        VsPeSpec spec = app_spec(true);
+        spec.dll_characteristics = IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE;
+        char error[128], name[16];
+        assert_true(vs_pe_parse_sections(cases[i].sections, &spec, error, sizeof error));
+        snprintf(name, sizeof name, "net%zu.dll", i);
+        VsSectionImageInformation info =
+            query_image(f, image_section(f, declare(f, name, &spec)), 64);
+        assert_int_equal(info.LoaderFlags, 1);
+        assert_int_equal(info.ImageFlags, cases[i].flags);
+        assert_int_equal(info.ImageContainsCode, 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,6 +891,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relocation, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_checker_rules, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_imports, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_image_information, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_image_code_and_flags, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_image_information_x86, fixture_setup_x86,
+                                        fixture_teardown),
+        cmocka_unit_test(test_header_parts),
+        cmocka_unit_test_setup_teardown(test_image_information_pe32_on_x64, fixture_setup_x64,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_image_information_com, fixture_setup_x64,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * The fields follow Microsoft's "PE Format" page; the values are the ones every Windows since Vista
  * and Wine accept (Wine's kernel32 loader tests build images the same way): OS and subsystem
  * version 6.0, console subsystem, 1 MB stack and heap reserves with a page committed, sixteen empty
- * data directories.
+ * data directories, CheckSum 0, the machine the format implies (AMD64 for PE32+, i386 for PE32),
+ * SizeOfCode the code sections' raw bytes, an EXE's entry point at its first code section. A
+ * declaration's header parts (VsPeHeader) replace any of these.
  */
 #include "pe_build.h"
 
@@ -44,6 +46,11 @@ static void put64(unsigned char *p, uint64_t v)
 
 static uint32_t optional_size(const VsPeSpec *spec) { return spec->pe32_plus ? 0xF0 : 0xE0; }
 
+static bool declared(const VsPeSpec *spec, VsPeField field)
+{
+    return spec->header.set & (1u << field);
+}
+
 static uint32_t virtual_size(const VsPeSection *s)
 {
     return s->virtual_size ? s->virtual_size : (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
@@ -66,9 +73,11 @@ static uint32_t reloc_bytes(const VsPeSpec *spec)
     return 12 * pages;
 }
 
-/* The sections the builder adds after the declared ones: .edata, .idata and .reloc, each when
- * asked for. */
-typedef enum Extra { EDATA, IDATA, RELOC, EXTRAS } Extra;
+/* The sections the builder adds after the declared ones: .edata, .idata, .reloc and .cormeta,
+ * each when asked for. */
+typedef enum Extra { EDATA, IDATA, RELOC, COR, EXTRAS } Extra;
+
+enum { COR20_HEADER = 72 }; /* sizeof(IMAGE_COR20_HEADER) */
 
 static uint32_t pointer_size(const VsPeSpec *spec) { return spec->pe32_plus ? 8 : 4; }
 
@@ -94,6 +103,7 @@ static uint32_t extra_bytes(const VsPeSpec *spec, Extra e)
     switch (e) {
     case EDATA: return spec->exports ? 44 : 0;
     case IDATA: return spec->import_count ? idata_name(spec, spec->import_count) : 0;
+    case COR: return declared(spec, VS_PE_COM) ? COR20_HEADER : 0;
     default: return reloc_bytes(spec);
     }
 }
@@ -176,12 +186,13 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
         bss += (s->characteristics & 0x80u) ? virtual_size(s) : 0;
     }
     bool plus = spec->pe32_plus;
+    const VsPeHeader *h = &spec->header;
     put16(o, plus ? 0x20B : 0x10B);
     o[2] = 14; /* linker version 14.0 */
-    put32(o + 4, code);
+    put32(o + 4, declared(spec, VS_PE_CODE) ? h->code : code);
     put32(o + 8, data);
     put32(o + 12, bss);
-    put32(o + 16, entry);
+    put32(o + 16, declared(spec, VS_PE_ENTRY) ? h->entry : entry);
     put32(o + 20, entry ? entry : (uint32_t)round_up(headers_size(spec), SECTION_ALIGNMENT));
     if (plus)
         put64(o + 24, spec->image_base);
@@ -189,15 +200,22 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
         put32(o + 28, (uint32_t)spec->image_base);
     put32(o + 32, SECTION_ALIGNMENT);
     put32(o + 36, FILE_ALIGNMENT);
-    put16(o + 40, 6); /* operating system version 6.0 */
-    put16(o + 48, 6); /* subsystem version 6.0 */
+    bool os = declared(spec, VS_PE_OS), subsystem = declared(spec, VS_PE_SUBSYSTEM);
+    put16(o + 40, os ? h->os_major : 6); /* operating system version 6.0 */
+    put16(o + 42, os ? h->os_minor : 0);
+    put16(o + 48, subsystem ? h->subsystem_major : 6); /* subsystem version 6.0 */
+    put16(o + 50, subsystem ? h->subsystem_minor : 0);
     put32(o + 56, (uint32_t)p->size_of_image);
     put32(o + 60, headers_size(spec));
-    put16(o + 68, 3); /* IMAGE_SUBSYSTEM_WINDOWS_CUI */
+    put32(o + 64, declared(spec, VS_PE_CHECKSUM) ? h->checksum : 0);
+    put16(o + 68, subsystem ? h->subsystem : 3); /* IMAGE_SUBSYSTEM_WINDOWS_CUI */
     put16(o + 70, spec->dll_characteristics);
+    bool stack = declared(spec, VS_PE_STACK);
     unsigned char *sizes = o + 72; /* stack reserve, stack commit, heap reserve, heap commit */
     for (int i = 0; i < 4; i++) {
         uint64_t value = i % 2 ? 0x1000 : 0x100000;
+        if (stack && i < 2)
+            value = i ? h->stack_commit : h->stack_reserve;
         if (plus)
             put64(sizes + 8 * i, value);
         else
@@ -211,6 +229,8 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
     put32(directories + 12, spec->import_count ? 20 * (spec->import_count + 1) : 0);
     put32(directories + 5 * 8, p->extra_rva[RELOC]); /* IMAGE_DIRECTORY_ENTRY_BASERELOC */
     put32(directories + 5 * 8 + 4, reloc_bytes(spec));
+    put32(directories + 14 * 8, p->extra_rva[COR]); /* IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR */
+    put32(directories + 14 * 8 + 4, extra_bytes(spec, COR));
 }
 
 /* An added section's header; the next header, or header itself when there is no such section. */
@@ -221,9 +241,10 @@ static unsigned char *write_extra_header(const VsPeSpec *spec, const Placement *
         const char *name;
         uint32_t characteristics;
     } extras[EXTRAS] = {
-        {".edata", 0x40000040u}, /* initialised data, read */
-        {".idata", 0xC0000040u}, /* initialised data, read, write: the loader writes the IAT */
-        {".reloc", 0x42000040u}, /* initialised data, discardable, read */
+        {".edata", 0x40000040u},   /* initialised data, read */
+        {".idata", 0xC0000040u},   /* initialised data, read, write: the loader writes the IAT */
+        {".reloc", 0x42000040u},   /* initialised data, discardable, read */
+        {".cormeta", 0x40000040u}, /* initialised data, read */
     };
     uint32_t bytes = extra_bytes(spec, e);
     if (!bytes)
@@ -304,7 +325,9 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
     put32(out + 0x3C, NT_OFFSET);
     memcpy(out + NT_OFFSET, "PE\0\0", 4);
     unsigned char *file_header = out + NT_OFFSET + 4;
-    put16(file_header, spec->pe32_plus ? 0x8664 : 0x14C);
+    put16(file_header, declared(spec, VS_PE_MACHINE) ? spec->header.machine
+                       : spec->pe32_plus             ? 0x8664
+                                                     : 0x14C);
     put16(file_header + 16, (uint16_t)optional_size(spec));
     put16(file_header + 18, spec->characteristics);
     write_optional(spec, &p, out + OPTIONAL_OFFSET);
@@ -328,6 +351,13 @@ void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
     write_exports(spec, &p, out);
     write_imports(spec, &p, out);
     write_relocations(spec, &p, out);
+    if (declared(spec, VS_PE_COM)) { /* IMAGE_COR20_HEADER: cb, runtime version, Flags */
+        unsigned char *cor = out + p.extra_raw[COR];
+        put32(cor, COR20_HEADER);
+        put16(cor + 4, spec->header.com_major);
+        put16(cor + 6, spec->header.com_minor);
+        put32(cor + 16, spec->header.com_flags);
+    }
 }
 
 /* ---- The declaration's text ------------------------------------------------------------------ */
@@ -408,8 +438,84 @@ static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
     return true;
 }
 
-/* A part that is "exports" or "imports NAME ...", read into spec (*ok false and a sentence in error
- * on a mistake); false when the part is a section. */
+/* A header part's keyword, its field, and how many numbers it takes (least, most). */
+static const struct {
+    const char *word;
+    VsPeField field;
+    int least, most;
+} header_parts[] = {
+    {"entry", VS_PE_ENTRY, 1, 1},         {"stack", VS_PE_STACK, 2, 2},
+    {"subsystem", VS_PE_SUBSYSTEM, 1, 3}, {"os", VS_PE_OS, 2, 2},
+    {"machine", VS_PE_MACHINE, 1, 1},     {"checksum", VS_PE_CHECKSUM, 1, 1},
+    {"code", VS_PE_CODE, 1, 1},           {"com", VS_PE_COM, 3, 3},
+};
+
+/* Stores a header part's numbers (v[0..n-1]) in its field; false when one does not fit it. */
+static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
+{
+    uint64_t limit = field == VS_PE_STACK ? UINT64_MAX
+                     : field == VS_PE_ENTRY || field == VS_PE_CHECKSUM || field == VS_PE_CODE
+                         ? UINT32_MAX
+                         : UINT16_MAX;
+    for (int i = field == VS_PE_COM ? 1 : 0; i < n; i++) /* com's FLAGS are 32 bits */
+        if (v[i] > limit || v[0] > UINT32_MAX)
+            return false;
+    switch (field) {
+    case VS_PE_ENTRY: h->entry = (uint32_t)v[0]; break;
+    case VS_PE_STACK: h->stack_reserve = v[0], h->stack_commit = v[1]; break;
+    case VS_PE_SUBSYSTEM:
+        h->subsystem = (uint16_t)v[0];
+        h->subsystem_major = n > 1 ? (uint16_t)v[1] : 6;
+        h->subsystem_minor = n > 2 ? (uint16_t)v[2] : 0;
+        break;
+    case VS_PE_OS: h->os_major = (uint16_t)v[0], h->os_minor = (uint16_t)v[1]; break;
+    case VS_PE_MACHINE: h->machine = (uint16_t)v[0]; break;
+    case VS_PE_CHECKSUM: h->checksum = (uint32_t)v[0]; break;
+    case VS_PE_COM:
+        h->com_flags = (uint32_t)v[0], h->com_major = (uint16_t)v[1], h->com_minor = (uint16_t)v[2];
+        break;
+    default: h->code = (uint32_t)v[0]; break;
+    }
+    h->set |= 1u << field;
+    return true;
+}
+
+/* A part that is a header field ("entry 0x1234", "stack 0x200000 0x2000", ...), read into
+ * spec->header (*ok false and a sentence in error on a mistake); false when it is none. */
+static bool parse_header_part(const char *part, VsPeSpec *spec, bool *ok, char *error, size_t room)
+{
+    part += strspn(part, " \t");
+    size_t word = strcspn(part, " \t");
+    size_t i = 0;
+    while (i < sizeof header_parts / sizeof header_parts[0] &&
+           (strlen(header_parts[i].word) != word || strncmp(part, header_parts[i].word, word)))
+        i++;
+    if (i == sizeof header_parts / sizeof header_parts[0])
+        return false;
+    uint64_t v[3];
+    int n = 0;
+    bool numbers = true;
+    for (const char *c = part + word + strspn(part + word, " \t"); *c && numbers;
+         c += strspn(c, " \t")) {
+        char *end;
+        v[n < 3 ? n : 2] = strtoull(c, &end, 0);
+        numbers =
+            n < 3 && isdigit((unsigned char)*c) && (*end == '\0' || isspace((unsigned char)*end));
+        n++;
+        c = end;
+    }
+    *ok = numbers && n >= header_parts[i].least && n <= header_parts[i].most &&
+          !(spec->header.set & (1u << header_parts[i].field)) &&
+          set_header(&spec->header, header_parts[i].field, v, n);
+    if (!*ok)
+        snprintf(error, room,
+                 "\"%s\" takes %d to %d numbers that fit its header field, once per image",
+                 header_parts[i].word, header_parts[i].least, header_parts[i].most);
+    return true;
+}
+
+/* A part that is "exports", "pe32" or "imports NAME ...", read into spec (*ok false and a sentence
+ * in error on a mistake); false when the part is a section. */
 static bool parse_directory(char *part, VsPeSpec *spec, bool *ok, char *error, size_t room)
 {
     part += strspn(part, " \t");
@@ -419,6 +525,10 @@ static bool parse_directory(char *part, VsPeSpec *spec, bool *ok, char *error, s
     *ok = true;
     if (word == 7 && !strncmp(part, "exports", 7) && !*rest) {
         spec->exports = true;
+        return true;
+    }
+    if (word == 4 && !strncmp(part, "pe32", 4) && !*rest) {
+        spec->pe32_plus = false;
         return true;
     }
     if (word != 7 || strncmp(part, "imports", 7))
@@ -453,6 +563,7 @@ bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t 
     spec->exports = false;
     spec->import_count = 0;
     memset(spec->imports, 0, sizeof spec->imports);
+    spec->header = (VsPeHeader){0};
     char *next = copy;
     while (next) {
         char *part = next;
@@ -462,7 +573,8 @@ bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t 
         if (strspn(part, " \t") == strlen(part))
             continue;
         bool ok;
-        if (parse_directory(part, spec, &ok, error, room)) {
+        if (parse_header_part(part, spec, &ok, error, room) ||
+            parse_directory(part, spec, &ok, error, room)) {
             if (!ok)
                 return false;
             continue;

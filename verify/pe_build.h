@@ -30,6 +30,29 @@ typedef struct VsPeSection {
     bool fixups; /* a pointer the loader must relocate at the start of each page of raw data */
 } VsPeSection;
 
+/* Header fields a declaration may set in place of the builder's values (pe_build.c's head says
+ * them), each with its bit in VsPeHeader.set. */
+typedef enum VsPeField {
+    VS_PE_ENTRY,     /* AddressOfEntryPoint */
+    VS_PE_STACK,     /* SizeOfStackReserve, SizeOfStackCommit */
+    VS_PE_SUBSYSTEM, /* Subsystem, MajorSubsystemVersion, MinorSubsystemVersion */
+    VS_PE_OS,        /* MajorOperatingSystemVersion, MinorOperatingSystemVersion */
+    VS_PE_MACHINE,   /* the file header's Machine */
+    VS_PE_CHECKSUM,  /* CheckSum */
+    VS_PE_CODE,      /* SizeOfCode */
+    VS_PE_COM,       /* a COM descriptor (IMAGE_COR20_HEADER): Flags, runtime version */
+    VS_PE_FIELDS
+} VsPeField;
+
+typedef struct VsPeHeader {
+    uint32_t set; /* bit f: field f was declared */
+    uint32_t entry, code, checksum;
+    uint64_t stack_reserve, stack_commit;
+    uint16_t subsystem, subsystem_major, subsystem_minor, os_major, os_minor, machine;
+    uint32_t com_flags; /* COMIMAGE_FLAGS_* */
+    uint16_t com_major, com_minor;
+} VsPeHeader;
+
 typedef struct VsPeSpec {
     bool pe32_plus;               /* PE32+ for AMD64, else PE32 for i386 */
     uint16_t characteristics;     /* the file header's IMAGE_FILE_* */
@@ -40,6 +63,7 @@ typedef struct VsPeSpec {
     bool exports;          /* an .edata section: ordinal 1, the first section's start */
     uint32_t import_count; /* an .idata section importing ordinal 1 of each of these DLLs */
     char imports[VS_PE_MAX_IMPORTS][VS_PE_MAX_IMPORT_NAME];
+    VsPeHeader header; /* the fields declared in place of the builder's */
 } VsPeSpec;
 
 /* Reads the sections text: sections separated by ';', each "NAME VIRTUAL RAW FLAGS" with the sizes
@@ -50,8 +74,14 @@ typedef struct VsPeSpec {
  * may stand among the sections: "exports", an .edata section whose export directory has one
  * function, ordinal 1, at the first section's start, and "imports A.DLL B.DLL ...", an .idata
  * section (write-copy data) whose import directory takes ordinal 1 of each named DLL, its IAT
- * holding the unbound ordinal until a loader writes the address. False with a sentence in error
- * on a mistake. */
+ * holding the unbound ordinal until a loader writes the address. Header parts set one field each
+ * in place of the builder's value (numbers in C notation): "entry RVA" (AddressOfEntryPoint),
+ * "stack RESERVE COMMIT", "subsystem N [MAJOR MINOR]" (Subsystem and its version), "os MAJOR
+ * MINOR" (the operating system version), "machine N" (the file header's Machine), "checksum N",
+ * "code N" (SizeOfCode), "com FLAGS MAJOR MINOR" (a .NET image: a .cormeta section holding an
+ * IMAGE_COR20_HEADER with those COMIMAGE_FLAGS_* and runtime version, which the COM descriptor
+ * directory names); and "pe32", a PE32 image for i386 whatever pe32_plus said (a 64-bit
+ * system maps both). False with a sentence in error on a mistake. */
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
 /* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */
 size_t vs_pe_file_size(const VsPeSpec *spec);

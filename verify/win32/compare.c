@@ -412,7 +412,10 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
                        other->fields[1] - other->fields[0]);
         return;
     }
-    if (model->record != VS_RECORD_WORKING_SET_EX && model->record != VS_RECORD_SECTION_BASIC)
+    /* SECTION_IMAGE_INFORMATION's TransferAddress too: an image's preferred base is the same
+     * number on both systems (the declared headers'), wherever the pairs put its views. */
+    if (model->record != VS_RECORD_WORKING_SET_EX && model->record != VS_RECORD_SECTION_BASIC &&
+        model->record != VS_RECORD_SECTION_IMAGE)
         return;
     for (uint32_t i = 0; i < spec->count; i++)
         if (strcmp(spec->fields[i], "Node") != 0 && model->fields[i] != other->fields[i])

@@ -202,6 +202,19 @@ typedef struct VsSectionInfo {
     bool large_pages; /* SEC_LARGE_PAGES: resident in large-page runs, views mapped by PDEs */
 } VsSectionInfo;
 
+/* A section object over a control area (SECTION, section.c): the size it was made with, which
+ * NtQuerySection reads and a whole view maps, its handles and its name. */
+typedef struct VsSectionObjectInfo {
+    uint64_t size;    /* SizeOfSection, in bytes */
+    uint32_t handles; /* open handles naming it */
+    const char *name; /* "" when unnamed */
+    bool this_handle; /* the object the handle asked about names */
+} VsSectionObjectInfo;
+
+/* The section objects over the control area of the section the handle names, newest first: up to
+ * room of them in out. Returns how many there are (0 when the handle names no section). */
+size_t vs_section_objects(VsThread *thread, VsHandle handle, VsSectionObjectInfo *out, size_t room);
+
 /* An image section's headers and subsections (image.c), as !ca and dt _SUBSECTION show them. */
 typedef struct VsImageInfo {
     uint64_t image_base, size_of_image; /* the headers' ImageBase and SizeOfImage */

@@ -534,13 +534,16 @@ VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle process, uint32_t 
 bool vs_process_dep_enabled(const VsProcess *process);
 
 /* NtQuerySection's information classes (SECTION_INFORMATION_CLASS) and the sizes of what they
- * fill on x64: SECTION_BASIC_INFORMATION and SECTION_IMAGE_INFORMATION. */
+ * fill: SECTION_BASIC_INFORMATION and SECTION_IMAGE_INFORMATION, on x64 and on x86 (pointers and
+ * SIZE_Ts of 4 bytes, the LARGE_INTEGER still aligned on 8). */
 typedef enum VsSectionInformationClass {
     SectionBasicInformation = 0,
     SectionImageInformation = 1,
 } VsSectionInformationClass;
 #define VS_SECTION_BASIC_INFORMATION_SIZE 24u
 #define VS_SECTION_IMAGE_INFORMATION_SIZE 64u
+#define VS_SECTION_BASIC_INFORMATION_SIZE_X86 16u
+#define VS_SECTION_IMAGE_INFORMATION_SIZE_X86 48u
 
 /* SECTION_BASIC_INFORMATION: BaseAddress is always NULL (the field is a relic of based sections);
  * Attributes the section's SEC_* kind (SEC_FILE for a file's section, whatever was asked); Size
@@ -551,12 +554,39 @@ typedef struct VsSectionBasicInformation {
     uint64_t Size;
 } VsSectionBasicInformation;
 
-/* NtQuerySection (querysec.c): information_length is the caller's buffer size; *return_length
- * (when given) gets the bytes written. */
+/* SECTION_IMAGE_INFORMATION's ImageFlags bits (winternl.h's bit fields, in order). */
+#define VS_IMAGE_FLAGS_COMPLUS_NATIVE_READY 0x01u
+#define VS_IMAGE_FLAGS_COMPLUS_IL_ONLY 0x02u
+#define VS_IMAGE_FLAGS_DYNAMICALLY_RELOCATED 0x04u
+#define VS_IMAGE_FLAGS_MAPPED_FLAT 0x08u
+#define VS_IMAGE_FLAGS_BASE_BELOW_4GB 0x10u
+#define VS_IMAGE_FLAGS_COMPLUS_PREFER_32BIT 0x20u
+
+/* SECTION_IMAGE_INFORMATION: what an image section's headers told MmCreateSection, as the loader
+ * and CreateProcess read it before mapping anything (querysec.c says how each field is derived). */
+typedef struct VsSectionImageInformation {
+    uint64_t TransferAddress; /* ImageBase + AddressOfEntryPoint */
+    uint32_t ZeroBits;
+    uint64_t MaximumStackSize, CommittedStackSize; /* SizeOfStackReserve, SizeOfStackCommit */
+    uint32_t SubSystemType;
+    uint16_t SubSystemMinorVersion, SubSystemMajorVersion;
+    uint16_t MajorOperatingSystemVersion, MinorOperatingSystemVersion;
+    uint16_t ImageCharacteristics, DllCharacteristics, Machine;
+    uint8_t ImageContainsCode, ImageFlags; /* ImageFlags: VS_IMAGE_FLAGS_* */
+    uint32_t LoaderFlags, ImageFileSize, CheckSum;
+} VsSectionImageInformation;
+
+/* NtQuerySection (querysec.c): information is a VsSectionBasicInformation or a
+ * VsSectionImageInformation as the class says; information_length is the caller's buffer size in
+ * the architecture's terms (the sizes above); *return_length (when given) gets the bytes written.
+ */
 VsStatus VsNtQuerySection(VsThread *caller, VsHandle section,
-                          VsSectionInformationClass information_class,
-                          VsSectionBasicInformation *information, uint64_t information_length,
-                          uint64_t *return_length);
+                          VsSectionInformationClass information_class, void *information,
+                          uint64_t information_length, uint64_t *return_length);
+/* The bytes the class's structure takes in the thread's process (0 for a class NtQuerySection does
+ * not know). */
+uint32_t VsSectionInformationSize(const VsThread *caller,
+                                  VsSectionInformationClass information_class);
 
 /* NtAreMappedFilesTheSame (samefile.c): STATUS_SUCCESS when address1 lies in an image view and
  * address2 in a view (image or data) of the same file, or both in one view; STATUS_NOT_SAME_DEVICE

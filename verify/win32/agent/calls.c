@@ -322,17 +322,60 @@ static void do_nt_section(const AgentRequest *r)
     answer_end();
 }
 
+/* SECTION_IMAGE_INFORMATION as x64 Windows lays it out (winternl.h's, whose bit fields and
+ * unions the answer reads as the plain numbers they are). */
+typedef struct AgentSectionImageInformation {
+    PVOID TransferAddress;
+    ULONG ZeroBits;
+    SIZE_T MaximumStackSize, CommittedStackSize;
+    ULONG SubSystemType;
+    USHORT SubSystemMinorVersion, SubSystemMajorVersion;
+    USHORT MajorOperatingSystemVersion, MinorOperatingSystemVersion;
+    USHORT ImageCharacteristics, DllCharacteristics, Machine;
+    BOOLEAN ImageContainsCode;
+    UCHAR ImageFlags;
+    ULONG LoaderFlags, ImageFileSize, CheckSum;
+} AgentSectionImageInformation;
+_Static_assert(sizeof(AgentSectionImageInformation) == 64, "x64's SECTION_IMAGE_INFORMATION");
+
+/* SECTION_IMAGE_INFORMATION's fields in the order the model's record names them. */
+static void answer_section_image(const AgentSectionImageInformation *i)
+{
+    uint64_t fields[] = {(uint64_t)(uintptr_t)i->TransferAddress,
+                         i->ZeroBits,
+                         i->MaximumStackSize,
+                         i->CommittedStackSize,
+                         i->SubSystemType,
+                         i->SubSystemMinorVersion,
+                         i->SubSystemMajorVersion,
+                         i->MajorOperatingSystemVersion,
+                         i->MinorOperatingSystemVersion,
+                         i->ImageCharacteristics,
+                         i->DllCharacteristics,
+                         i->Machine,
+                         i->ImageContainsCode,
+                         i->ImageFlags,
+                         i->LoaderFlags,
+                         i->ImageFileSize,
+                         i->CheckSum};
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+        answer_more(fields[k]);
+}
+
 /* NtQuerySection section class length byref_retlen retlen: the status, the return length as the
- * call left it, then on success SECTION_BASIC_INFORMATION's fields. The buffer is the agent's,
- * larger than any length the language passes it that NtQuerySection accepts; a length past it is
- * refused rather than let the call write beyond. */
+ * call left it, then on success SECTION_BASIC_INFORMATION's or SECTION_IMAGE_INFORMATION's fields.
+ * The buffer is the agent's, larger than any length the language passes it that NtQuerySection
+ * accepts; a length past it is refused rather than let the call write beyond. */
 static void do_nt_query_section(const AgentRequest *r)
 {
-    struct {
-        PVOID BaseAddress;
-        ULONG Attributes;
-        LARGE_INTEGER Size;
-        BYTE rest[256]; /* room for SECTION_IMAGE_INFORMATION and a longer length */
+    union {
+        struct {
+            PVOID BaseAddress;
+            ULONG Attributes;
+            LARGE_INTEGER Size;
+        } basic;
+        AgentSectionImageInformation image;
+        BYTE room[256 + 24]; /* a longer length */
     } info;
     if (!nt.query_section) {
         refuse_unknown(r);
@@ -349,9 +392,11 @@ static void do_nt_query_section(const AgentRequest *r)
     answer_start((uint32_t)status);
     answer_more(length);
     if (status >= 0 && r->v[1] == 0) {
-        answer_more((uint64_t)(uintptr_t)info.BaseAddress);
-        answer_more(info.Attributes);
-        answer_more((uint64_t)info.Size.QuadPart);
+        answer_more((uint64_t)(uintptr_t)info.basic.BaseAddress);
+        answer_more(info.basic.Attributes);
+        answer_more((uint64_t)info.basic.Size.QuadPart);
+    } else if (status >= 0 && r->v[1] == 1) {
+        answer_section_image(&info.image);
     }
     answer_end();
 }

@@ -120,6 +120,8 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_AWE_UNMAPPED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_FAULTED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_SPLIT] = {FRAME, PAGES},
+    [VS_EV_HUGE_ZERO_MAPPED] = {FRAME, PAGES},
+    [VS_EV_HUGE_ZERO_REPLACED] = {FRAME, PAGES},
 };
 
 /* ,"name":value */

@@ -686,6 +686,27 @@ static void narrate_large_page_split(const VsRunner *runner, const VsEvent *e, G
                            e->frame, e->frame + e->pages - 1, e->pages);
 }
 
+/* do_huge_pmd_anonymous_page's load: the huge zero page. */
+static void narrate_huge_zero_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is the huge zero page: a load found the whole 2 MB range of an "
+                         "eligible VMA untouched, so one read-only PMD maps 2 MB of zeros (mincore "
+                         "shows every page resident; smaps counts them nowhere, as nothing was "
+                         "written)");
+}
+
+/* do_huge_zero_wp_pmd: a store where the huge zero page was. */
+static void narrate_huge_zero_replaced(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " was the huge zero page; the store gets the process a transparent "
+                           "huge page of its own in its place, frames 0x%" G_GINT64_MODIFIER
+                           "X-0x%" G_GINT64_MODIFIER "X zeroed (now AnonHugePages)",
+                           e->frame, e->frame + e->pages - 1);
+}
+
 static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
@@ -962,6 +983,8 @@ static Narrator *const narrators[] = {
     [VS_EV_AWE_UNMAPPED] = narrate_awe_unmapped,
     [VS_EV_LARGE_PAGE_FAULTED] = narrate_large_page_faulted,
     [VS_EV_LARGE_PAGE_SPLIT] = narrate_large_page_split,
+    [VS_EV_HUGE_ZERO_MAPPED] = narrate_huge_zero_mapped,
+    [VS_EV_HUGE_ZERO_REPLACED] = narrate_huge_zero_replaced,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

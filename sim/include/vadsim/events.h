@@ -164,7 +164,13 @@
     XX(LARGE_PAGE_FAULTED, "large-page-faulted")                                                   \
     /* the private large page [vpn_start, vpn_end] of pid is split: a page table maps its frames   \
      * [frame, frame + pages) one by one, as ordinary pages in its working set */                  \
-    XX(LARGE_PAGE_SPLIT, "large-page-split")
+    XX(LARGE_PAGE_SPLIT, "large-page-split")                                                       \
+    /* a load of pid's personality mapped [vpn_start, vpn_end] read-only as a zero large page      \
+     * (Linux's huge zero page): frames [frame, frame + pages), zeroed, none of them written */    \
+    XX(HUGE_ZERO_MAPPED, "huge-zero-mapped")                                                       \
+    /* a store to the zero large page [vpn_start, vpn_end] of pid made it a large page of its own  \
+     * (Linux: a transparent huge page in place of the huge zero page), frames [frame, +pages) */  \
+    XX(HUGE_ZERO_REPLACED, "huge-zero-replaced")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

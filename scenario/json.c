@@ -122,6 +122,7 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_LARGE_PAGE_SPLIT] = {FRAME, PAGES},
     [VS_EV_HUGE_ZERO_MAPPED] = {FRAME, PAGES},
     [VS_EV_HUGE_ZERO_REPLACED] = {FRAME, PAGES},
+    [VS_EV_LARGE_PAGE_COLLAPSED] = {FRAME, PAGES},
 };
 
 /* ,"name":value */

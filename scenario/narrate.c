@@ -707,6 +707,18 @@ static void narrate_huge_zero_replaced(const VsRunner *runner, const VsEvent *e,
                            e->frame, e->frame + e->pages - 1);
 }
 
+/* madvise_collapse: 4 KB pages made one huge page. */
+static void narrate_large_page_collapsed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " is collapsed into one transparent huge page: its pages' bytes are "
+                           "copied into frames 0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER
+                           "X, a run from a 2 MB boundary, the 4 KB pages and their page table "
+                           "freed, and one PMD maps it all (AnonHugePages 2048)",
+                           e->frame, e->frame + e->pages - 1);
+}
+
 static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
@@ -985,6 +997,7 @@ static Narrator *const narrators[] = {
     [VS_EV_LARGE_PAGE_SPLIT] = narrate_large_page_split,
     [VS_EV_HUGE_ZERO_MAPPED] = narrate_huge_zero_mapped,
     [VS_EV_HUGE_ZERO_REPLACED] = narrate_huge_zero_replaced,
+    [VS_EV_LARGE_PAGE_COLLAPSED] = narrate_large_page_collapsed,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

@@ -360,6 +360,30 @@ VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm
     return status;
 }
 
+/* A run for the private large page vpn starts, claimed (zeroed, marked and counted as the
+ * process's) but not mapped yet: the caller copies the range's pages into it, deletes them and
+ * maps it (vs_large_page_map_claimed). VS_PFN_NONE when no run is whole. */
+uint64_t vs_large_page_claim(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    uint64_t run_frames = vs_large_page_pages(process->system->layout);
+    uint64_t first = find_run(&process->system->pfn, run_frames);
+    if (first != VS_PFN_NONE)
+        claim_run(process, vpn, (LargeRun){first, run_frames}, mm);
+    return first;
+}
+
+/* Maps the run vs_large_page_claim claimed at vpn with one dirty large PDE of protection mm (a
+ * collapsed huge page is written memory). The range's page table was just freed with the pages it
+ * held, so the tables above the PDE can be had again. */
+void vs_large_page_map_claimed(VsProcess *process, uint64_t vpn, uint64_t first, uint32_t mm)
+{
+    LargeRun run = {first, vs_large_page_pages(process->system->layout)};
+    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
+    if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde)))
+        abort(); /* the deleted page table's frames are free for the tables above the PDE */
+    emit_run(process, VS_EV_LARGE_PAGE_COLLAPSED, vpn, run);
+}
+
 /* A store to the clean private large page mapping vpn (Linux: do_huge_zero_wp_pmd, which puts a
  * huge page of the process's own, zeroed, where the huge zero page was): its PDE is dirty now. */
 void vs_large_page_dirty(VsProcess *process, uint64_t vpn)

@@ -3,8 +3,8 @@
  * large pages): which store faults map a huge page as the machine's mode and the VMA's advice
  * say, smaps' AnonHugePages, the PMD leaf in the page walk, the fallback to 4 KB pages when no
  * run of frames is free, the splits that munmap, mprotect, MADV_DONTNEED and fork make, a whole
- * one re-protected by mprotect, and the huge zero page a load maps (or, use_zero_page 0, a huge
- * page of its own).
+ * one re-protected by mprotect, the huge zero page a load maps (or, use_zero_page 0, a huge
+ * page of its own), and MADV_COLLAPSE.
  *
  * Expectations are what Linux 6.18 did on this machine with enabled=madvise (and, for mode always,
  * what the mode's definition says); the invariant checker runs after every call.
@@ -339,6 +339,38 @@ static void test_no_zero_page(void **state)
     assert_int_equal(rss_kb(f, p), 2048);
 }
 
+/* MADV_COLLAPSE makes each aligned 2 MB range one huge page, advised or not, its bytes kept; a
+ * range with no page table stops it (EINVAL), as does a VMA with no anon_vma yet or given
+ * MADV_NOHUGEPAGE; THP disabled (thp=never) refuses it. */
+static void test_collapse(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, UINT32_MAX);
+    store(f, p + 9 * PAGE, 0x5A);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_COLLAPSE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, p), 2048);
+    assert_int_equal(load(f, p + 9 * PAGE), 0x5A);
+    assert_int_equal(load(f, p + 10 * PAGE), 0);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, 2 * HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+    assert_int_equal(huge_kb(f, p), 2048); /* the first was done; the second has no table */
+    map(f, 0, PAGE, VS_PROT_READ, ANON);   /* keeps the next mapping from merging with p's */
+    uint64_t q = advised(f, UINT32_MAX);
+    assert_int_equal(load(f, q), 0); /* the zero page: no anon_vma */
+    ASSERT_FAILS(f, vs_madvise(f->thread, q, HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+    uint64_t r = advised(f, VS_MADV_NOHUGEPAGE);
+    store(f, r, 1);
+    ASSERT_FAILS(f, vs_madvise(f->thread, r, HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+}
+
+static void test_collapse_never(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, UINT32_MAX);
+    store(f, p, 1);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +389,8 @@ int main(void)
         LINUX(test_load_maps_huge_zero_page),
         LINUX(test_huge_zero_page_splits),
         cmocka_unit_test_setup_teardown(test_no_zero_page, setup_no_zero_page, fixture_teardown),
+        LINUX(test_collapse),
+        cmocka_unit_test_setup_teardown(test_collapse_never, setup_never, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -222,6 +222,7 @@ int vs_thp_split_at(VsProcess *process, uint64_t vpn);
 int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole);
+int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
                              bool written_only);

@@ -22,7 +22,7 @@
 static bool advice_known(uint32_t advice)
 {
     return advice <= VS_MADV_WILLNEED || advice == VS_MADV_DONTNEED ||
-           (advice >= VS_MADV_FREE && advice <= VS_MADV_PAGEOUT);
+           (advice >= VS_MADV_FREE && advice <= VS_MADV_PAGEOUT) || advice == VS_MADV_COLLAPSE;
 }
 
 /* The VMA flags an advice sets, or the VMA's own when it sets none. -1 (as *error) for a VMA the
@@ -190,6 +190,7 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
         return split;
     switch (advice) {
     case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
+    case VS_MADV_COLLAPSE: return vs_thp_collapse(process, vad, start_vpn, end_vpn);
     case VS_MADV_COLD: return locked || vs_vma_is_hugetlb(vad) ? VS_EINVAL : 0;
     case VS_MADV_PAGEOUT: /* can_madv_lru_vma */
         if (locked || vs_vma_is_hugetlb(vad))

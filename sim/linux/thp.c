@@ -33,6 +33,8 @@
  * VMA a fork has shared gets none; khugepaged never collapses ranges, and reclaim never splits
  * one; the huge zero page costs the model 512 frames per mapping, where the kernel has one.
  */
+#include <stdlib.h>
+
 #include "linux.h"
 
 /* Pages in one huge page (HPAGE_PMD_NR): a large PDE's. */
@@ -90,6 +92,72 @@ void vs_thp_store(VsProcess *process, uint64_t vpn)
     uint64_t pde = vs_pt_large_pde(process, base);
     if (pde && !(pde & VS_PTE_DIRTY))
         vs_large_page_dirty(process, base);
+}
+
+/* Whether MADV_COLLAPSE may make huge pages of vad at all (thp_vma_allowable_order for a forced
+ * collapse): private anonymous memory no fork has shared, not VM_NOHUGEPAGE, THP not disabled for
+ * the process (the model's thp=never: the POSIX agent's PR_SET_THP_DISABLE), whatever the mode
+ * says otherwise, and room in the VMA for one aligned 2 MB range. */
+static bool collapse_allowed(const VsProcess *process, const VsVad *vad)
+{
+    uint64_t span = huge_pages(process), first = (vad->starting_vpn + span - 1) & ~(span - 1);
+    return process->system->config.thp != VS_THP_NEVER &&
+           !(vs_vma(vad)->vm_flags & (VS_VM_NOHUGEPAGE | VS_VM_SHARED)) &&
+           vad->kind == VS_VAD_PRIVATE && vs_vma_is_anonymous(vad) &&
+           (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span == 0 &&
+           first + span - 1 <= vad->ending_vpn;
+}
+
+/* Collapses the 2 MB range from base (collapse_huge_page): a run claimed, the range's pages copied
+ * into it, the pages and their table dropped, one PMD mapping the run. 0, or ENOMEM when no run is
+ * whole. */
+static int collapse_one(VsProcess *process, VsVad *vad, uint64_t base)
+{
+    uint64_t span = huge_pages(process);
+    uint64_t first = vs_large_page_claim(process, base, vad->protection);
+    if (first == VS_PFN_NONE)
+        return VS_ENOMEM;
+    VsPfnDatabase *db = &process->system->pfn;
+    for (uint64_t i = 0; i < span; i++) {
+        uint64_t pte = vs_pt_read(process, base + i);
+        const unsigned char *bytes =
+            vs_pte_is_resident(pte) ? db->frames[vs_pte_frame(pte)].data : NULL;
+        if (bytes && !vs_pfn_fill(db, first + i, bytes, VS_PAGE_SIZE))
+            abort(); /* the host is out of memory: no state to go back to */
+    }
+    vs_vma_zap(process, vad, base, base + span - 1);
+    vs_large_page_map_claimed(process, base, first, vad->protection);
+    return 0;
+}
+
+/*
+ * MADV_COLLAPSE on [start_vpn, end_vpn] of vad (madvise_collapse, 6.1+): the 2 MB-aligned ranges
+ * wholly inside it become huge pages now, one after the other, whatever the mode and the VMA's
+ * MADV_HUGEPAGE say, their pages' bytes kept (pages the zero page maps, or none, included). A
+ * range a huge page maps already (the huge zero page too) is done. The first that cannot be
+ * collapsed stops the call, those before it collapsed: the VMA has no anon_vma yet or the range
+ * no page table (EINVAL), or no run of frames is whole (ENOMEM). A VMA that may not have huge
+ * pages (collapse_allowed) is EINVAL, and so is a range that crosses no 2 MB boundary and starts on
+ * none (madvise_collapse compares the ranges it collapsed with its rounded-down end less its
+ * rounded-up start, which is then below zero). Measured on 6.18
+ * (tests/verify-posix/thp-collapse.vsim).
+ */
+int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process);
+    uint64_t first = (start_vpn + span - 1) & ~(span - 1), end = (end_vpn + 1) & ~(span - 1);
+    if (!collapse_allowed(process, vad) || end < first)
+        return VS_EINVAL; /* end < first: the kernel's count of ranges to do is below 0 */
+    for (uint64_t base = first; base < end; base += span) {
+        if (vs_pt_large_pde(process, base))
+            continue;
+        if (!vs_vma(vad)->anon_vma || !vs_pt_leaf(process, base))
+            return VS_EINVAL;
+        int error = collapse_one(process, vad, base);
+        if (error)
+            return error;
+    }
+    return 0;
 }
 
 /* Splits the huge page holding page vpn, if vpn is inside one and not its first page (a boundary

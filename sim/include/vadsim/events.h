@@ -170,7 +170,11 @@
     XX(HUGE_ZERO_MAPPED, "huge-zero-mapped")                                                       \
     /* a store to the zero large page [vpn_start, vpn_end] of pid made it a large page of its own  \
      * (Linux: a transparent huge page in place of the huge zero page), frames [frame, +pages) */  \
-    XX(HUGE_ZERO_REPLACED, "huge-zero-replaced")
+    XX(HUGE_ZERO_REPLACED, "huge-zero-replaced")                                                   \
+    /* pid's personality made the pages of [vpn_start, vpn_end] one large page (Linux:             \
+     * MADV_COLLAPSE): their bytes copied into frames [frame, frame + pages), which one PDE maps   \
+     */                                                                                            \
+    XX(LARGE_PAGE_COLLAPSED, "large-page-collapsed")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

@@ -223,6 +223,14 @@ int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole);
 int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+/* The huge pages a range held before mremap split them: first pages << 1 | written. */
+typedef struct VsThpHeld {
+    uint64_t *bases;
+    size_t count;
+} VsThpHeld;
+int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsThpHeld *held);
+void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
+                   uint64_t pages);
 void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
                              bool written_only);

@@ -405,13 +405,20 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
         return fail(thread, error);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
         return fail(thread, VS_EINVAL);
-    /* The model moves PTEs only: the huge pages the old range holds become 4 KB pages first
-     * (the kernel moves a whole, aligned PMD as it is: move_huge_pmd). */
-    if (old_size && (error = vs_thp_split(process, old_vpn, old_vpn + vs_vpn(old_size) - 1)) != 0)
+    /* The model moves PTEs only: the huge pages the old range holds become 4 KB pages first,
+     * and those the kernel keeps whole (a PMD moved 2 MB-aligned: move_huge_pmd; one a shrink or
+     * growth in place, or a failure, leaves be) are made whole again after (thp.c). */
+    VsThpHeld held;
+    if (old_size &&
+        (error = vs_thp_split_held(process, old_vpn, old_vpn + vs_vpn(old_size) - 1, &held)) != 0)
         return fail(thread, error);
     uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);
     bool locked = vs_vma(vad)->vm_flags & VS_VM_LOCKED;
     uint64_t address = remap(thread, vad, old_address, old_pages, new_pages, flags, new_address);
+    if (old_size && address == VS_MAP_FAILED)
+        vs_thp_remake(process, &held, old_vpn, old_vpn, old_pages);
+    else if (old_size)
+        vs_thp_remake(process, &held, old_vpn, vs_vpn(address), vs_min(old_pages, new_pages));
     /* A locked VMA that grew has what it grew by faulted in (do_mremap's mm_populate, errors
      * ignored; populate_vma_page_range leaves a VMA locked on fault alone). */
     if (address != VS_MAP_FAILED && locked && new_pages > old_pages)

@@ -28,9 +28,10 @@
  * part they name (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range). Deleting a huge page
  * whole frees it whole (commit.c); mprotect of all of it re-protects its PMD (change_huge_pmd).
  *
- * Where the model parts from the kernel (docs/model.md says the same): MADV_FREE, mremap and fork
- * split a whole huge page (the kernel keeps, moves or shares the PMD, the huge zero page's too); a
- * VMA a fork has shared gets none; khugepaged never collapses ranges, and reclaim never splits
+ * Where the model parts from the kernel (docs/model.md says the same): MADV_FREE and fork split a
+ * whole huge page (the kernel keeps or shares the PMD, the huge zero page's too), and mremap splits
+ * them all and makes those the kernel keeps whole again (vs_thp_remake) in a new run; a VMA a fork
+ * has shared gets none; khugepaged never collapses ranges, and reclaim never splits
  * one; the huge zero page costs the model 512 frames per mapping, where the kernel has one.
  */
 #include <stdlib.h>
@@ -92,6 +93,12 @@ void vs_thp_store(VsProcess *process, uint64_t vpn)
     uint64_t pde = vs_pt_large_pde(process, base);
     if (pde && !(pde & VS_PTE_DIRTY))
         vs_large_page_dirty(process, base);
+}
+
+/* Whether the huge page whose first page is base was written (not the huge zero page). */
+static bool written(const VsProcess *process, uint64_t base)
+{
+    return vs_pt_large_pde(process, base) & VS_PTE_DIRTY;
 }
 
 /* Whether MADV_COLLAPSE may make huge pages of vad at all (thp_vma_allowable_order for a forced
@@ -170,17 +177,67 @@ int vs_thp_split_at(VsProcess *process, uint64_t vpn)
     return NT_SUCCESS(vs_large_page_split(process, base)) ? 0 : VS_ENOMEM;
 }
 
+/*
+ * Splits every huge page with a page in [start_vpn, end_vpn], as vs_thp_split, noting in *held
+ * those wholly inside the range (first page, and whether written: bit 0) for vs_thp_remake.
+ * mremap moves PTEs only, where the kernel moves a whole PMD that lands 2 MB-aligned as it is
+ * (move_huge_pmd) and keeps those a shrink or growth in place does not cut. 0, or ENOMEM (the host
+ * or the PFN database out of memory: nothing split then).
+ */
+int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsThpHeld *held)
+{
+    uint64_t span = huge_pages(process);
+    *held = (VsThpHeld){0};
+    if (!process->large_pages)
+        return 0;
+    uint64_t count = vs_thp_mapped_pages(process, start_vpn, end_vpn, false) / span + 2;
+    if (!(held->bases = malloc(count * sizeof *held->bases)))
+        return VS_ENOMEM;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn)) {
+        uint64_t base = vpn & ~(span - 1);
+        if (base >= start_vpn && base + span - 1 <= end_vpn && held->count < count)
+            held->bases[held->count++] = base << 1 | written(process, base);
+    }
+    int error = vs_thp_split(process, start_vpn, end_vpn);
+    if (error) {
+        free(held->bases);
+        *held = (VsThpHeld){0};
+    }
+    return error;
+}
+
+/*
+ * Makes the huge pages *held noted whole again where the range's first page now is at new_vpn and
+ * its first pages pages are still mapped there: each that lands 2 MB-aligned and wholly inside
+ * them is one huge page again, written (collapsed from its moved pages) or the huge zero page. A
+ * model short of a free run leaves it in 4 KB pages. Frees *held.
+ */
+void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
+                   uint64_t pages)
+{
+    uint64_t span = huge_pages(process);
+    for (size_t i = 0; i < held->count; i++) {
+        uint64_t offset = (held->bases[i] >> 1) - old_vpn, base = new_vpn + offset;
+        VsVad *vad = vs_vad_locate(&process->vad_root, base);
+        if (base % span || offset + span > pages || !vad || base + span - 1 > vad->ending_vpn)
+            continue;
+        if (held->bases[i] & 1) {
+            collapse_one(process, vad, base);
+        } else {
+            vs_vma_zap(process, vad, base, base + span - 1);
+            vs_large_page_map_private(process, base, vad->protection, true);
+        }
+    }
+    free(held->bases);
+    *held = (VsThpHeld){0};
+}
+
 /* Splits the huge pages [start_vpn, end_vpn] cuts (those only partly inside it). 0 or ENOMEM. */
 int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
     int error = vs_thp_split_at(process, start_vpn);
     return error ? error : vs_thp_split_at(process, end_vpn + 1);
-}
-
-/* Whether the huge page whose first page is base was written (not the huge zero page). */
-static bool written(const VsProcess *process, uint64_t base)
-{
-    return vs_pt_large_pde(process, base) & VS_PTE_DIRTY;
 }
 
 /* Splits the huge pages with a page in [start_vpn, end_vpn]: every one, or (written_only) all but

@@ -93,18 +93,6 @@ static void test_mremap_moves_several_vmas(void **state)
     assert_int_equal(byte, 0x11);
 }
 
-/* Pages of [address, address + pages) mincore says are resident. */
-static uint64_t resident(Fixture *f, uint64_t address, uint64_t pages)
-{
-    uint8_t vec[16];
-    assert_true(pages <= sizeof vec);
-    assert_int_equal(vs_mincore(f->thread, address, pages * PAGE, vec, pages), 0);
-    uint64_t count = 0;
-    for (uint64_t i = 0; i < pages; i++)
-        count += vec[i];
-    return count;
-}
-
 /* A locked VMA's growth is faulted in, moved or in place (MLOCK_ONFAULT's is not); it must fit
  * RLIMIT_MEMLOCK, else EAGAIN; MREMAP_DONTUNMAP leaves the old range unlocked. */
 static void test_mremap_locked_growth(void **state)

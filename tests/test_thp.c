@@ -257,18 +257,6 @@ static void test_no_run_falls_back(void **state)
     assert_int_equal(rss_kb(f, p), 4);
 }
 
-/* Pages of [address, address + pages) that mincore says are resident. */
-static uint64_t resident(Fixture *f, uint64_t address, uint64_t pages)
-{
-    uint8_t vec[1024];
-    assert_true(pages <= sizeof vec);
-    assert_int_equal(vs_mincore(f->thread, address, pages * PAGE, vec, pages), 0);
-    uint64_t count = 0;
-    for (uint64_t i = 0; i < pages; i++)
-        count += vec[i];
-    return count;
-}
-
 /* A load in an advised, untouched range maps the huge zero page: one clean PMD, all 512 pages
  * resident, counted nowhere, in pagemap no page of the process's own; the VMA gets its anon_vma.
  * The first store, after MADV_NOHUGEPAGE too, makes it a huge page of the process's own. */

@@ -132,6 +132,9 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_PAGES_OFFERED] = {PAGES, PRIORITY},
     [VS_EV_PAGES_RECLAIMED] = {PAGES},
     [VS_EV_MEMORY_DISCARDED] = {PAGES},
+    [VS_EV_HUGE_ZERO_MAPPED] = {FRAME, PAGES},
+    [VS_EV_HUGE_ZERO_REPLACED] = {FRAME, PAGES},
+    [VS_EV_LARGE_PAGE_COLLAPSED] = {FRAME, PAGES},
 };
 
 /* ,"name":value */

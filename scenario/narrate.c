@@ -785,6 +785,39 @@ static void narrate_page_prefetched(const VsRunner *runner, const VsEvent *e, GS
                            e->vpn_start << 12, e->slot, e->frame, vs_page_location_name(e->list));
 }
 
+/* do_huge_pmd_anonymous_page's load: the huge zero page. */
+static void narrate_huge_zero_mapped(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append(out, " is the huge zero page: a load found the whole 2 MB range of an "
+                         "eligible VMA untouched, so one read-only PMD maps 2 MB of zeros (mincore "
+                         "shows every page resident; smaps counts them nowhere, as nothing was "
+                         "written)");
+}
+
+/* do_huge_zero_wp_pmd: a store where the huge zero page was. */
+static void narrate_huge_zero_replaced(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " was the huge zero page; the store gets the process a transparent "
+                           "huge page of its own in its place, frames 0x%" G_GINT64_MODIFIER
+                           "X-0x%" G_GINT64_MODIFIER "X zeroed (now AnonHugePages)",
+                           e->frame, e->frame + e->pages - 1);
+}
+
+/* madvise_collapse: 4 KB pages made one huge page. */
+static void narrate_large_page_collapsed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " is collapsed into one transparent huge page: its pages' bytes are "
+                           "copied into frames 0x%" G_GINT64_MODIFIER "X-0x%" G_GINT64_MODIFIER
+                           "X, a run from a 2 MB boundary, the 4 KB pages and their page table "
+                           "freed, and one PMD maps it all (AnonHugePages 2048)",
+                           e->frame, e->frame + e->pages - 1);
+}
+
 static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     g_string_append_printf(out,
@@ -805,7 +838,8 @@ static void narrate_large_pages_unavailable(const VsRunner *runner, const VsEven
                            e->size, e->frame, e->address, e->address * 4);
 }
 
-/* ---- The Linux personality's own events (vma.c, mremap, madvise, fork, protection keys) ------ */
+/* ---- The Linux personality's own events (vma.c, mremap, madvise, fork, protection keys)
+ * ------ */
 
 static void narrate_vma_split(const VsRunner *runner, const VsEvent *e, GString *out)
 {
@@ -951,7 +985,8 @@ static void narrate_pkru_set(const VsRunner *runner, const VsEvent *e, GString *
                            rights_words(e->pages), e->frame);
 }
 
-/* ---- Threads and their stacks ---------------------------------------------------------------- */
+/* ---- Threads and their stacks
+ * ---------------------------------------------------------------- */
 
 static void narrate_thread_created(const VsRunner *runner, const VsEvent *e, GString *out)
 {
@@ -986,12 +1021,13 @@ static void narrate_stack_grown(const VsRunner *runner, const VsEvent *e, GStrin
 
 static void narrate_stack_shrunk(const VsRunner *runner, const VsEvent *e, GString *out)
 {
-    g_string_append_printf(
-        out,
-        "the guard pages from 0x%" G_GINT64_MODIFIER "X are in thread %" G_GUINT64_FORMAT
-        "'s own stack, above StackLimit, and it set them itself: the kernel moved StackLimit up "
-        "to 0x%" G_GINT64_MODIFIER "X, just above them; ",
-        page_of(e->address), e->frame, e->vpn_start << 12);
+    g_string_append_printf(out,
+                           "the guard pages from 0x%" G_GINT64_MODIFIER
+                           "X are in thread %" G_GUINT64_FORMAT
+                           "'s own stack, above StackLimit, and it set them itself: the kernel "
+                           "moved StackLimit up "
+                           "to 0x%" G_GINT64_MODIFIER "X, just above them; ",
+                           page_of(e->address), e->frame, e->vpn_start << 12);
     append_size(out, (e->vpn_end - e->vpn_start + 1) << 12);
     g_string_append(out, " of the stack are committed above the guard now");
 }
@@ -1017,7 +1053,8 @@ static void narrate_stack_overflow(const VsRunner *runner, const VsEvent *e, GSt
         page_of(e->address), e->frame, e->vpn_start << 12);
 }
 
-/* ---- The table ------------------------------------------------------------------------------- */
+/* ---- The table
+ * ------------------------------------------------------------------------------- */
 
 typedef void Narrator(const VsRunner *runner, const VsEvent *e, GString *out);
 
@@ -1091,6 +1128,9 @@ static Narrator *const narrators[] = {
     [VS_EV_PAGES_OFFERED] = narrate_pages_offered,
     [VS_EV_PAGES_RECLAIMED] = narrate_pages_reclaimed,
     [VS_EV_MEMORY_DISCARDED] = narrate_memory_discarded,
+    [VS_EV_HUGE_ZERO_MAPPED] = narrate_huge_zero_mapped,
+    [VS_EV_HUGE_ZERO_REPLACED] = narrate_huge_zero_replaced,
+    [VS_EV_LARGE_PAGE_COLLAPSED] = narrate_large_page_collapsed,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)
@@ -1199,9 +1239,9 @@ static void append_status_words(VsRunner *runner, VsStatus status, GString *out)
         g_string_append(out, vs_status_explain(status) ? vs_status_explain(status) : "");
 }
 
-/* A Windows call's value, and after it the exception a memory access raised, an NT call's status
- * by name, or why a Win32 call failed (its last error and the status behind it), and the rule the
- * call broke when the state shows it. */
+/* A Windows call's value, and after it the exception a memory access raised, an NT call's
+ * status by name, or why a Win32 call failed (its last error and the status behind it), and the
+ * rule the call broke when the state shows it. */
 static void narrate_windows_result(VsRunner *runner, VsOpKind kind, const VsValue *v)
 {
     GString *out = runner->out;

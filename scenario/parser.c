@@ -296,15 +296,17 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
-static const char *const system_options[] = {"processors", "ram",     "pagefile", "readahead",
-                                             "filealign",  "filemax", "execonly", "thp"};
+static const char *const system_options[] = {"processors", "ram",       "pagefile",
+                                             "readahead",  "filealign", "filemax",
+                                             "execonly",   "thp",       "thpzero"};
 /* The options whose value is a word, not a number: execonly is the CPU's protection keys, thp the
- * transparent-huge-page mode. */
+ * transparent-huge-page mode, thpzero whether a load there maps the huge zero page. */
 static const char *const execonly_words[] = {"pkey", "none"};
 static const char *const thp_words[] = {"always", "madvise", "never"};
+static const char *const thpzero_words[] = {"on", "off"};
 #define SYSTEM_OPTIONS                                                                             \
     "processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, filealign=2M or 4K, "    \
-    "filemax=SIZE, execonly=pkey or none, thp=always, madvise or never"
+    "filemax=SIZE, execonly=pkey or none, thp=always, madvise or never, thpzero=on or off"
 
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */
@@ -312,6 +314,15 @@ static gboolean take_option_word(Parser *ps, const VsToken *token, const char *v
                                  VsSystemOption *option)
 {
     option->word = g_strndup(value, length);
+    if (strcmp(option->name, "thpzero") == 0) {
+        if (vs_diag_is_one_of(option->word, thpzero_words, G_N_ELEMENTS(thpzero_words)))
+            return TRUE;
+        fail_at(ps, token->pos,
+                "system option 'thpzero' takes on or off (the machine's "
+                "transparent_hugepage/use_zero_page: 1 or 0), not '%s'",
+                option->word);
+        return FALSE;
+    }
     if (strcmp(option->name, "thp") == 0) {
         if (vs_diag_is_one_of(option->word, thp_words, G_N_ELEMENTS(thp_words)))
             return TRUE;
@@ -335,7 +346,8 @@ static gboolean take_option_word(Parser *ps, const VsToken *token, const char *v
     return FALSE;
 }
 
-/* One NAME=VALUE word of a 'system' line: a known name, and a number or (execonly, thp) a word. */
+/* One NAME=VALUE word of a 'system' line: a known name, and a number or (execonly, thp, thpzero)
+ * a word. */
 static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOption *option)
 {
     const char *eq = memchr(word->start, '=', word->length);
@@ -343,7 +355,8 @@ static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOpti
         option->name = g_strndup(word->start, (size_t)(eq - word->start));
     size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
     if (eq && vs_diag_is_one_of(option->name, system_options, G_N_ELEMENTS(system_options))) {
-        if (strcmp(option->name, "execonly") == 0 || strcmp(option->name, "thp") == 0)
+        if (strcmp(option->name, "execonly") == 0 || strcmp(option->name, "thp") == 0 ||
+            strcmp(option->name, "thpzero") == 0)
             return take_option_word(ps, word, eq + 1, value_length, option);
         if (vs_parse_integer(eq + 1, value_length, &option->value))
             return TRUE;

@@ -468,10 +468,14 @@ static const char *apply_system_option(const VsSystemOption *option, VsSystemCon
     uint64_t value = option->value;
     gboolean linux_only = strcmp(name, "readahead") == 0 || strcmp(name, "filealign") == 0 ||
                           strcmp(name, "filemax") == 0 || strcmp(name, "execonly") == 0 ||
-                          strcmp(name, "thp") == 0;
+                          strcmp(name, "thp") == 0 || strcmp(name, "thpzero") == 0;
     if (linux_only && config->personality != vs_linux_personality())
         return "is a Linux option: it needs system linux-x64";
-    if (strcmp(name, "thp") == 0) {
+    if (strcmp(name, "thpzero") == 0) {
+        /* Whether a load in a huge-page range maps the huge zero page (the parser took only on
+         * or off). */
+        config->thp_no_zero_page = strcmp(option->word, "off") == 0;
+    } else if (strcmp(name, "thp") == 0) {
         /* The transparent-huge-page mode (the parser took only these three words). */
         config->thp = strcmp(option->word, "always") == 0  ? VS_THP_ALWAYS
                       : strcmp(option->word, "never") == 0 ? VS_THP_NEVER

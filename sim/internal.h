@@ -575,8 +575,15 @@ bool vs_large_view_possible(const VsLayout *layout, uint64_t base, uint64_t offs
 VsStatus vs_large_pages_map_view(VsProcess *process, VsVad *vad);
 void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
 /* A personality's large pages in private memory (Linux's transparent huge pages): mapped by a
- * fault it chooses, split into ordinary pages, freed whole. vpn is the large page's first page. */
-VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm);
+ * fault it chooses (zero: a clean PDE, Linux's huge zero page, until vs_large_page_dirty), split
+ * into ordinary pages, freed whole. vpn is the large page's first page. */
+VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm, bool zero);
+void vs_large_page_dirty(VsProcess *process, uint64_t vpn);
+/* A collapse (Linux's MADV_COLLAPSE): a run claimed for the large page vpn starts, zeroed, for the
+ * caller to fill and then map (vs_large_page_map_claimed) once the range's own pages are gone;
+ * VS_PFN_NONE when no run is whole. */
+uint64_t vs_large_page_claim(VsProcess *process, uint64_t vpn, uint32_t mm);
+void vs_large_page_map_claimed(VsProcess *process, uint64_t vpn, uint64_t first, uint32_t mm);
 VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn);
 void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm);
 void vs_large_page_free_private(VsProcess *process, uint64_t vpn);

@@ -342,23 +342,65 @@ void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad)
  * huge pages: do_huge_pmd_anonymous_page). The frames are zeroed, marked and counted as a
  * large-page allocation's are. Unlike MiAllocateLargePages, no working set is emptied to find a
  * run: a fault that finds none falls back to 4 KB pages (the model does not compact memory).
+ * A zero page (Linux's huge zero page, which a load maps) has a clean PDE: it reads as zeros and
+ * counts as nothing written until a store makes it the process's own (vs_large_page_dirty).
  * STATUS_INSUFFICIENT_RESOURCES, nothing kept, when no run is whole or no frame is left for a
  * table above the PDE.
  */
-VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm)
+VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm, bool zero)
 {
     uint64_t run_frames = vs_large_page_pages(process->system->layout);
     uint64_t first = find_run(&process->system->pfn, run_frames);
     if (first == VS_PFN_NONE)
         return STATUS_INSUFFICIENT_RESOURCES;
-    return map_run(process, vpn, (LargeRun){first, run_frames}, mm, VS_EV_LARGE_PAGE_FAULTED);
+    VsStatus status = map_run(process, vpn, (LargeRun){first, run_frames}, mm,
+                              zero ? VS_EV_HUGE_ZERO_MAPPED : VS_EV_LARGE_PAGE_FAULTED);
+    if (NT_SUCCESS(status) && zero)
+        vs_pt_replace_large(process, vpn, vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED);
+    return status;
+}
+
+/* A run for the private large page vpn starts, claimed (zeroed, marked and counted as the
+ * process's) but not mapped yet: the caller copies the range's pages into it, deletes them and
+ * maps it (vs_large_page_map_claimed). VS_PFN_NONE when no run is whole. */
+uint64_t vs_large_page_claim(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    uint64_t run_frames = vs_large_page_pages(process->system->layout);
+    uint64_t first = find_run(&process->system->pfn, run_frames);
+    if (first != VS_PFN_NONE)
+        claim_run(process, vpn, (LargeRun){first, run_frames}, mm);
+    return first;
+}
+
+/* Maps the run vs_large_page_claim claimed at vpn with one dirty large PDE of protection mm (a
+ * collapsed huge page is written memory). The range's page table was just freed with the pages it
+ * held, so the tables above the PDE can be had again. */
+void vs_large_page_map_claimed(VsProcess *process, uint64_t vpn, uint64_t first, uint32_t mm)
+{
+    LargeRun run = {first, vs_large_page_pages(process->system->layout)};
+    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY;
+    if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde)))
+        abort(); /* the deleted page table's frames are free for the tables above the PDE */
+    emit_run(process, VS_EV_LARGE_PAGE_COLLAPSED, vpn, run);
+}
+
+/* A store to the clean private large page mapping vpn (Linux: do_huge_zero_wp_pmd, which puts a
+ * huge page of the process's own, zeroed, where the huge zero page was): its PDE is dirty now. */
+void vs_large_page_dirty(VsProcess *process, uint64_t vpn)
+{
+    uint64_t pde = vs_pt_large_pde(process, vpn);
+    vs_pt_replace_large(process, vpn, (pde & ~(uint64_t)VS_PDE_LARGE_PAGE) | VS_PTE_DIRTY);
+    emit_run(process, VS_EV_HUGE_ZERO_REPLACED, vpn,
+             (LargeRun){vs_pte_frame(pde), vs_large_page_pages(process->system->layout)});
 }
 
 /*
  * Splits the private large page mapping vpn (its first page) into a page table of ordinary pages
- * (Linux's __split_huge_pmd): each frame stays where it is, now mapped by a valid, accessed and
- * dirty PTE with the PDE's protection and in the process's working set, and modified (the PDE was
- * dirty: each page is memory of its own, never the zero page). The PDE is gone, so
+ * (Linux's __split_huge_pmd): each frame stays where it is, now mapped by a valid, accessed PTE
+ * with the PDE's protection and in the process's working set. A written large page's PTEs are
+ * dirty and its frames modified: each page is memory of its own, never the zero page; a clean
+ * one's (Linux's huge zero page) are 512 pages never written, the zero page's 4 KB mappings
+ * (__split_huge_zero_page_pmd). The PDE is gone, so
  * process->large_pages falls by a run. STATUS_INSUFFICIENT_RESOURCES, the large page left whole,
  * when no frame is left for the page table (Linux deposits one with every huge page, so its split
  * never fails: the model takes it now).
@@ -377,28 +419,29 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
     }
     LargeRun run = {vs_pte_frame(pde), run_frames};
     emit_run(process, VS_EV_LARGE_PAGE_SPLIT, vpn, run);
+    uint64_t dirty = pde & VS_PTE_DIRTY;
     for (uint64_t i = 0; i < run_frames; i++) {
         VsPfn *pfn = &system->pfn.frames[run.first_frame + i];
-        pfn->flags = (uint8_t)((pfn->flags & ~VS_PFN_LARGE_PAGE) | VS_PFN_MODIFIED);
+        pfn->flags = (uint8_t)((pfn->flags & ~VS_PFN_LARGE_PAGE) | (dirty ? VS_PFN_MODIFIED : 0));
         if (!vs_ws_insert(process, vpn + i, run.first_frame + i, mm))
             abort(); /* the host is out of memory: no state to go back to */
         vs_pt_write(process, vpn + i,
-                    vs_pte_make_valid(run.first_frame + i, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
+                    vs_pte_make_valid(run.first_frame + i, mm) | VS_PTE_ACCESSED | dirty);
     }
     process->large_pages -= run_frames;
     return STATUS_SUCCESS;
 }
 
-/* Gives the private large page mapping vpn the protection mm, whole: its PDE and its frames'
- * OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all of it). */
+/* Gives the private large page mapping vpn the protection mm, whole: its PDE (clean if it was)
+ * and its frames' OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all of it). */
 void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm)
 {
     VsSystem *system = process->system;
-    uint64_t first = vs_pte_frame(vs_pt_large_pde(process, vpn));
+    uint64_t pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
     for (uint64_t i = 0; i < vs_large_page_pages(system->layout); i++)
         system->pfn.frames[first + i].original_pte = vs_pte_make_software(mm);
     vs_pt_replace_large(process, vpn,
-                        vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | VS_PTE_DIRTY);
+                        vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | (pde & VS_PTE_DIRTY));
 }
 
 /* Unmaps the private large page mapping vpn and frees its frames (a range deleted whole). */

@@ -58,6 +58,18 @@ static inline uint64_t map(Fixture *f, uint64_t address, uint64_t length, uint32
         CHECK_INVARIANTS(f);                                                                       \
     } while (0)
 
+/* Pages of [address, address + pages) that mincore says are resident (at most 1024 pages). */
+static inline uint64_t resident(Fixture *f, uint64_t address, uint64_t pages)
+{
+    uint8_t vec[1024];
+    assert_true(pages <= sizeof vec);
+    assert_int_equal(vs_mincore(f->thread, address, pages * PAGE, vec, pages), 0);
+    uint64_t count = 0;
+    for (uint64_t i = 0; i < pages; i++)
+        count += vec[i];
+    return count;
+}
+
 /* A regular file of pages pages, opened read-write: its descriptor. */
 static inline int regular_file(Fixture *f, const char *name, uint64_t pages)
 {

@@ -28,8 +28,9 @@ ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 none=ffffffffffffffff # -1 as the agent answers it (and the fd argument -1)
 
 read -r _ version _ _ _ page arena size own readahead align filemax execonly kernel anonalign \
-    shmemalign overcommit maxmap swap limited startbrk stackend guardgap ignoredata thp <<<"$(ask hello)"
-[ "$version" = 6 ] || fail "protocol version $version"
+    shmemalign overcommit maxmap swap limited startbrk stackend guardgap ignoredata thp thpzero \
+    <<<"$(ask hello)"
+[ "$version" = 7 ] || fail "protocol version $version"
 # The machine's facts (machine.c), each as the machine itself says it: execute-only memory exactly
 # when the CPU has protection keys the kernel uses (pku and ospke), the kernel's release, the
 # sysctls, the swap; anonymous memory 2 MiB long placed 2 MiB-aligned, shmem either way.
@@ -291,6 +292,12 @@ always | madvise) [ "$thp" = 2 ] || [ "$thp" = 0 ] || fail "thp $thp for mode $m
 never) [ "$thp" = 3 ] || [ "$thp" = 0 ] || fail "thp $thp for mode never" ;;
 *) [ "$thp" = 0 ] || fail "thp $thp without transparent huge pages" ;;
 esac
+# Whether a load there maps the huge zero page: 1 where use_zero_page is 1, 2 where it is 0.
+case "$(cat "$thpdir/use_zero_page" 2>/dev/null)" in
+1) [ "$thpzero" = 1 ] || fail "thpzero $thpzero where use_zero_page is 1" ;;
+0) [ "$thpzero" = 2 ] || fail "thpzero $thpzero where use_zero_page is 0" ;;
+*) [ "$thpzero" = 0 ] || fail "thpzero $thpzero without use_zero_page" ;;
+esac
 stacktop=$(hex $((0x$stackend - 0x21000)))
 expect "walk $(hex $((0x$stackend - 0x100000))) $stackend" "= 0 0 0 0 $stacktop $stackend 1 1 0 0 0 $(sx '[stack]')"
 below=$(hex $((0x$stackend - 0x22000)))
@@ -310,7 +317,7 @@ if [ "$thp" = 2 ]; then
     expect "munmap $(hex $((0x$h + 0x1000))) 1000" "= 0 0 0 0"
     expect "smaps $h" "= 0 0 0 0 4 4 4 4 0 0 0 0 0 0"
 fi
-expect "hello" "= 6 *"                                              # still alive
+expect "hello" "= 7 *"                                              # still alive
 expect "frobnicate 1" "! *"
 expect "@x hello" "! *"
 

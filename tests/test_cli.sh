@@ -140,15 +140,15 @@ fake_agent() { # fake_agent FILE HELLO-ANSWER
     chmod +x "$1"
 }
 fake_agent "$work/old-agent" "= 2 0 0 0 1000 7f0000000000 40000000 1000 20 200000"
-expect_run "posix agent of another protocol" 1 "speaks protocol 2 and this harness 6: rebuild the agent and vadsim together" \
+expect_run "posix agent of another protocol" 1 "speaks protocol 2 and this harness 7: rebuild the agent and vadsim together" \
     "$vadsim" verify --backend=posix --agent="$work/old-agent" "$root/scenarios/22-linux-reserve-then-commit.vsim"
-fake_agent "$work/odd-machine" "= 6 0 0 0 1000 7f0000000000 40000000 1000 20 200000 fffffffff000 0 600120000 200000 1000 2 fffa 0 0 0 7ffffffff000 100000 0 2"
+fake_agent "$work/odd-machine" "= 7 0 0 0 1000 7f0000000000 40000000 1000 20 200000 fffffffff000 0 600120000 200000 1000 2 fffa 0 0 0 7ffffffff000 100000 0 2 1"
 expect_run "posix agent on a machine the model does not know" 77 "vm.overcommit_memory is 2; the model knows the heuristic mode 0 only" \
     "$vadsim" verify --backend=posix --agent="$work/odd-machine" "$root/scenarios/22-linux-reserve-then-commit.vsim"
-fake_agent "$work/old-kernel" "= 6 0 0 0 1000 7f0000000000 40000000 1000 20 200000 fffffffff000 1 6000c0076 200000 1000 0 fffa 0 0 0 7ffffffff000 100000 0 2"
+fake_agent "$work/old-kernel" "= 7 0 0 0 1000 7f0000000000 40000000 1000 20 200000 fffffffff000 1 6000c0076 200000 1000 0 fffa 0 0 0 7ffffffff000 100000 0 2 1"
 expect_run "posix agent on an old kernel" 77 "its kernel is Linux 6.12; the model's rules are those of 6.17 and later" \
     "$vadsim" fuzz --backend=posix --agent="$work/old-kernel" --calls 10
-fake_agent "$work/wide-gap" "= 6 0 0 0 1000 7f0000000000 40000000 1000 20 200000 fffffffff000 0 600120000 200000 1000 0 fffa 0 0 0 7ffffffff000 200000 0 2"
+fake_agent "$work/wide-gap" "= 7 0 0 0 1000 7f0000000000 40000000 1000 20 200000 fffffffff000 0 600120000 200000 1000 0 fffa 0 0 0 7ffffffff000 200000 0 2 1"
 expect_run "posix agent booted with another stack_guard_gap" 77 "its stack_guard_gap is 2048 KB (0: more than 32 MB); the model's is 1 MB, the default" \
     "$vadsim" verify --backend=posix --agent="$work/wide-gap" "$root/scenarios/22-linux-reserve-then-commit.vsim"
 

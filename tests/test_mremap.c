@@ -1,6 +1,7 @@
 /*
  * test_mremap.c - mremap for the Linux personality (mremap.c): growing in place or moving, a
- * second mapping of shared pages, and a move of several VMAs with their gaps.
+ * second mapping of shared pages, a move of several VMAs with their gaps, and a locked VMA's
+ * growth (populated, within RLIMIT_MEMLOCK).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,12 +93,48 @@ static void test_mremap_moves_several_vmas(void **state)
     assert_int_equal(byte, 0x11);
 }
 
+/* A locked VMA's growth is faulted in, moved or in place (MLOCK_ONFAULT's is not); it must fit
+ * RLIMIT_MEMLOCK, else EAGAIN; MREMAP_DONTUNMAP leaves the old range unlocked. */
+static void test_mremap_locked_growth(void **state)
+{
+    Fixture *f = *state;
+    uint64_t above = map(f, 0, PAGE, VS_PROT_READ, ANON);
+    uint64_t p = map(f, 0, PAGE, RW, ANON);
+    assert_int_equal(p, above - PAGE);
+    assert_int_equal(vs_mlock(f->thread, p, PAGE), 0);
+    uint64_t q = vs_mremap(f->thread, p, PAGE, 4 * PAGE, VS_MREMAP_MAYMOVE, 0);
+    CHECK_INVARIANTS(f);
+    assert_int_not_equal(q, p);
+    assert_int_equal(resident(f, q, 4), 4);
+    uint64_t r = map(f, 0, 8 * PAGE, RW, ANON);
+    assert_int_equal(vs_munmap(f->thread, r + PAGE, 7 * PAGE), 0);
+    assert_int_equal(vs_mlock2(f->thread, r, PAGE, VS_MLOCK_ONFAULT), 0);
+    assert_int_equal(vs_mremap(f->thread, r, PAGE, 2 * PAGE, 0, 0), r);
+    assert_int_equal(resident(f, r, 2), 0);
+    /* Locked: 4 + 2 pages; room for 1 more. */
+    assert_int_equal(vs_setrlimit(f->thread, VS_RLIMIT_MEMLOCK, 7 * PAGE), 0);
+    ASSERT_FAILS(f, vs_mremap(f->thread, q, 4 * PAGE, 6 * PAGE, VS_MREMAP_MAYMOVE, 0), VS_EAGAIN);
+    assert_int_equal(vs_mremap(f->thread, r, 2 * PAGE, 3 * PAGE, 0, 0), r);
+    CHECK_INVARIANTS(f);
+    uint64_t n =
+        vs_mremap(f->thread, q, 4 * PAGE, 4 * PAGE, VS_MREMAP_MAYMOVE | VS_MREMAP_DONTUNMAP, 0);
+    CHECK_INVARIANTS(f);
+    VsSmaps s;
+    assert_true(vs_vma_smaps(f->process, n, &s));
+    assert_true(s.vm_locked);
+    assert_int_equal(s.rss, 16);
+    assert_true(vs_vma_smaps(f->process, q, &s));
+    assert_false(s.vm_locked);
+    assert_int_equal(resident(f, q, 4), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         LINUX(test_mremap),
         LINUX(test_mremap_second_mapping_over_its_page),
         LINUX(test_mremap_moves_several_vmas),
+        LINUX(test_mremap_locked_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,12 +204,16 @@ static void test_statement_errors(void **state)
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
                        "(processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
                        "filealign=2M or 4K, filemax=SIZE, execonly=pkey or none, thp=always, "
-                       "madvise or never)\nsystem x64 ram=lots\n"
+                       "madvise or never, thpzero=on or off)\nsystem x64 ram=lots\n"
                        "           ^");
     assert_parse_error("system linux-x64 thp=madvice\n",
                        "t.vsim:1:18: error: system option 'thp' takes always, madvise or never "
                        "(the machine's transparent_hugepage/enabled), not 'madvice'; did you mean "
                        "'madvise'?\nsystem linux-x64 thp=madvice\n                 ^");
+    assert_parse_error("system linux-x64 thpzero=1\n",
+                       "t.vsim:1:18: error: system option 'thpzero' takes on or off (the "
+                       "machine's transparent_hugepage/use_zero_page: 1 or 0), not '1'\n"
+                       "system linux-x64 thpzero=1\n                 ^");
     assert_parse_error("system linux-x64 execonly=pkeys\n",
                        "t.vsim:1:18: error: system option 'execonly' takes pkey (a CPU with "
                        "protection keys: memory mapped PROT_EXEC alone is execute-only) or none "

@@ -2,8 +2,9 @@
  * test_thp.c - transparent huge pages for the Linux personality (thp.c, largepage.c's private
  * large pages): which store faults map a huge page as the machine's mode and the VMA's advice
  * say, smaps' AnonHugePages, the PMD leaf in the page walk, the fallback to 4 KB pages when no
- * run of frames is free, the splits that munmap, mprotect, MADV_DONTNEED and fork make, and a
- * whole one re-protected by mprotect.
+ * run of frames is free, the splits that munmap, mprotect, MADV_DONTNEED and fork make, a whole
+ * one re-protected by mprotect, the huge zero page a load maps (or, use_zero_page 0, a huge
+ * page of its own), and MADV_COLLAPSE.
  *
  * Expectations are what Linux 6.18 did on this machine with enabled=madvise (and, for mode always,
  * what the mode's definition says); the invariant checker runs after every call.
@@ -29,6 +30,13 @@ static int setup_mode(void **state, VsThpMode mode, uint64_t ram)
 static int setup_always(void **state) { return setup_mode(state, VS_THP_ALWAYS, 0); }
 static int setup_never(void **state) { return setup_mode(state, VS_THP_NEVER, 0); }
 static int setup_small(void **state) { return setup_mode(state, VS_THP_MADVISE, 2ull << 20); }
+static int setup_no_zero_page(void **state)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                         .personality = vs_linux_personality(),
+                                                         .thp = VS_THP_MADVISE,
+                                                         .thp_no_zero_page = true});
+}
 
 static uint64_t huge_kb(Fixture *f, uint64_t address)
 {
@@ -90,8 +98,9 @@ static void test_store_maps_huge_page(void **state)
     assert_int_equal(huge_kb(f, p), 4096);
 }
 
-/* Without MADV_HUGEPAGE (mode madvise), with MADV_NOHUGEPAGE, or a load: 4 KB pages. A VMA
- * shorter than the aligned 2 MB around the fault gets none either. */
+/* Without MADV_HUGEPAGE (mode madvise) or with MADV_NOHUGEPAGE: 4 KB pages; a load, the huge zero
+ * page, which AnonHugePages does not count. A VMA shorter than the aligned 2 MB around the fault
+ * gets none either. */
 static void test_not_eligible(void **state)
 {
     Fixture *f = *state;
@@ -103,7 +112,7 @@ static void test_not_eligible(void **state)
     store(f, q, 1);
     assert_int_equal(huge_kb(f, q), 0);
     uint64_t r = advised(f, VS_MADV_HUGEPAGE);
-    assert_int_equal(load(f, r), 0); /* the zero page; the kernel's huge zero page counts 0 too */
+    assert_int_equal(load(f, r), 0); /* the huge zero page: nothing written, nothing counted */
     assert_int_equal(huge_kb(f, r), 0);
     uint64_t s = map(f, 0, HUGE - PAGE, RW, ANON);
     assert_int_equal(vs_madvise(f->thread, s, HUGE - PAGE, VS_MADV_HUGEPAGE), 0);
@@ -248,6 +257,108 @@ static void test_no_run_falls_back(void **state)
     assert_int_equal(rss_kb(f, p), 4);
 }
 
+/* A load in an advised, untouched range maps the huge zero page: one clean PMD, all 512 pages
+ * resident, counted nowhere, in pagemap no page of the process's own; the VMA gets its anon_vma.
+ * The first store, after MADV_NOHUGEPAGE too, makes it a huge page of the process's own. */
+static void test_load_maps_huge_zero_page(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    assert_int_equal(load(f, p + 5 * PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(resident(f, p, 1024), 512);
+    assert_int_equal(rss_kb(f, p), 0);
+    assert_int_equal(huge_kb(f, p), 0);
+    VsPteWalk walk;
+    vs_pte_walk(f->process, p + 300 * PAGE, &walk);
+    assert_true(walk.large);
+    uint64_t entry = vs_pagemap_entry(f->process, p);
+    assert_true(entry & VS_PAGEMAP_PRESENT);
+    assert_true(entry & VS_PAGEMAP_FILE_SHARED);
+    assert_false(entry & VS_PAGEMAP_EXCLUSIVE);
+    VsVmaInfo v;
+    assert_true(vs_vma_find(f->process, p, &v));
+    assert_int_not_equal(v.anon_vma, 0);
+    assert_int_equal(vs_madvise(f->thread, p, 2 * HUGE, VS_MADV_NOHUGEPAGE), 0);
+    store(f, p + 100 * PAGE, 3);
+    assert_int_equal(huge_kb(f, p), 2048);
+    assert_int_equal(rss_kb(f, p), 2048);
+    assert_int_equal(load(f, p + 100 * PAGE), 3);
+    assert_int_equal(load(f, p + 5 * PAGE), 0);
+}
+
+/* A split leaves 512 zero pages of 4 KB, resident and counted nowhere; a store then gets one page.
+ * MADV_FREE, COLD and PAGEOUT leave the huge zero page whole, cut or not; DONTNEED of part of it
+ * splits it. */
+static void test_huge_zero_page_splits(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    assert_int_equal(load(f, p), 0);
+    assert_int_equal(vs_madvise(f->thread, p, 4 * PAGE, VS_MADV_FREE), 0);
+    assert_int_equal(vs_madvise(f->thread, p + PAGE, PAGE, VS_MADV_COLD), 0);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_PAGEOUT), 0);
+    CHECK_INVARIANTS(f);
+    VsPteWalk walk;
+    vs_pte_walk(f->process, p, &walk);
+    assert_true(walk.large);
+    assert_int_equal(vs_munmap(f->thread, p + 52 * PAGE, HUGE - 52 * PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(resident(f, p, 52), 52);
+    assert_int_equal(rss_kb(f, p), 0);
+    store(f, p + 9 * PAGE, 1);
+    assert_int_equal(rss_kb(f, p), 4);
+    assert_int_equal(huge_kb(f, p), 0);
+    uint64_t q = advised(f, VS_MADV_HUGEPAGE);
+    assert_int_equal(load(f, q), 0);
+    assert_int_equal(vs_madvise(f->thread, q, 16 * PAGE, VS_MADV_DONTNEED), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(resident(f, q, 512), 496);
+}
+
+/* With use_zero_page 0 a load too maps a huge page of the process's own. */
+static void test_no_zero_page(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    assert_int_equal(load(f, p), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, p), 2048);
+    assert_int_equal(rss_kb(f, p), 2048);
+}
+
+/* MADV_COLLAPSE makes each aligned 2 MB range one huge page, advised or not, its bytes kept; a
+ * range with no page table stops it (EINVAL), as does a VMA with no anon_vma yet or given
+ * MADV_NOHUGEPAGE; THP disabled (thp=never) refuses it. */
+static void test_collapse(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, UINT32_MAX);
+    store(f, p + 9 * PAGE, 0x5A);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_COLLAPSE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, p), 2048);
+    assert_int_equal(load(f, p + 9 * PAGE), 0x5A);
+    assert_int_equal(load(f, p + 10 * PAGE), 0);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, 2 * HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+    assert_int_equal(huge_kb(f, p), 2048); /* the first was done; the second has no table */
+    map(f, 0, PAGE, VS_PROT_READ, ANON);   /* keeps the next mapping from merging with p's */
+    uint64_t q = advised(f, UINT32_MAX);
+    assert_int_equal(load(f, q), 0); /* the zero page: no anon_vma */
+    ASSERT_FAILS(f, vs_madvise(f->thread, q, HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+    uint64_t r = advised(f, VS_MADV_NOHUGEPAGE);
+    store(f, r, 1);
+    ASSERT_FAILS(f, vs_madvise(f->thread, r, HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+}
+
+static void test_collapse_never(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, UINT32_MAX);
+    store(f, p, 1);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, HUGE, VS_MADV_COLLAPSE), VS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +374,11 @@ int main(void)
         LINUX(test_mprotect_whole_keeps),
         LINUX(test_fork_splits),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
+        LINUX(test_load_maps_huge_zero_page),
+        LINUX(test_huge_zero_page_splits),
+        cmocka_unit_test_setup_teardown(test_no_zero_page, setup_no_zero_page, fixture_teardown),
+        LINUX(test_collapse),
+        cmocka_unit_test_setup_teardown(test_collapse_never, setup_never, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

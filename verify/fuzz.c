@@ -104,6 +104,7 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
     VsSystemConfig config = {.arch = r->g->arch,
                              .ram_bytes = o->ram_bytes,
                              .thp = VS_THP_NEVER,
+                             .execute_only_pkey = o->model_pkeys,
                              .personality = r->g->personality ? r->g->personality() : NULL};
     if (o->agent) {
         if (!(r->run.session = backend->start(o->agent, o->known, NULL, error)))

@@ -34,7 +34,9 @@ typedef struct VsFuzzOptions {
     const VsKnownList *known;
     const char *reproducer_dir; /* where a shrunk .vsim is written */
     uint64_t ram_bytes;         /* the model's RAM (its page file as large); 0: the default */
-    VsFuzzProgress progress;    /* called every few seconds; may be NULL */
+    bool model_pkeys; /* the model alone: its CPU has protection keys (execonly=pkey), which an
+                       * agent's hello says otherwise */
+    VsFuzzProgress progress; /* called every few seconds; may be NULL */
     void *progress_context;
 } VsFuzzOptions;
 

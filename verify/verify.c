@@ -25,7 +25,8 @@ typedef struct Verify {
     const char *system; /* "wine", "windows" or "linux", once an agent has greeted */
     gboolean died;      /* an agent died at a call, which the report names */
     gboolean other_cpu; /* the agent's CPU is not the one the system line names (execonly=) */
-    gboolean other_thp; /* the agent's huge pages are not the mode the system line names (thp=) */
+    gboolean other_thp; /* the agent's huge pages are not those the system line names (thp=,
+                         * thpzero=) */
 } Verify;
 
 /* ---- Sessions -------------------------------------------------------------------------------- */
@@ -142,8 +143,10 @@ static void adjust_system(void *context, VsSystemConfig *config)
 {
     Verify *v = context;
     VsThpMode asked = config->thp;
+    bool asked_no_zero = config->thp_no_zero_page;
     v->backend->configure(v->session, config);
-    v->other_thp = config->thp != asked; /* thp=always on a madvise machine, or one of never */
+    /* thp=always on a madvise machine, or one of never; or thpzero= not the machine's */
+    v->other_thp = config->thp != asked || config->thp_no_zero_page != asked_no_zero;
     for (size_t i = 0; i < v->script->count; i++) {
         const VsStmt *stmt = &v->script->stmts[i];
         for (size_t k = 0; stmt->kind == VS_STMT_SYSTEM && k < stmt->option_count; k++)
@@ -298,7 +301,8 @@ static char *run(Verify *v)
                                    "line names (execonly=), not the agent's\n");
     if (v->other_thp)
         g_string_append(v->report, "  expectations not held: they are for the transparent "
-                                   "huge pages the system line names (thp=, default madvise), "
+                                   "huge pages the system line names (thp=, default madvise; "
+                                   "thpzero=, default on), "
                                    "not the agent's\n");
     return NULL;
 failed:;

@@ -40,13 +40,15 @@ VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsA
      * fault-around, filemap_fault and its read-ahead: readahead.c). access_error has no VM_EXEC
      * test: a fetch from a page not present is let through as a read, the page is mapped, and the
      * retried fetch meets the PTE's NX bit (the core's use of the valid PTE): SIGSEGV. */
-    bool faults = vad && vs_mm_accessible(vad->protection) &&
-                  (!write || vs_mm_writable(vad->protection)) &&
-                  !vs_pte_is_valid(vs_pt_read(process, vpn));
+    bool allowed =
+        vad && vs_mm_accessible(vad->protection) && (!write || vs_mm_writable(vad->protection));
+    if (allowed && write)
+        vs_thp_store(process, vpn); /* where the huge zero page is, a huge page of its own */
+    bool faults = allowed && !vs_pte_is_valid(vs_pt_read(process, vpn));
     if (faults)
         vs_readahead_fault(process, vad, vpn, write);
-    if (faults && write)
-        vs_thp_fault(process, vad, vpn); /* a huge page, where the VMA and the range allow one */
+    if (faults)
+        vs_thp_fault(process, vad, vpn, write); /* a huge page where the VMA and range allow */
     if (faults && vs_vma_beyond_eof(vad, vpn)) {
         if (write)
             vs_vma_anon_prepare(process, vad);

@@ -211,16 +211,29 @@ int vs_linux_fail(VsThread *thread, int error);
 VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsAccess access,
                          uint64_t *frame);
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
-/* thp.c: transparent huge pages. The checker's hook; a store fault's huge page; splits of the huge
- * page holding vpn, of those a range cuts, of every one in a range (0 or ENOMEM); a range's whole
- * huge pages re-protected as their VMA; the pages of a range that huge pages map. */
+/* thp.c: transparent huge pages. The checker's hook; a fault's huge page (a load's: the huge zero
+ * page); a store where the huge zero page is; splits of the huge page holding vpn, of those a
+ * range cuts, of every one in a range, of the written ones advice needs (0 or ENOMEM); a range's
+ * whole huge pages re-protected as their VMA; the pages of a range that huge pages map. */
 bool vs_linux_private_large_page(const VsVad *vad);
-void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn);
+void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn, bool write);
+void vs_thp_store(VsProcess *process, uint64_t vpn);
 int vs_thp_split_at(VsProcess *process, uint64_t vpn);
 int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole);
+int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
+/* The huge pages a range held before mremap split them: first pages << 1 | written. */
+typedef struct VsThpHeld {
+    uint64_t *bases;
+    size_t count;
+} VsThpHeld;
+int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsThpHeld *held);
+void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
+                   uint64_t pages);
 void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
+                             bool written_only);
 const char *vs_linux_check_vad(const VsProcess *process, const VsVad *vad);
 uint64_t vs_linux_vad_commit(const VsVad *vad);
 

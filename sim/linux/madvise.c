@@ -22,7 +22,7 @@
 static bool advice_known(uint32_t advice)
 {
     return advice <= VS_MADV_WILLNEED || advice == VS_MADV_DONTNEED ||
-           (advice >= VS_MADV_FREE && advice <= VS_MADV_PAGEOUT);
+           (advice >= VS_MADV_FREE && advice <= VS_MADV_PAGEOUT) || advice == VS_MADV_COLLAPSE;
 }
 
 /* The VMA flags an advice sets, or the VMA's own when it sets none. -1 (as *error) for a VMA the
@@ -164,15 +164,15 @@ static bool seal_refuses(const VsVad *vad, uint32_t advice)
  * for advice that drops or deactivates pages (madvise_cold_or_pageout_pte_range and
  * zap_pmd_range split them; one wholly inside is dropped whole), and, for MADV_FREE, every one
  * (the kernel marks a whole one lazily free as it is; the model's lazy freeing is page by page).
- * 0 or ENOMEM. */
+ * FREE, COLD and PAGEOUT pass the huge zero page by, cut or not. 0 or ENOMEM. */
 static int thp_split(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                      uint32_t advice)
 {
     if (vs_vma_is_hugetlb(vad))
         return 0;
-    if (advice == VS_MADV_FREE)
-        return vs_thp_split(process, start_vpn, end_vpn);
-    if (advice == VS_MADV_DONTNEED || advice == VS_MADV_COLD || advice == VS_MADV_PAGEOUT)
+    if (advice == VS_MADV_FREE || advice == VS_MADV_COLD || advice == VS_MADV_PAGEOUT)
+        return vs_thp_split_written(process, start_vpn, end_vpn, advice == VS_MADV_FREE);
+    if (advice == VS_MADV_DONTNEED)
         return vs_thp_split_edges(process, start_vpn, end_vpn);
     return 0;
 }
@@ -190,6 +190,7 @@ static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
         return split;
     switch (advice) {
     case VS_MADV_WILLNEED: will_need(process, vad, start_vpn, end_vpn); return 0;
+    case VS_MADV_COLLAPSE: return vs_thp_collapse(process, vad, start_vpn, end_vpn);
     case VS_MADV_COLD: return locked || vs_vma_is_hugetlb(vad) ? VS_EINVAL : 0;
     case VS_MADV_PAGEOUT: /* can_madv_lru_vma */
         if (locked || vs_vma_is_hugetlb(vad))

@@ -11,6 +11,8 @@
  * would, else ENOMEM. A move carries the page-table entries to the new place - the same frames,
  * no copy - and unmaps the old range (DONTUNMAP leaves it mapped, empty). A move to a fixed
  * address that keeps the size may take several VMAs and the gaps between them (remap_move, 6.17+).
+ * A VM_LOCKED VMA may grow only as far as RLIMIT_MEMLOCK allows (EAGAIN, after the EFAULT of an old
+ * range past its VMA), and what it grew by is faulted in afterwards, as mlock would have done.
  */
 #include "linux.h"
 
@@ -18,6 +20,17 @@ static uint64_t fail(VsThread *thread, int error)
 {
     vs_set_errno(thread, error);
     return VS_MAP_FAILED;
+}
+
+/* A VM_LOCKED VMA growing from old_pages to new_pages: EAGAIN when RLIMIT_MEMLOCK does not allow
+ * the new pages (check_prep_vma's mlock_future_ok), else 0. */
+static int locked_growth(const VsProcess *process, const VsVad *vad, uint64_t old_pages,
+                         uint64_t new_pages)
+{
+    if (new_pages <= old_pages ||
+        vs_mlock_future_ok(process, vs_vma(vad)->vm_flags, new_pages - old_pages))
+        return 0;
+    return VS_EAGAIN;
 }
 
 /* Moves the PTE of old_vpn to new_vpn (move_ptes): a resident page's working-set entry and frame
@@ -80,7 +93,7 @@ static void move_ptes(VsProcess *process, uint64_t old_vpn, uint64_t new_vpn, ui
 /* Moves the VMA vad (isolated: it is exactly the old range) to new_pages pages at new_vpn
  * (move_vma): a new VMA there with the same flags, the pages carried over (a grown tail is
  * untouched: new pages, whatever a child still shares at those offsets of the fork section), the
- * old VMA gone (or, with DONTUNMAP, left empty). Returns 0 or an errno. */
+ * old VMA gone (or, with DONTUNMAP, left empty and unlocked). Returns 0 or an errno. */
 static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t new_pages,
                     bool dontunmap)
 {
@@ -122,8 +135,11 @@ static int move_vma(VsProcess *process, VsVad *vad, uint64_t new_vpn, uint64_t n
     vs_emit(process->system, &event);
     if (!dontunmap) {
         vs_vma_unmap_range(process, old_vpn, old_vpn + pages - 1);
-    } else { /* the old range stays mapped, empty, one VMA with its neighbours again */
+    } else { /* the old range stays mapped, empty and unlocked (dontunmap_complete), one VMA
+              * with its neighbours again */
         vs_vma_zap(process, vad, old_vpn, old_vpn + pages - 1);
+        vs_vma_set_flags(process, vad,
+                         old->vm_flags & ~(VsVmFlags)(VS_VM_LOCKED | VS_VM_LOCKONFAULT));
         vs_vma_try_merge(process, vad);
     }
     vs_vma_try_merge(process, vs_vad_locate(&process->vad_root, new_vpn));
@@ -299,7 +315,9 @@ static uint64_t mremap_to(VsThread *thread, const VsVad *vad, uint64_t old_vpn, 
         return remap_move(thread, old_vpn, old_pages, target, flags);
     if (old_vpn + vs_min(old_pages, new_pages) - 1 > vad->ending_vpn)
         return fail(thread, VS_EFAULT);
-    int error;
+    int error = locked_growth(process, vad, old_pages, new_pages);
+    if (error)
+        return fail(thread, error);
     if (old_pages > new_pages) {
         if ((error = vs_do_munmap(process, target, target + new_pages - 1)) != 0 ||
             (error = vs_do_munmap(process, old_vpn + new_pages, old_last)) != 0)
@@ -308,6 +326,59 @@ static uint64_t mremap_to(VsThread *thread, const VsVad *vad, uint64_t old_vpn, 
     }
     error = move_fixed(process, old_vpn, old_last, target, new_pages, flags & VS_MREMAP_DONTUNMAP);
     return error ? fail(thread, error) : new_address;
+}
+
+/* The call once its arguments and the old VMA passed the first checks: a second mapping of
+ * shared pages (an old size of 0), a move to a fixed address, a shrink, growth in place or a move.
+ * The new address, or MAP_FAILED. */
+static uint64_t remap(VsThread *thread, VsVad *vad, uint64_t old_address, uint64_t old_pages,
+                      uint64_t new_pages, uint32_t flags, uint64_t new_address)
+{
+    VsProcess *process = thread->process;
+    uint64_t old_vpn = vs_vpn(old_address), old_last = old_vpn + old_pages - 1;
+    int error;
+    if (old_pages == 0) {
+        if ((error = locked_growth(process, vad, 0, new_pages)) != 0)
+            return fail(thread, error);
+        if (!(flags & VS_MREMAP_MAYMOVE))
+            return fail(thread, VS_ENOMEM); /* "grow" a range of nothing in place: never */
+        return second_mapping(thread, vad, old_vpn, new_pages, flags, new_address);
+    }
+    if (flags & VS_MREMAP_FIXED)
+        return mremap_to(thread, vad, old_vpn, old_pages, new_pages, flags, new_address);
+    bool shrink = !(flags & VS_MREMAP_DONTUNMAP) && old_pages >= new_pages;
+    /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the
+     * tail wherever it runs, as munmap would (measured on 6.18). */
+    if (old_last > vad->ending_vpn && !shrink)
+        return fail(thread, VS_EFAULT);
+    if ((error = locked_growth(process, vad, old_pages, new_pages)) != 0)
+        return fail(thread, error);
+    if (new_pages > old_pages &&
+        !vs_may_expand_data(process, vs_vma(vad)->vm_flags, new_pages - old_pages))
+        return fail(thread, VS_ENOMEM); /* resize_is_valid: RLIMIT_DATA (datalimit.c) */
+    if (shrink) {
+        if (old_pages > new_pages && (error = vs_do_munmap(process, old_vpn + new_pages, old_last)))
+            return fail(thread, error);
+        return old_address;
+    }
+    uint64_t more = new_pages - old_pages;
+    if (more && expandable(process, vad, old_last, more)) {
+        if ((error = expand(process, vad, more)) != 0)
+            return fail(thread, error);
+        return old_address;
+    }
+    if (!(flags & VS_MREMAP_MAYMOVE))
+        return fail(thread, VS_ENOMEM);
+    uint64_t target, pgoff = vs_vma(vad)->vm_pgoff + (old_vpn - vad->starting_vpn);
+    if (!vs_get_unmapped_area(process, vs_vma_file(vad), vs_vma(vad)->vm_flags & VS_VM_MAYSHARE,
+                              pgoff, new_pages, &target))
+        return fail(thread, VS_ENOMEM);
+    if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
+        return fail(thread, error);
+    vad = vs_vad_locate(&process->vad_root, old_vpn);
+    if ((error = move_vma(process, vad, target, new_pages, flags & VS_MREMAP_DONTUNMAP)) != 0)
+        return fail(thread, error);
+    return vs_vpn_address(target);
 }
 
 uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, uint64_t new_size,
@@ -334,48 +405,23 @@ uint64_t vs_mremap(VsThread *thread, uint64_t old_address, uint64_t old_size, ui
         return fail(thread, error);
     if (old_size == 0 && !(vs_vma(vad)->vm_flags & VS_VM_MAYSHARE))
         return fail(thread, VS_EINVAL);
-    /* The model moves PTEs only: the huge pages the old range holds become 4 KB pages first
-     * (the kernel moves a whole, aligned PMD as it is: move_huge_pmd). */
-    if (old_size && (error = vs_thp_split(process, old_vpn, old_vpn + vs_vpn(old_size) - 1)) != 0)
+    /* The model moves PTEs only: the huge pages the old range holds become 4 KB pages first,
+     * and those the kernel keeps whole (a PMD moved 2 MB-aligned: move_huge_pmd; one a shrink or
+     * growth in place, or a failure, leaves be) are made whole again after (thp.c). */
+    VsThpHeld held;
+    if (old_size &&
+        (error = vs_thp_split_held(process, old_vpn, old_vpn + vs_vpn(old_size) - 1, &held)) != 0)
         return fail(thread, error);
     uint64_t new_pages = vs_vpn(new_size), old_pages = vs_vpn(old_size);
-    if (old_size == 0) {
-        if (!(flags & VS_MREMAP_MAYMOVE))
-            return fail(thread, VS_ENOMEM); /* "grow" a range of nothing in place: never */
-        return second_mapping(thread, vad, old_vpn, new_pages, flags, new_address);
-    }
-    if (flags & VS_MREMAP_FIXED)
-        return mremap_to(thread, vad, old_vpn, old_pages, new_pages, flags, new_address);
-    uint64_t old_last = old_vpn + old_pages - 1;
-    bool shrink = !(flags & VS_MREMAP_DONTUNMAP) && old_pages >= new_pages;
-    /* Only a call that keeps or moves the old range needs it inside one VMA: a shrink unmaps the
-     * tail wherever it runs, as munmap would (measured on 6.18). */
-    if (old_last > vad->ending_vpn && !shrink)
-        return fail(thread, VS_EFAULT);
-    if (new_pages > old_pages &&
-        !vs_may_expand_data(process, vs_vma(vad)->vm_flags, new_pages - old_pages))
-        return fail(thread, VS_ENOMEM); /* resize_is_valid: RLIMIT_DATA (datalimit.c) */
-    if (old_pages >= new_pages && !(flags & VS_MREMAP_DONTUNMAP)) {
-        if (old_pages > new_pages && (error = vs_do_munmap(process, old_vpn + new_pages, old_last)))
-            return fail(thread, error);
-        return old_address;
-    }
-    uint64_t more = new_pages - old_pages;
-    if (more && expandable(process, vad, old_last, more)) {
-        if ((error = expand(process, vad, more)) != 0)
-            return fail(thread, error);
-        return old_address;
-    }
-    if (!(flags & VS_MREMAP_MAYMOVE))
-        return fail(thread, VS_ENOMEM);
-    uint64_t target, pgoff = vs_vma(vad)->vm_pgoff + (old_vpn - vad->starting_vpn);
-    if (!vs_get_unmapped_area(process, vs_vma_file(vad), vs_vma(vad)->vm_flags & VS_VM_MAYSHARE,
-                              pgoff, new_pages, &target))
-        return fail(thread, VS_ENOMEM);
-    if ((error = vs_vma_isolate(process, old_vpn, old_last, true)) != 0)
-        return fail(thread, error);
-    vad = vs_vad_locate(&process->vad_root, old_vpn);
-    if ((error = move_vma(process, vad, target, new_pages, flags & VS_MREMAP_DONTUNMAP)) != 0)
-        return fail(thread, error);
-    return vs_vpn_address(target);
+    bool locked = vs_vma(vad)->vm_flags & VS_VM_LOCKED;
+    uint64_t address = remap(thread, vad, old_address, old_pages, new_pages, flags, new_address);
+    if (old_size && address == VS_MAP_FAILED)
+        vs_thp_remake(process, &held, old_vpn, old_vpn, old_pages);
+    else if (old_size)
+        vs_thp_remake(process, &held, old_vpn, vs_vpn(address), vs_min(old_pages, new_pages));
+    /* A locked VMA that grew has what it grew by faulted in (do_mremap's mm_populate, errors
+     * ignored; populate_vma_page_range leaves a VMA locked on fault alone). */
+    if (address != VS_MAP_FAILED && locked && new_pages > old_pages)
+        vs_vma_populate(thread, vs_vpn(address) + old_pages, vs_vpn(address) + new_pages - 1, true);
+    return address;
 }

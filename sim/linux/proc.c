@@ -67,6 +67,9 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
         return 0;
     const VsPfn *pfn = &process->system->pfn.frames[frame];
     uint64_t entry = VS_PAGEMAP_PRESENT | (frame & VS_PAGEMAP_PFN_MASK);
+    uint64_t pde = pfn->flags & VS_PFN_LARGE_PAGE ? vs_pt_large_pde(process, vpn) : 0;
+    if (pde && !(pde & VS_PTE_DIRTY)) /* the huge zero page: no anonymous page of anyone's */
+        return entry | VS_PAGEMAP_FILE_SHARED;
     if ((pfn->flags & VS_PFN_PROTOTYPE) && !vs_vma_is_anonymous(vad))
         entry |= VS_PAGEMAP_FILE_SHARED;
     if (mapcount == 1)
@@ -120,7 +123,8 @@ bool vs_vma_smaps(const VsProcess *process, uint64_t address, VsSmaps *out)
     for (uint64_t page = vs_view_scan_next(&scan, vad->starting_vpn); page <= vad->ending_vpn;
          page = vs_view_scan_next(&scan, page + 1))
         account_page(process, vad, page, out, &pss, &pss_locked);
-    out->anon_huge_pages = vs_thp_mapped_pages(process, vad->starting_vpn, vad->ending_vpn) * 4;
+    out->anon_huge_pages =
+        vs_thp_mapped_pages(process, vad->starting_vpn, vad->ending_vpn, true) * 4;
     out->rss >>= 10;
     out->anonymous >>= 10;
     out->lazy_free >>= 10;
@@ -196,7 +200,7 @@ static void fill_info(const VsProcess *process, const VsVad *vad, VsVmaInfo *out
             break;
         out->resident_pages += vs_pte_is_valid(vs_pt_read(process, vpn));
     }
-    out->resident_pages += vs_thp_mapped_pages(process, vad->starting_vpn, vad->ending_vpn);
+    out->resident_pages += vs_thp_mapped_pages(process, vad->starting_vpn, vad->ending_vpn, false);
 }
 
 bool vs_vma_find(const VsProcess *process, uint64_t address, VsVmaInfo *out)

@@ -2,12 +2,18 @@
  * thp.c - transparent huge pages in anonymous private memory (mm/huge_memory.c
  * __thp_vma_allowable_orders, do_huge_pmd_anonymous_page, __split_huge_pmd).
  *
- * A store that faults on a page of an eligible VMA, in a 2 MB-aligned range wholly inside it whose
- * page table does not exist yet (pmd_none), gets one huge page for the whole range: 512 zeroed
- * frames in a row from a 2 MB boundary, mapped by one PMD leaf, which is the NT core's large PDE
- * (largepage.c finds the run as it does for Windows' large pages, but empties no working set:
- * a fault that finds no run falls back to a 4 KB page, as a kernel does whose defrag setting lets
- * it stall no longer). smaps counts such pages in AnonHugePages.
+ * A fault on a page of an eligible VMA, in a 2 MB-aligned range wholly inside it whose page table
+ * does not exist yet (pmd_none), gets one huge page for the whole range: 512 zeroed frames in a
+ * row from a 2 MB boundary, mapped by one PMD leaf, which is the NT core's large PDE (largepage.c
+ * finds the run as it does for Windows' large pages, but empties no working set: a fault that
+ * finds no run falls back to a 4 KB page, as a kernel does whose defrag setting lets it stall no
+ * longer). A store maps a huge page of the process's own, which smaps counts in AnonHugePages; a
+ * load maps the huge zero page (transparent_hugepage/use_zero_page, 1 by default: without it a
+ * load too gets a huge page of its own): read-only zeros that mincore shows resident, all 512
+ * pages, and smaps counts nowhere. The model gives it frames of its own, a large PDE left clean;
+ * the first store anywhere in it replaces it with a huge page of the process's own (6.12+:
+ * do_huge_zero_wp_pmd), even after MADV_NOHUGEPAGE. Either fault gives the VMA its anon_vma
+ * (vmf_anon_prepare comes first), a load too, unlike a 4 KB load of the zero page.
  *
  * Eligible: the machine's mode (system->config.thp: enabled=always, or madvise and the VMA given
  * MADV_HUGEPAGE, VM_HUGEPAGE; never: none), not VM_NOHUGEPAGE (MADV_NOHUGEPAGE, MAP_STACK), private
@@ -17,14 +23,19 @@
  * A huge page stays whole until something needs its 4 KB pieces: a VMA boundary inside it (a
  * split VMA: munmap, mprotect or madvise of part of it), MADV_DONTNEED, MADV_FREE, MADV_COLD or
  * MADV_PAGEOUT of part of it: then it is split, its frames staying, as 512 PTEs in a page table,
- * each page an ordinary one in the working set. Deleting it whole frees it whole (commit.c);
- * mprotect of all of it re-protects its PMD (change_huge_pmd).
+ * each page an ordinary one in the working set (the huge zero page's as 512 zero pages, each
+ * resident and never written). FREE, COLD and PAGEOUT leave the huge zero page whole, whatever
+ * part they name (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range). Deleting a huge page
+ * whole frees it whole (commit.c); mprotect of all of it re-protects its PMD (change_huge_pmd).
  *
- * Where the model parts from the kernel (docs/model.md says the same): a load first maps the
- * 4 KB shared zero page, not the huge zero page, so the range then gets 4 KB pages; MADV_FREE,
- * mremap and fork split a whole huge page (the kernel keeps, moves or shares the PMD); a VMA a
- * fork has shared gets none; khugepaged never collapses ranges, and reclaim never splits one.
+ * Where the model parts from the kernel (docs/model.md says the same): MADV_FREE and fork split a
+ * whole huge page (the kernel keeps or shares the PMD, the huge zero page's too), and mremap splits
+ * them all and makes those the kernel keeps whole again (vs_thp_remake) in a new run; a VMA a fork
+ * has shared gets none; khugepaged never collapses ranges, and reclaim never splits
+ * one; the huge zero page costs the model 512 frames per mapping, where the kernel has one.
  */
+#include <stdlib.h>
+
 #include "linux.h"
 
 /* Pages in one huge page (HPAGE_PMD_NR): a large PDE's. */
@@ -53,11 +64,13 @@ bool vs_linux_private_large_page(const VsVad *vad)
 }
 
 /*
- * A store fault on page vpn of vad, which no PTE maps: maps the huge page holding it when the VMA
- * is eligible and the 2 MB range around it lies wholly inside it with no page table yet. Nothing
- * happens otherwise, or when no run of frames is free (the fault then maps a 4 KB page).
+ * A fault on page vpn of vad (a store, or a load), which no PTE maps: maps the huge page holding
+ * it - for a load, where the machine uses it, the huge zero page - when the VMA is eligible and
+ * the 2 MB range around it lies wholly inside it with no page table yet; either gives the VMA its
+ * anon_vma first. Nothing happens otherwise, or when no run of frames is free (the fault then
+ * maps a 4 KB page).
  */
-void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn)
+void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn, bool write)
 {
     uint64_t span = huge_pages(process), base = vpn & ~(span - 1);
     if (!vad || !thp_allowed(process, vad) || base < vad->starting_vpn ||
@@ -65,7 +78,93 @@ void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn)
         (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span != 0 || vs_pt_leaf(process, base) ||
         vs_pt_large_pde(process, base))
         return;
-    vs_large_page_map_private(process, base, vad->protection);
+    vs_vma_anon_prepare(process, vad);
+    bool zero = !write && !process->system->config.thp_no_zero_page;
+    vs_large_page_map_private(process, base, vad->protection, zero);
+}
+
+/* A store to page vpn, which the VMA allows: if the huge zero page maps it, a huge page of the
+ * process's own takes its place (do_huge_pmd_wp_page). */
+void vs_thp_store(VsProcess *process, uint64_t vpn)
+{
+    uint64_t base = vpn & ~(huge_pages(process) - 1);
+    if (!process->large_pages)
+        return;
+    uint64_t pde = vs_pt_large_pde(process, base);
+    if (pde && !(pde & VS_PTE_DIRTY))
+        vs_large_page_dirty(process, base);
+}
+
+/* Whether the huge page whose first page is base was written (not the huge zero page). */
+static bool written(const VsProcess *process, uint64_t base)
+{
+    return vs_pt_large_pde(process, base) & VS_PTE_DIRTY;
+}
+
+/* Whether MADV_COLLAPSE may make huge pages of vad at all (thp_vma_allowable_order for a forced
+ * collapse): private anonymous memory no fork has shared, not VM_NOHUGEPAGE, THP not disabled for
+ * the process (the model's thp=never: the POSIX agent's PR_SET_THP_DISABLE), whatever the mode
+ * says otherwise, and room in the VMA for one aligned 2 MB range. */
+static bool collapse_allowed(const VsProcess *process, const VsVad *vad)
+{
+    uint64_t span = huge_pages(process), first = (vad->starting_vpn + span - 1) & ~(span - 1);
+    return process->system->config.thp != VS_THP_NEVER &&
+           !(vs_vma(vad)->vm_flags & (VS_VM_NOHUGEPAGE | VS_VM_SHARED)) &&
+           vad->kind == VS_VAD_PRIVATE && vs_vma_is_anonymous(vad) &&
+           (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span == 0 &&
+           first + span - 1 <= vad->ending_vpn;
+}
+
+/* Collapses the 2 MB range from base (collapse_huge_page): a run claimed, the range's pages copied
+ * into it, the pages and their table dropped, one PMD mapping the run. 0, or ENOMEM when no run is
+ * whole. */
+static int collapse_one(VsProcess *process, VsVad *vad, uint64_t base)
+{
+    uint64_t span = huge_pages(process);
+    uint64_t first = vs_large_page_claim(process, base, vad->protection);
+    if (first == VS_PFN_NONE)
+        return VS_ENOMEM;
+    VsPfnDatabase *db = &process->system->pfn;
+    for (uint64_t i = 0; i < span; i++) {
+        uint64_t pte = vs_pt_read(process, base + i);
+        const unsigned char *bytes =
+            vs_pte_is_resident(pte) ? db->frames[vs_pte_frame(pte)].data : NULL;
+        if (bytes && !vs_pfn_fill(db, first + i, bytes, VS_PAGE_SIZE))
+            abort(); /* the host is out of memory: no state to go back to */
+    }
+    vs_vma_zap(process, vad, base, base + span - 1);
+    vs_large_page_map_claimed(process, base, first, vad->protection);
+    return 0;
+}
+
+/*
+ * MADV_COLLAPSE on [start_vpn, end_vpn] of vad (madvise_collapse, 6.1+): the 2 MB-aligned ranges
+ * wholly inside it become huge pages now, one after the other, whatever the mode and the VMA's
+ * MADV_HUGEPAGE say, their pages' bytes kept (pages the zero page maps, or none, included). A
+ * range a huge page maps already (the huge zero page too) is done. The first that cannot be
+ * collapsed stops the call, those before it collapsed: the VMA has no anon_vma yet or the range
+ * no page table (EINVAL), or no run of frames is whole (ENOMEM). A VMA that may not have huge
+ * pages (collapse_allowed) is EINVAL, and so is a range that crosses no 2 MB boundary and starts on
+ * none (madvise_collapse compares the ranges it collapsed with its rounded-down end less its
+ * rounded-up start, which is then below zero). Measured on 6.18
+ * (tests/verify-posix/thp-collapse.vsim).
+ */
+int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process);
+    uint64_t first = (start_vpn + span - 1) & ~(span - 1), end = (end_vpn + 1) & ~(span - 1);
+    if (!collapse_allowed(process, vad) || end < first)
+        return VS_EINVAL; /* end < first: the kernel's count of ranges to do is below 0 */
+    for (uint64_t base = first; base < end; base += span) {
+        if (vs_pt_large_pde(process, base))
+            continue;
+        if (!vs_vma(vad)->anon_vma || !vs_pt_leaf(process, base))
+            return VS_EINVAL;
+        int error = collapse_one(process, vad, base);
+        if (error)
+            return error;
+    }
+    return 0;
 }
 
 /* Splits the huge page holding page vpn, if vpn is inside one and not its first page (a boundary
@@ -78,6 +177,62 @@ int vs_thp_split_at(VsProcess *process, uint64_t vpn)
     return NT_SUCCESS(vs_large_page_split(process, base)) ? 0 : VS_ENOMEM;
 }
 
+/*
+ * Splits every huge page with a page in [start_vpn, end_vpn], as vs_thp_split, noting in *held
+ * those wholly inside the range (first page, and whether written: bit 0) for vs_thp_remake.
+ * mremap moves PTEs only, where the kernel moves a whole PMD that lands 2 MB-aligned as it is
+ * (move_huge_pmd) and keeps those a shrink or growth in place does not cut. 0, or ENOMEM (the host
+ * or the PFN database out of memory: nothing split then).
+ */
+int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, VsThpHeld *held)
+{
+    uint64_t span = huge_pages(process);
+    *held = (VsThpHeld){0};
+    if (!process->large_pages)
+        return 0;
+    uint64_t count = vs_thp_mapped_pages(process, start_vpn, end_vpn, false) / span + 2;
+    if (!(held->bases = malloc(count * sizeof *held->bases)))
+        return VS_ENOMEM;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn)) {
+        uint64_t base = vpn & ~(span - 1);
+        if (base >= start_vpn && base + span - 1 <= end_vpn && held->count < count)
+            held->bases[held->count++] = base << 1 | written(process, base);
+    }
+    int error = vs_thp_split(process, start_vpn, end_vpn);
+    if (error) {
+        free(held->bases);
+        *held = (VsThpHeld){0};
+    }
+    return error;
+}
+
+/*
+ * Makes the huge pages *held noted whole again where the range's first page now is at new_vpn and
+ * its first pages pages are still mapped there: each that lands 2 MB-aligned and wholly inside
+ * them is one huge page again, written (collapsed from its moved pages) or the huge zero page. A
+ * model short of a free run leaves it in 4 KB pages. Frees *held.
+ */
+void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
+                   uint64_t pages)
+{
+    uint64_t span = huge_pages(process);
+    for (size_t i = 0; i < held->count; i++) {
+        uint64_t offset = (held->bases[i] >> 1) - old_vpn, base = new_vpn + offset;
+        VsVad *vad = vs_vad_locate(&process->vad_root, base);
+        if (base % span || offset + span > pages || !vad || base + span - 1 > vad->ending_vpn)
+            continue;
+        if (held->bases[i] & 1) {
+            collapse_one(process, vad, base);
+        } else {
+            vs_vma_zap(process, vad, base, base + span - 1);
+            vs_large_page_map_private(process, base, vad->protection, true);
+        }
+    }
+    free(held->bases);
+    *held = (VsThpHeld){0};
+}
+
 /* Splits the huge pages [start_vpn, end_vpn] cuts (those only partly inside it). 0 or ENOMEM. */
 int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
@@ -85,16 +240,42 @@ int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     return error ? error : vs_thp_split_at(process, end_vpn + 1);
 }
 
-/* Splits every huge page with a page in [start_vpn, end_vpn]. 0 or ENOMEM. */
-int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+/* Splits the huge pages with a page in [start_vpn, end_vpn]: every one, or (written_only) all but
+ * the huge zero page. 0 or ENOMEM. */
+static int split_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool written_only)
 {
     uint64_t span = huge_pages(process);
     if (!process->large_pages)
         return 0;
     for (uint64_t vpn = vs_pt_next_large(process, start_vpn & ~(span - 1), end_vpn); vpn <= end_vpn;
-         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn))
-        if (!NT_SUCCESS(vs_large_page_split(process, vpn & ~(span - 1))))
+         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn)) {
+        uint64_t base = vpn & ~(span - 1);
+        if ((!written_only || written(process, base)) &&
+            !NT_SUCCESS(vs_large_page_split(process, base)))
             return VS_ENOMEM;
+    }
+    return 0;
+}
+
+/* Splits every huge page with a page in [start_vpn, end_vpn]. 0 or ENOMEM. */
+int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    return split_range(process, start_vpn, end_vpn, false);
+}
+
+/* The splits MADV_FREE, COLD and PAGEOUT need: of every written huge page with a page in
+ * [start_vpn, end_vpn] (whole), or of those the range cuts (else); never of the huge zero page.
+ * 0 or ENOMEM. */
+int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole)
+{
+    if (whole)
+        return split_range(process, start_vpn, end_vpn, true);
+    uint64_t span = huge_pages(process), edges[2] = {start_vpn, end_vpn + 1};
+    for (int i = 0; i < 2; i++) {
+        uint64_t base = edges[i] & ~(span - 1);
+        if (edges[i] != base && written(process, base) && vs_thp_split_at(process, edges[i]))
+            return VS_ENOMEM;
+    }
     return 0;
 }
 
@@ -110,14 +291,17 @@ void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, ui
         vs_large_page_protect(process, vpn, vad->protection);
 }
 
-/* Pages of [start_vpn, end_vpn] that huge pages map (smaps' AnonHugePages, in pages). */
-uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+/* Pages of [start_vpn, end_vpn] that huge pages map: all of them, or (written_only) those of huge
+ * pages of the process's own, not the huge zero page (smaps' AnonHugePages, in pages). */
+uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
+                             bool written_only)
 {
     uint64_t span = huge_pages(process), pages = 0;
     if (!process->large_pages)
         return 0;
     for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
          vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn))
-        pages += vs_min(end_vpn, vpn | (span - 1)) - vpn + 1;
+        if (!written_only || written(process, vpn & ~(span - 1)))
+            pages += vs_min(end_vpn, vpn | (span - 1)) - vpn + 1;
     return pages;
 }

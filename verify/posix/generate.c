@@ -1,7 +1,7 @@
 /*
  * generate.c - the POSIX backend's generator of random Linux calls (generator.h): mmap, munmap,
  * mprotect, madvise, mremap, msync, mincore, mlock, mlock2, munlock, smaps, mseal, reads, writes,
- * memfds and a file, and fork.
+ * memfds and a file, fork, and protection keys where the CPU has them.
  *
  * Addresses are offsets into the arena (model addresses from mmap_base M up, free in both
  * systems: the agent's arena is there) or into a mapping the kernel placed, named by the id of the
@@ -25,6 +25,10 @@
  * (one call in a few hundred) so that most of the address space stays free to change.
  * MADV_HUGEPAGE and MADV_NOHUGEPAGE only set VmFlags (hg, nh), which split and merge VMAs: the
  * agent runs without transparent huge pages (PR_SET_THP_DISABLE), so no fault maps 2 MB.
+ * On a CPU with protection keys (the agent's hello says so, and the model's machine is made the
+ * same) processes allocate keys, give them to ranges with pkey_mprotect, change and read their
+ * rights with pkey_set and pkey_get, and free them; on one without, none of these is made, so a
+ * seed's calls are those it always had.
  */
 #include <string.h>
 
@@ -42,6 +46,7 @@
 #define LIVE_MAX 48      /* placed mappings before the fuzzer unmaps some */
 #define PROCESSES_MAX 12 /* processes forks make, the run's own included */
 #define FORK_EVERY 8000  /* one more process may fork into being every so many calls */
+#define PKEYS 16         /* x86's protection keys, where the CPU has them */
 
 /* ---- Address ranges the agent takes calls on ------------------------------------------------- */
 
@@ -197,7 +202,10 @@ static gboolean takes(const VsFuzzRun *r, const VsOp *op)
     case VS_OP_MLOCK2:
     case VS_OP_MUNLOCK:
     case VS_OP_MSEAL:
+    case VS_OP_PKEY_MPROTECT:
     case VS_OP_MSYNC: return ranges_holding(owned, a[0], a[1]) != NULL;
+    case VS_OP_PKEY_FREE: return a[0] != 0; /* key 0 is the agent's own memory's */
+    case VS_OP_PKEY_SET: return a[0] != 0 || a[1] == 0;
     default: return TRUE;
     }
 }
@@ -243,11 +251,11 @@ static void track(VsFuzzRun *r, const VsFuzzCall *c, const VsOp *op, const VsOut
     }
 }
 
-/* Failed calls, mincore and smaps leave everything as it was (a read can map a page: it is
- * active). */
+/* Failed calls, mincore, smaps and pkey_get leave everything as it was (a read can map a page: it
+ * is active). */
 static gboolean inert(const VsOp *op, const VsOutcome *outcome)
 {
-    return op->kind == VS_OP_MINCORE || op->kind == VS_OP_SMAPS ||
+    return op->kind == VS_OP_MINCORE || op->kind == VS_OP_SMAPS || op->kind == VS_OP_PKEY_GET ||
            vs_op_failed(op->kind, outcome->ret);
 }
 
@@ -266,6 +274,7 @@ static char *aimed_at(const VsFuzzRun *r, const VsOp *op)
     case VS_OP_MLOCK2:
     case VS_OP_MUNLOCK:
     case VS_OP_MSEAL:
+    case VS_OP_PKEY_MPROTECT:
     case VS_OP_MREMAP: length = MAX(op->arg[1], 1); break;
     case VS_OP_READ:
     case VS_OP_WRITE:
@@ -457,14 +466,79 @@ static void generate_lock(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc,
     aim(rng, r, proc, c, NULL);
 }
 
+/* The model's thread of proc (NULL if its fork did not run). */
+static VsThread *proc_thread(const VsFuzzRun *r, const FuzzProcess *proc)
+{
+    VsFuzzCall call = VS_FUZZ_CALL(0);
+    call.process = proc->fork;
+    return proc->fork == VS_FUZZ_ABSOLUTE ? r->thread : thread_of(r, &call);
+}
+
+/* The keys proc has allocated, bit k for key k, if its CPU has protection keys; else 0. */
+static uint32_t pkeys_allocated(const VsFuzzRun *r, const FuzzProcess *proc)
+{
+    VsThread *thread = proc_thread(r, proc);
+    VsPkeyState keys = {0};
+    if (thread)
+        vs_pkey_state(vs_thread_process(thread), &keys);
+    return keys.keys ? keys.allocated : 0;
+}
+
+/* A key for pkey_mprotect, pkey_set, pkey_get and pkey_free: mostly one of allocated (bit k: key k)
+ * other than 0, else any of the 16, or -1 (mprotect's own rule) where minus_one. */
+static uint64_t pick_pkey(Rng *rng, uint32_t allocated, gboolean minus_one)
+{
+    uint32_t keys = allocated & ~1u;
+    if (minus_one && chance(rng, 20))
+        return (uint64_t)-1;
+    if (!keys || chance(rng, 15))
+        return below(rng, PKEYS);
+    uint64_t nth = below(rng, (uint64_t)__builtin_popcount(keys));
+    for (uint64_t key = 1;; key++)
+        if ((keys >> key & 1) && nth-- == 0)
+            return key;
+}
+
+/* Protection keys, on a CPU with them (allocated: proc's keys, key 0 among them): pkey_alloc with
+ * rights (now and then bad flags or rights), pkey_mprotect of a range, glibc's pkey_set and
+ * pkey_get, pkey_free. Key 0 keeps its access and is never freed: the agent's own memory has it. */
+static void generate_pkey(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc, VsFuzzCall *c,
+                          uint32_t allocated)
+{
+    static const uint64_t rights[] = {0, VS_PKEY_DISABLE_ACCESS, VS_PKEY_DISABLE_WRITE,
+                                      VS_PKEY_DISABLE_ACCESS | VS_PKEY_DISABLE_WRITE};
+    unsigned roll = (unsigned)below(rng, 100);
+    uint64_t *a = c->op.arg;
+    if (roll < 25) {
+        c->op.kind = VS_OP_PKEY_ALLOC;
+        a[0] = chance(rng, 97) ? 0 : 1;
+        a[1] = chance(rng, 96) ? PICK(rng, rights) : 4;
+    } else if (roll < 50) {
+        uint64_t length = pick_length(rng);
+        c->op.kind = VS_OP_PKEY_MPROTECT;
+        aim(rng, r, proc, c, &length);
+        a[1] = length, a[2] = pick_prot(rng), a[3] = pick_pkey(rng, allocated, TRUE);
+    } else if (roll < 75) {
+        c->op.kind = VS_OP_PKEY_SET;
+        a[0] = pick_pkey(rng, allocated, FALSE);
+        a[1] = a[0] == 0 ? 0 : chance(rng, 96) ? PICK(rng, rights) : 4;
+    } else if (roll < 85) {
+        c->op.kind = VS_OP_PKEY_GET;
+        a[0] = pick_pkey(rng, allocated, FALSE);
+    } else {
+        c->op.kind = VS_OP_PKEY_FREE;
+        a[0] = pick_pkey(rng, allocated, FALSE);
+        if (a[0] == 0)
+            a[0] = PKEYS; /* never key 0: one past the last instead (EINVAL) */
+    }
+}
+
 /* Whether the range c names holds a stack (MAP_GROWSDOWN) in the model. The arena is no place
  * for one: the agent's arena pieces, mapped wherever the scenario has nothing, would stand in
  * for free space the stack's growth and guard gap reach into, and the kernel sees them as VMAs. */
 static gboolean moves_stack(const VsFuzzRun *r, const FuzzProcess *proc, const VsFuzzCall *c)
 {
-    VsFuzzCall call = VS_FUZZ_CALL(0);
-    call.process = proc->fork;
-    VsThread *thread = proc->fork == VS_FUZZ_ABSOLUTE ? r->thread : thread_of(r, &call);
+    VsThread *thread = proc_thread(r, proc);
     uint64_t start = vs_fuzz_value(r, c->base) + c->op.arg[0], end = start + c->op.arg[1];
     VsVmaInfo vma;
     for (uint64_t at = start; thread && end > start &&
@@ -604,10 +678,13 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
     c.process = proc->fork;
     unsigned roll = (unsigned)below(rng, 1000);
     guint processes = MIN(PROCESSES_MAX, 2 + id / FORK_EVERY);
+    uint32_t pkeys = roll >= 25 && roll < 45 ? pkeys_allocated(r, proc) : 0;
     if (roll < 15 && p->processes->len < processes) {
         c.op.kind = VS_OP_FORK; /* any process, a child too */
     } else if (roll < 25) {
         generate_stack(rng, p, proc, &c);
+    } else if (pkeys) { /* a CPU with keys: key 0 is always allocated */
+        generate_pkey(rng, r, proc, &c, pkeys);
     } else if (proc->live->len > LIVE_MAX && roll < 125) {
         /* Placed mappings pile up: unmap one, so the state stays a size to learn from. */
         const VsFuzzLive *live =
@@ -704,10 +781,12 @@ static const struct {
     const char *prefix;
     gboolean bits;
 } flag_arguments[] = {
-    {VS_OP_MMAP, 2, "PROT_", TRUE},        {VS_OP_MMAP, 3, "MAP_", TRUE},
-    {VS_OP_MPROTECT, 2, "PROT_", TRUE},    {VS_OP_MADVISE, 2, "MADV_", FALSE},
-    {VS_OP_MSYNC, 2, "MS_", TRUE},         {VS_OP_MREMAP, 3, "MREMAP_", TRUE},
-    {VS_OP_MEMFD_CREATE, 1, "MFD_", TRUE}, {VS_OP_MLOCK2, 2, "MLOCK_", TRUE},
+    {VS_OP_MMAP, 2, "PROT_", TRUE},          {VS_OP_MMAP, 3, "MAP_", TRUE},
+    {VS_OP_MPROTECT, 2, "PROT_", TRUE},      {VS_OP_MADVISE, 2, "MADV_", FALSE},
+    {VS_OP_MSYNC, 2, "MS_", TRUE},           {VS_OP_MREMAP, 3, "MREMAP_", TRUE},
+    {VS_OP_MEMFD_CREATE, 1, "MFD_", TRUE},   {VS_OP_MLOCK2, 2, "MLOCK_", TRUE},
+    {VS_OP_PKEY_ALLOC, 1, "PKEY_", TRUE},    {VS_OP_PKEY_SET, 1, "PKEY_", TRUE},
+    {VS_OP_PKEY_MPROTECT, 2, "PROT_", TRUE},
 };
 
 /* An argument as a scenario writes it: names for flags, mappings and descriptors. */

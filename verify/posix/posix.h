@@ -48,6 +48,7 @@ typedef struct VsPosixMachine {
     bool execute_only;        /* its CPU: PROT_EXEC alone is execute-only (protection keys) */
     VsThpMode thp;            /* its scenario processes' transparent huge pages once the harness
                                * asks for them where advised (thp_advised): madvise or never */
+    bool thp_no_zero_page;    /* a load there maps a huge page of its own (use_zero_page 0) */
     char kernel[24];          /* its kernel's release: "6.18.44" */
     uint64_t start_brk;       /* its start_brk, randomised: the model's VS_LINUX_START_BRK (0 if
                                * the agent refuses brk) */

@@ -41,13 +41,18 @@ enum {
     HELLO_STACK_GUARD_GAP,
     HELLO_IGNORE_RLIMIT_DATA,
     HELLO_THP,
+    HELLO_THP_ZERO,
     HELLO_WORDS
 };
-#define POSIX_PROTOCOL 6
+#define POSIX_PROTOCOL 7
 /* HELLO_THP: the scenario's processes' transparent-huge-page mode once thp_advised is asked (the
  * agent's THP_MADVISE, THP_NEVER; 0: none the model describes). */
 #define HELLO_THP_MADVISE 2u
 #define HELLO_THP_NEVER 3u
+/* HELLO_THP_ZERO: a load in a huge-page range maps the huge zero page (the agent's THP_ZERO_PAGE,
+ * use_zero_page 1) or a huge page of its own (THP_NO_ZERO_PAGE); 0: use_zero_page unreadable. */
+#define HELLO_THP_ZERO_PAGE 1u
+#define HELLO_THP_NO_ZERO_PAGE 2u
 /* The break's room either side of start_brk that is translated relative to it (the agent keeps
  * 1 GiB above it for the heap; below, only brk's refused arguments). */
 #define BRK_REACH ((uint64_t)1 << 30)
@@ -102,6 +107,10 @@ static char *unknown_machine(const guint64 *a)
         return g_strdup("its transparent huge pages are not a mode the model describes (THP not "
                         "built in, a multi-size THP size below 2 MB enabled, or no "
                         "PR_THP_DISABLE_EXCEPT_ADVISED, 6.18+, to keep them where advised)");
+    if (a[HELLO_THP] == HELLO_THP_MADVISE && a[HELLO_THP_ZERO] != HELLO_THP_ZERO_PAGE &&
+        a[HELLO_THP_ZERO] != HELLO_THP_NO_ZERO_PAGE)
+        return g_strdup("the agent could not read transparent_hugepage/use_zero_page (whether a "
+                        "load in a huge-page range maps the huge zero page)");
     for (guint i = 0; i < G_N_ELEMENTS(limits); i++)
         if (a[HELLO_LIMITED] & (1u << i))
             return g_strdup_printf("the agent may not lift its %s, which the model does not "
@@ -161,6 +170,7 @@ VsAgent *vs_posix_start(const VsAgentCommand *command, uint64_t *real_base, VsPo
     machine->file_max_bytes = a[HELLO_FILE_MAX];
     machine->execute_only = a[HELLO_EXECUTE_ONLY] == 1;
     machine->thp = a[HELLO_THP] == HELLO_THP_MADVISE ? VS_THP_MADVISE : VS_THP_NEVER;
+    machine->thp_no_zero_page = a[HELLO_THP_ZERO] == HELLO_THP_NO_ZERO_PAGE;
     g_snprintf(machine->kernel, sizeof machine->kernel, "%u.%u.%u",
                (unsigned)(a[HELLO_KERNEL] >> 32), (unsigned)(a[HELLO_KERNEL] >> 16 & 0xffff),
                (unsigned)(a[HELLO_KERNEL] & 0xffff));

@@ -87,6 +87,7 @@ void vs_posix_configure(VsSession *session, VsSystemConfig *config)
     config->file_max_bytes = m->file_max_bytes;
     config->execute_only_pkey = m->execute_only;
     config->thp = posix_thp(s, config->thp);
+    config->thp_no_zero_page = m->thp_no_zero_page;
 }
 
 char *vs_posix_system_options(const VsSession *session)
@@ -94,12 +95,13 @@ char *vs_posix_system_options(const VsSession *session)
     const VsPosixMachine *m = &posix_const(session)->machine;
     uint64_t kb = m->readahead_bytes >> 10;
     bool megabytes = kb % 1024 == 0;
-    return g_strdup_printf("readahead=%" G_GUINT64_FORMAT
-                           "%s filealign=%s filemax=0x%" G_GINT64_MODIFIER "x execonly=%s thp=%s",
-                           megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
-                           m->file_align == VS_PAGE_SIZE ? "4K" : "2M", m->file_max_bytes,
-                           m->execute_only ? "pkey" : "none",
-                           posix_const(session)->thp_advised ? "madvise" : "never");
+    return g_strdup_printf(
+        "readahead=%" G_GUINT64_FORMAT "%s filealign=%s filemax=0x%" G_GINT64_MODIFIER
+        "x execonly=%s thp=%s thpzero=%s",
+        megabytes ? kb >> 10 : kb, megabytes ? "M" : "K",
+        m->file_align == VS_PAGE_SIZE ? "4K" : "2M", m->file_max_bytes,
+        m->execute_only ? "pkey" : "none", posix_const(session)->thp_advised ? "madvise" : "never",
+        m->thp_no_zero_page ? "off" : "on");
 }
 
 /* The side standing for the model process pid: the first process that calls is the agent; the

@@ -188,7 +188,17 @@
     XX(PAGES_RECLAIMED, "pages-reclaimed")                                                         \
     /* [vpn_start, vpn_end] of pid discarded (DiscardVirtualMemory): still committed, the          \
      * contents gone, every page demand zero */                                                    \
-    XX(MEMORY_DISCARDED, "memory-discarded")
+    XX(MEMORY_DISCARDED, "memory-discarded")                                                       \
+    /* a load of pid's personality mapped [vpn_start, vpn_end] read-only as a zero large page      \
+     * (Linux's huge zero page): frames [frame, frame + pages), zeroed, none of them written */    \
+    XX(HUGE_ZERO_MAPPED, "huge-zero-mapped")                                                       \
+    /* a store to the zero large page [vpn_start, vpn_end] of pid made it a large page of its own  \
+     * (Linux: a transparent huge page in place of the huge zero page), frames [frame, +pages) */  \
+    XX(HUGE_ZERO_REPLACED, "huge-zero-replaced")                                                   \
+    /* pid's personality made the pages of [vpn_start, vpn_end] one large page (Linux:             \
+     * MADV_COLLAPSE): their bytes copied into frames [frame, frame + pages), which one PDE maps   \
+     */                                                                                            \
+    XX(LARGE_PAGE_COLLAPSED, "large-page-collapsed")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

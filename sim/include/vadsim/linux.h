@@ -65,6 +65,7 @@
     XX(MADV_KEEPONFORK, 19u)                                                                       \
     XX(MADV_COLD, 20u)                                                                             \
     XX(MADV_PAGEOUT, 21u)                                                                          \
+    XX(MADV_COLLAPSE, 25u)                                                                         \
     XX(MLOCK_ONFAULT, 1u)                                                                          \
     XX(MCL_CURRENT, 1u)                                                                            \
     XX(MCL_FUTURE, 2u)                                                                             \

@@ -264,6 +264,9 @@ typedef struct VsSystemConfig {
      * private memory a fault may map as one 2 MB page (thp=madvise, the default and what the
      * distributions ship; thp=always; thp=never). */
     VsThpMode thp;
+    /* A load in such memory maps zeros of a 2 MB page of their own rather than the huge zero
+     * page (transparent_hugepage/use_zero_page 0, thpzero=off; false, the default: 1). */
+    bool thp_no_zero_page;
 } VsSystemConfig;
 
 /* The fixed layout of a process's address space on an architecture (GetSystemInfo plus what the

@@ -28,7 +28,8 @@
  * vm.overcommit_memory, vm.max_map_count, the swap, and the rlimits still in force; last
  * start_brk, where the scenario's break starts (0: brk is refused); the end of the main thread's
  * stack (0: it is not the scenario's) and stack_guard_gap as measured; whether RLIMIT_DATA is
- * ignored (1) or enforced; the transparent-huge-page mode thp_advised would give (machine.c). */
+ * ignored (1) or enforced; the transparent-huge-page mode thp_advised would give, and whether a
+ * load there maps the huge zero page (machine.c). */
 static void do_hello(const AgentRequest *r)
 {
     (void)r;
@@ -45,7 +46,7 @@ static void do_hello(const AgentRequest *r)
                               machine.shmem_align,  machine.overcommit, machine.max_map_count,
                               machine.swap_bytes,   machine.limited,    scenario_start_brk,
                               scenario_stack_end,   stack_guard_gap,    ignore_rlimit_data,
-                              machine.thp};
+                              machine.thp,          machine.thp_zero};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
         answer_more(facts[i]);
     answer_end();

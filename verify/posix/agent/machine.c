@@ -353,9 +353,23 @@ static uint64_t thp_mode(void)
     return except_advised_works() ? THP_MADVISE : 0;
 }
 
+/* transparent_hugepage/use_zero_page: THP_ZERO_PAGE (1), THP_NO_ZERO_PAGE (0), else 0. */
+static uint64_t thp_zero_page(void)
+{
+    char line[16];
+    FILE *f = fopen(THP_DIR "use_zero_page", "re");
+    int got = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    if (!got)
+        return 0;
+    return line[0] == '1' ? THP_ZERO_PAGE : line[0] == '0' ? THP_NO_ZERO_PAGE : 0;
+}
+
 int machine_measure(uint64_t page_size, MachineFacts *facts)
 {
     facts->thp = thp_mode();
+    facts->thp_zero = thp_zero_page();
     struct sysinfo info;
     facts->kernel = kernel_release();
     facts->overcommit = sysctl_value("/proc/sys/vm/overcommit_memory");

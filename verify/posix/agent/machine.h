@@ -11,6 +11,9 @@
 /* MachineFacts.thp: the scenario's processes' transparent-huge-page mode under thp_advised
  * (0: one the model does not describe). */
 enum { THP_MADVISE = 2, THP_NEVER = 3 };
+/* MachineFacts.thp_zero: whether a load in a huge-page range maps the huge zero page
+ * (transparent_hugepage/use_zero_page 1) or a huge page of its own (0); 0 if unreadable. */
+enum { THP_ZERO_PAGE = 1, THP_NO_ZERO_PAGE = 2 };
 
 /* The rlimits the agent could not lift (machine_settle): bits of MachineFacts.limited. */
 enum { LIMIT_AS = 1, LIMIT_DATA = 2, LIMIT_MEMLOCK = 4, LIMIT_STACK = 8 };
@@ -27,6 +30,7 @@ typedef struct MachineFacts {
     uint64_t huge_pages;    /* 1 if MAP_HUGETLB could get a page: a pool or overcommit of the
                              * default huge page size, or a default size other than 2 MiB */
     uint64_t thp;           /* THP_MADVISE, THP_NEVER, or 0 (machine_measure's thp_mode) */
+    uint64_t thp_zero;      /* THP_ZERO_PAGE, THP_NO_ZERO_PAGE, or 0: use_zero_page unreadable */
 } MachineFacts;
 
 /* Makes the machine the same for the scenario, before anything is mapped: no transparent huge

@@ -25,7 +25,7 @@
 #include "protocol.h"
 #include "rangeset.h"
 
-#define AGENT_PROTOCOL_VERSION 6
+#define AGENT_PROTOCOL_VERSION 7
 #define AGENT_FD_BASE 900 /* the agent's own descriptors are moved to here and above */
 #define MAX_CHILDREN 64
 

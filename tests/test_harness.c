@@ -534,6 +534,31 @@ static void test_taints_end_with_their_memory(void **state)
     assert_int_equal(taints->len, 2);
 }
 
+/* Ground placed apart is tainted in whole granules: an allocation of 60 KB that Wine 10.0 placed
+ * in the fuzzer's arena, where an arena call released it in Wine alone and Wine then placed
+ * another; the model's allocation keeps its pages and its granule's tail, whose pair now leads
+ * nowhere, and a call one past its last page is the same difference (seed 22, call 197 453). */
+static void test_taints_whole_granules(void **state)
+{
+    (void)state;
+    VsRelations r;
+    vs_relations_init(&r);
+    g_autoptr(GArray) taints = vs_taints_new();
+    vs_relations_add(&r, 0x880000, 0xE000000, 0x10000);
+    vs_taints_add_granules(taints, 0x880000, 0x88F000, 0x10000, "apart");
+    vs_relations_add(&r, 0x50000, 0xE000000, 0x10000); /* Wine's address, given again */
+    assert_int_equal(vs_relations_to_other(&r, 0x88F000), VS_RELATIONS_NOWHERE + 0x88F000);
+    assert_string_equal(vs_taints_over(taints, 0x88F000, 0x88F001), "apart");
+    assert_string_equal(vs_taints_over(taints, 0x88FFFF, 0x890000), "apart");
+    assert_null(vs_taints_over(taints, 0x890000, 0x890001)); /* the next granule is not its */
+    assert_null(vs_taints_over(taints, 0x87FFFF, 0x880000));
+    vs_taints_add_granules(taints, 0x8A1000, 0x8A1001, 0x10000, "inside");
+    assert_string_equal(vs_taints_over(taints, 0x8A0000, 0x8A0001), "inside");
+    vs_taints_add_granules(taints, UINT64_MAX - 0x10, UINT64_MAX, 0x10000, "top");
+    assert_string_equal(vs_taints_over(taints, UINT64_MAX - 1, UINT64_MAX), "top");
+    vs_relations_clear(&r);
+}
+
 /* --backend's names come from the backend table. */
 static void test_backend_names(void **state)
 {
@@ -606,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_value_tables),
         cmocka_unit_test(test_taints_merge_and_lift),
         cmocka_unit_test(test_taints_end_with_their_memory),
+        cmocka_unit_test(test_taints_whole_granules),
         cmocka_unit_test(test_backend_names),
         cmocka_unit_test(test_protocol_parses_requests),
     };

@@ -33,6 +33,12 @@ static void test_mremap(void **state)
     ASSERT_FAILS(f, vs_mremap(f->thread, q, 2 * PAGE, 3 * PAGE, 0, 0), VS_EFAULT);
     /* A shrink unmaps the tail wherever it runs, as munmap does: no EFAULT (measured on 6.18). */
     assert_int_equal(vs_mremap(f->thread, q, 2 * PAGE, PAGE, 0, 0), q);
+    /* ...but not past TASK_SIZE: an old size reaching past user space is EINVAL, nothing unmapped
+     * (do_vmi_munmap's check; measured on 6.18). */
+    ASSERT_FAILS(f, vs_mremap(f->thread, q, ~(uint64_t)0xF000, PAGE, 0, 0), VS_EINVAL);
+    assert_int_equal(vs_memory_read(f->thread, q, &byte), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_read(f->thread, above, &byte), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
     ASSERT_FAILS(f, vs_mremap(f->thread, q, PAGE, PAGE, VS_MREMAP_FIXED, q + PAGE), VS_EINVAL);
     uint64_t t = vs_mremap(f->thread, q, PAGE, PAGE, VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, BASE);
     CHECK_INVARIANTS(f);

@@ -20,6 +20,15 @@ void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id)
     g_array_append_val(taints, t);
 }
 
+void vs_taints_add_granules(GArray *taints, uint64_t start, uint64_t end, uint64_t granule,
+                            const char *id)
+{
+    g_assert(granule && !(granule & (granule - 1)));
+    uint64_t mask = granule - 1;
+    vs_taints_add(taints, start & ~mask,
+                  end > UINT64_MAX - mask ? UINT64_MAX : (end + mask) & ~mask, id);
+}
+
 void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end)
 {
     for (guint i = taints->len; i-- > 0;) {

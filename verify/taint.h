@@ -25,6 +25,13 @@ GArray *vs_taints_new(void);
 /* Adds [start, end), merged with the taints it overlaps or touches (the oldest of them names the
  * merged range). */
 void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id);
+/* Adds [start, end) widened to whole granules (granule a power of two: Windows' 64 KB allocation
+ * granularity). Ground one system holds and the other does not is whole granules: an allocation
+ * owns its last granule to the end whatever its size, no other allocation starts there, and the
+ * harness translates the granule's tail through the allocation's pair, so calls aimed at the tail
+ * (an address one past the allocation's last page) meet the same difference. */
+void vs_taints_add_granules(GArray *taints, uint64_t start, uint64_t end, uint64_t granule,
+                            const char *id);
 /* Cuts [start, end) out of every taint: the memory there is gone (released, unmapped), and what is
  * made there later owes nothing to what was. */
 void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end);

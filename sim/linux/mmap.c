@@ -444,13 +444,16 @@ uint64_t vs_mmap(VsThread *thread, uint64_t address, uint64_t length, uint32_t p
 
 /*
  * Unmaps [start_vpn, end_vpn] (do_vmi_munmap): whatever VMAs are there go, cut at the ends; holes
- * are fine. A sealed VMA in the range refuses it all (EPERM), though the split at its start is
- * made first. Only a cut in the middle of one VMA,
- * which leaves one VMA more, is refused at the max_map_count limit (ENOMEM). munmap never merges
- * what is left on either side.
+ * are fine. A range that runs past TASK_SIZE is refused whole (EINVAL): a shrinking mremap whose
+ * old size reaches past user space meets it (measured on 6.18). A sealed VMA in the range refuses
+ * it all (EPERM), though the split at its start is made first. Only a cut in the middle of one
+ * VMA, which leaves one VMA more, is refused at the max_map_count limit (ENOMEM). munmap never
+ * merges what is left on either side.
  */
 int vs_do_munmap(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
+    if (end_vpn >= vs_vpn(process->system->layout->highest_user_address + 1))
+        return VS_EINVAL;
     VsVad *vad = vs_vad_locate(&process->vad_root, start_vpn);
     if (vad && vad->starting_vpn < start_vpn && vad->ending_vpn > end_vpn &&
         process->vad_root.count >= VS_MAX_MAP_COUNT)

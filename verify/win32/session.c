@@ -227,9 +227,9 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
     uint64_t base, size;
     gboolean in_model;
     if (model_view(op, model, &base, &size)) /* made in both, otherwise */
-        vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
+        vs_taints_add_granules(space->taints, base, base + size, VS_GRANULARITY, id);
     if (lone_allocation(space, op, model, other, &base, &size, &in_model)) {
-        vs_taints_add(space->taints, granule_down(base), granule_up(base + size), id);
+        vs_taints_add_granules(space->taints, base, base + size, VS_GRANULARITY, id);
         /* Memory only the model made has no counterpart: its addresses go past the other
          * system's user space, so no later call there reaches memory the other does have. */
         int arg = vs_op_address_arg(op->kind);

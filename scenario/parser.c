@@ -296,15 +296,16 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
-static const char *const system_options[] = {"processors", "ram",     "pagefile", "readahead",
-                                             "filealign",  "filemax", "execonly", "thp"};
+static const char *const system_options[] = {"processors", "ram",       "pagefile",
+                                             "readahead",  "filealign", "filemax",
+                                             "execonly",   "thp",       "wow64"};
 /* The options whose value is a word, not a number: execonly is the CPU's protection keys, thp the
  * transparent-huge-page mode. */
 static const char *const execonly_words[] = {"pkey", "none"};
 static const char *const thp_words[] = {"always", "madvise", "never"};
 #define SYSTEM_OPTIONS                                                                             \
-    "processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, filealign=2M or 4K, "    \
-    "filemax=SIZE, execonly=pkey or none, thp=always, madvise or never"
+    "processors=N, ram=SIZE, pagefile=SIZE; for x86 wow64=0 or 1; for linux-x64 readahead=SIZE, "  \
+    "filealign=2M or 4K, filemax=SIZE, execonly=pkey or none, thp=always, madvise or never"
 
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */

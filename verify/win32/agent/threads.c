@@ -13,8 +13,13 @@
 #include "vadsim-agent.h"
 
 #define MAX_THREADS 64
-#define TEB_DEALLOCATION_STACK 0x1478 /* x64 TEB offsets (winternl.h, Wine's and Windows') */
+#ifdef _WIN64 /* TEB offsets (winternl.h, Wine's and Windows'): the agent's own architecture's */
+#define TEB_DEALLOCATION_STACK 0x1478
 #define TEB_GUARANTEED_STACK_BYTES 0x1748
+#else
+#define TEB_DEALLOCATION_STACK 0xE0C
+#define TEB_GUARANTEED_STACK_BYTES 0xF78
+#endif
 
 enum { NOTHING, TOUCH, GUARANTEE, EXIT };
 
@@ -57,8 +62,12 @@ static DWORD WINAPI worker_main(void *parameter)
     Worker *w = parameter;
     volatile char here = 0;
     w->frames = (uintptr_t)&here;
-    NT_TIB *teb;
-    __asm__("movq %%gs:0x30, %0" : "=r"(teb)); /* NT_TIB Self: NtCurrentTeb() */
+    NT_TIB *teb; /* NT_TIB Self: NtCurrentTeb() (whose x86 inline trips gcc's bounds warning) */
+#ifdef _WIN64
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb));
+#else
+    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
+#endif
     w->teb = teb;
     SetEvent(w->done);
     for (;;) {
@@ -161,13 +170,13 @@ static Worker *worker_of(const AgentRequest *r)
 }
 
 /* The TEB's stack fields of a thread suspended in another process, read through the process's
- * handle: StackBase, StackLimit, DeallocationStack, GuaranteedStackBytes. FALSE when a read
- * failed. */
+ * handle: StackBase, StackLimit, DeallocationStack, GuaranteedStackBytes (a child of the agent's
+ * own architecture, whose TEB is laid out as the agent's). FALSE when a read failed. */
 static int read_remote_teb(const Worker *w, uint64_t fields[4])
 {
     static const unsigned offsets[4] = {offsetof(NT_TIB, StackBase), offsetof(NT_TIB, StackLimit),
                                         TEB_DEALLOCATION_STACK, TEB_GUARANTEED_STACK_BYTES};
-    static const unsigned sizes[4] = {8, 8, 8, 4};
+    static const unsigned sizes[4] = {sizeof(void *), sizeof(void *), sizeof(void *), 4};
     for (int i = 0; i < 4; i++) {
         SIZE_T done = 0;
         fields[i] = 0;

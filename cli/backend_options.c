@@ -19,7 +19,7 @@
 #endif
 #define KNOWN_LIST "known-divergences.ini"
 
-#define BACKEND_ENTRIES 6
+#define BACKEND_ENTRIES 7
 
 static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND_ENTRIES])
 {
@@ -31,6 +31,10 @@ static void backend_entries(VsCliBackendOptions *o, GOptionEntry entries[BACKEND
         {"agent", 0, 0, G_OPTION_ARG_FILENAME, &o->agent,
          "The agent (default: $VADSIM_AGENT, or for posix $VADSIM_AGENT_POSIX; else the one this "
          "build made); fuzz also takes none (the model alone, with the backend's calls)",
+         "EXE"},
+        {"agent-x86", 0, 0, G_OPTION_ARG_FILENAME, &o->agent_x86,
+         "The x86 agent, for scenarios of x86 processes (default: $VADSIM_AGENT_X86; else the one "
+         "this build made)",
          "EXE"},
         {"wine", 0, 0, G_OPTION_ARG_STRING, &o->wine,
          "The Wine to run the Win32 agent under: a version (8, 10) or a path (a root's folder, "
@@ -53,6 +57,7 @@ void vs_cli_backend_options_free(VsCliBackendOptions *o)
 {
     g_free(o->backend);
     g_free(o->agent);
+    g_free(o->agent_x86);
     g_free(o->launcher);
     g_free(o->wine);
     g_free(o->known);
@@ -138,6 +143,10 @@ gboolean vs_cli_prepare(const char *command, VsCliBackendOptions *o, VsAgentComm
         return FALSE;
     const char *env = g_getenv(o->kind->agent_env);
     agent->path = g_strdup(o->agent ? o->agent : env && *env ? env : o->kind->agent);
+    const char *env_x86 = o->kind->agent_x86_env ? g_getenv(o->kind->agent_x86_env) : NULL;
+    agent->path_x86 = g_strdup(o->agent_x86          ? o->agent_x86
+                               : env_x86 && *env_x86 ? env_x86
+                                                     : o->kind->agent_x86);
     if (!choose_launcher(command, o, agent))
         return FALSE;
     g_autofree char *list = o->known ? g_strdup(o->known) : find_known_list();
@@ -166,6 +175,7 @@ void vs_cli_agent_command_free(VsAgentCommand *agent)
 {
     g_strfreev(agent->launcher);
     g_free(agent->path);
+    g_free(agent->path_x86);
 }
 
 gboolean vs_cli_parse_options(const char *usage, GOptionEntry *own, VsCliBackendOptions *o,

@@ -59,6 +59,7 @@ void vs_cli_collect(const char *command, const char *path, GPtrArray *files, int
 typedef struct VsCliBackendOptions {
     char *backend;
     char *agent;
+    char *agent_x86;
     char *launcher;
     char *wine;
     char *known;

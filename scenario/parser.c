@@ -296,17 +296,18 @@ static char *take_string(Parser *ps, const char *keyword)
 }
 
 static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"};
-static const char *const system_options[] = {"processors", "ram",       "pagefile",
-                                             "readahead",  "filealign", "filemax",
-                                             "execonly",   "thp",       "thpzero"};
+static const char *const system_options[] = {"processors", "ram",     "pagefile", "readahead",
+                                             "filealign",  "filemax", "execonly", "thp",
+                                             "thpzero",    "wow64"};
 /* The options whose value is a word, not a number: execonly is the CPU's protection keys, thp the
  * transparent-huge-page mode, thpzero whether a load there maps the huge zero page. */
 static const char *const execonly_words[] = {"pkey", "none"};
 static const char *const thp_words[] = {"always", "madvise", "never"};
 static const char *const thpzero_words[] = {"on", "off"};
 #define SYSTEM_OPTIONS                                                                             \
-    "processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, filealign=2M or 4K, "    \
-    "filemax=SIZE, execonly=pkey or none, thp=always, madvise or never, thpzero=on or off"
+    "processors=N, ram=SIZE, pagefile=SIZE; for x86 wow64=0 or 1; for linux-x64 readahead=SIZE, "  \
+    "filealign=2M or 4K, filemax=SIZE, execonly=pkey or none, thp=always, madvise or never, "      \
+    "thpzero=on or off"
 
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */

@@ -484,6 +484,13 @@ static const char *apply_system_option(const VsSystemOption *option, VsSystemCon
         /* pkey: the CPU has protection keys, and PROT_EXEC alone is execute-only (the parser
          * took only pkey or none). */
         config->execute_only_pkey = strcmp(option->word, "pkey") == 0;
+    } else if (strcmp(name, "wow64") == 0) {
+        /* A statement about the real systems, not the model: the scenario's facts hold in a
+         * WoW64 process too, so vadsim verify may run it in the x86 agent (verify/verify.c). */
+        if (config->arch != VS_ARCH_X86)
+            return "is an x86 option: it needs system x86";
+        if (value > 1)
+            return "must be 0 or 1";
     } else if (strcmp(name, "processors") == 0) {
         config->processors = (uint32_t)value;
         if (value == 0 || value > 64)

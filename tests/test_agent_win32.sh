@@ -1,6 +1,7 @@
 #!/bin/bash
-# test_agent_win32.sh VADSIM AGENT WINE - the Win32 agent (vadsim-agent.exe) on its own, under the
-# Wine WINE names (a version: 8, 10), started by `vadsim agent` as verify and fuzz start it: the
+# test_agent_win32.sh VADSIM AGENT WINE - the Win32 agent (vadsim-agent.exe, or its x86 build
+# vadsim-agent-x86.exe) on its own, under the Wine WINE names (a version: 8, 10), started by
+# `vadsim agent` as verify and fuzz start it: the
 # twin of test_agent_posix.sh. Its greeting (with the Wine version); calls made and answered with
 # the last error and status; memory accesses whose faults (an access violation, a guard page) are
 # answers, not crashes; a call that raises inside the system is recovered; requests it cannot take
@@ -11,7 +12,7 @@ set -eu
 vadsim=$1
 agent=$2
 wine_version=$3
-[ -f "$agent" ] || { echo "SKIP: $agent is not built (it needs x86_64-w64-mingw32-gcc)"; exit 77; }
+[ -f "$agent" ] || { echo "SKIP: $agent is not built (it needs mingw-w64's gcc)"; exit 77; }
 skip=$("$vadsim" agent --wine="$wine_version" --agent="$agent" </dev/null 2>&1) || [ $? != 77 ] ||
     { echo "$skip"; exit 77; }
 coproc AGENT { exec "$vadsim" agent --wine="$wine_version" --agent="$agent" 2>/dev/null; }
@@ -34,9 +35,15 @@ ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 
 # ---- hello: protocol 2, then GetSystemInfo's page size, granularity and addresses, the Wine
 # version (major, minor, micro) and the Windows version the system reports.
-read -r _ version _ _ _ page granularity _ _ wine minor _ <<<"$(ask hello)"
+read -r _ version _ _ _ page granularity _ highest wine minor _ <<<"$(ask hello)"
 [ "$version" = 2 ] || fail "protocol version $version"
 [ "$page" = 1000 ] && [ "$granularity" = 10000 ] || fail "page $page, granularity $granularity"
+# The x86 agent: 2 GB of user space (it is not large-address aware), a 28-byte
+# MEMORY_BASIC_INFORMATION, and DEP off at start (its EXE does not opt in).
+x86=$(( 0x$highest < 0x100000000 ))
+mbi_size=$( ((x86)) && echo 1c || echo 30)
+[ "$highest" = "$( ((x86)) && echo 7ffeffff || echo 7ffffffeffff)" ] ||
+    fail "the highest user address is $highest"
 [ "$((0x$wine)).$((0x$minor))" = "$wine_version.0" ] || [ "$((0x$wine))" = "$wine_version" ] ||
     fail "the agent runs under Wine $((0x$wine)).$((0x$minor)), not $wine_version"
 
@@ -49,7 +56,7 @@ expect "write $a 5a" "= 0 * * 0 0"
 expect "read $a" "= 5a * * 0 0"
 # VirtualQuery: its size, then BaseAddress AllocationBase AllocationProtect RegionSize State
 # (MEM_COMMIT) Protect Type (MEM_PRIVATE).
-expect "VirtualQuery $a" "= 30 * * 0 $a $a 4 10000 1000 4 20000"
+expect "VirtualQuery $a" "= $mbi_size * * 0 $a $a 4 10000 1000 4 20000"
 # The old protection comes back through the by-reference argument (1 0: a pointer, going in 0).
 expect "VirtualProtect $a 1000 104 1 0" "= 1 * * 0 4"               # PAGE_READWRITE|PAGE_GUARD
 expect "read $a" "= 0 * * 80000001 0"                               # STATUS_GUARD_PAGE_VIOLATION
@@ -59,6 +66,12 @@ expect "read $b" "= 0 * * c0000005 0"                               # an access 
 expect "write $b 1" "= c0000005 * * c0000005 1"                     # the exception, twice
 # execute: one fetch. Read-write memory does not execute (DEP); made PAGE_EXECUTE_READ (20), the
 # fetch goes through, its one instruction (5a: pop %rdx) runs, and the trap flag brings it back.
+# The x86 agent first runs it with DEP off, then turns DEP on (ProcessExecuteFlags (22):
+# MEM_EXECUTE_OPTION_DISABLE).
+if ((x86)); then
+    expect "execute $a" "= 0 * * 0 0"
+    expect "NtSetInformationProcess ffffffffffffffff 22 1 1 4" "= 0 * * 0 1"
+fi
 expect "execute $a" "= c0000005 * * c0000005 8"
 expect "VirtualProtect $a 1000 20 1 0" "= 1 * * 0 4"
 expect "execute $a" "= 0 * * 0 0"

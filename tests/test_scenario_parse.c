@@ -202,9 +202,10 @@ static void test_statement_errors(void **state)
                        "linux-x64, found end of line\nsystem\n      ^");
     assert_parse_error("system x64 ram=lots\n",
                        "t.vsim:1:12: error: system option 'ram=lots' is not one this model knows "
-                       "(processors=N, ram=SIZE, pagefile=SIZE; for linux-x64 readahead=SIZE, "
-                       "filealign=2M or 4K, filemax=SIZE, execonly=pkey or none, thp=always, "
-                       "madvise or never, thpzero=on or off)\nsystem x64 ram=lots\n"
+                       "(processors=N, ram=SIZE, pagefile=SIZE; for x86 wow64=0 or 1; for "
+                       "linux-x64 readahead=SIZE, filealign=2M or 4K, filemax=SIZE, "
+                       "execonly=pkey or none, thp=always, madvise or never, thpzero=on or "
+                       "off)\nsystem x64 ram=lots\n"
                        "           ^");
     assert_parse_error("system linux-x64 thp=madvice\n",
                        "t.vsim:1:18: error: system option 'thp' takes always, madvise or never "

@@ -29,6 +29,7 @@ typedef enum VsAgentError {
 typedef struct VsAgentCommand {
     char **launcher; /* NULL-terminated; NULL or empty for none */
     char *path;
+    char *path_x86; /* the backend's x86 agent, for scenarios of x86 processes; NULL: none */
 } VsAgentCommand;
 
 typedef struct VsAgent VsAgent;

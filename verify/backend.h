@@ -4,6 +4,7 @@
  * Two backends stand side by side, each in a folder with its agent:
  *
  *     win32/   real Win32 through vadsim-agent.exe, under Wine or on Windows: x64 scenarios
+ *              (and x86 ones through its x86 build)
  *     posix/   the kernel this runs on, through vadsim-agent-posix: linux-x64 scenarios
  *
  * The loops - verify.c (a scenario call by call) and fuzz.c (random call sequences, shrunk to a
@@ -20,11 +21,13 @@
 
 struct VsBackend {
     /* ---- Its name and its agent ---- */
-    const char *name;      /* "win32", "posix": what --backend takes */
-    const char *agent;     /* the agent this build made (a path) */
-    const char *agent_env; /* the environment variable that may name another */
-    const char *launcher;  /* how the agent is started unless the user says: "none" (directly),
-                            * or NULL: choose_launcher chooses */
+    const char *name;          /* "win32", "posix": what --backend takes */
+    const char *agent;         /* the agent this build made (a path) */
+    const char *agent_env;     /* the environment variable that may name another */
+    const char *agent_x86;     /* the same agent as an x86 program, for x86 scenarios; NULL: none */
+    const char *agent_x86_env; /* the environment variable that may name another */
+    const char *launcher;      /* how the agent is started unless the user says: "none" (directly),
+                                * or NULL: choose_launcher chooses */
     /* Chooses how the agent is started (its launcher's words into command->launcher) from want,
      * the user's --wine (NULL: the backend's choice, the newest Wine); FALSE with *why when there
      * is nothing here to start it with. NULL for a backend with a fixed launcher. */

@@ -10,6 +10,7 @@
 typedef struct Verify {
     const VsVerifyOptions *options;
     const VsBackend *backend;
+    const VsAgentCommand *agent; /* the options' agent, or its x86 build for an x86 scenario */
     const VsScript *script;
     VsRunner *runner;
     GHashTable *sessions; /* process name -> VsSession*, for a backend with an agent per process */
@@ -34,7 +35,7 @@ typedef struct Verify {
 static VsSession *start(Verify *v, VsSession *sibling, GError **error)
 {
     const VsVerifyOptions *o = v->options;
-    VsSession *session = v->backend->start(&o->agent, o->known, sibling, error);
+    VsSession *session = v->backend->start(v->agent, o->known, sibling, error);
     if (session)
         v->system = session->system;
     return session;
@@ -234,17 +235,53 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
     return TRUE;
 }
 
-/* Why the backend cannot verify the scenario at all, or NULL. A scenario without a 'system'
- * line is x64. */
-static const char *unsupported_system(const VsScript *script, const VsBackend *backend)
+/* The scenario's 'system' line, or NULL without one (an x64 scenario). */
+static const VsStmt *system_line(const VsScript *script)
 {
-    const char *system = "x64";
-    for (size_t i = 0; i < script->count; i++) {
-        const VsStmt *stmt = &script->stmts[i];
-        if (stmt->kind == VS_STMT_SYSTEM)
-            system = stmt->text;
-    }
-    return backend->cannot_verify(system);
+    const VsStmt *line = NULL;
+    for (size_t i = 0; i < script->count; i++)
+        if (script->stmts[i].kind == VS_STMT_SYSTEM)
+            line = &script->stmts[i];
+    return line;
+}
+
+/* Whether an x86 scenario says its facts hold in a WoW64 process too (system x86 wow64=1). */
+static gboolean holds_in_wow64(const VsStmt *line)
+{
+    for (size_t i = 0; i < line->option_count; i++)
+        if (strcmp(line->options[i].name, "wow64") == 0)
+            return line->options[i].value == 1;
+    return FALSE;
+}
+
+/* Why the backend cannot verify the scenario at all (free it), or NULL; *x86 is set to the
+ * options' agent with the backend's x86 agent in its place for an x86 scenario, which then
+ * starts that. The x86 agent is a WoW64 process, and an x86 scenario models native 32-bit
+ * Windows: only one that says its facts hold in a WoW64 process as well (wow64=1) is run in it. */
+static char *unsupported_system(const VsScript *script, const VsVerifyOptions *options,
+                                VsAgentCommand *x86)
+{
+    const VsStmt *line = system_line(script);
+    const char *system = line ? line->text : "x64";
+    const char *why = options->backend->cannot_verify(system);
+    if (why || strcmp(system, "x86") != 0)
+        return g_strdup(why);
+    const char *path = options->agent.path_x86;
+    if (!holds_in_wow64(line))
+        return g_strdup("an x86 scenario models native 32-bit Windows (one 32-bit ntdll, the PEB "
+                        "at 0x7FFDF000); the x86 agent is a WoW64 process, laid out otherwise and "
+                        "answering some calls otherwise, and the scenario does not say its facts "
+                        "hold there too (system x86 wow64=1; docs/verification.md)");
+    if (!path)
+        return g_strdup_printf("an x86 scenario, and the %s backend has no x86 agent",
+                               options->backend->name);
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return g_strdup_printf("an x86 scenario, and the x86 agent %s is not built (it needs "
+                               "i686-w64-mingw32-gcc: scripts/bootstrap.sh installs it)",
+                               path);
+    *x86 = options->agent;
+    x86->path = (char *)path;
+    return NULL;
 }
 
 static void add_counts(VsVerifyCounts *total, const VsVerifyCounts *c)
@@ -323,13 +360,17 @@ VsVerifyOutcome vs_verify_file(const char *path, const VsVerifyOptions *options,
         g_error_free(error);
         return VS_VERIFY_FAILED;
     }
-    const char *skip = unsupported_system(script, options->backend);
+    VsAgentCommand x86 = {0};
+    g_autofree char *skip = unsupported_system(script, options, &x86);
     if (skip) {
         g_string_append_printf(out, "SKIP %s: %s\n", path, skip);
         vs_script_free(script);
         return VS_VERIFY_SKIPPED;
     }
-    Verify v = {.options = options, .backend = options->backend, .script = script};
+    Verify v = {.options = options,
+                .backend = options->backend,
+                .agent = x86.path ? &x86 : &options->agent,
+                .script = script};
     v.sessions =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vs_session_free);
     v.children = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -1,7 +1,7 @@
 /*
  * backend.c - the Win32 backend's table (backend.h): real Win32 through vadsim-agent.exe, under
  * Wine (the newest here unless --wine names one: wine.h) or natively on Windows, for x64
- * scenarios.
+ * scenarios, and through its x86 build (vadsim-agent-x86.exe) for x86 ones.
  */
 #include <string.h>
 
@@ -10,6 +10,9 @@
 
 #ifndef VS_WIN32_AGENT
 #define VS_WIN32_AGENT "vadsim-agent.exe"
+#endif
+#ifndef VS_WIN32_AGENT_X86
+#define VS_WIN32_AGENT_X86 "vadsim-agent-x86.exe"
 #endif
 
 static char *unavailable(const VsAgentCommand *command)
@@ -37,18 +40,20 @@ static gboolean choose_wine(const char *want, VsAgentCommand *command, char **wh
     return TRUE;
 }
 
-/* The agent is an x64 process. */
+/* The agent is an x64 process, and its x86 build a 32-bit one: under Wine (and on 64-bit
+ * Windows) a WoW64 process, with 2 GB of user space as a program that is not large-address aware
+ * has; the harness pairs its addresses with the model's native x86 ones (docs/verification.md). */
 static const char *cannot_verify(const char *system)
 {
     if (strcmp(system, "linux-x64") == 0)
         return "a Linux scenario (system linux-x64): verify it with --backend=posix";
-    if (g_str_has_prefix(system, "x86"))
-        return "an x86 scenario models native 32-bit Windows (one 32-bit ntdll, the PEB at "
-               "0x7FFDF000, 2 or 3 GB of user space); where the agent runs, a 32-bit process is "
-               "a WoW64 process of an x64 system, with a 64-bit ntdll, PEB and TEB beside its "
-               "own (docs/verification.md)";
-    if (strcmp(system, "x64") != 0)
-        return "the Win32 agent is an x64 process; this scenario models another architecture";
+    if (strcmp(system, "x86-3gb") == 0)
+        return "an x86-3gb scenario models a large-address-aware process with 3 GB of user space; "
+               "the x86 agent is not large-address aware, and where it runs as a WoW64 process "
+               "such a program would get 4 GB (docs/verification.md)";
+    if (strcmp(system, "x64") != 0 && strcmp(system, "x86") != 0)
+        return "the Win32 agent is an x64 or x86 process; this scenario models another "
+               "architecture";
     return NULL;
 }
 
@@ -56,6 +61,8 @@ const VsBackend vs_backend_win32 = {
     .name = "win32",
     .agent = VS_WIN32_AGENT,
     .agent_env = "VADSIM_AGENT",
+    .agent_x86 = VS_WIN32_AGENT_X86,
+    .agent_x86_env = "VADSIM_AGENT_X86",
     .launcher = NULL,
     .choose_launcher = choose_wine,
     .unavailable = unavailable,

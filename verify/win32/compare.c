@@ -254,6 +254,11 @@ static const char *out_name(const VsOp *op, int i)
         return "NumberOfBytesWritten";
     if (op->kind == VS_OP_DUPLICATE_HANDLE)
         return "TargetHandle";
+    if (op->kind == VS_OP_NT_QUERY_INFORMATION_PROCESS ||
+        op->kind == VS_OP_NT_SET_INFORMATION_PROCESS)
+        return i == 2 ? "ProcessInformation" : "ReturnLength";
+    if (op->kind == VS_OP_GET_PROCESS_DEP_POLICY)
+        return i == 1 ? "Flags" : "Permanent";
     if (op->kind == VS_OP_GET_WRITE_WATCH || op->kind == VS_OP_NT_GET_WRITE_WATCH)
         return i == vs_op_spec(op->kind)->arity - 2 ? "EntriesInUserAddressArray" : "Granularity";
     return i == 1 ? "BaseAddress" : "RegionSize"; /* NtAllocate/Free/Lock/UnlockVirtualMemory */

@@ -322,8 +322,9 @@ static void do_nt_section(const AgentRequest *r)
     answer_end();
 }
 
-/* SECTION_IMAGE_INFORMATION as x64 Windows lays it out (winternl.h's, whose bit fields and
- * unions the answer reads as the plain numbers they are). */
+/* SECTION_IMAGE_INFORMATION as Windows lays it out for the agent's own architecture (winternl.h's,
+ * whose bit fields and unions the answer reads as the plain numbers they are): 64 bytes on x64, 48
+ * on x86. */
 typedef struct AgentSectionImageInformation {
     PVOID TransferAddress;
     ULONG ZeroBits;
@@ -336,7 +337,8 @@ typedef struct AgentSectionImageInformation {
     UCHAR ImageFlags;
     ULONG LoaderFlags, ImageFileSize, CheckSum;
 } AgentSectionImageInformation;
-_Static_assert(sizeof(AgentSectionImageInformation) == 64, "x64's SECTION_IMAGE_INFORMATION");
+_Static_assert(sizeof(AgentSectionImageInformation) == (sizeof(void *) == 8 ? 64 : 48),
+               "SECTION_IMAGE_INFORMATION's size");
 
 /* SECTION_IMAGE_INFORMATION's fields in the order the model's record names them. */
 static void answer_section_image(const AgentSectionImageInformation *i)
@@ -601,10 +603,11 @@ static void call_map_view_of_file_3_from_app(const AgentRequest *r)
 
 /* NtQueryVirtualMemory h address class length byref_retlen retlen: the status, the return length
  * as the call left it, then on success the class's structure: MEMORY_BASIC_INFORMATION's,
- * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (x64 layouts), the first
- * entry's block for MemoryWorkingSetExInformation (the address is that entry's, the call's own
- * base NULL, the other entries NULL), MEMORY_SECTION_NAME's Length and MaximumLength. A length
- * past the agent's buffer is refused. */
+ * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (read in the agent's own
+ * layout, x64 or x86, and answered alike), the first entry's block for
+ * MemoryWorkingSetExInformation (the address is that entry's, the call's own base NULL, the other
+ * entries NULL), MEMORY_SECTION_NAME's Length and MaximumLength. A length past the agent's buffer
+ * is refused. */
 static void do_nt_query_virtual_memory(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
@@ -619,8 +622,10 @@ static void do_nt_query_virtual_memory(const AgentRequest *r)
     }
     memset(buffer, 0, sizeof buffer);
     int working_set = v[2] == 4;
-    if (working_set)
-        buffer[0] = v[1];
+    if (working_set) {
+        PSAPI_WORKING_SET_EX_INFORMATION entry = {.VirtualAddress = P(v[1])};
+        memcpy(buffer, &entry, sizeof entry);
+    }
     SIZE_T length = v[5];
     LONG status = nt.query_memory(H(v[0]), working_set ? NULL : P(v[1]), (ULONG)v[2], buffer, v[3],
                                   v[4] ? &length : NULL);
@@ -628,21 +633,29 @@ static void do_nt_query_virtual_memory(const AgentRequest *r)
     answer_more(length);
     if (status >= 0 && v[2] == 0)
         answer_mbi((const MEMORY_BASIC_INFORMATION *)buffer);
-    if (status >= 0 && v[2] == 3) { /* base, protect|type, size, commit, partition, node */
-        const uint32_t *words = (const uint32_t *)&buffer[1];
-        answer_more(buffer[0]);
-        answer_more(words[0]);
-        answer_more(words[1]);
-        for (int i = 2; i < 6; i++)
-            answer_more(buffer[i]);
+    if (status >= 0 && v[2] == 3) { /* base, protect, type, size, commit, partition, node */
+        AgentRegionInformation region;
+        memcpy(&region, buffer, sizeof region);
+        answer_more(pointer(region.AllocationBase));
+        answer_more(region.AllocationProtect);
+        answer_more(region.RegionType);
+        answer_more(region.RegionSize);
+        answer_more(region.CommitSize);
+        answer_more(region.PartitionId);
+        answer_more(region.NodePreference);
     }
     if (status >= 0 && v[2] == 6) { /* base, size, flags */
-        answer_more(buffer[0]);
-        answer_more(buffer[1]);
-        answer_more((uint32_t)buffer[2]);
+        AgentImageInformation image;
+        memcpy(&image, buffer, sizeof image);
+        answer_more(pointer(image.ImageBase));
+        answer_more(image.SizeOfImage);
+        answer_more(image.ImageFlags);
     }
-    if (status >= 0 && working_set)
-        answer_block(((const PSAPI_WORKING_SET_EX_INFORMATION *)buffer)->VirtualAttributes);
+    if (status >= 0 && working_set) {
+        PSAPI_WORKING_SET_EX_INFORMATION entry;
+        memcpy(&entry, buffer, sizeof entry);
+        answer_block(entry.VirtualAttributes);
+    }
     if (status >= 0 && v[2] == 2) { /* the UNICODE_STRING's two lengths */
         const uint16_t *lengths = (const uint16_t *)buffer;
         answer_more(lengths[0]);
@@ -738,9 +751,17 @@ static void call_map_view_of_file_3(const AgentRequest *r)
 
 static void call_unmap_view_of_file(const AgentRequest *r) { answer(UnmapViewOfFile(P(r->v[0]))); }
 
+/* UnmapViewOfFileEx is looked up, not imported: mingw-w64's x86 import library lacks it. */
 static void call_unmap_view_of_file_ex(const AgentRequest *r)
 {
-    answer(UnmapViewOfFileEx(P(r->v[0]), (ULONG)r->v[1]));
+    typedef BOOL(WINAPI * UnmapViewOfFileExFn)(PVOID, ULONG);
+    UnmapViewOfFileExFn unmap = (UnmapViewOfFileExFn)(void *)GetProcAddress(
+        GetModuleHandleA("kernel32.dll"), "UnmapViewOfFileEx");
+    if (!unmap) {
+        refuse_unknown(r);
+        return;
+    }
+    answer(unmap(P(r->v[0]), (ULONG)r->v[1]));
 }
 
 static void call_unmap_view_of_file_2(const AgentRequest *r)
@@ -809,10 +830,12 @@ static void call_rtl_get_last_nt_status(const AgentRequest *r)
     answer((uint32_t)nt.last_status());
 }
 
+/* The pseudo-handle -1, sign-extended as a 64-bit number from the x86 agent too (WoW64 widens a
+ * 32-bit handle so), so that both agents answer what the model does. */
 static void call_get_current_process(const AgentRequest *r)
 {
     (void)r;
-    answer(pointer(GetCurrentProcess()));
+    answer((uint64_t)(int64_t)(intptr_t)GetCurrentProcess());
 }
 
 static void call_get_current_process_id(const AgentRequest *r)

@@ -14,9 +14,15 @@
 #include "vadsim-agent.h"
 
 #define MAX_THREADS 64
-#define TEB_DEALLOCATION_STACK 0x1478 /* x64 TEB offsets (winternl.h, Wine's and Windows') */
+#ifdef _WIN64 /* TEB offsets (winternl.h, Wine's and Windows'): the agent's own architecture's */
+#define TEB_DEALLOCATION_STACK 0x1478
 #define TEB_GUARANTEED_STACK_BYTES 0x1748
 #define TEB_LAST_STATUS_VALUE 0x1250
+#else
+#define TEB_DEALLOCATION_STACK 0xE0C
+#define TEB_GUARANTEED_STACK_BYTES 0xF78
+#define TEB_LAST_STATUS_VALUE 0xBF4
+#endif
 
 enum { NOTHING, TOUCH, GUARANTEE, EXIT, CALL };
 
@@ -69,14 +75,25 @@ static void serve_request(Worker *w)
     guard.in_call = 0;
 }
 
+/* The calling thread's TEB, from NT_TIB's Self: NtCurrentTeb() (whose x86 inline trips gcc's
+ * bounds warning). */
+static char *current_teb(void)
+{
+    char *teb;
+#ifdef _WIN64
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb));
+#else
+    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
+#endif
+    return teb;
+}
+
 static DWORD WINAPI worker_main(void *parameter)
 {
     Worker *w = parameter;
     volatile char here = 0;
     w->frames = (uintptr_t)&here;
-    NT_TIB *teb;
-    __asm__("movq %%gs:0x30, %0" : "=r"(teb)); /* NT_TIB Self: NtCurrentTeb() */
-    w->teb = teb;
+    w->teb = (NT_TIB *)current_teb();
     SetEvent(w->done);
     for (;;) {
         WaitForSingleObject(w->wake, INFINITE);
@@ -180,13 +197,13 @@ static Worker *worker_of(const AgentRequest *r)
 }
 
 /* The TEB's stack fields of a thread suspended in another process, read through the process's
- * handle: StackBase, StackLimit, DeallocationStack, GuaranteedStackBytes. FALSE when a read
- * failed. */
+ * handle: StackBase, StackLimit, DeallocationStack, GuaranteedStackBytes (a child of the agent's
+ * own architecture, whose TEB is laid out as the agent's). FALSE when a read failed. */
 static int read_remote_teb(const Worker *w, uint64_t fields[4])
 {
     static const unsigned offsets[4] = {offsetof(NT_TIB, StackBase), offsetof(NT_TIB, StackLimit),
                                         TEB_DEALLOCATION_STACK, TEB_GUARANTEED_STACK_BYTES};
-    static const unsigned sizes[4] = {8, 8, 8, 4};
+    static const unsigned sizes[4] = {sizeof(void *), sizeof(void *), sizeof(void *), 4};
     for (int i = 0; i < 4; i++) {
         SIZE_T done = 0;
         fields[i] = 0;
@@ -350,10 +367,8 @@ static void terminate_remote(Worker *w, DWORD code)
     LONG status = nt.last_status ? nt.last_status() : 0;
     if (TerminateThread(w->thread, code))
         WaitForSingleObject(w->thread, 5000);
-    SetLastError(error); /* the thread's exit touches neither: TEB LastStatusValue (x64) too */
-    char *teb;
-    __asm__("movq %%gs:0x30, %0" : "=r"(teb)); /* NtCurrentTeb() */
-    *(LONG *)(teb + TEB_LAST_STATUS_VALUE) = status;
+    SetLastError(error); /* the thread's exit touches neither: TEB LastStatusValue too */
+    *(LONG *)(current_teb() + TEB_LAST_STATUS_VALUE) = status;
 }
 
 static void call_thread_exit(const AgentRequest *r)

@@ -41,10 +41,15 @@ HANDLE own_handles[3];
 
 /* ---- Memory probes --------------------------------------------------------------------------- */
 
-/* probe_read(rcx = address) -> al = the byte; probe_write(rcx = address, dl = value). Each has one
- * instruction that can fault, labelled so the handler knows it and can resume at the next label. */
+/* probe_read(address) -> al = the byte; probe_write(address, dl = value). Each has one instruction
+ * that can fault, labelled so the handler knows it and can resume at the next label. The x64
+ * agent takes the address in rcx; the x86 one (cdecl) on the stack, the 64-bit address's low half
+ * first, then the value, and its C names carry an underscore. */
 extern char probe_read_access[], probe_read_resume[], probe_write_access[], probe_write_resume[];
 extern char probe_execute_resume[];
+#ifdef _WIN64
+#define CONTEXT_PC(context) ((context)->Rip)
+#define CONTEXT_SP(context) ((context)->Rsp)
 __asm__(".text\n"
         ".globl probe_read\n"
         "probe_read:\n"
@@ -72,6 +77,41 @@ __asm__(".text\n"
         ".globl probe_execute_resume\n"
         "probe_execute_resume:\n"
         "    ret\n");
+#else
+#define CONTEXT_PC(context) ((context)->Eip)
+#define CONTEXT_SP(context) ((context)->Esp)
+__asm__(".text\n"
+        ".globl _probe_read\n"
+        "_probe_read:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    xorl %eax, %eax\n"
+        ".globl _probe_read_access\n"
+        "_probe_read_access:\n"
+        "    movb (%ecx), %al\n"
+        ".globl _probe_read_resume\n"
+        "_probe_read_resume:\n"
+        "    ret\n"
+        ".globl _probe_write\n"
+        "_probe_write:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    movl 12(%esp), %edx\n"
+        ".globl _probe_write_access\n"
+        "_probe_write_access:\n"
+        "    movb %dl, (%ecx)\n"
+        ".globl _probe_write_resume\n"
+        "_probe_write_resume:\n"
+        "    ret\n"
+        ".globl _probe_execute\n"
+        "_probe_execute:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    pushfl\n"
+        "    orl $0x100, (%esp)\n"
+        "    popfl\n"
+        "    call *%ecx\n"
+        ".globl _probe_execute_resume\n"
+        "_probe_execute_resume:\n"
+        "    ret\n");
+#endif
 
 /* The fetch probe's state: 1 from its start to the trap at the target, 2 while the target's one
  * instruction is fetched and run; the context at the target, restored afterwards. */
@@ -89,7 +129,7 @@ static BOOL on_fetch_exception(EXCEPTION_POINTERS *info)
     EXCEPTION_RECORD *record = info->ExceptionRecord;
     CONTEXT *context = info->ContextRecord;
     if (fetch.state == 1 && record->ExceptionCode == EXCEPTION_SINGLE_STEP) {
-        if (context->Rip == fetch.target) {
+        if (CONTEXT_PC(context) == fetch.target) {
             fetch.at_target = *context;
             fetch.state = 2;
         }
@@ -106,14 +146,14 @@ static BOOL on_fetch_exception(EXCEPTION_POINTERS *info)
         guard.access = (LONG)record->ExceptionInformation[0];
     }
     *context = fetch.at_target;
-    context->Rip = (DWORD64)probe_execute_resume;
-    context->Rsp += 8; /* the call's return address */
+    CONTEXT_PC(context) = (uintptr_t)probe_execute_resume;
+    CONTEXT_SP(context) += sizeof(void *); /* the call's return address */
     context->EFlags &= ~(DWORD)TRAP_FLAG;
     fetch.state = 0;
     return TRUE;
 }
 
-void probe_execute(uint64_t address); /* the assembly above: rcx = address */
+void probe_execute(uint64_t address); /* the assembly above */
 
 void probe_fetch(uint64_t address)
 {
@@ -133,8 +173,8 @@ static LONG CALLBACK on_exception(EXCEPTION_POINTERS *info)
         guard.code = (LONG)code;
         if (info->ExceptionRecord->NumberParameters >= 1)
             guard.access = (LONG)info->ExceptionRecord->ExceptionInformation[0];
-        info->ContextRecord->Rip =
-            (DWORD64)(at == probe_read_access ? probe_read_resume : probe_write_resume);
+        CONTEXT_PC(info->ContextRecord) =
+            (uintptr_t)(at == probe_read_access ? probe_read_resume : probe_write_resume);
         return EXCEPTION_CONTINUE_EXECUTION;
     }
     /* STATUS_NO_MEMORY: a heap call with HEAP_GENERATE_EXCEPTIONS failing */

@@ -55,6 +55,23 @@ typedef struct AgentObjectAttributes {
     PVOID SecurityDescriptor;
     PVOID SecurityQualityOfService;
 } AgentObjectAttributes;
+/* MEMORY_REGION_INFORMATION and MEMORY_IMAGE_INFORMATION (NtQueryVirtualMemory's classes 3 and
+ * 6) as winternl.h lays them out, pointer-sized fields and all: the same names in an x64 and an
+ * x86 agent, at different offsets. */
+typedef struct AgentRegionInformation {
+    PVOID AllocationBase;
+    ULONG AllocationProtect;
+    ULONG RegionType;
+    SIZE_T RegionSize;
+    SIZE_T CommitSize;
+    ULONG_PTR PartitionId;
+    ULONG_PTR NodePreference;
+} AgentRegionInformation;
+typedef struct AgentImageInformation {
+    PVOID ImageBase;
+    SIZE_T SizeOfImage;
+    ULONG ImageFlags;
+} AgentImageInformation;
 typedef LONG(NTAPI *NtCreateSectionFn)(PHANDLE, ULONG, AgentObjectAttributes *, PLARGE_INTEGER,
                                        ULONG, ULONG, HANDLE);
 typedef LONG(NTAPI *NtOpenSectionFn)(PHANDLE, ULONG, AgentObjectAttributes *);

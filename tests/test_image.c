@@ -783,8 +783,15 @@ static void test_image_information_x86(void **state)
     assert_int_equal(length, 16);
 }
 
+/* A little-endian 32-bit field of a built image. */
+static uint32_t read32(const unsigned char *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* The header parts' mistakes: numbers missing, too many, not numbers, too large for the field,
- * a field set twice. The builder's values stand when none is given. */
+ * a field set twice. The builder's values stand when none is given; align, headers and image
+ * write their fields and leave the layout (the section's RVA and raw data) as it was. */
 static void test_header_parts(void **state)
 {
     (void)state;
@@ -798,6 +805,9 @@ static void test_header_parts(void **state)
         ".text 0x1000 0x200 rxc; entry 1; entry 2",
         ".text 0x1000 0x200 rxc; checksum x",
         ".text 0x1000 0x200 rxc; os 1 2x",
+        ".text 0x1000 0x200 rxc; align 0x1000",
+        ".text 0x1000 0x200 rxc; image 0x100000000",
+        ".text 0x1000 0x200 rxc; headers 1 2",
     };
     for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
         assert_false(vs_pe_parse_sections(wrong[i], &spec, error, sizeof error));
@@ -812,6 +822,18 @@ static void test_header_parts(void **state)
     assert_int_equal(bytes[0x58 + 4], 0);                             /* SizeOfCode */
     assert_int_equal(bytes[0x58 + 68], 3);                            /* the console subsystem */
     assert_int_equal(bytes[0x58 + 74] | bytes[0x58 + 75] << 8, 0x10); /* 1 MB stack reserve */
+    uint32_t rva = read32(bytes + 0x58 + 0xF0 + 12), raw = read32(bytes + 0x58 + 0xF0 + 20);
+    assert_true(vs_pe_parse_sections(
+        ".text 0x1000 0x200 rxc; align 0x200 0x1000; headers 0x170; image 0x1170", &spec, error,
+        sizeof error));
+    assert_true(vs_pe_file_size(&spec) <= sizeof bytes);
+    vs_pe_write(&spec, bytes);
+    assert_int_equal(read32(bytes + 0x58 + 32), 0x200);  /* SectionAlignment */
+    assert_int_equal(read32(bytes + 0x58 + 36), 0x1000); /* FileAlignment */
+    assert_int_equal(read32(bytes + 0x58 + 56), 0x1170); /* SizeOfImage */
+    assert_int_equal(read32(bytes + 0x58 + 60), 0x170);  /* SizeOfHeaders */
+    assert_int_equal(read32(bytes + 0x58 + 0xF0 + 12), rva);
+    assert_int_equal(read32(bytes + 0x58 + 0xF0 + 20), raw);
     spec.pe32_plus = true;
     assert_true(vs_pe_parse_sections(".text 0x1000 0x200 rxc; pe32", &spec, error, sizeof error));
     assert_false(spec.pe32_plus);

@@ -198,15 +198,16 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
         put64(o + 24, spec->image_base);
     else
         put32(o + 28, (uint32_t)spec->image_base);
-    put32(o + 32, SECTION_ALIGNMENT);
-    put32(o + 36, FILE_ALIGNMENT);
+    bool align = declared(spec, VS_PE_ALIGN);
+    put32(o + 32, align ? h->section_alignment : SECTION_ALIGNMENT);
+    put32(o + 36, align ? h->file_alignment : FILE_ALIGNMENT);
     bool os = declared(spec, VS_PE_OS), subsystem = declared(spec, VS_PE_SUBSYSTEM);
     put16(o + 40, os ? h->os_major : 6); /* operating system version 6.0 */
     put16(o + 42, os ? h->os_minor : 0);
     put16(o + 48, subsystem ? h->subsystem_major : 6); /* subsystem version 6.0 */
     put16(o + 50, subsystem ? h->subsystem_minor : 0);
-    put32(o + 56, (uint32_t)p->size_of_image);
-    put32(o + 60, headers_size(spec));
+    put32(o + 56, declared(spec, VS_PE_IMAGE) ? h->size_of_image : (uint32_t)p->size_of_image);
+    put32(o + 60, declared(spec, VS_PE_HEADERS) ? h->size_of_headers : headers_size(spec));
     put32(o + 64, declared(spec, VS_PE_CHECKSUM) ? h->checksum : 0);
     put16(o + 68, subsystem ? h->subsystem : 3); /* IMAGE_SUBSYSTEM_WINDOWS_CUI */
     put16(o + 70, spec->dll_characteristics);
@@ -448,15 +449,16 @@ static const struct {
     {"subsystem", VS_PE_SUBSYSTEM, 1, 3}, {"os", VS_PE_OS, 2, 2},
     {"machine", VS_PE_MACHINE, 1, 1},     {"checksum", VS_PE_CHECKSUM, 1, 1},
     {"code", VS_PE_CODE, 1, 1},           {"com", VS_PE_COM, 3, 3},
+    {"align", VS_PE_ALIGN, 2, 2},         {"headers", VS_PE_HEADERS, 1, 1},
+    {"image", VS_PE_IMAGE, 1, 1},
 };
 
 /* Stores a header part's numbers (v[0..n-1]) in its field; false when one does not fit it. */
 static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
 {
-    uint64_t limit = field == VS_PE_STACK ? UINT64_MAX
-                     : field == VS_PE_ENTRY || field == VS_PE_CHECKSUM || field == VS_PE_CODE
-                         ? UINT32_MAX
-                         : UINT16_MAX;
+    bool word = field == VS_PE_SUBSYSTEM || field == VS_PE_OS || field == VS_PE_MACHINE ||
+                field == VS_PE_COM; /* 16-bit fields (com's runtime version) */
+    uint64_t limit = field == VS_PE_STACK ? UINT64_MAX : word ? UINT16_MAX : UINT32_MAX;
     for (int i = field == VS_PE_COM ? 1 : 0; i < n; i++) /* com's FLAGS are 32 bits */
         if (v[i] > limit || v[0] > UINT32_MAX)
             return false;
@@ -474,6 +476,11 @@ static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
     case VS_PE_COM:
         h->com_flags = (uint32_t)v[0], h->com_major = (uint16_t)v[1], h->com_minor = (uint16_t)v[2];
         break;
+    case VS_PE_ALIGN:
+        h->section_alignment = (uint32_t)v[0], h->file_alignment = (uint32_t)v[1];
+        break;
+    case VS_PE_HEADERS: h->size_of_headers = (uint32_t)v[0]; break;
+    case VS_PE_IMAGE: h->size_of_image = (uint32_t)v[0]; break;
     default: h->code = (uint32_t)v[0]; break;
     }
     h->set |= 1u << field;

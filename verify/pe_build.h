@@ -41,6 +41,9 @@ typedef enum VsPeField {
     VS_PE_CHECKSUM,  /* CheckSum */
     VS_PE_CODE,      /* SizeOfCode */
     VS_PE_COM,       /* a COM descriptor (IMAGE_COR20_HEADER): Flags, runtime version */
+    VS_PE_ALIGN,   /* SectionAlignment, FileAlignment as written (the layout stays the builder's) */
+    VS_PE_HEADERS, /* SizeOfHeaders as written */
+    VS_PE_IMAGE,   /* SizeOfImage as written */
     VS_PE_FIELDS
 } VsPeField;
 
@@ -51,6 +54,7 @@ typedef struct VsPeHeader {
     uint16_t subsystem, subsystem_major, subsystem_minor, os_major, os_minor, machine;
     uint32_t com_flags; /* COMIMAGE_FLAGS_* */
     uint16_t com_major, com_minor;
+    uint32_t section_alignment, file_alignment, size_of_headers, size_of_image;
 } VsPeHeader;
 
 typedef struct VsPeSpec {
@@ -78,7 +82,10 @@ typedef struct VsPeSpec {
  * in place of the builder's value (numbers in C notation): "entry RVA" (AddressOfEntryPoint),
  * "stack RESERVE COMMIT", "subsystem N [MAJOR MINOR]" (Subsystem and its version), "os MAJOR
  * MINOR" (the operating system version), "machine N" (the file header's Machine), "checksum N",
- * "code N" (SizeOfCode), "com FLAGS MAJOR MINOR" (a .NET image: a .cormeta section holding an
+ * "code N" (SizeOfCode), "align SECTION FILE" (SectionAlignment and FileAlignment), "headers N"
+ * (SizeOfHeaders), "image N" (SizeOfImage): these three write the fields only, the sections lying
+ * where the builder puts them, so an image whose fields disagree with its layout can be made;
+ * "com FLAGS MAJOR MINOR" (a .NET image: a .cormeta section holding an
  * IMAGE_COR20_HEADER with those COMIMAGE_FLAGS_* and runtime version, which the COM descriptor
  * directory names); and "pe32", a PE32 image for i386 whatever pe32_plus said (a 64-bit
  * system maps both). False with a sentence in error on a mistake. */

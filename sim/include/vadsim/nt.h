@@ -524,8 +524,10 @@ VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t bas
 
 /* A process's execute options (execopts.c): the ProcessExecuteFlags class (PROCESSINFOCLASS 0x22)
  * of NtQueryInformationProcess and NtSetInformationProcess, the only class the model answers
- * (others: STATUS_INVALID_INFO_CLASS). *info is a ULONG of MEM_EXECUTE_OPTION_* flags. */
-enum { ProcessExecuteFlags = 0x22 };
+ * (others: STATUS_INVALID_INFO_CLASS, but a set of ProcessManageWritesToExecutableMemory, which
+ * x86 and x64 Windows answer STATUS_NOT_SUPPORTED). *info is a ULONG of MEM_EXECUTE_OPTION_*
+ * flags. */
+enum { ProcessExecuteFlags = 0x22, ProcessManageWritesToExecutableMemory = 0x53 };
 VsStatus VsNtQueryInformationProcess(VsThread *caller, VsHandle process, uint32_t info_class,
                                      uint32_t *info, uint32_t length, uint32_t *return_length);
 VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle process, uint32_t info_class,

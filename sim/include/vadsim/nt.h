@@ -401,8 +401,9 @@ typedef struct VsMemAddressRequirements {
 } VsMemAddressRequirements;
 
 /* MEM_EXTENDED_PARAMETER: a type in the low 8 bits and one value. The model acts on
- * MemExtendedParameterAddressRequirements (Pointer to a VsMemAddressRequirements) and checks the
- * others' shape only. */
+ * MemExtendedParameterAddressRequirements (Pointer to a VsMemAddressRequirements) and, for a view
+ * of an image, MemExtendedParameterImageMachine (ULong: 0 or the image's own machine maps it,
+ * another is STATUS_NOT_SUPPORTED), and checks the others' shape only. */
 typedef struct VsMemExtendedParameter {
     uint64_t Type : 8;
     uint64_t Reserved : 56;

@@ -215,6 +215,7 @@ static const struct {
     {"SectionBasicInformation", SectionBasicInformation},
     {"SectionImageInformation", SectionImageInformation},
     {"ProcessExecuteFlags", ProcessExecuteFlags},
+    {"ProcessManageWritesToExecutableMemory", ProcessManageWritesToExecutableMemory},
     {"VmPrefetchInformation", VmPrefetchInformation},
     {"VmOfferPriorityVeryLow", 1}, /* OFFER_PRIORITY */
     {"VmOfferPriorityLow", 2},

@@ -542,7 +542,7 @@ VsStatus VsNtAllocateVirtualMemoryEx(VsThread *caller, VsHandle process_handle,
     VsAddressWindow window;
     bool requirements;
     VsStatus status = vs_extended_parameters(caller->process->system->layout, parameters,
-                                             parameter_count, &window, &requirements);
+                                             parameter_count, &window, &requirements, NULL);
     if (!NT_SUCCESS(status))
         return status;
     const uint32_t placeholder = MEM_RESERVE_PLACEHOLDER | MEM_REPLACE_PLACEHOLDER;

@@ -38,6 +38,12 @@
  * PROCESS_QUERY_INFORMATION), the flags (bits beyond MEM_EXECUTE_OPTION_VALID_FLAGS:
  * STATUS_INVALID_PARAMETER), a 64-bit process (STATUS_INVALID_PARAMETER), then Permanent
  * (STATUS_ACCESS_DENIED, L1877-1884).
+ *
+ * ProcessManageWritesToExecutableMemory (0x53, since Windows 10 1709) is a set only ARM64 Windows
+ * carries out: on x86 and x64 it is STATUS_NOT_SUPPORTED whatever the handle, buffer or length
+ * (ntdll virtual.c test_exec_memory_writes, the non-ARM64 branch, accepts that or the
+ * STATUS_INVALID_INFO_CLASS of Windows before the class existed). The model has no ARM64, so that
+ * answer is the whole of it.
  */
 #include "internal.h"
 
@@ -98,6 +104,8 @@ VsStatus VsNtQueryInformationProcess(VsThread *caller, VsHandle handle, uint32_t
 VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle handle, uint32_t info_class,
                                    const uint32_t *info, uint32_t length)
 {
+    if (info_class == ProcessManageWritesToExecutableMemory)
+        return STATUS_NOT_SUPPORTED;
     if (info_class != ProcessExecuteFlags)
         return STATUS_INVALID_INFO_CLASS;
     if (length != sizeof(uint32_t))

@@ -74,14 +74,19 @@ static VsStatus attribute_flags(uint64_t flags)
  * it). *requirements says whether an address requirement narrowed it (a caller's own base may not
  * be combined with one). A type may appear once; types 0 and MemExtendedParameterMax and beyond are
  * invalid. The model has one NUMA node (node 0 is
- * accepted), attribute flags of 0 (attribute_flags), and no partitions, AWE regions or foreign
- * machines: those types are STATUS_NOT_SUPPORTED here, the model's choice.
+ * accepted), attribute flags of 0 (attribute_flags), and no partitions or AWE regions: those types
+ * are STATUS_NOT_SUPPORTED here, the model's choice. An image machine is a view's: where the caller
+ * takes one (image_machine not NULL) its value is given back for the view to check against the
+ * image (0 when none is given); an allocation has no image, and refuses it as the other types.
  */
 VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParameter *parameters,
-                                uint32_t count, VsAddressWindow *window, bool *requirements)
+                                uint32_t count, VsAddressWindow *window, bool *requirements,
+                                uint32_t *image_machine)
 {
     *window = vs_window_below(layout, layout->highest_vad_address);
     *requirements = false;
+    if (image_machine)
+        *image_machine = 0;
     if (count && !parameters)
         return STATUS_INVALID_PARAMETER;
     uint32_t seen = 0;
@@ -98,6 +103,8 @@ VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParam
             status = p->ULong == 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
         else if (p->Type == MemExtendedParameterAttributeFlags)
             status = attribute_flags(p->ULong64);
+        else if (p->Type == MemExtendedParameterImageMachine && image_machine)
+            *image_machine = p->ULong;
         else
             status = STATUS_NOT_SUPPORTED;
         if (!NT_SUCCESS(status))

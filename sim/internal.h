@@ -972,7 +972,8 @@ typedef struct VsAddressWindow {
 VsStatus vs_zero_bits_limit(const VsLayout *layout, uint64_t zero_bits, uint64_t *limit);
 VsAddressWindow vs_window_below(const VsLayout *layout, uint64_t limit);
 VsStatus vs_extended_parameters(const VsLayout *layout, const VsMemExtendedParameter *parameters,
-                                uint32_t count, VsAddressWindow *window, bool *requirements);
+                                uint32_t count, VsAddressWindow *window, bool *requirements,
+                                uint32_t *image_machine);
 VsStatus vs_place_reservation(VsProcess *process, uint64_t base, uint64_t size,
                               const VsAddressWindow *window, bool top_down, uint64_t *start_vpn,
                               uint64_t *end_vpn);

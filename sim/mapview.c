@@ -243,12 +243,14 @@ VsStatus vs_map_image(VsProcess *process, VsSection *section, uint64_t *base, ui
     return *base == preferred ? STATUS_SUCCESS : STATUS_IMAGE_NOT_AT_BASE;
 }
 
-/* Both entry points, once the arguments they differ in are checked. */
+/* Both entry points, once the arguments they differ in are checked. A machine (the Ex call's
+ * MemExtendedParameterImageMachine, 0 for none) other than an image's own is STATUS_NOT_SUPPORTED,
+ * once the view's arguments are found good; a view of data has no machine to check. */
 static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
                             uint64_t *base_address, uint64_t zero_bits, uint64_t commit_size,
                             uint64_t *section_offset, uint64_t *view_size, uint32_t inherit,
                             uint32_t allocation_type, uint32_t win32_protect,
-                            const VsAddressWindow *requirements)
+                            const VsAddressWindow *requirements, uint32_t machine)
 {
     const VsLayout *layout = caller->process->system->layout;
     uint64_t limit;
@@ -285,6 +287,8 @@ static VsStatus map_section(VsThread *caller, VsHandle section_handle, VsHandle 
     /* Committing more than the view: WRK _5, modern Windows STATUS_INVALID_PARAMETER. */
     if (commit_size > size)
         return STATUS_INVALID_PARAMETER;
+    if (machine && section->image && machine != section->image->machine)
+        return STATUS_NOT_SUPPORTED;
     VsAddressWindow window = requirements ? *requirements : vs_window_below(layout, limit);
     /* A SEC_LARGE_PAGES section is mapped with large PDEs: the view's size, offset and base must
      * be multiples of the large-page minimum, and its protection one a PDE can give (Microsoft's
@@ -338,7 +342,7 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandl
         return STATUS_INVALID_PARAMETER_9;
     return map_section(caller, section_handle, process_handle, base_address, zero_bits, commit_size,
                        section_offset, view_size, inherit_disposition, allocation_type,
-                       win32_protect, NULL);
+                       win32_protect, NULL, 0);
 }
 
 /*
@@ -348,7 +352,10 @@ VsStatus VsNtMapViewOfSection(VsThread *caller, VsHandle section_handle, VsHandl
  * and no CommitSize. MEM_REPLACE_PLACEHOLDER maps over exactly one free placeholder, base and
  * offset on page boundaries (STATUS_MAPPED_ALIGNMENT otherwise), the range exactly the
  * placeholder's (STATUS_CONFLICTING_ADDRESSES), a free placeholder at the base
- * (STATUS_INVALID_PARAMETER).
+ * (STATUS_INVALID_PARAMETER). MemExtendedParameterImageMachine names the machine an image is
+ * mapped as: 0 or the image's own maps it; another, which x86 and x64 cannot run an image as, is
+ * STATUS_NOT_SUPPORTED (test_NtMapViewOfSectionEx L1978-1981; the model does not compare it with
+ * the process's machine: Wine 10.0 compares it with the image's alone, and the test asks no more).
  */
 VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle, VsHandle process_handle,
                                 uint64_t *base_address, uint64_t *section_offset,
@@ -358,8 +365,9 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle, VsHan
 {
     VsAddressWindow window;
     bool requirements;
+    uint32_t machine;
     VsStatus status = vs_extended_parameters(caller->process->system->layout, parameters,
-                                             parameter_count, &window, &requirements);
+                                             parameter_count, &window, &requirements, &machine);
     if (!NT_SUCCESS(status))
         return status;
     if (window.aligned)
@@ -372,7 +380,8 @@ VsStatus VsNtMapViewOfSectionEx(VsThread *caller, VsHandle section_handle, VsHan
     if (requirements && base_address && *base_address)
         return STATUS_INVALID_PARAMETER;
     return map_section(caller, section_handle, process_handle, base_address, 0, 0, section_offset,
-                       view_size, 2 /* ViewUnmap */, allocation_type, win32_protect, &window);
+                       view_size, 2 /* ViewUnmap */, allocation_type, win32_protect, &window,
+                       machine);
 }
 
 /*

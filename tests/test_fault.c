@@ -356,8 +356,8 @@ static void test_dep_switch_32bit(void **state)
     CHECK_INVARIANTS(f);
 }
 
-/* A 64-bit process: DEP on for good, the query fixed, sets refused, the policy calls unsupported.
- */
+/* A 64-bit process: DEP on for good, the query fixed, sets refused, the policy calls unsupported;
+ * managing writes to executable memory is not supported, whatever the arguments (ARM64 only). */
 static void test_dep_64bit(void **state)
 {
     Fixture *f = *state;
@@ -365,6 +365,13 @@ static void test_dep_64bit(void **state)
                                      MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION |
                                      MEM_EXECUTE_OPTION_PERMANENT);
     assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_ENABLE), STATUS_INVALID_PARAMETER);
+    uint32_t mem = 2; /* MANAGE_WRITES_TO_EXECUTABLE_MEMORY's Version */
+    assert_int_equal(VsNtSetInformationProcess(f->thread, VS_CURRENT_PROCESS,
+                                               ProcessManageWritesToExecutableMemory, &mem, 16),
+                     STATUS_NOT_SUPPORTED);
+    assert_int_equal(VsNtSetInformationProcess(f->thread, (VsHandle)4,
+                                               ProcessManageWritesToExecutableMemory, NULL, 0),
+                     STATUS_NOT_SUPPORTED);
     uint32_t flags, permanent;
     assert_false(VsGetProcessDEPPolicy(f->thread, VS_CURRENT_PROCESS, &flags, &permanent));
     assert_int_equal(VsGetLastError(f->thread), ERROR_NOT_SUPPORTED);

@@ -154,6 +154,45 @@ static void test_not_at_base(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* The Ex call's image machine: 0 or the image's own (AMD64) maps it; another is
+ * STATUS_NOT_SUPPORTED and maps nothing; given twice, STATUS_INVALID_PARAMETER. A view of data has
+ * no machine to check. */
+static void test_image_machine(void **state)
+{
+    Fixture *f = *state;
+    VsPeSpec spec = app_spec(true);
+    VsHandle s = image_section(f, declare(f, "app.dll", &spec));
+    VsMemExtendedParameter p[2] = {{.Type = MemExtendedParameterImageMachine, .ULong = 0},
+                                   {.Type = MemExtendedParameterImageMachine, .ULong = 0}};
+    uint64_t base = 0, offset = 0, size = 0;
+    assert_int_equal(VsNtMapViewOfSectionEx(f->thread, s, VS_CURRENT_PROCESS, &base, &offset, &size,
+                                            0, PAGE_READONLY, p, 1),
+                     STATUS_SUCCESS);
+    assert_int_equal(base, BASE);
+    p[0].ULong = 0x8664; /* IMAGE_FILE_MACHINE_AMD64 */
+    base = 0, size = 0;
+    assert_int_equal(VsNtMapViewOfSectionEx(f->thread, s, VS_CURRENT_PROCESS, &base, &offset, &size,
+                                            0, PAGE_READONLY, p, 1),
+                     STATUS_IMAGE_NOT_AT_BASE);
+    assert_int_equal(VsNtMapViewOfSectionEx(f->thread, s, VS_CURRENT_PROCESS, &base, &offset, &size,
+                                            0, PAGE_READONLY, p, 2),
+                     STATUS_INVALID_PARAMETER);
+    p[0].ULong = 0x14C; /* IMAGE_FILE_MACHINE_I386 */
+    uint64_t other = 0;
+    size = 0;
+    assert_int_equal(VsNtMapViewOfSectionEx(f->thread, s, VS_CURRENT_PROCESS, &other, &offset,
+                                            &size, 0, PAGE_READONLY, p, 1),
+                     STATUS_NOT_SUPPORTED);
+    assert_int_equal(other, 0);
+    VsHandle data =
+        VsCreateFileMapping(f->thread, VS_INVALID_HANDLE_VALUE, PAGE_READWRITE, 0, 0x1000, NULL);
+    size = 0;
+    assert_int_equal(VsNtMapViewOfSectionEx(f->thread, data, VS_CURRENT_PROCESS, &other, &offset,
+                                            &size, 0, PAGE_READWRITE, p, 1),
+                     STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
 /* Two processes map one image: its code page is one frame for both, a store to its data makes a
  * private copy in the storing process only, which then reads PAGE_READWRITE there. */
 static void test_shared_code_private_data(void **state)
@@ -898,6 +937,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_layout, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_not_at_base, fixture_setup_x64, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_image_machine, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_shared_code_private_data, fixture_setup_x64,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_protect, fixture_setup_x64, fixture_teardown),

@@ -404,8 +404,9 @@ typedef struct VsMemAddressRequirements {
 } VsMemAddressRequirements;
 
 /* MEM_EXTENDED_PARAMETER: a type in the low 8 bits and one value. The model acts on
- * MemExtendedParameterAddressRequirements (Pointer to a VsMemAddressRequirements) and checks the
- * others' shape only. */
+ * MemExtendedParameterAddressRequirements (Pointer to a VsMemAddressRequirements) and, for a view
+ * of an image, MemExtendedParameterImageMachine (ULong: 0 or the image's own machine maps it,
+ * another is STATUS_NOT_SUPPORTED), and checks the others' shape only. */
 typedef struct VsMemExtendedParameter {
     uint64_t Type : 8;
     uint64_t Reserved : 56;
@@ -527,8 +528,10 @@ VsStatus VsNtUnmapViewOfSection(VsThread *caller, VsHandle process, uint64_t bas
 
 /* A process's execute options (execopts.c): the ProcessExecuteFlags class (PROCESSINFOCLASS 0x22)
  * of NtQueryInformationProcess and NtSetInformationProcess, the only class the model answers
- * (others: STATUS_INVALID_INFO_CLASS). *info is a ULONG of MEM_EXECUTE_OPTION_* flags. */
-enum { ProcessExecuteFlags = 0x22 };
+ * (others: STATUS_INVALID_INFO_CLASS, but a set of ProcessManageWritesToExecutableMemory, which
+ * x86 and x64 Windows answer STATUS_NOT_SUPPORTED). *info is a ULONG of MEM_EXECUTE_OPTION_*
+ * flags. */
+enum { ProcessExecuteFlags = 0x22, ProcessManageWritesToExecutableMemory = 0x53 };
 VsStatus VsNtQueryInformationProcess(VsThread *caller, VsHandle process, uint32_t info_class,
                                      uint32_t *info, uint32_t length, uint32_t *return_length);
 VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle process, uint32_t info_class,

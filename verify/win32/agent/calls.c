@@ -1157,6 +1157,7 @@ static void call_reclaim_virtual_memory(const AgentRequest *r)
  * overrun the agent itself, and is refused), and the DEP policy calls of kernel32. */
 
 #define AGENT_PROCESS_EXECUTE_FLAGS 0x22
+#define AGENT_PROCESS_MANAGE_WRITES 0x53 /* ProcessManageWritesToExecutableMemory */
 
 typedef LONG(NTAPI *NtQueryInformationProcessFn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
 typedef LONG(NTAPI *NtSetInformationProcessFn)(HANDLE, ULONG, PVOID, ULONG);
@@ -1182,19 +1183,23 @@ static void call_nt_query_information_process(const AgentRequest *r)
     answer_end();
 }
 
-/* NtSetInformationProcess h class byref_information information length */
+/* NtSetInformationProcess h class byref_information information length. Beside
+ * ProcessExecuteFlags, ProcessManageWritesToExecutableMemory (x86 and x64 Windows refuse it) from
+ * a zeroed MANAGE_WRITES_TO_EXECUTABLE_MEMORY (16 bytes) whose first ULONG is the information. */
 static void call_nt_set_information_process(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
     NtSetInformationProcessFn f =
         (NtSetInformationProcessFn)(void *)GetProcAddress(GetModuleHandleA("ntdll.dll"), r->name);
-    ULONG information = (ULONG)v[3];
-    if (!f || v[1] != AGENT_PROCESS_EXECUTE_FLAGS || v[4] > sizeof information) {
-        refuse("only ProcessExecuteFlags, from a ULONG: ", r->name);
+    ULONG buffer[4] = {(ULONG)v[3]};
+    size_t limit = v[1] == AGENT_PROCESS_MANAGE_WRITES ? sizeof buffer : sizeof buffer[0];
+    if (!f || (v[1] != AGENT_PROCESS_EXECUTE_FLAGS && v[1] != AGENT_PROCESS_MANAGE_WRITES) ||
+        v[4] > limit) {
+        refuse("only ProcessExecuteFlags or ProcessManageWritesToExecutableMemory: ", r->name);
         return;
     }
-    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], v[2] ? &information : NULL, (ULONG)v[4]));
-    answer_more(information);
+    answer_start((uint32_t)f(H(v[0]), (ULONG)v[1], v[2] ? buffer : NULL, (ULONG)v[4]));
+    answer_more(buffer[0]);
     answer_end();
 }
 

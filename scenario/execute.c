@@ -444,6 +444,14 @@ static void execute_create_remote_thread(VsThread *thread, const VsOp *op, VsOut
     outcome->ret = VsCreateRemoteThread(thread, a[0], a[2], (uint32_t)a[5], NULL);
 }
 
+static void execute_rtl_create_user_thread(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = (uint32_t)VsRtlCreateUserThread(thread, a[0], a[2] != 0, a[3], a[4], a[5],
+                                                   ref(op, outcome, 8));
+    nt_written(op, outcome);
+}
+
 /* The thread a handle argument names, or NULL with the last error a kernelbase call taking a
  * thread handle sets for a bad one. */
 static VsThread *thread_arg(VsThread *thread, const VsOp *op, int i)

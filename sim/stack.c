@@ -80,6 +80,25 @@ static VsStatus stack_sizes(const VsProcess *process, uint64_t *commit, uint64_t
     return STATUS_SUCCESS;
 }
 
+/*
+ * Whether a reserve fits under the addresses ZeroBits leaves (the kernel's stack reservation,
+ * NtSetInformationProcess(ProcessThreadStackAllocation), which RtlCreateUserStack and thread
+ * creation use): a reserve larger than all of them is STATUS_INVALID_PARAMETER, one exactly as
+ * large (it could only start at 0) STATUS_CONFLICTING_ADDRESSES, as a count or as a 64-bit mask
+ * alike (Wine's ntdll test_RtlCreateUserStack L1387-1433 asserts both for a 1 MB reserve with zero
+ * bits 12 and 13 and above; its NtAllocateVirtualMemory test accepts the same two statuses for a
+ * page under 20 and 21 zero bits from older Windows 10). A ZeroBits value no allocation takes is
+ * STATUS_INVALID_PARAMETER_3.
+ */
+static VsStatus check_zero_bits(const VsProcess *process, uint64_t reserve, uint64_t zero_bits)
+{
+    uint64_t limit;
+    VsStatus status = vs_zero_bits_limit(process->system->layout, zero_bits, &limit);
+    if (!NT_SUCCESS(status) || zero_bits == 0 || reserve < limit + 1)
+        return status;
+    return reserve == limit + 1 ? STATUS_CONFLICTING_ADDRESSES : STATUS_INVALID_PARAMETER;
+}
+
 /* Commits [address, address + size) of the stack in process with a protection. */
 static VsStatus commit_stack_pages(VsThread *caller, VsHandle process, uint64_t address,
                                    uint64_t size, uint32_t protect)
@@ -120,6 +139,8 @@ VsStatus vs_stack_create(VsThread *caller, VsHandle process, uint64_t commit, ui
     if (!target)
         return STATUS_INVALID_HANDLE;
     VsStatus status = stack_sizes(target, &commit, &reserve, commit_align, reserve_align);
+    if (NT_SUCCESS(status))
+        status = check_zero_bits(target, reserve, zero_bits);
     if (!NT_SUCCESS(status))
         return status;
     return lay_out_stack(caller, process, commit, reserve, zero_bits, stack);

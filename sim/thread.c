@@ -133,6 +133,19 @@ VsStatus VsNtCreateThreadEx(VsThread *caller, VsHandle *thread_handle, VsHandle 
     return status;
 }
 
+VsStatus VsRtlCreateUserThread(VsThread *caller, VsHandle process, bool suspended,
+                               uint64_t zero_bits, uint64_t stack_reserve, uint64_t stack_commit,
+                               VsHandle *thread_handle)
+{
+    uint32_t flags = suspended ? 1u : 0u; /* THREAD_CREATE_FLAGS_CREATE_SUSPENDED */
+    VsHandle own = 0; /* no &thread: the thread goes on, and ntdll closes the handle it got */
+    VsStatus status = VsNtCreateThreadEx(caller, thread_handle ? thread_handle : &own, process,
+                                         flags, zero_bits, stack_commit, stack_reserve);
+    if (NT_SUCCESS(status) && !thread_handle)
+        (void)VsNtClose(caller, own);
+    return status;
+}
+
 VsStatus vs_thread_exit(VsThread *thread, uint32_t exit_code)
 {
     if (thread->terminated)

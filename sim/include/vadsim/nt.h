@@ -733,6 +733,18 @@ VsStatus VsRtlFreeUserStack(VsThread *caller, uint64_t deallocation_stack);
 VsStatus VsNtCreateThreadEx(VsThread *caller, VsHandle *thread_handle, VsHandle process,
                             uint32_t flags, uint64_t zero_bits, uint64_t stack_size,
                             uint64_t maximum_stack_size);
+/*
+ * RtlCreateUserThread(process, security, suspended, zero_bits, stack_reserve, stack_commit, start,
+ * parameter, &thread, &client_id): ntdll's way to a thread, NtCreateThreadEx with the stack's
+ * zero bits, commit and reserve passed as given (the start routine, parameter, security and
+ * client id are the thread's own business, which the model does not run). The NTSTATUS is
+ * NtCreateThreadEx's: the reservation's (STATUS_CONFLICTING_ADDRESSES or
+ * STATUS_INVALID_PARAMETER_3 for zero bits it cannot meet), the handle's. Without &thread the
+ * thread is made all the same and its handle closed.
+ */
+VsStatus VsRtlCreateUserThread(VsThread *caller, VsHandle process, bool suspended,
+                               uint64_t zero_bits, uint64_t stack_reserve, uint64_t stack_commit,
+                               VsHandle *thread_handle);
 /* Gives a thread of the model that has none (a process's first) its TEB and user stack, as
  * process creation does for the first thread (PspCreateThread with the image's sizes). */
 VsStatus vs_thread_create_stack(VsThread *thread, uint64_t commit, uint64_t reserve);

@@ -436,6 +436,54 @@ static void call_rtl_free_user_stack(const AgentRequest *r)
     answer_end();
 }
 
+/* ntdll's RtlCreateUserThread (CLIENT_ID as two handles: the process's and the thread's ids). */
+typedef LONG(NTAPI *RtlCreateUserThreadFn)(HANDLE, PSECURITY_DESCRIPTOR, BOOLEAN, ULONG_PTR, SIZE_T,
+                                           SIZE_T, PVOID, PVOID, HANDLE *, HANDLE *);
+
+/* RtlCreateUserThread process security suspended zero_bits reserve commit start parameter
+ * byref_thread thread client_id: a thread of the agent's own process with the agent's start
+ * routine, parked as CreateThread's are (suspended is dropped: it must park to take requests);
+ * the status, then the handle (as the call left it). Other processes are refused, as
+ * CreateRemoteThread's into processes the agent did not make. */
+static void call_rtl_create_user_thread(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    RtlCreateUserThreadFn create = (RtlCreateUserThreadFn)(void *)ntdll_routine(r->name);
+    HANDLE process = H(v[0]);
+    if (!create) {
+        refuse_unknown(r);
+        return;
+    }
+    if (process != GetCurrentProcess() && GetProcessId(process) != GetCurrentProcessId()) {
+        refuse("the agent makes ntdll's threads in its own process only: ", r->name);
+        return;
+    }
+    Worker *w = free_worker(r);
+    if (!w)
+        return;
+    *w = (Worker){.wake = CreateEventA(NULL, FALSE, FALSE, NULL),
+                  .done = CreateEventA(NULL, FALSE, FALSE, NULL)};
+    HANDLE h = NULL, client[2] = {0};
+    LONG status = create(process, NULL, FALSE, (ULONG_PTR)v[3], (SIZE_T)v[4], (SIZE_T)v[5],
+                         (void *)worker_main, w, &h, client);
+    if (status >= 0) { /* without &thread the worker parks unnamed, as after CloseHandle */
+        WaitForSingleObject(w->done, INFINITE);
+        DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &w->thread, 0, FALSE,
+                        DUPLICATE_SAME_ACCESS);
+        if (v[8])
+            w->handle = h;
+        else
+            CloseHandle(h);
+    } else {
+        CloseHandle(w->wake);
+        CloseHandle(w->done);
+        *w = (Worker){0};
+    }
+    answer_start((uint32_t)status);
+    answer_more(status >= 0 && v[8] ? (uint64_t)(uintptr_t)h : v[9]);
+    answer_end();
+}
+
 /* THREAD_BASIC_INFORMATION as winternl.h lays it out. */
 typedef struct AgentThreadBasicInformation {
     LONG ExitStatus;
@@ -519,6 +567,7 @@ const AgentCall agent_thread_calls[] = {
     {"thread_exit", 2, call_thread_exit},
     {"RtlCreateUserStack", 5, call_rtl_create_user_stack},
     {"RtlFreeUserStack", 1, call_rtl_free_user_stack},
+    {"RtlCreateUserThread", 11, call_rtl_create_user_thread},
     {"thread_set_stack", 4, call_thread_set_stack},
     {"IsBadReadPtr", 2, call_is_bad_read_ptr},
     {"IsBadWritePtr", 2, call_is_bad_write_ptr},

@@ -195,6 +195,14 @@ uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model)
     return pair ? pair->other + (model - pair->model) : model;
 }
 
+uint64_t vs_relations_nowhere_until(const VsRelations *relations, uint64_t model)
+{
+    const VsPair *pair = pair_at_or_below(relations, model);
+    if (!pair || model - pair->model >= pair->size || pair->other < VS_RELATIONS_NOWHERE)
+        return model;
+    return pair->model + pair->size;
+}
+
 typedef struct ToModel {
     uint64_t other, model;
     gboolean found, held; /* a pair leads there; one of memory the model still holds */

@@ -69,6 +69,9 @@ gboolean vs_relations_add_beside(VsRelations *relations, uint64_t model, uint64_
 void vs_relations_released(VsRelations *relations, uint64_t start, uint64_t end);
 /* The pair whose model range holds the address, else the one that ends at it, or NULL. */
 const VsPair *vs_relations_pair(const VsRelations *relations, uint64_t model);
+/* Where the run of model memory from model that has no counterpart ends: the end of the pair
+ * holding model when it leads past user space (VS_RELATIONS_NOWHERE), else model itself. */
+uint64_t vs_relations_nowhere_until(const VsRelations *relations, uint64_t model);
 /* The model address's counterpart: the same offset in the newest pair whose range holds it (its
  * end included, so "p + size" translates too), else the address itself. */
 uint64_t vs_relations_to_other(const VsRelations *relations, uint64_t model);

@@ -10,10 +10,9 @@ void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id)
     VsTaint t = {start, end, id};
     for (guint i = taints->len; i-- > 0;) {
         const VsTaint *old = &g_array_index(taints, VsTaint, i);
-        if (old->start <= t.end && t.start <= old->end) {
+        if (old->start <= t.end && t.start <= old->end && g_strcmp0(old->id, t.id) == 0) {
             t.start = MIN(t.start, old->start);
             t.end = MAX(t.end, old->end);
-            t.id = old->id;
             g_array_remove_index_fast(taints, i);
         }
     }
@@ -46,12 +45,15 @@ void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end)
 
 const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end)
 {
-    for (guint i = 0; i < taints->len; i++) {
+    const char *over = NULL;
+    for (guint i = taints->len; i-- > 0;) {
         const VsTaint *t = &g_array_index(taints, VsTaint, i);
-        if (start < t->end && t->start < end)
+        if (t->start <= start && start < t->end)
             return t->id;
+        if (!over && start < t->end && t->start < end)
+            over = t->id;
     }
-    return NULL;
+    return over;
 }
 
 void vs_taints_lift(GArray *taints, VsAgreeFn agree, void *context)

@@ -4,8 +4,10 @@
  * A difference the known list explains usually leaves the two states apart (Wine refused a
  * partial release the model made; the kernel placed a mapping the model did not), so later
  * differences there are its consequences, not new findings. A taint is a range of model
- * addresses and the known entry (or refusal) that left it apart. Taints that overlap or touch
- * merge, so the list stays as short as the distinct ranges are few; a taint is lifted once the
+ * addresses and the known entry (or refusal) that left it apart. Taints of one entry that overlap
+ * or touch merge, so the list stays as short as the distinct ranges are few; taints of different
+ * entries stay apart, so a later difference is blamed on the entry whose ground it lies in; a
+ * taint is lifted once the
  * backend sees the two systems alike over its range again, and ends where its memory is released
  * or unmapped in both.
  */
@@ -22,8 +24,7 @@ typedef struct VsTaint {
 
 /* A new, empty list of taints (a GArray of VsTaint). */
 GArray *vs_taints_new(void);
-/* Adds [start, end), merged with the taints it overlaps or touches (the oldest of them names the
- * merged range). */
+/* Adds [start, end), merged with the taints of the same id it overlaps or touches. */
 void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id);
 /* Adds [start, end) widened to whole granules (granule a power of two: Windows' 64 KB allocation
  * granularity). Ground one system holds and the other does not is whole granules: an allocation
@@ -35,7 +36,8 @@ void vs_taints_add_granules(GArray *taints, uint64_t start, uint64_t end, uint64
 /* Cuts [start, end) out of every taint: the memory there is gone (released, unmapped), and what is
  * made there later owes nothing to what was. */
 void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end);
-/* The id of a taint overlapping [start, end), or NULL. */
+/* The id of a taint overlapping [start, end), or NULL: the newest of those that hold start (the
+ * call's own address), else any. */
 const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end);
 
 /* Whether the two systems agree again over the model range [start, end). */

@@ -260,7 +260,9 @@ static gboolean releases(const VsOp *op)
 
 /* How far from model address at the two systems' memory is alike (the same state, protection,
  * type and allocation), as VirtualQuery says in each: the end of the shorter of the two regions,
- * or at itself when they differ. FALSE with *error when the agent is lost. */
+ * or at itself when they differ. Where at's pair leads past user space the other system has
+ * nothing: alike while the model has nothing either, to the pair's end. FALSE with *error when
+ * the agent is lost. */
 static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, uint64_t *end,
                             GError **error)
 {
@@ -268,6 +270,12 @@ static gboolean alike_until(VsWin32Session *s, VsThread *thread, uint64_t at, ui
     VsOutcome model, other;
     *end = at;
     vs_op_execute(thread, &query, &model);
+    uint64_t nowhere = vs_relations_nowhere_until(&s->relations, at);
+    if (nowhere > at) {
+        if (model.ret && model.mbi.State == MEM_FREE)
+            *end = MIN(model.mbi.BaseAddress + model.mbi.RegionSize, nowhere);
+        return TRUE;
+    }
     vs_relations_translate(&s->relations, &query, &translated);
     if (!vs_win32_call_in(s->base.agent, s->child.handle, &translated, &other, error))
         return FALSE;
@@ -306,23 +314,24 @@ static gboolean released_from(VsThread *thread, const VsOp *op, const VsOutcome 
     return TRUE;
 }
 
-/* Taints end with their memory: after a release or unmap both systems made, the part of the
+/* Taints end with their memory: after a release or unmap the model made, the part of the
  * model's former allocation or view that no longer holds it is cut out of the taints where both
- * systems' memory is now alike, so what is made there later is compared afresh. What still holds
- * it (the rest of a partly released allocation) keeps its taints, and so does what the other
- * system still holds there. The pairs of what the model released are marked so
- * (vs_relations_released), whatever the other system did. FALSE with *error when the agent is
- * lost. */
+ * systems' memory is now alike, so what is made there later is compared afresh. That holds
+ * whether or not the other system's release succeeded: memory whose pair leads nowhere, or that
+ * the other system never placed there, failed to be released in it because it has nothing there,
+ * and a taint left on such ground would be inherited by whatever the model makes there next
+ * (53,461 calls of a 1M Wine 10.0 run explained by ground placed apart). What still holds it (the
+ * rest of a partly released allocation) keeps its taints, and so does what the other system still
+ * holds there. The pairs of what the model released are marked so (vs_relations_released),
+ * whatever the other system did. FALSE with *error when the agent is lost. */
 static gboolean end_released(VsWin32Session *space, VsThread *thread, const VsOp *op,
-                             const VsOutcome *model, const VsOutcome *other, GError **error)
+                             const VsOutcome *model, GError **error)
 {
     uint64_t at;
     if (!released_from(thread, op, model, &at))
         return TRUE;
     if (at < model->vad_end)
         vs_relations_released(&space->relations, at, model->vad_end);
-    if (!vs_win32_succeeded(op, other))
-        return TRUE;
     for (int regions = 0; at < model->vad_end && regions < 16; regions++) {
         uint64_t end;
         if (!alike_until(space, thread, at, &end, error))
@@ -562,7 +571,7 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
         vs_win32_child_pair_module(side, thread, op, model, &other);
         /* The call is judged against the taints as they were before it. */
         ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error) &&
-             end_released(space, thread, op, model, &other, error);
+             end_released(space, thread, op, model, error);
     } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
         g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
         vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);

@@ -299,56 +299,56 @@ static const char *const architectures[] = {"x64", "x86", "x86-3gb", "linux-x64"
 static const char *const system_options[] = {"processors", "ram",     "pagefile", "readahead",
                                              "filealign",  "filemax", "execonly", "thp",
                                              "thpzero",    "wow64"};
-/* The options whose value is a word, not a number: execonly is the CPU's protection keys, thp the
- * transparent-huge-page mode, thpzero whether a load there maps the huge zero page. */
+/* The options whose value is a word, not a number, each with the words it takes and what they
+ * mean: execonly is the CPU's protection keys, thp the transparent-huge-page mode, thpzero whether
+ * a load there maps the huge zero page. */
 static const char *const execonly_words[] = {"pkey", "none"};
 static const char *const thp_words[] = {"always", "madvise", "never"};
 static const char *const thpzero_words[] = {"on", "off"};
+typedef struct WordOption {
+    const char *name;
+    const char *const *words;
+    size_t count;
+    const char *takes; /* the words, explained, for the error */
+} WordOption;
+static const WordOption word_options[] = {
+    {"execonly", execonly_words, G_N_ELEMENTS(execonly_words),
+     "pkey (a CPU with protection keys: memory mapped PROT_EXEC alone is execute-only) or none "
+     "(PROT_EXEC alone reads as PROT_READ|PROT_EXEC)"},
+    {"thp", thp_words, G_N_ELEMENTS(thp_words),
+     "always, madvise or never (the machine's transparent_hugepage/enabled)"},
+    {"thpzero", thpzero_words, G_N_ELEMENTS(thpzero_words),
+     "on or off (the machine's transparent_hugepage/use_zero_page: 1 or 0)"},
+};
 #define SYSTEM_OPTIONS                                                                             \
     "processors=N, ram=SIZE, pagefile=SIZE; for x86 wow64=0 or 1; for linux-x64 readahead=SIZE, "  \
     "filealign=2M or 4K, filemax=SIZE, execonly=pkey or none, thp=always, madvise or never, "      \
     "thpzero=on or off"
 
+/* The word option called name, or NULL for an option whose value is a number. */
+static const WordOption *word_option(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(word_options); i++)
+        if (strcmp(name, word_options[i].name) == 0)
+            return &word_options[i];
+    return NULL;
+}
+
 /* The value of a word option (NAME=WORD) into option->word; FALSE, with the words it takes, when
  * the word is not one of them. */
-static gboolean take_option_word(Parser *ps, const VsToken *token, const char *value, size_t length,
-                                 VsSystemOption *option)
+static gboolean take_option_word(Parser *ps, const VsToken *token, const WordOption *known,
+                                 const char *value, size_t length, VsSystemOption *option)
 {
     option->word = g_strndup(value, length);
-    if (strcmp(option->name, "thpzero") == 0) {
-        if (vs_diag_is_one_of(option->word, thpzero_words, G_N_ELEMENTS(thpzero_words)))
-            return TRUE;
-        fail_at(ps, token->pos,
-                "system option 'thpzero' takes on or off (the machine's "
-                "transparent_hugepage/use_zero_page: 1 or 0), not '%s'",
-                option->word);
-        return FALSE;
-    }
-    if (strcmp(option->name, "thp") == 0) {
-        if (vs_diag_is_one_of(option->word, thp_words, G_N_ELEMENTS(thp_words)))
-            return TRUE;
-        g_autofree char *hint =
-            vs_diag_did_you_mean(option->word, thp_words, G_N_ELEMENTS(thp_words));
-        fail_at(ps, token->pos,
-                "system option 'thp' takes always, madvise or never (the machine's "
-                "transparent_hugepage/enabled), not '%s'%s",
-                option->word, hint);
-        return FALSE;
-    }
-    if (vs_diag_is_one_of(option->word, execonly_words, G_N_ELEMENTS(execonly_words)))
+    if (vs_diag_is_one_of(option->word, known->words, known->count))
         return TRUE;
-    g_autofree char *hint =
-        vs_diag_did_you_mean(option->word, execonly_words, G_N_ELEMENTS(execonly_words));
-    fail_at(ps, token->pos,
-            "system option '%s' takes pkey (a CPU with protection keys: memory mapped "
-            "PROT_EXEC alone is execute-only) or none (PROT_EXEC alone reads as "
-            "PROT_READ|PROT_EXEC), not '%s'%s",
-            option->name, option->word, hint);
+    g_autofree char *hint = vs_diag_did_you_mean(option->word, known->words, known->count);
+    fail_at(ps, token->pos, "system option '%s' takes %s, not '%s'%s", option->name, known->takes,
+            option->word, hint);
     return FALSE;
 }
 
-/* One NAME=VALUE word of a 'system' line: a known name, and a number or (execonly, thp, thpzero)
- * a word. */
+/* One NAME=VALUE word of a 'system' line: a known name, and a number or (word_options) a word. */
 static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOption *option)
 {
     const char *eq = memchr(word->start, '=', word->length);
@@ -356,9 +356,9 @@ static gboolean take_system_option(Parser *ps, const VsToken *word, VsSystemOpti
         option->name = g_strndup(word->start, (size_t)(eq - word->start));
     size_t value_length = eq ? word->length - (size_t)(eq + 1 - word->start) : 0;
     if (eq && vs_diag_is_one_of(option->name, system_options, G_N_ELEMENTS(system_options))) {
-        if (strcmp(option->name, "execonly") == 0 || strcmp(option->name, "thp") == 0 ||
-            strcmp(option->name, "thpzero") == 0)
-            return take_option_word(ps, word, eq + 1, value_length, option);
+        const WordOption *known = word_option(option->name);
+        if (known)
+            return take_option_word(ps, word, known, eq + 1, value_length, option);
         if (vs_parse_integer(eq + 1, value_length, &option->value))
             return TRUE;
     }

@@ -969,45 +969,41 @@ static VsStatus built_status(Fixture *f, const char *name, const char *text)
 static void test_header_rules(void **state)
 {
     Fixture *f = *state;
-    assert_int_equal(built_status(f, "td0", ".rodata 5 10 ri 0 0; optional 0; file 268"),
-                     STATUS_INVALID_IMAGE_PROTECT); /* 0x40 + 0x108 past 268 bytes */
-    assert_int_equal(built_status(f, "td17",
-                                  "dos 4; optional 8; align 4 4; image 0x2000; "
-                                  "headers 0x40; file 268"),
-                     STATUS_SUCCESS); /* 4 + 0x108 is 268 */
-    assert_int_equal(built_status(f, "short",
-                                  "dos 4; optional 8; align 4 4; image 0x2000; "
-                                  "headers 0x40; file 267"),
-                     STATUS_INVALID_IMAGE_PROTECT);
-    assert_int_equal(built_status(f, "odd",
-                                  "dos 6; optional 8; align 4 4; image 0x2000; "
-                                  "headers 0x40; file 268"),
-                     STATUS_INVALID_IMAGE_PROTECT); /* e_lfanew 6 */
-    assert_int_equal(built_status(f, "opt",
-                                  "dos 4; optional 12; align 4 4; image 0x2000; "
-                                  "headers 0x40; file 268"),
-                     STATUS_INVALID_IMAGE_FORMAT); /* SizeOfOptionalHeader not a multiple of 8 */
-    assert_int_equal(built_status(f, "td16",
-                                  "dos 4; optional 0xF0; align 4 4; image 0x40; "
-                                  "headers 0; file 268"),
-                     STATUS_INVALID_IMAGE_FORMAT); /* SizeOfHeaders 0 */
-    assert_int_equal(built_status(f, "td8",
-                                  "optional 0x40; align 0x200 0x200; image 0xd0; "
-                                  "headers 0xc0; file 328"),
-                     STATUS_INVALID_IMAGE_FORMAT); /* 0x200 of headers in 0xD0 of image */
-    assert_int_equal(built_status(f, "td13",
-                                  "optional 0x40; align 0x200 0x200; image 0; "
-                                  "headers 0; file 328"),
-                     STATUS_INVALID_IMAGE_FORMAT);
-    assert_int_equal(built_status(f, "td4",
-                                  ".rodata 5 10 ri 0x170 0x170; align 0x200 0x200; "
-                                  "image 0x370; headers 0x170; file 0x180"),
-                     STATUS_SUCCESS);
-    assert_int_equal(built_status(f, "td14",
-                                  ".rodata 100 10 ri 0x1000 0x10; dos 16; optional "
-                                  "0x148; align 0x1000 0x200; image 0x1170; headers "
-                                  "0x200; file 0x1A8"),
-                     STATUS_SUCCESS);
+    static const struct {
+        const char *name, *text;
+        VsStatus status;
+    } cases[] = {
+        /* 0x40 + 0x108 past 268 bytes */
+        {"td0", ".rodata 5 10 ri 0 0; optional 0; file 268", STATUS_INVALID_IMAGE_PROTECT},
+        /* 4 + 0x108 is 268 */
+        {"td17", "dos 4; optional 8; align 4 4; image 0x2000; headers 0x40; file 268",
+         STATUS_SUCCESS},
+        {"short", "dos 4; optional 8; align 4 4; image 0x2000; headers 0x40; file 267",
+         STATUS_INVALID_IMAGE_PROTECT},
+        /* e_lfanew 6 */
+        {"odd", "dos 6; optional 8; align 4 4; image 0x2000; headers 0x40; file 268",
+         STATUS_INVALID_IMAGE_PROTECT},
+        /* SizeOfOptionalHeader not a multiple of 8 */
+        {"opt", "dos 4; optional 12; align 4 4; image 0x2000; headers 0x40; file 268",
+         STATUS_INVALID_IMAGE_FORMAT},
+        /* SizeOfHeaders 0 */
+        {"td16", "dos 4; optional 0xF0; align 4 4; image 0x40; headers 0; file 268",
+         STATUS_INVALID_IMAGE_FORMAT},
+        /* 0x200 of headers in 0xD0 of image */
+        {"td8", "optional 0x40; align 0x200 0x200; image 0xd0; headers 0xc0; file 328",
+         STATUS_INVALID_IMAGE_FORMAT},
+        {"td13", "optional 0x40; align 0x200 0x200; image 0; headers 0; file 328",
+         STATUS_INVALID_IMAGE_FORMAT},
+        {"td4",
+         ".rodata 5 10 ri 0x170 0x170; align 0x200 0x200; image 0x370; headers 0x170; file 0x180",
+         STATUS_SUCCESS},
+        {"td14",
+         ".rodata 100 10 ri 0x1000 0x10; dos 16; optional 0x148; align 0x1000 0x200; image "
+         "0x1170; headers 0x200; file 0x1A8",
+         STATUS_SUCCESS},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(built_status(f, cases[i].name, cases[i].text), cases[i].status);
 }
 
 /* A PE32 image in a 64-bit process (kernel32 loader.c test_Loader L1380-1437): mapped, and its

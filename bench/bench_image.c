@@ -61,9 +61,8 @@ static void declare(VsSystem *system, const char *name, uint64_t pages, uint64_t
         bench_fail(NULL, error);
     size_t size = vs_pe_file_size(&spec);
     unsigned char *bytes = malloc(size);
-    if (!bytes)
+    if (!bytes || !vs_pe_write(&spec, bytes))
         bench_fail(NULL, "malloc");
-    vs_pe_write(&spec, bytes);
     if (!NT_SUCCESS(vs_file_create(system, name, size, bytes, size, 0)))
         bench_fail(NULL, "vs_file_create");
     free(bytes);

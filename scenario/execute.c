@@ -1166,12 +1166,12 @@ static void execute_declare_pe(VsThread *thread, const VsOp *op, VsOutcome *outc
     if (op->arg[4] && vs_pe_parse_sections(op->contents, &spec, error, sizeof error))
         size = vs_pe_file_size(&spec);
     unsigned char *bytes = size ? malloc(size) : NULL;
-    if (!bytes) {
+    if (!bytes || !vs_pe_write(&spec, bytes)) {
+        free(bytes);
         VsSetLastError(thread, ERROR_INVALID_PARAMETER);
         outcome->ret = 0;
         return;
     }
-    vs_pe_write(&spec, bytes);
     declare_bytes(thread, op, bytes, size, outcome);
     free(bytes);
 }

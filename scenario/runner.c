@@ -198,7 +198,8 @@ static gboolean declare_ntdll(VsRunner *runner)
         return FALSE;
     size_t size = vs_pe_file_size(&spec);
     g_autofree unsigned char *bytes = g_malloc(size);
-    vs_pe_write(&spec, bytes);
+    if (!vs_pe_write(&spec, bytes))
+        return FALSE;
     VsStatus status = vs_file_create(runner->system, "ntdll.dll", size, bytes, size, 0);
     return NT_SUCCESS(status) || status == STATUS_OBJECT_NAME_COLLISION;
 }

@@ -67,9 +67,12 @@ typedef struct Headers {
 } Headers;
 
 /* The DOS and NT signatures (MiCreateImageFileMap, then MiVerifyImageHeader): an empty file is no
- * section at all; no MZ is NOT_MZ; a PE header beyond the file or with another signature is a DOS
- * program (INVALID_IMAGE_PROTECT), an NE one a 16-bit program (Wine's test_Loader, L1162-1197). */
-static VsStatus check_signatures(const VsFile *file, Headers *h)
+ * section at all; no MZ is NOT_MZ; NT headers off a 4-byte boundary (on a 64-bit system), or
+ * not wholly in the file, or with another signature are a DOS program (INVALID_IMAGE_PROTECT), an
+ * NE one a 16-bit program (Wine's test_Loader, L1162-1197). The NT headers WRK reads are its own
+ * IMAGE_NT_HEADERS, 0x108 bytes on x64 and 0xF8 on x86, whatever the file's optional header: so
+ * a file whose DOS header is 4 bytes needs 268 bytes on x64 (test_Loader td[15-17], L847-875). */
+static VsStatus check_signatures(const VsLayout *layout, const VsFile *file, Headers *h)
 {
     if (file->size == 0)
         return STATUS_INVALID_FILE_FOR_SECTION;
@@ -77,7 +80,8 @@ static VsStatus check_signatures(const VsFile *file, Headers *h)
     if (file->size < DOS_HEADER || h->dos[0] != 'M' || h->dos[1] != 'Z')
         return STATUS_INVALID_IMAGE_NOT_MZ;
     h->lfanew = rd32(h->dos + 0x3C);
-    if ((uint64_t)h->lfanew + 4 > file->size)
+    bool x64 = layout->arch == VS_ARCH_X64;
+    if ((x64 && (h->lfanew & 3)) || (uint64_t)h->lfanew + (x64 ? 0x108 : 0xF8) > file->size)
         return STATUS_INVALID_IMAGE_PROTECT;
     vs_file_read_bytes(file, h->lfanew, h->nt, sizeof h->nt);
     if (h->nt[0] == 'N' && h->nt[1] == 'E') {
@@ -93,7 +97,10 @@ static VsStatus check_signatures(const VsFile *file, Headers *h)
 
 /* The file header and the optional header's Magic against the machine (Wine's test_Loader,
  * L1199-1215 and L1285-1413): PE32 is i386, PE32+ AMD64; a 32-bit system cannot map PE32+; a
- * 64-bit one maps both. */
+ * 64-bit one maps both. SizeOfOptionalHeader places the section table and is otherwise not read:
+ * the optional header's fields are taken whole whatever it says (test_Loader td[17], L868-875:
+ * 8 bytes, and query_image_section reads its subsystem and stack), but a 64-bit system refuses
+ * one that is not a multiple of 8 (WRK: "bogus headers cause alignment faults"). */
 static VsStatus check_machine(const VsLayout *layout, Headers *h)
 {
     const unsigned char *fh = h->nt + 4, *opt = h->nt + 24;
@@ -109,15 +116,20 @@ static VsStatus check_machine(const VsLayout *layout, Headers *h)
         return STATUS_INVALID_IMAGE_FORMAT;
     if (h->plus && layout->arch != VS_ARCH_X64)
         return STATUS_INVALID_IMAGE_WIN_64;
-    if (!(rd16(fh + 18) & FILE_EXECUTABLE) || h->optional_size < (h->plus ? 0xF0 : 0xE0) ||
-        h->sections > (h->plus ? 95 : 96))
+    if (!(rd16(fh + 18) & FILE_EXECUTABLE) || h->sections > (h->plus ? 95 : 96) ||
+        (layout->arch == VS_ARCH_X64 && (h->optional_size & 7)))
         return STATUS_INVALID_IMAGE_FORMAT;
     return STATUS_SUCCESS;
 }
 
 /* The optional header's numbers, and their rules (WRK MiVerifyImageHeader, VALIDATE_NTHEADER;
  * Microsoft's PE format page): alignments powers of two, FileAlignment 512..SectionAlignment (equal
- * below a page), ImageBase on 64 KB, SizeOfImage and SizeOfHeaders sensible. */
+ * below a page), ImageBase on 64 KB, SizeOfImage and SizeOfHeaders sensible. WRK's checks of the
+ * headers' own subsection (MiCreateImageFileMap: SizeOfHeaders not 0, and rounded to
+ * SectionAlignment within SizeOfImage) hold for flat images too since Vista: test_Loader refuses
+ * td[8-12], td[15] ("vista is more strict", L796-854) and td[16] ("rejected by win10 1809+",
+ * L855-867), flat images with no SizeOfHeaders or headers larger than the image, and loads td[4]
+ * and td[17], whose headers fit. */
 static VsStatus read_optional(const Headers *h, VsImage *image)
 {
     const unsigned char *fh = h->nt + 4, *o = h->nt + 24;
@@ -152,9 +164,12 @@ static VsStatus read_optional(const Headers *h, VsImage *image)
     if (!power_of_two(sa) || !power_of_two(fa) || sa < fa || (image->flat && fa != sa) ||
         (!image->flat && fa < 512))
         return STATUS_INVALID_IMAGE_FORMAT;
+    uint64_t header_end = round_up(image->size_of_headers, sa);
     if (image->image_base % VS_GRANULARITY || image->size_of_image == 0 ||
         image->size_of_image > MAX_IMAGE_SIZE || image->size_of_headers >= image->size_of_image ||
-        (!image->flat && image->size_of_headers == 0))
+        image->size_of_headers == 0 ||
+        header_end >
+            (image->flat ? image->size_of_image : round_up(image->size_of_image, VS_PAGE_SIZE)))
         return STATUS_INVALID_IMAGE_FORMAT;
     return STATUS_SUCCESS;
 }
@@ -305,7 +320,7 @@ static bool read_fixups(const VsFile *file, const Headers *h, VsImage *image)
 static VsStatus read_image(const VsSystem *system, const VsFile *file, VsImage **out)
 {
     Headers h;
-    VsStatus status = check_signatures(file, &h);
+    VsStatus status = check_signatures(system->layout, file, &h);
     if (NT_SUCCESS(status))
         status = check_machine(system->layout, &h);
     if (!NT_SUCCESS(status))

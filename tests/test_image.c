@@ -41,7 +41,7 @@ static VsHandle declare(Fixture *f, const char *name, const VsPeSpec *spec)
     assert_true(size > 0);
     unsigned char *bytes = malloc(size);
     assert_non_null(bytes);
-    vs_pe_write(spec, bytes);
+    assert_true(vs_pe_write(spec, bytes));
     assert_int_equal(vs_file_create(f->system, name, size, bytes, size, 0), STATUS_SUCCESS);
     free(bytes);
     VsHandle h = VsCreateFile(f->thread, name, GENERIC_READ | GENERIC_EXECUTE, FILE_SHARE_READ,
@@ -289,7 +289,7 @@ static void test_not_images(void **state)
     size_t size = vs_pe_file_size(&spec);
     static unsigned char pe[0x10000], bad[0x10000]; /* the builder's file: 0x6200 bytes */
     assert_true(size > 0x100 && size <= sizeof pe);
-    vs_pe_write(&spec, pe);
+    assert_true(vs_pe_write(&spec, pe));
     assert_int_equal(image_status(f, "ok", pe, size), STATUS_SUCCESS);
     memcpy(bad, "MZ", 2);
     assert_int_equal(image_status(f, "short", bad, 2), STATUS_INVALID_IMAGE_NOT_MZ);
@@ -782,7 +782,7 @@ static void test_image_code_and_flags(void **state)
         size_t size = vs_pe_file_size(&spec);
         unsigned char *bytes = malloc(size);
         assert_non_null(bytes);
-        vs_pe_write(&spec, bytes);
+        assert_true(vs_pe_write(&spec, bytes));
         if (cases[i].flat) /* SectionAlignment and FileAlignment 0x200 */
             memcpy(bytes + 0x40 + 24 + 32, (unsigned char[]){0, 2, 0, 0, 0, 2, 0, 0}, 8);
         snprintf(name, sizeof name, "case%zu.dll", i);
@@ -856,7 +856,7 @@ static void test_header_parts(void **state)
                                      sizeof error));
     unsigned char bytes[0x2000];
     assert_true(vs_pe_file_size(&spec) <= sizeof bytes);
-    vs_pe_write(&spec, bytes);
+    assert_true(vs_pe_write(&spec, bytes));
     assert_int_equal(bytes[0x44] | bytes[0x45] << 8, 0x14C);          /* Machine */
     assert_int_equal(bytes[0x58 + 4], 0);                             /* SizeOfCode */
     assert_int_equal(bytes[0x58 + 68], 3);                            /* the console subsystem */
@@ -866,7 +866,7 @@ static void test_header_parts(void **state)
         ".text 0x1000 0x200 rxc; align 0x200 0x1000; headers 0x170; image 0x1170", &spec, error,
         sizeof error));
     assert_true(vs_pe_file_size(&spec) <= sizeof bytes);
-    vs_pe_write(&spec, bytes);
+    assert_true(vs_pe_write(&spec, bytes));
     assert_int_equal(read32(bytes + 0x58 + 32), 0x200);  /* SectionAlignment */
     assert_int_equal(read32(bytes + 0x58 + 36), 0x1000); /* FileAlignment */
     assert_int_equal(read32(bytes + 0x58 + 56), 0x1170); /* SizeOfImage */
@@ -878,6 +878,132 @@ static void test_header_parts(void **state)
     assert_false(spec.pe32_plus);
     assert_false(
         vs_pe_parse_sections(".text 0x1000 0x200 rxc; pe32 1", &spec, error, sizeof error));
+}
+
+/* The layout parts: a short DOS header (e_lfanew written last, over the NT headers), a declared
+ * SizeOfOptionalHeader (the optional header still whole, the section table where it says, none
+ * at 0), a placed section (its raw data the headers' bytes when it lies in them), a data
+ * directory as given, a file cut or padded; and their mistakes. */
+static void test_layout_parts(void **state)
+{
+    (void)state;
+    VsPeSpec spec = {.pe32_plus = true, .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE};
+    char error[160];
+    static unsigned char bytes[0x3000];
+    assert_true(vs_pe_parse_sections(".rodata 100 10 ri 0x1000 0x10; dos 16; optional 0x148; "
+                                     "align 0x1000 0x200; headers 0x200; file 0x1A8",
+                                     &spec, error, sizeof error));
+    assert_int_equal(vs_pe_file_size(&spec), 0x1A8);
+    assert_true(vs_pe_write(&spec, bytes));
+    assert_int_equal(read32(bytes + 0x3C), 0x10); /* e_lfanew, on BaseOfCode */
+    assert_memory_equal(bytes + 0x10, "PE\0\0", 4);
+    assert_int_equal(bytes[0x14 + 16] | bytes[0x14 + 17] << 8, 0x148); /* SizeOfOptionalHeader */
+    assert_int_equal(read32(bytes + 0x28 + 32), 0x1000);               /* SectionAlignment */
+    assert_memory_equal(bytes + 0x170, ".rodata", 7);                  /* the section table */
+    assert_int_equal(read32(bytes + 0x170 + 8), 100);                  /* VirtualSize */
+    assert_int_equal(read32(bytes + 0x170 + 12), 0x1000);              /* VirtualAddress */
+    assert_int_equal(read32(bytes + 0x170 + 16), 10);                  /* SizeOfRawData */
+    assert_int_equal(read32(bytes + 0x170 + 20), 0x10);                /* PointerToRawData */
+    assert_memory_equal(bytes + 0x10, "PE", 2); /* its raw data is the headers' bytes */
+    assert_true(vs_pe_parse_sections("dos 4; optional 8; align 4 4; image 0x2000; headers 0x40",
+                                     &spec, error, sizeof error));
+    assert_int_equal(vs_pe_file_size(&spec), 0x200); /* the headers, rounded to FileAlignment */
+    assert_true(vs_pe_write(&spec, bytes));
+    assert_int_equal(read32(bytes + 0x3C), 4);               /* e_lfanew, on SectionAlignment */
+    assert_int_equal(bytes[0x1C] | bytes[0x1D] << 8, 0x20B); /* the optional header, whole */
+    assert_int_equal(read32(bytes + 0x1C + 56), 0x2000);     /* SizeOfImage */
+    assert_int_equal(bytes[0x1C + 68], 3);                   /* Subsystem, past the 8 bytes */
+    assert_true(vs_pe_parse_sections(".rodata 5 10 ri 0 0; optional 0; file 268", &spec, error,
+                                     sizeof error));
+    assert_int_equal(vs_pe_file_size(&spec), 268);
+    memset(bytes, 0xAA, sizeof bytes);
+    assert_true(vs_pe_write(&spec, bytes));
+    assert_memory_equal(bytes + 0x58, ".rodata", 7); /* no optional header: the table follows */
+    assert_int_equal(bytes[0x80], 0);                /* no raw data written: zeros to 268 */
+    assert_int_equal(bytes[267], 0);
+    assert_int_equal(bytes[268], 0xAA);
+    assert_true(vs_pe_parse_sections(".rodata 0x1000 0x10 ri; directory 14 1 1", &spec, error,
+                                     sizeof error));
+    assert_true(vs_pe_write(&spec, bytes));
+    assert_int_equal(read32(bytes + 0x58 + 112 + 14 * 8), 1);
+    assert_int_equal(read32(bytes + 0x58 + 112 + 14 * 8 + 4), 1);
+    static const char *const wrong[] = {
+        "dos 1",
+        "dos 65",
+        "optional 0x10000",
+        "file 0",
+        "directory 16 1 1",
+        "directory 1 2",
+        ".rodata 5 10 ri 0x170",
+        ".rodata 5 10 ri 0x170 x",
+        ".text 5 10 rxf 0x1000 0x400",
+        "optional 0; entry 1",
+        "optional 0; .text 0x1000 0x200 rxcf",
+        "exports",
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++)
+        assert_false(vs_pe_parse_sections(wrong[i], &spec, error, sizeof error));
+}
+
+/* Declares the file of a pe() sections text (PE32+, a DLL at 0x123450000 with DYNAMIC_BASE) and
+ * makes its image section: the status. */
+static VsStatus built_status(Fixture *f, const char *name, const char *text)
+{
+    VsPeSpec spec = {.pe32_plus = true,
+                     .characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_DLL,
+                     .image_base = 0x123450000ull,
+                     .dll_characteristics = IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE};
+    char error[160];
+    static unsigned char bytes[0x3000];
+    assert_true(vs_pe_parse_sections(text, &spec, error, sizeof error));
+    size_t size = vs_pe_file_size(&spec);
+    assert_true(size > 0 && size <= sizeof bytes);
+    assert_true(vs_pe_write(&spec, bytes));
+    return image_status(f, name, bytes, size);
+}
+
+/* The headers' rules test_Loader's hand-made files show (td[] L736-876, as WRK orders them): the
+ * NT headers wholly in the file and on 4 bytes; SizeOfOptionalHeader only placing the table (a
+ * multiple of 8 on x64); SizeOfHeaders not 0 and, rounded to SectionAlignment, inside the image,
+ * for flat images too; an image of some pages. */
+static void test_header_rules(void **state)
+{
+    Fixture *f = *state;
+    static const struct {
+        const char *name, *text;
+        VsStatus status;
+    } cases[] = {
+        /* 0x40 + 0x108 past 268 bytes */
+        {"td0", ".rodata 5 10 ri 0 0; optional 0; file 268", STATUS_INVALID_IMAGE_PROTECT},
+        /* 4 + 0x108 is 268 */
+        {"td17", "dos 4; optional 8; align 4 4; image 0x2000; headers 0x40; file 268",
+         STATUS_SUCCESS},
+        {"short", "dos 4; optional 8; align 4 4; image 0x2000; headers 0x40; file 267",
+         STATUS_INVALID_IMAGE_PROTECT},
+        /* e_lfanew 6 */
+        {"odd", "dos 6; optional 8; align 4 4; image 0x2000; headers 0x40; file 268",
+         STATUS_INVALID_IMAGE_PROTECT},
+        /* SizeOfOptionalHeader not a multiple of 8 */
+        {"opt", "dos 4; optional 12; align 4 4; image 0x2000; headers 0x40; file 268",
+         STATUS_INVALID_IMAGE_FORMAT},
+        /* SizeOfHeaders 0 */
+        {"td16", "dos 4; optional 0xF0; align 4 4; image 0x40; headers 0; file 268",
+         STATUS_INVALID_IMAGE_FORMAT},
+        /* 0x200 of headers in 0xD0 of image */
+        {"td8", "optional 0x40; align 0x200 0x200; image 0xd0; headers 0xc0; file 328",
+         STATUS_INVALID_IMAGE_FORMAT},
+        {"td13", "optional 0x40; align 0x200 0x200; image 0; headers 0; file 328",
+         STATUS_INVALID_IMAGE_FORMAT},
+        {"td4",
+         ".rodata 5 10 ri 0x170 0x170; align 0x200 0x200; image 0x370; headers 0x170; file 0x180",
+         STATUS_SUCCESS},
+        {"td14",
+         ".rodata 100 10 ri 0x1000 0x10; dos 16; optional 0x148; align 0x1000 0x200; image "
+         "0x1170; headers 0x200; file 0x1A8",
+         STATUS_SUCCESS},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(built_status(f, cases[i].name, cases[i].text), cases[i].status);
 }
 
 /* A PE32 image in a 64-bit process (kernel32 loader.c test_Loader L1380-1437): mapped, and its
@@ -960,6 +1086,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_image_information_x86, fixture_setup_x86,
                                         fixture_teardown),
         cmocka_unit_test(test_header_parts),
+        cmocka_unit_test(test_layout_parts),
+        cmocka_unit_test_setup_teardown(test_header_rules, fixture_setup_x64, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_image_information_pe32_on_x64, fixture_setup_x64,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_image_information_com, fixture_setup_x64,

@@ -18,8 +18,8 @@
 enum {
     FILE_ALIGNMENT = 0x200,
     SECTION_ALIGNMENT = 0x1000,
-    NT_OFFSET = 0x40, /* e_lfanew */
-    OPTIONAL_OFFSET = NT_OFFSET + 4 + 20,
+    DOS_HEADER = 0x40,       /* e_lfanew, unless a dos part says otherwise */
+    NT_FILE_HEADER = 4 + 20, /* the signature and IMAGE_FILE_HEADER */
     SECTION_HEADER = 40,
     PAGE = 0x1000,
 };
@@ -51,9 +51,35 @@ static bool declared(const VsPeSpec *spec, VsPeField field)
     return spec->header.set & (1u << field);
 }
 
+/* Where the NT headers start (e_lfanew), the optional header, and the section table. */
+static uint32_t nt_offset(const VsPeSpec *spec)
+{
+    return declared(spec, VS_PE_DOS) ? spec->header.dos_size : DOS_HEADER;
+}
+static uint32_t optional_offset(const VsPeSpec *spec) { return nt_offset(spec) + NT_FILE_HEADER; }
+
+/* SizeOfOptionalHeader as the file header says it. */
+static uint32_t optional_field(const VsPeSpec *spec)
+{
+    return declared(spec, VS_PE_OPTIONAL) ? spec->header.optional_size : optional_size(spec);
+}
+
+static uint32_t table_offset(const VsPeSpec *spec)
+{
+    return optional_offset(spec) + optional_field(spec);
+}
+
 static uint32_t virtual_size(const VsPeSection *s)
 {
+    if (s->placed)
+        return s->virtual_size;
     return s->virtual_size ? s->virtual_size : (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
+}
+
+/* SizeOfRawData: the raw bytes rounded to FileAlignment, or as given for a placed section. */
+static uint32_t raw_size(const VsPeSection *s)
+{
+    return s->placed ? s->raw_size : (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT);
 }
 
 /* The pages of a section that start with a relocated pointer: those holding raw data. */
@@ -116,11 +142,19 @@ static uint32_t section_count(const VsPeSpec *spec)
     return n;
 }
 
+/* Where the headers end: the section table's last byte, the whole optional header when the
+ * table starts inside it, e_lfanew's field when the DOS header is short. */
+static uint32_t headers_end(const VsPeSpec *spec)
+{
+    uint32_t end = table_offset(spec) + SECTION_HEADER * section_count(spec);
+    if (optional_field(spec) && end < optional_offset(spec) + optional_size(spec))
+        end = optional_offset(spec) + optional_size(spec);
+    return end < DOS_HEADER ? DOS_HEADER : end;
+}
+
 static uint32_t headers_size(const VsPeSpec *spec)
 {
-    return (uint32_t)round_up(OPTIONAL_OFFSET + optional_size(spec) +
-                                  SECTION_HEADER * section_count(spec),
-                              FILE_ALIGNMENT);
+    return (uint32_t)round_up(headers_end(spec), FILE_ALIGNMENT);
 }
 
 /* Where each section lies: its RVA and its raw data's file offset (0 when it has none). */
@@ -140,6 +174,16 @@ static void place(const VsPeSpec *spec, Placement *p)
     uint64_t file = headers_size(spec);
     for (uint32_t i = 0; i < spec->count; i++) {
         const VsPeSection *s = &spec->sections[i];
+        if (s->placed) { /* its raw bytes at its offset, unless the headers are there */
+            p->rva[i] = s->rva;
+            p->raw_offset[i] = s->raw_pointer;
+            if (s->raw_size && s->raw_pointer >= headers_end(spec) &&
+                (uint64_t)s->raw_pointer + s->raw_size > file)
+                file = (uint64_t)s->raw_pointer + s->raw_size;
+            if (round_up((uint64_t)s->rva + s->virtual_size, SECTION_ALIGNMENT) > rva)
+                rva = round_up((uint64_t)s->rva + s->virtual_size, SECTION_ALIGNMENT);
+            continue;
+        }
         p->rva[i] = (uint32_t)rva;
         if (s->raw_size) {
             file = round_up(file, PAGE);
@@ -167,7 +211,9 @@ size_t vs_pe_file_size(const VsPeSpec *spec)
 {
     Placement p;
     place(spec, &p);
-    return p.file_size > VS_PE_MAX_BYTES || p.size_of_image > 0x77000000u ? 0 : (size_t)p.file_size;
+    if (p.file_size > VS_PE_MAX_BYTES || p.size_of_image > 0x77000000u)
+        return 0;
+    return declared(spec, VS_PE_FILE) ? spec->header.file_size : (size_t)p.file_size;
 }
 
 /* The optional header's fields after the Magic and the linker version. A DLL has no entry point,
@@ -232,6 +278,10 @@ static void write_optional(const VsPeSpec *spec, const Placement *p, unsigned ch
     put32(directories + 5 * 8 + 4, reloc_bytes(spec));
     put32(directories + 14 * 8, p->extra_rva[COR]); /* IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR */
     put32(directories + 14 * 8 + 4, extra_bytes(spec, COR));
+    if (declared(spec, VS_PE_DIRECTORY)) {
+        put32(directories + 8 * h->directory, h->directory_rva);
+        put32(directories + 8 * h->directory + 4, h->directory_size);
+    }
 }
 
 /* An added section's header; the next header, or header itself when there is no such section. */
@@ -316,49 +366,79 @@ static void write_relocations(const VsPeSpec *spec, const Placement *p, unsigned
     }
 }
 
-void vs_pe_write(const VsPeSpec *spec, unsigned char *out)
+/* The section table's declared entries and their raw bytes (the name's first letter after the
+ * dot); a placed section whose raw data lies in the headers writes none. */
+static void write_sections(const VsPeSpec *spec, const Placement *p, unsigned char *out)
 {
-    Placement p;
-    place(spec, &p);
-    memset(out, 0, p.file_size);
-    out[0] = 'M';
-    out[1] = 'Z';
-    put32(out + 0x3C, NT_OFFSET);
-    memcpy(out + NT_OFFSET, "PE\0\0", 4);
-    unsigned char *file_header = out + NT_OFFSET + 4;
-    put16(file_header, declared(spec, VS_PE_MACHINE) ? spec->header.machine
-                       : spec->pe32_plus             ? 0x8664
-                                                     : 0x14C);
-    put16(file_header + 16, (uint16_t)optional_size(spec));
-    put16(file_header + 18, spec->characteristics);
-    write_optional(spec, &p, out + OPTIONAL_OFFSET);
-    unsigned char *table = out + OPTIONAL_OFFSET + optional_size(spec);
-    put16(file_header + 2, (uint16_t)section_count(spec));
+    unsigned char *table = out + table_offset(spec);
     for (uint32_t i = 0; i < spec->count; i++) {
         const VsPeSection *s = &spec->sections[i];
         unsigned char *h = table + SECTION_HEADER * i;
         memcpy(h, s->name, strlen(s->name));
         put32(h + 8, virtual_size(s));
-        put32(h + 12, p.rva[i]);
-        put32(h + 16, (uint32_t)round_up(s->raw_size, FILE_ALIGNMENT));
-        put32(h + 20, p.raw_offset[i]);
+        put32(h + 12, p->rva[i]);
+        put32(h + 16, raw_size(s));
+        put32(h + 20, p->raw_offset[i]);
         put32(h + 36, s->characteristics);
         char fill = s->name[0] == '.' && s->name[1] ? s->name[1] : s->name[0];
-        memset(out + p.raw_offset[i], fill, s->raw_size);
+        if (!s->placed || s->raw_pointer >= headers_end(spec))
+            memset(out + p->raw_offset[i], fill, s->raw_size);
     }
     unsigned char *header = table + SECTION_HEADER * spec->count;
     for (Extra e = 0; e < EXTRAS; e++)
-        header = write_extra_header(spec, &p, e, header);
-    write_exports(spec, &p, out);
-    write_imports(spec, &p, out);
-    write_relocations(spec, &p, out);
+        header = write_extra_header(spec, p, e, header);
+}
+
+/* The builder's bytes, p->file_size of them: the DOS header, the NT headers at e_lfanew (the
+ * optional header whole unless SizeOfOptionalHeader is 0), the section table, the sections, and
+ * e_lfanew last, over the NT headers when the DOS header is short. */
+static void write_image(const VsPeSpec *spec, const Placement *p, unsigned char *out)
+{
+    memset(out, 0, p->file_size);
+    out[0] = 'M';
+    out[1] = 'Z';
+    unsigned char *nt = out + nt_offset(spec);
+    memcpy(nt, "PE\0\0", 4);
+    unsigned char *file_header = nt + 4;
+    put16(file_header, declared(spec, VS_PE_MACHINE) ? spec->header.machine
+                       : spec->pe32_plus             ? 0x8664
+                                                     : 0x14C);
+    put16(file_header + 2, (uint16_t)section_count(spec));
+    put16(file_header + 16, (uint16_t)optional_field(spec));
+    put16(file_header + 18, spec->characteristics);
+    if (optional_field(spec))
+        write_optional(spec, p, out + optional_offset(spec));
+    write_sections(spec, p, out);
+    write_exports(spec, p, out);
+    write_imports(spec, p, out);
+    write_relocations(spec, p, out);
     if (declared(spec, VS_PE_COM)) { /* IMAGE_COR20_HEADER: cb, runtime version, Flags */
-        unsigned char *cor = out + p.extra_raw[COR];
+        unsigned char *cor = out + p->extra_raw[COR];
         put32(cor, COR20_HEADER);
         put16(cor + 4, spec->header.com_major);
         put16(cor + 6, spec->header.com_minor);
         put32(cor + 16, spec->header.com_flags);
     }
+    put32(out + 0x3C, nt_offset(spec)); /* e_lfanew */
+}
+
+bool vs_pe_write(const VsPeSpec *spec, unsigned char *out)
+{
+    Placement p;
+    place(spec, &p);
+    size_t size = vs_pe_file_size(spec);
+    if (size >= p.file_size) { /* zeros after the builder's bytes */
+        memset(out + p.file_size, 0, size - p.file_size);
+        write_image(spec, &p, out);
+        return true;
+    }
+    unsigned char *whole = malloc(p.file_size); /* cut short: the first size bytes */
+    if (!whole)
+        return false;
+    write_image(spec, &p, whole);
+    memcpy(out, whole, size);
+    free(whole);
+    return true;
 }
 
 /* ---- The declaration's text ------------------------------------------------------------------ */
@@ -400,12 +480,12 @@ static bool parse_size(const char *word, uint32_t *value)
     return isdigit((unsigned char)word[0]) && *end == '\0' && v <= 0x10000000ull;
 }
 
-/* One section's four words. */
+/* One section's four words, or six for a placed one. */
 static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
 {
-    char *words[5] = {0};
+    char *words[7] = {0};
     int n = 0;
-    for (char *c = text; *c && n < 5;) {
+    for (char *c = text; *c && n < 7;) {
         c += strspn(c, " \t");
         if (!*c)
             break;
@@ -414,8 +494,10 @@ static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
         if (*c)
             *c++ = '\0';
     }
-    if (n != 4) {
-        snprintf(error, room, "a section is \"NAME VIRTUAL_SIZE RAW_SIZE FLAGS\" (4 words, not %d)",
+    if (n != 4 && n != 6) {
+        snprintf(error, room,
+                 "a section is \"NAME VIRTUAL_SIZE RAW_SIZE FLAGS [RVA OFFSET]\" (4 or 6 words, "
+                 "not %d)",
                  n);
         return false;
     }
@@ -436,6 +518,16 @@ static bool parse_section(char *text, VsPeSection *s, char *error, size_t room)
         snprintf(error, room, "section %s: flags are a number or letters of rwxsciuf", s->name);
         return false;
     }
+    s->placed = n == 6;
+    s->rva = s->raw_pointer = 0;
+    if (s->placed && (!parse_size(words[4], &s->rva) || !parse_size(words[5], &s->raw_pointer))) {
+        snprintf(error, room, "section %s: RVA and OFFSET are numbers up to 0x10000000", s->name);
+        return false;
+    }
+    if (s->placed && s->fixups) {
+        snprintf(error, room, "section %s: a placed section has no fixups (f)", s->name);
+        return false;
+    }
     return true;
 }
 
@@ -450,18 +542,35 @@ static const struct {
     {"machine", VS_PE_MACHINE, 1, 1},     {"checksum", VS_PE_CHECKSUM, 1, 1},
     {"code", VS_PE_CODE, 1, 1},           {"com", VS_PE_COM, 3, 3},
     {"align", VS_PE_ALIGN, 2, 2},         {"headers", VS_PE_HEADERS, 1, 1},
-    {"image", VS_PE_IMAGE, 1, 1},
+    {"image", VS_PE_IMAGE, 1, 1},         {"dos", VS_PE_DOS, 1, 1},
+    {"optional", VS_PE_OPTIONAL, 1, 1},   {"file", VS_PE_FILE, 1, 1},
+    {"directory", VS_PE_DIRECTORY, 3, 3},
 };
+
+/* The least and most a header part's first number may be, where the field is not the whole
+ * width of its type: a DOS header of 2 (the MZ) to 64 bytes, a data directory of the sixteen, a
+ * file of at least a byte and at most VS_PE_MAX_BYTES. */
+static bool first_number_fits(VsPeField field, uint64_t v)
+{
+    switch (field) {
+    case VS_PE_DOS: return v >= 2 && v <= 64;
+    case VS_PE_DIRECTORY: return v < 16;
+    case VS_PE_FILE: return v >= 1 && v <= VS_PE_MAX_BYTES;
+    default: return true;
+    }
+}
 
 /* Stores a header part's numbers (v[0..n-1]) in its field; false when one does not fit it. */
 static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
 {
     bool word = field == VS_PE_SUBSYSTEM || field == VS_PE_OS || field == VS_PE_MACHINE ||
-                field == VS_PE_COM; /* 16-bit fields (com's runtime version) */
+                field == VS_PE_COM || field == VS_PE_OPTIONAL; /* 16-bit fields */
     uint64_t limit = field == VS_PE_STACK ? UINT64_MAX : word ? UINT16_MAX : UINT32_MAX;
     for (int i = field == VS_PE_COM ? 1 : 0; i < n; i++) /* com's FLAGS are 32 bits */
         if (v[i] > limit || v[0] > UINT32_MAX)
             return false;
+    if (!first_number_fits(field, v[0]))
+        return false;
     switch (field) {
     case VS_PE_ENTRY: h->entry = (uint32_t)v[0]; break;
     case VS_PE_STACK: h->stack_reserve = v[0], h->stack_commit = v[1]; break;
@@ -481,6 +590,13 @@ static bool set_header(VsPeHeader *h, VsPeField field, const uint64_t *v, int n)
         break;
     case VS_PE_HEADERS: h->size_of_headers = (uint32_t)v[0]; break;
     case VS_PE_IMAGE: h->size_of_image = (uint32_t)v[0]; break;
+    case VS_PE_DOS: h->dos_size = (uint32_t)v[0]; break;
+    case VS_PE_OPTIONAL: h->optional_size = (uint32_t)v[0]; break;
+    case VS_PE_FILE: h->file_size = (uint32_t)v[0]; break;
+    case VS_PE_DIRECTORY:
+        h->directory = (uint32_t)v[0], h->directory_rva = (uint32_t)v[1];
+        h->directory_size = (uint32_t)v[2];
+        break;
     default: h->code = (uint32_t)v[0]; break;
     }
     h->set |= 1u << field;
@@ -514,10 +630,15 @@ static bool parse_header_part(const char *part, VsPeSpec *spec, bool *ok, char *
     *ok = numbers && n >= header_parts[i].least && n <= header_parts[i].most &&
           !(spec->header.set & (1u << header_parts[i].field)) &&
           set_header(&spec->header, header_parts[i].field, v, n);
+    VsPeField field = header_parts[i].field;
+    const char *range = field == VS_PE_DOS         ? " (2 to 64 bytes)"
+                        : field == VS_PE_DIRECTORY ? " (a directory of 0 to 15)"
+                        : field == VS_PE_FILE      ? " (1 byte to 64 MB)"
+                                                   : "";
     if (!*ok)
         snprintf(error, room,
-                 "\"%s\" takes %d to %d numbers that fit its header field, once per image",
-                 header_parts[i].word, header_parts[i].least, header_parts[i].most);
+                 "\"%s\" takes %d to %d numbers that fit its header field%s, once per image",
+                 header_parts[i].word, header_parts[i].least, header_parts[i].most, range);
     return true;
 }
 
@@ -558,6 +679,31 @@ static bool parse_directory(char *part, VsPeSpec *spec, bool *ok, char *error, s
     return true;
 }
 
+/* What the parts together cannot be: optional-header fields, or sections the builder adds (each
+ * named by a directory), with "optional 0", which writes no optional header; exports without a
+ * section to export. */
+static bool check_layout(const VsPeSpec *spec, char *error, size_t room)
+{
+    static const VsPeField in_file_header[] = {VS_PE_MACHINE, VS_PE_DOS, VS_PE_OPTIONAL,
+                                               VS_PE_FILE};
+    uint32_t outside = 0;
+    for (size_t i = 0; i < sizeof in_file_header / sizeof in_file_header[0]; i++)
+        outside |= 1u << in_file_header[i];
+    bool none = declared(spec, VS_PE_OPTIONAL) && !spec->header.optional_size;
+    if (none && ((spec->header.set & ~outside) || spec->exports || spec->import_count ||
+                 reloc_bytes(spec))) {
+        snprintf(error, room,
+                 "\"optional 0\" writes no optional header: no part may set its fields or add a "
+                 "section its directories name");
+        return false;
+    }
+    if (spec->exports && !spec->count) {
+        snprintf(error, room, "\"exports\" exports the first section, and there is none");
+        return false;
+    }
+    return true;
+}
+
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room)
 {
     char copy[1024];
@@ -594,9 +740,5 @@ bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t 
             return false;
         spec->count++;
     }
-    if (!spec->count) {
-        snprintf(error, room, "an image needs at least one section");
-        return false;
-    }
-    return true;
+    return check_layout(spec, error, room);
 }

@@ -7,8 +7,9 @@
  * verification agents build the very same bytes into a real file, so both systems map one image.
  * The layout is what Wine's loader tests build (dlls/kernel32/tests/loader.c, nt_header_template):
  * a 64-byte DOS header with e_lfanew 0x40, the NT headers, the section table, FileAlignment 0x200,
- * SectionAlignment 0x1000, sections contiguous from the first page after the headers. Pure C11 with
- * no I/O, so the Win32 agent compiles it too.
+ * SectionAlignment 0x1000, sections contiguous from the first page after the headers; layout parts
+ * (vs_pe_parse_sections) write the test's hand-made files instead. Pure C11 with no I/O, so the
+ * Win32 agent compiles it too.
  */
 #ifndef VS_PE_BUILD_H
 #define VS_PE_BUILD_H
@@ -28,6 +29,8 @@ typedef struct VsPeSection {
     uint32_t raw_size;        /* initialised bytes in the file (rounded up to FileAlignment) */
     uint32_t characteristics; /* IMAGE_SCN_* */
     bool fixups; /* a pointer the loader must relocate at the start of each page of raw data */
+    bool placed; /* VirtualAddress and PointerToRawData given, the sizes written as given */
+    uint32_t rva, raw_pointer; /* when placed */
 } VsPeSection;
 
 /* Header fields a declaration may set in place of the builder's values (pe_build.c's head says
@@ -44,6 +47,10 @@ typedef enum VsPeField {
     VS_PE_ALIGN,   /* SectionAlignment, FileAlignment as written (the layout stays the builder's) */
     VS_PE_HEADERS, /* SizeOfHeaders as written */
     VS_PE_IMAGE,   /* SizeOfImage as written */
+    VS_PE_DOS,     /* the DOS header's length, e_lfanew (the NT headers follow it) */
+    VS_PE_OPTIONAL,  /* SizeOfOptionalHeader, where the section table starts */
+    VS_PE_FILE,      /* the file's length: the builder's bytes cut there or zeros added */
+    VS_PE_DIRECTORY, /* one data directory's RVA and Size */
     VS_PE_FIELDS
 } VsPeField;
 
@@ -55,6 +62,8 @@ typedef struct VsPeHeader {
     uint32_t com_flags; /* COMIMAGE_FLAGS_* */
     uint16_t com_major, com_minor;
     uint32_t section_alignment, file_alignment, size_of_headers, size_of_image;
+    uint32_t dos_size, optional_size, file_size;
+    uint32_t directory, directory_rva, directory_size;
 } VsPeHeader;
 
 typedef struct VsPeSpec {
@@ -88,12 +97,25 @@ typedef struct VsPeSpec {
  * "com FLAGS MAJOR MINOR" (a .NET image: a .cormeta section holding an
  * IMAGE_COR20_HEADER with those COMIMAGE_FLAGS_* and runtime version, which the COM descriptor
  * directory names); and "pe32", a PE32 image for i386 whatever pe32_plus said (a 64-bit
- * system maps both). False with a sentence in error on a mistake. */
+ * system maps both). Four parts lay the file out otherwise, as hand-made files are (Wine's
+ * loader.c create_test_dll): "dos N" (the DOS header's first N bytes, 2 to 64, then the NT
+ * headers at N; e_lfanew, written last at 0x3C, is N, over whatever field of the NT headers lies
+ * there when N is below 64), "optional N" (SizeOfOptionalHeader N: the optional header is still
+ * written whole, then zeros up to N, and the section table starts N bytes after it, over its tail
+ * when N is smaller; 0 writes none, and then no part may set one of its fields), "file N" (the
+ * file is N bytes: the builder's cut there or zeros added) and "directory N RVA SIZE" (data
+ * directory N, 0-15, as given). A section given two more numbers, "NAME VIRTUAL RAW FLAGS RVA
+ * OFFSET", is placed: VirtualAddress RVA and PointerToRawData OFFSET, VirtualSize and
+ * SizeOfRawData exactly VIRTUAL and RAW; its raw bytes are written at OFFSET unless that lies in
+ * the headers, whose bytes are then its raw data. A declaration may have no section. False with
+ * a sentence in error on a mistake. */
 bool vs_pe_parse_sections(const char *text, VsPeSpec *spec, char *error, size_t room);
 /* The file's size in bytes, or 0 when the image would be larger than VS_PE_MAX_BYTES. */
 size_t vs_pe_file_size(const VsPeSpec *spec);
 /* Writes the file's bytes (vs_pe_file_size of them) to out. Each section's raw data is its name's
- * first letter after the dot, repeated, so a page read from the file is told from a zero page. */
-void vs_pe_write(const VsPeSpec *spec, unsigned char *out);
+ * first letter after the dot, repeated, so a page read from the file is told from a zero page.
+ * False when the host has no room for the builder's bytes a "file" part cuts short (out is then
+ * untouched). */
+bool vs_pe_write(const VsPeSpec *spec, unsigned char *out);
 
 #endif

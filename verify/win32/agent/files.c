@@ -111,11 +111,11 @@ uint64_t declare_pe(const AgentRequest *r)
     if (r->v[4] && vs_pe_parse_sections(r->contents, &spec, error, sizeof error))
         size = vs_pe_file_size(&spec);
     unsigned char *bytes = size ? malloc(size) : NULL;
-    if (!bytes) {
+    if (!bytes || !vs_pe_write(&spec, bytes)) {
+        free(bytes);
         SetLastError(ERROR_INVALID_PARAMETER);
         return 0;
     }
-    vs_pe_write(&spec, bytes);
     HANDLE h = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
     DWORD done = 0;
     BOOL ok =

@@ -166,6 +166,24 @@ static uint64_t take_frames(VsThread *caller, VsProcess *process, uint64_t want,
 }
 
 /*
+ * The in/out page count both NtAllocateUserPhysicalPages and NtFreeUserPhysicalPages check before
+ * anything else (WRK): it must be readable, 0 pages is success with nothing done, and more than
+ * 2^32 is STATUS_INVALID_PARAMETER_2. True when the call ends here, with its status in *status.
+ */
+static bool page_count_settles(const uint64_t *count, VsStatus *status)
+{
+    if (!count)
+        *status = STATUS_ACCESS_VIOLATION;
+    else if (*count == 0)
+        *status = STATUS_SUCCESS;
+    else if (*count > AWE_MAX_PAGES)
+        *status = STATUS_INVALID_PARAMETER_2;
+    else
+        return false;
+    return true;
+}
+
+/*
  * NtAllocateUserPhysicalPages(process, &count, array): up to *count frames for the process (its
  * handle needs PROCESS_VM_OPERATION), their numbers written to the caller's array. Order (WRK):
  * a count of 0 succeeds at once; the array must be writable for count entries
@@ -176,17 +194,13 @@ static uint64_t take_frames(VsThread *caller, VsProcess *process, uint64_t want,
 VsStatus VsNtAllocateUserPhysicalPages(VsThread *caller, VsHandle process_handle, uint64_t *count,
                                        uint64_t array)
 {
-    if (!count)
-        return STATUS_ACCESS_VIOLATION;
-    if (*count == 0)
-        return STATUS_SUCCESS;
-    if (*count > AWE_MAX_PAGES)
-        return STATUS_INVALID_PARAMETER_2;
+    VsStatus status;
+    if (page_count_settles(count, &status))
+        return status;
     if (!array_writable(caller, array, *count))
         return STATUS_ACCESS_VIOLATION;
     VsProcess *process;
-    VsStatus status =
-        vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
     if (!caller->process->lock_memory_privilege)
@@ -224,15 +238,11 @@ static void free_frame(VsProcess *process, uint64_t frame)
 VsStatus VsNtFreeUserPhysicalPages(VsThread *caller, VsHandle process_handle, uint64_t *count,
                                    uint64_t array)
 {
-    if (!count)
-        return STATUS_ACCESS_VIOLATION;
-    if (*count == 0)
-        return STATUS_SUCCESS;
-    if (*count > AWE_MAX_PAGES)
-        return STATUS_INVALID_PARAMETER_2;
+    VsStatus status;
+    if (page_count_settles(count, &status))
+        return status;
     VsProcess *process;
-    VsStatus status =
-        vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_VM_OPERATION, &process);
     if (!NT_SUCCESS(status))
         return status;
     if (!process->awe_info)

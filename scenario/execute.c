@@ -1083,26 +1083,24 @@ static void execute_nt_open_section(VsThread *thread, const VsOp *op, VsOutcome 
     nt_written(op, outcome);
 }
 
-/* NtQuerySection: the record is what the call wrote, when it succeeded, in the fields' order. */
-static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+/* What NtQuerySection answers, whichever its buffer. */
+typedef union SectionAnswer {
+    VsSectionBasicInformation basic;
+    VsSectionImageInformation image;
+} SectionAnswer;
+
+/* NtQuerySection's record: what the call wrote, when it succeeded, in the fields' order. */
+static void section_record(const VsOp *op, const SectionAnswer *info, VsOutcome *outcome)
 {
-    const uint64_t *a = op->arg;
-    union {
-        VsSectionBasicInformation basic;
-        VsSectionImageInformation image;
-    } info;
-    outcome->ret =
-        (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
-    nt_written(op, outcome);
     if (!NT_SUCCESS((VsStatus)outcome->ret))
         return;
     outcome->record = vs_op_record_of(op);
     if (outcome->record == VS_RECORD_SECTION_BASIC) {
-        uint64_t values[] = {info.basic.BaseAddress, info.basic.Attributes, info.basic.Size};
+        uint64_t values[] = {info->basic.BaseAddress, info->basic.Attributes, info->basic.Size};
         memcpy(outcome->fields, values, sizeof values);
         return;
     }
-    const VsSectionImageInformation *i = &info.image;
+    const VsSectionImageInformation *i = &info->image;
     uint64_t values[] = {i->TransferAddress,
                          i->ZeroBits,
                          i->MaximumStackSize,
@@ -1121,6 +1119,30 @@ static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome
                          i->ImageFileSize,
                          i->CheckSum};
     memcpy(outcome->fields, values, sizeof values);
+}
+
+/* NtQuerySection(section, class, length, &return_length): the buffer is the call's own. */
+static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    SectionAnswer info;
+    outcome->ret =
+        (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
+    nt_written(op, outcome);
+    section_record(op, &info, outcome);
+}
+
+/* NtQuerySection(section, class, buffer, length, &return_length): the buffer is in the
+ * process's memory, probed and then written; the record is the answer written there. */
+static void execute_nt_query_section_into(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    SectionAnswer info;
+    VsQueryBuffer buffer = {.in_process = true, .address = a[2], .answer = &info};
+    outcome->ret = (uint32_t)VsNtQuerySectionInto(thread, a[0], (uint32_t)a[1], &buffer, a[3],
+                                                  ref(op, outcome, 4));
+    nt_written(op, outcome);
+    section_record(op, &info, outcome);
 }
 
 /* file(name, size, fill, text): size 0 means the text's length; the text comes first, fill after.

@@ -243,7 +243,8 @@ static const char *out_name(const VsOp *op, int i)
         return i == 2 ? "BaseAddress" : i == 3 ? "SectionOffset" : "ViewSize";
     if (op->kind == VS_OP_NT_ALLOCATE_EX)
         return i == 1 ? "BaseAddress" : "RegionSize";
-    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_SECTION_INTO ||
+        op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
         return "ReturnLength";
     if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
         return i == 0 ? "SectionHandle" : "MaximumSize";

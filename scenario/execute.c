@@ -408,12 +408,25 @@ static void execute_read(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = outcome->exception ? 0 : value;
 }
 
+/* Whether address lies outside both canonical halves of an x64 address space (0x800000000000 to
+ * 0xFFFF7FFFFFFFFFFF with 48-bit addresses): no page is looked up there, the CPU raising a
+ * general-protection fault, which Windows reports as a read of 0xFFFFFFFFFFFFFFFF whatever the
+ * access (ntdll exception.c: each #GP its x64 table provokes reads {0, 0xffffffffffffffff}), and
+ * which Linux delivers as SIGSEGV with no page-fault error code (a read, too). */
+static bool non_canonical(VsThread *thread, uint64_t address)
+{
+    const VsLayout *layout = vs_system_layout(vs_process_system(vs_thread_process(thread)));
+    return layout->arch == VS_ARCH_X64 && address >= 0x800000000000ull &&
+           address < 0xFFFF800000000000ull;
+}
+
 /* write(address, byte): what the store raised. */
 static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsStatus status = vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
     outcome->exception = exception_of(thread, status);
-    outcome->exception_access = outcome->exception ? VS_WRITE_ACCESS : 0;
+    outcome->exception_access =
+        !outcome->exception || non_canonical(thread, op->arg[0]) ? VS_READ_ACCESS : VS_WRITE_ACCESS;
     outcome->ret = outcome->exception;
 }
 
@@ -425,9 +438,9 @@ static void execute_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome
     bool as_read = status == STATUS_ACCESS_VIOLATION &&
                    !vs_process_dep_enabled(vs_thread_process(thread)); /* DEP off */
     outcome->exception = exception_of(thread, status);
-    outcome->exception_access = !outcome->exception ? 0
-                                : as_read           ? VS_READ_ACCESS
-                                                    : VS_EXECUTE_ACCESS;
+    outcome->exception_access = !outcome->exception || as_read || non_canonical(thread, op->arg[0])
+                                    ? VS_READ_ACCESS
+                                    : VS_EXECUTE_ACCESS;
     outcome->ret = outcome->exception;
 }
 

@@ -262,6 +262,9 @@ static const char *out_name(const VsOp *op, int i)
         return i == 1 ? "Flags" : "Permanent";
     if (op->kind == VS_OP_GET_WRITE_WATCH || op->kind == VS_OP_NT_GET_WRITE_WATCH)
         return i == vs_op_spec(op->kind)->arity - 2 ? "EntriesInUserAddressArray" : "Granularity";
+    if (op->kind == VS_OP_ALLOCATE_USER_PHYSICAL_PAGES ||
+        op->kind == VS_OP_FREE_USER_PHYSICAL_PAGES)
+        return "NumberOfPages";
     return i == 1 ? "BaseAddress" : "RegionSize"; /* NtAllocate/Free/Lock/UnlockVirtualMemory */
 }
 

@@ -723,8 +723,7 @@ static void test_query_section_buffer_written(void **state)
     assert_int_equal(read_in(f, f->thread, b + 24), 0x77);
     VsMemoryWorkingSetExInformation entry = {.VirtualAddress = b + KB(8)};
     assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
-                                            MemoryWorkingSetExInformation, &entry, sizeof entry,
-                                            NULL),
+                                            MemoryWorkingSetExInformation, &entry, 16, NULL),
                      STATUS_SUCCESS);
     assert_int_equal(entry.VirtualAttributes.Valid, 1);
     uint32_t old;

@@ -536,14 +536,15 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     const VsParameterBuiltin *builtin = vs_parameter_builtin(expr->name);
     if (builtin)
         return eval_parameters(runner, expr, builtin, out, error);
-    if (!vs_op_lookup(expr->name, &op.kind))
+    if (!vs_op_lookup_call(expr->name, expr->arg_count, &op.kind))
         return unknown_call(runner, expr, error);
     if (!check_family(runner, expr, op.kind, error))
         return FALSE;
     const VsOpSpec *spec = vs_op_spec(op.kind);
     if (expr->arg_count != spec->arity) {
-        vs_runtime_error(runner, error, expr->pos, "%s takes %u argument%s, not %zu", spec->name,
-                         spec->arity, spec->arity == 1 ? "" : "s", expr->arg_count);
+        char words[32];
+        vs_runtime_error(runner, error, expr->pos, "%s takes %s, not %zu", spec->name,
+                         vs_op_arity_words(op.kind, words, sizeof words), expr->arg_count);
         return FALSE;
     }
     if (!eval_args(runner, spec, expr, &op, error) || !check_bytes(runner, expr, &op, error) ||

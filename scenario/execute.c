@@ -408,12 +408,25 @@ static void execute_read(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->ret = outcome->exception ? 0 : value;
 }
 
+/* Whether address lies outside both canonical halves of an x64 address space (0x800000000000 to
+ * 0xFFFF7FFFFFFFFFFF with 48-bit addresses): no page is looked up there, the CPU raising a
+ * general-protection fault, which Windows reports as a read of 0xFFFFFFFFFFFFFFFF whatever the
+ * access (ntdll exception.c: each #GP its x64 table provokes reads {0, 0xffffffffffffffff}), and
+ * which Linux delivers as SIGSEGV with no page-fault error code (a read, too). */
+static bool non_canonical(VsThread *thread, uint64_t address)
+{
+    const VsLayout *layout = vs_system_layout(vs_process_system(vs_thread_process(thread)));
+    return layout->arch == VS_ARCH_X64 && address >= 0x800000000000ull &&
+           address < 0xFFFF800000000000ull;
+}
+
 /* write(address, byte): what the store raised. */
 static void execute_write(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     VsStatus status = vs_memory_write(thread, op->arg[0], (uint8_t)op->arg[1]);
     outcome->exception = exception_of(thread, status);
-    outcome->exception_access = outcome->exception ? VS_WRITE_ACCESS : 0;
+    outcome->exception_access =
+        !outcome->exception || non_canonical(thread, op->arg[0]) ? VS_READ_ACCESS : VS_WRITE_ACCESS;
     outcome->ret = outcome->exception;
 }
 
@@ -425,9 +438,9 @@ static void execute_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome
     bool as_read = status == STATUS_ACCESS_VIOLATION &&
                    !vs_process_dep_enabled(vs_thread_process(thread)); /* DEP off */
     outcome->exception = exception_of(thread, status);
-    outcome->exception_access = !outcome->exception ? 0
-                                : as_read           ? VS_READ_ACCESS
-                                                    : VS_EXECUTE_ACCESS;
+    outcome->exception_access = !outcome->exception || as_read || non_canonical(thread, op->arg[0])
+                                    ? VS_READ_ACCESS
+                                    : VS_EXECUTE_ACCESS;
     outcome->ret = outcome->exception;
 }
 
@@ -1083,26 +1096,24 @@ static void execute_nt_open_section(VsThread *thread, const VsOp *op, VsOutcome 
     nt_written(op, outcome);
 }
 
-/* NtQuerySection: the record is what the call wrote, when it succeeded, in the fields' order. */
-static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+/* What NtQuerySection answers, whichever its buffer. */
+typedef union SectionAnswer {
+    VsSectionBasicInformation basic;
+    VsSectionImageInformation image;
+} SectionAnswer;
+
+/* NtQuerySection's record: what the call wrote, when it succeeded, in the fields' order. */
+static void section_record(const VsOp *op, const SectionAnswer *info, VsOutcome *outcome)
 {
-    const uint64_t *a = op->arg;
-    union {
-        VsSectionBasicInformation basic;
-        VsSectionImageInformation image;
-    } info;
-    outcome->ret =
-        (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
-    nt_written(op, outcome);
     if (!NT_SUCCESS((VsStatus)outcome->ret))
         return;
     outcome->record = vs_op_record_of(op);
     if (outcome->record == VS_RECORD_SECTION_BASIC) {
-        uint64_t values[] = {info.basic.BaseAddress, info.basic.Attributes, info.basic.Size};
+        uint64_t values[] = {info->basic.BaseAddress, info->basic.Attributes, info->basic.Size};
         memcpy(outcome->fields, values, sizeof values);
         return;
     }
-    const VsSectionImageInformation *i = &info.image;
+    const VsSectionImageInformation *i = &info->image;
     uint64_t values[] = {i->TransferAddress,
                          i->ZeroBits,
                          i->MaximumStackSize,
@@ -1121,6 +1132,30 @@ static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome
                          i->ImageFileSize,
                          i->CheckSum};
     memcpy(outcome->fields, values, sizeof values);
+}
+
+/* NtQuerySection(section, class, length, &return_length): the buffer is the call's own. */
+static void execute_nt_query_section(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    SectionAnswer info;
+    outcome->ret =
+        (uint32_t)VsNtQuerySection(thread, a[0], (uint32_t)a[1], &info, a[2], ref(op, outcome, 3));
+    nt_written(op, outcome);
+    section_record(op, &info, outcome);
+}
+
+/* NtQuerySection(section, class, buffer, length, &return_length): the buffer is in the
+ * process's memory, probed and then written; the record is the answer written there. */
+static void execute_nt_query_section_into(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    SectionAnswer info;
+    VsQueryBuffer buffer = {.in_process = true, .address = a[2], .answer = &info};
+    outcome->ret = (uint32_t)VsNtQuerySectionInto(thread, a[0], (uint32_t)a[1], &buffer, a[3],
+                                                  ref(op, outcome, 4));
+    nt_written(op, outcome);
+    section_record(op, &info, outcome);
 }
 
 /* file(name, size, fill, text): size 0 means the text's length; the text comes first, fill after.

@@ -300,7 +300,7 @@ static gboolean from_app_rule(const VsOp *op, GString *out)
  * of a data section. */
 static gboolean query_section_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
-    uint64_t class = op->arg[1];
+    uint64_t class = op->arg[1], length = op->arg[op->kind == VS_OP_NT_QUERY_SECTION_INTO ? 3 : 2];
     uint32_t needed =
         class <= SectionImageInformation
             ? VsSectionInformationSize(vs_runner_thread(runner), (VsSectionInformationClass) class)
@@ -315,7 +315,7 @@ static gboolean query_section_rule(VsRunner *runner, const VsOp *op, VsStatus st
         g_string_append_printf(out,
                                "%s fills %u bytes, and the buffer is %" G_GUINT64_FORMAT ". "
                                "Instead: a length of at least %u (more is fine)",
-                               name, needed, op->arg[2], needed);
+                               name, needed, length, needed);
     else if (status == STATUS_ACCESS_DENIED &&
              vs_handle_access(vs_runner_thread(runner), op->arg[0], &access))
         g_string_append_printf(out,
@@ -361,6 +361,47 @@ static void append_page(GString *out, VsProcess *process, const VsMemoryBasicInf
                            vs_process_name(process), m->BaseAddress,
                            m->State == MEM_COMMIT ? vs_protect_string(m->Protect, text, sizeof text)
                                                   : vs_mem_state_name(m->State));
+}
+
+/* An Nt query call's buffer in the process, refused by the probe that comes before the call's
+ * own checks (probe.c): off its alignment, past user space, or a page that cannot be written. */
+static gboolean query_probe_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
+{
+    VsProcess *own = vs_runner_process(runner);
+    uint64_t buffer = op->arg[2], length = op->arg[3], last = buffer + length - 1;
+    uint64_t highest = vs_system_layout(runner->system)->highest_user_address;
+    gboolean outside = last < buffer || last > highest;
+    VsMemoryBasicInformation m;
+    gboolean blocked = status == STATUS_ACCESS_VIOLATION && !outside &&
+                       blocked_page(own, buffer, length, TRUE, &m);
+    if (status != STATUS_DATATYPE_MISALIGNMENT && status != STATUS_GUARD_PAGE_VIOLATION &&
+        !(status == STATUS_ACCESS_VIOLATION && outside) && !blocked)
+        return FALSE;
+    g_string_append_printf(out,
+                           "%s probes its buffer for writing before it checks the class, the "
+                           "length or the handle: all 0x%" G_GINT64_MODIFIER
+                           "X bytes from 0x%" G_GINT64_MODIFIER "X, the length passed, not only "
+                           "the structure it fills; ",
+                           vs_op_spec(op->kind)->name, length, buffer);
+    if (status == STATUS_DATATYPE_MISALIGNMENT)
+        g_string_append(out, "the buffer must start on a 4-byte boundary (a ULONG's), and this "
+                             "one does not. Instead: an aligned buffer");
+    else if (status == STATUS_GUARD_PAGE_VIOLATION)
+        g_string_append(out, "the probe met a guard page, which is an ordinary page now, and "
+                             "nothing was written");
+    else if (outside)
+        g_string_append_printf(out,
+                               "they run past the highest user address, 0x%" G_GINT64_MODIFIER
+                               "X, so the probe refuses them without touching a page",
+                               highest);
+    else {
+        append_page(out, own, &m);
+        g_string_append(out, " among them cannot be written, so the call failed there, whatever "
+                             "the section, and nothing was written. Instead: ");
+        g_string_append(out, m.BaseAddress <= buffer ? "a buffer in committed, writable memory"
+                                                     : "a length no longer than the buffer");
+    }
+    return TRUE;
 }
 
 /* ReadProcessMemory, WriteProcessMemory and their NT calls: the page the copy could not touch. */
@@ -617,7 +658,9 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
     }
     if (kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
         return query_memory_rule(op, status, out);
-    if (kind == VS_OP_NT_QUERY_SECTION)
+    if (kind == VS_OP_NT_QUERY_SECTION_INTO && query_probe_rule(runner, op, status, out))
+        return TRUE;
+    if (kind == VS_OP_NT_QUERY_SECTION || kind == VS_OP_NT_QUERY_SECTION_INTO)
         return query_section_rule(runner, op, status, out);
     if (write_watch_rule(op, status, out) || nt_lock_rule(runner, op, status, out) ||
         read_file_rule(runner, op, status, out))

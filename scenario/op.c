@@ -6,6 +6,7 @@
  * and the verification harness sends the same operations to a real system, translating the
  * arguments marked as addresses. Running a call in the model is execute.c's.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "op.h"
@@ -130,7 +131,7 @@ VsRecordKind vs_op_record_of(const VsOp *op)
 {
     if (specs[op->kind].record != VS_RECORD_BY_CLASS)
         return specs[op->kind].record;
-    if (op->kind == VS_OP_NT_QUERY_SECTION)
+    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_SECTION_INTO)
         return op->arg[1] == SectionImageInformation ? VS_RECORD_SECTION_IMAGE
                                                      : VS_RECORD_SECTION_BASIC;
     switch (op->arg[2]) {
@@ -287,6 +288,32 @@ bool vs_op_lookup(const char *name, VsOpKind *kind)
             return true;
         }
     return false;
+}
+
+bool vs_op_lookup_call(const char *name, size_t arg_count, VsOpKind *kind)
+{
+    if (!vs_op_lookup(name, kind))
+        return false;
+    for (int i = *kind; i < VS_OP_COUNT; i++)
+        if (specs[i].arity == arg_count && strcmp(specs[i].name, name) == 0) {
+            *kind = (VsOpKind)i;
+            break;
+        }
+    return true;
+}
+
+const char *vs_op_arity_words(VsOpKind kind, char *buffer, size_t size)
+{
+    uint8_t arity = specs[kind].arity;
+    for (int i = 0; i < VS_OP_COUNT; i++)
+        if (i != (int)kind && strcmp(specs[i].name, specs[kind].name) == 0) {
+            uint8_t other = specs[i].arity;
+            snprintf(buffer, size, "%u or %u arguments", arity < other ? arity : other,
+                     arity < other ? other : arity);
+            return buffer;
+        }
+    snprintf(buffer, size, "%u argument%s", arity, arity == 1 ? "" : "s");
+    return buffer;
 }
 
 static const char *const mapping_names[] = {

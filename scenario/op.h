@@ -262,8 +262,15 @@ bool vs_scenario_constant(const char *name, uint64_t *value);
 /* Up to capacity of the names vs_scenario_constant knows, for suggestions; returns how many. */
 size_t vs_scenario_constant_names(const char **names, size_t capacity);
 #define VS_SCENARIO_CONSTANTS_MAX 1024 /* room for every name vs_scenario_constant_names gives */
-/* The operation called name; false if no call has that name. */
+/* The operation called name; false if no call has that name. A name may have two forms (an Nt
+ * query call's short one and the one with its buffer): this is the first. */
 bool vs_op_lookup(const char *name, VsOpKind *kind);
+/* The operation a call of name with arg_count arguments makes: the form of that arity, else the
+ * first form (whose arity the caller then reports as wrong); false if no call has that name. */
+bool vs_op_lookup_call(const char *name, size_t arg_count, VsOpKind *kind);
+/* "4 arguments", or for a name with two forms "4 or 5 arguments": what a call of kind's name
+ * takes, for the error that says it was given another count. */
+const char *vs_op_arity_words(VsOpKind kind, char *buffer, size_t size);
 
 /* The language's builtins that make lists of extended parameters: each makes a list of one
  * (MemAddressRequirements(lowest, highest, alignment), MemAttributeFlags(flags),

@@ -411,7 +411,7 @@ static Shape resolve_call(Resolver *r, const VsExpr *e)
     if (builtin)
         return resolve_parameters(r, e, builtin);
     VsOpKind kind;
-    if (!vs_op_lookup(e->name, &kind)) {
+    if (!vs_op_lookup_call(e->name, e->arg_count, &kind)) {
         unknown_call(r, e);
         resolve_args(r, NULL, e);
         return unknown;
@@ -421,9 +421,10 @@ static Shape resolve_call(Resolver *r, const VsExpr *e)
     if (family != VS_FAMILY_BOTH && (family == VS_FAMILY_LINUX) != r->is_linux)
         report(r, e->pos, "%s is a %s call; this scenario's system is %s", e->name,
                family == VS_FAMILY_LINUX ? "Linux" : "Windows", r->system);
+    char words[32];
     if (e->arg_count != spec->arity)
-        report(r, e->pos, "%s takes %u argument%s, not %zu", spec->name, spec->arity,
-               spec->arity == 1 ? "" : "s", e->arg_count);
+        report(r, e->pos, "%s takes %s, not %zu", spec->name,
+               vs_op_arity_words(kind, words, sizeof words), e->arg_count);
     resolve_args(r, spec, e);
     if (vs_op_returns_mbi(kind))
         return (Shape){VS_SHAPE_MBI, VS_RECORD_NONE};

@@ -547,7 +547,8 @@ gboolean vs_runner_show_line(VsRunner *runner, const char *line, GError **error)
  * an expression, MemAddressRequirements). */
 static gboolean statement_call(const VsStmt *stmt, VsOpKind *kind)
 {
-    return stmt->expr->kind == VS_EXPR_CALL && vs_op_lookup(stmt->expr->name, kind);
+    return stmt->expr->kind == VS_EXPR_CALL &&
+           vs_op_lookup_call(stmt->expr->name, stmt->expr->arg_count, kind);
 }
 
 /* The value of a statement in words, after "= ": the value, and for a call what it means. */

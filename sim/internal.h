@@ -895,6 +895,11 @@ bool vs_process_is_32bit(const VsProcess *process);
 void vs_execute_options_init(VsProcess *process, bool nx_compat);
 bool vs_process_thunk_emulation(const VsProcess *process);
 uint32_t vs_atl_thunk_form(VsThread *thread, uint64_t address); /* 0: not a thunk */
+/* A user-mode caller's buffer (probe.c): ProbeForWrite with the service's alignment, then the
+ * copy of its answer into the probed buffer. */
+VsStatus vs_probe_for_write(VsThread *caller, uint64_t address, uint64_t length,
+                            uint32_t alignment);
+VsStatus vs_copy_to_user(VsThread *caller, uint64_t address, const uint8_t *data, uint64_t size);
 /* Entry `index` of a caller's array of pointer-sized values (awe.c); STATUS_ACCESS_VIOLATION when a
  * byte of it cannot be read. */
 VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value);

@@ -9,6 +9,14 @@
  * the section is an image, for SectionImageInformation (STATUS_SECTION_NOT_IMAGE for a page-file or
  * data section, kernel32 virtual.c L1306-1311). *return_length gets the structure's size.
  *
+ * A user-mode caller's buffer in its process (VsQueryBuffer) is probed for writing before all of
+ * that, as WRK's NtQuerySection does under PreviousMode UserMode (ProbeForWrite with ULONG
+ * alignment, probe.c): so a length that runs 2^36 bytes past a 64-byte buffer is
+ * STATUS_ACCESS_VIOLATION from the probe, though the section is no image and the length is
+ * plenty (kernel32 test_MapViewOfFile L1313-1317, todo_wine: Wine checks the class and the
+ * length and never probes). A successful query then writes the structure's bytes into the
+ * buffer as the process's architecture lays them out.
+ *
  * SectionBasicInformation reads the section's kind as NtCreateSection recorded it: SEC_COMMIT or
  * SEC_RESERVE for the page file, SEC_FILE for a file whatever was asked, with SEC_NOCACHE or
  * SEC_WRITECOMBINE kept (test_CreateFileMapping L1612-1623); and its size in bytes, a pagefile
@@ -21,6 +29,8 @@
  * MiCreateImageFileMap fills the segment's SECTION_IMAGE_INFORMATION; the fields' rules are those
  * of kernel32 loader.c query_image_section L353-486, Wine 11.10).
  */
+#include <string.h>
+
 #include "internal.h"
 
 uint32_t VsSectionInformationSize(const VsThread *caller,
@@ -78,11 +88,84 @@ static void describe_image(const VsImage *image, VsSectionImageInformation *out)
     };
 }
 
-VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
-                          VsSectionInformationClass information_class, void *information,
-                          uint64_t information_length, uint64_t *return_length)
+/* Value's low `width` bytes at out + offset, least significant first (both architectures are
+ * little-endian). */
+static void put(uint8_t *out, uint32_t offset, uint64_t value, uint32_t width)
 {
-    uint64_t needed = VsSectionInformationSize(caller, information_class);
+    for (uint32_t i = 0; i < width; i++)
+        out[offset + i] = (uint8_t)(value >> (8 * i));
+}
+
+/* SECTION_BASIC_INFORMATION as the process's architecture lays it out: BaseAddress a pointer,
+ * Attributes a ULONG, Size a LARGE_INTEGER aligned on 8 (24 bytes on x64, 16 on x86). */
+static void basic_bytes(bool x64, const VsSectionBasicInformation *info, uint8_t *out)
+{
+    uint32_t pointer = x64 ? 8 : 4;
+    put(out, 0, info->BaseAddress, pointer);
+    put(out, pointer, info->Attributes, 4);
+    put(out, x64 ? 16 : 8, info->Size, 8);
+}
+
+/* SECTION_IMAGE_INFORMATION likewise (winternl.h's order; 64 bytes on x64, 48 on x86): the
+ * pointer and the two SIZE_Ts first, then ULONGs, USHORTs and the two bytes packed. */
+static void image_bytes(bool x64, const VsSectionImageInformation *info, uint8_t *out)
+{
+    uint32_t word = x64 ? 8 : 4, at = x64 ? 32 : 16;
+    put(out, 0, info->TransferAddress, word);
+    put(out, word, info->ZeroBits, 4);
+    put(out, x64 ? 16 : 8, info->MaximumStackSize, word);
+    put(out, x64 ? 24 : 12, info->CommittedStackSize, word);
+    uint64_t tail[] = {info->SubSystemType,
+                       info->SubSystemMinorVersion,
+                       info->SubSystemMajorVersion,
+                       info->MajorOperatingSystemVersion,
+                       info->MinorOperatingSystemVersion,
+                       info->ImageCharacteristics,
+                       info->DllCharacteristics,
+                       info->Machine,
+                       info->ImageContainsCode,
+                       info->ImageFlags,
+                       info->LoaderFlags,
+                       info->ImageFileSize,
+                       info->CheckSum};
+    static const uint8_t width[] = {4, 2, 2, 2, 2, 2, 2, 2, 1, 1, 4, 4, 4};
+    for (size_t i = 0; i < sizeof width; i++) {
+        put(out, at, tail[i], width[i]);
+        at += width[i];
+    }
+}
+
+/* The answer into the caller's buffer: its bytes into the process's memory for a buffer there,
+ * and the structure into the library caller's `answer`. */
+static VsStatus answer(VsThread *caller, VsSectionInformationClass information_class,
+                       const VsQueryBuffer *buffer, const void *info, uint32_t size)
+{
+    if (buffer->answer)
+        memcpy(buffer->answer, info,
+               information_class == SectionImageInformation ? sizeof(VsSectionImageInformation)
+                                                            : sizeof(VsSectionBasicInformation));
+    if (!buffer->in_process)
+        return STATUS_SUCCESS;
+    bool x64 = vs_thread_process(caller)->system->layout->arch == VS_ARCH_X64;
+    uint8_t bytes[VS_SECTION_IMAGE_INFORMATION_SIZE] = {0};
+    if (information_class == SectionImageInformation)
+        image_bytes(x64, info, bytes);
+    else
+        basic_bytes(x64, info, bytes);
+    return vs_copy_to_user(caller, buffer->address, bytes, size);
+}
+
+VsStatus VsNtQuerySectionInto(VsThread *caller, VsHandle section_handle,
+                              VsSectionInformationClass information_class,
+                              const VsQueryBuffer *buffer, uint64_t information_length,
+                              uint64_t *return_length)
+{
+    if (buffer->in_process) {
+        VsStatus probed = vs_probe_for_write(caller, buffer->address, information_length, 4);
+        if (!NT_SUCCESS(probed))
+            return probed;
+    }
+    uint32_t needed = VsSectionInformationSize(caller, information_class);
     if (!needed)
         return STATUS_INVALID_INFO_CLASS;
     if (information_length < needed)
@@ -96,15 +179,30 @@ VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
     const VsImage *image = section->control_area->image;
     if (information_class == SectionImageInformation && !image)
         return STATUS_SECTION_NOT_IMAGE;
+    VsSectionImageInformation image_info;
+    VsSectionBasicInformation basic;
+    const void *info = &basic;
     if (information_class == SectionImageInformation) {
-        describe_image(image, information);
+        describe_image(image, &image_info);
+        info = &image_info;
     } else {
-        VsSectionInfo info;
-        vs_section_info(section->control_area, &info);
-        *(VsSectionBasicInformation *)information = (VsSectionBasicInformation){
-            .BaseAddress = 0, .Attributes = info.attributes, .Size = section->size_of_section};
+        VsSectionInfo attributes;
+        vs_section_info(section->control_area, &attributes);
+        basic = (VsSectionBasicInformation){.BaseAddress = 0,
+                                            .Attributes = attributes.attributes,
+                                            .Size = section->size_of_section};
     }
-    if (return_length)
+    status = answer(caller, information_class, buffer, info, needed);
+    if (NT_SUCCESS(status) && return_length)
         *return_length = needed;
-    return STATUS_SUCCESS;
+    return status;
+}
+
+VsStatus VsNtQuerySection(VsThread *caller, VsHandle section_handle,
+                          VsSectionInformationClass information_class, void *information,
+                          uint64_t information_length, uint64_t *return_length)
+{
+    VsQueryBuffer own = {.in_process = false, .answer = information};
+    return VsNtQuerySectionInto(caller, section_handle, information_class, &own, information_length,
+                                return_length);
 }

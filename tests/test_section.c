@@ -646,6 +646,115 @@ static void test_query_section(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A page-file section of 0x3452 bytes with SECTION_QUERY, and a 128 KB reservation whose first
+ * 64 KB are committed read-write: *buffers its base. */
+static VsHandle query_fixture(Fixture *f, uint64_t *buffers)
+{
+    uint64_t size = 0x3452;
+    VsHandle h;
+    assert_int_equal(VsNtCreateSection(f->thread, &h, SECTION_QUERY | SECTION_MAP_READ, NULL, 0,
+                                       &size, PAGE_READONLY, SEC_COMMIT, VS_NULL_HANDLE),
+                     STATUS_SUCCESS);
+    *buffers = VsVirtualAlloc(f->thread, 0, KB(128), MEM_RESERVE, PAGE_READWRITE);
+    assert_int_equal(VsVirtualAlloc(f->thread, *buffers, KB(64), MEM_COMMIT, PAGE_READWRITE),
+                     *buffers);
+    return h;
+}
+
+/* NtQuerySection with its buffer in the process probes the whole length for writing before it
+ * checks anything else (WRK): a length running from committed into reserved pages is
+ * STATUS_ACCESS_VIOLATION whatever the class, the handle or the section (kernel32
+ * test_MapViewOfFile L1313-1317); a buffer off a ULONG boundary STATUS_DATATYPE_MISALIGNMENT;
+ * a range past user space STATUS_ACCESS_VIOLATION; a length of 0 probes nothing. A failure
+ * writes nothing, not even the return length. */
+static void test_query_section_buffer_probed_first(void **state)
+{
+    Fixture *f = *state;
+    uint64_t b, length = 7, past = 64 + (1ull << 36);
+    VsHandle h = query_fixture(f, &b);
+    VsSectionImageInformation answer;
+    VsQueryBuffer end = {.in_process = true, .address = b + KB(64) - 64, .answer = &answer};
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, h, SectionImageInformation, &end, past, &length),
+        STATUS_ACCESS_VIOLATION);
+    assert_int_equal(VsNtQuerySectionInto(f->thread, h, 7, &end, past, &length),
+                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, 0, SectionBasicInformation, &end, past, &length),
+        STATUS_ACCESS_VIOLATION);
+    /* Within the committed pages the probe passes and the section's own answers come. */
+    assert_int_equal(VsNtQuerySectionInto(f->thread, h, SectionImageInformation, &end, 64, &length),
+                     STATUS_SECTION_NOT_IMAGE);
+    VsQueryBuffer odd = {.in_process = true, .address = b + 2};
+    assert_int_equal(VsNtQuerySectionInto(f->thread, 0, 7, &odd, 24, &length),
+                     STATUS_DATATYPE_MISALIGNMENT);
+    assert_int_equal(VsNtQuerySectionInto(f->thread, h, 7, &odd, 0, &length),
+                     STATUS_INVALID_INFO_CLASS);
+    VsQueryBuffer top = {.in_process = true, .address = 0x7FFFFFFF0000};
+    assert_int_equal(VsNtQuerySectionInto(f->thread, h, SectionBasicInformation, &top, 24, &length),
+                     STATUS_ACCESS_VIOLATION);
+    VsQueryBuffer null = {.in_process = true, .address = 0};
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, h, SectionBasicInformation, &null, 24, &length),
+        STATUS_ACCESS_VIOLATION);
+    assert_int_equal(length, 7);
+    CHECK_INVARIANTS(f);
+}
+
+/* A successful query writes the structure's bytes into the buffer, x64's layout (Size at offset
+ * 16), and no further, however long the length; the probe has touched every page of the length
+ * (each made resident); a guard page among them fails the call with
+ * STATUS_GUARD_PAGE_VIOLATION and is an ordinary page afterwards. */
+static void test_query_section_buffer_written(void **state)
+{
+    Fixture *f = *state;
+    uint64_t b, length = 0;
+    VsHandle h = query_fixture(f, &b);
+    write_in(f, f->thread, b + 24, 0x77);
+    VsSectionBasicInformation answer = {0};
+    VsQueryBuffer buffer = {.in_process = true, .address = b, .answer = &answer};
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, h, SectionBasicInformation, &buffer, KB(12), &length),
+        STATUS_SUCCESS);
+    assert_int_equal(length, 24);
+    assert_int_equal(answer.Size, 0x4000);
+    assert_int_equal(read_in(f, f->thread, b + 11), 0x08); /* SEC_COMMIT's top byte */
+    assert_int_equal(read_in(f, f->thread, b + 17), 0x40);
+    assert_int_equal(read_in(f, f->thread, b + 24), 0x77);
+    VsMemoryWorkingSetExInformation entry = {.VirtualAddress = b + KB(8)};
+    assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
+                                            MemoryWorkingSetExInformation, &entry, 16, NULL),
+                     STATUS_SUCCESS);
+    assert_int_equal(entry.VirtualAttributes.Valid, 1);
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, b + KB(16), KB(4), PAGE_READWRITE | PAGE_GUARD, &old));
+    buffer.address = b + KB(12);
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, h, SectionBasicInformation, &buffer, KB(8), &length),
+        STATUS_GUARD_PAGE_VIOLATION);
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, h, SectionBasicInformation, &buffer, KB(8), &length),
+        STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
+/* On x86 SECTION_BASIC_INFORMATION is 16 bytes: a 4-byte BaseAddress and Attributes, then the
+ * LARGE_INTEGER Size at offset 8. */
+static void test_query_section_buffer_x86_layout(void **state)
+{
+    Fixture *f = *state;
+    uint64_t b, length = 0;
+    VsHandle h = query_fixture(f, &b);
+    VsQueryBuffer buffer = {.in_process = true, .address = b};
+    assert_int_equal(
+        VsNtQuerySectionInto(f->thread, h, SectionBasicInformation, &buffer, 16, &length),
+        STATUS_SUCCESS);
+    assert_int_equal(length, 16);
+    assert_int_equal(read_in(f, f->thread, b + 7), 0x08);
+    assert_int_equal(read_in(f, f->thread, b + 9), 0x40);
+    CHECK_INVARIANTS(f);
+}
+
 #define SMALL(test) cmocka_unit_test_setup_teardown(test, setup_small, fixture_teardown)
 
 int main(void)
@@ -654,6 +763,10 @@ int main(void)
         SMALL(test_create_rules_and_commit),
         SMALL(test_names),
         SMALL(test_query_section),
+        SMALL(test_query_section_buffer_probed_first),
+        SMALL(test_query_section_buffer_written),
+        cmocka_unit_test_setup_teardown(test_query_section_buffer_x86_layout, fixture_setup_x86,
+                                        fixture_teardown),
         SMALL(test_view_rules),
         cmocka_unit_test_setup_teardown(test_view_base_rules_x64, fixture_setup_x64,
                                         fixture_teardown),

@@ -75,6 +75,8 @@ typedef uint32_t VsStatus;
        "Some of the pages to lock were locked already (a success).")                               \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, 0x80000001u,                                      \
        "The access touched a guard page; the guard is now gone.")                                  \
+    XX(STATUS_DATATYPE_MISALIGNMENT, 0x80000002u, ERROR_NOACCESS,                                  \
+       "A buffer the call was given does not start on the boundary its data needs.")               \
     XX(STATUS_PARTIAL_COPY, 0x8000000Du, ERROR_PARTIAL_COPY,                                       \
        "Only part of the memory could be copied: a page on the way could not be read or written.") \
     XX(STATUS_NO_MORE_ENTRIES, 0x8000001Au, ERROR_NO_MORE_ITEMS,                                   \

@@ -243,7 +243,8 @@ static const char *out_name(const VsOp *op, int i)
         return i == 2 ? "BaseAddress" : i == 3 ? "SectionOffset" : "ViewSize";
     if (op->kind == VS_OP_NT_ALLOCATE_EX)
         return i == 1 ? "BaseAddress" : "RegionSize";
-    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+    if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_SECTION_INTO ||
+        op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
         return "ReturnLength";
     if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
         return i == 0 ? "SectionHandle" : "MaximumSize";
@@ -261,6 +262,9 @@ static const char *out_name(const VsOp *op, int i)
         return i == 1 ? "Flags" : "Permanent";
     if (op->kind == VS_OP_GET_WRITE_WATCH || op->kind == VS_OP_NT_GET_WRITE_WATCH)
         return i == vs_op_spec(op->kind)->arity - 2 ? "EntriesInUserAddressArray" : "Granularity";
+    if (op->kind == VS_OP_ALLOCATE_USER_PHYSICAL_PAGES ||
+        op->kind == VS_OP_FREE_USER_PHYSICAL_PAGES)
+        return "NumberOfPages";
     return i == 1 ? "BaseAddress" : "RegionSize"; /* NtAllocate/Free/Lock/UnlockVirtualMemory */
 }
 

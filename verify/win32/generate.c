@@ -5,9 +5,11 @@
  * Calls: VirtualAlloc/Free/Protect/Query and their Ex forms, the three Nt calls with by-reference
  * arguments, reads and writes, last-error calls, locking, QueryWorkingSetEx, write watch, views of
  * a section and of a file (mapped, unmapped, flushed, read through the file), placeholders
- * (reserved, split, coalesced, replaced by allocations and views, restored by unmapping), and
+ * (reserved, split, coalesced, replaced by allocations and views, restored by unmapping),
  * threads (CreateThread with a stack size as commit or reserve; a thread's stack touched to a
- * depth, its TEB read, the thread ended).
+ * depth, its TEB read, the thread ended), and AWE (AllocateUserPhysicalPages,
+ * FreeUserPhysicalPages, MapUserPhysicalPages and its Scatter form, MEM_RESERVE|MEM_PHYSICAL
+ * windows; the process holds no SeLockMemoryPrivilege, so the model takes no frames).
  *
  * Every sequence starts by reserving an arena of 64 granules top-down and releasing it (so each
  * system has the same free room there, where fixed bases land), then makes a section and a file
@@ -427,7 +429,9 @@ static uint32_t pick_alloc_type(Rng *rng, gboolean fixed)
                                    MEM_RESET | MEM_COMMIT,
                                    MEM_RESET_UNDO,
                                    MEM_RESERVE | MEM_WRITE_WATCH,
-                                   MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH};
+                                   MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+                                   MEM_RESERVE | MEM_PHYSICAL,
+                                   MEM_RESERVE | MEM_PHYSICAL | MEM_TOP_DOWN};
     uint32_t type = chance(rng, 90) ? PICK(rng, common) : PICK(rng, odd);
     /* A NULL base with MEM_TOP_DOWN would land in the model's arena, at the top. */
     return fixed ? type : type & ~(uint32_t)MEM_TOP_DOWN;
@@ -540,14 +544,38 @@ static void generate_nt(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f)
     }
 }
 
-/* The paging calls that take an address: locking, QueryWorkingSetEx, write watch. */
+/* The paging calls that take an address: locking, QueryWorkingSetEx, write watch, and AWE's frames
+ * and windows (the run's process holds no SeLockMemoryPrivilege: the model refuses frames, and
+ * maps none). */
 static void generate_paging(Rng *rng, const VsFuzzRun *r, VsFuzzCall *f, uint64_t size)
 {
-    static const VsOpKind kinds[] = {VS_OP_VIRTUAL_LOCK, VS_OP_VIRTUAL_UNLOCK,
-                                     VS_OP_QUERY_WORKING_SET_EX, VS_OP_GET_WRITE_WATCH,
-                                     VS_OP_RESET_WRITE_WATCH};
+    static const VsOpKind kinds[] = {VS_OP_VIRTUAL_LOCK,
+                                     VS_OP_VIRTUAL_UNLOCK,
+                                     VS_OP_QUERY_WORKING_SET_EX,
+                                     VS_OP_GET_WRITE_WATCH,
+                                     VS_OP_RESET_WRITE_WATCH,
+                                     VS_OP_ALLOCATE_USER_PHYSICAL_PAGES,
+                                     VS_OP_FREE_USER_PHYSICAL_PAGES,
+                                     VS_OP_MAP_USER_PHYSICAL_PAGES,
+                                     VS_OP_MAP_USER_PHYSICAL_PAGES_SCATTER};
     f->op.kind = PICK(rng, kinds);
     switch (f->op.kind) {
+    case VS_OP_ALLOCATE_USER_PHYSICAL_PAGES:
+    case VS_OP_FREE_USER_PHYSICAL_PAGES: /* (process, &count, frames) */
+        f->op.arg[0] = pick_handle(rng);
+        f->op.arg[1] = chance(rng, 90) ? 1 + below(rng, 16) : 0;
+        f->op.by_ref = chance(rng, 97) ? 1u << 1 : 0;
+        aim(rng, r, f, 2, NULL);
+        break;
+    case VS_OP_MAP_USER_PHYSICAL_PAGES:
+    case VS_OP_MAP_USER_PHYSICAL_PAGES_SCATTER: /* (address or addresses, count, frames) */
+        aim(rng, r, f, 0, NULL);
+        f->op.arg[1] = below(rng, 17);
+        if (chance(rng, 70)) { /* a frame array in the arena; else NULL, which unmaps */
+            f->base2 = VS_FUZZ_ARENA;
+            f->op.arg[2] = arena_offset(rng);
+        }
+        break;
     case VS_OP_QUERY_WORKING_SET_EX:
         f->op.arg[0] = VS_CURRENT_PROCESS;
         aim(rng, r, f, 1, NULL);
@@ -832,6 +860,8 @@ static char *argument_text(const VsFuzzCall *f, int i)
     char buf[128];
     if (i == vs_op_address_arg(f->op.kind))
         return vs_fuzz_address_text(f->base, v, allocation_name, NULL);
+    if ((spec->address_args & (1u << i)) && f->base2 != VS_FUZZ_ABSOLUTE) /* AWE's frames */
+        return vs_fuzz_address_text(f->base2, v, allocation_name, NULL);
     if ((spec->string_args & (1u << i)) && v)
         return g_strdup_printf("\"%s\"", f->op.kind == VS_OP_DECLARE_FILE && i == 3 ? f->op.contents
                                                                                     : f->op.text);

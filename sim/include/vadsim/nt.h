@@ -585,10 +585,35 @@ typedef struct VsSectionImageInformation {
 /* NtQuerySection (querysec.c): information is a VsSectionBasicInformation or a
  * VsSectionImageInformation as the class says; information_length is the caller's buffer size in
  * the architecture's terms (the sizes above); *return_length (when given) gets the bytes written.
+ * The buffer is the library caller's own, outside the process, never probed (as a kernel-mode
+ * caller's is not).
  */
 VsStatus VsNtQuerySection(VsThread *caller, VsHandle section,
                           VsSectionInformationClass information_class, void *information,
                           uint64_t information_length, uint64_t *return_length);
+
+/* The buffer an Nt query call answers into, as a user-mode caller gives it: in its own process,
+ * information_length bytes at address, which the call probes for writing before it checks
+ * anything else (probe.c: WRK's ProbeForWrite; aligned, inside user space, every page written)
+ * and then writes its answer into, laid out as the process's architecture lays the structure
+ * out. With in_process false there is no such buffer (the library caller's own, as above).
+ * Either way the answer is also copied to `answer` when that is not NULL (room for the class's
+ * whole structure, as the VsNt... variant without a buffer takes it). */
+typedef struct VsQueryBuffer {
+    bool in_process;
+    uint64_t address;
+    void *answer;
+} VsQueryBuffer;
+
+/* NtQuerySection with its buffer as buffer says (VsNtQuerySection is the in_process-false case):
+ * for a buffer in the process, the probe comes first (WRK NtQuerySection probes, then checks the
+ * class, the length and the handle), so a length running past what is mapped is
+ * STATUS_ACCESS_VIOLATION whatever the rest; a buffer not aligned on 4 bytes is
+ * STATUS_DATATYPE_MISALIGNMENT. */
+VsStatus VsNtQuerySectionInto(VsThread *caller, VsHandle section,
+                              VsSectionInformationClass information_class,
+                              const VsQueryBuffer *buffer, uint64_t information_length,
+                              uint64_t *return_length);
 /* The bytes the class's structure takes in the thread's process (0 for a class NtQuerySection does
  * not know). */
 uint32_t VsSectionInformationSize(const VsThread *caller,

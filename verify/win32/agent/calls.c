@@ -340,6 +340,13 @@ typedef struct AgentSectionImageInformation {
 _Static_assert(sizeof(AgentSectionImageInformation) == (sizeof(void *) == 8 ? 64 : 48),
                "SECTION_IMAGE_INFORMATION's size");
 
+/* SECTION_BASIC_INFORMATION (winternl.h's). */
+typedef struct AgentSectionBasicInformation {
+    PVOID BaseAddress;
+    ULONG Attributes;
+    LARGE_INTEGER Size;
+} AgentSectionBasicInformation;
+
 /* SECTION_IMAGE_INFORMATION's fields in the order the model's record names them. */
 static void answer_section_image(const AgentSectionImageInformation *i)
 {
@@ -371,11 +378,7 @@ static void answer_section_image(const AgentSectionImageInformation *i)
 static void do_nt_query_section(const AgentRequest *r)
 {
     union {
-        struct {
-            PVOID BaseAddress;
-            ULONG Attributes;
-            LARGE_INTEGER Size;
-        } basic;
+        AgentSectionBasicInformation basic;
         AgentSectionImageInformation image;
         BYTE room[256 + 24]; /* a longer length */
     } info;
@@ -399,6 +402,36 @@ static void do_nt_query_section(const AgentRequest *r)
         answer_more((uint64_t)info.basic.Size.QuadPart);
     } else if (status >= 0 && r->v[1] == 1) {
         answer_section_image(&info.image);
+    }
+    answer_end();
+}
+
+/* NtQuerySection section class buffer length byref_retlen retlen: the buffer is the address the
+ * request names, in the agent's own memory (the harness placed it), passed as it is, with the
+ * length as it is: the system probes it or not. The answer as above, the fields read from the
+ * buffer the call wrote. */
+static void do_nt_query_section_into(const AgentRequest *r)
+{
+    if (!nt.query_section) {
+        refuse_unknown(r);
+        return;
+    }
+    SIZE_T length = r->v[5];
+    void *buffer = P(r->v[2]);
+    LONG status = nt.query_section(H(r->v[0]), (ULONG)r->v[1], buffer, (SIZE_T)r->v[3],
+                                   r->v[4] ? &length : NULL);
+    answer_start((uint32_t)status);
+    answer_more(length);
+    if (status >= 0 && r->v[1] == 0) {
+        AgentSectionBasicInformation basic;
+        memcpy(&basic, buffer, sizeof basic);
+        answer_more((uint64_t)(uintptr_t)basic.BaseAddress);
+        answer_more(basic.Attributes);
+        answer_more((uint64_t)basic.Size.QuadPart);
+    } else if (status >= 0 && r->v[1] == 1) {
+        AgentSectionImageInformation image;
+        memcpy(&image, buffer, sizeof image);
+        answer_section_image(&image);
     }
     answer_end();
 }
@@ -1289,6 +1322,7 @@ const AgentCall agent_calls[] = {
     {"NtUnmapViewOfSection", 2, call_nt_unmap_view},
     {"NtUnmapViewOfSectionEx", 3, call_nt_unmap_view_ex},
     {"NtQuerySection", 5, do_nt_query_section},
+    {"NtQuerySection", 6, do_nt_query_section_into},
     {"NtQueryVirtualMemory", 6, do_nt_query_virtual_memory},
     {"NtCreateSection", 9, do_nt_section},
     {"ReadProcessMemory", 6, call_read_process_memory},

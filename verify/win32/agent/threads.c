@@ -156,8 +156,10 @@ static void start_worker(const AgentRequest *r, HANDLE process, uint64_t stack_s
     Worker *w = free_worker(r);
     if (!w)
         return;
+    DWORD before = GetLastError(); /* CreateEvent sets it: the thread call must meet the caller's */
     *w = (Worker){.wake = CreateEventA(NULL, FALSE, FALSE, NULL),
                   .done = CreateEventA(NULL, FALSE, FALSE, NULL)};
+    SetLastError(before);
     HANDLE h = CreateRemoteThread(process, NULL, stack_size, worker_main, w,
                                   flags & ~(DWORD)CREATE_SUSPENDED, NULL);
     DWORD error = GetLastError();

@@ -370,6 +370,15 @@ bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out
     return true;
 }
 
+bool vs_page_frame_byte(const VsSystem *system, uint64_t frame, uint32_t offset, uint8_t *out)
+{
+    const VsPfnDatabase *db = &system->pfn;
+    if (frame >= db->count || offset >= VS_PAGE_SIZE)
+        return false;
+    *out = frame >= db->never_used ? 0 : vs_pfn_read(db, frame, offset);
+    return true;
+}
+
 /* ---- Which PTEs map a frame ------------------------------------------------------------------ */
 
 /* Appends a mapping to the caller's array while it has room; counts it either way. */

@@ -571,6 +571,34 @@ static void test_taints_end_with_their_memory(void **state)
     assert_int_equal(taints->len, 2);
 }
 
+/* A reset taints the whole pages of its range, rounded inward as Windows rounds MEM_RESET (WRK's
+ * NtAllocateVirtualMemory: a partly covered page keeps its data), and nothing when no whole page
+ * is covered or the range wraps; resets of adjacent pages merge, and the taint ends page by page
+ * (a store that made one page alike, a decommit of another). */
+static void test_taints_reset_pages_inward(void **state)
+{
+    (void)state;
+    g_autoptr(GArray) taints = vs_taints_new();
+    assert_false(vs_taints_add_pages_inward(taints, 0x10001, 0x1000, 0x1000, "reset"));
+    assert_false(vs_taints_add_pages_inward(taints, 0x10000, 0xFFF, 0x1000, "reset"));
+    assert_false(vs_taints_add_pages_inward(taints, UINT64_MAX - 0x800, 0x2000, 0x1000, "reset"));
+    assert_false(vs_taints_add_pages_inward(taints, 0x10000, UINT64_MAX, 0x1000, "reset"));
+    assert_int_equal(taints->len, 0);
+    assert_true(vs_taints_add_pages_inward(taints, 0x10001, 0x3FFF, 0x1000, "reset"));
+    assert_null(vs_taints_over(taints, 0x10000, 0x10001)); /* its first page: partly covered */
+    assert_string_equal(vs_taints_over(taints, 0x11000, 0x11001), "reset");
+    assert_string_equal(vs_taints_over(taints, 0x13FFF, 0x14000), "reset");
+    assert_null(vs_taints_over(taints, 0x14000, 0x14001)); /* its last byte's page, partly too */
+    assert_true(vs_taints_add_pages_inward(taints, 0x14000, 0x1000, 0x1000, "reset"));
+    assert_int_equal(taints->len, 1); /* [0x11000, 0x15000) */
+    vs_taints_remove(taints, 0x12000, 0x13000);
+    assert_null(vs_taints_over(taints, 0x12000, 0x12001));
+    assert_string_equal(vs_taints_over(taints, 0x11FFF, 0x12000), "reset");
+    assert_string_equal(vs_taints_over(taints, 0x13000, 0x13001), "reset");
+    assert_string_equal(vs_taints_over(taints, 0x14000, 0x14001), "reset");
+    assert_int_equal(taints->len, 2);
+}
+
 /* Ground placed apart is tainted in whole granules: an allocation of 60 KB that Wine 10.0 placed
  * in the fuzzer's arena, where an arena call released it in Wine alone and Wine then placed
  * another; the model's allocation keeps its pages and its granule's tail, whose pair now leads
@@ -670,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_taints_merge_and_lift),
         cmocka_unit_test(test_taints_end_with_their_memory),
         cmocka_unit_test(test_taints_whole_granules),
+        cmocka_unit_test(test_taints_reset_pages_inward),
         cmocka_unit_test(test_backend_names),
         cmocka_unit_test(test_protocol_parses_requests),
     };

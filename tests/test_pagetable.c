@@ -229,6 +229,30 @@ static void test_pte_state_decoding(void **state)
     assert_int_equal(VS_PTE_DECOMMITTED, 0x10u << 5);
 }
 
+/* The inspector reads a frame's bytes as the page's valid PTE would, and touches nothing: the
+ * Accessed bit an aged page lost stays clear (the harness reads reset pages so, vs_memory_read
+ * would age them differently). Out of range is refused. */
+static void test_frame_byte_touches_nothing(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(vs_memory_write(f->thread, p + 0x123, 0x5A), STATUS_SUCCESS);
+    VsPteWalk walk;
+    vs_pte_walk(f->process, p, &walk);
+    assert_int_not_equal(walk.protection, 0);
+    uint64_t *pte = &f->system->tables.tables[walk.level[3].table]->entries[walk.level[3].index];
+    *pte &= ~(uint64_t)VS_PTE_ACCESSED;
+    uint8_t byte = 1;
+    assert_true(vs_page_frame_byte(f->system, walk.frame, 0x123, &byte));
+    assert_int_equal(byte, 0x5A);
+    assert_true(vs_page_frame_byte(f->system, walk.frame, 0x124, &byte));
+    assert_int_equal(byte, 0);
+    assert_false(vs_pte_accessed(*pte));
+    assert_false(vs_page_frame_byte(f->system, walk.frame, VS_PAGE_SIZE, &byte));
+    assert_false(vs_page_frame_byte(f->system, UINT64_MAX, 0, &byte));
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
@@ -243,6 +267,7 @@ int main(void)
         X64(test_guard_modifier_in_pte),
         X64(test_commit_across_table_boundaries),
         X64(test_sparse_far_apart_pages),
+        X64(test_frame_byte_touches_nothing),
         cmocka_unit_test(test_pte_state_decoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

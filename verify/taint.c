@@ -28,6 +28,20 @@ void vs_taints_add_granules(GArray *taints, uint64_t start, uint64_t end, uint64
                   end > UINT64_MAX - mask ? UINT64_MAX : (end + mask) & ~mask, id);
 }
 
+gboolean vs_taints_add_pages_inward(GArray *taints, uint64_t address, uint64_t size, uint64_t page,
+                                    const char *id)
+{
+    g_assert(page && !(page & (page - 1)));
+    uint64_t mask = page - 1;
+    if (address > UINT64_MAX - mask || size > UINT64_MAX - address)
+        return FALSE; /* a range that wraps: no system resets it */
+    uint64_t start = (address + mask) & ~mask, end = (address + size) & ~mask;
+    if (start >= end)
+        return FALSE;
+    vs_taints_add(taints, start, end, id);
+    return TRUE;
+}
+
 void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end)
 {
     for (guint i = taints->len; i-- > 0;) {

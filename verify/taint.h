@@ -33,6 +33,12 @@ void vs_taints_add(GArray *taints, uint64_t start, uint64_t end, const char *id)
  * (an address one past the allocation's last page) meet the same difference. */
 void vs_taints_add_granules(GArray *taints, uint64_t start, uint64_t end, uint64_t granule,
                             const char *id);
+/* Adds the whole pages of [address, address + size) (page a power of two), rounded inward as
+ * Windows rounds a MEM_RESET (WRK's NtAllocateVirtualMemory: the start up, the end down, so no
+ * partly covered page loses its data), and says whether any page was covered. The harness keeps
+ * such taints apart from the others: they stand for contents alone (reset.c). */
+gboolean vs_taints_add_pages_inward(GArray *taints, uint64_t address, uint64_t size, uint64_t page,
+                                    const char *id);
 /* Cuts [start, end) out of every taint: the memory there is gone (released, unmapped), and what is
  * made there later owes nothing to what was. */
 void vs_taints_remove(GArray *taints, uint64_t start, uint64_t end);

@@ -43,6 +43,7 @@ VsSession *vs_win32_child_start(VsSession *host, const char *image, VsProcess *p
                          child.peb & ~(uint64_t)(VS_PAGE_SIZE - 1), VS_PAGE_SIZE);
     s->taints = vs_taints_new();
     s->section_taints = g_hash_table_new(g_direct_hash, g_direct_equal);
+    s->reset_taints = vs_taints_new();
     return &s->base;
 }
 

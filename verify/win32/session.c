@@ -28,6 +28,7 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
         vs_relations_share_pids(&s->relations, win32(sibling)->relations.pids);
     s->taints = vs_taints_new();
     s->section_taints = g_hash_table_new(g_direct_hash, g_direct_equal);
+    s->reset_taints = vs_taints_new();
     return &s->base;
 }
 
@@ -40,6 +41,7 @@ void vs_win32_session_free(VsSession *session)
     vs_relations_clear(&s->relations);
     g_array_free(s->taints, TRUE);
     g_hash_table_unref(s->section_taints);
+    g_array_free(s->reset_taints, TRUE);
     g_free(s);
 }
 
@@ -506,7 +508,8 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
     g_autoptr(GPtrArray) divergences = vs_divergences_new();
     guint found = vs_compare_outcomes(view, op, model, other, divergences);
     guint before = divergences->len;
-    if (!stack_kept(side, op, model, other, divergences, error))
+    if (!stack_kept(side, op, model, other, divergences, error) ||
+        !vs_win32_reset_edges(side, thread, op, model, other, divergences, error))
         return FALSE;
     found += divergences->len - before;
     for (guint i = divergences->len; i-- > 0;)
@@ -521,7 +524,10 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
         return TRUE;
     if (!extents_explained(side, thread, op, model, other, divergences, &extent, error))
         return FALSE;
-    const char *cause = tainted_by(side, thread, op);
+    /* A read of reset contents is blamed on the reset, before any taint of its allocation. */
+    const char *cause = vs_win32_reset_tainted_by(side, op);
+    if (!cause)
+        cause = tainted_by(side, thread, op);
     vs_session_judge(&side->base, op, model, divergences,
                      cause ? cause : block_cause(side, op, model, divergences), extent, v,
                      judgement, report);
@@ -571,7 +577,8 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
         vs_win32_child_pair_module(side, thread, op, model, &other);
         /* The call is judged against the taints as they were before it. */
         ok = judge(side, &view, thread, op, model, &other, &v, judgement, report, error) &&
-             end_released(space, thread, op, model, error);
+             end_released(space, thread, op, model, error) &&
+             vs_win32_reset_follow(side, space, thread, op, model, &other, error);
     } else if (g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
         g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
         vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);
@@ -583,7 +590,8 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     }
     if (ok) {
         vs_judging_finish(&v, judgement, report);
-        if (judgement->because)
+        /* A read of reset contents leaves nothing apart: the reset's own taint covers it. */
+        if (judgement->because && judgement->because != vs_win32_reset_id)
             taint(side, thread, op, model, judgement->refused ? NULL : &other, judgement->because,
                   v.error_differs);
     }

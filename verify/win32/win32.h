@@ -75,6 +75,7 @@ struct VsWin32Session {
     const char *status_taint;   /* the last NTSTATUS differs because of this one, or NULL */
     GHashTable *section_taints; /* model section id -> the known entry its contents differ by */
     const char *file_taint;     /* the file's contents differ because of this one, or NULL */
+    GArray *reset_taints;       /* VsTaint: pages whose contents MEM_RESET let go (reset.c) */
     VsWin32Session *space;      /* the session whose address space the call being mirrored acts
                                  * on (another process's, through a handle); set by each mirror */
     VsWin32Child child;         /* a process made from an image: the real one another session's
@@ -89,6 +90,29 @@ void vs_win32_session_free(VsSession *session);
 gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
                          const VsOutcome *model, VsJudgement *judgement, GString *report,
                          GError **error);
+
+/* ---- reset.c: the contents MEM_RESET lets go -------------------------------------------------
+ */
+
+/* The taint id of reset pages' contents. */
+extern const char vs_win32_reset_id[];
+/* After op was mirrored: a MEM_RESET both systems carried out taints the contents of its whole
+ * pages (rounded inward); a decommit, release or unmap the model made ends those taints where its
+ * memory is no longer committed; a store both made ends a page's taint when the two pages hold
+ * the same bytes again (asked of the agent: FALSE with *error when it is lost). */
+gboolean vs_win32_reset_follow(VsWin32Session *side, VsWin32Session *space, VsThread *thread,
+                               const VsOp *op, const VsOutcome *model, const VsOutcome *other,
+                               GError **error);
+/* A reset of a range that is not page-aligned leaves its partly covered pages alone on Windows;
+ * where the model holds such a page and nothing taints it, its bytes are compared with the other
+ * system's right after the reset, and a difference becomes the reset's own (PartialPage: the two
+ * digests). FALSE with *error when the agent is lost. */
+gboolean vs_win32_reset_edges(VsWin32Session *side, VsThread *thread, const VsOp *op,
+                              const VsOutcome *model, const VsOutcome *other,
+                              GPtrArray *divergences, GError **error);
+/* vs_win32_reset_id when op reads a byte of a page whose reset contents are tainted, else NULL:
+ * nothing but a read follows from a reset. */
+const char *vs_win32_reset_tainted_by(const VsWin32Session *side, const VsOp *op);
 
 /* ---- child.c: processes made from an image ----------------------------------------------------
  */

@@ -162,6 +162,10 @@ typedef struct VsMemoryCounters {
 
 void vs_memory_counters(const VsSystem *system, VsMemoryCounters *out);
 bool vs_page_frame_info(const VsSystem *system, uint64_t frame, VsFrameInfo *out);
+/* The byte at offset in frame, as a valid PTE naming the frame reads it, without touching a PTE,
+ * a working set or an Accessed bit (a debugger's !db of physical memory); false when frame or
+ * offset is out of range. */
+bool vs_page_frame_byte(const VsSystem *system, uint64_t frame, uint32_t offset, uint8_t *out);
 /* "zeroed", "free", "standby", "modified", "bad", "active". */
 const char *vs_page_location_name(VsPageLocation location);
 

@@ -941,6 +941,19 @@ static void call_write(const AgentRequest *r)
     answer_access((uint32_t)guard.code);
 }
 
+/* page_digest ADDRESS = DIGEST ERR STATUS EXC ACCESS: the 64-bit FNV-1a hash of the 4 KB page
+ * holding ADDRESS, read byte by byte through the guarded probe, so that an unreadable page answers
+ * its exception (and 0) instead of ending the agent. The harness asks it of a page whose contents
+ * MEM_RESET left undefined, once both systems have written it, to see whether they hold the same
+ * bytes again (verify/win32/reset.c computes the model's side alike). */
+static void call_page_digest(const AgentRequest *r)
+{
+    uint64_t page = r->v[0] & ~(uint64_t)0xFFF, hash = 0xCBF29CE484222325ull;
+    for (uint64_t i = 0; i < 0x1000 && !guard.code; i++)
+        hash = (hash ^ probe_read(page + i)) * 0x100000001B3ull;
+    answer_access(guard.code ? 0 : hash);
+}
+
 static void call_execute(const AgentRequest *r)
 {
     probe_fetch(r->v[0]);
@@ -1367,6 +1380,7 @@ const AgentCall agent_calls[] = {
     {"OfferVirtualMemory", 3, call_offer_virtual_memory},
     {"ReclaimVirtualMemory", 2, call_reclaim_virtual_memory},
     {"DiscardVirtualMemory", 2, call_reclaim_virtual_memory},
+    {"page_digest", 1, call_page_digest},
 };
 
 const size_t agent_call_count = AGENT_COUNT(agent_calls);

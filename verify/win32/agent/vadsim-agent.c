@@ -254,25 +254,6 @@ static int changes_shared_user_data(const AgentRequest *r)
     return 0;
 }
 
-/* Wine 8.0 carries out MEM_RESET with madvise(MADV_DONTNEED), which zeroes the pages at once;
- * Windows keeps their contents until the frames are reused. Under Wine the agent declines it:
- * what followed would only show that difference, on every read. */
-static int resets_memory(const AgentRequest *r)
-{
-    uint64_t type;
-    if (strcmp(r->name, "VirtualAlloc") == 0 && r->count == 4)
-        type = r->v[2];
-    else if (strcmp(r->name, "VirtualAllocEx") == 0 && r->count == 5)
-        type = r->v[3];
-    else if (strcmp(r->name, "NtAllocateVirtualMemory") == 0 && r->count == 8)
-        type = r->v[6];
-    else if (strcmp(r->name, "NtAllocateVirtualMemoryEx") == 0 && r->count == 9)
-        type = r->v[5];
-    else
-        return 0;
-    return nt.wine_version && type == 0x80000; /* MEM_RESET alone: other types are refused */
-}
-
 /* Whether this system has placeholders (Windows 10 1803; Wine from its 8.x development series, so
  * not Debian 12's Wine 8.0): probed once at start by reserving and releasing one. */
 static int have_placeholders;
@@ -326,7 +307,6 @@ static const struct {
     {changes_shared_user_data, "Wine would change KUSER_SHARED_DATA and then fail inside ntdll: "},
     {lacks_placeholders,
      "this system has no placeholders (Windows 10 1803 and Wine 8.x have them): "},
-    {resets_memory, "Wine's MEM_RESET zeroes the pages at once (madvise), Windows keeps them: "},
 };
 
 void refuse_unknown(const AgentRequest *r)

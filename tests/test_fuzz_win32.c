@@ -5,7 +5,8 @@
  * memory late in a run), and calls aimed there were explained by ground placed apart instead of
  * compared. The prefix is run in the model, then the most the fuzzer ever has of memory the model
  * places itself: its 48 threads (stacks as large as it asks for, each TEB) and NULL-base
- * allocations of the sizes it picks.
+ * allocations of the sizes it picks. A reproducer's first lines reserve the arena where the run
+ * did.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,10 +88,26 @@ static void test_arena_apart_from_what_the_model_places(void **state)
     vs_system_destroy(system);
 }
 
+/* A reproducer reserves and releases the arena where the run did, and names it. */
+static void test_reproducer_names_the_arena(void **state)
+{
+    (void)state;
+    const VsGenerator *g = &vs_win32_generator;
+    g_autoptr(GArray) prefix = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    g_autoptr(GString) out = g_string_new(NULL);
+    g->prefix(prefix);
+    g->write_call(out, prefix, 0);
+    g->write_call(out, prefix, 1);
+    assert_string_equal(
+        out->str, "arena = VirtualAlloc(0x100000000000, 0x400000, MEM_RESERVE, PAGE_NOACCESS)\n"
+                  "VirtualFree(arena, 0, MEM_RELEASE)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_apart_from_what_the_model_places),
+        cmocka_unit_test(test_reproducer_names_the_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -624,6 +624,102 @@ static void test_taints_whole_granules(void **state)
     vs_relations_clear(&r);
 }
 
+/* A handle one system made and the other did not is never sent as the model's number: the
+ * model's alone goes nowhere (a thread Wine 8.0 found no room for: test_RtlCreateUserStack's zero
+ * bits 8-11), the other's alone goes where the variable the model left names it; a handle made in
+ * both, or that the scenario cannot name, is no lone one. */
+static void test_handles_made_alone(void **state)
+{
+    (void)state;
+    VsRelations r;
+    vs_relations_init(&r);
+    VsOp create = {.kind = VS_OP_RTL_CREATE_USER_THREAD, .by_ref = 1u << 8};
+    create.arg[3] = 8;    /* zero bits */
+    create.arg[8] = 0x40; /* &t, holding an older handle going in */
+    vs_values_relate(r.handles, 0x40, 0x1a0);
+    VsOutcome made = {.ret = STATUS_SUCCESS, .out_written = 1u << 8};
+    VsOutcome refused = {.ret = STATUS_NO_MEMORY, .out_written = 1u << 8};
+    made.out[8] = 0x44;
+    refused.out[8] = 0x40; /* as the variable was */
+    uint64_t handle = 0;
+    gboolean in_model = FALSE;
+    assert_true(vs_win32_pair_lone_handle(&r, &create, &made, &refused, &handle, &in_model));
+    assert_int_equal(handle, 0x44);
+    assert_true(in_model);
+    VsOp exit_op = {.kind = VS_OP_THREAD_EXIT, .arg = {0x44, 0}},
+         as = {.kind = VS_OP_VIRTUAL_QUERY};
+    as.thread = 0x44;
+    VsOp other;
+    vs_relations_translate(&r, &exit_op, &other);
+    assert_int_equal(other.arg[0], VS_RELATIONS_NO_HANDLE);
+    vs_relations_translate(&r, &as, &other);
+    assert_int_equal(other.thread, VS_RELATIONS_NO_HANDLE);
+    /* The agent did not run the call: the model's handle is alone too. */
+    made.out[8] = 0x48;
+    assert_true(vs_win32_pair_lone_handle(&r, &create, &made, NULL, &handle, &in_model));
+    assert_int_equal(vs_values_other(r.handles, 0x48), VS_RELATIONS_NO_HANDLE);
+    /* The other's alone: the model left &t as it was, and that value names the other's. */
+    VsOutcome other_made = {.ret = STATUS_SUCCESS, .out_written = 1u << 8};
+    other_made.out[8] = 0x2c8;
+    assert_true(vs_win32_pair_lone_handle(&r, &create, &refused, &other_made, &handle, &in_model));
+    assert_int_equal(handle, 0x40);
+    assert_false(in_model);
+    assert_int_equal(vs_values_other(r.handles, 0x40), 0x2c8);
+    /* ... but never a value no table hands out, such as a pseudo-handle or NULL. */
+    refused.out[8] = VS_CURRENT_PROCESS;
+    assert_false(vs_win32_pair_lone_handle(&r, &create, &refused, &other_made, &handle, &in_model));
+    assert_int_equal(vs_values_other(r.handles, VS_CURRENT_PROCESS), VS_CURRENT_PROCESS);
+    /* Made in both: paired by the comparison, not here. */
+    assert_false(vs_win32_pair_lone_handle(&r, &create, &made, &other_made, &handle, &in_model));
+    /* A returned handle the model did not make is NULL in the scenario: nothing names it. */
+    VsOp mapping = {.kind = VS_OP_CREATE_FILE_MAPPING, .arg = {VS_INVALID_HANDLE_VALUE}};
+    VsOutcome none = {.ret = 0}, section = {.ret = 0x88};
+    assert_false(vs_win32_pair_lone_handle(&r, &mapping, &none, &section, &handle, &in_model));
+    assert_true(vs_win32_pair_lone_handle(&r, &mapping, &section, &none, &handle, &in_model));
+    assert_int_equal(vs_values_other(r.handles, 0x88), VS_RELATIONS_NO_HANDLE);
+    /* What a call made, as each system says. */
+    assert_true(vs_win32_made_handle(&mapping, &section, &handle));
+    assert_int_equal(handle, 0x88);
+    assert_false(vs_win32_made_handle(&create, &refused, &handle));
+    assert_false(vs_win32_made_handle(&exit_op, &made, &handle)); /* makes no handle */
+    vs_relations_clear(&r);
+}
+
+/* Calls that take a handle made in one system alone follow from the entry that made it, through
+ * any of their handle arguments or the thread they are made as; the taint ends when the system
+ * holding the object closes it (a close elsewhere fails and changes nothing), or when the value
+ * names a handle both systems made. */
+static void test_handle_taints(void **state)
+{
+    (void)state;
+    g_autoptr(GHashTable) taints = vs_handle_taints_new();
+    vs_handle_taints_add(taints, 0x44, TRUE, "low-room");
+    vs_handle_taints_add(taints, 0x40, FALSE, "other-made");
+    VsOp exit_op = {.kind = VS_OP_THREAD_EXIT, .arg = {0x44, 0}};
+    VsOp close = {.kind = VS_OP_CLOSE_HANDLE, .arg = {0x40}};
+    VsOp map = {.kind = VS_OP_MAP_VIEW_OF_FILE, .arg = {0x44, FILE_MAP_READ, 0, 0, 0}};
+    VsOp query = {.kind = VS_OP_VIRTUAL_QUERY, .arg = {0x44}}; /* an address, not a handle */
+    VsOp as = {.kind = VS_OP_VIRTUAL_ALLOC, .thread = 0x44};
+    VsOp dup = {.kind = VS_OP_DUPLICATE_HANDLE, .arg = {VS_CURRENT_PROCESS, 0x40}};
+    assert_string_equal(vs_handle_taints_over(taints, &exit_op), "low-room");
+    assert_string_equal(vs_handle_taints_over(taints, &close), "other-made");
+    assert_string_equal(vs_handle_taints_over(taints, &map), "low-room");
+    assert_string_equal(vs_handle_taints_over(taints, &as), "low-room");
+    assert_string_equal(vs_handle_taints_over(taints, &dup), "other-made");
+    assert_null(vs_handle_taints_over(taints, &query));
+    vs_handle_taints_closed(taints, 0x44, FALSE, TRUE); /* the other had nothing to close */
+    assert_string_equal(vs_handle_taints_over(taints, &exit_op), "low-room");
+    vs_handle_taints_closed(taints, 0x44, TRUE, FALSE);
+    assert_null(vs_handle_taints_over(taints, &exit_op));
+    vs_handle_taints_closed(taints, 0x40, TRUE, FALSE);
+    assert_string_equal(vs_handle_taints_over(taints, &close), "other-made");
+    vs_handle_taints_closed(taints, 0x40, FALSE, TRUE);
+    assert_null(vs_handle_taints_over(taints, &close));
+    vs_handle_taints_add(taints, 0x48, TRUE, "again");
+    vs_handle_taints_remove(taints, 0x48);
+    assert_int_equal(g_hash_table_size(taints), 0);
+}
+
 /* --backend's names come from the backend table. */
 static void test_backend_names(void **state)
 {
@@ -699,6 +795,8 @@ int main(void)
         cmocka_unit_test(test_taints_end_with_their_memory),
         cmocka_unit_test(test_taints_whole_granules),
         cmocka_unit_test(test_taints_reset_pages_inward),
+        cmocka_unit_test(test_handles_made_alone),
+        cmocka_unit_test(test_handle_taints),
         cmocka_unit_test(test_backend_names),
         cmocka_unit_test(test_protocol_parses_requests),
     };

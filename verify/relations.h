@@ -49,6 +49,13 @@ typedef struct VsPair {
  * or whose counterpart the other system gave to another allocation): past the end of any x64
  * user space (below 2^47), where every call fails and none reaches memory. */
 #define VS_RELATIONS_NOWHERE ((uint64_t)1 << 47)
+/* Where a handle goes when its object is the model's alone (a thread only the model could make):
+ * a value no handle table hands out, so every call taking it fails in the other system instead of
+ * reaching an object of its own that has the model's number. The largest multiple of 4 below the
+ * kernel-handle bit: past the 2^24 handles a Windows process may hold and Wine's
+ * MAX_HANDLE_ENTRIES (0xffffff, whose handles run to 0x4000000), outside Wine's global handles
+ * (server/handle.c: HANDLE_OBFUSCATOR 0x544a4def, within 0x4000000 of it), and no pseudo-handle. */
+#define VS_RELATIONS_NO_HANDLE ((uint64_t)0x7FFFFFFC)
 
 void vs_relations_init(VsRelations *relations);
 void vs_relations_clear(VsRelations *relations);

@@ -78,3 +78,44 @@ void vs_taints_lift(GArray *taints, VsAgreeFn agree, void *context)
             g_array_remove_index_fast(taints, i);
     }
 }
+
+/* ---- Handles one system made alone ---------------------------------------------------------- */
+
+typedef struct VsHandleTaint {
+    const char *id;
+    gboolean in_model; /* the model holds the object; else the other system does */
+} VsHandleTaint;
+
+GHashTable *vs_handle_taints_new(void)
+{
+    return g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
+void vs_handle_taints_add(GHashTable *taints, uint64_t handle, gboolean in_model, const char *id)
+{
+    VsHandleTaint t = {id, in_model};
+    g_hash_table_insert(taints, g_memdup2(&handle, sizeof handle), g_memdup2(&t, sizeof t));
+}
+
+void vs_handle_taints_remove(GHashTable *taints, uint64_t handle)
+{
+    g_hash_table_remove(taints, &handle);
+}
+
+void vs_handle_taints_closed(GHashTable *taints, uint64_t handle, gboolean model_closed,
+                             gboolean other_closed)
+{
+    const VsHandleTaint *t = g_hash_table_lookup(taints, &handle);
+    if (t && (t->in_model ? model_closed : other_closed))
+        g_hash_table_remove(taints, &handle);
+}
+
+const char *vs_handle_taints_over(GHashTable *taints, const VsOp *op)
+{
+    const VsHandleTaint *t = op->thread ? g_hash_table_lookup(taints, &op->thread) : NULL;
+    uint32_t handles = vs_op_spec(op->kind)->handle_args;
+    for (int i = 0; !t && i < VS_OP_MAX_ARGS; i++)
+        if (handles & (1u << i))
+            t = g_hash_table_lookup(taints, &op->arg[i]);
+    return t ? t->id : NULL;
+}

@@ -9,13 +9,15 @@
  * entries stay apart, so a later difference is blamed on the entry whose ground it lies in; a
  * taint is lifted once the
  * backend sees the two systems alike over its range again, and ends where its memory is released
- * or unmapped in both.
+ * or unmapped in both. A handle only one system made is tainted the same way, by value (below).
  */
 #ifndef VS_VERIFY_TAINT_H
 #define VS_VERIFY_TAINT_H
 
 #include <glib.h>
 #include <stdint.h>
+
+#include "op.h"
 
 typedef struct VsTaint {
     uint64_t start, end; /* model addresses, [start, end) */
@@ -50,5 +52,29 @@ const char *vs_taints_over(const GArray *taints, uint64_t start, uint64_t end);
 typedef gboolean (*VsAgreeFn)(void *context, uint64_t start, uint64_t end);
 /* Lifts the taints over whose ranges agree says the systems are alike again. */
 void vs_taints_lift(GArray *taints, VsAgreeFn agree, void *context);
+
+/* ---- Handles one system made alone -----------------------------------------------------------
+ * A call that makes a handle in one system and fails in the other (Wine 8.0 finds no room for a
+ * thread's stack under its zero bits; the agent refuses the call) leaves an object in one system
+ * only. The harness sends a call that takes such a handle where it leads (relations.h: nowhere,
+ * VS_RELATIONS_NO_HANDLE, for the model's; the other's handle, for a variable the model left
+ * holding an older value), and its differences follow from the entry that explained the making.
+ * The taint is the model's value of the handle; it ends when the handle is closed in the system
+ * that holds the object, or when the value names a handle both systems made. */
+
+/* A new, empty table of handle taints: model handle -> VsHandleTaint. */
+GHashTable *vs_handle_taints_new(void);
+/* handle (the model's value) names an object only one system has: the model's (in_model), or the
+ * other's; its calls' differences follow from id. */
+void vs_handle_taints_add(GHashTable *taints, uint64_t handle, gboolean in_model, const char *id);
+/* The value names an object both systems have now, or nothing: its taint ends. */
+void vs_handle_taints_remove(GHashTable *taints, uint64_t handle);
+/* A close of handle succeeded in the model (model_closed) and in the other system (other_closed):
+ * its taint ends when the system holding the object closed it. */
+void vs_handle_taints_closed(GHashTable *taints, uint64_t handle, gboolean model_closed,
+                             gboolean other_closed);
+/* The id of a taint on a handle op takes (its handle arguments, the thread it is made as), or
+ * NULL. */
+const char *vs_handle_taints_over(GHashTable *taints, const VsOp *op);
 
 #endif /* VS_VERIFY_TAINT_H */

@@ -157,6 +157,54 @@ gboolean vs_win32_succeeded(const VsOp *op, const VsOutcome *outcome)
                                              : !failed(spec, outcome);
 }
 
+gboolean vs_win32_made_handle(const VsOp *op, const VsOutcome *outcome, uint64_t *handle)
+{
+    const VsOpSpec *spec = vs_op_spec(op->kind);
+    if (!vs_win32_succeeded(op, outcome))
+        return FALSE;
+    if (spec->returns == VS_RETURN_HANDLE || spec->returns == VS_RETURN_FILE_HANDLE) {
+        *handle = outcome->ret;
+        return TRUE;
+    }
+    uint32_t outs = spec->handle_outs & op->by_ref & outcome->out_written;
+    for (int i = 0; i < spec->arity; i++)
+        if (outs & (1u << i)) {
+            *handle = outcome->out[i];
+            return *handle != 0;
+        }
+    return FALSE;
+}
+
+/* A value a handle table could have handed out: not NULL, not a pseudo-handle. */
+static gboolean handle_like(uint64_t value)
+{
+    return value != 0 && value % 4 == 0 && value < VS_RELATIONS_NO_HANDLE;
+}
+
+gboolean vs_win32_pair_lone_handle(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                                   const VsOutcome *other, uint64_t *handle, gboolean *in_model)
+{
+    uint64_t made_model = 0, made_other = 0;
+    *in_model = vs_win32_made_handle(op, model, &made_model);
+    gboolean in_other = other && vs_win32_made_handle(op, other, &made_other);
+    if (*in_model == in_other)
+        return FALSE;
+    if (*in_model) {
+        *handle = made_model;
+        vs_values_relate(relations->handles, made_model, VS_RELATIONS_NO_HANDLE);
+        return TRUE;
+    }
+    /* The other's handle went into a variable the model left as it was: that value names it. */
+    uint32_t outs = vs_op_spec(op->kind)->handle_outs & op->by_ref;
+    for (int i = 0; i < VS_OP_MAX_ARGS; i++)
+        if ((outs & (1u << i)) && handle_like(model->out[i])) {
+            *handle = model->out[i];
+            vs_values_relate(relations->handles, *handle, made_other);
+            return TRUE;
+        }
+    return FALSE;
+}
+
 static void compare_return(VsRelations *relations, const VsOp *op, const VsOutcome *model,
                            const VsOutcome *other, GPtrArray *divergences)
 {

@@ -29,6 +29,7 @@ VsSession *vs_win32_session_start(const VsAgentCommand *command, const VsKnownLi
     s->taints = vs_taints_new();
     s->section_taints = g_hash_table_new(g_direct_hash, g_direct_equal);
     s->reset_taints = vs_taints_new();
+    s->handle_taints = vs_handle_taints_new();
     return &s->base;
 }
 
@@ -42,6 +43,7 @@ void vs_win32_session_free(VsSession *session)
     g_array_free(s->taints, TRUE);
     g_hash_table_unref(s->section_taints);
     g_array_free(s->reset_taints, TRUE);
+    g_hash_table_unref(s->handle_taints);
     g_free(s);
 }
 
@@ -243,6 +245,49 @@ static void taint(VsWin32Session *side, VsThread *thread, const VsOp *op, const 
         side->error_taint = side->status_taint = id;
 }
 
+/* A handle op made in one system alone (vs_win32_pair_lone_handle, which has paired it already):
+ * the calls that take it follow from id until the system holding its object closes it. A thread
+ * only the model made brought its stack with it: memory the model placed alone, paired past the
+ * other system's user space and tainted as a lone allocation is (taint), so no call aimed at it
+ * reaches what the other system has at the model's address. Its TEB is left as every thread's
+ * is: each system puts TEBs where it chooses, and the harness pairs none. */
+static void taint_lone_handle(VsWin32Session *side, VsThread *thread, uint64_t handle,
+                              gboolean in_model, const char *id)
+{
+    VsWin32Session *space = side->space ? side->space : side;
+    vs_handle_taints_add(side->handle_taints, handle, in_model, id);
+    VsThread *made = in_model && thread ? vs_handle_thread(thread, handle) : NULL;
+    VsThreadInfo info;
+    if (!made)
+        return;
+    vs_thread_info(made, &info);
+    if (!info.has_stack || info.terminated)
+        return;
+    uint64_t start = granule_down(info.deallocation_stack), end = granule_up(info.stack_base);
+    vs_taints_add(space->taints, start, end, id);
+    vs_relations_add(&space->relations, start, NOWHERE + start, end - start);
+}
+
+/* What a call does to handles made in one system alone: a handle it made there is paired and, when
+ * a known divergence explains the making (id), tainted; a value it made in both names a new
+ * object in both, untainted; a close by the system holding a tainted handle's object ends the
+ * taint. other is NULL when the call was not run there. */
+static void follow_handles(VsWin32Session *side, VsThread *thread, const VsOp *op,
+                           const VsOutcome *model, const VsOutcome *other, const char *id)
+{
+    uint64_t handle;
+    gboolean in_model;
+    if (vs_win32_pair_lone_handle(&side->relations, op, model, other, &handle, &in_model)) {
+        if (id)
+            taint_lone_handle(side, thread, handle, in_model, id);
+    } else if (vs_win32_made_handle(op, model, &handle)) {
+        vs_handle_taints_remove(side->handle_taints, handle);
+    }
+    if (op->kind == VS_OP_CLOSE_HANDLE || op->kind == VS_OP_NT_CLOSE)
+        vs_handle_taints_closed(side->handle_taints, op->arg[0], vs_win32_succeeded(op, model),
+                                other && vs_win32_succeeded(op, other));
+}
+
 /* Whether op releases or unmaps memory: the allocation or view there goes (or shrinks). */
 static gboolean releases(const VsOp *op)
 {
@@ -356,6 +401,9 @@ static const char *tainted_by(const VsWin32Session *side, VsThread *thread, cons
         return side->status_taint;
     if (op->kind == VS_OP_READ_FILE)
         return contents_tainted_by(side, thread, op);
+    const char *handle = vs_handle_taints_over(side->handle_taints, op); /* the caller's */
+    if (handle)
+        return handle;
     int arg = vs_op_address_arg(op->kind);
     if (arg < 0)
         return NULL;
@@ -591,9 +639,10 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     if (ok) {
         vs_judging_finish(&v, judgement, report);
         /* A read of reset contents leaves nothing apart: the reset's own taint covers it. */
+        const VsOutcome *answer = judgement->refused ? NULL : &other;
         if (judgement->because && judgement->because != vs_win32_reset_id)
-            taint(side, thread, op, model, judgement->refused ? NULL : &other, judgement->because,
-                  v.error_differs);
+            taint(side, thread, op, model, answer, judgement->because, v.error_differs);
+        follow_handles(side, thread, op, model, answer, judgement->because);
     }
     vs_judging_clear(&v);
     return ok;

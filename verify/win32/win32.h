@@ -57,6 +57,19 @@ gboolean vs_win32_walk(VsAgent *agent, uint64_t from, uint64_t to, GArray *regio
 /* Whether the call succeeded, as its return value says (an NTSTATUS, a BOOL, a pointer...). */
 gboolean vs_win32_succeeded(const VsOp *op, const VsOutcome *outcome);
 
+/* The handle op made, as outcome says (its return value, or the handle it wrote back), or FALSE
+ * when it made none (it failed, or makes no handle). */
+gboolean vs_win32_made_handle(const VsOp *op, const VsOutcome *outcome, uint64_t *handle);
+/* A handle op made in one system and not in the other (it failed there, or was not run there:
+ * other NULL). The model's value of it is paired with where calls that take it must go in the
+ * other system: nowhere (VS_RELATIONS_NO_HANDLE) for a handle the model made; for one the other
+ * made, the other's handle, when the model left a variable holding an older value (an
+ * out-parameter). TRUE with that value and whether the model holds the object; FALSE, pairing
+ * nothing, when both systems made a handle or neither did, or when the scenario cannot name the
+ * other's (the model returned NULL). */
+gboolean vs_win32_pair_lone_handle(VsRelations *relations, const VsOp *op, const VsOutcome *model,
+                                   const VsOutcome *other, uint64_t *handle, gboolean *in_model);
+
 /* Compares the two outcomes of op (the model's version of it), pairing new allocations as it
  * goes, and appends a VsDivergence for each difference. Returns how many it found. */
 guint vs_compare_outcomes(VsRelations *relations, const VsOp *op, const VsOutcome *model,
@@ -76,6 +89,8 @@ struct VsWin32Session {
     GHashTable *section_taints; /* model section id -> the known entry its contents differ by */
     const char *file_taint;     /* the file's contents differ because of this one, or NULL */
     GArray *reset_taints;       /* VsTaint: pages whose contents MEM_RESET let go (reset.c) */
+    GHashTable *handle_taints;  /* model handle -> the entry its object, made in one system
+                                 * alone, follows from (taint.h) */
     VsWin32Session *space;      /* the session whose address space the call being mirrored acts
                                  * on (another process's, through a handle); set by each mirror */
     VsWin32Child child;         /* a process made from an image: the real one another session's

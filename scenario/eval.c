@@ -530,6 +530,30 @@ static gboolean check_family(VsRunner *runner, const VsExpr *expr, VsOpKind kind
     return FALSE;
 }
 
+/* WriteFile writes pipes only (a data file changes through its views in the model); read_file
+ * reads a data file at an offset, which a pipe has not. */
+static gboolean check_file_kind(VsRunner *runner, const VsExpr *expr, const VsOp *op,
+                                GError **error)
+{
+    bool pipe;
+    if ((op->kind != VS_OP_WRITE_FILE && op->kind != VS_OP_READ_FILE) ||
+        !vs_handle_file_kind(vs_runner_thread(runner), op->arg[0], &pipe))
+        return TRUE; /* not a file handle: the call's own failure */
+    if (op->kind == VS_OP_WRITE_FILE && !pipe) {
+        vs_runtime_error(runner, error, expr->args[0]->pos,
+                         "WriteFile writes to a pipe in this model; a data file is written "
+                         "through a view of it (MapViewOfFile)");
+        return FALSE;
+    }
+    if (op->kind == VS_OP_READ_FILE && pipe) {
+        vs_runtime_error(runner, error, expr->args[0]->pos,
+                         "read_file reads a data file at an offset, and a pipe has none: read it "
+                         "with ReadFile");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
     VsOp op = {.thread = runner->acting_handle};
@@ -550,9 +574,19 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         !check_parameter_count(runner, expr, &op, error) ||
         !vs_runner_ensure_process(runner, error))
         return FALSE;
+    if (!check_file_kind(runner, expr, &op, error))
+        return FALSE;
     vs_event_log_clear(&runner->log);
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
+    if (vs_thread_take_would_wait(vs_runner_thread(runner))) {
+        vs_runtime_error(runner, error, expr->pos,
+                         "%s would wait for ever: only a later call could end the wait (a write "
+                         "to the pipe, a client opening it, an event set), and this thread makes "
+                         "no more calls until it returns; give the call an OVERLAPPED",
+                         spec->name);
+        return FALSE;
+    }
     runner->last_op = op;
     if (vs_op_raises(op.kind)) {
         runner->exception = outcome.exception;

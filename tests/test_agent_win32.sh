@@ -33,10 +33,10 @@ expect() { # expect REQUEST PATTERN
 hex() { printf '%x' "$1"; }
 ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 
-# ---- hello: protocol 2, then GetSystemInfo's page size, granularity and addresses, the Wine
+# ---- hello: protocol 3, then GetSystemInfo's page size, granularity and addresses, the Wine
 # version (major, minor, micro) and the Windows version the system reports.
 read -r _ version _ _ _ page granularity _ highest wine minor _ <<<"$(ask hello)"
-[ "$version" = 2 ] || fail "protocol version $version"
+[ "$version" = 3 ] || fail "protocol version $version"
 [ "$page" = 1000 ] && [ "$granularity" = 10000 ] || fail "page $page, granularity $granularity"
 # The x86 agent: 2 GB of user space (it is not large-address aware), a 28-byte
 # MEMORY_BASIC_INFORMATION, and DEP off at start (its EXE does not opt in).
@@ -102,7 +102,7 @@ if [ "$wine" != 0 ]; then
     expect "VirtualProtect 7ffe0000 1000 40 1 0" "! Wine would change KUSER_SHARED_DATA*"
     expect "VirtualAlloc $a 1000 80000 4" "! Wine's MEM_RESET*"
 fi
-expect "hello" "= 2 *"                                              # still alive
+expect "hello" "= 3 *"                                              # still alive
 
 echo quit >&"${AGENT[1]}"
 wait "$AGENT_PID" || fail "the agent did not end cleanly at quit"

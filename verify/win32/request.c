@@ -9,7 +9,7 @@
 
 #include "win32.h"
 
-#define AGENT_PROTOCOL_VERSION 2
+#define AGENT_PROTOCOL_VERSION 3
 
 enum { HELLO_WINE = 8, HELLO_WINDOWS = 11, HELLO_WORDS = 14 };
 

@@ -23,7 +23,7 @@
 #include "pe_build.h"
 #include "protocol.h"
 
-#define AGENT_PROTOCOL_VERSION 2
+#define AGENT_PROTOCOL_VERSION 3
 #define MAX_WATCH 16 /* GetWriteWatch's room for addresses: the language's (op.h) */
 
 #define P(x) ((void *)(uintptr_t)(x))

@@ -1603,6 +1603,18 @@ static void note_view(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;
 }
 
+void vs_op_finish(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    bool ret = false;
+    uint64_t *count = op->kind == VS_OP_READ_FILE_INTO ? ref(op, outcome, 3) : NULL;
+    if (!VsBlockedCallReturn(thread, &ret, count))
+        abort(); /* a bug: the runner finishes only calls whose thread stopped waiting */
+    outcome->ret = ret;
+    outcome->out_written = op->kind == VS_OP_READ_FILE_INTO ? op->by_ref : 0;
+    outcome->last_error = VsGetLastError(thread);
+    outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);
+}
+
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     assert(op->kind < VS_OP_COUNT);

@@ -332,6 +332,8 @@ static void narrate_io_pending(const VsRunner *runner, const VsEvent *e, GString
                                "; the OVERLAPPED at 0x%" G_GINT64_MODIFIER "X says "
                                "STATUS_PENDING until then",
                                e->frame);
+    else
+        g_string_append(out, "; without an OVERLAPPED, the thread waits in the call until then");
 }
 
 /* A pending request completed (IopCompleteRequest): the bytes, the IO_STATUS_BLOCK, the event. */
@@ -351,7 +353,8 @@ static void narrate_io_completed(const VsRunner *runner, const VsEvent *e, GStri
                                "; the OVERLAPPED at 0x%" G_GINT64_MODIFIER "X gets Internal "
                                "%s and InternalHigh 0x%" G_GINT64_MODIFIER "X",
                                e->frame, status ? status : "(a status)", e->size);
-    g_string_append(out, ", and its event is set");
+    g_string_append(out, e->frame ? ", and its event is set"
+                                  : "; the thread that waited in the call returns from it");
 }
 
 /* The forms of ATL thunk the kernel emulates (atlthunk.c), by number. */

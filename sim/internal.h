@@ -764,6 +764,12 @@ struct VsThread {
     bool would_wait; /* the last call would have waited for what nothing left can bring: the
                       * model has one thread of control, so it returned instead (the driver
                       * asks vs_thread_take_would_wait) */
+    struct VsIrp
+        *blocked_on;        /* the synchronous request the thread waits in (its wait on the file
+                             * object, KeWaitForSingleObject in IopSynchronousServiceTail); NULL */
+    bool returned;          /* that request completed: the call returns (vs_thread_take_return) */
+    VsStatus return_status; /* ... with the status and count its IO_STATUS_BLOCK got */
+    uint64_t return_information;
 };
 
 typedef enum VsObjectType {
@@ -802,6 +808,9 @@ typedef struct VsIrp {
     uint64_t length;      /* Parameters.Read.Length */
     uint64_t iosb;        /* UserIosb, in the requester's memory (an OVERLAPPED's Internal) */
     VsEventObject *event; /* UserEvent, referenced; NULL for none */
+    bool synchronous;     /* the requester waits in its call (a file object for synchronous I/O,
+                           * no OVERLAPPED): completing it ends that wait (its thread's
+                           * blocked_on), iosb is 0 */
 } VsIrp;
 
 VsIrp *vs_irp_new(VsThread *thread, VsFileObject *file, uint64_t buffer, uint64_t length,
@@ -838,9 +847,6 @@ VsStatus vs_pipe_open_client(VsThread *caller, const char *name, uint32_t rights
 VsStatus vs_pipe_read(VsFileObject *end, VsIrp *irp, uint64_t *information);
 VsStatus vs_pipe_write(VsThread *caller, VsFileObject *end, uint64_t buffer, uint64_t length,
                        uint64_t *information);
-/* Whether a read, or a listen, made now would be kept pending. */
-bool vs_pipe_read_would_pend(const VsFileObject *end);
-bool vs_pipe_listen_would_pend(const VsFileObject *end);
 /* FSCTL_PIPE_LISTEN: STATUS_PENDING with the IRP queued until a client opens the pipe. */
 VsStatus vs_pipe_listen(VsFileObject *end, VsIrp *irp);
 /* Bytes the end can read now (FilePipeLocalInformation's ReadDataAvailable). */

@@ -11,10 +11,27 @@
  *
  * A store into the requester's memory that fails (the OVERLAPPED's page decommitted meanwhile) is
  * lost, as IopCompleteRequest's own exception handler drops it.
+ *
+ * A synchronous request (a file object opened without FILE_FLAG_OVERLAPPED) has its caller wait in
+ * the call until the IRP completes: the thread is blocked_on it, and the completion is its call's
+ * return (the status and count kept in the thread, as the IO_STATUS_BLOCK on kernelbase's stack
+ * holds them).
  */
 #include <stdlib.h>
 
 #include "internal.h"
+
+bool vs_thread_blocked(const VsThread *thread) { return thread->blocked_on != NULL; }
+
+bool vs_thread_take_return(VsThread *thread, VsStatus *status, uint64_t *information)
+{
+    if (!thread->returned)
+        return false;
+    thread->returned = false;
+    *status = thread->return_status;
+    *information = thread->return_information;
+    return true;
+}
 
 uint32_t vs_pointer_size(const VsProcess *process) { return vs_process_is_32bit(process) ? 4 : 8; }
 
@@ -58,7 +75,7 @@ VsIrp *vs_irp_new(VsThread *thread, VsFileObject *file, uint64_t buffer, uint64_
     VsIrp *irp = calloc(1, sizeof *irp);
     if (!irp)
         return NULL;
-    *irp = (VsIrp){NULL, thread, file, buffer, length, iosb, event};
+    *irp = (VsIrp){NULL, thread, file, buffer, length, iosb, event, false};
     if (event)
         event->references++;
     return irp;
@@ -66,6 +83,8 @@ VsIrp *vs_irp_new(VsThread *thread, VsFileObject *file, uint64_t buffer, uint64_
 
 void vs_irp_free(VsIrp *irp)
 {
+    if (irp->synchronous && irp->thread->blocked_on == irp)
+        irp->thread->blocked_on = NULL; /* the system is going: no call returns */
     if (irp->event)
         vs_event_dereference(irp->event);
     free(irp);
@@ -90,6 +109,12 @@ void vs_irp_emit(const VsIrp *irp, VsEventKind kind, VsStatus status, uint64_t i
 void vs_irp_complete(VsIrp *irp, VsStatus status, uint64_t information)
 {
     vs_irp_emit(irp, VS_EV_IO_COMPLETED, status, information);
+    if (irp->synchronous) { /* the waiting thread's call returns with them */
+        irp->thread->blocked_on = NULL;
+        irp->thread->returned = true;
+        irp->thread->return_status = status;
+        irp->thread->return_information = information;
+    }
     if (irp->iosb)
         (void)vs_iosb_write(irp->thread, irp->iosb, status, information);
     if (irp->event)

@@ -452,9 +452,12 @@ static const char *check_queue(const VsPipe *pipe, int end)
         return "pipe queue's messages differ from its bytes";
     if (q->reads && q->length)
         return "pipe read waiting while data is queued for it";
-    for (const VsIrp *irp = q->reads; irp; irp = irp->next)
+    for (const VsIrp *irp = q->reads; irp; irp = irp->next) {
         if (irp->file != pipe->end[end])
             return "pipe read waiting on another end's file object";
+        if (irp->synchronous != (irp->thread->blocked_on == irp))
+            return "synchronous pipe read without its thread waiting in it, or the reverse";
+    }
     return NULL;
 }
 
@@ -478,22 +481,11 @@ const char *vs_pipe_invariant(const VsSystem *system, uint64_t *index)
             return "pipe state differs from its ends";
         if (listening && (pipe->queue[SERVER].length || pipe->queue[CLIENT].length))
             return "pipe holds data before a client connected";
+        for (const VsIrp *irp = pipe->listens; irp; irp = irp->next)
+            if (irp->synchronous != (irp->thread->blocked_on == irp))
+                return "synchronous listen without its thread waiting in it, or the reverse";
     }
     return NULL;
-}
-
-/* Whether a read on the end would be kept waiting: connected (or the other end closed with
- * nothing left, which fails at once) and nothing queued for it. */
-bool vs_pipe_read_would_pend(const VsFileObject *end_object)
-{
-    const VsPipe *pipe = end_object->pipe;
-    int end = end_of(end_object);
-    return NT_SUCCESS(transfer_state(pipe, end)) && !pipe->queue[end].length;
-}
-
-bool vs_pipe_listen_would_pend(const VsFileObject *end_object)
-{
-    return !end_object->client && end_object->pipe->state == PIPE_LISTENING;
 }
 
 bool vs_pipe_name_exists(const VsSystem *system, const char *name)

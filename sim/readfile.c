@@ -31,9 +31,9 @@
  *      at once writes neither (IopSynchronousServiceTail's error path). A pending one does both
  *      when it completes.
  *
- * The model has one thread of control: a request on a file object opened for synchronous I/O that
- * NPFS would keep pending makes its caller wait for a later call; it is not queued, and the
- * caller's would_wait says so.
+ * A request on a file object opened for synchronous I/O that NPFS keeps pending makes its caller
+ * wait in the call (blocked_on, irp.c): the thread makes no more calls until a later call - a
+ * write, a client's open, a close - completes it.
  */
 #include "internal.h"
 
@@ -122,21 +122,25 @@ static VsStatus read_data_file(VsThread *caller, VsFileObject *object, uint64_t 
     return status;
 }
 
-/* A pipe's read: the IRP NPFS keeps, or completes here; a synchronous caller that would wait is
- * told so (would_wait) and nothing is queued. */
+/* An IRP NPFS kept (STATUS_PENDING): a synchronous caller now waits in its call. */
+static void kept(VsThread *caller, VsIrp *irp)
+{
+    irp->synchronous = irp->file->synchronous;
+    if (irp->synchronous)
+        caller->blocked_on = irp;
+    vs_irp_emit(irp, VS_EV_IO_PENDING, STATUS_PENDING, 0);
+}
+
+/* A pipe's read: the IRP NPFS keeps, or completes here. */
 static VsStatus read_pipe(VsThread *caller, VsFileObject *object, VsEventObject *event,
                           uint64_t iosb, uint64_t buffer, uint64_t length, uint64_t *information)
 {
-    if (object->synchronous && vs_pipe_read_would_pend(object)) {
-        caller->would_wait = true;
-        return STATUS_PENDING;
-    }
     VsIrp *irp = vs_irp_new(caller, object, buffer, length, iosb, event);
     if (!irp)
         return STATUS_INSUFFICIENT_RESOURCES;
     VsStatus status = vs_pipe_read(object, irp, information);
     if (status == STATUS_PENDING)
-        vs_irp_emit(irp, VS_EV_IO_PENDING, status, 0);
+        kept(caller, irp);
     else
         vs_irp_free(irp);
     return status;
@@ -207,16 +211,12 @@ VsStatus VsNtListenPipe(VsThread *caller, VsHandle file, VsHandle event_handle,
     VsStatus status = pipe_request(caller, file, 0, event_handle, &object, &event);
     if (!NT_SUCCESS(status))
         return status;
-    if (object->synchronous && vs_pipe_listen_would_pend(object)) {
-        caller->would_wait = true;
-        return STATUS_PENDING;
-    }
     VsIrp *irp = vs_irp_new(caller, object, 0, 0, io_status_block, event);
     if (!irp)
         return STATUS_INSUFFICIENT_RESOURCES;
     status = vs_pipe_listen(object, irp);
     if (status == STATUS_PENDING)
-        vs_irp_emit(irp, VS_EV_IO_PENDING, status, 0);
+        kept(caller, irp);
     else
         vs_irp_free(irp);
     return finish(caller, object, event, io_status_block, status, 0);

@@ -92,6 +92,18 @@ read -r -a fields <<<"$reply"
 expect "NtAllocateVirtualMemory ffffffffffffffff 0 0 0 1 1000 3000 4" "= *"
 expect "read $a" "= 5a * * 0 0"
 
+# ---- A thread's call that waits: "start" leaves it waiting while the requests go on; "finish"
+# answers it once it returned, or after 10 s cancels it (CancelSynchronousIo), so the agent never
+# waits for ever: here no client ever comes, and the connect ends ERROR_OPERATION_ABORTED (3e3).
+pipe_name=$(printf '\\\\.\\pipe\\vadsim-agent-test-%s' "$$" | od -An -tx1 | tr -d ' \n')
+pipe=$(ret "$(ask "CreateNamedPipe s$pipe_name 1 0 1 400 400 0 0")")
+waiter=$(ret "$(ask "CreateThread 0 0 0 0 0 0")")
+expect "start $waiter ConnectNamedPipe $pipe 0" "= 0 *"
+expect "as $waiter GetLastError" "! 'as' names a thread still in a call it started*"
+expect "finish $waiter" "= 0 3e3 *"
+expect "thread_exit $waiter 0" "= 1 *"
+expect "CloseHandle $pipe" "= 1 *"
+
 # ---- Requests the agent does not take: refused with a reason.
 expect "Frobnicate 1" "! unknown request or wrong argument count: Frobnicate"
 expect "VirtualAlloc 0 1000" "! unknown request or wrong argument count: VirtualAlloc"

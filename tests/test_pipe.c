@@ -259,20 +259,21 @@ static void test_close_under_read(void **state)
     expect_error(f, client(f, GENERIC_WRITE, 0) != VS_INVALID_HANDLE_VALUE, ERROR_FILE_NOT_FOUND);
 }
 
-/* The calls that would wait for ever say so (would_wait) and change nothing else; finite waits
- * time out; a synchronization event is reset by the wait it satisfies. */
+/* A synchronous connect waits in the call until the client comes; the calls that would wait for
+ * ever say so (would_wait) and change nothing else; finite waits time out; a synchronization event
+ * is reset by the wait it satisfies. */
 static void test_waits(void **state)
 {
     Fixture *f = *state;
     Buffers b = buffers(f);
     VsHandle r = server(f, PIPE_ACCESS_INBOUND, PIPE_TYPE_BYTE);
     uint64_t n = 0;
-    assert_false(VsConnectNamedPipe(f->thread, r, 0));
-    assert_true(vs_thread_take_would_wait(f->thread));
+    bool ret = false;
+    assert_false(VsConnectNamedPipe(f->thread, r, 0)); /* the first thread waits in it */
+    assert_true(vs_thread_blocked(f->thread));
     assert_false(vs_thread_take_would_wait(f->thread));
     VsHandle w = client(f, GENERIC_WRITE, 0);
-    assert_false(VsReadFile(f->thread, r, b.watched, 10, &n, 0));
-    assert_true(vs_thread_take_would_wait(f->thread));
+    assert_true(VsBlockedCallReturn(f->thread, &ret, NULL) && ret);
     CHECK_INVARIANTS(f);
     for (int i = 0; i < 85; i++) /* 85 writes of 12 bytes fill the 1024-byte queue */
         assert_true(VsWriteFile(f->thread, w, b.mem, 12, &n, 0));
@@ -295,6 +296,53 @@ static void test_waits(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* test_write_watch L1957-2005: a second thread's synchronous connect and read wait in the call;
+ * the client's open and write complete them, and each returns once (VsBlockedCallReturn). A close
+ * under a waiting read makes it return ERROR_BROKEN_PIPE; one still waiting at the end is freed
+ * with the system. */
+static void test_thread_waits(void **state)
+{
+    Fixture *f = *state;
+    Buffers b = buffers(f);
+    VsThread *t = vs_handle_thread(f->thread, VsCreateThread(f->thread, 0, 0, NULL));
+    assert_non_null(t);
+    VsHandle r = server(f, PIPE_ACCESS_INBOUND, PIPE_TYPE_BYTE);
+    uint64_t n = 0xdead;
+    bool ret = false;
+    assert_false(VsConnectNamedPipe(t, r, 0));
+    assert_true(vs_thread_blocked(t));
+    assert_false(VsBlockedCallReturn(t, &ret, NULL));
+    CHECK_INVARIANTS(f);
+    VsHandle w = client(f, GENERIC_WRITE, 0);
+    assert_false(vs_thread_blocked(t));
+    assert_true(VsBlockedCallReturn(t, &ret, NULL));
+    assert_true(ret);
+    assert_false(VsBlockedCallReturn(t, &ret, NULL)); /* once */
+    (void)written_pages(f, b.watched, NULL);
+    assert_false(VsReadFile(t, r, b.watched, 0x10000, &n, 0));
+    assert_true(vs_thread_blocked(t));
+    assert_int_equal(written_pages(f, b.watched, NULL), 16);
+    assert_true(VsWriteFile(f->thread, w, b.mem, 12, &n, 0));
+    CHECK_INVARIANTS(f);
+    assert_true(VsBlockedCallReturn(t, &ret, &n));
+    assert_true(ret);
+    assert_int_equal(n, 12);
+    uint64_t first = 0;
+    assert_int_equal(written_pages(f, b.watched, &first), 1);
+    assert_int_equal(first, b.watched);
+    assert_false(VsReadFile(t, r, b.watched, 16, &n, 0));
+    assert_true(VsCloseHandle(f->thread, w));
+    assert_true(VsBlockedCallReturn(t, &ret, &n));
+    assert_false(ret);
+    assert_int_equal(VsGetLastError(t), ERROR_BROKEN_PIPE);
+    CHECK_INVARIANTS(f);
+    VsHandle r2 = VsCreateNamedPipe(f->thread, "\\\\.\\pipe\\other", PIPE_ACCESS_INBOUND, 0, 1,
+                                    1024, 1024, 0);
+    assert_false(VsConnectNamedPipe(t, r2, 0)); /* left waiting for the teardown */
+    assert_true(vs_thread_blocked(t));
+    CHECK_INVARIANTS(f);
+}
+
 #define SETUP(test) cmocka_unit_test_setup_teardown(test, fixture_setup_x64, fixture_teardown)
 
 int main(void)
@@ -302,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         SETUP(test_read_left_pending), SETUP(test_overlapped_in_buffer), SETUP(test_messages),
         SETUP(test_refusals),          SETUP(test_close_under_read),     SETUP(test_waits),
+        SETUP(test_thread_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,23 @@ uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high)
     return (uint32_t)size;
 }
 
+/* The return of a synchronous ReadFile or ConnectNamedPipe that waited (kernelbase after its wait:
+ * the IO_STATUS_BLOCK's status; the end of a file a success): TRUE, or FALSE with the last error;
+ * *information the count. False, and nothing set, while the thread still waits. */
+bool VsBlockedCallReturn(VsThread *thread, bool *ret, uint64_t *information)
+{
+    VsStatus status;
+    uint64_t count;
+    if (!vs_thread_take_return(thread, &status, &count))
+        return false;
+    if (information)
+        *information = count;
+    *ret = status == STATUS_SUCCESS || status == STATUS_END_OF_FILE;
+    if (!*ret)
+        vs_set_last_nt_error(thread, status);
+    return true;
+}
+
 /* OVERLAPPED's fields, by offset in a process of the given pointer size. */
 static uint64_t offset_field(uint32_t pointer) { return 2 * (uint64_t)pointer; }
 static uint64_t event_field(uint32_t pointer) { return 2 * (uint64_t)pointer + 8; }
@@ -107,6 +124,8 @@ VsStatus vs_overlapped_start(VsThread *thread, uint64_t overlapped, bool also_in
 static bool end_transfer(VsThread *thread, VsStatus status, uint64_t information, uint64_t *count,
                          uint64_t overlapped)
 {
+    if (status == STATUS_PENDING && !overlapped)
+        return false; /* the thread waits in the call: VsBlockedCallReturn says how it ends */
     if (count && (!overlapped || status == STATUS_SUCCESS))
         *count = information;
     if (status == STATUS_END_OF_FILE && !overlapped)

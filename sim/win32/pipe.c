@@ -65,7 +65,8 @@ VsHandle VsCreateNamedPipe(VsThread *thread, const char *name, uint32_t open_mod
  * ConnectNamedPipe: with an OVERLAPPED (an address in the caller's memory), kernelbase first stores
  * STATUS_PENDING and 0 into its Internal and InternalHigh and passes its hEvent; a listen left
  * pending is FALSE with ERROR_IO_PENDING, and completes when a client opens the pipe. Without one,
- * a listen that would pend makes the caller wait (the model: would_wait). A client already there
+ * a listen that pends has the caller wait in the call (vs_thread_blocked; its return later,
+ * VsBlockedCallReturn). A client already there
  * is ERROR_PIPE_CONNECTED; the client's end ERROR_INVALID_FUNCTION. Any status but STATUS_SUCCESS
  * fails the call (kernelbase's set_ntstatus in Wine), STATUS_PENDING as ERROR_IO_PENDING.
  */
@@ -77,6 +78,8 @@ bool VsConnectNamedPipe(VsThread *thread, VsHandle pipe, uint64_t overlapped)
                                  : STATUS_SUCCESS;
     if (NT_SUCCESS(status))
         status = VsNtListenPipe(thread, pipe, event, overlapped);
+    if (status == STATUS_PENDING && !overlapped)
+        return false; /* the thread waits in the call: VsBlockedCallReturn says how it ends */
     if (status != STATUS_SUCCESS) {
         vs_set_last_nt_error(thread, status);
         return false;

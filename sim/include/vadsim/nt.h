@@ -673,6 +673,11 @@ VsStatus VsNtSetEvent(VsThread *caller, VsHandle event, bool signaled);
 /* NtWaitForSingleObject: STATUS_SUCCESS (WAIT_OBJECT_0) or STATUS_TIMEOUT; timeout_ms VS_INFINITE
  * for none. A wait that could only end by a later call sets the thread's would_wait. */
 VsStatus VsNtWaitForSingleObject(VsThread *caller, VsHandle object, uint32_t timeout_ms);
+/* Whether the thread waits in a synchronous call (a pipe's ReadFile or ConnectNamedPipe without an
+ * OVERLAPPED) that a later call completes; vs_thread_take_return gives, once, the status and count
+ * it completed with (false while it waits). */
+bool vs_thread_blocked(const VsThread *thread);
+bool vs_thread_take_return(VsThread *thread, VsStatus *status, uint64_t *information);
 /* Whether a handle of the caller's names a file object: *pipe says whether an end of a pipe. */
 bool vs_handle_file_kind(VsThread *caller, VsHandle handle, bool *pipe);
 /* Whether the thread's last call would have waited for something only a later call brings (the

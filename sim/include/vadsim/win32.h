@@ -106,6 +106,10 @@ bool VsReadFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t lengt
                 uint64_t overlapped);
 bool VsWriteFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t length,
                  uint64_t *written, uint64_t overlapped);
+/* A synchronous ReadFile or ConnectNamedPipe that left its thread waiting returns FALSE at once,
+ * last error untouched; once a later call completed it, VsBlockedCallReturn gives its return
+ * (*ret, the last error, *information the count) and true, false while it still waits. */
+bool VsBlockedCallReturn(VsThread *thread, bool *ret, uint64_t *information);
 /* GetOverlappedResult: the result an OVERLAPPED holds, ERROR_IO_INCOMPLETE while it is pending. */
 bool VsGetOverlappedResult(VsThread *thread, VsHandle file, uint64_t overlapped,
                            uint64_t *transferred, bool wait);

@@ -640,8 +640,9 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     if (vs_thread_take_would_wait(vs_runner_thread(runner))) {
         vs_runtime_error(runner, error, expr->pos,
                          "%s would wait for ever: only a later call could end the wait (a write "
-                         "to the pipe, a client opening it, an event set), and this thread makes "
-                         "no more calls until it returns; give the call an OVERLAPPED",
+                         "to the pipe, a client opening it, an event set, another thread's "
+                         "synchronous read ending), and this thread makes no more calls until it "
+                         "returns",
                          spec->name);
         return FALSE;
     }

@@ -420,6 +420,10 @@ typedef struct VsFileObject {
 } VsFileObject;
 
 void vs_file_object_close_handle(VsSystem *system, VsFileObject *object);
+/* Whether closing the file object's last handle would wait: it is open for synchronous I/O and a
+ * thread waits in a synchronous request on it, holding the file object's lock, which IopCloseFile
+ * takes first (WRK io/iomgr/objsup.c); only a later call could end that request. */
+bool vs_file_object_close_waits(const VsFileObject *object);
 /* A file handle with the rights a call needs (ObReferenceObjectByHandle for IoFileObjectType):
  * STATUS_OBJECT_TYPE_MISMATCH for a handle of another kind. */
 VsStatus vs_reference_file(VsThread *caller, VsHandle handle, uint32_t access, VsFileObject **out);

@@ -488,6 +488,22 @@ const char *vs_pipe_invariant(const VsSystem *system, uint64_t *index)
     return NULL;
 }
 
+static bool waits_on(const VsIrp *irp, const VsFileObject *object)
+{
+    for (; irp; irp = irp->next)
+        if (irp->synchronous && irp->file == object)
+            return true;
+    return false;
+}
+
+bool vs_file_object_close_waits(const VsFileObject *object)
+{
+    const VsPipe *pipe = object->pipe;
+    if (!pipe || !object->synchronous || object->handles > 1)
+        return false;
+    return waits_on(pipe->queue[end_of(object)].reads, object) || waits_on(pipe->listens, object);
+}
+
 bool vs_pipe_name_exists(const VsSystem *system, const char *name)
 {
     const VsPipe *first;

@@ -305,6 +305,10 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
     VsHandleEntry *entry = handle_entry(caller, handle);
     if (!entry)
         return STATUS_INVALID_HANDLE;
+    if (entry->type == VS_OBJECT_FILE && vs_file_object_close_waits(entry->object)) {
+        caller->would_wait = true; /* nothing closed: see vs_file_object_close_waits */
+        return STATUS_SUCCESS;
+    }
     void *object = entry->object;
     VsObjectType type = entry->type;
     *entry = (VsHandleEntry){0};

@@ -340,6 +340,11 @@ static void test_thread_waits(void **state)
                                     1024, 1024, 0);
     assert_false(VsConnectNamedPipe(t, r2, 0)); /* left waiting for the teardown */
     assert_true(vs_thread_blocked(t));
+    /* Closing r2 would wait for t's connect to end (IopCloseFile takes the file object's lock,
+     * which t's synchronous request holds): nothing is closed. */
+    assert_true(VsCloseHandle(f->thread, r2));
+    assert_true(vs_thread_take_would_wait(f->thread));
+    assert_true(vs_thread_blocked(t));
     CHECK_INVARIANTS(f);
 }
 

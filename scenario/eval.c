@@ -161,6 +161,14 @@ static gboolean eval_name(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
     }
     if (strcmp(expr->name, "errno") == 0)
         return eval_errno(runner, expr, out, error);
+    const VsBlockedCall *waiting = vs_blocked_writing(runner, expr->name);
+    if (waiting) {
+        vs_runtime_error(runner, error, expr->pos,
+                         "'%s' has no value yet: the %s made on line %u, which writes it, still "
+                         "waits (a later call must complete it)",
+                         expr->name, vs_op_spec(waiting->op.kind)->name, waiting->line);
+        return FALSE;
+    }
     /* The checker saw the name assigned before this line: by a call given '&name' that did not
      * write it. */
     vs_runtime_error(runner, error, expr->pos,
@@ -301,6 +309,11 @@ static void set_variable(VsRunner *runner, const char *name, VsValue value)
     VsValue *stored = g_new(VsValue, 1);
     *stored = value;
     g_hash_table_replace(runner->variables, g_strdup(name), stored);
+}
+
+void vs_runner_set_variable(VsRunner *runner, const char *name, uint64_t value)
+{
+    set_variable(runner, name, int_value(value));
 }
 
 static gboolean unknown_call(VsRunner *runner, const VsExpr *expr, GError **error)
@@ -530,6 +543,73 @@ static gboolean check_family(VsRunner *runner, const VsExpr *expr, VsOpKind kind
     return FALSE;
 }
 
+/* WriteFile writes pipes only (a data file changes through its views in the model); read_file
+ * reads a data file at an offset, which a pipe has not. */
+static gboolean check_file_kind(VsRunner *runner, const VsExpr *expr, const VsOp *op,
+                                GError **error)
+{
+    bool pipe;
+    if ((op->kind != VS_OP_WRITE_FILE && op->kind != VS_OP_READ_FILE) ||
+        !vs_handle_file_kind(vs_runner_thread(runner), op->arg[0], &pipe))
+        return TRUE; /* not a file handle: the call's own failure */
+    if (op->kind == VS_OP_WRITE_FILE && !pipe) {
+        vs_runtime_error(runner, error, expr->args[0]->pos,
+                         "WriteFile writes to a pipe in this model; a data file is written "
+                         "through a view of it (MapViewOfFile)");
+        return FALSE;
+    }
+    if (op->kind == VS_OP_READ_FILE && pipe) {
+        vs_runtime_error(runner, error, expr->args[0]->pos,
+                         "read_file reads a data file at an offset, and a pipe has none: read it "
+                         "with ReadFile");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A thread waiting in a call makes no calls, and none runs on it (its exit, a touch of its stack,
+ * its stack guarantee). */
+static gboolean check_not_waiting(VsRunner *runner, const VsExpr *expr, const VsOp *op,
+                                  GError **error)
+{
+    VsThread *caller = vs_runner_thread(runner);
+    VsThread *target = NULL;
+    if (op->kind == VS_OP_THREAD_EXIT || op->kind == VS_OP_STACK_TOUCH ||
+        op->kind == VS_OP_THREAD_STACK_GUARANTEE)
+        target = vs_handle_thread(caller, op->arg[0]);
+    const VsBlockedCall *b = vs_blocked_of(runner, caller);
+    if (!b && target)
+        b = vs_blocked_of(runner, target);
+    if (!b)
+        return TRUE;
+    vs_runtime_error(runner, error, expr->pos,
+                     "%s waits in the %s it made on line %u: it makes no calls, and none runs on "
+                     "it, until a later call completes that one",
+                     b->thread_name ? b->thread_name : "the process's first thread",
+                     vs_op_spec(b->op.kind)->name, b->line);
+    return FALSE;
+}
+
+/* A call that left its thread waiting: kept until it returns (blocked.c); the harness is told it
+ * started. Its value is none yet, and its '&name' arguments are written when it returns. */
+static gboolean start_waiting(VsRunner *runner, const VsExpr *expr, VsOp *op,
+                              const VsOutcome *outcome, VsValue *out, GError **error)
+{
+    if (!vs_blocked_start(runner, expr, op, outcome, error))
+        return FALSE;
+    runner->last_op = *op;
+    *out = (VsValue){.kind = VS_VALUE_WAITING};
+    vs_runner_keep_events(runner);
+    size_t narration = runner->out->len;
+    if (runner->verbosity != VS_RUN_QUIET)
+        vs_narrate_events(runner);
+    op->phase = VS_OP_PHASE_START;
+    if (runner->observer)
+        return runner->observer(runner->observer_context, op, outcome, expr,
+                                runner->out->str + narration, error);
+    return TRUE;
+}
+
 static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GError **error)
 {
     VsOp op = {.thread = runner->acting_handle};
@@ -551,9 +631,22 @@ static gboolean eval_call(VsRunner *runner, const VsExpr *expr, VsValue *out, GE
         !check_parameter_count(runner, expr, &op, error) ||
         !vs_runner_ensure_process(runner, error))
         return FALSE;
+    if (!check_file_kind(runner, expr, &op, error) || !check_not_waiting(runner, expr, &op, error))
+        return FALSE;
     vs_event_log_clear(&runner->log);
     VsOutcome outcome;
     vs_op_execute(vs_runner_thread(runner), &op, &outcome);
+    if (vs_thread_blocked(vs_runner_thread(runner)))
+        return start_waiting(runner, expr, &op, &outcome, out, error);
+    if (vs_thread_take_would_wait(vs_runner_thread(runner))) {
+        vs_runtime_error(runner, error, expr->pos,
+                         "%s would wait for ever: only a later call could end the wait (a write "
+                         "to the pipe, a client opening it, an event set, another thread's "
+                         "synchronous read ending), and this thread makes no more calls until it "
+                         "returns",
+                         spec->name);
+        return FALSE;
+    }
     runner->last_op = op;
     if (vs_op_raises(op.kind)) {
         runner->exception = outcome.exception;

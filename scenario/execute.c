@@ -1276,12 +1276,64 @@ static void execute_read_file(VsThread *thread, const VsOp *op, VsOutcome *outco
     outcome->ret = NT_SUCCESS(status) ? value : UINT64_MAX;
 }
 
-/* ReadFile(file, buffer, length, &read): the count is written whether the read succeeds or not
- * (0 until it does). */
+/* ReadFile(file, buffer, length, &read, overlapped): the count is written whether the read
+ * succeeds or not (0 until it does). */
 static void execute_read_file_into(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    outcome->ret = VsReadFile(thread, a[0], a[1], (uint32_t)a[2], ref(op, outcome, 3));
+    outcome->ret = VsReadFile(thread, a[0], a[1], (uint32_t)a[2], ref(op, outcome, 3), a[4]);
+    outcome->out_written = op->by_ref;
+}
+
+/* WriteFile(file, buffer, length, &written, overlapped): as ReadFile. */
+static void execute_write_file(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret = VsWriteFile(thread, a[0], a[1], (uint32_t)a[2], ref(op, outcome, 3), a[4]);
+    outcome->out_written = op->by_ref;
+}
+
+/* CreateEvent: security attributes (argument 0) and the name (argument 3) are not modelled. */
+static void execute_create_event(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsCreateEvent(thread, op->arg[1] != 0, op->arg[2] != 0);
+}
+
+static void execute_wait_for_single_object(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsWaitForSingleObject(thread, op->arg[0], (uint32_t)op->arg[1]);
+}
+
+/* overlapped(address, event): the stores' exception, as write's. */
+static void execute_overlapped_init(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    VsStatus status = vs_overlapped_init(thread, op->arg[0], op->arg[1]);
+    outcome->exception = exception_of(thread, status);
+    outcome->exception_access = outcome->exception ? VS_WRITE_ACCESS : 0;
+    outcome->ret = outcome->exception;
+}
+
+/* CreateNamedPipe: security attributes (argument 7) are not modelled. */
+static void execute_create_named_pipe(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    outcome->ret =
+        VsCreateNamedPipe(thread, name_arg(op, 0), (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3],
+                          (uint32_t)a[4], (uint32_t)a[5], (uint32_t)a[6]);
+}
+
+static void execute_connect_named_pipe(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    outcome->ret = VsConnectNamedPipe(thread, op->arg[0], op->arg[1]);
+}
+
+/* GetOverlappedResult(file, overlapped, &transferred, wait): the count is written when the result
+ * is there (the variable keeps its value otherwise, as ReadFile's count does). */
+static void execute_get_overlapped_result(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    uint64_t *transferred = ref(op, outcome, 2);
+    outcome->ret = VsGetOverlappedResult(thread, a[0], a[1], transferred, a[3] != 0);
     outcome->out_written = op->by_ref;
 }
 
@@ -1584,6 +1636,18 @@ static void note_view(VsThread *thread, const VsOp *op, VsOutcome *outcome)
     VsVadInfo info;
     vs_vad_info(view, &info);
     outcome->made_size = (info.ending_vpn - info.starting_vpn + 1) * VS_PAGE_SIZE;
+}
+
+void vs_op_finish(VsThread *thread, const VsOp *op, VsOutcome *outcome)
+{
+    bool ret = false;
+    uint64_t *count = op->kind == VS_OP_READ_FILE_INTO ? ref(op, outcome, 3) : NULL;
+    if (!VsBlockedCallReturn(thread, &ret, count))
+        abort(); /* a bug: the runner finishes only calls whose thread stopped waiting */
+    outcome->ret = ret;
+    outcome->out_written = op->kind == VS_OP_READ_FILE_INTO ? op->by_ref : 0;
+    outcome->last_error = VsGetLastError(thread);
+    outcome->last_status = (uint32_t)VsRtlGetLastNtStatus(thread);
 }
 
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome)

@@ -58,6 +58,8 @@ typedef enum EventField {
                      * event's protection and old_protection) */
     THUNK_FORM,     /* "thunk_form": the ATL thunk emulated, 0 for none (the event's frame) */
     PRIORITY,       /* "priority": an offer's, 1-4 (the event's frame) */
+    IOSB,           /* "io_status_block": its address, 0 for none (the event's frame) */
+    IO_STATUS,      /* "status": an I/O's NTSTATUS (the event's protection) */
 } EventField;
 
 #define MAX_EVENT_FIELDS 5
@@ -135,6 +137,8 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_HUGE_ZERO_MAPPED] = {FRAME, PAGES},
     [VS_EV_HUGE_ZERO_REPLACED] = {FRAME, PAGES},
     [VS_EV_LARGE_PAGE_COLLAPSED] = {FRAME, PAGES},
+    [VS_EV_IO_PENDING] = {ADDRESS, SIZE, IOSB},
+    [VS_EV_IO_COMPLETED] = {ADDRESS, SIZE, IOSB, IO_STATUS},
 };
 
 /* ,"name":value */
@@ -197,6 +201,15 @@ static void append_field(const VsRunner *runner, GString *out, EventField field,
         break;
     case THUNK_FORM: append_number(out, "thunk_form", e->frame); break;
     case PRIORITY: append_number(out, "priority", e->frame); break;
+    case IOSB: append_number(out, "io_status_block", e->frame); break;
+    case IO_STATUS: {
+        const char *name = vs_status_name(e->protection);
+        if (name)
+            append_name(out, "status", name);
+        else
+            append_number(out, "status", e->protection);
+        break;
+    }
     }
 }
 

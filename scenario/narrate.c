@@ -311,6 +311,52 @@ static void narrate_memory_discarded(const VsRunner *runner, const VsEvent *e, G
                          "freed, page-file copies dropped - and the next touch reads zeros");
 }
 
+/* A request left pending: the driver keeps its IRP; the OVERLAPPED (its IO_STATUS_BLOCK) holds
+ * STATUS_PENDING, which kernelbase stored before the call. */
+static void narrate_io_pending(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    if (e->size)
+        g_string_append_printf(out,
+                               "the read of 0x%" G_GINT64_MODIFIER
+                               "X bytes into 0x%" G_GINT64_MODIFIER
+                               "X is left pending: nothing is queued in the "
+                               "pipe yet, so NPFS keeps the request (its IRP) until a write "
+                               "comes; every page of the buffer was probed for writing first",
+                               e->size, e->address);
+    else
+        g_string_append(out, "the connect is left pending: NPFS keeps the request until a "
+                             "client opens the pipe");
+    if (e->frame)
+        g_string_append_printf(out,
+                               "; the OVERLAPPED at 0x%" G_GINT64_MODIFIER "X says "
+                               "STATUS_PENDING until then",
+                               e->frame);
+    else
+        g_string_append(out, "; without an OVERLAPPED, the thread waits in the call until then");
+}
+
+/* A pending request completed (IopCompleteRequest): the bytes, the IO_STATUS_BLOCK, the event. */
+static void narrate_io_completed(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    const char *status = vs_status_name(e->protection);
+    if (e->address)
+        g_string_append_printf(out,
+                               "the pending read completes: 0x%" G_GINT64_MODIFIER "X bytes "
+                               "copied into 0x%" G_GINT64_MODIFIER "X",
+                               e->size, e->address);
+    else
+        g_string_append(out, "the pending connect completes: a client opened the pipe");
+    if (e->frame)
+        g_string_append_printf(out,
+                               "; the OVERLAPPED at 0x%" G_GINT64_MODIFIER "X gets Internal "
+                               "%s and InternalHigh 0x%" G_GINT64_MODIFIER "X",
+                               e->frame, status ? status : "(a status)", e->size);
+    g_string_append(out, e->frame ? ", and its event is set"
+                                  : "; the thread that waited in the call returns from it");
+}
+
 /* The forms of ATL thunk the kernel emulates (atlthunk.c), by number. */
 static const char *const atl_thunk_forms[] = {
     "",
@@ -1131,6 +1177,8 @@ static Narrator *const narrators[] = {
     [VS_EV_HUGE_ZERO_MAPPED] = narrate_huge_zero_mapped,
     [VS_EV_HUGE_ZERO_REPLACED] = narrate_huge_zero_replaced,
     [VS_EV_LARGE_PAGE_COLLAPSED] = narrate_large_page_collapsed,
+    [VS_EV_IO_PENDING] = narrate_io_pending,
+    [VS_EV_IO_COMPLETED] = narrate_io_completed,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

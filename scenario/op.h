@@ -137,8 +137,18 @@ typedef struct VsOpParameter {
 } VsOpParameter;
 #define VS_OP_CONTENTS_MAX 256 /* a declared file's text, with its terminator */
 
+/* Where a call stands: an ordinary call returns at once; one that leaves its thread waiting is
+ * seen twice, when it starts (the thread now waits in it) and when it finishes (a later call
+ * completed it, and it returns its outcome). */
+typedef enum VsOpPhase {
+    VS_OP_PHASE_CALL,
+    VS_OP_PHASE_START,
+    VS_OP_PHASE_FINISH,
+} VsOpPhase;
+
 typedef struct VsOp {
     VsOpKind kind;
+    VsOpPhase phase;
     uint64_t thread; /* the handle of the thread that makes the call ('as t:'), in the calling
                       * process's table; 0: the process's own first thread */
     uint64_t arg[VS_OP_MAX_ARGS]; /* values; for a by-reference argument, its variable going in */
@@ -289,5 +299,8 @@ const VsParameterBuiltin *vs_parameter_builtin(const char *name);
 
 /* Runs op in the model as thread, and fills outcome. */
 void vs_op_execute(VsThread *thread, const VsOp *op, VsOutcome *outcome);
+/* The outcome of a call that left its thread waiting, once it returns (a synchronous ReadFile's or
+ * ConnectNamedPipe's): outcome holds what vs_op_execute gave when it started. */
+void vs_op_finish(VsThread *thread, const VsOp *op, VsOutcome *outcome);
 
 #endif /* VS_SCENARIO_OP_H */

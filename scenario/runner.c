@@ -13,6 +13,7 @@
 
 static void destroy_system(VsRunner *runner)
 {
+    vs_blocked_clear(runner);
     for (guint i = 0; i < runner->processes->len; i++)
         g_free(g_array_index(runner->processes, VsNamedProcess, i).name);
     g_array_set_size(runner->processes, 0);
@@ -61,6 +62,8 @@ void vs_runner_free(VsRunner *runner)
     if (runner->labellers)
         g_array_free(runner->labellers, TRUE);
     g_hash_table_destroy(runner->variables);
+    if (runner->blocked)
+        g_array_free(runner->blocked, TRUE);
     g_free(runner->first_failure);
     g_free(runner);
 }
@@ -602,8 +605,19 @@ static void report_value(VsRunner *runner, const VsStmt *stmt, const VsValue *v)
 static gboolean run_value_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     VsValue v;
-    if (!vs_eval(runner, stmt->expr, &v, error))
+    runner->statement_call = stmt->expr->kind == VS_EXPR_CALL ? stmt->expr : NULL;
+    gboolean ok = vs_eval(runner, stmt->expr, &v, error);
+    runner->statement_call = NULL;
+    if (!ok)
         return FALSE;
+    if (v.kind == VS_VALUE_WAITING) {
+        if (stmt->kind == VS_STMT_ASSIGN)
+            vs_blocked_assign(runner, stmt->text);
+        if (runner->verbosity == VS_RUN_EXPLAIN)
+            g_string_append(runner->out, "      = (no value yet: the thread waits in the call "
+                                         "until a later call completes it)\n");
+        return TRUE;
+    }
     if (stmt->kind == VS_STMT_ASSIGN) {
         VsValue *stored = g_new(VsValue, 1);
         *stored = v;
@@ -669,6 +683,7 @@ static gboolean act_as(VsRunner *runner, const VsStmt *stmt, GError **error)
     }
     runner->acting = thread;
     runner->acting_handle = v.i;
+    runner->acting_name = stmt->thread->name;
     return TRUE;
 }
 
@@ -723,7 +738,8 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
     gboolean ok = run_system_statement(runner, stmt, error);
     runner->acting = NULL;
     runner->acting_handle = 0;
-    return ok;
+    runner->acting_name = NULL;
+    return ok && vs_blocked_finish(runner, error);
 }
 
 gboolean vs_runner_run_step(VsRunner *runner, gboolean *finished, GError **error)

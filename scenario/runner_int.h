@@ -17,6 +17,7 @@ typedef enum VsValueKind {
     VS_VALUE_PARAMETERS, /* a list of extended parameters (MemAddressRequirements(...), ...):
                           * i entries, entry k in fields[4k..4k+3] as type, then its value, or
                           * lowest, highest and alignment */
+    VS_VALUE_WAITING,    /* a call that left its thread waiting: no value yet (blocked.c) */
 } VsValueKind;
 
 typedef struct VsValue {
@@ -32,6 +33,18 @@ typedef struct VsNamedProcess {
     char *name;
     VsProcess *process;
 } VsNamedProcess;
+
+/* A call that left its thread waiting (blocked.c), until it returns. */
+typedef struct VsBlockedCall {
+    VsThread *thread;
+    uint64_t handle;    /* the thread's handle, as 'as' named it (0: the first thread) */
+    VsOp op;            /* the call, as the model made it */
+    VsOutcome outcome;  /* what it gave when it started */
+    const VsExpr *expr; /* the call in the script: its '&name' arguments */
+    char *variable;     /* the variable its value is assigned to, or NULL */
+    unsigned line;      /* where it was made */
+    char *thread_name;  /* the 'as' name, or NULL for the process's first thread */
+} VsBlockedCall;
 
 /* A value recorded while an expectation is evaluated, to explain its failure. */
 typedef struct VsRecorded {
@@ -60,14 +73,28 @@ struct VsRunner {
     void *observer_context;
     VsSystemAdjuster adjust; /* may change the system's configuration (the harness); or NULL */
     void *adjust_context;
-    GArray *step_events;    /* VsEvent: what the model did since the last run_step began */
-    GArray *line_starts;    /* size_t offset of each source line, made on first use */
-    VsOp last_op;           /* the last call made, as the model ran it (explain.c reads it) */
-    GArray *labellers;      /* vmmap.c's: who names heaps' and stacks' ranges (NULL: none) */
-    VsThread *acting;       /* the thread an 'as NAME:' statement's calls are made by, while it
-                             * runs; NULL: the current process's first thread */
-    uint64_t acting_handle; /* its handle, as the statement named it */
+    GArray *step_events;     /* VsEvent: what the model did since the last run_step began */
+    GArray *line_starts;     /* size_t offset of each source line, made on first use */
+    VsOp last_op;            /* the last call made, as the model ran it (explain.c reads it) */
+    GArray *labellers;       /* vmmap.c's: who names heaps' and stacks' ranges (NULL: none) */
+    VsThread *acting;        /* the thread an 'as NAME:' statement's calls are made by, while it
+                              * runs; NULL: the current process's first thread */
+    uint64_t acting_handle;  /* its handle, as the statement named it */
+    const char *acting_name; /* the name 'as' gave it, while the statement runs */
+    const VsExpr *statement_call; /* the call that is the whole value of the running statement
+                                   * (a call, or an assignment's value); NULL if none */
+    GArray *blocked;              /* VsBlockedCall: calls their threads still wait in; or NULL */
 };
+
+/* blocked.c: calls that leave their thread waiting (a pipe's synchronous ReadFile) */
+gboolean vs_blocked_start(VsRunner *runner, const VsExpr *expr, const VsOp *op,
+                          const VsOutcome *outcome, GError **error);
+void vs_blocked_assign(VsRunner *runner, const char *variable); /* the last one started */
+gboolean vs_blocked_finish(VsRunner *runner, GError **error);   /* those completed return */
+const VsBlockedCall *vs_blocked_of(const VsRunner *runner, const VsThread *thread);
+const VsBlockedCall *vs_blocked_writing(const VsRunner *runner, const char *name);
+void vs_blocked_clear(VsRunner *runner);
+void vs_runner_set_variable(VsRunner *runner, const char *name, uint64_t value);
 
 /* Keeps the event log's events with the step's (for the visualiser), before the log is cleared. */
 void vs_runner_keep_events(VsRunner *runner);

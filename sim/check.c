@@ -889,6 +889,10 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         check_sections(&c, system);
     if (c.ok)
         check_frames(&c, system);
+    uint64_t pipe_index;
+    const char *pipe_fault = vs_pipe_invariant(system, &pipe_index);
+    if (c.ok && pipe_fault && system->process_count)
+        fail(&c, system->processes[0], pipe_fault, pipe_index);
     free(c.slots_seen);
     free(c.mappings);
     return c.ok;

@@ -338,10 +338,18 @@ bool vs_file_write_page(VsFile *file, uint64_t index, const unsigned char *data)
 
 /* ---- NtCreateFile ---------------------------------------------------------------------------- */
 
-/* The file rights an access asks for (GENERIC_* mapped as a file's generic mapping does). */
+/* Whether a name is a named pipe's, \\.\pipe\ followed by the pipe's own name (NPFS's names,
+ * which kernelbase reaches through \??\pipe\), case-insensitively. */
+bool vs_is_pipe_name(const char *name)
+{
+    return name && vs_text_equal_nocase(name, "\\\\.\\pipe\\", 9);
+}
+
+/* The file rights an access asks for (GENERIC_* mapped as a file's generic mapping does), with
+ * SYNCHRONIZE, which kernelbase's CreateFile always asks. */
 static uint32_t file_rights(uint32_t access)
 {
-    uint32_t rights = access & (FILE_READ_DATA | FILE_WRITE_DATA | FILE_EXECUTE);
+    uint32_t rights = (access & (FILE_READ_DATA | FILE_WRITE_DATA | FILE_EXECUTE)) | SYNCHRONIZE;
     if (access & (GENERIC_READ | GENERIC_ALL))
         rights |= FILE_READ_DATA;
     if (access & (GENERIC_WRITE | GENERIC_ALL))
@@ -359,7 +367,8 @@ static uint32_t file_rights(uint32_t access)
  * open succeeds whatever share mode another handle asked for.
  */
 VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desired_access,
-                        const char *name, uint32_t create_disposition, uint64_t *information)
+                        const char *name, uint32_t create_disposition, uint32_t create_options,
+                        uint64_t *information)
 {
     if (!file_handle || !information)
         return STATUS_ACCESS_VIOLATION;
@@ -367,6 +376,12 @@ VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desire
         return STATUS_INVALID_PARAMETER;
     if (!name || !name[0])
         return STATUS_OBJECT_NAME_INVALID;
+    bool synchronous = (create_options & FILE_SYNCHRONOUS_IO_NONALERT) != 0;
+    if (vs_is_pipe_name(name)) {
+        *information = FILE_OPENED;
+        return vs_pipe_open_client(caller, name, file_rights(desired_access), synchronous,
+                                   file_handle);
+    }
     VsSystem *system = caller->process->system;
     VsFile *file = vs_file_lookup(system, name);
     bool overwrite =
@@ -385,7 +400,7 @@ VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desire
     VsFileObject *object = calloc(1, sizeof *object);
     if (!object)
         return STATUS_INSUFFICIENT_RESOURCES;
-    *object = (VsFileObject){vs_file_lookup(system, name), 0, 1};
+    *object = (VsFileObject){vs_file_lookup(system, name), 0, 1, .synchronous = synchronous};
     VsStatus status =
         vs_handle_insert(caller, VS_OBJECT_FILE, object, file_rights(desired_access), file_handle);
     if (!NT_SUCCESS(status)) {
@@ -400,10 +415,13 @@ VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file_handle, uint32_t desire
 
 /* A handle closed (or its process gone): the file object goes with its last handle (the file
  * stays: the model has no disk, and the system keeps every file declared). */
-void vs_file_object_close_handle(VsFileObject *object)
+void vs_file_object_close_handle(VsSystem *system, VsFileObject *object)
 {
-    if (--object->handles == 0)
-        free(object);
+    if (--object->handles)
+        return;
+    if (object->pipe)
+        vs_pipe_close_end(system, object);
+    free(object);
 }
 
 VsStatus vs_reference_file(VsThread *caller, VsHandle handle, uint32_t access, VsFileObject **out)
@@ -415,11 +433,15 @@ VsStatus vs_reference_file(VsThread *caller, VsHandle handle, uint32_t access, V
     return status;
 }
 
-/* The file's end (models NtQueryInformationFile, FileStandardInformation's EndOfFile). */
+/* The file's end (models NtQueryInformationFile, FileStandardInformation's EndOfFile); for an
+ * end of a pipe, NPFS's answer: the bytes it can read now (ntdll pipe.c test_file_info: EndOfFile
+ * is ReadDataAvailable), STATUS_PIPE_DISCONNECTED for a client whose server is gone. */
 VsStatus vs_file_query_size(VsThread *caller, VsHandle handle, uint64_t *size)
 {
     VsFileObject *object;
     VsStatus status = vs_reference_file(caller, handle, 0, &object);
+    if (NT_SUCCESS(status) && object->pipe)
+        return vs_pipe_available(object, size);
     if (NT_SUCCESS(status))
         *size = object->file->size;
     return status;
@@ -450,6 +472,8 @@ VsStatus vs_file_read_byte(VsThread *thread, VsHandle handle, uint64_t offset, u
     VsStatus status = vs_reference_file(thread, handle, FILE_READ_DATA, &object);
     if (!NT_SUCCESS(status))
         return status;
+    if (!object->file)
+        return STATUS_INVALID_PARAMETER; /* a pipe has no offsets (the language refuses it first) */
     if (offset >= object->file->size)
         return STATUS_END_OF_FILE;
     *value = vs_file_cached_byte(thread->process->system, object->file, offset);

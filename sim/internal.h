@@ -410,12 +410,20 @@ typedef struct VsFile {
 /* A FILE_OBJECT (file.c): one open of a file, made by NtCreateFile; its handles, duplicates
  * included, share it and its CurrentByteOffset, where the next synchronous read begins. */
 typedef struct VsFileObject {
-    VsFile *file;
-    uint64_t offset;  /* CurrentByteOffset */
-    unsigned handles; /* handles that name it: the last one closed frees it */
+    VsFile *file;        /* NULL for an end of a named pipe */
+    uint64_t offset;     /* CurrentByteOffset */
+    unsigned handles;    /* handles that name it: the last one closed frees it */
+    struct VsPipe *pipe; /* FsContext: the pipe instance whose end this is (pipe.c), or NULL */
+    bool client;         /* FsContext2's NamedPipeEnd: the client's end, else the server's */
+    bool synchronous;    /* FO_SYNCHRONOUS_IO: opened without FILE_FLAG_OVERLAPPED */
+    bool signaled;       /* its Event: cleared when an I/O on it starts, set when one completes */
 } VsFileObject;
 
-void vs_file_object_close_handle(VsFileObject *object);
+void vs_file_object_close_handle(VsSystem *system, VsFileObject *object);
+/* Whether closing the file object's last handle would wait: it is open for synchronous I/O and a
+ * thread waits in a synchronous request on it, holding the file object's lock, which IopCloseFile
+ * takes first (WRK io/iomgr/objsup.c); only a later call could end that request. */
+bool vs_file_object_close_waits(const VsFileObject *object);
 /* A file handle with the rights a call needs (ObReferenceObjectByHandle for IoFileObjectType):
  * STATUS_OBJECT_TYPE_MISMATCH for a handle of another kind. */
 VsStatus vs_reference_file(VsThread *caller, VsHandle handle, uint32_t access, VsFileObject **out);
@@ -757,6 +765,15 @@ struct VsThread {
     uint64_t guaranteed_stack_bytes; /* TEB GuaranteedStackBytes (SetThreadStackGuarantee) */
     bool terminated;                 /* ETHREAD Terminated: ExitThread ran */
     uint32_t exit_code;              /* ETHREAD ExitStatus */
+    bool would_wait; /* the last call would have waited for what nothing left can bring: the
+                      * model has one thread of control, so it returned instead (the driver
+                      * asks vs_thread_take_would_wait) */
+    struct VsIrp
+        *blocked_on;        /* the synchronous request the thread waits in (its wait on the file
+                             * object, KeWaitForSingleObject in IopSynchronousServiceTail); NULL */
+    bool returned;          /* that request completed: the call returns (vs_thread_take_return) */
+    VsStatus return_status; /* ... with the status and count its IO_STATUS_BLOCK got */
+    uint64_t return_information;
 };
 
 typedef enum VsObjectType {
@@ -765,7 +782,87 @@ typedef enum VsObjectType {
     VS_OBJECT_SECTION,
     VS_OBJECT_FILE,
     VS_OBJECT_THREAD,
+    VS_OBJECT_EVENT,
 } VsObjectType;
+
+/* ---- Events (event.c), I/O requests left pending (irp.c), named pipes (pipe.c) ---- */
+
+/* A KEVENT with its object's references (handles, and each pending IRP that will set it). */
+typedef struct VsEventObject {
+    bool manual_reset; /* NotificationEvent; else SynchronizationEvent (auto-reset) */
+    bool signaled;     /* Header.SignalState */
+    unsigned references;
+} VsEventObject;
+
+void vs_event_set(VsEventObject *event);   /* KeSetEvent */
+void vs_event_clear(VsEventObject *event); /* KeClearEvent */
+void vs_event_dereference(VsEventObject *event);
+/* An event handle with the rights a call needs: STATUS_OBJECT_TYPE_MISMATCH for another kind. */
+VsStatus vs_reference_event(VsThread *caller, VsHandle handle, uint32_t access,
+                            VsEventObject **out);
+
+/* An IRP a driver left pending (IoMarkIrpPending): whose request it is and where its results go.
+ * Completing it (IopCompleteRequest) copies nothing itself: the driver filled the buffer; it
+ * writes the IO_STATUS_BLOCK in the requester's memory and sets the event. */
+typedef struct VsIrp {
+    struct VsIrp *next;   /* the queue it waits in */
+    VsThread *thread;     /* Tail.Overlay.Thread: the requester, whose memory it writes */
+    VsFileObject *file;   /* the file object it was made on */
+    uint64_t buffer;      /* UserBuffer (0 for FSCTL_PIPE_LISTEN) */
+    uint64_t length;      /* Parameters.Read.Length */
+    uint64_t iosb;        /* UserIosb, in the requester's memory (an OVERLAPPED's Internal) */
+    VsEventObject *event; /* UserEvent, referenced; NULL for none */
+    bool synchronous;     /* the requester waits in its call (a file object for synchronous I/O,
+                           * no OVERLAPPED): completing it ends that wait (its thread's
+                           * blocked_on), iosb is 0 */
+} VsIrp;
+
+VsIrp *vs_irp_new(VsThread *thread, VsFileObject *file, uint64_t buffer, uint64_t length,
+                  uint64_t iosb, VsEventObject *event);
+/* IopCompleteRequest: status and information into the IO_STATUS_BLOCK, the event set, the IRP
+ * freed. */
+void vs_irp_complete(VsIrp *irp, VsStatus status, uint64_t information);
+/* Its io-pending or io-completed event (status and information for the second). */
+void vs_irp_emit(const VsIrp *irp, VsEventKind kind, VsStatus status, uint64_t information);
+/* The IRP freed without completion: the system is being destroyed. */
+void vs_irp_free(VsIrp *irp);
+/* IO_STATUS_BLOCK's two words (Status, Information) stored at iosb in thread's memory, each a
+ * pointer wide (the OVERLAPPED's Internal and InternalHigh). */
+VsStatus vs_iosb_write(VsThread *thread, uint64_t iosb, VsStatus status, uint64_t information);
+/* A pointer-sized word of the thread's process's memory. */
+VsStatus vs_user_pointer_read(VsThread *thread, uint64_t at, uint64_t *value);
+VsStatus vs_user_pointer_write(VsThread *thread, uint64_t at, uint64_t value);
+uint32_t vs_pointer_size(const VsProcess *process);
+
+/* A named pipe's instance (pipe.c); whether a name is one's (\\\\.\\pipe\\NAME). */
+bool vs_is_pipe_name(const char *name);
+typedef struct VsPipe VsPipe;
+#define VS_PIPE_NAME_MAX 64 /* a pipe's name with its terminator */
+/* Whether an instance of the name is open (its server's end). */
+bool vs_pipe_name_exists(const VsSystem *system, const char *name);
+/* The file object's end of a pipe refused for a call that takes data files only. */
+bool vs_file_object_is_pipe(const VsFileObject *object);
+/* NtCreateFile of a name under \\.\pipe\: a client's end, connected to a listening
+ * instance. */
+VsStatus vs_pipe_open_client(VsThread *caller, const char *name, uint32_t rights, bool synchronous,
+                             VsHandle *handle);
+/* NPFS's read and write (NtReadFile, NtWriteFile on an end): STATUS_PENDING when the read is
+ * queued (the IRP, given, is then the pipe's); otherwise the IRP is the caller's to complete. */
+VsStatus vs_pipe_read(VsFileObject *end, VsIrp *irp, uint64_t *information);
+VsStatus vs_pipe_write(VsThread *caller, VsFileObject *end, uint64_t buffer, uint64_t length,
+                       uint64_t *information);
+/* FSCTL_PIPE_LISTEN: STATUS_PENDING with the IRP queued until a client opens the pipe. */
+VsStatus vs_pipe_listen(VsFileObject *end, VsIrp *irp);
+/* Bytes the end can read now (FilePipeLocalInformation's ReadDataAvailable). */
+VsStatus vs_pipe_available(const VsFileObject *end, uint64_t *bytes);
+/* IRP_MJ_CLEANUP of an end (its file object's last handle): the other end's waiting reads fail
+ * with STATUS_PIPE_BROKEN, its own with STATUS_PIPE_BROKEN too; the instance goes with both. */
+void vs_pipe_close_end(VsSystem *system, VsFileObject *end);
+/* Every pipe freed, no IRP completed (vs_system_destroy). */
+void vs_pipe_fini_all(VsSystem *system);
+/* The pipes' invariants, for the checker: the first broken one, or NULL; *index the instance's
+ * place in the system's list. */
+const char *vs_pipe_invariant(const VsSystem *system, uint64_t *index);
 
 /* HANDLE_TABLE_ENTRY: the object and the rights granted with the handle. */
 typedef struct VsHandleEntry {
@@ -778,6 +875,8 @@ VsStatus vs_handle_insert(VsThread *caller, VsObjectType type, void *object, uin
                           VsHandle *handle);
 VsStatus vs_reference_object(VsThread *caller, VsHandle handle, VsObjectType type, uint32_t access,
                              void **out);
+/* The entry a handle of the caller's table names (the pseudo-handle: its process, every right). */
+bool vs_handle_lookup(VsThread *caller, VsHandle handle, VsHandleEntry *out);
 
 /* The write-watch bitmap of one reservation (WRK keeps it with the VAD: MI_PHYSVIEW). */
 typedef struct VsWriteWatch {
@@ -850,6 +949,7 @@ struct VsSystem {
                              * size it declares) */
     VsSection **sections;   /* by id - 1; NULL once deleted */
     VsSectionObject *section_objects; /* every section object with a handle: section.c */
+    VsPipe *pipes;                    /* every named-pipe instance, newest first (pipe.c) */
     VsFile **files;                   /* every file the scenario declared or CreateFile created */
     size_t file_count;
     size_t section_count;
@@ -1003,6 +1103,9 @@ VsStatus vs_fault_in(VsProcess *process, uint64_t vpn, bool write);
 
 void vs_text_append(char *buf, size_t len, const char *text);
 void vs_text_append_hex(char *buf, size_t len, uint64_t value);
+/* Whether the first n characters of a and b (up to the end of either) are equal, ASCII letters
+ * compared without case, as NPFS and the object manager compare names. */
+bool vs_text_equal_nocase(const char *a, const char *b, size_t n);
 
 /* ---- Events ---------------------------------------------------------------------------------- */
 

@@ -256,6 +256,11 @@ static bool resolve_entry(VsProcess *process, VsHandle handle, VsHandleEntry *ou
     return entry != NULL;
 }
 
+bool vs_handle_lookup(VsThread *caller, VsHandle handle, VsHandleEntry *out)
+{
+    return resolve_entry(caller->process, handle, out);
+}
+
 /* Models ObDuplicateObject: the source process and handle, then the target process, each process
  * handle with PROCESS_DUP_HANDLE; the new handle counts as one more handle of a section or a file
  * object. The model keeps no security descriptors, so any access asked is granted. */
@@ -285,6 +290,8 @@ VsStatus VsNtDuplicateObject(VsThread *caller, VsHandle source_process, VsHandle
         vs_section_object_reference(entry.object);
     if (NT_SUCCESS(status) && target && entry.type == VS_OBJECT_FILE)
         ((VsFileObject *)entry.object)->handles++; /* the duplicate shares the file object */
+    if (NT_SUCCESS(status) && target && entry.type == VS_OBJECT_EVENT)
+        ((VsEventObject *)entry.object)->references++;
     if (options & DUPLICATE_CLOSE_SOURCE)
         VsNtClose(vs_process_main_thread(source), source_handle);
     return status;
@@ -298,13 +305,19 @@ VsStatus VsNtClose(VsThread *caller, VsHandle handle)
     VsHandleEntry *entry = handle_entry(caller, handle);
     if (!entry)
         return STATUS_INVALID_HANDLE;
+    if (entry->type == VS_OBJECT_FILE && vs_file_object_close_waits(entry->object)) {
+        caller->would_wait = true; /* nothing closed: see vs_file_object_close_waits */
+        return STATUS_SUCCESS;
+    }
     void *object = entry->object;
     VsObjectType type = entry->type;
     *entry = (VsHandleEntry){0};
     if (type == VS_OBJECT_SECTION)
         vs_section_object_close(caller->process->system, object);
     if (type == VS_OBJECT_FILE)
-        vs_file_object_close_handle(object);
+        vs_file_object_close_handle(caller->process->system, object);
+    if (type == VS_OBJECT_EVENT)
+        vs_event_dereference(object);
     return STATUS_SUCCESS;
 }
 

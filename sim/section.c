@@ -296,6 +296,8 @@ static VsStatus create_file_section(VsThread *caller, VsHandle file_handle, cons
     if (!NT_SUCCESS(status))
         return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_INVALID_HANDLE : status;
     VsFile *file = ((VsFileObject *)object)->file;
+    if (!file) /* an end of a pipe: no SectionObjectPointer (WRK MmCreateSection) */
+        return STATUS_INVALID_FILE_FOR_SECTION;
     if (attributes & SEC_IMAGE) {
         status = vs_image_section(caller->process->system, file, name, maximum_size, mm, out);
         if (NT_SUCCESS(status))

@@ -102,14 +102,18 @@ void vs_system_destroy(VsSystem *system)
         return;
     if (system->personality && system->personality->teardown)
         system->personality->teardown(system);
+    vs_pipe_fini_all(system); /* first: its IRPs name threads and file objects */
     for (size_t i = 0; i < system->process_count; i++) {
         VsProcess *process = system->processes[i];
         for (size_t t = 0; t < process->thread_count; t++)
             free(process->threads[t]);
         free(process->threads);
-        for (size_t h = 0; h < process->handle_count; h++)
+        for (size_t h = 0; h < process->handle_count; h++) {
             if (process->handles[h].object && process->handles[h].type == VS_OBJECT_FILE)
-                vs_file_object_close_handle(process->handles[h].object);
+                vs_file_object_close_handle(system, process->handles[h].object);
+            if (process->handles[h].object && process->handles[h].type == VS_OBJECT_EVENT)
+                vs_event_dereference(process->handles[h].object);
+        }
         free(process->handles);
         free(process->modules);
         vs_ws_fini(&process->ws);

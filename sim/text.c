@@ -29,3 +29,17 @@ void vs_text_append_hex(char *buf, size_t len, uint64_t value)
     digits[n] = '\0';
     vs_text_append(buf, len, digits);
 }
+
+/* ASCII letters folded to lower case. */
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+bool vs_text_equal_nocase(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (lower(a[i]) != lower(b[i]))
+            return false;
+        if (!a[i])
+            return true;
+    }
+    return true;
+}

@@ -33,10 +33,10 @@ expect() { # expect REQUEST PATTERN
 hex() { printf '%x' "$1"; }
 ret() { local _ r _e; read -r _ r _e <<<"$1"; echo "$r"; } # RET of an answer
 
-# ---- hello: protocol 3, then GetSystemInfo's page size, granularity and addresses, the Wine
+# ---- hello: protocol 4, then GetSystemInfo's page size, granularity and addresses, the Wine
 # version (major, minor, micro) and the Windows version the system reports.
 read -r _ version _ _ _ page granularity _ highest wine minor _ <<<"$(ask hello)"
-[ "$version" = 3 ] || fail "protocol version $version"
+[ "$version" = 4 ] || fail "protocol version $version"
 [ "$page" = 1000 ] && [ "$granularity" = 10000 ] || fail "page $page, granularity $granularity"
 # The x86 agent: 2 GB of user space (it is not large-address aware), a 28-byte
 # MEMORY_BASIC_INFORMATION, and DEP off at start (its EXE does not opt in).
@@ -102,6 +102,18 @@ expect "page_digest $b" "= 0 * * c0000005 0"
 # now hold (Wine drops them at once, Windows when the frame is wanted).
 expect "VirtualAlloc $c 2000 80000 1" "= $c * * 0"
 expect "VirtualQuery $c" "= $mbi_size * * 0 $c $c 4 10000 1000 4 20000"
+
+# ---- A thread's call that waits: "start" leaves it waiting while the requests go on; "finish"
+# answers it once it returned, or after 10 s cancels it (CancelSynchronousIo), so the agent never
+# waits for ever: here no client ever comes, and the connect ends ERROR_OPERATION_ABORTED (3e3).
+pipe_name=$(printf '\\\\.\\pipe\\vadsim-agent-test-%s' "$$" | od -An -tx1 | tr -d ' \n')
+pipe=$(ret "$(ask "CreateNamedPipe s$pipe_name 1 0 1 400 400 0 0")")
+waiter=$(ret "$(ask "CreateThread 0 0 0 0 0 0")")
+expect "start $waiter ConnectNamedPipe $pipe 0" "= 0 *"
+expect "as $waiter GetLastError" "! 'as' names a thread still in a call it started*"
+expect "finish $waiter" "= 0 3e3 *"
+expect "thread_exit $waiter 0" "= 1 *"
+expect "CloseHandle $pipe" "= 1 *"
 
 # ---- Requests the agent does not take: refused with a reason.
 expect "Frobnicate 1" "! unknown request or wrong argument count: Frobnicate"

@@ -240,7 +240,7 @@ static void test_read_file(void **state)
     assert_true(b != 0);
     uint64_t read = 7, pages[4], count = 4;
     uint32_t granularity;
-    assert_true(VsReadFile(f->thread, h, b, 2, &read));
+    assert_true(VsReadFile(f->thread, h, b, 2, &read, 0));
     assert_int_equal(read, 2);
     assert_int_equal(read_at(f, f->thread, b + 1), 'b');
     /* The duplicate goes on from where the first handle stopped, to the end of the file. */
@@ -249,14 +249,14 @@ static void test_read_file(void **state)
                                   false, DUPLICATE_SAME_ACCESS));
     assert_true(VsCloseHandle(f->thread, h));
     assert_int_equal(VsResetWriteWatch(f->thread, b, 0x4000), 0);
-    assert_true(VsReadFile(f->thread, d, b, 0x4000, &read));
+    assert_true(VsReadFile(f->thread, d, b, 0x4000, &read, 0));
     assert_int_equal(read, 4998);
     assert_int_equal(read_at(f, f->thread, b), 'c');
     assert_int_equal(read_at(f, f->thread, b + 4997), 'z');
     assert_int_equal(VsGetWriteWatch(f->thread, 0, b, 0x4000, pages, &count, &granularity), 0);
     assert_int_equal(count, 4); /* all four probed, two written */
     /* At the end: a success of nothing. */
-    assert_true(VsReadFile(f->thread, d, b, 0x4000, &read));
+    assert_true(VsReadFile(f->thread, d, b, 0x4000, &read, 0));
     assert_int_equal(read, 0);
     /* A read-only page in the buffer: the probe fails before anything is read. */
     assert_int_equal(vs_file_create(f->system, "s.txt", 10, "0123456789", 10, 0), STATUS_SUCCESS);
@@ -264,18 +264,18 @@ static void test_read_file(void **state)
     uint32_t old;
     assert_true(VsVirtualProtect(f->thread, b + 0x1000, 0x1000, PAGE_READONLY, &old));
     read = 7;
-    assert_false(VsReadFile(f->thread, s, b + 0xFFF, 2, &read));
+    assert_false(VsReadFile(f->thread, s, b + 0xFFF, 2, &read, 0));
     assert_int_equal(VsGetLastError(f->thread), ERROR_NOACCESS);
     assert_int_equal(read, 0);
     assert_int_equal(read_at(f, f->thread, b + 0xFFF), 'z');
     /* A handle without FILE_READ_DATA, and one that is no file. */
     VsHandle w = open_file(f, "s.txt", GENERIC_WRITE);
-    assert_false(VsReadFile(f->thread, w, b, 2, &read));
+    assert_false(VsReadFile(f->thread, w, b, 2, &read, 0));
     assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
-    assert_false(VsReadFile(f->thread, VS_CURRENT_PROCESS, b, 2, &read));
+    assert_false(VsReadFile(f->thread, VS_CURRENT_PROCESS, b, 2, &read, 0));
     assert_int_equal(VsGetLastError(f->thread), ERROR_INVALID_HANDLE);
     /* The first read of the other handle starts at its own offset, 0. */
-    assert_true(VsReadFile(f->thread, s, b, 4, &read));
+    assert_true(VsReadFile(f->thread, s, b, 4, &read, 0));
     assert_int_equal(read_at(f, f->thread, b + 3), '3');
     CHECK_INVARIANTS(f);
 }

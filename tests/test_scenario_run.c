@@ -142,6 +142,52 @@ static void test_runtime_errors(void **state)
                          "line did not write it (it failed first)\nx = lo\n    ^");
 }
 
+/* The run stops with a runtime error whose message holds these words. */
+static void assert_error_says(const char *text, const char *words)
+{
+    Run *r = run_text(text, VS_RUN_QUIET);
+    assert_false(r->ok);
+    assert_non_null(strstr(r->error->message, words));
+    run_free(r);
+}
+
+/* A synchronous ConnectNamedPipe or ReadFile of a pipe leaves its thread waiting: the call has no
+ * value until a later call completes it, at the end of whose statement it returns; the waiting
+ * thread makes no calls meanwhile; such a call stands alone or is assigned; a wait nothing can
+ * end is an error. */
+static void test_waiting_calls(void **state)
+{
+    (void)state;
+    const char *pipe =
+        "r = CreateNamedPipe(\"\\\\\\\\.\\\\pipe\\\\p\", PIPE_ACCESS_INBOUND, 0, 1, 64, "
+        "64, 0, NULL)\nt = CreateThread(NULL, 0, NULL, NULL, 0, NULL)\n";
+    g_autofree char *completed = g_strconcat(
+        pipe,
+        "as t: ok = ConnectNamedPipe(r, NULL)\n"
+        "w = CreateFile(\"\\\\\\\\.\\\\pipe\\\\p\", GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, "
+        "NULL)\nexpect ok == 1\n",
+        NULL);
+    Run *r = run_text(completed, VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    assert_non_null(strstr(r->out->str, "the ConnectNamedPipe t made on line 3 returns: = 1"));
+    run_free(r);
+    g_autofree char *early =
+        g_strconcat(pipe, "as t: ok = ConnectNamedPipe(r, NULL)\nx = ok\n", NULL);
+    assert_error_says(early, "'ok' has no value yet: the ConnectNamedPipe made on line 3");
+    g_autofree char *busy =
+        g_strconcat(pipe, "as t: ConnectNamedPipe(r, NULL)\nas t: GetLastError()\n", NULL);
+    assert_error_says(busy, "t waits in the ConnectNamedPipe it made on line 3");
+    g_autofree char *ended =
+        g_strconcat(pipe, "as t: ConnectNamedPipe(r, NULL)\nthread_exit(t, 0)\n", NULL);
+    assert_error_says(ended, "t waits in the ConnectNamedPipe it made on line 3");
+    g_autofree char *inside = g_strconcat(pipe, "as t: expect ConnectNamedPipe(r, NULL)\n", NULL);
+    assert_error_says(inside, "ConnectNamedPipe leaves its thread waiting here");
+    assert_error_says(
+        "e = CreateEvent(NULL, TRUE, FALSE, NULL)\nWaitForSingleObject(e, INFINITE)\n",
+        "WaitForSingleObject would wait for ever");
+}
+
 /* A failed call is told with the rule it broke, read from the state, and a STATUS_INVALID_
  * PARAMETER_N names the parameter of the call as written, not of the NT call under it. */
 static void test_failed_calls_name_the_rule(void **state)
@@ -481,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_nt_calls_write_back_references),
         cmocka_unit_test(test_failed_expectation_explains_itself),
         cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_waiting_calls),
         cmocka_unit_test(test_failed_calls_name_the_rule),
         cmocka_unit_test(test_linux_calls),
         cmocka_unit_test(test_memory_access),

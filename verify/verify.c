@@ -216,6 +216,8 @@ static gboolean observe(void *context, const VsOp *op, const VsOutcome *model, c
         report_death(v, call, caller, *error);
         return FALSE;
     }
+    if (op->phase == VS_OP_PHASE_START && judgement.kind == VS_JUDGED_MATCH)
+        return TRUE; /* started: compared when it returns (VS_OP_PHASE_FINISH) */
     v->counts.calls += !judgement.refused;
     if (judgement.kind == VS_JUDGED_MATCH && !v->options->verbose) {
         v->counts.matched++;

@@ -18,6 +18,7 @@
 typedef uint32_t VsStatus;
 
 #define NT_SUCCESS(status) ((int32_t)(status) >= 0)
+#define NT_ERROR(status) ((uint32_t)(status) >> 30 == 3) /* severity error: 0xC... */
 
 /*
  * Win32 errors the model produces: XX(name, value).
@@ -38,6 +39,17 @@ typedef uint32_t VsStatus;
     XX(ERROR_MORE_DATA, 234)                                                                       \
     XX(ERROR_INVALID_PARAMETER, 87)                                                                \
     XX(ERROR_INVALID_NAME, 123)                                                                    \
+    XX(ERROR_INVALID_FUNCTION, 1)                                                                  \
+    XX(ERROR_BROKEN_PIPE, 109)                                                                     \
+    XX(ERROR_BAD_PIPE, 230)                                                                        \
+    XX(ERROR_PIPE_BUSY, 231)                                                                       \
+    XX(ERROR_NO_DATA, 232)                                                                         \
+    XX(ERROR_PIPE_NOT_CONNECTED, 233)                                                              \
+    XX(ERROR_PIPE_CONNECTED, 535)                                                                  \
+    XX(ERROR_PIPE_LISTENING, 536)                                                                  \
+    XX(ERROR_IO_INCOMPLETE, 996)                                                                   \
+    XX(ERROR_IO_PENDING, 997)                                                                      \
+    XX(ERROR_TIMEOUT, 1460)                                                                        \
     XX(ERROR_MOD_NOT_FOUND, 126)                                                                   \
     XX(ERROR_INVALID_ORDINAL, 182)                                                                 \
     XX(ERROR_BAD_EXE_FORMAT, 193)                                                                  \
@@ -73,6 +85,10 @@ typedef uint32_t VsStatus;
        "An object of that name existed already: it was opened instead of created.")                \
     XX(STATUS_WAS_LOCKED, 0x40000019u, ERROR_WAS_LOCKED,                                           \
        "Some of the pages to lock were locked already (a success).")                               \
+    XX(STATUS_TIMEOUT, 0x00000102u, ERROR_TIMEOUT,                                                 \
+       "The wait's time ran out before the object was signaled.")                                  \
+    XX(STATUS_PENDING, 0x00000103u, ERROR_IO_PENDING,                                              \
+       "The I/O was queued: it completes later, setting its event.")                               \
     XX(STATUS_GUARD_PAGE_VIOLATION, 0x80000001u, 0x80000001u,                                      \
        "The access touched a guard page; the guard is now gone.")                                  \
     XX(STATUS_DATATYPE_MISALIGNMENT, 0x80000002u, ERROR_NOACCESS,                                  \
@@ -173,6 +189,22 @@ typedef uint32_t VsStatus;
        "The working-set minimum is above its maximum.")                                            \
     XX(STATUS_PRIVILEGE_NOT_HELD, 0xC0000061u, ERROR_PRIVILEGE_NOT_HELD,                           \
        "The call needs a privilege the caller does not hold.")                                     \
+    XX(STATUS_INVALID_DEVICE_REQUEST, 0xC0000010u, ERROR_INVALID_FUNCTION,                         \
+       "The device or file system does not do that (a pipe request to a data file).")              \
+    XX(STATUS_INSTANCE_NOT_AVAILABLE, 0xC00000ABu, ERROR_PIPE_BUSY,                                \
+       "The pipe has as many instances as its creator allowed.")                                   \
+    XX(STATUS_PIPE_NOT_AVAILABLE, 0xC00000ACu, ERROR_PIPE_BUSY,                                    \
+       "No instance of the pipe is listening for a client.")                                       \
+    XX(STATUS_ILLEGAL_FUNCTION, 0xC00000AFu, ERROR_INVALID_FUNCTION,                               \
+       "That end of the pipe cannot do this (a client cannot listen).")                            \
+    XX(STATUS_PIPE_DISCONNECTED, 0xC00000B0u, ERROR_PIPE_NOT_CONNECTED,                            \
+       "The pipe's other end is gone.")                                                            \
+    XX(STATUS_PIPE_CLOSING, 0xC00000B1u, ERROR_NO_DATA,                                            \
+       "The pipe is being closed: its client has gone.")                                           \
+    XX(STATUS_PIPE_CONNECTED, 0xC00000B2u, ERROR_PIPE_CONNECTED, "A client is connected already.") \
+    XX(STATUS_PIPE_LISTENING, 0xC00000B3u, ERROR_PIPE_LISTENING,                                   \
+       "The pipe waits for a client: nothing can be read or written yet.")                         \
+    XX(STATUS_PIPE_BROKEN, 0xC000014Bu, ERROR_BROKEN_PIPE, "The pipe's other end was closed.")     \
     XX(STATUS_INSUFFICIENT_RESOURCES, 0xC000009Au, ERROR_NO_SYSTEM_RESOURCES,                      \
        "A resource it needs is exhausted (physical frames, or the simulator's memory).")           \
     XX(STATUS_FREE_VM_NOT_AT_BASE, 0xC000009Fu, ERROR_INVALID_ADDRESS,                             \

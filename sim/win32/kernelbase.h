@@ -13,5 +13,10 @@
 
 /* BaseSetLastNTError: the status's Win32 error becomes the thread's last error (error.c). */
 void vs_set_last_nt_error(VsThread *thread, VsStatus status);
+/* What kernelbase does with an OVERLAPPED before an I/O call (file.c): its byte offset and event
+ * read, STATUS_PENDING stored into Internal (and 0 into InternalHigh when also_information);
+ * STATUS_ACCESS_VIOLATION for a byte of it the caller cannot reach. */
+VsStatus vs_overlapped_start(VsThread *thread, uint64_t overlapped, bool also_information,
+                             uint64_t *offset, VsHandle *event);
 
 #endif /* VS_KERNELBASE_H */

@@ -9,7 +9,7 @@
 
 #include "win32.h"
 
-#define AGENT_PROTOCOL_VERSION 3
+#define AGENT_PROTOCOL_VERSION 4
 
 enum { HELLO_WINE = 8, HELLO_WINDOWS = 11, HELLO_WORDS = 14 };
 
@@ -105,11 +105,18 @@ static void format_parameters(const VsOp *op, GString *text)
 }
 
 /* The request line for op: its name, then each argument; a by-reference one as "1 value", a NULL
- * pointer as "0 0". A call made as a thread of the scenario's starts "as HANDLE". */
+ * pointer as "0 0". A call made as a thread of the scenario's starts "as HANDLE"; one that leaves
+ * the thread waiting "start HANDLE", and its return is asked for as "finish HANDLE". */
 static void format_request(const VsOp *op, GString *text)
 {
     const VsOpSpec *spec = vs_op_spec(op->kind);
-    if (op->thread)
+    if (op->phase == VS_OP_PHASE_FINISH) { /* the answer of the call the thread started */
+        g_string_append_printf(text, "finish %" G_GINT64_MODIFIER "x\n", op->thread);
+        return;
+    }
+    if (op->phase == VS_OP_PHASE_START) /* a call that may wait, while the requests go on */
+        g_string_append_printf(text, "start %" G_GINT64_MODIFIER "x ", op->thread);
+    else if (op->thread)
         g_string_append_printf(text, "as %" G_GINT64_MODIFIER "x ", op->thread);
     g_string_append(text, spec->name);
     for (int i = 0; i < spec->arity; i++) {

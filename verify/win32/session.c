@@ -618,7 +618,20 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
     vs_judging_init(&v);
     GError *agent_error = NULL;
     gboolean ok = TRUE;
-    if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
+    if (op->phase == VS_OP_PHASE_START) {
+        /* Nothing to compare until it returns (VS_OP_PHASE_FINISH): the agent's thread starts it.
+         */
+        ok = vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other,
+                              &agent_error);
+        if (!ok && g_error_matches(agent_error, VS_AGENT_ERROR, VS_AGENT_ERROR_REFUSED)) {
+            g_autofree char *why = g_strdup_printf("the agent refused: %s", agent_error->message);
+            vs_judging_unsupported(&v, judgement, VS_REFUSED, why, report);
+            g_clear_error(&agent_error);
+            ok = TRUE;
+        } else if (!ok) {
+            g_propagate_error(error, agent_error);
+        }
+    } else if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
         v.error_differs = TRUE; /* the model ran the call and the real system did not */
     } else if (vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other,
                                 &agent_error)) {

@@ -198,7 +198,16 @@
     /* pid's personality made the pages of [vpn_start, vpn_end] one large page (Linux:             \
      * MADV_COLLAPSE): their bytes copied into frames [frame, frame + pages), which one PDE maps   \
      */                                                                                            \
-    XX(LARGE_PAGE_COLLAPSED, "large-page-collapsed")
+    XX(LARGE_PAGE_COLLAPSED, "large-page-collapsed")                                               \
+    /* an I/O request of pid's left pending by its driver (a pipe's read: nothing queued to read;  \
+     * a listen: no client yet): address, size the buffer and its length (0, 0 for a listen),      \
+     * frame the IO_STATUS_BLOCK's address (an OVERLAPPED's), 0 for none; [vpn_start, vpn_end]     \
+     * the buffer's pages */                                                                       \
+    XX(IO_PENDING, "io-pending")                                                                   \
+    /* a request left pending completed: size the bytes it moved, protection its status, frame     \
+     * and address as for io-pending; the status and count are in the IO_STATUS_BLOCK now and its  \
+     * event is set */                                                                             \
+    XX(IO_COMPLETED, "io-completed")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

@@ -91,7 +91,8 @@
     XX(IMAGE_SCN_MEM_WRITE, 0x80000000u)                                                           \
     XX(DONT_RESOLVE_DLL_REFERENCES, 0x00000001u)
 
-/* XX(name, value): file access rights and CreateFile's dispositions (winnt.h, fileapi.h). */
+/* XX(name, value): file access rights and CreateFile's dispositions (winnt.h, fileapi.h); named
+ * pipes' modes (CreateNamedPipe's, winbase.h), event rights and waits' values (synchapi.h). */
 #define VS_FILE_FLAG_MAP(XX)                                                                       \
     XX(FILE_READ_DATA, 0x0001u)                                                                    \
     XX(FILE_WRITE_DATA, 0x0002u)                                                                   \
@@ -115,7 +116,28 @@
     XX(FILE_OVERWRITE_IF, 5u)                                                                      \
     XX(FILE_OPENED, 1u)                                                                            \
     XX(FILE_CREATED, 2u)                                                                           \
-    XX(FILE_OVERWRITTEN, 3u)
+    XX(FILE_OVERWRITTEN, 3u)                                                                       \
+    XX(FILE_SYNCHRONOUS_IO_NONALERT, 0x20u)                                                        \
+    XX(SYNCHRONIZE, 0x00100000u)                                                                   \
+    XX(FILE_FLAG_OVERLAPPED, 0x40000000u)                                                          \
+    XX(PIPE_ACCESS_INBOUND, 0x1u)                                                                  \
+    XX(PIPE_ACCESS_OUTBOUND, 0x2u)                                                                 \
+    XX(PIPE_ACCESS_DUPLEX, 0x3u)                                                                   \
+    XX(FILE_FLAG_FIRST_PIPE_INSTANCE, 0x00080000u)                                                 \
+    XX(PIPE_TYPE_BYTE, 0x0u)                                                                       \
+    XX(PIPE_TYPE_MESSAGE, 0x4u)                                                                    \
+    XX(PIPE_READMODE_BYTE, 0x0u)                                                                   \
+    XX(PIPE_READMODE_MESSAGE, 0x2u)                                                                \
+    XX(PIPE_WAIT, 0x0u)                                                                            \
+    XX(PIPE_NOWAIT, 0x1u)                                                                          \
+    XX(PIPE_UNLIMITED_INSTANCES, 255u)                                                             \
+    XX(NMPWAIT_USE_DEFAULT_WAIT, 0u)                                                               \
+    XX(EVENT_MODIFY_STATE, 0x0002u)                                                                \
+    XX(EVENT_ALL_ACCESS, 0x001F0003u)                                                              \
+    XX(INFINITE, 0xFFFFFFFFu)                                                                      \
+    XX(WAIT_OBJECT_0, 0u)                                                                          \
+    XX(WAIT_TIMEOUT, 0x102u)                                                                       \
+    XX(WAIT_FAILED, 0xFFFFFFFFu)
 
 /* XX(name, value): page protections and their modifiers. */
 #define VS_PAGE_FLAG_MAP(XX)                                                                       \
@@ -213,6 +235,7 @@ enum VsWindowsConstant {
 /* Handles: process handles, plus the pseudo-handle NtCurrentProcess() = (HANDLE)-1. */
 typedef uint64_t VsHandle;
 #define VS_CURRENT_PROCESS ((VsHandle)-1)
+#define VS_INFINITE 0xFFFFFFFFu /* a wait without a timeout (INFINITE) */
 #define VS_NULL_HANDLE ((VsHandle)0)
 #define VS_INVALID_HANDLE_VALUE ((VsHandle)-1) /* CreateFileMapping's "no file": the page file */
 
@@ -641,16 +664,50 @@ VsStatus VsNtUnmapViewOfSectionEx(VsThread *caller, VsHandle process, uint64_t b
 VsStatus vs_file_create(VsSystem *system, const char *name, uint64_t size, const void *contents,
                         uint64_t contents_length, uint8_t fill);
 /* NtCreateFile for a data file: FILE_OPEN, FILE_CREATE, FILE_OPEN_IF, FILE_OVERWRITE(_IF);
- * *information is FILE_OPENED, FILE_CREATED or FILE_OVERWRITTEN. See file.c. */
+ * *information is FILE_OPENED, FILE_CREATED or FILE_OVERWRITTEN. A name under \\.\pipe\ opens a
+ * client's end of a named pipe (pipe.c). create_options: FILE_SYNCHRONOUS_IO_NONALERT or 0 (the
+ * file object's I/O may be left pending). See file.c. */
 VsStatus VsNtCreateFile(VsThread *caller, VsHandle *file, uint32_t desired_access, const char *name,
-                        uint32_t create_disposition, uint64_t *information);
+                        uint32_t create_disposition, uint32_t create_options,
+                        uint64_t *information);
 /* The file's size (NtQueryInformationFile, FileStandardInformation's EndOfFile). */
 VsStatus vs_file_query_size(VsThread *caller, VsHandle file, uint64_t *size);
-/* NtReadFile, synchronous (readfile.c): up to length bytes at the file object's current offset
- * into buffer in the caller's memory, which is probed for writing first, every page of it;
- * *information the bytes read. STATUS_END_OF_FILE at the end. */
-VsStatus VsNtReadFile(VsThread *caller, VsHandle file, uint64_t buffer, uint64_t length,
+/* NtReadFile (readfile.c): up to length bytes at byte_offset (NULL: the file object's current
+ * offset) into buffer in the caller's memory, which is probed for writing first, every page of it;
+ * *information the bytes read when the read did not pend. STATUS_END_OF_FILE at the end. event (0:
+ * none) is cleared, and set when the read completes; io_status_block (0: none in memory) is where
+ * the completion stores status and count. A pipe's read may pend: STATUS_PENDING. */
+VsStatus VsNtReadFile(VsThread *caller, VsHandle file, VsHandle event, uint64_t io_status_block,
+                      uint64_t buffer, uint64_t length, const uint64_t *byte_offset,
                       uint64_t *information);
+/* NtWriteFile to an end of a named pipe: length bytes from buffer; as NtReadFile otherwise. */
+VsStatus VsNtWriteFile(VsThread *caller, VsHandle file, VsHandle event, uint64_t io_status_block,
+                       uint64_t buffer, uint64_t length, uint64_t *information);
+/* NtFsControlFile(FSCTL_PIPE_LISTEN): a server's end waits for a client (STATUS_PENDING). */
+VsStatus VsNtListenPipe(VsThread *caller, VsHandle file, VsHandle event, uint64_t io_status_block);
+/* NtCreateNamedPipeFile (pipe.c): an instance of the pipe name (\\.\pipe\...), listening; the
+ * server's end in *handle with server_rights (FILE_READ_DATA, FILE_WRITE_DATA or both). in_quota
+ * and out_quota: the bytes its two queues hold. */
+VsStatus VsNtCreateNamedPipeFile(VsThread *caller, VsHandle *handle, const char *name,
+                                 uint32_t server_rights, bool synchronous, bool message_type,
+                                 bool message_read, uint32_t max_instances, uint32_t in_quota,
+                                 uint32_t out_quota);
+/* NtCreateEvent, unnamed (event.c); NtSetEvent (signaled) and NtResetEvent (not). */
+VsStatus VsNtCreateEvent(VsThread *caller, VsHandle *event, bool manual_reset, bool initial_state);
+VsStatus VsNtSetEvent(VsThread *caller, VsHandle event, bool signaled);
+/* NtWaitForSingleObject: STATUS_SUCCESS (WAIT_OBJECT_0) or STATUS_TIMEOUT; timeout_ms VS_INFINITE
+ * for none. A wait that could only end by a later call sets the thread's would_wait. */
+VsStatus VsNtWaitForSingleObject(VsThread *caller, VsHandle object, uint32_t timeout_ms);
+/* Whether the thread waits in a synchronous call (a pipe's ReadFile or ConnectNamedPipe without an
+ * OVERLAPPED) that a later call completes; vs_thread_take_return gives, once, the status and count
+ * it completed with (false while it waits). */
+bool vs_thread_blocked(const VsThread *thread);
+bool vs_thread_take_return(VsThread *thread, VsStatus *status, uint64_t *information);
+/* Whether a handle of the caller's names a file object: *pipe says whether an end of a pipe. */
+bool vs_handle_file_kind(VsThread *caller, VsHandle handle, bool *pipe);
+/* Whether the thread's last call would have waited for something only a later call brings (the
+ * model returned instead); reading it clears it. */
+bool vs_thread_take_would_wait(VsThread *thread);
 /* A byte of the file as ReadFile would see it: coherent with every view of the file. */
 VsStatus vs_file_read_byte(VsThread *thread, VsHandle file, uint64_t offset, uint8_t *value);
 /* NtFlushVirtualMemory: the dirty pages of a view of a file, in the range, go to the file now. */

@@ -99,9 +99,32 @@ uint64_t VsMapViewOfFile3FromApp(VsThread *thread, VsHandle mapping, VsHandle pr
 VsHandle VsCreateFile(VsThread *thread, const char *name, uint32_t desired_access,
                       uint32_t share_mode, uint32_t creation_disposition, uint32_t attributes);
 uint32_t VsGetFileSize(VsThread *thread, VsHandle file, uint32_t *size_high);
-/* ReadFile without an OVERLAPPED: *read (when not NULL) the bytes read, 0 at the end of the file,
- * which is a success. */
-bool VsReadFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t length, uint64_t *read);
+/* ReadFile: *read (when not NULL) the bytes read, 0 at the end of the file, which is a success
+ * without an OVERLAPPED. overlapped: 0, or an OVERLAPPED's address in the caller's memory (a read
+ * left pending: FALSE with ERROR_IO_PENDING). WriteFile likewise, to a pipe. */
+bool VsReadFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t length, uint64_t *read,
+                uint64_t overlapped);
+bool VsWriteFile(VsThread *thread, VsHandle file, uint64_t buffer, uint32_t length,
+                 uint64_t *written, uint64_t overlapped);
+/* A synchronous ReadFile or ConnectNamedPipe that left its thread waiting returns FALSE at once,
+ * last error untouched; once a later call completed it, VsBlockedCallReturn gives its return
+ * (*ret, the last error, *information the count) and true, false while it still waits. */
+bool VsBlockedCallReturn(VsThread *thread, bool *ret, uint64_t *information);
+/* GetOverlappedResult: the result an OVERLAPPED holds, ERROR_IO_INCOMPLETE while it is pending. */
+bool VsGetOverlappedResult(VsThread *thread, VsHandle file, uint64_t overlapped,
+                           uint64_t *transferred, bool wait);
+/* Readies an OVERLAPPED at address: zeroed, hEvent the event; the exception a store raised or 0. */
+uint32_t vs_overlapped_init(VsThread *thread, uint64_t address, VsHandle event);
+/* CreateNamedPipe (no security attributes): the server's end, or INVALID_HANDLE_VALUE.
+ * ConnectNamedPipe: with an OVERLAPPED, FALSE and ERROR_IO_PENDING until a client comes. */
+VsHandle VsCreateNamedPipe(VsThread *thread, const char *name, uint32_t open_mode,
+                           uint32_t pipe_mode, uint32_t instances, uint32_t out_size,
+                           uint32_t in_size, uint32_t timeout);
+bool VsConnectNamedPipe(VsThread *thread, VsHandle pipe, uint64_t overlapped);
+/* CreateEvent (unnamed): a handle or NULL. WaitForSingleObject: WAIT_OBJECT_0, WAIT_TIMEOUT or
+ * WAIT_FAILED. */
+VsHandle VsCreateEvent(VsThread *thread, bool manual_reset, bool initial_state);
+uint32_t VsWaitForSingleObject(VsThread *thread, VsHandle handle, uint32_t milliseconds);
 /* LoadLibrary(Ex) maps a declared image and enters it in the loader's list (no imports, no
  * DllMain; flags 0 or DONT_RESOLVE_DLL_REFERENCES): the module's base, or 0 and the last error.
  * GetModuleHandle(NULL) is the EXE's base. FreeLibrary drops a load, unmapping with the last. */

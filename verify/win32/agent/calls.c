@@ -831,13 +831,90 @@ static void call_flush_view_of_file(const AgentRequest *r)
 
 static void call_read_file(const AgentRequest *r) { answer(read_file_byte(H(r->v[0]), r->v[1])); }
 
-/* ReadFile without an OVERLAPPED: h buffer length byref_n n. The answer: the BOOL, then the count
- * as the call left it (the variable's value when it was not passed). */
+/* ReadFile: h buffer length byref_n n overlapped. The answer: the BOOL, then the count as the call
+ * left it (the variable's value when it was not passed). A read left pending returns at once. */
 static void call_read_file_into(const AgentRequest *r)
 {
     const uint64_t *v = r->v;
     DWORD count = (DWORD)v[4];
-    BOOL ret = ReadFile(H(v[0]), P(v[1]), (DWORD)v[2], v[3] ? &count : NULL, NULL);
+    BOOL ret = ReadFile(H(v[0]), P(v[1]), (DWORD)v[2], v[3] ? &count : NULL, P(v[5]));
+    answer_start(ret);
+    answer_more(count);
+    answer_end();
+}
+
+/* WriteFile: as ReadFile. A pipe's writer that would wait for a reader is the model's refusal (the
+ * scenario stops before): the agent never gets such a request from a scenario that runs. */
+static void call_write_file(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    DWORD count = (DWORD)v[4];
+    BOOL ret = WriteFile(H(v[0]), P(v[1]), (DWORD)v[2], v[3] ? &count : NULL, P(v[5]));
+    answer_start(ret);
+    answer_more(count);
+    answer_end();
+}
+
+/* Longest an agent's wait lasts: a wait the model says ends at once may take the real system a
+ * moment (a completion delivered by the wineserver), and one that would not end must not hang
+ * the agent; it answers WAIT_TIMEOUT then, which shows as a difference. */
+#define AGENT_WAIT_MS 5000
+
+static void call_create_event(const AgentRequest *r)
+{
+    answer(pointer(CreateEventA(NULL, (BOOL)r->v[1], (BOOL)r->v[2], NULL)));
+}
+
+static void call_wait_for_single_object(const AgentRequest *r)
+{
+    DWORD ms = (DWORD)r->v[1];
+    answer(WaitForSingleObject(H(r->v[0]), ms > AGENT_WAIT_MS ? AGENT_WAIT_MS : ms));
+}
+
+static void answer_access(uint64_t ret);
+
+/* overlapped(address, event): the OVERLAPPED's bytes zeroed and hEvent stored, through the probe
+ * stores, so a fault answers as write's does. */
+static void call_overlapped_init(const AgentRequest *r)
+{
+    uint64_t at = r->v[0], event = r->v[1];
+    guard.code = 0;
+    for (size_t i = 0; i < offsetof(OVERLAPPED, hEvent) && !guard.code; i++)
+        probe_write(at + i, 0);
+    for (size_t i = 0; i < sizeof(HANDLE) && !guard.code; i++)
+        probe_write(at + offsetof(OVERLAPPED, hEvent) + i, (uint8_t)(event >> (8 * i)));
+    answer_access((uint32_t)guard.code);
+}
+
+/* CreateNamedPipe: name open_mode pipe_mode instances out in timeout security; the name has the
+ * harness's prefix after \\.\pipe\. */
+static void call_create_named_pipe(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    HANDLE h = CreateNamedPipeA(v[0] ? r->text : NULL, (DWORD)v[1], (DWORD)v[2], (DWORD)v[3],
+                                (DWORD)v[4], (DWORD)v[5], (DWORD)v[6], NULL);
+    answer((uint64_t)(uintptr_t)h);
+}
+
+static void call_connect_named_pipe(const AgentRequest *r)
+{
+    answer(ConnectNamedPipe(H(r->v[0]), P(r->v[1])));
+}
+
+/* GetOverlappedResult: h overlapped byref_n n wait. With wait, a result still pending is waited
+ * for AGENT_WAIT_MS at most, then asked without waiting (ERROR_IO_INCOMPLETE: a difference rather
+ * than an agent waiting for ever). */
+static void call_get_overlapped_result(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    OVERLAPPED *overlapped = P(v[1]);
+    DWORD count = (DWORD)v[3];
+    BOOL wait = (BOOL)v[4];
+    if (wait && overlapped && overlapped->Internal == (ULONG_PTR)STATUS_PENDING &&
+        WaitForSingleObject(overlapped->hEvent ? overlapped->hEvent : H(v[0]), AGENT_WAIT_MS) !=
+            WAIT_OBJECT_0)
+        wait = FALSE;
+    BOOL ret = GetOverlappedResult(H(v[0]), overlapped, v[2] ? &count : NULL, wait);
     answer_start(ret);
     answer_more(count);
     answer_end();
@@ -1318,7 +1395,14 @@ const AgentCall agent_calls[] = {
     {"GetFileSize", 2, call_get_file_size},
     {"FlushViewOfFile", 2, call_flush_view_of_file},
     {"read_file", 2, call_read_file},
-    {"ReadFile", 5, call_read_file_into},
+    {"ReadFile", 6, call_read_file_into},
+    {"WriteFile", 6, call_write_file},
+    {"CreateEvent", 4, call_create_event},
+    {"WaitForSingleObject", 2, call_wait_for_single_object},
+    {"overlapped", 2, call_overlapped_init},
+    {"CreateNamedPipe", 8, call_create_named_pipe},
+    {"ConnectNamedPipe", 2, call_connect_named_pipe},
+    {"GetOverlappedResult", 5, call_get_overlapped_result},
     {"GetLastError", 0, call_get_last_error},
     {"SetLastError", 1, call_set_last_error},
     {"RtlGetLastNtStatus", 0, call_rtl_get_last_nt_status},

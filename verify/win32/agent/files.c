@@ -162,7 +162,9 @@ uint64_t load_library(const AgentRequest *r, HANDLE file, DWORD flags)
 uint64_t create_file(const AgentRequest *r)
 {
     char path[MAX_PATH];
-    if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
+    if (r->v[0] && _strnicmp(r->text, "\\\\.\\pipe\\", 9) == 0 && !strstr(r->text + 9, "\\"))
+        snprintf(path, sizeof path, "%s", r->text); /* a pipe's client: the name as it is */
+    else if (!r->v[0] || !file_path(r->text, path, sizeof path)) {
         SetLastError(ERROR_PATH_NOT_FOUND);
         return (uint64_t)(uintptr_t)INVALID_HANDLE_VALUE;
     }

@@ -24,7 +24,14 @@
 #define TEB_LAST_STATUS_VALUE 0xBF4
 #endif
 
-enum { NOTHING, TOUCH, GUARANTEE, EXIT, CALL };
+enum { NOTHING, TOUCH, GUARANTEE, EXIT, CALL, BLOCKING };
+
+/* The longest "finish" waits for a thread's blocking call to return before cancelling it; how
+ * long "start" gives the thread to reach the wait in its call (the test's Sleep(200) while its
+ * second thread reads: kernel32 test_write_watch L1982), so that what the call does before it
+ * waits (the probe of its buffer) is done when the next request comes. */
+#define FINISH_WAIT_MS 10000
+#define START_WAIT_MS 200
 
 typedef struct Worker {
     HANDLE handle; /* the handle the harness holds, or NULL once closed */
@@ -37,8 +44,13 @@ typedef struct Worker {
     const AgentRequest *request; /* CALL: the request it carries out and answers */
     NT_TIB *teb;
     int ended;
-    HANDLE process;      /* another process: the thread is suspended there; NULL: the agent's */
-    uint64_t remote_teb; /* its TEB, in that process */
+    HANDLE process;        /* another process: the thread is suspended there; NULL: the agent's */
+    uint64_t remote_teb;   /* its TEB, in that process */
+    AgentRequest blocking; /* BLOCKING: the call it makes, which may wait ("start"); its answer */
+    volatile int busy;     /* ... is not collected yet ("finish") */
+    int returned_early;    /* ... returned within START_WAIT_MS: "finish" need not wait */
+    volatile uint64_t blocking_ret, blocking_count;
+    volatile LONG blocking_status;
 } Worker;
 
 static Worker workers[MAX_THREADS];
@@ -88,6 +100,25 @@ static char *current_teb(void)
     return teb;
 }
 
+/* A call that may wait, made by the worker with its own locals; the answer is kept for "finish".
+ * Only ReadFile and ConnectNamedPipe are started so (the calls the model lets block a thread). */
+static void make_blocking_call(Worker *w)
+{
+    const uint64_t *v = w->blocking.v;
+    DWORD count = 0;
+    BOOL ret;
+    if (strcmp(w->blocking.name, "ReadFile") == 0) {
+        count = (DWORD)v[4];
+        ret = ReadFile(H(v[0]), P(v[1]), (DWORD)v[2], v[3] ? &count : NULL, P(v[5]));
+    } else {
+        ret = ConnectNamedPipe(H(v[0]), P(v[1]));
+    }
+    w->error = GetLastError();
+    w->blocking_status = *(LONG *)(current_teb() + TEB_LAST_STATUS_VALUE);
+    w->blocking_ret = (uint64_t)ret;
+    w->blocking_count = count;
+}
+
 static DWORD WINAPI worker_main(void *parameter)
 {
     Worker *w = parameter;
@@ -108,6 +139,8 @@ static DWORD WINAPI worker_main(void *parameter)
             ExitThread((DWORD)w->argument);
         } else if (w->command == CALL) {
             serve_request(w);
+        } else if (w->command == BLOCKING) {
+            make_blocking_call(w);
         }
         SetEvent(w->done);
     }
@@ -243,13 +276,16 @@ static void call_thread_teb(const AgentRequest *r)
     answer_end();
 }
 
-/* Whether w is suspended in another process, where it runs nothing: then the request it would
- * carry out on its own stack is refused (its exit is TerminateThread's: call_thread_exit). */
+/* Whether w is suspended in another process, where it runs nothing, or is still in a call it
+ * started: then the request it would carry out on its own stack is refused (its exit in another
+ * process is TerminateThread's: call_thread_exit). */
 static int refused_remote(const Worker *w, const AgentRequest *r)
 {
     if (w->process)
         refuse("the thread is suspended in another process and runs nothing: ", r->name);
-    return w->process != NULL;
+    else if (w->busy)
+        refuse("the thread is still in a call it started: ", r->name);
+    return w->process != NULL || w->busy;
 }
 
 static void call_stack_touch(const AgentRequest *r)
@@ -294,6 +330,8 @@ void serve_as_thread(uint64_t handle, const AgentRequest *r)
     Worker *w = find(handle);
     if (!w)
         refuse("'as' names no thread the scenario made here: ", r->name);
+    else if (w->busy)
+        refuse("'as' names a thread still in a call it started: ", r->name);
     else if (w->ended)
         refuse("'as' names a thread that has ended: ", r->name);
     else if (!refused_remote(w, r)) {
@@ -378,6 +416,10 @@ static void call_thread_exit(const AgentRequest *r)
     Worker *w = worker_of(r);
     if (!w)
         return;
+    if (w->busy) {
+        refuse("the thread is still in a call it started: ", r->name);
+        return;
+    }
     int was = w->ended;
     if (!was && w->process) {
         terminate_remote(w, (DWORD)r->v[1]);
@@ -560,6 +602,8 @@ static void call_create_remote_thread(const AgentRequest *r)
                r->name);
 }
 
+static void call_finish(const AgentRequest *r);
+
 const AgentCall agent_thread_calls[] = {
     {"CreateThread", 6, call_create_thread},
     {"CreateRemoteThread", 7, call_create_remote_thread},
@@ -567,6 +611,7 @@ const AgentCall agent_thread_calls[] = {
     {"stack_touch", 2, call_stack_touch},
     {"thread_stack_guarantee", 3, call_thread_stack_guarantee},
     {"thread_exit", 2, call_thread_exit},
+    {"finish", 1, call_finish},
     {"RtlCreateUserStack", 5, call_rtl_create_user_stack},
     {"RtlFreeUserStack", 1, call_rtl_free_user_stack},
     {"RtlCreateUserThread", 11, call_rtl_create_user_thread},
@@ -577,3 +622,48 @@ const AgentCall agent_thread_calls[] = {
 };
 
 const size_t agent_thread_call_count = AGENT_COUNT(agent_thread_calls);
+
+/* "start HANDLE REQUEST": the thread makes a call that may wait (a synchronous ReadFile or
+ * ConnectNamedPipe of a pipe) while the requests go on; the answer, "= 0", says it started. */
+void start_as_thread(uint64_t handle, const AgentRequest *r)
+{
+    Worker *w = find(handle);
+    if (!w || w->ended || w->busy || w->process)
+        refuse("'start' names no idle thread of the agent's own: ", r->name);
+    else if ((strcmp(r->name, "ReadFile") != 0 || r->count != 6) &&
+             (strcmp(r->name, "ConnectNamedPipe") != 0 || r->count != 2))
+        refuse("'start' makes ReadFile and ConnectNamedPipe only: ", r->name);
+    else {
+        w->blocking = *r;
+        w->busy = 1;
+        w->command = BLOCKING;
+        SetEvent(w->wake);
+        w->returned_early = WaitForSingleObject(w->done, START_WAIT_MS) == WAIT_OBJECT_0;
+        answer_start(0);
+        answer_end();
+    }
+}
+
+/* finish HANDLE: the answer of the call the thread started, once it returned (ReadFile's with its
+ * count). One that has not returned in FINISH_WAIT_MS is cancelled (CancelSynchronousIo), so that
+ * the thread ends its call and the agent never waits for ever; its answer then says so. */
+static void call_finish(const AgentRequest *r)
+{
+    Worker *w = find(r->v[0]);
+    if (!w || !w->busy) {
+        refuse("'finish' names no thread with a call started", "");
+        return;
+    }
+    if (!w->returned_early && WaitForSingleObject(w->done, FINISH_WAIT_MS) != WAIT_OBJECT_0 &&
+        (!CancelSynchronousIo(w->thread) || WaitForSingleObject(w->done, 2000) != WAIT_OBJECT_0)) {
+        refuse("the thread's call did not return, and could not be cancelled", "");
+        return;
+    }
+    w->busy = 0;
+    SetLastError(w->error);
+    *(LONG *)(current_teb() + TEB_LAST_STATUS_VALUE) = w->blocking_status;
+    answer_start(w->blocking_ret);
+    if (strcmp(w->blocking.name, "ReadFile") == 0)
+        answer_more(w->blocking_count);
+    answer_end();
+}

@@ -390,13 +390,15 @@ int main(void)
             refuse("request line too long", "");
             continue;
         }
-        /* "as HANDLE REQUEST": a call the scenario makes as one of its threads. */
+        /* "as HANDLE REQUEST": a call the scenario makes as one of its threads; "start HANDLE
+         * REQUEST": one that may wait while the requests go on ("finish HANDLE" answers it). */
         char *rest = line;
         unsigned long long as = 0;
-        int skip = 0;
-        if (strncmp(line, "as ", 3) == 0 && sscanf(line + 3, "%llx %n", &as, &skip) == 1)
-            rest = line + 3 + skip;
-        if (!agent_parse(rest, &r, 1) || (rest == line && strncmp(line, "as ", 3) == 0)) {
+        int skip = 0, start = strncmp(line, "start ", 6) == 0;
+        int prefix = start ? 6 : strncmp(line, "as ", 3) == 0 ? 3 : 0;
+        if (prefix && sscanf(line + prefix, "%llx %n", &as, &skip) == 1)
+            rest = line + prefix + skip;
+        if (!agent_parse(rest, &r, 1) || (rest == line && prefix)) {
             refuse("malformed request: a call name, then hexadecimal arguments", "");
             continue;
         }
@@ -411,7 +413,9 @@ int main(void)
         }
         guard.in_call = 1;
         int more = 1;
-        if (rest != line)
+        if (start)
+            start_as_thread(as, &r);
+        else if (rest != line)
             serve_as_thread(as, &r);
         else
             more = agent_dispatch(&r);

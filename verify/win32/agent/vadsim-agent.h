@@ -23,7 +23,7 @@
 #include "pe_build.h"
 #include "protocol.h"
 
-#define AGENT_PROTOCOL_VERSION 3
+#define AGENT_PROTOCOL_VERSION 4
 #define MAX_WATCH 16 /* GetWriteWatch's room for addresses: the language's (op.h) */
 
 #define P(x) ((void *)(uintptr_t)(x))
@@ -168,6 +168,8 @@ void forget_thread_handle(uint64_t handle);
 /* "as HANDLE REQUEST": the thread the handle names (one the scenario made here) carries out the
  * request on its own stack, answering it; else the refusal. */
 void serve_as_thread(uint64_t handle, const AgentRequest *r);
+/* "start HANDLE REQUEST": the thread makes a call that may wait; "finish HANDLE" answers it. */
+void start_as_thread(uint64_t handle, const AgentRequest *r);
 /* Serves one request in the calling thread (the request loop's, or a scenario thread's); 0 at
  * quit. */
 int agent_dispatch(const AgentRequest *r);

@@ -124,7 +124,7 @@ expect "$(printf 'VirtualAlloc%01100d' 0)" "! request line too long"
 if [ "$wine" != 0 ]; then
     expect "VirtualProtect 7ffe0000 1000 40 1 0" "! Wine would change KUSER_SHARED_DATA*"
 fi
-expect "hello" "= 3 *"                                              # still alive
+expect "hello" "= 4 *"                                              # still alive
 
 echo quit >&"${AGENT[1]}"
 wait "$AGENT_PID" || fail "the agent did not end cleanly at quit"

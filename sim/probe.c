@@ -3,8 +3,9 @@
  *
  * Models WRK ex/probe.c (ProbeForWrite) and the copy a system service makes into the buffer a
  * user-mode caller gave it (PreviousMode UserMode; a kernel-mode caller's buffer is never
- * probed). Nt query calls that take their buffer in the caller's process (querysec.c) go through
- * these two; the kernel's order is the probe first, then the service's own checks, then the copy.
+ * probed). NtReadFile's buffer (readfile.c) and the Nt query calls that take their buffer in the
+ * caller's process (querysec.c) go through these; a query's order is the probe first, then the
+ * service's own checks, then the copy.
  *
  * ProbeForWrite of length bytes at address, with the alignment the service asks:
  *   - a length of 0 probes nothing, whatever the address;

@@ -37,24 +37,6 @@
  */
 #include "internal.h"
 
-/* ProbeForWrite: the first byte, then the first byte of every later page, read and written
- * back by the caller's thread. */
-static VsStatus probe_for_write(VsThread *caller, uint64_t buffer, uint64_t length)
-{
-    uint64_t last = buffer + length - 1;
-    if (last < buffer || last > caller->process->system->layout->highest_user_address)
-        return STATUS_ACCESS_VIOLATION;
-    for (uint64_t at = buffer; at <= last; at = (at & ~(VS_PAGE_SIZE - 1)) + VS_PAGE_SIZE) {
-        uint8_t byte = 0;
-        VsStatus status = vs_memory_read(caller, at, &byte);
-        if (NT_SUCCESS(status))
-            status = vs_memory_write(caller, at, byte);
-        if (!NT_SUCCESS(status))
-            return status;
-    }
-    return STATUS_SUCCESS;
-}
-
 /* The event argument of an I/O call: NULL for none, else referenced for EVENT_MODIFY_STATE and
  * cleared, as NtReadFile does before the request goes to the driver. */
 static VsStatus take_event(VsThread *caller, VsHandle handle, VsEventObject **event)
@@ -162,8 +144,7 @@ VsStatus VsNtReadFile(VsThread *caller, VsHandle file, VsHandle event_handle,
     VsStatus status = vs_reference_file(caller, file, FILE_READ_DATA, &object);
     if (!NT_SUCCESS(status))
         return status;
-    if (length)
-        status = probe_for_write(caller, buffer, length);
+    status = vs_probe_for_write(caller, buffer, length, 1); /* a byte buffer: any alignment */
     VsEventObject *event = NULL;
     if (NT_SUCCESS(status))
         status = take_event(caller, event_handle, &event);

@@ -15,6 +15,7 @@
 
 #include "op.h"
 #include "pe_build.h"
+#include "section_image_fields.h"
 
 typedef void VsExecutor(VsThread *thread, const VsOp *op, VsOutcome *outcome);
 
@@ -1114,23 +1115,9 @@ static void section_record(const VsOp *op, const SectionAnswer *info, VsOutcome 
         return;
     }
     const VsSectionImageInformation *i = &info->image;
-    uint64_t values[] = {i->TransferAddress,
-                         i->ZeroBits,
-                         i->MaximumStackSize,
-                         i->CommittedStackSize,
-                         i->SubSystemType,
-                         i->SubSystemMinorVersion,
-                         i->SubSystemMajorVersion,
-                         i->MajorOperatingSystemVersion,
-                         i->MinorOperatingSystemVersion,
-                         i->ImageCharacteristics,
-                         i->DllCharacteristics,
-                         i->Machine,
-                         i->ImageContainsCode,
-                         i->ImageFlags,
-                         i->LoaderFlags,
-                         i->ImageFileSize,
-                         i->CheckSum};
+#define SECTION_IMAGE_VALUE(field) i->field,
+    uint64_t values[] = {VS_SECTION_IMAGE_FIELDS(SECTION_IMAGE_VALUE)};
+#undef SECTION_IMAGE_VALUE
     memcpy(outcome->fields, values, sizeof values);
 }
 

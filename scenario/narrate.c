@@ -376,8 +376,10 @@ static void narrate_execute_allowed(const VsRunner *runner, const VsEvent *e, GS
                            "X meets the NX bit (%s does not execute), ",
                            e->vpn_start << 12, protect);
     if (e->frame == 0 || e->frame >= G_N_ELEMENTS(atl_thunk_forms)) {
-        g_string_append(out, "but this 32-bit process runs with DEP off: the fault is let "
-                             "through and the code runs");
+        g_string_append(out,
+                        "but this 32-bit process runs with DEP off: the fault is let "
+                        "through, NX is cleared in this page's PTE (a large or AWE page keeps it) "
+                        "and the code runs");
         return;
     }
     g_string_append_printf(out,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "section_image_fields.h"
 
 /* The bit for argument i in a VsOpSpec's masks, as calls.def writes it. */
 #define ARG(i) (1u << (i))
@@ -63,25 +64,9 @@ static const char *const process_heaps_fields[] = {
 static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
                                          "GuaranteedStackBytes"};
 static const char *const section_name_fields[] = {"Length", "MaximumLength"};
-static const char *const section_image_fields[] = {
-    "TransferAddress",
-    "ZeroBits",
-    "MaximumStackSize",
-    "CommittedStackSize",
-    "SubSystemType",
-    "SubSystemMinorVersion",
-    "SubSystemMajorVersion",
-    "MajorOperatingSystemVersion",
-    "MinorOperatingSystemVersion",
-    "ImageCharacteristics",
-    "DllCharacteristics",
-    "Machine",
-    "ImageContainsCode",
-    "ImageFlags",
-    "LoaderFlags",
-    "ImageFileSize",
-    "CheckSum",
-};
+#define SECTION_IMAGE_NAME(field) #field,
+static const char *const section_image_fields[] = {VS_SECTION_IMAGE_FIELDS(SECTION_IMAGE_NAME)};
+#undef SECTION_IMAGE_NAME
 static const char *const memory_status_fields[] = {
     "dwMemoryLoad",     "ullTotalPhys",    "ullAvailPhys",    "ullTotalPageFile",
     "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual",

@@ -210,16 +210,25 @@ static void own_slot(Checker *c, const VsProcess *process, uint64_t slot, uint64
     c->slots_owned++;
 }
 
+/* Whether a valid PTE is the one its protection makes (MI_MAKE_VALID_PTE), Accessed and Dirty
+ * aside; a process with DEP off may have had NX cleared by an instruction fetch (fault.c). */
+static bool valid_pte_as_made(const VsProcess *process, uint64_t pte, uint64_t frame, uint32_t mm)
+{
+    uint64_t expected = vs_pte_make_valid(frame, mm) | (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
+    if (!vs_process_dep_enabled(process))
+        expected = (expected & ~VS_PTE_NO_EXECUTE) | (pte & expected & VS_PTE_NO_EXECUTE);
+    return pte == expected;
+}
+
 /* A valid PTE: an active frame recording this page with share and reference count 1, in the
  * working set at the index the frame keeps, under an accessible protection. */
 static void check_valid(Checker *c, const VsProcess *process, uint64_t vpn, uint64_t pte,
                         const VsPfn *pfn, uint64_t frame)
 {
     uint32_t mm = vs_pte_mm_protection(pfn->original_pte);
-    uint64_t expected = vs_pte_make_valid(frame, mm) | (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
     if (pfn->location != VS_PAGE_ACTIVE)
         fail(c, process, "valid PTE names a frame that is not active", vs_vpn_address(vpn));
-    else if (pte != expected || !vs_mm_accessible(mm))
+    else if (!valid_pte_as_made(process, pte, frame, mm) || !vs_mm_accessible(mm))
         fail(c, process, "valid PTE disagrees with its frame's protection", vs_vpn_address(vpn));
     else if (pfn->share_count != 1 || pfn->reference_count != 1)
         fail(c, process, "valid private page's frame has a share or reference count not 1",
@@ -249,10 +258,9 @@ static void check_valid_shared(Checker *c, const VsProcess *process, const VsVad
         return;
     }
     uint32_t mm = vs_ws_entry(process, vpn, frame)->protection;
-    uint64_t expected = vs_pte_make_valid(frame, mm) | (pte & (VS_PTE_ACCESSED | VS_PTE_DIRTY));
     if (pfn->location != VS_PAGE_ACTIVE)
         fail(c, process, "valid PTE names a section frame that is not active", vs_vpn_address(vpn));
-    else if (pte != expected || !vs_mm_accessible(mm))
+    else if (!valid_pte_as_made(process, pte, frame, mm) || !vs_mm_accessible(mm))
         fail(c, process, "valid section PTE disagrees with its working-set protection",
              vs_vpn_address(vpn));
     if (c->mappings)

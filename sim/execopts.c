@@ -101,6 +101,20 @@ VsStatus VsNtQueryInformationProcess(VsThread *caller, VsHandle handle, uint32_t
     return STATUS_SUCCESS;
 }
 
+/* DEP switched back on: the NX bits that fetches cleared while it was off (fault.c) go back into
+ * the process's valid PTEs whose protection does not execute, so DEP holds again for pages that
+ * ran meanwhile. WRK never meets this (ExecuteEnable, once set, stays), and what Windows does is
+ * not known: the model's choice, that a PTE with DEP on is the one its protection makes. */
+static void restore_no_execute(VsProcess *process)
+{
+    for (uint64_t i = 0; i < process->ws.count; i++) {
+        uint64_t vpn = process->ws.entries[i].vpn, pte = vs_pt_read(process, vpn);
+        if (vs_pte_is_valid(pte) && !(pte & VS_PTE_NO_EXECUTE) &&
+            !vs_mm_executable((uint32_t)vs_valid_protection(process, vpn, pte)))
+            vs_pt_write(process, vpn, pte | VS_PTE_NO_EXECUTE);
+    }
+}
+
 VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle handle, uint32_t info_class,
                                    const uint32_t *info, uint32_t length)
 {
@@ -120,7 +134,10 @@ VsStatus VsNtSetInformationProcess(VsThread *caller, VsHandle handle, uint32_t i
     if (process->execute_options & MEM_EXECUTE_OPTION_PERMANENT)
         return STATUS_ACCESS_DENIED;
     uint32_t old = process->execute_options;
+    bool dep_was_enabled = vs_process_dep_enabled(process);
     process->execute_options = *info | (old & MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION);
+    if (!dep_was_enabled && vs_process_dep_enabled(process))
+        restore_no_execute(process);
     VsEvent event = {.kind = VS_EV_EXECUTE_OPTIONS,
                      .pid = process->pid,
                      .protection = process->execute_options,

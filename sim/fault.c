@@ -344,9 +344,8 @@ static VsStatus copy_on_write(VsProcess *process, uint64_t vpn, uint64_t pte, ui
 }
 
 /* An instruction fetch met the NX bit of page vpn (valid): with DEP, an access violation (the
- * page is there, but does not execute); with DEP off or an emulated ATL thunk (form), it goes on.
- * WRK's MmAccessFault also clears NX in the PTE of a process with DEP off; the model leaves the
- * PTE as its protection makes it and lets each such fetch through. */
+ * page is there, but does not execute); with DEP off or an emulated ATL thunk (form), it goes on
+ * (use_valid clears NX for DEP off). */
 static VsStatus nx_fault(VsProcess *process, uint64_t vpn, VsEventKind kind, uint32_t form)
 {
     uint64_t pte = vs_pt_read(process, vpn);
@@ -382,7 +381,14 @@ static VsStatus use_valid(VsProcess *process, uint64_t vpn, uint64_t pte, VsAcce
             return STATUS_NX_FAULT; /* the caller looks for an ATL thunk at the address */
         if (vs_process_dep_enabled(process))
             return nx_fault(process, vpn, VS_EV_ACCESS_VIOLATION, 0);
-        nx_fault(process, vpn, VS_EV_EXECUTE_ALLOWED, 0); /* DEP off: the fetch goes on */
+        /* DEP off: the fetch goes on, and, as WRK's MmAccessFault does for a valid PTE, NX is
+         * cleared in this page's PTE, so the next fetches run without a fault. Large and AWE
+         * pages keep NX (the model's simplification) and fault on every fetch. */
+        nx_fault(process, vpn, VS_EV_EXECUTE_ALLOWED, 0);
+        if (!(target->flags & (VS_PFN_LARGE_PAGE | VS_PFN_AWE))) {
+            pte &= ~VS_PTE_NO_EXECUTE;
+            vs_pt_write(process, vpn, pte);
+        }
     }
     if (write && !(pte & VS_PTE_WRITE)) {
         uint32_t mm = (uint32_t)vs_valid_protection(process, vpn, pte);

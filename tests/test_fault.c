@@ -319,7 +319,7 @@ static void test_dep_switch_32bit(void **state)
     assert_int_equal(options(f), MEM_EXECUTE_OPTION_ENABLE);
     assert_false(vs_process_dep_enabled(f->process));
     assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
-    assert_true(vs_pte_no_execute(leaf(f, p))); /* the PTE keeps NX; the fetch went through */
+    assert_false(vs_pte_no_execute(leaf(f, p))); /* the fetch went through, NX cleared */
     CHECK_INVARIANTS(f);
     uint32_t value = MEM_EXECUTE_OPTION_DISABLE;
     assert_int_equal(
@@ -353,6 +353,39 @@ static void test_dep_switch_32bit(void **state)
     assert_false(VsSetProcessDEPPolicy(f->thread, 0));
     assert_int_equal(VsGetLastError(f->thread), ERROR_ACCESS_DENIED);
     assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_ENABLE), STATUS_ACCESS_DENIED);
+    CHECK_INVARIANTS(f);
+}
+
+/* DEP off, the PTEs of a 32-bit process are still made with NX where the protection does not
+ * execute (MmProtectToPteMask is the system's, not the process's); the first fetch from such a
+ * page faults, goes on (execute-allowed) and clears NX in that PTE (WRK MmAccessFault), so the
+ * next fetch runs without a fault. The page's other PTEs keep NX; a new protection remakes the
+ * PTE with it; DEP switched back on puts NX back in the PTEs that ran, and a fetch faults. */
+static void test_dep_off_clears_nx(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_int_equal(vs_memory_write(f->thread, p, 0xC3), STATUS_SUCCESS);
+    assert_int_equal(vs_memory_write(f->thread, p + KB(4), 0xC3), STATUS_SUCCESS);
+    assert_true(vs_pte_no_execute(leaf(f, p)));
+    vs_event_log_clear(&f->log);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
+    assert_int_equal(f->log.count, 1);
+    assert_int_equal(f->log.events[0].kind, VS_EV_EXECUTE_ALLOWED);
+    assert_false(vs_pte_no_execute(leaf(f, p)));
+    assert_true(vs_pte_no_execute(leaf(f, p + KB(4))));
+    CHECK_INVARIANTS(f);
+    vs_event_log_clear(&f->log);
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
+    assert_int_equal(f->log.count, 0); /* no fault: the PTE executes */
+    uint32_t old;
+    assert_true(VsVirtualProtect(f->thread, p, 1, PAGE_READONLY, &old));
+    assert_true(vs_pte_no_execute(leaf(f, p)));
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_SUCCESS);
+    assert_false(vs_pte_no_execute(leaf(f, p)));
+    assert_int_equal(set_options(f, MEM_EXECUTE_OPTION_DISABLE), STATUS_SUCCESS);
+    assert_true(vs_pte_no_execute(leaf(f, p)));
+    assert_int_equal(vs_memory_execute(f->thread, p), STATUS_ACCESS_VIOLATION);
     CHECK_INVARIANTS(f);
 }
 
@@ -434,6 +467,8 @@ int main(void)
         X64(test_execute_guard_page_and_copy_on_write),
         X64(test_dep_64bit),
         cmocka_unit_test_setup_teardown(test_dep_switch_32bit, fixture_setup_x86, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dep_off_clears_nx, fixture_setup_x86,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_atl_thunks, fixture_setup_x86, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,7 +177,8 @@
     /* pid's execute options became protection (MEM_EXECUTE_OPTION_* bits), from old_protection */ \
     XX(EXECUTE_OPTIONS, "execute-options")                                                         \
     /* an instruction fetch at address in pid met the NX bit of page vpn_start (protection) and    \
-     * went on: frame 0, the 32-bit process runs with DEP off; frame 1-5, the kernel emulated      \
+     * went on: frame 0, the 32-bit process runs with DEP off (NX is cleared in that PTE, unless   \
+     * it is a large or AWE page's); frame 1-5, the kernel emulated                                \
      * the ATL thunk of that form there instead of raising */                                      \
     XX(EXECUTE_ALLOWED, "execute-allowed")                                                         \
     /* [vpn_start, vpn_end] of pid offered (OfferVirtualMemory) with priority frame: inaccessible, \

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "section_image_fields.h"
 #include "vadsim-agent.h"
 
 #define MAX_WALK 4096 /* regions a 'walk' answer lists at most */
@@ -347,26 +348,12 @@ typedef struct AgentSectionBasicInformation {
     LARGE_INTEGER Size;
 } AgentSectionBasicInformation;
 
-/* SECTION_IMAGE_INFORMATION's fields in the order the model's record names them. */
+/* SECTION_IMAGE_INFORMATION's fields in the order section_image_fields.h writes for the record. */
 static void answer_section_image(const AgentSectionImageInformation *i)
 {
-    uint64_t fields[] = {(uint64_t)(uintptr_t)i->TransferAddress,
-                         i->ZeroBits,
-                         i->MaximumStackSize,
-                         i->CommittedStackSize,
-                         i->SubSystemType,
-                         i->SubSystemMinorVersion,
-                         i->SubSystemMajorVersion,
-                         i->MajorOperatingSystemVersion,
-                         i->MinorOperatingSystemVersion,
-                         i->ImageCharacteristics,
-                         i->DllCharacteristics,
-                         i->Machine,
-                         i->ImageContainsCode,
-                         i->ImageFlags,
-                         i->LoaderFlags,
-                         i->ImageFileSize,
-                         i->CheckSum};
+#define SECTION_IMAGE_FIELD(field) (uint64_t)(uintptr_t)(i->field),
+    uint64_t fields[] = {VS_SECTION_IMAGE_FIELDS(SECTION_IMAGE_FIELD)};
+#undef SECTION_IMAGE_FIELD
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
         answer_more(fields[k]);
 }

@@ -150,8 +150,8 @@ static void test_smaps_counters(void **state)
     ASSERT_FAILS(f, vs_smaps(f->thread, 0x10000, &none), VS_ENOENT);
 }
 
-/* mseal: its errors, then what a seal refuses; munmap splits the unsealed VMA it starts in first.
- */
+/* mseal: its errors, then what a seal refuses; munmap splits the unsealed VMA it starts in first;
+ * mprotect's EACCES is checked before the seal. */
 static void test_mseal(void **state)
 {
     Fixture *f = *state;
@@ -179,6 +179,13 @@ static void test_mseal(void **state)
     VsSmaps c;
     assert_true(vs_vma_smaps(child, p + 2 * PAGE, &c));
     assert_true(c.sealed); /* fork passes the seal on */
+    /* mprotect's own EACCES comes before the seal's EPERM (mprotect_fixup), measured on 6.18. */
+    regular_file(f, "ro.bin", 2);
+    int ro = vs_open(f->thread, "ro.bin", VS_O_RDONLY);
+    uint64_t s = vs_mmap(f->thread, 0, 2 * PAGE, VS_PROT_READ, VS_MAP_SHARED, ro, 0);
+    assert_int_equal(vs_mseal(f->thread, s, 2 * PAGE, 0), 0);
+    ASSERT_FAILS(f, vs_mprotect(f->thread, s, 2 * PAGE, RW), VS_EACCES);
+    ASSERT_FAILS(f, vs_mprotect(f->thread, s, 2 * PAGE, VS_PROT_READ), VS_EPERM);
 }
 
 /* process_vm_readv/writev: a partial copy ends at the first page the remote refuses; nothing

@@ -295,6 +295,46 @@ static void test_checker_finds_a_misplaced_pkey(void **state)
     assert_true(vs_check(f->system, why, sizeof why));
 }
 
+/* A sealed anonymous VMA takes discarding advice only while the calling thread may write it: a
+ * key its PKRU write- or access-disables makes it EPERM, as no VM_WRITE does, and the pages
+ * stay; unsealed, the key does not matter. pkey_mprotect over a sealed VMA: a key not allocated
+ * is EINVAL with nothing changed; an allocated one EPERM at the seal, the VMA before it changed.
+ * (mseal_test.c test_seal_discard_ro_anon_on_pkey; LTP mseal01's pkey_mprotect row.) */
+static void test_sealed_vma_and_pkru(void **state)
+{
+    Fixture *f = *state;
+    uint32_t signal;
+    int key = vs_pkey_alloc(f->thread, 0, 0);
+    uint64_t p = map(f, 0, 4 * PAGE, RW, ANON);
+    assert_int_equal(vs_pkey_mprotect(f->thread, p, 4 * PAGE, RW, key), 0);
+    assert_int_equal(vs_pkey_set(f->thread, key, VS_PKEY_DISABLE_WRITE, &signal), 0);
+    assert_int_equal(vs_madvise(f->thread, p, 4 * PAGE, VS_MADV_DONTNEED), 0); /* not sealed */
+    assert_int_equal(vs_pkey_set(f->thread, key, 0, &signal), 0);
+    assert_int_equal(vs_memory_write(f->thread, p, 7), STATUS_SUCCESS);
+    assert_int_equal(vs_mseal(f->thread, p, 4 * PAGE, 0), 0);
+    assert_int_equal(vs_madvise(f->thread, p + PAGE, PAGE, VS_MADV_DONTNEED), 0);
+    assert_int_equal(vs_pkey_set(f->thread, key, VS_PKEY_DISABLE_WRITE, &signal), 0);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, 4 * PAGE, VS_MADV_DONTNEED), VS_EPERM);
+    assert_int_equal(read_byte(f->thread, p), 7);
+    assert_int_equal(vs_pkey_set(f->thread, key, VS_PKEY_DISABLE_ACCESS, &signal), 0);
+    ASSERT_FAILS(f, vs_madvise(f->thread, p, 4 * PAGE, VS_MADV_FREE), VS_EPERM);
+    assert_int_equal(vs_madvise(f->thread, p, 4 * PAGE, VS_MADV_RANDOM), 0); /* not a discard */
+    assert_int_equal(vs_pkey_set(f->thread, key, 0, &signal), 0);
+    assert_int_equal(vs_madvise(f->thread, p, 4 * PAGE, VS_MADV_DONTNEED), 0);
+    assert_int_equal(read_byte(f->thread, p), 0);
+    ASSERT_FAILS(f, vs_munmap(f->thread, p, 4 * PAGE), VS_EPERM);
+    uint64_t m = map(f, 0, 8 * PAGE, RW, ANON);
+    assert_int_equal(vs_mseal(f->thread, m + 2 * PAGE, PAGE, 0), 0);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, m, 8 * PAGE, VS_PROT_NONE, 5), VS_EINVAL);
+    assert_int_equal(pkey_at(f, m), 0);
+    ASSERT_FAILS(f, vs_pkey_mprotect(f->thread, m, 8 * PAGE, VS_PROT_NONE, key), VS_EPERM);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(pkey_at(f, m), key);
+    assert_int_equal(read_byte(f->thread, m), -1); /* PROT_NONE now */
+    assert_int_equal(pkey_at(f, m + 2 * PAGE), 0);
+    assert_int_equal(read_byte(f->thread, m + 2 * PAGE), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +346,7 @@ int main(void)
         LINUX_PKEYS(test_execute_only_key_is_allocated_lazily),
         LINUX_PKEYS(test_execute_only_without_a_free_key),
         LINUX(test_pkey_calls_without_keys),
+        LINUX_PKEYS(test_sealed_vma_and_pkru),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

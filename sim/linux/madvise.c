@@ -5,7 +5,8 @@
  * EINVAL (before the address is looked at), an unaligned start EINVAL, a length that wraps
  * EINVAL, a length of 0 succeeds. Then every VMA in the range gets the advice; a hole does not
  * stop the walk, but the call returns ENOMEM at the end. An advice a VMA refuses stops it (a
- * sealed read-only anonymous VMA refuses the discarding ones: EPERM).
+ * sealed anonymous VMA the caller may not write, read-only or write-disabled by its protection
+ * key in the caller's PKRU, refuses the discarding ones: EPERM).
  * Advice that only sets VMA flags (NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK, WIPEONFORK,
  * KEEPONFORK, DONTDUMP, DODUMP, HUGEPAGE, NOHUGEPAGE, MERGEABLE, UNMERGEABLE) splits and merges
  * VMAs as mprotect does, though /proc/PID/maps shows no difference. DONTNEED drops the pages at
@@ -150,14 +151,18 @@ static void will_need(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64
 }
 
 /* Whether a sealed VMA refuses the advice (can_madvise_modify): advice that discards pages, on
- * anonymous memory the process may not write. */
-static bool seal_refuses(const VsVad *vad, uint32_t advice)
+ * anonymous memory the calling thread may not write - not VM_WRITE, or, on a CPU with protection
+ * keys, a key its PKRU write- or access-disables at the time of the call
+ * (arch_vma_access_permitted; mseal_test.c test_seal_discard_ro_anon_on_pkey). */
+static bool seal_refuses(const VsThread *thread, const VsVad *vad, uint32_t advice)
 {
     VsVmFlags flags = vs_vma(vad)->vm_flags;
     bool discards = advice == VS_MADV_FREE || advice == VS_MADV_DONTNEED ||
                     advice == VS_MADV_REMOVE || advice == VS_MADV_DONTFORK ||
                     advice == VS_MADV_WIPEONFORK;
-    return (flags & VS_VM_SEALED) && discards && vs_vma_is_anonymous(vad) && !(flags & VS_VM_WRITE);
+    if (!(flags & VS_VM_SEALED) || !discards || !vs_vma_is_anonymous(vad))
+        return false;
+    return !(flags & VS_VM_WRITE) || vs_vma_pkey_denies(thread, vad, true);
 }
 
 /* The huge pages the advice needs in 4 KB pieces are split first (thp.c): those the range cuts,
@@ -178,12 +183,13 @@ static int thp_split(VsProcess *process, const VsVad *vad, uint64_t start_vpn, u
 }
 
 /* The advice on [start_vpn, end_vpn], all inside vad. 0 or an errno. */
-static int advise_vma(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
+static int advise_vma(VsThread *thread, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                       uint32_t advice)
 {
+    VsProcess *process = thread->process;
     VsVmFlags flags = vs_vma(vad)->vm_flags;
     bool locked = flags & VS_VM_LOCKED;
-    if (seal_refuses(vad, advice))
+    if (seal_refuses(thread, vad, advice))
         return VS_EPERM;
     int split = thp_split(process, vad, start_vpn, end_vpn, advice);
     if (split)
@@ -257,7 +263,7 @@ int vs_madvise(VsThread *thread, uint64_t address, uint64_t length, uint32_t adv
             vpn = vad->starting_vpn;
         }
         uint64_t stop = vs_min(last, vad->ending_vpn);
-        error = advise_vma(process, vad, vpn, stop, advice);
+        error = advise_vma(thread, vad, vpn, stop, advice);
         if (error)
             return vs_linux_fail(thread, error);
         vpn = stop + 1;

@@ -7,8 +7,9 @@
  * beyond READ|WRITE|EXEC|SEM EINVAL; pkey_mprotect's key, unless -1, not one pkey_alloc handed
  * out EINVAL (pkey.c); no VMA at the start ENOMEM. Then VMA by VMA, in address
  * order: a hole stops the walk with ENOMEM, asking for more than the VMA's VM_MAY* bits stops it
- * with EACCES, a sealed VMA with EPERM (mseal), and the VMAs already changed keep their change:
- * mprotect is not atomic.
+ * with EACCES, then a sealed VMA with EPERM (mseal; so a sealed VMA refuses an unallocated key
+ * with EINVAL and more than its VM_MAY* bits with EACCES), and the VMAs already changed keep
+ * their change: mprotect is not atomic.
  * Each changed range is split off its VMA and merged with the neighbours it now matches. On a CPU
  * with protection keys the key is pkey_mprotect's, or changes with the access bits (pkey.c
  * vs_vma_pkey_for), which alone can split a VMA: PROT_EXEC|PROT_SEM on execute-only memory keeps
@@ -114,12 +115,12 @@ int vs_do_mprotect_pkey(VsThread *thread, uint64_t address, uint64_t length, uin
             return vs_linux_fail(thread, VS_ENOMEM); /* a hole: what came before keeps its change */
         /* The access bits and the protection key are the call's; the rest stay the VMA's. */
         VsVmFlags old = vs_vma(vad)->vm_flags;
-        if (old & VS_VM_SEALED)
-            return vs_linux_fail(thread, VS_EPERM); /* mseal.c; the VMAs before keep theirs */
         VsVmFlags flags = (old & ~(VsVmFlags)(VS_VM_ACCESS_FLAGS | VS_VM_PKEY_MASK)) |
                           prot_flags(prot) | vs_vma_pkey_for(thread, vad, rest, pkey);
         if ((flags & ~(flags >> 4)) & VS_VM_ACCESS_FLAGS)
             return vs_linux_fail(thread, VS_EACCES); /* more than VM_MAYREAD/WRITE/EXEC allow */
+        if (old & VS_VM_SEALED) /* mprotect_fixup, after EACCES, even for no change (mseal.c) */
+            return vs_linux_fail(thread, VS_EPERM); /* the VMAs before keep theirs */
         uint64_t stop = vs_min(last, vad->ending_vpn);
         if (flags != old) {
             int error = fixup(thread, vad, vpn, stop, flags);

@@ -10,10 +10,12 @@
  *
  * What a seal refuses, with EPERM: munmap of any part of the range (checked over every VMA before
  * anything is unmapped, so mmap with MAP_FIXED over it and mremap's unmaps fail whole too: mmap.c
- * vs_do_munmap); mprotect, VMA by VMA, so the VMAs before a sealed one keep their change
- * (mprotect.c); mremap of a sealed VMA (mremap.c); and the advice that discards pages (FREE,
- * DONTNEED, REMOVE, DONTFORK, WIPEONFORK) on sealed anonymous memory that is not writable
- * (madvise.c): once sealed read-only, its contents cannot be changed that way either.
+ * vs_do_munmap); mprotect and pkey_mprotect, VMA by VMA, so the VMAs before a sealed one keep
+ * their change, and after their own EINVAL and EACCES checks (mprotect.c); mremap of a sealed VMA
+ * (mremap.c); and the advice that discards pages (FREE, DONTNEED, REMOVE, DONTFORK, WIPEONFORK)
+ * on sealed anonymous memory the caller may not write: not writable, or, on a CPU with
+ * protection keys, its key write-disabled in the caller's PKRU (madvise.c). Once sealed
+ * read-only, its contents cannot be changed that way either.
  */
 #include "linux.h"
 

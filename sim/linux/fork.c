@@ -140,7 +140,8 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         return -1;
     VsProcess *parent = thread->process;
     /* The model shares pages with a fork 4 KB at a time: the parent's huge pages are split first
-     * (the kernel shares a huge page's PMD, copy_huge_pmd, and splits it at the first store). */
+     * (the kernel shares a huge page's PMD, copy_huge_pmd, and a store splits the writer's own
+     * PMD only, do_huge_pmd_wp_page, or reuses it whole when the page is the writer's alone). */
     for (VsVad *vad = vs_vad_min(parent->vad_root.root); vad; vad = (VsVad *)vs_vad_next(vad))
         if (parent->large_pages && vs_thp_split(parent, vad->starting_vpn, vad->ending_vpn)) {
             vs_set_errno(thread, VS_ENOMEM);

@@ -37,25 +37,13 @@
 VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value)
 {
     uint32_t size = thread->process->system->layout->pte_size;
-    uint64_t at = array + index * size, result = 0;
-    for (uint32_t i = 0; i < size; i++) {
-        uint8_t byte;
-        if (!NT_SUCCESS(vs_memory_read(thread, at + i, &byte)))
-            return STATUS_ACCESS_VIOLATION;
-        result |= (uint64_t)byte << (8 * i);
-    }
-    *value = result;
-    return STATUS_SUCCESS;
+    return vs_user_read(thread, array + index * size, size, value);
 }
 
 static VsStatus write_entry(VsThread *thread, uint64_t array, uint64_t index, uint64_t value)
 {
     uint32_t size = thread->process->system->layout->pte_size;
-    uint64_t at = array + index * size;
-    for (uint32_t i = 0; i < size; i++)
-        if (!NT_SUCCESS(vs_memory_write(thread, at + i, (uint8_t)(value >> (8 * i)))))
-            return STATUS_ACCESS_VIOLATION;
-    return STATUS_SUCCESS;
+    return vs_user_write(thread, array + index * size, size, value);
 }
 
 /* Whether the caller can write count entries at array (ProbeForWrite, then the stores WRK makes

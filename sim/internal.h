@@ -1000,6 +1000,10 @@ uint32_t vs_atl_thunk_form(VsThread *thread, uint64_t address); /* 0: not a thun
 VsStatus vs_probe_for_write(VsThread *caller, uint64_t address, uint64_t length,
                             uint32_t alignment);
 VsStatus vs_copy_to_user(VsThread *caller, uint64_t address, const uint8_t *data, uint64_t size);
+/* A little-endian value of size bytes (at most 8) in the caller's memory (probe.c), loaded or
+ * stored as the caller would: STATUS_ACCESS_VIOLATION when a byte cannot be reached. */
+VsStatus vs_user_read(VsThread *thread, uint64_t address, uint32_t size, uint64_t *value);
+VsStatus vs_user_write(VsThread *thread, uint64_t address, uint32_t size, uint64_t value);
 /* Entry `index` of a caller's array of pointer-sized values (awe.c); STATUS_ACCESS_VIOLATION when a
  * byte of it cannot be read. */
 VsStatus vs_read_user_word(VsThread *thread, uint64_t array, uint64_t index, uint64_t *value);

@@ -37,23 +37,12 @@ uint32_t vs_pointer_size(const VsProcess *process) { return vs_process_is_32bit(
 
 VsStatus vs_user_pointer_read(VsThread *thread, uint64_t at, uint64_t *value)
 {
-    uint64_t result = 0;
-    for (uint32_t i = 0; i < vs_pointer_size(thread->process); i++) {
-        uint8_t byte;
-        if (!NT_SUCCESS(vs_memory_read(thread, at + i, &byte)))
-            return STATUS_ACCESS_VIOLATION;
-        result |= (uint64_t)byte << (8 * i);
-    }
-    *value = result;
-    return STATUS_SUCCESS;
+    return vs_user_read(thread, at, vs_pointer_size(thread->process), value);
 }
 
 VsStatus vs_user_pointer_write(VsThread *thread, uint64_t at, uint64_t value)
 {
-    for (uint32_t i = 0; i < vs_pointer_size(thread->process); i++)
-        if (!NT_SUCCESS(vs_memory_write(thread, at + i, (uint8_t)(value >> (8 * i)))))
-            return STATUS_ACCESS_VIOLATION;
-    return STATUS_SUCCESS;
+    return vs_user_write(thread, at, vs_pointer_size(thread->process), value);
 }
 
 /* IO_STATUS_BLOCK { union { NTSTATUS Status; PVOID Pointer; }; ULONG_PTR Information; }: the
@@ -61,9 +50,8 @@ VsStatus vs_user_pointer_write(VsThread *thread, uint64_t at, uint64_t value)
  * STATUS_PENDING's zeros) and Information, a pointer wide. */
 VsStatus vs_iosb_write(VsThread *thread, uint64_t iosb, VsStatus status, uint64_t information)
 {
-    for (uint32_t i = 0; i < 4; i++)
-        if (!NT_SUCCESS(vs_memory_write(thread, iosb + i, (uint8_t)(status >> (8 * i)))))
-            return STATUS_ACCESS_VIOLATION;
+    if (!NT_SUCCESS(vs_user_write(thread, iosb, 4, (uint32_t)status)))
+        return STATUS_ACCESS_VIOLATION;
     return vs_user_pointer_write(thread, iosb + vs_pointer_size(thread->process), information);
 }
 

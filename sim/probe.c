@@ -40,6 +40,31 @@ VsStatus vs_probe_for_write(VsThread *caller, uint64_t address, uint64_t length,
     return STATUS_SUCCESS;
 }
 
+/* A little-endian value of size bytes (at most 8) loaded from the caller's memory at address, as
+ * the caller's own loads: STATUS_ACCESS_VIOLATION when a byte cannot be read. Every read of a
+ * word, a pointer or an OVERLAPPED field the caller handed a service goes through here. */
+VsStatus vs_user_read(VsThread *thread, uint64_t address, uint32_t size, uint64_t *value)
+{
+    uint64_t result = 0;
+    for (uint32_t i = 0; i < size; i++) {
+        uint8_t byte;
+        if (!NT_SUCCESS(vs_memory_read(thread, address + i, &byte)))
+            return STATUS_ACCESS_VIOLATION;
+        result |= (uint64_t)byte << (8 * i);
+    }
+    *value = result;
+    return STATUS_SUCCESS;
+}
+
+/* The store that matches vs_user_read: size bytes of value, little-endian. */
+VsStatus vs_user_write(VsThread *thread, uint64_t address, uint32_t size, uint64_t value)
+{
+    for (uint32_t i = 0; i < size; i++)
+        if (!NT_SUCCESS(vs_memory_write(thread, address + i, (uint8_t)(value >> (8 * i)))))
+            return STATUS_ACCESS_VIOLATION;
+    return STATUS_SUCCESS;
+}
+
 /* The service's answer, size bytes, stored into the caller's memory at address (already probed):
  * the status of the first store that fails, which only the host running out of memory makes
  * happen, nothing running between the probe and the copy. */

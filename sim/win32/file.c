@@ -102,15 +102,10 @@ VsStatus vs_overlapped_start(VsThread *thread, uint64_t overlapped, bool also_in
                              uint64_t *offset, VsHandle *event)
 {
     uint32_t pointer = vs_pointer_size(thread->process);
-    uint64_t low = 0, high = 0;
-    for (uint32_t i = 0; i < 8; i++) {
-        uint8_t byte;
-        if (!NT_SUCCESS(vs_memory_read(thread, overlapped + offset_field(pointer) + i, &byte)))
-            return STATUS_ACCESS_VIOLATION;
-        *(i < 4 ? &low : &high) |= (uint64_t)byte << (8 * (i % 4));
-    }
-    *offset = low | high << 32;
-    VsStatus status = vs_user_pointer_read(thread, overlapped + event_field(pointer), event);
+    /* Offset and OffsetHigh, two DWORDs side by side: one little-endian 64-bit load. */
+    VsStatus status = vs_user_read(thread, overlapped + offset_field(pointer), 8, offset);
+    if (NT_SUCCESS(status))
+        status = vs_user_pointer_read(thread, overlapped + event_field(pointer), event);
     if (NT_SUCCESS(status))
         status = vs_user_pointer_write(thread, overlapped, STATUS_PENDING);
     if (NT_SUCCESS(status) && also_information)

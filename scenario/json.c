@@ -139,6 +139,8 @@ static const EventField event_fields[][MAX_EVENT_FIELDS] = {
     [VS_EV_LARGE_PAGE_COLLAPSED] = {FRAME, PAGES},
     [VS_EV_IO_PENDING] = {ADDRESS, SIZE, IOSB},
     [VS_EV_IO_COMPLETED] = {ADDRESS, SIZE, IOSB, IO_STATUS},
+    [VS_EV_LARGE_PAGE_SHARED] = {FRAME, PAGES},
+    [VS_EV_LARGE_PAGE_REUSED] = {FRAME, PAGES},
 };
 
 /* ,"name":value */

@@ -854,6 +854,33 @@ static void narrate_huge_zero_replaced(const VsRunner *runner, const VsEvent *e,
                            e->frame, e->frame + e->pages - 1);
 }
 
+/* copy_huge_pmd: fork leaves one huge page mapped by both processes, copy-on-write. */
+static void narrate_large_page_shared(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append(out, "the huge page ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(
+        out,
+        " is shared copy-on-write: its PMD, write-protected, maps frames 0x%" G_GINT64_MODIFIER
+        "X-0x%" G_GINT64_MODIFIER "X, pages %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+        " of fork section %u, which the other process maps too (AnonHugePages in both)",
+        e->frame, e->frame + e->pages - 1, e->old_start, e->old_end, e->section);
+}
+
+/* do_huge_pmd_wp_page: no other process maps the huge page any more, so the store takes it whole.
+ */
+static void narrate_large_page_reused(const VsRunner *runner, const VsEvent *e, GString *out)
+{
+    (void)runner;
+    g_string_append(out, "no other process maps the shared huge page ");
+    append_range(out, e->vpn_start, e->vpn_end);
+    g_string_append_printf(out,
+                           " any more: the store reuses it whole, frames 0x%" G_GINT64_MODIFIER
+                           "X-0x%" G_GINT64_MODIFIER "X, its PMD writable again (nothing copied)",
+                           e->frame, e->frame + e->pages - 1);
+}
+
 /* madvise_collapse: 4 KB pages made one huge page. */
 static void narrate_large_page_collapsed(const VsRunner *runner, const VsEvent *e, GString *out)
 {
@@ -1181,6 +1208,8 @@ static Narrator *const narrators[] = {
     [VS_EV_LARGE_PAGE_COLLAPSED] = narrate_large_page_collapsed,
     [VS_EV_IO_PENDING] = narrate_io_pending,
     [VS_EV_IO_COMPLETED] = narrate_io_completed,
+    [VS_EV_LARGE_PAGE_SHARED] = narrate_large_page_shared,
+    [VS_EV_LARGE_PAGE_REUSED] = narrate_large_page_reused,
 };
 
 static void narrate(const VsRunner *runner, const VsEvent *e, GString *out)

@@ -66,6 +66,7 @@ typedef struct Checker {
     uint64_t awe_valid;     /* valid PTEs of AWE windows, every process */
     uint64_t awe_process;   /* of them, the current process's */
     uint64_t large_private; /* of those, what a personality's faults mapped in ordinary memory */
+    uint64_t large_shared;  /* pages of sections' runs the current process's PDEs map */
 } Checker;
 
 /* Records the first violation; later ones are ignored. Always returns false. */
@@ -401,28 +402,33 @@ static void check_large_pde(Checker *c, const VsProcess *process, uint64_t vpn, 
              vs_vpn_address(vpn));
         return;
     }
+    /* A section's large page (pid: the section, vpn: the page's index; written if a run) is
+     * shared by every view mapping it; a private one, the process's own, may lie in a view too (a
+     * personality's, in anonymous memory fork left shared). */
+    bool shared = db->frames[first].flags & VS_PFN_PROTOTYPE;
     bool view = vs_vad_is_view(vad);
     for (uint64_t i = 0; i < span; i++) {
         const VsPfn *pfn = &db->frames[first + i];
-        /* A view's large page is its section's (pid: the section, vpn: the page's index), shared
-         * by every view mapping it; a private one is the process's own. */
-        bool ok = view ? pfn->flags == (VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE) &&
-                             pfn->pid == vs_mapped_vad(vad)->section->id &&
-                             pfn->vpn == vs_view_prototype_index(vad, vpn) + i
-                       : pfn->flags == VS_PFN_LARGE_PAGE && pfn->pid == process->pid &&
-                             pfn->vpn == vpn + i && pfn->share_count == 1;
+        bool ok = shared
+                      ? (pfn->flags & ~VS_PFN_MODIFIED) == (VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE) &&
+                            view && pfn->pid == vs_mapped_vad(vad)->section->id &&
+                            pfn->vpn == vs_view_prototype_index(vad, vpn) + i
+                      : pfn->flags == VS_PFN_LARGE_PAGE && pfn->pid == process->pid &&
+                            pfn->vpn == vpn + i && pfn->share_count == 1;
         if (pfn->location != VS_PAGE_ACTIVE || !ok) {
             fail(c, process, "large-page frame's PFN entry names another page",
                  vs_vpn_address(vpn + i));
             return;
         }
-        if (view && c->mappings)
+        if (shared && c->mappings)
             c->mappings[first + i]++;
     }
-    if (!view) {
+    if (!shared) {
         c->large_frames += span;
         c->large_process += span;
         c->large_private += faulted ? span : 0;
+    } else if (!vad->large_pages) {
+        c->large_shared += span;
     }
 }
 
@@ -437,6 +443,9 @@ static void check_large_pages(Checker *c, const VsProcess *process)
     if (pages + c->large_private != process->large_pages ||
         c->large_process != process->large_pages)
         fail(c, process, "large-page VADs, PDEs and frames differ", process->large_pages);
+    if (c->large_shared != process->shared_large_pages)
+        fail(c, process, "PDEs mapping sections' runs differ from their count",
+             process->shared_large_pages);
 }
 
 /* Checks one table and everything below it; counts the tables seen. */
@@ -708,17 +717,37 @@ static uint64_t image_committed_pages(const VsSection *section)
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
  * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
  * mapped by none; a page-file one owns its slot. */
-/* A SEC_LARGE_PAGES section's page: valid for the section's life in a large-page frame (its run
- * aligned), shared by exactly the large PDEs of the views mapping it (none, maybe). */
+/* Whether the section's page at index, in frame, lies in a run of a large page's frames: a
+ * SEC_LARGE_PAGES section's pages are such runs from an aligned index on; another section's run
+ * (largeshared.c) starts where its first frame's page is, and its first page's check walks it. */
+static bool in_its_run(const VsSection *section, uint64_t index, uint64_t frame, uint64_t span)
+{
+    uint64_t offset = frame % span;
+    if (section->large_pages)
+        return offset == index % span;
+    if (index < offset || index - offset + span > section->pages)
+        return false;
+    for (uint64_t i = offset ? 0 : 1; i < (offset ? 1 : span); i++)
+        if (vs_prototype_read(section, index - offset + i) !=
+            vs_pte_make_valid(frame - offset + i, section->protection))
+            return false;
+    return true;
+}
+
+/* A large page's page held by a section: a SEC_LARGE_PAGES section's, valid for the section's
+ * life, or a run shared through it, valid while the run lasts; either shared by exactly the large
+ * PDEs and PTEs mapping it (none, maybe). */
 static void check_large_prototype(Checker *c, const VsProcess *first, const VsSection *section,
                                   uint64_t index, uint64_t pte, uint64_t frame)
 {
     const VsPfn *pfn = &first->system->pfn.frames[frame];
     uint64_t span = vs_large_page_pages(first->system->layout);
+    uint8_t allowed =
+        VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE | (section->large_pages ? 0 : VS_PFN_MODIFIED);
     c->shared_frames++;
-    if (!section->large_pages || !(pfn->flags & VS_PFN_LARGE_PAGE) ||
+    if (!(pfn->flags & VS_PFN_LARGE_PAGE) || (pfn->flags & ~allowed) ||
         pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
-        pfn->reference_count != 1 || frame % span != index % span)
+        pfn->reference_count != 1 || !in_its_run(section, index, frame, span))
         fail(c, first, "large-page section's page is not a resident frame of its run", index);
     else if (c->mappings && c->mappings[frame] != pfn->share_count)
         fail(c, first, "section frame's share count differs from the PTEs mapping it", frame);
@@ -880,6 +909,7 @@ bool vs_check(const VsSystem *system, char *why, size_t why_len)
         c.large_process = 0;
         c.awe_process = 0;
         c.large_private = 0;
+        c.large_shared = 0;
         check_table(&c, process, process->top_table, 0, 0, &tables);
         if (c.ok) /* a large PDE must be a link to nothing else */
             check_large_pages(&c, process);

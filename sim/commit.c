@@ -106,7 +106,8 @@ static bool scan_next(PteScan *scan, PteRun *run)
 static void scan_tables(VsViewScan *scan, uint64_t vpn)
 {
     scan->table_vpn = vs_pt_next_present(scan->process, vpn, scan->last);
-    if (scan->process->large_pages && !scan->vad->large_pages)
+    if ((scan->process->large_pages || scan->process->shared_large_pages) &&
+        !scan->vad->large_pages)
         scan->table_vpn = vs_min(scan->table_vpn, vs_pt_next_large(scan->process, vpn, scan->last));
     scan->table_end = vs_pt_leaf_last_vpn(scan->process, scan->table_vpn);
 }
@@ -426,7 +427,8 @@ VsStatus vs_decommit_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, u
 
 /* Frees the private large pages of [start_vpn, end_vpn] whole (a personality's: Linux's
  * transparent huge pages), which lie wholly inside it: the personality split any it cuts
- * (vs_large_page_split). A large-page VAD's are freed before its pages are deleted. */
+ * (vs_large_page_split); a PDE mapping a section's run (largeshared.c) only goes. A large-page
+ * VAD's are freed before its pages are deleted. */
 static void delete_large_pages(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
     uint64_t span = vs_large_page_pages(process->system->layout);
@@ -434,7 +436,10 @@ static void delete_large_pages(VsProcess *process, uint64_t start_vpn, uint64_t 
          large = vs_pt_next_large(process, large + span, end_vpn)) {
         if (large % span || large + span - 1 > end_vpn)
             abort(); /* a caller bug: a large page cut */
-        vs_large_page_free_private(process, large);
+        if (vs_large_page_is_shared(process, large))
+            vs_large_page_unmap_shared(process, large);
+        else
+            vs_large_page_free_private(process, large);
     }
 }
 
@@ -446,7 +451,7 @@ void vs_delete_pages(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_
 {
     (void)vad;
     vs_offer_forget(process, start_vpn, end_vpn);
-    if (process->large_pages)
+    if (process->large_pages || process->shared_large_pages)
         delete_large_pages(process, start_vpn, end_vpn);
     uint64_t vpn = vs_pt_next_present(process, start_vpn, end_vpn);
     while (vpn <= end_vpn) {

@@ -493,6 +493,7 @@ const VsVad *vs_section_next_view(const VsSystem *system, const VsSection *secti
 void vs_section_charge(VsSystem *system, VsSection *section, int64_t pages);
 void vs_section_fini_all(VsSystem *system);
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame);
+VsPageLocation vs_prototype_frame_idle(VsSystem *system, uint64_t frame);
 VsStatus vs_view_commit(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                         uint64_t also_charged);
 bool vs_section_protection_compatible(uint32_t section_mm, uint32_t view_mm);
@@ -595,6 +596,21 @@ void vs_large_page_map_claimed(VsProcess *process, uint64_t vpn, uint64_t first,
 VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn);
 void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm);
 void vs_large_page_free_private(VsProcess *process, uint64_t vpn);
+/* A personality's large pages shared through a pagefile-backed section (largeshared.c; Linux: a
+ * transparent huge page fork left mapped by parent and child, copy_huge_pmd): the section's run
+ * of pages [index, index + span) in one large page's frames, mapped whole by large PDEs, or piece
+ * by piece by the PTEs of views that split theirs. vpn is the large page's first page. */
+bool vs_large_page_is_shared(const VsProcess *process, uint64_t vpn);
+void vs_large_page_share(VsProcess *process, uint64_t vpn, VsSection *section, uint64_t index,
+                         uint32_t mm);
+VsStatus vs_large_page_map_shared(VsProcess *process, uint64_t vpn, const VsSection *section,
+                                  uint64_t index, uint32_t mm);
+void vs_large_page_unmap_shared(VsProcess *process, uint64_t vpn);
+void vs_large_page_take(VsProcess *process, uint64_t vpn, uint32_t mm);
+bool vs_large_page_reform(VsProcess *process, uint64_t vpn, uint32_t mm);
+bool vs_large_page_in_run(const VsSystem *system, uint64_t frame);
+void vs_large_page_dissolve(VsSystem *system, VsSection *section, uint64_t index);
+VsStatus vs_large_page_split_shared(VsProcess *process, uint64_t vpn);
 
 /* ---- AWE (awe.c): frames a process owns and maps into MEM_PHYSICAL reservations ------------- */
 
@@ -917,16 +933,18 @@ struct VsProcess {
     uint64_t peb;   /* the PEB's address (createprocess.c), 0 for an empty process */
     VsHeap **heaps; /* PEB ProcessHeaps (heap.c), in creation order */
     size_t heap_count;
-    uint64_t process_heap;      /* PEB ProcessHeap: 0 until made */
-    bool lock_memory_privilege; /* the token holds SeLockMemoryPrivilege, enabled ("Lock pages in
-                                 * memory"): large pages, AWE and MAP_SYSTEM locks need it */
-    uint64_t large_pages;       /* frames mapped by its large PDEs (AweInfo VadPhysicalPages) */
-    bool awe_info;              /* EPROCESS AweInfo exists: AllocateUserPhysicalPages was let in */
-    uint64_t awe_pages;         /* frames it owns for AWE (AweInfo VadPhysicalPages) */
-    VsSparse offered;           /* per page: what OfferVirtualMemory recorded (offer.c), 0: not
-                                 * offered */
-    uint32_t execute_options;   /* KPROCESS Flags (KEXECUTE_OPTIONS) as MEM_EXECUTE_OPTION_* bits:
-                                 * a 32-bit process's DEP switch (execopts.c) */
+    uint64_t process_heap;       /* PEB ProcessHeap: 0 until made */
+    bool lock_memory_privilege;  /* the token holds SeLockMemoryPrivilege, enabled ("Lock pages in
+                                  * memory"): large pages, AWE and MAP_SYSTEM locks need it */
+    uint64_t large_pages;        /* frames mapped by its large PDEs (AweInfo VadPhysicalPages) */
+    uint64_t shared_large_pages; /* pages its large PDEs map of runs shared through a section
+                                  * (largeshared.c), counted apart: the frames are the section's */
+    bool awe_info;               /* EPROCESS AweInfo exists: AllocateUserPhysicalPages was let in */
+    uint64_t awe_pages;          /* frames it owns for AWE (AweInfo VadPhysicalPages) */
+    VsSparse offered;            /* per page: what OfferVirtualMemory recorded (offer.c), 0: not
+                                  * offered */
+    uint32_t execute_options;    /* KPROCESS Flags (KEXECUTE_OPTIONS) as MEM_EXECUTE_OPTION_* bits:
+                                  * a 32-bit process's DEP switch (execopts.c) */
 };
 
 struct VsSystem {

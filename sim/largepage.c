@@ -395,7 +395,8 @@ void vs_large_page_dirty(VsProcess *process, uint64_t vpn)
 }
 
 /*
- * Splits the private large page mapping vpn (its first page) into a page table of ordinary pages
+ * Splits the large page mapping vpn (its first page) into a page table of ordinary pages. A
+ * private one
  * (Linux's __split_huge_pmd): each frame stays where it is, now mapped by a valid, accessed PTE
  * with the PDE's protection and in the process's working set. A written large page's PTEs are
  * dirty and its frames modified: each page is memory of its own, never the zero page; a clean
@@ -407,6 +408,8 @@ void vs_large_page_dirty(VsProcess *process, uint64_t vpn)
  */
 VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
 {
+    if (vs_large_page_is_shared(process, vpn))
+        return vs_large_page_split_shared(process, vpn); /* a section's run (largeshared.c) */
     VsSystem *system = process->system;
     uint64_t run_frames = vs_large_page_pages(system->layout);
     uint64_t pde = vs_pt_large_pde(process, vpn);
@@ -432,13 +435,15 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
     return STATUS_SUCCESS;
 }
 
-/* Gives the private large page mapping vpn the protection mm, whole: its PDE (clean if it was)
- * and its frames' OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all of it). */
+/* Gives the large page mapping vpn the protection mm, whole: its PDE (clean if it was) and, for
+ * a private one, its frames' OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all
+ * of it); a section's run keeps its frames' protection, the section's. */
 void vs_large_page_protect(VsProcess *process, uint64_t vpn, uint32_t mm)
 {
     VsSystem *system = process->system;
     uint64_t pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
-    for (uint64_t i = 0; i < vs_large_page_pages(system->layout); i++)
+    bool shared = system->pfn.frames[first].flags & VS_PFN_PROTOTYPE;
+    for (uint64_t i = 0; !shared && i < vs_large_page_pages(system->layout); i++)
         system->pfn.frames[first + i].original_pte = vs_pte_make_software(mm);
     vs_pt_replace_large(process, vpn,
                         vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | (pde & VS_PTE_DIRTY));

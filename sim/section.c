@@ -460,7 +460,9 @@ void vs_section_dereference(VsSystem *system, VsSection *section)
     for (uint64_t i = vs_prototype_next(section, 0, last); i <= last;
          i = vs_prototype_next(section, i + 1, last)) {
         uint64_t pte = vs_prototype_read(section, i);
-        if (vs_pte_is_transition(pte)) {
+        if (vs_pte_is_valid(pte)) { /* a page of a shared large page's run no view maps now */
+            vs_pfn_release(system, vs_pte_frame(pte));
+        } else if (vs_pte_is_transition(pte)) {
             VsPfn *pfn = &system->pfn.frames[vs_pte_frame(pte)];
             if (section->file && !section->image && (pfn->flags & VS_PFN_MODIFIED))
                 vs_file_write_page(section->file, i, pfn->data); /* flushed as it closes */
@@ -508,13 +510,23 @@ void vs_section_fini_all(VsSystem *system)
  * One valid mapping of a section page is gone (models MiDecrementShareCount for a prototype
  * page). When it was the last, the prototype PTE becomes a transition PTE and the frame goes to the
  * modified list if it was written since its last page-file copy, else to standby. Returns where the
- * frame is now (VS_PAGE_ACTIVE while other mappings remain).
+ * frame is now (VS_PAGE_ACTIVE while other mappings remain). A page of a large page shared through
+ * the section stays active, mapped or not, while its run lasts (largeshared.c).
  */
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame)
 {
     VsPfn *pfn = &system->pfn.frames[frame];
-    if (--pfn->share_count)
+    if (--pfn->share_count || (pfn->flags & VS_PFN_LARGE_PAGE))
         return VS_PAGE_ACTIVE;
+    return vs_prototype_frame_idle(system, frame);
+}
+
+/* A section page's frame that nothing maps any more leaves the active pages: its prototype PTE in
+ * transition, the frame on the modified list if it was written since its last page-file copy,
+ * else on standby. Returns that list. */
+VsPageLocation vs_prototype_frame_idle(VsSystem *system, uint64_t frame)
+{
+    VsPfn *pfn = &system->pfn.frames[frame];
     pfn->reference_count = 0;
     system->pfn.active_count--;
     VsSection *section = vs_section_by_id(system, pfn->pid);

@@ -144,8 +144,12 @@ static void set_entry_index(VsProcess *process, uint64_t vpn, uint64_t frame, ui
 uint64_t vs_valid_protection(const VsProcess *process, uint64_t vpn, uint64_t pte)
 {
     uint64_t frame = vs_pte_frame(pte);
-    /* A large page has no working-set entry: its protection is its VAD's, one for all of it. */
-    if (process->system->pfn.frames[frame].flags & VS_PFN_LARGE_PAGE)
+    /* A large page has no working-set entry: its protection is its VAD's, one for all of it. A
+     * page of a large page shared through a section, mapped by a PTE of its own since its view
+     * split its PDE, has one (largeshared.c). */
+    uint8_t flags = process->system->pfn.frames[frame].flags;
+    if ((flags & VS_PFN_LARGE_PAGE) &&
+        (!(flags & VS_PFN_PROTOTYPE) || vs_pt_large_pde(process, vpn)))
         return vs_vad_find_conflict(&process->vad_root, vpn, vpn)->protection;
     if (is_shared(process, frame))
         return vs_ws_entry(process, vpn, frame)->protection;

@@ -2,9 +2,10 @@
  * test_thp.c - transparent huge pages for the Linux personality (thp.c, largepage.c's private
  * large pages): which store faults map a huge page as the machine's mode and the VMA's advice
  * say, smaps' AnonHugePages, the PMD leaf in the page walk, the fallback to 4 KB pages when no
- * run of frames is free, the splits that munmap, mprotect, MADV_DONTNEED and fork make, a whole
+ * run of frames is free, the splits that munmap, mprotect and MADV_DONTNEED make, a whole
  * one re-protected by mprotect, the huge zero page a load maps (or, use_zero_page 0, a huge
- * page of its own), and MADV_COLLAPSE.
+ * page of its own), MADV_COLLAPSE, and a huge page across fork: shared whole by both PMDs, split
+ * by a store for the writer alone or reused whole, moved whole by mremap.
  *
  * Expectations are what Linux 6.18 did on this machine with enabled=madvise (and, for mode always,
  * what the mode's definition says); the invariant checker runs after every call.
@@ -231,20 +232,226 @@ static void test_dontneed_splits(void **state)
     assert_int_equal(rss_kb(f, q), 0);
 }
 
-/* A fork shares the parent's pages 4 KB at a time here: its huge pages are split first, and both
- * processes read the bytes. */
-static void test_fork_splits(void **state)
+/* ---- Across fork (copy_huge_pmd, do_huge_pmd_wp_page): measured on 6.18 ------------------- */
+
+static VsSmaps smaps_of(VsProcess *process, uint64_t address)
+{
+    VsSmaps s;
+    assert_true(vs_vma_smaps(process, address, &s));
+    return s;
+}
+
+/* A store or a load in another process, the invariants after it. */
+static void store_in(Fixture *f, VsProcess *process, uint64_t address, uint8_t value)
+{
+    assert_int_equal(vs_memory_write(vs_process_main_thread(process), address, value),
+                     STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+}
+
+static uint8_t load_in(VsProcess *process, uint64_t address)
+{
+    uint8_t value = 0xEE;
+    assert_int_equal(vs_memory_read(vs_process_main_thread(process), address, &value),
+                     STATUS_SUCCESS);
+    return value;
+}
+
+static VsProcess *fork_of(Fixture *f, VsProcess *parent)
+{
+    VsProcess *child = NULL;
+    assert_true(vs_fork(vs_process_main_thread(parent), &child) > 0);
+    CHECK_INVARIANTS(f);
+    return child;
+}
+
+static uint64_t frame_of(VsProcess *process, uint64_t address)
+{
+    return vs_pagemap_entry(process, address) & VS_PAGEMAP_PFN_MASK;
+}
+
+/* A written huge page stays whole in both processes after fork: one huge page, two PMDs, each
+ * AnonHugePages 2048 and Pss half; both read what the parent wrote; pagemap shows the same
+ * frames, mapped by more than one. */
+static void test_fork_shares_huge_page(void **state)
 {
     Fixture *f = *state;
     uint64_t p = advised(f, VS_MADV_HUGEPAGE);
     store(f, p + 5, 7);
-    VsProcess *child = NULL;
-    assert_true(vs_fork(f->thread, &child) > 0);
+    VsProcess *child = fork_of(f, f->process);
+    for (int i = 0; i < 2; i++) {
+        VsSmaps s = smaps_of(i ? child : f->process, p);
+        assert_int_equal(s.anon_huge_pages, 2048);
+        assert_int_equal(s.rss, 2048);
+        assert_int_equal(s.pss, 1024);
+    }
+    assert_int_equal(load_in(child, p + 5), 7);
+    assert_int_equal(frame_of(child, p + 100 * PAGE), frame_of(f->process, p + 100 * PAGE));
+    assert_false(vs_pagemap_entry(child, p) & VS_PAGEMAP_EXCLUSIVE);
+}
+
+/* A store splits the writer's PMD alone and copies the one page it writes; the other process
+ * keeps its PMD, and the bytes it had, until it stores too. */
+static void test_store_splits_own_pmd(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    store_in(f, child, p + 3 * PAGE, 9);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 0);
+    assert_int_equal(smaps_of(child, p).rss, 2048);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+    assert_int_equal(load(f, p + 3 * PAGE), 0);
+    assert_int_equal(load_in(child, p + 3 * PAGE), 9);
+    assert_int_equal(frame_of(child, p + 4 * PAGE), frame_of(f->process, p + 4 * PAGE));
+    store(f, p + 4 * PAGE, 4);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 0);
+    assert_int_equal(load_in(child, p + 4 * PAGE), 0);
+    assert_int_equal(load(f, p + 4 * PAGE), 4);
+    assert_int_equal(load(f, p), 1);
+}
+
+/* Once the other process has unmapped it, a store reuses the huge page whole: nothing is copied
+ * (the same frames), and it is the writer's own again (Pss all of it). */
+static void test_store_alone_reuses_whole(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    uint64_t frame = frame_of(f->process, p);
+    assert_int_equal(vs_munmap(vs_process_main_thread(child), p, 2 * HUGE), 0);
     CHECK_INVARIANTS(f);
-    assert_int_equal(huge_kb(f, p), 0);
-    uint8_t value = 0;
-    assert_int_equal(vs_memory_read(vs_process_main_thread(child), p + 5, &value), 0);
-    assert_int_equal(value, 7);
+    store(f, p + PAGE, 2);
+    VsSmaps s = smaps_of(f->process, p);
+    assert_int_equal(s.anon_huge_pages, 2048);
+    assert_int_equal(s.pss, 2048);
+    assert_int_equal(frame_of(f->process, p), frame);
+    assert_true(vs_pagemap_entry(f->process, p) & VS_PAGEMAP_EXCLUSIVE);
+    assert_int_equal(load(f, p), 1);
+}
+
+/* The huge zero page is mapped in both after fork (all 512 pages resident, counted nowhere); a
+ * store in either gets a huge page of its own. */
+static void test_huge_zero_page_across_fork(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    assert_int_equal(load(f, p), 0);
+    VsProcess *child = fork_of(f, f->process);
+    uint8_t vec[512], all[512];
+    memset(all, 1, sizeof all);
+    assert_int_equal(vs_mincore(vs_process_main_thread(child), p, HUGE, vec, 512), 0);
+    assert_memory_equal(vec, all, sizeof all);
+    store_in(f, child, p + PAGE, 3);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
+    assert_int_equal(smaps_of(f->process, p).rss, 0);
+    assert_int_equal(resident(f, p, 512), 512);
+    assert_int_equal(load(f, p + PAGE), 0);
+}
+
+/* A forked VMA still gets huge pages where a 2 MB range holds nothing: one never touched, or one
+ * whose shared huge page the process dropped whole (MADV_DONTNEED). */
+static void test_forked_vma_gets_huge_pages(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    store_in(f, child, p + HUGE, 2);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 4096);
+    assert_int_equal(vs_madvise(vs_process_main_thread(child), p, HUGE, VS_MADV_DONTNEED), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
+    store_in(f, child, p + 9 * PAGE, 5);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 4096);
+    assert_int_equal(load_in(child, p), 0);
+    assert_int_equal(load(f, p), 1);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+}
+
+/* munmap of part of it splits that process's PMD alone. */
+static void test_partial_munmap_splits_own(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    assert_int_equal(vs_munmap(vs_process_main_thread(child), p + HUGE / 2, HUGE / 2), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(child, p).rss, 1024);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 0);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+    store(f, p, 6); /* the child still maps half of it: the parent's PMD splits */
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 0);
+    assert_int_equal(load_in(child, p), 1);
+}
+
+/* mprotect of all of it keeps each PMD, write-protected while shared; FREE, COLD and PAGEOUT
+ * leave a huge page another process maps alone, whole or cut. */
+static void test_protect_and_advice_keep_shared(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, RW), 0);
+    CHECK_INVARIANTS(f);
+    uint32_t advice[] = {VS_MADV_FREE, VS_MADV_COLD, VS_MADV_PAGEOUT};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(vs_madvise(f->thread, p, HUGE, advice[i]), 0);
+        assert_int_equal(vs_madvise(f->thread, p + PAGE, PAGE, advice[i]), 0);
+        CHECK_INVARIANTS(f);
+    }
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+    store(f, p + PAGE, 2);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 0);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
+    assert_int_equal(load_in(child, p + PAGE), 0);
+}
+
+/* mremap moves a shared huge page's PMD whole to a 2 MB-aligned place: still the same frames,
+ * still shared with the other process. */
+static void test_mremap_moves_shared_whole(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    uint64_t to = map(f, 0, 4 * HUGE, RW, ANON);
+    uint64_t target = (to + HUGE - 1) & ~(HUGE - 1);
+    VsThread *thread = vs_process_main_thread(child);
+    uint64_t moved = vs_mremap(thread, p, HUGE, HUGE, VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target);
+    assert_int_equal(moved, target);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(child, target).anon_huge_pages, 2048);
+    assert_int_equal(frame_of(child, target + 7 * PAGE), frame_of(f->process, p + 7 * PAGE));
+    assert_int_equal(load_in(child, target), 1);
+    store_in(f, child, target, 8);
+    assert_int_equal(load(f, p), 1);
+}
+
+/* Forks repeat: a grandchild's PMD maps it too (Pss a third); the first child's store splits its
+ * own PMD, the others keep theirs. */
+static void test_repeated_forks_share(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    VsProcess *child = fork_of(f, f->process);
+    VsProcess *grandchild = fork_of(f, child);
+    assert_int_equal(smaps_of(grandchild, p).anon_huge_pages, 2048);
+    assert_int_equal(smaps_of(f->process, p).pss, 682);
+    store_in(f, child, p, 2);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+    assert_int_equal(smaps_of(grandchild, p).anon_huge_pages, 2048);
+    assert_int_equal(load_in(grandchild, p), 1);
+    VsProcess *again = fork_of(f, child); /* the child's split pages are shared 4 KB at a time */
+    assert_int_equal(load_in(again, p), 2);
+    assert_int_equal(load_in(again, p + PAGE), 0);
 }
 
 /* 2 MB of RAM holds no free aligned run once page tables take frames: the fault maps 4 KB. */
@@ -372,7 +579,15 @@ int main(void)
         LINUX(test_mprotect_splits),
         LINUX(test_dontneed_splits),
         LINUX(test_mprotect_whole_keeps),
-        LINUX(test_fork_splits),
+        LINUX(test_fork_shares_huge_page),
+        LINUX(test_store_splits_own_pmd),
+        LINUX(test_store_alone_reuses_whole),
+        LINUX(test_huge_zero_page_across_fork),
+        LINUX(test_forked_vma_gets_huge_pages),
+        LINUX(test_partial_munmap_splits_own),
+        LINUX(test_protect_and_advice_keep_shared),
+        LINUX(test_mremap_moves_shared_whole),
+        LINUX(test_repeated_forks_share),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
         LINUX(test_load_maps_huge_zero_page),
         LINUX(test_huge_zero_page_splits),

@@ -104,6 +104,31 @@ static bool hide(VsProcess *process, const VsVad *vad, uint64_t vpn)
 /* ---- Taking a page out of the section ---------------------------------------------------------
  */
 
+/* Before the process's page at vpn gets a PTE of its own: a PMD of a huge page the fork shares
+ * that maps it is split first (Linux splits that process's PMD alone). False when no frame is left
+ * for the page table. */
+static bool split_shared(VsProcess *process, uint64_t vpn)
+{
+    uint64_t base = vpn & ~(vs_large_page_pages(process->system->layout) - 1);
+    return !vs_large_page_is_shared(process, base) ||
+           NT_SUCCESS(vs_large_page_split(process, base));
+}
+
+/* Before the section's page at index leaves it (kept by the process's page at vpn, or, with no
+ * process, let go): the process's PMD over it is split, and the huge page's run it was in ends
+ * (largeshared.c): no other PMD maps that run, since its process would find the page too. False
+ * when no frame is left for the page table. */
+static bool leave_run(VsSystem *system, VsProcess *process, uint64_t vpn, VsSection *section,
+                      uint64_t index)
+{
+    if (process && !split_shared(process, vpn))
+        return false;
+    uint64_t proto = vs_prototype_read(section, index);
+    if (vs_pte_is_valid(proto) && vs_large_page_in_run(system, vs_pte_frame(proto)))
+        vs_large_page_dissolve(system, section, index);
+    return true;
+}
+
 /* The section's page at index becomes the process's own, in the frame (or page-file slot) it is
  * in: its PTE maps it as a private page (valid, transition or paged out), and the section's entry
  * is demand zero again. A valid section page must be mapped by this process alone. */
@@ -233,12 +258,15 @@ static bool make_room(VsProcess *owner, uint64_t owner_vpn, VsSection *section, 
             return hide_finders(views, owner, owner_vpn, index, finders);
         find_finders(views, owner, owner_vpn, index, finders);
         if (finders->count == 0) { /* nobody's page: let it go */
+            leave_run(system, NULL, 0, section, index);
             vs_section_discard(system, section, index, index);
             return true;
         }
         if (finders->count == 1) {
             const CloneView *k = &views->view[finders->finder[0]];
-            return keep_as_own(k->process, k->vad, view_vpn(k->vad, index), section, index);
+            uint64_t vpn = view_vpn(k->vad, index);
+            return leave_run(system, k->process, vpn, section, index) &&
+                   keep_as_own(k->process, k->vad, vpn, section, index);
         }
         uint64_t from, frame = vs_pfn_take(system, false, &from);
         if (frame == VS_PFN_NONE)
@@ -250,7 +278,8 @@ static bool make_room(VsProcess *owner, uint64_t owner_vpn, VsSection *section, 
             continue;
         }
         const CloneView *v = &views->view[finders->finder[finders->count - 1]];
-        if (!give_copy(v->process, v->vad, view_vpn(v->vad, index), section, index, frame)) {
+        if (!split_shared(v->process, view_vpn(v->vad, index)) ||
+            !give_copy(v->process, v->vad, view_vpn(v->vad, index), section, index, frame)) {
             vs_pfn_release(system, frame);
             return false;
         }
@@ -305,6 +334,29 @@ static bool own_page(const VsProcess *owner, uint64_t pte)
     if (vs_pte_is_valid(pte) || vs_pte_is_transition(pte))
         return !(owner->system->pfn.frames[vs_pte_frame(pte)].flags & VS_PFN_PROTOTYPE);
     return vs_pte_is_pagefile(pte);
+}
+
+/* The parent's written huge pages of its own in vad go into the section whole, each a run of
+ * pages at their indexes (made room for first), which its PMD, write-protected, maps on and the
+ * child's will too (copy_huge_pmd). The huge zero page stays the parent's: the child gets one of
+ * its own (vs_clone_copy_huge). False when the host or the frames run out. */
+static bool share_huge_pages(VsProcess *parent, VsVad *vad, VsSection *section,
+                             const CloneViews *views, Finders *finders)
+{
+    uint64_t span = vs_large_page_pages(parent->system->layout);
+    for (uint64_t vpn = vs_pt_next_large(parent, vad->starting_vpn, vad->ending_vpn);
+         vpn <= vad->ending_vpn; vpn = vs_pt_next_large(parent, vpn + span, vad->ending_vpn)) {
+        uint64_t pde = vs_pt_large_pde(parent, vpn), index = vs_view_prototype_index(vad, vpn);
+        if (!(pde & VS_PTE_DIRTY) || vs_large_page_is_shared(parent, vpn))
+            continue;
+        for (uint64_t i = 0; i < span; i++)
+            if (!make_room(parent, vpn + i, section, index + i, views, finders))
+                return false;
+        if (!vs_prototype_prepare(section, index, index + span - 1))
+            return false;
+        vs_large_page_share(parent, vpn, section, index, vad->protection);
+    }
+    return true;
 }
 
 /* ---- Fork sections and the VMAs that map them ---------------------------------------------- */
@@ -480,6 +532,7 @@ bool vs_clone_share(VsProcess *parent, VsVad *vad)
         if (ok && own_page(parent, vs_pt_read(parent, vpn))) /* not repurposed meanwhile */
             put_page(parent, vad, section, index, vpn);
     }
+    ok = ok && share_huge_pages(parent, vad, section, &views, &finders);
     free(finders.finder);
     free(views.view);
     vs_prototype_release_empty(section, 0, section->pages - 1);
@@ -585,9 +638,66 @@ bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn)
     bool alone = finders.finder != NULL;
     if (alone) {
         find_finders(&views, process, vpn, index, &finders);
-        alone = finders.count == 0 && keep_as_own(process, vad, vpn, section, index);
+        alone = finders.count == 0 && leave_run(process->system, process, vpn, section, index) &&
+                keep_as_own(process, vad, vpn, section, index);
     }
     free(finders.finder);
     free(views.view);
     return alone;
+}
+
+/* ---- Huge pages a fork shares ---------------------------------------------------------------- */
+
+/*
+ * A store to the huge page a fork shares that the process's PMD maps at base (do_huge_pmd_wp_page):
+ * when no other process maps or finds any of its pages any more, the process takes it whole, its
+ * PMD writable again; else its own PMD is split (the others keep theirs) and the store's fault
+ * copies the one page it writes (do_wp_page). STATUS_INSUFFICIENT_RESOURCES when no frame is left
+ * for the page table.
+ */
+VsStatus vs_clone_huge_store(VsProcess *process, VsVad *vad, uint64_t base)
+{
+    uint64_t span = vs_large_page_pages(process->system->layout);
+    uint64_t index = vs_view_prototype_index(vad, base);
+    CloneViews views;
+    bool alone = views_of(process->system, vs_mapped_vad(vad)->section, &views);
+    Finders finders = {alone ? malloc(views.count * sizeof(size_t)) : NULL, 0};
+    alone = alone && finders.finder;
+    for (uint64_t i = 0; alone && i < span; i++) {
+        find_finders(&views, process, base + i, index + i, &finders);
+        alone = finders.count == 0;
+    }
+    free(finders.finder);
+    free(views.view);
+    if (alone) {
+        vs_large_page_take(process, base, vs_mm_written(vad->protection));
+        return STATUS_SUCCESS;
+    }
+    return vs_large_page_split(process, base);
+}
+
+/*
+ * The child's huge pages in its copy of vad (copy_huge_pmd): each the parent's PMD maps of a huge
+ * page the fork shares (share_huge_pages put them there) the child's PMD maps too, write-protected;
+ * where the parent has the huge zero page, so does the child (one of its own in the model; a
+ * model short of a free run leaves the child's range to fault). False when no frame is left for a
+ * table above a PMD.
+ */
+bool vs_clone_copy_huge(VsProcess *parent, const VsVad *vad, VsProcess *child, const VsVad *copy)
+{
+    uint64_t span = vs_large_page_pages(parent->system->layout);
+    if (!parent->large_pages && !parent->shared_large_pages)
+        return true;
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    for (uint64_t vpn = vs_pt_next_large(parent, vad->starting_vpn, vad->ending_vpn);
+         vpn <= vad->ending_vpn; vpn = vs_pt_next_large(parent, vpn + span, vad->ending_vpn)) {
+        if (vs_large_page_is_shared(parent, vpn)) {
+            uint64_t index = vs_view_prototype_index(vad, vpn);
+            if (!NT_SUCCESS(vs_large_page_map_shared(child, vpn, section, index, copy->protection)))
+                return false;
+        } else if (!(vs_pt_large_pde(parent, vpn) & VS_PTE_DIRTY)) {
+            vs_large_page_map_private(child, vpn, vs_mm_written(copy->protection), true);
+        }
+    }
+    return true;
 }

@@ -42,8 +42,11 @@ VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsA
      * retried fetch meets the PTE's NX bit (the core's use of the valid PTE): SIGSEGV. */
     bool allowed =
         vad && vs_mm_accessible(vad->protection) && (!write || vs_mm_writable(vad->protection));
-    if (allowed && write)
-        vs_thp_store(process, vpn); /* where the huge zero page is, a huge page of its own */
+    /* A store where a huge page is: the huge zero page's replaced, a shared one's PMD taken or
+     * split (thp.c), before the core sees the page. */
+    VsStatus huge = allowed && write ? vs_thp_store(process, vad, vpn) : STATUS_SUCCESS;
+    if (!NT_SUCCESS(huge))
+        return huge;
     bool faults = allowed && !vs_pte_is_valid(vs_pt_read(process, vpn));
     if (faults)
         vs_readahead_fault(process, vad, vpn, write);

@@ -8,7 +8,10 @@
  * for the writer alone. The model does this the way Windows' own fork did (MiCloneProcessAddress-
  * Space, kept for the POSIX subsystem): the VMA's private pages move into a section of their own
  * (the fork section: clone.c), which parent and child then map copy-on-write, as Linux's anon_vma
- * lets both processes map one page until either writes it - however many forks there were.
+ * lets both processes map one page until either writes it - however many forks there were. A
+ * written transparent huge page is shared whole, as a run of the fork section's pages that both
+ * processes' PMDs map (copy_huge_pmd; clone.c, largeshared.c); the huge zero page is mapped in
+ * both.
  * Simplification: a page the parent had copied privately inside a private mapping of a file (a
  * file page it wrote) is copied for the child at once instead of being shared; only
  * /proc/PID/pagemap can tell.
@@ -110,7 +113,8 @@ static bool copy_vma(VsProcess *parent, VsProcess *child, VsVad *vad)
     if (empty || !vma->mapped.section)
         return true;
     if (anonymous)
-        return copy_dropped_pages(parent, child, vad);
+        return vs_clone_copy_huge(parent, vad, child, &copy->mapped.core) &&
+               copy_dropped_pages(parent, child, vad);
     copy_private_pages(parent, child, vad);
     return true;
 }
@@ -139,14 +143,6 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
     if (!vs_linux_call(thread))
         return -1;
     VsProcess *parent = thread->process;
-    /* The model shares pages with a fork 4 KB at a time: the parent's huge pages are split first
-     * (the kernel shares a huge page's PMD, copy_huge_pmd, and a store splits the writer's own
-     * PMD only, do_huge_pmd_wp_page, or reuses it whole when the page is the writer's alone). */
-    for (VsVad *vad = vs_vad_min(parent->vad_root.root); vad; vad = (VsVad *)vs_vad_next(vad))
-        if (parent->large_pages && vs_thp_split(parent, vad->starting_vpn, vad->ending_vpn)) {
-            vs_set_errno(thread, VS_ENOMEM);
-            return -1;
-        }
     VsProcess *child = vs_process_create(parent->system, parent->name);
     if (!child || !copy_files_and_limit(vs_linux_process(parent), vs_linux_process(child))) {
         vs_set_errno(thread, VS_ENOMEM); /* the half-made child stays, empty */

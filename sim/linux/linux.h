@@ -212,18 +212,20 @@ VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsA
                          uint64_t *frame);
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
 /* thp.c: transparent huge pages. The checker's hook; a fault's huge page (a load's: the huge zero
- * page); a store where the huge zero page is; splits of the huge page holding vpn, of those a
- * range cuts, of every one in a range, of the written ones advice needs (0 or ENOMEM); a range's
- * whole huge pages re-protected as their VMA; the pages of a range that huge pages map. */
+ * page); a store where the huge zero page or a huge page a fork shares is; splits of the huge page
+ * holding vpn, of those a range cuts, of every one in a range, of the written ones advice needs (0
+ * or ENOMEM); a range's whole huge pages re-protected as their VMA; the pages of a range that huge
+ * pages map. */
 bool vs_linux_private_large_page(const VsVad *vad);
 void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn, bool write);
-void vs_thp_store(VsProcess *process, uint64_t vpn);
+VsStatus vs_thp_store(VsProcess *process, VsVad *vad, uint64_t vpn);
 int vs_thp_split_at(VsProcess *process, uint64_t vpn);
 int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole);
 int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
-/* The huge pages a range held before mremap split them: first pages << 1 | written. */
+/* The huge pages a range held before mremap split them: first pages, whether written, whether
+ * shared by a fork (thp.c's HELD_ bits). */
 typedef struct VsThpHeld {
     uint64_t *bases;
     size_t count;
@@ -269,6 +271,8 @@ bool vs_clone_join(VsProcess *process, VsVad *lower, VsVad *upper);
 bool vs_clone_reach_down(VsProcess *process, VsVad *vad, uint64_t grow);
 bool vs_clone_hide_grown(VsProcess *process, VsVad *vad, uint64_t first_vpn, uint64_t last_vpn);
 bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn);
+VsStatus vs_clone_huge_store(VsProcess *process, VsVad *vad, uint64_t base);
+bool vs_clone_copy_huge(VsProcess *parent, const VsVad *vad, VsProcess *child, const VsVad *copy);
 
 /* stack.c */
 uint64_t vs_vma_start_gap(const VsVad *vad);

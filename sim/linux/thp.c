@@ -17,8 +17,17 @@
  *
  * Eligible: the machine's mode (system->config.thp: enabled=always, or madvise and the VMA given
  * MADV_HUGEPAGE, VM_HUGEPAGE; never: none), not VM_NOHUGEPAGE (MADV_NOHUGEPAGE, MAP_STACK), private
- * anonymous memory no fork has shared (the model's forked VMAs are views of a section), with a
- * vm_pgoff that keeps the range aligned to the VMA's start (thp_vma_suitable_order).
+ * anonymous memory, forked or not, with a vm_pgoff that keeps the range aligned to the VMA's start
+ * (thp_vma_suitable_order). In a forked VMA (a view of its fork section: clone.c) the range must
+ * hold nothing the process finds: no page of its own, none of the fork section's.
+ *
+ * Across fork (copy_huge_pmd) a written huge page is shared whole: it becomes a run of the fork
+ * section's pages (largeshared.c) that the parent's PMD and the child's map, write-protected;
+ * smaps counts it in both (AnonHugePages, Pss half). A store splits the writer's PMD alone and
+ * copies the one page it writes; a store by the only process still mapping it takes it whole
+ * (do_huge_pmd_wp_page). The huge zero page is mapped in both. mremap moves a shared PMD whole
+ * (its PTEs moved, then one PMD again: vs_large_page_reform); MADV_FREE, COLD and PAGEOUT leave a
+ * shared one alone (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range).
  *
  * A huge page stays whole until something needs its 4 KB pieces: a VMA boundary inside it (a
  * split VMA: munmap, mprotect or madvise of part of it), MADV_DONTNEED, MADV_FREE, MADV_COLD or
@@ -28,11 +37,11 @@
  * part they name (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range). Deleting a huge page
  * whole frees it whole (commit.c); mprotect of all of it re-protects its PMD (change_huge_pmd).
  *
- * Where the model parts from the kernel (docs/model.md says the same): MADV_FREE and fork split a
- * whole huge page (the kernel keeps or shares the PMD, the huge zero page's too), and mremap splits
- * them all and makes those the kernel keeps whole again (vs_thp_remake) in a new run; a VMA a fork
- * has shared gets none; khugepaged never collapses ranges, and reclaim never splits
- * one; the huge zero page costs the model 512 frames per mapping, where the kernel has one.
+ * Where the model parts from the kernel (docs/model.md says the same): MADV_FREE splits a whole
+ * huge page of the process's own (the kernel keeps the PMD), and mremap splits them all and makes
+ * those the kernel keeps whole again (vs_thp_remake) in a new run; MADV_COLLAPSE refuses a forked
+ * VMA; khugepaged never collapses ranges, and reclaim never splits one; the huge zero page costs
+ * the model 512 frames per mapping, where the kernel has one.
  */
 #include <stdlib.h>
 
@@ -44,23 +53,78 @@ static uint64_t huge_pages(const VsProcess *process)
     return vs_large_page_pages(process->system->layout);
 }
 
+/* Whether the process's PDEs map any huge page: its own, or one a fork shares. */
+static bool has_huge(const VsProcess *process)
+{
+    return process->large_pages || process->shared_large_pages;
+}
+
+/* Private anonymous memory: a VMA of its own pages, or one a fork left shared (a view of its fork
+ * section: clone.c). */
+static bool anonymous_private(const VsVad *vad)
+{
+    return vs_vma_is_anonymous(vad) && !(vs_vma(vad)->vm_flags & VS_VM_SHARED);
+}
+
 /* Whether the machine's mode and the VMA's flags let it have huge pages
  * (__thp_vma_allowable_orders and vma_thp_disabled for an anonymous VMA). */
 static bool thp_allowed(const VsProcess *process, const VsVad *vad)
 {
     VsVmFlags flags = vs_vma(vad)->vm_flags;
     VsThpMode mode = process->system->config.thp;
-    if (mode == VS_THP_NEVER || (flags & VS_VM_NOHUGEPAGE) || vad->kind != VS_VAD_PRIVATE ||
-        !vs_vma_is_anonymous(vad) || (flags & VS_VM_SHARED))
+    if (mode == VS_THP_NEVER || (flags & VS_VM_NOHUGEPAGE) || !anonymous_private(vad))
         return false;
     return mode == VS_THP_ALWAYS || (flags & VS_VM_HUGEPAGE);
 }
 
 /* The checker's hook: a VMA of private anonymous memory may hold huge pages (whatever its flags
- * say now: MADV_NOHUGEPAGE leaves those it has). */
-bool vs_linux_private_large_page(const VsVad *vad)
+ * say now: MADV_NOHUGEPAGE leaves those it has), forked or not. */
+bool vs_linux_private_large_page(const VsVad *vad) { return anonymous_private(vad); }
+
+/* The protection a huge page of the process's own takes in vad: the VMA's, a forked VMA's
+ * copy-on-write made plain (the page is the process's alone, as a 4 KB page it copied is). */
+static uint32_t own_protection(const VsVad *vad) { return vs_mm_written(vad->protection); }
+
+/* Whether the 2 MB range from base holds nothing (Linux's pmd_none): no page table, or, in a
+ * forked VMA, one whose PTEs are only demand-zero PTEs of the process's own (pages it dropped:
+ * zap.c) and zero PTEs where the fork section holds nothing; and no fork section page found
+ * there. */
+static bool range_empty(const VsProcess *process, const VsVad *vad, uint64_t base)
 {
-    return vad->kind == VS_VAD_PRIVATE && vs_vma_is_anonymous(vad);
+    uint64_t span = huge_pages(process);
+    const uint64_t *leaf = vs_pt_leaf(process, base);
+    if (vs_pt_large_pde(process, base) || (leaf && !vs_vad_is_view(vad)))
+        return false;
+    if (!vs_vad_is_view(vad))
+        return true;
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t index = vs_view_prototype_index(vad, base);
+    for (uint64_t i = 0; i < span; i++) {
+        uint64_t pte = leaf ? leaf[vs_pt_leaf_index(process, base + i)] : 0;
+        if (pte) {
+            if (vs_pte_is_resident(pte) || vs_pte_is_pagefile(pte) || vs_pte_is_proto(pte) ||
+                pte == VS_PTE_DECOMMITTED)
+                return false; /* a page, or a way to the section's */
+        } else if (index + i < section->pages &&
+                   vs_prototype_read(section, index + i) != vs_prototype_initial(section)) {
+            return false; /* the zero PTE finds the section's page */
+        }
+    }
+    return true;
+}
+
+/* Clears the range from base for a huge page of the process's own: its PTEs (demand-zero ones in
+ * a forked VMA, which the huge page needs no longer to hide anything: it is its own) and its
+ * page table. */
+static void clear_range(VsProcess *process, VsVad *vad, uint64_t base)
+{
+    uint64_t last = base + huge_pages(process) - 1;
+    if (!vs_vad_is_view(vad)) {
+        vs_vma_zap(process, vad, base, last);
+        return;
+    }
+    vs_delete_pages(process, vad, base, last);
+    vs_pt_release_empty(process, base, last);
 }
 
 /*
@@ -75,30 +139,43 @@ void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn, bool write)
     uint64_t span = huge_pages(process), base = vpn & ~(span - 1);
     if (!vad || !thp_allowed(process, vad) || base < vad->starting_vpn ||
         base + span - 1 > vad->ending_vpn ||
-        (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span != 0 || vs_pt_leaf(process, base) ||
-        vs_pt_large_pde(process, base))
+        (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span != 0 || !range_empty(process, vad, base))
         return;
     vs_vma_anon_prepare(process, vad);
     bool zero = !write && !process->system->config.thp_no_zero_page;
-    vs_large_page_map_private(process, base, vad->protection, zero);
+    if (vs_pt_leaf(process, base))
+        clear_range(process, vad, base);
+    vs_large_page_map_private(process, base, own_protection(vad), zero);
 }
 
-/* A store to page vpn, which the VMA allows: if the huge zero page maps it, a huge page of the
- * process's own takes its place (do_huge_pmd_wp_page). */
-void vs_thp_store(VsProcess *process, uint64_t vpn)
+/* A store to page vpn of vad, which the VMA allows (do_huge_pmd_wp_page): where the huge zero
+ * page maps it, a huge page of the process's own takes its place; where a huge page a fork shares
+ * maps it, the process takes it whole if no other maps it any more, else its own PMD is split
+ * and the store's fault copies its one page (clone.c). STATUS_INSUFFICIENT_RESOURCES when no
+ * frame is left for the page table of that split. */
+VsStatus vs_thp_store(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
     uint64_t base = vpn & ~(huge_pages(process) - 1);
-    if (!process->large_pages)
-        return;
+    if (!has_huge(process))
+        return STATUS_SUCCESS;
     uint64_t pde = vs_pt_large_pde(process, base);
+    if (pde && vs_large_page_is_shared(process, base))
+        return vs_clone_huge_store(process, vad, base);
     if (pde && !(pde & VS_PTE_DIRTY))
         vs_large_page_dirty(process, base);
+    return STATUS_SUCCESS;
 }
 
 /* Whether the huge page whose first page is base was written (not the huge zero page). */
 static bool written(const VsProcess *process, uint64_t base)
 {
     return vs_pt_large_pde(process, base) & VS_PTE_DIRTY;
+}
+
+/* Whether it was written and is the process's own (not one a fork shares). */
+static bool own_written(const VsProcess *process, uint64_t base)
+{
+    return written(process, base) && !vs_large_page_is_shared(process, base);
 }
 
 /* Whether MADV_COLLAPSE may make huge pages of vad at all (thp_vma_allowable_order for a forced
@@ -121,7 +198,7 @@ static bool collapse_allowed(const VsProcess *process, const VsVad *vad)
 static int collapse_one(VsProcess *process, VsVad *vad, uint64_t base)
 {
     uint64_t span = huge_pages(process);
-    uint64_t first = vs_large_page_claim(process, base, vad->protection);
+    uint64_t first = vs_large_page_claim(process, base, own_protection(vad));
     if (first == VS_PFN_NONE)
         return VS_ENOMEM;
     VsPfnDatabase *db = &process->system->pfn;
@@ -132,8 +209,8 @@ static int collapse_one(VsProcess *process, VsVad *vad, uint64_t base)
         if (bytes && !vs_pfn_fill(db, first + i, bytes, VS_PAGE_SIZE))
             abort(); /* the host is out of memory: no state to go back to */
     }
-    vs_vma_zap(process, vad, base, base + span - 1);
-    vs_large_page_map_claimed(process, base, first, vad->protection);
+    clear_range(process, vad, base);
+    vs_large_page_map_claimed(process, base, first, own_protection(vad));
     return 0;
 }
 
@@ -177,9 +254,14 @@ int vs_thp_split_at(VsProcess *process, uint64_t vpn)
     return NT_SUCCESS(vs_large_page_split(process, base)) ? 0 : VS_ENOMEM;
 }
 
+/* What vs_thp_split_held notes of a huge page besides its first page (shifted past these bits). */
+#define HELD_WRITTEN 1u /* not the huge zero page */
+#define HELD_SHARED 2u  /* a fork shares it: its PMD maps the fork section's run */
+#define HELD_SHIFT 2
+
 /*
  * Splits every huge page with a page in [start_vpn, end_vpn], as vs_thp_split, noting in *held
- * those wholly inside the range (first page, and whether written: bit 0) for vs_thp_remake.
+ * those wholly inside the range (first page, whether written, whether shared) for vs_thp_remake.
  * mremap moves PTEs only, where the kernel moves a whole PMD that lands 2 MB-aligned as it is
  * (move_huge_pmd) and keeps those a shrink or growth in place does not cut. 0, or ENOMEM (the host
  * or the PFN database out of memory: nothing split then).
@@ -188,7 +270,7 @@ int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, 
 {
     uint64_t span = huge_pages(process);
     *held = (VsThpHeld){0};
-    if (!process->large_pages)
+    if (!has_huge(process))
         return 0;
     uint64_t count = vs_thp_mapped_pages(process, start_vpn, end_vpn, false) / span + 2;
     if (!(held->bases = malloc(count * sizeof *held->bases)))
@@ -197,7 +279,9 @@ int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, 
          vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn)) {
         uint64_t base = vpn & ~(span - 1);
         if (base >= start_vpn && base + span - 1 <= end_vpn && held->count < count)
-            held->bases[held->count++] = base << 1 | written(process, base);
+            held->bases[held->count++] = base << HELD_SHIFT |
+                                         (written(process, base) ? HELD_WRITTEN : 0) |
+                                         (vs_large_page_is_shared(process, base) ? HELD_SHARED : 0);
     }
     int error = vs_thp_split(process, start_vpn, end_vpn);
     if (error) {
@@ -210,23 +294,26 @@ int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, 
 /*
  * Makes the huge pages *held noted whole again where the range's first page now is at new_vpn and
  * its first pages pages are still mapped there: each that lands 2 MB-aligned and wholly inside
- * them is one huge page again, written (collapsed from its moved pages) or the huge zero page. A
- * model short of a free run leaves it in 4 KB pages. Frees *held.
+ * them is one huge page again - one a fork shares mapped by a PMD again, its own written one
+ * collapsed from its moved pages, or the huge zero page. A model short of a free run leaves its
+ * own in 4 KB pages. Frees *held.
  */
 void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
                    uint64_t pages)
 {
     uint64_t span = huge_pages(process);
     for (size_t i = 0; i < held->count; i++) {
-        uint64_t offset = (held->bases[i] >> 1) - old_vpn, base = new_vpn + offset;
+        uint64_t offset = (held->bases[i] >> HELD_SHIFT) - old_vpn, base = new_vpn + offset;
         VsVad *vad = vs_vad_locate(&process->vad_root, base);
         if (base % span || offset + span > pages || !vad || base + span - 1 > vad->ending_vpn)
             continue;
-        if (held->bases[i] & 1) {
+        if (held->bases[i] & HELD_SHARED) {
+            vs_large_page_reform(process, base, vad->protection);
+        } else if (held->bases[i] & HELD_WRITTEN) {
             collapse_one(process, vad, base);
         } else {
-            vs_vma_zap(process, vad, base, base + span - 1);
-            vs_large_page_map_private(process, base, vad->protection, true);
+            clear_range(process, vad, base);
+            vs_large_page_map_private(process, base, own_protection(vad), true);
         }
     }
     free(held->bases);
@@ -240,17 +327,17 @@ int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     return error ? error : vs_thp_split_at(process, end_vpn + 1);
 }
 
-/* Splits the huge pages with a page in [start_vpn, end_vpn]: every one, or (written_only) all but
- * the huge zero page. 0 or ENOMEM. */
+/* Splits the huge pages with a page in [start_vpn, end_vpn]: every one, or (written_only) the
+ * process's own written ones, neither the huge zero page nor one a fork shares. 0 or ENOMEM. */
 static int split_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool written_only)
 {
     uint64_t span = huge_pages(process);
-    if (!process->large_pages)
+    if (!has_huge(process))
         return 0;
     for (uint64_t vpn = vs_pt_next_large(process, start_vpn & ~(span - 1), end_vpn); vpn <= end_vpn;
          vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn)) {
         uint64_t base = vpn & ~(span - 1);
-        if ((!written_only || written(process, base)) &&
+        if ((!written_only || own_written(process, base)) &&
             !NT_SUCCESS(vs_large_page_split(process, base)))
             return VS_ENOMEM;
     }
@@ -263,9 +350,11 @@ int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     return split_range(process, start_vpn, end_vpn, false);
 }
 
-/* The splits MADV_FREE, COLD and PAGEOUT need: of every written huge page with a page in
- * [start_vpn, end_vpn] (whole), or of those the range cuts (else); never of the huge zero page.
- * 0 or ENOMEM. */
+/* The splits MADV_FREE, COLD and PAGEOUT need: of every written huge page of the process's own
+ * with a page in [start_vpn, end_vpn] (whole), or of those the range cuts (else); never of the
+ * huge zero page, nor of one a fork shares (madvise_free_huge_pmd and
+ * madvise_cold_or_pageout_pte_range leave a huge page that may be mapped shared alone). 0 or
+ * ENOMEM. */
 int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole)
 {
     if (whole)
@@ -273,31 +362,35 @@ int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
     uint64_t span = huge_pages(process), edges[2] = {start_vpn, end_vpn + 1};
     for (int i = 0; i < 2; i++) {
         uint64_t base = edges[i] & ~(span - 1);
-        if (edges[i] != base && written(process, base) && vs_thp_split_at(process, edges[i]))
+        if (edges[i] != base && own_written(process, base) && vs_thp_split_at(process, edges[i]))
             return VS_ENOMEM;
     }
     return 0;
 }
 
 /* The huge pages of [start_vpn, end_vpn] of vad, all wholly inside it (the VMA was split at its
- * ends), take the VMA's protection as they are (change_huge_pmd: no split). */
+ * ends), take the VMA's protection as they are (change_huge_pmd: no split); one a fork shares
+ * stays write-protected (the VMA's copy-on-write protection). */
 void vs_thp_protect(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn)
 {
     uint64_t span = huge_pages(process);
-    if (!process->large_pages)
+    if (!has_huge(process))
         return;
     for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
          vpn = vs_pt_next_large(process, vpn + span, end_vpn))
-        vs_large_page_protect(process, vpn, vad->protection);
+        vs_large_page_protect(process, vpn,
+                              vs_large_page_is_shared(process, vpn) ? vad->protection
+                                                                    : own_protection(vad));
 }
 
-/* Pages of [start_vpn, end_vpn] that huge pages map: all of them, or (written_only) those of huge
- * pages of the process's own, not the huge zero page (smaps' AnonHugePages, in pages). */
+/* Pages of [start_vpn, end_vpn] that huge pages map: all of them, or (written_only) those of
+ * written huge pages, the process's own or shared by a fork, not the huge zero page (smaps'
+ * AnonHugePages, in pages). */
 uint64_t vs_thp_mapped_pages(const VsProcess *process, uint64_t start_vpn, uint64_t end_vpn,
                              bool written_only)
 {
     uint64_t span = huge_pages(process), pages = 0;
-    if (!process->large_pages)
+    if (!has_huge(process))
         return 0;
     for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
          vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn))

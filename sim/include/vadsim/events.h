@@ -208,7 +208,15 @@
     /* a request left pending completed: size the bytes it moved, protection its status, frame     \
      * and address as for io-pending; the status and count are in the IO_STATUS_BLOCK now and its  \
      * event is set */                                                                             \
-    XX(IO_COMPLETED, "io-completed")
+    XX(IO_COMPLETED, "io-completed")                                                               \
+    /* pid's large page [vpn_start, vpn_end] is shared: its PDE, write-protected, maps the pages   \
+     * [old_start, old_end] of section (frames [frame, frame + pages)), which other processes map  \
+     * too (Linux: a transparent huge page fork left in parent and child, copy_huge_pmd) */        \
+    XX(LARGE_PAGE_SHARED, "large-page-shared")                                                     \
+    /* a store found pid the only process mapping the shared large page [vpn_start, vpn_end]: its  \
+     * frames [frame, frame + pages) are its own again, whole and writable (Linux:                 \
+     * do_huge_pmd_wp_page reusing an exclusive huge page) */                                      \
+    XX(LARGE_PAGE_REUSED, "large-page-reused")
 
 typedef enum VsEventKind {
 #define VS_DEFINE_EVENT_KIND(kind, name) VS_EV_##kind,

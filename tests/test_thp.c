@@ -216,6 +216,30 @@ static void test_mprotect_whole_keeps(void **state)
     assert_int_equal(huge_kb(f, p), 2048);
 }
 
+/* A huge page mprotect made PROT_NONE whole, then split (a later mprotect or munmap of part of
+ * it): its pages stay, none of them mapped by a valid PTE (they are inaccessible), and made
+ * readable again they hold what was stored; the huge zero page's hold zeros. */
+static void test_protnone_whole_then_split(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p + 3 * PAGE, 7);
+    assert_int_equal(load(f, p + HUGE), 0); /* the huge zero page in the second 2 MB */
+    assert_int_equal(vs_mprotect(f->thread, p, 2 * HUGE, VS_PROT_NONE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mprotect(f->thread, p + 100 * PAGE, 8 * PAGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_munmap(f->thread, p + HUGE + 10 * PAGE, PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, p), 0);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE + 10 * PAGE, VS_PROT_READ), 0);
+    assert_int_equal(vs_mprotect(f->thread, p + HUGE + 11 * PAGE, HUGE - 11 * PAGE, VS_PROT_READ),
+                     0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(load(f, p + 3 * PAGE), 7);
+    assert_int_equal(load(f, p + HUGE + 11 * PAGE), 0);
+}
+
 /* MADV_DONTNEED of one page splits and drops it (measured: Rss 2044); of the rest, drops all. */
 static void test_dontneed_splits(void **state)
 {
@@ -579,6 +603,7 @@ int main(void)
         LINUX(test_mprotect_splits),
         LINUX(test_dontneed_splits),
         LINUX(test_mprotect_whole_keeps),
+        LINUX(test_protnone_whole_then_split),
         LINUX(test_fork_shares_huge_page),
         LINUX(test_store_splits_own_pmd),
         LINUX(test_store_alone_reuses_whole),

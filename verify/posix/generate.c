@@ -52,9 +52,10 @@
 #define FORK_EVERY 8000       /* one more process may fork into being every so many calls */
 #define PKEYS 16              /* x86's protection keys, where the CPU has them */
 #define HUGE PAGES(512)       /* a transparent huge page: 2 MB */
-#define HUGE_SLOTS 24         /* 2 MB-aligned places huge-page calls aim at (huge_offset) */
+#define HUGE_SLOTS 12         /* 2 MB-aligned places huge-page calls aim at (huge_offset) */
 #define HUGE_ROOM PAGES(8192) /* where the slots past the arena's first 16 MB start: 32 MB in */
 #define HUGE_FORK_EVERY 400   /* with huge pages, one more process every so many calls */
+#define HUGE_LIVE_MAX 8       /* with huge pages, LIVE_MAX: 2 MB mappings charge commit fast */
 
 /* ---- Address ranges the agent takes calls on ------------------------------------------------- */
 
@@ -634,6 +635,15 @@ static void generate_stack(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFu
     g_array_append_val(p->pending, grow);
 }
 
+/* munmap of the whole of one of the mappings the kernel placed for proc (it has one). */
+static void unmap_live(Rng *rng, const FuzzProcess *proc, VsFuzzCall *c)
+{
+    const VsFuzzLive *live = &g_array_index(proc->live, VsFuzzLive, below(rng, proc->live->len));
+    c->op.kind = VS_OP_MUNMAP;
+    c->base = (gint)live->id;
+    c->op.arg[1] = live->size;
+}
+
 /* ---- Huge pages (the model alone, --thp=madvise) --------------------------------------------- */
 
 /* An arena offset on a 2 MB boundary: one of the first 16 MB's, where the other calls overlap
@@ -668,7 +678,7 @@ static void generate_huge_mmap(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, 
                      (chance(rng, 5) ? VS_MAP_NORESERVE : 0);
     VsFuzzCall advise = VS_FUZZ_CALL(0);
     c->op.kind = VS_OP_MMAP;
-    if (chance(rng, 75)) {
+    if (chance(rng, 85)) {
         c->base = VS_FUZZ_ARENA;
         a[0] = huge_offset(rng) + (chance(rng, 90) ? 0 : PAGES(1 + below(rng, 511)));
         flags |= VS_MAP_FIXED;
@@ -776,6 +786,8 @@ static void generate_huge(const VsFuzzRun *r, Rng *rng, PosixFuzz *p, const Fuzz
         generate_huge_madvise(rng, c);
     else if (roll < 71)
         generate_huge_range(rng, c, VS_OP_MPROTECT);
+    else if (roll < 77 && proc->live->len && chance(rng, 40))
+        unmap_live(rng, proc, c);
     else if (roll < 77)
         generate_huge_range(rng, c, VS_OP_MUNMAP);
     else if (roll < 85)
@@ -855,13 +867,9 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
         generate_stack(rng, p, proc, &c);
     } else if (pkeys) { /* a CPU with keys: key 0 is always allocated */
         generate_pkey(rng, r, proc, &c, pkeys);
-    } else if (proc->live->len > LIVE_MAX && roll < 125) {
+    } else if (proc->live->len > (p->thp ? HUGE_LIVE_MAX : LIVE_MAX) && roll < 125) {
         /* Placed mappings pile up: unmap one, so the state stays a size to learn from. */
-        const VsFuzzLive *live =
-            &g_array_index(proc->live, VsFuzzLive, below(rng, proc->live->len));
-        c.op.kind = VS_OP_MUNMAP;
-        c.base = (gint)live->id;
-        c.op.arg[1] = live->size;
+        unmap_live(rng, proc, &c);
     } else {
         generate_memory(r, rng, proc, &c, (unsigned)below(rng, 100));
     }

@@ -56,6 +56,7 @@
 #define HUGE_ROOM PAGES(8192) /* where the slots past the arena's first 16 MB start: 32 MB in */
 #define HUGE_FORK_EVERY 400   /* with huge pages, one more process every so many calls */
 #define HUGE_LIVE_MAX 8       /* with huge pages, LIVE_MAX: 2 MB mappings charge commit fast */
+#define HUGE_CHILD (-3)       /* a pending call's process: the child its fork made */
 
 /* ---- Address ranges the agent takes calls on ------------------------------------------------- */
 
@@ -108,6 +109,8 @@ typedef struct PosixFuzz {
                            * mapping's), generated next */
     gboolean thp;         /* the model alone with huge pages (VsFuzzRun.thp): calls that stress
                            * them too */
+    guint pending_fork;   /* the id of the last fork the pending calls made: the process their
+                           * calls marked HUGE_CHILD make */
 } PosixFuzz;
 
 static PosixFuzz *state(const VsFuzzRun *run) { return run->generator; }
@@ -767,6 +770,57 @@ static void generate_huge_access(Rng *rng, const VsFuzzRun *r, const FuzzProcess
         c->op.arg[1] = below(rng, 256);
 }
 
+/* A pending call of proc's at the 2 MB place (an arena offset) plus offset. */
+static VsFuzzCall *pend(PosixFuzz *p, const FuzzProcess *proc, VsOpKind kind, uint64_t place,
+                        uint64_t offset)
+{
+    VsFuzzCall call = VS_FUZZ_CALL(0);
+    call.process = proc->fork;
+    call.op.kind = kind;
+    call.base = VS_FUZZ_ARENA;
+    call.op.arg[0] = place + offset;
+    g_array_append_val(p->pending, call);
+    return &g_array_index(p->pending, VsFuzzCall, p->pending->len - 1);
+}
+
+/* One of the calls after a fork across a huge page at place, by the child or its parent proc:
+ * stores that split one PMD or take the page whole, loads, DONTNEED or munmap of part of it, or
+ * a move of all of it to another 2 MB place. */
+static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uint64_t place)
+{
+    static const VsOpKind after[] = {VS_OP_WRITE, VS_OP_WRITE,   VS_OP_WRITE,  VS_OP_WRITE,
+                                     VS_OP_READ,  VS_OP_MADVISE, VS_OP_MUNMAP, VS_OP_MREMAP};
+    VsOpKind kind = PICK(rng, after);
+    VsFuzzCall *next = pend(p, proc, kind, place, PAGES(below(rng, 512)));
+    uint64_t *a = next->op.arg;
+    next->process = chance(rng, 50) ? HUGE_CHILD : proc->fork;
+    a[1] = kind == VS_OP_WRITE ? below(rng, 256) : PAGES(1 + below(rng, 64));
+    if (kind == VS_OP_MADVISE)
+        a[2] = VS_MADV_DONTNEED;
+    if (kind == VS_OP_MREMAP) {
+        a[0] = place, a[1] = a[2] = HUGE, a[3] = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED;
+        next->base2 = VS_FUZZ_ARENA, a[4] = huge_offset(rng);
+    }
+}
+
+/* A fork across a huge page: a fresh 2 MB place mapped (over what was there), given
+ * MADV_HUGEPAGE and stored to (a huge page of proc's own, where a run of frames is free), the
+ * fork, then a few calls there by the child or proc; all but the first in the pending calls. */
+static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c)
+{
+    uint64_t place = huge_offset(rng), *a = c->op.arg;
+    c->op.kind = VS_OP_MMAP;
+    c->base = VS_FUZZ_ARENA;
+    a[0] = place, a[1] = HUGE, a[2] = VS_PROT_READ | VS_PROT_WRITE;
+    a[3] = VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_FIXED, a[4] = (uint64_t)-1;
+    VsFuzzCall *advise = pend(p, proc, VS_OP_MADVISE, place, 0);
+    advise->op.arg[1] = HUGE, advise->op.arg[2] = VS_MADV_HUGEPAGE;
+    pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = 1 + below(rng, 255);
+    pend(p, proc, VS_OP_FORK, 0, 0)->base = VS_FUZZ_ABSOLUTE;
+    for (uint64_t n = below(rng, 5); n > 0; n--)
+        pend_after_fork(rng, p, proc, place);
+}
+
 /* A call that stresses huge pages, in proc: forks (more often than the other calls make them),
  * mappings given MADV_HUGEPAGE, stores and loads over them, and what splits, moves, locks,
  * frees and collapses them, over whole and partial 2 MB ranges. */
@@ -777,7 +831,7 @@ static void generate_huge(const VsFuzzRun *r, Rng *rng, PosixFuzz *p, const Fuzz
     unsigned roll = (unsigned)below(rng, 100);
     guint processes = MIN(PROCESSES_MAX, 2 + c->id / HUGE_FORK_EVERY);
     if (roll < 4 && p->processes->len < processes)
-        c->op.kind = VS_OP_FORK;
+        generate_huge_fork(rng, p, proc, c);
     else if (roll < 14)
         generate_huge_mmap(rng, p, proc, c);
     else if (roll < 52)
@@ -850,6 +904,10 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
         c = g_array_index(p->pending, VsFuzzCall, 0);
         c.id = id;
         g_array_remove_index(p->pending, 0);
+        if (c.op.kind == VS_OP_FORK) /* a fork across a huge page (generate_huge_fork) */
+            p->pending_fork = id;
+        if (c.process == HUGE_CHILD)
+            c.process = (gint)p->pending_fork;
         return c;
     }
     const FuzzProcess *proc = pick_process(rng, p);

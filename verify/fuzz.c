@@ -464,8 +464,12 @@ static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzRepor
     if (report->varies)
         g_string_append(out, "# It did not come again in the last fresh run of these calls: the "
                              "real system varies here.\n");
-    g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
-                           report->option);
+    if (!o->agent) /* the model alone: no system to verify against */
+        g_string_append(out, "# Reproduce with: the fuzz command above, whose invariant checker "
+                             "runs after every call; vadsim run THIS_FILE replays the calls\n");
+    else
+        g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
+                               report->option);
 }
 
 /* The sequence's calls that ran in the final run (final; every call when it missed the finding,

@@ -784,21 +784,29 @@ static VsFuzzCall *pend(PosixFuzz *p, const FuzzProcess *proc, VsOpKind kind, ui
 }
 
 /* One of the calls after a fork across a huge page at place, by the child or its parent proc:
- * stores that split one PMD or take the page whole, loads, DONTNEED or munmap of part of it, or
- * a move of all of it to another 2 MB place. */
+ * stores that split one PMD or take the page whole, loads, madvise (DONTNEED, FREE, COLD,
+ * PAGEOUT, COLLAPSE), munmap or mprotect of part of it or all of it, mlock of all of it, or a
+ * move of all of it to another 2 MB place. */
 static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uint64_t place)
 {
-    static const VsOpKind after[] = {VS_OP_WRITE, VS_OP_WRITE,   VS_OP_WRITE,  VS_OP_WRITE,
-                                     VS_OP_READ,  VS_OP_MADVISE, VS_OP_MUNMAP, VS_OP_MREMAP};
+    static const VsOpKind after[] = {VS_OP_WRITE,    VS_OP_WRITE,   VS_OP_WRITE,   VS_OP_WRITE,
+                                     VS_OP_READ,     VS_OP_MADVISE, VS_OP_MADVISE, VS_OP_MUNMAP,
+                                     VS_OP_MPROTECT, VS_OP_MLOCK,   VS_OP_MREMAP};
+    static const uint32_t advice[] = {VS_MADV_DONTNEED, VS_MADV_FREE, VS_MADV_COLD, VS_MADV_PAGEOUT,
+                                      VS_MADV_COLLAPSE};
+    static const uint32_t prots[] = {VS_PROT_READ, VS_PROT_READ | VS_PROT_WRITE, VS_PROT_NONE};
     VsOpKind kind = PICK(rng, after);
-    VsFuzzCall *next = pend(p, proc, kind, place, PAGES(below(rng, 512)));
+    gboolean whole = kind == VS_OP_MLOCK || kind == VS_OP_MREMAP || chance(rng, 30);
+    VsFuzzCall *next = pend(p, proc, kind, place, whole ? 0 : PAGES(below(rng, 512)));
     uint64_t *a = next->op.arg;
     next->process = chance(rng, 50) ? HUGE_CHILD : proc->fork;
-    a[1] = kind == VS_OP_WRITE ? below(rng, 256) : PAGES(1 + below(rng, 64));
+    a[1] = kind == VS_OP_WRITE ? below(rng, 256) : whole ? HUGE : PAGES(1 + below(rng, 64));
     if (kind == VS_OP_MADVISE)
-        a[2] = VS_MADV_DONTNEED;
-    if (kind == VS_OP_MREMAP) {
-        a[0] = place, a[1] = a[2] = HUGE, a[3] = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED;
+        a[2] = PICK(rng, advice);
+    else if (kind == VS_OP_MPROTECT)
+        a[2] = PICK(rng, prots);
+    else if (kind == VS_OP_MREMAP) {
+        a[2] = HUGE, a[3] = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED;
         next->base2 = VS_FUZZ_ARENA, a[4] = huge_offset(rng);
     }
 }

@@ -813,8 +813,11 @@ static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uin
 
 /* A fork across a huge page: a fresh 2 MB place mapped (over what was there), given
  * MADV_HUGEPAGE and stored to (a huge page of proc's own, where a run of frames is free), the
- * fork, then a few calls there by the child or proc; all but the first in the pending calls. */
-static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c)
+ * fork, then a few calls there by the child or proc; now and then (room for another process
+ * left) proc forks again, so that a page it copied goes into the fork section where the first
+ * child's PMD still maps the huge page. All but the first call are pending calls. */
+static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c,
+                               guint processes)
 {
     uint64_t place = huge_offset(rng), *a = c->op.arg;
     c->op.kind = VS_OP_MMAP;
@@ -827,6 +830,12 @@ static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, 
     pend(p, proc, VS_OP_FORK, 0, 0)->base = VS_FUZZ_ABSOLUTE;
     for (uint64_t n = below(rng, 5); n > 0; n--)
         pend_after_fork(rng, p, proc, place);
+    if (p->processes->len + 1 < processes && chance(rng, 35)) {
+        pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = below(rng, 256);
+        pend(p, proc, VS_OP_FORK, 0, 0)->base = VS_FUZZ_ABSOLUTE;
+        for (uint64_t n = below(rng, 3); n > 0; n--)
+            pend_after_fork(rng, p, proc, place);
+    }
 }
 
 /* A call that stresses huge pages, in proc: forks (more often than the other calls make them),
@@ -839,7 +848,7 @@ static void generate_huge(const VsFuzzRun *r, Rng *rng, PosixFuzz *p, const Fuzz
     unsigned roll = (unsigned)below(rng, 100);
     guint processes = MIN(PROCESSES_MAX, 2 + c->id / HUGE_FORK_EVERY);
     if (roll < 4 && p->processes->len < processes)
-        generate_huge_fork(rng, p, proc, c);
+        generate_huge_fork(rng, p, proc, c, processes);
     else if (roll < 14)
         generate_huge_mmap(rng, p, proc, c);
     else if (roll < 52)

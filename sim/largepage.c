@@ -384,14 +384,32 @@ void vs_large_page_map_claimed(VsProcess *process, uint64_t vpn, uint64_t first,
     emit_run(process, VS_EV_LARGE_PAGE_COLLAPSED, vpn, run);
 }
 
-/* A store to the clean private large page mapping vpn (Linux: do_huge_zero_wp_pmd, which puts a
- * huge page of the process's own, zeroed, where the huge zero page was): its PDE is dirty now. */
+/* A store to the clean private large page mapping vpn: its PDE is dirty now. A zero page (Linux:
+ * do_huge_zero_wp_pmd puts a huge page of the process's own, zeroed, where the huge zero page was)
+ * becomes written memory; a lazily freed one is written memory again, its bytes kept. */
 void vs_large_page_dirty(VsProcess *process, uint64_t vpn)
 {
-    uint64_t pde = vs_pt_large_pde(process, vpn);
+    VsSystem *system = process->system;
+    uint64_t pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
+    uint64_t span = vs_large_page_pages(system->layout);
+    bool lazy = system->pfn.frames[first].flags & VS_PFN_LAZY_FREE;
+    for (uint64_t i = 0; lazy && i < span; i++)
+        system->pfn.frames[first + i].flags &= (uint8_t)~VS_PFN_LAZY_FREE;
     vs_pt_replace_large(process, vpn, (pde & ~(uint64_t)VS_PDE_LARGE_PAGE) | VS_PTE_DIRTY);
-    emit_run(process, VS_EV_HUGE_ZERO_REPLACED, vpn,
-             (LargeRun){vs_pte_frame(pde), vs_large_page_pages(process->system->layout)});
+    if (!lazy)
+        emit_run(process, VS_EV_HUGE_ZERO_REPLACED, vpn, (LargeRun){first, span});
+}
+
+/* The written private large page mapping vpn is freed lazily, whole (Linux's madvise_free_huge_pmd
+ * for a range that covers all of it): its PDE clean, its frames marked, so that reclaim may drop
+ * it unless it is written again first (vs_large_page_dirty). */
+void vs_large_page_free_lazily(VsProcess *process, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
+    for (uint64_t i = 0; i < vs_large_page_pages(system->layout); i++)
+        system->pfn.frames[first + i].flags |= VS_PFN_LAZY_FREE;
+    vs_pt_replace_large(process, vpn, pde & ~(uint64_t)(VS_PDE_LARGE_PAGE | VS_PTE_DIRTY));
 }
 
 /*

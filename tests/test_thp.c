@@ -332,8 +332,8 @@ static void test_store_alone_reuses_whole(void **state)
     assert_int_equal(load(f, p), 1);
 }
 
-/* The huge zero page is mapped in both after fork (all 512 pages resident, counted nowhere); a
- * store in either gets a huge page of its own. */
+/* The huge zero page is mapped in both after fork (all 512 pages resident, counted nowhere, the
+ * same frames); a store in either gets a huge page of its own. */
 static void test_huge_zero_page_across_fork(void **state)
 {
     Fixture *f = *state;
@@ -344,6 +344,7 @@ static void test_huge_zero_page_across_fork(void **state)
     memset(all, 1, sizeof all);
     assert_int_equal(vs_mincore(vs_process_main_thread(child), p, HUGE, vec, 512), 0);
     assert_memory_equal(vec, all, sizeof all);
+    assert_int_equal(frame_of(child, p + 9 * PAGE), frame_of(f->process, p + 9 * PAGE));
     store_in(f, child, p + PAGE, 3);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
     assert_int_equal(smaps_of(f->process, p).rss, 0);
@@ -432,6 +433,71 @@ static void test_mremap_moves_shared_whole(void **state)
     assert_int_equal(load_in(child, target), 1);
     store_in(f, child, target, 8);
     assert_int_equal(load(f, p), 1);
+}
+
+/* A fork by a process that split its PMD and copied a page shares that copy with its child: the
+ * page's index in the fork section is the copy's now, and the huge page's own version of it stays
+ * with the PMD that still maps it (detached), which keeps the huge page whole: Pss 685 = 511 pages
+ * shared by three and one alone. */
+static void test_detached_page_stays_with_pmd(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 4);
+    VsProcess *child = fork_of(f, f->process);
+    store_in(f, child, p + PAGE, 2);
+    VsProcess *grandchild = fork_of(f, child);
+    VsSmaps s = smaps_of(f->process, p);
+    assert_int_equal(s.anon_huge_pages, 2048);
+    assert_int_equal(s.pss, 685);
+    assert_int_equal(smaps_of(child, p).pss, 683);
+    assert_int_equal(smaps_of(grandchild, p).pss, 683);
+    assert_int_equal(load(f, p + PAGE), 0);
+    assert_int_equal(load_in(grandchild, p + PAGE), 2);
+    assert_int_equal(frame_of(grandchild, p + PAGE), frame_of(child, p + PAGE));
+    store(f, p + 2 * PAGE,
+          5); /* the others map the rest: the parent's PMD splits, its page its own */
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 0);
+    assert_int_equal(load(f, p + PAGE), 0);
+    assert_int_equal(load_in(grandchild, p + 2 * PAGE), 0);
+    assert_int_equal(vs_munmap(vs_process_main_thread(child), p, 2 * HUGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_munmap(vs_process_main_thread(grandchild), p, 2 * HUGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(f->process, p).pss, 2048);
+}
+
+/* MADV_FREE of all of a huge page of the process's own frees it lazily, whole (AnonHugePages and
+ * LazyFree 2048); a store makes it written memory again, and a second FREE then PAGEOUT drops it
+ * whole. Advice on part of one splits the huge page itself: its pages holding only zeros become
+ * the zero page (Rss counts the written ones only), all still resident. */
+static void test_free_and_advice_on_own(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_FREE), 0);
+    CHECK_INVARIANTS(f);
+    VsSmaps s = smaps_of(f->process, p);
+    assert_int_equal(s.anon_huge_pages, 2048);
+    assert_int_equal(s.lazy_free, 2048);
+    store(f, p + PAGE, 2);
+    assert_int_equal(smaps_of(f->process, p).lazy_free, 0);
+    assert_int_equal(load(f, p), 1);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_FREE), 0);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_PAGEOUT), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(rss_kb(f, p), 0);
+    assert_int_equal(load(f, p), 0);
+    uint64_t q = p + HUGE;
+    store(f, q, 7);
+    store(f, q + HUGE / 2, 6);
+    assert_int_equal(vs_madvise(f->thread, q, 16 * PAGE, VS_MADV_COLD), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, q), 0);
+    assert_int_equal(smaps_of(f->process, q).rss, 8);
+    assert_int_equal(resident(f, q, 512), 512);
+    assert_int_equal(load(f, q + HUGE / 2), 6);
 }
 
 /* Forks repeat: a grandchild's PMD maps it too (Pss a third); the first child's store splits its
@@ -588,6 +654,8 @@ int main(void)
         LINUX(test_protect_and_advice_keep_shared),
         LINUX(test_mremap_moves_shared_whole),
         LINUX(test_repeated_forks_share),
+        LINUX(test_detached_page_stays_with_pmd),
+        LINUX(test_free_and_advice_on_own),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
         LINUX(test_load_maps_huge_zero_page),
         LINUX(test_huge_zero_page_splits),

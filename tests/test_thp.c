@@ -270,6 +270,15 @@ static uint64_t frame_of(VsProcess *process, uint64_t address)
     return vs_pagemap_entry(process, address) & VS_PAGEMAP_PFN_MASK;
 }
 
+/* A written huge page at p (its first byte 1), which a fork has shared with *child. */
+static uint64_t forked_huge_page(Fixture *f, VsProcess **child)
+{
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    *child = fork_of(f, f->process);
+    return p;
+}
+
 /* A written huge page stays whole in both processes after fork: one huge page, two PMDs, each
  * AnonHugePages 2048 and Pss half; both read what the parent wrote; pagemap shows the same
  * frames, mapped by more than one. */
@@ -295,9 +304,8 @@ static void test_fork_shares_huge_page(void **state)
 static void test_store_splits_own_pmd(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     store_in(f, child, p + 3 * PAGE, 9);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 0);
     assert_int_equal(smaps_of(child, p).rss, 2048);
@@ -317,9 +325,8 @@ static void test_store_splits_own_pmd(void **state)
 static void test_store_alone_reuses_whole(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     uint64_t frame = frame_of(f->process, p);
     assert_int_equal(vs_munmap(vs_process_main_thread(child), p, 2 * HUGE), 0);
     CHECK_INVARIANTS(f);
@@ -357,9 +364,8 @@ static void test_huge_zero_page_across_fork(void **state)
 static void test_forked_vma_gets_huge_pages(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     store_in(f, child, p + HUGE, 2);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 4096);
     assert_int_equal(vs_madvise(vs_process_main_thread(child), p, HUGE, VS_MADV_DONTNEED), 0);
@@ -376,9 +382,8 @@ static void test_forked_vma_gets_huge_pages(void **state)
 static void test_partial_munmap_splits_own(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     assert_int_equal(vs_munmap(vs_process_main_thread(child), p + HUGE / 2, HUGE / 2), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(smaps_of(child, p).rss, 1024);
@@ -394,9 +399,8 @@ static void test_partial_munmap_splits_own(void **state)
 static void test_protect_and_advice_keep_shared(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_READ), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(vs_mprotect(f->thread, p, HUGE, RW), 0);
@@ -419,9 +423,8 @@ static void test_protect_and_advice_keep_shared(void **state)
 static void test_mremap_moves_shared_whole(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     uint64_t to = map(f, 0, 4 * HUGE, RW, ANON);
     uint64_t target = (to + HUGE - 1) & ~(HUGE - 1);
     VsThread *thread = vs_process_main_thread(child);
@@ -505,9 +508,8 @@ static void test_free_and_advice_on_own(void **state)
 static void test_repeated_forks_share(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     VsProcess *grandchild = fork_of(f, child);
     assert_int_equal(smaps_of(grandchild, p).anon_huge_pages, 2048);
     assert_int_equal(smaps_of(f->process, p).pss, 682);

@@ -589,6 +589,7 @@ void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
 VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm, bool zero);
 void vs_large_page_dirty(VsProcess *process, uint64_t vpn);
 void vs_large_page_free_lazily(VsProcess *process, uint64_t vpn);
+bool vs_large_page_reform_private(VsProcess *process, uint64_t vpn, uint32_t mm);
 /* A collapse (Linux's MADV_COLLAPSE): a run claimed for the large page vpn starts, zeroed, for the
  * caller to fill and then map (vs_large_page_map_claimed) once the range's own pages are gone;
  * VS_PFN_NONE when no run is whole. */

@@ -453,6 +453,60 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
     return STATUS_SUCCESS;
 }
 
+/* Whether the span pages from vpn are valid PTEs mapping, in order, the process's own frames of
+ * one aligned run; *written, whether any of them was written since (the others lazily freed). */
+static bool own_run_mapped(const VsProcess *process, uint64_t vpn, bool *written)
+{
+    const VsPfnDatabase *db = &process->system->pfn;
+    uint64_t span = vs_large_page_pages(process->system->layout);
+    uint64_t first = vs_pte_frame(vs_pt_read(process, vpn));
+    *written = false;
+    if (first % span || first + span > db->never_used)
+        return false;
+    for (uint64_t i = 0; i < span; i++) {
+        uint64_t pte = vs_pt_read(process, vpn + i);
+        const VsPfn *pfn = &db->frames[first + i];
+        if (!vs_pte_is_valid(pte) || vs_pte_frame(pte) != first + i || pfn->pid != process->pid ||
+            (pfn->flags & ~(VS_PFN_MODIFIED | VS_PFN_LAZY_FREE)) || pfn->share_count != 1)
+            return false;
+        *written = *written || (pte & VS_PTE_DIRTY) || (pfn->flags & VS_PFN_MODIFIED) ||
+                   !(pfn->flags & VS_PFN_LAZY_FREE);
+    }
+    return true;
+}
+
+/*
+ * Where the span pages from vpn (aligned) are valid PTEs mapping, in order, the process's own
+ * frames of one aligned run - a private large page split, its PTEs moved whole (mremap) - one PDE
+ * with protection mm maps them again, the same frames: dirty, or clean and lazily freed if every
+ * page was (Linux's move_huge_pmd moves the PMD itself). False, nothing changed, where they are
+ * not.
+ */
+bool vs_large_page_reform_private(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    VsSystem *system = process->system;
+    uint64_t span = vs_large_page_pages(system->layout),
+             first = vs_pte_frame(vs_pt_read(process, vpn));
+    bool written;
+    if (vs_pt_large_pde(process, vpn) || !own_run_mapped(process, vpn, &written))
+        return false;
+    for (uint64_t i = 0; i < span; i++) {
+        VsPfn *pfn = &system->pfn.frames[first + i];
+        vs_ws_remove(process, vpn + i, first + i);
+        vs_pt_write(process, vpn + i, 0);
+        vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+        pfn->flags = VS_PFN_LARGE_PAGE | (written ? 0 : VS_PFN_LAZY_FREE);
+        pfn->vpn = vpn + i;
+        pfn->original_pte = vs_pte_make_software(mm);
+    }
+    vs_pt_release_empty(process, vpn, vpn + span - 1);
+    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | (written ? VS_PTE_DIRTY : 0);
+    if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde)))
+        abort(); /* the page table just freed leaves a frame for every table above the PDE */
+    process->large_pages += span;
+    return true;
+}
+
 /* Gives the large page mapping vpn the protection mm, whole: its PDE (clean if it was) and, for
  * a private one, its frames' OriginalPte (Linux's change_huge_pmd, for an mprotect that covers all
  * of it); a section's run keeps its frames' protection, the section's. */

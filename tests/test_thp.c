@@ -503,6 +503,31 @@ static void test_free_and_advice_on_own(void **state)
     assert_int_equal(load(f, q + HUGE / 2), 6);
 }
 
+/* mremap moves a huge page of the process's own to a 2 MB boundary whole: one PMD over the same
+ * frames (move_huge_pmd); a lazily freed one stays so. */
+static void test_mremap_keeps_own_frames(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p + 3 * PAGE, 3);
+    store(f, p + HUGE, 4);
+    assert_int_equal(vs_madvise(f->thread, p + HUGE, HUGE, VS_MADV_FREE), 0);
+    uint64_t frame = frame_of(f->process, p + 3 * PAGE), lazy = frame_of(f->process, p + HUGE);
+    uint64_t to = map(f, 0, 6 * HUGE, VS_PROT_NONE, ANON);
+    uint64_t target = (to + HUGE - 1) & ~(HUGE - 1);
+    uint64_t moved =
+        vs_mremap(f->thread, p, 2 * HUGE, 2 * HUGE, VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target);
+    assert_int_equal(moved, target);
+    CHECK_INVARIANTS(f);
+    VsSmaps s = smaps_of(f->process, target);
+    assert_int_equal(s.anon_huge_pages, 4096);
+    assert_int_equal(s.lazy_free, 2048);
+    assert_int_equal(frame_of(f->process, target + 3 * PAGE), frame);
+    assert_int_equal(frame_of(f->process, target + HUGE), lazy);
+    assert_int_equal(load(f, target + 3 * PAGE), 3);
+    assert_int_equal(load(f, target + HUGE), 4);
+}
+
 /* Forks repeat: a grandchild's PMD maps it too (Pss a third); the first child's store splits its
  * own PMD, the others keep theirs. */
 static void test_repeated_forks_share(void **state)
@@ -658,6 +683,7 @@ int main(void)
         LINUX(test_repeated_forks_share),
         LINUX(test_detached_page_stays_with_pmd),
         LINUX(test_free_and_advice_on_own),
+        LINUX(test_mremap_keeps_own_frames),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
         LINUX(test_load_maps_huge_zero_page),
         LINUX(test_huge_zero_page_splits),

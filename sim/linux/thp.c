@@ -43,8 +43,9 @@
  * page whole frees it whole (commit.c); mprotect of all of it re-protects its PMD
  * (change_huge_pmd).
  *
- * Where the model parts from the kernel (docs/model.md says the same): mremap splits them all and
- * makes those the kernel keeps whole again (vs_thp_remake) in a new run; MADV_COLLAPSE refuses a
+ * Where the model parts from the kernel (docs/model.md says the same): mremap moves PTEs only, so
+ * it splits them all and maps those the kernel keeps whole with one PMD again (vs_thp_remake, the
+ * same frames); MADV_COLLAPSE refuses a
  * forked VMA; khugepaged never collapses ranges, and reclaim never splits one; the huge zero page
  * costs the model 512 frames per process that faulted it (its forks share them), where the
  * kernel has one.
@@ -307,9 +308,9 @@ int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, 
 /*
  * Makes the huge pages *held noted whole again where the range's first page now is at new_vpn and
  * its first pages pages are still mapped there: each that lands 2 MB-aligned and wholly inside
- * them is one huge page again - one a fork shares mapped by a PMD again, its own written one
- * collapsed from its moved pages, or the huge zero page. A model short of a free run leaves its
- * own in 4 KB pages. Frees *held.
+ * them is one huge page again, its frames mapped by one PMD again - one a fork shares, or its own
+ * written one (collapsed into a new run where its pages were not all moved as they were) - or the
+ * huge zero page. Frees *held.
  */
 void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
                    uint64_t pages)
@@ -323,7 +324,8 @@ void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64
         if (held->bases[i] & HELD_SHARED) {
             vs_large_page_reform(process, base, vad->protection, held->bases[i] & HELD_WRITTEN);
         } else if (held->bases[i] & HELD_WRITTEN) {
-            collapse_one(process, vad, base);
+            if (!vs_large_page_reform_private(process, base, own_protection(vad)))
+                collapse_one(process, vad, base); /* its pages moved apart: a new run */
         } else {
             clear_range(process, vad, base);
             vs_large_page_map_private(process, base, own_protection(vad), true);

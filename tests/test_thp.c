@@ -503,6 +503,27 @@ static void test_free_and_advice_on_own(void **state)
     assert_int_equal(load(f, q + HUGE / 2), 6);
 }
 
+/* MADV_COLLAPSE in a forked VMA copies the pages the fork shares (found through the fork
+ * section, no PTE of the child's own) into the caller's huge page; the other process keeps them,
+ * its alone now. */
+static void test_collapse_forked(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_NOHUGEPAGE);
+    store(f, p, 1);
+    store(f, p + 5 * PAGE, 2);
+    VsProcess *child = fork_of(f, f->process);
+    VsThread *thread = vs_process_main_thread(child);
+    assert_int_equal(vs_madvise(thread, p, 2 * HUGE, VS_MADV_HUGEPAGE), 0);
+    assert_int_equal(vs_madvise(thread, p, HUGE, VS_MADV_COLLAPSE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
+    assert_int_equal(load_in(child, p + 5 * PAGE), 2);
+    assert_int_equal(smaps_of(f->process, p).pss, 8);
+    store_in(f, child, p, 3);
+    assert_int_equal(load(f, p), 1);
+}
+
 /* mremap moves a huge page of the process's own to a 2 MB boundary whole: one PMD over the same
  * frames (move_huge_pmd); a lazily freed one stays so. */
 static void test_mremap_keeps_own_frames(void **state)
@@ -684,6 +705,7 @@ int main(void)
         LINUX(test_detached_page_stays_with_pmd),
         LINUX(test_free_and_advice_on_own),
         LINUX(test_mremap_keeps_own_frames),
+        LINUX(test_collapse_forked),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
         LINUX(test_load_maps_huge_zero_page),
         LINUX(test_huge_zero_page_splits),

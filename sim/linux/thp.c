@@ -45,8 +45,7 @@
  *
  * Where the model parts from the kernel (docs/model.md says the same): mremap moves PTEs only, so
  * it splits them all and maps those the kernel keeps whole with one PMD again (vs_thp_remake, the
- * same frames); MADV_COLLAPSE refuses a
- * forked VMA; khugepaged never collapses ranges, and reclaim never splits one; the huge zero page
+ * same frames); khugepaged never collapses ranges, and reclaim never splits one; the huge zero page
  * costs the model 512 frames per process that faulted it (its forks share them), where the
  * kernel has one.
  */
@@ -193,36 +192,63 @@ static bool own_written(const VsProcess *process, uint64_t base)
 }
 
 /* Whether MADV_COLLAPSE may make huge pages of vad at all (thp_vma_allowable_order for a forced
- * collapse): private anonymous memory no fork has shared, not VM_NOHUGEPAGE, THP not disabled for
- * the process (the model's thp=never: the POSIX agent's PR_SET_THP_DISABLE), whatever the mode
+ * collapse): private anonymous memory, forked or not (pages a fork shares are copied into the
+ * caller's huge page: MADV_COLLAPSE ignores max_ptes_shared), not VM_NOHUGEPAGE, THP not disabled
+ * for the process (the model's thp=never: the POSIX agent's PR_SET_THP_DISABLE), whatever the mode
  * says otherwise, and room in the VMA for one aligned 2 MB range. */
 static bool collapse_allowed(const VsProcess *process, const VsVad *vad)
 {
     uint64_t span = huge_pages(process), first = (vad->starting_vpn + span - 1) & ~(span - 1);
     return process->system->config.thp != VS_THP_NEVER &&
-           !(vs_vma(vad)->vm_flags & (VS_VM_NOHUGEPAGE | VS_VM_SHARED)) &&
-           vad->kind == VS_VAD_PRIVATE && vs_vma_is_anonymous(vad) &&
+           !(vs_vma(vad)->vm_flags & VS_VM_NOHUGEPAGE) && anonymous_private(vad) &&
            (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span == 0 &&
            first + span - 1 <= vad->ending_vpn;
+}
+
+/* Whether the range from base has a page table in Linux's terms: the model's, or, in a forked VMA,
+ * pages of the fork section it finds there (fork copied the parent's PTEs for those). */
+static bool range_has_table(const VsProcess *process, const VsVad *vad, uint64_t base)
+{
+    if (vs_pt_leaf(process, base))
+        return true;
+    if (!vs_vad_is_view(vad))
+        return false;
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t index = vs_view_prototype_index(vad, base), span = huge_pages(process);
+    uint64_t last = vs_min(index + span, section->pages) - 1;
+    return index < section->pages && vs_prototype_next(section, index, last) <= last;
 }
 
 /* Collapses the 2 MB range from base (collapse_huge_page): a run claimed, the range's pages copied
  * into it, the pages and their table dropped, one PMD mapping the run. 0, or ENOMEM when no run is
  * whole. */
+/* Fills frame with the bytes the process's page at vpn of vad holds, as a load would read them
+ * but without faulting anything in: its own page's, resident or in the page file, or, in a forked
+ * VMA, the fork section's page it finds; zeros where it has none. */
+static void fill_with_page(VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t frame)
+{
+    VsSystem *system = process->system;
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)))
+        pte = vs_vma_prototype(vad, vpn); /* what it finds there: the section's page */
+    bool ok = true;
+    if (vs_pte_is_resident(pte))
+        ok = vs_pfn_fill(&system->pfn, frame, system->pfn.frames[vs_pte_frame(pte)].data,
+                         VS_PAGE_SIZE);
+    else if (vs_pte_is_pagefile(pte) && vs_pte_pagefile_slot(pte))
+        ok = vs_pagefile_read(&system->pagefile, vs_pte_pagefile_slot(pte), &system->pfn, frame);
+    if (!ok)
+        abort(); /* the host is out of memory: no state to go back to */
+}
+
 static int collapse_one(VsProcess *process, VsVad *vad, uint64_t base)
 {
     uint64_t span = huge_pages(process);
     uint64_t first = vs_large_page_claim(process, base, own_protection(vad));
     if (first == VS_PFN_NONE)
         return VS_ENOMEM;
-    VsPfnDatabase *db = &process->system->pfn;
-    for (uint64_t i = 0; i < span; i++) {
-        uint64_t pte = vs_pt_read(process, base + i);
-        const unsigned char *bytes =
-            vs_pte_is_resident(pte) ? db->frames[vs_pte_frame(pte)].data : NULL;
-        if (bytes && !vs_pfn_fill(db, first + i, bytes, VS_PAGE_SIZE))
-            abort(); /* the host is out of memory: no state to go back to */
-    }
+    for (uint64_t i = 0; i < span; i++)
+        fill_with_page(process, vad, base + i, first + i);
     clear_range(process, vad, base);
     vs_large_page_map_claimed(process, base, first, own_protection(vad));
     return 0;
@@ -249,7 +275,7 @@ int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t
     for (uint64_t base = first; base < end; base += span) {
         if (vs_pt_large_pde(process, base))
             continue;
-        if (!vs_vma(vad)->anon_vma || !vs_pt_leaf(process, base))
+        if (!vs_vma(vad)->anon_vma || !range_has_table(process, vad, base))
             return VS_EINVAL;
         int error = collapse_one(process, vad, base);
         if (error)

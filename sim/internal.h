@@ -565,6 +565,7 @@ void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn);
+uint64_t vs_pt_demote_large(VsProcess *process, uint64_t vpn);
 void vs_pt_replace_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_large_pde(const VsProcess *process, uint64_t vpn); /* 0: none maps vpn */
 

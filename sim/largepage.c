@@ -430,14 +430,10 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
         return vs_large_page_split_shared(process, vpn); /* a section's run (largeshared.c) */
     VsSystem *system = process->system;
     uint64_t run_frames = vs_large_page_pages(system->layout);
-    uint64_t pde = vs_pt_large_pde(process, vpn);
-    uint32_t mm = vs_pte_mm_protection(system->pfn.frames[vs_pte_frame(pde)].original_pte);
-    vs_pt_unmap_large(process, vpn);
-    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn + run_frames - 1))) {
-        if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde & ~(uint64_t)VS_PDE_LARGE_PAGE)))
-            abort(); /* the tables it had were just freed: the frames for them are free */
+    uint64_t pde = vs_pt_demote_large(process, vpn);
+    if (!pde)
         return STATUS_INSUFFICIENT_RESOURCES;
-    }
+    uint32_t mm = vs_pte_mm_protection(system->pfn.frames[vs_pte_frame(pde)].original_pte);
     LargeRun run = {vs_pte_frame(pde), run_frames};
     emit_run(process, VS_EV_LARGE_PAGE_SPLIT, vpn, run);
     uint64_t dirty = pde & VS_PTE_DIRTY;

@@ -271,17 +271,12 @@ static uint64_t *take_copies(VsSystem *system, uint64_t first, size_t *count)
 VsStatus vs_large_page_split_shared(VsProcess *process, uint64_t vpn)
 {
     VsSystem *system = process->system;
-    uint64_t span = span_of(system), pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
+    uint64_t span = span_of(system), first = vs_pte_frame(vs_pt_large_pde(process, vpn));
     uint32_t mm = vs_vad_find_conflict(&process->vad_root, vpn, vpn)->protection;
     size_t copies = 0, used = 0;
     uint64_t *copy = take_copies(system, first, &copies);
-    if (copies && !copy)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    vs_pt_unmap_large(process, vpn);
-    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn + span - 1))) {
-        if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde & ~(uint64_t)VS_PDE_LARGE_PAGE)))
-            abort(); /* the tables it had were just freed: the frames for them are free */
-        for (size_t n = 0; n < copies; n++)
+    if ((copies && !copy) || !vs_pt_demote_large(process, vpn)) {
+        for (size_t n = 0; copy && n < copies; n++)
             vs_pfn_release(system, copy[n]);
         free(copy);
         return STATUS_INSUFFICIENT_RESOURCES;

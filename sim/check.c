@@ -616,12 +616,10 @@ static uint64_t check_detached_frames(Checker *c, const VsSystem *system)
     uint64_t span = vs_large_page_pages(system->layout), frames = 0;
     for (uint64_t frame = 0; frame < db->never_used; frame++) {
         const VsPfn *pfn = &db->frames[frame];
-        const VsSection *section =
-            (pfn->flags & VS_PFN_PROTOTYPE) && pfn->location == VS_PAGE_ACTIVE
-                ? vs_section_by_id(system, pfn->pid)
-                : NULL;
-        if (!section || section->large_pages || !vs_large_page_in_run(system, frame) ||
-            !vs_large_page_detached(system, frame))
+        if (!vs_large_page_in_run(system, frame) || pfn->location != VS_PAGE_ACTIVE)
+            continue; /* the common case, cheaply: no run's page */
+        const VsSection *section = vs_section_by_id(system, pfn->pid);
+        if (!section || section->large_pages || !vs_large_page_detached(system, frame))
             continue;
         frames++;
         if (pfn->share_count == 0 || pfn->reference_count != 1 ||

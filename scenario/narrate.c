@@ -858,13 +858,13 @@ static void narrate_huge_zero_replaced(const VsRunner *runner, const VsEvent *e,
 static void narrate_large_page_shared(const VsRunner *runner, const VsEvent *e, GString *out)
 {
     (void)runner;
-    g_string_append(out, "the huge page ");
+    g_string_append_printf(out, "in process %u the huge page ", e->pid);
     append_range(out, e->vpn_start, e->vpn_end);
     g_string_append_printf(
         out,
-        " is shared copy-on-write: its PMD, write-protected, maps frames 0x%" G_GINT64_MODIFIER
+        " is shared copy-on-write: a write-protected PMD maps its frames 0x%" G_GINT64_MODIFIER
         "X-0x%" G_GINT64_MODIFIER "X, pages %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-        " of fork section %u, which the other process maps too (AnonHugePages in both)",
+        " of fork section %u, as the other process's PMD does (AnonHugePages in both)",
         e->frame, e->frame + e->pages - 1, e->old_start, e->old_end, e->section);
 }
 

@@ -409,12 +409,13 @@ static void check_large_pde(Checker *c, const VsProcess *process, uint64_t vpn, 
     bool view = vs_vad_is_view(vad);
     for (uint64_t i = 0; i < span; i++) {
         const VsPfn *pfn = &db->frames[first + i];
-        bool ok = shared
-                      ? (pfn->flags & ~VS_PFN_MODIFIED) == (VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE) &&
-                            view && pfn->pid == vs_mapped_vad(vad)->section->id &&
-                            pfn->vpn == vs_view_prototype_index(vad, vpn) + i
-                      : pfn->flags == VS_PFN_LARGE_PAGE && pfn->pid == process->pid &&
-                            pfn->vpn == vpn + i && pfn->share_count == 1;
+        uint8_t marks = pfn->flags & (uint8_t) ~(VS_PFN_MODIFIED | VS_PFN_LAZY_FREE);
+        bool ok = shared ? marks == (VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE) && view &&
+                               pfn->pid == vs_mapped_vad(vad)->section->id &&
+                               pfn->vpn == vs_view_prototype_index(vad, vpn) + i
+                         : marks == VS_PFN_LARGE_PAGE && !(pfn->flags & VS_PFN_MODIFIED) &&
+                               pfn->pid == process->pid && pfn->vpn == vpn + i &&
+                               pfn->share_count == 1;
         if (pfn->location != VS_PAGE_ACTIVE || !ok) {
             fail(c, process, "large-page frame's PFN entry names another page",
                  vs_vpn_address(vpn + i));
@@ -603,6 +604,33 @@ static uint64_t check_awe_frames(Checker *c, const VsSystem *system)
     return frames;
 }
 
+static bool run_whole(const VsSystem *system, const VsSection *section, uint64_t first);
+
+/* Every page of a run shared through a section that has left its index (detached:
+ * largeshared.c) is active, mapped by its run's PDEs alone, at least one; and a detached first
+ * frame's run is whole. How many there are. */
+static uint64_t check_detached_frames(Checker *c, const VsSystem *system)
+{
+    const VsPfnDatabase *db = &system->pfn;
+    const VsProcess *first = system->processes[0];
+    uint64_t span = vs_large_page_pages(system->layout), frames = 0;
+    for (uint64_t frame = 0; frame < db->never_used; frame++) {
+        const VsPfn *pfn = &db->frames[frame];
+        if (!vs_large_page_in_run(system, frame) || pfn->location != VS_PAGE_ACTIVE)
+            continue; /* the common case, cheaply: no run's page */
+        const VsSection *section = vs_section_by_id(system, pfn->pid);
+        if (!section || section->large_pages || !vs_large_page_detached(system, frame))
+            continue;
+        frames++;
+        if (pfn->share_count == 0 || pfn->reference_count != 1 ||
+            (frame % span == 0 && !run_whole(system, section, frame)))
+            fail(c, first, "detached page of a shared large page is not its run's, mapped", frame);
+        else if (c->mappings && c->mappings[frame] != pfn->share_count)
+            fail(c, first, "detached page's share count differs from the PDEs mapping it", frame);
+    }
+    return frames;
+}
+
 static void check_frames(Checker *c, const VsSystem *system)
 {
     const VsPfnDatabase *db = &system->pfn;
@@ -620,8 +648,9 @@ static void check_frames(Checker *c, const VsSystem *system)
     if (listed + db->active_count != db->never_used)
         fail(c, first, "frames on no list, or on two", db->never_used);
     uint64_t awe_frames = check_awe_frames(c, system);
-    if (c->valid - c->shared_valid + c->shared_frames + c->tables + c->large_frames - c->awe_valid +
-            awe_frames !=
+    uint64_t detached = check_detached_frames(c, system);
+    if (c->valid - c->shared_valid + c->shared_frames + detached + c->tables + c->large_frames -
+            c->awe_valid + awe_frames !=
         db->active_count)
         fail(c, first,
              "active frames differ from valid PTEs, page tables, large pages and AWE frames",
@@ -717,21 +746,33 @@ static uint64_t image_committed_pages(const VsSection *section)
 /* One prototype PTE: a valid one names an active frame of this page whose share count is the
  * valid process PTEs mapping it; a transition one a frame on the list its Modified flag says,
  * mapped by none; a page-file one owns its slot. */
+/* Whether the run of a large page's frames from first (a run shared through section:
+ * largeshared.c) is whole: each frame a page of a run, of this section, at the index after its
+ * predecessor's, all inside the section. Checked once per run, at its first frame (wherever that
+ * page is: at its index, or detached). */
+static bool run_whole(const VsSystem *system, const VsSection *section, uint64_t first)
+{
+    uint64_t span = vs_large_page_pages(system->layout), index = system->pfn.frames[first].vpn;
+    if (index + span > section->pages)
+        return false;
+    for (uint64_t i = 0; i < span; i++) {
+        const VsPfn *pfn = &system->pfn.frames[first + i];
+        if (!vs_large_page_in_run(system, first + i) || pfn->pid != section->id ||
+            pfn->vpn != index + i)
+            return false;
+    }
+    return true;
+}
+
 /* Whether the section's page at index, in frame, lies in a run of a large page's frames: a
  * SEC_LARGE_PAGES section's pages are such runs from an aligned index on; another section's run
- * (largeshared.c) starts where its first frame's page is, and its first page's check walks it. */
-static bool in_its_run(const VsSection *section, uint64_t index, uint64_t frame, uint64_t span)
+ * is walked from its first frame. */
+static bool in_its_run(const VsSystem *system, const VsSection *section, uint64_t index,
+                       uint64_t frame, uint64_t span)
 {
-    uint64_t offset = frame % span;
     if (section->large_pages)
-        return offset == index % span;
-    if (index < offset || index - offset + span > section->pages)
-        return false;
-    for (uint64_t i = offset ? 0 : 1; i < (offset ? 1 : span); i++)
-        if (vs_prototype_read(section, index - offset + i) !=
-            vs_pte_make_valid(frame - offset + i, section->protection))
-            return false;
-    return true;
+        return frame % span == index % span;
+    return frame % span || run_whole(system, section, frame);
 }
 
 /* A large page's page held by a section: a SEC_LARGE_PAGES section's, valid for the section's
@@ -742,12 +783,12 @@ static void check_large_prototype(Checker *c, const VsProcess *first, const VsSe
 {
     const VsPfn *pfn = &first->system->pfn.frames[frame];
     uint64_t span = vs_large_page_pages(first->system->layout);
-    uint8_t allowed =
-        VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE | (section->large_pages ? 0 : VS_PFN_MODIFIED);
+    uint8_t allowed = VS_PFN_PROTOTYPE | VS_PFN_LARGE_PAGE |
+                      (section->large_pages ? 0 : VS_PFN_MODIFIED | VS_PFN_LAZY_FREE);
     c->shared_frames++;
     if (!(pfn->flags & VS_PFN_LARGE_PAGE) || (pfn->flags & ~allowed) ||
         pte != vs_pte_make_valid(frame, section->protection) || pfn->location != VS_PAGE_ACTIVE ||
-        pfn->reference_count != 1 || !in_its_run(section, index, frame, span))
+        pfn->reference_count != 1 || !in_its_run(first->system, section, index, frame, span))
         fail(c, first, "large-page section's page is not a resident frame of its run", index);
     else if (c->mappings && c->mappings[frame] != pfn->share_count)
         fail(c, first, "section frame's share count differs from the PTEs mapping it", frame);

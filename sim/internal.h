@@ -565,6 +565,7 @@ void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vp
 const VsPageTable *vs_pt_table(const VsSystem *system, uint64_t frame);
 VsStatus vs_pt_map_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn);
+uint64_t vs_pt_demote_large(VsProcess *process, uint64_t vpn);
 void vs_pt_replace_large(VsProcess *process, uint64_t vpn, uint64_t pde);
 uint64_t vs_pt_large_pde(const VsProcess *process, uint64_t vpn); /* 0: none maps vpn */
 
@@ -588,6 +589,8 @@ void vs_large_pages_unmap_view(VsProcess *process, VsVad *vad);
  * into ordinary pages, freed whole. vpn is the large page's first page. */
 VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm, bool zero);
 void vs_large_page_dirty(VsProcess *process, uint64_t vpn);
+void vs_large_page_free_lazily(VsProcess *process, uint64_t vpn);
+bool vs_large_page_reform_private(VsProcess *process, uint64_t vpn, uint32_t mm);
 /* A collapse (Linux's MADV_COLLAPSE): a run claimed for the large page vpn starts, zeroed, for the
  * caller to fill and then map (vs_large_page_map_claimed) once the range's own pages are gone;
  * VS_PFN_NONE when no run is whole. */
@@ -603,12 +606,14 @@ void vs_large_page_free_private(VsProcess *process, uint64_t vpn);
 bool vs_large_page_is_shared(const VsProcess *process, uint64_t vpn);
 void vs_large_page_share(VsProcess *process, uint64_t vpn, VsSection *section, uint64_t index,
                          uint32_t mm);
-VsStatus vs_large_page_map_shared(VsProcess *process, uint64_t vpn, const VsSection *section,
-                                  uint64_t index, uint32_t mm);
+VsStatus vs_large_page_map_shared(VsProcess *process, uint64_t vpn, uint64_t pde, uint32_t mm);
 void vs_large_page_unmap_shared(VsProcess *process, uint64_t vpn);
 void vs_large_page_take(VsProcess *process, uint64_t vpn, uint32_t mm);
-bool vs_large_page_reform(VsProcess *process, uint64_t vpn, uint32_t mm);
+bool vs_large_page_reform(VsProcess *process, uint64_t vpn, uint32_t mm, bool written);
+void vs_large_page_unmapped(VsSystem *system, uint64_t frame);
 bool vs_large_page_in_run(const VsSystem *system, uint64_t frame);
+bool vs_large_page_detached(const VsSystem *system, uint64_t frame);
+void vs_large_page_detach(VsSection *section, uint64_t index);
 void vs_large_page_dissolve(VsSystem *system, VsSection *section, uint64_t index);
 VsStatus vs_large_page_split_shared(VsProcess *process, uint64_t vpn);
 

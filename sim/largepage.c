@@ -384,14 +384,32 @@ void vs_large_page_map_claimed(VsProcess *process, uint64_t vpn, uint64_t first,
     emit_run(process, VS_EV_LARGE_PAGE_COLLAPSED, vpn, run);
 }
 
-/* A store to the clean private large page mapping vpn (Linux: do_huge_zero_wp_pmd, which puts a
- * huge page of the process's own, zeroed, where the huge zero page was): its PDE is dirty now. */
+/* A store to the clean private large page mapping vpn: its PDE is dirty now. A zero page (Linux:
+ * do_huge_zero_wp_pmd puts a huge page of the process's own, zeroed, where the huge zero page was)
+ * becomes written memory; a lazily freed one is written memory again, its bytes kept. */
 void vs_large_page_dirty(VsProcess *process, uint64_t vpn)
 {
-    uint64_t pde = vs_pt_large_pde(process, vpn);
+    VsSystem *system = process->system;
+    uint64_t pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
+    uint64_t span = vs_large_page_pages(system->layout);
+    bool lazy = system->pfn.frames[first].flags & VS_PFN_LAZY_FREE;
+    for (uint64_t i = 0; lazy && i < span; i++)
+        system->pfn.frames[first + i].flags &= (uint8_t)~VS_PFN_LAZY_FREE;
     vs_pt_replace_large(process, vpn, (pde & ~(uint64_t)VS_PDE_LARGE_PAGE) | VS_PTE_DIRTY);
-    emit_run(process, VS_EV_HUGE_ZERO_REPLACED, vpn,
-             (LargeRun){vs_pte_frame(pde), vs_large_page_pages(process->system->layout)});
+    if (!lazy)
+        emit_run(process, VS_EV_HUGE_ZERO_REPLACED, vpn, (LargeRun){first, span});
+}
+
+/* The written private large page mapping vpn is freed lazily, whole (Linux's madvise_free_huge_pmd
+ * for a range that covers all of it): its PDE clean, its frames marked, so that reclaim may drop
+ * it unless it is written again first (vs_large_page_dirty). */
+void vs_large_page_free_lazily(VsProcess *process, uint64_t vpn)
+{
+    VsSystem *system = process->system;
+    uint64_t pde = vs_pt_large_pde(process, vpn), first = vs_pte_frame(pde);
+    for (uint64_t i = 0; i < vs_large_page_pages(system->layout); i++)
+        system->pfn.frames[first + i].flags |= VS_PFN_LAZY_FREE;
+    vs_pt_replace_large(process, vpn, pde & ~(uint64_t)(VS_PDE_LARGE_PAGE | VS_PTE_DIRTY));
 }
 
 /*
@@ -413,14 +431,10 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
         return vs_large_page_split_shared(process, vpn); /* a section's run (largeshared.c) */
     VsSystem *system = process->system;
     uint64_t run_frames = vs_large_page_pages(system->layout);
-    uint64_t pde = vs_pt_large_pde(process, vpn);
-    uint32_t mm = vs_pte_mm_protection(system->pfn.frames[vs_pte_frame(pde)].original_pte);
-    vs_pt_unmap_large(process, vpn);
-    if (!NT_SUCCESS(vs_pt_prepare(process, vpn, vpn + run_frames - 1))) {
-        if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde & ~(uint64_t)VS_PDE_LARGE_PAGE)))
-            abort(); /* the tables it had were just freed: the frames for them are free */
+    uint64_t pde = vs_pt_demote_large(process, vpn);
+    if (!pde)
         return STATUS_INSUFFICIENT_RESOURCES;
-    }
+    uint32_t mm = vs_pte_mm_protection(system->pfn.frames[vs_pte_frame(pde)].original_pte);
     LargeRun run = {vs_pte_frame(pde), run_frames};
     emit_run(process, VS_EV_LARGE_PAGE_SPLIT, vpn, run);
     uint64_t dirty = pde & VS_PTE_DIRTY;
@@ -436,6 +450,60 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
     }
     process->large_pages -= run_frames;
     return STATUS_SUCCESS;
+}
+
+/* Whether the span pages from vpn are valid PTEs mapping, in order, the process's own frames of
+ * one aligned run; *written, whether any of them was written since (the others lazily freed). */
+static bool own_run_mapped(const VsProcess *process, uint64_t vpn, bool *written)
+{
+    const VsPfnDatabase *db = &process->system->pfn;
+    uint64_t span = vs_large_page_pages(process->system->layout);
+    uint64_t first = vs_pte_frame(vs_pt_read(process, vpn));
+    *written = false;
+    if (first % span || first + span > db->never_used)
+        return false;
+    for (uint64_t i = 0; i < span; i++) {
+        uint64_t pte = vs_pt_read(process, vpn + i);
+        const VsPfn *pfn = &db->frames[first + i];
+        if (!vs_pte_is_valid(pte) || vs_pte_frame(pte) != first + i || pfn->pid != process->pid ||
+            (pfn->flags & ~(VS_PFN_MODIFIED | VS_PFN_LAZY_FREE)) || pfn->share_count != 1)
+            return false;
+        *written = *written || (pte & VS_PTE_DIRTY) || (pfn->flags & VS_PFN_MODIFIED) ||
+                   !(pfn->flags & VS_PFN_LAZY_FREE);
+    }
+    return true;
+}
+
+/*
+ * Where the span pages from vpn (aligned) are valid PTEs mapping, in order, the process's own
+ * frames of one aligned run - a private large page split, its PTEs moved whole (mremap) - one PDE
+ * with protection mm maps them again, the same frames: dirty, or clean and lazily freed if every
+ * page was (Linux's move_huge_pmd moves the PMD itself). False, nothing changed, where they are
+ * not.
+ */
+bool vs_large_page_reform_private(VsProcess *process, uint64_t vpn, uint32_t mm)
+{
+    VsSystem *system = process->system;
+    uint64_t span = vs_large_page_pages(system->layout),
+             first = vs_pte_frame(vs_pt_read(process, vpn));
+    bool written;
+    if (vs_pt_large_pde(process, vpn) || !own_run_mapped(process, vpn, &written))
+        return false;
+    for (uint64_t i = 0; i < span; i++) {
+        VsPfn *pfn = &system->pfn.frames[first + i];
+        vs_ws_remove(process, vpn + i, first + i);
+        vs_pt_write(process, vpn + i, 0);
+        vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
+        pfn->flags = VS_PFN_LARGE_PAGE | (written ? 0 : VS_PFN_LAZY_FREE);
+        pfn->vpn = vpn + i;
+        pfn->original_pte = vs_pte_make_software(mm);
+    }
+    vs_pt_release_empty(process, vpn, vpn + span - 1);
+    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | (written ? VS_PTE_DIRTY : 0);
+    if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde)))
+        abort(); /* the page table just freed leaves a frame for every table above the PDE */
+    process->large_pages += span;
+    return true;
 }
 
 /* Gives the large page mapping vpn the protection mm, whole: its PDE (clean if it was) and, for

@@ -443,6 +443,25 @@ uint64_t vs_pt_unmap_large(VsProcess *process, uint64_t vpn)
     return pde;
 }
 
+/* Replaces the large PDE mapping vpn with a link to a new, empty leaf table for the caller to fill
+ * with the large page's pieces (a personality's split of one: Linux's __split_huge_pmd fills the
+ * table it deposited with the huge page); the tables above stay. Returns the old PDE, or 0 with
+ * nothing changed when no frame is left for the table. */
+uint64_t vs_pt_demote_large(VsProcess *process, uint64_t vpn)
+{
+    uint32_t level = levels(process) - 2;
+    uint64_t frame, first_vpn = vpn & ~(entry_span(process, level) - 1);
+    if (!vs_pt_large_pde(process, vpn))
+        abort(); /* a caller bug: no large page there */
+    if (!NT_SUCCESS(table_create(process, level + 1, first_vpn, &frame)))
+        return 0;
+    PtPath path;
+    walk(process, vpn, &path); /* taking the frame may have trimmed pages: walk again */
+    uint64_t pde = path_large_pde(process, &path);
+    path.table[level]->entries[path.index[level]] = vs_pte_make_table(frame);
+    return pde;
+}
+
 /* Frees any empty leaf tables (and emptied parents) covering [start_vpn, end_vpn]. */
 void vs_pt_release_empty(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {

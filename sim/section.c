@@ -511,12 +511,18 @@ void vs_section_fini_all(VsSystem *system)
  * page). When it was the last, the prototype PTE becomes a transition PTE and the frame goes to the
  * modified list if it was written since its last page-file copy, else to standby. Returns where the
  * frame is now (VS_PAGE_ACTIVE while other mappings remain). A page of a large page shared through
- * the section stays active, mapped or not, while its run lasts (largeshared.c).
+ * the section stays active, mapped or not, while its run lasts: until nothing maps any page of it
+ * (largeshared.c).
  */
 VsPageLocation vs_prototype_unmap_frame(VsSystem *system, uint64_t frame)
 {
     VsPfn *pfn = &system->pfn.frames[frame];
-    if (--pfn->share_count || (pfn->flags & VS_PFN_LARGE_PAGE))
+    if (pfn->flags & VS_PFN_LARGE_PAGE) { /* a run's: it ends when nothing maps it */
+        if (--pfn->share_count == 0)
+            vs_large_page_unmapped(system, frame);
+        return (VsPageLocation)pfn->location;
+    }
+    if (--pfn->share_count)
         return VS_PAGE_ACTIVE;
     return vs_prototype_frame_idle(system, frame);
 }

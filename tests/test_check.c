@@ -887,6 +887,36 @@ static void test_check_reports_large_page_inconsistencies(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A huge page a fork shares (largeshared.c): each frame of its run records the fork section and
+ * its index there, the process counts the pages its PDEs map of such runs, a frame's share count
+ * is the PDEs and PTEs mapping it, and a page detached from its index is mapped by PDEs. */
+static void test_check_reports_shared_huge_page_inconsistencies(void **state)
+{
+    Fixture *f = *state;
+    uint64_t m = vs_mmap(f->thread, 0, MB(4), VS_PROT_READ | VS_PROT_WRITE,
+                         VS_MAP_PRIVATE | VS_MAP_ANONYMOUS, -1, 0);
+    uint64_t p = (m + MB(2) - 1) & ~(MB(2) - 1);
+    assert_int_equal(vs_madvise(f->thread, m, MB(4), VS_MADV_HUGEPAGE), 0);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_SUCCESS);
+    VsProcess *child = NULL;
+    assert_true(vs_fork(f->thread, &child) > 0);
+    CHECK_INVARIANTS(f);
+    uint64_t first = vs_pte_frame(vs_pt_large_pde(f->process, vs_vpn(p)));
+    VsPfn *pfn = &f->system->pfn.frames[first + 5];
+    assert_true(vs_large_page_in_run(f->system, first + 5));
+    CORRUPT(f, pfn->vpn, pfn->vpn + 1, "large-page frame's PFN entry names another page");
+    CORRUPT(f, f->process->shared_large_pages, 0,
+            "PDEs mapping sections' runs differ from their count");
+    CORRUPT(f, pfn->share_count, pfn->share_count + 1,
+            "section frame's share count differs from the PTEs mapping it");
+    VsSection *section = vs_section_by_id(f->system, pfn->pid);
+    uint64_t entry = corrupt_prototype(section, pfn->vpn, vs_prototype_initial(section));
+    CHECK_INVARIANTS(f); /* detached, the PDEs' alone: a state the model makes itself */
+    CORRUPT(f, pfn->share_count, 0, "detached page of a shared large page is not its run's");
+    corrupt_prototype(section, pfn->vpn, entry);
+    CHECK_INVARIANTS(f);
+}
+
 /* AWE: an owned frame mapped in a window records its page, its process counts it, and its PTE
  * is the only kind an AWE window holds. */
 static void test_check_reports_awe_inconsistencies(void **state)
@@ -951,6 +981,8 @@ int main(void)
         TEST(test_check_reports_placeholder_with_the_flags_of_an_allocation),
         TEST(test_check_reports_placeholder_charging_commit),
         cmocka_unit_test_setup_teardown(test_check_reports_vma_open_file_not_the_file_it_maps,
+                                        setup_linux, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_check_reports_shared_huge_page_inconsistencies,
                                         setup_linux, fixture_teardown),
         TEST(test_check_reports_vad_ending_before_it_starts),
         TEST(test_check_reports_vads_out_of_order),

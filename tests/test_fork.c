@@ -183,12 +183,47 @@ static void test_clone_makes_a_thread(void **state)
     assert_int_equal(vs_process_thread_count(f->process), 2);
 }
 
+/* A fork that fails partway (here the fork section's commit: the parent's private memory is past
+ * what RAM and the page file hold, as Linux's heuristic overcommit lets a mapping be) leaves
+ * nothing of its child behind: the commit it had charged comes back, and the system is whole. */
+static int setup_small(void **state)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                         .personality = vs_linux_personality(),
+                                                         .ram_bytes = 4ull << 20});
+}
+
+static void test_failed_fork_leaves_no_child(void **state)
+{
+    Fixture *f = *state;
+    VsMemoryCounters before, after;
+    uint64_t p = map(f, 0, 8ull << 20, RW, ANON);
+    uint64_t below = p - 512 * PAGE; /* apart from p: copied before p fails, and charged */
+    assert_int_equal(vs_mmap(f->thread, below, 256 * PAGE, RW, ANON | VS_MAP_FIXED, -1, 0), below);
+    assert_int_equal(vs_memory_write(f->thread, p, 1), STATUS_SUCCESS);
+    vs_memory_counters(f->system, &before);
+    VsProcess *child = NULL;
+    assert_int_equal(vs_fork(f->thread, &child), -1);
+    assert_int_equal(vs_errno(f->thread), VS_ENOMEM);
+    assert_null(child);
+    CHECK_INVARIANTS(f);
+    vs_memory_counters(f->system, &after);
+    assert_int_equal(after.commit_total, before.commit_total);
+    uint8_t byte = 0;
+    assert_int_equal(vs_memory_read(f->thread, p, &byte), STATUS_SUCCESS);
+    assert_int_equal(byte, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        LINUX(test_fork_copy_on_write),   LINUX(test_fork_skips_memory_never_written),
-        LINUX(test_repeated_forks_share), LINUX(test_forked_vmas_merge_and_grow),
+        LINUX(test_fork_copy_on_write),
+        LINUX(test_fork_skips_memory_never_written),
+        LINUX(test_repeated_forks_share),
+        LINUX(test_forked_vmas_merge_and_grow),
         LINUX(test_clone_makes_a_thread),
+        cmocka_unit_test_setup_teardown(test_failed_fork_leaves_no_child, setup_small,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

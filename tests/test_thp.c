@@ -294,6 +294,15 @@ static uint64_t frame_of(VsProcess *process, uint64_t address)
     return vs_pagemap_entry(process, address) & VS_PAGEMAP_PFN_MASK;
 }
 
+/* A written huge page at p (its first byte 1), which a fork has shared with *child. */
+static uint64_t forked_huge_page(Fixture *f, VsProcess **child)
+{
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    *child = fork_of(f, f->process);
+    return p;
+}
+
 /* A written huge page stays whole in both processes after fork: one huge page, two PMDs, each
  * AnonHugePages 2048 and Pss half; both read what the parent wrote; pagemap shows the same
  * frames, mapped by more than one. */
@@ -319,9 +328,8 @@ static void test_fork_shares_huge_page(void **state)
 static void test_store_splits_own_pmd(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     store_in(f, child, p + 3 * PAGE, 9);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 0);
     assert_int_equal(smaps_of(child, p).rss, 2048);
@@ -341,9 +349,8 @@ static void test_store_splits_own_pmd(void **state)
 static void test_store_alone_reuses_whole(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     uint64_t frame = frame_of(f->process, p);
     assert_int_equal(vs_munmap(vs_process_main_thread(child), p, 2 * HUGE), 0);
     CHECK_INVARIANTS(f);
@@ -356,8 +363,8 @@ static void test_store_alone_reuses_whole(void **state)
     assert_int_equal(load(f, p), 1);
 }
 
-/* The huge zero page is mapped in both after fork (all 512 pages resident, counted nowhere); a
- * store in either gets a huge page of its own. */
+/* The huge zero page is mapped in both after fork (all 512 pages resident, counted nowhere, the
+ * same frames); a store in either gets a huge page of its own. */
 static void test_huge_zero_page_across_fork(void **state)
 {
     Fixture *f = *state;
@@ -368,6 +375,7 @@ static void test_huge_zero_page_across_fork(void **state)
     memset(all, 1, sizeof all);
     assert_int_equal(vs_mincore(vs_process_main_thread(child), p, HUGE, vec, 512), 0);
     assert_memory_equal(vec, all, sizeof all);
+    assert_int_equal(frame_of(child, p + 9 * PAGE), frame_of(f->process, p + 9 * PAGE));
     store_in(f, child, p + PAGE, 3);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
     assert_int_equal(smaps_of(f->process, p).rss, 0);
@@ -380,9 +388,8 @@ static void test_huge_zero_page_across_fork(void **state)
 static void test_forked_vma_gets_huge_pages(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     store_in(f, child, p + HUGE, 2);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 4096);
     assert_int_equal(vs_madvise(vs_process_main_thread(child), p, HUGE, VS_MADV_DONTNEED), 0);
@@ -399,9 +406,8 @@ static void test_forked_vma_gets_huge_pages(void **state)
 static void test_partial_munmap_splits_own(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     assert_int_equal(vs_munmap(vs_process_main_thread(child), p + HUGE / 2, HUGE / 2), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(smaps_of(child, p).rss, 1024);
@@ -417,9 +423,8 @@ static void test_partial_munmap_splits_own(void **state)
 static void test_protect_and_advice_keep_shared(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_READ), 0);
     CHECK_INVARIANTS(f);
     assert_int_equal(vs_mprotect(f->thread, p, HUGE, RW), 0);
@@ -442,9 +447,8 @@ static void test_protect_and_advice_keep_shared(void **state)
 static void test_mremap_moves_shared_whole(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     uint64_t to = map(f, 0, 4 * HUGE, RW, ANON);
     uint64_t target = (to + HUGE - 1) & ~(HUGE - 1);
     VsThread *thread = vs_process_main_thread(child);
@@ -458,14 +462,124 @@ static void test_mremap_moves_shared_whole(void **state)
     assert_int_equal(load(f, p), 1);
 }
 
+/* A fork by a process that split its PMD and copied a page shares that copy with its child: the
+ * page's index in the fork section is the copy's now, and the huge page's own version of it stays
+ * with the PMD that still maps it (detached), which keeps the huge page whole: Pss 685 = 511 pages
+ * shared by three and one alone. */
+static void test_detached_page_stays_with_pmd(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 4);
+    VsProcess *child = fork_of(f, f->process);
+    store_in(f, child, p + PAGE, 2);
+    VsProcess *grandchild = fork_of(f, child);
+    VsSmaps s = smaps_of(f->process, p);
+    assert_int_equal(s.anon_huge_pages, 2048);
+    assert_int_equal(s.pss, 685);
+    assert_int_equal(smaps_of(child, p).pss, 683);
+    assert_int_equal(smaps_of(grandchild, p).pss, 683);
+    assert_int_equal(load(f, p + PAGE), 0);
+    assert_int_equal(load_in(grandchild, p + PAGE), 2);
+    assert_int_equal(frame_of(grandchild, p + PAGE), frame_of(child, p + PAGE));
+    store(f, p + 2 * PAGE,
+          5); /* the others map the rest: the parent's PMD splits, its page its own */
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 0);
+    assert_int_equal(load(f, p + PAGE), 0);
+    assert_int_equal(load_in(grandchild, p + 2 * PAGE), 0);
+    assert_int_equal(vs_munmap(vs_process_main_thread(child), p, 2 * HUGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_munmap(vs_process_main_thread(grandchild), p, 2 * HUGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(f->process, p).pss, 2048);
+}
+
+/* MADV_FREE of all of a huge page of the process's own frees it lazily, whole (AnonHugePages and
+ * LazyFree 2048); a store makes it written memory again, and a second FREE then PAGEOUT drops it
+ * whole. Advice on part of one splits the huge page itself: its pages holding only zeros become
+ * the zero page (Rss counts the written ones only), all still resident. */
+static void test_free_and_advice_on_own(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p, 1);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_FREE), 0);
+    CHECK_INVARIANTS(f);
+    VsSmaps s = smaps_of(f->process, p);
+    assert_int_equal(s.anon_huge_pages, 2048);
+    assert_int_equal(s.lazy_free, 2048);
+    store(f, p + PAGE, 2);
+    assert_int_equal(smaps_of(f->process, p).lazy_free, 0);
+    assert_int_equal(load(f, p), 1);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_FREE), 0);
+    assert_int_equal(vs_madvise(f->thread, p, HUGE, VS_MADV_PAGEOUT), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(rss_kb(f, p), 0);
+    assert_int_equal(load(f, p), 0);
+    uint64_t q = p + HUGE;
+    store(f, q, 7);
+    store(f, q + HUGE / 2, 6);
+    assert_int_equal(vs_madvise(f->thread, q, 16 * PAGE, VS_MADV_COLD), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, q), 0);
+    assert_int_equal(smaps_of(f->process, q).rss, 8);
+    assert_int_equal(resident(f, q, 512), 512);
+    assert_int_equal(load(f, q + HUGE / 2), 6);
+}
+
+/* MADV_COLLAPSE in a forked VMA copies the pages the fork shares (found through the fork
+ * section, no PTE of the child's own) into the caller's huge page; the other process keeps them,
+ * its alone now. */
+static void test_collapse_forked(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_NOHUGEPAGE);
+    store(f, p, 1);
+    store(f, p + 5 * PAGE, 2);
+    VsProcess *child = fork_of(f, f->process);
+    VsThread *thread = vs_process_main_thread(child);
+    assert_int_equal(vs_madvise(thread, p, 2 * HUGE, VS_MADV_HUGEPAGE), 0);
+    assert_int_equal(vs_madvise(thread, p, HUGE, VS_MADV_COLLAPSE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
+    assert_int_equal(load_in(child, p + 5 * PAGE), 2);
+    assert_int_equal(smaps_of(f->process, p).pss, 8);
+    store_in(f, child, p, 3);
+    assert_int_equal(load(f, p), 1);
+}
+
+/* mremap moves a huge page of the process's own to a 2 MB boundary whole: one PMD over the same
+ * frames (move_huge_pmd); a lazily freed one stays so. */
+static void test_mremap_keeps_own_frames(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p + 3 * PAGE, 3);
+    store(f, p + HUGE, 4);
+    assert_int_equal(vs_madvise(f->thread, p + HUGE, HUGE, VS_MADV_FREE), 0);
+    uint64_t frame = frame_of(f->process, p + 3 * PAGE), lazy = frame_of(f->process, p + HUGE);
+    uint64_t to = map(f, 0, 6 * HUGE, VS_PROT_NONE, ANON);
+    uint64_t target = (to + HUGE - 1) & ~(HUGE - 1);
+    uint64_t moved =
+        vs_mremap(f->thread, p, 2 * HUGE, 2 * HUGE, VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, target);
+    assert_int_equal(moved, target);
+    CHECK_INVARIANTS(f);
+    VsSmaps s = smaps_of(f->process, target);
+    assert_int_equal(s.anon_huge_pages, 4096);
+    assert_int_equal(s.lazy_free, 2048);
+    assert_int_equal(frame_of(f->process, target + 3 * PAGE), frame);
+    assert_int_equal(frame_of(f->process, target + HUGE), lazy);
+    assert_int_equal(load(f, target + 3 * PAGE), 3);
+    assert_int_equal(load(f, target + HUGE), 4);
+}
+
 /* Forks repeat: a grandchild's PMD maps it too (Pss a third); the first child's store splits its
  * own PMD, the others keep theirs. */
 static void test_repeated_forks_share(void **state)
 {
     Fixture *f = *state;
-    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
-    store(f, p, 1);
-    VsProcess *child = fork_of(f, f->process);
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
     VsProcess *grandchild = fork_of(f, child);
     assert_int_equal(smaps_of(grandchild, p).anon_huge_pages, 2048);
     assert_int_equal(smaps_of(f->process, p).pss, 682);
@@ -613,6 +727,10 @@ int main(void)
         LINUX(test_protect_and_advice_keep_shared),
         LINUX(test_mremap_moves_shared_whole),
         LINUX(test_repeated_forks_share),
+        LINUX(test_detached_page_stays_with_pmd),
+        LINUX(test_free_and_advice_on_own),
+        LINUX(test_mremap_keeps_own_frames),
+        LINUX(test_collapse_forked),
         cmocka_unit_test_setup_teardown(test_no_run_falls_back, setup_small, fixture_teardown),
         LINUX(test_load_maps_huge_zero_page),
         LINUX(test_huge_zero_page_splits),

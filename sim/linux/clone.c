@@ -104,29 +104,13 @@ static bool hide(VsProcess *process, const VsVad *vad, uint64_t vpn)
 /* ---- Taking a page out of the section ---------------------------------------------------------
  */
 
-/* Before the process's page at vpn gets a PTE of its own: a PMD of a huge page the fork shares
- * that maps it is split first (Linux splits that process's PMD alone). False when no frame is left
- * for the page table. */
-static bool split_shared(VsProcess *process, uint64_t vpn)
+/* Before the section's page at index leaves it for good (kept by the one process that finds it,
+ * or let go), with no PMD holding it: the huge page's run it was in ends (largeshared.c). */
+static void leave_run(VsSystem *system, VsSection *section, uint64_t index)
 {
-    uint64_t base = vpn & ~(vs_large_page_pages(process->system->layout) - 1);
-    return !vs_large_page_is_shared(process, base) ||
-           NT_SUCCESS(vs_large_page_split(process, base));
-}
-
-/* Before the section's page at index leaves it (kept by the process's page at vpn, or, with no
- * process, let go): the process's PMD over it is split, and the huge page's run it was in ends
- * (largeshared.c): no other PMD maps that run, since its process would find the page too. False
- * when no frame is left for the page table. */
-static bool leave_run(VsSystem *system, VsProcess *process, uint64_t vpn, VsSection *section,
-                      uint64_t index)
-{
-    if (process && !split_shared(process, vpn))
-        return false;
     uint64_t proto = vs_prototype_read(section, index);
     if (vs_pte_is_valid(proto) && vs_large_page_in_run(system, vs_pte_frame(proto)))
         vs_large_page_dissolve(system, section, index);
-    return true;
 }
 
 /* The section's page at index becomes the process's own, in the frame (or page-file slot) it is
@@ -204,21 +188,44 @@ static bool give_copy(VsProcess *process, VsVad *vad, uint64_t vpn, const VsSect
 
 /* The pages of the views at index that find the section's page there, all but the owner's own
  * (process, vpn): the indexes of their views, one with the page mapped first (when the page is
- * valid, a mapping of it must be the one that keeps it). */
+ * valid, a mapping of it must be the one that keeps it). Pages a huge page's PMD maps are not
+ * among them: holders counts those whose PMD maps the section's page there (a run's page, which
+ * their PMDs keep whatever comes to the index: largeshared.c). */
 typedef struct Finders {
     size_t *finder;
     size_t count;
+    size_t holders;
 } Finders;
+
+/* Whether the process's page at vpn lies under a PMD of a huge page a fork shares; *holds, whether
+ * that PMD maps the section's page at index. */
+static bool under_shared_pmd(const VsProcess *process, uint64_t vpn, const VsSection *section,
+                             uint64_t index, bool *holds)
+{
+    uint64_t base = vpn & ~(vs_large_page_pages(process->system->layout) - 1);
+    if (!vs_large_page_is_shared(process, base))
+        return false;
+    uint64_t proto = vs_prototype_read(section, index);
+    *holds =
+        vs_pte_is_valid(proto) && vs_pte_frame(proto) == vs_pte_frame(vs_pt_read(process, vpn));
+    return true;
+}
 
 static void find_finders(const CloneViews *views, const VsProcess *owner, uint64_t owner_vpn,
                          uint64_t index, Finders *out)
 {
-    out->count = 0;
+    out->count = out->holders = 0;
     for (size_t k = 0; k < views->count; k++) {
         const CloneView *v = &views->view[k];
         uint64_t vpn = view_vpn(v->vad, index);
-        if (vpn == UINT64_MAX || (v->process == owner && vpn == owner_vpn) ||
-            !finds_section_page(v->process, vpn))
+        bool holds = false;
+        if (vpn == UINT64_MAX || (v->process == owner && vpn == owner_vpn))
+            continue;
+        if (under_shared_pmd(v->process, vpn, vs_mapped_vad(v->vad)->section, index, &holds)) {
+            out->holders += holds;
+            continue;
+        }
+        if (!finds_section_page(v->process, vpn))
             continue;
         out->finder[out->count++] = k;
         if (out->count > 1 && vs_pte_is_valid(vs_pt_read(v->process, vpn))) {
@@ -246,8 +253,10 @@ static bool hide_finders(const CloneViews *views, const VsProcess *owner, uint64
  * Empties the section's entry at index for the owner's page at owner_vpn, which it shares next:
  * every other page that finds what is there loses it - the first keeps it as its own, the others
  * get copies - and where the entry is demand zero, every other page that would find what comes
- * in gets a demand-zero PTE of its own. False (what was done stays consistent) when the host or
- * the frames run out.
+ * in gets a demand-zero PTE of its own. A page of a huge page that PMDs map stays theirs,
+ * detached from the index (every other page finding it gets a copy: Linux would leave it mapped
+ * there too, a difference pagemap and Pss can tell). False (what was done stays consistent) when
+ * the host or the frames run out.
  */
 static bool make_room(VsProcess *owner, uint64_t owner_vpn, VsSection *section, uint64_t index,
                       const CloneViews *views, Finders *finders)
@@ -257,29 +266,31 @@ static bool make_room(VsProcess *owner, uint64_t owner_vpn, VsSection *section, 
         if (initial(section, index))
             return hide_finders(views, owner, owner_vpn, index, finders);
         find_finders(views, owner, owner_vpn, index, finders);
+        if (finders->holders && finders->count == 0) { /* the PMDs' alone */
+            vs_large_page_detach(section, index);
+            continue;
+        }
         if (finders->count == 0) { /* nobody's page: let it go */
-            leave_run(system, NULL, 0, section, index);
+            leave_run(system, section, index);
             vs_section_discard(system, section, index, index);
             return true;
         }
-        if (finders->count == 1) {
+        if (finders->count == 1 && !finders->holders) {
             const CloneView *k = &views->view[finders->finder[0]];
-            uint64_t vpn = view_vpn(k->vad, index);
-            return leave_run(system, k->process, vpn, section, index) &&
-                   keep_as_own(k->process, k->vad, vpn, section, index);
+            leave_run(system, section, index);
+            return keep_as_own(k->process, k->vad, view_vpn(k->vad, index), section, index);
         }
         uint64_t from, frame = vs_pfn_take(system, false, &from);
         if (frame == VS_PFN_NONE)
             return false;
         /* Taking a frame may have trimmed or repurposed pages: look again before copying. */
         find_finders(views, owner, owner_vpn, index, finders);
-        if (initial(section, index) || finders->count < 2) {
+        if (initial(section, index) || finders->count + (finders->holders != 0) < 2) {
             vs_pfn_release(system, frame);
             continue;
         }
         const CloneView *v = &views->view[finders->finder[finders->count - 1]];
-        if (!split_shared(v->process, view_vpn(v->vad, index)) ||
-            !give_copy(v->process, v->vad, view_vpn(v->vad, index), section, index, frame)) {
+        if (!give_copy(v->process, v->vad, view_vpn(v->vad, index), section, index, frame)) {
             vs_pfn_release(system, frame);
             return false;
         }
@@ -336,18 +347,18 @@ static bool own_page(const VsProcess *owner, uint64_t pte)
     return vs_pte_is_pagefile(pte);
 }
 
-/* The parent's written huge pages of its own in vad go into the section whole, each a run of
- * pages at their indexes (made room for first), which its PMD, write-protected, maps on and the
- * child's will too (copy_huge_pmd). The huge zero page stays the parent's: the child gets one of
- * its own (vs_clone_copy_huge). False when the host or the frames run out. */
+/* The parent's huge pages of its own in vad go into the section whole, each a run of pages at
+ * their indexes (made room for first), which its PMD, write-protected, maps on and the child's will
+ * too (copy_huge_pmd); the huge zero page too, a run of zeros both map until a store gives the
+ * writer a huge page of its own. False when the host or the frames run out. */
 static bool share_huge_pages(VsProcess *parent, VsVad *vad, VsSection *section,
                              const CloneViews *views, Finders *finders)
 {
     uint64_t span = vs_large_page_pages(parent->system->layout);
     for (uint64_t vpn = vs_pt_next_large(parent, vad->starting_vpn, vad->ending_vpn);
          vpn <= vad->ending_vpn; vpn = vs_pt_next_large(parent, vpn + span, vad->ending_vpn)) {
-        uint64_t pde = vs_pt_large_pde(parent, vpn), index = vs_view_prototype_index(vad, vpn);
-        if (!(pde & VS_PTE_DIRTY) || vs_large_page_is_shared(parent, vpn))
+        uint64_t index = vs_view_prototype_index(vad, vpn);
+        if (vs_large_page_is_shared(parent, vpn))
             continue;
         for (uint64_t i = 0; i < span; i++)
             if (!make_room(parent, vpn + i, section, index + i, views, finders))
@@ -407,6 +418,28 @@ static void hide_arrivals(const CloneViews *views, const uint64_t *moved, size_t
         }
 }
 
+/* The detached pages of the huge pages the view's PMDs map (largeshared.c: in no entry of from,
+ * so not moved with them) record their place in to: shift entries up. */
+static void move_detached(const CloneView *view, const VsSection *from, const VsSection *to,
+                          uint64_t shift)
+{
+    VsSystem *system = view->process->system;
+    uint64_t span = vs_large_page_pages(system->layout);
+    const VsVad *vad = view->vad;
+    for (uint64_t vpn = vs_pt_next_large(view->process, vad->starting_vpn, vad->ending_vpn);
+         vpn <= vad->ending_vpn;
+         vpn = vs_pt_next_large(view->process, vpn + span, vad->ending_vpn)) {
+        uint64_t first = vs_pte_frame(vs_pt_large_pde(view->process, vpn));
+        for (uint64_t f = first; f < first + span; f++) {
+            VsPfn *pfn = &system->pfn.frames[f];
+            if (vs_large_page_in_run(system, f) && pfn->pid == from->id) {
+                pfn->pid = to->id;
+                pfn->vpn += shift;
+            }
+        }
+    }
+}
+
 /*
  * Moves every page of section from to section to, shift entries up (fits said they land on empty
  * ones), and every VMA mapping from maps to instead, at the same pages; from goes. False, with
@@ -444,6 +477,8 @@ static bool clone_move(VsSystem *system, VsSection *from, VsSection *to, uint64_
         moved[count++] = j + shift;
     }
     hide_arrivals(&residents, moved, count);
+    for (size_t k = 0; k < views.count; k++)
+        move_detached(&views.view[k], from, to, shift);
     for (size_t k = 0; k < views.count; k++) {
         VsMappedVad *view = vs_mapped_vad(views.view[k].vad);
         view->section = to;
@@ -520,7 +555,7 @@ bool vs_clone_share(VsProcess *parent, VsVad *vad)
     CloneViews views;
     if (!views_of(system, section, &views))
         return false;
-    Finders finders = {malloc(views.count * sizeof(size_t)), 0};
+    Finders finders = {malloc(views.count * sizeof(size_t)), 0, 0};
     bool ok = finders.finder != NULL;
     for (uint64_t vpn = vs_pt_next_present(parent, vad->starting_vpn, vad->ending_vpn);
          ok && vpn <= vad->ending_vpn; vpn = vs_pt_next_present(parent, vpn + 1, vad->ending_vpn)) {
@@ -622,24 +657,29 @@ bool vs_clone_hide_grown(VsProcess *process, VsVad *vad, uint64_t first_vpn, uin
 
 /* The section page behind the process's page at vpn becomes its own when no other process finds it
  * there - Linux's page mapped by this process alone (MADV_FREE frees only such): true if the page
- * is now its own. */
+ * is now its own. A page a huge page's PMD maps stays as it is (the PMD goes whole or not at
+ * all). */
 bool vs_clone_take_alone(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
     VsSection *section = vs_mapped_vad(vad)->section;
     if (!section || vs_vma_file(vad))
         return false;
     uint64_t index = vs_view_prototype_index(vad, vpn);
-    if (initial(section, index) || !finds_section_page(process, vpn))
+    bool holds;
+    if (initial(section, index) || !finds_section_page(process, vpn) ||
+        under_shared_pmd(process, vpn, section, index, &holds))
         return false;
     CloneViews views;
     if (!views_of(process->system, section, &views))
         return false;
-    Finders finders = {malloc(views.count * sizeof(size_t)), 0};
+    Finders finders = {malloc(views.count * sizeof(size_t)), 0, 0};
     bool alone = finders.finder != NULL;
     if (alone) {
         find_finders(&views, process, vpn, index, &finders);
-        alone = finders.count == 0 && leave_run(process->system, process, vpn, section, index) &&
-                keep_as_own(process, vad, vpn, section, index);
+        alone = finders.count == 0 && !finders.holders;
+        if (alone)
+            leave_run(process->system, section, index);
+        alone = alone && keep_as_own(process, vad, vpn, section, index);
     }
     free(finders.finder);
     free(views.view);
@@ -661,11 +701,16 @@ VsStatus vs_clone_huge_store(VsProcess *process, VsVad *vad, uint64_t base)
     uint64_t index = vs_view_prototype_index(vad, base);
     CloneViews views;
     bool alone = views_of(process->system, vs_mapped_vad(vad)->section, &views);
-    Finders finders = {alone ? malloc(views.count * sizeof(size_t)) : NULL, 0};
+    Finders finders = {alone ? malloc(views.count * sizeof(size_t)) : NULL, 0, 0};
     alone = alone && finders.finder;
+    uint64_t first = vs_pte_frame(vs_pt_large_pde(process, base));
     for (uint64_t i = 0; alone && i < span; i++) {
+        if (vs_large_page_detached(process->system, first + i)) { /* the PMDs' alone */
+            alone = process->system->pfn.frames[first + i].share_count == 1;
+            continue;
+        }
         find_finders(&views, process, base + i, index + i, &finders);
-        alone = finders.count == 0;
+        alone = finders.count == 0 && !finders.holders;
     }
     free(finders.finder);
     free(views.view);
@@ -676,28 +721,19 @@ VsStatus vs_clone_huge_store(VsProcess *process, VsVad *vad, uint64_t base)
     return vs_large_page_split(process, base);
 }
 
-/*
- * The child's huge pages in its copy of vad (copy_huge_pmd): each the parent's PMD maps of a huge
- * page the fork shares (share_huge_pages put them there) the child's PMD maps too, write-protected;
- * where the parent has the huge zero page, so does the child (one of its own in the model; a
- * model short of a free run leaves the child's range to fault). False when no frame is left for a
- * table above a PMD.
- */
+/* The child's huge pages in its copy of vad (copy_huge_pmd): each the parent's PMD maps (all
+ * shared by now: share_huge_pages) the child's PMD maps too, write-protected. False when no frame
+ * is left for a table above a PMD. */
 bool vs_clone_copy_huge(VsProcess *parent, const VsVad *vad, VsProcess *child, const VsVad *copy)
 {
     uint64_t span = vs_large_page_pages(parent->system->layout);
-    if (!parent->large_pages && !parent->shared_large_pages)
+    if (!parent->shared_large_pages)
         return true;
-    const VsSection *section = vs_mapped_vad(vad)->section;
     for (uint64_t vpn = vs_pt_next_large(parent, vad->starting_vpn, vad->ending_vpn);
          vpn <= vad->ending_vpn; vpn = vs_pt_next_large(parent, vpn + span, vad->ending_vpn)) {
-        if (vs_large_page_is_shared(parent, vpn)) {
-            uint64_t index = vs_view_prototype_index(vad, vpn);
-            if (!NT_SUCCESS(vs_large_page_map_shared(child, vpn, section, index, copy->protection)))
-                return false;
-        } else if (!(vs_pt_large_pde(parent, vpn) & VS_PTE_DIRTY)) {
-            vs_large_page_map_private(child, vpn, vs_mm_written(copy->protection), true);
-        }
+        uint64_t pde = vs_pt_large_pde(parent, vpn);
+        if (!NT_SUCCESS(vs_large_page_map_shared(child, vpn, pde, copy->protection)))
+            return false;
     }
     return true;
 }

@@ -138,6 +138,23 @@ static bool copy_files_and_limit(VsLinuxProcess *parent, VsLinuxProcess *child)
     return true;
 }
 
+/* What a fork that failed partway had copied into its child goes again (Linux's dup_mmap failure
+ * drops the new mm: mmput): its VMAs, their pages and commit, and its descriptors. The process
+ * stays, empty: the model has no process exit. */
+static void undo_child(VsProcess *child)
+{
+    VsThread *thread = vs_process_main_thread(child);
+    VsLinuxProcess *linux_child = vs_linux_process(child);
+    const VsVad *first = vs_vad_min(child->vad_root.root), *last = first;
+    for (const VsVad *vad = first; vad; vad = vs_vad_next(vad))
+        last = vad;
+    if (first)
+        vs_vma_unmap_range(child, first->starting_vpn, last->ending_vpn);
+    for (size_t fd = 0; fd < linux_child->fd_count; fd++)
+        if (linux_child->fds[fd])
+            vs_close(thread, (int64_t)fd);
+}
+
 int64_t vs_fork(VsThread *thread, VsProcess **child_out)
 {
     if (!vs_linux_call(thread))
@@ -149,8 +166,10 @@ int64_t vs_fork(VsThread *thread, VsProcess **child_out)
         return -1;
     }
     for (VsVad *vad = vs_vad_min(parent->vad_root.root); vad; vad = (VsVad *)vs_vad_next(vad)) {
-        if (!copy_vma(parent, child, vad))
+        if (!copy_vma(parent, child, vad)) {
+            undo_child(child);
             return vs_linux_fail(thread, VS_ENOMEM);
+        }
     }
     vs_pkey_fork(thread, child);
     VsEvent event = {.kind = VS_EV_PROCESS_FORKED, .pid = parent->pid, .frame = child->pid};

@@ -213,16 +213,18 @@ VsStatus vs_linux_access(VsProcess *process, VsThread *thread, uint64_t vpn, VsA
 bool vs_linux_view_page_private(const VsVad *vad, uint64_t vpn);
 /* thp.c: transparent huge pages. The checker's hook; a fault's huge page (a load's: the huge zero
  * page); a store where the huge zero page or a huge page a fork shares is; splits of the huge page
- * holding vpn, of those a range cuts, of every one in a range, of the written ones advice needs (0
- * or ENOMEM); a range's whole huge pages re-protected as their VMA; the pages of a range that huge
- * pages map. */
+ * holding vpn, of those a range cuts, of every one in a range, of the written ones advice cuts (0
+ * or ENOMEM); MADV_FREE of whole ones, and whether one is lazily freed; a range's whole huge pages
+ * re-protected as their VMA; the pages of a range that huge pages map. */
 bool vs_linux_private_large_page(const VsVad *vad);
 void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn, bool write);
 VsStatus vs_thp_store(VsProcess *process, VsVad *vad, uint64_t vpn);
 int vs_thp_split_at(VsProcess *process, uint64_t vpn);
 int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
 int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
-int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole);
+int vs_thp_split_for_advice(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+void vs_thp_free_lazily(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn);
+bool vs_thp_lazily_freed(const VsProcess *process, uint64_t vpn);
 int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t end_vpn);
 /* The huge pages a range held before mremap split them: first pages, whether written, whether
  * shared by a fork (thp.c's HELD_ bits). */

@@ -72,6 +72,8 @@ bool vs_anon_page_written(const VsPfn *pfn, uint64_t pte)
 static void lazy_free_page(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
     VsSystem *system = process->system;
+    if (vs_pt_large_pde(process, vpn))
+        return; /* a huge page left whole: the huge zero page, or one a fork shares */
     vs_clone_take_alone(process, vad, vpn); /* a fork's page no other process maps now */
     uint64_t pte = vs_pt_read(process, vpn);
     if (vs_pte_is_pagefile(pte)) {
@@ -97,9 +99,16 @@ static void lazy_free_page(VsProcess *process, VsVad *vad, uint64_t vpn)
 
 /* MADV_PAGEOUT on one page (reclaim_pages): a lazily freed page still clean - not written since
  * (no Dirty, not Modified, no page-file copy) - is dropped; without swap nothing else of
- * anonymous memory can go. */
+ * anonymous memory can go. A huge page (one the range holds whole) is dropped whole if it is such,
+ * else left. */
 static void page_out(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
+    uint64_t span = vs_large_page_pages(process->system->layout), base = vpn & ~(span - 1);
+    if (vs_pt_large_pde(process, vpn)) {
+        if (vs_thp_lazily_freed(process, vpn))
+            vs_vma_zap(process, vad, base, base + span - 1);
+        return;
+    }
     uint64_t pte = vs_pt_read(process, vpn);
     if (!vs_pte_is_resident(pte))
         return;
@@ -166,17 +175,18 @@ static bool seal_refuses(const VsThread *thread, const VsVad *vad, uint32_t advi
 }
 
 /* The huge pages the advice needs in 4 KB pieces are split first (thp.c): those the range cuts,
- * for advice that drops or deactivates pages (madvise_cold_or_pageout_pte_range and
- * zap_pmd_range split them; one wholly inside is dropped whole), and, for MADV_FREE, every one
- * (the kernel marks a whole one lazily free as it is; the model's lazy freeing is page by page).
- * FREE, COLD and PAGEOUT pass the huge zero page by, cut or not. 0 or ENOMEM. */
+ * for advice that drops, frees or deactivates pages (zap_pmd_range splits the PMD;
+ * madvise_free_huge_pmd and madvise_cold_or_pageout_pte_range split the huge page itself, its
+ * zero-filled pages becoming the zero page); one wholly inside is dropped, freed lazily or left
+ * whole. FREE, COLD and PAGEOUT pass the huge zero page by, cut or not, and one a fork shares.
+ * 0 or ENOMEM. */
 static int thp_split(VsProcess *process, const VsVad *vad, uint64_t start_vpn, uint64_t end_vpn,
                      uint32_t advice)
 {
     if (vs_vma_is_hugetlb(vad))
         return 0;
     if (advice == VS_MADV_FREE || advice == VS_MADV_COLD || advice == VS_MADV_PAGEOUT)
-        return vs_thp_split_written(process, start_vpn, end_vpn, advice == VS_MADV_FREE);
+        return vs_thp_split_for_advice(process, start_vpn, end_vpn);
     if (advice == VS_MADV_DONTNEED)
         return vs_thp_split_edges(process, start_vpn, end_vpn);
     return 0;
@@ -212,6 +222,7 @@ static int advise_vma(VsThread *thread, VsVad *vad, uint64_t start_vpn, uint64_t
     case VS_MADV_FREE: /* private anonymous memory only, forked or not (vma_is_anonymous) */
         if (locked || !vs_vma_is_anonymous(vad) || (flags & VS_VM_SHARED))
             return VS_EINVAL;
+        vs_thp_free_lazily(process, start_vpn, end_vpn);
         each_page(process, vad, start_vpn, end_vpn, lazy_free_page);
         return 0;
     case VS_MADV_REMOVE:

@@ -16,7 +16,10 @@
 static uint64_t section_mapcount(const VsSystem *system, const VsSection *section, uint64_t index,
                                  uint64_t frame)
 {
-    uint64_t count = 0;
+    uint64_t count = 0, proto = vs_prototype_read(section, index);
+    /* A huge page's page detached from the index (largeshared.c) only its PMDs map: the others
+     * find the index's page. */
+    bool at_index = vs_pte_is_resident(proto) && vs_pte_frame(proto) == frame;
     size_t p = 0;
     for (const VsVad *view = vs_section_next_view(system, section, &p, NULL); view;
          view = vs_section_next_view(system, section, &p, view)) {
@@ -27,8 +30,9 @@ static uint64_t section_mapcount(const VsSystem *system, const VsSection *sectio
         if (vs_pte_is_valid(pte))
             count += vs_pte_frame(pte) == frame;
         else
-            count += ((pte == 0 || vs_pte_is_proto(pte)) && vs_vma_is_anonymous(view)) ||
-                     (vs_pte_is_proto(pte) && vs_pte_mm_protection(pte));
+            count +=
+                at_index && (((pte == 0 || vs_pte_is_proto(pte)) && vs_vma_is_anonymous(view)) ||
+                             (vs_pte_is_proto(pte) && vs_pte_mm_protection(pte)));
     }
     return count;
 }
@@ -68,7 +72,7 @@ uint64_t vs_pagemap_entry(const VsProcess *process, uint64_t address)
     const VsPfn *pfn = &process->system->pfn.frames[frame];
     uint64_t entry = VS_PAGEMAP_PRESENT | (frame & VS_PAGEMAP_PFN_MASK);
     uint64_t pde = pfn->flags & VS_PFN_LARGE_PAGE ? vs_pt_large_pde(process, vpn) : 0;
-    if (pde && !(pde & VS_PTE_DIRTY)) /* the huge zero page: no anonymous page of anyone's */
+    if (pde && !(pde & VS_PTE_DIRTY) && !(pfn->flags & VS_PFN_LAZY_FREE)) /* the huge zero page */
         return entry | VS_PAGEMAP_FILE_SHARED;
     if ((pfn->flags & VS_PFN_PROTOTYPE) && !vs_vma_is_anonymous(vad))
         entry |= VS_PAGEMAP_FILE_SHARED;

@@ -21,27 +21,33 @@
  * (thp_vma_suitable_order). In a forked VMA (a view of its fork section: clone.c) the range must
  * hold nothing the process finds: no page of its own, none of the fork section's.
  *
- * Across fork (copy_huge_pmd) a written huge page is shared whole: it becomes a run of the fork
- * section's pages (largeshared.c) that the parent's PMD and the child's map, write-protected;
- * smaps counts it in both (AnonHugePages, Pss half). A store splits the writer's PMD alone and
- * copies the one page it writes; a store by the only process still mapping it takes it whole
- * (do_huge_pmd_wp_page). The huge zero page is mapped in both. mremap moves a shared PMD whole
- * (its PTEs moved, then one PMD again: vs_large_page_reform); MADV_FREE, COLD and PAGEOUT leave a
- * shared one alone (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range).
+ * Across fork (copy_huge_pmd) a huge page is shared whole: it becomes a run of the fork section's
+ * pages (largeshared.c) that the parent's PMD and the child's map, write-protected; smaps counts
+ * it in both (AnonHugePages, Pss half). A store splits the writer's PMD alone and copies the one
+ * page it writes; a store by the only process still mapping it takes it whole
+ * (do_huge_pmd_wp_page). The huge zero page is shared the same way, a run of zeros with clean
+ * PMDs (Linux's is one for the whole system), until a store gives the writer a huge page of its
+ * own. mremap moves a shared PMD whole (its PTEs moved, then one PMD again:
+ * vs_large_page_reform); MADV_FREE, COLD and PAGEOUT leave a shared one alone
+ * (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range skip a huge page that may be mapped
+ * shared).
  *
  * A huge page stays whole until something needs its 4 KB pieces: a VMA boundary inside it (a
  * split VMA: munmap, mprotect or madvise of part of it), MADV_DONTNEED, MADV_FREE, MADV_COLD or
  * MADV_PAGEOUT of part of it: then it is split, its frames staying, as 512 PTEs in a page table,
  * each page an ordinary one in the working set (the huge zero page's as 512 zero pages, each
- * resident and never written). FREE, COLD and PAGEOUT leave the huge zero page whole, whatever
- * part they name (madvise_free_huge_pmd, madvise_cold_or_pageout_pte_range). Deleting a huge page
- * whole frees it whole (commit.c); mprotect of all of it re-protects its PMD (change_huge_pmd).
+ * resident and never written). FREE, COLD and PAGEOUT split the huge page itself (split_folio),
+ * and its pages holding only zeros become the zero page (remap_page, 6.12+); they leave the huge
+ * zero page whole, whatever part they name. MADV_FREE of all of a written one frees it lazily,
+ * whole (LazyFree 2048; a store writes it again, MADV_PAGEOUT drops it whole). Deleting a huge
+ * page whole frees it whole (commit.c); mprotect of all of it re-protects its PMD
+ * (change_huge_pmd).
  *
- * Where the model parts from the kernel (docs/model.md says the same): MADV_FREE splits a whole
- * huge page of the process's own (the kernel keeps the PMD), and mremap splits them all and makes
- * those the kernel keeps whole again (vs_thp_remake) in a new run; MADV_COLLAPSE refuses a forked
- * VMA; khugepaged never collapses ranges, and reclaim never splits one; the huge zero page costs
- * the model 512 frames per mapping, where the kernel has one.
+ * Where the model parts from the kernel (docs/model.md says the same): mremap moves PTEs only, so
+ * it splits them all and maps those the kernel keeps whole with one PMD again (vs_thp_remake, the
+ * same frames); khugepaged never collapses ranges, and reclaim never splits one; the huge zero page
+ * costs the model 512 frames per process that faulted it (its forks share them), where the
+ * kernel has one.
  */
 #include <stdlib.h>
 
@@ -148,28 +154,35 @@ void vs_thp_fault(VsProcess *process, VsVad *vad, uint64_t vpn, bool write)
     vs_large_page_map_private(process, base, own_protection(vad), zero);
 }
 
+/* Whether the huge page whose first page is base was written (not the huge zero page): its PDE
+ * dirty, or its frames lazily freed (MADV_FREE of all of it leaves it clean). */
+static bool written(const VsProcess *process, uint64_t base)
+{
+    uint64_t pde = vs_pt_large_pde(process, base);
+    return (pde & VS_PTE_DIRTY) ||
+           (pde && (process->system->pfn.frames[vs_pte_frame(pde)].flags & VS_PFN_LAZY_FREE));
+}
+
 /* A store to page vpn of vad, which the VMA allows (do_huge_pmd_wp_page): where the huge zero
- * page maps it, a huge page of the process's own takes its place; where a huge page a fork shares
- * maps it, the process takes it whole if no other maps it any more, else its own PMD is split
- * and the store's fault copies its one page (clone.c). STATUS_INSUFFICIENT_RESOURCES when no
- * frame is left for the page table of that split. */
+ * page maps it, a huge page of the process's own takes its place (do_huge_zero_wp_pmd; one a fork
+ * left in both processes stays the other's); a lazily freed one is written again; where a written
+ * huge page a fork shares maps it, the process takes it whole if no other maps it any more, else
+ * its own PMD is split and the store's fault copies its one page (clone.c).
+ * STATUS_INSUFFICIENT_RESOURCES when no frame is left for the page table of that split. */
 VsStatus vs_thp_store(VsProcess *process, VsVad *vad, uint64_t vpn)
 {
     uint64_t base = vpn & ~(huge_pages(process) - 1);
-    if (!has_huge(process))
+    uint64_t pde = has_huge(process) ? vs_pt_large_pde(process, base) : 0;
+    if (pde && vs_large_page_is_shared(process, base)) {
+        if (written(process, base))
+            return vs_clone_huge_store(process, vad, base);
+        vs_large_page_unmap_shared(process, base); /* without a free run, the store's fault */
+        vs_large_page_map_private(process, base, own_protection(vad), false); /* copies a page */
         return STATUS_SUCCESS;
-    uint64_t pde = vs_pt_large_pde(process, base);
-    if (pde && vs_large_page_is_shared(process, base))
-        return vs_clone_huge_store(process, vad, base);
+    }
     if (pde && !(pde & VS_PTE_DIRTY))
         vs_large_page_dirty(process, base);
     return STATUS_SUCCESS;
-}
-
-/* Whether the huge page whose first page is base was written (not the huge zero page). */
-static bool written(const VsProcess *process, uint64_t base)
-{
-    return vs_pt_large_pde(process, base) & VS_PTE_DIRTY;
 }
 
 /* Whether it was written and is the process's own (not one a fork shares). */
@@ -179,36 +192,63 @@ static bool own_written(const VsProcess *process, uint64_t base)
 }
 
 /* Whether MADV_COLLAPSE may make huge pages of vad at all (thp_vma_allowable_order for a forced
- * collapse): private anonymous memory no fork has shared, not VM_NOHUGEPAGE, THP not disabled for
- * the process (the model's thp=never: the POSIX agent's PR_SET_THP_DISABLE), whatever the mode
+ * collapse): private anonymous memory, forked or not (pages a fork shares are copied into the
+ * caller's huge page: MADV_COLLAPSE ignores max_ptes_shared), not VM_NOHUGEPAGE, THP not disabled
+ * for the process (the model's thp=never: the POSIX agent's PR_SET_THP_DISABLE), whatever the mode
  * says otherwise, and room in the VMA for one aligned 2 MB range. */
 static bool collapse_allowed(const VsProcess *process, const VsVad *vad)
 {
     uint64_t span = huge_pages(process), first = (vad->starting_vpn + span - 1) & ~(span - 1);
     return process->system->config.thp != VS_THP_NEVER &&
-           !(vs_vma(vad)->vm_flags & (VS_VM_NOHUGEPAGE | VS_VM_SHARED)) &&
-           vad->kind == VS_VAD_PRIVATE && vs_vma_is_anonymous(vad) &&
+           !(vs_vma(vad)->vm_flags & VS_VM_NOHUGEPAGE) && anonymous_private(vad) &&
            (vad->starting_vpn - vs_vma(vad)->vm_pgoff) % span == 0 &&
            first + span - 1 <= vad->ending_vpn;
+}
+
+/* Whether the range from base has a page table in Linux's terms: the model's, or, in a forked VMA,
+ * pages of the fork section it finds there (fork copied the parent's PTEs for those). */
+static bool range_has_table(const VsProcess *process, const VsVad *vad, uint64_t base)
+{
+    if (vs_pt_leaf(process, base))
+        return true;
+    if (!vs_vad_is_view(vad))
+        return false;
+    const VsSection *section = vs_mapped_vad(vad)->section;
+    uint64_t index = vs_view_prototype_index(vad, base), span = huge_pages(process);
+    uint64_t last = vs_min(index + span, section->pages) - 1;
+    return index < section->pages && vs_prototype_next(section, index, last) <= last;
 }
 
 /* Collapses the 2 MB range from base (collapse_huge_page): a run claimed, the range's pages copied
  * into it, the pages and their table dropped, one PMD mapping the run. 0, or ENOMEM when no run is
  * whole. */
+/* Fills frame with the bytes the process's page at vpn of vad holds, as a load would read them
+ * but without faulting anything in: its own page's, resident or in the page file, or, in a forked
+ * VMA, the fork section's page it finds; zeros where it has none. */
+static void fill_with_page(VsProcess *process, const VsVad *vad, uint64_t vpn, uint64_t frame)
+{
+    VsSystem *system = process->system;
+    uint64_t pte = vs_pt_read(process, vpn);
+    if (vs_vad_is_view(vad) && (pte == 0 || vs_pte_is_proto(pte)))
+        pte = vs_vma_prototype(vad, vpn); /* what it finds there: the section's page */
+    bool ok = true;
+    if (vs_pte_is_resident(pte))
+        ok = vs_pfn_fill(&system->pfn, frame, system->pfn.frames[vs_pte_frame(pte)].data,
+                         VS_PAGE_SIZE);
+    else if (vs_pte_is_pagefile(pte) && vs_pte_pagefile_slot(pte))
+        ok = vs_pagefile_read(&system->pagefile, vs_pte_pagefile_slot(pte), &system->pfn, frame);
+    if (!ok)
+        abort(); /* the host is out of memory: no state to go back to */
+}
+
 static int collapse_one(VsProcess *process, VsVad *vad, uint64_t base)
 {
     uint64_t span = huge_pages(process);
     uint64_t first = vs_large_page_claim(process, base, own_protection(vad));
     if (first == VS_PFN_NONE)
         return VS_ENOMEM;
-    VsPfnDatabase *db = &process->system->pfn;
-    for (uint64_t i = 0; i < span; i++) {
-        uint64_t pte = vs_pt_read(process, base + i);
-        const unsigned char *bytes =
-            vs_pte_is_resident(pte) ? db->frames[vs_pte_frame(pte)].data : NULL;
-        if (bytes && !vs_pfn_fill(db, first + i, bytes, VS_PAGE_SIZE))
-            abort(); /* the host is out of memory: no state to go back to */
-    }
+    for (uint64_t i = 0; i < span; i++)
+        fill_with_page(process, vad, base + i, first + i);
     clear_range(process, vad, base);
     vs_large_page_map_claimed(process, base, first, own_protection(vad));
     return 0;
@@ -235,7 +275,7 @@ int vs_thp_collapse(VsProcess *process, VsVad *vad, uint64_t start_vpn, uint64_t
     for (uint64_t base = first; base < end; base += span) {
         if (vs_pt_large_pde(process, base))
             continue;
-        if (!vs_vma(vad)->anon_vma || !vs_pt_leaf(process, base))
+        if (!vs_vma(vad)->anon_vma || !range_has_table(process, vad, base))
             return VS_EINVAL;
         int error = collapse_one(process, vad, base);
         if (error)
@@ -294,9 +334,9 @@ int vs_thp_split_held(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, 
 /*
  * Makes the huge pages *held noted whole again where the range's first page now is at new_vpn and
  * its first pages pages are still mapped there: each that lands 2 MB-aligned and wholly inside
- * them is one huge page again - one a fork shares mapped by a PMD again, its own written one
- * collapsed from its moved pages, or the huge zero page. A model short of a free run leaves its
- * own in 4 KB pages. Frees *held.
+ * them is one huge page again, its frames mapped by one PMD again - one a fork shares, or its own
+ * written one (collapsed into a new run where its pages were not all moved as they were) - or the
+ * huge zero page. Frees *held.
  */
 void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64_t new_vpn,
                    uint64_t pages)
@@ -308,9 +348,10 @@ void vs_thp_remake(VsProcess *process, VsThpHeld *held, uint64_t old_vpn, uint64
         if (base % span || offset + span > pages || !vad || base + span - 1 > vad->ending_vpn)
             continue;
         if (held->bases[i] & HELD_SHARED) {
-            vs_large_page_reform(process, base, vad->protection);
+            vs_large_page_reform(process, base, vad->protection, held->bases[i] & HELD_WRITTEN);
         } else if (held->bases[i] & HELD_WRITTEN) {
-            collapse_one(process, vad, base);
+            if (!vs_large_page_reform_private(process, base, own_protection(vad)))
+                collapse_one(process, vad, base); /* its pages moved apart: a new run */
         } else {
             clear_range(process, vad, base);
             vs_large_page_map_private(process, base, own_protection(vad), true);
@@ -327,45 +368,82 @@ int vs_thp_split_edges(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
     return error ? error : vs_thp_split_at(process, end_vpn + 1);
 }
 
-/* Splits the huge pages with a page in [start_vpn, end_vpn]: every one, or (written_only) the
- * process's own written ones, neither the huge zero page nor one a fork shares. 0 or ENOMEM. */
-static int split_range(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool written_only)
+/* Splits every huge page with a page in [start_vpn, end_vpn]. 0 or ENOMEM. */
+int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
     uint64_t span = huge_pages(process);
     if (!has_huge(process))
         return 0;
     for (uint64_t vpn = vs_pt_next_large(process, start_vpn & ~(span - 1), end_vpn); vpn <= end_vpn;
-         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn)) {
-        uint64_t base = vpn & ~(span - 1);
-        if ((!written_only || own_written(process, base)) &&
-            !NT_SUCCESS(vs_large_page_split(process, base)))
+         vpn = vs_pt_next_large(process, (vpn | (span - 1)) + 1, end_vpn))
+        if (!NT_SUCCESS(vs_large_page_split(process, vpn & ~(span - 1))))
             return VS_ENOMEM;
+    return 0;
+}
+
+/* Whether the frame holds only zeros. */
+static bool zero_filled(const VsPfn *pfn)
+{
+    for (size_t i = 0; pfn->data && i < VS_PAGE_SIZE; i++)
+        if (pfn->data[i])
+            return false;
+    return true;
+}
+
+/* Splits the huge page of the process's own from base for advice that works page by page on part
+ * of it: Linux splits the huge page itself there (split_folio, not only its PMD), and maps the
+ * shared zero page where a page holds only zeros (remap_page, RMP_USE_SHARED_ZEROPAGE, 6.12+):
+ * such a page is the zero page from then on, never written, counted nowhere. 0 or ENOMEM. */
+static int split_folio(VsProcess *process, uint64_t base)
+{
+    if (!NT_SUCCESS(vs_large_page_split(process, base)))
+        return VS_ENOMEM;
+    VsPfn *frames = process->system->pfn.frames;
+    for (uint64_t vpn = base; vpn < base + huge_pages(process); vpn++) {
+        uint64_t pte = vs_pt_read(process, vpn);
+        VsPfn *pfn = &frames[vs_pte_frame(pte)];
+        if (!zero_filled(pfn))
+            continue;
+        pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
+        vs_pt_write(process, vpn, pte & ~(uint64_t)VS_PTE_DIRTY);
     }
     return 0;
 }
 
-/* Splits every huge page with a page in [start_vpn, end_vpn]. 0 or ENOMEM. */
-int vs_thp_split(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+/* The splits MADV_FREE, COLD and PAGEOUT need: of the written huge pages of the process's own that
+ * [start_vpn, end_vpn] cuts (split_folio); never of the huge zero page, nor of one a fork shares
+ * (madvise_free_huge_pmd and madvise_cold_or_pageout_pte_range leave a huge page that may be
+ * mapped shared alone). 0 or ENOMEM. */
+int vs_thp_split_for_advice(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
 {
-    return split_range(process, start_vpn, end_vpn, false);
-}
-
-/* The splits MADV_FREE, COLD and PAGEOUT need: of every written huge page of the process's own
- * with a page in [start_vpn, end_vpn] (whole), or of those the range cuts (else); never of the
- * huge zero page, nor of one a fork shares (madvise_free_huge_pmd and
- * madvise_cold_or_pageout_pte_range leave a huge page that may be mapped shared alone). 0 or
- * ENOMEM. */
-int vs_thp_split_written(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn, bool whole)
-{
-    if (whole)
-        return split_range(process, start_vpn, end_vpn, true);
     uint64_t span = huge_pages(process), edges[2] = {start_vpn, end_vpn + 1};
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2 && has_huge(process); i++) {
         uint64_t base = edges[i] & ~(span - 1);
-        if (edges[i] != base && own_written(process, base) && vs_thp_split_at(process, edges[i]))
+        if (edges[i] != base && own_written(process, base) && split_folio(process, base))
             return VS_ENOMEM;
     }
     return 0;
+}
+
+/* MADV_FREE of [start_vpn, end_vpn]: each written huge page of the process's own wholly inside it
+ * is freed lazily, whole (madvise_free_huge_pmd; one the range cuts was split first). */
+void vs_thp_free_lazily(VsProcess *process, uint64_t start_vpn, uint64_t end_vpn)
+{
+    uint64_t span = huge_pages(process);
+    if (!has_huge(process))
+        return;
+    for (uint64_t vpn = vs_pt_next_large(process, start_vpn, end_vpn); vpn <= end_vpn;
+         vpn = vs_pt_next_large(process, vpn + span, end_vpn))
+        if (own_written(process, vpn) && vs_pt_large_pde(process, vpn) & VS_PTE_DIRTY)
+            vs_large_page_free_lazily(process, vpn);
+}
+
+/* Whether the huge page holding vpn is the process's own, lazily freed and not written since:
+ * reclaim (MADV_PAGEOUT) drops it whole. */
+bool vs_thp_lazily_freed(const VsProcess *process, uint64_t vpn)
+{
+    uint64_t base = vpn & ~(huge_pages(process) - 1);
+    return own_written(process, base) && !(vs_pt_large_pde(process, base) & VS_PTE_DIRTY);
 }
 
 /* The huge pages of [start_vpn, end_vpn] of vad, all wholly inside it (the VMA was split at its

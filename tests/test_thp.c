@@ -240,6 +240,24 @@ static void test_protnone_whole_then_split(void **state)
     assert_int_equal(load(f, p + HUGE + 11 * PAGE), 0);
 }
 
+/* MADV_FREE that cuts a written huge page mprotect made PROT_NONE splits it (split_folio): its
+ * pages stay in transition, those holding only zeros clean now, and made readable again they hold
+ * what was stored. */
+static void test_protnone_split_for_advice(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p + 0x56000, 7);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_NONE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_madvise(f->thread, p + 0xB7000, 0x222000, VS_MADV_FREE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(load(f, p + 0x56000), 7);
+    assert_int_equal(load(f, p + 0x57000), 0);
+}
+
 /* MADV_DONTNEED of one page splits and drops it (measured: Rss 2044); of the rest, drops all. */
 static void test_dontneed_splits(void **state)
 {
@@ -718,6 +736,7 @@ int main(void)
         LINUX(test_dontneed_splits),
         LINUX(test_mprotect_whole_keeps),
         LINUX(test_protnone_whole_then_split),
+        LINUX(test_protnone_split_for_advice),
         LINUX(test_fork_shares_huge_page),
         LINUX(test_store_splits_own_pmd),
         LINUX(test_store_alone_reuses_whole),

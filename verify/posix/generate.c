@@ -785,8 +785,9 @@ static VsFuzzCall *pend(PosixFuzz *p, const FuzzProcess *proc, VsOpKind kind, ui
 
 /* One of the calls after a fork across a huge page at place, by the child or its parent proc:
  * stores that split one PMD or take the page whole, loads, madvise (DONTNEED, FREE, COLD,
- * PAGEOUT, COLLAPSE), munmap or mprotect of part of it or all of it, mlock of all of it, or a
- * move of all of it to another 2 MB place. */
+ * PAGEOUT, COLLAPSE), munmap or mprotect of part of it or all of it (of all of it, now and then
+ * followed by a munmap of one page that splits it), mlock of all of it, or a move of all of it to
+ * another 2 MB place. */
 static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uint64_t place)
 {
     static const VsOpKind after[] = {VS_OP_WRITE,    VS_OP_WRITE,   VS_OP_WRITE,   VS_OP_WRITE,
@@ -796,7 +797,8 @@ static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uin
                                       VS_MADV_COLLAPSE};
     static const uint32_t prots[] = {VS_PROT_READ, VS_PROT_READ | VS_PROT_WRITE, VS_PROT_NONE};
     VsOpKind kind = PICK(rng, after);
-    gboolean whole = kind == VS_OP_MLOCK || kind == VS_OP_MREMAP || chance(rng, 30);
+    gboolean whole = kind == VS_OP_MLOCK || kind == VS_OP_MREMAP ||
+                     chance(rng, kind == VS_OP_MPROTECT ? 50 : 30);
     VsFuzzCall *next = pend(p, proc, kind, place, whole ? 0 : PAGES(below(rng, 512)));
     uint64_t *a = next->op.arg;
     next->process = chance(rng, 50) ? HUGE_CHILD : proc->fork;
@@ -805,17 +807,22 @@ static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uin
         a[2] = PICK(rng, advice);
     else if (kind == VS_OP_MPROTECT)
         a[2] = PICK(rng, prots);
-    else if (kind == VS_OP_MREMAP) {
+    if (kind == VS_OP_MPROTECT && whole && chance(rng, 50)) { /* then split, by the same process */
+        gint process = next->process;
+        VsFuzzCall *cut = pend(p, proc, VS_OP_MUNMAP, place, PAGES(1 + below(rng, 511)));
+        cut->process = process, cut->op.arg[1] = PAGES(1);
+    } else if (kind == VS_OP_MREMAP) {
         a[2] = HUGE, a[3] = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED;
         next->base2 = VS_FUZZ_ARENA, a[4] = huge_offset(rng);
     }
 }
 
 /* A fork across a huge page: a fresh 2 MB place mapped (over what was there), given
- * MADV_HUGEPAGE and stored to (a huge page of proc's own, where a run of frames is free), the
- * fork, then a few calls there by the child or proc; now and then (room for another process
- * left) proc forks again, so that a page it copied goes into the fork section where the first
- * child's PMD still maps the huge page. All but the first call are pending calls. */
+ * MADV_HUGEPAGE and stored to (a huge page of proc's own, where a run of frames is free; now and
+ * then 4 KB pages stored to before the advice instead, for MADV_COLLAPSE to find in the fork
+ * section), the fork, then a few calls there by the child or proc; now and then (room for another
+ * process left) proc forks again, so that a page it copied goes into the fork section where the
+ * first child's PMD still maps the huge page. All but the first call are pending calls. */
 static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c,
                                guint processes)
 {
@@ -824,11 +831,14 @@ static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, 
     c->base = VS_FUZZ_ARENA;
     a[0] = place, a[1] = HUGE, a[2] = VS_PROT_READ | VS_PROT_WRITE;
     a[3] = VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_FIXED, a[4] = (uint64_t)-1;
+    gboolean small = chance(rng, 30); /* 4 KB pages first: stores before the advice */
+    for (uint64_t n = small ? 2 + below(rng, 4) : 0; n > 0; n--)
+        pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = 1 + below(rng, 255);
     VsFuzzCall *advise = pend(p, proc, VS_OP_MADVISE, place, 0);
     advise->op.arg[1] = HUGE, advise->op.arg[2] = VS_MADV_HUGEPAGE;
     pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = 1 + below(rng, 255);
     pend(p, proc, VS_OP_FORK, 0, 0)->base = VS_FUZZ_ABSOLUTE;
-    for (uint64_t n = below(rng, 5); n > 0; n--)
+    for (uint64_t n = below(rng, 7); n > 0; n--)
         pend_after_fork(rng, p, proc, place);
     if (p->processes->len + 1 < processes && chance(rng, 35)) {
         pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = below(rng, 256);

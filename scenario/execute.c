@@ -360,38 +360,49 @@ static void query_record(const VsOp *op, const void *info, VsOutcome *outcome)
     }
 }
 
+/* What NtQueryVirtualMemory answers, whichever its form. */
+typedef union QueryAnswer {
+    VsMemoryBasicInformation basic;
+    VsMemoryRegionInformation region;
+    VsMemoryImageInformation image;
+    VsMemorySectionName name;
+    VsMemoryWorkingSetExInformation entry;
+} QueryAnswer;
+
+/* Either form's outcome once the call returned: the return length as the call wrote it (the
+ * file-name class returns the length it needs with a buffer too short for the name or for its
+ * string, a warning and then an error), and on success the class's structure, at info, as the
+ * call's value. */
+static void query_memory_outcome(const VsOp *op, const void *info, VsOutcome *outcome)
+{
+    nt_written(op, outcome);
+    if (op->arg[2] == MemoryMappedFilenameInformation &&
+        (outcome->ret == STATUS_BUFFER_OVERFLOW || outcome->ret == STATUS_INFO_LENGTH_MISMATCH))
+        outcome->out_written = op->by_ref;
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    if (op->arg[2] == MemoryBasicInformation) {
+        outcome->has_mbi = true;
+        outcome->mbi = *(const VsMemoryBasicInformation *)info;
+        return;
+    }
+    query_record(op, info, outcome);
+}
+
 /* NtQueryVirtualMemory: the class's structure becomes the call's value when it succeeds. For
  * MemoryWorkingSetExInformation the address is the first entry's (the call's own base address is
  * NULL, which the class ignores) and the record that entry's block. */
 static void execute_nt_query_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    union {
-        VsMemoryBasicInformation basic;
-        VsMemoryRegionInformation region;
-        VsMemoryImageInformation image;
-        VsMemorySectionName name;
-    } info;
+    QueryAnswer info;
     bool working_set = a[2] == MemoryWorkingSetExInformation;
     g_autofree VsMemoryWorkingSetExInformation *entries =
         working_set ? working_set_entries(thread, op) : NULL;
     outcome->ret = (uint32_t)VsNtQueryVirtualMemory(
         thread, a[0], working_set ? 0 : a[1], (uint32_t)a[2], working_set ? (void *)entries : &info,
         a[3], ref(op, outcome, 4));
-    nt_written(op, outcome);
-    /* The file-name class returns the length it needs with a buffer too short for the name or
-     * for its string (a warning, then an error) */
-    if (a[2] == MemoryMappedFilenameInformation &&
-        (outcome->ret == STATUS_BUFFER_OVERFLOW || outcome->ret == STATUS_INFO_LENGTH_MISMATCH))
-        outcome->out_written = op->by_ref;
-    if (!NT_SUCCESS((VsStatus)outcome->ret))
-        return;
-    if (a[2] == MemoryBasicInformation) {
-        outcome->has_mbi = true;
-        outcome->mbi = info.basic;
-        return;
-    }
-    query_record(op, working_set ? (const void *)entries : &info, outcome);
+    query_memory_outcome(op, working_set ? (const void *)entries : &info, outcome);
 }
 
 /* The record of MemoryMappedFilenameInformation answered at `buffer` in the process: the
@@ -418,29 +429,12 @@ static void execute_nt_query_virtual_memory_into(VsThread *thread, const VsOp *o
                                                  VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    union {
-        VsMemoryBasicInformation basic;
-        VsMemoryRegionInformation region;
-        VsMemoryImageInformation image;
-        VsMemorySectionName name;
-        VsMemoryWorkingSetExInformation entry;
-    } info;
+    QueryAnswer info;
     VsQueryBuffer buffer = {.in_process = true, .address = a[3], .answer = &info};
     outcome->ret = (uint32_t)VsNtQueryVirtualMemoryInto(thread, a[0], a[1], (uint32_t)a[2], &buffer,
                                                         a[4], ref(op, outcome, 5));
-    nt_written(op, outcome);
-    if (a[2] == MemoryMappedFilenameInformation &&
-        (outcome->ret == STATUS_BUFFER_OVERFLOW || outcome->ret == STATUS_INFO_LENGTH_MISMATCH))
-        outcome->out_written = op->by_ref;
-    if (!NT_SUCCESS((VsStatus)outcome->ret))
-        return;
-    if (a[2] == MemoryBasicInformation) {
-        outcome->has_mbi = true;
-        outcome->mbi = info.basic;
-        return;
-    }
-    query_record(op, &info, outcome);
-    if (a[2] == MemoryMappedFilenameInformation)
+    query_memory_outcome(op, &info, outcome);
+    if (NT_SUCCESS((VsStatus)outcome->ret) && a[2] == MemoryMappedFilenameInformation)
         name_at_record(thread, a[3], outcome);
 }
 

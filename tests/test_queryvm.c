@@ -198,6 +198,18 @@ static void test_region_and_image_classes(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A read-only view of q.dat, a file of two pages declared for the test: its address. */
+static uint64_t map_file_view(Fixture *f)
+{
+    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
+    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
+                                 FILE_ATTRIBUTE_NORMAL);
+    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    assert_true(v != 0);
+    return v;
+}
+
 /* MemoryWorkingSetExInformation answers every entry of the buffer on its own and returns the
  * buffer's length (psapi test_QueryWorkingSetEx L1243-1260, L1298-1311); a view's page out of the
  * working set is the invalid form with Shared (L1265-1271). */
@@ -222,11 +234,7 @@ static void test_working_set_class(void **state)
     assert_int_equal(entries[1].VirtualAttributes.Win32Protection, PAGE_READWRITE);
     assert_int_equal(entries[1].VirtualAttributes.Shared, 0);
 
-    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
-    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
-                                 FILE_ATTRIBUTE_NORMAL);
-    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
-    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    uint64_t v = map_file_view(f);
     entries[0].VirtualAddress = v;
     assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
                                             MemoryWorkingSetExInformation, entries, 16, NULL),
@@ -248,11 +256,7 @@ static void test_working_set_class(void **state)
 static void test_mapped_filename_class(void **state)
 {
     Fixture *f = *state;
-    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
-    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
-                                 FILE_ATTRIBUTE_NORMAL);
-    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
-    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    uint64_t v = map_file_view(f);
     VsMemorySectionName name = {0xcccc, 0xcccc, ""};
     uint64_t length = 7, needed = 16 + 2 * (strlen("\\Device\\HarddiskVolume1\\q.dat") + 1);
     assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, v + 100,
@@ -389,11 +393,7 @@ static void test_buffer_written_as_x64_lays_out(void **state)
 static void test_buffer_file_name(void **state)
 {
     Fixture *f = *state;
-    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
-    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
-                                 FILE_ATTRIBUTE_NORMAL);
-    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
-    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    uint64_t v = map_file_view(f);
     uint64_t b = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     const char *name = "\\Device\\HarddiskVolume1\\q.dat";
     uint64_t length = 7, needed = 16 + 2 * (strlen(name) + 1);

@@ -712,8 +712,16 @@ static void do_nt_query_virtual_memory_into(const AgentRequest *r)
     answer_start((uint32_t)status);
     answer_more(length);
     if (status >= 0) {
+        /* No further than the class's structure: Wine, which does not probe, succeeds with a
+         * length that runs past the memory the buffer lies in. */
+        size_t size = v[2] == 0   ? sizeof(MEMORY_BASIC_INFORMATION)
+                      : v[2] == 3 ? sizeof(AgentRegionInformation)
+                      : v[2] == 6 ? sizeof(AgentImageInformation)
+                      : v[2] == 4 ? sizeof(PSAPI_WORKING_SET_EX_INFORMATION)
+                                  : 2 * sizeof(void *); /* the UNICODE_STRING */
         uint64_t copy[16] = {0};
-        memcpy(copy, buffer, v[4] < sizeof copy ? (size_t)v[4] : sizeof copy);
+        _Static_assert(sizeof(AgentRegionInformation) <= sizeof copy, "the largest structure");
+        memcpy(copy, buffer, v[4] < size ? (size_t)v[4] : size);
         answer_memory_information(v[2], copy);
         if (v[2] == 2) {
             struct {

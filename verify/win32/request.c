@@ -187,6 +187,10 @@ static gboolean format_child_request(const VsOp *op, uint64_t child, GString *te
                                own->str + strlen(spec->name));
         return TRUE;
     }
+    /* NtQueryVirtualMemory's buffer is the caller's memory, which here is the child's: the host's
+     * agent cannot pass it. */
+    if (op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO)
+        return FALSE;
     if (spec->process_args || (vs_op_address_arg(op->kind) < 0 && !spec->maps_view &&
                                !spec->memory_access && !spec->buffer_args)) {
         format_request(op, text);

@@ -352,11 +352,41 @@ static void query_record(const VsOp *op, const void *info, VsOutcome *outcome)
         uint64_t values[] = {b->Valid, b->ShareCount, b->Win32Protection, b->Shared,
                              b->Node,  b->Locked,     b->LargePage,       b->Bad};
         memcpy(outcome->fields, values, sizeof values);
-    } else if (outcome->record == VS_RECORD_SECTION_NAME) {
+    } else if (outcome->record == VS_RECORD_SECTION_NAME ||
+               outcome->record == VS_RECORD_SECTION_NAME_AT) {
         const VsMemorySectionName *name = info;
         uint64_t values[] = {name->Length, name->MaximumLength};
         memcpy(outcome->fields, values, sizeof values);
     }
+}
+
+/* What NtQueryVirtualMemory answers, whichever its form. */
+typedef union QueryAnswer {
+    VsMemoryBasicInformation basic;
+    VsMemoryRegionInformation region;
+    VsMemoryImageInformation image;
+    VsMemorySectionName name;
+    VsMemoryWorkingSetExInformation entry;
+} QueryAnswer;
+
+/* Either form's outcome once the call returned: the return length as the call wrote it (the
+ * file-name class returns the length it needs with a buffer too short for the name or for its
+ * string, a warning and then an error), and on success the class's structure, at info, as the
+ * call's value. */
+static void query_memory_outcome(const VsOp *op, const void *info, VsOutcome *outcome)
+{
+    nt_written(op, outcome);
+    if (op->arg[2] == MemoryMappedFilenameInformation &&
+        (outcome->ret == STATUS_BUFFER_OVERFLOW || outcome->ret == STATUS_INFO_LENGTH_MISMATCH))
+        outcome->out_written = op->by_ref;
+    if (!NT_SUCCESS((VsStatus)outcome->ret))
+        return;
+    if (op->arg[2] == MemoryBasicInformation) {
+        outcome->has_mbi = true;
+        outcome->mbi = *(const VsMemoryBasicInformation *)info;
+        return;
+    }
+    query_record(op, info, outcome);
 }
 
 /* NtQueryVirtualMemory: the class's structure becomes the call's value when it succeeds. For
@@ -365,32 +395,47 @@ static void query_record(const VsOp *op, const void *info, VsOutcome *outcome)
 static void execute_nt_query_virtual_memory(VsThread *thread, const VsOp *op, VsOutcome *outcome)
 {
     const uint64_t *a = op->arg;
-    union {
-        VsMemoryBasicInformation basic;
-        VsMemoryRegionInformation region;
-        VsMemoryImageInformation image;
-        VsMemorySectionName name;
-    } info;
+    QueryAnswer info;
     bool working_set = a[2] == MemoryWorkingSetExInformation;
     g_autofree VsMemoryWorkingSetExInformation *entries =
         working_set ? working_set_entries(thread, op) : NULL;
     outcome->ret = (uint32_t)VsNtQueryVirtualMemory(
         thread, a[0], working_set ? 0 : a[1], (uint32_t)a[2], working_set ? (void *)entries : &info,
         a[3], ref(op, outcome, 4));
-    nt_written(op, outcome);
-    /* The file-name class returns the length it needs with a buffer too short for the name or
-     * for its string (a warning, then an error) */
-    if (a[2] == MemoryMappedFilenameInformation &&
-        (outcome->ret == STATUS_BUFFER_OVERFLOW || outcome->ret == STATUS_INFO_LENGTH_MISMATCH))
-        outcome->out_written = op->by_ref;
-    if (!NT_SUCCESS((VsStatus)outcome->ret))
-        return;
-    if (a[2] == MemoryBasicInformation) {
-        outcome->has_mbi = true;
-        outcome->mbi = info.basic;
-        return;
-    }
-    query_record(op, working_set ? (const void *)entries : &info, outcome);
+    query_memory_outcome(op, working_set ? (const void *)entries : &info, outcome);
+}
+
+/* The record of MemoryMappedFilenameInformation answered at `buffer` in the process: the
+ * UNICODE_STRING as the call stored it (Buffer just past it), and the character at
+ * Buffer[Length / 2], loaded as the caller would (the NUL after the name). */
+static void name_at_record(VsThread *thread, uint64_t buffer, VsOutcome *outcome)
+{
+    const VsLayout *layout = vs_system_layout(vs_process_system(vs_thread_process(thread)));
+    uint64_t pointer = layout->mbi_size == 48 ? 8 : 4, string = buffer + 2 * pointer;
+    uint8_t low = 0, high = 0;
+    uint64_t length = outcome->fields[0];
+    vs_memory_read(thread, string + length, &low);
+    vs_memory_read(thread, string + length + 1, &high);
+    outcome->record = VS_RECORD_SECTION_NAME_AT;
+    outcome->fields[2] = string;
+    outcome->fields[3] = (uint64_t)high << 8 | low;
+}
+
+/* NtQueryVirtualMemory(process, address, class, buffer, length, &return_length): the buffer is
+ * in the process, probed and then written (for MemoryWorkingSetExInformation read first: its
+ * entries' addresses); the record is what the call wrote, the working-set class's its first
+ * entry's block. */
+static void execute_nt_query_virtual_memory_into(VsThread *thread, const VsOp *op,
+                                                 VsOutcome *outcome)
+{
+    const uint64_t *a = op->arg;
+    QueryAnswer info;
+    VsQueryBuffer buffer = {.in_process = true, .address = a[3], .answer = &info};
+    outcome->ret = (uint32_t)VsNtQueryVirtualMemoryInto(thread, a[0], a[1], (uint32_t)a[2], &buffer,
+                                                        a[4], ref(op, outcome, 5));
+    query_memory_outcome(op, &info, outcome);
+    if (NT_SUCCESS((VsStatus)outcome->ret) && a[2] == MemoryMappedFilenameInformation)
+        name_at_record(thread, a[3], outcome);
 }
 
 /* ---- Both: memory accesses ------------------------------------------------------------------- */

@@ -368,7 +368,9 @@ static void append_page(GString *out, VsProcess *process, const VsMemoryBasicInf
 static gboolean query_probe_rule(VsRunner *runner, const VsOp *op, VsStatus status, GString *out)
 {
     VsProcess *own = vs_runner_process(runner);
-    uint64_t buffer = op->arg[2], length = op->arg[3], last = buffer + length - 1;
+    gboolean memory = op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO;
+    uint64_t buffer = op->arg[memory ? 3 : 2], length = op->arg[memory ? 4 : 3];
+    uint64_t last = buffer + length - 1;
     uint64_t highest = vs_system_layout(runner->system)->highest_user_address;
     gboolean outside = last < buffer || last > highest;
     VsMemoryBasicInformation m;
@@ -378,14 +380,20 @@ static gboolean query_probe_rule(VsRunner *runner, const VsOp *op, VsStatus stat
         !(status == STATUS_ACCESS_VIOLATION && outside) && !blocked)
         return FALSE;
     g_string_append_printf(out,
-                           "%s probes its buffer for writing before it checks the class, the "
-                           "length or the handle: all 0x%" G_GINT64_MODIFIER
-                           "X bytes from 0x%" G_GINT64_MODIFIER "X, the length passed, not only "
-                           "the structure it fills; ",
-                           vs_op_spec(op->kind)->name, length, buffer);
+                           "%s probes its buffer for writing before it checks %s: all "
+                           "0x%" G_GINT64_MODIFIER "X bytes from 0x%" G_GINT64_MODIFIER
+                           "X, the length passed, not only the structure it fills; ",
+                           vs_op_spec(op->kind)->name,
+                           memory ? "the address or the process handle (after the class and the "
+                                    "length)"
+                                  : "the class, the length or the handle",
+                           length, buffer);
     if (status == STATUS_DATATYPE_MISALIGNMENT)
-        g_string_append(out, "the buffer must start on a 4-byte boundary (a ULONG's), and this "
-                             "one does not. Instead: an aligned buffer");
+        g_string_append(out, memory ? "the buffer must start on a pointer's boundary (a "
+                                      "ULONG_PTR's), and this one does not. Instead: an aligned "
+                                      "buffer"
+                                    : "the buffer must start on a 4-byte boundary (a ULONG's), "
+                                      "and this one does not. Instead: an aligned buffer");
     else if (status == STATUS_GUARD_PAGE_VIOLATION)
         g_string_append(out, "the probe met a guard page, which is an ordinary page now, and "
                              "nothing was written");
@@ -396,8 +404,10 @@ static gboolean query_probe_rule(VsRunner *runner, const VsOp *op, VsStatus stat
                                highest);
     else {
         append_page(out, own, &m);
-        g_string_append(out, " among them cannot be written, so the call failed there, whatever "
-                             "the section, and nothing was written. Instead: ");
+        g_string_append(out, memory ? " among them cannot be written, so the call failed there, "
+                                      "whatever the address, and nothing was written. Instead: "
+                                    : " among them cannot be written, so the call failed there, "
+                                      "whatever the section, and nothing was written. Instead: ");
         g_string_append(out, m.BaseAddress <= buffer ? "a buffer in committed, writable memory"
                                                      : "a length no longer than the buffer");
     }
@@ -478,6 +488,12 @@ static gboolean read_file_rule(VsRunner *runner, const VsOp *op, VsStatus status
     return TRUE;
 }
 
+/* The length an NtQueryVirtualMemory call passed, whichever its form. */
+static uint64_t query_length(const VsOp *op)
+{
+    return op->arg[op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO ? 4 : 3];
+}
+
 /* NtQueryVirtualMemory's answers for the working-set and file-name classes that are not the
  * structure asked for. */
 static gboolean query_page_or_name_rule(const VsOp *op, VsStatus status, GString *out)
@@ -487,7 +503,7 @@ static gboolean query_page_or_name_rule(const VsOp *op, VsStatus status, GString
                                "MemoryWorkingSetExInformation's buffer is an array of entries, "
                                "each a page's address and then its block (16 bytes on x64), and "
                                "%" G_GUINT64_FORMAT " bytes hold none",
-                               op->arg[3]);
+                               query_length(op));
     else if (op->arg[2] != MemoryMappedFilenameInformation)
         return FALSE;
     else if (status == STATUS_INVALID_ADDRESS)
@@ -506,7 +522,7 @@ static gboolean query_page_or_name_rule(const VsOp *op, VsStatus status, GString
                                "the answer is a UNICODE_STRING (16 bytes on x64) followed by the "
                                "file's NT name and a NUL, and %" G_GUINT64_FORMAT " bytes hold %s: "
                                "nothing is written but the length needed",
-                               op->arg[3],
+                               query_length(op),
                                status == STATUS_BUFFER_OVERFLOW ? "the string but not the name"
                                                                 : "not even the string");
     else
@@ -538,7 +554,7 @@ static gboolean query_memory_rule(const VsOp *op, VsStatus status, GString *out)
                                op->arg[2] == MemoryRegionInformation
                                    ? "MEMORY_REGION_INFORMATION up to its RegionSize"
                                    : "the whole MEMORY_IMAGE_INFORMATION",
-                               op->arg[3]);
+                               query_length(op));
     else
         return FALSE;
     return TRUE;
@@ -656,7 +672,9 @@ static gboolean windows_rule(VsRunner *runner, const VsOp *op, VsStatus status, 
                              "MEM_LARGE_PAGES)");
         return TRUE;
     }
-    if (kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+    if (kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO && query_probe_rule(runner, op, status, out))
+        return TRUE;
+    if (kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY || kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO)
         return query_memory_rule(op, status, out);
     if (kind == VS_OP_NT_QUERY_SECTION_INTO && query_probe_rule(runner, op, status, out))
         return TRUE;

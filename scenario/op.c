@@ -64,6 +64,8 @@ static const char *const process_heaps_fields[] = {
 static const char *const teb_fields[] = {"StackBase", "StackLimit", "DeallocationStack",
                                          "GuaranteedStackBytes"};
 static const char *const section_name_fields[] = {"Length", "MaximumLength"};
+static const char *const section_name_at_fields[] = {"Length", "MaximumLength", "Buffer",
+                                                     "Terminator"};
 #define SECTION_IMAGE_NAME(field) #field,
 static const char *const section_image_fields[] = {VS_SECTION_IMAGE_FIELDS(SECTION_IMAGE_NAME)};
 #undef SECTION_IMAGE_NAME
@@ -94,6 +96,7 @@ static const VsRecordSpec records[] = {
     [VS_RECORD_PROCESS_HEAPS] = RECORD("process heaps", process_heaps_fields),
     [VS_RECORD_SECTION_NAME] = RECORD("MEMORY_SECTION_NAME", section_name_fields),
     [VS_RECORD_SECTION_IMAGE] = RECORD("SECTION_IMAGE_INFORMATION", section_image_fields),
+    [VS_RECORD_SECTION_NAME_AT] = RECORD("MEMORY_SECTION_NAME", section_name_at_fields),
 };
 
 const VsRecordSpec *vs_record_spec(VsRecordKind kind) { return &records[kind]; }
@@ -123,7 +126,9 @@ VsRecordKind vs_op_record_of(const VsOp *op)
     case MemoryRegionInformation: return VS_RECORD_MEMORY_REGION;
     case MemoryImageInformation: return VS_RECORD_MEMORY_IMAGE;
     case MemoryWorkingSetExInformation: return VS_RECORD_WORKING_SET_EX; /* the first entry's */
-    case MemoryMappedFilenameInformation: return VS_RECORD_SECTION_NAME;
+    case MemoryMappedFilenameInformation:
+        return op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO ? VS_RECORD_SECTION_NAME_AT
+                                                              : VS_RECORD_SECTION_NAME;
     default: return VS_RECORD_NONE;
     }
 }

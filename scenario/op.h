@@ -75,6 +75,9 @@ typedef enum VsRecordKind {
     VS_RECORD_PROCESS_HEAPS,   /* GetProcessHeaps' first handles */
     VS_RECORD_SECTION_NAME,    /* MEMORY_SECTION_NAME's UNICODE_STRING (NtQueryVirtualMemory) */
     VS_RECORD_SECTION_IMAGE,   /* SECTION_IMAGE_INFORMATION (NtQuerySection) */
+    VS_RECORD_SECTION_NAME_AT, /* MEMORY_SECTION_NAME in the process: its UNICODE_STRING with the
+                                * Buffer pointer, and Terminator, the character at
+                                * Buffer[Length / 2] (the NUL after the name) */
 } VsRecordKind;
 
 /* What the language, the narration and the verification harness know of a call: its row in

@@ -1023,6 +1023,7 @@ uint32_t vs_atl_thunk_form(VsThread *thread, uint64_t address); /* 0: not a thun
 VsStatus vs_probe_for_write(VsThread *caller, uint64_t address, uint64_t length,
                             uint32_t alignment);
 VsStatus vs_copy_to_user(VsThread *caller, uint64_t address, const uint8_t *data, uint64_t size);
+void vs_put_le(uint8_t *out, uint32_t offset, uint64_t value, uint32_t width);
 /* A little-endian value of size bytes (at most 8) in the caller's memory (probe.c), loaded or
  * stored as the caller would: STATUS_ACCESS_VIOLATION when a byte cannot be reached. */
 VsStatus vs_user_read(VsThread *thread, uint64_t address, uint32_t size, uint64_t *value);

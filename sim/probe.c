@@ -4,8 +4,9 @@
  * Models WRK ex/probe.c (ProbeForWrite) and the copy a system service makes into the buffer a
  * user-mode caller gave it (PreviousMode UserMode; a kernel-mode caller's buffer is never
  * probed). NtReadFile's buffer (readfile.c) and the Nt query calls that take their buffer in the
- * caller's process (querysec.c) go through these; a query's order is the probe first, then the
- * service's own checks, then the copy.
+ * caller's process (querysec.c, queryvm.c) go through these; a query's order is the probe, then
+ * the service's own checks (NtQueryVirtualMemory checks its class and length before the probe),
+ * then the copy.
  *
  * ProbeForWrite of length bytes at address, with the alignment the service asks:
  *   - a length of 0 probes nothing, whatever the address;
@@ -76,4 +77,13 @@ VsStatus vs_copy_to_user(VsThread *caller, uint64_t address, const uint8_t *data
             return status;
     }
     return STATUS_SUCCESS;
+}
+
+/* Value's low `width` bytes at out + offset, least significant first (both architectures are
+ * little-endian): a field of a structure laid out as the process's architecture lays it out,
+ * before vs_copy_to_user stores the whole. */
+void vs_put_le(uint8_t *out, uint32_t offset, uint64_t value, uint32_t width)
+{
+    for (uint32_t i = 0; i < width; i++)
+        out[offset + i] = (uint8_t)(value >> (8 * i));
 }

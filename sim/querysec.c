@@ -88,22 +88,14 @@ static void describe_image(const VsImage *image, VsSectionImageInformation *out)
     };
 }
 
-/* Value's low `width` bytes at out + offset, least significant first (both architectures are
- * little-endian). */
-static void put(uint8_t *out, uint32_t offset, uint64_t value, uint32_t width)
-{
-    for (uint32_t i = 0; i < width; i++)
-        out[offset + i] = (uint8_t)(value >> (8 * i));
-}
-
 /* SECTION_BASIC_INFORMATION as the process's architecture lays it out: BaseAddress a pointer,
  * Attributes a ULONG, Size a LARGE_INTEGER aligned on 8 (24 bytes on x64, 16 on x86). */
 static void basic_bytes(bool x64, const VsSectionBasicInformation *info, uint8_t *out)
 {
     uint32_t pointer = x64 ? 8 : 4;
-    put(out, 0, info->BaseAddress, pointer);
-    put(out, pointer, info->Attributes, 4);
-    put(out, x64 ? 16 : 8, info->Size, 8);
+    vs_put_le(out, 0, info->BaseAddress, pointer);
+    vs_put_le(out, pointer, info->Attributes, 4);
+    vs_put_le(out, x64 ? 16 : 8, info->Size, 8);
 }
 
 /* SECTION_IMAGE_INFORMATION likewise (winternl.h's order; 64 bytes on x64, 48 on x86): the
@@ -111,10 +103,10 @@ static void basic_bytes(bool x64, const VsSectionBasicInformation *info, uint8_t
 static void image_bytes(bool x64, const VsSectionImageInformation *info, uint8_t *out)
 {
     uint32_t word = x64 ? 8 : 4, at = x64 ? 32 : 16;
-    put(out, 0, info->TransferAddress, word);
-    put(out, word, info->ZeroBits, 4);
-    put(out, x64 ? 16 : 8, info->MaximumStackSize, word);
-    put(out, x64 ? 24 : 12, info->CommittedStackSize, word);
+    vs_put_le(out, 0, info->TransferAddress, word);
+    vs_put_le(out, word, info->ZeroBits, 4);
+    vs_put_le(out, x64 ? 16 : 8, info->MaximumStackSize, word);
+    vs_put_le(out, x64 ? 24 : 12, info->CommittedStackSize, word);
     uint64_t tail[] = {info->SubSystemType,
                        info->SubSystemMinorVersion,
                        info->SubSystemMajorVersion,
@@ -130,7 +122,7 @@ static void image_bytes(bool x64, const VsSectionImageInformation *info, uint8_t
                        info->CheckSum};
     static const uint8_t width[] = {4, 2, 2, 2, 2, 2, 2, 2, 1, 1, 4, 4, 4};
     for (size_t i = 0; i < sizeof width; i++) {
-        put(out, at, tail[i], width[i]);
+        vs_put_le(out, at, tail[i], width[i]);
         at += width[i];
     }
 }

@@ -9,6 +9,10 @@
  * page holding the address, the longest run of pages with the same state and protection inside one
  * VAD (one allocation). Outside any VAD the region is free: it runs to the next VAD or the top of
  * user space, has no allocation base and reports PAGE_NOACCESS. Reserved pages report Protect 0.
+ *
+ * A user-mode caller's buffer lies in its process (VsQueryBuffer): after the class and the length,
+ * the call probes the whole length for writing (probe.c), then stores the answer there as the
+ * architecture lays the structure out; MemoryWorkingSetExInformation reads its entries from it.
  */
 #include <string.h>
 
@@ -57,7 +61,9 @@ static uint64_t class_size(const VsLayout *layout, VsMemoryInformationClass info
     case MemoryRegionInformation: /* base, protection and type, then four SIZE_Ts */
         *least = pointer + 8 + pointer;
         return pointer + 8 + 4 * pointer;
-    case MemoryImageInformation: *least = (4 + 2 * pointer + 7) & ~7ull; return *least;
+    case MemoryImageInformation: /* base, size, flags, rounded to a pointer: 24 bytes, 12 */
+        *least = (2 * pointer + 4 + pointer - 1) & ~(pointer - 1);
+        return *least;
     case MemoryWorkingSetExInformation: *least = 2 * pointer; return *least; /* one entry */
     case MemoryMappedFilenameInformation: /* the UNICODE_STRING; no length checked up front */
         *least = 0;
@@ -193,60 +199,221 @@ static VsStatus describe_file_name(const VsVad *vad, uint64_t length, uint64_t h
     return STATUS_SUCCESS;
 }
 
+/* ---- The answer, as the process's architecture lays it out ------------------------------------
+ * A caller's buffer in its process gets the structure's bytes: pointers and SIZE_Ts of `pointer`
+ * bytes (8 on x64, 4 on x86), ULONGs of 4, each on its natural boundary, padding 0. */
+
+/* MEMORY_BASIC_INFORMATION: two pointers, AllocationProtect (and x64's PartitionId, 0), then
+ * RegionSize, State, Protect and Type (48 bytes on x64, 28 on x86). */
+static void basic_bytes(uint32_t pointer, const VsMemoryBasicInformation *m, uint8_t *out)
+{
+    vs_put_le(out, 0, m->BaseAddress, pointer);
+    vs_put_le(out, pointer, m->AllocationBase, pointer);
+    vs_put_le(out, 2 * pointer, m->AllocationProtect, 4);
+    vs_put_le(out, 3 * pointer, m->RegionSize, pointer);
+    vs_put_le(out, 4 * pointer, m->State, 4);
+    vs_put_le(out, 4 * pointer + 4, m->Protect, 4);
+    vs_put_le(out, 4 * pointer + 8, m->Type, 4);
+}
+
+/* MEMORY_REGION_INFORMATION: the base, two ULONGs, then four SIZE_Ts (48 bytes, 28). */
+static void region_bytes(uint32_t pointer, const VsMemoryRegionInformation *r, uint8_t *out)
+{
+    vs_put_le(out, 0, r->AllocationBase, pointer);
+    vs_put_le(out, pointer, r->AllocationProtect, 4);
+    vs_put_le(out, pointer + 4, r->RegionType, 4);
+    uint64_t sizes[] = {r->RegionSize, r->CommitSize, r->PartitionId, r->NodePreference};
+    for (uint32_t i = 0; i < 4; i++)
+        vs_put_le(out, pointer + 8 + i * pointer, sizes[i], pointer);
+}
+
+/* MEMORY_IMAGE_INFORMATION: ImageBase, SizeOfImage, the flags' ULONG (24 bytes, 12). */
+static void image_bytes(uint32_t pointer, const VsMemoryImageInformation *image, uint8_t *out)
+{
+    vs_put_le(out, 0, image->ImageBase, pointer);
+    vs_put_le(out, pointer, image->SizeOfImage, pointer);
+    vs_put_le(out, 2 * pointer, image->ImageFlags, 4);
+}
+
+/* MEMORY_SECTION_NAME written at `address`: the UNICODE_STRING (Length, MaximumLength, and
+ * Buffer pointing just past the string, at the characters), then the name in UTF-16 and its NUL:
+ * ObQueryNameString's OBJECT_NAME_INFORMATION, which WRK writes straight into the caller's buffer.
+ * Returns the bytes laid out. */
+static uint64_t name_bytes(uint32_t pointer, uint64_t address, const VsMemorySectionName *name,
+                           uint8_t *out)
+{
+    vs_put_le(out, 0, name->Length, 2);
+    vs_put_le(out, 2, name->MaximumLength, 2);
+    vs_put_le(out, pointer, address + 2 * pointer, pointer);
+    for (uint32_t i = 0; i <= name->Length / 2u; i++)
+        vs_put_le(out, 2 * pointer + 2 * i, i < name->Length / 2u ? (uint8_t)name->Name[i] : 0, 2);
+    return 2 * pointer + name->MaximumLength;
+}
+
+/* PSAPI_WORKING_SET_EX_BLOCK's bits (psapi.h): Valid 0, ShareCount 1-3, Win32Protection 4-14,
+ * Shared 15, Node 16-21, Locked 22, LargePage 23, Bad 31; the invalid form keeps Shared and Bad
+ * where they are. */
+static uint64_t block_bits(const VsWorkingSetExBlock *b)
+{
+    return (uint64_t)b->Valid | (uint64_t)b->ShareCount << 1 | (uint64_t)b->Win32Protection << 4 |
+           (uint64_t)b->Shared << 15 | (uint64_t)b->Node << 16 | (uint64_t)b->Locked << 22 |
+           (uint64_t)b->LargePage << 23 | (uint64_t)b->Bad << 31;
+}
+
+/* MemoryWorkingSetExInformation with the buffer in the process: it is input too. Each whole entry
+ * is read from the caller's memory (its VirtualAddress), answered, and its block stored after it,
+ * in turn (MiGetWorkingSetInfoList); the first entry also goes to `answer` when given. The buffer
+ * was probed, so only a host out of memory fails a load or a store. */
+static VsStatus working_set_in_process(VsThread *caller, VsProcess *process,
+                                       const VsQueryBuffer *buffer, uint64_t length,
+                                       uint32_t pointer)
+{
+    for (uint64_t i = 0; i < length / (2 * pointer); i++) {
+        uint64_t at = buffer->address + i * 2 * pointer, address;
+        VsStatus status = vs_user_read(caller, at, pointer, &address);
+        VsWorkingSetExBlock block = vs_working_set_block(process, address);
+        if (NT_SUCCESS(status))
+            status = vs_user_write(caller, at + pointer, pointer, block_bits(&block));
+        if (!NT_SUCCESS(status))
+            return status;
+        if (i == 0 && buffer->answer)
+            *(VsMemoryWorkingSetExInformation *)buffer->answer =
+                (VsMemoryWorkingSetExInformation){address, block};
+    }
+    return STATUS_SUCCESS;
+}
+
+/* What one query answers, whichever class. */
+typedef union QueryAnswer {
+    VsMemoryBasicInformation basic;
+    VsMemoryRegionInformation region;
+    VsMemoryImageInformation image;
+    VsMemorySectionName name;
+} QueryAnswer;
+
+/* The answer into the caller's buffer: `written` bytes of its layout into the process's memory
+ * for a buffer there, and the structure into the library caller's `answer`. */
+static VsStatus answer(VsThread *caller, VsMemoryInformationClass information_class,
+                       const VsQueryBuffer *buffer, const QueryAnswer *info, uint64_t written)
+{
+    static const size_t sizes[] = {
+        [MemoryBasicInformation] = sizeof info->basic,
+        [MemoryMappedFilenameInformation] = sizeof info->name,
+        [MemoryRegionInformation] = sizeof info->region,
+        [MemoryImageInformation] = sizeof info->image,
+    };
+    if (buffer->answer) /* the class's structure, as the short form's caller gave room for */
+        memcpy(buffer->answer, info, sizes[information_class]);
+    if (!buffer->in_process)
+        return STATUS_SUCCESS;
+    uint32_t pointer = vs_thread_process(caller)->system->layout->mbi_size == 48 ? 8 : 4;
+    uint8_t bytes[2 * 8 + 2 * sizeof info->name.Name + 2] = {0};
+    if (information_class == MemoryBasicInformation)
+        basic_bytes(pointer, &info->basic, bytes);
+    else if (information_class == MemoryRegionInformation)
+        region_bytes(pointer, &info->region, bytes);
+    else if (information_class == MemoryImageInformation)
+        image_bytes(pointer, &info->image, bytes);
+    else
+        written = name_bytes(pointer, buffer->address, &info->name, bytes);
+    return vs_copy_to_user(caller, buffer->address, bytes, written);
+}
+
+/* The classes that describe the address's allocation or region (all but the working set's) into
+ * *info: the status, and in *written the bytes the answer takes (or, for the file name, needs). */
+static VsStatus describe(VsProcess *process, uint64_t base_address,
+                         VsMemoryInformationClass information_class, uint64_t length, uint64_t size,
+                         QueryAnswer *info, uint64_t *written)
+{
+    uint64_t vpn = vs_vpn(base_address);
+    const VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
+    *written = size;
+    if (information_class == MemoryMappedFilenameInformation)
+        return describe_file_name(vad, length, size, &info->name, written);
+    if (information_class != MemoryBasicInformation && !vad)
+        return STATUS_INVALID_ADDRESS;
+    if (information_class == MemoryRegionInformation)
+        *written = describe_region(vad, length, size, &info->region);
+    else if (information_class == MemoryImageInformation)
+        describe_image(vad, &info->image);
+    else if (vad)
+        describe_allocated(process, vad, vpn, &info->basic);
+    else
+        describe_free(process, vpn, &info->basic);
+    return STATUS_SUCCESS;
+}
+
 /*
- * Fills *information for the region holding base_address. Statuses: STATUS_INVALID_INFO_CLASS,
- * STATUS_INFO_LENGTH_MISMATCH (a buffer smaller than the class's structure, the return length
- * unwritten), STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER (address above user space),
- * STATUS_INVALID_HANDLE; for the region and image classes STATUS_INVALID_ADDRESS where no
- * allocation holds the address (nothing written: test_query_region_information L2866-2871,
- * test_query_image_information L3034-3038). Image information of memory that maps no image is all
- * zero (L2999-3046, L3156-3197); an image view's is describe_image's. The working-set class and the
- * file-name class: describe_working_set and describe_file_name.
+ * NtQueryVirtualMemory, in WRK's order: the class (STATUS_INVALID_INFO_CLASS), the length against
+ * the class's structure (STATUS_INFO_LENGTH_MISMATCH, nothing written); then a user-mode caller's
+ * buffer in its process is probed for writing, the whole length, on a pointer's boundary
+ * (ProbeForWrite with sizeof(ULONG_PTR), probe.c: STATUS_DATATYPE_MISALIGNMENT,
+ * STATUS_ACCESS_VIOLATION for a NULL buffer or a length past what is writable; ntdll info.c
+ * test_queryvirtualmemory L3192-3194), where a library caller's buffer only has to exist; then
+ * the address (STATUS_INVALID_PARAMETER above user space) and the handle (STATUS_INVALID_HANDLE).
+ * For the region and image classes STATUS_INVALID_ADDRESS where no allocation holds the address
+ * (nothing written: test_query_region_information L2866-2871, test_query_image_information
+ * L3034-3038). Image information of memory that maps no image is all zero (L2999-3046,
+ * L3156-3197); an image view's is describe_image's. The working-set class and the file-name
+ * class: working_set_in_process / describe_working_set and describe_file_name. A successful query
+ * writes the structure (MemoryRegionInformation: the fields the length reaches) and nothing else.
  */
-VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t base_address,
-                                VsMemoryInformationClass information_class, void *information,
-                                uint64_t information_length, uint64_t *return_length)
+VsStatus VsNtQueryVirtualMemoryInto(VsThread *caller, VsHandle process_handle,
+                                    uint64_t base_address,
+                                    VsMemoryInformationClass information_class,
+                                    const VsQueryBuffer *buffer, uint64_t information_length,
+                                    uint64_t *return_length)
 {
     const VsLayout *layout = caller->process->system->layout;
+    uint32_t pointer = layout->mbi_size == 48 ? 8 : 4;
     uint64_t least, size = class_size(layout, information_class, &least);
     if (!size)
         return STATUS_INVALID_INFO_CLASS;
     if (information_length < least)
         return STATUS_INFO_LENGTH_MISMATCH;
-    if (!information)
-        return STATUS_ACCESS_VIOLATION;
+    VsStatus status = STATUS_SUCCESS;
+    if (buffer->in_process)
+        status = vs_probe_for_write(caller, buffer->address, information_length, pointer);
+    else if (!buffer->answer)
+        status = STATUS_ACCESS_VIOLATION;
+    if (!NT_SUCCESS(status))
+        return status;
     if (base_address > layout->highest_user_address)
         return STATUS_INVALID_PARAMETER;
     VsProcess *process;
-    VsStatus status = vs_reference_process(caller, process_handle, VS_ACCESS_QUERY, &process);
+    status = vs_reference_process(caller, process_handle, VS_ACCESS_QUERY, &process);
     if (!NT_SUCCESS(status))
         return status;
     if (information_class == MemoryWorkingSetExInformation) {
-        uint64_t written = describe_working_set(process, information, information_length, size);
-        if (return_length)
-            *return_length = written;
-        return STATUS_SUCCESS;
-    }
-
-    uint64_t vpn = vs_vpn(base_address), written = size;
-    const VsVad *vad = vs_vad_locate(&process->vad_root, vpn);
-    if (information_class == MemoryMappedFilenameInformation) {
-        status = describe_file_name(vad, information_length, size, information, &written);
-        if (return_length && status != STATUS_INVALID_ADDRESS && status != STATUS_FILE_INVALID)
-            *return_length = written;
+        if (buffer->in_process)
+            status = working_set_in_process(caller, process, buffer, information_length, pointer);
+        else
+            describe_working_set(process, buffer->answer, information_length, size);
+        if (NT_SUCCESS(status) && return_length)
+            *return_length = information_length; /* WRK writes MemoryInformationLength */
         return status;
     }
-    if (information_class != MemoryBasicInformation && !vad)
-        return STATUS_INVALID_ADDRESS;
-    if (information_class == MemoryRegionInformation)
-        written = describe_region(vad, information_length, size, information);
-    else if (information_class == MemoryImageInformation)
-        describe_image(vad, information);
-    else if (vad)
-        describe_allocated(process, vad, vpn, information);
-    else
-        describe_free(process, vpn, information);
-    if (return_length)
+    QueryAnswer info;
+    uint64_t written;
+    status = describe(process, base_address, information_class, information_length, size, &info,
+                      &written);
+    /* The file-name class gives the length it needs when the buffer is too short (a warning, then
+     * an error), and nothing when there is no file. */
+    bool length_given =
+        NT_SUCCESS(status) || (information_class == MemoryMappedFilenameInformation &&
+                               status != STATUS_INVALID_ADDRESS && status != STATUS_FILE_INVALID);
+    if (NT_SUCCESS(status))
+        status = answer(caller, information_class, buffer, &info, written);
+    if (length_given && return_length)
         *return_length = written;
-    return STATUS_SUCCESS;
+    return status;
+}
+
+VsStatus VsNtQueryVirtualMemory(VsThread *caller, VsHandle process_handle, uint64_t base_address,
+                                VsMemoryInformationClass information_class, void *information,
+                                uint64_t information_length, uint64_t *return_length)
+{
+    VsQueryBuffer own = {.in_process = false, .answer = information};
+    return VsNtQueryVirtualMemoryInto(caller, process_handle, base_address, information_class, &own,
+                                      information_length, return_length);
 }

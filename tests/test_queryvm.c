@@ -198,6 +198,18 @@ static void test_region_and_image_classes(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* A read-only view of q.dat, a file of two pages declared for the test: its address. */
+static uint64_t map_file_view(Fixture *f)
+{
+    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
+    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
+                                 FILE_ATTRIBUTE_NORMAL);
+    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
+    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    assert_true(v != 0);
+    return v;
+}
+
 /* MemoryWorkingSetExInformation answers every entry of the buffer on its own and returns the
  * buffer's length (psapi test_QueryWorkingSetEx L1243-1260, L1298-1311); a view's page out of the
  * working set is the invalid form with Shared (L1265-1271). */
@@ -222,11 +234,7 @@ static void test_working_set_class(void **state)
     assert_int_equal(entries[1].VirtualAttributes.Win32Protection, PAGE_READWRITE);
     assert_int_equal(entries[1].VirtualAttributes.Shared, 0);
 
-    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
-    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
-                                 FILE_ATTRIBUTE_NORMAL);
-    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
-    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    uint64_t v = map_file_view(f);
     entries[0].VirtualAddress = v;
     assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, 0,
                                             MemoryWorkingSetExInformation, entries, 16, NULL),
@@ -248,11 +256,7 @@ static void test_working_set_class(void **state)
 static void test_mapped_filename_class(void **state)
 {
     Fixture *f = *state;
-    assert_int_equal(vs_file_create(f->system, "q.dat", 0x2000, "data", 4, 0), STATUS_SUCCESS);
-    VsHandle file = VsCreateFile(f->thread, "q.dat", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING,
-                                 FILE_ATTRIBUTE_NORMAL);
-    VsHandle m = VsCreateFileMapping(f->thread, file, PAGE_READONLY, 0, 0, NULL);
-    uint64_t v = VsMapViewOfFile(f->thread, m, FILE_MAP_READ, 0, 0, 0);
+    uint64_t v = map_file_view(f);
     VsMemorySectionName name = {0xcccc, 0xcccc, ""};
     uint64_t length = 7, needed = 16 + 2 * (strlen("\\Device\\HarddiskVolume1\\q.dat") + 1);
     assert_int_equal(VsNtQueryVirtualMemory(f->thread, VS_CURRENT_PROCESS, v + 100,
@@ -289,6 +293,175 @@ static void test_mapped_filename_class(void **state)
     CHECK_INVARIANTS(f);
 }
 
+/* ---- The buffer in the process (VsNtQueryVirtualMemoryInto) ---------------------------------- */
+
+/* The little-endian value of `size` bytes at address in the caller's process. */
+static uint64_t load(Fixture *f, uint64_t address, uint32_t size)
+{
+    uint64_t value = 0;
+    for (uint32_t i = 0; i < size; i++) {
+        uint8_t byte;
+        assert_int_equal(vs_memory_read(f->thread, address + i, &byte), STATUS_SUCCESS);
+        value |= (uint64_t)byte << (8 * i);
+    }
+    return value;
+}
+
+static void store(Fixture *f, uint64_t address, uint64_t value, uint32_t size)
+{
+    for (uint32_t i = 0; i < size; i++)
+        assert_int_equal(vs_memory_write(f->thread, address + i, (uint8_t)(value >> (8 * i))),
+                         STATUS_SUCCESS);
+}
+
+static VsStatus query_into(Fixture *f, VsHandle process, uint64_t address, uint32_t class,
+                           uint64_t buffer, uint64_t length, uint64_t *return_length)
+{
+    VsQueryBuffer in = {.in_process = true, .address = buffer};
+    return VsNtQueryVirtualMemoryInto(f->thread, process, address, class, &in, length,
+                                      return_length);
+}
+
+/* WRK's order with the buffer in the process: the class and the length first, then the probe of
+ * the whole length on a pointer's boundary, then the address and the handle. A NULL buffer is
+ * STATUS_ACCESS_VIOLATION (info.c test_queryvirtualmemory L3192-3194), a length of 0 probes
+ * nothing; a failure writes neither the buffer nor the return length. */
+static void test_buffer_probed_after_length(void **state)
+{
+    Fixture *f = *state;
+    uint64_t b = VsVirtualAlloc(f->thread, 0, KB(128), MEM_RESERVE, PAGE_READWRITE), length = 7;
+    assert_int_equal(VsVirtualAlloc(f->thread, b, KB(64), MEM_COMMIT, PAGE_READWRITE), b);
+    assert_int_equal(query_into(f, 0, ~0ull, 5, 0, 48, &length), STATUS_INVALID_INFO_CLASS);
+    assert_int_equal(query_into(f, 0, ~0ull, MemoryBasicInformation, 0, 47, &length),
+                     STATUS_INFO_LENGTH_MISMATCH);
+    assert_int_equal(query_into(f, 0, ~0ull, MemoryBasicInformation, 0, 48, &length),
+                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(query_into(f, 0, ~0ull, MemoryBasicInformation, b + 4, 48, &length),
+                     STATUS_DATATYPE_MISALIGNMENT);
+    assert_int_equal(query_into(f, 0, ~0ull, MemoryBasicInformation, b + KB(64) - 48, 96, &length),
+                     STATUS_ACCESS_VIOLATION);
+    assert_int_equal(query_into(f, 0, ~0ull, MemoryBasicInformation, b, 48, &length),
+                     STATUS_INVALID_PARAMETER);
+    assert_int_equal(query_into(f, 0, b, MemoryBasicInformation, b, 48, &length),
+                     STATUS_INVALID_HANDLE);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b, MemoryMappedFilenameInformation, 0, 2048, NULL),
+        STATUS_ACCESS_VIOLATION);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, 0x1234, MemoryMappedFilenameInformation, 0, 0, &length),
+        STATUS_INVALID_ADDRESS);
+    assert_int_equal(length, 7);
+    for (uint64_t at = b; at < b + 64; at++)
+        assert_int_equal(load(f, at, 1), 0);
+    CHECK_INVARIANTS(f);
+}
+
+/* A successful query stores the class's structure as x64 lays it out, and nothing past it:
+ * MEMORY_BASIC_INFORMATION's RegionSize at 24 and State at 32, MEMORY_REGION_INFORMATION's
+ * RegionSize at 16, an image class of private memory all zero over what was there. */
+static void test_buffer_written_as_x64_lays_out(void **state)
+{
+    Fixture *f = *state;
+    uint64_t b = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    uint64_t length = 0;
+    store(f, b + 48, 0x77, 1);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b + 5, MemoryBasicInformation, b, 0x1000, &length),
+        STATUS_SUCCESS);
+    assert_int_equal(length, 48);
+    assert_true(load(f, b, 8) == b && load(f, b + 8, 8) == b &&
+                load(f, b + 16, 4) == PAGE_READWRITE);
+    assert_true(load(f, b + 24, 8) == KB(64) && load(f, b + 32, 4) == MEM_COMMIT);
+    assert_true(load(f, b + 36, 4) == PAGE_READWRITE && load(f, b + 40, 4) == MEM_PRIVATE);
+    assert_int_equal(load(f, b + 48, 1), 0x77);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b, MemoryRegionInformation, b + 64, 48, &length),
+        STATUS_SUCCESS);
+    assert_true(load(f, b + 64, 8) == b && load(f, b + 64 + 16, 8) == KB(64));
+    assert_int_equal(load(f, b + 64 + 24, 8), KB(64)); /* CommitSize */
+    store(f, b + 128, 0xCCCCCCCCCCCCCCCCull, 8);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b, MemoryImageInformation, b + 128, 24, &length),
+        STATUS_SUCCESS);
+    assert_true(length == 24 && load(f, b + 128, 8) == 0);
+    CHECK_INVARIANTS(f);
+}
+
+/* MemoryMappedFilenameInformation into the process: the UNICODE_STRING's Buffer points just past
+ * it, at the name in UTF-16 with its NUL (test_queryvirtualmemory L3172-3185); a failure leaves
+ * the string as it was (L3163-3168, L3197-3202, L3214-3236). */
+static void test_buffer_file_name(void **state)
+{
+    Fixture *f = *state;
+    uint64_t v = map_file_view(f);
+    uint64_t b = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    const char *name = "\\Device\\HarddiskVolume1\\q.dat";
+    uint64_t length = 7, needed = 16 + 2 * (strlen(name) + 1);
+    store(f, b, 0xCCCCCCCC, 4);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, v, MemoryMappedFilenameInformation, b, 32, &length),
+        STATUS_BUFFER_OVERFLOW);
+    assert_true(length == needed && load(f, b, 4) == 0xCCCCCCCC);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b, MemoryMappedFilenameInformation, b, 2048, &length),
+        STATUS_INVALID_ADDRESS);
+    assert_int_equal(load(f, b, 4), 0xCCCCCCCC);
+    assert_int_equal(query_into(f, VS_CURRENT_PROCESS, v + 1234, MemoryMappedFilenameInformation, b,
+                                2048, &length),
+                     STATUS_SUCCESS);
+    assert_true(length == needed && load(f, b, 2) == 2 * strlen(name));
+    assert_true(load(f, b + 2, 2) == 2 * strlen(name) + 2 && load(f, b + 8, 8) == b + 16);
+    for (size_t i = 0; i <= strlen(name); i++)
+        assert_int_equal(load(f, b + 16 + 2 * i, 2), (uint8_t)name[i]);
+    CHECK_INVARIANTS(f);
+}
+
+/* MemoryWorkingSetExInformation's buffer is input too: each entry's VirtualAddress is read from
+ * the process's memory and its block stored after it, as PSAPI_WORKING_SET_EX_BLOCK's bits (Valid
+ * bit 0, Win32Protection from bit 4, Shared bit 15); the buffer's own page is valid, written by
+ * the probe. The return length is the buffer's. */
+static void test_buffer_working_set_entries(void **state)
+{
+    Fixture *f = *state;
+    uint64_t a = VsVirtualAlloc(f->thread, 0, KB(8), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    uint64_t b = VsVirtualAlloc(f->thread, 0, KB(4), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    store(f, a + KB(4), 1, 1);
+    store(f, b, a, 8);
+    store(f, b + 16, a + KB(4), 8);
+    store(f, b + 32, b, 8);
+    uint64_t length = 0;
+    VsMemoryWorkingSetExInformation first;
+    VsQueryBuffer in = {.in_process = true, .address = b, .answer = &first};
+    assert_int_equal(VsNtQueryVirtualMemoryInto(f->thread, VS_CURRENT_PROCESS, 0,
+                                                MemoryWorkingSetExInformation, &in, 56, &length),
+                     STATUS_SUCCESS);
+    assert_int_equal(length, 56);
+    assert_true(first.VirtualAddress == a && first.VirtualAttributes.Valid == 0);
+    assert_int_equal(load(f, b + 8, 8), 0);
+    assert_int_equal(load(f, b + 24, 8), 1 | PAGE_READWRITE << 4);
+    assert_int_equal(load(f, b + 40, 8), 1 | PAGE_READWRITE << 4);
+    assert_int_equal(load(f, b + 48, 8), 0); /* the part of an entry at the end is left */
+    CHECK_INVARIANTS(f);
+}
+
+/* On x86 the structures are narrower: MEMORY_BASIC_INFORMATION 28 bytes (RegionSize at 12),
+ * the UNICODE_STRING 8 with its Buffer at 4, and the probe wants a 4-byte boundary. */
+static void test_buffer_x86_layout(void **state)
+{
+    Fixture *f = *state;
+    uint64_t b = VsVirtualAlloc(f->thread, 0, KB(64), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    uint64_t length = 0;
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b, MemoryBasicInformation, b + 4, 28, &length),
+        STATUS_SUCCESS);
+    assert_true(length == 28 && load(f, b + 4, 4) == b && load(f, b + 4 + 12, 4) == KB(64));
+    assert_true(load(f, b + 4 + 16, 4) == MEM_COMMIT && load(f, b + 4 + 24, 4) == MEM_PRIVATE);
+    assert_int_equal(
+        query_into(f, VS_CURRENT_PROCESS, b, MemoryBasicInformation, b + 2, 28, &length),
+        STATUS_DATATYPE_MISALIGNMENT);
+    CHECK_INVARIANTS(f);
+}
+
 int main(void)
 {
 #define X64(t) cmocka_unit_test_setup_teardown(t, fixture_setup_x64, fixture_teardown)
@@ -305,6 +478,12 @@ int main(void)
         X64(test_query_sees_changes_immediately),
         X64(test_working_set_class),
         X64(test_mapped_filename_class),
+        X64(test_buffer_probed_after_length),
+        X64(test_buffer_written_as_x64_lays_out),
+        X64(test_buffer_file_name),
+        X64(test_buffer_working_set_entries),
+        cmocka_unit_test_setup_teardown(test_buffer_x86_layout, fixture_setup_x86,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,9 @@ static void test_each_mistake_is_named(void **state)
     assert_check_error("x = NtQuerySection(0, 0, 24)\n",
                        "t.vsim:1:5: error: NtQuerySection takes 4 or 5 arguments, not 3\n"
                        "x = NtQuerySection(0, 0, 24)\n    ^");
+    assert_check_error("x = NtQueryVirtualMemory(0, 0, 0)\n",
+                       "t.vsim:1:5: error: NtQueryVirtualMemory takes 5 or 6 arguments, not 3\n"
+                       "x = NtQueryVirtualMemory(0, 0, 0)\n    ^");
     assert_check_error("x = MEM_RESERV\n",
                        "t.vsim:1:5: error: 'MEM_RESERV' is not a variable or a known "
                        "constant; did you mean 'MEM_RESERVE'?\nx = MEM_RESERV\n    ^");

@@ -231,6 +231,25 @@ static void test_failed_calls_name_the_rule(void **state)
                                         "the VMA 0x7EFFFFFFC000-0x7EFFFFFFFFFF (4 pages) is in the "
                                         "way."));
     run_free(r);
+    /* NtQueryVirtualMemory with its buffer in the process: the probe's refusal is told in the
+     * call's own order (after the class and the length), and a pointer's alignment. */
+    r = run_text(
+        "b = VirtualAlloc(NULL, 64K, MEM_COMMIT, PAGE_READWRITE)\n"
+        "x = NtQueryVirtualMemory(NtCurrentProcess(), b, MemoryBasicInformation, NULL, 48, "
+        "NULL)\n"
+        "y = NtQueryVirtualMemory(NtCurrentProcess(), b, MemoryBasicInformation, b + 4, 48, "
+        "NULL)\n"
+        "expect x == STATUS_ACCESS_VIOLATION && y == STATUS_DATATYPE_MISALIGNMENT\n",
+        VS_RUN_EXPLAIN);
+    assert_true(r->ok);
+    assert_int_equal(vs_runner_failures(r->runner), 0);
+    assert_non_null(strstr(r->out->str, "rule: NtQueryVirtualMemory probes its buffer for writing "
+                                        "before it checks the address or the process handle "
+                                        "(after the class and the length): all 0x30 bytes from "
+                                        "0x0"));
+    assert_non_null(strstr(r->out->str, "the buffer must start on a pointer's boundary (a "
+                                        "ULONG_PTR's), and this one does not."));
+    run_free(r);
 }
 
 /* The Linux calls: C's results, errno, the signal a bad access raises, mincore's record, and the

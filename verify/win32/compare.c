@@ -292,7 +292,7 @@ static const char *out_name(const VsOp *op, int i)
     if (op->kind == VS_OP_NT_ALLOCATE_EX)
         return i == 1 ? "BaseAddress" : "RegionSize";
     if (op->kind == VS_OP_NT_QUERY_SECTION || op->kind == VS_OP_NT_QUERY_SECTION_INTO ||
-        op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY)
+        op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY || op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO)
         return "ReturnLength";
     if (op->kind == VS_OP_NT_CREATE_SECTION || op->kind == VS_OP_NT_OPEN_SECTION)
         return i == 0 ? "SectionHandle" : "MaximumSize";
@@ -319,7 +319,8 @@ static const char *out_name(const VsOp *op, int i)
 /* NtQueryVirtualMemory(MemoryMappedFilenameInformation): an answer holding a file's name. */
 static gboolean names_a_file(const VsOp *op)
 {
-    return op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY &&
+    return (op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY ||
+            op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO) &&
            op->arg[2] == MemoryMappedFilenameInformation;
 }
 
@@ -462,11 +463,18 @@ static void compare_record(VsRelations *relations, const VsOutcome *model, const
                 vs_diverge(divergences, spec->fields[i], model->fields[i], other->fields[i]);
         return;
     }
-    if (model->record == VS_RECORD_SECTION_NAME) {
-        /* Each system's own path: the shape (MaximumLength the Length and a NUL) is compared. */
+    if (model->record == VS_RECORD_SECTION_NAME || model->record == VS_RECORD_SECTION_NAME_AT) {
+        /* Each system's own path: the shape (MaximumLength the Length and a NUL) is compared; in
+         * the process, where the string points (through the pairs) and the NUL after the name. */
         if (model->fields[1] - model->fields[0] != other->fields[1] - other->fields[0])
             vs_diverge(divergences, "MaximumLength - Length", model->fields[1] - model->fields[0],
                        other->fields[1] - other->fields[0]);
+        if (model->record == VS_RECORD_SECTION_NAME_AT) {
+            compare_address(relations, divergences, "Buffer", model->fields[2], other->fields[2],
+                            FALSE, 0);
+            if (model->fields[3] != other->fields[3])
+                vs_diverge(divergences, "Terminator", model->fields[3], other->fields[3]);
+        }
         return;
     }
     /* SECTION_IMAGE_INFORMATION's TransferAddress too: an image's preferred base is the same

@@ -187,6 +187,10 @@ static gboolean format_child_request(const VsOp *op, uint64_t child, GString *te
                                own->str + strlen(spec->name));
         return TRUE;
     }
+    /* NtQueryVirtualMemory's buffer is the caller's memory, which here is the child's: the host's
+     * agent cannot pass it. */
+    if (op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO)
+        return FALSE;
     if (spec->process_args || (vs_op_address_arg(op->kind) < 0 && !spec->maps_view &&
                                !spec->memory_access && !spec->buffer_args)) {
         format_request(op, text);
@@ -232,8 +236,10 @@ static void read_outs(const VsOp *op, const guint64 *extra, guint count, VsOutco
         outcome->own_heaps = (uint32_t)extra[VS_PROCESS_HEAPS_CAPACITY];
     gboolean ok = spec->returns == VS_RETURN_STATUS ? NT_SUCCESS((VsStatus)outcome->ret)
                                                     : !vs_op_failed(op->kind, outcome->ret);
-    if (ok && op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY && op->arg[2] == MemoryBasicInformation &&
-        count - next >= 7) {
+    if (ok &&
+        (op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY ||
+         op->kind == VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO) &&
+        op->arg[2] == MemoryBasicInformation && count - next >= 7) {
         const guint64 *m = extra + next;
         outcome->has_mbi = TRUE;
         outcome->mbi = (VsMemoryBasicInformation){

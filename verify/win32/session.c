@@ -582,6 +582,45 @@ static gboolean judge(VsWin32Session *side, VsRelations *view, VsThread *thread,
     return TRUE;
 }
 
+/* The entries of MemoryWorkingSetExInformation with its buffer in the process name pages by
+ * address, stored by the scenario as the model's addresses: before the real call reads them,
+ * each entry's VirtualAddress is loaded from the model's buffer, translated into the queried
+ * process's counterpart (view) and stored into the real buffer (the caller's own memory, through
+ * side's pairs), a byte at a time as a scenario's write() is. Only after the model's call
+ * succeeded: its probe made every page of the buffer resident and written, so the loads change
+ * nothing. The first WORKING_SET_ENTRIES_PLACED entries; later ones stay as the scenario wrote
+ * them, and a read() of a placed VirtualAddress differs between the systems afterwards. */
+#define WORKING_SET_ENTRIES_PLACED 64
+
+static gboolean place_working_set_entries(VsWin32Session *side, const VsRelations *view,
+                                          VsThread *thread, const VsOp *op, const VsOutcome *model,
+                                          GError **error)
+{
+    if (op->kind != VS_OP_NT_QUERY_VIRTUAL_MEMORY_INTO ||
+        op->arg[2] != MemoryWorkingSetExInformation || !NT_SUCCESS((VsStatus)model->ret))
+        return TRUE;
+    const VsLayout *layout = vs_system_layout(vs_process_system(vs_thread_process(thread)));
+    uint32_t pointer = layout->mbi_size == 48 ? 8 : 4;
+    uint64_t buffer = op->arg[3], there = vs_relations_to_other(&side->relations, buffer);
+    for (uint64_t i = 0; i < op->arg[4] / (2 * pointer) && i < WORKING_SET_ENTRIES_PLACED; i++) {
+        uint64_t address = 0, at = i * 2 * pointer;
+        for (uint32_t b = 0; b < pointer; b++) {
+            uint8_t byte = 0;
+            vs_memory_read(thread, buffer + at + b, &byte);
+            address |= (uint64_t)byte << (8 * b);
+        }
+        uint64_t other = vs_relations_to_other(view, address);
+        for (uint32_t b = 0; b < pointer; b++) {
+            VsOp store = {.kind = VS_OP_WRITE,
+                          .arg = {there + at + b, (uint8_t)(other >> (8 * b))}};
+            VsOutcome stored;
+            if (!vs_win32_call_in(side->base.agent, side->child.handle, &store, &stored, error))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread, const VsOp *op,
                          const VsOutcome *model, VsJudgement *judgement, GString *report,
                          GError **error)
@@ -633,7 +672,8 @@ gboolean vs_win32_mirror(VsSession *caller, VsSession *target, VsThread *thread,
         }
     } else if (vs_session_withholds(&side->base, op, model, &v, judgement, report)) {
         v.error_differs = TRUE; /* the model ran the call and the real system did not */
-    } else if (vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other,
+    } else if (place_working_set_entries(side, &view, thread, op, model, &agent_error) &&
+               vs_win32_call_in(side->base.agent, side->child.handle, &translated, &other,
                                 &agent_error)) {
         vs_win32_child_pair_module(side, thread, op, model, &other);
         /* The call is judged against the taints as they were before it. */

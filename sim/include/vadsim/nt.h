@@ -642,6 +642,20 @@ VsStatus VsNtQuerySectionInto(VsThread *caller, VsHandle section,
 uint32_t VsSectionInformationSize(const VsThread *caller,
                                   VsSectionInformationClass information_class);
 
+/* NtQueryVirtualMemory with its buffer as buffer says (VsNtQueryVirtualMemory is the
+ * in_process-false case, information the answer): for a buffer in the process, after the class
+ * and the length are checked, the whole length is probed for writing on a pointer's boundary
+ * (WRK NtQueryVirtualMemory: ProbeForWrite with sizeof(ULONG_PTR)) before the address and the
+ * handle, so a NULL buffer is STATUS_ACCESS_VIOLATION; then the class's structure is written
+ * there as the process's architecture lays it out (MemoryMappedFilenameInformation's
+ * UNICODE_STRING pointing at the name just after it). MemoryWorkingSetExInformation reads each
+ * entry's VirtualAddress from the buffer and stores its block after it; `answer` (room for one
+ * entry) gets the first. For the other classes `answer` gets the class's structure. */
+VsStatus VsNtQueryVirtualMemoryInto(VsThread *caller, VsHandle process, uint64_t base_address,
+                                    VsMemoryInformationClass information_class,
+                                    const VsQueryBuffer *buffer, uint64_t information_length,
+                                    uint64_t *return_length);
+
 /* NtAreMappedFilesTheSame (samefile.c): STATUS_SUCCESS when address1 lies in an image view and
  * address2 in a view (image or data) of the same file, or both in one view; STATUS_NOT_SAME_DEVICE
  * otherwise; STATUS_CONFLICTING_ADDRESSES when either is private memory or a view of the page file;

@@ -621,6 +621,42 @@ static void call_map_view_of_file_3_from_app(const AgentRequest *r)
                          window(r, v[7] != 0, &requirements, &parameter), (ULONG)v[8])));
 }
 
+/* The structure an NtQueryVirtualMemory call wrote at buffer, as the model's record names it (a
+ * MEMORY_BASIC_INFORMATION's fields for class 0). */
+static void answer_memory_information(uint64_t class, const void *buffer)
+{
+    if (class == 0)
+        answer_mbi((const MEMORY_BASIC_INFORMATION *)buffer);
+    if (class == 3) { /* base, protect, type, size, commit, partition, node */
+        AgentRegionInformation region;
+        memcpy(&region, buffer, sizeof region);
+        answer_more(pointer(region.AllocationBase));
+        answer_more(region.AllocationProtect);
+        answer_more(region.RegionType);
+        answer_more(region.RegionSize);
+        answer_more(region.CommitSize);
+        answer_more(region.PartitionId);
+        answer_more(region.NodePreference);
+    }
+    if (class == 6) { /* base, size, flags */
+        AgentImageInformation image;
+        memcpy(&image, buffer, sizeof image);
+        answer_more(pointer(image.ImageBase));
+        answer_more(image.SizeOfImage);
+        answer_more(image.ImageFlags);
+    }
+    if (class == 4) {
+        PSAPI_WORKING_SET_EX_INFORMATION entry;
+        memcpy(&entry, buffer, sizeof entry);
+        answer_block(entry.VirtualAttributes);
+    }
+    if (class == 2) { /* the UNICODE_STRING's two lengths */
+        const uint16_t *lengths = (const uint16_t *)buffer;
+        answer_more(lengths[0]);
+        answer_more(lengths[1]);
+    }
+}
+
 /* NtQueryVirtualMemory h address class length byref_retlen retlen: the status, the return length
  * as the call left it, then on success the class's structure: MEMORY_BASIC_INFORMATION's,
  * MEMORY_REGION_INFORMATION's or MEMORY_IMAGE_INFORMATION's fields (read in the agent's own
@@ -651,35 +687,51 @@ static void do_nt_query_virtual_memory(const AgentRequest *r)
                                   v[4] ? &length : NULL);
     answer_start((uint32_t)status);
     answer_more(length);
-    if (status >= 0 && v[2] == 0)
-        answer_mbi((const MEMORY_BASIC_INFORMATION *)buffer);
-    if (status >= 0 && v[2] == 3) { /* base, protect, type, size, commit, partition, node */
-        AgentRegionInformation region;
-        memcpy(&region, buffer, sizeof region);
-        answer_more(pointer(region.AllocationBase));
-        answer_more(region.AllocationProtect);
-        answer_more(region.RegionType);
-        answer_more(region.RegionSize);
-        answer_more(region.CommitSize);
-        answer_more(region.PartitionId);
-        answer_more(region.NodePreference);
+    if (status >= 0)
+        answer_memory_information(v[2], buffer);
+    answer_end();
+}
+
+/* NtQueryVirtualMemory h address class buffer length byref_retlen retlen: the buffer is the
+ * address the request names, in the agent's own memory (the harness placed it and translated
+ * it), passed as it is with the length as it is: the system probes it or not. The answer as
+ * above, read from what the call wrote there (copied out first: Wine writes a buffer off its
+ * alignment too); for MemoryMappedFilenameInformation also the UNICODE_STRING's Buffer and the
+ * character at Buffer[Length / 2]. */
+static void do_nt_query_virtual_memory_into(const AgentRequest *r)
+{
+    const uint64_t *v = r->v;
+    if (!nt.query_memory) {
+        refuse_unknown(r);
+        return;
     }
-    if (status >= 0 && v[2] == 6) { /* base, size, flags */
-        AgentImageInformation image;
-        memcpy(&image, buffer, sizeof image);
-        answer_more(pointer(image.ImageBase));
-        answer_more(image.SizeOfImage);
-        answer_more(image.ImageFlags);
-    }
-    if (status >= 0 && working_set) {
-        PSAPI_WORKING_SET_EX_INFORMATION entry;
-        memcpy(&entry, buffer, sizeof entry);
-        answer_block(entry.VirtualAttributes);
-    }
-    if (status >= 0 && v[2] == 2) { /* the UNICODE_STRING's two lengths */
-        const uint16_t *lengths = (const uint16_t *)buffer;
-        answer_more(lengths[0]);
-        answer_more(lengths[1]);
+    SIZE_T length = v[6];
+    void *buffer = P(v[3]);
+    LONG status = nt.query_memory(H(v[0]), v[2] == 4 ? NULL : P(v[1]), (ULONG)v[2], buffer,
+                                  (SIZE_T)v[4], v[5] ? &length : NULL);
+    answer_start((uint32_t)status);
+    answer_more(length);
+    if (status >= 0) {
+        /* No further than the class's structure: Wine, which does not probe, succeeds with a
+         * length that runs past the memory the buffer lies in. */
+        size_t size = v[2] == 0   ? sizeof(MEMORY_BASIC_INFORMATION)
+                      : v[2] == 3 ? sizeof(AgentRegionInformation)
+                      : v[2] == 6 ? sizeof(AgentImageInformation)
+                      : v[2] == 4 ? sizeof(PSAPI_WORKING_SET_EX_INFORMATION)
+                                  : 2 * sizeof(void *); /* the UNICODE_STRING */
+        uint64_t copy[16] = {0};
+        _Static_assert(sizeof(AgentRegionInformation) <= sizeof copy, "the largest structure");
+        memcpy(copy, buffer, v[4] < size ? (size_t)v[4] : size);
+        answer_memory_information(v[2], copy);
+        if (v[2] == 2) {
+            struct {
+                USHORT Length, MaximumLength;
+                WCHAR *Buffer;
+            } name; /* UNICODE_STRING */
+            memcpy(&name, copy, sizeof name);
+            answer_more(pointer(name.Buffer));
+            answer_more(name.Buffer ? name.Buffer[name.Length / sizeof(WCHAR)] : 0xFFFF);
+        }
     }
     answer_end();
 }
@@ -1408,6 +1460,7 @@ const AgentCall agent_calls[] = {
     {"NtQuerySection", 5, do_nt_query_section},
     {"NtQuerySection", 6, do_nt_query_section_into},
     {"NtQueryVirtualMemory", 6, do_nt_query_virtual_memory},
+    {"NtQueryVirtualMemory", 7, do_nt_query_virtual_memory_into},
     {"NtCreateSection", 9, do_nt_section},
     {"ReadProcessMemory", 6, call_read_process_memory},
     {"WriteProcessMemory", 6, call_write_process_memory},

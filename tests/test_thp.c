@@ -460,6 +460,27 @@ static void test_protect_and_advice_keep_shared(void **state)
     assert_int_equal(load_in(child, p + PAGE), 0);
 }
 
+/* A shared huge page the child made PROT_NONE whole, then split by a one-page munmap: the child's
+ * pages lead to the fork section (no valid PTE maps them), the parent's PMD stays whole; made
+ * readable again, the child reads what the parent wrote, and the parent's store copies. */
+static void test_shared_protnone_split(void **state)
+{
+    Fixture *f = *state;
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
+    VsThread *thread = vs_process_main_thread(child);
+    assert_int_equal(vs_mprotect(thread, p, HUGE, VS_PROT_NONE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_munmap(thread, p + 16 * PAGE, PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+    assert_int_equal(vs_mprotect(thread, p, 16 * PAGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(load_in(child, p), 1);
+    store(f, p + PAGE, 2);
+    assert_int_equal(load_in(child, p + PAGE), 0);
+}
+
 /* mremap moves a shared huge page's PMD whole to a 2 MB-aligned place: still the same frames,
  * still shared with the other process. */
 static void test_mremap_moves_shared_whole(void **state)
@@ -744,6 +765,7 @@ int main(void)
         LINUX(test_forked_vma_gets_huge_pages),
         LINUX(test_partial_munmap_splits_own),
         LINUX(test_protect_and_advice_keep_shared),
+        LINUX(test_shared_protnone_split),
         LINUX(test_mremap_moves_shared_whole),
         LINUX(test_repeated_forks_share),
         LINUX(test_detached_page_stays_with_pmd),

@@ -2,12 +2,16 @@
  * fuzz.c - vadsim fuzz: random call sequences in the model and a real system, side by side.
  *
  *   vadsim fuzz [--seed N] [--calls M] [--out DIR] [--ram SIZE] [--backend=win32|posix|model]
+ *               [--agent=none [--thp=madvise]]
  *
  * --backend=posix fuzzes the Linux personality against the kernel this runs on (each backend's
  * calls come from its generator: verify/win32/generate.c, verify/posix/generate.c).
  * Prints a progress line on standard error every few seconds and, at the end, the calls made, the
  * calls per second and how they were judged. On an unexplained divergence (or, with the model
  * alone, a broken invariant) it shrinks the sequence and writes a .vsim reproducer into DIR.
+ * --thp=madvise gives the model alone (--backend=posix --agent=none) transparent huge pages, and
+ * adds calls that stress them (verify/posix/generate.c); with an agent it is refused, as no
+ * kernel's huge pages can be made to follow the calls deterministically.
  * Exit status as for verify: 0 nothing unexplained, 1 a finding or an error, 2 usage, 77 skipped.
  */
 #include <stdio.h>
@@ -79,7 +83,7 @@ int vs_cli_fuzz(int argc, char **argv)
 {
     VsCliBackendOptions o = {0};
     gint64 seed = 1, calls = 10000;
-    char *out_dir = NULL, *ram = NULL;
+    char *out_dir = NULL, *ram = NULL, *thp = NULL;
     uint64_t ram_bytes = 0;
     GOptionEntry own[] = {
         {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "The seed: the same seed, the same calls", "N"},
@@ -90,6 +94,11 @@ int vs_cli_fuzz(int argc, char **argv)
          "The model's RAM, as a scenario's system line takes it (64K to 4G): a small machine "
          "pages hard",
          "SIZE"},
+        {"thp", 0, 0, G_OPTION_ARG_STRING, &thp,
+         "Transparent huge pages: madvise (the model alone, with the Linux calls: --backend=posix "
+         "--agent=none; the huge zero page on) maps them where MADV_HUGEPAGE asks, and calls "
+         "that stress them across fork are added; never (the default) has none",
+         "MODE"},
         G_OPTION_ENTRY_NULL,
     };
     int status = EXIT_USAGE;
@@ -113,6 +122,17 @@ int vs_cli_fuzz(int argc, char **argv)
         goto out;
     }
     gboolean alone = o.model_only;
+    if (thp && strcmp(thp, "madvise") != 0 && strcmp(thp, "never") != 0) {
+        fprintf(stderr, "vadsim fuzz: --thp takes madvise or never, not '%s'\n", thp);
+        goto out;
+    }
+    gboolean model_thp = thp && strcmp(thp, "madvise") == 0;
+    if (model_thp && (!alone || o.kind != &vs_backend_posix)) {
+        fprintf(stderr, "vadsim fuzz: --thp=madvise fuzzes huge pages in the model alone "
+                        "(--backend=posix --agent=none): a kernel's cannot be made to follow the "
+                        "calls deterministically (khugepaged, fragmentation)\n");
+        goto out;
+    }
     char *unavailable = alone ? NULL : vs_cli_unavailable(&o, &agent);
     if (unavailable) {
         printf("SKIP fuzz against %s: %s\n", o.kind->name, unavailable);
@@ -127,6 +147,7 @@ int vs_cli_fuzz(int argc, char **argv)
                              .known = &known,
                              .reproducer_dir = out_dir,
                              .ram_bytes = ram_bytes,
+                             .model_thp = model_thp,
                              .progress = progress};
     VsFuzzReport report;
     GError *error = NULL;
@@ -142,6 +163,7 @@ int vs_cli_fuzz(int argc, char **argv)
 out:
     g_free(out_dir);
     g_free(ram);
+    g_free(thp);
     vs_cli_agent_command_free(&agent);
     vs_known_clear(&known);
     vs_cli_backend_options_free(&o);

@@ -419,7 +419,8 @@ void vs_large_page_free_lazily(VsProcess *process, uint64_t vpn)
  * with the PDE's protection and in the process's working set. A written large page's PTEs are
  * dirty and its frames modified: each page is memory of its own, never the zero page; a clean
  * one's (Linux's huge zero page) are 512 pages never written, the zero page's 4 KB mappings
- * (__split_huge_zero_page_pmd). The PDE is gone, so
+ * (__split_huge_zero_page_pmd). A large page mprotect made inaccessible (PROT_NONE) leaves its
+ * pages in transition instead, as mprotect leaves 4 KB pages. The PDE is gone, so
  * process->large_pages falls by a run. STATUS_INSUFFICIENT_RESOURCES, the large page left whole,
  * when no frame is left for the page table (Linux deposits one with every huge page, so its split
  * never fails: the model takes it now).
@@ -444,6 +445,8 @@ VsStatus vs_large_page_split(VsProcess *process, uint64_t vpn)
             abort(); /* the host is out of memory: no state to go back to */
         vs_pt_write(process, vpn + i,
                     vs_pte_make_valid(run.first_frame + i, mm) | VS_PTE_ACCESSED | dirty);
+        if (!vs_mm_accessible(mm))
+            vs_trim_page(process, vpn + i); /* PROT_NONE: no valid PTE maps its pages */
     }
     process->large_pages -= run_frames;
     return STATUS_SUCCESS;

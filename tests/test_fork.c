@@ -193,6 +193,33 @@ static int setup_small(void **state)
                                                          .ram_bytes = 4ull << 20});
 }
 
+/* A page read back from the page file by a store (its slot kept until the Dirty bit is
+ * captured), then shared by a fork: the fork section's page keeps no slot the capture freed. The
+ * calls are a fuzzer's (a 1.5 MB machine, so that mlock pages the rest out). */
+static int setup_tiny(void **state)
+{
+    return fixture_setup_config(state, &(VsSystemConfig){.arch = VS_ARCH_X64,
+                                                         .personality = vs_linux_personality(),
+                                                         .ram_bytes = 1536ull << 10});
+}
+
+static void test_fork_after_store_to_paged_out_page(void **state)
+{
+    Fixture *f = *state;
+    uint64_t arena = VS_LINUX_MMAP_BASE;
+    map(f, arena + 0x2000000, 0x600000, VS_PROT_READ, ANON | VS_MAP_FIXED);
+    assert_int_equal(vs_mprotect(f->thread, arena + 0x2200000, 0x211000, RW), 0);
+    assert_int_equal(vs_mlock(f->thread, arena + 0x21CD000, 0x400000), 0);
+    assert_int_equal(vs_mremap(f->thread, arena + 0x2400000, 0x220000, 0x220000,
+                               VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED, arena),
+                     arena);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_memory_write(f->thread, arena + 0xB000, 0x44), STATUS_SUCCESS);
+    CHECK_INVARIANTS(f);
+    vs_fork(f->thread, NULL); /* here ENOMEM, after the first VMA's section is made */
+    CHECK_INVARIANTS(f);
+}
+
 static void test_failed_fork_leaves_no_child(void **state)
 {
     Fixture *f = *state;
@@ -222,6 +249,8 @@ int main(void)
         LINUX(test_repeated_forks_share),
         LINUX(test_forked_vmas_merge_and_grow),
         LINUX(test_clone_makes_a_thread),
+        cmocka_unit_test_setup_teardown(test_fork_after_store_to_paged_out_page, setup_tiny,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(test_failed_fork_leaves_no_child, setup_small,
                                         fixture_teardown),
     };

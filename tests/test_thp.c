@@ -216,6 +216,48 @@ static void test_mprotect_whole_keeps(void **state)
     assert_int_equal(huge_kb(f, p), 2048);
 }
 
+/* A huge page mprotect made PROT_NONE whole, then split (a later mprotect or munmap of part of
+ * it): its pages stay, none of them mapped by a valid PTE (they are inaccessible), and made
+ * readable again they hold what was stored; the huge zero page's hold zeros. */
+static void test_protnone_whole_then_split(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p + 3 * PAGE, 7);
+    assert_int_equal(load(f, p + HUGE), 0); /* the huge zero page in the second 2 MB */
+    assert_int_equal(vs_mprotect(f->thread, p, 2 * HUGE, VS_PROT_NONE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mprotect(f->thread, p + 100 * PAGE, 8 * PAGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_munmap(f->thread, p + HUGE + 10 * PAGE, PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(huge_kb(f, p), 0);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE + 10 * PAGE, VS_PROT_READ), 0);
+    assert_int_equal(vs_mprotect(f->thread, p + HUGE + 11 * PAGE, HUGE - 11 * PAGE, VS_PROT_READ),
+                     0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(load(f, p + 3 * PAGE), 7);
+    assert_int_equal(load(f, p + HUGE + 11 * PAGE), 0);
+}
+
+/* MADV_FREE that cuts a written huge page mprotect made PROT_NONE splits it (split_folio): its
+ * pages stay in transition, those holding only zeros clean now, and made readable again they hold
+ * what was stored. */
+static void test_protnone_split_for_advice(void **state)
+{
+    Fixture *f = *state;
+    uint64_t p = advised(f, VS_MADV_HUGEPAGE);
+    store(f, p + 0x56000, 7);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_NONE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_madvise(f->thread, p + 0xB7000, 0x222000, VS_MADV_FREE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_mprotect(f->thread, p, HUGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(load(f, p + 0x56000), 7);
+    assert_int_equal(load(f, p + 0x57000), 0);
+}
+
 /* MADV_DONTNEED of one page splits and drops it (measured: Rss 2044); of the rest, drops all. */
 static void test_dontneed_splits(void **state)
 {
@@ -415,6 +457,27 @@ static void test_protect_and_advice_keep_shared(void **state)
     store(f, p + PAGE, 2);
     assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 0);
     assert_int_equal(smaps_of(child, p).anon_huge_pages, 2048);
+    assert_int_equal(load_in(child, p + PAGE), 0);
+}
+
+/* A shared huge page the child made PROT_NONE whole, then split by a one-page munmap: the child's
+ * pages lead to the fork section (no valid PTE maps them), the parent's PMD stays whole; made
+ * readable again, the child reads what the parent wrote, and the parent's store copies. */
+static void test_shared_protnone_split(void **state)
+{
+    Fixture *f = *state;
+    VsProcess *child;
+    uint64_t p = forked_huge_page(f, &child);
+    VsThread *thread = vs_process_main_thread(child);
+    assert_int_equal(vs_mprotect(thread, p, HUGE, VS_PROT_NONE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(vs_munmap(thread, p + 16 * PAGE, PAGE), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(smaps_of(f->process, p).anon_huge_pages, 2048);
+    assert_int_equal(vs_mprotect(thread, p, 16 * PAGE, VS_PROT_READ), 0);
+    CHECK_INVARIANTS(f);
+    assert_int_equal(load_in(child, p), 1);
+    store(f, p + PAGE, 2);
     assert_int_equal(load_in(child, p + PAGE), 0);
 }
 
@@ -693,6 +756,8 @@ int main(void)
         LINUX(test_mprotect_splits),
         LINUX(test_dontneed_splits),
         LINUX(test_mprotect_whole_keeps),
+        LINUX(test_protnone_whole_then_split),
+        LINUX(test_protnone_split_for_advice),
         LINUX(test_fork_shares_huge_page),
         LINUX(test_store_splits_own_pmd),
         LINUX(test_store_alone_reuses_whole),
@@ -700,6 +765,7 @@ int main(void)
         LINUX(test_forked_vma_gets_huge_pages),
         LINUX(test_partial_munmap_splits_own),
         LINUX(test_protect_and_advice_keep_shared),
+        LINUX(test_shared_protnone_split),
         LINUX(test_mremap_moves_shared_whole),
         LINUX(test_repeated_forks_share),
         LINUX(test_detached_page_stays_with_pmd),

@@ -99,11 +99,18 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
     memset(r, 0, sizeof *r);
     r->o = o;
     r->g = backend->generator;
-    /* No transparent huge pages: the kernel's PMD-level sharing, moving and huge zero page are
-     * not modelled (docs/model.md), and a fuzzer's calls would meet them at once. */
+    /* No transparent huge pages beside an agent: the agent runs without them (khugepaged and
+     * fragmentation are no kernel's to make deterministic), so only the model alone has them, when
+     * asked (model_thp). */
+    if (o->model_thp && (o->agent || !r->g->personality)) {
+        g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "transparent huge pages are fuzzed in the model alone, with the Linux "
+                            "calls (--backend=posix --agent=none)");
+        return FALSE;
+    }
     VsSystemConfig config = {.arch = r->g->arch,
                              .ram_bytes = o->ram_bytes,
-                             .thp = VS_THP_NEVER,
+                             .thp = o->model_thp ? VS_THP_MADVISE : VS_THP_NEVER,
                              .execute_only_pkey = o->model_pkeys,
                              .personality = r->g->personality ? r->g->personality() : NULL};
     if (o->agent) {
@@ -126,6 +133,7 @@ static gboolean run_start(Run *r, const VsFuzzOptions *o, GError **error)
         return FALSE;
     }
     r->run.caller = VS_FUZZ_ABSOLUTE;
+    r->run.thp = o->model_thp;
     r->run.values = g_array_new(FALSE, TRUE, sizeof(uint64_t));
     r->run.live = g_array_new(FALSE, FALSE, sizeof(VsFuzzLive));
     r->ran = g_array_new(FALSE, TRUE, sizeof(guint8));
@@ -441,11 +449,12 @@ static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzRepor
 {
     const char *option = o->backend->generator->option;
     g_string_append_printf(out,
-                           "# Found by: vadsim fuzz %s%s--seed %" G_GUINT64_FORMAT
+                           "# Found by: vadsim fuzz %s%s%s--seed %" G_GUINT64_FORMAT
                            " --calls %" G_GUINT64_FORMAT " (%s)\n"
                            "# Shrunk from %" G_GUINT64_FORMAT " calls to %u.\n",
-                           option, report->option, o->seed, o->calls, report->label,
-                           report->shrunk_from, calls);
+                           option, report->option,
+                           o->model_thp ? "--agent=none --thp=madvise " : "", o->seed, o->calls,
+                           report->label, report->shrunk_from, calls);
     /* The finding's first line and its unexplained differences; the reasons of known ones are in
      * the list, and vadsim verify prints them. */
     g_auto(GStrv) lines = g_strsplit(report->finding, "\n", -1);
@@ -455,8 +464,12 @@ static void write_header(GString *out, const VsFuzzOptions *o, const VsFuzzRepor
     if (report->varies)
         g_string_append(out, "# It did not come again in the last fresh run of these calls: the "
                              "real system varies here.\n");
-    g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
-                           report->option);
+    if (!o->agent) /* the model alone: no system to verify against */
+        g_string_append(out, "# Reproduce with: the fuzz command above, whose invariant checker "
+                             "runs after every call; vadsim run THIS_FILE replays the calls\n");
+    else
+        g_string_append_printf(out, "# Reproduce with: vadsim verify %s%sTHIS_FILE\n", option,
+                               report->option);
 }
 
 /* The sequence's calls that ran in the final run (final; every call when it missed the finding,
@@ -493,6 +506,8 @@ static gboolean write_reproducer(const VsFuzzOptions *o, GArray *sequence, const
         g_string_append_printf(out, " ram=%" G_GUINT64_FORMAT "K", o->ram_bytes >> 10);
     if (final->system_options)
         g_string_append_printf(out, " %s", final->system_options);
+    else if (final->g->personality) /* the model alone: its huge-page mode, not the default's */
+        g_string_append_printf(out, " thp=%s", o->model_thp ? "madvise" : "never");
     g_string_append(out, "\n\n");
     write_calls(out, sequence, final, report->varies);
     g_autofree char *label = g_strdelimit(g_strdup(report->label), " ", '-');
@@ -553,7 +568,11 @@ gboolean vs_fuzz_run(const VsFuzzOptions *o, VsFuzzReport *report, GError **erro
         return FALSE;
     }
     report->backend = r.run.session ? r.run.session->system : "model";
-    g_strlcpy(report->label, r.run.session ? r.run.session->label : "model", sizeof report->label);
+    g_strlcpy(report->label,
+              r.run.session  ? r.run.session->label
+              : o->model_thp ? "model thp"
+                             : "model",
+              sizeof report->label);
     g_strlcpy(report->option, r.run.session ? r.run.session->option : "", sizeof report->option);
     GArray *sequence = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
     r.g->prefix(sequence);

@@ -36,6 +36,10 @@ typedef struct VsFuzzOptions {
     uint64_t ram_bytes;         /* the model's RAM (its page file as large); 0: the default */
     bool model_pkeys; /* the model alone: its CPU has protection keys (execonly=pkey), which an
                        * agent's hello says otherwise */
+    bool model_thp;   /* the model alone: transparent huge pages in madvise mode, the huge zero
+                       * page on (thp=madvise), and the generator's calls that stress them; no
+                       * agent, since no kernel's huge pages can be made to follow the calls
+                       * deterministically (khugepaged, fragmentation) */
     VsFuzzProgress progress; /* called every few seconds; may be NULL */
     void *progress_context;
 } VsFuzzOptions;

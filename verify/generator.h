@@ -64,6 +64,8 @@ typedef struct VsFuzzRun {
     GArray *values;     /* uint64_t per call id: what later calls name of it (an address, a
                          * handle), 0 for nothing */
     GArray *live;       /* VsFuzzLive */
+    bool thp;           /* the model alone, with transparent huge pages (madvise mode, the huge
+                         * zero page on): the generator adds calls that stress them */
     void *generator;    /* the generator's own state for the run */
 } VsFuzzRun;
 

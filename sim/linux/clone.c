@@ -312,8 +312,10 @@ static void put_page(VsProcess *owner, VsVad *vad, VsSection *section, uint64_t 
     uint64_t slot = pfn ? vs_pte_pagefile_slot(pfn->original_pte) : vs_pte_pagefile_slot(pte);
     if (vs_pte_is_valid(pte)) {
         uint64_t frame = vs_pte_frame(pte);
-        if (pte & VS_PTE_DIRTY)
+        if (pte & VS_PTE_DIRTY) {
             vs_capture_dirty(owner, frame);
+            slot = 0; /* a store made the page-file copy stale: the capture freed its slot */
+        }
         VsWsle entry = *vs_ws_entry(owner, vpn, frame);
         vs_ws_remove(owner, vpn, frame);
         pfn->flags |= VS_PFN_PROTOTYPE;

@@ -405,7 +405,12 @@ static int split_folio(VsProcess *process, uint64_t base)
         if (!zero_filled(pfn))
             continue;
         pfn->flags &= (uint8_t)~VS_PFN_MODIFIED;
-        vs_pt_write(process, vpn, pte & ~(uint64_t)VS_PTE_DIRTY);
+        if (vs_pte_is_valid(pte)) {
+            vs_pt_write(process, vpn, pte & ~(uint64_t)VS_PTE_DIRTY);
+        } else if (pfn->location == VS_PAGE_MODIFIED) { /* PROT_NONE: the split left it there */
+            vs_pfn_unlink(&process->system->pfn, vs_pte_frame(pte));
+            vs_pfn_insert(&process->system->pfn, vs_pte_frame(pte), VS_PAGE_STANDBY);
+        }
     }
     return 0;
 }

@@ -25,6 +25,10 @@
  * (one call in a few hundred) so that most of the address space stays free to change.
  * MADV_HUGEPAGE and MADV_NOHUGEPAGE only set VmFlags (hg, nh), which split and merge VMAs: the
  * agent runs without transparent huge pages (PR_SET_THP_DISABLE), so no fault maps 2 MB.
+ * The model alone may have them (VsFuzzRun.thp: vadsim fuzz --thp=madvise): then six calls in ten
+ * are made to stress them (generate_huge) - 2 MB-aligned mappings given MADV_HUGEPAGE, stores and
+ * loads over them, splits, moves, locks, frees and collapses of whole and partial 2 MB ranges,
+ * and forks more often - and a seed without them makes the calls it always did.
  * On a CPU with protection keys (the agent's hello says so, and the model's machine is made the
  * same) processes allocate keys, give them to ranges with pkey_mprotect, change and read their
  * rights with pkey_set and pkey_get, and free them; on one without, none of these is made, so a
@@ -43,10 +47,16 @@
 #define FUZZ_FILE_FD 3
 #define MEMFD_PAGES 64
 #define FILE_PAGES 32
-#define LIVE_MAX 48      /* placed mappings before the fuzzer unmaps some */
-#define PROCESSES_MAX 12 /* processes forks make, the run's own included */
-#define FORK_EVERY 8000  /* one more process may fork into being every so many calls */
-#define PKEYS 16         /* x86's protection keys, where the CPU has them */
+#define LIVE_MAX 48           /* placed mappings before the fuzzer unmaps some */
+#define PROCESSES_MAX 12      /* processes forks make, the run's own included */
+#define FORK_EVERY 8000       /* one more process may fork into being every so many calls */
+#define PKEYS 16              /* x86's protection keys, where the CPU has them */
+#define HUGE PAGES(512)       /* a transparent huge page: 2 MB */
+#define HUGE_SLOTS 12         /* 2 MB-aligned places huge-page calls aim at (huge_offset) */
+#define HUGE_ROOM PAGES(8192) /* where the slots past the arena's first 16 MB start: 32 MB in */
+#define HUGE_FORK_EVERY 400   /* with huge pages, one more process every so many calls */
+#define HUGE_LIVE_MAX 8       /* with huge pages, LIVE_MAX: 2 MB mappings charge commit fast */
+#define HUGE_CHILD (-3)       /* a pending call's process: the child its fork made */
 
 /* ---- Address ranges the agent takes calls on ------------------------------------------------- */
 
@@ -95,7 +105,12 @@ typedef struct FuzzProcess {
 
 typedef struct PosixFuzz {
     GPtrArray *processes; /* FuzzProcess: the run's own first */
-    GArray *pending;      /* VsFuzzCall: the rest of a stack's making, generated next */
+    GArray *pending;      /* VsFuzzCall: the rest of a stack's making (or of a huge-page
+                           * mapping's), generated next */
+    gboolean thp;         /* the model alone with huge pages (VsFuzzRun.thp): calls that stress
+                           * them too */
+    guint pending_fork;   /* the id of the last fork the pending calls made: the process their
+                           * calls marked HUGE_CHILD make */
 } PosixFuzz;
 
 static PosixFuzz *state(const VsFuzzRun *run) { return run->generator; }
@@ -142,6 +157,7 @@ static void *start(VsFuzzRun *run)
     run->arena = VS_LINUX_MMAP_BASE;
     p->processes = g_ptr_array_new_with_free_func(process_free);
     p->pending = g_array_new(FALSE, FALSE, sizeof(VsFuzzCall));
+    p->thp = run->thp;
     FuzzProcess *first = process_new(VS_FUZZ_ABSOLUTE, NULL);
     ranges_add(first->owned, run->arena, run->arena + ARENA_OWNED);
     g_ptr_array_add(p->processes, first);
@@ -622,6 +638,249 @@ static void generate_stack(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFu
     g_array_append_val(p->pending, grow);
 }
 
+/* munmap of the whole of one of the mappings the kernel placed for proc (it has one). */
+static void unmap_live(Rng *rng, const FuzzProcess *proc, VsFuzzCall *c)
+{
+    const VsFuzzLive *live = &g_array_index(proc->live, VsFuzzLive, below(rng, proc->live->len));
+    c->op.kind = VS_OP_MUNMAP;
+    c->base = (gint)live->id;
+    c->op.arg[1] = live->size;
+}
+
+/* ---- Huge pages (the model alone, --thp=madvise) --------------------------------------------- */
+
+/* An arena offset on a 2 MB boundary: one of the first 16 MB's, where the other calls overlap
+ * them, or one of the room past them that only huge-page calls aim at. */
+static uint64_t huge_offset(Rng *rng)
+{
+    uint64_t slot = below(rng, HUGE_SLOTS);
+    return slot < 8 ? slot * HUGE : HUGE_ROOM + (slot - 8) * HUGE;
+}
+
+/* Aims c at a range of huge-page slots and returns its length: mostly from a 2 MB boundary, else
+ * from a page inside one; mostly one or two whole huge pages, else part of one, or one and some. */
+static uint64_t aim_huge(Rng *rng, VsFuzzCall *c)
+{
+    unsigned roll = (unsigned)below(rng, 100);
+    c->base = VS_FUZZ_ARENA;
+    c->op.arg[0] = huge_offset(rng) + (chance(rng, 60) ? 0 : PAGES(below(rng, 512)));
+    return roll < 45   ? HUGE
+           : roll < 60 ? 2 * HUGE
+           : roll < 85 ? PAGES(1 + below(rng, 511))
+                       : HUGE + PAGES(1 + below(rng, 64));
+}
+
+/* A mapping for huge pages: private anonymous memory of 2 to 6 MB, fixed on a 2 MB boundary of
+ * the arena (now and then a few pages off it) or placed by the kernel (which aligns it), then,
+ * as the next call, given MADV_HUGEPAGE (now and then MADV_NOHUGEPAGE, or nothing). */
+static void generate_huge_mmap(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c)
+{
+    uint64_t *a = c->op.arg;
+    uint32_t flags = (chance(rng, 95) ? VS_MAP_PRIVATE : VS_MAP_SHARED) | VS_MAP_ANONYMOUS |
+                     (chance(rng, 8) ? VS_MAP_POPULATE : 0) |
+                     (chance(rng, 5) ? VS_MAP_NORESERVE : 0);
+    VsFuzzCall advise = VS_FUZZ_CALL(0);
+    c->op.kind = VS_OP_MMAP;
+    if (chance(rng, 85)) {
+        c->base = VS_FUZZ_ARENA;
+        a[0] = huge_offset(rng) + (chance(rng, 90) ? 0 : PAGES(1 + below(rng, 511)));
+        flags |= VS_MAP_FIXED;
+        advise.base = VS_FUZZ_ARENA, advise.op.arg[0] = a[0];
+    } else {
+        advise.base = (gint)c->id;
+    }
+    a[1] = HUGE * (1 + below(rng, 3));
+    a[2] = chance(rng, 85) ? VS_PROT_READ | VS_PROT_WRITE : pick_prot(rng);
+    a[3] = flags, a[4] = (uint64_t)-1;
+    unsigned roll = (unsigned)below(rng, 100);
+    if (roll >= 95)
+        return;
+    advise.process = proc->fork;
+    advise.op.kind = VS_OP_MADVISE;
+    advise.op.arg[1] = a[1];
+    advise.op.arg[2] = roll < 90 ? VS_MADV_HUGEPAGE : VS_MADV_NOHUGEPAGE;
+    g_array_append_val(p->pending, advise);
+}
+
+/* madvise of a huge-page range: what splits a huge page, frees, pages out or collapses it, or
+ * changes whether it may have one. */
+static void generate_huge_madvise(Rng *rng, VsFuzzCall *c)
+{
+    static const uint32_t advice[] = {
+        VS_MADV_DONTNEED,   VS_MADV_DONTNEED, VS_MADV_FREE,     VS_MADV_FREE,
+        VS_MADV_COLD,       VS_MADV_PAGEOUT,  VS_MADV_PAGEOUT,  VS_MADV_NOHUGEPAGE,
+        VS_MADV_HUGEPAGE,   VS_MADV_HUGEPAGE, VS_MADV_COLLAPSE, VS_MADV_COLLAPSE,
+        VS_MADV_WILLNEED,   VS_MADV_DONTFORK, VS_MADV_DOFORK,   VS_MADV_WIPEONFORK,
+        VS_MADV_KEEPONFORK, VS_MADV_REMOVE,
+    };
+    c->op.kind = VS_OP_MADVISE;
+    c->op.arg[1] = aim_huge(rng, c);
+    c->op.arg[2] = PICK(rng, advice);
+}
+
+/* mremap of a huge-page range: moved whole to another 2 MB boundary (now and then a few pages
+ * off one), moved where the kernel likes, or grown or shrunk in place. */
+static void generate_huge_mremap(Rng *rng, VsFuzzCall *c)
+{
+    uint64_t *a = c->op.arg;
+    unsigned roll = (unsigned)below(rng, 100);
+    c->op.kind = VS_OP_MREMAP;
+    a[1] = aim_huge(rng, c);
+    a[2] = chance(rng, 60)   ? a[1]
+           : chance(rng, 50) ? HUGE * (1 + below(rng, 2))
+                             : PAGES(1 + below(rng, 1024));
+    a[3] = roll < 60   ? VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED
+           : roll < 80 ? VS_MREMAP_MAYMOVE
+           : roll < 95 ? 0
+                       : VS_MREMAP_MAYMOVE | VS_MREMAP_DONTUNMAP;
+    if (a[3] & VS_MREMAP_FIXED) {
+        c->base2 = VS_FUZZ_ARENA;
+        a[4] = huge_offset(rng) + (chance(rng, 85) ? 0 : PAGES(1 + below(rng, 511)));
+    }
+}
+
+/* munmap, mprotect, mlock, mlock2, munlock, mincore or smaps of a huge-page range. */
+static void generate_huge_range(Rng *rng, VsFuzzCall *c, VsOpKind kind)
+{
+    static const uint32_t prots[] = {VS_PROT_READ, VS_PROT_READ | VS_PROT_WRITE, VS_PROT_NONE,
+                                     VS_PROT_READ | VS_PROT_EXEC};
+    c->op.kind = kind;
+    c->op.arg[1] = aim_huge(rng, c);
+    if (kind == VS_OP_MPROTECT)
+        c->op.arg[2] = chance(rng, 85) ? PICK(rng, prots) : pick_prot(rng);
+    else if (kind == VS_OP_MLOCK2)
+        c->op.arg[2] = chance(rng, 50) ? VS_MLOCK_ONFAULT : 0;
+    else if (kind == VS_OP_SMAPS)
+        c->op.arg[1] = 0;
+}
+
+/* A store or a load in a huge-page range (now and then in a mapping the kernel placed), at any
+ * byte of any of its pages. */
+static void generate_huge_access(Rng *rng, const VsFuzzRun *r, const FuzzProcess *proc,
+                                 VsFuzzCall *c, gboolean store)
+{
+    c->op.kind = store ? VS_OP_WRITE : VS_OP_READ;
+    if (chance(rng, 25)) {
+        aim(rng, r, proc, c, NULL);
+    } else {
+        c->base = VS_FUZZ_ARENA;
+        c->op.arg[0] = huge_offset(rng) + PAGES(below(rng, 1024)) + below(rng, PAGE);
+    }
+    if (store)
+        c->op.arg[1] = below(rng, 256);
+}
+
+/* A pending call of proc's at the 2 MB place (an arena offset) plus offset. */
+static VsFuzzCall *pend(PosixFuzz *p, const FuzzProcess *proc, VsOpKind kind, uint64_t place,
+                        uint64_t offset)
+{
+    VsFuzzCall call = VS_FUZZ_CALL(0);
+    call.process = proc->fork;
+    call.op.kind = kind;
+    call.base = VS_FUZZ_ARENA;
+    call.op.arg[0] = place + offset;
+    g_array_append_val(p->pending, call);
+    return &g_array_index(p->pending, VsFuzzCall, p->pending->len - 1);
+}
+
+/* One of the calls after a fork across a huge page at place, by the child or its parent proc:
+ * stores that split one PMD or take the page whole, loads, madvise (DONTNEED, FREE, COLD,
+ * PAGEOUT, COLLAPSE), munmap or mprotect of part of it or all of it (of all of it, now and then
+ * followed by a munmap of one page that splits it), mlock of all of it, or a move of all of it to
+ * another 2 MB place. */
+static void pend_after_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, uint64_t place)
+{
+    static const VsOpKind after[] = {VS_OP_WRITE,    VS_OP_WRITE,   VS_OP_WRITE,   VS_OP_WRITE,
+                                     VS_OP_READ,     VS_OP_MADVISE, VS_OP_MADVISE, VS_OP_MUNMAP,
+                                     VS_OP_MPROTECT, VS_OP_MLOCK,   VS_OP_MREMAP};
+    static const uint32_t advice[] = {VS_MADV_DONTNEED, VS_MADV_FREE, VS_MADV_COLD, VS_MADV_PAGEOUT,
+                                      VS_MADV_COLLAPSE};
+    static const uint32_t prots[] = {VS_PROT_READ, VS_PROT_READ | VS_PROT_WRITE, VS_PROT_NONE};
+    VsOpKind kind = PICK(rng, after);
+    gboolean whole = kind == VS_OP_MLOCK || kind == VS_OP_MREMAP ||
+                     chance(rng, kind == VS_OP_MPROTECT ? 50 : 30);
+    VsFuzzCall *next = pend(p, proc, kind, place, whole ? 0 : PAGES(below(rng, 512)));
+    uint64_t *a = next->op.arg;
+    next->process = chance(rng, 50) ? HUGE_CHILD : proc->fork;
+    a[1] = kind == VS_OP_WRITE ? below(rng, 256) : whole ? HUGE : PAGES(1 + below(rng, 64));
+    if (kind == VS_OP_MADVISE)
+        a[2] = PICK(rng, advice);
+    else if (kind == VS_OP_MPROTECT)
+        a[2] = PICK(rng, prots);
+    if (kind == VS_OP_MPROTECT && whole && chance(rng, 50)) { /* then split, by the same process */
+        gint process = next->process;
+        VsFuzzCall *cut = pend(p, proc, VS_OP_MUNMAP, place, PAGES(1 + below(rng, 511)));
+        cut->process = process, cut->op.arg[1] = PAGES(1);
+    } else if (kind == VS_OP_MREMAP) {
+        a[2] = HUGE, a[3] = VS_MREMAP_MAYMOVE | VS_MREMAP_FIXED;
+        next->base2 = VS_FUZZ_ARENA, a[4] = huge_offset(rng);
+    }
+}
+
+/* A fork across a huge page: a fresh 2 MB place mapped (over what was there), given
+ * MADV_HUGEPAGE and stored to (a huge page of proc's own, where a run of frames is free; now and
+ * then 4 KB pages stored to before the advice instead, for MADV_COLLAPSE to find in the fork
+ * section), the fork, then a few calls there by the child or proc; now and then (room for another
+ * process left) proc forks again, so that a page it copied goes into the fork section where the
+ * first child's PMD still maps the huge page. All but the first call are pending calls. */
+static void generate_huge_fork(Rng *rng, PosixFuzz *p, const FuzzProcess *proc, VsFuzzCall *c,
+                               guint processes)
+{
+    uint64_t place = huge_offset(rng), *a = c->op.arg;
+    c->op.kind = VS_OP_MMAP;
+    c->base = VS_FUZZ_ARENA;
+    a[0] = place, a[1] = HUGE, a[2] = VS_PROT_READ | VS_PROT_WRITE;
+    a[3] = VS_MAP_PRIVATE | VS_MAP_ANONYMOUS | VS_MAP_FIXED, a[4] = (uint64_t)-1;
+    gboolean small = chance(rng, 30); /* 4 KB pages first: stores before the advice */
+    for (uint64_t n = small ? 2 + below(rng, 4) : 0; n > 0; n--)
+        pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = 1 + below(rng, 255);
+    VsFuzzCall *advise = pend(p, proc, VS_OP_MADVISE, place, 0);
+    advise->op.arg[1] = HUGE, advise->op.arg[2] = VS_MADV_HUGEPAGE;
+    pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = 1 + below(rng, 255);
+    pend(p, proc, VS_OP_FORK, 0, 0)->base = VS_FUZZ_ABSOLUTE;
+    for (uint64_t n = below(rng, 7); n > 0; n--)
+        pend_after_fork(rng, p, proc, place);
+    if (p->processes->len + 1 < processes && chance(rng, 35)) {
+        pend(p, proc, VS_OP_WRITE, place, PAGES(below(rng, 512)))->op.arg[1] = below(rng, 256);
+        pend(p, proc, VS_OP_FORK, 0, 0)->base = VS_FUZZ_ABSOLUTE;
+        for (uint64_t n = below(rng, 3); n > 0; n--)
+            pend_after_fork(rng, p, proc, place);
+    }
+}
+
+/* A call that stresses huge pages, in proc: forks (more often than the other calls make them),
+ * mappings given MADV_HUGEPAGE, stores and loads over them, and what splits, moves, locks,
+ * frees and collapses them, over whole and partial 2 MB ranges. */
+static void generate_huge(const VsFuzzRun *r, Rng *rng, PosixFuzz *p, const FuzzProcess *proc,
+                          VsFuzzCall *c)
+{
+    static const VsOpKind locks[] = {VS_OP_MLOCK, VS_OP_MLOCK2, VS_OP_MUNLOCK, VS_OP_MUNLOCK};
+    unsigned roll = (unsigned)below(rng, 100);
+    guint processes = MIN(PROCESSES_MAX, 2 + c->id / HUGE_FORK_EVERY);
+    if (roll < 4 && p->processes->len < processes)
+        generate_huge_fork(rng, p, proc, c, processes);
+    else if (roll < 14)
+        generate_huge_mmap(rng, p, proc, c);
+    else if (roll < 52)
+        generate_huge_access(rng, r, proc, c, roll < 40);
+    else if (roll < 64)
+        generate_huge_madvise(rng, c);
+    else if (roll < 71)
+        generate_huge_range(rng, c, VS_OP_MPROTECT);
+    else if (roll < 77 && proc->live->len && chance(rng, 40))
+        unmap_live(rng, proc, c);
+    else if (roll < 77)
+        generate_huge_range(rng, c, VS_OP_MUNMAP);
+    else if (roll < 85)
+        generate_huge_mremap(rng, c);
+    else if (roll < 91)
+        generate_huge_range(rng, c, PICK(rng, locks));
+    else if (roll < 95)
+        generate_huge_range(rng, c, chance(rng, 50) ? VS_OP_MINCORE : VS_OP_SMAPS);
+    else
+        generate_huge_access(rng, r, proc, c, TRUE);
+}
+
 /* The process that makes the next call: mostly the run's own, else any. */
 static const FuzzProcess *pick_process(Rng *rng, const PosixFuzz *p)
 {
@@ -672,10 +931,18 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
         c = g_array_index(p->pending, VsFuzzCall, 0);
         c.id = id;
         g_array_remove_index(p->pending, 0);
+        if (c.op.kind == VS_OP_FORK) /* a fork across a huge page (generate_huge_fork) */
+            p->pending_fork = id;
+        if (c.process == HUGE_CHILD)
+            c.process = (gint)p->pending_fork;
         return c;
     }
     const FuzzProcess *proc = pick_process(rng, p);
     c.process = proc->fork;
+    if (p->thp && chance(rng, 60)) {
+        generate_huge(r, rng, p, proc, &c);
+        return c;
+    }
     unsigned roll = (unsigned)below(rng, 1000);
     guint processes = MIN(PROCESSES_MAX, 2 + id / FORK_EVERY);
     uint32_t pkeys = roll >= 25 && roll < 45 ? pkeys_allocated(r, proc) : 0;
@@ -685,13 +952,9 @@ static VsFuzzCall generate(const VsFuzzRun *r, Rng *rng, guint id)
         generate_stack(rng, p, proc, &c);
     } else if (pkeys) { /* a CPU with keys: key 0 is always allocated */
         generate_pkey(rng, r, proc, &c, pkeys);
-    } else if (proc->live->len > LIVE_MAX && roll < 125) {
+    } else if (proc->live->len > (p->thp ? HUGE_LIVE_MAX : LIVE_MAX) && roll < 125) {
         /* Placed mappings pile up: unmap one, so the state stays a size to learn from. */
-        const VsFuzzLive *live =
-            &g_array_index(proc->live, VsFuzzLive, below(rng, proc->live->len));
-        c.op.kind = VS_OP_MUNMAP;
-        c.base = (gint)live->id;
-        c.op.arg[1] = live->size;
+        unmap_live(rng, proc, &c);
     } else {
         generate_memory(r, rng, proc, &c, (unsigned)below(rng, 100));
     }

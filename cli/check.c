@@ -18,7 +18,7 @@
 
 static FileResult run_quietly(const char *path)
 {
-    VsCliRunOptions quiet = {.verbosity = VS_RUN_QUIET, .warnings = TRUE};
+    VsCliRunOptions quiet = {.verbosity = VS_RUN_QUIET, .warnings = TRUE, .invariants = TRUE};
     return vs_cli_run_file(path, &quiet);
 }
 

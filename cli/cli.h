@@ -36,6 +36,7 @@ typedef struct VsCliRunOptions {
     gboolean warnings;    /* without print: still write the checker's warnings (check) */
     char **show_forms;    /* --show: views printed after every step */
     const char *dot_path; /* --dot: the VAD tree after every step, a digraph each */
+    gboolean invariants;  /* the model's invariant checker after every statement (check) */
 } VsCliRunOptions;
 
 typedef struct FileResult {

@@ -121,6 +121,7 @@ static FileResult run_script(const char *path, const VsScript *script, const VsC
     GError *error = NULL;
     GString *out = g_string_new(NULL), *dot = o->dot_path ? g_string_new(NULL) : NULL;
     VsRunner *runner = vs_runner_new(script, out, o->verbosity);
+    vs_runner_set_invariants(runner, o->invariants);
     gboolean ok = run_steps(runner, out, dot, o, &error);
     if (o->print)
         flush_out(out);

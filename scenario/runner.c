@@ -699,6 +699,19 @@ static gboolean run_system_statement(VsRunner *runner, const VsStmt *stmt, GErro
     }
 }
 
+void vs_runner_set_invariants(VsRunner *runner, gboolean check) { runner->invariants = check; }
+
+/* Where the runner checks invariants, the model's checker after the statement: a broken one is a
+ * runtime error at the statement, naming it. */
+static gboolean invariants_hold(VsRunner *runner, const VsStmt *stmt, GError **error)
+{
+    char why[512];
+    if (!runner->invariants || !runner->system || (vs_check(runner->system, why, sizeof why)))
+        return TRUE;
+    vs_runtime_error(runner, error, stmt->pos, "the model broke an invariant here: %s", why);
+    return FALSE;
+}
+
 static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **error)
 {
     gboolean explain = runner->verbosity == VS_RUN_EXPLAIN;
@@ -739,7 +752,7 @@ static gboolean run_statement(VsRunner *runner, const VsStmt *stmt, GError **err
     runner->acting = NULL;
     runner->acting_handle = 0;
     runner->acting_name = NULL;
-    return ok && vs_blocked_finish(runner, error);
+    return ok && vs_blocked_finish(runner, error) && invariants_hold(runner, stmt, error);
 }
 
 gboolean vs_runner_run_step(VsRunner *runner, gboolean *finished, GError **error)

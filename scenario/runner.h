@@ -53,6 +53,10 @@ void vs_runner_set_observer(VsRunner *runner, VsCallObserver observer, void *con
  * read-ahead window and placement here, which the scenario cannot know. */
 typedef void (*VsSystemAdjuster)(void *context, VsSystemConfig *config);
 void vs_runner_set_system_adjuster(VsRunner *runner, VsSystemAdjuster adjust, void *context);
+/* With check on, the model's invariant checker (vs_check) runs after every statement that uses
+ * the system, and a broken invariant stops the run as a runtime error naming it and the line
+ * (vadsim check does this, so that every scenario the suite checks is a model test too). */
+void vs_runner_set_invariants(VsRunner *runner, gboolean check);
 /* The process calls act on now ("main" until a 'process' line switches). */
 const char *vs_runner_process_name(const VsRunner *runner);
 /* The main thread of that process (there is one once a call has run): for reading the model. */

@@ -84,6 +84,7 @@ struct VsRunner {
     const VsExpr *statement_call; /* the call that is the whole value of the running statement
                                    * (a call, or an assignment's value); NULL if none */
     GArray *blocked;              /* VsBlockedCall: calls their threads still wait in; or NULL */
+    gboolean invariants;          /* vs_check after every statement (vs_runner_set_invariants) */
 };
 
 /* blocked.c: calls that leave their thread waiting (a pipe's synchronous ReadFile) */

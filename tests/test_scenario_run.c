@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h" /* to break an invariant behind the model's back, once */
 #include "runner.h"
 
 typedef struct Run {
@@ -129,6 +130,35 @@ static void test_failed_expectation_explains_itself(void **state)
 }
 
 /* What only the run can know stops it with an error at its line: the checker saw the rest. */
+/* With invariants on (vadsim check), the model's checker runs after every statement: a broken
+ * invariant stops the run at the statement after it, naming the invariant and the line. */
+static void test_invariants_after_every_statement(void **state)
+{
+    (void)state;
+    const char *text = "step \"one\"\n"
+                       "p = VirtualAlloc(NULL, 64K, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)\n"
+                       "step \"two\"\n"
+                       "write(p, 1)\n";
+    GError *error = NULL;
+    VsScript *script = vs_script_parse("t.vsim", text, strlen(text), &error);
+    assert_non_null(script);
+    GString *out = g_string_new(NULL);
+    VsRunner *runner = vs_runner_new(script, out, VS_RUN_QUIET);
+    vs_runner_set_invariants(runner, TRUE);
+    gboolean finished = FALSE;
+    assert_true(vs_runner_run_step(runner, &finished, &error)); /* step one */
+    VsProcess *process = vs_thread_process(vs_runner_thread(runner));
+    process->commit_charge += 1; /* behind the model's back */
+    assert_false(vs_runner_run_step(runner, &finished, &error));
+    assert_non_null(strstr(error->message, "t.vsim:4"));
+    assert_non_null(strstr(error->message, "the model broke an invariant here"));
+    process->commit_charge -= 1;
+    g_clear_error(&error);
+    vs_runner_free(runner);
+    vs_script_free(script);
+    g_string_free(out, TRUE);
+}
+
 static void test_runtime_errors(void **state)
 {
     (void)state;
@@ -546,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_nt_calls_write_back_references),
         cmocka_unit_test(test_failed_expectation_explains_itself),
         cmocka_unit_test(test_runtime_errors),
+        cmocka_unit_test(test_invariants_after_every_statement),
         cmocka_unit_test(test_waiting_calls),
         cmocka_unit_test(test_failed_calls_name_the_rule),
         cmocka_unit_test(test_linux_calls),

@@ -79,6 +79,35 @@ static void print_report(guint64 seed, const VsFuzzReport *r)
         printf("(a last run of the shrunk calls missed it: the real system varies here)\n");
 }
 
+/* Checks fuzz's own values, saying what is wrong with one on stderr: the seed and the count, the
+ * RAM (whole pages, 64K to 4G: *ram_bytes), and the THP mode (*model_thp), which only the model
+ * alone with the Linux calls takes. */
+static gboolean check_values(gint64 seed, gint64 calls, const char *ram, const char *thp,
+                             const VsCliBackendOptions *o, uint64_t *ram_bytes, gboolean *model_thp)
+{
+    if (seed < 0 || calls <= 0) {
+        fprintf(stderr, "vadsim fuzz: --seed must be 0 or more and --calls 1 or more\n");
+        return FALSE;
+    }
+    if (ram && (!vs_parse_integer(ram, strlen(ram), ram_bytes) || *ram_bytes < (64u << 10) ||
+                *ram_bytes > (4ull << 30) || *ram_bytes % 4096)) {
+        fprintf(stderr, "vadsim fuzz: --ram wants whole pages from 64K to 4G, not '%s'\n", ram);
+        return FALSE;
+    }
+    if (thp && strcmp(thp, "madvise") != 0 && strcmp(thp, "never") != 0) {
+        fprintf(stderr, "vadsim fuzz: --thp takes madvise or never, not '%s'\n", thp);
+        return FALSE;
+    }
+    *model_thp = thp && strcmp(thp, "madvise") == 0;
+    if (*model_thp && (!o->model_only || o->kind != &vs_backend_posix)) {
+        fprintf(stderr, "vadsim fuzz: --thp=madvise fuzzes huge pages in the model alone "
+                        "(--backend=posix --agent=none): a kernel's cannot be made to follow the "
+                        "calls deterministically (khugepaged, fragmentation)\n");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 int vs_cli_fuzz(int argc, char **argv)
 {
     VsCliBackendOptions o = {0};
@@ -112,27 +141,9 @@ int vs_cli_fuzz(int argc, char **argv)
         fprintf(stderr, "vadsim fuzz: unexpected argument '%s'\n", argv[1]);
         goto out;
     }
-    if (seed < 0 || calls <= 0) {
-        fprintf(stderr, "vadsim fuzz: --seed must be 0 or more and --calls 1 or more\n");
+    gboolean alone = o.model_only, model_thp = FALSE;
+    if (!check_values(seed, calls, ram, thp, &o, &ram_bytes, &model_thp))
         goto out;
-    }
-    if (ram && (!vs_parse_integer(ram, strlen(ram), &ram_bytes) || ram_bytes < (64u << 10) ||
-                ram_bytes > (4ull << 30) || ram_bytes % 4096)) {
-        fprintf(stderr, "vadsim fuzz: --ram wants whole pages from 64K to 4G, not '%s'\n", ram);
-        goto out;
-    }
-    gboolean alone = o.model_only;
-    if (thp && strcmp(thp, "madvise") != 0 && strcmp(thp, "never") != 0) {
-        fprintf(stderr, "vadsim fuzz: --thp takes madvise or never, not '%s'\n", thp);
-        goto out;
-    }
-    gboolean model_thp = thp && strcmp(thp, "madvise") == 0;
-    if (model_thp && (!alone || o.kind != &vs_backend_posix)) {
-        fprintf(stderr, "vadsim fuzz: --thp=madvise fuzzes huge pages in the model alone "
-                        "(--backend=posix --agent=none): a kernel's cannot be made to follow the "
-                        "calls deterministically (khugepaged, fragmentation)\n");
-        goto out;
-    }
     char *unavailable = alone ? NULL : vs_cli_unavailable(&o, &agent);
     if (unavailable) {
         printf("SKIP fuzz against %s: %s\n", o.kind->name, unavailable);

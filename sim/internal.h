@@ -591,6 +591,8 @@ VsStatus vs_large_page_map_private(VsProcess *process, uint64_t vpn, uint32_t mm
 void vs_large_page_dirty(VsProcess *process, uint64_t vpn);
 void vs_large_page_free_lazily(VsProcess *process, uint64_t vpn);
 bool vs_large_page_reform_private(VsProcess *process, uint64_t vpn, uint32_t mm);
+void vs_large_page_remap(VsProcess *process, uint64_t vpn, uint64_t first, uint32_t mm,
+                         bool written);
 /* A collapse (Linux's MADV_COLLAPSE): a run claimed for the large page vpn starts, zeroed, for the
  * caller to fill and then map (vs_large_page_map_claimed) once the range's own pages are gone;
  * VS_PFN_NONE when no run is whole. */

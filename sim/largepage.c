@@ -491,19 +491,32 @@ bool vs_large_page_reform_private(VsProcess *process, uint64_t vpn, uint32_t mm)
         return false;
     for (uint64_t i = 0; i < span; i++) {
         VsPfn *pfn = &system->pfn.frames[first + i];
-        vs_ws_remove(process, vpn + i, first + i);
-        vs_pt_write(process, vpn + i, 0);
         vs_pagefile_free(&system->pagefile, vs_pte_pagefile_slot(pfn->original_pte));
         pfn->flags = VS_PFN_LARGE_PAGE | (written ? 0 : VS_PFN_LAZY_FREE);
         pfn->vpn = vpn + i;
         pfn->original_pte = vs_pte_make_software(mm);
     }
+    vs_large_page_remap(process, vpn, first, mm, written);
+    process->large_pages += span;
+    return true;
+}
+
+/* The span pages from vpn, valid PTEs mapping the frames from first in order, leave the working
+ * set and the page table (whose table goes), and one large PDE with protection mm, dirty if
+ * written, maps the frames instead: the PTEs' share of each frame becomes the PDE's. A split
+ * undone where its pages were moved whole (mremap), private or a section's run. */
+void vs_large_page_remap(VsProcess *process, uint64_t vpn, uint64_t first, uint32_t mm,
+                         bool written)
+{
+    uint64_t span = vs_large_page_pages(process->system->layout);
+    for (uint64_t i = 0; i < span; i++) {
+        vs_ws_remove(process, vpn + i, first + i);
+        vs_pt_write(process, vpn + i, 0);
+    }
     vs_pt_release_empty(process, vpn, vpn + span - 1);
     uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | (written ? VS_PTE_DIRTY : 0);
     if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde)))
         abort(); /* the page table just freed leaves a frame for every table above the PDE */
-    process->large_pages += span;
-    return true;
 }
 
 /* Gives the large page mapping vpn the protection mm, whole: its PDE (clean if it was) and, for

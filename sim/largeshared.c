@@ -353,14 +353,7 @@ bool vs_large_page_reform(VsProcess *process, uint64_t vpn, uint32_t mm, bool wr
             !vs_large_page_in_run(system, first + i))
             return false; /* a page taken out of the run: it stays 4 KB pages */
     }
-    for (uint64_t i = 0; i < span; i++) { /* each PTE's mapping becomes the PDE's */
-        vs_ws_remove(process, vpn + i, first + i);
-        vs_pt_write(process, vpn + i, 0);
-    }
-    vs_pt_release_empty(process, vpn, vpn + span - 1);
-    uint64_t pde = vs_pte_make_valid(first, mm) | VS_PTE_ACCESSED | (written ? VS_PTE_DIRTY : 0);
-    if (!NT_SUCCESS(vs_pt_map_large(process, vpn, pde)))
-        abort(); /* the page table just freed leaves a frame for every table above the PDE */
+    vs_large_page_remap(process, vpn, first, mm, written);
     process->shared_large_pages += span;
     return true;
 }

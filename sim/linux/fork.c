@@ -145,11 +145,9 @@ static void undo_child(VsProcess *child)
 {
     VsThread *thread = vs_process_main_thread(child);
     VsLinuxProcess *linux_child = vs_linux_process(child);
-    const VsVad *first = vs_vad_min(child->vad_root.root), *last = first;
-    for (const VsVad *vad = first; vad; vad = vs_vad_next(vad))
-        last = vad;
-    if (first)
-        vs_vma_unmap_range(child, first->starting_vpn, last->ending_vpn);
+    VsVad *root = child->vad_root.root;
+    if (root)
+        vs_vma_unmap_range(child, vs_vad_min(root)->starting_vpn, vs_vad_max(root)->ending_vpn);
     for (size_t fd = 0; fd < linux_child->fd_count; fd++)
         if (linux_child->fds[fd])
             vs_close(thread, (int64_t)fd);
